@@ -1,0 +1,107 @@
+/**
+ * Connectors and tasks (org.apache.kafka.connect.connector.*, .source.*, .sink.*).
+ *
+ * Lifecycle, as the Worker drives it: `start(config)` → `taskConfigs(maxTasks)` → … → `stop()`.
+ * Tasks: `initialize(context)` → `start(config)` → repeated `poll()` / `put()` → `stop()`.
+ * Configs arrive as Connect passes them: raw string maps, parsed by the plugin's own ConfigDef.
+ * Any method may return a promise; the runtime awaits it.
+ */
+import type { SourceMap, SinkRecord, SourceRecord, TopicPartition, TopicPartitionOffset } from "./record.ts";
+
+export type Config = Readonly<Record<string, string>>;
+type MaybePromise<T> = T | Promise<T>;
+
+export interface ConnectorContext {
+  /** Ask the runtime to call `taskConfigs` again and restart tasks whose configs changed. */
+  requestTaskReconfiguration(): void;
+  /** Fail the connector (status FAILED with this error's trace). */
+  raiseError(error: Error): void;
+}
+
+export interface SourceConnectorContext extends ConnectorContext {
+  readonly offsetStorageReader: OffsetStorageReader;
+}
+
+export interface OffsetStorageReader {
+  /** The last committed offset of a source partition, or null. */
+  offset(partition: SourceMap): Promise<SourceMap | null>;
+}
+
+export interface Connector {
+  start(config: Config): MaybePromise<void>;
+  taskConfigs(maxTasks: number): MaybePromise<Config[]>;
+  stop(): MaybePromise<void>;
+}
+
+export interface SourceConnector extends Connector {
+  initialize?(context: SourceConnectorContext): void;
+  /**
+   * Check (and optionally act on) offsets an operator is writing through the REST API. Return
+   * true when the connector manages the change fully; throw to reject it with a message.
+   */
+  alterOffsets?(
+    config: Config,
+    offsets: ReadonlyArray<{ partition: SourceMap; offset: SourceMap | null }>,
+  ): MaybePromise<boolean>;
+}
+
+export interface SinkConnector extends Connector {
+  initialize?(context: ConnectorContext): void;
+  alterOffsets?(
+    config: Config,
+    offsets: ReadonlyArray<{ partition: TopicPartition; offset: number | null }>,
+  ): MaybePromise<boolean>;
+}
+
+export interface SourceTaskContext {
+  readonly config: Config;
+  readonly offsetStorageReader: OffsetStorageReader;
+}
+
+export interface RecordMetadata {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly timestamp: number | null;
+}
+
+export interface SourceTask {
+  initialize(context: SourceTaskContext): void;
+  start(config: Config): MaybePromise<void>;
+  /**
+   * Records available now, or an empty list / null after waiting a short while (≤ ~1 s). Must
+   * return promptly once `signal` aborts (the task is stopping or pausing).
+   */
+  poll(signal: AbortSignal): Promise<SourceRecord[] | null>;
+  /** Kafka acknowledged `record` (metadata null when a transform dropped it). */
+  commitRecord?(record: SourceRecord, metadata: RecordMetadata | null): MaybePromise<void>;
+  /** Offsets up to the last acknowledged records were committed. */
+  commit?(): MaybePromise<void>;
+  stop(): MaybePromise<void>;
+}
+
+export interface SinkTaskContext {
+  readonly config: Config;
+  /** Rewind or skip: consume `partition` from `offset` next. */
+  offset(offsets: ReadonlyArray<TopicPartitionOffset>): void;
+  /** After a RetriableError from `put`, wait this long before redelivering the batch. */
+  timeout(ms: number): void;
+  assignment(): ReadonlyArray<TopicPartition>;
+  pause(partitions: ReadonlyArray<TopicPartition>): void;
+  resume(partitions: ReadonlyArray<TopicPartition>): void;
+  /** Ask for an offset commit as soon as possible. */
+  requestCommit(): void;
+}
+
+export interface SinkTask {
+  initialize(context: SinkTaskContext): void;
+  start(config: Config): MaybePromise<void>;
+  open?(partitions: ReadonlyArray<TopicPartition>): MaybePromise<void>;
+  put(records: ReadonlyArray<SinkRecord>): MaybePromise<void>;
+  /** Make everything passed to `put` durable up to `offsets`. */
+  flush?(offsets: ReadonlyArray<TopicPartitionOffset>): MaybePromise<void>;
+  /** The offsets safe to commit; defaults to `flush(offsets)` then `offsets`. */
+  preCommit?(offsets: ReadonlyArray<TopicPartitionOffset>): MaybePromise<ReadonlyArray<TopicPartitionOffset>>;
+  close?(partitions: ReadonlyArray<TopicPartition>): MaybePromise<void>;
+  stop(): MaybePromise<void>;
+}

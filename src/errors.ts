@@ -1,0 +1,113 @@
+/**
+ * The gateway's error vocabulary. Every layer throws these; `rest/error-mapping.ts` is the one
+ * place that turns them into HTTP statuses and Connect's `{"error_code", "message"}` bodies.
+ *
+ * `javaClass` is the Apache Kafka Connect exception class a Connect user would see for the same
+ * condition: status traces start with it (`org.apache.kafka.connect.errors.ConnectException: …`),
+ * so tools that grep traces keep working.
+ */
+
+export class ConnectError extends Error {
+  readonly javaClass: string = "org.apache.kafka.connect.errors.ConnectException";
+  override name = "ConnectError";
+}
+
+/** A failure that may succeed when retried (Connect's RetriableException). */
+export class RetriableError extends ConnectError {
+  override readonly javaClass: string = "org.apache.kafka.connect.errors.RetriableException";
+  override name = "RetriableError";
+}
+
+/** A record that cannot be converted or does not fit its schema (Connect's DataException). */
+export class DataError extends ConnectError {
+  override readonly javaClass: string = "org.apache.kafka.connect.errors.DataException";
+  override name = "DataError";
+}
+
+/** Invalid configuration. `errors` maps a key to its messages when the failure is per key. */
+export class ConfigError extends ConnectError {
+  override readonly javaClass: string = "org.apache.kafka.common.config.ConfigException";
+  override name = "ConfigError";
+  constructor(
+    message: string,
+    readonly errors: ReadonlyMap<string, readonly string[]> = new Map(),
+  ) {
+    super(message);
+  }
+}
+
+export class NotFoundError extends ConnectError {
+  override readonly javaClass: string = "org.apache.kafka.connect.errors.NotFoundException";
+  override name = "NotFoundError";
+}
+
+export class AlreadyExistsError extends ConnectError {
+  override readonly javaClass: string = "org.apache.kafka.connect.errors.AlreadyExistsException";
+  override name = "AlreadyExistsError";
+}
+
+/** A request the REST layer must answer with a specific status (Connect's ConnectRestException). */
+export class RestError extends ConnectError {
+  override readonly javaClass: string = "org.apache.kafka.connect.runtime.rest.errors.ConnectRestException";
+  override name = "RestError";
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class BadRequestError extends RestError {
+  override readonly javaClass: string = "org.apache.kafka.connect.runtime.rest.errors.BadRequestException";
+  override name = "BadRequestError";
+  constructor(message: string) {
+    super(400, message);
+  }
+}
+
+/** An operation the connector does not support (Java's UnsupportedOperationException). */
+export class UnsupportedOperationError extends ConnectError {
+  override readonly javaClass: string = "java.lang.UnsupportedOperationException";
+  override name = "UnsupportedOperationError";
+}
+
+/** The Java-style class name shown in traces for any thrown value. */
+export function javaClassOf(error: unknown): string {
+  if (error instanceof ConnectError) return error.javaClass;
+  if (error instanceof TypeError || error instanceof RangeError) return "java.lang.IllegalArgumentException";
+  return "java.lang.RuntimeException";
+}
+
+export function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+/**
+ * A status trace in the shape Connect users know from `Throwable.printStackTrace()`:
+ * `<class>: <message>` then `\tat <frame>` lines, then `Caused by: …` for each cause.
+ */
+export function traceOf(error: unknown): string {
+  const lines: string[] = [];
+  let current: unknown = error;
+  let prefix = "";
+  for (let depth = 0; current !== undefined && depth < 8; depth++) {
+    lines.push(`${prefix}${javaClassOf(current)}: ${messageOf(current)}`);
+    if (current instanceof Error && current.stack) {
+      for (const frame of current.stack.split("\n").slice(1)) {
+        const trimmed = frame.trim();
+        if (trimmed.startsWith("at ")) lines.push(`\t${trimmed}`);
+      }
+    }
+    current = current instanceof Error ? current.cause : undefined;
+    prefix = "Caused by: ";
+  }
+  return lines.join("\n");
+}
+
+/** True when retrying the failed operation may succeed. Retriable is a class, not a string match. */
+export function isRetriable(error: unknown): boolean {
+  if (error instanceof RetriableError) return true;
+  return typeof error === "object" && error !== null && (error as { retriable?: unknown }).retriable === true;
+}

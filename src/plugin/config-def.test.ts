@@ -1,0 +1,84 @@
+import { describe, expect, test } from "bun:test";
+import { check, defineConfig, key, Password } from "./config-def.ts";
+import { describeConfig } from "./describe-config.ts";
+
+const def = defineConfig({
+  file: key.string({ doc: "The file", default: null, importance: "HIGH" }),
+  topic: key.string({ doc: "The topic", importance: "HIGH", validators: [check.nonEmpty()] }),
+  "batch.size": key.int({ doc: "Batch", default: 2000, importance: "LOW", validators: [check.atLeast(1)] }),
+  enabled: key.boolean({ doc: "On", default: false, group: "Common", displayName: "Enabled" }),
+  names: key.list({ doc: "Names", default: [], group: "Common" }),
+  secret: key.password({ doc: "Secret", default: null }),
+});
+
+describe("ConfigDef", () => {
+  test("parses strings the way Connect's ConfigDef does", () => {
+    const parsed = def.parse({ topic: " t ", "batch.size": "10", enabled: "TRUE", names: "a , b,c", secret: "s3cr3t" });
+    expect(parsed.topic).toBe("t");
+    expect(parsed["batch.size"]).toBe(10);
+    expect(parsed.enabled).toBe(true);
+    expect(parsed.names).toEqual(["a", "b", "c"]);
+    expect(parsed.file).toBeNull();
+    expect(parsed.secret).toBeInstanceOf(Password);
+    expect(parsed.secret?.value()).toBe("s3cr3t");
+    expect(String(parsed.secret)).toBe("[hidden]");
+  });
+
+  test.each([
+    [
+      { topic: "t", "batch.size": "abc" },
+      "batch.size",
+      "Invalid value abc for configuration batch.size: Not a number of type INT",
+    ],
+    [
+      { topic: "t", "batch.size": "0" },
+      "batch.size",
+      "Invalid value 0 for configuration batch.size: Value must be at least 1",
+    ],
+    [
+      { topic: "t", enabled: "yes" },
+      "enabled",
+      "Invalid value yes for configuration enabled: Expected value to be either true or false",
+    ],
+    [{}, "topic", 'Missing required configuration "topic" which has no default value.'],
+    [{ topic: "" }, "topic", "Invalid value  for configuration topic: String may not be empty"],
+  ])("reports Connect's message for %p", (raw, name, message) => {
+    const result = def.validate(raw);
+    expect(result.get(name)?.errors).toEqual([message]);
+  });
+
+  test("keeps the parsed value of a key that fails a validator, like Connect", () => {
+    expect(def.validate({ topic: "t", "batch.size": "0" }).get("batch.size")).toEqual({
+      value: "0",
+      errors: ["Invalid value 0 for configuration batch.size: Value must be at least 1"],
+    });
+  });
+
+  test("describes keys as ConfigKeyInfo with Connect's defaults and order", () => {
+    const infos = describeConfig(def);
+    expect(infos[2]).toEqual({
+      name: "batch.size",
+      type: "INT",
+      required: false,
+      default_value: "2000",
+      importance: "LOW",
+      documentation: "Batch",
+      group: null,
+      width: "NONE",
+      display_name: "batch.size",
+      dependents: [],
+      order: -1,
+    });
+    expect(infos[1]?.required).toBe(true);
+    expect(infos.slice(3, 5).map((i) => [i.group, i.order, i.display_name])).toEqual([
+      ["Common", 1, "Enabled"],
+      ["Common", 2, "names"],
+    ]);
+    expect(infos[5]?.type).toBe("PASSWORD");
+    expect(Object.keys(infos[0]!).at(-1)).toBe("order");
+  });
+
+  test("never shows a password's value", () => {
+    expect(def.validate({ topic: "t", secret: "s3cr3t" }).get("secret")?.value).toBe("[hidden]");
+  });
+});

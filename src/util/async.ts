@@ -1,0 +1,70 @@
+/**
+ * Small concurrency primitives used by the runtime: a serial executor (the herder's "thread")
+ * and a latch that wakes a waiting loop.
+ */
+
+/** Runs submitted operations one at a time, in submission order. */
+export class SerialExecutor {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(operation: () => Promise<T> | T): Promise<T> {
+    const result = this.tail.then(operation, operation);
+    this.tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+}
+
+/** A wake-up signal: `wait()` resolves at the next `notify()` (or at once if one is pending). */
+export class Signal {
+  private pending = false;
+  private waiter: (() => void) | undefined;
+
+  notify(): void {
+    if (this.waiter) {
+      const w = this.waiter;
+      this.waiter = undefined;
+      w();
+    } else {
+      this.pending = true;
+    }
+  }
+
+  wait(timeoutMs?: number): Promise<void> {
+    if (this.pending) {
+      this.pending = false;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      this.waiter = () => {
+        if (timer) clearTimeout(timer);
+        resolve();
+      };
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          this.waiter = undefined;
+          resolve();
+        }, timeoutMs);
+      }
+    });
+  }
+}
+
+export interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+export function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}

@@ -1,0 +1,187 @@
+/**
+ * Namespaced, hierarchical loggers in log4j's model, because Connect's `/admin/loggers` API exposes
+ * exactly that model: a logger's level is its own explicit level or its nearest ancestor's
+ * (`a.b` is the parent of `a.b.c`), and `root` is the top. Lines look like Connect's:
+ * `[2026-01-01 12:00:00,000] INFO [conn|task-0] message (org.apache.kafka.connect.runtime.Worker)`.
+ *
+ * Every line passes through `redact`: secrets registered with `registerSecret` (resolved config
+ * provider values, passwords) are replaced by `[hidden]` before anything is written.
+ */
+
+export const LEVELS = ["OFF", "FATAL", "ERROR", "WARN", "INFO", "DEBUG", "TRACE", "ALL"] as const;
+export type Level = (typeof LEVELS)[number];
+
+const SEVERITY: Record<Level, number> = {
+  OFF: 0,
+  FATAL: 100,
+  ERROR: 200,
+  WARN: 300,
+  INFO: 400,
+  DEBUG: 500,
+  TRACE: 600,
+  ALL: 1000,
+};
+
+export function parseLevel(text: string): Level | undefined {
+  const upper = text.trim().toUpperCase();
+  return (LEVELS as readonly string[]).includes(upper) ? (upper as Level) : undefined;
+}
+
+export interface LoggerLevel {
+  level: Level;
+  lastModified: number | null;
+}
+
+type Sink = (line: string) => void;
+
+/** The registry of all loggers of one process (or one test). */
+export class LogManager {
+  private readonly explicit = new Map<string, LoggerLevel>();
+  private readonly known = new Set<string>();
+  private readonly secrets = new Set<string>();
+  private sink: Sink;
+  private json: boolean;
+
+  constructor(options: { rootLevel?: Level; sink?: Sink; json?: boolean } = {}) {
+    this.explicit.set("root", { level: options.rootLevel ?? "INFO", lastModified: null });
+    this.sink = options.sink ?? ((line) => process.stdout.write(`${line}\n`));
+    this.json = options.json ?? false;
+  }
+
+  configure(options: { sink?: Sink; json?: boolean; rootLevel?: Level }): void {
+    if (options.sink) this.sink = options.sink;
+    if (options.json !== undefined) this.json = options.json;
+    if (options.rootLevel) this.explicit.set("root", { level: options.rootLevel, lastModified: null });
+  }
+
+  get(name: string): Logger {
+    this.known.add(name);
+    return new Logger(this, name, "");
+  }
+
+  /** Secrets never to be written: every occurrence in a log line becomes `[hidden]`. */
+  registerSecret(secret: string): void {
+    if (secret.length >= 4) this.secrets.add(secret);
+  }
+
+  redact(text: string): string {
+    let out = text;
+    for (const secret of this.secrets) if (out.includes(secret)) out = out.split(secret).join("[hidden]");
+    return out;
+  }
+
+  effectiveLevel(name: string): Level {
+    for (let current = name; ; ) {
+      const own = this.explicit.get(current);
+      if (own) return own.level;
+      const dot = current.lastIndexOf(".");
+      if (dot < 0) return this.explicit.get("root")!.level;
+      current = current.slice(0, dot);
+    }
+  }
+
+  enabled(name: string, level: Level): boolean {
+    return SEVERITY[level] <= SEVERITY[this.effectiveLevel(name)];
+  }
+
+  /** Loggers with an explicitly set level, plus root, sorted by name (Connect's TreeMap). */
+  allLevels(): [string, LoggerLevel][] {
+    return [...this.explicit.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  /** The explicit or inherited level of a logger this process knows, else undefined. */
+  level(name: string): LoggerLevel | undefined {
+    if (name.toLowerCase() === "root") return this.explicit.get("root");
+    const own = this.explicit.get(name);
+    if (own) return own;
+    if (!this.known.has(name)) return undefined;
+    return { level: this.effectiveLevel(name), lastModified: null };
+  }
+
+  /**
+   * Sets `namespace` (created if absent) and every known logger whose name starts with it; `root`
+   * sets every logger. Returns the affected names, sorted. `lastModified` moves only on a change.
+   */
+  setLevel(namespace: string, level: Level, now = Date.now()): string[] {
+    const isRoot = namespace.toLowerCase() === "root";
+    const names = new Set<string>();
+    if (isRoot) {
+      names.add("root");
+      for (const n of this.known) names.add(n);
+      for (const n of this.explicit.keys()) names.add(n);
+    } else {
+      names.add(namespace);
+      for (const n of [...this.known, ...this.explicit.keys()]) if (n.startsWith(namespace)) names.add(n);
+    }
+    for (const n of names) {
+      const previous = this.explicit.get(n);
+      if (previous?.level === level) continue;
+      this.explicit.set(n, { level, lastModified: now });
+    }
+    this.known.add(isRoot ? "root" : namespace);
+    return [...names].sort();
+  }
+
+  write(name: string, level: Level, context: string, message: string, error?: unknown): void {
+    if (!this.enabled(name, level)) return;
+    let text = message;
+    if (error !== undefined) {
+      const detail = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
+      text += `\n${detail}`;
+    }
+    text = this.redact(text);
+    const now = new Date();
+    if (this.json) {
+      this.sink(
+        JSON.stringify({ time: now.toISOString(), level, logger: name, context: context.trim(), message: text }),
+      );
+      return;
+    }
+    this.sink(`[${formatTimestamp(now)}] ${level} ${context}${text} (${name})`);
+  }
+}
+
+function formatTimestamp(d: Date): string {
+  const pad = (n: number, w = 2) => String(n).padStart(w, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())},${pad(d.getMilliseconds(), 3)}`;
+}
+
+export class Logger {
+  constructor(
+    private readonly manager: LogManager,
+    readonly name: string,
+    private readonly context: string,
+  ) {}
+
+  /** A logger that prefixes every line, e.g. `[my-connector|task-0] `. */
+  withContext(context: string): Logger {
+    return new Logger(this.manager, this.name, `${context} `);
+  }
+
+  isEnabled(level: Level): boolean {
+    return this.manager.enabled(this.name, level);
+  }
+
+  error(message: string, error?: unknown): void {
+    this.manager.write(this.name, "ERROR", this.context, message, error);
+  }
+  warn(message: string, error?: unknown): void {
+    this.manager.write(this.name, "WARN", this.context, message, error);
+  }
+  info(message: string): void {
+    this.manager.write(this.name, "INFO", this.context, message);
+  }
+  debug(message: string): void {
+    this.manager.write(this.name, "DEBUG", this.context, message);
+  }
+  trace(message: string): void {
+    this.manager.write(this.name, "TRACE", this.context, message);
+  }
+}
+
+/** The process-wide log manager. Tests that assert on logs build their own. */
+export const logManager = new LogManager();
+
+export function getLogger(name: string): Logger {
+  return logManager.get(name);
+}

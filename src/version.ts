@@ -1,0 +1,15 @@
+/**
+ * Versions the gateway reports. `CONNECT_VERSION` is the Apache Kafka Connect release whose REST
+ * surface the worker implements (4.0: no `tasks-config`, no KIP-891 plugin versions); REST clients
+ * feature-detect on it, so `GET /` and the Apache-named plugins report it. The gateway's own
+ * version comes from package.json and is what `gateway --version` prints.
+ */
+import pkg from "../package.json" with { type: "json" };
+
+export const CONNECT_VERSION = "4.0.0";
+export const GATEWAY_VERSION: string = pkg.version;
+
+/** The 16-hex-digit commit id for `GET /`; `scripts/build` bakes it in with --define. */
+declare const GATEWAY_COMMIT: string | undefined;
+export const COMMIT_ID: string =
+  typeof GATEWAY_COMMIT === "string" ? GATEWAY_COMMIT : (process.env.GATEWAY_COMMIT ?? "0000000000000000");
