@@ -6,7 +6,7 @@
  * Configs arrive as Connect passes them: raw string maps, parsed by the plugin's own ConfigDef.
  * Any method may return a promise; the runtime awaits it.
  */
-import type { SourceMap, SinkRecord, SourceRecord, TopicPartition, TopicPartitionOffset } from "./record.ts";
+import type { SinkRecord, SourceMap, SourceRecord, TopicPartition, TopicPartitionOffset } from "./record.ts";
 
 export type Config = Readonly<Record<string, string>>;
 type MaybePromise<T> = T | Promise<T>;

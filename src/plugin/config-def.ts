@@ -97,7 +97,12 @@ function build<T>(type: ConfigType, parse: v.GenericSchema<string, T>, options: 
       if (reason !== undefined) addIssue({ message: reason });
     }),
   );
-  return v.pipe(parse, ...checks, v.description(options.doc), v.metadata({ connect: meta })) as ConfigKey<T>;
+  return v.pipe(
+    parse,
+    ...checks,
+    v.description<T, string>(options.doc),
+    v.metadata<T, { connect: ConnectKeyMeta }>({ connect: meta }),
+  ) as ConfigKey<T>;
 }
 
 const trimmed = v.pipe(
@@ -186,13 +191,19 @@ export const key = {
     return build("DOUBLE", parsers.double, { ...o, default: numberDefault(o.default) }) as ConfigKey<Opt<D, number>>;
   },
   boolean<D extends boolean | null | undefined = undefined>(o: TypedOptions<boolean, D>): ConfigKey<Opt<D, boolean>> {
-    const def = o.default === undefined || o.default === null ? o.default : String(o.default);
+    const def = (o.default === undefined || o.default === null ? o.default : String(o.default)) as
+      | string
+      | null
+      | undefined;
     return build("BOOLEAN", parsers.boolean, { ...o, default: def }) as ConfigKey<Opt<D, boolean>>;
   },
   list<D extends readonly string[] | null | undefined = undefined>(
     o: TypedOptions<string[], D>,
   ): ConfigKey<Opt<D, string[]>> {
-    const def = o.default === undefined || o.default === null ? o.default : o.default.join(",");
+    const def = (o.default === undefined || o.default === null ? o.default : o.default.join(",")) as
+      | string
+      | null
+      | undefined;
     return build("LIST", parsers.list, { ...o, default: def }) as ConfigKey<Opt<D, string[]>>;
   },
   password<D extends null | undefined = undefined>(o: KeyOptions & { default?: D }): ConfigKey<Opt<D, Password>> {
