@@ -28,6 +28,7 @@ export interface OffsetStorageReader {
 }
 
 export interface Connector {
+  initialize?(context: ConnectorContext): void;
   start(config: Config): MaybePromise<void>;
   taskConfigs(maxTasks: number): MaybePromise<Config[]>;
   stop(): MaybePromise<void>;

@@ -311,8 +311,8 @@ export class ConfigDef<T = Record<string, unknown>> {
   }
 
   /** This definition followed by the keys of `other` it does not define yet. */
-  concat(other: ConfigDef): ConfigDef {
-    return new ConfigDef([...this.keys, ...other.keys.filter((k) => !this.byName.has(k.name))]);
+  concat<U>(other: ConfigDef<U>): ConfigDef<T & U> {
+    return new ConfigDef<T & U>([...this.keys, ...other.keys.filter((k) => !this.byName.has(k.name))]);
   }
 }
 
@@ -346,16 +346,23 @@ function validateKey(k: NamedKey, raw: string | null | undefined): { result: Key
   }
   const parsed = v.safeParse(k.schema, input);
   if (!parsed.success) {
-    const reasons = parsed.issues.map(
-      (issue) => `Invalid value ${input} for configuration ${k.name}: ${issue.message}`,
-    );
     const typed = (parsed as { typed?: boolean }).typed;
+    // Connect prints the raw text for parse failures and the parsed value (Java's toString) for validators.
+    const shown = typed ? javaString(parsed.output) : input;
+    const reasons = parsed.issues.map(
+      (issue) => `Invalid value ${shown} for configuration ${k.name}: ${issue.message}`,
+    );
     return {
       result: { value: typed ? toConnectString(parsed.output, k.meta.type) : null, errors: reasons },
       value: undefined,
     };
   }
   return { result: { value: toConnectString(parsed.output, k.meta.type), errors: [] }, value: parsed.output };
+}
+
+function javaString(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.join(", ")}]`;
+  return String(value);
 }
 
 /** A parsed value in the string form Connect shows (`ConfigDef.convertToString`). */

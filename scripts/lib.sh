@@ -1,0 +1,20 @@
+# Shared by the scripts: repository root, Bun from the pinned npm package, dependency install.
+# shellcheck shell=bash
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUN="$REPO/node_modules/.bin/bun"
+
+die() { echo "$(basename "$0"): $*" >&2; exit 1; }
+
+# npm ci when node_modules is missing or older than the lock file; Bun comes with it (npm package "bun").
+ensure_deps() {
+  command -v node >/dev/null 2>&1 || die "Node.js (with npm) is required"
+  if [ ! -x "$BUN" ] || [ "$REPO/package-lock.json" -nt "$REPO/node_modules/.package-lock.json" ]; then
+    echo "Installing dependencies (npm ci)…" >&2
+    (cd "$REPO" && npm ci --no-audit --no-fund >&2) || die "npm ci failed"
+  fi
+  # npm may skip bun's postinstall; its platform package carries the real binary either way.
+  "$BUN" --version >/dev/null 2>&1 || die "bun from node_modules does not run"
+}
+
+# The value of KEY in a key=value file (last one wins), or empty.
+prop() { [ -f "$2" ] && sed -n "s/^[[:space:]]*$1[[:space:]]*[=:][[:space:]]*//p" "$2" | tail -n 1 || true; }

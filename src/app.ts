@@ -1,0 +1,118 @@
+/**
+ * The composition root: opens the store, picks the Kafka adapter, builds the plugin registry,
+ * Worker and Herder, and starts the REST listeners. No logic lives here; only this module knows
+ * the concrete adapters.
+ */
+import type { Database } from "bun:sqlite";
+import { hostname } from "node:os";
+import type { Config } from "./api/connector.ts";
+import type { KafkaPort } from "./kafka/kafka-port.ts";
+import { KafkajsPort } from "./kafka/kafkajs-adapter.ts";
+import type { PluginRegistry } from "./plugin/registry.ts";
+import { builtInRegistry } from "./plugins.ts";
+import { type RestServers, startRestServers } from "./rest/server.ts";
+import { Herder } from "./runtime/herder.ts";
+import { Worker } from "./runtime/worker.ts";
+import { ConfigStore } from "./store/config-store.ts";
+import { openDatabase } from "./store/database.ts";
+import { OffsetStore } from "./store/offset-store.ts";
+import { StatusStore } from "./store/status-store.ts";
+import { type Clock, systemClock } from "./util/clock.ts";
+import { type LogManager, logManager } from "./util/logger.ts";
+import type { WorkerConfig } from "./worker-config.ts";
+
+export interface AppOptions {
+  readonly config: WorkerConfig;
+  readonly kafka?: KafkaPort;
+  readonly registry?: PluginRegistry;
+  readonly logs?: LogManager;
+  readonly clock?: Clock;
+  readonly resolveConfig?: (config: Config) => Promise<Config>;
+}
+
+export interface App {
+  readonly herder: Herder;
+  readonly worker: Worker;
+  readonly db: Database;
+  readonly rest: RestServers;
+  /** Stops connectors and tasks (committing what Kafka acknowledged), the listeners and the store. */
+  stop(): Promise<void>;
+}
+
+const CLUSTER_ID_TIMEOUT_MS = 5000;
+
+/** `<advertised host>:<advertised port>` (Connect's worker_id). */
+function workerId(config: WorkerConfig, urls: readonly string[]): string {
+  const wanted = config["rest.advertised.listener"]?.toLowerCase();
+  const index = Math.max(0, wanted ? config.restListeners.findIndex((l) => l.protocol === wanted) : 0);
+  const listener = config.restListeners[index]!;
+  const bound = new URL(urls[index]!);
+  const host =
+    config["rest.advertised.host.name"] ?? (listener.host && listener.host !== "0.0.0.0" ? listener.host : hostname());
+  const port = config["rest.advertised.port"] ?? Number(bound.port);
+  return `${host}:${port}`;
+}
+
+export function startApp(options: AppOptions): App {
+  const { config } = options;
+  const logs = options.logs ?? logManager;
+  const clock = options.clock ?? systemClock;
+  const registry = options.registry ?? builtInRegistry();
+  const kafka = options.kafka ?? new KafkajsPort(logs);
+  const db = openDatabase(config["data.dir"]);
+  const configs = new ConfigStore(db);
+  const statuses = new StatusStore(db);
+  const offsets = new OffsetStore(db);
+  let herderRef: Herder | undefined;
+  const worker = new Worker({
+    config,
+    registry,
+    kafka,
+    offsets,
+    clock,
+    logs,
+    resolveConfig: options.resolveConfig ?? (async (c) => c),
+    onTopic: (connector, topic) => herderRef?.recordActiveTopic(connector, topic),
+  });
+  let id = "";
+  const herder = new Herder({
+    worker,
+    configs,
+    statuses,
+    offsets,
+    registry,
+    workerId: () => id,
+    logs,
+    topicTracking: { enabled: config["topic.tracking.enable"], allowReset: config["topic.tracking.allow.reset"] },
+  });
+  herderRef = herder;
+  let clusterId: string | null = null;
+  const rest = startRestServers({
+    config,
+    herder,
+    logs,
+    root: {
+      clusterId: async () => {
+        if (clusterId) return clusterId;
+        const lookup = worker.admin().then((a) => a.clusterId());
+        const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), CLUSTER_ID_TIMEOUT_MS));
+        clusterId = await Promise.race([lookup.catch(() => null), timeout]);
+        return clusterId;
+      },
+    },
+  });
+  id = workerId(config, rest.urls);
+  return {
+    herder,
+    worker,
+    db,
+    rest,
+    stop: async () => {
+      await herder.stop();
+      await rest.stop();
+      const admin = await worker.admin().catch(() => undefined);
+      await admin?.close().catch(() => undefined);
+      db.close();
+    },
+  };
+}

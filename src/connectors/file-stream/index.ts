@@ -1,0 +1,40 @@
+/**
+ * Descriptors of Apache Kafka's FileStreamSource and FileStreamSink connectors.
+ */
+import type { SinkConnectorDescriptor, SourceConnectorDescriptor } from "../../plugin/descriptor.ts";
+import { CONNECT_VERSION } from "../../version.ts";
+import {
+  FILE_SINK_CONNECTOR,
+  FILE_SINK_TASK,
+  FILE_SOURCE_CONNECTOR,
+  FILE_SOURCE_TASK,
+  fileSinkConfig,
+  fileSourceConfig,
+} from "./config.ts";
+import { FileStreamSinkConnector } from "./sink-connector.ts";
+import { FileStreamSinkTask } from "./sink-task.ts";
+import { FileStreamSourceConnector } from "./source-connector.ts";
+import { FileStreamSourceTask } from "./source-task.ts";
+
+export const fileStreamSource: SourceConnectorDescriptor = {
+  type: "source",
+  className: FILE_SOURCE_CONNECTOR,
+  version: CONNECT_VERSION,
+  config: fileSourceConfig,
+  summary:
+    "Reads lines from a file (or standard input) into a Kafka topic, resuming at the last committed byte position.",
+  taskClass: FILE_SOURCE_TASK,
+  create: () => new FileStreamSourceConnector(),
+  createTask: () => new FileStreamSourceTask(),
+};
+
+export const fileStreamSink: SinkConnectorDescriptor = {
+  type: "sink",
+  className: FILE_SINK_CONNECTOR,
+  version: CONNECT_VERSION,
+  config: fileSinkConfig,
+  summary: "Appends the values of records from Kafka topics to a file (or standard output), one line per record.",
+  taskClass: FILE_SINK_TASK,
+  create: () => new FileStreamSinkConnector(),
+  createTask: () => new FileStreamSinkTask(),
+};

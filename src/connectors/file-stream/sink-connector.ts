@@ -1,0 +1,27 @@
+/**
+ * FileStreamSinkConnector: appends record values to a file (or stdout), one line each. Like
+ * Apache's, it gives every one of `tasks.max` tasks the same file.
+ */
+import type { Config, SinkConnector } from "../../api/connector.ts";
+import { fileSinkConfig } from "./config.ts";
+
+export class FileStreamSinkConnector implements SinkConnector {
+  private config: Config = {};
+
+  start(config: Config): void {
+    fileSinkConfig.parse(config);
+    this.config = config;
+  }
+
+  taskConfigs(maxTasks: number): Config[] {
+    const file = fileSinkConfig.parse(this.config).file;
+    return Array.from({ length: maxTasks }, (): Config => (file ? { file } : {}));
+  }
+
+  stop(): void {}
+
+  /** The sink keeps no offsets of its own: the framework's (consumer group) offsets are all there is. */
+  alterOffsets(): boolean {
+    return true;
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * FileStreamSinkTask: writes each record's value as a line (Java's String.valueOf rendering) to
+ * the file, appending. `flush` writes and fsyncs, so offsets are committed only for lines that
+ * are on disk.
+ */
+import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
+import type { Config, SinkTask } from "../../api/connector.ts";
+import { displayValue } from "../../api/data/struct.ts";
+import type { SinkRecord } from "../../api/record.ts";
+import { fileSinkConfig } from "./config.ts";
+
+export class FileStreamSinkTask implements SinkTask {
+  private fd: number | undefined;
+  private buffered: string[] = [];
+
+  initialize(): void {}
+
+  start(config: Config): void {
+    const file = fileSinkConfig.parse(config).file;
+    this.fd = file ? openSync(file, "a") : undefined;
+  }
+
+  put(records: ReadonlyArray<SinkRecord>): void {
+    for (const r of records) this.buffered.push(`${typeof r.value === "string" ? r.value : displayValue(r.value)}\n`);
+    if (this.buffered.length >= 1000) this.write();
+  }
+
+  private write(): void {
+    if (this.buffered.length === 0) return;
+    const text = this.buffered.join("");
+    this.buffered = [];
+    if (this.fd === undefined) process.stdout.write(text);
+    else writeSync(this.fd, text);
+  }
+
+  flush(): void {
+    this.write();
+    if (this.fd !== undefined) fsyncSync(this.fd);
+  }
+
+  stop(): void {
+    this.write();
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * Kafka client properties (as Java clients and Connect take them) → the settings a client library
+ * needs: brokers, TLS material, SASL credentials, timeouts, producer and consumer tuning. Settings
+ * the gateway cannot honour (GSSAPI, transactions, unknown codecs) fail here with a message naming
+ * the key, before any connection is tried.
+ */
+import { ConfigError } from "../errors.ts";
+import { loadTlsMaterial, type TlsMaterial } from "../tls/key-stores.ts";
+import type { ClientProperties } from "./kafka-port.ts";
+
+export interface SaslSettings {
+  mechanism: "plain" | "scram-sha-256" | "scram-sha-512";
+  username: string;
+  password: string;
+}
+
+export interface ConnectionSettings {
+  brokers: string[];
+  clientId: string;
+  tls: TlsMaterial | null;
+  sasl: SaslSettings | null;
+  connectionTimeoutMs: number;
+  requestTimeoutMs: number;
+  retryBackoffMs: number;
+}
+
+export interface ProducerSettings {
+  acks: -1 | 0 | 1;
+  idempotent: boolean;
+  maxInFlight: number;
+  compression: "none" | "gzip";
+  requestTimeoutMs: number;
+}
+
+export interface ConsumerSettings {
+  fromBeginning: boolean;
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  rebalanceTimeoutMs: number;
+  maxWaitMs: number;
+  minBytes: number;
+  maxBytes: number;
+  maxBytesPerPartition: number;
+  readUncommitted: boolean;
+}
+
+function bad(key: string, value: string | undefined, reason: string): never {
+  const message = `Invalid value ${value ?? "null"} for configuration ${key}: ${reason}`;
+  throw new ConfigError(message, new Map([[key, [message]]]));
+}
+
+function intProp(props: ClientProperties, key: string, fallback: number): number {
+  const raw = props[key];
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const n = Number(raw.trim());
+  if (!Number.isInteger(n)) bad(key, raw, "Not a number of type INT");
+  return n;
+}
+
+/** `host:port` list from `bootstrap.servers` (a `PROTOCOL://` prefix is allowed and dropped). */
+export function parseBootstrap(value: string | undefined): string[] {
+  const servers = (value ?? "")
+    .split(",")
+    .map((s) => s.trim().replace(/^[A-Za-z_]+:\/\//, ""))
+    .filter((s) => s !== "");
+  if (servers.length === 0) bad("bootstrap.servers", value, "at least one host:port is required");
+  for (const s of servers)
+    if (!/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d+$/.test(s)) bad("bootstrap.servers", value, `${s} is not host:port`);
+  return servers;
+}
+
+/** Username and password from a PlainLoginModule or ScramLoginModule `sasl.jaas.config`. */
+export function parseJaas(jaas: string | undefined, mechanism: string): { username: string; password: string } {
+  const key = "sasl.jaas.config";
+  if (!jaas) bad(key, jaas, `SASL mechanism ${mechanism} needs a JAAS configuration with username and password`);
+  const module = /^\s*([\w.$]+)\s+(required|requisite|sufficient|optional)/.exec(jaas);
+  if (!module) bad(key, "[hidden]", 'expected \'<LoginModule> required username="…" password="…";\'');
+  const options = new Map<string, string>();
+  for (const m of jaas.matchAll(/([\w.]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s;]+))/g)) {
+    options.set(m[1]!, (m[2] ?? m[3] ?? "").replace(/\\(.)/g, "$1"));
+  }
+  const username = options.get("username");
+  const password = options.get("password");
+  if (username === undefined || password === undefined) {
+    bad(key, "[hidden]", `${module[1]} needs username and password options`);
+  }
+  return { username, password };
+}
+
+export function connectionSettings(props: ClientProperties): ConnectionSettings {
+  const protocol = (props["security.protocol"] ?? "PLAINTEXT").trim().toUpperCase();
+  if (!["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"].includes(protocol)) {
+    bad(
+      "security.protocol",
+      props["security.protocol"],
+      "String must be one of: PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL",
+    );
+  }
+  let sasl: SaslSettings | null = null;
+  if (protocol.startsWith("SASL_")) {
+    const mechanism = (props["sasl.mechanism"] ?? "GSSAPI").trim().toUpperCase();
+    const mapped = { PLAIN: "plain", "SCRAM-SHA-256": "scram-sha-256", "SCRAM-SHA-512": "scram-sha-512" } as const;
+    const name = mapped[mechanism as keyof typeof mapped];
+    if (!name) bad("sasl.mechanism", mechanism, "supported mechanisms are PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512");
+    sasl = { mechanism: name, ...parseJaas(props["sasl.jaas.config"], mechanism) };
+  }
+  return {
+    brokers: parseBootstrap(props["bootstrap.servers"]),
+    clientId: props["client.id"]?.trim() || "edge-gateway",
+    tls: protocol === "SSL" || protocol === "SASL_SSL" ? loadTlsMaterial(props) : null,
+    sasl,
+    connectionTimeoutMs: intProp(props, "socket.connection.setup.timeout.ms", 10_000),
+    requestTimeoutMs: intProp(props, "request.timeout.ms", 30_000),
+    retryBackoffMs: intProp(props, "retry.backoff.ms", 100),
+  };
+}
+
+export function producerSettings(props: ClientProperties): ProducerSettings {
+  const acksRaw = (props.acks ?? "all").trim().toLowerCase();
+  const acks = acksRaw === "all" || acksRaw === "-1" ? -1 : acksRaw === "1" ? 1 : acksRaw === "0" ? 0 : undefined;
+  if (acks === undefined) bad("acks", props.acks, "String must be one of: all, -1, 0, 1");
+  const idempotenceRaw = props["enable.idempotence"]?.trim().toLowerCase();
+  if (idempotenceRaw !== undefined && idempotenceRaw !== "true" && idempotenceRaw !== "false") {
+    bad("enable.idempotence", props["enable.idempotence"], "Expected value to be either true or false");
+  }
+  // Kafka's default: idempotent whenever acks=all, unless switched off.
+  const idempotent = acks === -1 && idempotenceRaw !== "false";
+  if (idempotenceRaw === "true" && acks !== -1) bad("acks", props.acks, "must be all (-1) for an idempotent producer");
+  if (props["transactional.id"]) bad("transactional.id", props["transactional.id"], "transactions are not supported");
+  const compression = (props["compression.type"] ?? "none").trim().toLowerCase();
+  if (compression !== "none" && compression !== "gzip") {
+    bad("compression.type", props["compression.type"], "supported codecs are none and gzip");
+  }
+  return {
+    acks,
+    idempotent,
+    maxInFlight: idempotent ? 1 : intProp(props, "max.in.flight.requests.per.connection", 5),
+    compression: compression as "none" | "gzip",
+    requestTimeoutMs: intProp(props, "request.timeout.ms", 30_000),
+  };
+}
+
+export function consumerSettings(props: ClientProperties): ConsumerSettings {
+  const reset = (props["auto.offset.reset"] ?? "earliest").trim().toLowerCase();
+  if (reset !== "earliest" && reset !== "latest")
+    bad("auto.offset.reset", props["auto.offset.reset"], "String must be one of: earliest, latest");
+  const isolation = (props["isolation.level"] ?? "read_uncommitted").trim().toLowerCase();
+  if (isolation !== "read_uncommitted" && isolation !== "read_committed") {
+    bad("isolation.level", props["isolation.level"], "String must be one of: read_committed, read_uncommitted");
+  }
+  return {
+    fromBeginning: reset === "earliest",
+    sessionTimeoutMs: intProp(props, "session.timeout.ms", 45_000),
+    heartbeatIntervalMs: intProp(props, "heartbeat.interval.ms", 3_000),
+    rebalanceTimeoutMs: intProp(props, "max.poll.interval.ms", 300_000),
+    maxWaitMs: intProp(props, "fetch.max.wait.ms", 500),
+    minBytes: intProp(props, "fetch.min.bytes", 1),
+    maxBytes: intProp(props, "fetch.max.bytes", 52_428_800),
+    maxBytesPerPartition: intProp(props, "max.partition.fetch.bytes", 1_048_576),
+    readUncommitted: isolation === "read_uncommitted",
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * KafkaPort: the narrow interface the runtime uses to talk to Kafka. Only `app.ts` picks the
+ * adapter (`kafkajs-adapter.ts` in production, `memory-kafka.ts` in unit tests), so the client
+ * library can be swapped if measurements say so.
+ *
+ * Clients are configured with Kafka's own client properties (`bootstrap.servers`,
+ * `security.protocol`, `sasl.jaas.config`, `ssl.truststore.location`, …) as Connect passes them;
+ * the adapter maps them to its library.
+ */
+import type { TopicPartition, TopicPartitionOffset } from "../api/record.ts";
+
+export type ClientProperties = Readonly<Record<string, string>>;
+
+export interface KafkaHeader {
+  readonly key: string;
+  readonly value: Uint8Array | null;
+}
+
+export interface ProducerRecord {
+  readonly topic: string;
+  readonly partition: number | null;
+  readonly key: Uint8Array | null;
+  readonly value: Uint8Array | null;
+  readonly headers: readonly KafkaHeader[];
+  readonly timestamp: number | null;
+}
+
+export interface ProducedMetadata {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly timestamp: number | null;
+}
+
+export interface KafkaProducer {
+  /** Sends the records; resolves once Kafka acknowledged every one (per the `acks` setting). */
+  send(records: readonly ProducerRecord[]): Promise<ProducedMetadata[]>;
+  close(): Promise<void>;
+}
+
+export interface ConsumedRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly timestamp: number;
+  readonly timestampType: "CreateTime" | "LogAppendTime";
+  readonly key: Uint8Array | null;
+  readonly value: Uint8Array | null;
+  readonly headers: readonly KafkaHeader[];
+}
+
+export interface ConsumerHandlers {
+  /** One partition's records, in offset order. The next batch waits until this one settles. */
+  onRecords(records: readonly ConsumedRecord[], heartbeat: () => Promise<void>): Promise<void>;
+  /** The group gave this member a new assignment (`revoked` first, then `assigned`). */
+  onAssignment(assigned: readonly TopicPartition[], revoked: readonly TopicPartition[]): Promise<void>;
+  /** The consumer stopped on an error it could not recover from. */
+  onCrash(error: Error): void;
+}
+
+export interface ConsumerOptions {
+  readonly groupId: string;
+  readonly topics: readonly string[] | RegExp;
+  readonly properties: ClientProperties;
+}
+
+export interface KafkaConsumer {
+  /** Joins the group and starts delivering records to `handlers`. */
+  start(handlers: ConsumerHandlers): Promise<void>;
+  commit(offsets: readonly TopicPartitionOffset[]): Promise<void>;
+  seek(offset: TopicPartitionOffset): void;
+  pause(partitions: readonly TopicPartition[]): void;
+  resume(partitions: readonly TopicPartition[]): void;
+  assignment(): TopicPartition[];
+  close(): Promise<void>;
+}
+
+export interface TopicSpec {
+  readonly topic: string;
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  readonly configs?: Readonly<Record<string, string>>;
+}
+
+export interface TopicDescription {
+  readonly topic: string;
+  readonly partitions: number;
+}
+
+export interface KafkaAdmin {
+  clusterId(): Promise<string>;
+  /** Creates the topic; false when it existed already. */
+  createTopic(spec: TopicSpec): Promise<boolean>;
+  describeTopics(topics: readonly string[]): Promise<TopicDescription[]>;
+  listTopics(): Promise<string[]>;
+  /** Committed offsets of a consumer group (empty when the group has none). */
+  groupOffsets(groupId: string): Promise<TopicPartitionOffset[]>;
+  /** Commits offsets for a group that has no active members (OffsetCommit, generation -1). */
+  alterGroupOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void>;
+  /** Deletes committed offsets of an inactive group (OffsetDelete). */
+  deleteGroupOffsets(groupId: string, partitions: readonly TopicPartition[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface KafkaPort {
+  admin(properties: ClientProperties): Promise<KafkaAdmin>;
+  producer(properties: ClientProperties): Promise<KafkaProducer>;
+  consumer(options: ConsumerOptions): Promise<KafkaConsumer>;
+}

@@ -1,0 +1,22 @@
+// Types for the parts of kafkajs' protocol layer that kafkajs-adapter.ts uses directly.
+declare module "kafkajs/src/protocol/encoder" {
+  export default class Encoder {
+    writeInt16(value: number): Encoder;
+    writeInt32(value: number): Encoder;
+    writeString(value: string | null): Encoder;
+    writeArray(values: Encoder[]): Encoder;
+  }
+}
+declare module "kafkajs/src/protocol/decoder" {
+  export default class Decoder {
+    constructor(buffer: Buffer);
+    readInt16(): number;
+    readInt32(): number;
+    readString(): string;
+    readArray<T>(reader: (decoder: Decoder) => T): T[];
+  }
+}
+declare module "kafkajs/src/protocol/error" {
+  export function failure(code: number): boolean;
+  export function createErrorFromCode(code: number): Error;
+}

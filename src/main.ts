@@ -1,0 +1,158 @@
+/**
+ * CLI entry, like connect-standalone:
+ *   gateway [worker.properties] [connector.properties|connector.json ...]
+ *   gateway --version
+ *   gateway healthcheck [url]     (exit 0 when GET <url>/health answers healthy; for container health checks)
+ * Reads the worker config (file, then CONNECT_* environment), opens the data file, starts the REST
+ * listeners and the herder, submits the connector files (created, or updated if they exist), and
+ * stops cleanly on SIGINT/SIGTERM: tasks commit what Kafka acknowledged before the process exits.
+ */
+import { readFileSync } from "node:fs";
+import { type App, startApp } from "./app.ts";
+import { ConfigError, messageOf } from "./errors.ts";
+import { getLogger, logManager, parseLevel } from "./util/logger.ts";
+import { parseProperties } from "./util/properties.ts";
+import { GATEWAY_VERSION } from "./version.ts";
+import { loadWorkerConfig, type WorkerConfig } from "./worker-config.ts";
+
+const log = getLogger("io.edgegateway.Gateway");
+
+function fail(message: string): never {
+  process.stderr.write(`gateway: ${message}\n`);
+  process.exit(1);
+}
+
+function readFile(path: string, what: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    fail(`cannot read ${what} ${path}: ${messageOf(error)}`);
+  }
+}
+
+/** A connector file: Java properties, or JSON either `{name, config}` or a flat config map. */
+export function parseConnectorFile(path: string, text: string): { name: string; config: Record<string, string> } {
+  let config: Record<string, unknown>;
+  if (path.endsWith(".json")) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      throw new ConfigError(`${path} is not valid JSON: ${messageOf(error)}`);
+    }
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
+      throw new ConfigError(`${path} must hold a JSON object`);
+    const obj = parsed as Record<string, unknown>;
+    config =
+      obj.config && typeof obj.config === "object"
+        ? { ...(obj.config as Record<string, unknown>), name: obj.name ?? (obj.config as Record<string, unknown>).name }
+        : obj;
+  } else {
+    config = parseProperties(text);
+  }
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(config)) if (v !== undefined && v !== null) out[k] = String(v);
+  const name = out.name?.trim();
+  if (!name) throw new ConfigError(`${path} has no connector name ("name")`);
+  return { name, config: out };
+}
+
+async function healthcheck(url: string): Promise<never> {
+  try {
+    const response = await fetch(`${url.replace(/\/$/, "")}/health`, {
+      signal: AbortSignal.timeout(5000),
+      tls: { rejectUnauthorized: false },
+    });
+    const body = (await response.json()) as { status?: string };
+    process.exit(response.status === 200 && body.status === "healthy" ? 0 : 1);
+  } catch {
+    process.exit(1);
+  }
+}
+
+function loadConfig(path: string | undefined): WorkerConfig {
+  const fileConfig = path ? parseProperties(readFile(path, "worker config")) : {};
+  try {
+    return loadWorkerConfig(fileConfig, process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) fail(`invalid worker configuration: ${error.message}`);
+    throw error;
+  }
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  const [first, ...rest] = argv;
+  if (first === "--version" || first === "-v") {
+    process.stdout.write(`${GATEWAY_VERSION}\n`);
+    return;
+  }
+  if (first === "healthcheck") return healthcheck(rest[0] ?? process.env.GATEWAY_HEALTH_URL ?? "http://127.0.0.1:8083");
+  if (first === "--help" || first === "-h") {
+    process.stdout.write("usage: gateway [worker.properties] [connector.properties|connector.json ...]\n");
+    return;
+  }
+  const workerFile = first && !first.endsWith(".json") && !first.startsWith("-") ? first : undefined;
+  const connectorFiles = workerFile ? rest : argv;
+  const config = loadConfig(workerFile);
+  logManager.configure({ rootLevel: parseLevel(config["log.level"]) ?? "INFO", json: config["log.format"] === "json" });
+  log.info(
+    `Edge gateway ${GATEWAY_VERSION} starting (data.dir=${config["data.dir"]}, bootstrap.servers=${config["bootstrap.servers"].join(",")})`,
+  );
+  if (config["plugin.path"]) log.warn("plugin.path is set but unused: the gateway's plugins are built in");
+  for (const k of config.ignoredKeys)
+    log.warn(`Worker config ${k} has no effect in this gateway (state lives in data.dir) and is ignored`);
+
+  const connectorSpecs = connectorFiles.map((path) => {
+    try {
+      return parseConnectorFile(path, readFile(path, "connector config"));
+    } catch (error) {
+      fail(messageOf(error));
+    }
+  });
+
+  let app: App;
+  try {
+    app = startApp({ config });
+  } catch (error) {
+    fail(messageOf(error));
+  }
+  for (const url of app.rest.urls) log.info(`REST server listening at ${url}/, advertising URL ${url}/`);
+  for (const url of app.rest.adminUrls) log.info(`Admin REST server listening at ${url}/`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    log.info(`Received ${signal}, stopping the gateway`);
+    try {
+      await app.stop();
+      log.info("Gateway stopped");
+      process.exit(0);
+    } catch (error) {
+      log.error("Error while stopping", error);
+      process.exit(1);
+    }
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+
+  await app.herder.start();
+  for (const spec of connectorSpecs) {
+    try {
+      await app.herder.putConnectorConfig(spec.name, spec.config, { allowReplace: true });
+      log.info(`Created connector ${spec.name}`);
+    } catch (error) {
+      log.error(`Failed to create connector ${spec.name}: ${messageOf(error)}`);
+      await app.stop();
+      process.exit(1);
+    }
+  }
+  log.info("Gateway started");
+}
+
+if (import.meta.main) {
+  main(process.argv.slice(2)).catch((error) => {
+    process.stderr.write(`gateway: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,32 @@
+/**
+ * The one place errors become HTTP responses: Connect's ConnectExceptionMapper. Every REST error
+ * body is `{"error_code": <status>, "message": <text>}`; messages pass through the log manager's
+ * redaction so a registered secret never reaches a client.
+ */
+import { AlreadyExistsError, messageOf, NotFoundError, RestError } from "../errors.ts";
+import type { LogManager } from "../util/logger.ts";
+
+export interface ErrorBody {
+  error_code: number;
+  message: string | null;
+}
+
+export function errorStatus(error: unknown): number {
+  if (error instanceof RestError) return error.status;
+  if (error instanceof NotFoundError) return 404;
+  if (error instanceof AlreadyExistsError) return 409;
+  return 500;
+}
+
+export function errorResponse(error: unknown, logs: LogManager): Response {
+  const status = errorStatus(error);
+  const body: ErrorBody = { error_code: status, message: logs.redact(messageOf(error)) };
+  return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
+}
+
+/** Jersey's texts for framework-level failures. */
+export const HTTP_MESSAGES = {
+  404: "HTTP 404 Not Found",
+  405: "HTTP 405 Method Not Allowed",
+  415: "HTTP 415 Unsupported Media Type",
+} as const;

@@ -1,0 +1,28 @@
+/**
+ * The route table type: each Connect resource method as `{ method, path, consumesJson, handle }`.
+ * `server.ts` registers the table on hono and derives 405 and OPTIONS answers from it.
+ */
+import type { Context } from "hono";
+import type { Herder } from "../runtime/herder.ts";
+import type { LogManager } from "../util/logger.ts";
+
+export interface RouteDeps {
+  readonly herder: Herder;
+  readonly logs: LogManager;
+  /** Runs a herder call with Connect's 90 s REST request timeout. */
+  readonly timed: <T>(operation: () => Promise<T>) => Promise<T>;
+}
+
+export interface Route {
+  readonly method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /** hono path pattern, e.g. `/connectors/:connector/tasks/:task{-?[0-9]+}/status`. */
+  readonly path: string;
+  /** The resource is @Consumes(application/json): a non-JSON Content-Type gets 415. */
+  readonly consumesJson: boolean;
+  handle(c: Context, deps: RouteDeps): Promise<Response> | Response;
+}
+
+/** `?name=true` the way Boolean.valueOf reads it: only case-insensitive "true" is true. */
+export function booleanQuery(c: Context, name: string): boolean {
+  return (c.req.query(name) ?? "").toLowerCase() === "true";
+}

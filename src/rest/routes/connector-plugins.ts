@@ -1,0 +1,36 @@
+/**
+ * ConnectorPluginsResource: the plugin list (connectorsOnly), a plugin's ConfigKeyInfos, and
+ * config validation (ConfigInfos).
+ */
+import { jsonResponse, readJson, toConfigMap } from "../json-body.ts";
+import type { Route } from "../route.ts";
+
+export function connectorPluginRoutes(): Route[] {
+  return [
+    {
+      method: "GET",
+      path: "/connector-plugins",
+      consumesJson: true,
+      handle: (c, { herder }) => {
+        const raw = c.req.query("connectorsOnly");
+        const connectorsOnly = raw === undefined ? true : raw.toLowerCase() === "true";
+        return jsonResponse(200, herder.plugins(connectorsOnly));
+      },
+    },
+    {
+      method: "GET",
+      path: "/connector-plugins/:plugin/config",
+      consumesJson: true,
+      handle: (c, { herder }) => jsonResponse(200, herder.pluginConfig(c.req.param("plugin") ?? "")),
+    },
+    {
+      method: "PUT",
+      path: "/connector-plugins/:plugin/config/validate",
+      consumesJson: true,
+      handle: async (c, { herder }) => {
+        const config = toConfigMap(await readJson(c.req.raw), "connector config");
+        return jsonResponse(200, herder.validateConfig(c.req.param("plugin") ?? "", config));
+      },
+    },
+  ];
+}

@@ -1,0 +1,53 @@
+/**
+ * LoggingResource (`/admin/loggers`): list, read and set log levels (KIP-495, KIP-976) on the
+ * process's LogManager. Served on the admin listeners (or the regular ones when unset).
+ */
+import { BadRequestError, NotFoundError } from "../../errors.ts";
+import { parseLevel } from "../../util/logger.ts";
+import { emptyResponse, jsonResponse, readJson } from "../json-body.ts";
+import type { Route } from "../route.ts";
+
+export function loggerRoutes(): Route[] {
+  return [
+    {
+      method: "GET",
+      path: "/admin/loggers",
+      consumesJson: true,
+      handle: (_c, { logs }) =>
+        jsonResponse(
+          200,
+          Object.fromEntries(logs.allLevels().map(([n, l]) => [n, { level: l.level, last_modified: l.lastModified }])),
+        ),
+    },
+    {
+      method: "GET",
+      path: "/admin/loggers/:logger",
+      consumesJson: true,
+      handle: (c, { logs }) => {
+        const name = c.req.param("logger") ?? "";
+        const level = logs.level(name);
+        if (!level) throw new NotFoundError(`Logger ${name} not found.`);
+        return jsonResponse(200, { level: level.level, last_modified: level.lastModified });
+      },
+    },
+    {
+      method: "PUT",
+      path: "/admin/loggers/:logger",
+      consumesJson: true,
+      handle: async (c, { logs }) => {
+        const name = c.req.param("logger") ?? "";
+        const body = await readJson(c.req.raw);
+        const requested =
+          body !== null && typeof body === "object" ? (body as Record<string, unknown>).level : undefined;
+        if (requested === undefined || requested === null) {
+          throw new BadRequestError("Desired 'level' parameter was not specified in request.");
+        }
+        const level = parseLevel(String(requested));
+        if (!level) throw new NotFoundError(`invalid log level '${String(requested)}'.`);
+        const affected = logs.setLevel(name, level);
+        if ((c.req.query("scope") ?? "worker").toLowerCase() === "cluster") return emptyResponse(204);
+        return jsonResponse(200, affected);
+      },
+    },
+  ];
+}

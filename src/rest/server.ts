@@ -1,0 +1,196 @@
+/**
+ * The REST server: the route tables on hono, Connect's framework behaviour around them (404 for
+ * unknown paths, 405 for known paths with another method, 415 for non-JSON bodies, default OPTIONS,
+ * HEAD on GET resources, CORS when `access.control.allow.origin` is set), errors through
+ * `error-mapping.ts`, and the listeners (`listeners`, `admin.listeners`, http and https) on
+ * Bun.serve.
+ */
+import { Hono } from "hono";
+import { ConfigError } from "../errors.ts";
+import type { Herder } from "../runtime/herder.ts";
+import { loadTlsMaterial } from "../tls/key-stores.ts";
+import type { LogManager } from "../util/logger.ts";
+import type { Listener, WorkerConfig } from "../worker-config.ts";
+import { errorResponse, HTTP_MESSAGES } from "./error-mapping.ts";
+import { jsonResponse } from "./json-body.ts";
+import type { Route, RouteDeps } from "./route.ts";
+import { connectorPluginRoutes } from "./routes/connector-plugins.ts";
+import { connectorRoutes } from "./routes/connectors.ts";
+import { loggerRoutes } from "./routes/loggers.ts";
+import { type RootDeps, rootRoutes } from "./routes/root.ts";
+
+export const REST_REQUEST_TIMEOUT_MS = 90_000;
+
+export interface CorsOptions {
+  readonly allowOrigin: string;
+  readonly allowMethods: string;
+}
+
+/** hono's path pattern as a RegExp, for finding which methods a path supports. */
+function patternRegex(path: string): RegExp {
+  const source = path
+    .split("/")
+    .map((segment) => {
+      const m = /^:(\w+)(?:\{(.+)\})?$/.exec(segment);
+      if (!m) return segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      return m[2] ? `(?:${m[2]})` : "[^/]+";
+    })
+    .join("/");
+  return new RegExp(`^${source}/?$`);
+}
+
+function isJsonMediaType(contentType: string): boolean {
+  const type = contentType.split(";")[0]!.trim().toLowerCase();
+  return type === "application/json" || type === "*/*";
+}
+
+function timed(timeoutMs: number) {
+  return async <T>(operation: () => Promise<T>): Promise<T> => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error("Request timed out")), timeoutMs);
+    });
+    try {
+      return await Promise.race([operation(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
+
+/** Builds one REST application from route tables. */
+export function restApp(
+  routes: readonly Route[],
+  deps: Omit<RouteDeps, "timed">,
+  options: { cors?: CorsOptions; requestTimeoutMs?: number } = {},
+): Hono {
+  const app = new Hono();
+  const routeDeps: RouteDeps = { ...deps, timed: timed(options.requestTimeoutMs ?? REST_REQUEST_TIMEOUT_MS) };
+  const table = routes.map((r) => ({ ...r, regex: patternRegex(r.path) }));
+  const methodsFor = (path: string) => {
+    const methods = new Set(table.filter((r) => r.regex.test(path)).map((r) => r.method as string));
+    if (methods.has("GET")) methods.add("HEAD");
+    if (methods.size > 0) methods.add("OPTIONS");
+    return [...methods];
+  };
+  const cors = options.cors && options.cors.allowOrigin.trim() !== "" ? options.cors : undefined;
+
+  app.use("*", async (c, next) => {
+    await next();
+    if (!cors) return;
+    const origin = c.req.header("Origin");
+    if (!origin) return;
+    const allowed = cors.allowOrigin
+      .split(",")
+      .map((o) => o.trim())
+      .some((o) => o === "*" || o === origin);
+    if (!allowed) return;
+    c.res.headers.set("Access-Control-Allow-Origin", origin);
+    c.res.headers.set("Vary", "Origin");
+    if (c.req.method === "OPTIONS" && c.req.header("Access-Control-Request-Method")) {
+      c.res.headers.set("Access-Control-Allow-Methods", cors.allowMethods.trim() || "GET,POST,HEAD");
+    }
+  });
+
+  for (const route of table) {
+    app.on(route.method, route.path, async (c) => {
+      if (route.consumesJson && ["POST", "PUT", "PATCH"].includes(c.req.method)) {
+        const contentType = c.req.header("Content-Type");
+        if (contentType && !isJsonMediaType(contentType)) {
+          return jsonResponse(415, { error_code: 415, message: HTTP_MESSAGES[415] });
+        }
+      }
+      return route.handle(c, routeDeps);
+    });
+  }
+
+  app.notFound((c) => {
+    const path = new URL(c.req.url).pathname;
+    const methods = methodsFor(path);
+    if (methods.length === 0) return jsonResponse(404, { error_code: 404, message: HTTP_MESSAGES[404] });
+    if (c.req.method === "OPTIONS") {
+      return new Response(methods.join(", "), {
+        status: 200,
+        headers: { "Content-Type": "text/plain", Allow: methods.join(",") },
+      });
+    }
+    return jsonResponse(405, { error_code: 405, message: HTTP_MESSAGES[405] });
+  });
+  app.onError((error) => errorResponse(error, deps.logs));
+  return app;
+}
+
+export interface RestServers {
+  /** The URL of each listener, with the port actually bound. */
+  readonly urls: string[];
+  readonly adminUrls: string[];
+  stop(): Promise<void>;
+}
+
+function serve(
+  listener: Listener,
+  app: Hono,
+  worker: WorkerConfig,
+): { url: string; server: ReturnType<typeof Bun.serve> } {
+  let tls: Parameters<typeof Bun.serve>[0]["tls"];
+  if (listener.protocol === "https") {
+    const originals = worker.originals;
+    const prefix = Object.keys(originals).some((k) => k.startsWith("listeners.https.")) ? "listeners.https." : "";
+    const material = loadTlsMaterial(originals, prefix);
+    if (!material.cert || !material.key) {
+      throw new ConfigError(
+        `The https listener ${listener.uri} needs a key store: set ${prefix}ssl.keystore.location (PEM or PKCS12) or ${prefix}ssl.keystore.certificate.chain and ${prefix}ssl.keystore.key`,
+      );
+    }
+    tls = {
+      cert: material.cert,
+      key: material.key,
+      ...(material.ca ? { ca: material.ca } : {}),
+      requestCert: material.clientAuth !== "none",
+      rejectUnauthorized: material.clientAuth === "required",
+    };
+  }
+  const server = Bun.serve({
+    hostname: listener.host === "" ? "0.0.0.0" : listener.host,
+    port: listener.port,
+    fetch: app.fetch,
+    ...(tls ? { tls } : {}),
+    idleTimeout: 120,
+  });
+  const host = listener.host === "" ? "0.0.0.0" : listener.host.includes(":") ? `[${listener.host}]` : listener.host;
+  return { url: `${listener.protocol}://${host}:${server.port}`, server };
+}
+
+/** Starts the REST listeners and, when configured separately, the admin listeners. */
+export function startRestServers(options: {
+  config: WorkerConfig;
+  herder: Herder;
+  logs: LogManager;
+  root: RootDeps;
+  extraRoutes?: readonly Route[];
+}): RestServers {
+  const { config, herder, logs, root } = options;
+  const cors = {
+    allowOrigin: config["access.control.allow.origin"],
+    allowMethods: config["access.control.allow.methods"],
+  };
+  const regular = [
+    ...rootRoutes(root),
+    ...connectorRoutes(),
+    ...connectorPluginRoutes(),
+    ...(options.extraRoutes ?? []),
+  ];
+  const adminSeparate = config.adminListeners !== undefined;
+  const mainApp = restApp(adminSeparate ? regular : [...regular, ...loggerRoutes()], { herder, logs }, { cors });
+  const servers = config.restListeners.map((l) => serve(l, mainApp, config));
+  const adminServers = adminSeparate
+    ? (config.adminListeners ?? []).map((l) => serve(l, restApp(loggerRoutes(), { herder, logs }), config))
+    : [];
+  return {
+    urls: servers.map((s) => s.url),
+    adminUrls: adminServers.map((s) => s.url),
+    stop: async () => {
+      for (const s of [...servers, ...adminServers]) await s.server.stop(true);
+    },
+  };
+}

@@ -1,0 +1,166 @@
+import { describe, expect, test } from "bun:test";
+import { fileStreamSink, fileStreamSource } from "../connectors/file-stream/index.ts";
+import { BadRequestError, ConnectError } from "../errors.ts";
+import { PluginRegistry } from "../plugin/registry.ts";
+import { configErrorMessage, validateConnectorConfig } from "./connector-config.ts";
+
+const registry = new PluginRegistry([fileStreamSource, fileStreamSink]);
+
+describe("validateConnectorConfig", () => {
+  test("matches Connect's worked example for FileStreamSource (connect-rest-api.md §5.5)", () => {
+    const { infos } = validateConnectorConfig(registry, { "connector.class": "FileStreamSource", name: "s1" });
+    expect(infos.name).toBe("FileStreamSource");
+    expect(infos.error_count).toBe(1);
+    expect(infos.groups).toEqual([
+      "Common",
+      "Transforms",
+      "Predicates",
+      "Error Handling",
+      "Topic Creation",
+      "Exactly Once Support",
+      "offsets.topic",
+    ]);
+    expect(infos.configs.map((c) => c.definition?.name)).toEqual([
+      "name",
+      "connector.class",
+      "tasks.max",
+      "tasks.max.enforce",
+      "key.converter",
+      "value.converter",
+      "header.converter",
+      "transforms",
+      "predicates",
+      "config.action.reload",
+      "errors.retry.timeout",
+      "errors.retry.delay.max.ms",
+      "errors.tolerance",
+      "errors.log.enable",
+      "errors.log.include.messages",
+      "topic.creation.groups",
+      "exactly.once.support",
+      "transaction.boundary",
+      "transaction.boundary.interval.ms",
+      "offsets.storage.topic",
+      "file",
+      "topic",
+      "batch.size",
+    ]);
+    expect(infos.configs.find((c) => c.definition?.name === "topic")).toEqual({
+      definition: {
+        name: "topic",
+        type: "STRING",
+        required: true,
+        default_value: null,
+        importance: "HIGH",
+        documentation: "The topic to publish data to",
+        group: null,
+        width: "NONE",
+        display_name: "topic",
+        dependents: [],
+        order: -1,
+      },
+      value: {
+        name: "topic",
+        value: null,
+        recommended_values: [],
+        errors: ['Missing required configuration "topic" which has no default value.'],
+        visible: true,
+      },
+    });
+  });
+
+  test.each([
+    [{}, "Must configure one of topics or topics.regex", 2],
+    [
+      { topics: "a", "topics.regex": "b.*" },
+      "topics and topics.regex are mutually exclusive options, but both are set.",
+      2,
+    ],
+    [
+      { topics: "a,dlq", "errors.deadletterqueue.topic.name": "dlq" },
+      "The DLQ topic 'dlq' may not be included in the list of topics ('topics=[a, dlq]') consumed by the connector",
+      1,
+    ],
+  ])("runs the sink topic checks %p", (extra, message, count) => {
+    const { infos } = validateConnectorConfig(registry, { "connector.class": "FileStreamSink", name: "k", ...extra });
+    expect(infos.error_count).toBe(count);
+    expect(infos.configs.flatMap((c) => c.value?.errors ?? [])).toContain(message);
+  });
+
+  test.each([
+    [{ transforms: "t" }, 'Missing required configuration "transforms.t.type" which has no default value.'],
+    [
+      { transforms: "t", "transforms.t.type": "Nope" },
+      "Invalid value Nope for configuration transforms.t.type: Class Nope could not be found.",
+    ],
+    [{ transforms: "t,t" }, "Invalid value [t, t] for configuration transforms: Duplicate alias provided."],
+    [{ "tasks.max": "0" }, "Invalid value 0 for configuration tasks.max: Value must be at least 1"],
+    [
+      { "errors.tolerance": "foo" },
+      "Invalid value foo for configuration errors.tolerance: String must be one of: none, all",
+    ],
+    [{ name: "" }, "Invalid value  for configuration name: String may not be empty"],
+  ])("reports %p", (extra, message) => {
+    const { infos } = validateConnectorConfig(registry, {
+      "connector.class": "FileStreamSource",
+      name: "s",
+      topic: "x",
+      ...extra,
+    });
+    expect(infos.configs.flatMap((c) => c.value?.errors ?? [])).toContain(message);
+  });
+
+  test("reports a null value on the key, as Connect does", () => {
+    const { infos } = validateConnectorConfig(registry, {
+      "connector.class": "FileStreamSource",
+      name: "s",
+      topic: "x",
+      file: null,
+      other: null,
+    });
+    expect(infos.configs[0]).toEqual({
+      definition: null,
+      value: {
+        name: "other",
+        value: null,
+        recommended_values: [],
+        errors: ["Null value can not be supplied as the configuration value."],
+        visible: true,
+      },
+    });
+    expect(infos.configs.find((c) => c.definition?.name === "file")?.value?.errors).toEqual([
+      "Null value can not be supplied as the configuration value.",
+    ]);
+  });
+
+  test("rejects a config without connector.class with Connect's message", () => {
+    expect(() => validateConnectorConfig(registry, { name: "x", topic: "t" })).toThrow(
+      new BadRequestError("Connector config {name=x, topic=t} contains no connector type"),
+    );
+  });
+
+  test("names the available connectors when the class is unknown", () => {
+    expect(() => validateConnectorConfig(registry, { "connector.class": "Nope" })).toThrow(ConnectError);
+    try {
+      validateConnectorConfig(registry, { "connector.class": "Nope" });
+    } catch (error) {
+      expect((error as Error).message).toStartWith(
+        "Failed to find any class that implements Connector and which name matches Nope, available connectors are: PluginDesc{klass=class org.apache.kafka.connect.file.FileStreamSinkConnector",
+      );
+    }
+  });
+
+  test("formats the 400 message like AbstractHerder.maybeAddConfigErrors", () => {
+    const { infos } = validateConnectorConfig(registry, {
+      "connector.class": "FileStreamSource",
+      name: "s1",
+      "tasks.max": "abc",
+    });
+    expect(configErrorMessage(infos)).toBe(
+      "Connector configuration is invalid and contains the following 2 error(s):\n" +
+        "Invalid value abc for configuration tasks.max: Not a number of type INT\n" +
+        'Missing required configuration "topic" which has no default value.\n' +
+        "You can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`",
+    );
+  });
+});

@@ -1,0 +1,157 @@
+/**
+ * KIP-875 offset management for one connector: read, alter and reset. Source offsets live in the
+ * SQLite offset store; sink offsets are the committed offsets of the connector's consumer group,
+ * read and changed through the Kafka admin client (the group has no members while the connector
+ * is STOPPED). Messages and checks follow Connect's Worker and SinkUtils word for word.
+ */
+import type { Config, SinkConnector, SourceConnector } from "../api/connector.ts";
+import type { SourceMap, TopicPartition, TopicPartitionOffset } from "../api/record.ts";
+import { BadRequestError, ConnectError, UnsupportedOperationError } from "../errors.ts";
+import type { KafkaAdmin } from "../kafka/kafka-port.ts";
+import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
+import type { OffsetStore } from "../store/offset-store.ts";
+import type { ConnectorOffset, ConnectorOffsets } from "./entities.ts";
+import { sinkGroupId } from "./worker.ts";
+
+const KAFKA_TOPIC = "kafka_topic";
+const KAFKA_PARTITION = "kafka_partition";
+const KAFKA_OFFSET = "kafka_offset";
+
+export async function readOffsets(
+  name: string,
+  descriptor: ConnectorDescriptor,
+  config: Config,
+  offsets: OffsetStore,
+  admin: () => Promise<KafkaAdmin>,
+): Promise<ConnectorOffsets> {
+  if (descriptor.type === "source") {
+    return { offsets: offsets.all(name).map((e) => ({ partition: { ...e.partition }, offset: { ...e.offset } })) };
+  }
+  const committed = await (await admin()).groupOffsets(sinkGroupId(name, config));
+  return {
+    offsets: committed.map((o) => ({
+      partition: { [KAFKA_TOPIC]: o.topic, [KAFKA_PARTITION]: o.partition },
+      offset: { [KAFKA_OFFSET]: o.offset },
+    })),
+  };
+}
+
+function integer(value: unknown, message: (v: unknown) => string, nullMessage: string): number {
+  if (value === null || value === undefined) throw new BadRequestError(nullMessage);
+  const n =
+    typeof value === "number"
+      ? value
+      : typeof value === "string" && /^\s*-?\d+\s*$/.test(value)
+        ? Number(value)
+        : Number.NaN;
+  if (!Number.isSafeInteger(n)) throw new BadRequestError(message(value));
+  return n;
+}
+
+/** Parses sink offsets as Connect's SinkUtils.parseSinkConnectorOffsets does. */
+export function parseSinkOffsets(
+  offsets: readonly ConnectorOffset[],
+): { partition: TopicPartition; offset: number | null }[] {
+  return offsets.map(({ partition, offset }) => {
+    if (partition === null || partition === undefined) {
+      throw new BadRequestError("The partition for a sink connector offset cannot be null or missing");
+    }
+    if (!(KAFKA_TOPIC in partition) || !(KAFKA_PARTITION in partition)) {
+      throw new BadRequestError(
+        `The partition for a sink connector offset must contain the keys '${KAFKA_TOPIC}' and '${KAFKA_PARTITION}'`,
+      );
+    }
+    const topic = partition[KAFKA_TOPIC];
+    if (typeof topic !== "string")
+      throw new BadRequestError("Kafka topic names must be valid strings and may not be null");
+    const p = integer(
+      partition[KAFKA_PARTITION],
+      (v) =>
+        `Failed to parse the following Kafka partition value in the provided offsets: '${v}'. Partition values for sink connectors need to be integers.`,
+      "Kafka partitions must be valid numbers and may not be null",
+    );
+    if (offset === null || offset === undefined) return { partition: { topic, partition: p }, offset: null };
+    if (!(KAFKA_OFFSET in offset)) {
+      throw new BadRequestError(
+        `The offset for a sink connector should either be null or contain the key '${KAFKA_OFFSET}'`,
+      );
+    }
+    const o = integer(
+      offset[KAFKA_OFFSET],
+      (v) =>
+        `Failed to parse the following Kafka offset value in the provided offsets: '${v}'. Offset values for sink connectors need to be integers.`,
+      "Kafka offsets must be valid numbers and may not be null",
+    );
+    return { partition: { topic, partition: p }, offset: o };
+  });
+}
+
+function alteredMessage(managed: boolean, verb: "altered" | "reset"): string {
+  return managed
+    ? `The offsets for this connector have been ${verb} successfully`
+    : `The Connect framework-managed offsets for this connector have been ${verb} successfully. However, if this connector manages offsets externally, they will need to be manually ${verb === "altered" ? "altered" : "reset"} in the system that the connector uses.`;
+}
+
+async function callAlterOffsets(name: string, run: () => Promise<boolean> | boolean): Promise<boolean> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof UnsupportedOperationError) {
+      throw new ConnectError(
+        `Failed to modify offsets for connector ${name} because it doesn't support external modification of offsets`,
+      );
+    }
+    throw error;
+  }
+}
+
+/** Alters (`reset=false`) or resets (`reset=true`, `requested` ignored) a stopped connector's offsets. */
+export async function modifyOffsets(
+  name: string,
+  descriptor: ConnectorDescriptor,
+  config: Config,
+  requested: readonly ConnectorOffset[] | null,
+  store: OffsetStore,
+  admin: () => Promise<KafkaAdmin>,
+): Promise<string> {
+  const verb = requested === null ? "reset" : "altered";
+  if (descriptor.type === "sink") {
+    const groupId = sinkGroupId(name, config);
+    const kafka = await admin();
+    const changes =
+      requested === null
+        ? (await kafka.groupOffsets(groupId)).map((o) => ({
+            partition: { topic: o.topic, partition: o.partition },
+            offset: null,
+          }))
+        : parseSinkOffsets(requested);
+    const connector = descriptor.create() as SinkConnector;
+    const managed = connector.alterOffsets
+      ? await callAlterOffsets(name, () => connector.alterOffsets!(config, changes))
+      : false;
+    const toCommit: TopicPartitionOffset[] = [];
+    const toDelete: TopicPartition[] = [];
+    for (const c of changes) {
+      if (c.offset === null) toDelete.push(c.partition);
+      else toCommit.push({ ...c.partition, offset: c.offset });
+    }
+    await kafka.alterGroupOffsets(groupId, toCommit);
+    await kafka.deleteGroupOffsets(groupId, toDelete);
+    return alteredMessage(managed, verb);
+  }
+  const changes: { partition: SourceMap; offset: SourceMap | null }[] =
+    requested === null
+      ? store.all(name).map((e) => ({ partition: e.partition, offset: null }))
+      : requested.map((r) => {
+          if (r.partition === null || r.partition === undefined || typeof r.partition !== "object") {
+            throw new BadRequestError("Source partitions may not be null");
+          }
+          return { partition: r.partition, offset: r.offset ?? null };
+        });
+  const connector = descriptor.create() as SourceConnector;
+  const managed = connector.alterOffsets
+    ? await callAlterOffsets(name, () => connector.alterOffsets!(config, changes))
+    : false;
+  store.write(name, changes);
+  return alteredMessage(managed, verb);
+}

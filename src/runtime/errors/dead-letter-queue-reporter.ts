@@ -1,0 +1,104 @@
+/**
+ * DeadLetterQueueReporter (errors.deadletterqueue.*): writes the original consumed record
+ * (key, value and headers as bytes, untouched) to the DLQ topic, creating the topic on first use
+ * with the configured replication factor. With context headers enabled it adds Connect's
+ * `__connect.errors.*` headers, in Connect's order. Sink connectors only, as in Connect.
+ */
+import { ConnectError, javaClassOf, messageOf, traceOf } from "../../errors.ts";
+import type { KafkaAdmin, KafkaHeader, KafkaProducer } from "../../kafka/kafka-port.ts";
+import type { Logger } from "../../util/logger.ts";
+import type { ErrorReporter, ProcessingContext } from "./processing-context.ts";
+
+export const ERROR_HEADER_PREFIX = "__connect.errors.";
+
+export interface DeadLetterQueueConfig {
+  readonly topic: string;
+  readonly replicationFactor: number;
+  readonly contextHeaders: boolean;
+}
+
+const utf8 = (s: string) => new TextEncoder().encode(s);
+
+export function errorContextHeaders(c: ProcessingContext): KafkaHeader[] {
+  const headers: [string, string][] = [];
+  if (c.consumed) {
+    headers.push(
+      ["topic", c.consumed.topic],
+      ["partition", String(c.consumed.partition)],
+      ["offset", String(c.consumed.offset)],
+    );
+  }
+  headers.push(
+    ["connector.name", c.connector],
+    ["task.id", String(c.task)],
+    ["stage", c.stage],
+    ["class.name", c.executingClass],
+  );
+  if (c.error !== undefined) {
+    headers.push(
+      ["exception.class.name", javaClassOf(c.error)],
+      ["exception.message", messageOf(c.error)],
+      ["exception.stacktrace", traceOf(c.error)],
+    );
+  }
+  return headers.map(([k, v]) => ({ key: `${ERROR_HEADER_PREFIX}${k}`, value: utf8(v) }));
+}
+
+export class DeadLetterQueueReporter implements ErrorReporter {
+  private ready: Promise<void> | undefined;
+  produceRequests = 0;
+  produceFailures = 0;
+
+  constructor(
+    private readonly config: DeadLetterQueueConfig,
+    private readonly admin: () => Promise<KafkaAdmin>,
+    private readonly producer: KafkaProducer,
+    private readonly log: Logger,
+  ) {}
+
+  private setup(): Promise<void> {
+    this.ready ??= (async () => {
+      try {
+        const admin = await this.admin();
+        await admin.createTopic({
+          topic: this.config.topic,
+          partitions: 1,
+          replicationFactor: this.config.replicationFactor,
+        });
+      } catch (error) {
+        this.ready = undefined;
+        throw new ConnectError(`Could not initialize dead letter queue with topic=${this.config.topic}`, {
+          cause: error,
+        });
+      }
+    })();
+    return this.ready;
+  }
+
+  async report(c: ProcessingContext): Promise<void> {
+    if (!c.consumed) return;
+    await this.setup();
+    const headers = [...c.consumed.headers, ...(this.config.contextHeaders ? errorContextHeaders(c) : [])];
+    this.produceRequests++;
+    try {
+      await this.producer.send([
+        {
+          topic: this.config.topic,
+          partition: null,
+          key: c.consumed.key,
+          value: c.consumed.value,
+          headers,
+          timestamp: c.consumed.timestamp,
+        },
+      ]);
+    } catch (error) {
+      // As in Connect, a record that cannot reach the DLQ is logged, not fatal.
+      this.produceFailures++;
+      this.log.error(`Could not produce message to dead letter queue. topic=${this.config.topic}`, error);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.producer.close();
+  }
+}

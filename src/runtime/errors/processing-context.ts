@@ -1,0 +1,24 @@
+/**
+ * What an error report knows about a failed operation: the stage, the executing class, the
+ * record (the consumed Kafka record for sinks, the SourceRecord for sources) and the error.
+ */
+import type { SourceRecord } from "../../api/record.ts";
+import type { ConsumedRecord } from "../../kafka/kafka-port.ts";
+import type { Stage } from "./stage.ts";
+
+export interface ProcessingContext {
+  readonly connector: string;
+  readonly task: number;
+  readonly stage: Stage;
+  readonly executingClass: string;
+  readonly consumed?: ConsumedRecord;
+  readonly source?: SourceRecord;
+  readonly error: unknown;
+  readonly attempts: number;
+}
+
+/** Something that reports tolerated or fatal per-record errors (log, dead letter queue). */
+export interface ErrorReporter {
+  report(context: ProcessingContext): Promise<void>;
+  close?(): Promise<void>;
+}

@@ -1,0 +1,105 @@
+/**
+ * retryWithTolerance: the one operator every per-record stage runs through (Connect's
+ * RetryWithToleranceOperator). A retriable error is retried with exponential backoff (300 ms
+ * doubling, capped at `errors.retry.delay.max.ms`) until `errors.retry.timeout` (0: no retry,
+ * -1: forever). A final failure is reported (log, DLQ) and then either skipped
+ * (`errors.tolerance=all`, the operation yields `undefined`) or fails the task with
+ * "Tolerance exceeded in error handler". Outside the converter/transform stages only retriable
+ * errors are handled; others propagate unchanged, as in Connect.
+ */
+import { ConnectError, isRetriable } from "../../errors.ts";
+import type { Clock } from "../../util/clock.ts";
+import type { ErrorReporter, ProcessingContext } from "./processing-context.ts";
+import { type Stage, TOLERATES_ANY_ERROR } from "./stage.ts";
+
+export interface ToleranceConfig {
+  readonly retryTimeoutMs: number;
+  readonly retryDelayMaxMs: number;
+  readonly tolerance: "none" | "all";
+}
+
+export interface ErrorCounters {
+  recordErrors: number;
+  recordFailures: number;
+  recordsSkipped: number;
+  retries: number;
+  errorsLogged: number;
+}
+
+const INITIAL_BACKOFF_MS = 300;
+
+export class ToleranceExceededError extends ConnectError {
+  override name = "ToleranceExceededError";
+}
+
+export class RetryWithToleranceOperator {
+  readonly counters: ErrorCounters = {
+    recordErrors: 0,
+    recordFailures: 0,
+    recordsSkipped: 0,
+    retries: 0,
+    errorsLogged: 0,
+  };
+
+  constructor(
+    private readonly config: ToleranceConfig,
+    private readonly reporters: readonly ErrorReporter[],
+    private readonly clock: Clock,
+    private readonly identity: { connector: string; task: number },
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  get toleratesAll(): boolean {
+    return this.config.tolerance === "all";
+  }
+
+  /**
+   * Runs `operation`; returns its result, or `undefined` when it failed and the failure was
+   * tolerated (the record is to be skipped).
+   */
+  async execute<T>(
+    stage: Stage,
+    executingClass: string,
+    operation: () => T | Promise<T>,
+    record: Pick<ProcessingContext, "consumed" | "source"> = {},
+  ): Promise<T | undefined> {
+    const started = this.clock.now();
+    let attempt = 0;
+    let delay = INITIAL_BACKOFF_MS;
+    for (;;) {
+      attempt++;
+      try {
+        return await operation();
+      } catch (error) {
+        const retriable = isRetriable(error);
+        if (!retriable && !TOLERATES_ANY_ERROR.has(stage)) throw error;
+        const timeout = this.config.retryTimeoutMs;
+        const elapsed = this.clock.now() - started;
+        if (retriable && (timeout < 0 || elapsed < timeout) && !this.signal?.aborted) {
+          this.counters.retries++;
+          const remaining = timeout < 0 ? delay : Math.min(delay, timeout - elapsed);
+          await this.clock.sleep(Math.max(0, remaining), this.signal);
+          delay = Math.min(delay * 2, this.config.retryDelayMaxMs);
+          continue;
+        }
+        await this.fail({ ...this.identity, ...record, stage, executingClass, error, attempts: attempt });
+        return undefined;
+      }
+    }
+  }
+
+  /** Reports a final failure; throws unless tolerance is `all`. */
+  async fail(context: ProcessingContext): Promise<void> {
+    this.counters.recordErrors++;
+    this.counters.recordFailures++;
+    for (const reporter of this.reporters) await reporter.report(context);
+    if (this.config.tolerance !== "all") {
+      throw new ToleranceExceededError("Tolerance exceeded in error handler", { cause: context.error });
+    }
+    this.counters.recordsSkipped++;
+  }
+
+  async close(): Promise<void> {
+    for (const reporter of this.reporters) await reporter.close?.();
+  }
+}

@@ -1,0 +1,531 @@
+/**
+ * Herder: the control plane, and the only thing the REST layer calls (Connect's herder, with
+ * distributed-mode behaviour where standalone and distributed differ). It keeps configs, target
+ * states and task configs in the ConfigStore, statuses in the StatusStore, and tells the Worker
+ * what to run.
+ *
+ * Concurrency: every operation that changes state runs on one serial executor (Connect's herder
+ * thread), so a create, a pause and a delete of the same connector never interleave. Reads go
+ * straight to the stores. Status reports arrive from connectors and tasks at any time and are
+ * written unless the connector has been deleted meanwhile.
+ */
+import type { Config } from "../api/connector.ts";
+import { AlreadyExistsError, BadRequestError, ConnectError, NotFoundError, RestError, traceOf } from "../errors.ts";
+import type { ConfigInfos } from "../plugin/describe-config.ts";
+import { describeConfig, type ConfigKeyInfo } from "../plugin/describe-config.ts";
+import type { PluginType } from "../plugin/descriptor.ts";
+import type { PluginRegistry } from "../plugin/registry.ts";
+import type { ConfigStore, RawConnectorConfig, TargetState } from "../store/config-store.ts";
+import type { OffsetStore } from "../store/offset-store.ts";
+import type { State, StatusStore } from "../store/status-store.ts";
+import { SerialExecutor } from "../util/async.ts";
+import type { LogManager, Logger } from "../util/logger.ts";
+import {
+  commonConnectorConfig,
+  configErrorMessage,
+  connectorPluginConfigDef,
+  validateConnectorConfig,
+} from "./connector-config.ts";
+import { modifyOffsets, readOffsets } from "./connector-offsets.ts";
+import {
+  type ConnectorInfo,
+  type ConnectorOffset,
+  type ConnectorOffsets,
+  type ConnectorStateInfo,
+  type ConnectorType,
+  connectorState,
+  type PluginInfo,
+  type TaskInfo,
+  type TaskState,
+  taskState,
+} from "./entities.ts";
+import type { ConnectorStatusListener } from "./worker-connector.ts";
+import type { Worker } from "./worker.ts";
+import type { ConnectorTaskId, TaskStatusListener } from "./worker-task.ts";
+
+export interface HerderDeps {
+  readonly worker: Worker;
+  readonly configs: ConfigStore;
+  readonly statuses: StatusStore;
+  readonly offsets: OffsetStore;
+  readonly registry: PluginRegistry;
+  readonly workerId: () => string;
+  readonly logs: LogManager;
+  readonly topicTracking: { enabled: boolean; allowReset: boolean };
+}
+
+export type InitialState = "RUNNING" | "PAUSED" | "STOPPED";
+
+class TooManyTasksError extends ConnectError {
+  override readonly javaClass = "org.apache.kafka.connect.errors.TooManyTasksException";
+}
+
+export class Herder {
+  private readonly executor = new SerialExecutor();
+  private readonly log: Logger;
+  private readonly tasksBeingReplaced = new Set<string>();
+  private started = false;
+
+  constructor(private readonly deps: HerderDeps) {
+    this.log = deps.logs.get("org.apache.kafka.connect.runtime.Herder");
+  }
+
+  get ready(): boolean {
+    return this.started;
+  }
+
+  get workerId(): string {
+    return this.deps.workerId();
+  }
+
+  // ---- lifecycle ------------------------------------------------------------------------------
+
+  /** Starts every stored connector in its target state (after a restart or crash too). */
+  async start(): Promise<void> {
+    await this.executor.run(async () => {
+      for (const name of this.deps.configs.names()) await this.startConnectorAndTasks(name);
+      this.started = true;
+    });
+  }
+
+  /** Stops every task (committing what was acknowledged) and connector; statuses → UNASSIGNED. */
+  async stop(): Promise<void> {
+    await this.executor.run(async () => {
+      this.started = false;
+      const tasks = this.deps.worker.allTasks().map((t) => t.id);
+      await this.deps.worker.stopTasks(tasks);
+      for (const name of this.deps.configs.names()) {
+        await this.deps.worker.stopConnector(name);
+        const status = this.deps.statuses.connector(name);
+        if (status)
+          this.deps.statuses.putConnector(name, { state: "UNASSIGNED", trace: null, workerId: this.workerId });
+      }
+      for (const id of tasks) this.putTaskStatus(id, "UNASSIGNED", null);
+    });
+  }
+
+  // ---- status listeners -------------------------------------------------------------------------
+
+  private putConnectorStatus(name: string, state: State, error?: unknown): void {
+    if (!this.deps.configs.has(name)) return;
+    const trace = error === undefined ? null : this.deps.logs.redact(traceOf(error));
+    this.deps.statuses.putConnector(name, { state, trace, workerId: this.workerId });
+  }
+
+  private putTaskStatus(id: ConnectorTaskId, state: State, error: unknown): void {
+    if (!this.deps.configs.has(id.connector)) return;
+    const trace = error === null || error === undefined ? null : this.deps.logs.redact(traceOf(error));
+    this.deps.statuses.putTask(id.connector, id.task, { state, trace, workerId: this.workerId });
+  }
+
+  private readonly connectorListener: ConnectorStatusListener = {
+    onStartup: (n) => this.putConnectorStatus(n, "RUNNING"),
+    onResume: (n) => this.putConnectorStatus(n, "RUNNING"),
+    onPause: (n) => this.putConnectorStatus(n, "PAUSED"),
+    onStop: (n) => this.putConnectorStatus(n, "STOPPED"),
+    onFailure: (n, e) => this.putConnectorStatus(n, "FAILED", e),
+  };
+
+  private readonly taskListener: TaskStatusListener = {
+    onStartup: (id) => this.putTaskStatus(id, "RUNNING", null),
+    onResume: (id) => this.putTaskStatus(id, "RUNNING", null),
+    onPause: (id) => this.putTaskStatus(id, "PAUSED", null),
+    onFailure: (id, e) => this.putTaskStatus(id, "FAILED", e),
+  };
+
+  // ---- starting and reconfiguring ---------------------------------------------------------------
+
+  private async startConnectorAndTasks(name: string): Promise<void> {
+    const stored = this.deps.configs.get(name);
+    if (!stored) return;
+    const wc = await this.deps.worker.startConnector(
+      name,
+      stored.config,
+      stored.targetState,
+      this.connectorListener,
+      () => {
+        void this.executor
+          .run(() => this.reconfigureTasks(name))
+          .catch((error) => this.log.error(`Task reconfiguration of ${name} failed`, error));
+      },
+    );
+    // Statuses of tasks that no longer exist must not linger.
+    this.deps.statuses.removeTasksFrom(name, stored.taskConfigs.length);
+    if (!wc) return;
+    if (stored.targetState === "STARTED" && wc.started) await this.reconfigureTasks(name);
+    else if (stored.targetState === "PAUSED") await this.startTasks(name, stored.config, stored.taskConfigs, "PAUSED");
+  }
+
+  private async startTasks(
+    name: string,
+    config: Config,
+    taskConfigs: readonly Config[],
+    state: TargetState,
+  ): Promise<void> {
+    for (let i = 0; i < taskConfigs.length; i++) {
+      const id = { connector: name, task: i };
+      if (this.deps.worker.task(id)) continue;
+      await this.deps.worker.startTask(id, config, taskConfigs[i]!, state, this.taskListener);
+    }
+  }
+
+  /** Connect's task generation: ask the connector, add framework keys, restart tasks on change. */
+  private async reconfigureTasks(name: string): Promise<void> {
+    const stored = this.deps.configs.get(name);
+    const wc = this.deps.worker.connector(name);
+    if (!stored || !wc || stored.targetState !== "STARTED" || !wc.started) return;
+    const common = commonConnectorConfig.parse(stored.config);
+    let generated: Config[];
+    try {
+      generated = await wc.taskConfigs(common["tasks.max"]);
+    } catch (error) {
+      wc.fail(error);
+      return;
+    }
+    if (common["tasks.max.enforce"] && generated.length > common["tasks.max"]) {
+      wc.fail(
+        new TooManyTasksError(
+          `The connector ${name} has generated ${generated.length} tasks, which is greater than ${common["tasks.max"]}, the maximum number of tasks it is configured to create. This behaviour should be considered a bug and is no longer permitted; to re-enable this behavior, set 'tasks.max.enforce' to false`,
+        ),
+      );
+      return;
+    }
+    const taskConfigs = generated.map((c) => this.withFrameworkTaskKeys(stored.config, c, wc.descriptor.taskClass));
+    const changed = JSON.stringify(taskConfigs) !== JSON.stringify(stored.taskConfigs);
+    if (changed) {
+      await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
+      this.deps.configs.putTaskConfigs(name, taskConfigs);
+      this.deps.statuses.removeTasksFrom(name, taskConfigs.length);
+    }
+    await this.startTasks(name, stored.config, taskConfigs, "STARTED");
+  }
+
+  private withFrameworkTaskKeys(
+    connectorConfig: RawConnectorConfig,
+    taskConfig: Config,
+    taskClass: string,
+  ): RawConnectorConfig {
+    const out: RawConnectorConfig = { ...taskConfig, "task.class": taskClass };
+    const type = this.connectorType(connectorConfig);
+    if (type === "sink") {
+      if (connectorConfig.topics !== undefined) out.topics = connectorConfig.topics;
+      if (connectorConfig["topics.regex"] !== undefined) out["topics.regex"] = connectorConfig["topics.regex"];
+    }
+    return out;
+  }
+
+  // ---- reads ------------------------------------------------------------------------------------
+
+  connectors(): string[] {
+    return this.deps.configs.names();
+  }
+
+  connectorType(config: Readonly<Record<string, string>> | undefined): ConnectorType {
+    const cls = config?.["connector.class"];
+    if (!cls) return "unknown";
+    return this.deps.registry.find(["source", "sink"], cls)?.type ?? "unknown";
+  }
+
+  private stored(name: string) {
+    const stored = this.deps.configs.get(name);
+    if (!stored) throw new NotFoundError(`Connector ${name} not found`);
+    return stored;
+  }
+
+  connectorInfo(name: string): ConnectorInfo {
+    const s = this.stored(name);
+    return {
+      name,
+      config: s.config,
+      tasks: s.taskConfigs.map((_, task) => ({ connector: name, task })),
+      type: this.connectorType(s.config),
+    };
+  }
+
+  connectorConfig(name: string): Record<string, string> {
+    return this.stored(name).config;
+  }
+
+  taskConfigs(name: string): TaskInfo[] {
+    return this.stored(name).taskConfigs.map((config, task) => ({ id: { connector: name, task }, config }));
+  }
+
+  connectorStatus(name: string): ConnectorStateInfo {
+    const config = this.deps.configs.get(name);
+    const status = config && this.deps.statuses.connector(name);
+    if (!config || !status) throw new NotFoundError(`No status found for connector ${name}`);
+    return {
+      name,
+      connector: connectorState(status.state, status.workerId, status.trace),
+      tasks: this.deps.statuses
+        .tasks(name)
+        .map((t) => taskState(t.id, t.status.state, t.status.workerId, t.status.trace)),
+      type: this.connectorType(config.config),
+    };
+  }
+
+  taskStatus(name: string, task: number): TaskState {
+    const status = this.deps.configs.has(name) ? this.deps.statuses.task(name, task) : undefined;
+    if (!status) throw new NotFoundError(`No status found for task ${name}-${task}`);
+    return taskState(task, status.state, status.workerId, status.trace);
+  }
+
+  activeTopics(name: string): string[] {
+    this.requireTopicTracking(false);
+    return this.deps.statuses.topics(name);
+  }
+
+  async resetActiveTopics(name: string): Promise<void> {
+    this.requireTopicTracking(true);
+    this.deps.statuses.resetTopics(name);
+  }
+
+  private requireTopicTracking(reset: boolean): void {
+    const { enabled, allowReset } = this.deps.topicTracking;
+    if (!enabled) throw new RestError(403, "Topic tracking is disabled.");
+    if (reset && !allowReset) throw new RestError(403, "Topic tracking reset is disabled.");
+  }
+
+  recordActiveTopic(connector: string, topic: string): void {
+    if (this.deps.topicTracking.enabled && this.deps.configs.has(connector))
+      this.deps.statuses.addTopic(connector, topic);
+  }
+
+  // ---- config changes ---------------------------------------------------------------------------
+
+  private validateOrThrow(config: Record<string, string | null>): void {
+    const { infos } = validateConnectorConfig(this.deps.registry, config);
+    if (infos.error_count > 0) throw new BadRequestError(configErrorMessage(infos));
+  }
+
+  /** Creates (or, with `allowReplace`, updates) a connector. Returns whether it was created. */
+  async putConnectorConfig(
+    name: string,
+    config: Record<string, string>,
+    options: { allowReplace: boolean; initialState?: InitialState },
+  ): Promise<{ created: boolean; info: ConnectorInfo }> {
+    return this.executor.run(async () => {
+      this.validateOrThrow(config);
+      const existing = this.deps.configs.get(name);
+      if (existing && !options.allowReplace) throw new AlreadyExistsError(`Connector ${name} already exists`);
+      const target: TargetState =
+        options.initialState === "PAUSED" ? "PAUSED" : options.initialState === "STOPPED" ? "STOPPED" : "STARTED";
+      const info: ConnectorInfo = {
+        name,
+        config,
+        tasks: (existing?.taskConfigs ?? []).map((_, task) => ({ connector: name, task })),
+        type: this.connectorType(config),
+      };
+      this.deps.configs.putConfig(name, config, target);
+      if (existing) await this.restartConnectorInstance(name, true);
+      else {
+        if (target === "STOPPED") this.deps.configs.putTaskConfigs(name, []);
+        await this.startConnectorAndTasks(name);
+      }
+      return { created: !existing, info };
+    });
+  }
+
+  async patchConnectorConfig(name: string, patch: Record<string, string | null>): Promise<ConnectorInfo> {
+    return this.executor.run(async () => {
+      const current = this.stored(name).config;
+      const merged: Record<string, string> = { ...current };
+      for (const [k, v] of Object.entries(patch)) {
+        if (v === null) delete merged[k];
+        else merged[k] = v;
+      }
+      this.validateOrThrow(merged);
+      const tasks = this.stored(name).taskConfigs.map((_, task) => ({ connector: name, task }));
+      this.deps.configs.putConfig(name, merged);
+      await this.restartConnectorInstance(name, true);
+      return { name, config: merged, tasks, type: this.connectorType(merged) };
+    });
+  }
+
+  async deleteConnector(name: string): Promise<void> {
+    return this.executor.run(async () => {
+      this.stored(name);
+      await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
+      await this.deps.worker.stopConnector(name);
+      this.deps.configs.remove(name);
+      this.deps.statuses.removeConnector(name);
+      this.deps.statuses.resetTopics(name);
+    });
+  }
+
+  // ---- target states ----------------------------------------------------------------------------
+
+  private requireConnector(name: string): void {
+    if (!this.deps.configs.has(name)) throw new NotFoundError(`Unknown connector ${name}`);
+  }
+
+  async pauseConnector(name: string): Promise<void> {
+    return this.executor.run(async () => {
+      this.requireConnector(name);
+      this.deps.configs.setTargetState(name, "PAUSED");
+      const wc = this.deps.worker.connector(name);
+      if (wc) await wc.transitionTo("PAUSED");
+      this.deps.worker.setTargetState(name, "PAUSED");
+    });
+  }
+
+  async resumeConnector(name: string): Promise<void> {
+    return this.executor.run(async () => {
+      this.requireConnector(name);
+      this.deps.configs.setTargetState(name, "STARTED");
+      const wc = this.deps.worker.connector(name);
+      if (!wc) return await this.startConnectorAndTasks(name);
+      await wc.transitionTo("STARTED");
+      this.deps.worker.setTargetState(name, "STARTED");
+      await this.reconfigureTasks(name);
+    });
+  }
+
+  async stopConnector(name: string): Promise<void> {
+    return this.executor.run(async () => {
+      this.requireConnector(name);
+      this.deps.configs.setTargetState(name, "STOPPED");
+      await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
+      this.deps.configs.putTaskConfigs(name, []);
+      this.deps.statuses.removeTasksFrom(name, 0);
+      const wc = this.deps.worker.connector(name);
+      if (wc) await wc.transitionTo("STOPPED");
+      else this.putConnectorStatus(name, "STOPPED");
+    });
+  }
+
+  // ---- restarts ---------------------------------------------------------------------------------
+
+  /**
+   * Stops and re-creates the connector instance, then brings its tasks in line: missing tasks are
+   * started, and tasks whose generated configs changed are replaced. With `configChanged` every
+   * task restarts, so it picks up the new connector config even if its task config is the same.
+   */
+  private async restartConnectorInstance(name: string, configChanged: boolean): Promise<void> {
+    await this.deps.worker.stopConnector(name);
+    if (configChanged) await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
+    await this.startConnectorAndTasks(name);
+  }
+
+  async restartConnector(name: string): Promise<void> {
+    return this.executor.run(async () => {
+      if (!this.deps.configs.has(name)) throw new NotFoundError(`Unknown connector: ${name}`);
+      await this.restartConnectorInstance(name, false);
+    });
+  }
+
+  async restartTask(name: string, task: number): Promise<void> {
+    return this.executor.run(async () => {
+      const stored = this.deps.configs.get(name);
+      if (!stored) throw new NotFoundError(`Unknown connector: ${name}`);
+      const taskConfig = stored.taskConfigs[task];
+      if (taskConfig === undefined) throw new NotFoundError(`Unknown task: ${name}-${task}`);
+      const id = { connector: name, task };
+      await this.deps.worker.stopTasks([id]);
+      const state = stored.targetState === "PAUSED" ? "PAUSED" : "STARTED";
+      await this.deps.worker.startTask(id, stored.config, taskConfig, state, this.taskListener);
+    });
+  }
+
+  /** KIP-745 restart: answers with the plan (RESTARTING where applicable), then carries it out. */
+  async restartConnectorAndTasks(
+    name: string,
+    onlyFailed: boolean,
+    includeTasks: boolean,
+  ): Promise<ConnectorStateInfo> {
+    return this.executor.run(async () => {
+      const stored = this.deps.configs.get(name);
+      if (!stored) throw new NotFoundError(`Unknown connector: ${name}`);
+      const status = this.deps.statuses.connector(name);
+      if (!status) throw new NotFoundError(`Status for connector ${name} not found`);
+      const restartConnector = !onlyFailed || status.state === "FAILED";
+      const taskStatuses = this.deps.statuses.tasks(name);
+      const tasksToRestart = taskStatuses
+        .filter((t) => includeTasks && (!onlyFailed || t.status.state === "FAILED"))
+        .map((t) => t.id);
+      const plan: ConnectorStateInfo = {
+        name,
+        connector: connectorState(
+          restartConnector ? "RESTARTING" : status.state,
+          status.workerId,
+          restartConnector ? null : status.trace,
+        ),
+        tasks: taskStatuses.map((t) =>
+          tasksToRestart.includes(t.id)
+            ? taskState(t.id, "RESTARTING", t.status.workerId, null)
+            : taskState(t.id, t.status.state, t.status.workerId, t.status.trace),
+        ),
+        type: this.connectorType(stored.config),
+      };
+      if (restartConnector) this.putConnectorStatus(name, "RESTARTING");
+      for (const task of tasksToRestart) this.putTaskStatus({ connector: name, task }, "RESTARTING", null);
+      void this.executor
+        .run(async () => {
+          const ids = tasksToRestart.map((task) => ({ connector: name, task }));
+          await this.deps.worker.stopTasks(ids);
+          if (restartConnector) await this.restartConnectorInstance(name, false);
+          const current = this.deps.configs.get(name);
+          if (!current || current.targetState === "STOPPED") return;
+          const state = current.targetState === "PAUSED" ? "PAUSED" : "STARTED";
+          await this.startTasks(name, current.config, current.taskConfigs, state);
+        })
+        .catch((error) => this.log.error(`Restart of ${name} failed`, error));
+      return plan;
+    });
+  }
+
+  // ---- offsets ----------------------------------------------------------------------------------
+
+  async connectorOffsets(name: string): Promise<ConnectorOffsets> {
+    const stored = this.stored(name);
+    const descriptor = this.deps.registry.find(["source", "sink"], stored.config["connector.class"] ?? "");
+    if (!descriptor) throw new ConnectError(`Failed to find the connector class of ${name}`);
+    return readOffsets(name, descriptor, stored.config, this.deps.offsets, () => this.deps.worker.admin());
+  }
+
+  /** Alters (`offsets` given) or resets (`offsets` null) the offsets of a STOPPED connector. */
+  async modifyConnectorOffsets(name: string, offsets: ConnectorOffset[] | null): Promise<string> {
+    return this.executor.run(async () => {
+      const stored = this.stored(name);
+      if (stored.targetState !== "STOPPED" || stored.taskConfigs.length > 0) {
+        throw new BadRequestError(
+          `Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/${name}/stop' endpoint`,
+        );
+      }
+      const descriptor = this.deps.registry.find(["source", "sink"], stored.config["connector.class"] ?? "");
+      if (!descriptor) throw new ConnectError(`Failed to find the connector class of ${name}`);
+      return modifyOffsets(name, descriptor, stored.config, offsets, this.deps.offsets, () => this.deps.worker.admin());
+    });
+  }
+
+  // ---- plugins and validation ---------------------------------------------------------------------
+
+  plugins(connectorsOnly: boolean): PluginInfo[] {
+    const types: PluginType[] | undefined = connectorsOnly ? ["sink", "source"] : undefined;
+    return this.deps.registry.sorted(types).map((p) => ({ class: p.className, type: p.type, version: p.version }));
+  }
+
+  pluginConfig(pluginName: string): ConfigKeyInfo[] {
+    const plugin = this.deps.registry.findAny(pluginName);
+    if (!plugin) throw new NotFoundError(`Unknown plugin ${pluginName}.`);
+    if (plugin.type === "source" || plugin.type === "sink") return describeConfig(connectorPluginConfigDef(plugin));
+    return describeConfig(plugin.config);
+  }
+
+  validateConfig(pluginName: string, config: Record<string, string | null>): ConfigInfos {
+    const cls = config["connector.class"];
+    if (cls !== undefined && cls !== null) {
+      const normalize = (s: string) => (s.endsWith("Connector") && s.length > 9 ? s.slice(0, -9) : s);
+      if (!normalize(cls).endsWith(normalize(pluginName))) {
+        throw new BadRequestError(`Included connector type ${cls} does not match request type ${pluginName}`);
+      }
+    }
+    try {
+      return validateConnectorConfig(this.deps.registry, config).infos;
+    } catch (error) {
+      // Connect's validate endpoint does not unwrap: every failure is a 500 "<class>: <message>".
+      const e = error as { javaClass?: string; message?: string };
+      throw new ConnectError(`${e.javaClass ?? "java.lang.RuntimeException"}: ${e.message ?? String(error)}`);
+    }
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Record conversion between Connect data and Kafka bytes, with the stage order Connect uses:
+ * source records convert headers, then key, then value (WorkerSourceTask); consumed records
+ * convert key, value, then headers (WorkerSinkTask). Every step runs through the error operator;
+ * a tolerated failure yields undefined (skip the record).
+ */
+import { Headers } from "../api/data/headers.ts";
+import type { Converter, HeaderConverter } from "../api/converter.ts";
+import type { SinkRecord, SourceRecord } from "../api/record.ts";
+import type { ConsumedRecord, KafkaHeader, ProducerRecord } from "../kafka/kafka-port.ts";
+import type { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
+
+export interface RecordConverters {
+  readonly key: Converter;
+  readonly keyClass: string;
+  readonly value: Converter;
+  readonly valueClass: string;
+  readonly header: HeaderConverter;
+  readonly headerClass: string;
+}
+
+export async function toProducerRecord(
+  record: SourceRecord,
+  converters: RecordConverters,
+  operator: RetryWithToleranceOperator,
+  original: SourceRecord,
+): Promise<ProducerRecord | undefined> {
+  const context = { source: original };
+  const headers = await operator.execute(
+    "HEADER_CONVERTER",
+    converters.headerClass,
+    () => {
+      const out: KafkaHeader[] = [];
+      for (const h of record.headers) {
+        out.push({ key: h.key, value: converters.header.fromConnectHeader(record.topic, h.key, h.schema, h.value) });
+      }
+      return out;
+    },
+    context,
+  );
+  if (headers === undefined) return undefined;
+  const key = await operator.execute(
+    "KEY_CONVERTER",
+    converters.keyClass,
+    () => converters.key.fromConnectData(record.topic, record.headers, record.keySchema, record.key),
+    context,
+  );
+  if (key === undefined) return undefined;
+  const value = await operator.execute(
+    "VALUE_CONVERTER",
+    converters.valueClass,
+    () => converters.value.fromConnectData(record.topic, record.headers, record.valueSchema, record.value),
+    context,
+  );
+  if (value === undefined) return undefined;
+  return {
+    topic: record.topic,
+    partition: record.kafkaPartition,
+    key,
+    value,
+    headers,
+    timestamp: record.timestamp !== null && record.timestamp >= 0 ? record.timestamp : null,
+  };
+}
+
+export async function toSinkRecord(
+  consumed: ConsumedRecord,
+  converters: RecordConverters,
+  operator: RetryWithToleranceOperator,
+): Promise<SinkRecord | undefined> {
+  const context = { consumed };
+  const rawHeaders = Headers.EMPTY;
+  const key = await operator.execute(
+    "KEY_CONVERTER",
+    converters.keyClass,
+    () => converters.key.toConnectData(consumed.topic, rawHeaders, consumed.key),
+    context,
+  );
+  if (key === undefined) return undefined;
+  const value = await operator.execute(
+    "VALUE_CONVERTER",
+    converters.valueClass,
+    () => converters.value.toConnectData(consumed.topic, rawHeaders, consumed.value),
+    context,
+  );
+  if (value === undefined) return undefined;
+  const headers = await operator.execute(
+    "HEADER_CONVERTER",
+    converters.headerClass,
+    () =>
+      Headers.of(
+        consumed.headers.map((h) => {
+          const sv = converters.header.toConnectHeader(consumed.topic, h.key, h.value);
+          return { key: h.key, schema: sv.schema, value: sv.value };
+        }),
+      ),
+    context,
+  );
+  if (headers === undefined) return undefined;
+  return {
+    topic: consumed.topic,
+    kafkaPartition: consumed.partition,
+    keySchema: key.schema,
+    key: key.value,
+    valueSchema: value.schema,
+    value: value.value,
+    timestamp: consumed.timestamp,
+    timestampType: consumed.timestampType,
+    headers,
+    kafkaOffset: consumed.offset,
+    originalTopic: consumed.topic,
+    originalKafkaPartition: consumed.partition,
+    originalKafkaOffset: consumed.offset,
+  };
+}

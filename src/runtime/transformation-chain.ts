@@ -1,0 +1,101 @@
+/**
+ * TransformationChain: a connector's `transforms=a,b` list, built from the registry and the
+ * `transforms.<alias>.*` / `predicates.<alias>.*` keys, applied in order. Each step runs through
+ * the error operator (stage TRANSFORMATION), honours its predicate and `negate`, and a null result
+ * drops the record.
+ */
+import type { ConnectRecord } from "../api/record.ts";
+import type { Predicate, Transformation } from "../api/transformation.ts";
+import { ConfigError } from "../errors.ts";
+import type { PluginRegistry } from "../plugin/registry.ts";
+import { splitList } from "./connector-config.ts";
+import type { ProcessingContext } from "./errors/processing-context.ts";
+import type { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
+
+interface Step {
+  readonly className: string;
+  readonly transform: Transformation;
+  readonly predicate: Predicate | undefined;
+  readonly negate: boolean;
+}
+
+function subConfig(config: Readonly<Record<string, string>>, prefix: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(config)) if (k.startsWith(prefix)) out[k.slice(prefix.length)] = v;
+  return out;
+}
+
+export class TransformationChain {
+  private constructor(private readonly steps: readonly Step[]) {}
+
+  static readonly EMPTY = new TransformationChain([]);
+
+  static fromConfig(registry: PluginRegistry, config: Readonly<Record<string, string>>): TransformationChain {
+    const predicates = new Map<string, Predicate>();
+    for (const alias of splitList(config.predicates)) {
+      const cls = config[`predicates.${alias}.type`] ?? "";
+      const plugin = registry.find(["predicate"], cls);
+      if (!plugin)
+        throw new ConfigError(
+          `Invalid value ${cls} for configuration predicates.${alias}.type: Class ${cls} could not be found.`,
+        );
+      const predicate = plugin.create();
+      predicate.configure(subConfig(config, `predicates.${alias}.`));
+      predicates.set(alias, predicate);
+    }
+    const steps = splitList(config.transforms).map((alias): Step => {
+      const cls = config[`transforms.${alias}.type`] ?? "";
+      const plugin = registry.find(["transformation"], cls);
+      if (!plugin)
+        throw new ConfigError(
+          `Invalid value ${cls} for configuration transforms.${alias}.type: Class ${cls} could not be found.`,
+        );
+      const transform = plugin.create();
+      transform.configure(subConfig(config, `transforms.${alias}.`));
+      const predicateAlias = config[`transforms.${alias}.predicate`]?.trim();
+      const predicate = predicateAlias ? predicates.get(predicateAlias) : undefined;
+      if (predicateAlias && !predicate) {
+        throw new ConfigError(
+          `Predicate '${predicateAlias}' of transformation '${alias}' is not defined in 'predicates'`,
+        );
+      }
+      const negate = (config[`transforms.${alias}.negate`] ?? "false").trim().toLowerCase() === "true";
+      return { className: plugin.className, transform, predicate, negate };
+    });
+    return new TransformationChain(steps);
+  }
+
+  get isEmpty(): boolean {
+    return this.steps.length === 0;
+  }
+
+  /** The transformed record; null when a step dropped it, undefined when a tolerated error skipped it. */
+  async apply<R extends ConnectRecord>(
+    record: R,
+    operator: RetryWithToleranceOperator,
+    context: Pick<ProcessingContext, "consumed" | "source">,
+  ): Promise<R | null | undefined> {
+    let current: R | null | undefined = record;
+    for (const step of this.steps) {
+      const input: R = current;
+      current = await operator.execute(
+        "TRANSFORMATION",
+        step.className,
+        () => {
+          const applies = step.predicate ? step.predicate.test(input) !== step.negate : true;
+          return applies ? (step.transform.apply(input) as R | null) : input;
+        },
+        context,
+      );
+      if (current === null || current === undefined) return current;
+    }
+    return current;
+  }
+
+  close(): void {
+    for (const step of this.steps) {
+      step.transform.close?.();
+      step.predicate?.close?.();
+    }
+  }
+}

@@ -1,0 +1,255 @@
+/**
+ * WorkerSinkTask: drives a SinkTask (Connect's WorkerSinkTask). The task's consumer joins the
+ * group `connect-<connector>` (or `consumer.override.group.id`); each delivered batch is converted
+ * (key, value, headers), transformed and handed to `put`. Offsets are committed to the group only
+ * after `flush`/`preCommit` confirmed them, every `offset.flush.interval.ms`, on request and on
+ * stop, so a crash redelivers instead of losing records (at-least-once).
+ *
+ * Concurrency: batch processing and commits are serialized on one executor. While the connector
+ * is PAUSED the assigned partitions are paused and a batch already in flight waits (heartbeating)
+ * until resume or stop. A RetriableError from `put` redelivers the same batch after the backoff
+ * the task set with `context.timeout`, as Connect does; any other error fails the task.
+ */
+import type { SinkTask, SinkTaskContext } from "../api/connector.ts";
+import type { SinkRecord, TopicPartition, TopicPartitionOffset } from "../api/record.ts";
+import { isRetriable } from "../errors.ts";
+import type { ConsumedRecord, KafkaConsumer } from "../kafka/kafka-port.ts";
+import type { TargetState } from "../store/config-store.ts";
+import { SerialExecutor } from "../util/async.ts";
+import type { Clock } from "../util/clock.ts";
+import type { Logger } from "../util/logger.ts";
+import type { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
+import { type RecordConverters, toSinkRecord } from "./record-conversion.ts";
+import { TaskMetrics } from "./task-metrics.ts";
+import type { TransformationChain } from "./transformation-chain.ts";
+import { type ConnectorTaskId, type TaskStatusListener, taskIdString, WorkerTask } from "./worker-task.ts";
+
+export interface WorkerSinkTaskOptions {
+  readonly id: ConnectorTaskId;
+  readonly initialState: TargetState;
+  readonly listener: TaskStatusListener;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly task: SinkTask;
+  readonly taskClass: string;
+  readonly config: Readonly<Record<string, string>>;
+  readonly consumer: () => Promise<KafkaConsumer>;
+  readonly converters: RecordConverters;
+  readonly transformations: TransformationChain;
+  readonly operator: RetryWithToleranceOperator;
+  readonly offsetFlushIntervalMs: number;
+  readonly onTopic: (topic: string) => void;
+  readonly metrics: TaskMetrics;
+}
+
+const key = (tp: TopicPartition) => `${tp.topic}\u0000${tp.partition}`;
+const HEARTBEAT_EVERY_MS = 3000;
+
+export class WorkerSinkTask extends WorkerTask {
+  private consumer: KafkaConsumer | undefined;
+  private readonly executor = new SerialExecutor();
+  /** Next offset to consume per partition, for everything already handed to `put`. */
+  private readonly current = new Map<string, TopicPartitionOffset>();
+  private readonly committed = new Map<string, number>();
+  private commitRequested = false;
+  private putRetryTimeoutMs = -1;
+  private lastCommit: number;
+  private crash: Error | undefined;
+  private readonly seenTopics = new Set<string>();
+
+  constructor(private readonly o: WorkerSinkTaskOptions) {
+    super(o.id, o.initialState, o.listener, o.clock, o.log);
+    this.lastCommit = o.clock.now();
+  }
+
+  get metrics(): TaskMetrics {
+    return this.o.metrics;
+  }
+
+  private context(): SinkTaskContext {
+    return {
+      config: this.o.config,
+      offset: (offsets) => {
+        for (const o of offsets) {
+          this.consumer?.seek(o);
+          this.current.set(key(o), o);
+        }
+      },
+      timeout: (ms) => {
+        this.putRetryTimeoutMs = ms;
+      },
+      assignment: () => this.consumer?.assignment() ?? [],
+      pause: (partitions) => this.consumer?.pause(partitions),
+      resume: (partitions) => this.consumer?.resume(partitions),
+      requestCommit: () => {
+        this.commitRequested = true;
+        this.notify();
+      },
+    };
+  }
+
+  protected async initializeAndStart(): Promise<void> {
+    this.consumer = await this.o.consumer();
+    this.o.task.initialize(this.context());
+    await this.o.task.start(this.o.config);
+  }
+
+  protected async execute(): Promise<void> {
+    const consumer = this.consumer!;
+    await consumer.start({
+      onRecords: (records, heartbeat) => this.onRecords(records, heartbeat),
+      onAssignment: (assigned, revoked) => this.executor.run(() => this.onAssignment(assigned, revoked)),
+      onCrash: (error) => {
+        this.crash = error;
+        this.notify();
+      },
+    });
+    while (!this.stopping) {
+      if (this.crash) throw this.crash;
+      if (this.targetState !== "STARTED") {
+        if (!(await this.awaitUnpaused())) break;
+        continue;
+      }
+      const due = this.lastCommit + this.o.offsetFlushIntervalMs - this.clock.now();
+      if (this.commitRequested || due <= 0) {
+        await this.executor.run(() => this.commitOffsets());
+        continue;
+      }
+      await this.waitForWake(Math.min(due, 1000));
+    }
+  }
+
+  protected override async onPaused(): Promise<void> {
+    this.consumer?.pause(this.consumer.assignment());
+  }
+
+  protected override async onResumed(): Promise<void> {
+    this.consumer?.resume(this.consumer.assignment());
+  }
+
+  private async waitWhilePaused(heartbeat: () => Promise<void>): Promise<void> {
+    while (!this.stopping && this.targetState !== "STARTED") {
+      await this.waitForWake(HEARTBEAT_EVERY_MS);
+      await heartbeat().catch(() => undefined);
+    }
+  }
+
+  private async onRecords(records: readonly ConsumedRecord[], heartbeat: () => Promise<void>): Promise<void> {
+    await this.waitWhilePaused(heartbeat);
+    if (this.stopping || this.crash) return;
+    await this.executor.run(async () => {
+      if (this.stopping) return;
+      try {
+        await this.deliver(records, heartbeat);
+      } catch (error) {
+        this.crash = error as Error;
+        this.notify();
+        // Keep kafkajs from resolving these offsets: the task is failing.
+        throw error;
+      }
+    });
+  }
+
+  private async deliver(records: readonly ConsumedRecord[], heartbeat: () => Promise<void>): Promise<void> {
+    this.metrics.sinkRecordReadTotal += records.length;
+    const sinkRecords: SinkRecord[] = [];
+    for (const consumed of records) {
+      const converted = await toSinkRecord(consumed, this.o.converters, this.o.operator);
+      const transformed = converted && (await this.o.transformations.apply(converted, this.o.operator, { consumed }));
+      if (transformed) sinkRecords.push(transformed);
+      if (!this.seenTopics.has(consumed.topic)) {
+        this.seenTopics.add(consumed.topic);
+        this.o.onTopic(consumed.topic);
+      }
+    }
+    await this.put(sinkRecords, heartbeat);
+    const last = records.at(-1)!;
+    this.current.set(key(last), { topic: last.topic, partition: last.partition, offset: last.offset + 1 });
+    if (this.commitRequested || this.clock.now() - this.lastCommit >= this.o.offsetFlushIntervalMs) {
+      await this.commitOffsets();
+    }
+  }
+
+  private async put(records: readonly SinkRecord[], heartbeat: () => Promise<void>): Promise<void> {
+    let backoff = 100;
+    for (;;) {
+      const started = this.clock.now();
+      try {
+        await this.o.task.put(records);
+        TaskMetrics.record(this.metrics.putBatch, this.clock.now() - started);
+        this.metrics.sinkRecordSendTotal += records.length;
+        return;
+      } catch (error) {
+        if (!isRetriable(error) || this.stopping) throw error;
+        const wait = this.putRetryTimeoutMs >= 0 ? this.putRetryTimeoutMs : backoff;
+        this.log.warn(
+          `RetriableException from SinkTask ${taskIdString(this.id)}; redelivering ${records.length} records in ${wait} ms`,
+          error,
+        );
+        await heartbeat().catch(() => undefined);
+        await this.clock.sleep(wait, this.stopSignal);
+        backoff = Math.min(backoff * 2, 10_000);
+        if (this.stopping) throw error;
+      }
+    }
+  }
+
+  private async onAssignment(assigned: readonly TopicPartition[], revoked: readonly TopicPartition[]): Promise<void> {
+    if (revoked.length > 0) {
+      for (const tp of revoked) this.current.delete(key(tp));
+      await this.o.task.close?.(revoked);
+    }
+    if (assigned.length > 0) {
+      await this.o.task.open?.(assigned);
+      if (this.targetState !== "STARTED") this.consumer?.pause(assigned);
+    }
+  }
+
+  /** flush/preCommit then commit to the group; only offsets that moved are sent. */
+  private async commitOffsets(): Promise<void> {
+    this.commitRequested = false;
+    this.lastCommit = this.clock.now();
+    const pending = [...this.current.values()];
+    if (pending.length === 0) return;
+    const started = this.clock.now();
+    try {
+      let offsets: readonly TopicPartitionOffset[];
+      if (this.o.task.preCommit) {
+        offsets = await this.o.task.preCommit(pending);
+      } else {
+        await this.o.task.flush?.(pending);
+        offsets = pending;
+      }
+      const changed = offsets.filter((o) => this.committed.get(key(o)) !== o.offset);
+      if (changed.length === 0) return;
+      await this.consumer?.commit(changed);
+      for (const o of changed) this.committed.set(key(o), o.offset);
+      this.metrics.offsetCommitSuccess++;
+      TaskMetrics.record(this.metrics.offsetCommit, this.clock.now() - started);
+    } catch (error) {
+      this.metrics.offsetCommitFailure++;
+      this.log.error(`Commit of offsets for ${pending.length} partitions failed`, error);
+    }
+  }
+
+  protected async close(failed: boolean): Promise<void> {
+    // After a failure the records in `current` may not all have been put: commit nothing then.
+    await this.executor.run(async () => {
+      if (!failed) await this.commitOffsets();
+      const assigned = this.consumer?.assignment() ?? [];
+      try {
+        if (assigned.length > 0) await this.o.task.close?.(assigned);
+      } catch (error) {
+        this.log.warn("SinkTask.close() failed", error);
+      }
+    });
+    await this.consumer?.close().catch((error) => this.log.warn("Could not close the consumer", error));
+    try {
+      await this.o.task.stop();
+    } catch (error) {
+      this.log.warn("SinkTask.stop() failed", error);
+    }
+    this.o.transformations.close();
+    await this.o.operator.close();
+  }
+}

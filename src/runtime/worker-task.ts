@@ -1,0 +1,161 @@
+/**
+ * WorkerTask: the lifecycle shared by WorkerSourceTask and WorkerSinkTask (Connect's WorkerTask).
+ *
+ * States and transitions, reported through the TaskStatusListener:
+ *   created → (start) → initializing → RUNNING ⇄ PAUSED   (target state STARTED / PAUSED)
+ *   any → FAILED (an error escaped the task: status carries its trace)
+ *   any → stopped (stop() requested; the task commits what was acknowledged, then closes)
+ * Concurrency: `run()` is the task's single logical thread; `transitionTo` and `stop` may be called
+ * at any time from the herder and only set flags and wake the loop. A task that ignores stop beyond
+ * the graceful timeout is abandoned by the Worker (its later status reports are ignored there).
+ */
+import type { TargetState } from "../store/config-store.ts";
+import { Signal } from "../util/async.ts";
+import type { Clock } from "../util/clock.ts";
+import type { Logger } from "../util/logger.ts";
+
+export interface ConnectorTaskId {
+  readonly connector: string;
+  readonly task: number;
+}
+
+export function taskIdString(id: ConnectorTaskId): string {
+  return `${id.connector}-${id.task}`;
+}
+
+export interface TaskStatusListener {
+  onStartup(id: ConnectorTaskId): void;
+  onPause(id: ConnectorTaskId): void;
+  onResume(id: ConnectorTaskId): void;
+  onFailure(id: ConnectorTaskId, error: unknown): void;
+}
+
+export abstract class WorkerTask {
+  protected targetState: TargetState;
+  private readonly stopController = new AbortController();
+  private readonly wake = new Signal();
+  private pauseController = new AbortController();
+  private finished: Promise<void> = Promise.resolve();
+  private reportedPaused = false;
+  protected readonly log: Logger;
+
+  constructor(
+    readonly id: ConnectorTaskId,
+    initialState: TargetState,
+    protected readonly listener: TaskStatusListener,
+    protected readonly clock: Clock,
+    log: Logger,
+  ) {
+    this.targetState = initialState;
+    this.log = log.withContext(`[${id.connector}|task-${id.task}]`);
+  }
+
+  /** Starts the task's loop in the background. */
+  start(): void {
+    this.finished = this.run();
+  }
+
+  get stopping(): boolean {
+    return this.stopController.signal.aborted;
+  }
+
+  /** Aborts on stop. */
+  protected get stopSignal(): AbortSignal {
+    return this.stopController.signal;
+  }
+
+  /** Aborts on stop or pause: pass it to blocking plugin calls (poll). */
+  protected get activeSignal(): AbortSignal {
+    return AbortSignal.any([this.stopController.signal, this.pauseController.signal]);
+  }
+
+  transitionTo(state: TargetState): void {
+    if (state === this.targetState) return;
+    this.targetState = state;
+    if (state !== "STARTED") this.pauseController.abort();
+    else this.pauseController = new AbortController();
+    this.onTargetState(state);
+    this.wake.notify();
+  }
+
+  stop(): void {
+    this.stopController.abort();
+    this.wake.notify();
+  }
+
+  /** Resolves true once the task has fully stopped, false if `timeoutMs` passed first. */
+  async awaitStop(timeoutMs: number): Promise<boolean> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const done = await Promise.race([this.finished.then(() => true as const), timeout]);
+    clearTimeout(timer);
+    return done;
+  }
+
+  /** Wakes the loop (a commit was requested, a record arrived, …). */
+  protected notify(): void {
+    this.wake.notify();
+  }
+
+  /** Waits for a wake-up, at most `ms`. */
+  protected waitForWake(ms: number): Promise<void> {
+    return this.wake.wait(ms);
+  }
+
+  /**
+   * While the target state is PAUSED, reports PAUSED and waits; reports RUNNING again on resume.
+   * Returns false when the task is stopping.
+   */
+  protected async awaitUnpaused(): Promise<boolean> {
+    while (!this.stopping && this.targetState !== "STARTED") {
+      if (!this.reportedPaused) {
+        this.reportedPaused = true;
+        await this.onPaused();
+        this.listener.onPause(this.id);
+      }
+      await this.wake.wait(1000);
+    }
+    if (this.reportedPaused && !this.stopping) {
+      this.reportedPaused = false;
+      await this.onResumed();
+      this.listener.onResume(this.id);
+    }
+    return !this.stopping;
+  }
+
+  private async run(): Promise<void> {
+    let failed = false;
+    try {
+      await this.initializeAndStart();
+      if (this.stopping) return;
+      this.listener.onStartup(this.id);
+      this.log.info(`${this.constructor.name} ${taskIdString(this.id)} finished initialization and start`);
+      await this.execute();
+    } catch (error) {
+      failed = true;
+      this.log.error(
+        `${this.constructor.name} ${taskIdString(this.id)} threw an uncaught and unrecoverable exception`,
+        error,
+      );
+      this.listener.onFailure(this.id, error);
+    } finally {
+      try {
+        await this.close(failed);
+      } catch (error) {
+        this.log.warn(`Could not close task ${taskIdString(this.id)} cleanly`, error);
+      }
+    }
+  }
+
+  /** Creates clients, initializes and starts the plugin task. */
+  protected abstract initializeAndStart(): Promise<void>;
+  /** The main loop; returns when stopping. */
+  protected abstract execute(): Promise<void>;
+  /** Commits what is safe to commit (unless `failed` makes that unsafe) and releases resources. */
+  protected abstract close(failed: boolean): Promise<void>;
+  protected onTargetState(_state: TargetState): void {}
+  protected async onPaused(): Promise<void> {}
+  protected async onResumed(): Promise<void> {}
+}

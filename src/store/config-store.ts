@@ -1,0 +1,91 @@
+/**
+ * Connector configs, target states and task configs (Connect's ConfigBackingStore), in SQLite.
+ * Configs are stored exactly as submitted (raw strings, key order kept), so `GET …/config` shows
+ * what the user wrote, config-provider references included.
+ */
+import type { Database, Statement } from "bun:sqlite";
+
+export type TargetState = "STARTED" | "PAUSED" | "STOPPED";
+export type RawConnectorConfig = Record<string, string>;
+
+export interface StoredConnector {
+  readonly name: string;
+  readonly config: RawConnectorConfig;
+  readonly targetState: TargetState;
+  readonly taskConfigs: RawConnectorConfig[];
+}
+
+type Row = { name: string; config: string; target_state: TargetState };
+
+export class ConfigStore {
+  private readonly listQuery: Statement<{ name: string }, []>;
+  private readonly getQuery: Statement<Row, [string]>;
+  private readonly tasksQuery: Statement<{ config: string }, [string]>;
+  private readonly upsert: Statement<unknown, [string, string, string, number, number]>;
+  private readonly updateConfig: Statement<unknown, [string, number, string]>;
+  private readonly updateTarget: Statement<unknown, [string, number, string]>;
+  private readonly deleteConnector: Statement<unknown, [string]>;
+  private readonly deleteTasks: Statement<unknown, [string]>;
+  private readonly insertTask: Statement<unknown, [string, number, string]>;
+
+  constructor(private readonly db: Database) {
+    this.listQuery = db.query("SELECT name FROM connectors ORDER BY created_at, name");
+    this.getQuery = db.query("SELECT name, config, target_state FROM connectors WHERE name = ?");
+    this.tasksQuery = db.query("SELECT config FROM task_configs WHERE connector = ? ORDER BY task");
+    this.upsert = db.query(
+      "INSERT INTO connectors (name, config, target_state, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+    );
+    this.updateConfig = db.query("UPDATE connectors SET config = ?, updated_at = ? WHERE name = ?");
+    this.updateTarget = db.query("UPDATE connectors SET target_state = ?, updated_at = ? WHERE name = ?");
+    this.deleteConnector = db.query("DELETE FROM connectors WHERE name = ?");
+    this.deleteTasks = db.query("DELETE FROM task_configs WHERE connector = ?");
+    this.insertTask = db.query("INSERT INTO task_configs (connector, task, config) VALUES (?, ?, ?)");
+  }
+
+  names(): string[] {
+    return this.listQuery.all().map((r) => r.name);
+  }
+
+  get(name: string): StoredConnector | undefined {
+    const row = this.getQuery.get(name);
+    if (!row) return undefined;
+    return {
+      name: row.name,
+      config: JSON.parse(row.config) as RawConnectorConfig,
+      targetState: row.target_state,
+      taskConfigs: this.tasksQuery.all(name).map((r) => JSON.parse(r.config) as RawConnectorConfig),
+    };
+  }
+
+  has(name: string): boolean {
+    return this.getQuery.get(name) !== null;
+  }
+
+  /** Creates the connector with `targetState`, or replaces the config of an existing one. */
+  putConfig(name: string, config: RawConnectorConfig, targetState: TargetState = "STARTED"): void {
+    const now = Date.now();
+    const json = JSON.stringify(config);
+    if (this.has(name)) this.updateConfig.run(json, now, name);
+    else this.upsert.run(name, json, targetState, now, now);
+  }
+
+  setTargetState(name: string, state: TargetState): void {
+    this.updateTarget.run(state, Date.now(), name);
+  }
+
+  putTaskConfigs(name: string, configs: readonly RawConnectorConfig[]): void {
+    this.db.transaction(() => {
+      this.deleteTasks.run(name);
+      configs.forEach((c, i) => {
+        this.insertTask.run(name, i, JSON.stringify(c));
+      });
+    })();
+  }
+
+  remove(name: string): void {
+    this.db.transaction(() => {
+      this.deleteTasks.run(name);
+      this.deleteConnector.run(name);
+    })();
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Source connector offsets (Connect's OffsetBackingStore), in SQLite. A partition is looked up by
+ * its canonical JSON (keys sorted), so `{"a":1,"b":2}` and `{"b":2,"a":1}` are the same
+ * partition, as Connect's map equality makes them. Offsets outlive their connector, as in Connect:
+ * re-creating a connector with the same name resumes where it stopped.
+ */
+import type { Database, Statement } from "bun:sqlite";
+import type { SourceMap } from "../api/record.ts";
+
+export interface SourceOffsetEntry {
+  readonly partition: SourceMap;
+  readonly offset: SourceMap | null;
+}
+
+/** JSON with object keys sorted at every level. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v !== null && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
+      : typeof v === "bigint"
+        ? JSON.rawJSON(v.toString())
+        : v,
+  );
+}
+
+export class OffsetStore {
+  private readonly getQuery: Statement<{ offset: string }, [string, string]>;
+  private readonly allQuery: Statement<{ partition: string; offset: string }, [string]>;
+  private readonly upsert: Statement<unknown, [string, string, string, string, number]>;
+  private readonly deleteOne: Statement<unknown, [string, string]>;
+  private readonly deleteAll: Statement<unknown, [string]>;
+
+  constructor(private readonly db: Database) {
+    this.getQuery = db.query("SELECT offset FROM source_offsets WHERE connector = ? AND partition_key = ?");
+    this.allQuery = db.query("SELECT partition, offset FROM source_offsets WHERE connector = ? ORDER BY partition_key");
+    this.upsert = db.query(
+      `INSERT INTO source_offsets (connector, partition_key, partition, offset, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (connector, partition_key) DO UPDATE SET offset = excluded.offset, updated_at = excluded.updated_at`,
+    );
+    this.deleteOne = db.query("DELETE FROM source_offsets WHERE connector = ? AND partition_key = ?");
+    this.deleteAll = db.query("DELETE FROM source_offsets WHERE connector = ?");
+  }
+
+  get(connector: string, partition: SourceMap): SourceMap | null {
+    const row = this.getQuery.get(connector, canonicalJson(partition));
+    return row ? (JSON.parse(row.offset) as SourceMap) : null;
+  }
+
+  all(connector: string): { partition: SourceMap; offset: SourceMap }[] {
+    return this.allQuery.all(connector).map((r) => ({
+      partition: JSON.parse(r.partition) as SourceMap,
+      offset: JSON.parse(r.offset) as SourceMap,
+    }));
+  }
+
+  /** Writes offsets in one transaction; a null offset removes the partition. */
+  write(connector: string, entries: readonly SourceOffsetEntry[]): void {
+    if (entries.length === 0) return;
+    const now = Date.now();
+    this.db.transaction(() => {
+      for (const e of entries) {
+        const key = canonicalJson(e.partition);
+        if (e.offset === null) this.deleteOne.run(connector, key);
+        else this.upsert.run(connector, key, JSON.stringify(e.partition), canonicalJson(e.offset), now);
+      }
+    })();
+  }
+
+  clear(connector: string): void {
+    this.deleteAll.run(connector);
+  }
+}

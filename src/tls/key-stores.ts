@@ -1,0 +1,172 @@
+/**
+ * TLS material from Kafka-style `ssl.*` settings, for the REST listeners (`listeners.https.ssl.*`)
+ * and the Kafka clients (`ssl.*`, `producer.ssl.*`, …). Key stores and trust stores may be PEM
+ * (files or inline `ssl.keystore.certificate.chain` / `ssl.keystore.key` /
+ * `ssl.truststore.certificates`) or PKCS12 (converted to PEM with node-forge, because Bun.serve
+ * takes PEM only). JKS is Java-only: it gets an error saying how to convert it.
+ */
+import { readFileSync } from "node:fs";
+import forge from "node-forge";
+import { ConfigError } from "../errors.ts";
+
+export interface TlsMaterial {
+  /** Trusted CA certificates (PEM); undefined means the system roots. */
+  ca?: string[];
+  /** Own certificate chain (PEM). */
+  cert?: string;
+  /** Own private key (PEM, unencrypted). */
+  key?: string;
+  /** Server side: `none`, `requested` or `required` (ssl.client.auth). */
+  clientAuth: "none" | "requested" | "required";
+  /** Client side: verify the peer's host name (ssl.endpoint.identification.algorithm=https). */
+  verifyHostname: boolean;
+  /** Lowest TLS version allowed, from ssl.enabled.protocols. */
+  minVersion?: "TLSv1.2" | "TLSv1.3";
+  ciphers?: string;
+}
+
+type StoreKind = "PEM" | "PKCS12" | "JKS";
+
+function fail(key: string, message: string): never {
+  throw new ConfigError(`Invalid value for configuration ${key}: ${message}`, new Map([[key, [message]]]));
+}
+
+function readStore(key: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    fail(key, `cannot read ${path}: ${(error as Error).message}`);
+  }
+}
+
+/** The store's kind from its declared type, else from its first bytes (Java's default is JKS). */
+function kindOf(typeKey: string, declared: string | undefined, bytes: Buffer): StoreKind {
+  const upper = declared?.trim().toUpperCase();
+  if (upper === "PEM" || upper === "PKCS12" || upper === "JKS") return upper;
+  if (upper) fail(typeKey, `unsupported store type ${declared}; use PEM or PKCS12`);
+  if (bytes.subarray(0, 64).toString("latin1").includes("-----BEGIN")) return "PEM";
+  if (bytes.readUInt32BE(0) === 0xfeedfeed) return "JKS";
+  return "PKCS12";
+}
+
+function jksError(key: string, path: string): never {
+  fail(
+    key,
+    `${path} is a JKS key store, which only Java can read. Convert it to PKCS12 with ` +
+      `"keytool -importkeystore -srckeystore ${path} -destkeystore ${path}.p12 -deststoretype PKCS12" ` +
+      "and point the setting at the .p12 file (or use PEM files).",
+  );
+}
+
+function pkcs12(key: string, bytes: Buffer, password: string | undefined) {
+  try {
+    const asn1 = forge.asn1.fromDer(forge.util.createBuffer(bytes.toString("binary")));
+    return forge.pkcs12.pkcs12FromAsn1(asn1, false, password ?? "");
+  } catch (error) {
+    fail(key, `cannot open the PKCS12 store (wrong password or not PKCS12): ${(error as Error).message}`);
+  }
+}
+
+const OID = {
+  certBag: forge.pki.oids.certBag as string,
+  keyBag: forge.pki.oids.keyBag as string,
+  shroudedKeyBag: forge.pki.oids.pkcs8ShroudedKeyBag as string,
+};
+
+function pkcs12Certificates(p12: forge.pkcs12.Pkcs12Pfx): string[] {
+  const bags = p12.getBags({ bagType: OID.certBag })[OID.certBag] ?? [];
+  return bags.flatMap((b: forge.pkcs12.Bag) => (b.cert ? [forge.pki.certificateToPem(b.cert)] : []));
+}
+
+function pkcs12Key(key: string, p12: forge.pkcs12.Pkcs12Pfx): string {
+  const shrouded = p12.getBags({ bagType: OID.shroudedKeyBag })[OID.shroudedKeyBag];
+  const plain = p12.getBags({ bagType: OID.keyBag })[OID.keyBag];
+  const bag = shrouded?.[0] ?? plain?.[0];
+  if (!bag?.key) fail(key, "the PKCS12 key store holds no private key");
+  return forge.pki.privateKeyToPem(bag.key);
+}
+
+function splitPem(text: string, kind: "CERTIFICATE" | "PRIVATE KEY"): string[] {
+  const re =
+    kind === "CERTIFICATE"
+      ? /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g
+      : /-----BEGIN (?:[A-Z ]+ )?PRIVATE KEY-----[\s\S]*?-----END (?:[A-Z ]+ )?PRIVATE KEY-----/g;
+  return text.match(re) ?? [];
+}
+
+function decryptPemKey(key: string, pem: string, password: string | undefined): string {
+  if (!pem.includes("ENCRYPTED")) return pem;
+  const decrypted = forge.pki.decryptRsaPrivateKey(pem, password ?? "");
+  if (!decrypted) fail(key, "cannot decrypt the private key (check ssl.key.password)");
+  return forge.pki.privateKeyToPem(decrypted);
+}
+
+/**
+ * Reads the `ssl.*` settings found under `prefix` (e.g. `listeners.https.` or ``) in `props`.
+ * Returns undefined when no key store or trust store is configured there.
+ */
+export function loadTlsMaterial(props: Readonly<Record<string, string>>, prefix = ""): TlsMaterial {
+  const get = (k: string) => {
+    const value = props[`${prefix}${k}`];
+    return value === undefined || value.trim() === "" ? undefined : value.trim();
+  };
+  const material: TlsMaterial = {
+    clientAuth: parseClientAuth(`${prefix}ssl.client.auth`, get("ssl.client.auth")),
+    verifyHostname:
+      (props[`${prefix}ssl.endpoint.identification.algorithm`] ?? "https").trim().toLowerCase() === "https",
+  };
+
+  const chain = get("ssl.keystore.certificate.chain");
+  const inlineKey = get("ssl.keystore.key");
+  const keystore = get("ssl.keystore.location");
+  if (chain && inlineKey) {
+    material.cert = chain;
+    material.key = decryptPemKey(`${prefix}ssl.keystore.key`, inlineKey, get("ssl.key.password"));
+  } else if (keystore) {
+    const k = `${prefix}ssl.keystore.location`;
+    const bytes = readStore(k, keystore);
+    const kind = kindOf(`${prefix}ssl.keystore.type`, get("ssl.keystore.type"), bytes);
+    if (kind === "JKS") jksError(k, keystore);
+    if (kind === "PEM") {
+      const text = bytes.toString("utf8");
+      const keys = splitPem(text, "PRIVATE KEY");
+      const certs = splitPem(text, "CERTIFICATE");
+      if (keys.length === 0 || certs.length === 0)
+        fail(k, `${keystore} must hold a private key and its certificate chain (PEM)`);
+      material.key = decryptPemKey(k, keys[0]!, get("ssl.key.password"));
+      material.cert = certs.join("\n");
+    } else {
+      const p12 = pkcs12(k, bytes, get("ssl.keystore.password"));
+      material.key = pkcs12Key(k, p12);
+      material.cert = pkcs12Certificates(p12).join("\n");
+    }
+  }
+
+  const inlineTrust = get("ssl.truststore.certificates");
+  const truststore = get("ssl.truststore.location");
+  if (inlineTrust) {
+    material.ca = splitPem(inlineTrust, "CERTIFICATE");
+  } else if (truststore) {
+    const k = `${prefix}ssl.truststore.location`;
+    const bytes = readStore(k, truststore);
+    const kind = kindOf(`${prefix}ssl.truststore.type`, get("ssl.truststore.type"), bytes);
+    if (kind === "JKS") jksError(k, truststore);
+    material.ca =
+      kind === "PEM"
+        ? splitPem(bytes.toString("utf8"), "CERTIFICATE")
+        : pkcs12Certificates(pkcs12(k, bytes, get("ssl.truststore.password")));
+    if (material.ca.length === 0) fail(k, `${truststore} holds no certificate`);
+  }
+
+  const protocols = get("ssl.enabled.protocols");
+  if (protocols && !protocols.split(",").some((p) => p.trim() === "TLSv1.2")) material.minVersion = "TLSv1.3";
+  const ciphers = get("ssl.cipher.suites");
+  if (ciphers) material.ciphers = ciphers.split(/\s*,\s*/).join(":");
+  return material;
+}
+
+function parseClientAuth(key: string, value: string | undefined): TlsMaterial["clientAuth"] {
+  const v = (value ?? "none").toLowerCase();
+  if (v === "none" || v === "requested" || v === "required") return v;
+  fail(key, "String must be one of: required, requested, none");
+}

@@ -1,0 +1,45 @@
+import { describe, expect, test } from "bun:test";
+import { configFromEnvironment, parseProperties } from "./properties.ts";
+
+describe("parseProperties", () => {
+  test("reads Java properties syntax", () => {
+    const text = [
+      "# comment",
+      "! also a comment",
+      "bootstrap.servers=localhost:9092",
+      "  key.converter : org.apache.kafka.connect.json.JsonConverter",
+      "spaced value with spaces",
+      "multi=one,\\",
+      "    two",
+      "escaped\\=key=a\\tb\\u0041",
+      "empty=",
+    ].join("\n");
+    expect(parseProperties(text)).toEqual({
+      "bootstrap.servers": "localhost:9092",
+      "key.converter": "org.apache.kafka.connect.json.JsonConverter",
+      spaced: "value with spaces",
+      multi: "one,two",
+      "escaped=key": "a\tbA",
+      empty: "",
+    });
+  });
+});
+
+describe("configFromEnvironment", () => {
+  test("maps CONNECT_ variables like Confluent's images", () => {
+    expect(
+      configFromEnvironment({
+        CONNECT_BOOTSTRAP_SERVERS: "k:9092",
+        CONNECT_REST_ADVERTISED_HOST_NAME: "edge-1",
+        CONNECT_CONFIG_PROVIDERS_SECRETS_PARAM_SOME__KEY: "x",
+        CONNECT_A___B: "y",
+        PATH: "/bin",
+      }),
+    ).toEqual({
+      "bootstrap.servers": "k:9092",
+      "rest.advertised.host.name": "edge-1",
+      "config.providers.secrets.param.some_key": "x",
+      "a-b": "y",
+    });
+  });
+});

@@ -1,0 +1,260 @@
+/**
+ * The worker's own settings (connect-standalone's worker.properties), declared once with the
+ * config DSL: validation, defaults and docs/worker-config.md all come from `workerConfigDef`.
+ * Kafka client settings (`security.protocol`, `sasl.*`, `ssl.*`, …) pass through to every client;
+ * `producer.*`, `consumer.*` and `admin.*` override them per client type, as in Connect.
+ * Every key may also come from the environment as `CONNECT_<KEY>` (see util/properties.ts); the
+ * environment wins over the file.
+ */
+import { ConfigError } from "./errors.ts";
+import { check, defineConfig, key } from "./plugin/config-def.ts";
+import { configFromEnvironment } from "./util/properties.ts";
+
+const REST = "REST";
+const RUNTIME = "Runtime";
+
+export const workerConfigDef = defineConfig({
+  "bootstrap.servers": key.list({
+    doc: "Kafka brokers to connect to, as host:port pairs separated by commas.",
+    default: ["localhost:9092"],
+    importance: "HIGH",
+    group: "Kafka",
+    displayName: "Bootstrap servers",
+  }),
+  listeners: key.list({
+    doc: "REST API listeners, comma-separated protocol://host:port URIs (http or https). An empty host binds every interface; port 0 picks a free port.",
+    default: ["http://:8083"],
+    importance: "LOW",
+    group: REST,
+    displayName: "Listeners",
+  }),
+  "admin.listeners": key.list({
+    doc: "Listeners for the admin endpoints (/admin/loggers). Unset: served on the regular listeners. Empty: admin endpoints disabled. Otherwise served only on these listeners.",
+    default: null,
+    importance: "LOW",
+    group: REST,
+    displayName: "Admin listeners",
+  }),
+  "rest.advertised.host.name": key.string({
+    doc: "Host name advertised to clients and used in worker_id; defaults to the listener's host.",
+    default: null,
+    importance: "LOW",
+    group: REST,
+  }),
+  "rest.advertised.port": key.int({
+    doc: "Port advertised to clients and used in worker_id; defaults to the listener's port.",
+    default: null,
+    importance: "LOW",
+    group: REST,
+  }),
+  "rest.advertised.listener": key.string({
+    doc: "Which listener (http or https) to advertise.",
+    default: null,
+    importance: "LOW",
+    group: REST,
+  }),
+  "access.control.allow.origin": key.string({
+    doc: "Value for the Access-Control-Allow-Origin header of REST responses; empty disables CORS.",
+    default: "",
+    importance: "LOW",
+    group: REST,
+  }),
+  "access.control.allow.methods": key.string({
+    doc: "Methods allowed in cross-origin requests (Access-Control-Allow-Methods); default GET,POST,HEAD.",
+    default: "",
+    importance: "LOW",
+    group: REST,
+  }),
+  "key.converter": key.class({
+    doc: "Default converter for record keys, used by connectors that do not set key.converter.",
+    default: "org.apache.kafka.connect.json.JsonConverter",
+    importance: "HIGH",
+    group: RUNTIME,
+  }),
+  "value.converter": key.class({
+    doc: "Default converter for record values, used by connectors that do not set value.converter.",
+    default: "org.apache.kafka.connect.json.JsonConverter",
+    importance: "HIGH",
+    group: RUNTIME,
+  }),
+  "header.converter": key.class({
+    doc: "Default converter for record headers.",
+    default: "org.apache.kafka.connect.storage.SimpleHeaderConverter",
+    importance: "LOW",
+    group: RUNTIME,
+  }),
+  "offset.flush.interval.ms": key.long({
+    doc: "Interval at which source offsets are committed to the data file and sink offsets to Kafka.",
+    default: 60000,
+    importance: "LOW",
+    group: RUNTIME,
+    validators: [check.atLeast(1)],
+  }),
+  "task.shutdown.graceful.timeout.ms": key.long({
+    doc: "How long to wait for tasks to shut down gracefully before abandoning them.",
+    default: 5000,
+    importance: "LOW",
+    group: RUNTIME,
+  }),
+  "topic.tracking.enable": key.boolean({
+    doc: "Track the topics each connector uses (GET /connectors/{name}/topics).",
+    default: true,
+    importance: "LOW",
+    group: RUNTIME,
+  }),
+  "topic.tracking.allow.reset": key.boolean({
+    doc: "Allow resetting a connector's active topics (PUT /connectors/{name}/topics/reset).",
+    default: true,
+    importance: "LOW",
+    group: RUNTIME,
+  }),
+  "connector.client.config.override.policy": key.string({
+    doc: "Which producer.override.*, consumer.override.* and admin.override.* keys connectors may set: All or None.",
+    default: "All",
+    importance: "MEDIUM",
+    group: RUNTIME,
+    validators: [check.oneOf(["All", "None"])],
+  }),
+  "data.dir": key.string({
+    doc: "Directory of the gateway's SQLite file (connector configs, offsets, status).",
+    default: "data",
+    importance: "HIGH",
+    group: RUNTIME,
+    validators: [check.nonEmpty()],
+  }),
+  "plugin.path": key.list({
+    doc: "Accepted for compatibility with Connect worker files; the gateway's plugins are built in, so it is unused.",
+    default: null,
+    importance: "LOW",
+    group: RUNTIME,
+  }),
+  "log.level": key.string({
+    doc: "Root log level (OFF, FATAL, ERROR, WARN, INFO, DEBUG, TRACE, ALL); change it at run time through /admin/loggers.",
+    default: "INFO",
+    importance: "LOW",
+    group: RUNTIME,
+    validators: [check.oneOfIgnoreCase(["OFF", "FATAL", "ERROR", "WARN", "INFO", "DEBUG", "TRACE", "ALL"])],
+  }),
+  "log.format": key.string({
+    doc: "Log line format: text (Connect's layout) or json (one object per line).",
+    default: "text",
+    importance: "LOW",
+    group: RUNTIME,
+    validators: [check.oneOf(["text", "json"])],
+  }),
+});
+
+/** Keys of Connect's distributed and file-backed modes: accepted, unused here, warned once. */
+export const IGNORED_KEYS = [
+  "offset.storage.file.filename",
+  "group.id",
+  "config.storage.topic",
+  "offset.storage.topic",
+  "status.storage.topic",
+  "config.storage.replication.factor",
+  "offset.storage.replication.factor",
+  "status.storage.replication.factor",
+  "offset.storage.partitions",
+  "status.storage.partitions",
+  "rest.extension.classes",
+  "plugin.discovery",
+];
+
+export type ParsedWorkerConfig = ReturnType<typeof workerConfigDef.parse>;
+
+export interface Listener {
+  readonly protocol: "http" | "https";
+  /** Empty string: all interfaces. */
+  readonly host: string;
+  readonly port: number;
+  readonly uri: string;
+}
+
+export interface WorkerConfig extends ParsedWorkerConfig {
+  /** Every key as given (file plus environment), for client settings and prefixed lookups. */
+  readonly originals: Readonly<Record<string, string>>;
+  readonly restListeners: readonly Listener[];
+  /** undefined: admin endpoints on the regular listeners; []: disabled. */
+  readonly adminListeners: readonly Listener[] | undefined;
+  /** Keys that are accepted but have no effect here (for a startup warning). */
+  readonly ignoredKeys: readonly string[];
+}
+
+function configError(keyName: string, message: string): never {
+  throw new ConfigError(message, new Map([[keyName, [message]]]));
+}
+
+export function parseListener(keyName: string, uri: string): Listener {
+  const m = /^([A-Za-z]+):\/\/(\[[^\]]*\]|[^:/]*):(\d+)\/?$/.exec(uri.trim());
+  if (!m)
+    configError(
+      keyName,
+      `Invalid value ${uri} for configuration ${keyName}: Could not parse listener: expected protocol://host:port`,
+    );
+  const protocol = m[1]!.toLowerCase();
+  if (protocol !== "http" && protocol !== "https") {
+    configError(
+      keyName,
+      `Invalid value ${uri} for configuration ${keyName}: Listener protocol must be either "http" or "https".`,
+    );
+  }
+  const port = Number(m[3]);
+  if (port > 65535) configError(keyName, `Invalid value ${uri} for configuration ${keyName}: port out of range`);
+  return { protocol, host: m[2]!.replace(/^\[|\]$/g, ""), port, uri: uri.trim() };
+}
+
+/** Merges file and environment, validates, and returns the worker config or throws one ConfigError. */
+export function loadWorkerConfig(
+  fileConfig: Readonly<Record<string, string>>,
+  env: Readonly<Record<string, string | undefined>> = {},
+): WorkerConfig {
+  const originals = { ...fileConfig, ...configFromEnvironment(env) };
+  const parsed = workerConfigDef.parse(originals);
+  const restListeners = parsed.listeners.map((l) => parseListener("listeners", l));
+  if (restListeners.length === 0)
+    configError("listeners", "Invalid value  for configuration listeners: at least one listener is required");
+  const adminListeners = parsed["admin.listeners"]?.map((l) => parseListener("admin.listeners", l));
+  return {
+    ...parsed,
+    originals,
+    restListeners,
+    adminListeners,
+    ignoredKeys: IGNORED_KEYS.filter((k) => k in originals),
+  };
+}
+
+const WORKER_ONLY = new Set(workerConfigDef.keys.map((k) => k.name));
+const CLIENT_PREFIXES = [
+  "producer.",
+  "consumer.",
+  "admin.",
+  "listeners.",
+  "config.providers",
+  "key.converter.",
+  "value.converter.",
+  "header.converter.",
+];
+
+/**
+ * Client properties for one client type: the worker's top-level client settings, then the
+ * `<type>.` overrides, then the connector's `<type>.override.` keys.
+ */
+export function clientProperties(
+  worker: WorkerConfig,
+  type: "producer" | "consumer" | "admin",
+  connectorOverrides: Readonly<Record<string, string>> = {},
+): Record<string, string> {
+  const props: Record<string, string> = { "bootstrap.servers": worker["bootstrap.servers"].join(",") };
+  for (const [k, v] of Object.entries(worker.originals)) {
+    if (WORKER_ONLY.has(k) || IGNORED_KEYS.includes(k) || CLIENT_PREFIXES.some((p) => k.startsWith(p))) continue;
+    props[k] = v;
+  }
+  const prefix = `${type}.`;
+  for (const [k, v] of Object.entries(worker.originals)) if (k.startsWith(prefix)) props[k.slice(prefix.length)] = v;
+  if (worker["connector.client.config.override.policy"] === "All") {
+    const override = `${type}.override.`;
+    for (const [k, v] of Object.entries(connectorOverrides))
+      if (k.startsWith(override)) props[k.slice(override.length)] = v;
+  }
+  return props;
+}

@@ -1,0 +1,113 @@
+/**
+ * Runs the real gateway as a child process: the compiled binary when GATEWAY_BIN is set
+ * (scripts/test builds it), else the sources with this Bun. Waits until the REST listener is up and
+ * parses its URL from the log. `await using gw = await startGateway(...)` stops it at scope end.
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { REPO } from "./kafka.ts";
+import { RestClient } from "./rest-client.ts";
+import { waitFor } from "./wait-for.ts";
+
+export interface GatewayOptions {
+  /** worker.properties keys (listeners defaults to http://127.0.0.1:0). */
+  readonly worker: Record<string, string>;
+  /** Extra command line arguments (connector files). */
+  readonly args?: string[];
+  readonly env?: Record<string, string>;
+  /** Where to write worker.properties. */
+  readonly dir: string;
+}
+
+export interface Gateway extends AsyncDisposable {
+  readonly url: string;
+  readonly rest: RestClient;
+  readonly proc: ReturnType<typeof Bun.spawn>;
+  output(): string;
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** SIGTERM and wait for a clean exit; returns the exit code. */
+  stop(): Promise<number>;
+  /** SIGKILL (kill -9) and wait. */
+  kill(): Promise<void>;
+}
+
+export function gatewayCommand(): string[] {
+  const bin = process.env.GATEWAY_BIN;
+  return bin ? [bin] : [process.execPath, join(REPO, "src", "main.ts")];
+}
+
+function toProperties(config: Record<string, string>): string {
+  return Object.entries(config)
+    .map(([k, v]) => `${k}=${v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n")}`)
+    .join("\n");
+}
+
+/** Spawns the gateway without waiting for it (for startup-failure tests). */
+export function spawnGateway(options: GatewayOptions) {
+  const workerFile = join(options.dir, "worker.properties");
+  writeFileSync(workerFile, toProperties({ listeners: "http://127.0.0.1:0", ...options.worker }));
+  let output = "";
+  const proc = Bun.spawn([...gatewayCommand(), workerFile, ...(options.args ?? [])], {
+    cwd: options.dir,
+    env: { ...process.env, ...options.env },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const pump = async (stream: ReadableStream<Uint8Array>) => {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) output += decoder.decode(chunk, { stream: true });
+  };
+  const pumped = Promise.all([
+    pump(proc.stdout as ReadableStream<Uint8Array>),
+    pump(proc.stderr as ReadableStream<Uint8Array>),
+  ]);
+  return { proc, output: () => output, pumped };
+}
+
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const { proc, output, pumped } = spawnGateway(options);
+  const waitForOutput = (pattern: RegExp, timeoutMs = 30_000) =>
+    waitFor(
+      () =>
+        output().match(pattern) ??
+        (proc.exitCode !== null
+          ? Promise.reject(new Error(`gateway exited ${proc.exitCode}:\n${output()}`))
+          : undefined),
+      {
+        timeoutMs,
+        what: `gateway output ${pattern}`,
+      },
+    );
+  let url: string;
+  try {
+    const m = await waitForOutput(/REST server listening at (https?:\/\/[^\s,]+?)\/?,/);
+    url = m[1]!;
+    await waitFor(async () => (await fetch(`${url}/health`, { tls: { rejectUnauthorized: false } })).status === 200, {
+      what: "healthy gateway",
+    });
+  } catch (error) {
+    proc.kill("SIGKILL");
+    throw error;
+  }
+  const stop = async () => {
+    if (proc.exitCode === null) proc.kill("SIGTERM");
+    const code = await proc.exited;
+    await pumped;
+    return code;
+  };
+  return {
+    url,
+    rest: new RestClient(url),
+    proc,
+    output,
+    waitForOutput,
+    stop,
+    kill: async () => {
+      proc.kill("SIGKILL");
+      await proc.exited;
+    },
+    [Symbol.asyncDispose]: async () => {
+      if (proc.exitCode === null) await stop();
+    },
+  };
+}

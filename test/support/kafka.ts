@@ -1,0 +1,130 @@
+/**
+ * The real Kafka broker for whole-gateway tests. `scripts/test` starts it and exports
+ * KAFKA_INFO_FILE; when a test runs alone, `scripts/kafka start` is called here (it is idempotent
+ * and returns the running broker).
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Kafka, logLevel } from "kafkajs";
+
+export interface KafkaInfo {
+  readonly bootstrap: string;
+  readonly bootstrapSasl: string;
+  readonly bootstrapSsl: string;
+  readonly sslCa: string;
+  readonly clusterId: string;
+  readonly version: string;
+}
+
+export const REPO = join(import.meta.dir, "..", "..");
+
+function parse(text: string): KafkaInfo {
+  const map = Object.fromEntries(
+    text
+      .trim()
+      .split("\n")
+      .filter((l) => l.includes("="))
+      .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+  );
+  return {
+    bootstrap: map.bootstrap!,
+    bootstrapSasl: map.bootstrap_sasl!,
+    bootstrapSsl: map.bootstrap_ssl!,
+    sslCa: map.ssl_ca!,
+    clusterId: map.cluster_id!,
+    version: map.version!,
+  };
+}
+
+let cached: Promise<KafkaInfo> | undefined;
+
+export function kafkaBroker(): Promise<KafkaInfo> {
+  cached ??= (async () => {
+    const file = process.env.KAFKA_INFO_FILE;
+    if (file) return parse(readFileSync(file, "utf8"));
+    const proc = Bun.spawn(["bash", join(REPO, "scripts", "kafka"), "start"], { stdout: "pipe", stderr: "inherit" });
+    const out = await new Response(proc.stdout).text();
+    if ((await proc.exited) !== 0) throw new Error("scripts/kafka start failed");
+    return parse(out);
+  })();
+  return cached;
+}
+
+/** A plain kafkajs client for producing test input and checking output, independent of the gateway. */
+export async function testClient(): Promise<Kafka> {
+  const info = await kafkaBroker();
+  return new Kafka({ clientId: "gateway-tests", brokers: [info.bootstrap], logLevel: logLevel.NOTHING });
+}
+
+let topicCounter = 0;
+
+/** A topic name no other test uses. */
+export function uniqueTopic(prefix = "t"): string {
+  topicCounter++;
+  return `${prefix}-${process.pid}-${Date.now().toString(36)}-${topicCounter}`;
+}
+
+/** Reads every record of `topic` from the beginning until `count` have arrived. */
+export async function readTopic(
+  topic: string,
+  count: number,
+  timeoutMs = 30_000,
+): Promise<
+  { key: Buffer | null; value: Buffer | null; headers: Record<string, unknown>; partition: number; offset: string }[]
+> {
+  const kafka = await testClient();
+  const consumer = kafka.consumer({ groupId: `reader-${topic}-${Date.now()}`, maxWaitTimeInMs: 200 });
+  const out: {
+    key: Buffer | null;
+    value: Buffer | null;
+    headers: Record<string, unknown>;
+    partition: number;
+    offset: string;
+  }[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    let done: () => void = () => {};
+    const finished = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    await consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        out.push({
+          key: message.key,
+          value: message.value,
+          headers: message.headers ?? {},
+          partition,
+          offset: message.offset,
+        });
+        if (out.length >= count) done();
+      },
+    });
+    const timer = new Promise<void>((_, reject) =>
+      setTimeout(() => reject(new Error(`read ${out.length} of ${count} records from ${topic}`)), timeoutMs),
+    );
+    await Promise.race([finished, timer]);
+  } finally {
+    await consumer.disconnect();
+  }
+  return out.sort((a, b) => a.partition - b.partition || Number(a.offset) - Number(b.offset));
+}
+
+/** Produces string records with acks=all. */
+export async function produce(
+  topic: string,
+  records: { key?: string | null; value: string | Buffer | null; headers?: Record<string, string> }[],
+): Promise<void> {
+  const kafka = await testClient();
+  const producer = kafka.producer({ allowAutoTopicCreation: true });
+  await producer.connect();
+  try {
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: records.map((r) => ({ key: r.key ?? null, value: r.value, headers: r.headers })),
+    });
+  } finally {
+    await producer.disconnect();
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * Await a condition instead of sleeping: polls `probe` until it returns a value other than
+ * undefined/false, or fails with the last observation after `timeoutMs`.
+ */
+export async function waitFor<T>(
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  options: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<T> {
+  const timeoutMs = options.timeoutMs ?? 20_000;
+  const intervalMs = options.intervalMs ?? 50;
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value as T;
+      last = value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `Timed out after ${timeoutMs} ms waiting for ${options.what ?? "a condition"}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`,
+      );
+    }
+    await Bun.sleep(intervalMs);
+  }
+}
