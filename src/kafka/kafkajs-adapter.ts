@@ -16,6 +16,7 @@ import { Kafka, logLevel, Partitioners, type KafkaConfig, type Consumer, type Pr
 import Encoder from "kafkajs/src/protocol/encoder";
 import Decoder from "kafkajs/src/protocol/decoder";
 import { failure, createErrorFromCode } from "kafkajs/src/protocol/error";
+import RequestQueue from "kafkajs/src/network/requestQueue";
 import type { TopicPartition, TopicPartitionOffset } from "../api/record.ts";
 import { ConnectError, RetriableError } from "../errors.ts";
 import { type LogManager, logManager } from "../util/logger.ts";
@@ -35,6 +36,15 @@ import type {
   TopicDescription,
   TopicSpec,
 } from "./kafka-port.ts";
+
+// kafkajs 2.2.4 re-arms its pending-request check with `throttledUntil - now` even when nothing is
+// pending and nothing is throttled: a negative timeout, which Bun reports as TimeoutNegativeWarning
+// on stderr. That check would find nothing to do, so skip scheduling it.
+const scheduleCheck = RequestQueue.prototype.scheduleCheckPendingRequests;
+RequestQueue.prototype.scheduleCheckPendingRequests = function (this: { pending: unknown[]; throttledUntil: number }) {
+  if (this.pending.length === 0 && this.throttledUntil <= Date.now()) return;
+  scheduleCheck.call(this);
+};
 
 const PARTITION = Symbol("assigned partition");
 const OFFSET_DELETE_API_KEY = 47;

@@ -20,3 +20,8 @@ declare module "kafkajs/src/protocol/error" {
   export function failure(code: number): boolean;
   export function createErrorFromCode(code: number): Error;
 }
+declare module "kafkajs/src/network/requestQueue" {
+  export default class RequestQueue {
+    scheduleCheckPendingRequests(): void;
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * The Kafka port (kafkajs adapter) against the real broker: the protocol calls the gateway relies
+ * on, over PLAINTEXT, SASL_PLAINTEXT (PLAIN) and SSL, so a broker release that drops a request
+ * version kafkajs uses (KIP-896-style baseline bumps) fails here first.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { TopicPartition } from "../src/api/record.ts";
+import type { ConsumedRecord, KafkaAdmin, KafkaPort } from "../src/kafka/kafka-port.ts";
+import { KafkajsPort } from "../src/kafka/kafkajs-adapter.ts";
+import { LogManager } from "../src/util/logger.ts";
+import { type KafkaInfo, kafkaBroker, uniqueTopic } from "./support/kafka.ts";
+import { waitFor } from "./support/wait-for.ts";
+
+const utf8 = (s: string) => new TextEncoder().encode(s);
+const text = (b: Uint8Array | null) => (b === null ? null : Buffer.from(b).toString("utf8"));
+
+let info: KafkaInfo;
+let port: KafkaPort;
+
+beforeAll(async () => {
+  info = await kafkaBroker();
+  port = new KafkajsPort(new LogManager({ sink: () => {} }));
+});
+
+function connections(): [string, Record<string, string>][] {
+  return [
+    ["PLAINTEXT", { "bootstrap.servers": info.bootstrap }],
+    [
+      "SASL_PLAINTEXT",
+      {
+        "bootstrap.servers": info.bootstrapSasl,
+        "security.protocol": "SASL_PLAINTEXT",
+        "sasl.mechanism": "PLAIN",
+        "sasl.jaas.config": 'org.apache.kafka.common.security.plain.PlainLoginModule required username="gateway" password="gateway-secret";',
+      },
+    ],
+    [
+      "SSL",
+      {
+        "bootstrap.servers": info.bootstrapSsl,
+        "security.protocol": "SSL",
+        "ssl.truststore.type": "PEM",
+        "ssl.truststore.location": info.sslCa,
+      },
+    ],
+  ];
+}
+
+describe("KafkajsPort", () => {
+  let admin: KafkaAdmin;
+  beforeAll(async () => {
+    admin = await port.admin({ "bootstrap.servers": info.bootstrap });
+  });
+  afterAll(async () => {
+    await admin.close();
+  });
+
+  test("reads the broker's real cluster id", async () => {
+    expect(await admin.clusterId()).toBe(info.clusterId);
+  });
+
+  test("creates and describes topics; a second create reports it existed", async () => {
+    const topic = uniqueTopic("created");
+    expect(await admin.createTopic({ topic, partitions: 3, replicationFactor: 1 })).toBe(true);
+    expect(await admin.createTopic({ topic, partitions: 3, replicationFactor: 1 })).toBe(false);
+    expect(await admin.describeTopics([topic])).toEqual([{ topic, partitions: 3 }]);
+    expect(await admin.listTopics()).toContain(topic);
+  });
+
+  test.each([["PLAINTEXT"], ["SASL_PLAINTEXT"], ["SSL"]])(
+    "produces with acks=all and an idempotent producer, consumes in a group and commits (%s)",
+    async (name) => {
+      const props = connections().find(([n]) => n === name)![1];
+      const topic = uniqueTopic(`roundtrip-${name.toLowerCase()}`);
+      const local = await port.admin(props);
+      await local.createTopic({ topic, partitions: 2, replicationFactor: 1 });
+      expect(await local.clusterId()).toBe(info.clusterId);
+      const producer = await port.producer({ ...props, acks: "all", "enable.idempotence": "true" });
+      const sent = await producer.send(
+        Array.from({ length: 6 }, (_, i) => ({
+          topic,
+          partition: i % 2,
+          key: utf8(`k${i}`),
+          value: utf8(`v${i}`),
+          headers: [{ key: "h", value: utf8(`x${i}`) }],
+          timestamp: 1_700_000_000_000 + i,
+        })),
+      );
+      // Per-record offsets: each partition's records are numbered from 0 in send order.
+      expect(sent.map((m) => [m.partition, m.offset])).toEqual([
+        [0, 0],
+        [1, 0],
+        [0, 1],
+        [1, 1],
+        [0, 2],
+        [1, 2],
+      ]);
+      await producer.close();
+
+      const groupId = `group-${topic}`;
+      const consumer = await port.consumer({ groupId, topics: [topic], properties: { ...props, "fetch.max.wait.ms": "100" } });
+      const received: ConsumedRecord[] = [];
+      const assigned: TopicPartition[] = [];
+      await consumer.start({
+        onRecords: async (records) => {
+          received.push(...records);
+          const last = records.at(-1)!;
+          await consumer.commit([{ topic: last.topic, partition: last.partition, offset: last.offset + 1 }]);
+        },
+        onAssignment: async (a) => {
+          assigned.push(...a);
+        },
+        onCrash: (error) => {
+          throw error;
+        },
+      });
+      await waitFor(() => received.length === 6, { what: "6 records" });
+      expect(assigned.map((a) => a.partition).sort()).toEqual([0, 1]);
+      const byPartition = (p: number) => received.filter((r) => r.partition === p).map((r) => [r.offset, text(r.key), text(r.value)]);
+      expect(byPartition(0)).toEqual([
+        [0, "k0", "v0"],
+        [1, "k2", "v2"],
+        [2, "k4", "v4"],
+      ]);
+      expect(received.find((r) => r.offset === 1 && r.partition === 1)).toMatchObject({
+        timestamp: 1_700_000_000_003,
+        timestampType: "CreateTime",
+        headers: [{ key: "h", value: expect.anything() }],
+      });
+      await waitFor(async () => (await local.groupOffsets(groupId)).length === 2, { what: "committed offsets" });
+      expect((await local.groupOffsets(groupId)).sort((a, b) => a.partition - b.partition)).toEqual([
+        { topic, partition: 0, offset: 3 },
+        { topic, partition: 1, offset: 3 },
+      ]);
+      await consumer.close();
+      await local.close();
+    },
+  );
+
+  test("alters and deletes the offsets of an inactive group (OffsetCommit gen -1, OffsetDelete)", async () => {
+    const topic = uniqueTopic("group-admin");
+    const groupId = `group-${topic}`;
+    await admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
+    expect(await admin.groupOffsets(groupId)).toEqual([]);
+    await admin.alterGroupOffsets(groupId, [
+      { topic, partition: 0, offset: 5 },
+      { topic, partition: 1, offset: 7 },
+    ]);
+    expect((await admin.groupOffsets(groupId)).sort((a, b) => a.partition - b.partition)).toEqual([
+      { topic, partition: 0, offset: 5 },
+      { topic, partition: 1, offset: 7 },
+    ]);
+    await admin.deleteGroupOffsets(groupId, [{ topic, partition: 0 }]);
+    expect(await admin.groupOffsets(groupId)).toEqual([{ topic, partition: 1, offset: 7 }]);
+    // A group that never existed has nothing to delete: not an error.
+    await admin.deleteGroupOffsets(`never-${groupId}`, [{ topic, partition: 0 }]);
+  });
+
+  test("refuses to alter offsets of a group with active members", async () => {
+    const topic = uniqueTopic("busy-group");
+    const groupId = `group-${topic}`;
+    await admin.createTopic({ topic, partitions: 1, replicationFactor: 1 });
+    const consumer = await port.consumer({ groupId, topics: [topic], properties: { "bootstrap.servers": info.bootstrap } });
+    const joined: TopicPartition[] = [];
+    await consumer.start({ onRecords: async () => {}, onAssignment: async (a) => void joined.push(...a), onCrash: () => {} });
+    await waitFor(() => joined.length > 0, { what: "group join" });
+    await expect(admin.alterGroupOffsets(groupId, [{ topic, partition: 0, offset: 1 }])).rejects.toThrow(
+      `Failed to alter the offsets of consumer group ${groupId}`,
+    );
+    await consumer.close();
+  });
+
+  test("fails fast with a clear message for unsupported client settings", async () => {
+    await expect(port.producer({ "bootstrap.servers": info.bootstrap, "compression.type": "zstd" })).rejects.toThrow(
+      "Invalid value zstd for configuration compression.type: supported codecs are none and gzip",
+    );
+    await expect(
+      port.admin({ "bootstrap.servers": info.bootstrapSasl, "security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": "GSSAPI" }),
+    ).rejects.toThrow("Invalid value GSSAPI for configuration sasl.mechanism");
+  });
+});
