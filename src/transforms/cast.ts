@@ -1,0 +1,315 @@
+/**
+ * Cast$Key / Cast$Value (org.apache.kafka.connect.transforms.Cast): casts fields, or the whole key
+ * or value, to another primitive type with Java's conversion rules (`(byte) 300` wraps, floats
+ * truncate, strings parse, bytes become base64 strings, dates become ISO strings).
+ * Without a schema the value must be a map unless the spec casts the whole value.
+ */
+import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp } from "../api/data/logical.ts";
+import { type Schema, SchemaBuilder, type SchemaType } from "../api/data/schema.ts";
+import { Struct } from "../api/data/struct.ts";
+import type { ConnectRecord } from "../api/record.ts";
+import type { Transformation } from "../api/transformation.ts";
+import { ConfigError, DataError } from "../errors.ts";
+import { defineConfig, key } from "../plugin/config-def.ts";
+import { replaceNullWithDefaultKey } from "./util/config.ts";
+import { keyAndValue } from "./util/descriptors.ts";
+import {
+  javaDoubleToString,
+  javaFloatToString,
+  narrowInteger,
+  parseJavaFloating,
+  parseJavaInteger,
+  toFloating,
+} from "./util/java-numbers.ts";
+import type { RecordSide } from "./util/record-side.ts";
+import { javaClassName, requireMap, requireStruct } from "./util/requirements.ts";
+import { copySchemaBasics, SchemaUpdateCache } from "./util/schema-util.ts";
+import { isSchemalessMap, mapCopy, mapGet, mapLike } from "./util/schemaless-map.ts";
+import { dateFormatFor } from "./util/values.ts";
+
+const PURPOSE = "cast types";
+const ALL_TYPES: readonly SchemaType[] = [
+  "INT8",
+  "INT16",
+  "INT32",
+  "INT64",
+  "FLOAT32",
+  "FLOAT64",
+  "BOOLEAN",
+  "STRING",
+  "BYTES",
+  "ARRAY",
+  "MAP",
+  "STRUCT",
+];
+const INPUT_TYPES: readonly SchemaType[] = ALL_TYPES.slice(0, 9);
+const OUTPUT_TYPES: readonly SchemaType[] = ALL_TYPES.slice(0, 8);
+
+/** The spec: a target type per field, or `wholeValue` for a single type without a field name. */
+interface CastSpec {
+  readonly fields: ReadonlyMap<string, SchemaType>;
+  readonly wholeValue: SchemaType | undefined;
+}
+
+/** Java's String.split: trailing empty strings are dropped. */
+function javaSplit(text: string, separator: string): string[] {
+  const parts = text.split(separator);
+  while (parts.length > 1 && parts.at(-1) === "") parts.pop();
+  if (parts.length === 1 && parts[0] === "" && text !== "") return [];
+  return parts;
+}
+
+function parseType(name: string): SchemaType {
+  const upper = name.trim().toUpperCase() as SchemaType;
+  if (!ALL_TYPES.includes(upper)) throw new ConfigError(`Invalid type found in casting spec: ${name.trim()}`);
+  if (!OUTPUT_TYPES.includes(upper)) {
+    throw new ConfigError(
+      `Cast transformation does not support casting to ${upper}; supported types are [${OUTPUT_TYPES.join(", ")}]`,
+    );
+  }
+  return upper;
+}
+
+/** Parses `spec`; throws ConfigError with Apache's messages. */
+export function parseCastSpec(mappings: readonly string[]): CastSpec {
+  const fields = new Map<string, SchemaType>();
+  let wholeValue: SchemaType | undefined;
+  for (const mapping of mappings) {
+    const parts = javaSplit(mapping, ":");
+    if (parts.length > 2) {
+      throw new ConfigError(`Invalid rename mapping: ${mapping}`);
+    }
+    if (parts.length === 1) wholeValue = parseType(parts[0]!);
+    else if (parts.length === 2) fields.set(parts[0]!.trim(), parseType(parts[1]!));
+  }
+  if (wholeValue !== undefined && mappings.length > 1) {
+    throw new ConfigError(
+      "Cast transformations that specify a type to cast the entire value to may only specify a single cast in their spec",
+    );
+  }
+  return { fields, wholeValue };
+}
+
+const config = defineConfig({
+  spec: key.list({
+    doc:
+      "The casts to make: `field1:type,field2:type` casts fields of a Struct or Map, a single type casts the whole " +
+      "key or value. Types: int8, int16, int32, int64, float32, float64, boolean and string; binary values can " +
+      "only be cast to string.",
+    importance: "HIGH",
+    validators: [
+      (list) => {
+        if (list.length === 0) return "Must specify at least one field to cast.";
+        try {
+          parseCastSpec(list);
+          return undefined;
+        } catch (e) {
+          return e instanceof Error ? e.message : String(e);
+        }
+      },
+    ],
+  }),
+  "replace.null.with.default": replaceNullWithDefaultKey(),
+});
+
+/** The Connect type of a schemaless value, or null when Connect's data API has none (Date, BigDecimal). */
+function inferType(value: unknown): SchemaType | null {
+  switch (typeof value) {
+    case "number":
+      return Number.isInteger(value) ? "INT64" : "FLOAT64";
+    case "bigint":
+      return "INT64";
+    case "boolean":
+      return "BOOLEAN";
+    case "string":
+      return "STRING";
+  }
+  if (value instanceof Uint8Array) return "BYTES";
+  if (Array.isArray(value)) return "ARRAY";
+  if (value instanceof Struct) return "STRUCT";
+  if (isSchemalessMap(value)) return "MAP";
+  return null;
+}
+
+function encodeLogical(schema: Schema, value: unknown): unknown {
+  switch (schema.name) {
+    case ConnectDate.LOGICAL_NAME:
+      return ConnectDate.fromLogical(schema, value as Date);
+    case ConnectTime.LOGICAL_NAME:
+      return ConnectTime.fromLogical(schema, value as Date);
+    case ConnectTimestamp.LOGICAL_NAME:
+      return ConnectTimestamp.fromLogical(schema, value as Date);
+  }
+  return value;
+}
+
+function unexpected(value: unknown): DataError {
+  return new DataError(`Unexpected type in Cast transformation: class ${javaClassName(value)}`);
+}
+
+function outOfRange(value: unknown): DataError {
+  return new DataError(`Value (${String(value)}) was out of range for requested data type`);
+}
+
+const BITS = { INT8: 8, INT16: 16, INT32: 32, INT64: 64 } as const;
+
+/** Casts one value; `sourceType` tells a Double from a Long where JS numbers cannot. */
+export function castTo(schema: Schema | null, input: unknown, target: SchemaType): unknown {
+  if (input === null || input === undefined) return null;
+  const sourceType = schema ? schema.type : inferType(input);
+  if (sourceType === null) {
+    throw new DataError(
+      `Cast transformation was passed a value of type class ${javaClassName(input)} which is not supported by Connect's data API`,
+    );
+  }
+  if (!INPUT_TYPES.includes(sourceType)) {
+    throw new DataError(
+      `Cast transformation does not support casting from ${sourceType}; supported types are [${INPUT_TYPES.join(", ")}]`,
+    );
+  }
+  const value = schema?.name && target !== "STRING" ? encodeLogical(schema, input) : input;
+  const floating = sourceType === "FLOAT32" || sourceType === "FLOAT64";
+  const isNumber = typeof value === "number" || typeof value === "bigint" || value instanceof BigDecimal;
+  switch (target) {
+    case "INT8":
+    case "INT16":
+    case "INT32":
+    case "INT64": {
+      const bits = BITS[target];
+      if (isNumber) return narrowInteger(value, bits, floating);
+      if (typeof value === "boolean") return value ? 1 : 0;
+      if (typeof value === "string") {
+        const parsed = parseJavaInteger(value, bits);
+        if (parsed === null) throw outOfRange(value);
+        return parsed;
+      }
+      throw unexpected(value);
+    }
+    case "FLOAT32":
+    case "FLOAT64": {
+      const float32 = target === "FLOAT32";
+      if (isNumber) return toFloating(value, float32);
+      if (typeof value === "boolean") return value ? 1 : 0;
+      if (typeof value === "string") {
+        const parsed = parseJavaFloating(value, float32);
+        if (parsed === null) throw outOfRange(value);
+        return parsed;
+      }
+      throw unexpected(value);
+    }
+    case "BOOLEAN":
+      if (isNumber) {
+        const long = narrowInteger(value, 64, floating);
+        return long !== 0 && long !== 0n;
+      }
+      if (typeof value === "boolean") return value;
+      if (typeof value === "string") return value.toLowerCase() === "true";
+      throw unexpected(value);
+    case "STRING":
+      return castToString(value, sourceType);
+    default:
+      throw new DataError(`${target} is not supported in the Cast transformation.`);
+  }
+}
+
+function castToString(value: unknown, sourceType: SchemaType): string {
+  if (value instanceof Date) return dateFormatFor(value).format(value);
+  if (value instanceof Uint8Array) return Buffer.from(value).toString("base64");
+  if (typeof value === "number") {
+    if (sourceType === "FLOAT32") return javaFloatToString(value);
+    if (sourceType === "FLOAT64") return javaDoubleToString(value);
+    return String(value);
+  }
+  return String(value);
+}
+
+function schemaFor(type: SchemaType): SchemaBuilder {
+  if (!OUTPUT_TYPES.includes(type)) throw new DataError(`Unexpected type in Cast transformation: ${type}`);
+  return SchemaBuilder.type(type);
+}
+
+export class Cast implements Transformation {
+  private spec: CastSpec = { fields: new Map(), wholeValue: undefined };
+  private replaceNullWithDefault = true;
+  private readonly schemaCache = new SchemaUpdateCache();
+
+  constructor(private readonly side: RecordSide) {}
+
+  configure(configs: Readonly<Record<string, string>>): void {
+    const parsed = config.parse(configs);
+    this.spec = parseCastSpec(parsed.spec);
+    this.replaceNullWithDefault = parsed["replace.null.with.default"];
+    this.schemaCache.clear();
+  }
+
+  apply<R extends ConnectRecord>(record: R): R {
+    const value = this.side.value(record);
+    if (value === null || value === undefined) return record;
+    const schema = this.side.schema(record);
+    return schema === null ? this.applySchemaless(record, value) : this.applyWithSchema(record, schema, value);
+  }
+
+  private applySchemaless<R extends ConnectRecord>(record: R, value: unknown): R {
+    const { wholeValue, fields } = this.spec;
+    if (wholeValue !== undefined) return this.side.with(record, null, castTo(null, value, wholeValue));
+    const map = requireMap(value, PURPOSE);
+    const updated = mapCopy(map);
+    for (const [field, type] of fields) updated.set(field, castTo(null, mapGet(map, field), type));
+    return this.side.with(record, null, mapLike(map, updated));
+  }
+
+  private applyWithSchema<R extends ConnectRecord>(record: R, schema: Schema, value: unknown): R {
+    const updatedSchema = this.schemaCache.getOrBuild(schema, (s) => this.buildSchema(s));
+    if (this.spec.wholeValue !== undefined) {
+      return this.side.with(record, updatedSchema, castTo(schema, value, this.spec.wholeValue));
+    }
+    const struct = requireStruct(value, PURPOSE);
+    const updated = new Struct(updatedSchema);
+    for (const field of struct.schema.fields) {
+      const original = this.replaceNullWithDefault ? struct.get(field) : struct.getWithoutDefault(field.name);
+      const target = this.spec.fields.get(field.name);
+      updated.put(field.name, target !== undefined ? castTo(field.schema, original, target) : original);
+    }
+    return this.side.with(record, updatedSchema, updated);
+  }
+
+  private buildSchema(schema: Schema): Schema {
+    const { wholeValue, fields } = this.spec;
+    let builder: SchemaBuilder;
+    if (wholeValue !== undefined) {
+      builder = copySchemaBasics(schema, schemaFor(wholeValue));
+    } else {
+      builder = copySchemaBasics(schema, SchemaBuilder.struct());
+      for (const field of schema.fields) {
+        const target = fields.get(field.name);
+        if (target === undefined) {
+          builder.field(field.name, field.schema);
+          continue;
+        }
+        const fieldBuilder = schemaFor(target);
+        if (field.schema.optional) fieldBuilder.optional();
+        if (field.schema.defaultValue !== undefined && field.schema.defaultValue !== null) {
+          fieldBuilder.defaultValue(castTo(field.schema, field.schema.defaultValue, target));
+        }
+        builder.field(field.name, fieldBuilder.build());
+      }
+    }
+    if (schema.optional) builder.optional();
+    if (schema.defaultValue !== undefined && schema.defaultValue !== null) {
+      builder.defaultValue(castTo(schema, schema.defaultValue, builder.type));
+    }
+    return builder.build();
+  }
+
+  close(): void {
+    this.schemaCache.clear();
+  }
+}
+
+export const [castKey, castValue] = keyAndValue(
+  "Cast",
+  "Casts fields, or the entire key or value, to a specific primitive type (e.g. an integer to a smaller width); " +
+    "binary values can be cast to base64 strings.",
+  config,
+  (side) => new Cast(side),
+);

@@ -1,0 +1,58 @@
+import { describe, expect, test } from "bun:test";
+import { ConfigError, DataError } from "../errors.ts";
+import { TimestampRouter, timestampRouter } from "./timestamp-router.ts";
+import { expectError, sinkRecord, srcRecord } from "./util/test-support.ts";
+
+// Connect's placeholders, kept out of string literals that look like templates.
+const TOPIC = "$" + "{topic}";
+const TS = "$" + "{timestamp}";
+const JAN_17_2016 = 1453046400000; // 2016-01-17T16:00:00Z
+
+function route(configs: Record<string, string>, topic: string, timestamp: number): string {
+  const xform = new TimestampRouter();
+  xform.configure(configs);
+  return xform.apply(srcRecord({ topic, timestamp })).topic;
+}
+
+describe("TimestampRouter", () => {
+  test.each([
+    [{}, "test", "test-20160117"],
+    [{ "topic.format": `${TOPIC}_${TS}`, "timestamp.format": "yyyy-MM" }, "t", "t_2016-01"],
+    [{ "topic.format": "archive", "timestamp.format": "yyyy" }, "t", "archive"],
+    [{ "topic.format": `${TS}/${TOPIC}/${TOPIC}`, "timestamp.format": "HH" }, "t$1", "16/t$1/t$1"],
+  ])("routes with %p", (configs, topic, expected) => {
+    expect(route(configs, topic, JAN_17_2016)).toBe(expected);
+  });
+
+  test("declares Apache's defaults", () => {
+    expect(timestampRouter.config.keys.map((k) => [k.name, k.meta.default])).toEqual([
+      ["topic.format", `${TOPIC}-${TS}`],
+      ["timestamp.format", "yyyyMMdd"],
+    ]);
+  });
+
+  test("keeps the sink record's own fields", () => {
+    const xform = new TimestampRouter();
+    xform.configure({});
+    const record = sinkRecord({ topic: "t", timestamp: JAN_17_2016, kafkaOffset: 12 });
+    expect(xform.apply(record)).toEqual({ ...record, topic: "t-20160117" });
+  });
+
+  test("fails on a record without a timestamp", () => {
+    const xform = new TimestampRouter();
+    xform.configure({});
+    expectError(
+      () => xform.apply(srcRecord({ topic: "t" })),
+      DataError,
+      "Timestamp missing on record: ConnectRecord{topic='t', kafkaPartition=0, timestamp=null}",
+    );
+  });
+
+  test("rejects a timestamp format SimpleDateFormat rejects", () => {
+    expectError(
+      () => new TimestampRouter().configure({ "timestamp.format": "bad" }),
+      ConfigError,
+      "Invalid value bad for configuration timestamp.format: Illegal pattern character 'b'",
+    );
+  });
+});

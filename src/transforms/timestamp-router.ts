@@ -1,0 +1,65 @@
+/**
+ * TimestampRouter (org.apache.kafka.connect.transforms.TimestampRouter): sets the topic from
+ * `topic.format`, where `${topic}` is the original topic and `${timestamp}` the record timestamp
+ * formatted in UTC with `timestamp.format` (a SimpleDateFormat pattern). Mostly for sinks, whose
+ * topic often names the destination table or index.
+ */
+import type { ConnectRecord } from "../api/record.ts";
+import type { Transformation } from "../api/transformation.ts";
+import { ConfigError, DataError } from "../errors.ts";
+import { defineConfig, key } from "../plugin/config-def.ts";
+import { transformation } from "./util/descriptors.ts";
+import { SimpleDateFormat } from "./util/simple-date-format.ts";
+
+// Connect's placeholders look like template literals but are plain text.
+const TOPIC = "$" + "{topic}";
+const TIMESTAMP = "$" + "{timestamp}";
+
+const config = defineConfig({
+  "topic.format": key.string({
+    doc: `The new topic; \`${TOPIC}\` and \`${TIMESTAMP}\` stand for the original topic and the formatted timestamp.`,
+    default: `${TOPIC}-${TIMESTAMP}`,
+    importance: "HIGH",
+  }),
+  "timestamp.format": key.string({
+    doc: `How \`${TIMESTAMP}\` is written: a java.text.SimpleDateFormat pattern, applied in UTC.`,
+    default: "yyyyMMdd",
+    importance: "HIGH",
+  }),
+});
+
+export class TimestampRouter implements Transformation {
+  private topicFormat = "";
+  private format: SimpleDateFormat | undefined;
+
+  configure(configs: Readonly<Record<string, string>>): void {
+    const parsed = config.parse(configs);
+    this.topicFormat = parsed["topic.format"];
+    try {
+      this.format = new SimpleDateFormat(parsed["timestamp.format"]);
+    } catch (e) {
+      throw new ConfigError(
+        `Invalid value ${parsed["timestamp.format"]} for configuration timestamp.format: ${(e as Error).message}`,
+      );
+    }
+  }
+
+  apply<R extends ConnectRecord>(record: R): R {
+    if (record.timestamp === null) throw new DataError(`Timestamp missing on record: ${describe(record)}`);
+    const formatted = this.format!.format(new Date(record.timestamp));
+    const topic = this.topicFormat.replaceAll(TOPIC, record.topic).replaceAll(TIMESTAMP, formatted);
+    return { ...record, topic };
+  }
+}
+
+function describe(record: ConnectRecord): string {
+  return `ConnectRecord{topic='${record.topic}', kafkaPartition=${record.kafkaPartition}, timestamp=${record.timestamp}}`;
+}
+
+export const timestampRouter = transformation(
+  "TimestampRouter",
+  "Sets the record's topic from the original topic and the record timestamp. Mainly for sink connectors, whose " +
+    "topic often names the destination table or index.",
+  config,
+  () => new TimestampRouter(),
+);

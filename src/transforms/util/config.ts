@@ -1,0 +1,44 @@
+/**
+ * Config pieces the SMTs share: Apache's validators that the DSL does not have (NonEmptyString,
+ * NonEmptyListValidator, RegexValidator) with their messages, the `replace.null.with.default` key
+ * (KIP-1040) and `configError`, Connect's `ConfigException(name, value, message)`.
+ */
+import { ConfigError } from "../../errors.ts";
+import { key, type Validator } from "../../plugin/config-def.ts";
+import { compileJavaRegex } from "./java-regex.ts";
+
+/** ConfigDef.NonEmptyString. */
+export const nonEmptyString: Validator<string | null> = (s) =>
+  s !== null && s === "" ? "String must be non-empty" : undefined;
+
+/** transforms.util.NonEmptyListValidator. */
+export const nonEmptyList: Validator<string[] | null> = (list) =>
+  list === null || list.length === 0 ? "Empty list" : undefined;
+
+/** transforms.util.RegexValidator: the value compiles as a (Java) regular expression. */
+export const validRegex: Validator<string | null> = (s) => {
+  if (s === null) return undefined;
+  try {
+    compileJavaRegex(s);
+    return undefined;
+  } catch (e) {
+    return `Invalid regex: ${e instanceof Error ? e.message : String(e)}`;
+  }
+};
+
+/** The `replace.null.with.default` key, as Cast, ExtractField, HeaderFrom … declare it. */
+export function replaceNullWithDefaultKey() {
+  return key.boolean({
+    doc:
+      "Whether a null field that has a default value in its schema is replaced by that default. " +
+      "When true the default is used, when false the null is kept.",
+    default: true,
+    importance: "MEDIUM",
+  });
+}
+
+/** Connect's `ConfigException(name, value, message)`: `Invalid value <v> for configuration <name>: <message>`. */
+export function configError(name: string, value: unknown, message: string): ConfigError {
+  const text = `Invalid value ${String(value)} for configuration ${name}: ${message}`;
+  return new ConfigError(text, new Map([[name, [text]]]));
+}

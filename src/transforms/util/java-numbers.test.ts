@@ -1,0 +1,70 @@
+import { describe, expect, test } from "bun:test";
+import { BigDecimal } from "../../api/data/logical.ts";
+import {
+  type IntBits,
+  javaDoubleToString,
+  javaFloatToString,
+  narrowInteger,
+  parseJavaFloating,
+  parseJavaInteger,
+} from "./java-numbers.ts";
+
+describe("Java numbers", () => {
+  test.each<[number | bigint | BigDecimal, IntBits, boolean, number | bigint]>([
+    [300, 8, false, 44],
+    [-129, 8, false, 127],
+    [42.9, 8, true, 42],
+    [-42.9, 32, true, -42],
+    [3e9, 32, true, 2147483647],
+    [3e9, 32, false, -1294967296],
+    [Number.NaN, 16, true, 0],
+    [1e20, 64, true, 9223372036854775807n],
+    [2n ** 64n + 5n, 64, false, 5],
+    [BigDecimal.parse("2147483648"), 32, false, -2147483648],
+    [BigDecimal.parse("-12.75"), 16, false, -12],
+  ])("narrows %p to %p bits (floating: %p) as %p", (value, bits, floating, expected) => {
+    expect(narrowInteger(value, bits, floating)).toBe(expected);
+  });
+
+  test.each<[string, IntBits, number | bigint | null]>([
+    ["42", 8, 42],
+    ["+42", 8, 42],
+    ["128", 8, null],
+    ["1.5", 32, null],
+    [" 1", 32, null],
+    ["9223372036854775807", 64, 9223372036854775807n],
+  ])("parses the integer %p (%p bits) as %p", (text, bits, expected) => {
+    expect(parseJavaInteger(text, bits)).toBe(expected);
+  });
+
+  test.each<[string, boolean, number | null]>([
+    ["1.5", false, 1.5],
+    [" 2.5f ", true, 2.5],
+    ["1e3", false, 1000],
+    ["-Infinity", false, Number.NEGATIVE_INFINITY],
+    ["abc", false, null],
+  ])("parses the floating point %p (float32: %p) as %p", (text, float32, expected) => {
+    expect(parseJavaFloating(text, float32)).toBe(expected);
+  });
+
+  test.each<[number, string]>([
+    [1, "1.0"],
+    [42.125, "42.125"],
+    [0.001, "0.001"],
+    [0.0001, "1.0E-4"],
+    [1e7, "1.0E7"],
+    [1.5e21, "1.5E21"],
+    [-0, "-0.0"],
+    [Number.NaN, "NaN"],
+  ])("Double.toString(%p) is %p", (n, expected) => {
+    expect(javaDoubleToString(n)).toBe(expected);
+  });
+
+  test.each<[number, string]>([
+    [0.1, "0.1"],
+    [123, "123.0"],
+    [3.4028234663852886e38, "3.4028235E38"],
+  ])("Float.toString(%p) is %p", (n, expected) => {
+    expect(javaFloatToString(Math.fround(n))).toBe(expected);
+  });
+});

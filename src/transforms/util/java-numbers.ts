@@ -1,0 +1,115 @@
+/**
+ * Java's numeric conversions and number printing, for Cast, MaskField and Values: narrowing
+ * (`(byte) 300L` wraps, `(int) 3.9e9` saturates), `Byte.parseByte`/`Double.parseDouble`, and
+ * `Double.toString`/`Float.toString` (`1.0`, `1.0E10`). INT64 results are numbers when they fit
+ * in ±2^53 and bigints beyond, as the Connect data model carries them.
+ */
+import { BigDecimal } from "../../api/data/logical.ts";
+
+export type IntBits = 8 | 16 | 32 | 64;
+
+const LONG_MIN = -(2n ** 63n);
+const LONG_MAX = 2n ** 63n - 1n;
+const INT_MIN = -(2 ** 31);
+const INT_MAX = 2 ** 31 - 1;
+
+/** An INT64 value in the Connect data model: a number within ±2^53, a bigint beyond. */
+export function longValue(n: bigint): number | bigint {
+  return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
+}
+
+function wrap(n: bigint, bits: IntBits): number | bigint {
+  const wrapped = BigInt.asIntN(bits, n);
+  return bits === 64 ? longValue(wrapped) : Number(wrapped);
+}
+
+/** The integer part of a BigDecimal (truncated toward zero, like `toBigInteger`). */
+export function integerPart(d: BigDecimal): bigint {
+  return d.scale >= 0 ? d.unscaled / 10n ** BigInt(d.scale) : d.unscaled * 10n ** BigInt(-d.scale);
+}
+
+/**
+ * `Number.byteValue()/shortValue()/intValue()/longValue()` on a value held as `floating`
+ * (Float/Double: truncate and saturate to int or long, then narrow) or integral (Long/Integer,
+ * BigDecimal: keep the low bits).
+ */
+export function narrowInteger(value: number | bigint | BigDecimal, bits: IntBits, floating: boolean): number | bigint {
+  if (typeof value === "bigint") return wrap(value, bits);
+  if (value instanceof BigDecimal) {
+    const integral = integerPart(value);
+    return bits === 64 ? wrap(integral, 64) : wrap(BigInt.asIntN(32, integral), bits);
+  }
+  if (!floating && Number.isSafeInteger(value)) return wrap(BigInt(value), bits);
+  if (Number.isNaN(value)) return 0;
+  if (bits === 64) {
+    if (value >= 2 ** 63) return LONG_MAX;
+    if (value <= -(2 ** 63)) return LONG_MIN;
+    return longValue(BigInt(Math.trunc(value)));
+  }
+  const asInt = Math.max(INT_MIN, Math.min(INT_MAX, Math.trunc(value)));
+  return wrap(BigInt(asInt), bits);
+}
+
+/** `Number.doubleValue()` (FLOAT64) or `floatValue()` (FLOAT32). */
+export function toFloating(value: number | bigint | BigDecimal, float32: boolean): number {
+  const d = value instanceof BigDecimal ? value.toNumber() : Number(value);
+  return float32 ? Math.fround(d) : d;
+}
+
+const INT_RANGES: Readonly<Record<IntBits, readonly [bigint, bigint]>> = {
+  8: [-128n, 127n],
+  16: [-32768n, 32767n],
+  32: [-(2n ** 31n), 2n ** 31n - 1n],
+  64: [LONG_MIN, LONG_MAX],
+};
+
+/** `Byte.parseByte` … `Long.parseLong`: null when Java throws NumberFormatException. */
+export function parseJavaInteger(text: string, bits: IntBits): number | bigint | null {
+  if (!/^[+-]?\d+$/.test(text)) return null;
+  const n = BigInt(text);
+  const [min, max] = INT_RANGES[bits];
+  if (n < min || n > max) return null;
+  return bits === 64 ? longValue(n) : Number(n);
+}
+
+/** `Double.parseDouble` / `Float.parseFloat`: null when Java throws NumberFormatException. */
+export function parseJavaFloating(text: string, float32: boolean): number | null {
+  const trimmed = text.replace(/^[\x00-\x20]+|[\x00-\x20]+$/g, "");
+  const m = /^([+-]?)(NaN|Infinity|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)[fFdD]?$/.exec(trimmed);
+  if (!m) return null;
+  if (m[2] === "NaN" && /[fFdD]$/.test(trimmed)) return null;
+  const n = Number(`${m[1]}${m[2]}`);
+  return float32 ? Math.fround(n) : n;
+}
+
+/** `Double.toString(d)`: `1.0`, `0.001`, `1.0E7`, `1.0E-4`, `NaN`, `Infinity`. */
+export function javaDoubleToString(d: number): string {
+  if (Number.isNaN(d)) return "NaN";
+  if (d === Number.POSITIVE_INFINITY) return "Infinity";
+  if (d === Number.NEGATIVE_INFINITY) return "-Infinity";
+  if (d === 0) return Object.is(d, -0) ? "-0.0" : "0.0";
+  const abs = Math.abs(d);
+  if (abs >= 1e-3 && abs < 1e7) {
+    const plain = String(d);
+    if (plain.includes("e")) return plainFromExponent(d);
+    return plain.includes(".") ? plain : `${plain}.0`;
+  }
+  const [mantissa, exponent] = d.toExponential().split("e") as [string, string];
+  return `${mantissa.includes(".") ? mantissa : `${mantissa}.0`}E${exponent.replace("+", "")}`;
+}
+
+function plainFromExponent(d: number): string {
+  // String() only uses exponents below 1e-6 and from 1e21, outside this range; kept for safety.
+  return d.toFixed(20).replace(/0+$/, "").replace(/\.$/, ".0");
+}
+
+/** `Float.toString(f)`: the shortest decimal that reads back as the same float. */
+export function javaFloatToString(f: number): string {
+  const value = Math.fround(f);
+  if (!Number.isFinite(value) || value === 0) return javaDoubleToString(value);
+  for (let precision = 1; precision <= 9; precision++) {
+    const candidate = Number(value.toPrecision(precision));
+    if (Math.fround(candidate) === value) return javaDoubleToString(candidate);
+  }
+  return javaDoubleToString(value);
+}

@@ -1,0 +1,51 @@
+import { describe, expect, test } from "bun:test";
+import { IllegalArgumentError } from "./errors.ts";
+import { compileJavaRegex, matches, replaceFirst } from "./java-regex.ts";
+import { expectError } from "./test-support.ts";
+
+describe("Java regular expressions", () => {
+  test.each<[string, string, boolean]>([
+    ["foo", "foo", true],
+    ["foo", "foobar", false],
+    ["fo+", "foo", true],
+    ["a|ab", "ab", true],
+    ["\\Qa.b\\E", "a.b", true],
+    ["\\Qa.b\\E", "axb", false],
+    ["(?i)FOO", "foo", true],
+    ["\\Afoo\\z", "foo", true],
+    ["a*+b", "aaab", true],
+    ["(?>ab)c", "abc", true],
+    ["\\p{Alpha}+-\\p{Digit}+", "abc-123", true],
+    ["[\\p{Lower}]+", "abc", true],
+    ["[]a]+", "]a", true],
+    ["(?<name>\\w+)-x", "abc-x", true],
+  ])("%p matches %p: %p", (pattern, input, expected) => {
+    expect(matches(compileJavaRegex(pattern), input)).toBe(expected);
+  });
+
+  test.each(["(", "[a-", "a{2,1}", "(?i:x)", "[a&&[b]]", "\\p{IsLatin}"])("rejects %p", (pattern) => {
+    expect(() => compileJavaRegex(pattern)).toThrow(SyntaxError);
+  });
+
+  test.each<[string, string, string, string]>([
+    ["(.*)", "foo", "$1-suffix", "foo-suffix"],
+    ["(a)(b)", "ab", "$2$1", "ba"],
+    ["(a)", "a", "$10", "a0"],
+    ["(a)", "a", "\\$1", "$1"],
+    ["(?<x>a)", "a", "$" + "{x}!", "a!"],
+    ["a|ab", "ab", "X", "Xb"],
+    ["(a)?b", "b", "[$1]", "[]"],
+  ])("replaces the first match of %p in %p with %p", (pattern, input, replacement, expected) => {
+    expect(replaceFirst(compileJavaRegex(pattern), input, replacement)).toBe(expected);
+  });
+
+  test.each([
+    ["$", "Illegal group reference: group index is missing"],
+    ["$x", "Illegal group reference"],
+    ["$2", "No group 2"],
+    ["\\", "character to be escaped is missing"],
+    ["$" + "{y}", "No group with name {y}"],
+  ])("rejects the replacement %p", (replacement, message) => {
+    expectError(() => replaceFirst(compileJavaRegex("(a)"), "a", replacement), IllegalArgumentError, message);
+  });
+});

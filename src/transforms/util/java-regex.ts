@@ -1,0 +1,213 @@
+/**
+ * Java regular expressions (java.util.regex.Pattern) on JavaScript's RegExp, for RegexRouter and
+ * TopicNameMatches. The syntax both share passes through; the Java-only parts users write in
+ * topic patterns are translated: `\Q…\E` quoting, leading inline flags `(?i)`, `\A` `\z` `\Z`,
+ * possessive quantifiers and atomic groups (run as greedy / non-capturing: the same matches for
+ * topic names), and the POSIX classes `\p{Alpha}` …. Other Java-only syntax is rejected.
+ *
+ * `matches` is `Matcher.matches()` (the whole input must match) and `replaceFirst` is
+ * `Matcher.replaceFirst()` with Java's replacement syntax (`$1`, `${name}`, `\$`).
+ */
+import { IllegalArgumentError } from "./errors.ts";
+
+export interface JavaPattern {
+  /** The pattern as configured. */
+  readonly pattern: string;
+  /** Finds the first match anywhere (Matcher.find). */
+  readonly find: RegExp;
+  /** Matches the whole input only (Matcher.matches). */
+  readonly whole: RegExp;
+}
+
+const POSIX_CLASSES: Readonly<Record<string, string>> = {
+  Lower: "a-z",
+  Upper: "A-Z",
+  ASCII: "\\x00-\\x7F",
+  Alpha: "a-zA-Z",
+  Digit: "0-9",
+  Alnum: "a-zA-Z0-9",
+  Punct: "!-\\/:-@\\[-`{-~",
+  Graph: "!-~",
+  Print: " -~",
+  Blank: " \\t",
+  Cntrl: "\\x00-\\x1F\\x7F",
+  XDigit: "0-9a-fA-F",
+  Space: " \\t\\n\\x0B\\f\\r",
+};
+
+const FLAG_LETTERS: Readonly<Record<string, string>> = { i: "i", s: "s", m: "m", u: "", d: "" };
+
+function escapeLiteral(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|/-]/g, "\\$&");
+}
+
+/** Translates a Java pattern to JS source and flags; throws SyntaxError for what it cannot run. */
+function translate(pattern: string): { source: string; flags: string } {
+  let flags = "";
+  let i = 0;
+  // Leading inline flag groups, e.g. (?i) or (?is).
+  for (let m = /^\(\?([a-zA-Z]+)\)/.exec(pattern); m; m = /^\(\?([a-zA-Z]+)\)/.exec(pattern.slice(i))) {
+    for (const letter of m[1]!) {
+      const flag = FLAG_LETTERS[letter];
+      if (flag === undefined) throw new SyntaxError(`Unsupported inline flag '${letter}' near index ${i}`);
+      if (!flags.includes(flag)) flags += flag;
+    }
+    i += m[0].length;
+  }
+  let out = "";
+  let inClass = false;
+  let afterQuantifier = false;
+  while (i < pattern.length) {
+    const c = pattern[i]!;
+    const wasQuantifier: boolean = afterQuantifier;
+    afterQuantifier = false;
+    if (c === "\\") {
+      const next = pattern[i + 1];
+      if (next === undefined) throw new SyntaxError(`Unexpected internal error near index ${i + 1}`);
+      if (next === "Q") {
+        const end = pattern.indexOf("\\E", i + 2);
+        const literal = pattern.slice(i + 2, end < 0 ? pattern.length : end);
+        out += escapeLiteral(literal);
+        i = end < 0 ? pattern.length : end + 2;
+        continue;
+      }
+      if (!inClass && next === "A") {
+        out += "^";
+      } else if (!inClass && next === "z") {
+        out += "$";
+      } else if (!inClass && next === "Z") {
+        out += "(?=\\n?$)";
+      } else if (next === "p" || next === "P") {
+        const m = /^\{(?:Is)?([A-Za-z]+)\}/.exec(pattern.slice(i + 2));
+        const chars = m ? POSIX_CLASSES[m[1]!] : undefined;
+        if (!m || chars === undefined) {
+          throw new SyntaxError(`Unsupported character class near index ${i}: ${pattern.slice(i, i + 12)}`);
+        }
+        if (inClass && next === "P") throw new SyntaxError(`Unsupported negated class inside [] near index ${i}`);
+        out += inClass ? chars : `[${next === "P" ? "^" : ""}${chars}]`;
+        i += 2 + m[0].length;
+        continue;
+      } else {
+        out += c + next;
+      }
+      i += 2;
+      continue;
+    }
+    if (inClass) {
+      if (c === "[") throw new SyntaxError(`Unsupported nested character class near index ${i}`);
+      if (c === "&" && pattern[i + 1] === "&") throw new SyntaxError(`Unsupported class intersection near index ${i}`);
+      if (c === "]") inClass = false;
+      out += c;
+      i++;
+      continue;
+    }
+    if (c === "[") {
+      inClass = true;
+      out += c;
+      i++;
+      // A ']' right after '[' or '[^' is a literal in Java.
+      if (pattern[i] === "^") {
+        out += "^";
+        i++;
+      }
+      if (pattern[i] === "]") {
+        out += "\\]";
+        i++;
+      }
+      continue;
+    }
+    if (c === "(" && pattern.startsWith("(?>", i)) {
+      out += "(?:";
+      i += 3;
+      continue;
+    }
+    if (c === "(" && /^\(\?[a-zA-Z-]+[):]/.test(pattern.slice(i))) {
+      throw new SyntaxError(`Inline flags are only supported at the start of the pattern (index ${i})`);
+    }
+    if (c === "+" && wasQuantifier) {
+      // Possessive quantifier: matched greedily.
+      i++;
+      continue;
+    }
+    if (c === "*" || c === "+" || c === "?") {
+      out += c;
+      afterQuantifier = !(c === "?" && wasQuantifier);
+      i++;
+      continue;
+    }
+    if (c === "{") {
+      const m = /^\{\d+(?:,\d*)?\}/.exec(pattern.slice(i));
+      if (m) {
+        out += m[0];
+        i += m[0].length;
+        afterQuantifier = true;
+        continue;
+      }
+    }
+    out += c;
+    i++;
+  }
+  return { source: out, flags };
+}
+
+/** Compiles a Java pattern; throws SyntaxError with the reason when it is invalid or unsupported. */
+export function compileJavaRegex(pattern: string): JavaPattern {
+  const { source, flags } = translate(pattern);
+  return { pattern, find: new RegExp(source, flags), whole: new RegExp(`^(?:${source})$`, flags) };
+}
+
+export function matches(pattern: JavaPattern, input: string): boolean {
+  return pattern.whole.test(input);
+}
+
+/** Matcher.replaceFirst: the first match of `pattern` in `input` replaced by `replacement`. */
+export function replaceFirst(pattern: JavaPattern, input: string, replacement: string): string {
+  const m = pattern.find.exec(input);
+  if (!m) return input;
+  return input.slice(0, m.index) + expandReplacement(m, replacement) + input.slice(m.index + m[0].length);
+}
+
+/** Java's replacement syntax: `\x` is a literal x, `$n` a group (as many digits as name a group), `${name}` a named group. */
+function expandReplacement(m: RegExpExecArray, replacement: string): string {
+  const groupCount = m.length - 1;
+  let out = "";
+  let i = 0;
+  while (i < replacement.length) {
+    const c = replacement[i]!;
+    if (c === "\\") {
+      i++;
+      if (i >= replacement.length) throw new IllegalArgumentError("character to be escaped is missing");
+      out += replacement[i];
+      i++;
+    } else if (c === "$") {
+      i++;
+      if (i >= replacement.length) throw new IllegalArgumentError("Illegal group reference: group index is missing");
+      if (replacement[i] === "{") {
+        const end = replacement.indexOf("}", i);
+        const name = end < 0 ? "" : replacement.slice(i + 1, end);
+        if (end < 0 || !/^[a-zA-Z][a-zA-Z0-9]*$/.test(name)) {
+          throw new IllegalArgumentError("named capturing group is missing trailing '}'");
+        }
+        if (!m.groups || !(name in m.groups)) throw new IllegalArgumentError(`No group with name {${name}}`);
+        out += m.groups[name] ?? "";
+        i = end + 1;
+      } else {
+        let ref = replacement.charCodeAt(i) - 48;
+        if (ref < 0 || ref > 9) throw new IllegalArgumentError("Illegal group reference");
+        i++;
+        while (i < replacement.length) {
+          const digit = replacement.charCodeAt(i) - 48;
+          if (digit < 0 || digit > 9 || ref * 10 + digit > groupCount) break;
+          ref = ref * 10 + digit;
+          i++;
+        }
+        if (ref > groupCount) throw new IllegalArgumentError(`No group ${ref}`);
+        out += m[ref] ?? "";
+      }
+    } else {
+      out += c;
+      i++;
+    }
+  }
+  return out;
+}

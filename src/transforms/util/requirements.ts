@@ -1,0 +1,85 @@
+/**
+ * Connect's `transforms.util.Requirements`: the checks every SMT makes on the key or value it
+ * works on, with Apache's messages word for word (`Only Struct objects supported for [<purpose>],
+ * found: <class>`). `javaClassName` names a JS value by the Java class Connect would hold.
+ */
+import { BigDecimal } from "../../api/data/logical.ts";
+import type { Schema } from "../../api/data/schema.ts";
+import { Struct } from "../../api/data/struct.ts";
+import type { ConnectRecord, SinkRecord } from "../../api/record.ts";
+import { DataError } from "../../errors.ts";
+import { isSchemalessMap, type SchemalessMap } from "./schemaless-map.ts";
+
+/**
+ * The Java class Connect would use for a value: integers are Longs and other numbers Doubles, as
+ * JsonConverter yields them without a schema.
+ */
+export function javaClassName(value: unknown): string {
+  if (value === null || value === undefined) return "null";
+  switch (typeof value) {
+    case "string":
+      return "java.lang.String";
+    case "boolean":
+      return "java.lang.Boolean";
+    case "bigint":
+      return "java.lang.Long";
+    case "number":
+      return Number.isInteger(value) ? "java.lang.Long" : "java.lang.Double";
+  }
+  if (value instanceof Struct) return "org.apache.kafka.connect.data.Struct";
+  if (value instanceof Uint8Array) return "[B";
+  if (value instanceof Date) return "java.util.Date";
+  if (value instanceof BigDecimal) return "java.math.BigDecimal";
+  if (Array.isArray(value)) return "java.util.ArrayList";
+  if (isSchemalessMap(value)) return "java.util.HashMap";
+  return "java.lang.Object";
+}
+
+/** `value.getClass()` as Java prints it in messages: `class java.lang.String`. */
+export function javaClassOfValue(value: unknown): string {
+  const name = javaClassName(value);
+  return name === "null" ? name : `class ${name}`;
+}
+
+export function requireSchema(schema: Schema | null, purpose: string): Schema {
+  if (schema === null) throw new DataError(`Schema required for [${purpose}]`);
+  return schema;
+}
+
+export function requireMap(value: unknown, purpose: string): SchemalessMap {
+  if (!isSchemalessMap(value)) {
+    throw new DataError(
+      `Only Map objects supported in absence of schema for [${purpose}], found: ${javaClassName(value)}`,
+    );
+  }
+  return value;
+}
+
+export function requireMapOrNull(value: unknown, purpose: string): SchemalessMap | null {
+  return value === null || value === undefined ? null : requireMap(value, purpose);
+}
+
+export function requireStruct(value: unknown, purpose: string): Struct {
+  if (!(value instanceof Struct)) {
+    throw new DataError(`Only Struct objects supported for [${purpose}], found: ${javaClassName(value)}`);
+  }
+  return value;
+}
+
+export function requireStructOrNull(value: unknown, purpose: string): Struct | null {
+  return value === null || value === undefined ? null : requireStruct(value, purpose);
+}
+
+/** A SinkRecord is recognised by its `kafkaOffset`; anything else is a SourceRecord here. */
+export function isSinkRecord(record: ConnectRecord): record is SinkRecord {
+  return "kafkaOffset" in record && typeof (record as Partial<SinkRecord>).kafkaOffset === "number";
+}
+
+export function requireSinkRecord(record: ConnectRecord, purpose: string): SinkRecord {
+  if (!isSinkRecord(record)) {
+    throw new DataError(
+      `Only SinkRecord supported for [${purpose}], found: org.apache.kafka.connect.source.SourceRecord`,
+    );
+  }
+  return record;
+}

@@ -1,0 +1,60 @@
+import { describe, expect, test } from "bun:test";
+import { DataError } from "../../errors.ts";
+import { IllegalArgumentError } from "./errors.ts";
+import { SimpleDateFormat } from "./simple-date-format.ts";
+import { expectError } from "./test-support.ts";
+
+const DATE_PLUS_TIME = new Date(86_401_234); // 1970-01-02T00:00:01.234Z
+const SAMPLE = new Date(Date.UTC(2024, 2, 5, 14, 7, 9, 45)); // a Tuesday
+
+describe("SimpleDateFormat", () => {
+  test.each<[string, Date, string]>([
+    ["yyyy MM dd HH mm ss SSS z", DATE_PLUS_TIME, "1970 01 02 00 00 01 234 UTC"],
+    ["yyyyMMdd", SAMPLE, "20240305"],
+    ["yyyy-MM-dd'T'HH:mm:ss.SSSXXX", SAMPLE, "2024-03-05T14:07:09.045Z"],
+    ["yyyy-MM-dd'T'HH:mm:ss.SSSZ", SAMPLE, "2024-03-05T14:07:09.045+0000"],
+    ["yy-M-d H:m:s.S", SAMPLE, "24-3-5 14:7:9.45"],
+    ["EEE, d MMM yyyy hh:mm a", SAMPLE, "Tue, 5 Mar 2024 02:07 PM"],
+    ["EEEE MMMM D G", SAMPLE, "Tuesday March 65 AD"],
+    ["'quoted ''text'''", SAMPLE, "quoted 'text'"],
+    ["kk KK u zzzz", new Date(0), "24 00 4 Coordinated Universal Time"],
+  ])("formats with %p", (pattern, date, expected) => {
+    expect(new SimpleDateFormat(pattern).format(date)).toBe(expected);
+  });
+
+  test.each<[string, string, number]>([
+    ["yyyy MM dd HH mm ss SSS z", "1970 01 02 00 00 01 234 UTC", 86_401_234],
+    ["yyyyMMdd", "20240305", Date.UTC(2024, 2, 5)],
+    ["yyyy-MM-dd'T'HH:mm:ss.SSSXXX", "2024-03-05T14:07:09.045Z", SAMPLE.getTime()],
+    ["yyyy-MM-dd'T'HH:mm:ssXXX", "2024-03-05T16:07:09+02:00", Date.UTC(2024, 2, 5, 14, 7, 9)],
+    ["yyyy-MM-dd HH:mm:ss Z", "2024-03-05 09:07:09 -0500", Date.UTC(2024, 2, 5, 14, 7, 9)],
+    ["d MMM yyyy hh:mm a", "5 march 2024 02:07 pm", Date.UTC(2024, 2, 5, 14, 7)],
+    ["yyyy-MM-dd", "2024-13-01", Date.UTC(2025, 0, 1)],
+    ["yyyy-MM-dd", "2024-03-05 and more", Date.UTC(2024, 2, 5)],
+    ["y-M-d", "2024-3-5", Date.UTC(2024, 2, 5)],
+  ])("parses with %p", (pattern, text, expected) => {
+    expect(new SimpleDateFormat(pattern).parse(text).getTime()).toBe(expected);
+  });
+
+  test("reads a two-digit year within the 80 years before now", () => {
+    const year = new SimpleDateFormat("yy").parse("00").getUTCFullYear();
+    expect(year % 100).toBe(0);
+    expect(new Date().getUTCFullYear() - year).toBeLessThanOrEqual(80);
+  });
+
+  test.each(["bad-format", "yyyy'", "XXXX", "YYYY"])("rejects the pattern %p", (pattern) => {
+    expect(() => new SimpleDateFormat(pattern)).toThrow(IllegalArgumentError);
+  });
+
+  test("names the illegal letter as Java does", () => {
+    expectError(() => new SimpleDateFormat("bad-format"), IllegalArgumentError, "Illegal pattern character 'b'");
+  });
+
+  test("fails on text that does not match", () => {
+    expectError(
+      () => new SimpleDateFormat("yyyy-MM-dd").parse("2024/03/05"),
+      DataError,
+      'Unparseable date: "2024/03/05"',
+    );
+  });
+});
