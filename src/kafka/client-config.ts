@@ -42,6 +42,7 @@ export interface ConsumerSettings {
   maxBytes: number;
   maxBytesPerPartition: number;
   readUncommitted: boolean;
+  allowAutoTopicCreation: boolean;
 }
 
 function bad(key: string, value: string | undefined, reason: string): never {
@@ -158,5 +159,6 @@ export function consumerSettings(props: ClientProperties): ConsumerSettings {
     maxBytes: intProp(props, "fetch.max.bytes", 52_428_800),
     maxBytesPerPartition: intProp(props, "max.partition.fetch.bytes", 1_048_576),
     readUncommitted: isolation === "read_uncommitted",
+    allowAutoTopicCreation: (props["allow.auto.create.topics"] ?? "true").trim().toLowerCase() !== "false",
   };
 }

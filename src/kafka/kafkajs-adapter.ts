@@ -75,7 +75,9 @@ export class KafkajsPort implements KafkaPort {
       logCreator: () => (entry) => {
         const { message, ...rest } = entry.log;
         const text = `${entry.namespace ? `[${entry.namespace}] ` : ""}${message} ${JSON.stringify(rest)}`;
-        if (entry.level <= logLevel.WARN) log.warn(text);
+        // The source task retries sends itself, so kafkajs' own retry budget is bounded on purpose.
+        const expected = message.startsWith("Limiting retries for the idempotent producer");
+        if (entry.level <= logLevel.WARN && !expected) log.warn(text);
         else log.debug(text);
       },
     };
@@ -225,9 +227,20 @@ type ClusterLike = {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
   findGroupCoordinator(args: { groupId: string }): Promise<BrokerLike>;
+  addMultipleTargetTopics(topics: string[]): Promise<void>;
+  refreshMetadata(): Promise<void>;
+  findTopicPartitionMetadata(topic: string): { leader: number }[];
 };
+
+/** kafkajs' cluster layer, through the private factory on the Kafka object (pinned kafkajs 2.2.4). */
+function createCluster(kafka: Kafka, options: { allowAutoTopicCreation?: boolean } = {}): ClusterLike {
+  const factory = Object.getOwnPropertySymbols(kafka).find((sym) => sym.description === "private:Kafka:createCluster");
+  if (!factory) throw new ConnectError("kafkajs internals changed: cluster factory not found");
+  return (kafka as unknown as Record<symbol, (o: object) => ClusterLike>)[factory]!(options);
+}
 type BrokerLike = {
   offsetCommit(args: unknown): Promise<unknown>;
+  leaveGroup(args: { groupId: string; memberId: string }): Promise<unknown>;
   connectionPool: { send(args: { request: unknown; response: unknown }): Promise<unknown> };
 };
 
@@ -287,12 +300,7 @@ class KafkajsAdmin implements KafkaAdmin {
   /** kafkajs' cluster layer (a private factory on the Kafka object) for coordinator requests. */
   private async groupCoordinator(groupId: string): Promise<BrokerLike> {
     if (!this.cluster) {
-      const factory = Object.getOwnPropertySymbols(this.kafka).find(
-        (s) => s.description === "private:Kafka:createCluster",
-      );
-      if (!factory) throw new ConnectError("kafkajs internals changed: cluster factory not found");
-      const create = (this.kafka as unknown as Record<symbol, (o: object) => ClusterLike>)[factory]!;
-      this.cluster = create({});
+      this.cluster = createCluster(this.kafka);
       await this.cluster.connect();
     }
     return this.cluster.findGroupCoordinator({ groupId });
@@ -412,7 +420,7 @@ class KafkajsConsumer implements KafkaConsumer {
       maxBytes: s.maxBytes,
       maxBytesPerPartition: s.maxBytesPerPartition,
       readUncommitted: s.readUncommitted,
-      allowAutoTopicCreation: false,
+      allowAutoTopicCreation: s.allowAutoTopicCreation,
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
@@ -431,8 +439,10 @@ class KafkajsConsumer implements KafkaConsumer {
       if (!event.payload.restart) handlers.onCrash(event.payload.error);
     });
     try {
-      await consumer.connect();
       const topics = this.options.topics;
+      if (!(topics instanceof RegExp)) await this.awaitTopics(topics, s.allowAutoTopicCreation);
+      await this.fenceZombies();
+      await consumer.connect();
       await consumer.subscribe({
         topics: topics instanceof RegExp ? [topics] : [...topics],
         fromBeginning: s.fromBeginning,
@@ -458,7 +468,68 @@ class KafkajsConsumer implements KafkaConsumer {
         },
       });
     } catch (error) {
+      await consumer.disconnect().catch(() => undefined);
+      this.consumer = undefined;
       throw wrap(error, `Failed to start the consumer of group ${this.options.groupId}`);
+    }
+  }
+
+  /**
+   * Removes members of the group that carry this consumer's client id: earlier incarnations of the
+   * same task that died without leaving (kill -9). Otherwise the new member waits for their session
+   * to expire (45 s) before it gets partitions. kafkajs cannot use static membership (KIP-345),
+   * which would solve this in the protocol; client ids are per worker, connector and task.
+   */
+  private async fenceZombies(): Promise<void> {
+    const clientId = this.options.properties["client.id"];
+    if (!clientId) return;
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const { groups } = await admin.describeGroups([this.options.groupId]);
+      const zombies = (groups[0]?.members ?? []).filter((m) => m.clientId === clientId);
+      if (zombies.length === 0) return;
+      const cluster = createCluster(this.kafka);
+      await cluster.connect();
+      try {
+        const coordinator = await cluster.findGroupCoordinator({ groupId: this.options.groupId });
+        for (const z of zombies) await coordinator.leaveGroup({ groupId: this.options.groupId, memberId: z.memberId });
+      } finally {
+        await cluster.disconnect();
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /**
+   * Waits until every topic exists with a leader for each partition, asking for auto-creation where
+   * allowed (as the Java consumer's metadata request does). kafkajs assigns partitions from the
+   * metadata it holds at join time and refreshes it only every few minutes, so joining before the
+   * topic is ready would leave the member with nothing to consume.
+   */
+  private async awaitTopics(topics: readonly string[], allowAutoTopicCreation: boolean): Promise<void> {
+    const cluster = createCluster(this.kafka, { allowAutoTopicCreation });
+    await cluster.connect();
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await cluster.addMultipleTargetTopics([...topics]);
+          await cluster.refreshMetadata();
+          const ready = topics.every((t) => {
+            const partitions = cluster.findTopicPartitionMetadata(t);
+            return partitions.length > 0 && partitions.every((p) => p.leader >= 0);
+          });
+          if (ready) return;
+        } catch (error) {
+          const type = (error as { type?: string }).type;
+          if (type !== "UNKNOWN_TOPIC_OR_PARTITION" && type !== "LEADER_NOT_AVAILABLE") throw error;
+        }
+        if (attempt >= 50) throw new RetriableError(`Topics ${topics.join(", ")} do not exist or have no leaders yet`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } finally {
+      await cluster.disconnect();
     }
   }
 

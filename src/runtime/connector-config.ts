@@ -164,8 +164,8 @@ function duplicateAliases(list: string[] | null): string | undefined {
   return new Set(list).size !== list.length ? "Duplicate alias provided." : undefined;
 }
 
-export const sinkConnectorConfig = commonConnectorConfig.concat(
-  defineConfig({
+/** Keys only sink connectors have (SinkConnectorConfig). */
+export const sinkOnlyConfig = defineConfig({
     topics: key.list({
       doc: "List of topics to consume, separated by commas",
       default: [],
@@ -212,11 +212,12 @@ export const sinkConnectorConfig = commonConnectorConfig.concat(
       width: "MEDIUM",
       displayName: "Enable Error Context Headers",
     }),
-  }),
-);
+  });
 
-export const sourceConnectorConfig = commonConnectorConfig.concat(
-  defineConfig({
+export const sinkConnectorConfig = commonConnectorConfig.concat(sinkOnlyConfig);
+
+/** Keys only source connectors have (SourceConnectorConfig). */
+export const sourceOnlyConfig = defineConfig({
     "topic.creation.groups": key.list({
       doc: "Groups of configurations for topics created by source connectors",
       default: [],
@@ -265,8 +266,9 @@ export const sourceConnectorConfig = commonConnectorConfig.concat(
       displayName: "Offsets topic",
       validators: [check.nonEmpty()],
     }),
-  }),
-);
+  });
+
+export const sourceConnectorConfig = commonConnectorConfig.concat(sourceOnlyConfig);
 
 export function regexError(pattern: string): string | undefined {
   try {

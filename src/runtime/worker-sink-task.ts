@@ -94,16 +94,33 @@ export class WorkerSinkTask extends WorkerTask {
     await this.o.task.start(this.o.config);
   }
 
-  protected async execute(): Promise<void> {
+  /** Joins the group; retriable failures (broker down, topic not there yet) are retried until stop. */
+  private async startConsumer(): Promise<boolean> {
     const consumer = this.consumer!;
-    await consumer.start({
-      onRecords: (records, heartbeat) => this.onRecords(records, heartbeat),
-      onAssignment: (assigned, revoked) => this.executor.run(() => this.onAssignment(assigned, revoked)),
-      onCrash: (error) => {
-        this.crash = error;
-        this.notify();
-      },
-    });
+    let backoff = 200;
+    for (;;) {
+      try {
+        await consumer.start({
+          onRecords: (records, heartbeat) => this.onRecords(records, heartbeat),
+          onAssignment: (assigned, revoked) => this.executor.run(() => this.onAssignment(assigned, revoked)),
+          onCrash: (error) => {
+            this.crash = error;
+            this.notify();
+          },
+        });
+        return true;
+      } catch (error) {
+        if (!isRetriable(error)) throw error;
+        this.log.warn(`Could not start consuming yet, retrying in ${backoff} ms`, error);
+        await this.clock.sleep(backoff, this.stopSignal);
+        if (this.stopping) return false;
+        backoff = Math.min(backoff * 2, 10_000);
+      }
+    }
+  }
+
+  protected async execute(): Promise<void> {
+    if (!(await this.startConsumer())) return;
     while (!this.stopping) {
       if (this.crash) throw this.crash;
       if (this.targetState !== "STARTED") {
@@ -151,6 +168,7 @@ export class WorkerSinkTask extends WorkerTask {
   }
 
   private async deliver(records: readonly ConsumedRecord[], heartbeat: () => Promise<void>): Promise<void> {
+    this.log.trace(`Delivering ${records.length} records from ${records[0]?.topic}-${records[0]?.partition} at offset ${records[0]?.offset}`);
     this.metrics.sinkRecordReadTotal += records.length;
     const sinkRecords: SinkRecord[] = [];
     for (const consumed of records) {
@@ -195,6 +213,9 @@ export class WorkerSinkTask extends WorkerTask {
   }
 
   private async onAssignment(assigned: readonly TopicPartition[], revoked: readonly TopicPartition[]): Promise<void> {
+    const list = (tps: readonly TopicPartition[]) => tps.map((tp) => `${tp.topic}-${tp.partition}`).join(", ");
+    if (revoked.length > 0) this.log.info(`Partitions revoked: ${list(revoked)}`);
+    if (assigned.length > 0) this.log.info(`Partitions assigned: ${list(assigned)}`);
     if (revoked.length > 0) {
       for (const tp of revoked) this.current.delete(key(tp));
       await this.o.task.close?.(revoked);

@@ -320,9 +320,11 @@ export class Worker {
     const operator = new RetryWithToleranceOperator(tolerance, reporters, deps.clock, id, stopSignal);
     const regex = sinkFramework["topics.regex"].trim();
     const topics = regex !== "" ? new RegExp(`^(?:${regex})$`) : splitList(taskConfig.topics ?? connectorConfig.topics);
+    // Connect's consumer client id; it also lets a restarted task fence its own dead predecessor.
     const consumerProps = {
       "auto.offset.reset": "earliest",
       ...clientProperties(deps.config, "consumer", connectorConfig),
+      "client.id": `connector-consumer-${id.connector}-${id.task}`,
     };
     return new WorkerSinkTask({
       ...common,

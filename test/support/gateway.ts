@@ -17,6 +17,8 @@ export interface GatewayOptions {
   readonly env?: Record<string, string>;
   /** Where to write worker.properties. */
   readonly dir: string;
+  /** TLS options for the readiness probe (a client certificate when the listener requires one). */
+  readonly probeTls?: { ca?: string; cert?: string; key?: string };
 }
 
 export interface Gateway extends AsyncDisposable {
@@ -82,7 +84,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   try {
     const m = await waitForOutput(/REST server listening at (https?:\/\/[^\s,]+?)\/?,/);
     url = m[1]!;
-    await waitFor(async () => (await fetch(`${url}/health`, { tls: { rejectUnauthorized: false } })).status === 200, {
+    const tls = { rejectUnauthorized: false, ...options.probeTls };
+    await waitFor(async () => (await fetch(`${url}/health`, { tls })).status === 200, {
       what: "healthy gateway",
     });
   } catch (error) {

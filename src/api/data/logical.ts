@@ -1,0 +1,167 @@
+/**
+ * Connect's logical types: Decimal (BYTES + `scale` parameter), Date (INT32 days since epoch),
+ * Time (INT32 milliseconds since midnight) and Timestamp (INT64 milliseconds since epoch). In
+ * memory a Decimal is a `BigDecimal`, the other three are JavaScript `Date`s (UTC), as in Java.
+ */
+import { DataError } from "../../errors.ts";
+import { type Schema, SchemaBuilder } from "./schema.ts";
+
+export const DECIMAL_NAME = "org.apache.kafka.connect.data.Decimal";
+export const DATE_NAME = "org.apache.kafka.connect.data.Date";
+export const TIME_NAME = "org.apache.kafka.connect.data.Time";
+export const TIMESTAMP_NAME = "org.apache.kafka.connect.data.Timestamp";
+export const SCALE_FIELD = "scale";
+
+const MS_PER_DAY = 86_400_000;
+
+/** An arbitrary-precision decimal: `unscaled × 10^-scale` (Java's BigDecimal). */
+export class BigDecimal {
+  constructor(
+    readonly unscaled: bigint,
+    readonly scale: number,
+  ) {}
+
+  static parse(text: string): BigDecimal {
+    const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text.trim());
+    if (!m || (m[2] === "" && (m[3] ?? "") === "")) throw new DataError(`Invalid decimal: ${text}`);
+    const fraction = m[3] ?? "";
+    const exponent = m[4] ? Number(m[4]) : 0;
+    const digits = `${m[2]}${fraction}` || "0";
+    const unscaled = BigInt(`${m[1]}${digits}`);
+    return new BigDecimal(unscaled, fraction.length - exponent);
+  }
+
+  static fromNumber(n: number): BigDecimal {
+    return BigDecimal.parse(String(n));
+  }
+
+  /** The same value with `scale` digits after the point (exact, or throws when it would round). */
+  setScale(scale: number): BigDecimal {
+    if (scale === this.scale) return this;
+    if (scale > this.scale) return new BigDecimal(this.unscaled * 10n ** BigInt(scale - this.scale), scale);
+    const divisor = 10n ** BigInt(this.scale - scale);
+    if (this.unscaled % divisor !== 0n) throw new DataError(`Rounding necessary to rescale ${this} to scale ${scale}`);
+    return new BigDecimal(this.unscaled / divisor, scale);
+  }
+
+  toNumber(): number {
+    return Number(this.toPlainString());
+  }
+
+  /** Plain notation, like BigDecimal.toPlainString(). */
+  toPlainString(): string {
+    const negative = this.unscaled < 0n;
+    let digits = (negative ? -this.unscaled : this.unscaled).toString();
+    if (this.scale <= 0) return (negative ? "-" : "") + digits + "0".repeat(-this.scale);
+    if (digits.length <= this.scale) digits = "0".repeat(this.scale - digits.length + 1) + digits;
+    const point = digits.length - this.scale;
+    return `${negative ? "-" : ""}${digits.slice(0, point)}.${digits.slice(point)}`;
+  }
+
+  /** Like BigDecimal.toString(): scientific notation only for negative scales or tiny values. */
+  toString(): string {
+    const adjusted = -this.scale + (this.unscaled < 0n ? -this.unscaled : this.unscaled).toString().length - 1;
+    if (this.scale >= 0 && adjusted >= -6) return this.toPlainString();
+    const negative = this.unscaled < 0n;
+    const digits = (negative ? -this.unscaled : this.unscaled).toString();
+    const mantissa = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+    return `${negative ? "-" : ""}${mantissa}E${adjusted >= 0 ? "+" : ""}${adjusted}`;
+  }
+
+  equals(other: unknown): boolean {
+    return other instanceof BigDecimal && other.unscaled === this.unscaled && other.scale === this.scale;
+  }
+}
+
+export const Decimal = {
+  LOGICAL_NAME: DECIMAL_NAME,
+  builder: (scale: number) => SchemaBuilder.bytes().name(DECIMAL_NAME).parameter(SCALE_FIELD, String(scale)).version(1),
+  schema: (scale: number): Schema => Decimal.builder(scale).build(),
+  scaleOf(schema: Schema): number {
+    const raw = schema.parameters?.[SCALE_FIELD];
+    if (raw === undefined) throw new DataError("Invalid Decimal schema: scale parameter not found.");
+    return Number(raw);
+  },
+  /** Two's-complement big-endian bytes of the unscaled value, at the schema's scale. */
+  fromLogical(schema: Schema, value: BigDecimal): Uint8Array {
+    const scale = Decimal.scaleOf(schema);
+    if (value.scale !== scale) {
+      throw new DataError(
+        `Decimal value has mismatching scale for given Decimal schema. Schema has scale ${scale}, value has scale ${value.scale}.`,
+      );
+    }
+    return bigintToBytes(value.unscaled);
+  },
+  toLogical(schema: Schema, bytes: Uint8Array): BigDecimal {
+    return new BigDecimal(bytesToBigint(bytes), Decimal.scaleOf(schema));
+  },
+};
+
+export const ConnectDate = {
+  LOGICAL_NAME: DATE_NAME,
+  builder: () => SchemaBuilder.int32().name(DATE_NAME).version(1),
+  schema: (): Schema => ConnectDate.builder().build(),
+  fromLogical(_schema: Schema, value: Date): number {
+    const ms = value.getTime();
+    if (ms % MS_PER_DAY !== 0) {
+      throw new DataError("Kafka Connect Date type should not have any time fields set to non-zero values.");
+    }
+    return ms / MS_PER_DAY;
+  },
+  toLogical: (_schema: Schema, days: number): Date => new Date(days * MS_PER_DAY),
+};
+
+export const ConnectTime = {
+  LOGICAL_NAME: TIME_NAME,
+  builder: () => SchemaBuilder.int32().name(TIME_NAME).version(1),
+  schema: (): Schema => ConnectTime.builder().build(),
+  fromLogical(_schema: Schema, value: Date): number {
+    const ms = value.getTime();
+    if (ms < 0 || ms > MS_PER_DAY) {
+      throw new DataError("Kafka Connect Time type should not have any date fields set to non-zero values.");
+    }
+    return ms;
+  },
+  toLogical(_schema: Schema, ms: number): Date {
+    if (ms < 0 || ms > MS_PER_DAY) {
+      throw new DataError("Time values must use number of milliseconds greater than 0 and less than 86400000");
+    }
+    return new Date(ms);
+  },
+};
+
+export const ConnectTimestamp = {
+  LOGICAL_NAME: TIMESTAMP_NAME,
+  builder: () => SchemaBuilder.int64().name(TIMESTAMP_NAME).version(1),
+  schema: (): Schema => ConnectTimestamp.builder().build(),
+  fromLogical: (_schema: Schema, value: Date): number => value.getTime(),
+  toLogical: (_schema: Schema, ms: number | bigint): Date => new Date(Number(ms)),
+};
+
+export function bigintToBytes(n: bigint): Uint8Array {
+  if (n === 0n) return new Uint8Array([0]);
+  const bytes: number[] = [];
+  let x = n;
+  while (true) {
+    const byte = Number(x & 0xffn);
+    bytes.unshift(byte);
+    x >>= 8n;
+    // Stop once the remaining value is pure sign extension of the byte just written.
+    if ((x === 0n && (byte & 0x80) === 0) || (x === -1n && (byte & 0x80) !== 0)) break;
+  }
+  return new Uint8Array(bytes);
+}
+
+export function bytesToBigint(bytes: Uint8Array): bigint {
+  if (bytes.length === 0) return 0n;
+  let n = 0n;
+  for (const b of bytes) n = (n << 8n) | BigInt(b);
+  if ((bytes[0]! & 0x80) !== 0) n -= 1n << BigInt(bytes.length * 8);
+  return n;
+}
+
+/** True for the four built-in logical type names. */
+export function isLogical(schema: Schema | null | undefined): boolean {
+  const n = schema?.name;
+  return n === DECIMAL_NAME || n === DATE_NAME || n === TIME_NAME || n === TIMESTAMP_NAME;
+}

@@ -1,0 +1,131 @@
+/**
+ * Java's text forms of values, where Connect's output depends on them: `Double.toString` and
+ * `Float.toString` (JsonConverter writes numbers this way, Values prints them), Java's class
+ * names for error messages ("Invalid type for INT32: class java.lang.String"), `String.trim` and
+ * `Object.toString` as StringConverter prints values. Used by the converters in this folder.
+ */
+import { BigDecimal } from "../api/data/logical.ts";
+import type { Schema } from "../api/data/schema.ts";
+import { Struct } from "../api/data/struct.ts";
+
+/** `Double.toString(d)`: plain notation in [10^-3, 10^7), otherwise `d.dddE±n`; always a fraction digit. */
+export function javaDoubleToString(d: number): string {
+  if (!Number.isFinite(d)) return Number.isNaN(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity";
+  if (d === 0) return Object.is(d, -0) ? "-0.0" : "0.0";
+  return javaNotation(d, d.toExponential());
+}
+
+/** `Float.toString(f)` for the float32 nearest to `f`: the fewest digits that read back as that float. */
+export function javaFloatToString(f: number): string {
+  const value = Math.fround(f);
+  if (!Number.isFinite(value) || value === 0) return javaDoubleToString(value);
+  for (let digits = 1; digits <= 9; digits++) {
+    const text = value.toExponential(digits - 1);
+    if (Math.fround(Number(text)) === value) return javaNotation(value, text);
+  }
+  return javaNotation(value, value.toExponential(8));
+}
+
+/** Lays out the digits of `exponential` (JavaScript's `d.ddde±n`) the way Java prints a float. */
+function javaNotation(value: number, exponential: string): string {
+  const negative = value < 0;
+  const [mantissa = "", exp = "0"] = (negative ? exponential.slice(1) : exponential).split("e");
+  const digits = mantissa.replace(".", "");
+  const exponent = Number(exp);
+  const sign = negative ? "-" : "";
+  const magnitude = Math.abs(value);
+  if (magnitude >= 1e-3 && magnitude < 1e7) {
+    if (exponent >= 0) {
+      const whole = digits.slice(0, exponent + 1).padEnd(exponent + 1, "0");
+      const fraction = digits.slice(exponent + 1) || "0";
+      return `${sign}${whole}.${fraction}`;
+    }
+    return `${sign}0.${"0".repeat(-exponent - 1)}${digits}`;
+  }
+  return `${sign}${digits[0]}.${digits.slice(1) || "0"}E${exponent}`;
+}
+
+/** Java's `String.trim()`: strips characters up to U+0020 (not all Unicode white space). */
+export function javaTrim(s: string): string {
+  let start = 0;
+  let end = s.length;
+  while (start < end && s.charCodeAt(start) <= 0x20) start++;
+  while (end > start && s.charCodeAt(end - 1) <= 0x20) end--;
+  return start === 0 && end === s.length ? s : s.slice(start, end);
+}
+
+/** The class a Java Connect value of this kind would have, as `getClass()` prints it. */
+export function javaClassOf(value: unknown): string {
+  const name = (() => {
+    if (value === null || value === undefined) return "null";
+    switch (typeof value) {
+      case "string":
+        return "java.lang.String";
+      case "boolean":
+        return "java.lang.Boolean";
+      case "bigint":
+        return "java.lang.Long";
+      case "number":
+        if (!Number.isInteger(value)) return "java.lang.Double";
+        return value >= -2147483648 && value <= 2147483647 ? "java.lang.Integer" : "java.lang.Long";
+    }
+    if (value instanceof Uint8Array) return "[B";
+    if (Array.isArray(value)) return "java.util.ArrayList";
+    if (value instanceof Map) return "java.util.HashMap";
+    if (value instanceof Struct) return "org.apache.kafka.connect.data.Struct";
+    if (value instanceof BigDecimal) return "java.math.BigDecimal";
+    if (value instanceof Date) return "java.util.Date";
+    if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) return "java.util.HashMap";
+    return (value as object).constructor?.name ?? "java.lang.Object";
+  })();
+  return `class ${name}`;
+}
+
+const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const pad2 = (n: number) => String(n).padStart(2, "0");
+
+/** `java.util.Date.toString()` in UTC: `Mon Jan 15 12:34:56 UTC 2024`. */
+export function javaDateToString(date: Date): string {
+  return (
+    `${DAYS[date.getUTCDay()]} ${MONTHS[date.getUTCMonth()]} ${pad2(date.getUTCDate())} ` +
+    `${pad2(date.getUTCHours())}:${pad2(date.getUTCMinutes())}:${pad2(date.getUTCSeconds())} UTC ${date.getUTCFullYear()}`
+  );
+}
+
+/**
+ * `value.toString()` as Java prints a Connect value: `1.0` for a FLOAT64 one (the schema tells
+ * the Java type a JavaScript number stands for), `[a, b]` for a list, `{k=v}` for a map,
+ * `Struct{…}` for a struct, `[B@…` for bytes (Java prints the array's identity, not its content).
+ */
+export function javaToString(value: unknown, schema?: Schema | null): string {
+  if (value === null || value === undefined) return "null";
+  if (typeof value === "number") {
+    if (schema?.type === "FLOAT32") return javaFloatToString(value);
+    if (schema?.type === "FLOAT64" || !Number.isInteger(value)) return javaDoubleToString(value);
+    return String(value);
+  }
+  if (typeof value === "string") return value;
+  if (value instanceof Date) return javaDateToString(value);
+  if (value instanceof Uint8Array) return `[B@${value.length.toString(16)}`;
+  if (Array.isArray(value)) return `[${value.map((v) => javaToString(v, schema?.valueSchema)).join(", ")}]`;
+  if (value instanceof Map) {
+    const entries = [...value].map(
+      ([k, v]) => `${javaToString(k, schema?.keySchema)}=${javaToString(v, schema?.valueSchema)}`,
+    );
+    return `{${entries.join(", ")}}`;
+  }
+  if (value instanceof Struct) {
+    const fields = value.schema.fields
+      .map((f) => [f, value.getWithoutDefault(f.name)] as const)
+      .filter(([, v]) => v !== null)
+      .map(([f, v]) => `${f.name}=${javaToString(v, f.schema)}`);
+    return `Struct{${fields.join(",")}}`;
+  }
+  if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${k}=${javaToString(v)}`)
+      .join(", ")}}`;
+  }
+  return String(value);
+}

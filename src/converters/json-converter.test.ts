@@ -1,0 +1,185 @@
+import { describe, expect, test } from "bun:test";
+import { Headers } from "../api/data/headers.ts";
+import { BigDecimal, Decimal } from "../api/data/logical.ts";
+import { SchemaBuilder, Schemas, schemaEquals, valueEquals } from "../api/data/schema.ts";
+import { Struct } from "../api/data/struct.ts";
+import { DataError } from "../errors.ts";
+import { describeConfig } from "../plugin/describe-config.ts";
+import { buildSchema, buildValue, isError, loadJsonFixtures } from "./golden-fixtures.ts";
+import { JsonConverter } from "./json-converter.ts";
+import { jsonConverterConfig } from "./json-converter-config.ts";
+import { connectToJson, jsonToConnect } from "./json-data.ts";
+import { parseJson, writeJson } from "./json-text.ts";
+
+const fixtures = await loadJsonFixtures();
+
+/** Inputs Jackson accepts and JSON.parse does not; we reject them with Connect's parse error. */
+const KNOWN_DIVERGENCES: Readonly<Record<string, string>> = {
+  "schemaless leading zeros": "Jackson is configured to allow leading zeros (007)",
+  "schemaless trailing content": "Jackson reads the first value and ignores what follows it",
+};
+const utf8 = (s: string) => new TextEncoder().encode(s);
+const text = (b: Uint8Array | null) => (b === null ? null : new TextDecoder().decode(b));
+
+function converter(config: Record<string, string>, isKey = false): JsonConverter {
+  const c = new JsonConverter();
+  c.configure(config, isKey);
+  return c;
+}
+
+function expectResult(actual: { schema: unknown; value: unknown }, expected: { schema: unknown; value: unknown }) {
+  const schema = buildSchema(expected.schema as never);
+  expect(schemaEquals(actual.schema as never, schema)).toBe(true);
+  const value = buildValue(schema, expected.value);
+  if (!valueEquals(actual.value, value)) expect(actual.value).toEqual(value);
+}
+
+describe("JsonConverter against Apache's bytes", () => {
+  test.each(fixtures.encode.map((c) => [c.name, c] as const))("fromConnectData: %s", (_name, c) => {
+    const schema = buildSchema(c.schema);
+    const value = buildValue(c.valueSchema ? buildSchema(c.valueSchema) : schema, c.value);
+    const run = () => text(converter(c.config).fromConnectData("topic", Headers.EMPTY, schema, value));
+    if (c.error) expect(run).toThrow(c.error.error);
+    else expect(run()).toBe(c.bytes ?? null);
+  });
+
+  test.each(fixtures.encode.filter((c) => !c.error).map((c) => [c.name, c] as const))(
+    "toConnectData of Apache's bytes: %s",
+    (_name, c) => {
+      const bytes = c.bytes === null || c.bytes === undefined ? null : utf8(c.bytes);
+      const run = () => converter(c.config).toConnectData("topic", Headers.EMPTY, bytes);
+      if (isError(c.decoded)) expect(run).toThrow(c.decoded.error);
+      else expectResult(run(), c.decoded!);
+    },
+  );
+
+  test.each(fixtures.decode.map((c) => [c.name, c] as const))("toConnectData: %s", (_name, c) => {
+    const bytes = c.input === null ? null : utf8(c.input);
+    const run = () => converter(c.config).toConnectData("topic", Headers.EMPTY, bytes);
+    if (KNOWN_DIVERGENCES[c.name]) expect(run).toThrow("failed due to serialization error");
+    else if (isError(c.result)) expect(run).toThrow(c.result.error);
+    else expectResult(run(), c.result);
+  });
+});
+
+describe("JsonConverter", () => {
+  const plain = () => converter({ "schemas.enable": "false" });
+  const write = (c: JsonConverter, schema: Parameters<JsonConverter["fromConnectData"]>[2], value: unknown) =>
+    text(c.fromConnectData("t", Headers.EMPTY, schema, value));
+  const read = (c: JsonConverter, json: string) => c.toConnectData("t", Headers.EMPTY, utf8(json));
+
+  test("keeps integers beyond 2^53 exact without a schema", () => {
+    expect(read(plain(), '{"a":9007199254740993,"b":[1.5]}').value).toEqual({ a: 9007199254740993n, b: [1.5] });
+    expect(write(plain(), null, { a: 9007199254740993n })).toBe('{"a":9007199254740993}');
+  });
+
+  test("reads a schemaless object as a plain object, including a __proto__ key", () => {
+    const value = read(plain(), '{"__proto__":{"x":1},"y":null}').value as Record<string, unknown>;
+    expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+    expect(Object.keys(value)).toEqual(["__proto__", "y"]);
+    expect(write(plain(), null, value)).toBe('{"__proto__":{"x":1},"y":null}');
+  });
+
+  test("writes a schemaless map with non-string keys as pairs and a plain object as an object", () => {
+    expect(write(plain(), null, new Map([[1, "a"]]))).toBe('[[1,"a"]]');
+    expect(write(plain(), SchemaBuilder.map(Schemas.STRING, Schemas.INT32).build(), { a: 1 })).toBe('{"a":1}');
+  });
+
+  test("accepts a struct whose schema is equal but not the same object", () => {
+    const schema = () => SchemaBuilder.struct().field("a", Schemas.INT32).build();
+    const value = new Struct(schema()).put("a", 1);
+    expect(write(plain(), schema(), value)).toBe('{"a":1}');
+  });
+
+  test("rejects bytes that are not UTF-8 with Connect's message", () => {
+    const run = () => plain().toConnectData("t", Headers.EMPTY, new Uint8Array([0x22, 0xff, 0x22]));
+    expect(run).toThrow(DataError);
+    expect(run).toThrow("Converting byte[] to Kafka Connect data failed due to serialization error: ");
+  });
+
+  test("reuses translated schemas in both directions", () => {
+    const c = converter({});
+    const schema = SchemaBuilder.struct().field("a", Decimal.schema(2)).build();
+    const value = new Struct(schema).put("a", new BigDecimal(150n, 2));
+    const first = write(c, schema, value);
+    expect(write(c, schema, value)).toBe(first);
+    const a = read(c, first!);
+    const b = read(c, first!);
+    expect(a.schema).toBe(b.schema);
+    expect(valueEquals(a.value, value)).toBe(true);
+  });
+
+  test("works without schema caches (schemas.cache.size=0)", () => {
+    const c = converter({ "schemas.cache.size": "0" });
+    expect(read(c, write(c, Schemas.INT32, 5)!).value).toBe(5);
+  });
+
+  test("is a header converter when configured without isKey", () => {
+    const c = new JsonConverter();
+    c.configure({});
+    const bytes = c.fromConnectHeader("t", "h", Schemas.STRING, "v");
+    expect(text(bytes)).toBe('{"schema":{"type":"string","optional":false},"payload":"v"}');
+    expect(c.toConnectHeader("t", "h", bytes)).toEqual({ schema: Schemas.STRING, value: "v" });
+  });
+
+  test("fails to configure a schema.content that is not JSON", () => {
+    expect(() => converter({ "schema.content": "{nope" })).toThrow(
+      "Failed to parse schema in converter config due to serialization error: ",
+    );
+  });
+
+  test.each([
+    [{ "decimal.format": "TEXT" }, "String must be one of (case insensitive): BASE64, NUMERIC"],
+    [{ "schemas.enable": "yes" }, "Expected value to be either true or false"],
+    [{ "schemas.cache.size": "many" }, "Not a number of type INT"],
+  ])("rejects config %p", (config, message) => {
+    expect(() => converter(config)).toThrow(message);
+  });
+
+  test("declares Apache's keys, defaults, groups and order", () => {
+    const described = describeConfig(jsonConverterConfig).map((k) => [
+      k.name,
+      k.type,
+      k.default_value,
+      k.importance,
+      k.group,
+      k.order,
+      k.display_name,
+    ]);
+    expect(described).toEqual([
+      ["converter.type", "STRING", null, "MEDIUM", null, -1, "converter.type"],
+      ["schemas.enable", "BOOLEAN", "true", "HIGH", "Schemas", 0, "Enable Schemas"],
+      ["schemas.cache.size", "INT", "1000", "HIGH", "Schemas", 1, "Schema Cache Size"],
+      ["schema.content", "STRING", null, "HIGH", "Schemas", 2, "Schema Content"],
+      ["decimal.format", "STRING", "BASE64", "LOW", "Serialization", 0, "Decimal Format"],
+      ["replace.null.with.default", "BOOLEAN", "true", "LOW", "Serialization", 1, "Replace null with default"],
+    ]);
+  });
+});
+
+describe("connectToJson and jsonToConnect", () => {
+  test("give JSON-safe values that JSON.stringify writes exactly", () => {
+    const schema = SchemaBuilder.struct()
+      .field("big", Schemas.INT64)
+      .field("f", Schemas.FLOAT64)
+      .field("b", Schemas.BYTES)
+      .field("m", SchemaBuilder.map(Schemas.INT32, Schemas.STRING).build())
+      .build();
+    const value = new Struct(schema)
+      .put("big", 2n ** 60n)
+      .put("f", 1)
+      .put("b", new Uint8Array([255]))
+      .put("m", new Map([[1, "x"]]));
+    const json = connectToJson(schema, value);
+    expect(JSON.stringify(json)).toBe('{"big":1152921504606846976,"f":1.0,"b":"/w==","m":[[1,"x"]]}');
+    expect(valueEquals(jsonToConnect(schema, parseJson(writeJson(json), true)), value)).toBe(true);
+  });
+
+  test("honour decimal.format and replace.null.with.default as options", () => {
+    const schema = Decimal.builder(1).optional().defaultValue(new BigDecimal(5n, 1)).build();
+    expect(
+      JSON.stringify(connectToJson(schema, null, { decimalFormat: "NUMERIC", replaceNullWithDefault: true })),
+    ).toBe("0.5");
+    expect(connectToJson(schema, null, { decimalFormat: "NUMERIC", replaceNullWithDefault: false })).toBeNull();
+  });
+});

@@ -1,0 +1,88 @@
+import { describe, expect, test } from "bun:test";
+import type { Converter } from "../api/converter.ts";
+import { Schemas } from "../api/data/schema.ts";
+import {
+  DoubleConverter,
+  FloatConverter,
+  IntegerConverter,
+  LongConverter,
+  ShortConverter,
+} from "./number-converters.ts";
+
+function configured(converter: Converter): Converter {
+  converter.configure({}, false);
+  return converter;
+}
+
+function thrown(run: () => unknown): Error {
+  try {
+    run();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error("did not throw");
+}
+
+const cases = [
+  ["ShortConverter", () => new ShortConverter(), Schemas.OPTIONAL_INT16, -2, [0xff, 0xfe]],
+  ["IntegerConverter", () => new IntegerConverter(), Schemas.OPTIONAL_INT32, 258, [0, 0, 1, 2]],
+  ["LongConverter", () => new LongConverter(), Schemas.OPTIONAL_INT64, -1, [255, 255, 255, 255, 255, 255, 255, 255]],
+  [
+    "LongConverter beyond 2^53",
+    () => new LongConverter(),
+    Schemas.OPTIONAL_INT64,
+    2n ** 62n,
+    [64, 0, 0, 0, 0, 0, 0, 0],
+  ],
+  ["FloatConverter", () => new FloatConverter(), Schemas.OPTIONAL_FLOAT32, 1.5, [0x3f, 0xc0, 0, 0]],
+  ["DoubleConverter", () => new DoubleConverter(), Schemas.OPTIONAL_FLOAT64, -2, [0xc0, 0, 0, 0, 0, 0, 0, 0]],
+] as const;
+
+describe("number converters", () => {
+  test.each(cases)("%s writes big-endian bytes and reads them back", (_name, create, schema, value, bytes) => {
+    const converter = configured(create());
+    expect(converter.fromConnectData("t", undefined as never, schema, value)).toEqual(new Uint8Array(bytes));
+    expect(converter.toConnectData("t", undefined as never, new Uint8Array(bytes))).toEqual({ schema, value });
+  });
+
+  test.each(cases)("%s passes null through", (_name, create, schema) => {
+    const converter = configured(create());
+    expect(converter.fromConnectData("t", undefined as never, schema, null)).toBeNull();
+    expect(converter.toConnectData("t", undefined as never, null)).toEqual({ schema, value: null });
+  });
+
+  test.each([
+    [() => new ShortConverter(), 40000, "Failed to serialize to short (was class java.lang.Integer): "],
+    [() => new IntegerConverter(), "5", "Failed to serialize to integer (was class java.lang.String): "],
+    [() => new LongConverter(), 1.5, "Failed to serialize to long (was class java.lang.Double): "],
+    [() => new DoubleConverter(), true, "Failed to serialize to double (was class java.lang.Boolean): "],
+  ])("rejects a value of the wrong type with Apache's message", (create, value, message) => {
+    expect(() => configured(create()).fromConnectData("t", undefined as never, null, value)).toThrow(message);
+  });
+
+  test.each([
+    [
+      () => new ShortConverter(),
+      "Failed to deserialize short: ",
+      "Size of data received by ShortDeserializer is not 2",
+    ],
+    [() => new LongConverter(), "Failed to deserialize long: ", "Size of data received by LongDeserializer is not 8"],
+    [() => new FloatConverter(), "Failed to deserialize float: ", "Size of data received by Deserializer is not 4"],
+  ])("rejects bytes of the wrong size with Apache's message and cause", (create, message, cause) => {
+    const read = () => configured(create()).toConnectData("t", undefined as never, new Uint8Array(3));
+    expect(read).toThrow(message);
+    expect(thrown(read).cause).toEqual(new Error(cause));
+  });
+
+  test("reads from a view into a larger buffer", () => {
+    const buffer = new Uint8Array([9, 0, 0, 0, 7, 9]);
+    const result = configured(new IntegerConverter()).toConnectData("t", undefined as never, buffer.subarray(1, 5));
+    expect(result.value).toBe(7);
+  });
+
+  test("validates converter.type like Apache", () => {
+    expect(() => new ShortConverter().configure({ "converter.type": "body" })).toThrow(
+      "Invalid value body for configuration converter.type: String must be one of: key, value, header",
+    );
+  });
+});

@@ -1,0 +1,56 @@
+/**
+ * org.apache.kafka.connect.storage.StringConverter: a value as the text of its `toString()`
+ * (Java's forms: `1.0` for a FLOAT64, `Struct{a=1}`), read back as an optional string. The
+ * charset is `converter.encoding`; as in Apache, `key.serializer.encoding` /
+ * `value.serializer.encoding` (and `…deserializer.encoding`) passed to the converter win over it.
+ * Both a Converter and a HeaderConverter.
+ */
+import type { Converter, HeaderConverter, SchemaAndValue } from "../api/converter.ts";
+import { type Schema, Schemas } from "../api/data/schema.ts";
+import { defineConfig, key } from "../plugin/config-def.ts";
+import { type Charset, charsetForName } from "./charset.ts";
+import { converterTypeKey, withConverterType } from "./converter-config.ts";
+import { javaToString } from "./java-text.ts";
+
+export const stringConverterConfig = defineConfig({
+  "converter.type": converterTypeKey(),
+  "converter.encoding": key.string({
+    doc: "The Java character set used to turn strings into bytes and back.",
+    default: "UTF-8",
+    importance: "HIGH",
+    width: "MEDIUM",
+    displayName: "Encoding",
+  }),
+});
+
+export class StringConverter implements Converter, HeaderConverter {
+  #encoding: Charset = charsetForName("UTF-8");
+  #decoding: Charset = charsetForName("UTF-8");
+
+  /** `isKey` is given in the converter role; without it the converter is a header converter. */
+  configure(configs: Readonly<Record<string, string>>, isKey?: boolean): void {
+    const resolved = withConverterType(configs, isKey);
+    const config = stringConverterConfig.parse(resolved);
+    const role = config["converter.type"] === "key" ? "key" : "value";
+    const encoding = config["converter.encoding"];
+    this.#encoding = charsetForName(resolved[`${role}.serializer.encoding`] ?? encoding);
+    this.#decoding = charsetForName(resolved[`${role}.deserializer.encoding`] ?? encoding);
+  }
+
+  fromConnectData(_topic: string, _headers: unknown, schema: Schema | null, value: unknown): Uint8Array | null {
+    if (value === null || value === undefined) return null;
+    return this.#encoding.encode(javaToString(value, schema));
+  }
+
+  toConnectData(_topic: string, _headers: unknown, value: Uint8Array | null): SchemaAndValue {
+    return { schema: Schemas.OPTIONAL_STRING, value: value === null ? null : this.#decoding.decode(value) };
+  }
+
+  fromConnectHeader(topic: string, _headerKey: string, schema: Schema | null, value: unknown): Uint8Array | null {
+    return this.fromConnectData(topic, undefined, schema, value);
+  }
+
+  toConnectHeader(topic: string, _headerKey: string, value: Uint8Array | null): SchemaAndValue {
+    return this.toConnectData(topic, undefined, value);
+  }
+}

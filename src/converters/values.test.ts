@@ -1,0 +1,88 @@
+import { describe, expect, test } from "bun:test";
+import { ConnectDate, ConnectTimestamp } from "../api/data/logical.ts";
+import { SchemaBuilder, Schemas, schemaEquals, valueEquals } from "../api/data/schema.ts";
+import { buildSchema, buildValue, isError, loadValuesFixtures } from "./golden-fixtures.ts";
+import { convertTo, convertToString, parseString } from "./values.ts";
+
+const fixtures = await loadValuesFixtures();
+
+/** Inputs where we knowingly differ from Apache. */
+const KNOWN_DIVERGENCES: Readonly<Record<string, string>> = {
+  "١٢٣": "Java's BigDecimal reads any Unicode decimal digits; we read ASCII digits only, so this stays a string",
+};
+
+describe("Values.parseString against Apache", () => {
+  test.each(fixtures.parse.map((c) => [c.input, c] as const))("%p", (input, c) => {
+    if (isError(c.result)) throw new Error(`Apache failed on ${input}: ${c.result.error}`);
+    const actual = parseString(input);
+    if (KNOWN_DIVERGENCES[input]) {
+      expect(actual).toEqual({ schema: Schemas.STRING, value: input });
+      return;
+    }
+    const schema = buildSchema(c.result.schema);
+    expect(schemaEquals(actual.schema, schema)).toBe(true);
+    const expected = buildValue(schema, c.result.value);
+    if (!valueEquals(actual.value, expected)) expect(actual.value).toEqual(expected);
+    if (c.text !== undefined) expect(convertToString(actual.schema, actual.value)).toBe(c.text);
+  });
+});
+
+describe("Values.convertToString against Apache", () => {
+  test.each(fixtures.format.map((c) => [c.name, c] as const))("%s", (_name, c) => {
+    const schema = buildSchema(c.schema);
+    expect(convertToString(schema, buildValue(schema, c.value))).toBe(c.text ?? null);
+  });
+});
+
+describe("Values.convertToString", () => {
+  test.each([
+    ["a schemaless whole number", null, 5, "5"],
+    ["a schemaless fraction", null, 0.5, "0.5"],
+    ["a bigint", Schemas.INT64, 2n ** 62n, "4611686018427387904"],
+    ["a plain object", null, { a: [1, "x"] }, '{"a":[1,"x"]}'],
+    ["a time before the epoch", null, new Date(-1), "23:59:59.999Z"],
+  ])("writes %s", (_what, schema, value, text) => {
+    expect(convertToString(schema, value)).toBe(text);
+  });
+
+  test("rejects a value Connect has no text for", () => {
+    expect(() => convertToString(null, Symbol.iterator)).toThrow("Failed to serialize unexpected value type");
+  });
+});
+
+describe("Values.convertTo", () => {
+  test.each([
+    ["a long to INT8 wraps", Schemas.INT8, null, 300, 44],
+    ["a fraction to INT32 truncates", Schemas.INT32, null, -3.9, -3],
+    ["a numeric string to INT64", Schemas.INT64, null, "12345678901234567890", -6101065172474983726n],
+    ["a string to BOOLEAN", Schemas.BOOLEAN, null, "true", true],
+    ["a number to BOOLEAN", Schemas.BOOLEAN, null, 0, false],
+    ["a number to FLOAT32", Schemas.FLOAT32, null, 0.1, Math.fround(0.1)],
+    [
+      "a timestamp to a date",
+      ConnectDate.schema(),
+      ConnectTimestamp.schema(),
+      new Date(86_400_000 + 5),
+      new Date(86_400_000),
+    ],
+    [
+      "a date to a timestamp",
+      ConnectTimestamp.schema(),
+      ConnectDate.schema(),
+      new Date(86_400_000),
+      new Date(86_400_000),
+    ],
+    ["a string to an array", SchemaBuilder.array(Schemas.INT8).build(), null, "[1,2]", [1, 2]],
+  ])("converts %s", (_what, to, from, value, expected) => {
+    expect(convertTo(to, from, value)).toEqual(expected);
+  });
+
+  test.each([
+    [Schemas.INT8, null, "Unable to convert a null value to a schema that requires a value"],
+    [Schemas.INT32, "abc", "Unable to convert abc (class java.lang.String) to a number"],
+    [Schemas.OPTIONAL_STRING, null, null],
+  ])("to %s of %p", (to, value, message) => {
+    if (message === null) expect(convertTo(to, null, value)).toBeNull();
+    else expect(() => convertTo(to, null, value)).toThrow(message);
+  });
+});

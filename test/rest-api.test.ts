@@ -1,0 +1,456 @@
+/**
+ * The Connect REST API of the real gateway process against the real broker: every public endpoint
+ * with Connect's status codes, JSON shapes (key order included) and messages, as listed in
+ * shared/connect-rest-api.md section 3 (distributed behaviour where modes differ).
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { appendFileSync, writeFileSync } from "node:fs";
+import { type Gateway, startGateway } from "./support/gateway.ts";
+import { type KafkaInfo, kafkaBroker, produce, uniqueTopic } from "./support/kafka.ts";
+import type { RestClient } from "./support/rest-client.ts";
+import { type TempDir, tempDir } from "./support/temp-dir.ts";
+import { waitFor } from "./support/wait-for.ts";
+
+let dir: TempDir;
+let gw: Gateway;
+let rest: RestClient;
+let kafka: KafkaInfo;
+
+beforeAll(async () => {
+  kafka = await kafkaBroker();
+  dir = await tempDir();
+  gw = await startGateway({
+    dir: dir.path,
+    worker: {
+      "bootstrap.servers": kafka.bootstrap,
+      "data.dir": dir.file("data"),
+      "offset.flush.interval.ms": "200",
+      "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+      "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+    },
+  });
+  rest = gw.rest;
+});
+
+afterAll(async () => {
+  await gw?.stop();
+  await dir?.[Symbol.asyncDispose]();
+});
+
+function sourceConfig(name: string, file: string, topic: string): Record<string, string> {
+  return { "connector.class": "FileStreamSource", "tasks.max": "1", file, topic };
+}
+
+async function statusOf(name: string) {
+  return (await rest.get(`/connectors/${name}/status`)).body;
+}
+
+async function waitForState(name: string, connector: string, tasks: string[]) {
+  return waitFor(
+    async () => {
+      const s = await rest.get(`/connectors/${name}/status`);
+      if (s.status !== 200) return undefined;
+      const states = s.body.tasks.map((t: { state: string }) => t.state);
+      return s.body.connector.state === connector && JSON.stringify(states) === JSON.stringify(tasks) ? s.body : undefined;
+    },
+    { what: `${name} ${connector} with tasks ${tasks.join(",")}` },
+  );
+}
+
+describe("root resource", () => {
+  test("GET / reports the Connect version, a commit id and the broker's cluster id", async () => {
+    const r = await rest.get("/");
+    expect(r.status).toBe(200);
+    expect(Object.keys(r.body)).toEqual(["version", "commit", "kafka_cluster_id"]);
+    expect(r.body.kafka_cluster_id).toBe(kafka.clusterId);
+    expect(r.body.commit).toMatch(/^[0-9a-f]{16}$/);
+    expect(r.headers.get("content-type")).toContain("application/json");
+  });
+
+  test("GET /health answers healthy", async () => {
+    const r = await rest.get("/health");
+    expect(r.status).toBe(200);
+    expect(r.text).toBe('{"status":"healthy","message":"Worker has completed startup and is ready to handle requests."}');
+  });
+});
+
+describe("connector lifecycle", () => {
+  const name = "lifecycle-source";
+  let file: string;
+  let topic: string;
+
+  beforeAll(() => {
+    file = dir.file("lifecycle.txt");
+    topic = uniqueTopic("lifecycle");
+    writeFileSync(file, "one\ntwo\n");
+  });
+
+  test("POST /connectors creates: 201, absolute Location, ConnectorInfo with tasks []", async () => {
+    const r = await rest.post("/connectors", { name, config: sourceConfig(name, file, topic) });
+    expect(r.status).toBe(201);
+    expect(r.headers.get("location")).toBe(`${gw.url}/connectors/${name}`);
+    expect(r.text).toBe(
+      JSON.stringify({ name, config: { ...sourceConfig(name, file, topic), name }, tasks: [], type: "source" }),
+    );
+  });
+
+  test("the connector and its task reach RUNNING", async () => {
+    const s = await waitForState(name, "RUNNING", ["RUNNING"]);
+    expect(s).toEqual({
+      name,
+      connector: { state: "RUNNING", worker_id: expect.stringMatching(/:\d+$/) },
+      tasks: [{ id: 0, state: "RUNNING", worker_id: s.connector.worker_id }],
+      type: "source",
+    });
+    expect(s.connector.worker_id).toBe(`127.0.0.1:${new URL(gw.url).port}`);
+  });
+
+  test("a second create of the same name is 409", async () => {
+    const r = await rest.post("/connectors", { name, config: sourceConfig(name, file, topic) });
+    expect(r.status).toBe(409);
+    expect(r.body).toEqual({ error_code: 409, message: `Connector ${name} already exists` });
+  });
+
+  test("GET info, config, tasks and task status", async () => {
+    expect((await rest.get(`/connectors/${name}`)).body).toEqual({
+      name,
+      config: { ...sourceConfig(name, file, topic), name },
+      tasks: [{ connector: name, task: 0 }],
+      type: "source",
+    });
+    expect((await rest.get(`/connectors/${name}/config`)).body).toEqual({ ...sourceConfig(name, file, topic), name });
+    const tasks = await rest.get(`/connectors/${name}/tasks`);
+    expect(tasks.body).toEqual([
+      {
+        id: { connector: name, task: 0 },
+        config: { topic, "batch.size": "2000", file, "task.class": "org.apache.kafka.connect.file.FileStreamSourceTask" },
+      },
+    ]);
+    const task = await rest.get(`/connectors/${name}/tasks/0/status`);
+    expect(task.text).toMatch(/^\{"id":0,"state":"RUNNING","worker_id":"[^"]+"\}$/);
+  });
+
+  test("GET /connectors lists names, and objects with ?expand", async () => {
+    expect((await rest.get("/connectors")).body).toContain(name);
+    const expanded = await rest.get("/connectors?expand=status&expand=info");
+    expect(Object.keys(expanded.body[name])).toEqual(["status", "info"]);
+    expect(expanded.body[name].status.connector.state).toBe("RUNNING");
+    expect(expanded.body[name].info.type).toBe("source");
+    expect((await rest.get("/connectors?expand=bogus")).body[name]).toEqual({});
+  });
+
+  test("records flow and source offsets are reported", async () => {
+    const offsets = await waitFor(async () => {
+      const r = await rest.get(`/connectors/${name}/offsets`);
+      return r.body.offsets.length > 0 && r.body.offsets[0].offset.position === 8 ? r.body : undefined;
+    });
+    expect(offsets).toEqual({ offsets: [{ partition: { filename: file }, offset: { position: 8 } }] });
+    expect((await rest.get(`/connectors/${name}/topics`)).body).toEqual({ [name]: { topics: [topic] } });
+  });
+
+  test("pause → PAUSED (connector and tasks); resume → RUNNING", async () => {
+    const p = await rest.put(`/connectors/${name}/pause`);
+    expect([p.status, p.text]).toEqual([202, ""]);
+    await waitForState(name, "PAUSED", ["PAUSED"]);
+    expect((await rest.put(`/connectors/${name}/pause`)).status).toBe(202);
+    expect((await rest.put(`/connectors/${name}/resume`)).status).toBe(202);
+    await waitForState(name, "RUNNING", ["RUNNING"]);
+  });
+
+  test("legacy restart is 204; restart?includeTasks=true is 202 with the RESTARTING plan", async () => {
+    expect((await rest.post(`/connectors/${name}/restart`)).status).toBe(204);
+    await waitForState(name, "RUNNING", ["RUNNING"]);
+    const plan = await rest.post(`/connectors/${name}/restart?includeTasks=true`);
+    expect(plan.status).toBe(202);
+    expect(plan.body.connector.state).toBe("RESTARTING");
+    expect(plan.body.tasks.map((t: { state: string }) => t.state)).toEqual(["RESTARTING"]);
+    await waitForState(name, "RUNNING", ["RUNNING"]);
+    const noop = await rest.post(`/connectors/${name}/restart?includeTasks=true&onlyFailed=true`);
+    expect(noop.status).toBe(202);
+    expect(noop.body.connector.state).toBe("RUNNING");
+    expect(noop.body.tasks[0].state).toBe("RUNNING");
+    expect((await rest.post(`/connectors/${name}/tasks/0/restart`)).status).toBe(204);
+    await waitForState(name, "RUNNING", ["RUNNING"]);
+  });
+
+  test("offsets can only change while STOPPED", async () => {
+    const running = await rest.patch(`/connectors/${name}/offsets`, { offsets: [{ partition: { filename: file }, offset: { position: 4 } }] });
+    expect(running.status).toBe(400);
+    expect(running.body.message).toBe(
+      `Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/${name}/stop' endpoint`,
+    );
+  });
+
+  test("stop → 204, STOPPED with no tasks; offsets can then be altered and reset", async () => {
+    const s = await rest.put(`/connectors/${name}/stop`);
+    expect([s.status, s.text]).toEqual([204, ""]);
+    await waitForState(name, "STOPPED", []);
+    expect((await rest.get(`/connectors/${name}/tasks`)).body).toEqual([]);
+    expect((await rest.get(`/connectors/${name}`)).body.tasks).toEqual([]);
+
+    const bad = await rest.patch(`/connectors/${name}/offsets`, { offsets: [{ partition: { filename: file }, offset: { pos: 1 } }] });
+    expect(bad.body).toEqual({ error_code: 500, message: "Offset objects should either be null or contain the key 'position'" });
+    const altered = await rest.patch(`/connectors/${name}/offsets`, { offsets: [{ partition: { filename: file }, offset: { position: 4 } }] });
+    expect(altered.status).toBe(200);
+    expect(altered.body).toEqual({ message: "The offsets for this connector have been altered successfully" });
+    expect((await rest.get(`/connectors/${name}/offsets`)).body).toEqual({ offsets: [{ partition: { filename: file }, offset: { position: 4 } }] });
+    const reset = await rest.delete(`/connectors/${name}/offsets`);
+    expect(reset.body).toEqual({ message: "The offsets for this connector have been reset successfully" });
+    expect((await rest.get(`/connectors/${name}/offsets`)).body).toEqual({ offsets: [] });
+  });
+
+  test("resume from STOPPED regenerates the tasks", async () => {
+    appendFileSync(file, "three\n");
+    expect((await rest.put(`/connectors/${name}/resume`)).status).toBe(202);
+    await waitForState(name, "RUNNING", ["RUNNING"]);
+    expect((await rest.get(`/connectors/${name}/tasks`)).body).toHaveLength(1);
+  });
+
+  test("PUT config updates (200); PATCH merges and removes keys (200)", async () => {
+    const put = await rest.put(`/connectors/${name}/config`, { ...sourceConfig(name, file, topic), "batch.size": "10" });
+    expect(put.status).toBe(200);
+    expect(put.body.config["batch.size"]).toBe("10");
+    const patched = await rest.patch(`/connectors/${name}/config`, { "batch.size": null, "tasks.max": "1" });
+    expect(patched.status).toBe(200);
+    expect(patched.body.config).toEqual({ ...sourceConfig(name, file, topic), name });
+    await waitFor(async () => (await rest.get(`/connectors/${name}/tasks`)).body[0]?.config["batch.size"] === "2000");
+  });
+
+  test("topics/reset empties the active topic set", async () => {
+    expect((await rest.put(`/connectors/${name}/topics/reset`)).status).toBe(202);
+    expect((await rest.get(`/connectors/${name}/topics`)).body).toEqual({ [name]: { topics: [] } });
+  });
+
+  test("DELETE removes everything: 204, then 404s with Connect's messages", async () => {
+    expect((await rest.delete(`/connectors/${name}`)).status).toBe(204);
+    expect((await rest.get(`/connectors/${name}`)).body).toEqual({ error_code: 404, message: `Connector ${name} not found` });
+    expect((await rest.get(`/connectors/${name}/status`)).body).toEqual({ error_code: 404, message: `No status found for connector ${name}` });
+    expect((await rest.get(`/connectors/${name}/topics`)).body).toEqual({ [name]: { topics: [] } });
+    expect((await rest.get("/connectors")).body).not.toContain(name);
+  });
+});
+
+describe("creating with initial_state and PUT", () => {
+  test.each([
+    ["PAUSED", "PAUSED"],
+    ["stopped", "STOPPED"],
+  ])("initial_state %s starts the connector %s with no tasks", async (initial, state) => {
+    const name = `initial-${state.toLowerCase()}`;
+    const r = await rest.post("/connectors", {
+      name,
+      config: sourceConfig(name, dir.file(`${name}.txt`), uniqueTopic("initial")),
+      initial_state: initial,
+    });
+    expect(r.status).toBe(201);
+    expect(r.body.tasks).toEqual([]);
+    await waitForState(name, state, []);
+    expect((await rest.delete(`/connectors/${name}`)).status).toBe(204);
+  });
+
+  test("PUT /connectors/{c}/config creates a new connector with 201", async () => {
+    const name = "put-created";
+    const r = await rest.put(`/connectors/${name}/config`, sourceConfig(name, dir.file("put.txt"), uniqueTopic("put")));
+    expect(r.status).toBe(201);
+    expect(r.headers.get("location")).toBe(`${gw.url}/connectors/${name}`);
+    expect((await rest.delete(`/connectors/${name}`)).status).toBe(204);
+  });
+});
+
+describe("errors", () => {
+  test.each([
+    ["no connector.class", { name: "x", config: { topic: "t" } }, 400, "Connector config {topic=t, name=x} contains no connector type"],
+    [
+      "name mismatch",
+      { name: "x", config: { "connector.class": "FileStreamSource", name: "y" } },
+      400,
+      "Connector name configuration (y) doesn't match connector name in the URL (x)",
+    ],
+  ])("POST with %s", async (_what, body, status, message) => {
+    const r = await rest.post("/connectors", body);
+    expect(r.body).toEqual({ error_code: status, message });
+  });
+
+  test("an invalid config is 400 with every error, in Connect's wording", async () => {
+    const r = await rest.post("/connectors", { name: "bad", config: { "connector.class": "FileStreamSource", "tasks.max": "0" } });
+    expect(r.status).toBe(400);
+    expect(r.body.message).toBe(
+      "Connector configuration is invalid and contains the following 2 error(s):\n" +
+        "Invalid value 0 for configuration tasks.max: Value must be at least 1\n" +
+        'Missing required configuration "topic" which has no default value.\n' +
+        "You can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`",
+    );
+  });
+
+  test("an unknown connector class is 500 naming the available connectors", async () => {
+    const r = await rest.post("/connectors", { name: "nope", config: { "connector.class": "com.example.Nope" } });
+    expect(r.status).toBe(500);
+    expect(r.body.message).toStartWith("Failed to find any class that implements Connector and which name matches com.example.Nope, available connectors are: PluginDesc{");
+  });
+
+  test("numbers and booleans in configs are coerced to strings; objects are 500", async () => {
+    const ok = await rest.put("/connector-plugins/FileStreamSource/config/validate", { "connector.class": "FileStreamSource", name: "n", topic: "t", "tasks.max": 2, "errors.log.enable": true });
+    expect(ok.status).toBe(200);
+    expect(ok.body.error_count).toBe(0);
+    const bad = await rest.put("/connector-plugins/FileStreamSource/config/validate", { "connector.class": "FileStreamSource", topic: { a: 1 } });
+    expect(bad.status).toBe(500);
+  });
+
+  test("malformed JSON is a 500 error body, never a stack trace", async () => {
+    const r = await rest.request("POST", "/connectors", "{not json", { "Content-Type": "application/json" });
+    expect(r.status).toBe(500);
+    expect(Object.keys(r.body)).toEqual(["error_code", "message"]);
+    expect(r.body.message).not.toContain("    at ");
+  });
+
+  test("a non-JSON Content-Type is 415", async () => {
+    const r = await rest.request("POST", "/connectors", "name=x", { "Content-Type": "application/x-www-form-urlencoded" });
+    expect(r.body).toEqual({ error_code: 415, message: "HTTP 415 Unsupported Media Type" });
+  });
+
+  test("unknown routes are 404, wrong methods 405, a non-integer task id 404", async () => {
+    expect((await rest.get("/nope")).body).toEqual({ error_code: 404, message: "HTTP 404 Not Found" });
+    expect((await rest.delete("/connectors")).body).toEqual({ error_code: 405, message: "HTTP 405 Method Not Allowed" });
+    expect((await rest.post("/connectors/x/pause")).body).toEqual({ error_code: 405, message: "HTTP 405 Method Not Allowed" });
+    expect((await rest.get("/connectors/x/tasks/abc/status")).body).toEqual({ error_code: 404, message: "HTTP 404 Not Found" });
+  });
+
+  test.each([
+    ["GET", "/connectors/ghost", "Connector ghost not found"],
+    ["GET", "/connectors/ghost/config", "Connector ghost not found"],
+    ["GET", "/connectors/ghost/tasks", "Connector ghost not found"],
+    ["GET", "/connectors/ghost/status", "No status found for connector ghost"],
+    ["GET", "/connectors/ghost/tasks/0/status", "No status found for task ghost-0"],
+    ["PUT", "/connectors/ghost/pause", "Unknown connector ghost"],
+    ["PUT", "/connectors/ghost/resume", "Unknown connector ghost"],
+    ["PUT", "/connectors/ghost/stop", "Unknown connector ghost"],
+    ["POST", "/connectors/ghost/restart", "Unknown connector: ghost"],
+    ["POST", "/connectors/ghost/restart?includeTasks=true", "Unknown connector: ghost"],
+    ["POST", "/connectors/ghost/tasks/0/restart", "Unknown connector: ghost"],
+    ["DELETE", "/connectors/ghost", "Connector ghost not found"],
+    ["PATCH", "/connectors/ghost/config", "Connector ghost not found"],
+    ["GET", "/connectors/ghost/offsets", "Connector ghost not found"],
+    ["DELETE", "/connectors/ghost/offsets", "Connector ghost not found"],
+    ["GET", "/connector-plugins/Ghost/config", "Unknown plugin Ghost."],
+  ])("%s %s on an unknown connector is 404", async (method, path, message) => {
+    const r = await rest.request(method, path, method === "PATCH" ? {} : undefined);
+    expect(r.body).toEqual({ error_code: 404, message });
+  });
+
+  test("PATCH offsets with no offsets is 400 even for an unknown connector", async () => {
+    const r = await rest.patch("/connectors/ghost/offsets", { offsets: [] });
+    expect(r.body).toEqual({ error_code: 400, message: "Partitions / offsets need to be provided for an alter offsets request" });
+  });
+
+  test("an unknown task of a known connector is 404 on restart", async () => {
+    const name = "one-task";
+    await rest.post("/connectors", { name, config: sourceConfig(name, dir.file("one.txt"), uniqueTopic("one")) });
+    await waitForState(name, "RUNNING", ["RUNNING"]);
+    expect((await rest.post(`/connectors/${name}/tasks/7/restart`)).body).toEqual({ error_code: 404, message: `Unknown task: ${name}-7` });
+    await rest.delete(`/connectors/${name}`);
+  });
+
+  test("OPTIONS lists the allowed methods", async () => {
+    const r = await rest.request("OPTIONS", "/connectors");
+    expect(r.status).toBe(200);
+    expect(r.headers.get("content-type")).toContain("text/plain");
+    expect(r.text.split(", ").sort()).toEqual(["GET", "HEAD", "OPTIONS", "POST"]);
+  });
+});
+
+describe("sink connector offsets (consumer group)", () => {
+  test("reports, alters and resets the group's committed offsets", async () => {
+    const name = "offsets-sink";
+    const topic = uniqueTopic("sink-offsets");
+    const out = dir.file("sink-out.txt");
+    await produce(topic, [{ value: "a" }, { value: "b" }, { value: "c" }]);
+    const created = await rest.post("/connectors", { name, config: { "connector.class": "FileStreamSink", topics: topic, file: out } });
+    expect(created.status).toBe(201);
+    await waitFor(async () => {
+      const r = await rest.get(`/connectors/${name}/offsets`);
+      return r.body.offsets?.[0]?.offset.kafka_offset === 3 ? r : undefined;
+    });
+    expect((await rest.get(`/connectors/${name}/offsets`)).body).toEqual({
+      offsets: [{ partition: { kafka_topic: topic, kafka_partition: 0 }, offset: { kafka_offset: 3 } }],
+    });
+    expect(await Bun.file(out).text()).toBe("a\nb\nc\n");
+    expect((await rest.put(`/connectors/${name}/stop`)).status).toBe(204);
+
+    const badPartition = await rest.patch(`/connectors/${name}/offsets`, { offsets: [{ partition: { kafka_topic: topic, kafka_partition: "x" }, offset: { kafka_offset: 1 } }] });
+    expect(badPartition.body).toEqual({
+      error_code: 400,
+      message: "Failed to parse the following Kafka partition value in the provided offsets: 'x'. Partition values for sink connectors need to be integers.",
+    });
+    const altered = await rest.patch(`/connectors/${name}/offsets`, { offsets: [{ partition: { kafka_topic: topic, kafka_partition: 0 }, offset: { kafka_offset: "1" } }] });
+    expect(altered.body).toEqual({ message: "The offsets for this connector have been altered successfully" });
+    expect((await rest.get(`/connectors/${name}/offsets`)).body.offsets[0].offset).toEqual({ kafka_offset: 1 });
+
+    // Resuming from offset 1 re-delivers b and c.
+    expect((await rest.put(`/connectors/${name}/resume`)).status).toBe(202);
+    await waitFor(async () => (await Bun.file(out).text()) === "a\nb\nc\nb\nc\n", { what: "redelivery from offset 1" });
+    expect((await rest.put(`/connectors/${name}/stop`)).status).toBe(204);
+    const reset = await rest.delete(`/connectors/${name}/offsets`);
+    expect(reset.body).toEqual({ message: "The offsets for this connector have been reset successfully" });
+    expect((await rest.get(`/connectors/${name}/offsets`)).body).toEqual({ offsets: [] });
+    expect((await rest.delete(`/connectors/${name}`)).status).toBe(204);
+  });
+});
+
+describe("connector plugins", () => {
+  test("lists connectors by default, everything with connectorsOnly=false", async () => {
+    const only = await rest.get("/connector-plugins");
+    expect(only.body.slice(0, 2)).toEqual([
+      { class: "org.apache.kafka.connect.file.FileStreamSinkConnector", type: "sink", version: expect.any(String) },
+      { class: "org.apache.kafka.connect.file.FileStreamSourceConnector", type: "source", version: expect.any(String) },
+    ]);
+    const all = (await rest.get("/connector-plugins?connectorsOnly=false")).body as { class: string; type: string }[];
+    const types = [...new Set(all.map((p) => p.type))];
+    expect(types).toEqual(["sink", "source", "transformation", "predicate", "converter", "header_converter"]);
+    expect(all).toContainEqual(expect.objectContaining({ class: "org.apache.kafka.connect.transforms.InsertField$Value", type: "transformation" }));
+    expect(all).toContainEqual(expect.objectContaining({ class: "org.apache.kafka.connect.json.JsonConverter", type: "header_converter" }));
+  });
+
+  test("describes a plugin's config by alias: own keys first, then the framework's", async () => {
+    const r = await rest.get("/connector-plugins/FileStreamSourceConnector/config");
+    expect(r.status).toBe(200);
+    const names = r.body.map((k: { name: string }) => k.name);
+    expect(names.slice(0, 4)).toEqual(["file", "topic", "batch.size", "name"]);
+    expect(names).toContain("offsets.storage.topic");
+    expect(Object.keys(r.body[0])).toEqual(["name", "type", "required", "default_value", "importance", "documentation", "group", "width", "display_name", "dependents", "order"]);
+  });
+
+  test("validate returns ConfigInfos; a mismatched class is 400; a missing class is 500", async () => {
+    const ok = await rest.put("/connector-plugins/FileStreamSink/config/validate", {
+      "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+      name: "v",
+      topics: "t",
+    });
+    expect(ok.status).toBe(200);
+    expect(Object.keys(ok.body)).toEqual(["name", "error_count", "groups", "configs"]);
+    expect(ok.body.error_count).toBe(0);
+    const mismatch = await rest.put("/connector-plugins/FileStreamSink/config/validate", { "connector.class": "FileStreamSource" });
+    expect(mismatch.body).toEqual({ error_code: 400, message: "Included connector type FileStreamSource does not match request type FileStreamSink" });
+    const missing = await rest.put("/connector-plugins/FileStreamSink/config/validate", { name: "v" });
+    expect(missing.body).toEqual({
+      error_code: 500,
+      message: "org.apache.kafka.connect.runtime.rest.errors.BadRequestException: Connector config {name=v} contains no connector type",
+    });
+  });
+});
+
+describe("admin loggers", () => {
+  test("lists, reads and sets levels like Connect's LoggingResource", async () => {
+    const all = await rest.get("/admin/loggers");
+    expect(all.body.root).toEqual({ level: "INFO", last_modified: null });
+    const set = await rest.put("/admin/loggers/org.apache.kafka.connect.runtime", { level: "debug" });
+    expect(set.status).toBe(200);
+    expect(set.body).toContain("org.apache.kafka.connect.runtime");
+    const one = await rest.get("/admin/loggers/org.apache.kafka.connect.runtime");
+    expect(one.body.level).toBe("DEBUG");
+    expect(one.body.last_modified).toBeGreaterThan(0);
+    expect((await rest.put("/admin/loggers/x?scope=cluster", { level: "WARN" })).status).toBe(204);
+    expect((await rest.put("/admin/loggers/x", { level: "LOUD" })).body).toEqual({ error_code: 404, message: "invalid log level 'LOUD'." });
+    expect((await rest.put("/admin/loggers/x", {})).body).toEqual({ error_code: 400, message: "Desired 'level' parameter was not specified in request." });
+    expect((await rest.get("/admin/loggers/never.seen")).body).toEqual({ error_code: 404, message: "Logger never.seen not found." });
+    await rest.put("/admin/loggers/org.apache.kafka.connect.runtime", { level: "INFO" });
+  });
+});

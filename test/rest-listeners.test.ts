@@ -1,0 +1,116 @@
+/**
+ * REST listener settings on the real binary: https with PEM and PKCS12 key stores (and required
+ * client certificates), CORS per access.control.allow.*, and admin.listeners (separate, disabled).
+ */
+import { beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { startGateway } from "./support/gateway.ts";
+import { kafkaBroker, type KafkaInfo } from "./support/kafka.ts";
+import { tempDir } from "./support/temp-dir.ts";
+import { makeTls } from "./support/tls.ts";
+import { waitFor } from "./support/wait-for.ts";
+
+let kafka: KafkaInfo;
+beforeAll(async () => {
+  kafka = await kafkaBroker();
+});
+
+describe("https listeners", () => {
+  test.each([["PEM"], ["PKCS12"]])("serve the REST API with a %s key store", async (kind) => {
+    await using dir = await tempDir();
+    const tls = await makeTls(dir.path);
+    const store: Record<string, string> = kind === "PEM" ? { "listeners.https.ssl.keystore.location": tls.serverPem } : { "listeners.https.ssl.keystore.location": tls.serverP12, "listeners.https.ssl.keystore.type": "PKCS12", "listeners.https.ssl.keystore.password": tls.password };
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data"), listeners: "https://127.0.0.1:0", ...store },
+    });
+    expect(gw.url).toStartWith("https://127.0.0.1:");
+    const ca = readFileSync(tls.caCert, "utf8");
+    const r = await fetch(`${gw.url}/connectors`, { tls: { ca } });
+    expect(r.status).toBe(200);
+    expect(await r.json()).toEqual([]);
+    expect(gw.output()).not.toContain(tls.password);
+  });
+
+  test("ssl.client.auth=required rejects clients without a certificate", async () => {
+    await using dir = await tempDir();
+    const tls = await makeTls(dir.path);
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: {
+        "bootstrap.servers": kafka.bootstrap,
+        "data.dir": dir.file("data"),
+        listeners: "https://127.0.0.1:0",
+        "listeners.https.ssl.keystore.location": tls.serverPem,
+        "listeners.https.ssl.truststore.location": tls.caCert,
+        "listeners.https.ssl.client.auth": "required",
+      },
+      probeTls: { cert: readFileSync(tls.clientCert, "utf8"), key: readFileSync(tls.clientKey, "utf8") },
+    });
+    const ca = readFileSync(tls.caCert, "utf8");
+    const withCert = await fetch(`${gw.url}/`, { tls: { ca, cert: readFileSync(tls.clientCert, "utf8"), key: readFileSync(tls.clientKey, "utf8") } });
+    expect(withCert.status).toBe(200);
+    await expect(fetch(`${gw.url}/`, { tls: { ca } })).rejects.toThrow();
+  });
+});
+
+describe("CORS", () => {
+  test("echoes an allowed origin and answers preflights with the configured methods", async () => {
+    await using dir = await tempDir();
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: {
+        "bootstrap.servers": kafka.bootstrap,
+        "data.dir": dir.file("data"),
+        "access.control.allow.origin": "*",
+        "access.control.allow.methods": "GET,PUT,DELETE",
+      },
+    });
+    const simple = await fetch(`${gw.url}/connectors`, { headers: { Origin: "http://bar.com" } });
+    expect(simple.headers.get("access-control-allow-origin")).toBe("http://bar.com");
+    const preflight = await fetch(`${gw.url}/connectors`, {
+      method: "OPTIONS",
+      headers: { Origin: "http://bar.com", "Access-Control-Request-Method": "PUT" },
+    });
+    expect(preflight.headers.get("access-control-allow-origin")).toBe("http://bar.com");
+    expect(preflight.headers.get("access-control-allow-methods")).toBe("GET,PUT,DELETE");
+    const unknown = await fetch(`${gw.url}/nope`, { method: "OPTIONS", headers: { Origin: "http://bar.com", "Access-Control-Request-Method": "GET" } });
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get("access-control-allow-methods")).toBe("GET,PUT,DELETE");
+  });
+
+  test("sends no CORS headers when access.control.allow.origin is blank", async () => {
+    await using dir = await tempDir();
+    await using gw = await startGateway({ dir: dir.path, worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data") } });
+    const r = await fetch(`${gw.url}/connectors`, { headers: { Origin: "http://bar.com" } });
+    expect(r.headers.get("access-control-allow-origin")).toBeNull();
+  });
+});
+
+describe("admin.listeners", () => {
+  test("serves /admin/loggers only on the admin listener when set", async () => {
+    await using dir = await tempDir();
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data"), "admin.listeners": "http://127.0.0.1:0" },
+    });
+    const adminUrl = (await gw.waitForOutput(/Admin REST server listening at (http:\/\/\S+?)\//))[1]!;
+    expect((await fetch(`${gw.url}/admin/loggers`)).status).toBe(404);
+    const r = await waitFor(async () => {
+      const res = await fetch(`${adminUrl}/admin/loggers`);
+      return res.status === 200 ? res : undefined;
+    });
+    expect(((await r.json()) as { root: { level: string } }).root.level).toBe("INFO");
+    expect((await fetch(`${adminUrl}/connectors`)).status).toBe(404);
+  });
+
+  test("disables the admin endpoints when set to an empty value", async () => {
+    await using dir = await tempDir();
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data"), "admin.listeners": "" },
+    });
+    expect((await fetch(`${gw.url}/admin/loggers`)).status).toBe(404);
+    expect((await fetch(`${gw.url}/connectors`)).status).toBe(200);
+  });
+});

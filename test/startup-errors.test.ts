@@ -1,0 +1,93 @@
+/**
+ * Startup failures of the real binary: each stops the process with exit code 1 and one clear
+ * message naming what is wrong (the key, the file), never a stack trace.
+ */
+import { describe, expect, test } from "bun:test";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { spawnGateway, startGateway } from "./support/gateway.ts";
+import { kafkaBroker } from "./support/kafka.ts";
+import { tempDir } from "./support/temp-dir.ts";
+
+async function failedStartup(dir: string, worker: Record<string, string>, env: Record<string, string> = {}) {
+  const { proc, output, pumped } = spawnGateway({ dir, worker, env });
+  const code = await proc.exited;
+  await pumped;
+  return { code, output: output() };
+}
+
+describe("startup errors", () => {
+  test.each([
+    [{ "offset.flush.interval.ms": "soon" }, "Invalid value soon for configuration offset.flush.interval.ms: Not a number of type LONG"],
+    [{ listeners: "ftp://127.0.0.1:8083" }, 'Invalid value ftp://127.0.0.1:8083 for configuration listeners: Listener protocol must be either "http" or "https".'],
+    [{ "log.level": "LOUD" }, "Invalid value LOUD for configuration log.level: String must be one of (case insensitive)"],
+  ])("an invalid worker config %p stops startup naming the key", async (worker, message) => {
+    await using dir = await tempDir();
+    const { code, output } = await failedStartup(dir.path, worker);
+    expect(code).toBe(1);
+    expect(output).toContain("gateway: invalid worker configuration: ");
+    expect(output).toContain(message);
+    expect(output).not.toContain("    at ");
+  });
+
+  test("CONNECT_* environment variables configure the worker (and can be wrong too)", async () => {
+    await using dir = await tempDir();
+    const { code, output } = await failedStartup(dir.path, {}, { CONNECT_TASK_SHUTDOWN_GRACEFUL_TIMEOUT_MS: "x" });
+    expect(code).toBe(1);
+    expect(output).toContain("Invalid value x for configuration task.shutdown.graceful.timeout.ms");
+  });
+
+  test("a data file in use by another gateway is reported as locked", async () => {
+    const kafka = await kafkaBroker();
+    await using dir = await tempDir();
+    const worker = { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data") };
+    mkdirSync(dir.file("first"));
+    await using first = await startGateway({ dir: dir.file("first"), worker });
+    mkdirSync(dir.file("second"));
+    const { code, output } = await failedStartup(dir.file("second"), worker);
+    expect(code).toBe(1);
+    expect(output).toContain(`The data file ${dir.file("data")}/gateway.db is locked by another process: is another gateway running with data.dir=${dir.file("data")}?`);
+    expect((await first.rest.get("/health")).status).toBe(200);
+  });
+
+  test("a corrupt data file is reported as corrupt", async () => {
+    await using dir = await tempDir();
+    mkdirSync(dir.file("data"));
+    writeFileSync(dir.file("data/gateway.db"), "this is not a database, just text that is long enough to look like a header".repeat(20));
+    const { code, output } = await failedStartup(dir.path, { "data.dir": dir.file("data") });
+    expect(code).toBe(1);
+    expect(output).toContain(`The data file ${dir.file("data")}/gateway.db is corrupt`);
+  });
+
+  test("an unwritable data directory is reported", async () => {
+    if (process.getuid?.() === 0) {
+      // root ignores permission bits; a path under a regular file can never be created instead.
+      await using dir = await tempDir();
+      writeFileSync(dir.file("plain-file"), "x");
+      const { code, output } = await failedStartup(dir.path, { "data.dir": dir.file("plain-file/data") });
+      expect(code).toBe(1);
+      expect(output).toContain(`Cannot create the data directory ${dir.file("plain-file/data")} (data.dir)`);
+      return;
+    }
+    await using dir = await tempDir();
+    mkdirSync(dir.file("ro"));
+    chmodSync(dir.file("ro"), 0o500);
+    const { code, output } = await failedStartup(dir.path, { "data.dir": dir.file("ro") });
+    expect(code).toBe(1);
+    expect(output).toContain("is not writable");
+  });
+
+  test("a JKS key store gets an error saying how to convert it", async () => {
+    await using dir = await tempDir();
+    const jks = dir.file("server.jks");
+    // A JKS store starts with the magic number 0xFEEDFEED.
+    writeFileSync(jks, Buffer.from([0xfe, 0xed, 0xfe, 0xed, 0, 0, 0, 2, 0, 0, 0, 0]));
+    const { code, output } = await failedStartup(dir.path, {
+      listeners: "https://127.0.0.1:0",
+      "listeners.https.ssl.keystore.location": jks,
+      "listeners.https.ssl.keystore.password": "changeit",
+    });
+    expect(code).toBe(1);
+    expect(output).toContain(`${jks} is a JKS key store, which only Java can read. Convert it to PKCS12 with "keytool -importkeystore`);
+    expect(output).not.toContain("changeit");
+  });
+});
