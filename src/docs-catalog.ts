@@ -15,7 +15,9 @@ const CONNECTOR_INTRO =
 
 export function generatedDocs(): Map<string, string> {
   const docs = new Map<string, string>();
-  const plugins = [...builtInPlugins].sort((a, b) => (`${a.type} ${a.className}` < `${b.type} ${b.className}` ? -1 : 1));
+  const plugins = [...builtInPlugins].sort((a, b) =>
+    `${a.type} ${a.className}` < `${b.type} ${b.className}` ? -1 : 1,
+  );
   docs.set("docs/plugins/README.md", pluginIndex(plugins));
   for (const p of plugins) docs.set(`docs/plugins/${pluginDocFileName(p)}`, pluginDoc(p));
   docs.set("docs/worker-config.md", configDoc("Worker configuration", WORKER_INTRO, workerConfigDef));

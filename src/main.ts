@@ -102,13 +102,14 @@ export async function main(argv: readonly string[]): Promise<void> {
   for (const k of config.ignoredKeys)
     log.warn(`Worker config ${k} has no effect in this gateway (state lives in data.dir) and is ignored`);
 
-  const connectorSpecs = connectorFiles.map((path) => {
+  const connectorSpecs: { name: string; config: Record<string, string> }[] = [];
+  for (const path of connectorFiles) {
     try {
-      return parseConnectorFile(path, readFile(path, "connector config"));
+      connectorSpecs.push(parseConnectorFile(path, readFile(path, "connector config")));
     } catch (error) {
       fail(messageOf(error));
     }
-  });
+  }
 
   let app: App;
   try {

@@ -7,7 +7,7 @@
 import { describe, expect, test } from "bun:test";
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { startGateway } from "./support/gateway.ts";
-import { kafkaBroker, readTopic, uniqueTopic } from "./support/kafka.ts";
+import { kafkaBroker, readAll, readTopic, uniqueTopic } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -17,7 +17,9 @@ function lines(from: number, to: number): string[] {
 
 function readLines(path: string): string[] {
   if (!existsSync(path)) return [];
-  return readFileSync(path, "utf8").split("\n").filter((l) => l !== "");
+  return readFileSync(path, "utf8")
+    .split("\n")
+    .filter((l) => l !== "");
 }
 
 /** Lines with replays removed: at-least-once may repeat a suffix after a crash, never reorder or drop. */
@@ -43,11 +45,24 @@ describe("FileStreamSource → Kafka → FileStreamSink", () => {
     writeFileSync(input, "");
     writeFileSync(
       dir.file("source.properties"),
-      ["name=pipeline-source", "connector.class=FileStreamSource", `file=${input}`, `topic=${topic}`, "batch.size=50"].join("\n"),
+      [
+        "name=pipeline-source",
+        "connector.class=FileStreamSource",
+        `file=${input}`,
+        `topic=${topic}`,
+        "batch.size=50",
+      ].join("\n"),
     );
     writeFileSync(
       dir.file("sink.json"),
-      JSON.stringify({ name: "pipeline-sink", config: { "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector", topics: topic, file: output } }),
+      JSON.stringify({
+        name: "pipeline-sink",
+        config: {
+          "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+          topics: topic,
+          file: output,
+        },
+      }),
     );
     const options = {
       dir: dir.path,
@@ -81,26 +96,41 @@ describe("FileStreamSource → Kafka → FileStreamSink", () => {
     appendFileSync(input, `${lines(201, 260).join("\n")}\n`);
     await waitFor(() => readLines(output).length >= 260, { what: "260 lines" });
     expect((await gw.rest.put("/connectors/pipeline-sink/pause")).status).toBe(202);
-    await waitFor(async () => (await gw.rest.get("/connectors/pipeline-sink/status")).body.connector.state === "PAUSED");
+    await waitFor(
+      async () => (await gw.rest.get("/connectors/pipeline-sink/status")).body.connector.state === "PAUSED",
+    );
     appendFileSync(input, `${lines(261, 300).join("\n")}\n`);
-    await waitFor(async () => (await readTopic(topic, 300)).length === 300, { what: "300 records in Kafka" });
+    await waitFor(
+      async () => withoutReplays((await readAll(topic)).map((r) => r.value!.toString("utf8"))).length === 300,
+      {
+        what: "300 records in Kafka",
+      },
+    );
     await gw.kill();
 
     appendFileSync(input, `${lines(301, 330).join("\n")}\n`);
     gw = await startGateway({ ...options, args: [] });
-    await waitFor(async () => (await gw.rest.get("/connectors/pipeline-sink/status")).body?.connector?.state === "PAUSED", {
-      what: "the sink back in PAUSED",
-    });
+    await waitFor(
+      async () => (await gw.rest.get("/connectors/pipeline-sink/status")).body?.connector?.state === "PAUSED",
+      {
+        what: "the sink back in PAUSED",
+      },
+    );
     expect((await gw.rest.get("/connectors/pipeline-source/status")).body.connector.state).toBe("RUNNING");
     // The source resumed from its committed offset: Kafka gets 301..330 (and at most a replayed suffix).
-    await waitFor(async () => {
-      const values = (await readTopic(topic, 330)).map((r) => r.value!.toString("utf8"));
-      return withoutReplays(values).length === 330 ? values : undefined;
-    }, { what: "330 distinct lines in Kafka" });
+    await waitFor(
+      async () => {
+        const values = (await readAll(topic)).map((r) => r.value!.toString("utf8"));
+        return withoutReplays(values).length === 330 ? values : undefined;
+      },
+      { what: "330 distinct lines in Kafka" },
+    );
     expect(readLines(output)).toEqual(lines(1, 260));
 
     expect((await gw.rest.put("/connectors/pipeline-sink/resume")).status).toBe(202);
-    await waitFor(() => withoutReplays(readLines(output)).length === 330, { what: "330 distinct lines in the sink file" });
+    await waitFor(() => withoutReplays(readLines(output)).length === 330, {
+      what: "330 distinct lines in the sink file",
+    });
     expect(withoutReplays(readLines(output))).toEqual(lines(1, 330));
     expect(await gw.stop()).toBe(0);
   }, 120_000);

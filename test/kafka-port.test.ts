@@ -31,7 +31,8 @@ function connections(): [string, Record<string, string>][] {
         "bootstrap.servers": info.bootstrapSasl,
         "security.protocol": "SASL_PLAINTEXT",
         "sasl.mechanism": "PLAIN",
-        "sasl.jaas.config": 'org.apache.kafka.common.security.plain.PlainLoginModule required username="gateway" password="gateway-secret";',
+        "sasl.jaas.config":
+          'org.apache.kafka.common.security.plain.PlainLoginModule required username="gateway" password="gateway-secret";',
       },
     ],
     [
@@ -98,7 +99,11 @@ describe("KafkajsPort", () => {
       await producer.close();
 
       const groupId = `group-${topic}`;
-      const consumer = await port.consumer({ groupId, topics: [topic], properties: { ...props, "fetch.max.wait.ms": "100" } });
+      const consumer = await port.consumer({
+        groupId,
+        topics: [topic],
+        properties: { ...props, "fetch.max.wait.ms": "100" },
+      });
       const received: ConsumedRecord[] = [];
       const assigned: TopicPartition[] = [];
       await consumer.start({
@@ -116,7 +121,8 @@ describe("KafkajsPort", () => {
       });
       await waitFor(() => received.length === 6, { what: "6 records" });
       expect(assigned.map((a) => a.partition).sort()).toEqual([0, 1]);
-      const byPartition = (p: number) => received.filter((r) => r.partition === p).map((r) => [r.offset, text(r.key), text(r.value)]);
+      const byPartition = (p: number) =>
+        received.filter((r) => r.partition === p).map((r) => [r.offset, text(r.key), text(r.value)]);
       expect(byPartition(0)).toEqual([
         [0, "k0", "v0"],
         [1, "k2", "v2"],
@@ -160,9 +166,17 @@ describe("KafkajsPort", () => {
     const topic = uniqueTopic("busy-group");
     const groupId = `group-${topic}`;
     await admin.createTopic({ topic, partitions: 1, replicationFactor: 1 });
-    const consumer = await port.consumer({ groupId, topics: [topic], properties: { "bootstrap.servers": info.bootstrap } });
+    const consumer = await port.consumer({
+      groupId,
+      topics: [topic],
+      properties: { "bootstrap.servers": info.bootstrap },
+    });
     const joined: TopicPartition[] = [];
-    await consumer.start({ onRecords: async () => {}, onAssignment: async (a) => void joined.push(...a), onCrash: () => {} });
+    await consumer.start({
+      onRecords: async () => {},
+      onAssignment: async (a) => void joined.push(...a),
+      onCrash: () => {},
+    });
     await waitFor(() => joined.length > 0, { what: "group join" });
     await expect(admin.alterGroupOffsets(groupId, [{ topic, partition: 0, offset: 1 }])).rejects.toThrow(
       `Failed to alter the offsets of consumer group ${groupId}`,
@@ -175,7 +189,11 @@ describe("KafkajsPort", () => {
       "Invalid value zstd for configuration compression.type: supported codecs are none and gzip",
     );
     await expect(
-      port.admin({ "bootstrap.servers": info.bootstrapSasl, "security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": "GSSAPI" }),
+      port.admin({
+        "bootstrap.servers": info.bootstrapSasl,
+        "security.protocol": "SASL_PLAINTEXT",
+        "sasl.mechanism": "GSSAPI",
+      }),
     ).rejects.toThrow("Invalid value GSSAPI for configuration sasl.mechanism");
   });
 });

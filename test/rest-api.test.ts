@@ -37,12 +37,8 @@ afterAll(async () => {
   await dir?.[Symbol.asyncDispose]();
 });
 
-function sourceConfig(name: string, file: string, topic: string): Record<string, string> {
+function sourceConfig(_name: string, file: string, topic: string): Record<string, string> {
   return { "connector.class": "FileStreamSource", "tasks.max": "1", file, topic };
-}
-
-async function statusOf(name: string) {
-  return (await rest.get(`/connectors/${name}/status`)).body;
 }
 
 async function waitForState(name: string, connector: string, tasks: string[]) {
@@ -51,7 +47,9 @@ async function waitForState(name: string, connector: string, tasks: string[]) {
       const s = await rest.get(`/connectors/${name}/status`);
       if (s.status !== 200) return undefined;
       const states = s.body.tasks.map((t: { state: string }) => t.state);
-      return s.body.connector.state === connector && JSON.stringify(states) === JSON.stringify(tasks) ? s.body : undefined;
+      return s.body.connector.state === connector && JSON.stringify(states) === JSON.stringify(tasks)
+        ? s.body
+        : undefined;
     },
     { what: `${name} ${connector} with tasks ${tasks.join(",")}` },
   );
@@ -70,7 +68,9 @@ describe("root resource", () => {
   test("GET /health answers healthy", async () => {
     const r = await rest.get("/health");
     expect(r.status).toBe(200);
-    expect(r.text).toBe('{"status":"healthy","message":"Worker has completed startup and is ready to handle requests."}');
+    expect(r.text).toBe(
+      '{"status":"healthy","message":"Worker has completed startup and is ready to handle requests."}',
+    );
   });
 });
 
@@ -123,7 +123,12 @@ describe("connector lifecycle", () => {
     expect(tasks.body).toEqual([
       {
         id: { connector: name, task: 0 },
-        config: { topic, "batch.size": "2000", file, "task.class": "org.apache.kafka.connect.file.FileStreamSourceTask" },
+        config: {
+          topic,
+          "batch.size": "2000",
+          file,
+          "task.class": "org.apache.kafka.connect.file.FileStreamSourceTask",
+        },
       },
     ]);
     const task = await rest.get(`/connectors/${name}/tasks/0/status`);
@@ -174,7 +179,9 @@ describe("connector lifecycle", () => {
   });
 
   test("offsets can only change while STOPPED", async () => {
-    const running = await rest.patch(`/connectors/${name}/offsets`, { offsets: [{ partition: { filename: file }, offset: { position: 4 } }] });
+    const running = await rest.patch(`/connectors/${name}/offsets`, {
+      offsets: [{ partition: { filename: file }, offset: { position: 4 } }],
+    });
     expect(running.status).toBe(400);
     expect(running.body.message).toBe(
       `Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/${name}/stop' endpoint`,
@@ -188,12 +195,21 @@ describe("connector lifecycle", () => {
     expect((await rest.get(`/connectors/${name}/tasks`)).body).toEqual([]);
     expect((await rest.get(`/connectors/${name}`)).body.tasks).toEqual([]);
 
-    const bad = await rest.patch(`/connectors/${name}/offsets`, { offsets: [{ partition: { filename: file }, offset: { pos: 1 } }] });
-    expect(bad.body).toEqual({ error_code: 500, message: "Offset objects should either be null or contain the key 'position'" });
-    const altered = await rest.patch(`/connectors/${name}/offsets`, { offsets: [{ partition: { filename: file }, offset: { position: 4 } }] });
+    const bad = await rest.patch(`/connectors/${name}/offsets`, {
+      offsets: [{ partition: { filename: file }, offset: { pos: 1 } }],
+    });
+    expect(bad.body).toEqual({
+      error_code: 500,
+      message: "Offset objects should either be null or contain the key 'position'",
+    });
+    const altered = await rest.patch(`/connectors/${name}/offsets`, {
+      offsets: [{ partition: { filename: file }, offset: { position: 4 } }],
+    });
     expect(altered.status).toBe(200);
     expect(altered.body).toEqual({ message: "The offsets for this connector have been altered successfully" });
-    expect((await rest.get(`/connectors/${name}/offsets`)).body).toEqual({ offsets: [{ partition: { filename: file }, offset: { position: 4 } }] });
+    expect((await rest.get(`/connectors/${name}/offsets`)).body).toEqual({
+      offsets: [{ partition: { filename: file }, offset: { position: 4 } }],
+    });
     const reset = await rest.delete(`/connectors/${name}/offsets`);
     expect(reset.body).toEqual({ message: "The offsets for this connector have been reset successfully" });
     expect((await rest.get(`/connectors/${name}/offsets`)).body).toEqual({ offsets: [] });
@@ -207,7 +223,10 @@ describe("connector lifecycle", () => {
   });
 
   test("PUT config updates (200); PATCH merges and removes keys (200)", async () => {
-    const put = await rest.put(`/connectors/${name}/config`, { ...sourceConfig(name, file, topic), "batch.size": "10" });
+    const put = await rest.put(`/connectors/${name}/config`, {
+      ...sourceConfig(name, file, topic),
+      "batch.size": "10",
+    });
     expect(put.status).toBe(200);
     expect(put.body.config["batch.size"]).toBe("10");
     const patched = await rest.patch(`/connectors/${name}/config`, { "batch.size": null, "tasks.max": "1" });
@@ -223,8 +242,14 @@ describe("connector lifecycle", () => {
 
   test("DELETE removes everything: 204, then 404s with Connect's messages", async () => {
     expect((await rest.delete(`/connectors/${name}`)).status).toBe(204);
-    expect((await rest.get(`/connectors/${name}`)).body).toEqual({ error_code: 404, message: `Connector ${name} not found` });
-    expect((await rest.get(`/connectors/${name}/status`)).body).toEqual({ error_code: 404, message: `No status found for connector ${name}` });
+    expect((await rest.get(`/connectors/${name}`)).body).toEqual({
+      error_code: 404,
+      message: `Connector ${name} not found`,
+    });
+    expect((await rest.get(`/connectors/${name}/status`)).body).toEqual({
+      error_code: 404,
+      message: `No status found for connector ${name}`,
+    });
     expect((await rest.get(`/connectors/${name}/topics`)).body).toEqual({ [name]: { topics: [] } });
     expect((await rest.get("/connectors")).body).not.toContain(name);
   });
@@ -258,7 +283,12 @@ describe("creating with initial_state and PUT", () => {
 
 describe("errors", () => {
   test.each([
-    ["no connector.class", { name: "x", config: { topic: "t" } }, 400, "Connector config {topic=t, name=x} contains no connector type"],
+    [
+      "no connector.class",
+      { name: "x", config: { topic: "t" } },
+      400,
+      "Connector config {topic=t, name=x} contains no connector type",
+    ],
     [
       "name mismatch",
       { name: "x", config: { "connector.class": "FileStreamSource", name: "y" } },
@@ -271,7 +301,10 @@ describe("errors", () => {
   });
 
   test("an invalid config is 400 with every error, in Connect's wording", async () => {
-    const r = await rest.post("/connectors", { name: "bad", config: { "connector.class": "FileStreamSource", "tasks.max": "0" } });
+    const r = await rest.post("/connectors", {
+      name: "bad",
+      config: { "connector.class": "FileStreamSource", "tasks.max": "0" },
+    });
     expect(r.status).toBe(400);
     expect(r.body.message).toBe(
       "Connector configuration is invalid and contains the following 2 error(s):\n" +
@@ -284,14 +317,25 @@ describe("errors", () => {
   test("an unknown connector class is 500 naming the available connectors", async () => {
     const r = await rest.post("/connectors", { name: "nope", config: { "connector.class": "com.example.Nope" } });
     expect(r.status).toBe(500);
-    expect(r.body.message).toStartWith("Failed to find any class that implements Connector and which name matches com.example.Nope, available connectors are: PluginDesc{");
+    expect(r.body.message).toStartWith(
+      "Failed to find any class that implements Connector and which name matches com.example.Nope, available connectors are: PluginDesc{",
+    );
   });
 
   test("numbers and booleans in configs are coerced to strings; objects are 500", async () => {
-    const ok = await rest.put("/connector-plugins/FileStreamSource/config/validate", { "connector.class": "FileStreamSource", name: "n", topic: "t", "tasks.max": 2, "errors.log.enable": true });
+    const ok = await rest.put("/connector-plugins/FileStreamSource/config/validate", {
+      "connector.class": "FileStreamSource",
+      name: "n",
+      topic: "t",
+      "tasks.max": 2,
+      "errors.log.enable": true,
+    });
     expect(ok.status).toBe(200);
     expect(ok.body.error_count).toBe(0);
-    const bad = await rest.put("/connector-plugins/FileStreamSource/config/validate", { "connector.class": "FileStreamSource", topic: { a: 1 } });
+    const bad = await rest.put("/connector-plugins/FileStreamSource/config/validate", {
+      "connector.class": "FileStreamSource",
+      topic: { a: 1 },
+    });
     expect(bad.status).toBe(500);
   });
 
@@ -303,15 +347,26 @@ describe("errors", () => {
   });
 
   test("a non-JSON Content-Type is 415", async () => {
-    const r = await rest.request("POST", "/connectors", "name=x", { "Content-Type": "application/x-www-form-urlencoded" });
+    const r = await rest.request("POST", "/connectors", "name=x", {
+      "Content-Type": "application/x-www-form-urlencoded",
+    });
     expect(r.body).toEqual({ error_code: 415, message: "HTTP 415 Unsupported Media Type" });
   });
 
   test("unknown routes are 404, wrong methods 405, a non-integer task id 404", async () => {
     expect((await rest.get("/nope")).body).toEqual({ error_code: 404, message: "HTTP 404 Not Found" });
-    expect((await rest.delete("/connectors")).body).toEqual({ error_code: 405, message: "HTTP 405 Method Not Allowed" });
-    expect((await rest.post("/connectors/x/pause")).body).toEqual({ error_code: 405, message: "HTTP 405 Method Not Allowed" });
-    expect((await rest.get("/connectors/x/tasks/abc/status")).body).toEqual({ error_code: 404, message: "HTTP 404 Not Found" });
+    expect((await rest.delete("/connectors")).body).toEqual({
+      error_code: 405,
+      message: "HTTP 405 Method Not Allowed",
+    });
+    expect((await rest.post("/connectors/x/pause")).body).toEqual({
+      error_code: 405,
+      message: "HTTP 405 Method Not Allowed",
+    });
+    expect((await rest.get("/connectors/x/tasks/abc/status")).body).toEqual({
+      error_code: 404,
+      message: "HTTP 404 Not Found",
+    });
   });
 
   test.each([
@@ -338,14 +393,20 @@ describe("errors", () => {
 
   test("PATCH offsets with no offsets is 400 even for an unknown connector", async () => {
     const r = await rest.patch("/connectors/ghost/offsets", { offsets: [] });
-    expect(r.body).toEqual({ error_code: 400, message: "Partitions / offsets need to be provided for an alter offsets request" });
+    expect(r.body).toEqual({
+      error_code: 400,
+      message: "Partitions / offsets need to be provided for an alter offsets request",
+    });
   });
 
   test("an unknown task of a known connector is 404 on restart", async () => {
     const name = "one-task";
     await rest.post("/connectors", { name, config: sourceConfig(name, dir.file("one.txt"), uniqueTopic("one")) });
     await waitForState(name, "RUNNING", ["RUNNING"]);
-    expect((await rest.post(`/connectors/${name}/tasks/7/restart`)).body).toEqual({ error_code: 404, message: `Unknown task: ${name}-7` });
+    expect((await rest.post(`/connectors/${name}/tasks/7/restart`)).body).toEqual({
+      error_code: 404,
+      message: `Unknown task: ${name}-7`,
+    });
     await rest.delete(`/connectors/${name}`);
   });
 
@@ -363,7 +424,10 @@ describe("sink connector offsets (consumer group)", () => {
     const topic = uniqueTopic("sink-offsets");
     const out = dir.file("sink-out.txt");
     await produce(topic, [{ value: "a" }, { value: "b" }, { value: "c" }]);
-    const created = await rest.post("/connectors", { name, config: { "connector.class": "FileStreamSink", topics: topic, file: out } });
+    const created = await rest.post("/connectors", {
+      name,
+      config: { "connector.class": "FileStreamSink", topics: topic, file: out },
+    });
     expect(created.status).toBe(201);
     await waitFor(async () => {
       const r = await rest.get(`/connectors/${name}/offsets`);
@@ -375,12 +439,17 @@ describe("sink connector offsets (consumer group)", () => {
     expect(await Bun.file(out).text()).toBe("a\nb\nc\n");
     expect((await rest.put(`/connectors/${name}/stop`)).status).toBe(204);
 
-    const badPartition = await rest.patch(`/connectors/${name}/offsets`, { offsets: [{ partition: { kafka_topic: topic, kafka_partition: "x" }, offset: { kafka_offset: 1 } }] });
+    const badPartition = await rest.patch(`/connectors/${name}/offsets`, {
+      offsets: [{ partition: { kafka_topic: topic, kafka_partition: "x" }, offset: { kafka_offset: 1 } }],
+    });
     expect(badPartition.body).toEqual({
       error_code: 400,
-      message: "Failed to parse the following Kafka partition value in the provided offsets: 'x'. Partition values for sink connectors need to be integers.",
+      message:
+        "Failed to parse the following Kafka partition value in the provided offsets: 'x'. Partition values for sink connectors need to be integers.",
     });
-    const altered = await rest.patch(`/connectors/${name}/offsets`, { offsets: [{ partition: { kafka_topic: topic, kafka_partition: 0 }, offset: { kafka_offset: "1" } }] });
+    const altered = await rest.patch(`/connectors/${name}/offsets`, {
+      offsets: [{ partition: { kafka_topic: topic, kafka_partition: 0 }, offset: { kafka_offset: "1" } }],
+    });
     expect(altered.body).toEqual({ message: "The offsets for this connector have been altered successfully" });
     expect((await rest.get(`/connectors/${name}/offsets`)).body.offsets[0].offset).toEqual({ kafka_offset: 1 });
 
@@ -405,8 +474,15 @@ describe("connector plugins", () => {
     const all = (await rest.get("/connector-plugins?connectorsOnly=false")).body as { class: string; type: string }[];
     const types = [...new Set(all.map((p) => p.type))];
     expect(types).toEqual(["sink", "source", "transformation", "predicate", "converter", "header_converter"]);
-    expect(all).toContainEqual(expect.objectContaining({ class: "org.apache.kafka.connect.transforms.InsertField$Value", type: "transformation" }));
-    expect(all).toContainEqual(expect.objectContaining({ class: "org.apache.kafka.connect.json.JsonConverter", type: "header_converter" }));
+    expect(all).toContainEqual(
+      expect.objectContaining({
+        class: "org.apache.kafka.connect.transforms.InsertField$Value",
+        type: "transformation",
+      }),
+    );
+    expect(all).toContainEqual(
+      expect.objectContaining({ class: "org.apache.kafka.connect.json.JsonConverter", type: "header_converter" }),
+    );
   });
 
   test("describes a plugin's config by alias: own keys first, then the framework's", async () => {
@@ -415,7 +491,19 @@ describe("connector plugins", () => {
     const names = r.body.map((k: { name: string }) => k.name);
     expect(names.slice(0, 4)).toEqual(["file", "topic", "batch.size", "name"]);
     expect(names).toContain("offsets.storage.topic");
-    expect(Object.keys(r.body[0])).toEqual(["name", "type", "required", "default_value", "importance", "documentation", "group", "width", "display_name", "dependents", "order"]);
+    expect(Object.keys(r.body[0])).toEqual([
+      "name",
+      "type",
+      "required",
+      "default_value",
+      "importance",
+      "documentation",
+      "group",
+      "width",
+      "display_name",
+      "dependents",
+      "order",
+    ]);
   });
 
   test("validate returns ConfigInfos; a mismatched class is 400; a missing class is 500", async () => {
@@ -427,12 +515,18 @@ describe("connector plugins", () => {
     expect(ok.status).toBe(200);
     expect(Object.keys(ok.body)).toEqual(["name", "error_count", "groups", "configs"]);
     expect(ok.body.error_count).toBe(0);
-    const mismatch = await rest.put("/connector-plugins/FileStreamSink/config/validate", { "connector.class": "FileStreamSource" });
-    expect(mismatch.body).toEqual({ error_code: 400, message: "Included connector type FileStreamSource does not match request type FileStreamSink" });
+    const mismatch = await rest.put("/connector-plugins/FileStreamSink/config/validate", {
+      "connector.class": "FileStreamSource",
+    });
+    expect(mismatch.body).toEqual({
+      error_code: 400,
+      message: "Included connector type FileStreamSource does not match request type FileStreamSink",
+    });
     const missing = await rest.put("/connector-plugins/FileStreamSink/config/validate", { name: "v" });
     expect(missing.body).toEqual({
       error_code: 500,
-      message: "org.apache.kafka.connect.runtime.rest.errors.BadRequestException: Connector config {name=v} contains no connector type",
+      message:
+        "org.apache.kafka.connect.runtime.rest.errors.BadRequestException: Connector config {name=v} contains no connector type",
     });
   });
 });
@@ -448,9 +542,18 @@ describe("admin loggers", () => {
     expect(one.body.level).toBe("DEBUG");
     expect(one.body.last_modified).toBeGreaterThan(0);
     expect((await rest.put("/admin/loggers/x?scope=cluster", { level: "WARN" })).status).toBe(204);
-    expect((await rest.put("/admin/loggers/x", { level: "LOUD" })).body).toEqual({ error_code: 404, message: "invalid log level 'LOUD'." });
-    expect((await rest.put("/admin/loggers/x", {})).body).toEqual({ error_code: 400, message: "Desired 'level' parameter was not specified in request." });
-    expect((await rest.get("/admin/loggers/never.seen")).body).toEqual({ error_code: 404, message: "Logger never.seen not found." });
+    expect((await rest.put("/admin/loggers/x", { level: "LOUD" })).body).toEqual({
+      error_code: 404,
+      message: "invalid log level 'LOUD'.",
+    });
+    expect((await rest.put("/admin/loggers/x", {})).body).toEqual({
+      error_code: 400,
+      message: "Desired 'level' parameter was not specified in request.",
+    });
+    expect((await rest.get("/admin/loggers/never.seen")).body).toEqual({
+      error_code: 404,
+      message: "Logger never.seen not found.",
+    });
     await rest.put("/admin/loggers/org.apache.kafka.connect.runtime", { level: "INFO" });
   });
 });

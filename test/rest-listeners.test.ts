@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { startGateway } from "./support/gateway.ts";
-import { kafkaBroker, type KafkaInfo } from "./support/kafka.ts";
+import { type KafkaInfo, kafkaBroker } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { makeTls } from "./support/tls.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -19,10 +19,22 @@ describe("https listeners", () => {
   test.each([["PEM"], ["PKCS12"]])("serve the REST API with a %s key store", async (kind) => {
     await using dir = await tempDir();
     const tls = await makeTls(dir.path);
-    const store: Record<string, string> = kind === "PEM" ? { "listeners.https.ssl.keystore.location": tls.serverPem } : { "listeners.https.ssl.keystore.location": tls.serverP12, "listeners.https.ssl.keystore.type": "PKCS12", "listeners.https.ssl.keystore.password": tls.password };
+    const store: Record<string, string> =
+      kind === "PEM"
+        ? { "listeners.https.ssl.keystore.location": tls.serverPem }
+        : {
+            "listeners.https.ssl.keystore.location": tls.serverP12,
+            "listeners.https.ssl.keystore.type": "PKCS12",
+            "listeners.https.ssl.keystore.password": tls.password,
+          };
     await using gw = await startGateway({
       dir: dir.path,
-      worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data"), listeners: "https://127.0.0.1:0", ...store },
+      worker: {
+        "bootstrap.servers": kafka.bootstrap,
+        "data.dir": dir.file("data"),
+        listeners: "https://127.0.0.1:0",
+        ...store,
+      },
     });
     expect(gw.url).toStartWith("https://127.0.0.1:");
     const ca = readFileSync(tls.caCert, "utf8");
@@ -48,7 +60,9 @@ describe("https listeners", () => {
       probeTls: { cert: readFileSync(tls.clientCert, "utf8"), key: readFileSync(tls.clientKey, "utf8") },
     });
     const ca = readFileSync(tls.caCert, "utf8");
-    const withCert = await fetch(`${gw.url}/`, { tls: { ca, cert: readFileSync(tls.clientCert, "utf8"), key: readFileSync(tls.clientKey, "utf8") } });
+    const withCert = await fetch(`${gw.url}/`, {
+      tls: { ca, cert: readFileSync(tls.clientCert, "utf8"), key: readFileSync(tls.clientKey, "utf8") },
+    });
     expect(withCert.status).toBe(200);
     await expect(fetch(`${gw.url}/`, { tls: { ca } })).rejects.toThrow();
   });
@@ -74,14 +88,20 @@ describe("CORS", () => {
     });
     expect(preflight.headers.get("access-control-allow-origin")).toBe("http://bar.com");
     expect(preflight.headers.get("access-control-allow-methods")).toBe("GET,PUT,DELETE");
-    const unknown = await fetch(`${gw.url}/nope`, { method: "OPTIONS", headers: { Origin: "http://bar.com", "Access-Control-Request-Method": "GET" } });
+    const unknown = await fetch(`${gw.url}/nope`, {
+      method: "OPTIONS",
+      headers: { Origin: "http://bar.com", "Access-Control-Request-Method": "GET" },
+    });
     expect(unknown.status).toBe(404);
     expect(unknown.headers.get("access-control-allow-methods")).toBe("GET,PUT,DELETE");
   });
 
   test("sends no CORS headers when access.control.allow.origin is blank", async () => {
     await using dir = await tempDir();
-    await using gw = await startGateway({ dir: dir.path, worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data") } });
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data") },
+    });
     const r = await fetch(`${gw.url}/connectors`, { headers: { Origin: "http://bar.com" } });
     expect(r.headers.get("access-control-allow-origin")).toBeNull();
   });
@@ -92,7 +112,11 @@ describe("admin.listeners", () => {
     await using dir = await tempDir();
     await using gw = await startGateway({
       dir: dir.path,
-      worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data"), "admin.listeners": "http://127.0.0.1:0" },
+      worker: {
+        "bootstrap.servers": kafka.bootstrap,
+        "data.dir": dir.file("data"),
+        "admin.listeners": "http://127.0.0.1:0",
+      },
     });
     const adminUrl = (await gw.waitForOutput(/Admin REST server listening at (http:\/\/\S+?)\//))[1]!;
     expect((await fetch(`${gw.url}/admin/loggers`)).status).toBe(404);

@@ -17,9 +17,18 @@ async function failedStartup(dir: string, worker: Record<string, string>, env: R
 
 describe("startup errors", () => {
   test.each([
-    [{ "offset.flush.interval.ms": "soon" }, "Invalid value soon for configuration offset.flush.interval.ms: Not a number of type LONG"],
-    [{ listeners: "ftp://127.0.0.1:8083" }, 'Invalid value ftp://127.0.0.1:8083 for configuration listeners: Listener protocol must be either "http" or "https".'],
-    [{ "log.level": "LOUD" }, "Invalid value LOUD for configuration log.level: String must be one of (case insensitive)"],
+    [
+      { "offset.flush.interval.ms": "soon" },
+      "Invalid value soon for configuration offset.flush.interval.ms: Not a number of type LONG",
+    ],
+    [
+      { listeners: "ftp://127.0.0.1:8083" },
+      'Invalid value ftp://127.0.0.1:8083 for configuration listeners: Listener protocol must be either "http" or "https".',
+    ],
+    [
+      { "log.level": "LOUD" },
+      "Invalid value LOUD for configuration log.level: String must be one of (case insensitive)",
+    ],
   ])("an invalid worker config %p stops startup naming the key", async (worker, message) => {
     await using dir = await tempDir();
     const { code, output } = await failedStartup(dir.path, worker);
@@ -45,14 +54,19 @@ describe("startup errors", () => {
     mkdirSync(dir.file("second"));
     const { code, output } = await failedStartup(dir.file("second"), worker);
     expect(code).toBe(1);
-    expect(output).toContain(`The data file ${dir.file("data")}/gateway.db is locked by another process: is another gateway running with data.dir=${dir.file("data")}?`);
+    expect(output).toContain(
+      `The data file ${dir.file("data")}/gateway.db is locked by another process: is another gateway running with data.dir=${dir.file("data")}?`,
+    );
     expect((await first.rest.get("/health")).status).toBe(200);
   });
 
   test("a corrupt data file is reported as corrupt", async () => {
     await using dir = await tempDir();
     mkdirSync(dir.file("data"));
-    writeFileSync(dir.file("data/gateway.db"), "this is not a database, just text that is long enough to look like a header".repeat(20));
+    writeFileSync(
+      dir.file("data/gateway.db"),
+      "this is not a database, just text that is long enough to look like a header".repeat(20),
+    );
     const { code, output } = await failedStartup(dir.path, { "data.dir": dir.file("data") });
     expect(code).toBe(1);
     expect(output).toContain(`The data file ${dir.file("data")}/gateway.db is corrupt`);
@@ -87,7 +101,9 @@ describe("startup errors", () => {
       "listeners.https.ssl.keystore.password": "changeit",
     });
     expect(code).toBe(1);
-    expect(output).toContain(`${jks} is a JKS key store, which only Java can read. Convert it to PKCS12 with "keytool -importkeystore`);
+    expect(output).toContain(
+      `${jks} is a JKS key store, which only Java can read. Convert it to PKCS12 with "keytool -importkeystore`,
+    );
     expect(output).not.toContain("changeit");
   });
 });

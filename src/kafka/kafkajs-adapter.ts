@@ -11,16 +11,16 @@
  * Per-record offsets: kafkajs reports one base offset per partition, so a wrapping partitioner
  * notes which partition each record went to; offset = base + position within that partition.
  */
-import { Kafka, logLevel, Partitioners, type KafkaConfig, type Consumer, type Producer, type Admin } from "kafkajs";
+import { type Admin, type Consumer, Kafka, type KafkaConfig, logLevel, Partitioners, type Producer } from "kafkajs";
+import RequestQueue from "kafkajs/src/network/requestQueue";
+import Decoder from "kafkajs/src/protocol/decoder";
 // kafkajs' protocol building blocks, used for the two group requests it does not expose.
 import Encoder from "kafkajs/src/protocol/encoder";
-import Decoder from "kafkajs/src/protocol/decoder";
-import { failure, createErrorFromCode } from "kafkajs/src/protocol/error";
-import RequestQueue from "kafkajs/src/network/requestQueue";
+import { createErrorFromCode, failure } from "kafkajs/src/protocol/error";
 import type { TopicPartition, TopicPartitionOffset } from "../api/record.ts";
 import { ConnectError, RetriableError } from "../errors.ts";
 import { type LogManager, logManager } from "../util/logger.ts";
-import { connectionSettings, consumerSettings, producerSettings, type ConnectionSettings } from "./client-config.ts";
+import { type ConnectionSettings, connectionSettings, consumerSettings, producerSettings } from "./client-config.ts";
 import type {
   ClientProperties,
   ConsumedRecord,

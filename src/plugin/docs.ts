@@ -18,7 +18,11 @@ export function configTable(def: ConfigDef<unknown>): string {
   if (visible.length === 0) return "This plugin has no configuration keys.\n";
   const rows = visible.map((k) => {
     const info = describeKey(k);
-    const def = info.required ? "*(required)*" : info.default_value === null ? "null" : `\`${info.default_value === "" ? '""' : info.default_value}\``;
+    const def = info.required
+      ? "*(required)*"
+      : info.default_value === null
+        ? "null"
+        : `\`${info.default_value === "" ? '""' : info.default_value}\``;
     return `| \`${k.name}\` | ${info.type} | ${def} | ${info.importance} | ${cell(k.doc)} |`;
   });
   return ["| Key | Type | Default | Importance | Description |", "|---|---|---|---|---|", ...rows, ""].join("\n");

@@ -12,14 +12,14 @@
 import type { Config } from "../api/connector.ts";
 import { AlreadyExistsError, BadRequestError, ConnectError, NotFoundError, RestError, traceOf } from "../errors.ts";
 import type { ConfigInfos } from "../plugin/describe-config.ts";
-import { describeConfig, type ConfigKeyInfo } from "../plugin/describe-config.ts";
+import { type ConfigKeyInfo, describeConfig } from "../plugin/describe-config.ts";
 import type { PluginType } from "../plugin/descriptor.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
 import type { ConfigStore, RawConnectorConfig, TargetState } from "../store/config-store.ts";
 import type { OffsetStore } from "../store/offset-store.ts";
 import type { State, StatusStore } from "../store/status-store.ts";
 import { SerialExecutor } from "../util/async.ts";
-import type { LogManager, Logger } from "../util/logger.ts";
+import type { Logger, LogManager } from "../util/logger.ts";
 import {
   commonConnectorConfig,
   configErrorMessage,
@@ -39,8 +39,8 @@ import {
   type TaskState,
   taskState,
 } from "./entities.ts";
-import type { ConnectorStatusListener } from "./worker-connector.ts";
 import type { Worker } from "./worker.ts";
+import type { ConnectorStatusListener } from "./worker-connector.ts";
 import type { ConnectorTaskId, TaskStatusListener } from "./worker-task.ts";
 
 export interface HerderDeps {
@@ -63,7 +63,6 @@ class TooManyTasksError extends ConnectError {
 export class Herder {
   private readonly executor = new SerialExecutor();
   private readonly log: Logger;
-  private readonly tasksBeingReplaced = new Set<string>();
   private started = false;
 
   constructor(private readonly deps: HerderDeps) {

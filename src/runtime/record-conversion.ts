@@ -4,8 +4,9 @@
  * convert key, value, then headers (WorkerSinkTask). Every step runs through the error operator;
  * a tolerated failure yields undefined (skip the record).
  */
-import { Headers } from "../api/data/headers.ts";
+
 import type { Converter, HeaderConverter } from "../api/converter.ts";
+import { Headers } from "../api/data/headers.ts";
 import type { SinkRecord, SourceRecord } from "../api/record.ts";
 import type { ConsumedRecord, KafkaHeader, ProducerRecord } from "../kafka/kafka-port.ts";
 import type { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";

@@ -54,7 +54,7 @@ export class WorkerConnector {
   async transitionTo(target: TargetState): Promise<void> {
     if (this.state === "FAILED" && target !== "STOPPED") return;
     switch (target) {
-      case "STARTED":
+      case "STARTED": {
         if (this.state === "STARTED") return;
         try {
           await this.connector.start(this.config);
@@ -67,6 +67,7 @@ export class WorkerConnector {
         if (wasPaused) this.listener.onResume(this.name);
         else this.listener.onStartup(this.name);
         return;
+      }
       case "PAUSED":
       case "STOPPED": {
         if (this.state === target) return;

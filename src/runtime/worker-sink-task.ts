@@ -168,7 +168,9 @@ export class WorkerSinkTask extends WorkerTask {
   }
 
   private async deliver(records: readonly ConsumedRecord[], heartbeat: () => Promise<void>): Promise<void> {
-    this.log.trace(`Delivering ${records.length} records from ${records[0]?.topic}-${records[0]?.partition} at offset ${records[0]?.offset}`);
+    this.log.trace(
+      `Delivering ${records.length} records from ${records[0]?.topic}-${records[0]?.partition} at offset ${records[0]?.offset}`,
+    );
     this.metrics.sinkRecordReadTotal += records.length;
     const sinkRecords: SinkRecord[] = [];
     for (const consumed of records) {

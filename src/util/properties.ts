@@ -4,7 +4,7 @@
  * backslash continues the line; `\t \n \r \f \uXXXX` escapes; other escaped characters stand for
  * themselves.
  */
-function unescape(text: string): string {
+function unescapeJava(text: string): string {
   return text.replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_m, c: string) => {
     if (c.length === 5) return String.fromCharCode(Number.parseInt(c.slice(1), 16));
     return c === "t" ? "\t" : c === "n" ? "\n" : c === "r" ? "\r" : c === "f" ? "\f" : c;
@@ -34,7 +34,7 @@ export function parseProperties(text: string): Record<string, string> {
     const key = line.slice(0, k);
     let rest = line.slice(k).replace(/^[ \t\f]+/, "");
     if (rest.startsWith("=") || rest.startsWith(":")) rest = rest.slice(1).replace(/^[ \t\f]+/, "");
-    out[unescape(key)] = unescape(rest);
+    out[unescapeJava(key)] = unescapeJava(rest);
   }
   return out;
 }

@@ -128,3 +128,16 @@ export async function produce(
     await producer.disconnect();
   }
 }
+
+/** Every record currently in `topic` (up to the high watermarks at call time). */
+export async function readAll(topic: string) {
+  const admin = (await testClient()).admin();
+  await admin.connect();
+  let total = 0;
+  try {
+    for (const p of await admin.fetchTopicOffsets(topic)) total += Number(p.high) - Number(p.low);
+  } finally {
+    await admin.disconnect();
+  }
+  return readTopic(topic, total);
+}

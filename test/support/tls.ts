@@ -18,20 +18,109 @@ export interface TlsFiles {
 
 async function openssl(dir: string, ...args: string[]): Promise<void> {
   const proc = Bun.spawn(["openssl", ...args], { cwd: dir, stdout: "ignore", stderr: "pipe" });
-  if ((await proc.exited) !== 0) throw new Error(`openssl ${args[0]} failed: ${await new Response(proc.stderr).text()}`);
+  if ((await proc.exited) !== 0)
+    throw new Error(`openssl ${args[0]} failed: ${await new Response(proc.stderr).text()}`);
 }
 
 export async function makeTls(dir: string): Promise<TlsFiles> {
   const f = (n: string) => join(dir, n);
   const password = "store-pass-123";
-  await openssl(dir, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=test CA", "-keyout", "ca.key", "-out", "ca.pem");
+  await openssl(
+    dir,
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=test CA",
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.pem",
+  );
   await Bun.write(f("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
-  await openssl(dir, "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", "server.key", "-out", "server.csr");
-  await openssl(dir, "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-extfile", "server.ext", "-out", "server.pem");
-  await openssl(dir, "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=device-1", "-keyout", "client.key", "-out", "client.csr");
-  await openssl(dir, "x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-out", "client.pem");
-  await Bun.write(f("server-store.pem"), (await Bun.file(f("server.key")).text()) + (await Bun.file(f("server.pem")).text()));
-  await openssl(dir, "pkcs12", "-export", "-in", "server.pem", "-inkey", "server.key", "-certfile", "ca.pem", "-out", "server.p12", "-passout", `pass:${password}`);
+  await openssl(
+    dir,
+    "req",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-subj",
+    "/CN=localhost",
+    "-keyout",
+    "server.key",
+    "-out",
+    "server.csr",
+  );
+  await openssl(
+    dir,
+    "x509",
+    "-req",
+    "-in",
+    "server.csr",
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-days",
+    "2",
+    "-extfile",
+    "server.ext",
+    "-out",
+    "server.pem",
+  );
+  await openssl(
+    dir,
+    "req",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-subj",
+    "/CN=device-1",
+    "-keyout",
+    "client.key",
+    "-out",
+    "client.csr",
+  );
+  await openssl(
+    dir,
+    "x509",
+    "-req",
+    "-in",
+    "client.csr",
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-days",
+    "2",
+    "-out",
+    "client.pem",
+  );
+  await Bun.write(
+    f("server-store.pem"),
+    (await Bun.file(f("server.key")).text()) + (await Bun.file(f("server.pem")).text()),
+  );
+  await openssl(
+    dir,
+    "pkcs12",
+    "-export",
+    "-in",
+    "server.pem",
+    "-inkey",
+    "server.key",
+    "-certfile",
+    "ca.pem",
+    "-out",
+    "server.p12",
+    "-passout",
+    `pass:${password}`,
+  );
   return {
     caCert: f("ca.pem"),
     serverCert: f("server.pem"),
