@@ -4,7 +4,7 @@
  * shared/connect-rest-api.md section 3 (distributed behaviour where modes differ).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { appendFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { type Gateway, startGateway } from "./support/gateway.ts";
 import { type KafkaInfo, kafkaBroker, produce, uniqueTopic } from "./support/kafka.ts";
 import type { RestClient } from "./support/rest-client.ts";
@@ -415,6 +415,41 @@ describe("errors", () => {
     expect(r.status).toBe(200);
     expect(r.headers.get("content-type")).toContain("text/plain");
     expect(r.text.split(", ").sort()).toEqual(["GET", "HEAD", "OPTIONS", "POST"]);
+  });
+});
+
+describe("failures", () => {
+  test("a failing task is FAILED with its trace; onlyFailed restarts just that task", async () => {
+    const name = "failing-sink";
+    const missingDir = dir.file("not-yet");
+    const created = await rest.post("/connectors", {
+      name,
+      config: { "connector.class": "FileStreamSink", topics: uniqueTopic("failing"), file: `${missingDir}/out.txt` },
+    });
+    expect(created.status).toBe(201);
+    const failed = await waitForState(name, "RUNNING", ["FAILED"]);
+    expect(failed.tasks[0].trace).toStartWith(
+      `org.apache.kafka.connect.errors.ConnectException: Couldn't find or create file '${missingDir}/out.txt' for FileStreamSinkTask\n\tat `,
+    );
+    expect(failed.tasks[0].trace).toContain("Caused by: ");
+    const task = await rest.get(`/connectors/${name}/tasks/0/status`);
+    expect(Object.keys(task.body)).toEqual(["id", "state", "worker_id", "trace"]);
+
+    mkdirSync(missingDir);
+    const plan = await rest.post(`/connectors/${name}/restart?includeTasks=true&onlyFailed=true`);
+    expect(plan.status).toBe(202);
+    expect(plan.body.connector.state).toBe("RUNNING");
+    expect(plan.body.tasks).toEqual([{ id: 0, state: "RESTARTING", worker_id: failed.tasks[0].worker_id }]);
+    const healed = await waitForState(name, "RUNNING", ["RUNNING"]);
+    expect(healed.tasks[0].trace).toBeUndefined();
+    expect((await rest.delete(`/connectors/${name}`)).status).toBe(204);
+  });
+
+  test("GET tasks-config is gone since Connect 4.0", async () => {
+    expect((await rest.get("/connectors/any/tasks-config")).body).toEqual({
+      error_code: 404,
+      message: "HTTP 404 Not Found",
+    });
   });
 });
 

@@ -164,3 +164,26 @@ describe("validateConnectorConfig", () => {
     );
   });
 });
+
+describe("converter sub-configs", () => {
+  test("are validated under their prefix, with converter.type supplied by the runtime", async () => {
+    const { builtInRegistry } = await import("../plugins.ts");
+    const { infos } = validateConnectorConfig(builtInRegistry(), {
+      "connector.class": "FileStreamSource",
+      name: "s",
+      topic: "t",
+      "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+      "value.converter.schemas.enable": "maybe",
+      "key.converter": "com.example.Nope",
+    });
+    const errors = infos.configs.flatMap((c) => c.value?.errors ?? []);
+    expect(errors).toEqual([
+      "Invalid value com.example.Nope for configuration key.converter: Class com.example.Nope could not be found.",
+      // Connect prefixes the entry's name, not the text of its messages.
+      "Invalid value maybe for configuration schemas.enable: Expected value to be either true or false",
+    ]);
+    expect(
+      infos.configs.find((c) => c.value?.errors.length && c.definition?.name.endsWith("schemas.enable"))?.value?.name,
+    ).toBe("value.converter.schemas.enable");
+  });
+});

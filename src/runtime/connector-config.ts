@@ -440,11 +440,15 @@ export function validateConnectorConfig(
       addError(results, prop, `Invalid value ${cls} for configuration ${prop}: Class ${cls} could not be found.`);
       continue;
     }
-    const sub = Object.fromEntries(
-      Object.entries(config)
-        .filter(([k]) => k.startsWith(`${prop}.`))
-        .map(([k, v]) => [k.slice(prop.length + 1), v]),
-    );
+    // As AbstractHerder.validateConverterConfig: the runtime supplies converter.type.
+    const sub = {
+      ...Object.fromEntries(
+        Object.entries(config)
+          .filter(([k]) => k.startsWith(`${prop}.`))
+          .map(([k, v]) => [k.slice(prop.length + 1), v]),
+      ),
+      "converter.type": prop.split(".")[0]!,
+    };
     const def = (converter.config as ConfigDef).prefixed(`${prop}.`);
     converterDefs.push(def);
     for (const [name, result] of (converter.config as ConfigDef).validate(sub))

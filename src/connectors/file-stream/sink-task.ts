@@ -7,6 +7,7 @@ import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
 import type { Config, SinkTask } from "../../api/connector.ts";
 import { displayValue } from "../../api/data/struct.ts";
 import type { SinkRecord } from "../../api/record.ts";
+import { ConnectError } from "../../errors.ts";
 import { fileSinkConfig } from "./config.ts";
 
 export class FileStreamSinkTask implements SinkTask {
@@ -17,7 +18,11 @@ export class FileStreamSinkTask implements SinkTask {
 
   start(config: Config): void {
     const file = fileSinkConfig.parse(config).file;
-    this.fd = file ? openSync(file, "a") : undefined;
+    try {
+      this.fd = file ? openSync(file, "a") : undefined;
+    } catch (error) {
+      throw new ConnectError(`Couldn't find or create file '${file}' for FileStreamSinkTask`, { cause: error });
+    }
   }
 
   put(records: ReadonlyArray<SinkRecord>): void {
