@@ -15,7 +15,7 @@ describe("scripts/run", () => {
     const worker = dir.file("worker.properties");
     writeFileSync(worker, [`listeners=http://127.0.0.1:0`, `data.dir=${dir.file("data")}`].join("\n"));
     const kafkaState = dir.file("kafka");
-    const env = { ...process.env, KAFKA_STATE_DIR: kafkaState };
+    const env: Record<string, string | undefined> = { ...process.env, KAFKA_STATE_DIR: kafkaState };
     delete env.CONNECT_BOOTSTRAP_SERVERS;
     let output = "";
     const proc = Bun.spawn(["bash", join(REPO, "scripts/run"), worker], { env, stdout: "pipe", stderr: "pipe" });
