@@ -42,7 +42,8 @@ describe("plugin contract", () => {
     builtInPlugins.filter((p) => p.type === "source" || p.type === "sink").map((p) => [p.className, p] as const),
   )("%s starts and stops idempotently", async (_name, plugin) => {
     const connector = plugin.create();
-    const config = plugin.type === "source" ? { topic: "t", file: "/dev/null" } : { topics: "t", file: "/dev/null" };
+    const config: Record<string, string> =
+      plugin.type === "source" ? { topic: "t", file: "/dev/null" } : { topics: "t", file: "/dev/null" };
     await connector.start(config);
     expect((await connector.taskConfigs(1)).length).toBe(1);
     await connector.stop();
