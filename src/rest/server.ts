@@ -17,6 +17,7 @@ import type { Route, RouteDeps } from "./route.ts";
 import { connectorPluginRoutes } from "./routes/connector-plugins.ts";
 import { connectorRoutes } from "./routes/connectors.ts";
 import { loggerRoutes } from "./routes/loggers.ts";
+import { metricsRoutes } from "./routes/metrics.ts";
 import { type RootDeps, rootRoutes } from "./routes/root.ts";
 
 export const REST_REQUEST_TIMEOUT_MS = 90_000;
@@ -180,11 +181,12 @@ export function startRestServers(options: {
     ...connectorPluginRoutes(),
     ...(options.extraRoutes ?? []),
   ];
+  const admin = [...loggerRoutes(), ...metricsRoutes()];
   const adminSeparate = config.adminListeners !== undefined;
-  const mainApp = restApp(adminSeparate ? regular : [...regular, ...loggerRoutes()], { herder, logs }, { cors });
+  const mainApp = restApp(adminSeparate ? regular : [...regular, ...admin], { herder, logs }, { cors });
   const servers = config.restListeners.map((l) => serve(l, mainApp, config));
   const adminServers = adminSeparate
-    ? (config.adminListeners ?? []).map((l) => serve(l, restApp(loggerRoutes(), { herder, logs }), config))
+    ? (config.adminListeners ?? []).map((l) => serve(l, restApp(admin, { herder, logs }), config))
     : [];
   return {
     urls: servers.map((s) => s.url),

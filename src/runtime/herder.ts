@@ -11,6 +11,7 @@
  */
 import type { Config } from "../api/connector.ts";
 import { AlreadyExistsError, BadRequestError, ConnectError, NotFoundError, RestError, traceOf } from "../errors.ts";
+import type { MetricsSnapshot } from "../metrics/connect-metrics.ts";
 import type { ConfigInfos } from "../plugin/describe-config.ts";
 import { type ConfigKeyInfo, describeConfig } from "../plugin/describe-config.ts";
 import type { PluginType } from "../plugin/descriptor.ts";
@@ -495,6 +496,28 @@ export class Herder {
       if (!descriptor) throw new ConnectError(`Failed to find the connector class of ${name}`);
       return modifyOffsets(name, descriptor, stored.config, offsets, this.deps.offsets, () => this.deps.worker.admin());
     });
+  }
+
+  // ---- metrics ---------------------------------------------------------------------------------
+
+  metricsSnapshot(): MetricsSnapshot {
+    return {
+      connectors: this.deps.configs.names().map((name) => {
+        const config = this.deps.configs.get(name)?.config ?? {};
+        const plugin = this.deps.registry.find(["source", "sink"], config["connector.class"] ?? "");
+        return {
+          name,
+          className: plugin?.className ?? config["connector.class"] ?? "unknown",
+          type: plugin?.type ?? "unknown",
+          version: plugin?.version ?? "unknown",
+          state: this.deps.statuses.connector(name)?.state,
+          tasks: this.deps.statuses.tasks(name).map((t) => ({ id: t.id, state: t.status.state })),
+        };
+      }),
+      tasks: this.deps.worker
+        .allTasks()
+        .map((t) => ({ connector: t.id.connector, task: t.id.task, kind: t.kind, metrics: t.metrics })),
+    };
   }
 
   // ---- plugins and validation ---------------------------------------------------------------------

@@ -1,8 +1,11 @@
 /**
- * Per-task counters in Connect's metric vocabulary (source-record-poll-total, sink-record-read-total,
- * put-batch-time, offset-commit-success, …). The runtime updates them; the metrics endpoint reads
- * them. Times are kept as count/sum/max so averages and rates can be derived.
+ * Per-task counters in Connect's metric vocabulary: connector-task-metrics (offset commits),
+ * source-task-metrics (poll/write), sink-task-metrics (read/send, put batches) and
+ * task-error-metrics (errors, retries, skips, dead letter queue). The runtime updates them; the
+ * metrics endpoint reads them. Times are count/sum/max so averages can be derived.
  */
+import { WindowedRate } from "../metrics/rate.ts";
+
 export interface Timing {
   count: number;
   sumMs: number;
@@ -14,16 +17,28 @@ function timing(): Timing {
 }
 
 export class TaskMetrics {
+  readonly startedAt = Date.now();
   sourceRecordPollTotal = 0;
   sourceRecordWriteTotal = 0;
   sinkRecordReadTotal = 0;
   sinkRecordSendTotal = 0;
+  readonly sourceRecordPollRate = new WindowedRate();
+  readonly sourceRecordWriteRate = new WindowedRate();
+  readonly sinkRecordReadRate = new WindowedRate();
+  readonly sinkRecordSendRate = new WindowedRate();
   offsetCommitSuccess = 0;
   offsetCommitFailure = 0;
   readonly pollBatch: Timing = timing();
   readonly putBatch: Timing = timing();
   readonly offsetCommit: Timing = timing();
-  readonly startedAt = Date.now();
+  totalRecordErrors = 0;
+  totalRecordFailures = 0;
+  totalRecordsSkipped = 0;
+  totalRetries = 0;
+  totalErrorsLogged = 0;
+  deadLetterQueueProduceRequests = 0;
+  deadLetterQueueProduceFailures = 0;
+  lastErrorTimestamp = 0;
 
   static record(t: Timing, ms: number): void {
     t.count++;

@@ -62,6 +62,8 @@ export class WorkerSinkTask extends WorkerTask {
     this.lastCommit = o.clock.now();
   }
 
+  readonly kind = "sink";
+
   get metrics(): TaskMetrics {
     return this.o.metrics;
   }
@@ -172,6 +174,7 @@ export class WorkerSinkTask extends WorkerTask {
       `Delivering ${records.length} records from ${records[0]?.topic}-${records[0]?.partition} at offset ${records[0]?.offset}`,
     );
     this.metrics.sinkRecordReadTotal += records.length;
+    this.metrics.sinkRecordReadRate.record(records.length);
     const sinkRecords: SinkRecord[] = [];
     for (const consumed of records) {
       const converted = await toSinkRecord(consumed, this.o.converters, this.o.operator);
@@ -198,6 +201,7 @@ export class WorkerSinkTask extends WorkerTask {
         await this.o.task.put(records);
         TaskMetrics.record(this.metrics.putBatch, this.clock.now() - started);
         this.metrics.sinkRecordSendTotal += records.length;
+        this.metrics.sinkRecordSendRate.record(records.length);
         return;
       } catch (error) {
         if (!isRetriable(error) || this.stopping) throw error;

@@ -55,6 +55,8 @@ export class WorkerSourceTask extends WorkerTask {
     this.lastFlush = o.clock.now();
   }
 
+  readonly kind = "source";
+
   get metrics(): TaskMetrics {
     return this.o.metrics;
   }
@@ -83,6 +85,7 @@ export class WorkerSourceTask extends WorkerTask {
       if (records && records.length > 0) {
         TaskMetrics.record(this.metrics.pollBatch, this.clock.now() - started);
         this.metrics.sourceRecordPollTotal += records.length;
+        this.metrics.sourceRecordPollRate.record(records.length);
         await this.sendRecords(records);
       }
       if (this.clock.now() - this.lastFlush >= this.o.offsetFlushIntervalMs) await this.commitOffsets();
@@ -114,6 +117,7 @@ export class WorkerSourceTask extends WorkerTask {
       await this.o.task.commitRecord?.(record, meta && { ...meta });
     }
     this.metrics.sourceRecordWriteTotal += outgoing.length;
+    this.metrics.sourceRecordWriteRate.record(outgoing.length);
     // Stage offsets in poll order: the latest offset per partition wins.
     for (const record of records) {
       if (record.sourcePartition && record.sourceOffset) {

@@ -13,6 +13,7 @@ import type { TargetState } from "../store/config-store.ts";
 import { Signal } from "../util/async.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
+import type { TaskMetrics } from "./task-metrics.ts";
 
 export interface ConnectorTaskId {
   readonly connector: string;
@@ -147,6 +148,15 @@ export abstract class WorkerTask {
         this.log.warn(`Could not close task ${taskIdString(this.id)} cleanly`, error);
       }
     }
+  }
+
+  /** The task's counters (Connect's task metric groups). */
+  abstract readonly metrics: TaskMetrics;
+  /** "source" or "sink". */
+  abstract readonly kind: "source" | "sink";
+  /** Current state as the metrics endpoint reports it. */
+  get running(): boolean {
+    return !this.stopping && this.targetState === "STARTED";
   }
 
   /** Creates clients, initializes and starts the plugin task. */

@@ -260,6 +260,7 @@ export class Worker {
         ? "org.apache.kafka.connect.runtime.WorkerSinkTask"
         : "org.apache.kafka.connect.runtime.WorkerSourceTask",
     );
+    const metrics = new TaskMetrics();
     const reporters: ErrorReporter[] = [];
     if (framework["errors.log.enable"]) {
       reporters.push(
@@ -268,6 +269,7 @@ export class Worker {
             .get("org.apache.kafka.connect.runtime.errors.LogReporter")
             .withContext(`[${id.connector}|task-${id.task}]`),
           framework["errors.log.include.messages"],
+          metrics,
         ),
       );
     }
@@ -283,7 +285,7 @@ export class Worker {
       transformations,
       offsetFlushIntervalMs: deps.config["offset.flush.interval.ms"],
       onTopic: (topic: string) => deps.onTopic(id.connector, topic),
-      metrics: new TaskMetrics(),
+      metrics,
     };
     const tolerance = {
       retryTimeoutMs: framework["errors.retry.timeout"],
@@ -291,7 +293,7 @@ export class Worker {
       tolerance: framework["errors.tolerance"] as "none" | "all",
     };
     if (descriptor.type === "source") {
-      const operator = new RetryWithToleranceOperator(tolerance, reporters, deps.clock, id, stopSignal);
+      const operator = new RetryWithToleranceOperator(tolerance, reporters, deps.clock, id, metrics, stopSignal);
       return new WorkerSourceTask({
         ...common,
         task: descriptor.createTask(),
@@ -314,10 +316,11 @@ export class Worker {
           () => deps.kafka.admin(clientProperties(deps.config, "admin", connectorConfig)),
           producer,
           deps.logs.get("org.apache.kafka.connect.runtime.errors.DeadLetterQueueReporter"),
+          metrics,
         ),
       );
     }
-    const operator = new RetryWithToleranceOperator(tolerance, reporters, deps.clock, id, stopSignal);
+    const operator = new RetryWithToleranceOperator(tolerance, reporters, deps.clock, id, metrics, stopSignal);
     const regex = sinkFramework["topics.regex"].trim();
     const topics = regex !== "" ? new RegExp(`^(?:${regex})$`) : splitList(taskConfig.topics ?? connectorConfig.topics);
     // Connect's consumer client id; it also lets a restarted task fence its own dead predecessor.

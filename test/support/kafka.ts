@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
+import { waitFor } from "./wait-for.ts";
 
 export interface KafkaInfo {
   readonly bootstrap: string;
@@ -64,6 +65,23 @@ export function uniqueTopic(prefix = "t"): string {
   return `${prefix}-${process.pid}-${Date.now().toString(36)}-${topicCounter}`;
 }
 
+/** Waits until `topic` exists with a leader for every partition (it may be created by the gateway). */
+export async function awaitTopic(topic: string, timeoutMs = 30_000): Promise<void> {
+  const admin = (await testClient()).admin();
+  await admin.connect();
+  try {
+    await waitFor(
+      async () => {
+        const md = await admin.fetchTopicMetadata({ topics: [topic] });
+        return md.topics[0]!.partitions.length > 0 && md.topics[0]!.partitions.every((p) => p.leader >= 0);
+      },
+      { timeoutMs, what: `topic ${topic}` },
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** Reads every record of `topic` from the beginning until `count` have arrived. */
 export async function readTopic(
   topic: string,
@@ -73,6 +91,7 @@ export async function readTopic(
   { key: Buffer | null; value: Buffer | null; headers: Record<string, unknown>; partition: number; offset: string }[]
 > {
   const kafka = await testClient();
+  await awaitTopic(topic, timeoutMs);
   const consumer = kafka.consumer({ groupId: `reader-${topic}-${Date.now()}`, maxWaitTimeInMs: 200 });
   const out: {
     key: Buffer | null;

@@ -7,6 +7,7 @@
 import { ConnectError, javaClassOf, messageOf, traceOf } from "../../errors.ts";
 import type { KafkaAdmin, KafkaHeader, KafkaProducer } from "../../kafka/kafka-port.ts";
 import type { Logger } from "../../util/logger.ts";
+import type { TaskMetrics } from "../task-metrics.ts";
 import type { ErrorReporter, ProcessingContext } from "./processing-context.ts";
 
 export const ERROR_HEADER_PREFIX = "__connect.errors.";
@@ -46,14 +47,13 @@ export function errorContextHeaders(c: ProcessingContext): KafkaHeader[] {
 
 export class DeadLetterQueueReporter implements ErrorReporter {
   private ready: Promise<void> | undefined;
-  produceRequests = 0;
-  produceFailures = 0;
 
   constructor(
     private readonly config: DeadLetterQueueConfig,
     private readonly admin: () => Promise<KafkaAdmin>,
     private readonly producer: KafkaProducer,
     private readonly log: Logger,
+    private readonly metrics: TaskMetrics,
   ) {}
 
   private setup(): Promise<void> {
@@ -79,7 +79,7 @@ export class DeadLetterQueueReporter implements ErrorReporter {
     if (!c.consumed) return;
     await this.setup();
     const headers = [...c.consumed.headers, ...(this.config.contextHeaders ? errorContextHeaders(c) : [])];
-    this.produceRequests++;
+    this.metrics.deadLetterQueueProduceRequests++;
     try {
       await this.producer.send([
         {
@@ -93,7 +93,7 @@ export class DeadLetterQueueReporter implements ErrorReporter {
       ]);
     } catch (error) {
       // As in Connect, a record that cannot reach the DLQ is logged, not fatal.
-      this.produceFailures++;
+      this.metrics.deadLetterQueueProduceFailures++;
       this.log.error(`Could not produce message to dead letter queue. topic=${this.config.topic}`, error);
     }
   }

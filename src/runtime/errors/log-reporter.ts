@@ -5,15 +5,18 @@
  */
 import { messageOf } from "../../errors.ts";
 import type { Logger } from "../../util/logger.ts";
+import type { TaskMetrics } from "../task-metrics.ts";
 import type { ErrorReporter, ProcessingContext } from "./processing-context.ts";
 
 export class LogReporter implements ErrorReporter {
   constructor(
     private readonly log: Logger,
     private readonly includeMessages: boolean,
+    private readonly metrics: TaskMetrics,
   ) {}
 
   async report(c: ProcessingContext): Promise<void> {
+    this.metrics.totalErrorsLogged++;
     let where = "";
     if (c.consumed) {
       where = `, where consumed record is {topic='${c.consumed.topic}', partition=${c.consumed.partition}, offset=${c.consumed.offset}, timestamp=${c.consumed.timestamp}, timestampType=${c.consumed.timestampType}}`;

@@ -9,6 +9,7 @@
  */
 import { ConnectError, isRetriable } from "../../errors.ts";
 import type { Clock } from "../../util/clock.ts";
+import type { TaskMetrics } from "../task-metrics.ts";
 import type { ErrorReporter, ProcessingContext } from "./processing-context.ts";
 import { type Stage, TOLERATES_ANY_ERROR } from "./stage.ts";
 
@@ -18,14 +19,6 @@ export interface ToleranceConfig {
   readonly tolerance: "none" | "all";
 }
 
-export interface ErrorCounters {
-  recordErrors: number;
-  recordFailures: number;
-  recordsSkipped: number;
-  retries: number;
-  errorsLogged: number;
-}
-
 const INITIAL_BACKOFF_MS = 300;
 
 export class ToleranceExceededError extends ConnectError {
@@ -33,19 +26,12 @@ export class ToleranceExceededError extends ConnectError {
 }
 
 export class RetryWithToleranceOperator {
-  readonly counters: ErrorCounters = {
-    recordErrors: 0,
-    recordFailures: 0,
-    recordsSkipped: 0,
-    retries: 0,
-    errorsLogged: 0,
-  };
-
   constructor(
     private readonly config: ToleranceConfig,
     private readonly reporters: readonly ErrorReporter[],
     private readonly clock: Clock,
     private readonly identity: { connector: string; task: number },
+    private readonly metrics: TaskMetrics,
     private readonly signal?: AbortSignal,
   ) {}
 
@@ -76,7 +62,7 @@ export class RetryWithToleranceOperator {
         const timeout = this.config.retryTimeoutMs;
         const elapsed = this.clock.now() - started;
         if (retriable && (timeout < 0 || elapsed < timeout) && !this.signal?.aborted) {
-          this.counters.retries++;
+          this.metrics.totalRetries++;
           const remaining = timeout < 0 ? delay : Math.min(delay, timeout - elapsed);
           await this.clock.sleep(Math.max(0, remaining), this.signal);
           delay = Math.min(delay * 2, this.config.retryDelayMaxMs);
@@ -90,13 +76,14 @@ export class RetryWithToleranceOperator {
 
   /** Reports a final failure; throws unless tolerance is `all`. */
   async fail(context: ProcessingContext): Promise<void> {
-    this.counters.recordErrors++;
-    this.counters.recordFailures++;
+    this.metrics.totalRecordErrors++;
+    this.metrics.totalRecordFailures++;
+    this.metrics.lastErrorTimestamp = this.clock.now();
     for (const reporter of this.reporters) await reporter.report(context);
     if (this.config.tolerance !== "all") {
       throw new ToleranceExceededError("Tolerance exceeded in error handler", { cause: context.error });
     }
-    this.counters.recordsSkipped++;
+    this.metrics.totalRecordsSkipped++;
   }
 
   async close(): Promise<void> {

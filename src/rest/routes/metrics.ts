@@ -1,0 +1,21 @@
+/**
+ * `GET /metrics`: Connect's worker, connector and task metrics in Prometheus text format. Served
+ * with the admin endpoints (the regular listeners unless `admin.listeners` is set).
+ */
+import { connectMetrics } from "../../metrics/connect-metrics.ts";
+import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from "../../metrics/prometheus.ts";
+import type { Route } from "../route.ts";
+
+export function metricsRoutes(): Route[] {
+  return [
+    {
+      method: "GET",
+      path: "/metrics",
+      consumesJson: false,
+      handle: (_c, { herder }) =>
+        new Response(renderPrometheus(connectMetrics(herder.metricsSnapshot())), {
+          headers: { "Content-Type": PROMETHEUS_CONTENT_TYPE },
+        }),
+    },
+  ];
+}

@@ -1,0 +1,118 @@
+import { describe, expect, test } from "bun:test";
+import { DataError, RetriableError } from "../../errors.ts";
+import type { Clock } from "../../util/clock.ts";
+import { TaskMetrics } from "../task-metrics.ts";
+import type { ErrorReporter, ProcessingContext } from "./processing-context.ts";
+import { RetryWithToleranceOperator, ToleranceExceededError } from "./retry-with-tolerance.ts";
+
+/** A clock that advances only when the code under test sleeps. */
+function fakeClock(): Clock & { sleeps: number[] } {
+  let now = 0;
+  const sleeps: number[] = [];
+  return {
+    sleeps,
+    now: () => now,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      now += ms;
+    },
+  };
+}
+
+function operator(tolerance: "none" | "all", retryTimeoutMs = 0, retryDelayMaxMs = 60_000) {
+  const clock = fakeClock();
+  const reports: ProcessingContext[] = [];
+  const reporter: ErrorReporter = { report: async (c) => void reports.push(c) };
+  const metrics = new TaskMetrics();
+  const op = new RetryWithToleranceOperator(
+    { tolerance, retryTimeoutMs, retryDelayMaxMs },
+    [reporter],
+    clock,
+    { connector: "c", task: 0 },
+    metrics,
+  );
+  return { op, clock, reports, metrics };
+}
+
+function failing(times: number, error: () => Error) {
+  let calls = 0;
+  return {
+    get calls() {
+      return calls;
+    },
+    run: () => {
+      calls++;
+      if (calls <= times) throw error();
+      return "ok";
+    },
+  };
+}
+
+describe("RetryWithToleranceOperator", () => {
+  test("returns the result when the operation succeeds", async () => {
+    const { op, reports } = operator("none");
+    expect(await op.execute("VALUE_CONVERTER", "X", () => 42)).toBe(42);
+    expect(reports).toEqual([]);
+  });
+
+  test("errors.tolerance=none: reports, then fails with 'Tolerance exceeded in error handler'", async () => {
+    const { op, reports, metrics } = operator("none");
+    const error = new DataError("bad bytes");
+    const run = op.execute("VALUE_CONVERTER", "org.apache.kafka.connect.json.JsonConverter", () => {
+      throw error;
+    });
+    await expect(run).rejects.toThrow(new ToleranceExceededError("Tolerance exceeded in error handler"));
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatchObject({
+      stage: "VALUE_CONVERTER",
+      executingClass: "org.apache.kafka.connect.json.JsonConverter",
+      error,
+      attempts: 1,
+    });
+    expect([metrics.totalRecordErrors, metrics.totalRecordsSkipped]).toEqual([1, 0]);
+  });
+
+  test("errors.tolerance=all: reports and skips (undefined)", async () => {
+    const { op, metrics } = operator("all");
+    expect(
+      await op.execute("TRANSFORMATION", "T", () => {
+        throw new DataError("no");
+      }),
+    ).toBeUndefined();
+    expect([metrics.totalRecordErrors, metrics.totalRecordFailures, metrics.totalRecordsSkipped]).toEqual([1, 1, 1]);
+  });
+
+  test("retries retriable errors with doubling backoff (from 300 ms, capped) until they succeed", async () => {
+    const { op, clock, metrics } = operator("none", 10_000, 1000);
+    const flaky = failing(4, () => new RetriableError("try again"));
+    expect(await op.execute("TRANSFORMATION", "T", flaky.run)).toBe("ok");
+    expect(clock.sleeps).toEqual([300, 600, 1000, 1000]);
+    expect(metrics.totalRetries).toBe(4);
+  });
+
+  test("stops retrying at errors.retry.timeout, then applies the tolerance", async () => {
+    const { op, clock, reports } = operator("all", 1000, 60_000);
+    const flaky = failing(100, () => new RetriableError("down"));
+    expect(await op.execute("KEY_CONVERTER", "K", flaky.run)).toBeUndefined();
+    expect(clock.sleeps).toEqual([300, 600, 100]);
+    expect(reports[0]!.attempts).toBe(4);
+  });
+
+  test("errors.retry.timeout=0 means no retry", async () => {
+    const { op, clock } = operator("all", 0);
+    const flaky = failing(1, () => new RetriableError("once"));
+    expect(await op.execute("TRANSFORMATION", "T", flaky.run)).toBeUndefined();
+    expect(clock.sleeps).toEqual([]);
+  });
+
+  test("outside converter/transform stages only retriable errors are handled; others propagate unchanged", async () => {
+    const { op, reports } = operator("all");
+    const error = new Error("bug in put");
+    await expect(
+      op.execute("TASK_PUT", "Sink", () => {
+        throw error;
+      }),
+    ).rejects.toBe(error);
+    expect(reports).toEqual([]);
+  });
+});
