@@ -62,7 +62,7 @@ describe("converters on the wire", () => {
     appendFileSync(file, "hello\n");
     const [record] = await readTopic(topic, 1);
     const apache = fixtures.encode.find((c) => c.name === "string")!;
-    expect(apache.bytes.startsWith('{"schema":{"type":"string","optional":false},"payload":')).toBe(true);
+    expect(apache.bytes!.startsWith('{"schema":{"type":"string","optional":false},"payload":')).toBe(true);
     expect(record!.value!.toString("utf8")).toBe('{"schema":{"type":"string","optional":false},"payload":"hello"}');
     expect(record!.key).toBeNull();
   });
