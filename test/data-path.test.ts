@@ -83,8 +83,8 @@ describe("converters on the wire", () => {
     const struct = fixtures.encode.find((c) => c.name === "struct")!;
     const stringCase = fixtures.encode.find((c) => c.name === "string")!;
     await produce(topic, [
-      { value: struct.bytes },
-      { value: stringCase.bytes },
+      { value: struct.bytes! },
+      { value: stringCase.bytes! },
       { value: '{"schema":null,"payload":{"a":1}}' },
     ]);
     const out = dir.file("apache-bytes.out");
@@ -95,7 +95,7 @@ describe("converters on the wire", () => {
     await waitFor(() => lines(out).length === 3, { what: "3 lines" });
     const [structLine, stringLine, mapLine] = lines(out);
     expect(structLine).toStartWith("Struct{name=");
-    expect(stringLine).toBe(stringCase.value);
+    expect(stringLine).toBe(stringCase.value as string);
     expect(mapLine).toBe("{a=1}");
   });
 });
