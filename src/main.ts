@@ -10,6 +10,7 @@
 import { readFileSync } from "node:fs";
 import { type App, startApp } from "./app.ts";
 import { ConfigError, messageOf } from "./errors.ts";
+import { secretValues } from "./runtime/secret-keys.ts";
 import { getLogger, logManager, parseLevel } from "./util/logger.ts";
 import { parseProperties } from "./util/properties.ts";
 import { GATEWAY_VERSION } from "./version.ts";
@@ -95,6 +96,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const connectorFiles = workerFile ? rest : argv;
   const config = loadConfig(workerFile);
   logManager.configure({ rootLevel: parseLevel(config["log.level"]) ?? "INFO", json: config["log.format"] === "json" });
+  for (const secret of secretValues(config.originals)) logManager.registerSecret(secret);
   log.info(
     `Edge gateway ${GATEWAY_VERSION} starting (data.dir=${config["data.dir"]}, bootstrap.servers=${config["bootstrap.servers"].join(",")})`,
   );

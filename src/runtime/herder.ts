@@ -40,6 +40,7 @@ import {
   type TaskState,
   taskState,
 } from "./entities.ts";
+import { secretValues } from "./secret-keys.ts";
 import type { Worker } from "./worker.ts";
 import type { ConnectorStatusListener } from "./worker-connector.ts";
 import type { ConnectorTaskId, TaskStatusListener } from "./worker-task.ts";
@@ -135,9 +136,14 @@ export class Herder {
 
   // ---- starting and reconfiguring ---------------------------------------------------------------
 
+  private registerSecrets(config: Readonly<Record<string, string | null>>): void {
+    for (const secret of secretValues(config, this.deps.registry)) this.deps.logs.registerSecret(secret);
+  }
+
   private async startConnectorAndTasks(name: string): Promise<void> {
     const stored = this.deps.configs.get(name);
     if (!stored) return;
+    this.registerSecrets(stored.config);
     const wc = await this.deps.worker.startConnector(
       name,
       stored.config,
@@ -294,6 +300,7 @@ export class Herder {
   // ---- config changes ---------------------------------------------------------------------------
 
   private validateOrThrow(config: Record<string, string | null>): void {
+    this.registerSecrets(config);
     const { infos } = validateConnectorConfig(this.deps.registry, config);
     if (infos.error_count > 0) throw new BadRequestError(configErrorMessage(infos));
   }
@@ -542,6 +549,7 @@ export class Herder {
         throw new BadRequestError(`Included connector type ${cls} does not match request type ${pluginName}`);
       }
     }
+    this.registerSecrets(config);
     try {
       return validateConnectorConfig(this.deps.registry, config).infos;
     } catch (error) {

@@ -1,0 +1,21 @@
+/**
+ * Which config values are secrets: keys a plugin declares as PASSWORD, and Kafka client keys that
+ * are PASSWORD in Kafka (`*.password`, `sasl.jaas.config`, `basic.auth.user.info`, …, also under
+ * `producer.`/`consumer.`/`admin.` and their `.override.` prefixes). Their values are registered
+ * with the log manager so no log line or status trace shows them.
+ */
+import type { ConfigDef } from "../plugin/config-def.ts";
+import type { PluginRegistry } from "../plugin/registry.ts";
+
+const CLIENT_SECRET =
+  /(^|\.)(password|sasl\.jaas\.config|basic\.auth\.user\.info|ssl\.keystore\.key|sasl\.oauthbearer\.client\.secret)$|(secret|token|credentials?)$/i;
+
+export function secretValues(config: Readonly<Record<string, string | null>>, registry?: PluginRegistry): string[] {
+  const declared = new Set<string>();
+  const plugin = registry?.find(["source", "sink"], config["connector.class"] ?? "");
+  for (const k of (plugin?.config as ConfigDef | undefined)?.keys ?? [])
+    if (k.meta.type === "PASSWORD") declared.add(k.name);
+  return Object.entries(config)
+    .filter(([k, v]) => v && (declared.has(k) || CLIENT_SECRET.test(k)))
+    .map(([, v]) => v as string);
+}
