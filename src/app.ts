@@ -6,6 +6,8 @@
 import type { Database } from "bun:sqlite";
 import { hostname } from "node:os";
 import type { Config } from "./api/connector.ts";
+import type { ConfigProvider } from "./config-providers/config-provider.ts";
+import { closeConfigProviders } from "./config-providers/config-transformer.ts";
 import type { KafkaPort } from "./kafka/kafka-port.ts";
 import { KafkajsPort } from "./kafka/kafkajs-adapter.ts";
 import type { PluginRegistry } from "./plugin/registry.ts";
@@ -27,7 +29,10 @@ export interface AppOptions {
   readonly registry?: PluginRegistry;
   readonly logs?: LogManager;
   readonly clock?: Clock;
+  /** Resolves `${provider:path:key}` references (config providers) just before use. */
   readonly resolveConfig?: (config: Config) => Promise<Config>;
+  /** Closed when the app stops. */
+  readonly configProviders?: ReadonlyMap<string, ConfigProvider>;
 }
 
 export interface App {
@@ -64,6 +69,7 @@ export function startApp(options: AppOptions): App {
   const statuses = new StatusStore(db);
   const offsets = new OffsetStore(db);
   let herderRef: Herder | undefined;
+  const resolveConfig = options.resolveConfig ?? (async (c: Config) => c);
   const worker = new Worker({
     config,
     registry,
@@ -71,7 +77,7 @@ export function startApp(options: AppOptions): App {
     offsets,
     clock,
     logs,
-    resolveConfig: options.resolveConfig ?? (async (c) => c),
+    resolveConfig,
     onTopic: (connector, topic) => herderRef?.recordActiveTopic(connector, topic),
   });
   let id = "";
@@ -83,6 +89,7 @@ export function startApp(options: AppOptions): App {
     registry,
     workerId: () => id,
     logs,
+    resolveConfig,
     topicTracking: { enabled: config["topic.tracking.enable"], allowReset: config["topic.tracking.allow.reset"] },
   });
   herderRef = herder;
@@ -112,6 +119,7 @@ export function startApp(options: AppOptions): App {
       await rest.stop();
       const admin = await worker.admin().catch(() => undefined);
       await admin?.close().catch(() => undefined);
+      if (options.configProviders) await closeConfigProviders(options.configProviders);
       db.close();
     },
   };

@@ -3,16 +3,19 @@
  *   gateway [worker.properties] [connector.properties|connector.json ...]
  *   gateway --version
  *   gateway healthcheck [url]     (exit 0 when GET <url>/health answers healthy; for container health checks)
+ *   gateway hash-password [--bcrypt] < password   (a line for rest.authentication.basic.credentials.file)
  * Reads the worker config (file, then CONNECT_* environment), opens the data file, starts the REST
  * listeners and the herder, submits the connector files (created, or updated if they exist), and
  * stops cleanly on SIGINT/SIGTERM: tasks commit what Kafka acknowledged before the process exits.
  */
 import { readFileSync } from "node:fs";
 import { type App, startApp } from "./app.ts";
+import type { ConfigProvider } from "./config-providers/config-provider.ts";
+import { configProvidersFromWorkerConfig, resolveConfig } from "./config-providers/config-transformer.ts";
 import { ConfigError, messageOf } from "./errors.ts";
 import { secretValues } from "./runtime/secret-keys.ts";
 import { getLogger, logManager, parseLevel } from "./util/logger.ts";
-import { parseProperties } from "./util/properties.ts";
+import { configFromEnvironment, parseProperties } from "./util/properties.ts";
 import { GATEWAY_VERSION } from "./version.ts";
 import { loadWorkerConfig, type WorkerConfig } from "./worker-config.ts";
 
@@ -71,10 +74,27 @@ async function healthcheck(url: string): Promise<never> {
   }
 }
 
-function loadConfig(path: string | undefined): WorkerConfig {
+/** Reads a password from standard input and prints its hash (argon2id, or bcrypt). */
+async function hashPassword(algorithm: "argon2id" | "bcrypt"): Promise<void> {
+  const password = (await Bun.stdin.text()).replace(/\r?\n$/, "");
+  if (password === "") fail("hash-password reads the password from standard input; it was empty");
+  process.stdout.write(`${await Bun.password.hash(password, { algorithm })}\n`);
+}
+
+/**
+ * The worker config: file, then CONNECT_* environment; `${provider:path:key}` references in it are
+ * resolved with the providers it declares (as Apache's AbstractConfig does), and resolved values
+ * are registered as secrets for redaction.
+ */
+async function loadConfig(
+  path: string | undefined,
+): Promise<{ config: WorkerConfig; providers: Map<string, ConfigProvider> }> {
   const fileConfig = path ? parseProperties(readFile(path, "worker config")) : {};
   try {
-    return loadWorkerConfig(fileConfig, process.env);
+    const raw = { ...fileConfig, ...configFromEnvironment(process.env) };
+    const providers = configProvidersFromWorkerConfig(raw, { logs: logManager });
+    const resolved = await resolveConfig(raw, providers, (secret) => logManager.registerSecret(secret));
+    return { config: loadWorkerConfig(resolved), providers };
   } catch (error) {
     if (error instanceof ConfigError) fail(`invalid worker configuration: ${error.message}`);
     throw error;
@@ -88,13 +108,14 @@ export async function main(argv: readonly string[]): Promise<void> {
     return;
   }
   if (first === "healthcheck") return healthcheck(rest[0] ?? process.env.GATEWAY_HEALTH_URL ?? "http://127.0.0.1:8083");
+  if (first === "hash-password") return hashPassword(rest.includes("--bcrypt") ? "bcrypt" : "argon2id");
   if (first === "--help" || first === "-h") {
     process.stdout.write("usage: gateway [worker.properties] [connector.properties|connector.json ...]\n");
     return;
   }
   const workerFile = first && !first.endsWith(".json") && !first.startsWith("-") ? first : undefined;
   const connectorFiles = workerFile ? rest : argv;
-  const config = loadConfig(workerFile);
+  const { config, providers } = await loadConfig(workerFile);
   logManager.configure({ rootLevel: parseLevel(config["log.level"]) ?? "INFO", json: config["log.format"] === "json" });
   for (const secret of secretValues(config.originals)) logManager.registerSecret(secret);
   log.info(
@@ -115,7 +136,11 @@ export async function main(argv: readonly string[]): Promise<void> {
 
   let app: App;
   try {
-    app = startApp({ config });
+    app = startApp({
+      config,
+      configProviders: providers,
+      resolveConfig: (c) => resolveConfig(c, providers, (secret) => logManager.registerSecret(secret)),
+    });
   } catch (error) {
     fail(messageOf(error));
   }

@@ -6,14 +6,16 @@
  * Every key may also come from the environment as `CONNECT_<KEY>` (see util/properties.ts); the
  * environment wins over the file.
  */
+import { configProvidersWorkerConfig } from "./config-providers/config-transformer.ts";
 import { ConfigError } from "./errors.ts";
 import { check, defineConfig, key } from "./plugin/config-def.ts";
+import { restAuthenticationConfigDef } from "./rest/auth/auth-config.ts";
 import { configFromEnvironment } from "./util/properties.ts";
 
 const REST = "REST";
 const RUNTIME = "Runtime";
 
-export const workerConfigDef = defineConfig({
+const ownWorkerConfig = defineConfig({
   "bootstrap.servers": key.list({
     doc: "Kafka brokers to connect to, as host:port pairs separated by commas.",
     default: ["localhost:9092"],
@@ -143,6 +145,12 @@ export const workerConfigDef = defineConfig({
     validators: [check.oneOf(["text", "json"])],
   }),
 });
+
+/**
+ * The worker's keys: its own, config.providers (provider params are in docs/config-providers.md)
+ * and rest.authentication.*.
+ */
+export const workerConfigDef = ownWorkerConfig.concat(configProvidersWorkerConfig).concat(restAuthenticationConfigDef);
 
 /** Keys of Connect's distributed and file-backed modes: accepted, unused here, warned once. */
 export const IGNORED_KEYS = [

@@ -5,12 +5,14 @@
  * `error-mapping.ts`, and the listeners (`listeners`, `admin.listeners`, http and https) on
  * Bun.serve.
  */
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import { ConfigError } from "../errors.ts";
 import type { Herder } from "../runtime/herder.ts";
 import { loadTlsMaterial } from "../tls/key-stores.ts";
 import type { LogManager } from "../util/logger.ts";
 import type { Listener, WorkerConfig } from "../worker-config.ts";
+import { restAuthenticationOptions } from "./auth/auth-config.ts";
+import { type RestAuthenticationEnv, restAuthentication } from "./auth/auth-middleware.ts";
 import { errorResponse, HTTP_MESSAGES } from "./error-mapping.ts";
 import { jsonResponse } from "./json-body.ts";
 import type { Route, RouteDeps } from "./route.ts";
@@ -63,7 +65,11 @@ function timed(timeoutMs: number) {
 export function restApp(
   routes: readonly Route[],
   deps: Omit<RouteDeps, "timed">,
-  options: { cors?: CorsOptions; requestTimeoutMs?: number } = {},
+  options: {
+    cors?: CorsOptions;
+    requestTimeoutMs?: number;
+    authentication?: MiddlewareHandler<RestAuthenticationEnv> | null;
+  } = {},
 ): Hono {
   const app = new Hono();
   const routeDeps: RouteDeps = { ...deps, timed: timed(options.requestTimeoutMs ?? REST_REQUEST_TIMEOUT_MS) };
@@ -92,6 +98,9 @@ export function restApp(
       c.res.headers.set("Access-Control-Allow-Methods", cors.allowMethods.trim() || "GET,POST,HEAD");
     }
   });
+
+  // After CORS (401s keep CORS headers), before every route and the 404/405 fallback.
+  if (options.authentication) app.use("*", options.authentication as MiddlewareHandler);
 
   for (const route of table) {
     app.on(route.method, route.path, async (c) => {
@@ -182,11 +191,12 @@ export function startRestServers(options: {
     ...(options.extraRoutes ?? []),
   ];
   const admin = [...loggerRoutes(), ...metricsRoutes()];
+  const authentication = restAuthentication(restAuthenticationOptions(config));
   const adminSeparate = config.adminListeners !== undefined;
-  const mainApp = restApp(adminSeparate ? regular : [...regular, ...admin], { herder, logs }, { cors });
+  const mainApp = restApp(adminSeparate ? regular : [...regular, ...admin], { herder, logs }, { cors, authentication });
   const servers = config.restListeners.map((l) => serve(l, mainApp, config));
   const adminServers = adminSeparate
-    ? (config.adminListeners ?? []).map((l) => serve(l, restApp(admin, { herder, logs }), config))
+    ? (config.adminListeners ?? []).map((l) => serve(l, restApp(admin, { herder, logs }, { authentication }), config))
     : [];
   return {
     urls: servers.map((s) => s.url),

@@ -10,6 +10,7 @@
  * written unless the connector has been deleted meanwhile.
  */
 import type { Config } from "../api/connector.ts";
+import { CONFIG_VARIABLE_PATTERN } from "../config-providers/config-transformer.ts";
 import { AlreadyExistsError, BadRequestError, ConnectError, NotFoundError, RestError, traceOf } from "../errors.ts";
 import type { MetricsSnapshot } from "../metrics/connect-metrics.ts";
 import type { ConfigInfos } from "../plugin/describe-config.ts";
@@ -54,6 +55,8 @@ export interface HerderDeps {
   readonly workerId: () => string;
   readonly logs: LogManager;
   readonly topicTracking: { enabled: boolean; allowReset: boolean };
+  /** Resolves config-provider references; validation runs on resolved values, as in Connect. */
+  readonly resolveConfig: (config: Config) => Promise<Config>;
 }
 
 export type InitialState = "RUNNING" | "PAUSED" | "STOPPED";
@@ -212,6 +215,12 @@ export class Herder {
     taskClass: string,
   ): RawConnectorConfig {
     const out: RawConnectorConfig = { ...taskConfig, "task.class": taskClass };
+    // Connect's reverseTransform: the connector saw resolved values; a task key whose raw connector
+    // value is a provider reference stores the reference, so no resolved secret is persisted or shown.
+    for (const key of Object.keys(out)) {
+      const raw = connectorConfig[key];
+      if (raw !== undefined && CONFIG_VARIABLE_PATTERN.test(raw)) out[key] = raw;
+    }
     const type = this.connectorType(connectorConfig);
     if (type === "sink") {
       if (connectorConfig.topics !== undefined) out.topics = connectorConfig.topics;
@@ -299,9 +308,25 @@ export class Herder {
 
   // ---- config changes ---------------------------------------------------------------------------
 
-  private validateOrThrow(config: Record<string, string | null>): void {
+  /**
+   * Connect's validation on the config with provider references resolved; entries whose raw value
+   * holds a reference show the reference again, never the resolved value.
+   */
+  private async validate(config: Record<string, string | null>): Promise<ConfigInfos> {
     this.registerSecrets(config);
-    const { infos } = validateConnectorConfig(this.deps.registry, config);
+    const present = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== null)) as Record<string, string>;
+    const resolved: Record<string, string | null> = { ...config, ...(await this.deps.resolveConfig(present)) };
+    const { infos } = validateConnectorConfig(this.deps.registry, resolved);
+    for (const entry of infos.configs) {
+      const raw = entry.value ? config[entry.value.name] : undefined;
+      if (entry.value && typeof raw === "string" && raw.includes("${") && entry.value.value !== "[hidden]")
+        entry.value.value = raw;
+    }
+    return infos;
+  }
+
+  private async validateOrThrow(config: Record<string, string | null>): Promise<void> {
+    const infos = await this.validate(config);
     if (infos.error_count > 0) throw new BadRequestError(configErrorMessage(infos));
   }
 
@@ -312,7 +337,7 @@ export class Herder {
     options: { allowReplace: boolean; initialState?: InitialState },
   ): Promise<{ created: boolean; info: ConnectorInfo }> {
     return this.executor.run(async () => {
-      this.validateOrThrow(config);
+      await this.validateOrThrow(config);
       const existing = this.deps.configs.get(name);
       if (existing && !options.allowReplace) throw new AlreadyExistsError(`Connector ${name} already exists`);
       const target: TargetState =
@@ -341,7 +366,7 @@ export class Herder {
         if (v === null) delete merged[k];
         else merged[k] = v;
       }
-      this.validateOrThrow(merged);
+      await this.validateOrThrow(merged);
       const tasks = this.stored(name).taskConfigs.map((_, task) => ({ connector: name, task }));
       this.deps.configs.putConfig(name, merged);
       await this.restartConnectorInstance(name, true);
@@ -541,7 +566,7 @@ export class Herder {
     return describeConfig(plugin.config);
   }
 
-  validateConfig(pluginName: string, config: Record<string, string | null>): ConfigInfos {
+  async validateConfig(pluginName: string, config: Record<string, string | null>): Promise<ConfigInfos> {
     const cls = config["connector.class"];
     if (cls !== undefined && cls !== null) {
       const normalize = (s: string) => (s.endsWith("Connector") && s.length > 9 ? s.slice(0, -9) : s);
@@ -549,9 +574,8 @@ export class Herder {
         throw new BadRequestError(`Included connector type ${cls} does not match request type ${pluginName}`);
       }
     }
-    this.registerSecrets(config);
     try {
-      return validateConnectorConfig(this.deps.registry, config).infos;
+      return await this.validate(config);
     } catch (error) {
       // Connect's validate endpoint does not unwrap: every failure is a 500 "<class>: <message>".
       const e = error as { javaClass?: string; message?: string };

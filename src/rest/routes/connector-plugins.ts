@@ -29,7 +29,7 @@ export function connectorPluginRoutes(): Route[] {
       consumesJson: true,
       handle: async (c, { herder }) => {
         const config = toConfigMap(await readJson(c.req.raw), "connector config");
-        return jsonResponse(200, herder.validateConfig(c.req.param("plugin") ?? "", config));
+        return jsonResponse(200, await herder.validateConfig(c.req.param("plugin") ?? "", config));
       },
     },
   ];

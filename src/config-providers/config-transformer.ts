@@ -1,0 +1,194 @@
+/**
+ * Config provider references in connector configs, as Apache Kafka's ConfigTransformer and
+ * Connect's Worker.initConfigTransformer: the worker builds its providers once from
+ * `config.providers*` (`configProvidersFromWorkerConfig`), and the runtime resolves a connector's
+ * or task's config with them just before it starts (`resolveConfig`); the REST API keeps showing
+ * the references.
+ *
+ * Resolution follows ConfigTransformer.transform exactly: every `${provider:[path:]key}` in every
+ * value is collected, each provider is asked once per path for the keys referenced there, then
+ * each reference is replaced in one pass. A reference to a provider the worker does not have, or
+ * to a key its provider has no value for, is left as written; resolved values are not scanned
+ * again (no recursion); text that is not a reference (`pa$$word`, `${no-colon}`) is untouched.
+ * A provider that fails is a ConfigError naming the provider, the path and the config keys, never
+ * a value. Every resolved value is handed to `onSecret` so the log manager can redact it.
+ */
+import type { Config } from "../api/connector.ts";
+import { ConfigError, messageOf } from "../errors.ts";
+import { defineConfig, key } from "../plugin/config-def.ts";
+import { type LogManager, logManager } from "../util/logger.ts";
+import { type ConfigProvider, type ConfigProviderRegistry, defaultConfigProviderRegistry } from "./config-provider.ts";
+
+export const CONFIG_PROVIDERS_CONFIG = "config.providers";
+
+/** ConfigTransformer.DEFAULT_PATTERN: groups are provider, `path:`, path, key. */
+export const CONFIG_VARIABLE_PATTERN = /\$\{([^}]*?):(([^}]*?):)?([^}]*?)\}/;
+
+/** A fresh global copy per use: a shared global RegExp carries `lastIndex` between callers. */
+function variables(): RegExp {
+  return new RegExp(CONFIG_VARIABLE_PATTERN.source, "g");
+}
+
+/** The worker key that lists the providers, declared once so the worker's config and docs can include it. */
+export const configProvidersWorkerConfig = defineConfig({
+  [CONFIG_PROVIDERS_CONFIG]: key.list({
+    doc:
+      "Comma-separated names of ConfigProvider classes, loaded and used in the order specified. Implementing the " +
+      "interface ConfigProvider allows you to replace variable references in connector configurations, such as " +
+      "for externalized secrets. Each name needs config.providers.<name>.class and takes its parameters from " +
+      "config.providers.<name>.param.<param>.",
+    default: [],
+    importance: "LOW",
+  }),
+});
+
+export interface ConfigProvidersOptions {
+  /** Defaults to the built-in providers. */
+  readonly registry?: ConfigProviderRegistry;
+  /** Where provider loggers come from; defaults to the process log manager. */
+  readonly logs?: LogManager;
+  /** The environment EnvVarConfigProvider reads; defaults to `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+function keyError(configKey: string, message: string): ConfigError {
+  return new ConfigError(message, new Map([[configKey, [message]]]));
+}
+
+/**
+ * The providers a worker config declares, by name, each configured with its
+ * `config.providers.<name>.param.*` keys. A listed name without a `.class` key is skipped with a
+ * warning (Connect ignores it, leaving its references as written); a class no registered provider
+ * has, or invalid params, is a ConfigError naming the key.
+ */
+export function configProvidersFromWorkerConfig(
+  originals: Readonly<Record<string, string>>,
+  options: ConfigProvidersOptions = {},
+): Map<string, ConfigProvider> {
+  const registry = options.registry ?? defaultConfigProviderRegistry();
+  const logs = options.logs ?? logManager;
+  const env = options.env ?? process.env;
+  const names = configProvidersWorkerConfig.parse(originals)[CONFIG_PROVIDERS_CONFIG];
+  const providers = new Map<string, ConfigProvider>();
+  try {
+    for (const name of names) {
+      if (name === "" || providers.has(name)) continue;
+      const classKey = `${CONFIG_PROVIDERS_CONFIG}.${name}.class`;
+      const className = originals[classKey];
+      if (className === undefined) {
+        logs
+          .get("org.apache.kafka.connect.runtime.Worker")
+          .warn(`Config provider '${name}' is listed in ${CONFIG_PROVIDERS_CONFIG} but ${classKey} is not set`);
+        continue;
+      }
+      const descriptor = registry.find(className);
+      if (descriptor === undefined) {
+        throw keyError(
+          classKey,
+          `Invalid value ${className} for configuration ${classKey}: Failed to find any class that implements ` +
+            `ConfigProvider and which name matches ${className}, available ConfigProviders are: ` +
+            registry.classNames().join(", "),
+        );
+      }
+      const prefix = `${CONFIG_PROVIDERS_CONFIG}.${name}.param.`;
+      descriptor.config.prefixed(prefix).parse(originals);
+      const params = Object.fromEntries(
+        Object.entries(originals)
+          .filter(([k]) => k.startsWith(prefix) && k.length > prefix.length)
+          .map(([k, v]) => [k.slice(prefix.length), v]),
+      );
+      const provider = descriptor.create({ logger: logs.get(descriptor.className), env });
+      provider.configure(params);
+      providers.set(name, provider);
+    }
+  } catch (error) {
+    void closeConfigProviders(providers);
+    throw error;
+  }
+  return providers;
+}
+
+/** Closes every provider; a failing close does not stop the others (Utils.closeQuietly). */
+export async function closeConfigProviders(providers: ReadonlyMap<string, ConfigProvider>): Promise<void> {
+  for (const provider of providers.values()) {
+    try {
+      await provider.close?.();
+    } catch {
+      // Connect closes providers quietly; a provider that cannot close has nothing left to leak.
+    }
+  }
+}
+
+interface PathLookup {
+  readonly keys: Set<string>;
+  /** The config keys whose values reference this provider and path, for error messages. */
+  readonly configKeys: Set<string>;
+}
+
+function describeReference(provider: string, path: string): string {
+  return path === "" ? `config provider '${provider}'` : `config provider '${provider}' at path '${path}'`;
+}
+
+/**
+ * `config` with every `${provider:[path:]key}` the providers can resolve replaced by its value.
+ * Keys keep their order. `onSecret` receives every resolved value before it is substituted.
+ */
+export async function resolveConfig(
+  config: Config,
+  providers: ReadonlyMap<string, ConfigProvider>,
+  onSecret: (value: string) => void = () => {},
+): Promise<Record<string, string>> {
+  const wanted = new Map<string, Map<string, PathLookup>>();
+  for (const [configKey, value] of Object.entries(config)) {
+    for (const match of value.matchAll(variables())) {
+      const [, provider = "", , path = "", variable = ""] = match;
+      const byPath = wanted.get(provider) ?? new Map<string, PathLookup>();
+      wanted.set(provider, byPath);
+      const lookup = byPath.get(path) ?? { keys: new Set<string>(), configKeys: new Set<string>() };
+      byPath.set(path, lookup);
+      lookup.keys.add(variable);
+      lookup.configKeys.add(configKey);
+    }
+  }
+
+  const resolved = new Map<string, Map<string, ReadonlyMap<string, string>>>();
+  for (const [name, byPath] of wanted) {
+    const provider = providers.get(name);
+    if (provider === undefined) continue;
+    const values = new Map<string, ReadonlyMap<string, string>>();
+    resolved.set(name, values);
+    for (const [path, { keys, configKeys }] of byPath) {
+      let data: ReadonlyMap<string, string>;
+      try {
+        data = await provider.get(path, new Set(keys));
+      } catch (cause) {
+        const used = [...configKeys];
+        const message =
+          `Could not resolve ${describeReference(name, path)} referenced by ${used.join(", ")}: ` + messageOf(cause);
+        const error = new ConfigError(message, new Map(used.map((k) => [k, [message]])));
+        error.cause = cause;
+        throw error;
+      }
+      for (const variable of keys) {
+        const value = data.get(variable);
+        if (value !== undefined) onSecret(value);
+      }
+      values.set(path, data);
+    }
+  }
+
+  // fromEntries defines own properties, so a key such as `__proto__` stays a plain key.
+  return Object.fromEntries(
+    Object.entries(config).map(([configKey, value]) => [
+      configKey,
+      value.replace(
+        variables(),
+        (reference: string, provider: string, _pathColon: string | undefined, path: string | undefined, key: string) =>
+          resolved
+            .get(provider)
+            ?.get(path ?? "")
+            ?.get(key) ?? reference,
+      ),
+    ]),
+  );
+}

@@ -1,0 +1,97 @@
+import { describe, expect, test } from "bun:test";
+import { mkdir, writeFile } from "node:fs/promises";
+import { tempDir } from "../../test/support/temp-dir.ts";
+import { ConfigError, ConnectError } from "../errors.ts";
+import { FileConfigProvider } from "./file-config-provider.ts";
+import { expectRejects, expectThrows, testContext } from "./test-support.ts";
+
+const PROPERTIES = ["# database", "db.user=app", "db.password = s3cr3t-pw", "url: jdbc:pg://h/db", ""].join("\n");
+
+function provider(params: Record<string, string> = {}) {
+  const context = testContext();
+  const file = new FileConfigProvider(context.logger);
+  file.configure(params);
+  return { file, lines: context.lines };
+}
+
+describe("FileConfigProvider", () => {
+  test("reads the requested keys of a Java properties file", async () => {
+    await using dir = await tempDir();
+    await writeFile(dir.file("app.properties"), PROPERTIES);
+    const { file } = provider();
+    expect(await file.get(dir.file("app.properties"), new Set(["db.password", "url", "missing"]))).toEqual(
+      new Map([
+        ["db.password", "s3cr3t-pw"],
+        ["url", "jdbc:pg://h/db"],
+      ]),
+    );
+  });
+
+  test("reads every key when no keys are given", async () => {
+    await using dir = await tempDir();
+    await writeFile(dir.file("app.properties"), PROPERTIES);
+    expect(await provider().file.get(dir.file("app.properties"))).toEqual(
+      new Map([
+        ["db.user", "app"],
+        ["db.password", "s3cr3t-pw"],
+        ["url", "jdbc:pg://h/db"],
+      ]),
+    );
+  });
+
+  test("yields nothing for an empty path", async () => {
+    expect(await provider().file.get("", new Set(["k"]))).toEqual(new Map());
+  });
+
+  test("fails with the path, not the content, when the file cannot be read", async () => {
+    await using dir = await tempDir();
+    const path = dir.file("missing.properties");
+    const error = await expectRejects(
+      provider().file.get(path, new Set(["k"])),
+      ConfigError,
+      `Could not read properties from file ${path}`,
+    );
+    expect(error.cause).toBeInstanceOf(Error);
+  });
+
+  test("refuses to be read before it is configured", async () => {
+    const file = new FileConfigProvider(testContext().logger);
+    await expectRejects(file.get("/x", new Set(["k"])), ConnectError, "The provider has not been configured yet.");
+  });
+
+  describe("with allowed.paths", () => {
+    test("reads files beneath an allowed path", async () => {
+      await using dir = await tempDir();
+      await mkdir(dir.file("allowed"));
+      await writeFile(dir.file("allowed/app.properties"), PROPERTIES);
+      const { file } = provider({ "allowed.paths": dir.file("allowed") });
+      expect(await file.get(dir.file("allowed/./app.properties"), new Set(["db.user"]))).toEqual(
+        new Map([["db.user", "app"]]),
+      );
+    });
+
+    test.each([["outside.properties"], ["allowed/../outside.properties"], ["allowed-not/app.properties"]])(
+      "yields nothing for %p and warns, as Apache does",
+      async (relative) => {
+        await using dir = await tempDir();
+        await mkdir(dir.file("allowed"));
+        await mkdir(dir.file("allowed-not"));
+        await writeFile(dir.file("outside.properties"), PROPERTIES);
+        await writeFile(dir.file("allowed-not/app.properties"), PROPERTIES);
+        const { file, lines } = provider({ "allowed.paths": dir.file("allowed") });
+        expect(await file.get(dir.file(relative), new Set(["db.user"]))).toEqual(new Map());
+        expect(lines).toEqual([
+          expect.stringContaining(`WARN The path ${dir.file(relative)} is not allowed to be accessed`),
+        ]);
+      },
+    );
+
+    test("must name absolute, existing paths", () => {
+      expectThrows(
+        () => provider({ "allowed.paths": "relative" }),
+        ConfigError,
+        "Invalid value [relative] for configuration allowed.paths: Path relative is not absolute",
+      );
+    });
+  });
+});

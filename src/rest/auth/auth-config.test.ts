@@ -1,0 +1,178 @@
+import { describe, expect, test } from "bun:test";
+import { ConfigError } from "../../errors.ts";
+import type { RawConfig } from "../../plugin/config-def.ts";
+import { restAuthenticationConfigDef, restAuthenticationOptions } from "./auth-config.ts";
+import { capturingLogger, fastHash, tempFiles } from "./test-support.ts";
+
+function options(raw: RawConfig) {
+  const { logger, lines } = capturingLogger();
+  return { result: restAuthenticationOptions(restAuthenticationConfigDef.parse(raw), { logger }), lines };
+}
+
+function configErrorOf(run: () => unknown): ConfigError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("restAuthenticationConfigDef", () => {
+  test("declares every key with its default", () => {
+    expect(restAuthenticationConfigDef.keys.map((k) => [k.name, k.meta.type, k.meta.default])).toEqual([
+      ["rest.authentication", "LIST", ""],
+      ["rest.authentication.basic.credentials.file", "STRING", null],
+      ["rest.authentication.basic.realm", "STRING", "Kafka Connect"],
+      ["rest.authentication.bearer.jwks.url", "STRING", null],
+      ["rest.authentication.bearer.issuer", "STRING", null],
+      ["rest.authentication.bearer.audience", "LIST", null],
+      ["rest.authentication.bearer.algorithms", "LIST", "RS256,ES256"],
+      ["rest.authentication.bearer.clock.tolerance.seconds", "LONG", "30"],
+      ["rest.authentication.bearer.jwks.cooldown.ms", "LONG", "30000"],
+      ["rest.authentication.bearer.jwks.cache.max.age.ms", "LONG", "600000"],
+      ["rest.authentication.exempt.paths", "LIST", "/health"],
+    ]);
+    for (const k of restAuthenticationConfigDef.keys) expect(k.doc).not.toBe("");
+  });
+
+  test.each([
+    [
+      "rest.authentication",
+      "basic,digest",
+      "Invalid value [basic, digest] for configuration rest.authentication: Invalid value(s) digest. Valid values are: basic, bearer",
+    ],
+    [
+      "rest.authentication.bearer.algorithms",
+      "RS256,HS256",
+      "Invalid value [RS256, HS256] for configuration rest.authentication.bearer.algorithms: Invalid value(s) HS256. Valid values are: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, Ed25519",
+    ],
+    [
+      "rest.authentication.bearer.jwks.url",
+      "file:///etc/jwks.json",
+      "Invalid value file:///etc/jwks.json for configuration rest.authentication.bearer.jwks.url: Expected an http or https URL",
+    ],
+    [
+      "rest.authentication.bearer.clock.tolerance.seconds",
+      "-1",
+      "Invalid value -1 for configuration rest.authentication.bearer.clock.tolerance.seconds: Value must be at least 0",
+    ],
+    [
+      "rest.authentication.basic.realm",
+      'say "hi"',
+      'Invalid value say "hi" for configuration rest.authentication.basic.realm: May not contain quotes, backslashes or control characters',
+    ],
+    [
+      "rest.authentication.exempt.paths",
+      "/health,metrics",
+      "Invalid value [/health, metrics] for configuration rest.authentication.exempt.paths: Paths must start with /: metrics",
+    ],
+  ])("%s=%s is invalid", (name, value, message) => {
+    const error = configErrorOf(() => restAuthenticationConfigDef.parse({ [name]: value }));
+    expect([...error.errors]).toEqual([[name, [message]]]);
+  });
+});
+
+describe("restAuthenticationOptions", () => {
+  test("authentication is off by default", () => {
+    expect(options({})).toEqual({ result: null, lines: [] });
+  });
+
+  test("warns when a scheme's settings are given but authentication is off", async () => {
+    const { result, lines } = options({ "rest.authentication.bearer.jwks.url": "https://idp.example/certs" });
+    expect(result).toBeNull();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(
+      "WARN REST authentication is off because rest.authentication is empty, although rest.authentication.bearer.jwks.url is set",
+    );
+  });
+
+  test("builds both schemes from valid settings", async () => {
+    await using files = await tempFiles();
+    const path = await files.write("users", `alice:${await fastHash.bcrypt("pw")}\n`);
+    const { result, lines } = options({
+      "rest.authentication": "basic,bearer",
+      "rest.authentication.basic.credentials.file": path,
+      "rest.authentication.basic.realm": "edge",
+      "rest.authentication.bearer.jwks.url": "https://idp.example/certs",
+      "rest.authentication.bearer.audience": "edge-gateway",
+    });
+    expect(result?.basic?.realm).toBe("edge");
+    expect(await result?.basic?.authenticator.authenticate("alice", "pw")).toBe(true);
+    expect(result?.bearer).not.toBeNull();
+    expect(result?.exemptPaths).toEqual(["/health"]);
+    expect(lines).toEqual([]);
+  });
+
+  test.each([
+    ["without an audience", "https://idp.example/certs", "rest.authentication.bearer.audience is unset"],
+    ["with a plain http JWKS URL", "http://idp.example/certs", "rest.authentication.bearer.jwks.url is plain http"],
+  ])("warns about bearer %s", (_case, url, warning) => {
+    const { lines } = options({
+      "rest.authentication": "bearer",
+      "rest.authentication.bearer.jwks.url": url,
+      ...(warning.includes("audience") ? {} : { "rest.authentication.bearer.audience": "edge" }),
+    });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(`WARN ${warning}`);
+  });
+
+  describe("refuses invalid combinations with a ConfigError naming the key", () => {
+    test("basic without a credentials file, bearer without a JWKS URL or algorithms", () => {
+      const error = configErrorOf(() =>
+        options({ "rest.authentication": "basic,bearer", "rest.authentication.bearer.algorithms": "" }),
+      );
+      expect([...error.errors]).toEqual([
+        [
+          "rest.authentication.basic.credentials.file",
+          [
+            "Invalid value null for configuration rest.authentication.basic.credentials.file: a credentials file is required when rest.authentication includes basic",
+          ],
+        ],
+        [
+          "rest.authentication.bearer.jwks.url",
+          [
+            "Invalid value null for configuration rest.authentication.bearer.jwks.url: a JWKS URL is required when rest.authentication includes bearer",
+          ],
+        ],
+        [
+          "rest.authentication.bearer.algorithms",
+          [
+            "Invalid value  for configuration rest.authentication.bearer.algorithms: at least one algorithm is required for bearer",
+          ],
+        ],
+      ]);
+      expect(error.message).toContain("rest.authentication.basic.credentials.file");
+    });
+
+    test("an unreadable credentials file", async () => {
+      await using files = await tempFiles();
+      const path = files.path("missing-users");
+      const error = configErrorOf(() =>
+        options({ "rest.authentication": "basic", "rest.authentication.basic.credentials.file": path }),
+      );
+      expect([...error.errors.keys()]).toEqual(["rest.authentication.basic.credentials.file"]);
+      expect(error.message).toStartWith(
+        `Invalid value ${path} for configuration rest.authentication.basic.credentials.file: cannot read the file: `,
+      );
+    });
+
+    test("a plaintext password in the credentials file, without quoting it", async () => {
+      await using files = await tempFiles();
+      const path = await files.write("users", `alice:${await fastHash.argon2id("pw")}\nbob:Tr0ub4dor&3\n`);
+      const error = configErrorOf(() =>
+        options({ "rest.authentication": "basic", "rest.authentication.basic.credentials.file": path }),
+      );
+      expect([...error.errors]).toEqual([
+        [
+          "rest.authentication.basic.credentials.file",
+          [
+            `Invalid value ${path} for configuration rest.authentication.basic.credentials.file: line 2: the password of user "bob" is not an argon2 or bcrypt hash; plaintext passwords are not accepted (make one with Bun.password.hash)`,
+          ],
+        ],
+      ]);
+      expect(error.message).not.toContain("Tr0ub4dor");
+    });
+  });
+});

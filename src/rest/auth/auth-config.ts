@@ -1,0 +1,226 @@
+/**
+ * The REST authentication settings, declared once with the config DSL (merged into the worker's
+ * keys and docs), and `restAuthenticationOptions`, which checks how they combine, loads the
+ * credentials file and builds the authenticators for `restAuthentication`. Called once at startup.
+ *
+ * Off by default, like Kafka Connect: `rest.authentication` is empty until `basic` and/or
+ * `bearer` are listed. Connect configures this through a JAAS REST extension
+ * (`rest.extension.classes`); here it is one worker setting.
+ */
+import { ConfigError } from "../../errors.ts";
+import { check, defineConfig, key, type Validator } from "../../plugin/config-def.ts";
+import type { Clock } from "../../util/clock.ts";
+import { getLogger, type Logger } from "../../util/logger.ts";
+import { REST_AUTHENTICATION_LOGGER, type RestAuthenticationOptions } from "./auth-middleware.ts";
+import { basicAuthenticator, loadCredentialsFile } from "./basic-auth.ts";
+import { bearerAuthenticator } from "./bearer-auth.ts";
+
+const GROUP = "REST authentication";
+
+export const REST_AUTHENTICATION_SCHEMES = ["basic", "bearer"] as const;
+
+/** Asymmetric JWS algorithms: a JWKS publishes public keys, so HMAC and `none` make no sense. */
+export const JWS_ALGORITHMS = [
+  "RS256",
+  "RS384",
+  "RS512",
+  "PS256",
+  "PS384",
+  "PS512",
+  "ES256",
+  "ES384",
+  "ES512",
+  "EdDSA",
+  "Ed25519",
+] as const;
+
+const httpUrl: Validator<string | null> = (s) => {
+  if (s === null || s === "") return undefined;
+  const url = URL.parse(s);
+  return url === null || (url.protocol !== "https:" && url.protocol !== "http:")
+    ? "Expected an http or https URL"
+    : undefined;
+};
+
+const headerSafe: Validator<string> = (s) =>
+  /["\\\p{Cc}]/u.test(s) ? "May not contain quotes, backslashes or control characters" : undefined;
+
+const absolutePaths: Validator<string[]> = (paths) => {
+  const bad = paths.filter((p) => !p.startsWith("/"));
+  return bad.length > 0 ? `Paths must start with /: ${bad.join(", ")}` : undefined;
+};
+
+export const restAuthenticationConfigDef = defineConfig({
+  "rest.authentication": key.list({
+    doc: "Authentication schemes the REST API accepts: basic, bearer or both. Empty: no authentication (the default, as in Kafka Connect).",
+    default: [],
+    importance: "HIGH",
+    group: GROUP,
+    displayName: "REST authentication schemes",
+    recommended: [...REST_AUTHENTICATION_SCHEMES],
+    validators: [check.listOf(REST_AUTHENTICATION_SCHEMES)],
+  }),
+  "rest.authentication.basic.credentials.file": key.string({
+    doc: "File of user:hash lines (# starts a comment) for basic authentication. Hashes are argon2 or bcrypt strings as Bun.password.hash makes them ($argon2id$…, $2b$…); plaintext passwords are refused. Read at startup.",
+    default: null,
+    importance: "HIGH",
+    group: GROUP,
+    displayName: "Basic credentials file",
+  }),
+  "rest.authentication.basic.realm": key.string({
+    doc: "Realm announced in the WWW-Authenticate header of basic authentication.",
+    default: "Kafka Connect",
+    importance: "LOW",
+    group: GROUP,
+    validators: [headerSafe],
+  }),
+  "rest.authentication.bearer.jwks.url": key.string({
+    doc: "URL of the identity provider's JSON Web Key Set, used to verify bearer tokens (JWTs). Keys are cached and refetched when a token names an unknown key id.",
+    default: null,
+    importance: "HIGH",
+    group: GROUP,
+    displayName: "JWKS URL",
+    validators: [httpUrl],
+  }),
+  "rest.authentication.bearer.issuer": key.string({
+    doc: "Required iss claim of bearer tokens. Unset: the issuer is not checked.",
+    default: null,
+    importance: "MEDIUM",
+    group: GROUP,
+  }),
+  "rest.authentication.bearer.audience": key.list({
+    doc: "Accepted aud claim values of bearer tokens (a token needs one of them). Unset: the audience is not checked, so tokens the provider issued for other services are accepted too.",
+    default: null,
+    importance: "MEDIUM",
+    group: GROUP,
+  }),
+  "rest.authentication.bearer.algorithms": key.list({
+    doc: "JWS algorithms accepted for bearer tokens.",
+    default: ["RS256", "ES256"],
+    importance: "LOW",
+    group: GROUP,
+    recommended: [...JWS_ALGORITHMS],
+    validators: [check.listOf(JWS_ALGORITHMS)],
+  }),
+  "rest.authentication.bearer.clock.tolerance.seconds": key.long({
+    doc: "Clock skew allowed when checking the exp and nbf claims of bearer tokens, in seconds.",
+    default: 30,
+    importance: "LOW",
+    group: GROUP,
+    validators: [check.atLeast(0)],
+  }),
+  "rest.authentication.bearer.jwks.cooldown.ms": key.long({
+    doc: "After fetching the JWKS, how long a token with an unknown key id is rejected before the JWKS is fetched again (protects the identity provider from floods of bad tokens).",
+    default: 30000,
+    importance: "LOW",
+    group: GROUP,
+    validators: [check.atLeast(0)],
+  }),
+  "rest.authentication.bearer.jwks.cache.max.age.ms": key.long({
+    doc: "How long fetched JWKS keys are trusted before they are fetched again.",
+    default: 600000,
+    importance: "LOW",
+    group: GROUP,
+    validators: [check.atLeast(0)],
+  }),
+  "rest.authentication.exempt.paths": key.list({
+    doc: "Paths served without authentication, matched exactly. The default keeps container health checks working.",
+    default: ["/health"],
+    importance: "LOW",
+    group: GROUP,
+    validators: [absolutePaths],
+  }),
+});
+
+export type RestAuthenticationConfig = ReturnType<typeof restAuthenticationConfigDef.parse>;
+
+export interface RestAuthenticationDeps {
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+}
+
+/**
+ * The middleware options the settings describe, or null when authentication is off. Throws one
+ * ConfigError naming every key that is missing or wrong for the enabled schemes.
+ */
+export function restAuthenticationOptions(
+  config: RestAuthenticationConfig,
+  deps: RestAuthenticationDeps = {},
+): RestAuthenticationOptions | null {
+  const log = deps.logger ?? getLogger(REST_AUTHENTICATION_LOGGER);
+  const schemes = new Set(config["rest.authentication"]);
+  const errors = new Map<string, string[]>();
+  const fail = (name: string, value: string | null, reason: string) => {
+    errors.set(name, [...(errors.get(name) ?? []), `Invalid value ${value} for configuration ${name}: ${reason}`]);
+  };
+
+  if (schemes.size === 0) {
+    const set = ["rest.authentication.basic.credentials.file", "rest.authentication.bearer.jwks.url"] as const;
+    const given = set.filter((name) => config[name] !== null && config[name] !== "");
+    if (given.length > 0) {
+      log.warn(
+        `REST authentication is off because rest.authentication is empty, although ${given.join(" and ")} is set`,
+      );
+    }
+    return null;
+  }
+
+  let basic: RestAuthenticationOptions["basic"] = null;
+  if (schemes.has("basic")) {
+    const name = "rest.authentication.basic.credentials.file";
+    const path = config[name];
+    if (path === null || path === "") {
+      fail(name, path, "a credentials file is required when rest.authentication includes basic");
+    } else {
+      try {
+        const credentials = loadCredentialsFile(path);
+        basic = {
+          authenticator: basicAuthenticator({ credentials, ...(deps.clock ? { clock: deps.clock } : {}) }),
+          realm: config["rest.authentication.basic.realm"],
+        };
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        fail(name, path, error.message);
+      }
+    }
+  }
+
+  let bearer: RestAuthenticationOptions["bearer"] = null;
+  const warnings: string[] = [];
+  if (schemes.has("bearer")) {
+    const urlKey = "rest.authentication.bearer.jwks.url";
+    const url = config[urlKey];
+    const audience = config["rest.authentication.bearer.audience"] ?? [];
+    const algorithms = config["rest.authentication.bearer.algorithms"];
+    if (url === null || url === "") {
+      fail(urlKey, url, "a JWKS URL is required when rest.authentication includes bearer");
+    }
+    if (algorithms.length === 0) {
+      fail("rest.authentication.bearer.algorithms", "", "at least one algorithm is required for bearer");
+    }
+    if (url !== null && url !== "" && algorithms.length > 0) {
+      const jwksUrl = new URL(url);
+      bearer = bearerAuthenticator({
+        jwksUrl,
+        issuer: config["rest.authentication.bearer.issuer"] || null,
+        audience,
+        algorithms,
+        clockToleranceSeconds: config["rest.authentication.bearer.clock.tolerance.seconds"],
+        jwksCooldownMs: config["rest.authentication.bearer.jwks.cooldown.ms"],
+        jwksCacheMaxAgeMs: config["rest.authentication.bearer.jwks.cache.max.age.ms"],
+      });
+      if (audience.length === 0) {
+        warnings.push(
+          "rest.authentication.bearer.audience is unset: bearer tokens the identity provider issued for any audience are accepted",
+        );
+      }
+      if (jwksUrl.protocol === "http:") {
+        warnings.push(`${urlKey} is plain http: whoever can alter that traffic can forge tokens`);
+      }
+    }
+  }
+
+  if (errors.size > 0) throw new ConfigError([...errors.values()].flat().join("; "), errors);
+  for (const warning of warnings) log.warn(warning);
+  return { basic, bearer, exemptPaths: config["rest.authentication.exempt.paths"] };
+}

@@ -1,0 +1,399 @@
+import { describe, expect, test } from "bun:test";
+import { Hono, type MiddlewareHandler } from "hono";
+import type { RawConfig } from "../../plugin/config-def.ts";
+import { restAuthenticationConfigDef, restAuthenticationOptions } from "./auth-config.ts";
+import { principalOf, type RestAuthenticationEnv, restAuthentication } from "./auth-middleware.ts";
+import { bearerAuthenticator } from "./bearer-auth.ts";
+import { AUDIENCE, capturingLogger, fastHash, ISSUER, jwksServer, tempFiles } from "./test-support.ts";
+
+const PASSWORDS = { alice: "alice-S3cret-pw", bob: "bob-S3cret-pw" };
+const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+const now = () => Math.floor(Date.now() / 1000);
+
+/** A REST server on port 0: the middleware (when on) in front of a test route and /health. */
+function serve(auth: MiddlewareHandler<RestAuthenticationEnv> | null) {
+  const app = new Hono<RestAuthenticationEnv>();
+  if (auth) app.use("*", auth);
+  app.get("/connectors", (c) => c.json({ principal: principalOf(c) ?? null }));
+  app.get("/health", (c) => c.json({ status: "healthy" }));
+  app.options("/connectors", () => new Response(null, { status: 204 }));
+  app.notFound(() => Response.json({ error_code: 404, message: "HTTP 404 Not Found" }, { status: 404 }));
+  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: app.fetch });
+  return {
+    request: (path: string, headers: Record<string, string> = {}, method = "GET") =>
+      fetch(`http://127.0.0.1:${server.port}${path}`, { method, headers }),
+    [Symbol.asyncDispose]: () => server.stop(true),
+  };
+}
+
+async function credentialsFile(files: Awaited<ReturnType<typeof tempFiles>>) {
+  return files.write(
+    "users",
+    [
+      "# alice has an argon2id hash, bob a bcrypt one",
+      `alice:${await fastHash.argon2id(PASSWORDS.alice)}`,
+      `bob:${await fastHash.bcrypt(PASSWORDS.bob)}`,
+    ].join("\n"),
+  );
+}
+
+function middleware(raw: RawConfig) {
+  const { logger, lines } = capturingLogger();
+  const options = restAuthenticationOptions(restAuthenticationConfigDef.parse(raw), { logger });
+  return { auth: restAuthentication(options && { ...options, logger }), lines };
+}
+
+async function answer(response: Response) {
+  return {
+    status: response.status,
+    contentType: response.headers.get("Content-Type"),
+    challenge: response.headers.get("WWW-Authenticate"),
+    body: (await response.json()) as Record<string, any>,
+  };
+}
+
+describe("restAuthentication", () => {
+  test("is off by default: no middleware, every request is served", async () => {
+    const { auth } = middleware({});
+    expect(auth).toBeNull();
+    expect(restAuthentication(null)).toBeNull();
+    await using server = serve(auth);
+    expect(await answer(await server.request("/connectors"))).toEqual({
+      status: 200,
+      contentType: "application/json",
+      challenge: null,
+      body: { principal: null },
+    });
+  });
+
+  describe("with basic", () => {
+    const unauthorized = (message: string) => ({
+      status: 401,
+      contentType: "application/json",
+      challenge: 'Basic realm="Kafka Connect", charset="UTF-8"',
+      body: { error_code: 401, message },
+    });
+
+    test.each([
+      ["alice (argon2id)", "alice"],
+      ["bob (bcrypt)", "bob"],
+    ] as const)("admits %s and exposes the principal", async (_case, user) => {
+      await using files = await tempFiles();
+      const { auth } = middleware({
+        "rest.authentication": "basic",
+        "rest.authentication.basic.credentials.file": await credentialsFile(files),
+      });
+      await using server = serve(auth);
+      const response = await server.request("/connectors", { Authorization: basic(user, PASSWORDS[user]) });
+      expect(await answer(response)).toEqual({
+        status: 200,
+        contentType: "application/json",
+        challenge: null,
+        body: { principal: { scheme: "basic", name: user } },
+      });
+    });
+
+    test.each([
+      ["a missing header", undefined, "Missing credentials"],
+      ["an empty header", "", "Missing credentials"],
+      ["a wrong password", basic("alice", "wrong-password"), "Invalid credentials"],
+      ["another user's password", basic("alice", PASSWORDS.bob), "Invalid credentials"],
+      ["an unknown user", basic("mallory", PASSWORDS.alice), "Invalid credentials"],
+      ["credentials that are not base64", "Basic alice:alice-S3cret-pw", "Malformed Basic credentials"],
+      ["credentials without a colon", `Basic ${btoa("alice")}`, "Malformed Basic credentials"],
+      ["the scheme alone", "Basic", "Malformed Basic credentials"],
+      ["another scheme", "Digest username=alice", "Unsupported authentication scheme; use Basic"],
+      ["a bearer token when only basic is on", "Bearer abc.def.ghi", "Unsupported authentication scheme; use Basic"],
+    ])("refuses %s with 401", async (_case, authorization, message) => {
+      await using files = await tempFiles();
+      const { auth } = middleware({
+        "rest.authentication": "basic",
+        "rest.authentication.basic.credentials.file": await credentialsFile(files),
+      });
+      await using server = serve(auth);
+      const headers: Record<string, string> = authorization === undefined ? {} : { Authorization: authorization };
+      expect(await answer(await server.request("/connectors", headers))).toEqual(unauthorized(message));
+    });
+
+    test("reads the scheme case-insensitively", async () => {
+      await using files = await tempFiles();
+      const { auth } = middleware({
+        "rest.authentication": "basic",
+        "rest.authentication.basic.credentials.file": await credentialsFile(files),
+      });
+      await using server = serve(auth);
+      const authorization = basic("bob", PASSWORDS.bob).replace("Basic", "bAsIc");
+      expect((await server.request("/connectors", { Authorization: authorization })).status).toBe(200);
+    });
+
+    test("announces the configured realm", async () => {
+      await using files = await tempFiles();
+      const { auth } = middleware({
+        "rest.authentication": "basic",
+        "rest.authentication.basic.credentials.file": await credentialsFile(files),
+        "rest.authentication.basic.realm": "edge-gateway",
+      });
+      await using server = serve(auth);
+      const response = await server.request("/connectors");
+      expect(response.headers.get("WWW-Authenticate")).toBe('Basic realm="edge-gateway", charset="UTF-8"');
+    });
+
+    test("logs a failed login with a known user's name, never an unknown user's", async () => {
+      await using files = await tempFiles();
+      const { auth, lines } = middleware({
+        "rest.authentication": "basic",
+        "rest.authentication.basic.credentials.file": await credentialsFile(files),
+      });
+      await using server = serve(auth);
+      await server.request("/connectors", { Authorization: basic("alice", "wrong") });
+      await server.request("/connectors", { Authorization: basic(PASSWORDS.bob, "x") });
+      expect(lines.map((l) => l.replace(/^\[[^\]]+\] /, ""))).toEqual([
+        'DEBUG Rejected GET /connectors: invalid credentials for user "alice" (test.rest.auth)',
+        "DEBUG Rejected GET /connectors: invalid credentials for an unknown user (test.rest.auth)",
+      ]);
+    });
+  });
+
+  describe("with bearer", () => {
+    async function setup() {
+      const jwks = await jwksServer();
+      await jwks.addKey("RS256");
+      const { auth, lines } = middleware({
+        "rest.authentication": "bearer",
+        "rest.authentication.bearer.jwks.url": jwks.url.href,
+        "rest.authentication.bearer.issuer": ISSUER,
+        "rest.authentication.bearer.audience": AUDIENCE,
+      });
+      const server = serve(auth);
+      return {
+        jwks,
+        server,
+        lines,
+        async [Symbol.asyncDispose]() {
+          await server[Symbol.asyncDispose]();
+          await jwks[Symbol.asyncDispose]();
+        },
+      };
+    }
+
+    test("admits a valid token and exposes the subject and claims", async () => {
+      await using t = await setup();
+      const token = await t.jwks.sign({ sub: "svc-ci", scope: "connectors" });
+      const { status, body } = await answer(
+        await t.server.request("/connectors", { Authorization: `Bearer ${token}` }),
+      );
+      expect(status).toBe(200);
+      expect(body.principal).toMatchObject({
+        scheme: "bearer",
+        name: "svc-ci",
+        claims: { sub: "svc-ci", scope: "connectors" },
+      });
+    });
+
+    test.each([
+      ["an expired token", { exp: now() - 3600 }, 'Invalid token: "exp" claim timestamp check failed'],
+      ["a wrong issuer", { iss: "https://evil.example" }, 'Invalid token: unexpected "iss" claim value'],
+      ["a wrong audience", { aud: "billing" }, 'Invalid token: unexpected "aud" claim value'],
+    ])("refuses %s with 401 and an invalid_token challenge", async (_case, claims, message) => {
+      await using t = await setup();
+      const token = await t.jwks.sign(claims);
+      expect(await answer(await t.server.request("/connectors", { Authorization: `Bearer ${token}` }))).toEqual({
+        status: 401,
+        contentType: "application/json",
+        challenge: 'Bearer error="invalid_token"',
+        body: { error_code: 401, message },
+      });
+    });
+
+    test("refuses a missing token with a plain Bearer challenge", async () => {
+      await using t = await setup();
+      expect(await answer(await t.server.request("/connectors"))).toEqual({
+        status: 401,
+        contentType: "application/json",
+        challenge: "Bearer",
+        body: { error_code: 401, message: "Missing credentials" },
+      });
+    });
+
+    test("a token signed with a rotated key triggers a JWKS refetch once the cooldown allows", async () => {
+      await using jwks = await jwksServer();
+      await jwks.addKey("RS256");
+      const bearer = bearerAuthenticator({
+        jwksUrl: jwks.url,
+        issuer: ISSUER,
+        audience: [AUDIENCE],
+        algorithms: ["RS256", "ES256"],
+        clockToleranceSeconds: 30,
+        jwksCooldownMs: 0,
+      });
+      await using server = serve(restAuthentication({ basic: null, bearer, exemptPaths: [] }));
+      const before = await jwks.sign();
+      expect((await server.request("/connectors", { Authorization: `Bearer ${before}` })).status).toBe(200);
+      expect((await server.request("/connectors", { Authorization: `Bearer ${before}` })).status).toBe(200);
+      expect(jwks.requests).toBe(1);
+
+      const kid = await jwks.rotate("ES256");
+      const after = await jwks.sign({ sub: "after-rotation" }, { kid });
+      const response = await server.request("/connectors", { Authorization: `Bearer ${after}` });
+      expect((await answer(response)).body.principal.name).toBe("after-rotation");
+      expect(jwks.requests).toBe(2);
+      const old = await server.request("/connectors", { Authorization: `Bearer ${before}` });
+      expect((await answer(old)).body.message).toBe("Invalid token: no applicable key found in the JSON Web Key Set");
+      expect(jwks.requests).toBe(3);
+    });
+
+    test("answers 503 when the identity provider's keys cannot be fetched, and logs why", async () => {
+      await using t = await setup();
+      t.jwks.status = 502;
+      const token = await t.jwks.sign();
+      expect(await answer(await t.server.request("/connectors", { Authorization: `Bearer ${token}` }))).toEqual({
+        status: 503,
+        contentType: "application/json",
+        challenge: null,
+        body: {
+          error_code: 503,
+          message: "Cannot verify bearer tokens: the identity provider's keys are unavailable",
+        },
+      });
+      expect(t.lines.at(-1)).toContain(
+        "WARN Cannot verify the bearer token of GET /connectors: the JWKS is unavailable: Expected 200 OK from the JSON Web Key Set HTTP response",
+      );
+    });
+  });
+
+  describe("with both schemes", () => {
+    async function setup() {
+      const files = await tempFiles();
+      const jwks = await jwksServer();
+      await jwks.addKey("ES256");
+      const { auth } = middleware({
+        "rest.authentication": "basic,bearer",
+        "rest.authentication.basic.credentials.file": await credentialsFile(files),
+        "rest.authentication.bearer.jwks.url": jwks.url.href,
+        "rest.authentication.bearer.audience": AUDIENCE,
+      });
+      const server = serve(auth);
+      return {
+        jwks,
+        server,
+        async [Symbol.asyncDispose]() {
+          await server[Symbol.asyncDispose]();
+          await jwks[Symbol.asyncDispose]();
+          await files[Symbol.asyncDispose]();
+        },
+      };
+    }
+
+    test("admits either scheme", async () => {
+      await using t = await setup();
+      const viaBasic = await t.server.request("/connectors", { Authorization: basic("alice", PASSWORDS.alice) });
+      const viaBearer = await t.server.request("/connectors", { Authorization: `Bearer ${await t.jwks.sign()}` });
+      expect([(await answer(viaBasic)).body.principal.scheme, (await answer(viaBearer)).body.principal.scheme]).toEqual(
+        ["basic", "bearer"],
+      );
+    });
+
+    test("challenges with both schemes", async () => {
+      await using t = await setup();
+      const response = await t.server.request("/connectors", { Authorization: "Negotiate abc" });
+      expect(await answer(response)).toEqual({
+        status: 401,
+        contentType: "application/json",
+        challenge: 'Basic realm="Kafka Connect", charset="UTF-8", Bearer',
+        body: { error_code: 401, message: "Unsupported authentication scheme; use Basic or Bearer" },
+      });
+    });
+  });
+
+  describe("exemptions", () => {
+    async function setup() {
+      const files = await tempFiles();
+      const { auth } = middleware({
+        "rest.authentication": "basic",
+        "rest.authentication.basic.credentials.file": await credentialsFile(files),
+      });
+      const server = serve(auth);
+      return {
+        server,
+        async [Symbol.asyncDispose]() {
+          await server[Symbol.asyncDispose]();
+          await files[Symbol.asyncDispose]();
+        },
+      };
+    }
+
+    test("/health is served without credentials (container health checks)", async () => {
+      await using t = await setup();
+      expect(await answer(await t.server.request("/health"))).toEqual({
+        status: 200,
+        contentType: "application/json",
+        challenge: null,
+        body: { status: "healthy" },
+      });
+    });
+
+    test.each([
+      ["/healthz", "GET"],
+      ["/health/x", "GET"],
+      ["/unknown", "GET"],
+      ["/connectors", "OPTIONS"],
+    ])("%s (%s) is not exempt: 401, and an unknown path does not reveal a 404", async (path, method) => {
+      await using t = await setup();
+      expect((await t.server.request(path, {}, method)).status).toBe(401);
+    });
+
+    test("a CORS preflight passes without credentials", async () => {
+      await using t = await setup();
+      const preflight = await t.server.request(
+        "/connectors",
+        { Origin: "https://ui.example", "Access-Control-Request-Method": "POST" },
+        "OPTIONS",
+      );
+      expect(preflight.status).toBe(204);
+    });
+  });
+
+  test("no response or log line ever contains a password, a token or the Authorization header", async () => {
+    await using files = await tempFiles();
+    await using jwks = await jwksServer();
+    await jwks.addKey();
+    const { auth, lines } = middleware({
+      "rest.authentication": "basic,bearer",
+      "rest.authentication.basic.credentials.file": await credentialsFile(files),
+      "rest.authentication.bearer.jwks.url": jwks.url.href,
+      "rest.authentication.bearer.issuer": ISSUER,
+      "rest.authentication.bearer.audience": AUDIENCE,
+    });
+    await using server = serve(auth);
+    const tokens = [
+      await jwks.sign({ exp: now() - 60 }),
+      await jwks.sign({ iss: "https://evil.example" }),
+      `${await jwks.sign()}tampered`,
+    ];
+    const headers = [
+      basic("alice", "hunter2-wrong-password"),
+      basic("mallory", PASSWORDS.alice),
+      basic("alice", PASSWORDS.alice),
+      `Basic ${Buffer.from(PASSWORDS.bob).toString("base64")}`,
+      `Digest ${PASSWORDS.alice}`,
+      ...tokens.map((t) => `Bearer ${t}`),
+    ];
+    const secrets = [
+      "hunter2-wrong-password",
+      PASSWORDS.alice,
+      PASSWORDS.bob,
+      ...headers.map((h) => h.split(" ")[1]!),
+      ...tokens.flatMap((t) => t.split(".")),
+    ];
+    const seen: string[] = [];
+    for (const authorization of headers) {
+      const response = await server.request("/connectors", { Authorization: authorization });
+      seen.push(await response.text(), ...[...response.headers].map(([k, v]) => `${k}: ${v}`));
+    }
+    seen.push(...lines);
+    const text = seen.join("\n");
+    expect(text).toContain("Invalid credentials");
+    expect(text).toContain("Invalid token");
+    for (const secret of secrets) expect(text).not.toContain(secret);
+  });
+});

@@ -1,0 +1,211 @@
+import { describe, expect, test } from "bun:test";
+import { ConfigError } from "../../errors.ts";
+import type { Clock } from "../../util/clock.ts";
+import { basicAuthenticator, loadCredentialsFile, parseBasicCredentials, parseCredentials } from "./basic-auth.ts";
+import { fastHash, tempFiles } from "./test-support.ts";
+
+const basic = (text: string) => Buffer.from(text, "utf8").toString("base64");
+
+function countingVerify() {
+  const hashes: string[] = [];
+  return {
+    hashes,
+    verifyPassword: (password: string, hash: string) => {
+      hashes.push(hash);
+      return Bun.password.verify(password, hash);
+    },
+  };
+}
+
+function manualClock(start = 1_000_000): Clock & { advance(ms: number): void } {
+  let now = start;
+  return {
+    now: () => now,
+    sleep: async () => undefined,
+    advance: (ms) => {
+      now += ms;
+    },
+  };
+}
+
+describe("parseCredentials", () => {
+  test("reads user:hash lines, skipping comments and blank lines", async () => {
+    const argon = await fastHash.argon2id("a-password");
+    const bcrypt = await fastHash.bcrypt("b-password");
+    const text = ["# REST users", "", `alice:${argon}`, "  # indented comment", `bob : ${bcrypt}\r`, ""].join("\n");
+    expect([...parseCredentials(text)]).toEqual([
+      ["alice", argon],
+      ["bob", bcrypt],
+    ]);
+  });
+
+  test("accepts htpasswd's bcrypt prefixes $2y$ and $2a$", async () => {
+    const hash = await fastHash.bcrypt("pw");
+    for (const prefix of ["$2y$", "$2a$"]) {
+      expect(parseCredentials(`carol:${hash.replace("$2b$", prefix)}`).get("carol")).toStartWith(prefix);
+    }
+  });
+
+  test.each([
+    [
+      "plaintext password",
+      "alice:hunter2-plain",
+      'line 1: the password of user "alice" is not an argon2 or bcrypt hash',
+    ],
+    ["htpasswd MD5", "alice:$apr1$abc$defghijklmnopqrstuvw", 'line 1: the password of user "alice" is not'],
+    ["truncated argon2", "# c\nalice:$argon2id$v=19$m=65536", 'line 2: the password of user "alice" is not'],
+    ["missing colon", "alice", "line 1: expected user:hash"],
+    ["empty user", ":$2b$04$abc", "line 1: expected user:hash"],
+    ["nothing but comments", "# nobody\n\n", "the file holds no credentials"],
+  ])("refuses %s", (_case, text, message) => {
+    expect(() => parseCredentials(text)).toThrow(ConfigError);
+    expect(() => parseCredentials(text)).toThrow(message);
+  });
+
+  test("refuses a user listed twice", async () => {
+    const hash = await fastHash.bcrypt("pw");
+    expect(() => parseCredentials(`alice:${hash}\nalice:${hash}`)).toThrow(
+      'line 2: user "alice" is listed more than once',
+    );
+  });
+
+  test("never quotes a plaintext password in its message", () => {
+    let message = "";
+    try {
+      parseCredentials("alice:correct-horse-battery-staple");
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain("plaintext passwords are not accepted");
+    expect(message).not.toContain("correct-horse");
+  });
+});
+
+describe("loadCredentialsFile", () => {
+  test("reads the file", async () => {
+    await using files = await tempFiles();
+    const hash = await fastHash.bcrypt("pw");
+    const path = await files.write("users", `alice:${hash}\n`);
+    expect([...loadCredentialsFile(path)]).toEqual([["alice", hash]]);
+  });
+
+  test("reports an unreadable file as a ConfigError", async () => {
+    await using files = await tempFiles();
+    expect(() => loadCredentialsFile(files.path("missing"))).toThrow(/^cannot read the file: .*ENOENT/);
+  });
+});
+
+describe("parseBasicCredentials", () => {
+  test.each([
+    ["user and password", basic("alice:s3cret"), { user: "alice", password: "s3cret" }],
+    ["a password with colons", basic("alice:a:b:c"), { user: "alice", password: "a:b:c" }],
+    ["an empty password", basic("alice:"), { user: "alice", password: "" }],
+    ["UTF-8", basic("zoë:pässwört"), { user: "zoë", password: "pässwört" }],
+  ])("reads %s", (_case, token, expected) => {
+    expect(parseBasicCredentials(token)).toEqual(expected);
+  });
+
+  test.each([
+    ["empty", ""],
+    ["no colon", basic("alice")],
+    ["an empty user", basic(":pw")],
+    ["not base64", "alice:s3cret"],
+    ["bad padding", "YWxpY2U6cw="],
+    ["invalid UTF-8", Buffer.from([0x61, 0x3a, 0xff, 0xfe]).toString("base64")],
+  ])("rejects %s", (_case, token) => {
+    expect(parseBasicCredentials(token)).toBeNull();
+  });
+});
+
+describe("basicAuthenticator", () => {
+  describe.each(["argon2id", "bcrypt"] as const)("with %s hashes", (algorithm) => {
+    test("accepts the right password and refuses a wrong one or an unknown user", async () => {
+      const hash = await fastHash[algorithm]("s3cret-pw");
+      const auth = basicAuthenticator({ credentials: new Map([["alice", hash]]) });
+      expect(await auth.authenticate("alice", "s3cret-pw")).toBe(true);
+      expect(await auth.authenticate("alice", "wrong")).toBe(false);
+      expect(await auth.authenticate("alice", "")).toBe(false);
+      expect(await auth.authenticate("mallory", "s3cret-pw")).toBe(false);
+    });
+
+    test("an unknown user costs one verify against a dummy hash of the same algorithm and cost", async () => {
+      const hash = await fastHash[algorithm]("s3cret-pw");
+      const counter = countingVerify();
+      const auth = basicAuthenticator({ credentials: new Map([["alice", hash]]), ...counter });
+      expect(await auth.authenticate("mallory", "s3cret-pw")).toBe(false);
+      expect(counter.hashes).toHaveLength(1);
+      const dummy = counter.hashes[0]!;
+      expect(dummy).not.toBe(hash);
+      const params = (h: string) => (algorithm === "bcrypt" ? h.slice(0, 7) : h.split("$").slice(0, 4).join("$"));
+      expect(params(dummy)).toBe(params(hash));
+    });
+  });
+
+  describe("cache", () => {
+    test("a verified pair is not verified again until the TTL passes", async () => {
+      const counter = countingVerify();
+      const clock = manualClock();
+      const auth = basicAuthenticator({
+        credentials: new Map([["alice", await fastHash.argon2id("pw")]]),
+        cacheTtlMs: 60_000,
+        clock,
+        ...counter,
+      });
+      expect(await auth.authenticate("alice", "pw")).toBe(true);
+      expect(await auth.authenticate("alice", "pw")).toBe(true);
+      expect(counter.hashes).toHaveLength(1);
+      clock.advance(60_000);
+      expect(await auth.authenticate("alice", "pw")).toBe(true);
+      expect(counter.hashes).toHaveLength(2);
+    });
+
+    test("failures are not cached, and a cached success does not admit another password", async () => {
+      const counter = countingVerify();
+      const auth = basicAuthenticator({ credentials: new Map([["alice", await fastHash.bcrypt("pw")]]), ...counter });
+      expect(await auth.authenticate("alice", "pw")).toBe(true);
+      expect(await auth.authenticate("alice", "nope")).toBe(false);
+      expect(await auth.authenticate("alice", "nope")).toBe(false);
+      expect(await auth.authenticate("alice", "pw!")).toBe(false);
+      expect(counter.hashes).toHaveLength(4);
+    });
+
+    test("concurrent identical requests share one verify", async () => {
+      const counter = countingVerify();
+      const auth = basicAuthenticator({ credentials: new Map([["alice", await fastHash.bcrypt("pw")]]), ...counter });
+      const results = await Promise.all([1, 2, 3, 4].map(() => auth.authenticate("alice", "pw")));
+      expect(results).toEqual([true, true, true, true]);
+      expect(counter.hashes).toHaveLength(1);
+    });
+
+    test("holds at most cacheMaxEntries pairs, dropping the oldest", async () => {
+      const counter = countingVerify();
+      const credentials = new Map([
+        ["alice", await fastHash.bcrypt("a")],
+        ["bob", await fastHash.bcrypt("b")],
+      ]);
+      const auth = basicAuthenticator({ credentials, cacheMaxEntries: 1, ...counter });
+      await auth.authenticate("alice", "a");
+      await auth.authenticate("bob", "b");
+      await auth.authenticate("bob", "b");
+      await auth.authenticate("alice", "a");
+      expect(counter.hashes).toHaveLength(3);
+    });
+
+    test("cacheTtlMs 0 verifies every time", async () => {
+      const counter = countingVerify();
+      const auth = basicAuthenticator({
+        credentials: new Map([["alice", await fastHash.bcrypt("pw")]]),
+        cacheTtlMs: 0,
+        ...counter,
+      });
+      await auth.authenticate("alice", "pw");
+      await auth.authenticate("alice", "pw");
+      expect(counter.hashes).toHaveLength(2);
+    });
+  });
+
+  test("hasUser tells known users apart (for log lines only)", async () => {
+    const auth = basicAuthenticator({ credentials: new Map([["alice", await fastHash.bcrypt("pw")]]) });
+    expect([auth.hasUser("alice"), auth.hasUser("mallory")]).toEqual([true, false]);
+  });
+});

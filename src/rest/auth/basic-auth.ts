@@ -1,0 +1,172 @@
+/**
+ * HTTP Basic authentication (RFC 7617) for the REST API: the credentials file, the `Basic`
+ * credentials of an Authorization header, and password verification. `auth-config.ts` loads the
+ * file at startup; `auth-middleware.ts` calls `parseBasicCredentials` and `authenticate` per request.
+ *
+ * The file holds `user:hash` lines (`#` starts a comment) with hashes made by `Bun.password.hash`:
+ * argon2 (`$argon2id$…`) or bcrypt (`$2b$…`, `$2a$`/`$2y$` from htpasswd -B work too). Anything
+ * else, a plaintext password above all, is refused at load; the message names the line and the
+ * user, never the value.
+ *
+ * Timing: an unknown user costs one verify against a dummy hash made with the algorithm and cost
+ * of the file's first entry, so response time does not reveal which users exist (keep every entry
+ * on the same algorithm and cost for that to hold).
+ *
+ * Cache: argon2id at Bun's defaults costs ~150 ms of CPU per verify, which a client sending a
+ * request per second would pay every time. Successful (user, password) pairs are remembered for
+ * `cacheTtlMs` under an HMAC-SHA256 of the pair keyed by a random per-process secret, so the cache
+ * holds nothing that could be attacked offline. Failures are not cached: that would let a
+ * guesser fill the cache; concurrent identical requests share one verify instead.
+ */
+import { createHmac, randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { ConfigError, messageOf } from "../../errors.ts";
+import { type Clock, systemClock } from "../../util/clock.ts";
+
+/** user → password hash, in file order. */
+export type Credentials = ReadonlyMap<string, string>;
+
+const ARGON2 = /^\$(argon2id|argon2i|argon2d)\$v=\d+\$m=(\d+),t=(\d+),p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/;
+const BCRYPT = /^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$/;
+
+/** Parses a credentials file's text; throws a ConfigError naming the first bad line. */
+export function parseCredentials(text: string): Credentials {
+  const credentials = new Map<string, string>();
+  const lines = text.split(/\r?\n/);
+  lines.forEach((raw, index) => {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) return;
+    const at = `line ${index + 1}`;
+    const colon = line.indexOf(":");
+    if (colon <= 0) throw new ConfigError(`${at}: expected user:hash`);
+    const user = line.slice(0, colon).trim();
+    const hash = line.slice(colon + 1).trim();
+    if (user === "") throw new ConfigError(`${at}: expected user:hash`);
+    if (credentials.has(user)) throw new ConfigError(`${at}: user "${user}" is listed more than once`);
+    if (!ARGON2.test(hash) && !BCRYPT.test(hash)) {
+      throw new ConfigError(
+        `${at}: the password of user "${user}" is not an argon2 or bcrypt hash; plaintext passwords are not accepted (make one with Bun.password.hash)`,
+      );
+    }
+    credentials.set(user, hash);
+  });
+  if (credentials.size === 0) throw new ConfigError("the file holds no credentials (expected user:hash lines)");
+  return credentials;
+}
+
+/** Reads and parses a credentials file; throws a ConfigError when it is unreadable or invalid. */
+export function loadCredentialsFile(path: string): Credentials {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new ConfigError(`cannot read the file: ${messageOf(error)}`);
+  }
+  return parseCredentials(text);
+}
+
+/** The user and password of `Basic` credentials (the part after the scheme), or null when malformed. */
+export function parseBasicCredentials(token68: string): { user: string; password: string } | null {
+  if (token68.length === 0 || token68.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(token68)) return null;
+  let decoded: string;
+  try {
+    decoded = new TextDecoder("utf-8", { fatal: true }).decode(Buffer.from(token68, "base64"));
+  } catch {
+    return null;
+  }
+  const colon = decoded.indexOf(":");
+  if (colon <= 0) return null;
+  return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+export interface BasicAuthenticatorOptions {
+  readonly credentials: Credentials;
+  /** How long a verified (user, password) pair is trusted without a new verify; 0 disables the cache. */
+  readonly cacheTtlMs?: number;
+  readonly cacheMaxEntries?: number;
+  readonly clock?: Clock;
+  /** The password check; Bun.password.verify unless a test wraps it to count calls. */
+  readonly verifyPassword?: (password: string, hash: string) => Promise<boolean>;
+}
+
+export interface BasicAuthenticator {
+  /** True when `password` is the user's; unknown users and wrong passwords are both false. */
+  authenticate(user: string, password: string): Promise<boolean>;
+  /** Whether the file lists `user` (for log lines only: responses must not differ). */
+  hasUser(user: string): boolean;
+}
+
+export const DEFAULT_CACHE_TTL_MS = 60_000;
+export const DEFAULT_CACHE_MAX_ENTRIES = 1_000;
+
+/** A hash with the same algorithm and cost as `like`, of a random password nobody knows. */
+async function dummyHashLike(like: string): Promise<string> {
+  const secret = randomBytes(24).toString("base64");
+  const argon2 = ARGON2.exec(like);
+  if (argon2) {
+    const algorithm = argon2[1] as "argon2id" | "argon2i" | "argon2d";
+    return Bun.password.hash(secret, { algorithm, memoryCost: Number(argon2[2]), timeCost: Number(argon2[3]) });
+  }
+  const cost = Number(BCRYPT.exec(like)?.[1] ?? 10);
+  return Bun.password.hash(secret, { algorithm: "bcrypt", cost });
+}
+
+export function basicAuthenticator(options: BasicAuthenticatorOptions): BasicAuthenticator {
+  const { credentials } = options;
+  const ttlMs = options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS;
+  const maxEntries = options.cacheMaxEntries ?? DEFAULT_CACHE_MAX_ENTRIES;
+  const clock = options.clock ?? systemClock;
+  const verifyPassword = options.verifyPassword ?? ((password, hash) => Bun.password.verify(password, hash));
+  const first = credentials.values().next().value;
+  // Started now so the first unknown user does not also pay for making it.
+  const dummy = first === undefined ? Promise.resolve(undefined) : dummyHashLike(first);
+  dummy.catch(() => undefined);
+  const cacheSecret = randomBytes(32);
+  /** cache key → expiry (clock ms); Map order is insertion order, so the first key is the oldest. */
+  const verified = new Map<string, number>();
+  const inFlight = new Map<string, Promise<boolean>>();
+
+  const cacheKey = (user: string, password: string) =>
+    createHmac("sha256", cacheSecret).update(`${user.length}:${user}:${password}`).digest("base64");
+
+  const safeVerify = (password: string, hash: string) => verifyPassword(password, hash).catch(() => false);
+
+  async function verify(user: string, password: string): Promise<boolean> {
+    const hash = credentials.get(user);
+    if (hash === undefined) {
+      const decoy = await dummy.catch(() => undefined);
+      if (decoy !== undefined) await safeVerify(password, decoy);
+      return false;
+    }
+    return safeVerify(password, hash);
+  }
+
+  function remember(key: string): void {
+    if (ttlMs <= 0 || maxEntries <= 0) return;
+    verified.delete(key);
+    while (verified.size >= maxEntries) verified.delete(verified.keys().next().value as string);
+    verified.set(key, clock.now() + ttlMs);
+  }
+
+  return {
+    hasUser: (user) => credentials.has(user),
+    async authenticate(user, password) {
+      const key = cacheKey(user, password);
+      const expiry = verified.get(key);
+      if (expiry !== undefined) {
+        if (clock.now() < expiry) return true;
+        verified.delete(key);
+      }
+      const pending = inFlight.get(key);
+      if (pending) return pending;
+      const result = verify(user, password)
+        .then((ok) => {
+          if (ok) remember(key);
+          return ok;
+        })
+        .finally(() => inFlight.delete(key));
+      inFlight.set(key, result);
+      return result;
+    },
+  };
+}

@@ -1,0 +1,181 @@
+import { describe, expect, test } from "bun:test";
+import { type BearerAuthenticatorOptions, bearerAuthenticator } from "./bearer-auth.ts";
+import { AUDIENCE, ISSUER, type JwksServer, jwksServer } from "./test-support.ts";
+
+const now = () => Math.floor(Date.now() / 1000);
+
+function authenticatorFor(server: JwksServer, options: Partial<BearerAuthenticatorOptions> = {}) {
+  return bearerAuthenticator({
+    jwksUrl: server.url,
+    issuer: ISSUER,
+    audience: [AUDIENCE],
+    algorithms: ["RS256", "ES256"],
+    clockToleranceSeconds: 30,
+    ...options,
+  });
+}
+
+describe("bearerAuthenticator", () => {
+  test.each(["RS256", "ES256"])("accepts a valid %s token and returns its subject and claims", async (alg) => {
+    await using server = await jwksServer();
+    await server.addKey(alg);
+    const token = await server.sign({ sub: "svc-deployer", scope: "connectors:write" });
+    const result = await authenticatorFor(server).verify(token);
+    expect(result).toMatchObject({
+      outcome: "authenticated",
+      subject: "svc-deployer",
+      claims: { sub: "svc-deployer", iss: ISSUER, aud: AUDIENCE, scope: "connectors:write" },
+    });
+  });
+
+  test("accepts a token for any one of several audiences", async () => {
+    await using server = await jwksServer();
+    await server.addKey();
+    const token = await server.sign({ aud: ["other", "edge-admin"] });
+    const result = await authenticatorFor(server, { audience: ["edge-gateway", "edge-admin"] }).verify(token);
+    expect(result.outcome).toBe("authenticated");
+  });
+
+  test("checks neither issuer nor audience when they are not configured", async () => {
+    await using server = await jwksServer();
+    await server.addKey();
+    const token = await server.sign({ iss: "https://elsewhere", aud: "anything" });
+    expect((await authenticatorFor(server, { issuer: null, audience: [] }).verify(token)).outcome).toBe(
+      "authenticated",
+    );
+  });
+
+  describe("rejects", () => {
+    test.each([
+      [
+        "an expired token",
+        { exp: now() - 3600, iat: now() - 7200 },
+        'Invalid token: "exp" claim timestamp check failed',
+      ],
+      ["a token not yet valid", { nbf: now() + 3600 }, 'Invalid token: "nbf" claim timestamp check failed'],
+      ["a wrong issuer", { iss: "https://evil.example" }, 'Invalid token: unexpected "iss" claim value'],
+      ["a wrong audience", { aud: "another-service" }, 'Invalid token: unexpected "aud" claim value'],
+      ["a token without exp", { exp: undefined }, 'Invalid token: missing required "exp" claim'],
+      ["a token without sub", { sub: undefined }, 'Invalid token: missing required "sub" claim'],
+      ["a token with an empty sub", { sub: "" }, 'Invalid token: "sub" claim must be a non-empty string'],
+    ])("%s", async (_case, claims, reason) => {
+      await using server = await jwksServer();
+      await server.addKey();
+      const token = await server.sign(claims);
+      expect(await authenticatorFor(server).verify(token)).toEqual({ outcome: "rejected", reason });
+    });
+
+    test("a token expired by less than the clock tolerance is still accepted", async () => {
+      await using server = await jwksServer();
+      await server.addKey();
+      const token = await server.sign({ exp: now() - 10 });
+      expect((await authenticatorFor(server, { clockToleranceSeconds: 30 }).verify(token)).outcome).toBe(
+        "authenticated",
+      );
+      expect((await authenticatorFor(server, { clockToleranceSeconds: 0 }).verify(token)).outcome).toBe("rejected");
+    });
+
+    test("an algorithm that is not allowed", async () => {
+      await using server = await jwksServer();
+      await server.addKey("PS256");
+      const token = await server.sign();
+      expect(await authenticatorFor(server).verify(token)).toEqual({
+        outcome: "rejected",
+        reason: 'Invalid token: "alg" (Algorithm) Header Parameter value not allowed',
+      });
+    });
+
+    test("a tampered payload", async () => {
+      await using server = await jwksServer();
+      await server.addKey();
+      const [header, , signature] = (await server.sign({ sub: "alice" })).split(".");
+      const forged = Buffer.from(JSON.stringify({ sub: "admin", iss: ISSUER, aud: AUDIENCE, exp: now() + 60 }));
+      const token = `${header}.${forged.toString("base64url")}.${signature}`;
+      expect(await authenticatorFor(server).verify(token)).toEqual({
+        outcome: "rejected",
+        reason: "Invalid token: signature verification failed",
+      });
+    });
+
+    test.each([
+      ["garbage", "not-a-jwt", "Invalid token: Invalid Compact JWS"],
+      ["an empty token", "", "Invalid token: Invalid Compact JWS"],
+      [
+        "an unsigned token",
+        `${Buffer.from('{"alg":"none"}').toString("base64url")}.e30.`,
+        'Invalid token: "alg" (Algorithm) Header Parameter value not allowed',
+      ],
+    ])("%s", async (_case, token, reason) => {
+      await using server = await jwksServer();
+      await server.addKey();
+      expect(await authenticatorFor(server).verify(token)).toEqual({ outcome: "rejected", reason });
+    });
+  });
+
+  describe("key rotation", () => {
+    test("a token with an unknown kid makes it refetch the JWKS once the cooldown has passed", async () => {
+      await using server = await jwksServer();
+      await server.addKey();
+      const auth = authenticatorFor(server, { jwksCooldownMs: 0 });
+      expect((await auth.verify(await server.sign())).outcome).toBe("authenticated");
+      expect((await auth.verify(await server.sign())).outcome).toBe("authenticated");
+      expect(server.requests).toBe(1);
+
+      const rotated = await server.rotate();
+      expect((await auth.verify(await server.sign({}, { kid: rotated }))).outcome).toBe("authenticated");
+      expect(server.requests).toBe(2);
+    });
+
+    test("within the cooldown an unknown kid is rejected without a refetch", async () => {
+      await using server = await jwksServer();
+      await server.addKey();
+      const auth = authenticatorFor(server);
+      expect((await auth.verify(await server.sign())).outcome).toBe("authenticated");
+      const rotated = await server.rotate();
+      const result = await auth.verify(await server.sign({}, { kid: rotated }));
+      expect(result).toEqual({
+        outcome: "rejected",
+        reason: "Invalid token: no applicable key found in the JSON Web Key Set",
+      });
+      expect(server.requests).toBe(1);
+    });
+  });
+
+  describe("when the JWKS cannot be fetched", () => {
+    test("an error status makes the outcome unavailable, not rejected", async () => {
+      await using server = await jwksServer();
+      await server.addKey();
+      server.status = 500;
+      expect(await authenticatorFor(server).verify(await server.sign())).toEqual({
+        outcome: "unavailable",
+        reason: "Expected 200 OK from the JSON Web Key Set HTTP response",
+      });
+    });
+
+    test("a stopped server makes the outcome unavailable", async () => {
+      const server = await jwksServer();
+      await server.addKey();
+      const token = await server.sign();
+      await server[Symbol.asyncDispose]();
+      expect((await authenticatorFor(server).verify(token)).outcome).toBe("unavailable");
+    });
+  });
+
+  test("no reason ever contains the token", async () => {
+    await using server = await jwksServer();
+    await server.addKey();
+    const tokens = [
+      await server.sign({ exp: now() - 3600 }),
+      await server.sign({ iss: "x" }),
+      `${await server.sign()}x`,
+      "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzZWNyZXQtc3ViamVjdCJ9",
+    ];
+    const auth = authenticatorFor(server);
+    for (const token of tokens) {
+      const result = await auth.verify(token);
+      expect(result.outcome).toBe("rejected");
+      const text = JSON.stringify(result);
+      for (const part of token.split(".").filter((p) => p.length >= 8)) expect(text).not.toContain(part);
+    }
+  });
+});

@@ -1,0 +1,103 @@
+/**
+ * Bearer token authentication (RFC 6750) for the REST API: a JWT signed by a key of the
+ * identity provider's JWKS, checked with jose's `jwtVerify` for signature, algorithm, issuer,
+ * audience and time claims. `auth-config.ts` builds it; `auth-middleware.ts` calls `verify`.
+ *
+ * Keys come from jose's `createRemoteJWKSet`: fetched on first use, kept `jwksCacheMaxAgeMs`, and
+ * refetched early when a token names an unknown `kid` (key rotation), at most once per
+ * `jwksCooldownMs` so that tokens with made-up kids cannot flood the identity provider.
+ *
+ * Outcomes keep two failures apart: a token that is not valid (the client's fault, 401) and keys
+ * that cannot be fetched (the identity provider's, 503). Reasons are jose's messages, which
+ * describe the failed check without quoting the token; the token is scrubbed from them anyway.
+ */
+import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
+import { messageOf } from "../../errors.ts";
+
+export interface BearerAuthenticatorOptions {
+  readonly jwksUrl: URL;
+  /** The required `iss`; null: not checked. */
+  readonly issuer: string | null;
+  /** Accepted `aud` values (any one suffices); empty: not checked. */
+  readonly audience: readonly string[];
+  readonly algorithms: readonly string[];
+  readonly clockToleranceSeconds: number;
+  /** Minimum time between JWKS refetches caused by an unknown kid (jose's default 30 s). */
+  readonly jwksCooldownMs?: number;
+  /** How long fetched keys are used before a refetch (jose's default 10 min). */
+  readonly jwksCacheMaxAgeMs?: number;
+  /** Timeout of one JWKS request (jose's default 5 s). */
+  readonly jwksTimeoutMs?: number;
+}
+
+export type BearerVerification =
+  | { readonly outcome: "authenticated"; readonly subject: string; readonly claims: JWTPayload }
+  | { readonly outcome: "rejected"; readonly reason: string }
+  | { readonly outcome: "unavailable"; readonly reason: string };
+
+export interface BearerAuthenticator {
+  verify(token: string): Promise<BearerVerification>;
+}
+
+/** The JWKS could not be fetched or used; wraps jose's or fetch's error as the cause. */
+export class KeySetUnavailableError extends Error {
+  override name = "KeySetUnavailableError";
+}
+
+/** Errors of key selection that the token causes; every other key-set failure is the provider's. */
+function isTokenKeyError(error: unknown): boolean {
+  return (
+    error instanceof errors.JWKSNoMatchingKey ||
+    error instanceof errors.JWKSMultipleMatchingKeys ||
+    error instanceof errors.JOSENotSupported
+  );
+}
+
+function scrub(message: string, token: string): string {
+  let out = message;
+  for (const secret of [token, ...token.split(".")]) {
+    if (secret.length >= 8 && out.includes(secret)) out = out.split(secret).join("[hidden]");
+  }
+  return out;
+}
+
+export function bearerAuthenticator(options: BearerAuthenticatorOptions): BearerAuthenticator {
+  const jwks = createRemoteJWKSet(options.jwksUrl, {
+    ...(options.jwksCooldownMs !== undefined ? { cooldownDuration: options.jwksCooldownMs } : {}),
+    ...(options.jwksCacheMaxAgeMs !== undefined ? { cacheMaxAge: options.jwksCacheMaxAgeMs } : {}),
+    ...(options.jwksTimeoutMs !== undefined ? { timeoutDuration: options.jwksTimeoutMs } : {}),
+  });
+  const getKey: JWTVerifyGetKey = async (header, token) => {
+    try {
+      return await jwks(header, token);
+    } catch (error) {
+      if (isTokenKeyError(error)) throw error;
+      throw new KeySetUnavailableError(messageOf(error), { cause: error });
+    }
+  };
+  const verifyOptions = {
+    algorithms: [...options.algorithms],
+    clockTolerance: options.clockToleranceSeconds,
+    requiredClaims: ["exp", "sub"],
+    ...(options.issuer !== null ? { issuer: options.issuer } : {}),
+    ...(options.audience.length > 0 ? { audience: [...options.audience] } : {}),
+  };
+
+  return {
+    async verify(token) {
+      try {
+        const { payload } = await jwtVerify(token, getKey, verifyOptions);
+        if (typeof payload.sub !== "string" || payload.sub === "") {
+          return { outcome: "rejected", reason: 'Invalid token: "sub" claim must be a non-empty string' };
+        }
+        return { outcome: "authenticated", subject: payload.sub, claims: payload };
+      } catch (error) {
+        if (error instanceof KeySetUnavailableError) {
+          return { outcome: "unavailable", reason: scrub(error.message, token) };
+        }
+        const reason = error instanceof errors.JOSEError ? error.message : "token verification failed";
+        return { outcome: "rejected", reason: `Invalid token: ${scrub(reason, token)}` };
+      }
+    },
+  };
+}

@@ -1,0 +1,186 @@
+/**
+ * Secrets and access on the real binary: config providers resolve `${env:…}` in the worker config
+ * and `${secrets:…}` in connector configs; a planted secret never shows in logs, status traces or
+ * REST responses. REST authentication: basic (credentials file hashed by `gateway hash-password`)
+ * and bearer JWTs checked against a real JWKS server, with /health exempt.
+ */
+import { describe, expect, test } from "bun:test";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { gatewayCommand, startGateway } from "./support/gateway.ts";
+import { kafkaBroker, uniqueTopic } from "./support/kafka.ts";
+import { tempDir } from "./support/temp-dir.ts";
+import { waitFor } from "./support/wait-for.ts";
+
+const PLANTED = "pl4nted-S3CRET-do-not-leak";
+
+describe("config providers and secret hygiene", () => {
+  test("resolved secrets reach the broker and connectors but never logs, traces or REST output", async () => {
+    const kafka = await kafkaBroker();
+    await using dir = await tempDir();
+    mkdirSync(dir.file("secrets/paths"), { recursive: true });
+    // A connector value that resolves to a path containing the secret makes the task fail with it in its error.
+    writeFileSync(dir.file("secrets/paths/out"), `/nonexistent-${PLANTED}/out.txt\n`);
+    writeFileSync(dir.file("secrets/topic"), `${uniqueTopic("secret-topic")}\n`);
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: {
+        "bootstrap.servers": kafka.bootstrapSasl,
+        "security.protocol": "SASL_PLAINTEXT",
+        "sasl.mechanism": "PLAIN",
+        // The broker password comes from the environment through EnvVarConfigProvider.
+        "sasl.jaas.config":
+          'org.apache.kafka.common.security.plain.PlainLoginModule required username="gateway" password="${env:GATEWAY_KAFKA_PASSWORD}";',
+        "config.providers": "env,secrets",
+        "config.providers.env.class": "org.apache.kafka.common.config.provider.EnvVarConfigProvider",
+        "config.providers.env.param.allowlist.pattern": "GATEWAY_.*",
+        "config.providers.secrets.class": "io.edgegateway.config.provider.SecretFilesConfigProvider",
+        "config.providers.secrets.param.dir": dir.file("secrets"),
+        "data.dir": dir.file("data"),
+      },
+      env: { GATEWAY_KAFKA_PASSWORD: "gateway-secret" },
+    });
+    expect((await gw.rest.get("/")).body.kafka_cluster_id).toBe(kafka.clusterId);
+
+    const config = {
+      "connector.class": "FileStreamSink",
+      topics: "${secrets:topic}",
+      file: "${secrets:paths/out}",
+      "consumer.override.sasl.jaas.config":
+        'org.apache.kafka.common.security.plain.PlainLoginModule required username="gateway" password="${env:GATEWAY_KAFKA_PASSWORD}";',
+      "errors.log.enable": "true",
+    };
+    const validated = await gw.rest.put("/connector-plugins/FileStreamSink/config/validate", {
+      ...config,
+      name: "leaky",
+    });
+    expect(validated.body.error_count).toBe(0);
+    expect(validated.text).toContain("${secrets:paths/out}");
+    expect(validated.text).not.toContain(PLANTED);
+
+    const created = await gw.rest.post("/connectors", { name: "leaky", config });
+    expect(created.status).toBe(201);
+    expect(created.body.config.file).toBe("${secrets:paths/out}");
+    const status = await waitFor(async () => {
+      const s = await gw.rest.get("/connectors/leaky/status");
+      return s.body.tasks?.[0]?.state === "FAILED" ? s : undefined;
+    });
+    // Every value a provider resolved is a secret, so the whole resolved path is hidden.
+    expect(status.body.tasks[0].trace).toContain("Couldn't find or create file '[hidden]' for FileStreamSinkTask");
+    const texts = [
+      status.text,
+      (await gw.rest.get("/connectors/leaky/config")).text,
+      (await gw.rest.get("/connectors/leaky")).text,
+      (await gw.rest.get("/connectors/leaky/tasks")).text,
+      (await gw.rest.get("/connectors?expand=info&expand=status")).text,
+      (await gw.rest.get("/connectors/leaky/tasks/0/status")).text,
+      gw.output(),
+    ];
+    for (const text of texts) {
+      expect(text).not.toContain(PLANTED);
+      expect(text).not.toContain("gateway-secret");
+    }
+    expect((await gw.rest.get("/connectors/leaky/tasks")).body[0].config.file).toBe("${secrets:paths/out}");
+  });
+});
+
+async function hashWithBinary(password: string): Promise<string> {
+  const proc = Bun.spawn([...gatewayCommand(), "hash-password"], {
+    stdin: new TextEncoder().encode(`${password}\n`),
+    stdout: "pipe",
+  });
+  const hash = (await new Response(proc.stdout).text()).trim();
+  expect(await proc.exited).toBe(0);
+  return hash;
+}
+
+describe("REST authentication", () => {
+  test("basic: 401 with Connect's error body and a challenge; hashed credentials pass; /health is exempt", async () => {
+    const kafka = await kafkaBroker();
+    await using dir = await tempDir();
+    const hash = await hashWithBinary("op-password-1");
+    expect(hash).toStartWith("$argon2id$");
+    writeFileSync(dir.file("credentials"), `# operators\nops:${hash}\n`);
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: {
+        "bootstrap.servers": kafka.bootstrap,
+        "data.dir": dir.file("data"),
+        "rest.authentication": "basic",
+        "rest.authentication.basic.credentials.file": dir.file("credentials"),
+        "admin.listeners": "http://127.0.0.1:0",
+      },
+    });
+    const anonymous = await fetch(`${gw.url}/connectors`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get("www-authenticate")).toStartWith('Basic realm="Kafka Connect"');
+    expect(await anonymous.json()).toEqual({ error_code: 401, message: "Missing credentials" });
+    const wrong = await fetch(`${gw.url}/connectors`, { headers: { Authorization: `Basic ${btoa("ops:nope")}` } });
+    expect(await wrong.json()).toEqual({ error_code: 401, message: "Invalid credentials" });
+    const ok = await fetch(`${gw.url}/connectors`, {
+      headers: { Authorization: `Basic ${btoa("ops:op-password-1")}` },
+    });
+    expect(ok.status).toBe(200);
+    expect((await fetch(`${gw.url}/health`)).status).toBe(200);
+    const adminUrl = (await gw.waitForOutput(/Admin REST server listening at (http:\/\/\S+?)\//))[1]!;
+    expect((await fetch(`${adminUrl}/admin/loggers`)).status).toBe(401);
+    expect(
+      (await fetch(`${adminUrl}/metrics`, { headers: { Authorization: `Basic ${btoa("ops:op-password-1")}` } })).status,
+    ).toBe(200);
+    expect(gw.output()).not.toContain("op-password-1");
+  });
+
+  test("bearer: JWTs verified against a JWKS URL (cached, refetched for an unknown kid)", async () => {
+    const kafka = await kafkaBroker();
+    await using dir = await tempDir();
+    const first = await generateKeyPair("ES256");
+    const second = await generateKeyPair("ES256");
+    const keys = [{ ...(await exportJWK(first.publicKey)), kid: "k1", alg: "ES256", use: "sig" }];
+    let jwksRequests = 0;
+    using jwks = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch: () => {
+        jwksRequests++;
+        return Response.json({ keys });
+      },
+    });
+    const issuer = "https://idp.example.test/";
+    const sign = (key: CryptoKey, kid: string, claims: { exp?: string; aud?: string } = {}) =>
+      new SignJWT({ scope: "connect" })
+        .setProtectedHeader({ alg: "ES256", kid })
+        .setSubject("operator-7")
+        .setIssuer(issuer)
+        .setAudience(claims.aud ?? "edge-gateway")
+        .setIssuedAt()
+        .setExpirationTime(claims.exp ?? "5m")
+        .sign(key);
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: {
+        "bootstrap.servers": kafka.bootstrap,
+        "data.dir": dir.file("data"),
+        "rest.authentication": "bearer",
+        "rest.authentication.bearer.jwks.url": `http://127.0.0.1:${jwks.port}/jwks.json`,
+        "rest.authentication.bearer.issuer": issuer,
+        "rest.authentication.bearer.audience": "edge-gateway",
+        "rest.authentication.bearer.jwks.cooldown.ms": "0",
+      },
+    });
+    const call = (token: string) => fetch(`${gw.url}/connectors`, { headers: { Authorization: `Bearer ${token}` } });
+    expect((await call(await sign(first.privateKey, "k1"))).status).toBe(200);
+    expect((await call(await sign(first.privateKey, "k1"))).status).toBe(200);
+    expect(jwksRequests).toBe(1);
+    const wrongAudience = await call(await sign(first.privateKey, "k1", { aud: "someone-else" }));
+    expect(wrongAudience.status).toBe(401);
+    expect(((await wrongAudience.json()) as { message: string }).message).toStartWith("Invalid token: ");
+    const expired = await call(await sign(first.privateKey, "k1", { exp: "-10m" }));
+    expect(expired.status).toBe(401);
+    // Key rotation: a token with a new kid makes the gateway fetch the JWKS again.
+    keys.push({ ...(await exportJWK(second.publicKey)), kid: "k2", alg: "ES256", use: "sig" });
+    const rotated = await sign(second.privateKey, "k2");
+    expect((await call(rotated)).status).toBe(200);
+    expect(jwksRequests).toBe(2);
+    expect(gw.output()).not.toContain(rotated);
+  });
+});
