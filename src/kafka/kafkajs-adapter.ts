@@ -99,7 +99,11 @@ export class KafkajsPort implements KafkaPort {
   async admin(properties: ClientProperties): Promise<KafkaAdmin> {
     const { kafka } = this.kafka(properties);
     const admin = kafka.admin();
-    await admin.connect();
+    try {
+      await admin.connect();
+    } catch (error) {
+      throw wrap(error, "Failed to connect the admin client");
+    }
     return new KafkajsAdmin(kafka, admin);
   }
 
@@ -119,7 +123,11 @@ export class KafkajsPort implements KafkaPort {
         return message[PARTITION];
       },
     });
-    await producer.connect();
+    try {
+      await producer.connect();
+    } catch (error) {
+      throw wrap(error, "Failed to connect the producer");
+    }
     return new KafkajsProducer(
       producer,
       settings.acks,
@@ -160,12 +168,21 @@ function fromKafkajsHeaders(headers: Record<string, unknown> | undefined): Kafka
   return out;
 }
 
-/** kafkajs errors that a retry may cure carry `retriable: true`; keep that as our class. */
+/**
+ * kafkajs errors that a retry may cure carry `retriable: true`. When kafkajs runs out of its own
+ * retries it wraps the last error as non-retriable; what counts is that error, so an unreachable
+ * broker stays retriable for the runtime (which keeps retrying) however long the outage lasts.
+ */
+function retriable(error: unknown): boolean {
+  const e = error as { retriable?: boolean; name?: string; cause?: unknown } | undefined;
+  if (e?.name === "KafkaJSNumberOfRetriesExceeded") return retriable(e.cause);
+  return e?.retriable === true;
+}
+
 function wrap(error: unknown, what: string): Error {
   if (error instanceof ConnectError) return error;
-  const e = error as { message?: string; retriable?: boolean; name?: string };
-  const message = `${what}: ${e?.message ?? String(error)}`;
-  return e?.retriable ? new RetriableError(message, { cause: error }) : new ConnectError(message, { cause: error });
+  const message = `${what}: ${(error as { message?: string })?.message ?? String(error)}`;
+  return retriable(error) ? new RetriableError(message, { cause: error }) : new ConnectError(message, { cause: error });
 }
 
 class KafkajsProducer implements KafkaProducer {

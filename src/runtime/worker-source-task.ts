@@ -142,7 +142,7 @@ export class WorkerSourceTask extends WorkerTask {
         return await this.producer.send(records);
       } catch (error) {
         if (this.stopping) return undefined;
-        if (isRetriable(error) || this.producer === undefined) {
+        if (isRetriable(error)) {
           this.log.warn(`Failed to send ${records.length} records to Kafka, retrying in ${backoff} ms`, error);
           await this.clock.sleep(backoff, this.stopSignal);
           backoff = Math.min(backoff * 2, MAX_PRODUCE_BACKOFF_MS);

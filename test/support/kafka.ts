@@ -15,6 +15,7 @@ export interface KafkaInfo {
   readonly sslCa: string;
   readonly clusterId: string;
   readonly version: string;
+  readonly pid: number;
 }
 
 export const REPO = join(import.meta.dir, "..", "..");
@@ -34,6 +35,7 @@ function parse(text: string): KafkaInfo {
     sslCa: map.ssl_ca!,
     clusterId: map.cluster_id!,
     version: map.version!,
+    pid: Number(map.pid),
   };
 }
 
