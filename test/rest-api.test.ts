@@ -541,6 +541,40 @@ describe("connector plugins", () => {
     ]);
   });
 
+  test.each([
+    [
+      "org.apache.kafka.connect.transforms.InsertField$Value",
+      [
+        "offset.field",
+        "partition.field",
+        "replace.null.with.default",
+        "static.field",
+        "static.value",
+        "timestamp.field",
+        "topic.field",
+      ],
+    ],
+    ["TopicNameMatches", ["pattern"]],
+    [
+      "JsonConverter",
+      [
+        "converter.type",
+        "decimal.format",
+        "replace.null.with.default",
+        "schema.content",
+        "schemas.cache.size",
+        "schemas.enable",
+      ],
+    ],
+  ])(
+    "describes the config of %s (transforms, predicates and converters have only their own keys)",
+    async (plugin, keys) => {
+      const r = await rest.get(`/connector-plugins/${plugin}/config`);
+      expect(r.status).toBe(200);
+      expect(r.body.map((k: { name: string }) => k.name).sort()).toEqual(keys);
+    },
+  );
+
   test("validate returns ConfigInfos; a mismatched class is 400; a missing class is 500", async () => {
     const ok = await rest.put("/connector-plugins/FileStreamSink/config/validate", {
       "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
