@@ -56,10 +56,13 @@ export class WorkerSinkTask extends WorkerTask {
   private lastCommit: number;
   private crash: Error | undefined;
   private readonly seenTopics = new Set<string>();
+  /** At least 1 ms, so the commit loop always yields to timers and I/O. */
+  private readonly flushIntervalMs: number;
 
   constructor(private readonly o: WorkerSinkTaskOptions) {
     super(o.id, o.initialState, o.listener, o.clock, o.log);
     this.lastCommit = o.clock.now();
+    this.flushIntervalMs = Math.max(1, o.offsetFlushIntervalMs);
   }
 
   readonly kind = "sink";
@@ -129,7 +132,7 @@ export class WorkerSinkTask extends WorkerTask {
         if (!(await this.awaitUnpaused())) break;
         continue;
       }
-      const due = this.lastCommit + this.o.offsetFlushIntervalMs - this.clock.now();
+      const due = this.lastCommit + this.flushIntervalMs - this.clock.now();
       if (this.commitRequested || due <= 0) {
         await this.executor.run(() => this.commitOffsets());
         continue;
@@ -188,7 +191,7 @@ export class WorkerSinkTask extends WorkerTask {
     await this.put(sinkRecords, heartbeat);
     const last = records.at(-1)!;
     this.current.set(key(last), { topic: last.topic, partition: last.partition, offset: last.offset + 1 });
-    if (this.commitRequested || this.clock.now() - this.lastCommit >= this.o.offsetFlushIntervalMs) {
+    if (this.commitRequested || this.clock.now() - this.lastCommit >= this.flushIntervalMs) {
       await this.commitOffsets();
     }
   }

@@ -85,7 +85,8 @@ export function openDatabase(dataDir: string): Database {
   return db;
 }
 
-function migrate(db: Database, path: string): void {
+/** Applies the migrations above the file's user_version (exported for in-memory test databases). */
+export function migrate(db: Database, path: string): void {
   const current = (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
   const latest = migrations.at(-1)?.version ?? 0;
   if (current > latest) {

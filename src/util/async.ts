@@ -17,19 +17,22 @@ export class SerialExecutor {
   }
 }
 
-/** A wake-up signal: `wait()` resolves at the next `notify()` (or at once if one is pending). */
+/**
+ * A wake-up signal: `wait()` resolves at the next `notify()` (or at once if a notify came while
+ * nobody waited). Every waiter is woken; several loops may wait on one signal.
+ */
 export class Signal {
   private pending = false;
-  private waiter: (() => void) | undefined;
+  private readonly waiters = new Set<() => void>();
 
   notify(): void {
-    if (this.waiter) {
-      const w = this.waiter;
-      this.waiter = undefined;
-      w();
-    } else {
+    if (this.waiters.size === 0) {
       this.pending = true;
+      return;
     }
+    const woken = [...this.waiters];
+    this.waiters.clear();
+    for (const wake of woken) wake();
   }
 
   wait(timeoutMs?: number): Promise<void> {
@@ -39,16 +42,13 @@ export class Signal {
     }
     return new Promise<void>((resolve) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
-      this.waiter = () => {
+      const wake = () => {
         if (timer) clearTimeout(timer);
+        this.waiters.delete(wake);
         resolve();
       };
-      if (timeoutMs !== undefined) {
-        timer = setTimeout(() => {
-          this.waiter = undefined;
-          resolve();
-        }, timeoutMs);
-      }
+      this.waiters.add(wake);
+      if (timeoutMs !== undefined) timer = setTimeout(wake, timeoutMs);
     });
   }
 }

@@ -1,0 +1,208 @@
+/**
+ * MemoryKafka: an in-memory KafkaPort for unit tests of the runtime only (whole-gateway tests use
+ * the real broker). Topics are arrays of records per partition; consumers get every partition of
+ * their topics and receive batches only when the test calls `deliver()`, so tests are
+ * deterministic. `holdAcks()` keeps produce calls pending until `releaseAcks()`, and `failSends()`
+ * makes the next sends throw, to test what the runtime does before and after Kafka acknowledges.
+ */
+import type { TopicPartition, TopicPartitionOffset } from "../api/record.ts";
+import { deferred } from "../util/async.ts";
+import type {
+  ConsumedRecord,
+  ConsumerHandlers,
+  ConsumerOptions,
+  KafkaAdmin,
+  KafkaConsumer,
+  KafkaPort,
+  KafkaProducer,
+  ProducedMetadata,
+  ProducerRecord,
+  TopicSpec,
+} from "./kafka-port.ts";
+
+export class MemoryKafka implements KafkaPort {
+  readonly topics = new Map<string, ConsumedRecord[][]>();
+  readonly groups = new Map<string, Map<string, number>>();
+  private readonly consumers = new Set<MemoryConsumer>();
+  private held: (() => void)[] | undefined;
+  private sendFailures: Error[] = [];
+  sends = 0;
+
+  constructor(readonly clusterIdValue = "memory-cluster") {}
+
+  createTopic(topic: string, partitions = 1): void {
+    if (!this.topics.has(topic))
+      this.topics.set(
+        topic,
+        Array.from({ length: partitions }, () => []),
+      );
+  }
+
+  records(topic: string): ConsumedRecord[] {
+    return (this.topics.get(topic) ?? []).flat();
+  }
+
+  /** Produce calls stay pending (not acknowledged) until `releaseAcks`. */
+  holdAcks(): void {
+    this.held = [];
+  }
+
+  releaseAcks(): void {
+    const pending = this.held ?? [];
+    this.held = undefined;
+    for (const release of pending) release();
+  }
+
+  /** The next sends throw these errors, one each. */
+  failSends(...errors: Error[]): void {
+    this.sendFailures.push(...errors);
+  }
+
+  /** Hands every consumer the records it has not seen yet, one batch per partition. */
+  async deliver(): Promise<void> {
+    for (const c of this.consumers) await c.deliverPending();
+  }
+
+  append(record: ProducerRecord): ProducedMetadata {
+    this.createTopic(record.topic);
+    const partitions = this.topics.get(record.topic)!;
+    const partition = record.partition ?? 0;
+    const log = partitions[partition]!;
+    const consumed: ConsumedRecord = {
+      topic: record.topic,
+      partition,
+      offset: log.length,
+      timestamp: record.timestamp ?? Date.now(),
+      timestampType: "CreateTime",
+      key: record.key,
+      value: record.value,
+      headers: record.headers,
+    };
+    log.push(consumed);
+    return { topic: record.topic, partition, offset: consumed.offset, timestamp: consumed.timestamp };
+  }
+
+  async producer(): Promise<KafkaProducer> {
+    return {
+      send: async (records) => {
+        this.sends++;
+        const failure = this.sendFailures.shift();
+        if (failure) throw failure;
+        if (this.held) {
+          const gate = deferred<void>();
+          this.held.push(() => gate.resolve());
+          await gate.promise;
+        }
+        return records.map((r) => this.append(r));
+      },
+      close: async () => {},
+    };
+  }
+
+  async consumer(options: ConsumerOptions): Promise<KafkaConsumer> {
+    const consumer = new MemoryConsumer(this, options, () => this.consumers.delete(consumer));
+    this.consumers.add(consumer);
+    return consumer;
+  }
+
+  async admin(): Promise<KafkaAdmin> {
+    return {
+      clusterId: async () => this.clusterIdValue,
+      createTopic: async (spec: TopicSpec) => {
+        const existed = this.topics.has(spec.topic);
+        this.createTopic(spec.topic, spec.partitions);
+        return !existed;
+      },
+      describeTopics: async (topics) =>
+        topics.map((topic) => ({ topic, partitions: this.topics.get(topic)?.length ?? 0 })),
+      listTopics: async () => [...this.topics.keys()],
+      groupOffsets: async (groupId) =>
+        [...(this.groups.get(groupId) ?? new Map<string, number>())].map(([k, offset]) => {
+          const [topic, partition] = k.split("\u0000");
+          return { topic: topic!, partition: Number(partition), offset };
+        }),
+      alterGroupOffsets: async (groupId, offsets) => this.commit(groupId, offsets),
+      deleteGroupOffsets: async (groupId, partitions) => {
+        for (const p of partitions) this.groups.get(groupId)?.delete(`${p.topic}\u0000${p.partition}`);
+      },
+      close: async () => {},
+    };
+  }
+
+  commit(groupId: string, offsets: readonly TopicPartitionOffset[]): void {
+    const group = this.groups.get(groupId) ?? new Map<string, number>();
+    for (const o of offsets) group.set(`${o.topic}\u0000${o.partition}`, o.offset);
+    this.groups.set(groupId, group);
+  }
+
+  committed(groupId: string, tp: TopicPartition): number | undefined {
+    return this.groups.get(groupId)?.get(`${tp.topic}\u0000${tp.partition}`);
+  }
+}
+
+class MemoryConsumer implements KafkaConsumer {
+  private handlers: ConsumerHandlers | undefined;
+  private readonly position = new Map<string, number>();
+  private readonly paused = new Set<string>();
+  private assigned: TopicPartition[] = [];
+
+  constructor(
+    private readonly kafka: MemoryKafka,
+    private readonly options: ConsumerOptions,
+    private readonly onClose: () => void,
+  ) {}
+
+  async start(handlers: ConsumerHandlers): Promise<void> {
+    this.handlers = handlers;
+    const topics = this.options.topics;
+    const names = topics instanceof RegExp ? [...this.kafka.topics.keys()].filter((t) => topics.test(t)) : [...topics];
+    for (const t of names) this.kafka.createTopic(t);
+    this.assigned = names.flatMap((topic) =>
+      this.kafka.topics.get(topic)!.map((_, partition) => ({ topic, partition })),
+    );
+    for (const tp of this.assigned) {
+      this.position.set(key(tp), this.kafka.committed(this.options.groupId, tp) ?? 0);
+    }
+    await handlers.onAssignment(this.assigned, []);
+  }
+
+  async deliverPending(): Promise<void> {
+    if (!this.handlers) return;
+    for (const tp of this.assigned) {
+      if (this.paused.has(key(tp))) continue;
+      const from = this.position.get(key(tp)) ?? 0;
+      const batch = this.kafka.topics.get(tp.topic)![tp.partition]!.slice(from);
+      if (batch.length === 0) continue;
+      this.position.set(key(tp), from + batch.length);
+      await this.handlers.onRecords(batch, async () => {});
+    }
+  }
+
+  async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    this.kafka.commit(this.options.groupId, offsets);
+  }
+
+  seek(offset: TopicPartitionOffset): void {
+    this.position.set(key(offset), offset.offset);
+  }
+
+  pause(partitions: readonly TopicPartition[]): void {
+    for (const p of partitions) this.paused.add(key(p));
+  }
+
+  resume(partitions: readonly TopicPartition[]): void {
+    for (const p of partitions) this.paused.delete(key(p));
+  }
+
+  assignment(): TopicPartition[] {
+    return [...this.assigned];
+  }
+
+  async close(): Promise<void> {
+    this.onClose();
+  }
+}
+
+function key(tp: TopicPartition): string {
+  return `${tp.topic}\u0000${tp.partition}`;
+}

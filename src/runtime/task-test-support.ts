@@ -1,0 +1,71 @@
+/**
+ * Building blocks for unit tests of WorkerSourceTask and WorkerSinkTask: an in-memory offset
+ * store, a UTF-8 string converter pair, a status recorder and an error operator. Tests only.
+ */
+import { Database } from "bun:sqlite";
+import type { Converter, HeaderConverter } from "../api/converter.ts";
+import { Schemas } from "../api/data/schema.ts";
+import { migrate } from "../store/database.ts";
+import { OffsetStore } from "../store/offset-store.ts";
+import { systemClock } from "../util/clock.ts";
+import { LogManager } from "../util/logger.ts";
+import { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
+import type { RecordConverters } from "./record-conversion.ts";
+import { TaskMetrics } from "./task-metrics.ts";
+import type { ConnectorTaskId, TaskStatusListener } from "./worker-task.ts";
+
+export function memoryOffsetStore(): OffsetStore {
+  const db = new Database(":memory:");
+  migrate(db, ":memory:");
+  return new OffsetStore(db);
+}
+
+const utf8 = new TextEncoder();
+const text = new TextDecoder();
+
+const stringConverter: Converter & HeaderConverter = {
+  configure: () => {},
+  fromConnectData: (_t, _h, _s, v) => (v === null || v === undefined ? null : utf8.encode(String(v))),
+  toConnectData: (_t, _h, v) => ({ schema: Schemas.OPTIONAL_STRING, value: v === null ? null : text.decode(v) }),
+  fromConnectHeader: (_t, _k, _s, v) => (v === null || v === undefined ? null : utf8.encode(String(v))),
+  toConnectHeader: (_t, _k, v) => ({ schema: Schemas.OPTIONAL_STRING, value: v === null ? null : text.decode(v) }),
+};
+
+export const stringConverters: RecordConverters = {
+  key: stringConverter,
+  keyClass: "test.String",
+  value: stringConverter,
+  valueClass: "test.String",
+  header: stringConverter,
+  headerClass: "test.String",
+};
+
+export class StatusRecorder implements TaskStatusListener {
+  readonly events: string[] = [];
+  failure: unknown;
+  onStartup = (_id: ConnectorTaskId) => void this.events.push("RUNNING");
+  onPause = (_id: ConnectorTaskId) => void this.events.push("PAUSED");
+  onResume = (_id: ConnectorTaskId) => void this.events.push("RUNNING");
+  onFailure = (_id: ConnectorTaskId, error: unknown) => {
+    this.failure = error;
+    this.events.push("FAILED");
+  };
+}
+
+export function quietLogs(): LogManager {
+  return new LogManager({ sink: () => {} });
+}
+
+export function taskBasics(tolerance: "none" | "all" = "none") {
+  const id = { connector: "c", task: 0 };
+  const metrics = new TaskMetrics();
+  const logs = quietLogs();
+  const operator = new RetryWithToleranceOperator(
+    { tolerance, retryTimeoutMs: 0, retryDelayMaxMs: 1000 },
+    [],
+    systemClock,
+    id,
+    metrics,
+  );
+  return { id, metrics, operator, log: logs.get("test"), listener: new StatusRecorder(), clock: systemClock };
+}

@@ -1,0 +1,136 @@
+import { describe, expect, test } from "bun:test";
+import { waitFor } from "../../test/support/wait-for.ts";
+import type { SinkTask, SinkTaskContext } from "../api/connector.ts";
+import type { SinkRecord, TopicPartitionOffset } from "../api/record.ts";
+import { ConnectError, RetriableError } from "../errors.ts";
+import { MemoryKafka } from "../kafka/memory-kafka.ts";
+import { stringConverters, taskBasics } from "./task-test-support.ts";
+import { TransformationChain } from "./transformation-chain.ts";
+import { WorkerSinkTask } from "./worker-sink-task.ts";
+
+/** A SinkTask that records what the worker hands it; `failPut` makes the next puts throw. */
+class RecordingSink implements SinkTask {
+  context!: SinkTaskContext;
+  readonly puts: string[][] = [];
+  readonly flushes: TopicPartitionOffset[][] = [];
+  readonly calls: string[] = [];
+  readonly failPut: Error[] = [];
+  initialize(context: SinkTaskContext): void {
+    this.context = context;
+  }
+  start(): void {}
+  put(records: readonly SinkRecord[]): void {
+    this.calls.push("put");
+    const failure = this.failPut.shift();
+    if (failure) throw failure;
+    this.puts.push(records.map((r) => String(r.value)));
+  }
+  flush(offsets: readonly TopicPartitionOffset[]): void {
+    this.calls.push("flush");
+    this.flushes.push([...offsets]);
+  }
+  stop(): void {}
+}
+
+function setup(flushMs = 0) {
+  const kafka = new MemoryKafka();
+  kafka.createTopic("in");
+  const plugin = new RecordingSink();
+  const basics = taskBasics();
+  const task = new WorkerSinkTask({
+    ...basics,
+    initialState: "STARTED",
+    task: plugin,
+    taskClass: "test.RecordingSink",
+    config: {},
+    consumer: () => kafka.consumer({ groupId: "connect-c", topics: ["in"], properties: {} }),
+    converters: stringConverters,
+    transformations: TransformationChain.EMPTY,
+    offsetFlushIntervalMs: flushMs,
+    onTopic: () => {},
+  });
+  const produce = (...values: string[]) => {
+    for (const v of values)
+      kafka.append({
+        topic: "in",
+        partition: 0,
+        key: null,
+        value: new TextEncoder().encode(v),
+        headers: [],
+        timestamp: 1,
+      });
+  };
+  return { kafka, plugin, task, produce, listener: basics.listener };
+}
+
+describe("WorkerSinkTask", () => {
+  test("puts converted records, flushes, then commits offset+1 to the group", async () => {
+    const { kafka, plugin, task, produce } = setup();
+    produce("a", "b", "c");
+    task.start();
+    await waitFor(
+      () => plugin.context !== undefined && kafka.committed("connect-c", { topic: "in", partition: 0 }) === undefined,
+    );
+    await kafka.deliver();
+    await waitFor(() => kafka.committed("connect-c", { topic: "in", partition: 0 }) === 3);
+    expect(plugin.puts).toEqual([["a", "b", "c"]]);
+    expect(plugin.calls.slice(0, 2)).toEqual(["put", "flush"]);
+    expect(plugin.flushes[0]).toEqual([{ topic: "in", partition: 0, offset: 3 }]);
+    task.stop();
+    await task.awaitStop(5000);
+  });
+
+  test("a RetriableError from put redelivers the same batch, after the task's context.timeout", async () => {
+    const { kafka, plugin, task, produce, listener } = setup();
+    plugin.failPut.push(new RetriableError("endpoint busy"));
+    produce("x", "y");
+    task.start();
+    await waitFor(() => plugin.context !== undefined);
+    plugin.context.timeout(10);
+    await kafka.deliver();
+    await waitFor(() => kafka.committed("connect-c", { topic: "in", partition: 0 }) === 2);
+    expect(plugin.calls.filter((c) => c === "put")).toHaveLength(2);
+    expect(plugin.puts).toEqual([["x", "y"]]);
+    expect(listener.events).toEqual(["RUNNING"]);
+    task.stop();
+    await task.awaitStop(5000);
+  });
+
+  test("any other error from put fails the task and commits nothing", async () => {
+    const { kafka, plugin, task, produce, listener } = setup();
+    plugin.failPut.push(new ConnectError("endpoint rejected the batch"));
+    produce("x");
+    task.start();
+    await waitFor(() => plugin.context !== undefined);
+    await kafka.deliver().catch(() => undefined);
+    await waitFor(() => listener.events.includes("FAILED"));
+    expect(String(listener.failure)).toContain("endpoint rejected the batch");
+    await task.awaitStop(5000);
+    expect(kafka.committed("connect-c", { topic: "in", partition: 0 })).toBeUndefined();
+  });
+
+  test("pausing holds a batch already in flight and fetches nothing more until resume", async () => {
+    const { kafka, plugin, task, produce, listener } = setup(3_600_000);
+    task.start();
+    await waitFor(() => plugin.context !== undefined && listener.events.includes("RUNNING"));
+    produce("in-flight");
+    task.transitionTo("PAUSED");
+    // The batch reaches the task as the pause begins: it must wait, not be put or dropped.
+    const inFlight = kafka.deliver();
+    await waitFor(() => listener.events.includes("PAUSED"));
+    produce("while-paused");
+    await kafka.deliver();
+    expect(plugin.puts).toEqual([]);
+    task.transitionTo("STARTED");
+    await inFlight;
+    await waitFor(() => plugin.puts.length === 1);
+    await kafka.deliver();
+    await waitFor(() => plugin.puts.length === 2);
+    expect(plugin.puts).toEqual([["in-flight"], ["while-paused"]]);
+    expect(listener.events).toEqual(["RUNNING", "PAUSED", "RUNNING"]);
+    // Stop commits what was put, even between flush intervals.
+    task.stop();
+    await task.awaitStop(5000);
+    expect(kafka.committed("connect-c", { topic: "in", partition: 0 })).toBe(2);
+  });
+});

@@ -1,0 +1,157 @@
+import { describe, expect, test } from "bun:test";
+import { waitFor } from "../../test/support/wait-for.ts";
+import type { RecordMetadata, SourceTask } from "../api/connector.ts";
+import { Schemas } from "../api/data/schema.ts";
+import { type SourceRecord, sourceRecord } from "../api/record.ts";
+import { ConnectError, RetriableError } from "../errors.ts";
+import { MemoryKafka } from "../kafka/memory-kafka.ts";
+import { memoryOffsetStore, stringConverters, taskBasics } from "./task-test-support.ts";
+import { TransformationChain } from "./transformation-chain.ts";
+import { WorkerSourceTask } from "./worker-source-task.ts";
+
+/** A SourceTask that returns whatever the test queued, then nothing. */
+class QueuedSource implements SourceTask {
+  readonly queue: SourceRecord[][] = [];
+  readonly committed: [string, RecordMetadata | null][] = [];
+  polls = 0;
+  stopped = false;
+  initialize(): void {}
+  start(): void {}
+  async poll(signal: AbortSignal): Promise<SourceRecord[] | null> {
+    this.polls++;
+    const next = this.queue.shift();
+    if (next) return next;
+    await new Promise((resolve) => {
+      const t = setTimeout(resolve, 5);
+      signal.addEventListener("abort", () => {
+        clearTimeout(t);
+        resolve(undefined);
+      });
+    });
+    return null;
+  }
+  commitRecord(record: SourceRecord, metadata: RecordMetadata | null): void {
+    this.committed.push([String(record.value), metadata]);
+  }
+  stop(): void {
+    this.stopped = true;
+  }
+}
+
+const line = (n: number) =>
+  sourceRecord({
+    topic: "t",
+    value: `line ${n}`,
+    valueSchema: Schemas.STRING,
+    sourcePartition: { file: "f" },
+    sourceOffset: { pos: n },
+  });
+
+function setup(options: { tolerance?: "none" | "all"; flushMs?: number } = {}) {
+  const kafka = new MemoryKafka();
+  const offsets = memoryOffsetStore();
+  const plugin = new QueuedSource();
+  const basics = taskBasics(options.tolerance);
+  const task = new WorkerSourceTask({
+    ...basics,
+    initialState: "STARTED",
+    task: plugin,
+    taskClass: "test.QueuedSource",
+    config: {},
+    producer: () => kafka.producer(),
+    converters: stringConverters,
+    transformations: TransformationChain.EMPTY,
+    offsets,
+    offsetFlushIntervalMs: options.flushMs ?? 0,
+    onTopic: () => {},
+  });
+  return { kafka, offsets, plugin, task, listener: basics.listener };
+}
+
+describe("WorkerSourceTask", () => {
+  test("commits a source offset only after Kafka acknowledged the record", async () => {
+    const { kafka, offsets, plugin, task } = setup();
+    kafka.holdAcks();
+    plugin.queue.push([line(1), line(2)]);
+    task.start();
+    await waitFor(() => kafka.sends === 1);
+    // Sent but not acknowledged: nothing committed, commitRecord not called.
+    expect(offsets.get("c", { file: "f" })).toBeNull();
+    expect(plugin.committed).toEqual([]);
+    kafka.releaseAcks();
+    await waitFor(() => offsets.get("c", { file: "f" }) !== null);
+    expect(offsets.get("c", { file: "f" })).toEqual({ pos: 2 });
+    expect(plugin.committed.map(([v, m]) => [v, m?.offset])).toEqual([
+      ["line 1", 0],
+      ["line 2", 1],
+    ]);
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+    expect(plugin.stopped).toBe(true);
+  });
+
+  test("a retriable send failure is retried; the task stays up and nothing is lost or doubled", async () => {
+    const { kafka, plugin, task, listener, offsets } = setup();
+    kafka.failSends(new RetriableError("broker unreachable"), new RetriableError("still unreachable"));
+    plugin.queue.push([line(1)]);
+    task.start();
+    await waitFor(() => kafka.records("t").length === 1);
+    expect(kafka.sends).toBe(3);
+    await waitFor(() => offsets.get("c", { file: "f" }) !== null);
+    expect(listener.events).toEqual(["RUNNING"]);
+    task.stop();
+    await task.awaitStop(5000);
+    expect(kafka.records("t").map((r) => new TextDecoder().decode(r.value!))).toEqual(["line 1"]);
+  });
+
+  test("a non-retriable send failure fails the task (errors.tolerance=none) without committing", async () => {
+    const { kafka, plugin, task, listener, offsets } = setup();
+    kafka.failSends(new ConnectError("record too large"));
+    plugin.queue.push([line(1)]);
+    task.start();
+    await waitFor(() => listener.events.includes("FAILED"));
+    expect(String(listener.failure)).toContain("Tolerance exceeded in error handler");
+    await task.awaitStop(5000);
+    expect(offsets.get("c", { file: "f" })).toBeNull();
+  });
+
+  test("with errors.tolerance=all a non-retriable send failure skips the records and commits past them", async () => {
+    const { kafka, plugin, task, listener, offsets } = setup({ tolerance: "all" });
+    kafka.failSends(new ConnectError("record too large"));
+    plugin.queue.push([line(1)], [line(2)]);
+    task.start();
+    await waitFor(() => offsets.get("c", { file: "f" })?.pos === 2);
+    expect(kafka.records("t").map((r) => new TextDecoder().decode(r.value!))).toEqual(["line 2"]);
+    expect(listener.events).toEqual(["RUNNING"]);
+    task.stop();
+    await task.awaitStop(5000);
+  });
+
+  test("pause stops polling and reports PAUSED; resume reports RUNNING and polls again", async () => {
+    const { plugin, task, listener } = setup();
+    task.start();
+    await waitFor(() => plugin.polls > 0);
+    task.transitionTo("PAUSED");
+    await waitFor(() => listener.events.includes("PAUSED"));
+    const polls = plugin.polls;
+    plugin.queue.push([line(1)]);
+    task.transitionTo("STARTED");
+    await waitFor(() => plugin.committed.length === 1);
+    expect(polls).toBeGreaterThan(0);
+    expect(listener.events).toEqual(["RUNNING", "PAUSED", "RUNNING"]);
+    task.stop();
+    await task.awaitStop(5000);
+  });
+
+  test("stop commits the offsets of acknowledged records even between flushes", async () => {
+    const { kafka, plugin, task, offsets } = setup({ flushMs: 3_600_000 });
+    plugin.queue.push([line(1), line(2), line(3)]);
+    task.start();
+    await waitFor(() => plugin.committed.length === 3);
+    expect(offsets.get("c", { file: "f" })).toBeNull();
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+    expect(offsets.get("c", { file: "f" })).toEqual({ pos: 3 });
+    expect(kafka.records("t")).toHaveLength(3);
+  });
+});

@@ -1,0 +1,39 @@
+import { describe, expect, test } from "bun:test";
+import { deferred, SerialExecutor, Signal } from "./async.ts";
+
+describe("Signal", () => {
+  test("wakes every waiter", async () => {
+    const signal = new Signal();
+    const woken: string[] = [];
+    const a = signal.wait().then(() => woken.push("a"));
+    const b = signal.wait().then(() => woken.push("b"));
+    signal.notify();
+    await Promise.all([a, b]);
+    expect(woken.sort()).toEqual(["a", "b"]);
+  });
+
+  test("remembers a notify that came while nobody waited", async () => {
+    const signal = new Signal();
+    signal.notify();
+    await signal.wait();
+  });
+});
+
+describe("SerialExecutor", () => {
+  test("runs operations one at a time, in order, past failures", async () => {
+    const executor = new SerialExecutor();
+    const order: number[] = [];
+    const gate = deferred<void>();
+    const first = executor.run(() => gate.promise.then(() => void order.push(1)));
+    const failing = executor.run(() => {
+      throw new Error("boom");
+    });
+    const third = executor.run(() => void order.push(3));
+    expect(order).toEqual([]);
+    gate.resolve();
+    await first;
+    await expect(failing).rejects.toThrow("boom");
+    await third;
+    expect(order).toEqual([1, 3]);
+  });
+});
