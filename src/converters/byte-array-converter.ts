@@ -4,11 +4,11 @@
  * HeaderConverter. Like Apache's, `configure` ignores its configs.
  */
 import type { Converter, HeaderConverter, SchemaAndValue } from "../api/converter.ts";
+import { javaClassOf } from "../api/data/java-text.ts";
 import { type Schema, Schemas } from "../api/data/schema.ts";
 import { DataError } from "../errors.ts";
 import { defineConfig } from "../plugin/config-def.ts";
 import { converterTypeKey } from "./converter-config.ts";
-import { javaClassOf } from "./java-text.ts";
 
 export const byteArrayConverterConfig = defineConfig({ "converter.type": converterTypeKey() });
 

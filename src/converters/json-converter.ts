@@ -6,6 +6,7 @@
 import type { Converter, HeaderConverter, SchemaAndValue } from "../api/converter.ts";
 import { NULL_SCHEMA_AND_VALUE } from "../api/converter.ts";
 import type { Schema } from "../api/data/schema.ts";
+import { isPlainObject } from "../api/data/schemaless.ts";
 import { DataError } from "../errors.ts";
 import { withConverterType } from "./converter-config.ts";
 import { jsonConverterConfig } from "./json-converter-config.ts";
@@ -13,7 +14,6 @@ import {
   connectToJson,
   DEFAULT_JSON_DATA_OPTIONS,
   type DecimalFormat,
-  isPlainObject,
   type JsonDataOptions,
   jsonToConnect,
 } from "./json-data.ts";

@@ -12,11 +12,12 @@
  * `connectToJson` returns a JSON-safe value (plain objects and arrays; bigints and Java-formatted
  * floats as `JSON.rawJSON`), so other modules can embed Connect data in their own JSON.
  */
+import { javaClassOf, javaDoubleToString, javaFloatToString } from "../api/data/java-text.ts";
 import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from "../api/data/logical.ts";
 import { type Schema, type SchemaType, schemaEquals } from "../api/data/schema.ts";
+import { isPlainObject, schemaTypeOf } from "../api/data/schemaless.ts";
 import { Struct } from "../api/data/struct.ts";
 import { DataError } from "../errors.ts";
-import { javaClassOf, javaDoubleToString, javaFloatToString } from "./java-text.ts";
 import { JsonNumberText, MISSING } from "./json-text.ts";
 
 export type DecimalFormat = "BASE64" | "NUMERIC";
@@ -159,21 +160,9 @@ const LOGICAL_TO_JSON: Readonly<Record<string, LogicalToJson>> = {
 
 /** ConnectSchema.schemaType(value.getClass()) for schemaless values. */
 function inferType(value: unknown): SchemaType {
-  switch (typeof value) {
-    case "number":
-      return Number.isInteger(value) ? "INT64" : "FLOAT64";
-    case "bigint":
-      return "INT64";
-    case "boolean":
-      return "BOOLEAN";
-    case "string":
-      return "STRING";
-  }
-  if (value instanceof Uint8Array) return "BYTES";
-  if (Array.isArray(value)) return "ARRAY";
-  if (value instanceof Map || isPlainObject(value)) return "MAP";
-  if (value instanceof Struct) return "STRUCT";
-  throw new DataError(`Java class ${javaClassOf(value)} does not have corresponding schema type.`);
+  const type = schemaTypeOf(value);
+  if (type === null) throw new DataError(`Java class ${javaClassOf(value)} does not have corresponding schema type.`);
+  return type;
 }
 
 /** A FLOAT64 as Java prints it. JavaScript prints non-integers in [10^-3, 10^7) the same way. */
@@ -421,12 +410,6 @@ function elementsOf(json: unknown): unknown[] {
 
 function hasDefault(schema: Schema): boolean {
   return schema.defaultValue !== undefined && schema.defaultValue !== null;
-}
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== "object") return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
 }
 
 /** Sets an own property, also for the key `__proto__`. */

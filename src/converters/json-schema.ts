@@ -5,8 +5,9 @@
  * `parameters`, `default`; a struct field is its schema followed by `"field": name`.
  */
 import { type Schema, SchemaBuilder, type SchemaType } from "../api/data/schema.ts";
+import { isPlainObject } from "../api/data/schemaless.ts";
 import { DataError } from "../errors.ts";
-import { connectToJson, isPlainObject, type JsonDataOptions, jsonToConnect } from "./json-data.ts";
+import { connectToJson, type JsonDataOptions, jsonToConnect } from "./json-data.ts";
 import { JsonNumberText } from "./json-text.ts";
 
 const TYPE_NAMES: Readonly<Record<SchemaType, string>> = {

@@ -5,11 +5,11 @@
  * INT64 reads as a number, or a bigint beyond ±2^53.
  */
 import type { Converter, HeaderConverter, SchemaAndValue } from "../api/converter.ts";
+import { javaClassOf } from "../api/data/java-text.ts";
 import { type Schema, Schemas } from "../api/data/schema.ts";
 import { DataError } from "../errors.ts";
 import { defineConfig } from "../plugin/config-def.ts";
 import { converterTypeKey, withConverterType } from "./converter-config.ts";
-import { javaClassOf } from "./java-text.ts";
 
 export const numberConverterConfig = defineConfig({ "converter.type": converterTypeKey() });
 

@@ -8,10 +8,10 @@
 import type { HeaderConverter, SchemaAndValue } from "../api/converter.ts";
 import { NULL_SCHEMA_AND_VALUE } from "../api/converter.ts";
 import { type Schema, Schemas } from "../api/data/schema.ts";
+import { convertToString, parseString } from "../api/data/values.ts";
 import { defineConfig } from "../plugin/config-def.ts";
 import { getLogger } from "../util/logger.ts";
 import { charsetForName } from "./charset.ts";
-import { convertToString, parseString } from "./values.ts";
 
 export const simpleHeaderConverterConfig = defineConfig({});
 

@@ -6,11 +6,11 @@
  * Both a Converter and a HeaderConverter.
  */
 import type { Converter, HeaderConverter, SchemaAndValue } from "../api/converter.ts";
+import { javaToString } from "../api/data/java-text.ts";
 import { type Schema, Schemas } from "../api/data/schema.ts";
 import { defineConfig, key } from "../plugin/config-def.ts";
 import { type Charset, charsetForName } from "./charset.ts";
 import { converterTypeKey, withConverterType } from "./converter-config.ts";
-import { javaToString } from "./java-text.ts";
 
 export const stringConverterConfig = defineConfig({
   "converter.type": converterTypeKey(),

@@ -4,46 +4,28 @@
  * truncate, strings parse, bytes become base64 strings, dates become ISO strings).
  * Without a schema the value must be a map unless the spec casts the whole value.
  */
+import { javaDoubleToString, javaFloatToString } from "../api/data/java-text.ts";
 import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp } from "../api/data/logical.ts";
-import { type Schema, SchemaBuilder, type SchemaType } from "../api/data/schema.ts";
+import { PRIMITIVE_TYPES, type Schema, SchemaBuilder, type SchemaType } from "../api/data/schema.ts";
+import { schemaTypeOf } from "../api/data/schemaless.ts";
 import { Struct } from "../api/data/struct.ts";
+import { formatDate } from "../api/data/values-format.ts";
 import type { ConnectRecord } from "../api/record.ts";
 import type { Transformation } from "../api/transformation.ts";
 import { ConfigError, DataError } from "../errors.ts";
 import { defineConfig, key } from "../plugin/config-def.ts";
 import { replaceNullWithDefaultKey } from "./util/config.ts";
 import { keyAndValue } from "./util/descriptors.ts";
-import {
-  javaDoubleToString,
-  javaFloatToString,
-  narrowInteger,
-  parseJavaFloating,
-  parseJavaInteger,
-  toFloating,
-} from "./util/java-numbers.ts";
+import { narrowInteger, parseJavaFloating, parseJavaInteger, toFloating } from "./util/java-numbers.ts";
 import type { RecordSide } from "./util/record-side.ts";
 import { javaClassName, requireMap, requireStruct } from "./util/requirements.ts";
 import { copySchemaBasics, SchemaUpdateCache } from "./util/schema-util.ts";
-import { isSchemalessMap, mapCopy, mapGet, mapLike } from "./util/schemaless-map.ts";
-import { dateFormatFor } from "./util/values.ts";
+import { mapCopy, mapGet, mapLike } from "./util/schemaless-map.ts";
 
 const PURPOSE = "cast types";
-const ALL_TYPES: readonly SchemaType[] = [
-  "INT8",
-  "INT16",
-  "INT32",
-  "INT64",
-  "FLOAT32",
-  "FLOAT64",
-  "BOOLEAN",
-  "STRING",
-  "BYTES",
-  "ARRAY",
-  "MAP",
-  "STRUCT",
-];
-const INPUT_TYPES: readonly SchemaType[] = ALL_TYPES.slice(0, 9);
-const OUTPUT_TYPES: readonly SchemaType[] = ALL_TYPES.slice(0, 8);
+const ALL_TYPES: readonly SchemaType[] = [...PRIMITIVE_TYPES, "ARRAY", "MAP", "STRUCT"];
+const INPUT_TYPES = PRIMITIVE_TYPES;
+const OUTPUT_TYPES: readonly SchemaType[] = PRIMITIVE_TYPES.filter((type) => type !== "BYTES");
 
 /** The spec: a target type per field, or `wholeValue` for a single type without a field name. */
 interface CastSpec {
@@ -112,25 +94,6 @@ const config = defineConfig({
   "replace.null.with.default": replaceNullWithDefaultKey(),
 });
 
-/** The Connect type of a schemaless value, or null when Connect's data API has none (Date, BigDecimal). */
-function inferType(value: unknown): SchemaType | null {
-  switch (typeof value) {
-    case "number":
-      return Number.isInteger(value) ? "INT64" : "FLOAT64";
-    case "bigint":
-      return "INT64";
-    case "boolean":
-      return "BOOLEAN";
-    case "string":
-      return "STRING";
-  }
-  if (value instanceof Uint8Array) return "BYTES";
-  if (Array.isArray(value)) return "ARRAY";
-  if (value instanceof Struct) return "STRUCT";
-  if (isSchemalessMap(value)) return "MAP";
-  return null;
-}
-
 function encodeLogical(schema: Schema, value: unknown): unknown {
   switch (schema.name) {
     case ConnectDate.LOGICAL_NAME:
@@ -156,7 +119,7 @@ const BITS = { INT8: 8, INT16: 16, INT32: 32, INT64: 64 } as const;
 /** Casts one value; `sourceType` tells a Double from a Long where JS numbers cannot. */
 export function castTo(schema: Schema | null, input: unknown, target: SchemaType): unknown {
   if (input === null || input === undefined) return null;
-  const sourceType = schema ? schema.type : inferType(input);
+  const sourceType = schema ? schema.type : schemaTypeOf(input);
   if (sourceType === null) {
     throw new DataError(
       `Cast transformation was passed a value of type class ${javaClassName(input)} which is not supported by Connect's data API`,
@@ -213,7 +176,7 @@ export function castTo(schema: Schema | null, input: unknown, target: SchemaType
 }
 
 function castToString(value: unknown, sourceType: SchemaType): string {
-  if (value instanceof Date) return dateFormatFor(value).format(value);
+  if (value instanceof Date) return formatDate(value);
   if (value instanceof Uint8Array) return Buffer.from(value).toString("base64");
   if (typeof value === "number") {
     if (sourceType === "FLOAT32") return javaFloatToString(value);

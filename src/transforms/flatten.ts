@@ -4,7 +4,7 @@
  * with `delimiter` (`a.b.c`). Arrays are kept as they are. A flattened field is optional when any
  * struct above it is, and takes its default from the nearest default above it.
  */
-import { type Schema, SchemaBuilder } from "../api/data/schema.ts";
+import { PRIMITIVE_TYPES, type Schema, SchemaBuilder, type SchemaType } from "../api/data/schema.ts";
 import { Struct } from "../api/data/struct.ts";
 import type { ConnectRecord } from "../api/record.ts";
 import type { Transformation } from "../api/transformation.ts";
@@ -17,18 +17,7 @@ import { copySchemaBasics, SchemaUpdateCache } from "./util/schema-util.ts";
 import { isSchemalessMap, mapEntries, mapLike, type SchemalessMap } from "./util/schemaless-map.ts";
 
 const PURPOSE = "flattening";
-const KEPT_TYPES = new Set([
-  "INT8",
-  "INT16",
-  "INT32",
-  "INT64",
-  "FLOAT32",
-  "FLOAT64",
-  "BOOLEAN",
-  "STRING",
-  "BYTES",
-  "ARRAY",
-]);
+const KEPT_TYPES = new Set<SchemaType>([...PRIMITIVE_TYPES, "ARRAY"]);
 
 const config = defineConfig({
   delimiter: key.string({

@@ -4,11 +4,11 @@
  * INT8 header, `true` a BOOLEAN, `[1,2]` an ARRAY and `hello` a STRING.
  */
 import type { SchemaAndValue } from "../api/converter.ts";
+import { parseString } from "../api/data/values.ts";
 import type { ConnectRecord } from "../api/record.ts";
 import type { Transformation } from "../api/transformation.ts";
 import { defineConfig, key } from "../plugin/config-def.ts";
 import { transformation } from "./util/descriptors.ts";
-import { parseString } from "./util/values.ts";
 
 const config = defineConfig({
   header: key.string({ doc: "The key of the header to add.", importance: "HIGH" }),

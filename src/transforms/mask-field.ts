@@ -15,11 +15,10 @@ import { DataError } from "../errors.ts";
 import { defineConfig, key } from "../plugin/config-def.ts";
 import { nonEmptyList, nonEmptyString, replaceNullWithDefaultKey } from "./util/config.ts";
 import { keyAndValue } from "./util/descriptors.ts";
-import { narrowInteger } from "./util/java-numbers.ts";
+import { asDouble, asLong, narrowInteger } from "./util/java-numbers.ts";
 import type { RecordSide } from "./util/record-side.ts";
 import { javaClassName, requireMap, requireStruct } from "./util/requirements.ts";
 import { emptyMapLike, isSchemalessMap, mapCopy, mapGet, mapLike } from "./util/schemaless-map.ts";
-import { asDouble, asLong } from "./util/values.ts";
 
 const PURPOSE = "mask fields";
 

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { BigDecimal } from "../api/data/logical.ts";
-import { SchemaBuilder, Schemas } from "../api/data/schema.ts";
-import { Struct } from "../api/data/struct.ts";
 import { javaClassOf, javaDoubleToString, javaFloatToString, javaToString, javaTrim } from "./java-text.ts";
+import { BigDecimal } from "./logical.ts";
+import { SchemaBuilder, Schemas } from "./schema.ts";
+import { Struct } from "./struct.ts";
 
 describe("javaDoubleToString", () => {
   test.each([
@@ -12,11 +12,14 @@ describe("javaDoubleToString", () => {
     [0.1, "0.1"],
     [100, "100.0"],
     [123.456, "123.456"],
+    [42.125, "42.125"],
     [9999999.5, "9999999.5"],
     [1e7, "1.0E7"],
     [1.2345e300, "1.2345E300"],
     [0.001, "0.001"],
+    [0.0001, "1.0E-4"],
     [0.000123, "1.23E-4"],
+    [1.5e21, "1.5E21"],
     [-2.5e-10, "-2.5E-10"],
     [Number.MAX_VALUE, "1.7976931348623157E308"],
     [Number.NaN, "NaN"],
@@ -32,6 +35,7 @@ describe("javaFloatToString", () => {
     [0.1, "0.1"],
     [Math.fround(0.1), "0.1"],
     [3, "3.0"],
+    [123, "123.0"],
     [3.4028234663852886e38, "3.4028235E38"],
     [1e-5, "1.0E-5"],
     [1.23456, "1.23456"],

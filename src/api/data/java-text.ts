@@ -2,11 +2,12 @@
  * Java's text forms of values, where Connect's output depends on them: `Double.toString` and
  * `Float.toString` (JsonConverter writes numbers this way, Values prints them), Java's class
  * names for error messages ("Invalid type for INT32: class java.lang.String"), `String.trim` and
- * `Object.toString` as StringConverter prints values. Used by the converters in this folder.
+ * `Object.toString` as StringConverter prints values. Shared by the converters and the
+ * transformations (Cast prints numbers with it).
  */
-import { BigDecimal } from "../api/data/logical.ts";
-import type { Schema } from "../api/data/schema.ts";
-import { Struct } from "../api/data/struct.ts";
+import { BigDecimal } from "./logical.ts";
+import type { Schema } from "./schema.ts";
+import { Struct } from "./struct.ts";
 
 /** `Double.toString(d)`: plain notation in [10^-3, 10^7), otherwise `d.dddE±n`; always a fraction digit. */
 export function javaDoubleToString(d: number): string {
@@ -56,29 +57,34 @@ export function javaTrim(s: string): string {
 
 /** The class a Java Connect value of this kind would have, as `getClass()` prints it. */
 export function javaClassOf(value: unknown): string {
-  const name = (() => {
-    if (value === null || value === undefined) return "null";
-    switch (typeof value) {
-      case "string":
-        return "java.lang.String";
-      case "boolean":
-        return "java.lang.Boolean";
-      case "bigint":
-        return "java.lang.Long";
-      case "number":
-        if (!Number.isInteger(value)) return "java.lang.Double";
-        return value >= -2147483648 && value <= 2147483647 ? "java.lang.Integer" : "java.lang.Long";
-    }
-    if (value instanceof Uint8Array) return "[B";
-    if (Array.isArray(value)) return "java.util.ArrayList";
-    if (value instanceof Map) return "java.util.HashMap";
-    if (value instanceof Struct) return "org.apache.kafka.connect.data.Struct";
-    if (value instanceof BigDecimal) return "java.math.BigDecimal";
-    if (value instanceof Date) return "java.util.Date";
-    if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) return "java.util.HashMap";
-    return (value as object).constructor?.name ?? "java.lang.Object";
-  })();
-  return `class ${name}`;
+  return `class ${dataClassName(value) ?? (value as object).constructor?.name ?? "java.lang.Object"}`;
+}
+
+/**
+ * The name of the Java class Connect holds a data-API value in (`java.lang.String`, `[B`), or null
+ * for a JS value it has no class for. Integers within an int are Integers, larger ones Longs.
+ */
+export function dataClassName(value: unknown): string | null {
+  if (value === null || value === undefined) return "null";
+  switch (typeof value) {
+    case "string":
+      return "java.lang.String";
+    case "boolean":
+      return "java.lang.Boolean";
+    case "bigint":
+      return "java.lang.Long";
+    case "number":
+      if (!Number.isInteger(value)) return "java.lang.Double";
+      return value >= -2147483648 && value <= 2147483647 ? "java.lang.Integer" : "java.lang.Long";
+  }
+  if (value instanceof Uint8Array) return "[B";
+  if (Array.isArray(value)) return "java.util.ArrayList";
+  if (value instanceof Map) return "java.util.HashMap";
+  if (value instanceof Struct) return "org.apache.kafka.connect.data.Struct";
+  if (value instanceof BigDecimal) return "java.math.BigDecimal";
+  if (value instanceof Date) return "java.util.Date";
+  if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) return "java.util.HashMap";
+  return null;
 }
 
 const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];

@@ -5,11 +5,12 @@
  * value prints by its millisecond count (under a day: `HH:mm:ss.SSSZ`; whole days: `yyyy-MM-dd`;
  * otherwise a timestamp), in UTC. Numbers print as Java prints the type the schema names.
  */
-import { BigDecimal } from "../api/data/logical.ts";
-import type { Schema } from "../api/data/schema.ts";
-import { Struct } from "../api/data/struct.ts";
-import { DataError } from "../errors.ts";
+
+import { DataError } from "../../errors.ts";
 import { javaClassOf, javaDoubleToString, javaFloatToString } from "./java-text.ts";
+import { BigDecimal } from "./logical.ts";
+import type { Schema } from "./schema.ts";
+import { Struct } from "./struct.ts";
 
 const MS_PER_DAY = 86_400_000;
 

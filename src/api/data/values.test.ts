@@ -1,8 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { ConnectDate, ConnectTimestamp } from "../api/data/logical.ts";
-import { SchemaBuilder, Schemas, schemaEquals, valueEquals } from "../api/data/schema.ts";
-import { buildSchema, buildValue, isError, loadValuesFixtures } from "./golden-fixtures.ts";
+import { buildSchema, buildValue, isError, loadValuesFixtures } from "../../converters/golden-fixtures.ts";
+import { ConnectDate, ConnectTimestamp } from "./logical.ts";
+import { SchemaBuilder, Schemas, type SchemaType, schemaEquals, valueEquals } from "./schema.ts";
 import { convertTo, convertToString, parseString } from "./values.ts";
+import { formatDate } from "./values-format.ts";
 
 const fixtures = await loadValuesFixtures();
 
@@ -27,6 +28,24 @@ describe("Values.parseString against Apache", () => {
   });
 });
 
+function shape(text: string | null): [SchemaType | null, string | undefined, unknown] {
+  const { schema, value } = parseString(text);
+  return [schema?.type ?? null, schema?.name, value];
+}
+
+/** What the Apache fixtures leave open: a null input, and how INT64 values are held (number or bigint). */
+describe("Values.parseString", () => {
+  test.each<[string | null, [SchemaType | null, string | undefined, unknown]]>([
+    [null, [null, undefined, null]],
+    [" FALSE ", ["STRING", undefined, " FALSE "]],
+    ["3000000000", ["INT64", undefined, 3000000000]],
+    ["9223372036854775807", ["INT64", undefined, 9223372036854775807n]],
+    ["[1, null]", ["STRING", undefined, "[1, null]"]],
+  ])("parses %p", (text, expected) => {
+    expect(shape(text)).toEqual(expected);
+  });
+});
+
 describe("Values.convertToString against Apache", () => {
   test.each(fixtures.format.map((c) => [c.name, c] as const))("%s", (_name, c) => {
     const schema = buildSchema(c.schema);
@@ -47,6 +66,17 @@ describe("Values.convertToString", () => {
 
   test("rejects a value Connect has no text for", () => {
     expect(() => convertToString(null, Symbol.iterator)).toThrow("Failed to serialize unexpected value type");
+  });
+});
+
+describe("formatDate", () => {
+  test.each<[number, string]>([
+    [3_600_000, "01:00:00.000Z"],
+    [86_400_000, "1970-01-02"],
+    [86_400_001, "1970-01-02T00:00:00.001Z"],
+  ])("formatDate(%p) writes %p", (ms, expected) => {
+    const date = new Date(ms);
+    expect(formatDate(date)).toBe(expected);
   });
 });
 

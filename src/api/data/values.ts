@@ -1,6 +1,7 @@
 /**
- * org.apache.kafka.connect.data.Values, the parts SimpleHeaderConverter needs: `parseString`
- * infers a schema and value from text (booleans; integers as the smallest of INT8…INT64; other
+ * org.apache.kafka.connect.data.Values, the parts SimpleHeaderConverter, InsertHeader (its
+ * `value.literal`) and Cast (dates, via values-format.ts) need: `parseString` infers a schema
+ * and value from text (booleans; integers as the smallest of INT8…INT64; other
  * numbers as FLOAT32, FLOAT64 or Decimal; ISO dates, times and timestamps as the logical types;
  * `[…]` arrays and `{…}` maps with a common element schema; anything else a string),
  * `convertToString` writes values back (values-format.ts), and `convertTo` converts a value to
@@ -8,13 +9,14 @@
  * schema. The parser keeps Connect's quirks, because they decide what a header reads as: `1,2`
  * reads as the INT8 1, and `[null,1]` as a string.
  */
-import type { SchemaAndValue } from "../api/converter.ts";
-import { NULL_SCHEMA_AND_VALUE } from "../api/converter.ts";
-import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from "../api/data/logical.ts";
-import { type Schema, SchemaBuilder, Schemas, type SchemaType, schemaEquals } from "../api/data/schema.ts";
-import { Struct } from "../api/data/struct.ts";
-import { DataError } from "../errors.ts";
+
+import { DataError } from "../../errors.ts";
+import type { SchemaAndValue } from "../converter.ts";
+import { NULL_SCHEMA_AND_VALUE } from "../converter.ts";
 import { javaClassOf, javaDoubleToString, javaTrim } from "./java-text.ts";
+import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from "./logical.ts";
+import { type Schema, SchemaBuilder, Schemas, type SchemaType, schemaEquals } from "./schema.ts";
+import { Struct } from "./struct.ts";
 import { convertToString } from "./values-format.ts";
 import { isBlank, ValuesTokenizer } from "./values-tokenizer.ts";
 

@@ -1,13 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { BigDecimal } from "../../api/data/logical.ts";
-import {
-  type IntBits,
-  javaDoubleToString,
-  javaFloatToString,
-  narrowInteger,
-  parseJavaFloating,
-  parseJavaInteger,
-} from "./java-numbers.ts";
+import { DataError } from "../../errors.ts";
+import { asDouble, asLong, type IntBits, narrowInteger, parseJavaFloating, parseJavaInteger } from "./java-numbers.ts";
+import { expectError } from "./test-support.ts";
 
 describe("Java numbers", () => {
   test.each<[number | bigint | BigDecimal, IntBits, boolean, number | bigint]>([
@@ -47,24 +42,20 @@ describe("Java numbers", () => {
     expect(parseJavaFloating(text, float32)).toBe(expected);
   });
 
-  test.each<[number, string]>([
-    [1, "1.0"],
-    [42.125, "42.125"],
-    [0.001, "0.001"],
-    [0.0001, "1.0E-4"],
-    [1e7, "1.0E7"],
-    [1.5e21, "1.5E21"],
-    [-0, "-0.0"],
-    [Number.NaN, "NaN"],
-  ])("Double.toString(%p) is %p", (n, expected) => {
-    expect(javaDoubleToString(n)).toBe(expected);
+  test.each<[unknown, number | bigint]>([
+    ["42", 42],
+    ["12.7", 12],
+    [-3.9, -3],
+    [9223372036854775807n, 9223372036854775807n],
+  ])("asLong(%p) is %p", (input, expected) => {
+    expect(asLong(input)).toBe(expected);
   });
 
-  test.each<[number, string]>([
-    [0.1, "0.1"],
-    [123, "123.0"],
-    [3.4028234663852886e38, "3.4028235E38"],
-  ])("Float.toString(%p) is %p", (n, expected) => {
-    expect(javaFloatToString(Math.fround(n))).toBe(expected);
+  test("asLong rejects text that is not a number", () => {
+    expectError(() => asLong("foo"), DataError, "Unable to convert foo (class java.lang.String) to a number");
+  });
+
+  test("asDouble reads decimals", () => {
+    expect(asDouble("123.5")).toBe(123.5);
   });
 });

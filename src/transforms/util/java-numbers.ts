@@ -1,10 +1,14 @@
 /**
- * Java's numeric conversions and number printing, for Cast, MaskField and Values: narrowing
+ * Java's numeric conversions, for Cast, MaskField and TimestampConverter: narrowing
  * (`(byte) 300L` wraps, `(int) 3.9e9` saturates), `Byte.parseByte`/`Double.parseDouble`, and
- * `Double.toString`/`Float.toString` (`1.0`, `1.0E10`). INT64 results are numbers when they fit
- * in ±2^53 and bigints beyond, as the Connect data model carries them.
+ * `Values.asLong`/`asDouble` (MaskField's replacements). INT64 results are numbers when they fit
+ * in ±2^53 and bigints beyond, as the Connect data model carries them. Java's number printing
+ * (`Double.toString`, `Float.toString`) is in api/data/java-text.ts.
  */
+import { javaTrim } from "../../api/data/java-text.ts";
 import { BigDecimal } from "../../api/data/logical.ts";
+import { DataError } from "../../errors.ts";
+import { javaClassOfValue } from "./requirements.ts";
 
 export type IntBits = 8 | 16 | 32 | 64;
 
@@ -24,7 +28,7 @@ function wrap(n: bigint, bits: IntBits): number | bigint {
 }
 
 /** The integer part of a BigDecimal (truncated toward zero, like `toBigInteger`). */
-export function integerPart(d: BigDecimal): bigint {
+function integerPart(d: BigDecimal): bigint {
   return d.scale >= 0 ? d.unscaled / 10n ** BigInt(d.scale) : d.unscaled * 10n ** BigInt(-d.scale);
 }
 
@@ -74,7 +78,7 @@ export function parseJavaInteger(text: string, bits: IntBits): number | bigint |
 
 /** `Double.parseDouble` / `Float.parseFloat`: null when Java throws NumberFormatException. */
 export function parseJavaFloating(text: string, float32: boolean): number | null {
-  const trimmed = text.replace(/^[\x00-\x20]+|[\x00-\x20]+$/g, "");
+  const trimmed = javaTrim(text);
   const m = /^([+-]?)(NaN|Infinity|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)[fFdD]?$/.exec(trimmed);
   if (!m) return null;
   if (m[2] === "NaN" && /[fFdD]$/.test(trimmed)) return null;
@@ -82,34 +86,32 @@ export function parseJavaFloating(text: string, float32: boolean): number | null
   return float32 ? Math.fround(n) : n;
 }
 
-/** `Double.toString(d)`: `1.0`, `0.001`, `1.0E7`, `1.0E-4`, `NaN`, `Infinity`. */
-export function javaDoubleToString(d: number): string {
-  if (Number.isNaN(d)) return "NaN";
-  if (d === Number.POSITIVE_INFINITY) return "Infinity";
-  if (d === Number.NEGATIVE_INFINITY) return "-Infinity";
-  if (d === 0) return Object.is(d, -0) ? "-0.0" : "0.0";
-  const abs = Math.abs(d);
-  if (abs >= 1e-3 && abs < 1e7) {
-    const plain = String(d);
-    if (plain.includes("e")) return plainFromExponent(d);
-    return plain.includes(".") ? plain : `${plain}.0`;
+/** Values.asLong: a number's long value, or a numeric string's; DataError otherwise. */
+export function asLong(value: unknown): number | bigint {
+  if (typeof value === "number" || typeof value === "bigint" || value instanceof BigDecimal) {
+    return narrowInteger(value, 64, typeof value === "number" && !Number.isInteger(value));
   }
-  const [mantissa, exponent] = d.toExponential().split("e") as [string, string];
-  return `${mantissa.includes(".") ? mantissa : `${mantissa}.0`}E${exponent.replace("+", "")}`;
+  if (typeof value === "string") {
+    try {
+      return narrowInteger(BigDecimal.parse(value), 64, false);
+    } catch {
+      // falls through to the error below, as Values does after a NumberFormatException
+    }
+  }
+  throw new DataError(`Unable to convert ${String(value)} (${javaClassOfValue(value)}) to a number`);
 }
 
-function plainFromExponent(d: number): string {
-  // String() only uses exponents below 1e-6 and from 1e21, outside this range; kept for safety.
-  return d.toFixed(20).replace(/0+$/, "").replace(/\.$/, ".0");
-}
-
-/** `Float.toString(f)`: the shortest decimal that reads back as the same float. */
-export function javaFloatToString(f: number): string {
-  const value = Math.fround(f);
-  if (!Number.isFinite(value) || value === 0) return javaDoubleToString(value);
-  for (let precision = 1; precision <= 9; precision++) {
-    const candidate = Number(value.toPrecision(precision));
-    if (Math.fround(candidate) === value) return javaDoubleToString(candidate);
+/** Values.asDouble: a number's double value, or a numeric string's; DataError otherwise. */
+export function asDouble(value: unknown): number {
+  if (typeof value === "number" || typeof value === "bigint" || value instanceof BigDecimal) {
+    return toFloating(value, false);
   }
-  return javaDoubleToString(value);
+  if (typeof value === "string") {
+    try {
+      return BigDecimal.parse(value).toNumber();
+    } catch {
+      // falls through, as Values does
+    }
+  }
+  return Number(asLong(value));
 }

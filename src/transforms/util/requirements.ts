@@ -3,7 +3,7 @@
  * works on, with Apache's messages word for word (`Only Struct objects supported for [<purpose>],
  * found: <class>`). `javaClassName` names a JS value by the Java class Connect would hold.
  */
-import { BigDecimal } from "../../api/data/logical.ts";
+import { dataClassName } from "../../api/data/java-text.ts";
 import type { Schema } from "../../api/data/schema.ts";
 import { Struct } from "../../api/data/struct.ts";
 import type { ConnectRecord, SinkRecord } from "../../api/record.ts";
@@ -12,27 +12,12 @@ import { isSchemalessMap, type SchemalessMap } from "./schemaless-map.ts";
 
 /**
  * The Java class Connect would use for a value: integers are Longs and other numbers Doubles, as
- * JsonConverter yields them without a schema.
+ * JsonConverter yields them without a schema; any schemaless map is a HashMap.
  */
 export function javaClassName(value: unknown): string {
-  if (value === null || value === undefined) return "null";
-  switch (typeof value) {
-    case "string":
-      return "java.lang.String";
-    case "boolean":
-      return "java.lang.Boolean";
-    case "bigint":
-      return "java.lang.Long";
-    case "number":
-      return Number.isInteger(value) ? "java.lang.Long" : "java.lang.Double";
-  }
-  if (value instanceof Struct) return "org.apache.kafka.connect.data.Struct";
-  if (value instanceof Uint8Array) return "[B";
-  if (value instanceof Date) return "java.util.Date";
-  if (value instanceof BigDecimal) return "java.math.BigDecimal";
-  if (Array.isArray(value)) return "java.util.ArrayList";
+  if (typeof value === "number" && Number.isInteger(value)) return "java.lang.Long";
   if (isSchemalessMap(value)) return "java.util.HashMap";
-  return "java.lang.Object";
+  return dataClassName(value) ?? "java.lang.Object";
 }
 
 /** `value.getClass()` as Java prints it in messages: `class java.lang.String`. */

@@ -3,15 +3,13 @@
  * wherever Apache accepts a `java.util.Map`. Transforms read through these helpers and build their
  * result in the same form as their input, so a Map stays a Map and an object stays an object.
  */
+import { isPlainObject } from "../../api/data/schemaless.ts";
 
 export type SchemalessMap = Readonly<Record<string, unknown>> | ReadonlyMap<string, unknown>;
 
 /** True for a JS Map or a plain object (not a Struct, Date, array, bytes or other class instance). */
 export function isSchemalessMap(value: unknown): value is SchemalessMap {
-  if (value instanceof Map) return true;
-  if (typeof value !== "object" || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+  return value instanceof Map || isPlainObject(value);
 }
 
 /** The entry's value, or null when absent (`Map.get` in Java). */
