@@ -9,7 +9,7 @@ import type { Config } from "./api/connector.ts";
 import type { ConfigProvider } from "./config-providers/config-provider.ts";
 import { closeConfigProviders } from "./config-providers/config-transformer.ts";
 import type { KafkaPort } from "./kafka/kafka-port.ts";
-import { KafkajsPort } from "./kafka/kafkajs-adapter.ts";
+import { KafkajsPort } from "./kafka/kafkajs/adapter.ts";
 import type { PluginRegistry } from "./plugin/registry.ts";
 import { builtInRegistry } from "./plugins.ts";
 import { type RestServers, startRestServers } from "./rest/server.ts";

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { TopicPartition } from "../src/api/record.ts";
 import type { ConsumedRecord, KafkaAdmin, KafkaPort } from "../src/kafka/kafka-port.ts";
-import { KafkajsPort } from "../src/kafka/kafkajs-adapter.ts";
+import { KafkajsPort } from "../src/kafka/kafkajs/adapter.ts";
 import { LogManager } from "../src/util/logger.ts";
 import { type KafkaInfo, kafkaBroker, uniqueTopic } from "./support/kafka.ts";
 import { waitFor } from "./support/wait-for.ts";

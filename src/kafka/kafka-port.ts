@@ -1,6 +1,6 @@
 /**
  * KafkaPort: the narrow interface the runtime uses to talk to Kafka. Only `app.ts` picks the
- * adapter (`kafkajs-adapter.ts` in production, `memory-kafka.ts` in unit tests), so the client
+ * adapter (`kafkajs/` in production, `memory-kafka.ts` in unit tests), so the client
  * library can be swapped if measurements say so.
  *
  * Clients are configured with Kafka's own client properties (`bootstrap.servers`,

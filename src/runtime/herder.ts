@@ -13,21 +13,15 @@ import type { Config } from "../api/connector.ts";
 import { CONFIG_VARIABLE_PATTERN } from "../config-providers/config-transformer.ts";
 import { AlreadyExistsError, BadRequestError, ConnectError, NotFoundError, RestError, traceOf } from "../errors.ts";
 import type { MetricsSnapshot } from "../metrics/connect-metrics.ts";
-import type { ConfigInfos } from "../plugin/describe-config.ts";
-import { type ConfigKeyInfo, describeConfig } from "../plugin/describe-config.ts";
-import type { PluginType } from "../plugin/descriptor.ts";
+import type { ConfigInfos, ConfigKeyInfo } from "../plugin/describe-config.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
 import type { ConfigStore, RawConnectorConfig, TargetState } from "../store/config-store.ts";
 import type { OffsetStore } from "../store/offset-store.ts";
 import type { State, StatusStore } from "../store/status-store.ts";
 import { SerialExecutor } from "../util/async.ts";
 import type { Logger, LogManager } from "../util/logger.ts";
-import {
-  commonConnectorConfig,
-  configErrorMessage,
-  connectorPluginConfigDef,
-  validateConnectorConfig,
-} from "./connector-config.ts";
+import { ConfigValidator } from "./config-validator.ts";
+import { commonConnectorConfig } from "./connector-config.ts";
 import { modifyOffsets, readOffsets } from "./connector-offsets.ts";
 import {
   type ConnectorInfo,
@@ -41,10 +35,10 @@ import {
   type TaskState,
   taskState,
 } from "./entities.ts";
-import { secretValues } from "./secret-keys.ts";
+import { metricsSnapshot } from "./metrics-snapshot.ts";
+import { StatusWriter } from "./status-writer.ts";
 import type { Worker } from "./worker.ts";
-import type { ConnectorStatusListener } from "./worker-connector.ts";
-import type { ConnectorTaskId, TaskStatusListener } from "./worker-task.ts";
+import type { ConnectorTaskId } from "./worker-task.ts";
 
 export interface HerderDeps {
   readonly worker: Worker;
@@ -68,10 +62,14 @@ class TooManyTasksError extends ConnectError {
 export class Herder {
   private readonly executor = new SerialExecutor();
   private readonly log: Logger;
+  private readonly status: StatusWriter;
+  private readonly validator: ConfigValidator;
   private started = false;
 
   constructor(private readonly deps: HerderDeps) {
     this.log = deps.logs.get("org.apache.kafka.connect.runtime.Herder");
+    this.status = new StatusWriter(deps.configs, deps.statuses, deps.logs, deps.workerId);
+    this.validator = new ConfigValidator(deps.registry, deps.logs, deps.resolveConfig);
   }
 
   get ready(): boolean {
@@ -100,58 +98,23 @@ export class Herder {
       await this.deps.worker.stopTasks(tasks);
       for (const name of this.deps.configs.names()) {
         await this.deps.worker.stopConnector(name);
-        const status = this.deps.statuses.connector(name);
-        if (status)
-          this.deps.statuses.putConnector(name, { state: "UNASSIGNED", trace: null, workerId: this.workerId });
+        if (this.deps.statuses.connector(name)) this.status.connector(name, "UNASSIGNED");
       }
-      for (const id of tasks) this.putTaskStatus(id, "UNASSIGNED", null);
+      for (const id of tasks) this.status.task(id, "UNASSIGNED");
     });
   }
 
-  // ---- status listeners -------------------------------------------------------------------------
-
-  private putConnectorStatus(name: string, state: State, error?: unknown): void {
-    if (!this.deps.configs.has(name)) return;
-    const trace = error === undefined ? null : this.deps.logs.redact(traceOf(error));
-    this.deps.statuses.putConnector(name, { state, trace, workerId: this.workerId });
-  }
-
-  private putTaskStatus(id: ConnectorTaskId, state: State, error: unknown): void {
-    if (!this.deps.configs.has(id.connector)) return;
-    const trace = error === null || error === undefined ? null : this.deps.logs.redact(traceOf(error));
-    this.deps.statuses.putTask(id.connector, id.task, { state, trace, workerId: this.workerId });
-  }
-
-  private readonly connectorListener: ConnectorStatusListener = {
-    onStartup: (n) => this.putConnectorStatus(n, "RUNNING"),
-    onResume: (n) => this.putConnectorStatus(n, "RUNNING"),
-    onPause: (n) => this.putConnectorStatus(n, "PAUSED"),
-    onStop: (n) => this.putConnectorStatus(n, "STOPPED"),
-    onFailure: (n, e) => this.putConnectorStatus(n, "FAILED", e),
-  };
-
-  private readonly taskListener: TaskStatusListener = {
-    onStartup: (id) => this.putTaskStatus(id, "RUNNING", null),
-    onResume: (id) => this.putTaskStatus(id, "RUNNING", null),
-    onPause: (id) => this.putTaskStatus(id, "PAUSED", null),
-    onFailure: (id, e) => this.putTaskStatus(id, "FAILED", e),
-  };
-
   // ---- starting and reconfiguring ---------------------------------------------------------------
-
-  private registerSecrets(config: Readonly<Record<string, string | null>>): void {
-    for (const secret of secretValues(config, this.deps.registry)) this.deps.logs.registerSecret(secret);
-  }
 
   private async startConnectorAndTasks(name: string): Promise<void> {
     const stored = this.deps.configs.get(name);
     if (!stored) return;
-    this.registerSecrets(stored.config);
+    this.validator.registerSecrets(stored.config);
     const wc = await this.deps.worker.startConnector(
       name,
       stored.config,
       stored.targetState,
-      this.connectorListener,
+      this.status.connectorListener,
       () => {
         void this.executor
           .run(() => this.reconfigureTasks(name))
@@ -174,7 +137,7 @@ export class Herder {
     for (let i = 0; i < taskConfigs.length; i++) {
       const id = { connector: name, task: i };
       if (this.deps.worker.task(id)) continue;
-      await this.deps.worker.startTask(id, config, taskConfigs[i]!, state, this.taskListener);
+      await this.deps.worker.startTask(id, config, taskConfigs[i]!, state, this.status.taskListener);
     }
   }
 
@@ -308,28 +271,6 @@ export class Herder {
 
   // ---- config changes ---------------------------------------------------------------------------
 
-  /**
-   * Connect's validation on the config with provider references resolved; entries whose raw value
-   * holds a reference show the reference again, never the resolved value.
-   */
-  private async validate(config: Record<string, string | null>): Promise<ConfigInfos> {
-    this.registerSecrets(config);
-    const present = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== null)) as Record<string, string>;
-    const resolved: Record<string, string | null> = { ...config, ...(await this.deps.resolveConfig(present)) };
-    const { infos } = validateConnectorConfig(this.deps.registry, resolved);
-    for (const entry of infos.configs) {
-      const raw = entry.value ? config[entry.value.name] : undefined;
-      if (entry.value && typeof raw === "string" && raw.includes("${") && entry.value.value !== "[hidden]")
-        entry.value.value = raw;
-    }
-    return infos;
-  }
-
-  private async validateOrThrow(config: Record<string, string | null>): Promise<void> {
-    const infos = await this.validate(config);
-    if (infos.error_count > 0) throw new BadRequestError(configErrorMessage(infos));
-  }
-
   /** Creates (or, with `allowReplace`, updates) a connector. Returns whether it was created. */
   async putConnectorConfig(
     name: string,
@@ -337,7 +278,7 @@ export class Herder {
     options: { allowReplace: boolean; initialState?: InitialState },
   ): Promise<{ created: boolean; info: ConnectorInfo }> {
     return this.executor.run(async () => {
-      await this.validateOrThrow(config);
+      await this.validator.validateOrThrow(config);
       const existing = this.deps.configs.get(name);
       if (existing && !options.allowReplace) throw new AlreadyExistsError(`Connector ${name} already exists`);
       const target: TargetState =
@@ -366,7 +307,7 @@ export class Herder {
         if (v === null) delete merged[k];
         else merged[k] = v;
       }
-      await this.validateOrThrow(merged);
+      await this.validator.validateOrThrow(merged);
       const tasks = this.stored(name).taskConfigs.map((_, task) => ({ connector: name, task }));
       this.deps.configs.putConfig(name, merged);
       await this.restartConnectorInstance(name, true);
@@ -422,7 +363,7 @@ export class Herder {
       this.deps.statuses.removeTasksFrom(name, 0);
       const wc = this.deps.worker.connector(name);
       if (wc) await wc.transitionTo("STOPPED");
-      else this.putConnectorStatus(name, "STOPPED");
+      else this.status.connector(name, "STOPPED");
     });
   }
 
@@ -455,7 +396,7 @@ export class Herder {
       const id = { connector: name, task };
       await this.deps.worker.stopTasks([id]);
       const state = stored.targetState === "PAUSED" ? "PAUSED" : "STARTED";
-      await this.deps.worker.startTask(id, stored.config, taskConfig, state, this.taskListener);
+      await this.deps.worker.startTask(id, stored.config, taskConfig, state, this.status.taskListener);
     });
   }
 
@@ -489,8 +430,8 @@ export class Herder {
         ),
         type: this.connectorType(stored.config),
       };
-      if (restartConnector) this.putConnectorStatus(name, "RESTARTING");
-      for (const task of tasksToRestart) this.putTaskStatus({ connector: name, task }, "RESTARTING", null);
+      if (restartConnector) this.status.connector(name, "RESTARTING");
+      for (const task of tasksToRestart) this.status.task({ connector: name, task }, "RESTARTING", null);
       void this.executor
         .run(async () => {
           const ids = tasksToRestart.map((task) => ({ connector: name, task }));
@@ -530,56 +471,21 @@ export class Herder {
     });
   }
 
-  // ---- metrics ---------------------------------------------------------------------------------
+  // ---- views: metrics, plugins, validation ------------------------------------------------------
 
   metricsSnapshot(): MetricsSnapshot {
-    return {
-      connectors: this.deps.configs.names().map((name) => {
-        const config = this.deps.configs.get(name)?.config ?? {};
-        const plugin = this.deps.registry.find(["source", "sink"], config["connector.class"] ?? "");
-        return {
-          name,
-          className: plugin?.className ?? config["connector.class"] ?? "unknown",
-          type: plugin?.type ?? "unknown",
-          version: plugin?.version ?? "unknown",
-          state: this.deps.statuses.connector(name)?.state,
-          tasks: this.deps.statuses.tasks(name).map((t) => ({ id: t.id, state: t.status.state })),
-        };
-      }),
-      tasks: this.deps.worker
-        .allTasks()
-        .map((t) => ({ connector: t.id.connector, task: t.id.task, kind: t.kind, metrics: t.metrics })),
-    };
+    return metricsSnapshot(this.deps.configs, this.deps.statuses, this.deps.registry, this.deps.worker);
   }
 
-  // ---- plugins and validation ---------------------------------------------------------------------
-
   plugins(connectorsOnly: boolean): PluginInfo[] {
-    const types: PluginType[] | undefined = connectorsOnly ? ["sink", "source"] : undefined;
-    return this.deps.registry.sorted(types).map((p) => ({ class: p.className, type: p.type, version: p.version }));
+    return this.validator.plugins(connectorsOnly);
   }
 
   pluginConfig(pluginName: string): ConfigKeyInfo[] {
-    const plugin = this.deps.registry.findAny(pluginName);
-    if (!plugin) throw new NotFoundError(`Unknown plugin ${pluginName}.`);
-    if (plugin.type === "source" || plugin.type === "sink") return describeConfig(connectorPluginConfigDef(plugin));
-    return describeConfig(plugin.config);
+    return this.validator.pluginConfig(pluginName);
   }
 
-  async validateConfig(pluginName: string, config: Record<string, string | null>): Promise<ConfigInfos> {
-    const cls = config["connector.class"];
-    if (cls !== undefined && cls !== null) {
-      const normalize = (s: string) => (s.endsWith("Connector") && s.length > 9 ? s.slice(0, -9) : s);
-      if (!normalize(cls).endsWith(normalize(pluginName))) {
-        throw new BadRequestError(`Included connector type ${cls} does not match request type ${pluginName}`);
-      }
-    }
-    try {
-      return await this.validate(config);
-    } catch (error) {
-      // Connect's validate endpoint does not unwrap: every failure is a 500 "<class>: <message>".
-      const e = error as { javaClass?: string; message?: string };
-      throw new ConnectError(`${e.javaClass ?? "java.lang.RuntimeException"}: ${e.message ?? String(error)}`);
-    }
+  validateConfig(pluginName: string, config: Record<string, string | null>): Promise<ConfigInfos> {
+    return this.validator.validateForPlugin(pluginName, config);
   }
 }

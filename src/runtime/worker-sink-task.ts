@@ -55,6 +55,8 @@ export class WorkerSinkTask extends WorkerTask {
   private putRetryTimeoutMs = -1;
   private lastCommit: number;
   private crash: Error | undefined;
+  /** A retriable consumer failure (broker unreachable too long): the loop restarts the consumer. */
+  private consumerLost: Error | undefined;
   private readonly seenTopics = new Set<string>();
   /** At least 1 ms, so the commit loop always yields to timers and I/O. */
   private readonly flushIntervalMs: number;
@@ -109,7 +111,8 @@ export class WorkerSinkTask extends WorkerTask {
           onRecords: (records, heartbeat) => this.onRecords(records, heartbeat),
           onAssignment: (assigned, revoked) => this.executor.run(() => this.onAssignment(assigned, revoked)),
           onCrash: (error) => {
-            this.crash = error;
+            if (isRetriable(error)) this.consumerLost = error;
+            else this.crash = error;
             this.notify();
           },
         });
@@ -128,6 +131,13 @@ export class WorkerSinkTask extends WorkerTask {
     if (!(await this.startConsumer())) return;
     while (!this.stopping) {
       if (this.crash) throw this.crash;
+      if (this.consumerLost) {
+        this.log.warn("The consumer stopped on a retriable error; restarting it", this.consumerLost);
+        this.consumerLost = undefined;
+        await this.executor.run(() => this.dropConsumer());
+        if (!(await this.startConsumer())) break;
+        continue;
+      }
       if (this.targetState !== "STARTED") {
         if (!(await this.awaitUnpaused())) break;
         continue;
@@ -219,6 +229,13 @@ export class WorkerSinkTask extends WorkerTask {
         if (this.stopping) throw error;
       }
     }
+  }
+
+  /** Gives up the current group membership: its partitions count as revoked (uncommitted records are redelivered). */
+  private async dropConsumer(): Promise<void> {
+    const assigned = this.consumer?.assignment() ?? [];
+    await this.consumer?.close().catch((error) => this.log.warn("Could not close the consumer", error));
+    if (assigned.length > 0) await this.onAssignment([], assigned);
   }
 
   private async onAssignment(assigned: readonly TopicPartition[], revoked: readonly TopicPartition[]): Promise<void> {

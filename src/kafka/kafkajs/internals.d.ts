@@ -1,4 +1,4 @@
-// Types for the parts of kafkajs' protocol layer that kafkajs-adapter.ts uses directly.
+// Types for the parts of kafkajs' protocol layer and internals that this adapter uses directly.
 declare module "kafkajs/src/protocol/encoder" {
   export default class Encoder {
     writeInt16(value: number): Encoder;

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { fileStreamSink, fileStreamSource } from "../connectors/file-stream/index.ts";
 import { BadRequestError, ConnectError } from "../errors.ts";
 import { PluginRegistry } from "../plugin/registry.ts";
-import { configErrorMessage, validateConnectorConfig } from "./connector-config.ts";
+import { configErrorMessage, validateConnectorConfig } from "./validate-connector-config.ts";
 
 const registry = new PluginRegistry([fileStreamSource, fileStreamSink]);
 

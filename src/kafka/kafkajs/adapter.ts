@@ -1,0 +1,109 @@
+/**
+ * The KafkaPort adapter over kafkajs 2.2.4. Only the modules in this folder import the client
+ * library (adapter: clients from Kafka properties; producer, admin, consumer: the port's parts;
+ * protocol: what kafkajs lacks, built on its own protocol layer).
+ *
+ * kafkajs negotiates min(its max, the broker's max) per API; its highest versions (Produce 7,
+ * Fetch 11, OffsetCommit 5, …) are still accepted by Kafka 4.x after KIP-896, which the test
+ * suite proves against a real 4.x broker.
+ */
+import { Kafka, type KafkaConfig, logLevel, Partitioners } from "kafkajs";
+import { type LogManager, logManager } from "../../util/logger.ts";
+import { type ConnectionSettings, connectionSettings, consumerSettings, producerSettings } from "../client-config.ts";
+import type {
+  ClientProperties,
+  ConsumerOptions,
+  KafkaAdmin,
+  KafkaConsumer,
+  KafkaPort,
+  KafkaProducer,
+} from "../kafka-port.ts";
+import { KafkajsAdmin } from "./admin.ts";
+import { KafkajsConsumer } from "./consumer.ts";
+import { wrap } from "./errors.ts";
+import { type KafkajsMessage, KafkajsProducer, PARTITION } from "./producer.ts";
+import "./protocol.ts";
+
+export class KafkajsPort implements KafkaPort {
+  constructor(private readonly logs: LogManager = logManager) {}
+
+  private kafka(props: ClientProperties): { kafka: Kafka; settings: ConnectionSettings } {
+    const settings = connectionSettings(props);
+    const log = this.logs.get("org.apache.kafka.clients");
+    const config: KafkaConfig = {
+      brokers: settings.brokers,
+      clientId: settings.clientId,
+      connectionTimeout: settings.connectionTimeoutMs,
+      requestTimeout: settings.requestTimeoutMs,
+      retry: { initialRetryTime: settings.retryBackoffMs, retries: 8 },
+      logLevel: logLevel.WARN,
+      // kafkajs logs every retried protocol error as ERROR; the caller decides what is fatal.
+      logCreator: () => (entry) => {
+        const { message, ...rest } = entry.log;
+        const text = `${entry.namespace ? `[${entry.namespace}] ` : ""}${message} ${JSON.stringify(rest)}`;
+        // The source task retries sends itself, so kafkajs' own retry budget is bounded on purpose.
+        const expected = message.startsWith("Limiting retries for the idempotent producer");
+        if (entry.level <= logLevel.WARN && !expected) log.warn(text);
+        else log.debug(text);
+      },
+    };
+    if (settings.tls) {
+      const t = settings.tls;
+      config.ssl = {
+        rejectUnauthorized: true,
+        ...(t.ca ? { ca: t.ca } : {}),
+        ...(t.cert && t.key ? { cert: t.cert, key: t.key } : {}),
+        ...(t.verifyHostname ? {} : { checkServerIdentity: () => undefined }),
+        ...(t.minVersion ? { minVersion: t.minVersion } : {}),
+        ...(t.ciphers ? { ciphers: t.ciphers } : {}),
+      };
+    }
+    if (settings.sasl) config.sasl = settings.sasl as KafkaConfig["sasl"];
+    return { kafka: new Kafka(config), settings };
+  }
+
+  async admin(properties: ClientProperties): Promise<KafkaAdmin> {
+    const { kafka } = this.kafka(properties);
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+    } catch (error) {
+      throw wrap(error, "Failed to connect the admin client");
+    }
+    return new KafkajsAdmin(kafka, admin);
+  }
+
+  async producer(properties: ClientProperties): Promise<KafkaProducer> {
+    const { kafka } = this.kafka(properties);
+    const settings = producerSettings(properties);
+    const inner = Partitioners.DefaultPartitioner();
+    const producer = kafka.producer({
+      idempotent: settings.idempotent,
+      maxInFlightRequests: settings.maxInFlight,
+      allowAutoTopicCreation: true,
+      // Java-compatible murmur2 partitioning; the chosen partition is kept on the message so
+      // per-record offsets can be derived and retries reuse the same partition.
+      createPartitioner: () => (args) => {
+        const message = args.message as unknown as KafkajsMessage;
+        message[PARTITION] ??= inner(args);
+        return message[PARTITION];
+      },
+    });
+    try {
+      await producer.connect();
+    } catch (error) {
+      throw wrap(error, "Failed to connect the producer");
+    }
+    return new KafkajsProducer(
+      producer,
+      settings.acks,
+      settings.compression === "gzip" ? 1 : 0,
+      settings.requestTimeoutMs,
+    );
+  }
+
+  async consumer(options: ConsumerOptions): Promise<KafkaConsumer> {
+    const { kafka } = this.kafka(options.properties);
+    return new KafkajsConsumer(kafka, options, consumerSettings(options.properties));
+  }
+}

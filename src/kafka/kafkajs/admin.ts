@@ -1,0 +1,120 @@
+/**
+ * The admin side of the kafkajs adapter: cluster id, topics, and consumer-group offsets, including
+ * OffsetCommit with generation -1 for an inactive group (what Java's alterConsumerGroupOffsets
+ * sends; kafkajs' setOffsets joins the group with a throwaway consumer) and OffsetDelete.
+ */
+import type { Admin, Kafka } from "kafkajs";
+import type { TopicPartition, TopicPartitionOffset } from "../../api/record.ts";
+import type { KafkaAdmin, TopicDescription, TopicSpec } from "../kafka-port.ts";
+import { wrap } from "./errors.ts";
+import { type BrokerLike, type ClusterLike, createCluster, groupByTopic, offsetDeleteRequest } from "./protocol.ts";
+
+export class KafkajsAdmin implements KafkaAdmin {
+  private cluster: ClusterLike | undefined;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly admin: Admin,
+  ) {}
+
+  /** kafkajs' cluster layer (a private factory on the Kafka object) for coordinator requests. */
+  private async groupCoordinator(groupId: string): Promise<BrokerLike> {
+    if (!this.cluster) {
+      this.cluster = createCluster(this.kafka);
+      await this.cluster.connect();
+    }
+    return this.cluster.findGroupCoordinator({ groupId });
+  }
+
+  async clusterId(): Promise<string> {
+    try {
+      return (await this.admin.describeCluster()).clusterId;
+    } catch (error) {
+      throw wrap(error, "Failed to describe the Kafka cluster");
+    }
+  }
+
+  async createTopic(spec: TopicSpec): Promise<boolean> {
+    try {
+      return await this.admin.createTopics({
+        waitForLeaders: true,
+        topics: [
+          {
+            topic: spec.topic,
+            numPartitions: spec.partitions,
+            replicationFactor: spec.replicationFactor,
+            configEntries: Object.entries(spec.configs ?? {}).map(([name, value]) => ({ name, value })),
+          },
+        ],
+      });
+    } catch (error) {
+      throw wrap(error, `Failed to create topic ${spec.topic}`);
+    }
+  }
+
+  async describeTopics(topics: readonly string[]): Promise<TopicDescription[]> {
+    try {
+      const md = await this.admin.fetchTopicMetadata({ topics: [...topics] });
+      return md.topics.map((t) => ({ topic: t.name, partitions: t.partitions.length }));
+    } catch (error) {
+      throw wrap(error, "Failed to describe topics");
+    }
+  }
+
+  async listTopics(): Promise<string[]> {
+    try {
+      return await this.admin.listTopics();
+    } catch (error) {
+      throw wrap(error, "Failed to list topics");
+    }
+  }
+
+  async groupOffsets(groupId: string): Promise<TopicPartitionOffset[]> {
+    try {
+      const result = await this.admin.fetchOffsets({ groupId });
+      return result.flatMap((t) =>
+        t.partitions
+          .filter((p) => Number(p.offset) >= 0)
+          .map((p) => ({ topic: t.topic, partition: p.partition, offset: Number(p.offset) })),
+      );
+    } catch (error) {
+      throw wrap(error, `Failed to fetch the committed offsets of consumer group ${groupId}`);
+    }
+  }
+
+  async alterGroupOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    if (offsets.length === 0) return;
+    try {
+      const coordinator = await this.groupCoordinator(groupId);
+      await coordinator.offsetCommit({
+        groupId,
+        groupGenerationId: -1,
+        memberId: "",
+        topics: [...groupByTopic(offsets)].map(([topic, ps]) => ({
+          topic,
+          partitions: ps.map((p) => ({ partition: p.partition, offset: String(p.offset) })),
+        })),
+      });
+    } catch (error) {
+      throw wrap(error, `Failed to alter the offsets of consumer group ${groupId}`);
+    }
+  }
+
+  async deleteGroupOffsets(groupId: string, partitions: readonly TopicPartition[]): Promise<void> {
+    if (partitions.length === 0) return;
+    try {
+      const coordinator = await this.groupCoordinator(groupId);
+      await coordinator.connectionPool.send(offsetDeleteRequest(groupId, partitions));
+    } catch (error) {
+      const e = error as { type?: string };
+      // A group that never committed has nothing to delete.
+      if (e?.type === "GROUP_ID_NOT_FOUND") return;
+      throw wrap(error, `Failed to delete the offsets of consumer group ${groupId}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.cluster?.disconnect();
+    await this.admin.disconnect();
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * The consumer side of the kafkajs adapter: one group member per sink task. Before joining it
+ * waits for its topics (kafkajs assigns from the metadata it holds at join time) and removes its
+ * own dead predecessor from the group (kafkajs cannot use static membership).
+ */
+import type { Consumer, Kafka } from "kafkajs";
+import type { TopicPartition, TopicPartitionOffset } from "../../api/record.ts";
+import { RetriableError } from "../../errors.ts";
+import type { ConsumerSettings } from "../client-config.ts";
+import type { ConsumedRecord, ConsumerHandlers, ConsumerOptions, KafkaConsumer } from "../kafka-port.ts";
+import { wrap } from "./errors.ts";
+import { fromKafkajsHeaders } from "./producer.ts";
+import { createCluster, groupByTopic } from "./protocol.ts";
+
+export class KafkajsConsumer implements KafkaConsumer {
+  private consumer: Consumer | undefined;
+  private assigned: TopicPartition[] = [];
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly options: ConsumerOptions,
+    private readonly settings: ConsumerSettings,
+  ) {}
+
+  async start(handlers: ConsumerHandlers): Promise<void> {
+    const s = this.settings;
+    const consumer = this.kafka.consumer({
+      groupId: this.options.groupId,
+      sessionTimeout: s.sessionTimeoutMs,
+      heartbeatInterval: s.heartbeatIntervalMs,
+      rebalanceTimeout: s.rebalanceTimeoutMs,
+      maxWaitTimeInMs: s.maxWaitMs,
+      minBytes: s.minBytes,
+      maxBytes: s.maxBytes,
+      maxBytesPerPartition: s.maxBytesPerPartition,
+      readUncommitted: s.readUncommitted,
+      allowAutoTopicCreation: s.allowAutoTopicCreation,
+      // The sink task restarts the consumer itself (through start(), so a dead predecessor is
+      // fenced and the new member gets its partitions at once); kafkajs' own restart would rejoin
+      // as a new member and wait for the old one's session to expire.
+      retry: { restartOnFailure: async () => false },
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      const next = Object.entries(event.payload.memberAssignment).flatMap(([topic, partitions]) =>
+        (partitions as number[]).map((partition) => ({ topic, partition })),
+      );
+      const key = (tp: TopicPartition) => `${tp.topic}\u0000${tp.partition}`;
+      const nextKeys = new Set(next.map(key));
+      const prevKeys = new Set(this.assigned.map(key));
+      const revoked = this.assigned.filter((tp) => !nextKeys.has(key(tp)));
+      const added = next.filter((tp) => !prevKeys.has(key(tp)));
+      this.assigned = next;
+      handlers.onAssignment(added, revoked).catch((error) => handlers.onCrash(error as Error));
+    });
+    consumer.on(consumer.events.CRASH, (event) => {
+      if (!event.payload.restart)
+        handlers.onCrash(wrap(event.payload.error, `The consumer of group ${this.options.groupId} stopped`));
+    });
+    try {
+      const topics = this.options.topics;
+      if (!(topics instanceof RegExp)) await this.awaitTopics(topics, s.allowAutoTopicCreation);
+      await this.fenceZombies();
+      await consumer.connect();
+      await consumer.subscribe({
+        topics: topics instanceof RegExp ? [topics] : [...topics],
+        fromBeginning: s.fromBeginning,
+      });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: true,
+        partitionsConsumedConcurrently: 1,
+        eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+          if (!isRunning() || isStale() || batch.messages.length === 0) return;
+          const tsType = batch.messages[0] && (batch as { isLogAppendTime?: () => boolean }).isLogAppendTime?.();
+          const records: ConsumedRecord[] = batch.messages.map((m) => ({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: Number(m.offset),
+            timestamp: Number(m.timestamp),
+            timestampType: tsType ? "LogAppendTime" : "CreateTime",
+            key: m.key,
+            value: m.value,
+            headers: fromKafkajsHeaders(m.headers),
+          }));
+          await handlers.onRecords(records, heartbeat);
+        },
+      });
+    } catch (error) {
+      await consumer.disconnect().catch(() => undefined);
+      this.consumer = undefined;
+      throw wrap(error, `Failed to start the consumer of group ${this.options.groupId}`);
+    }
+  }
+
+  /**
+   * Removes members of the group that carry this consumer's client id: earlier incarnations of the
+   * same task that died without leaving (kill -9). Otherwise the new member waits for their session
+   * to expire (45 s) before it gets partitions. kafkajs cannot use static membership (KIP-345),
+   * which would solve this in the protocol; client ids are per worker, connector and task.
+   */
+  private async fenceZombies(): Promise<void> {
+    const clientId = this.options.properties["client.id"];
+    if (!clientId) return;
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const { groups } = await admin.describeGroups([this.options.groupId]);
+      const zombies = (groups[0]?.members ?? []).filter((m) => m.clientId === clientId);
+      if (zombies.length === 0) return;
+      const cluster = createCluster(this.kafka);
+      await cluster.connect();
+      try {
+        const coordinator = await cluster.findGroupCoordinator({ groupId: this.options.groupId });
+        for (const z of zombies) await coordinator.leaveGroup({ groupId: this.options.groupId, memberId: z.memberId });
+      } finally {
+        await cluster.disconnect();
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /**
+   * Waits until every topic exists with a leader for each partition, asking for auto-creation where
+   * allowed (as the Java consumer's metadata request does). kafkajs assigns partitions from the
+   * metadata it holds at join time and refreshes it only every few minutes, so joining before the
+   * topic is ready would leave the member with nothing to consume.
+   */
+  private async awaitTopics(topics: readonly string[], allowAutoTopicCreation: boolean): Promise<void> {
+    const cluster = createCluster(this.kafka, { allowAutoTopicCreation });
+    await cluster.connect();
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await cluster.addMultipleTargetTopics([...topics]);
+          await cluster.refreshMetadata();
+          const ready = topics.every((t) => {
+            const partitions = cluster.findTopicPartitionMetadata(t);
+            return partitions.length > 0 && partitions.every((p) => p.leader >= 0);
+          });
+          if (ready) return;
+        } catch (error) {
+          const type = (error as { type?: string }).type;
+          if (type !== "UNKNOWN_TOPIC_OR_PARTITION" && type !== "LEADER_NOT_AVAILABLE") throw error;
+        }
+        if (attempt >= 50) throw new RetriableError(`Topics ${topics.join(", ")} do not exist or have no leaders yet`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } finally {
+      await cluster.disconnect();
+    }
+  }
+
+  async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    if (!this.consumer || offsets.length === 0) return;
+    try {
+      await this.consumer.commitOffsets(
+        offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) })),
+      );
+    } catch (error) {
+      throw wrap(error, `Failed to commit offsets of consumer group ${this.options.groupId}`);
+    }
+  }
+
+  seek(offset: TopicPartitionOffset): void {
+    this.consumer?.seek({ topic: offset.topic, partition: offset.partition, offset: String(offset.offset) });
+  }
+
+  pause(partitions: readonly TopicPartition[]): void {
+    for (const [topic, tps] of groupByTopic(partitions))
+      this.consumer?.pause([{ topic, partitions: tps.map((t) => t.partition) }]);
+  }
+
+  resume(partitions: readonly TopicPartition[]): void {
+    for (const [topic, tps] of groupByTopic(partitions))
+      this.consumer?.resume([{ topic, partitions: tps.map((t) => t.partition) }]);
+  }
+
+  assignment(): TopicPartition[] {
+    return [...this.assigned];
+  }
+
+  async close(): Promise<void> {
+    const consumer = this.consumer;
+    this.consumer = undefined;
+    this.assigned = [];
+    await consumer?.disconnect();
+  }
+}

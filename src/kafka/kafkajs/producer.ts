@@ -1,0 +1,100 @@
+/**
+ * The producer side of the kafkajs adapter. kafkajs reports one base offset per partition, so the
+ * adapter's partitioner notes which partition each record went to (PARTITION on the message);
+ * offset = base + position within that partition.
+ */
+import type { Producer } from "kafkajs";
+import type { KafkaHeader, KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka-port.ts";
+import { wrap } from "./errors.ts";
+
+export const PARTITION = Symbol("assigned partition");
+
+export type KafkajsMessage = {
+  key: Buffer | null;
+  value: Buffer | null;
+  headers?: Record<string, Buffer | Buffer[]>;
+  partition?: number;
+  timestamp?: string;
+  [PARTITION]?: number;
+};
+
+export function toBuffer(bytes: Uint8Array | null): Buffer | null {
+  if (bytes === null) return null;
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function toKafkajsHeaders(headers: readonly KafkaHeader[]): Record<string, Buffer | Buffer[]> | undefined {
+  if (headers.length === 0) return undefined;
+  const out: Record<string, Buffer | Buffer[]> = {};
+  for (const h of headers) {
+    const value = toBuffer(h.value) ?? Buffer.alloc(0);
+    const existing = out[h.key];
+    out[h.key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+  }
+  return out;
+}
+
+export function fromKafkajsHeaders(headers: Record<string, unknown> | undefined): KafkaHeader[] {
+  if (!headers) return [];
+  const out: KafkaHeader[] = [];
+  for (const [key, value] of Object.entries(headers)) {
+    const values = Array.isArray(value) ? value : [value];
+    for (const v of values) out.push({ key, value: v === undefined || v === null ? null : toBuffer(v as Uint8Array) });
+  }
+  return out;
+}
+
+export class KafkajsProducer implements KafkaProducer {
+  constructor(
+    private readonly producer: Producer,
+    private readonly acks: number,
+    private readonly compression: number,
+    private readonly timeout: number,
+  ) {}
+
+  async send(records: readonly ProducerRecord[]): Promise<ProducedMetadata[]> {
+    if (records.length === 0) return [];
+    const byTopic = new Map<string, KafkajsMessage[]>();
+    const messages: KafkajsMessage[] = records.map((r) => {
+      const m: KafkajsMessage = { key: toBuffer(r.key), value: toBuffer(r.value) };
+      const headers = toKafkajsHeaders(r.headers);
+      if (headers) m.headers = headers;
+      if (r.partition !== null) m.partition = r.partition;
+      if (r.timestamp !== null) m.timestamp = String(r.timestamp);
+      const list = byTopic.get(r.topic) ?? [];
+      list.push(m);
+      byTopic.set(r.topic, list);
+      return m;
+    });
+    let results: Awaited<ReturnType<Producer["sendBatch"]>>;
+    try {
+      results = await this.producer.sendBatch({
+        acks: this.acks,
+        compression: this.compression,
+        timeout: this.timeout,
+        topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs as never })),
+      });
+    } catch (error) {
+      throw wrap(error, "Failed to send records to Kafka");
+    }
+    const base = new Map<string, { offset: number; appendTime: number | null }>();
+    for (const r of results) {
+      const appendTime = r.logAppendTime && r.logAppendTime !== "-1" ? Number(r.logAppendTime) : null;
+      base.set(`${r.topicName}\u0000${r.partition}`, { offset: Number(r.baseOffset ?? -1), appendTime });
+    }
+    const position = new Map<string, number>();
+    return records.map((r, i) => {
+      const partition = messages[i]![PARTITION] ?? r.partition ?? -1;
+      const k = `${r.topic}\u0000${partition}`;
+      const index = position.get(k) ?? 0;
+      position.set(k, index + 1);
+      const b = base.get(k);
+      const offset = b && b.offset >= 0 ? b.offset + index : -1;
+      return { topic: r.topic, partition, offset, timestamp: b?.appendTime ?? r.timestamp };
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.producer.disconnect();
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * What kafkajs lacks, built on its own protocol layer and cluster internals (kafkajs is pinned at
+ * 2.2.4, its last release): the cluster factory for coordinator requests, OffsetDelete (API 47)
+ * and a fix for a negative-delay timer.
+ */
+import type { Kafka } from "kafkajs";
+import RequestQueue from "kafkajs/src/network/requestQueue";
+import Decoder from "kafkajs/src/protocol/decoder";
+import Encoder from "kafkajs/src/protocol/encoder";
+import { createErrorFromCode, failure } from "kafkajs/src/protocol/error";
+import type { TopicPartition } from "../../api/record.ts";
+import { ConnectError } from "../../errors.ts";
+
+// kafkajs 2.2.4 re-arms its pending-request check with `throttledUntil - now` even when nothing is
+// pending and nothing is throttled: a negative timeout, which Bun reports as TimeoutNegativeWarning
+// on stderr. That check would find nothing to do, so skip scheduling it.
+const scheduleCheck = RequestQueue.prototype.scheduleCheckPendingRequests;
+RequestQueue.prototype.scheduleCheckPendingRequests = function (this: { pending: unknown[]; throttledUntil: number }) {
+  if (this.pending.length === 0 && this.throttledUntil <= Date.now()) return;
+  scheduleCheck.call(this);
+};
+
+const OFFSET_DELETE_API_KEY = 47;
+
+export type ClusterLike = {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  findGroupCoordinator(args: { groupId: string }): Promise<BrokerLike>;
+  addMultipleTargetTopics(topics: string[]): Promise<void>;
+  refreshMetadata(): Promise<void>;
+  findTopicPartitionMetadata(topic: string): { leader: number }[];
+};
+
+/** kafkajs' cluster layer, through the private factory on the Kafka object (pinned kafkajs 2.2.4). */
+export function createCluster(kafka: Kafka, options: { allowAutoTopicCreation?: boolean } = {}): ClusterLike {
+  const factory = Object.getOwnPropertySymbols(kafka).find((sym) => sym.description === "private:Kafka:createCluster");
+  if (!factory) throw new ConnectError("kafkajs internals changed: cluster factory not found");
+  return (kafka as unknown as Record<symbol, (o: object) => ClusterLike>)[factory]!(options);
+}
+export type BrokerLike = {
+  offsetCommit(args: unknown): Promise<unknown>;
+  leaveGroup(args: { groupId: string; memberId: string }): Promise<unknown>;
+  connectionPool: { send(args: { request: unknown; response: unknown }): Promise<unknown> };
+};
+
+export function groupByTopic<T extends TopicPartition>(items: readonly T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) out.set(item.topic, [...(out.get(item.topic) ?? []), item]);
+  return out;
+}
+
+/** OffsetDelete v0 (KIP-496): group_id [topics: name [partitions: partition_index]]. */
+export function offsetDeleteRequest(groupId: string, partitions: readonly TopicPartition[]) {
+  const topics = [...groupByTopic(partitions)];
+  return {
+    request: {
+      apiKey: OFFSET_DELETE_API_KEY,
+      apiVersion: 0,
+      apiName: "OffsetDelete",
+      encode: async () =>
+        new Encoder()
+          .writeString(groupId)
+          .writeArray(
+            topics.map(([topic, tps]) =>
+              new Encoder().writeString(topic).writeArray(tps.map((tp) => new Encoder().writeInt32(tp.partition))),
+            ),
+          ),
+    },
+    response: {
+      decode: async (raw: Buffer) => {
+        const d = new Decoder(raw);
+        const errorCode = d.readInt16();
+        const throttleTime = d.readInt32();
+        const topicResults = d.readArray((t: typeof d) => ({
+          topic: t.readString(),
+          partitions: t.readArray((p: typeof d) => ({ partition: p.readInt32(), errorCode: p.readInt16() })),
+        }));
+        return { errorCode, throttleTime, topicResults };
+      },
+      parse: async (data: { errorCode: number; topicResults: { partitions: { errorCode: number }[] }[] }) => {
+        if (failure(data.errorCode)) throw createErrorFromCode(data.errorCode);
+        for (const t of data.topicResults) {
+          for (const p of t.partitions) if (failure(p.errorCode)) throw createErrorFromCode(p.errorCode);
+        }
+        return data;
+      },
+    },
+  };
+}

@@ -1,0 +1,251 @@
+/**
+ * validateConnectorConfig: the whole validation behind `PUT /connector-plugins/{p}/config/validate`
+ * and connector create/update, as Connect's AbstractHerder does it: the framework keys enriched
+ * with `transforms.<alias>.*` and `predicates.<alias>.*`, the connector's own keys, converter
+ * sub-configs, sink topic checks and null values, producing Connect's ConfigInfos and messages.
+ */
+import { BadRequestError, ConnectError } from "../errors.ts";
+import { ConfigDef, defineConfig, type KeyValidation, key } from "../plugin/config-def.ts";
+import { type ConfigInfos, configInfos, groupsOf } from "../plugin/describe-config.ts";
+import type { ConnectorDescriptor, PluginType } from "../plugin/descriptor.ts";
+import type { PluginRegistry } from "../plugin/registry.ts";
+import { regexError, sinkConnectorConfig, sourceConnectorConfig, splitList } from "./connector-config.ts";
+
+/** Java's `Map.toString()` rendering, as Connect prints configs in some messages. */
+export function javaMapString(config: Readonly<Record<string, string | null>>): string {
+  return `{${Object.entries(config)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(", ")}}`;
+}
+
+/** Connect's "PluginDesc{…}" list in the unknown-connector message. */
+function pluginDescs(registry: PluginRegistry): string {
+  return registry
+    .sorted(["sink", "source"])
+    .map(
+      (p) =>
+        `PluginDesc{klass=class ${p.className}, name='${p.className}', version='${p.version}', encodedVersion=${p.version}, type=${p.type}, typeName='${p.type}', location='classpath'}`,
+    )
+    .join(", ");
+}
+
+export function resolveConnector(registry: PluginRegistry, className: string): ConnectorDescriptor {
+  const found = registry.find(["source", "sink"], className);
+  if (!found) {
+    throw new ConnectError(
+      `Failed to find any class that implements Connector and which name matches ${className}, available connectors are: ${pluginDescs(registry)}`,
+    );
+  }
+  return found;
+}
+
+/** The framework keys for a connector type, enriched with its transforms and predicates. */
+export function enrichedConfigDef(
+  registry: PluginRegistry,
+  type: "source" | "sink",
+  config: Readonly<Record<string, string | null>>,
+): ConfigDef {
+  let def: ConfigDef = (type === "sink" ? sinkConnectorConfig : sourceConnectorConfig) as ConfigDef;
+  for (const kind of ["transforms", "predicates"] as const) {
+    const aliases = [...new Set(splitList(config[kind]))];
+    for (const alias of aliases) def = def.concat(aliasConfigDef(registry, kind, alias, config));
+  }
+  return def;
+}
+
+function aliasConfigDef(
+  registry: PluginRegistry,
+  kind: "transforms" | "predicates",
+  alias: string,
+  config: Readonly<Record<string, string | null>>,
+): ConfigDef {
+  const pluginType: PluginType = kind === "transforms" ? "transformation" : "predicate";
+  const prefix = `${kind}.${alias}.`;
+  const group = `${kind === "transforms" ? "Transforms" : "Predicates"}: ${alias}`;
+  const recommended = registry.ofType(pluginType).map((p) => p.className);
+  const classKey = key.class({
+    doc: `Class for the '${alias}' ${kind === "transforms" ? "transformation" : "predicate"}.`,
+    importance: "HIGH",
+    group,
+    order: 0,
+    width: "LONG",
+    displayName: `${kind === "transforms" ? "Transformation" : "Predicate"} type for ${alias}`,
+    recommended,
+    validators: [(cls) => (registry.find([pluginType], cls) ? undefined : `Class ${cls} could not be found.`)],
+  });
+  const keys: Record<
+    string,
+    ReturnType<typeof key.class> | ReturnType<typeof key.string> | ReturnType<typeof key.boolean>
+  > = { [`${prefix}type`]: classKey };
+  let order = 1;
+  if (kind === "transforms") {
+    keys[`${prefix}predicate`] = key.string({
+      doc: "The alias of a predicate used to determine whether to apply this transformation.",
+      default: null,
+      importance: "MEDIUM",
+      group,
+      order: order++,
+      width: "LONG",
+      displayName: `Predicate for ${alias}`,
+      validators: [
+        (p) =>
+          p && !splitList(config.predicates).includes(p)
+            ? `Predicate '${p}' is not defined in 'predicates'`
+            : undefined,
+      ],
+    });
+    keys[`${prefix}negate`] = key.boolean({
+      doc: "Whether the configured predicate should be negated.",
+      default: false,
+      importance: "MEDIUM",
+      group,
+      order: order++,
+      width: "SHORT",
+      displayName: `Negate predicate for ${alias}`,
+    });
+  }
+  let def: ConfigDef = defineConfig(keys);
+  const plugin = registry.find([pluginType], config[`${prefix}type`]?.trim() ?? "");
+  if (plugin) {
+    def = def.concat(
+      new ConfigDef(
+        plugin.config.keys.map((k, i) => ({
+          ...k,
+          name: `${prefix}${k.name}`,
+          meta: { ...k.meta, group: k.meta.group ? `${group}: ${k.meta.group}` : group, order: order + i },
+        })),
+      ),
+    );
+  }
+  return def;
+}
+
+const NULL_VALUE_ERROR = "Null value can not be supplied as the configuration value.";
+
+/**
+ * Validates a full connector config as Connect's AbstractHerder does. Throws BadRequestError when
+ * there is no `connector.class` and ConnectError when the class is unknown; config errors are in
+ * the returned ConfigInfos.
+ */
+export function validateConnectorConfig(
+  registry: PluginRegistry,
+  config: Readonly<Record<string, string | null>>,
+): { infos: ConfigInfos; connector: ConnectorDescriptor } {
+  const connectorClass = config["connector.class"];
+  if (connectorClass === undefined || connectorClass === null) {
+    throw new BadRequestError(`Connector config ${javaMapString(config)} contains no connector type`);
+  }
+  const connector = resolveConnector(registry, connectorClass);
+  const frameworkDef = enrichedConfigDef(registry, connector.type, config);
+  const results = frameworkDef.validate(config);
+
+  if (connector.type === "sink") sinkChecks(config, results);
+  const negateErrors = new Map<string, string>();
+  for (const alias of splitList(config.transforms)) {
+    const negate = config[`transforms.${alias}.negate`];
+    if (negate !== undefined && negate !== null && !config[`transforms.${alias}.predicate`]) {
+      negateErrors.set(
+        `transforms.${alias}.negate`,
+        `Config 'transforms.${alias}.negate' was provided but there is no config 'transforms.${alias}.predicate' defining a predicate to be negated.`,
+      );
+    }
+  }
+  for (const [k, message] of negateErrors) addError(results, k, message);
+
+  // Converter classes must exist; a converter's own keys are validated under its prefix.
+  const converterDefs: ConfigDef[] = [];
+  const converterResults = new Map<string, KeyValidation>();
+  for (const [prop, types] of [
+    ["header.converter", ["header_converter"]],
+    ["key.converter", ["converter"]],
+    ["value.converter", ["converter"]],
+  ] as const) {
+    const cls = config[prop];
+    if (cls === undefined || cls === null || cls.trim() === "") continue;
+    const converter = registry.find(types, cls);
+    if (!converter) {
+      addError(results, prop, `Invalid value ${cls} for configuration ${prop}: Class ${cls} could not be found.`);
+      continue;
+    }
+    // As AbstractHerder.validateConverterConfig: the runtime supplies converter.type.
+    const sub = {
+      ...Object.fromEntries(
+        Object.entries(config)
+          .filter(([k]) => k.startsWith(`${prop}.`))
+          .map(([k, v]) => [k.slice(prop.length + 1), v]),
+      ),
+      "converter.type": prop.split(".")[0]!,
+    };
+    const def = (converter.config as ConfigDef).prefixed(`${prop}.`);
+    converterDefs.push(def);
+    for (const [name, result] of (converter.config as ConfigDef).validate(sub))
+      converterResults.set(`${prop}.${name}`, result);
+  }
+
+  // Connector's own keys follow the framework keys (keys the framework defines keep their place).
+  const connectorDef = connector.config as ConfigDef;
+  for (const [name, result] of connectorDef.validate(config)) if (!results.has(name)) results.set(name, result);
+  let def = frameworkDef.concat(connectorDef);
+  const groups = [...groupsOf(frameworkDef)];
+  for (const g of groupsOf(connectorDef)) if (!groups.includes(g)) groups.push(g);
+
+  const undefinedValues = new Map<string, KeyValidation>();
+  for (const [k, v] of Object.entries(config)) {
+    if (v !== null) continue;
+    if (def.has(k)) addError(results, k, NULL_VALUE_ERROR);
+    else undefinedValues.set(k, { value: null, errors: [NULL_VALUE_ERROR] });
+  }
+
+  for (const c of converterDefs) {
+    def = def.concat(c);
+    for (const g of groupsOf(c)) if (!groups.includes(g)) groups.push(g);
+  }
+  for (const [k, v] of converterResults) results.set(k, v);
+  return { infos: configInfos(connectorClass, def, results, undefinedValues, groups), connector };
+}
+
+function addError(results: Map<string, KeyValidation>, name: string, message: string): void {
+  const current = results.get(name) ?? { value: null, errors: [] };
+  results.set(name, { value: current.value, errors: [...current.errors, message] });
+}
+
+function sinkChecks(config: Readonly<Record<string, string | null>>, results: Map<string, KeyValidation>): void {
+  const topics = splitList(config.topics);
+  const regex = (config["topics.regex"] ?? "").trim();
+  if (topics.length === 0 && regex === "") {
+    addError(results, "topics", "Must configure one of topics or topics.regex");
+    addError(results, "topics.regex", "Must configure one of topics or topics.regex");
+    return;
+  }
+  if (topics.length > 0 && regex !== "") {
+    const message = "topics and topics.regex are mutually exclusive options, but both are set.";
+    addError(results, "topics", message);
+    addError(results, "topics.regex", message);
+    return;
+  }
+  const dlq = (config["errors.deadletterqueue.topic.name"] ?? "").trim();
+  if (dlq === "") return;
+  if (topics.includes(dlq)) {
+    addError(
+      results,
+      "topics",
+      `The DLQ topic '${dlq}' may not be included in the list of topics ('topics=[${topics.join(", ")}]') consumed by the connector`,
+    );
+  } else if (regex !== "" && !regexError(regex) && new RegExp(`^(?:${regex})$`).test(dlq)) {
+    addError(
+      results,
+      "topics.regex",
+      `The DLQ topic '${dlq}' may not be matched by the regex for the topics ('topics.regex=${regex}') consumed by the connector`,
+    );
+  }
+}
+
+/** The validation error lines Connect puts in the 400 message, in ConfigInfos order. */
+export function configErrorMessage(infos: ConfigInfos): string {
+  const lines = infos.configs.flatMap((c) => c.value?.errors ?? []);
+  return (
+    `Connector configuration is invalid and contains the following ${lines.length} error(s):\n` +
+    lines.join("\n") +
+    "\nYou can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`"
+  );
+}
