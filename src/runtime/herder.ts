@@ -11,13 +11,13 @@
  */
 import type { Config } from "../api/connector.ts";
 import { CONFIG_VARIABLE_PATTERN } from "../config-providers/config-transformer.ts";
-import { AlreadyExistsError, BadRequestError, ConnectError, NotFoundError, RestError, traceOf } from "../errors.ts";
+import { AlreadyExistsError, BadRequestError, ConnectError, NotFoundError, RestError } from "../errors.ts";
 import type { MetricsSnapshot } from "../metrics/connect-metrics.ts";
 import type { ConfigInfos, ConfigKeyInfo } from "../plugin/describe-config.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
 import type { ConfigStore, RawConnectorConfig, TargetState } from "../store/config-store.ts";
 import type { OffsetStore } from "../store/offset-store.ts";
-import type { State, StatusStore } from "../store/status-store.ts";
+import type { StatusStore } from "../store/status-store.ts";
 import { SerialExecutor } from "../util/async.ts";
 import type { Logger, LogManager } from "../util/logger.ts";
 import { ConfigValidator } from "./config-validator.ts";
@@ -38,7 +38,6 @@ import {
 import { metricsSnapshot } from "./metrics-snapshot.ts";
 import { StatusWriter } from "./status-writer.ts";
 import type { Worker } from "./worker.ts";
-import type { ConnectorTaskId } from "./worker-task.ts";
 
 export interface HerderDeps {
   readonly worker: Worker;
