@@ -14,32 +14,14 @@ import type { SinkTask, SinkTaskContext } from "../api/connector.ts";
 import type { SinkRecord, TopicPartition, TopicPartitionOffset } from "../api/record.ts";
 import { isRetriable } from "../errors.ts";
 import type { ConsumedRecord, KafkaConsumer } from "../kafka/kafka-port.ts";
-import type { TargetState } from "../store/config-store.ts";
 import { SerialExecutor } from "../util/async.ts";
-import type { Clock } from "../util/clock.ts";
-import type { Logger } from "../util/logger.ts";
-import type { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
-import { type RecordConverters, toSinkRecord } from "./record-conversion.ts";
+import { toSinkRecord } from "./record-conversion.ts";
 import { TaskMetrics } from "./task-metrics.ts";
-import type { TransformationChain } from "./transformation-chain.ts";
-import { type ConnectorTaskId, type TaskStatusListener, taskIdString, WorkerTask } from "./worker-task.ts";
+import { taskIdString, WorkerTask, type WorkerTaskOptions } from "./worker-task.ts";
 
-export interface WorkerSinkTaskOptions {
-  readonly id: ConnectorTaskId;
-  readonly initialState: TargetState;
-  readonly listener: TaskStatusListener;
-  readonly clock: Clock;
-  readonly log: Logger;
+export interface WorkerSinkTaskOptions extends WorkerTaskOptions {
   readonly task: SinkTask;
-  readonly taskClass: string;
-  readonly config: Readonly<Record<string, string>>;
   readonly consumer: () => Promise<KafkaConsumer>;
-  readonly converters: RecordConverters;
-  readonly transformations: TransformationChain;
-  readonly operator: RetryWithToleranceOperator;
-  readonly offsetFlushIntervalMs: number;
-  readonly onTopic: (topic: string) => void;
-  readonly metrics: TaskMetrics;
 }
 
 const key = (tp: TopicPartition) => `${tp.topic}\u0000${tp.partition}`;

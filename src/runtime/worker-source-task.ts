@@ -13,33 +13,15 @@ import type { OffsetStorageReader, SourceTask } from "../api/connector.ts";
 import type { SourceMap, SourceRecord } from "../api/record.ts";
 import { isRetriable } from "../errors.ts";
 import type { KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
-import type { TargetState } from "../store/config-store.ts";
 import { canonicalJson, type OffsetStore } from "../store/offset-store.ts";
-import type { Clock } from "../util/clock.ts";
-import type { Logger } from "../util/logger.ts";
-import type { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
-import { type RecordConverters, toProducerRecord } from "./record-conversion.ts";
+import { toProducerRecord } from "./record-conversion.ts";
 import { TaskMetrics } from "./task-metrics.ts";
-import type { TransformationChain } from "./transformation-chain.ts";
-import { type ConnectorTaskId, type TaskStatusListener, WorkerTask } from "./worker-task.ts";
+import { WorkerTask, type WorkerTaskOptions } from "./worker-task.ts";
 
-export interface WorkerSourceTaskOptions {
-  readonly id: ConnectorTaskId;
-  readonly initialState: TargetState;
-  readonly listener: TaskStatusListener;
-  readonly clock: Clock;
-  readonly log: Logger;
+export interface WorkerSourceTaskOptions extends WorkerTaskOptions {
   readonly task: SourceTask;
-  readonly taskClass: string;
-  readonly config: Readonly<Record<string, string>>;
   readonly producer: () => Promise<KafkaProducer>;
-  readonly converters: RecordConverters;
-  readonly transformations: TransformationChain;
-  readonly operator: RetryWithToleranceOperator;
   readonly offsets: OffsetStore;
-  readonly offsetFlushIntervalMs: number;
-  readonly onTopic: (topic: string) => void;
-  readonly metrics: TaskMetrics;
 }
 
 const MAX_PRODUCE_BACKOFF_MS = 10_000;

@@ -13,7 +13,10 @@ import type { TargetState } from "../store/config-store.ts";
 import { Signal } from "../util/async.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
+import type { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
+import type { RecordConverters } from "./record-conversion.ts";
 import type { TaskMetrics } from "./task-metrics.ts";
+import type { TransformationChain } from "./transformation-chain.ts";
 
 export interface ConnectorTaskId {
   readonly connector: string;
@@ -29,6 +32,23 @@ export interface TaskStatusListener {
   onPause(id: ConnectorTaskId): void;
   onResume(id: ConnectorTaskId): void;
   onFailure(id: ConnectorTaskId, error: unknown): void;
+}
+
+/** What every task needs, source or sink. */
+export interface WorkerTaskOptions {
+  readonly id: ConnectorTaskId;
+  readonly initialState: TargetState;
+  readonly listener: TaskStatusListener;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly taskClass: string;
+  readonly config: Readonly<Record<string, string>>;
+  readonly converters: RecordConverters;
+  readonly transformations: TransformationChain;
+  readonly operator: RetryWithToleranceOperator;
+  readonly offsetFlushIntervalMs: number;
+  readonly onTopic: (topic: string) => void;
+  readonly metrics: TaskMetrics;
 }
 
 export abstract class WorkerTask {
