@@ -117,8 +117,7 @@ export function startApp(options: AppOptions): App {
     stop: async () => {
       await herder.stop();
       await rest.stop();
-      const admin = await worker.admin().catch(() => undefined);
-      await admin?.close().catch(() => undefined);
+      await worker.closeAdmin();
       if (options.configProviders) await closeConfigProviders(options.configProviders);
       db.close();
     },

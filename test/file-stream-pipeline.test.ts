@@ -77,7 +77,11 @@ describe("FileStreamSource → Kafka → FileStreamSink", () => {
     };
 
     // 1. Lines flow in order.
+    // Whichever gateway is current when the test ends (or fails) is stopped.
     let gw = await startGateway(options);
+    await using _cleanup = {
+      [Symbol.asyncDispose]: async () => void (gw.proc.exitCode === null && gw.proc.kill("SIGKILL")),
+    };
     appendFileSync(input, `${lines(1, 120).join("\n")}\n`);
     await waitFor(() => readLines(output).length >= 120, { what: "120 lines in the sink file" });
     expect(readLines(output)).toEqual(lines(1, 120));

@@ -14,7 +14,7 @@ import type { SinkTask, SinkTaskContext } from "../api/connector.ts";
 import type { SinkRecord, TopicPartition, TopicPartitionOffset } from "../api/record.ts";
 import { isRetriable } from "../errors.ts";
 import type { ConsumedRecord, KafkaConsumer } from "../kafka/kafka-port.ts";
-import { SerialExecutor } from "../util/async.ts";
+import { ABORTED, abortable, SerialExecutor } from "../util/async.ts";
 import { toSinkRecord } from "./record-conversion.ts";
 import { TaskMetrics } from "./task-metrics.ts";
 import { taskIdString, WorkerTask, type WorkerTaskOptions } from "./worker-task.ts";
@@ -89,7 +89,7 @@ export class WorkerSinkTask extends WorkerTask {
     let backoff = 200;
     for (;;) {
       try {
-        await consumer.start({
+        const started = consumer.start({
           onRecords: (records, heartbeat) => this.onRecords(records, heartbeat),
           onAssignment: (assigned, revoked) => this.executor.run(() => this.onAssignment(assigned, revoked)),
           onCrash: (error) => {
@@ -98,6 +98,11 @@ export class WorkerSinkTask extends WorkerTask {
             this.notify();
           },
         });
+        if ((await abortable(started, this.stopSignal)) === ABORTED) {
+          // Stopping while the group cannot be joined: close the consumer whenever it gets there.
+          started.then(() => consumer.close()).catch(() => undefined);
+          return false;
+        }
         return true;
       } catch (error) {
         if (!isRetriable(error)) throw error;

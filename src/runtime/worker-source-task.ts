@@ -14,6 +14,7 @@ import type { SourceMap, SourceRecord } from "../api/record.ts";
 import { isRetriable } from "../errors.ts";
 import type { KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
 import { canonicalJson, type OffsetStore } from "../store/offset-store.ts";
+import { ABORTED, abortable } from "../util/async.ts";
 import { toProducerRecord } from "./record-conversion.ts";
 import { TaskMetrics } from "./task-metrics.ts";
 import { WorkerTask, type WorkerTaskOptions } from "./worker-task.ts";
@@ -120,7 +121,16 @@ export class WorkerSourceTask extends WorkerTask {
     let backoff = 100;
     for (;;) {
       try {
-        this.producer ??= await this.o.producer();
+        if (!this.producer) {
+          const connecting = this.o.producer();
+          const producer = await abortable(connecting, this.stopSignal);
+          if (producer === ABORTED) {
+            // Stopping while Kafka is unreachable: close the producer whenever it connects.
+            connecting.then((p) => p.close()).catch(() => undefined);
+            return undefined;
+          }
+          this.producer = producer;
+        }
         return await this.producer.send(records);
       } catch (error) {
         if (this.stopping) return undefined;

@@ -61,6 +61,16 @@ export class Worker {
     return this.sharedAdmin;
   }
 
+  /** Closes the shared admin client if one was ever created (never creates one to close it). */
+  async closeAdmin(): Promise<void> {
+    const admin = this.sharedAdmin;
+    this.sharedAdmin = undefined;
+    if (!admin) return;
+    // An admin still connecting to an unreachable broker must not hold up shutdown.
+    const closed = admin.then((a) => a.close()).catch(() => undefined);
+    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2000))]);
+  }
+
   connector(name: string): WorkerConnector | undefined {
     return this.connectors.get(name);
   }

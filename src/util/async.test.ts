@@ -37,3 +37,15 @@ describe("SerialExecutor", () => {
     expect(order).toEqual([1, 3]);
   });
 });
+
+describe("abortable", () => {
+  test("yields the value, or ABORTED as soon as the signal aborts", async () => {
+    const { abortable, ABORTED } = await import("./async.ts");
+    expect(await abortable(Promise.resolve(7), new AbortController().signal)).toBe(7);
+    const controller = new AbortController();
+    const never = new Promise<number>(() => {});
+    const result = abortable(never, controller.signal);
+    controller.abort();
+    expect(await result).toBe(ABORTED);
+  });
+});
