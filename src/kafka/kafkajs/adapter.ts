@@ -35,7 +35,8 @@ export class KafkajsPort implements KafkaPort {
       clientId: settings.clientId,
       connectionTimeout: settings.connectionTimeoutMs,
       requestTimeout: settings.requestTimeoutMs,
-      retry: { initialRetryTime: settings.retryBackoffMs, retries: 8 },
+      // Short: the runtime retries sends, consumer starts and admin calls itself, and reports them.
+      retry: { initialRetryTime: settings.retryBackoffMs, retries: 3, maxRetryTime: 5000 },
       logLevel: logLevel.WARN,
       // kafkajs logs every retried protocol error as ERROR; the caller decides what is fatal.
       logCreator: () => (entry) => {
