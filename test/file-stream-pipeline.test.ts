@@ -77,10 +77,14 @@ describe("FileStreamSource → Kafka → FileStreamSink", () => {
     };
 
     // 1. Lines flow in order.
-    // Whichever gateway is current when the test ends (or fails) is stopped.
+    // Whichever gateway is current when the test ends (or fails) is stopped; on failure its log is shown.
     let gw = await startGateway(options);
+    let passed = false;
     await using _cleanup = {
-      [Symbol.asyncDispose]: async () => void (gw.proc.exitCode === null && gw.proc.kill("SIGKILL")),
+      [Symbol.asyncDispose]: async () => {
+        if (!passed) console.error(`gateway log (tail):\n${gw.output().slice(-6000)}`);
+        if (gw.proc.exitCode === null) gw.proc.kill("SIGKILL");
+      },
     };
     appendFileSync(input, `${lines(1, 120).join("\n")}\n`);
     await waitFor(() => readLines(output).length >= 120, { what: "120 lines in the sink file" });
@@ -137,5 +141,6 @@ describe("FileStreamSource → Kafka → FileStreamSink", () => {
     });
     expect(withoutReplays(readLines(output))).toEqual(lines(1, 330));
     expect(await gw.stop()).toBe(0);
+    passed = true;
   }, 120_000);
 });
