@@ -61,6 +61,11 @@ export function parseConnectorFile(path: string, text: string): { name: string; 
   return { name, config: out };
 }
 
+function sameConfig(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+}
+
 async function healthcheck(url: string): Promise<never> {
   try {
     const response = await fetch(`${url.replace(/\/$/, "")}/health`, {
@@ -167,6 +172,14 @@ export async function main(argv: readonly string[]): Promise<void> {
   await app.herder.start();
   for (const spec of connectorSpecs) {
     try {
+      // A connector file that matches the stored config changes nothing: no restart on every boot.
+      if (
+        app.herder.connectors().includes(spec.name) &&
+        sameConfig(app.herder.connectorConfig(spec.name), spec.config)
+      ) {
+        log.info(`Connector ${spec.name} is up to date with ${spec.name}'s file`);
+        continue;
+      }
       await app.herder.putConnectorConfig(spec.name, spec.config, { allowReplace: true });
       log.info(`Created connector ${spec.name}`);
     } catch (error) {

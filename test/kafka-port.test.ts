@@ -184,6 +184,33 @@ describe("KafkajsPort", () => {
     await consumer.close();
   });
 
+  test("a close that comes while the consumer is starting cancels the join", async () => {
+    const topic = uniqueTopic("close-while-starting");
+    const groupId = `group-${topic}`;
+    await admin.createTopic({ topic, partitions: 1, replicationFactor: 1 });
+    const consumer = await port.consumer({
+      groupId,
+      topics: [topic],
+      properties: { "bootstrap.servers": info.bootstrap },
+    });
+    const starting = consumer.start({ onRecords: async () => {}, onAssignment: async () => {}, onCrash: () => {} });
+    await consumer.close();
+    await expect(starting).rejects.toThrow(`The consumer of group ${groupId} was closed while starting`);
+    // Had the start carried on, this member would hold the partition; a new one gets it at once.
+    const next = await port.consumer({ groupId, topics: [topic], properties: { "bootstrap.servers": info.bootstrap } });
+    const assigned: TopicPartition[] = [];
+    await next.start({
+      onRecords: async () => {},
+      onAssignment: async (a) => void assigned.push(...a),
+      onCrash: () => {},
+    });
+    await waitFor(() => assigned.length === 1, {
+      what: "the partition assigned to the next member",
+      timeoutMs: 10_000,
+    });
+    await next.close();
+  });
+
   test("fails fast with a clear message for unsupported client settings", async () => {
     await expect(port.producer({ "bootstrap.servers": info.bootstrap, "compression.type": "zstd" })).rejects.toThrow(
       "Invalid value zstd for configuration compression.type: supported codecs are none and gzip",

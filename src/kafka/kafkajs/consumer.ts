@@ -5,7 +5,7 @@
  */
 import type { Consumer, Kafka } from "kafkajs";
 import type { TopicPartition, TopicPartitionOffset } from "../../api/record.ts";
-import { RetriableError } from "../../errors.ts";
+import { ConnectError, RetriableError } from "../../errors.ts";
 import type { ConsumerSettings } from "../client-config.ts";
 import type { ConsumedRecord, ConsumerHandlers, ConsumerOptions, KafkaConsumer } from "../kafka-port.ts";
 import { wrap } from "./errors.ts";
@@ -22,7 +22,12 @@ export class KafkajsConsumer implements KafkaConsumer {
     private readonly settings: ConsumerSettings,
   ) {}
 
+  /** Bumped by every start and close: a start that finds it changed was cancelled by a close. */
+  private generation = 0;
+
   async start(handlers: ConsumerHandlers): Promise<void> {
+    const generation = ++this.generation;
+    const cancelled = () => generation !== this.generation;
     const s = this.settings;
     const consumer = this.kafka.consumer({
       groupId: this.options.groupId,
@@ -59,13 +64,19 @@ export class KafkajsConsumer implements KafkaConsumer {
     });
     try {
       const topics = this.options.topics;
+      // close() may come at any await below; then this start must not join the group.
+      const closedMeanwhile = () =>
+        new ConnectError(`The consumer of group ${this.options.groupId} was closed while starting`);
       if (!(topics instanceof RegExp)) await this.awaitTopics(topics, s.allowAutoTopicCreation);
+      if (cancelled()) throw closedMeanwhile();
       await this.fenceZombies();
+      if (cancelled()) throw closedMeanwhile();
       await consumer.connect();
       await consumer.subscribe({
         topics: topics instanceof RegExp ? [topics] : [...topics],
         fromBeginning: s.fromBeginning,
       });
+      if (cancelled()) throw closedMeanwhile();
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: true,
@@ -86,9 +97,13 @@ export class KafkajsConsumer implements KafkaConsumer {
           await handlers.onRecords(records, heartbeat);
         },
       });
+      if (cancelled()) {
+        await consumer.disconnect().catch(() => undefined);
+        throw closedMeanwhile();
+      }
     } catch (error) {
       await consumer.disconnect().catch(() => undefined);
-      this.consumer = undefined;
+      if (this.consumer === consumer) this.consumer = undefined;
       throw wrap(error, `Failed to start the consumer of group ${this.options.groupId}`);
     }
   }
@@ -182,6 +197,7 @@ export class KafkajsConsumer implements KafkaConsumer {
   }
 
   async close(): Promise<void> {
+    this.generation++;
     const consumer = this.consumer;
     this.consumer = undefined;
     this.assigned = [];
