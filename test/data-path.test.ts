@@ -100,6 +100,47 @@ describe("converters on the wire", () => {
   });
 });
 
+describe("more converters on the wire", () => {
+  test("IntegerConverter reads Kafka's big-endian ints; SimpleHeaderConverter writes header values as text", async () => {
+    const topic = uniqueTopic("ints");
+    const four = (n: number) => {
+      const b = Buffer.alloc(4);
+      b.writeInt32BE(n);
+      return b;
+    };
+    await produce(topic, [{ value: four(42) }, { value: four(-7) }]);
+    const out = dir.file("ints.out");
+    await gw.rest.post("/connectors", {
+      name: "ints",
+      config: {
+        "connector.class": "FileStreamSink",
+        topics: topic,
+        file: out,
+        "value.converter": "org.apache.kafka.connect.converters.IntegerConverter",
+      },
+    });
+    await waitFor(() => lines(out).length === 2, { what: "2 ints" });
+    expect(lines(out)).toEqual(["42", "-7"]);
+
+    const headerTopic = uniqueTopic("headers");
+    const file = await source("headers", headerTopic, {
+      "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+      transforms: "site,count",
+      "transforms.site.type": "org.apache.kafka.connect.transforms.InsertHeader",
+      "transforms.site.header": "site",
+      "transforms.site.value.literal": "edge-1",
+      "transforms.count.type": "org.apache.kafka.connect.transforms.InsertHeader",
+      "transforms.count.header": "attempt",
+      "transforms.count.value.literal": "3",
+    });
+    appendFileSync(file, "with headers\n");
+    const [record] = await readTopic(headerTopic, 1);
+    expect(record!.value!.toString("utf8")).toBe("with headers");
+    expect(String(record!.headers.site)).toBe("edge-1");
+    expect(String(record!.headers.attempt)).toBe("3");
+  });
+});
+
 describe("transforms", () => {
   test("a chain (HoistField, InsertField, RegexRouter) with a predicate-guarded Filter runs on real records", async () => {
     const topic = uniqueTopic("chain");

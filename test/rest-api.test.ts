@@ -4,9 +4,9 @@
  * shared/connect-rest-api.md section 3 (distributed behaviour where modes differ).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { type Gateway, startGateway } from "./support/gateway.ts";
-import { type KafkaInfo, kafkaBroker, produce, uniqueTopic } from "./support/kafka.ts";
+import { type KafkaInfo, kafkaBroker, produce, testClient, uniqueTopic } from "./support/kafka.ts";
 import type { RestClient } from "./support/rest-client.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -450,6 +450,44 @@ describe("failures", () => {
       error_code: 404,
       message: "HTTP 404 Not Found",
     });
+  });
+});
+
+describe("tasks.max", () => {
+  test("a sink with tasks.max=2 runs two tasks that share the topic's partitions through its group", async () => {
+    const name = "two-tasks";
+    const topic = uniqueTopic("two-tasks");
+    const kafkaAdmin = (await testClient()).admin();
+    await kafkaAdmin.connect();
+    await kafkaAdmin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+    await kafkaAdmin.disconnect();
+    const out = dir.file("two-tasks.out");
+    const created = await rest.post("/connectors", {
+      name,
+      config: { "connector.class": "FileStreamSink", topics: topic, file: out, "tasks.max": "2" },
+    });
+    expect(created.status).toBe(201);
+    await waitForState(name, "RUNNING", ["RUNNING", "RUNNING"]);
+    expect((await rest.get(`/connectors/${name}/tasks`)).body.map((t: any) => t.id)).toEqual([
+      { connector: name, task: 0 },
+      { connector: name, task: 1 },
+    ]);
+    const producer = (await testClient()).producer();
+    await producer.connect();
+    await producer.send({
+      topic,
+      messages: [
+        { value: "p0", partition: 0 },
+        { value: "p1", partition: 1 },
+      ],
+    });
+    await producer.disconnect();
+    await waitFor(() => existsSync(out) && readFileSync(out, "utf8").split("\n").filter(Boolean).length === 2);
+    expect(readFileSync(out, "utf8").split("\n").filter(Boolean).sort()).toEqual(["p0", "p1"]);
+    await waitFor(async () => (await rest.get(`/connectors/${name}/offsets`)).body.offsets.length === 2, {
+      what: "both partitions committed",
+    });
+    expect((await rest.delete(`/connectors/${name}`)).status).toBe(204);
   });
 });
 
