@@ -98,6 +98,12 @@ const ownWorkerConfig = defineConfig({
     importance: "LOW",
     group: RUNTIME,
   }),
+  "topic.creation.enable": key.boolean({
+    doc: "Let source connectors create the topics they write to, with the settings of their topic.creation.* keys (KIP-158).",
+    default: true,
+    importance: "LOW",
+    group: RUNTIME,
+  }),
   "topic.tracking.enable": key.boolean({
     doc: "Track the topics each connector uses (GET /connectors/{name}/topics).",
     default: true,

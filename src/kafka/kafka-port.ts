@@ -77,7 +77,9 @@ export interface KafkaConsumer {
 
 export interface TopicSpec {
   readonly topic: string;
+  /** -1: the broker's default. */
   readonly partitions: number;
+  /** -1: the broker's default. */
   readonly replicationFactor: number;
   readonly configs?: Readonly<Record<string, string>>;
 }

@@ -10,6 +10,7 @@ import { type ConfigInfos, configInfos, groupsOf } from "../plugin/describe-conf
 import type { ConnectorDescriptor, PluginType } from "../plugin/descriptor.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
 import { regexError, sinkConnectorConfig, sourceConnectorConfig, splitList } from "./connector-config.ts";
+import { topicCreationConfigDef } from "./topic-creation.ts";
 
 /** Java's `Map.toString()` rendering, as Connect prints configs in some messages. */
 export function javaMapString(config: Readonly<Record<string, string | null>>): string {
@@ -46,6 +47,8 @@ export function enrichedConfigDef(
   config: Readonly<Record<string, string | null>>,
 ): ConfigDef {
   let def: ConfigDef = (type === "sink" ? sinkConnectorConfig : sourceConnectorConfig) as ConfigDef;
+  const topicCreation = type === "source" ? topicCreationConfigDef(config) : undefined;
+  if (topicCreation) def = def.concat(topicCreation);
   for (const kind of ["transforms", "predicates"] as const) {
     const aliases = [...new Set(splitList(config[kind]))];
     for (const alias of aliases) def = def.concat(aliasConfigDef(registry, kind, alias, config));

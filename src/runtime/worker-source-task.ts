@@ -17,12 +17,21 @@ import { canonicalJson, type OffsetStore } from "../store/offset-store.ts";
 import { ABORTED, abortable } from "../util/async.ts";
 import { toProducerRecord } from "./record-conversion.ts";
 import { TaskMetrics } from "./task-metrics.ts";
+import { TopicCreationError } from "./topic-creation.ts";
 import { WorkerTask, type WorkerTaskOptions } from "./worker-task.ts";
 
 export interface WorkerSourceTaskOptions extends WorkerTaskOptions {
   readonly task: SourceTask;
   readonly producer: () => Promise<KafkaProducer>;
   readonly offsets: OffsetStore;
+  /** Creates a topic before its first record is sent (topic.creation.*); absent when unused. */
+  readonly topicCreator?: TopicCreator;
+}
+
+export interface TopicCreator {
+  /** Creates the topic if it does not exist yet. */
+  ensure(topic: string): Promise<void>;
+  close(): Promise<void>;
 }
 
 const MAX_PRODUCE_BACKOFF_MS = 10_000;
@@ -32,6 +41,7 @@ export class WorkerSourceTask extends WorkerTask {
   private readonly staged = new Map<string, { partition: SourceMap; offset: SourceMap }>();
   private lastFlush: number;
   private readonly seenTopics = new Set<string>();
+  private readonly createdTopics = new Set<string>();
 
   constructor(private readonly o: WorkerSourceTaskOptions) {
     super(o.id, o.initialState, o.listener, o.clock, o.log);
@@ -118,6 +128,9 @@ export class WorkerSourceTask extends WorkerTask {
   ): Promise<(ProducedMetadata | null)[] | undefined> {
     if (outgoing.length === 0) return [];
     const records = outgoing.map((o) => o.produced);
+    const newTopics = this.o.topicCreator
+      ? [...new Set(records.map((r) => r.topic))].filter((t) => !this.createdTopics.has(t))
+      : [];
     let backoff = 100;
     for (;;) {
       try {
@@ -131,9 +144,15 @@ export class WorkerSourceTask extends WorkerTask {
           }
           this.producer = producer;
         }
+        for (const topic of newTopics) {
+          if (this.createdTopics.has(topic)) continue;
+          await this.o.topicCreator!.ensure(topic);
+          this.createdTopics.add(topic);
+        }
         return await this.producer.send(records);
       } catch (error) {
         if (this.stopping) return undefined;
+        if (error instanceof TopicCreationError) throw error;
         if (isRetriable(error)) {
           this.log.warn(`Failed to send ${records.length} records to Kafka, retrying in ${backoff} ms`, error);
           await this.clock.sleep(backoff, this.stopSignal);
@@ -190,5 +209,6 @@ export class WorkerSourceTask extends WorkerTask {
     this.o.transformations.close();
     await this.o.operator.close();
     await this.producer?.close().catch((error) => this.log.warn("Could not close the producer", error));
+    await this.o.topicCreator?.close().catch((error) => this.log.warn("Could not close the topic admin", error));
   }
 }

@@ -24,6 +24,7 @@ import type { ErrorReporter } from "./errors/processing-context.ts";
 import { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
 import type { RecordConverters } from "./record-conversion.ts";
 import { TaskMetrics } from "./task-metrics.ts";
+import { topicCreationGroups, topicCreator } from "./topic-creation.ts";
 import { TransformationChain } from "./transformation-chain.ts";
 import { resolveConnector } from "./validate-connector-config.ts";
 import { type ConnectorStatusListener, WorkerConnector } from "./worker-connector.ts";
@@ -305,12 +306,21 @@ export class Worker {
     };
     if (descriptor.type === "source") {
       const operator = new RetryWithToleranceOperator(tolerance, reporters, deps.clock, id, metrics, stopSignal);
+      const groups = deps.config["topic.creation.enable"] ? topicCreationGroups(connectorConfig) : undefined;
       return new WorkerSourceTask({
         ...common,
         task: descriptor.createTask(),
         operator,
         producer: () => deps.kafka.producer(clientProperties(deps.config, "producer", connectorConfig)),
         offsets: deps.offsets,
+        ...(groups
+          ? {
+              topicCreator: topicCreator(
+                () => deps.kafka.admin(clientProperties(deps.config, "admin", connectorConfig)),
+                groups,
+              ),
+            }
+          : {}),
       });
     }
     const sinkFramework = sinkConnectorConfig.parse(connectorConfig);

@@ -3,7 +3,7 @@
  * OffsetCommit with generation -1 for an inactive group (what Java's alterConsumerGroupOffsets
  * sends; kafkajs' setOffsets joins the group with a throwaway consumer) and OffsetDelete.
  */
-import type { Admin, Kafka } from "kafkajs";
+import { type Admin, ConfigResourceTypes, type Kafka } from "kafkajs";
 import type { TopicPartition, TopicPartitionOffset } from "../../api/record.ts";
 import type { KafkaAdmin, TopicDescription, TopicSpec } from "../kafka-port.ts";
 import { wrap } from "./errors.ts";
@@ -34,15 +34,34 @@ export class KafkajsAdmin implements KafkaAdmin {
     }
   }
 
+  /** The broker's num.partitions and default.replication.factor (CreateTopics v3 cannot say "-1"). */
+  private async brokerDefaults(): Promise<{ partitions: number; replicationFactor: number }> {
+    const cluster = await this.admin.describeCluster();
+    const { resources } = await this.admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [
+        {
+          type: ConfigResourceTypes.BROKER,
+          name: String(cluster.controller ?? cluster.brokers[0]?.nodeId ?? 1),
+          configNames: ["num.partitions", "default.replication.factor"],
+        },
+      ],
+    });
+    const value = (name: string) =>
+      Number(resources[0]?.configEntries.find((e) => e.configName === name)?.configValue ?? 1);
+    return { partitions: value("num.partitions"), replicationFactor: value("default.replication.factor") };
+  }
+
   async createTopic(spec: TopicSpec): Promise<boolean> {
     try {
+      const defaults = spec.partitions < 0 || spec.replicationFactor < 0 ? await this.brokerDefaults() : undefined;
       return await this.admin.createTopics({
         waitForLeaders: true,
         topics: [
           {
             topic: spec.topic,
-            numPartitions: spec.partitions,
-            replicationFactor: spec.replicationFactor,
+            numPartitions: spec.partitions < 0 ? defaults!.partitions : spec.partitions,
+            replicationFactor: spec.replicationFactor < 0 ? defaults!.replicationFactor : spec.replicationFactor,
             configEntries: Object.entries(spec.configs ?? {}).map(([name, value]) => ({ name, value })),
           },
         ],

@@ -1,0 +1,66 @@
+import { describe, expect, test } from "bun:test";
+import { fileStreamSource } from "../connectors/file-stream/index.ts";
+import { PluginRegistry } from "../plugin/registry.ts";
+import { topicCreationGroups, topicSpecFor, usesTopicCreation } from "./topic-creation.ts";
+import { validateConnectorConfig } from "./validate-connector-config.ts";
+
+const base = { "connector.class": "FileStreamSource", name: "s", topic: "t" };
+
+describe("topic creation (KIP-158)", () => {
+  test("is on only when a topic.creation.* key is present", () => {
+    expect(usesTopicCreation(base)).toBe(false);
+    expect(topicCreationGroups(base)).toBeUndefined();
+    expect(usesTopicCreation({ ...base, "topic.creation.groups": "" })).toBe(true);
+  });
+
+  test("the first listed group that matches wins; exclusion beats inclusion; default catches the rest", () => {
+    const groups = topicCreationGroups({
+      ...base,
+      "topic.creation.default.replication.factor": "3",
+      "topic.creation.default.partitions": "6",
+      "topic.creation.default.compression.type": "lz4",
+      "topic.creation.groups": "compacted,metrics",
+      "topic.creation.compacted.include": "state-.*, config",
+      "topic.creation.compacted.exclude": "state-tmp-.*",
+      "topic.creation.compacted.partitions": "1",
+      "topic.creation.compacted.cleanup.policy": "compact",
+      "topic.creation.metrics.include": "metrics-.*",
+      "topic.creation.metrics.replication.factor": "-1",
+    })!;
+    expect(topicSpecFor("state-users", groups)).toEqual({
+      topic: "state-users",
+      partitions: 1,
+      replicationFactor: 3,
+      configs: { "cleanup.policy": "compact" },
+    });
+    expect(topicSpecFor("config", groups).partitions).toBe(1);
+    expect(topicSpecFor("state-tmp-1", groups)).toEqual({
+      topic: "state-tmp-1",
+      partitions: 6,
+      replicationFactor: 3,
+      configs: { "compression.type": "lz4" },
+    });
+    expect(topicSpecFor("metrics-cpu", groups)).toEqual({
+      topic: "metrics-cpu",
+      partitions: 6,
+      replicationFactor: -1,
+      configs: {},
+    });
+    expect(topicSpecFor("anything", groups).partitions).toBe(6);
+  });
+
+  test.each([
+    [
+      { "topic.creation.groups": "" },
+      'Missing required configuration "topic.creation.default.replication.factor" which has no default value.',
+    ],
+    [
+      { "topic.creation.default.replication.factor": "1", "topic.creation.default.partitions": "0" },
+      "Invalid value 0 for configuration topic.creation.default.partitions: Value must be -1 or at least 1",
+    ],
+  ])("validation reports %p", (extra, message) => {
+    const { infos } = validateConnectorConfig(new PluginRegistry([fileStreamSource]), { ...base, ...extra });
+    expect(infos.configs.flatMap((c) => c.value?.errors ?? [])).toContain(message);
+    expect(infos.groups).toContain("Topic Creation: default");
+  });
+});
