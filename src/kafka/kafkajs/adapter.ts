@@ -42,8 +42,12 @@ export class KafkajsPort implements KafkaPort {
       logCreator: () => (entry) => {
         const { message, ...rest } = entry.log;
         const text = `${entry.namespace ? `[${entry.namespace}] ` : ""}${message} ${JSON.stringify(rest)}`;
-        // The source task retries sends itself, so kafkajs' own retry budget is bounded on purpose.
-        const expected = message.startsWith("Limiting retries for the idempotent producer");
+        // Expected noise: the runtime retries sends itself (kafkajs' budget is bounded on purpose),
+        // and kafkajs logs each error response it is about to retry; failures that matter reach
+        // the runtime as errors and are logged there, with context.
+        const expected =
+          message.startsWith("Limiting retries for the idempotent producer") ||
+          (entry.namespace === "Connection" && message.startsWith("Response "));
         if (entry.level <= logLevel.WARN && !expected) log.warn(text);
         else log.debug(text);
       },
