@@ -84,6 +84,51 @@ describe("config providers and secret hygiene", () => {
   });
 });
 
+describe("provider references in framework keys", () => {
+  test("tasks.max from a provider resolves at run time, survives a restart, and validation never shows the value", async () => {
+    const kafka = await kafkaBroker();
+    await using dir = await tempDir();
+    const options = {
+      dir: dir.path,
+      worker: {
+        "bootstrap.servers": kafka.bootstrap,
+        "data.dir": dir.file("data"),
+        "config.providers": "env",
+        "config.providers.env.class": "EnvVarConfigProvider",
+      },
+      env: { GATEWAY_TASKS: "2", GATEWAY_BATCH: "not-a-number-S3CRET" },
+    };
+    const config = {
+      "connector.class": "FileStreamSink",
+      topics: uniqueTopic("env-tasks"),
+      file: dir.file("o.txt"),
+      "tasks.max": "${env:GATEWAY_TASKS}",
+    };
+    {
+      await using gw = await startGateway(options);
+      expect((await gw.rest.post("/connectors", { name: "env-tasks", config })).status).toBe(201);
+      await waitFor(async () => (await gw.rest.get("/connectors/env-tasks/tasks")).body.length === 2, {
+        what: "2 tasks",
+      });
+      const invalid = await gw.rest.put("/connector-plugins/FileStreamSource/config/validate", {
+        "connector.class": "FileStreamSource",
+        name: "v",
+        topic: "t",
+        "batch.size": "${env:GATEWAY_BATCH}",
+      });
+      expect(invalid.body.error_count).toBe(1);
+      expect(invalid.text).toContain("Invalid value [hidden] for configuration batch.size: Not a number of type INT");
+      expect(invalid.text).not.toContain("S3CRET");
+    }
+    await using again = await startGateway(options);
+    const status = await waitFor(async () => {
+      const s = (await again.rest.get("/connectors/env-tasks/status")).body;
+      return s.tasks?.length === 2 && s.tasks.every((t: { state: string }) => t.state === "RUNNING") ? s : undefined;
+    });
+    expect(status.connector.state).toBe("RUNNING");
+  });
+});
+
 async function hashWithBinary(password: string): Promise<string> {
   const proc = Bun.spawn([...gatewayCommand(), "hash-password"], {
     stdin: new TextEncoder().encode(`${password}\n`),

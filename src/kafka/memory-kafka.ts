@@ -26,6 +26,7 @@ export class MemoryKafka implements KafkaPort {
   private readonly consumers = new Set<MemoryConsumer>();
   private held: (() => void)[] | undefined;
   private sendFailures: Error[] = [];
+  private rejection: { test: (r: ProducerRecord) => boolean; error: () => Error } | undefined;
   sends = 0;
 
   constructor(readonly clusterIdValue = "memory-cluster") {}
@@ -58,6 +59,11 @@ export class MemoryKafka implements KafkaPort {
     this.sendFailures.push(...errors);
   }
 
+  /** Any send that contains a record matching `test` fails as a whole (like an oversized record). */
+  rejectRecords(test: (r: ProducerRecord) => boolean, error: () => Error): void {
+    this.rejection = { test, error };
+  }
+
   /** Hands every consumer the records it has not seen yet, one batch per partition. */
   async deliver(): Promise<void> {
     for (const c of this.consumers) await c.deliverPending();
@@ -88,6 +94,7 @@ export class MemoryKafka implements KafkaPort {
         this.sends++;
         const failure = this.sendFailures.shift();
         if (failure) throw failure;
+        if (this.rejection && records.some(this.rejection.test)) throw this.rejection.error();
         if (this.held) {
           const gate = deferred<void>();
           this.held.push(() => gate.resolve());

@@ -32,10 +32,12 @@ export class ConfigValidator {
     const resolved: Record<string, string | null> = { ...config, ...(await this.resolveConfig(present)) };
     const { infos } = validateConnectorConfig(this.registry, resolved);
     for (const entry of infos.configs) {
-      const raw = entry.value ? config[entry.value.name] : undefined;
-      if (entry.value && typeof raw === "string" && raw.includes("${") && entry.value.value !== "[hidden]") {
-        entry.value.value = raw;
-      }
+      if (!entry.value) continue;
+      const raw = config[entry.value.name];
+      if (typeof raw === "string" && raw.includes("${") && entry.value.value !== "[hidden]") entry.value.value = raw;
+      // Messages quote values; a resolved secret in one becomes [hidden].
+      entry.value.errors = entry.value.errors.map((e) => this.logs.redact(e));
+      if (entry.value.value !== null) entry.value.value = this.logs.redact(entry.value.value);
     }
     return infos;
   }

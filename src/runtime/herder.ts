@@ -84,7 +84,15 @@ export class Herder {
   /** Starts every stored connector in its target state (after a restart or crash too). */
   async start(): Promise<void> {
     await this.executor.run(async () => {
-      for (const name of this.deps.configs.names()) await this.startConnectorAndTasks(name);
+      for (const name of this.deps.configs.names()) {
+        try {
+          await this.startConnectorAndTasks(name);
+        } catch (error) {
+          // One connector that cannot start must not keep the others (or the gateway) down.
+          this.log.error(`Could not start connector ${name}`, error);
+          this.status.connector(name, "FAILED", error);
+        }
+      }
       this.started = true;
     });
   }
@@ -145,9 +153,11 @@ export class Herder {
     const stored = this.deps.configs.get(name);
     const wc = this.deps.worker.connector(name);
     if (!stored || !wc || stored.targetState !== "STARTED" || !wc.started) return;
-    const common = commonConnectorConfig.parse(stored.config);
     let generated: Config[];
+    let common: ReturnType<typeof commonConnectorConfig.parse>;
     try {
+      // Parsed from the resolved config: tasks.max may itself be a config-provider reference.
+      common = commonConnectorConfig.parse(await this.deps.resolveConfig(stored.config));
       generated = await wc.taskConfigs(common["tasks.max"]);
     } catch (error) {
       wc.fail(error);

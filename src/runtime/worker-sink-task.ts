@@ -142,6 +142,10 @@ export class WorkerSinkTask extends WorkerTask {
     this.consumer?.pause(this.consumer.assignment());
   }
 
+  protected override async whilePaused(): Promise<void> {
+    if (this.clock.now() - this.lastCommit >= this.flushIntervalMs) await this.executor.run(() => this.commitOffsets());
+  }
+
   protected override async onResumed(): Promise<void> {
     this.consumer?.resume(this.consumer.assignment());
   }

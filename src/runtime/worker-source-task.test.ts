@@ -5,9 +5,10 @@ import { Schemas } from "../api/data/schema.ts";
 import { type SourceRecord, sourceRecord } from "../api/record.ts";
 import { ConnectError, RetriableError } from "../errors.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
+import type { Clock } from "../util/clock.ts";
 import { memoryOffsetStore, stringConverters, taskBasics } from "./task-test-support.ts";
 import { TransformationChain } from "./transformation-chain.ts";
-import { WorkerSourceTask } from "./worker-source-task.ts";
+import { chunksBySize, WorkerSourceTask } from "./worker-source-task.ts";
 
 /** A SourceTask that returns whatever the test queued, then nothing. */
 class QueuedSource implements SourceTask {
@@ -47,13 +48,16 @@ const line = (n: number) =>
     sourceOffset: { pos: n },
   });
 
-function setup(options: { tolerance?: "none" | "all"; flushMs?: number } = {}) {
+function setup(
+  options: { tolerance?: "none" | "all"; flushMs?: number; clock?: Clock; maxRequestBytes?: number } = {},
+) {
   const kafka = new MemoryKafka();
   const offsets = memoryOffsetStore();
   const plugin = new QueuedSource();
   const basics = taskBasics(options.tolerance);
   const task = new WorkerSourceTask({
     ...basics,
+    ...(options.clock ? { clock: options.clock } : {}),
     initialState: "STARTED",
     task: plugin,
     taskClass: "test.QueuedSource",
@@ -62,6 +66,7 @@ function setup(options: { tolerance?: "none" | "all"; flushMs?: number } = {}) {
     converters: stringConverters,
     transformations: TransformationChain.EMPTY,
     offsets,
+    maxRequestBytes: options.maxRequestBytes ?? 1_048_576,
     offsetFlushIntervalMs: options.flushMs ?? 0,
     onTopic: () => {},
   });
@@ -153,5 +158,71 @@ describe("WorkerSourceTask", () => {
     expect(await task.awaitStop(5000)).toBe(true);
     expect(offsets.get("c", { file: "f" })).toEqual({ pos: 3 });
     expect(kafka.records("t")).toHaveLength(3);
+  });
+
+  test("a task that answers nothing at once is asked again only after a short wait (no busy loop)", async () => {
+    const sleeps: number[] = [];
+    let stop: () => void = () => {};
+    const clock: Clock = {
+      now: () => 0,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        if (sleeps.length === 3) stop();
+      },
+    };
+    const { plugin, task } = setup({ clock });
+    plugin.poll = async () => {
+      plugin.polls++;
+      return null;
+    };
+    stop = () => task.stop();
+    task.start();
+    expect(await task.awaitStop(5000)).toBe(true);
+    expect(sleeps).toEqual([50, 50, 50]);
+    expect(plugin.polls).toBe(3);
+  });
+
+  test("a poll batch larger than max.request.size goes out in several sends", async () => {
+    const { kafka, plugin, task, offsets } = setup({ maxRequestBytes: 300 });
+    plugin.queue.push(Array.from({ length: 10 }, (_, i) => line(i + 1)));
+    task.start();
+    await waitFor(() => offsets.get("c", { file: "f" })?.pos === 10);
+    expect(kafka.records("t")).toHaveLength(10);
+    expect(kafka.sends).toBeGreaterThanOrEqual(3);
+    task.stop();
+    await task.awaitStop(5000);
+  });
+
+  test("when a send is rejected, records are retried one by one: only the culprit is skipped (errors.tolerance=all)", async () => {
+    const { kafka, plugin, task, offsets, listener } = setup({ tolerance: "all" });
+    const decode = (b: Uint8Array | null) => new TextDecoder().decode(b!);
+    kafka.rejectRecords(
+      (r) => decode(r.value) === "line 2",
+      () => new ConnectError("record too large"),
+    );
+    plugin.queue.push([line(1), line(2), line(3)]);
+    task.start();
+    await waitFor(() => offsets.get("c", { file: "f" })?.pos === 3);
+    expect(kafka.records("t").map((r) => decode(r.value))).toEqual(["line 1", "line 3"]);
+    expect(listener.events).toEqual(["RUNNING"]);
+    task.stop();
+    await task.awaitStop(5000);
+  });
+});
+
+describe("chunksBySize", () => {
+  const rec = (bytes: number) => ({
+    produced: { topic: "t", partition: null, key: null, value: new Uint8Array(bytes), headers: [], timestamp: null },
+  });
+  test("keeps chunks within the limit and puts an oversized record alone", () => {
+    const sizes = (chunks: { produced: { value: Uint8Array | null } }[][]) =>
+      chunks.map((c) => c.map((x) => x.produced.value!.length));
+    expect(sizes(chunksBySize([rec(100), rec(100), rec(100), rec(1000), rec(10)], 400))).toEqual([
+      [100, 100],
+      [100],
+      [1000],
+      [10],
+    ]);
+    expect(chunksBySize([], 400)).toEqual([]);
   });
 });

@@ -24,6 +24,8 @@ export interface WorkerSourceTaskOptions extends WorkerTaskOptions {
   readonly task: SourceTask;
   readonly producer: () => Promise<KafkaProducer>;
   readonly offsets: OffsetStore;
+  /** The producer's max.request.size: no single send is larger. */
+  readonly maxRequestBytes: number;
   /** Creates a topic before its first record is sent (topic.creation.*); absent when unused. */
   readonly topicCreator?: TopicCreator;
 }
@@ -35,6 +37,39 @@ export interface TopicCreator {
 }
 
 const MAX_PRODUCE_BACKOFF_MS = 10_000;
+/** Per-record framing in a Kafka record batch, roughly: enough to keep estimates on the safe side. */
+const RECORD_OVERHEAD_BYTES = 64;
+
+interface Outgoing {
+  readonly record: SourceRecord;
+  readonly produced: ProducerRecord;
+}
+
+function recordBytes(r: ProducerRecord): number {
+  let n = RECORD_OVERHEAD_BYTES + (r.key?.length ?? 0) + (r.value?.length ?? 0);
+  for (const h of r.headers) n += h.key.length + (h.value?.length ?? 0) + 8;
+  return n;
+}
+
+/** Consecutive chunks whose estimated size stays within `maxBytes` (a single larger record is alone). */
+export function chunksBySize<T extends { produced: ProducerRecord }>(items: readonly T[], maxBytes: number): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let size = 0;
+  for (const item of items) {
+    const bytes = recordBytes(item.produced);
+    if (current.length > 0 && size + bytes > maxBytes) {
+      chunks.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(item);
+    size += bytes;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+const EMPTY_POLL_WAIT_MS = 50;
 
 export class WorkerSourceTask extends WorkerTask {
   private producer: KafkaProducer | undefined;
@@ -63,30 +98,47 @@ export class WorkerSourceTask extends WorkerTask {
   }
 
   protected async execute(): Promise<void> {
+    let pollBackoff = EMPTY_POLL_WAIT_MS;
     while (!this.stopping) {
       if (!(await this.awaitUnpaused())) break;
       const started = this.clock.now();
       let records: SourceRecord[] | null;
       try {
         records = await this.o.task.poll(this.activeSignal);
+        pollBackoff = EMPTY_POLL_WAIT_MS;
       } catch (error) {
         if (this.stopping) break;
         if (!isRetriable(error)) throw error;
         this.log.warn(`${this.o.taskClass} failed to poll records from SourceTask. Will retry operation.`, error);
         records = null;
+        await this.clock.sleep(pollBackoff, this.activeSignal);
+        pollBackoff = Math.min(pollBackoff * 2, MAX_PRODUCE_BACKOFF_MS);
       }
       if (records && records.length > 0) {
         TaskMetrics.record(this.metrics.pollBatch, this.clock.now() - started);
         this.metrics.sourceRecordPollTotal += records.length;
         this.metrics.sourceRecordPollRate.record(records.length);
         await this.sendRecords(records);
+      } else if (this.clock.now() - started < EMPTY_POLL_WAIT_MS) {
+        // A task that answers "nothing" at once must not spin the event loop (and starve REST,
+        // other tasks and signal handling): wait a little before asking again.
+        await this.clock.sleep(EMPTY_POLL_WAIT_MS, this.activeSignal);
       }
-      if (this.clock.now() - this.lastFlush >= this.o.offsetFlushIntervalMs) await this.commitOffsets();
+      await this.maybeCommitOffsets();
     }
   }
 
+  private async maybeCommitOffsets(): Promise<void> {
+    if (this.clock.now() - this.lastFlush >= this.o.offsetFlushIntervalMs) await this.commitOffsets();
+  }
+
+  /** Connect commits on a timer, also while a task is paused. */
+  protected override async whilePaused(): Promise<void> {
+    await this.maybeCommitOffsets();
+  }
+
   private async sendRecords(records: readonly SourceRecord[]): Promise<void> {
-    const outgoing: { record: SourceRecord; produced: ProducerRecord }[] = [];
+    const outgoing: Outgoing[] = [];
     const handled: SourceRecord[] = [];
     for (const record of records) {
       const transformed = await this.o.transformations.apply(record, this.o.operator, { source: record });
@@ -122,34 +174,49 @@ export class WorkerSourceTask extends WorkerTask {
     }
   }
 
-  /** Sends and awaits acknowledgement; undefined when the task stopped before that. */
-  private async produce(
-    outgoing: readonly { record: SourceRecord; produced: ProducerRecord }[],
-  ): Promise<(ProducedMetadata | null)[] | undefined> {
-    if (outgoing.length === 0) return [];
-    const records = outgoing.map((o) => o.produced);
-    const newTopics = this.o.topicCreator
-      ? [...new Set(records.map((r) => r.topic))].filter((t) => !this.createdTopics.has(t))
-      : [];
+  /**
+   * Sends and awaits acknowledgement; undefined when the task stopped before that. Sends are split
+   * so none exceeds the producer's request size (the broker rejects an oversized batch as a whole).
+   */
+  private async produce(outgoing: readonly Outgoing[]): Promise<(ProducedMetadata | null)[] | undefined> {
+    const out: (ProducedMetadata | null)[] = [];
+    for (const chunk of chunksBySize(outgoing, this.o.maxRequestBytes)) {
+      const result = await this.produceChunk(chunk);
+      if (result === undefined) return undefined;
+      out.push(...result);
+    }
+    return out;
+  }
+
+  private async ensureProducerAndTopics(records: readonly ProducerRecord[]): Promise<KafkaProducer | undefined> {
+    if (!this.producer) {
+      const connecting = this.o.producer();
+      const producer = await abortable(connecting, this.stopSignal);
+      if (producer === ABORTED) {
+        // Stopping while Kafka is unreachable: close the producer whenever it connects.
+        connecting.then((p) => p.close()).catch(() => undefined);
+        return undefined;
+      }
+      this.producer = producer;
+    }
+    if (this.o.topicCreator) {
+      for (const topic of new Set(records.map((r) => r.topic))) {
+        if (this.createdTopics.has(topic)) continue;
+        await this.o.topicCreator.ensure(topic);
+        this.createdTopics.add(topic);
+      }
+    }
+    return this.producer;
+  }
+
+  private async produceChunk(chunk: readonly Outgoing[]): Promise<(ProducedMetadata | null)[] | undefined> {
+    const records = chunk.map((o) => o.produced);
     let backoff = 100;
     for (;;) {
       try {
-        if (!this.producer) {
-          const connecting = this.o.producer();
-          const producer = await abortable(connecting, this.stopSignal);
-          if (producer === ABORTED) {
-            // Stopping while Kafka is unreachable: close the producer whenever it connects.
-            connecting.then((p) => p.close()).catch(() => undefined);
-            return undefined;
-          }
-          this.producer = producer;
-        }
-        for (const topic of newTopics) {
-          if (this.createdTopics.has(topic)) continue;
-          await this.o.topicCreator!.ensure(topic);
-          this.createdTopics.add(topic);
-        }
-        return await this.producer.send(records);
+        const producer = await this.ensureProducerAndTopics(records);
+        if (!producer) return undefined;
+        return await producer.send(records);
       } catch (error) {
         if (this.stopping) return undefined;
         if (error instanceof TopicCreationError) throw error;
@@ -159,18 +226,26 @@ export class WorkerSourceTask extends WorkerTask {
           backoff = Math.min(backoff * 2, MAX_PRODUCE_BACKOFF_MS);
           continue;
         }
-        // Not retriable: Connect's KAFKA_PRODUCE handling (fail, or skip with errors.tolerance=all).
-        for (const { record } of outgoing) {
-          await this.o.operator.fail({
-            ...this.id,
-            stage: "KAFKA_PRODUCE",
-            executingClass: "org.apache.kafka.clients.producer.KafkaProducer",
-            error,
-            attempts: 1,
-            source: record,
-          });
+        if (chunk.length > 1) {
+          // Find the records that fail on their own; the others go through (at-least-once).
+          const out: (ProducedMetadata | null)[] = [];
+          for (const one of chunk) {
+            const result = await this.produceChunk([one]);
+            if (result === undefined) return undefined;
+            out.push(...result);
+          }
+          return out;
         }
-        return outgoing.map(() => null);
+        // Not retriable: Connect's KAFKA_PRODUCE handling (fail, or skip with errors.tolerance=all).
+        await this.o.operator.fail({
+          ...this.id,
+          stage: "KAFKA_PRODUCE",
+          executingClass: "org.apache.kafka.clients.producer.KafkaProducer",
+          error,
+          attempts: 1,
+          source: chunk[0]!.record,
+        });
+        return [null];
       }
     }
   }

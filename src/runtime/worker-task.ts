@@ -137,6 +137,7 @@ export abstract class WorkerTask {
         this.listener.onPause(this.id);
       }
       await this.wake.wait(1000);
+      if (!this.stopping) await this.whilePaused();
     }
     if (this.reportedPaused && !this.stopping) {
       this.reportedPaused = false;
@@ -187,5 +188,7 @@ export abstract class WorkerTask {
   protected abstract close(failed: boolean): Promise<void>;
   protected onTargetState(_state: TargetState): void {}
   protected async onPaused(): Promise<void> {}
+  /** Runs about once a second while paused (periodic offset commits). */
+  protected async whilePaused(): Promise<void> {}
   protected async onResumed(): Promise<void> {}
 }

@@ -307,11 +307,13 @@ export class Worker {
     if (descriptor.type === "source") {
       const operator = new RetryWithToleranceOperator(tolerance, reporters, deps.clock, id, metrics, stopSignal);
       const groups = deps.config["topic.creation.enable"] ? topicCreationGroups(connectorConfig) : undefined;
+      const producerProps = clientProperties(deps.config, "producer", connectorConfig);
       return new WorkerSourceTask({
         ...common,
         task: descriptor.createTask(),
         operator,
-        producer: () => deps.kafka.producer(clientProperties(deps.config, "producer", connectorConfig)),
+        producer: () => deps.kafka.producer(producerProps),
+        maxRequestBytes: Number(producerProps["max.request.size"] ?? 1_048_576),
         offsets: deps.offsets,
         ...(groups
           ? {

@@ -10,6 +10,7 @@ import { closeSync, openSync, readSync, statSync } from "node:fs";
 import type { Config, SourceTask, SourceTaskContext } from "../../api/connector.ts";
 import { Schemas } from "../../api/data/schema.ts";
 import { type SourceRecord, sourceRecord } from "../../api/record.ts";
+import { ABORTED, abortable } from "../../util/async.ts";
 import { systemClock } from "../../util/clock.ts";
 import { getLogger } from "../../util/logger.ts";
 import { FILENAME_FIELD, fileSourceConfig, POSITION_FIELD } from "./config.ts";
@@ -28,6 +29,8 @@ export class FileStreamSourceTask implements SourceTask {
   private position = 0;
   private pending = Buffer.alloc(0);
   private stdin: AsyncIterator<Uint8Array> | undefined;
+  private stdinRead: Promise<IteratorResult<Uint8Array>> | undefined;
+  private stdinEnded = false;
   private warnedMissing = false;
 
   initialize(context: SourceTaskContext): void {
@@ -60,7 +63,7 @@ export class FileStreamSourceTask implements SourceTask {
   }
 
   async poll(signal: AbortSignal): Promise<SourceRecord[] | null> {
-    if (this.file === null) return this.pollStdin();
+    if (this.file === null) return this.pollStdin(signal);
     const deadline = systemClock.now() + IDLE_WAIT_MS;
     while (!signal.aborted) {
       if (await this.open()) {
@@ -111,12 +114,23 @@ export class FileStreamSourceTask implements SourceTask {
     return records;
   }
 
-  private async pollStdin(): Promise<SourceRecord[] | null> {
-    this.stdin ??= Bun.stdin.stream()[Symbol.asyncIterator]();
+  private async pollStdin(signal: AbortSignal): Promise<SourceRecord[] | null> {
     const records = this.extract();
     if (records.length > 0) return records;
-    const next = await this.stdin.next();
-    if (next.done) return null;
+    if (this.stdinEnded) {
+      await systemClock.sleep(IDLE_WAIT_MS, signal);
+      return null;
+    }
+    this.stdin ??= Bun.stdin.stream()[Symbol.asyncIterator]();
+    // One read stays outstanding across polls, so a pause or stop does not wait for input.
+    this.stdinRead ??= this.stdin.next();
+    const next = await abortable(this.stdinRead, signal);
+    if (next === ABORTED) return null;
+    this.stdinRead = undefined;
+    if (next.done) {
+      this.stdinEnded = true;
+      return null;
+    }
     this.pending = Buffer.concat([this.pending, Buffer.from(next.value)]);
     return this.extract();
   }
