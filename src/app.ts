@@ -115,8 +115,9 @@ export function startApp(options: AppOptions): App {
     db,
     rest,
     stop: async () => {
-      await herder.stop();
+      // No new requests while tasks stop and commit.
       await rest.stop();
+      await herder.stop();
       await worker.closeAdmin();
       if (options.configProviders) await closeConfigProviders(options.configProviders);
       db.close();

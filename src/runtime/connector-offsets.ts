@@ -2,7 +2,8 @@
  * KIP-875 offset management for one connector: read, alter and reset. Source offsets live in the
  * SQLite offset store; sink offsets are the committed offsets of the connector's consumer group,
  * read and changed through the Kafka admin client (the group has no members while the connector
- * is STOPPED). Messages and checks follow Connect's Worker and SinkUtils word for word.
+ * is STOPPED). Messages and checks follow Connect's Worker and SinkUtils word for word. The admin
+ * client is given for sink connectors only.
  */
 import type { Config, SinkConnector, SourceConnector } from "../api/connector.ts";
 import type { SourceMap, TopicPartition, TopicPartitionOffset } from "../api/record.ts";
@@ -22,12 +23,12 @@ export async function readOffsets(
   descriptor: ConnectorDescriptor,
   config: Config,
   offsets: OffsetStore,
-  admin: () => Promise<KafkaAdmin>,
+  admin: KafkaAdmin | null,
 ): Promise<ConnectorOffsets> {
   if (descriptor.type === "source") {
     return { offsets: offsets.all(name).map((e) => ({ partition: { ...e.partition }, offset: { ...e.offset } })) };
   }
-  const committed = await (await admin()).groupOffsets(sinkGroupId(name, config));
+  const committed = await admin!.groupOffsets(sinkGroupId(name, config));
   return {
     offsets: committed.map((o) => ({
       partition: { [KAFKA_TOPIC]: o.topic, [KAFKA_PARTITION]: o.partition },
@@ -112,12 +113,12 @@ export async function modifyOffsets(
   config: Config,
   requested: readonly ConnectorOffset[] | null,
   store: OffsetStore,
-  admin: () => Promise<KafkaAdmin>,
+  admin: KafkaAdmin | null,
 ): Promise<string> {
   const verb = requested === null ? "reset" : "altered";
   if (descriptor.type === "sink") {
     const groupId = sinkGroupId(name, config);
-    const kafka = await admin();
+    const kafka = admin!;
     const changes =
       requested === null
         ? (await kafka.groupOffsets(groupId)).map((o) => ({

@@ -64,6 +64,7 @@ export class Herder {
   private readonly status: StatusWriter;
   private readonly validator: ConfigValidator;
   private started = false;
+  private stopped = false;
 
   constructor(private readonly deps: HerderDeps) {
     this.log = deps.logs.get("org.apache.kafka.connect.runtime.Herder");
@@ -99,6 +100,7 @@ export class Herder {
 
   /** Stops every task (committing what was acknowledged) and connector; statuses → UNASSIGNED. */
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.executor.run(async () => {
       this.started = false;
       const tasks = this.deps.worker.allTasks().map((t) => t.id);
@@ -114,6 +116,8 @@ export class Herder {
   // ---- starting and reconfiguring ---------------------------------------------------------------
 
   private async startConnectorAndTasks(name: string): Promise<void> {
+    // Work queued before shutdown (a reconfiguration, a restart's second step) starts nothing.
+    if (this.stopped) return;
     const stored = this.deps.configs.get(name);
     if (!stored) return;
     this.validator.registerSecrets(stored.config);
@@ -141,6 +145,7 @@ export class Herder {
     taskConfigs: readonly Config[],
     state: TargetState,
   ): Promise<void> {
+    if (this.stopped) return;
     for (let i = 0; i < taskConfigs.length; i++) {
       const id = { connector: name, task: i };
       if (this.deps.worker.task(id)) continue;
@@ -283,11 +288,13 @@ export class Herder {
   /** Creates (or, with `allowReplace`, updates) a connector. Returns whether it was created. */
   async putConnectorConfig(
     name: string,
-    config: Record<string, string>,
+    submitted: Record<string, string | null>,
     options: { allowReplace: boolean; initialState?: InitialState },
   ): Promise<{ created: boolean; info: ConnectorInfo }> {
     return this.executor.run(async () => {
-      await this.validator.validateOrThrow(config);
+      await this.validator.validateOrThrow(submitted);
+      // Validation reports any null value as an error, so a valid config has strings only.
+      const config = submitted as Record<string, string>;
       const existing = this.deps.configs.get(name);
       if (existing && !options.allowReplace) throw new AlreadyExistsError(`Connector ${name} already exists`);
       const target: TargetState =
@@ -405,7 +412,8 @@ export class Herder {
       const id = { connector: name, task };
       await this.deps.worker.stopTasks([id]);
       const state = stored.targetState === "PAUSED" ? "PAUSED" : "STARTED";
-      await this.deps.worker.startTask(id, stored.config, taskConfig, state, this.status.taskListener);
+      const started = await this.deps.worker.startTask(id, stored.config, taskConfig, state, this.status.taskListener);
+      if (!started) throw new ConnectError(`Failed to start task: ${name}-${task}`);
     });
   }
 
@@ -456,13 +464,22 @@ export class Herder {
     });
   }
 
+  private descriptorOf(name: string, config: Readonly<Record<string, string>>) {
+    const descriptor = this.deps.registry.find(["source", "sink"], config["connector.class"] ?? "");
+    if (!descriptor) throw new ConnectError(`Failed to find the connector class of ${name}`);
+    return descriptor;
+  }
+
   // ---- offsets ----------------------------------------------------------------------------------
 
   async connectorOffsets(name: string): Promise<ConnectorOffsets> {
     const stored = this.stored(name);
-    const descriptor = this.deps.registry.find(["source", "sink"], stored.config["connector.class"] ?? "");
-    if (!descriptor) throw new ConnectError(`Failed to find the connector class of ${name}`);
-    return readOffsets(name, descriptor, stored.config, this.deps.offsets, () => this.deps.worker.admin());
+    const descriptor = this.descriptorOf(name, stored.config);
+    // Source offsets live in SQLite: no Kafka client needed (nor a reachable broker).
+    if (descriptor.type === "source") return readOffsets(name, descriptor, stored.config, this.deps.offsets, null);
+    return this.deps.worker.withConnectorAdmin(stored.config, (admin) =>
+      readOffsets(name, descriptor, stored.config, this.deps.offsets, admin),
+    );
   }
 
   /** Alters (`offsets` given) or resets (`offsets` null) the offsets of a STOPPED connector. */
@@ -474,9 +491,12 @@ export class Herder {
           `Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/${name}/stop' endpoint`,
         );
       }
-      const descriptor = this.deps.registry.find(["source", "sink"], stored.config["connector.class"] ?? "");
-      if (!descriptor) throw new ConnectError(`Failed to find the connector class of ${name}`);
-      return modifyOffsets(name, descriptor, stored.config, offsets, this.deps.offsets, () => this.deps.worker.admin());
+      const descriptor = this.descriptorOf(name, stored.config);
+      if (descriptor.type === "source")
+        return modifyOffsets(name, descriptor, stored.config, offsets, this.deps.offsets, null);
+      return this.deps.worker.withConnectorAdmin(stored.config, (admin) =>
+        modifyOffsets(name, descriptor, stored.config, offsets, this.deps.offsets, admin),
+      );
     });
   }
 

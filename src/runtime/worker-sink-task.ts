@@ -248,7 +248,7 @@ export class WorkerSinkTask extends WorkerTask {
     this.commitRequested = false;
     this.lastCommit = this.clock.now();
     const pending = [...this.current.values()];
-    if (pending.length === 0) return;
+    if (pending.length === 0 || this.cancelled) return;
     const started = this.clock.now();
     try {
       let offsets: readonly TopicPartitionOffset[];
@@ -271,7 +271,8 @@ export class WorkerSinkTask extends WorkerTask {
   }
 
   protected async close(failed: boolean): Promise<void> {
-    // After a failure the records in `current` may not all have been put: commit nothing then.
+    // `current` only holds offsets of records put successfully, but after a failure the task is not
+    // asked to flush again: nothing is committed, and records since the last commit are redelivered.
     await this.executor.run(async () => {
       if (!failed) await this.commitOffsets();
       const assigned = this.consumer?.assignment() ?? [];

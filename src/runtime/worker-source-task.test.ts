@@ -208,6 +208,21 @@ describe("WorkerSourceTask", () => {
     task.stop();
     await task.awaitStop(5000);
   });
+
+  test("a task abandoned after the graceful timeout never commits, even when its send completes later", async () => {
+    const { kafka, plugin, task, offsets } = setup({ flushMs: 3_600_000 });
+    kafka.holdAcks();
+    plugin.queue.push([line(1)]);
+    task.start();
+    await waitFor(() => kafka.sends === 1);
+    task.stop();
+    expect(await task.awaitStop(50)).toBe(false);
+    task.cancel();
+    kafka.releaseAcks();
+    expect(await task.awaitStop(5000)).toBe(true);
+    expect(kafka.records("t")).toHaveLength(1);
+    expect(offsets.get("c", { file: "f" })).toBeNull();
+  });
 });
 
 describe("chunksBySize", () => {

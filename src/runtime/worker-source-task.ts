@@ -252,7 +252,7 @@ export class WorkerSourceTask extends WorkerTask {
 
   private async commitOffsets(): Promise<void> {
     this.lastFlush = this.clock.now();
-    if (this.staged.size === 0) return;
+    if (this.staged.size === 0 || this.cancelled) return;
     const entries = [...this.staged.values()];
     const started = this.clock.now();
     try {
@@ -272,9 +272,8 @@ export class WorkerSourceTask extends WorkerTask {
     }
   }
 
-  protected async close(failed: boolean): Promise<void> {
-    // Offsets staged so far belong to acknowledged records: committing them is safe even after a failure.
-    void failed;
+  /** Offsets staged so far belong to acknowledged records: committing them is safe even after a failure. */
+  protected async close(): Promise<void> {
     try {
       await this.o.task.stop();
     } catch (error) {

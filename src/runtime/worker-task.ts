@@ -104,6 +104,17 @@ export abstract class WorkerTask {
     this.wake.notify();
   }
 
+  /**
+   * The task did not stop in time and is abandoned (Connect's cancel): whatever it still does, it
+   * must not commit offsets any more, or it could undo an offset reset or move offsets back.
+   */
+  cancel(): void {
+    this.cancelled = true;
+    this.stop();
+  }
+
+  protected cancelled = false;
+
   /** Resolves true once the task has fully stopped, false if `timeoutMs` passed first. */
   async awaitStop(timeoutMs: number): Promise<boolean> {
     let timer: ReturnType<typeof setTimeout> | undefined;

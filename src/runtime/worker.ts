@@ -72,6 +72,25 @@ export class Worker {
     await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2000))]);
   }
 
+  /**
+   * Runs `use` with an admin client for a connector: the shared one, or, when the connector has
+   * `admin.override.*` keys (and the policy allows them), one made with those and closed after.
+   */
+  async withConnectorAdmin<T>(connectorConfig: Config, use: (admin: KafkaAdmin) => Promise<T>): Promise<T> {
+    const overridden =
+      this.deps.config["connector.client.config.override.policy"] === "All" &&
+      Object.keys(connectorConfig).some((k) => k.startsWith("admin.override."));
+    if (!overridden) return use(await this.admin());
+    const admin = await this.deps.kafka.admin(
+      clientProperties(this.deps.config, "admin", await this.deps.resolveConfig(connectorConfig)),
+    );
+    try {
+      return await use(admin);
+    } finally {
+      await admin.close().catch(() => undefined);
+    }
+  }
+
   connector(name: string): WorkerConnector | undefined {
     return this.connectors.get(name);
   }
@@ -151,14 +170,14 @@ export class Worker {
     await wc.shutdown();
   }
 
-  /** Builds and starts a task; failures while building are reported as task failures. */
+  /** Builds and starts a task; failures while building are reported as task failures (false). */
   async startTask(
     id: ConnectorTaskId,
     connectorConfig: Config,
     taskConfig: Config,
     target: TargetState,
     listener: TaskStatusListener,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const key = taskIdString(id);
     if (this.tasks.has(key)) throw new ConnectError(`Task already exists in this worker: ${key}`);
     const guarded: TaskStatusListener = {
@@ -174,11 +193,12 @@ export class Worker {
     } catch (error) {
       this.deps.logs.get("org.apache.kafka.connect.runtime.Worker").error(`Failed to start task ${key}`, error);
       listener.onFailure(id, error);
-      return;
+      return false;
     }
     this.tasks.set(key, task);
     this.taskAborts.set(task, abort);
     task.start();
+    return true;
   }
 
   /** Stops tasks in parallel; a task not done within the graceful timeout is abandoned. */
@@ -197,8 +217,10 @@ export class Worker {
     await Promise.all(
       stopping.map(async ({ key, task }) => {
         const done = await task.awaitStop(timeout);
-        if (!done)
+        if (!done) {
+          task.cancel();
           log.error(`Graceful stop of task ${key} failed: it did not stop within ${timeout} ms and was abandoned`);
+        }
         if (this.tasks.get(key) === task) this.tasks.delete(key);
       }),
     );
@@ -325,10 +347,9 @@ export class Worker {
           : {}),
       });
     }
-    const sinkFramework = sinkConnectorConfig.parse(connectorConfig);
+    const sinkFramework = framework as ReturnType<typeof sinkConnectorConfig.parse>;
     const dlqTopic = sinkFramework["errors.deadletterqueue.topic.name"].trim();
     if (dlqTopic !== "") {
-      const producer = await deps.kafka.producer(clientProperties(deps.config, "producer", connectorConfig));
       reporters.push(
         new DeadLetterQueueReporter(
           {
@@ -337,7 +358,7 @@ export class Worker {
             contextHeaders: sinkFramework["errors.deadletterqueue.context.headers.enable"],
           },
           () => deps.kafka.admin(clientProperties(deps.config, "admin", connectorConfig)),
-          producer,
+          () => deps.kafka.producer(clientProperties(deps.config, "producer", connectorConfig)),
           deps.logs.get("org.apache.kafka.connect.runtime.errors.DeadLetterQueueReporter"),
           metrics,
         ),

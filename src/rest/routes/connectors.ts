@@ -26,11 +26,6 @@ function location(c: Context, connector: string): string {
   return `${url.protocol}//${url.host}/connectors/${encodeURIComponent(connector)}`;
 }
 
-function requireConfigStrings(config: Record<string, string | null>): Record<string, string> {
-  // Null values reach validation, which reports them per key; keep them as-is for that.
-  return config as Record<string, string>;
-}
-
 const INITIAL_STATES: Record<string, InitialState> = { RUNNING: "RUNNING", PAUSED: "PAUSED", STOPPED: "STOPPED" };
 
 function parseOffsets(body: unknown): ConnectorOffset[] {
@@ -123,7 +118,7 @@ export function connectorRoutes(): Route[] {
           }
         }
         const { info } = await timed(() =>
-          herder.putConnectorConfig(connector, requireConfigStrings(config), { allowReplace: false, initialState }),
+          herder.putConnectorConfig(connector, config, { allowReplace: false, initialState }),
         );
         return jsonResponse(201, info, { Location: location(c, connector) });
       },
@@ -154,7 +149,7 @@ export function connectorRoutes(): Route[] {
         }
         config.name = connector;
         const { created, info } = await timed(() =>
-          herder.putConnectorConfig(connector, requireConfigStrings(config), { allowReplace: true }),
+          herder.putConnectorConfig(connector, config, { allowReplace: true }),
         );
         return created ? jsonResponse(201, info, { Location: location(c, connector) }) : jsonResponse(200, info);
       },

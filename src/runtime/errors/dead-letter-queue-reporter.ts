@@ -47,40 +47,45 @@ export function errorContextHeaders(c: ProcessingContext): KafkaHeader[] {
 
 export class DeadLetterQueueReporter implements ErrorReporter {
   private ready: Promise<void> | undefined;
+  private producer: KafkaProducer | undefined;
 
   constructor(
     private readonly config: DeadLetterQueueConfig,
     private readonly admin: () => Promise<KafkaAdmin>,
-    private readonly producer: KafkaProducer,
+    private readonly createProducer: () => Promise<KafkaProducer>,
     private readonly log: Logger,
     private readonly metrics: TaskMetrics,
   ) {}
 
+  /** Creates the DLQ topic once (it may exist already); retried on the next report if it failed. */
   private setup(): Promise<void> {
     this.ready ??= (async () => {
+      const admin = await this.admin();
       try {
-        const admin = await this.admin();
         await admin.createTopic({
           topic: this.config.topic,
           partitions: 1,
           replicationFactor: this.config.replicationFactor,
         });
-      } catch (error) {
-        this.ready = undefined;
-        throw new ConnectError(`Could not initialize dead letter queue with topic=${this.config.topic}`, {
-          cause: error,
-        });
+      } finally {
+        await admin.close().catch(() => undefined);
       }
-    })();
+    })().catch((error) => {
+      this.ready = undefined;
+      throw new ConnectError(`Could not initialize dead letter queue with topic=${this.config.topic}`, {
+        cause: error,
+      });
+    });
     return this.ready;
   }
 
   async report(c: ProcessingContext): Promise<void> {
     if (!c.consumed) return;
-    await this.setup();
-    const headers = [...c.consumed.headers, ...(this.config.contextHeaders ? errorContextHeaders(c) : [])];
     this.metrics.deadLetterQueueProduceRequests++;
+    const headers = [...c.consumed.headers, ...(this.config.contextHeaders ? errorContextHeaders(c) : [])];
     try {
+      await this.setup();
+      this.producer ??= await this.createProducer();
       await this.producer.send([
         {
           topic: this.config.topic,
@@ -92,13 +97,13 @@ export class DeadLetterQueueReporter implements ErrorReporter {
         },
       ]);
     } catch (error) {
-      // As in Connect, a record that cannot reach the DLQ is logged, not fatal.
+      // As in Connect, a record that cannot reach the DLQ is logged and counted, not fatal.
       this.metrics.deadLetterQueueProduceFailures++;
       this.log.error(`Could not produce message to dead letter queue. topic=${this.config.topic}`, error);
     }
   }
 
   async close(): Promise<void> {
-    await this.producer.close();
+    await this.producer?.close().catch(() => undefined);
   }
 }
