@@ -31,8 +31,9 @@ export class ConfigError extends ConnectError {
   constructor(
     message: string,
     readonly errors: ReadonlyMap<string, readonly string[]> = new Map(),
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 }
 

@@ -165,9 +165,7 @@ export async function resolveConfig(
         const used = [...configKeys];
         const message =
           `Could not resolve ${describeReference(name, path)} referenced by ${used.join(", ")}: ` + messageOf(cause);
-        const error = new ConfigError(message, new Map(used.map((k) => [k, [message]])));
-        error.cause = cause;
-        throw error;
+        throw new ConfigError(message, new Map(used.map((k) => [k, [message]])), { cause });
       }
       for (const variable of keys) {
         const value = data.get(variable);

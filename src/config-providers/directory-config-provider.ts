@@ -9,55 +9,19 @@
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { ConfigError, ConnectError } from "../errors.ts";
-import { defineConfig } from "../plugin/config-def.ts";
-import type { Logger } from "../util/logger.ts";
+import { ConfigError } from "../errors.ts";
 import { CONNECT_VERSION } from "../version.ts";
-import { ALLOWED_PATHS_CONFIG, AllowedPaths, allowedPathsKey } from "./allowed-paths.ts";
-import type { ConfigProvider, ConfigProviderDescriptor } from "./config-provider.ts";
+import type { ConfigProviderDescriptor } from "./config-provider.ts";
+import { isRegularFile, PathConfigProvider, pathConfigProviderConfig } from "./path-config-provider.ts";
 
-export const directoryConfigProviderConfig = defineConfig({
-  [ALLOWED_PATHS_CONFIG]: allowedPathsKey(),
-});
-
-function configError(message: string, cause: unknown): ConfigError {
-  const error = new ConfigError(message);
-  error.cause = cause;
-  return error;
-}
-
-async function isRegularFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
-}
-
-export class DirectoryConfigProvider implements ConfigProvider {
-  private allowedPaths: AllowedPaths | undefined;
-
-  constructor(private readonly logger: Logger) {}
-
-  configure(params: Readonly<Record<string, string>>): void {
-    this.allowedPaths = new AllowedPaths(directoryConfigProviderConfig.parse(params)[ALLOWED_PATHS_CONFIG]);
-  }
-
-  async get(path: string, keys?: ReadonlySet<string>): Promise<Map<string, string>> {
-    if (this.allowedPaths === undefined) throw new ConnectError("The provider has not been configured yet.");
+export class DirectoryConfigProvider extends PathConfigProvider {
+  protected async read(path: string, dir: string, keys: ReadonlySet<string> | undefined): Promise<Map<string, string>> {
     const data = new Map<string, string>();
-    if (path === "") return data;
-    const dir = this.allowedPaths.parseUntrustedPath(path);
-    if (dir === undefined) {
-      this.logger.warn(`The path ${path} is not allowed to be accessed`);
-      return data;
-    }
-    if (
-      !(await stat(dir).then(
-        (s) => s.isDirectory(),
-        () => false,
-      ))
-    ) {
+    const isDirectory = await stat(dir).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
+    if (!isDirectory) {
       this.logger.warn(`The path ${path} is not a directory`);
       return data;
     }
@@ -65,7 +29,7 @@ export class DirectoryConfigProvider implements ConfigProvider {
     try {
       names = await readdir(dir);
     } catch (cause) {
-      throw configError(`Could not list directory ${dir}`, cause);
+      throw new ConfigError(`Could not list directory ${dir}`, undefined, { cause });
     }
     for (const name of names.sort()) {
       if (keys !== undefined && !keys.has(name)) continue;
@@ -74,13 +38,11 @@ export class DirectoryConfigProvider implements ConfigProvider {
       try {
         data.set(name, await readFile(file, "utf8"));
       } catch (cause) {
-        throw configError(`Could not read file ${file} for property ${name}`, cause);
+        throw new ConfigError(`Could not read file ${file} for property ${name}`, undefined, { cause });
       }
     }
     return data;
   }
-
-  close(): void {}
 }
 
 export const directoryConfigProvider: ConfigProviderDescriptor = {
@@ -89,6 +51,6 @@ export const directoryConfigProvider: ConfigProviderDescriptor = {
   summary:
     "Reads values from a directory of files, one file per key: `${dir:/path/to/dir:filename}` is the content of " +
     "the file. Restrict the directories it may read with `allowed.paths`.",
-  config: directoryConfigProviderConfig,
+  config: pathConfigProviderConfig,
   create: ({ logger }) => new DirectoryConfigProvider(logger),
 };

@@ -14,7 +14,7 @@
  * and `dir`, never the content. Symlinks that stay inside `dir` (Kubernetes' `..data` links) work.
  */
 import { existsSync, statSync } from "node:fs";
-import { readdir, readFile, realpath, stat } from "node:fs/promises";
+import { readdir, readFile, realpath } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
 import { ConfigError, ConnectError } from "../errors.ts";
 import { defineConfig, key, type Validator } from "../plugin/config-def.ts";
@@ -22,6 +22,7 @@ import { parseProperties } from "../util/properties.ts";
 import { GATEWAY_VERSION } from "../version.ts";
 import { isWithin, normalizePath } from "./allowed-paths.ts";
 import type { ConfigProvider, ConfigProviderDescriptor } from "./config-provider.ts";
+import { isRegularFile } from "./path-config-provider.ts";
 
 export const SECRET_FILES_DIR_CONFIG = "dir";
 
@@ -43,17 +44,7 @@ export const secretFilesConfigProviderConfig = defineConfig({
 });
 
 function fail(message: string, cause?: unknown): never {
-  const error = new ConfigError(message);
-  if (cause !== undefined) error.cause = cause;
-  throw error;
-}
-
-async function isRegularFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
+  throw new ConfigError(message, undefined, cause === undefined ? undefined : { cause });
 }
 
 /** Removes one trailing line break. */

@@ -14,7 +14,7 @@
  */
 import { javaClassOf, javaDoubleToString, javaFloatToString } from "../api/data/java-text.ts";
 import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from "../api/data/logical.ts";
-import { type Schema, type SchemaType, schemaEquals } from "../api/data/schema.ts";
+import { int64Value, type Schema, type SchemaType, schemaEquals } from "../api/data/schema.ts";
 import { isPlainObject, schemaTypeOf } from "../api/data/schemaless.ts";
 import { Struct } from "../api/data/struct.ts";
 import { DataError } from "../errors.ts";
@@ -378,8 +378,7 @@ function intValue(json: unknown, bits: 8 | 16 | 32): number {
 /** `longValue()`: wraps to 64 bits; a number when it is exact as one, else a bigint. */
 function longValue(json: unknown): number | bigint {
   if (typeof json === "number" && Number.isSafeInteger(json)) return json;
-  const n = BigInt.asIntN(64, truncated(json));
-  return n >= -9007199254740991n && n <= 9007199254740991n ? Number(n) : n;
+  return int64Value(BigInt.asIntN(64, truncated(json)));
 }
 
 function doubleValue(json: unknown): number {

@@ -6,7 +6,7 @@
  */
 import type { Converter, HeaderConverter, SchemaAndValue } from "../api/converter.ts";
 import { javaClassOf } from "../api/data/java-text.ts";
-import { type Schema, Schemas } from "../api/data/schema.ts";
+import { int64Value, type Schema, Schemas } from "../api/data/schema.ts";
 import { DataError } from "../errors.ts";
 import { defineConfig } from "../plugin/config-def.ts";
 import { converterTypeKey, withConverterType } from "./converter-config.ts";
@@ -57,10 +57,7 @@ const LONG: NumberFormat = {
   accepts: (v) =>
     (typeof v === "bigint" && BigInt.asIntN(64, v) === v) || (Number.isInteger(v) && Math.abs(v as number) < 2 ** 63),
   write: (view, v) => view.setBigInt64(0, BigInt(v as number | bigint)),
-  read: (view) => {
-    const n = view.getBigInt64(0);
-    return n >= -9007199254740991n && n <= 9007199254740991n ? Number(n) : n;
-  },
+  read: (view) => int64Value(view.getBigInt64(0)),
 };
 
 const FLOAT: NumberFormat = {

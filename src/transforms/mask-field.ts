@@ -7,15 +7,15 @@
  * type says it (and, without a schema, the JS value: integers are Longs, other numbers Doubles).
  */
 import { BigDecimal, DATE_NAME, DECIMAL_NAME, Decimal, TIME_NAME, TIMESTAMP_NAME } from "../api/data/logical.ts";
-import type { Schema } from "../api/data/schema.ts";
+import { type Schema, Schemas } from "../api/data/schema.ts";
 import { Struct } from "../api/data/struct.ts";
+import { convertTo } from "../api/data/values.ts";
 import type { ConnectRecord } from "../api/record.ts";
 import type { Transformation } from "../api/transformation.ts";
 import { DataError } from "../errors.ts";
 import { defineConfig, key } from "../plugin/config-def.ts";
 import { nonEmptyList, nonEmptyString, replaceNullWithDefaultKey } from "./util/config.ts";
 import { keyAndValue } from "./util/descriptors.ts";
-import { asDouble, asLong, narrowInteger } from "./util/java-numbers.ts";
 import type { RecordSide } from "./util/record-side.ts";
 import { javaClassName, requireMap, requireStruct } from "./util/requirements.ts";
 import { emptyMapLike, isSchemalessMap, mapCopy, mapGet, mapLike } from "./util/schemaless-map.ts";
@@ -115,17 +115,17 @@ function maskWithReplacement(schema: Schema | null, value: unknown, replacement:
     case "string":
       return replacement;
     case "int8":
-      return narrowInteger(asLong(replacement), 8, false);
+      return convertTo(Schemas.OPTIONAL_INT8, null, replacement);
     case "int16":
-      return narrowInteger(asLong(replacement), 16, false);
+      return convertTo(Schemas.OPTIONAL_INT16, null, replacement);
     case "int32":
-      return narrowInteger(asLong(replacement), 32, false);
+      return convertTo(Schemas.OPTIONAL_INT32, null, replacement);
     case "int64":
-      return asLong(replacement);
+      return convertTo(Schemas.OPTIONAL_INT64, null, replacement);
     case "float32":
-      return Math.fround(asDouble(replacement));
+      return convertTo(Schemas.OPTIONAL_FLOAT32, null, replacement);
     case "float64":
-      return asDouble(replacement);
+      return convertTo(Schemas.OPTIONAL_FLOAT64, null, replacement);
     case "decimal":
       try {
         return BigDecimal.parse(replacement);

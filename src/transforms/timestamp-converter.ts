@@ -14,7 +14,7 @@ import {
   TIME_NAME,
   TIMESTAMP_NAME,
 } from "../api/data/logical.ts";
-import { type Schema, SchemaBuilder, Schemas } from "../api/data/schema.ts";
+import { int64Value, type Schema, SchemaBuilder, Schemas } from "../api/data/schema.ts";
 import { Struct } from "../api/data/struct.ts";
 import type { ConnectRecord } from "../api/record.ts";
 import type { Transformation } from "../api/transformation.ts";
@@ -22,7 +22,6 @@ import { ConfigError, ConnectError, DataError } from "../errors.ts";
 import { check, defineConfig, key } from "../plugin/config-def.ts";
 import { replaceNullWithDefaultKey } from "./util/config.ts";
 import { keyAndValue } from "./util/descriptors.ts";
-import { longValue } from "./util/java-numbers.ts";
 import type { RecordSide } from "./util/record-side.ts";
 import { javaClassOfValue, requireMap, requireStructOrNull } from "./util/requirements.ts";
 import { copySchemaBasics, SchemaUpdateCache } from "./util/schema-util.ts";
@@ -240,7 +239,7 @@ export class TimestampConverter implements Transformation {
         return this.format!.format(date);
       case "unix": {
         const n = BigInt(ms);
-        return longValue(this.precision === "seconds" ? n / 1000n : n * UNIX_FACTOR[this.precision]);
+        return int64Value(this.precision === "seconds" ? n / 1000n : n * UNIX_FACTOR[this.precision]);
       }
       case "Date":
         return new Date(ms - mod(ms, MS_PER_DAY));

@@ -22,6 +22,41 @@ async function openssl(dir: string, ...args: string[]): Promise<void> {
     throw new Error(`openssl ${args[0]} failed: ${await new Response(proc.stderr).text()}`);
 }
 
+/** Signs a new RSA key's certificate `<name>.pem` (key `<name>.key`) with the test CA. */
+async function issue(dir: string, name: string, subject: string, extfile?: string): Promise<void> {
+  await openssl(
+    dir,
+    "req",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-subj",
+    subject,
+    "-keyout",
+    `${name}.key`,
+    "-out",
+    `${name}.csr`,
+  );
+  const ext = extfile === undefined ? [] : ["-extfile", extfile];
+  await openssl(
+    dir,
+    "x509",
+    "-req",
+    "-in",
+    `${name}.csr`,
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-days",
+    "2",
+    ...ext,
+    "-out",
+    `${name}.pem`,
+  );
+}
+
 export async function makeTls(dir: string): Promise<TlsFiles> {
   const f = (n: string) => join(dir, n);
   const password = "store-pass-123";
@@ -42,66 +77,8 @@ export async function makeTls(dir: string): Promise<TlsFiles> {
     "ca.pem",
   );
   await Bun.write(f("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
-  await openssl(
-    dir,
-    "req",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-subj",
-    "/CN=localhost",
-    "-keyout",
-    "server.key",
-    "-out",
-    "server.csr",
-  );
-  await openssl(
-    dir,
-    "x509",
-    "-req",
-    "-in",
-    "server.csr",
-    "-CA",
-    "ca.pem",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    "-days",
-    "2",
-    "-extfile",
-    "server.ext",
-    "-out",
-    "server.pem",
-  );
-  await openssl(
-    dir,
-    "req",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-subj",
-    "/CN=device-1",
-    "-keyout",
-    "client.key",
-    "-out",
-    "client.csr",
-  );
-  await openssl(
-    dir,
-    "x509",
-    "-req",
-    "-in",
-    "client.csr",
-    "-CA",
-    "ca.pem",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    "-days",
-    "2",
-    "-out",
-    "client.pem",
-  );
+  await issue(dir, "server", "/CN=localhost", "server.ext");
+  await issue(dir, "client", "/CN=device-1");
   await Bun.write(
     f("server-store.pem"),
     (await Bun.file(f("server.key")).text()) + (await Bun.file(f("server.pem")).text()),

@@ -22,6 +22,14 @@ export type SchemaType =
   | "MAP"
   | "STRUCT";
 
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** An INT64 value as the data model carries it: a number within ±2^53, a bigint beyond. */
+export function int64Value(n: bigint): number | bigint {
+  return n >= MIN_SAFE && n <= MAX_SAFE ? Number(n) : n;
+}
+
 export const PRIMITIVE_TYPES: readonly SchemaType[] = [
   "INT8",
   "INT16",

@@ -15,7 +15,7 @@ import type { SchemaAndValue } from "../converter.ts";
 import { NULL_SCHEMA_AND_VALUE } from "../converter.ts";
 import { javaClassOf, javaDoubleToString, javaTrim } from "./java-text.ts";
 import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from "./logical.ts";
-import { type Schema, SchemaBuilder, Schemas, type SchemaType, schemaEquals } from "./schema.ts";
+import { int64Value, type Schema, SchemaBuilder, Schemas, type SchemaType, schemaEquals } from "./schema.ts";
 import { Struct } from "./struct.ts";
 import { convertToString } from "./values-format.ts";
 import { isBlank, ValuesTokenizer } from "./values-tokenizer.ts";
@@ -302,8 +302,7 @@ export function convertTo(toSchema: Schema, fromSchema: Schema | null, value: un
       return Number(BigInt.asIntN(32, asLong(value, fromSchema)));
     case "INT64": {
       if (toSchema.name === ConnectTimestamp.LOGICAL_NAME) return toTimestamp(toSchema, fromSchema, value);
-      const n = asLong(value, fromSchema);
-      return Number.isSafeInteger(Number(n)) ? Number(n) : n;
+      return int64Value(asLong(value, fromSchema));
     }
     case "FLOAT32":
       return Math.fround(asDouble(value, fromSchema));

@@ -1,8 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { BigDecimal } from "../../api/data/logical.ts";
-import { DataError } from "../../errors.ts";
-import { asDouble, asLong, type IntBits, narrowInteger, parseJavaFloating, parseJavaInteger } from "./java-numbers.ts";
-import { expectError } from "./test-support.ts";
+import { type IntBits, narrowInteger, parseJavaFloating, parseJavaInteger } from "./java-numbers.ts";
 
 describe("Java numbers", () => {
   test.each<[number | bigint | BigDecimal, IntBits, boolean, number | bigint]>([
@@ -40,22 +38,5 @@ describe("Java numbers", () => {
     ["abc", false, null],
   ])("parses the floating point %p (float32: %p) as %p", (text, float32, expected) => {
     expect(parseJavaFloating(text, float32)).toBe(expected);
-  });
-
-  test.each<[unknown, number | bigint]>([
-    ["42", 42],
-    ["12.7", 12],
-    [-3.9, -3],
-    [9223372036854775807n, 9223372036854775807n],
-  ])("asLong(%p) is %p", (input, expected) => {
-    expect(asLong(input)).toBe(expected);
-  });
-
-  test("asLong rejects text that is not a number", () => {
-    expectError(() => asLong("foo"), DataError, "Unable to convert foo (class java.lang.String) to a number");
-  });
-
-  test("asDouble reads decimals", () => {
-    expect(asDouble("123.5")).toBe(123.5);
   });
 });

@@ -1,14 +1,13 @@
 /**
- * Java's numeric conversions, for Cast, MaskField and TimestampConverter: narrowing
- * (`(byte) 300L` wraps, `(int) 3.9e9` saturates), `Byte.parseByte`/`Double.parseDouble`, and
- * `Values.asLong`/`asDouble` (MaskField's replacements). INT64 results are numbers when they fit
+ * Java's numeric conversions for Cast: narrowing (`(byte) 300L` wraps, `(int) 3.9e9`
+ * saturates) and `Byte.parseByte`/`Double.parseDouble`. INT64 results are numbers when they fit
  * in ±2^53 and bigints beyond, as the Connect data model carries them. Java's number printing
- * (`Double.toString`, `Float.toString`) is in api/data/java-text.ts.
+ * (`Double.toString`, `Float.toString`) is in api/data/java-text.ts; Values' conversions are in
+ * api/data/values.ts.
  */
 import { javaTrim } from "../../api/data/java-text.ts";
 import { BigDecimal } from "../../api/data/logical.ts";
-import { DataError } from "../../errors.ts";
-import { javaClassOfValue } from "./requirements.ts";
+import { int64Value } from "../../api/data/schema.ts";
 
 export type IntBits = 8 | 16 | 32 | 64;
 
@@ -17,14 +16,9 @@ const LONG_MAX = 2n ** 63n - 1n;
 const INT_MIN = -(2 ** 31);
 const INT_MAX = 2 ** 31 - 1;
 
-/** An INT64 value in the Connect data model: a number within ±2^53, a bigint beyond. */
-export function longValue(n: bigint): number | bigint {
-  return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
-}
-
 function wrap(n: bigint, bits: IntBits): number | bigint {
   const wrapped = BigInt.asIntN(bits, n);
-  return bits === 64 ? longValue(wrapped) : Number(wrapped);
+  return bits === 64 ? int64Value(wrapped) : Number(wrapped);
 }
 
 /** The integer part of a BigDecimal (truncated toward zero, like `toBigInteger`). */
@@ -48,7 +42,7 @@ export function narrowInteger(value: number | bigint | BigDecimal, bits: IntBits
   if (bits === 64) {
     if (value >= 2 ** 63) return LONG_MAX;
     if (value <= -(2 ** 63)) return LONG_MIN;
-    return longValue(BigInt(Math.trunc(value)));
+    return int64Value(BigInt(Math.trunc(value)));
   }
   const asInt = Math.max(INT_MIN, Math.min(INT_MAX, Math.trunc(value)));
   return wrap(BigInt(asInt), bits);
@@ -73,7 +67,7 @@ export function parseJavaInteger(text: string, bits: IntBits): number | bigint |
   const n = BigInt(text);
   const [min, max] = INT_RANGES[bits];
   if (n < min || n > max) return null;
-  return bits === 64 ? longValue(n) : Number(n);
+  return bits === 64 ? int64Value(n) : Number(n);
 }
 
 /** `Double.parseDouble` / `Float.parseFloat`: null when Java throws NumberFormatException. */
@@ -84,34 +78,4 @@ export function parseJavaFloating(text: string, float32: boolean): number | null
   if (m[2] === "NaN" && /[fFdD]$/.test(trimmed)) return null;
   const n = Number(`${m[1]}${m[2]}`);
   return float32 ? Math.fround(n) : n;
-}
-
-/** Values.asLong: a number's long value, or a numeric string's; DataError otherwise. */
-export function asLong(value: unknown): number | bigint {
-  if (typeof value === "number" || typeof value === "bigint" || value instanceof BigDecimal) {
-    return narrowInteger(value, 64, typeof value === "number" && !Number.isInteger(value));
-  }
-  if (typeof value === "string") {
-    try {
-      return narrowInteger(BigDecimal.parse(value), 64, false);
-    } catch {
-      // falls through to the error below, as Values does after a NumberFormatException
-    }
-  }
-  throw new DataError(`Unable to convert ${String(value)} (${javaClassOfValue(value)}) to a number`);
-}
-
-/** Values.asDouble: a number's double value, or a numeric string's; DataError otherwise. */
-export function asDouble(value: unknown): number {
-  if (typeof value === "number" || typeof value === "bigint" || value instanceof BigDecimal) {
-    return toFloating(value, false);
-  }
-  if (typeof value === "string") {
-    try {
-      return BigDecimal.parse(value).toNumber();
-    } catch {
-      // falls through, as Values does
-    }
-  }
-  return Number(asLong(value));
 }

@@ -1,0 +1,54 @@
+/**
+ * What FileConfigProvider and DirectoryConfigProvider share, as Apache's do: the `allowed.paths`
+ * key, and the checks before a path is read. An empty path yields nothing; a path outside
+ * `allowed.paths` yields nothing and logs a warning, so the reference stays as written.
+ */
+import { stat } from "node:fs/promises";
+import { ConnectError } from "../errors.ts";
+import { defineConfig } from "../plugin/config-def.ts";
+import type { Logger } from "../util/logger.ts";
+import { ALLOWED_PATHS_CONFIG, AllowedPaths, allowedPathsKey } from "./allowed-paths.ts";
+import type { ConfigProvider } from "./config-provider.ts";
+
+export const pathConfigProviderConfig = defineConfig({
+  [ALLOWED_PATHS_CONFIG]: allowedPathsKey(),
+});
+
+/** True when `path` is a regular file, symlinks followed; false when it is anything else or missing. */
+export async function isRegularFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+export abstract class PathConfigProvider implements ConfigProvider {
+  private allowedPaths: AllowedPaths | undefined;
+
+  constructor(protected readonly logger: Logger) {}
+
+  configure(params: Readonly<Record<string, string>>): void {
+    this.allowedPaths = new AllowedPaths(pathConfigProviderConfig.parse(params)[ALLOWED_PATHS_CONFIG]);
+  }
+
+  async get(path: string, keys?: ReadonlySet<string>): Promise<Map<string, string>> {
+    if (this.allowedPaths === undefined) throw new ConnectError("The provider has not been configured yet.");
+    if (path === "") return new Map();
+    const allowed = this.allowedPaths.parseUntrustedPath(path);
+    if (allowed === undefined) {
+      this.logger.warn(`The path ${path} is not allowed to be accessed`);
+      return new Map();
+    }
+    return this.read(path, allowed, keys);
+  }
+
+  close(): void {}
+
+  /** The values at `allowed` (the path as given is `path`, for messages), limited to `keys` when given. */
+  protected abstract read(
+    path: string,
+    allowed: string,
+    keys: ReadonlySet<string> | undefined,
+  ): Promise<Map<string, string>>;
+}
