@@ -7,13 +7,27 @@
  * Any method may return a promise; the runtime awaits it.
  */
 import type { PluginMetrics } from "../metrics/plugin-metrics.ts";
+import type { Clock } from "../util/clock.ts";
+import type { Logger } from "../util/logger.ts";
 import type { Converter, HeaderConverter } from "./converter.ts";
 import type { SinkRecord, SourceMap, SourceRecord, TopicPartition, TopicPartitionOffset } from "./record.ts";
 
 export type Config = Readonly<Record<string, string>>;
 type MaybePromise<T> = T | Promise<T>;
 
-export interface ConnectorContext {
+/** What the runtime hands every plugin instance: its logger and its time source. */
+export interface PluginContext {
+  /**
+   * The plugin's logger, named for its class (so `/admin/loggers` can set its level), whose lines
+   * carry Connect's context: `[connector|worker]` for a connector, `[connector|task-N]` for a task.
+   * Use it instead of a module-level logger.
+   */
+  readonly logger: Logger;
+  /** The worker's clock: read time and sleep through it, so tests can drive time. */
+  readonly clock: Clock;
+}
+
+export interface ConnectorContext extends PluginContext {
   /** Ask the runtime to call `taskConfigs` again and restart tasks whose configs changed. */
   requestTaskReconfiguration(): void;
   /** Fail the connector (status FAILED with this error's trace). */
@@ -56,7 +70,7 @@ export interface SinkConnector extends Connector {
   ): MaybePromise<boolean>;
 }
 
-export interface SourceTaskContext {
+export interface SourceTaskContext extends PluginContext {
   readonly config: Config;
   readonly offsetStorageReader: OffsetStorageReader;
 }
@@ -103,7 +117,7 @@ export interface TaskConverters {
   readonly headerClass: string;
 }
 
-export interface SinkTaskContext {
+export interface SinkTaskContext extends PluginContext {
   readonly config: Config;
   /** Reports records `put` accepted but could not deliver; report the very object `put` received. */
   readonly errantRecordReporter?: ErrantRecordReporter;

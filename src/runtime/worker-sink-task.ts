@@ -65,6 +65,8 @@ export class WorkerSinkTask extends WorkerTask {
   private context(): SinkTaskContext {
     return {
       config: this.o.config,
+      logger: this.log.named(this.o.taskClass),
+      clock: this.clock,
       offset: (offsets) => {
         for (const o of offsets) {
           this.consumer?.seek(o);

@@ -97,7 +97,12 @@ export class WorkerSourceTask extends WorkerTask {
     const reader: OffsetStorageReader = {
       offset: async (partition) => this.o.offsets.get(this.id.connector, partition),
     };
-    this.o.task.initialize({ config: this.o.config, offsetStorageReader: reader });
+    this.o.task.initialize({
+      config: this.o.config,
+      offsetStorageReader: reader,
+      logger: this.log.named(this.o.taskClass),
+      clock: this.clock,
+    });
     await this.o.task.start(this.o.config);
   }
 
