@@ -43,7 +43,9 @@ describe("plugin contract", () => {
   )("%s starts and stops idempotently", async (_name, plugin) => {
     const connector = plugin.create();
     const config: Record<string, string> =
-      plugin.type === "source" ? { topic: "t", file: "/dev/null" } : { topics: "t", file: "/dev/null" };
+      plugin.type === "source"
+        ? { topic: "t", file: "/dev/null" }
+        : { topics: "t", file: "/dev/null", url: "http://127.0.0.1:1/" };
     await connector.start(config);
     expect((await connector.taskConfigs(1)).length).toBe(1);
     await connector.stop();
@@ -55,6 +57,8 @@ describe("PluginRegistry aliases (PluginUtils.computeAliases)", () => {
   test.each([
     ["FileStreamSource", "org.apache.kafka.connect.file.FileStreamSourceConnector"],
     ["FileStreamSourceConnector", "org.apache.kafka.connect.file.FileStreamSourceConnector"],
+    ["HttpSink", "io.edgegateway.connect.http.HttpSinkConnector"],
+    ["HttpSinkConnector", "io.edgegateway.connect.http.HttpSinkConnector"],
     ["JsonConverter", "org.apache.kafka.connect.json.JsonConverter"],
     ["Json", "org.apache.kafka.connect.json.JsonConverter"],
     ["SimpleHeaderConverter", "org.apache.kafka.connect.storage.SimpleHeaderConverter"],
