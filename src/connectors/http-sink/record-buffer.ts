@@ -94,19 +94,21 @@ export class RecordBuffer {
     return oldest === undefined ? undefined : oldest + this.limits.flushTimeoutMs;
   }
 
-  /** The next request, or undefined when no idle lane has records. Its lanes become busy. */
-  take(): TakenRequest | undefined {
+  /** The next request (at most `maxRecords`), or undefined when no idle lane has records. Its lanes become busy. */
+  take(maxRecords = Number.POSITIVE_INFINITY): TakenRequest | undefined {
+    const limit = Math.max(1, Math.min(maxRecords, this.limits.requestRecords));
     const lanes = [...this.idle()].sort((a, b) => a.queue[a.head]!.enqueuedAt - b.queue[b.head]!.enqueuedAt);
     const first = lanes[0];
     if (!first) return undefined;
     const route = first.queue[first.head]!.route;
     const records: EncodedRecord[] = [];
     const taken: [Lane, number][] = [];
-    let bytes = 2;
+    // `[` plus, per record, its bytes and the `,` or `]` after it: the exact batch body size.
+    let bytes = 1;
     for (const lane of lanes) {
-      if (records.length >= this.limits.requestRecords) break;
+      if (records.length >= limit) break;
       const start = lane.head;
-      while (lane.head < lane.queue.length && records.length < this.limits.requestRecords) {
+      while (lane.head < lane.queue.length && records.length < limit) {
         const r = lane.queue[lane.head]!;
         if (r.route !== route) break;
         const size = encodedSize(r);

@@ -47,6 +47,8 @@ export class HttpSinkTask implements SinkTask {
   private clock!: Clock;
   private readonly stopping = new AbortController();
   private requestsInFlight = 0;
+  /** Records a flush released that are not in a request yet. */
+  private released = 0;
   private failure: Error | undefined;
   private paused = false;
   private timer: { at: number; cancel: AbortController } | undefined;
@@ -153,9 +155,16 @@ export class HttpSinkTask implements SinkTask {
   private pump(): void {
     if (this.failure || this.stopping.signal.aborted) return;
     const now = this.clock.now();
-    while (this.requestsInFlight < this.settings.concurrency && this.buffer.flushable(now)) {
-      const request = this.buffer.take();
+    while (this.requestsInFlight < this.settings.concurrency) {
+      // As Flink's AsyncSinkWriter: a flush releases up to sink.batch.max-size records, sent in
+      // requests of up to sink.request.batch.size as fast as concurrency allows.
+      if (this.released <= 0) {
+        if (!this.buffer.flushable(now)) break;
+        this.released = this.settings.limits.maxBatchRecords;
+      }
+      const request = this.buffer.take(this.released);
       if (!request) break;
+      this.released -= request.records.length;
       this.launch(request);
     }
     this.scheduleFlush(now);
