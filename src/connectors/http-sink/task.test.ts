@@ -3,8 +3,6 @@ import { waitFor } from "../../../test/support/wait-for.ts";
 import { ManualClock } from "../../util/manual-clock.ts";
 import { endpoint, harness, record, stringConverters } from "./test-support.ts";
 
-const fast = { "sink.retry.backoff.initial.ms": "1", "sink.retry.backoff.max.ms": "5" };
-
 describe("HttpSinkTask", () => {
   describe("in batch mode", () => {
     test("posts a JSON array of the converted values, Content-Type application/json", async () => {
