@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
-import type { Config } from "../api/connector.ts";
+import type { Config, SinkTaskContext } from "../api/connector.ts";
 import { ConnectError } from "../errors.ts";
 import { deferred } from "../util/async.ts";
 import { ManualClock } from "../util/manual-clock.ts";
-import { type InProcessWorker, inProcessWorker, SCRIPTED_SOURCE } from "./herder-test-support.ts";
+import { type InProcessWorker, inProcessWorker, SCRIPTED_SINK, SCRIPTED_SOURCE } from "./herder-test-support.ts";
 
 const source = (extra: Config = {}): Config => ({ "connector.class": SCRIPTED_SOURCE, ...extra });
 
@@ -146,6 +146,18 @@ describe("Herder", () => {
       first.resolve();
       await waitFor(() => w.scripted.connectorStops === 1);
       expect(await connectorState(w, "a")).toBe("RUNNING");
+    });
+  });
+
+  describe("a sink with topics.regex", () => {
+    test("consumes the topics the Java regular expression matches, whole names only", async () => {
+      await using w = await inProcessWorker();
+      for (const t of ["in.v1", "inXv1", "in.v10", "IN.V1"]) w.kafka.createTopic(t);
+      const config = { "connector.class": SCRIPTED_SINK, "topics.regex": "(?i)\\Qin.v1\\E" };
+      expect((await w.rest("POST", "/connectors", { name: "k", config })).status).toBe(201);
+      const context = (await waitFor(() => w.scripted.taskContexts[0])) as SinkTaskContext;
+      const assigned = await waitFor(() => context.assignment().length > 0 && context.assignment());
+      expect(assigned.map((tp) => tp.topic).sort()).toEqual(["IN.V1", "in.v1"]);
     });
   });
 });
