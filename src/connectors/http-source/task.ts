@@ -263,32 +263,32 @@ export class HttpSourceTask implements SourceTask {
 
   private toRecords(run: Run, elements: unknown[], lastPage: boolean): SourceRecord[] {
     const field = this.c["http.offset.field"];
-    const out: SourceRecord[] = [];
-    const timestamp = this.clock.now();
+    const fresh: { index: number; element: unknown; best: OffsetValue }[] = [];
     for (let i = run.skip; i < elements.length; i++) {
-      const element = elements[i];
-      const value = this.mode === "NONE" || !field ? null : fieldValue(element, field);
+      const value = this.mode === "NONE" || !field ? null : fieldValue(elements[i], field);
       run.best = advanceOffset(this.mode, run.best, value);
-      if (!isNewRecord(this.mode, run.offset, value)) continue;
-      const last = lastPage && i === elements.length - 1;
-      const offset = last
-        ? encodeOffset({ offset: run.best, pollTime: run.startedAt })
-        : encodeOffset({
-            offset: run.offset,
-            pollTime: run.startedAt,
-            resume: { nextOffset: run.best, page: run.page, skip: i + 1 },
-          });
-      out.push(
-        sourceRecord({
-          sourcePartition: this.partition,
-          sourceOffset: offset,
-          topic: this.c["kafka.topic"],
-          value: element,
-          timestamp,
-        }),
-      );
+      if (isNewRecord(this.mode, run.offset, value)) fresh.push({ index: i, element: elements[i], best: run.best });
     }
-    return out;
+    const timestamp = this.clock.now();
+    return fresh.map(({ index, element, best }, n) => {
+      // The poll's last record carries the poll's final offset (later elements of the page, skipped
+      // as not new, still count towards it); every other record says where to resume.
+      const offset =
+        lastPage && n === fresh.length - 1
+          ? encodeOffset({ offset: run.best, pollTime: run.startedAt })
+          : encodeOffset({
+              offset: run.offset,
+              pollTime: run.startedAt,
+              resume: { nextOffset: best, page: run.page, skip: index + 1 },
+            });
+      return sourceRecord({
+        sourcePartition: this.partition,
+        sourceOffset: offset,
+        topic: this.c["kafka.topic"],
+        value: element,
+        timestamp,
+      });
+    });
   }
 
   private onError(reason: string, run: Run): void {
