@@ -109,7 +109,8 @@ export class Worker {
 
   /**
    * Creates the connector instance and moves it to `target`. A connector whose class or config
-   * cannot be resolved is reported FAILED through the listener rather than thrown.
+   * cannot be resolved is reported FAILED through the listener rather than thrown. An
+   * asynchronous `start` is not awaited: `requestTaskReconfiguration` runs when it completes.
    */
   async startConnector(
     name: string,
@@ -138,6 +139,12 @@ export class Worker {
           offsetStorageReader: { offset: async (p) => this.deps.offsets.get(name, p) },
         },
         log,
+        {
+          clock: this.deps.clock,
+          startTimeoutMs: this.deps.config["connector.start.timeout.ms"],
+          stopTimeoutMs: this.deps.config["task.shutdown.graceful.timeout.ms"],
+          onStarted: requestTaskReconfiguration,
+        },
       );
       owned.current = wc;
     } catch (error) {
