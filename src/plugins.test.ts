@@ -68,7 +68,7 @@ describe("PluginRegistry aliases (PluginUtils.computeAliases)", () => {
     ["HasHeaderKey", "org.apache.kafka.connect.transforms.predicates.HasHeaderKey"],
     ["HttpSource", "io.confluent.connect.http.HttpSourceConnector"],
     ["HttpSourceConnector", "io.confluent.connect.http.HttpSourceConnector"],
-    ["edge.gateway.connect.http.HttpSourceConnector", "io.confluent.connect.http.HttpSourceConnector"],
+    ["io.edgegateway.connect.http.HttpSourceConnector", "io.confluent.connect.http.HttpSourceConnector"],
   ])("%s → %s", (alias, full) => {
     expect(registry.fullName(alias)).toBe(full);
   });

@@ -11,12 +11,13 @@ import { ConfigError } from "../../errors.ts";
 import type { ClientTls } from "../../http/http-client.ts";
 import { loadTlsMaterial } from "../../http/tls-material.ts";
 import { check, defineConfig, key } from "../../plugin/config-def.ts";
+import type { ConfigProblem } from "../../plugin/descriptor.ts";
 import { parseHeaders } from "./headers.ts";
 
 export const HTTP_SOURCE_CONNECTOR = "io.confluent.connect.http.HttpSourceConnector";
 export const HTTP_SOURCE_TASK = "io.confluent.connect.http.HttpSourceTask";
 /** The gateway's own class name; HttpSource and HttpSourceConnector are computed aliases of both. */
-export const HTTP_SOURCE_ALIASES = ["edge.gateway.connect.http.HttpSourceConnector"];
+export const HTTP_SOURCE_ALIASES = ["io.edgegateway.connect.http.HttpSourceConnector"];
 
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 export const TIMER_TYPES = ["interval", "cron"] as const;
@@ -361,16 +362,14 @@ export const httpSourceConfig = defineConfig({
 
 export type HttpSourceConfig = ReturnType<typeof httpSourceConfig.parse>;
 
-export interface KeyProblem {
-  readonly key: string;
-  readonly message: string;
-}
-
 const upper = (s: string | null | undefined) => (s ?? "").toUpperCase();
 
-/** Errors that involve more than one key, each on the key at fault (the parsed config is valid per key). */
-export function crossKeyErrors(c: HttpSourceConfig): KeyProblem[] {
-  const out: KeyProblem[] = [];
+/**
+ * Errors that involve more than one key, each on the key at fault (the parsed config is valid per
+ * key). Reads the TLS stores when http.ssl.enabled, so a wrong password shows at validation.
+ */
+export function crossKeyErrors(c: HttpSourceConfig): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
   const need = (keyName: keyof HttpSourceConfig, when: string) => {
     const value = c[keyName];
     if (value === null || value === undefined || (typeof value === "string" && value === ""))
