@@ -88,6 +88,8 @@ export class HttpSourceTask implements SourceTask {
     this.log = this.context.logger;
     this.clock = this.context.clock;
     this.metrics = httpSourceMetrics(this.context.pluginMetrics ?? new PluginMetrics());
+    // Every counter shows from the start, at 0, so dashboards and rate() see the series.
+    for (const counter of [this.metrics.requests, this.metrics.errors, this.metrics.records]) counter.inc({}, 0);
     this.mode = c["http.offset.mode"].toUpperCase() as OffsetMode;
     this.behavior = errorBehavior(c["behavior.on.error"], config);
     this.headers = parseHeaders(c["http.headers"] ?? "");
