@@ -69,6 +69,8 @@ export class HttpSourceTask implements SourceTask {
   private offset: OffsetValue = null;
   private run: Run | undefined;
   private due = 0;
+  /** The page request in progress, possibly started by an earlier poll. */
+  private pending: Promise<{ records: SourceRecord[] } | { error: unknown } | { aborted: true }> | undefined;
   private readonly stopped = new AbortController();
 
   initialize(context: SourceTaskContext): void {
@@ -160,24 +162,31 @@ export class HttpSourceTask implements SourceTask {
 
   async poll(signal: AbortSignal): Promise<SourceRecord[] | null> {
     const active = AbortSignal.any([signal, this.stopped.signal]);
-    try {
-      if (!this.run) {
-        const wait = this.due - this.clock.now();
-        if (wait > 0) {
-          await this.clock.sleep(Math.min(wait, MAX_IDLE_WAIT_MS), active);
-          if (this.due > this.clock.now()) return null;
-        }
-        this.run = this.startRun();
+    if (!this.run) {
+      const wait = this.due - this.clock.now();
+      if (wait > 0) {
+        await this.clock.sleep(Math.min(wait, MAX_IDLE_WAIT_MS), active);
+        if (this.due > this.clock.now()) return null;
       }
-      while (this.run && !active.aborted) {
-        const records = await this.fetchPage(this.run, active);
-        if (records.length > 0) return records;
-      }
-      return null;
-    } catch (error) {
       if (active.aborted) return null;
-      throw error;
+      this.run = this.startRun();
     }
+    const deadline = performance.now() + MAX_IDLE_WAIT_MS;
+    while (this.run && !active.aborted) {
+      const run = this.run;
+      this.pending ??= this.fetchPage(run, active).then(
+        (records) => ({ records }),
+        (error: unknown) => (active.aborted ? { aborted: true as const } : { error }),
+      );
+      // A slow page does not hold up the runtime (offset commits, pause, stop) for more than ~1 s:
+      // the request goes on and the next poll picks up its outcome.
+      const outcome = await within(this.pending, deadline - performance.now());
+      if (outcome === undefined) return null;
+      this.pending = undefined;
+      if ("error" in outcome) throw outcome.error;
+      if ("records" in outcome && outcome.records.length > 0) return outcome.records;
+    }
+    return null;
   }
 
   private startRun(): Run {
@@ -303,6 +312,19 @@ export class HttpSourceTask implements SourceTask {
 
   stop(): void {
     this.stopped.abort(new ConnectError("The task is stopping"));
+  }
+}
+
+/** The promise's value if it settles within `ms`, else undefined (the promise goes on). */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), Math.max(0, ms));
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
