@@ -4,6 +4,7 @@
  */
 import { fileStreamSink, fileStreamSource } from "./connectors/file-stream/index.ts";
 import { httpSink } from "./connectors/http-sink/index.ts";
+import { httpSource } from "./connectors/http-source/index.ts";
 import { converterPlugins } from "./converters/index.ts";
 import type { PluginDescriptor } from "./plugin/descriptor.ts";
 import { PluginRegistry } from "./plugin/registry.ts";
@@ -13,6 +14,7 @@ export const builtInPlugins: readonly PluginDescriptor[] = [
   fileStreamSource,
   fileStreamSink,
   httpSink,
+  httpSource,
   ...converterPlugins,
   ...transformationPlugins,
   ...predicatePlugins,

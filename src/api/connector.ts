@@ -73,6 +73,8 @@ export interface SinkConnector extends Connector {
 export interface SourceTaskContext extends PluginContext {
   readonly config: Config;
   readonly offsetStorageReader: OffsetStorageReader;
+  /** Metrics the task defines for itself (KIP-877), shown on `/metrics` with its labels. */
+  readonly pluginMetrics?: PluginMetrics;
 }
 
 export interface RecordMetadata {

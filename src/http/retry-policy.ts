@@ -5,6 +5,7 @@
  * its mind about a method or a version). A `Retry-After` (delta-seconds or HTTP-date) on 429 and 503
  * replaces the computed backoff. Used by the HTTP source and sink connectors.
  */
+import { isRetriable } from "../errors.ts";
 import { type BackoffPolicy, parseRetryAfter, retry } from "../util/backoff.ts";
 import type { Clock } from "../util/clock.ts";
 import { type HttpClient, type HttpRequest, type HttpResponse, HttpTransportError } from "./http-client.ts";
@@ -32,8 +33,9 @@ export function classifyResponse(response: HttpResponse, nowMs: number): RetryDe
   return { retriable: true, delayMs: retryAfterMs(response, nowMs) };
 }
 
+/** Transport failures and other retriable errors (e.g. an unreachable OAuth2 token endpoint). */
 export function classifyError(error: unknown): RetryDecision {
-  return { retriable: error instanceof HttpTransportError };
+  return { retriable: error instanceof HttpTransportError || isRetriable(error) };
 }
 
 /** A retriable status, carried through `retry` so the last response can be returned. */

@@ -8,6 +8,7 @@
  */
 import type { TaskConverters } from "../../api/connector.ts";
 import type { SinkRecord } from "../../api/record.ts";
+import { RecordHeaders } from "../../api/record-headers.ts";
 import { DataError } from "../../errors.ts";
 
 export interface EncoderSettings {
@@ -78,7 +79,12 @@ export class RecordEncoder {
   encode(record: SinkRecord): EncodedRecord {
     let body: Uint8Array | null;
     try {
-      body = this.converters.value.fromConnectData(record.topic, record.headers, record.valueSchema, record.value);
+      body = this.converters.value.fromConnectData(
+        record.topic,
+        RecordHeaders.mutable(),
+        record.valueSchema,
+        record.value,
+      );
     } catch (error) {
       throw new DataError(`The value converter could not write the record: ${(error as Error).message}`, {
         cause: error,
@@ -112,7 +118,12 @@ export class RecordEncoder {
   private keyText(record: SinkRecord): string | null {
     if (record.key === null || record.key === undefined) return null;
     try {
-      const bytes = this.converters.key.fromConnectData(record.topic, record.headers, record.keySchema, record.key);
+      const bytes = this.converters.key.fromConnectData(
+        record.topic,
+        RecordHeaders.mutable(),
+        record.keySchema,
+        record.key,
+      );
       return bytes === null ? null : text.decode(bytes);
     } catch (error) {
       throw new DataError(`The key converter could not write the record key: ${(error as Error).message}`, {
