@@ -126,6 +126,11 @@ export interface SinkTaskContext extends PluginContext {
   /** The connector's key, value and header converters. */
   readonly converters?: TaskConverters;
   /** Metrics the task defines for itself (KIP-877), shown on `/metrics` with its labels. */
+  /**
+   * Fail the task now (status FAILED with this error's trace), for a failure found outside `put`
+   * (e.g. a request completing in the background); nothing more is committed.
+   */
+  raiseError?(error: Error): void;
   readonly pluginMetrics?: PluginMetrics;
   /** Rewind or skip: consume `partition` from `offset` next. */
   offset(offsets: ReadonlyArray<TopicPartitionOffset>): void;

@@ -86,6 +86,10 @@ export class WorkerSinkTask extends WorkerTask {
       errantRecordReporter: this.errantRecordReporter,
       converters: this.o.converters,
       pluginMetrics: this.metrics.plugin,
+      raiseError: (error) => {
+        this.crash ??= error;
+        this.notify();
+      },
     };
   }
 

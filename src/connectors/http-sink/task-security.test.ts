@@ -260,5 +260,29 @@ describe("HttpSinkTask authentication", () => {
         `Bearer ${tokens.state.issued[1]}`,
       ]);
     });
+
+    test("a token endpoint refusing the request fails the task; no record is reported", async () => {
+      await using server = endpoint();
+      const refusing = Bun.serve({
+        port: 0,
+        hostname: "127.0.0.1",
+        fetch: () => Response.json({ error: "invalid_client" }, { status: 401 }),
+      });
+      using _refusing = { [Symbol.dispose]: () => refusing.stop(true) };
+      await using h = harness({
+        url: server.url(),
+        ...fast,
+        "security.oidc.token.request": "grant_type=client_credentials&client_secret=wrong",
+        "security.oidc.token.endpoint.url": `http://127.0.0.1:${refusing.port}/token`,
+      });
+      await h.task.put([record(0, 0, 1)]);
+      await waitFor(() => h.events.length === 1);
+      expect(h.events).toEqual([
+        `raiseError the OIDC token endpoint http://127.0.0.1:${refusing.port}/token answered HTTP 401 (invalid_client)`,
+      ]);
+      expect(h.errant).toEqual([]);
+      expect(server.received).toEqual([]);
+      expect(() => h.task.preCommit([{ topic: "orders", partition: 0, offset: 1 }])).toThrow("answered HTTP 401");
+    });
   });
 });

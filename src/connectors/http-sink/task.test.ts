@@ -282,3 +282,38 @@ describe("HttpSinkTask", () => {
     });
   });
 });
+
+describe("HttpSinkTask request-callback", () => {
+  test("slf4j-logger logs each exchange at DEBUG, bodies at TRACE, never headers", async () => {
+    await using server = endpoint();
+    server.answer(() => new Response("accepted-body"));
+    await using h = harness(
+      { url: server.url("/in?q=1"), "sink.flush-buffer.timeout": "0", "sink.header.Authorization": "Basic c2VjcmV0" },
+      { rootLevel: "TRACE" },
+    );
+    await h.task.put([record(0, 0, { a: 1 })]);
+    await waitFor(() => h.lines.some((l) => l.includes(" TRACE ")));
+    const line = h.lines.find((l) => l.includes(" TRACE "))!;
+    expect(line).toMatch(
+      /TRACE \[sink\|task-0\] POST http:\/\/127\.0\.0\.1:\d+\/in\?q=1 → 200 in \d+ ms \(1 records, 9 bytes sent, 13 bytes received\)\nRequest body: \[\{"a":1\}\]\nResponse body: accepted-body/,
+    );
+    expect(h.lines.join("\n")).not.toContain("c2VjcmV0");
+  });
+
+  test("DEBUG without bodies; none logs nothing per request", async () => {
+    await using server = endpoint();
+    await using debug = harness({ url: server.url(), "sink.flush-buffer.timeout": "0" });
+    await debug.task.put([record(0, 0, 1)]);
+    await waitFor(() => debug.lines.some((l) => l.includes("→ 200")));
+    expect(debug.lines.filter((l) => l.includes("→ 200"))[0]).not.toContain("Request body");
+    await using quiet = harness({
+      url: server.url(),
+      "sink.flush-buffer.timeout": "0",
+      "sink.request-callback": "none",
+    });
+    await quiet.task.put([record(0, 0, 1)]);
+    await waitFor(() => server.received.length === 2);
+    await quiet.task.idle();
+    expect(quiet.lines.filter((l) => l.includes("→"))).toEqual([]);
+  });
+});

@@ -253,6 +253,7 @@ export class HttpSinkTask implements SinkTask {
     if (this.failure || this.stopping.signal.aborted) return;
     this.failure = error instanceof Error ? error : new ConnectError(String(error));
     this.log.error("The HTTP sink task failed; it sends nothing more", this.failure);
+    this.context.raiseError?.(this.failure);
   }
 
   private applyBackpressure(): void {

@@ -125,13 +125,14 @@ export interface HarnessOptions {
   readonly converters?: TaskConverters;
   readonly clock?: Clock;
   readonly assignment?: TopicPartition[];
+  readonly rootLevel?: "DEBUG" | "TRACE" | "INFO";
 }
 
 /** An HttpSinkTask started with `config` in a recording context. */
 export function harness(config: Record<string, string>, o: HarnessOptions = {}) {
   const errant: { record: SinkRecord; error: Error }[] = [];
   const lines: string[] = [];
-  const logs = new LogManager({ sink: (line) => lines.push(line), rootLevel: "DEBUG" });
+  const logs = new LogManager({ sink: (line) => lines.push(line), rootLevel: o.rootLevel ?? "DEBUG" });
   const events: string[] = [];
   const metrics = new PluginMetrics();
   let commits = 0;
@@ -157,6 +158,7 @@ export function harness(config: Record<string, string>, o: HarnessOptions = {}) 
     errantRecordReporter: reporter,
     converters: o.converters ?? jsonConverters(),
     pluginMetrics: metrics,
+    raiseError: (error) => void events.push(`raiseError ${error.message}`),
   };
   const task = new HttpSinkTask();
   task.initialize(context);
