@@ -544,11 +544,20 @@ describe("sink connector offsets (consumer group)", () => {
 
 describe("connector plugins", () => {
   test("lists connectors by default, everything with connectorsOnly=false", async () => {
-    const only = await rest.get("/connector-plugins");
-    expect(only.body.slice(0, 2)).toEqual([
-      { class: "org.apache.kafka.connect.file.FileStreamSinkConnector", type: "sink", version: expect.any(String) },
-      { class: "org.apache.kafka.connect.file.FileStreamSourceConnector", type: "source", version: expect.any(String) },
-    ]);
+    const only = (await rest.get("/connector-plugins")).body as { class: string; type: string }[];
+    // Sinks, then sources, each sorted by class name (Connect's order).
+    const byTypeThenClass = [...only].sort((a, b) =>
+      a.type !== b.type ? (a.type === "sink" ? -1 : 1) : a.class < b.class ? -1 : a.class > b.class ? 1 : 0,
+    );
+    expect(only).toEqual(byTypeThenClass);
+    for (const [cls, type] of [
+      ["org.apache.kafka.connect.file.FileStreamSinkConnector", "sink"],
+      ["org.apache.kafka.connect.file.FileStreamSourceConnector", "source"],
+      ["io.edgegateway.connect.http.HttpSinkConnector", "sink"],
+    ]) {
+      expect(only).toContainEqual({ class: cls, type, version: expect.any(String) });
+    }
+    expect(new Set(only.map((p) => p.type))).toEqual(new Set(["sink", "source"]));
     const all = (await rest.get("/connector-plugins?connectorsOnly=false")).body as { class: string; type: string }[];
     const types = [...new Set(all.map((p) => p.type))];
     expect(types).toEqual(["sink", "source", "transformation", "predicate", "converter", "header_converter"]);
