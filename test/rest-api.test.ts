@@ -554,8 +554,8 @@ describe("connector plugins", () => {
       ["org.apache.kafka.connect.file.FileStreamSinkConnector", "sink"],
       ["org.apache.kafka.connect.file.FileStreamSourceConnector", "source"],
       ["io.edgegateway.connect.http.HttpSinkConnector", "sink"],
-    ]) {
-      expect(only).toContainEqual({ class: cls, type, version: expect.any(String) });
+    ] as const) {
+      expect(only).toContainEqual({ class: cls, type, version: expect.any(String) } as never);
     }
     expect(new Set(only.map((p) => p.type))).toEqual(new Set(["sink", "source"]));
     const all = (await rest.get("/connector-plugins?connectorsOnly=false")).body as { class: string; type: string }[];

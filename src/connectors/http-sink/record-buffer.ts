@@ -27,6 +27,8 @@ interface Lane {
   readonly key: string;
   readonly queue: EncodedRecord[];
   head: number;
+  /** Bytes (batch-body size) of the waiting records. */
+  bytes: number;
   /** The lane's request in flight, if any, and the offset of its first record from this lane. */
   inFlight: { readonly request: TakenRequest; readonly from: number } | undefined;
 }
@@ -57,10 +59,11 @@ export class RecordBuffer {
   add(record: EncodedRecord): void {
     let lane = this.lanes.get(record.tp);
     if (!lane) {
-      lane = { key: record.tp, queue: [], head: 0, inFlight: undefined };
+      lane = { key: record.tp, queue: [], head: 0, bytes: 0, inFlight: undefined };
       this.lanes.set(record.tp, lane);
     }
     lane.queue.push(record);
+    lane.bytes += encodedSize(record);
     this.waitingCount++;
   }
 
@@ -75,11 +78,9 @@ export class RecordBuffer {
     let bytes = 0;
     for (const lane of this.idle()) {
       if (force || now - lane.queue[lane.head]!.enqueuedAt >= this.limits.flushTimeoutMs) return true;
-      for (let i = lane.head; i < lane.queue.length; i++) {
-        count++;
-        bytes += encodedSize(lane.queue[i]!);
-        if (count >= this.limits.maxBatchRecords || bytes >= this.limits.flushBytes) return true;
-      }
+      count += lane.queue.length - lane.head;
+      bytes += lane.bytes;
+      if (count >= this.limits.maxBatchRecords || bytes >= this.limits.flushBytes) return true;
     }
     return false;
   }
@@ -115,6 +116,7 @@ export class RecordBuffer {
         if (records.length > 0 && bytes + size > this.limits.flushBytes) break;
         records.push(r);
         bytes += size;
+        lane.bytes -= size;
         lane.head++;
       }
       if (lane.head > start) taken.push([lane, lane.queue[start]!.offset]);
