@@ -11,6 +11,7 @@ import { SignJWT } from "jose";
 import { type Gateway, startGateway } from "./support/gateway.ts";
 import { kafkaBroker, readTopic, testClient, uniqueTopic } from "./support/kafka.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
+import { makeTls } from "./support/tls.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 interface Event {
@@ -359,6 +360,64 @@ describe("HTTP sink connector in the gateway", () => {
     expect(task.trace).toContain("Tolerance exceeded in error handler");
     expect(task.trace).toContain(`HTTP 413 from POST ${endpoint.url} after 1 attempt(s): payload too large for plan`);
     expect((await committedOffsets("connect-failing-sink", topic)).get(0) ?? -1).toBeLessThanOrEqual(0);
+    expect(await gw.stop()).toBe(0);
+    passed = true;
+  }, 120_000);
+
+  test("mTLS endpoint with a CA-signed certificate; config/validate names a bad key file", async () => {
+    await using dir = await tempDir();
+    const tls = await makeTls(dir.path);
+    const topic = uniqueTopic("http-sink-mtls");
+    await createTopic(topic, 1);
+    const accepted: string[] = [];
+    const server = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      tls: {
+        cert: Bun.file(tls.serverCert),
+        key: Bun.file(tls.serverKey),
+        ca: Bun.file(tls.caCert),
+        requestCert: true,
+        rejectUnauthorized: true,
+      },
+      async fetch(req) {
+        accepted.push(await req.text());
+        return new Response("ok");
+      },
+    });
+    using _server = { [Symbol.dispose]: () => server.stop(true) };
+    const { options } = await gatewayIn(dir);
+    const gw: Gateway | undefined = await startGateway(options);
+    let passed = false;
+    await using _cleanup = cleanup(
+      () => gw,
+      () => passed,
+    );
+    const config = {
+      "connector.class": "HttpSink",
+      name: "mtls-sink",
+      topics: topic,
+      url: `https://127.0.0.1:${server.port}/in`,
+      "sink.flush-buffer.timeout": "10",
+      "flink.connector.http.security.cert.server": tls.caCert,
+      "flink.connector.http.security.cert.client": tls.clientCert,
+      "flink.connector.http.security.key.client": tls.clientCert,
+      ...JSON_VALUES,
+    };
+    const validation = await gw.rest.put("/connector-plugins/HttpSink/config/validate", config);
+    expect(validation.body.error_count).toBe(1);
+    const bad = validation.body.configs.find((c: { value: { errors: string[] } }) => c.value.errors.length > 0);
+    expect(bad.value.name).toBe("security.key.client");
+    expect(bad.value.errors[0]).toContain("holds no readable unencrypted PKCS8 private key");
+    expect((await gw.rest.put("/connectors/mtls-sink/config", config)).status).toBe(400);
+
+    const good = { ...config, "flink.connector.http.security.key.client": tls.clientKey };
+    expect((await gw.rest.put("/connectors/mtls-sink/config", good)).status).toBe(201);
+    await produceEvents(topic, 1, 5);
+    await waitFor(() => accepted.length > 0 && accepted.flatMap((b) => JSON.parse(b) as Event[]).length === 5, {
+      what: "5 events over mTLS",
+    });
+    expect(accepted.flatMap((b) => (JSON.parse(b) as Event[]).map((e) => e.i))).toEqual([0, 1, 2, 3, 4]);
     expect(await gw.stop()).toBe(0);
     passed = true;
   }, 120_000);
