@@ -512,4 +512,55 @@ describe("Herder", () => {
       await w.stop();
     });
   });
+
+  describe("a sink connector's offsets (its consumer group)", () => {
+    test("are read from the group, and once STOPPED altered and reset there", async () => {
+      await using w = await inProcessWorker();
+      w.kafka.createTopic("in", 2);
+      const config = { "connector.class": SCRIPTED_SINK, topics: "in" };
+      await w.rest("POST", "/connectors", { name: "k", config });
+      await awaitStates(w, "k", "RUNNING", ["RUNNING"]);
+      w.kafka.commit("connect-k", [{ topic: "in", partition: 0, offset: 3 }]);
+      expect((await w.rest("GET", "/connectors/k/offsets")).body).toEqual({
+        offsets: [{ partition: { kafka_topic: "in", kafka_partition: 0 }, offset: { kafka_offset: 3 } }],
+      });
+      await w.rest("PUT", "/connectors/k/stop");
+      await awaitStates(w, "k", "STOPPED", []);
+      const patch = {
+        offsets: [
+          { partition: { kafka_topic: "in", kafka_partition: 0 }, offset: null },
+          { partition: { kafka_topic: "in", kafka_partition: 1 }, offset: { kafka_offset: 7 } },
+        ],
+      };
+      expect((await w.rest("PATCH", "/connectors/k/offsets", patch)).status).toBe(200);
+      expect(w.kafka.committed("connect-k", { topic: "in", partition: 0 })).toBeUndefined();
+      expect(w.kafka.committed("connect-k", { topic: "in", partition: 1 })).toBe(7);
+      expect((await w.rest("DELETE", "/connectors/k/offsets")).status).toBe(200);
+      expect((await w.rest("GET", "/connectors/k/offsets")).body).toEqual({ offsets: [] });
+    });
+  });
+
+  describe("a connector whose stop hangs", () => {
+    test("is abandoned after task.shutdown.graceful.timeout.ms: DELETE completes and the herder carries on", async () => {
+      const clock = new ManualClock();
+      await using w = await inProcessWorker({ clock, worker: { "task.shutdown.graceful.timeout.ms": "5000" } });
+      await w.rest("POST", "/connectors", { name: "a", config: source({ "tasks.max": "1" }) });
+      await awaitStates(w, "a", "RUNNING", ["RUNNING"]);
+      w.scripted.script = { stop: () => new Promise(() => {}) };
+      let deleted: { status: number } | undefined;
+      const deleting = w.rest("DELETE", "/connectors/a").then((r) => {
+        deleted = r;
+      });
+      await waitFor(() => w.scripted.connectorStops === 1);
+      await settle();
+      expect(deleted).toBeUndefined();
+      clock.advance(5000);
+      await deleting;
+      expect(deleted!.status).toBe(204);
+      expect(w.logLines.some((l) => l.includes("[a|worker] Connector a did not stop within 5000 ms"))).toBe(true);
+      w.scripted.script = {};
+      expect((await w.rest("POST", "/connectors", { name: "b", config: source() })).status).toBe(201);
+      expect(await awaitStates(w, "b", "RUNNING", ["RUNNING"])).toBe(true);
+    });
+  });
 });
