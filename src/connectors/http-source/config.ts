@@ -148,7 +148,7 @@ export const httpSourceConfig = defineConfig({
     validators: [jsonPathProblem],
   }),
   "http.response.max.bytes": key.int({
-    doc: "Responses larger than this fail (behavior.on.error decides what follows).",
+    doc: "A response larger than this is not read: behavior.on.error decides what follows (not retried).",
     default: 64 * 1024 * 1024,
     group: G.response,
     validators: [positive],
