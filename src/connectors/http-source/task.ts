@@ -22,7 +22,8 @@ import { PluginMetrics } from "../../metrics/plugin-metrics.ts";
 import type { Clock } from "../../util/clock.ts";
 import { type Logger, logManager } from "../../util/logger.ts";
 import { authenticator } from "./auth.ts";
-import { crossKeyErrors, type HttpSourceConfig, httpSourceConfig, tlsMaterialOf } from "./config.ts";
+import { type HttpSourceConfig, httpSourceConfig } from "./config.ts";
+import { crossKeyErrors, tlsMaterialOf } from "./config-rules.ts";
 import { type Behavior, errorBehavior, errorStatus } from "./error-behavior.ts";
 import { isSensitiveHeader, parseHeaders } from "./headers.ts";
 import {
