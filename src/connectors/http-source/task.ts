@@ -96,7 +96,12 @@ export class HttpSourceTask implements SourceTask {
     this.mode = c["http.offset.mode"].toUpperCase() as OffsetMode;
     this.behavior = errorBehavior(c["behavior.on.error"], config);
     this.headers = parseHeaders(c["http.headers"] ?? "");
-    for (const [header, value] of this.headers) if (isSensitiveHeader(header)) logManager.registerSecret(value);
+    for (const [header, value] of this.headers) {
+      if (!isSensitiveHeader(header)) continue;
+      // The whole value and the credential after its scheme ("Bearer <token>").
+      logManager.registerSecret(value);
+      logManager.registerSecret(value.split(/\s+/).at(-1) ?? value);
+    }
     this.pagination = {
       type: c["http.pagination.type"].toUpperCase() as PaginationType,
       offsetParam: c["http.pagination.offset.param"],
