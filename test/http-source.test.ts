@@ -195,6 +195,62 @@ describe("HTTP source connector in the gateway", () => {
     expect((await taskState(gw, "limited"))?.state).toBe("RUNNING");
   });
 
+  test("OAuth2: one JWT access token (no expires_in) for many polls, renewed once after a 401; no secret in logs or status", async () => {
+    const kafka = await kafkaBroker();
+    await using dir = await tempDir();
+    const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url");
+    const jwt = (n: number) =>
+      `${b64({ alg: "none", typ: "JWT" })}.${b64({ sub: "svc", n, exp: Math.floor(Date.now() / 1000) + 3600 })}.`;
+    const issued: string[] = [];
+    using tokens = startApi((req) => {
+      const form = new URLSearchParams(req.body);
+      if (req.headers.get("authorization") !== `Basic ${btoa("client-a:client-secret-xyz")}`)
+        return Response.json({ error: "invalid_client" }, { status: 401 });
+      if (form.get("grant_type") !== "client_credentials" || form.get("scope") !== "read:events")
+        return Response.json({ error: "invalid_request" }, { status: 400 });
+      issued.push(jwt(issued.length + 1));
+      return Response.json({ access_token: issued.at(-1), token_type: "Bearer" });
+    });
+    let rejected = false;
+    using api = startApi((req) => {
+      const auth = req.headers.get("authorization");
+      if (auth !== `Bearer ${issued.at(-1)}`) return new Response("unknown token", { status: 401 });
+      if (api.seen.length === 4 && !rejected) {
+        rejected = true;
+        return new Response("revoked", { status: 401 });
+      }
+      return Response.json([{ poll: api.seen.length }]);
+    });
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data") },
+    });
+    const topic = uniqueTopic("oauth");
+    const created = await gw.rest.put("/connectors/oauth/config", {
+      "connector.class": "io.confluent.connect.http.HttpSourceConnector",
+      "http.url": `${api.base}/events`,
+      "kafka.topic": topic,
+      "http.timer.interval.ms": "100",
+      "http.response.records.path": "$[*]",
+      "http.auth.type": "OAUTH2",
+      "http.oauth2.token.url": `${tokens.base}/oauth/token`,
+      "http.oauth2.client.id": "client-a",
+      "http.oauth2.client.secret": "client-secret-xyz",
+      "http.oauth2.scope": "read:events",
+      "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+      "value.converter.schemas.enable": "false",
+    });
+    expect(created.status).toBe(201);
+    const polled = values(await readTopic(topic, 6)).map((v) => v.poll);
+    expect(polled.slice(0, 6)).toEqual([1, 2, 3, 5, 6, 7]);
+    expect(tokens.seen.length).toBe(2);
+    const status = (await gw.rest.get("/connectors/oauth/status")).text;
+    for (const secret of ["client-secret-xyz", ...issued]) {
+      expect(gw.output()).not.toContain(secret);
+      expect(status).not.toContain(secret);
+    }
+  });
+
   test("offsets: TIMESTAMP offset in the URL, visible and editable through the offsets API", async () => {
     const kafka = await kafkaBroker();
     await using dir = await tempDir();

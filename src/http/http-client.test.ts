@@ -3,7 +3,13 @@ import { gzipSync } from "node:zlib";
 import { type TempDir, tempDir } from "../../test/support/temp-dir.ts";
 import { makeTls, type TlsFiles } from "../../test/support/tls.ts";
 import { isRetriable } from "../errors.ts";
-import { DEFAULT_USER_AGENT, HttpClient, HttpTransportError, redactUrl } from "./http-client.ts";
+import {
+  DEFAULT_USER_AGENT,
+  HttpClient,
+  HttpResponseTooLargeError,
+  HttpTransportError,
+  redactUrl,
+} from "./http-client.ts";
 
 function serve(fetch: (req: Request) => Response | Promise<Response>, tls?: Parameters<typeof Bun.serve>[0]["tls"]) {
   return Bun.serve({ port: 0, hostname: "127.0.0.1", fetch, tls });
@@ -51,7 +57,7 @@ describe("HttpClient", () => {
     test("rejects a body larger than the limit", async () => {
       using server = serve(() => new Response("x".repeat(2048)));
       const client = new HttpClient({ maxResponseBytes: 1024 });
-      await expect(client.request({ method: "GET", url: server.url.href })).rejects.toThrow(/exceeds the limit/);
+      await expect(client.request({ method: "GET", url: server.url.href })).rejects.toThrow(HttpResponseTooLargeError);
     });
   });
 

@@ -10,7 +10,7 @@
  * Any HTTP status is a response, never an error: the caller's retry policy classifies statuses.
  * URLs in messages have their credentials and secret-looking query values redacted.
  */
-import { RetriableError } from "../errors.ts";
+import { ConnectError, RetriableError } from "../errors.ts";
 import { GATEWAY_VERSION } from "../version.ts";
 
 export type HttpHeaders = Record<string, string> | [string, string][];
@@ -61,6 +61,11 @@ export class HttpTransportError extends RetriableError {
   ) {
     super(message, options);
   }
+}
+
+/** The response body is larger than `maxResponseBytes` (not retried: it would be as large again). */
+export class HttpResponseTooLargeError extends ConnectError {
+  override name = "HttpResponseTooLargeError";
 }
 
 export const DEFAULT_USER_AGENT = `edge-gateway/${GATEWAY_VERSION}`;
@@ -150,22 +155,20 @@ export class HttpClient {
       const declared = Number(response.headers.get("content-length") ?? "0");
       if (declared > this.maxResponseBytes) {
         await response.body?.cancel().catch(() => undefined);
-        throw new HttpTransportError(
-          "io",
+        throw new HttpResponseTooLargeError(
           `${req.method} ${target}: the response of ${declared} bytes exceeds the limit of ${this.maxResponseBytes} bytes`,
         );
       }
       const body = new Uint8Array(await response.arrayBuffer());
       if (body.length > this.maxResponseBytes) {
-        throw new HttpTransportError(
-          "io",
+        throw new HttpResponseTooLargeError(
           `${req.method} ${target}: the response exceeds the limit of ${this.maxResponseBytes} bytes`,
         );
       }
       return { status: response.status, headers: response.headers, body, durationMs: performance.now() - started };
     } catch (error) {
       if (req.signal?.aborted) throw req.signal.reason;
-      if (error instanceof HttpTransportError) throw error;
+      if (error instanceof HttpTransportError || error instanceof HttpResponseTooLargeError) throw error;
       if (timedOut !== undefined)
         throw new HttpTransportError("timeout", `${req.method} ${target} timed out: ${timedOut}`);
       const failure = classify(error);

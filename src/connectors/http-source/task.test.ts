@@ -348,6 +348,34 @@ describe("HttpSourceTask", () => {
     });
   });
 
+  describe("slow and large responses", () => {
+    test("a page slower than a poll is picked up by a later poll, also after its poll ended", async () => {
+      let answered = false;
+      using server = api(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 1200));
+        answered = true;
+        return json([{ id: 1 }]);
+      });
+      const h = await startTask({ "http.url": `${server.base}/e`, "http.response.records.path": "$[*]" });
+      const signal = new AbortController().signal;
+      expect(await h.task.poll(signal)).toBeNull();
+      await waitFor(() => answered, { intervalMs: 5 });
+      expect(ids((await h.task.poll(signal)) ?? [])).toEqual([1]);
+    });
+
+    test("a response over http.response.max.bytes follows behavior.on.error", async () => {
+      using server = api(() => json([{ id: 1, pad: "x".repeat(2000) }]));
+      const h = await startTask({
+        "http.url": `${server.base}/e`,
+        "http.response.max.bytes": "1000",
+        "behavior.on.error": "log",
+      });
+      expect(await h.task.poll(new AbortController().signal)).toBeNull();
+      expect(server.seen.length).toBe(1);
+      expect(h.logs.some((l) => l.includes("exceeds the limit of 1000 bytes"))).toBe(true);
+    });
+  });
+
   describe("authentication", () => {
     test("BASIC sends the user and password", async () => {
       using server = api(() => json([]));

@@ -17,12 +17,13 @@
 import type { Config, SourceTask, SourceTaskContext } from "../../api/connector.ts";
 import { type SourceRecord, sourceRecord } from "../../api/record.ts";
 import { ConfigError, ConnectError } from "../../errors.ts";
-import { HttpClient, HttpTransportError, redactUrl } from "../../http/http-client.ts";
+import { HttpClient, HttpResponseTooLargeError, HttpTransportError, redactUrl } from "../../http/http-client.ts";
 import { PluginMetrics } from "../../metrics/plugin-metrics.ts";
 import type { Clock } from "../../util/clock.ts";
 import { type Logger, logManager } from "../../util/logger.ts";
 import { authenticator } from "./auth.ts";
-import { crossKeyErrors, type HttpSourceConfig, httpSourceConfig, tlsMaterialOf } from "./config.ts";
+import { type HttpSourceConfig, httpSourceConfig } from "./config.ts";
+import { crossKeyErrors, tlsMaterialOf } from "./config-rules.ts";
 import { type Behavior, errorBehavior, errorStatus } from "./error-behavior.ts";
 import { isSensitiveHeader, parseHeaders } from "./headers.ts";
 import {
@@ -95,7 +96,12 @@ export class HttpSourceTask implements SourceTask {
     this.mode = c["http.offset.mode"].toUpperCase() as OffsetMode;
     this.behavior = errorBehavior(c["behavior.on.error"], config);
     this.headers = parseHeaders(c["http.headers"] ?? "");
-    for (const [header, value] of this.headers) if (isSensitiveHeader(header)) logManager.registerSecret(value);
+    for (const [header, value] of this.headers) {
+      if (!isSensitiveHeader(header)) continue;
+      // The whole value and the credential after its scheme ("Bearer <token>").
+      logManager.registerSecret(value);
+      logManager.registerSecret(value.split(/\s+/).at(-1) ?? value);
+    }
     this.pagination = {
       type: c["http.pagination.type"].toUpperCase() as PaginationType,
       offsetParam: c["http.pagination.offset.param"],
@@ -162,29 +168,30 @@ export class HttpSourceTask implements SourceTask {
 
   async poll(signal: AbortSignal): Promise<SourceRecord[] | null> {
     const active = AbortSignal.any([signal, this.stopped.signal]);
-    if (!this.run) {
-      const wait = this.due - this.clock.now();
-      if (wait > 0) {
-        await this.clock.sleep(Math.min(wait, MAX_IDLE_WAIT_MS), active);
-        if (this.due > this.clock.now()) return null;
-      }
-      if (active.aborted) return null;
-      this.run = this.startRun();
-    }
     const deadline = performance.now() + MAX_IDLE_WAIT_MS;
-    while (this.run && !active.aborted) {
-      const run = this.run;
-      this.pending ??= this.fetchPage(run, active).then(
-        (records) => ({ records }),
-        (error: unknown) => (active.aborted ? { aborted: true as const } : { error }),
-      );
+    while (!active.aborted) {
+      if (!this.pending) {
+        if (!this.run) {
+          const wait = this.due - this.clock.now();
+          if (wait > 0) {
+            await this.clock.sleep(Math.min(wait, MAX_IDLE_WAIT_MS), active);
+            if (this.due > this.clock.now() || active.aborted) return null;
+          }
+          this.run = this.startRun();
+        }
+        this.pending = this.fetchPage(this.run, active).then(
+          (records) => ({ records }),
+          (error: unknown) => (active.aborted ? { aborted: true as const } : { error }),
+        );
+      }
       // A slow page does not hold up the runtime (offset commits, pause, stop) for more than ~1 s:
-      // the request goes on and the next poll picks up its outcome.
+      // the request goes on and a later poll picks up its outcome.
       const outcome = await within(this.pending, deadline - performance.now());
       if (outcome === undefined) return null;
       this.pending = undefined;
       if ("error" in outcome) throw outcome.error;
       if ("records" in outcome && outcome.records.length > 0) return outcome.records;
+      if (!this.run) return null;
     }
     return null;
   }
@@ -232,6 +239,11 @@ export class HttpSourceTask implements SourceTask {
       );
     } catch (error) {
       if (signal.aborted) throw error;
+      if (error instanceof HttpResponseTooLargeError) {
+        this.onError(error.message, run);
+        this.endRun({ ...run, best: run.offset });
+        return [];
+      }
       if (error instanceof HttpTransportError)
         throw new ConnectError(
           `${method} ${redactUrl(url)} failed after ${this.c["http.retry.max.attempts"]} attempts: ${error.message}`,
