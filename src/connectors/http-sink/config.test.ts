@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { builtInRegistry } from "../../plugins.ts";
 import { validateConnectorConfig } from "../../runtime/validate-connector-config.ts";
-import { crossKeyErrors, HEADER_FAMILY, httpSinkConfig, parseDurationMs } from "./config.ts";
+import { crossKeyErrors, HEADER_FAMILY, httpSinkConfig } from "./config.ts";
+import { parseDurationMs } from "./config-checks.ts";
 import { authorizationValue, sinkSettings } from "./settings.ts";
 
 describe("httpSinkConfig", () => {

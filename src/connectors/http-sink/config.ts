@@ -5,11 +5,17 @@
  * `http.` prefixes (AliasedConfigDef), and so is the `sink.header.<NAME>` family. Called by the
  * connector (validation at start) and the task (settings).
  */
-import { ConfigError } from "../../errors.ts";
-import { loadPemFiles } from "../../http/tls-material.ts";
 import { AliasedConfigDef } from "../../plugin/config-aliases.ts";
-import { check, defineConfig, key, type RawConfig, type Validator } from "../../plugin/config-def.ts";
-import { parseStatusCodes } from "./status-codes.ts";
+import { check, defineConfig, key, type RawConfig } from "../../plugin/config-def.ts";
+import {
+  attempts,
+  certificateFile,
+  certificateFiles,
+  duration,
+  httpUrl,
+  privateKeyFile,
+  statusCodes,
+} from "./config-checks.ts";
 
 export const HTTP_SINK_CONNECTOR = "io.edgegateway.connect.http.HttpSinkConnector";
 export const HTTP_SINK_TASK = "io.edgegateway.connect.http.HttpSinkTask";
@@ -21,82 +27,6 @@ const BUFFERING = "Buffering";
 const HEADERS = "Headers";
 const ERRORS = "Errors and retries";
 const SECURITY = "Security";
-
-/** `${topic}`, `${partition}` and `${key}` are the only placeholders; the rest must be a URL. */
-const httpUrl: Validator<string | null> = (url) => {
-  if (url === null || url === "") return url === "" ? "String may not be empty" : undefined;
-  const unknown = url.match(/\$\{(?!topic\}|partition\}|key\})[^}]*\}/);
-  if (unknown) return `Unknown placeholder ${unknown[0]}; use \${topic}, \${partition} or \${key}`;
-  try {
-    const parsed = new URL(url.replace(/\$\{(topic|partition|key)\}/g, "x"));
-    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return "The URL must use http or https";
-  } catch {
-    return "Not a valid URL";
-  }
-  return undefined;
-};
-
-const statusCodes: Validator<string[] | null> = (list) => {
-  try {
-    parseStatusCodes(list ?? []);
-    return undefined;
-  } catch (error) {
-    return (error as Error).message;
-  }
-};
-
-/** Runs a TLS file check and returns its reason, so a bad file fails validation on its own key. */
-function tlsCheck(load: (key: string) => void): string | undefined {
-  try {
-    load("k");
-    return undefined;
-  } catch (error) {
-    if (error instanceof ConfigError) return error.errors.get("k")?.[0] ?? error.message;
-    return (error as Error).message;
-  }
-}
-
-const certificateFiles: Validator<string[] | null> = (paths) =>
-  tlsCheck((k) => loadPemFiles({ serverCerts: { key: k, paths: paths ?? [] }, allowSelfSigned: false }));
-
-const certificateFile: Validator<string | null> = (path) =>
-  path === null || path === ""
-    ? undefined
-    : tlsCheck((k) => loadPemFiles({ serverCerts: { key: k, paths: [path] }, allowSelfSigned: false }));
-
-const privateKeyFile: Validator<string | null> = (path) =>
-  path === null || path === ""
-    ? undefined
-    : tlsCheck((k) =>
-        loadPemFiles({ serverCerts: { key: k, paths: [] }, clientKey: { key: k, path }, allowSelfSigned: false }),
-      );
-
-const DURATION = /^(\d+)\s*([a-z]*)$/i;
-const UNIT_MS: Record<string, number> = {};
-for (const [names, ms] of [
-  [["", "ms", "milli", "millis", "millisecond", "milliseconds"], 1],
-  [["s", "sec", "secs", "second", "seconds"], 1000],
-  [["m", "min", "mins", "minute", "minutes"], 60_000],
-  [["h", "hour", "hours"], 3_600_000],
-  [["d", "day", "days"], 86_400_000],
-] as const) {
-  for (const name of names) UNIT_MS[name] = ms;
-}
-
-/** Flink's duration syntax: a number with an optional unit (`1 s`, `500ms`, `2min`); no unit means ms. */
-export function parseDurationMs(text: string): number | undefined {
-  const m = DURATION.exec(text.trim());
-  const scale = m ? UNIT_MS[m[2]!.toLowerCase()] : undefined;
-  return m && scale !== undefined ? Number(m[1]) * scale : undefined;
-}
-
-const duration: Validator<string> = (text) =>
-  parseDurationMs(text) === undefined
-    ? "Not a duration (a number of ms, or with a unit: 1 s, 500 ms, 2 min)"
-    : undefined;
-
-const attempts: Validator<number> = (n) =>
-  n === -1 || n >= 1 ? undefined : "Value must be -1 (forever) or at least 1";
 
 export const httpSinkConfig = new AliasedConfigDef(
   defineConfig({

@@ -1,0 +1,234 @@
+/**
+ * HTTP sink throughput: records per second from a Kafka topic (4 partitions, ~1 KB JSON records)
+ * to a local endpoint answering 200, in batch mode (500 records per request) and single mode (one
+ * request per record), for three systems in one run on the same broker, topic and endpoint:
+ *   - the gateway binary with its HTTP sink connector (1 task, 4 requests at once: one per partition);
+ *   - getindata flink-http-connector 0.25.0 (the Flink document's own connector) in a local Flink
+ *     1.18 MiniCluster job: Kafka source (flink-connector-kafka) → HttpSink, parallelism 1;
+ *   - a plain Bun consumer + fetch loop (bench/support/consume-post-loop.ts): the limit.
+ * Each run reads the whole topic from the beginning with a fresh consumer group; the clock runs
+ * from the endpoint's first request to its last record (so JVM and worker start-up are excluded).
+ * Both connectors flush a partial batch after 100 ms (sink.flush-buffer.timeout). Runs rotate the
+ * order of the systems. `scripts/bench http-sink` runs it (and compiles the Flink job).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { Kafka, logLevel } from "kafkajs";
+import { freePort, pollUntil, requestJson } from "./support/http-probe.ts";
+import { machineInfo } from "./support/machine.ts";
+import { writeResultsFile } from "./support/results-file.ts";
+import { startSinkEndpoint } from "./support/sink-endpoint.ts";
+import { summarize } from "./support/summary.ts";
+import { gatewaySystem, killAllWorkers, WorkerProcess } from "./support/worker-process.ts";
+
+const env = process.env;
+const need = (name: string) =>
+  env[name] ??
+  (() => {
+    throw new Error(`${name} is not set (scripts/bench sets it)`);
+  })();
+const repo = resolve(import.meta.dir, "..");
+const bootstrap = need("BENCH_BOOTSTRAP");
+const flinkClasspath = need("BENCH_FLINK_CLASSPATH");
+const runs = Number(env.BENCH_RUNS ?? "3");
+const gatewayBin = resolve(env.BENCH_GATEWAY_BIN ?? join(repo, "dist", "gateway"));
+const PARTITIONS = 4;
+const BATCH = 500;
+const RECORD_BYTES = 1024;
+const counts = {
+  batch: Number(env.BENCH_SINK_BATCH_RECORDS ?? "100000"),
+  single: Number(env.BENCH_SINK_SINGLE_RECORDS ?? "20000"),
+};
+
+type SystemName = "gateway" | "flink" | "loop";
+type Mode = "batch" | "single";
+interface Measurement {
+  readonly system: SystemName;
+  readonly mode: Mode;
+  readonly run: number;
+  readonly seconds: number;
+  readonly recordsPerSecond: number;
+  readonly requests: number;
+}
+
+const kafka = new Kafka({ clientId: "bench-http-sink", brokers: bootstrap.split(","), logLevel: logLevel.NOTHING });
+const admin = kafka.admin();
+await admin.connect();
+using endpoint = startSinkEndpoint();
+
+/** `{"seq":n,"partition":p,"pad":"xxx…"}` padded to exactly RECORD_BYTES bytes. */
+function recordValue(seq: number, partition: number): string {
+  const head = `{"seq":${seq},"partition":${partition},"pad":"`;
+  return `${head}${"x".repeat(RECORD_BYTES - head.length - 2)}"}`;
+}
+
+async function prepareTopic(mode: Mode): Promise<string> {
+  const topic = `bench-http-sink-${mode}-${Date.now()}`;
+  await admin.createTopics({
+    topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }],
+    waitForLeaders: true,
+  });
+  const producer = kafka.producer();
+  await producer.connect();
+  try {
+    for (let start = 0; start < counts[mode]; start += 2000) {
+      const messages = [];
+      for (let seq = start; seq < Math.min(start + 2000, counts[mode]); seq++) {
+        messages.push({ partition: seq % PARTITIONS, value: recordValue(seq, seq % PARTITIONS) });
+      }
+      await producer.send({ topic, acks: -1, messages });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+  return topic;
+}
+
+async function measure(system: SystemName, mode: Mode, topic: string, run: number): Promise<Measurement> {
+  const total = counts[mode];
+  const dir = mkdtempSync(join(tmpdir(), `bench-http-sink-${system}-`));
+  let worker: WorkerProcess | undefined;
+  let child: ReturnType<typeof Bun.spawn> | undefined;
+  try {
+    endpoint.reset(total);
+    if (system === "gateway") {
+      const port = await freePort();
+      const w = new WorkerProcess(gatewaySystem({ binary: gatewayBin, bootstrap }).prepare(dir, port), dir);
+      worker = w;
+      const rest = `http://127.0.0.1:${port}`;
+      await pollUntil(
+        async () => ((await requestJson("GET", `${rest}/connectors`)).status === 200 ? true : undefined),
+        {
+          timeoutMs: 60_000,
+          intervalMs: 50,
+          what: "gateway REST",
+          abortIf: () => w.exitedMessage(),
+        },
+      );
+      const created = await requestJson("POST", `${rest}/connectors`, {
+        name: `bench-sink-${mode}-${run}`,
+        config: {
+          "connector.class": "HttpSink",
+          "tasks.max": "1",
+          topics: topic,
+          url: endpoint.url,
+          "sink.writer.request.mode": mode,
+          "sink.request.batch.size": String(BATCH),
+          "sink.batch.max-size": String(BATCH),
+          "sink.flush-buffer.timeout": "100",
+          "sink.writer.thread-pool.size": String(PARTITIONS),
+          "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+          "value.converter.schemas.enable": "false",
+        },
+      });
+      if (created.status !== 201) throw new Error(`creating the connector answered ${created.status}\n${w.logTail()}`);
+    } else if (system === "loop") {
+      child = Bun.spawn(
+        [
+          process.execPath,
+          join(import.meta.dir, "support", "consume-post-loop.ts"),
+          bootstrap,
+          topic,
+          endpoint.url,
+          mode,
+          String(BATCH),
+        ],
+        { stdout: "inherit", stderr: "inherit" },
+      );
+    } else {
+      child = Bun.spawn(
+        [
+          env.BENCH_JAVA ?? "java",
+          "--add-opens=java.base/java.util=ALL-UNNAMED",
+          "--add-opens=java.base/java.lang=ALL-UNNAMED",
+          "-cp",
+          flinkClasspath,
+          "FlinkHttpSinkBench",
+          bootstrap,
+          topic,
+          endpoint.url,
+          mode,
+          String(BATCH),
+          "1",
+          "100",
+        ],
+        { cwd: dir, stdout: "ignore", stderr: "inherit" },
+      );
+    }
+    await pollUntil(async () => (endpoint.doneAt !== undefined ? true : undefined), {
+      timeoutMs: 600_000,
+      intervalMs: 20,
+      what: `${total} records at the endpoint (${system}, ${mode})`,
+      abortIf: () =>
+        worker?.exitedMessage() ??
+        (child?.exitCode !== null && child?.exitCode !== undefined && endpoint.doneAt === undefined
+          ? `${system} exited ${child.exitCode} after ${endpoint.records} records`
+          : undefined),
+    });
+    const seconds = (endpoint.doneAt! - endpoint.firstRequestAt!) / 1000;
+    return { system, mode, run, seconds, recordsPerSecond: total / seconds, requests: endpoint.requests };
+  } finally {
+    await worker?.stop();
+    if (child && child.exitCode === null) child.kill("SIGKILL");
+    await child?.exited;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const order: SystemName[] = ["gateway", "flink", "loop"];
+const modes: Mode[] = ["batch", "single"];
+const results: Measurement[] = [];
+const started = new Date().toISOString();
+const topics: Record<Mode, string> = { batch: await prepareTopic("batch"), single: await prepareTopic("single") };
+try {
+  for (let run = 0; run < runs; run++) {
+    for (const mode of modes) {
+      for (let i = 0; i < order.length; i++) {
+        const system = order[(i + run) % order.length]!;
+        const m = await measure(system, mode, topics[mode], run);
+        results.push(m);
+        console.error(
+          `run ${run} ${mode} ${system}: ${m.recordsPerSecond.toFixed(0)} records/s (${m.seconds.toFixed(2)} s, ${m.requests} requests)`,
+        );
+      }
+    }
+  }
+} finally {
+  killAllWorkers();
+  await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
+  await admin.disconnect();
+}
+
+const label: Record<SystemName, string> = {
+  gateway: "Gateway (HttpSink connector, 1 task)",
+  flink: "getindata flink-http-connector 0.25.0 on a Flink 1.18.1 MiniCluster (parallelism 1)",
+  loop: "Plain Bun consumer + fetch loop (the limit)",
+};
+const lines = [
+  `${PARTITIONS} partitions, records of ${RECORD_BYTES} bytes; batch mode ${counts.batch} records (${BATCH} per request), single mode ${counts.single} records; ${runs} runs per system; load average at the end ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ")}`,
+  "",
+  "| Mode | System | records/s median | min | max | gateway ÷ system |",
+  "|---|---|--:|--:|--:|--:|",
+];
+for (const mode of modes) {
+  const rate = (s: SystemName) =>
+    summarize(results.filter((r) => r.system === s && r.mode === mode).map((r) => r.recordsPerSecond));
+  const gw = rate("gateway");
+  for (const s of order) {
+    const r = rate(s);
+    lines.push(
+      `| ${mode} | ${label[s]} | ${r.median.toFixed(0)} | ${r.min.toFixed(0)} | ${r.max.toFixed(0)} | ${(gw.median / r.median).toFixed(2)} |`,
+    );
+  }
+}
+console.log(lines.join("\n"));
+const file = writeResultsFile(join(repo, "bench", "results"), "http-sink", started, {
+  machine: machineInfo(),
+  counts,
+  batch: BATCH,
+  results,
+});
+console.error(`raw results: ${file}`);

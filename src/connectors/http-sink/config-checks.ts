@@ -1,0 +1,84 @@
+/**
+ * Per-key checks of the HTTP sink's config (config.ts): URL templates, status code lists, TLS
+ * files (read and parsed, so a bad file fails validation on its own key), Flink durations.
+ */
+import { ConfigError } from "../../errors.ts";
+import { loadPemFiles } from "../../http/tls-material.ts";
+import type { Validator } from "../../plugin/config-def.ts";
+import { parseStatusCodes } from "./status-codes.ts";
+
+/** `${topic}`, `${partition}` and `${key}` are the only placeholders; the rest must be a URL. */
+export const httpUrl: Validator<string | null> = (url) => {
+  if (url === null || url === "") return url === "" ? "String may not be empty" : undefined;
+  const unknown = url.match(/\$\{(?!topic\}|partition\}|key\})[^}]*\}/);
+  if (unknown) return `Unknown placeholder ${unknown[0]}; use \${topic}, \${partition} or \${key}`;
+  try {
+    const parsed = new URL(url.replace(/\$\{(topic|partition|key)\}/g, "x"));
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return "The URL must use http or https";
+  } catch {
+    return "Not a valid URL";
+  }
+  return undefined;
+};
+
+export const statusCodes: Validator<string[] | null> = (list) => {
+  try {
+    parseStatusCodes(list ?? []);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+};
+
+/** Runs a TLS file check and returns its reason, so a bad file fails validation on its own key. */
+function tlsCheck(load: (key: string) => void): string | undefined {
+  try {
+    load("k");
+    return undefined;
+  } catch (error) {
+    if (error instanceof ConfigError) return error.errors.get("k")?.[0] ?? error.message;
+    return (error as Error).message;
+  }
+}
+
+export const certificateFiles: Validator<string[] | null> = (paths) =>
+  tlsCheck((k) => loadPemFiles({ serverCerts: { key: k, paths: paths ?? [] }, allowSelfSigned: false }));
+
+export const certificateFile: Validator<string | null> = (path) =>
+  path === null || path === ""
+    ? undefined
+    : tlsCheck((k) => loadPemFiles({ serverCerts: { key: k, paths: [path] }, allowSelfSigned: false }));
+
+export const privateKeyFile: Validator<string | null> = (path) =>
+  path === null || path === ""
+    ? undefined
+    : tlsCheck((k) =>
+        loadPemFiles({ serverCerts: { key: k, paths: [] }, clientKey: { key: k, path }, allowSelfSigned: false }),
+      );
+
+const DURATION = /^(\d+)\s*([a-z]*)$/i;
+const UNIT_MS: Record<string, number> = {};
+for (const [names, ms] of [
+  [["", "ms", "milli", "millis", "millisecond", "milliseconds"], 1],
+  [["s", "sec", "secs", "second", "seconds"], 1000],
+  [["m", "min", "mins", "minute", "minutes"], 60_000],
+  [["h", "hour", "hours"], 3_600_000],
+  [["d", "day", "days"], 86_400_000],
+] as const) {
+  for (const name of names) UNIT_MS[name] = ms;
+}
+
+/** Flink's duration syntax: a number with an optional unit (`1 s`, `500ms`, `2min`); no unit means ms. */
+export function parseDurationMs(text: string): number | undefined {
+  const m = DURATION.exec(text.trim());
+  const scale = m ? UNIT_MS[m[2]!.toLowerCase()] : undefined;
+  return m && scale !== undefined ? Number(m[1]) * scale : undefined;
+}
+
+export const duration: Validator<string> = (text) =>
+  parseDurationMs(text) === undefined
+    ? "Not a duration (a number of ms, or with a unit: 1 s, 500 ms, 2 min)"
+    : undefined;
+
+export const attempts: Validator<number> = (n) =>
+  n === -1 || n >= 1 ? undefined : "Value must be -1 (forever) or at least 1";
