@@ -82,6 +82,7 @@ async function prepareTopic(mode: Mode): Promise<string> {
   } finally {
     await producer.disconnect();
   }
+  if (env.BENCH_DEBUG) console.error(`  produced ${counts[mode]} records to ${topic}`);
   return topic;
 }
 
@@ -156,16 +157,26 @@ async function measure(system: SystemName, mode: Mode, topic: string, run: numbe
         { cwd: dir, stdout: "ignore", stderr: "inherit" },
       );
     }
-    await pollUntil(async () => (endpoint.doneAt !== undefined ? true : undefined), {
-      timeoutMs: 600_000,
-      intervalMs: 20,
-      what: `${total} records at the endpoint (${system}, ${mode})`,
-      abortIf: () =>
-        worker?.exitedMessage() ??
-        (child?.exitCode !== null && child?.exitCode !== undefined && endpoint.doneAt === undefined
-          ? `${system} exited ${child.exitCode} after ${endpoint.records} records`
-          : undefined),
-    });
+    let lastReport = performance.now();
+    await pollUntil(
+      async () => {
+        if (env.BENCH_DEBUG && performance.now() - lastReport > 2000) {
+          lastReport = performance.now();
+          console.error(`  ${system} ${mode}: ${endpoint.records} records, ${endpoint.requests} requests`);
+        }
+        return endpoint.doneAt !== undefined ? true : undefined;
+      },
+      {
+        timeoutMs: 600_000,
+        intervalMs: 20,
+        what: `${total} records at the endpoint (${system}, ${mode})`,
+        abortIf: () =>
+          worker?.exitedMessage() ??
+          (child?.exitCode !== null && child?.exitCode !== undefined && endpoint.doneAt === undefined
+            ? `${system} exited ${child.exitCode} after ${endpoint.records} records`
+            : undefined),
+      },
+    );
     const seconds = (endpoint.doneAt! - endpoint.firstRequestAt!) / 1000;
     return { system, mode, run, seconds, recordsPerSecond: total / seconds, requests: endpoint.requests };
   } finally {
@@ -176,11 +187,13 @@ async function measure(system: SystemName, mode: Mode, topic: string, run: numbe
   }
 }
 
-const order: SystemName[] = ["gateway", "flink", "loop"];
-const modes: Mode[] = ["batch", "single"];
+const order = (env.BENCH_SINK_SYSTEMS ?? "gateway,flink,loop").split(",") as SystemName[];
+const modes = (env.BENCH_SINK_MODES ?? "batch,single").split(",") as Mode[];
 const results: Measurement[] = [];
 const started = new Date().toISOString();
-const topics: Record<Mode, string> = { batch: await prepareTopic("batch"), single: await prepareTopic("single") };
+const topics = Object.fromEntries(
+  await Promise.all(modes.map(async (m) => [m, await prepareTopic(m)] as const)),
+) as Record<Mode, string>;
 try {
   for (let run = 0; run < runs; run++) {
     for (const mode of modes) {

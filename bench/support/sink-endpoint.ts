@@ -33,7 +33,9 @@ export function startSinkEndpoint(): SinkEndpoint {
     async fetch(req) {
       firstRequestAt ??= performance.now();
       requests++;
-      records += countMarks(await req.text());
+      // Read the body first: `records += countMarks(await …)` would add to a stale `records`.
+      const body = await req.text();
+      records += countMarks(body);
       if (doneAt === undefined && records >= target) doneAt = performance.now();
       return new Response("ok");
     },

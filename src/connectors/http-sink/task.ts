@@ -35,6 +35,7 @@ import { type SinkSettings, sinkSettings } from "./settings.ts";
 import { SinkMetrics } from "./sink-metrics.ts";
 
 const EMPTY = new Uint8Array(0);
+const COMMIT_REQUEST_INTERVAL_MS = 250;
 
 export class HttpSinkTask implements SinkTask {
   private context!: SinkTaskContext;
@@ -47,6 +48,7 @@ export class HttpSinkTask implements SinkTask {
   private clock!: Clock;
   private readonly stopping = new AbortController();
   private requestsInFlight = 0;
+  private lastCommitRequest = 0;
   /** Records a flush released that are not in a request yet. */
   private released = 0;
   private failure: Error | undefined;
@@ -193,14 +195,28 @@ export class HttpSinkTask implements SinkTask {
         this.running.delete(run);
         this.buffer.complete(request);
         this.applyBackpressure();
-        if (!this.stopping.signal.aborted && !this.failure) this.context.requestCommit();
         this.pump();
+        this.maybeRequestCommit();
       });
     this.running.add(run);
   }
 
   private body(records: readonly EncodedRecord[]): Uint8Array {
     return this.settings.singleBodies ? (records[0]!.body ?? EMPTY) : batchBody(records);
+  }
+
+  /**
+   * Asks the runtime to commit what is done: at most every COMMIT_REQUEST_INTERVAL_MS while
+   * requests keep completing (each commit is a broker round trip that holds up consumption), and
+   * at once when the task has nothing left in flight or buffered.
+   */
+  private maybeRequestCommit(): void {
+    if (this.stopping.signal.aborted || this.failure) return;
+    const now = this.clock.now();
+    const idle = this.requestsInFlight === 0 && this.buffer.size === 0;
+    if (!idle && now - this.lastCommitRequest < COMMIT_REQUEST_INTERVAL_MS) return;
+    this.lastCommitRequest = now;
+    this.context.requestCommit();
   }
 
   private async deliver(request: TakenRequest): Promise<void> {
