@@ -33,7 +33,12 @@ export interface ProducedMetadata {
 }
 
 export interface KafkaProducer {
-  /** Sends the records; resolves once Kafka acknowledged every one (per the `acks` setting). */
+  /**
+   * Sends the records; resolves once Kafka acknowledged every one (per the `acks` setting).
+   * Several sends may be in flight at once (a pipelining caller does not await one before the
+   * next): records of successful sends are written to each partition in call order. When a send
+   * fails, later sends may still succeed; the caller decides what to retry.
+   */
   send(records: readonly ProducerRecord[]): Promise<ProducedMetadata[]>;
   close(): Promise<void>;
 }

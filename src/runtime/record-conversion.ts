@@ -20,6 +20,32 @@ export interface RecordConverters {
   readonly headerClass: string;
 }
 
+/**
+ * The fast path of `toProducerRecord`: converters called directly, no error operator. Throws on
+ * the first failure; the caller then takes the operator path for that record.
+ */
+export function toProducerRecordDirect(record: SourceRecord, converters: RecordConverters): ProducerRecord {
+  let headers: KafkaHeader[] = NO_HEADERS;
+  if (record.headers.size > 0) {
+    headers = [];
+    for (const h of record.headers) {
+      headers.push({ key: h.key, value: converters.header.fromConnectHeader(record.topic, h.key, h.schema, h.value) });
+    }
+  }
+  const key = converters.key.fromConnectData(record.topic, record.headers, record.keySchema, record.key);
+  const value = converters.value.fromConnectData(record.topic, record.headers, record.valueSchema, record.value);
+  return {
+    topic: record.topic,
+    partition: record.kafkaPartition,
+    key,
+    value,
+    headers,
+    timestamp: record.timestamp !== null && record.timestamp >= 0 ? record.timestamp : null,
+  };
+}
+
+const NO_HEADERS: KafkaHeader[] = [];
+
 export async function toProducerRecord(
   record: SourceRecord,
   converters: RecordConverters,

@@ -1,0 +1,98 @@
+/**
+ * InFlightBatches: the produce requests a WorkerSourceTask has sent and not yet settled, in the
+ * order they were submitted. Used by WorkerSourceTask to keep several sends in flight while it
+ * polls the next records, and to act on acknowledgements strictly in submission order: a batch is
+ * handed back by `takeSettled()` only once it and every batch before it have settled, so the
+ * caller never commits an offset past a record Kafka has not acknowledged, whatever order the
+ * acknowledgements arrive in.
+ *
+ * Bounded by count and bytes (`hasRoom`); a single batch larger than the byte bound is admitted
+ * when nothing else is in flight, so it cannot block forever.
+ */
+export type BatchOutcome<R> =
+  | { readonly ok: true; readonly value: R }
+  | { readonly ok: false; readonly error: unknown };
+
+interface Entry<P, R> {
+  readonly payload: P;
+  readonly bytes: number;
+  readonly done: Promise<void>;
+  outcome: BatchOutcome<R> | undefined;
+}
+
+export interface SettledBatch<P, R> {
+  readonly payload: P;
+  readonly outcome: BatchOutcome<R>;
+}
+
+export class InFlightBatches<P, R> {
+  private readonly entries: Entry<P, R>[] = [];
+  private head = 0;
+  private inFlightBytes = 0;
+
+  constructor(
+    private readonly maxBatches: number,
+    private readonly maxBytes: number,
+  ) {}
+
+  /** Batches submitted and not yet taken back. */
+  get size(): number {
+    return this.entries.length - this.head;
+  }
+
+  get bytes(): number {
+    return this.inFlightBytes;
+  }
+
+  /** Whether a batch of `bytes` may be submitted now. */
+  hasRoom(bytes = 0): boolean {
+    if (this.size === 0) return true;
+    return this.size < this.maxBatches && this.inFlightBytes + bytes <= this.maxBytes;
+  }
+
+  /** Tracks `send`; its outcome is recorded, never thrown here (takeSettled hands it back). */
+  submit(payload: P, bytes: number, send: Promise<R>): void {
+    const entry: Entry<P, R> = {
+      payload,
+      bytes,
+      outcome: undefined,
+      done: send.then(
+        (value) => {
+          entry.outcome = { ok: true, value };
+        },
+        (error) => {
+          entry.outcome = { ok: false, error };
+        },
+      ),
+    };
+    this.entries.push(entry);
+    this.inFlightBytes += bytes;
+  }
+
+  /** The settled batches at the front, in submission order; stops at the first unsettled one. */
+  takeSettled(): SettledBatch<P, R>[] {
+    const out: SettledBatch<P, R>[] = [];
+    while (this.head < this.entries.length) {
+      const entry = this.entries[this.head]!;
+      if (entry.outcome === undefined) break;
+      out.push({ payload: entry.payload, outcome: entry.outcome });
+      this.inFlightBytes -= entry.bytes;
+      this.head++;
+    }
+    if (this.head > 1024 && this.head * 2 > this.entries.length) {
+      this.entries.splice(0, this.head);
+      this.head = 0;
+    }
+    return out;
+  }
+
+  /** Resolves when the oldest batch not yet taken has settled (at once when there is none). */
+  oldestSettled(): Promise<void> {
+    return this.entries[this.head]?.done ?? Promise.resolve();
+  }
+
+  /** Resolves once every submitted batch has settled. */
+  async allSettled(): Promise<void> {
+    await Promise.all(this.entries.slice(this.head).map((e) => e.done));
+  }
+}
