@@ -5,10 +5,14 @@
 //   1. groupMessagesPerPartition copied the list for every message (quadratic in the batch size);
 //   2. the protocol Encoder allocated zero-filled buffers (Buffer.alloc) for every request and
 //      record, although it writes every byte it exposes (Buffer.allocUnsafe is safe there).
+// @platformatic/kafka loads its CRC32C/LZ4/Snappy WebAssembly from a file next to
+// @platformatic/wasm-utils' index, which a `bun build --compile` binary does not contain (it
+// crashes at start: ENOENT /$bunfs/dist/native.wasm); the package's `bundled` entry inlines the
+// same module, so its two importers are pointed there.
 // Each patch is an exact text replacement: already applied → skipped; original text not found
 // (a different kafkajs) → the install fails loudly instead of silently running unpatched.
 // Files are replaced by rename, never rewritten in place: node_modules may be a hard-linked copy.
-// src/kafka/kafkajs/patches.test.ts fails if a patch is lost.
+// src/kafka/dependency-patches.test.ts fails if a patch is lost.
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -45,6 +49,16 @@ const patches = [
     file: "node_modules/kafkajs/src/protocol/encoder.js",
     from: `      const newBuffer = Buffer.alloc(newLength)`,
     to: `      const newBuffer = Buffer.allocUnsafe(newLength) // edge-gateway patch`,
+  },
+  {
+    file: "node_modules/@platformatic/kafka/dist/protocol/crc32c.js",
+    from: `import { crc32c as wasmCRC32C } from '@platformatic/wasm-utils';`,
+    to: `import { crc32c as wasmCRC32C } from '@platformatic/wasm-utils/bundled'; // edge-gateway patch`,
+  },
+  {
+    file: "node_modules/@platformatic/kafka/dist/protocol/compression.js",
+    from: `import { lz4Compress, lz4Decompress, snappyCompress, snappyDecompress } from '@platformatic/wasm-utils';`,
+    to: `import { lz4Compress, lz4Decompress, snappyCompress, snappyDecompress } from '@platformatic/wasm-utils/bundled'; // edge-gateway patch`,
   },
 ];
 

@@ -9,7 +9,7 @@ import type { Config } from "./api/connector.ts";
 import type { ConfigProvider } from "./config-providers/config-provider.ts";
 import { closeConfigProviders } from "./config-providers/config-transformer.ts";
 import type { KafkaPort } from "./kafka/kafka-port.ts";
-import { KafkajsPort } from "./kafka/kafkajs/adapter.ts";
+import { type KafkaClientName, kafkaPorts } from "./kafka/kafka-ports.ts";
 import type { PluginRegistry } from "./plugin/registry.ts";
 import { builtInRegistry } from "./plugins.ts";
 import { type RestServers, startRestServers } from "./rest/server.ts";
@@ -63,7 +63,7 @@ export function startApp(options: AppOptions): App {
   const logs = options.logs ?? logManager;
   const clock = options.clock ?? systemClock;
   const registry = options.registry ?? builtInRegistry();
-  const kafka = options.kafka ?? new KafkajsPort(logs);
+  const kafka = options.kafka ?? kafkaPorts[config["kafka.client"] as KafkaClientName](logs);
   const db = openDatabase(config["data.dir"]);
   const configs = new ConfigStore(db);
   const statuses = new StatusStore(db);

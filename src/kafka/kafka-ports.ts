@@ -5,9 +5,11 @@
 import type { LogManager } from "../util/logger.ts";
 import type { KafkaPort } from "./kafka-port.ts";
 import { KafkajsPort } from "./kafkajs/adapter.ts";
+import { PlatformaticPort } from "./platformatic/adapter.ts";
 
 export const kafkaPorts = {
   kafkajs: (logs: LogManager): KafkaPort => new KafkajsPort(logs),
+  platformatic: (logs: LogManager): KafkaPort => new PlatformaticPort(logs),
 } as const;
 
 export type KafkaClientName = keyof typeof kafkaPorts;

@@ -1,9 +1,11 @@
 import { describe, expect, spyOn, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { join } from "node:path";
 
-// scripts/patch-dependencies.mjs fixes kafkajs' producer hot spots at install time (npm postinstall,
-// scripts/lib.sh); these tests fail when an install ran without it.
+// scripts/patch-dependencies.mjs fixes kafkajs' producer hot spots and @platformatic/kafka's
+// WebAssembly loading at install time (npm postinstall, scripts/lib.sh); these tests fail when an
+// install ran without it.
 const require = createRequire(import.meta.url);
 const groupMessagesPath = require.resolve("kafkajs/src/producer/groupMessagesPerPartition.js");
 const encoderPath = require.resolve("kafkajs/src/protocol/encoder.js");
@@ -48,5 +50,33 @@ describe("kafkajs patches (scripts/patch-dependencies.mjs)", () => {
       unsafe.mockRestore();
       zeroed.mockRestore();
     }
+  });
+});
+
+describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
+  test.each([["crc32c.js"], ["compression.js"]])(
+    "%s loads the inlined WebAssembly (a compiled binary has no native.wasm file)",
+    (file) => {
+      // Not in the package's exports map: read it where npm put it.
+      const path = join(
+        import.meta.dir,
+        "..",
+        "..",
+        "node_modules",
+        "@platformatic",
+        "kafka",
+        "dist",
+        "protocol",
+        file,
+      );
+      const text = readFileSync(path, "utf8");
+      expect(text).toContain("from '@platformatic/wasm-utils/bundled'");
+      expect(text).not.toContain("from '@platformatic/wasm-utils';");
+    },
+  );
+
+  test("CRC32C from the inlined module is correct (RFC 3720 check value)", async () => {
+    const { crc32c } = await import("@platformatic/wasm-utils/bundled");
+    expect(crc32c(Buffer.from("123456789")) >>> 0).toBe(0xe3069283);
   });
 });
