@@ -90,6 +90,41 @@ export async function toProducerRecord(
   };
 }
 
+/**
+ * The fast path of `toSinkRecord`: converters called directly, no error operator. Throws on the
+ * first failure; the caller then takes the operator path for that record. Keep in step with
+ * `toSinkRecord` (same inputs to the converters, same record).
+ */
+export function toSinkRecordDirect(consumed: ConsumedRecord, converters: RecordConverters): SinkRecord {
+  const rawHeaders = Headers.EMPTY;
+  const key = converters.key.toConnectData(consumed.topic, rawHeaders, consumed.key);
+  const value = converters.value.toConnectData(consumed.topic, rawHeaders, consumed.value);
+  let headers = Headers.EMPTY;
+  if (consumed.headers.length > 0) {
+    headers = Headers.of(
+      consumed.headers.map((h) => {
+        const sv = converters.header.toConnectHeader(consumed.topic, h.key, h.value);
+        return { key: h.key, schema: sv.schema, value: sv.value };
+      }),
+    );
+  }
+  return {
+    topic: consumed.topic,
+    kafkaPartition: consumed.partition,
+    keySchema: key.schema,
+    key: key.value,
+    valueSchema: value.schema,
+    value: value.value,
+    timestamp: consumed.timestamp,
+    timestampType: consumed.timestampType,
+    headers,
+    kafkaOffset: consumed.offset,
+    originalTopic: consumed.topic,
+    originalKafkaPartition: consumed.partition,
+    originalKafkaOffset: consumed.offset,
+  };
+}
+
 export async function toSinkRecord(
   consumed: ConsumedRecord,
   converters: RecordConverters,

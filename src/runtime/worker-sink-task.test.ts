@@ -32,7 +32,7 @@ class RecordingSink implements SinkTask {
   stop(): void {}
 }
 
-function setup(flushMs = 0) {
+function setup(flushMs = 0, maxPutRecords?: number) {
   const kafka = new MemoryKafka();
   kafka.createTopic("in");
   const plugin = new RecordingSink();
@@ -48,6 +48,7 @@ function setup(flushMs = 0) {
     transformations: TransformationChain.EMPTY,
     offsetFlushIntervalMs: flushMs,
     onTopic: () => {},
+    ...(maxPutRecords ? { maxPutRecords } : {}),
   });
   const produce = (...values: string[]) => {
     for (const v of values)
@@ -64,6 +65,18 @@ function setup(flushMs = 0) {
 }
 
 describe("WorkerSinkTask", () => {
+  test("a fetched batch larger than max.poll.records is put in slices, in order, then committed once", async () => {
+    const { kafka, plugin, task, produce } = setup(0, 2);
+    produce("a", "b", "c", "d", "e");
+    task.start();
+    await waitFor(() => plugin.context !== undefined);
+    await kafka.deliver();
+    await waitFor(() => kafka.committed("connect-c", { topic: "in", partition: 0 }) === 5);
+    expect(plugin.puts).toEqual([["a", "b"], ["c", "d"], ["e"]]);
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+  });
+
   test("puts converted records, flushes, then commits offset+1 to the group", async () => {
     const { kafka, plugin, task, produce } = setup();
     produce("a", "b", "c");

@@ -15,13 +15,18 @@ import type { SinkRecord, TopicPartition, TopicPartitionOffset } from "../api/re
 import { isRetriable } from "../errors.ts";
 import type { ConsumedRecord, KafkaConsumer } from "../kafka/kafka-port.ts";
 import { ABORTED, abortable, SerialExecutor } from "../util/async.ts";
-import { toSinkRecord } from "./record-conversion.ts";
+import { toSinkRecord, toSinkRecordDirect } from "./record-conversion.ts";
 import { TaskMetrics } from "./task-metrics.ts";
 import { taskIdString, WorkerTask, type WorkerTaskOptions } from "./worker-task.ts";
 
 export interface WorkerSinkTaskOptions extends WorkerTaskOptions {
   readonly task: SinkTask;
   readonly consumer: () => Promise<KafkaConsumer>;
+  /**
+   * At most this many records per `put` (the consumer's max.poll.records): a fetched batch larger
+   * than that is put in consecutive slices, in offset order.
+   */
+  readonly maxPutRecords?: number;
 }
 
 const key = (tp: TopicPartition) => `${tp.topic}\u0000${tp.partition}`;
@@ -180,16 +185,26 @@ export class WorkerSinkTask extends WorkerTask {
     this.metrics.sinkRecordReadTotal += records.length;
     this.metrics.sinkRecordReadRate.record(records.length);
     const sinkRecords: SinkRecord[] = [];
+    const chain = this.o.transformations;
     for (const consumed of records) {
-      const converted = await toSinkRecord(consumed, this.o.converters, this.o.operator);
-      const transformed = converted && (await this.o.transformations.apply(converted, this.o.operator, { consumed }));
+      // Direct path first; the error operator (retries, tolerance, reporting) only on failure.
+      let transformed: SinkRecord | null | undefined;
+      try {
+        const converted = toSinkRecordDirect(consumed, this.o.converters);
+        transformed = chain.isEmpty ? converted : chain.applyDirect(converted);
+      } catch {
+        const converted = await toSinkRecord(consumed, this.o.converters, this.o.operator);
+        transformed = converted && (await chain.apply(converted, this.o.operator, { consumed }));
+      }
       if (transformed) sinkRecords.push(transformed);
       if (!this.seenTopics.has(consumed.topic)) {
         this.seenTopics.add(consumed.topic);
         this.o.onTopic(consumed.topic);
       }
     }
-    await this.put(sinkRecords, heartbeat);
+    const max = this.o.maxPutRecords ?? Number.POSITIVE_INFINITY;
+    if (sinkRecords.length <= max) await this.put(sinkRecords, heartbeat);
+    else for (let i = 0; i < sinkRecords.length; i += max) await this.put(sinkRecords.slice(i, i + max), heartbeat);
     const last = records.at(-1)!;
     this.current.set(key(last), { topic: last.topic, partition: last.partition, offset: last.offset + 1 });
     if (this.commitRequested || this.clock.now() - this.lastCommit >= this.flushIntervalMs) {

@@ -379,6 +379,7 @@ export class Worker {
       ...common,
       task: descriptor.createTask(),
       operator,
+      maxPutRecords: Math.max(1, Number((consumerProps as Record<string, string>)["max.poll.records"] ?? 500) || 500),
       consumer: () =>
         deps.kafka.consumer({
           groupId: sinkGroupId(id.connector, connectorConfig),
