@@ -4,6 +4,8 @@ import type { SinkTask, SinkTaskContext } from "../api/connector.ts";
 import type { SinkRecord, TopicPartitionOffset } from "../api/record.ts";
 import { ConnectError, RetriableError } from "../errors.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
+import { systemClock } from "../util/clock.ts";
+import { type Logger, LogManager } from "../util/logger.ts";
 import { stringConverters, taskBasics } from "./task-test-support.ts";
 import { TransformationChain } from "./transformation-chain.ts";
 import { WorkerSinkTask } from "./worker-sink-task.ts";
@@ -32,13 +34,14 @@ class RecordingSink implements SinkTask {
   stop(): void {}
 }
 
-function setup(flushMs = 0, maxPutRecords?: number) {
+function setup(flushMs = 0, log?: Logger, maxPutRecords?: number) {
   const kafka = new MemoryKafka();
   kafka.createTopic("in");
   const plugin = new RecordingSink();
   const basics = taskBasics();
   const task = new WorkerSinkTask({
     ...basics,
+    ...(log ? { log } : {}),
     initialState: "STARTED",
     task: plugin,
     taskClass: "test.RecordingSink",
@@ -64,9 +67,24 @@ function setup(flushMs = 0, maxPutRecords?: number) {
   return { kafka, plugin, task, produce, listener: basics.listener };
 }
 
+describe("WorkerSinkTask's SinkTaskContext", () => {
+  test("carries a logger named for the task class with [connector|task-N], and the worker's clock", async () => {
+    const lines: string[] = [];
+    const logs = new LogManager({ sink: (l) => lines.push(l) });
+    const { plugin, task } = setup(0, logs.get("org.apache.kafka.connect.runtime.WorkerSinkTask"));
+    task.start();
+    await waitFor(() => plugin.context !== undefined);
+    plugin.context.logger.info("hello from the plugin");
+    expect(lines.at(-1)).toEndWith("INFO [c|task-0] hello from the plugin (test.RecordingSink)");
+    expect(plugin.context.clock).toBe(systemClock);
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+  });
+});
+
 describe("WorkerSinkTask", () => {
   test("a fetched batch larger than max.poll.records is put in slices, in order, then committed once", async () => {
-    const { kafka, plugin, task, produce } = setup(0, 2);
+    const { kafka, plugin, task, produce } = setup(0, undefined, 2);
     produce("a", "b", "c", "d", "e");
     task.start();
     await waitFor(() => plugin.context !== undefined);
