@@ -293,6 +293,8 @@ export class WorkerSinkTask extends WorkerTask {
       }
       const changed = offsets.filter((o) => this.committed.get(key(o)) !== o.offset);
       if (changed.length === 0) return;
+      // Records sent to the dead letter queue are in Kafka before the offsets past them commit.
+      await this.o.operator.flush();
       await this.consumer?.commit(changed);
       for (const o of changed) this.committed.set(key(o), o.offset);
       this.metrics.offsetCommitSuccess++;
