@@ -55,7 +55,10 @@ export interface ConsumedRecord {
 }
 
 export interface ConsumerHandlers {
-  /** One partition's records, in offset order. The next batch waits until this one settles. */
+  /**
+   * One partition's records, in offset order. The next batch of the same partition waits until
+   * this one settles; batches of different partitions may be handed over concurrently (bounded).
+   */
   onRecords(records: readonly ConsumedRecord[], heartbeat: () => Promise<void>): Promise<void>;
   /** The group gave this member a new assignment (`revoked` first, then `assigned`). */
   onAssignment(assigned: readonly TopicPartition[], revoked: readonly TopicPartition[]): Promise<void>;

@@ -87,9 +87,13 @@ export class MemoryKafka implements KafkaPort {
     this.rejection = { test, error };
   }
 
-  /** Hands every consumer the records it has not seen yet, one batch per partition. */
-  async deliver(): Promise<void> {
-    for (const c of this.consumers) await c.deliverPending();
+  /**
+   * Hands every consumer the records it has not seen yet, one batch per partition: one partition
+   * after the other, or (`concurrently`) every partition's batch at once, as a consumer fetching
+   * several partitions does.
+   */
+  async deliver(options: { concurrently?: boolean } = {}): Promise<void> {
+    for (const c of this.consumers) await c.deliverPending(options.concurrently ?? false);
   }
 
   append(record: ProducerRecord): ProducedMetadata {
@@ -204,16 +208,21 @@ class MemoryConsumer implements KafkaConsumer {
     await handlers.onAssignment(this.assigned, []);
   }
 
-  async deliverPending(): Promise<void> {
-    if (!this.handlers) return;
+  async deliverPending(concurrently: boolean): Promise<void> {
+    const handlers = this.handlers;
+    if (!handlers) return;
+    const deliveries: Promise<void>[] = [];
     for (const tp of this.assigned) {
       if (this.paused.has(key(tp))) continue;
       const from = this.position.get(key(tp)) ?? 0;
       const batch = this.kafka.topics.get(tp.topic)![tp.partition]!.slice(from);
       if (batch.length === 0) continue;
       this.position.set(key(tp), from + batch.length);
-      await this.handlers.onRecords(batch, async () => {});
+      const delivery = handlers.onRecords(batch, async () => {});
+      if (concurrently) deliveries.push(delivery);
+      else await delivery;
     }
+    await Promise.all(deliveries);
   }
 
   async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
