@@ -27,7 +27,6 @@ export interface SettledBatch<P, R> {
 
 export class InFlightBatches<P, R> {
   private readonly entries: Entry<P, R>[] = [];
-  private head = 0;
   private inFlightBytes = 0;
 
   constructor(
@@ -37,7 +36,7 @@ export class InFlightBatches<P, R> {
 
   /** Batches submitted and not yet taken back. */
   get size(): number {
-    return this.entries.length - this.head;
+    return this.entries.length;
   }
 
   get bytes(): number {
@@ -72,27 +71,23 @@ export class InFlightBatches<P, R> {
   /** The settled batches at the front, in submission order; stops at the first unsettled one. */
   takeSettled(): SettledBatch<P, R>[] {
     const out: SettledBatch<P, R>[] = [];
-    while (this.head < this.entries.length) {
-      const entry = this.entries[this.head]!;
-      if (entry.outcome === undefined) break;
-      out.push({ payload: entry.payload, outcome: entry.outcome });
+    // The queue holds at most maxBatches entries: shift() is cheap, and taken batches (with their
+    // records) are released at once.
+    while (this.entries.length > 0 && this.entries[0]!.outcome !== undefined) {
+      const entry = this.entries.shift()!;
+      out.push({ payload: entry.payload, outcome: entry.outcome! });
       this.inFlightBytes -= entry.bytes;
-      this.head++;
-    }
-    if (this.head > 1024 && this.head * 2 > this.entries.length) {
-      this.entries.splice(0, this.head);
-      this.head = 0;
     }
     return out;
   }
 
   /** Resolves when the oldest batch not yet taken has settled (at once when there is none). */
   oldestSettled(): Promise<void> {
-    return this.entries[this.head]?.done ?? Promise.resolve();
+    return this.entries[0]?.done ?? Promise.resolve();
   }
 
   /** Resolves once every submitted batch has settled. */
   async allSettled(): Promise<void> {
-    await Promise.all(this.entries.slice(this.head).map((e) => e.done));
+    await Promise.all(this.entries.map((e) => e.done));
   }
 }
