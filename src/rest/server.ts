@@ -6,9 +6,8 @@
  * Bun.serve.
  */
 import { Hono, type MiddlewareHandler } from "hono";
-import { ConfigError } from "../errors.ts";
 import type { Herder } from "../runtime/herder.ts";
-import { loadTlsMaterial } from "../tls/key-stores.ts";
+import { bunServeTls, serverTls } from "../tls/server-tls.ts";
 import type { LogManager } from "../util/logger.ts";
 import type { Listener, WorkerConfig } from "../worker-config.ts";
 import { restAuthenticationOptions } from "./auth/auth-config.ts";
@@ -146,19 +145,7 @@ function serve(
   if (listener.protocol === "https") {
     const originals = worker.originals;
     const prefix = Object.keys(originals).some((k) => k.startsWith("listeners.https.")) ? "listeners.https." : "";
-    const material = loadTlsMaterial(originals, prefix);
-    if (!material.cert || !material.key) {
-      throw new ConfigError(
-        `The https listener ${listener.uri} needs a key store: set ${prefix}ssl.keystore.location (PEM or PKCS12) or ${prefix}ssl.keystore.certificate.chain and ${prefix}ssl.keystore.key`,
-      );
-    }
-    tls = {
-      cert: material.cert,
-      key: material.key,
-      ...(material.ca ? { ca: material.ca } : {}),
-      requestCert: material.clientAuth !== "none",
-      rejectUnauthorized: material.clientAuth === "required",
-    };
+    tls = bunServeTls(serverTls(originals, prefix, listener.uri));
   }
   const server = Bun.serve({
     hostname: listener.host === "" ? "0.0.0.0" : listener.host,
