@@ -65,7 +65,9 @@ export function startApp(options: AppOptions): App {
   const clock = options.clock ?? systemClock;
   const registry = options.registry ?? builtInRegistry();
   const kafka = options.kafka ?? new KafkajsPort(logs);
-  const db = openDatabase(config["data.dir"]);
+  const db = openDatabase(config["data.dir"], {
+    warn: (message) => logs.get("io.edgegateway.store.Database").warn(message),
+  });
   const configs = new ConfigStore(db);
   const statuses = new StatusStore(db);
   const offsets = new OffsetStore(db);

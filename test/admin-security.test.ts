@@ -4,7 +4,7 @@
  * default listener binds loopback only, and binding elsewhere without authentication is warned.
  */
 import { describe, expect, test } from "bun:test";
-import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { startGateway } from "./support/gateway.ts";
 import { kafkaBroker } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
@@ -60,5 +60,46 @@ describe("file providers and symlinks (point 2)", () => {
     expect(gw.output()).toContain(`WARN The path ${allowed}/escape.properties is not allowed to be accessed`);
     expect(gw.output()).toContain(`WARN The path ${allowed}/dir/batch is not allowed to be accessed`);
     expect(gw.output()).not.toContain("c4n4ry");
+  });
+});
+
+const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
+
+describe("data files are private (point 5)", () => {
+  test("a new data directory is 0700 and the database and its WAL files 0600", async () => {
+    const kafka = await kafkaBroker();
+    await using dir = await tempDir();
+    const data = dir.file("data");
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": data },
+    });
+    expect(modeOf(data)).toBe("700");
+    expect(modeOf(`${data}/gateway.db`)).toBe("600");
+    expect(existsSync(`${data}/gateway.db-wal`)).toBe(true);
+    for (const companion of ["gateway.db-wal", "gateway.db-shm"]) {
+      if (existsSync(`${data}/${companion}`)) expect(modeOf(`${data}/${companion}`)).toBe("600");
+    }
+    expect(gw.output()).not.toContain("accessible by other users");
+  });
+
+  test("a data directory others can read gets a startup warning; an existing open database is tightened", async () => {
+    const kafka = await kafkaBroker();
+    await using dir = await tempDir();
+    const data = dir.file("data");
+    mkdirSync(data);
+    chmodSync(data, 0o755);
+    writeFileSync(`${data}/gateway.db`, "");
+    chmodSync(`${data}/gateway.db`, 0o644);
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": data },
+    });
+    expect(gw.output()).toContain(
+      `WARN The data directory ${data} (data.dir) is accessible by other users (mode 0755); it holds connector configs and their secrets: chmod 700 ${data}`,
+    );
+    expect(modeOf(data)).toBe("755");
+    expect(modeOf(`${data}/gateway.db`)).toBe("600");
+    expect(modeOf(`${data}/gateway.db-wal`)).toBe("600");
   });
 });
