@@ -103,3 +103,43 @@ describe("data files are private (point 5)", () => {
     expect(modeOf(`${data}/gateway.db-wal`)).toBe("600");
   });
 });
+
+describe("safe defaults (point 6)", () => {
+  const warning = (uri: string) =>
+    `WARN The REST listener ${uri} accepts connections from other hosts without authentication: whoever reaches it controls the connectors (which read and write files and the network as this process). Set rest.authentication (basic and/or bearer) to require credentials, or bind it to 127.0.0.1.`;
+
+  test("a listener other hosts can reach without authentication gets a startup WARN naming rest.authentication", async () => {
+    const kafka = await kafkaBroker();
+    await using dir = await tempDir();
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: {
+        "bootstrap.servers": kafka.bootstrap,
+        "data.dir": dir.file("data"),
+        listeners: "http://127.0.0.1:0,http://0.0.0.0:0",
+        "admin.listeners": "http://:0",
+      },
+    });
+    expect(gw.output()).toContain(warning("http://0.0.0.0:0"));
+    expect(gw.output()).toContain(warning("http://:0"));
+    expect(gw.output()).not.toContain(warning("http://127.0.0.1:0"));
+  });
+
+  test("no WARN once authentication is on", async () => {
+    const kafka = await kafkaBroker();
+    await using dir = await tempDir();
+    writeFileSync(dir.file("credentials"), `ops:${await Bun.password.hash("pw-12345", "argon2id")}\n`);
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: {
+        "bootstrap.servers": kafka.bootstrap,
+        "data.dir": dir.file("data"),
+        listeners: "http://127.0.0.1:0,http://0.0.0.0:0",
+        "rest.authentication": "basic",
+        "rest.authentication.basic.credentials.file": dir.file("credentials"),
+      },
+    });
+    expect(gw.output()).toContain("REST server listening at http://0.0.0.0:");
+    expect(gw.output()).not.toContain("accepts connections from other hosts without authentication");
+  });
+});

@@ -9,7 +9,7 @@ import { Hono, type MiddlewareHandler } from "hono";
 import type { Herder } from "../runtime/herder.ts";
 import { bunServeTls, serverTls } from "../tls/server-tls.ts";
 import type { LogManager } from "../util/logger.ts";
-import type { Listener, WorkerConfig } from "../worker-config.ts";
+import { isLoopback, type Listener, type WorkerConfig } from "../worker-config.ts";
 import { restAuthenticationOptions } from "./auth/auth-config.ts";
 import { type RestAuthenticationEnv, restAuthentication } from "./auth/auth-middleware.ts";
 import { errorResponse, HTTP_MESSAGES } from "./error-mapping.ts";
@@ -158,6 +158,17 @@ function serve(
   return { url: `${listener.protocol}://${host}:${server.port}`, server };
 }
 
+/** One WARN per listener other hosts can reach while REST authentication is off. */
+function warnExposedListeners(config: WorkerConfig, logs: LogManager): void {
+  const log = logs.get("io.edgegateway.rest.RestServer");
+  for (const listener of [...config.restListeners, ...(config.adminListeners ?? [])]) {
+    if (isLoopback(listener)) continue;
+    log.warn(
+      `The REST listener ${listener.uri} accepts connections from other hosts without authentication: whoever reaches it controls the connectors (which read and write files and the network as this process). Set rest.authentication (basic and/or bearer) to require credentials, or bind it to 127.0.0.1.`,
+    );
+  }
+}
+
 /** Starts the REST listeners and, when configured separately, the admin listeners. */
 export function startRestServers(options: {
   config: WorkerConfig;
@@ -179,6 +190,7 @@ export function startRestServers(options: {
   ];
   const admin = [...loggerRoutes(), ...metricsRoutes()];
   const authentication = restAuthentication(restAuthenticationOptions(config));
+  if (authentication === null) warnExposedListeners(config, logs);
   const adminSeparate = config.adminListeners !== undefined;
   const mainApp = restApp(adminSeparate ? regular : [...regular, ...admin], { herder, logs }, { cors, authentication });
   const servers = config.restListeners.map((l) => serve(l, mainApp, config));
