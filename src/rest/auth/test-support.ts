@@ -107,9 +107,17 @@ export async function tempFiles(): Promise<TempFiles> {
   };
 }
 
-/** Cheap hashes for tests: the algorithms are real, only the cost is lowered. */
+/** The cheapest hashes the gateway accepts (OWASP's minimums), to keep tests quick. */
 export const fastHash = {
+  argon2id: (password: string) =>
+    Bun.password.hash(password, { algorithm: "argon2id", memoryCost: 19456, timeCost: 2 }),
+  bcrypt: (password: string) => Bun.password.hash(password, { algorithm: "bcrypt", cost: 10 }),
+};
+
+/** Hashes below the minimums, for tests of their refusal. */
+export const weakHash = {
   argon2id: (password: string) => Bun.password.hash(password, { algorithm: "argon2id", memoryCost: 256, timeCost: 1 }),
+  argon2d: (password: string) => Bun.password.hash(password, { algorithm: "argon2d", memoryCost: 65536, timeCost: 2 }),
   bcrypt: (password: string) => Bun.password.hash(password, { algorithm: "bcrypt", cost: 4 }),
 };
 
