@@ -14,6 +14,7 @@ import { getLogger, type Logger } from "../../util/logger.ts";
 import { REST_AUTHENTICATION_LOGGER, type RestAuthenticationOptions } from "./auth-middleware.ts";
 import { basicAuthenticator, loadCredentialsFile } from "./basic-auth.ts";
 import { bearerAuthenticator } from "./bearer-auth.ts";
+import { LoginThrottle } from "./login-throttle.ts";
 
 const GROUP = "REST authentication";
 
@@ -123,6 +124,20 @@ export const restAuthenticationConfigDef = defineConfig({
     group: GROUP,
     validators: [check.atLeast(0)],
   }),
+  "rest.authentication.failures.max": key.int({
+    doc: "Failed authentication attempts from one client address (within rest.authentication.failures.lockout.ms) after which its requests are answered 429 with Retry-After for rest.authentication.failures.lockout.ms, without checking credentials. 0 disables the limit.",
+    default: 10,
+    importance: "MEDIUM",
+    group: GROUP,
+    validators: [check.atLeast(0)],
+  }),
+  "rest.authentication.failures.lockout.ms": key.long({
+    doc: "The window in which failed attempts are counted, and how long a client address that reached rest.authentication.failures.max stays blocked.",
+    default: 60000,
+    importance: "LOW",
+    group: GROUP,
+    validators: [check.atLeast(1)],
+  }),
   "rest.authentication.exempt.paths": key.list({
     doc: "Paths served without authentication, matched exactly. The default keeps container health checks working.",
     default: ["/health"],
@@ -222,5 +237,10 @@ export function restAuthenticationOptions(
 
   if (errors.size > 0) throw new ConfigError([...errors.values()].flat().join("; "), errors);
   for (const warning of warnings) log.warn(warning);
-  return { basic, bearer, exemptPaths: config["rest.authentication.exempt.paths"] };
+  const throttle = new LoginThrottle({
+    maxFailures: config["rest.authentication.failures.max"],
+    lockoutMs: config["rest.authentication.failures.lockout.ms"],
+    ...(deps.clock ? { clock: deps.clock } : {}),
+  });
+  return { basic, bearer, exemptPaths: config["rest.authentication.exempt.paths"], throttle };
 }
