@@ -104,7 +104,7 @@ export const restAuthenticationConfigDef = defineConfig({
     validators: [check.listOf(JWS_ALGORITHMS)],
   }),
   "rest.authentication.bearer.clock.tolerance.seconds": key.long({
-    doc: "Clock skew allowed when checking the exp and nbf claims of bearer tokens, in seconds.",
+    doc: "Clock skew allowed when checking the exp, nbf and iat claims of bearer tokens, in seconds (a token issued further in the future is refused).",
     default: 30,
     importance: "LOW",
     group: GROUP,
@@ -118,7 +118,7 @@ export const restAuthenticationConfigDef = defineConfig({
     validators: [check.atLeast(0)],
   }),
   "rest.authentication.bearer.jwks.cache.max.age.ms": key.long({
-    doc: "How long fetched JWKS keys are trusted before they are fetched again.",
+    doc: "The longest fetched JWKS keys are trusted before the JWKS is fetched again; shorter when the JWKS response's Cache-Control max-age says so. A key removed from the JWKS stops being accepted within this time.",
     default: 600000,
     importance: "LOW",
     group: GROUP,
@@ -223,6 +223,7 @@ export function restAuthenticationOptions(
         clockToleranceSeconds: config["rest.authentication.bearer.clock.tolerance.seconds"],
         jwksCooldownMs: config["rest.authentication.bearer.jwks.cooldown.ms"],
         jwksCacheMaxAgeMs: config["rest.authentication.bearer.jwks.cache.max.age.ms"],
+        ...(deps.clock ? { clock: deps.clock } : {}),
       });
       if (audience.length === 0) {
         warnings.push(
