@@ -56,8 +56,17 @@ describe("provider values never leave through REST, logs, traces or metrics", ()
         GATEWAY_KAFKA_PASSWORD: "gateway-secret",
         CANARY_ALIASES: `${MARK}-env-alias,${SHORT}`,
         CANARY_SHORT: SHORT,
+        CANARY_ROOT: "/",
       },
     });
+    // Sink offsets are the connect-<name> group's: a name of its own keeps other runs' groups out.
+    const run = uniqueTopic("run");
+    const [src, snk, bad, short] = ["src", "snk", "bad", "short"].map((n) => `${n}-${run}`) as [
+      string,
+      string,
+      string,
+      string,
+    ];
     const topicRef = `\${dir:${dir.file("dir-secrets")}:topic}`;
     const inputRef = `\${file:${dir.file("paths.properties")}:path}`;
     const answers: string[] = [];
@@ -97,10 +106,13 @@ describe("provider values never leave through REST, logs, traces or metrics", ()
     const source = { "connector.class": "FileStreamSource", topic: topicRef, file: inputRef };
     const sink = { "connector.class": "FileStreamSink", topics: topicRef, file: "${secrets:out}" };
     const failing = { "connector.class": "FileStreamSink", topics: topicRef, file: "${secrets:bad}" };
+    // A one-character value in a failure trace: hidden too.
+    const shortFile = { "connector.class": "FileStreamSink", topics: topicRef, file: "${env:CANARY_ROOT}" };
     for (const [name, config] of [
-      ["src", source],
-      ["snk", sink],
-      ["bad", failing],
+      [src, source],
+      [snk, sink],
+      [bad, failing],
+      [short, shortFile],
     ] as const) {
       const created = await gw.rest.post("/connectors", { name, config });
       answers.push(created.text);
@@ -110,22 +122,27 @@ describe("provider values never leave through REST, logs, traces or metrics", ()
       what: "the pipeline's output",
     });
     const sourceOffsets = await waitFor(async () => {
-      const r = await get("/connectors/src/offsets");
+      const r = await get(`/connectors/${src}/offsets`);
       return r.body.offsets?.length > 0 ? r.body : undefined;
     });
     expect(sourceOffsets.offsets[0].partition).toEqual({ filename: inputRef });
     const sinkOffsets = await waitFor(async () => {
-      const r = await get("/connectors/snk/offsets");
+      const r = await get(`/connectors/${snk}/offsets`);
       return r.body.offsets?.length > 0 ? r.body : undefined;
     });
     expect(sinkOffsets.offsets[0].partition.kafka_topic).toBe(topicRef);
-    expect((await get("/connectors/src/topics")).body).toEqual({ src: { topics: [topicRef] } });
-    expect((await get("/connectors/snk/topics")).body).toEqual({ snk: { topics: [topicRef] } });
+    expect((await get(`/connectors/${src}/topics`)).body).toEqual({ [src]: { topics: [topicRef] } });
+    expect((await get(`/connectors/${snk}/topics`)).body).toEqual({ [snk]: { topics: [topicRef] } });
     const trace = await waitFor(async () => {
-      const r = await get("/connectors/bad/status");
+      const r = await get(`/connectors/${bad}/status`);
       return r.body.tasks?.[0]?.state === "FAILED" ? (r.body.tasks[0].trace as string) : undefined;
     });
     expect(trace).toContain("[hidden]");
+    const shortTrace = await waitFor(async () => {
+      const r = await get(`/connectors/${short}/status`);
+      return r.body.tasks?.[0]?.state === "FAILED" ? (r.body.tasks[0].trace as string) : undefined;
+    });
+    expect(shortTrace).toContain("Couldn't find or create file '[hidden]' for FileStreamSinkTask");
 
     for (const path of [
       "/",
@@ -138,7 +155,7 @@ describe("provider values never leave through REST, logs, traces or metrics", ()
     ]) {
       expect((await get(path)).status).toBe(200);
     }
-    for (const name of ["src", "snk", "bad"]) {
+    for (const name of [src, snk, bad, short]) {
       for (const path of ["", "/config", "/status", "/tasks", "/tasks/0/status", "/topics", "/offsets"]) {
         await get(`/connectors/${name}${path}`);
       }

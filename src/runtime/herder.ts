@@ -122,6 +122,12 @@ export class Herder {
     const stored = this.deps.configs.get(name);
     if (!stored) return;
     this.validator.registerSecrets(stored.config);
+    // What the providers resolve now is hidden from this connector's failure traces, short values too.
+    try {
+      this.status.hideInTraces(name, await this.resolvedValuesOf(stored.config));
+    } catch {
+      // The worker reports the provider's failure; it names no value.
+    }
     const wc = await this.deps.worker.startConnector(
       name,
       stored.config,
