@@ -131,6 +131,17 @@ describe("provider values never leave through REST, logs, traces or metrics", ()
       return r.body.offsets?.length > 0 ? r.body : undefined;
     });
     expect(sinkOffsets.offsets[0].partition.kafka_topic).toBe(topicRef);
+    // Offsets read with references can be written back with them (KIP-875 read-modify-write).
+    expect((await gw.rest.put(`/connectors/${src}/stop`)).status).toBe(204);
+    await waitFor(async () => (await get(`/connectors/${src}/status`)).body.connector?.state === "STOPPED");
+    const patched = await gw.rest.patch(`/connectors/${src}/offsets`, {
+      offsets: [{ partition: { filename: inputRef }, offset: { position: 7 } }],
+    });
+    answers.push(patched.text);
+    expect(patched.status).toBe(200);
+    expect((await get(`/connectors/${src}/offsets`)).body).toEqual({
+      offsets: [{ partition: { filename: inputRef }, offset: { position: 7 } }],
+    });
     expect((await get(`/connectors/${src}/topics`)).body).toEqual({ [src]: { topics: [topicRef] } });
     expect((await get(`/connectors/${snk}/topics`)).body).toEqual({ [snk]: { topics: [topicRef] } });
     const trace = await waitFor(async () => {

@@ -516,10 +516,13 @@ export class Herder {
         );
       }
       const descriptor = this.descriptorOf(name, stored.config);
+      // GET …/offsets shows references for resolved values; a client sends them back as it read them.
+      const values = offsets === null ? ResolvedValues.none : await this.resolvedValuesOf(stored.config);
+      const given = values.revealDeep(offsets);
       if (descriptor.type === "source")
-        return modifyOffsets(name, descriptor, stored.config, offsets, this.deps.offsets, null);
+        return modifyOffsets(name, descriptor, stored.config, given, this.deps.offsets, null);
       return this.deps.worker.withConnectorAdmin(stored.config, (admin) =>
-        modifyOffsets(name, descriptor, stored.config, offsets, this.deps.offsets, admin),
+        modifyOffsets(name, descriptor, stored.config, given, this.deps.offsets, admin),
       );
     });
   }

@@ -37,6 +37,13 @@ describe("ResolvedValues", () => {
     });
   });
 
+  test("revealDeep turns references a client sends back into the values they stand for", async () => {
+    const { values } = await ResolvedValues.resolve({ topic: "${env:TOPIC}", other: "x-${env:SHORT}" }, resolver);
+    expect(values.revealDeep<unknown>([{ partition: { kafka_topic: "${env:TOPIC}", other: "${env:SHORT}" } }])).toEqual(
+      [{ partition: { kafka_topic: "secret-topic", other: "${env:SHORT}" } }],
+    );
+  });
+
   test("a config without provider values hides nothing", () => {
     expect(ResolvedValues.from({ a: "b" }, { a: "b" }, []).hide("b")).toBe("b");
   });

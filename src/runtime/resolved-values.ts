@@ -85,15 +85,29 @@ export class ResolvedValues {
 
   /** A copy of a JSON value with `hide` applied to every string, object keys included. */
   hideDeep<T>(value: T): T {
-    if (this.pattern === undefined) return value;
-    const walk = (v: unknown): unknown => {
-      if (typeof v === "string") return this.hide(v);
-      if (Array.isArray(v)) return v.map(walk);
-      if (v !== null && typeof v === "object") {
-        return Object.fromEntries(Object.entries(v).map(([k, inner]) => [this.hide(k), walk(inner)]));
-      }
-      return v;
-    };
-    return walk(value) as T;
+    return this.pattern === undefined ? value : mapStrings(value, (s) => this.hide(s));
   }
+
+  /**
+   * The inverse for input a client sends back (offsets it read with references in them): a
+   * string that is exactly a reference this config resolved becomes the value again.
+   */
+  revealDeep<T>(value: T): T {
+    if (this.references.size === 0) return value;
+    const values = new Map([...this.references].map(([resolved, reference]) => [reference, resolved]));
+    return mapStrings(value, (s) => values.get(s) ?? s);
+  }
+}
+
+/** A copy of a JSON value with `f` applied to every string, object keys included. */
+function mapStrings<T>(value: T, f: (text: string) => string): T {
+  const walk = (v: unknown): unknown => {
+    if (typeof v === "string") return f(v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v !== null && typeof v === "object") {
+      return Object.fromEntries(Object.entries(v).map(([k, inner]) => [f(k), walk(inner)]));
+    }
+    return v;
+  };
+  return walk(value) as T;
 }
