@@ -5,9 +5,10 @@
  */
 import { describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
-import { startGateway } from "./support/gateway.ts";
+import { gatewayCommand, startGateway } from "./support/gateway.ts";
 import { kafkaBroker } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 describe("file providers and symlinks (point 2)", () => {
   test("a symlink inside allowed.paths that leads outside resolves nothing; one that stays inside works", async () => {
@@ -105,6 +106,42 @@ describe("data files are private (point 5)", () => {
 });
 
 describe("safe defaults (point 6)", () => {
+  test("without listeners and without authentication the REST API binds 127.0.0.1:8083 only", async () => {
+    const kafka = await kafkaBroker();
+    await using dir = await tempDir();
+    // The default has a fixed port: if another process holds 8083 the gateway says where it tried.
+    writeFileSync(
+      dir.file("worker.properties"),
+      `bootstrap.servers=${kafka.bootstrap}\ndata.dir=${dir.file("data")}\n`,
+    );
+    const proc = Bun.spawn([...gatewayCommand(), dir.file("worker.properties")], {
+      cwd: dir.path,
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    let output = "";
+    const decoder = new TextDecoder();
+    const pump = async (stream: ReadableStream<Uint8Array>) => {
+      for await (const chunk of stream) output += decoder.decode(chunk, { stream: true });
+    };
+    const pumped = Promise.all([pump(proc.stdout), pump(proc.stderr)]);
+    try {
+      const bound = await waitFor(
+        () =>
+          /REST server listening at (\S+?)\/,/.exec(output)?.[1] ??
+          /Cannot listen on (\S+?):/.exec(output)?.[1] ??
+          (proc.exitCode !== null ? `exited: ${output}` : undefined),
+        { what: "the listener" },
+      );
+      expect(bound).toBe("http://127.0.0.1:8083");
+      expect(output).not.toContain("accepts connections from other hosts");
+    } finally {
+      proc.kill("SIGTERM");
+      await proc.exited;
+      await pumped;
+    }
+  });
+
   const warning = (uri: string) =>
     `WARN The REST listener ${uri} accepts connections from other hosts without authentication: whoever reaches it controls the connectors (which read and write files and the network as this process). Set rest.authentication (basic and/or bearer) to require credentials, or bind it to 127.0.0.1.`;
 

@@ -6,6 +6,7 @@
  * Bun.serve.
  */
 import { Hono, type MiddlewareHandler } from "hono";
+import { ConnectError, messageOf } from "../errors.ts";
 import type { Herder } from "../runtime/herder.ts";
 import { bunServeTls, serverTls } from "../tls/server-tls.ts";
 import type { LogManager } from "../util/logger.ts";
@@ -147,13 +148,18 @@ function serve(
     const prefix = Object.keys(originals).some((k) => k.startsWith("listeners.https.")) ? "listeners.https." : "";
     tls = bunServeTls(serverTls(originals, prefix, listener.uri));
   }
-  const server = Bun.serve({
-    hostname: listener.host === "" ? "0.0.0.0" : listener.host,
-    port: listener.port,
-    fetch: app.fetch,
-    ...(tls ? { tls } : {}),
-    idleTimeout: 120,
-  });
+  let server: ReturnType<typeof Bun.serve>;
+  try {
+    server = Bun.serve({
+      hostname: listener.host === "" ? "0.0.0.0" : listener.host,
+      port: listener.port,
+      fetch: app.fetch,
+      ...(tls ? { tls } : {}),
+      idleTimeout: 120,
+    });
+  } catch (error) {
+    throw new ConnectError(`Cannot listen on ${listener.uri}: ${messageOf(error)}`, { cause: error });
+  }
   const host = listener.host === "" ? "0.0.0.0" : listener.host.includes(":") ? `[${listener.host}]` : listener.host;
   return { url: `${listener.protocol}://${host}:${server.port}`, server };
 }
