@@ -98,6 +98,13 @@ const ownWorkerConfig = defineConfig({
     importance: "LOW",
     group: RUNTIME,
   }),
+  "connector.start.timeout.ms": key.long({
+    doc: "How long a connector's start may take (an OAuth token fetch, a handshake) before the connector is marked FAILED. The herder and the REST API never wait for a start.",
+    default: 60000,
+    importance: "LOW",
+    group: RUNTIME,
+    validators: [check.atLeast(1)],
+  }),
   "topic.creation.enable": key.boolean({
     doc: "Let source connectors create the topics they write to, with the settings of their topic.creation.* keys (KIP-158).",
     default: true,

@@ -142,6 +142,8 @@ export class Herder {
     // Statuses of tasks that no longer exist must not linger.
     this.deps.statuses.removeTasksFrom(name, stored.taskConfigs.length);
     if (!wc) return;
+    // A start still in flight (tasks follow when it completes) shows as UNASSIGNED, not as nothing.
+    if (wc.starting && !this.deps.statuses.connector(name)) this.status.connector(name, "UNASSIGNED");
     if (stored.targetState === "STARTED" && wc.started) await this.reconfigureTasks(name);
     else if (stored.targetState === "PAUSED") await this.startTasks(name, stored.config, stored.taskConfigs, "PAUSED");
   }
