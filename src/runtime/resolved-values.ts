@@ -74,6 +74,11 @@ export class ResolvedValues {
     return new ResolvedValues(references, secrets);
   }
 
+  /** The reference a value came from whole (a key that is one reference), if any. */
+  referenceFor(value: string): string | undefined {
+    return this.references.get(value);
+  }
+
   get isEmpty(): boolean {
     return this.pattern === undefined;
   }
