@@ -11,6 +11,7 @@ import { closeConfigProviders } from "./config-providers/config-transformer.ts";
 import { ingestApp } from "./ingest/ingest-handler.ts";
 import { IngestMetrics } from "./ingest/ingest-metrics.ts";
 import { IngestServer } from "./ingest/ingest-server.ts";
+import { partitionCounts } from "./ingest/partition-counts.ts";
 import { type IngestStagesFactory, passThroughStagesFactory } from "./ingest/request-context.ts";
 import { IngestRouteTable } from "./ingest/route-table.ts";
 import type { KafkaPort } from "./kafka/kafka-port.ts";
@@ -142,6 +143,7 @@ export function startApp(options: AppOptions): App {
       clock,
       log: logs.get("io.edgegateway.ingest.IngestHandler"),
       redact: (text) => logs.redact(text),
+      partitions: partitionCounts(() => worker.admin(), clock),
     }),
   });
   ingest.start();
