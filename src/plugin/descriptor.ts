@@ -25,6 +25,11 @@ interface Descriptor<T extends PluginType, P> {
 
 export interface SourceConnectorDescriptor extends Descriptor<"source", SourceConnector> {
   readonly taskClass: string;
+  /**
+   * Keys whose value one connector of this class may use at a time (HttpIngestSource's
+   * ingest.path): validation rejects a value another connector of the class already has.
+   */
+  readonly uniqueKeys?: readonly string[];
   createTask(): SourceTask;
 }
 
