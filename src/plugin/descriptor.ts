@@ -30,6 +30,13 @@ export interface SourceConnectorDescriptor extends Descriptor<"source", SourceCo
    * ingest.path): validation rejects a value another connector of the class already has.
    */
   readonly uniqueKeys?: readonly string[];
+  /**
+   * Converter settings for this connector's tasks, under its own `key.converter.*` /
+   * `value.converter.*` keys and over the worker's (HttpIngestSource: plain JSON, no envelope).
+   */
+  readonly converterDefaults?: Readonly<
+    Partial<Record<"key.converter" | "value.converter", Readonly<Record<string, string>>>>
+  >;
   createTask(): SourceTask;
 }
 

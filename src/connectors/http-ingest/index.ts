@@ -24,6 +24,10 @@ export function httpIngestSource(
       "Devices POST records over HTTP to ingest.path on the ingest listener (single JSON documents, raw bodies, JSON arrays, NDJSON, and Confluent REST Proxy v2/v3 produce requests); each request is answered once Kafka acknowledged all of its records.",
     taskClass: HTTP_INGEST_TASK,
     uniqueKeys: ["ingest.path"],
+    converterDefaults: {
+      "key.converter": { "schemas.enable": "false" },
+      "value.converter": { "schemas.enable": "false" },
+    },
     create: () => new HttpIngestSourceConnector(services),
     createTask: () => new HttpIngestSourceTask(services),
   };
