@@ -404,3 +404,40 @@ describe("Idempotency-Key", () => {
     }
   }, 90_000);
 });
+
+describe("when Kafka does not acknowledge", () => {
+  test("the request answers 5xx saying what failed, and the task keeps running", async () => {
+    await using dir = await tempDir();
+    // A port nothing listens on: the producer never connects, so nothing is acknowledged.
+    const closed = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const port = closed.port;
+    closed.stop(true);
+    const gw = await startGateway({
+      dir: dir.path,
+      worker: {
+        "bootstrap.servers": `127.0.0.1:${port}`,
+        "ingest.listeners": "http://127.0.0.1:0",
+        "data.dir": dir.file("data"),
+      },
+    });
+    try {
+      const ingest = (await gw.waitForOutput(/Ingest listener open at (http:\/\/[^\s]+?)\/? /))[1]!.replace(/\/$/, "");
+      await createConnector(gw, "down", {
+        "ingest.path": "/ingest/down",
+        "kafka.topic": "never-written",
+        "ingest.request.timeout.ms": "1500",
+      });
+      const r = await curlPost(`${ingest}/ingest/down`, '[{"t":1},{"t":2}]', "application/json");
+      expect(r.status).toBe(500);
+      const body = r.json();
+      expect(body.error_code).toBe(50002);
+      expect(body.message).toContain("2 of 2 records were not acknowledged by Kafka (some may still be written)");
+      expect(body.message).toContain("ingest.request.timeout.ms");
+      expect(body.offsets).toHaveLength(2);
+      expect(body.offsets[0]).toMatchObject({ partition: null, offset: null, error_code: 50003 });
+      expect((await gw.rest.get("/connectors/down/status")).body.tasks[0].state).toBe("RUNNING");
+    } finally {
+      await gw.kill();
+    }
+  }, 60_000);
+});
