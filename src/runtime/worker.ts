@@ -131,6 +131,8 @@ export class Worker {
         config,
         guarded,
         {
+          logger: this.deps.logs.get(descriptor.className).withContext(`[${name}|worker]`),
+          clock: this.deps.clock,
           requestTaskReconfiguration,
           raiseError: (error) => owned.current?.fail(error),
           offsetStorageReader: { offset: async (p) => this.deps.offsets.get(name, p) },
