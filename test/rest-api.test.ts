@@ -544,7 +544,7 @@ describe("sink connector offsets (consumer group)", () => {
 
 describe("connector plugins", () => {
   test("lists connectors by default, everything with connectorsOnly=false", async () => {
-    const only = (await rest.get("/connector-plugins")).body as { class: string; type: string }[];
+    const only = (await rest.get("/connector-plugins")).body as { class: string; type: string; version: string }[];
     expect(only).toContainEqual({
       class: "org.apache.kafka.connect.file.FileStreamSinkConnector",
       type: "sink",
