@@ -5,6 +5,7 @@
  * names derived from a resolved `transforms` list, messages) shows a resolved value either (see
  * resolved-values.ts); secret values are registered for redaction before anything can log them. Also the plugin list and a plugin's ConfigKeyInfos.
  */
+import type { Config } from "../api/connector.ts";
 import { BadRequestError, ConnectError, NotFoundError } from "../errors.ts";
 import { type ConfigInfos, type ConfigKeyInfo, describeConfig } from "../plugin/describe-config.ts";
 import type { PluginType } from "../plugin/descriptor.ts";
@@ -21,6 +22,8 @@ export class ConfigValidator {
     private readonly registry: PluginRegistry,
     private readonly logs: LogManager,
     private readonly resolveConfig: ResolveConfig,
+    /** The stored connectors' configs, for keys that must be unique across connectors. */
+    private readonly storedConfigs: () => Iterable<readonly [string, Config]> = () => [],
   ) {}
 
   registerSecrets(config: Readonly<Record<string, string | null>>): void {
@@ -32,8 +35,31 @@ export class ConfigValidator {
     const present = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== null)) as Record<string, string>;
     const { config: resolvedPresent, values } = await ResolvedValues.resolve(present, this.resolveConfig);
     const resolved: Record<string, string | null> = { ...config, ...resolvedPresent };
-    const { infos } = validateConnectorConfig(this.registry, resolved);
+    const { infos, connector } = validateConnectorConfig(this.registry, resolved);
+    if (connector.type === "source" && connector.uniqueKeys)
+      this.checkUnique(connector.className, connector.uniqueKeys, resolved, infos);
     return hideResolvedValues(infos, config, values, (text) => this.logs.redact(text));
+  }
+
+  /** Adds an error on each unique key whose value another connector of the same class already uses. */
+  private checkUnique(
+    className: string,
+    keys: readonly string[],
+    config: Readonly<Record<string, string | null>>,
+    infos: ConfigInfos,
+  ): void {
+    for (const [name, other] of this.storedConfigs()) {
+      if (name === config.name) continue;
+      if (this.registry.fullName(other["connector.class"]?.trim() ?? "") !== className) continue;
+      for (const k of keys) {
+        const value = config[k]?.trim();
+        if (!value || other[k]?.trim() !== value) continue;
+        const entry = infos.configs.find((c) => c.value?.name === k);
+        if (!entry?.value) continue;
+        entry.value.errors.push(`Invalid value ${value} for configuration ${k}: already used by connector ${name}`);
+        infos.error_count++;
+      }
+    }
   }
 
   /** Throws Connect's 400 listing every error when the config is invalid. */
