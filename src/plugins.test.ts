@@ -43,7 +43,9 @@ describe("plugin contract", () => {
   )("%s starts and stops idempotently", async (_name, plugin) => {
     const connector = plugin.create();
     const config: Record<string, string> =
-      plugin.type === "source" ? { topic: "t", file: "/dev/null" } : { topics: "t", file: "/dev/null" };
+      plugin.type === "source"
+        ? { name: "c", topic: "t", file: "/dev/null", "ingest.path": "/ingest/t", "kafka.topic": "t" }
+        : { topics: "t", file: "/dev/null" };
     await connector.start(config);
     expect((await connector.taskConfigs(1)).length).toBe(1);
     await connector.stop();
@@ -55,6 +57,9 @@ describe("PluginRegistry aliases (PluginUtils.computeAliases)", () => {
   test.each([
     ["FileStreamSource", "org.apache.kafka.connect.file.FileStreamSourceConnector"],
     ["FileStreamSourceConnector", "org.apache.kafka.connect.file.FileStreamSourceConnector"],
+    ["HttpIngestSource", "io.edgegateway.connect.http.HttpIngestSourceConnector"],
+    ["HttpIngestSourceConnector", "io.edgegateway.connect.http.HttpIngestSourceConnector"],
+    ["HttpIngest", "io.edgegateway.connect.http.HttpIngestSourceConnector"],
     ["JsonConverter", "org.apache.kafka.connect.json.JsonConverter"],
     ["Json", "org.apache.kafka.connect.json.JsonConverter"],
     ["SimpleHeaderConverter", "org.apache.kafka.connect.storage.SimpleHeaderConverter"],
