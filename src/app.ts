@@ -10,9 +10,11 @@ import type { ConfigProvider } from "./config-providers/config-provider.ts";
 import { closeConfigProviders } from "./config-providers/config-transformer.ts";
 import { ingestApp } from "./ingest/ingest-handler.ts";
 import { IngestMetrics } from "./ingest/ingest-metrics.ts";
+import { IngestSecurity } from "./ingest/ingest-security.ts";
 import { IngestServer } from "./ingest/ingest-server.ts";
-import { type IngestStagesFactory, passThroughStagesFactory } from "./ingest/request-context.ts";
+import type { IngestStagesFactory } from "./ingest/request-context.ts";
 import { IngestRouteTable } from "./ingest/route-table.ts";
+import type { ClientIdentitySource } from "./ingest/tls/ingest-tls-config.ts";
 import type { KafkaPort } from "./kafka/kafka-port.ts";
 import { KafkajsPort } from "./kafka/kafkajs/adapter.ts";
 import type { PluginRegistry } from "./plugin/registry.ts";
@@ -38,7 +40,7 @@ export interface AppOptions {
   readonly resolveConfig?: (config: Config) => Promise<Config>;
   /** Closed when the app stops. */
   readonly configProviders?: ReadonlyMap<string, ConfigProvider>;
-  /** Builds each ingest route's authenticate/authorize/limit stages (default: pass-through). */
+  /** Builds each ingest route's authenticate/authorize/limit stages (default: device security from the connector's config). */
   readonly ingestStages?: IngestStagesFactory;
 }
 
@@ -71,6 +73,10 @@ export function startApp(options: AppOptions): App {
   const logs = options.logs ?? logManager;
   const clock = options.clock ?? systemClock;
   const ingestRoutes = new IngestRouteTable();
+  const ingestSecurity = new IngestSecurity({
+    mtlsIdentity: config["ingest.listeners.https.ssl.client.identity"] as ClientIdentitySource,
+    clock,
+  });
   const ingestMetrics = new IngestMetrics();
   ingestMetrics.recordsInFlight = () => {
     let n = 0;
@@ -81,7 +87,7 @@ export function startApp(options: AppOptions): App {
     options.registry ??
     builtInRegistry({
       routes: ingestRoutes,
-      stages: options.ingestStages ?? passThroughStagesFactory,
+      stages: options.ingestStages ?? ingestSecurity.stagesFactory,
       metrics: ingestMetrics,
     });
   const kafka = options.kafka ?? new KafkajsPort(logs);
@@ -119,7 +125,7 @@ export function startApp(options: AppOptions): App {
     config,
     herder,
     logs,
-    extraMetrics: () => ingestMetrics.families(),
+    extraMetrics: () => [...ingestMetrics.families(), ...ingestSecurity.families()],
     root: {
       clusterId: async () => {
         if (clusterId) return clusterId;

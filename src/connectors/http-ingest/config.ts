@@ -4,6 +4,7 @@
  * request path needs (src/ingest/route-settings.ts).
  */
 
+import { ingestSecurityConfigDef } from "../../ingest/ingest-security.ts";
 import type { IngestRouteSettings, KeySource, ValueFormat } from "../../ingest/route-settings.ts";
 import { check, defineConfig, key } from "../../plugin/config-def.ts";
 
@@ -189,7 +190,7 @@ export const httpIngestConfig = defineConfig({
     group: LIMITS,
     validators: [check.atLeast(0)],
   }),
-});
+}).concat(ingestSecurityConfigDef);
 
 export type HttpIngestConfig = ReturnType<typeof httpIngestConfig.parse>;
 

@@ -1,8 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import type { IngestIdentity } from "./identity.ts";
-import { IngestAccessError } from "./ingest-access-error.ts";
-import { type AccessTarget, ingestAcl, ingestAclConfigDef } from "./ingest-acl.ts";
-import { ANONYMOUS } from "./ingest-authenticator.ts";
+import { IngestError } from "../ingest-error.ts";
+import { ANONYMOUS, type IngestIdentity, type IngestTarget } from "../request-context.ts";
+import { ingestAcl, ingestAclConfigDef } from "./ingest-acl.ts";
 
 const pump: IngestIdentity = {
   principal: "pump-7",
@@ -10,22 +9,22 @@ const pump: IngestIdentity = {
   attributes: { "cert.o": "Fleet", "cert.ou": "pumps" },
 };
 const sensor: IngestIdentity = { principal: "sensor-1", source: "jwt", attributes: { "claim.fleet": "north-2" } };
-const route: AccessTarget = { kind: "route", path: "/ingest/telemetry" };
-const topic = (name: string): AccessTarget => ({ kind: "topic", topic: name });
+const route: IngestTarget = { connector: "c", path: "/ingest/telemetry", topic: "telemetry", shape: "native" };
+const topic = (name: string): IngestTarget => ({ connector: "c", path: "/ingest/telemetry", topic: name, shape: "v2" });
 
-function allowed(rules: Record<string, string>, identity: IngestIdentity, target: AccessTarget): boolean | number {
+function allowed(rules: Record<string, string>, identity: IngestIdentity, target: IngestTarget): boolean | number {
   const acl = ingestAcl(ingestAclConfigDef.parse(rules));
   try {
     acl.authorize(identity, target);
     return true;
   } catch (error) {
-    if (error instanceof IngestAccessError) return error.status;
+    if (error instanceof IngestError) return error.status;
     throw error;
   }
 }
 
 describe("ingestAcl", () => {
-  test.each([
+  test.each<[string, Record<string, string>, IngestIdentity, true | 403]>([
     ["no rules", {}, pump, true],
     ["an exact principal", { "ingest.acl.allow": "pump-7" }, pump, true],
     ["another principal", { "ingest.acl.allow": "pump-8" }, pump, 403],
@@ -35,9 +34,9 @@ describe("ingestAcl", () => {
     ["one failing condition", { "ingest.acl.allow": "cert.o=Fleet&cert.ou=valves" }, pump, 403],
     ["a claim glob", { "ingest.acl.allow": "claim.fleet=north-*" }, sensor, true],
     ["the source", { "ingest.acl.allow": "source=mtls" }, sensor, 403],
-    ["a principal glob never matches anonymous", { "ingest.acl.allow": "*-*,anonymous" }, ANONYMOUS, 403],
+    ["a principal glob never matches anonymous", { "ingest.acl.allow": "*-*,ANONYMOUS" }, ANONYMOUS, 403],
     ["* matches anonymous", { "ingest.acl.allow": "*" }, ANONYMOUS, true],
-  ] as const)("route with %s", (_what, rules, identity, expected) => {
+  ])("route with %s", (_what, rules, identity, expected) => {
     expect(allowed(rules, identity, route)).toBe(expected);
   });
 
@@ -59,7 +58,7 @@ describe("ingestAcl", () => {
     try {
       acl.authorize(pump, topic("t1"));
     } catch (error) {
-      expect((error as IngestAccessError).errorCode).toBe(40301);
+      expect((error as IngestError).errorCode).toBe(40301);
     }
   });
 

@@ -13,11 +13,13 @@
  * `source=mtls` (attributes come from the certificate, `cert.*`, or the token's claims,
  * `claim.*`). Globs are anchored and case-sensitive; nothing else is special (no regex).
  *
- * Refusals are IngestAccessError 403 (REST Proxy 40301), naming the principal and target only.
+ * Refusals are IngestError 403 (REST Proxy 40301), naming the principal and target only. The
+ * connector's own path is a write to the route (only `ingest.acl.allow` applies); REST Proxy shapes
+ * are writes to the topic they name.
  */
 import { defineConfig, key, type Validator } from "../../plugin/config-def.ts";
-import type { IngestIdentity } from "./identity.ts";
-import { IngestAccessError } from "./ingest-access-error.ts";
+import { ErrorCodes, IngestError } from "../ingest-error.ts";
+import type { IngestIdentity, IngestTarget } from "../request-context.ts";
 
 const GROUP = "Ingest authorization";
 
@@ -110,25 +112,22 @@ export const ingestAclConfigDef = defineConfig({
 
 export type IngestAclConfig = ReturnType<typeof ingestAclConfigDef.parse>;
 
-export type AccessTarget =
-  | { readonly kind: "route"; readonly path: string }
-  | { readonly kind: "topic"; readonly topic: string };
-
 export interface IngestAcl {
-  /** Throws IngestAccessError 403 when `identity` may not write to `target`. */
-  authorize(identity: IngestIdentity, target: AccessTarget): void;
+  /** Throws IngestError 403 when `identity` may not write to `target`. */
+  authorize(identity: IngestIdentity, target: IngestTarget): void;
 }
 
 export function ingestAcl(config: Pick<IngestAclConfig, "ingest.acl.allow" | "ingest.acl.topic.rules">): IngestAcl {
   const allow = config["ingest.acl.allow"].map(parseMatcher);
   const topicRules = config["ingest.acl.topic.rules"].map(parseTopicRule);
   const forbidden = (identity: IngestIdentity, what: string) =>
-    new IngestAccessError(403, `Principal ${identity.principal} is not allowed to write to ${what}`);
+    new IngestError(403, ErrorCodes.FORBIDDEN, `Principal ${identity.principal} is not allowed to write to ${what}`);
   return {
     authorize(identity, target) {
-      const what = target.kind === "route" ? `route ${target.path}` : `topic ${target.topic}`;
+      const native = target.shape === "native";
+      const what = native ? `route ${target.path}` : `topic ${target.topic}`;
       if (allow.length > 0 && !allow.some((m) => m(identity))) throw forbidden(identity, what);
-      if (target.kind === "topic" && topicRules.length > 0) {
+      if (!native && topicRules.length > 0) {
         const ok = topicRules.some((r) => r.topic.test(target.topic) && r.matches(identity));
         if (!ok) throw forbidden(identity, what);
       }

@@ -1,18 +1,21 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { exportSPKI, generateKeyPair, SignJWT } from "jose";
 import { basicAuthenticator } from "../../rest/auth/basic-auth.ts";
-import { attachPeerCertificate, type PeerCertificate } from "../tls/peer-certificate.ts";
-import { accessErrorResponse, IngestAccessError } from "./ingest-access-error.ts";
-import { ANONYMOUS, type IngestAuthenticator, ingestAuthenticator } from "./ingest-authenticator.ts";
+import { IngestError, ingestErrorResponse } from "../ingest-error.ts";
+import {
+  ANONYMOUS,
+  type IngestRequestContext,
+  type PeerCertificateInfo,
+  PLAIN_CONNECTION,
+} from "../request-context.ts";
+import { type IngestAuthenticator, ingestAuthenticator } from "./ingest-authenticator.ts";
 import { jwtAuthenticator } from "./jwt-authenticator.ts";
 
-const peer: PeerCertificate = {
+const peer: PeerCertificateInfo = {
   subject: { CN: "device-9" },
-  issuer: { CN: "device CA" },
-  subjectAltNames: [],
-  fingerprint256: "cd".repeat(32),
-  serialNumber: "01",
-  validTo: "",
+  subjectAltName: null,
+  fingerprint256: "CD:EF",
+  raw: null,
 };
 
 let keys: Awaited<ReturnType<typeof generateKeyPair>>;
@@ -35,20 +38,30 @@ beforeAll(async () => {
   });
 });
 
-const request = (headers: Record<string, string> = {}) =>
-  new Request("http://gw/ingest/x", { method: "POST", headers });
+const request = (
+  headers: Record<string, string> = {},
+  peerCertificate: PeerCertificateInfo | null = null,
+): IngestRequestContext => {
+  const req = new Request("http://gw/ingest/x", { method: "POST", headers });
+  return {
+    request: req,
+    url: new URL(req.url),
+    connection: { ...PLAIN_CONNECTION, tls: true, peerCertificate },
+    receivedAt: 0,
+  };
+};
 const basicHeader = (user: string, password: string) =>
   `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
 
 async function refusal(
   auth: IngestAuthenticator,
-  req: Request,
+  req: IngestRequestContext,
 ): Promise<{ status: number; headers: Record<string, string>; body: unknown }> {
   try {
     await auth.authenticate(req);
   } catch (error) {
-    if (!(error instanceof IngestAccessError)) throw error;
-    const res = accessErrorResponse(error);
+    if (!(error instanceof IngestError)) throw error;
+    const res = ingestErrorResponse(error);
     return { status: res.status, headers: Object.fromEntries(res.headers), body: await res.json() };
   }
   throw new Error("expected a refusal");
@@ -88,9 +101,7 @@ describe("ingestAuthenticator", () => {
   });
 
   test("the verified client certificate authenticates when no Authorization header is sent", async () => {
-    const req = request();
-    attachPeerCertificate(req, peer);
-    const identity = await full.authenticate(req);
+    const identity = await full.authenticate(request({}, peer));
     expect([identity.principal, identity.source]).toEqual(["device-9", "mtls"]);
   });
 

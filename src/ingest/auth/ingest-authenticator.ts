@@ -1,28 +1,22 @@
 /**
- * The `authenticate(request) → identity` stage of the ingest pipeline for one connector: tries the
+ * The `authenticate(context) → identity` stage of the ingest pipeline for one connector: tries the
  * methods its `ingest.auth.methods` enables, in the order the request offers them: an
  * Authorization header (Bearer → JWT, Basic → hashed passwords of the REST API's credentials
  * file), else the verified client certificate of the TLS connection (mtls). No methods: every
  * request is the anonymous identity.
  *
- * Refusals are IngestAccessErrors: 401 with a WWW-Authenticate challenge for each enabled header
- * scheme (`Bearer error="invalid_token"` after a bad token), 503 when the JWKS cannot be fetched.
- * Messages say which check failed, never the credentials; unknown users are not named in logs.
+ * Refusals are IngestErrors: 401 (REST Proxy 40101) with a WWW-Authenticate challenge for each
+ * enabled header scheme (`Bearer error="invalid_token"` after a bad token), 503 with Retry-After
+ * when the JWKS cannot be fetched. Messages say which check failed, never the credentials; unknown
+ * users are not named in logs.
  */
 import { type BasicAuthenticator, parseBasicCredentials } from "../../rest/auth/basic-auth.ts";
 import { getLogger, type Logger } from "../../util/logger.ts";
+import { ErrorCodes, IngestError } from "../ingest-error.ts";
+import { ANONYMOUS, type IngestIdentity, type IngestRequestContext } from "../request-context.ts";
 import type { ClientIdentitySource } from "../tls/ingest-tls-config.ts";
-import { peerCertificateOf } from "../tls/peer-certificate.ts";
-import type { IngestIdentity } from "./identity.ts";
-import { IngestAccessError } from "./ingest-access-error.ts";
 import type { JwtAuthenticator } from "./jwt-authenticator.ts";
 import { mtlsIdentity } from "./mtls-identity.ts";
-
-export const ANONYMOUS: IngestIdentity = Object.freeze({
-  principal: "anonymous",
-  source: "anonymous",
-  attributes: Object.freeze({}) as Record<string, string>,
-});
 
 export interface IngestAuthenticatorOptions {
   /** The identity source of client certificates; null: mtls not enabled. */
@@ -33,21 +27,26 @@ export interface IngestAuthenticatorOptions {
 }
 
 export interface IngestAuthenticator {
-  /** The request's identity; throws IngestAccessError (401/503) when it has none. */
-  authenticate(request: Request): Promise<IngestIdentity>;
+  /** The request's identity; throws IngestError (401/503) when it has none. */
+  authenticate(context: IngestRequestContext): Promise<IngestIdentity>;
   readonly enabled: boolean;
 }
+
+/** Seconds a client waits before retrying when the identity provider's keys are unavailable. */
+const JWKS_RETRY_AFTER_SECONDS = 5;
 
 export function ingestAuthenticator(options: IngestAuthenticatorOptions): IngestAuthenticator {
   const { mtls, jwt, basic } = options;
   const log = options.logger ?? getLogger("io.edgegateway.ingest.IngestAuthentication");
   const enabled = mtls !== null || jwt !== null || basic !== null;
 
-  const unauthorized = (message: string, invalidToken = false): IngestAccessError => {
+  const unauthorized = (message: string, invalidToken = false): IngestError => {
     const challenges: string[] = [];
     if (jwt) challenges.push(invalidToken ? 'Bearer realm="ingest", error="invalid_token"' : 'Bearer realm="ingest"');
     if (basic) challenges.push(`Basic realm="${basic.realm}", charset="UTF-8"`);
-    return new IngestAccessError(401, message, challenges.length > 0 ? { "WWW-Authenticate": challenges } : {});
+    return new IngestError(401, ErrorCodes.UNAUTHORIZED, message, {
+      headers: challenges.length > 0 ? { "WWW-Authenticate": challenges.join(", ") } : {},
+    });
   };
 
   const accepted = [
@@ -60,9 +59,9 @@ export function ingestAuthenticator(options: IngestAuthenticatorOptions): Ingest
 
   return {
     enabled,
-    async authenticate(request) {
+    async authenticate(context) {
       if (!enabled) return ANONYMOUS;
-      const authorization = request.headers.get("authorization")?.trim();
+      const authorization = context.request.headers.get("authorization")?.trim();
       if (authorization) {
         const match = /^([A-Za-z]+)(?: +(.*))?$/.exec(authorization);
         const scheme = match?.[1]?.toLowerCase();
@@ -72,12 +71,11 @@ export function ingestAuthenticator(options: IngestAuthenticatorOptions): Ingest
           if (result.outcome === "authenticated") return result.identity;
           if (result.outcome === "unavailable") {
             log.warn(`Cannot verify a bearer token: ${result.reason}`);
-            throw new IngestAccessError(
+            throw new IngestError(
               503,
+              ErrorCodes.SERVICE_UNAVAILABLE,
               "Cannot verify bearer tokens now: the identity provider's keys are unavailable",
-              {
-                "Retry-After": "5",
-              },
+              { retryAfterSeconds: JWKS_RETRY_AFTER_SECONDS },
             );
           }
           log.debug(`Rejected a bearer token: ${result.reason}`);
@@ -96,7 +94,7 @@ export function ingestAuthenticator(options: IngestAuthenticatorOptions): Ingest
         if (!mtls) throw unauthorized(`Unsupported authentication scheme; use ${accepted}`);
       }
       if (mtls) {
-        const peer = peerCertificateOf(request);
+        const peer = context.connection.peerCertificate;
         if (peer) {
           const identity = mtlsIdentity(peer, mtls);
           if (identity) return identity;

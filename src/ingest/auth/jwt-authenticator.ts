@@ -14,7 +14,7 @@
  */
 import { createPublicKey, type KeyObject } from "node:crypto";
 import { errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
-import type { IngestIdentity } from "./identity.ts";
+import type { IngestIdentity } from "../request-context.ts";
 import { type JwksCache, JwksUnavailableError } from "./jwks-cache.ts";
 
 /** Asymmetric JWS algorithms, the only ones a JWKS or a public key can verify. */

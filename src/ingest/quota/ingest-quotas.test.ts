@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { Clock } from "../../util/clock.ts";
-import type { IngestIdentity } from "../auth/identity.ts";
-import { accessErrorResponse, IngestAccessError } from "../auth/ingest-access-error.ts";
+import { IngestError, ingestErrorResponse } from "../ingest-error.ts";
+import type { IngestIdentity } from "../request-context.ts";
 import { ingestQuotaConfigDef, ingestQuotas } from "./ingest-quotas.ts";
 
 class ManualClock implements Clock {
@@ -22,8 +22,8 @@ function outcome(fn: () => void): "ok" | { status: number; retryAfter: string | 
     fn();
     return "ok";
   } catch (error) {
-    if (!(error instanceof IngestAccessError)) throw error;
-    const res = accessErrorResponse(error);
+    if (!(error instanceof IngestError)) throw error;
+    const res = ingestErrorResponse(error);
     return { status: res.status, retryAfter: res.headers.get("Retry-After"), code: error.errorCode };
   }
 }

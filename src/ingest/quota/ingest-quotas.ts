@@ -3,15 +3,15 @@
  * a cap over all identities of the connector, from the connector's `ingest.quota.*` keys (0 means
  * unlimited). A request passes only when every bucket it draws from can give (requests are
  * checked before anything is taken, so a refused request costs nothing); otherwise it is an
- * IngestAccessError 429 with Retry-After (whole seconds, rounded up) for the longest wait.
+ * IngestError 429 with Retry-After (whole seconds, rounded up) for the longest wait.
  *
  * Buckets are kept for at most `ingest.quota.max.identities` identities: idle (full) buckets are
  * dropped first, then the oldest. Outcomes feed the per-identity metrics (top-N plus "other").
  */
 import { check, defineConfig, key } from "../../plugin/config-def.ts";
 import { type Clock, systemClock } from "../../util/clock.ts";
-import type { IngestIdentity } from "../auth/identity.ts";
-import { IngestAccessError } from "../auth/ingest-access-error.ts";
+import { ErrorCodes, IngestError } from "../ingest-error.ts";
+import type { IngestIdentity } from "../request-context.ts";
 import { IdentityMetrics } from "./identity-metrics.ts";
 import { TokenBucket } from "./token-bucket.ts";
 
@@ -67,7 +67,7 @@ interface IdentityBuckets {
 }
 
 export interface IngestQuotas {
-  /** Charges one request of `bytes` to `identity`; throws IngestAccessError 429 when over quota. */
+  /** Charges one request of `bytes` to `identity`; throws IngestError 429 when over quota. */
   limit(identity: IngestIdentity, bytes: number): void;
   /** Counts a 403 for the metrics. */
   recordDenied(identity: IngestIdentity): void;
@@ -141,12 +141,11 @@ export function ingestQuotas(config: IngestQuotaConfig, clock: Clock = systemClo
         metrics.record(identity.principal, "throttled");
         const seconds = Math.max(1, Math.ceil(waitMs / 1000));
         const whose = which.startsWith("total") ? "this route's" : `principal ${identity.principal}'s`;
-        throw new IngestAccessError(
+        throw new IngestError(
           429,
+          ErrorCodes.TOO_MANY_REQUESTS,
           `Too many requests: ${whose} ${which} quota is exhausted; retry after ${seconds} s`,
-          {
-            "Retry-After": String(seconds),
-          },
+          { retryAfterSeconds: seconds },
         );
       }
       for (const [bucket, n] of draws) if (bucket && n > 0) bucket.take(n, now);

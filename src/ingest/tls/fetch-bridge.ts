@@ -10,7 +10,8 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 
-export type FetchHandler = (request: Request) => Response | Promise<Response>;
+/** The fetch handler, given the node request too (for its socket). */
+export type NodeFetchHandler = (request: Request, req: IncomingMessage) => Response | Promise<Response>;
 
 function requestBody(req: IncomingMessage): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>(
@@ -94,9 +95,8 @@ export async function writeResponse(res: ServerResponse, response: Response, met
 
 /** A node:http request listener serving `handler`; a thrown handler error becomes a bare 500. */
 export function nodeListener(
-  handler: FetchHandler,
+  handler: NodeFetchHandler,
   scheme: "http" | "https",
-  onRequest?: (request: Request, req: IncomingMessage) => void,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const abort = new AbortController();
@@ -104,11 +104,10 @@ export function nodeListener(
       if (!res.writableFinished) abort.abort(new Error("client closed the connection"));
     });
     const request = toRequest(req, scheme, abort.signal);
-    onRequest?.(request, req);
     void (async () => {
       let response: Response;
       try {
-        response = await handler(request);
+        response = await handler(request, req);
       } catch {
         response = new Response(JSON.stringify({ error_code: 500, message: "Internal server error" }), {
           status: 500,

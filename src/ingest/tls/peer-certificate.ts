@@ -1,23 +1,12 @@
 /**
- * The verified client certificate of a TLS connection, in the shape the ingest pipeline uses:
- * subject and issuer fields, subject alternative names by type, SHA-256 fingerprint. Built by the
- * TLS front end from node:tls's `getPeerCertificate()` once per connection, and looked up per
- * request with `peerCertificateOf(request)` (the request handler only sees a fetch Request).
+ * The verified client certificate of a TLS connection in the pipeline's shape
+ * (`PeerCertificateInfo`, request-context.ts), built by the TLS front end from node:tls's
+ * `getPeerCertificate()` once per connection; and the subject alternative names parsed by type.
  */
 import type { PeerCertificate as NodePeerCertificate } from "node:tls";
+import type { PeerCertificateInfo } from "../request-context.ts";
 
 export type SanType = "DNS" | "URI" | "IP" | "email";
-
-export interface PeerCertificate {
-  /** Subject fields (CN, O, OU, …) as the certificate names them; multi-valued fields joined with ",". */
-  readonly subject: Readonly<Record<string, string>>;
-  readonly issuer: Readonly<Record<string, string>>;
-  readonly subjectAltNames: ReadonlyArray<{ readonly type: SanType; readonly value: string }>;
-  /** SHA-256 of the DER certificate, lowercase hex without separators. */
-  readonly fingerprint256: string;
-  readonly serialNumber: string;
-  readonly validTo: string;
-}
 
 function fields(value: unknown): Record<string, string> {
   const out: Record<string, string> = {};
@@ -29,55 +18,41 @@ function fields(value: unknown): Record<string, string> {
   return out;
 }
 
+const SAN_LABELS: Record<string, SanType> = { DNS: "DNS", URI: "URI", "IP Address": "IP", email: "email" };
+
 /** Parses node's `subjectaltname` ("DNS:a, URI:b, IP Address:1.2.3.4, email:c"). */
-export function parseSubjectAltNames(text: string | undefined): PeerCertificate["subjectAltNames"] {
+export function parseSubjectAltNames(text: string | null | undefined): { type: SanType; value: string }[] {
   if (!text) return [];
   const out: { type: SanType; value: string }[] = [];
   for (const part of text.split(/,\s*/)) {
     const colon = part.indexOf(":");
     if (colon <= 0) continue;
-    const label = part.slice(0, colon).trim();
+    const type = SAN_LABELS[part.slice(0, colon).trim()];
     const value = part
       .slice(colon + 1)
       .trim()
       .replace(/^"|"$/g, "");
-    const type: SanType | undefined =
-      label === "DNS"
-        ? "DNS"
-        : label === "URI"
-          ? "URI"
-          : label === "IP Address"
-            ? "IP"
-            : label === "email"
-              ? "email"
-              : undefined;
     if (type && value !== "") out.push({ type, value });
   }
   return out;
 }
 
-/** The certificate node reports, or undefined when the client sent none. */
-export function fromNodeCertificate(cert: NodePeerCertificate | Record<string, never> | null | undefined) {
-  if (!cert || !("fingerprint256" in cert) || !cert.fingerprint256) return undefined;
-  const peer: PeerCertificate = {
+/** SHA-256 fingerprint as lowercase hex without separators (the form identities use). */
+export function fingerprintHex(fingerprint256: string): string {
+  return fingerprint256.replace(/:/g, "").toLowerCase();
+}
+
+/** The certificate node reports, or null when the client sent none. */
+export function fromNodeCertificate(
+  cert: NodePeerCertificate | Record<string, never> | null | undefined,
+): PeerCertificateInfo | null {
+  if (!cert || !("fingerprint256" in cert) || !cert.fingerprint256) return null;
+  return {
     subject: fields(cert.subject),
+    subjectAltName: cert.subjectaltname ?? null,
+    fingerprint256: cert.fingerprint256,
+    raw: cert.raw ? new Uint8Array(cert.raw) : null,
     issuer: fields(cert.issuer),
-    subjectAltNames: parseSubjectAltNames(cert.subjectaltname),
-    fingerprint256: cert.fingerprint256.replace(/:/g, "").toLowerCase(),
     serialNumber: cert.serialNumber ?? "",
-    validTo: cert.valid_to ?? "",
   };
-  return peer;
-}
-
-const peers = new WeakMap<Request, PeerCertificate>();
-
-/** Called by the TLS front end for each request on a connection with a verified client certificate. */
-export function attachPeerCertificate(request: Request, peer: PeerCertificate): void {
-  peers.set(request, peer);
-}
-
-/** The verified client certificate of the connection `request` came on (hono: `c.req.raw`). */
-export function peerCertificateOf(request: Request): PeerCertificate | undefined {
-  return peers.get(request);
 }

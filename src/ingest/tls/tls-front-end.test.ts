@@ -5,15 +5,15 @@ import { type DeviceCert, type DevicePki, makeDevicePki } from "../../../test/su
 import { type TempDir, tempDir } from "../../../test/support/temp-dir.ts";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { mtlsIdentity } from "../auth/mtls-identity.ts";
+import type { IngestConnection } from "../request-context.ts";
 import { loadIngestTls } from "./ingest-tls-config.ts";
-import { peerCertificateOf } from "./peer-certificate.ts";
 import { startTlsFrontEnd, type TlsFrontEnd } from "./tls-front-end.ts";
 
 /** The app the front end serves: echoes the verified peer's CN and the request body. */
-function echoApp(): Hono {
-  const app = new Hono();
+function echoApp(): Hono<{ Bindings: { connection: IngestConnection } }> {
+  const app = new Hono<{ Bindings: { connection: IngestConnection } }>();
   app.all("*", async (c) => {
-    const peer = peerCertificateOf(c.req.raw);
+    const peer = c.env.connection.peerCertificate;
     return c.json({
       cn: peer?.subject.CN ?? null,
       identity: peer ? mtlsIdentity(peer, "cn")?.principal : null,
@@ -78,10 +78,11 @@ async function frontEnd(extra: Record<string, string> = {}): Promise<TlsFrontEnd
   const store = `${pki.dir}/server-store.pem`;
   await Bun.write(store, (await Bun.file(pki.serverKey).text()) + (await Bun.file(pki.serverCert).text()));
   const props = settings(extra);
-  const fe = await startTlsFrontEnd({
+  const app = echoApp();
+  const fe = startTlsFrontEnd({
     host: "127.0.0.1",
     port: 0,
-    handler: echoApp().fetch,
+    handler: (request, connection) => app.fetch(request, { connection }),
     load: () => loadIngestTls(props),
   });
   return Object.assign(fe, { [Symbol.asyncDispose]: () => fe.stop() });

@@ -2,8 +2,8 @@
  * The https ingest listener: TLS terminated by node:tls (TLS 1.2+), each secured socket handed to
  * a node:http server whose requests are bridged to the same fetch handler (the ingest hono app) as
  * the plain http listener. node:tls is used because it really yields the verified client
- * certificate (Bun.serve and node:https do not expose it, see STACK-NOTES); it is attached to
- * every request of the connection (`peerCertificateOf`).
+ * certificate (Bun.serve and node:https do not expose it, see STACK-NOTES); every request of the
+ * connection is handed over with it (`IngestConnection.peerCertificate`).
  *
  * Client certificates (ssl.client.auth): `required` fails the handshake without a trusted one;
  * `requested` asks for one and fails the handshake when the one sent is not trusted (as Java's
@@ -16,7 +16,8 @@
  * use them; open ones keep theirs). A file that fails to load keeps the previous material and logs
  * an error once per change.
  *
- * Lifecycle: `startTlsFrontEnd` → listening; `stop()` closes the listener and every connection.
+ * Lifecycle: `startTlsFrontEnd` → listening (synchronously: Bun binds in `listen`, so a port in use
+ * fails the start like Bun.serve does); `stop()` closes the listener and every connection.
  */
 import { statSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
@@ -24,15 +25,19 @@ import type { AddressInfo, Socket } from "node:net";
 import { createServer as createTlsServer, type SecureContextOptions, type TLSSocket } from "node:tls";
 import { messageOf } from "../../errors.ts";
 import { getLogger, type Logger } from "../../util/logger.ts";
-import { type FetchHandler, nodeListener } from "./fetch-bridge.ts";
+import type { IngestConnection, PeerCertificateInfo } from "../request-context.ts";
+import { nodeListener } from "./fetch-bridge.ts";
 import type { IngestTlsSettings } from "./ingest-tls-config.ts";
-import { attachPeerCertificate, fromNodeCertificate, type PeerCertificate } from "./peer-certificate.ts";
+import { fromNodeCertificate } from "./peer-certificate.ts";
+
+/** Serves one request; `connection` carries the verified client certificate, if any. */
+export type ConnectionFetchHandler = (request: Request, connection: IngestConnection) => Response | Promise<Response>;
 
 export interface TlsFrontEndOptions {
   /** Empty: every interface. */
   readonly host: string;
   readonly port: number;
-  readonly handler: FetchHandler;
+  readonly handler: ConnectionFetchHandler;
   /** Reads the settings (called at start and on every file change). */
   readonly load: () => IngestTlsSettings;
   readonly logger?: Logger;
@@ -77,21 +82,26 @@ function contextOptions(s: IngestTlsSettings): SecureContextOptions {
   };
 }
 
-export async function startTlsFrontEnd(options: TlsFrontEndOptions): Promise<TlsFrontEnd> {
+export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
   const log = options.logger ?? getLogger("ingest.tls");
   let settings = options.load();
   let seen = fingerprint(settings.files);
   let failedAt: Fingerprint | undefined;
   const failures = new Map<string, number>();
   const sockets = new Set<Socket>();
-  const peerOf = new WeakMap<Socket, PeerCertificate>();
+  const peerOf = new WeakMap<Socket, PeerCertificateInfo>();
 
   const http = createHttpServer(
     { keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000 },
-    nodeListener(options.handler, "https", (request, req) => {
-      const peer = peerOf.get(req.socket);
-      if (peer) attachPeerCertificate(request, peer);
-    }),
+    nodeListener(
+      (request, req) =>
+        options.handler(request, {
+          remoteAddress: req.socket.remoteAddress ?? null,
+          tls: true,
+          peerCertificate: peerOf.get(req.socket) ?? null,
+        }),
+      "https",
+    ),
   );
 
   const tls = createTlsServer({
@@ -121,14 +131,20 @@ export async function startTlsFrontEnd(options: TlsFrontEndOptions): Promise<Tls
   });
 
   const host = options.host === "" ? "0.0.0.0" : options.host;
-  await new Promise<void>((resolve, reject) => {
-    tls.once("error", reject);
-    tls.listen(options.port, host, () => {
-      tls.off("error", reject);
-      resolve();
-    });
+  let listenError: Error | undefined;
+  tls.on("error", (error) => {
+    listenError = error;
+    log.error(`The https ingest listener on ${host}:${options.port} failed: ${messageOf(error)}`);
   });
-  const port = (tls.address() as AddressInfo).port;
+  tls.listen(options.port, host);
+  const address = tls.address() as AddressInfo | null;
+  if (!address) {
+    tls.close();
+    throw new Error(
+      `Cannot listen on ${host}:${options.port}${listenError ? `: ${messageOf(listenError)}` : " (address in use?)"}`,
+    );
+  }
+  const port = address.port;
 
   const reloadIfChanged = (): boolean => {
     const now = fingerprint(settings.files);

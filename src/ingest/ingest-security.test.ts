@@ -1,0 +1,81 @@
+import { describe, expect, test } from "bun:test";
+import { systemClock } from "../util/clock.ts";
+import { IngestError } from "./ingest-error.ts";
+import type { IngestRecord } from "./ingest-record.ts";
+import { IngestSecurity, stampIdentity } from "./ingest-security.ts";
+import { type IngestIdentity, type IngestTarget, PLAIN_CONNECTION } from "./request-context.ts";
+import type { IngestRouteSettings } from "./route-settings.ts";
+
+const identity: IngestIdentity = { principal: "pump-7", source: "mtls", attributes: {} };
+const record = (key: unknown, headers: IngestRecord["headers"] = []): IngestRecord => ({
+  key,
+  value: { t: 1 },
+  headers,
+  partition: null,
+  timestamp: null,
+  bytes: 7,
+});
+const settings = (keyFormat: "json" | "string" | "bytes") => ({ keyFormat }) as IngestRouteSettings;
+
+describe("stampIdentity", () => {
+  test("adds the identity header and replaces one the client sent under that name", () => {
+    const [stamped] = stampIdentity(
+      identity,
+      [
+        record(null, [
+          ["X-Ingest-Identity", "spoofed"],
+          ["a", "b"],
+        ]),
+      ],
+      settings("json"),
+      "x-ingest-identity",
+      false,
+    );
+    expect(stamped!.headers).toEqual([
+      ["a", "b"],
+      ["x-ingest-identity", "pump-7"],
+    ]);
+    expect(stamped!.key).toBeNull();
+  });
+
+  test("feeds the key only where the request gave none, in the key converter's form", () => {
+    const out = stampIdentity(identity, [record(null), record("given")], settings("bytes"), "", true);
+    expect(out.map((r) => r.key)).toEqual([new TextEncoder().encode("pump-7"), "given"]);
+  });
+});
+
+describe("IngestSecurity", () => {
+  const target: IngestTarget = { connector: "c1", path: "/ingest/t", topic: "t", shape: "native" };
+  const context = (headers: Record<string, string>) => {
+    const request = new Request("http://gw/ingest/t", { method: "POST", headers });
+    return { request, url: new URL(request.url), connection: PLAIN_CONNECTION, receivedAt: 0 };
+  };
+
+  test("builds the stages from the connector config and exposes per-identity metrics", async () => {
+    const hash = await Bun.password.hash("pw-123456", { algorithm: "bcrypt", cost: 4 });
+    const file = `${process.env.TMPDIR ?? "/tmp"}/ingest-security-${process.pid}.creds`;
+    await Bun.write(file, `meter-1:${hash}\nmeter-2:${hash}\n`);
+    const security = new IngestSecurity({ mtlsIdentity: "cn", clock: systemClock });
+    const stages = await security.stagesFactory("c1", {
+      "ingest.auth.methods": "basic",
+      "ingest.auth.basic.credentials.file": file,
+      "ingest.acl.allow": "meter-1",
+      "ingest.quota.requests.per.second": "1",
+    });
+    const basic = (user: string) => ({ Authorization: `Basic ${btoa(`${user}:pw-123456`)}` });
+    const meter1 = await stages.authenticate(context(basic("meter-1")));
+    expect(meter1.principal).toBe("meter-1");
+    await stages.authorize(meter1, target);
+    await stages.limit(meter1, target, 10);
+    const meter2 = await stages.authenticate(context(basic("meter-2")));
+    expect(() => stages.authorize(meter2, target)).toThrow(IngestError);
+    expect(() => stages.limit(meter1, target, 10)).toThrow("Too many requests");
+    const requests = security.families().find((f) => f.name === "ingest_identity_requests_total");
+    expect(requests?.samples).toEqual([
+      { labels: { connector: "c1", principal: "meter-1" }, value: 1 },
+      { labels: { connector: "c1", principal: "meter-2" }, value: 0 },
+    ]);
+    await stages.close?.();
+    expect(security.families()).toEqual([]);
+  });
+});
