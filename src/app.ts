@@ -14,6 +14,7 @@ import { IngestSecurity } from "./ingest/ingest-security.ts";
 import { IngestServer } from "./ingest/ingest-server.ts";
 import type { IngestStagesFactory } from "./ingest/request-context.ts";
 import { IngestRouteTable } from "./ingest/route-table.ts";
+import { SpoolMetrics } from "./ingest/spool/spool-metrics.ts";
 import type { ClientIdentitySource } from "./ingest/tls/ingest-tls-config.ts";
 import type { KafkaPort } from "./kafka/kafka-port.ts";
 import { KafkajsPort } from "./kafka/kafkajs/adapter.ts";
@@ -25,6 +26,7 @@ import { Worker } from "./runtime/worker.ts";
 import { ConfigStore } from "./store/config-store.ts";
 import { openDatabase } from "./store/database.ts";
 import { OffsetStore } from "./store/offset-store.ts";
+import { openSpoolDatabase, SpoolStore } from "./store/spool-store.ts";
 import { StatusStore } from "./store/status-store.ts";
 import { type Clock, systemClock } from "./util/clock.ts";
 import { type LogManager, logManager } from "./util/logger.ts";
@@ -78,6 +80,13 @@ export function startApp(options: AppOptions): App {
     clock,
   });
   const ingestMetrics = new IngestMetrics();
+  // The spool file is opened when the first ingest.ack.mode=spool task starts.
+  let spool: SpoolStore | undefined;
+  const spoolStore = () => {
+    spool ??= new SpoolStore(openSpoolDatabase(config["data.dir"]), () => clock.now());
+    return spool;
+  };
+  const spoolMetrics = new SpoolMetrics(() => clock.now());
   ingestMetrics.recordsInFlight = () => {
     let n = 0;
     for (const route of ingestRoutes.routes()) for (const w of route.writers) n += w.pending;
@@ -89,6 +98,8 @@ export function startApp(options: AppOptions): App {
       routes: ingestRoutes,
       stages: options.ingestStages ?? ingestSecurity.stagesFactory,
       metrics: ingestMetrics,
+      spool: spoolStore,
+      spoolMetrics,
     });
   const kafka = options.kafka ?? new KafkajsPort(logs);
   const db = openDatabase(config["data.dir"]);
@@ -125,7 +136,7 @@ export function startApp(options: AppOptions): App {
     config,
     herder,
     logs,
-    extraMetrics: () => [...ingestMetrics.families(), ...ingestSecurity.families()],
+    extraMetrics: () => [...ingestMetrics.families(), ...ingestSecurity.families(), ...spoolMetrics.families()],
     root: {
       clusterId: async () => {
         if (clusterId) return clusterId;
@@ -164,6 +175,7 @@ export function startApp(options: AppOptions): App {
       await herder.stop();
       await worker.closeAdmin();
       if (options.configProviders) await closeConfigProviders(options.configProviders);
+      spool?.close();
       db.close();
     },
   };

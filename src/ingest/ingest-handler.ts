@@ -131,7 +131,8 @@ export function createPipeline(deps: IngestHandlerDeps): Pipeline {
         let records = 0;
         let bytes = 0;
         for (let i = 0; i < outcomes.length; i++) {
-          if (outcomes[i]!.kind === "written") {
+          const kind = outcomes[i]!.kind;
+          if (kind === "written" || kind === "spooled") {
             records++;
             bytes += parsed.records[i]!.bytes;
           }

@@ -6,6 +6,7 @@
 
 import { ingestSecurityConfigDef } from "../../ingest/ingest-security.ts";
 import type { IngestRouteSettings, KeySource, ValueFormat } from "../../ingest/route-settings.ts";
+import { ingestSpoolConfigDef } from "../../ingest/spool/spool-config.ts";
 import { check, defineConfig, key } from "../../plugin/config-def.ts";
 
 export const HTTP_INGEST_CONNECTOR = "io.edgegateway.connect.http.HttpIngestSourceConnector";
@@ -190,7 +191,9 @@ export const httpIngestConfig = defineConfig({
     group: LIMITS,
     validators: [check.atLeast(0)],
   }),
-}).concat(ingestSecurityConfigDef);
+})
+  .concat(ingestSecurityConfigDef)
+  .concat(ingestSpoolConfigDef);
 
 export type HttpIngestConfig = ReturnType<typeof httpIngestConfig.parse>;
 
