@@ -123,6 +123,8 @@ describe("ingest.ack.mode=spool", () => {
     await waitFor(async () => (await spoolDepth(gw)) === 0, {
       what: "the spool drained after the outage",
       timeoutMs: 120_000,
+    }).catch((error) => {
+      throw new Error(`${error.message}\n${gw.output().slice(-6000)}`);
     });
     const kafka = broker.client();
     const records: { key: Buffer | null; value: Buffer | null }[] = [];
