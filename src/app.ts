@@ -8,10 +8,13 @@ import { hostname } from "node:os";
 import type { Config } from "./api/connector.ts";
 import type { ConfigProvider } from "./config-providers/config-provider.ts";
 import { closeConfigProviders } from "./config-providers/config-transformer.ts";
+import { StoredIdempotencyGuard } from "./ingest/idempotency.ts";
 import { ingestApp } from "./ingest/ingest-handler.ts";
 import { IngestMetrics } from "./ingest/ingest-metrics.ts";
 import { IngestSecurity } from "./ingest/ingest-security.ts";
 import { IngestServer } from "./ingest/ingest-server.ts";
+import { openApiDocument } from "./ingest/openapi.ts";
+import { partitionCounts } from "./ingest/partition-counts.ts";
 import type { IngestStagesFactory } from "./ingest/request-context.ts";
 import { IngestRouteTable } from "./ingest/route-table.ts";
 import { SpoolMetrics } from "./ingest/spool/spool-metrics.ts";
@@ -25,6 +28,7 @@ import { Herder } from "./runtime/herder.ts";
 import { Worker } from "./runtime/worker.ts";
 import { ConfigStore } from "./store/config-store.ts";
 import { openDatabase } from "./store/database.ts";
+import { IdempotencyStore } from "./store/idempotency-store.ts";
 import { OffsetStore } from "./store/offset-store.ts";
 import { openSpoolDatabase, SpoolStore } from "./store/spool-store.ts";
 import { StatusStore } from "./store/status-store.ts";
@@ -159,6 +163,9 @@ export function startApp(options: AppOptions): App {
       clock,
       log: logs.get("io.edgegateway.ingest.IngestHandler"),
       redact: (text) => logs.redact(text),
+      partitions: partitionCounts(() => worker.admin(), clock),
+      idempotency: new StoredIdempotencyGuard(new IdempotencyStore(db), clock),
+      openApi: () => openApiDocument(ingestRoutes.routes()),
     }),
   });
   ingest.start();

@@ -6,12 +6,26 @@
  * Configs arrive as Connect passes them: raw string maps, parsed by the plugin's own ConfigDef.
  * Any method may return a promise; the runtime awaits it.
  */
+import type { Clock } from "../util/clock.ts";
+import type { Logger } from "../util/logger.ts";
 import type { SinkRecord, SourceMap, SourceRecord, TopicPartition, TopicPartitionOffset } from "./record.ts";
 
 export type Config = Readonly<Record<string, string>>;
 type MaybePromise<T> = T | Promise<T>;
 
-export interface ConnectorContext {
+/** What the runtime hands every plugin instance: its logger and its time source. */
+export interface PluginContext {
+  /**
+   * The plugin's logger, named for its class (so `/admin/loggers` can set its level), whose lines
+   * carry Connect's context: `[connector|worker]` for a connector, `[connector|task-N]` for a task.
+   * Use it instead of a module-level logger.
+   */
+  readonly logger: Logger;
+  /** The worker's clock: read time and sleep through it, so tests can drive time. */
+  readonly clock: Clock;
+}
+
+export interface ConnectorContext extends PluginContext {
   /** Ask the runtime to call `taskConfigs` again and restart tasks whose configs changed. */
   requestTaskReconfiguration(): void;
   /** Fail the connector (status FAILED with this error's trace). */
@@ -54,7 +68,7 @@ export interface SinkConnector extends Connector {
   ): MaybePromise<boolean>;
 }
 
-export interface SourceTaskContext {
+export interface SourceTaskContext extends PluginContext {
   readonly config: Config;
   readonly offsetStorageReader: OffsetStorageReader;
 }
@@ -81,7 +95,7 @@ export interface SourceTask {
   stop(): MaybePromise<void>;
 }
 
-export interface SinkTaskContext {
+export interface SinkTaskContext extends PluginContext {
   readonly config: Config;
   /** Rewind or skip: consume `partition` from `offset` next. */
   offset(offsets: ReadonlyArray<TopicPartitionOffset>): void;

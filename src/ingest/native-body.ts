@@ -115,6 +115,8 @@ export function parseNativeBody(
       represent(element, settings.valueFormat),
       headers,
       bytes,
+      null,
+      receivedAt,
     );
   }
   return records;

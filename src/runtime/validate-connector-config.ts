@@ -2,7 +2,9 @@
  * validateConnectorConfig: the whole validation behind `PUT /connector-plugins/{p}/config/validate`
  * and connector create/update, as Connect's AbstractHerder does it: the framework keys enriched
  * with `transforms.<alias>.*` and `predicates.<alias>.*`, the connector's own keys, converter
- * sub-configs, sink topic checks and null values, producing Connect's ConfigInfos and messages.
+ * sub-configs, sink topic checks, null values and the connector's cross-key rules (its
+ * descriptor's `validate`, Connect's `Connector.validate`), producing Connect's ConfigInfos and
+ * messages.
  */
 import { BadRequestError, ConnectError } from "../errors.ts";
 import { ConfigDef, defineConfig, type KeyValidation, key } from "../plugin/config-def.ts";
@@ -204,11 +206,26 @@ export function validateConnectorConfig(
     for (const g of groupsOf(c)) if (!groups.includes(g)) groups.push(g);
   }
   for (const [k, v] of converterResults) results.set(k, v);
+
+  // The connector's cross-key rules, once its own keys are individually valid.
+  const ownKeysValid = connectorDef.keys.every((k) => (results.get(k.name)?.errors.length ?? 0) === 0);
+  if (connector.validate && ownKeysValid) {
+    const present = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== null)) as Record<string, string>;
+    for (const problem of connector.validate(present)) {
+      if (def.has(problem.key)) addError(results, problem.key, problem.message);
+      else addError(undefinedValues, problem.key, problem.message, config[problem.key] ?? null);
+    }
+  }
   return { infos: configInfos(connectorClass, def, results, undefinedValues, groups), connector };
 }
 
-function addError(results: Map<string, KeyValidation>, name: string, message: string): void {
-  const current = results.get(name) ?? { value: null, errors: [] };
+function addError(
+  results: Map<string, KeyValidation>,
+  name: string,
+  message: string,
+  value: string | null = null,
+): void {
+  const current = results.get(name) ?? { value, errors: [] };
   results.set(name, { value: current.value, errors: [...current.errors, message] });
 }
 

@@ -15,6 +15,7 @@ import type { SinkRecord, TopicPartition, TopicPartitionOffset } from "../api/re
 import { isRetriable } from "../errors.ts";
 import type { ConsumedRecord, KafkaConsumer } from "../kafka/kafka-port.ts";
 import { ABORTED, abortable, SerialExecutor } from "../util/async.ts";
+import { type BackoffPolicy, retry } from "../util/backoff.ts";
 import { toSinkRecord } from "./record-conversion.ts";
 import { TaskMetrics } from "./task-metrics.ts";
 import { taskIdString, WorkerTask, type WorkerTaskOptions } from "./worker-task.ts";
@@ -26,6 +27,10 @@ export interface WorkerSinkTaskOptions extends WorkerTaskOptions {
 
 const key = (tp: TopicPartition) => `${tp.topic}\u0000${tp.partition}`;
 const HEARTBEAT_EVERY_MS = 3000;
+/** The group cannot be joined yet (broker down, topic missing): retried until stop. */
+const CONSUMER_START_BACKOFF: BackoffPolicy = { initialMs: 200, maxMs: 10_000 };
+/** Redelivery after a RetriableException from `put`, unless the task set `context.timeout`. */
+const PUT_BACKOFF: BackoffPolicy = { initialMs: 100, maxMs: 10_000 };
 
 export class WorkerSinkTask extends WorkerTask {
   private consumer: KafkaConsumer | undefined;
@@ -58,6 +63,8 @@ export class WorkerSinkTask extends WorkerTask {
   private context(): SinkTaskContext {
     return {
       config: this.o.config,
+      logger: this.log.named(this.o.taskClass),
+      clock: this.clock,
       offset: (offsets) => {
         for (const o of offsets) {
           this.consumer?.seek(o);
@@ -86,31 +93,38 @@ export class WorkerSinkTask extends WorkerTask {
   /** Joins the group; retriable failures (broker down, topic not there yet) are retried until stop. */
   private async startConsumer(): Promise<boolean> {
     const consumer = this.consumer!;
-    let backoff = 200;
-    for (;;) {
-      try {
-        const started = consumer.start({
-          onRecords: (records, heartbeat) => this.onRecords(records, heartbeat),
-          onAssignment: (assigned, revoked) => this.executor.run(() => this.onAssignment(assigned, revoked)),
-          onCrash: (error) => {
-            if (isRetriable(error)) this.consumerLost = error;
-            else this.crash = error;
-            this.notify();
-          },
-        });
-        if ((await abortable(started, this.stopSignal)) === ABORTED) {
-          // Stopping while the group cannot be joined: close the consumer whenever it gets there.
-          started.then(() => consumer.close()).catch(() => undefined);
-          return false;
-        }
-        return true;
-      } catch (error) {
-        if (!isRetriable(error)) throw error;
-        this.log.warn(`Could not start consuming yet, retrying in ${backoff} ms`, error);
-        await this.clock.sleep(backoff, this.stopSignal);
-        if (this.stopping) return false;
-        backoff = Math.min(backoff * 2, 10_000);
-      }
+    try {
+      return await retry(
+        async () => {
+          const started = consumer.start({
+            onRecords: (records, heartbeat) => this.onRecords(records, heartbeat),
+            onAssignment: (assigned, revoked) => this.executor.run(() => this.onAssignment(assigned, revoked)),
+            onCrash: (error) => {
+              if (isRetriable(error)) this.consumerLost = error;
+              else this.crash = error;
+              this.notify();
+            },
+          });
+          if ((await abortable(started, this.stopSignal)) === ABORTED) {
+            // Stopping while the group cannot be joined: close the consumer whenever it gets there.
+            started.then(() => consumer.close()).catch(() => undefined);
+            return false;
+          }
+          return true;
+        },
+        {
+          policy: CONSUMER_START_BACKOFF,
+          maxAttempts: Number.POSITIVE_INFINITY,
+          clock: this.clock,
+          signal: this.stopSignal,
+          classify: (error) => ({ retriable: isRetriable(error) }),
+          onRetry: (error, _attempt, delay) =>
+            this.log.warn(`Could not start consuming yet, retrying in ${delay} ms`, error),
+        },
+      );
+    } catch (error) {
+      if (this.stopping) return false;
+      throw error;
     }
   }
 
@@ -198,28 +212,32 @@ export class WorkerSinkTask extends WorkerTask {
   }
 
   private async put(records: readonly SinkRecord[], heartbeat: () => Promise<void>): Promise<void> {
-    let backoff = 100;
-    for (;;) {
-      const started = this.clock.now();
-      try {
+    await retry(
+      async (attempt) => {
+        if (attempt > 0) await heartbeat().catch(() => undefined);
+        const started = this.clock.now();
         await this.o.task.put(records);
         TaskMetrics.record(this.metrics.putBatch, this.clock.now() - started);
         this.metrics.sinkRecordSendTotal += records.length;
         this.metrics.sinkRecordSendRate.record(records.length);
-        return;
-      } catch (error) {
-        if (!isRetriable(error) || this.stopping) throw error;
-        const wait = this.putRetryTimeoutMs >= 0 ? this.putRetryTimeoutMs : backoff;
-        this.log.warn(
-          `RetriableException from SinkTask ${taskIdString(this.id)}; redelivering ${records.length} records in ${wait} ms`,
-          error,
-        );
-        await heartbeat().catch(() => undefined);
-        await this.clock.sleep(wait, this.stopSignal);
-        backoff = Math.min(backoff * 2, 10_000);
-        if (this.stopping) throw error;
-      }
-    }
+      },
+      {
+        policy: PUT_BACKOFF,
+        maxAttempts: Number.POSITIVE_INFINITY,
+        clock: this.clock,
+        signal: this.stopSignal,
+        // The task's context.timeout(ms), when set, replaces the backoff (Connect's behaviour).
+        classify: (error) => ({
+          retriable: isRetriable(error),
+          delayMs: this.putRetryTimeoutMs >= 0 ? this.putRetryTimeoutMs : undefined,
+        }),
+        onRetry: (error, _attempt, delay) =>
+          this.log.warn(
+            `RetriableException from SinkTask ${taskIdString(this.id)}; redelivering ${records.length} records in ${delay} ms`,
+            error,
+          ),
+      },
+    );
   }
 
   /** Gives up the current group membership: its partitions count as revoked (uncommitted records are redelivered). */

@@ -4,7 +4,7 @@
  * are on disk.
  */
 import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
-import type { Config, SinkTask } from "../../api/connector.ts";
+import type { Config, SinkTask, SinkTaskContext } from "../../api/connector.ts";
 import { displayValue } from "../../api/data/struct.ts";
 import type { SinkRecord } from "../../api/record.ts";
 import { ConnectError } from "../../errors.ts";
@@ -14,10 +14,16 @@ export class FileStreamSinkTask implements SinkTask {
   private fd: number | undefined;
   private buffered: string[] = [];
 
-  initialize(): void {}
+  private context!: SinkTaskContext;
+  private file: string | undefined;
+
+  initialize(context: SinkTaskContext): void {
+    this.context = context;
+  }
 
   start(config: Config): void {
     const file = fileSinkConfig.parse(config).file;
+    this.file = file || undefined;
     try {
       this.fd = file ? openSync(file, "a") : undefined;
     } catch (error) {
@@ -26,6 +32,8 @@ export class FileStreamSinkTask implements SinkTask {
   }
 
   put(records: ReadonlyArray<SinkRecord>): void {
+    if (records.length > 0 && this.context.logger.isEnabled("TRACE"))
+      this.context.logger.trace(`Writing ${records.length} lines to ${this.file ?? "stdout"}`);
     for (const r of records) this.buffered.push(`${typeof r.value === "string" ? r.value : displayValue(r.value)}\n`);
     if (this.buffered.length >= 1000) this.write();
   }

@@ -11,6 +11,7 @@ import { compileJsonPath } from "../../ingest/json-path.ts";
 import type { IngestStagesFactory } from "../../ingest/request-context.ts";
 import type { IngestRouteTable } from "../../ingest/route-table.ts";
 import type { SpoolMetrics } from "../../ingest/spool/spool-metrics.ts";
+import type { ConfigProblem } from "../../plugin/descriptor.ts";
 import type { SpoolStore } from "../../store/spool-store.ts";
 import { httpIngestConfig, routeSettings } from "./config.ts";
 
@@ -23,6 +24,20 @@ export interface HttpIngestServices {
   readonly spoolMetrics?: SpoolMetrics;
 }
 
+/** Cross-key rules: a JSONPath key needs a valid ingest.key.field. */
+export function validateHttpIngest(config: Config): ConfigProblem[] {
+  const parsed = httpIngestConfig.parse(config);
+  if (parsed["ingest.key.source"] !== "field") return [];
+  const path = parsed["ingest.key.field"];
+  if (!path) return [{ key: "ingest.key.field", message: "ingest.key.field is required when ingest.key.source=field" }];
+  try {
+    compileJsonPath(path, "ingest.key.field");
+    return [];
+  } catch (error) {
+    return [{ key: "ingest.key.field", message: (error as Error).message }];
+  }
+}
+
 export class HttpIngestSourceConnector implements SourceConnector {
   private config: Config = {};
   private name = "";
@@ -31,14 +46,12 @@ export class HttpIngestSourceConnector implements SourceConnector {
 
   async start(config: Config): Promise<void> {
     const parsed = httpIngestConfig.parse(config);
-    if (parsed["ingest.key.source"] === "field") {
-      const path = parsed["ingest.key.field"];
-      if (!path) {
-        const message = "ingest.key.field is required when ingest.key.source=field";
-        throw new ConfigError(message, new Map([["ingest.key.field", [message]]]));
-      }
-      compileJsonPath(path, "ingest.key.field");
-    }
+    const problems = validateHttpIngest(config);
+    if (problems.length > 0)
+      throw new ConfigError(
+        problems.map((p) => p.message).join("; "),
+        new Map(problems.map((p) => [p.key, [p.message]])),
+      );
     this.config = config;
     this.name = config.name ?? "";
     const settings = routeSettings(parsed, config["value.converter"], config["key.converter"]);

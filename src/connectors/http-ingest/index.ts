@@ -8,7 +8,7 @@ import { IngestRouteTable } from "../../ingest/route-table.ts";
 import type { SourceConnectorDescriptor } from "../../plugin/descriptor.ts";
 import { GATEWAY_VERSION } from "../../version.ts";
 import { HTTP_INGEST_ALIASES, HTTP_INGEST_CONNECTOR, HTTP_INGEST_TASK, httpIngestConfig } from "./config.ts";
-import { type HttpIngestServices, HttpIngestSourceConnector } from "./connector.ts";
+import { type HttpIngestServices, HttpIngestSourceConnector, validateHttpIngest } from "./connector.ts";
 import { HttpIngestSourceTask } from "./task.ts";
 
 export function httpIngestSource(
@@ -23,6 +23,12 @@ export function httpIngestSource(
     summary:
       "Devices POST records over HTTP to ingest.path on the ingest listener (single JSON documents, raw bodies, JSON arrays, NDJSON, and Confluent REST Proxy v2/v3 produce requests); each request is answered once Kafka acknowledged all of its records.",
     taskClass: HTTP_INGEST_TASK,
+    uniqueKeys: ["ingest.path"],
+    validate: validateHttpIngest,
+    converterDefaults: {
+      "key.converter": { "schemas.enable": "false" },
+      "value.converter": { "schemas.enable": "false" },
+    },
     create: () => new HttpIngestSourceConnector(services),
     createTask: () => new HttpIngestSourceTask(services),
   };

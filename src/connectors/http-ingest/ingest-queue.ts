@@ -128,7 +128,7 @@ export class IngestQueue implements IngestWriter {
             topic: metadata.topic,
             partition: metadata.partition,
             offset: metadata.offset,
-            timestamp: metadata.timestamp,
+            timestamp: metadata.timestamp !== null && metadata.timestamp >= 0 ? metadata.timestamp : record.timestamp,
           }
         : { kind: "dropped" },
     );
