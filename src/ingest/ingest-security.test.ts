@@ -38,6 +38,23 @@ describe("stampIdentity", () => {
     expect(stamped!.key).toBeNull();
   });
 
+  test("adds nothing for the anonymous identity but drops a client-sent header of that name", () => {
+    const anonymous: IngestIdentity = { principal: "ANONYMOUS", source: "anonymous", attributes: {} };
+    const [stamped] = stampIdentity(
+      anonymous,
+      [
+        record(null, [
+          ["ingest.identity", "spoofed"],
+          ["a", "b"],
+        ]),
+      ],
+      settings("json"),
+      "ingest.identity",
+      true,
+    );
+    expect([stamped!.headers, stamped!.key]).toEqual([[["a", "b"]], null]);
+  });
+
   test("feeds the key only where the request gave none, in the key converter's form", () => {
     const out = stampIdentity(identity, [record(null), record("given")], settings("bytes"), "", true);
     expect(out.map((r) => r.key)).toEqual([new TextEncoder().encode("pump-7"), "given"]);

@@ -24,7 +24,10 @@ export const ingestSecurityConfigDef = ingestAuthConfigDef.concat(ingestAclConfi
 
 const encoder = new TextEncoder();
 
-/** Adds the identity header (replacing any the client sent under that name) and, if asked, the key. */
+/**
+ * Adds the identity header (replacing any the client sent under that name) and, if asked, the key;
+ * for the anonymous identity (no authentication configured) only removes a client-sent one.
+ */
 export function stampIdentity(
   identity: IngestIdentity,
   records: readonly IngestRecord[],
@@ -34,6 +37,13 @@ export function stampIdentity(
 ): readonly IngestRecord[] {
   if (headerName === "" && !asKey) return records;
   const lower = headerName.toLowerCase();
+  // Without authentication there is no identity to vouch for: add nothing, but still drop a
+  // client-sent header of that name so that downstream consumers can trust it.
+  if (identity.source === "anonymous") {
+    if (headerName === "" || !records.some((r) => r.headers.some(([name]) => name.toLowerCase() === lower)))
+      return records;
+    return records.map((r) => ({ ...r, headers: r.headers.filter(([name]) => name.toLowerCase() !== lower) }));
+  }
   const key = settings.keyFormat === "bytes" ? encoder.encode(identity.principal) : identity.principal;
   return records.map((record) => {
     let headers = record.headers;

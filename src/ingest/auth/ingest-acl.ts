@@ -97,7 +97,7 @@ export const ingestAclConfigDef = defineConfig({
     validators: [validatorOf(parseTopicRule)],
   }),
   "ingest.identity.header": key.string({
-    doc: "Kafka header that carries the authenticated identity (principal) on every record; empty: not added. Any header of that name sent by the client is replaced, so it cannot be spoofed.",
+    doc: "Kafka header that carries the authenticated identity (principal) on every record; empty: not added. Any header of that name sent by the client is replaced (or, without ingest.auth.methods, removed), so it cannot be spoofed.",
     default: "ingest.identity",
     importance: "MEDIUM",
     group: GROUP,
