@@ -318,7 +318,9 @@ describe("device ingest", () => {
           });
           expect(response.status).toBe(200);
           const body = (await response.json()) as { offsets: { partition: number; offset: number }[] };
-          body.offsets.forEach((o, i) => accepted.set(`${o.partition}:${o.offset}`, JSON.stringify(values[i])));
+          body.offsets.forEach((o, i) => {
+            accepted.set(`${o.partition}:${o.offset}`, JSON.stringify(values[i]));
+          });
         }
       }),
     );

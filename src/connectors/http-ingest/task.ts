@@ -97,6 +97,13 @@ export class HttpIngestSourceTask implements SourceTask {
     else this.queue?.ack(record, metadata);
   }
 
+  /** One acknowledged poll batch (the pipelined runtime calls this instead of commitRecord). */
+  commitRecords(records: ReadonlyArray<SourceRecord>, metadata: ReadonlyArray<RecordMetadata | null>): void {
+    const queue = this.queue;
+    if (!queue) return;
+    for (let i = 0; i < records.length; i++) queue.ack(records[i]!, metadata[i] ?? null);
+  }
+
   stop(): void {
     const queue = this.queue;
     if (!queue) return;
