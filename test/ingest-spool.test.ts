@@ -101,6 +101,20 @@ describe("ingest.ack.mode=spool", () => {
     });
     const url = await ingestUrlOf(gw);
     expect((await gw.rest.post("/connectors", { name: "spooled", config: spoolConnector(topic) })).status).toBe(201);
+    const kafkaMode = {
+      ...spoolConnector(`${topic}-kafka-mode`),
+      "ingest.path": "/ingest/kafka-mode",
+      "ingest.ack.mode": "kafka",
+      "ingest.request.timeout.ms": "1500",
+    };
+    expect((await gw.rest.post("/connectors", { name: "kafka-mode", config: kafkaMode })).status).toBe(201);
+    const postKafkaMode = () =>
+      fetch(`${url}/ingest/kafka-mode`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: "{}",
+      });
+    await waitFor(async () => (await postKafkaMode()).status === 200, { what: "the kafka-mode route" });
     await waitFor(async () => (await post(url, { key: "warm-up", n: 0 })) === 200, { what: "the spool route" });
     const acked: Sent[] = [{ key: "warm-up", n: 0 }];
     const keys = ["k0", "k1", "k2", "k3"];
@@ -115,6 +129,13 @@ describe("ingest.ack.mode=spool", () => {
     await waitFor(async () => (await spoolDepth(gw)) === 0, { what: "the spool drained before the outage" });
 
     await broker.stop();
+    // kafka mode: a request whose records reached the producer answers 500 after
+    // ingest.request.timeout.ms (they may still be written); one queued behind them answers 503
+    // with Retry-After, nothing written.
+    const first = await postKafkaMode();
+    expect([500, 503]).toContain(first.status);
+    const queued = await postKafkaMode();
+    expect([queued.status, queued.headers.get("Retry-After")]).toEqual([503, "5"]);
     await send(6, 31);
     expect(acked.length).toBe(1 + 4 * 30);
     expect(await spoolDepth(gw)).toBeGreaterThan(0);
