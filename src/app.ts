@@ -82,6 +82,7 @@ export function startApp(options: AppOptions): App {
   const ingestSecurity = new IngestSecurity({
     mtlsIdentity: config["ingest.listeners.https.ssl.client.identity"] as ClientIdentitySource,
     clock,
+    global: config.originals,
   });
   const ingestMetrics = new IngestMetrics();
   // The spool file is opened when the first ingest.ack.mode=spool task starts.

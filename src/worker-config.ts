@@ -8,6 +8,7 @@
  */
 import { configProvidersWorkerConfig } from "./config-providers/config-transformer.ts";
 import { ConfigError } from "./errors.ts";
+import { ingestGlobalQuotaConfigDef } from "./ingest/quota/ingest-quotas.ts";
 import { ingestTlsConfigDef } from "./ingest/tls/ingest-tls-config.ts";
 import { check, defineConfig, key } from "./plugin/config-def.ts";
 import { restAuthenticationConfigDef } from "./rest/auth/auth-config.ts";
@@ -162,12 +163,14 @@ const ownWorkerConfig = defineConfig({
 
 /**
  * The worker's keys: its own, config.providers (provider params are in docs/config-providers.md)
- * rest.authentication.* and the ingest listener's TLS keys (ingest.listeners.https.ssl.*).
+ * rest.authentication.*, the ingest listener's TLS keys (ingest.listeners.https.ssl.*) and the
+ * gateway-wide ingest quota (ingest.quota.global.*).
  */
 export const workerConfigDef = ownWorkerConfig
   .concat(configProvidersWorkerConfig)
   .concat(restAuthenticationConfigDef)
-  .concat(ingestTlsConfigDef);
+  .concat(ingestTlsConfigDef)
+  .concat(ingestGlobalQuotaConfigDef);
 
 /** Keys of Connect's distributed and file-backed modes: accepted, unused here, warned once. */
 export const IGNORED_KEYS = [

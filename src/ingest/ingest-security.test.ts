@@ -95,4 +95,20 @@ describe("IngestSecurity", () => {
     await stages.close?.();
     expect(security.families()).toEqual([]);
   });
+
+  test("the gateway-wide cap is shared by every connector", async () => {
+    const security = new IngestSecurity({
+      mtlsIdentity: "cn",
+      clock: systemClock,
+      global: { "ingest.quota.global.requests.per.second": "2" },
+    });
+    const a = await security.stagesFactory("a", {});
+    const b = await security.stagesFactory("b", {});
+    const anonymous = await a.authenticate(context({}));
+    await a.limit(anonymous, target, 1);
+    await b.limit(anonymous, { ...target, connector: "b" }, 1);
+    expect(() => a.limit(anonymous, target, 1)).toThrow(
+      "Too many requests: the gateway's request rate quota is exhausted",
+    );
+  });
 });

@@ -14,7 +14,13 @@ import { ingestAuthConfigDef, ingestAuthenticatorFrom } from "./auth/ingest-auth
 import { IngestError } from "./ingest-error.ts";
 import type { IngestHeaderValue, IngestRecord } from "./ingest-record.ts";
 import type { IdentityMetrics } from "./quota/identity-metrics.ts";
-import { ingestQuotaConfigDef, ingestQuotas } from "./quota/ingest-quotas.ts";
+import {
+  globalBuckets,
+  ingestGlobalQuotaConfigDef,
+  ingestQuotaConfigDef,
+  ingestQuotas,
+  type SharedBuckets,
+} from "./quota/ingest-quotas.ts";
 import type { IngestIdentity, IngestStages, IngestStagesFactory } from "./request-context.ts";
 import type { IngestRouteSettings } from "./route-settings.ts";
 import type { ClientIdentitySource } from "./tls/ingest-tls-config.ts";
@@ -63,12 +69,17 @@ export interface IngestSecurityOptions {
   /** The https ingest listener's ssl.client.identity. */
   readonly mtlsIdentity: ClientIdentitySource;
   readonly clock: Clock;
+  /** The worker's ingest.quota.global.* settings. */
+  readonly global?: Readonly<Record<string, string>>;
 }
 
 export class IngestSecurity {
   private readonly metricsByConnector = new Map<string, IdentityMetrics>();
+  private readonly shared: SharedBuckets;
 
-  constructor(private readonly options: IngestSecurityOptions) {}
+  constructor(private readonly options: IngestSecurityOptions) {
+    this.shared = globalBuckets(ingestGlobalQuotaConfigDef.parse(options.global ?? {}), options.clock);
+  }
 
   readonly stagesFactory: IngestStagesFactory = (connector: string, config: Config): IngestStages => {
     const auth = ingestAuthConfigDef.parse(config);
@@ -78,7 +89,7 @@ export class IngestSecurity {
       clock: this.options.clock,
     });
     const acl = ingestAcl(aclConfig);
-    const quotas = ingestQuotas(ingestQuotaConfigDef.parse(config), this.options.clock);
+    const quotas = ingestQuotas(ingestQuotaConfigDef.parse(config), this.options.clock, this.shared);
     this.metricsByConnector.set(connector, quotas.metrics);
     const headerName = aclConfig["ingest.identity.header"] ?? "";
     const asKey = aclConfig["ingest.identity.key"];

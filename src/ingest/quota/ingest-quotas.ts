@@ -1,7 +1,8 @@
 /**
  * The `limit(identity, bytes)` stage: per-identity token buckets for requests/s and bytes/s, and
  * a cap over all identities of the connector, from the connector's `ingest.quota.*` keys (0 means
- * unlimited). A request passes only when every bucket it draws from can give (requests are
+ * unlimited), and the gateway-wide cap of the worker's `ingest.quota.global.*` keys (buckets
+ * shared by every connector). A request passes only when every bucket it draws from can give (requests are
  * checked before anything is taken, so a refused request costs nothing); otherwise it is an
  * IngestError 429 with Retry-After (whole seconds, rounded up) for the longest wait.
  *
@@ -61,6 +62,42 @@ export const ingestQuotaConfigDef = defineConfig({
 
 export type IngestQuotaConfig = ReturnType<typeof ingestQuotaConfigDef.parse>;
 
+/** The worker's cap over every ingest connector (worker.properties keys). */
+export const ingestGlobalQuotaConfigDef = defineConfig({
+  "ingest.quota.global.requests.per.second": key.double({
+    doc: "Requests per second over every ingest connector of this gateway (token bucket, one second's burst); 0: unlimited. Over it: 429 with Retry-After.",
+    default: 0,
+    importance: "LOW",
+    group: "Ingest quotas",
+    validators: [check.atLeast(0)],
+  }),
+  "ingest.quota.global.bytes.per.second": key.double({
+    doc: "Request body bytes per second over every ingest connector of this gateway; 0: unlimited.",
+    default: 0,
+    importance: "LOW",
+    group: "Ingest quotas",
+    validators: [check.atLeast(0)],
+  }),
+});
+
+/** Buckets shared by every connector's quotas (the gateway-wide cap). */
+export interface SharedBuckets {
+  readonly requests: TokenBucket | null;
+  readonly bytes: TokenBucket | null;
+}
+
+export function globalBuckets(
+  config: ReturnType<typeof ingestGlobalQuotaConfigDef.parse>,
+  clock: Clock = systemClock,
+): SharedBuckets {
+  const req = config["ingest.quota.global.requests.per.second"];
+  const bytes = config["ingest.quota.global.bytes.per.second"];
+  return {
+    requests: req > 0 ? new TokenBucket(req, Math.max(1, req), clock.now()) : null,
+    bytes: bytes > 0 ? new TokenBucket(bytes, Math.max(1, bytes), clock.now()) : null,
+  };
+}
+
 interface IdentityBuckets {
   readonly requests: TokenBucket | null;
   readonly bytes: TokenBucket | null;
@@ -76,7 +113,11 @@ export interface IngestQuotas {
   readonly trackedIdentities: number;
 }
 
-export function ingestQuotas(config: IngestQuotaConfig, clock: Clock = systemClock): IngestQuotas {
+export function ingestQuotas(
+  config: IngestQuotaConfig,
+  clock: Clock = systemClock,
+  shared: SharedBuckets = { requests: null, bytes: null },
+): IngestQuotas {
   const reqRate = config["ingest.quota.requests.per.second"];
   const byteRate = config["ingest.quota.bytes.per.second"];
   const reqBurst = Math.max(1, config["ingest.quota.requests.burst"] ?? reqRate);
@@ -126,6 +167,8 @@ export function ingestQuotas(config: IngestQuotaConfig, clock: Clock = systemClo
         [own.bytes, bytes, "byte rate"],
         [global.requests, 1, "total request rate"],
         [global.bytes, bytes, "total byte rate"],
+        [shared.requests, 1, "gateway request rate"],
+        [shared.bytes, bytes, "gateway byte rate"],
       ];
       let waitMs = 0;
       let which = "";
@@ -140,11 +183,15 @@ export function ingestQuotas(config: IngestQuotaConfig, clock: Clock = systemClo
       if (waitMs > 0) {
         metrics.record(identity.principal, "throttled");
         const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-        const whose = which.startsWith("total") ? "this route's" : `principal ${identity.principal}'s`;
+        const whose = which.startsWith("total")
+          ? "this route's"
+          : which.startsWith("gateway")
+            ? "the gateway's"
+            : `principal ${identity.principal}'s`;
         throw new IngestError(
           429,
           ErrorCodes.TOO_MANY_REQUESTS,
-          `Too many requests: ${whose} ${which} quota is exhausted; retry after ${seconds} s`,
+          `Too many requests: ${whose} ${which.replace(/^(total|gateway) /, "")} quota is exhausted; retry after ${seconds} s`,
           { retryAfterSeconds: seconds },
         );
       }
