@@ -5,6 +5,7 @@
 import { fileStreamSink, fileStreamSource } from "./connectors/file-stream/index.ts";
 import type { HttpIngestServices } from "./connectors/http-ingest/connector.ts";
 import { httpIngestSource } from "./connectors/http-ingest/index.ts";
+import { httpSource } from "./connectors/http-source/index.ts";
 import { converterPlugins } from "./converters/index.ts";
 import type { PluginDescriptor } from "./plugin/descriptor.ts";
 import { PluginRegistry } from "./plugin/registry.ts";
@@ -14,6 +15,7 @@ export const builtInPlugins: readonly PluginDescriptor[] = [
   fileStreamSource,
   fileStreamSink,
   httpIngestSource(),
+  httpSource,
   ...converterPlugins,
   ...transformationPlugins,
   ...predicatePlugins,

@@ -54,6 +54,9 @@ export interface ParsedRequest {
 
 export const NOT_FOUND_MESSAGE = "HTTP 404 Not Found";
 
+/** Records and bytes Kafka acknowledged for a response (for the metrics). */
+const ACCEPTED = new WeakMap<Response, readonly [number, number]>();
+
 export function notFound(): Response {
   return new Response(errorBody(404, NOT_FOUND_MESSAGE), {
     status: 404,
@@ -137,7 +140,7 @@ export function createPipeline(deps: IngestHandlerDeps): Pipeline {
             bytes += parsed.records[i]!.bytes;
           }
         }
-        (response as Response & { accepted?: [number, number] }).accepted = [records, bytes];
+        ACCEPTED.set(response, [records, bytes]);
         return response;
       } catch (error) {
         if (error instanceof IngestError) response = ingestErrorResponse(error, deps.redact);
@@ -183,7 +186,7 @@ export function ingestApp(deps: IngestHandlerDeps): Hono<IngestEnv> {
         });
       }
     }
-    const accepted = (response as Response & { accepted?: [number, number] }).accepted ?? [0, 0];
+    const accepted = ACCEPTED.get(response) ?? [0, 0];
     deps.metrics.finished(label, response.status, (deps.clock.now() - started) / 1000, accepted[0], accepted[1]);
     return response;
   };

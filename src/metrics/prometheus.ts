@@ -5,10 +5,10 @@
 export type MetricType = "gauge" | "counter" | "histogram";
 
 export interface Sample {
+  /** Appended to the family name: `_bucket`, `_sum`, `_count` for histograms. */
+  readonly suffix?: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly value: number;
-  /** Appended to the family name (histograms: `_bucket`, `_sum`, `_count`). */
-  readonly suffix?: string;
 }
 
 export interface MetricFamily {

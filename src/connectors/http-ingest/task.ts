@@ -88,7 +88,7 @@ export class HttpIngestSourceTask implements SourceTask {
     if (!this.queue) return null;
     const records = await this.queue.poll(signal);
     if (records.length === 0) return null;
-    this.services.metrics?.batch(records.length);
+    this.services.metrics?.batch(this.connector, records.length);
     return records;
   }
 
