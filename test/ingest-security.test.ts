@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { exportJWK, generateKeyPair, type JWK, SignJWT, UnsecuredJWT } from "jose";
+import { fastHash } from "../src/rest/auth/test-support.ts";
 import { type DeviceCert, type DevicePki, makeDevicePki } from "./support/device-pki.ts";
 import { type Gateway, startGateway } from "./support/gateway.ts";
 import { kafkaBroker, readTopic, uniqueTopic } from "./support/kafka.ts";
@@ -75,7 +76,7 @@ beforeAll(async () => {
     fetch: () => Response.json({ keys: jwksKeys }, { headers: { "Cache-Control": "max-age=600" } }),
   });
 
-  const hash = await Bun.password.hash("meter-pass-1", { algorithm: "bcrypt", cost: 4 });
+  const hash = await fastHash.bcrypt("meter-pass-1");
   await Bun.write(dir.file("devices.creds"), `meter-1:${hash}\n`);
 
   const broker = await kafkaBroker();

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { fastHash } from "../rest/auth/test-support.ts";
 import { systemClock } from "../util/clock.ts";
 import { IngestError } from "./ingest-error.ts";
 import type { IngestRecord } from "./ingest-record.ts";
@@ -69,7 +70,7 @@ describe("IngestSecurity", () => {
   };
 
   test("builds the stages from the connector config and exposes per-identity metrics", async () => {
-    const hash = await Bun.password.hash("pw-123456", { algorithm: "bcrypt", cost: 4 });
+    const hash = await fastHash.bcrypt("pw-123456");
     const file = `${process.env.TMPDIR ?? "/tmp"}/ingest-security-${process.pid}.creds`;
     await Bun.write(file, `meter-1:${hash}\nmeter-2:${hash}\n`);
     const security = new IngestSecurity({ mtlsIdentity: "cn", clock: systemClock });

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { exportSPKI, generateKeyPair, SignJWT } from "jose";
 import { basicAuthenticator } from "../../rest/auth/basic-auth.ts";
+import { fastHash } from "../../rest/auth/test-support.ts";
 import { IngestError, ingestErrorResponse } from "../ingest-error.ts";
 import {
   ANONYMOUS,
@@ -23,7 +24,7 @@ let full: IngestAuthenticator;
 
 beforeAll(async () => {
   keys = await generateKeyPair("ES256", { extractable: true });
-  const hash = await Bun.password.hash("s3cret-pass", { algorithm: "bcrypt", cost: 4 });
+  const hash = await fastHash.bcrypt("s3cret-pass");
   full = ingestAuthenticator({
     mtls: "cn",
     jwt: jwtAuthenticator({
