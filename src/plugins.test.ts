@@ -43,7 +43,8 @@ describe("plugin contract", () => {
   )("%s starts and stops idempotently", async (_name, plugin) => {
     const connector = plugin.create();
     const config: Record<string, string> =
-      plugin.type === "source" ? { topic: "t", file: "/dev/null" } : { topics: "t", file: "/dev/null" };
+      SAMPLE_CONFIGS[plugin.className] ??
+      (plugin.type === "source" ? { topic: "t", file: "/dev/null" } : { topics: "t", file: "/dev/null" });
     await connector.start(config);
     expect((await connector.taskConfigs(1)).length).toBe(1);
     await connector.stop();
@@ -51,15 +52,31 @@ describe("plugin contract", () => {
   });
 });
 
+/** A valid config for connectors whose required keys the FileStream sample does not satisfy. */
+const SAMPLE_CONFIGS: Record<string, Record<string, string>> = {
+  "io.confluent.connect.http.HttpSourceConnector": { "http.url": "http://127.0.0.1:9/events", "kafka.topic": "t" },
+  "io.edgegateway.connect.http.HttpIngestSourceConnector": {
+    name: "c",
+    "ingest.path": "/ingest/t",
+    "kafka.topic": "t",
+  },
+};
+
 describe("PluginRegistry aliases (PluginUtils.computeAliases)", () => {
   test.each([
     ["FileStreamSource", "org.apache.kafka.connect.file.FileStreamSourceConnector"],
     ["FileStreamSourceConnector", "org.apache.kafka.connect.file.FileStreamSourceConnector"],
+    ["HttpIngestSource", "io.edgegateway.connect.http.HttpIngestSourceConnector"],
+    ["HttpIngestSourceConnector", "io.edgegateway.connect.http.HttpIngestSourceConnector"],
+    ["HttpIngest", "io.edgegateway.connect.http.HttpIngestSourceConnector"],
     ["JsonConverter", "org.apache.kafka.connect.json.JsonConverter"],
     ["Json", "org.apache.kafka.connect.json.JsonConverter"],
     ["SimpleHeaderConverter", "org.apache.kafka.connect.storage.SimpleHeaderConverter"],
     ["RegexRouter", "org.apache.kafka.connect.transforms.RegexRouter"],
     ["HasHeaderKey", "org.apache.kafka.connect.transforms.predicates.HasHeaderKey"],
+    ["HttpSource", "io.confluent.connect.http.HttpSourceConnector"],
+    ["HttpSourceConnector", "io.confluent.connect.http.HttpSourceConnector"],
+    ["io.edgegateway.connect.http.HttpSourceConnector", "io.confluent.connect.http.HttpSourceConnector"],
   ])("%s → %s", (alias, full) => {
     expect(registry.fullName(alias)).toBe(full);
   });

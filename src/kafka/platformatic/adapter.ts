@@ -62,8 +62,9 @@ export class PlatformaticPort implements KafkaPort {
               ...(t.ca ? { ca: t.ca } : {}),
               ...(t.cert && t.key ? { cert: t.cert, key: t.key } : {}),
               ...(t.verifyHostname ? {} : { checkServerIdentity: () => undefined }),
-              ...(t.minVersion ? { minVersion: t.minVersion } : {}),
-              ...(t.ciphers ? { ciphers: t.ciphers } : {}),
+              minVersion: t.protocols.minVersion,
+              maxVersion: t.protocols.maxVersion,
+              ciphers: t.protocols.ciphers,
             },
           }
         : {}),
