@@ -3,7 +3,8 @@
  * page, ~1 KB each) into Kafka, for three systems in one run on the same broker and API:
  *   - the gateway binary with its HTTP source connector (CURSOR pagination over `after`);
  *   - castorm kafka-connect-http 0.8.11 (built from its source by scripts/bench) on Apache Kafka
- *     Connect standalone, in its catch-up mode (`after=${offset.key}`, catch-up interval 0);
+ *     Connect standalone (`after=${offset.key}`, no pause between requests, offsets flushed every
+ *     BENCH_CASTORM_FLUSH_MS, default 10 ms: castorm's next request depends on the last commit);
  *   - a plain Bun fetch-and-produce loop (bench/support/fetch-produce-loop.ts): the limit.
  * Per run: a fresh topic (1 partition); the worker is started and ready before the clock starts;
  * the clock runs from the API's first request to the moment the topic's high watermark reaches the
@@ -35,6 +36,7 @@ const connectLib = resolve(need("BENCH_CONNECT_LIB"));
 const connectVersion = need("BENCH_CONNECT_VERSION");
 const castormPluginPath = resolve(need("BENCH_CASTORM_PLUGIN_PATH"));
 const PAGE = 100;
+const castormFlushMs = env.BENCH_CASTORM_FLUSH_MS ?? "10";
 
 type SystemName = "gateway" | "castorm" | "loop";
 interface Measurement {
@@ -82,7 +84,9 @@ async function measure(system: SystemName, run: number): Promise<Measurement> {
               version: connectVersion,
               bootstrap,
               jvmOptions: [],
-              workerOverrides: { "plugin.path": castormPluginPath },
+              // castorm moves its offset (the `after` of its next request) only when Connect commits
+              // offsets; until then it asks for the same page again. Its best case is a short flush.
+              workerOverrides: { "plugin.path": castormPluginPath, "offset.flush.interval.ms": castormFlushMs },
             }).prepare(dir, port);
       const w = new WorkerProcess(prepared, dir);
       worker = w;
@@ -151,8 +155,9 @@ function connectorConfig(system: SystemName, topic: string): Record<string, stri
     "http.response.list.pointer": "/items",
     "http.response.record.offset.pointer": "key=/id, timestamp=/ts",
     "http.response.record.mapper": "com.github.castorm.kafka.connect.http.record.StringKvSourceRecordMapper",
-    "http.timer.interval.millis": "60000",
-    "http.timer.catchup.interval.millis": "0",
+    // No pause between requests, caught up or not (its defaults: 60 s and 30 s).
+    "http.timer.interval.millis": "1",
+    "http.timer.catchup.interval.millis": "1",
     "key.converter": "org.apache.kafka.connect.storage.StringConverter",
     "value.converter": "org.apache.kafka.connect.storage.StringConverter",
   };

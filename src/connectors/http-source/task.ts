@@ -179,10 +179,7 @@ export class HttpSourceTask implements SourceTask {
           }
           this.run = this.startRun();
         }
-        this.pending = this.fetchPage(this.run, active).then(
-          (records) => ({ records }),
-          (error: unknown) => (active.aborted ? { aborted: true as const } : { error }),
-        );
+        this.pending = this.fetchInBackground(this.run, active);
       }
       // A slow page does not hold up the runtime (offset commits, pause, stop) for more than ~1 s:
       // the request goes on and a later poll picks up its outcome.
@@ -190,10 +187,21 @@ export class HttpSourceTask implements SourceTask {
       if (outcome === undefined) return null;
       this.pending = undefined;
       if ("error" in outcome) throw outcome.error;
-      if ("records" in outcome && outcome.records.length > 0) return outcome.records;
+      if ("records" in outcome && outcome.records.length > 0) {
+        // The next page is fetched while the runtime sends this one to Kafka.
+        if (this.run) this.pending = this.fetchInBackground(this.run, active);
+        return outcome.records;
+      }
       if (!this.run) return null;
     }
     return null;
+  }
+
+  private fetchInBackground(run: Run, signal: AbortSignal): NonNullable<typeof this.pending> {
+    return this.fetchPage(run, signal).then(
+      (records) => ({ records }),
+      (error: unknown) => (signal.aborted ? { aborted: true as const } : { error }),
+    );
   }
 
   private startRun(): Run {
