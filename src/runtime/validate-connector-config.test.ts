@@ -84,10 +84,18 @@ describe("validateConnectorConfig", () => {
       "The DLQ topic 'dlq' may not be included in the list of topics ('topics=[a, dlq]') consumed by the connector",
       1,
     ],
+    [
+      { "topics.regex": "\\Qdlq.x\\E", "errors.deadletterqueue.topic.name": "dlq.x" },
+      "The DLQ topic 'dlq.x' may not be matched by the regex for the topics ('topics.regex=\\Qdlq.x\\E') consumed by the connector",
+      1,
+    ],
+    [{ "topics.regex": "(?i)in-\\p{Alpha}+", "errors.deadletterqueue.topic.name": "in-dlq-1" }, undefined, 0],
+    [{ "topics.regex": "a(" }, "Invalid value a( for configuration topics.regex: Invalid regex: ", 1],
   ])("runs the sink topic checks %p", (extra, message, count) => {
     const { infos } = validateConnectorConfig(registry, { "connector.class": "FileStreamSink", name: "k", ...extra });
     expect(infos.error_count).toBe(count);
-    expect(infos.configs.flatMap((c) => c.value?.errors ?? [])).toContain(message);
+    const errors = infos.configs.flatMap((c) => c.value?.errors ?? []);
+    if (message !== undefined) expect(errors.some((e) => e.startsWith(message))).toBe(true);
   });
 
   test.each([

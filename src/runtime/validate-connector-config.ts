@@ -11,7 +11,7 @@ import { ConfigDef, defineConfig, type KeyValidation, key } from "../plugin/conf
 import { type ConfigInfos, configInfos, groupsOf } from "../plugin/describe-config.ts";
 import type { ConnectorDescriptor, PluginType } from "../plugin/descriptor.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
-import { regexError, sinkConnectorConfig, sourceConnectorConfig, splitList } from "./connector-config.ts";
+import { regexError, sinkConnectorConfig, sourceConnectorConfig, splitList, topicPattern } from "./connector-config.ts";
 import { topicCreationConfigDef } from "./topic-creation.ts";
 
 /** Java's `Map.toString()` rendering, as Connect prints configs in some messages. */
@@ -251,7 +251,7 @@ function sinkChecks(config: Readonly<Record<string, string | null>>, results: Ma
       "topics",
       `The DLQ topic '${dlq}' may not be included in the list of topics ('topics=[${topics.join(", ")}]') consumed by the connector`,
     );
-  } else if (regex !== "" && !regexError(regex) && new RegExp(`^(?:${regex})$`).test(dlq)) {
+  } else if (regex !== "" && !regexError(regex) && topicPattern(regex).test(dlq)) {
     addError(
       results,
       "topics.regex",

@@ -59,6 +59,8 @@ export class WorkerConnector {
   private target: TargetState = "STARTED";
   private readonly connector: Connector;
   private readonly log: Logger;
+  /** Ends the start timeout early when the connector is shut down while starting. */
+  private startTimer: AbortController | undefined;
 
   constructor(
     readonly name: string,
@@ -146,6 +148,7 @@ export class WorkerConnector {
 
   private async settleStart(start: Promise<unknown>, resuming: boolean): Promise<void> {
     const timer = new AbortController();
+    this.startTimer = timer;
     const timeoutMs = this.options.startTimeoutMs;
     let outcome: typeof TIMED_OUT | { error: unknown } | undefined;
     try {
@@ -209,6 +212,7 @@ export class WorkerConnector {
   async shutdown(): Promise<void> {
     const wasStarted = this.state === "STARTED";
     this.state = "STOPPED";
+    this.startTimer?.abort();
     if (wasStarted) await this.stopInstance();
   }
 

@@ -17,7 +17,7 @@ import type { OffsetStore } from "../store/offset-store.ts";
 import type { Clock } from "../util/clock.ts";
 import type { LogManager } from "../util/logger.ts";
 import { clientProperties, type WorkerConfig } from "../worker-config.ts";
-import { sinkConnectorConfig, sourceConnectorConfig, splitList } from "./connector-config.ts";
+import { sinkConnectorConfig, sourceConnectorConfig, splitList, topicPattern } from "./connector-config.ts";
 import { DeadLetterQueueReporter } from "./errors/dead-letter-queue-reporter.ts";
 import { LogReporter } from "./errors/log-reporter.ts";
 import type { ErrorReporter } from "./errors/processing-context.ts";
@@ -375,7 +375,7 @@ export class Worker {
     }
     const operator = new RetryWithToleranceOperator(tolerance, reporters, deps.clock, id, metrics, stopSignal);
     const regex = sinkFramework["topics.regex"].trim();
-    const topics = regex !== "" ? new RegExp(`^(?:${regex})$`) : splitList(taskConfig.topics ?? connectorConfig.topics);
+    const topics = regex !== "" ? topicPattern(regex) : splitList(taskConfig.topics ?? connectorConfig.topics);
     // Connect's consumer client id; it also lets a restarted task fence its own dead predecessor.
     const consumerProps = {
       "auto.offset.reset": "earliest",
