@@ -47,6 +47,8 @@ interface Measurement {
   readonly requests: number;
 }
 
+// kafkajs may reject a stray metadata request after a topic is deleted; that must not end the run.
+process.on("unhandledRejection", (error) => console.error("ignored unhandled rejection:", (error as Error)?.message));
 const kafka = new Kafka({ clientId: "bench-http-source", brokers: bootstrap.split(","), logLevel: logLevel.NOTHING });
 const admin = kafka.admin();
 await admin.connect();
@@ -60,6 +62,12 @@ async function highWatermark(topic: string): Promise<number> {
 async function measure(system: SystemName, run: number): Promise<Measurement> {
   const topic = `bench-http-${system}-${run}-${Date.now()}`;
   await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+  // Metadata reaches every part of the client a little later; start once the topic is readable.
+  await pollUntil(async () => ((await highWatermark(topic)) === 0 ? true : undefined), {
+    timeoutMs: 30_000,
+    intervalMs: 50,
+    what: `topic ${topic}`,
+  });
   const dir = mkdtempSync(join(tmpdir(), `bench-http-${system}-`));
   let worker: WorkerProcess | undefined;
   let loop: ReturnType<typeof Bun.spawn> | undefined;
