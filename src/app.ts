@@ -11,11 +11,14 @@ import { closeConfigProviders } from "./config-providers/config-transformer.ts";
 import { StoredIdempotencyGuard } from "./ingest/idempotency.ts";
 import { ingestApp } from "./ingest/ingest-handler.ts";
 import { IngestMetrics } from "./ingest/ingest-metrics.ts";
+import { IngestSecurity } from "./ingest/ingest-security.ts";
 import { IngestServer } from "./ingest/ingest-server.ts";
 import { openApiDocument } from "./ingest/openapi.ts";
 import { partitionCounts } from "./ingest/partition-counts.ts";
-import { type IngestStagesFactory, passThroughStagesFactory } from "./ingest/request-context.ts";
+import type { IngestStagesFactory } from "./ingest/request-context.ts";
 import { IngestRouteTable } from "./ingest/route-table.ts";
+import { SpoolMetrics } from "./ingest/spool/spool-metrics.ts";
+import type { ClientIdentitySource } from "./ingest/tls/ingest-tls-config.ts";
 import type { KafkaPort } from "./kafka/kafka-port.ts";
 import { KafkajsPort } from "./kafka/kafkajs/adapter.ts";
 import type { PluginRegistry } from "./plugin/registry.ts";
@@ -28,6 +31,7 @@ import { ConfigStore } from "./store/config-store.ts";
 import { openDatabase } from "./store/database.ts";
 import { IdempotencyStore } from "./store/idempotency-store.ts";
 import { OffsetStore } from "./store/offset-store.ts";
+import { openSpoolDatabase, SpoolStore } from "./store/spool-store.ts";
 import { StatusStore } from "./store/status-store.ts";
 import { type Clock, systemClock } from "./util/clock.ts";
 import { type LogManager, logManager } from "./util/logger.ts";
@@ -43,7 +47,7 @@ export interface AppOptions {
   readonly resolveConfig?: ResolveConfig;
   /** Closed when the app stops. */
   readonly configProviders?: ReadonlyMap<string, ConfigProvider>;
-  /** Builds each ingest route's authenticate/authorize/limit stages (default: pass-through). */
+  /** Builds each ingest route's authenticate/authorize/limit stages (default: device security from the connector's config). */
   readonly ingestStages?: IngestStagesFactory;
 }
 
@@ -76,7 +80,19 @@ export function startApp(options: AppOptions): App {
   const logs = options.logs ?? logManager;
   const clock = options.clock ?? systemClock;
   const ingestRoutes = new IngestRouteTable();
+  const ingestSecurity = new IngestSecurity({
+    mtlsIdentity: config["ingest.listeners.https.ssl.client.identity"] as ClientIdentitySource,
+    clock,
+    global: config.originals,
+  });
   const ingestMetrics = new IngestMetrics();
+  // The spool file is opened when the first ingest.ack.mode=spool task starts.
+  let spool: SpoolStore | undefined;
+  const spoolStore = () => {
+    spool ??= new SpoolStore(openSpoolDatabase(config["data.dir"]), () => clock.now());
+    return spool;
+  };
+  const spoolMetrics = new SpoolMetrics(() => clock.now());
   ingestMetrics.recordsInFlight = () => {
     let n = 0;
     for (const route of ingestRoutes.routes()) for (const w of route.writers) n += w.pending;
@@ -86,8 +102,10 @@ export function startApp(options: AppOptions): App {
     options.registry ??
     builtInRegistry({
       routes: ingestRoutes,
-      stages: options.ingestStages ?? passThroughStagesFactory,
+      stages: options.ingestStages ?? ingestSecurity.stagesFactory,
       metrics: ingestMetrics,
+      spool: spoolStore,
+      spoolMetrics,
     });
   const kafka = options.kafka ?? new KafkajsPort(logs);
   const db = openDatabase(config["data.dir"], {
@@ -126,7 +144,7 @@ export function startApp(options: AppOptions): App {
     config,
     herder,
     logs,
-    extraMetrics: () => ingestMetrics.families(),
+    extraMetrics: () => [...ingestMetrics.families(), ...ingestSecurity.families(), ...spoolMetrics.families()],
     root: {
       clusterId: async () => {
         if (clusterId) return clusterId;
@@ -168,6 +186,7 @@ export function startApp(options: AppOptions): App {
       await herder.stop();
       await worker.closeAdmin();
       if (options.configProviders) await closeConfigProviders(options.configProviders);
+      spool?.close();
       db.close();
     },
   };

@@ -8,6 +8,8 @@
  */
 import { configProvidersWorkerConfig } from "./config-providers/config-transformer.ts";
 import { ConfigError } from "./errors.ts";
+import { ingestGlobalQuotaConfigDef } from "./ingest/quota/ingest-quotas.ts";
+import { ingestTlsConfigDef } from "./ingest/tls/ingest-tls-config.ts";
 import { check, defineConfig, key } from "./plugin/config-def.ts";
 import { restAuthenticationConfigDef } from "./rest/auth/auth-config.ts";
 import { configFromEnvironment } from "./util/properties.ts";
@@ -168,9 +170,14 @@ const ownWorkerConfig = defineConfig({
 
 /**
  * The worker's keys: its own, config.providers (provider params are in docs/config-providers.md)
- * and rest.authentication.*.
+ * rest.authentication.*, the ingest listener's TLS keys (ingest.listeners.https.ssl.*) and the
+ * gateway-wide ingest quota (ingest.quota.global.*).
  */
-export const workerConfigDef = ownWorkerConfig.concat(configProvidersWorkerConfig).concat(restAuthenticationConfigDef);
+export const workerConfigDef = ownWorkerConfig
+  .concat(configProvidersWorkerConfig)
+  .concat(restAuthenticationConfigDef)
+  .concat(ingestTlsConfigDef)
+  .concat(ingestGlobalQuotaConfigDef);
 
 /** Keys of Connect's distributed and file-backed modes: accepted, unused here, warned once. */
 export const IGNORED_KEYS = [

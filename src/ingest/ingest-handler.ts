@@ -117,13 +117,16 @@ export function createPipeline(deps: IngestHandlerDeps): Pipeline {
       let response: Response | undefined;
       try {
         const parsed = await shape.parse(body);
+        const stamped = route.stages.stamp
+          ? route.stages.stamp(identity, parsed.records, route.settings)
+          : parsed.records;
         const writer = route.writer();
         if (!writer || route.state !== "open")
           throw unavailable(`The ingest connector ${route.connector} has no running task`, limits.retryAfterSeconds);
         const { signal, clear } = timeoutSignal(limits.requestTimeoutMs, context.request);
         let outcomes: RecordOutcome[];
         try {
-          outcomes = await writer.submit({ topic: target.topic, records: parsed.records, signal });
+          outcomes = await writer.submit({ topic: target.topic, records: stamped, signal });
         } finally {
           clear();
         }
@@ -131,7 +134,8 @@ export function createPipeline(deps: IngestHandlerDeps): Pipeline {
         let records = 0;
         let bytes = 0;
         for (let i = 0; i < outcomes.length; i++) {
-          if (outcomes[i]!.kind === "written") {
+          const kind = outcomes[i]!.kind;
+          if (kind === "written" || kind === "spooled") {
             records++;
             bytes += parsed.records[i]!.bytes;
           }
