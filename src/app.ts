@@ -137,6 +137,7 @@ export function startApp(options: AppOptions): App {
     logs,
     resolveConfig,
     topicTracking: { enabled: config["topic.tracking.enable"], allowReset: config["topic.tracking.allow.reset"] },
+    degradedTrace: (connector) => spoolMetrics.degradedTrace(connector),
   });
   herderRef = herder;
   let clusterId: string | null = null;
