@@ -145,7 +145,12 @@ export function startApp(options: AppOptions): App {
     config,
     herder,
     logs,
-    extraMetrics: () => [...ingestMetrics.families(), ...ingestSecurity.families(), ...spoolMetrics.families()],
+    extraMetrics: () => [
+      ...ingestMetrics.families(),
+      ...ingestSecurity.families(),
+      ...spoolMetrics.families(),
+      ...ingest.families(),
+    ],
     root: {
       clusterId: async () => {
         if (clusterId) return clusterId;

@@ -156,6 +156,14 @@ describe("ingest security on the whole gateway", () => {
       expect(result.status).toBe(0);
     });
 
+    test("refused handshakes are counted by reason on /metrics", async () => {
+      await curl("/ingest/secure", { cert: certs.expired });
+      const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+      expect(metrics).toMatch(
+        /ingest_tls_handshake_failures_total\{listener="https:[^"]+",reason="CERT_HAS_EXPIRED"\} [1-9]/,
+      );
+    });
+
     test("no certificate and no token is 401 with a Bearer challenge in REST Proxy's shape", async () => {
       const result = await curl("/ingest/secure");
       expect(result.status).toBe(401);
