@@ -100,9 +100,12 @@ export class ConfigValidator {
 }
 
 /**
- * ConfigInfos as a client may see them: entries whose raw value holds a reference show it, every
- * resolved value elsewhere (names and groups made from resolved aliases, messages, recommended
- * values) is hidden, and `redact` (the log manager's registered secrets) runs over what is left.
+ * ConfigInfos as a client may see them. Entries whose raw value holds a reference show it; entries
+ * named after resolved aliases get their names, groups and docs hidden. Messages of those two kinds
+ * of entries hide every resolved value; other entries' messages hide values of 4 characters or
+ * more (a short value would otherwise blank out ordinary words and numbers such as "at least 1"),
+ * and their values are what the client sent or a default, so they are shown as they are. The log
+ * manager's registered secrets (`redact`) are hidden everywhere.
  */
 function hideResolvedValues(
   infos: ConfigInfos,
@@ -111,6 +114,7 @@ function hideResolvedValues(
   redact: (text: string) => string,
 ): ConfigInfos {
   const hide = (text: string) => redact(values.hide(text));
+  const hideLong = (text: string) => redact(values.hideLong(text));
   for (const entry of infos.configs) {
     const definition = entry.definition;
     // Only names derived from resolved aliases carry request data; static docs stay untouched.
@@ -127,14 +131,16 @@ function hideResolvedValues(
     const value = entry.value;
     if (!value) continue;
     const rawValue = raw[value.name];
+    const referenced = typeof rawValue === "string" && rawValue.includes("${");
+    const aliasNamed = hide(value.name) !== value.name;
     value.name = hide(value.name);
-    if (typeof rawValue === "string" && rawValue.includes("${")) {
+    if (referenced) {
       if (value.value !== HIDDEN) value.value = rawValue;
     } else if (value.value !== null) {
-      value.value = hide(value.value);
+      value.value = aliasNamed ? hide(value.value) : redact(value.value);
     }
-    value.errors = value.errors.map(hide);
-    value.recommended_values = value.recommended_values.map(hide);
+    value.errors = value.errors.map(referenced || aliasNamed ? hide : hideLong);
+    value.recommended_values = value.recommended_values.map(hideLong);
   }
   infos.groups = infos.groups.map(hide);
   infos.name = hide(infos.name);
