@@ -115,7 +115,7 @@ export class IngestServer {
       const front = startTlsFrontEnd({
         host: listener.host,
         port: listener.port,
-        load: () => loadIngestTls(this.o.originals),
+        load: () => loadIngestTls(this.o.originals, listener.uri),
         handler: (request, connection) => app.fetch(request, { connection }),
         logger: this.o.log,
       });
