@@ -56,6 +56,11 @@ describe("plugin contract", () => {
 const SAMPLE_CONFIGS: Record<string, Record<string, string>> = {
   "io.edgegateway.connect.http.HttpSinkConnector": { topics: "t", url: "http://127.0.0.1:9/in" },
   "io.confluent.connect.http.HttpSourceConnector": { "http.url": "http://127.0.0.1:9/events", "kafka.topic": "t" },
+  "io.edgegateway.connect.http.HttpIngestSourceConnector": {
+    name: "c",
+    "ingest.path": "/ingest/t",
+    "kafka.topic": "t",
+  },
 };
 
 describe("PluginRegistry aliases (PluginUtils.computeAliases)", () => {
@@ -64,6 +69,9 @@ describe("PluginRegistry aliases (PluginUtils.computeAliases)", () => {
     ["FileStreamSourceConnector", "org.apache.kafka.connect.file.FileStreamSourceConnector"],
     ["HttpSink", "io.edgegateway.connect.http.HttpSinkConnector"],
     ["HttpSinkConnector", "io.edgegateway.connect.http.HttpSinkConnector"],
+    ["HttpIngestSource", "io.edgegateway.connect.http.HttpIngestSourceConnector"],
+    ["HttpIngestSourceConnector", "io.edgegateway.connect.http.HttpIngestSourceConnector"],
+    ["HttpIngest", "io.edgegateway.connect.http.HttpIngestSourceConnector"],
     ["JsonConverter", "org.apache.kafka.connect.json.JsonConverter"],
     ["Json", "org.apache.kafka.connect.json.JsonConverter"],
     ["SimpleHeaderConverter", "org.apache.kafka.connect.storage.SimpleHeaderConverter"],

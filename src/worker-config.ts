@@ -8,6 +8,8 @@
  */
 import { configProvidersWorkerConfig } from "./config-providers/config-transformer.ts";
 import { ConfigError } from "./errors.ts";
+import { ingestGlobalQuotaConfigDef } from "./ingest/quota/ingest-quotas.ts";
+import { ingestTlsConfigDef } from "./ingest/tls/ingest-tls-config.ts";
 import { check, defineConfig, key } from "./plugin/config-def.ts";
 import { restAuthenticationConfigDef } from "./rest/auth/auth-config.ts";
 import { configFromEnvironment } from "./util/properties.ts";
@@ -24,7 +26,7 @@ const ownWorkerConfig = defineConfig({
     displayName: "Bootstrap servers",
   }),
   listeners: key.list({
-    doc: "REST API listeners, comma-separated protocol://host:port URIs (http or https). An empty host binds every interface; port 0 picks a free port.",
+    doc: "REST API listeners, comma-separated protocol://host:port URIs (http or https). An empty host binds every interface; port 0 picks a free port. Unset and without rest.authentication, the default binds 127.0.0.1 only (http://127.0.0.1:8083), so an unauthenticated API is not exposed by accident.",
     default: ["http://:8083"],
     importance: "LOW",
     group: REST,
@@ -36,6 +38,13 @@ const ownWorkerConfig = defineConfig({
     importance: "LOW",
     group: REST,
     displayName: "Admin listeners",
+  }),
+  "ingest.listeners": key.list({
+    doc: "Ingest listeners (devices POST records here; the REST API is never served on them), comma-separated protocol://host:port URIs (http or https; https takes its key store from ingest.listeners.https.ssl.*). Unset: http://:8080, opened when the first HttpIngestSource connector starts. Empty: no ingest listener.",
+    default: null,
+    importance: "HIGH",
+    group: "Ingest",
+    displayName: "Ingest listeners",
   }),
   "rest.advertised.host.name": key.string({
     doc: "Host name advertised to clients and used in worker_id; defaults to the listener's host.",
@@ -123,6 +132,14 @@ const ownWorkerConfig = defineConfig({
     importance: "LOW",
     group: RUNTIME,
   }),
+  "kafka.client": key.string({
+    doc: "The Kafka client library behind the gateway's Kafka port: platformatic (@platformatic/kafka for producing, kafkajs for admin and consumer groups; the faster source path, see BENCHMARKS.md) or kafkajs (kafkajs for everything).",
+    default: "platformatic",
+    importance: "LOW",
+    group: "Kafka",
+    displayName: "Kafka client",
+    validators: [check.oneOf(["platformatic", "kafkajs"])],
+  }),
   "connector.client.config.override.policy": key.string({
     doc: "Which producer.override.*, consumer.override.* and admin.override.* keys connectors may set: All or None.",
     default: "All",
@@ -161,9 +178,14 @@ const ownWorkerConfig = defineConfig({
 
 /**
  * The worker's keys: its own, config.providers (provider params are in docs/config-providers.md)
- * and rest.authentication.*.
+ * rest.authentication.*, the ingest listener's TLS keys (ingest.listeners.https.ssl.*) and the
+ * gateway-wide ingest quota (ingest.quota.global.*).
  */
-export const workerConfigDef = ownWorkerConfig.concat(configProvidersWorkerConfig).concat(restAuthenticationConfigDef);
+export const workerConfigDef = ownWorkerConfig
+  .concat(configProvidersWorkerConfig)
+  .concat(restAuthenticationConfigDef)
+  .concat(ingestTlsConfigDef)
+  .concat(ingestGlobalQuotaConfigDef);
 
 /** Keys of Connect's distributed and file-backed modes: accepted, unused here, warned once. */
 export const IGNORED_KEYS = [
@@ -183,6 +205,9 @@ export const IGNORED_KEYS = [
 
 export type ParsedWorkerConfig = ReturnType<typeof workerConfigDef.parse>;
 
+/** The `listeners` default when REST authentication is off. */
+export const LOOPBACK_DEFAULT_LISTENER = "http://127.0.0.1:8083";
+
 export interface Listener {
   readonly protocol: "http" | "https";
   /** Empty string: all interfaces. */
@@ -195,6 +220,8 @@ export interface WorkerConfig extends ParsedWorkerConfig {
   /** Every key as given (file plus environment), for client settings and prefixed lookups. */
   readonly originals: Readonly<Record<string, string>>;
   readonly restListeners: readonly Listener[];
+  /** The ingest listeners; null: the default, opened with the first ingest route. */
+  readonly ingestListeners: readonly Listener[] | null;
   /** undefined: admin endpoints on the regular listeners; []: disabled. */
   readonly adminListeners: readonly Listener[] | undefined;
   /** Keys that are accepted but have no effect here (for a startup warning). */
@@ -224,6 +251,12 @@ export function parseListener(keyName: string, uri: string): Listener {
   return { protocol, host: m[2]!.replace(/^\[|\]$/g, ""), port, uri: uri.trim() };
 }
 
+/** Whether a listener accepts connections from this host only. */
+export function isLoopback(listener: Listener): boolean {
+  const host = listener.host.toLowerCase();
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 /** Merges file and environment, validates, and returns the worker config or throws one ConfigError. */
 export function loadWorkerConfig(
   fileConfig: Readonly<Record<string, string>>,
@@ -231,15 +264,31 @@ export function loadWorkerConfig(
 ): WorkerConfig {
   const originals = { ...fileConfig, ...configFromEnvironment(env) };
   const parsed = workerConfigDef.parse(originals);
+  // Safe default: an API nobody has to authenticate to is reachable from this host only.
+  if (originals.listeners === undefined && parsed["rest.authentication"].length === 0) {
+    parsed.listeners = [LOOPBACK_DEFAULT_LISTENER];
+  }
   const restListeners = parsed.listeners.map((l) => parseListener("listeners", l));
   if (restListeners.length === 0)
     configError("listeners", "Invalid value  for configuration listeners: at least one listener is required");
   const adminListeners = parsed["admin.listeners"]?.map((l) => parseListener("admin.listeners", l));
+  const ingestListeners = parsed["ingest.listeners"]?.map((l) => parseListener("ingest.listeners", l)) ?? null;
+  for (const ingest of ingestListeners ?? []) {
+    const clash = [...restListeners, ...(adminListeners ?? [])].find(
+      (l) => l.port !== 0 && l.port === ingest.port && (l.host === ingest.host || l.host === "" || ingest.host === ""),
+    );
+    if (clash)
+      configError(
+        "ingest.listeners",
+        `Invalid value ${ingest.uri} for configuration ingest.listeners: the ingest listener must not share a port with the REST listener ${clash.uri}`,
+      );
+  }
   return {
     ...parsed,
     originals,
     restListeners,
     adminListeners,
+    ingestListeners,
     ignoredKeys: IGNORED_KEYS.filter((k) => k in originals),
   };
 }
@@ -250,6 +299,7 @@ const CLIENT_PREFIXES = [
   "consumer.",
   "admin.",
   "listeners.",
+  "ingest.",
   "config.providers",
   "key.converter.",
   "value.converter.",
