@@ -1,0 +1,70 @@
+import { describe, expect, test } from "bun:test";
+import { RecordBuffer } from "./record-buffer.ts";
+import type { EncodedRecord } from "./record-encoder.ts";
+
+const limits = { maxBatchRecords: 3, flushBytes: 1000, flushTimeoutMs: 100, requestRecords: 2 };
+
+function rec(tp: string, offset: number, at = 0, route = ""): EncodedRecord {
+  return {
+    record: {} as EncodedRecord["record"],
+    tp,
+    offset,
+    body: new TextEncoder().encode(String(offset)),
+    url: "http://x/",
+    headers: [],
+    route,
+    enqueuedAt: at,
+  };
+}
+
+describe("RecordBuffer", () => {
+  test("flushes at the record count, the bytes or the age of the oldest record", () => {
+    const b = new RecordBuffer(limits);
+    b.add(rec("a", 0, 0));
+    b.add(rec("a", 1, 10));
+    expect(b.flushable(50)).toBe(false);
+    expect(b.nextTimeout()).toBe(100);
+    expect(b.flushable(100)).toBe(true);
+    b.add(rec("b", 0, 60));
+    expect(b.flushable(60)).toBe(true);
+  });
+
+  test("a request takes a prefix of idle lanes, oldest first; busy lanes wait; commits stop at the first pending", () => {
+    const b = new RecordBuffer({ ...limits, requestRecords: 3 });
+    b.add(rec("a", 5, 1));
+    b.add(rec("a", 6, 2));
+    b.add(rec("b", 9, 0));
+    const first = b.take()!;
+    expect(first.records.map((r) => `${r.tp}${r.offset}`)).toEqual(["b9", "a5", "a6"]);
+    b.add(rec("a", 7, 3));
+    expect(b.take()).toBeUndefined();
+    expect(b.firstPending("a")).toBe(5);
+    expect(b.firstPending("b")).toBe(9);
+    b.complete(first);
+    expect(b.firstPending("a")).toBe(7);
+    expect(b.firstPending("b")).toBeUndefined();
+    expect(b.size).toBe(1);
+  });
+
+  test("records with another route (URL or own headers) are not batched together", () => {
+    const b = new RecordBuffer({ ...limits, requestRecords: 10 });
+    b.add(rec("a", 0, 0, "x"));
+    b.add(rec("a", 1, 1, "y"));
+    b.add(rec("b", 0, 2, "x"));
+    expect(b.take()!.records.map((r) => `${r.tp}${r.offset}`)).toEqual(["a0", "b0"]);
+  });
+
+  test("dropped lanes no longer own their request in flight, and a new lane is not freed by it", () => {
+    const b = new RecordBuffer(limits);
+    b.add(rec("a", 0));
+    const old = b.take()!;
+    b.drop(["a"]);
+    expect(b.owns(old, "a")).toBe(false);
+    b.add(rec("a", 10));
+    const fresh = b.take()!;
+    b.complete(old);
+    expect(b.owns(fresh, "a")).toBe(true);
+    expect(b.firstPending("a")).toBe(10);
+    expect(b.take()).toBeUndefined();
+  });
+});
