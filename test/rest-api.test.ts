@@ -544,15 +544,31 @@ describe("sink connector offsets (consumer group)", () => {
 
 describe("connector plugins", () => {
   test("lists connectors by default, everything with connectorsOnly=false", async () => {
-    const only = await rest.get("/connector-plugins");
-    // Sinks first, then sources, each by class name (more connectors are built in than these).
-    expect([...new Set(only.body.map((p: { type: string }) => p.type))]).toEqual(["sink", "source"]);
-    for (const [cls, type] of [
-      ["org.apache.kafka.connect.file.FileStreamSinkConnector", "sink"],
-      ["org.apache.kafka.connect.file.FileStreamSourceConnector", "source"],
-      ["io.confluent.connect.http.HttpSourceConnector", "source"],
-    ])
-      expect(only.body).toContainEqual({ class: cls, type, version: expect.any(String) });
+    const only = (await rest.get("/connector-plugins")).body as { class: string; type: string; version: string }[];
+    expect(only).toContainEqual({
+      class: "org.apache.kafka.connect.file.FileStreamSinkConnector",
+      type: "sink",
+      version: expect.any(String),
+    });
+    expect(only).toContainEqual({
+      class: "org.apache.kafka.connect.file.FileStreamSourceConnector",
+      type: "source",
+      version: expect.any(String),
+    });
+    expect(only).toContainEqual({
+      class: "io.confluent.connect.http.HttpSourceConnector",
+      type: "source",
+      version: expect.any(String),
+    });
+    expect(only).toContainEqual({
+      class: "io.edgegateway.connect.http.HttpIngestSourceConnector",
+      type: "source",
+      version: expect.any(String),
+    });
+    // Connect's order: sinks, then sources, each by class name; connectors only.
+    const order = (p: { class: string; type: string }) => `${p.type === "sink" ? 0 : 1} ${p.class}`;
+    expect(only.map(order)).toEqual(only.map(order).sort());
+    expect(new Set(only.map((p) => p.type))).toEqual(new Set(["sink", "source"]));
     const all = (await rest.get("/connector-plugins?connectorsOnly=false")).body as { class: string; type: string }[];
     const types = [...new Set(all.map((p) => p.type))];
     expect(types).toEqual(["sink", "source", "transformation", "predicate", "converter", "header_converter"]);
