@@ -261,6 +261,23 @@ describe("WorkerSourceTask with several batches in flight", () => {
     expect(await task.awaitStop(5000)).toBe(true);
   });
 
+  test("while a send is being retried (Kafka unreachable) the task is not polled for more", async () => {
+    const { kafka, plugin, task, offsets } = setup();
+    kafka.failSends(new RetriableError("down"), new RetriableError("down"), new RetriableError("down"));
+    plugin.queue.push([line(1)]);
+    task.start();
+    await waitFor(() => kafka.sends === 2);
+    const polls = plugin.polls;
+    plugin.queue.push([line(2)]);
+    await waitFor(() => kafka.sends === 3);
+    expect(plugin.polls).toBe(polls);
+    expect(plugin.queue).toHaveLength(1);
+    await waitFor(() => offsets.get("c", { file: "f" })?.pos === 2);
+    expect(kafka.records("t").map((r) => new TextDecoder().decode(r.value!))).toEqual(["line 1", "line 2"]);
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+  });
+
   test("acknowledgements out of order: nothing is committed past the oldest unacknowledged batch", async () => {
     const { kafka, plugin, task, offsets } = setup();
     kafka.holdAcks();

@@ -127,6 +127,8 @@ export class WorkerSourceTask extends WorkerTask {
   /** Set once a batch failed or was abandoned: nothing after it is ever acknowledged. */
   private halted = false;
   private failure: { error: unknown } | undefined;
+  /** Sends being retried after a retriable failure (Kafka unreachable). */
+  private sendsRetrying = 0;
 
   constructor(private readonly o: WorkerSourceTaskOptions) {
     super(o.id, o.initialState, o.listener, o.clock, o.log);
@@ -158,7 +160,9 @@ export class WorkerSourceTask extends WorkerTask {
     while (!this.stopping) {
       this.throwIfFailed();
       if (!(await this.awaitUnpaused())) break;
-      if (!this.inFlight.hasRoom()) {
+      // While Kafka is unreachable (a send is being retried) nothing more is taken from the task:
+      // its records stay with it (an ingest request then answers 503, not an ambiguous timeout).
+      if (!this.inFlight.hasRoom() || this.sendsRetrying > 0) {
         await abortable(this.inFlight.oldestSettled(), this.stopSignal);
         await this.maybeCommitOffsets();
         continue;
@@ -363,6 +367,7 @@ export class WorkerSourceTask extends WorkerTask {
 
   private async produceChunk(chunk: readonly Outgoing[]): Promise<SendResult> {
     const records = chunk.map((o) => o.produced);
+    let retrying = false;
     try {
       return await retry(
         async () => {
@@ -375,8 +380,11 @@ export class WorkerSourceTask extends WorkerTask {
           clock: this.clock,
           signal: this.stopSignal,
           classify: (error) => ({ retriable: !(error instanceof TopicCreationError) && isRetriable(error) }),
-          onRetry: (error, _attempt, delay) =>
-            this.log.warn(`Failed to send ${records.length} records to Kafka, retrying in ${delay} ms`, error),
+          onRetry: (error, _attempt, delay) => {
+            if (!retrying) this.sendsRetrying++;
+            retrying = true;
+            this.log.warn(`Failed to send ${records.length} records to Kafka, retrying in ${delay} ms`, error);
+          },
         },
       );
     } catch (error) {
@@ -402,6 +410,8 @@ export class WorkerSourceTask extends WorkerTask {
         source: chunk[0]!.record,
       });
       return [null];
+    } finally {
+      if (retrying) this.sendsRetrying--;
     }
   }
 
