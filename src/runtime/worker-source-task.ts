@@ -13,9 +13,10 @@
  * direct conversion throws takes the error operator's path (retries, errors.tolerance, reporting).
  *
  * Kafka being unreachable never fails the task: retriable produce errors are retried with backoff
- * until they succeed or the task stops (Connect's producer uses an unbounded delivery timeout).
- * A batch retried that way may land in Kafka after a later batch (at-least-once, as Connect with
- * more than one request in flight); its offsets are still committed in order. A batch that fails
+ * until they succeed or the task stops (Connect's producer uses an unbounded delivery timeout),
+ * and the task is not polled for more meanwhile. Batches are sent one after the other, retries
+ * included, so they land in Kafka in poll order (a later batch never overtakes a retried one);
+ * what runs ahead is polling and conversion of the next batches. A batch that fails
  * for good fails the task (or is skipped with errors.tolerance=all); batches after it are never
  * acknowledged to the SourceTask. On stop, batches in flight are awaited and what was acknowledged
  * is committed; records never acknowledged are polled again after a restart. Records dropped by a
@@ -127,6 +128,9 @@ export class WorkerSourceTask extends WorkerTask {
   /** Set once a batch failed or was abandoned: nothing after it is ever acknowledged. */
   private halted = false;
   private failure: { error: unknown } | undefined;
+  /** The last batch's send: the next one starts when it has settled. */
+  private sendChain: Promise<unknown> = Promise.resolve();
+  private sendsHalted = false;
   /** Sends being retried after a retriable failure (Kafka unreachable). */
   private sendsRetrying = 0;
 
@@ -240,7 +244,23 @@ export class WorkerSourceTask extends WorkerTask {
     while (!this.inFlight.hasRoom(bytes) && !this.stopping) {
       await abortable(this.inFlight.oldestSettled(), this.stopSignal);
     }
-    const sending: Promise<SendResult> = outgoing.length > 0 ? this.produce(outgoing) : Promise.resolve([]);
+    // One batch after the other, retries included: a batch retried while Kafka was unreachable
+    // can never land after a later one (what an idempotent Java producer guarantees too). The
+    // adapters keep one request on the wire per producer anyway; what runs ahead is polling and
+    // conversion of the next batches.
+    // After a batch failed for good or was abandoned (stopping), later batches are not sent.
+    const sending: Promise<SendResult> =
+      outgoing.length > 0
+        ? this.sendChain.then(() => (this.sendsHalted ? undefined : this.produce(outgoing)))
+        : Promise.resolve([]);
+    this.sendChain = sending.then(
+      (result) => {
+        if (result === undefined) this.sendsHalted = true;
+      },
+      () => {
+        this.sendsHalted = true;
+      },
+    );
     this.inFlight.submit({ records, positions, outgoing }, bytes, sending);
     const acknowledge = () => {
       this.acknowledging = this.acknowledging.then(() => this.acknowledgeSettled());
