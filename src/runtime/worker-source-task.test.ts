@@ -266,6 +266,44 @@ describe("WorkerSourceTask with several batches in flight", () => {
     expect(await task.awaitStop(5000)).toBe(true);
   });
 
+  test("acknowledgements out of order: a later batch settling first is not acknowledged or committed first", async () => {
+    // The second batch has nothing to send (its record is skipped with errors.tolerance=all), so it
+    // settles at once, while the first still waits for Kafka.
+    const { kafka, plugin, task, offsets } = setup({ tolerance: "all" });
+    // Fails both conversion attempts (direct path, then the error operator's), then reads fine.
+    let conversions = 0;
+    const unconvertible = sourceRecord({
+      topic: "t",
+      value: {
+        toString() {
+          if (++conversions <= 2) throw new Error("cannot convert");
+          return "unconvertible";
+        },
+      },
+      valueSchema: Schemas.STRING,
+      sourcePartition: { file: "f" },
+      sourceOffset: { pos: 2 },
+    });
+    kafka.holdAcks();
+    plugin.queue.push([line(1)], [unconvertible], [line(3)]);
+    task.start();
+    await waitFor(() => kafka.heldSends === 1 && plugin.queue.length === 0);
+    expect(plugin.committed).toEqual([]);
+    expect(offsets.get("c", { file: "f" })).toBeNull();
+    kafka.releaseAck(0);
+    await waitFor(() => kafka.heldSends === 2);
+    // Batches 1 and 2 are acknowledged, in order; batch 3 is not yet.
+    await waitFor(() => offsets.get("c", { file: "f" })?.pos === 2);
+    expect(plugin.committed.map(([v, m]) => [v, m?.offset ?? null])).toEqual([
+      ["line 1", 0],
+      ["unconvertible", null],
+    ]);
+    kafka.releaseAck(1);
+    await waitFor(() => offsets.get("c", { file: "f" })?.pos === 3);
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+  });
+
   test("a batch failing in the middle fails the task; nothing after it is sent, acknowledged or committed", async () => {
     const { kafka, plugin, task, offsets, listener } = setup({ flushMs: 3_600_000 });
     kafka.holdAcks();

@@ -249,18 +249,18 @@ export class WorkerSourceTask extends WorkerTask {
     // adapters keep one request on the wire per producer anyway; what runs ahead is polling and
     // conversion of the next batches.
     // After a batch failed for good or was abandoned (stopping), later batches are not sent.
-    const sending: Promise<SendResult> =
-      outgoing.length > 0
-        ? this.sendChain.then(() => (this.sendsHalted ? undefined : this.produce(outgoing)))
-        : Promise.resolve([]);
-    this.sendChain = sending.then(
-      (result) => {
-        if (result === undefined) this.sendsHalted = true;
-      },
-      () => {
-        this.sendsHalted = true;
-      },
-    );
+    let sending: Promise<SendResult> = Promise.resolve([]); // nothing to send: settled at once
+    if (outgoing.length > 0) {
+      sending = this.sendChain.then(() => (this.sendsHalted ? undefined : this.produce(outgoing)));
+      this.sendChain = sending.then(
+        (result) => {
+          if (result === undefined) this.sendsHalted = true;
+        },
+        () => {
+          this.sendsHalted = true;
+        },
+      );
+    }
     this.inFlight.submit({ records, positions, outgoing }, bytes, sending);
     const acknowledge = () => {
       this.acknowledging = this.acknowledging.then(() => this.acknowledgeSettled());
