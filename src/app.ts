@@ -137,6 +137,7 @@ export function startApp(options: AppOptions): App {
     logs,
     resolveConfig,
     topicTracking: { enabled: config["topic.tracking.enable"], allowReset: config["topic.tracking.allow.reset"] },
+    degradedTrace: (connector) => spoolMetrics.degradedTrace(connector),
   });
   herderRef = herder;
   let clusterId: string | null = null;
@@ -144,7 +145,12 @@ export function startApp(options: AppOptions): App {
     config,
     herder,
     logs,
-    extraMetrics: () => [...ingestMetrics.families(), ...ingestSecurity.families(), ...spoolMetrics.families()],
+    extraMetrics: () => [
+      ...ingestMetrics.families(),
+      ...ingestSecurity.families(),
+      ...spoolMetrics.families(),
+      ...ingest.families(),
+    ],
     root: {
       clusterId: async () => {
         if (clusterId) return clusterId;
