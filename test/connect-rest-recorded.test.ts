@@ -1,0 +1,43 @@
+/**
+ * Issue 8 point 1 and 9: the gateway answers the recorded requests exactly as a real Apache Kafka
+ * Connect 4.3.1 worker did (test/fixtures/connect-rest: scenario.ts sends them, record.sh recorded
+ * Connect's answers into recordings.json). Status, Content-Type, Location and body text are
+ * compared after the same normalization (worker address, run id, scratch directory, cluster id).
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { type Recording, replay } from "./fixtures/connect-rest/scenario.ts";
+import { type Gateway, startGateway } from "./support/gateway.ts";
+import { kafkaBroker, REPO } from "./support/kafka.ts";
+import { type TempDir, tempDir } from "./support/temp-dir.ts";
+
+const recordings: Recording[] = JSON.parse(
+  readFileSync(join(REPO, "test/fixtures/connect-rest/recordings.json"), "utf8"),
+);
+
+let dir: TempDir;
+let gw: Gateway;
+let answers: Map<string, Recording>;
+
+beforeAll(async () => {
+  const kafka = await kafkaBroker();
+  dir = await tempDir();
+  gw = await startGateway({
+    dir: dir.path,
+    worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data"), "offset.flush.interval.ms": "500" },
+  });
+  const run = `g${Date.now().toString(36)}`;
+  answers = new Map((await replay(gw.url, { run, dir: dir.path })).map((a) => [a.id, a]));
+}, 120_000);
+
+afterAll(async () => {
+  await gw?.stop();
+  await dir?.[Symbol.asyncDispose]();
+});
+
+describe("answers recorded from Apache Kafka Connect 4.3.1", () => {
+  test.each(recordings.map((r) => [r.id, r] as const))("%s", (id, recorded) => {
+    expect(answers.get(id)).toEqual(recorded);
+  });
+});
