@@ -90,6 +90,11 @@ export function startApp(options: AppOptions): App {
     workerId: () => id,
     logs,
     resolveConfig,
+    converterDefaults: {
+      "key.converter": config["key.converter"],
+      "value.converter": config["value.converter"],
+      "header.converter": config["header.converter"],
+    },
     topicTracking: { enabled: config["topic.tracking.enable"], allowReset: config["topic.tracking.allow.reset"] },
   });
   herderRef = herder;

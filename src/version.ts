@@ -1,12 +1,13 @@
 /**
  * Versions the gateway reports. `CONNECT_VERSION` is the Apache Kafka Connect release whose REST
- * surface the worker implements (4.0: no `tasks-config`, no KIP-891 plugin versions); REST clients
+ * surface the worker implements (4.3: no `tasks-config`, KIP-891 `version` in statuses and
+ * `*.plugin.version` keys); REST clients
  * feature-detect on it, so `GET /` and the Apache-named plugins report it. The gateway's own
  * version comes from package.json and is what `gateway --version` prints.
  */
 import pkg from "../package.json" with { type: "json" };
 
-export const CONNECT_VERSION = "4.0.0";
+export const CONNECT_VERSION = "4.3.1";
 export const GATEWAY_VERSION: string = pkg.version;
 
 /** The 16-hex-digit commit id for `GET /`; `scripts/build` bakes it in with --define. */

@@ -577,10 +577,10 @@ describe("connector plugins", () => {
       "importance",
       "documentation",
       "group",
+      "order_in_group",
       "width",
       "display_name",
       "dependents",
-      "order",
     ]);
   });
 

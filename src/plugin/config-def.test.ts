@@ -64,18 +64,30 @@ describe("ConfigDef", () => {
       importance: "LOW",
       documentation: "Batch",
       group: null,
+      order_in_group: -1,
       width: "NONE",
       display_name: "batch.size",
       dependents: [],
-      order: -1,
     });
     expect(infos[1]?.required).toBe(true);
-    expect(infos.slice(3, 5).map((i) => [i.group, i.order, i.display_name])).toEqual([
+    expect(infos.slice(3, 5).map((i) => [i.group, i.order_in_group, i.display_name])).toEqual([
       ["Common", 1, "Enabled"],
       ["Common", 2, "names"],
     ]);
     expect(infos[5]?.type).toBe("PASSWORD");
-    expect(Object.keys(infos[0]!).at(-1)).toBe("order");
+    expect(Object.keys(infos[0]!)).toEqual([
+      "name",
+      "type",
+      "required",
+      "default_value",
+      "importance",
+      "documentation",
+      "group",
+      "order_in_group",
+      "width",
+      "display_name",
+      "dependents",
+    ]);
   });
 
   test("never shows a password's value", () => {

@@ -13,13 +13,14 @@ import type { LogManager } from "../util/logger.ts";
 import { connectorPluginConfigDef } from "./connector-config.ts";
 import type { PluginInfo } from "./entities.ts";
 import { secretValues } from "./secret-keys.ts";
-import { configErrorMessage, validateConnectorConfig } from "./validate-connector-config.ts";
+import { type ConverterDefaults, configErrorMessage, validateConnectorConfig } from "./validate-connector-config.ts";
 
 export class ConfigValidator {
   constructor(
     private readonly registry: PluginRegistry,
     private readonly logs: LogManager,
     private readonly resolveConfig: (config: Config) => Promise<Config>,
+    private readonly converterDefaults?: ConverterDefaults,
   ) {}
 
   registerSecrets(config: Readonly<Record<string, string | null>>): void {
@@ -30,7 +31,7 @@ export class ConfigValidator {
     this.registerSecrets(config);
     const present = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== null)) as Record<string, string>;
     const resolved: Record<string, string | null> = { ...config, ...(await this.resolveConfig(present)) };
-    const { infos } = validateConnectorConfig(this.registry, resolved);
+    const { infos } = validateConnectorConfig(this.registry, resolved, this.converterDefaults);
     for (const entry of infos.configs) {
       if (!entry.value) continue;
       const raw = config[entry.value.name];

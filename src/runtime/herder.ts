@@ -21,6 +21,7 @@ import type { StatusStore } from "../store/status-store.ts";
 import { SerialExecutor } from "../util/async.ts";
 import type { Logger, LogManager } from "../util/logger.ts";
 import { ConfigValidator } from "./config-validator.ts";
+import type { ConverterDefaults } from "./validate-connector-config.ts";
 import { commonConnectorConfig } from "./connector-config.ts";
 import { modifyOffsets, readOffsets } from "./connector-offsets.ts";
 import {
@@ -50,6 +51,8 @@ export interface HerderDeps {
   readonly topicTracking: { enabled: boolean; allowReset: boolean };
   /** Resolves config-provider references; validation runs on resolved values, as in Connect. */
   readonly resolveConfig: (config: Config) => Promise<Config>;
+  /** The worker's converter classes, shown as defaults in validation output (Connect 4.1+). */
+  readonly converterDefaults?: ConverterDefaults;
 }
 
 export type InitialState = "RUNNING" | "PAUSED" | "STOPPED";
@@ -69,7 +72,7 @@ export class Herder {
   constructor(private readonly deps: HerderDeps) {
     this.log = deps.logs.get("org.apache.kafka.connect.runtime.Herder");
     this.status = new StatusWriter(deps.configs, deps.statuses, deps.logs, deps.workerId);
-    this.validator = new ConfigValidator(deps.registry, deps.logs, deps.resolveConfig);
+    this.validator = new ConfigValidator(deps.registry, deps.logs, deps.resolveConfig, deps.converterDefaults);
   }
 
   get ready(): boolean {

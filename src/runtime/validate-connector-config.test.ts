@@ -54,10 +54,10 @@ describe("validateConnectorConfig", () => {
         importance: "HIGH",
         documentation: "The topic to publish data to",
         group: null,
+        order_in_group: -1,
         width: "NONE",
         display_name: "topic",
         dependents: [],
-        order: -1,
       },
       value: {
         name: "topic",

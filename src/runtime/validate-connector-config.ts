@@ -5,7 +5,7 @@
  * sub-configs, sink topic checks and null values, producing Connect's ConfigInfos and messages.
  */
 import { BadRequestError, ConnectError } from "../errors.ts";
-import { ConfigDef, defineConfig, type KeyValidation, key } from "../plugin/config-def.ts";
+import { type ConnectKeyMeta, ConfigDef, defineConfig, type KeyValidation, key } from "../plugin/config-def.ts";
 import { type ConfigInfos, configInfos, groupsOf } from "../plugin/describe-config.ts";
 import type { ConnectorDescriptor, PluginType } from "../plugin/descriptor.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
@@ -123,6 +123,52 @@ function aliasConfigDef(
   return def;
 }
 
+/** The worker's converter classes (`key.converter`, …), as configured. */
+export type ConverterDefaults = Readonly<Record<"key.converter" | "value.converter" | "header.converter", string>>;
+
+const CONVERTER_TYPES = {
+  "key.converter": "converter",
+  "value.converter": "converter",
+  "header.converter": "header_converter",
+} as const;
+
+/**
+ * Connect 4.1+ shows the worker's converters as the defaults of `*.converter` in validation output,
+ * with every installed converter recommended, and the chosen converter's version as the default
+ * and only recommendation of `*.converter.plugin.version`; `connector.plugin.version` likewise.
+ */
+function withWorkerDefaults(
+  registry: PluginRegistry,
+  def: ConfigDef,
+  connector: ConnectorDescriptor,
+  config: Readonly<Record<string, string | null>>,
+  defaults: ConverterDefaults | undefined,
+): ConfigDef {
+  const replaced = new Map<string, Partial<ConnectKeyMeta>>();
+  replaced.set("connector.plugin.version", { default: connector.version, recommended: [connector.version] });
+  if (defaults) {
+    for (const prop of ["key.converter", "value.converter", "header.converter"] as const) {
+      const type = CONVERTER_TYPES[prop];
+      const fallback = registry.find([type], defaults[prop]);
+      replaced.set(prop, {
+        default: fallback?.className ?? defaults[prop],
+        recommended: registry
+          .ofType(type)
+          .map((p) => p.className)
+          .sort(),
+      });
+      const chosen = registry.find([type], config[prop]?.trim() || defaults[prop]);
+      if (chosen) replaced.set(`${prop}.plugin.version`, { default: chosen.version, recommended: [chosen.version] });
+    }
+  }
+  return new ConfigDef(
+    def.keys.map((k) => {
+      const meta = replaced.get(k.name);
+      return meta ? { ...k, meta: { ...k.meta, ...meta } } : k;
+    }),
+  );
+}
+
 const NULL_VALUE_ERROR = "Null value can not be supplied as the configuration value.";
 
 /**
@@ -133,13 +179,20 @@ const NULL_VALUE_ERROR = "Null value can not be supplied as the configuration va
 export function validateConnectorConfig(
   registry: PluginRegistry,
   config: Readonly<Record<string, string | null>>,
+  converterDefaults?: ConverterDefaults,
 ): { infos: ConfigInfos; connector: ConnectorDescriptor } {
   const connectorClass = config["connector.class"];
   if (connectorClass === undefined || connectorClass === null) {
     throw new BadRequestError(`Connector config ${javaMapString(config)} contains no connector type`);
   }
   const connector = resolveConnector(registry, connectorClass);
-  const frameworkDef = enrichedConfigDef(registry, connector.type, config);
+  const frameworkDef = withWorkerDefaults(
+    registry,
+    enrichedConfigDef(registry, connector.type, config),
+    connector,
+    config,
+    converterDefaults,
+  );
   const results = frameworkDef.validate(config);
 
   if (connector.type === "sink") sinkChecks(config, results);
