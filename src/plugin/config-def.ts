@@ -108,10 +108,16 @@ function build<T>(type: ConfigType, parse: v.GenericSchema<string, T>, options: 
   ) as ConfigKey<T>;
 }
 
-const trimmed = v.pipe(
-  v.string(),
-  v.transform((s) => s.trim()),
-);
+/** Java's `String.trim()`: strips every char up to U+0020 (controls included), no Unicode spaces. */
+export function javaTrim(s: string): string {
+  let start = 0;
+  let end = s.length;
+  while (start < end && s.charCodeAt(start) <= 0x20) start++;
+  while (end > start && s.charCodeAt(end - 1) <= 0x20) end--;
+  return s.slice(start, end);
+}
+
+const trimmed = v.pipe(v.string(), v.transform(javaTrim));
 
 function numberKey(type: "INT" | "SHORT" | "LONG", min: number, max: number) {
   return v.pipe(
@@ -164,7 +170,7 @@ const parsers = {
   ),
   password: v.pipe(
     v.string(),
-    v.transform((s) => new Password(s.trim())),
+    v.transform((s) => new Password(javaTrim(s))),
   ),
 };
 
@@ -245,6 +251,9 @@ export const check = {
         ? `String must be one of (case insensitive): ${values.join(", ")}`
         : undefined,
   nonEmpty: (): Validator<string | null> => (s) => (s !== null && s === "" ? "String may not be empty" : undefined),
+  /** ConfigDef.NonEmptyString. */
+  nonEmptyString: (): Validator<string | null> => (s) =>
+    s !== null && s === "" ? "String must be non-empty" : undefined,
   listOf:
     (values: readonly string[]): Validator<string[] | null> =>
     (list) => {

@@ -136,6 +136,10 @@ export async function modifyOffsets(
       if (c.offset === null) toDelete.push(c.partition);
       else toCommit.push({ ...c.partition, offset: c.offset });
     }
+    // Kafka's OffsetAndMetadata rejects a negative offset inside the admin call, which Connect
+    // reports as the generic failure (500), after the connector's alterOffsets accepted it.
+    if (toCommit.some((o) => o.offset < 0))
+      throw new ConnectError(`Failed to modify offsets for sink connector ${name}`);
     await kafka.alterGroupOffsets(groupId, toCommit);
     await kafka.deleteGroupOffsets(groupId, toDelete);
     return alteredMessage(managed, verb);

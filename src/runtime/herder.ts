@@ -21,7 +21,6 @@ import type { StatusStore } from "../store/status-store.ts";
 import { SerialExecutor } from "../util/async.ts";
 import type { Logger, LogManager } from "../util/logger.ts";
 import { ConfigValidator } from "./config-validator.ts";
-import type { ConverterDefaults } from "./validate-connector-config.ts";
 import { commonConnectorConfig } from "./connector-config.ts";
 import { modifyOffsets, readOffsets } from "./connector-offsets.ts";
 import {
@@ -38,6 +37,7 @@ import {
 } from "./entities.ts";
 import { metricsSnapshot } from "./metrics-snapshot.ts";
 import { StatusWriter } from "./status-writer.ts";
+import type { ConverterDefaults } from "./validate-connector-config.ts";
 import type { Worker } from "./worker.ts";
 
 export interface HerderDeps {
@@ -249,20 +249,27 @@ export class Herder {
     const config = this.deps.configs.get(name);
     const status = config && this.deps.statuses.connector(name);
     if (!config || !status) throw new NotFoundError(`No status found for connector ${name}`);
+    const version = this.pluginVersion(config.config);
     return {
       name,
-      connector: connectorState(status.state, status.workerId, status.trace),
+      connector: connectorState(status.state, status.workerId, status.trace, version),
       tasks: this.deps.statuses
         .tasks(name)
-        .map((t) => taskState(t.id, t.status.state, t.status.workerId, t.status.trace)),
+        .map((t) => taskState(t.id, t.status.state, t.status.workerId, t.status.trace, version)),
       type: this.connectorType(config.config),
     };
   }
 
   taskStatus(name: string, task: number): TaskState {
-    const status = this.deps.configs.has(name) ? this.deps.statuses.task(name, task) : undefined;
-    if (!status) throw new NotFoundError(`No status found for task ${name}-${task}`);
-    return taskState(task, status.state, status.workerId, status.trace);
+    const config = this.deps.configs.get(name);
+    const status = config && task >= 0 ? this.deps.statuses.task(name, task) : undefined;
+    if (!config || !status) throw new NotFoundError(`No status found for task ${name}-${task}`);
+    return taskState(task, status.state, status.workerId, status.trace, this.pluginVersion(config.config));
+  }
+
+  /** The version of the connector plugin a config names (KIP-891 status `version`). */
+  private pluginVersion(config: Readonly<Record<string, string>>): string | null {
+    return this.deps.registry.find(["source", "sink"], config["connector.class"] ?? "")?.version ?? null;
   }
 
   activeTopics(name: string): string[] {
@@ -436,17 +443,19 @@ export class Herder {
       const tasksToRestart = taskStatuses
         .filter((t) => includeTasks && (!onlyFailed || t.status.state === "FAILED"))
         .map((t) => t.id);
+      const version = this.pluginVersion(stored.config);
       const plan: ConnectorStateInfo = {
         name,
         connector: connectorState(
           restartConnector ? "RESTARTING" : status.state,
           status.workerId,
           restartConnector ? null : status.trace,
+          version,
         ),
         tasks: taskStatuses.map((t) =>
           tasksToRestart.includes(t.id)
-            ? taskState(t.id, "RESTARTING", t.status.workerId, null)
-            : taskState(t.id, t.status.state, t.status.workerId, t.status.trace),
+            ? taskState(t.id, "RESTARTING", t.status.workerId, null, version)
+            : taskState(t.id, t.status.state, t.status.workerId, t.status.trace, version),
         ),
         type: this.connectorType(stored.config),
       };
@@ -513,8 +522,8 @@ export class Herder {
     return this.validator.plugins(connectorsOnly);
   }
 
-  pluginConfig(pluginName: string): ConfigKeyInfo[] {
-    return this.validator.pluginConfig(pluginName);
+  pluginConfig(pluginName: string, versionSpec?: string): ConfigKeyInfo[] {
+    return this.validator.pluginConfig(pluginName, versionSpec);
   }
 
   validateConfig(pluginName: string, config: Record<string, string | null>): Promise<ConfigInfos> {

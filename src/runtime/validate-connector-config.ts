@@ -4,8 +4,8 @@
  * with `transforms.<alias>.*` and `predicates.<alias>.*`, the connector's own keys, converter
  * sub-configs, sink topic checks and null values, producing Connect's ConfigInfos and messages.
  */
-import { BadRequestError, ConnectError } from "../errors.ts";
-import { type ConnectKeyMeta, ConfigDef, defineConfig, type KeyValidation, key } from "../plugin/config-def.ts";
+import { BadRequestError } from "../errors.ts";
+import { ConfigDef, type ConnectKeyMeta, defineConfig, type KeyValidation, key } from "../plugin/config-def.ts";
 import { type ConfigInfos, configInfos, groupsOf } from "../plugin/describe-config.ts";
 import type { ConnectorDescriptor, PluginType } from "../plugin/descriptor.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
@@ -30,10 +30,21 @@ function pluginDescs(registry: PluginRegistry): string {
     .join(", ");
 }
 
+/** Connect 4.1+ answers an unknown connector class with 400. */
+export class UnknownConnectorClassError extends BadRequestError {
+  constructor(
+    readonly className: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export function resolveConnector(registry: PluginRegistry, className: string): ConnectorDescriptor {
   const found = registry.find(["source", "sink"], className);
   if (!found) {
-    throw new ConnectError(
+    throw new UnknownConnectorClassError(
+      className,
       `Failed to find any class that implements Connector and which name matches ${className}, available connectors are: ${pluginDescs(registry)}`,
     );
   }
@@ -173,7 +184,7 @@ const NULL_VALUE_ERROR = "Null value can not be supplied as the configuration va
 
 /**
  * Validates a full connector config as Connect's AbstractHerder does. Throws BadRequestError when
- * there is no `connector.class` and ConnectError when the class is unknown; config errors are in
+ * there is no `connector.class` or the class is unknown; config errors are in
  * the returned ConfigInfos.
  */
 export function validateConnectorConfig(

@@ -21,7 +21,8 @@ export function connectorPluginRoutes(): Route[] {
       method: "GET",
       path: "/connector-plugins/:plugin/config",
       consumesJson: true,
-      handle: (c, { herder }) => jsonResponse(200, herder.pluginConfig(c.req.param("plugin") ?? "")),
+      handle: (c, { herder }) =>
+        jsonResponse(200, herder.pluginConfig(c.req.param("plugin") ?? "", c.req.query("version"))),
     },
     {
       method: "PUT",
