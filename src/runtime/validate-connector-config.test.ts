@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { fileStreamSink, fileStreamSource } from "../connectors/file-stream/index.ts";
-import { BadRequestError, ConnectError } from "../errors.ts";
+import { BadRequestError } from "../errors.ts";
 import { PluginRegistry } from "../plugin/registry.ts";
 import {
   configErrorMessage,
