@@ -7,7 +7,8 @@ import type { Context } from "hono";
 import { BadRequestError, RestError } from "../../errors.ts";
 import type { ConnectorOffset } from "../../runtime/entities.ts";
 import type { InitialState } from "../../runtime/herder.ts";
-import { BodyError, emptyResponse, jsonResponse, readJson, requireObject, toConfigMap } from "../json-body.ts";
+import { bindBody, bindConnectorOffsets, bindCreateConnectorRequest, ENTITIES } from "../jackson/bind.ts";
+import { bodyOf, emptyResponse, jsonResponse, nullEntity, readConfigMap } from "../json-body.ts";
 import { booleanQuery, type Route } from "../route.ts";
 
 const C = "/connectors/:connector";
@@ -26,33 +27,22 @@ function location(c: Context, connector: string): string {
   return `${url.protocol}//${url.host}/connectors/${encodeURIComponent(connector)}`;
 }
 
-const INITIAL_STATES: Record<string, InitialState> = { RUNNING: "RUNNING", PAUSED: "PAUSED", STOPPED: "STOPPED" };
-
-function parseOffsets(body: unknown): ConnectorOffset[] {
-  const entity = requireObject(body, "org.apache.kafka.connect.runtime.rest.entities.ConnectorOffsets", ["offsets"]);
-  const offsets = entity.offsets;
-  if (offsets === undefined || offsets === null) return [];
-  if (!Array.isArray(offsets)) {
-    throw new BodyError("Cannot deserialize value of type `java.util.ArrayList<ConnectorOffset>` from an object");
+function parseOffsets(c: Context): ConnectorOffset[] {
+  const entity = bindBody(bodyOf(c), bindConnectorOffsets);
+  if (entity === null) {
+    throw nullEntity(`Cannot invoke "${ENTITIES}ConnectorOffsets.offsets()" because "offsets" is null`);
   }
-  return offsets.map((o) => {
-    const e = requireObject(o, "org.apache.kafka.connect.runtime.rest.entities.ConnectorOffset", [
-      "partition",
-      "offset",
-    ]);
-    const partition = e.partition;
-    const offset = e.offset;
-    const isMap = (v: unknown) => v === null || v === undefined || (typeof v === "object" && !Array.isArray(v));
-    if (!isMap(partition) || !isMap(offset)) {
-      throw new BodyError(
-        "Cannot deserialize value of type `java.util.HashMap<java.lang.String,java.lang.Object>` from a non-object value",
-      );
-    }
-    return {
-      partition: (partition ?? null) as Record<string, unknown>,
-      offset: (offset ?? null) as Record<string, unknown> | null,
-    };
-  });
+  return (entity.offsets ?? []).map((o) => ({
+    partition: (o?.partition ?? null) as Record<string, unknown>,
+    offset: o?.offset ?? null,
+  }));
+}
+
+/** A Map<String,String> body that the resource method dereferences (`connectorConfig.get(…)`). */
+function connectorConfigBody(c: Context): Record<string, string | null> {
+  const config = readConfigMap(c);
+  if (config === null) throw nullEntity('Cannot invoke "java.util.Map.get(Object)" because "connectorConfig" is null');
+  return config;
 }
 
 export function connectorRoutes(): Route[] {
@@ -93,14 +83,17 @@ export function connectorRoutes(): Route[] {
       method: "POST",
       path: "/connectors",
       consumesJson: true,
+      readsBody: true,
       handle: async (c, { herder, timed }) => {
-        const body = requireObject(
-          await readJson(c.req.raw),
-          "org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest",
-          ["name", "config", "initial_state"],
-        );
-        const connector = typeof body.name === "string" ? body.name.trim() : body.name == null ? "" : String(body.name);
-        const config = toConfigMap(body.config, "connector config");
+        const body = bindBody(bodyOf(c), bindCreateConnectorRequest);
+        if (body === null) {
+          throw nullEntity(`Cannot invoke "${ENTITIES}CreateConnectorRequest.name()" because "createRequest" is null`);
+        }
+        const connector = body.name == null ? "" : body.name.trim();
+        if (!body.config) {
+          throw nullEntity('Cannot invoke "java.util.Map.get(Object)" because "connectorConfig" is null');
+        }
+        const config = { ...body.config };
         const configName = config.name;
         if (configName !== undefined && configName !== null && configName !== connector) {
           throw new BadRequestError(
@@ -108,15 +101,7 @@ export function connectorRoutes(): Route[] {
           );
         }
         config.name = connector;
-        let initialState: InitialState | undefined;
-        if (body.initial_state !== undefined && body.initial_state !== null) {
-          initialState = INITIAL_STATES[String(body.initial_state).toUpperCase()];
-          if (!initialState) {
-            throw new BodyError(
-              `Cannot construct instance of \`org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest$InitialState\` from String "${body.initial_state}": not one of the values accepted for Enum class: [RUNNING, PAUSED, STOPPED]`,
-            );
-          }
-        }
+        const initialState = (body.initial_state ?? undefined) as InitialState | undefined;
         const { info } = await timed(() =>
           herder.putConnectorConfig(connector, config, { allowReplace: false, initialState }),
         );
@@ -139,9 +124,10 @@ export function connectorRoutes(): Route[] {
       method: "PUT",
       path: `${C}/config`,
       consumesJson: true,
+      readsBody: true,
       handle: async (c, { herder, timed }) => {
         const connector = name(c);
-        const config = toConfigMap(await readJson(c.req.raw), "connector config");
+        const config = connectorConfigBody(c);
         if (config.name !== undefined && config.name !== null && config.name !== connector) {
           throw new BadRequestError(
             `Connector name configuration (${config.name}) doesn't match connector name in the URL (${connector})`,
@@ -158,8 +144,13 @@ export function connectorRoutes(): Route[] {
       method: "PATCH",
       path: `${C}/config`,
       consumesJson: true,
+      readsBody: true,
       handle: async (c, { herder, timed }) => {
-        const patch = toConfigMap(await readJson(c.req.raw), "connector config patch");
+        const patch = readConfigMap(c);
+        if (patch === null) {
+          herder.connectorConfig(name(c));
+          throw nullEntity('Cannot invoke "java.util.Map.entrySet()" because "patch" is null');
+        }
         return jsonResponse(200, await timed(() => herder.patchConnectorConfig(name(c), patch)));
       },
     },
@@ -284,8 +275,9 @@ export function connectorRoutes(): Route[] {
       method: "PATCH",
       path: `${C}/offsets`,
       consumesJson: true,
+      readsBody: true,
       handle: async (c, { herder, timed }) => {
-        const offsets = parseOffsets(await readJson(c.req.raw));
+        const offsets = parseOffsets(c);
         if (offsets.length === 0)
           throw new BadRequestError("Partitions / offsets need to be provided for an alter offsets request");
         const message = await timed(() => herder.modifyConnectorOffsets(name(c), offsets));
