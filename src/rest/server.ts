@@ -9,6 +9,7 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { ConfigError } from "../errors.ts";
 import type { Herder } from "../runtime/herder.ts";
 import { loadTlsMaterial } from "../tls/key-stores.ts";
+import { javaHashOrder } from "../util/java-hash-order.ts";
 import type { LogManager } from "../util/logger.ts";
 import type { Listener, WorkerConfig } from "../worker-config.ts";
 import { restAuthenticationOptions } from "./auth/auth-config.ts";
@@ -153,8 +154,11 @@ export function restApp(
   }
 
   app.notFound((c) => {
-    const methods = methodsFor(routingPath(c.req.url));
-    if (methods.length === 0) return frameworkError(404);
+    const path = routingPath(c.req.url);
+    const methods = javaHashOrder(methodsFor(path));
+    // A task id that is no int fails Jersey's parameter conversion: its 404 is JSON-typed.
+    if (methods.length === 0)
+      return frameworkError(404, /^\/connectors\/[^/]+\/tasks\/[^/]+\/(status|restart)$/.test(path));
     if (c.req.method === "OPTIONS") {
       return new Response(methods.join(", "), {
         status: 200,

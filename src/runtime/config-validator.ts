@@ -96,10 +96,10 @@ export class ConfigValidator {
 
   /** A plugin's ConfigKeyInfos; `versionSpec` is KIP-891's `?version=` Maven range. */
   pluginConfig(pluginName: string, versionSpec?: string): ConfigKeyInfo[] {
+    const range = versionSpec === undefined ? undefined : parseVersionRange(versionSpec);
     const plugin = this.registry.findAny(pluginName);
     if (!plugin) throw new NotFoundError(`Unknown plugin ${pluginName}.`);
-    if (versionSpec !== undefined) {
-      const range = parseVersionRange(versionSpec);
+    if (range !== undefined) {
       const versions = this.registry
         .sorted()
         .filter((p) => p.className === plugin.className)

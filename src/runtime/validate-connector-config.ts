@@ -9,12 +9,13 @@ import { ConfigDef, type ConnectKeyMeta, defineConfig, type KeyValidation, key }
 import { type ConfigInfos, configInfos, groupsOf } from "../plugin/describe-config.ts";
 import type { ConnectorDescriptor, PluginType } from "../plugin/descriptor.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
+import { javaHashMap } from "../util/java-hash-order.ts";
 import { regexError, sinkConnectorConfig, sourceConnectorConfig, splitList } from "./connector-config.ts";
 import { topicCreationConfigDef } from "./topic-creation.ts";
 
 /** Java's `Map.toString()` rendering, as Connect prints configs in some messages. */
 export function javaMapString(config: Readonly<Record<string, string | null>>): string {
-  return `{${Object.entries(config)
+  return `{${Object.entries(javaHashMap(config))
     .map(([k, v]) => `${k}=${v}`)
     .join(", ")}}`;
 }

@@ -108,6 +108,12 @@ function creatorMismatch(p: JsonParser, type: string, ctor: string): JacksonErro
 export function bindMap<T>(type: string, value: Binder<T>): Binder<Record<string, T> | null> {
   return (p) => {
     if (p.token === "VALUE_NULL") return null;
+    if (p.token === "VALUE_STRING" && p.text().trim() === "") {
+      throw mismatch(
+        p,
+        'Cannot coerce empty String ("") to element of `java.util.LinkedHashMap` (but could if coercion was enabled using `CoercionConfig`)',
+      );
+    }
     if (p.token === "VALUE_STRING") {
       throw creatorMismatch(
         p,

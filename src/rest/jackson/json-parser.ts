@@ -181,7 +181,11 @@ export class JsonParser {
     let c = this.skipWs();
     if (!ctx) {
       if (this.rootDone) {
-        // Jersey's provider reads the one root value; trailing garbage that is not a token fails.
+        // After the root value Jackson still reads the next token: a close marker or garbage fails.
+        if (c === 0x7d || c === 0x5d) {
+          const kind = c === 0x7d ? "Object" : "Array";
+          this.fail(`Unexpected close marker '${String.fromCharCode(c)}': no open ${kind} to close`);
+        }
         if (c !== -1 && isIdentPart(c)) this.readValueToken(c);
         return this.emit(null);
       }
@@ -211,7 +215,7 @@ export class JsonParser {
       if (c !== 0x22) this.unexpected(c, "was expecting double-quote to start field name");
       this.tokenStart = this.at(this.pos);
       this.pos++;
-      this.currentName = this.scanString(true);
+      this.currentName = this.scanString(true, true);
       ctx.state = "afterName";
       return this.emit("FIELD_NAME");
     }
@@ -318,7 +322,7 @@ export class JsonParser {
   }
 
   /** Reads a string body from `pos` (after the opening quote) up to and past the closing quote. */
-  private scanString(decode: boolean): string {
+  private scanString(decode: boolean, fieldName = false): string {
     this.pendingString = null;
     let out = "";
     let runStart = this.pos;
@@ -327,7 +331,7 @@ export class JsonParser {
     };
     for (;;) {
       if (this.pos >= this.b.length)
-        this.fail("Unexpected end-of-input: was expecting closing quote for a string value");
+        this.fail(`Unexpected end-of-input in ${fieldName ? "field name" : "VALUE_STRING"}`);
       const c = this.b[this.pos]!;
       if (c === 0x22) {
         flush(this.pos);

@@ -5,8 +5,9 @@
  */
 import type { Context } from "hono";
 import { BadRequestError, RestError } from "../../errors.ts";
-import type { ConnectorOffset } from "../../runtime/entities.ts";
+import type { ConnectorInfo, ConnectorOffset } from "../../runtime/entities.ts";
 import type { InitialState } from "../../runtime/herder.ts";
+import { javaHashMap, javaHashOrder } from "../../util/java-hash-order.ts";
 import { bindBody, bindConnectorOffsets, bindCreateConnectorRequest, ENTITIES } from "../jackson/bind.ts";
 import { bodyOf, emptyResponse, jsonResponse, nullEntity, readConfigMap } from "../json-body.ts";
 import { booleanQuery, type Route } from "../route.ts";
@@ -38,6 +39,11 @@ function parseOffsets(c: Context): ConnectorOffset[] {
   }));
 }
 
+/** A stored connector's info: its config read back is a Java HashMap in Connect, in that order. */
+function storedInfo(info: ConnectorInfo): ConnectorInfo {
+  return { ...info, config: javaHashMap(info.config) };
+}
+
 /** A Map<String,String> body that the resource method dereferences (`connectorConfig.get(…)`). */
 function connectorConfigBody(c: Context): Record<string, string | null> {
   const config = readConfigMap(c);
@@ -53,10 +59,12 @@ export function connectorRoutes(): Route[] {
       consumesJson: true,
       handle: (c, { herder }) => {
         const url = new URL(c.req.url);
-        if (!url.searchParams.has("expand")) return jsonResponse(200, herder.connectors());
+        // Connect's connector set and the expand map are Java hash collections: their order.
+        const connectors = javaHashOrder(herder.connectors());
+        if (!url.searchParams.has("expand")) return jsonResponse(200, connectors);
         const expand = url.searchParams.getAll("expand");
         const out: Record<string, Record<string, unknown>> = {};
-        for (const connector of herder.connectors()) {
+        for (const connector of connectors) {
           const entry: Record<string, unknown> = {};
           let omit = false;
           for (const e of expand) {
@@ -68,7 +76,7 @@ export function connectorRoutes(): Route[] {
               }
             } else if (e === "info") {
               try {
-                entry.info = herder.connectorInfo(connector);
+                entry.info = storedInfo(herder.connectorInfo(connector));
               } catch {
                 entry.info = null;
               }
@@ -112,13 +120,13 @@ export function connectorRoutes(): Route[] {
       method: "GET",
       path: C,
       consumesJson: true,
-      handle: (c, { herder }) => jsonResponse(200, herder.connectorInfo(name(c))),
+      handle: (c, { herder }) => jsonResponse(200, storedInfo(herder.connectorInfo(name(c)))),
     },
     {
       method: "GET",
       path: `${C}/config`,
       consumesJson: true,
-      handle: (c, { herder }) => jsonResponse(200, herder.connectorConfig(name(c))),
+      handle: (c, { herder }) => jsonResponse(200, javaHashMap(herder.connectorConfig(name(c)))),
     },
     {
       method: "PUT",
@@ -173,7 +181,11 @@ export function connectorRoutes(): Route[] {
       method: "GET",
       path: `${C}/tasks`,
       consumesJson: true,
-      handle: (c, { herder }) => jsonResponse(200, herder.taskConfigs(name(c))),
+      handle: (c, { herder }) =>
+        jsonResponse(
+          200,
+          herder.taskConfigs(name(c)).map((t) => ({ id: t.id, config: javaHashMap(t.config) })),
+        ),
     },
     {
       method: "POST",
