@@ -1,15 +1,12 @@
 /**
- * CLI entry, like connect-standalone:
- *   gateway [worker.properties] [connector.properties|connector.json ...]
- *   gateway --version
- *   gateway healthcheck [url]     (exit 0 when GET <url>/health answers healthy; for container health checks)
- *   gateway hash-password [--bcrypt] < password   (a line for rest.authentication.basic.credentials.file)
- * Reads the worker config (file, then CONNECT_* environment), opens the data file, starts the REST
+ * CLI entry, like connect-standalone (`gateway [worker.properties] [connector files…]`; the
+ * subcommands and options are in cli.ts, which `gateway --help` prints). Reads the worker config (file, then CONNECT_* environment), opens the data file, starts the REST
  * listeners and the herder, submits the connector files (created, or updated if they exist), and
  * stops cleanly on SIGINT/SIGTERM: tasks commit what Kafka acknowledged before the process exits.
  */
 import { readFileSync } from "node:fs";
 import { type App, startApp } from "./app.ts";
+import { parseCommandLine, USAGE } from "./cli.ts";
 import type { ConfigProvider } from "./config-providers/config-provider.ts";
 import { configProvidersFromWorkerConfig, resolveConfig } from "./config-providers/config-transformer.ts";
 import { ConfigError, messageOf } from "./errors.ts";
@@ -107,19 +104,24 @@ async function loadConfig(
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
-  const [first, ...rest] = argv;
-  if (first === "--version" || first === "-v") {
-    process.stdout.write(`${GATEWAY_VERSION}\n`);
-    return;
+  const command = parseCommandLine(argv);
+  switch (command.kind) {
+    case "error":
+      process.stderr.write(`gateway: ${command.message}\n${USAGE}`);
+      process.exit(2);
+      break;
+    case "help":
+      process.stdout.write(USAGE);
+      return;
+    case "version":
+      process.stdout.write(`${GATEWAY_VERSION}\n`);
+      return;
+    case "healthcheck":
+      return healthcheck(command.url);
+    case "hash-password":
+      return hashPassword(command.algorithm);
   }
-  if (first === "healthcheck") return healthcheck(rest[0] ?? process.env.GATEWAY_HEALTH_URL ?? "http://127.0.0.1:8083");
-  if (first === "hash-password") return hashPassword(rest.includes("--bcrypt") ? "bcrypt" : "argon2id");
-  if (first === "--help" || first === "-h") {
-    process.stdout.write("usage: gateway [worker.properties] [connector.properties|connector.json ...]\n");
-    return;
-  }
-  const workerFile = first && !first.endsWith(".json") && !first.startsWith("-") ? first : undefined;
-  const connectorFiles = workerFile ? rest : argv;
+  const { workerFile, connectorFiles } = command;
   const { config, providers } = await loadConfig(workerFile);
   logManager.configure({ rootLevel: parseLevel(config["log.level"]) ?? "INFO", json: config["log.format"] === "json" });
   for (const secret of secretValues(config.originals)) logManager.registerSecret(secret);
