@@ -47,7 +47,6 @@ describe("gateway command line", () => {
     const commits: string[] = [];
     for (const bin of [undefined, process.env.GATEWAY_BIN ?? join(REPO, "dist/gateway")]) {
       await using dir = await tempDir();
-      const env = bin ? { GATEWAY_BIN: bin } : {};
       const saved = process.env.GATEWAY_BIN;
       // startGateway picks the command from GATEWAY_BIN: sources first, then the binary.
       if (bin) process.env.GATEWAY_BIN = bin;
@@ -55,7 +54,6 @@ describe("gateway command line", () => {
       try {
         await using gw = await startGateway({
           dir: dir.path,
-          env,
           worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data") },
         });
         commits.push((await gw.rest.get("/")).body.commit);
