@@ -159,7 +159,8 @@ export function connectorRoutes(): Route[] {
           herder.connectorConfig(name(c));
           throw nullEntity('Cannot invoke "java.util.Map.entrySet()" because "patch" is null');
         }
-        return jsonResponse(200, await timed(() => herder.patchConnectorConfig(name(c), patch)));
+        // ConnectUtils.patchConfig builds a HashMap: the patched config comes back in its order.
+        return jsonResponse(200, storedInfo(await timed(() => herder.patchConnectorConfig(name(c), patch))));
       },
     },
     {
