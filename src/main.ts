@@ -10,6 +10,7 @@ import { parseCommandLine, USAGE } from "./cli.ts";
 import type { ConfigProvider } from "./config-providers/config-provider.ts";
 import { configProvidersFromWorkerConfig, resolveConfig } from "./config-providers/config-transformer.ts";
 import { ConfigError, messageOf } from "./errors.ts";
+import { gracefulShutdown } from "./graceful-shutdown.ts";
 import { secretValues } from "./runtime/secret-keys.ts";
 import { getLogger, logManager, parseLevel } from "./util/logger.ts";
 import { configFromEnvironment, parseProperties } from "./util/properties.ts";
@@ -17,6 +18,9 @@ import { GATEWAY_VERSION } from "./version.ts";
 import { loadWorkerConfig, type WorkerConfig } from "./worker-config.ts";
 
 const log = getLogger("io.edgegateway.Gateway");
+
+/** How long a graceful stop may take before the gateway forces its exit. */
+const STOP_TIMEOUT_MS = 60_000;
 
 function fail(message: string): never {
   process.stderr.write(`gateway: ${message}\n`);
@@ -154,22 +158,14 @@ export async function main(argv: readonly string[]): Promise<void> {
   for (const url of app.rest.urls) log.info(`REST server listening at ${url}/, advertising URL ${url}/`);
   for (const url of app.rest.adminUrls) log.info(`Admin REST server listening at ${url}/`);
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    log.info(`Received ${signal}, stopping the gateway`);
-    try {
-      await app.stop();
-      log.info("Gateway stopped");
-      process.exit(0);
-    } catch (error) {
-      log.error("Error while stopping", error);
-      process.exit(1);
-    }
-  };
-  process.on("SIGINT", () => void shutdown("SIGINT"));
-  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  const shutdown = gracefulShutdown({
+    stop: () => app.stop(),
+    exit: (code) => process.exit(code),
+    log,
+    timeoutMs: STOP_TIMEOUT_MS,
+  });
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
 
   await app.herder.start();
   for (const spec of connectorSpecs) {
