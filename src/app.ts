@@ -14,6 +14,7 @@ import type { PluginRegistry } from "./plugin/registry.ts";
 import { builtInRegistry } from "./plugins.ts";
 import { type RestServers, startRestServers } from "./rest/server.ts";
 import { Herder } from "./runtime/herder.ts";
+import type { ResolveConfig } from "./runtime/resolved-values.ts";
 import { Worker } from "./runtime/worker.ts";
 import { ConfigStore } from "./store/config-store.ts";
 import { openDatabase } from "./store/database.ts";
@@ -30,7 +31,7 @@ export interface AppOptions {
   readonly logs?: LogManager;
   readonly clock?: Clock;
   /** Resolves `${provider:path:key}` references (config providers) just before use. */
-  readonly resolveConfig?: (config: Config) => Promise<Config>;
+  readonly resolveConfig?: ResolveConfig;
   /** Closed when the app stops. */
   readonly configProviders?: ReadonlyMap<string, ConfigProvider>;
 }
@@ -64,12 +65,14 @@ export function startApp(options: AppOptions): App {
   const clock = options.clock ?? systemClock;
   const registry = options.registry ?? builtInRegistry();
   const kafka = options.kafka ?? new KafkajsPort(logs);
-  const db = openDatabase(config["data.dir"]);
+  const db = openDatabase(config["data.dir"], {
+    warn: (message) => logs.get("io.edgegateway.store.Database").warn(message),
+  });
   const configs = new ConfigStore(db);
   const statuses = new StatusStore(db);
   const offsets = new OffsetStore(db);
   let herderRef: Herder | undefined;
-  const resolveConfig = options.resolveConfig ?? (async (c: Config) => c);
+  const resolveConfig: ResolveConfig = options.resolveConfig ?? (async (c: Config) => c);
   const worker = new Worker({
     config,
     registry,

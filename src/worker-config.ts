@@ -24,7 +24,7 @@ const ownWorkerConfig = defineConfig({
     displayName: "Bootstrap servers",
   }),
   listeners: key.list({
-    doc: "REST API listeners, comma-separated protocol://host:port URIs (http or https). An empty host binds every interface; port 0 picks a free port.",
+    doc: "REST API listeners, comma-separated protocol://host:port URIs (http or https). An empty host binds every interface; port 0 picks a free port. Unset and without rest.authentication, the default binds 127.0.0.1 only (http://127.0.0.1:8083), so an unauthenticated API is not exposed by accident.",
     default: ["http://:8083"],
     importance: "LOW",
     group: REST,
@@ -112,6 +112,13 @@ const ownWorkerConfig = defineConfig({
     importance: "LOW",
     group: RUNTIME,
   }),
+  "connector.start.timeout.ms": key.long({
+    doc: "How long a connector's start may take (an OAuth token fetch, a handshake) before the connector is marked FAILED. The herder and the REST API never wait for a start.",
+    default: 60000,
+    importance: "LOW",
+    group: RUNTIME,
+    validators: [check.atLeast(1)],
+  }),
   "topic.creation.enable": key.boolean({
     doc: "Let source connectors create the topics they write to, with the settings of their topic.creation.* keys (KIP-158).",
     default: true,
@@ -190,6 +197,9 @@ export const IGNORED_KEYS = [
 
 export type ParsedWorkerConfig = ReturnType<typeof workerConfigDef.parse>;
 
+/** The `listeners` default when REST authentication is off. */
+export const LOOPBACK_DEFAULT_LISTENER = "http://127.0.0.1:8083";
+
 export interface Listener {
   readonly protocol: "http" | "https";
   /** Empty string: all interfaces. */
@@ -231,6 +241,12 @@ export function parseListener(keyName: string, uri: string): Listener {
   return { protocol, host: m[2]!.replace(/^\[|\]$/g, ""), port, uri: uri.trim() };
 }
 
+/** Whether a listener accepts connections from this host only. */
+export function isLoopback(listener: Listener): boolean {
+  const host = listener.host.toLowerCase();
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 /** Merges file and environment, validates, and returns the worker config or throws one ConfigError. */
 export function loadWorkerConfig(
   fileConfig: Readonly<Record<string, string>>,
@@ -238,6 +254,10 @@ export function loadWorkerConfig(
 ): WorkerConfig {
   const originals = { ...fileConfig, ...configFromEnvironment(env) };
   const parsed = workerConfigDef.parse(originals);
+  // Safe default: an API nobody has to authenticate to is reachable from this host only.
+  if (originals.listeners === undefined && parsed["rest.authentication"].length === 0) {
+    parsed.listeners = [LOOPBACK_DEFAULT_LISTENER];
+  }
   const restListeners = parsed.listeners.map((l) => parseListener("listeners", l));
   if (restListeners.length === 0)
     configError("listeners", "Invalid value  for configuration listeners: at least one listener is required");

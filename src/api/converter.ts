@@ -3,8 +3,8 @@
  * and from Connect data. Configured once per connector with their own prefixed keys
  * (`value.converter.schemas.enable` reaches the value converter as `schemas.enable`).
  */
-import type { Headers } from "./data/headers.ts";
 import type { Schema } from "./data/schema.ts";
+import type { RecordHeaders } from "./record-headers.ts";
 
 export interface SchemaAndValue {
   readonly schema: Schema | null;
@@ -15,8 +15,13 @@ export const NULL_SCHEMA_AND_VALUE: SchemaAndValue = Object.freeze({ schema: nul
 
 export interface Converter {
   configure(configs: Readonly<Record<string, string>>, isKey: boolean): void;
-  fromConnectData(topic: string, headers: Headers, schema: Schema | null, value: unknown): Uint8Array | null;
-  toConnectData(topic: string, headers: Headers, value: Uint8Array | null): SchemaAndValue;
+  /**
+   * Connect data to bytes. `headers` are the record's Kafka headers as Connect passes them: already
+   * converted by the header converter, and the record is produced with whatever this adds.
+   */
+  fromConnectData(topic: string, headers: RecordHeaders, schema: Schema | null, value: unknown): Uint8Array | null;
+  /** Bytes to Connect data; `headers` are the consumed record's Kafka headers (read-only). */
+  toConnectData(topic: string, headers: RecordHeaders, value: Uint8Array | null): SchemaAndValue;
   close?(): void;
 }
 

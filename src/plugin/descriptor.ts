@@ -3,7 +3,7 @@
  * descriptor and is listed in `src/plugins.ts`. The descriptor's `config` is the single
  * declaration from which validation, REST config descriptions and docs are derived.
  */
-import type { SinkConnector, SinkTask, SourceConnector, SourceTask } from "../api/connector.ts";
+import type { Config, SinkConnector, SinkTask, SourceConnector, SourceTask } from "../api/connector.ts";
 import type { Converter, HeaderConverter } from "../api/converter.ts";
 import type { Predicate, Transformation } from "../api/transformation.ts";
 import type { ConfigDef } from "./config-def.ts";
@@ -14,6 +14,8 @@ interface Descriptor<T extends PluginType, P> {
   readonly type: T;
   /** Apache's class name for Apache-compatible plugins, so existing configs work unchanged. */
   readonly className: string;
+  /** Names that find the plugin besides the class name and Connect's computed aliases. */
+  readonly aliases?: readonly string[];
   readonly version: string;
   readonly config: ConfigDef<never> | ConfigDef;
   /** One paragraph for the generated docs. */
@@ -21,13 +23,30 @@ interface Descriptor<T extends PluginType, P> {
   create(): P;
 }
 
-export interface SourceConnectorDescriptor extends Descriptor<"source", SourceConnector> {
+/** A validation error found by a connector's cross-key rules, reported on the key at fault. */
+export interface ConfigProblem {
+  readonly key: string;
+  readonly message: string;
+}
+
+interface ConnectorDescriptorBase {
   readonly taskClass: string;
+  /**
+   * Cross-key rules the per-key declarations cannot express (Connect's `Connector.validate`), e.g.
+   * "`oauth2.client.secret` is required when `auth.type=OAUTH2`". Called with the raw config only
+   * after every key of the connector's own `config` passed its per-key validation, so it may
+   * `config.parse(...)` safely. Each problem is added to `PUT …/config/validate` on its key
+   * (counted in `error_count`) and rejects create/update with 400 like any config error. Must
+   * not do I/O; the message is shown as is (Connect style: a sentence naming the keys involved).
+   */
+  validate?(config: Config): ReadonlyArray<ConfigProblem>;
+}
+
+export interface SourceConnectorDescriptor extends Descriptor<"source", SourceConnector>, ConnectorDescriptorBase {
   createTask(): SourceTask;
 }
 
-export interface SinkConnectorDescriptor extends Descriptor<"sink", SinkConnector> {
-  readonly taskClass: string;
+export interface SinkConnectorDescriptor extends Descriptor<"sink", SinkConnector>, ConnectorDescriptorBase {
   createTask(): SinkTask;
 }
 

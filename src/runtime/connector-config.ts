@@ -6,6 +6,8 @@
 import type { ConfigDef } from "../plugin/config-def.ts";
 import { check, defineConfig, key } from "../plugin/config-def.ts";
 import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
+import { validRegex } from "../transforms/util/config.ts";
+import { compileJavaRegex } from "../transforms/util/java-regex.ts";
 import { CONNECT_VERSION } from "../version.ts";
 
 const COMMON = "Common";
@@ -307,13 +309,17 @@ export const sourceOnlyConfig = defineConfig({
 
 export const sourceConnectorConfig = commonConnectorConfig.concat(sourceOnlyConfig);
 
+/** Why `pattern` is not a valid Java regular expression (Connect's RegexValidator message), or undefined. */
 export function regexError(pattern: string): string | undefined {
-  try {
-    new RegExp(pattern);
-    return undefined;
-  } catch (error) {
-    return (error as Error).message;
-  }
+  return validRegex(pattern);
+}
+
+/**
+ * A Java regular expression (topics.regex, topic.creation.<group>.include/exclude) as a RegExp
+ * matching whole topic names (Matcher.matches), with the SMTs' Java-regex translation.
+ */
+export function topicPattern(pattern: string): RegExp {
+  return compileJavaRegex(pattern).whole;
 }
 
 /** A LIST value as Connect splits it (trimmed, comma-separated, empty → []). */

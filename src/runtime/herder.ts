@@ -36,6 +36,7 @@ import {
   taskState,
 } from "./entities.ts";
 import { metricsSnapshot } from "./metrics-snapshot.ts";
+import { type ResolveConfig, ResolvedValues } from "./resolved-values.ts";
 import { StatusWriter } from "./status-writer.ts";
 import type { ConverterDefaults } from "./validate-connector-config.ts";
 import type { Worker } from "./worker.ts";
@@ -50,7 +51,7 @@ export interface HerderDeps {
   readonly logs: LogManager;
   readonly topicTracking: { enabled: boolean; allowReset: boolean };
   /** Resolves config-provider references; validation runs on resolved values, as in Connect. */
-  readonly resolveConfig: (config: Config) => Promise<Config>;
+  readonly resolveConfig: ResolveConfig;
   /** The worker's converter classes, shown as defaults in validation output (Connect 4.1+). */
   readonly converterDefaults?: ConverterDefaults;
 }
@@ -124,6 +125,12 @@ export class Herder {
     const stored = this.deps.configs.get(name);
     if (!stored) return;
     this.validator.registerSecrets(stored.config);
+    // What the providers resolve now is hidden from this connector's failure traces, short values too.
+    try {
+      this.status.hideInTraces(name, await this.resolvedValuesOf(stored.config));
+    } catch {
+      // The worker reports the provider's failure; it names no value.
+    }
     const wc = await this.deps.worker.startConnector(
       name,
       stored.config,
@@ -138,6 +145,8 @@ export class Herder {
     // Statuses of tasks that no longer exist must not linger.
     this.deps.statuses.removeTasksFrom(name, stored.taskConfigs.length);
     if (!wc) return;
+    // A start still in flight (tasks follow when it completes) shows as UNASSIGNED, not as nothing.
+    if (wc.starting && !this.deps.statuses.connector(name)) this.status.connector(name, "UNASSIGNED");
     if (stored.targetState === "STARTED" && wc.started) await this.reconfigureTasks(name);
     else if (stored.targetState === "PAUSED") await this.startTasks(name, stored.config, stored.taskConfigs, "PAUSED");
   }
@@ -272,9 +281,22 @@ export class Herder {
     return this.deps.registry.find(["source", "sink"], config["connector.class"] ?? "")?.version ?? null;
   }
 
-  activeTopics(name: string): string[] {
+  /** Active topics; a topic named by a resolved value shows its reference or `[hidden]`. */
+  async activeTopics(name: string): Promise<string[]> {
     this.requireTopicTracking(false);
-    return this.deps.statuses.topics(name);
+    const topics = this.deps.statuses.topics(name);
+    const stored = this.deps.configs.get(name);
+    if (topics.length === 0 || !stored) return topics;
+    return (await this.resolvedValuesOf(stored.config)).hideDeep(topics);
+  }
+
+  /**
+   * What the providers resolve for a stored config, to hide in answers. When they cannot resolve
+   * it now, the answer is that error: nothing derived from the config could be told from a secret.
+   */
+  private async resolvedValuesOf(config: Config): Promise<ResolvedValues> {
+    if (!Object.values(config).some((v) => CONFIG_VARIABLE_PATTERN.test(v))) return ResolvedValues.none;
+    return (await ResolvedValues.resolve(config, this.deps.resolveConfig)).values;
   }
 
   async resetActiveTopics(name: string): Promise<void> {
@@ -487,11 +509,15 @@ export class Herder {
   async connectorOffsets(name: string): Promise<ConnectorOffsets> {
     const stored = this.stored(name);
     const descriptor = this.descriptorOf(name, stored.config);
+    const values = await this.resolvedValuesOf(stored.config);
     // Source offsets live in SQLite: no Kafka client needed (nor a reachable broker).
-    if (descriptor.type === "source") return readOffsets(name, descriptor, stored.config, this.deps.offsets, null);
-    return this.deps.worker.withConnectorAdmin(stored.config, (admin) =>
-      readOffsets(name, descriptor, stored.config, this.deps.offsets, admin),
-    );
+    const offsets =
+      descriptor.type === "source"
+        ? await readOffsets(name, descriptor, stored.config, this.deps.offsets, null)
+        : await this.deps.worker.withConnectorAdmin(stored.config, (admin) =>
+            readOffsets(name, descriptor, stored.config, this.deps.offsets, admin),
+          );
+    return values.hideDeep(offsets);
   }
 
   /** Alters (`offsets` given) or resets (`offsets` null) the offsets of a STOPPED connector. */
@@ -504,10 +530,13 @@ export class Herder {
         );
       }
       const descriptor = this.descriptorOf(name, stored.config);
+      // GET …/offsets shows references for resolved values; a client sends them back as it read them.
+      const values = offsets === null ? ResolvedValues.none : await this.resolvedValuesOf(stored.config);
+      const given = values.revealDeep(offsets);
       if (descriptor.type === "source")
-        return modifyOffsets(name, descriptor, stored.config, offsets, this.deps.offsets, null);
+        return modifyOffsets(name, descriptor, stored.config, given, this.deps.offsets, null);
       return this.deps.worker.withConnectorAdmin(stored.config, (admin) =>
-        modifyOffsets(name, descriptor, stored.config, offsets, this.deps.offsets, admin),
+        modifyOffsets(name, descriptor, stored.config, given, this.deps.offsets, admin),
       );
     });
   }

@@ -1,13 +1,15 @@
 /**
  * Record conversion between Connect data and Kafka bytes, with the stage order Connect uses:
  * source records convert headers, then key, then value (WorkerSourceTask); consumed records
- * convert key, value, then headers (WorkerSinkTask). Every step runs through the error operator;
- * a tolerated failure yields undefined (skip the record).
+ * convert key, value, then headers (WorkerSinkTask). Key and value converters get the record's
+ * Kafka headers, as Connect passes them. Every step runs through the error operator; a tolerated
+ * failure yields undefined (skip the record).
  */
 
 import type { Converter, HeaderConverter } from "../api/converter.ts";
 import { Headers } from "../api/data/headers.ts";
 import type { SinkRecord, SourceRecord } from "../api/record.ts";
+import { RecordHeaders } from "../api/record-headers.ts";
 import type { ConsumedRecord, KafkaHeader, ProducerRecord } from "../kafka/kafka-port.ts";
 import type { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
 
@@ -27,7 +29,7 @@ export async function toProducerRecord(
   original: SourceRecord,
 ): Promise<ProducerRecord | undefined> {
   const context = { source: original };
-  const headers = await operator.execute(
+  const converted = await operator.execute(
     "HEADER_CONVERTER",
     converters.headerClass,
     () => {
@@ -39,18 +41,20 @@ export async function toProducerRecord(
     },
     context,
   );
-  if (headers === undefined) return undefined;
+  if (converted === undefined) return undefined;
+  // As Connect: key and value converters see the converted Kafka headers and may add to them.
+  const headers = RecordHeaders.mutable(converted);
   const key = await operator.execute(
     "KEY_CONVERTER",
     converters.keyClass,
-    () => converters.key.fromConnectData(record.topic, record.headers, record.keySchema, record.key),
+    () => converters.key.fromConnectData(record.topic, headers, record.keySchema, record.key),
     context,
   );
   if (key === undefined) return undefined;
   const value = await operator.execute(
     "VALUE_CONVERTER",
     converters.valueClass,
-    () => converters.value.fromConnectData(record.topic, record.headers, record.valueSchema, record.value),
+    () => converters.value.fromConnectData(record.topic, headers, record.valueSchema, record.value),
     context,
   );
   if (value === undefined) return undefined;
@@ -59,7 +63,7 @@ export async function toProducerRecord(
     partition: record.kafkaPartition,
     key,
     value,
-    headers,
+    headers: converted,
     timestamp: record.timestamp !== null && record.timestamp >= 0 ? record.timestamp : null,
   };
 }
@@ -70,7 +74,8 @@ export async function toSinkRecord(
   operator: RetryWithToleranceOperator,
 ): Promise<SinkRecord | undefined> {
   const context = { consumed };
-  const rawHeaders = Headers.EMPTY;
+  // As Connect: key and value converters see the consumed record's Kafka headers.
+  const rawHeaders = RecordHeaders.readOnly(consumed.headers);
   const key = await operator.execute(
     "KEY_CONVERTER",
     converters.keyClass,

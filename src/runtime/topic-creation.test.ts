@@ -63,4 +63,43 @@ describe("topic creation (KIP-158)", () => {
     expect(infos.configs.flatMap((c) => c.value?.errors ?? [])).toContain(message);
     expect(infos.groups).toContain("Topic Creation: default");
   });
+
+  describe("include/exclude are Java regular expressions, as in the SMTs", () => {
+    const groups = topicCreationGroups({
+      ...base,
+      "topic.creation.default.replication.factor": "1",
+      "topic.creation.default.partitions": "1",
+      "topic.creation.groups": "quoted,caseless",
+      "topic.creation.quoted.include": "\\Qorders.v1\\E",
+      "topic.creation.quoted.partitions": "2",
+      "topic.creation.caseless.include": "(?i)metrics-\\p{Alpha}++",
+      "topic.creation.caseless.exclude": "\\Qmetrics-tmp\\E",
+      "topic.creation.caseless.partitions": "3",
+    })!;
+    test.each([
+      ["orders.v1", 2],
+      ["ordersXv1", 1],
+      ["orders.v10", 1],
+      ["METRICS-cpu", 3],
+      ["metrics-tmp", 1],
+      ["metrics-cpu1", 1],
+    ])("%s → %d partitions", (topic, partitions) => {
+      expect(topicSpecFor(topic, groups).partitions).toBe(partitions);
+    });
+
+    test("an invalid pattern is reported on its key with Connect's message", () => {
+      const { infos } = validateConnectorConfig(new PluginRegistry([fileStreamSource]), {
+        ...base,
+        "topic.creation.default.replication.factor": "1",
+        "topic.creation.default.partitions": "1",
+        "topic.creation.groups": "g",
+        "topic.creation.g.include": "ok.*, (broken",
+      });
+      const errors = infos.configs.find((c) => c.definition?.name === "topic.creation.g.include")?.value?.errors;
+      expect(errors).toHaveLength(1);
+      expect(errors![0]).toStartWith(
+        "Invalid value [ok.*, (broken] for configuration topic.creation.g.include: Syntax error in regular expression: ",
+      );
+    });
+  });
 });

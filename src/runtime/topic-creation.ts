@@ -5,12 +5,13 @@
  * `include`/`exclude` regex lists and optional overrides) decide how a topic the connector writes
  * to is created, just before its first record is sent. Any other `topic.creation.<group>.<key>`
  * is a topic config (e.g. `cleanup.policy=compact`). Exclusion beats inclusion; the first listed
- * group that matches wins, then `default`.
+ * group that matches wins, then `default`. Patterns are Java regular expressions (as in the SMTs).
  */
 import { ConnectError, isRetriable, messageOf } from "../errors.ts";
 import type { KafkaAdmin, TopicSpec } from "../kafka/kafka-port.ts";
 import { type ConfigDef, defineConfig, key } from "../plugin/config-def.ts";
-import { splitList } from "./connector-config.ts";
+import { compileJavaRegex } from "../transforms/util/java-regex.ts";
+import { splitList, topicPattern } from "./connector-config.ts";
 
 export const TOPIC_CREATION_PREFIX = "topic.creation.";
 const DEFAULT_GROUP = "default";
@@ -45,6 +46,7 @@ function groupConfigDef(group: string, defaults: { replicationFactor?: number; p
       group: displayGroup,
       width: "LONG",
       displayName: `Inclusion Topic Pattern for ${display}`,
+      validators: [validPatterns],
     }),
     exclude: key.list({
       doc: "Regular expressions for topic names this group does not apply to; exclusion overrides inclusion.",
@@ -53,6 +55,7 @@ function groupConfigDef(group: string, defaults: { replicationFactor?: number; p
       group: displayGroup,
       width: "LONG",
       displayName: `Exclusion Topic Pattern for ${display}`,
+      validators: [validPatterns],
     }),
     "replication.factor": key.int({
       doc: "The replication factor of new topics; -1 for the broker's default. Required for the default group; other groups inherit it.",
@@ -98,9 +101,22 @@ function readDefaults(def: ConfigDef, config: Readonly<Record<string, string | n
   return { replicationFactor: number("replication.factor"), partitions: number("partitions") };
 }
 
+/** Connect joins a group's patterns with `|` into one java.util.regex.Pattern matched against the whole name. */
 function pattern(list: readonly string[]): RegExp | null {
-  return list.length === 0 ? null : new RegExp(`^(?:${list.join("|")})$`);
+  return list.length === 0 ? null : topicPattern(list.join("|"));
 }
+
+/** TopicCreationConfig's REGEX_VALIDATOR: every pattern of the list compiles (as Java). */
+const validPatterns = (list: string[] | null) => {
+  for (const p of list ?? []) {
+    try {
+      compileJavaRegex(p);
+    } catch (error) {
+      return `Syntax error in regular expression: ${messageOf(error)}`;
+    }
+  }
+  return undefined;
+};
 
 /** The groups of a valid config, listed groups first, `default` last; undefined when unused. */
 export function topicCreationGroups(config: Readonly<Record<string, string>>): TopicCreationGroup[] | undefined {

@@ -2,7 +2,9 @@
  * validateConnectorConfig: the whole validation behind `PUT /connector-plugins/{p}/config/validate`
  * and connector create/update, as Connect's AbstractHerder does it: the framework keys enriched
  * with `transforms.<alias>.*` and `predicates.<alias>.*`, the connector's own keys, converter
- * sub-configs, sink topic checks and null values, producing Connect's ConfigInfos and messages.
+ * sub-configs, sink topic checks, null values and the connector's cross-key rules (its
+ * descriptor's `validate`, Connect's `Connector.validate`), producing Connect's ConfigInfos and
+ * messages.
  */
 import { BadRequestError } from "../errors.ts";
 import { ConfigDef, type ConnectKeyMeta, defineConfig, type KeyValidation, key } from "../plugin/config-def.ts";
@@ -10,7 +12,7 @@ import { type ConfigInfos, configInfos, groupsOf } from "../plugin/describe-conf
 import type { ConnectorDescriptor, PluginType } from "../plugin/descriptor.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
 import { javaHashMap } from "../util/java-hash-order.ts";
-import { regexError, sinkConnectorConfig, sourceConnectorConfig, splitList } from "./connector-config.ts";
+import { regexError, sinkConnectorConfig, sourceConnectorConfig, splitList, topicPattern } from "./connector-config.ts";
 import { topicCreationConfigDef } from "./topic-creation.ts";
 
 /** Java's `Map.toString()` rendering, as Connect prints configs in some messages. */
@@ -269,11 +271,26 @@ export function validateConnectorConfig(
     for (const g of groupsOf(c)) if (!groups.includes(g)) groups.push(g);
   }
   for (const [k, v] of converterResults) results.set(k, v);
+
+  // The connector's cross-key rules, once its own keys are individually valid.
+  const ownKeysValid = connectorDef.keys.every((k) => (results.get(k.name)?.errors.length ?? 0) === 0);
+  if (connector.validate && ownKeysValid) {
+    const present = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== null)) as Record<string, string>;
+    for (const problem of connector.validate(present)) {
+      if (def.has(problem.key)) addError(results, problem.key, problem.message);
+      else addError(undefinedValues, problem.key, problem.message, config[problem.key] ?? null);
+    }
+  }
   return { infos: configInfos(connectorClass, def, results, undefinedValues, groups), connector };
 }
 
-function addError(results: Map<string, KeyValidation>, name: string, message: string): void {
-  const current = results.get(name) ?? { value: null, errors: [] };
+function addError(
+  results: Map<string, KeyValidation>,
+  name: string,
+  message: string,
+  value: string | null = null,
+): void {
+  const current = results.get(name) ?? { value, errors: [] };
   results.set(name, { value: current.value, errors: [...current.errors, message] });
 }
 
@@ -299,7 +316,7 @@ function sinkChecks(config: Readonly<Record<string, string | null>>, results: Ma
       "topics",
       `The DLQ topic '${dlq}' may not be included in the list of topics ('topics=[${topics.join(", ")}]') consumed by the connector`,
     );
-  } else if (regex !== "" && !regexError(regex) && new RegExp(`^(?:${regex})$`).test(dlq)) {
+  } else if (regex !== "" && !regexError(regex) && topicPattern(regex).test(dlq)) {
     addError(
       results,
       "topics.regex",

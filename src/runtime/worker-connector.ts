@@ -1,14 +1,25 @@
 /**
  * WorkerConnector: one running Connector instance and its state machine (Connect's
- * WorkerConnector). States: INIT → STARTED | PAUSED | STOPPED; any → FAILED.
- *   STARTED: `start(config)` was called and succeeded (status RUNNING).
+ * WorkerConnector). States: INIT → STARTING → STARTED | PAUSED | STOPPED; any → FAILED.
+ *   STARTING: an asynchronous `start(config)` is in flight (a token fetch, a handshake). Nobody
+ *     waits for it: the Herder and the REST API carry on, target-state changes are recorded and
+ *     applied once it settles, and after `connector.start.timeout.ms` the connector is FAILED
+ *     (the instance is abandoned and stopped if its start ever completes).
+ *   STARTED: `start(config)` succeeded (status RUNNING). A start that returns synchronously goes
+ *     straight here; one that settles later reports through the listener and `onStarted`.
  *   PAUSED / STOPPED: the connector instance is stopped (`stop()` was called if it had started).
- *   FAILED: `start` threw or the connector raised an error; only STOPPED or a restart leaves it.
- * Calls are serialized by the Herder, so no two transitions run at once.
+ *   FAILED: `start` threw or timed out, or the connector raised an error; only STOPPED or a
+ *     restart leaves it.
+ * Calls are serialized by the Herder, so no two transitions start at once; a settling start is
+ * the only thing that runs concurrently with them, and it re-checks the state when it lands.
+ * `stop()` is bounded too (`task.shutdown.graceful.timeout.ms`), so a connector that hangs in
+ * stop cannot hold the Herder.
  */
 import type { Config, Connector, SourceConnectorContext } from "../api/connector.ts";
+import { ConnectError } from "../errors.ts";
 import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
 import type { TargetState } from "../store/config-store.ts";
+import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 
 export interface ConnectorStatusListener {
@@ -19,12 +30,37 @@ export interface ConnectorStatusListener {
   onFailure(connector: string, error: unknown): void;
 }
 
-type State = "INIT" | "STARTED" | "PAUSED" | "STOPPED" | "FAILED";
+export interface WorkerConnectorOptions {
+  readonly clock: Clock;
+  /** How long an asynchronous `start` may take before the connector is FAILED. */
+  readonly startTimeoutMs: number;
+  /** How long `stop` may take before the instance is abandoned (logged, not failed). */
+  readonly stopTimeoutMs: number;
+  /** An asynchronous start completed and the connector is STARTED: generate its tasks now. */
+  readonly onStarted: () => void;
+}
+
+type State = "INIT" | "STARTING" | "STARTED" | "PAUSED" | "STOPPED" | "FAILED";
+
+/** The start did not complete within `connector.start.timeout.ms`. */
+export class ConnectorStartTimeoutError extends ConnectError {
+  override name = "ConnectorStartTimeoutError";
+}
+
+const TIMED_OUT: unique symbol = Symbol("timed out");
+
+function isPromise(value: unknown): value is Promise<unknown> {
+  return typeof (value as { then?: unknown } | null | undefined)?.then === "function";
+}
 
 export class WorkerConnector {
   private state: State = "INIT";
+  /** The latest target state asked for; a start in flight applies it when it settles. */
+  private target: TargetState = "STARTED";
   private readonly connector: Connector;
   private readonly log: Logger;
+  /** Ends the start timeout early when the connector is shut down while starting. */
+  private startTimer: AbortController | undefined;
 
   constructor(
     readonly name: string,
@@ -33,6 +69,7 @@ export class WorkerConnector {
     private readonly listener: ConnectorStatusListener,
     context: SourceConnectorContext,
     log: Logger,
+    private readonly options: WorkerConnectorOptions,
   ) {
     this.log = log.withContext(`[${name}|worker]`);
     this.connector = descriptor.create();
@@ -47,27 +84,33 @@ export class WorkerConnector {
     return this.state === "STARTED";
   }
 
+  /** An asynchronous start is in flight. */
+  get starting(): boolean {
+    return this.state === "STARTING";
+  }
+
   get instance(): Connector {
     return this.connector;
   }
 
+  /**
+   * Moves toward `target`. Resolves once a synchronous transition is done; an asynchronous start
+   * is only begun (its outcome arrives through the listener), and while one is in flight the
+   * target is recorded and applied when it settles.
+   */
   async transitionTo(target: TargetState): Promise<void> {
+    this.target = target;
+    if (this.state === "STARTING") return;
+    await this.apply();
+  }
+
+  private async apply(): Promise<void> {
+    const target = this.target;
     if (this.state === "FAILED" && target !== "STOPPED") return;
     switch (target) {
-      case "STARTED": {
-        if (this.state === "STARTED") return;
-        try {
-          await this.connector.start(this.config);
-        } catch (error) {
-          this.fail(error);
-          return;
-        }
-        const wasPaused = this.state === "PAUSED";
-        this.state = "STARTED";
-        if (wasPaused) this.listener.onResume(this.name);
-        else this.listener.onStartup(this.name);
+      case "STARTED":
+        if (this.state !== "STARTED") this.beginStart();
         return;
-      }
       case "PAUSED":
       case "STOPPED": {
         if (this.state === target) return;
@@ -78,6 +121,79 @@ export class WorkerConnector {
         return;
       }
     }
+  }
+
+  private beginStart(): void {
+    const resuming = this.state === "PAUSED";
+    let result: unknown;
+    try {
+      result = this.connector.start(this.config);
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    if (!isPromise(result)) {
+      this.markStarted(resuming);
+      return;
+    }
+    this.state = "STARTING";
+    void this.settleStart(result, resuming);
+  }
+
+  private markStarted(resuming: boolean): void {
+    this.state = "STARTED";
+    if (resuming) this.listener.onResume(this.name);
+    else this.listener.onStartup(this.name);
+  }
+
+  private async settleStart(start: Promise<unknown>, resuming: boolean): Promise<void> {
+    const timer = new AbortController();
+    this.startTimer = timer;
+    const timeoutMs = this.options.startTimeoutMs;
+    let outcome: typeof TIMED_OUT | { error: unknown } | undefined;
+    try {
+      outcome = await Promise.race([
+        start.then(() => undefined),
+        this.options.clock.sleep(timeoutMs, timer.signal).then((): typeof TIMED_OUT => TIMED_OUT),
+      ]);
+    } catch (error) {
+      outcome = { error };
+    } finally {
+      timer.abort();
+    }
+    if (outcome === TIMED_OUT) {
+      // The instance may still finish starting: then it must be stopped, whatever happened since.
+      start.then(
+        () => this.stopInstance(),
+        () => undefined,
+      );
+      if (this.state !== "STARTING") return;
+      this.fail(
+        new ConnectorStartTimeoutError(
+          `Connector ${this.name} did not finish starting within ${timeoutMs} ms (connector.start.timeout.ms); the instance was abandoned`,
+        ),
+      );
+      await this.applyPendingStop();
+      return;
+    }
+    if (this.state !== "STARTING") {
+      // Shut down, restarted or failed (raiseError) meanwhile: an instance that started is not wanted.
+      if (outcome === undefined) await this.stopInstance();
+      return;
+    }
+    if (outcome !== undefined) {
+      this.fail(outcome.error);
+      await this.applyPendingStop();
+      return;
+    }
+    this.markStarted(resuming);
+    if (this.target === "STARTED") this.options.onStarted();
+    else await this.apply();
+  }
+
+  /** A stop asked for while the start was in flight still takes the connector out of FAILED. */
+  private async applyPendingStop(): Promise<void> {
+    if (this.target === "STOPPED") await this.apply();
   }
 
   /** Marks the connector FAILED (from `start`, task generation or `raiseError`). */
@@ -92,17 +208,25 @@ export class WorkerConnector {
     return await this.connector.taskConfigs(maxTasks);
   }
 
-  /** Stops the instance for good (delete, restart or worker shutdown). */
+  /** Stops the instance for good (delete, restart or worker shutdown); never waits for a start. */
   async shutdown(): Promise<void> {
-    if (this.state === "STARTED") await this.stopInstance();
+    const wasStarted = this.state === "STARTED";
     this.state = "STOPPED";
+    this.startTimer?.abort();
+    if (wasStarted) await this.stopInstance();
   }
 
   private async stopInstance(): Promise<void> {
+    const timer = new AbortController();
+    const timeoutMs = this.options.stopTimeoutMs;
     try {
-      await this.connector.stop();
+      const stopped = Promise.resolve(this.connector.stop()).then(() => true);
+      const done = await Promise.race([stopped, this.options.clock.sleep(timeoutMs, timer.signal).then(() => false)]);
+      if (!done) this.log.error(`Connector ${this.name} did not stop within ${timeoutMs} ms; it was abandoned`);
     } catch (error) {
       this.log.warn(`Error while stopping connector ${this.name}`, error);
+    } finally {
+      timer.abort();
     }
   }
 }

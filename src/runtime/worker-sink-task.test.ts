@@ -4,6 +4,8 @@ import type { SinkTask, SinkTaskContext } from "../api/connector.ts";
 import type { SinkRecord, TopicPartitionOffset } from "../api/record.ts";
 import { ConnectError, RetriableError } from "../errors.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
+import { systemClock } from "../util/clock.ts";
+import { type Logger, LogManager } from "../util/logger.ts";
 import { stringConverters, taskBasics } from "./task-test-support.ts";
 import { TransformationChain } from "./transformation-chain.ts";
 import { WorkerSinkTask } from "./worker-sink-task.ts";
@@ -32,13 +34,14 @@ class RecordingSink implements SinkTask {
   stop(): void {}
 }
 
-function setup(flushMs = 0) {
+function setup(flushMs = 0, log?: Logger) {
   const kafka = new MemoryKafka();
   kafka.createTopic("in");
   const plugin = new RecordingSink();
   const basics = taskBasics();
   const task = new WorkerSinkTask({
     ...basics,
+    ...(log ? { log } : {}),
     initialState: "STARTED",
     task: plugin,
     taskClass: "test.RecordingSink",
@@ -62,6 +65,21 @@ function setup(flushMs = 0) {
   };
   return { kafka, plugin, task, produce, listener: basics.listener };
 }
+
+describe("WorkerSinkTask's SinkTaskContext", () => {
+  test("carries a logger named for the task class with [connector|task-N], and the worker's clock", async () => {
+    const lines: string[] = [];
+    const logs = new LogManager({ sink: (l) => lines.push(l) });
+    const { plugin, task } = setup(0, logs.get("org.apache.kafka.connect.runtime.WorkerSinkTask"));
+    task.start();
+    await waitFor(() => plugin.context !== undefined);
+    plugin.context.logger.info("hello from the plugin");
+    expect(lines.at(-1)).toEndWith("INFO [c|task-0] hello from the plugin (test.RecordingSink)");
+    expect(plugin.context.clock).toBe(systemClock);
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+  });
+});
 
 describe("WorkerSinkTask", () => {
   test("puts converted records, flushes, then commits offset+1 to the group", async () => {

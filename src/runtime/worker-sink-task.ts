@@ -10,11 +10,12 @@
  * until resume or stop. A RetriableError from `put` redelivers the same batch after the backoff
  * the task set with `context.timeout`, as Connect does; any other error fails the task.
  */
-import type { SinkTask, SinkTaskContext } from "../api/connector.ts";
+import type { ErrantRecordReporter, SinkTask, SinkTaskContext } from "../api/connector.ts";
 import type { SinkRecord, TopicPartition, TopicPartitionOffset } from "../api/record.ts";
 import { isRetriable } from "../errors.ts";
 import type { ConsumedRecord, KafkaConsumer } from "../kafka/kafka-port.ts";
 import { ABORTED, abortable, SerialExecutor } from "../util/async.ts";
+import { type BackoffPolicy, retry } from "../util/backoff.ts";
 import { toSinkRecord } from "./record-conversion.ts";
 import { TaskMetrics } from "./task-metrics.ts";
 import { taskIdString, WorkerTask, type WorkerTaskOptions } from "./worker-task.ts";
@@ -26,6 +27,10 @@ export interface WorkerSinkTaskOptions extends WorkerTaskOptions {
 
 const key = (tp: TopicPartition) => `${tp.topic}\u0000${tp.partition}`;
 const HEARTBEAT_EVERY_MS = 3000;
+/** The group cannot be joined yet (broker down, topic missing): retried until stop. */
+const CONSUMER_START_BACKOFF: BackoffPolicy = { initialMs: 200, maxMs: 10_000 };
+/** Redelivery after a RetriableException from `put`, unless the task set `context.timeout`. */
+const PUT_BACKOFF: BackoffPolicy = { initialMs: 100, maxMs: 10_000 };
 
 export class WorkerSinkTask extends WorkerTask {
   private consumer: KafkaConsumer | undefined;
@@ -40,6 +45,8 @@ export class WorkerSinkTask extends WorkerTask {
   /** A retriable consumer failure (broker unreachable too long): the loop restarts the consumer. */
   private consumerLost: Error | undefined;
   private readonly seenTopics = new Set<string>();
+  /** The consumed record behind each record handed to `put`, for the errant record reporter. */
+  private readonly origins = new WeakMap<SinkRecord, ConsumedRecord>();
   /** At least 1 ms, so the commit loop always yields to timers and I/O. */
   private readonly flushIntervalMs: number;
 
@@ -58,6 +65,8 @@ export class WorkerSinkTask extends WorkerTask {
   private context(): SinkTaskContext {
     return {
       config: this.o.config,
+      logger: this.log.named(this.o.taskClass),
+      clock: this.clock,
       offset: (offsets) => {
         for (const o of offsets) {
           this.consumer?.seek(o);
@@ -74,8 +83,35 @@ export class WorkerSinkTask extends WorkerTask {
         this.commitRequested = true;
         this.notify();
       },
+      errantRecordReporter: this.errantRecordReporter,
+      converters: this.o.converters,
+      pluginMetrics: this.metrics.plugin,
     };
   }
+
+  /**
+   * Connect's WorkerErrantRecordReporter: the original consumed record goes through the error
+   * operator (log, DLQ) at stage TASK_PUT; when tolerance is exceeded the task fails.
+   */
+  private readonly errantRecordReporter: ErrantRecordReporter = {
+    report: async (record, error) => {
+      try {
+        await this.o.operator.fail({
+          connector: this.id.connector,
+          task: this.id.task,
+          stage: "TASK_PUT",
+          executingClass: "org.apache.kafka.connect.sink.SinkTask",
+          consumed: this.origins.get(record),
+          error,
+          attempts: 1,
+        });
+      } catch (fatal) {
+        this.crash ??= fatal as Error;
+        this.notify();
+        throw fatal;
+      }
+    },
+  };
 
   protected async initializeAndStart(): Promise<void> {
     this.consumer = await this.o.consumer();
@@ -86,31 +122,38 @@ export class WorkerSinkTask extends WorkerTask {
   /** Joins the group; retriable failures (broker down, topic not there yet) are retried until stop. */
   private async startConsumer(): Promise<boolean> {
     const consumer = this.consumer!;
-    let backoff = 200;
-    for (;;) {
-      try {
-        const started = consumer.start({
-          onRecords: (records, heartbeat) => this.onRecords(records, heartbeat),
-          onAssignment: (assigned, revoked) => this.executor.run(() => this.onAssignment(assigned, revoked)),
-          onCrash: (error) => {
-            if (isRetriable(error)) this.consumerLost = error;
-            else this.crash = error;
-            this.notify();
-          },
-        });
-        if ((await abortable(started, this.stopSignal)) === ABORTED) {
-          // Stopping while the group cannot be joined: close the consumer whenever it gets there.
-          started.then(() => consumer.close()).catch(() => undefined);
-          return false;
-        }
-        return true;
-      } catch (error) {
-        if (!isRetriable(error)) throw error;
-        this.log.warn(`Could not start consuming yet, retrying in ${backoff} ms`, error);
-        await this.clock.sleep(backoff, this.stopSignal);
-        if (this.stopping) return false;
-        backoff = Math.min(backoff * 2, 10_000);
-      }
+    try {
+      return await retry(
+        async () => {
+          const started = consumer.start({
+            onRecords: (records, heartbeat) => this.onRecords(records, heartbeat),
+            onAssignment: (assigned, revoked) => this.executor.run(() => this.onAssignment(assigned, revoked)),
+            onCrash: (error) => {
+              if (isRetriable(error)) this.consumerLost = error;
+              else this.crash = error;
+              this.notify();
+            },
+          });
+          if ((await abortable(started, this.stopSignal)) === ABORTED) {
+            // Stopping while the group cannot be joined: close the consumer whenever it gets there.
+            started.then(() => consumer.close()).catch(() => undefined);
+            return false;
+          }
+          return true;
+        },
+        {
+          policy: CONSUMER_START_BACKOFF,
+          maxAttempts: Number.POSITIVE_INFINITY,
+          clock: this.clock,
+          signal: this.stopSignal,
+          classify: (error) => ({ retriable: isRetriable(error) }),
+          onRetry: (error, _attempt, delay) =>
+            this.log.warn(`Could not start consuming yet, retrying in ${delay} ms`, error),
+        },
+      );
+    } catch (error) {
+      if (this.stopping) return false;
+      throw error;
     }
   }
 
@@ -183,7 +226,10 @@ export class WorkerSinkTask extends WorkerTask {
     for (const consumed of records) {
       const converted = await toSinkRecord(consumed, this.o.converters, this.o.operator);
       const transformed = converted && (await this.o.transformations.apply(converted, this.o.operator, { consumed }));
-      if (transformed) sinkRecords.push(transformed);
+      if (transformed) {
+        sinkRecords.push(transformed);
+        this.origins.set(transformed, consumed);
+      }
       if (!this.seenTopics.has(consumed.topic)) {
         this.seenTopics.add(consumed.topic);
         this.o.onTopic(consumed.topic);
@@ -198,28 +244,32 @@ export class WorkerSinkTask extends WorkerTask {
   }
 
   private async put(records: readonly SinkRecord[], heartbeat: () => Promise<void>): Promise<void> {
-    let backoff = 100;
-    for (;;) {
-      const started = this.clock.now();
-      try {
+    await retry(
+      async (attempt) => {
+        if (attempt > 0) await heartbeat().catch(() => undefined);
+        const started = this.clock.now();
         await this.o.task.put(records);
         TaskMetrics.record(this.metrics.putBatch, this.clock.now() - started);
         this.metrics.sinkRecordSendTotal += records.length;
         this.metrics.sinkRecordSendRate.record(records.length);
-        return;
-      } catch (error) {
-        if (!isRetriable(error) || this.stopping) throw error;
-        const wait = this.putRetryTimeoutMs >= 0 ? this.putRetryTimeoutMs : backoff;
-        this.log.warn(
-          `RetriableException from SinkTask ${taskIdString(this.id)}; redelivering ${records.length} records in ${wait} ms`,
-          error,
-        );
-        await heartbeat().catch(() => undefined);
-        await this.clock.sleep(wait, this.stopSignal);
-        backoff = Math.min(backoff * 2, 10_000);
-        if (this.stopping) throw error;
-      }
-    }
+      },
+      {
+        policy: PUT_BACKOFF,
+        maxAttempts: Number.POSITIVE_INFINITY,
+        clock: this.clock,
+        signal: this.stopSignal,
+        // The task's context.timeout(ms), when set, replaces the backoff (Connect's behaviour).
+        classify: (error) => ({
+          retriable: isRetriable(error),
+          delayMs: this.putRetryTimeoutMs >= 0 ? this.putRetryTimeoutMs : undefined,
+        }),
+        onRetry: (error, _attempt, delay) =>
+          this.log.warn(
+            `RetriableException from SinkTask ${taskIdString(this.id)}; redelivering ${records.length} records in ${delay} ms`,
+            error,
+          ),
+      },
+    );
   }
 
   /** Gives up the current group membership: its partitions count as revoked (uncommitted records are redelivered). */

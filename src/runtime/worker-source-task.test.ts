@@ -1,11 +1,13 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
-import type { RecordMetadata, SourceTask } from "../api/connector.ts";
+import type { RecordMetadata, SourceTask, SourceTaskContext } from "../api/connector.ts";
 import { Schemas } from "../api/data/schema.ts";
 import { type SourceRecord, sourceRecord } from "../api/record.ts";
 import { ConnectError, RetriableError } from "../errors.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
 import type { Clock } from "../util/clock.ts";
+import { type Logger, LogManager } from "../util/logger.ts";
+import { ManualClock } from "../util/manual-clock.ts";
 import { memoryOffsetStore, stringConverters, taskBasics } from "./task-test-support.ts";
 import { TransformationChain } from "./transformation-chain.ts";
 import { chunksBySize, WorkerSourceTask } from "./worker-source-task.ts";
@@ -16,7 +18,10 @@ class QueuedSource implements SourceTask {
   readonly committed: [string, RecordMetadata | null][] = [];
   polls = 0;
   stopped = false;
-  initialize(): void {}
+  context: SourceTaskContext | undefined;
+  initialize(context: SourceTaskContext): void {
+    this.context = context;
+  }
   start(): void {}
   async poll(signal: AbortSignal): Promise<SourceRecord[] | null> {
     this.polls++;
@@ -49,7 +54,7 @@ const line = (n: number) =>
   });
 
 function setup(
-  options: { tolerance?: "none" | "all"; flushMs?: number; clock?: Clock; maxRequestBytes?: number } = {},
+  options: { tolerance?: "none" | "all"; flushMs?: number; clock?: Clock; maxRequestBytes?: number; log?: Logger } = {},
 ) {
   const kafka = new MemoryKafka();
   const offsets = memoryOffsetStore();
@@ -58,6 +63,7 @@ function setup(
   const task = new WorkerSourceTask({
     ...basics,
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.log ? { log: options.log } : {}),
     initialState: "STARTED",
     task: plugin,
     taskClass: "test.QueuedSource",
@@ -222,6 +228,23 @@ describe("WorkerSourceTask", () => {
     expect(await task.awaitStop(5000)).toBe(true);
     expect(kafka.records("t")).toHaveLength(1);
     expect(offsets.get("c", { file: "f" })).toBeNull();
+  });
+});
+
+describe("WorkerSourceTask's SourceTaskContext", () => {
+  test("carries a logger named for the task class with [connector|task-N], and the worker's clock", async () => {
+    const lines: string[] = [];
+    const logs = new LogManager({ sink: (l) => lines.push(l) });
+    const clock = new ManualClock(42);
+    const { plugin, task } = setup({ clock, log: logs.get("org.apache.kafka.connect.runtime.WorkerSourceTask") });
+    task.start();
+    const context = await waitFor(() => plugin.context);
+    context.logger.info("hello from the plugin");
+    expect(lines.at(-1)).toEndWith("INFO [c|task-0] hello from the plugin (test.QueuedSource)");
+    expect(context.clock).toBe(clock);
+    expect(context.clock.now()).toBe(42);
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
   });
 });
 

@@ -15,6 +15,7 @@ import { isRetriable } from "../errors.ts";
 import type { KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
 import { canonicalJson, type OffsetStore } from "../store/offset-store.ts";
 import { ABORTED, abortable } from "../util/async.ts";
+import { type BackoffPolicy, retry } from "../util/backoff.ts";
 import { toProducerRecord } from "./record-conversion.ts";
 import { TaskMetrics } from "./task-metrics.ts";
 import { TopicCreationError } from "./topic-creation.ts";
@@ -36,7 +37,8 @@ export interface TopicCreator {
   close(): Promise<void>;
 }
 
-const MAX_PRODUCE_BACKOFF_MS = 10_000;
+/** Kafka unreachable: retried until it answers or the task stops. */
+const PRODUCE_BACKOFF: BackoffPolicy = { initialMs: 100, maxMs: 10_000 };
 /** Per-record framing in a Kafka record batch, roughly: enough to keep estimates on the safe side. */
 const RECORD_OVERHEAD_BYTES = 64;
 
@@ -70,6 +72,8 @@ export function chunksBySize<T extends { produced: ProducerRecord }>(items: read
   return chunks;
 }
 const EMPTY_POLL_WAIT_MS = 50;
+/** A poll failing with a RetriableException is retried, as in Connect. */
+const POLL_BACKOFF: BackoffPolicy = { initialMs: EMPTY_POLL_WAIT_MS, maxMs: 10_000 };
 
 export class WorkerSourceTask extends WorkerTask {
   private producer: KafkaProducer | undefined;
@@ -93,26 +97,36 @@ export class WorkerSourceTask extends WorkerTask {
     const reader: OffsetStorageReader = {
       offset: async (partition) => this.o.offsets.get(this.id.connector, partition),
     };
-    this.o.task.initialize({ config: this.o.config, offsetStorageReader: reader });
+    this.o.task.initialize({
+      config: this.o.config,
+      offsetStorageReader: reader,
+      logger: this.log.named(this.o.taskClass),
+      clock: this.clock,
+      pluginMetrics: this.o.metrics.plugin,
+    });
     await this.o.task.start(this.o.config);
   }
 
   protected async execute(): Promise<void> {
-    let pollBackoff = EMPTY_POLL_WAIT_MS;
     while (!this.stopping) {
       if (!(await this.awaitUnpaused())) break;
       const started = this.clock.now();
       let records: SourceRecord[] | null;
+      const active = this.activeSignal;
       try {
-        records = await this.o.task.poll(this.activeSignal);
-        pollBackoff = EMPTY_POLL_WAIT_MS;
+        records = await retry(() => this.o.task.poll(active), {
+          policy: POLL_BACKOFF,
+          maxAttempts: Number.POSITIVE_INFINITY,
+          clock: this.clock,
+          signal: active,
+          classify: (error) => ({ retriable: isRetriable(error) }),
+          onRetry: (error) =>
+            this.log.warn(`${this.o.taskClass} failed to poll records from SourceTask. Will retry operation.`, error),
+        });
       } catch (error) {
         if (this.stopping) break;
-        if (!isRetriable(error)) throw error;
-        this.log.warn(`${this.o.taskClass} failed to poll records from SourceTask. Will retry operation.`, error);
-        records = null;
-        await this.clock.sleep(pollBackoff, this.activeSignal);
-        pollBackoff = Math.min(pollBackoff * 2, MAX_PRODUCE_BACKOFF_MS);
+        if (!active.aborted) throw error;
+        records = null; // paused while retrying
       }
       if (records && records.length > 0) {
         TaskMetrics.record(this.metrics.pollBatch, this.clock.now() - started);
@@ -211,42 +225,45 @@ export class WorkerSourceTask extends WorkerTask {
 
   private async produceChunk(chunk: readonly Outgoing[]): Promise<(ProducedMetadata | null)[] | undefined> {
     const records = chunk.map((o) => o.produced);
-    let backoff = 100;
-    for (;;) {
-      try {
-        const producer = await this.ensureProducerAndTopics(records);
-        if (!producer) return undefined;
-        return await producer.send(records);
-      } catch (error) {
-        if (this.stopping) return undefined;
-        if (error instanceof TopicCreationError) throw error;
-        if (isRetriable(error)) {
-          this.log.warn(`Failed to send ${records.length} records to Kafka, retrying in ${backoff} ms`, error);
-          await this.clock.sleep(backoff, this.stopSignal);
-          backoff = Math.min(backoff * 2, MAX_PRODUCE_BACKOFF_MS);
-          continue;
+    try {
+      return await retry(
+        async () => {
+          const producer = await this.ensureProducerAndTopics(records);
+          return producer && (await producer.send(records));
+        },
+        {
+          policy: PRODUCE_BACKOFF,
+          maxAttempts: Number.POSITIVE_INFINITY,
+          clock: this.clock,
+          signal: this.stopSignal,
+          classify: (error) => ({ retriable: !(error instanceof TopicCreationError) && isRetriable(error) }),
+          onRetry: (error, _attempt, delay) =>
+            this.log.warn(`Failed to send ${records.length} records to Kafka, retrying in ${delay} ms`, error),
+        },
+      );
+    } catch (error) {
+      if (this.stopping) return undefined;
+      if (error instanceof TopicCreationError) throw error;
+      if (chunk.length > 1) {
+        // Find the records that fail on their own; the others go through (at-least-once).
+        const out: (ProducedMetadata | null)[] = [];
+        for (const one of chunk) {
+          const result = await this.produceChunk([one]);
+          if (result === undefined) return undefined;
+          out.push(...result);
         }
-        if (chunk.length > 1) {
-          // Find the records that fail on their own; the others go through (at-least-once).
-          const out: (ProducedMetadata | null)[] = [];
-          for (const one of chunk) {
-            const result = await this.produceChunk([one]);
-            if (result === undefined) return undefined;
-            out.push(...result);
-          }
-          return out;
-        }
-        // Not retriable: Connect's KAFKA_PRODUCE handling (fail, or skip with errors.tolerance=all).
-        await this.o.operator.fail({
-          ...this.id,
-          stage: "KAFKA_PRODUCE",
-          executingClass: "org.apache.kafka.clients.producer.KafkaProducer",
-          error,
-          attempts: 1,
-          source: chunk[0]!.record,
-        });
-        return [null];
+        return out;
       }
+      // Not retriable: Connect's KAFKA_PRODUCE handling (fail, or skip with errors.tolerance=all).
+      await this.o.operator.fail({
+        ...this.id,
+        stage: "KAFKA_PRODUCE",
+        executingClass: "org.apache.kafka.clients.producer.KafkaProducer",
+        error,
+        attempts: 1,
+        source: chunk[0]!.record,
+      });
+      return [null];
     }
   }
 

@@ -17,7 +17,7 @@ import type { OffsetStore } from "../store/offset-store.ts";
 import type { Clock } from "../util/clock.ts";
 import type { LogManager } from "../util/logger.ts";
 import { clientProperties, type WorkerConfig } from "../worker-config.ts";
-import { sinkConnectorConfig, sourceConnectorConfig, splitList } from "./connector-config.ts";
+import { sinkConnectorConfig, sourceConnectorConfig, splitList, topicPattern } from "./connector-config.ts";
 import { DeadLetterQueueReporter } from "./errors/dead-letter-queue-reporter.ts";
 import { LogReporter } from "./errors/log-reporter.ts";
 import type { ErrorReporter } from "./errors/processing-context.ts";
@@ -109,7 +109,8 @@ export class Worker {
 
   /**
    * Creates the connector instance and moves it to `target`. A connector whose class or config
-   * cannot be resolved is reported FAILED through the listener rather than thrown.
+   * cannot be resolved is reported FAILED through the listener rather than thrown. An
+   * asynchronous `start` is not awaited: `requestTaskReconfiguration` runs when it completes.
    */
   async startConnector(
     name: string,
@@ -131,11 +132,19 @@ export class Worker {
         config,
         guarded,
         {
+          logger: this.deps.logs.get(descriptor.className).withContext(`[${name}|worker]`),
+          clock: this.deps.clock,
           requestTaskReconfiguration,
           raiseError: (error) => owned.current?.fail(error),
           offsetStorageReader: { offset: async (p) => this.deps.offsets.get(name, p) },
         },
         log,
+        {
+          clock: this.deps.clock,
+          startTimeoutMs: this.deps.config["connector.start.timeout.ms"],
+          stopTimeoutMs: this.deps.config["task.shutdown.graceful.timeout.ms"],
+          onStarted: requestTaskReconfiguration,
+        },
       );
       owned.current = wc;
     } catch (error) {
@@ -366,7 +375,7 @@ export class Worker {
     }
     const operator = new RetryWithToleranceOperator(tolerance, reporters, deps.clock, id, metrics, stopSignal);
     const regex = sinkFramework["topics.regex"].trim();
-    const topics = regex !== "" ? new RegExp(`^(?:${regex})$`) : splitList(taskConfig.topics ?? connectorConfig.topics);
+    const topics = regex !== "" ? topicPattern(regex) : splitList(taskConfig.topics ?? connectorConfig.topics);
     // Connect's consumer client id; it also lets a restarted task fence its own dead predecessor.
     const consumerProps = {
       "auto.offset.reset": "earliest",

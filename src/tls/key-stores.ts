@@ -8,6 +8,7 @@
 import { readFileSync } from "node:fs";
 import forge from "node-forge";
 import { ConfigError } from "../errors.ts";
+import { type TlsProtocolSettings, tlsProtocolSettings } from "./tls-protocols.ts";
 
 export interface TlsMaterial {
   /** Trusted CA certificates (PEM); undefined means the system roots. */
@@ -20,9 +21,8 @@ export interface TlsMaterial {
   clientAuth: "none" | "requested" | "required";
   /** Client side: verify the peer's host name (ssl.endpoint.identification.algorithm=https). */
   verifyHostname: boolean;
-  /** Lowest TLS version allowed, from ssl.enabled.protocols. */
-  minVersion?: "TLSv1.2" | "TLSv1.3";
-  ciphers?: string;
+  /** Protocol range and TLS 1.2 ciphers from ssl.enabled.protocols and ssl.cipher.suites. */
+  protocols: TlsProtocolSettings;
 }
 
 type StoreKind = "PEM" | "PKCS12" | "JKS";
@@ -114,6 +114,7 @@ export function loadTlsMaterial(props: Readonly<Record<string, string>>, prefix 
     clientAuth: parseClientAuth(`${prefix}ssl.client.auth`, get("ssl.client.auth")),
     verifyHostname:
       (props[`${prefix}ssl.endpoint.identification.algorithm`] ?? "https").trim().toLowerCase() === "https",
+    protocols: tlsProtocolSettings(props, prefix),
   };
 
   const chain = get("ssl.keystore.certificate.chain");
@@ -158,10 +159,6 @@ export function loadTlsMaterial(props: Readonly<Record<string, string>>, prefix 
     if (material.ca.length === 0) fail(k, `${truststore} holds no certificate`);
   }
 
-  const protocols = get("ssl.enabled.protocols");
-  if (protocols && !protocols.split(",").some((p) => p.trim() === "TLSv1.2")) material.minVersion = "TLSv1.3";
-  const ciphers = get("ssl.cipher.suites");
-  if (ciphers) material.ciphers = ciphers.split(/\s*,\s*/).join(":");
   return material;
 }
 

@@ -158,6 +158,11 @@ export class Logger {
     return new Logger(this.manager, this.name, `${context} `);
   }
 
+  /** The logger called `name` (registered like `LogManager.get`), keeping this one's context. */
+  named(name: string): Logger {
+    return new Logger(this.manager, this.manager.get(name).name, this.context);
+  }
+
   isEnabled(level: Level): boolean {
     return this.manager.enabled(this.name, level);
   }

@@ -5,7 +5,7 @@
  * committed only for lines that are on disk.
  */
 import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
-import type { Config, SinkTask } from "../../api/connector.ts";
+import type { Config, SinkTask, SinkTaskContext } from "../../api/connector.ts";
 import { displayValue } from "../../api/data/struct.ts";
 import type { SinkRecord } from "../../api/record.ts";
 import { ConnectError } from "../../errors.ts";
@@ -14,10 +14,16 @@ import { fileSinkConfig } from "./config.ts";
 export class FileStreamSinkTask implements SinkTask {
   private fd: number | undefined;
 
-  initialize(): void {}
+  private context!: SinkTaskContext;
+  private file: string | undefined;
+
+  initialize(context: SinkTaskContext): void {
+    this.context = context;
+  }
 
   start(config: Config): void {
     const file = fileSinkConfig.parse(config).file;
+    this.file = file || undefined;
     try {
       this.fd = file ? openSync(file, "a") : undefined;
     } catch (error) {
@@ -28,8 +34,13 @@ export class FileStreamSinkTask implements SinkTask {
   /** One write for the records of one `put`: they reach the file (the OS) before `put` returns. */
   put(records: ReadonlyArray<SinkRecord>): void {
     if (records.length === 0) return;
+    if (this.context.logger.isEnabled("TRACE")) {
+      this.context.logger.trace(`Writing ${records.length} lines to ${this.file ?? "stdout"}`);
+    }
     let text = "";
-    for (const r of records) text += `${typeof r.value === "string" ? r.value : displayValue(r.value)}\n`;
+    for (const r of records)
+      text += `${typeof r.value === "string" ? r.value : displayValue(r.value)}
+`;
     if (this.fd === undefined) process.stdout.write(text);
     else writeSync(this.fd, text);
   }

@@ -11,11 +11,8 @@ import type { Config, SourceTask, SourceTaskContext } from "../../api/connector.
 import { Schemas } from "../../api/data/schema.ts";
 import { type SourceRecord, sourceRecord } from "../../api/record.ts";
 import { ABORTED, abortable } from "../../util/async.ts";
-import { systemClock } from "../../util/clock.ts";
-import { getLogger } from "../../util/logger.ts";
 import { FILENAME_FIELD, fileSourceConfig, POSITION_FIELD } from "./config.ts";
 
-const log = getLogger("org.apache.kafka.connect.file.FileStreamSourceTask");
 const READ_CHUNK = 64 * 1024;
 const IDLE_WAIT_MS = 1000;
 const IDLE_CHECK_MS = 50;
@@ -51,27 +48,30 @@ export class FileStreamSourceTask implements SourceTask {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
       if (!this.warnedMissing)
-        log.warn(`Couldn't find file ${this.file} for FileStreamSourceTask, sleeping to wait for it to be created`);
+        this.context.logger.warn(
+          `Couldn't find file ${this.file} for FileStreamSourceTask, sleeping to wait for it to be created`,
+        );
       this.warnedMissing = true;
       return false;
     }
     const offset = await this.context.offsetStorageReader.offset({ [FILENAME_FIELD]: this.file });
     const recorded = offset?.[POSITION_FIELD];
     this.position = typeof recorded === "number" || typeof recorded === "bigint" ? Number(recorded) : 0;
-    log.debug(`Opened ${this.file} for reading at position ${this.position}`);
+    this.context.logger.debug(`Opened ${this.file} for reading at position ${this.position}`);
     return true;
   }
 
   async poll(signal: AbortSignal): Promise<SourceRecord[] | null> {
     if (this.file === null) return this.pollStdin(signal);
-    const deadline = systemClock.now() + IDLE_WAIT_MS;
+    const { clock } = this.context;
+    const deadline = clock.now() + IDLE_WAIT_MS;
     while (!signal.aborted) {
       if (await this.open()) {
         const records = this.readLines();
         if (records.length > 0) return records;
       }
-      if (systemClock.now() >= deadline) return null;
-      await systemClock.sleep(IDLE_CHECK_MS, signal);
+      if (clock.now() >= deadline) return null;
+      await clock.sleep(IDLE_CHECK_MS, signal);
     }
     return null;
   }
@@ -102,7 +102,7 @@ export class FileStreamSourceTask implements SourceTask {
           topic: this.topic,
           valueSchema: Schemas.STRING,
           value: line,
-          timestamp: Date.now(),
+          timestamp: this.context.clock.now(),
         }),
       );
       start = newline + 1;
@@ -118,7 +118,7 @@ export class FileStreamSourceTask implements SourceTask {
     const records = this.extract();
     if (records.length > 0) return records;
     if (this.stdinEnded) {
-      await systemClock.sleep(IDLE_WAIT_MS, signal);
+      await this.context.clock.sleep(IDLE_WAIT_MS, signal);
       return null;
     }
     this.stdin ??= Bun.stdin.stream()[Symbol.asyncIterator]();

@@ -32,6 +32,8 @@ describe("restAuthenticationConfigDef", () => {
       ["rest.authentication.bearer.clock.tolerance.seconds", "LONG", "30"],
       ["rest.authentication.bearer.jwks.cooldown.ms", "LONG", "30000"],
       ["rest.authentication.bearer.jwks.cache.max.age.ms", "LONG", "600000"],
+      ["rest.authentication.failures.max", "INT", "10"],
+      ["rest.authentication.failures.lockout.ms", "LONG", "60000"],
       ["rest.authentication.exempt.paths", "LIST", "/health"],
     ]);
     for (const k of restAuthenticationConfigDef.keys) expect(k.doc).not.toBe("");

@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
+import { waitFor } from "../../../test/support/wait-for.ts";
 import { DataError, RetriableError } from "../../errors.ts";
 import type { Clock } from "../../util/clock.ts";
+import { ManualClock } from "../../util/manual-clock.ts";
 import { TaskMetrics } from "../task-metrics.ts";
 import type { ErrorReporter, ProcessingContext } from "./processing-context.ts";
 import { RetryWithToleranceOperator, ToleranceExceededError } from "./retry-with-tolerance.ts";
@@ -96,6 +98,30 @@ describe("RetryWithToleranceOperator", () => {
     expect(await op.execute("KEY_CONVERTER", "K", flaky.run)).toBeUndefined();
     expect(clock.sleeps).toEqual([300, 600, 100]);
     expect(reports[0]!.attempts).toBe(4);
+  });
+
+  test("stopping (the signal aborts) ends a retry delay at once and reports the last failure", async () => {
+    const controller = new AbortController();
+    const reports: ProcessingContext[] = [];
+    const clock = new ManualClock();
+    const op = new RetryWithToleranceOperator(
+      { tolerance: "all", retryTimeoutMs: -1, retryDelayMaxMs: 60_000 },
+      [{ report: async (c) => void reports.push(c) }],
+      clock,
+      { connector: "c", task: 0 },
+      new TaskMetrics(),
+      controller.signal,
+    );
+    const error = new RetriableError("down");
+    const run = op.execute("VALUE_CONVERTER", "V", () => {
+      throw error;
+    });
+    await waitFor(() => clock.pending === 1);
+    controller.abort();
+    expect(await run).toBeUndefined();
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatchObject({ error, attempts: 1 });
+    expect(clock.now()).toBe(0);
   });
 
   test("errors.retry.timeout=0 means no retry", async () => {

@@ -1,13 +1,14 @@
 /**
  * retryWithTolerance: the one operator every per-record stage runs through (Connect's
- * RetryWithToleranceOperator). A retriable error is retried with exponential backoff (300 ms
- * doubling, capped at `errors.retry.delay.max.ms`) until `errors.retry.timeout` (0: no retry,
+ * RetryWithToleranceOperator). A retriable error is retried with exponential backoff (util/backoff:
+ * 300 ms doubling, capped at `errors.retry.delay.max.ms`) until `errors.retry.timeout` (0: no retry,
  * -1: forever). A final failure is reported (log, DLQ) and then either skipped
  * (`errors.tolerance=all`, the operation yields `undefined`) or fails the task with
  * "Tolerance exceeded in error handler". Outside the converter/transform stages only retriable
  * errors are handled; others propagate unchanged, as in Connect.
  */
 import { ConnectError, isRetriable } from "../../errors.ts";
+import { retry } from "../../util/backoff.ts";
 import type { Clock } from "../../util/clock.ts";
 import type { TaskMetrics } from "../task-metrics.ts";
 import type { ErrorReporter, ProcessingContext } from "./processing-context.ts";
@@ -49,28 +50,36 @@ export class RetryWithToleranceOperator {
     operation: () => T | Promise<T>,
     record: Pick<ProcessingContext, "consumed" | "source"> = {},
   ): Promise<T | undefined> {
-    const started = this.clock.now();
-    let attempt = 0;
-    let delay = INITIAL_BACKOFF_MS;
-    for (;;) {
-      attempt++;
-      try {
-        return await operation();
-      } catch (error) {
-        const retriable = isRetriable(error);
-        if (!retriable && !TOLERATES_ANY_ERROR.has(stage)) throw error;
-        const timeout = this.config.retryTimeoutMs;
-        const elapsed = this.clock.now() - started;
-        if (retriable && (timeout < 0 || elapsed < timeout) && !this.signal?.aborted) {
-          this.metrics.totalRetries++;
-          const remaining = timeout < 0 ? delay : Math.min(delay, timeout - elapsed);
-          await this.clock.sleep(Math.max(0, remaining), this.signal);
-          delay = Math.min(delay * 2, this.config.retryDelayMaxMs);
-          continue;
-        }
-        await this.fail({ ...this.identity, ...record, stage, executingClass, error, attempts: attempt });
-        return undefined;
-      }
+    let attempts = 0;
+    let lastError: unknown;
+    try {
+      return await retry(
+        async () => {
+          attempts++;
+          try {
+            return await operation();
+          } catch (error) {
+            lastError = error;
+            throw error;
+          }
+        },
+        {
+          policy: { initialMs: INITIAL_BACKOFF_MS, maxMs: this.config.retryDelayMaxMs, jitter: 0 },
+          maxAttempts: Number.POSITIVE_INFINITY,
+          timeoutMs: this.config.retryTimeoutMs < 0 ? undefined : this.config.retryTimeoutMs,
+          clock: this.clock,
+          signal: this.signal,
+          classify: (error) => ({ retriable: isRetriable(error) }),
+          onRetry: () => void this.metrics.totalRetries++,
+        },
+      );
+    } catch {
+      // Stopping cuts the retries short (retry rejects with the abort reason): the last failure is
+      // what gets reported.
+      const error = lastError;
+      if (!isRetriable(error) && !TOLERATES_ANY_ERROR.has(stage)) throw error;
+      await this.fail({ ...this.identity, ...record, stage, executingClass, error, attempts });
+      return undefined;
     }
   }
 

@@ -1,0 +1,68 @@
+import { describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { tempDir } from "../../../test/support/temp-dir.ts";
+import type { SourceTaskContext } from "../../api/connector.ts";
+import { LogManager } from "../../util/logger.ts";
+import { ManualClock } from "../../util/manual-clock.ts";
+import { FILE_SOURCE_TASK } from "./config.ts";
+import { FileStreamSourceTask } from "./source-task.ts";
+
+/** A task context as the runtime builds it: a `[c|task-0]` logger named for the task class, a clock. */
+function context(clock: ManualClock) {
+  const lines: string[] = [];
+  const logs = new LogManager({ rootLevel: "DEBUG", sink: (l) => lines.push(l) });
+  const ctx: SourceTaskContext = {
+    config: {},
+    offsetStorageReader: { offset: async () => null },
+    logger: logs.get(FILE_SOURCE_TASK).withContext("[c|task-0]"),
+    clock,
+  };
+  return { ctx, lines };
+}
+
+describe("FileStreamSourceTask", () => {
+  describe("uses its context's logger and clock", () => {
+    test("records carry the context clock's time; log lines carry [connector|task-N]", async () => {
+      await using dir = await tempDir();
+      const file = dir.file("in.txt");
+      writeFileSync(file, "a\nb\n");
+      const clock = new ManualClock(1_700_000_000_000);
+      const { ctx, lines } = context(clock);
+      const task = new FileStreamSourceTask();
+      task.initialize(ctx);
+      task.start({ file, topic: "t" });
+      const records = await task.poll(new AbortController().signal);
+      expect(records?.map((r) => [r.value, r.timestamp])).toEqual([
+        ["a", 1_700_000_000_000],
+        ["b", 1_700_000_000_000],
+      ]);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(`DEBUG [c|task-0] Opened ${file} for reading at position 0 (${FILE_SOURCE_TASK})`);
+      task.stop();
+    });
+
+    test("waiting for a missing file sleeps on the context clock and warns once", async () => {
+      await using dir = await tempDir();
+      const clock = new ManualClock();
+      const { ctx, lines } = context(clock);
+      const task = new FileStreamSourceTask();
+      task.initialize(ctx);
+      task.start({ file: dir.file("missing.txt"), topic: "t" });
+      let result: unknown = "pending";
+      const polled = task.poll(new AbortController().signal).then((r) => {
+        result = r;
+      });
+      while (result === "pending") {
+        clock.advanceToNext();
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await polled;
+      expect(result).toBeNull();
+      expect(clock.now()).toBe(1000);
+      expect(clock.sleeps.every((ms) => ms === 50)).toBe(true);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain("WARN [c|task-0] Couldn't find file");
+      task.stop();
+    });
+  });
+});

@@ -1,0 +1,91 @@
+import { describe, expect, test } from "bun:test";
+import { inProcessWorker, SCRIPTED_SOURCE } from "../../runtime/herder-test-support.ts";
+
+describe("PUT /connector-plugins/{plugin}/config/validate", () => {
+  describe("when the connector's cross-key rule is violated", () => {
+    test("reports it on the key at fault and counts it in error_count", async () => {
+      await using w = await inProcessWorker();
+      const { status, body } = await w.rest("PUT", "/connector-plugins/ScriptedSource/config/validate", {
+        "connector.class": SCRIPTED_SOURCE,
+        name: "v",
+        "auth.type": "BEARER",
+      });
+      expect(status).toBe(200);
+      expect(body.name).toBe(SCRIPTED_SOURCE);
+      expect(body.error_count).toBe(1);
+      const token = body.configs.find(
+        (c: { definition: { name: string } | null }) => c.definition?.name === "auth.token",
+      );
+      expect(token.value).toEqual({
+        name: "auth.token",
+        value: null,
+        recommended_values: [],
+        errors: ["auth.token is required when auth.type is BEARER"],
+        visible: true,
+      });
+    });
+  });
+
+  describe("when the config satisfies the rule", () => {
+    test("error_count is 0 and the secret shows as [hidden]", async () => {
+      await using w = await inProcessWorker();
+      const { status, body } = await w.rest("PUT", "/connector-plugins/ScriptedSource/config/validate", {
+        "connector.class": SCRIPTED_SOURCE,
+        name: "v",
+        "auth.type": "BEARER",
+        "auth.token": "s3cr3t-token",
+      });
+      expect(status).toBe(200);
+      expect(body.error_count).toBe(0);
+      expect(JSON.stringify(body)).not.toContain("s3cr3t-token");
+    });
+  });
+});
+
+describe("GET /connector-plugins and …/{plugin}/config", () => {
+  test("lists connectors only by default, every plugin with connectorsOnly=false", async () => {
+    await using w = await inProcessWorker();
+    const connectors = (await w.rest("GET", "/connector-plugins")).body as { class: string; type: string }[];
+    expect(connectors.every((p) => p.type === "source" || p.type === "sink")).toBe(true);
+    expect(connectors.map((p) => p.class)).toContain(SCRIPTED_SOURCE);
+    const all = (await w.rest("GET", "/connector-plugins?connectorsOnly=false")).body as { type: string }[];
+    expect(new Set(all.map((p) => p.type))).toEqual(
+      new Set(["sink", "source", "transformation", "predicate", "converter", "header_converter"]),
+    );
+  });
+
+  test("describes a connector's own keys followed by the framework keys", async () => {
+    await using w = await inProcessWorker();
+    const { status, body } = await w.rest("GET", "/connector-plugins/ScriptedSource/config");
+    expect(status).toBe(200);
+    const names = (body as { name: string }[]).map((k) => k.name);
+    expect(names.slice(0, 3)).toEqual(["auth.type", "auth.token", "topic"]);
+    expect(names).toContain("tasks.max");
+    expect((body as { name: string; type: string }[]).find((k) => k.name === "auth.token")?.type).toBe("PASSWORD");
+  });
+
+  test("answers 404 for an unknown plugin", async () => {
+    await using w = await inProcessWorker();
+    expect(await w.rest("GET", "/connector-plugins/Nope/config")).toEqual({
+      status: 404,
+      body: { error_code: 404, message: "Unknown plugin Nope." },
+    });
+  });
+});
+
+describe("PUT …/config/validate with another connector.class than the path", () => {
+  test("answers 400 with Connect's message", async () => {
+    await using w = await inProcessWorker();
+    expect(
+      await w.rest("PUT", "/connector-plugins/FileStreamSource/config/validate", {
+        "connector.class": SCRIPTED_SOURCE,
+      }),
+    ).toEqual({
+      status: 400,
+      body: {
+        error_code: 400,
+        message: `Included connector type ${SCRIPTED_SOURCE} does not match request type FileStreamSource`,
+      },
+    });
+  });
+});

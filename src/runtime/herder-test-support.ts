@@ -1,0 +1,259 @@
+/**
+ * In-process worker for unit tests of the Herder and the REST routes: a real Worker and Herder on
+ * MemoryKafka and a `:memory:` SQLite database, the REST route tables on hono called in-process
+ * (`rest(method, path, body)`), and scripted connectors whose every plugin call a test can steer
+ * (hang, fail, count). Tests only; whole-gateway tests in `test/` use the real broker.
+ */
+import { Database } from "bun:sqlite";
+import type {
+  Config,
+  ConnectorContext,
+  SinkConnector,
+  SinkTask,
+  SinkTaskContext,
+  SourceConnector,
+  SourceTask,
+  SourceTaskContext,
+} from "../api/connector.ts";
+import type { SinkRecord, SourceRecord } from "../api/record.ts";
+import { MemoryKafka } from "../kafka/memory-kafka.ts";
+import { check, defineConfig, key } from "../plugin/config-def.ts";
+import type {
+  ConfigProblem,
+  PluginDescriptor,
+  SinkConnectorDescriptor,
+  SourceConnectorDescriptor,
+} from "../plugin/descriptor.ts";
+import { PluginRegistry } from "../plugin/registry.ts";
+import { builtInPlugins } from "../plugins.ts";
+import { connectorPluginRoutes } from "../rest/routes/connector-plugins.ts";
+import { connectorRoutes } from "../rest/routes/connectors.ts";
+import { restApp } from "../rest/server.ts";
+import { ConfigStore } from "../store/config-store.ts";
+import { migrate } from "../store/database.ts";
+import { OffsetStore } from "../store/offset-store.ts";
+import { StatusStore } from "../store/status-store.ts";
+import { type Clock, systemClock } from "../util/clock.ts";
+import { LogManager } from "../util/logger.ts";
+import { loadWorkerConfig } from "../worker-config.ts";
+import { Herder } from "./herder.ts";
+import { Worker } from "./worker.ts";
+
+type MaybePromise<T> = T | Promise<T>;
+
+/** What scripted connectors and tasks do; every hook is optional and may be swapped mid-test. */
+export interface Script {
+  start?(config: Config, context: ConnectorContext): MaybePromise<void>;
+  stop?(): MaybePromise<void>;
+  /** Default: `maxTasks` copies of `{}`. */
+  taskConfigs?(maxTasks: number): Config[];
+  taskStart?(config: Config): MaybePromise<void>;
+  /** Default: waits (≤ 100 ms, or until the signal aborts) and returns null. */
+  poll?(signal: AbortSignal): Promise<SourceRecord[] | null>;
+  put?(records: readonly SinkRecord[]): MaybePromise<void>;
+  /** Extra cross-key problems on top of the built-in rule (auth.token required for BEARER). */
+  validate?(config: Config): ConfigProblem[];
+}
+
+export const SCRIPTED_SOURCE = "test.ScriptedSourceConnector";
+export const SCRIPTED_SINK = "test.ScriptedSinkConnector";
+
+/** Counters and contexts of every scripted instance, for assertions. */
+export class Scripted {
+  script: Script = {};
+  readonly connectorContexts: ConnectorContext[] = [];
+  readonly taskContexts: (SourceTaskContext | SinkTaskContext)[] = [];
+  connectorStarts = 0;
+  connectorStops = 0;
+  taskStarts = 0;
+  taskStops = 0;
+}
+
+const scriptedConfig = defineConfig({
+  "auth.type": key.string({
+    doc: "NONE or BEARER.",
+    default: "NONE",
+    importance: "LOW",
+    validators: [check.oneOf(["NONE", "BEARER"])],
+  }),
+  "auth.token": key.password({ doc: "Required with auth.type=BEARER.", default: null, importance: "LOW" }),
+  topic: key.string({ doc: "Topic.", default: "scripted", importance: "LOW" }),
+});
+
+function validate(scripted: Scripted, config: Config): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  if (config["auth.type"] === "BEARER" && !config["auth.token"])
+    problems.push({ key: "auth.token", message: "auth.token is required when auth.type is BEARER" });
+  return [...problems, ...(scripted.script.validate?.(config) ?? [])];
+}
+
+function connector(scripted: Scripted): SourceConnector & SinkConnector {
+  let maxTasksConfig: Config = {};
+  return {
+    initialize: (context: ConnectorContext) => void scripted.connectorContexts.push(context),
+    start: (config) => {
+      scripted.connectorStarts++;
+      maxTasksConfig = config;
+      return scripted.script.start?.(config, scripted.connectorContexts.at(-1)!);
+    },
+    taskConfigs: (maxTasks) =>
+      scripted.script.taskConfigs?.(maxTasks) ??
+      Array.from({ length: maxTasks }, () => ({ topic: maxTasksConfig.topic ?? "scripted" })),
+    stop: () => {
+      scripted.connectorStops++;
+      return scripted.script.stop?.();
+    },
+    alterOffsets: () => true,
+  };
+}
+
+function idlePoll(signal: AbortSignal): Promise<null> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(null), 100);
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        resolve(null);
+      },
+      { once: true },
+    );
+  });
+}
+
+function sourceTask(scripted: Scripted): SourceTask {
+  return {
+    initialize: (context) => void scripted.taskContexts.push(context),
+    start: (config) => {
+      scripted.taskStarts++;
+      return scripted.script.taskStart?.(config);
+    },
+    poll: (signal) => (scripted.script.poll ?? idlePoll)(signal),
+    stop: () => void scripted.taskStops++,
+  };
+}
+
+function sinkTask(scripted: Scripted): SinkTask {
+  return {
+    initialize: (context) => void scripted.taskContexts.push(context),
+    start: (config) => {
+      scripted.taskStarts++;
+      return scripted.script.taskStart?.(config);
+    },
+    put: (records) => scripted.script.put?.(records),
+    stop: () => void scripted.taskStops++,
+  };
+}
+
+export function scriptedPlugins(scripted: Scripted): [SourceConnectorDescriptor, SinkConnectorDescriptor] {
+  const common = { version: "1.0", config: scriptedConfig, validate: (c: Config) => validate(scripted, c) };
+  return [
+    {
+      ...common,
+      type: "source",
+      className: SCRIPTED_SOURCE,
+      summary: "Test source whose behaviour the test scripts.",
+      taskClass: "test.ScriptedSourceTask",
+      create: () => connector(scripted),
+      createTask: () => sourceTask(scripted),
+    },
+    {
+      ...common,
+      type: "sink",
+      className: SCRIPTED_SINK,
+      summary: "Test sink whose behaviour the test scripts.",
+      taskClass: "test.ScriptedSinkTask",
+      create: () => connector(scripted),
+      createTask: () => sinkTask(scripted),
+    },
+  ];
+}
+
+export interface InProcessWorker extends AsyncDisposable {
+  readonly herder: Herder;
+  readonly worker: Worker;
+  readonly kafka: MemoryKafka;
+  readonly scripted: Scripted;
+  readonly configs: ConfigStore;
+  readonly offsets: OffsetStore;
+  readonly logLines: string[];
+  /** One REST call, answered in-process by the route tables; `body` is the parsed JSON (or null). */
+  // biome-ignore lint/suspicious/noExplicitAny: REST bodies of every shape, asserted with toEqual.
+  rest(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  stop(): Promise<void>;
+}
+
+export async function inProcessWorker(
+  options: { clock?: Clock; worker?: Record<string, string>; plugins?: readonly PluginDescriptor[] } = {},
+): Promise<InProcessWorker> {
+  const config = loadWorkerConfig({
+    "offset.flush.interval.ms": "60000",
+    "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+    "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+    ...options.worker,
+  });
+  const db = new Database(":memory:");
+  migrate(db, ":memory:");
+  const kafka = new MemoryKafka();
+  const logLines: string[] = [];
+  const logs = new LogManager({ sink: (line) => logLines.push(line) });
+  const scripted = new Scripted();
+  const registry = new PluginRegistry([...builtInPlugins, ...scriptedPlugins(scripted), ...(options.plugins ?? [])]);
+  const configs = new ConfigStore(db);
+  const statuses = new StatusStore(db);
+  const offsets = new OffsetStore(db);
+  const resolveConfig = async (c: Config) => c;
+  let herderRef: Herder | undefined;
+  const worker = new Worker({
+    config,
+    registry,
+    kafka,
+    offsets,
+    clock: options.clock ?? systemClock,
+    logs,
+    resolveConfig,
+    onTopic: (connector, topic) => herderRef?.recordActiveTopic(connector, topic),
+  });
+  const herder = new Herder({
+    worker,
+    configs,
+    statuses,
+    offsets,
+    registry,
+    workerId: () => "127.0.0.1:8083",
+    logs,
+    resolveConfig,
+    topicTracking: { enabled: true, allowReset: true },
+  });
+  herderRef = herder;
+  await herder.start();
+  const app = restApp([...connectorRoutes(), ...connectorPluginRoutes()], { herder, logs });
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await herder.stop();
+    db.close();
+  };
+  return {
+    herder,
+    worker,
+    kafka,
+    scripted,
+    configs,
+    offsets,
+    logLines,
+    rest: async (method, path, body) => {
+      const init: RequestInit = { method };
+      if (body !== undefined) {
+        init.body = JSON.stringify(body);
+        init.headers = { "Content-Type": "application/json" };
+      }
+      const response = await app.request(`http://127.0.0.1:8083${path}`, init);
+      const text = await response.text();
+      return { status: response.status, body: text === "" ? null : JSON.parse(text) };
+    },
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+}

@@ -1,0 +1,567 @@
+import { describe, expect, test } from "bun:test";
+import { waitFor } from "../../test/support/wait-for.ts";
+import type { Config, SinkTaskContext } from "../api/connector.ts";
+import { ConnectError } from "../errors.ts";
+import { deferred } from "../util/async.ts";
+import { ManualClock } from "../util/manual-clock.ts";
+import { type InProcessWorker, inProcessWorker, SCRIPTED_SINK, SCRIPTED_SOURCE } from "./herder-test-support.ts";
+
+const source = (extra: Config = {}): Config => ({ "connector.class": SCRIPTED_SOURCE, ...extra });
+
+async function connectorState(w: InProcessWorker, name: string): Promise<string | undefined> {
+  return (await w.rest("GET", `/connectors/${name}/status`)).body?.connector?.state;
+}
+
+const WORKER = "127.0.0.1:8083";
+
+/** Waits until the connector and its tasks are in these states (true), or fails with what it saw. */
+async function awaitStates(w: InProcessWorker, name: string, connector: string, tasks: string[]): Promise<boolean> {
+  const want = JSON.stringify([connector, tasks]);
+  let seen = "";
+  await waitFor(
+    async () => {
+      const { body } = await w.rest("GET", `/connectors/${name}/status`);
+      seen = JSON.stringify([body?.connector?.state, (body?.tasks ?? []).map((t: { state: string }) => t.state)]);
+      return seen === want;
+    },
+    { what: `${name} to be ${want}` },
+  ).catch(() => {
+    throw new Error(`${name} is ${seen}, not ${want}`);
+  });
+  return true;
+}
+
+/** Lets queued callbacks and I/O run (nothing is expected to happen: asserts that it did not). */
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+describe("Herder", () => {
+  describe("the ConnectorContext a connector gets", () => {
+    test("carries a logger named for the connector class with [connector|worker], and the worker's clock", async () => {
+      await using w = await inProcessWorker();
+      await w.herder.putConnectorConfig(
+        "ctx",
+        { name: "ctx", "connector.class": SCRIPTED_SOURCE },
+        { allowReplace: false },
+      );
+      const context = await waitFor(() => w.scripted.connectorContexts[0]);
+      context.logger.info("hello from the connector");
+      expect(w.logLines.at(-1)).toEndWith(`INFO [ctx|worker] hello from the connector (${SCRIPTED_SOURCE})`);
+      expect(context.clock.now()).toBeGreaterThan(0);
+    });
+  });
+
+  describe("a connector whose start does network I/O (asynchronous start)", () => {
+    test("a hanging start blocks neither the herder nor the REST API, and FAILs at connector.start.timeout.ms", async () => {
+      const clock = new ManualClock(1_000_000);
+      await using w = await inProcessWorker({ clock, worker: { "connector.start.timeout.ms": "30000" } });
+      const hang = deferred<void>();
+      w.scripted.script = { start: (config) => (config.topic === "slow" ? hang.promise : undefined) };
+      expect((await w.rest("POST", "/connectors", { name: "slow", config: source({ topic: "slow" }) })).status).toBe(
+        201,
+      );
+      expect(await connectorState(w, "slow")).toBe("UNASSIGNED");
+
+      // Meanwhile everything else answers: another connector is created, runs its task, pauses.
+      expect((await w.rest("POST", "/connectors", { name: "fast", config: source() })).status).toBe(201);
+      await waitFor(async () => (await w.rest("GET", "/connectors/fast/status")).body.tasks[0]?.state === "RUNNING");
+      expect((await w.rest("PUT", "/connectors/fast/pause")).status).toBe(202);
+      expect(await connectorState(w, "fast")).toBe("PAUSED");
+      // Connect lists connectors as a Java HashSet iterates them.
+      expect((await w.rest("GET", "/connectors")).body).toEqual(["fast", "slow"]);
+      expect((await w.rest("GET", "/connector-plugins")).status).toBe(200);
+
+      clock.advance(29_999);
+      await settle();
+      expect(await connectorState(w, "slow")).toBe("UNASSIGNED");
+      clock.advance(1);
+      await waitFor(async () => (await connectorState(w, "slow")) === "FAILED");
+      const status = (await w.rest("GET", "/connectors/slow/status")).body;
+      expect(status.connector.trace).toContain(
+        "Connector slow did not finish starting within 30000 ms (connector.start.timeout.ms); the instance was abandoned",
+      );
+      expect(status.tasks).toEqual([]);
+
+      // The abandoned instance is stopped if its start ever completes; its status stays FAILED.
+      const stops = w.scripted.connectorStops;
+      hang.resolve();
+      await waitFor(() => w.scripted.connectorStops === stops + 1);
+      expect(await connectorState(w, "slow")).toBe("FAILED");
+    });
+
+    test("its tasks start once the start completes", async () => {
+      await using w = await inProcessWorker();
+      const gate = deferred<void>();
+      w.scripted.script = { start: () => gate.promise };
+      await w.rest("POST", "/connectors", { name: "a", config: source({ "tasks.max": "2" }) });
+      expect(await connectorState(w, "a")).toBe("UNASSIGNED");
+      expect(w.scripted.taskStarts).toBe(0);
+      gate.resolve();
+      await waitFor(async () => (await w.rest("GET", "/connectors/a/status")).body.tasks.length === 2);
+      expect(await connectorState(w, "a")).toBe("RUNNING");
+      await waitFor(() => w.scripted.taskStarts === 2);
+    });
+
+    test("a start that rejects later FAILs the connector with that error's trace", async () => {
+      await using w = await inProcessWorker();
+      const gate = deferred<void>();
+      w.scripted.script = { start: () => gate.promise };
+      await w.rest("POST", "/connectors", { name: "a", config: source() });
+      gate.reject(new ConnectError("token endpoint answered 401"));
+      await waitFor(async () => (await connectorState(w, "a")) === "FAILED");
+      const status = (await w.rest("GET", "/connectors/a/status")).body;
+      expect(status.connector.trace).toStartWith(
+        "org.apache.kafka.connect.errors.ConnectException: token endpoint answered 401",
+      );
+    });
+
+    test("deleted while starting: DELETE answers at once; the instance is stopped when its start completes", async () => {
+      await using w = await inProcessWorker();
+      const gate = deferred<void>();
+      w.scripted.script = { start: () => gate.promise };
+      await w.rest("POST", "/connectors", { name: "a", config: source() });
+      expect((await w.rest("DELETE", "/connectors/a")).status).toBe(204);
+      expect(w.scripted.connectorStops).toBe(0);
+      gate.resolve();
+      await waitFor(() => w.scripted.connectorStops === 1);
+      expect((await w.rest("GET", "/connectors/a/status")).status).toBe(404);
+      expect(w.scripted.taskStarts).toBe(0);
+    });
+
+    test("paused while starting: once started it is stopped again and reported PAUSED, without tasks", async () => {
+      await using w = await inProcessWorker();
+      const gate = deferred<void>();
+      w.scripted.script = { start: () => gate.promise };
+      await w.rest("POST", "/connectors", { name: "a", config: source() });
+      expect((await w.rest("PUT", "/connectors/a/pause")).status).toBe(202);
+      gate.resolve();
+      await waitFor(async () => (await connectorState(w, "a")) === "PAUSED");
+      expect(w.scripted.connectorStops).toBe(1);
+      expect(w.scripted.taskStarts).toBe(0);
+      // Resuming starts it again (synchronously this time) and generates its task.
+      w.scripted.script = {};
+      expect((await w.rest("PUT", "/connectors/a/resume")).status).toBe(202);
+      await waitFor(async () => (await w.rest("GET", "/connectors/a/status")).body.tasks[0]?.state === "RUNNING");
+      expect(await connectorState(w, "a")).toBe("RUNNING");
+    });
+
+    test("stopped while starting, then the start fails: the connector ends STOPPED", async () => {
+      await using w = await inProcessWorker();
+      const gate = deferred<void>();
+      w.scripted.script = { start: () => gate.promise };
+      await w.rest("POST", "/connectors", { name: "a", config: source() });
+      expect((await w.rest("PUT", "/connectors/a/stop")).status).toBe(204);
+      gate.reject(new Error("late failure"));
+      await waitFor(async () => (await connectorState(w, "a")) === "STOPPED");
+    });
+
+    test("restarted while starting: the first instance is stopped once its start completes, the second runs", async () => {
+      await using w = await inProcessWorker();
+      const first = deferred<void>();
+      w.scripted.script = { start: () => first.promise };
+      await w.rest("POST", "/connectors", { name: "a", config: source() });
+      w.scripted.script = {};
+      expect((await w.rest("POST", "/connectors/a/restart")).status).toBe(204);
+      await waitFor(async () => (await w.rest("GET", "/connectors/a/status")).body.tasks[0]?.state === "RUNNING");
+      expect(w.scripted.connectorStarts).toBe(2);
+      first.resolve();
+      await waitFor(() => w.scripted.connectorStops === 1);
+      expect(await connectorState(w, "a")).toBe("RUNNING");
+    });
+  });
+
+  describe("a sink with topics.regex", () => {
+    test("consumes the topics the Java regular expression matches, whole names only", async () => {
+      await using w = await inProcessWorker();
+      for (const t of ["in.v1", "inXv1", "in.v10", "IN.V1"]) w.kafka.createTopic(t);
+      const config = { "connector.class": SCRIPTED_SINK, "topics.regex": "(?i)\\Qin.v1\\E" };
+      expect((await w.rest("POST", "/connectors", { name: "k", config })).status).toBe(201);
+      const context = (await waitFor(() => w.scripted.taskContexts[0])) as SinkTaskContext;
+      const assigned = await waitFor(() => context.assignment().length > 0 && context.assignment());
+      expect(assigned.map((tp) => tp.topic).sort()).toEqual(["IN.V1", "in.v1"]);
+    });
+  });
+
+  describe("creating with an initial state", () => {
+    test("RUNNING (default): the connector and its tasks.max tasks run", async () => {
+      await using w = await inProcessWorker();
+      await w.rest("POST", "/connectors", { name: "a", config: source({ "tasks.max": "2" }) });
+      expect(await awaitStates(w, "a", "RUNNING", ["RUNNING", "RUNNING"])).toBe(true);
+      expect((await w.rest("GET", "/connectors/a/tasks")).body.map((t: { id: unknown }) => t.id)).toEqual([
+        { connector: "a", task: 0 },
+        { connector: "a", task: 1 },
+      ]);
+    });
+
+    test("PAUSED: connector and tasks PAUSED until resumed", async () => {
+      await using w = await inProcessWorker();
+      await w.rest("POST", "/connectors", { name: "a", config: source(), initial_state: "PAUSED" });
+      expect(await awaitStates(w, "a", "PAUSED", [])).toBe(true);
+      expect(w.scripted.connectorStarts).toBe(0);
+      expect((await w.rest("PUT", "/connectors/a/resume")).status).toBe(202);
+      expect(await awaitStates(w, "a", "RUNNING", ["RUNNING"])).toBe(true);
+    });
+
+    test("STOPPED: no instance and no tasks until resumed", async () => {
+      await using w = await inProcessWorker();
+      await w.rest("POST", "/connectors", { name: "a", config: source(), initial_state: "STOPPED" });
+      expect(await awaitStates(w, "a", "STOPPED", [])).toBe(true);
+      expect([w.scripted.connectorStarts, w.scripted.taskStarts]).toEqual([0, 0]);
+      await w.rest("PUT", "/connectors/a/resume");
+      expect(await awaitStates(w, "a", "RUNNING", ["RUNNING"])).toBe(true);
+    });
+  });
+
+  describe("pause, resume and stop", () => {
+    test("pause pauses the connector and its tasks (the instance is stopped); resume restarts both", async () => {
+      await using w = await inProcessWorker();
+      await w.rest("POST", "/connectors", { name: "a", config: source({ "tasks.max": "2" }) });
+      await awaitStates(w, "a", "RUNNING", ["RUNNING", "RUNNING"]);
+      await w.rest("PUT", "/connectors/a/pause");
+      await w.rest("PUT", "/connectors/a/pause");
+      expect(await awaitStates(w, "a", "PAUSED", ["PAUSED", "PAUSED"])).toBe(true);
+      expect(w.scripted.connectorStops).toBe(1);
+      expect(w.scripted.taskStops).toBe(0);
+      await w.rest("PUT", "/connectors/a/resume");
+      expect(await awaitStates(w, "a", "RUNNING", ["RUNNING", "RUNNING"])).toBe(true);
+      expect([w.scripted.connectorStarts, w.scripted.taskStarts]).toEqual([2, 2]);
+    });
+
+    test("stop stops the tasks and removes their configs; resume generates them again", async () => {
+      await using w = await inProcessWorker();
+      await w.rest("POST", "/connectors", { name: "a", config: source({ "tasks.max": "2" }) });
+      await awaitStates(w, "a", "RUNNING", ["RUNNING", "RUNNING"]);
+      expect((await w.rest("PUT", "/connectors/a/stop")).status).toBe(204);
+      expect(await awaitStates(w, "a", "STOPPED", [])).toBe(true);
+      expect((await w.rest("GET", "/connectors/a/tasks")).body).toEqual([]);
+      expect([w.scripted.connectorStops, w.scripted.taskStops]).toEqual([1, 2]);
+      await w.rest("PUT", "/connectors/a/resume");
+      expect(await awaitStates(w, "a", "RUNNING", ["RUNNING", "RUNNING"])).toBe(true);
+      expect(w.scripted.taskStarts).toBe(4);
+    });
+
+    test("pausing a stopped connector keeps it without tasks; resuming runs it", async () => {
+      await using w = await inProcessWorker();
+      await w.rest("POST", "/connectors", { name: "a", config: source(), initial_state: "STOPPED" });
+      await w.rest("PUT", "/connectors/a/pause");
+      expect(await awaitStates(w, "a", "PAUSED", [])).toBe(true);
+      await w.rest("PUT", "/connectors/a/resume");
+      expect(await awaitStates(w, "a", "RUNNING", ["RUNNING"])).toBe(true);
+    });
+  });
+
+  describe("a connector whose start fails", () => {
+    test("is FAILED with the error's trace and no tasks; a restart after the cause is fixed runs it", async () => {
+      await using w = await inProcessWorker();
+      w.scripted.script = {
+        start: () => {
+          throw new ConnectError("cannot reach the source");
+        },
+      };
+      await w.rest("POST", "/connectors", { name: "a", config: source() });
+      expect(await awaitStates(w, "a", "FAILED", [])).toBe(true);
+      const status = (await w.rest("GET", "/connectors/a/status")).body;
+      expect(status.connector.trace).toStartWith(
+        "org.apache.kafka.connect.errors.ConnectException: cannot reach the source",
+      );
+      // Pause and resume do not leave FAILED; only a restart (or stop) does.
+      await w.rest("PUT", "/connectors/a/pause");
+      await w.rest("PUT", "/connectors/a/resume");
+      expect((await w.rest("GET", "/connectors/a/status")).body.connector.state).toBe("FAILED");
+      w.scripted.script = {};
+      const restart = await w.rest("POST", "/connectors/a/restart?onlyFailed=true");
+      expect(restart.status).toBe(202);
+      expect(restart.body.connector.state).toBe("RESTARTING");
+      expect(await awaitStates(w, "a", "RUNNING", ["RUNNING"])).toBe(true);
+    });
+
+    test("stop takes a FAILED connector to STOPPED", async () => {
+      await using w = await inProcessWorker();
+      w.scripted.script = {
+        start: () => {
+          throw new Error("boom");
+        },
+      };
+      await w.rest("POST", "/connectors", { name: "a", config: source() });
+      await awaitStates(w, "a", "FAILED", []);
+      await w.rest("PUT", "/connectors/a/stop");
+      expect(await awaitStates(w, "a", "STOPPED", [])).toBe(true);
+    });
+
+    test("a connector that raises an error while running is FAILED", async () => {
+      await using w = await inProcessWorker();
+      await w.rest("POST", "/connectors", { name: "a", config: source() });
+      await awaitStates(w, "a", "RUNNING", ["RUNNING"]);
+      w.scripted.connectorContexts[0]!.raiseError(new ConnectError("lost the source"));
+      expect(await awaitStates(w, "a", "FAILED", ["RUNNING"])).toBe(true);
+      expect(w.scripted.connectorStops).toBe(1);
+    });
+  });
+
+  describe("task failure and restart", () => {
+    const failSecondTask = (w: InProcessWorker) => {
+      w.scripted.script = {
+        taskConfigs: (max) => Array.from({ length: max }, (_, i) => ({ index: String(i) })),
+        taskStart: (config) => {
+          if (config.index === "1") throw new ConnectError("task 1 cannot open its file");
+        },
+      };
+    };
+
+    test("a task whose start throws is FAILED with its trace; the other task runs", async () => {
+      await using w = await inProcessWorker();
+      failSecondTask(w);
+      await w.rest("POST", "/connectors", { name: "a", config: source({ "tasks.max": "2" }) });
+      expect(await awaitStates(w, "a", "RUNNING", ["RUNNING", "FAILED"])).toBe(true);
+      const task = (await w.rest("GET", "/connectors/a/tasks/1/status")).body;
+      expect(task.trace).toStartWith("org.apache.kafka.connect.errors.ConnectException: task 1 cannot open its file");
+    });
+
+    test("a task whose poll fails with a non-retriable error is FAILED", async () => {
+      await using w = await inProcessWorker();
+      w.scripted.script = {
+        poll: async () => {
+          throw new ConnectError("corrupt input");
+        },
+      };
+      await w.rest("POST", "/connectors", { name: "a", config: source() });
+      expect(await awaitStates(w, "a", "RUNNING", ["FAILED"])).toBe(true);
+    });
+
+    test("POST …/tasks/{id}/restart restarts that task only", async () => {
+      await using w = await inProcessWorker();
+      failSecondTask(w);
+      await w.rest("POST", "/connectors", { name: "a", config: source({ "tasks.max": "2" }) });
+      await awaitStates(w, "a", "RUNNING", ["RUNNING", "FAILED"]);
+      w.scripted.script = { ...w.scripted.script, taskStart: undefined };
+      expect((await w.rest("POST", "/connectors/a/tasks/1/restart")).status).toBe(204);
+      expect(await awaitStates(w, "a", "RUNNING", ["RUNNING", "RUNNING"])).toBe(true);
+      // Task 0 was not touched: one connector start, task 0 once, task 1 twice.
+      expect([w.scripted.connectorStarts, w.scripted.taskStarts]).toEqual([1, 3]);
+    });
+
+    test("restart?includeTasks=true&onlyFailed=true answers the plan and restarts only the failed task", async () => {
+      await using w = await inProcessWorker();
+      failSecondTask(w);
+      await w.rest("POST", "/connectors", { name: "a", config: source({ "tasks.max": "2" }) });
+      await awaitStates(w, "a", "RUNNING", ["RUNNING", "FAILED"]);
+      w.scripted.script = { ...w.scripted.script, taskStart: undefined };
+      const { status, body } = await w.rest("POST", "/connectors/a/restart?includeTasks=true&onlyFailed=true");
+      expect(status).toBe(202);
+      expect(body).toEqual({
+        name: "a",
+        connector: { state: "RUNNING", worker_id: WORKER, version: "1.0" },
+        tasks: [
+          { id: 0, state: "RUNNING", worker_id: WORKER, version: "1.0" },
+          { id: 1, state: "RESTARTING", worker_id: WORKER, version: "1.0" },
+        ],
+        type: "source",
+      });
+      expect(await awaitStates(w, "a", "RUNNING", ["RUNNING", "RUNNING"])).toBe(true);
+      expect([w.scripted.connectorStarts, w.scripted.taskStarts]).toEqual([1, 3]);
+    });
+
+    test("restart?includeTasks=true restarts the connector and every task", async () => {
+      await using w = await inProcessWorker();
+      await w.rest("POST", "/connectors", { name: "a", config: source({ "tasks.max": "2" }) });
+      await awaitStates(w, "a", "RUNNING", ["RUNNING", "RUNNING"]);
+      const { status, body } = await w.rest("POST", "/connectors/a/restart?includeTasks=true");
+      expect(status).toBe(202);
+      expect([body.connector.state, ...body.tasks.map((t: { state: string }) => t.state)]).toEqual([
+        "RESTARTING",
+        "RESTARTING",
+        "RESTARTING",
+      ]);
+      await waitFor(() => w.scripted.taskStarts === 4);
+      expect(await awaitStates(w, "a", "RUNNING", ["RUNNING", "RUNNING"])).toBe(true);
+      expect([w.scripted.connectorStarts, w.scripted.connectorStops, w.scripted.taskStops]).toEqual([2, 1, 2]);
+    });
+
+    test("restart without parameters restarts only the connector instance", async () => {
+      await using w = await inProcessWorker();
+      await w.rest("POST", "/connectors", { name: "a", config: source() });
+      await awaitStates(w, "a", "RUNNING", ["RUNNING"]);
+      expect(await w.rest("POST", "/connectors/a/restart")).toEqual({ status: 204, body: null });
+      await waitFor(() => w.scripted.connectorStarts === 2);
+      expect([w.scripted.taskStarts, w.scripted.taskStops]).toEqual([1, 0]);
+    });
+
+    test("restarting the tasks of a PAUSED connector keeps them PAUSED", async () => {
+      await using w = await inProcessWorker();
+      await w.rest("POST", "/connectors", { name: "a", config: source() });
+      await awaitStates(w, "a", "RUNNING", ["RUNNING"]);
+      await w.rest("PUT", "/connectors/a/pause");
+      await awaitStates(w, "a", "PAUSED", ["PAUSED"]);
+      await w.rest("POST", "/connectors/a/tasks/0/restart");
+      await waitFor(() => w.scripted.taskStarts === 2);
+      expect(await awaitStates(w, "a", "PAUSED", ["PAUSED"])).toBe(true);
+    });
+  });
+
+  describe("config updates", () => {
+    test("while PAUSED: the connector stays PAUSED and its tasks restart, paused, with the new config", async () => {
+      await using w = await inProcessWorker();
+      await w.rest("POST", "/connectors", { name: "a", config: source({ topic: "one" }) });
+      await awaitStates(w, "a", "RUNNING", ["RUNNING"]);
+      await w.rest("PUT", "/connectors/a/pause");
+      await awaitStates(w, "a", "PAUSED", ["PAUSED"]);
+      expect((await w.rest("PUT", "/connectors/a/config", source({ topic: "two" }))).status).toBe(200);
+      expect(await awaitStates(w, "a", "PAUSED", ["PAUSED"])).toBe(true);
+      expect((await w.rest("GET", "/connectors/a/config")).body.topic).toBe("two");
+      expect(w.scripted.taskStops).toBe(1);
+      await w.rest("PUT", "/connectors/a/resume");
+      expect(await awaitStates(w, "a", "RUNNING", ["RUNNING"])).toBe(true);
+      expect((await w.rest("GET", "/connectors/a/tasks")).body[0].config.topic).toBe("two");
+    });
+
+    test("while STOPPED: the connector stays STOPPED, nothing starts; resume uses the new config", async () => {
+      await using w = await inProcessWorker();
+      await w.rest("POST", "/connectors", { name: "a", config: source({ topic: "one" }), initial_state: "STOPPED" });
+      await awaitStates(w, "a", "STOPPED", []);
+      expect((await w.rest("PUT", "/connectors/a/config", source({ topic: "two" }))).status).toBe(200);
+      expect(await awaitStates(w, "a", "STOPPED", [])).toBe(true);
+      expect([w.scripted.connectorStarts, w.scripted.taskStarts]).toEqual([0, 0]);
+      await w.rest("PUT", "/connectors/a/resume");
+      expect(await awaitStates(w, "a", "RUNNING", ["RUNNING"])).toBe(true);
+      expect((await w.rest("GET", "/connectors/a/tasks")).body[0].config.topic).toBe("two");
+    });
+
+    test("while RUNNING: a lower tasks.max removes the extra task and its status", async () => {
+      await using w = await inProcessWorker();
+      await w.rest("POST", "/connectors", { name: "a", config: source({ "tasks.max": "2" }) });
+      await awaitStates(w, "a", "RUNNING", ["RUNNING", "RUNNING"]);
+      await w.rest("PATCH", "/connectors/a/config", { "tasks.max": "1" });
+      expect(await awaitStates(w, "a", "RUNNING", ["RUNNING"])).toBe(true);
+      expect((await w.rest("GET", "/connectors/a/tasks/1/status")).status).toBe(404);
+    });
+
+    test("a connector's requestTaskReconfiguration regenerates its tasks", async () => {
+      await using w = await inProcessWorker();
+      let count = 1;
+      w.scripted.script = { taskConfigs: () => Array.from({ length: count }, () => ({ topic: "t" })) };
+      await w.rest("POST", "/connectors", { name: "a", config: source({ "tasks.max": "3" }) });
+      await awaitStates(w, "a", "RUNNING", ["RUNNING"]);
+      count = 3;
+      w.scripted.connectorContexts[0]!.requestTaskReconfiguration();
+      expect(await awaitStates(w, "a", "RUNNING", ["RUNNING", "RUNNING", "RUNNING"])).toBe(true);
+    });
+  });
+
+  describe("offsets", () => {
+    const offsets = { offsets: [{ partition: { file: "f" }, offset: { position: 5 } }] };
+    const notStopped =
+      "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/a/stop' endpoint";
+
+    test.each(["RUNNING", "PAUSED"])("can be read but not altered or reset while %s", async (state) => {
+      await using w = await inProcessWorker();
+      await w.rest("POST", "/connectors", { name: "a", config: source() });
+      await awaitStates(w, "a", "RUNNING", ["RUNNING"]);
+      if (state === "PAUSED") await w.rest("PUT", "/connectors/a/pause");
+      await awaitStates(w, "a", state, [state]);
+      expect(await w.rest("GET", "/connectors/a/offsets")).toEqual({ status: 200, body: { offsets: [] } });
+      expect(await w.rest("PATCH", "/connectors/a/offsets", offsets)).toEqual({
+        status: 400,
+        body: { error_code: 400, message: notStopped },
+      });
+      expect(await w.rest("DELETE", "/connectors/a/offsets")).toEqual({
+        status: 400,
+        body: { error_code: 400, message: notStopped },
+      });
+    });
+
+    test("once STOPPED they can be altered, read back and reset", async () => {
+      await using w = await inProcessWorker();
+      await w.rest("POST", "/connectors", { name: "a", config: source() });
+      await awaitStates(w, "a", "RUNNING", ["RUNNING"]);
+      await w.rest("PUT", "/connectors/a/stop");
+      await awaitStates(w, "a", "STOPPED", []);
+      expect(await w.rest("PATCH", "/connectors/a/offsets", offsets)).toEqual({
+        status: 200,
+        body: { message: "The offsets for this connector have been altered successfully" },
+      });
+      expect((await w.rest("GET", "/connectors/a/offsets")).body).toEqual(offsets);
+      expect((await w.rest("DELETE", "/connectors/a/offsets")).status).toBe(200);
+      expect((await w.rest("GET", "/connectors/a/offsets")).body).toEqual({ offsets: [] });
+    });
+  });
+
+  describe("delete", () => {
+    test("stops the tasks and the connector and forgets config and status", async () => {
+      await using w = await inProcessWorker();
+      await w.rest("POST", "/connectors", { name: "a", config: source({ "tasks.max": "2" }) });
+      await awaitStates(w, "a", "RUNNING", ["RUNNING", "RUNNING"]);
+      expect((await w.rest("DELETE", "/connectors/a")).status).toBe(204);
+      expect([w.scripted.connectorStops, w.scripted.taskStops]).toEqual([1, 2]);
+      expect((await w.rest("GET", "/connectors")).body).toEqual([]);
+      expect((await w.rest("GET", "/connectors/a/status")).status).toBe(404);
+      // The same name can be used again at once.
+      expect((await w.rest("POST", "/connectors", { name: "a", config: source() })).status).toBe(201);
+      expect(await awaitStates(w, "a", "RUNNING", ["RUNNING"])).toBe(true);
+    });
+  });
+
+  describe("herder stop", () => {
+    test("stops every task and connector and leaves their statuses UNASSIGNED", async () => {
+      const w = await inProcessWorker();
+      await w.rest("POST", "/connectors", { name: "a", config: source() });
+      await awaitStates(w, "a", "RUNNING", ["RUNNING"]);
+      await w.herder.stop();
+      expect([w.scripted.connectorStops, w.scripted.taskStops]).toEqual([1, 1]);
+      expect(w.herder.connectorStatus("a")).toMatchObject({
+        connector: { state: "UNASSIGNED" },
+        tasks: [{ id: 0, state: "UNASSIGNED" }],
+      });
+      await w.stop();
+    });
+  });
+
+  describe("a sink connector's offsets (its consumer group)", () => {
+    test("are read from the group, and once STOPPED altered and reset there", async () => {
+      await using w = await inProcessWorker();
+      w.kafka.createTopic("in", 2);
+      const config = { "connector.class": SCRIPTED_SINK, topics: "in" };
+      await w.rest("POST", "/connectors", { name: "k", config });
+      await awaitStates(w, "k", "RUNNING", ["RUNNING"]);
+      w.kafka.commit("connect-k", [{ topic: "in", partition: 0, offset: 3 }]);
+      expect((await w.rest("GET", "/connectors/k/offsets")).body).toEqual({
+        offsets: [{ partition: { kafka_topic: "in", kafka_partition: 0 }, offset: { kafka_offset: 3 } }],
+      });
+      await w.rest("PUT", "/connectors/k/stop");
+      await awaitStates(w, "k", "STOPPED", []);
+      const patch = {
+        offsets: [
+          { partition: { kafka_topic: "in", kafka_partition: 0 }, offset: null },
+          { partition: { kafka_topic: "in", kafka_partition: 1 }, offset: { kafka_offset: 7 } },
+        ],
+      };
+      expect((await w.rest("PATCH", "/connectors/k/offsets", patch)).status).toBe(200);
+      expect(w.kafka.committed("connect-k", { topic: "in", partition: 0 })).toBeUndefined();
+      expect(w.kafka.committed("connect-k", { topic: "in", partition: 1 })).toBe(7);
+      expect((await w.rest("DELETE", "/connectors/k/offsets")).status).toBe(200);
+      expect((await w.rest("GET", "/connectors/k/offsets")).body).toEqual({ offsets: [] });
+    });
+  });
+
+  describe("a connector whose stop hangs", () => {
+    test("is abandoned after task.shutdown.graceful.timeout.ms: DELETE completes and the herder carries on", async () => {
+      const clock = new ManualClock();
+      await using w = await inProcessWorker({ clock, worker: { "task.shutdown.graceful.timeout.ms": "5000" } });
+      await w.rest("POST", "/connectors", { name: "a", config: source({ "tasks.max": "1" }) });
+      await awaitStates(w, "a", "RUNNING", ["RUNNING"]);
+      w.scripted.script = { stop: () => new Promise(() => {}) };
+      let deleted: { status: number } | undefined;
+      const deleting = w.rest("DELETE", "/connectors/a").then((r) => {
+        deleted = r;
+      });
+      await waitFor(() => w.scripted.connectorStops === 1);
+      await settle();
+      expect(deleted).toBeUndefined();
+      clock.advance(5000);
+      await deleting;
+      expect(deleted!.status).toBe(204);
+      expect(w.logLines.some((l) => l.includes("[a|worker] Connector a did not stop within 5000 ms"))).toBe(true);
+      w.scripted.script = {};
+      expect((await w.rest("POST", "/connectors", { name: "b", config: source() })).status).toBe(201);
+      expect(await awaitStates(w, "b", "RUNNING", ["RUNNING"])).toBe(true);
+    });
+  });
+});

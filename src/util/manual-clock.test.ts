@@ -1,0 +1,41 @@
+import { describe, expect, test } from "bun:test";
+import { ManualClock } from "./manual-clock.ts";
+
+describe("ManualClock", () => {
+  test("a sleep resolves only once time reaches its deadline", async () => {
+    const clock = new ManualClock(1000);
+    let woke = false;
+    const sleeping = clock.sleep(500).then(() => {
+      woke = true;
+    });
+    clock.advance(499);
+    await Promise.resolve();
+    expect(woke).toBe(false);
+    clock.advance(1);
+    await sleeping;
+    expect([woke, clock.now(), clock.pending]).toEqual([true, 1500, 0]);
+  });
+
+  test("an aborted signal ends a sleep early without moving time", async () => {
+    const clock = new ManualClock();
+    const controller = new AbortController();
+    const sleeping = clock.sleep(10_000, controller.signal);
+    controller.abort();
+    await sleeping;
+    expect([clock.now(), clock.pending, clock.sleeps]).toEqual([0, 0, [10_000]]);
+  });
+
+  test("advanceToNext wakes the earliest sleeper only", async () => {
+    const clock = new ManualClock();
+    const order: number[] = [];
+    void clock.sleep(300).then(() => order.push(300));
+    void clock.sleep(100).then(() => order.push(100));
+    expect(clock.advanceToNext()).toBe(true);
+    await Promise.resolve();
+    expect([order, clock.now(), clock.pending]).toEqual([[100], 100, 1]);
+    expect(clock.advanceToNext()).toBe(true);
+    await Promise.resolve();
+    expect(order).toEqual([100, 300]);
+    expect(clock.advanceToNext()).toBe(false);
+  });
+});
