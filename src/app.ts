@@ -14,6 +14,7 @@ import type { PluginRegistry } from "./plugin/registry.ts";
 import { builtInRegistry } from "./plugins.ts";
 import { type RestServers, startRestServers } from "./rest/server.ts";
 import { Herder } from "./runtime/herder.ts";
+import { KafkaReachability } from "./runtime/kafka-reachability.ts";
 import type { ResolveConfig } from "./runtime/resolved-values.ts";
 import { Worker } from "./runtime/worker.ts";
 import { ConfigStore } from "./store/config-store.ts";
@@ -101,21 +102,23 @@ export function startApp(options: AppOptions): App {
     topicTracking: { enabled: config["topic.tracking.enable"], allowReset: config["topic.tracking.allow.reset"] },
   });
   herderRef = herder;
-  let clusterId: string | null = null;
+  const reachability = new KafkaReachability({
+    lookup: () => worker.admin().then((a) => a.clusterId()),
+    bootstrap: config["bootstrap.servers"].join(","),
+    log: logs.get("io.edgegateway.Gateway"),
+    lookupTimeoutMs: CLUSTER_ID_TIMEOUT_MS,
+  });
   const rest = startRestServers({
     config,
     herder,
     logs,
     root: {
-      clusterId: async () => {
-        if (clusterId) return clusterId;
-        const lookup = worker.admin().then((a) => a.clusterId());
-        const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), CLUSTER_ID_TIMEOUT_MS));
-        clusterId = await Promise.race([lookup.catch(() => null), timeout]);
-        return clusterId;
-      },
+      clusterId: () => reachability.clusterId(),
+      kafkaReachable: () => reachability.isReachable,
+      bootstrap: config["bootstrap.servers"].join(","),
     },
   });
+  reachability.start();
   id = workerId(config, rest.urls);
   return {
     herder,
@@ -125,6 +128,7 @@ export function startApp(options: AppOptions): App {
     stop: async () => {
       // No new requests while tasks stop and commit.
       await rest.stop();
+      reachability.stop();
       await herder.stop();
       await worker.closeAdmin();
       if (options.configProviders) await closeConfigProviders(options.configProviders);

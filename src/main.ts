@@ -11,11 +11,12 @@ import type { ConfigProvider } from "./config-providers/config-provider.ts";
 import { configProvidersFromWorkerConfig, resolveConfig } from "./config-providers/config-transformer.ts";
 import { ConfigError, messageOf } from "./errors.ts";
 import { gracefulShutdown } from "./graceful-shutdown.ts";
+import { connectionSettings, consumerSettings, producerSettings } from "./kafka/client-config.ts";
 import { secretValues } from "./runtime/secret-keys.ts";
 import { getLogger, logManager, parseLevel } from "./util/logger.ts";
-import { configFromEnvironment, parseProperties } from "./util/properties.ts";
+import { configFromEnvironment, environmentKeys, parseProperties } from "./util/properties.ts";
 import { GATEWAY_VERSION } from "./version.ts";
-import { loadWorkerConfig, type WorkerConfig } from "./worker-config.ts";
+import { clientProperties, loadWorkerConfig, type WorkerConfig } from "./worker-config.ts";
 
 const log = getLogger("io.edgegateway.Gateway");
 
@@ -100,11 +101,41 @@ async function loadConfig(
     const raw = { ...fileConfig, ...configFromEnvironment(process.env) };
     const providers = configProvidersFromWorkerConfig(raw, { logs: logManager });
     const resolved = await resolveConfig(raw, providers, (secret) => logManager.registerSecret(secret));
-    return { config: loadWorkerConfig(resolved), providers };
+    const config = loadWorkerConfig(resolved);
+    checkKafkaClientSettings(config);
+    return { config, providers };
   } catch (error) {
-    if (error instanceof ConfigError) fail(`invalid worker configuration: ${error.message}`);
+    if (error instanceof ConfigError) fail(`invalid worker configuration: ${withEnvironmentVariables(error)}`);
     throw error;
   }
+}
+
+/**
+ * Settings every Kafka client of the worker will use must work before anything starts: a JKS or
+ * missing store, a wrong store password, an unknown security.protocol or SASL mechanism stop
+ * startup with one message naming the key. (An unreachable broker does not: see app.ts.)
+ */
+function checkKafkaClientSettings(config: WorkerConfig): void {
+  for (const type of ["producer", "consumer", "admin"] as const) {
+    const props = clientProperties(config, type);
+    connectionSettings(props);
+    if (type === "producer") producerSettings(props);
+    if (type === "consumer") consumerSettings(props);
+  }
+}
+
+/** The message, naming the CONNECT_* variable of each key the environment set. */
+function withEnvironmentVariables(error: ConfigError): string {
+  const fromEnv = environmentKeys(process.env);
+  const keys = new Set([
+    ...error.errors.keys(),
+    ...[...error.message.matchAll(/configuration ([\w.-]+)/g)].map((m) => m[1]!),
+  ]);
+  const variables = [...keys].flatMap((k) => {
+    const entry = fromEnv.get(k);
+    return entry ? [`${k} comes from the environment variable ${entry.variable}`] : [];
+  });
+  return variables.length > 0 ? `${error.message} (${variables.join("; ")})` : error.message;
 }
 
 export async function main(argv: readonly string[]): Promise<void> {

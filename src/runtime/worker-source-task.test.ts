@@ -121,7 +121,8 @@ describe("WorkerSourceTask", () => {
     plugin.queue.push([line(1)]);
     task.start();
     await waitFor(() => listener.events.includes("FAILED"));
-    expect(String(listener.failure)).toContain("Tolerance exceeded in error handler");
+    // The client's error itself, so the status trace starts with the cause (issue 8 point 5).
+    expect(String(listener.failure)).toBe("ConnectError: record too large");
     await task.awaitStop(5000);
     expect(offsets.get("c", { file: "f" })).toBeNull();
   });
