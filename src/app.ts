@@ -8,6 +8,17 @@ import { hostname } from "node:os";
 import type { Config } from "./api/connector.ts";
 import type { ConfigProvider } from "./config-providers/config-provider.ts";
 import { closeConfigProviders } from "./config-providers/config-transformer.ts";
+import { StoredIdempotencyGuard } from "./ingest/idempotency.ts";
+import { ingestApp } from "./ingest/ingest-handler.ts";
+import { IngestMetrics } from "./ingest/ingest-metrics.ts";
+import { IngestSecurity } from "./ingest/ingest-security.ts";
+import { IngestServer } from "./ingest/ingest-server.ts";
+import { openApiDocument } from "./ingest/openapi.ts";
+import { partitionCounts } from "./ingest/partition-counts.ts";
+import type { IngestStagesFactory } from "./ingest/request-context.ts";
+import { IngestRouteTable } from "./ingest/route-table.ts";
+import { SpoolMetrics } from "./ingest/spool/spool-metrics.ts";
+import type { ClientIdentitySource } from "./ingest/tls/ingest-tls-config.ts";
 import type { KafkaPort } from "./kafka/kafka-port.ts";
 import { KafkajsPort } from "./kafka/kafkajs/adapter.ts";
 import type { PluginRegistry } from "./plugin/registry.ts";
@@ -19,7 +30,9 @@ import type { ResolveConfig } from "./runtime/resolved-values.ts";
 import { Worker } from "./runtime/worker.ts";
 import { ConfigStore } from "./store/config-store.ts";
 import { openDatabase } from "./store/database.ts";
+import { IdempotencyStore } from "./store/idempotency-store.ts";
 import { OffsetStore } from "./store/offset-store.ts";
+import { openSpoolDatabase, SpoolStore } from "./store/spool-store.ts";
 import { StatusStore } from "./store/status-store.ts";
 import { type Clock, systemClock } from "./util/clock.ts";
 import { type LogManager, logManager } from "./util/logger.ts";
@@ -35,6 +48,8 @@ export interface AppOptions {
   readonly resolveConfig?: ResolveConfig;
   /** Closed when the app stops. */
   readonly configProviders?: ReadonlyMap<string, ConfigProvider>;
+  /** Builds each ingest route's authenticate/authorize/limit stages (default: device security from the connector's config). */
+  readonly ingestStages?: IngestStagesFactory;
 }
 
 export interface App {
@@ -42,6 +57,7 @@ export interface App {
   readonly worker: Worker;
   readonly db: Database;
   readonly rest: RestServers;
+  readonly ingest: IngestServer;
   /** Stops connectors and tasks (committing what Kafka acknowledged), the listeners and the store. */
   stop(): Promise<void>;
 }
@@ -64,7 +80,34 @@ export function startApp(options: AppOptions): App {
   const { config } = options;
   const logs = options.logs ?? logManager;
   const clock = options.clock ?? systemClock;
-  const registry = options.registry ?? builtInRegistry();
+  const ingestRoutes = new IngestRouteTable();
+  const ingestSecurity = new IngestSecurity({
+    mtlsIdentity: config["ingest.listeners.https.ssl.client.identity"] as ClientIdentitySource,
+    clock,
+    global: config.originals,
+  });
+  const ingestMetrics = new IngestMetrics();
+  // The spool file is opened when the first ingest.ack.mode=spool task starts.
+  let spool: SpoolStore | undefined;
+  const spoolStore = () => {
+    spool ??= new SpoolStore(openSpoolDatabase(config["data.dir"]), () => clock.now());
+    return spool;
+  };
+  const spoolMetrics = new SpoolMetrics(() => clock.now());
+  ingestMetrics.recordsInFlight = () => {
+    let n = 0;
+    for (const route of ingestRoutes.routes()) for (const w of route.writers) n += w.pending;
+    return n;
+  };
+  const registry =
+    options.registry ??
+    builtInRegistry({
+      routes: ingestRoutes,
+      stages: options.ingestStages ?? ingestSecurity.stagesFactory,
+      metrics: ingestMetrics,
+      spool: spoolStore,
+      spoolMetrics,
+    });
   const kafka = options.kafka ?? new KafkajsPort(logs);
   const db = openDatabase(config["data.dir"], {
     warn: (message) => logs.get("io.edgegateway.store.Database").warn(message),
@@ -112,6 +155,7 @@ export function startApp(options: AppOptions): App {
     config,
     herder,
     logs,
+    extraMetrics: () => [...ingestMetrics.families(), ...ingestSecurity.families(), ...spoolMetrics.families()],
     root: {
       clusterId: () => reachability.clusterId(),
       kafkaReachable: () => reachability.isReachable,
@@ -120,18 +164,38 @@ export function startApp(options: AppOptions): App {
   });
   reachability.start();
   id = workerId(config, rest.urls);
+  const ingest = new IngestServer({
+    listeners: config["ingest.listeners"],
+    originals: config.originals,
+    routes: ingestRoutes,
+    log: logs.get("io.edgegateway.ingest.IngestServer"),
+    app: ingestApp({
+      routes: ingestRoutes,
+      metrics: ingestMetrics,
+      clock,
+      log: logs.get("io.edgegateway.ingest.IngestHandler"),
+      redact: (text) => logs.redact(text),
+      partitions: partitionCounts(() => worker.admin(), clock),
+      idempotency: new StoredIdempotencyGuard(new IdempotencyStore(db), clock),
+      openApi: () => openApiDocument(ingestRoutes.routes()),
+    }),
+  });
+  ingest.start();
   return {
     herder,
     worker,
     db,
     rest,
+    ingest,
     stop: async () => {
       // No new requests while tasks stop and commit.
       await rest.stop();
       reachability.stop();
+      await ingest.stop();
       await herder.stop();
       await worker.closeAdmin();
       if (options.configProviders) await closeConfigProviders(options.configProviders);
+      spool?.close();
       db.close();
     },
   };

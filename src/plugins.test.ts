@@ -55,12 +55,20 @@ describe("plugin contract", () => {
 /** A valid config for connectors whose required keys the FileStream sample does not satisfy. */
 const SAMPLE_CONFIGS: Record<string, Record<string, string>> = {
   "io.confluent.connect.http.HttpSourceConnector": { "http.url": "http://127.0.0.1:9/events", "kafka.topic": "t" },
+  "io.edgegateway.connect.http.HttpIngestSourceConnector": {
+    name: "c",
+    "ingest.path": "/ingest/t",
+    "kafka.topic": "t",
+  },
 };
 
 describe("PluginRegistry aliases (PluginUtils.computeAliases)", () => {
   test.each([
     ["FileStreamSource", "org.apache.kafka.connect.file.FileStreamSourceConnector"],
     ["FileStreamSourceConnector", "org.apache.kafka.connect.file.FileStreamSourceConnector"],
+    ["HttpIngestSource", "io.edgegateway.connect.http.HttpIngestSourceConnector"],
+    ["HttpIngestSourceConnector", "io.edgegateway.connect.http.HttpIngestSourceConnector"],
+    ["HttpIngest", "io.edgegateway.connect.http.HttpIngestSourceConnector"],
     ["JsonConverter", "org.apache.kafka.connect.json.JsonConverter"],
     ["Json", "org.apache.kafka.connect.json.JsonConverter"],
     ["SimpleHeaderConverter", "org.apache.kafka.connect.storage.SimpleHeaderConverter"],

@@ -3,6 +3,8 @@
  * its own PluginRegistry with just the plugins it needs.
  */
 import { fileStreamSink, fileStreamSource } from "./connectors/file-stream/index.ts";
+import type { HttpIngestServices } from "./connectors/http-ingest/connector.ts";
+import { httpIngestSource } from "./connectors/http-ingest/index.ts";
 import { httpSource } from "./connectors/http-source/index.ts";
 import { converterPlugins } from "./converters/index.ts";
 import type { PluginDescriptor } from "./plugin/descriptor.ts";
@@ -12,12 +14,19 @@ import { predicatePlugins, transformationPlugins } from "./transforms/index.ts";
 export const builtInPlugins: readonly PluginDescriptor[] = [
   fileStreamSource,
   fileStreamSink,
+  httpIngestSource(),
   httpSource,
   ...converterPlugins,
   ...transformationPlugins,
   ...predicatePlugins,
 ];
 
-export function builtInRegistry(): PluginRegistry {
-  return new PluginRegistry(builtInPlugins);
+/**
+ * The built-in plugins; with `ingest`, the HttpIngestSource connector serves the worker's ingest
+ * route table (without, its routes are served by no listener: fine for docs and validation).
+ */
+export function builtInRegistry(ingest?: HttpIngestServices): PluginRegistry {
+  if (!ingest) return new PluginRegistry(builtInPlugins);
+  const bound = httpIngestSource(ingest);
+  return new PluginRegistry(builtInPlugins.map((p) => (p.className === bound.className ? bound : p)));
 }

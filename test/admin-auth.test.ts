@@ -1,10 +1,10 @@
 /**
  * REST authentication hardening on the real binary (issue 13, point 4): weak password hashes stop
  * startup; failed logins are logged at WARN with the client address and repeated failures are
- * answered 429 with Retry-After; a JWT issued in the future is refused; a key removed from the
- * JWKS stops being accepted once the lifetime the JWKS announced has passed. (That every attempt
- * costs the same password verifications whatever the file mixes is shown by counting them, in
- * src/rest/auth/basic-auth.test.ts.)
+ * answered 429 with Retry-After; every attempt verifies against the same hash classes (its TRACE
+ * line names them) whatever user it names and whatever algorithms the credentials file mixes; a JWT
+ * issued in the future is refused; a key removed from the JWKS stops being accepted once the
+ * lifetime the JWKS announced has passed.
  */
 import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
@@ -41,15 +41,20 @@ describe("basic authentication", () => {
   test("failed logins are WARN lines with the client address; repeated ones get 429 with Retry-After", async () => {
     const kafka = await kafkaBroker();
     await using dir = await tempDir();
-    writeFileSync(dir.file("credentials"), `ops:${await Bun.password.hash("op-password-1", "argon2id")}\n`);
+    // argon2id and bcrypt mixed: every attempt must verify against both classes, whoever it names.
+    writeFileSync(
+      dir.file("credentials"),
+      `ops:${await Bun.password.hash("op-password-1", "argon2id")}\nci:${await Bun.password.hash("ci-password-1", "bcrypt")}\n`,
+    );
     await using gw = await startGateway({
       dir: dir.path,
       worker: {
         "bootstrap.servers": kafka.bootstrap,
         "data.dir": dir.file("data"),
+        "log.level": "TRACE",
         "rest.authentication": "basic",
         "rest.authentication.basic.credentials.file": dir.file("credentials"),
-        "rest.authentication.failures.max": "3",
+        "rest.authentication.failures.max": "4",
         "rest.authentication.failures.lockout.ms": "600000",
       },
     });
@@ -57,7 +62,8 @@ describe("basic authentication", () => {
       fetch(`${gw.url}/connectors`, { headers: { Authorization: authorization } });
     expect((await call(basic("ops", "op-password-1"))).status).toBe(200);
     expect((await call(basic("ops", "guess-1"))).status).toBe(401);
-    expect((await call(basic("mallory", "guess-2"))).status).toBe(401);
+    expect((await call(basic("ci", "guess-2"))).status).toBe(401);
+    expect((await call(basic("mallory", "guess-3"))).status).toBe(401);
     expect((await call("Bearer not-a-token")).status).toBe(401);
     const blocked = await call(basic("ops", "op-password-1"));
     expect(blocked.status).toBe(429);
@@ -68,16 +74,17 @@ describe("basic authentication", () => {
     });
     expect((await fetch(`${gw.url}/health`)).status).toBe(200);
     const out = gw.output();
-    expect(out).toContain(
-      'WARN Failed authentication for GET /connectors from 127.0.0.1: invalid credentials for user "ops"',
-    );
-    expect(out).toContain(
-      "WARN Failed authentication for GET /connectors from 127.0.0.1: invalid credentials for an unknown user",
-    );
-    expect(out).toContain(
-      "WARN Failed authentication for GET /connectors from 127.0.0.1: unsupported authentication scheme",
-    );
+    const where = "WARN Failed authentication for GET /connectors from 127.0.0.1";
+    expect(out).toContain(`${where}: invalid credentials for user "ops"`);
+    expect(out).toContain(`${where}: invalid credentials for user "ci"`);
+    expect(out).toContain(`${where}: invalid credentials for an unknown user`);
+    expect(out).toContain(`${where}: unsupported authentication scheme`);
     expect(out).toContain("WARN Blocking 127.0.0.1 for 600 s after repeated failed authentication attempts");
+    // The same verifications for a known user, another algorithm's user and an unknown one.
+    const verified: string[] = [...(out.match(/Verified a password against .*? \(io\.edgegateway/g) ?? [])];
+    expect(verified).toEqual(
+      Array(4).fill("Verified a password against 2 hash classes: argon2id$m=65536,t=2, bcrypt$10 (io.edgegateway"),
+    );
     expect(out).not.toContain("mallory");
     expect(out).not.toContain("guess-");
   });

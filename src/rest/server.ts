@@ -7,6 +7,7 @@
  */
 import { Hono, type MiddlewareHandler } from "hono";
 import { ConnectError, messageOf } from "../errors.ts";
+import type { MetricFamily } from "../metrics/prometheus.ts";
 import type { Herder } from "../runtime/herder.ts";
 import { bunServeTls, serverTls } from "../tls/server-tls.ts";
 import { javaHashOrder } from "../util/java-hash-order.ts";
@@ -223,6 +224,8 @@ export function startRestServers(options: {
   logs: LogManager;
   root: RootDeps;
   extraRoutes?: readonly Route[];
+  /** More metric families for GET /metrics (the ingest listener's). */
+  extraMetrics?: () => MetricFamily[];
 }): RestServers {
   const { config, herder, logs, root } = options;
   const cors = {
@@ -235,7 +238,7 @@ export function startRestServers(options: {
     ...connectorPluginRoutes(),
     ...(options.extraRoutes ?? []),
   ];
-  const admin = [...loggerRoutes(), ...metricsRoutes()];
+  const admin = [...loggerRoutes(), ...metricsRoutes(options.extraMetrics)];
   const bodyLimits: BodyLimits = {
     maxBytes: config["rest.request.body.max.bytes"],
     timeoutMs: config["rest.request.body.timeout.ms"],

@@ -5,6 +5,7 @@
  * names derived from a resolved `transforms` list, messages) shows a resolved value either (see
  * resolved-values.ts); secret values are registered for redaction before anything can log them. Also the plugin list and a plugin's ConfigKeyInfos.
  */
+import type { Config } from "../api/connector.ts";
 import { BadRequestError, ConnectError, NotFoundError } from "../errors.ts";
 import { type ConfigInfos, type ConfigKeyInfo, describeConfig } from "../plugin/describe-config.ts";
 import type { PluginType } from "../plugin/descriptor.ts";
@@ -29,6 +30,8 @@ export class ConfigValidator {
     private readonly registry: PluginRegistry,
     private readonly logs: LogManager,
     private readonly resolveConfig: ResolveConfig,
+    /** The stored connectors' configs, for keys that must be unique across connectors. */
+    private readonly storedConfigs: () => Iterable<readonly [string, Config]> = () => [],
     private readonly converterDefaults?: ConverterDefaults,
   ) {}
 
@@ -41,8 +44,31 @@ export class ConfigValidator {
     const present = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== null)) as Record<string, string>;
     const { config: resolvedPresent, values } = await ResolvedValues.resolve(present, this.resolveConfig);
     const resolved: Record<string, string | null> = { ...config, ...resolvedPresent };
-    const { infos } = validateConnectorConfig(this.registry, resolved, this.converterDefaults);
+    const { infos, connector } = validateConnectorConfig(this.registry, resolved, this.converterDefaults);
+    if (connector.type === "source" && connector.uniqueKeys)
+      this.checkUnique(connector.className, connector.uniqueKeys, resolved, infos);
     return hideResolvedValues(infos, config, values, (text) => this.logs.redact(text));
+  }
+
+  /** Adds an error on each unique key whose value another connector of the same class already uses. */
+  private checkUnique(
+    className: string,
+    keys: readonly string[],
+    config: Readonly<Record<string, string | null>>,
+    infos: ConfigInfos,
+  ): void {
+    for (const [name, other] of this.storedConfigs()) {
+      if (name === config.name) continue;
+      if (this.registry.fullName(other["connector.class"]?.trim() ?? "") !== className) continue;
+      for (const k of keys) {
+        const value = config[k]?.trim();
+        if (!value || other[k]?.trim() !== value) continue;
+        const entry = infos.configs.find((c) => c.value?.name === k);
+        if (!entry?.value) continue;
+        entry.value.errors.push(`Invalid value ${value} for configuration ${k}: already used by connector ${name}`);
+        infos.error_count++;
+      }
+    }
   }
 
   /**
@@ -110,9 +136,12 @@ export class ConfigValidator {
 }
 
 /**
- * ConfigInfos as a client may see them: entries whose raw value holds a reference show it, every
- * resolved value elsewhere (names and groups made from resolved aliases, messages, recommended
- * values) is hidden, and `redact` (the log manager's registered secrets) runs over what is left.
+ * ConfigInfos as a client may see them. Entries whose raw value holds a reference show it; entries
+ * named after resolved aliases get their names, groups and docs hidden. Messages of those two kinds
+ * of entries hide every resolved value; other entries' messages hide values of 4 characters or
+ * more (a short value would otherwise blank out ordinary words and numbers such as "at least 1"),
+ * and their values are what the client sent or a default, so they are shown as they are. The log
+ * manager's registered secrets (`redact`) are hidden everywhere.
  */
 function hideResolvedValues(
   infos: ConfigInfos,
@@ -121,6 +150,7 @@ function hideResolvedValues(
   redact: (text: string) => string,
 ): ConfigInfos {
   const hide = (text: string) => redact(values.hide(text));
+  const hideLong = (text: string) => redact(values.hideLong(text));
   for (const entry of infos.configs) {
     const definition = entry.definition;
     // Only names derived from resolved aliases carry request data; static docs stay untouched.
@@ -137,14 +167,16 @@ function hideResolvedValues(
     const value = entry.value;
     if (!value) continue;
     const rawValue = raw[value.name];
+    const referenced = typeof rawValue === "string" && rawValue.includes("${");
+    const aliasNamed = hide(value.name) !== value.name;
     value.name = hide(value.name);
-    if (typeof rawValue === "string" && rawValue.includes("${")) {
+    if (referenced) {
       if (value.value !== HIDDEN) value.value = rawValue;
     } else if (value.value !== null) {
-      value.value = hide(value.value);
+      value.value = aliasNamed ? hide(value.value) : redact(value.value);
     }
-    value.errors = value.errors.map(hide);
-    value.recommended_values = value.recommended_values.map(hide);
+    value.errors = value.errors.map(referenced || aliasNamed ? hide : hideLong);
+    value.recommended_values = value.recommended_values.map(hideLong);
   }
   infos.groups = infos.groups.map(hide);
   infos.name = hide(infos.name);

@@ -73,7 +73,13 @@ export class Herder {
   constructor(private readonly deps: HerderDeps) {
     this.log = deps.logs.get("org.apache.kafka.connect.runtime.Herder");
     this.status = new StatusWriter(deps.configs, deps.statuses, deps.logs, deps.workerId);
-    this.validator = new ConfigValidator(deps.registry, deps.logs, deps.resolveConfig, deps.converterDefaults);
+    this.validator = new ConfigValidator(
+      deps.registry,
+      deps.logs,
+      deps.resolveConfig,
+      () => deps.configs.names().map((name) => [name, deps.configs.get(name)?.config ?? {}] as const),
+      deps.converterDefaults,
+    );
   }
 
   get ready(): boolean {
@@ -172,9 +178,12 @@ export class Herder {
     if (!stored || !wc || stored.targetState !== "STARTED" || !wc.started) return;
     let generated: Config[];
     let common: ReturnType<typeof commonConnectorConfig.parse>;
+    let values: ResolvedValues;
     try {
       // Parsed from the resolved config: tasks.max may itself be a config-provider reference.
-      common = commonConnectorConfig.parse(await this.deps.resolveConfig(stored.config));
+      const resolved = await ResolvedValues.resolve(stored.config, this.deps.resolveConfig);
+      values = resolved.values;
+      common = commonConnectorConfig.parse(resolved.config);
       generated = await wc.taskConfigs(common["tasks.max"]);
     } catch (error) {
       wc.fail(error);
@@ -188,7 +197,9 @@ export class Herder {
       );
       return;
     }
-    const taskConfigs = generated.map((c) => this.withFrameworkTaskKeys(stored.config, c, wc.descriptor.taskClass));
+    const taskConfigs = generated.map((c) =>
+      this.withFrameworkTaskKeys(stored.config, c, wc.descriptor.taskClass, values),
+    );
     const changed = JSON.stringify(taskConfigs) !== JSON.stringify(stored.taskConfigs);
     if (changed) {
       await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
@@ -202,13 +213,17 @@ export class Herder {
     connectorConfig: RawConnectorConfig,
     taskConfig: Config,
     taskClass: string,
+    values: ResolvedValues,
   ): RawConnectorConfig {
     const out: RawConnectorConfig = { ...taskConfig, "task.class": taskClass };
     // Connect's reverseTransform: the connector saw resolved values; a task key whose raw connector
     // value is a provider reference stores the reference, so no resolved secret is persisted or shown.
+    // Beyond Connect: a task value that is exactly a resolved value, under another key, stores its
+    // reference too (it resolves to the same value when the task starts).
     for (const key of Object.keys(out)) {
       const raw = connectorConfig[key];
       if (raw !== undefined && CONFIG_VARIABLE_PATTERN.test(raw)) out[key] = raw;
+      else out[key] = values.referenceFor(out[key]!) ?? out[key]!;
     }
     const type = this.connectorType(connectorConfig);
     if (type === "sink") {

@@ -32,6 +32,7 @@ describe("ResolvedValues", () => {
     // Short values inside words are ordinary text.
     expect(values.hide("table xylophone")).toBe("table xylophone");
     expect(values.hide("value xy is bad")).toBe("value [hidden] is bad");
+    expect(values.hideLong("value xy is bad for secret-topic")).toBe("value xy is bad for [hidden]");
     expect(values.hideDeep<unknown>({ partition: { "secret-topic": ["xy", 1] } })).toEqual({
       partition: { "${env:TOPIC}": ["${env:SHORT}", 1] },
     });
@@ -51,6 +52,21 @@ describe("ResolvedValues", () => {
 
 describe("ConfigValidator with resolved values", () => {
   const validator = new ConfigValidator(builtInRegistry(), logs, resolver);
+
+  test("a short resolved value does not blank out what the client sent elsewhere", async () => {
+    const infos = await validator.validate({
+      "connector.class": "FileStreamSource",
+      name: "v",
+      topic: "xy",
+      "batch.size": "${env:SHORT}",
+    });
+    const value = (name: string) => infos.configs.find((c) => c.value?.name === name)?.value;
+    expect(value("topic")?.value).toBe("xy");
+    expect(value("batch.size")).toMatchObject({
+      value: "${env:SHORT}",
+      errors: ["Invalid value [hidden] for configuration batch.size: Not a number of type INT"],
+    });
+  });
 
   test("key names, group names and messages derived from a resolved transforms list never show it", async () => {
     const infos = await validator.validate({

@@ -30,6 +30,7 @@ export class ResolvedValues {
   static readonly none = new ResolvedValues(new Map(), []);
 
   private readonly pattern: RegExp | undefined;
+  private readonly longPattern: RegExp | undefined;
 
   private constructor(
     /** resolved value → the reference it came from, for keys whose raw value is one reference. */
@@ -41,6 +42,8 @@ export class ResolvedValues {
       s.length >= SHORT ? escapeRegExp(s) : `(?<![A-Za-z0-9])${escapeRegExp(s)}(?![A-Za-z0-9])`,
     );
     this.pattern = alternatives.length > 0 ? new RegExp(alternatives.join("|"), "g") : undefined;
+    const long = sorted.filter((s) => s.length >= SHORT).map(escapeRegExp);
+    this.longPattern = long.length > 0 ? new RegExp(long.join("|"), "g") : undefined;
   }
 
   /** Resolves `config` and records what the providers returned. */
@@ -71,6 +74,11 @@ export class ResolvedValues {
     return new ResolvedValues(references, secrets);
   }
 
+  /** The reference a value came from whole (a key that is one reference), if any. */
+  referenceFor(value: string): string | undefined {
+    return this.references.get(value);
+  }
+
   get isEmpty(): boolean {
     return this.pattern === undefined;
   }
@@ -81,6 +89,14 @@ export class ResolvedValues {
     const reference = this.references.get(text);
     if (reference !== undefined) return reference;
     return text.replace(this.pattern, HIDDEN);
+  }
+
+  /** `hide` for values of 4 characters or more only, for text a short value would blank out. */
+  hideLong(text: string): string {
+    if (this.pattern === undefined) return text;
+    const reference = this.references.get(text);
+    if (reference !== undefined) return reference;
+    return this.longPattern === undefined ? text : text.replace(this.longPattern, HIDDEN);
   }
 
   /** A copy of a JSON value with `hide` applied to every string, object keys included. */

@@ -104,7 +104,9 @@ describe("restAuthenticationOptions", () => {
     expect(await result?.basic?.authenticator.authenticate("alice", "pw")).toBe(true);
     expect(result?.bearer).not.toBeNull();
     expect(result?.exemptPaths).toEqual(["/health"]);
-    expect(lines).toEqual([]);
+    expect(lines.map((l) => l.replace(/^\[[^\]]+\] /, ""))).toEqual([
+      "TRACE Verified a password against 1 hash classes: bcrypt$10 (test.rest.auth)",
+    ]);
   });
 
   test.each([

@@ -190,7 +190,11 @@ export function restAuthenticationOptions(
       try {
         const credentials = loadCredentialsFile(path);
         basic = {
-          authenticator: basicAuthenticator({ credentials, ...(deps.clock ? { clock: deps.clock } : {}) }),
+          authenticator: basicAuthenticator({
+            credentials,
+            logger: log,
+            ...(deps.clock ? { clock: deps.clock } : {}),
+          }),
           realm: config["rest.authentication.basic.realm"],
         };
       } catch (error) {

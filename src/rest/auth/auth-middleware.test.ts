@@ -152,8 +152,12 @@ describe("restAuthentication", () => {
       await using server = serve(auth);
       await server.request("/connectors", { Authorization: basic("alice", "wrong") });
       await server.request("/connectors", { Authorization: basic(PASSWORDS.bob, "x") });
+      const classes =
+        "TRACE Verified a password against 2 hash classes: argon2id$m=19456,t=2, bcrypt$10 (test.rest.auth)";
       expect(lines.map((l) => l.replace(/^\[[^\]]+\] /, ""))).toEqual([
+        classes,
         'WARN Failed authentication for GET /connectors from 127.0.0.1: invalid credentials for user "alice" (test.rest.auth)',
+        classes,
         "WARN Failed authentication for GET /connectors from 127.0.0.1: invalid credentials for an unknown user (test.rest.auth)",
       ]);
     });

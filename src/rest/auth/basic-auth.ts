@@ -28,6 +28,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { ConfigError, messageOf } from "../../errors.ts";
 import { type Clock, systemClock } from "../../util/clock.ts";
+import type { Logger } from "../../util/logger.ts";
 
 /** user → password hash, in file order. */
 export type Credentials = ReadonlyMap<string, string>;
@@ -130,6 +131,8 @@ export interface BasicAuthenticatorOptions {
   readonly clock?: Clock;
   /** The password check; Bun.password.verify unless a test wraps it to count calls. */
   readonly verifyPassword?: (password: string, hash: string) => Promise<boolean>;
+  /** Gets a TRACE line per attempt naming the hash classes verified (never a user or hash). */
+  readonly logger?: Logger;
 }
 
 export interface BasicAuthenticator {
@@ -189,14 +192,20 @@ export function basicAuthenticator(options: BasicAuthenticatorOptions): BasicAut
     const own = credentials.get(user);
     const ownClass = own === undefined ? undefined : hashClass(own);
     let ok = false;
+    const verified: string[] = [];
     for (const [cls, dummy] of dummies) {
       if (cls === ownClass) {
         ok = await safeVerify(password, own!);
+        verified.push(cls);
         continue;
       }
       const decoy = await dummy;
-      if (decoy !== undefined) await safeVerify(password, decoy);
+      if (decoy !== undefined) {
+        await safeVerify(password, decoy);
+        verified.push(cls);
+      }
     }
+    options.logger?.trace(`Verified a password against ${verified.length} hash classes: ${verified.join(", ")}`);
     return ok;
   }
 

@@ -121,11 +121,26 @@ export async function tempFiles(): Promise<TempFiles> {
   };
 }
 
-/** The cheapest hashes the gateway accepts (OWASP's minimums), to keep tests quick. */
+const hashes = new Map<string, Promise<string>>();
+
+/** One hash per password and algorithm for the whole test run (hashing is the slow part). */
+function memoized(key: string, make: () => Promise<string>): Promise<string> {
+  let hash = hashes.get(key);
+  if (hash === undefined) {
+    hash = make();
+    hashes.set(key, hash);
+  }
+  return hash;
+}
+
+/** The cheapest hashes the gateway accepts (OWASP's minimums), made once per password. */
 export const fastHash = {
   argon2id: (password: string) =>
-    Bun.password.hash(password, { algorithm: "argon2id", memoryCost: 19456, timeCost: 2 }),
-  bcrypt: (password: string) => Bun.password.hash(password, { algorithm: "bcrypt", cost: 10 }),
+    memoized(`argon2id:${password}`, () =>
+      Bun.password.hash(password, { algorithm: "argon2id", memoryCost: 19456, timeCost: 2 }),
+    ),
+  bcrypt: (password: string) =>
+    memoized(`bcrypt:${password}`, () => Bun.password.hash(password, { algorithm: "bcrypt", cost: 10 })),
 };
 
 /** Hashes below the minimums, for tests of their refusal. */

@@ -1,0 +1,119 @@
+/**
+ * HttpIngestSourceTask: the SourceTask behind an ingest route. `start` attaches an IngestQueue to
+ * the connector's route; requests fill it; `poll` drains whatever is queued (records of many
+ * requests in one produce call); `commitRecord` settles each record, and a request answers once
+ * all of its records are settled. `stop` detaches and fails whatever Kafka has not acknowledged.
+ * Records carry no source offset: the HTTP client holds the data until it gets its answer.
+ *
+ * With `ingest.ack.mode=spool` the hand-off is a SpoolWriter instead: requests are answered once
+ * their records are in the spool file, `poll` drains the spool in order and `commitRecord` deletes
+ * what Kafka acknowledged (spool-writer.ts); the spool is the source partition and its sequence
+ * the offset.
+ */
+import type { Config, RecordMetadata, SourceTask, SourceTaskContext } from "../../api/connector.ts";
+import { Headers } from "../../api/data/headers.ts";
+import { Schemas } from "../../api/data/schema.ts";
+import { type SourceRecord, sourceRecord } from "../../api/record.ts";
+import type { IngestRecord } from "../../ingest/ingest-record.ts";
+import { httpIngestConfig } from "./config.ts";
+import type { HttpIngestServices } from "./connector.ts";
+import { IngestQueue } from "./ingest-queue.ts";
+import { SpoolWriter } from "./spool-writer.ts";
+
+export function toSourceRecord(topic: string, record: IngestRecord): SourceRecord {
+  const headers =
+    record.headers.length === 0
+      ? Headers.EMPTY
+      : new Headers(
+          record.headers.map(([key, value]) => ({
+            key,
+            value,
+            schema: value instanceof Uint8Array ? Schemas.OPTIONAL_BYTES : null,
+          })),
+        );
+  return sourceRecord({
+    topic,
+    kafkaPartition: record.partition,
+    key: record.key,
+    keySchema: record.key instanceof Uint8Array ? Schemas.OPTIONAL_BYTES : null,
+    value: record.value,
+    valueSchema: record.value instanceof Uint8Array ? Schemas.OPTIONAL_BYTES : null,
+    timestamp: record.timestamp,
+    headers,
+  });
+}
+
+export class HttpIngestSourceTask implements SourceTask {
+  private queue: IngestQueue | SpoolWriter | undefined;
+  private connector = "";
+  private context: SourceTaskContext | undefined;
+
+  constructor(private readonly services: HttpIngestServices) {}
+
+  initialize(context: SourceTaskContext): void {
+    this.context = context;
+  }
+
+  async start(config: Config): Promise<void> {
+    const parsed = httpIngestConfig.parse(config);
+    this.connector = config.name ?? "";
+    if (parsed["ingest.ack.mode"] === "spool") {
+      const store = this.services.spool?.();
+      if (!store) throw new Error("ingest.ack.mode=spool needs the gateway's spool store");
+      const committed = await this.context?.offsetStorageReader.offset({ spool: this.connector });
+      const seq = committed && typeof committed.seq === "number" ? committed.seq : null;
+      this.queue = new SpoolWriter({
+        store,
+        connector: this.connector,
+        maxBytes: parsed["ingest.spool.max.bytes"],
+        maxPoll: parsed["ingest.poll.max.records"],
+        retryAfterSeconds: parsed["ingest.retry.after.seconds"],
+        toSourceRecord,
+        committedSeq: seq,
+      });
+      this.services.spoolMetrics?.attach(this.connector, this.queue, store);
+      this.services.routes.attach(this.connector, this.queue);
+      return;
+    }
+    this.queue = new IngestQueue({
+      maxQueued: parsed["ingest.queue.max.records"],
+      maxPoll: parsed["ingest.poll.max.records"],
+      retryAfterSeconds: parsed["ingest.retry.after.seconds"],
+      toSourceRecord,
+    });
+    this.services.routes.attach(this.connector, this.queue);
+  }
+
+  async poll(signal: AbortSignal): Promise<SourceRecord[] | null> {
+    if (!this.queue) return null;
+    const records = await this.queue.poll(signal);
+    if (records.length === 0) return null;
+    this.services.metrics?.batch(this.connector, records.length);
+    return records;
+  }
+
+  commitRecord(record: SourceRecord, metadata: RecordMetadata | null): void {
+    if (this.queue instanceof SpoolWriter) this.queue.ack(record);
+    else this.queue?.ack(record, metadata);
+  }
+
+  /** One acknowledged poll batch (the pipelined runtime calls this instead of commitRecord). */
+  commitRecords(records: ReadonlyArray<SourceRecord>, metadata: ReadonlyArray<RecordMetadata | null>): void {
+    const queue = this.queue;
+    if (!queue) return;
+    for (let i = 0; i < records.length; i++) queue.ack(records[i]!, metadata[i] ?? null);
+  }
+
+  stop(): void {
+    const queue = this.queue;
+    if (!queue) return;
+    this.queue = undefined;
+    this.services.routes.detach(this.connector, queue);
+    if (queue instanceof SpoolWriter) {
+      this.services.spoolMetrics?.detach(this.connector, queue);
+      queue.close();
+      return;
+    }
+    queue.close(`The ingest task of connector ${this.connector} stopped before Kafka acknowledged the record`);
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * IngestServer: the ingest listeners (worker key `ingest.listeners`, http:// and https:// URIs),
+ * separate from the admin/REST listeners: devices never reach the Connect REST API here, and the
+ * REST API is never served on these ports. With `ingest.listeners` unset, the default
+ * http://:8080 opens when the first ingest route opens (so a worker without ingest connectors
+ * listens on nothing extra). https listeners are the TLS front end (tls/tls-front-end.ts: node:tls,
+ * so the verified client certificate reaches the pipeline) with the settings of
+ * `ingest.listeners.https.ssl.*` (tls/ingest-tls-config.ts), serving the same hono app.
+ */
+import type { Hono } from "hono";
+import type { Logger } from "../util/logger.ts";
+import { type Listener, parseListener } from "../worker-config.ts";
+import type { IngestEnv } from "./ingest-handler.ts";
+import type { IngestConnection } from "./request-context.ts";
+import type { IngestRouteTable } from "./route-table.ts";
+import { loadIngestTls } from "./tls/ingest-tls-config.ts";
+import { startTlsFrontEnd } from "./tls/tls-front-end.ts";
+
+export const DEFAULT_INGEST_LISTENER = "http://:8080";
+export const INGEST_TLS_PREFIX = "ingest.listeners.https.";
+
+export interface IngestServerOptions {
+  /** `ingest.listeners` as configured; null: the default, opened with the first route. */
+  readonly listeners: readonly string[] | null;
+  /** The worker's keys (TLS material under ingest.listeners.https.*). */
+  readonly originals: Readonly<Record<string, string>>;
+  readonly app: Hono<IngestEnv>;
+  readonly routes: IngestRouteTable;
+  readonly log: Logger;
+  /** Largest body any route accepts; Bun refuses larger ones outright. */
+  readonly maxRequestBodySize?: number;
+}
+
+interface OpenListener {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+export class IngestServer {
+  private readonly servers: OpenListener[] = [];
+  private readonly listeners: readonly Listener[];
+  private unsubscribe: (() => void) | undefined;
+  private stopped = false;
+
+  constructor(private readonly o: IngestServerOptions) {
+    this.listeners = (o.listeners ?? [DEFAULT_INGEST_LISTENER]).map((l) => parseListener("ingest.listeners", l));
+  }
+
+  /** Opens the configured listeners now, or the default one with the first route. */
+  start(): void {
+    if (this.o.listeners !== null) {
+      this.open();
+      return;
+    }
+    if (this.o.routes.routes().length > 0) {
+      this.open();
+      return;
+    }
+    this.unsubscribe = this.o.routes.onChange((routes) => {
+      if (routes.length > 0 && this.servers.length === 0 && !this.stopped) {
+        try {
+          this.open();
+        } catch (error) {
+          this.o.log.error(`Could not open the ingest listener ${DEFAULT_INGEST_LISTENER}`, error);
+        }
+      }
+    });
+  }
+
+  /** The URL of each open listener, with the port actually bound. */
+  get urls(): string[] {
+    return this.servers.map((s) => s.url);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe?.();
+    const servers = this.servers.splice(0);
+    for (const s of servers) await s.stop();
+  }
+
+  private open(): void {
+    for (const listener of this.listeners) {
+      const opened = this.serve(listener);
+      this.servers.push(opened);
+      this.o.log.info(`Ingest listener open at ${opened.url}/`);
+    }
+  }
+
+  private serve(listener: Listener): OpenListener {
+    const app = this.o.app;
+    if (listener.protocol === "https") {
+      const front = startTlsFrontEnd({
+        host: listener.host,
+        port: listener.port,
+        load: () => loadIngestTls(this.o.originals),
+        handler: (request, connection) => app.fetch(request, { connection }),
+        logger: this.o.log,
+      });
+      return { url: front.url, stop: () => front.stop() };
+    }
+    const server = Bun.serve({
+      hostname: listener.host === "" ? "0.0.0.0" : listener.host,
+      port: listener.port,
+      fetch: (request, srv) => {
+        const connection: IngestConnection = {
+          remoteAddress: srv.requestIP(request)?.address ?? null,
+          tls: false,
+          peerCertificate: null,
+        };
+        return app.fetch(request, { connection });
+      },
+      ...(this.o.maxRequestBodySize ? { maxRequestBodySize: this.o.maxRequestBodySize } : {}),
+      idleTimeout: 120,
+    });
+    const host = listener.host === "" ? "0.0.0.0" : listener.host.includes(":") ? `[${listener.host}]` : listener.host;
+    return { url: `${listener.protocol}://${host}:${server.port}`, stop: () => server.stop(true) };
+  }
+}
