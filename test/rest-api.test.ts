@@ -123,10 +123,10 @@ describe("connector lifecycle", () => {
     expect(tasks.body).toEqual([
       {
         id: { connector: name, task: 0 },
+        // Connect 4.x: the connector's whole config, plus task.class.
         config: {
-          topic,
-          "batch.size": "2000",
-          file,
+          ...sourceConfig(name, file, topic),
+          name,
           "task.class": "org.apache.kafka.connect.file.FileStreamSourceTask",
         },
       },

@@ -15,11 +15,9 @@ export class FileStreamSourceConnector implements SourceConnector {
     this.config = config;
   }
 
+  /** Like Apache's (4.x): one task, with the connector's whole config. */
   taskConfigs(_maxTasks: number): Config[] {
-    const parsed = fileSourceConfig.parse(this.config);
-    const task: Record<string, string> = { topic: parsed.topic, "batch.size": String(parsed["batch.size"]) };
-    if (parsed.file) task.file = parsed.file;
-    return [task];
+    return [{ ...this.config }];
   }
 
   stop(): void {}
