@@ -276,6 +276,8 @@ export interface NamedKey {
 export interface KeyValidation {
   readonly value: string | null;
   readonly errors: string[];
+  /** ConfigValue.visible; true unless a recommender hid the key. */
+  readonly visible?: boolean;
 }
 
 type KeysOutput<K> = { -readonly [P in keyof K]: K[P] extends ConfigKey<infer T> ? T : never };

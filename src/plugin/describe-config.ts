@@ -90,5 +90,11 @@ export function configInfos(
 }
 
 function valueInfo(name: string, result: KeyValidation, recommended: readonly string[]): ConfigValueInfo {
-  return { name, value: result.value, recommended_values: [...recommended], errors: [...result.errors], visible: true };
+  return {
+    name,
+    value: result.value,
+    recommended_values: [...recommended],
+    errors: [...result.errors],
+    visible: result.visible ?? true,
+  };
 }

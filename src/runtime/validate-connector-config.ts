@@ -17,7 +17,7 @@ import { topicCreationConfigDef } from "./topic-creation.ts";
 
 /** Java's `Map.toString()` rendering, as Connect prints configs in some messages. */
 export function javaMapString(config: Readonly<Record<string, string | null>>): string {
-  return `{${Object.entries(javaHashMap(config))
+  return `{${Object.entries(javaHashMap(config, true))
     .map(([k, v]) => `${k}=${v}`)
     .join(", ")}}`;
 }
@@ -172,7 +172,10 @@ function withWorkerDefaults(
           .sort(),
       });
       const chosen = registry.find([type], config[prop]?.trim() || defaults[prop]);
-      if (chosen) replaced.set(`${prop}.plugin.version`, { default: chosen.version, recommended: [chosen.version] });
+      replaced.set(
+        `${prop}.plugin.version`,
+        chosen ? { default: chosen.version, recommended: [chosen.version] } : { default: null, recommended: [] },
+      );
     }
   }
   return new ConfigDef(
@@ -234,7 +237,16 @@ export function validateConnectorConfig(
     if (cls === undefined || cls === null || cls.trim() === "") continue;
     const converter = registry.find(types, cls);
     if (!converter) {
-      addError(results, prop, `Invalid value ${cls} for configuration ${prop}: Class ${cls} could not be found.`);
+      // A CLASS value that names no class fails to parse: its value is null, and the version key
+      // of a converter that does not exist is hidden without recommendations.
+      results.set(prop, {
+        value: null,
+        errors: [
+          ...(results.get(prop)?.errors ?? []),
+          `Invalid value ${cls} for configuration ${prop}: Class ${cls} could not be found.`,
+        ],
+      });
+      results.set(`${prop}.plugin.version`, { value: null, errors: [], visible: false });
       continue;
     }
     // As AbstractHerder.validateConverterConfig: the runtime supplies converter.type.

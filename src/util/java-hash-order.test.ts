@@ -10,6 +10,16 @@ describe("javaHashOrder", () => {
     ).toEqual(["connector.class", "a", "b", "file", "c", "topics", "name"]);
   });
 
+  test("a copied map's table is sized for its contents (Connect's 'Connector config {…}' message)", () => {
+    expect(javaHashOrder(["topic", "file", "errors.tolerance", "name"], true)).toEqual([
+      "name",
+      "topic",
+      "errors.tolerance",
+      "file",
+    ]);
+    expect(javaHashOrder(["topics", "topics.regex", "name"], true)).toEqual(["name", "topics.regex", "topics"]);
+  });
+
   test("grows the table past 12 keys like HashMap.resize", () => {
     const keys = Array.from({ length: 13 }, (_, i) => `k${i}`);
     expect(javaHashOrder(keys)).toHaveLength(13);

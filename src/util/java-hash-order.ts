@@ -13,9 +13,18 @@ function stringHash(s: string): number {
   return h;
 }
 
-/** `keys` in the order a Java HashSet built by inserting them in this order iterates them. */
-export function javaHashOrder(keys: readonly string[]): string[] {
+/**
+ * `keys` in the order a Java HashSet built by inserting them in this order iterates them. `copy`:
+ * the map was made by `new HashMap<>(other)`, whose table is sized for its contents
+ * (`tableSizeFor((int) (size / 0.75 + 1))`: 8 for 3 to 5 keys) instead of starting at 16.
+ */
+export function javaHashOrder(keys: readonly string[], copy = false): string[] {
   let size = 16;
+  if (copy) {
+    const wanted = Math.trunc(keys.length / 0.75 + 1);
+    size = 1;
+    while (size < wanted) size *= 2;
+  }
   while (keys.length > size * 0.75) size *= 2;
   return keys
     .map((key, index) => {
@@ -26,9 +35,9 @@ export function javaHashOrder(keys: readonly string[]): string[] {
     .map((e) => e.key);
 }
 
-/** A copy of `map` whose property order is Java's HashMap iteration order. */
-export function javaHashMap<T>(map: Readonly<Record<string, T>>): Record<string, T> {
+/** A copy of `map` whose property order is Java's HashMap iteration order (see javaHashOrder). */
+export function javaHashMap<T>(map: Readonly<Record<string, T>>, copy = false): Record<string, T> {
   const out: Record<string, T> = {};
-  for (const key of javaHashOrder(Object.keys(map))) out[key] = map[key] as T;
+  for (const key of javaHashOrder(Object.keys(map), copy)) out[key] = map[key] as T;
   return out;
 }
