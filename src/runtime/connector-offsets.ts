@@ -147,16 +147,15 @@ export async function modifyOffsets(
   const changes: { partition: SourceMap; offset: SourceMap | null }[] =
     requested === null
       ? store.all(name).map((e) => ({ partition: e.partition, offset: null }))
-      : requested.map((r) => {
-          if (r.partition === null || r.partition === undefined || typeof r.partition !== "object") {
-            throw new BadRequestError("Source partitions may not be null");
-          }
-          return { partition: r.partition, offset: r.offset ?? null };
-        });
+      : requested.map((r) => ({ partition: r.partition, offset: r.offset ?? null }));
+  // The connector checks first (Connect calls SourceConnector.alterOffsets before writing).
   const connector = descriptor.create() as SourceConnector;
   const managed = connector.alterOffsets
     ? await callAlterOffsets(name, () => connector.alterOffsets!(config, changes))
     : false;
+  if (changes.some((c) => c.partition === null || c.partition === undefined || typeof c.partition !== "object")) {
+    throw new BadRequestError("Source partitions may not be null");
+  }
   store.write(name, changes);
   return alteredMessage(managed, verb);
 }

@@ -43,6 +43,7 @@ export class FileStreamSourceConnector implements SourceConnector {
         throw new ConnectError(
           `The value for the '${POSITION_FIELD}' key in the offset should be a non-negative value`,
         );
+      if (partition === null || partition === undefined) throw new ConnectError("Partition objects cannot be null");
       if (!(FILENAME_FIELD in partition))
         throw new ConnectError(`Partition objects should contain the key '${FILENAME_FIELD}'`);
     }

@@ -330,8 +330,13 @@ export class JsonParser {
       if (decode && end > runStart) out += new TextDecoder().decode(this.b.subarray(runStart, end));
     };
     for (;;) {
-      if (this.pos >= this.b.length)
+      if (this.pos >= this.b.length) {
+        // Jackson's slowParseName fails before reading a byte of the name, parseEscapedName after.
+        if (fieldName && this.pos === runStart && out === "") {
+          this.fail(`Unexpected end-of-input: was expecting closing '"' for name`);
+        }
         this.fail(`Unexpected end-of-input in ${fieldName ? "field name" : "VALUE_STRING"}`);
+      }
       const c = this.b[this.pos]!;
       if (c === 0x22) {
         flush(this.pos);
