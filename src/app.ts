@@ -20,7 +20,7 @@ import { IngestRouteTable } from "./ingest/route-table.ts";
 import { SpoolMetrics } from "./ingest/spool/spool-metrics.ts";
 import type { ClientIdentitySource } from "./ingest/tls/ingest-tls-config.ts";
 import type { KafkaPort } from "./kafka/kafka-port.ts";
-import { KafkajsPort } from "./kafka/kafkajs/adapter.ts";
+import { type KafkaClientName, kafkaPorts } from "./kafka/kafka-ports.ts";
 import type { PluginRegistry } from "./plugin/registry.ts";
 import { builtInRegistry } from "./plugins.ts";
 import { type RestServers, startRestServers } from "./rest/server.ts";
@@ -108,7 +108,7 @@ export function startApp(options: AppOptions): App {
       spool: spoolStore,
       spoolMetrics,
     });
-  const kafka = options.kafka ?? new KafkajsPort(logs);
+  const kafka = options.kafka ?? kafkaPorts[config["kafka.client"] as KafkaClientName](logs);
   const db = openDatabase(config["data.dir"], {
     warn: (message) => logs.get("io.edgegateway.store.Database").warn(message),
   });
@@ -143,6 +143,7 @@ export function startApp(options: AppOptions): App {
       "header.converter": config["header.converter"],
     },
     topicTracking: { enabled: config["topic.tracking.enable"], allowReset: config["topic.tracking.allow.reset"] },
+    degradedTrace: (connector) => spoolMetrics.degradedTrace(connector),
   });
   herderRef = herder;
   const reachability = new KafkaReachability({
@@ -155,7 +156,12 @@ export function startApp(options: AppOptions): App {
     config,
     herder,
     logs,
-    extraMetrics: () => [...ingestMetrics.families(), ...ingestSecurity.families(), ...spoolMetrics.families()],
+    extraMetrics: () => [
+      ...ingestMetrics.families(),
+      ...ingestSecurity.families(),
+      ...spoolMetrics.families(),
+      ...ingest.families(),
+    ],
     root: {
       clusterId: () => reachability.clusterId(),
       kafkaReachable: () => reachability.isReachable,

@@ -54,6 +54,11 @@ export interface HerderDeps {
   readonly resolveConfig: ResolveConfig;
   /** The worker's converter classes, shown as defaults in validation output (Connect 4.1+). */
   readonly converterDefaults?: ConverterDefaults;
+  /**
+   * Why a RUNNING task of the connector is degraded (e.g. its ingest spool is backing up), shown as
+   * the task's trace in status responses; null when it is not.
+   */
+  readonly degradedTrace?: (connector: string, task: number) => string | null;
 }
 
 export type InitialState = "RUNNING" | "PAUSED" | "STOPPED";
@@ -279,7 +284,7 @@ export class Herder {
       connector: connectorState(status.state, status.workerId, status.trace, version),
       tasks: this.deps.statuses
         .tasks(name)
-        .map((t) => taskState(t.id, t.status.state, t.status.workerId, t.status.trace, version)),
+        .map((t) => taskState(t.id, t.status.state, t.status.workerId, this.traceOf(name, t.id, t.status), version)),
       type: this.connectorType(config.config),
     };
   }
@@ -288,12 +293,18 @@ export class Herder {
     const config = this.deps.configs.get(name);
     const status = config && task >= 0 ? this.deps.statuses.task(name, task) : undefined;
     if (!config || !status) throw new NotFoundError(`No status found for task ${name}-${task}`);
-    return taskState(task, status.state, status.workerId, status.trace, this.pluginVersion(config.config));
+    const version = this.pluginVersion(config.config);
+    return taskState(task, status.state, status.workerId, this.traceOf(name, task, status), version);
   }
 
   /** The version of the connector plugin a config names (KIP-891 status `version`). */
   private pluginVersion(config: Readonly<Record<string, string>>): string | null {
     return this.deps.registry.find(["source", "sink"], config["connector.class"] ?? "")?.version ?? null;
+  }
+
+  private traceOf(name: string, task: number, status: { state: string; trace: string | null }): string | null {
+    if (status.trace !== null || status.state !== "RUNNING") return status.trace;
+    return this.deps.degradedTrace?.(name, task) ?? null;
   }
 
   /** Active topics; a topic named by a resolved value shows its reference or `[hidden]`. */

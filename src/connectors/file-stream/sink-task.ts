@@ -38,9 +38,7 @@ export class FileStreamSinkTask implements SinkTask {
       this.context.logger.trace(`Writing ${records.length} lines to ${this.file ?? "stdout"}`);
     }
     let text = "";
-    for (const r of records)
-      text += `${typeof r.value === "string" ? r.value : displayValue(r.value)}
-`;
+    for (const r of records) text += `${typeof r.value === "string" ? r.value : displayValue(r.value)}\n`;
     if (this.fd === undefined) process.stdout.write(text);
     else writeSync(this.fd, text);
   }
