@@ -32,7 +32,12 @@ function freePort(): Promise<number> {
 
 describe("Kafka client settings at startup", () => {
   test.each([
-    ["a JKS trust store", { "ssl.truststore.location": "STORE.jks" }, "ssl.truststore.location", "is a JKS key store"],
+    [
+      "a damaged JKS trust store",
+      { "ssl.truststore.location": "STORE.jks" },
+      "ssl.truststore.location",
+      "cannot open the JKS store",
+    ],
     ["a missing file", { "ssl.truststore.location": "missing.pem" }, "ssl.truststore.location", "cannot read"],
     [
       "a wrong store password",
@@ -122,9 +127,8 @@ describe("a task that fails on the Kafka client", () => {
       return s.tasks?.[0]?.state === "FAILED" ? s.tasks[0] : undefined;
     });
     const first = String(task.trace).split("\n")[0];
-    expect(first).toBe(
-      "org.apache.kafka.connect.errors.ConnectException: Failed to send records to Kafka: The request attempted to perform an operation on an invalid topic",
-    );
+    expect(first).toStartWith("org.apache.kafka.connect.errors.ConnectException: Failed to send records to Kafka: ");
+    expect(String(task.trace)).not.toContain("Tolerance exceeded");
   });
 });
 
