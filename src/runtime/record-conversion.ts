@@ -8,6 +8,7 @@
 
 import type { Converter, HeaderConverter } from "../api/converter.ts";
 import { Headers } from "../api/data/headers.ts";
+import { JsonText } from "../api/data/json-text.ts";
 import type { SinkRecord, SourceRecord } from "../api/record.ts";
 import { RecordHeaders } from "../api/record-headers.ts";
 import type { ConsumedRecord, KafkaHeader, ProducerRecord } from "../kafka/kafka-port.ts";
@@ -22,6 +23,11 @@ export interface RecordConverters {
   readonly headerClass: string;
 }
 
+/** A JsonText as it is for a converter that takes it, parsed for any other. */
+function offered(converter: Converter, value: unknown): unknown {
+  return value instanceof JsonText && converter.acceptsJsonText !== true ? value.value() : value;
+}
+
 /**
  * The fast path of `toProducerRecord`: converters called directly, no error operator. Throws on
  * the first failure; the caller then takes the operator path for that record.
@@ -33,8 +39,18 @@ export function toProducerRecordDirect(record: SourceRecord, converters: RecordC
   }
   // As Connect: key and value converters see the converted Kafka headers and may add to them.
   const headers = RecordHeaders.mutable(converted);
-  const key = converters.key.fromConnectData(record.topic, headers, record.keySchema, record.key);
-  const value = converters.value.fromConnectData(record.topic, headers, record.valueSchema, record.value);
+  const key = converters.key.fromConnectData(
+    record.topic,
+    headers,
+    record.keySchema,
+    offered(converters.key, record.key),
+  );
+  const value = converters.value.fromConnectData(
+    record.topic,
+    headers,
+    record.valueSchema,
+    offered(converters.value, record.value),
+  );
   return {
     topic: record.topic,
     partition: record.kafkaPartition,
@@ -70,14 +86,20 @@ export async function toProducerRecord(
   const key = await operator.execute(
     "KEY_CONVERTER",
     converters.keyClass,
-    () => converters.key.fromConnectData(record.topic, headers, record.keySchema, record.key),
+    () => converters.key.fromConnectData(record.topic, headers, record.keySchema, offered(converters.key, record.key)),
     context,
   );
   if (key === undefined) return undefined;
   const value = await operator.execute(
     "VALUE_CONVERTER",
     converters.valueClass,
-    () => converters.value.fromConnectData(record.topic, headers, record.valueSchema, record.value),
+    () =>
+      converters.value.fromConnectData(
+        record.topic,
+        headers,
+        record.valueSchema,
+        offered(converters.value, record.value),
+      ),
     context,
   );
   if (value === undefined) return undefined;
