@@ -48,15 +48,34 @@ export class JsonText {
     return this.text;
   }
 
-  /** As JSON (logs, error reports), the text itself. */
+  /** As JSON (logs, error reports): the same JSON value, numbers as written (white space aside). */
   toJSON(): unknown {
-    return JSON.rawJSON(this.text);
+    return rawNumbers(readJsonText(this.text, true));
   }
 }
 
 /** `value` with a JsonText replaced by its parsed value; anything else unchanged. */
 export function materialized(value: unknown): unknown {
   return value instanceof JsonText ? value.value() : value;
+}
+
+/** The reader's output with every bigint and JsonNumberText as its raw JSON text. */
+function rawNumbers(json: unknown): unknown {
+  if (typeof json === "bigint") return JSON.rawJSON(json.toString());
+  if (json instanceof JsonNumberText) return JSON.rawJSON(json.source);
+  if (Array.isArray(json)) return json.map(rawNumbers);
+  if (isPlainObject(json)) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(json))
+      Object.defineProperty(out, k, {
+        value: rawNumbers(json[k]),
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    return out;
+  }
+  return json;
 }
 
 /** The reader's output as a schemaless Connect value: 64-bit longs, fractions as numbers. */
