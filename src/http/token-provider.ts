@@ -14,6 +14,7 @@
  */
 import { decodeJwt } from "jose";
 import { ConnectError, RetriableError } from "../errors.ts";
+import { ABORTED, abortable } from "../util/async.ts";
 import type { Clock } from "../util/clock.ts";
 
 /** The slice of the shared HttpClient (src/http/http-client.ts) this module needs. */
@@ -90,7 +91,9 @@ export class TokenProvider {
     }
     const shared = this.inflight;
     if (!signal) return (await shared).token;
-    return (await abortableWait(shared, signal)).token;
+    const result = await abortable(shared, signal);
+    if (result === ABORTED) throw signal.reason ?? new DOMException("Aborted", "AbortError");
+    return result.token;
   }
 
   /** The endpoint rejected `token` (401): the next `token()` fetches a new one. */
@@ -186,22 +189,4 @@ export function redactUrl(url: string): string {
   } catch {
     return "(invalid URL)";
   }
-}
-
-function abortableWait<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason ?? new DOMException("Aborted", "AbortError"));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason ?? new DOMException("Aborted", "AbortError"));
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
 }
