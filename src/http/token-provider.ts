@@ -128,11 +128,14 @@ export class TokenProvider {
         timeoutMs: this.o.timeoutMs ?? 30_000,
       });
     } catch (error) {
-      throw new RetriableTokenRequestError(`Could not reach the OIDC token endpoint ${endpointForMessages(this.o.tokenUrl)}`, {
-        cause: error,
-      });
+      throw new RetriableTokenRequestError(
+        `Could not reach the OIDC token endpoint ${shownEndpoint(this.o.tokenUrl)}`,
+        {
+          cause: error,
+        },
+      );
     }
-    const where = `the OIDC token endpoint ${endpointForMessages(this.o.tokenUrl)}`;
+    const where = `the OIDC token endpoint ${shownEndpoint(this.o.tokenUrl)}`;
     if (response.status < 200 || response.status >= 300) {
       const detail = oauthError(response.body);
       const message = `${where} answered HTTP ${response.status}${detail ? ` (${detail})` : ""}`;
@@ -181,7 +184,7 @@ function oauthError(body: Uint8Array): string | undefined {
  * The token endpoint without user info, query or fragment, for messages: stricter than
  * http-client's `redactUrl`, since a token URL's query is likely to carry credentials.
  */
-function endpointForMessages(url: string): string {
+function shownEndpoint(url: string): string {
   try {
     const u = new URL(url);
     u.username = "";
