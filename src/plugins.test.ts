@@ -43,13 +43,19 @@ describe("plugin contract", () => {
   )("%s starts and stops idempotently", async (_name, plugin) => {
     const connector = plugin.create();
     const config: Record<string, string> =
-      plugin.type === "source" ? { topic: "t", file: "/dev/null" } : { topics: "t", file: "/dev/null" };
+      SAMPLE_CONFIGS[plugin.className] ??
+      (plugin.type === "source" ? { topic: "t", file: "/dev/null" } : { topics: "t", file: "/dev/null" });
     await connector.start(config);
     expect((await connector.taskConfigs(1)).length).toBe(1);
     await connector.stop();
     await connector.stop();
   });
 });
+
+/** A valid config for connectors whose required keys the FileStream sample does not satisfy. */
+const SAMPLE_CONFIGS: Record<string, Record<string, string>> = {
+  "io.confluent.connect.http.HttpSourceConnector": { "http.url": "http://127.0.0.1:9/events", "kafka.topic": "t" },
+};
 
 describe("PluginRegistry aliases (PluginUtils.computeAliases)", () => {
   test.each([
@@ -60,6 +66,9 @@ describe("PluginRegistry aliases (PluginUtils.computeAliases)", () => {
     ["SimpleHeaderConverter", "org.apache.kafka.connect.storage.SimpleHeaderConverter"],
     ["RegexRouter", "org.apache.kafka.connect.transforms.RegexRouter"],
     ["HasHeaderKey", "org.apache.kafka.connect.transforms.predicates.HasHeaderKey"],
+    ["HttpSource", "io.confluent.connect.http.HttpSourceConnector"],
+    ["HttpSourceConnector", "io.confluent.connect.http.HttpSourceConnector"],
+    ["io.edgegateway.connect.http.HttpSourceConnector", "io.confluent.connect.http.HttpSourceConnector"],
   ])("%s → %s", (alias, full) => {
     expect(registry.fullName(alias)).toBe(full);
   });

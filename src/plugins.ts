@@ -3,6 +3,7 @@
  * its own PluginRegistry with just the plugins it needs.
  */
 import { fileStreamSink, fileStreamSource } from "./connectors/file-stream/index.ts";
+import { httpSource } from "./connectors/http-source/index.ts";
 import { converterPlugins } from "./converters/index.ts";
 import type { PluginDescriptor } from "./plugin/descriptor.ts";
 import { PluginRegistry } from "./plugin/registry.ts";
@@ -11,6 +12,7 @@ import { predicatePlugins, transformationPlugins } from "./transforms/index.ts";
 export const builtInPlugins: readonly PluginDescriptor[] = [
   fileStreamSource,
   fileStreamSink,
+  httpSource,
   ...converterPlugins,
   ...transformationPlugins,
   ...predicatePlugins,

@@ -6,8 +6,10 @@
  * Configs arrive as Connect passes them: raw string maps, parsed by the plugin's own ConfigDef.
  * Any method may return a promise; the runtime awaits it.
  */
+import type { PluginMetrics } from "../metrics/plugin-metrics.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
+import type { Converter, HeaderConverter } from "./converter.ts";
 import type { SinkRecord, SourceMap, SourceRecord, TopicPartition, TopicPartitionOffset } from "./record.ts";
 
 export type Config = Readonly<Record<string, string>>;
@@ -71,6 +73,8 @@ export interface SinkConnector extends Connector {
 export interface SourceTaskContext extends PluginContext {
   readonly config: Config;
   readonly offsetStorageReader: OffsetStorageReader;
+  /** Metrics the task defines for itself (KIP-877), shown on `/metrics` with its labels. */
+  readonly pluginMetrics?: PluginMetrics;
 }
 
 export interface RecordMetadata {
@@ -95,8 +99,34 @@ export interface SourceTask {
   stop(): MaybePromise<void>;
 }
 
+/**
+ * Reports a record the sink task could not deliver (Connect's ErrantRecordReporter, KIP-610). It
+ * goes through the connector's `errors.tolerance`, error log and dead letter queue like a failed
+ * conversion: with tolerance `all` the promise resolves once the record is reported (the task
+ * may then count it as done); with `none` it rejects and the task fails.
+ */
+export interface ErrantRecordReporter {
+  report(record: SinkRecord, error: unknown): Promise<void>;
+}
+
+/** The converters the worker configured for this connector, for tasks that write Kafka-format bytes. */
+export interface TaskConverters {
+  readonly key: Converter;
+  readonly keyClass: string;
+  readonly value: Converter;
+  readonly valueClass: string;
+  readonly header: HeaderConverter;
+  readonly headerClass: string;
+}
+
 export interface SinkTaskContext extends PluginContext {
   readonly config: Config;
+  /** Reports records `put` accepted but could not deliver; report the very object `put` received. */
+  readonly errantRecordReporter?: ErrantRecordReporter;
+  /** The connector's key, value and header converters. */
+  readonly converters?: TaskConverters;
+  /** Metrics the task defines for itself (KIP-877), shown on `/metrics` with its labels. */
+  readonly pluginMetrics?: PluginMetrics;
   /** Rewind or skip: consume `partition` from `offset` next. */
   offset(offsets: ReadonlyArray<TopicPartitionOffset>): void;
   /** After a RetriableError from `put`, wait this long before redelivering the batch. */

@@ -6,6 +6,7 @@
  */
 import type { TaskMetrics, Timing } from "../runtime/task-metrics.ts";
 import type { State } from "../store/status-store.ts";
+import { mergeFamilies } from "./plugin-metrics.ts";
 import type { MetricFamily, MetricType, Sample } from "./prometheus.ts";
 
 export interface ConnectorSnapshot {
@@ -325,6 +326,11 @@ export function connectMetrics(snapshot: MetricsSnapshot): MetricFamily[] {
       "gauge",
       "The epoch timestamp when this task last encountered an error.",
       (m) => m.lastErrorTimestamp,
+    ),
+  );
+  families.push(
+    ...mergeFamilies(
+      snapshot.tasks.flatMap((t) => t.metrics.plugin.families({ connector: t.connector, task: String(t.task) })),
     ),
   );
   return families;

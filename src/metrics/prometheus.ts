@@ -2,9 +2,11 @@
  * Prometheus text exposition format (version 0.0.4): `# HELP`, `# TYPE`, then one sample per line
  * with escaped label values. Small enough to write here rather than pull in a client library.
  */
-export type MetricType = "gauge" | "counter";
+export type MetricType = "gauge" | "counter" | "histogram";
 
 export interface Sample {
+  /** Appended to the family name: `_bucket`, `_sum`, `_count` for histograms. */
+  readonly suffix?: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly value: number;
 }
@@ -36,7 +38,7 @@ export function renderPrometheus(families: readonly MetricFamily[]): string {
       const labels = Object.entries(s.labels)
         .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
         .join(",");
-      lines.push(`${f.name}${labels ? `{${labels}}` : ""} ${formatValue(s.value)}`);
+      lines.push(`${f.name}${s.suffix ?? ""}${labels ? `{${labels}}` : ""} ${formatValue(s.value)}`);
     }
   }
   return `${lines.join("\n")}\n`;

@@ -14,6 +14,8 @@ interface Descriptor<T extends PluginType, P> {
   readonly type: T;
   /** Apache's class name for Apache-compatible plugins, so existing configs work unchanged. */
   readonly className: string;
+  /** Names that find the plugin besides the class name and Connect's computed aliases. */
+  readonly aliases?: readonly string[];
   readonly version: string;
   readonly config: ConfigDef<never> | ConfigDef;
   /** One paragraph for the generated docs. */

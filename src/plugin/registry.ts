@@ -3,7 +3,7 @@
  * full class name or by an alias: the simple class name (Java's `getSimpleName`, so
  * `InsertField$Value` has simple name `Value`) and that name without its type suffix
  * (`Connector`, `Converter`, `HeaderConverter`, `Transformation`, `Predicate`), each only when it
- * names exactly one class (PluginUtils.computeAliases). The registry is an object passed in, so a
+ * names exactly one class (PluginUtils.computeAliases); a descriptor may declare more `aliases`. The registry is an object passed in, so a
  * test builds one with just the plugins it needs.
  */
 import type { DescriptorOf, PluginDescriptor, PluginType } from "./descriptor.ts";
@@ -44,7 +44,7 @@ export class PluginRegistry {
   constructor(readonly plugins: readonly PluginDescriptor[]) {
     const candidates = new Map<string, Set<string>>();
     for (const p of plugins) {
-      for (const alias of [simpleName(p.className), prunedName(p.className, p.type)]) {
+      for (const alias of [simpleName(p.className), prunedName(p.className, p.type), ...(p.aliases ?? [])]) {
         if (alias === p.className) continue;
         const set = candidates.get(alias) ?? new Set<string>();
         set.add(p.className);

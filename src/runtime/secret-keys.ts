@@ -4,17 +4,22 @@
  * `producer.`/`consumer.`/`admin.` and their `.override.` prefixes). Their values are registered
  * with the log manager so no log line or status trace shows them.
  */
+import { AliasedConfigDef } from "../plugin/config-aliases.ts";
 import type { ConfigDef } from "../plugin/config-def.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
 
 const CLIENT_SECRET =
-  /(^|\.)(password|sasl\.jaas\.config|basic\.auth\.user\.info|ssl\.keystore\.key|sasl\.oauthbearer\.client\.secret)$|(secret|token|credentials?)$/i;
+  /(^|\.)(password|sasl\.jaas\.config|basic\.auth\.user\.info|ssl\.keystore\.key|sasl\.oauthbearer\.client\.secret)$|(secret|token|credentials?)$|(^|\.)header\.(proxy-)?authorization$/i;
 
 export function secretValues(config: Readonly<Record<string, string | null>>, registry?: PluginRegistry): string[] {
   const declared = new Set<string>();
   const plugin = registry?.find(["source", "sink"], config["connector.class"] ?? "");
-  for (const k of (plugin?.config as ConfigDef | undefined)?.keys ?? [])
-    if (k.meta.type === "PASSWORD") declared.add(k.name);
+  const def = plugin?.config as ConfigDef | undefined;
+  // A plugin with alias prefixes (flink.connector.http.…) takes its PASSWORD keys under each spelling.
+  for (const k of def?.keys ?? []) {
+    if (k.meta.type !== "PASSWORD") continue;
+    for (const name of def instanceof AliasedConfigDef ? def.spellings(k.name) : [k.name]) declared.add(name);
+  }
   return Object.entries(config)
     .filter(([k, v]) => v && (declared.has(k) || CLIENT_SECRET.test(k)))
     .map(([, v]) => v as string);

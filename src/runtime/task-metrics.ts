@@ -4,6 +4,7 @@
  * task-error-metrics (errors, retries, skips, dead letter queue). The runtime updates them; the
  * metrics endpoint reads them. Times are count/sum/max so averages can be derived.
  */
+import { PluginMetrics } from "../metrics/plugin-metrics.ts";
 import { WindowedRate } from "../metrics/rate.ts";
 
 export interface Timing {
@@ -39,6 +40,8 @@ export class TaskMetrics {
   deadLetterQueueProduceRequests = 0;
   deadLetterQueueProduceFailures = 0;
   lastErrorTimestamp = 0;
+  /** Metrics the task's plugin defines itself (rendered with the task's labels). */
+  readonly plugin = new PluginMetrics();
 
   static record(t: Timing, ms: number): void {
     t.count++;

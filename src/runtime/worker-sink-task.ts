@@ -10,7 +10,7 @@
  * until resume or stop. A RetriableError from `put` redelivers the same batch after the backoff
  * the task set with `context.timeout`, as Connect does; any other error fails the task.
  */
-import type { SinkTask, SinkTaskContext } from "../api/connector.ts";
+import type { ErrantRecordReporter, SinkTask, SinkTaskContext } from "../api/connector.ts";
 import type { SinkRecord, TopicPartition, TopicPartitionOffset } from "../api/record.ts";
 import { isRetriable } from "../errors.ts";
 import type { ConsumedRecord, KafkaConsumer } from "../kafka/kafka-port.ts";
@@ -45,6 +45,8 @@ export class WorkerSinkTask extends WorkerTask {
   /** A retriable consumer failure (broker unreachable too long): the loop restarts the consumer. */
   private consumerLost: Error | undefined;
   private readonly seenTopics = new Set<string>();
+  /** The consumed record behind each record handed to `put`, for the errant record reporter. */
+  private readonly origins = new WeakMap<SinkRecord, ConsumedRecord>();
   /** At least 1 ms, so the commit loop always yields to timers and I/O. */
   private readonly flushIntervalMs: number;
 
@@ -81,8 +83,35 @@ export class WorkerSinkTask extends WorkerTask {
         this.commitRequested = true;
         this.notify();
       },
+      errantRecordReporter: this.errantRecordReporter,
+      converters: this.o.converters,
+      pluginMetrics: this.metrics.plugin,
     };
   }
+
+  /**
+   * Connect's WorkerErrantRecordReporter: the original consumed record goes through the error
+   * operator (log, DLQ) at stage TASK_PUT; when tolerance is exceeded the task fails.
+   */
+  private readonly errantRecordReporter: ErrantRecordReporter = {
+    report: async (record, error) => {
+      try {
+        await this.o.operator.fail({
+          connector: this.id.connector,
+          task: this.id.task,
+          stage: "TASK_PUT",
+          executingClass: "org.apache.kafka.connect.sink.SinkTask",
+          consumed: this.origins.get(record),
+          error,
+          attempts: 1,
+        });
+      } catch (fatal) {
+        this.crash ??= fatal as Error;
+        this.notify();
+        throw fatal;
+      }
+    },
+  };
 
   protected async initializeAndStart(): Promise<void> {
     this.consumer = await this.o.consumer();
@@ -197,7 +226,10 @@ export class WorkerSinkTask extends WorkerTask {
     for (const consumed of records) {
       const converted = await toSinkRecord(consumed, this.o.converters, this.o.operator);
       const transformed = converted && (await this.o.transformations.apply(converted, this.o.operator, { consumed }));
-      if (transformed) sinkRecords.push(transformed);
+      if (transformed) {
+        sinkRecords.push(transformed);
+        this.origins.set(transformed, consumed);
+      }
       if (!this.seenTopics.has(consumed.topic)) {
         this.seenTopics.add(consumed.topic);
         this.o.onTopic(consumed.topic);

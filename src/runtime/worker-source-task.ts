@@ -102,6 +102,7 @@ export class WorkerSourceTask extends WorkerTask {
       offsetStorageReader: reader,
       logger: this.log.named(this.o.taskClass),
       clock: this.clock,
+      pluginMetrics: this.o.metrics.plugin,
     });
     await this.o.task.start(this.o.config);
   }

@@ -41,6 +41,11 @@ export function errorContextHeaders(c: ProcessingContext): KafkaHeader[] {
       ["exception.message", messageOf(c.error)],
       ["exception.stacktrace", traceOf(c.error)],
     );
+    // Errors may add details of their own (an HTTP sink: the status code and a response excerpt).
+    const extra = (c.error as { errorContext?: unknown } | null)?.errorContext;
+    if (extra && typeof extra === "object") {
+      for (const [k, v] of Object.entries(extra)) if (typeof v === "string") headers.push([k, v]);
+    }
   }
   return headers.map(([k, v]) => ({ key: `${ERROR_HEADER_PREFIX}${k}`, value: utf8(v) }));
 }

@@ -1,0 +1,108 @@
+import { describe, expect, test } from "bun:test";
+import { ConnectError } from "../../errors.ts";
+import { crossKeyErrors, httpSourceConfig } from "./config.ts";
+import { HttpSourceConnector } from "./connector.ts";
+import { parseHeaders } from "./headers.ts";
+import { decodeOffset, encodeOffset } from "./offsets.ts";
+import { nextLink } from "./pagination.ts";
+
+const base = { "http.url": "https://api.example.com/events", "kafka.topic": "t" };
+const problems = (extra: Record<string, string>) => crossKeyErrors(httpSourceConfig.parse({ ...base, ...extra }));
+
+describe("HTTP source config", () => {
+  test("the document's complete example is valid", () => {
+    expect(
+      problems({
+        "http.method": "GET",
+        "http.headers": "Accept: application/vnd.github+json, Authorization: Bearer abc",
+        "http.timer.interval.ms": "300000",
+        "http.response.format": "JSON",
+        "http.response.records.path": "$[*]",
+        "http.pagination.type": "LINK_HEADER",
+        "http.retry.max.attempts": "3",
+        "http.retry.backoff.ms": "5000",
+      }),
+    ).toEqual([]);
+  });
+
+  test.each([
+    [{ "http.auth.type": "OAUTH2", "http.oauth2.client.id": "c" }, "http.oauth2.token.url"],
+    [{ "http.pagination.type": "CURSOR" }, "http.pagination.cursor.path"],
+    [{ "http.pagination.type": "CURSOR", "http.pagination.cursor.path": "$.a[" }, "http.pagination.cursor.path"],
+    [{ "http.timer.type": "cron" }, "http.timer.cron.expression"],
+    [{ "http.timer.type": "cron", "http.timer.cron.expression": "0 0 25 * * ?" }, "http.timer.cron.expression"],
+    [{ "http.offset.mode": "TIMESTAMP" }, "http.offset.field"],
+    [{ "http.auth.type": "BASIC" }, "http.auth.user"],
+    [{ "http.response.error.codes": "400,abc" }, "http.response.error.codes"],
+    [{ "http.ssl.enabled": "true" }, "http.ssl.truststore.location"],
+    [
+      {
+        "http.ssl.enabled": "true",
+        "http.ssl.truststore.location": "/nonexistent.jks",
+        "http.ssl.truststore.password": "x",
+      },
+      "http.ssl.truststore.location",
+    ],
+    [{ "http.headers": "Authorization Bearer abc" }, "http.headers"],
+    [{ "http.request.body": "{}" }, "http.request.body"],
+  ])("%p is an error on %s", (extra, key) => {
+    const found = problems(extra as Record<string, string>);
+    expect(found.map((p) => p.key)).toEqual([key]);
+    expect(JSON.stringify(found)).not.toContain('abc"');
+  });
+
+  test.each([
+    ["http.response.records.path", "data[*]"],
+    ["http.timer.cron.timezone", "Mars/Olympus"],
+    ["http.url", "ftp://x/"],
+    ["http.pagination.type", "PAGES"],
+  ])("%s=%s is invalid on its own", (key, value) => {
+    expect(httpSourceConfig.validate({ ...base, [key]: value }).get(key)!.errors.length).toBe(1);
+  });
+});
+
+describe("http.headers", () => {
+  test("commas split headers only before a Name:", () => {
+    expect(parseHeaders("Accept: application/json, text/plain, X-API-Version: v2,Authorization: Bearer a,b")).toEqual([
+      ["Accept", "application/json, text/plain"],
+      ["X-API-Version", "v2"],
+      ["Authorization", "Bearer a,b"],
+    ]);
+  });
+});
+
+describe("Link header", () => {
+  test.each([
+    ['<https://a/x?page=2>; rel="next", <https://a/x?page=9>; rel="last"', "https://a/x?page=2"],
+    ['<https://a/x?page=1>; rel="prev", </x?page=3>; rel=next', "/x?page=3"],
+    ['<https://a/x?p=2>; rel="next last"', "https://a/x?p=2"],
+    ['<https://a/x?p=1>; rel="first"', null],
+    [null, null],
+  ])("%p → %p", (header, next) => {
+    expect(nextLink(header)).toBe(next);
+  });
+});
+
+describe("offsets", () => {
+  test("encode and decode round-trip, mid-poll state included", () => {
+    const stored = {
+      offset: "2024-01-01T00:00:00Z",
+      pollTime: 5,
+      resume: { nextOffset: "2024-02-01T00:00:00Z", page: { url: "https://a/x?c=1", cursor: "1" }, skip: 3 },
+    };
+    expect(decodeOffset(encodeOffset(stored))).toEqual(stored);
+  });
+
+  test("alterOffsets accepts a plain offset and rejects malformed ones with a reason", () => {
+    const connector = new HttpSourceConnector();
+    const config = { ...base, "http.offset.mode": "TIMESTAMP", "http.offset.field": "ts" };
+    const partition = { url: base["http.url"] };
+    expect(connector.alterOffsets(config, [{ partition, offset: { offset: "2024-05-01T00:00:00Z" } }])).toBe(true);
+    expect(connector.alterOffsets(config, [{ partition, offset: null }])).toBe(true);
+    expect(() => connector.alterOffsets(config, [{ partition, offset: { offset: "yesterday" } }])).toThrow(
+      ConnectError,
+    );
+    expect(() => connector.alterOffsets(config, [{ partition, offset: { position: 1 } }])).toThrow(/'offset'/);
+    expect(() => connector.alterOffsets(config, [{ partition: {}, offset: { offset: "1" } }])).toThrow(/'url'/);
+  });
+});

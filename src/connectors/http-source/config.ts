@@ -1,0 +1,463 @@
+/**
+ * The HTTP source connector's keys, declared once: validation, `GET /connector-plugins/HttpSource/config`,
+ * `PUT …/config/validate` and docs/plugins are derived from here. Key names are those of the HTTP
+ * Source Connector document, so its example configs work unchanged; keys it leaves open (timeouts,
+ * cron time zone, OAuth2 client authentication, store types, …) follow the same naming.
+ * `crossKeyErrors` checks what one key cannot check alone and reports it on the key at fault.
+ */
+import { Cron } from "croner";
+import { JSONPath } from "jsonpath-plus";
+import { ConfigError } from "../../errors.ts";
+import type { ClientTls } from "../../http/http-client.ts";
+import { loadTlsMaterial } from "../../http/tls-material.ts";
+import { check, defineConfig, key } from "../../plugin/config-def.ts";
+import type { ConfigProblem } from "../../plugin/descriptor.ts";
+import { parseHeaders } from "./headers.ts";
+
+export const HTTP_SOURCE_CONNECTOR = "io.confluent.connect.http.HttpSourceConnector";
+export const HTTP_SOURCE_TASK = "io.confluent.connect.http.HttpSourceTask";
+/** The gateway's own class name; HttpSource and HttpSourceConnector are computed aliases of both. */
+export const HTTP_SOURCE_ALIASES = ["io.edgegateway.connect.http.HttpSourceConnector"];
+
+const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+export const TIMER_TYPES = ["interval", "cron"] as const;
+export const OFFSET_MODES = ["NONE", "TIMESTAMP", "CURSOR"] as const;
+export const PAGINATION_TYPES = ["NONE", "OFFSET", "CURSOR", "LINK_HEADER"] as const;
+export const AUTH_TYPES = ["NONE", "BASIC", "OAUTH2"] as const;
+export const BEHAVIORS = ["fail", "log", "ignore"] as const;
+const STORE_TYPES = ["JKS", "PKCS12", "PEM"];
+
+const G = {
+  request: "Request",
+  schedule: "Schedule",
+  response: "Response",
+  offset: "Offset",
+  pagination: "Pagination",
+  auth: "Authentication",
+  errors: "Errors and retries",
+  tls: "TLS",
+  rate: "Rate limits",
+};
+
+const positive = check.atLeast(1);
+const nonNegative = check.atLeast(0);
+
+function validUrl(template: string): string | undefined {
+  try {
+    const url = new URL(template.replaceAll("${offset}", "0"));
+    return url.protocol === "http:" || url.protocol === "https:" ? undefined : "Must be an http or https URL";
+  } catch {
+    return "Must be an absolute http or https URL";
+  }
+}
+
+/** Why a JSONPath expression is unusable, or undefined. Script evaluation is never enabled. */
+export function jsonPathProblem(path: string): string | undefined {
+  if (!path.startsWith("$")) return "A JSONPath expression must start with $";
+  let depth = 0;
+  for (const c of path) {
+    if (c === "[") depth++;
+    else if (c === "]" && --depth < 0) break;
+  }
+  if (depth !== 0) return "Unbalanced brackets in the JSONPath expression";
+  try {
+    JSONPath({ path, json: {}, eval: false, wrap: true });
+  } catch (error) {
+    return `Invalid JSONPath expression: ${(error as Error).message}`;
+  }
+  return undefined;
+}
+
+/** Croner options for Quartz-style expressions (seconds field, `?`, `0/5` steps, 1 = Sunday). */
+export function cronOptions(timezone: string) {
+  return { paused: true, timezone, sloppyRanges: true, alternativeWeekdays: true } as const;
+}
+
+export function cronProblem(expression: string, timezone: string): string | undefined {
+  try {
+    const cron = new Cron(expression, cronOptions(timezone));
+    if (cron.nextRun() === null) return "The cron expression never fires";
+  } catch (error) {
+    return `Invalid cron expression: ${(error as Error).message}`;
+  }
+  return undefined;
+}
+
+function validTimezone(zone: string): string | undefined {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return undefined;
+  } catch {
+    return `Unknown time zone ${zone}`;
+  }
+}
+
+export const httpSourceConfig = defineConfig({
+  "http.url": key.string({
+    doc: "The URL to poll. `${offset}` is replaced by the current offset (URL-encoded).",
+    importance: "HIGH",
+    group: G.request,
+    validators: [validUrl],
+  }),
+  "http.method": key.string({
+    doc: "The HTTP method.",
+    default: "GET",
+    group: G.request,
+    recommended: METHODS,
+    validators: [check.oneOfIgnoreCase(METHODS)],
+  }),
+  "http.headers": key.string({
+    doc: "Request headers as `Name: value, Name2: value2`. A comma starts a new header only when a `Name:` follows it, so values may hold commas. `${offset}` is replaced. Values of Authorization, cookie, token and key headers are never logged.",
+    default: null,
+    group: G.request,
+  }),
+  "http.request.body": key.string({
+    doc: "The request body (POST, PUT, PATCH). `${offset}` is replaced.",
+    default: null,
+    group: G.request,
+  }),
+  "http.connect.timeout.ms": key.int({
+    doc: "How long to wait for the server to accept the connection and start answering.",
+    default: 30000,
+    group: G.request,
+    validators: [positive],
+  }),
+  "http.request.timeout.ms": key.int({
+    doc: "How long one request may take in all, the response body included.",
+    default: 30000,
+    group: G.request,
+    validators: [positive],
+  }),
+  "kafka.topic": key.string({
+    doc: "The topic records are written to.",
+    importance: "HIGH",
+    group: G.response,
+    validators: [check.nonEmpty()],
+  }),
+  "http.response.format": key.string({
+    doc: "The format of response bodies.",
+    default: "JSON",
+    group: G.response,
+    recommended: ["JSON"],
+    validators: [check.oneOfIgnoreCase(["JSON"])],
+  }),
+  "http.response.records.path": key.string({
+    doc: "JSONPath to the records in the response: `$.data[*]` (each element of `data`), `$[*]` (each element of a top-level array), `$` (the whole response as one record). Script expressions are not evaluated.",
+    default: "$",
+    group: G.response,
+    validators: [jsonPathProblem],
+  }),
+  "http.response.max.bytes": key.int({
+    doc: "A response larger than this is not read: behavior.on.error decides what follows (not retried).",
+    default: 64 * 1024 * 1024,
+    group: G.response,
+    validators: [positive],
+  }),
+  "http.timer.type": key.string({
+    doc: "`interval`: poll every `http.timer.interval.ms`; `cron`: poll on `http.timer.cron.expression`.",
+    default: "interval",
+    group: G.schedule,
+    recommended: [...TIMER_TYPES],
+    validators: [check.oneOfIgnoreCase(TIMER_TYPES)],
+  }),
+  "http.timer.interval.ms": key.long({
+    doc: "Time between the starts of two polls. The first poll runs when the task starts; after a restart the next poll is due one interval after the last one recorded with the offset.",
+    default: 60000,
+    group: G.schedule,
+    validators: [positive],
+  }),
+  "http.timer.cron.expression": key.string({
+    doc: "Quartz cron expression with seconds (`0 */5 * * * ?` = every 5 minutes); `?`, `L`, `W`, `#` and `0/5` steps are accepted, weekdays 1-7 count from Sunday as in Quartz.",
+    default: null,
+    group: G.schedule,
+  }),
+  "http.timer.cron.timezone": key.string({
+    doc: "Time zone of the cron expression (IANA name).",
+    default: "UTC",
+    group: G.schedule,
+    validators: [validTimezone],
+  }),
+  "http.offset.mode": key.string({
+    doc: "`NONE`: no offset. `TIMESTAMP`: the offset is the latest `http.offset.field` value seen (ISO-8601 or epoch), and records not newer than the offset are skipped. `CURSOR`: the offset is the `http.offset.field` value of the last record. The offset is stored as the source offset once Kafka acknowledged the records.",
+    default: "NONE",
+    group: G.offset,
+    recommended: [...OFFSET_MODES],
+    validators: [check.oneOfIgnoreCase(OFFSET_MODES)],
+  }),
+  "http.offset.field": key.string({
+    doc: "The record field holding the offset: a name, a dotted path (`meta.updated_at`) or a JSONPath (`$.meta.updated_at`).",
+    default: null,
+    group: G.offset,
+  }),
+  "http.initial.offset": key.string({
+    doc: "The offset before the first record (what `${offset}` is until then).",
+    default: "",
+    group: G.offset,
+  }),
+  "http.pagination.type": key.string({
+    doc: '`NONE`, `OFFSET` (offset/limit query parameters), `CURSOR` (a cursor taken from each response) or `LINK_HEADER` (RFC 8288 `Link: <url>; rel="next"`, GitHub style). All pages of one poll are fetched back to back; a page loop that does not advance stops with a warning.',
+    default: "NONE",
+    group: G.pagination,
+    recommended: [...PAGINATION_TYPES],
+    validators: [check.oneOfIgnoreCase(PAGINATION_TYPES)],
+  }),
+  "http.pagination.offset.param": key.string({
+    doc: "OFFSET: the query parameter carrying the position.",
+    default: "offset",
+    group: G.pagination,
+  }),
+  "http.pagination.limit.param": key.string({
+    doc: "OFFSET: the query parameter carrying the page size.",
+    default: "limit",
+    group: G.pagination,
+  }),
+  "http.pagination.limit.value": key.int({
+    doc: "OFFSET: the page size. A page with fewer records is the last.",
+    default: 100,
+    group: G.pagination,
+    validators: [positive],
+  }),
+  "http.pagination.offset.initial": key.long({
+    doc: "OFFSET: the position of the first page.",
+    default: 0,
+    group: G.pagination,
+    validators: [nonNegative],
+  }),
+  "http.pagination.cursor.param": key.string({
+    doc: "CURSOR: the query parameter carrying the cursor.",
+    default: "cursor",
+    group: G.pagination,
+  }),
+  "http.pagination.cursor.path": key.string({
+    doc: "CURSOR: JSONPath to the next cursor in the response. Pagination stops when it is missing, null or empty.",
+    default: null,
+    group: G.pagination,
+  }),
+  "http.auth.type": key.string({
+    doc: "`NONE`, `BASIC` (http.auth.user/password) or `OAUTH2` (client credentials).",
+    default: "NONE",
+    group: G.auth,
+    recommended: [...AUTH_TYPES],
+    validators: [check.oneOfIgnoreCase(AUTH_TYPES)],
+  }),
+  "http.auth.user": key.string({ doc: "BASIC: the user name.", default: null, group: G.auth }),
+  "http.auth.password": key.password({ doc: "BASIC: the password.", default: null, group: G.auth }),
+  "http.oauth2.token.url": key.string({
+    doc: "OAUTH2: the token endpoint.",
+    default: null,
+    group: G.auth,
+  }),
+  "http.oauth2.client.id": key.string({ doc: "OAUTH2: the client id.", default: null, group: G.auth }),
+  "http.oauth2.client.secret": key.password({ doc: "OAUTH2: the client secret.", default: null, group: G.auth }),
+  "http.oauth2.scope": key.string({ doc: "OAUTH2: the scope requested.", default: null, group: G.auth }),
+  "http.oauth2.client.auth.mode": key.string({
+    doc: "OAUTH2: `header` sends the client id and secret as HTTP Basic authentication (RFC 6749 §2.3.1), `body` as `client_id`/`client_secret` form fields.",
+    default: "header",
+    group: G.auth,
+    recommended: ["header", "body"],
+    validators: [check.oneOfIgnoreCase(["header", "body"])],
+  }),
+  "http.oauth2.token.expiry.margin.ms": key.long({
+    doc: "OAUTH2: renew the token this long before it expires (expiry from `expires_in`, else the JWT's `exp`). A 401 renews it once.",
+    default: 30000,
+    group: G.auth,
+    validators: [nonNegative],
+  }),
+  "http.retry.max.attempts": key.int({
+    doc: "Attempts per request, the first included, for connection and TLS failures, timeouts, 408, 429 and 5xx (not 501/505).",
+    default: 5,
+    group: G.errors,
+    validators: [positive],
+  }),
+  "http.retry.backoff.ms": key.long({
+    doc: "The first retry delay; it doubles per attempt, with jitter. A Retry-After header on 429 and 503 (seconds or HTTP-date) replaces it.",
+    default: 1000,
+    group: G.errors,
+    validators: [nonNegative],
+  }),
+  "http.retry.backoff.max.ms": key.long({
+    doc: "The longest computed retry delay.",
+    default: 60000,
+    group: G.errors,
+    validators: [nonNegative],
+  }),
+  "http.response.error.codes": key.list({
+    doc: "The statuses that are errors (after retries), handled by behavior.on.error. Empty: every status of 400 and above. Other non-2xx statuses end the poll with a warning.",
+    default: [],
+    group: G.errors,
+  }),
+  "behavior.on.error": key.string({
+    doc: "What an error status or an unreadable response does: `fail` stops the task (FAILED, with the status, URL and reason), `log` logs it and skips to the next poll, `ignore` skips silently. Unset: `fail` with errors.tolerance=none, else `log` (errors.log.enable=true) or `ignore`. Connection and TLS failures that outlast the retries always fail the task.",
+    default: null,
+    group: G.errors,
+    recommended: [...BEHAVIORS],
+    validators: [check.oneOfIgnoreCase(BEHAVIORS)],
+  }),
+  "http.ssl.enabled": key.boolean({
+    doc: "Use the trust and key stores below for https URLs (without them the system's CAs are trusted).",
+    default: false,
+    group: G.tls,
+  }),
+  "http.ssl.truststore.location": key.string({
+    doc: "Trust store (JKS, PKCS12 or PEM) with the CAs that sign the server's certificate.",
+    default: null,
+    group: G.tls,
+  }),
+  "http.ssl.truststore.password": key.password({
+    doc: "The trust store's password.",
+    default: null,
+    group: G.tls,
+  }),
+  "http.ssl.truststore.type": key.string({
+    doc: "JKS, PKCS12 or PEM; unset: recognised from the file.",
+    default: null,
+    group: G.tls,
+    validators: [check.oneOfIgnoreCase(STORE_TYPES)],
+  }),
+  "http.ssl.keystore.location": key.string({
+    doc: "Key store (JKS, PKCS12 or PEM with key and chain) with the client certificate for mTLS.",
+    default: null,
+    group: G.tls,
+  }),
+  "http.ssl.keystore.password": key.password({ doc: "The key store's password.", default: null, group: G.tls }),
+  "http.ssl.keystore.type": key.string({
+    doc: "JKS, PKCS12 or PEM; unset: recognised from the file.",
+    default: null,
+    group: G.tls,
+    validators: [check.oneOfIgnoreCase(STORE_TYPES)],
+  }),
+  "http.ssl.key.password": key.password({
+    doc: "The private key's password, when it differs from the key store's.",
+    default: null,
+    group: G.tls,
+  }),
+  "http.ssl.verification.enabled": key.boolean({
+    doc: "Verify the server's certificate and host name. Turn off only for tests.",
+    default: true,
+    group: G.tls,
+  }),
+  "http.throttle.max.requests": key.int({
+    doc: "At most this many requests per http.throttle.window.ms, across all tasks of the connector (retries and pages included). 0: no limit.",
+    default: 0,
+    group: G.rate,
+    validators: [nonNegative],
+  }),
+  "http.throttle.window.ms": key.long({
+    doc: "The window of http.throttle.max.requests.",
+    default: 60000,
+    group: G.rate,
+    validators: [positive],
+  }),
+  "http.rate.limit.header": key.string({
+    doc: "Response header with the requests remaining (e.g. `X-RateLimit-Remaining`). At 0 the next request waits for the reset.",
+    default: null,
+    group: G.rate,
+  }),
+  "http.rate.limit.reset.header": key.string({
+    doc: "Response header with the reset time: epoch seconds (GitHub's `X-RateLimit-Reset`), epoch milliseconds, or seconds from now when small.",
+    default: null,
+    group: G.rate,
+  }),
+});
+
+export type HttpSourceConfig = ReturnType<typeof httpSourceConfig.parse>;
+
+const upper = (s: string | null | undefined) => (s ?? "").toUpperCase();
+
+/**
+ * Errors that involve more than one key, each on the key at fault (the parsed config is valid per
+ * key). Reads the TLS stores when http.ssl.enabled, so a wrong password shows at validation.
+ */
+export function crossKeyErrors(c: HttpSourceConfig): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  const need = (keyName: keyof HttpSourceConfig, when: string) => {
+    const value = c[keyName];
+    if (value === null || value === undefined || (typeof value === "string" && value === ""))
+      out.push({ key: keyName, message: `${keyName} is required when ${when}` });
+  };
+  if (c["http.timer.type"].toLowerCase() === "cron") {
+    need("http.timer.cron.expression", "http.timer.type=cron");
+    const expression = c["http.timer.cron.expression"];
+    if (expression) {
+      const problem = cronProblem(expression, c["http.timer.cron.timezone"]);
+      if (problem) out.push({ key: "http.timer.cron.expression", message: problem });
+    }
+  }
+  const auth = upper(c["http.auth.type"]);
+  if (auth === "BASIC") need("http.auth.user", "http.auth.type=BASIC");
+  if (auth === "OAUTH2") {
+    need("http.oauth2.token.url", "http.auth.type=OAUTH2");
+    need("http.oauth2.client.id", "http.auth.type=OAUTH2");
+    const url = c["http.oauth2.token.url"];
+    if (url && validUrl(url)) out.push({ key: "http.oauth2.token.url", message: validUrl(url)! });
+  }
+  const pagination = upper(c["http.pagination.type"]);
+  if (pagination === "CURSOR") {
+    need("http.pagination.cursor.path", "http.pagination.type=CURSOR");
+    const path = c["http.pagination.cursor.path"];
+    if (path) {
+      const problem = jsonPathProblem(path);
+      if (problem) out.push({ key: "http.pagination.cursor.path", message: problem });
+    }
+  }
+  if (upper(c["http.offset.mode"]) !== "NONE")
+    need("http.offset.field", `http.offset.mode=${upper(c["http.offset.mode"])}`);
+  const field = c["http.offset.field"];
+  if (field?.startsWith("$")) {
+    const problem = jsonPathProblem(field);
+    if (problem) out.push({ key: "http.offset.field", message: problem });
+  }
+  for (const codeText of c["http.response.error.codes"]) {
+    const code = Number(codeText);
+    if (!Number.isInteger(code) || code < 100 || code > 599)
+      out.push({ key: "http.response.error.codes", message: `${codeText} is not an HTTP status code` });
+  }
+  if (c["http.retry.backoff.max.ms"] < c["http.retry.backoff.ms"])
+    out.push({ key: "http.retry.backoff.max.ms", message: "Must not be smaller than http.retry.backoff.ms" });
+  if (c["http.ssl.enabled"]) {
+    if (!c["http.ssl.truststore.location"] && !c["http.ssl.keystore.location"])
+      out.push({
+        key: "http.ssl.truststore.location",
+        message: "http.ssl.enabled=true needs a trust store or a key store",
+      });
+  }
+  if (c["http.request.body"] && upper(c["http.method"]) === "GET")
+    out.push({ key: "http.request.body", message: "A GET request cannot carry a body; use POST, PUT or PATCH" });
+  const headers = c["http.headers"];
+  if (headers) {
+    try {
+      parseHeaders(headers);
+    } catch (error) {
+      out.push({ key: "http.headers", message: (error as Error).message });
+    }
+  }
+  if (c["http.ssl.enabled"] && out.every((p) => !p.key.startsWith("http.ssl."))) {
+    try {
+      tlsMaterialOf(c);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      for (const [k, messages] of error.errors) for (const message of messages) out.push({ key: k, message });
+    }
+  }
+  return out;
+}
+
+/** The client TLS of a parsed config: the stores when http.ssl.enabled, else system CAs. */
+export function tlsMaterialOf(c: HttpSourceConfig): ClientTls {
+  const verify = c["http.ssl.verification.enabled"];
+  if (!c["http.ssl.enabled"]) return { rejectUnauthorized: verify };
+  return loadTlsMaterial({
+    truststore: {
+      location: c["http.ssl.truststore.location"],
+      password: c["http.ssl.truststore.password"]?.value(),
+      type: c["http.ssl.truststore.type"],
+    },
+    keystore: {
+      location: c["http.ssl.keystore.location"],
+      password: c["http.ssl.keystore.password"]?.value(),
+      type: c["http.ssl.keystore.type"],
+    },
+    keyPassword: c["http.ssl.key.password"]?.value(),
+    verify,
+  });
+}

@@ -1,0 +1,36 @@
+/**
+ * HttpSourceConnector: checks the config (per key and across keys) and runs one task, since one
+ * endpoint is polled by one schedule (`tasks.max` above 1 still yields one task). `alterOffsets`
+ * accepts offsets of the shape offsets.ts documents, checked against the configured offset mode.
+ */
+import type { Config, SourceConnector } from "../../api/connector.ts";
+import type { SourceMap } from "../../api/record.ts";
+import { ConfigError } from "../../errors.ts";
+import { crossKeyErrors, httpSourceConfig } from "./config.ts";
+import { type OffsetMode, validateAlteredOffsets } from "./offsets.ts";
+
+export class HttpSourceConnector implements SourceConnector {
+  private config: Config = {};
+
+  start(config: Config): void {
+    const problems = crossKeyErrors(httpSourceConfig.parse(config));
+    if (problems.length > 0)
+      throw new ConfigError(
+        problems.map((p) => `${p.key}: ${p.message}`).join("; "),
+        new Map(problems.map((p) => [p.key, [p.message]])),
+      );
+    this.config = config;
+  }
+
+  taskConfigs(_maxTasks: number): Config[] {
+    return [{ ...this.config }];
+  }
+
+  stop(): void {}
+
+  alterOffsets(config: Config, offsets: ReadonlyArray<{ partition: SourceMap; offset: SourceMap | null }>): boolean {
+    const mode = (config["http.offset.mode"] ?? "NONE").trim().toUpperCase() as OffsetMode;
+    validateAlteredOffsets(mode, offsets);
+    return true;
+  }
+}

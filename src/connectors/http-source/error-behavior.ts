@@ -1,0 +1,25 @@
+/**
+ * What the HTTP source does with an error response or an unreadable body (the document's table):
+ * `fail` stops the task, `log` logs and continues with the next poll, `ignore` continues silently.
+ * Unset, it follows the connector's `errors.*` keys as Connect users expect: errors.tolerance=none
+ * fails, errors.tolerance=all logs (errors.log.enable=true) or ignores.
+ */
+import type { Config } from "../../api/connector.ts";
+
+export type Behavior = "fail" | "log" | "ignore";
+
+export function errorBehavior(configured: string | null, config: Config): Behavior {
+  if (configured) return configured.toLowerCase() as Behavior;
+  if ((config["errors.tolerance"] ?? "none").trim().toLowerCase() !== "all") return "fail";
+  return (config["errors.log.enable"] ?? "false").trim().toLowerCase() === "true" ? "log" : "ignore";
+}
+
+/**
+ * `ok` for 2xx; `error` for a status in `codes` (empty: every status of 400 and above); `other`
+ * for any other status (the poll ends with a warning).
+ */
+export function errorStatus(status: number, codes: readonly string[]): "ok" | "error" | "other" {
+  if (status >= 200 && status < 300) return "ok";
+  if (codes.length === 0) return status >= 400 ? "error" : "other";
+  return codes.some((c) => Number(c) === status) ? "error" : "other";
+}

@@ -1,0 +1,27 @@
+/**
+ * `http.headers` as the HTTP Source document writes it: `Name: value, Name2: value2`. A comma
+ * starts a new header only when a header name and a colon follow it, so a value such as
+ * `Accept: application/json, text/plain` keeps its comma. Names are HTTP tokens (RFC 9110 §5.1).
+ */
+const NEXT_HEADER = /,\s*(?=[!#$%&'*+.^_`|~0-9A-Za-z-]+\s*:)/;
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const SENSITIVE = /authorization|cookie|token|secret|password|api[-_]?key|^x-.*key$/i;
+
+export type HeaderList = [string, string][];
+
+/** The headers in order; throws with a readable message on a segment without `Name:`. */
+export function parseHeaders(text: string): HeaderList {
+  if (text.trim() === "") return [];
+  return text.split(NEXT_HEADER).map((segment, i) => {
+    const colon = segment.indexOf(":");
+    const name = colon < 0 ? "" : segment.slice(0, colon).trim();
+    // The segment itself is not shown: it may hold a credential.
+    if (!TOKEN.test(name)) throw new Error(`Header ${i + 1} is not of the form "Name: value"`);
+    return [name, segment.slice(colon + 1).trim()];
+  });
+}
+
+/** Whether a header's value must never be logged (credentials, tokens, keys). */
+export function isSensitiveHeader(name: string): boolean {
+  return SENSITIVE.test(name);
+}

@@ -1,0 +1,30 @@
+/**
+ * Descriptor of the HTTP source connector: Confluent's class name so the HTTP Source document's
+ * configs work unchanged, the gateway's own io.edgegateway.connect.http.HttpSourceConnector, and the
+ * aliases HttpSource and HttpSourceConnector.
+ */
+import type { SourceConnectorDescriptor } from "../../plugin/descriptor.ts";
+import { GATEWAY_VERSION } from "../../version.ts";
+import {
+  crossKeyErrors,
+  HTTP_SOURCE_ALIASES,
+  HTTP_SOURCE_CONNECTOR,
+  HTTP_SOURCE_TASK,
+  httpSourceConfig,
+} from "./config.ts";
+import { HttpSourceConnector } from "./connector.ts";
+import { HttpSourceTask } from "./task.ts";
+
+export const httpSource: SourceConnectorDescriptor = {
+  type: "source",
+  className: HTTP_SOURCE_CONNECTOR,
+  aliases: HTTP_SOURCE_ALIASES,
+  version: GATEWAY_VERSION,
+  config: httpSourceConfig,
+  summary:
+    "Polls an HTTP API on an interval or cron schedule and writes the records of each response (selected by JSONPath) to a Kafka topic, following OFFSET, CURSOR or Link-header pagination, with BASIC or OAuth2 authentication, TLS/mTLS from JKS, PKCS12 or PEM stores, retries with Retry-After, rate limits, and an offset (timestamp or cursor) that resumes after a restart.",
+  taskClass: HTTP_SOURCE_TASK,
+  validate: (config) => crossKeyErrors(httpSourceConfig.parse(config)),
+  create: () => new HttpSourceConnector(),
+  createTask: () => new HttpSourceTask(),
+};

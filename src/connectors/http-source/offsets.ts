@@ -1,0 +1,148 @@
+/**
+ * The HTTP source's offset: what `${offset}` is, how it advances, and how it is stored as the
+ * Connect source offset of the connector's one partition `{"url": <http.url, secrets redacted>}`.
+ *
+ * Stored offset (every record carries one; the runtime commits the last acknowledged):
+ *   `offset`     the offset the current poll started from (between polls: the next poll's offset)
+ *   `poll_time`  when that poll started (epoch ms): the schedule resumes from it after a restart
+ * and, while a poll is between pages (the record is not the poll's last):
+ *   `next_offset` the offset the poll will end with, as far as it got
+ *   `page_url`   the URL of the record's page; `page_cursor` / `page_position` its pagination state
+ *   `skip`       how many records of that page are already delivered
+ * so a restart mid-poll refetches that page, skips what Kafka has, and goes on with the next pages
+ * instead of losing the rest of the poll. Operators edit it with PATCH /connectors/{c}/offsets:
+ * `{"offset": "2024-05-01T00:00:00Z"}` is enough.
+ */
+import type { SourceMap } from "../../api/record.ts";
+import { ConnectError } from "../../errors.ts";
+import { redactUrl } from "../../http/http-client.ts";
+
+export type OffsetMode = "NONE" | "TIMESTAMP" | "CURSOR";
+export type OffsetValue = string | number | null;
+
+export const PARTITION_URL = "url";
+
+export interface PageState {
+  readonly url: string;
+  readonly cursor?: string;
+  readonly position?: number;
+}
+
+export interface StoredOffset {
+  readonly offset: OffsetValue;
+  readonly pollTime?: number;
+  /** Present while a poll is between pages. */
+  readonly resume?: { readonly nextOffset: OffsetValue; readonly page: PageState; readonly skip: number };
+}
+
+export function sourcePartition(url: string): SourceMap {
+  return { [PARTITION_URL]: redactUrl(url) };
+}
+
+export function encodeOffset(o: StoredOffset): SourceMap {
+  const out: Record<string, unknown> = { offset: o.offset };
+  if (o.pollTime !== undefined) out.poll_time = o.pollTime;
+  if (o.resume) {
+    out.next_offset = o.resume.nextOffset;
+    out.page_url = o.resume.page.url;
+    if (o.resume.page.cursor !== undefined) out.page_cursor = o.resume.page.cursor;
+    if (o.resume.page.position !== undefined) out.page_position = o.resume.page.position;
+    out.skip = o.resume.skip;
+  }
+  return out;
+}
+
+function offsetValue(value: unknown, name: string): OffsetValue {
+  if (value === null || value === undefined) return null;
+  if (typeof value === "string") return value;
+  if (typeof value === "number" && Number.isFinite(value)) return value;
+  if (typeof value === "bigint") return Number(value);
+  throw new ConnectError(`The '${name}' of an HTTP source offset must be a string, a number or null`);
+}
+
+function nonNegativeInt(value: unknown, name: string): number {
+  const n = typeof value === "bigint" ? Number(value) : value;
+  if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0)
+    throw new ConnectError(`The '${name}' of an HTTP source offset must be a non-negative integer`);
+  return n;
+}
+
+/** Reads a stored offset; throws a ConnectError with the reason when it is malformed. */
+export function decodeOffset(map: SourceMap): StoredOffset {
+  if (!("offset" in map)) throw new ConnectError("An HTTP source offset must be null or contain the key 'offset'");
+  const offset = offsetValue(map.offset, "offset");
+  const pollTime = map.poll_time === undefined ? undefined : nonNegativeInt(map.poll_time, "poll_time");
+  if (map.page_url === undefined || map.page_url === null) return { offset, pollTime };
+  if (typeof map.page_url !== "string")
+    throw new ConnectError("The 'page_url' of an HTTP source offset must be a string");
+  const page: PageState = {
+    url: map.page_url,
+    ...(typeof map.page_cursor === "string" ? { cursor: map.page_cursor } : {}),
+    ...(map.page_position !== undefined ? { position: nonNegativeInt(map.page_position, "page_position") } : {}),
+  };
+  return {
+    offset,
+    pollTime,
+    resume: {
+      nextOffset: offsetValue(map.next_offset, "next_offset"),
+      page,
+      skip: map.skip === undefined ? 0 : nonNegativeInt(map.skip, "skip"),
+    },
+  };
+}
+
+/** Epoch ms of an ISO-8601 text or an epoch number (seconds below 10^11, else milliseconds). */
+export function timestampOf(value: OffsetValue): number | null {
+  if (value === null || value === "") return null;
+  const n = typeof value === "number" ? value : /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : Number.NaN;
+  if (Number.isFinite(n)) return Math.abs(n) < 1e11 ? n * 1000 : n;
+  const parsed = Date.parse(value as string);
+  return Number.isFinite(parsed) ? parsed : null;
+}
+
+/** Order of two TIMESTAMP offsets: by time when both parse, else as text. */
+export function compareOffsets(a: OffsetValue, b: OffsetValue): number {
+  if (a === null || a === "") return b === null || b === "" ? 0 : -1;
+  if (b === null || b === "") return 1;
+  const ta = timestampOf(a);
+  const tb = timestampOf(b);
+  if (ta !== null && tb !== null) return ta - tb;
+  const sa = String(a);
+  const sb = String(b);
+  return sa < sb ? -1 : sa > sb ? 1 : 0;
+}
+
+/** The offset after a record whose offset field holds `value`. */
+export function advanceOffset(mode: OffsetMode, current: OffsetValue, value: OffsetValue): OffsetValue {
+  if (mode === "NONE" || value === null) return current;
+  if (mode === "CURSOR") return value;
+  return compareOffsets(value, current) > 0 ? value : current;
+}
+
+/** TIMESTAMP: a record is new when its field is after the poll's starting offset (or it has none). */
+export function isNewRecord(mode: OffsetMode, pollOffset: OffsetValue, value: OffsetValue): boolean {
+  if (mode !== "TIMESTAMP" || value === null || pollOffset === null || pollOffset === "") return true;
+  return compareOffsets(value, pollOffset) > 0;
+}
+
+/** Checks offsets written through the REST API (the connector's alterOffsets). */
+export function validateAlteredOffsets(
+  mode: OffsetMode,
+  offsets: ReadonlyArray<{ partition: SourceMap; offset: SourceMap | null }>,
+): void {
+  for (const { partition, offset } of offsets) {
+    if (!(PARTITION_URL in partition) || typeof partition[PARTITION_URL] !== "string")
+      throw new ConnectError(`Partition objects should contain the key '${PARTITION_URL}' with the connector's URL`);
+    if (offset === null) continue;
+    const decoded = decodeOffset(offset);
+    if (
+      mode === "TIMESTAMP" &&
+      decoded.offset !== null &&
+      decoded.offset !== "" &&
+      timestampOf(decoded.offset) === null
+    )
+      throw new ConnectError(
+        `The 'offset' ${JSON.stringify(decoded.offset)} is not a timestamp (ISO-8601 or epoch) as http.offset.mode=TIMESTAMP needs`,
+      );
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * Request rate limits of the HTTP source.
+ *   RequestThrottle  at most `http.throttle.max.requests` request starts per sliding
+ *                    `http.throttle.window.ms`, shared by every task of one connector (the
+ *                    registry is per process, keyed by connector name).
+ *   RateLimitGate    the server's own limit: when the `http.rate.limit.header` of a response says
+ *                    0 requests remain, the next request waits until `http.rate.limit.reset.header`.
+ * Waits use the task's clock and end at once when the task pauses or stops.
+ */
+import type { Clock } from "../../util/clock.ts";
+
+export class RequestThrottle {
+  private readonly starts: number[] = [];
+
+  constructor(
+    readonly maxRequests: number,
+    readonly windowMs: number,
+  ) {}
+
+  /** Waits for a free slot and takes it; returns false if `signal` aborted first. */
+  async acquire(clock: Clock, signal: AbortSignal): Promise<boolean> {
+    while (!signal.aborted) {
+      const now = clock.now();
+      while (this.starts.length > 0 && this.starts[0]! <= now - this.windowMs) this.starts.shift();
+      if (this.starts.length < this.maxRequests) {
+        this.starts.push(now);
+        return true;
+      }
+      await clock.sleep(this.starts[0]! + this.windowMs - now, signal);
+    }
+    return false;
+  }
+}
+
+const throttles = new Map<string, RequestThrottle>();
+
+/** The connector's shared throttle (a changed limit replaces it); undefined when unlimited. */
+export function connectorThrottle(connector: string, max: number, windowMs: number): RequestThrottle | undefined {
+  if (max <= 0) {
+    throttles.delete(connector);
+    return undefined;
+  }
+  const existing = throttles.get(connector);
+  if (existing && existing.maxRequests === max && existing.windowMs === windowMs) return existing;
+  const created = new RequestThrottle(max, windowMs);
+  throttles.set(connector, created);
+  return created;
+}
+
+/** Epoch ms of a reset header value: epoch seconds or ms, or delta seconds when small. */
+export function resetTime(value: string, nowMs: number): number | null {
+  const n = Number(value.trim());
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0) {
+    const date = Date.parse(value);
+    return Number.isFinite(date) ? date : null;
+  }
+  if (n >= 1e12) return n;
+  if (n >= 1e9) return n * 1000;
+  return nowMs + n * 1000;
+}
+
+export class RateLimitGate {
+  private until = 0;
+
+  constructor(
+    private readonly remainingHeader: string | null,
+    private readonly resetHeader: string | null,
+    /** Wait when the server says 0 remain but gives no reset time. */
+    private readonly fallbackMs: number,
+  ) {}
+
+  /** Reads the limit headers of a response. */
+  observe(headers: Headers, nowMs: number): void {
+    if (!this.remainingHeader) return;
+    const remaining = headers.get(this.remainingHeader);
+    if (remaining === null || Number(remaining.trim()) > 0 || remaining.trim() === "") return;
+    const reset = this.resetHeader ? headers.get(this.resetHeader) : null;
+    const at = reset === null ? null : resetTime(reset, nowMs);
+    this.until = Math.max(this.until, at ?? nowMs + this.fallbackMs);
+  }
+
+  /** Until when requests wait (epoch ms; 0 when they need not). */
+  get blockedUntil(): number {
+    return this.until;
+  }
+
+  async wait(clock: Clock, signal: AbortSignal): Promise<void> {
+    const delay = this.until - clock.now();
+    if (delay > 0) await clock.sleep(delay, signal);
+  }
+}

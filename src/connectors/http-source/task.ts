@@ -1,0 +1,340 @@
+/**
+ * HttpSourceTask: polls one HTTP endpoint on a schedule and turns the records of each response into
+ * SourceRecords for `kafka.topic`.
+ *
+ * States: idle (waiting for the next scheduled poll) → polling (a run of pages, fetched back to
+ * back, one page per `poll()` call so records reach Kafka as they come) → idle. `poll()` never
+ * waits longer than ~1 s and returns at once when the runtime's signal aborts (pause or stop); an
+ * in-flight request is aborted then, and the page is fetched again on resume. Each record carries
+ * the offset a restart needs (see offsets.ts); the runtime commits it once Kafka acknowledged the
+ * record, so after a crash the task resumes with the first unacknowledged record of its poll.
+ *
+ * Errors: a status in http.response.error.codes (default: ≥ 400) after retries, or a body that is
+ * not JSON, goes to behavior.on.error (fail → the task FAILS with the status and redacted URL; log
+ * / ignore → the poll ends, the offset stays, the next poll follows the schedule). Connection and
+ * TLS failures that outlast http.retry.max.attempts fail the task.
+ */
+import type { Config, SourceTask, SourceTaskContext } from "../../api/connector.ts";
+import { type SourceRecord, sourceRecord } from "../../api/record.ts";
+import { ConfigError, ConnectError } from "../../errors.ts";
+import { HttpClient, HttpResponseTooLargeError, HttpTransportError, redactUrl } from "../../http/http-client.ts";
+import { PluginMetrics } from "../../metrics/plugin-metrics.ts";
+import type { Clock } from "../../util/clock.ts";
+import { type Logger, logManager } from "../../util/logger.ts";
+import { authenticator } from "./auth.ts";
+import { crossKeyErrors, type HttpSourceConfig, httpSourceConfig, tlsMaterialOf } from "./config.ts";
+import { type Behavior, errorBehavior, errorStatus } from "./error-behavior.ts";
+import { isSensitiveHeader, parseHeaders } from "./headers.ts";
+import {
+  advanceOffset,
+  decodeOffset,
+  encodeOffset,
+  isNewRecord,
+  type OffsetMode,
+  type OffsetValue,
+  type PageState,
+  sourcePartition,
+} from "./offsets.ts";
+import { type HttpSourceMetrics, httpSourceMetrics, PageFetcher } from "./page-fetcher.ts";
+import { firstPage, nextPage, type PaginationSettings, type PaginationType } from "./pagination.ts";
+import { connectorThrottle, RateLimitGate } from "./rate-limit.ts";
+import { fieldValue, parseJsonBody, ResponseFormatError, selectAll } from "./records.ts";
+import { cronSchedule, intervalSchedule, type Schedule } from "./schedule.ts";
+
+const MAX_IDLE_WAIT_MS = 1000;
+
+interface Run {
+  readonly startedAt: number;
+  /** The offset the run started from (`${offset}`). */
+  readonly offset: OffsetValue;
+  best: OffsetValue;
+  page: PageState;
+  skip: number;
+  readonly visited: Set<string>;
+}
+
+export class HttpSourceTask implements SourceTask {
+  private context!: SourceTaskContext;
+  private c!: HttpSourceConfig;
+  private log!: Logger;
+  private clock!: Clock;
+  private metrics!: HttpSourceMetrics;
+  private fetcher!: PageFetcher;
+  private schedule!: Schedule;
+  private pagination!: PaginationSettings;
+  private mode: OffsetMode = "NONE";
+  private behavior: Behavior = "fail";
+  private headers: [string, string][] = [];
+  private partition: Record<string, unknown> = {};
+  private offset: OffsetValue = null;
+  private run: Run | undefined;
+  private due = 0;
+  /** The page request in progress, possibly started by an earlier poll. */
+  private pending: Promise<{ records: SourceRecord[] } | { error: unknown } | { aborted: true }> | undefined;
+  private readonly stopped = new AbortController();
+
+  initialize(context: SourceTaskContext): void {
+    this.context = context;
+  }
+
+  async start(config: Config): Promise<void> {
+    const c = httpSourceConfig.parse(config);
+    const problems = crossKeyErrors(c);
+    if (problems.length > 0)
+      throw new ConfigError(
+        problems.map((p) => `${p.key}: ${p.message}`).join("; "),
+        new Map(problems.map((p) => [p.key, [p.message]])),
+      );
+    this.c = c;
+    const name = config.name ?? "http-source";
+    this.log = this.context.logger;
+    this.clock = this.context.clock;
+    this.metrics = httpSourceMetrics(this.context.pluginMetrics ?? new PluginMetrics());
+    // Every counter shows from the start, at 0, so dashboards and rate() see the series.
+    for (const counter of [this.metrics.requests, this.metrics.errors, this.metrics.records]) counter.inc({}, 0);
+    this.mode = c["http.offset.mode"].toUpperCase() as OffsetMode;
+    this.behavior = errorBehavior(c["behavior.on.error"], config);
+    this.headers = parseHeaders(c["http.headers"] ?? "");
+    for (const [header, value] of this.headers) if (isSensitiveHeader(header)) logManager.registerSecret(value);
+    this.pagination = {
+      type: c["http.pagination.type"].toUpperCase() as PaginationType,
+      offsetParam: c["http.pagination.offset.param"],
+      limitParam: c["http.pagination.limit.param"],
+      limit: c["http.pagination.limit.value"],
+      initialPosition: c["http.pagination.offset.initial"],
+      cursorParam: c["http.pagination.cursor.param"],
+      cursorPath: c["http.pagination.cursor.path"],
+    };
+    this.schedule =
+      c["http.timer.type"].toLowerCase() === "cron"
+        ? cronSchedule(c["http.timer.cron.expression"] ?? "", c["http.timer.cron.timezone"])
+        : intervalSchedule(c["http.timer.interval.ms"]);
+    const client = new HttpClient({
+      connectTimeoutMs: c["http.connect.timeout.ms"],
+      requestTimeoutMs: c["http.request.timeout.ms"],
+      maxResponseBytes: c["http.response.max.bytes"],
+      tls: tlsMaterialOf(c),
+    });
+    this.fetcher = new PageFetcher({
+      client,
+      auth: authenticator(c, client, this.clock),
+      clock: this.clock,
+      log: this.log,
+      policy: { initialMs: c["http.retry.backoff.ms"], maxMs: c["http.retry.backoff.max.ms"] },
+      maxAttempts: c["http.retry.max.attempts"],
+      throttle: connectorThrottle(name, c["http.throttle.max.requests"], c["http.throttle.window.ms"]),
+      gate: new RateLimitGate(
+        c["http.rate.limit.header"],
+        c["http.rate.limit.reset.header"],
+        c["http.throttle.window.ms"],
+      ),
+      metrics: this.metrics,
+    });
+    this.partition = { ...sourcePartition(c["http.url"]) };
+    await this.restore();
+  }
+
+  private async restore(): Promise<void> {
+    const stored = await this.context.offsetStorageReader.offset(this.partition);
+    const now = this.clock.now();
+    if (stored === null) {
+      this.offset = this.c["http.initial.offset"];
+      this.due = this.schedule.first(now, undefined);
+      return;
+    }
+    const decoded = decodeOffset(stored);
+    this.offset = decoded.offset;
+    if (decoded.resume) {
+      this.log.info(
+        `Resuming the interrupted poll at ${redactUrl(decoded.resume.page.url)} after ${decoded.resume.skip} records`,
+      );
+      this.run = {
+        startedAt: decoded.pollTime ?? now,
+        offset: decoded.offset,
+        best: decoded.resume.nextOffset,
+        page: decoded.resume.page,
+        skip: decoded.resume.skip,
+        visited: new Set(),
+      };
+    }
+    this.due = this.schedule.first(now, decoded.pollTime);
+  }
+
+  async poll(signal: AbortSignal): Promise<SourceRecord[] | null> {
+    const active = AbortSignal.any([signal, this.stopped.signal]);
+    const deadline = performance.now() + MAX_IDLE_WAIT_MS;
+    while (!active.aborted) {
+      if (!this.pending) {
+        if (!this.run) {
+          const wait = this.due - this.clock.now();
+          if (wait > 0) {
+            await this.clock.sleep(Math.min(wait, MAX_IDLE_WAIT_MS), active);
+            if (this.due > this.clock.now() || active.aborted) return null;
+          }
+          this.run = this.startRun();
+        }
+        this.pending = this.fetchPage(this.run, active).then(
+          (records) => ({ records }),
+          (error: unknown) => (active.aborted ? { aborted: true as const } : { error }),
+        );
+      }
+      // A slow page does not hold up the runtime (offset commits, pause, stop) for more than ~1 s:
+      // the request goes on and a later poll picks up its outcome.
+      const outcome = await within(this.pending, deadline - performance.now());
+      if (outcome === undefined) return null;
+      this.pending = undefined;
+      if ("error" in outcome) throw outcome.error;
+      if ("records" in outcome && outcome.records.length > 0) return outcome.records;
+      if (!this.run) return null;
+    }
+    return null;
+  }
+
+  private startRun(): Run {
+    const startedAt = this.clock.now();
+    const base = this.substitute(this.c["http.url"], true);
+    return {
+      startedAt,
+      offset: this.offset,
+      best: this.offset,
+      page: firstPage(this.pagination, base),
+      skip: 0,
+      visited: new Set(),
+    };
+  }
+
+  private endRun(run: Run): void {
+    this.offset = run.best;
+    this.run = undefined;
+    this.due = this.schedule.next(run.startedAt);
+  }
+
+  private substitute(template: string, encode: boolean, offset = this.run?.offset ?? this.offset): string {
+    const value = offset === null ? "" : String(offset);
+    return template.replaceAll("${offset}", encode ? encodeURIComponent(value) : value);
+  }
+
+  /** Fetches the run's current page; returns its new records and moves the run on (or ends it). */
+  private async fetchPage(run: Run, signal: AbortSignal): Promise<SourceRecord[]> {
+    run.visited.add(run.page.url);
+    const method = this.c["http.method"].toUpperCase();
+    const body = this.c["http.request.body"];
+    const url = run.page.url;
+    let response: Awaited<ReturnType<PageFetcher["fetch"]>>;
+    try {
+      response = await this.fetcher.fetch(
+        {
+          method,
+          url,
+          headers: this.headers.map(([k, v]) => [k, this.substitute(v, false, run.offset)]),
+          body: body === null ? undefined : this.substitute(body, false, run.offset),
+        },
+        signal,
+      );
+    } catch (error) {
+      if (signal.aborted) throw error;
+      if (error instanceof HttpResponseTooLargeError) {
+        this.onError(error.message, run);
+        this.endRun({ ...run, best: run.offset });
+        return [];
+      }
+      if (error instanceof HttpTransportError)
+        throw new ConnectError(
+          `${method} ${redactUrl(url)} failed after ${this.c["http.retry.max.attempts"]} attempts: ${error.message}`,
+          { cause: error },
+        );
+      throw error;
+    }
+    const status = errorStatus(response.status, this.c["http.response.error.codes"]);
+    if (status !== "ok") {
+      const reason = `HTTP ${response.status} from ${method} ${redactUrl(url)}: ${snippet(response.body)}`;
+      if (status === "error") this.onError(reason, run);
+      else this.log.warn(`${reason}; the poll ends here`);
+      this.endRun({ ...run, best: run.offset });
+      return [];
+    }
+    let json: unknown;
+    let elements: unknown[];
+    try {
+      json = parseJsonBody(response.body);
+      elements = selectAll(json, this.c["http.response.records.path"]);
+    } catch (error) {
+      if (!(error instanceof ResponseFormatError)) throw error;
+      this.onError(`Unreadable response from ${method} ${redactUrl(url)}: ${error.message}`, run);
+      this.endRun({ ...run, best: run.offset });
+      return [];
+    }
+    let next = nextPage(this.pagination, run.page, { headers: response.headers, json, recordCount: elements.length });
+    if (next && (run.visited.has(next.url) || (next.cursor !== undefined && next.cursor === run.page.cursor))) {
+      this.log.warn(`Pagination does not advance (${redactUrl(next.url)} again): the poll ends here`);
+      next = null;
+    }
+    const records = this.toRecords(run, elements, next === null);
+    this.metrics.records.inc({}, records.length);
+    if (next) {
+      run.page = next;
+      run.skip = 0;
+    } else this.endRun(run);
+    return records;
+  }
+
+  private toRecords(run: Run, elements: unknown[], lastPage: boolean): SourceRecord[] {
+    const field = this.c["http.offset.field"];
+    const fresh: { index: number; element: unknown; best: OffsetValue }[] = [];
+    for (let i = run.skip; i < elements.length; i++) {
+      const value = this.mode === "NONE" || !field ? null : fieldValue(elements[i], field);
+      run.best = advanceOffset(this.mode, run.best, value);
+      if (isNewRecord(this.mode, run.offset, value)) fresh.push({ index: i, element: elements[i], best: run.best });
+    }
+    const timestamp = this.clock.now();
+    return fresh.map(({ index, element, best }, n) => {
+      // The poll's last record carries the poll's final offset (later elements of the page, skipped
+      // as not new, still count towards it); every other record says where to resume.
+      const offset =
+        lastPage && n === fresh.length - 1
+          ? encodeOffset({ offset: run.best, pollTime: run.startedAt })
+          : encodeOffset({
+              offset: run.offset,
+              pollTime: run.startedAt,
+              resume: { nextOffset: best, page: run.page, skip: index + 1 },
+            });
+      return sourceRecord({
+        sourcePartition: this.partition,
+        sourceOffset: offset,
+        topic: this.c["kafka.topic"],
+        value: element,
+        timestamp,
+      });
+    });
+  }
+
+  private onError(reason: string, run: Run): void {
+    if (this.behavior === "fail") throw new ConnectError(`${reason} (behavior.on.error=fail)`);
+    if (this.behavior === "log")
+      this.log.warn(
+        `${reason}; skipped (behavior.on.error=log), next poll at ${new Date(this.schedule.next(run.startedAt)).toISOString()}`,
+      );
+  }
+
+  stop(): void {
+    this.stopped.abort(new ConnectError("The task is stopping"));
+  }
+}
+
+/** The promise's value if it settles within `ms`, else undefined (the promise goes on). */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), Math.max(0, ms));
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function snippet(body: Uint8Array): string {
+  const text = new TextDecoder().decode(body.subarray(0, 300)).replace(/\s+/g, " ").trim();
+  return text === "" ? "(empty body)" : body.length > 300 ? `${text}…` : text;
+}

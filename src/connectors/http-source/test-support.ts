@@ -1,0 +1,80 @@
+/**
+ * Test support for the HTTP source's unit tests: a clock that fast-forwards through every sleep
+ * (recording it), an in-memory offset reader, and a task wired to them.
+ */
+import type { SourceRecord } from "../../api/record.ts";
+import { PluginMetrics } from "../../metrics/plugin-metrics.ts";
+import type { Clock } from "../../util/clock.ts";
+import { LogManager } from "../../util/logger.ts";
+import { HttpSourceTask } from "./task.ts";
+
+/** Time moves only by sleeping: each sleep returns at once and advances `now` by its length. */
+export class FastForwardClock implements Clock {
+  readonly sleeps: number[] = [];
+  constructor(public current = Date.UTC(2026, 0, 1)) {}
+  now(): number {
+    return this.current;
+  }
+  async sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted || ms <= 0) return;
+    this.sleeps.push(ms);
+    this.current += ms;
+  }
+}
+
+export interface TaskHarness {
+  readonly task: HttpSourceTask;
+  readonly clock: FastForwardClock;
+  readonly logs: string[];
+  readonly metrics: PluginMetrics;
+  /** Offsets "committed": set this before start to simulate a restart. */
+  readonly offsets: Map<string, Record<string, unknown>>;
+  /** Polls until `n` records arrived or `maxPolls` polls returned nothing. */
+  collect(n: number, maxPolls?: number): Promise<SourceRecord[]>;
+}
+
+export async function startTask(
+  config: Record<string, string>,
+  o: { clock?: FastForwardClock; offsets?: Map<string, Record<string, unknown>> } = {},
+): Promise<TaskHarness> {
+  const clock = o.clock ?? new FastForwardClock();
+  const logs: string[] = [];
+  const manager = new LogManager({ sink: (line) => logs.push(line), rootLevel: "DEBUG" });
+  const metrics = new PluginMetrics();
+  const offsets = o.offsets ?? new Map<string, Record<string, unknown>>();
+  const task = new HttpSourceTask();
+  const full = { name: "test-source", "kafka.topic": "events", ...config };
+  task.initialize({
+    config: full,
+    offsetStorageReader: { offset: async (partition) => offsets.get(JSON.stringify(partition)) ?? null },
+    logger: manager.get("io.confluent.connect.http.HttpSourceTask").withContext("[test-source|task-0]"),
+    clock,
+    pluginMetrics: metrics,
+  });
+  await task.start(full);
+  const signal = new AbortController().signal;
+  return {
+    task,
+    clock,
+    logs,
+    metrics,
+    offsets,
+    async collect(n, maxPolls = 5) {
+      const out: SourceRecord[] = [];
+      let empty = 0;
+      while (out.length < n && empty < maxPolls) {
+        const records = await task.poll(signal);
+        if (records && records.length > 0) out.push(...records);
+        else empty++;
+      }
+      return out;
+    },
+  };
+}
+
+/** The committed offset the last of `records` carries, keyed as the harness stores it. */
+export function commit(harness: TaskHarness, records: readonly SourceRecord[]): void {
+  const last = records.at(-1);
+  if (last?.sourcePartition && last.sourceOffset)
+    harness.offsets.set(JSON.stringify(last.sourcePartition), { ...last.sourceOffset });
+}

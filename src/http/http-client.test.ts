@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { gzipSync } from "node:zlib";
+import { type TempDir, tempDir } from "../../test/support/temp-dir.ts";
+import { makeTls, type TlsFiles } from "../../test/support/tls.ts";
+import { isRetriable } from "../errors.ts";
+import {
+  DEFAULT_USER_AGENT,
+  HttpClient,
+  HttpResponseTooLargeError,
+  HttpTransportError,
+  redactUrl,
+} from "./http-client.ts";
+
+function serve(fetch: (req: Request) => Response | Promise<Response>, tls?: Parameters<typeof Bun.serve>[0]["tls"]) {
+  return Bun.serve({ port: 0, hostname: "127.0.0.1", fetch, tls });
+}
+
+describe("HttpClient", () => {
+  describe("when the server answers", () => {
+    test("sends method, headers and body, names the gateway and returns status, headers and body", async () => {
+      let seen: { method: string; ua: string | null; custom: string | null; body: string } | undefined;
+      using server = serve(async (req) => {
+        seen = {
+          method: req.method,
+          ua: req.headers.get("user-agent"),
+          custom: req.headers.get("x-custom"),
+          body: await req.text(),
+        };
+        return new Response("created", { status: 201, headers: { "x-answer": "42" } });
+      });
+      const client = new HttpClient();
+      const res = await client.request({
+        method: "POST",
+        url: `${server.url}items`,
+        headers: [["X-Custom", "a, b"]],
+        body: '{"q":1}',
+      });
+      expect(seen).toEqual({ method: "POST", ua: DEFAULT_USER_AGENT, custom: "a, b", body: '{"q":1}' });
+      expect(res.status).toBe(201);
+      expect(res.headers.get("x-answer")).toBe("42");
+      expect(new TextDecoder().decode(res.body)).toBe("created");
+      expect(res.durationMs).toBeGreaterThanOrEqual(0);
+    });
+
+    test("decompresses a gzip response", async () => {
+      using server = serve(() => new Response(gzipSync('[{"id":1}]'), { headers: { "content-encoding": "gzip" } }));
+      const res = await new HttpClient().request({ method: "GET", url: server.url.href });
+      expect(new TextDecoder().decode(res.body)).toBe('[{"id":1}]');
+    });
+
+    test("an error status is a response, not an exception", async () => {
+      using server = serve(() => new Response("nope", { status: 503 }));
+      const res = await new HttpClient().request({ method: "GET", url: server.url.href });
+      expect(res.status).toBe(503);
+    });
+
+    test("rejects a body larger than the limit", async () => {
+      using server = serve(() => new Response("x".repeat(2048)));
+      const client = new HttpClient({ maxResponseBytes: 1024 });
+      await expect(client.request({ method: "GET", url: server.url.href })).rejects.toThrow(HttpResponseTooLargeError);
+    });
+  });
+
+  describe("when the server cannot be reached or does not answer", () => {
+    test("a refused connection is a retriable transport error naming the redacted URL", async () => {
+      const server = serve(() => new Response("x"));
+      const port = server.port;
+      server.stop(true);
+      const error = await new HttpClient()
+        .request({ method: "GET", url: `http://user:s3cret@127.0.0.1:${port}/x?token=abc&page=2` })
+        .catch((e) => e);
+      expect(error).toBeInstanceOf(HttpTransportError);
+      expect(error.failure).toBe("connect");
+      expect(isRetriable(error)).toBe(true);
+      expect(error.message).toContain(`http://***@127.0.0.1:${port}/x?token=***&page=2`);
+      expect(error.message).not.toContain("s3cret");
+      expect(error.message).not.toContain("abc");
+    });
+
+    test("a hanging server times out", async () => {
+      using server = serve(() => new Promise<Response>(() => undefined));
+      const error = await new HttpClient({ connectTimeoutMs: 5000, requestTimeoutMs: 100 })
+        .request({ method: "GET", url: server.url.href })
+        .catch((e) => e);
+      expect(error).toBeInstanceOf(HttpTransportError);
+      expect(error.failure).toBe("timeout");
+    });
+
+    test("the caller's abort rejects with the abort reason at once", async () => {
+      using server = serve(() => new Promise<Response>(() => undefined));
+      const controller = new AbortController();
+      const pending = new HttpClient().request({ method: "GET", url: server.url.href, signal: controller.signal });
+      const reason = new Error("stopping");
+      controller.abort(reason);
+      expect(await pending.catch((e) => e)).toBe(reason);
+    });
+  });
+
+  describe("over TLS", () => {
+    let dir: TempDir;
+    let tls: TlsFiles;
+    beforeAll(async () => {
+      dir = await tempDir();
+      tls = await makeTls(dir.path);
+    });
+    afterAll(() => dir[Symbol.asyncDispose]());
+
+    test("verifies the server against the given CA and fails on an unknown one", async () => {
+      using server = serve(() => new Response("secure"), {
+        cert: Bun.file(tls.serverCert),
+        key: Bun.file(tls.serverKey),
+      });
+      const url = `https://127.0.0.1:${server.port}/`;
+      const trusted = new HttpClient({ tls: { ca: [await Bun.file(tls.caCert).text()], rejectUnauthorized: true } });
+      expect(new TextDecoder().decode((await trusted.request({ method: "GET", url })).body)).toBe("secure");
+      const error = await new HttpClient({ tls: { rejectUnauthorized: true } })
+        .request({ method: "GET", url })
+        .catch((e) => e);
+      expect(error).toBeInstanceOf(HttpTransportError);
+      expect(error.failure).toBe("tls");
+    });
+
+    test("presents the client certificate to an mTLS server", async () => {
+      using server = serve(() => new Response("mutual"), {
+        cert: Bun.file(tls.serverCert),
+        key: Bun.file(tls.serverKey),
+        ca: Bun.file(tls.caCert),
+        requestCert: true,
+        rejectUnauthorized: true,
+      });
+      const url = `https://127.0.0.1:${server.port}/`;
+      const ca = [await Bun.file(tls.caCert).text()];
+      const withCert = new HttpClient({
+        tls: {
+          ca,
+          cert: await Bun.file(tls.clientCert).text(),
+          key: await Bun.file(tls.clientKey).text(),
+          rejectUnauthorized: true,
+        },
+      });
+      expect((await withCert.request({ method: "GET", url })).status).toBe(200);
+      const without = await new HttpClient({ tls: { ca, rejectUnauthorized: true } })
+        .request({ method: "GET", url })
+        .catch((e) => e);
+      expect(without).toBeInstanceOf(HttpTransportError);
+    });
+  });
+});
+
+describe("redactUrl", () => {
+  test.each([
+    ["https://a:b@h/p", "https://***@h/p"],
+    ["https://h/p?api_key=1&x=2", "https://h/p?api_key=***&x=2"],
+    ["https://h/p?page=2", "https://h/p?page=2"],
+  ])("%s → %s", (input, expected) => {
+    expect(redactUrl(input)).toBe(expected);
+  });
+});

@@ -1,0 +1,185 @@
+/**
+ * HttpClient: the outbound HTTP client shared by the HTTP source and sink connectors, over Bun's
+ * fetch (connections are pooled and kept alive; gzip, deflate and br responses are decompressed).
+ *
+ * Every request is bounded by two timeouts: `connectTimeoutMs` until the response head arrives
+ * (fetch has no separate TCP-connect phase: a host that does not answer and a server that accepts
+ * and then says nothing look the same from here) and `requestTimeoutMs` for the whole exchange
+ * including the body. Network failures throw `HttpTransportError` (retriable: refused, reset,
+ * timeouts, TLS failures); aborting through the caller's signal rejects with the signal's reason.
+ * Any HTTP status is a response, never an error: the caller's retry policy classifies statuses.
+ * URLs in messages have their credentials and secret-looking query values redacted.
+ */
+import { ConnectError, RetriableError } from "../errors.ts";
+import { GATEWAY_VERSION } from "../version.ts";
+
+export type HttpHeaders = Record<string, string> | [string, string][];
+
+export interface HttpRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers?: HttpHeaders;
+  readonly body?: string | Uint8Array;
+  /** Overrides the client's request timeout for this request. */
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface HttpResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: Uint8Array;
+  readonly durationMs: number;
+}
+
+/** Client-side TLS, as produced by `loadTlsMaterial`. */
+export interface ClientTls {
+  readonly ca?: string[];
+  readonly cert?: string;
+  readonly key?: string;
+  readonly rejectUnauthorized: boolean;
+}
+
+export interface HttpClientOptions {
+  readonly connectTimeoutMs?: number;
+  readonly requestTimeoutMs?: number;
+  readonly tls?: ClientTls;
+  readonly userAgent?: string;
+  /** Responses with a larger body fail (protects the task's memory). */
+  readonly maxResponseBytes?: number;
+}
+
+export type TransportFailure = "connect" | "timeout" | "tls" | "io";
+
+/** A request that got no HTTP response: nothing reached the caller. */
+export class HttpTransportError extends RetriableError {
+  override name = "HttpTransportError";
+  constructor(
+    readonly failure: TransportFailure,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** The response body is larger than `maxResponseBytes` (not retried: it would be as large again). */
+export class HttpResponseTooLargeError extends ConnectError {
+  override name = "HttpResponseTooLargeError";
+}
+
+export const DEFAULT_USER_AGENT = `edge-gateway/${GATEWAY_VERSION}`;
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+const SECRET_QUERY = /token|secret|password|passwd|key|signature|sig|auth|credential/i;
+
+/** The URL with user info and secret-looking query values replaced by `***`, for messages. */
+export function redactUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url.replace(/\/\/[^/@]*@/, "//***@");
+  }
+  if (parsed.username || parsed.password) {
+    parsed.username = "***";
+    parsed.password = "";
+  }
+  for (const name of [...parsed.searchParams.keys()]) if (SECRET_QUERY.test(name)) parsed.searchParams.set(name, "***");
+  return parsed.toString().replace("%2A%2A%2A", "***");
+}
+
+function classify(error: unknown): TransportFailure {
+  const code = String((error as { code?: unknown }).code ?? "");
+  const text = `${code} ${(error as Error).message ?? ""}`;
+  if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME|ALTNAME|certificate/i.test(text)) return "tls";
+  if (/Refused|ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|FailedToOpenSocket|DNS|ConnectionClosed/i.test(text))
+    return "connect";
+  return "io";
+}
+
+export class HttpClient {
+  readonly connectTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  private readonly tls: ClientTls | undefined;
+  private readonly userAgent: string;
+  private readonly maxResponseBytes: number;
+
+  constructor(options: HttpClientOptions = {}) {
+    this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.tls = options.tls;
+    this.userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  }
+
+  async request(req: HttpRequest): Promise<HttpResponse> {
+    req.signal?.throwIfAborted();
+    const headers = new Headers(req.headers);
+    if (!headers.has("user-agent")) headers.set("user-agent", this.userAgent);
+    if (!headers.has("accept-encoding")) headers.set("accept-encoding", "gzip, deflate, br");
+    const started = performance.now();
+    const controller = new AbortController();
+    let timedOut: string | undefined;
+    const onTimeout = (what: string) => () => {
+      timedOut = what;
+      controller.abort();
+    };
+    const requestMs = req.timeoutMs ?? this.requestTimeoutMs;
+    const requestTimer = setTimeout(onTimeout(`no complete response within ${requestMs} ms`), requestMs);
+    let connectTimer: ReturnType<typeof setTimeout> | undefined = setTimeout(
+      onTimeout(`no response within the connect timeout of ${this.connectTimeoutMs} ms`),
+      this.connectTimeoutMs,
+    );
+    const onAbort = () => controller.abort();
+    req.signal?.addEventListener("abort", onAbort, { once: true });
+    const target = redactUrl(req.url);
+    try {
+      const response = await fetch(req.url, {
+        method: req.method,
+        headers,
+        body: req.body,
+        signal: controller.signal,
+        redirect: "follow",
+        keepalive: true,
+        decompress: true,
+        tls: this.tls && {
+          ca: this.tls.ca,
+          cert: this.tls.cert,
+          key: this.tls.key,
+          rejectUnauthorized: this.tls.rejectUnauthorized,
+        },
+      } as RequestInit);
+      clearTimeout(connectTimer);
+      connectTimer = undefined;
+      const declared = Number(response.headers.get("content-length") ?? "0");
+      if (declared > this.maxResponseBytes) {
+        await response.body?.cancel().catch(() => undefined);
+        throw new HttpResponseTooLargeError(
+          `${req.method} ${target}: the response of ${declared} bytes exceeds the limit of ${this.maxResponseBytes} bytes`,
+        );
+      }
+      const body = new Uint8Array(await response.arrayBuffer());
+      if (body.length > this.maxResponseBytes) {
+        throw new HttpResponseTooLargeError(
+          `${req.method} ${target}: the response exceeds the limit of ${this.maxResponseBytes} bytes`,
+        );
+      }
+      return { status: response.status, headers: response.headers, body, durationMs: performance.now() - started };
+    } catch (error) {
+      if (req.signal?.aborted) throw req.signal.reason;
+      if (error instanceof HttpTransportError || error instanceof HttpResponseTooLargeError) throw error;
+      if (timedOut !== undefined)
+        throw new HttpTransportError("timeout", `${req.method} ${target} timed out: ${timedOut}`);
+      const failure = classify(error);
+      const reason = (error as Error)?.message ?? String(error);
+      throw new HttpTransportError(failure, `${req.method} ${target} failed (${failure}): ${reason}`, {
+        cause: error,
+      });
+    } finally {
+      clearTimeout(requestTimer);
+      if (connectTimer) clearTimeout(connectTimer);
+      req.signal?.removeEventListener("abort", onAbort);
+    }
+  }
+}

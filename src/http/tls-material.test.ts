@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { type TempDir, tempDir } from "../../test/support/temp-dir.ts";
+import { type ClientStores, makeClientStores } from "../../test/support/tls-stores.ts";
+import { ConfigError } from "../errors.ts";
+import { HttpClient } from "./http-client.ts";
+import { loadTlsMaterial } from "./tls-material.ts";
+
+let dir: TempDir;
+let s: ClientStores;
+beforeAll(async () => {
+  dir = await tempDir();
+  s = await makeClientStores(dir.path);
+});
+afterAll(() => dir[Symbol.asyncDispose]());
+
+function keyErrors(run: () => unknown): Record<string, readonly string[]> {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return Object.fromEntries((error as ConfigError).errors);
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("loadTlsMaterial", () => {
+  describe.each(["JKS", "PKCS12", "PEM"] as const)("with %s stores", (type) => {
+    const trust = () => ({ JKS: s.trustJks, PKCS12: s.trustP12, PEM: s.caCert })[type];
+    const keys = () => ({ JKS: s.clientJks, PKCS12: s.clientP12, PEM: s.clientPem })[type];
+
+    test("an mTLS server accepts the client and the client trusts the server", async () => {
+      const material = loadTlsMaterial({
+        truststore: { location: trust(), password: s.password },
+        keystore: { location: keys(), password: s.password },
+      });
+      expect(material.rejectUnauthorized).toBe(true);
+      using server = Bun.serve({
+        port: 0,
+        hostname: "127.0.0.1",
+        tls: {
+          cert: Bun.file(s.serverCert),
+          key: Bun.file(s.serverKey),
+          ca: Bun.file(s.caCert),
+          requestCert: true,
+          rejectUnauthorized: true,
+        },
+        fetch: () => new Response("ok"),
+      });
+      const res = await new HttpClient({ tls: material }).request({
+        method: "GET",
+        url: `https://127.0.0.1:${server.port}/`,
+      });
+      expect(res.status).toBe(200);
+    });
+  });
+
+  test.each([
+    ["JKS", () => s.trustJks],
+    ["PKCS12", () => s.trustP12],
+  ])("a wrong %s trust store password names the password key", (_type, location) => {
+    expect(keyErrors(() => loadTlsMaterial({ truststore: { location: location(), password: "wrong-pass" } }))).toEqual({
+      "http.ssl.truststore.password": [expect.stringContaining("wrong password")],
+    });
+  });
+
+  test("a wrong JKS key store password names the password key, with the given prefix", () => {
+    expect(
+      keyErrors(() => loadTlsMaterial({ keystore: { location: s.clientJks, password: "nope-nope" } }, "https.ssl.")),
+    ).toEqual({ "https.ssl.keystore.password": [expect.stringContaining("wrong password")] });
+  });
+
+  test("a missing file names the location key", () => {
+    expect(
+      keyErrors(() => loadTlsMaterial({ truststore: { location: dir.file("absent.jks"), password: "x" } })),
+    ).toEqual({
+      "http.ssl.truststore.location": [expect.stringContaining("cannot read")],
+    });
+  });
+
+  test("a corrupt store names the location key", () => {
+    writeFileSync(dir.file("garbage.jks"), Buffer.from([0xfe, 0xed, 0xfe, 0xed, 0, 0, 0, 9, 1, 2]));
+    expect(
+      Object.keys(
+        keyErrors(() => loadTlsMaterial({ truststore: { location: dir.file("garbage.jks"), password: "x" } })),
+      ),
+    ).toEqual(["http.ssl.truststore.location"]);
+  });
+
+  test("a JKS store without a password is an error on the password key", () => {
+    expect(Object.keys(keyErrors(() => loadTlsMaterial({ truststore: { location: s.trustJks } })))).toEqual([
+      "http.ssl.truststore.password",
+    ]);
+  });
+
+  test("a trust store without a key store gives only CA certificates; verification can be turned off", () => {
+    const material = loadTlsMaterial({ truststore: { location: s.trustJks, password: s.password }, verify: false });
+    expect(material.ca?.length).toBe(1);
+    expect(material.ca?.[0]).toStartWith("-----BEGIN CERTIFICATE-----");
+    expect(material.key).toBeUndefined();
+    expect(material.rejectUnauthorized).toBe(false);
+  });
+});

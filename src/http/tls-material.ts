@@ -1,0 +1,191 @@
+/**
+ * Client TLS material for the outbound HTTP connectors, from `<prefix>truststore.*`,
+ * `<prefix>keystore.*` and `<prefix>key.password` (prefix `http.ssl.` for the source). Stores may
+ * be JKS (read directly with jks-js: users keep the stores the Java connectors use), PKCS12
+ * (node-forge) or PEM; the type is taken from `<prefix>*.type` or recognised from the file's first
+ * bytes. Every failure is a ConfigError naming the key at fault: an unreadable file names the
+ * location, a wrong password names the password key. Verification of the server is on unless
+ * `<prefix>verify` (or the caller) turns it off.
+ */
+import { readFileSync } from "node:fs";
+import { parseJks, decrypt as recoverJksKey } from "jks-js";
+import forge from "node-forge";
+import { ConfigError } from "../errors.ts";
+import type { ClientTls } from "./http-client.ts";
+
+export type StoreType = "JKS" | "PKCS12" | "PEM";
+
+export interface StoreSettings {
+  readonly location?: string | null;
+  readonly password?: string | null;
+  readonly type?: string | null;
+}
+
+export interface TlsSettings {
+  readonly truststore?: StoreSettings;
+  readonly keystore?: StoreSettings;
+  /** The private key's own password; defaults to the key store's. */
+  readonly keyPassword?: string | null;
+  /** Verify the server's certificate and host name (default true). */
+  readonly verify?: boolean;
+}
+
+function fail(key: string, message: string, cause?: unknown): never {
+  throw new ConfigError(`Invalid value for configuration ${key}: ${message}`, new Map([[key, [message]]]), {
+    cause,
+  });
+}
+
+function present(s: string | null | undefined): string | undefined {
+  return s === undefined || s === null || s.trim() === "" ? undefined : s.trim();
+}
+
+function storeType(typeKey: string, declared: string | undefined, bytes: Buffer): StoreType {
+  const upper = declared?.toUpperCase();
+  if (upper === "JKS" || upper === "PKCS12" || upper === "PEM") return upper;
+  if (upper) fail(typeKey, `unsupported store type ${declared}; use JKS, PKCS12 or PEM`);
+  if (bytes.length >= 4 && bytes.readUInt32BE(0) === 0xfeedfeed) return "JKS";
+  if (bytes.subarray(0, 4096).toString("latin1").includes("-----BEGIN")) return "PEM";
+  return "PKCS12";
+}
+
+function pemBlocks(text: string, kind: "CERTIFICATE" | "PRIVATE KEY"): string[] {
+  const re =
+    kind === "CERTIFICATE"
+      ? /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g
+      : /-----BEGIN (?:[A-Z ]+ )?PRIVATE KEY-----[\s\S]*?-----END (?:[A-Z ]+ )?PRIVATE KEY-----/g;
+  return text.match(re) ?? [];
+}
+
+function derToPem(der: Buffer): string {
+  const b64 = der.toString("base64").replace(/(.{64})/g, "$1\n");
+  return `-----BEGIN CERTIFICATE-----\n${b64.trim()}\n-----END CERTIFICATE-----\n`;
+}
+
+interface StoreContents {
+  readonly certs: string[];
+  readonly key?: string;
+}
+
+function readJks(keys: StoreKeys, bytes: Buffer, password: string, keyPassword: string): StoreContents {
+  let entries: ReturnType<typeof parseJks>;
+  try {
+    entries = parseJks(bytes, password);
+  } catch (error) {
+    const message = (error as Error).message;
+    if (/password/i.test(message)) fail(keys.password, "wrong password for the JKS store", error);
+    fail(keys.location, `not a readable JKS store: ${message}`, error);
+  }
+  const certs: string[] = [];
+  let key: string | undefined;
+  for (const entry of entries) {
+    if ("protectedPrivateKey" in entry) {
+      if (key !== undefined) continue;
+      try {
+        key = recoverJksKey(entry.protectedPrivateKey, keyPassword);
+      } catch (error) {
+        fail(keys.keyPassword, "cannot recover the private key from the JKS store (wrong key password?)", error);
+      }
+      certs.unshift(...entry.chain.map((c) => derToPem(c.value)));
+    } else {
+      certs.push(derToPem(entry.cert.value));
+    }
+  }
+  return { certs, key };
+}
+
+function readPkcs12(keys: StoreKeys, bytes: Buffer, password: string): StoreContents {
+  let p12: forge.pkcs12.Pkcs12Pfx;
+  try {
+    const asn1 = forge.asn1.fromDer(forge.util.createBuffer(bytes.toString("binary")));
+    p12 = forge.pkcs12.pkcs12FromAsn1(asn1, false, password);
+  } catch (error) {
+    const message = (error as Error).message;
+    if (/password|MAC/i.test(message)) fail(keys.password, "wrong password for the PKCS12 store", error);
+    fail(keys.location, `not a readable PKCS12 store: ${message}`, error);
+  }
+  const certBag = forge.pki.oids.certBag as string;
+  const shrouded = forge.pki.oids.pkcs8ShroudedKeyBag as string;
+  const plain = forge.pki.oids.keyBag as string;
+  const certs = (p12.getBags({ bagType: certBag })[certBag] ?? []).flatMap((b) =>
+    b.cert ? [forge.pki.certificateToPem(b.cert)] : [],
+  );
+  const bag = p12.getBags({ bagType: shrouded })[shrouded]?.[0] ?? p12.getBags({ bagType: plain })[plain]?.[0];
+  return { certs, key: bag?.key ? forge.pki.privateKeyToPem(bag.key) : undefined };
+}
+
+function readPem(keys: StoreKeys, bytes: Buffer, keyPassword: string | undefined): StoreContents {
+  const text = bytes.toString("utf8");
+  const certs = pemBlocks(text, "CERTIFICATE");
+  let key = pemBlocks(text, "PRIVATE KEY")[0];
+  if (key?.includes("ENCRYPTED")) {
+    let decrypted: forge.pki.PrivateKey | null = null;
+    try {
+      decrypted = forge.pki.decryptRsaPrivateKey(key, keyPassword ?? "");
+    } catch {
+      decrypted = null;
+    }
+    if (!decrypted) fail(keys.keyPassword, "cannot decrypt the PEM private key (wrong key password?)");
+    key = forge.pki.privateKeyToPem(decrypted);
+  }
+  return { certs, key };
+}
+
+interface StoreKeys {
+  readonly location: string;
+  readonly password: string;
+  readonly type: string;
+  readonly keyPassword: string;
+}
+
+function storeKeys(prefix: string, store: "truststore" | "keystore"): StoreKeys {
+  return {
+    location: `${prefix}${store}.location`,
+    password: `${prefix}${store}.password`,
+    type: `${prefix}${store}.type`,
+    keyPassword: store === "keystore" ? `${prefix}key.password` : `${prefix}${store}.password`,
+  };
+}
+
+function readStore(
+  keys: StoreKeys,
+  settings: StoreSettings,
+  keyPassword: string | undefined,
+): StoreContents | undefined {
+  const location = present(settings.location);
+  if (location === undefined) return undefined;
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(location);
+  } catch (error) {
+    fail(keys.location, `cannot read ${location}: ${(error as Error).message}`, error);
+  }
+  const password = present(settings.password);
+  const type = storeType(keys.type, present(settings.type), bytes);
+  if (type === "PEM") return readPem(keys, bytes, keyPassword ?? password);
+  if (password === undefined) fail(keys.password, `a ${type} store needs its password`);
+  if (type === "JKS") return readJks(keys, bytes, password, keyPassword ?? password);
+  return readPkcs12(keys, bytes, password);
+}
+
+/** Reads and checks the stores; throws a ConfigError naming the key at fault. */
+export function loadTlsMaterial(settings: TlsSettings, prefix = "http.ssl."): ClientTls {
+  const material: { ca?: string[]; cert?: string; key?: string; rejectUnauthorized: boolean } = {
+    rejectUnauthorized: settings.verify ?? true,
+  };
+  const trustKeys = storeKeys(prefix, "truststore");
+  const trust = settings.truststore && readStore(trustKeys, settings.truststore, undefined);
+  if (trust) {
+    if (trust.certs.length === 0) fail(trustKeys.location, "the trust store holds no certificate");
+    material.ca = trust.certs;
+  }
+  const keyKeys = storeKeys(prefix, "keystore");
+  const own = settings.keystore && readStore(keyKeys, settings.keystore, present(settings.keyPassword));
+  if (own) {
+    if (own.key === undefined || own.certs.length === 0)
+      fail(keyKeys.location, "the key store must hold a private key with its certificate chain");
+    material.key = own.key;
+    material.cert = own.certs.join("\n");
+  }
+  return material;
+}

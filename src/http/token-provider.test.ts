@@ -1,0 +1,250 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { SignJWT } from "jose";
+import { waitFor } from "../../test/support/wait-for.ts";
+import { isRetriable } from "../errors.ts";
+import type { Clock } from "../util/clock.ts";
+import { type TokenHttpClient, TokenProvider, TokenRequestError } from "./token-provider.ts";
+
+/** A clock the test moves by hand; the token endpoint stamps `exp` from it too. */
+class ManualClock implements Clock {
+  constructor(public t = 1_800_000_000_000) {}
+  now(): number {
+    return this.t;
+  }
+  async sleep(): Promise<void> {}
+}
+
+const clock = new ManualClock();
+const secret = new TextEncoder().encode("token-endpoint-signing-key-0123456789");
+
+/** What the endpoint answers next: a JWT with `exp` and optionally `expires_in`, or an error. */
+interface Behaviour {
+  lifetimeS: number;
+  expiresIn?: number | string;
+  status?: number;
+  body?: string;
+  /** Answer a non-JWT token `opaque-<n>` without expires_in. */
+  opaque?: boolean;
+  /** Hold each response until this resolves (to make callers overlap). */
+  gate?: Promise<void>;
+}
+
+let behaviour: Behaviour = { lifetimeS: 60 };
+let calls = 0;
+const requests: { body: string; contentType: string | null; authorization: string | null }[] = [];
+
+let server: ReturnType<typeof Bun.serve>;
+
+beforeAll(() => {
+  server = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    async fetch(req) {
+      calls++;
+      requests.push({
+        body: await req.text(),
+        contentType: req.headers.get("content-type"),
+        authorization: req.headers.get("authorization"),
+      });
+      const b = behaviour;
+      await b.gate;
+      if (b.status !== undefined) return new Response(b.body ?? "", { status: b.status });
+      if (b.opaque) return Response.json({ access_token: `opaque-${calls}` });
+      const token = await new SignJWT({ n: calls })
+        .setProtectedHeader({ alg: "HS256" })
+        .setExpirationTime(Math.floor(clock.now() / 1000) + b.lifetimeS)
+        .sign(secret);
+      const json: Record<string, unknown> = { access_token: token, token_type: "Bearer" };
+      if (b.expiresIn !== undefined) json.expires_in = b.expiresIn;
+      return Response.json(json);
+    },
+  });
+});
+
+afterAll(() => server.stop(true));
+
+beforeEach(() => {
+  behaviour = { lifetimeS: 60 };
+  calls = 0;
+  requests.length = 0;
+  clock.t = 1_800_000_000_000;
+});
+
+const fetchClient: TokenHttpClient = {
+  async request(req) {
+    const res = await fetch(req.url, {
+      method: req.method,
+      headers: req.headers,
+      body: req.body,
+      signal: req.signal,
+    });
+    return { status: res.status, headers: res.headers, body: new Uint8Array(await res.arrayBuffer()) };
+  },
+};
+
+function provider(overrides: Partial<ConstructorParameters<typeof TokenProvider>[0]> = {}): TokenProvider {
+  return new TokenProvider({
+    tokenUrl: `http://127.0.0.1:${server.port}/oauth/token`,
+    form: { grant_type: "client_credentials", client_id: "gw", client_secret: "s3cr3t-value" },
+    expiryReductionMs: 1000,
+    client: fetchClient,
+    clock,
+    ...overrides,
+  });
+}
+
+describe("TokenProvider", () => {
+  test("posts the form body and caches the token", async () => {
+    const p = provider();
+    const first = await p.token();
+    const second = await p.token();
+    expect(second).toBe(first);
+    expect(calls).toBe(1);
+    expect(requests[0]).toEqual({
+      body: "grant_type=client_credentials&client_id=gw&client_secret=s3cr3t-value",
+      contentType: "application/x-www-form-urlencoded",
+      authorization: null,
+    });
+  });
+
+  test("sends a raw form body as is, with Basic auth when given", async () => {
+    const p = provider({ form: "grant_type=password&username=a%20b", basicAuth: { user: "gw", password: "pw" } });
+    await p.token();
+    expect(requests[0]).toEqual({
+      body: "grant_type=password&username=a%20b",
+      contentType: "application/x-www-form-urlencoded",
+      authorization: `Basic ${btoa("gw:pw")}`,
+    });
+  });
+
+  describe("expiry", () => {
+    test("renews once now is past exp minus the reduction (JWT exp, no expires_in)", async () => {
+      behaviour = { lifetimeS: 10 };
+      const p = provider();
+      const first = await p.token();
+      clock.t += 9000; // exactly expiry − 1 s: still valid
+      expect(await p.token()).toBe(first);
+      expect(calls).toBe(1);
+      clock.t += 1;
+      const second = await p.token();
+      expect(second).not.toBe(first);
+      expect(calls).toBe(2);
+    });
+
+    test("expires_in wins over the JWT's exp", async () => {
+      behaviour = { lifetimeS: 3600, expiresIn: 5 };
+      const p = provider({ expiryReductionMs: 0 });
+      await p.token();
+      clock.t += 5000;
+      await p.token();
+      expect(calls).toBe(1);
+      clock.t += 1;
+      await p.token();
+      expect(calls).toBe(2);
+    });
+
+    test("expires_in may be a numeric string", async () => {
+      behaviour = { lifetimeS: 3600, expiresIn: "2" };
+      const p = provider({ expiryReductionMs: 500 });
+      await p.token();
+      clock.t += 1501;
+      await p.token();
+      expect(calls).toBe(2);
+    });
+
+    test("an opaque token without expires_in is kept until invalidated", async () => {
+      behaviour = { lifetimeS: 60, opaque: true };
+      const p = provider();
+      expect(await p.token()).toBe("opaque-1");
+      clock.t += 86_400_000;
+      expect(await p.token()).toBe("opaque-1");
+      p.invalidate("opaque-1");
+      expect(await p.token()).toBe("opaque-2");
+    });
+  });
+
+  test("concurrent callers share one fetch", async () => {
+    let release!: () => void;
+    behaviour = { lifetimeS: 60, gate: new Promise<void>((r) => (release = r)) };
+    const p = provider();
+    const waiting = Array.from({ length: 25 }, () => p.token());
+    await waitFor(() => calls === 1);
+    release();
+    const tokens = await Promise.all(waiting);
+    expect(new Set(tokens).size).toBe(1);
+    expect(calls).toBe(1);
+  });
+
+  test("after invalidate (a 401) the next callers fetch exactly once", async () => {
+    const p = provider();
+    const first = await p.token();
+    p.invalidate(first);
+    const renewed = await Promise.all([p.token(), p.token(), p.token()]);
+    expect(new Set(renewed).size).toBe(1);
+    expect(renewed[0]).not.toBe(first);
+    expect(calls).toBe(2);
+    // A late 401 for the old token must not throw away the renewed one.
+    p.invalidate(first);
+    expect(await p.token()).toBe(renewed[0]!);
+    expect(calls).toBe(2);
+  });
+
+  test("a caller's abort ends its own wait only", async () => {
+    let release!: () => void;
+    behaviour = { lifetimeS: 60, gate: new Promise<void>((r) => (release = r)) };
+    const p = provider();
+    const controller = new AbortController();
+    const aborted = p.token(controller.signal);
+    const patient = p.token();
+    controller.abort(new Error("stopping"));
+    await expect(aborted).rejects.toThrow("stopping");
+    release();
+    expect(typeof (await patient)).toBe("string");
+    expect(calls).toBe(1);
+  });
+
+  describe("when the token endpoint fails", () => {
+    test("a 400 is not retriable and shows only the OAuth error, never the request", async () => {
+      behaviour = {
+        lifetimeS: 60,
+        status: 400,
+        body: JSON.stringify({ error: "invalid_client", error_description: "bad secret", echo: "s3cr3t-value" }),
+      };
+      const error = await provider()
+        .token()
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TokenRequestError);
+      expect(isRetriable(error)).toBe(false);
+      expect((error as Error).message).toBe(
+        `the OIDC token endpoint http://127.0.0.1:${server.port}/oauth/token answered HTTP 400 (invalid_client: bad secret)`,
+      );
+      expect((error as Error).message).not.toContain("s3cr3t");
+    });
+
+    test("a 503 is retriable and the next call tries again", async () => {
+      behaviour = { lifetimeS: 60, status: 503 };
+      const p = provider();
+      const error = await p.token().catch((e: unknown) => e);
+      expect(isRetriable(error)).toBe(true);
+      behaviour = { lifetimeS: 60 };
+      expect(typeof (await p.token())).toBe("string");
+      expect(calls).toBe(2);
+    });
+
+    test("a response without access_token is an error", async () => {
+      behaviour = { lifetimeS: 60, status: 200, body: JSON.stringify({ token_type: "Bearer" }) };
+      await expect(provider().token()).rejects.toThrow("answered without an access_token");
+    });
+
+    test("an unreachable endpoint is retriable and its URL is shown without credentials", async () => {
+      const closed = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+      const port = closed.port;
+      closed.stop(true);
+      const error = await provider({ tokenUrl: `http://user:pw@127.0.0.1:${port}/t?client_secret=x` })
+        .token()
+        .catch((e: unknown) => e);
+      expect(isRetriable(error)).toBe(true);
+      expect((error as Error).message).toBe(`Could not reach the OIDC token endpoint http://127.0.0.1:${port}/t`);
+    });
+  });
+});

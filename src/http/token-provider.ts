@@ -1,0 +1,207 @@
+/**
+ * TokenProvider: the OAuth2/OIDC access-token cache of the HTTP connectors (the documents'
+ * `security.oidc.token.*` keys). It posts the configured token request (an
+ * `application/x-www-form-urlencoded` body) to the token endpoint, caches the access token and
+ * renews it once `now > expiry − expiryReduction`. The expiry comes from `expires_in`, else from the
+ * JWT's `exp` claim (read, not verified: the token is the endpoint's business); a token without
+ * either is kept until `invalidate` (a 401).
+ *
+ * Concurrency: callers that find no valid token share one fetch (single flight); a caller's
+ * `signal` aborts only its own wait. `invalidate(token)` after a 401 drops that token (and only
+ * that one: a token renewed meanwhile stays), so the next `token()` fetches exactly once.
+ *
+ * The access token and the request body (client secrets) never appear in errors or logs.
+ */
+import { decodeJwt } from "jose";
+import { ConnectError, RetriableError } from "../errors.ts";
+import type { Clock } from "../util/clock.ts";
+
+/** The slice of the shared HttpClient (src/http/http-client.ts) this module needs. */
+export interface TokenHttpClient {
+  request(req: {
+    method: string;
+    url: string;
+    headers?: Record<string, string>;
+    body?: string | Uint8Array;
+    timeoutMs?: number;
+    signal?: AbortSignal;
+  }): Promise<{ status: number; headers: Headers; body: Uint8Array }>;
+}
+
+export interface TokenProviderOptions {
+  readonly tokenUrl: string;
+  /** The token request: form fields, or a raw `x-www-form-urlencoded` body. */
+  readonly form: Readonly<Record<string, string>> | string;
+  readonly basicAuth?: { readonly user: string; readonly password: string };
+  /** Renew this long before the token expires (the documents' default: 1 s). */
+  readonly expiryReductionMs: number;
+  readonly client: TokenHttpClient;
+  readonly clock: Clock;
+  /** Timeout of one token request; default 30 s. */
+  readonly timeoutMs?: number;
+}
+
+/** The token endpoint refused the request or answered something that is not a token response. */
+export class TokenRequestError extends ConnectError {
+  override name = "TokenRequestError";
+}
+
+/** The token endpoint could not be reached or answered 429/5xx: worth another try. */
+export class RetriableTokenRequestError extends RetriableError {
+  override name = "RetriableTokenRequestError";
+}
+
+interface CachedToken {
+  readonly token: string;
+  /** Epoch ms, or null when the response said nothing about expiry. */
+  readonly expiresAt: number | null;
+}
+
+const decoder = new TextDecoder();
+
+export class TokenProvider {
+  private cached: CachedToken | undefined;
+  private inflight: Promise<CachedToken> | undefined;
+  private fetches = 0;
+
+  constructor(private readonly o: TokenProviderOptions) {}
+
+  /** How many token requests were sent (for metrics and tests). */
+  get fetchCount(): number {
+    return this.fetches;
+  }
+
+  /** A valid access token: the cached one, or one fetched now (shared with concurrent callers). */
+  async token(signal?: AbortSignal): Promise<string> {
+    const cached = this.cached;
+    if (cached && this.valid(cached)) return cached.token;
+    if (!this.inflight) {
+      const fetching: Promise<CachedToken> = this.fetchToken()
+        .then((fresh) => {
+          this.cached = fresh;
+          return fresh;
+        })
+        .finally(() => {
+          if (this.inflight === fetching) this.inflight = undefined;
+        });
+      // Callers whose signal aborted no longer listen; the outcome is still handled here.
+      fetching.catch(() => undefined);
+      this.inflight = fetching;
+    }
+    const shared = this.inflight;
+    if (!signal) return (await shared).token;
+    return (await abortableWait(shared, signal)).token;
+  }
+
+  /** The endpoint rejected `token` (401): the next `token()` fetches a new one. */
+  invalidate(token: string): void {
+    if (this.cached?.token === token) this.cached = undefined;
+  }
+
+  private valid(c: CachedToken): boolean {
+    return c.expiresAt === null || this.o.clock.now() <= c.expiresAt - this.o.expiryReductionMs;
+  }
+
+  private async fetchToken(): Promise<CachedToken> {
+    this.fetches++;
+    const body =
+      typeof this.o.form === "string" ? this.o.form : new URLSearchParams(Object.entries(this.o.form)).toString();
+    const headers: Record<string, string> = {
+      "Content-Type": "application/x-www-form-urlencoded",
+      Accept: "application/json",
+    };
+    if (this.o.basicAuth) {
+      const { user, password } = this.o.basicAuth;
+      headers.Authorization = `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+    }
+    const requestedAt = this.o.clock.now();
+    let response: { status: number; body: Uint8Array };
+    try {
+      response = await this.o.client.request({
+        method: "POST",
+        url: this.o.tokenUrl,
+        headers,
+        body,
+        timeoutMs: this.o.timeoutMs ?? 30_000,
+      });
+    } catch (error) {
+      throw new RetriableTokenRequestError(`Could not reach the OIDC token endpoint ${redactUrl(this.o.tokenUrl)}`, {
+        cause: error,
+      });
+    }
+    const where = `the OIDC token endpoint ${redactUrl(this.o.tokenUrl)}`;
+    if (response.status < 200 || response.status >= 300) {
+      const detail = oauthError(response.body);
+      const message = `${where} answered HTTP ${response.status}${detail ? ` (${detail})` : ""}`;
+      if (response.status === 429 || response.status >= 500) throw new RetriableTokenRequestError(message);
+      throw new TokenRequestError(message);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(decoder.decode(response.body));
+    } catch {
+      throw new TokenRequestError(`${where} did not answer with a JSON token response`);
+    }
+    const fields = (parsed ?? {}) as { access_token?: unknown; expires_in?: unknown };
+    if (typeof fields.access_token !== "string" || fields.access_token === "") {
+      throw new TokenRequestError(`${where} answered without an access_token`);
+    }
+    return { token: fields.access_token, expiresAt: expiryOf(fields.access_token, fields.expires_in, requestedAt) };
+  }
+}
+
+/** `expires_in` (seconds from the request) wins; else the JWT's `exp`; else unknown. */
+function expiryOf(token: string, expiresIn: unknown, requestedAt: number): number | null {
+  const seconds = typeof expiresIn === "string" && expiresIn.trim() !== "" ? Number(expiresIn) : expiresIn;
+  if (typeof seconds === "number" && Number.isFinite(seconds)) return requestedAt + seconds * 1000;
+  try {
+    const { exp } = decodeJwt(token);
+    if (typeof exp === "number") return exp * 1000;
+  } catch {
+    // An opaque (non-JWT) token: its lifetime is unknown.
+  }
+  return null;
+}
+
+/** Only the OAuth2 `error` code and description: never echo anything else the endpoint sent. */
+function oauthError(body: Uint8Array): string | undefined {
+  try {
+    const json = JSON.parse(decoder.decode(body)) as { error?: unknown; error_description?: unknown };
+    const parts = [json.error, json.error_description].filter((p): p is string => typeof p === "string");
+    return parts.length > 0 ? parts.join(": ").slice(0, 200) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The URL without user info or query (which may carry credentials). */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = "";
+    u.password = "";
+    u.search = "";
+    u.hash = "";
+    return u.toString();
+  } catch {
+    return "(invalid URL)";
+  }
+}
+
+function abortableWait<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason ?? new DOMException("Aborted", "AbortError"));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason ?? new DOMException("Aborted", "AbortError"));
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}

@@ -1,0 +1,95 @@
+/**
+ * Java-style client stores made at test time from `makeTls`' PEM material: the client's key and
+ * certificate as a PKCS12 (openssl) and a JKS (keytool) key store, and the test CA as JKS, PKCS12
+ * and PEM trust stores. All stores use `TlsFiles.password`.
+ */
+import { join } from "node:path";
+import { makeTls, type TlsFiles } from "./tls.ts";
+
+export interface ClientStores extends TlsFiles {
+  readonly clientP12: string;
+  readonly clientJks: string;
+  /** Client key and certificate in one PEM file. */
+  readonly clientPem: string;
+  readonly trustJks: string;
+  readonly trustP12: string;
+}
+
+async function run(dir: string, cmd: string[]): Promise<void> {
+  const proc = Bun.spawn(cmd, { cwd: dir, stdout: "ignore", stderr: "pipe" });
+  if ((await proc.exited) !== 0)
+    throw new Error(`${cmd.slice(0, 2).join(" ")} failed: ${await new Response(proc.stderr).text()}`);
+}
+
+export async function makeClientStores(dir: string): Promise<ClientStores> {
+  const tls = await makeTls(dir);
+  const f = (n: string) => join(dir, n);
+  const pass = tls.password;
+  await Bun.write(
+    f("client-store.pem"),
+    (await Bun.file(tls.clientKey).text()) + (await Bun.file(tls.clientCert).text()),
+  );
+  await run(dir, [
+    "openssl",
+    "pkcs12",
+    "-export",
+    "-in",
+    tls.clientCert,
+    "-inkey",
+    tls.clientKey,
+    "-certfile",
+    tls.caCert,
+    "-name",
+    "client",
+    "-out",
+    f("client.p12"),
+    "-passout",
+    `pass:${pass}`,
+  ]);
+  const keytool = (...args: string[]) => run(dir, ["keytool", ...args]);
+  await keytool(
+    "-importkeystore",
+    "-noprompt",
+    "-srckeystore",
+    f("client.p12"),
+    "-srcstoretype",
+    "PKCS12",
+    "-srcstorepass",
+    pass,
+    "-destkeystore",
+    f("client.jks"),
+    "-deststoretype",
+    "JKS",
+    "-deststorepass",
+    pass,
+    "-destkeypass",
+    pass,
+  );
+  for (const [file, type] of [
+    ["truststore.jks", "JKS"],
+    ["truststore.p12", "PKCS12"],
+  ] as const) {
+    await keytool(
+      "-importcert",
+      "-noprompt",
+      "-alias",
+      "test-ca",
+      "-file",
+      tls.caCert,
+      "-keystore",
+      f(file),
+      "-storetype",
+      type,
+      "-storepass",
+      pass,
+    );
+  }
+  return {
+    ...tls,
+    clientP12: f("client.p12"),
+    clientJks: f("client.jks"),
+    clientPem: f("client-store.pem"),
+    trustJks: f("truststore.jks"),
+    trustP12: f("truststore.p12"),
+  };
+}
