@@ -54,6 +54,7 @@ describe("plugin contract", () => {
 
 /** A valid config for connectors whose required keys the FileStream sample does not satisfy. */
 const SAMPLE_CONFIGS: Record<string, Record<string, string>> = {
+  "io.edgegateway.connect.http.HttpSinkConnector": { topics: "t", url: "http://127.0.0.1:9/in" },
   "io.confluent.connect.http.HttpSourceConnector": { "http.url": "http://127.0.0.1:9/events", "kafka.topic": "t" },
 };
 
@@ -61,6 +62,8 @@ describe("PluginRegistry aliases (PluginUtils.computeAliases)", () => {
   test.each([
     ["FileStreamSource", "org.apache.kafka.connect.file.FileStreamSourceConnector"],
     ["FileStreamSourceConnector", "org.apache.kafka.connect.file.FileStreamSourceConnector"],
+    ["HttpSink", "io.edgegateway.connect.http.HttpSinkConnector"],
+    ["HttpSinkConnector", "io.edgegateway.connect.http.HttpSinkConnector"],
     ["JsonConverter", "org.apache.kafka.connect.json.JsonConverter"],
     ["Json", "org.apache.kafka.connect.json.JsonConverter"],
     ["SimpleHeaderConverter", "org.apache.kafka.connect.storage.SimpleHeaderConverter"],

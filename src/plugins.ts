@@ -3,6 +3,7 @@
  * its own PluginRegistry with just the plugins it needs.
  */
 import { fileStreamSink, fileStreamSource } from "./connectors/file-stream/index.ts";
+import { httpSink } from "./connectors/http-sink/index.ts";
 import { httpSource } from "./connectors/http-source/index.ts";
 import { converterPlugins } from "./converters/index.ts";
 import type { PluginDescriptor } from "./plugin/descriptor.ts";
@@ -12,6 +13,7 @@ import { predicatePlugins, transformationPlugins } from "./transforms/index.ts";
 export const builtInPlugins: readonly PluginDescriptor[] = [
   fileStreamSource,
   fileStreamSink,
+  httpSink,
   httpSource,
   ...converterPlugins,
   ...transformationPlugins,

@@ -7,6 +7,7 @@
  * location, a wrong password names the password key. Verification of the server is on unless
  * `<prefix>verify` (or the caller) turns it off.
  */
+import { createPrivateKey, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { parseJks, decrypt as recoverJksKey } from "jks-js";
 import forge from "node-forge";
@@ -187,5 +188,64 @@ export function loadTlsMaterial(settings: TlsSettings, prefix = "http.ssl."): Cl
     material.key = own.key;
     material.cert = own.certs.join("\n");
   }
+  return material;
+}
+
+/** Where the HTTP sink's TLS files are, each with the config key that named it (for errors). */
+export interface PemFileSettings {
+  /** CA or self-signed certificates to trust (PEM or DER); empty: the system trust store. */
+  readonly serverCerts: { readonly key: string; readonly paths: readonly string[] };
+  readonly clientCert?: { readonly key: string; readonly path: string };
+  /** A PKCS8 private key, PEM or DER. */
+  readonly clientKey?: { readonly key: string; readonly path: string };
+  /** Accept any server certificate. */
+  readonly allowSelfSigned: boolean;
+}
+
+function readFile(key: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    fail(key, `cannot read ${path}: ${(error as Error).message}`, error);
+  }
+}
+
+function certificatesIn(key: string, path: string): string[] {
+  const bytes = readFile(key, path);
+  const blocks = pemBlocks(bytes.toString("utf8"), "CERTIFICATE");
+  const pems = blocks.length > 0 ? blocks : [derToPem(bytes)];
+  for (const pem of pems) {
+    try {
+      new X509Certificate(pem);
+    } catch (error) {
+      fail(key, `${path} holds no readable X.509 certificate (PEM or DER)`, error);
+    }
+  }
+  return pems;
+}
+
+function pkcs8Key(key: string, path: string): string {
+  const bytes = readFile(key, path);
+  const text = bytes.toString("utf8");
+  const isPem = text.includes("-----BEGIN");
+  try {
+    const parsed = isPem
+      ? createPrivateKey({ key: text, format: "pem" })
+      : createPrivateKey({ key: bytes, format: "der", type: "pkcs8" });
+    return parsed.export({ format: "pem", type: "pkcs8" }).toString();
+  } catch (error) {
+    fail(key, `${path} holds no readable unencrypted PKCS8 private key (PEM or DER)`, error);
+  }
+}
+
+/** TLS material from PEM/DER files (Flink's security.cert.* keys); errors name the key at fault. */
+export function loadPemFiles(settings: PemFileSettings): ClientTls {
+  const material: { ca?: string[]; cert?: string; key?: string; rejectUnauthorized: boolean } = {
+    rejectUnauthorized: !settings.allowSelfSigned,
+  };
+  const ca = settings.serverCerts.paths.flatMap((p) => certificatesIn(settings.serverCerts.key, p));
+  if (ca.length > 0) material.ca = ca;
+  if (settings.clientCert) material.cert = certificatesIn(settings.clientCert.key, settings.clientCert.path).join("\n");
+  if (settings.clientKey) material.key = pkcs8Key(settings.clientKey.key, settings.clientKey.path);
   return material;
 }

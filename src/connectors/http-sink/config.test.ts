@@ -1,0 +1,131 @@
+import { describe, expect, test } from "bun:test";
+import { builtInRegistry } from "../../plugins.ts";
+import { validateConnectorConfig } from "../../runtime/validate-connector-config.ts";
+import { crossKeyErrors, HEADER_FAMILY, httpSinkConfig, parseDurationMs } from "./config.ts";
+import { authorizationValue, sinkSettings } from "./settings.ts";
+
+describe("httpSinkConfig", () => {
+  test("every key is accepted bare, with http. and with flink.connector.http.; the bare name wins", () => {
+    const parsed = httpSinkConfig.parse({
+      "flink.connector.http.url": "http://127.0.0.1/a",
+      "http.sink.request.batch.size": "50",
+      "flink.connector.http.sink.request.batch.size": "60",
+      "sink.writer.request.mode": "single",
+      "http.sink.writer.request.mode": "batch",
+      "http.sink.requests.max-inflight": "7",
+    });
+    expect(parsed.url).toBe("http://127.0.0.1/a");
+    expect(parsed["sink.request.batch.size"]).toBe(60);
+    expect(parsed["sink.writer.request.mode"]).toBe("single");
+    expect(parsed["sink.requests.max-inflight"]).toBe(7);
+  });
+
+  test("defaults are Flink's", () => {
+    const s = sinkSettings({ url: "http://127.0.0.1/" });
+    expect(s.limits).toEqual({
+      maxBatchRecords: 500,
+      flushBytes: 5_242_880,
+      flushTimeoutMs: 5000,
+      requestRecords: 500,
+    });
+    expect(s.timeoutMs).toBe(30_000);
+    expect(s.concurrency).toBe(1);
+    expect(s.maxBuffered).toBe(10_000);
+    expect(s.method).toBe("POST");
+    expect(s.isError(404)).toBe(true);
+    expect(s.isError(503)).toBe(true);
+    expect(s.isError(204)).toBe(false);
+  });
+
+  test("the sink.header. family under every spelling: bare, then flink.connector.http., then http.", () => {
+    expect([
+      ...httpSinkConfig.family(
+        {
+          "sink.header.X-A": "1",
+          "http.sink.header.X-B": "2",
+          "flink.connector.http.sink.header.X-C": "3",
+          "http.sink.header.X-A": "ignored",
+          "sink.header.": "no name",
+        },
+        HEADER_FAMILY,
+      ),
+    ]).toEqual([
+      ["X-A", "1"],
+      ["X-C", "3"],
+      ["X-B", "2"],
+    ]);
+  });
+
+  test.each([
+    ["http://h/${topic}/${partition}?k=${key}", undefined],
+    ["ftp://h/x", "The URL must use http or https"],
+    ["http://h/${offset}", "Unknown placeholder ${offset}; use ${topic}, ${partition} or ${key}"],
+    ["not a url", "Not a valid URL"],
+  ])("url %p", (url, error) => {
+    const errors = httpSinkConfig.validate({ url }).get("url")!.errors;
+    expect(errors).toEqual(error ? [`Invalid value ${url} for configuration url: ${error}`] : []);
+  });
+
+  test.each([
+    ["1 s", 1000],
+    ["1500ms", 1500],
+    ["2min", 120_000],
+    ["250", 250],
+    ["1h", 3_600_000],
+    ["soon", undefined],
+  ])("duration %p is %p ms", (text, ms) => {
+    expect(parseDurationMs(text)).toBe(ms);
+  });
+
+  test("sink.error.code entries are checked", () => {
+    expect(
+      httpSinkConfig.validate({ url: "http://h/", "sink.error.code": "4XX,6XX" }).get("sink.error.code")!.errors,
+    ).toEqual([
+      "Invalid value [4XX, 6XX] for configuration sink.error.code: 6XX is not an HTTP status code (100-599) or class (1XX-5XX)",
+    ]);
+  });
+
+  test("cross-key rules name the missing half", () => {
+    expect(crossKeyErrors({ url: "http://h/", "security.oidc.token.request": "grant_type=x" })).toEqual([
+      {
+        key: "security.oidc.token.endpoint.url",
+        message: "OIDC needs both security.oidc.token.request and security.oidc.token.endpoint.url",
+      },
+    ]);
+  });
+
+  test("config/validate reports a prefixed key's error and cross-key problems on the key at fault", () => {
+    const { infos } = validateConnectorConfig(builtInRegistry(), {
+      "connector.class": "HttpSink",
+      name: "s",
+      topics: "t",
+      "flink.connector.http.url": "http://127.0.0.1/in",
+      "flink.connector.http.sink.requests.max-buffered": "0",
+    });
+    const errors = infos.configs
+      .filter((c) => (c.value?.errors.length ?? 0) > 0)
+      .map((c) => [c.value?.name, c.value?.errors]);
+    expect(errors).toEqual([
+      [
+        "sink.requests.max-buffered",
+        ["Invalid value 0 for configuration sink.requests.max-buffered: Value must be at least 1"],
+      ],
+    ]);
+    const oidc = validateConnectorConfig(builtInRegistry(), {
+      "connector.class": "HttpSinkConnector",
+      name: "s",
+      topics: "t",
+      url: "http://127.0.0.1/in",
+      "http.security.oidc.token.endpoint.url": "http://127.0.0.1/token",
+    }).infos;
+    expect(oidc.configs.find((c) => c.value?.name === "security.oidc.token.request")?.value?.errors).toEqual([
+      "OIDC needs both security.oidc.token.request and security.oidc.token.endpoint.url",
+    ]);
+  });
+
+  test("Authorization values follow Flink's Basic rule", () => {
+    expect(authorizationValue("u:p", false)).toBe(`Basic ${btoa("u:p")}`);
+    expect(authorizationValue("Basic abc", false)).toBe("Basic abc");
+    expect(authorizationValue("u:p", true)).toBe("u:p");
+  });
+});

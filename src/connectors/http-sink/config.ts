@@ -1,0 +1,337 @@
+/**
+ * The HTTP sink's keys, declared once under the names of Flink's HTTP connector document (its
+ * table options `url`, `insert-method`, `sink.*` and its `flink.connector.http.*` properties,
+ * here without the prefix). Each key is also accepted with the `flink.connector.http.` and
+ * `http.` prefixes (AliasedConfigDef), and so is the `sink.header.<NAME>` family. Called by the
+ * connector (validation at start) and the task (settings).
+ */
+import { ConfigError } from "../../errors.ts";
+import { loadPemFiles } from "../../http/tls-material.ts";
+import { AliasedConfigDef } from "../../plugin/config-aliases.ts";
+import { check, defineConfig, key, type RawConfig, type Validator } from "../../plugin/config-def.ts";
+import { parseStatusCodes } from "./status-codes.ts";
+
+export const HTTP_SINK_CONNECTOR = "io.edgegateway.connect.http.HttpSinkConnector";
+export const HTTP_SINK_TASK = "io.edgegateway.connect.http.HttpSinkTask";
+export const ALIAS_PREFIXES = ["flink.connector.http.", "http."] as const;
+export const HEADER_FAMILY = "sink.header.";
+
+const CONNECTION = "Connection";
+const BUFFERING = "Buffering";
+const HEADERS = "Headers";
+const ERRORS = "Errors and retries";
+const SECURITY = "Security";
+
+/** `${topic}`, `${partition}` and `${key}` are the only placeholders; the rest must be a URL. */
+const httpUrl: Validator<string | null> = (url) => {
+  if (url === null || url === "") return url === "" ? "String may not be empty" : undefined;
+  const unknown = url.match(/\$\{(?!topic\}|partition\}|key\})[^}]*\}/);
+  if (unknown) return `Unknown placeholder ${unknown[0]}; use \${topic}, \${partition} or \${key}`;
+  try {
+    const parsed = new URL(url.replace(/\$\{(topic|partition|key)\}/g, "x"));
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return "The URL must use http or https";
+  } catch {
+    return "Not a valid URL";
+  }
+  return undefined;
+};
+
+const statusCodes: Validator<string[] | null> = (list) => {
+  try {
+    parseStatusCodes(list ?? []);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+};
+
+/** Runs a TLS file check and returns its reason, so a bad file fails validation on its own key. */
+function tlsCheck(load: (key: string) => void): string | undefined {
+  try {
+    load("k");
+    return undefined;
+  } catch (error) {
+    if (error instanceof ConfigError) return error.errors.get("k")?.[0] ?? error.message;
+    return (error as Error).message;
+  }
+}
+
+const certificateFiles: Validator<string[] | null> = (paths) =>
+  tlsCheck((k) => loadPemFiles({ serverCerts: { key: k, paths: paths ?? [] }, allowSelfSigned: false }));
+
+const certificateFile: Validator<string | null> = (path) =>
+  path === null || path === ""
+    ? undefined
+    : tlsCheck((k) => loadPemFiles({ serverCerts: { key: k, paths: [path] }, allowSelfSigned: false }));
+
+const privateKeyFile: Validator<string | null> = (path) =>
+  path === null || path === ""
+    ? undefined
+    : tlsCheck((k) =>
+        loadPemFiles({ serverCerts: { key: k, paths: [] }, clientKey: { key: k, path }, allowSelfSigned: false }),
+      );
+
+const DURATION = /^(\d+)\s*([a-z]*)$/i;
+const UNIT_MS: Record<string, number> = {};
+for (const [names, ms] of [
+  [["", "ms", "milli", "millis", "millisecond", "milliseconds"], 1],
+  [["s", "sec", "secs", "second", "seconds"], 1000],
+  [["m", "min", "mins", "minute", "minutes"], 60_000],
+  [["h", "hour", "hours"], 3_600_000],
+  [["d", "day", "days"], 86_400_000],
+] as const) {
+  for (const name of names) UNIT_MS[name] = ms;
+}
+
+/** Flink's duration syntax: a number with an optional unit (`1 s`, `500ms`, `2min`); no unit means ms. */
+export function parseDurationMs(text: string): number | undefined {
+  const m = DURATION.exec(text.trim());
+  const scale = m ? UNIT_MS[m[2]!.toLowerCase()] : undefined;
+  return m && scale !== undefined ? Number(m[1]) * scale : undefined;
+}
+
+const duration: Validator<string> = (text) =>
+  parseDurationMs(text) === undefined
+    ? "Not a duration (a number of ms, or with a unit: 1 s, 500 ms, 2 min)"
+    : undefined;
+
+const attempts: Validator<number> = (n) =>
+  n === -1 || n >= 1 ? undefined : "Value must be -1 (forever) or at least 1";
+
+export const httpSinkConfig = new AliasedConfigDef(
+  defineConfig({
+    url: key.string({
+      doc: "The endpoint URL, http or https. `${topic}`, `${partition}` and `${key}` are replaced per record (URL-encoded); records are only batched together when their URL is the same.",
+      importance: "HIGH",
+      group: CONNECTION,
+      width: "LONG",
+      validators: [httpUrl],
+    }),
+    "insert-method": key.string({
+      doc: "The HTTP method of the requests: POST or PUT.",
+      default: "POST",
+      importance: "HIGH",
+      group: CONNECTION,
+      recommended: ["POST", "PUT"],
+      validators: [check.oneOfIgnoreCase(["POST", "PUT"])],
+    }),
+    "sink.writer.request.mode": key.string({
+      doc: "batch: one request carries up to sink.request.batch.size records as a JSON array of their converted values; single: one request per record whose body is the converted value.",
+      default: "batch",
+      importance: "HIGH",
+      group: CONNECTION,
+      recommended: ["batch", "single"],
+      validators: [check.oneOfIgnoreCase(["batch", "single"])],
+    }),
+    "sink.request.batch.size": key.int({
+      doc: "Batch mode: the most records in one request.",
+      default: 500,
+      importance: "MEDIUM",
+      group: CONNECTION,
+      validators: [check.atLeast(1)],
+    }),
+    "sink.request.timeout": key.long({
+      doc: "Timeout of one HTTP request in seconds (a request that gets no complete response in time is retried).",
+      default: 30,
+      importance: "MEDIUM",
+      group: CONNECTION,
+      validators: [check.atLeast(1)],
+    }),
+    "sink.writer.thread-pool.size": key.int({
+      doc: "Requests one task sends concurrently (records of one partition are never in two requests at once, so they stay in order).",
+      default: 1,
+      importance: "MEDIUM",
+      group: CONNECTION,
+      validators: [check.between(1, 1024)],
+    }),
+    "sink.request-callback": key.string({
+      doc: "slf4j-logger: each request and response is logged by the task's logger at DEBUG (method, URL, status, records, bytes, latency) and with bodies at TRACE, failures at WARN; none: failures only.",
+      default: "slf4j-logger",
+      importance: "LOW",
+      group: CONNECTION,
+      recommended: ["slf4j-logger", "none"],
+      validators: [check.oneOf(["slf4j-logger", "none"])],
+    }),
+    "sink.batch.max-size": key.int({
+      doc: "Buffered records that trigger a flush.",
+      default: 500,
+      importance: "MEDIUM",
+      group: BUFFERING,
+      validators: [check.atLeast(1)],
+    }),
+    "sink.flush-buffer.size": key.long({
+      doc: "Buffered bytes (converted values) that trigger a flush; also the largest request body, unless one record is larger.",
+      default: 5_242_880,
+      importance: "MEDIUM",
+      group: BUFFERING,
+      validators: [check.atLeast(1)],
+    }),
+    "sink.flush-buffer.timeout": key.long({
+      doc: "Milliseconds a record may wait in the buffer before it is flushed.",
+      default: 5000,
+      importance: "MEDIUM",
+      group: BUFFERING,
+      validators: [check.atLeast(0)],
+    }),
+    "sink.requests.max-inflight": key.int({
+      doc: "The most requests in flight (including those waiting to be retried); further flushes wait.",
+      default: 50,
+      importance: "MEDIUM",
+      group: BUFFERING,
+      validators: [check.atLeast(1)],
+    }),
+    "sink.requests.max-buffered": key.int({
+      doc: "Records buffered or in flight at which the task pauses its partitions (backpressure); it resumes them at half.",
+      default: 10_000,
+      importance: "MEDIUM",
+      group: BUFFERING,
+      validators: [check.atLeast(1)],
+    }),
+    "sink.forward.key.header": key.string({
+      doc: "When set, the name of the HTTP header carrying the record key (converted by the key converter, as text).",
+      default: "",
+      importance: "LOW",
+      group: HEADERS,
+    }),
+    "sink.forward.headers": key.list({
+      doc: "Kafka record headers forwarded as HTTP headers (values converted by the header converter, as text): a list of names, or * for all.",
+      default: [],
+      importance: "LOW",
+      group: HEADERS,
+    }),
+    "sink.forward.headers.prefix": key.string({
+      doc: "Prefix added to the names of forwarded Kafka headers.",
+      default: "",
+      importance: "LOW",
+      group: HEADERS,
+    }),
+    "sink.cloudevents.binary": key.boolean({
+      doc: "CloudEvents binary content mode: each request carries one record (as in single mode) with ce-specversion, ce-id, ce-source, ce-type and ce-time headers; a record's own ce_* Kafka headers (the CloudEvents Kafka binding) take precedence.",
+      default: false,
+      importance: "LOW",
+      group: HEADERS,
+    }),
+    "sink.cloudevents.type": key.string({
+      doc: "CloudEvents binary mode: ce-type when the record has no ce_type header.",
+      default: "io.edgegateway.kafka.record",
+      importance: "LOW",
+      group: HEADERS,
+    }),
+    "sink.cloudevents.source": key.string({
+      doc: "CloudEvents binary mode: ce-source when the record has no ce_source header; empty means /topics/<topic>/partitions/<partition>.",
+      default: "",
+      importance: "LOW",
+      group: HEADERS,
+    }),
+    "sink.error.code": key.list({
+      doc: "HTTP status codes that are errors: codes (404) and classes (4XX, 5XX). Other statuses count as delivered.",
+      default: ["4XX", "5XX"],
+      importance: "MEDIUM",
+      group: ERRORS,
+      validators: [statusCodes],
+    }),
+    "sink.error.code.exclude": key.list({
+      doc: "HTTP status codes (or classes) removed from sink.error.code: they count as delivered.",
+      default: [],
+      importance: "MEDIUM",
+      group: ERRORS,
+      validators: [statusCodes],
+    }),
+    "sink.retry.max-attempts": key.int({
+      doc: "Attempts per request for retriable failures (connect errors, timeouts, 408, 429, 5xx other than 501 and 505), the first included; -1 retries forever. A request that still fails goes to errors.tolerance (dead letter queue or task failure).",
+      default: 10,
+      importance: "MEDIUM",
+      group: ERRORS,
+      validators: [attempts],
+    }),
+    "sink.retry.backoff.initial.ms": key.long({
+      doc: "Wait before the first retry; it doubles per attempt (with 20% jitter). A Retry-After header on 429 and 503 replaces it.",
+      default: 100,
+      importance: "LOW",
+      group: ERRORS,
+      validators: [check.atLeast(0)],
+    }),
+    "sink.retry.backoff.max.ms": key.long({
+      doc: "The longest wait between two attempts, also for Retry-After.",
+      default: 10_000,
+      importance: "LOW",
+      group: ERRORS,
+      validators: [check.atLeast(0)],
+    }),
+    "security.cert.server": key.list({
+      doc: "PEM files of the CA or self-signed certificates trusted for https endpoints (comma-separated); default: the system trust store.",
+      default: [],
+      importance: "MEDIUM",
+      group: SECURITY,
+      validators: [certificateFiles],
+    }),
+    "security.cert.client": key.string({
+      doc: "PEM file of the client certificate for mTLS (with security.key.client).",
+      default: null,
+      importance: "MEDIUM",
+      group: SECURITY,
+      validators: [certificateFile],
+    }),
+    "security.key.client": key.string({
+      doc: "The client's private key for mTLS: PKCS8, PEM or DER.",
+      default: null,
+      importance: "MEDIUM",
+      group: SECURITY,
+      validators: [privateKeyFile],
+    }),
+    "security.cert.server.allowSelfSigned": key.boolean({
+      doc: "Accept any server certificate without verification (logged as a warning at start). Not for production.",
+      default: false,
+      importance: "LOW",
+      group: SECURITY,
+    }),
+    "use-raw-authorization-header": key.boolean({
+      doc: "Send sink.header.Authorization as is; otherwise a value not starting with Basic is base64-encoded as Basic credentials.",
+      default: false,
+      importance: "LOW",
+      group: SECURITY,
+    }),
+    "security.oidc.token.request": key.password({
+      doc: "OIDC bearer authentication: the token request body (application/x-www-form-urlencoded), e.g. grant_type=client_credentials&client_id=…&client_secret=….",
+      default: null,
+      importance: "MEDIUM",
+      group: SECURITY,
+    }),
+    "security.oidc.token.endpoint.url": key.string({
+      doc: "OIDC bearer authentication: the token endpoint the token request is posted to.",
+      default: null,
+      importance: "MEDIUM",
+      group: SECURITY,
+    }),
+    "security.oidc.token.expiry.reduction": key.string({
+      doc: "OIDC: a new token is requested once the current time is later than the token's expiry minus this duration.",
+      default: "1 s",
+      importance: "LOW",
+      group: SECURITY,
+      validators: [duration],
+    }),
+  }),
+  ALIAS_PREFIXES,
+  { "use-raw-authorization-header": ["source.lookup.use-raw-authorization-header"] },
+);
+
+export type HttpSinkKeys = ReturnType<typeof httpSinkConfig.parse>;
+
+/** Cross-key checks: mTLS needs both files; OIDC needs both the request and the endpoint. */
+export function crossKeyErrors(raw: RawConfig): { key: string; message: string }[] {
+  const c = httpSinkConfig.parse(raw);
+  const errors: { key: string; message: string }[] = [];
+  if ((c["security.cert.client"] === null) !== (c["security.key.client"] === null)) {
+    const missing = c["security.cert.client"] === null ? "security.cert.client" : "security.key.client";
+    errors.push({ key: missing, message: "mTLS needs both security.cert.client and security.key.client" });
+  }
+  if ((c["security.oidc.token.request"] === null) !== (c["security.oidc.token.endpoint.url"] === null)) {
+    const missing =
+      c["security.oidc.token.request"] === null ? "security.oidc.token.request" : "security.oidc.token.endpoint.url";
+    errors.push({
+      key: missing,
+      message: "OIDC needs both security.oidc.token.request and security.oidc.token.endpoint.url",
+    });
+  }
+  return errors;
+}

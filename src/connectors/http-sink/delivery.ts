@@ -1,0 +1,215 @@
+/**
+ * HttpDelivery: sends one request of the HTTP sink until it is delivered or fails for good.
+ * A status is an error when the sink.error.code lists say so; anything else counts as delivered.
+ * Retriable failures (transport errors and timeouts, 408, 429, 5xx other than 501/505) are retried
+ * on the shared backoff, a Retry-After on 429/503 replacing the computed delay (capped at the
+ * backoff maximum). With OIDC, a 401 invalidates the token and the request is sent once more with
+ * a fresh one, without counting as an attempt. Each attempt is measured and, with the
+ * `slf4j-logger` request callback, logged at DEBUG (bodies at TRACE). Headers are never logged.
+ */
+import { ConnectError, isRetriable, RetriableError } from "../../errors.ts";
+import { type HttpClient, type HttpResponse, redactUrl } from "../../http/http-client.ts";
+import { isRetriableStatus, retryAfterMs } from "../../http/retry-policy.ts";
+import type { TokenProvider } from "../../http/token-provider.ts";
+import { type BackoffPolicy, retry } from "../../util/backoff.ts";
+import type { Clock } from "../../util/clock.ts";
+import type { Logger } from "../../util/logger.ts";
+import { SinkMetrics } from "./sink-metrics.ts";
+
+export interface DeliverySettings {
+  readonly method: string;
+  readonly timeoutMs: number;
+  readonly isError: (status: number) => boolean;
+  readonly policy: BackoffPolicy;
+  /** Attempts in all; Infinity retries until delivered or stopped. */
+  readonly maxAttempts: number;
+  /** Static headers (sink.header.*, Basic Authorization), sent with every request. */
+  readonly headers: readonly [string, string][];
+  readonly tokens: TokenProvider | undefined;
+  readonly logRequests: boolean;
+}
+
+export interface OutgoingRequest {
+  readonly url: string;
+  readonly headers: readonly [string, string][];
+  readonly body: Uint8Array;
+  readonly records: number;
+}
+
+/** The endpoint answered an error status (after retries when it was retriable). */
+export class HttpStatusError extends ConnectError {
+  override name = "HttpStatusError";
+  /** Extra `__connect.errors.*` headers for the dead letter queue. */
+  readonly errorContext: Readonly<Record<string, string>>;
+  constructor(
+    readonly status: number,
+    message: string,
+    excerpt: string,
+  ) {
+    super(message);
+    this.errorContext = { "http.status.code": String(status), "http.response.body": excerpt };
+  }
+}
+
+class RetriableStatus extends RetriableError {
+  constructor(readonly response: HttpResponse) {
+    super(`HTTP ${response.status}`);
+  }
+}
+
+export type DeliveryOutcome =
+  | { readonly kind: "delivered"; readonly status: number }
+  /** The endpoint rejected the records (or stayed unreachable): they go to errors.tolerance. */
+  | { readonly kind: "rejected"; readonly error: Error; readonly byStatus: boolean }
+  /** Not the records' fault (the token endpoint refuses us): the task fails. */
+  | { readonly kind: "fatal"; readonly error: Error }
+  | { readonly kind: "aborted" };
+
+const EXCERPT_CHARS = 512;
+const decoder = new TextDecoder();
+
+/** The start of a response body as one line, for messages and the DLQ. */
+export function excerptOf(body: Uint8Array): string {
+  const text = decoder
+    .decode(body.subarray(0, EXCERPT_CHARS * 4))
+    .replace(/\s+/g, " ")
+    .trim();
+  return text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS)}…` : text;
+}
+
+export class HttpDelivery {
+  constructor(
+    private readonly s: DeliverySettings,
+    private readonly client: HttpClient,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly metrics: SinkMetrics,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  async send(request: OutgoingRequest): Promise<DeliveryOutcome> {
+    this.metrics.batchSize.observe(request.records);
+    let attempts = 0;
+    try {
+      const response = await retry(
+        async () => {
+          attempts++;
+          const response = await this.attempt(request);
+          if (!this.s.isError(response.status)) return response;
+          if (isRetriableStatus(response.status)) throw new RetriableStatus(response);
+          throw this.statusError(request, response, attempts);
+        },
+        {
+          policy: this.s.policy,
+          maxAttempts: this.s.maxAttempts,
+          signal: this.signal,
+          clock: this.clock,
+          classify: (error) => {
+            if (error instanceof RetriableStatus) {
+              const wish = retryAfterMs(error.response, this.clock.now());
+              return { retriable: true, delayMs: wish === undefined ? undefined : Math.min(wish, this.s.policy.maxMs) };
+            }
+            return { retriable: isRetriable(error) };
+          },
+          onRetry: (error, attempt, delayMs) =>
+            this.log.warn(
+              `${this.s.method} ${redactUrl(request.url)} failed (attempt ${attempt + 1}${Number.isFinite(this.s.maxAttempts) ? ` of ${this.s.maxAttempts}` : ""}): ${error instanceof RetriableStatus ? `HTTP ${error.response.status}` : (error as Error).message}; retrying in ${delayMs} ms`,
+            ),
+        },
+      );
+      return { kind: "delivered", status: response.status };
+    } catch (error) {
+      if (this.signal.aborted) return { kind: "aborted" };
+      if (error instanceof RetriableStatus) {
+        return { kind: "rejected", error: this.statusError(request, error.response, attempts), byStatus: true };
+      }
+      if (error instanceof HttpStatusError) return { kind: "rejected", error, byStatus: true };
+      if (error instanceof TokenFailure) return { kind: "fatal", error: error.cause as Error };
+      const message = `${this.s.method} ${redactUrl(request.url)} failed after ${attempts} attempt(s): ${(error as Error).message}`;
+      return { kind: "rejected", error: new ConnectError(message, { cause: error }), byStatus: false };
+    }
+  }
+
+  /** One exchange (plus one renewal round on a 401 with OIDC). */
+  private async attempt(request: OutgoingRequest): Promise<HttpResponse> {
+    let renewed = false;
+    for (;;) {
+      // One value per header name, case-insensitively: the record's own headers win over static ones.
+      const merged = new Map<string, [string, string]>();
+      for (const h of this.s.headers) merged.set(h[0].toLowerCase(), h);
+      for (const h of request.headers) merged.set(h[0].toLowerCase(), h);
+      let token: string | undefined;
+      if (this.s.tokens) {
+        try {
+          token = await this.s.tokens.token(this.signal);
+        } catch (error) {
+          if (this.signal.aborted) throw error;
+          // Retriable token endpoint failures are retried like the request; others fail the task.
+          throw isRetriable(error) ? error : new TokenFailure(error);
+        }
+        merged.set("authorization", ["Authorization", `Bearer ${token}`]);
+      }
+      const response = await this.exchange(request, [...merged.values()]);
+      if (response.status === 401 && token !== undefined && !renewed) {
+        renewed = true;
+        this.s.tokens!.invalidate(token);
+        continue;
+      }
+      return response;
+    }
+  }
+
+  private async exchange(request: OutgoingRequest, headers: [string, string][]): Promise<HttpResponse> {
+    const started = this.clock.now();
+    this.metrics.inFlight.set(this.metrics.inFlight.get() + 1);
+    try {
+      const response = await this.client.request({
+        method: this.s.method,
+        url: request.url,
+        headers,
+        body: request.body,
+        timeoutMs: this.s.timeoutMs,
+        signal: this.signal,
+      });
+      this.metrics.requests.inc({ status_class: SinkMetrics.statusClass(response.status) });
+      this.metrics.latency.observe(response.durationMs / 1000);
+      this.logExchange(request, response);
+      return response;
+    } catch (error) {
+      if (!this.signal.aborted) {
+        this.metrics.requests.inc({ status_class: SinkMetrics.statusClass(undefined) });
+        this.metrics.latency.observe((this.clock.now() - started) / 1000);
+      }
+      throw error;
+    } finally {
+      this.metrics.inFlight.set(this.metrics.inFlight.get() - 1);
+    }
+  }
+
+  private logExchange(request: OutgoingRequest, response: HttpResponse): void {
+    if (!this.s.logRequests || !this.log.isEnabled("DEBUG")) return;
+    const line = `${this.s.method} ${redactUrl(request.url)} → ${response.status} in ${Math.round(response.durationMs)} ms (${request.records} records, ${request.body.length} bytes sent, ${response.body.length} bytes received)`;
+    if (this.log.isEnabled("TRACE")) {
+      this.log.trace(
+        `${line}\nRequest body: ${decoder.decode(request.body)}\nResponse body: ${decoder.decode(response.body)}`,
+      );
+    } else {
+      this.log.debug(line);
+    }
+  }
+
+  private statusError(request: OutgoingRequest, response: HttpResponse, attempts: number): HttpStatusError {
+    const excerpt = excerptOf(response.body);
+    return new HttpStatusError(
+      response.status,
+      `HTTP ${response.status} from ${this.s.method} ${redactUrl(request.url)} after ${attempts} attempt(s)${excerpt ? `: ${excerpt}` : ""}`,
+      excerpt,
+    );
+  }
+}
+
+class TokenFailure extends Error {
+  constructor(cause: unknown) {
+    super("OIDC token request failed", { cause });
+  }
+}

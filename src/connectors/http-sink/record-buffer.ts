@@ -1,0 +1,177 @@
+/**
+ * RecordBuffer: the HTTP sink task's records between `put` and delivery, one FIFO lane per
+ * consumed topic-partition. It decides when to flush and what goes into the next request, and
+ * what offsets are safe to commit.
+ *
+ * Ordering rule: a lane is either idle or has exactly one request in flight (including its
+ * retries); a request takes a prefix of each lane it draws from. So records of one partition reach
+ * the endpoint in order, and everything before a lane's first pending record is done (delivered or
+ * reported as errant): that record's offset is the lane's committable offset.
+ *
+ * Flushing (Flink's AsyncSinkWriter rule, evaluated over idle lanes): flush when the buffered
+ * records reach `maxBatchRecords`, their bytes reach `flushBytes`, or the oldest has waited
+ * `flushTimeoutMs`. A request holds up to `requestRecords` records and `flushBytes` bytes (at
+ * least one record), drawn oldest lane first, from lanes whose next records share its route.
+ */
+import { type EncodedRecord, encodedSize } from "./record-encoder.ts";
+
+export interface BufferLimits {
+  readonly maxBatchRecords: number;
+  readonly flushBytes: number;
+  readonly flushTimeoutMs: number;
+  /** 1 in single mode. */
+  readonly requestRecords: number;
+}
+
+interface Lane {
+  readonly key: string;
+  readonly queue: EncodedRecord[];
+  head: number;
+  /** The lane's request in flight, if any, and the offset of its first record from this lane. */
+  inFlight: { readonly request: TakenRequest; readonly from: number } | undefined;
+}
+
+export interface TakenRequest {
+  readonly records: readonly EncodedRecord[];
+  readonly lanes: readonly string[];
+}
+
+export class RecordBuffer {
+  private readonly lanes = new Map<string, Lane>();
+  /** Records waiting (not in a request). */
+  private waitingCount = 0;
+  /** Records in requests in flight. */
+  private inFlightCount = 0;
+
+  constructor(private readonly limits: BufferLimits) {}
+
+  /** Records buffered or in flight (what backpressure bounds). */
+  get size(): number {
+    return this.waitingCount + this.inFlightCount;
+  }
+
+  get waiting(): number {
+    return this.waitingCount;
+  }
+
+  add(record: EncodedRecord): void {
+    let lane = this.lanes.get(record.tp);
+    if (!lane) {
+      lane = { key: record.tp, queue: [], head: 0, inFlight: undefined };
+      this.lanes.set(record.tp, lane);
+    }
+    lane.queue.push(record);
+    this.waitingCount++;
+  }
+
+  private *idle(): Generator<Lane> {
+    for (const lane of this.lanes.values())
+      if (lane.inFlight === undefined && lane.head < lane.queue.length) yield lane;
+  }
+
+  /** Whether idle lanes hold a flush's worth, or a record older than the timeout (`force`: anything). */
+  flushable(now: number, force = false): boolean {
+    let count = 0;
+    let bytes = 0;
+    for (const lane of this.idle()) {
+      if (force || now - lane.queue[lane.head]!.enqueuedAt >= this.limits.flushTimeoutMs) return true;
+      for (let i = lane.head; i < lane.queue.length; i++) {
+        count++;
+        bytes += encodedSize(lane.queue[i]!);
+        if (count >= this.limits.maxBatchRecords || bytes >= this.limits.flushBytes) return true;
+      }
+    }
+    return false;
+  }
+
+  /** When the oldest waiting record of an idle lane reaches the flush timeout, or undefined. */
+  nextTimeout(): number | undefined {
+    let oldest: number | undefined;
+    for (const lane of this.idle()) {
+      const at = lane.queue[lane.head]!.enqueuedAt;
+      if (oldest === undefined || at < oldest) oldest = at;
+    }
+    return oldest === undefined ? undefined : oldest + this.limits.flushTimeoutMs;
+  }
+
+  /** The next request (at most `maxRecords`), or undefined when no idle lane has records. Its lanes become busy. */
+  take(maxRecords = Number.POSITIVE_INFINITY): TakenRequest | undefined {
+    const limit = Math.max(1, Math.min(maxRecords, this.limits.requestRecords));
+    const lanes = [...this.idle()].sort((a, b) => a.queue[a.head]!.enqueuedAt - b.queue[b.head]!.enqueuedAt);
+    const first = lanes[0];
+    if (!first) return undefined;
+    const route = first.queue[first.head]!.route;
+    const records: EncodedRecord[] = [];
+    const taken: [Lane, number][] = [];
+    // `[` plus, per record, its bytes and the `,` or `]` after it: the exact batch body size.
+    let bytes = 1;
+    for (const lane of lanes) {
+      if (records.length >= limit) break;
+      const start = lane.head;
+      while (lane.head < lane.queue.length && records.length < limit) {
+        const r = lane.queue[lane.head]!;
+        if (r.route !== route) break;
+        const size = encodedSize(r);
+        if (records.length > 0 && bytes + size > this.limits.flushBytes) break;
+        records.push(r);
+        bytes += size;
+        lane.head++;
+      }
+      if (lane.head > start) taken.push([lane, lane.queue[start]!.offset]);
+      if (records.length > 0 && bytes >= this.limits.flushBytes) break;
+    }
+    this.waitingCount -= records.length;
+    this.inFlightCount += records.length;
+    const request: TakenRequest = { records, lanes: taken.map(([lane]) => lane.key) };
+    for (const [lane, from] of taken) {
+      lane.inFlight = { request, from };
+      this.compact(lane);
+    }
+    return request;
+  }
+
+  private compact(lane: Lane): void {
+    if (lane.head > 1024 && lane.head * 2 > lane.queue.length) {
+      lane.queue.splice(0, lane.head);
+      lane.head = 0;
+    }
+  }
+
+  /** The request is done (delivered or reported): its lanes are idle again. */
+  complete(request: TakenRequest): void {
+    this.inFlightCount -= request.records.length;
+    for (const key of request.lanes) {
+      const lane = this.lanes.get(key);
+      if (lane?.inFlight?.request !== request) continue;
+      lane.inFlight = undefined;
+      if (lane.head >= lane.queue.length) this.lanes.delete(key);
+    }
+  }
+
+  /** The first offset not yet done in a lane, or undefined when everything put for it is done. */
+  firstPending(tp: string): number | undefined {
+    const lane = this.lanes.get(tp);
+    if (!lane) return undefined;
+    return lane.inFlight?.from ?? lane.queue[lane.head]?.offset;
+  }
+
+  /** Forgets lanes (partitions revoked, task stopping); their requests in flight no longer count. */
+  drop(tps: Iterable<string>): void {
+    for (const tp of tps) {
+      const lane = this.lanes.get(tp);
+      if (!lane) continue;
+      // A request in flight still completes (and is then counted out); its records no longer matter here.
+      this.waitingCount -= lane.queue.length - lane.head;
+      this.lanes.delete(tp);
+    }
+  }
+
+  /** Whether the records of lane `tp` in `request` still matter (false after `drop`). */
+  owns(request: TakenRequest, tp: string): boolean {
+    return this.lanes.get(tp)?.inFlight?.request === request;
+  }
+
+  laneKeys(): string[] {
+    return [...this.lanes.keys()];
+  }
+}

@@ -1,0 +1,213 @@
+/**
+ * RecordEncoder: turns a SinkRecord into what a request needs, once, when `put` receives it: the
+ * value as the connector's value converter writes it (so JsonConverter with schemas.enable=false
+ * gives plain JSON), the URL with `${topic}`, `${partition}` and `${key}` filled in, and the
+ * record's own HTTP headers (forwarded key and Kafka headers, CloudEvents binary mode). Records
+ * whose URL and own headers are equal share a `route` and may travel in one batch request.
+ * Also builds request bodies: a JSON array of values (batch) or one value (single).
+ */
+import type { TaskConverters } from "../../api/connector.ts";
+import type { SinkRecord } from "../../api/record.ts";
+import { RecordHeaders } from "../../api/record-headers.ts";
+import { DataError } from "../../errors.ts";
+
+export interface EncoderSettings {
+  readonly url: string;
+  readonly forwardKeyHeader: string;
+  /** Kafka header names to forward; `*` for all. */
+  readonly forwardHeaders: readonly string[];
+  readonly forwardHeadersPrefix: string;
+  readonly cloudEvents: { readonly type: string; readonly source: string } | null;
+}
+
+/** A record ready to be sent; `tp`/`offset` are where it was consumed (for offset commits). */
+export interface EncodedRecord {
+  readonly record: SinkRecord;
+  readonly tp: string;
+  readonly offset: number;
+  /** The converted value; null for a null value. */
+  readonly body: Uint8Array | null;
+  readonly url: string;
+  readonly headers: readonly [string, string][];
+  /** Equal for records that may share a request (same URL and own headers). */
+  readonly route: string;
+  readonly enqueuedAt: number;
+}
+
+const text = new TextDecoder();
+const utf8 = new TextEncoder();
+const PLACEHOLDER = /\$\{(topic|partition|key)\}/g;
+
+/** The Content-Type of a value converter's output. */
+export function contentTypeOf(converterClass: string): string {
+  if (converterClass.endsWith("JsonConverter")) return "application/json";
+  if (converterClass.endsWith("ByteArrayConverter")) return "application/octet-stream";
+  return "text/plain; charset=utf-8";
+}
+
+/** Header values must be visible ASCII: anything else is percent-encoded (CR/LF can never pass). */
+export function headerSafe(value: string): string {
+  return /^[\t\x20-\x7e]*$/.test(value) ? value : value.replace(/[^\t\x20-\x7e]/g, (c) => encodeURIComponent(c));
+}
+
+export function tpKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
+}
+
+export class RecordEncoder {
+  private readonly templated: boolean;
+  private readonly perRecordHeaders: boolean;
+  private readonly forwardAll: boolean;
+  private readonly forwardNames: ReadonlySet<string>;
+
+  constructor(
+    private readonly s: EncoderSettings,
+    private readonly converters: TaskConverters,
+    private readonly now: () => number,
+  ) {
+    this.templated = /\$\{(topic|partition|key)\}/.test(s.url);
+    this.forwardAll = s.forwardHeaders.includes("*");
+    this.forwardNames = new Set(s.forwardHeaders);
+    this.perRecordHeaders = s.forwardKeyHeader !== "" || s.forwardHeaders.length > 0 || s.cloudEvents !== null;
+  }
+
+  get valueContentType(): string {
+    return contentTypeOf(this.converters.valueClass);
+  }
+
+  /** Throws DataError when a converter cannot write the record. */
+  encode(record: SinkRecord): EncodedRecord {
+    let body: Uint8Array | null;
+    try {
+      body = this.converters.value.fromConnectData(
+        record.topic,
+        RecordHeaders.mutable(),
+        record.valueSchema,
+        record.value,
+      );
+    } catch (error) {
+      throw new DataError(`The value converter could not write the record: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    let keyText: string | null | undefined;
+    const key = () => {
+      if (keyText === undefined) keyText = this.keyText(record);
+      return keyText;
+    };
+    const url = this.templated
+      ? this.s.url.replace(PLACEHOLDER, (_m, name: string) =>
+          encodeURIComponent(
+            name === "topic" ? record.topic : name === "partition" ? String(record.kafkaPartition) : (key() ?? ""),
+          ),
+        )
+      : this.s.url;
+    const headers = this.perRecordHeaders ? this.ownHeaders(record, key) : [];
+    return {
+      record,
+      tp: tpKey(record.originalTopic, record.originalKafkaPartition),
+      offset: record.originalKafkaOffset,
+      body,
+      url,
+      headers,
+      route: this.templated || headers.length > 0 ? `${url}\n${JSON.stringify(headers)}` : "",
+      enqueuedAt: this.now(),
+    };
+  }
+
+  private keyText(record: SinkRecord): string | null {
+    if (record.key === null || record.key === undefined) return null;
+    try {
+      const bytes = this.converters.key.fromConnectData(
+        record.topic,
+        RecordHeaders.mutable(),
+        record.keySchema,
+        record.key,
+      );
+      return bytes === null ? null : text.decode(bytes);
+    } catch (error) {
+      throw new DataError(`The key converter could not write the record key: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+
+  private headerText(
+    record: SinkRecord,
+    name: string,
+    schema: Parameters<TaskConverters["header"]["fromConnectHeader"]>[2],
+    value: unknown,
+  ): string | null {
+    const bytes = this.converters.header.fromConnectHeader(record.topic, name, schema, value);
+    return bytes === null ? null : text.decode(bytes);
+  }
+
+  private ownHeaders(record: SinkRecord, key: () => string | null): [string, string][] {
+    const out: [string, string][] = [];
+    const ce = this.s.cloudEvents;
+    const ceSeen = new Set<string>();
+    for (const h of record.headers) {
+      const isCe = ce !== null && (h.key.startsWith("ce_") || h.key.toLowerCase() === "content-type");
+      if (isCe) {
+        const value = this.headerText(record, h.key, h.schema, h.value);
+        if (value === null) continue;
+        const name = h.key.toLowerCase() === "content-type" ? "content-type" : `ce-${h.key.slice(3)}`;
+        ceSeen.add(name);
+        out.push([name, headerSafe(value)]);
+        continue;
+      }
+      if (!this.forwardAll && !this.forwardNames.has(h.key)) continue;
+      const value = this.headerText(record, h.key, h.schema, h.value);
+      if (value !== null) out.push([`${this.s.forwardHeadersPrefix}${h.key}`, headerSafe(value)]);
+    }
+    if (this.s.forwardKeyHeader !== "") {
+      const k = key();
+      if (k !== null) out.push([this.s.forwardKeyHeader, headerSafe(k)]);
+    }
+    if (ce !== null) {
+      const defaults: [string, () => string | null][] = [
+        ["ce-specversion", () => "1.0"],
+        ["ce-id", () => `${record.originalTopic}-${record.originalKafkaPartition}-${record.originalKafkaOffset}`],
+        ["ce-source", () => ce.source || `/topics/${record.topic}/partitions/${record.kafkaPartition}`],
+        ["ce-type", () => ce.type],
+        ["ce-time", () => (record.timestamp === null ? null : new Date(record.timestamp).toISOString())],
+      ];
+      for (const [name, value] of defaults) {
+        if (ceSeen.has(name)) continue;
+        const v = value();
+        if (v !== null) out.push([name, headerSafe(v)]);
+      }
+    }
+    return out;
+  }
+}
+
+const OPEN = utf8.encode("[");
+const COMMA = utf8.encode(",");
+const CLOSE = utf8.encode("]");
+const NULL = utf8.encode("null");
+
+/** Batch mode: `[v1,v2,…]`, each value as the converter wrote it (a null value as `null`). */
+export function batchBody(records: readonly EncodedRecord[]): Uint8Array {
+  let size = 2 + Math.max(0, records.length - 1);
+  for (const r of records) size += (r.body ?? NULL).length;
+  const out = new Uint8Array(size);
+  out.set(OPEN, 0);
+  let at = 1;
+  records.forEach((r, i) => {
+    if (i > 0) {
+      out.set(COMMA, at);
+      at += 1;
+    }
+    const b = r.body ?? NULL;
+    out.set(b, at);
+    at += b.length;
+  });
+  out.set(CLOSE, at);
+  return out;
+}
+
+/** The size a record adds to a batch body. */
+export function encodedSize(r: EncodedRecord): number {
+  return (r.body?.length ?? 4) + 1;
+}

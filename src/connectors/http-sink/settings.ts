@@ -1,0 +1,108 @@
+/**
+ * The HTTP sink task's settings, resolved once from its config: what the encoder, the buffer and
+ * the delivery need, the TLS material and the OIDC token request. Static headers come from the
+ * `sink.header.<NAME>` family (any spelling); an Authorization value is turned into Basic
+ * credentials as Flink's connector does.
+ */
+import type { Config } from "../../api/connector.ts";
+import type { ClientTls } from "../../http/http-client.ts";
+import { loadPemFiles } from "../../http/tls-material.ts";
+import type { BackoffPolicy } from "../../util/backoff.ts";
+import { HEADER_FAMILY, httpSinkConfig, parseDurationMs } from "./config.ts";
+import type { BufferLimits } from "./record-buffer.ts";
+import type { EncoderSettings } from "./record-encoder.ts";
+import { errorStatusChecker } from "./status-codes.ts";
+
+export interface SinkSettings {
+  readonly encoder: EncoderSettings;
+  readonly limits: BufferLimits;
+  /** Single mode (or CloudEvents binary mode): one record per request, the body is its value. */
+  readonly singleBodies: boolean;
+  readonly method: string;
+  readonly timeoutMs: number;
+  readonly isError: (status: number) => boolean;
+  readonly policy: BackoffPolicy;
+  readonly maxAttempts: number;
+  /** User headers (sink.header.*), names as written. */
+  readonly headers: [string, string][];
+  /** Requests at once: min(thread-pool size, max in-flight). */
+  readonly concurrency: number;
+  readonly maxBuffered: number;
+  readonly logRequests: boolean;
+  readonly tls: ClientTls | undefined;
+  readonly allowSelfSigned: boolean;
+  readonly oidc: { readonly tokenUrl: string; readonly form: string; readonly expiryReductionMs: number } | undefined;
+}
+
+/** Flink's rule: the Authorization value is base64-encoded unless it starts with "Basic" or raw is asked for. */
+export function authorizationValue(value: string, raw: boolean): string {
+  if (raw || value.startsWith("Basic")) return value;
+  return `Basic ${Buffer.from(value, "utf8").toString("base64")}`;
+}
+
+export function sinkSettings(config: Config): SinkSettings {
+  const c = httpSinkConfig.parse(config);
+  const single = c["sink.writer.request.mode"].toLowerCase() === "single";
+  const cloudEvents = c["sink.cloudevents.binary"];
+  const headers: [string, string][] = [];
+  for (const [name, value] of httpSinkConfig.family(config, HEADER_FAMILY)) {
+    headers.push([
+      name,
+      name.toLowerCase() === "authorization" ? authorizationValue(value, c["use-raw-authorization-header"]) : value,
+    ]);
+  }
+  const clientCert = c["security.cert.client"];
+  const clientKey = c["security.key.client"];
+  const serverCerts = c["security.cert.server"];
+  const allowSelfSigned = c["security.cert.server.allowSelfSigned"];
+  const tls =
+    serverCerts.length > 0 || clientCert || clientKey || allowSelfSigned
+      ? loadPemFiles({
+          serverCerts: { key: "security.cert.server", paths: serverCerts },
+          ...(clientCert ? { clientCert: { key: "security.cert.client", path: clientCert } } : {}),
+          ...(clientKey ? { clientKey: { key: "security.key.client", path: clientKey } } : {}),
+          allowSelfSigned,
+        })
+      : undefined;
+  const tokenRequest = c["security.oidc.token.request"];
+  const tokenUrl = c["security.oidc.token.endpoint.url"];
+  const retries = c["sink.retry.max-attempts"];
+  return {
+    encoder: {
+      url: c.url,
+      forwardKeyHeader: c["sink.forward.key.header"],
+      forwardHeaders: c["sink.forward.headers"],
+      forwardHeadersPrefix: c["sink.forward.headers.prefix"],
+      cloudEvents: cloudEvents ? { type: c["sink.cloudevents.type"], source: c["sink.cloudevents.source"] } : null,
+    },
+    limits: {
+      maxBatchRecords: c["sink.batch.max-size"],
+      flushBytes: c["sink.flush-buffer.size"],
+      flushTimeoutMs: c["sink.flush-buffer.timeout"],
+      requestRecords: single || cloudEvents ? 1 : c["sink.request.batch.size"],
+    },
+    singleBodies: single || cloudEvents,
+    method: c["insert-method"].toUpperCase(),
+    timeoutMs: c["sink.request.timeout"] * 1000,
+    isError: errorStatusChecker(c["sink.error.code"], c["sink.error.code.exclude"]),
+    policy: {
+      initialMs: c["sink.retry.backoff.initial.ms"],
+      maxMs: c["sink.retry.backoff.max.ms"],
+    },
+    maxAttempts: retries === -1 ? Number.POSITIVE_INFINITY : retries,
+    headers,
+    concurrency: Math.min(c["sink.writer.thread-pool.size"], c["sink.requests.max-inflight"]),
+    maxBuffered: c["sink.requests.max-buffered"],
+    logRequests: c["sink.request-callback"] === "slf4j-logger",
+    tls,
+    allowSelfSigned,
+    oidc:
+      tokenRequest && tokenUrl
+        ? {
+            tokenUrl,
+            form: tokenRequest.value(),
+            expiryReductionMs: parseDurationMs(c["security.oidc.token.expiry.reduction"]) ?? 1000,
+          }
+        : undefined,
+  };
+}

@@ -1,0 +1,26 @@
+import { describe, expect, test } from "bun:test";
+import { errorStatusChecker, parseStatusCodes } from "./status-codes.ts";
+
+describe("errorStatusChecker", () => {
+  test.each([
+    [["4XX", "5XX"], [], 200, false],
+    [["4XX", "5XX"], [], 302, false],
+    [["4XX", "5XX"], [], 404, true],
+    [["4XX", "5XX"], [], 503, true],
+    [["4XX", "5XX"], ["404"], 404, false],
+    [["4XX", "5XX"], ["404"], 400, true],
+    [["4xx", "500"], [], 501, false],
+    [["4xx", "500"], [], 500, true],
+    [["5XX"], ["5XX"], 500, false],
+    [[], [], 500, false],
+  ])("errors %p excluding %p: %p is an error: %p", (errors, exclude, status, expected) => {
+    expect(errorStatusChecker(errors, exclude)(status)).toBe(expected);
+  });
+
+  test("rejects entries that are neither codes nor classes", () => {
+    expect(() => parseStatusCodes(["404", "6XX"])).toThrow(
+      "6XX is not an HTTP status code (100-599) or class (1XX-5XX)",
+    );
+    expect(() => parseStatusCodes(["40"])).toThrow("40 is not an HTTP status code");
+  });
+});

@@ -1,0 +1,44 @@
+/**
+ * Which HTTP statuses the sink treats as errors (`sink.error.code` minus
+ * `sink.error.code.exclude`), in the syntax of Flink's HTTP connector: single codes (`404`) and
+ * classes written as a digit followed by `XX` (`4XX`, `5XX`). Any status that is not an error
+ * counts as delivered. Whether an error is worth a retry is decided separately (retry-policy).
+ */
+
+export interface StatusCodeSet {
+  readonly codes: ReadonlySet<number>;
+  /** Classes by their first digit (4 for `4XX`). */
+  readonly classes: ReadonlySet<number>;
+}
+
+/** Parses a list like `["404", "5XX"]`; throws an Error naming the first bad entry. */
+export function parseStatusCodes(list: readonly string[]): StatusCodeSet {
+  const codes = new Set<number>();
+  const classes = new Set<number>();
+  for (const raw of list) {
+    const entry = raw.trim().toUpperCase();
+    if (entry === "") continue;
+    const klass = /^([1-5])XX$/.exec(entry);
+    if (klass) {
+      classes.add(Number(klass[1]));
+      continue;
+    }
+    if (/^[1-5]\d\d$/.test(entry)) {
+      codes.add(Number(entry));
+      continue;
+    }
+    throw new Error(`${raw.trim()} is not an HTTP status code (100-599) or class (1XX-5XX)`);
+  }
+  return { codes, classes };
+}
+
+function contains(set: StatusCodeSet, status: number): boolean {
+  return set.codes.has(status) || set.classes.has(Math.floor(status / 100));
+}
+
+/** A predicate: is `status` an error under these lists? */
+export function errorStatusChecker(errors: readonly string[], exclude: readonly string[]): (status: number) => boolean {
+  const included = parseStatusCodes(errors);
+  const excluded = parseStatusCodes(exclude);
+  return (status) => contains(included, status) && !contains(excluded, status);
+}

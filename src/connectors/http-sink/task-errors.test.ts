@@ -1,0 +1,183 @@
+import { describe, expect, test } from "bun:test";
+import { waitFor } from "../../../test/support/wait-for.ts";
+import { traceOf } from "../../errors.ts";
+import { ManualClock } from "../../util/manual-clock.ts";
+import { HttpStatusError } from "./delivery.ts";
+import { endpoint, harness, record } from "./test-support.ts";
+
+const fast = {
+  "sink.retry.backoff.initial.ms": "1",
+  "sink.retry.backoff.max.ms": "5",
+  "sink.flush-buffer.timeout": "0",
+};
+
+describe("HttpSinkTask errors", () => {
+  describe("when the endpoint rejects a batch with a non-retriable status", () => {
+    test("re-sends its records one by one: only the poison record is reported, with status and excerpt", async () => {
+      await using server = endpoint();
+      server.answer((r) =>
+        r.body.includes("poison")
+          ? new Response(JSON.stringify({ error: "field 'x' is invalid" }), { status: 422 })
+          : new Response("ok"),
+      );
+      await using h = harness({ url: server.url(), ...fast, "sink.batch.max-size": "3" });
+      await h.task.put([record(0, 0, { x: 1 }), record(0, 1, "poison"), record(0, 2, { x: 3 })]);
+      await waitFor(() => h.errant.length === 1 && server.received.length === 4);
+      await h.task.idle();
+      expect(server.received.map((r) => r.body)).toEqual([
+        '[{"x":1},"poison",{"x":3}]',
+        '[{"x":1}]',
+        '["poison"]',
+        '[{"x":3}]',
+      ]);
+      const { record: bad, error } = h.errant[0]!;
+      expect(bad.kafkaOffset).toBe(1);
+      expect(error).toBeInstanceOf(HttpStatusError);
+      expect(error.message).toBe(
+        `HTTP 422 from POST ${server.url()} after 1 attempt(s): {"error":"field 'x' is invalid"}`,
+      );
+      expect((error as HttpStatusError).errorContext).toEqual({
+        "http.status.code": "422",
+        "http.response.body": `{"error":"field 'x' is invalid"}`,
+      });
+      expect(await h.task.preCommit([{ topic: "orders", partition: 0, offset: 3 }])).toEqual([
+        { topic: "orders", partition: 0, offset: 3 },
+      ]);
+      expect(h.metrics.families({}).find((f) => f.name === "http_sink_records_dlq_total")?.samples).toEqual([
+        { labels: {}, value: 1 },
+      ]);
+    });
+  });
+
+  describe("sink.error.code and sink.error.code.exclude", () => {
+    test("an excluded code counts as delivered; a code outside the list too", async () => {
+      await using server = endpoint();
+      server.answer((r) => new Response("", { status: r.body.includes("gone") ? 404 : 302 }));
+      await using h = harness({
+        url: server.url(),
+        ...fast,
+        "sink.error.code.exclude": "404",
+        "sink.batch.max-size": "1",
+      });
+      await h.task.put([record(0, 0, "gone"), record(0, 1, "moved")]);
+      await waitFor(() => server.received.length === 2);
+      await h.task.idle();
+      expect(h.errant).toEqual([]);
+    });
+
+    test("a code listed as an error is reported even in the 2XX class", async () => {
+      await using server = endpoint();
+      server.answer(() => new Response("", { status: 202 }));
+      await using h = harness({ url: server.url(), ...fast, "flink.connector.http.sink.error.code": "202,4XX" });
+      await h.task.put([record(0, 0, 1)]);
+      await waitFor(() => h.errant.length === 1);
+      expect((h.errant[0]!.error as HttpStatusError).status).toBe(202);
+    });
+  });
+
+  describe("retries", () => {
+    test("5xx is retried with backoff until it succeeds; every attempt is counted", async () => {
+      await using server = endpoint();
+      server.answer((_r, n) => new Response("", { status: n < 3 ? 503 : 200 }));
+      await using h = harness({ url: server.url(), ...fast });
+      await h.task.put([record(0, 0, 1)]);
+      await waitFor(() => server.received.length === 3);
+      await h.task.idle();
+      expect(h.errant).toEqual([]);
+      const requests = h.metrics.families({}).find((f) => f.name === "http_sink_requests_total")!;
+      expect(requests.samples).toEqual([
+        { labels: { status_class: "5xx" }, value: 2 },
+        { labels: { status_class: "2xx" }, value: 1 },
+      ]);
+      expect(h.lines.filter((l) => l.includes("WARN") && l.includes("retrying in"))).toHaveLength(2);
+    });
+
+    test("429 waits for Retry-After (capped at sink.retry.backoff.max.ms)", async () => {
+      await using server = endpoint();
+      server.answer((_r, n) =>
+        n === 1 ? new Response("", { status: 429, headers: { "Retry-After": "7" } }) : new Response("ok"),
+      );
+      const clock = new ManualClock(0);
+      await using h = harness(
+        { url: server.url(), "sink.flush-buffer.timeout": "0", "sink.retry.backoff.max.ms": "60000" },
+        { clock },
+      );
+      await h.task.put([record(0, 0, 1)]);
+      await waitFor(() => clock.sleeps.includes(7000));
+      expect(server.received).toHaveLength(1);
+      clock.advance(7000);
+      await waitFor(() => server.received.length === 2);
+      await h.task.idle();
+      expect(h.errant).toEqual([]);
+    });
+
+    test("after sink.retry.max-attempts the records are reported (the endpoint stays at 500)", async () => {
+      await using server = endpoint();
+      server.answer(() => new Response("database down", { status: 500 }));
+      await using h = harness({
+        url: server.url(),
+        ...fast,
+        "sink.retry.max-attempts": "3",
+        "sink.batch.max-size": "2",
+      });
+      await h.task.put([record(0, 0, 1), record(0, 1, 2)]);
+      await waitFor(() => h.errant.length === 2);
+      // A 5xx is not the records' fault: the batch is not split.
+      expect(server.received).toHaveLength(3);
+      expect(h.errant[0]!.error.message).toBe(`HTTP 500 from POST ${server.url()} after 3 attempt(s): database down`);
+    });
+
+    test("a hanging endpoint times out after sink.request.timeout and the request is retried", async () => {
+      await using server = endpoint();
+      let hung: () => void = () => {};
+      server.answer((_r, n) =>
+        n === 1 ? new Promise<Response>((resolve) => (hung = () => resolve(new Response("late")))) : new Response("ok"),
+      );
+      await using h = harness({ url: server.url(), ...fast, "sink.request.timeout": "1" });
+      await h.task.put([record(0, 0, 1)]);
+      await waitFor(() => server.received.length === 2, { timeoutMs: 5000 });
+      hung();
+      await h.task.idle();
+      expect(h.errant).toEqual([]);
+      const requests = h.metrics.families({}).find((f) => f.name === "http_sink_requests_total")!;
+      expect(requests.samples).toEqual([
+        { labels: { status_class: "error" }, value: 1 },
+        { labels: { status_class: "2xx" }, value: 1 },
+      ]);
+    });
+
+    test("an unreachable endpoint is reported after the attempts, naming the URL without credentials", async () => {
+      const closed = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+      const port = closed.port;
+      await closed.stop(true);
+      await using h = harness({
+        url: `http://user:secret@127.0.0.1:${port}/in`,
+        ...fast,
+        "sink.retry.max-attempts": "2",
+      });
+      await h.task.put([record(0, 0, 1)]);
+      await waitFor(() => h.errant.length === 1);
+      const message = h.errant[0]!.error.message;
+      expect(message).toStartWith(`POST http://***@127.0.0.1:${port}/in failed after 2 attempt(s):`);
+      expect(message).not.toContain("secret");
+    });
+  });
+
+  describe("with errors.tolerance=none", () => {
+    test("a rejected record fails the task: put and preCommit throw, the offset stays", async () => {
+      await using server = endpoint();
+      server.answer(() => new Response("bad", { status: 400 }));
+      await using h = harness({ url: server.url(), ...fast }, { tolerance: "none" });
+      await h.task.put([record(0, 5, 1)]);
+      await waitFor(() => h.lines.some((l) => l.includes("The HTTP sink task failed")));
+      await h.task.idle();
+      const error = await Promise.resolve(h.task.put([record(0, 6, 2)])).catch((e: unknown) => e);
+      expect(traceOf(error)).toContain("Tolerance exceeded in error handler");
+      expect(traceOf(error)).toContain(
+        `Caused by: org.apache.kafka.connect.errors.ConnectException: HTTP 400 from POST ${server.url()}`,
+      );
+      expect(() => h.task.preCommit([{ topic: "orders", partition: 0, offset: 6 }])).toThrow("Tolerance exceeded");
+      expect(server.received).toHaveLength(1);
+    });
+  });
+});

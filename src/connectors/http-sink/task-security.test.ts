@@ -1,0 +1,264 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { SignJWT } from "jose";
+import { type TempDir, tempDir } from "../../../test/support/temp-dir.ts";
+import { makeTls, type TlsFiles } from "../../../test/support/tls.ts";
+import { waitFor } from "../../../test/support/wait-for.ts";
+import { ManualClock } from "../../util/manual-clock.ts";
+import { httpSinkConfig } from "./config.ts";
+import { endpoint, harness, record } from "./test-support.ts";
+
+const fast = {
+  "sink.retry.backoff.initial.ms": "1",
+  "sink.retry.backoff.max.ms": "5",
+  "sink.flush-buffer.timeout": "0",
+};
+
+let dir: TempDir;
+let tls: TlsFiles;
+let selfSignedCert: string;
+let selfSignedKey: string;
+let clientKeyDer: string;
+
+async function openssl(...args: string[]): Promise<void> {
+  const proc = Bun.spawn(["openssl", ...args], { cwd: dir.path, stdout: "ignore", stderr: "pipe" });
+  if ((await proc.exited) !== 0) throw new Error(await new Response(proc.stderr).text());
+}
+
+beforeAll(async () => {
+  dir = await tempDir("http-sink-tls-");
+  tls = await makeTls(dir.path);
+  await Bun.write(dir.file("self.ext"), "subjectAltName=IP:127.0.0.1\n");
+  await openssl(
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=127.0.0.1",
+    "-addext",
+    "subjectAltName=IP:127.0.0.1",
+    "-keyout",
+    "self.key",
+    "-out",
+    "self.pem",
+  );
+  selfSignedCert = dir.file("self.pem");
+  selfSignedKey = dir.file("self.key");
+  await openssl("pkcs8", "-topk8", "-nocrypt", "-in", tls.clientKey, "-outform", "DER", "-out", "client-key.der");
+  clientKeyDer = dir.file("client-key.der");
+});
+
+afterAll(async () => {
+  await dir[Symbol.asyncDispose]();
+});
+
+const file = (path: string) => Bun.file(path);
+
+describe("HttpSinkTask over TLS", () => {
+  test("trusts a self-signed endpoint certificate given in security.cert.server", async () => {
+    await using server = endpoint({ cert: file(selfSignedCert), key: file(selfSignedKey) });
+    await using h = harness({ url: server.url(), ...fast, "security.cert.server": selfSignedCert });
+    await h.task.put([record(0, 0, 1)]);
+    await waitFor(() => server.received.length === 1);
+  });
+
+  test("trusts a CA-signed endpoint certificate through its CA, among several files", async () => {
+    await using server = endpoint({ cert: file(tls.serverCert), key: file(tls.serverKey) });
+    await using h = harness({
+      url: server.url(),
+      ...fast,
+      "flink.connector.http.security.cert.server": `${selfSignedCert},${tls.caCert}`,
+    });
+    await h.task.put([record(0, 0, 1)]);
+    await waitFor(() => server.received.length === 1);
+  });
+
+  test("without trust the TLS failure is reported, not delivered", async () => {
+    await using server = endpoint({ cert: file(selfSignedCert), key: file(selfSignedKey) });
+    await using h = harness({ url: server.url(), ...fast, "sink.retry.max-attempts": "1" });
+    await h.task.put([record(0, 0, 1)]);
+    await waitFor(() => h.errant.length === 1);
+    expect(server.received).toEqual([]);
+    expect(h.errant[0]!.error.message).toContain("(tls)");
+  });
+
+  test("allowSelfSigned accepts any certificate and warns at start", async () => {
+    await using server = endpoint({ cert: file(selfSignedCert), key: file(selfSignedKey) });
+    await using h = harness({ url: server.url(), ...fast, "security.cert.server.allowSelfSigned": "true" });
+    expect(h.lines.filter((l) => l.includes("WARN") && l.includes("NOT verified"))).toHaveLength(1);
+    await h.task.put([record(0, 0, 1)]);
+    await waitFor(() => server.received.length === 1);
+  });
+
+  test.each([
+    ["PEM", () => tls.clientKey],
+    ["DER", () => clientKeyDer],
+  ])("mTLS with a PKCS8 %s client key against an endpoint requiring a client certificate", async (_kind, key) => {
+    await using server = endpoint({
+      cert: file(tls.serverCert),
+      key: file(tls.serverKey),
+      ca: file(tls.caCert),
+      requestCert: true,
+      rejectUnauthorized: true,
+    });
+    await using h = harness({
+      url: server.url(),
+      ...fast,
+      "security.cert.server": tls.caCert,
+      "security.cert.client": tls.clientCert,
+      "security.key.client": key(),
+    });
+    await h.task.put([record(0, 0, 1)]);
+    await waitFor(() => server.received.length === 1);
+  });
+
+  test("the mTLS endpoint refuses a client without certificate", async () => {
+    await using server = endpoint({
+      cert: file(tls.serverCert),
+      key: file(tls.serverKey),
+      ca: file(tls.caCert),
+      requestCert: true,
+      rejectUnauthorized: true,
+    });
+    await using h = harness({
+      url: server.url(),
+      ...fast,
+      "security.cert.server": tls.caCert,
+      "sink.retry.max-attempts": "1",
+    });
+    await h.task.put([record(0, 0, 1)]);
+    await waitFor(() => h.errant.length === 1);
+    expect(server.received).toEqual([]);
+  });
+
+  test("bad files fail validation on the key at fault", () => {
+    const results = httpSinkConfig.validate({
+      url: "https://127.0.0.1/x",
+      "security.cert.server": `${tls.caCert},${dir.file("missing.pem")}`,
+      "security.cert.client": tls.clientKey,
+      "security.key.client": tls.clientCert,
+    });
+    const errors = Object.fromEntries(
+      [...results].filter(([, r]) => r.errors.length > 0).map(([k, r]) => [k, r.errors]),
+    );
+    expect(Object.keys(errors).sort()).toEqual(["security.cert.client", "security.cert.server", "security.key.client"]);
+    expect(errors["security.cert.server"]![0]).toContain("cannot read");
+    expect(errors["security.cert.client"]![0]).toContain("holds no readable X.509 certificate");
+    expect(errors["security.key.client"]![0]).toContain("holds no readable unencrypted PKCS8 private key");
+  });
+});
+
+describe("HttpSinkTask authentication", () => {
+  test.each([
+    ["user:secret", "false", `Basic ${btoa("user:secret")}`],
+    ["Basic dXNlcjpzZWNyZXQ=", "false", "Basic dXNlcjpzZWNyZXQ="],
+    ["Token abc", "true", "Token abc"],
+  ])("Authorization %p (raw %p) is sent as %p", async (value, raw, expected) => {
+    await using server = endpoint();
+    await using h = harness({
+      url: server.url(),
+      ...fast,
+      "flink.connector.http.sink.header.Authorization": value,
+      "flink.connector.http.source.lookup.use-raw-authorization-header": raw,
+    });
+    await h.task.put([record(0, 0, 1)]);
+    await waitFor(() => server.received.length === 1);
+    expect(server.received[0]!.headers.authorization).toBe(expected);
+  });
+
+  describe("OIDC bearer", () => {
+    const signingKey = new TextEncoder().encode("a-test-signing-key-of-enough-length!!");
+
+    function tokenEndpoint(lifetimeS: number) {
+      const state = { calls: 0, bodies: [] as string[], issued: [] as string[] };
+      const server = Bun.serve({
+        port: 0,
+        hostname: "127.0.0.1",
+        async fetch(req) {
+          state.calls++;
+          state.bodies.push(await req.text());
+          const token = await new SignJWT({ n: state.calls })
+            .setProtectedHeader({ alg: "HS256" })
+            .setExpirationTime(Math.floor(Date.now() / 1000) + lifetimeS)
+            .sign(signingKey);
+          state.issued.push(token);
+          return Response.json({ access_token: token, token_type: "Bearer" });
+        },
+      });
+      return {
+        state,
+        url: `http://127.0.0.1:${server.port}/token`,
+        async [Symbol.asyncDispose]() {
+          await server.stop(true);
+        },
+      };
+    }
+
+    test("fetches one token for many requests, renews once on a 401, never logs it", async () => {
+      await using tokens = tokenEndpoint(3600);
+      await using server = endpoint();
+      // The endpoint accepts only the newest token: the first one gets a 401 after 5 requests.
+      const accepted = new Set<string>();
+      server.answer((r, n) => {
+        const newest = tokens.state.issued.at(-1);
+        if (n === 6 && tokens.state.calls === 1) return new Response("expired", { status: 401 });
+        if (r.headers.authorization !== `Bearer ${newest}`) return new Response("", { status: 401 });
+        accepted.add(r.body);
+        return new Response("ok");
+      });
+      await using h = harness({
+        url: server.url(),
+        ...fast,
+        "sink.writer.request.mode": "single",
+        "sink.writer.thread-pool.size": "4",
+        "security.oidc.token.request": "grant_type=client_credentials&client_id=gw&client_secret=s3cret",
+        "http.security.oidc.token.endpoint.url": tokens.url,
+      });
+      await h.task.put(Array.from({ length: 10 }, (_, i) => record(i % 3, i, i)));
+      await waitFor(() => accepted.size === 10);
+      await h.task.idle();
+      expect(h.errant).toEqual([]);
+      expect(tokens.state.calls).toBe(2);
+      expect(tokens.state.bodies[0]).toBe("grant_type=client_credentials&client_id=gw&client_secret=s3cret");
+      const logged = h.lines.join("\n");
+      for (const token of tokens.state.issued) expect(logged).not.toContain(token);
+      expect(logged).not.toContain("s3cret");
+    });
+
+    test("renews the token once now > exp − security.oidc.token.expiry.reduction", async () => {
+      await using tokens = tokenEndpoint(10);
+      await using server = endpoint();
+      const start = Date.now();
+      const clock = new ManualClock(start);
+      await using h = harness(
+        {
+          url: server.url(),
+          ...fast,
+          "security.oidc.token.request": "grant_type=client_credentials",
+          "security.oidc.token.endpoint.url": tokens.url,
+          "security.oidc.token.expiry.reduction": "1500 ms",
+        },
+        { clock },
+      );
+      // exp is within (start + 9 s, start + 10 s]: valid until at least start + 7.5 s, stale after start + 8.5 s.
+      await h.task.put([record(0, 0, 1)]);
+      await waitFor(() => server.received.length === 1);
+      clock.set(start + 7400);
+      await h.task.put([record(0, 1, 2)]);
+      await waitFor(() => server.received.length === 2);
+      expect(tokens.state.calls).toBe(1);
+      clock.set(start + 8600);
+      await h.task.put([record(0, 2, 3)]);
+      await waitFor(() => server.received.length === 3);
+      expect(tokens.state.calls).toBe(2);
+      expect(server.received.map((r) => r.headers.authorization)).toEqual([
+        `Bearer ${tokens.state.issued[0]}`,
+        `Bearer ${tokens.state.issued[0]}`,
+        `Bearer ${tokens.state.issued[1]}`,
+      ]);
+    });
+  });
+});

@@ -1,0 +1,284 @@
+import { describe, expect, test } from "bun:test";
+import { waitFor } from "../../../test/support/wait-for.ts";
+import { ManualClock } from "../../util/manual-clock.ts";
+import { endpoint, harness, record, stringConverters } from "./test-support.ts";
+
+describe("HttpSinkTask", () => {
+  describe("in batch mode", () => {
+    test("posts a JSON array of the converted values, Content-Type application/json", async () => {
+      await using server = endpoint();
+      await using h = harness({ url: server.url(), "sink.batch.max-size": "3" });
+      await h.task.put([record(0, 0, { a: 1 }), record(0, 1, { a: 2 }), record(0, 2, "three")]);
+      await waitFor(() => server.received.length === 1);
+      expect(server.received[0]).toMatchObject({
+        method: "POST",
+        path: "/ingest",
+        body: '[{"a":1},{"a":2},"three"]',
+      });
+      expect(server.received[0]!.headers["content-type"]).toBe("application/json");
+      expect(server.received[0]!.headers["user-agent"]).toStartWith("edge-gateway/");
+    });
+
+    test("splits a flush into requests of sink.request.batch.size records", async () => {
+      await using server = endpoint();
+      await using h = harness({
+        url: server.url(),
+        "http.sink.request.batch.size": "2",
+        "sink.batch.max-size": "5",
+        "flink.connector.http.insert-method": "PUT",
+      });
+      await h.task.put([0, 1, 2, 3, 4].map((i) => record(0, i, i)));
+      await waitFor(() => server.received.length === 3);
+      expect(server.received.map((r) => `${r.method} ${r.body}`)).toEqual(["PUT [0,1]", "PUT [2,3]", "PUT [4]"]);
+    });
+
+    test("waits for sink.flush-buffer.timeout when the batch is not full", async () => {
+      await using server = endpoint();
+      const clock = new ManualClock(1_000_000);
+      await using h = harness({ url: server.url(), "sink.flush-buffer.timeout": "5000" }, { clock });
+      await h.task.put([record(0, 0, 1), record(0, 1, 2)]);
+      expect(clock.pending).toBe(1);
+      clock.advance(4999);
+      expect(server.received).toEqual([]);
+      clock.advance(1);
+      await waitFor(() => server.received.length === 1);
+      expect(server.received[0]!.body).toBe("[1,2]");
+    });
+
+    test("flushes at sink.flush-buffer.size bytes and never sends a larger body", async () => {
+      await using server = endpoint();
+      await using h = harness({
+        url: server.url(),
+        "sink.flush-buffer.size": "13",
+        "sink.writer.thread-pool.size": "4",
+        "sink.flush-buffer.timeout": "3600000",
+      });
+      // `["aaa","aaa"]` is exactly 13 bytes: the 24 buffered bytes flush, two values per body.
+      await h.task.put([0, 1, 2, 3].map((i) => record(i, 0, "aaa")));
+      await waitFor(() => server.received.length === 2);
+      expect(server.received.map((r) => r.body)).toEqual(['["aaa","aaa"]', '["aaa","aaa"]']);
+    });
+
+    test("a flush releases at most sink.batch.max-size records", async () => {
+      await using server = endpoint();
+      const clock = new ManualClock(0);
+      await using h = harness(
+        {
+          url: server.url(),
+          "sink.batch.max-size": "3",
+          "sink.request.batch.size": "2",
+          "sink.flush-buffer.timeout": "100",
+        },
+        { clock },
+      );
+      await h.task.put([0, 1, 2, 3].map((i) => record(0, i, i)));
+      await waitFor(() => server.received.length === 2);
+      await h.task.idle();
+      expect(server.received.map((r) => r.body)).toEqual(["[0,1]", "[2]"]);
+      clock.advance(100);
+      await waitFor(() => server.received.length === 3);
+      expect(server.received[2]!.body).toBe("[3]");
+    });
+  });
+
+  describe("in single mode", () => {
+    test("sends one request per record whose body is the value, with the converter's Content-Type", async () => {
+      await using server = endpoint();
+      await using h = harness(
+        { url: server.url(), "sink.writer.request.mode": "single", "sink.batch.max-size": "2", "insert-method": "put" },
+        { converters: stringConverters() },
+      );
+      await h.task.put([record(0, 0, "hello"), record(0, 1, "world")]);
+      await waitFor(() => server.received.length === 2);
+      expect(server.received.map((r) => [r.method, r.body, r.headers["content-type"]])).toEqual([
+        ["PUT", "hello", "text/plain; charset=utf-8"],
+        ["PUT", "world", "text/plain; charset=utf-8"],
+      ]);
+    });
+  });
+
+  describe("ordering and concurrency", () => {
+    test("keeps each partition in order with 4 concurrent requests and slow, uneven responses", async () => {
+      await using server = endpoint();
+      let inFlight = 0;
+      let maxInFlight = 0;
+      const perPartitionInFlight = new Map<number, number>();
+      server.answer(async (r) => {
+        const values = JSON.parse(r.body) as { p: number; i: number }[];
+        const p = values[0]!.p;
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        perPartitionInFlight.set(p, (perPartitionInFlight.get(p) ?? 0) + 1);
+        if (perPartitionInFlight.get(p)! > 1) throw new Error(`two requests of partition ${p} at once`);
+        await Bun.sleep((values[0]!.i * 7) % 5);
+        perPartitionInFlight.set(p, perPartitionInFlight.get(p)! - 1);
+        inFlight--;
+        return new Response("ok");
+      });
+      await using h = harness({
+        url: server.url(),
+        "sink.writer.thread-pool.size": "4",
+        "sink.request.batch.size": "10",
+        "sink.batch.max-size": "10",
+        "sink.flush-buffer.timeout": "0",
+      });
+      const records = [];
+      for (let i = 0; i < 200; i++) records.push(record(i % 4, Math.floor(i / 4), { p: i % 4, i: Math.floor(i / 4) }));
+      for (let i = 0; i < records.length; i += 20) await h.task.put(records.slice(i, i + 20));
+      await waitFor(() => server.values().length === 200);
+      const values = server.values() as { p: number; i: number }[];
+      for (let p = 0; p < 4; p++) {
+        expect(values.filter((v) => v.p === p).map((v) => v.i)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+      }
+      expect(maxInFlight).toBeGreaterThan(1);
+      expect(maxInFlight).toBeLessThanOrEqual(4);
+      expect(h.errant).toEqual([]);
+    });
+  });
+
+  describe("offsets and backpressure", () => {
+    test("preCommit holds a partition at its first record not yet delivered", async () => {
+      await using server = endpoint();
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      server.answer(async () => {
+        await gate;
+        return new Response("ok");
+      });
+      await using h = harness({
+        url: server.url(),
+        "sink.flush-buffer.timeout": "0",
+        "sink.writer.thread-pool.size": "2",
+      });
+      await h.task.put([record(0, 10, 1), record(0, 11, 2)]);
+      await h.task.put([record(1, 5, 3)]);
+      await waitFor(() => server.received.length === 2);
+      const current = [
+        { topic: "orders", partition: 0, offset: 12 },
+        { topic: "orders", partition: 1, offset: 6 },
+        { topic: "orders", partition: 2, offset: 7 },
+      ];
+      expect(await h.task.preCommit(current)).toEqual([
+        { topic: "orders", partition: 0, offset: 10 },
+        { topic: "orders", partition: 1, offset: 5 },
+        { topic: "orders", partition: 2, offset: 7 },
+      ]);
+      release();
+      await waitFor(() => server.values().length === 3);
+      await h.task.idle();
+      expect(await h.task.preCommit(current)).toEqual(current);
+      expect(h.commits()).toBeGreaterThan(0);
+    });
+
+    test("pauses its partitions at sink.requests.max-buffered and resumes at half", async () => {
+      await using server = endpoint();
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      server.answer(async () => {
+        await gate;
+        return new Response("ok");
+      });
+      await using h = harness({
+        url: server.url(),
+        "sink.requests.max-buffered": "4",
+        "sink.batch.max-size": "2",
+        "sink.request.batch.size": "2",
+      });
+      await h.task.put([record(0, 0, 0), record(0, 1, 1), record(0, 2, 2)]);
+      expect(h.events).toEqual([]);
+      await h.task.put([record(0, 3, 3)]);
+      expect(h.events).toEqual(["pause 1"]);
+      release();
+      await waitFor(() => server.values().length === 4);
+      await h.task.idle();
+      expect(h.events).toEqual(["pause 1", "resume 1"]);
+    });
+  });
+
+  describe("headers and URL", () => {
+    test("static headers under every spelling, key and header forwarding, URL templating", async () => {
+      await using server = endpoint();
+      await using h = harness(
+        {
+          url: server.url("/t/${topic}/p/${partition}/k/${key}"),
+          "sink.writer.request.mode": "single",
+          "sink.batch.max-size": "2",
+          "sink.header.X-Plain": "a",
+          "http.sink.header.X-Http": "b",
+          "flink.connector.http.sink.header.X-Flink": "c",
+          "sink.forward.key.header": "X-Kafka-Key",
+          "sink.forward.headers": "trace,tenant",
+          "sink.forward.headers.prefix": "X-Kafka-",
+        },
+        { converters: stringConverters() },
+      );
+      await h.task.put([
+        record(3, 0, "v1", {
+          key: "dev/1",
+          headers: [
+            ["trace", "t-1"],
+            ["tenant", "acme"],
+            ["other", "x"],
+          ],
+        }),
+        record(3, 1, "v2", { key: "dev 2", headers: [["trace", "t-2"]] }),
+      ]);
+      await waitFor(() => server.received.length === 2);
+      const [first, second] = server.received;
+      expect(first!.path).toBe("/t/orders/p/3/k/dev%2F1");
+      expect(second!.path).toBe("/t/orders/p/3/k/dev%202");
+      expect(first!.headers).toMatchObject({
+        "x-plain": "a",
+        "x-http": "b",
+        "x-flink": "c",
+        "x-kafka-key": "dev/1",
+        "x-kafka-trace": "t-1",
+        "x-kafka-tenant": "acme",
+      });
+      expect(first!.headers["x-kafka-other"]).toBeUndefined();
+      expect(second!.headers["x-kafka-tenant"]).toBeUndefined();
+    });
+
+    test("CloudEvents binary mode: one event per request, ce_* record headers win over defaults", async () => {
+      await using server = endpoint();
+      await using h = harness({
+        url: server.url(),
+        "sink.cloudevents.binary": "true",
+        "sink.cloudevents.type": "com.example.order",
+        "sink.batch.max-size": "2",
+      });
+      await h.task.put([
+        record(1, 7, { n: 1 }, { timestamp: Date.UTC(2026, 0, 2, 3, 4, 5) }),
+        record(
+          1,
+          8,
+          { n: 2 },
+          {
+            headers: [
+              ["ce_id", "evt-42"],
+              ["ce_type", "custom"],
+              ["content-type", "application/cloudevents+json"],
+            ],
+          },
+        ),
+      ]);
+      await waitFor(() => server.received.length === 2);
+      const [a, b] = server.received;
+      expect(a!.body).toBe('{"n":1}');
+      expect(a!.headers).toMatchObject({
+        "ce-specversion": "1.0",
+        "ce-id": "orders-1-7",
+        "ce-source": "/topics/orders/partitions/1",
+        "ce-type": "com.example.order",
+        "ce-time": "2026-01-02T03:04:05.000Z",
+        "content-type": "application/json",
+      });
+      expect(b!.headers).toMatchObject({
+        "ce-id": "evt-42",
+        "ce-type": "custom",
+        "ce-specversion": "1.0",
+        "content-type": "application/cloudevents+json",
+      });
+    });
+  });
+});

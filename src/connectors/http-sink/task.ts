@@ -1,0 +1,270 @@
+/**
+ * HttpSinkTask: delivers the records `put` hands it to an HTTP endpoint, in batch or single mode.
+ *
+ * Flow: `put` encodes each record (value converter, URL template, own headers) into the
+ * RecordBuffer and returns; `pump` starts requests while fewer than `concurrency` are in flight
+ * and the buffer is flushable (size, bytes or age); each request runs in HttpDelivery (retries,
+ * OIDC renewal) and then completes its records: delivered, or reported through the errant record
+ * reporter (errors.tolerance: dead letter queue or task failure). A batch the endpoint rejects with
+ * a non-retriable status is re-sent record by record, so one poison record does not take its
+ * neighbours to the DLQ.
+ *
+ * Guarantees: records of one partition are in at most one request at a time, in offset order;
+ * `preCommit` returns, per partition, the offset of its first record not yet done, so offsets
+ * are committed only for records delivered or reported (a restart re-delivers nothing committed
+ * and loses nothing). After each request the task asks for a commit, which the runtime coalesces.
+ * Backpressure: at `sink.requests.max-buffered` records (buffered or in flight) the task pauses
+ * its partitions and resumes them at half.
+ *
+ * Concurrency: all state is touched on the event loop only; requests run concurrently.
+ * States: initialized → started → (failed) → stopped. After a failure (tolerance none, or a token
+ * endpoint refusing us) nothing more is sent and `put`/`preCommit` throw it.
+ */
+import type { SinkTask, SinkTaskContext } from "../../api/connector.ts";
+import type { SinkRecord, TopicPartition, TopicPartitionOffset } from "../../api/record.ts";
+import { ConnectError } from "../../errors.ts";
+import { HttpClient } from "../../http/http-client.ts";
+import { isRetriableStatus } from "../../http/retry-policy.ts";
+import { TokenProvider } from "../../http/token-provider.ts";
+import type { Clock } from "../../util/clock.ts";
+import type { Logger } from "../../util/logger.ts";
+import { HttpDelivery, HttpStatusError } from "./delivery.ts";
+import { RecordBuffer, type TakenRequest } from "./record-buffer.ts";
+import { batchBody, type EncodedRecord, RecordEncoder, tpKey } from "./record-encoder.ts";
+import { type SinkSettings, sinkSettings } from "./settings.ts";
+import { SinkMetrics } from "./sink-metrics.ts";
+
+const EMPTY = new Uint8Array(0);
+
+export class HttpSinkTask implements SinkTask {
+  private context!: SinkTaskContext;
+  private settings!: SinkSettings;
+  private encoder!: RecordEncoder;
+  private buffer!: RecordBuffer;
+  private delivery!: HttpDelivery;
+  private metrics!: SinkMetrics;
+  private log!: Logger;
+  private clock!: Clock;
+  private readonly stopping = new AbortController();
+  private requestsInFlight = 0;
+  /** Records a flush released that are not in a request yet. */
+  private released = 0;
+  private failure: Error | undefined;
+  private paused = false;
+  private timer: { at: number; cancel: AbortController } | undefined;
+  private readonly running = new Set<Promise<void>>();
+
+  initialize(context: SinkTaskContext): void {
+    this.context = context;
+  }
+
+  start(config: Readonly<Record<string, string>>): void {
+    this.log = this.context.logger;
+    this.clock = this.context.clock;
+    this.settings = sinkSettings(config);
+    const s = this.settings;
+    if (s.allowSelfSigned) {
+      this.log.warn(
+        "security.cert.server.allowSelfSigned is true: the endpoint's certificate is NOT verified (any certificate is accepted)",
+      );
+    }
+    const converters = this.context.converters;
+    if (!converters) throw new ConnectError("HttpSinkTask needs the connector's converters from the runtime");
+    this.metrics = new SinkMetrics(this.context.pluginMetrics);
+    this.encoder = new RecordEncoder(s.encoder, converters, () => this.clock.now());
+    this.buffer = new RecordBuffer(s.limits);
+    const client = new HttpClient({ connectTimeoutMs: s.timeoutMs, requestTimeoutMs: s.timeoutMs, tls: s.tls });
+    const tokens =
+      s.oidc &&
+      new TokenProvider({
+        tokenUrl: s.oidc.tokenUrl,
+        form: s.oidc.form,
+        expiryReductionMs: s.oidc.expiryReductionMs,
+        client,
+        clock: this.clock,
+        timeoutMs: s.timeoutMs,
+      });
+    // The converter's content type, unless sink.header.Content-Type says otherwise.
+    const contentType: [string, string][] = s.headers.some(([name]) => name.toLowerCase() === "content-type")
+      ? []
+      : [["Content-Type", s.singleBodies ? this.encoder.valueContentType : "application/json"]];
+    this.delivery = new HttpDelivery(
+      {
+        method: s.method,
+        timeoutMs: s.timeoutMs,
+        isError: s.isError,
+        policy: s.policy,
+        maxAttempts: s.maxAttempts,
+        headers: [...contentType, ...s.headers],
+        tokens: tokens || undefined,
+        logRequests: s.logRequests,
+      },
+      client,
+      this.clock,
+      this.log,
+      this.metrics,
+      this.stopping.signal,
+    );
+  }
+
+  async put(records: ReadonlyArray<SinkRecord>): Promise<void> {
+    this.throwIfFailed();
+    for (const record of records) {
+      let encoded: EncodedRecord;
+      try {
+        encoded = this.encoder.encode(record);
+      } catch (error) {
+        await this.reportErrant([record], error);
+        continue;
+      }
+      this.buffer.add(encoded);
+    }
+    this.applyBackpressure();
+    this.pump();
+  }
+
+  preCommit(offsets: ReadonlyArray<TopicPartitionOffset>): TopicPartitionOffset[] {
+    this.throwIfFailed();
+    return offsets.map((o) => {
+      const first = this.buffer.firstPending(tpKey(o.topic, o.partition));
+      return first === undefined || first >= o.offset ? o : { ...o, offset: first };
+    });
+  }
+
+  close(partitions: ReadonlyArray<TopicPartition>): void {
+    this.buffer?.drop(partitions.map((p) => tpKey(p.topic, p.partition)));
+    if (this.buffer) this.applyBackpressure();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping.abort(new ConnectError("The task is stopping"));
+    this.timer?.cancel.abort();
+    this.timer = undefined;
+    await Promise.allSettled([...this.running]);
+  }
+
+  /** Resolves when no request is in flight (tests). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure;
+  }
+
+  private pump(): void {
+    if (this.failure || this.stopping.signal.aborted) return;
+    const now = this.clock.now();
+    while (this.requestsInFlight < this.settings.concurrency) {
+      // As Flink's AsyncSinkWriter: a flush releases up to sink.batch.max-size records, sent in
+      // requests of up to sink.request.batch.size as fast as concurrency allows.
+      if (this.released <= 0) {
+        if (!this.buffer.flushable(now)) break;
+        this.released = this.settings.limits.maxBatchRecords;
+      }
+      const request = this.buffer.take(this.released);
+      if (!request) break;
+      this.released -= request.records.length;
+      this.launch(request);
+    }
+    this.scheduleFlush(now);
+  }
+
+  /** Wakes `pump` when the oldest waiting record reaches the flush timeout. */
+  private scheduleFlush(now: number): void {
+    const at = this.requestsInFlight < this.settings.concurrency ? this.buffer.nextTimeout() : undefined;
+    if (at === undefined || (this.timer && this.timer.at <= at)) return;
+    this.timer?.cancel.abort();
+    const cancel = new AbortController();
+    this.timer = { at, cancel };
+    void this.clock.sleep(Math.max(0, at - now), cancel.signal).then(() => {
+      if (cancel.signal.aborted) return;
+      this.timer = undefined;
+      this.pump();
+    });
+  }
+
+  private launch(request: TakenRequest): void {
+    this.requestsInFlight++;
+    const run = this.deliver(request)
+      .catch((error: unknown) => this.fail(error))
+      .finally(() => {
+        this.requestsInFlight--;
+        this.running.delete(run);
+        this.buffer.complete(request);
+        this.applyBackpressure();
+        if (!this.stopping.signal.aborted && !this.failure) this.context.requestCommit();
+        this.pump();
+      });
+    this.running.add(run);
+  }
+
+  private body(records: readonly EncodedRecord[]): Uint8Array {
+    return this.settings.singleBodies ? (records[0]!.body ?? EMPTY) : batchBody(records);
+  }
+
+  private async deliver(request: TakenRequest): Promise<void> {
+    const records = request.records;
+    const first = records[0]!;
+    const outcome = await this.delivery.send({
+      url: first.url,
+      headers: first.headers,
+      body: this.body(records),
+      records: records.length,
+    });
+    if (outcome.kind === "aborted") return;
+    if (outcome.kind === "fatal") throw outcome.error;
+    if (outcome.kind === "delivered") {
+      this.metrics.recordsSent.inc({}, records.length);
+      return;
+    }
+    const error = outcome.error;
+    const definitive = error instanceof HttpStatusError && !isRetriableStatus(error.status);
+    if (records.length > 1 && definitive) {
+      this.log.warn(`${error.message}; sending its ${records.length} records one by one to find the rejected ones`);
+      for (const record of records) {
+        const single = await this.delivery.send({
+          url: record.url,
+          headers: record.headers,
+          body: batchBody([record]),
+          records: 1,
+        });
+        if (single.kind === "aborted") return;
+        if (single.kind === "fatal") throw single.error;
+        if (single.kind === "delivered") this.metrics.recordsSent.inc();
+        else if (this.buffer.owns(request, record.tp)) await this.reportErrant([record.record], single.error);
+      }
+      return;
+    }
+    const owned = records.filter((r) => this.buffer.owns(request, r.tp)).map((r) => r.record);
+    await this.reportErrant(owned, error);
+  }
+
+  private async reportErrant(records: readonly SinkRecord[], error: unknown): Promise<void> {
+    if (records.length === 0) return;
+    this.metrics.recordsFailed.inc({}, records.length);
+    this.log.warn(`${records.length} record(s) could not be delivered: ${(error as Error).message}`);
+    const reporter = this.context.errantRecordReporter;
+    if (!reporter) throw error;
+    for (const record of records) await reporter.report(record, error);
+  }
+
+  private fail(error: unknown): void {
+    if (this.failure || this.stopping.signal.aborted) return;
+    this.failure = error instanceof Error ? error : new ConnectError(String(error));
+    this.log.error("The HTTP sink task failed; it sends nothing more", this.failure);
+  }
+
+  private applyBackpressure(): void {
+    const size = this.buffer.size;
+    if (!this.paused && size >= this.settings.maxBuffered) {
+      this.paused = true;
+      this.log.debug(`${size} records buffered: pausing consumption`);
+      this.context.pause(this.context.assignment());
+    } else if (this.paused && size <= this.settings.maxBuffered / 2) {
+      this.paused = false;
+      this.log.debug(`${size} records buffered: resuming consumption`);
+      this.context.resume(this.context.assignment());
+    }
+  }
+}

@@ -1,0 +1,176 @@
+/**
+ * Building blocks for the HTTP sink's unit tests: a real endpoint on a loopback port that records
+ * what it receives and answers as the test says, a SinkTaskContext with the runtime's real
+ * converters and an errant record reporter that records (tolerance all) or fails (tolerance none),
+ * and SinkRecords. Tests only.
+ */
+import type { ErrantRecordReporter, SinkTaskContext, TaskConverters } from "../../api/connector.ts";
+import { Headers } from "../../api/data/headers.ts";
+import { Schemas } from "../../api/data/schema.ts";
+import type { SinkRecord, TopicPartition } from "../../api/record.ts";
+import { JsonConverter } from "../../converters/json-converter.ts";
+import { SimpleHeaderConverter } from "../../converters/simple-header-converter.ts";
+import { StringConverter } from "../../converters/string-converter.ts";
+import { PluginMetrics } from "../../metrics/plugin-metrics.ts";
+import { type Clock, systemClock } from "../../util/clock.ts";
+import { LogManager } from "../../util/logger.ts";
+import { HttpSinkTask } from "./task.ts";
+
+export interface Received {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+type Answer = (req: Received, n: number) => Response | Promise<Response>;
+
+/** A loopback endpoint recording every request; `answer` decides the response (200 by default). */
+export function endpoint(tls?: Bun.TLSOptions) {
+  const received: Received[] = [];
+  const state = { answer: (() => new Response("ok")) as Answer };
+  const server = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    ...(tls ? { tls } : {}),
+    async fetch(req) {
+      const url = new URL(req.url);
+      const r: Received = {
+        method: req.method,
+        path: `${url.pathname}${url.search}`,
+        headers: Object.fromEntries(req.headers.entries()),
+        body: await req.text(),
+      };
+      received.push(r);
+      return state.answer(r, received.length);
+    },
+  });
+  return {
+    received,
+    url: (path = "/ingest") => `${tls ? "https" : "http"}://127.0.0.1:${server.port}${path}`,
+    answer(fn: Answer) {
+      state.answer = fn;
+    },
+    /** Parsed JSON bodies, flattened when they are arrays. */
+    values(): unknown[] {
+      return received.flatMap((r) => {
+        const parsed = JSON.parse(r.body);
+        return Array.isArray(parsed) ? parsed : [parsed];
+      });
+    },
+    async [Symbol.asyncDispose]() {
+      await server.stop(true);
+    },
+  };
+}
+
+export function jsonConverters(): TaskConverters {
+  const key = new JsonConverter();
+  key.configure({ "schemas.enable": "false" }, true);
+  const value = new JsonConverter();
+  value.configure({ "schemas.enable": "false" }, false);
+  const header = new SimpleHeaderConverter();
+  header.configure({});
+  return {
+    key,
+    keyClass: "org.apache.kafka.connect.json.JsonConverter",
+    value,
+    valueClass: "org.apache.kafka.connect.json.JsonConverter",
+    header,
+    headerClass: "org.apache.kafka.connect.storage.SimpleHeaderConverter",
+  };
+}
+
+export function stringConverters(): TaskConverters {
+  const s = new StringConverter();
+  s.configure({}, false);
+  const header = new SimpleHeaderConverter();
+  header.configure({});
+  return {
+    key: s,
+    keyClass: "org.apache.kafka.connect.storage.StringConverter",
+    value: s,
+    valueClass: "org.apache.kafka.connect.storage.StringConverter",
+    header,
+    headerClass: "org.apache.kafka.connect.storage.SimpleHeaderConverter",
+  };
+}
+
+export function record(
+  partition: number,
+  offset: number,
+  value: unknown,
+  o: { topic?: string; key?: unknown; headers?: [string, string][]; timestamp?: number } = {},
+): SinkRecord {
+  const topic = o.topic ?? "orders";
+  return {
+    topic,
+    kafkaPartition: partition,
+    keySchema: null,
+    key: o.key ?? null,
+    valueSchema: null,
+    value,
+    timestamp: o.timestamp ?? 1_700_000_000_000,
+    headers: new Headers((o.headers ?? []).map(([key, v]) => ({ key, value: v, schema: Schemas.STRING }))),
+    kafkaOffset: offset,
+    timestampType: "CreateTime",
+    originalTopic: topic,
+    originalKafkaPartition: partition,
+    originalKafkaOffset: offset,
+  };
+}
+
+export interface HarnessOptions {
+  readonly tolerance?: "all" | "none";
+  readonly converters?: TaskConverters;
+  readonly clock?: Clock;
+  readonly assignment?: TopicPartition[];
+}
+
+/** An HttpSinkTask started with `config` in a recording context. */
+export function harness(config: Record<string, string>, o: HarnessOptions = {}) {
+  const errant: { record: SinkRecord; error: Error }[] = [];
+  const lines: string[] = [];
+  const logs = new LogManager({ sink: (line) => lines.push(line), rootLevel: "DEBUG" });
+  const events: string[] = [];
+  const metrics = new PluginMetrics();
+  let commits = 0;
+  const reporter: ErrantRecordReporter = {
+    async report(r, error) {
+      if (o.tolerance === "none") throw new Error("Tolerance exceeded in error handler", { cause: error });
+      errant.push({ record: r, error: error as Error });
+    },
+  };
+  const assignment = o.assignment ?? [{ topic: "orders", partition: 0 }];
+  const context: SinkTaskContext = {
+    config,
+    logger: logs.get("io.edgegateway.connect.http.HttpSinkTask").withContext("[sink|task-0]"),
+    clock: o.clock ?? systemClock,
+    offset: () => {},
+    timeout: () => {},
+    assignment: () => assignment,
+    pause: (tps) => void events.push(`pause ${tps.length}`),
+    resume: (tps) => void events.push(`resume ${tps.length}`),
+    requestCommit: () => {
+      commits++;
+    },
+    errantRecordReporter: reporter,
+    converters: o.converters ?? jsonConverters(),
+    pluginMetrics: metrics,
+  };
+  const task = new HttpSinkTask();
+  task.initialize(context);
+  task.start(config);
+  return {
+    task,
+    errant,
+    lines,
+    events,
+    metrics,
+    commits: () => commits,
+    logs,
+    async [Symbol.asyncDispose]() {
+      await task.stop();
+    },
+  };
+}

@@ -1,0 +1,365 @@
+/**
+ * The HTTP sink connector in the whole gateway (the compiled binary with GATEWAY_BIN), against the
+ * real Kafka broker and loopback endpoints started here: records of 4 partitions reach the
+ * endpoint in order per partition and none is lost across a kill -9, nothing whose offset was
+ * committed is sent again; an OIDC token endpoint is asked once per token lifetime under load; a
+ * poison record goes to the dead letter queue with the HTTP status and response excerpt in its
+ * `__connect.errors.*` headers while the rest flow; with tolerance none the task fails readably.
+ */
+import { describe, expect, test } from "bun:test";
+import { SignJWT } from "jose";
+import { type Gateway, startGateway } from "./support/gateway.ts";
+import { kafkaBroker, readTopic, testClient, uniqueTopic } from "./support/kafka.ts";
+import { type TempDir, tempDir } from "./support/temp-dir.ts";
+import { waitFor } from "./support/wait-for.ts";
+
+interface Event {
+  readonly p: number;
+  readonly i: number;
+  readonly pad?: string;
+}
+
+/** A loopback endpoint collecting the events of every request it accepts. */
+function sinkEndpoint(answer: (body: string, req: Request) => Response | Promise<Response> = () => new Response("ok")) {
+  const accepted: Event[] = [];
+  let requests = 0;
+  const server = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    async fetch(req) {
+      requests++;
+      const body = await req.text();
+      const response = await answer(body, req);
+      if (response.status < 300) {
+        const parsed = JSON.parse(body) as Event | Event[];
+        accepted.push(...(Array.isArray(parsed) ? parsed : [parsed]));
+      }
+      return response;
+    },
+  });
+  return {
+    accepted,
+    requests: () => requests,
+    url: `http://127.0.0.1:${server.port}/events`,
+    [Symbol.dispose]() {
+      server.stop(true);
+    },
+  };
+}
+
+async function createTopic(topic: string, partitions: number): Promise<void> {
+  const admin = (await testClient()).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** `count` events per partition, `{p, i}` where i is also the record's offset. */
+async function produceEvents(topic: string, partitions: number, count: number, pad = 0): Promise<void> {
+  const producer = (await testClient()).producer();
+  await producer.connect();
+  try {
+    for (let p = 0; p < partitions; p++) {
+      const messages = Array.from({ length: count }, (_, i) => ({
+        partition: p,
+        value: JSON.stringify(pad > 0 ? { p, i, pad: "x".repeat(pad) } : { p, i }),
+      }));
+      for (let at = 0; at < messages.length; at += 500) {
+        await producer.send({ topic, acks: -1, messages: messages.slice(at, at + 500) });
+      }
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+async function committedOffsets(group: string, topic: string): Promise<Map<number, number>> {
+  const admin = (await testClient()).admin();
+  await admin.connect();
+  try {
+    const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+    return new Map(offsets!.partitions.map((p) => [p.partition, Number(p.offset)]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function gatewayIn(dir: TempDir): Promise<{ options: Parameters<typeof startGateway>[0] }> {
+  const kafka = await kafkaBroker();
+  return {
+    options: {
+      dir: dir.path,
+      worker: {
+        "bootstrap.servers": kafka.bootstrap,
+        "data.dir": dir.file("data"),
+        "offset.flush.interval.ms": "60000",
+      },
+    },
+  };
+}
+
+const JSON_VALUES = {
+  "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+  "value.converter.schemas.enable": "false",
+  "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+};
+
+/** Stops (SIGKILL) whichever gateway is current at scope end and shows its log if the test failed. */
+function cleanup(current: () => Gateway | undefined, passed: () => boolean): AsyncDisposable {
+  return {
+    [Symbol.asyncDispose]: async () => {
+      const gw = current();
+      if (!gw) return;
+      if (!passed()) console.error(`gateway log (tail):\n${gw.output().slice(-8000)}`);
+      if (gw.proc.exitCode === null) gw.proc.kill("SIGKILL");
+    },
+  };
+}
+
+describe("HTTP sink connector in the gateway", () => {
+  test("4 partitions in order per partition; kill -9 loses nothing and re-sends nothing committed", async () => {
+    await using dir = await tempDir();
+    const topic = uniqueTopic("http-sink-crash");
+    const PER_PARTITION = 1500;
+    await createTopic(topic, 4);
+    await produceEvents(topic, 4, PER_PARTITION, 64);
+    let slow = true;
+    using endpoint = sinkEndpoint(async () => {
+      // The first gateway is slowed down so that the kill lands mid-stream.
+      if (slow) await Bun.sleep(5);
+      return new Response("ok");
+    });
+    const { options } = await gatewayIn(dir);
+    let gw: Gateway | undefined = await startGateway(options);
+    let passed = false;
+    await using _cleanup = cleanup(
+      () => gw,
+      () => passed,
+    );
+    const created = await gw.rest.post("/connectors", {
+      name: "crash-sink",
+      config: {
+        "connector.class": "HttpSink",
+        topics: topic,
+        "tasks.max": "1",
+        "flink.connector.http.url": endpoint.url,
+        "sink.batch.max-size": "50",
+        "http.sink.request.batch.size": "50",
+        "sink.flush-buffer.timeout": "20",
+        "flink.connector.http.sink.writer.thread-pool.size": "4",
+        ...JSON_VALUES,
+      },
+    });
+    expect(created.status).toBe(201);
+    await waitFor(() => endpoint.accepted.length >= 1500, { what: "1500 events before the kill", timeoutMs: 60_000 });
+    await gw.kill();
+    const atKill = endpoint.accepted.length;
+    const committed = await committedOffsets("connect-crash-sink", topic);
+    expect(atKill).toBeLessThan(4 * PER_PARTITION);
+
+    slow = false;
+    gw = await startGateway(options);
+    await waitFor(() => new Set(endpoint.accepted.map((e) => `${e.p}:${e.i}`)).size === 4 * PER_PARTITION, {
+      what: "every event delivered",
+      timeoutMs: 90_000,
+    });
+    const before = endpoint.accepted.slice(0, atKill);
+    const after = endpoint.accepted.slice(atKill);
+    for (let p = 0; p < 4; p++) {
+      const run1 = before.filter((e) => e.p === p).map((e) => e.i);
+      const run2 = after.filter((e) => e.p === p).map((e) => e.i);
+      // In order within each run (no gaps, no repeats): the second run continues at or before where the first stopped.
+      expect(run1).toEqual(Array.from({ length: run1.length }, (_, k) => k));
+      const from = run2[0] ?? PER_PARTITION;
+      expect(run2).toEqual(Array.from({ length: PER_PARTITION - from }, (_, k) => from + k));
+      // The restart resumes at the committed offset: nothing committed is sent again, nothing skipped.
+      expect(from).toBe(Math.max(0, committed.get(p) ?? 0));
+      expect(from).toBeLessThanOrEqual(run1.length);
+    }
+    // The restarted task commits everything it delivered.
+    await waitFor(
+      async () => {
+        const offsets = await committedOffsets("connect-crash-sink", topic);
+        return [0, 1, 2, 3].every((p) => offsets.get(p) === PER_PARTITION);
+      },
+      { what: "all offsets committed" },
+    );
+    expect(await gw.stop()).toBe(0);
+    passed = true;
+  }, 180_000);
+
+  test("OIDC: one token request per token lifetime under load, one renewal after a 401", async () => {
+    await using dir = await tempDir();
+    const topic = uniqueTopic("http-sink-oidc");
+    await createTopic(topic, 4);
+    const signingKey = new TextEncoder().encode("gateway-test-signing-key-0123456789abcdef");
+    const issued: string[] = [];
+    const tokenRequests: string[] = [];
+    const tokenServer = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      async fetch(req) {
+        tokenRequests.push(await req.text());
+        const token = await new SignJWT({ scope: "ingest" })
+          .setProtectedHeader({ alg: "HS256" })
+          .setExpirationTime("1h")
+          .sign(signingKey);
+        issued.push(token);
+        return Response.json({ access_token: token, token_type: "Bearer", expires_in: 3600 });
+      },
+    });
+    using _tokens = { [Symbol.dispose]: () => tokenServer.stop(true) };
+    let revokeFirstAfter = 1000;
+    using endpoint = sinkEndpoint((_body, req) => {
+      const presented = req.headers.get("authorization");
+      // The first token is revoked part-way: the sink must renew it once and go on.
+      if (issued.length === 1 && --revokeFirstAfter <= 0) return new Response("revoked", { status: 401 });
+      return presented === `Bearer ${issued.at(-1)}` ? new Response("ok") : new Response("", { status: 401 });
+    });
+    const { options } = await gatewayIn(dir);
+    const gw: Gateway | undefined = await startGateway(options);
+    let passed = false;
+    await using _cleanup = cleanup(
+      () => gw,
+      () => passed,
+    );
+    const created = await gw.rest.post("/connectors", {
+      name: "oidc-sink",
+      config: {
+        "connector.class": "io.edgegateway.connect.http.HttpSinkConnector",
+        topics: topic,
+        url: endpoint.url,
+        "sink.writer.request.mode": "single",
+        "sink.writer.thread-pool.size": "8",
+        "sink.flush-buffer.timeout": "10",
+        "flink.connector.http.security.oidc.token.endpoint.url": `http://127.0.0.1:${tokenServer.port}/token`,
+        "flink.connector.http.security.oidc.token.request":
+          "grant_type=client_credentials&client_id=gateway&client_secret=top-secret-value",
+        "errors.tolerance": "none",
+        ...JSON_VALUES,
+      },
+    });
+    expect(created.status).toBe(201);
+    await produceEvents(topic, 4, 1000);
+    await waitFor(() => new Set(endpoint.accepted.map((e) => `${e.p}:${e.i}`)).size === 4000, {
+      what: "4000 events",
+      timeoutMs: 90_000,
+    });
+    expect(tokenRequests).toEqual([
+      "grant_type=client_credentials&client_id=gateway&client_secret=top-secret-value",
+      "grant_type=client_credentials&client_id=gateway&client_secret=top-secret-value",
+    ]);
+    expect((await gw.rest.get("/connectors/oidc-sink/status")).body.tasks[0].state).toBe("RUNNING");
+    const metrics = (await gw.rest.get("/metrics")).text;
+    expect(metrics).toMatch(/http_sink_requests_total\{connector="oidc-sink",task="0",status_class="2xx"\} \d+/);
+    expect(metrics).toMatch(/http_sink_requests_total\{connector="oidc-sink",task="0",status_class="4xx"\} [1-9]/);
+    expect(metrics).toContain('http_sink_records_sent_total{connector="oidc-sink",task="0"} 4000');
+    expect(metrics).toContain('http_sink_request_duration_seconds_bucket{connector="oidc-sink",task="0",le="+Inf"}');
+    expect(metrics).toContain('http_sink_requests_in_flight{connector="oidc-sink",task="0"}');
+    const log = gw.output();
+    for (const token of issued) expect(log).not.toContain(token);
+    expect(log).not.toContain("top-secret-value");
+    expect(await gw.stop()).toBe(0);
+    passed = true;
+  }, 120_000);
+
+  test("a poison record goes to the dead letter queue with status and excerpt while the rest flow", async () => {
+    await using dir = await tempDir();
+    const topic = uniqueTopic("http-sink-poison");
+    const dlq = uniqueTopic("http-sink-dlq");
+    await createTopic(topic, 1);
+    using endpoint = sinkEndpoint((body) =>
+      body.includes('"i":17,') || body.includes('"i":17}')
+        ? Response.json({ error: "i=17 is not allowed" }, { status: 422 })
+        : new Response("ok"),
+    );
+    const { options } = await gatewayIn(dir);
+    const gw: Gateway | undefined = await startGateway(options);
+    let passed = false;
+    await using _cleanup = cleanup(
+      () => gw,
+      () => passed,
+    );
+    const created = await gw.rest.post("/connectors", {
+      name: "poison-sink",
+      config: {
+        "connector.class": "HttpSink",
+        topics: topic,
+        url: endpoint.url,
+        "sink.batch.max-size": "10",
+        "sink.request.batch.size": "10",
+        "sink.flush-buffer.timeout": "20",
+        "errors.tolerance": "all",
+        "errors.deadletterqueue.topic.name": dlq,
+        "errors.deadletterqueue.topic.replication.factor": "1",
+        "errors.deadletterqueue.context.headers.enable": "true",
+        ...JSON_VALUES,
+      },
+    });
+    expect(created.status).toBe(201);
+    await produceEvents(topic, 1, 40);
+    await waitFor(() => endpoint.accepted.length === 39, { what: "39 events delivered" });
+    expect(endpoint.accepted.map((e) => e.i)).toEqual([
+      ...Array.from({ length: 17 }, (_, k) => k),
+      ...Array.from({ length: 22 }, (_, k) => 18 + k),
+    ]);
+    const [dead] = await readTopic(dlq, 1);
+    expect(JSON.parse(dead!.value!.toString())).toEqual({ p: 0, i: 17 });
+    const header = (name: string) => dead!.headers[`__connect.errors.${name}`]?.toString();
+    expect(header("topic")).toBe(topic);
+    expect(header("offset")).toBe("17");
+    expect(header("stage")).toBe("TASK_PUT");
+    expect(header("http.status.code")).toBe("422");
+    expect(header("http.response.body")).toBe('{"error":"i=17 is not allowed"}');
+    expect(header("exception.message")).toBe(
+      `HTTP 422 from POST ${endpoint.url} after 1 attempt(s): {"error":"i=17 is not allowed"}`,
+    );
+    await waitFor(async () => (await committedOffsets("connect-poison-sink", topic)).get(0) === 40, {
+      what: "offset 40 committed",
+    });
+    const metrics = (await gw.rest.get("/metrics")).text;
+    expect(metrics).toContain('http_sink_records_dlq_total{connector="poison-sink",task="0"} 1');
+    expect(await gw.stop()).toBe(0);
+    passed = true;
+  }, 120_000);
+
+  test("with errors.tolerance=none a rejected record fails the task with a readable trace", async () => {
+    await using dir = await tempDir();
+    const topic = uniqueTopic("http-sink-fail");
+    await createTopic(topic, 1);
+    using endpoint = sinkEndpoint(() => new Response("payload too large for plan", { status: 413 }));
+    const { options } = await gatewayIn(dir);
+    const gw: Gateway | undefined = await startGateway(options);
+    let passed = false;
+    await using _cleanup = cleanup(
+      () => gw,
+      () => passed,
+    );
+    await gw.rest.post("/connectors", {
+      name: "failing-sink",
+      config: {
+        "connector.class": "HttpSink",
+        topics: topic,
+        url: endpoint.url,
+        "sink.flush-buffer.timeout": "10",
+        ...JSON_VALUES,
+      },
+    });
+    await produceEvents(topic, 1, 3);
+    const task = await waitFor(
+      async () => {
+        const t = (await gw!.rest.get("/connectors/failing-sink/status")).body.tasks?.[0];
+        return t?.state === "FAILED" ? t : undefined;
+      },
+      { what: "the task FAILED" },
+    );
+    expect(task.trace).toContain("Tolerance exceeded in error handler");
+    expect(task.trace).toContain(`HTTP 413 from POST ${endpoint.url} after 1 attempt(s): payload too large for plan`);
+    expect((await committedOffsets("connect-failing-sink", topic)).get(0) ?? -1).toBeLessThanOrEqual(0);
+    expect(await gw.stop()).toBe(0);
+    passed = true;
+  }, 120_000);
+});
