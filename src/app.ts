@@ -8,6 +8,14 @@ import { hostname } from "node:os";
 import type { Config } from "./api/connector.ts";
 import type { ConfigProvider } from "./config-providers/config-provider.ts";
 import { closeConfigProviders } from "./config-providers/config-transformer.ts";
+import { StoredIdempotencyGuard } from "./ingest/idempotency.ts";
+import { ingestApp } from "./ingest/ingest-handler.ts";
+import { IngestMetrics } from "./ingest/ingest-metrics.ts";
+import { IngestServer } from "./ingest/ingest-server.ts";
+import { openApiDocument } from "./ingest/openapi.ts";
+import { partitionCounts } from "./ingest/partition-counts.ts";
+import { type IngestStagesFactory, passThroughStagesFactory } from "./ingest/request-context.ts";
+import { IngestRouteTable } from "./ingest/route-table.ts";
 import type { KafkaPort } from "./kafka/kafka-port.ts";
 import { KafkajsPort } from "./kafka/kafkajs/adapter.ts";
 import type { PluginRegistry } from "./plugin/registry.ts";
@@ -17,6 +25,7 @@ import { Herder } from "./runtime/herder.ts";
 import { Worker } from "./runtime/worker.ts";
 import { ConfigStore } from "./store/config-store.ts";
 import { openDatabase } from "./store/database.ts";
+import { IdempotencyStore } from "./store/idempotency-store.ts";
 import { OffsetStore } from "./store/offset-store.ts";
 import { StatusStore } from "./store/status-store.ts";
 import { type Clock, systemClock } from "./util/clock.ts";
@@ -33,6 +42,8 @@ export interface AppOptions {
   readonly resolveConfig?: (config: Config) => Promise<Config>;
   /** Closed when the app stops. */
   readonly configProviders?: ReadonlyMap<string, ConfigProvider>;
+  /** Builds each ingest route's authenticate/authorize/limit stages (default: pass-through). */
+  readonly ingestStages?: IngestStagesFactory;
 }
 
 export interface App {
@@ -40,6 +51,7 @@ export interface App {
   readonly worker: Worker;
   readonly db: Database;
   readonly rest: RestServers;
+  readonly ingest: IngestServer;
   /** Stops connectors and tasks (committing what Kafka acknowledged), the listeners and the store. */
   stop(): Promise<void>;
 }
@@ -62,7 +74,20 @@ export function startApp(options: AppOptions): App {
   const { config } = options;
   const logs = options.logs ?? logManager;
   const clock = options.clock ?? systemClock;
-  const registry = options.registry ?? builtInRegistry();
+  const ingestRoutes = new IngestRouteTable();
+  const ingestMetrics = new IngestMetrics();
+  ingestMetrics.recordsInFlight = () => {
+    let n = 0;
+    for (const route of ingestRoutes.routes()) for (const w of route.writers) n += w.pending;
+    return n;
+  };
+  const registry =
+    options.registry ??
+    builtInRegistry({
+      routes: ingestRoutes,
+      stages: options.ingestStages ?? passThroughStagesFactory,
+      metrics: ingestMetrics,
+    });
   const kafka = options.kafka ?? new KafkajsPort(logs);
   const db = openDatabase(config["data.dir"]);
   const configs = new ConfigStore(db);
@@ -98,6 +123,7 @@ export function startApp(options: AppOptions): App {
     config,
     herder,
     logs,
+    extraMetrics: () => ingestMetrics.families(),
     root: {
       clusterId: async () => {
         if (clusterId) return clusterId;
@@ -109,14 +135,33 @@ export function startApp(options: AppOptions): App {
     },
   });
   id = workerId(config, rest.urls);
+  const ingest = new IngestServer({
+    listeners: config["ingest.listeners"],
+    originals: config.originals,
+    routes: ingestRoutes,
+    log: logs.get("io.edgegateway.ingest.IngestServer"),
+    app: ingestApp({
+      routes: ingestRoutes,
+      metrics: ingestMetrics,
+      clock,
+      log: logs.get("io.edgegateway.ingest.IngestHandler"),
+      redact: (text) => logs.redact(text),
+      partitions: partitionCounts(() => worker.admin(), clock),
+      idempotency: new StoredIdempotencyGuard(new IdempotencyStore(db), clock),
+      openApi: () => openApiDocument(ingestRoutes.routes()),
+    }),
+  });
+  ingest.start();
   return {
     herder,
     worker,
     db,
     rest,
+    ingest,
     stop: async () => {
       // No new requests while tasks stop and commit.
       await rest.stop();
+      await ingest.stop();
       await herder.stop();
       await worker.closeAdmin();
       if (options.configProviders) await closeConfigProviders(options.configProviders);

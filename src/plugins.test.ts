@@ -44,7 +44,9 @@ describe("plugin contract", () => {
     const connector = plugin.create();
     const config: Record<string, string> =
       SAMPLE_CONFIGS[plugin.className] ??
-      (plugin.type === "source" ? { topic: "t", file: "/dev/null" } : { topics: "t", file: "/dev/null" });
+      (plugin.type === "source"
+        ? { name: "c", topic: "t", file: "/dev/null", "ingest.path": "/ingest/t", "kafka.topic": "t" }
+        : { topics: "t", file: "/dev/null" });
     await connector.start(config);
     expect((await connector.taskConfigs(1)).length).toBe(1);
     await connector.stop();
@@ -64,6 +66,9 @@ describe("PluginRegistry aliases (PluginUtils.computeAliases)", () => {
     ["FileStreamSourceConnector", "org.apache.kafka.connect.file.FileStreamSourceConnector"],
     ["HttpSink", "io.edgegateway.connect.http.HttpSinkConnector"],
     ["HttpSinkConnector", "io.edgegateway.connect.http.HttpSinkConnector"],
+    ["HttpIngestSource", "io.edgegateway.connect.http.HttpIngestSourceConnector"],
+    ["HttpIngestSourceConnector", "io.edgegateway.connect.http.HttpIngestSourceConnector"],
+    ["HttpIngest", "io.edgegateway.connect.http.HttpIngestSourceConnector"],
     ["JsonConverter", "org.apache.kafka.connect.json.JsonConverter"],
     ["Json", "org.apache.kafka.connect.json.JsonConverter"],
     ["SimpleHeaderConverter", "org.apache.kafka.connect.storage.SimpleHeaderConverter"],

@@ -3,6 +3,8 @@
  * its own PluginRegistry with just the plugins it needs.
  */
 import { fileStreamSink, fileStreamSource } from "./connectors/file-stream/index.ts";
+import type { HttpIngestServices } from "./connectors/http-ingest/connector.ts";
+import { httpIngestSource } from "./connectors/http-ingest/index.ts";
 import { httpSink } from "./connectors/http-sink/index.ts";
 import { httpSource } from "./connectors/http-source/index.ts";
 import { converterPlugins } from "./converters/index.ts";
@@ -15,11 +17,18 @@ export const builtInPlugins: readonly PluginDescriptor[] = [
   fileStreamSink,
   httpSink,
   httpSource,
+  httpIngestSource(),
   ...converterPlugins,
   ...transformationPlugins,
   ...predicatePlugins,
 ];
 
-export function builtInRegistry(): PluginRegistry {
-  return new PluginRegistry(builtInPlugins);
+/**
+ * The built-in plugins; with `ingest`, the HttpIngestSource connector serves the worker's ingest
+ * route table (without, its routes are served by no listener: fine for docs and validation).
+ */
+export function builtInRegistry(ingest?: HttpIngestServices): PluginRegistry {
+  if (!ingest) return new PluginRegistry(builtInPlugins);
+  const bound = httpIngestSource(ingest);
+  return new PluginRegistry(builtInPlugins.map((p) => (p.className === bound.className ? bound : p)));
 }

@@ -37,6 +37,13 @@ const ownWorkerConfig = defineConfig({
     group: REST,
     displayName: "Admin listeners",
   }),
+  "ingest.listeners": key.list({
+    doc: "Ingest listeners (devices POST records here; the REST API is never served on them), comma-separated protocol://host:port URIs (http or https; https takes its key store from ingest.listeners.https.ssl.*). Unset: http://:8080, opened when the first HttpIngestSource connector starts. Empty: no ingest listener.",
+    default: null,
+    importance: "HIGH",
+    group: "Ingest",
+    displayName: "Ingest listeners",
+  }),
   "rest.advertised.host.name": key.string({
     doc: "Host name advertised to clients and used in worker_id; defaults to the listener's host.",
     default: null,
@@ -195,6 +202,8 @@ export interface WorkerConfig extends ParsedWorkerConfig {
   /** Every key as given (file plus environment), for client settings and prefixed lookups. */
   readonly originals: Readonly<Record<string, string>>;
   readonly restListeners: readonly Listener[];
+  /** The ingest listeners; null: the default, opened with the first ingest route. */
+  readonly ingestListeners: readonly Listener[] | null;
   /** undefined: admin endpoints on the regular listeners; []: disabled. */
   readonly adminListeners: readonly Listener[] | undefined;
   /** Keys that are accepted but have no effect here (for a startup warning). */
@@ -235,11 +244,23 @@ export function loadWorkerConfig(
   if (restListeners.length === 0)
     configError("listeners", "Invalid value  for configuration listeners: at least one listener is required");
   const adminListeners = parsed["admin.listeners"]?.map((l) => parseListener("admin.listeners", l));
+  const ingestListeners = parsed["ingest.listeners"]?.map((l) => parseListener("ingest.listeners", l)) ?? null;
+  for (const ingest of ingestListeners ?? []) {
+    const clash = [...restListeners, ...(adminListeners ?? [])].find(
+      (l) => l.port !== 0 && l.port === ingest.port && (l.host === ingest.host || l.host === "" || ingest.host === ""),
+    );
+    if (clash)
+      configError(
+        "ingest.listeners",
+        `Invalid value ${ingest.uri} for configuration ingest.listeners: the ingest listener must not share a port with the REST listener ${clash.uri}`,
+      );
+  }
   return {
     ...parsed,
     originals,
     restListeners,
     adminListeners,
+    ingestListeners,
     ignoredKeys: IGNORED_KEYS.filter((k) => k in originals),
   };
 }
@@ -250,6 +271,7 @@ const CLIENT_PREFIXES = [
   "consumer.",
   "admin.",
   "listeners.",
+  "ingest.",
   "config.providers",
   "key.converter.",
   "value.converter.",

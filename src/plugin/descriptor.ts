@@ -32,6 +32,18 @@ export interface ConfigProblem {
 interface ConnectorDescriptorBase {
   readonly taskClass: string;
   /**
+   * Keys whose value one connector of this class may use at a time (HttpIngestSource's
+   * ingest.path): validation rejects a value another connector of the class already has.
+   */
+  readonly uniqueKeys?: readonly string[];
+  /**
+   * Converter settings for this connector's tasks, under its own `key.converter.*` /
+   * `value.converter.*` keys and over the worker's (HttpIngestSource: plain JSON, no envelope).
+   */
+  readonly converterDefaults?: Readonly<
+    Partial<Record<"key.converter" | "value.converter", Readonly<Record<string, string>>>>
+  >;
+  /**
    * Cross-key rules the per-key declarations cannot express (Connect's `Connector.validate`), e.g.
    * "`oauth2.client.secret` is required when `auth.type=OAUTH2`". Called with the raw config only
    * after every key of the connector's own `config` passed its per-key validation, so it may

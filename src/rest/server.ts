@@ -7,6 +7,7 @@
  */
 import { Hono, type MiddlewareHandler } from "hono";
 import { ConfigError } from "../errors.ts";
+import type { MetricFamily } from "../metrics/prometheus.ts";
 import type { Herder } from "../runtime/herder.ts";
 import { loadTlsMaterial } from "../tls/key-stores.ts";
 import type { LogManager } from "../util/logger.ts";
@@ -178,6 +179,8 @@ export function startRestServers(options: {
   logs: LogManager;
   root: RootDeps;
   extraRoutes?: readonly Route[];
+  /** More metric families for GET /metrics (the ingest listener's). */
+  extraMetrics?: () => MetricFamily[];
 }): RestServers {
   const { config, herder, logs, root } = options;
   const cors = {
@@ -190,7 +193,7 @@ export function startRestServers(options: {
     ...connectorPluginRoutes(),
     ...(options.extraRoutes ?? []),
   ];
-  const admin = [...loggerRoutes(), ...metricsRoutes()];
+  const admin = [...loggerRoutes(), ...metricsRoutes(options.extraMetrics)];
   const authentication = restAuthentication(restAuthenticationOptions(config));
   const adminSeparate = config.adminListeners !== undefined;
   const mainApp = restApp(adminSeparate ? regular : [...regular, ...admin], { herder, logs }, { cors, authentication });

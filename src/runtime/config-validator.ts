@@ -20,6 +20,8 @@ export class ConfigValidator {
     private readonly registry: PluginRegistry,
     private readonly logs: LogManager,
     private readonly resolveConfig: (config: Config) => Promise<Config>,
+    /** The stored connectors' configs, for keys that must be unique across connectors. */
+    private readonly storedConfigs: () => Iterable<readonly [string, Config]> = () => [],
   ) {}
 
   registerSecrets(config: Readonly<Record<string, string | null>>): void {
@@ -30,7 +32,9 @@ export class ConfigValidator {
     this.registerSecrets(config);
     const present = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== null)) as Record<string, string>;
     const resolved: Record<string, string | null> = { ...config, ...(await this.resolveConfig(present)) };
-    const { infos } = validateConnectorConfig(this.registry, resolved);
+    const { infos, connector } = validateConnectorConfig(this.registry, resolved);
+    if (connector.type === "source" && connector.uniqueKeys)
+      this.checkUnique(connector.className, connector.uniqueKeys, resolved, infos);
     for (const entry of infos.configs) {
       if (!entry.value) continue;
       const raw = config[entry.value.name];
@@ -40,6 +44,27 @@ export class ConfigValidator {
       if (entry.value.value !== null) entry.value.value = this.logs.redact(entry.value.value);
     }
     return infos;
+  }
+
+  /** Adds an error on each unique key whose value another connector of the same class already uses. */
+  private checkUnique(
+    className: string,
+    keys: readonly string[],
+    config: Readonly<Record<string, string | null>>,
+    infos: ConfigInfos,
+  ): void {
+    for (const [name, other] of this.storedConfigs()) {
+      if (name === config.name) continue;
+      if (this.registry.fullName(other["connector.class"]?.trim() ?? "") !== className) continue;
+      for (const k of keys) {
+        const value = config[k]?.trim();
+        if (!value || other[k]?.trim() !== value) continue;
+        const entry = infos.configs.find((c) => c.value?.name === k);
+        if (!entry?.value) continue;
+        entry.value.errors.push(`Invalid value ${value} for configuration ${k}: already used by connector ${name}`);
+        infos.error_count++;
+      }
+    }
   }
 
   /** Throws Connect's 400 listing every error when the config is invalid. */

@@ -69,7 +69,9 @@ export class Herder {
   constructor(private readonly deps: HerderDeps) {
     this.log = deps.logs.get("org.apache.kafka.connect.runtime.Herder");
     this.status = new StatusWriter(deps.configs, deps.statuses, deps.logs, deps.workerId);
-    this.validator = new ConfigValidator(deps.registry, deps.logs, deps.resolveConfig);
+    this.validator = new ConfigValidator(deps.registry, deps.logs, deps.resolveConfig, () =>
+      deps.configs.names().map((name) => [name, deps.configs.get(name)?.config ?? {}] as const),
+    );
   }
 
   get ready(): boolean {

@@ -242,6 +242,7 @@ export class Worker {
   private converter(
     connectorConfig: Config,
     prop: "key.converter" | "value.converter",
+    defaults: Readonly<Record<string, string>> = {},
   ): { converter: Converter; className: string } {
     const own = connectorConfig[prop]?.trim();
     const source = own ? connectorConfig : this.deps.config.originals;
@@ -252,8 +253,11 @@ export class Worker {
         `Invalid value ${className} for configuration ${prop}: Class ${className} could not be found.`,
       );
     const converter = descriptor.create();
+    const settings = own
+      ? { ...defaults, ...prefixed(source, `${prop}.`) }
+      : { ...prefixed(source, `${prop}.`), ...defaults, ...prefixed(connectorConfig, `${prop}.`) };
     converter.configure(
-      { ...prefixed(source, `${prop}.`), "converter.type": prop === "key.converter" ? "key" : "value" },
+      { ...settings, "converter.type": prop === "key.converter" ? "key" : "value" },
       prop === "key.converter",
     );
     return { converter, className: descriptor.className };
@@ -286,8 +290,9 @@ export class Worker {
     const taskConfig = await deps.resolveConfig(rawTaskConfig);
     const descriptor: ConnectorDescriptor = resolveConnector(deps.registry, connectorConfig["connector.class"] ?? "");
     const framework = (descriptor.type === "sink" ? sinkConnectorConfig : sourceConnectorConfig).parse(connectorConfig);
-    const key = this.converter(connectorConfig, "key.converter");
-    const value = this.converter(connectorConfig, "value.converter");
+    const converterDefaults = descriptor.type === "source" ? descriptor.converterDefaults : undefined;
+    const key = this.converter(connectorConfig, "key.converter", converterDefaults?.["key.converter"]);
+    const value = this.converter(connectorConfig, "value.converter", converterDefaults?.["value.converter"]);
     const header = this.headerConverter(connectorConfig);
     const converters: RecordConverters = {
       key: key.converter,

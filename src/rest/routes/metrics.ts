@@ -3,17 +3,18 @@
  * with the admin endpoints (the regular listeners unless `admin.listeners` is set).
  */
 import { connectMetrics } from "../../metrics/connect-metrics.ts";
-import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from "../../metrics/prometheus.ts";
+import { type MetricFamily, PROMETHEUS_CONTENT_TYPE, renderPrometheus } from "../../metrics/prometheus.ts";
 import type { Route } from "../route.ts";
 
-export function metricsRoutes(): Route[] {
+/** `extra`: more families (the ingest listener's), rendered after Connect's. */
+export function metricsRoutes(extra: () => MetricFamily[] = () => []): Route[] {
   return [
     {
       method: "GET",
       path: "/metrics",
       consumesJson: false,
       handle: (_c, { herder }) =>
-        new Response(renderPrometheus(connectMetrics(herder.metricsSnapshot())), {
+        new Response(renderPrometheus([...connectMetrics(herder.metricsSnapshot()), ...extra()]), {
           headers: { "Content-Type": PROMETHEUS_CONTENT_TYPE },
         }),
     },

@@ -49,4 +49,22 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: "ingest idempotency keys",
+    sql: `
+      CREATE TABLE ingest_idempotency (
+        connector TEXT NOT NULL,
+        idempotency_key TEXT NOT NULL,
+        request_hash TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        content_type TEXT NOT NULL,
+        body BLOB NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (connector, idempotency_key)
+      ) STRICT;
+      CREATE INDEX ingest_idempotency_expiry ON ingest_idempotency (expires_at);
+    `,
+  },
 ];

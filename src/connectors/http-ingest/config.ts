@@ -1,0 +1,257 @@
+/**
+ * HttpIngestSource's keys, declared once: validation, the REST plugin description and
+ * docs/plugins/source-….md come from here. `routeSettings` turns a parsed config into what the
+ * request path needs (src/ingest/route-settings.ts).
+ */
+
+import type { IngestRouteSettings, KeySource, ValueFormat } from "../../ingest/route-settings.ts";
+import { check, defineConfig, key } from "../../plugin/config-def.ts";
+
+export const HTTP_INGEST_CONNECTOR = "io.edgegateway.connect.http.HttpIngestSourceConnector";
+export const HTTP_INGEST_TASK = "io.edgegateway.connect.http.HttpIngestSourceTask";
+/** Extra aliases beyond Connect's computed ones (HttpIngestSourceConnector, HttpIngestSource). */
+export const HTTP_INGEST_ALIASES = ["HttpIngest"] as const;
+
+const ROUTE = "Ingest route";
+const KEYS = "Record keys and headers";
+const LIMITS = "Limits";
+
+/** Paths the listener itself answers: an ingest.path may not take them. */
+export const RESERVED_PATHS = ["/topics", "/v3", "/openapi.json", "/health", "/metrics"];
+
+function pathError(path: string | null): string | undefined {
+  if (path === null) return undefined;
+  if (!/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/.test(path) || path.includes("//") || path.length < 2)
+    return "Must be an absolute URL path such as /ingest/telemetry";
+  if (path.endsWith("/")) return "Must not end with /";
+  for (const reserved of RESERVED_PATHS)
+    if (path === reserved || path.startsWith(`${reserved}/`))
+      return `${reserved} is reserved for the listener's own routes`;
+  return undefined;
+}
+
+function keyValueList(sep: string, what: string) {
+  return (entries: string[] | null): string | undefined => {
+    for (const entry of entries ?? []) {
+      const i = entry.indexOf(sep);
+      if (sep === "=" ? i <= 0 : i === 0 || entry.trim() === "") return `Each entry must be ${what}; got '${entry}'`;
+    }
+    return undefined;
+  };
+}
+
+export const httpIngestConfig = defineConfig({
+  "ingest.path": key.string({
+    doc: "The URL path devices POST records to on the ingest listener, e.g. /ingest/telemetry. Unique across ingest connectors.",
+    importance: "HIGH",
+    group: ROUTE,
+    validators: [pathError],
+  }),
+  "kafka.topic": key.string({
+    doc: "The Kafka topic records posted to ingest.path are written to.",
+    importance: "HIGH",
+    group: ROUTE,
+    validators: [check.nonEmpty()],
+  }),
+  "ingest.mode": key.string({
+    doc: "single: one record per request (a JSON document, or any other content type as raw bytes); batch: a JSON array or NDJSON (application/x-ndjson), one record per element; auto: a JSON array or NDJSON is a batch, anything else one record.",
+    default: "auto",
+    importance: "HIGH",
+    group: ROUTE,
+    validators: [check.oneOf(["single", "batch", "auto"])],
+    recommended: ["single", "batch", "auto"],
+  }),
+  "ingest.rest.proxy.enable": key.boolean({
+    doc: "Accept Confluent REST Proxy produce requests (v2 POST /topics/{topic}, v3 …/records and …/records:batch) for kafka.topic and ingest.rest.proxy.topics.",
+    default: true,
+    importance: "MEDIUM",
+    group: ROUTE,
+  }),
+  "ingest.rest.proxy.topics": key.list({
+    doc: "More topics REST Proxy produce requests may name through this connector, besides kafka.topic.",
+    default: [],
+    importance: "LOW",
+    group: ROUTE,
+  }),
+  "ingest.key.source": key.string({
+    doc: "Where each record's key comes from: none (null key: the default partitioner spreads records), header (the request header ingest.key.header), field (the JSONPath ingest.key.field in each JSON record).",
+    default: "none",
+    importance: "MEDIUM",
+    group: KEYS,
+    validators: [check.oneOf(["none", "header", "field"])],
+    recommended: ["none", "header", "field"],
+  }),
+  "ingest.key.header": key.string({
+    doc: "The request header holding the record key (ingest.key.source=header).",
+    default: "X-Kafka-Key",
+    importance: "LOW",
+    group: KEYS,
+  }),
+  "ingest.key.field": key.string({
+    doc: "JSONPath of the key inside each JSON record (ingest.key.source=field), e.g. $.deviceId or $.meta.id. A record without it has a null key.",
+    default: null,
+    importance: "LOW",
+    group: KEYS,
+  }),
+  "ingest.headers.allowlist": key.list({
+    doc: "HTTP request headers copied into every record as Kafka headers: Name, or Name:kafka-name to rename.",
+    default: [],
+    importance: "MEDIUM",
+    group: KEYS,
+    validators: [keyValueList(":", "Name or Name:kafka-name")],
+  }),
+  "ingest.headers.static": key.list({
+    doc: "Headers added to every record, as name=value entries.",
+    default: [],
+    importance: "LOW",
+    group: KEYS,
+    validators: [keyValueList("=", "name=value")],
+  }),
+  "ingest.headers.content.type": key.string({
+    doc: "Header name for the request's Content-Type on JSON records; empty for none. Raw (non-JSON) bodies always carry their content type in this header (content-type when empty).",
+    default: "",
+    importance: "LOW",
+    group: KEYS,
+  }),
+  "ingest.headers.receive.timestamp": key.string({
+    doc: "Header name for the time the gateway received the request (ms since epoch, decimal text); empty for none.",
+    default: "",
+    importance: "LOW",
+    group: KEYS,
+  }),
+  "ingest.max.body.bytes": key.int({
+    doc: "Largest request body accepted; larger ones get 413 without the rest being read.",
+    default: 1_048_576,
+    importance: "MEDIUM",
+    group: LIMITS,
+    validators: [check.atLeast(1)],
+  }),
+  "ingest.max.records": key.int({
+    doc: "Most records in one request; more get 422.",
+    default: 10_000,
+    importance: "MEDIUM",
+    group: LIMITS,
+    validators: [check.atLeast(1)],
+  }),
+  "ingest.max.record.bytes": key.int({
+    doc: "Largest single record (its value as received); larger ones get 413 and nothing of the request is written.",
+    default: 1_000_000,
+    importance: "MEDIUM",
+    group: LIMITS,
+    validators: [check.atLeast(1)],
+  }),
+  "ingest.request.timeout.ms": key.int({
+    doc: "How long a request may wait for Kafka to acknowledge its records. Records not yet sent by then are withdrawn and the request answers 503; records already sent answer 504 (they may still be written).",
+    default: 30_000,
+    importance: "MEDIUM",
+    group: LIMITS,
+    validators: [check.atLeast(1)],
+  }),
+  "ingest.max.concurrent.requests": key.int({
+    doc: "Requests handled at once on this route; more get 503 with Retry-After.",
+    default: 1024,
+    importance: "MEDIUM",
+    group: LIMITS,
+    validators: [check.atLeast(1)],
+  }),
+  "ingest.queue.max.records": key.int({
+    doc: "Records a task holds before Kafka acknowledges them; a request that would exceed it gets 503 with Retry-After.",
+    default: 100_000,
+    importance: "LOW",
+    group: LIMITS,
+    validators: [check.atLeast(1)],
+  }),
+  "ingest.poll.max.records": key.int({
+    doc: "Most records a task hands to the producer in one poll (records of many requests share one produce call).",
+    default: 10_000,
+    importance: "LOW",
+    group: LIMITS,
+    validators: [check.atLeast(1)],
+  }),
+  "ingest.retry.after.seconds": key.int({
+    doc: "Retry-After of 503 answers (paused connector, overload, no running task).",
+    default: 5,
+    importance: "LOW",
+    group: LIMITS,
+    validators: [check.atLeast(0)],
+  }),
+  "ingest.rest.proxy.batch.max.entries": key.int({
+    doc: "Most entries in a REST Proxy v3 records:batch request (api.v3.produce.batch.maximum.entries).",
+    default: 10,
+    importance: "LOW",
+    group: LIMITS,
+    validators: [check.between(1, 50)],
+  }),
+  "ingest.idempotency.window.ms": key.long({
+    doc: "How long an Idempotency-Key is remembered (in the gateway's SQLite file, across restarts): a retry with the same key and body gets the original answer without writing again; the same key with another body gets 422. 0 ignores the header.",
+    default: 86_400_000,
+    importance: "MEDIUM",
+    group: LIMITS,
+    validators: [check.atLeast(0)],
+  }),
+});
+
+export type HttpIngestConfig = ReturnType<typeof httpIngestConfig.parse>;
+
+const BYTE_ARRAY_CONVERTERS = [
+  "org.apache.kafka.connect.converters.ByteArrayConverter",
+  "ByteArrayConverter",
+  "ByteArray",
+];
+const STRING_CONVERTERS = ["org.apache.kafka.connect.storage.StringConverter", "StringConverter", "String"];
+
+/** How values (keys) reach the converter: raw for ByteArray/String converters, parsed JSON otherwise. */
+export function valueFormatFor(valueConverter: string | undefined): ValueFormat {
+  const cls = valueConverter?.trim() ?? "";
+  if (BYTE_ARRAY_CONVERTERS.includes(cls)) return "bytes";
+  if (STRING_CONVERTERS.includes(cls)) return "string";
+  return "json";
+}
+
+export function routeSettings(
+  config: HttpIngestConfig,
+  valueConverter: string | undefined,
+  keyConverter: string | undefined,
+): IngestRouteSettings {
+  const keySource: KeySource =
+    config["ingest.key.source"] === "header"
+      ? { source: "header", header: (config["ingest.key.header"] ?? "X-Kafka-Key").toLowerCase() }
+      : config["ingest.key.source"] === "field"
+        ? { source: "field", path: config["ingest.key.field"] ?? "$" }
+        : { source: "none" };
+  const topic = config["kafka.topic"];
+  return {
+    path: config["ingest.path"],
+    topic,
+    restProxyTopics: config["ingest.rest.proxy.enable"]
+      ? [...new Set([topic, ...config["ingest.rest.proxy.topics"]])]
+      : [],
+    mode: config["ingest.mode"] as IngestRouteSettings["mode"],
+    valueFormat: valueFormatFor(valueConverter),
+    keyFormat: valueFormatFor(keyConverter),
+    key: keySource,
+    headers: {
+      allow: config["ingest.headers.allowlist"].map((entry) => {
+        const i = entry.indexOf(":");
+        const from = (i < 0 ? entry : entry.slice(0, i)).trim();
+        return { from: from.toLowerCase(), to: i < 0 ? from : entry.slice(i + 1).trim() };
+      }),
+      static: config["ingest.headers.static"].map((entry) => {
+        const i = entry.indexOf("=");
+        return [entry.slice(0, i).trim(), entry.slice(i + 1)] as const;
+      }),
+      contentType: config["ingest.headers.content.type"] || null,
+      receivedAt: config["ingest.headers.receive.timestamp"] || null,
+    },
+    limits: {
+      maxBodyBytes: config["ingest.max.body.bytes"],
+      maxRecords: config["ingest.max.records"],
+      maxRecordBytes: config["ingest.max.record.bytes"],
+      requestTimeoutMs: config["ingest.request.timeout.ms"],
+      maxConcurrentRequests: config["ingest.max.concurrent.requests"],
+      retryAfterSeconds: config["ingest.retry.after.seconds"],
+      v3BatchMaxEntries: config["ingest.rest.proxy.batch.max.entries"],
+    },
+    idempotencyWindowMs: config["ingest.idempotency.window.ms"],
+  };
+}

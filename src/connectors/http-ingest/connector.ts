@@ -1,0 +1,64 @@
+/**
+ * HttpIngestSourceConnector: owns an ingest route. `start` validates the config and opens the
+ * route on the ingest listener (`ingest.path`, plus the REST Proxy topics); `stop` (pause, stop,
+ * delete, restart) suspends it: 503 with Retry-After until it starts again, and the route is gone
+ * once its tasks have stopped too. Tasks (tasks.max, each with its own producer) share the route.
+ */
+import type { Config, SourceConnector } from "../../api/connector.ts";
+import { ConfigError } from "../../errors.ts";
+import type { IngestMetrics } from "../../ingest/ingest-metrics.ts";
+import { compileJsonPath } from "../../ingest/json-path.ts";
+import type { IngestStagesFactory } from "../../ingest/request-context.ts";
+import type { IngestRouteTable } from "../../ingest/route-table.ts";
+import type { ConfigProblem } from "../../plugin/descriptor.ts";
+import { httpIngestConfig, routeSettings } from "./config.ts";
+
+export interface HttpIngestServices {
+  readonly routes: IngestRouteTable;
+  readonly stages: IngestStagesFactory;
+  readonly metrics?: IngestMetrics;
+}
+
+/** Cross-key rules: a JSONPath key needs a valid ingest.key.field. */
+export function validateHttpIngest(config: Config): ConfigProblem[] {
+  const parsed = httpIngestConfig.parse(config);
+  if (parsed["ingest.key.source"] !== "field") return [];
+  const path = parsed["ingest.key.field"];
+  if (!path) return [{ key: "ingest.key.field", message: "ingest.key.field is required when ingest.key.source=field" }];
+  try {
+    compileJsonPath(path, "ingest.key.field");
+    return [];
+  } catch (error) {
+    return [{ key: "ingest.key.field", message: (error as Error).message }];
+  }
+}
+
+export class HttpIngestSourceConnector implements SourceConnector {
+  private config: Config = {};
+  private name = "";
+
+  constructor(private readonly services: HttpIngestServices) {}
+
+  async start(config: Config): Promise<void> {
+    const parsed = httpIngestConfig.parse(config);
+    const problems = validateHttpIngest(config);
+    if (problems.length > 0)
+      throw new ConfigError(
+        problems.map((p) => p.message).join("; "),
+        new Map(problems.map((p) => [p.key, [p.message]])),
+      );
+    this.config = config;
+    this.name = config.name ?? "";
+    const settings = routeSettings(parsed, config["value.converter"], config["key.converter"]);
+    const stages = await this.services.stages(this.name, config);
+    this.services.routes.open(this.name, settings, stages);
+  }
+
+  taskConfigs(maxTasks: number): Config[] {
+    return Array.from({ length: Math.max(1, maxTasks) }, () => ({ ...this.config }));
+  }
+
+  stop(): void {
+    if (this.name !== "") this.services.routes.suspend(this.name);
+  }
+}

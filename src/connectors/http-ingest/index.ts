@@ -1,0 +1,35 @@
+/**
+ * The HttpIngestSource connector's descriptor. It needs the worker's ingest route table (and the
+ * stage factory of device security), so the descriptor is built by the composition root with
+ * them; `httpIngestSource` without services gets a table no listener serves (docs, contract tests).
+ */
+import { passThroughStagesFactory } from "../../ingest/request-context.ts";
+import { IngestRouteTable } from "../../ingest/route-table.ts";
+import type { SourceConnectorDescriptor } from "../../plugin/descriptor.ts";
+import { GATEWAY_VERSION } from "../../version.ts";
+import { HTTP_INGEST_ALIASES, HTTP_INGEST_CONNECTOR, HTTP_INGEST_TASK, httpIngestConfig } from "./config.ts";
+import { type HttpIngestServices, HttpIngestSourceConnector, validateHttpIngest } from "./connector.ts";
+import { HttpIngestSourceTask } from "./task.ts";
+
+export function httpIngestSource(
+  services: HttpIngestServices = { routes: new IngestRouteTable(), stages: passThroughStagesFactory },
+): SourceConnectorDescriptor {
+  return {
+    type: "source",
+    className: HTTP_INGEST_CONNECTOR,
+    aliases: HTTP_INGEST_ALIASES,
+    version: GATEWAY_VERSION,
+    config: httpIngestConfig,
+    summary:
+      "Devices POST records over HTTP to ingest.path on the ingest listener (single JSON documents, raw bodies, JSON arrays, NDJSON, and Confluent REST Proxy v2/v3 produce requests); each request is answered once Kafka acknowledged all of its records.",
+    taskClass: HTTP_INGEST_TASK,
+    uniqueKeys: ["ingest.path"],
+    validate: validateHttpIngest,
+    converterDefaults: {
+      "key.converter": { "schemas.enable": "false" },
+      "value.converter": { "schemas.enable": "false" },
+    },
+    create: () => new HttpIngestSourceConnector(services),
+    createTask: () => new HttpIngestSourceTask(services),
+  };
+}

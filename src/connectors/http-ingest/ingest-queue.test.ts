@@ -1,0 +1,96 @@
+import { describe, expect, test } from "bun:test";
+import type { IngestRecord } from "../../ingest/ingest-record.ts";
+import { IngestQueue } from "./ingest-queue.ts";
+import { toSourceRecord } from "./task.ts";
+
+const record = (value: unknown): IngestRecord => ({
+  key: null,
+  value,
+  headers: [],
+  partition: null,
+  timestamp: 7,
+  bytes: 1,
+});
+
+function queue(maxQueued = 100) {
+  return new IngestQueue({ maxQueued, maxPoll: 1000, retryAfterSeconds: 3, toSourceRecord });
+}
+
+const never = new AbortController().signal;
+const meta = (offset: number) => ({ topic: "t", partition: 0, offset, timestamp: null });
+
+describe("IngestQueue", () => {
+  test("one poll takes the records of every waiting request; each request resolves when all its records are acked", async () => {
+    const q = queue();
+    const a = q.submit({ topic: "t", records: [record(1), record(2)], signal: never });
+    const b = q.submit({ topic: "t", records: [record(3)], signal: never });
+    const polled = await q.poll(never);
+    expect(polled.map((r) => r.value)).toEqual([1, 2, 3]);
+    expect(q.pending).toBe(3);
+    q.ack(polled[2]!, meta(12));
+    expect(await b).toEqual([{ kind: "written", topic: "t", partition: 0, offset: 12, timestamp: 7 }]);
+    q.ack(polled[0]!, meta(10));
+    q.ack(polled[1]!, null);
+    expect(await a).toEqual([
+      { kind: "written", topic: "t", partition: 0, offset: 10, timestamp: 7 },
+      { kind: "dropped" },
+    ]);
+    expect(q.pending).toBe(0);
+  });
+
+  test("an aborted request withdraws its queued records (not written) and fails its sent ones (may be written)", async () => {
+    const q = queue();
+    const abort = new AbortController();
+    const sent = q.submit({ topic: "t", records: [record(1)], signal: abort.signal });
+    await q.poll(never);
+    const queued = q.submit({ topic: "t", records: [record(2)], signal: abort.signal });
+    abort.abort(new Error("timed out"));
+    expect(await sent).toEqual([
+      {
+        kind: "failed",
+        message: "timed out; the record was sent to Kafka and may still be written",
+        retriable: true,
+        maybeWritten: true,
+      },
+    ]);
+    expect(await queued).toEqual([{ kind: "failed", message: "timed out", retriable: true, maybeWritten: false }]);
+    expect(q.pending).toBe(0);
+    const next = q.submit({ topic: "t", records: [record(3)], signal: never });
+    const polled = await q.poll(never);
+    expect(polled.map((r) => r.value)).toEqual([3]);
+    q.ack(polled[0]!, meta(1));
+    expect((await next)[0]!.kind).toBe("written");
+  });
+
+  test("withdrawQueued (pause) fails queued records only; close fails everything and refuses more", async () => {
+    const q = queue();
+    const first = q.submit({ topic: "t", records: [record(1)], signal: never });
+    const polled = await q.poll(never);
+    const second = q.submit({ topic: "t", records: [record(2)], signal: never });
+    q.withdrawQueued("paused");
+    expect(await second).toEqual([{ kind: "failed", message: "paused", retriable: true, maybeWritten: false }]);
+    q.close("stopped");
+    expect((await first)[0]).toMatchObject({ kind: "failed", maybeWritten: true });
+    q.ack(polled[0]!, meta(1));
+    expect(() => q.submit({ topic: "t", records: [record(3)], signal: never })).toThrow("stopped");
+  });
+
+  test("a request that would overfill the queue gets 503 with Retry-After", async () => {
+    const q = queue(3);
+    void q.submit({ topic: "t", records: [record(1), record(2)], signal: never });
+    try {
+      q.submit({ topic: "t", records: [record(3), record(4)], signal: never });
+      throw new Error("accepted");
+    } catch (error) {
+      expect(error).toMatchObject({ status: 503, options: { retryAfterSeconds: 3 } });
+    }
+  });
+
+  test("poll returns [] at once when its signal aborts while waiting", async () => {
+    const q = queue();
+    const abort = new AbortController();
+    const polling = q.poll(abort.signal, 60_000);
+    abort.abort();
+    expect(await polling).toEqual([]);
+  });
+});

@@ -1,0 +1,204 @@
+/**
+ * IngestQueue: the bounded hand-off between ingest requests and one HttpIngestSource task.
+ *
+ * The route calls `submit` (an IngestWriter): the request's records become SourceRecords at the
+ * tail of the queue and the call resolves when each has an outcome. The task's `poll` takes
+ * everything queued (records of many requests go out in one produce call); `commitRecord` settles
+ * a record as written or dropped. Records are in one of three places: queued (not yet polled: can
+ * be withdrawn, certainly not written), sent (polled, awaiting Kafka), settled.
+ *   - request aborted (timeout, client gone): its queued records are withdrawn and fail as not
+ *     written; its sent records fail as "may have been written".
+ *   - `withdrawQueued` (connector paused): every queued record fails as not written.
+ *   - `close` (task stopping or failed): everything unsettled fails; nothing more is accepted.
+ * All methods run on the event loop; no locking needed.
+ */
+import type { SourceRecord } from "../../api/record.ts";
+import { unavailable } from "../../ingest/ingest-error.ts";
+import type { IngestRecord, IngestSubmission, RecordOutcome } from "../../ingest/ingest-record.ts";
+import type { IngestWriter } from "../../ingest/route-table.ts";
+import { Signal } from "../../util/async.ts";
+
+/** Builds the SourceRecord for one ingest record (topic, key/value/headers as the task decides). */
+export type ToSourceRecord = (topic: string, record: IngestRecord) => SourceRecord;
+
+interface PendingRequest {
+  readonly outcomes: (RecordOutcome | undefined)[];
+  remaining: number;
+  readonly resolve: (outcomes: RecordOutcome[]) => void;
+  done: boolean;
+}
+
+interface Slot {
+  readonly request: PendingRequest;
+  readonly index: number;
+  readonly record: SourceRecord;
+  state: "queued" | "sent";
+}
+
+export interface IngestQueueOptions {
+  readonly maxQueued: number;
+  readonly maxPoll: number;
+  readonly retryAfterSeconds: number;
+  readonly toSourceRecord: ToSourceRecord;
+}
+
+export class IngestQueue implements IngestWriter {
+  private queue: Slot[] = [];
+  private head = 0;
+  private queuedCount = 0;
+  private readonly sent = new Map<SourceRecord, Slot>();
+  private readonly wake = new Signal();
+  private closedReason: string | undefined;
+
+  constructor(private readonly o: IngestQueueOptions) {}
+
+  get pending(): number {
+    return this.queuedCount + this.sent.size;
+  }
+
+  submit(submission: IngestSubmission): Promise<RecordOutcome[]> {
+    const { records, topic, signal } = submission;
+    if (this.closedReason !== undefined) throw unavailable(this.closedReason, this.o.retryAfterSeconds);
+    if (this.pending + records.length > this.o.maxQueued && this.pending > 0) {
+      throw unavailable(
+        `The ingest queue is full (${this.pending} records awaiting Kafka); retry later`,
+        this.o.retryAfterSeconds,
+      );
+    }
+    if (records.length === 0) return Promise.resolve([]);
+    return new Promise<RecordOutcome[]>((resolve) => {
+      const request: PendingRequest = {
+        outcomes: new Array(records.length),
+        remaining: records.length,
+        resolve,
+        done: false,
+      };
+      const slots: Slot[] = records.map((r, index) => ({
+        request,
+        index,
+        record: this.o.toSourceRecord(topic, r),
+        state: "queued",
+      }));
+      for (const slot of slots) this.queue.push(slot);
+      this.queuedCount += slots.length;
+      this.wake.notify();
+      if (signal.aborted) this.abandon(slots, abortMessage(signal));
+      else signal.addEventListener("abort", () => this.abandon(slots, abortMessage(signal)), { once: true });
+    });
+  }
+
+  /**
+   * Everything queued, up to the poll limit, in arrival order; waits (≤ `maxWaitMs`) while empty.
+   * Returns [] when `signal` aborts or nothing arrived.
+   */
+  async poll(signal: AbortSignal, maxWaitMs = 1000): Promise<SourceRecord[]> {
+    if (this.queuedCount === 0 && !signal.aborted) {
+      const onAbort = () => this.wake.notify();
+      signal.addEventListener("abort", onAbort, { once: true });
+      await this.wake.wait(maxWaitMs);
+      signal.removeEventListener("abort", onAbort);
+    }
+    if (signal.aborted) return [];
+    const out: SourceRecord[] = [];
+    while (this.head < this.queue.length && out.length < this.o.maxPoll) {
+      const slot = this.queue[this.head++]!;
+      if (slot.state !== "queued" || slot.request.done) continue;
+      slot.state = "sent";
+      this.queuedCount--;
+      this.sent.set(slot.record, slot);
+      out.push(slot.record);
+    }
+    this.compact();
+    return out;
+  }
+
+  /** Kafka acknowledged `record` (metadata null: dropped by a transform or skipped). */
+  ack(
+    record: SourceRecord,
+    metadata: { topic: string; partition: number; offset: number; timestamp: number | null } | null,
+  ): void {
+    const slot = this.sent.get(record);
+    if (!slot) return;
+    this.sent.delete(record);
+    this.settle(
+      slot,
+      metadata
+        ? {
+            kind: "written",
+            topic: metadata.topic,
+            partition: metadata.partition,
+            offset: metadata.offset,
+            timestamp: metadata.timestamp !== null && metadata.timestamp >= 0 ? metadata.timestamp : record.timestamp,
+          }
+        : { kind: "dropped" },
+    );
+  }
+
+  withdrawQueued(reason: string): void {
+    for (let i = this.head; i < this.queue.length; i++) {
+      const slot = this.queue[i]!;
+      if (slot.state !== "queued") continue;
+      this.fail(slot, reason, false);
+    }
+    this.queue = [];
+    this.head = 0;
+    this.queuedCount = 0;
+  }
+
+  /** No more records accepted; every unsettled record fails (sent ones as "may have been written"). */
+  close(reason: string): void {
+    this.closedReason = reason;
+    this.withdrawQueued(reason);
+    for (const slot of this.sent.values()) this.fail(slot, reason, true);
+    this.sent.clear();
+    this.wake.notify();
+  }
+
+  private abandon(slots: readonly Slot[], reason: string): void {
+    for (const slot of slots) {
+      if (slot.state === "queued") {
+        this.queuedCount--;
+        this.fail(slot, reason, false);
+      } else if (slot.request.outcomes[slot.index] === undefined) {
+        this.sent.delete(slot.record);
+        this.fail(slot, reason, true);
+      }
+    }
+  }
+
+  private fail(slot: Slot, reason: string, maybeWritten: boolean): void {
+    slot.state = "sent"; // never handed out again
+    this.settle(slot, {
+      kind: "failed",
+      message: maybeWritten ? `${reason}; the record was sent to Kafka and may still be written` : reason,
+      retriable: true,
+      maybeWritten,
+    });
+  }
+
+  private settle(slot: Slot, outcome: RecordOutcome): void {
+    const { request } = slot;
+    if (request.outcomes[slot.index] !== undefined) return;
+    request.outcomes[slot.index] = outcome;
+    request.remaining--;
+    if (request.remaining === 0 && !request.done) {
+      request.done = true;
+      request.resolve(request.outcomes as RecordOutcome[]);
+    }
+  }
+
+  private compact(): void {
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
+
+function abortMessage(signal: AbortSignal): string {
+  const reason = signal.reason;
+  return reason instanceof Error && reason.name !== "AbortError" ? reason.message : "The request was abandoned";
+}

@@ -1,0 +1,52 @@
+/**
+ * Reads a request body up to a byte limit. A declared Content-Length over the limit is refused
+ * before anything is read; a chunked body is read until it crosses the limit, then the rest is
+ * cancelled (never buffered). Either way: 413 in REST Proxy's error shape.
+ */
+import { ErrorCodes, IngestError } from "./ingest-error.ts";
+
+function tooLarge(limit: number): IngestError {
+  return new IngestError(
+    413,
+    ErrorCodes.PAYLOAD_TOO_LARGE,
+    `Request body is larger than the limit of ${limit} bytes (ingest.max.body.bytes)`,
+    { headers: { Connection: "close" } },
+  );
+}
+
+export async function readBody(request: Request, limit: number): Promise<Uint8Array> {
+  const declared = request.headers.get("content-length");
+  if (declared !== null && Number(declared) > limit) {
+    void request.body?.cancel().catch(() => undefined);
+    throw tooLarge(limit);
+  }
+  const body = request.body;
+  if (!body) return new Uint8Array(0);
+  if (declared !== null) {
+    // Within the limit as declared: one read of the whole body is the fast path.
+    const bytes = new Uint8Array(await request.arrayBuffer());
+    if (bytes.length > limit) throw tooLarge(limit);
+    return bytes;
+  }
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}

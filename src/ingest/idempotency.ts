@@ -1,0 +1,103 @@
+/**
+ * IdempotencyGuard: `Idempotency-Key` handling for ingest requests. A key is remembered per
+ * connector for `ingest.idempotency.window.ms` with a hash of the request (method, path, content
+ * type, body) and the response given: the same key with the same request gets that response
+ * again without writing; with another request, 422; while the first is still being handled, 409.
+ * Only final answers (status below 500) are remembered, so a failed request can be retried. A
+ * replayed answer carries `Idempotent-Replayed: true`.
+ */
+import type { IdempotencyStore } from "../store/idempotency-store.ts";
+import type { Clock } from "../util/clock.ts";
+import { ErrorCodes, IngestError } from "./ingest-error.ts";
+import type { IngestTarget } from "./request-context.ts";
+import type { IngestRoute } from "./route-table.ts";
+
+export interface IdempotencyGuard {
+  /** The stored response to replay, or undefined to go on (the key is then held until `end`). */
+  begin(
+    route: IngestRoute,
+    target: IngestTarget,
+    key: string,
+    request: Request,
+    body: Uint8Array,
+  ): Promise<Response | undefined>;
+  /** Releases the key; remembers `response` when it is final. */
+  end(route: IngestRoute, key: string, response: Response | undefined): Promise<void>;
+}
+
+/** Idempotency-Key values accepted: visible ASCII, 1-255 characters. */
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+/** The guard over the SQLite store: keys being handled are held in memory (one gateway per file). */
+export class StoredIdempotencyGuard implements IdempotencyGuard {
+  private readonly active = new Map<string, string>();
+
+  constructor(
+    private readonly store: IdempotencyStore,
+    private readonly clock: Clock,
+  ) {}
+
+  async begin(
+    route: IngestRoute,
+    _target: IngestTarget,
+    key: string,
+    request: Request,
+    body: Uint8Array,
+  ): Promise<Response | undefined> {
+    if (!KEY_PATTERN.test(key))
+      throw new IngestError(400, 400, "The Idempotency-Key header must be 1-255 visible ASCII characters");
+    const hash = requestHash(request, body);
+    const id = `${route.connector}\u0000${key}`;
+    if (this.active.has(id))
+      throw new IngestError(409, 409, "A request with this Idempotency-Key is still being processed; retry later", {
+        retryAfterSeconds: 1,
+      });
+    const stored = this.store.get(route.connector, key, this.clock.now());
+    if (stored) {
+      if (stored.requestHash !== hash)
+        throw new IngestError(
+          422,
+          ErrorCodes.IDEMPOTENCY_MISMATCH,
+          "This Idempotency-Key was already used with a different request; use a new key for new data",
+        );
+      return new Response(stored.body, {
+        status: stored.status,
+        headers: { "Content-Type": stored.contentType, "Idempotent-Replayed": "true" },
+      });
+    }
+    this.active.set(id, hash);
+    return undefined;
+  }
+
+  async end(route: IngestRoute, key: string, response: Response | undefined): Promise<void> {
+    const id = `${route.connector}\u0000${key}`;
+    const hash = this.active.get(id);
+    if (hash === undefined) return;
+    try {
+      if (!response || response.status >= 500) return;
+      const body = new Uint8Array(await response.clone().arrayBuffer());
+      this.store.put(
+        route.connector,
+        key,
+        {
+          requestHash: hash,
+          status: response.status,
+          contentType: response.headers.get("content-type") ?? "application/json",
+          body,
+        },
+        this.clock.now(),
+        route.settings.idempotencyWindowMs,
+      );
+    } finally {
+      this.active.delete(id);
+    }
+  }
+}
+
+/** SHA-256 over what makes two requests the same: method, path, content type and body. */
+export function requestHash(request: Request, body: Uint8Array): string {
+  const hasher = new Bun.CryptoHasher("sha256");
+  hasher.update(`${request.method}\n${new URL(request.url).pathname}\n${request.headers.get("content-type") ?? ""}\n`);
+  hasher.update(body);
+  return hasher.digest("hex");
+}

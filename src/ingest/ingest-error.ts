@@ -1,0 +1,71 @@
+/**
+ * IngestError: a request the ingest listener refuses, with the HTTP status and Confluent REST
+ * Proxy's error code (`{"error_code": 42206, "message": "…"}`, see shared/rest-proxy-api.md). Stages
+ * and parsers throw it; `ingestErrorResponse` is the one place it becomes an HTTP response.
+ */
+import { ConnectError } from "../errors.ts";
+
+export interface IngestErrorOptions {
+  /** Seconds for a Retry-After header (429, 503). */
+  readonly retryAfterSeconds?: number;
+  /** Extra response headers (e.g. WWW-Authenticate for 401). */
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly cause?: unknown;
+}
+
+export class IngestError extends ConnectError {
+  override name = "IngestError";
+
+  constructor(
+    readonly status: number,
+    readonly errorCode: number,
+    message: string,
+    readonly options: IngestErrorOptions = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  }
+}
+
+/** REST Proxy's codes used here (Errors.java, rest-utils). */
+export const ErrorCodes = {
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 40101,
+  FORBIDDEN: 40301,
+  TOPIC_NOT_FOUND: 40401,
+  PARTITION_NOT_FOUND: 40402,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  REQUEST_TIMEOUT: 408,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  /** Idempotency-Key reused with another body. */
+  IDEMPOTENCY_MISMATCH: 422,
+  JSON_CONVERSION: 42203,
+  INVALID_PAYLOAD: 42206,
+  BATCH_VALIDATION: 42208,
+  TOO_MANY_REQUESTS: 42901,
+  KAFKA_ERROR: 50002,
+  KAFKA_RETRIABLE_ERROR: 50003,
+  BROKER_NOT_AVAILABLE: 50302,
+  SERVICE_UNAVAILABLE: 503,
+  GATEWAY_TIMEOUT: 504,
+} as const;
+
+export const badRequest = (message: string, code: number = ErrorCodes.BAD_REQUEST) =>
+  new IngestError(400, code, message);
+export const unprocessable = (message: string, code: number = ErrorCodes.INVALID_PAYLOAD) =>
+  new IngestError(422, code, message);
+export const unavailable = (message: string, retryAfterSeconds: number) =>
+  new IngestError(503, ErrorCodes.SERVICE_UNAVAILABLE, message, { retryAfterSeconds });
+export const topicNotFound = () => new IngestError(404, ErrorCodes.TOPIC_NOT_FOUND, "Topic not found.");
+
+/** The REST Proxy error body, with `error_code` first as the proxy writes it. */
+export function errorBody(errorCode: number, message: string): string {
+  return JSON.stringify({ error_code: errorCode, message });
+}
+
+export function ingestErrorResponse(error: IngestError, redact: (s: string) => string = (s) => s): Response {
+  const headers: Record<string, string> = { "Content-Type": "application/json", ...error.options.headers };
+  if (error.options.retryAfterSeconds !== undefined) headers["Retry-After"] = String(error.options.retryAfterSeconds);
+  return new Response(errorBody(error.errorCode, redact(error.message)), { status: error.status, headers });
+}

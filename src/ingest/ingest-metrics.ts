@@ -1,0 +1,157 @@
+/**
+ * The ingest listener's metrics, rendered on the worker's /metrics (Prometheus text): requests by
+ * route and status class, records and bytes accepted, request latency histogram, requests and
+ * records in flight, and the size of the record groups handed to Kafka together.
+ */
+import type { MetricFamily, Sample } from "../metrics/prometheus.ts";
+
+/** Latency buckets in seconds (upper bounds). */
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+/** Records per poll handed to the producer. */
+const BATCH_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
+
+class Histogram {
+  readonly counts: number[];
+  sum = 0;
+  count = 0;
+  constructor(readonly bounds: readonly number[]) {
+    this.counts = new Array(bounds.length).fill(0);
+  }
+  observe(value: number): void {
+    this.sum += value;
+    this.count++;
+    for (let i = 0; i < this.bounds.length; i++) {
+      if (value <= this.bounds[i]!) {
+        this.counts[i]!++;
+        return;
+      }
+    }
+  }
+  samples(labels: Record<string, string>): Sample[] {
+    const out: Sample[] = [];
+    let cumulative = 0;
+    for (let i = 0; i < this.bounds.length; i++) {
+      cumulative += this.counts[i]!;
+      out.push({ labels: { ...labels, le: String(this.bounds[i]) }, value: cumulative, suffix: "_bucket" });
+    }
+    out.push({ labels: { ...labels, le: "+Inf" }, value: this.count, suffix: "_bucket" });
+    out.push({ labels, value: this.sum, suffix: "_sum" });
+    out.push({ labels, value: this.count, suffix: "_count" });
+    return out;
+  }
+}
+
+interface RouteCounters {
+  readonly requests: Map<string, number>;
+  recordsAccepted: number;
+  bytesAccepted: number;
+  inFlight: number;
+  readonly latency: Histogram;
+}
+
+export class IngestMetrics {
+  private readonly routes = new Map<string, RouteCounters>();
+  private readonly batches = new Histogram(BATCH_BUCKETS);
+  /** Records accepted into task queues and not yet acknowledged (set by the route table's owner). */
+  recordsInFlight: () => number = () => 0;
+
+  private route(route: string): RouteCounters {
+    let r = this.routes.get(route);
+    if (!r) {
+      r = {
+        requests: new Map(),
+        recordsAccepted: 0,
+        bytesAccepted: 0,
+        inFlight: 0,
+        latency: new Histogram(LATENCY_BUCKETS),
+      };
+      this.routes.set(route, r);
+    }
+    return r;
+  }
+
+  started(route: string): void {
+    this.route(route).inFlight++;
+  }
+
+  finished(route: string, status: number, seconds: number, recordsAccepted: number, bytesAccepted: number): void {
+    const r = this.route(route);
+    r.inFlight = Math.max(0, r.inFlight - 1);
+    const cls = `${Math.floor(status / 100)}xx`;
+    r.requests.set(cls, (r.requests.get(cls) ?? 0) + 1);
+    r.latency.observe(seconds);
+    r.recordsAccepted += recordsAccepted;
+    r.bytesAccepted += bytesAccepted;
+  }
+
+  /** A request refused before it reached a route (unknown path, topic): counted under its route label. */
+  refused(route: string, status: number): void {
+    const r = this.route(route);
+    const cls = `${Math.floor(status / 100)}xx`;
+    r.requests.set(cls, (r.requests.get(cls) ?? 0) + 1);
+  }
+
+  /** Records handed to the producer together (one poll of an ingest task). */
+  batch(size: number): void {
+    this.batches.observe(size);
+  }
+
+  families(): MetricFamily[] {
+    const requests: Sample[] = [];
+    const records: Sample[] = [];
+    const bytes: Sample[] = [];
+    const inFlight: Sample[] = [];
+    const latency: Sample[] = [];
+    for (const [route, r] of this.routes) {
+      for (const [cls, n] of r.requests) requests.push({ labels: { route, status_class: cls }, value: n });
+      records.push({ labels: { route }, value: r.recordsAccepted });
+      bytes.push({ labels: { route }, value: r.bytesAccepted });
+      inFlight.push({ labels: { route }, value: r.inFlight });
+      latency.push(...r.latency.samples({ route }));
+    }
+    return [
+      {
+        name: "ingest_requests_total",
+        type: "counter",
+        help: "Ingest requests answered, by route and HTTP status class.",
+        samples: requests,
+      },
+      {
+        name: "ingest_records_accepted_total",
+        type: "counter",
+        help: "Records acknowledged by Kafka and answered as written.",
+        samples: records,
+      },
+      {
+        name: "ingest_bytes_accepted_total",
+        type: "counter",
+        help: "Bytes of records acknowledged by Kafka, as received.",
+        samples: bytes,
+      },
+      {
+        name: "ingest_requests_in_flight",
+        type: "gauge",
+        help: "Ingest requests being handled now.",
+        samples: inFlight,
+      },
+      {
+        name: "ingest_records_in_flight",
+        type: "gauge",
+        help: "Records accepted and not yet acknowledged by Kafka.",
+        samples: [{ labels: {}, value: this.recordsInFlight() }],
+      },
+      {
+        name: "ingest_request_duration_seconds",
+        type: "histogram",
+        help: "Time from request arrival to response.",
+        samples: latency,
+      },
+      {
+        name: "ingest_produce_batch_records",
+        type: "histogram",
+        help: "Records handed to the producer together (one poll of an ingest task, many requests).",
+        samples: this.batches.samples({}),
+      },
+    ];
+  }
+}

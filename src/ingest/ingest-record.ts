@@ -1,0 +1,45 @@
+/**
+ * The records a request submits and what became of each one: the contract between the request
+ * path (parsers, ingest-handler.ts) and whatever writes records (the HttpIngestSource task's
+ * queue today, a durable spool later).
+ */
+
+/** A Kafka header value as parsed from a request: text, bytes, or null. */
+export type IngestHeaderValue = string | Uint8Array | null;
+
+/** One record parsed from a request, before converters and transforms. */
+export interface IngestRecord {
+  /** Connect key: null, a string, bytes or a JSON value (given to the key converter). */
+  readonly key: unknown;
+  /** Connect value: a JSON value (schemaless), a string, bytes or null (given to the value converter). */
+  readonly value: unknown;
+  readonly headers: ReadonlyArray<readonly [string, IngestHeaderValue]>;
+  /** A partition the client asked for, or null for Kafka's default partitioner. */
+  readonly partition: number | null;
+  /** Record timestamp (ms since epoch) the client gave, or null. */
+  readonly timestamp: number | null;
+  /** Size as received (for limits and metrics). */
+  readonly bytes: number;
+}
+
+/** What became of one record, in request order. */
+export type RecordOutcome =
+  | {
+      readonly kind: "written";
+      readonly topic: string;
+      readonly partition: number;
+      readonly offset: number;
+      readonly timestamp: number | null;
+    }
+  /** Acknowledged without being written: a transform dropped it or errors.tolerance=all skipped it. */
+  | { readonly kind: "dropped" }
+  /** Not acknowledged; `written` tells whether it may still reach Kafka (false: certainly not). */
+  | { readonly kind: "failed"; readonly message: string; readonly retriable: boolean; readonly maybeWritten: boolean };
+
+/** Where a request's records go. Resolves once every record has an outcome; never rejects. */
+export interface IngestSubmission {
+  readonly topic: string;
+  readonly records: readonly IngestRecord[];
+  /** When it aborts (request timeout, client gone), records not yet handed to Kafka are withdrawn. */
+  readonly signal: AbortSignal;
+}

@@ -1,0 +1,80 @@
+/**
+ * JSON text helpers for the request path: the top-level elements of a JSON array as their own
+ * text (so String/ByteArray converters get each element as sent), and concatenated JSON values
+ * (REST Proxy v3 streaming bodies, NDJSON).
+ */
+
+function skipWhitespace(text: string, i: number): number {
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break;
+    i++;
+  }
+  return i;
+}
+
+/** End index (exclusive) of the JSON value starting at `start`, or -1 if it does not end. */
+function valueEnd(text: string, start: number): number {
+  let depth = 0;
+  let i = start;
+  const first = text[i];
+  if (first !== "{" && first !== "[" && first !== '"') {
+    // A scalar: up to the next structural character or whitespace.
+    while (i < text.length && !/[\s,\]}[{"]/.test(text[i]!)) i++;
+    return i;
+  }
+  while (i < text.length) {
+    const c = text[i]!;
+    if (c === '"') {
+      i++;
+      while (i < text.length && text[i] !== '"') i += text[i] === "\\" ? 2 : 1;
+      if (i >= text.length) return -1;
+      i++;
+      if (depth === 0) return i;
+      continue;
+    }
+    if (c === "{" || c === "[") depth++;
+    else if (c === "}" || c === "]") {
+      depth--;
+      if (depth === 0) return i + 1;
+    }
+    i++;
+  }
+  return -1;
+}
+
+/** The texts of the elements of a JSON array that is known to be valid JSON. */
+export function arrayElementTexts(text: string): string[] {
+  const out: string[] = [];
+  let i = skipWhitespace(text, 0);
+  if (text[i] !== "[") return out;
+  i = skipWhitespace(text, i + 1);
+  if (text[i] === "]") return out;
+  for (;;) {
+    const end = valueEnd(text, i);
+    if (end < 0) return out;
+    out.push(text.slice(i, end));
+    i = skipWhitespace(text, end);
+    if (text[i] !== ",") return out;
+    i = skipWhitespace(text, i + 1);
+  }
+}
+
+/**
+ * Splits concatenated JSON values (`{…}{…}`, `{…}\n{…}`) into their texts. A trailing fragment
+ * that does not end is returned as the last element, so parsing it reports the error.
+ */
+export function concatenatedJsonTexts(text: string): string[] {
+  const out: string[] = [];
+  let i = skipWhitespace(text, 0);
+  while (i < text.length) {
+    const end = valueEnd(text, i);
+    if (end < 0 || end === i) {
+      out.push(text.slice(i));
+      break;
+    }
+    out.push(text.slice(i, end));
+    i = skipWhitespace(text, end);
+  }
+  return out;
+}

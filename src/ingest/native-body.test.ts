@@ -1,0 +1,92 @@
+import { describe, expect, test } from "bun:test";
+import { parseNativeBody } from "./native-body.ts";
+import { bytes, post, testSettings } from "./test-support.ts";
+
+const T = 1_700_000_000_000;
+
+function parse(config: Record<string, string>, body: string, type: string | null, headers = {}, converters = {}) {
+  const request = post(body, type, headers);
+  return parseNativeBody(testSettings(config, converters), request, bytes(body), T);
+}
+
+describe("parseNativeBody", () => {
+  test.each([
+    ["auto", '{"t":1}', "application/json", [{ t: 1 }]],
+    ["auto", '[{"t":1},{"t":2}]', "application/json", [{ t: 1 }, { t: 2 }]],
+    ["single", '[{"t":1},{"t":2}]', "application/json", [[{ t: 1 }, { t: 2 }]]],
+    ["batch", '[{"t":1},2]', "application/json; charset=utf-8", [{ t: 1 }, 2]],
+    ["auto", '{"t":1}\n\n{"t":2}\r\n', "application/x-ndjson", [{ t: 1 }, { t: 2 }]],
+    ["batch", '{"t":1}\n{"t":2}', "application/x-ndjson", [{ t: 1 }, { t: 2 }]],
+  ] as const)("mode %s: %s as %s", (mode, body, type, values) => {
+    const records = parse({ "ingest.mode": mode }, body, type);
+    expect(records.map((r) => r.value)).toEqual([...values] as unknown[]);
+    expect(records.every((r) => r.timestamp === T && r.key === null && r.partition === null)).toBe(true);
+  });
+
+  test("a non-JSON body is one raw record carrying its content type", () => {
+    const [record, ...rest] = parse({}, "hello", "text/plain; charset=utf-8");
+    expect(rest).toEqual([]);
+    expect(record!.value).toEqual(bytes("hello"));
+    expect(record!.headers).toEqual([["content-type", "text/plain; charset=utf-8"]]);
+  });
+
+  test("String and ByteArray converters get each element's own text, no JSON round trip", () => {
+    const body = '[ {"b":1.0,"a":2} , "x" ]';
+    const asString = parse(
+      {},
+      body,
+      "application/json",
+      {},
+      { value: "org.apache.kafka.connect.storage.StringConverter" },
+    );
+    expect(asString.map((r) => r.value)).toEqual(['{"b":1.0,"a":2}', '"x"']);
+    const asBytes = parse({}, body, "application/json", {}, { value: "ByteArrayConverter" });
+    expect(asBytes.map((r) => r.value)).toEqual([bytes('{"b":1.0,"a":2}'), bytes('"x"')]);
+  });
+
+  test("keys from a header or a JSONPath field; headers from the allow-list, static ones, content type and receive time", () => {
+    const config = {
+      "ingest.key.source": "field",
+      "ingest.key.field": "$.device.id",
+      "ingest.headers.allowlist": "X-Site,X-Fw:firmware",
+      "ingest.headers.static": "source=gw1",
+      "ingest.headers.content.type": "ct",
+      "ingest.headers.receive.timestamp": "received",
+    };
+    const records = parse(config, '[{"device":{"id":"d1"}},{"device":{}}]', "application/json", {
+      "X-Site": "s1",
+      "X-Fw": "1.2",
+      "X-Other": "no",
+    });
+    expect(records.map((r) => r.key)).toEqual(["d1", null]);
+    expect(records[0]!.headers).toEqual([
+      ["X-Site", "s1"],
+      ["firmware", "1.2"],
+      ["source", "gw1"],
+      ["ct", "application/json"],
+      ["received", String(T)],
+    ]);
+    const byHeader = parse({ "ingest.key.source": "header" }, "{}", "application/json", { "X-Kafka-Key": "k9" });
+    expect(byHeader[0]!.key).toBe("k9");
+  });
+
+  test.each([
+    [{}, "{bad", "application/json", 400, "Malformed JSON in the request body"],
+    [{}, "", "application/json", 400, "The request body is empty"],
+    [{ "ingest.mode": "batch" }, "hi", "text/plain", 415, "This route takes batches"],
+    [{ "ingest.mode": "batch" }, '{"a":1}', "application/json", 422, "the body must be a JSON array"],
+    [{ "ingest.mode": "single" }, "{}\n{}", "application/x-ndjson", 415, "one document per request"],
+    [{}, "[]", "application/json", 422, "holds no records"],
+    [{}, '{"a":1}\nnope', "application/x-ndjson", 400, "Malformed JSON on NDJSON line 2"],
+    [{ "ingest.max.records": "2" }, "[1,2,3]", "application/json", 422, "more than 2 records"],
+    [{ "ingest.max.record.bytes": "5" }, '[1,"123456"]', "application/json", 413, "Record 1 is 8 bytes"],
+  ] as const)("%p %s (%s) → %i", (config, body, type, status, message) => {
+    try {
+      parse(config, body, type);
+      throw new Error("accepted");
+    } catch (error) {
+      expect(error).toMatchObject({ status });
+      expect((error as Error).message).toContain(message);
+    }
+  });
+});

@@ -1,0 +1,123 @@
+/**
+ * The connector's own path (`ingest.path`): a request body becomes records as `ingest.mode` says.
+ *   JSON (application/json, +json): single → one record; batch → a JSON array, one record per
+ *   element; auto → an array is a batch, anything else one record.
+ *   NDJSON (application/x-ndjson): one record per non-empty line (batch, auto).
+ *   Any other content type: one raw record (single, auto) carrying its content type in a header.
+ * Every record is checked (size, count, key) before any is submitted: a bad request writes nothing.
+ */
+import { badRequest, ErrorCodes, IngestError, unprocessable } from "./ingest-error.ts";
+import type { IngestRecord } from "./ingest-record.ts";
+import { arrayElementTexts } from "./json-text.ts";
+import { type Element, elementBytes, ingestRecord, nativeKey, represent, requestHeaders } from "./record-builder.ts";
+import type { IngestRouteSettings } from "./route-settings.ts";
+
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+export type BodyKind = "json" | "ndjson" | "raw";
+
+/** The media type without parameters, lower-case; null when absent. */
+export function mediaType(contentType: string | null): string | null {
+  if (contentType === null) return null;
+  const type = contentType.split(";")[0]!.trim().toLowerCase();
+  return type === "" ? null : type;
+}
+
+export function bodyKind(type: string | null): BodyKind {
+  if (type === null) return "raw";
+  if (type === "application/json" || type.endsWith("+json")) return "json";
+  if (type === "application/x-ndjson" || type === "application/jsonl" || type === "application/x-jsonlines")
+    return "ndjson";
+  return "raw";
+}
+
+function text(body: Uint8Array): string {
+  try {
+    return decoder.decode(body);
+  } catch {
+    throw badRequest("The request body is not valid UTF-8 JSON");
+  }
+}
+
+function parseJson(source: string, where: string): unknown {
+  try {
+    return JSON.parse(source);
+  } catch (error) {
+    throw new IngestError(400, ErrorCodes.BAD_REQUEST, `Malformed JSON ${where}: ${(error as Error).message}`);
+  }
+}
+
+function unsupported(message: string): IngestError {
+  return new IngestError(415, ErrorCodes.UNSUPPORTED_MEDIA_TYPE, message);
+}
+
+/** Parses a native-path body into records, or throws an IngestError (4xx) and nothing is written. */
+export function parseNativeBody(
+  settings: IngestRouteSettings,
+  request: Request,
+  body: Uint8Array,
+  receivedAt: number,
+): IngestRecord[] {
+  const contentType = request.headers.get("content-type");
+  const kind = bodyKind(mediaType(contentType));
+  const { mode, limits } = settings;
+  const elements: Element[] = [];
+  if (kind === "raw") {
+    if (mode === "batch")
+      throw unsupported(
+        `This route takes batches (ingest.mode=batch): send application/json (an array) or application/x-ndjson, not ${contentType ?? "no Content-Type"}`,
+      );
+    elements.push({ kind: "bytes", bytes: body });
+  } else if (kind === "ndjson") {
+    if (mode === "single")
+      throw unsupported("This route takes one document per request (ingest.mode=single): NDJSON is a batch");
+    const lines = text(body).split("\n");
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!.replace(/\r$/, "");
+      if (line.trim() === "") continue;
+      elements.push({ kind: "json", value: parseJson(line, `on NDJSON line ${i + 1}`), text: line });
+      if (elements.length > limits.maxRecords) break;
+    }
+    if (elements.length === 0) throw unprocessable("The NDJSON body holds no records");
+  } else {
+    const source = text(body);
+    if (source.trim() === "") throw badRequest("The request body is empty: expected a JSON document");
+    const doc = parseJson(source, "in the request body");
+    if (mode === "batch" || (mode === "auto" && Array.isArray(doc))) {
+      if (!Array.isArray(doc))
+        throw unprocessable("This route takes batches (ingest.mode=batch): the body must be a JSON array");
+      if (doc.length === 0) throw unprocessable("The JSON array holds no records");
+      if (doc.length > limits.maxRecords)
+        throw unprocessable(`The request holds more than ${limits.maxRecords} records (ingest.max.records)`);
+      // Each element's own text: its size for the limit, and the value itself for raw converters.
+      const texts = arrayElementTexts(source);
+      for (let i = 0; i < doc.length; i++) elements.push({ kind: "json", value: doc[i], text: texts[i] });
+    } else {
+      elements.push({ kind: "json", value: doc, text: source });
+    }
+  }
+  if (elements.length > limits.maxRecords)
+    throw unprocessable(`The request holds more than ${limits.maxRecords} records (ingest.max.records)`);
+
+  const headers = requestHeaders(settings, request, receivedAt, contentType, kind === "raw");
+  const records: IngestRecord[] = new Array(elements.length);
+  for (let i = 0; i < elements.length; i++) {
+    const element = elements[i]!;
+    const bytes = elementBytes(element);
+    if (bytes > limits.maxRecordBytes)
+      throw new IngestError(
+        413,
+        ErrorCodes.PAYLOAD_TOO_LARGE,
+        `Record ${i} is ${bytes} bytes, over the limit of ${limits.maxRecordBytes} (ingest.max.record.bytes); nothing was written`,
+      );
+    records[i] = ingestRecord(
+      nativeKey(settings, request, element),
+      represent(element, settings.valueFormat),
+      headers,
+      bytes,
+      null,
+      receivedAt,
+    );
+  }
+  return records;
+}

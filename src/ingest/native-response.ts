@@ -1,0 +1,55 @@
+/**
+ * Responses on the connector's own path: where each record landed, in request order.
+ *   200 `{"topic":"t","offsets":[{"partition":0,"offset":41,"timestamp":…}, …]}` when Kafka
+ *   acknowledged every record (a record a transform dropped shows `"dropped":true` and null
+ *   partition/offset);
+ *   otherwise 5xx with REST Proxy's error fields and the same per-record list, each failed record
+ *   with `error_code` and `error`: 503 + Retry-After when no failed record was handed to Kafka
+ *   (retrying is safe), 500 when some may still be written.
+ */
+import { ErrorCodes } from "./ingest-error.ts";
+import type { RecordOutcome } from "./ingest-record.ts";
+
+type Entry =
+  | { partition: number; offset: number; timestamp: number | null }
+  | { partition: null; offset: null; dropped: true }
+  | { partition: null; offset: null; error_code: number; error: string };
+
+export function nativeResponse(topic: string, outcomes: readonly RecordOutcome[], retryAfterSeconds: number): Response {
+  const offsets: Entry[] = new Array(outcomes.length);
+  let failed = 0;
+  let maybeWritten = false;
+  let firstError = "";
+  for (let i = 0; i < outcomes.length; i++) {
+    const o = outcomes[i]!;
+    if (o.kind === "written") offsets[i] = { partition: o.partition, offset: o.offset, timestamp: o.timestamp };
+    else if (o.kind === "dropped") offsets[i] = { partition: null, offset: null, dropped: true };
+    else {
+      failed++;
+      maybeWritten ||= o.maybeWritten;
+      if (firstError === "") firstError = o.message;
+      offsets[i] = {
+        partition: null,
+        offset: null,
+        error_code: o.retriable ? ErrorCodes.KAFKA_RETRIABLE_ERROR : ErrorCodes.KAFKA_ERROR,
+        error: o.message,
+      };
+    }
+  }
+  if (failed === 0) {
+    return new Response(JSON.stringify({ topic, offsets }), {
+      status: 200,
+      headers: { "Content-Type": "application/json" },
+    });
+  }
+  const status = maybeWritten ? 500 : 503;
+  const headers: Record<string, string> = { "Content-Type": "application/json" };
+  if (!maybeWritten) headers["Retry-After"] = String(retryAfterSeconds);
+  const body = {
+    error_code: maybeWritten ? ErrorCodes.KAFKA_ERROR : ErrorCodes.KAFKA_RETRIABLE_ERROR,
+    message: `${failed} of ${outcomes.length} records were not acknowledged by Kafka${maybeWritten ? " (some may still be written)" : " (none of them was written)"}: ${firstError}`,
+    topic,
+    offsets,
+  };
+  return new Response(JSON.stringify(body), { status, headers });
+}

@@ -1,0 +1,223 @@
+/**
+ * The OpenAPI 3.1 description of the ingest listener, served at /openapi.json: every open ingest
+ * route (its path, modes, limits, topic) and the REST Proxy produce routes for the topics the
+ * routes name. Request bodies come from the same valibot declarations that validate requests
+ * (rest-proxy-schemas.ts), converted with @valibot/to-json-schema, so clients and fuzzers see
+ * exactly what is checked.
+ */
+import { toJsonSchema } from "@valibot/to-json-schema";
+import type { GenericSchema } from "valibot";
+import * as v from "valibot";
+import { GATEWAY_VERSION } from "../version.ts";
+import {
+  V2BinaryProduceRequest,
+  V2JsonProduceRequest,
+  V3BatchRequest,
+  V3ProduceRequest,
+} from "./rest-proxy-schemas.ts";
+import { V2_BINARY, V2_GENERIC, V2_JSON } from "./rest-proxy-v2.ts";
+import type { IngestRoute } from "./route-table.ts";
+
+const nullableInt = v.nullable(v.pipe(v.number(), v.integer()));
+
+/** Responses, declared like the requests (they are built by the response modules). */
+export const ErrorResponse = v.object({ error_code: v.pipe(v.number(), v.integer()), message: v.string() });
+export const NativeResponse = v.object({
+  topic: v.string(),
+  offsets: v.array(
+    v.object({
+      partition: nullableInt,
+      offset: nullableInt,
+      timestamp: v.optional(nullableInt),
+      dropped: v.optional(v.boolean()),
+      error_code: v.optional(v.number()),
+      error: v.optional(v.string()),
+    }),
+  ),
+});
+export const V2ProduceResponse = v.object({
+  offsets: v.array(
+    v.object({ partition: nullableInt, offset: nullableInt, error_code: nullableInt, error: v.nullable(v.string()) }),
+  ),
+  key_schema_id: nullableInt,
+  value_schema_id: nullableInt,
+});
+const DataInfo = v.object({ type: v.picklist(["BINARY", "JSON", "STRING"]), size: v.number() });
+export const V3DeliveryReport = v.object({
+  error_code: v.number(),
+  message: v.optional(v.string()),
+  cluster_id: v.optional(v.string()),
+  topic_name: v.optional(v.string()),
+  partition_id: v.optional(v.number()),
+  offset: v.optional(v.number()),
+  timestamp: v.optional(v.string()),
+  key: v.optional(DataInfo),
+  value: v.optional(DataInfo),
+});
+export const V3BatchResponse = v.object({
+  successes: v.array(v.object({ id: v.string(), ...V3DeliveryReport.entries })),
+  failures: v.array(v.object({ id: v.string(), error_code: v.number(), message: v.string() })),
+});
+
+function schema(s: GenericSchema): Record<string, unknown> {
+  return toJsonSchema(s, { target: "draft-2020-12", errorMode: "ignore" }) as Record<string, unknown>;
+}
+
+function json(s: GenericSchema): { schema: Record<string, unknown> } {
+  const out = { ...schema(s) };
+  delete out.$schema;
+  return { schema: out };
+}
+
+const errorResponses = {
+  "400": { description: "Malformed request", content: { "application/json": json(ErrorResponse) } },
+  "401": { description: "Not authenticated", content: { "application/json": json(ErrorResponse) } },
+  "403": {
+    description: "Not allowed to write to this route or topic",
+    content: { "application/json": json(ErrorResponse) },
+  },
+  "404": { description: "No such route, topic or partition", content: { "application/json": json(ErrorResponse) } },
+  "409": {
+    description: "The Idempotency-Key is in use by a request still being handled",
+    content: { "application/json": json(ErrorResponse) },
+  },
+  "413": { description: "Body or record too large", content: { "application/json": json(ErrorResponse) } },
+  "415": { description: "Unsupported Content-Type", content: { "application/json": json(ErrorResponse) } },
+  "422": {
+    description: "Invalid records, too many records, or Idempotency-Key reused with another body",
+    content: { "application/json": json(ErrorResponse) },
+  },
+  "429": { description: "Quota exceeded (Retry-After)", content: { "application/json": json(ErrorResponse) } },
+  "503": {
+    description: "Paused, overloaded or no running task (Retry-After); nothing was written",
+    content: { "application/json": json(ErrorResponse) },
+  },
+  "5XX": {
+    description: "Kafka did not acknowledge every record",
+    content: { "application/json": json(ErrorResponse) },
+  },
+};
+
+const idempotencyKey = {
+  name: "Idempotency-Key",
+  in: "header",
+  required: false,
+  description: "Retrying with the same key and body answers the first response without writing again.",
+  schema: { type: "string", minLength: 1, maxLength: 255 },
+};
+
+function nativeOperation(route: IngestRoute): Record<string, unknown> {
+  const { settings } = route;
+  const content: Record<string, unknown> = {};
+  if (settings.mode !== "batch")
+    content["application/json"] = { schema: { description: "One JSON document, or (auto) a JSON array of records" } };
+  else content["application/json"] = { schema: { type: "array", minItems: 1, maxItems: settings.limits.maxRecords } };
+  if (settings.mode !== "single")
+    content["application/x-ndjson"] = { schema: { type: "string", description: "One JSON record per line" } };
+  if (settings.mode !== "batch")
+    content["*/*"] = {
+      schema: {
+        type: "string",
+        contentMediaType: "application/octet-stream",
+        description: "A raw record, kept with its content type",
+      },
+    };
+  return {
+    operationId: `ingest_${route.connector}`,
+    summary: `Write records to ${settings.topic} (connector ${route.connector}, ingest.mode=${settings.mode})`,
+    parameters: [idempotencyKey],
+    requestBody: {
+      required: true,
+      content,
+      description: `At most ${settings.limits.maxBodyBytes} bytes, ${settings.limits.maxRecords} records of at most ${settings.limits.maxRecordBytes} bytes each.`,
+    },
+    responses: {
+      "200": {
+        description: "Every record acknowledged by Kafka; where each landed, in order",
+        content: { "application/json": json(NativeResponse) },
+      },
+      ...errorResponses,
+    },
+  };
+}
+
+export function openApiDocument(routes: readonly IngestRoute[]): Record<string, unknown> {
+  const paths: Record<string, unknown> = {};
+  const topics = new Set<string>();
+  for (const route of routes) {
+    paths[route.settings.path] = { post: nativeOperation(route) };
+    for (const t of route.restProxyTopics) topics.add(t);
+  }
+  if (topics.size > 0) {
+    const topic = { name: "topic", in: "path", required: true, schema: { type: "string", enum: [...topics].sort() } };
+    const topicName = { ...topic, name: "topic_name" };
+    const cluster = { name: "cluster_id", in: "path", required: true, schema: { type: "string" } };
+    const partition = { name: "partition", in: "path", required: true, schema: { type: "integer", minimum: 0 } };
+    const v2Body = {
+      required: true,
+      content: {
+        [V2_JSON]: json(V2JsonProduceRequest),
+        [V2_BINARY]: json(V2BinaryProduceRequest),
+        [V2_GENERIC]: json(V2BinaryProduceRequest),
+      },
+    };
+    const v2Responses = {
+      "200": {
+        description: "One offsets entry per record, in order (failed records carry error_code)",
+        content: { [V2_GENERIC]: json(V2ProduceResponse) },
+      },
+      ...errorResponses,
+    };
+    paths["/topics/{topic}"] = {
+      post: {
+        operationId: "produceV2",
+        summary: "REST Proxy v2 produce",
+        parameters: [topic, idempotencyKey],
+        requestBody: v2Body,
+        responses: v2Responses,
+      },
+    };
+    paths["/topics/{topic}/partitions/{partition}"] = {
+      post: {
+        operationId: "produceV2Partition",
+        summary: "REST Proxy v2 produce to a partition",
+        parameters: [topic, partition, idempotencyKey],
+        requestBody: v2Body,
+        responses: v2Responses,
+      },
+    };
+    paths["/v3/clusters/{cluster_id}/topics/{topic_name}/records"] = {
+      post: {
+        operationId: "produceRecord",
+        summary: "REST Proxy v3 produce: one record, or concatenated records (streaming: one delivery report each)",
+        parameters: [cluster, topicName, idempotencyKey],
+        requestBody: { required: true, content: { "application/json": json(V3ProduceRequest) } },
+        responses: {
+          "200": { description: "Delivery report(s)", content: { "application/json": json(V3DeliveryReport) } },
+          ...errorResponses,
+        },
+      },
+    };
+    paths["/v3/clusters/{cluster_id}/topics/{topic_name}/records:batch"] = {
+      post: {
+        operationId: "produceRecordsBatch",
+        summary: "REST Proxy v3 batch produce",
+        parameters: [cluster, topicName, idempotencyKey],
+        requestBody: { required: true, content: { "application/json": json(V3BatchRequest) } },
+        responses: {
+          "207": { description: "Successes and failures", content: { "application/json": json(V3BatchResponse) } },
+          ...errorResponses,
+        },
+      },
+    };
+  }
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Edge gateway ingest API",
+      version: GATEWAY_VERSION,
+      description: "Devices POST records; each request is answered once Kafka acknowledged all of its records.",
+    },
+    paths,
+  };
+}

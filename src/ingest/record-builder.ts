@@ -1,0 +1,102 @@
+/**
+ * Builds IngestRecords from parsed request elements, in the form the connector's converters want
+ * (route-settings.ts ValueFormat): parsed JSON for JsonConverter, the element's own text for
+ * StringConverter, its bytes for ByteArrayConverter (no JSON round trip), plus the key (header,
+ * JSONPath field or none) and the headers every record of the request carries.
+ */
+import type { IngestHeaderValue, IngestRecord } from "./ingest-record.ts";
+import { compileJsonPath, type JsonPathGetter } from "./json-path.ts";
+import type { IngestRouteSettings, ValueFormat } from "./route-settings.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** One element as received: its JSON value (when JSON), its text, or its bytes. */
+export type Element =
+  | { readonly kind: "json"; readonly value: unknown; readonly text?: string }
+  | { readonly kind: "string"; readonly text: string }
+  | { readonly kind: "bytes"; readonly bytes: Uint8Array };
+
+/** The element in the form `format` asks for. */
+export function represent(element: Element, format: ValueFormat): unknown {
+  switch (element.kind) {
+    case "json":
+      if (format === "json") return element.value;
+      if (element.value === null && element.text === undefined) return null;
+      return format === "string"
+        ? (element.text ?? JSON.stringify(element.value))
+        : encoder.encode(element.text ?? JSON.stringify(element.value));
+    case "string":
+      return format === "bytes" ? encoder.encode(element.text) : element.text;
+    case "bytes":
+      return format === "string" ? decoder.decode(element.bytes) : element.bytes;
+  }
+}
+
+export function elementBytes(element: Element): number {
+  switch (element.kind) {
+    case "json":
+      return element.text !== undefined
+        ? Buffer.byteLength(element.text)
+        : Buffer.byteLength(JSON.stringify(element.value) ?? "");
+    case "string":
+      return Buffer.byteLength(element.text);
+    case "bytes":
+      return element.bytes.length;
+  }
+}
+
+const getters = new WeakMap<IngestRouteSettings, JsonPathGetter>();
+
+/** The key of a native-path record as `ingest.key.source` says, in the key converter's form. */
+export function nativeKey(settings: IngestRouteSettings, request: Request, element: Element): unknown {
+  const source = settings.key;
+  if (source.source === "none") return null;
+  if (source.source === "header") {
+    const text = request.headers.get(source.header);
+    return text === null ? null : represent({ kind: "string", text }, settings.keyFormat);
+  }
+  if (element.kind !== "json") return null;
+  let getter = getters.get(settings);
+  if (!getter) {
+    getter = compileJsonPath(source.path, "ingest.key.field");
+    getters.set(settings, getter);
+  }
+  const found = getter(element.value);
+  if (found === undefined || found === null) return null;
+  return typeof found === "string"
+    ? represent({ kind: "string", text: found }, settings.keyFormat)
+    : represent({ kind: "json", value: found }, settings.keyFormat);
+}
+
+/** Headers every record of the request carries: allow-listed request headers, static ones, extras. */
+export function requestHeaders(
+  settings: IngestRouteSettings,
+  request: Request,
+  receivedAt: number,
+  contentType: string | null,
+  raw: boolean,
+): (readonly [string, IngestHeaderValue])[] {
+  const { headers } = settings;
+  const out: (readonly [string, IngestHeaderValue])[] = [];
+  for (const { from, to } of headers.allow) {
+    const value = request.headers.get(from);
+    if (value !== null) out.push([to, value]);
+  }
+  for (const entry of headers.static) out.push(entry);
+  if (contentType !== null && (raw || headers.contentType !== null))
+    out.push([headers.contentType ?? "content-type", contentType]);
+  if (headers.receivedAt !== null) out.push([headers.receivedAt, String(receivedAt)]);
+  return out;
+}
+
+export function ingestRecord(
+  key: unknown,
+  value: unknown,
+  headers: IngestRecord["headers"],
+  bytes: number,
+  partition: number | null = null,
+  timestamp: number | null = null,
+): IngestRecord {
+  return { key, value, headers, partition, timestamp, bytes };
+}

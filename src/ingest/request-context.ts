@@ -1,0 +1,107 @@
+/**
+ * The ingest request pipeline's seams: what a request carries through the stages, and the stages
+ * that device security (issue 12) fills in. The pipeline (ingest-handler.ts) runs, per request:
+ *
+ *   match route → authenticate(context) → authorize(identity, target) → read body (size limit)
+ *   → limit(identity, target, bytes) → parse → idempotency → submit to the connector's task
+ *   → await Kafka's acknowledgement of every record → respond
+ *
+ * Stages are plain functions chosen per route (each ingest connector's config may set its own
+ * authentication and ACLs); a stage rejects by throwing an IngestError (401, 403, 429 …), which
+ * the handler turns into REST Proxy's `{"error_code", "message"}` shape. The defaults let every
+ * request through as the anonymous identity.
+ */
+import type { Config } from "../api/connector.ts";
+
+export type IngestIdentitySource = "anonymous" | "mtls" | "jwt" | "basic";
+
+/** Who sent a request, as the authentication stage established it. */
+export interface IngestIdentity {
+  readonly principal: string;
+  readonly source: IngestIdentitySource;
+  readonly attributes: Record<string, string>;
+}
+
+export const ANONYMOUS: IngestIdentity = Object.freeze({
+  principal: "ANONYMOUS",
+  source: "anonymous",
+  attributes: Object.freeze({}) as Record<string, string>,
+});
+
+/** The verified client certificate of a TLS connection (set by a TLS front end that sees it). */
+export interface PeerCertificateInfo {
+  /** Subject fields, e.g. `{ CN: "device-17", O: "Acme" }`. */
+  readonly subject: Readonly<Record<string, string>>;
+  /** Node's `subjectaltname` text, e.g. `DNS:device-17.example, URI:spiffe://…`. */
+  readonly subjectAltName: string | null;
+  /** SHA-256 fingerprint, colon-separated upper-case hex as Node prints it. */
+  readonly fingerprint256: string;
+  /** DER bytes of the certificate. */
+  readonly raw: Uint8Array | null;
+}
+
+/** The transport a request came over. A plain listener fills only `remoteAddress`. */
+export interface IngestConnection {
+  readonly remoteAddress: string | null;
+  readonly tls: boolean;
+  /** The verified client certificate (mTLS), or null (no TLS, none sent, or not visible). */
+  readonly peerCertificate: PeerCertificateInfo | null;
+}
+
+export const PLAIN_CONNECTION: IngestConnection = Object.freeze({
+  remoteAddress: null,
+  tls: false,
+  peerCertificate: null,
+});
+
+/** One request as the stages see it. */
+export interface IngestRequestContext {
+  readonly request: Request;
+  readonly url: URL;
+  readonly connection: IngestConnection;
+  /** When the request arrived (ms since epoch, from the listener's clock). */
+  readonly receivedAt: number;
+}
+
+/** Which ingest route and topic a request wants to write to, and in which wire shape. */
+export interface IngestTarget {
+  /** The ingest connector owning the route. */
+  readonly connector: string;
+  /** The connector's `ingest.path`. */
+  readonly path: string;
+  readonly topic: string;
+  readonly shape: IngestShape;
+}
+
+/** native: the connector's own path; v2/v3/v3-batch: Confluent REST Proxy produce routes. */
+export type IngestShape = "native" | "v2" | "v3" | "v3-batch";
+
+/** Establishes the identity, or throws IngestError(401). */
+export type Authenticate = (context: IngestRequestContext) => IngestIdentity | Promise<IngestIdentity>;
+/** Allows the identity to write to the target, or throws IngestError(403). */
+export type Authorize = (identity: IngestIdentity, target: IngestTarget) => void | Promise<void>;
+/** Admits `bytes` of body for the identity (quotas), or throws IngestError(429) with a Retry-After. */
+export type Limit = (identity: IngestIdentity, target: IngestTarget, bytes: number) => void | Promise<void>;
+
+/** The stages issue 12 fills in, for one route. */
+export interface IngestStages {
+  readonly authenticate: Authenticate;
+  readonly authorize: Authorize;
+  readonly limit: Limit;
+  /** Releases resources (JWKS caches, quota timers) when the route closes. */
+  close?(): void | Promise<void>;
+}
+
+export const passThroughStages: IngestStages = Object.freeze({
+  authenticate: () => ANONYMOUS,
+  authorize: () => undefined,
+  limit: () => undefined,
+});
+
+/**
+ * Builds the stages of a route from its connector's config (the connector calls it when it opens
+ * the route). The default ignores the config and lets everything through.
+ */
+export type IngestStagesFactory = (connector: string, config: Config) => IngestStages | Promise<IngestStages>;
+
+export const passThroughStagesFactory: IngestStagesFactory = () => passThroughStages;

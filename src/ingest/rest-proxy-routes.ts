@@ -1,0 +1,100 @@
+/**
+ * Confluent REST Proxy produce routes on the ingest listener (shared/rest-proxy-api.md). `{topic}`
+ * reaches only topics an ingest connector names (kafka.topic, ingest.rest.proxy.topics); anything
+ * else is REST Proxy's 404 `{"error_code":40401,"message":"Topic not found."}`. Each request then
+ * runs the same pipeline as the connector's own path, with that connector's stages and limits.
+ */
+import { ErrorCodes, IngestError, topicNotFound } from "./ingest-error.ts";
+import type { IngestHandlerDeps, Pipeline } from "./ingest-handler.ts";
+import type { IngestRecord } from "./ingest-record.ts";
+import { mediaType } from "./native-body.ts";
+import type { IngestRequestContext, IngestShape, IngestTarget } from "./request-context.ts";
+import {
+  namedPartitions,
+  parseV2Body,
+  unsupportedMediaType,
+  v2Format,
+  v2Response,
+  v2ResponseType,
+} from "./rest-proxy-v2.ts";
+import { parseV3Batch, parseV3Records, v3BatchResponse, v3RecordsResponse } from "./rest-proxy-v3.ts";
+
+export interface RestProxyRoute {
+  readonly method: "POST";
+  readonly path: string;
+  readonly shape: IngestShape;
+  handle(context: IngestRequestContext, params: Record<string, string>): Promise<Response>;
+}
+
+export const V2_TOPIC_PATH = "/topics/:topic";
+export const V2_PARTITION_PATH = "/topics/:topic/partitions/:partition";
+export const V3_RECORDS_PATH = "/v3/clusters/:cluster_id/topics/:topic/:action{records(?::batch)?}";
+
+function partitionNotFound(): IngestError {
+  return new IngestError(404, ErrorCodes.PARTITION_NOT_FOUND, "Partition not found.");
+}
+
+export function restProxyRoutes(deps: IngestHandlerDeps, pipeline: Pipeline): RestProxyRoute[] {
+  const checkPartitions = async (topic: string, records: readonly IngestRecord[]) => {
+    const named = namedPartitions(records);
+    if (named.length === 0) return;
+    const count = deps.partitions ? await deps.partitions(topic) : null;
+    if (count === null || named.some((p) => p >= count)) throw partitionNotFound();
+  };
+
+  const routeFor = (topic: string, shape: IngestShape) => {
+    const route = deps.routes.byTopic(topic);
+    if (!route) throw topicNotFound();
+    const target: IngestTarget = { connector: route.connector, path: route.settings.path, topic, shape };
+    return { route, target };
+  };
+
+  const v2: RestProxyRoute["handle"] = async (context, params) => {
+    const topic = params.topic!;
+    const { route, target } = routeFor(topic, "v2");
+    let pathPartition: number | null = null;
+    if (params.partition !== undefined) {
+      if (!/^\d+$/.test(params.partition)) throw partitionNotFound();
+      pathPartition = Number(params.partition);
+    }
+    const format = v2Format(context.request.headers.get("content-type"));
+    const responseType = v2ResponseType(context.request.headers.get("accept"));
+    return pipeline(context, route, target, {
+      parse: async (body) => {
+        const records = parseV2Body(route.settings, context.request, body, context.receivedAt, format, pathPartition);
+        await checkPartitions(topic, records);
+        return { records, respond: (outcomes) => v2Response(outcomes, responseType) };
+      },
+    });
+  };
+
+  const v3: RestProxyRoute["handle"] = async (context, params) => {
+    const topic = params.topic!;
+    const batch = params.action === "records:batch";
+    const { route, target } = routeFor(topic, batch ? "v3-batch" : "v3");
+    if (mediaType(context.request.headers.get("content-type")) !== "application/json") throw unsupportedMediaType();
+    const reportContext = { clusterId: params.cluster_id!, topic };
+    const streaming = (context.request.headers.get("transfer-encoding") ?? "").toLowerCase().includes("chunked");
+    return pipeline(context, route, target, {
+      parse: async (body) => {
+        const parsed = batch
+          ? parseV3Batch(route.settings, context.request, body, context.receivedAt)
+          : parseV3Records(route.settings, context.request, body, context.receivedAt);
+        await checkPartitions(topic, parsed.records);
+        return {
+          records: parsed.records,
+          respond: (outcomes) =>
+            batch
+              ? v3BatchResponse(reportContext, parsed, outcomes)
+              : v3RecordsResponse(reportContext, parsed, outcomes, streaming),
+        };
+      },
+    });
+  };
+
+  return [
+    { method: "POST", path: V2_TOPIC_PATH, shape: "v2", handle: v2 },
+    { method: "POST", path: V2_PARTITION_PATH, shape: "v2", handle: v2 },
+    { method: "POST", path: V3_RECORDS_PATH, shape: "v3", handle: v3 },
+  ];
+}

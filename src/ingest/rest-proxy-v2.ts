@@ -1,0 +1,152 @@
+/**
+ * REST Proxy v2 produce (`POST /topics/{topic}`, `POST /topics/{topic}/partitions/{partition}`):
+ * request content types, body validation and the response, byte for byte as
+ * shared/rest-proxy-api.md gives them. The response is 200 with one `offsets[]` entry per record
+ * in request order, also when some failed (each then carries its own error_code), as REST Proxy.
+ */
+import * as v from "valibot";
+import { ErrorCodes, IngestError } from "./ingest-error.ts";
+import type { IngestRecord, RecordOutcome } from "./ingest-record.ts";
+import { mediaType } from "./native-body.ts";
+import { type Element, elementBytes, ingestRecord, represent, requestHeaders } from "./record-builder.ts";
+import { issueMessage, V2BinaryProduceRequest, V2JsonProduceRequest } from "./rest-proxy-schemas.ts";
+import { decodeBase64 } from "./rest-proxy-v3.ts";
+import type { IngestRouteSettings } from "./route-settings.ts";
+
+export type V2Format = "json" | "binary";
+
+export const V2_JSON = "application/vnd.kafka.json.v2+json";
+export const V2_BINARY = "application/vnd.kafka.binary.v2+json";
+export const V2_GENERIC = "application/vnd.kafka.v2+json";
+export const V2_SCHEMA_TYPES = [
+  "application/vnd.kafka.avro.v2+json",
+  "application/vnd.kafka.jsonschema.v2+json",
+  "application/vnd.kafka.protobuf.v2+json",
+];
+
+export function unsupportedMediaType(): IngestError {
+  return new IngestError(415, ErrorCodes.UNSUPPORTED_MEDIA_TYPE, "HTTP 415 Unsupported Media Type");
+}
+
+/** The embedded format a v2 Content-Type selects; binary for the generic types, as REST Proxy. */
+export function v2Format(contentType: string | null): V2Format {
+  const type = mediaType(contentType);
+  if (type === V2_JSON) return "json";
+  if (type === V2_BINARY || type === V2_GENERIC || type === "application/json") return "binary";
+  if (type !== null && V2_SCHEMA_TYPES.includes(type)) {
+    throw new IngestError(
+      415,
+      ErrorCodes.UNSUPPORTED_MEDIA_TYPE,
+      `${type} needs a schema registry, which this gateway does not use: send ${V2_JSON} or ${V2_BINARY}`,
+    );
+  }
+  throw unsupportedMediaType();
+}
+
+/** REST Proxy answers application/vnd.kafka.v2+json unless the client accepts only application/json. */
+export function v2ResponseType(accept: string | null): string {
+  if (!accept) return V2_GENERIC;
+  const types = accept.split(",").map((t) => t.split(";")[0]!.trim().toLowerCase());
+  if (types.includes(V2_GENERIC) || types.includes("*/*") || types.includes("application/*")) return V2_GENERIC;
+  return types.includes("application/json") ? "application/json" : V2_GENERIC;
+}
+
+function parseJsonBody(body: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(body));
+  } catch (error) {
+    throw new IngestError(400, ErrorCodes.BAD_REQUEST, `Malformed JSON: ${(error as Error).message}`);
+  }
+}
+
+/** The records of a v2 body; `pathPartition` is the partition of …/partitions/{p}. Throws 4xx. */
+export function parseV2Body(
+  settings: IngestRouteSettings,
+  request: Request,
+  body: Uint8Array,
+  receivedAt: number,
+  format: V2Format,
+  pathPartition: number | null,
+): IngestRecord[] {
+  const doc = parseJsonBody(body);
+  const schema = format === "json" ? V2JsonProduceRequest : V2BinaryProduceRequest;
+  const parsed = v.safeParse(schema, doc);
+  if (!parsed.success) throw new IngestError(422, 422, issueMessage(parsed.issues));
+  const request_ = parsed.output;
+  if (
+    request_.key_schema != null ||
+    request_.key_schema_id != null ||
+    request_.value_schema != null ||
+    request_.value_schema_id != null
+  ) {
+    throw new IngestError(422, ErrorCodes.INVALID_PAYLOAD, "Schemas are not supported for the json and binary formats");
+  }
+  const { limits } = settings;
+  if (request_.records.length > limits.maxRecords)
+    throw new IngestError(
+      422,
+      ErrorCodes.INVALID_PAYLOAD,
+      `The request holds more than ${limits.maxRecords} records (ingest.max.records)`,
+    );
+  const headers = requestHeaders(settings, request, receivedAt, null, false);
+  return request_.records.map((r, i) => {
+    const element = (data: unknown, what: string): Element | null => {
+      if (data === undefined || data === null) return null;
+      if (format === "json") return { kind: "json", value: data };
+      const bytes = decodeBase64(data as string);
+      if (!bytes)
+        throw new IngestError(
+          422,
+          ErrorCodes.JSON_CONVERSION,
+          `records[${i}].${what}: Bad Request: data=${data} is not a base64 string.`,
+        );
+      return { kind: "bytes", bytes };
+    };
+    const key = element(r.key, "key");
+    const value = element(r.value, "value");
+    const bytes = value ? elementBytes(value) : 0;
+    if (bytes > limits.maxRecordBytes)
+      throw new IngestError(
+        413,
+        ErrorCodes.PAYLOAD_TOO_LARGE,
+        `Record ${i} is ${bytes} bytes, over the limit of ${limits.maxRecordBytes} (ingest.max.record.bytes); nothing was written`,
+      );
+    return ingestRecord(
+      key ? represent(key, settings.keyFormat) : null,
+      value ? represent(value, settings.valueFormat) : null,
+      headers,
+      bytes + (key ? elementBytes(key) : 0),
+      pathPartition ?? r.partition ?? null,
+      receivedAt,
+    );
+  });
+}
+
+/** The partitions the records name (for checking they exist before anything is written). */
+export function namedPartitions(records: readonly IngestRecord[]): number[] {
+  const out = new Set<number>();
+  for (const r of records) if (r.partition !== null) out.add(r.partition);
+  return [...out];
+}
+
+function v2ErrorCode(outcome: Extract<RecordOutcome, { kind: "failed" }>): number {
+  return outcome.retriable ? ErrorCodes.KAFKA_RETRIABLE_ERROR : ErrorCodes.KAFKA_ERROR;
+}
+
+/** `{"offsets":[…],"key_schema_id":null,"value_schema_id":null}`, 200 as REST Proxy answers. */
+export function v2Response(outcomes: readonly RecordOutcome[], contentType: string): Response {
+  const parts: string[] = new Array(outcomes.length);
+  for (let i = 0; i < outcomes.length; i++) {
+    const o = outcomes[i]!;
+    parts[i] =
+      o.kind === "written"
+        ? `{"partition":${o.partition},"offset":${o.offset},"error_code":null,"error":null}`
+        : o.kind === "dropped"
+          ? `{"partition":null,"offset":null,"error_code":null,"error":null}`
+          : `{"partition":null,"offset":null,"error_code":${v2ErrorCode(o)},"error":${JSON.stringify(o.message)}}`;
+  }
+  return new Response(`{"offsets":[${parts.join(",")}],"key_schema_id":null,"value_schema_id":null}`, {
+    status: 200,
+    headers: { "Content-Type": contentType },
+  });
+}

@@ -1,0 +1,296 @@
+/**
+ * REST Proxy v3 produce (`POST /v3/clusters/{cluster_id}/topics/{topic}/records` and
+ * `…/records:batch`), as shared/rest-proxy-api.md gives it.
+ *   records: one JSON object per record; several concatenated (streaming mode) get one delivery
+ *   report each, in order, HTTP 200. A single record not sent chunked answers with its own status.
+ *   records:batch: `{"entries":[{id, …}]}` → 207 `{"successes":[…],"failures":[…]}`.
+ * A record that cannot be read fails on its own (a report with error_code 400); the others are
+ * written. The whole body is read first (bounded by ingest.max.body.bytes), then answered.
+ */
+import * as v from "valibot";
+import { ErrorCodes, IngestError } from "./ingest-error.ts";
+import type { IngestHeaderValue, IngestRecord, RecordOutcome } from "./ingest-record.ts";
+import { concatenatedJsonTexts } from "./json-text.ts";
+import { type Element, elementBytes, ingestRecord, represent, requestHeaders } from "./record-builder.ts";
+import { issueMessage, V3BatchEntry, V3ProduceRequest } from "./rest-proxy-schemas.ts";
+import type { IngestRouteSettings } from "./route-settings.ts";
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** Decodes standard base64 (padded, as Java's Base64 decoder wants), or null when it is not. */
+export function decodeBase64(text: string): Uint8Array | null {
+  if (!BASE64.test(text)) return null;
+  return Buffer.from(text, "base64");
+}
+
+/** Java's Instant.toString: no fraction when the milliseconds are zero. */
+export function instantString(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  return iso.endsWith(".000Z") ? `${iso.slice(0, -5)}Z` : iso;
+}
+
+export interface DataInfo {
+  readonly type: "BINARY" | "JSON" | "STRING";
+  readonly size: number;
+}
+
+/** One v3 record as read: a record to write (index into `records`), or an error report. */
+export type V3Item =
+  | {
+      readonly ok: true;
+      readonly id?: string;
+      readonly index: number;
+      readonly key: DataInfo | null;
+      readonly value: DataInfo | null;
+    }
+  | { readonly ok: false; readonly id?: string; readonly errorCode: number; readonly message: string };
+
+export interface V3Parsed {
+  readonly records: IngestRecord[];
+  readonly items: V3Item[];
+}
+
+class RecordError extends Error {}
+
+function data(
+  field: v.InferOutput<typeof V3ProduceRequest>["key"],
+  what: "key" | "value",
+): { element: Element; info: DataInfo } | null {
+  if (field === undefined || field === null) return null;
+  if (field.schema_id != null || field.schema != null || field.subject != null || field.schema_version != null)
+    throw new RecordError(`Bad Request: ${what} schemas need a schema registry, which this gateway does not use`);
+  const type = field.type ?? "BINARY";
+  if (type !== "BINARY" && type !== "JSON" && type !== "STRING")
+    throw new RecordError(`Bad Request: ${what} type ${type} needs a schema registry, which this gateway does not use`);
+  const d = field.data;
+  if (d === undefined || d === null) return null;
+  if (type === "BINARY") {
+    const bytes = typeof d === "string" ? decodeBase64(d) : null;
+    if (!bytes)
+      throw new RecordError(
+        `Bad Request: data=${typeof d === "string" ? d : JSON.stringify(d)} is not a base64 string.`,
+      );
+    return { element: { kind: "bytes", bytes }, info: { type, size: bytes.length } };
+  }
+  if (type === "STRING") {
+    if (typeof d !== "string") throw new RecordError(`Bad Request: data=${JSON.stringify(d)} is not a string.`);
+    return { element: { kind: "string", text: d }, info: { type, size: Buffer.byteLength(d) } };
+  }
+  const text = JSON.stringify(d);
+  return { element: { kind: "json", value: d, text }, info: { type, size: Buffer.byteLength(text) } };
+}
+
+function headerValue(value: string | null | undefined): IngestHeaderValue {
+  if (value === undefined || value === null) return null;
+  const bytes = decodeBase64(value);
+  if (!bytes) throw new RecordError(`Bad Request: header value=${value} is not a base64 string.`);
+  // Text headers stay text, so the header converter writes exactly these bytes back.
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return bytes;
+  }
+}
+
+function readRecord(
+  settings: IngestRouteSettings,
+  base: readonly (readonly [string, IngestHeaderValue])[],
+  raw: unknown,
+  receivedAt: number,
+  schema: typeof V3ProduceRequest | typeof V3BatchEntry,
+): { record: IngestRecord; key: DataInfo | null; value: DataInfo | null } {
+  const parsed = v.safeParse(schema, raw);
+  if (!parsed.success) throw new RecordError(`Bad Request: ${issueMessage(parsed.issues)}`);
+  const r = parsed.output;
+  const key = data(r.key, "key");
+  const value = data(r.value, "value");
+  const headers = r.headers?.length
+    ? [
+        ...base,
+        ...r.headers.map((h: { name: string; value?: string | null }) => [h.name, headerValue(h.value)] as const),
+      ]
+    : base;
+  const bytes = value ? elementBytes(value.element) : 0;
+  if (bytes > settings.limits.maxRecordBytes)
+    throw new IngestError(
+      413,
+      ErrorCodes.PAYLOAD_TOO_LARGE,
+      `The request included a message larger than the maximum message size of ${settings.limits.maxRecordBytes} bytes (ingest.max.record.bytes)`,
+    );
+  const record = ingestRecord(
+    key ? represent(key.element, settings.keyFormat) : null,
+    value ? represent(value.element, settings.valueFormat) : null,
+    headers,
+    bytes + (key?.info.size ?? 0),
+    r.partition_id ?? null,
+    r.timestamp ? Date.parse(r.timestamp) : receivedAt,
+  );
+  return { record, key: key?.info ?? null, value: value?.info ?? null };
+}
+
+function bodyText(body: Uint8Array): string {
+  try {
+    return utf8.decode(body);
+  } catch {
+    throw new IngestError(400, 400, "Bad Request: the body is not UTF-8 JSON");
+  }
+}
+
+/** Reads `…/records` bodies: concatenated JSON objects. */
+export function parseV3Records(
+  settings: IngestRouteSettings,
+  request: Request,
+  body: Uint8Array,
+  receivedAt: number,
+): V3Parsed {
+  const texts = concatenatedJsonTexts(bodyText(body));
+  if (texts.length === 0) throw new IngestError(400, 400, "Bad Request: Request body is empty. Data is required.");
+  if (texts.length > settings.limits.maxRecords)
+    throw new IngestError(
+      422,
+      ErrorCodes.INVALID_PAYLOAD,
+      `The request holds more than ${settings.limits.maxRecords} records (ingest.max.records)`,
+    );
+  const base = requestHeaders(settings, request, receivedAt, null, false);
+  const records: IngestRecord[] = [];
+  const items: V3Item[] = texts.map((text) => {
+    try {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(text);
+      } catch (error) {
+        throw new RecordError(`Bad Request: malformed JSON: ${(error as Error).message}`);
+      }
+      const { record, key, value } = readRecord(settings, base, raw, receivedAt, V3ProduceRequest);
+      records.push(record);
+      return { ok: true, index: records.length - 1, key, value };
+    } catch (error) {
+      if (error instanceof RecordError) return { ok: false, errorCode: 400, message: error.message };
+      throw error;
+    }
+  });
+  return { records, items };
+}
+
+/** Reads `…/records:batch` bodies; batch-level problems are 422 (42208), entry-level ones failures. */
+export function parseV3Batch(
+  settings: IngestRouteSettings,
+  request: Request,
+  body: Uint8Array,
+  receivedAt: number,
+): V3Parsed {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(bodyText(body));
+  } catch (error) {
+    throw new IngestError(400, 400, `Bad Request: malformed JSON: ${(error as Error).message}`);
+  }
+  const shape = v.safeParse(v.object({ entries: v.array(v.unknown()) }), doc);
+  if (!shape.success) throw new IngestError(422, ErrorCodes.BATCH_VALIDATION, issueMessage(shape.issues));
+  const entries = shape.output.entries;
+  const max = settings.limits.v3BatchMaxEntries;
+  if (entries.length === 0 || entries.length > max)
+    throw new IngestError(422, ErrorCodes.BATCH_VALIDATION, `Batch must contain between 1 and ${max} entries`);
+  const ids = entries.map((e) => (e && typeof e === "object" ? (e as { id?: unknown }).id : undefined));
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    if (typeof id !== "string" || id.length < 1 || id.length > 80)
+      throw new IngestError(422, ErrorCodes.BATCH_VALIDATION, `entries[${i}].id must be a string of 1-80 characters`);
+    if (ids.indexOf(id) !== i)
+      throw new IngestError(422, ErrorCodes.BATCH_VALIDATION, `Batch entry ids must be distinct; ${id} is repeated`);
+  }
+  const base = requestHeaders(settings, request, receivedAt, null, false);
+  const records: IngestRecord[] = [];
+  const items: V3Item[] = entries.map((entry, i) => {
+    const id = ids[i] as string;
+    try {
+      const { record, key, value } = readRecord(settings, base, entry, receivedAt, V3BatchEntry);
+      records.push(record);
+      return { ok: true, id, index: records.length - 1, key, value };
+    } catch (error) {
+      if (error instanceof RecordError) return { ok: false, id, errorCode: 400, message: error.message };
+      throw error;
+    }
+  });
+  return { records, items };
+}
+
+interface ReportContext {
+  readonly clusterId: string;
+  readonly topic: string;
+}
+
+function successFields(
+  c: ReportContext,
+  item: Extract<V3Item, { ok: true }>,
+  outcome: RecordOutcome,
+  record: IngestRecord,
+): string {
+  let s = `"cluster_id":${JSON.stringify(c.clusterId)},"topic_name":${JSON.stringify(c.topic)}`;
+  if (outcome.kind === "written") s += `,"partition_id":${outcome.partition},"offset":${outcome.offset}`;
+  const ts = outcome.kind === "written" ? (outcome.timestamp ?? record.timestamp) : record.timestamp;
+  if (ts !== null) s += `,"timestamp":"${instantString(ts)}"`;
+  if (item.key) s += `,"key":{"type":"${item.key.type}","size":${item.key.size}}`;
+  if (item.value) s += `,"value":{"type":"${item.value.type}","size":${item.value.size}}`;
+  return s;
+}
+
+/** A record's delivery report: success, or `{"error_code":…, "message":…}`; with its HTTP status. */
+function report(
+  c: ReportContext,
+  parsed: V3Parsed,
+  item: V3Item,
+  outcomes: readonly RecordOutcome[],
+): { status: number; json: string } {
+  if (!item.ok)
+    return { status: item.errorCode, json: JSON.stringify({ error_code: item.errorCode, message: item.message }) };
+  const outcome = outcomes[item.index]!;
+  if (outcome.kind === "failed") {
+    const code = outcome.retriable ? ErrorCodes.KAFKA_RETRIABLE_ERROR : ErrorCodes.KAFKA_ERROR;
+    return { status: 500, json: JSON.stringify({ error_code: code, message: outcome.message }) };
+  }
+  return { status: 200, json: `{"error_code":200,${successFields(c, item, outcome, parsed.records[item.index]!)}}` };
+}
+
+/** `…/records` answer: one report (its own status) or concatenated reports (200, streaming). */
+export function v3RecordsResponse(
+  c: ReportContext,
+  parsed: V3Parsed,
+  outcomes: readonly RecordOutcome[],
+  streaming: boolean,
+): Response {
+  const headers = { "Content-Type": "application/json" };
+  if (!streaming && parsed.items.length === 1) {
+    const one = report(c, parsed, parsed.items[0]!, outcomes);
+    return new Response(one.json, { status: one.status, headers });
+  }
+  return new Response(parsed.items.map((item) => report(c, parsed, item, outcomes).json).join(""), {
+    status: 200,
+    headers,
+  });
+}
+
+/** `…/records:batch` answer: 207 with successes and failures. */
+export function v3BatchResponse(c: ReportContext, parsed: V3Parsed, outcomes: readonly RecordOutcome[]): Response {
+  const successes: string[] = [];
+  const failures: string[] = [];
+  for (const item of parsed.items) {
+    const id = JSON.stringify(item.id);
+    if (!item.ok) {
+      failures.push(`{"id":${id},"error_code":${item.errorCode},"message":${JSON.stringify(item.message)}}`);
+      continue;
+    }
+    const outcome = outcomes[item.index]!;
+    if (outcome.kind === "failed") {
+      const code = outcome.retriable ? ErrorCodes.KAFKA_RETRIABLE_ERROR : ErrorCodes.KAFKA_ERROR;
+      failures.push(`{"id":${id},"error_code":${code},"message":${JSON.stringify(outcome.message)}}`);
+    } else {
+      successes.push(`{"id":${id},${successFields(c, item, outcome, parsed.records[item.index]!)}}`);
+    }
+  }
+  return new Response(`{"successes":[${successes.join(",")}],"failures":[${failures.join(",")}]}`, {
+    status: 207,
+    headers: { "Content-Type": "application/json" },
+  });
+}

@@ -1,0 +1,157 @@
+/**
+ * IngestRouteTable: the ingest routes the listener serves, one per HttpIngestSource connector,
+ * found by `ingest.path` (native shapes) or by topic (REST Proxy shapes).
+ *
+ * Lifecycle, driven by the connector and its tasks (see connectors/http-ingest/):
+ *   connector start  → `open(connector, settings, stages)`: the route answers (503 until a task attaches)
+ *   task start/stop  → `attach` / `detach` a writer (the task's queue)
+ *   connector stop   → `suspend(connector)`: 503 + Retry-After (pause); queued, unsent records are
+ *                      withdrawn (their requests answer 503, nothing written)
+ *   suspended and no writer left (delete, STOPPED) → the route is gone: 404
+ * A path belongs to one connector: opening a path another connector holds throws.
+ */
+import { ConnectError } from "../errors.ts";
+import type { IngestSubmission, RecordOutcome } from "./ingest-record.ts";
+import type { IngestStages } from "./request-context.ts";
+import type { IngestRouteSettings } from "./route-settings.ts";
+
+/** Takes a request's records and resolves with their outcomes once Kafka acknowledged them. */
+export interface IngestWriter {
+  /** Records accepted but not yet acknowledged. */
+  readonly pending: number;
+  /** Resolves with one outcome per record; throws IngestError (503) when it cannot take them now. */
+  submit(submission: IngestSubmission): Promise<RecordOutcome[]>;
+  /** Fails records not yet handed to Kafka (their requests answer 503 Retry-After). */
+  withdrawQueued(reason: string): void;
+}
+
+export type RouteState = "open" | "suspended";
+
+export class IngestRoute {
+  state: RouteState = "open";
+  /** Requests being handled now (for ingest.max.concurrent.requests and the in-flight gauge). */
+  inFlight = 0;
+
+  constructor(
+    readonly connector: string,
+    readonly settings: IngestRouteSettings,
+    readonly stages: IngestStages,
+    /** The running tasks' writers (shared with the table: tasks come and go independently). */
+    readonly writers: ReadonlySet<IngestWriter>,
+  ) {}
+
+  /** Topics reachable through the REST Proxy shapes. */
+  get restProxyTopics(): readonly string[] {
+    return this.settings.restProxyTopics;
+  }
+
+  /** The writer with the fewest pending records, or undefined when no task is running. */
+  writer(): IngestWriter | undefined {
+    let best: IngestWriter | undefined;
+    for (const w of this.writers) if (!best || w.pending < best.pending) best = w;
+    return best;
+  }
+}
+
+export type RouteListener = (routes: readonly IngestRoute[]) => void;
+
+export class IngestRouteTable {
+  private readonly byConnector = new Map<string, IngestRoute>();
+  /** Writers by connector; a task may start before its connector opens the route (worker restart). */
+  private readonly writers = new Map<string, Set<IngestWriter>>();
+  private readonly listeners = new Set<RouteListener>();
+
+  /** Opens (or reopens with new settings) the route of a connector. */
+  open(connector: string, settings: IngestRouteSettings, stages: IngestStages): IngestRoute {
+    for (const other of this.byConnector.values()) {
+      if (other.connector !== connector && other.settings.path === settings.path) {
+        throw new ConnectError(
+          `ingest.path ${settings.path} is already served by connector ${other.connector}; each ingest connector needs its own path`,
+        );
+      }
+    }
+    const previous = this.byConnector.get(connector);
+    const route = new IngestRoute(connector, settings, stages, this.writersOf(connector));
+    if (previous) {
+      route.inFlight = previous.inFlight;
+      if (previous.stages !== stages) void previous.stages.close?.();
+    }
+    this.byConnector.set(connector, route);
+    this.changed();
+    return route;
+  }
+
+  /** Pauses the route: 503 with Retry-After; records not yet sent are withdrawn. */
+  suspend(connector: string): void {
+    const route = this.byConnector.get(connector);
+    if (!route) return;
+    route.state = "suspended";
+    for (const w of route.writers) w.withdrawQueued(`The ingest connector ${connector} is paused`);
+    this.removeIfIdle(route);
+    this.changed();
+  }
+
+  attach(connector: string, writer: IngestWriter): void {
+    this.writersOf(connector).add(writer);
+    this.changed();
+  }
+
+  detach(connector: string, writer: IngestWriter): void {
+    const set = this.writers.get(connector);
+    if (!set) return;
+    set.delete(writer);
+    const route = this.byConnector.get(connector);
+    if (route) this.removeIfIdle(route);
+    if (set.size === 0 && !this.byConnector.has(connector)) this.writers.delete(connector);
+    this.changed();
+  }
+
+  /** The route serving `path`, if any. */
+  byPath(path: string): IngestRoute | undefined {
+    for (const route of this.byConnector.values()) if (route.settings.path === path) return route;
+    return undefined;
+  }
+
+  /** The route accepting REST Proxy produce requests for `topic`: an open one first. */
+  byTopic(topic: string): IngestRoute | undefined {
+    let found: IngestRoute | undefined;
+    for (const route of this.byConnector.values()) {
+      if (!route.restProxyTopics.includes(topic)) continue;
+      if (route.state === "open" && route.writers.size > 0) return route;
+      found ??= route;
+    }
+    return found;
+  }
+
+  routes(): IngestRoute[] {
+    return [...this.byConnector.values()];
+  }
+
+  /** Called with the current routes whenever one opens, closes or changes state. */
+  onChange(listener: RouteListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private writersOf(connector: string): Set<IngestWriter> {
+    let set = this.writers.get(connector);
+    if (!set) {
+      set = new Set();
+      this.writers.set(connector, set);
+    }
+    return set;
+  }
+
+  private removeIfIdle(route: IngestRoute): void {
+    if (route.state === "suspended" && route.writers.size === 0 && this.byConnector.get(route.connector) === route) {
+      this.byConnector.delete(route.connector);
+      this.writers.delete(route.connector);
+      void route.stages.close?.();
+    }
+  }
+
+  private changed(): void {
+    const routes = this.routes();
+    for (const listener of this.listeners) listener(routes);
+  }
+}

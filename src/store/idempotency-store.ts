@@ -1,0 +1,62 @@
+/**
+ * Idempotency-Key records of the ingest listener, in SQLite (migration 2), so a retried request
+ * is recognised across a gateway restart: per connector and key, a hash of the request and the
+ * response it got, until `expires_at`. Expired rows are ignored at once and deleted in passing.
+ */
+import type { Database, Statement } from "bun:sqlite";
+
+export interface StoredResponse {
+  readonly requestHash: string;
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: Uint8Array;
+}
+
+type Row = { request_hash: string; status: number; content_type: string; body: Uint8Array };
+
+const PRUNE_EVERY_MS = 60_000;
+
+export class IdempotencyStore {
+  private readonly getQuery: Statement<Row, [string, string, number]>;
+  private readonly upsert: Statement<unknown, [string, string, string, number, string, Uint8Array, number, number]>;
+  private readonly prune: Statement<unknown, [number]>;
+  private lastPrune = 0;
+
+  constructor(db: Database) {
+    this.getQuery = db.query(
+      `SELECT request_hash, status, content_type, body FROM ingest_idempotency
+       WHERE connector = ? AND idempotency_key = ? AND expires_at > ?`,
+    );
+    this.upsert = db.query(
+      `INSERT INTO ingest_idempotency (connector, idempotency_key, request_hash, status, content_type, body, created_at, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (connector, idempotency_key) DO UPDATE SET request_hash = excluded.request_hash,
+         status = excluded.status, content_type = excluded.content_type, body = excluded.body,
+         created_at = excluded.created_at, expires_at = excluded.expires_at`,
+    );
+    this.prune = db.query("DELETE FROM ingest_idempotency WHERE expires_at <= ?");
+  }
+
+  get(connector: string, key: string, now: number): StoredResponse | undefined {
+    const row = this.getQuery.get(connector, key, now);
+    if (!row) return undefined;
+    return { requestHash: row.request_hash, status: row.status, contentType: row.content_type, body: row.body };
+  }
+
+  put(connector: string, key: string, response: StoredResponse, now: number, windowMs: number): void {
+    this.upsert.run(
+      connector,
+      key,
+      response.requestHash,
+      response.status,
+      response.contentType,
+      response.body,
+      now,
+      now + windowMs,
+    );
+    if (now - this.lastPrune >= PRUNE_EVERY_MS) {
+      this.lastPrune = now;
+      this.prune.run(now);
+    }
+  }
+}
