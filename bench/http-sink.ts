@@ -131,7 +131,12 @@ async function startGateway(dir: string, topic: string, mode: Mode): Promise<Run
     "value.converter": "org.apache.kafka.connect.json.JsonConverter",
     "value.converter.schemas.enable": "false",
   };
-  const created = await requestJson("POST", `${rest}/connectors`, { name: "bench-sink", config }, 30_000);
+  const created = await requestJson(
+    "POST",
+    `${rest}/connectors`,
+    { name: `bench-sink-${mode}-${Date.now()}`, config },
+    30_000,
+  );
   if (created.status !== 201)
     throw new Error(`gateway: creating the connector answered ${created.status}: ${JSON.stringify(created.body)}`);
   return {
@@ -276,6 +281,12 @@ async function measure(system: SystemName, mode: Mode, topic: string, run: numbe
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+for (const signal of ["SIGINT", "SIGTERM"] as const)
+  process.on(signal, () => {
+    killChildren();
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  });
 
 const started = new Date().toISOString();
 const loadBefore = loadavg();
