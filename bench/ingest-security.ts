@@ -1,320 +1,351 @@
 /**
- * Device ingest, part two (issue 12, point 8), one gateway, one broker, one run:
- *   - spool vs kafka acknowledgement: 500-record JSON batches of ~1 KB records over 16 connections
- *     to two HttpIngestSource routes that differ only in ingest.ack.mode (target: spool ≥ 0.5x kafka);
- *   - the cost of TLS: single-record POSTs (~200 B) over 64 connections on the plain http ingest
- *     listener, on the https one without a client certificate, and with one (mTLS, the device
- *     identity taken from its CN), same route;
- *   - drain: after the spool scenario, how fast the spool backlog reaches Kafka.
- * Load comes from bench/support/load-generator.ts (its own Bun process: wrk has no client
- * certificates); TLS material is made with openssl per run. CPU (cores busy) and peak RSS of the
- * gateway are sampled during each load. `scripts/bench ingest-security` runs it; prints markdown,
- * raw JSON to bench/results/ingest-security-<timestamp>.json.
+ * Device ingest security and spool costs (issue 12, point 8), one run, one broker of its own,
+ * the compiled gateway:
+ *   (a) ingest.ack.mode=spool vs kafka: 500-record JSON batches of 1 KB records over 16
+ *       connections (wrk), records/s and p50/p99 (target: spool ≥ 0.5× kafka);
+ *   (b) single-record POSTs (200 B) over 16 connections on plain HTTP (Bun.serve), HTTPS and
+ *       HTTPS with a client certificate (the node:tls front end), from one Bun load client used
+ *       for all three (wrk cannot present client certificates), so the ratios show the TLS cost;
+ *   (c) drain rate after an outage: the broker stopped, the spool filled, the broker restarted,
+ *       records/s until the spool is empty, against Kafka's ProducerPerformance (acks=all, 1 KB)
+ *       on the same broker as the producer limit.
+ * Run: `flock /work/bench.lock node_modules/.bin/bun bench/ingest-security.ts` (scripts/build
+ * first). BENCH_DURATION_S (15), BENCH_WARMUP_S (5), BENCH_TOOLS_LIB (kafka-tools jars; default
+ * the scripts/bench cache). Prints markdown; raw JSON goes to bench/results/.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { Kafka, logLevel } from "kafkajs";
-import { makeTls } from "../test/support/tls.ts";
-import { freePort, pollUntil, requestJson } from "./support/http-probe.ts";
-import type { LoadResult, LoadSpec } from "./support/load-generator.ts";
+import { makeDevicePki } from "../test/support/device-pki.ts";
+import { startOwnBroker } from "../test/support/own-broker.ts";
 import { machineInfo } from "./support/machine.ts";
+import { type ProcessUsage, sampleProcess } from "./support/process-sampler.ts";
 import { writeResultsFile } from "./support/results-file.ts";
-import { summarize } from "./support/summary.ts";
-import { sampleUsage, type Usage } from "./support/usage-sampler.ts";
-import { gatewaySystem, killAllWorkers, WorkerProcess } from "./support/worker-process.ts";
+import { runWrk } from "./support/wrk.ts";
 
 const env = process.env;
-const need = (name: string): string => {
-  const value = env[name];
-  if (!value) throw new Error(`${name} is not set (scripts/bench ingest-security sets it)`);
-  return value;
-};
-const repo = resolve(import.meta.dir, "..");
-const bootstrap = need("BENCH_BOOTSTRAP");
-const gatewayBin = resolve(env.BENCH_GATEWAY_BIN ?? join(repo, "dist", "gateway"));
-const runs = Number(env.BENCH_RUNS ?? "3");
-const durationMs = Number(env.BENCH_DURATION_S ?? "10") * 1000;
-const warmupMs = Number(env.BENCH_WARMUP_S ?? "2") * 1000;
-const BATCH = 500;
+const REPO = resolve(import.meta.dir, "..");
+const gatewayBin = env.BENCH_GATEWAY_BIN ?? join(REPO, "dist", "gateway");
+const durationS = Number(env.BENCH_DURATION_S ?? "15");
+const warmupS = Number(env.BENCH_WARMUP_S ?? "5");
+const toolsLib = env.BENCH_TOOLS_LIB ?? join(homedir(), ".cache", "edge-gateway", "kafka-tools-4.4.0", "lib");
+const stamp = new Date().toISOString().replace(/[:.]/g, "-");
 
-type ScenarioName = "batch-kafka" | "batch-spool" | "single-http" | "single-https" | "single-mtls";
-interface Scenario {
-  readonly name: ScenarioName;
-  readonly label: string;
-  readonly recordsPerRequest: number;
-  readonly concurrency: number;
+interface Row {
+  readonly scenario: string;
+  readonly system: string;
+  readonly recordsPerS: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly failed: number;
+  readonly usage: ProcessUsage | null;
 }
-const scenarios: readonly Scenario[] = [
-  {
-    name: "batch-kafka",
-    label: "batch 500 × 1 KB, ingest.ack.mode=kafka, http",
-    recordsPerRequest: BATCH,
-    concurrency: 16,
-  },
-  {
-    name: "batch-spool",
-    label: "batch 500 × 1 KB, ingest.ack.mode=spool, http",
-    recordsPerRequest: BATCH,
-    concurrency: 16,
-  },
-  { name: "single-http", label: "single 200 B, http", recordsPerRequest: 1, concurrency: 64 },
-  {
-    name: "single-https",
-    label: "single 200 B, https (TLS, no client certificate)",
-    recordsPerRequest: 1,
-    concurrency: 64,
-  },
-  {
-    name: "single-mtls",
-    label: "single 200 B, https + client certificate (mTLS)",
-    recordsPerRequest: 1,
-    concurrency: 64,
-  },
-];
+const rows: Row[] = [];
 
-interface Measurement {
-  readonly scenario: ScenarioName;
-  readonly run: number;
-  readonly load: LoadResult;
-  readonly recordsPerSecond: number;
-  readonly usage: Usage;
+function record(bytes: number, i: number): Record<string, unknown> {
+  const base = { device: `dev-${i % 100}`, seq: i, payload: "" };
+  base.payload = "x".repeat(bytes - JSON.stringify(base).length);
+  return base;
+}
+const batchBody = JSON.stringify(Array.from({ length: 500 }, (_, i) => record(1024, i)));
+const singleBody = JSON.stringify(record(200, 1));
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-const work = mkdtempSync(join(tmpdir(), "bench-ingest-security-"));
-const children = new Set<ReturnType<typeof Bun.spawn>>();
-const cleanUp = () => {
-  for (const c of children) c.kill("SIGKILL");
-  killAllWorkers();
-  rmSync(work, { recursive: true, force: true });
-};
-for (const signal of ["SIGINT", "SIGTERM"] as const)
-  process.on(signal, () => {
-    cleanUp();
-    process.exit(signal === "SIGINT" ? 130 : 143);
-  });
-
-function recordJson(id: number, bytes: number): string {
-  const head = JSON.stringify({ id, ts: Date.UTC(2020, 0, 1) + id, device: `device-${id % 97}` });
-  return `${head.slice(0, -1)},"payload":"${"x".repeat(bytes - head.length - 14)}"}`;
+/** N keep-alive loops POSTing one body with Bun's fetch for `seconds`; latencies in ms. */
+async function bunLoad(url: string, body: string, connections: number, seconds: number, tls?: Record<string, string>) {
+  const latencies: number[] = [];
+  let failed = 0;
+  const end = performance.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (performance.now() < end) {
+        const t0 = performance.now();
+        try {
+          const r = await fetch(url, {
+            method: "POST",
+            body,
+            headers: { "Content-Type": "application/json" },
+            ...(tls ? { tls } : {}),
+          } as RequestInit);
+          await r.arrayBuffer();
+          if (r.status === 200) latencies.push(performance.now() - t0);
+          else failed++;
+        } catch {
+          failed++;
+        }
+      }
+    }),
+  );
+  latencies.sort((a, b) => a - b);
+  return { ok: latencies.length, failed, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
 
-async function run(): Promise<void> {
-  const tls = await makeTls(work);
-  const batchBody = join(work, "batch.json");
-  writeFileSync(batchBody, `[${Array.from({ length: BATCH }, (_, i) => recordJson(i, 1024)).join(",")}]`);
-  const singleBody = join(work, "single.json");
-  writeFileSync(singleBody, recordJson(1, 200));
+async function metric(restUrl: string, name: string, connector: string): Promise<number | undefined> {
+  const text = await (await fetch(`${restUrl}/metrics`)).text();
+  const m = new RegExp(`${name}\\{connector="${connector}"\\} ([\\d.e+]+)`).exec(text);
+  return m ? Number(m[1]) : undefined;
+}
 
-  const kafka = new Kafka({
-    clientId: "bench-ingest-security",
-    brokers: bootstrap.split(","),
-    logLevel: logLevel.NOTHING,
-  });
-  const admin = kafka.admin();
+async function until(probe: () => Promise<boolean>, what: string, timeoutMs = 300_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(100);
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), "bench-ingest-security-"));
+const broker = await startOwnBroker(join(dir, "kafka"));
+let gateway: ReturnType<typeof Bun.spawn> | undefined;
+try {
+  const pki = await makeDevicePki(dir);
+  const device = await pki.issue("bench-device", "bench-device");
+  await Bun.write(
+    join(dir, "server-store.pem"),
+    (await Bun.file(pki.serverKey).text()) + (await Bun.file(pki.serverCert).text()),
+  );
+  const admin = broker.client().admin();
   await admin.connect();
-  const stamp = Date.now();
-  const topics = { kafka: `bench-ingest-kafka-${stamp}`, spool: `bench-ingest-spool-${stamp}` };
   await admin.createTopics({
-    topics: Object.values(topics).map((topic) => ({ topic, numPartitions: 4, replicationFactor: 1 })),
+    topics: ["bench-kafka", "bench-spool", "bench-single", "bench-drain", "bench-pp"].map((topic) => ({
+      topic,
+      numPartitions: 3,
+      replicationFactor: 1,
+    })),
     waitForLeaders: true,
   });
+  await admin.disconnect();
 
-  const [adminPort, httpPort, httpsPort] = [await freePort(), await freePort(), await freePort()];
-  const prepared = gatewaySystem({ binary: gatewayBin, bootstrap }).prepare(work, adminPort);
-  // gatewaySystem writes the common worker settings; the ingest listeners are appended.
-  const props = join(work, "worker.properties");
   writeFileSync(
-    props,
-    `${await Bun.file(props).text()}${[
-      `ingest.listeners=http://127.0.0.1:${httpPort},https://127.0.0.1:${httpsPort}`,
-      `ingest.listeners.https.ssl.keystore.location=${tls.serverPem}`,
-      `ingest.listeners.https.ssl.truststore.location=${tls.caCert}`,
+    join(dir, "worker.properties"),
+    [
+      `bootstrap.servers=${broker.bootstrap}`,
+      "listeners=http://127.0.0.1:0",
+      `data.dir=${join(dir, "data")}`,
+      "ingest.listeners=http://127.0.0.1:0,https://127.0.0.1:0",
+      `ingest.listeners.https.ssl.keystore.location=${join(dir, "server-store.pem")}`,
+      `ingest.listeners.https.ssl.truststore.location=${pki.caCert}`,
       "ingest.listeners.https.ssl.client.auth=requested",
-    ].join("\n")}\n`,
+      "request.timeout.ms=3000",
+      "log.level=WARN",
+    ].join("\n"),
   );
-  const gateway = new WorkerProcess(prepared, work);
-  const rest = `http://127.0.0.1:${adminPort}`;
-  await pollUntil(async () => ((await requestJson("GET", `${rest}/connectors`)).status === 200 ? true : undefined), {
-    timeoutMs: 60_000,
-    intervalMs: 50,
-    what: "gateway REST",
-    abortIf: () => gateway.exitedMessage(),
+  let output = "";
+  gateway = Bun.spawn([gatewayBin, join(dir, "worker.properties")], { cwd: dir, stdout: "pipe", stderr: "pipe" });
+  void (async () => {
+    for await (const c of gateway!.stdout as ReadableStream<Uint8Array>) output += new TextDecoder().decode(c);
+  })();
+  void (async () => {
+    for await (const c of gateway!.stderr as ReadableStream<Uint8Array>) output += new TextDecoder().decode(c);
+  })();
+  await until(
+    async () => /REST server listening at/.test(output) && /Ingest listener open at https/.test(output),
+    "the gateway",
+  );
+  const restUrl = /REST server listening at (http:\/\/[^\s,]+?)\/?,/.exec(output)![1]!;
+  const httpUrl = /Ingest listener open at (http:\/\/[^\s]+?)\/?\s/.exec(output)![1]!;
+  const httpsUrl = /Ingest listener open at (https:\/\/[^\s]+?)\/?\s/.exec(output)![1]!;
+  const connector = async (name: string, config: Record<string, string>) => {
+    const r = await fetch(`${restUrl}/connectors`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ name, config: { "connector.class": "HttpIngestSource", ...config } }),
+    });
+    if (r.status !== 201) throw new Error(`creating ${name}: ${r.status} ${await r.text()}`);
+  };
+  await connector("kafka-mode", { "ingest.path": "/ingest/kafka", "kafka.topic": "bench-kafka" });
+  await connector("spool-mode", {
+    "ingest.path": "/ingest/spool",
+    "kafka.topic": "bench-spool",
+    "ingest.ack.mode": "spool",
   });
-  for (const [mode, topic] of Object.entries(topics)) {
-    const created = await requestJson(
-      "POST",
-      `${rest}/connectors`,
-      {
-        name: `bench-ingest-${mode}`,
-        config: {
-          "connector.class": "HttpIngestSource",
-          "ingest.path": `/ingest/${mode}`,
-          "kafka.topic": topic,
-          "ingest.ack.mode": mode,
-          "ingest.max.concurrent.requests": "4096",
-        },
-      },
-      30_000,
+  await connector("single", { "ingest.path": "/ingest/single", "kafka.topic": "bench-single" });
+  for (const path of ["/ingest/kafka", "/ingest/spool", "/ingest/single"]) {
+    await until(
+      async () =>
+        (
+          await fetch(`${httpUrl}${path}`, {
+            method: "POST",
+            body: "{}",
+            headers: { "Content-Type": "application/json" },
+          })
+        ).status === 200,
+      path,
     );
-    if (created.status !== 201)
-      throw new Error(`creating the ${mode} connector: ${created.status} ${JSON.stringify(created.body)}`);
   }
-  const urlOf = (s: ScenarioName) =>
-    s === "batch-spool"
-      ? `http://127.0.0.1:${httpPort}/ingest/spool`
-      : s === "single-https" || s === "single-mtls"
-        ? `https://127.0.0.1:${httpsPort}/ingest/kafka`
-        : `http://127.0.0.1:${httpPort}/ingest/kafka`;
-  await pollUntil(
+
+  // (a) spool vs kafka acknowledgement.
+  for (const [system, path] of [
+    ["ingest.ack.mode=kafka", "/ingest/kafka"],
+    ["ingest.ack.mode=spool", "/ingest/spool"],
+  ] as const) {
+    const o = {
+      url: `${httpUrl}${path}`,
+      body: batchBody,
+      contentType: "application/json",
+      connections: 16,
+      threads: 2,
+    };
+    await runWrk({ ...o, durationS: warmupS });
+    const sampler = sampleProcess([gateway.pid]);
+    const r = await runWrk({ ...o, durationS });
+    const usage = sampler.stop();
+    rows.push({
+      scenario: "(a) 500 × 1 KB batches, 16 connections",
+      system,
+      recordsPerS: ((r.requests - r.failed) * 500) / r.durationS,
+      p50Ms: r.p50Ms,
+      p99Ms: r.p99Ms,
+      failed: r.failed,
+      usage,
+    });
+    process.stderr.write(`(a) ${system}: ${Math.round(rows.at(-1)!.recordsPerS)} records/s\n`);
+  }
+  await until(
+    async () => (await metric(restUrl, "ingest_spool_records", "spool-mode")) === 0,
+    "the spool to drain after (a)",
+  );
+
+  // (b) plain vs HTTPS vs mTLS, single records.
+  const ca = await Bun.file(pki.caCert).text();
+  const clientTls = { ca, cert: await Bun.file(device.cert).text(), key: await Bun.file(device.key).text() };
+  for (const [system, url, tls] of [
+    ["plain HTTP (Bun.serve)", `${httpUrl}/ingest/single`, undefined],
+    ["HTTPS (node:tls front end)", `${httpsUrl}/ingest/single`, { ca }],
+    ["HTTPS + client certificate (mTLS)", `${httpsUrl}/ingest/single`, clientTls],
+  ] as const) {
+    await bunLoad(url, singleBody, 16, warmupS, tls);
+    const sampler = sampleProcess([gateway.pid]);
+    const r = await bunLoad(url, singleBody, 16, durationS, tls);
+    const usage = sampler.stop();
+    rows.push({
+      scenario: "(b) single 200 B records, 16 connections",
+      system,
+      recordsPerS: r.ok / durationS,
+      p50Ms: r.p50,
+      p99Ms: r.p99,
+      failed: r.failed,
+      usage,
+    });
+    process.stderr.write(`(b) ${system}: ${Math.round(r.ok / durationS)} requests/s\n`);
+  }
+
+  // (c) drain after an outage, against ProducerPerformance.
+  await connector("drain", {
+    "ingest.path": "/ingest/drain",
+    "kafka.topic": "bench-drain",
+    "ingest.ack.mode": "spool",
+  });
+  await until(
     async () =>
       (
-        await fetch(urlOf("single-http"), {
+        await fetch(`${httpUrl}/ingest/drain`, {
           method: "POST",
-          headers: { "content-type": "application/json" },
           body: "{}",
+          headers: { "Content-Type": "application/json" },
         })
-      ).status === 200
-        ? true
-        : undefined,
-    {
-      timeoutMs: 60_000,
-      intervalMs: 100,
-      what: "the ingest route to answer 200",
-      abortIf: () => gateway.exitedMessage(),
-    },
+      ).status === 200,
+    "/ingest/drain",
   );
-
-  const spoolDepth = async (): Promise<number> => {
-    const text = await (await fetch(`${rest}/metrics`)).text();
-    const line = text.split("\n").find((l) => l.startsWith("ingest_spool_records"));
-    return line ? Number(line.split(" ").at(-1)) : 0;
-  };
-
-  const results: Measurement[] = [];
-  const drains: { run: number; records: number; seconds: number; recordsPerSecond: number }[] = [];
-  for (let r = 0; r < runs; r++) {
-    for (let i = 0; i < scenarios.length; i++) {
-      const scenario = scenarios[(i + r) % scenarios.length]!;
-      const spec: LoadSpec = {
-        url: urlOf(scenario.name),
-        headers: { "content-type": "application/json" },
-        bodyFile: scenario.recordsPerRequest === 1 ? singleBody : batchBody,
-        concurrency: scenario.concurrency,
-        warmupMs,
-        durationMs,
-        maxRequests: 2_000_000,
-        tls:
-          scenario.name === "single-mtls"
-            ? { ca: tls.caCert, cert: tls.clientCert, key: tls.clientKey }
-            : scenario.name === "single-https"
-              ? { ca: tls.caCert }
-              : undefined,
-      };
-      const generator = Bun.spawn(
-        [process.execPath, join(import.meta.dir, "support", "load-generator.ts"), JSON.stringify(spec)],
-        {
-          stdout: "pipe",
-          stderr: "inherit",
-        },
-      );
-      children.add(generator);
-      await Bun.sleep(warmupMs);
-      const sampler = sampleUsage([gateway.pid]);
-      const output = await new Response(generator.stdout).text();
-      const usage = sampler.stop();
-      children.delete(generator);
-      if ((await generator.exited) !== 0) throw new Error(`the load generator failed for ${scenario.name}`);
-      const load = JSON.parse(output) as LoadResult;
-      if (load.requests === 0)
-        throw new Error(
-          `${scenario.name}: no request completed in the window (${output.trim()})\n${gateway.logTail()}`,
-        );
-      if (load.non2xx > 0 || load.failed > 0)
-        process.stderr.write(
-          `warning: ${scenario.name}: ${load.non2xx} non-2xx, ${load.failed} failed (${load.firstError})\n`,
-        );
-      const m: Measurement = {
-        scenario: scenario.name,
-        run: r,
-        load,
-        recordsPerSecond: ((load.requests - load.non2xx) * scenario.recordsPerRequest) / load.seconds,
-        usage,
-      };
-      results.push(m);
-      process.stderr.write(
-        `run ${r} ${scenario.name}: ${m.recordsPerSecond.toFixed(0)} records/s, ${load.requestsPerSecond.toFixed(0)} req/s, p50 ${load.p50Ms.toFixed(1)} ms, p99 ${load.p99Ms.toFixed(1)} ms, ${usage.cores.toFixed(2)} cores, ${usage.peakRssMiB.toFixed(0)} MiB\n`,
-      );
-      if (scenario.name === "batch-spool") {
-        // The backlog the spool accepted ahead of Kafka drains now, with no load: time it.
-        const backlog = await spoolDepth();
-        const start = performance.now();
-        await pollUntil(async () => ((await spoolDepth()) === 0 ? true : undefined), {
-          timeoutMs: 600_000,
-          intervalMs: 50,
-          what: "the spool to drain",
-          abortIf: () => gateway.exitedMessage(),
-        });
-        const seconds = (performance.now() - start) / 1000;
-        drains.push({ run: r, records: backlog, seconds, recordsPerSecond: backlog / seconds });
-        process.stderr.write(`run ${r} spool drain: ${backlog} records in ${seconds.toFixed(2)} s\n`);
-      }
-    }
-  }
-  await gateway.stop();
-  await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
-  await admin.disconnect();
-  report(results, drains);
-}
-
-function report(
-  results: Measurement[],
-  drains: { run: number; records: number; seconds: number; recordsPerSecond: number }[],
-): void {
-  const m = machineInfo();
-  const median = (s: ScenarioName, pick: (r: Measurement) => number) =>
-    summarize(results.filter((r) => r.scenario === s).map(pick)).median;
-  const rate = (s: ScenarioName) => median(s, (r) => r.recordsPerSecond);
-  const lines = [
-    `Date: ${started}; machine: ${m.cores} cores, ${m.cpuModel}, ${m.memTotalMiB} MiB; Bun ${m.bun}; load average after ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(" ")}`,
-    `${runs} runs, ${durationMs / 1000} s per measurement after ${warmupMs / 1000} s warm-up; medians`,
-    "",
-    "| Scenario | connections | records/s | requests/s | p50 (ms) | p99 (ms) | gateway CPU (cores) | gateway peak RSS (MiB) | ratio |",
-    "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
-    ...scenarios.map((s) => {
-      const ratio =
-        s.name === "batch-spool"
-          ? `${(rate("batch-spool") / rate("batch-kafka")).toFixed(2)}x kafka mode`
-          : s.name === "single-https" || s.name === "single-mtls"
-            ? `${(rate(s.name) / rate("single-http")).toFixed(2)}x http`
-            : "";
-      return `| ${s.label} | ${s.concurrency} | ${rate(s.name).toFixed(0)} | ${median(s.name, (r) => r.load.requestsPerSecond).toFixed(0)} | ${median(s.name, (r) => r.load.p50Ms).toFixed(1)} | ${median(s.name, (r) => r.load.p99Ms).toFixed(1)} | ${median(s.name, (r) => r.usage.cores).toFixed(2)} | ${median(s.name, (r) => r.usage.peakRssMiB).toFixed(0)} | ${ratio} |`;
-    }),
-    "",
-    `Spool drain after each spool-mode load (no load meanwhile): ${drains
-      .map((d) => `${d.records} records in ${d.seconds.toFixed(2)} s = ${d.recordsPerSecond.toFixed(0)} records/s`)
-      .join("; ")}`,
-  ];
-  console.log(lines.join("\n"));
-  const file = writeResultsFile(join(repo, "bench", "results"), "ingest-security", started, {
-    machine: m,
-    runs,
-    durationMs,
-    warmupMs,
-    results,
-    drains,
+  await until(async () => (await metric(restUrl, "ingest_spool_records", "drain")) === 0, "the drain spool empty");
+  await broker.stop();
+  await runWrk({
+    url: `${httpUrl}/ingest/drain`,
+    body: batchBody,
+    contentType: "application/json",
+    connections: 16,
+    threads: 2,
+    durationS: Math.max(5, Math.round(durationS / 2)),
   });
-  process.stderr.write(`raw results: ${file}\n`);
+  const spooled = (await metric(restUrl, "ingest_spool_records", "drain")) ?? 0;
+  await broker.restart();
+  const t0 = performance.now();
+  const sampler = sampleProcess([gateway.pid]);
+  await until(
+    async () => (await metric(restUrl, "ingest_spool_records", "drain")) === 0,
+    "the spool to drain after the outage",
+    600_000,
+  );
+  const usage = sampler.stop();
+  const drainS = (performance.now() - t0) / 1000;
+  rows.push({
+    scenario: `(c) drain of ${spooled} spooled 1 KB records after an outage`,
+    system: "gateway drainer",
+    recordsPerS: spooled / drainS,
+    p50Ms: Number.NaN,
+    p99Ms: Number.NaN,
+    failed: 0,
+    usage,
+  });
+  process.stderr.write(`(c) drained ${spooled} in ${drainS.toFixed(1)} s\n`);
+
+  if (existsSync(toolsLib)) {
+    const records = Number(env.BENCH_PP_RECORDS ?? String(Math.max(100_000, spooled)));
+    const proc = Bun.spawn(
+      [
+        "java",
+        "-cp",
+        `${toolsLib}/*`,
+        "org.apache.kafka.tools.ProducerPerformance",
+        "--topic",
+        "bench-pp",
+        "--num-records",
+        String(records),
+        "--record-size",
+        "1024",
+        "--throughput",
+        "-1",
+        "--producer-props",
+        `bootstrap.servers=${broker.bootstrap}`,
+        "acks=all",
+      ],
+      { stdout: "pipe", stderr: "pipe" },
+    );
+    const ppSampler = sampleProcess([proc.pid]);
+    const out = await new Response(proc.stdout).text();
+    const ppUsage = ppSampler.stop();
+    await proc.exited;
+    const m = out.match(/(\d+) records sent, ([\d.]+) records\/sec .*?(\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th/);
+    if (m)
+      rows.push({
+        scenario: rows.at(-1)!.scenario,
+        system: "ProducerPerformance (acks=all, 1 KB)",
+        recordsPerS: Number(m[2]),
+        p50Ms: Number(m[3]),
+        p99Ms: Number(m[5]),
+        failed: 0,
+        usage: ppUsage,
+      });
+  }
+} finally {
+  gateway?.kill("SIGTERM");
+  await gateway?.exited;
+  await broker[Symbol.asyncDispose]();
+  rmSync(dir, { recursive: true, force: true });
 }
 
-const started = new Date().toISOString();
-try {
-  await run();
-} catch (error) {
-  process.stderr.write(`bench/ingest-security.ts: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
-} finally {
-  cleanUp();
+const fmt = (n: number, digits = 0) =>
+  Number.isFinite(n) ? n.toLocaleString("en-US", { maximumFractionDigits: digits }) : "–";
+const lines = [
+  "| Scenario | System | records/s | ratio | p50 ms | p99 ms | failed | CPU cores | RSS peak MiB |",
+  "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+];
+const firstOf = new Map<string, number>();
+for (const r of rows) {
+  const base = firstOf.get(r.scenario.slice(0, 3)) ?? r.recordsPerS;
+  firstOf.set(r.scenario.slice(0, 3), base);
+  lines.push(
+    `| ${r.scenario} | ${r.system} | ${fmt(r.recordsPerS)} | ${(r.recordsPerS / base).toFixed(2)}× | ${fmt(r.p50Ms, 1)} | ${fmt(r.p99Ms, 1)} | ${r.failed} | ${r.usage ? r.usage.cpuCores.toFixed(2) : "–"} | ${r.usage ? fmt(r.usage.rssPeakMiB) : "–"} |`,
+  );
 }
+console.log(lines.join("\n"));
+const file = writeResultsFile(resolve(import.meta.dir, "results"), "ingest-security", stamp, {
+  machine: machineInfo(),
+  durationS,
+  warmupS,
+  rows,
+});
+console.error(`raw results: ${file}`);

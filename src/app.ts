@@ -11,22 +11,27 @@ import { closeConfigProviders } from "./config-providers/config-transformer.ts";
 import { StoredIdempotencyGuard } from "./ingest/idempotency.ts";
 import { ingestApp } from "./ingest/ingest-handler.ts";
 import { IngestMetrics } from "./ingest/ingest-metrics.ts";
+import { IngestSecurity } from "./ingest/ingest-security.ts";
 import { IngestServer } from "./ingest/ingest-server.ts";
 import { openApiDocument } from "./ingest/openapi.ts";
 import { partitionCounts } from "./ingest/partition-counts.ts";
-import { type IngestStagesFactory, passThroughStagesFactory } from "./ingest/request-context.ts";
+import type { IngestStagesFactory } from "./ingest/request-context.ts";
 import { IngestRouteTable } from "./ingest/route-table.ts";
+import { SpoolMetrics } from "./ingest/spool/spool-metrics.ts";
+import type { ClientIdentitySource } from "./ingest/tls/ingest-tls-config.ts";
 import type { KafkaPort } from "./kafka/kafka-port.ts";
 import { KafkajsPort } from "./kafka/kafkajs/adapter.ts";
 import type { PluginRegistry } from "./plugin/registry.ts";
 import { builtInRegistry } from "./plugins.ts";
 import { type RestServers, startRestServers } from "./rest/server.ts";
 import { Herder } from "./runtime/herder.ts";
+import type { ResolveConfig } from "./runtime/resolved-values.ts";
 import { Worker } from "./runtime/worker.ts";
 import { ConfigStore } from "./store/config-store.ts";
 import { openDatabase } from "./store/database.ts";
 import { IdempotencyStore } from "./store/idempotency-store.ts";
 import { OffsetStore } from "./store/offset-store.ts";
+import { openSpoolDatabase, SpoolStore } from "./store/spool-store.ts";
 import { StatusStore } from "./store/status-store.ts";
 import { type Clock, systemClock } from "./util/clock.ts";
 import { type LogManager, logManager } from "./util/logger.ts";
@@ -39,10 +44,10 @@ export interface AppOptions {
   readonly logs?: LogManager;
   readonly clock?: Clock;
   /** Resolves `${provider:path:key}` references (config providers) just before use. */
-  readonly resolveConfig?: (config: Config) => Promise<Config>;
+  readonly resolveConfig?: ResolveConfig;
   /** Closed when the app stops. */
   readonly configProviders?: ReadonlyMap<string, ConfigProvider>;
-  /** Builds each ingest route's authenticate/authorize/limit stages (default: pass-through). */
+  /** Builds each ingest route's authenticate/authorize/limit stages (default: device security from the connector's config). */
   readonly ingestStages?: IngestStagesFactory;
 }
 
@@ -75,7 +80,19 @@ export function startApp(options: AppOptions): App {
   const logs = options.logs ?? logManager;
   const clock = options.clock ?? systemClock;
   const ingestRoutes = new IngestRouteTable();
+  const ingestSecurity = new IngestSecurity({
+    mtlsIdentity: config["ingest.listeners.https.ssl.client.identity"] as ClientIdentitySource,
+    clock,
+    global: config.originals,
+  });
   const ingestMetrics = new IngestMetrics();
+  // The spool file is opened when the first ingest.ack.mode=spool task starts.
+  let spool: SpoolStore | undefined;
+  const spoolStore = () => {
+    spool ??= new SpoolStore(openSpoolDatabase(config["data.dir"]), () => clock.now());
+    return spool;
+  };
+  const spoolMetrics = new SpoolMetrics(() => clock.now());
   ingestMetrics.recordsInFlight = () => {
     let n = 0;
     for (const route of ingestRoutes.routes()) for (const w of route.writers) n += w.pending;
@@ -85,16 +102,20 @@ export function startApp(options: AppOptions): App {
     options.registry ??
     builtInRegistry({
       routes: ingestRoutes,
-      stages: options.ingestStages ?? passThroughStagesFactory,
+      stages: options.ingestStages ?? ingestSecurity.stagesFactory,
       metrics: ingestMetrics,
+      spool: spoolStore,
+      spoolMetrics,
     });
   const kafka = options.kafka ?? new KafkajsPort(logs);
-  const db = openDatabase(config["data.dir"]);
+  const db = openDatabase(config["data.dir"], {
+    warn: (message) => logs.get("io.edgegateway.store.Database").warn(message),
+  });
   const configs = new ConfigStore(db);
   const statuses = new StatusStore(db);
   const offsets = new OffsetStore(db);
   let herderRef: Herder | undefined;
-  const resolveConfig = options.resolveConfig ?? (async (c: Config) => c);
+  const resolveConfig: ResolveConfig = options.resolveConfig ?? (async (c: Config) => c);
   const worker = new Worker({
     config,
     registry,
@@ -123,7 +144,7 @@ export function startApp(options: AppOptions): App {
     config,
     herder,
     logs,
-    extraMetrics: () => ingestMetrics.families(),
+    extraMetrics: () => [...ingestMetrics.families(), ...ingestSecurity.families(), ...spoolMetrics.families()],
     root: {
       clusterId: async () => {
         if (clusterId) return clusterId;
@@ -165,6 +186,7 @@ export function startApp(options: AppOptions): App {
       await herder.stop();
       await worker.closeAdmin();
       if (options.configProviders) await closeConfigProviders(options.configProviders);
+      spool?.close();
       db.close();
     },
   };

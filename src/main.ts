@@ -144,7 +144,11 @@ export async function main(argv: readonly string[]): Promise<void> {
     app = startApp({
       config,
       configProviders: providers,
-      resolveConfig: (c) => resolveConfig(c, providers, (secret) => logManager.registerSecret(secret)),
+      resolveConfig: (c, onValue) =>
+        resolveConfig(c, providers, (secret) => {
+          logManager.registerSecret(secret);
+          onValue?.(secret);
+        }),
     });
   } catch (error) {
     fail(messageOf(error));

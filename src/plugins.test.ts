@@ -44,9 +44,7 @@ describe("plugin contract", () => {
     const connector = plugin.create();
     const config: Record<string, string> =
       SAMPLE_CONFIGS[plugin.className] ??
-      (plugin.type === "source"
-        ? { name: "c", topic: "t", file: "/dev/null", "ingest.path": "/ingest/t", "kafka.topic": "t" }
-        : { topics: "t", file: "/dev/null" });
+      (plugin.type === "source" ? { topic: "t", file: "/dev/null" } : { topics: "t", file: "/dev/null" });
     await connector.start(config);
     expect((await connector.taskConfigs(1)).length).toBe(1);
     await connector.stop();
@@ -58,6 +56,11 @@ describe("plugin contract", () => {
 const SAMPLE_CONFIGS: Record<string, Record<string, string>> = {
   "io.edgegateway.connect.http.HttpSinkConnector": { topics: "t", url: "http://127.0.0.1:9/in" },
   "io.confluent.connect.http.HttpSourceConnector": { "http.url": "http://127.0.0.1:9/events", "kafka.topic": "t" },
+  "io.edgegateway.connect.http.HttpIngestSourceConnector": {
+    name: "c",
+    "ingest.path": "/ingest/t",
+    "kafka.topic": "t",
+  },
 };
 
 describe("PluginRegistry aliases (PluginUtils.computeAliases)", () => {

@@ -8,6 +8,8 @@
  */
 import { configProvidersWorkerConfig } from "./config-providers/config-transformer.ts";
 import { ConfigError } from "./errors.ts";
+import { ingestGlobalQuotaConfigDef } from "./ingest/quota/ingest-quotas.ts";
+import { ingestTlsConfigDef } from "./ingest/tls/ingest-tls-config.ts";
 import { check, defineConfig, key } from "./plugin/config-def.ts";
 import { restAuthenticationConfigDef } from "./rest/auth/auth-config.ts";
 import { configFromEnvironment } from "./util/properties.ts";
@@ -24,7 +26,7 @@ const ownWorkerConfig = defineConfig({
     displayName: "Bootstrap servers",
   }),
   listeners: key.list({
-    doc: "REST API listeners, comma-separated protocol://host:port URIs (http or https). An empty host binds every interface; port 0 picks a free port.",
+    doc: "REST API listeners, comma-separated protocol://host:port URIs (http or https). An empty host binds every interface; port 0 picks a free port. Unset and without rest.authentication, the default binds 127.0.0.1 only (http://127.0.0.1:8083), so an unauthenticated API is not exposed by accident.",
     default: ["http://:8083"],
     importance: "LOW",
     group: REST,
@@ -168,9 +170,14 @@ const ownWorkerConfig = defineConfig({
 
 /**
  * The worker's keys: its own, config.providers (provider params are in docs/config-providers.md)
- * and rest.authentication.*.
+ * rest.authentication.*, the ingest listener's TLS keys (ingest.listeners.https.ssl.*) and the
+ * gateway-wide ingest quota (ingest.quota.global.*).
  */
-export const workerConfigDef = ownWorkerConfig.concat(configProvidersWorkerConfig).concat(restAuthenticationConfigDef);
+export const workerConfigDef = ownWorkerConfig
+  .concat(configProvidersWorkerConfig)
+  .concat(restAuthenticationConfigDef)
+  .concat(ingestTlsConfigDef)
+  .concat(ingestGlobalQuotaConfigDef);
 
 /** Keys of Connect's distributed and file-backed modes: accepted, unused here, warned once. */
 export const IGNORED_KEYS = [
@@ -189,6 +196,9 @@ export const IGNORED_KEYS = [
 ];
 
 export type ParsedWorkerConfig = ReturnType<typeof workerConfigDef.parse>;
+
+/** The `listeners` default when REST authentication is off. */
+export const LOOPBACK_DEFAULT_LISTENER = "http://127.0.0.1:8083";
 
 export interface Listener {
   readonly protocol: "http" | "https";
@@ -233,6 +243,12 @@ export function parseListener(keyName: string, uri: string): Listener {
   return { protocol, host: m[2]!.replace(/^\[|\]$/g, ""), port, uri: uri.trim() };
 }
 
+/** Whether a listener accepts connections from this host only. */
+export function isLoopback(listener: Listener): boolean {
+  const host = listener.host.toLowerCase();
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 /** Merges file and environment, validates, and returns the worker config or throws one ConfigError. */
 export function loadWorkerConfig(
   fileConfig: Readonly<Record<string, string>>,
@@ -240,6 +256,10 @@ export function loadWorkerConfig(
 ): WorkerConfig {
   const originals = { ...fileConfig, ...configFromEnvironment(env) };
   const parsed = workerConfigDef.parse(originals);
+  // Safe default: an API nobody has to authenticate to is reachable from this host only.
+  if (originals.listeners === undefined && parsed["rest.authentication"].length === 0) {
+    parsed.listeners = [LOOPBACK_DEFAULT_LISTENER];
+  }
   const restListeners = parsed.listeners.map((l) => parseListener("listeners", l));
   if (restListeners.length === 0)
     configError("listeners", "Invalid value  for configuration listeners: at least one listener is required");

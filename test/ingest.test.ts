@@ -107,6 +107,11 @@ describe("device ingest", () => {
       "ingest.max.record.bytes": "50",
     });
     await createConnector(gw, "load", { "ingest.path": "/ingest/load", "kafka.topic": T_LOAD, "tasks.max": "2" });
+    await createConnector(gw, "single", {
+      "ingest.path": "/ingest/single",
+      "kafka.topic": T_LOAD,
+      "ingest.mode": "single",
+    });
   }, 90_000);
 
   afterAll(async () => {
@@ -318,7 +323,9 @@ describe("device ingest", () => {
           });
           expect(response.status).toBe(200);
           const body = (await response.json()) as { offsets: { partition: number; offset: number }[] };
-          body.offsets.forEach((o, i) => accepted.set(`${o.partition}:${o.offset}`, JSON.stringify(values[i])));
+          body.offsets.forEach((o, i) => {
+            accepted.set(`${o.partition}:${o.offset}`, JSON.stringify(values[i]));
+          });
         }
       }),
     );
@@ -330,9 +337,30 @@ describe("device ingest", () => {
     expect(seen).toEqual(accepted);
     const metrics = await gw.rest.get("/metrics");
     expect(metrics.text).toContain(`ingest_records_accepted_total{route="/ingest/load"} ${total}`);
-    expect(metrics.text).toMatch(/ingest_produce_batch_records_count \d+/);
+    expect(metrics.text).toMatch(/ingest_produce_batch_records_count\{connector="load"\} \d+/);
     expect(metrics.text).toContain('ingest_request_duration_seconds_bucket{route="/ingest/load",le="+Inf"}');
   }, 120_000);
+
+  test("single-record requests of concurrent clients share produce calls", async () => {
+    const url = `${ingest}/ingest/single`;
+    const statuses = await Promise.all(
+      Array.from({ length: 64 }, async (_, i) => {
+        const r = await fetch(url, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: `{"n":${i}}`,
+        });
+        await r.arrayBuffer();
+        return r.status;
+      }),
+    );
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    const text = (await gw.rest.get("/metrics")).text;
+    const sum = Number(text.match(/ingest_produce_batch_records_sum\{connector="single"\} (\d+)/)?.[1]);
+    const count = Number(text.match(/ingest_produce_batch_records_count\{connector="single"\} (\d+)/)?.[1]);
+    expect(sum).toBe(64);
+    expect(count).toBeLessThan(64);
+  }, 60_000);
 
   test("the admin API is not on the ingest listener and ingest routes are not on the admin listener", async () => {
     expect((await curl(`${ingest}/connectors`)).status).toBe(404);

@@ -544,11 +544,26 @@ describe("sink connector offsets (consumer group)", () => {
 
 describe("connector plugins", () => {
   test("lists connectors by default, everything with connectorsOnly=false", async () => {
-    const only = await rest.get("/connector-plugins");
-    expect(only.body.slice(0, 2)).toEqual([
-      { class: "org.apache.kafka.connect.file.FileStreamSinkConnector", type: "sink", version: expect.any(String) },
-      { class: "org.apache.kafka.connect.file.FileStreamSourceConnector", type: "source", version: expect.any(String) },
-    ]);
+    const only = (await rest.get("/connector-plugins")).body as { class: string; type: string; version: string }[];
+    expect(only).toContainEqual({
+      class: "org.apache.kafka.connect.file.FileStreamSinkConnector",
+      type: "sink",
+      version: expect.any(String),
+    });
+    expect(only).toContainEqual({
+      class: "org.apache.kafka.connect.file.FileStreamSourceConnector",
+      type: "source",
+      version: expect.any(String),
+    });
+    expect(only).toContainEqual({
+      class: "io.edgegateway.connect.http.HttpIngestSourceConnector",
+      type: "source",
+      version: expect.any(String),
+    });
+    // Connect's order: sinks, then sources, each by class name; connectors only.
+    const order = (p: { class: string; type: string }) => `${p.type === "sink" ? 0 : 1} ${p.class}`;
+    expect(only.map(order)).toEqual(only.map(order).sort());
+    expect(new Set(only.map((p) => p.type))).toEqual(new Set(["sink", "source"]));
     const all = (await rest.get("/connector-plugins?connectorsOnly=false")).body as { class: string; type: string }[];
     const types = [...new Set(all.map((p) => p.type))];
     expect(types).toEqual(["sink", "source", "transformation", "predicate", "converter", "header_converter"]);

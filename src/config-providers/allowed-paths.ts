@@ -5,8 +5,13 @@
  * symlinks followed, as Java's `Path.normalize`) and must equal one of them or lie beneath one,
  * compared whole component by whole component (`/etc/app` does not allow `/etc/application`).
  * Not set or empty: every path is allowed.
+ *
+ * Beyond Apache (which compares the normalised path only): the file actually opened must also
+ * lie beneath an allowed path once every symlink is followed (`containsRealPath`), so a symlink
+ * inside an allowed directory cannot reach outside it, as SecretFilesConfigProvider already does.
  */
-import { existsSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
+import { realpath } from "node:fs/promises";
 import { isAbsolute, normalize } from "node:path";
 import { type ConfigKey, key, type Validator } from "../plugin/config-def.ts";
 
@@ -46,12 +51,38 @@ export function allowedPathsKey(): ConfigKey<string[] | null> {
   });
 }
 
+function realOrNormalized(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
 export class AllowedPaths {
   private readonly roots: readonly string[] | undefined;
+  /** The roots with their own symlinks followed (an allowed path may itself be a link). */
+  private readonly realRoots: readonly string[] | undefined;
 
   /** `paths` as parsed from `allowed.paths`; null or empty allows every path. */
   constructor(paths: readonly string[] | null) {
     this.roots = paths && paths.length > 0 ? paths.map(normalizePath) : undefined;
+    this.realRoots = this.roots?.map(realOrNormalized);
+  }
+
+  /**
+   * Whether `path`, with every symlink followed, lies beneath an allowed path. A path that does
+   * not exist passes (opening it fails anyway); without allowed.paths every path passes.
+   */
+  async containsRealPath(path: string): Promise<boolean> {
+    if (this.realRoots === undefined) return true;
+    let real: string;
+    try {
+      real = await realpath(path);
+    } catch {
+      return true;
+    }
+    return this.realRoots.some((root) => isWithin(real, root));
   }
 
   /** The path to open, or undefined when it lies outside every allowed path. */

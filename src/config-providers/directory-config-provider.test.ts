@@ -89,6 +89,29 @@ describe("DirectoryConfigProvider", () => {
       ]);
     });
 
+    test("follows symlinks: neither the directory nor a file in it may lead outside (issue 13)", async () => {
+      await using dir = await tempDir();
+      await mkdir(dir.file("allowed/secrets"), { recursive: true });
+      await mkdir(dir.file("other"));
+      await writeFile(dir.file("other/token"), "other");
+      await writeFile(dir.file("allowed/secrets/token"), "t0k3n");
+      await symlink(dir.file("other/token"), dir.file("allowed/secrets/escape"));
+      await symlink(dir.file("allowed/secrets/token"), dir.file("allowed/secrets/alias"));
+      await symlink(dir.file("other"), dir.file("allowed/other-link"));
+      const { provider: p, lines } = provider({ "allowed.paths": dir.file("allowed") });
+      expect(await p.get(dir.file("allowed/secrets"))).toEqual(
+        new Map([
+          ["alias", "t0k3n"],
+          ["token", "t0k3n"],
+        ]),
+      );
+      expect(await p.get(dir.file("allowed/other-link"), new Set(["token"]))).toEqual(new Map());
+      expect(lines).toEqual([
+        expect.stringContaining(`WARN The path ${dir.file("allowed/secrets/escape")} is not allowed to be accessed`),
+        expect.stringContaining(`WARN The path ${dir.file("allowed/other-link")} is not allowed to be accessed`),
+      ]);
+    });
+
     test("must name existing paths", () => {
       expectThrows(
         () => provider({ "allowed.paths": "/no/such/dir" }),

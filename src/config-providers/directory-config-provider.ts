@@ -4,7 +4,8 @@
  * directory, byte for byte as UTF-8 (nothing trimmed). As Apache: every regular file directly in
  * the directory is a key (symlinks to regular files count, as Kubernetes secret volumes use them;
  * subdirectories are ignored, nothing is recursive); a path outside `allowed.paths` or one that is
- * not a directory yields nothing and logs a warning; a directory or file that cannot be read is a
+ * not a directory yields nothing and logs a warning, and so does a file whose link leads outside
+ * `allowed.paths`; a directory or file that cannot be read is a
  * ConfigError naming it.
  */
 import { readdir, readFile, stat } from "node:fs/promises";
@@ -34,7 +35,7 @@ export class DirectoryConfigProvider extends PathConfigProvider {
     for (const name of names.sort()) {
       if (keys !== undefined && !keys.has(name)) continue;
       const file = join(dir, name);
-      if (!(await isRegularFile(file))) continue;
+      if (!(await isRegularFile(file)) || !(await this.mayRead(file))) continue;
       try {
         data.set(name, await readFile(file, "utf8"));
       } catch (cause) {

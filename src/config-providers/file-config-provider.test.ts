@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, symlink, writeFile } from "node:fs/promises";
 import { tempDir } from "../../test/support/temp-dir.ts";
 import { ConfigError, ConnectError } from "../errors.ts";
 import { FileConfigProvider } from "./file-config-provider.ts";
@@ -85,6 +85,30 @@ describe("FileConfigProvider", () => {
         ]);
       },
     );
+
+    test("follows symlinks: a link inside an allowed path may not reach outside it (issue 13)", async () => {
+      await using dir = await tempDir();
+      await mkdir(dir.file("allowed/sub"), { recursive: true });
+      await writeFile(dir.file("outside.properties"), PROPERTIES);
+      await writeFile(dir.file("allowed/real.properties"), PROPERTIES);
+      await symlink(dir.file("outside.properties"), dir.file("allowed/escape.properties"));
+      await symlink(dir.path, dir.file("allowed/sub/up"));
+      await symlink(dir.file("allowed/real.properties"), dir.file("allowed/sub/inside.properties"));
+      const { file, lines } = provider({ "allowed.paths": dir.file("allowed") });
+      for (const link of ["allowed/escape.properties", "allowed/sub/up/outside.properties"]) {
+        expect(await file.get(dir.file(link), new Set(["db.user"]))).toEqual(new Map());
+      }
+      expect(lines).toEqual([
+        expect.stringContaining(`WARN The path ${dir.file("allowed/escape.properties")} is not allowed to be accessed`),
+        expect.stringContaining(
+          `WARN The path ${dir.file("allowed/sub/up/outside.properties")} is not allowed to be accessed`,
+        ),
+      ]);
+      // Links that stay inside (Kubernetes' ..data links) still work.
+      expect(await file.get(dir.file("allowed/sub/inside.properties"), new Set(["db.user"]))).toEqual(
+        new Map([["db.user", "app"]]),
+      );
+    });
 
     test("must name absolute, existing paths", () => {
       expectThrows(

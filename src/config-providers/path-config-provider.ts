@@ -1,7 +1,9 @@
 /**
  * What FileConfigProvider and DirectoryConfigProvider share, as Apache's do: the `allowed.paths`
  * key, and the checks before a path is read. An empty path yields nothing; a path outside
- * `allowed.paths` yields nothing and logs a warning, so the reference stays as written.
+ * `allowed.paths` yields nothing and logs a warning, so the reference stays as written. "Outside"
+ * counts after symlinks are followed: the path itself here, each file read by the subclass through
+ * `mayRead`.
  */
 import { stat } from "node:fs/promises";
 import { ConnectError } from "../errors.ts";
@@ -36,11 +38,18 @@ export abstract class PathConfigProvider implements ConfigProvider {
     if (this.allowedPaths === undefined) throw new ConnectError("The provider has not been configured yet.");
     if (path === "") return new Map();
     const allowed = this.allowedPaths.parseUntrustedPath(path);
-    if (allowed === undefined) {
+    if (allowed === undefined || !(await this.allowedPaths.containsRealPath(allowed))) {
       this.logger.warn(`The path ${path} is not allowed to be accessed`);
       return new Map();
     }
     return this.read(path, allowed, keys);
+  }
+
+  /** Whether the file at `path` (symlinks followed) may be read; logs a warning when not. */
+  protected async mayRead(path: string): Promise<boolean> {
+    if (await this.allowedPaths!.containsRealPath(path)) return true;
+    this.logger.warn(`The path ${path} is not allowed to be accessed`);
+    return false;
   }
 
   close(): void {}

@@ -54,6 +54,9 @@ export interface ParsedRequest {
 
 export const NOT_FOUND_MESSAGE = "HTTP 404 Not Found";
 
+/** Records and bytes Kafka acknowledged for a response (for the metrics). */
+const ACCEPTED = new WeakMap<Response, readonly [number, number]>();
+
 export function notFound(): Response {
   return new Response(errorBody(404, NOT_FOUND_MESSAGE), {
     status: 404,
@@ -114,13 +117,16 @@ export function createPipeline(deps: IngestHandlerDeps): Pipeline {
       let response: Response | undefined;
       try {
         const parsed = await shape.parse(body);
+        const stamped = route.stages.stamp
+          ? route.stages.stamp(identity, parsed.records, route.settings)
+          : parsed.records;
         const writer = route.writer();
         if (!writer || route.state !== "open")
           throw unavailable(`The ingest connector ${route.connector} has no running task`, limits.retryAfterSeconds);
         const { signal, clear } = timeoutSignal(limits.requestTimeoutMs, context.request);
         let outcomes: RecordOutcome[];
         try {
-          outcomes = await writer.submit({ topic: target.topic, records: parsed.records, signal });
+          outcomes = await writer.submit({ topic: target.topic, records: stamped, signal });
         } finally {
           clear();
         }
@@ -128,12 +134,13 @@ export function createPipeline(deps: IngestHandlerDeps): Pipeline {
         let records = 0;
         let bytes = 0;
         for (let i = 0; i < outcomes.length; i++) {
-          if (outcomes[i]!.kind === "written") {
+          const kind = outcomes[i]!.kind;
+          if (kind === "written" || kind === "spooled") {
             records++;
             bytes += parsed.records[i]!.bytes;
           }
         }
-        (response as Response & { accepted?: [number, number] }).accepted = [records, bytes];
+        ACCEPTED.set(response, [records, bytes]);
         return response;
       } catch (error) {
         if (error instanceof IngestError) response = ingestErrorResponse(error, deps.redact);
@@ -179,7 +186,7 @@ export function ingestApp(deps: IngestHandlerDeps): Hono<IngestEnv> {
         });
       }
     }
-    const accepted = (response as Response & { accepted?: [number, number] }).accepted ?? [0, 0];
+    const accepted = ACCEPTED.get(response) ?? [0, 0];
     deps.metrics.finished(label, response.status, (deps.clock.now() - started) / 1000, accepted[0], accepted[1]);
     return response;
   };

@@ -51,7 +51,7 @@ interface RouteCounters {
 
 export class IngestMetrics {
   private readonly routes = new Map<string, RouteCounters>();
-  private readonly batches = new Histogram(BATCH_BUCKETS);
+  private readonly batches = new Map<string, Histogram>();
   /** Records accepted into task queues and not yet acknowledged (set by the route table's owner). */
   recordsInFlight: () => number = () => 0;
 
@@ -91,9 +91,14 @@ export class IngestMetrics {
     r.requests.set(cls, (r.requests.get(cls) ?? 0) + 1);
   }
 
-  /** Records handed to the producer together (one poll of an ingest task). */
-  batch(size: number): void {
-    this.batches.observe(size);
+  /** Records handed to the producer together (one poll of a connector's ingest task). */
+  batch(connector: string, size: number): void {
+    let h = this.batches.get(connector);
+    if (!h) {
+      h = new Histogram(BATCH_BUCKETS);
+      this.batches.set(connector, h);
+    }
+    h.observe(size);
   }
 
   families(): MetricFamily[] {
@@ -150,7 +155,7 @@ export class IngestMetrics {
         name: "ingest_produce_batch_records",
         type: "histogram",
         help: "Records handed to the producer together (one poll of an ingest task, many requests).",
-        samples: this.batches.samples({}),
+        samples: [...this.batches].flatMap(([connector, h]) => h.samples({ connector })),
       },
     ];
   }

@@ -33,6 +33,8 @@ export type RecordOutcome =
     }
   /** Acknowledged without being written: a transform dropped it or errors.tolerance=all skipped it. */
   | { readonly kind: "dropped" }
+  /** Durably in the spool (ingest.ack.mode=spool): the drainer sends it to Kafka later. */
+  | { readonly kind: "spooled"; readonly sequence: number }
   /** Not acknowledged; `written` tells whether it may still reach Kafka (false: certainly not). */
   | { readonly kind: "failed"; readonly message: string; readonly retriable: boolean; readonly maybeWritten: boolean };
 

@@ -3,16 +3,18 @@
  * separate from the admin/REST listeners: devices never reach the Connect REST API here, and the
  * REST API is never served on these ports. With `ingest.listeners` unset, the default
  * http://:8080 opens when the first ingest route opens (so a worker without ingest connectors
- * listens on nothing extra). https listeners take their key store from `ingest.listeners.https.ssl.*`.
+ * listens on nothing extra). https listeners are the TLS front end (tls/tls-front-end.ts: node:tls,
+ * so the verified client certificate reaches the pipeline) with the settings of
+ * `ingest.listeners.https.ssl.*` (tls/ingest-tls-config.ts), serving the same hono app.
  */
 import type { Hono } from "hono";
-import { ConfigError } from "../errors.ts";
-import { loadTlsMaterial } from "../tls/key-stores.ts";
 import type { Logger } from "../util/logger.ts";
 import { type Listener, parseListener } from "../worker-config.ts";
 import type { IngestEnv } from "./ingest-handler.ts";
 import type { IngestConnection } from "./request-context.ts";
 import type { IngestRouteTable } from "./route-table.ts";
+import { loadIngestTls } from "./tls/ingest-tls-config.ts";
+import { startTlsFrontEnd } from "./tls/tls-front-end.ts";
 
 export const DEFAULT_INGEST_LISTENER = "http://:8080";
 export const INGEST_TLS_PREFIX = "ingest.listeners.https.";
@@ -29,10 +31,13 @@ export interface IngestServerOptions {
   readonly maxRequestBodySize?: number;
 }
 
-type BunServer = ReturnType<typeof Bun.serve>;
+interface OpenListener {
+  readonly url: string;
+  stop(): Promise<void>;
+}
 
 export class IngestServer {
-  private readonly servers: { url: string; server: BunServer }[] = [];
+  private readonly servers: OpenListener[] = [];
   private readonly listeners: readonly Listener[];
   private unsubscribe: (() => void) | undefined;
   private stopped = false;
@@ -71,7 +76,7 @@ export class IngestServer {
     this.stopped = true;
     this.unsubscribe?.();
     const servers = this.servers.splice(0);
-    for (const s of servers) await s.server.stop(true);
+    for (const s of servers) await s.stop();
   }
 
   private open(): void {
@@ -82,41 +87,33 @@ export class IngestServer {
     }
   }
 
-  private serve(listener: Listener): { url: string; server: BunServer } {
-    let tls: Parameters<typeof Bun.serve>[0]["tls"];
-    if (listener.protocol === "https") {
-      const material = loadTlsMaterial(this.o.originals, INGEST_TLS_PREFIX);
-      if (!material.cert || !material.key) {
-        throw new ConfigError(
-          `The https ingest listener ${listener.uri} needs a key store: set ${INGEST_TLS_PREFIX}ssl.keystore.location (PEM or PKCS12) or ${INGEST_TLS_PREFIX}ssl.keystore.certificate.chain and ${INGEST_TLS_PREFIX}ssl.keystore.key`,
-        );
-      }
-      tls = {
-        cert: material.cert,
-        key: material.key,
-        ...(material.ca ? { ca: material.ca } : {}),
-        requestCert: material.clientAuth !== "none",
-        rejectUnauthorized: material.clientAuth === "required",
-      };
-    }
+  private serve(listener: Listener): OpenListener {
     const app = this.o.app;
-    const secure = listener.protocol === "https";
+    if (listener.protocol === "https") {
+      const front = startTlsFrontEnd({
+        host: listener.host,
+        port: listener.port,
+        load: () => loadIngestTls(this.o.originals),
+        handler: (request, connection) => app.fetch(request, { connection }),
+        logger: this.o.log,
+      });
+      return { url: front.url, stop: () => front.stop() };
+    }
     const server = Bun.serve({
       hostname: listener.host === "" ? "0.0.0.0" : listener.host,
       port: listener.port,
       fetch: (request, srv) => {
         const connection: IngestConnection = {
           remoteAddress: srv.requestIP(request)?.address ?? null,
-          tls: secure,
+          tls: false,
           peerCertificate: null,
         };
         return app.fetch(request, { connection });
       },
-      ...(tls ? { tls } : {}),
       ...(this.o.maxRequestBodySize ? { maxRequestBodySize: this.o.maxRequestBodySize } : {}),
       idleTimeout: 120,
     });
     const host = listener.host === "" ? "0.0.0.0" : listener.host.includes(":") ? `[${listener.host}]` : listener.host;
-    return { url: `${listener.protocol}://${host}:${server.port}`, server };
+    return { url: `${listener.protocol}://${host}:${server.port}`, stop: () => server.stop(true) };
   }
 }

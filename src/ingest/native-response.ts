@@ -2,7 +2,8 @@
  * Responses on the connector's own path: where each record landed, in request order.
  *   200 `{"topic":"t","offsets":[{"partition":0,"offset":41,"timestamp":…}, …]}` when Kafka
  *   acknowledged every record (a record a transform dropped shows `"dropped":true` and null
- *   partition/offset);
+ *   partition/offset; a record in the spool of ingest.ack.mode=spool shows `"spooled":true`, its
+ *   partition and offset are not known yet);
  *   otherwise 5xx with REST Proxy's error fields and the same per-record list, each failed record
  *   with `error_code` and `error`: 503 + Retry-After when no failed record was handed to Kafka
  *   (retrying is safe), 500 when some may still be written.
@@ -13,6 +14,7 @@ import type { RecordOutcome } from "./ingest-record.ts";
 type Entry =
   | { partition: number; offset: number; timestamp: number | null }
   | { partition: null; offset: null; dropped: true }
+  | { partition: null; offset: null; spooled: true }
   | { partition: null; offset: null; error_code: number; error: string };
 
 export function nativeResponse(topic: string, outcomes: readonly RecordOutcome[], retryAfterSeconds: number): Response {
@@ -24,6 +26,7 @@ export function nativeResponse(topic: string, outcomes: readonly RecordOutcome[]
     const o = outcomes[i]!;
     if (o.kind === "written") offsets[i] = { partition: o.partition, offset: o.offset, timestamp: o.timestamp };
     else if (o.kind === "dropped") offsets[i] = { partition: null, offset: null, dropped: true };
+    else if (o.kind === "spooled") offsets[i] = { partition: null, offset: null, spooled: true };
     else {
       failed++;
       maybeWritten ||= o.maybeWritten;

@@ -12,6 +12,8 @@
  * request through as the anonymous identity.
  */
 import type { Config } from "../api/connector.ts";
+import type { IngestRecord } from "./ingest-record.ts";
+import type { IngestRouteSettings } from "./route-settings.ts";
 
 export type IngestIdentitySource = "anonymous" | "mtls" | "jwt" | "basic";
 
@@ -38,6 +40,10 @@ export interface PeerCertificateInfo {
   readonly fingerprint256: string;
   /** DER bytes of the certificate. */
   readonly raw: Uint8Array | null;
+  /** Issuer fields, e.g. `{ CN: "device CA" }` (set by the TLS front end). */
+  readonly issuer?: Readonly<Record<string, string>>;
+  /** Serial number, upper-case hex as Node prints it. */
+  readonly serialNumber?: string;
 }
 
 /** The transport a request came over. A plain listener fills only `remoteAddress`. */
@@ -83,11 +89,22 @@ export type Authorize = (identity: IngestIdentity, target: IngestTarget) => void
 /** Admits `bytes` of body for the identity (quotas), or throws IngestError(429) with a Retry-After. */
 export type Limit = (identity: IngestIdentity, target: IngestTarget, bytes: number) => void | Promise<void>;
 
+/**
+ * Marks the records of an admitted request with its identity (a Kafka header, optionally the key);
+ * runs after parse, before submit.
+ */
+export type Stamp = (
+  identity: IngestIdentity,
+  records: readonly IngestRecord[],
+  settings: IngestRouteSettings,
+) => readonly IngestRecord[];
+
 /** The stages issue 12 fills in, for one route. */
 export interface IngestStages {
   readonly authenticate: Authenticate;
   readonly authorize: Authorize;
   readonly limit: Limit;
+  readonly stamp?: Stamp;
   /** Releases resources (JWKS caches, quota timers) when the route closes. */
   close?(): void | Promise<void>;
 }

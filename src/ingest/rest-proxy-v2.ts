@@ -141,7 +141,7 @@ export function v2Response(outcomes: readonly RecordOutcome[], contentType: stri
     parts[i] =
       o.kind === "written"
         ? `{"partition":${o.partition},"offset":${o.offset},"error_code":null,"error":null}`
-        : o.kind === "dropped"
+        : o.kind === "dropped" || o.kind === "spooled"
           ? `{"partition":null,"offset":null,"error_code":null,"error":null}`
           : `{"partition":null,"offset":null,"error_code":${v2ErrorCode(o)},"error":${JSON.stringify(o.message)}}`;
   }

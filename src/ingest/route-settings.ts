@@ -34,7 +34,7 @@ export interface IngestLimits {
   readonly maxBodyBytes: number;
   readonly maxRecords: number;
   readonly maxRecordBytes: number;
-  /** From arrival to response; records not yet sent by then are withdrawn. */
+  /** How long a request waits for Kafka to acknowledge its records; records not yet sent by then are withdrawn. */
   readonly requestTimeoutMs: number;
   /** Beyond it, 503 with Retry-After. */
   readonly maxConcurrentRequests: number;

@@ -6,12 +6,12 @@
  * Bun.serve.
  */
 import { Hono, type MiddlewareHandler } from "hono";
-import { ConfigError } from "../errors.ts";
+import { ConnectError, messageOf } from "../errors.ts";
 import type { MetricFamily } from "../metrics/prometheus.ts";
 import type { Herder } from "../runtime/herder.ts";
-import { loadTlsMaterial } from "../tls/key-stores.ts";
+import { bunServeTls, serverTls } from "../tls/server-tls.ts";
 import type { LogManager } from "../util/logger.ts";
-import type { Listener, WorkerConfig } from "../worker-config.ts";
+import { isLoopback, type Listener, type WorkerConfig } from "../worker-config.ts";
 import { restAuthenticationOptions } from "./auth/auth-config.ts";
 import { type RestAuthenticationEnv, restAuthentication } from "./auth/auth-middleware.ts";
 import { errorResponse, HTTP_MESSAGES } from "./error-mapping.ts";
@@ -147,29 +147,33 @@ function serve(
   if (listener.protocol === "https") {
     const originals = worker.originals;
     const prefix = Object.keys(originals).some((k) => k.startsWith("listeners.https.")) ? "listeners.https." : "";
-    const material = loadTlsMaterial(originals, prefix);
-    if (!material.cert || !material.key) {
-      throw new ConfigError(
-        `The https listener ${listener.uri} needs a key store: set ${prefix}ssl.keystore.location (PEM or PKCS12) or ${prefix}ssl.keystore.certificate.chain and ${prefix}ssl.keystore.key`,
-      );
-    }
-    tls = {
-      cert: material.cert,
-      key: material.key,
-      ...(material.ca ? { ca: material.ca } : {}),
-      requestCert: material.clientAuth !== "none",
-      rejectUnauthorized: material.clientAuth === "required",
-    };
+    tls = bunServeTls(serverTls(originals, prefix, listener.uri));
   }
-  const server = Bun.serve({
-    hostname: listener.host === "" ? "0.0.0.0" : listener.host,
-    port: listener.port,
-    fetch: app.fetch,
-    ...(tls ? { tls } : {}),
-    idleTimeout: 120,
-  });
+  let server: ReturnType<typeof Bun.serve>;
+  try {
+    server = Bun.serve({
+      hostname: listener.host === "" ? "0.0.0.0" : listener.host,
+      port: listener.port,
+      fetch: app.fetch,
+      ...(tls ? { tls } : {}),
+      idleTimeout: 120,
+    });
+  } catch (error) {
+    throw new ConnectError(`Cannot listen on ${listener.uri}: ${messageOf(error)}`, { cause: error });
+  }
   const host = listener.host === "" ? "0.0.0.0" : listener.host.includes(":") ? `[${listener.host}]` : listener.host;
   return { url: `${listener.protocol}://${host}:${server.port}`, server };
+}
+
+/** One WARN per listener other hosts can reach while REST authentication is off. */
+function warnExposedListeners(config: WorkerConfig, logs: LogManager): void {
+  const log = logs.get("io.edgegateway.rest.RestServer");
+  for (const listener of [...config.restListeners, ...(config.adminListeners ?? [])]) {
+    if (isLoopback(listener)) continue;
+    log.warn(
+      `The REST listener ${listener.uri} accepts connections from other hosts without authentication: whoever reaches it controls the connectors (which read and write files and the network as this process). Set rest.authentication (basic and/or bearer) to require credentials, or bind it to 127.0.0.1.`,
+    );
+  }
 }
 
 /** Starts the REST listeners and, when configured separately, the admin listeners. */
@@ -195,6 +199,7 @@ export function startRestServers(options: {
   ];
   const admin = [...loggerRoutes(), ...metricsRoutes(options.extraMetrics)];
   const authentication = restAuthentication(restAuthenticationOptions(config));
+  if (authentication === null) warnExposedListeners(config, logs);
   const adminSeparate = config.adminListeners !== undefined;
   const mainApp = restApp(adminSeparate ? regular : [...regular, ...admin], { herder, logs }, { cors, authentication });
   const servers = config.restListeners.map((l) => serve(l, mainApp, config));

@@ -1,8 +1,9 @@
 /**
  * ConfigValidator: the Herder's plugin and validation views. Validation runs on the config with
  * provider references resolved, as Connect's does, but entries whose raw value holds a reference
- * show the reference again, never the resolved value; secret values are registered for redaction
- * before anything can log them. Also the plugin list and a plugin's ConfigKeyInfos.
+ * show the reference again, never the resolved value, and nothing else in the answer (key and group
+ * names derived from a resolved `transforms` list, messages) shows a resolved value either (see
+ * resolved-values.ts); secret values are registered for redaction before anything can log them. Also the plugin list and a plugin's ConfigKeyInfos.
  */
 import type { Config } from "../api/connector.ts";
 import { BadRequestError, ConnectError, NotFoundError } from "../errors.ts";
@@ -12,6 +13,7 @@ import type { PluginRegistry } from "../plugin/registry.ts";
 import type { LogManager } from "../util/logger.ts";
 import { connectorPluginConfigDef } from "./connector-config.ts";
 import type { PluginInfo } from "./entities.ts";
+import { HIDDEN, type ResolveConfig, ResolvedValues } from "./resolved-values.ts";
 import { secretValues } from "./secret-keys.ts";
 import { configErrorMessage, validateConnectorConfig } from "./validate-connector-config.ts";
 
@@ -19,7 +21,7 @@ export class ConfigValidator {
   constructor(
     private readonly registry: PluginRegistry,
     private readonly logs: LogManager,
-    private readonly resolveConfig: (config: Config) => Promise<Config>,
+    private readonly resolveConfig: ResolveConfig,
     /** The stored connectors' configs, for keys that must be unique across connectors. */
     private readonly storedConfigs: () => Iterable<readonly [string, Config]> = () => [],
   ) {}
@@ -31,19 +33,12 @@ export class ConfigValidator {
   async validate(config: Readonly<Record<string, string | null>>): Promise<ConfigInfos> {
     this.registerSecrets(config);
     const present = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== null)) as Record<string, string>;
-    const resolved: Record<string, string | null> = { ...config, ...(await this.resolveConfig(present)) };
+    const { config: resolvedPresent, values } = await ResolvedValues.resolve(present, this.resolveConfig);
+    const resolved: Record<string, string | null> = { ...config, ...resolvedPresent };
     const { infos, connector } = validateConnectorConfig(this.registry, resolved);
     if (connector.type === "source" && connector.uniqueKeys)
       this.checkUnique(connector.className, connector.uniqueKeys, resolved, infos);
-    for (const entry of infos.configs) {
-      if (!entry.value) continue;
-      const raw = config[entry.value.name];
-      if (typeof raw === "string" && raw.includes("${") && entry.value.value !== "[hidden]") entry.value.value = raw;
-      // Messages quote values; a resolved secret in one becomes [hidden].
-      entry.value.errors = entry.value.errors.map((e) => this.logs.redact(e));
-      if (entry.value.value !== null) entry.value.value = this.logs.redact(entry.value.value);
-    }
-    return infos;
+    return hideResolvedValues(infos, config, values, (text) => this.logs.redact(text));
   }
 
   /** Adds an error on each unique key whose value another connector of the same class already uses. */
@@ -102,4 +97,52 @@ export class ConfigValidator {
     if (plugin.type === "source" || plugin.type === "sink") return describeConfig(connectorPluginConfigDef(plugin));
     return describeConfig(plugin.config);
   }
+}
+
+/**
+ * ConfigInfos as a client may see them. Entries whose raw value holds a reference show it; entries
+ * named after resolved aliases get their names, groups and docs hidden. Messages of those two kinds
+ * of entries hide every resolved value; other entries' messages hide values of 4 characters or
+ * more (a short value would otherwise blank out ordinary words and numbers such as "at least 1"),
+ * and their values are what the client sent or a default, so they are shown as they are. The log
+ * manager's registered secrets (`redact`) are hidden everywhere.
+ */
+function hideResolvedValues(
+  infos: ConfigInfos,
+  raw: Readonly<Record<string, string | null>>,
+  values: ResolvedValues,
+  redact: (text: string) => string,
+): ConfigInfos {
+  const hide = (text: string) => redact(values.hide(text));
+  const hideLong = (text: string) => redact(values.hideLong(text));
+  for (const entry of infos.configs) {
+    const definition = entry.definition;
+    // Only names derived from resolved aliases carry request data; static docs stay untouched.
+    if (
+      definition &&
+      (hide(definition.name) !== definition.name || hide(definition.group ?? "") !== (definition.group ?? ""))
+    ) {
+      definition.name = hide(definition.name);
+      if (definition.group !== null) definition.group = hide(definition.group);
+      definition.display_name = hide(definition.display_name);
+      definition.documentation = hide(definition.documentation);
+      definition.dependents = definition.dependents.map(hide);
+    }
+    const value = entry.value;
+    if (!value) continue;
+    const rawValue = raw[value.name];
+    const referenced = typeof rawValue === "string" && rawValue.includes("${");
+    const aliasNamed = hide(value.name) !== value.name;
+    value.name = hide(value.name);
+    if (referenced) {
+      if (value.value !== HIDDEN) value.value = rawValue;
+    } else if (value.value !== null) {
+      value.value = aliasNamed ? hide(value.value) : redact(value.value);
+    }
+    value.errors = value.errors.map(referenced || aliasNamed ? hide : hideLong);
+    value.recommended_values = value.recommended_values.map(hideLong);
+  }
+  infos.groups = infos.groups.map(hide);
+  infos.name = hide(infos.name);
+  return infos;
 }

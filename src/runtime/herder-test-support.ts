@@ -37,6 +37,7 @@ import { type Clock, systemClock } from "../util/clock.ts";
 import { LogManager } from "../util/logger.ts";
 import { loadWorkerConfig } from "../worker-config.ts";
 import { Herder } from "./herder.ts";
+import type { ResolveConfig } from "./resolved-values.ts";
 import { Worker } from "./worker.ts";
 
 type MaybePromise<T> = T | Promise<T>;
@@ -184,7 +185,13 @@ export interface InProcessWorker extends AsyncDisposable {
 }
 
 export async function inProcessWorker(
-  options: { clock?: Clock; worker?: Record<string, string>; plugins?: readonly PluginDescriptor[] } = {},
+  options: {
+    clock?: Clock;
+    worker?: Record<string, string>;
+    plugins?: readonly PluginDescriptor[];
+    /** Config-provider resolution; default: none (references stay as written). */
+    resolveConfig?: ResolveConfig;
+  } = {},
 ): Promise<InProcessWorker> {
   const config = loadWorkerConfig({
     "offset.flush.interval.ms": "60000",
@@ -202,7 +209,7 @@ export async function inProcessWorker(
   const configs = new ConfigStore(db);
   const statuses = new StatusStore(db);
   const offsets = new OffsetStore(db);
-  const resolveConfig = async (c: Config) => c;
+  const resolveConfig: ResolveConfig = options.resolveConfig ?? (async (c: Config) => c);
   let herderRef: Herder | undefined;
   const worker = new Worker({
     config,

@@ -36,6 +36,7 @@ import {
   taskState,
 } from "./entities.ts";
 import { metricsSnapshot } from "./metrics-snapshot.ts";
+import { type ResolveConfig, ResolvedValues } from "./resolved-values.ts";
 import { StatusWriter } from "./status-writer.ts";
 import type { Worker } from "./worker.ts";
 
@@ -49,7 +50,7 @@ export interface HerderDeps {
   readonly logs: LogManager;
   readonly topicTracking: { enabled: boolean; allowReset: boolean };
   /** Resolves config-provider references; validation runs on resolved values, as in Connect. */
-  readonly resolveConfig: (config: Config) => Promise<Config>;
+  readonly resolveConfig: ResolveConfig;
 }
 
 export type InitialState = "RUNNING" | "PAUSED" | "STOPPED";
@@ -123,6 +124,12 @@ export class Herder {
     const stored = this.deps.configs.get(name);
     if (!stored) return;
     this.validator.registerSecrets(stored.config);
+    // What the providers resolve now is hidden from this connector's failure traces, short values too.
+    try {
+      this.status.hideInTraces(name, await this.resolvedValuesOf(stored.config));
+    } catch {
+      // The worker reports the provider's failure; it names no value.
+    }
     const wc = await this.deps.worker.startConnector(
       name,
       stored.config,
@@ -164,9 +171,12 @@ export class Herder {
     if (!stored || !wc || stored.targetState !== "STARTED" || !wc.started) return;
     let generated: Config[];
     let common: ReturnType<typeof commonConnectorConfig.parse>;
+    let values: ResolvedValues;
     try {
       // Parsed from the resolved config: tasks.max may itself be a config-provider reference.
-      common = commonConnectorConfig.parse(await this.deps.resolveConfig(stored.config));
+      const resolved = await ResolvedValues.resolve(stored.config, this.deps.resolveConfig);
+      values = resolved.values;
+      common = commonConnectorConfig.parse(resolved.config);
       generated = await wc.taskConfigs(common["tasks.max"]);
     } catch (error) {
       wc.fail(error);
@@ -180,7 +190,9 @@ export class Herder {
       );
       return;
     }
-    const taskConfigs = generated.map((c) => this.withFrameworkTaskKeys(stored.config, c, wc.descriptor.taskClass));
+    const taskConfigs = generated.map((c) =>
+      this.withFrameworkTaskKeys(stored.config, c, wc.descriptor.taskClass, values),
+    );
     const changed = JSON.stringify(taskConfigs) !== JSON.stringify(stored.taskConfigs);
     if (changed) {
       await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
@@ -194,13 +206,17 @@ export class Herder {
     connectorConfig: RawConnectorConfig,
     taskConfig: Config,
     taskClass: string,
+    values: ResolvedValues,
   ): RawConnectorConfig {
     const out: RawConnectorConfig = { ...taskConfig, "task.class": taskClass };
     // Connect's reverseTransform: the connector saw resolved values; a task key whose raw connector
     // value is a provider reference stores the reference, so no resolved secret is persisted or shown.
+    // Beyond Connect: a task value that is exactly a resolved value, under another key, stores its
+    // reference too (it resolves to the same value when the task starts).
     for (const key of Object.keys(out)) {
       const raw = connectorConfig[key];
       if (raw !== undefined && CONFIG_VARIABLE_PATTERN.test(raw)) out[key] = raw;
+      else out[key] = values.referenceFor(out[key]!) ?? out[key]!;
     }
     const type = this.connectorType(connectorConfig);
     if (type === "sink") {
@@ -266,9 +282,22 @@ export class Herder {
     return taskState(task, status.state, status.workerId, status.trace);
   }
 
-  activeTopics(name: string): string[] {
+  /** Active topics; a topic named by a resolved value shows its reference or `[hidden]`. */
+  async activeTopics(name: string): Promise<string[]> {
     this.requireTopicTracking(false);
-    return this.deps.statuses.topics(name);
+    const topics = this.deps.statuses.topics(name);
+    const stored = this.deps.configs.get(name);
+    if (topics.length === 0 || !stored) return topics;
+    return (await this.resolvedValuesOf(stored.config)).hideDeep(topics);
+  }
+
+  /**
+   * What the providers resolve for a stored config, to hide in answers. When they cannot resolve
+   * it now, the answer is that error: nothing derived from the config could be told from a secret.
+   */
+  private async resolvedValuesOf(config: Config): Promise<ResolvedValues> {
+    if (!Object.values(config).some((v) => CONFIG_VARIABLE_PATTERN.test(v))) return ResolvedValues.none;
+    return (await ResolvedValues.resolve(config, this.deps.resolveConfig)).values;
   }
 
   async resetActiveTopics(name: string): Promise<void> {
@@ -479,11 +508,15 @@ export class Herder {
   async connectorOffsets(name: string): Promise<ConnectorOffsets> {
     const stored = this.stored(name);
     const descriptor = this.descriptorOf(name, stored.config);
+    const values = await this.resolvedValuesOf(stored.config);
     // Source offsets live in SQLite: no Kafka client needed (nor a reachable broker).
-    if (descriptor.type === "source") return readOffsets(name, descriptor, stored.config, this.deps.offsets, null);
-    return this.deps.worker.withConnectorAdmin(stored.config, (admin) =>
-      readOffsets(name, descriptor, stored.config, this.deps.offsets, admin),
-    );
+    const offsets =
+      descriptor.type === "source"
+        ? await readOffsets(name, descriptor, stored.config, this.deps.offsets, null)
+        : await this.deps.worker.withConnectorAdmin(stored.config, (admin) =>
+            readOffsets(name, descriptor, stored.config, this.deps.offsets, admin),
+          );
+    return values.hideDeep(offsets);
   }
 
   /** Alters (`offsets` given) or resets (`offsets` null) the offsets of a STOPPED connector. */
@@ -496,10 +529,13 @@ export class Herder {
         );
       }
       const descriptor = this.descriptorOf(name, stored.config);
+      // GET …/offsets shows references for resolved values; a client sends them back as it read them.
+      const values = offsets === null ? ResolvedValues.none : await this.resolvedValuesOf(stored.config);
+      const given = values.revealDeep(offsets);
       if (descriptor.type === "source")
-        return modifyOffsets(name, descriptor, stored.config, offsets, this.deps.offsets, null);
+        return modifyOffsets(name, descriptor, stored.config, given, this.deps.offsets, null);
       return this.deps.worker.withConnectorAdmin(stored.config, (admin) =>
-        modifyOffsets(name, descriptor, stored.config, offsets, this.deps.offsets, admin),
+        modifyOffsets(name, descriptor, stored.config, given, this.deps.offsets, admin),
       );
     });
   }

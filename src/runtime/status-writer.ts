@@ -1,16 +1,21 @@
 /**
  * StatusWriter: turns lifecycle reports from connectors and tasks into stored statuses (Connect's
  * AbstractHerder status callbacks). FAILED statuses carry the error's trace with secrets
- * redacted. Reports for a connector that has been deleted meanwhile are dropped.
+ * redacted: the log manager's registered secrets, and every value providers resolved for the
+ * connector's config (`hideInTraces`, whatever its length). Reports for a connector that has been
+ * deleted meanwhile are dropped.
  */
 import { traceOf } from "../errors.ts";
 import type { ConfigStore } from "../store/config-store.ts";
 import type { State, StatusStore } from "../store/status-store.ts";
 import type { LogManager } from "../util/logger.ts";
+import { ResolvedValues } from "./resolved-values.ts";
 import type { ConnectorStatusListener } from "./worker-connector.ts";
 import type { ConnectorTaskId, TaskStatusListener } from "./worker-task.ts";
 
 export class StatusWriter {
+  private readonly resolved = new Map<string, ResolvedValues>();
+
   constructor(
     private readonly configs: ConfigStore,
     private readonly statuses: StatusStore,
@@ -18,18 +23,33 @@ export class StatusWriter {
     private readonly workerId: () => string,
   ) {}
 
-  private trace(error: unknown): string | null {
-    return error === null || error === undefined ? null : this.logs.redact(traceOf(error));
+  /** The values to hide from `connector`'s traces from now on (replacing earlier ones). */
+  hideInTraces(connector: string, values: ResolvedValues): void {
+    if (values.isEmpty) this.resolved.delete(connector);
+    else this.resolved.set(connector, values);
+  }
+
+  private trace(connector: string, error: unknown): string | null {
+    if (error === null || error === undefined) return null;
+    const values = this.resolved.get(connector) ?? ResolvedValues.none;
+    return this.logs.redact(values.hide(traceOf(error)));
   }
 
   connector(name: string, state: State, error?: unknown): void {
-    if (!this.configs.has(name)) return;
-    this.statuses.putConnector(name, { state, trace: this.trace(error), workerId: this.workerId() });
+    if (!this.configs.has(name)) {
+      this.resolved.delete(name);
+      return;
+    }
+    this.statuses.putConnector(name, { state, trace: this.trace(name, error), workerId: this.workerId() });
   }
 
   task(id: ConnectorTaskId, state: State, error?: unknown): void {
     if (!this.configs.has(id.connector)) return;
-    this.statuses.putTask(id.connector, id.task, { state, trace: this.trace(error), workerId: this.workerId() });
+    this.statuses.putTask(id.connector, id.task, {
+      state,
+      trace: this.trace(id.connector, error),
+      workerId: this.workerId(),
+    });
   }
 
   readonly connectorListener: ConnectorStatusListener = {

@@ -2,9 +2,14 @@
  * Opens the gateway's SQLite file (bun:sqlite): WAL journal, exclusive locking (one gateway per
  * data file; a second one fails fast with a clear message), integrity check, then the numbered
  * migrations. Every startup failure becomes a StoreError saying what is wrong with which file.
+ *
+ * The file holds connector configs, typed secrets included, so it is private: the data directory
+ * is created 0700 and the database 0600 (SQLite gives its -wal and -shm files the database's
+ * mode); an existing database and its companions are tightened to 0600, and a data directory
+ * others can read is reported through `warn` (not changed: it may be shared on purpose).
  */
 import { Database } from "bun:sqlite";
-import { accessSync, constants, mkdirSync, statSync } from "node:fs";
+import { accessSync, chmodSync, closeSync, constants, mkdirSync, openSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ConnectError } from "../errors.ts";
 import { migrations } from "./migrations/index.ts";
@@ -21,7 +26,7 @@ function describe(error: unknown): string {
 
 function ensureDirectory(dir: string): void {
   try {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (error) {
     throw new StoreError(`Cannot create the data directory ${dir} (data.dir): ${describe(error)}`);
   }
@@ -32,11 +37,37 @@ function ensureDirectory(dir: string): void {
   }
 }
 
-/** Opens (creating if needed) `<dataDir>/gateway.db` and brings its schema up to date. */
-export function openDatabase(dataDir: string): Database {
+/** Creates the database file 0600 when absent; tightens it and its companions when present. */
+function privateFiles(path: string): void {
+  try {
+    closeSync(openSync(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") return; // reported by the checks below
+  }
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+    } catch {
+      // Absent, or not ours to change: opening reports what matters.
+    }
+  }
+}
+
+/**
+ * Opens (creating if needed) `<dataDir>/gateway.db` and brings its schema up to date. `warn`
+ * receives a message when the data directory is open to other users.
+ */
+export function openDatabase(dataDir: string, options: { warn?: (message: string) => void } = {}): Database {
   const dir = resolve(dataDir);
   ensureDirectory(dir);
+  const mode = statSync(dir).mode & 0o777;
+  if ((mode & 0o007) !== 0) {
+    options.warn?.(
+      `The data directory ${dir} (data.dir) is accessible by other users (mode ${mode.toString(8).padStart(4, "0")}); it holds connector configs and their secrets: chmod 700 ${dir}`,
+    );
+  }
   const path = join(dir, DATABASE_FILE);
+  privateFiles(path);
   try {
     if (statSync(path).isFile()) accessSync(path, constants.R_OK | constants.W_OK);
   } catch (error) {

@@ -2,12 +2,15 @@
  * TLS material from Kafka-style `ssl.*` settings, for the REST listeners (`listeners.https.ssl.*`)
  * and the Kafka clients (`ssl.*`, `producer.ssl.*`, …). Key stores and trust stores may be PEM
  * (files or inline `ssl.keystore.certificate.chain` / `ssl.keystore.key` /
- * `ssl.truststore.certificates`) or PKCS12 (converted to PEM with node-forge, because Bun.serve
- * takes PEM only). JKS is Java-only: it gets an error saying how to convert it.
+ * `ssl.truststore.certificates`), PKCS12 (converted to PEM with node-forge, because Bun.serve
+ * takes PEM only) or JKS (read with jks-js: the store's SHA-1 integrity check with the store
+ * password, private keys under Sun's key protection with `ssl.key.password` or the store password).
  */
 import { readFileSync } from "node:fs";
+import { toPem as jksToPem } from "jks-js";
 import forge from "node-forge";
 import { ConfigError } from "../errors.ts";
+import { type TlsProtocolSettings, tlsProtocolSettings } from "./tls-protocols.ts";
 
 export interface TlsMaterial {
   /** Trusted CA certificates (PEM); undefined means the system roots. */
@@ -20,9 +23,8 @@ export interface TlsMaterial {
   clientAuth: "none" | "requested" | "required";
   /** Client side: verify the peer's host name (ssl.endpoint.identification.algorithm=https). */
   verifyHostname: boolean;
-  /** Lowest TLS version allowed, from ssl.enabled.protocols. */
-  minVersion?: "TLSv1.2" | "TLSv1.3";
-  ciphers?: string;
+  /** Protocol range and TLS 1.2 ciphers from ssl.enabled.protocols and ssl.cipher.suites. */
+  protocols: TlsProtocolSettings;
 }
 
 type StoreKind = "PEM" | "PKCS12" | "JKS";
@@ -43,19 +45,19 @@ function readStore(key: string, path: string): Buffer {
 function kindOf(typeKey: string, declared: string | undefined, bytes: Buffer): StoreKind {
   const upper = declared?.trim().toUpperCase();
   if (upper === "PEM" || upper === "PKCS12" || upper === "JKS") return upper;
-  if (upper) fail(typeKey, `unsupported store type ${declared}; use PEM or PKCS12`);
+  if (upper) fail(typeKey, `unsupported store type ${declared}; use PEM, PKCS12 or JKS`);
   if (bytes.subarray(0, 64).toString("latin1").includes("-----BEGIN")) return "PEM";
   if (bytes.readUInt32BE(0) === 0xfeedfeed) return "JKS";
   return "PKCS12";
 }
 
-function jksError(key: string, path: string): never {
-  fail(
-    key,
-    `${path} is a JKS key store, which only Java can read. Convert it to PKCS12 with ` +
-      `"keytool -importkeystore -srckeystore ${path} -destkeystore ${path}.p12 -deststoretype PKCS12" ` +
-      "and point the setting at the .p12 file (or use PEM files).",
-  );
+/** A JKS store's entries as PEM; a wrong password or a damaged file fails naming `key`. */
+function jks(key: string, path: string, bytes: Buffer, storePassword: string | undefined, keyPassword?: string) {
+  try {
+    return Object.values(jksToPem(bytes, storePassword ?? "", keyPassword ?? storePassword ?? ""));
+  } catch (error) {
+    fail(key, `cannot open the JKS store ${path} (wrong password or damaged file): ${(error as Error).message}`);
+  }
 }
 
 function pkcs12(key: string, bytes: Buffer, password: string | undefined) {
@@ -114,6 +116,7 @@ export function loadTlsMaterial(props: Readonly<Record<string, string>>, prefix 
     clientAuth: parseClientAuth(`${prefix}ssl.client.auth`, get("ssl.client.auth")),
     verifyHostname:
       (props[`${prefix}ssl.endpoint.identification.algorithm`] ?? "https").trim().toLowerCase() === "https",
+    protocols: tlsProtocolSettings(props, prefix),
   };
 
   const chain = get("ssl.keystore.certificate.chain");
@@ -126,8 +129,14 @@ export function loadTlsMaterial(props: Readonly<Record<string, string>>, prefix 
     const k = `${prefix}ssl.keystore.location`;
     const bytes = readStore(k, keystore);
     const kind = kindOf(`${prefix}ssl.keystore.type`, get("ssl.keystore.type"), bytes);
-    if (kind === "JKS") jksError(k, keystore);
-    if (kind === "PEM") {
+    if (kind === "JKS") {
+      const entry = jks(k, keystore, bytes, get("ssl.keystore.password"), get("ssl.key.password")).find(
+        (e) => e.key && e.cert,
+      );
+      if (!entry?.key || !entry.cert) fail(k, `the JKS key store ${keystore} holds no private key entry`);
+      material.key = entry.key;
+      material.cert = entry.cert;
+    } else if (kind === "PEM") {
       const text = bytes.toString("utf8");
       const keys = splitPem(text, "PRIVATE KEY");
       const certs = splitPem(text, "CERTIFICATE");
@@ -150,18 +159,18 @@ export function loadTlsMaterial(props: Readonly<Record<string, string>>, prefix 
     const k = `${prefix}ssl.truststore.location`;
     const bytes = readStore(k, truststore);
     const kind = kindOf(`${prefix}ssl.truststore.type`, get("ssl.truststore.type"), bytes);
-    if (kind === "JKS") jksError(k, truststore);
+    const password = get("ssl.truststore.password");
     material.ca =
       kind === "PEM"
         ? splitPem(bytes.toString("utf8"), "CERTIFICATE")
-        : pkcs12Certificates(pkcs12(k, bytes, get("ssl.truststore.password")));
+        : kind === "JKS"
+          ? jks(k, truststore, bytes, password).flatMap((e) =>
+              splitPem(`${e.ca ?? ""}\n${e.cert ?? ""}`, "CERTIFICATE"),
+            )
+          : pkcs12Certificates(pkcs12(k, bytes, password));
     if (material.ca.length === 0) fail(k, `${truststore} holds no certificate`);
   }
 
-  const protocols = get("ssl.enabled.protocols");
-  if (protocols && !protocols.split(",").some((p) => p.trim() === "TLSv1.2")) material.minVersion = "TLSv1.3";
-  const ciphers = get("ssl.cipher.suites");
-  if (ciphers) material.ciphers = ciphers.split(/\s*,\s*/).join(":");
   return material;
 }
 

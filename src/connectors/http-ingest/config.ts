@@ -4,7 +4,9 @@
  * request path needs (src/ingest/route-settings.ts).
  */
 
+import { ingestSecurityConfigDef } from "../../ingest/ingest-security.ts";
 import type { IngestRouteSettings, KeySource, ValueFormat } from "../../ingest/route-settings.ts";
+import { ingestSpoolConfigDef } from "../../ingest/spool/spool-config.ts";
 import { check, defineConfig, key } from "../../plugin/config-def.ts";
 
 export const HTTP_INGEST_CONNECTOR = "io.edgegateway.connect.http.HttpIngestSourceConnector";
@@ -189,7 +191,9 @@ export const httpIngestConfig = defineConfig({
     group: LIMITS,
     validators: [check.atLeast(0)],
   }),
-});
+})
+  .concat(ingestSecurityConfigDef)
+  .concat(ingestSpoolConfigDef);
 
 export type HttpIngestConfig = ReturnType<typeof httpIngestConfig.parse>;
 

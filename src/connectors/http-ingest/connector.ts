@@ -10,13 +10,18 @@ import type { IngestMetrics } from "../../ingest/ingest-metrics.ts";
 import { compileJsonPath } from "../../ingest/json-path.ts";
 import type { IngestStagesFactory } from "../../ingest/request-context.ts";
 import type { IngestRouteTable } from "../../ingest/route-table.ts";
+import type { SpoolMetrics } from "../../ingest/spool/spool-metrics.ts";
 import type { ConfigProblem } from "../../plugin/descriptor.ts";
+import type { SpoolStore } from "../../store/spool-store.ts";
 import { httpIngestConfig, routeSettings } from "./config.ts";
 
 export interface HttpIngestServices {
   readonly routes: IngestRouteTable;
   readonly stages: IngestStagesFactory;
   readonly metrics?: IngestMetrics;
+  /** The gateway's spool (opened on first use), for ingest.ack.mode=spool. */
+  readonly spool?: () => SpoolStore;
+  readonly spoolMetrics?: SpoolMetrics;
 }
 
 /** Cross-key rules: a JSONPath key needs a valid ingest.key.field. */
@@ -54,8 +59,10 @@ export class HttpIngestSourceConnector implements SourceConnector {
     this.services.routes.open(this.name, settings, stages);
   }
 
+  /** Spool mode runs one task: the drainer that keeps the spool's order. */
   taskConfigs(maxTasks: number): Config[] {
-    return Array.from({ length: Math.max(1, maxTasks) }, () => ({ ...this.config }));
+    const spool = (this.config["ingest.ack.mode"] ?? "kafka").trim() === "spool";
+    return Array.from({ length: spool ? 1 : Math.max(1, maxTasks) }, () => ({ ...this.config }));
   }
 
   stop(): void {

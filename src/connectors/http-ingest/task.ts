@@ -4,6 +4,11 @@
  * requests in one produce call); `commitRecord` settles each record, and a request answers once
  * all of its records are settled. `stop` detaches and fails whatever Kafka has not acknowledged.
  * Records carry no source offset: the HTTP client holds the data until it gets its answer.
+ *
+ * With `ingest.ack.mode=spool` the hand-off is a SpoolWriter instead: requests are answered once
+ * their records are in the spool file, `poll` drains the spool in order and `commitRecord` deletes
+ * what Kafka acknowledged (spool-writer.ts); the spool is the source partition and its sequence
+ * the offset.
  */
 import type { Config, RecordMetadata, SourceTask, SourceTaskContext } from "../../api/connector.ts";
 import { Headers } from "../../api/data/headers.ts";
@@ -13,6 +18,7 @@ import type { IngestRecord } from "../../ingest/ingest-record.ts";
 import { httpIngestConfig } from "./config.ts";
 import type { HttpIngestServices } from "./connector.ts";
 import { IngestQueue } from "./ingest-queue.ts";
+import { SpoolWriter } from "./spool-writer.ts";
 
 export function toSourceRecord(topic: string, record: IngestRecord): SourceRecord {
   const headers =
@@ -38,16 +44,37 @@ export function toSourceRecord(topic: string, record: IngestRecord): SourceRecor
 }
 
 export class HttpIngestSourceTask implements SourceTask {
-  private queue: IngestQueue | undefined;
+  private queue: IngestQueue | SpoolWriter | undefined;
   private connector = "";
+  private context: SourceTaskContext | undefined;
 
   constructor(private readonly services: HttpIngestServices) {}
 
-  initialize(_context: SourceTaskContext): void {}
+  initialize(context: SourceTaskContext): void {
+    this.context = context;
+  }
 
-  start(config: Config): void {
+  async start(config: Config): Promise<void> {
     const parsed = httpIngestConfig.parse(config);
     this.connector = config.name ?? "";
+    if (parsed["ingest.ack.mode"] === "spool") {
+      const store = this.services.spool?.();
+      if (!store) throw new Error("ingest.ack.mode=spool needs the gateway's spool store");
+      const committed = await this.context?.offsetStorageReader.offset({ spool: this.connector });
+      const seq = committed && typeof committed.seq === "number" ? committed.seq : null;
+      this.queue = new SpoolWriter({
+        store,
+        connector: this.connector,
+        maxBytes: parsed["ingest.spool.max.bytes"],
+        maxPoll: parsed["ingest.poll.max.records"],
+        retryAfterSeconds: parsed["ingest.retry.after.seconds"],
+        toSourceRecord,
+        committedSeq: seq,
+      });
+      this.services.spoolMetrics?.attach(this.connector, this.queue, store);
+      this.services.routes.attach(this.connector, this.queue);
+      return;
+    }
     this.queue = new IngestQueue({
       maxQueued: parsed["ingest.queue.max.records"],
       maxPoll: parsed["ingest.poll.max.records"],
@@ -61,12 +88,20 @@ export class HttpIngestSourceTask implements SourceTask {
     if (!this.queue) return null;
     const records = await this.queue.poll(signal);
     if (records.length === 0) return null;
-    this.services.metrics?.batch(records.length);
+    this.services.metrics?.batch(this.connector, records.length);
     return records;
   }
 
   commitRecord(record: SourceRecord, metadata: RecordMetadata | null): void {
-    this.queue?.ack(record, metadata);
+    if (this.queue instanceof SpoolWriter) this.queue.ack(record);
+    else this.queue?.ack(record, metadata);
+  }
+
+  /** One acknowledged poll batch (the pipelined runtime calls this instead of commitRecord). */
+  commitRecords(records: ReadonlyArray<SourceRecord>, metadata: ReadonlyArray<RecordMetadata | null>): void {
+    const queue = this.queue;
+    if (!queue) return;
+    for (let i = 0; i < records.length; i++) queue.ack(records[i]!, metadata[i] ?? null);
   }
 
   stop(): void {
@@ -74,6 +109,11 @@ export class HttpIngestSourceTask implements SourceTask {
     if (!queue) return;
     this.queue = undefined;
     this.services.routes.detach(this.connector, queue);
+    if (queue instanceof SpoolWriter) {
+      this.services.spoolMetrics?.detach(this.connector, queue);
+      queue.close();
+      return;
+    }
     queue.close(`The ingest task of connector ${this.connector} stopped before Kafka acknowledged the record`);
   }
 }

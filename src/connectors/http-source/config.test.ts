@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { ConnectError } from "../../errors.ts";
-import { crossKeyErrors, httpSourceConfig } from "./config.ts";
+import { httpSourceConfig } from "./config.ts";
+import { crossKeyErrors } from "./config-rules.ts";
 import { HttpSourceConnector } from "./connector.ts";
 import { parseHeaders } from "./headers.ts";
 import { decodeOffset, encodeOffset } from "./offsets.ts";

@@ -6,7 +6,8 @@
 import type { Config, SourceConnector } from "../../api/connector.ts";
 import type { SourceMap } from "../../api/record.ts";
 import { ConfigError } from "../../errors.ts";
-import { crossKeyErrors, httpSourceConfig } from "./config.ts";
+import { httpSourceConfig } from "./config.ts";
+import { crossKeyErrors } from "./config-rules.ts";
 import { type OffsetMode, validateAlteredOffsets } from "./offsets.ts";
 
 export class HttpSourceConnector implements SourceConnector {

@@ -5,13 +5,8 @@
  */
 import type { SourceConnectorDescriptor } from "../../plugin/descriptor.ts";
 import { GATEWAY_VERSION } from "../../version.ts";
-import {
-  crossKeyErrors,
-  HTTP_SOURCE_ALIASES,
-  HTTP_SOURCE_CONNECTOR,
-  HTTP_SOURCE_TASK,
-  httpSourceConfig,
-} from "./config.ts";
+import { HTTP_SOURCE_ALIASES, HTTP_SOURCE_CONNECTOR, HTTP_SOURCE_TASK, httpSourceConfig } from "./config.ts";
+import { crossKeyErrors } from "./config-rules.ts";
 import { HttpSourceConnector } from "./connector.ts";
 import { HttpSourceTask } from "./task.ts";
 

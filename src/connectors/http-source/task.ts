@@ -22,7 +22,8 @@ import { PluginMetrics } from "../../metrics/plugin-metrics.ts";
 import type { Clock } from "../../util/clock.ts";
 import { type Logger, logManager } from "../../util/logger.ts";
 import { authenticator } from "./auth.ts";
-import { crossKeyErrors, type HttpSourceConfig, httpSourceConfig, tlsMaterialOf } from "./config.ts";
+import { type HttpSourceConfig, httpSourceConfig } from "./config.ts";
+import { crossKeyErrors, tlsMaterialOf } from "./config-rules.ts";
 import { type Behavior, errorBehavior, errorStatus } from "./error-behavior.ts";
 import { isSensitiveHeader, parseHeaders } from "./headers.ts";
 import {
@@ -95,7 +96,12 @@ export class HttpSourceTask implements SourceTask {
     this.mode = c["http.offset.mode"].toUpperCase() as OffsetMode;
     this.behavior = errorBehavior(c["behavior.on.error"], config);
     this.headers = parseHeaders(c["http.headers"] ?? "");
-    for (const [header, value] of this.headers) if (isSensitiveHeader(header)) logManager.registerSecret(value);
+    for (const [header, value] of this.headers) {
+      if (!isSensitiveHeader(header)) continue;
+      // The whole value and the credential after its scheme ("Bearer <token>").
+      logManager.registerSecret(value);
+      logManager.registerSecret(value.split(/\s+/).at(-1) ?? value);
+    }
     this.pagination = {
       type: c["http.pagination.type"].toUpperCase() as PaginationType,
       offsetParam: c["http.pagination.offset.param"],

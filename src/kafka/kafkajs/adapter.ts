@@ -59,8 +59,9 @@ export class KafkajsPort implements KafkaPort {
         ...(t.ca ? { ca: t.ca } : {}),
         ...(t.cert && t.key ? { cert: t.cert, key: t.key } : {}),
         ...(t.verifyHostname ? {} : { checkServerIdentity: () => undefined }),
-        ...(t.minVersion ? { minVersion: t.minVersion } : {}),
-        ...(t.ciphers ? { ciphers: t.ciphers } : {}),
+        minVersion: t.protocols.minVersion,
+        maxVersion: t.protocols.maxVersion,
+        ciphers: t.protocols.ciphers,
       };
     }
     if (settings.sasl) config.sasl = settings.sasl as KafkaConfig["sasl"];

@@ -7,10 +7,14 @@ import { ConnectError, RetriableError } from "../../errors.ts";
  * kafkajs errors that a retry may cure carry `retriable: true`. When kafkajs runs out of its own
  * retries it wraps the last error as non-retriable; what counts is that error, so an unreachable
  * broker stays retriable for the runtime (which keeps retrying) however long the outage lasts.
+ * Nested retriers (a send retrying a connect that ran out of retries) wrap that once more as
+ * KafkaJSNonRetriableError with the root cause (a refused connection of a stopped broker); the
+ * root cause decides there too. A genuinely non-retriable error is its own cause, so stays so.
  */
-function retriable(error: unknown): boolean {
+function retriable(error: unknown, depth = 0): boolean {
   const e = error as { retriable?: boolean; name?: string; cause?: unknown } | undefined;
-  if (e?.name === "KafkaJSNumberOfRetriesExceeded") return retriable(e.cause);
+  const wrapper = e?.name === "KafkaJSNumberOfRetriesExceeded" || e?.name === "KafkaJSNonRetriableError";
+  if (wrapper && e?.cause !== undefined && e.cause !== error && depth < 8) return retriable(e.cause, depth + 1);
   return e?.retriable === true;
 }
 

@@ -32,6 +32,8 @@ describe("restAuthenticationConfigDef", () => {
       ["rest.authentication.bearer.clock.tolerance.seconds", "LONG", "30"],
       ["rest.authentication.bearer.jwks.cooldown.ms", "LONG", "30000"],
       ["rest.authentication.bearer.jwks.cache.max.age.ms", "LONG", "600000"],
+      ["rest.authentication.failures.max", "INT", "10"],
+      ["rest.authentication.failures.lockout.ms", "LONG", "60000"],
       ["rest.authentication.exempt.paths", "LIST", "/health"],
     ]);
     for (const k of restAuthenticationConfigDef.keys) expect(k.doc).not.toBe("");
@@ -102,7 +104,9 @@ describe("restAuthenticationOptions", () => {
     expect(await result?.basic?.authenticator.authenticate("alice", "pw")).toBe(true);
     expect(result?.bearer).not.toBeNull();
     expect(result?.exemptPaths).toEqual(["/health"]);
-    expect(lines).toEqual([]);
+    expect(lines.map((l) => l.replace(/^\[[^\]]+\] /, ""))).toEqual([
+      "TRACE Verified a password against 1 hash classes: bcrypt$10 (test.rest.auth)",
+    ]);
   });
 
   test.each([

@@ -14,6 +14,7 @@ import { getLogger, type Logger } from "../../util/logger.ts";
 import { REST_AUTHENTICATION_LOGGER, type RestAuthenticationOptions } from "./auth-middleware.ts";
 import { basicAuthenticator, loadCredentialsFile } from "./basic-auth.ts";
 import { bearerAuthenticator } from "./bearer-auth.ts";
+import { LoginThrottle } from "./login-throttle.ts";
 
 const GROUP = "REST authentication";
 
@@ -103,7 +104,7 @@ export const restAuthenticationConfigDef = defineConfig({
     validators: [check.listOf(JWS_ALGORITHMS)],
   }),
   "rest.authentication.bearer.clock.tolerance.seconds": key.long({
-    doc: "Clock skew allowed when checking the exp and nbf claims of bearer tokens, in seconds.",
+    doc: "Clock skew allowed when checking the exp, nbf and iat claims of bearer tokens, in seconds (a token issued further in the future is refused).",
     default: 30,
     importance: "LOW",
     group: GROUP,
@@ -117,11 +118,25 @@ export const restAuthenticationConfigDef = defineConfig({
     validators: [check.atLeast(0)],
   }),
   "rest.authentication.bearer.jwks.cache.max.age.ms": key.long({
-    doc: "How long fetched JWKS keys are trusted before they are fetched again.",
+    doc: "The longest fetched JWKS keys are trusted before the JWKS is fetched again; shorter when the JWKS response's Cache-Control max-age says so. A key removed from the JWKS stops being accepted within this time.",
     default: 600000,
     importance: "LOW",
     group: GROUP,
     validators: [check.atLeast(0)],
+  }),
+  "rest.authentication.failures.max": key.int({
+    doc: "Failed authentication attempts from one client address (within rest.authentication.failures.lockout.ms) after which its requests are answered 429 with Retry-After for rest.authentication.failures.lockout.ms, without checking credentials. 0 disables the limit.",
+    default: 10,
+    importance: "MEDIUM",
+    group: GROUP,
+    validators: [check.atLeast(0)],
+  }),
+  "rest.authentication.failures.lockout.ms": key.long({
+    doc: "The window in which failed attempts are counted, and how long a client address that reached rest.authentication.failures.max stays blocked.",
+    default: 60000,
+    importance: "LOW",
+    group: GROUP,
+    validators: [check.atLeast(1)],
   }),
   "rest.authentication.exempt.paths": key.list({
     doc: "Paths served without authentication, matched exactly. The default keeps container health checks working.",
@@ -175,7 +190,11 @@ export function restAuthenticationOptions(
       try {
         const credentials = loadCredentialsFile(path);
         basic = {
-          authenticator: basicAuthenticator({ credentials, ...(deps.clock ? { clock: deps.clock } : {}) }),
+          authenticator: basicAuthenticator({
+            credentials,
+            logger: log,
+            ...(deps.clock ? { clock: deps.clock } : {}),
+          }),
           realm: config["rest.authentication.basic.realm"],
         };
       } catch (error) {
@@ -208,6 +227,7 @@ export function restAuthenticationOptions(
         clockToleranceSeconds: config["rest.authentication.bearer.clock.tolerance.seconds"],
         jwksCooldownMs: config["rest.authentication.bearer.jwks.cooldown.ms"],
         jwksCacheMaxAgeMs: config["rest.authentication.bearer.jwks.cache.max.age.ms"],
+        ...(deps.clock ? { clock: deps.clock } : {}),
       });
       if (audience.length === 0) {
         warnings.push(
@@ -222,5 +242,10 @@ export function restAuthenticationOptions(
 
   if (errors.size > 0) throw new ConfigError([...errors.values()].flat().join("; "), errors);
   for (const warning of warnings) log.warn(warning);
-  return { basic, bearer, exemptPaths: config["rest.authentication.exempt.paths"] };
+  const throttle = new LoginThrottle({
+    maxFailures: config["rest.authentication.failures.max"],
+    lockoutMs: config["rest.authentication.failures.lockout.ms"],
+    ...(deps.clock ? { clock: deps.clock } : {}),
+  });
+  return { basic, bearer, exemptPaths: config["rest.authentication.exempt.paths"], throttle };
 }

@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { Hono, type MiddlewareHandler } from "hono";
 import type { RawConfig } from "../../plugin/config-def.ts";
+import type { Clock } from "../../util/clock.ts";
+import { ManualClock } from "../../util/manual-clock.ts";
 import { restAuthenticationConfigDef, restAuthenticationOptions } from "./auth-config.ts";
 import { principalOf, type RestAuthenticationEnv, restAuthentication } from "./auth-middleware.ts";
 import { bearerAuthenticator } from "./bearer-auth.ts";
@@ -37,9 +39,12 @@ async function credentialsFile(files: Awaited<ReturnType<typeof tempFiles>>) {
   );
 }
 
-function middleware(raw: RawConfig) {
+function middleware(raw: RawConfig, clock?: Clock) {
   const { logger, lines } = capturingLogger();
-  const options = restAuthenticationOptions(restAuthenticationConfigDef.parse(raw), { logger });
+  const options = restAuthenticationOptions(restAuthenticationConfigDef.parse(raw), {
+    logger,
+    ...(clock ? { clock } : {}),
+  });
   return { auth: restAuthentication(options && { ...options, logger }), lines };
 }
 
@@ -147,10 +152,61 @@ describe("restAuthentication", () => {
       await using server = serve(auth);
       await server.request("/connectors", { Authorization: basic("alice", "wrong") });
       await server.request("/connectors", { Authorization: basic(PASSWORDS.bob, "x") });
+      const classes =
+        "TRACE Verified a password against 2 hash classes: argon2id$m=19456,t=2, bcrypt$10 (test.rest.auth)";
       expect(lines.map((l) => l.replace(/^\[[^\]]+\] /, ""))).toEqual([
-        'DEBUG Rejected GET /connectors: invalid credentials for user "alice" (test.rest.auth)',
-        "DEBUG Rejected GET /connectors: invalid credentials for an unknown user (test.rest.auth)",
+        classes,
+        'WARN Failed authentication for GET /connectors from 127.0.0.1: invalid credentials for user "alice" (test.rest.auth)',
+        classes,
+        "WARN Failed authentication for GET /connectors from 127.0.0.1: invalid credentials for an unknown user (test.rest.auth)",
       ]);
+    });
+  });
+
+  describe("after repeated failures from one address (issue 13)", () => {
+    test("answers 429 with Retry-After without checking credentials, until the lockout has passed", async () => {
+      await using files = await tempFiles();
+      const clock = new ManualClock(1_000_000);
+      const { auth, lines } = middleware(
+        {
+          "rest.authentication": "basic",
+          "rest.authentication.basic.credentials.file": await credentialsFile(files),
+          "rest.authentication.failures.max": "3",
+          "rest.authentication.failures.lockout.ms": "30000",
+        },
+        clock,
+      );
+      await using server = serve(auth);
+      const good = { Authorization: basic("alice", PASSWORDS.alice) };
+      for (let i = 0; i < 3; i++) {
+        expect((await server.request("/connectors", { Authorization: basic("alice", `guess-${i}`) })).status).toBe(401);
+      }
+      const blocked = await server.request("/connectors", good);
+      expect(blocked.status).toBe(429);
+      expect(blocked.headers.get("Retry-After")).toBe("30");
+      expect(await blocked.json()).toEqual({
+        error_code: 429,
+        message: "Too many failed authentication attempts; retry later",
+      });
+      expect((await server.request("/health")).status).toBe(200);
+      expect(lines.filter((l) => l.includes("WARN Blocking 127.0.0.1 for 30 s"))).toHaveLength(1);
+      clock.advance(20_000);
+      expect((await server.request("/connectors", good)).headers.get("Retry-After")).toBe("10");
+      clock.advance(10_000);
+      expect((await server.request("/connectors", good)).status).toBe(200);
+    });
+
+    test("a request without credentials is not a failed attempt", async () => {
+      await using files = await tempFiles();
+      const { auth } = middleware({
+        "rest.authentication": "basic",
+        "rest.authentication.basic.credentials.file": await credentialsFile(files),
+        "rest.authentication.failures.max": "1",
+      });
+      await using server = serve(auth);
+      expect((await server.request("/connectors")).status).toBe(401);
+      expect((await server.request("/connectors")).status).toBe(401);
+      expect((await server.request("/connectors", { Authorization: basic("bob", PASSWORDS.bob) })).status).toBe(200);
     });
   });
 
@@ -256,7 +312,7 @@ describe("restAuthentication", () => {
         },
       });
       expect(t.lines.at(-1)).toContain(
-        "WARN Cannot verify the bearer token of GET /connectors: the JWKS is unavailable: Expected 200 OK from the JSON Web Key Set HTTP response",
+        "WARN Cannot verify the bearer token of GET /connectors: the JWKS is unavailable: the JWKS URL answered HTTP 502",
       );
     });
   });

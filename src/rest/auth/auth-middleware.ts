@@ -11,7 +11,10 @@
  *
  * The authenticated principal is on the context as `principal` for authorization. Failures say
  * why without echoing the header, password or token; logs name a known user but never an unknown
- * one (it is often a password typed into the wrong field).
+ * one (it is often a password typed into the wrong field). A failed attempt (wrong credentials,
+ * a bad token, a malformed header or another scheme, but not a request without credentials) is
+ * logged at WARN with the client's address and counted by the LoginThrottle, which answers 429
+ * with Retry-After to an address that failed too often, before any password is verified.
  */
 import type { Context, MiddlewareHandler } from "hono";
 import type { JWTPayload } from "jose";
@@ -20,6 +23,7 @@ import type { ErrorBody } from "../error-mapping.ts";
 import { jsonResponse } from "../json-body.ts";
 import { type BasicAuthenticator, parseBasicCredentials } from "./basic-auth.ts";
 import type { BearerAuthenticator } from "./bearer-auth.ts";
+import type { LoginThrottle } from "./login-throttle.ts";
 
 export type Principal =
   | { readonly scheme: "basic"; readonly name: string }
@@ -35,7 +39,19 @@ export interface RestAuthenticationOptions {
   readonly bearer: BearerAuthenticator | null;
   /** Paths served without authentication, matched exactly. */
   readonly exemptPaths: readonly string[];
+  /** Blocks addresses after repeated failures; none: never blocked. */
+  readonly throttle?: LoginThrottle | null;
   readonly logger?: Logger;
+}
+
+/** The TCP peer's address as Bun.serve reports it (hono's `c.env` is the Bun server), else "unknown". */
+export function clientAddress(c: Context): string {
+  const server = c.env as { requestIP?: (request: Request) => { address: string } | null } | undefined;
+  try {
+    return server?.requestIP?.(c.req.raw)?.address ?? "unknown";
+  } catch {
+    return "unknown";
+  }
 }
 
 /** The request's principal; undefined when authentication is off or the path is exempt. */
@@ -51,6 +67,7 @@ export function restAuthentication(
 ): MiddlewareHandler<RestAuthenticationEnv> | null {
   if (options === null || (options.basic === null && options.bearer === null)) return null;
   const { basic, bearer } = options;
+  const throttle = options.throttle?.enabled ? options.throttle : null;
   const exempt = new Set(options.exemptPaths);
   const log = options.logger ?? getLogger(REST_AUTHENTICATION_LOGGER);
 
@@ -68,6 +85,25 @@ export function restAuthentication(
       return next();
     }
     const where = `${c.req.method} ${c.req.path}`;
+    const client = clientAddress(c);
+    const wait = throttle?.retryAfterMs(client) ?? 0;
+    if (wait > 0) {
+      log.debug(`Refused ${where} from ${client}: blocked after repeated failed authentication attempts`);
+      const body: ErrorBody = { error_code: 429, message: "Too many failed authentication attempts; retry later" };
+      return new Response(JSON.stringify(body), {
+        status: 429,
+        headers: { "Content-Type": "application/json", "Retry-After": String(Math.ceil(wait / 1000)) },
+      });
+    }
+    const failed = (detail: string, reason: string, invalidToken = false): Response => {
+      log.warn(`Failed authentication for ${where} from ${client}: ${detail}`);
+      if (throttle?.failure(client)) {
+        log.warn(
+          `Blocking ${client} for ${Math.ceil(throttle.retryAfterMs(client) / 1000)} s after repeated failed authentication attempts`,
+        );
+      }
+      return unauthorized(reason, invalidToken);
+    };
     const authorization = c.req.header("Authorization");
     if (authorization === undefined || authorization.trim() === "") {
       log.debug(`Rejected ${where}: missing credentials`);
@@ -79,15 +115,12 @@ export function restAuthentication(
 
     if (scheme === "basic" && basic) {
       const parsed = parseBasicCredentials(credentials);
-      if (parsed === null) {
-        log.debug(`Rejected ${where}: malformed Basic credentials`);
-        return unauthorized("Malformed Basic credentials");
-      }
+      if (parsed === null) return failed("malformed Basic credentials", "Malformed Basic credentials");
       if (!(await basic.authenticator.authenticate(parsed.user, parsed.password))) {
         const who = basic.authenticator.hasUser(parsed.user) ? `user "${parsed.user}"` : "an unknown user";
-        log.debug(`Rejected ${where}: invalid credentials for ${who}`);
-        return unauthorized("Invalid credentials");
+        return failed(`invalid credentials for ${who}`, "Invalid credentials");
       }
+      throttle?.success(client);
       c.set("principal", { scheme: "basic", name: parsed.user });
       return next();
     }
@@ -102,16 +135,13 @@ export function restAuthentication(
         };
         return jsonResponse(503, body);
       }
-      if (result.outcome === "rejected") {
-        log.debug(`Rejected ${where}: ${result.reason}`);
-        return unauthorized(result.reason, true);
-      }
+      if (result.outcome === "rejected") return failed(result.reason, result.reason, true);
+      throttle?.success(client);
       c.set("principal", { scheme: "bearer", name: result.subject, claims: result.claims });
       return next();
     }
 
-    log.debug(`Rejected ${where}: unsupported authentication scheme`);
     const accepted = [basic ? "Basic" : null, bearer ? "Bearer" : null].filter((s) => s !== null).join(" or ");
-    return unauthorized(`Unsupported authentication scheme; use ${accepted}`);
+    return failed("unsupported authentication scheme", `Unsupported authentication scheme; use ${accepted}`);
   };
 }

@@ -1,8 +1,15 @@
 import { describe, expect, test } from "bun:test";
 import { ConfigError } from "../../errors.ts";
 import type { Clock } from "../../util/clock.ts";
-import { basicAuthenticator, loadCredentialsFile, parseBasicCredentials, parseCredentials } from "./basic-auth.ts";
-import { fastHash, tempFiles } from "./test-support.ts";
+import {
+  basicAuthenticator,
+  hashClass,
+  loadCredentialsFile,
+  parseBasicCredentials,
+  parseCredentials,
+  weakHashReason,
+} from "./basic-auth.ts";
+import { fastHash, tempFiles, weakHash } from "./test-support.ts";
 
 const basic = (text: string) => Buffer.from(text, "utf8").toString("base64");
 
@@ -89,6 +96,35 @@ describe("loadCredentialsFile", () => {
     expect([...loadCredentialsFile(path)]).toEqual([["alice", hash]]);
   });
 
+  test.each([
+    ["argon2id", 'the password hash of user "bob" is too weak: its argon2 cost (m=256, t=1) is below OWASP\'s minimum'],
+    ["argon2d", 'the password hash of user "bob" is too weak: argon2d is open to side-channel attacks; use argon2id'],
+    ["bcrypt", 'the password hash of user "bob" is too weak: its bcrypt cost 4 is below 10'],
+  ] as const)("refuses a weak %s hash, naming the user (issue 13)", async (algorithm, message) => {
+    await using files = await tempFiles();
+    const path = await files.write(
+      "users",
+      `alice:${await fastHash.bcrypt("pw")}\nbob:${await weakHash[algorithm]("pw")}\n`,
+    );
+    expect(() => loadCredentialsFile(path)).toThrow(message);
+  });
+
+  test("accepts OWASP's argon2 table rows and Bun's defaults", async () => {
+    for (const [memoryCost, timeCost] of [
+      [47104, 1],
+      [12288, 3],
+      [65536, 2],
+    ] as const) {
+      expect(
+        weakHashReason(await Bun.password.hash("pw", { algorithm: "argon2id", memoryCost, timeCost })),
+      ).toBeUndefined();
+    }
+    expect(
+      weakHashReason(await Bun.password.hash("pw", { algorithm: "argon2id", memoryCost: 47103, timeCost: 1 })),
+    ).toContain("below");
+    expect(weakHashReason(await Bun.password.hash("pw", "bcrypt"))).toBeUndefined();
+  });
+
   test("reports an unreadable file as a ConfigError", async () => {
     await using files = await tempFiles();
     expect(() => loadCredentialsFile(files.path("missing"))).toThrow(/^cannot read the file: .*ENOENT/);
@@ -139,6 +175,28 @@ describe("basicAuthenticator", () => {
       const params = (h: string) => (algorithm === "bcrypt" ? h.slice(0, 7) : h.split("$").slice(0, 4).join("$"));
       expect(params(dummy)).toBe(params(hash));
     });
+  });
+
+  test("every attempt verifies once per hash class, in one order, whatever the file mixes (issue 13)", async () => {
+    const counter = countingVerify();
+    const credentials = new Map([
+      ["alice", await fastHash.argon2id("a-pw")],
+      ["bob", await fastHash.bcrypt("b-pw")],
+      ["carol", await fastHash.argon2id("c-pw")],
+    ]);
+    const auth = basicAuthenticator({ credentials, cacheTtlMs: 0, ...counter });
+    const classesOf = async (user: string, password: string) => {
+      counter.hashes.length = 0;
+      const ok = await auth.authenticate(user, password);
+      return { ok, classes: counter.hashes.map(hashClass) };
+    };
+    const expected = ["argon2id$m=19456,t=2", "bcrypt$10"];
+    expect(await classesOf("mallory", "x")).toEqual({ ok: false, classes: expected });
+    expect(await classesOf("alice", "wrong")).toEqual({ ok: false, classes: expected });
+    expect(await classesOf("bob", "wrong")).toEqual({ ok: false, classes: expected });
+    expect(await classesOf("bob", "b-pw")).toEqual({ ok: true, classes: expected });
+    // The user's own hash is the one verified for its class; the others are dummies.
+    expect(counter.hashes).toEqual([expect.not.stringMatching(credentials.get("alice")!), credentials.get("bob")]);
   });
 
   describe("cache", () => {

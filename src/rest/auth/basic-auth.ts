@@ -8,9 +8,15 @@
  * else, a plaintext password above all, is refused at load; the message names the line and the
  * user, never the value.
  *
- * Timing: an unknown user costs one verify against a dummy hash made with the algorithm and cost
- * of the file's first entry, so response time does not reveal which users exist (keep every entry
- * on the same algorithm and cost for that to hold).
+ * Timing (no user enumeration): the entries' hashes fall into classes (algorithm and cost), and
+ * every attempt runs exactly one verify per class, in the same order: against the user's own hash
+ * for the user's class, against a dummy hash of that class (a random password nobody knows) for
+ * every other class. An unknown user, a wrong password for an argon2 user and one for a bcrypt user
+ * all cost the same work, whatever the file mixes.
+ *
+ * Strength: `loadCredentialsFile` refuses hashes cheaper than OWASP's minimums (argon2id/argon2i
+ * with memory and iterations from OWASP's table, e.g. 19 MiB and 2 iterations; bcrypt cost 10;
+ * argon2d not at all), naming the line and user. `gateway hash-password` makes hashes that pass.
  *
  * Cache: argon2id at Bun's defaults costs ~150 ms of CPU per verify, which a client sending a
  * request per second would pay every time. Successful (user, password) pairs are remembered for
@@ -22,6 +28,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { ConfigError, messageOf } from "../../errors.ts";
 import { type Clock, systemClock } from "../../util/clock.ts";
+import type { Logger } from "../../util/logger.ts";
 
 /** user → password hash, in file order. */
 export type Credentials = ReadonlyMap<string, string>;
@@ -54,7 +61,35 @@ export function parseCredentials(text: string): Credentials {
   return credentials;
 }
 
-/** Reads and parses a credentials file; throws a ConfigError when it is unreadable or invalid. */
+/** OWASP's argon2 minimums: any row (memory KiB, iterations) that a hash meets or exceeds. */
+const ARGON2_MINIMUMS: readonly [number, number][] = [
+  [47104, 1],
+  [19456, 2],
+  [12288, 3],
+  [9216, 4],
+  [7168, 5],
+];
+export const BCRYPT_MINIMUM_COST = 10;
+
+/** Why a hash is too cheap to protect a password, or undefined when it is strong enough. */
+export function weakHashReason(hash: string): string | undefined {
+  const argon2 = ARGON2.exec(hash);
+  if (argon2) {
+    const [, variant, m, t] = argon2;
+    if (variant === "argon2d") return "argon2d is open to side-channel attacks; use argon2id";
+    const memory = Number(m);
+    const iterations = Number(t);
+    if (ARGON2_MINIMUMS.some(([minM, minT]) => memory >= minM && iterations >= minT)) return undefined;
+    return `its argon2 cost (m=${memory}, t=${iterations}) is below OWASP's minimum (e.g. m=19456 with t=2, or m=47104 with t=1)`;
+  }
+  const cost = Number(BCRYPT.exec(hash)?.[1]);
+  return cost < BCRYPT_MINIMUM_COST ? `its bcrypt cost ${cost} is below ${BCRYPT_MINIMUM_COST}` : undefined;
+}
+
+/**
+ * Reads and parses a credentials file and checks every hash's strength; throws a ConfigError when
+ * it is unreadable, invalid or holds a weak hash.
+ */
 export function loadCredentialsFile(path: string): Credentials {
   let text: string;
   try {
@@ -62,7 +97,16 @@ export function loadCredentialsFile(path: string): Credentials {
   } catch (error) {
     throw new ConfigError(`cannot read the file: ${messageOf(error)}`);
   }
-  return parseCredentials(text);
+  const credentials = parseCredentials(text);
+  for (const [user, hash] of credentials) {
+    const reason = weakHashReason(hash);
+    if (reason !== undefined) {
+      throw new ConfigError(
+        `the password hash of user "${user}" is too weak: ${reason} (make a new one with gateway hash-password)`,
+      );
+    }
+  }
+  return credentials;
 }
 
 /** The user and password of `Basic` credentials (the part after the scheme), or null when malformed. */
@@ -87,6 +131,8 @@ export interface BasicAuthenticatorOptions {
   readonly clock?: Clock;
   /** The password check; Bun.password.verify unless a test wraps it to count calls. */
   readonly verifyPassword?: (password: string, hash: string) => Promise<boolean>;
+  /** Gets a TRACE line per attempt naming the hash classes verified (never a user or hash). */
+  readonly logger?: Logger;
 }
 
 export interface BasicAuthenticator {
@@ -99,7 +145,14 @@ export interface BasicAuthenticator {
 export const DEFAULT_CACHE_TTL_MS = 60_000;
 export const DEFAULT_CACHE_MAX_ENTRIES = 1_000;
 
-/** A hash with the same algorithm and cost as `like`, of a random password nobody knows. */
+/** The class of a hash: algorithm and cost, the parts that decide how long a verify takes. */
+export function hashClass(hash: string): string {
+  const argon2 = ARGON2.exec(hash);
+  if (argon2) return `${argon2[1]}$m=${argon2[2]},t=${argon2[3]}`;
+  return `bcrypt$${BCRYPT.exec(hash)?.[1] ?? "10"}`;
+}
+
+/** A hash of the same class as `like`, of a random password nobody knows. */
 async function dummyHashLike(like: string): Promise<string> {
   const secret = randomBytes(24).toString("base64");
   const argon2 = ARGON2.exec(like);
@@ -117,10 +170,14 @@ export function basicAuthenticator(options: BasicAuthenticatorOptions): BasicAut
   const maxEntries = options.cacheMaxEntries ?? DEFAULT_CACHE_MAX_ENTRIES;
   const clock = options.clock ?? systemClock;
   const verifyPassword = options.verifyPassword ?? ((password, hash) => Bun.password.verify(password, hash));
-  const first = credentials.values().next().value;
-  // Started now so the first unknown user does not also pay for making it.
-  const dummy = first === undefined ? Promise.resolve(undefined) : dummyHashLike(first);
-  dummy.catch(() => undefined);
+  // One dummy per class, in a fixed order; started now so no attempt pays for making them.
+  const dummies = new Map<string, Promise<string | undefined>>();
+  for (const hash of credentials.values()) {
+    const cls = hashClass(hash);
+    if (dummies.has(cls)) continue;
+    const dummy = dummyHashLike(hash).catch(() => undefined);
+    dummies.set(cls, dummy);
+  }
   const cacheSecret = randomBytes(32);
   /** cache key → expiry (clock ms); Map order is insertion order, so the first key is the oldest. */
   const verified = new Map<string, number>();
@@ -132,13 +189,24 @@ export function basicAuthenticator(options: BasicAuthenticatorOptions): BasicAut
   const safeVerify = (password: string, hash: string) => verifyPassword(password, hash).catch(() => false);
 
   async function verify(user: string, password: string): Promise<boolean> {
-    const hash = credentials.get(user);
-    if (hash === undefined) {
-      const decoy = await dummy.catch(() => undefined);
-      if (decoy !== undefined) await safeVerify(password, decoy);
-      return false;
+    const own = credentials.get(user);
+    const ownClass = own === undefined ? undefined : hashClass(own);
+    let ok = false;
+    const verified: string[] = [];
+    for (const [cls, dummy] of dummies) {
+      if (cls === ownClass) {
+        ok = await safeVerify(password, own!);
+        verified.push(cls);
+        continue;
+      }
+      const decoy = await dummy;
+      if (decoy !== undefined) {
+        await safeVerify(password, decoy);
+        verified.push(cls);
+      }
     }
-    return safeVerify(password, hash);
+    options.logger?.trace(`Verified a password against ${verified.length} hash classes: ${verified.join(", ")}`);
+    return ok;
   }
 
   function remember(key: string): void {

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { ManualClock } from "../../util/manual-clock.ts";
 import { type BearerAuthenticatorOptions, bearerAuthenticator } from "./bearer-auth.ts";
 import { AUDIENCE, ISSUER, type JwksServer, jwksServer } from "./test-support.ts";
 
@@ -141,6 +142,63 @@ describe("bearerAuthenticator", () => {
     });
   });
 
+  describe("issued-at (issue 13)", () => {
+    test("refuses a token issued in the future beyond the clock tolerance, accepts one within it", async () => {
+      await using server = await jwksServer();
+      await server.addKey();
+      const auth = authenticatorFor(server);
+      expect(await auth.verify(await server.sign({ iat: now() + 120, exp: now() + 600 }))).toEqual({
+        outcome: "rejected",
+        reason: 'Invalid token: "iat" claim timestamp check failed (it should be in the past)',
+      });
+      expect((await auth.verify(await server.sign({ iat: now() + 20 }))).outcome).toBe("authenticated");
+    });
+  });
+
+  describe("a key removed from the JWKS (issue 13)", () => {
+    async function setup(cacheControl: string | null, maxAgeMs: number) {
+      const server = await jwksServer();
+      const kid = await server.addKey();
+      server.cacheControl = cacheControl;
+      const clock = new ManualClock(Date.now());
+      const auth = authenticatorFor(server, { clock, jwksCacheMaxAgeMs: maxAgeMs, jwksCooldownMs: 0 });
+      const token = await server.sign();
+      expect((await auth.verify(token)).outcome).toBe("authenticated");
+      server.remove(kid);
+      await server.addKey();
+      return { server, clock, auth, token };
+    }
+
+    test("stops being accepted once the lifetime the JWKS response announced has passed", async () => {
+      const { server, clock, auth, token } = await setup("public, max-age=60", 600_000);
+      await using _ = server;
+      clock.advance(59_000);
+      expect((await auth.verify(token)).outcome).toBe("authenticated");
+      expect(server.requests).toBe(1);
+      clock.advance(1_000);
+      expect(await auth.verify(token)).toEqual({
+        outcome: "rejected",
+        reason: "Invalid token: no applicable key found in the JSON Web Key Set",
+      });
+      expect(server.requests).toBe(3);
+    });
+
+    test("stops being accepted after the configured maximum when the announced lifetime is longer", async () => {
+      const { server, clock, auth, token } = await setup("max-age=86400", 5_000);
+      await using _ = server;
+      clock.advance(4_999);
+      expect((await auth.verify(token)).outcome).toBe("authenticated");
+      clock.advance(1);
+      expect((await auth.verify(token)).outcome).toBe("rejected");
+    });
+
+    test("no-cache: every verification uses a fresh JWKS", async () => {
+      const { server, auth, token } = await setup("no-cache", 600_000);
+      await using _ = server;
+      expect((await auth.verify(token)).outcome).toBe("rejected");
+    });
+  });
+
   describe("when the JWKS cannot be fetched", () => {
     test("an error status makes the outcome unavailable, not rejected", async () => {
       await using server = await jwksServer();
@@ -148,8 +206,20 @@ describe("bearerAuthenticator", () => {
       server.status = 500;
       expect(await authenticatorFor(server).verify(await server.sign())).toEqual({
         outcome: "unavailable",
-        reason: "Expected 200 OK from the JSON Web Key Set HTTP response",
+        reason: "the JWKS URL answered HTTP 500",
       });
+    });
+
+    test("an expired set is not trusted while it cannot be refetched", async () => {
+      await using server = await jwksServer();
+      await server.addKey();
+      const clock = new ManualClock(Date.now());
+      const auth = authenticatorFor(server, { clock, jwksCacheMaxAgeMs: 1_000 });
+      const token = await server.sign();
+      expect((await auth.verify(token)).outcome).toBe("authenticated");
+      server.status = 503;
+      clock.advance(1_000);
+      expect((await auth.verify(token)).outcome).toBe("unavailable");
     });
 
     test("a stopped server makes the outcome unavailable", async () => {

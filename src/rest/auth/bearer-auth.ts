@@ -3,16 +3,23 @@
  * identity provider's JWKS, checked with jose's `jwtVerify` for signature, algorithm, issuer,
  * audience and time claims. `auth-config.ts` builds it; `auth-middleware.ts` calls `verify`.
  *
- * Keys come from jose's `createRemoteJWKSet`: fetched on first use, kept `jwksCacheMaxAgeMs`, and
- * refetched early when a token names an unknown `kid` (key rotation), at most once per
- * `jwksCooldownMs` so that tokens with made-up kids cannot flood the identity provider.
+ * Keys come from `jwks-cache.ts`: fetched on first use, kept for the lifetime the JWKS response
+ * announces (Cache-Control max-age) but never longer than `jwksCacheMaxAgeMs`, and refetched
+ * early when a token names an unknown `kid` (key rotation), at most once per `jwksCooldownMs` so
+ * that tokens with made-up kids cannot flood the identity provider.
+ *
+ * Time claims: `exp` and `nbf` as jose checks them, and an `iat` later than now plus the clock
+ * tolerance is refused too (a token cannot have been issued in the future; jose checks `iat` only
+ * for a maximum token age).
  *
  * Outcomes keep two failures apart: a token that is not valid (the client's fault, 401) and keys
  * that cannot be fetched (the identity provider's, 503). Reasons are jose's messages, which
  * describe the failed check without quoting the token; the token is scrubbed from them anyway.
  */
-import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
+import { errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
 import { messageOf } from "../../errors.ts";
+import { type Clock, systemClock } from "../../util/clock.ts";
+import { jwksKeySource } from "./jwks-cache.ts";
 
 export interface BearerAuthenticatorOptions {
   readonly jwksUrl: URL;
@@ -22,12 +29,13 @@ export interface BearerAuthenticatorOptions {
   readonly audience: readonly string[];
   readonly algorithms: readonly string[];
   readonly clockToleranceSeconds: number;
-  /** Minimum time between JWKS refetches caused by an unknown kid (jose's default 30 s). */
+  /** Minimum time between JWKS refetches caused by an unknown kid (default 30 s). */
   readonly jwksCooldownMs?: number;
-  /** How long fetched keys are used before a refetch (jose's default 10 min). */
+  /** The longest fetched keys are used before a refetch (default 10 min); shorter when the JWKS says so. */
   readonly jwksCacheMaxAgeMs?: number;
-  /** Timeout of one JWKS request (jose's default 5 s). */
+  /** Timeout of one JWKS request (default 5 s). */
   readonly jwksTimeoutMs?: number;
+  readonly clock?: Clock;
 }
 
 export type BearerVerification =
@@ -62,10 +70,13 @@ function scrub(message: string, token: string): string {
 }
 
 export function bearerAuthenticator(options: BearerAuthenticatorOptions): BearerAuthenticator {
-  const jwks = createRemoteJWKSet(options.jwksUrl, {
-    ...(options.jwksCooldownMs !== undefined ? { cooldownDuration: options.jwksCooldownMs } : {}),
-    ...(options.jwksCacheMaxAgeMs !== undefined ? { cacheMaxAge: options.jwksCacheMaxAgeMs } : {}),
-    ...(options.jwksTimeoutMs !== undefined ? { timeoutDuration: options.jwksTimeoutMs } : {}),
+  const clock = options.clock ?? systemClock;
+  const jwks = jwksKeySource({
+    url: options.jwksUrl,
+    maxAgeMs: options.jwksCacheMaxAgeMs ?? 600_000,
+    cooldownMs: options.jwksCooldownMs ?? 30_000,
+    ...(options.jwksTimeoutMs !== undefined ? { timeoutMs: options.jwksTimeoutMs } : {}),
+    clock,
   });
   const getKey: JWTVerifyGetKey = async (header, token) => {
     try {
@@ -86,7 +97,14 @@ export function bearerAuthenticator(options: BearerAuthenticatorOptions): Bearer
   return {
     async verify(token) {
       try {
-        const { payload } = await jwtVerify(token, getKey, verifyOptions);
+        const now = clock.now();
+        const { payload } = await jwtVerify(token, getKey, { ...verifyOptions, currentDate: new Date(now) });
+        if (typeof payload.iat === "number" && payload.iat > now / 1000 + options.clockToleranceSeconds) {
+          return {
+            outcome: "rejected",
+            reason: 'Invalid token: "iat" claim timestamp check failed (it should be in the past)',
+          };
+        }
         if (typeof payload.sub !== "string" || payload.sub === "") {
           return { outcome: "rejected", reason: 'Invalid token: "sub" claim must be a non-empty string' };
         }

@@ -25,6 +25,10 @@ export interface JwksServer extends AsyncDisposable {
   readonly requests: number;
   /** The status the server answers with; 200 serves the keys. */
   status: number;
+  /** The Cache-Control header of the JWKS response; null: none. */
+  cacheControl: string | null;
+  /** Stops publishing `kid` (it can still sign). */
+  remove(kid: string): void;
   /** Publishes a new key of `alg` (in addition to the current ones) and returns its kid. */
   addKey(alg?: string): Promise<string>;
   /** Replaces every published key by one new key; returns its kid. Old kids remain usable for signing. */
@@ -38,14 +42,15 @@ export async function jwksServer(): Promise<JwksServer> {
   let published: string[] = [];
   let requests = 0;
   let counter = 0;
-  const state = { status: 200 };
+  const state: { status: number; cacheControl: string | null } = { status: 200, cacheControl: null };
   const server = Bun.serve({
     port: 0,
     hostname: "127.0.0.1",
     fetch() {
       requests++;
       if (state.status !== 200) return new Response("unavailable", { status: state.status });
-      return Response.json({ keys: published.map((kid) => keys.get(kid)!.publicJwk) });
+      const headers = state.cacheControl === null ? undefined : { "Cache-Control": state.cacheControl };
+      return Response.json({ keys: published.map((kid) => keys.get(kid)!.publicJwk) }, { headers });
     },
   });
 
@@ -66,6 +71,15 @@ export async function jwksServer(): Promise<JwksServer> {
     },
     set status(value: number) {
       state.status = value;
+    },
+    get cacheControl() {
+      return state.cacheControl;
+    },
+    set cacheControl(value: string | null) {
+      state.cacheControl = value;
+    },
+    remove(kid: string) {
+      published = published.filter((k) => k !== kid);
     },
     async addKey(alg = "RS256") {
       const kid = await newKey(alg);
@@ -107,9 +121,32 @@ export async function tempFiles(): Promise<TempFiles> {
   };
 }
 
-/** Cheap hashes for tests: the algorithms are real, only the cost is lowered. */
+const hashes = new Map<string, Promise<string>>();
+
+/** One hash per password and algorithm for the whole test run (hashing is the slow part). */
+function memoized(key: string, make: () => Promise<string>): Promise<string> {
+  let hash = hashes.get(key);
+  if (hash === undefined) {
+    hash = make();
+    hashes.set(key, hash);
+  }
+  return hash;
+}
+
+/** The cheapest hashes the gateway accepts (OWASP's minimums), made once per password. */
 export const fastHash = {
+  argon2id: (password: string) =>
+    memoized(`argon2id:${password}`, () =>
+      Bun.password.hash(password, { algorithm: "argon2id", memoryCost: 19456, timeCost: 2 }),
+    ),
+  bcrypt: (password: string) =>
+    memoized(`bcrypt:${password}`, () => Bun.password.hash(password, { algorithm: "bcrypt", cost: 10 })),
+};
+
+/** Hashes below the minimums, for tests of their refusal. */
+export const weakHash = {
   argon2id: (password: string) => Bun.password.hash(password, { algorithm: "argon2id", memoryCost: 256, timeCost: 1 }),
+  argon2d: (password: string) => Bun.password.hash(password, { algorithm: "argon2d", memoryCost: 65536, timeCost: 2 }),
   bcrypt: (password: string) => Bun.password.hash(password, { algorithm: "bcrypt", cost: 4 }),
 };
 

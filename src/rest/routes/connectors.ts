@@ -263,7 +263,7 @@ export function connectorRoutes(): Route[] {
       method: "GET",
       path: `${C}/topics`,
       consumesJson: true,
-      handle: (c, { herder }) => jsonResponse(200, { [name(c)]: { topics: herder.activeTopics(name(c)) } }),
+      handle: async (c, { herder }) => jsonResponse(200, { [name(c)]: { topics: await herder.activeTopics(name(c)) } }),
     },
     {
       method: "PUT",

@@ -1,0 +1,351 @@
+/**
+ * Device ingest throughput (issue 9, point 10), one run, same broker, same machine:
+ *   (a) 500-record JSON batch POSTs of 1 KB records over 16 connections to the gateway, against
+ *       Kafka's own ProducerPerformance (acks=all, 1 KB records) as the limit;
+ *   (b) single-record POSTs of 200 B over 64 connections to the gateway (its own path and the
+ *       REST Proxy v2 shape), against a bare hono-on-Bun handler answering 200 (the HTTP limit)
+ *       and Strimzi Kafka Bridge 0.33.1 doing the same v2 produce.
+ * Load comes from wrk; CPU (cores busy) and RSS of the server process are sampled during each
+ * load. `scripts/bench ingest` starts the broker, fetches ProducerPerformance and builds the
+ * bridge, then passes them in through BENCH_* variables. Prints markdown; raw JSON goes to
+ * bench/results/ingest-<timestamp>.json.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { Kafka, logLevel } from "kafkajs";
+import { freePort, pollUntil } from "./support/http-probe.ts";
+import { machineInfo } from "./support/machine.ts";
+import { type ProcessUsage, sampleProcess } from "./support/process-sampler.ts";
+import { writeResultsFile } from "./support/results-file.ts";
+import { runWrk, type WrkResult } from "./support/wrk.ts";
+
+const env = process.env;
+const bootstrap = required("BENCH_BOOTSTRAP");
+const gatewayBin = required("BENCH_GATEWAY_BIN");
+const toolsLib = env.BENCH_TOOLS_LIB;
+const bridgeHome = env.BENCH_BRIDGE_HOME;
+const durationS = Number(env.BENCH_DURATION_S ?? "15");
+const threads = Number(env.BENCH_WRK_THREADS ?? "2");
+const warmupS = Number(env.BENCH_WARMUP_S ?? "5");
+const resultsDir = resolve(import.meta.dir, "results");
+const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+
+function required(name: string): string {
+  const value = env[name];
+  if (!value) throw new Error(`${name} is not set (scripts/bench ingest sets it)`);
+  return value;
+}
+
+interface Row {
+  readonly scenario: string;
+  readonly system: string;
+  readonly recordsPerS: number;
+  readonly requestsPerS: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly failed: number;
+  readonly usage: ProcessUsage | null;
+}
+
+const rows: Row[] = [];
+const children: ReturnType<typeof Bun.spawn>[] = [];
+process.on("exit", () => {
+  for (const c of children) c.kill("SIGKILL");
+});
+
+function spawn(cmd: string[], cwd: string, extraEnv: Record<string, string> = {}) {
+  const log = Bun.file(join(cwd, "process.log"));
+  const proc = Bun.spawn(cmd, { cwd, env: { ...env, ...extraEnv }, stdout: log, stderr: log });
+  children.push(proc);
+  return proc;
+}
+
+async function stop(proc: ReturnType<typeof Bun.spawn>): Promise<void> {
+  proc.kill("SIGTERM");
+  const exited = await Promise.race([proc.exited, Bun.sleep(15_000).then(() => "timeout")]);
+  if (exited === "timeout") proc.kill("SIGKILL");
+}
+
+async function createTopics(topics: string[]): Promise<void> {
+  const admin = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  await admin.createTopics({
+    topics: topics.map((topic) => ({ topic, numPartitions: 3, replicationFactor: 1 })),
+    waitForLeaders: true,
+  });
+  await admin.disconnect();
+}
+
+async function load(
+  scenario: string,
+  system: string,
+  pid: number | null,
+  o: {
+    url: string;
+    body: string;
+    contentType: string;
+    connections: number;
+    recordsPerRequest: number;
+    warmupS?: number;
+  },
+): Promise<void> {
+  // Warm-up: connections, JIT, producer metadata (the bridge makes a producer per connection).
+  await runWrk({ ...o, threads, durationS: o.warmupS ?? warmupS });
+  const sampler = pid === null ? null : sampleProcess([pid]);
+  const r: WrkResult = await runWrk({ ...o, threads, durationS });
+  const usage = sampler?.stop() ?? null;
+  const ok = r.requests - r.failed;
+  rows.push({
+    scenario,
+    system,
+    recordsPerS: (ok * o.recordsPerRequest) / r.durationS,
+    requestsPerS: ok / r.durationS,
+    p50Ms: r.p50Ms,
+    p99Ms: r.p99Ms,
+    failed: r.failed,
+    usage,
+  });
+  process.stderr.write(`${scenario} / ${system}: ${Math.round((ok * o.recordsPerRequest) / r.durationS)} records/s\n`);
+}
+
+function record(bytes: number, i: number): Record<string, unknown> {
+  const base = { device: `dev-${i % 100}`, seq: i, payload: "" };
+  base.payload = "x".repeat(bytes - JSON.stringify(base).length);
+  return base;
+}
+
+const batchBody = JSON.stringify(Array.from({ length: 500 }, (_, i) => record(1024, i)));
+const single = record(200, 1);
+const singleBody = JSON.stringify(single);
+const v2Body = JSON.stringify({ records: [{ value: single }] });
+const V2 = "application/vnd.kafka.json.v2+json";
+
+async function gateway(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "bench-ingest-gw-"));
+  const [restPort, ingestPort] = [await freePort(), await freePort()];
+  writeFileSync(
+    join(dir, "worker.properties"),
+    [
+      `bootstrap.servers=${bootstrap}`,
+      `listeners=http://127.0.0.1:${restPort}`,
+      `ingest.listeners=http://127.0.0.1:${ingestPort}`,
+      `data.dir=${join(dir, "data")}`,
+      "log.level=WARN",
+    ].join("\n"),
+  );
+  const proc = spawn([gatewayBin, "worker.properties"], dir);
+  const rest = `http://127.0.0.1:${restPort}`;
+  await pollUntil(async () => ((await fetch(`${rest}/health`).catch(() => null))?.ok ? true : undefined), {
+    timeoutMs: 30_000,
+    intervalMs: 200,
+    what: "gateway health",
+  });
+  const connectors: [string, Record<string, string>][] = [
+    ["batch", { "ingest.path": "/ingest/batch", "kafka.topic": "bench-ingest-batch", "ingest.mode": "batch" }],
+    ["single", { "ingest.path": "/ingest/single", "kafka.topic": "bench-ingest-single", "ingest.mode": "single" }],
+  ];
+  for (const [name, config] of connectors) {
+    const r = await fetch(`${rest}/connectors`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ name, config: { "connector.class": "HttpIngestSource", ...config } }),
+    });
+    if (r.status !== 201) throw new Error(`creating ${name}: ${r.status} ${await r.text()}`);
+  }
+  const ingest = `http://127.0.0.1:${ingestPort}`;
+  await pollUntil(
+    async () => {
+      const r = await fetch(`${ingest}/ingest/single`, {
+        method: "POST",
+        body: "{}",
+        headers: { "Content-Type": "application/json" },
+      });
+      return r.status === 200 ? true : undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 200, what: "ingest route" },
+  );
+  try {
+    await load("(a) 500 × 1 KB batches, 16 connections", "gateway", proc.pid, {
+      url: `${ingest}/ingest/batch`,
+      body: batchBody,
+      contentType: "application/json",
+      connections: 16,
+      recordsPerRequest: 500,
+    });
+    await load("(b) single 200 B records, 64 connections", "gateway (own path)", proc.pid, {
+      url: `${ingest}/ingest/single`,
+      body: singleBody,
+      contentType: "application/json",
+      connections: 64,
+      recordsPerRequest: 1,
+    });
+    await load("(b) single 200 B records, 64 connections", "gateway (REST Proxy v2)", proc.pid, {
+      url: `${ingest}/topics/bench-ingest-single`,
+      body: v2Body,
+      contentType: V2,
+      connections: 64,
+      recordsPerRequest: 1,
+    });
+  } finally {
+    await stop(proc);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function producerPerformance(): Promise<void> {
+  if (!toolsLib) return;
+  const records = Number(env.BENCH_PP_RECORDS ?? "1000000");
+  const proc = Bun.spawn(
+    [
+      "java",
+      "-cp",
+      `${toolsLib}/*`,
+      "org.apache.kafka.tools.ProducerPerformance",
+      "--topic",
+      "bench-ingest-pp",
+      "--num-records",
+      String(records),
+      "--record-size",
+      "1024",
+      "--throughput",
+      "-1",
+      "--producer-props",
+      `bootstrap.servers=${bootstrap}`,
+      "acks=all",
+    ],
+    { stdout: "pipe", stderr: "pipe" },
+  );
+  children.push(proc);
+  const sampler = sampleProcess([proc.pid]);
+  const out = await new Response(proc.stdout).text();
+  const usage = sampler.stop();
+  await proc.exited;
+  const m = out.match(
+    /(\d+) records sent, ([\d.]+) records\/sec .*?([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th/,
+  );
+  if (!m) throw new Error(`ProducerPerformance printed no summary:\n${out}`);
+  rows.push({
+    scenario: "(a) 500 × 1 KB batches, 16 connections",
+    system: "ProducerPerformance (acks=all, 1 KB)",
+    recordsPerS: Number(m[2]),
+    requestsPerS: Number.NaN,
+    p50Ms: Number(m[5]),
+    p99Ms: Number(m[7]),
+    failed: 0,
+    usage,
+  });
+}
+
+async function bareHono(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "bench-ingest-hono-"));
+  const port = await freePort();
+  const proc = spawn([process.execPath, resolve(import.meta.dir, "support", "hono-200.ts"), String(port)], dir);
+  const url = `http://127.0.0.1:${port}/`;
+  await pollUntil(async () => ((await fetch(url, { method: "POST" }).catch(() => null))?.ok ? true : undefined), {
+    timeoutMs: 15_000,
+    intervalMs: 200,
+    what: "hono",
+  });
+  try {
+    await load("(b) single 200 B records, 64 connections", "bare hono on Bun (200, no Kafka)", proc.pid, {
+      url,
+      body: singleBody,
+      contentType: "application/json",
+      connections: 64,
+      recordsPerRequest: 1,
+    });
+  } finally {
+    await stop(proc);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function bridge(): Promise<void> {
+  if (!bridgeHome) return;
+  const dir = mkdtempSync(join(tmpdir(), "bench-ingest-bridge-"));
+  const port = await freePort();
+  const config = join(dir, "application.properties");
+  writeFileSync(
+    config,
+    [
+      "bridge.id=bench",
+      `kafka.bootstrap.servers=${bootstrap}`,
+      "kafka.producer.acks=all",
+      "http.host=127.0.0.1",
+      `http.port=${port}`,
+      "http.consumer.enabled=false",
+      "http.producer.enabled=true",
+    ].join("\n"),
+  );
+  const proc = spawn([join(bridgeHome, "bin", "kafka_bridge_run.sh"), `--config-file=${config}`], dir);
+  const url = `http://127.0.0.1:${port}`;
+  await pollUntil(async () => ((await fetch(`${url}/healthy`).catch(() => null))?.ok ? true : undefined), {
+    timeoutMs: 60_000,
+    intervalMs: 200,
+    what: "bridge",
+  });
+  try {
+    await load("(b) single 200 B records, 64 connections", "Strimzi Kafka Bridge 0.33.1 (v2)", proc.pid, {
+      url: `${url}/topics/bench-ingest-bridge`,
+      body: v2Body,
+      contentType: V2,
+      connections: 64,
+      recordsPerRequest: 1,
+      warmupS: Math.max(warmupS, 20),
+    });
+  } finally {
+    await stop(proc);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function fmt(n: number, digits = 0): string {
+  return Number.isNaN(n)
+    ? "–"
+    : n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+function report(): string {
+  const lines: string[] = [];
+  for (const scenario of [...new Set(rows.map((r) => r.scenario))]) {
+    lines.push(`#### ${scenario}`, "");
+    lines.push("| system | records/s | requests/s | p50 ms | p99 ms | failed | CPU (cores) | RSS peak MiB |");
+    lines.push("|---|---:|---:|---:|---:|---:|---:|---:|");
+    for (const r of rows.filter((x) => x.scenario === scenario)) {
+      lines.push(
+        `| ${r.system} | ${fmt(r.recordsPerS)} | ${fmt(r.requestsPerS)} | ${fmt(r.p50Ms, 1)} | ${fmt(r.p99Ms, 1)} | ${r.failed} | ${r.usage ? fmt(r.usage.cpuCores, 2) : "–"} | ${r.usage ? fmt(r.usage.rssPeakMiB) : "–"} |`,
+      );
+    }
+    lines.push("");
+  }
+  const get = (system: string) => rows.find((r) => r.system === system)?.recordsPerS ?? Number.NaN;
+  const gw = get("gateway");
+  const ratio = (a: number, b: number) => (b > 0 ? fmt(a / b, 2) : "–");
+  lines.push("Ratios:", "");
+  lines.push(
+    `- (a) gateway / ProducerPerformance: ${ratio(gw, get("ProducerPerformance (acks=all, 1 KB)"))}x (target ≥ 0.7x)`,
+  );
+  lines.push(
+    `- (b) gateway own path / bare hono: ${ratio(get("gateway (own path)"), get("bare hono on Bun (200, no Kafka)"))}x (target ≥ 0.5x)`,
+  );
+  lines.push(
+    `- (b) gateway REST Proxy v2 / Strimzi bridge: ${ratio(get("gateway (REST Proxy v2)"), get("Strimzi Kafka Bridge 0.33.1 (v2)"))}x (target ≥ 5x)`,
+  );
+  return lines.join("\n");
+}
+
+await createTopics(["bench-ingest-batch", "bench-ingest-single", "bench-ingest-pp", "bench-ingest-bridge"]).catch(
+  () => undefined,
+);
+const only = (env.BENCH_ONLY ?? "gateway,pp,hono,bridge").split(",");
+if (only.includes("gateway")) await gateway();
+if (only.includes("pp")) await producerPerformance();
+if (only.includes("hono")) await bareHono();
+if (only.includes("bridge")) await bridge();
+const machine = machineInfo();
+process.stdout.write(
+  `Machine: ${machine.cores} cores (${machine.cpuModel}), ${machine.memTotalMiB} MiB, ${machine.os}, Bun ${machine.bun}; wrk ${threads} threads, ${durationS} s per load after a ${warmupS} s warm-up (20 s for the bridge).\n\n${report()}\n`,
+);
+writeResultsFile(resultsDir, "ingest", stamp, { machine, durationS, threads, rows });
+process.exit(0);

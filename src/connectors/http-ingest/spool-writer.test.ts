@@ -1,0 +1,93 @@
+import { describe, expect, test } from "bun:test";
+import { tempDir } from "../../../test/support/temp-dir.ts";
+import { IngestError } from "../../ingest/ingest-error.ts";
+import type { IngestRecord } from "../../ingest/ingest-record.ts";
+import { openSpoolDatabase, SpoolStore } from "../../store/spool-store.ts";
+import { SpoolWriter } from "./spool-writer.ts";
+import { toSourceRecord } from "./task.ts";
+
+const rec = (key: string, value: unknown): IngestRecord => ({
+  key,
+  value,
+  headers: [["h", "v"]],
+  partition: null,
+  timestamp: null,
+  bytes: 10,
+});
+const submission = (records: IngestRecord[]) => ({ topic: "t1", records, signal: new AbortController().signal });
+
+function writer(store: SpoolStore, overrides: Partial<ConstructorParameters<typeof SpoolWriter>[0]> = {}) {
+  return new SpoolWriter({
+    store,
+    connector: "c1",
+    maxBytes: 1_000_000,
+    maxPoll: 100,
+    retryAfterSeconds: 7,
+    toSourceRecord,
+    committedSeq: null,
+    ...overrides,
+  });
+}
+
+describe("SpoolWriter", () => {
+  test("answers once spooled, drains in order with the sequence as offset, deletes what Kafka acknowledged", async () => {
+    await using dir = await tempDir("spool-writer-");
+    const store = new SpoolStore(openSpoolDatabase(dir.path));
+    const w = writer(store);
+    const outcomes = await w.submit(submission([rec("a", { n: 1 }), rec("a", { n: 2 })]));
+    expect(outcomes.map((o) => o.kind)).toEqual(["spooled", "spooled"]);
+    await w.submit(submission([rec("b", { n: 3 })]));
+    const polled = await w.poll(new AbortController().signal);
+    expect(polled.map((r) => [r.topic, r.key, r.value, r.sourcePartition, r.sourceOffset])).toEqual([
+      ["t1", "a", { n: 1 }, { spool: "c1" }, { seq: 1 }],
+      ["t1", "a", { n: 2 }, { spool: "c1" }, { seq: 2 }],
+      ["t1", "b", { n: 3 }, { spool: "c1" }, { seq: 3 }],
+    ]);
+    w.ack(polled[0]!);
+    w.ack(polled[1]!);
+    store.flushDeletes();
+    expect(store.read("c1", 0, 10).map((r) => r.seq)).toEqual([3]);
+    expect(w.drained).toBe(2);
+    store.close();
+  });
+
+  test("a restarted writer re-sends what was not acknowledged and skips what a committed offset covers", async () => {
+    await using dir = await tempDir("spool-writer-");
+    const store = new SpoolStore(openSpoolDatabase(dir.path));
+    const first = writer(store);
+    await first.submit(submission([rec("a", 1), rec("a", 2), rec("a", 3)]));
+    await first.poll(new AbortController().signal);
+    first.close();
+    const again = writer(store, { committedSeq: 1 });
+    const polled = await again.poll(new AbortController().signal);
+    expect(polled.map((r) => r.value)).toEqual([2, 3]);
+    expect(store.stats("c1").records).toBe(2);
+    store.close();
+  });
+
+  test("a poll on an empty spool waits for the next append, and returns nothing when aborted", async () => {
+    await using dir = await tempDir("spool-writer-");
+    const store = new SpoolStore(openSpoolDatabase(dir.path));
+    const w = writer(store);
+    const waiting = w.poll(new AbortController().signal);
+    await w.submit(submission([rec("k", "late")]));
+    expect((await waiting).map((r) => r.value)).toEqual(["late"]);
+    const abort = new AbortController();
+    const aborted = w.poll(abort.signal);
+    abort.abort();
+    expect(await aborted).toEqual([]);
+    store.close();
+  });
+
+  test("a request that would pass ingest.spool.max.bytes is 503 with Retry-After and spools nothing", async () => {
+    await using dir = await tempDir("spool-writer-");
+    const store = new SpoolStore(openSpoolDatabase(dir.path));
+    const w = writer(store, { maxBytes: 300 });
+    await w.submit(submission([rec("k", "x".repeat(100))]));
+    const refused = await w.submit(submission([rec("k", "y".repeat(200))])).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(IngestError);
+    expect([(refused as IngestError).status, (refused as IngestError).options.retryAfterSeconds]).toEqual([503, 7]);
+    expect(store.stats("c1").records).toBe(1);
+    store.close();
+  });
+});

@@ -1,0 +1,110 @@
+/**
+ * The HTTP source's rules across keys (Connect's `Connector.validate`): what one key cannot check
+ * alone, each reported on the key at fault, and the TLS material a parsed config asks for.
+ */
+import { ConfigError } from "../../errors.ts";
+import type { ClientTls } from "../../http/http-client.ts";
+import { loadTlsMaterial } from "../../http/tls-material.ts";
+import type { ConfigProblem } from "../../plugin/descriptor.ts";
+import { cronProblem, type HttpSourceConfig, jsonPathProblem, validUrl } from "./config.ts";
+import { parseHeaders } from "./headers.ts";
+
+const upper = (s: string | null | undefined) => (s ?? "").toUpperCase();
+
+/**
+ * Errors that involve more than one key, each on the key at fault (the parsed config is valid per
+ * key). Reads the TLS stores when http.ssl.enabled, so a wrong password shows at validation.
+ */
+export function crossKeyErrors(c: HttpSourceConfig): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  const need = (keyName: keyof HttpSourceConfig, when: string) => {
+    const value = c[keyName];
+    if (value === null || value === undefined || (typeof value === "string" && value === ""))
+      out.push({ key: keyName, message: `${keyName} is required when ${when}` });
+  };
+  if (c["http.timer.type"].toLowerCase() === "cron") {
+    need("http.timer.cron.expression", "http.timer.type=cron");
+    const expression = c["http.timer.cron.expression"];
+    if (expression) {
+      const problem = cronProblem(expression, c["http.timer.cron.timezone"]);
+      if (problem) out.push({ key: "http.timer.cron.expression", message: problem });
+    }
+  }
+  const auth = upper(c["http.auth.type"]);
+  if (auth === "BASIC") need("http.auth.user", "http.auth.type=BASIC");
+  if (auth === "OAUTH2") {
+    need("http.oauth2.token.url", "http.auth.type=OAUTH2");
+    need("http.oauth2.client.id", "http.auth.type=OAUTH2");
+    const url = c["http.oauth2.token.url"];
+    if (url && validUrl(url)) out.push({ key: "http.oauth2.token.url", message: validUrl(url)! });
+  }
+  const pagination = upper(c["http.pagination.type"]);
+  if (pagination === "CURSOR") {
+    need("http.pagination.cursor.path", "http.pagination.type=CURSOR");
+    const path = c["http.pagination.cursor.path"];
+    if (path) {
+      const problem = jsonPathProblem(path);
+      if (problem) out.push({ key: "http.pagination.cursor.path", message: problem });
+    }
+  }
+  if (upper(c["http.offset.mode"]) !== "NONE")
+    need("http.offset.field", `http.offset.mode=${upper(c["http.offset.mode"])}`);
+  const field = c["http.offset.field"];
+  if (field?.startsWith("$")) {
+    const problem = jsonPathProblem(field);
+    if (problem) out.push({ key: "http.offset.field", message: problem });
+  }
+  for (const codeText of c["http.response.error.codes"]) {
+    const code = Number(codeText);
+    if (!Number.isInteger(code) || code < 100 || code > 599)
+      out.push({ key: "http.response.error.codes", message: `${codeText} is not an HTTP status code` });
+  }
+  if (c["http.retry.backoff.max.ms"] < c["http.retry.backoff.ms"])
+    out.push({ key: "http.retry.backoff.max.ms", message: "Must not be smaller than http.retry.backoff.ms" });
+  if (c["http.ssl.enabled"]) {
+    if (!c["http.ssl.truststore.location"] && !c["http.ssl.keystore.location"])
+      out.push({
+        key: "http.ssl.truststore.location",
+        message: "http.ssl.enabled=true needs a trust store or a key store",
+      });
+  }
+  if (c["http.request.body"] && upper(c["http.method"]) === "GET")
+    out.push({ key: "http.request.body", message: "A GET request cannot carry a body; use POST, PUT or PATCH" });
+  const headers = c["http.headers"];
+  if (headers) {
+    try {
+      parseHeaders(headers);
+    } catch (error) {
+      out.push({ key: "http.headers", message: (error as Error).message });
+    }
+  }
+  if (c["http.ssl.enabled"] && out.every((p) => !p.key.startsWith("http.ssl."))) {
+    try {
+      tlsMaterialOf(c);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      for (const [k, messages] of error.errors) for (const message of messages) out.push({ key: k, message });
+    }
+  }
+  return out;
+}
+
+/** The client TLS of a parsed config: the stores when http.ssl.enabled, else system CAs. */
+export function tlsMaterialOf(c: HttpSourceConfig): ClientTls {
+  const verify = c["http.ssl.verification.enabled"];
+  if (!c["http.ssl.enabled"]) return { rejectUnauthorized: verify };
+  return loadTlsMaterial({
+    truststore: {
+      location: c["http.ssl.truststore.location"],
+      password: c["http.ssl.truststore.password"]?.value(),
+      type: c["http.ssl.truststore.type"],
+    },
+    keystore: {
+      location: c["http.ssl.keystore.location"],
+      password: c["http.ssl.keystore.password"]?.value(),
+      type: c["http.ssl.keystore.type"],
+    },
+    keyPassword: c["http.ssl.key.password"]?.value(),
+    verify,
+  });
+}

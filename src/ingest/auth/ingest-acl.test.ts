@@ -1,0 +1,75 @@
+import { describe, expect, test } from "bun:test";
+import { IngestError } from "../ingest-error.ts";
+import { ANONYMOUS, type IngestIdentity, type IngestTarget } from "../request-context.ts";
+import { ingestAcl, ingestAclConfigDef } from "./ingest-acl.ts";
+
+const pump: IngestIdentity = {
+  principal: "pump-7",
+  source: "mtls",
+  attributes: { "cert.o": "Fleet", "cert.ou": "pumps" },
+};
+const sensor: IngestIdentity = { principal: "sensor-1", source: "jwt", attributes: { "claim.fleet": "north-2" } };
+const route: IngestTarget = { connector: "c", path: "/ingest/telemetry", topic: "telemetry", shape: "native" };
+const topic = (name: string): IngestTarget => ({ connector: "c", path: "/ingest/telemetry", topic: name, shape: "v2" });
+
+function allowed(rules: Record<string, string>, identity: IngestIdentity, target: IngestTarget): boolean | number {
+  const acl = ingestAcl(ingestAclConfigDef.parse(rules));
+  try {
+    acl.authorize(identity, target);
+    return true;
+  } catch (error) {
+    if (error instanceof IngestError) return error.status;
+    throw error;
+  }
+}
+
+describe("ingestAcl", () => {
+  test.each<[string, Record<string, string>, IngestIdentity, true | 403]>([
+    ["no rules", {}, pump, true],
+    ["an exact principal", { "ingest.acl.allow": "pump-7" }, pump, true],
+    ["another principal", { "ingest.acl.allow": "pump-8" }, pump, 403],
+    ["a glob", { "ingest.acl.allow": "pump-*,valve-?" }, pump, true],
+    ["a glob that does not match", { "ingest.acl.allow": "valve-?" }, pump, 403],
+    ["certificate attributes", { "ingest.acl.allow": "cert.o=Fleet&cert.ou=pumps" }, pump, true],
+    ["one failing condition", { "ingest.acl.allow": "cert.o=Fleet&cert.ou=valves" }, pump, 403],
+    ["a claim glob", { "ingest.acl.allow": "claim.fleet=north-*" }, sensor, true],
+    ["the source", { "ingest.acl.allow": "source=mtls" }, sensor, 403],
+    ["a principal glob never matches anonymous", { "ingest.acl.allow": "*-*,ANONYMOUS" }, ANONYMOUS, 403],
+    ["* matches anonymous", { "ingest.acl.allow": "*" }, ANONYMOUS, true],
+  ])("route with %s", (_what, rules, identity, expected) => {
+    expect(allowed(rules, identity, route)).toBe(expected);
+  });
+
+  test("topic rules decide per topic, on top of ingest.acl.allow", () => {
+    const rules = {
+      "ingest.acl.allow": "pump-*,sensor-*",
+      "ingest.acl.topic.rules": "telemetry-*:claim.fleet=north-*,alerts:pump-7",
+    };
+    expect(allowed(rules, sensor, topic("telemetry-eu"))).toBe(true);
+    expect(allowed(rules, sensor, topic("alerts"))).toBe(403);
+    expect(allowed(rules, pump, topic("alerts"))).toBe(true);
+    expect(allowed(rules, pump, topic("telemetry-eu"))).toBe(403);
+    expect(allowed(rules, pump, route)).toBe(true);
+  });
+
+  test("the refusal names principal and target in REST Proxy's code", () => {
+    const acl = ingestAcl(ingestAclConfigDef.parse({ "ingest.acl.allow": "valve-*" }));
+    expect(() => acl.authorize(pump, topic("t1"))).toThrow("Principal pump-7 is not allowed to write to topic t1");
+    try {
+      acl.authorize(pump, topic("t1"));
+    } catch (error) {
+      expect((error as IngestError).errorCode).toBe(40301);
+    }
+  });
+
+  test("a glob treats regex characters literally", () => {
+    expect(allowed({ "ingest.acl.allow": "a.c" }, { ...pump, principal: "abc" }, route)).toBe(403);
+  });
+
+  test("malformed rules are config errors naming the rule", () => {
+    const result = ingestAclConfigDef.validate({ "ingest.acl.topic.rules": "no-colon-here" });
+    expect(result.get("ingest.acl.topic.rules")?.errors).toEqual([
+      'Invalid value [no-colon-here] for configuration ingest.acl.topic.rules: Invalid rule no-colon-here: "no-colon-here" is not <topic glob>:<identity matcher>',
+    ]);
+  });
+});

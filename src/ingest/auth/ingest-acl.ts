@@ -1,0 +1,136 @@
+/**
+ * The `authorize(identity, target)` stage: which identities may write to a connector's route and,
+ * through REST Proxy paths, to which of its topics. Rules come from two connector keys:
+ *
+ * - `ingest.acl.allow`: identity matchers allowed to write at all (route and topics). Empty: any
+ *   authenticated identity.
+ * - `ingest.acl.topic.rules`: `<topic glob>:<identity matcher>` entries. When present, a REST Proxy
+ *   write to a topic needs a rule whose glob matches the topic and whose matcher matches the
+ *   identity (on top of `ingest.acl.allow`).
+ *
+ * An identity matcher is `*`, a principal (exact, or a glob with `*` and `?`), or conditions on
+ * identity attributes joined with `&`: `cert.o=Fleet&cert.ou=pumps`, `claim.fleet=north-*`,
+ * `source=mtls` (attributes come from the certificate, `cert.*`, or the token's claims,
+ * `claim.*`). Globs are anchored and case-sensitive; nothing else is special (no regex).
+ *
+ * Refusals are IngestError 403 (REST Proxy 40301), naming the principal and target only. The
+ * connector's own path is a write to the route (only `ingest.acl.allow` applies); REST Proxy shapes
+ * are writes to the topic they name.
+ */
+import { defineConfig, key, type Validator } from "../../plugin/config-def.ts";
+import { ErrorCodes, IngestError } from "../ingest-error.ts";
+import type { IngestIdentity, IngestTarget } from "../request-context.ts";
+
+const GROUP = "Ingest authorization";
+
+type Matcher = (identity: IngestIdentity) => boolean;
+
+/** An anchored glob (`*` any run, `?` one character) as a RegExp. */
+export function globRegex(glob: string): RegExp {
+  const source = glob
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
+  return new RegExp(`^${source}$`, "s");
+}
+
+/** Parses one identity matcher; throws an Error with the reason when malformed. */
+export function parseMatcher(text: string): Matcher {
+  const spec = text.trim();
+  if (spec === "") throw new Error("an empty identity matcher");
+  if (spec === "*") return () => true;
+  if (!spec.includes("=")) {
+    const re = globRegex(spec);
+    return (identity) => identity.source !== "anonymous" && re.test(identity.principal);
+  }
+  const conditions = spec.split("&").map((part) => {
+    const eq = part.indexOf("=");
+    if (eq <= 0) throw new Error(`"${part}" is not attribute=glob`);
+    const name = part.slice(0, eq).trim();
+    const re = globRegex(part.slice(eq + 1).trim());
+    return (identity: IngestIdentity) => {
+      const value =
+        name === "principal" ? identity.principal : name === "source" ? identity.source : identity.attributes[name];
+      return value !== undefined && re.test(value);
+    };
+  });
+  return (identity) => conditions.every((c) => c(identity));
+}
+
+interface TopicRule {
+  readonly topic: RegExp;
+  readonly matches: Matcher;
+}
+
+function parseTopicRule(text: string): TopicRule {
+  const colon = text.indexOf(":");
+  if (colon <= 0) throw new Error(`"${text}" is not <topic glob>:<identity matcher>`);
+  return { topic: globRegex(text.slice(0, colon).trim()), matches: parseMatcher(text.slice(colon + 1)) };
+}
+
+function validatorOf<T>(parse: (s: string) => T): Validator<string[] | null> {
+  return (list) => {
+    for (const entry of list ?? []) {
+      try {
+        parse(entry);
+      } catch (error) {
+        return `Invalid rule ${entry}: ${(error as Error).message}`;
+      }
+    }
+    return undefined;
+  };
+}
+
+export const ingestAclConfigDef = defineConfig({
+  "ingest.acl.allow": key.list({
+    doc: "Identities allowed to write through this connector (its route and its topics): * , a principal or glob (device-*), or attribute conditions joined with & (cert.o=Fleet&cert.ou=pumps, claim.fleet=north-*, source=mtls). Empty: every authenticated identity.",
+    default: [],
+    importance: "HIGH",
+    group: GROUP,
+    validators: [validatorOf(parseMatcher)],
+  }),
+  "ingest.acl.topic.rules": key.list({
+    doc: "Which identities may write to which of the connector's topics through REST Proxy paths, as <topic glob>:<identity matcher> entries (telemetry-*:claim.fleet=north). Empty: every allowed identity may write to every topic of the connector.",
+    default: [],
+    importance: "MEDIUM",
+    group: GROUP,
+    validators: [validatorOf(parseTopicRule)],
+  }),
+  "ingest.identity.header": key.string({
+    doc: "Kafka header that carries the authenticated identity (principal) on every record; empty: not added. Any header of that name sent by the client is replaced (or, without ingest.auth.methods, removed), so it cannot be spoofed.",
+    default: "ingest.identity",
+    importance: "MEDIUM",
+    group: GROUP,
+  }),
+  "ingest.identity.key": key.boolean({
+    doc: "Use the identity as the record key when the request gives no key.",
+    default: false,
+    importance: "LOW",
+    group: GROUP,
+  }),
+});
+
+export type IngestAclConfig = ReturnType<typeof ingestAclConfigDef.parse>;
+
+export interface IngestAcl {
+  /** Throws IngestError 403 when `identity` may not write to `target`. */
+  authorize(identity: IngestIdentity, target: IngestTarget): void;
+}
+
+export function ingestAcl(config: Pick<IngestAclConfig, "ingest.acl.allow" | "ingest.acl.topic.rules">): IngestAcl {
+  const allow = config["ingest.acl.allow"].map(parseMatcher);
+  const topicRules = config["ingest.acl.topic.rules"].map(parseTopicRule);
+  const forbidden = (identity: IngestIdentity, what: string) =>
+    new IngestError(403, ErrorCodes.FORBIDDEN, `Principal ${identity.principal} is not allowed to write to ${what}`);
+  return {
+    authorize(identity, target) {
+      const native = target.shape === "native";
+      const what = native ? `route ${target.path}` : `topic ${target.topic}`;
+      if (allow.length > 0 && !allow.some((m) => m(identity))) throw forbidden(identity, what);
+      if (!native && topicRules.length > 0) {
+        const ok = topicRules.some((r) => r.topic.test(target.topic) && r.matches(identity));
+        if (!ok) throw forbidden(identity, what);
+      }
+    },
+  };
+}

@@ -1,0 +1,116 @@
+import { beforeAll, describe, expect, test } from "bun:test";
+import { exportSPKI, generateKeyPair, SignJWT } from "jose";
+import { basicAuthenticator } from "../../rest/auth/basic-auth.ts";
+import { fastHash } from "../../rest/auth/test-support.ts";
+import { IngestError, ingestErrorResponse } from "../ingest-error.ts";
+import {
+  ANONYMOUS,
+  type IngestRequestContext,
+  type PeerCertificateInfo,
+  PLAIN_CONNECTION,
+} from "../request-context.ts";
+import { type IngestAuthenticator, ingestAuthenticator } from "./ingest-authenticator.ts";
+import { jwtAuthenticator } from "./jwt-authenticator.ts";
+
+const peer: PeerCertificateInfo = {
+  subject: { CN: "device-9" },
+  subjectAltName: null,
+  fingerprint256: "CD:EF",
+  raw: null,
+};
+
+let keys: Awaited<ReturnType<typeof generateKeyPair>>;
+let full: IngestAuthenticator;
+
+beforeAll(async () => {
+  keys = await generateKeyPair("ES256", { extractable: true });
+  const hash = await fastHash.bcrypt("s3cret-pass");
+  full = ingestAuthenticator({
+    mtls: "cn",
+    jwt: jwtAuthenticator({
+      publicKey: await exportSPKI(keys.publicKey),
+      issuer: null,
+      audience: ["ingest"],
+      algorithms: ["ES256"],
+      clockSkewSeconds: 30,
+      identityClaim: "sub",
+    }),
+    basic: { authenticator: basicAuthenticator({ credentials: new Map([["meter-1", hash]]) }), realm: "devices" },
+  });
+});
+
+const request = (
+  headers: Record<string, string> = {},
+  peerCertificate: PeerCertificateInfo | null = null,
+): IngestRequestContext => {
+  const req = new Request("http://gw/ingest/x", { method: "POST", headers });
+  return {
+    request: req,
+    url: new URL(req.url),
+    connection: { ...PLAIN_CONNECTION, tls: true, peerCertificate },
+    receivedAt: 0,
+  };
+};
+const basicHeader = (user: string, password: string) =>
+  `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+
+async function refusal(
+  auth: IngestAuthenticator,
+  req: IngestRequestContext,
+): Promise<{ status: number; headers: Record<string, string>; body: unknown }> {
+  try {
+    await auth.authenticate(req);
+  } catch (error) {
+    if (!(error instanceof IngestError)) throw error;
+    const res = ingestErrorResponse(error);
+    return { status: res.status, headers: Object.fromEntries(res.headers), body: await res.json() };
+  }
+  throw new Error("expected a refusal");
+}
+
+describe("ingestAuthenticator", () => {
+  test("without methods every request is anonymous", async () => {
+    const none = ingestAuthenticator({ mtls: null, jwt: null, basic: null });
+    expect(await none.authenticate(request())).toBe(ANONYMOUS);
+  });
+
+  test("a valid bearer token authenticates", async () => {
+    const jwt = await new SignJWT({ sub: "sensor-4", aud: "ingest" })
+      .setProtectedHeader({ alg: "ES256" })
+      .setExpirationTime("1m")
+      .sign(keys.privateKey);
+    const identity = await full.authenticate(request({ Authorization: `Bearer ${jwt}` }));
+    expect([identity.principal, identity.source]).toEqual(["sensor-4", "jwt"]);
+  });
+
+  test("a bad bearer token is 401 with an invalid_token challenge in REST Proxy's shape", async () => {
+    expect(await refusal(full, request({ Authorization: "Bearer not.a.jwt" }))).toEqual({
+      status: 401,
+      headers: {
+        "content-type": "application/json",
+        "www-authenticate": 'Bearer realm="ingest", error="invalid_token", Basic realm="devices", charset="UTF-8"',
+      },
+      body: { error_code: 40101, message: expect.stringMatching(/^Invalid token: /) },
+    });
+  });
+
+  test("basic credentials are checked against the hashed password", async () => {
+    const identity = await full.authenticate(request({ Authorization: basicHeader("meter-1", "s3cret-pass") }));
+    expect(identity).toEqual({ principal: "meter-1", source: "basic", attributes: {} });
+    const wrong = await refusal(full, request({ Authorization: basicHeader("meter-1", "guess") }));
+    expect([wrong.status, wrong.body]).toEqual([401, { error_code: 40101, message: "Invalid credentials" }]);
+  });
+
+  test("the verified client certificate authenticates when no Authorization header is sent", async () => {
+    const identity = await full.authenticate(request({}, peer));
+    expect([identity.principal, identity.source]).toEqual(["device-9", "mtls"]);
+  });
+
+  test("nothing offered is 401 naming what is accepted", async () => {
+    const result = await refusal(full, request());
+    expect(result.body).toEqual({
+      error_code: 40101,
+      message: "Authentication required: send a bearer token or basic credentials or a client certificate",
+    });
+  });
+});

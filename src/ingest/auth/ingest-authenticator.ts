@@ -1,0 +1,107 @@
+/**
+ * The `authenticate(context) → identity` stage of the ingest pipeline for one connector: tries the
+ * methods its `ingest.auth.methods` enables, in the order the request offers them: an
+ * Authorization header (Bearer → JWT, Basic → hashed passwords of the REST API's credentials
+ * file), else the verified client certificate of the TLS connection (mtls). No methods: every
+ * request is the anonymous identity.
+ *
+ * Refusals are IngestErrors: 401 (REST Proxy 40101) with a WWW-Authenticate challenge for each
+ * enabled header scheme (`Bearer error="invalid_token"` after a bad token), 503 with Retry-After
+ * when the JWKS cannot be fetched. Messages say which check failed, never the credentials; unknown
+ * users are not named in logs.
+ */
+import { type BasicAuthenticator, parseBasicCredentials } from "../../rest/auth/basic-auth.ts";
+import { getLogger, type Logger } from "../../util/logger.ts";
+import { ErrorCodes, IngestError } from "../ingest-error.ts";
+import { ANONYMOUS, type IngestIdentity, type IngestRequestContext } from "../request-context.ts";
+import type { ClientIdentitySource } from "../tls/ingest-tls-config.ts";
+import type { JwtAuthenticator } from "./jwt-authenticator.ts";
+import { mtlsIdentity } from "./mtls-identity.ts";
+
+export interface IngestAuthenticatorOptions {
+  /** The identity source of client certificates; null: mtls not enabled. */
+  readonly mtls: ClientIdentitySource | null;
+  readonly jwt: JwtAuthenticator | null;
+  readonly basic: { readonly authenticator: BasicAuthenticator; readonly realm: string } | null;
+  readonly logger?: Logger;
+}
+
+export interface IngestAuthenticator {
+  /** The request's identity; throws IngestError (401/503) when it has none. */
+  authenticate(context: IngestRequestContext): Promise<IngestIdentity>;
+  readonly enabled: boolean;
+}
+
+/** Seconds a client waits before retrying when the identity provider's keys are unavailable. */
+const JWKS_RETRY_AFTER_SECONDS = 5;
+
+export function ingestAuthenticator(options: IngestAuthenticatorOptions): IngestAuthenticator {
+  const { mtls, jwt, basic } = options;
+  const log = options.logger ?? getLogger("io.edgegateway.ingest.IngestAuthentication");
+  const enabled = mtls !== null || jwt !== null || basic !== null;
+
+  const unauthorized = (message: string, invalidToken = false): IngestError => {
+    const challenges: string[] = [];
+    if (jwt) challenges.push(invalidToken ? 'Bearer realm="ingest", error="invalid_token"' : 'Bearer realm="ingest"');
+    if (basic) challenges.push(`Basic realm="${basic.realm}", charset="UTF-8"`);
+    return new IngestError(401, ErrorCodes.UNAUTHORIZED, message, {
+      headers: challenges.length > 0 ? { "WWW-Authenticate": challenges.join(", ") } : {},
+    });
+  };
+
+  const accepted = [
+    jwt ? "a bearer token" : null,
+    basic ? "basic credentials" : null,
+    mtls ? "a client certificate" : null,
+  ]
+    .filter((s) => s !== null)
+    .join(" or ");
+
+  return {
+    enabled,
+    async authenticate(context) {
+      if (!enabled) return ANONYMOUS;
+      const authorization = context.request.headers.get("authorization")?.trim();
+      if (authorization) {
+        const match = /^([A-Za-z]+)(?: +(.*))?$/.exec(authorization);
+        const scheme = match?.[1]?.toLowerCase();
+        const credentials = match?.[2]?.trim() ?? "";
+        if (scheme === "bearer" && jwt) {
+          const result = await jwt.verify(credentials);
+          if (result.outcome === "authenticated") return result.identity;
+          if (result.outcome === "unavailable") {
+            log.warn(`Cannot verify a bearer token: ${result.reason}`);
+            throw new IngestError(
+              503,
+              ErrorCodes.SERVICE_UNAVAILABLE,
+              "Cannot verify bearer tokens now: the identity provider's keys are unavailable",
+              { retryAfterSeconds: JWKS_RETRY_AFTER_SECONDS },
+            );
+          }
+          log.debug(`Rejected a bearer token: ${result.reason}`);
+          throw unauthorized(result.reason, true);
+        }
+        if (scheme === "basic" && basic) {
+          const parsed = parseBasicCredentials(credentials);
+          if (parsed === null) throw unauthorized("Malformed Basic credentials");
+          if (!(await basic.authenticator.authenticate(parsed.user, parsed.password))) {
+            const who = basic.authenticator.hasUser(parsed.user) ? `user "${parsed.user}"` : "an unknown user";
+            log.debug(`Rejected basic credentials of ${who}`);
+            throw unauthorized("Invalid credentials");
+          }
+          return { principal: parsed.user, source: "basic", attributes: {} };
+        }
+        if (!mtls) throw unauthorized(`Unsupported authentication scheme; use ${accepted}`);
+      }
+      if (mtls) {
+        const peer = context.connection.peerCertificate;
+        if (peer) {
+          const identity = mtlsIdentity(peer, mtls);
+          if (identity) return identity;
+          throw unauthorized(`The client certificate has no ${mtls} to identify the device by`);
+        }
+      }
+      throw unauthorized(`Authentication required: send ${accepted}`);
+    },
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * The identity provider's JSON Web Key Set for ingest JWT verification, cached as HTTP says:
+ * `Cache-Control: max-age` (or `Expires`) sets how long the keys are used without asking again,
+ * clamped to [minAgeMs, maxAgeMs]; `no-store`/`no-cache` mean the minimum; without either header
+ * `defaultAgeMs` applies. A token naming an unknown `kid` causes one refresh, unless the last fetch
+ * is younger than `cooldownMs` (made-up kids cannot make the gateway flood the provider). Concurrent
+ * callers share one fetch. When a refresh fails, keys that are expired but known keep being used
+ * for kids they contain (stale-if-error), so a provider outage does not lock every device out.
+ *
+ * Called by `jwt-authenticator.ts` through `getKey`, which jose's `jwtVerify` calls per token.
+ */
+import { createLocalJWKSet, errors, type JSONWebKeySet, type JWSHeaderParameters } from "jose";
+import { messageOf } from "../../errors.ts";
+import { type Clock, systemClock } from "../../util/clock.ts";
+
+export interface JwksCacheOptions {
+  readonly url: URL;
+  readonly minAgeMs?: number;
+  readonly maxAgeMs?: number;
+  readonly defaultAgeMs?: number;
+  readonly cooldownMs?: number;
+  readonly timeoutMs?: number;
+  readonly clock?: Clock;
+  readonly fetch?: (url: URL, init: RequestInit) => Promise<Response>;
+}
+
+/** The key set could not be fetched (the provider's fault: 503, not 401). */
+export class JwksUnavailableError extends Error {
+  override name = "JwksUnavailableError";
+}
+
+type LocalSet = ReturnType<typeof createLocalJWKSet>;
+
+interface Entry {
+  readonly set: LocalSet;
+  readonly kids: ReadonlySet<string>;
+  readonly fetchedAt: number;
+  readonly expiresAt: number;
+}
+
+/** Freshness lifetime from Cache-Control / Expires, or undefined when the response gives none. */
+export function freshnessMs(headers: Headers, nowMs: number): number | undefined {
+  const cc = headers.get("cache-control")?.toLowerCase() ?? "";
+  if (/(^|,)\s*(no-store|no-cache)\b/.test(cc)) return 0;
+  const maxAge = /(?:^|,)\s*max-age\s*=\s*"?(\d+)"?/.exec(cc);
+  if (maxAge) {
+    const age = Number(headers.get("age") ?? 0);
+    return Math.max(0, Number(maxAge[1]) - (Number.isFinite(age) ? age : 0)) * 1000;
+  }
+  const expires = headers.get("expires");
+  if (expires) {
+    const at = Date.parse(expires);
+    return Number.isNaN(at) ? 0 : Math.max(0, at - nowMs);
+  }
+  return undefined;
+}
+
+export class JwksCache {
+  private entry: Entry | undefined;
+  private inFlight: Promise<Entry> | undefined;
+  private lastAttemptAt = Number.NEGATIVE_INFINITY;
+  private fetches = 0;
+  private readonly clock: Clock;
+  private readonly minAgeMs: number;
+  private readonly maxAgeMs: number;
+  private readonly defaultAgeMs: number;
+  private readonly cooldownMs: number;
+  private readonly timeoutMs: number;
+  private readonly doFetch: (url: URL, init: RequestInit) => Promise<Response>;
+
+  constructor(private readonly options: JwksCacheOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.minAgeMs = options.minAgeMs ?? 30_000;
+    this.maxAgeMs = options.maxAgeMs ?? 86_400_000;
+    this.defaultAgeMs = options.defaultAgeMs ?? 600_000;
+    this.cooldownMs = options.cooldownMs ?? 30_000;
+    this.timeoutMs = options.timeoutMs ?? 5_000;
+    this.doFetch = options.fetch ?? ((url, init) => fetch(url, init));
+  }
+
+  /** How many times the key set was fetched (for tests and metrics). */
+  get fetchCount(): number {
+    return this.fetches;
+  }
+
+  /** jose's key resolver: the key for the token's header, refreshing as described above. */
+  readonly getKey = async (header: JWSHeaderParameters, token: { payload: unknown; signature: string }) => {
+    const now = this.clock.now();
+    let entry = this.entry;
+    const kidKnown = (e: Entry) => header.kid === undefined || e.kids.has(header.kid);
+    if (!entry || now >= entry.expiresAt || (!kidKnown(entry) && now - this.lastAttemptAt >= this.cooldownMs)) {
+      try {
+        entry = await this.refresh();
+      } catch (error) {
+        if (!entry || !kidKnown(entry)) throw error;
+      }
+    }
+    return entry.set(header, token as never);
+  };
+
+  private refresh(): Promise<Entry> {
+    if (this.inFlight) return this.inFlight;
+    this.lastAttemptAt = this.clock.now();
+    this.inFlight = this.load().finally(() => {
+      this.inFlight = undefined;
+    });
+    return this.inFlight;
+  }
+
+  private async load(): Promise<Entry> {
+    this.fetches += 1;
+    let response: Response;
+    try {
+      response = await this.doFetch(this.options.url, {
+        headers: { Accept: "application/json" },
+        signal: AbortSignal.timeout(this.timeoutMs),
+        redirect: "error",
+      });
+    } catch (error) {
+      throw new JwksUnavailableError(`cannot fetch the JWKS from ${this.shownUrl()}: ${messageOf(error)}`);
+    }
+    if (!response.ok) {
+      throw new JwksUnavailableError(`the JWKS at ${this.shownUrl()} answered HTTP ${response.status}`);
+    }
+    let body: JSONWebKeySet;
+    let set: LocalSet;
+    try {
+      body = (await response.json()) as JSONWebKeySet;
+      set = createLocalJWKSet(body);
+    } catch (error) {
+      throw new JwksUnavailableError(`the JWKS at ${this.shownUrl()} is not a JSON Web Key Set: ${messageOf(error)}`);
+    }
+    const now = this.clock.now();
+    const fresh = freshnessMs(response.headers, Date.now()) ?? this.defaultAgeMs;
+    const age = Math.min(this.maxAgeMs, Math.max(this.minAgeMs, fresh));
+    const kids = new Set(body.keys.flatMap((k) => (typeof k.kid === "string" ? [k.kid] : [])));
+    this.entry = { set, kids, fetchedAt: now, expiresAt: now + age };
+    return this.entry;
+  }
+
+  private shownUrl(): string {
+    const u = new URL(this.options.url);
+    u.username = "";
+    u.password = "";
+    u.search = "";
+    return u.toString();
+  }
+}
+
+/** Key-selection errors caused by the token rather than the provider. */
+export function isTokenKeyError(error: unknown): boolean {
+  return (
+    error instanceof errors.JWKSNoMatchingKey ||
+    error instanceof errors.JWKSMultipleMatchingKeys ||
+    error instanceof errors.JOSENotSupported
+  );
+}

@@ -1,0 +1,120 @@
+/**
+ * Bearer JWT verification for device ingest: the signature against the provider's JWKS
+ * (`jwks-cache.ts`: HTTP cache headers, one refresh on an unknown kid, rate-limited) or one static
+ * public key; `iss`, `aud`, `exp` (required) and `nbf` with a small clock skew; the identity from a
+ * configurable claim (`sub` by default).
+ *
+ * Algorithm safety: only asymmetric algorithms can be configured (a JWKS or a public key has no
+ * shared secret), so `alg: none` and HS256 tokens fail jose's algorithm allow-list before any key
+ * is looked at, and a public key is never used as an HMAC secret (the HS/RS confusion attack).
+ *
+ * Outcomes keep the client's fault (invalid token: 401) apart from the provider's (keys cannot be
+ * fetched: 503). Reasons are jose's messages and never quote the token. Claims become identity
+ * attributes `claim.<name>` (strings, numbers, booleans; arrays joined with ",") for ACL rules.
+ */
+import { createPublicKey, type KeyObject } from "node:crypto";
+import { errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
+import type { IngestIdentity } from "../request-context.ts";
+import { type JwksCache, JwksUnavailableError } from "./jwks-cache.ts";
+
+/** Asymmetric JWS algorithms, the only ones a JWKS or a public key can verify. */
+export const ASYMMETRIC_ALGORITHMS = [
+  "RS256",
+  "RS384",
+  "RS512",
+  "PS256",
+  "PS384",
+  "PS512",
+  "ES256",
+  "ES384",
+  "ES512",
+  "EdDSA",
+  "Ed25519",
+] as const;
+
+export interface JwtAuthenticatorOptions {
+  /** Exactly one of `jwks` and `publicKey`. */
+  readonly jwks?: JwksCache;
+  /** A PEM public key (SPKI) or certificate. */
+  readonly publicKey?: string;
+  readonly issuer: string | null;
+  readonly audience: readonly string[];
+  readonly algorithms: readonly string[];
+  readonly clockSkewSeconds: number;
+  readonly identityClaim: string;
+  /** Current time for exp/nbf, seconds (tests drive it). */
+  readonly nowSeconds?: () => number;
+}
+
+export type JwtVerification =
+  | { readonly outcome: "authenticated"; readonly identity: IngestIdentity }
+  | { readonly outcome: "rejected"; readonly reason: string }
+  | { readonly outcome: "unavailable"; readonly reason: string };
+
+export interface JwtAuthenticator {
+  verify(token: string): Promise<JwtVerification>;
+}
+
+function claimAttributes(payload: JWTPayload): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(payload)) {
+    if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
+      out[`claim.${name}`] = String(value);
+    } else if (Array.isArray(value) && value.every((v) => typeof v === "string" || typeof v === "number")) {
+      out[`claim.${name}`] = value.join(",");
+    }
+  }
+  return out;
+}
+
+function staticKey(pem: string): KeyObject {
+  const key = createPublicKey(pem);
+  if (key.type !== "public") throw new Error("not a public key");
+  return key;
+}
+
+export function jwtAuthenticator(options: JwtAuthenticatorOptions): JwtAuthenticator {
+  const bad = options.algorithms.filter((a) => !(ASYMMETRIC_ALGORITHMS as readonly string[]).includes(a));
+  if (bad.length > 0) throw new Error(`not asymmetric JWS algorithms: ${bad.join(", ")}`);
+  if ((options.jwks === undefined) === (options.publicKey === undefined)) {
+    throw new Error("exactly one of a JWKS and a public key is needed");
+  }
+  const publicKey = options.publicKey === undefined ? undefined : staticKey(options.publicKey);
+  const getKey: JWTVerifyGetKey = async (header, token) => {
+    if (publicKey) return publicKey;
+    return options.jwks!.getKey(header, token);
+  };
+  const verifyOptions = {
+    algorithms: [...options.algorithms],
+    clockTolerance: options.clockSkewSeconds,
+    requiredClaims: ["exp", ...(options.identityClaim === "sub" ? ["sub"] : [])],
+    ...(options.issuer !== null ? { issuer: options.issuer } : {}),
+    ...(options.audience.length > 0 ? { audience: [...options.audience] } : {}),
+  };
+
+  return {
+    async verify(token) {
+      try {
+        const opts = options.nowSeconds
+          ? { ...verifyOptions, currentDate: new Date(options.nowSeconds() * 1000) }
+          : verifyOptions;
+        const { payload } = await jwtVerify(token, getKey, opts);
+        const principal = payload[options.identityClaim];
+        if ((typeof principal !== "string" && typeof principal !== "number") || principal === "") {
+          return {
+            outcome: "rejected",
+            reason: `Invalid token: the "${options.identityClaim}" claim is missing or empty`,
+          };
+        }
+        return {
+          outcome: "authenticated",
+          identity: { principal: String(principal), source: "jwt", attributes: claimAttributes(payload) },
+        };
+      } catch (error) {
+        if (error instanceof JwksUnavailableError) return { outcome: "unavailable", reason: error.message };
+        const reason = error instanceof errors.JOSEError ? error.message : "token verification failed";
+        return { outcome: "rejected", reason: `Invalid token: ${reason}` };
+      }
+    },
+  };
+}

@@ -1,0 +1,115 @@
+import { describe, expect, test } from "bun:test";
+import { fastHash } from "../rest/auth/test-support.ts";
+import { systemClock } from "../util/clock.ts";
+import { IngestError } from "./ingest-error.ts";
+import type { IngestRecord } from "./ingest-record.ts";
+import { IngestSecurity, stampIdentity } from "./ingest-security.ts";
+import { type IngestIdentity, type IngestTarget, PLAIN_CONNECTION } from "./request-context.ts";
+import type { IngestRouteSettings } from "./route-settings.ts";
+
+const identity: IngestIdentity = { principal: "pump-7", source: "mtls", attributes: {} };
+const record = (key: unknown, headers: IngestRecord["headers"] = []): IngestRecord => ({
+  key,
+  value: { t: 1 },
+  headers,
+  partition: null,
+  timestamp: null,
+  bytes: 7,
+});
+const settings = (keyFormat: "json" | "string" | "bytes") => ({ keyFormat }) as IngestRouteSettings;
+
+describe("stampIdentity", () => {
+  test("adds the identity header and replaces one the client sent under that name", () => {
+    const [stamped] = stampIdentity(
+      identity,
+      [
+        record(null, [
+          ["X-Ingest-Identity", "spoofed"],
+          ["a", "b"],
+        ]),
+      ],
+      settings("json"),
+      "x-ingest-identity",
+      false,
+    );
+    expect(stamped!.headers).toEqual([
+      ["a", "b"],
+      ["x-ingest-identity", "pump-7"],
+    ]);
+    expect(stamped!.key).toBeNull();
+  });
+
+  test("adds nothing for the anonymous identity but drops a client-sent header of that name", () => {
+    const anonymous: IngestIdentity = { principal: "ANONYMOUS", source: "anonymous", attributes: {} };
+    const [stamped] = stampIdentity(
+      anonymous,
+      [
+        record(null, [
+          ["ingest.identity", "spoofed"],
+          ["a", "b"],
+        ]),
+      ],
+      settings("json"),
+      "ingest.identity",
+      true,
+    );
+    expect([stamped!.headers, stamped!.key]).toEqual([[["a", "b"]], null]);
+  });
+
+  test("feeds the key only where the request gave none, in the key converter's form", () => {
+    const out = stampIdentity(identity, [record(null), record("given")], settings("bytes"), "", true);
+    expect(out.map((r) => r.key)).toEqual([new TextEncoder().encode("pump-7"), "given"]);
+  });
+});
+
+describe("IngestSecurity", () => {
+  const target: IngestTarget = { connector: "c1", path: "/ingest/t", topic: "t", shape: "native" };
+  const context = (headers: Record<string, string>) => {
+    const request = new Request("http://gw/ingest/t", { method: "POST", headers });
+    return { request, url: new URL(request.url), connection: PLAIN_CONNECTION, receivedAt: 0 };
+  };
+
+  test("builds the stages from the connector config and exposes per-identity metrics", async () => {
+    const hash = await fastHash.bcrypt("pw-123456");
+    const file = `${process.env.TMPDIR ?? "/tmp"}/ingest-security-${process.pid}.creds`;
+    await Bun.write(file, `meter-1:${hash}\nmeter-2:${hash}\n`);
+    const security = new IngestSecurity({ mtlsIdentity: "cn", clock: systemClock });
+    const stages = await security.stagesFactory("c1", {
+      "ingest.auth.methods": "basic",
+      "ingest.auth.basic.credentials.file": file,
+      "ingest.acl.allow": "meter-1",
+      "ingest.quota.requests.per.second": "1",
+    });
+    const basic = (user: string) => ({ Authorization: `Basic ${btoa(`${user}:pw-123456`)}` });
+    const meter1 = await stages.authenticate(context(basic("meter-1")));
+    expect(meter1.principal).toBe("meter-1");
+    await stages.authorize(meter1, target);
+    await stages.limit(meter1, target, 10);
+    const meter2 = await stages.authenticate(context(basic("meter-2")));
+    expect(() => stages.authorize(meter2, target)).toThrow(IngestError);
+    expect(() => stages.limit(meter1, target, 10)).toThrow("Too many requests");
+    const requests = security.families().find((f) => f.name === "ingest_identity_requests_total");
+    expect(requests?.samples).toEqual([
+      { labels: { connector: "c1", principal: "meter-1" }, value: 1 },
+      { labels: { connector: "c1", principal: "meter-2" }, value: 0 },
+    ]);
+    await stages.close?.();
+    expect(security.families()).toEqual([]);
+  });
+
+  test("the gateway-wide cap is shared by every connector", async () => {
+    const security = new IngestSecurity({
+      mtlsIdentity: "cn",
+      clock: systemClock,
+      global: { "ingest.quota.global.requests.per.second": "2" },
+    });
+    const a = await security.stagesFactory("a", {});
+    const b = await security.stagesFactory("b", {});
+    const anonymous = await a.authenticate(context({}));
+    await a.limit(anonymous, target, 1);
+    await b.limit(anonymous, { ...target, connector: "b" }, 1);
+    expect(() => a.limit(anonymous, target, 1)).toThrow(
+      "Too many requests: the gateway's request rate quota is exhausted",
+    );
+  });
+});

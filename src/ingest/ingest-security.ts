@@ -1,0 +1,125 @@
+/**
+ * Device security for the ingest pipeline (issue 12): builds each route's authenticate /
+ * authorize / limit / stamp stages from its HttpIngestSource config (`ingest.auth.*`,
+ * `ingest.acl.*`, `ingest.identity.*`, `ingest.quota.*`, declared in the modules below and
+ * concatenated into the connector's config def), and keeps the per-identity metrics of every route
+ * for /metrics. The composition root (app.ts) creates one `IngestSecurity` and hands its
+ * `stagesFactory` to the connector.
+ */
+import type { Config } from "../api/connector.ts";
+import type { MetricFamily } from "../metrics/prometheus.ts";
+import type { Clock } from "../util/clock.ts";
+import { ingestAcl, ingestAclConfigDef } from "./auth/ingest-acl.ts";
+import { ingestAuthConfigDef, ingestAuthenticatorFrom } from "./auth/ingest-auth-config.ts";
+import { IngestError } from "./ingest-error.ts";
+import type { IngestHeaderValue, IngestRecord } from "./ingest-record.ts";
+import type { IdentityMetrics } from "./quota/identity-metrics.ts";
+import {
+  globalBuckets,
+  ingestGlobalQuotaConfigDef,
+  ingestQuotaConfigDef,
+  ingestQuotas,
+  type SharedBuckets,
+} from "./quota/ingest-quotas.ts";
+import type { IngestIdentity, IngestStages, IngestStagesFactory } from "./request-context.ts";
+import type { IngestRouteSettings } from "./route-settings.ts";
+import type { ClientIdentitySource } from "./tls/ingest-tls-config.ts";
+
+/** Every connector key of device security, for the connector's config def. */
+export const ingestSecurityConfigDef = ingestAuthConfigDef.concat(ingestAclConfigDef).concat(ingestQuotaConfigDef);
+
+const encoder = new TextEncoder();
+
+/**
+ * Adds the identity header (replacing any the client sent under that name) and, if asked, the key;
+ * for the anonymous identity (no authentication configured) only removes a client-sent one.
+ */
+export function stampIdentity(
+  identity: IngestIdentity,
+  records: readonly IngestRecord[],
+  settings: IngestRouteSettings,
+  headerName: string,
+  asKey: boolean,
+): readonly IngestRecord[] {
+  if (headerName === "" && !asKey) return records;
+  const lower = headerName.toLowerCase();
+  // Without authentication there is no identity to vouch for: add nothing, but still drop a
+  // client-sent header of that name so that downstream consumers can trust it.
+  if (identity.source === "anonymous") {
+    if (headerName === "" || !records.some((r) => r.headers.some(([name]) => name.toLowerCase() === lower)))
+      return records;
+    return records.map((r) => ({ ...r, headers: r.headers.filter(([name]) => name.toLowerCase() !== lower) }));
+  }
+  const key = settings.keyFormat === "bytes" ? encoder.encode(identity.principal) : identity.principal;
+  return records.map((record) => {
+    let headers = record.headers;
+    if (headerName !== "") {
+      const kept = record.headers.filter(([name]) => name.toLowerCase() !== lower);
+      headers = [...kept, [headerName, identity.principal] as readonly [string, IngestHeaderValue]];
+    }
+    return {
+      ...record,
+      headers,
+      key: asKey && (record.key === null || record.key === undefined) ? key : record.key,
+    };
+  });
+}
+
+export interface IngestSecurityOptions {
+  /** The https ingest listener's ssl.client.identity. */
+  readonly mtlsIdentity: ClientIdentitySource;
+  readonly clock: Clock;
+  /** The worker's ingest.quota.global.* settings. */
+  readonly global?: Readonly<Record<string, string>>;
+}
+
+export class IngestSecurity {
+  private readonly metricsByConnector = new Map<string, IdentityMetrics>();
+  private readonly shared: SharedBuckets;
+
+  constructor(private readonly options: IngestSecurityOptions) {
+    this.shared = globalBuckets(ingestGlobalQuotaConfigDef.parse(options.global ?? {}), options.clock);
+  }
+
+  readonly stagesFactory: IngestStagesFactory = (connector: string, config: Config): IngestStages => {
+    const auth = ingestAuthConfigDef.parse(config);
+    const aclConfig = ingestAclConfigDef.parse(config);
+    const authenticator = ingestAuthenticatorFrom(auth, {
+      mtlsIdentity: this.options.mtlsIdentity,
+      clock: this.options.clock,
+    });
+    const acl = ingestAcl(aclConfig);
+    const quotas = ingestQuotas(ingestQuotaConfigDef.parse(config), this.options.clock, this.shared);
+    this.metricsByConnector.set(connector, quotas.metrics);
+    const headerName = aclConfig["ingest.identity.header"] ?? "";
+    const asKey = aclConfig["ingest.identity.key"];
+    return {
+      authenticate: (context) => authenticator.authenticate(context),
+      authorize: (identity, target) => {
+        try {
+          acl.authorize(identity, target);
+        } catch (error) {
+          if (error instanceof IngestError) quotas.recordDenied(identity);
+          throw error;
+        }
+      },
+      limit: (identity, _target, bytes) => quotas.limit(identity, bytes),
+      stamp: (identity, records, settings) => stampIdentity(identity, records, settings, headerName, asKey),
+      close: () => {
+        if (this.metricsByConnector.get(connector) === quotas.metrics) this.metricsByConnector.delete(connector);
+      },
+    };
+  };
+
+  /** Per-identity families of every route, one family per metric name. */
+  families(): MetricFamily[] {
+    const merged = new Map<string, MetricFamily>();
+    for (const [connector, metrics] of this.metricsByConnector) {
+      for (const f of metrics.families({ connector })) {
+        const existing = merged.get(f.name);
+        merged.set(f.name, existing ? { ...existing, samples: [...existing.samples, ...f.samples] } : f);
+      }
+    }
+    return [...merged.values()];
+  }
+}

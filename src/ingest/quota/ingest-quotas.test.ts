@@ -1,0 +1,97 @@
+import { describe, expect, test } from "bun:test";
+import type { Clock } from "../../util/clock.ts";
+import { IngestError, ingestErrorResponse } from "../ingest-error.ts";
+import type { IngestIdentity } from "../request-context.ts";
+import { ingestQuotaConfigDef, ingestQuotas } from "./ingest-quotas.ts";
+
+class ManualClock implements Clock {
+  time = 0;
+  now = () => this.time;
+  sleep = async () => {};
+}
+
+const id = (principal: string): IngestIdentity => ({ principal, source: "jwt", attributes: {} });
+
+function quotas(settings: Record<string, string>) {
+  const clock = new ManualClock();
+  return { q: ingestQuotas(ingestQuotaConfigDef.parse(settings), clock), clock };
+}
+
+function outcome(fn: () => void): "ok" | { status: number; retryAfter: string | null; code: number } {
+  try {
+    fn();
+    return "ok";
+  } catch (error) {
+    if (!(error instanceof IngestError)) throw error;
+    const res = ingestErrorResponse(error);
+    return { status: res.status, retryAfter: res.headers.get("Retry-After"), code: error.errorCode };
+  }
+}
+
+describe("ingestQuotas", () => {
+  test("without quotas everything passes", () => {
+    const { q } = quotas({});
+    for (let i = 0; i < 1000; i++) q.limit(id("d"), 10_000);
+    expect(q.trackedIdentities).toBe(0);
+  });
+
+  test("requests/s: the burst passes, then 429 with Retry-After, then recovery after refill", () => {
+    const { q, clock } = quotas({ "ingest.quota.requests.per.second": "2", "ingest.quota.requests.burst": "3" });
+    expect([1, 2, 3].map(() => outcome(() => q.limit(id("d1"), 10)))).toEqual(["ok", "ok", "ok"]);
+    expect(outcome(() => q.limit(id("d1"), 10))).toEqual({ status: 429, retryAfter: "1", code: 42901 });
+    expect(outcome(() => q.limit(id("d2"), 10))).toBe("ok");
+    clock.time += 500;
+    expect(outcome(() => q.limit(id("d1"), 10))).toBe("ok");
+    expect(outcome(() => q.limit(id("d1"), 10))).not.toBe("ok");
+  });
+
+  test("bytes/s: a body bigger than the burst passes on a full bucket and the debt is waited out", () => {
+    const { q, clock } = quotas({ "ingest.quota.bytes.per.second": "1000" });
+    expect(outcome(() => q.limit(id("d"), 3000))).toBe("ok");
+    expect(outcome(() => q.limit(id("d"), 10))).toEqual({ status: 429, retryAfter: "3", code: 42901 });
+    clock.time += 2_000;
+    expect(outcome(() => q.limit(id("d"), 10))).not.toBe("ok");
+    clock.time += 1_100;
+    expect(outcome(() => q.limit(id("d"), 10))).toBe("ok");
+  });
+
+  test("a refused request takes nothing from the other buckets", () => {
+    const { q, clock } = quotas({ "ingest.quota.requests.per.second": "1", "ingest.quota.bytes.per.second": "100" });
+    expect(outcome(() => q.limit(id("d"), 100))).toBe("ok");
+    clock.time += 1000;
+    expect(outcome(() => q.limit(id("d"), 500))).toBe("ok");
+    clock.time += 1000;
+    expect(outcome(() => q.limit(id("d"), 10))).not.toBe("ok"); // bytes in debt
+    clock.time += 3500;
+    expect(outcome(() => q.limit(id("d"), 10))).toBe("ok"); // the refusal cost no request token
+  });
+
+  test("the total cap applies across identities", () => {
+    const { q } = quotas({ "ingest.quota.total.requests.per.second": "3" });
+    const results = ["a", "b", "c", "d"].map((p) => outcome(() => q.limit(id(p), 1)));
+    expect(results.slice(0, 3)).toEqual(["ok", "ok", "ok"]);
+    expect(results[3]).toEqual({ status: 429, retryAfter: "1", code: 42901 });
+  });
+
+  test("buckets are kept for a bounded number of identities", () => {
+    const { q } = quotas({ "ingest.quota.requests.per.second": "1", "ingest.quota.max.identities": "10" });
+    for (let i = 0; i < 100; i++) q.limit(id(`dev-${i}`), 1);
+    expect(q.trackedIdentities).toBeLessThanOrEqual(10);
+  });
+
+  test("per-identity metrics show the top N and sum the rest as other", () => {
+    const { q } = quotas({ "ingest.quota.requests.per.second": "5", "ingest.metrics.identities.top.n": "2" });
+    for (let i = 0; i < 7; i++) outcome(() => q.limit(id("busy"), 100));
+    for (let i = 0; i < 3; i++) q.limit(id("medium"), 10);
+    q.limit(id("quiet-1"), 1);
+    q.limit(id("quiet-2"), 1);
+    expect(q.metrics.snapshot()).toEqual([
+      { principal: "busy", counts: { requests: 5, bytes: 500, throttled: 2, denied: 0 } },
+      { principal: "medium", counts: { requests: 3, bytes: 30, throttled: 0, denied: 0 } },
+      { principal: "other", counts: { requests: 2, bytes: 2, throttled: 0, denied: 0 } },
+    ]);
+    const families = q.metrics.families({ connector: "c1" });
+    expect(families.map((f) => f.samples.length)).toEqual([3, 3, 3, 3]);
+    expect(families[0]!.samples[0]).toEqual({ labels: { connector: "c1", principal: "busy" }, value: 5 });
+  });
+});

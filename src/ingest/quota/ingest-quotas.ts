@@ -1,0 +1,202 @@
+/**
+ * The `limit(identity, bytes)` stage: per-identity token buckets for requests/s and bytes/s, and
+ * a cap over all identities of the connector, from the connector's `ingest.quota.*` keys (0 means
+ * unlimited), and the gateway-wide cap of the worker's `ingest.quota.global.*` keys (buckets
+ * shared by every connector). A request passes only when every bucket it draws from can give (requests are
+ * checked before anything is taken, so a refused request costs nothing); otherwise it is an
+ * IngestError 429 with Retry-After (whole seconds, rounded up) for the longest wait.
+ *
+ * Buckets are kept for at most `ingest.quota.max.identities` identities: idle (full) buckets are
+ * dropped first, then the oldest. Outcomes feed the per-identity metrics (top-N plus "other").
+ */
+import { check, defineConfig, key } from "../../plugin/config-def.ts";
+import { type Clock, systemClock } from "../../util/clock.ts";
+import { ErrorCodes, IngestError } from "../ingest-error.ts";
+import type { IngestIdentity } from "../request-context.ts";
+import { IdentityMetrics } from "./identity-metrics.ts";
+import { TokenBucket } from "./token-bucket.ts";
+
+const GROUP = "Ingest quotas";
+
+const rate = (doc: string) =>
+  key.double({ doc, default: 0, importance: "MEDIUM", group: GROUP, validators: [check.atLeast(0)] });
+const burst = (doc: string) =>
+  key.double({
+    doc,
+    default: null,
+    importance: "LOW",
+    group: GROUP,
+    validators: [(n) => (n !== null && n < 1 ? "Value must be at least 1" : undefined)],
+  });
+
+export const ingestQuotaConfigDef = defineConfig({
+  "ingest.quota.requests.per.second": rate(
+    "Requests per second allowed to each identity (token bucket); 0: unlimited.",
+  ),
+  "ingest.quota.requests.burst": burst(
+    "Bucket size for requests per identity; unset: one second's worth (at least 1).",
+  ),
+  "ingest.quota.bytes.per.second": rate("Request body bytes per second allowed to each identity; 0: unlimited."),
+  "ingest.quota.bytes.burst": burst("Bucket size for bytes per identity; unset: one second's worth."),
+  "ingest.quota.total.requests.per.second": rate(
+    "Requests per second over all identities of this connector; 0: unlimited.",
+  ),
+  "ingest.quota.total.bytes.per.second": rate(
+    "Request body bytes per second over all identities of this connector; 0: unlimited.",
+  ),
+  "ingest.quota.max.identities": key.int({
+    doc: "How many identities' buckets are kept; beyond it idle ones, then the oldest, are forgotten.",
+    default: 100000,
+    importance: "LOW",
+    group: GROUP,
+    validators: [check.atLeast(1)],
+  }),
+  "ingest.metrics.identities.top.n": key.int({
+    doc: 'How many identities get their own series in the per-identity metrics; the rest are summed as principal="other".',
+    default: 20,
+    importance: "LOW",
+    group: GROUP,
+    validators: [check.between(0, 1000)],
+  }),
+});
+
+export type IngestQuotaConfig = ReturnType<typeof ingestQuotaConfigDef.parse>;
+
+/** The worker's cap over every ingest connector (worker.properties keys). */
+export const ingestGlobalQuotaConfigDef = defineConfig({
+  "ingest.quota.global.requests.per.second": key.double({
+    doc: "Requests per second over every ingest connector of this gateway (token bucket, one second's burst); 0: unlimited. Over it: 429 with Retry-After.",
+    default: 0,
+    importance: "LOW",
+    group: "Ingest quotas",
+    validators: [check.atLeast(0)],
+  }),
+  "ingest.quota.global.bytes.per.second": key.double({
+    doc: "Request body bytes per second over every ingest connector of this gateway; 0: unlimited.",
+    default: 0,
+    importance: "LOW",
+    group: "Ingest quotas",
+    validators: [check.atLeast(0)],
+  }),
+});
+
+/** Buckets shared by every connector's quotas (the gateway-wide cap). */
+export interface SharedBuckets {
+  readonly requests: TokenBucket | null;
+  readonly bytes: TokenBucket | null;
+}
+
+export function globalBuckets(
+  config: ReturnType<typeof ingestGlobalQuotaConfigDef.parse>,
+  clock: Clock = systemClock,
+): SharedBuckets {
+  const req = config["ingest.quota.global.requests.per.second"];
+  const bytes = config["ingest.quota.global.bytes.per.second"];
+  return {
+    requests: req > 0 ? new TokenBucket(req, Math.max(1, req), clock.now()) : null,
+    bytes: bytes > 0 ? new TokenBucket(bytes, Math.max(1, bytes), clock.now()) : null,
+  };
+}
+
+interface IdentityBuckets {
+  readonly requests: TokenBucket | null;
+  readonly bytes: TokenBucket | null;
+}
+
+export interface IngestQuotas {
+  /** Charges one request of `bytes` to `identity`; throws IngestError 429 when over quota. */
+  limit(identity: IngestIdentity, bytes: number): void;
+  /** Counts a 403 for the metrics. */
+  recordDenied(identity: IngestIdentity): void;
+  readonly metrics: IdentityMetrics;
+  /** Identities with buckets now (for tests). */
+  readonly trackedIdentities: number;
+}
+
+export function ingestQuotas(
+  config: IngestQuotaConfig,
+  clock: Clock = systemClock,
+  shared: SharedBuckets = { requests: null, bytes: null },
+): IngestQuotas {
+  const reqRate = config["ingest.quota.requests.per.second"];
+  const byteRate = config["ingest.quota.bytes.per.second"];
+  const reqBurst = Math.max(1, config["ingest.quota.requests.burst"] ?? reqRate);
+  const byteBurst = Math.max(1, config["ingest.quota.bytes.burst"] ?? byteRate);
+  const maxIdentities = config["ingest.quota.max.identities"];
+  const now0 = clock.now();
+  const totalReq = config["ingest.quota.total.requests.per.second"];
+  const totalBytes = config["ingest.quota.total.bytes.per.second"];
+  const global: IdentityBuckets = {
+    requests: totalReq > 0 ? new TokenBucket(totalReq, Math.max(1, totalReq), now0) : null,
+    bytes: totalBytes > 0 ? new TokenBucket(totalBytes, Math.max(1, totalBytes), now0) : null,
+  };
+  const perIdentity = new Map<string, IdentityBuckets>();
+  const metrics = new IdentityMetrics(config["ingest.metrics.identities.top.n"]);
+
+  const bucketsOf = (principal: string, now: number): IdentityBuckets => {
+    let b = perIdentity.get(principal);
+    if (b) return b;
+    if (perIdentity.size >= maxIdentities) {
+      for (const [p, x] of perIdentity) {
+        if ((x.requests?.isFull(now) ?? true) && (x.bytes?.isFull(now) ?? true)) perIdentity.delete(p);
+      }
+      while (perIdentity.size >= maxIdentities) perIdentity.delete(perIdentity.keys().next().value as string);
+    }
+    b = {
+      requests: reqRate > 0 ? new TokenBucket(reqRate, reqBurst, now) : null,
+      bytes: byteRate > 0 ? new TokenBucket(byteRate, byteBurst, now) : null,
+    };
+    perIdentity.set(principal, b);
+    return b;
+  };
+
+  const perIdentityOn = reqRate > 0 || byteRate > 0;
+  return {
+    metrics,
+    get trackedIdentities() {
+      return perIdentity.size;
+    },
+    recordDenied(identity) {
+      metrics.record(identity.principal, "denied");
+    },
+    limit(identity, bytes) {
+      const now = clock.now();
+      const own = perIdentityOn ? bucketsOf(identity.principal, now) : { requests: null, bytes: null };
+      const draws: [TokenBucket | null, number, string][] = [
+        [own.requests, 1, "request rate"],
+        [own.bytes, bytes, "byte rate"],
+        [global.requests, 1, "total request rate"],
+        [global.bytes, bytes, "total byte rate"],
+        [shared.requests, 1, "gateway request rate"],
+        [shared.bytes, bytes, "gateway byte rate"],
+      ];
+      let waitMs = 0;
+      let which = "";
+      for (const [bucket, n, name] of draws) {
+        if (!bucket || n <= 0) continue;
+        const w = bucket.waitFor(n, now);
+        if (w > waitMs) {
+          waitMs = w;
+          which = name;
+        }
+      }
+      if (waitMs > 0) {
+        metrics.record(identity.principal, "throttled");
+        const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+        const whose = which.startsWith("total")
+          ? "this route's"
+          : which.startsWith("gateway")
+            ? "the gateway's"
+            : `principal ${identity.principal}'s`;
+        throw new IngestError(
+          429,
+          ErrorCodes.TOO_MANY_REQUESTS,
+          `Too many requests: ${whose} ${which.replace(/^(total|gateway) /, "")} quota is exhausted; retry after ${seconds} s`,
+          { retryAfterSeconds: seconds },
+        );
+      }
+      for (const [bucket, n] of draws) if (bucket && n > 0) bucket.take(n, now);
+      metrics.record(identity.principal, "accepted", bytes);
+    },
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * A token bucket: `ratePerSecond` tokens flow in up to `burst`. `waitFor(n)` is 0 while the
+ * bucket holds `n` tokens; a take larger than the burst is allowed when the bucket is full and
+ * leaves it in debt (so one request bigger than the burst is still
+ * possible, and the next waits until the debt is repaid). A refusal says how long until a take
+ * of the same size would succeed. Time comes from the caller (clock ms), so tests drive it.
+ */
+export class TokenBucket {
+  private tokens: number;
+  private updatedAt: number;
+
+  constructor(
+    private readonly ratePerSecond: number,
+    private readonly burst: number,
+    nowMs: number,
+  ) {
+    this.tokens = burst;
+    this.updatedAt = nowMs;
+  }
+
+  private refill(nowMs: number): void {
+    const elapsed = Math.max(0, nowMs - this.updatedAt);
+    this.tokens = Math.min(this.burst, this.tokens + (elapsed * this.ratePerSecond) / 1000);
+    this.updatedAt = nowMs;
+  }
+
+  /** 0 when `n` tokens can be taken now, else the wait in ms until they can. */
+  waitFor(n: number, nowMs: number): number {
+    this.refill(nowMs);
+    if (this.tokens > 0 && (this.tokens >= n || this.tokens >= this.burst)) return 0;
+    const needed = Math.min(n, this.burst) - this.tokens;
+    return Math.max(1, Math.ceil((needed * 1000) / this.ratePerSecond));
+  }
+
+  /** Takes `n` tokens (after `waitFor` said 0); may leave the bucket in debt. */
+  take(n: number, nowMs: number): void {
+    this.refill(nowMs);
+    this.tokens -= n;
+  }
+
+  /** True when the bucket is full (an idle identity whose state can be dropped). */
+  isFull(nowMs: number): boolean {
+    this.refill(nowMs);
+    return this.tokens >= this.burst;
+  }
+}

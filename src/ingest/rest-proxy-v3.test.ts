@@ -1,0 +1,58 @@
+import { describe, expect, test } from "bun:test";
+import { decodeBase64, instantString, parseV3Batch, parseV3Records, v3RecordsResponse } from "./rest-proxy-v3.ts";
+import { bytes, post, testSettings } from "./test-support.ts";
+
+const T = Date.parse("2021-02-05T19:14:42Z");
+
+describe("REST Proxy v3 records", () => {
+  test("Java Instant text: no fraction when the milliseconds are zero", () => {
+    expect(instantString(T)).toBe("2021-02-05T19:14:42Z");
+    expect(instantString(T + 5)).toBe("2021-02-05T19:14:42.005Z");
+  });
+
+  test("base64 as Java's basic decoder takes it", () => {
+    expect(decodeBase64("Zm9vYmFy")).toEqual(new Uint8Array(Buffer.from("foobar")));
+    for (const bad of ["1", "Zm9vYmF", "Zm9v YmFy", "Zm9v-mFy"]) expect(decodeBase64(bad)).toBeNull();
+  });
+
+  test("the documented example gives the documented delivery report, byte for byte", () => {
+    const body =
+      '{"partition_id":1,"headers":[{"name":"Header-1","value":"SGVhZGVyLTE="}],"key":{"type":"BINARY","data":"Zm9vYmFyMQ=="},"value":{"type":"JSON","data":{"foo":"bar12"}},"timestamp":"2021-02-05T19:14:42Z"}';
+    const settings = testSettings();
+    const parsed = parseV3Records(settings, post(body, "application/json"), bytes(body), 0);
+    expect(parsed.records[0]).toMatchObject({ partition: 1, timestamp: T, headers: [["Header-1", "Header-1"]] });
+    const response = v3RecordsResponse(
+      { clusterId: "cluster-1", topic: "topic-1" },
+      parsed,
+      [{ kind: "written", topic: "topic-1", partition: 1, offset: 0, timestamp: T }],
+      false,
+    );
+    return response
+      .text()
+      .then((text) =>
+        expect(text).toBe(
+          '{"error_code":200,"cluster_id":"cluster-1","topic_name":"topic-1","partition_id":1,"offset":0,"timestamp":"2021-02-05T19:14:42Z","key":{"type":"BINARY","size":7},"value":{"type":"JSON","size":15}}',
+        ),
+      );
+  });
+
+  test("a bad record fails alone; the others are read", () => {
+    const body = '{"value":{"data":"1"}} {"value":{"type":"STRING","data":"ok"}} {"value":{"type":"AVRO","data":1}}';
+    const parsed = parseV3Records(testSettings(), post(body, "application/json"), bytes(body), 0);
+    expect(parsed.records.map((r) => r.value)).toEqual(["ok"]);
+    expect(parsed.items.map((i) => (i.ok ? "ok" : i.message))).toEqual([
+      "Bad Request: data=1 is not a base64 string.",
+      "ok",
+      "Bad Request: value type AVRO needs a schema registry, which this gateway does not use",
+    ]);
+  });
+
+  test("records:batch: entry count and distinct ids are batch-level errors (42208)", () => {
+    const settings = testSettings({ "ingest.rest.proxy.batch.max.entries": "2" });
+    const parse = (body: string) => () => parseV3Batch(settings, post(body, "application/json"), bytes(body), 0);
+    expect(parse('{"entries":[]}')).toThrow("Batch must contain between 1 and 2 entries");
+    expect(parse('{"entries":[{"id":"a"},{"id":"b"},{"id":"c"}]}')).toThrow("between 1 and 2");
+    expect(parse('{"entries":[{"id":"a"},{"id":"a"}]}')).toThrow("a is repeated");
+    expect(parse('{"entries":[{"id":""}]}')).toThrow("1-80 characters");
+  });
+});

@@ -1,0 +1,52 @@
+import { describe, expect, test } from "bun:test";
+import { passThroughStages } from "./request-context.ts";
+import type { IngestWriter } from "./route-table.ts";
+import { IngestRouteTable } from "./route-table.ts";
+import { testSettings } from "./test-support.ts";
+
+function writer(): IngestWriter & { withdrawn: string[] } {
+  const withdrawn: string[] = [];
+  return { pending: 0, submit: async () => [], withdrawQueued: (reason) => withdrawn.push(reason), withdrawn };
+}
+
+describe("IngestRouteTable", () => {
+  test("connector start opens, pause suspends (queued records withdrawn), delete removes once tasks stopped", () => {
+    const table = new IngestRouteTable();
+    const w = writer();
+    table.attach("c", w); // a task may start before its connector
+    expect(table.byPath("/ingest/t")).toBeUndefined();
+    table.open("c", testSettings(), passThroughStages);
+    expect(table.byPath("/ingest/t")?.state).toBe("open");
+    expect(table.byTopic("t")?.connector).toBe("c");
+    table.suspend("c");
+    expect(table.byPath("/ingest/t")?.state).toBe("suspended");
+    expect(w.withdrawn).toEqual(["The ingest connector c is paused"]);
+    table.open("c", testSettings(), passThroughStages);
+    expect(table.byPath("/ingest/t")?.writer()).toBe(w);
+    table.suspend("c");
+    table.detach("c", w);
+    expect(table.byPath("/ingest/t")).toBeUndefined();
+    expect(table.routes()).toEqual([]);
+  });
+
+  test("a path held by another connector cannot be opened", () => {
+    const table = new IngestRouteTable();
+    table.open("a", testSettings(), passThroughStages);
+    expect(() => table.open("b", testSettings(), passThroughStages)).toThrow(
+      "ingest.path /ingest/t is already served by connector a",
+    );
+    table.open("a", testSettings({ "ingest.path": "/ingest/other" }), passThroughStages);
+    expect(table.open("b", testSettings(), passThroughStages).connector).toBe("b");
+  });
+
+  test("REST Proxy topics: kafka.topic and ingest.rest.proxy.topics, none when disabled; a running route first", () => {
+    const table = new IngestRouteTable();
+    table.open("off", testSettings({ "ingest.path": "/a", "ingest.rest.proxy.enable": "false" }), passThroughStages);
+    expect(table.byTopic("t")).toBeUndefined();
+    table.open("idle", testSettings({ "ingest.path": "/b", "ingest.rest.proxy.topics": "x" }), passThroughStages);
+    table.open("busy", testSettings({ "ingest.path": "/c", "ingest.rest.proxy.topics": "x" }), passThroughStages);
+    expect(table.byTopic("x")?.connector).toBe("idle");
+    table.attach("busy", writer());
+    expect(table.byTopic("x")?.connector).toBe("busy");
+  });
+});

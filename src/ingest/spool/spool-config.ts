@@ -1,0 +1,26 @@
+/**
+ * The HttpIngestSource keys of the acknowledgement mode (issue 12): `ingest.ack.mode` kafka (the
+ * default: a request is answered once Kafka acknowledged its records) or spool (answered once
+ * they are durably in the gateway's SQLite spool; a drainer sends them to Kafka), and the spool's
+ * size limit. Concatenated into the connector's config def.
+ */
+import { check, defineConfig, key } from "../../plugin/config-def.ts";
+
+const GROUP = "Acknowledgement";
+
+export const ingestSpoolConfigDef = defineConfig({
+  "ingest.ack.mode": key.string({
+    doc: "When a request is answered: kafka, once Kafka acknowledged every record (acks=all); spool, once the records are durably in the gateway's spool file (fsync'ed; <data.dir>/spool.db), from which they are sent to Kafka in order and deleted only once Kafka acknowledged them. spool keeps accepting while Kafka is unreachable, up to ingest.spool.max.bytes; it runs one task (the drainer) whatever tasks.max says, so records keep their order.",
+    default: "kafka",
+    importance: "HIGH",
+    group: GROUP,
+    validators: [check.oneOf(["kafka", "spool"])],
+  }),
+  "ingest.spool.max.bytes": key.long({
+    doc: "Most bytes of records this connector keeps in the spool; beyond it requests get 503 with Retry-After until the drainer catches up.",
+    default: 1_073_741_824,
+    importance: "MEDIUM",
+    group: GROUP,
+    validators: [check.atLeast(1)],
+  }),
+});

@@ -1,0 +1,106 @@
+/**
+ * Spool gauges for /metrics, per connector in ingest.ack.mode=spool: records and bytes waiting,
+ * age of the oldest record, records drained to Kafka (counter) and the drain rate over the last
+ * minute, and the duration of the last group commit. The task attaches its SpoolWriter when it
+ * starts and detaches it when it stops; app.ts adds `families()` to /metrics.
+ */
+import type { MetricFamily } from "../../metrics/prometheus.ts";
+import type { SpoolStore } from "../../store/spool-store.ts";
+
+interface Drainer {
+  readonly drained: number;
+}
+
+interface Attached {
+  writer: Drainer;
+  readonly store: SpoolStore;
+  /** (time ms, drained) samples, oldest first, spanning about a minute. */
+  readonly samples: [number, number][];
+  /** Drained by writers of this connector that have stopped. */
+  base: number;
+}
+
+const WINDOW_MS = 60_000;
+
+export class SpoolMetrics {
+  private readonly attached = new Map<string, Attached>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  attach(connector: string, writer: Drainer, store: SpoolStore): void {
+    const previous = this.attached.get(connector);
+    const base = previous ? previous.base + previous.writer.drained : 0;
+    this.attached.set(connector, { writer, store, samples: [], base });
+  }
+
+  detach(connector: string, writer: Drainer): void {
+    const a = this.attached.get(connector);
+    if (a?.writer !== writer) return;
+    a.base += writer.drained;
+    a.writer = { drained: 0 };
+  }
+
+  /** Records per second drained over the last minute (0 until two samples exist). */
+  drainRate(connector: string): number {
+    const a = this.attached.get(connector);
+    if (!a) return 0;
+    const now = this.now();
+    const total = a.base + a.writer.drained;
+    a.samples.push([now, total]);
+    while (a.samples.length > 2 && now - a.samples[1]![0] >= WINDOW_MS) a.samples.shift();
+    const [t0, d0] = a.samples[0]!;
+    return now > t0 ? ((total - d0) * 1000) / (now - t0) : 0;
+  }
+
+  /** Spool state of one connector, for status traces and tests. */
+  snapshot(connector: string) {
+    const a = this.attached.get(connector);
+    if (!a) return undefined;
+    const stats = a.store.stats(connector);
+    return {
+      records: stats.records,
+      bytes: stats.bytes,
+      oldestAgeSeconds: stats.oldestAt === null ? 0 : Math.max(0, (this.now() - stats.oldestAt) / 1000),
+      drained: a.base + a.writer.drained,
+      drainRate: this.drainRate(connector),
+      lastCommitMs: a.store.lastCommitMs,
+    };
+  }
+
+  families(): MetricFamily[] {
+    const rows = [...this.attached.keys()].map((connector) => ({ connector, s: this.snapshot(connector)! }));
+    const gauge = (
+      name: string,
+      help: string,
+      pick: (s: NonNullable<ReturnType<SpoolMetrics["snapshot"]>>) => number,
+      type: "gauge" | "counter" = "gauge",
+    ): MetricFamily => ({
+      name,
+      help,
+      type,
+      samples: rows.map(({ connector, s }) => ({ labels: { connector }, value: pick(s) })),
+    });
+    if (rows.length === 0) return [];
+    return [
+      gauge("ingest_spool_records", "Records in the spool, not yet acknowledged by Kafka.", (s) => s.records),
+      gauge("ingest_spool_bytes", "Bytes of records in the spool.", (s) => s.bytes),
+      gauge(
+        "ingest_spool_oldest_age_seconds",
+        "Age of the oldest record in the spool (0 when empty).",
+        (s) => s.oldestAgeSeconds,
+      ),
+      gauge(
+        "ingest_spool_drained_total",
+        "Records sent from the spool and acknowledged by Kafka.",
+        (s) => s.drained,
+        "counter",
+      ),
+      gauge("ingest_spool_drain_rate", "Records per second drained to Kafka over the last minute.", (s) => s.drainRate),
+      gauge(
+        "ingest_spool_last_commit_ms",
+        "Duration of the last group commit (insert and fsync), ms.",
+        (s) => s.lastCommitMs,
+      ),
+    ];
+  }
+}

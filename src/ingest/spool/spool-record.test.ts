@@ -1,0 +1,47 @@
+import { describe, expect, test } from "bun:test";
+import type { IngestRecord } from "../ingest-record.ts";
+import { decodeSpoolRecord, encodeSpoolRecord } from "./spool-record.ts";
+
+describe("spool records", () => {
+  test.each<[string, IngestRecord]>([
+    [
+      "JSON value, string key, text and byte headers",
+      {
+        key: "dev-1",
+        value: { t: 21.5, tags: ["a"], nested: { s: "x" } },
+        headers: [
+          ["content-type", "application/json"],
+          ["raw", new Uint8Array([0, 255, 7])],
+          ["empty", null],
+        ],
+        partition: null,
+        timestamp: 1_700_000_000_000,
+        bytes: 42,
+      },
+    ],
+    [
+      "bytes value and key, explicit partition",
+      {
+        key: new Uint8Array([1, 2]),
+        value: new Uint8Array([9, 8, 7]),
+        headers: [],
+        partition: 3,
+        timestamp: null,
+        bytes: 3,
+      },
+    ],
+    [
+      "a JSON string value, null key, a value that looks like a tag",
+      {
+        key: null,
+        value: { b: "not base64", s: 1 },
+        headers: [],
+        partition: null,
+        timestamp: null,
+        bytes: 20,
+      },
+    ],
+  ])("%s round-trips exactly", (_what, record) => {
+    expect(decodeSpoolRecord(encodeSpoolRecord("topic-1", record))).toEqual({ topic: "topic-1", record });
+  });
+});

@@ -1,0 +1,120 @@
+/**
+ * Bridges node:http's request/response objects to the fetch API's Request/Response, so the TLS
+ * front end (which must use node:tls + node:http to see the peer certificate; Bun.serve hides it)
+ * serves the very same fetch handler (the ingest hono app) as the plain Bun.serve listener.
+ *
+ * Bodies stream both ways with backpressure: the request body is a ReadableStream that pauses the
+ * socket while the handler does not read (so a 413 is answered without reading the rest), and the
+ * response body is written chunk by chunk, waiting for `drain`. When the client goes away before
+ * the response is finished, the Request's signal aborts.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+
+/** The fetch handler, given the node request too (for its socket). */
+export type NodeFetchHandler = (request: Request, req: IncomingMessage) => Response | Promise<Response>;
+
+function requestBody(req: IncomingMessage): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        req.on("data", (chunk: Buffer) => {
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          if ((controller.desiredSize ?? 1) <= 0) req.pause();
+        });
+        req.once("end", () => controller.close());
+        req.once("error", (error) => controller.error(error));
+      },
+      pull() {
+        req.resume();
+      },
+      cancel() {
+        req.resume();
+      },
+    },
+    { highWaterMark: 4 },
+  );
+}
+
+/** The fetch Request for a node request; `scheme` and the Host header give its URL. */
+export function toRequest(req: IncomingMessage, scheme: "http" | "https", signal: AbortSignal): Request {
+  const headers = new Headers();
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
+  const host = req.headers.host ?? `${req.socket.localAddress ?? "localhost"}:${req.socket.localPort ?? 0}`;
+  const method = req.method ?? "GET";
+  const hasBody = method !== "GET" && method !== "HEAD";
+  return new Request(`${scheme}://${host}${req.url ?? "/"}`, {
+    method,
+    headers,
+    signal,
+    ...(hasBody ? { body: requestBody(req), duplex: "half" } : {}),
+  } as RequestInit);
+}
+
+async function writeChunk(res: ServerResponse, chunk: Uint8Array): Promise<void> {
+  if (res.write(chunk)) return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
+}
+
+/** Writes a fetch Response to a node response, streaming its body. */
+export async function writeResponse(res: ServerResponse, response: Response, method: string): Promise<void> {
+  const headers: [string, string][] = [];
+  response.headers.forEach((value, name) => {
+    if (name !== "set-cookie") headers.push([name, value]);
+  });
+  for (const cookie of response.headers.getSetCookie()) headers.push(["set-cookie", cookie]);
+  res.writeHead(response.status, response.statusText || undefined, headers.flat());
+  if (!response.body || method === "HEAD") {
+    res.end();
+    return;
+  }
+  const reader = response.body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (res.destroyed) {
+        await reader.cancel();
+        return;
+      }
+      await writeChunk(res, value);
+    }
+    res.end();
+  } catch {
+    res.destroy();
+  }
+}
+
+/** A node:http request listener serving `handler`; a thrown handler error becomes a bare 500. */
+export function nodeListener(
+  handler: NodeFetchHandler,
+  scheme: "http" | "https",
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const abort = new AbortController();
+    res.once("close", () => {
+      if (!res.writableFinished) abort.abort(new Error("client closed the connection"));
+    });
+    const request = toRequest(req, scheme, abort.signal);
+    void (async () => {
+      let response: Response;
+      try {
+        response = await handler(request, req);
+      } catch {
+        response = new Response(JSON.stringify({ error_code: 500, message: "Internal server error" }), {
+          status: 500,
+          headers: { "Content-Type": "application/json" },
+        });
+      }
+      await writeResponse(res, response, req.method ?? "GET");
+    })();
+  };
+}

@@ -1,0 +1,198 @@
+/**
+ * The ingest listener's TLS settings, `ingest.listeners.https.ssl.*`, declared once (merged into
+ * the worker's keys and docs). They mirror Connect's `listeners.https.ssl.*`, and key and trust
+ * stores are read by the same code as the admin listeners' (src/tls/key-stores.ts: PEM, PKCS12,
+ * JKS). Three keys are the ingest listener's own: a CRL file, which certificate field names the
+ * device, and how often the files are checked for changes (reload without restart).
+ *
+ * `loadIngestTls` is called by the TLS front end at start and again whenever a watched file
+ * changes; it throws a ConfigError naming the key at fault.
+ */
+import { readFileSync } from "node:fs";
+import { ConfigError } from "../../errors.ts";
+import { check, defineConfig, key } from "../../plugin/config-def.ts";
+import { loadTlsMaterial } from "../../tls/key-stores.ts";
+
+export const INGEST_TLS_PREFIX = "ingest.listeners.https.";
+const GROUP = "Ingest TLS";
+
+export const CLIENT_IDENTITY_SOURCES = ["cn", "san.dns", "san.uri", "san.email", "san.ip", "fingerprint"] as const;
+export type ClientIdentitySource = (typeof CLIENT_IDENTITY_SOURCES)[number];
+
+const PROTOCOLS = ["TLSv1.2", "TLSv1.3"] as const;
+
+export const ingestTlsConfigDef = defineConfig({
+  "ingest.listeners.https.ssl.keystore.location": key.string({
+    doc: "Key store of the https ingest listener: a PEM file (key and certificate chain), PKCS12 or JKS.",
+    default: null,
+    importance: "HIGH",
+    group: GROUP,
+  }),
+  "ingest.listeners.https.ssl.keystore.type": key.string({
+    doc: "Type of the key store: PEM, PKCS12 or JKS. Unset: detected from the file.",
+    default: null,
+    importance: "MEDIUM",
+    group: GROUP,
+  }),
+  "ingest.listeners.https.ssl.keystore.password": key.password({
+    doc: "Password of the key store (PKCS12, JKS).",
+    default: null,
+    importance: "HIGH",
+    group: GROUP,
+  }),
+  "ingest.listeners.https.ssl.key.password": key.password({
+    doc: "Password of the private key (encrypted PEM key, JKS key entry); defaults to the key store password.",
+    default: null,
+    importance: "HIGH",
+    group: GROUP,
+  }),
+  "ingest.listeners.https.ssl.keystore.certificate.chain": key.string({
+    doc: "Certificate chain (PEM text) instead of a key store file; needs ssl.keystore.key.",
+    default: null,
+    importance: "LOW",
+    group: GROUP,
+  }),
+  "ingest.listeners.https.ssl.keystore.key": key.password({
+    doc: "Private key (PEM text) instead of a key store file.",
+    default: null,
+    importance: "LOW",
+    group: GROUP,
+  }),
+  "ingest.listeners.https.ssl.truststore.location": key.string({
+    doc: "Trust store for device certificates: a PEM CA bundle, PKCS12 or JKS.",
+    default: null,
+    importance: "HIGH",
+    group: GROUP,
+  }),
+  "ingest.listeners.https.ssl.truststore.type": key.string({
+    doc: "Type of the trust store: PEM, PKCS12 or JKS. Unset: detected from the file.",
+    default: null,
+    importance: "MEDIUM",
+    group: GROUP,
+  }),
+  "ingest.listeners.https.ssl.truststore.password": key.password({
+    doc: "Password of the trust store (PKCS12, JKS).",
+    default: null,
+    importance: "MEDIUM",
+    group: GROUP,
+  }),
+  "ingest.listeners.https.ssl.truststore.certificates": key.string({
+    doc: "Trusted CA certificates (PEM text) instead of a trust store file.",
+    default: null,
+    importance: "LOW",
+    group: GROUP,
+  }),
+  "ingest.listeners.https.ssl.client.auth": key.string({
+    doc: "Client certificates (mTLS): none, requested (verified when sent; an untrusted one fails the handshake) or required.",
+    default: "none",
+    importance: "HIGH",
+    group: GROUP,
+    validators: [check.oneOf(["none", "requested", "required"])],
+  }),
+  "ingest.listeners.https.ssl.enabled.protocols": key.list({
+    doc: "TLS versions offered; only TLSv1.2 and TLSv1.3 are possible.",
+    default: [...PROTOCOLS],
+    importance: "MEDIUM",
+    group: GROUP,
+    validators: [check.listOf(PROTOCOLS)],
+  }),
+  "ingest.listeners.https.ssl.cipher.suites": key.list({
+    doc: "Cipher suites (OpenSSL names) for TLS 1.2. Unset: the runtime's secure defaults.",
+    default: null,
+    importance: "LOW",
+    group: GROUP,
+  }),
+  "ingest.listeners.https.ssl.crl.location": key.string({
+    doc: "Certificate revocation list (PEM or DER) of the device CA; revoked device certificates fail the handshake. Reloaded when the file changes.",
+    default: null,
+    importance: "MEDIUM",
+    group: GROUP,
+  }),
+  "ingest.listeners.https.ssl.client.identity": key.string({
+    doc: "Which field of a verified client certificate is the device identity: cn (subject common name), san.dns, san.uri, san.email, san.ip (the first such subject alternative name) or fingerprint (SHA-256, lowercase hex).",
+    default: "cn",
+    importance: "MEDIUM",
+    group: GROUP,
+    validators: [check.oneOf(CLIENT_IDENTITY_SOURCES)],
+  }),
+  "ingest.listeners.https.ssl.reload.interval.ms": key.long({
+    doc: "How often the key store, trust store and CRL files are checked for changes; a change is loaded without restart (new connections use it). 0 disables reloading.",
+    default: 10000,
+    importance: "LOW",
+    group: GROUP,
+    validators: [check.atLeast(0)],
+  }),
+});
+
+/** What the TLS front end needs, read from the files now. */
+export interface IngestTlsSettings {
+  readonly cert: string;
+  readonly key: string;
+  readonly ca?: string[];
+  readonly crl?: Buffer;
+  readonly clientAuth: "none" | "requested" | "required";
+  readonly minVersion: "TLSv1.2" | "TLSv1.3";
+  readonly maxVersion: "TLSv1.2" | "TLSv1.3";
+  readonly ciphers?: string;
+  readonly identity: ClientIdentitySource;
+  /** Files whose change triggers a reload. */
+  readonly files: readonly string[];
+  readonly reloadIntervalMs: number;
+}
+
+function fail(name: string, message: string): never {
+  throw new ConfigError(`Invalid value for configuration ${name}: ${message}`, new Map([[name, [message]]]));
+}
+
+/** Reads the ingest listener's TLS material from the worker's settings (`originals`). */
+export function loadIngestTls(originals: Readonly<Record<string, string>>): IngestTlsSettings {
+  const parsed = ingestTlsConfigDef.parse(originals);
+  const props: Record<string, string> = { ...originals };
+  // key-stores.ts reads protocols itself; hand it ours so both agree.
+  const material = loadTlsMaterial(props, INGEST_TLS_PREFIX);
+  if (!material.cert || !material.key) {
+    fail(
+      `${INGEST_TLS_PREFIX}ssl.keystore.location`,
+      `an https ingest listener needs a key store: set ${INGEST_TLS_PREFIX}ssl.keystore.location or ${INGEST_TLS_PREFIX}ssl.keystore.certificate.chain and ${INGEST_TLS_PREFIX}ssl.keystore.key`,
+    );
+  }
+  const clientAuth = parsed["ingest.listeners.https.ssl.client.auth"] as IngestTlsSettings["clientAuth"];
+  if (clientAuth !== "none" && !material.ca) {
+    fail(
+      `${INGEST_TLS_PREFIX}ssl.truststore.location`,
+      `ssl.client.auth=${clientAuth} needs a trust store with the device CA (${INGEST_TLS_PREFIX}ssl.truststore.location or ${INGEST_TLS_PREFIX}ssl.truststore.certificates); without one any public CA would be trusted`,
+    );
+  }
+  const protocols = parsed["ingest.listeners.https.ssl.enabled.protocols"];
+  if (protocols.length === 0) fail(`${INGEST_TLS_PREFIX}ssl.enabled.protocols`, "at least one of TLSv1.2, TLSv1.3");
+  const crlPath = parsed["ingest.listeners.https.ssl.crl.location"];
+  let crl: Buffer | undefined;
+  if (crlPath) {
+    try {
+      crl = readFileSync(crlPath);
+    } catch (error) {
+      fail(`${INGEST_TLS_PREFIX}ssl.crl.location`, `cannot read ${crlPath}: ${(error as Error).message}`);
+    }
+    if (clientAuth === "none")
+      fail(`${INGEST_TLS_PREFIX}ssl.crl.location`, "a CRL needs ssl.client.auth requested or required");
+  }
+  const files = [
+    parsed["ingest.listeners.https.ssl.keystore.location"],
+    parsed["ingest.listeners.https.ssl.truststore.location"],
+    crlPath,
+  ].filter((f): f is string => typeof f === "string" && f !== "");
+  const ciphers = parsed["ingest.listeners.https.ssl.cipher.suites"];
+  return {
+    cert: material.cert,
+    key: material.key,
+    ...(material.ca ? { ca: material.ca } : {}),
+    ...(crl ? { crl } : {}),
+    clientAuth,
+    minVersion: protocols.includes("TLSv1.2") ? "TLSv1.2" : "TLSv1.3",
+    maxVersion: protocols.includes("TLSv1.3") ? "TLSv1.3" : "TLSv1.2",
+    ...(ciphers && ciphers.length > 0 ? { ciphers: ciphers.join(":") } : {}),
+    identity: parsed["ingest.listeners.https.ssl.client.identity"] as ClientIdentitySource,
+    files,
+    reloadIntervalMs: parsed["ingest.listeners.https.ssl.reload.interval.ms"],
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * The verified client certificate of a TLS connection in the pipeline's shape
+ * (`PeerCertificateInfo`, request-context.ts), built by the TLS front end from node:tls's
+ * `getPeerCertificate()` once per connection; and the subject alternative names parsed by type.
+ */
+import type { PeerCertificate as NodePeerCertificate } from "node:tls";
+import type { PeerCertificateInfo } from "../request-context.ts";
+
+export type SanType = "DNS" | "URI" | "IP" | "email";
+
+function fields(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (value === null || typeof value !== "object") return out;
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    if (typeof v === "string") out[k] = v;
+    else if (Array.isArray(v)) out[k] = v.map(String).join(",");
+  }
+  return out;
+}
+
+const SAN_LABELS: Record<string, SanType> = { DNS: "DNS", URI: "URI", "IP Address": "IP", email: "email" };
+
+/** Parses node's `subjectaltname` ("DNS:a, URI:b, IP Address:1.2.3.4, email:c"). */
+export function parseSubjectAltNames(text: string | null | undefined): { type: SanType; value: string }[] {
+  if (!text) return [];
+  const out: { type: SanType; value: string }[] = [];
+  for (const part of text.split(/,\s*/)) {
+    const colon = part.indexOf(":");
+    if (colon <= 0) continue;
+    const type = SAN_LABELS[part.slice(0, colon).trim()];
+    const value = part
+      .slice(colon + 1)
+      .trim()
+      .replace(/^"|"$/g, "");
+    if (type && value !== "") out.push({ type, value });
+  }
+  return out;
+}
+
+/** SHA-256 fingerprint as lowercase hex without separators (the form identities use). */
+export function fingerprintHex(fingerprint256: string): string {
+  return fingerprint256.replace(/:/g, "").toLowerCase();
+}
+
+/** The certificate node reports, or null when the client sent none. */
+export function fromNodeCertificate(
+  cert: NodePeerCertificate | Record<string, never> | null | undefined,
+): PeerCertificateInfo | null {
+  if (!cert || !("fingerprint256" in cert) || !cert.fingerprint256) return null;
+  return {
+    subject: fields(cert.subject),
+    subjectAltName: cert.subjectaltname ?? null,
+    fingerprint256: cert.fingerprint256,
+    raw: cert.raw ? new Uint8Array(cert.raw) : null,
+    issuer: fields(cert.issuer),
+    serialNumber: cert.serialNumber ?? "",
+  };
+}

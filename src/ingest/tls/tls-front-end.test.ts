@@ -1,0 +1,245 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { copyFileSync } from "node:fs";
+import { Hono } from "hono";
+import { type DeviceCert, type DevicePki, makeDevicePki } from "../../../test/support/device-pki.ts";
+import { type TempDir, tempDir } from "../../../test/support/temp-dir.ts";
+import { waitFor } from "../../../test/support/wait-for.ts";
+import { mtlsIdentity } from "../auth/mtls-identity.ts";
+import type { IngestConnection } from "../request-context.ts";
+import { loadIngestTls } from "./ingest-tls-config.ts";
+import { startTlsFrontEnd, type TlsFrontEnd } from "./tls-front-end.ts";
+
+/** The app the front end serves: echoes the verified peer's CN and the request body. */
+function echoApp(): Hono<{ Bindings: { connection: IngestConnection } }> {
+  const app = new Hono<{ Bindings: { connection: IngestConnection } }>();
+  app.all("*", async (c) => {
+    const peer = c.env.connection.peerCertificate;
+    return c.json({
+      cn: peer?.subject.CN ?? null,
+      identity: peer ? mtlsIdentity(peer, "cn")?.principal : null,
+      method: c.req.method,
+      path: c.req.path,
+      body: c.req.method === "POST" ? await c.req.text() : null,
+    });
+  });
+  return app;
+}
+
+interface CurlResult {
+  code: number;
+  body: string;
+  stderr: string;
+}
+
+async function curl(url: string, pki: DevicePki, client?: DeviceCert, ...extra: string[]): Promise<CurlResult> {
+  const args = ["curl", "-sS", "--max-time", "10", "--cacert", pki.caCert, ...extra];
+  if (client) args.push("--cert", client.cert, "--key", client.key);
+  const proc = Bun.spawn([...args, url], { stdout: "pipe", stderr: "pipe" });
+  const [code, body, stderr] = await Promise.all([
+    proc.exited,
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+  ]);
+  return { code, body, stderr };
+}
+
+let dir: TempDir;
+let pki: DevicePki;
+const certs: Record<string, DeviceCert> = {};
+
+beforeAll(async () => {
+  dir = await tempDir("ingest-tls-");
+  pki = await makeDevicePki(dir.path);
+  certs.good = await pki.issue("good", "device-1", { san: "DNS:device-1.fleet.example,URI:urn:dev:1" });
+  certs.wrongCa = await pki.issue("wrong-ca", "device-2", { otherCa: true });
+  certs.expired = await pki.issue("expired", "device-3", { startDate: "20200101000000Z", endDate: "20200102000000Z" });
+  certs.future = await pki.issue("future", "device-4", { startDate: "20400101000000Z", endDate: "20410101000000Z" });
+  certs.selfSigned = await pki.selfSigned("self", "device-1");
+  certs.revoked = await pki.issue("revoked", "device-5");
+  await pki.revoke(certs.revoked);
+}, 60_000);
+
+afterAll(async () => {
+  await dir[Symbol.asyncDispose]();
+});
+
+function settings(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    "ingest.listeners.https.ssl.keystore.location": `${pki.dir}/server-store.pem`,
+    "ingest.listeners.https.ssl.truststore.location": pki.caCert,
+    "ingest.listeners.https.ssl.client.auth": "required",
+    "ingest.listeners.https.ssl.crl.location": pki.crl,
+    "ingest.listeners.https.ssl.reload.interval.ms": "0",
+    ...extra,
+  };
+}
+
+async function frontEnd(extra: Record<string, string> = {}): Promise<TlsFrontEnd & AsyncDisposable> {
+  const store = `${pki.dir}/server-store.pem`;
+  await Bun.write(store, (await Bun.file(pki.serverKey).text()) + (await Bun.file(pki.serverCert).text()));
+  const props = settings(extra);
+  const app = echoApp();
+  const fe = startTlsFrontEnd({
+    host: "127.0.0.1",
+    port: 0,
+    handler: (request, connection) => app.fetch(request, { connection }),
+    load: () => loadIngestTls(props),
+  });
+  return Object.assign(fe, { [Symbol.asyncDispose]: () => fe.stop() });
+}
+
+describe("TlsFrontEnd", () => {
+  describe("with ssl.client.auth=required", () => {
+    test("a device certificate of the trusted CA is accepted and its CN reaches the handler (regression, issue 12: Bun.serve hides the peer certificate)", async () => {
+      await using fe = await frontEnd();
+      const result = await curl(
+        `${fe.url}/ingest/t`,
+        pki,
+        certs.good,
+        "-d",
+        '{"a":1}',
+        "-H",
+        "Content-Type: application/json",
+      );
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.body)).toEqual({
+        cn: "device-1",
+        identity: "device-1",
+        method: "POST",
+        path: "/ingest/t",
+        body: '{"a":1}',
+      });
+    });
+
+    test("requests on one keep-alive connection all carry the peer certificate", async () => {
+      await using fe = await frontEnd();
+      const result = await curl(
+        `${fe.url}/a`,
+        pki,
+        certs.good,
+        "--next",
+        "--cacert",
+        pki.caCert,
+        "--cert",
+        certs.good!.cert,
+        "--key",
+        certs.good!.key,
+        `${fe.url}/b`,
+      );
+      expect(result.code).toBe(0);
+      const bodies = result.body
+        .replace("}{", "}\n{")
+        .split("\n")
+        .map((b) => JSON.parse(b));
+      expect(bodies.map((b) => [b.path, b.cn]).sort()).toEqual([
+        ["/a", "device-1"],
+        ["/b", "device-1"],
+      ]);
+    });
+
+    test.each([
+      ["wrongCa", "a certificate of another CA"],
+      ["expired", "an expired certificate"],
+      ["future", "a not-yet-valid certificate"],
+      ["selfSigned", "a self-signed certificate with a trusted CN"],
+      ["revoked", "a certificate on the CRL"],
+    ])("%s: %s fails the handshake", async (name) => {
+      await using fe = await frontEnd();
+      const result = await curl(`${fe.url}/x`, pki, certs[name]);
+      expect(result.code).not.toBe(0);
+      expect(result.body).toBe("");
+      expect([...fe.handshakeFailures.values()].reduce((a, b) => a + b, 0)).toBe(1);
+    });
+
+    test("the handshake failure says why (expired, not yet valid, revoked)", async () => {
+      await using fe = await frontEnd();
+      for (const name of ["expired", "future", "revoked"]) await curl(`${fe.url}/x`, pki, certs[name]);
+      expect(Object.fromEntries(fe.handshakeFailures)).toEqual({
+        CERT_HAS_EXPIRED: 1,
+        CERT_NOT_YET_VALID: 1,
+        CERT_REVOKED: 1,
+      });
+    });
+
+    test("no client certificate fails the handshake", async () => {
+      await using fe = await frontEnd();
+      const result = await curl(`${fe.url}/x`, pki);
+      expect(result.code).not.toBe(0);
+      expect(result.body).toBe("");
+    });
+
+    test("TLS 1.1 is refused", async () => {
+      await using fe = await frontEnd();
+      const result = await curl(`${fe.url}/x`, pki, certs.good, "--tls-max", "1.1");
+      expect(result.code).not.toBe(0);
+    });
+  });
+
+  describe("with ssl.client.auth=requested", () => {
+    test("a request without a certificate is served without a peer", async () => {
+      await using fe = await frontEnd({ "ingest.listeners.https.ssl.client.auth": "requested" });
+      const result = await curl(`${fe.url}/x`, pki);
+      expect(JSON.parse(result.body).cn).toBeNull();
+    });
+
+    test("an untrusted certificate still fails the handshake", async () => {
+      await using fe = await frontEnd({ "ingest.listeners.https.ssl.client.auth": "requested" });
+      const result = await curl(`${fe.url}/x`, pki, certs.wrongCa);
+      expect(result.code).not.toBe(0);
+      expect(result.body).toBe("");
+    });
+  });
+
+  describe("reloading on file change", () => {
+    test("a CRL updated after start is honoured for new connections", async () => {
+      await using fe = await frontEnd();
+      const late = await pki.issue("late", "device-late");
+      expect((await curl(`${fe.url}/x`, pki, late)).code).toBe(0);
+      await pki.revoke(late);
+      expect(fe.reloadIfChanged()).toBe(true);
+      expect((await curl(`${fe.url}/x`, pki, late)).code).not.toBe(0);
+      expect(fe.handshakeFailures.get("CERT_REVOKED")).toBe(1);
+    });
+
+    test("a new server certificate is served after the key store file changes", async () => {
+      await using fe = await frontEnd();
+      const store = `${pki.dir}/server-store.pem`;
+      expect(await servedCertificateCn(fe.port)).toBe("localhost");
+      const next = await pki.issue("server-2", "localhost-2", { san: "IP:127.0.0.1" });
+      await Bun.write(store, (await Bun.file(next.key).text()) + (await Bun.file(next.cert).text()));
+      expect(fe.reloadIfChanged()).toBe(true);
+      const served = await servedCertificateCn(fe.port);
+      expect(served).toBe("localhost-2");
+    });
+
+    test("the files are checked every ssl.reload.interval.ms without being asked", async () => {
+      await using fe = await frontEnd({ "ingest.listeners.https.ssl.reload.interval.ms": "20" });
+      const late = await pki.issue("late-2", "device-late-2");
+      await pki.revoke(late);
+      await waitFor(async () => (await curl(`${fe.url}/x`, pki, late)).code !== 0, { what: "the new CRL in use" });
+      expect(fe.handshakeFailures.get("CERT_REVOKED")).toBeGreaterThanOrEqual(1);
+    });
+
+    test("a broken key store keeps the previous certificate", async () => {
+      await using fe = await frontEnd();
+      const store = `${pki.dir}/server-store.pem`;
+      const saved = `${store}.saved`;
+      copyFileSync(store, saved);
+      await Bun.write(store, "not a key store");
+      expect(fe.reloadIfChanged()).toBe(false);
+      expect((await curl(`${fe.url}/x`, pki, certs.good)).code).toBe(0);
+      copyFileSync(saved, store);
+    });
+  });
+});
+
+/** The CN of the certificate the server presents, read with openssl s_client. */
+async function servedCertificateCn(port: number): Promise<string | undefined> {
+  const proc = Bun.spawn(
+    ["openssl", "s_client", "-connect", `127.0.0.1:${port}`, "-cert", certs.good!.cert, "-key", certs.good!.key],
+    { stdin: "ignore", stdout: "pipe", stderr: "pipe" },
+  );
+  const out = await new Response(proc.stdout).text();
+  await proc.exited;
+  return /subject=.*CN ?= ?([^,\n/]+)/.exec(out)?.[1]?.trim();
+}

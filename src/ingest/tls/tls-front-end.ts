@@ -1,0 +1,185 @@
+/**
+ * The https ingest listener: TLS terminated by node:tls (TLS 1.2+), each secured socket handed to
+ * a node:http server whose requests are bridged to the same fetch handler (the ingest hono app) as
+ * the plain http listener. node:tls is used because it really yields the verified client
+ * certificate (Bun.serve and node:https do not expose it, see STACK-NOTES); every request of the
+ * connection is handed over with it (`IngestConnection.peerCertificate`).
+ *
+ * Client certificates (ssl.client.auth): `required` fails the handshake without a trusted one;
+ * `requested` asks for one and fails the handshake when the one sent is not trusted (as Java's
+ * want-client-auth does), so a request never carries an unverified certificate; `none` asks for
+ * none. Expiry, not-yet-valid, wrong CA, self-signed and CRL revocation are checked by the TLS
+ * library during the handshake.
+ *
+ * Reload: every `reloadIntervalMs` the key store, trust store and CRL files are stat'ed; on a
+ * change the settings are loaded again and installed with `setSecureContext` (new connections
+ * use them; open ones keep theirs). A file that fails to load keeps the previous material and logs
+ * an error once per change.
+ *
+ * Lifecycle: `startTlsFrontEnd` → listening (synchronously: Bun binds in `listen`, so a port in use
+ * fails the start like Bun.serve does); `stop()` closes the listener and every connection.
+ */
+import { statSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { createServer as createTlsServer, type SecureContextOptions, type TLSSocket } from "node:tls";
+import { messageOf } from "../../errors.ts";
+import { getLogger, type Logger } from "../../util/logger.ts";
+import type { IngestConnection, PeerCertificateInfo } from "../request-context.ts";
+import { nodeListener } from "./fetch-bridge.ts";
+import type { IngestTlsSettings } from "./ingest-tls-config.ts";
+import { fromNodeCertificate } from "./peer-certificate.ts";
+
+/** Serves one request; `connection` carries the verified client certificate, if any. */
+export type ConnectionFetchHandler = (request: Request, connection: IngestConnection) => Response | Promise<Response>;
+
+export interface TlsFrontEndOptions {
+  /** Empty: every interface. */
+  readonly host: string;
+  readonly port: number;
+  readonly handler: ConnectionFetchHandler;
+  /** Reads the settings (called at start and on every file change). */
+  readonly load: () => IngestTlsSettings;
+  readonly logger?: Logger;
+  /** Idle keep-alive connections are closed after this long. */
+  readonly keepAliveTimeoutMs?: number;
+}
+
+export interface TlsFrontEnd {
+  readonly url: string;
+  readonly port: number;
+  /** Checks the files now and reloads when they changed; resolves true when new material is in use. */
+  reloadIfChanged(): boolean;
+  /** Handshakes that failed, by reason (e.g. CERT_HAS_EXPIRED), for metrics and tests. */
+  readonly handshakeFailures: ReadonlyMap<string, number>;
+  stop(): Promise<void>;
+}
+
+type Fingerprint = string;
+
+function fingerprint(files: readonly string[]): Fingerprint {
+  return files
+    .map((f) => {
+      try {
+        const s = statSync(f);
+        return `${f}:${s.ino}:${s.size}:${s.mtimeMs}`;
+      } catch {
+        return `${f}:missing`;
+      }
+    })
+    .join("|");
+}
+
+function contextOptions(s: IngestTlsSettings): SecureContextOptions {
+  return {
+    cert: s.cert,
+    key: s.key,
+    ...(s.ca ? { ca: s.ca } : {}),
+    ...(s.crl ? { crl: s.crl } : {}),
+    minVersion: s.minVersion,
+    maxVersion: s.maxVersion,
+    ...(s.ciphers ? { ciphers: s.ciphers } : {}),
+  };
+}
+
+export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
+  const log = options.logger ?? getLogger("ingest.tls");
+  let settings = options.load();
+  let seen = fingerprint(settings.files);
+  let failedAt: Fingerprint | undefined;
+  const failures = new Map<string, number>();
+  const sockets = new Set<Socket>();
+  const peerOf = new WeakMap<Socket, PeerCertificateInfo>();
+
+  const http = createHttpServer(
+    { keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000 },
+    nodeListener(
+      (request, req) =>
+        options.handler(request, {
+          remoteAddress: req.socket.remoteAddress ?? null,
+          tls: true,
+          peerCertificate: peerOf.get(req.socket) ?? null,
+        }),
+      "https",
+    ),
+  );
+
+  const tls = createTlsServer({
+    ...contextOptions(settings),
+    requestCert: settings.clientAuth !== "none",
+    rejectUnauthorized: settings.clientAuth === "required",
+  });
+  tls.on("secureConnection", (socket: TLSSocket) => {
+    if (settings.clientAuth !== "none") {
+      const peer = fromNodeCertificate(socket.getPeerCertificate());
+      if (peer && !socket.authorized) {
+        const reason = String(socket.authorizationError ?? "UNTRUSTED");
+        failures.set(reason, (failures.get(reason) ?? 0) + 1);
+        socket.destroy();
+        return;
+      }
+      if (peer) peerOf.set(socket, peer);
+    }
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+    http.emit("connection", socket);
+  });
+  tls.on("tlsClientError", (error: NodeJS.ErrnoException) => {
+    const reason = error.code ?? "HANDSHAKE_FAILED";
+    failures.set(reason, (failures.get(reason) ?? 0) + 1);
+    log.debug(`TLS handshake failed: ${reason}`);
+  });
+
+  const host = options.host === "" ? "0.0.0.0" : options.host;
+  let listenError: Error | undefined;
+  tls.on("error", (error) => {
+    listenError = error;
+    log.error(`The https ingest listener on ${host}:${options.port} failed: ${messageOf(error)}`);
+  });
+  tls.listen(options.port, host);
+  const address = tls.address() as AddressInfo | null;
+  if (!address) {
+    tls.close();
+    throw new Error(
+      `Cannot listen on ${host}:${options.port}${listenError ? `: ${messageOf(listenError)}` : " (address in use?)"}`,
+    );
+  }
+  const port = address.port;
+
+  const reloadIfChanged = (): boolean => {
+    const now = fingerprint(settings.files);
+    if (now === seen || now === failedAt) return false;
+    try {
+      const next = options.load();
+      tls.setSecureContext(contextOptions(next));
+      settings = { ...next, clientAuth: settings.clientAuth };
+      seen = fingerprint(next.files);
+      failedAt = undefined;
+      log.info("Reloaded the ingest listener's TLS key store, trust store and CRL");
+      return true;
+    } catch (error) {
+      failedAt = now;
+      log.error(
+        `The ingest listener's TLS files changed but cannot be loaded; keeping the previous ones: ${messageOf(error)}`,
+      );
+      return false;
+    }
+  };
+  const timer = settings.reloadIntervalMs > 0 ? setInterval(reloadIfChanged, settings.reloadIntervalMs) : undefined;
+  timer?.unref?.();
+
+  const shownHost = host.includes(":") ? `[${host}]` : host;
+  return {
+    url: `https://${shownHost}:${port}`,
+    port,
+    reloadIfChanged,
+    handshakeFailures: failures,
+    async stop() {
+      if (timer) clearInterval(timer);
+      const closed = new Promise<void>((resolve) => tls.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      http.close();
+      await closed;
+    },
+  };
+}

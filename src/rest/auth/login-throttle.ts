@@ -1,0 +1,75 @@
+/**
+ * LoginThrottle: slows password and token guessing per client address. `auth-middleware.ts` asks
+ * `retryAfterMs` before checking credentials (a blocked client gets 429 with Retry-After, and
+ * costs no password verify), reports each failed attempt with `failure` and each success with
+ * `success`.
+ *
+ * Rule: `maxFailures` failed attempts from one address within `lockoutMs` of its first counted
+ * failure block that address for `lockoutMs` from the last one; a success clears its count. The
+ * address is the TCP peer's (X-Forwarded-For is not trusted: anyone can send it), so clients
+ * behind one proxy or NAT share a count. At most `maxClients` addresses are tracked; the oldest
+ * entry is dropped first.
+ */
+import { type Clock, systemClock } from "../../util/clock.ts";
+
+export interface LoginThrottleOptions {
+  /** Failures that block an address; 0 disables the throttle. */
+  readonly maxFailures: number;
+  readonly lockoutMs: number;
+  readonly maxClients?: number;
+  readonly clock?: Clock;
+}
+
+interface Entry {
+  failures: number;
+  windowStart: number;
+  blockedUntil: number;
+}
+
+export const DEFAULT_MAX_CLIENTS = 10_000;
+
+export class LoginThrottle {
+  private readonly entries = new Map<string, Entry>();
+  private readonly clock: Clock;
+  private readonly maxClients: number;
+
+  constructor(private readonly options: LoginThrottleOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.maxClients = options.maxClients ?? DEFAULT_MAX_CLIENTS;
+  }
+
+  get enabled(): boolean {
+    return this.options.maxFailures > 0;
+  }
+
+  /** How long `client` must wait before trying again; 0 when it may try now. */
+  retryAfterMs(client: string): number {
+    const entry = this.entries.get(client);
+    if (!this.enabled || entry === undefined) return 0;
+    return Math.max(0, entry.blockedUntil - this.clock.now());
+  }
+
+  /** Counts a failed attempt; returns true when this failure blocks the client. */
+  failure(client: string): boolean {
+    if (!this.enabled) return false;
+    const now = this.clock.now();
+    let entry = this.entries.get(client);
+    if (entry === undefined || now - entry.windowStart >= this.options.lockoutMs) {
+      entry = { failures: 0, windowStart: now, blockedUntil: entry?.blockedUntil ?? 0 };
+    }
+    this.entries.delete(client);
+    while (this.entries.size >= this.maxClients) this.entries.delete(this.entries.keys().next().value as string);
+    this.entries.set(client, entry);
+    entry.failures++;
+    if (entry.failures < this.options.maxFailures) return false;
+    entry.blockedUntil = now + this.options.lockoutMs;
+    entry.failures = 0;
+    entry.windowStart = now;
+    return true;
+  }
+
+  success(client: string): void {
+    const entry = this.entries.get(client);
+    if (entry !== undefined && entry.blockedUntil <= this.clock.now()) this.entries.delete(client);
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Herder views of a connector whose config holds provider references (issue 13): task configs
+ * store references instead of resolved values, active topics and offsets show references.
+ */
+import { describe, expect, test } from "bun:test";
+import { waitFor } from "../../test/support/wait-for.ts";
+import type { Config } from "../api/connector.ts";
+import { resolveConfig } from "../config-providers/config-transformer.ts";
+import { EnvVarConfigProvider } from "../config-providers/env-var-config-provider.ts";
+import { LogManager } from "../util/logger.ts";
+import { inProcessWorker, SCRIPTED_SOURCE } from "./herder-test-support.ts";
+import type { ResolveConfig } from "./resolved-values.ts";
+
+const env = new EnvVarConfigProvider({ TOKEN: "tok-3x4mple", TOPIC: "secret-topic" }, new LogManager().get("env"));
+env.configure({});
+const resolver: ResolveConfig = (config: Config, onValue) => resolveConfig(config, new Map([["env", env]]), onValue);
+
+describe("Herder with provider references", () => {
+  test("a task config value that is exactly a resolved value is stored as its reference", async () => {
+    await using w = await inProcessWorker({ resolveConfig: resolver });
+    let seen: Config = {};
+    w.scripted.script = {
+      start: (config) => {
+        seen = config;
+      },
+      // The connector hands the resolved token to its tasks under another key, and a literal.
+      taskConfigs: () => [{ "task.token": seen["auth.token"]!, "task.note": "plain" }],
+    };
+    const created = await w.rest("POST", "/connectors", {
+      name: "c",
+      config: { "connector.class": SCRIPTED_SOURCE, "auth.type": "BEARER", "auth.token": "${env:TOKEN}" },
+    });
+    expect(created.status).toBe(201);
+    const tasks = await waitFor(async () => {
+      const r = await w.rest("GET", "/connectors/c/tasks");
+      return r.body.length > 0 ? r.body : undefined;
+    });
+    expect(seen["auth.token"]).toBe("tok-3x4mple");
+    expect(tasks[0].config).toMatchObject({ "task.token": "${env:TOKEN}", "task.note": "plain" });
+    expect(JSON.stringify(w.configs.get("c"))).not.toContain("tok-3x4mple");
+  });
+
+  test("active topics show the reference of the topic key", async () => {
+    await using w = await inProcessWorker({ resolveConfig: resolver });
+    w.herder.recordActiveTopic("c", "secret-topic");
+    expect(
+      (
+        await w.rest("POST", "/connectors", {
+          name: "c",
+          config: { "connector.class": SCRIPTED_SOURCE, topic: "${env:TOPIC}" },
+        })
+      ).status,
+    ).toBe(201);
+    w.herder.recordActiveTopic("c", "secret-topic");
+    expect((await w.rest("GET", "/connectors/c/topics")).body).toEqual({ c: { topics: ["${env:TOPIC}"] } });
+  });
+});

@@ -1,0 +1,87 @@
+import { describe, expect, test } from "bun:test";
+import type { Config } from "../api/connector.ts";
+import { resolveConfig } from "../config-providers/config-transformer.ts";
+import { EnvVarConfigProvider } from "../config-providers/env-var-config-provider.ts";
+import { builtInRegistry } from "../plugins.ts";
+import { LogManager } from "../util/logger.ts";
+import { ConfigValidator } from "./config-validator.ts";
+import { type ResolveConfig, ResolvedValues } from "./resolved-values.ts";
+import { configErrorMessage } from "./validate-connector-config.ts";
+
+const logs = new LogManager({ sink: () => {} });
+const env = new EnvVarConfigProvider(
+  { ALIASES: "ab,leaked-alias", SHORT: "xy", TOPIC: "secret-topic", CLS: "FileStreamSource" },
+  logs.get("env"),
+);
+env.configure({});
+const providers = new Map([["env", env]]);
+const resolver: ResolveConfig = (config: Config, onValue) => resolveConfig(config, providers, onValue);
+
+describe("ResolvedValues", () => {
+  test("shows the reference for a whole value, hides long values anywhere and short ones standing alone", async () => {
+    const { values } = await ResolvedValues.resolve(
+      { topic: "${env:TOPIC}", transforms: "${env:ALIASES}", batch: "${env:SHORT}" },
+      resolver,
+    );
+    expect(values.hide("secret-topic")).toBe("${env:TOPIC}");
+    expect(values.hide("/data/secret-topic.txt")).toBe("/data/[hidden].txt");
+    expect(values.hide('Missing required configuration "transforms.ab.type"')).toBe(
+      'Missing required configuration "transforms.[hidden].type"',
+    );
+    expect(values.hide("Transforms: leaked-alias")).toBe("Transforms: [hidden]");
+    // Short values inside words are ordinary text.
+    expect(values.hide("table xylophone")).toBe("table xylophone");
+    expect(values.hide("value xy is bad")).toBe("value [hidden] is bad");
+    expect(values.hideLong("value xy is bad for secret-topic")).toBe("value xy is bad for [hidden]");
+    expect(values.hideDeep<unknown>({ partition: { "secret-topic": ["xy", 1] } })).toEqual({
+      partition: { "${env:TOPIC}": ["${env:SHORT}", 1] },
+    });
+  });
+
+  test("revealDeep turns references a client sends back into the values they stand for", async () => {
+    const { values } = await ResolvedValues.resolve({ topic: "${env:TOPIC}", other: "x-${env:SHORT}" }, resolver);
+    expect(values.revealDeep<unknown>([{ partition: { kafka_topic: "${env:TOPIC}", other: "${env:SHORT}" } }])).toEqual(
+      [{ partition: { kafka_topic: "secret-topic", other: "${env:SHORT}" } }],
+    );
+  });
+
+  test("a config without provider values hides nothing", () => {
+    expect(ResolvedValues.from({ a: "b" }, { a: "b" }, []).hide("b")).toBe("b");
+  });
+});
+
+describe("ConfigValidator with resolved values", () => {
+  const validator = new ConfigValidator(builtInRegistry(), logs, resolver);
+
+  test("a short resolved value does not blank out what the client sent elsewhere", async () => {
+    const infos = await validator.validate({
+      "connector.class": "FileStreamSource",
+      name: "v",
+      topic: "xy",
+      "batch.size": "${env:SHORT}",
+    });
+    const value = (name: string) => infos.configs.find((c) => c.value?.name === name)?.value;
+    expect(value("topic")?.value).toBe("xy");
+    expect(value("batch.size")).toMatchObject({
+      value: "${env:SHORT}",
+      errors: ["Invalid value [hidden] for configuration batch.size: Not a number of type INT"],
+    });
+  });
+
+  test("key names, group names and messages derived from a resolved transforms list never show it", async () => {
+    const infos = await validator.validate({
+      "connector.class": "${env:CLS}",
+      name: "v",
+      topic: "${env:TOPIC}",
+      transforms: "${env:ALIASES}",
+    });
+    const text = JSON.stringify(infos);
+    for (const secret of ["leaked-alias", "secret-topic", '"ab"', ".ab.", ": ab"]) expect(text).not.toContain(secret);
+    expect(infos.name).toBe("${env:CLS}");
+    expect(infos.groups).toContain("Transforms: [hidden]");
+    expect(infos.configs.find((c) => c.value?.name === "topic")?.value?.value).toBe("${env:TOPIC}");
+    expect(configErrorMessage(infos)).toContain(
+      'Missing required configuration "transforms.[hidden].type" which has no default value.',
+    );
+  });
+});

@@ -1,0 +1,129 @@
+/**
+ * ResolvedValues: the values config providers resolved for one connector config, and how to keep
+ * them out of a REST answer. The Herder and its ConfigValidator use it where Connect would show
+ * something derived from resolved values: validation results (values, messages, and key and group
+ * names made from a resolved `transforms`/`predicates` list), the 400 message listing them, active
+ * topics and offsets.
+ *
+ * Every resolved value is a secret, whatever its length: where one would be shown, the answer
+ * shows the reference when the value came whole from a key that is one reference
+ * (`"topic": "${env:T}"` → topic `${env:T}`), else `[hidden]`. Values of 4 characters or more are
+ * hidden wherever they occur in a string; shorter ones (too likely to be part of ordinary words)
+ * where they stand alone between non-alphanumeric characters, as a list element, a key-name
+ * segment or a quoted value does. Elements of a resolved comma-separated list count as values.
+ */
+import type { Config } from "../api/connector.ts";
+import { CONFIG_VARIABLE_PATTERN } from "../config-providers/config-transformer.ts";
+
+/** Resolves provider references in a config; `onValue` receives every value a provider resolved. */
+export type ResolveConfig = (config: Config, onValue?: (value: string) => void) => Promise<Config>;
+
+export const HIDDEN = "[hidden]";
+const SHORT = 4;
+const WHOLE_REFERENCE = new RegExp(`^${CONFIG_VARIABLE_PATTERN.source}$`);
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+export class ResolvedValues {
+  static readonly none = new ResolvedValues(new Map(), []);
+
+  private readonly pattern: RegExp | undefined;
+  private readonly longPattern: RegExp | undefined;
+
+  private constructor(
+    /** resolved value → the reference it came from, for keys whose raw value is one reference. */
+    private readonly references: ReadonlyMap<string, string>,
+    secrets: readonly string[],
+  ) {
+    const sorted = [...new Set(secrets)].sort((a, b) => b.length - a.length);
+    const alternatives = sorted.map((s) =>
+      s.length >= SHORT ? escapeRegExp(s) : `(?<![A-Za-z0-9])${escapeRegExp(s)}(?![A-Za-z0-9])`,
+    );
+    this.pattern = alternatives.length > 0 ? new RegExp(alternatives.join("|"), "g") : undefined;
+    const long = sorted.filter((s) => s.length >= SHORT).map(escapeRegExp);
+    this.longPattern = long.length > 0 ? new RegExp(long.join("|"), "g") : undefined;
+  }
+
+  /** Resolves `config` and records what the providers returned. */
+  static async resolve(
+    config: Config,
+    resolveConfig: ResolveConfig,
+  ): Promise<{ config: Config; values: ResolvedValues }> {
+    const values: string[] = [];
+    const resolved = await resolveConfig(config, (value) => values.push(value));
+    return { config: resolved, values: ResolvedValues.from(config, resolved, values) };
+  }
+
+  /** From a raw config, its resolved form and the values the providers returned. */
+  static from(raw: Config, resolved: Config, providerValues: readonly string[]): ResolvedValues {
+    if (providerValues.length === 0) return ResolvedValues.none;
+    const secrets: string[] = [];
+    for (const value of providerValues) {
+      if (value.trim() !== "") secrets.push(value);
+      for (const element of value.split(",")) if (element.trim() !== "") secrets.push(element.trim());
+    }
+    const references = new Map<string, string>();
+    for (const [key, value] of Object.entries(raw)) {
+      const result = resolved[key];
+      if (WHOLE_REFERENCE.test(value) && result !== undefined && result !== value && !references.has(result)) {
+        references.set(result, value);
+      }
+    }
+    return new ResolvedValues(references, secrets);
+  }
+
+  /** The reference a value came from whole (a key that is one reference), if any. */
+  referenceFor(value: string): string | undefined {
+    return this.references.get(value);
+  }
+
+  get isEmpty(): boolean {
+    return this.pattern === undefined;
+  }
+
+  /** `text` with every resolved value replaced by its reference (whole matches) or `[hidden]`. */
+  hide(text: string): string {
+    if (this.pattern === undefined) return text;
+    const reference = this.references.get(text);
+    if (reference !== undefined) return reference;
+    return text.replace(this.pattern, HIDDEN);
+  }
+
+  /** `hide` for values of 4 characters or more only, for text a short value would blank out. */
+  hideLong(text: string): string {
+    if (this.pattern === undefined) return text;
+    const reference = this.references.get(text);
+    if (reference !== undefined) return reference;
+    return this.longPattern === undefined ? text : text.replace(this.longPattern, HIDDEN);
+  }
+
+  /** A copy of a JSON value with `hide` applied to every string, object keys included. */
+  hideDeep<T>(value: T): T {
+    return this.pattern === undefined ? value : mapStrings(value, (s) => this.hide(s));
+  }
+
+  /**
+   * The inverse for input a client sends back (offsets it read with references in them): a
+   * string that is exactly a reference this config resolved becomes the value again.
+   */
+  revealDeep<T>(value: T): T {
+    if (this.references.size === 0) return value;
+    const values = new Map([...this.references].map(([resolved, reference]) => [reference, resolved]));
+    return mapStrings(value, (s) => values.get(s) ?? s);
+  }
+}
+
+/** A copy of a JSON value with `f` applied to every string, object keys included. */
+function mapStrings<T>(value: T, f: (text: string) => string): T {
+  const walk = (v: unknown): unknown => {
+    if (typeof v === "string") return f(v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v !== null && typeof v === "object") {
+      return Object.fromEntries(Object.entries(v).map(([k, inner]) => [f(k), walk(inner)]));
+    }
+    return v;
+  };
+  return walk(value) as T;
+}

@@ -1,0 +1,22 @@
+/**
+ * Numbered, forward-only migrations of the spool file (`<data.dir>/spool.db`, spool-store.ts),
+ * applied above its `PRAGMA user_version`. Never edit a released migration: add one.
+ */
+import type { Migration } from "./index.ts";
+
+export const spoolMigrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: "ingest spool",
+    sql: `
+      CREATE TABLE spool (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        partition TEXT NOT NULL,
+        record BLOB NOT NULL,
+        bytes INTEGER NOT NULL,
+        spooled_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX spool_partition_seq ON spool (partition, seq);
+    `,
+  },
+];

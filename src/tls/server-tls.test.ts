@@ -1,0 +1,79 @@
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { connect, createServer } from "node:tls";
+import { tempDir } from "../../test/support/temp-dir.ts";
+import { makeTls } from "../../test/support/tls.ts";
+import { ConfigError } from "../errors.ts";
+import { bunServeTls, nodeTlsServerOptions, serverTls } from "./server-tls.ts";
+
+const P = "ingest.listeners.https.";
+
+/** The protocol a node:tls client limited to `maxVersion` negotiates, or the error it gets. */
+function handshake(port: number, ca: string, maxVersion: "TLSv1.2" | "TLSv1.3"): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port, ca, servername: "localhost", maxVersion }, () => {
+      resolve(socket.getProtocol() ?? "none");
+      socket.end();
+    });
+    socket.on("error", (error) => resolve(`error: ${error.message}`));
+  });
+}
+
+describe("serverTls", () => {
+  test("node:tls servers honour the protocol settings under any prefix", async () => {
+    await using dir = await tempDir();
+    const files = await makeTls(dir.path);
+    const tls = serverTls(
+      { [`${P}ssl.keystore.location`]: files.serverPem, [`${P}ssl.enabled.protocols`]: "TLSv1.3" },
+      P,
+      "https://127.0.0.1:0",
+    );
+    const server = createServer(nodeTlsServerOptions(tls), (socket) => socket.end());
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const ca = readFileSync(files.caCert, "utf8");
+      expect(await handshake(port, ca, "TLSv1.3")).toBe("TLSv1.3");
+      expect(await handshake(port, ca, "TLSv1.2")).toStartWith("error:");
+    } finally {
+      server.close();
+    }
+  });
+
+  test("client.auth=required without a trust store names the trust store key", async () => {
+    await using dir = await tempDir();
+    const files = await makeTls(dir.path);
+    let error: unknown;
+    try {
+      serverTls(
+        { [`${P}ssl.keystore.location`]: files.serverPem, [`${P}ssl.client.auth`]: "required" },
+        P,
+        "https://0.0.0.0:8443",
+      );
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect([...(error as ConfigError).errors.keys()]).toEqual([`${P}ssl.truststore.location`]);
+  });
+
+  test("requested asks for a certificate without requiring one; defaults keep forward-secret AEAD suites", async () => {
+    await using dir = await tempDir();
+    const files = await makeTls(dir.path);
+    const tls = serverTls(
+      {
+        [`${P}ssl.keystore.location`]: files.serverPem,
+        [`${P}ssl.truststore.location`]: files.caCert,
+        [`${P}ssl.client.auth`]: "requested",
+      },
+      P,
+      "https://127.0.0.1:0",
+    );
+    expect(bunServeTls(tls)).toMatchObject({
+      requestCert: true,
+      rejectUnauthorized: false,
+      secureOptions: 0,
+      ciphers: expect.stringMatching(/^ECDHE-/),
+    });
+  });
+});

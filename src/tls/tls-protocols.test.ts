@@ -1,0 +1,77 @@
+import { describe, expect, test } from "bun:test";
+import { ConfigError } from "../errors.ts";
+import { DEFAULT_TLS12_CIPHERS, secureOptionsFor, tlsProtocolSettings } from "./tls-protocols.ts";
+
+const P = "listeners.https.";
+
+describe("tlsProtocolSettings", () => {
+  test("defaults to TLS 1.2 and 1.3 with forward-secret AEAD suites only", () => {
+    const settings = tlsProtocolSettings({}, P);
+    expect(settings).toEqual({
+      minVersion: "TLSv1.2",
+      maxVersion: "TLSv1.3",
+      ciphers: DEFAULT_TLS12_CIPHERS.join(":"),
+    });
+    for (const cipher of settings.ciphers.split(":")) expect(cipher).toMatch(/^ECDHE-.*(GCM|CHACHA20-POLY1305)/);
+    expect(secureOptionsFor(settings)).toBe(0);
+  });
+
+  test.each([
+    ["TLSv1.3", { minVersion: "TLSv1.3", maxVersion: "TLSv1.3" }, 0x08000000],
+    ["TLSv1.2", { minVersion: "TLSv1.2", maxVersion: "TLSv1.2" }, 0x20000000],
+    ["TLSv1.3, TLSv1.2", { minVersion: "TLSv1.2", maxVersion: "TLSv1.3" }, 0],
+  ])("ssl.enabled.protocols=%s", (protocols, range, secureOptions) => {
+    const settings = tlsProtocolSettings({ [`${P}ssl.enabled.protocols`]: protocols }, P);
+    expect(settings).toMatchObject(range);
+    expect(secureOptionsFor(settings)).toBe(secureOptions);
+  });
+
+  test("maps Java suite names to OpenSSL names and keeps OpenSSL names", () => {
+    const settings = tlsProtocolSettings(
+      {
+        "ssl.cipher.suites":
+          "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, ECDHE-RSA-CHACHA20-POLY1305, TLS_RSA_WITH_AES_128_CBC_SHA",
+      },
+      "",
+    );
+    // No TLS 1.3 suite listed: as in Java, TLS 1.3 cannot be negotiated.
+    expect(settings).toEqual({
+      minVersion: "TLSv1.2",
+      maxVersion: "TLSv1.2",
+      ciphers: "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-CHACHA20-POLY1305:AES128-SHA",
+    });
+  });
+
+  test("only TLS 1.3 suites (all three) switch TLS 1.2 off", () => {
+    const settings = tlsProtocolSettings(
+      { "ssl.cipher.suites": "TLS_AES_128_GCM_SHA256,TLS_AES_256_GCM_SHA384,TLS_CHACHA20_POLY1305_SHA256" },
+      "",
+    );
+    expect(settings).toMatchObject({ minVersion: "TLSv1.3", maxVersion: "TLSv1.3" });
+  });
+
+  test.each([
+    [{ [`${P}ssl.enabled.protocols`]: "TLSv1.1,TLSv1.2" }, `${P}ssl.enabled.protocols`, "TLSv1.1 is not supported"],
+    [{ [`${P}ssl.cipher.suites`]: "TLS_DHE_RSA_WITH_DES_CBC_SHA" }, `${P}ssl.cipher.suites`, "unknown or unsupported"],
+    [
+      { [`${P}ssl.cipher.suites`]: "TLS_AES_256_GCM_SHA384" },
+      `${P}ssl.cipher.suites`,
+      "TLS 1.3 suites cannot be restricted",
+    ],
+    [
+      { [`${P}ssl.enabled.protocols`]: "TLSv1.3", [`${P}ssl.cipher.suites`]: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" },
+      `${P}ssl.cipher.suites`,
+      "no cipher suite is left",
+    ],
+  ])("refuses %j naming %s", (props, key, reason) => {
+    let error: unknown;
+    try {
+      tlsProtocolSettings(props, P);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect([...(error as ConfigError).errors.keys()]).toEqual([key]);
+    expect((error as ConfigError).message).toContain(reason);
+  });
+});

@@ -1,0 +1,38 @@
+import { describe, expect, test } from "bun:test";
+import { isLoopback, loadWorkerConfig, parseListener } from "./worker-config.ts";
+
+describe("the default REST listener (issue 13, safe defaults)", () => {
+  test("binds 127.0.0.1 only when REST authentication is off", () => {
+    expect(loadWorkerConfig({}).restListeners).toEqual([
+      { protocol: "http", host: "127.0.0.1", port: 8083, uri: "http://127.0.0.1:8083" },
+    ]);
+  });
+
+  test("binds every interface, as Connect's default, once authentication is on", () => {
+    const config = loadWorkerConfig({
+      "rest.authentication": "bearer",
+      "rest.authentication.bearer.jwks.url": "https://idp.example.test/jwks.json",
+    });
+    expect(config.restListeners.map((l) => l.uri)).toEqual(["http://:8083"]);
+  });
+
+  test("an explicit listeners value is kept, from the file or the environment", () => {
+    expect(loadWorkerConfig({ listeners: "http://0.0.0.0:8083" }).restListeners[0]!.host).toBe("0.0.0.0");
+    expect(loadWorkerConfig({}, { CONNECT_LISTENERS: "http://:9000" }).restListeners[0]!.uri).toBe("http://:9000");
+  });
+});
+
+describe("isLoopback", () => {
+  test.each([
+    ["http://127.0.0.1:1", true],
+    ["http://127.1.2.3:1", true],
+    ["http://localhost:1", true],
+    ["http://[::1]:1", true],
+    ["http://:1", false],
+    ["http://0.0.0.0:1", false],
+    ["http://[::]:1", false],
+    ["http://10.0.0.5:1", false],
+  ])("%s → %p", (uri, expected) => {
+    expect(isLoopback(parseListener("listeners", uri))).toBe(expected);
+  });
+});

@@ -1,0 +1,153 @@
+/**
+ * REST authentication hardening on the real binary (issue 13, point 4): weak password hashes stop
+ * startup; failed logins are logged at WARN with the client address and repeated failures are
+ * answered 429 with Retry-After; every attempt verifies against the same hash classes (its TRACE
+ * line names them) whatever user it names and whatever algorithms the credentials file mixes; a JWT
+ * issued in the future is refused; a key removed from the JWKS stops being accepted once the
+ * lifetime the JWKS announced has passed.
+ */
+import { describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { spawnGateway, startGateway } from "./support/gateway.ts";
+import { kafkaBroker } from "./support/kafka.ts";
+import { tempDir } from "./support/temp-dir.ts";
+import { waitFor } from "./support/wait-for.ts";
+
+const basic = (user: string, password: string) => `Basic ${btoa(`${user}:${password}`)}`;
+
+describe("basic authentication", () => {
+  test("a weak hash in the credentials file stops startup, naming the key and the user", async () => {
+    const kafka = await kafkaBroker();
+    await using dir = await tempDir();
+    const weak = await Bun.password.hash("pw", { algorithm: "bcrypt", cost: 4 });
+    writeFileSync(dir.file("credentials"), `ops:${await Bun.password.hash("pw", "argon2id")}\nci:${weak}\n`);
+    const { proc, output, pumped } = spawnGateway({
+      dir: dir.path,
+      worker: {
+        "bootstrap.servers": kafka.bootstrap,
+        "data.dir": dir.file("data"),
+        "rest.authentication": "basic",
+        "rest.authentication.basic.credentials.file": dir.file("credentials"),
+      },
+    });
+    expect(await proc.exited).toBe(1);
+    await pumped;
+    expect(output()).toContain(
+      `Invalid value ${dir.file("credentials")} for configuration rest.authentication.basic.credentials.file: the password hash of user "ci" is too weak: its bcrypt cost 4 is below 10`,
+    );
+  });
+
+  test("failed logins are WARN lines with the client address; repeated ones get 429 with Retry-After", async () => {
+    const kafka = await kafkaBroker();
+    await using dir = await tempDir();
+    // argon2id and bcrypt mixed: every attempt must verify against both classes, whoever it names.
+    writeFileSync(
+      dir.file("credentials"),
+      `ops:${await Bun.password.hash("op-password-1", "argon2id")}\nci:${await Bun.password.hash("ci-password-1", "bcrypt")}\n`,
+    );
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: {
+        "bootstrap.servers": kafka.bootstrap,
+        "data.dir": dir.file("data"),
+        "log.level": "TRACE",
+        "rest.authentication": "basic",
+        "rest.authentication.basic.credentials.file": dir.file("credentials"),
+        "rest.authentication.failures.max": "4",
+        "rest.authentication.failures.lockout.ms": "600000",
+      },
+    });
+    const call = (authorization: string) =>
+      fetch(`${gw.url}/connectors`, { headers: { Authorization: authorization } });
+    expect((await call(basic("ops", "op-password-1"))).status).toBe(200);
+    expect((await call(basic("ops", "guess-1"))).status).toBe(401);
+    expect((await call(basic("ci", "guess-2"))).status).toBe(401);
+    expect((await call(basic("mallory", "guess-3"))).status).toBe(401);
+    expect((await call("Bearer not-a-token")).status).toBe(401);
+    const blocked = await call(basic("ops", "op-password-1"));
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get("Retry-After"))).toBeGreaterThan(590);
+    expect(await blocked.json()).toEqual({
+      error_code: 429,
+      message: "Too many failed authentication attempts; retry later",
+    });
+    expect((await fetch(`${gw.url}/health`)).status).toBe(200);
+    const out = gw.output();
+    const where = "WARN Failed authentication for GET /connectors from 127.0.0.1";
+    expect(out).toContain(`${where}: invalid credentials for user "ops"`);
+    expect(out).toContain(`${where}: invalid credentials for user "ci"`);
+    expect(out).toContain(`${where}: invalid credentials for an unknown user`);
+    expect(out).toContain(`${where}: unsupported authentication scheme`);
+    expect(out).toContain("WARN Blocking 127.0.0.1 for 600 s after repeated failed authentication attempts");
+    // The same verifications for a known user, another algorithm's user and an unknown one.
+    const verified: string[] = [...(out.match(/Verified a password against .*? \(io\.edgegateway/g) ?? [])];
+    expect(verified).toEqual(
+      Array(4).fill("Verified a password against 2 hash classes: argon2id$m=65536,t=2, bcrypt$10 (io.edgegateway"),
+    );
+    expect(out).not.toContain("mallory");
+    expect(out).not.toContain("guess-");
+  });
+});
+
+describe("bearer authentication", () => {
+  test("a future iat is refused; a key removed from the JWKS stops being accepted within its announced lifetime", async () => {
+    const kafka = await kafkaBroker();
+    await using dir = await tempDir();
+    const first = await generateKeyPair("ES256");
+    const second = await generateKeyPair("ES256");
+    let keys = [
+      { ...(await exportJWK(first.publicKey)), kid: "k1", alg: "ES256", use: "sig" },
+      { ...(await exportJWK(second.publicKey)), kid: "k2", alg: "ES256", use: "sig" },
+    ];
+    let jwksRequests = 0;
+    using jwks = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch: () => {
+        jwksRequests++;
+        return Response.json({ keys }, { headers: { "Cache-Control": "public, max-age=1" } });
+      },
+    });
+    const sign = (key: CryptoKey, kid: string, iat?: number) => {
+      const jwt = new SignJWT({}).setProtectedHeader({ alg: "ES256", kid }).setSubject("operator-7");
+      return (iat === undefined ? jwt.setIssuedAt() : jwt.setIssuedAt(iat)).setExpirationTime("10m").sign(key);
+    };
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: {
+        "bootstrap.servers": kafka.bootstrap,
+        "data.dir": dir.file("data"),
+        "rest.authentication": "bearer",
+        "rest.authentication.bearer.jwks.url": `http://127.0.0.1:${jwks.port}/jwks.json`,
+        "rest.authentication.bearer.jwks.cooldown.ms": "60000",
+      },
+    });
+    const call = async (token: string) =>
+      fetch(`${gw.url}/connectors`, { headers: { Authorization: `Bearer ${token}` } });
+    const future = await call(await sign(first.privateKey, "k1", Math.floor(Date.now() / 1000) + 600));
+    expect(future.status).toBe(401);
+    expect(await future.json()).toEqual({
+      error_code: 401,
+      message: 'Invalid token: "iat" claim timestamp check failed (it should be in the past)',
+    });
+    const token = await sign(first.privateKey, "k1");
+    expect((await call(token)).status).toBe(200);
+    keys = keys.filter((k) => k.kid !== "k1");
+    const before = jwksRequests;
+    // max-age=1: within about a second the gateway refetches the JWKS and k1 is gone (the cooldown
+    // of 60 s does not delay a refetch of an expired set).
+    const refused = await waitFor(
+      async () => {
+        const r = await call(token);
+        return r.status === 401 ? r : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 100, what: "k1 refused" },
+    );
+    expect(((await refused.json()) as { message: string }).message).toBe(
+      "Invalid token: no applicable key found in the JSON Web Key Set",
+    );
+    expect(jwksRequests).toBeGreaterThan(before);
+    expect((await call(await sign(second.privateKey, "k2"))).status).toBe(200);
+  });
+});

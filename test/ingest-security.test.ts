@@ -1,0 +1,241 @@
+/**
+ * Issue 12, point 7 (security part): the gateway (compiled binary when GATEWAY_BIN is set) with an
+ * https ingest listener, the real broker, a device PKI made with openssl, a local JWKS server and
+ * curl as the device: mTLS accepted / wrong CA / expired / no cert, JWT valid / expired / wrong
+ * audience / alg none / unknown kid then rotated JWKS, ACL allow and deny, quota 429 then recovery,
+ * and the identity header on the records in Kafka.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { exportJWK, generateKeyPair, type JWK, SignJWT, UnsecuredJWT } from "jose";
+import { fastHash } from "../src/rest/auth/test-support.ts";
+import { type DeviceCert, type DevicePki, makeDevicePki } from "./support/device-pki.ts";
+import { type Gateway, startGateway } from "./support/gateway.ts";
+import { kafkaBroker, readTopic, uniqueTopic } from "./support/kafka.ts";
+import { type TempDir, tempDir } from "./support/temp-dir.ts";
+import { waitFor } from "./support/wait-for.ts";
+
+type KeyPair = Awaited<ReturnType<typeof generateKeyPair>>;
+
+let dir: TempDir;
+let pki: DevicePki;
+let gw: Gateway;
+let ingestUrl: string;
+let jwks: ReturnType<typeof Bun.serve>;
+let jwksKeys: JWK[] = [];
+let k1: KeyPair;
+let k2: KeyPair;
+const certs: Record<string, DeviceCert> = {};
+const topic = uniqueTopic("ingest-sec");
+const quotaTopic = uniqueTopic("ingest-quota");
+
+interface CurlResult {
+  readonly exit: number;
+  readonly status: number;
+  readonly headers: string;
+  readonly body: string;
+}
+
+async function curl(path: string, options: { cert?: DeviceCert; headers?: string[]; body?: string } = {}) {
+  const args = ["curl", "-sS", "--max-time", "20", "--cacert", pki.caCert, "-D", "-", "-X", "POST"];
+  if (options.cert) args.push("--cert", options.cert.cert, "--key", options.cert.key);
+  for (const h of options.headers ?? []) args.push("-H", h);
+  args.push("-H", "Content-Type: application/json", "--data-binary", options.body ?? '{"reading":1}');
+  const proc = Bun.spawn([...args, `${ingestUrl}${path}`], { stdout: "pipe", stderr: "pipe" });
+  const [exit, out] = await Promise.all([proc.exited, new Response(proc.stdout).text()]);
+  const split = out.indexOf("\r\n\r\n");
+  const headers = split >= 0 ? out.slice(0, split) : out;
+  const status = Number(/^HTTP\/[\d.]+ (\d+)/.exec(headers)?.[1] ?? 0);
+  return { exit, status, headers, body: split >= 0 ? out.slice(split + 4) : "" } satisfies CurlResult;
+}
+
+async function token(pair: KeyPair, kid: string, claims: Record<string, unknown> = {}, exp: string | number = "5m") {
+  return new SignJWT({ iss: "https://idp.test", aud: "ingest", sub: "sensor-1", ...claims })
+    .setProtectedHeader({ alg: "RS256", kid })
+    .setExpirationTime(exp)
+    .sign(pair.privateKey);
+}
+
+beforeAll(async () => {
+  dir = await tempDir("ingest-security-");
+  pki = await makeDevicePki(dir.path);
+  certs.device = await pki.issue("device", "device-1");
+  certs.intruder = await pki.issue("intruder", "intruder-1");
+  certs.wrongCa = await pki.issue("wrong-ca", "device-2", { otherCa: true });
+  certs.expired = await pki.issue("expired", "device-3", { startDate: "20200101000000Z", endDate: "20200102000000Z" });
+  await Bun.write(
+    dir.file("server-store.pem"),
+    (await Bun.file(pki.serverKey).text()) + (await Bun.file(pki.serverCert).text()),
+  );
+
+  k1 = await generateKeyPair("RS256", { extractable: true });
+  k2 = await generateKeyPair("RS256", { extractable: true });
+  jwksKeys = [{ ...(await exportJWK(k1.publicKey)), kid: "k1", alg: "RS256" }];
+  jwks = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: () => Response.json({ keys: jwksKeys }, { headers: { "Cache-Control": "max-age=600" } }),
+  });
+
+  const hash = await fastHash.bcrypt("meter-pass-1");
+  await Bun.write(dir.file("devices.creds"), `meter-1:${hash}\n`);
+
+  const broker = await kafkaBroker();
+  gw = await startGateway({
+    dir: dir.path,
+    worker: {
+      "bootstrap.servers": broker.bootstrap,
+      "data.dir": dir.file("data"),
+      "ingest.listeners": "https://127.0.0.1:0",
+      "ingest.listeners.https.ssl.keystore.location": dir.file("server-store.pem"),
+      "ingest.listeners.https.ssl.truststore.location": pki.caCert,
+      "ingest.listeners.https.ssl.client.auth": "requested",
+      "ingest.listeners.https.ssl.crl.location": pki.crl,
+    },
+  });
+  ingestUrl = (await gw.waitForOutput(/Ingest listener open at (https:\/\/[^\s]+?)\/?\s/))[1]!;
+
+  const created = await gw.rest.post("/connectors", {
+    name: "secure-ingest",
+    config: {
+      "connector.class": "HttpIngestSource",
+      "ingest.path": "/ingest/secure",
+      "kafka.topic": topic,
+      "ingest.auth.methods": "mtls,jwt",
+      "ingest.auth.jwt.jwks.url": `http://127.0.0.1:${jwks.port}/jwks`,
+      "ingest.auth.jwt.issuer": "https://idp.test",
+      "ingest.auth.jwt.audience": "ingest",
+      "ingest.auth.jwt.jwks.cooldown.ms": "0",
+      "ingest.acl.allow": "device-*,sensor-*",
+      "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+      "value.converter.schemas.enable": "false",
+    },
+  });
+  expect(created.status).toBe(201);
+  const quota = await gw.rest.post("/connectors", {
+    name: "quota-ingest",
+    config: {
+      "connector.class": "HttpIngestSource",
+      "ingest.path": "/ingest/quota",
+      "kafka.topic": quotaTopic,
+      "ingest.auth.methods": "basic",
+      "ingest.auth.basic.credentials.file": dir.file("devices.creds"),
+      "ingest.quota.requests.per.second": "1",
+      "ingest.quota.requests.burst": "2",
+    },
+  });
+  expect(quota.status).toBe(201);
+  for (const path of ["/ingest/secure", "/ingest/quota"]) {
+    await waitFor(async () => (await curl(path, { cert: certs.device })).status !== 503 || undefined, {
+      what: `route ${path} with a running task`,
+    });
+  }
+}, 120_000);
+
+afterAll(async () => {
+  await gw?.stop();
+  await jwks?.stop(true);
+  await dir?.[Symbol.asyncDispose]();
+});
+
+describe("ingest security on the whole gateway", () => {
+  describe("mTLS", () => {
+    test("a device certificate of the device CA is accepted and its CN is the record's identity header", async () => {
+      const result = await curl("/ingest/secure", { cert: certs.device, body: '{"mtls":true}' });
+      expect(result.status).toBe(200);
+      const records = await readTopic(topic, 2);
+      const mine = records.find((r) => r.value?.toString() === '{"mtls":true}');
+      expect(mine?.headers["ingest.identity"]?.toString()).toBe("device-1");
+    });
+
+    test.each([
+      ["wrongCa", "a certificate of another CA"],
+      ["expired", "an expired certificate"],
+    ])("%s: %s fails the TLS handshake", async (name) => {
+      const result = await curl("/ingest/secure", { cert: certs[name] });
+      expect(result.exit).not.toBe(0);
+      expect(result.status).toBe(0);
+    });
+
+    test("no certificate and no token is 401 with a Bearer challenge in REST Proxy's shape", async () => {
+      const result = await curl("/ingest/secure");
+      expect(result.status).toBe(401);
+      expect(result.headers).toMatch(/www-authenticate: Bearer realm="ingest"/i);
+      expect(JSON.parse(result.body)).toEqual({
+        error_code: 40101,
+        message: "Authentication required: send a bearer token or a client certificate",
+      });
+    });
+  });
+
+  describe("JWT", () => {
+    test("a valid token is accepted", async () => {
+      const result = await curl("/ingest/secure", { headers: [`Authorization: Bearer ${await token(k1, "k1")}`] });
+      expect(result.status).toBe(200);
+    });
+
+    test.each([
+      ["expired", async () => token(k1, "k1", {}, Math.floor(Date.now() / 1000) - 3600), /"exp" claim/],
+      ["for another audience", async () => token(k1, "k1", { aud: "billing" }), /"aud" claim/],
+      [
+        "alg none",
+        async () =>
+          new UnsecuredJWT({ sub: "sensor-1", aud: "ingest", iss: "https://idp.test" })
+            .setExpirationTime("5m")
+            .encode(),
+        /alg/,
+      ],
+    ])("a token %s is 401 invalid_token", async (_what, make, reason) => {
+      const result = await curl("/ingest/secure", { headers: [`Authorization: Bearer ${await make()}`] });
+      expect(result.status).toBe(401);
+      expect(result.headers).toMatch(/error="invalid_token"/);
+      expect(JSON.parse(result.body).message).toMatch(reason);
+    });
+
+    test("a token with an unknown kid is accepted once the JWKS has rotated to include it", async () => {
+      const rotated = await token(k2, "k2");
+      expect((await curl("/ingest/secure", { headers: [`Authorization: Bearer ${rotated}`] })).status).toBe(401);
+      jwksKeys = [...jwksKeys, { ...(await exportJWK(k2.publicKey)), kid: "k2", alg: "RS256" }];
+      expect((await curl("/ingest/secure", { headers: [`Authorization: Bearer ${rotated}`] })).status).toBe(200);
+    });
+  });
+
+  describe("ACL", () => {
+    test("a trusted certificate whose CN the ACL does not allow is 403", async () => {
+      const result = await curl("/ingest/secure", { cert: certs.intruder });
+      expect(result.status).toBe(403);
+      expect(JSON.parse(result.body)).toEqual({
+        error_code: 40301,
+        message: "Principal intruder-1 is not allowed to write to route /ingest/secure",
+      });
+    });
+
+    test("a token whose subject the ACL does not allow is 403", async () => {
+      const result = await curl("/ingest/secure", {
+        headers: [`Authorization: Bearer ${await token(k1, "k1", { sub: "printer-9" })}`],
+      });
+      expect(result.status).toBe(403);
+    });
+  });
+
+  describe("quotas", () => {
+    test("over the per-identity rate is 429 with Retry-After, and requests pass again after it", async () => {
+      const auth = `Authorization: Basic ${btoa("meter-1:meter-pass-1")}`;
+      const statuses: number[] = [];
+      let limited: CurlResult | undefined;
+      for (let i = 0; i < 6 && !limited; i++) {
+        const r = await curl("/ingest/quota", { headers: [auth] });
+        statuses.push(r.status);
+        if (r.status === 429) limited = r;
+      }
+      expect(statuses[0]).toBe(200);
+      expect(limited?.status).toBe(429);
+      expect(limited?.headers).toMatch(/retry-after: 1\r?$/im);
+      expect(JSON.parse(limited!.body).error_code).toBe(42901);
+      await waitFor(async () => (await curl("/ingest/quota", { headers: [auth] })).status === 200, {
+        what: "the quota to refill",
+      });
+      const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+      expect(metrics).toMatch(/ingest_identity_throttled_total\{connector="quota-ingest",principal="meter-1"\} [1-9]/);
+    });
+  });
+});

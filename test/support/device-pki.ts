@@ -1,0 +1,185 @@
+/**
+ * A device PKI made with openssl at test time, for the ingest listener's mTLS tests: a device CA
+ * (with `openssl ca`, so certificates can have any validity window and be revoked into a CRL), a
+ * second unrelated CA, a server certificate for 127.0.0.1, device certificates and self-signed ones.
+ * EC P-256 keys keep generation fast.
+ */
+import { join } from "node:path";
+
+export interface DeviceCert {
+  readonly cert: string;
+  readonly key: string;
+}
+
+export interface DeviceCertOptions {
+  /** Subject alternative names in openssl syntax, e.g. `DNS:dev-1.example,URI:urn:device:1`. */
+  readonly san?: string;
+  /** openssl ca dates, `YYYYMMDDHHMMSSZ`. */
+  readonly startDate?: string;
+  readonly endDate?: string;
+  /** Sign with the other CA instead of the device CA. */
+  readonly otherCa?: boolean;
+}
+
+export interface DevicePki {
+  readonly dir: string;
+  readonly caCert: string;
+  readonly otherCaCert: string;
+  readonly serverCert: string;
+  readonly serverKey: string;
+  /** A CRL of the device CA; empty until `revoke` is called. */
+  readonly crl: string;
+  issue(name: string, cn: string, options?: DeviceCertOptions): Promise<DeviceCert>;
+  selfSigned(name: string, cn: string): Promise<DeviceCert>;
+  /** Revokes a certificate issued by the device CA and rewrites the CRL. */
+  revoke(cert: DeviceCert): Promise<void>;
+}
+
+export async function openssl(dir: string, ...args: string[]): Promise<string> {
+  const proc = Bun.spawn(["openssl", ...args], { cwd: dir, stdout: "pipe", stderr: "pipe" });
+  const [code, out, err] = await Promise.all([
+    proc.exited,
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+  ]);
+  if (code !== 0) throw new Error(`openssl ${args.slice(0, 2).join(" ")} failed: ${err}`);
+  return out;
+}
+
+const EC = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+
+function caConfig(name: string): string {
+  return [
+    "[ca]",
+    "default_ca = ca_default",
+    "[ca_default]",
+    `database = ${name}.index`,
+    "new_certs_dir = .",
+    `crlnumber = ${name}.crlnumber`,
+    `serial = ${name}.srl`,
+    "default_md = sha256",
+    "default_days = 2",
+    "default_crl_days = 2",
+    "policy = policy_any",
+    "unique_subject = no",
+    "copy_extensions = copy",
+    "[policy_any]",
+    "commonName = supplied",
+    "",
+  ].join("\n");
+}
+
+async function makeCa(dir: string, name: string, cn: string): Promise<void> {
+  await openssl(
+    dir,
+    "req",
+    "-x509",
+    ...EC,
+    "-days",
+    "3",
+    "-subj",
+    `/CN=${cn}`,
+    "-keyout",
+    `${name}.key`,
+    "-out",
+    `${name}.pem`,
+  );
+  await Bun.write(join(dir, `${name}.cnf`), caConfig(name));
+  await Bun.write(join(dir, `${name}.index`), "");
+  await Bun.write(join(dir, `${name}.crlnumber`), "01\n");
+}
+
+export async function makeDevicePki(dir: string): Promise<DevicePki> {
+  const f = (n: string) => join(dir, n);
+  await makeCa(dir, "device-ca", "device CA");
+  await makeCa(dir, "other-ca", "other CA");
+
+  const gencrl = () =>
+    openssl(
+      dir,
+      "ca",
+      "-config",
+      "device-ca.cnf",
+      "-keyfile",
+      "device-ca.key",
+      "-cert",
+      "device-ca.pem",
+      "-gencrl",
+      "-out",
+      "device-ca.crl",
+    );
+  await gencrl();
+
+  const issue = async (name: string, cn: string, options: DeviceCertOptions = {}): Promise<DeviceCert> => {
+    const ca = options.otherCa ? "other-ca" : "device-ca";
+    const reqArgs = ["req", ...EC, "-subj", `/CN=${cn}`, "-keyout", `${name}.key`, "-out", `${name}.csr`];
+    if (options.san) reqArgs.push("-addext", `subjectAltName=${options.san}`);
+    await openssl(dir, ...reqArgs);
+    const dates = [
+      ...(options.startDate ? ["-startdate", options.startDate] : []),
+      ...(options.endDate ? ["-enddate", options.endDate] : []),
+    ];
+    await openssl(
+      dir,
+      "ca",
+      "-batch",
+      "-rand_serial",
+      "-notext",
+      "-config",
+      `${ca}.cnf`,
+      "-keyfile",
+      `${ca}.key`,
+      "-cert",
+      `${ca}.pem`,
+      "-in",
+      `${name}.csr`,
+      "-out",
+      `${name}.pem`,
+      ...dates,
+    );
+    return { cert: f(`${name}.pem`), key: f(`${name}.key`) };
+  };
+
+  const server = await issue("server", "localhost", { san: "IP:127.0.0.1,DNS:localhost" });
+  return {
+    dir,
+    caCert: f("device-ca.pem"),
+    otherCaCert: f("other-ca.pem"),
+    serverCert: server.cert,
+    serverKey: server.key,
+    crl: f("device-ca.crl"),
+    issue,
+    async selfSigned(name, cn) {
+      await openssl(
+        dir,
+        "req",
+        "-x509",
+        ...EC,
+        "-days",
+        "2",
+        "-subj",
+        `/CN=${cn}`,
+        "-keyout",
+        `${name}.key`,
+        "-out",
+        `${name}.pem`,
+      );
+      return { cert: f(`${name}.pem`), key: f(`${name}.key`) };
+    },
+    async revoke(cert) {
+      await openssl(
+        dir,
+        "ca",
+        "-config",
+        "device-ca.cnf",
+        "-keyfile",
+        "device-ca.key",
+        "-cert",
+        "device-ca.pem",
+        "-revoke",
+        cert.cert,
+      );
+      await gencrl();
+    },
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * A Kafka broker of the test's own (scripts/kafka with a private state dir), for tests that stop
+ * or kill a broker: the shared broker other people's tests use is never touched. `stop()` ends the
+ * process (SIGTERM, data kept); `restart()` runs the same command line again, so the broker comes
+ * back on the same ports with the same data. `await using` removes it.
+ */
+import { readFileSync } from "node:fs";
+import { connect } from "node:net";
+import { join } from "node:path";
+import { Kafka, logLevel } from "kafkajs";
+import { REPO } from "./kafka.ts";
+import { waitFor } from "./wait-for.ts";
+
+export interface OwnBroker extends AsyncDisposable {
+  readonly bootstrap: string;
+  stop(): Promise<void>;
+  restart(): Promise<void>;
+  client(): Kafka;
+}
+
+function parseInfo(text: string): Record<string, string> {
+  return Object.fromEntries(
+    text
+      .trim()
+      .split("\n")
+      .filter((l) => l.includes("="))
+      .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+  );
+}
+
+async function exited(pid: number): Promise<void> {
+  await waitFor(
+    () => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    },
+    { timeoutMs: 60_000, what: `broker ${pid} to exit` },
+  );
+}
+
+function portOpen(hostPort: string): Promise<boolean> {
+  const [host, port] = hostPort.split(":");
+  return new Promise((resolve) => {
+    const socket = connect({ host: host!, port: Number(port) }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on("error", () => resolve(false));
+  });
+}
+
+export async function startOwnBroker(stateDir: string): Promise<OwnBroker> {
+  const script = join(REPO, "scripts", "kafka");
+  const env = { ...process.env, KAFKA_STATE_DIR: stateDir };
+  const proc = Bun.spawn(["bash", script, "start"], { env, stdout: "pipe", stderr: "inherit" });
+  const out = await new Response(proc.stdout).text();
+  if ((await proc.exited) !== 0) throw new Error("scripts/kafka start failed for the test's own broker");
+  const info = parseInfo(out);
+  const bootstrap = info.bootstrap!;
+  let pid = Number(info.pid);
+  const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8")
+    .split("\0")
+    .filter((a) => a !== "");
+  const client = () => new Kafka({ clientId: "own-broker-test", brokers: [bootstrap], logLevel: logLevel.NOTHING });
+
+  const ready = async () => {
+    await waitFor(() => portOpen(bootstrap), { timeoutMs: 120_000, what: "the broker's port" });
+    const admin = client().admin();
+    await waitFor(
+      async () => {
+        await admin.connect();
+        await admin.fetchTopicMetadata({ topics: [] });
+        return true;
+      },
+      { timeoutMs: 120_000, what: "broker metadata" },
+    );
+    await admin.disconnect();
+  };
+
+  const stop = async () => {
+    process.kill(pid, "SIGTERM");
+    await exited(pid);
+  };
+  return {
+    bootstrap,
+    client,
+    stop,
+    async restart() {
+      const started = Bun.spawn(cmdline, {
+        env,
+        stdout: Bun.file(join(stateDir, "stdout-restart.log")),
+        stderr: "inherit",
+        stdin: "ignore",
+      });
+      pid = started.pid;
+      await Bun.write(join(stateDir, "broker.pid"), String(pid));
+      await ready();
+    },
+    async [Symbol.asyncDispose]() {
+      try {
+        await stop();
+      } catch {
+        // already gone
+      }
+    },
+  };
+}
