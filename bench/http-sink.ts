@@ -110,7 +110,20 @@ interface Running {
 
 async function startGateway(dir: string, topic: string, mode: Mode): Promise<Running> {
   const port = await freePort();
-  const worker = new WorkerProcess(gatewaySystem({ binary: gatewayBin, bootstrap }).prepare(dir, port), dir);
+  const launch = gatewaySystem({ binary: gatewayBin, bootstrap }).prepare(dir, port);
+  // BENCH_GATEWAY_CPU_PROF=<dir>: run the gateway from source under Bun's CPU profiler instead
+  // (a .cpuprofile per measurement; bench/support/profile-summary.ts reads it).
+  const profileDir = env.BENCH_GATEWAY_CPU_PROF;
+  const command = profileDir
+    ? [
+        process.execPath,
+        "--cpu-prof",
+        `--cpu-prof-dir=${resolve(profileDir)}`,
+        join(repo, "src", "main.ts"),
+        ...launch.command.slice(1),
+      ]
+    : launch.command;
+  const worker = new WorkerProcess({ ...launch, command }, dir);
   const rest = `http://127.0.0.1:${port}`;
   await pollUntil(async () => ((await requestJson("GET", `${rest}/connectors`)).status === 200 ? true : undefined), {
     timeoutMs: 60_000,
