@@ -3,7 +3,8 @@
  * page, ~1 KB each) into Kafka, for three systems in one run on the same broker and API:
  *   - the gateway binary with its HTTP source connector (CURSOR pagination over `after`);
  *   - castorm kafka-connect-http 0.8.11 (built from its source by scripts/bench) on Apache Kafka
- *     Connect standalone, in its catch-up mode (`after=${offset.key}`, catch-up interval 0);
+ *     Connect standalone (`after=${offset.key}`, no pause between requests, offsets flushed every
+ *     BENCH_CASTORM_FLUSH_MS, default 10 ms: castorm's next request depends on the last commit);
  *   - a plain Bun fetch-and-produce loop (bench/support/fetch-produce-loop.ts): the limit.
  * Per run: a fresh topic (1 partition); the worker is started and ready before the clock starts;
  * the clock runs from the API's first request to the moment the topic's high watermark reaches the
@@ -36,6 +37,7 @@ const connectLib = resolve(need("BENCH_CONNECT_LIB"));
 const connectVersion = need("BENCH_CONNECT_VERSION");
 const castormPluginPath = resolve(need("BENCH_CASTORM_PLUGIN_PATH"));
 const PAGE = 100;
+const castormFlushMs = env.BENCH_CASTORM_FLUSH_MS ?? "10";
 
 type SystemName = "gateway" | "castorm" | "loop";
 interface Measurement {
@@ -48,6 +50,8 @@ interface Measurement {
   readonly usage: Usage;
 }
 
+// kafkajs may reject a stray metadata request after a topic is deleted; that must not end the run.
+process.on("unhandledRejection", (error) => console.error("ignored unhandled rejection:", (error as Error)?.message));
 const kafka = new Kafka({ clientId: "bench-http-source", brokers: bootstrap.split(","), logLevel: logLevel.NOTHING });
 const admin = kafka.admin();
 await admin.connect();
@@ -61,6 +65,12 @@ async function highWatermark(topic: string): Promise<number> {
 async function measure(system: SystemName, run: number): Promise<Measurement> {
   const topic = `bench-http-${system}-${run}-${Date.now()}`;
   await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+  // Metadata reaches every part of the client a little later; start once the topic is readable.
+  await pollUntil(async () => ((await highWatermark(topic)) === 0 ? true : undefined), {
+    timeoutMs: 30_000,
+    intervalMs: 50,
+    what: `topic ${topic}`,
+  });
   const dir = mkdtempSync(join(tmpdir(), `bench-http-${system}-`));
   let worker: WorkerProcess | undefined;
   let loop: ReturnType<typeof Bun.spawn> | undefined;
@@ -85,7 +95,9 @@ async function measure(system: SystemName, run: number): Promise<Measurement> {
               version: connectVersion,
               bootstrap,
               jvmOptions: [],
-              workerOverrides: { "plugin.path": castormPluginPath },
+              // castorm moves its offset (the `after` of its next request) only when Connect commits
+              // offsets; until then it asks for the same page again. Its best case is a short flush.
+              workerOverrides: { "plugin.path": castormPluginPath, "offset.flush.interval.ms": castormFlushMs },
             }).prepare(dir, port);
       const w = new WorkerProcess(prepared, dir);
       worker = w;
@@ -162,8 +174,9 @@ function connectorConfig(system: SystemName, topic: string): Record<string, stri
     "http.response.list.pointer": "/items",
     "http.response.record.offset.pointer": "key=/id, timestamp=/ts",
     "http.response.record.mapper": "com.github.castorm.kafka.connect.http.record.StringKvSourceRecordMapper",
-    "http.timer.interval.millis": "60000",
-    "http.timer.catchup.interval.millis": "0",
+    // No pause between requests, caught up or not (its defaults: 60 s and 30 s).
+    "http.timer.interval.millis": "1",
+    "http.timer.catchup.interval.millis": "1",
     "key.converter": "org.apache.kafka.connect.storage.StringConverter",
     "value.converter": "org.apache.kafka.connect.storage.StringConverter",
   };

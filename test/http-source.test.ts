@@ -251,6 +251,38 @@ describe("HTTP source connector in the gateway", () => {
     }
   });
 
+  test("pause aborts an in-flight request at once; resume polls again; delete does not wait for the schedule", async () => {
+    const kafka = await kafkaBroker();
+    await using dir = await tempDir();
+    let hang = true;
+    using api = startApi(() => (hang ? new Promise<Response>(() => undefined) : Response.json([{ ok: true }])));
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data") },
+    });
+    const topic = uniqueTopic("paused");
+    await gw.rest.put("/connectors/paused/config", {
+      "connector.class": "HttpSource",
+      "http.url": `${api.base}/slow`,
+      "kafka.topic": topic,
+      "http.timer.interval.ms": "3600000",
+      "http.response.records.path": "$[*]",
+      "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+      "value.converter.schemas.enable": "false",
+    });
+    await waitFor(() => api.seen.length === 1, { what: "the first request" });
+    expect((await gw.rest.put("/connectors/paused/pause")).status).toBe(202);
+    await waitFor(() => api.seen[0]!.signal.aborted, { what: "the in-flight request aborted by the pause" });
+    await waitFor(async () => (await taskState(gw, "paused"))?.state === "PAUSED");
+    hang = false;
+    expect((await gw.rest.put("/connectors/paused/resume")).status).toBe(202);
+    expect(values(await readTopic(topic, 1))).toEqual([{ ok: true }]);
+    expect(api.seen.length).toBe(2);
+    // The next poll is an hour away: deleting the connector must not wait for it.
+    expect((await gw.rest.delete("/connectors/paused")).status).toBe(204);
+    await waitFor(async () => (await gw.rest.get("/connectors")).body.length === 0, { timeoutMs: 10_000 });
+  });
+
   test("offsets: TIMESTAMP offset in the URL, visible and editable through the offsets API", async () => {
     const kafka = await kafkaBroker();
     await using dir = await tempDir();

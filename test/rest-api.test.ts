@@ -556,6 +556,11 @@ describe("connector plugins", () => {
       version: expect.any(String),
     });
     expect(only).toContainEqual({
+      class: "io.confluent.connect.http.HttpSourceConnector",
+      type: "source",
+      version: expect.any(String),
+    });
+    expect(only).toContainEqual({
       class: "io.edgegateway.connect.http.HttpIngestSourceConnector",
       type: "source",
       version: expect.any(String),

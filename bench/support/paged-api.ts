@@ -1,7 +1,8 @@
 /**
  * The paginated JSON API the HTTP source benchmark polls: `GET /items?after=<id>&limit=100` answers
  * `{"items": [...], "next_after": <last id> | null}` with records of ~1 KB (`id`, epoch-ms `ts`,
- * text fields). Bodies are built once up front so the server costs the same for every system.
+ * text fields), `next_after` null on the last page. Records are serialized once up front, so the
+ * server costs the same for every system.
  */
 export interface PagedApi extends Disposable {
   readonly base: string;
@@ -24,18 +25,15 @@ export function record(id: number): Record<string, unknown> {
 }
 
 export function startPagedApi(total: number, pageSize: number): PagedApi {
-  const pages = new Map<number, Uint8Array>();
-  const encoder = new TextEncoder();
-  for (let start = 0; start < total; start += pageSize) {
-    const items = [];
-    for (let id = start; id < Math.min(total, start + pageSize); id++) items.push(record(id));
-    const last = items.at(-1)!.id as number;
-    pages.set(
-      start - 1,
-      encoder.encode(JSON.stringify({ items, next_after: items.length === pageSize ? last : null })),
-    );
-  }
-  const empty = encoder.encode(JSON.stringify({ items: [], next_after: null }));
+  // Records are serialized once; a page is their concatenation, for any `after` (an API answers
+  // `id > after`, page-aligned or not: castorm asks from its last committed record).
+  const records = Array.from({ length: total }, (_, id) => JSON.stringify(record(id)));
+  const page = (after: number, limit: number): string => {
+    const from = Math.max(0, after + 1);
+    const to = Math.min(total, from + limit);
+    const next = to - from === limit && to < total ? to - 1 : null;
+    return `{"items":[${records.slice(from, to).join(",")}],"next_after":${next}}`;
+  };
   let count = 0;
   let first: number | undefined;
   const server = Bun.serve({
@@ -44,8 +42,9 @@ export function startPagedApi(total: number, pageSize: number): PagedApi {
     fetch: (req) => {
       count++;
       first ??= performance.now();
-      const after = Number(new URL(req.url).searchParams.get("after") ?? "-1");
-      return new Response(pages.get(after) ?? empty, { headers: { "content-type": "application/json" } });
+      const params = new URL(req.url).searchParams;
+      const body = page(Number(params.get("after") ?? "-1"), Number(params.get("limit") ?? String(pageSize)));
+      return new Response(body, { headers: { "content-type": "application/json" } });
     },
   });
   return {

@@ -3,6 +3,8 @@
  * request it answers. `await using`/`using` stops it.
  */
 export interface SeenRequest {
+  /** Aborts when the client gives up on the request (closes the connection). */
+  readonly signal: AbortSignal;
   readonly method: string;
   readonly url: URL;
   readonly headers: Headers;
@@ -26,7 +28,13 @@ export function startApi(
     tls,
     idleTimeout: 0,
     fetch: async (req) => {
-      const entry = { method: req.method, url: new URL(req.url), headers: req.headers, body: await req.text() };
+      const entry = {
+        signal: req.signal,
+        method: req.method,
+        url: new URL(req.url),
+        headers: req.headers,
+        body: await req.text(),
+      };
       seen.push(entry);
       return handler(entry, seen.length);
     },

@@ -204,15 +204,15 @@ describe("HttpSourceTask", () => {
         "http.pagination.type": "LINK_HEADER",
       };
       const before = await startTask(config);
-      const delivered = await before.collect(3);
-      expect(ids(delivered)).toEqual([0, 1, 2]);
-      const acked = (await before.collect(3)).slice(0, 1);
-      commit(before, acked); // Kafka acknowledged records 0..3; 4 and 5 were in flight
+      const delivered = await before.collect(9);
+      expect(ids(delivered)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+      commit(before, delivered.slice(0, 4)); // Kafka acknowledged records 0..3; 4..8 were in flight
       await before.task.stop();
+      const requestsBefore = server.seen.length;
       const after = await startTask(config, { offsets: before.offsets });
       const rest = await after.collect(5);
       expect(ids(rest)).toEqual([4, 5, 6, 7, 8]);
-      expect(server.seen.slice(2).map((s) => s.query.page)).toEqual(["2", "3"]);
+      expect(server.seen.slice(requestsBefore).map((s) => s.query.page)).toEqual(["2", "3"]);
     });
   });
 
@@ -345,6 +345,25 @@ describe("HttpSourceTask", () => {
       expect(await pending).toBeNull();
       hang = false;
       expect(ids(await h.collect(1))).toEqual([1]);
+    });
+  });
+
+  describe("batching", () => {
+    test("pages come one per poll, fetched ahead; a failing page throws in its turn", async () => {
+      using server = api((_req, url) => {
+        const page = Number(url.searchParams.get("page") ?? "1");
+        if (page === 8) return new Response("broken", { status: 500 });
+        return json(items((page - 1) * 100, page * 100), { headers: { link: `</e?page=${page + 1}>; rel="next"` } });
+      });
+      const h = await startTask({
+        "http.url": `${server.base}/e`,
+        "http.response.records.path": "$[*]",
+        "http.pagination.type": "LINK_HEADER",
+        "http.retry.max.attempts": "1",
+      });
+      const signal = new AbortController().signal;
+      for (let page = 1; page <= 7; page++) expect(ids((await h.task.poll(signal)) ?? [])[0]).toBe((page - 1) * 100);
+      expect(await h.task.poll(signal).catch((e) => e.message)).toContain("HTTP 500");
     });
   });
 

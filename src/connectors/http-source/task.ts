@@ -43,6 +43,12 @@ import { fieldValue, parseJsonBody, ResponseFormatError, selectAll } from "./rec
 import { cronSchedule, intervalSchedule, type Schedule } from "./schedule.ts";
 
 const MAX_IDLE_WAIT_MS = 1000;
+/**
+ * A poll gathers pages until it has this many records. One page per poll measured best
+ * (BENCHMARKS.md): the next page is fetched during the send anyway, and a larger send costs
+ * kafkajs more per record (its per-partition grouping grows with the square of the batch).
+ */
+const MAX_POLL_RECORDS = 1;
 
 interface Run {
   readonly startedAt: number;
@@ -166,12 +172,19 @@ export class HttpSourceTask implements SourceTask {
     this.due = this.schedule.first(now, decoded.pollTime);
   }
 
+  /**
+   * Records of the pages fetched back to back within ~1 s, up to MAX_POLL_RECORDS (pages with no
+   * new record are passed over). A page still in flight at the deadline stays pending for the next
+   * poll; a failure after records is thrown by the next poll, once those records are on their way.
+   */
   async poll(signal: AbortSignal): Promise<SourceRecord[] | null> {
     const active = AbortSignal.any([signal, this.stopped.signal]);
     const deadline = performance.now() + MAX_IDLE_WAIT_MS;
-    while (!active.aborted) {
+    const out: SourceRecord[] = [];
+    while (!active.aborted && out.length < MAX_POLL_RECORDS) {
       if (!this.pending) {
         if (!this.run) {
+          if (out.length > 0) break;
           const wait = this.due - this.clock.now();
           if (wait > 0) {
             await this.clock.sleep(Math.min(wait, MAX_IDLE_WAIT_MS), active);
@@ -179,21 +192,30 @@ export class HttpSourceTask implements SourceTask {
           }
           this.run = this.startRun();
         }
-        this.pending = this.fetchPage(this.run, active).then(
-          (records) => ({ records }),
-          (error: unknown) => (active.aborted ? { aborted: true as const } : { error }),
-        );
+        this.pending = this.fetchInBackground(this.run, active);
       }
-      // A slow page does not hold up the runtime (offset commits, pause, stop) for more than ~1 s:
-      // the request goes on and a later poll picks up its outcome.
       const outcome = await within(this.pending, deadline - performance.now());
-      if (outcome === undefined) return null;
+      if (outcome === undefined) break;
+      if ("error" in outcome) {
+        // Deliver what came before the failure first; the next poll throws it.
+        if (out.length > 0) break;
+        this.pending = undefined;
+        throw outcome.error;
+      }
       this.pending = undefined;
-      if ("error" in outcome) throw outcome.error;
-      if ("records" in outcome && outcome.records.length > 0) return outcome.records;
-      if (!this.run) return null;
+      if ("records" in outcome) out.push(...outcome.records);
+      if (!this.run) break;
     }
-    return null;
+    // The next page is fetched while the runtime sends these records to Kafka.
+    if (this.run && !this.pending && !active.aborted) this.pending = this.fetchInBackground(this.run, active);
+    return out.length > 0 ? out : null;
+  }
+
+  private fetchInBackground(run: Run, signal: AbortSignal): NonNullable<typeof this.pending> {
+    return this.fetchPage(run, signal).then(
+      (records) => ({ records }),
+      (error: unknown) => (signal.aborted ? { aborted: true as const } : { error }),
+    );
   }
 
   private startRun(): Run {
