@@ -49,8 +49,8 @@ const counts: Record<Mode, number> = {
 const modes = (env.BENCH_SINK_MODES ?? "batch,single").split(",") as Mode[];
 
 type Mode = "batch" | "single";
-type SystemName = "gateway" | "flink" | "loop";
-const systems = (env.BENCH_ONLY ?? "gateway,flink,loop").split(",") as SystemName[];
+type SystemName = "gateway" | "gateway-bytes" | "flink" | "loop";
+const systems = (env.BENCH_ONLY ?? "gateway,gateway-bytes,flink,loop").split(",") as SystemName[];
 if (systems.includes("flink") && !flinkJob)
   throw new Error("BENCH_FLINK_JOB is not set (scripts/bench builds the job)");
 
@@ -66,7 +66,8 @@ interface Measurement {
 }
 
 const label: Record<SystemName, string> = {
-  gateway: "Gateway (HttpSink connector)",
+  gateway: "Gateway (HttpSink connector, JsonConverter)",
+  "gateway-bytes": "Gateway (HttpSink connector, ByteArrayConverter: values passed as is)",
   flink: "getindata flink-http-connector 0.25.0 (Flink 1.18.1 MiniCluster)",
   loop: "Plain Bun consumer + fetch loop",
 };
@@ -108,7 +109,7 @@ interface Running {
   stop(): Promise<void>;
 }
 
-async function startGateway(dir: string, topic: string, mode: Mode): Promise<Running> {
+async function startGateway(dir: string, topic: string, mode: Mode, bytes: boolean): Promise<Running> {
   const port = await freePort();
   const launch = gatewaySystem({ binary: gatewayBin, bootstrap }).prepare(dir, port);
   // BENCH_GATEWAY_CPU_PROF=<dir>: run the gateway from source under Bun's CPU profiler instead
@@ -141,8 +142,12 @@ async function startGateway(dir: string, topic: string, mode: Mode): Promise<Run
     "sink.batch.max-size": String(BATCH),
     "sink.writer.thread-pool.size": String(concurrency),
     "key.converter": "org.apache.kafka.connect.storage.StringConverter",
-    "value.converter": "org.apache.kafka.connect.json.JsonConverter",
-    "value.converter.schemas.enable": "false",
+    ...(bytes
+      ? { "value.converter": "org.apache.kafka.connect.converters.ByteArrayConverter" }
+      : {
+          "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+          "value.converter.schemas.enable": "false",
+        }),
   };
   const created = await requestJson(
     "POST",
@@ -248,8 +253,8 @@ async function measure(system: SystemName, mode: Mode, topic: string, run: numbe
   let running: Running | undefined;
   try {
     running =
-      system === "gateway"
-        ? await startGateway(dir, topic, mode)
+      system === "gateway" || system === "gateway-bytes"
+        ? await startGateway(dir, topic, mode, system === "gateway-bytes")
         : system === "flink"
           ? startFlink(dir, topic, mode)
           : startLoop(dir, topic, mode, total);
