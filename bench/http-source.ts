@@ -52,6 +52,7 @@ interface Measurement {
 
 // kafkajs may reject a stray metadata request after a topic is deleted; that must not end the run.
 process.on("unhandledRejection", (error) => console.error("ignored unhandled rejection:", (error as Error)?.message));
+process.on("uncaughtException", (error) => console.error("ignored uncaught exception:", error?.message));
 const kafka = new Kafka({ clientId: "bench-http-source", brokers: bootstrap.split(","), logLevel: logLevel.NOTHING });
 const admin = kafka.admin();
 await admin.connect();
@@ -143,7 +144,7 @@ async function measure(system: SystemName, run: number): Promise<Measurement> {
     await worker?.stop();
     if (loop) await loop.exited;
     rmSync(dir, { recursive: true, force: true });
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    topicsToDelete.push(topic);
   }
 }
 
@@ -184,12 +185,20 @@ function connectorConfig(system: SystemName, topic: string): Record<string, stri
 
 const order: SystemName[] = ["gateway", "castorm", "loop"];
 const results: Measurement[] = [];
+/** Topics are deleted at the end: deleting between runs disturbed the next run's metadata. */
+const topicsToDelete: string[] = [];
 const started = new Date().toISOString();
 try {
   for (let run = 0; run < runs; run++) {
     for (let i = 0; i < order.length; i++) {
       const system = order[(i + run) % order.length]!;
-      const m = await measure(system, run);
+      let m: Measurement;
+      try {
+        m = await measure(system, run);
+      } catch (error) {
+        console.error(`run ${run} ${system} failed (${(error as Error).message}); trying once more`);
+        m = await measure(system, run);
+      }
       results.push(m);
       console.error(
         `run ${run} ${system}: ${m.recordsPerSecond.toFixed(0)} records/s (${m.seconds.toFixed(2)} s, ${m.requests} requests, ${m.usage.cores.toFixed(2)} cores, ${m.usage.peakRssMiB.toFixed(0)} MiB)`,
@@ -198,6 +207,7 @@ try {
   }
 } finally {
   killAllWorkers();
+  await admin.deleteTopics({ topics: topicsToDelete }).catch(() => undefined);
   await admin.disconnect();
 }
 
