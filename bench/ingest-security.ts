@@ -130,7 +130,6 @@ try {
       `ingest.listeners.https.ssl.truststore.location=${pki.caCert}`,
       "ingest.listeners.https.ssl.client.auth=requested",
       "request.timeout.ms=3000",
-      "log.level=WARN",
     ].join("\n"),
   );
   let output = "";
@@ -144,7 +143,10 @@ try {
   await until(
     async () => /REST server listening at/.test(output) && /Ingest listener open at https/.test(output),
     "the gateway",
-  );
+    60_000,
+  ).catch((error) => {
+    throw new Error(`${(error as Error).message}\n${output}`);
+  });
   const restUrl = /REST server listening at (http:\/\/[^\s,]+?)\/?,/.exec(output)![1]!;
   const httpUrl = /Ingest listener open at (http:\/\/[^\s]+?)\/?\s/.exec(output)![1]!;
   const httpsUrl = /Ingest listener open at (https:\/\/[^\s]+?)\/?\s/.exec(output)![1]!;

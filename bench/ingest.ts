@@ -6,12 +6,13 @@
  *       REST Proxy v2 shape), against a bare hono-on-Bun handler answering 200 (the HTTP limit)
  *       and Strimzi Kafka Bridge 0.33.1 doing the same v2 produce.
  * Load comes from wrk; CPU (cores busy) and RSS of the server process are sampled during each
- * load. `scripts/bench ingest` starts the broker, fetches ProducerPerformance and builds the
+ * load. The gateway runs with tasks.max=1 and again with BENCH_INGEST_TASKS (default 4; several
+ * tasks = several producers with a produce request in flight each). `scripts/bench ingest` starts the broker, fetches ProducerPerformance and builds the
  * bridge, then passes them in through BENCH_* variables. Prints markdown; raw JSON goes to
  * bench/results/ingest-<timestamp>.json.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import { freePort, pollUntil } from "./support/http-probe.ts";
@@ -121,7 +122,8 @@ const singleBody = JSON.stringify(single);
 const v2Body = JSON.stringify({ records: [{ value: single }] });
 const V2 = "application/vnd.kafka.json.v2+json";
 
-async function gateway(): Promise<void> {
+async function gateway(tasks: number): Promise<void> {
+  const suffix = tasks === 1 ? "" : ` (tasks.max=${tasks})`;
   const dir = mkdtempSync(join(tmpdir(), "bench-ingest-gw-"));
   const [restPort, ingestPort] = [await freePort(), await freePort()];
   writeFileSync(
@@ -149,7 +151,10 @@ async function gateway(): Promise<void> {
     const r = await fetch(`${rest}/connectors`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ name, config: { "connector.class": "HttpIngestSource", ...config } }),
+      body: JSON.stringify({
+        name,
+        config: { "connector.class": "HttpIngestSource", "tasks.max": String(tasks), ...config },
+      }),
     });
     if (r.status !== 201) throw new Error(`creating ${name}: ${r.status} ${await r.text()}`);
   }
@@ -166,20 +171,21 @@ async function gateway(): Promise<void> {
     { timeoutMs: 30_000, intervalMs: 200, what: "ingest route" },
   );
   try {
-    await load("(a) 500 × 1 KB batches, 16 connections", "gateway", proc.pid, {
+    await load("(a) 500 × 1 KB batches, 16 connections", `gateway${suffix}`, proc.pid, {
       url: `${ingest}/ingest/batch`,
       body: batchBody,
       contentType: "application/json",
       connections: 16,
       recordsPerRequest: 500,
     });
-    await load("(b) single 200 B records, 64 connections", "gateway (own path)", proc.pid, {
+    await load("(b) single 200 B records, 64 connections", `gateway (own path)${suffix}`, proc.pid, {
       url: `${ingest}/ingest/single`,
       body: singleBody,
       contentType: "application/json",
       connections: 64,
       recordsPerRequest: 1,
     });
+    if (tasks !== 1) return;
     await load("(b) single 200 B records, 64 connections", "gateway (REST Proxy v2)", proc.pid, {
       url: `${ingest}/topics/bench-ingest-single`,
       body: v2Body,
@@ -339,13 +345,19 @@ await createTopics(["bench-ingest-batch", "bench-ingest-single", "bench-ingest-p
   () => undefined,
 );
 const only = (env.BENCH_ONLY ?? "gateway,pp,hono,bridge").split(",");
-if (only.includes("gateway")) await gateway();
+const loadBefore = loadavg()[0]!;
+if (only.includes("gateway")) await gateway(1);
+for (const tasks of (env.BENCH_INGEST_TASKS ?? "4")
+  .split(",")
+  .map(Number)
+  .filter((n) => n > 1))
+  await gateway(tasks);
 if (only.includes("pp")) await producerPerformance();
 if (only.includes("hono")) await bareHono();
 if (only.includes("bridge")) await bridge();
 const machine = machineInfo();
 process.stdout.write(
-  `Machine: ${machine.cores} cores (${machine.cpuModel}), ${machine.memTotalMiB} MiB, ${machine.os}, Bun ${machine.bun}; wrk ${threads} threads, ${durationS} s per load after a ${warmupS} s warm-up (20 s for the bridge).\n\n${report()}\n`,
+  `Machine: ${machine.cores} cores (${machine.cpuModel}), ${machine.memTotalMiB} MiB, ${machine.os}, Bun ${machine.bun}; wrk ${threads} threads, ${durationS} s per load after a ${warmupS} s warm-up (20 s for the bridge); load average (1 min) ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after.\n\n${report()}\n`,
 );
-writeResultsFile(resultsDir, "ingest", stamp, { machine, durationS, threads, rows });
+writeResultsFile(resultsDir, "ingest", stamp, { machine, durationS, threads, loadBefore, rows });
 process.exit(0);

@@ -12,6 +12,8 @@ ensure_deps() {
     echo "Installing dependencies (npm ci)…" >&2
     (cd "$REPO" && npm ci --no-audit --no-fund >&2) || die "npm ci failed"
   fi
+  # The project's fixes to dependencies (also npm's postinstall; idempotent, quick).
+  node "$REPO/scripts/patch-dependencies.mjs" || die "patching dependencies failed"
   # npm may skip bun's postinstall; its platform package carries the real binary either way.
   "$BUN" --version >/dev/null 2>&1 || die "bun from node_modules does not run"
 }

@@ -20,7 +20,7 @@ import { IngestRouteTable } from "./ingest/route-table.ts";
 import { SpoolMetrics } from "./ingest/spool/spool-metrics.ts";
 import type { ClientIdentitySource } from "./ingest/tls/ingest-tls-config.ts";
 import type { KafkaPort } from "./kafka/kafka-port.ts";
-import { KafkajsPort } from "./kafka/kafkajs/adapter.ts";
+import { type KafkaClientName, kafkaPorts } from "./kafka/kafka-ports.ts";
 import type { PluginRegistry } from "./plugin/registry.ts";
 import { builtInRegistry } from "./plugins.ts";
 import { type RestServers, startRestServers } from "./rest/server.ts";
@@ -107,7 +107,7 @@ export function startApp(options: AppOptions): App {
       spool: spoolStore,
       spoolMetrics,
     });
-  const kafka = options.kafka ?? new KafkajsPort(logs);
+  const kafka = options.kafka ?? kafkaPorts[config["kafka.client"] as KafkaClientName](logs);
   const db = openDatabase(config["data.dir"], {
     warn: (message) => logs.get("io.edgegateway.store.Database").warn(message),
   });
@@ -137,6 +137,7 @@ export function startApp(options: AppOptions): App {
     logs,
     resolveConfig,
     topicTracking: { enabled: config["topic.tracking.enable"], allowReset: config["topic.tracking.allow.reset"] },
+    degradedTrace: (connector) => spoolMetrics.degradedTrace(connector),
   });
   herderRef = herder;
   let clusterId: string | null = null;
@@ -144,7 +145,12 @@ export function startApp(options: AppOptions): App {
     config,
     herder,
     logs,
-    extraMetrics: () => [...ingestMetrics.families(), ...ingestSecurity.families(), ...spoolMetrics.families()],
+    extraMetrics: () => [
+      ...ingestMetrics.families(),
+      ...ingestSecurity.families(),
+      ...spoolMetrics.families(),
+      ...ingest.families(),
+    ],
     root: {
       clusterId: async () => {
         if (clusterId) return clusterId;

@@ -132,6 +132,14 @@ const ownWorkerConfig = defineConfig({
     importance: "LOW",
     group: RUNTIME,
   }),
+  "kafka.client": key.string({
+    doc: "The Kafka client library behind the gateway's Kafka port: platformatic (@platformatic/kafka for producing, kafkajs for admin and consumer groups; the faster source path, see BENCHMARKS.md) or kafkajs (kafkajs for everything).",
+    default: "platformatic",
+    importance: "LOW",
+    group: "Kafka",
+    displayName: "Kafka client",
+    validators: [check.oneOf(["platformatic", "kafkajs"])],
+  }),
   "connector.client.config.override.policy": key.string({
     doc: "Which producer.override.*, consumer.override.* and admin.override.* keys connectors may set: All or None.",
     default: "All",

@@ -106,6 +106,7 @@ beforeAll(async () => {
       "ingest.auth.jwt.audience": "ingest",
       "ingest.auth.jwt.jwks.cooldown.ms": "0",
       "ingest.acl.allow": "device-*,sensor-*",
+      "ingest.acl.topic.rules": `${topic}:claim.fleet=north`,
       "value.converter": "org.apache.kafka.connect.json.JsonConverter",
       "value.converter.schemas.enable": "false",
     },
@@ -154,6 +155,14 @@ describe("ingest security on the whole gateway", () => {
       const result = await curl("/ingest/secure", { cert: certs[name] });
       expect(result.exit).not.toBe(0);
       expect(result.status).toBe(0);
+    });
+
+    test("refused handshakes are counted by reason on /metrics", async () => {
+      await curl("/ingest/secure", { cert: certs.expired });
+      const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+      expect(metrics).toMatch(
+        /ingest_tls_handshake_failures_total\{listener="https:[^"]+",reason="CERT_HAS_EXPIRED"\} [1-9]/,
+      );
     });
 
     test("no certificate and no token is 401 with a Bearer challenge in REST Proxy's shape", async () => {
@@ -214,6 +223,37 @@ describe("ingest security on the whole gateway", () => {
         headers: [`Authorization: Bearer ${await token(k1, "k1", { sub: "printer-9" })}`],
       });
       expect(result.status).toBe(403);
+    });
+  });
+
+  describe("ACL on REST Proxy topics", () => {
+    async function v2(token: string) {
+      const proc = Bun.spawn(
+        [
+          "curl",
+          "-sS",
+          "--cacert",
+          pki.caCert,
+          "-o",
+          "/dev/null",
+          "-w",
+          "%{http_code}",
+          "-H",
+          `Authorization: Bearer ${token}`,
+          "-H",
+          "Content-Type: application/vnd.kafka.json.v2+json",
+          "--data-binary",
+          '{"records":[{"value":{"via":"v2"}}]}',
+          `${ingestUrl}/topics/${topic}`,
+        ],
+        { stdout: "pipe", stderr: "pipe" },
+      );
+      return Number(await new Response(proc.stdout).text());
+    }
+
+    test("a topic rule on a claim decides who may produce to the topic through /topics/{topic}", async () => {
+      expect(await v2(await token(k1, "k1", { fleet: "north" }))).toBe(200);
+      expect(await v2(await token(k1, "k1", { fleet: "south" }))).toBe(403);
     });
   });
 

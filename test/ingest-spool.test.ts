@@ -139,6 +139,14 @@ describe("ingest.ack.mode=spool", () => {
     await send(6, 31);
     expect(acked.length).toBe(1 + 4 * 30);
     expect(await spoolDepth(gw)).toBeGreaterThan(0);
+    const degraded = await waitFor(
+      async () => {
+        const status = (await gw.rest.get("/connectors/spooled/status")).body;
+        return status.tasks[0]?.trace?.startsWith("Degraded: the ingest spool is backing up") && status.tasks[0];
+      },
+      { what: "the degraded spool in the task's status", timeoutMs: 30_000 },
+    );
+    expect(degraded.state).toBe("RUNNING");
     await broker.restart();
 
     await waitFor(async () => (await spoolDepth(gw)) === 0, {
@@ -159,6 +167,7 @@ describe("ingest.ack.mode=spool", () => {
     expect(acked.filter((s) => !seen.has(`${s.key}/${s.n}`))).toEqual([]);
     expect(duplicates).toBe(0);
     for (const key of keys) expect(perKey.get(key)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect((await gw.rest.get("/connectors/spooled/status")).body.tasks[0].trace).toBeUndefined();
   }, 300_000);
 
   test("kill -9 under concurrent load, several rounds: no acknowledged record is lost", async () => {

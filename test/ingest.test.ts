@@ -10,6 +10,7 @@ import { curl, curlPost } from "./support/curl.ts";
 import { type Gateway, startGateway } from "./support/gateway.ts";
 import { kafkaBroker, readTopic, testClient, uniqueTopic } from "./support/kafka.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
+import { makeTls } from "./support/tls.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const T_NATIVE = uniqueTopic("ingest-native");
@@ -466,6 +467,38 @@ describe("when Kafka does not acknowledge", () => {
       expect((await gw.rest.get("/connectors/down/status")).body.tasks[0].state).toBe("RUNNING");
     } finally {
       await gw.kill();
+    }
+  }, 60_000);
+});
+
+describe("https ingest listener", () => {
+  test("serves ingest routes over TLS with the key store under ingest.listeners.https.*", async () => {
+    const kafka = await kafkaBroker();
+    const topic = uniqueTopic("ingest-tls");
+    await createTopics([{ topic, numPartitions: 1 }]);
+    await using dir = await tempDir();
+    const tls = await makeTls(dir.path);
+    const gw = await startGateway({
+      dir: dir.path,
+      worker: {
+        "bootstrap.servers": kafka.bootstrap,
+        "ingest.listeners": "https://127.0.0.1:0",
+        "ingest.listeners.https.ssl.keystore.location": tls.serverPem,
+        "data.dir": dir.file("data"),
+      },
+    });
+    try {
+      const url = (await gw.waitForOutput(/Ingest listener open at (https:\/\/[^\s]+?)\/? /))[1]!.replace(/\/$/, "");
+      await createConnector(gw, "tls", { "ingest.path": "/ingest/tls", "kafka.topic": topic });
+      const r = await curlPost(`${url}/ingest/tls`, '{"secure":true}', "application/json", {}, [
+        "--cacert",
+        tls.caCert,
+      ]);
+      expect(r.status).toBe(200);
+      expect(r.json().offsets[0].offset).toBe(0);
+      expect((await readTopic(topic, 1)).map((x) => text(x.value))).toEqual(['{"secure":true}']);
+    } finally {
+      await gw.stop();
     }
   }, 60_000);
 });

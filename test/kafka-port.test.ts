@@ -1,12 +1,12 @@
 /**
- * The Kafka port (kafkajs adapter) against the real broker: the protocol calls the gateway relies
+ * The Kafka port (every adapter in src/kafka/kafka-ports.ts) against the real broker: the protocol calls the gateway relies
  * on, over PLAINTEXT, SASL_PLAINTEXT (PLAIN) and SSL, so a broker release that drops a request
  * version kafkajs uses (KIP-896-style baseline bumps) fails here first.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { TopicPartition } from "../src/api/record.ts";
 import type { ConsumedRecord, KafkaAdmin, KafkaPort } from "../src/kafka/kafka-port.ts";
-import { KafkajsPort } from "../src/kafka/kafkajs/adapter.ts";
+import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
 import { LogManager } from "../src/util/logger.ts";
 import { type KafkaInfo, kafkaBroker, uniqueTopic } from "./support/kafka.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -19,7 +19,6 @@ let port: KafkaPort;
 
 beforeAll(async () => {
   info = await kafkaBroker();
-  port = new KafkajsPort(new LogManager({ sink: () => {} }));
 });
 
 function connections(): [string, Record<string, string>][] {
@@ -47,9 +46,10 @@ function connections(): [string, Record<string, string>][] {
   ];
 }
 
-describe("KafkajsPort", () => {
+describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort adapter %s", (adapter) => {
   let admin: KafkaAdmin;
   beforeAll(async () => {
+    port = kafkaPorts[adapter](new LogManager({ sink: () => {} }));
     admin = await port.admin({ "bootstrap.servers": info.bootstrap });
   });
   afterAll(async () => {

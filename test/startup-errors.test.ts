@@ -90,7 +90,7 @@ describe("startup errors", () => {
     expect(output).toContain("is not writable");
   });
 
-  test("a JKS key store gets an error saying how to convert it", async () => {
+  test("a damaged JKS key store is an error naming the key and the file, never the password", async () => {
     await using dir = await tempDir();
     const jks = dir.file("server.jks");
     // A JKS store starts with the magic number 0xFEEDFEED.
@@ -102,7 +102,7 @@ describe("startup errors", () => {
     });
     expect(code).toBe(1);
     expect(output).toContain(
-      `${jks} is a JKS key store, which only Java can read. Convert it to PKCS12 with "keytool -importkeystore`,
+      `Invalid value for configuration listeners.https.ssl.keystore.location: cannot open the JKS store ${jks} (wrong password or damaged file)`,
     );
     expect(output).not.toContain("changeit");
   });

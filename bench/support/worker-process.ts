@@ -55,6 +55,8 @@ function childEnv(): Record<string, string> {
 export interface GatewaySystemOptions {
   readonly binary: string;
   readonly bootstrap: string;
+  /** Extra worker.properties keys for the gateway only (e.g. kafka.client). */
+  readonly extra?: Readonly<Record<string, string>>;
 }
 
 export function gatewaySystem(options: GatewaySystemOptions): WorkerSystem {
@@ -63,7 +65,11 @@ export function gatewaySystem(options: GatewaySystemOptions): WorkerSystem {
     label: "Gateway",
     prepare(dir, port) {
       const worker = join(dir, "worker.properties");
-      writeProperties(worker, { ...commonWorkerConfig(options.bootstrap, port), "data.dir": join(dir, "data") });
+      writeProperties(worker, {
+        ...commonWorkerConfig(options.bootstrap, port),
+        "data.dir": join(dir, "data"),
+        ...options.extra,
+      });
       return { command: [options.binary, worker], env: childEnv() };
     },
   };

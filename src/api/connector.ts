@@ -90,10 +90,29 @@ export interface SourceTask {
   /**
    * Records available now, or an empty list / null after waiting a short while (≤ ~1 s). Must
    * return promptly once `signal` aborts (the task is stopping or pausing).
+   *
+   * Pipelining: the runtime calls `poll` again as soon as the previous batch is sent, while
+   * earlier batches may still await Kafka's acknowledgement (up to the producer's
+   * max.in.flight.requests.per.connection batches and buffer.memory bytes; when that is reached,
+   * `poll` is not called until the oldest batch is acknowledged). Records are acknowledged
+   * (`commitRecords` / `commitRecord`) in poll order, batch by batch, never out of order.
    */
   poll(signal: AbortSignal): Promise<SourceRecord[] | null>;
-  /** Kafka acknowledged `record` (metadata null when a transform dropped it). */
+  /**
+   * Kafka acknowledged `record` (metadata null when a transform dropped it or errors.tolerance=all
+   * skipped it). Called per record, in poll order, unless the task implements `commitRecords`.
+   */
   commitRecord?(record: SourceRecord, metadata: RecordMetadata | null): MaybePromise<void>;
+  /**
+   * One acknowledged poll batch at once: `metadata[i]` belongs to `records[i]` (null as for
+   * commitRecord). When present it replaces the per-record `commitRecord` calls. Batches arrive
+   * in poll order; a batch whose send failed for good is never acknowledged (the task fails), and
+   * batches still in flight when the task stops are acknowledged only if Kafka acknowledged them.
+   */
+  commitRecords?(
+    records: ReadonlyArray<SourceRecord>,
+    metadata: ReadonlyArray<RecordMetadata | null>,
+  ): MaybePromise<void>;
   /** Offsets up to the last acknowledged records were committed. */
   commit?(): MaybePromise<void>;
   stop(): MaybePromise<void>;

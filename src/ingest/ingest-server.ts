@@ -8,6 +8,7 @@
  * `ingest.listeners.https.ssl.*` (tls/ingest-tls-config.ts), serving the same hono app.
  */
 import type { Hono } from "hono";
+import type { MetricFamily } from "../metrics/prometheus.ts";
 import type { Logger } from "../util/logger.ts";
 import { type Listener, parseListener } from "../worker-config.ts";
 import type { IngestEnv } from "./ingest-handler.ts";
@@ -33,6 +34,8 @@ export interface IngestServerOptions {
 
 interface OpenListener {
   readonly url: string;
+  /** Failed TLS handshakes by reason (https listeners). */
+  readonly handshakeFailures?: ReadonlyMap<string, number>;
   stop(): Promise<void>;
 }
 
@@ -72,6 +75,25 @@ export class IngestServer {
     return this.servers.map((s) => s.url);
   }
 
+  /** `ingest_tls_handshake_failures_total{listener,reason}` (expired, revoked, unknown CA …). */
+  families(): MetricFamily[] {
+    const samples = this.servers.flatMap((s) =>
+      [...(s.handshakeFailures ?? new Map<string, number>())].map(([reason, value]) => ({
+        labels: { listener: s.url, reason },
+        value,
+      })),
+    );
+    if (!this.servers.some((s) => s.handshakeFailures)) return [];
+    return [
+      {
+        name: "ingest_tls_handshake_failures_total",
+        help: "TLS handshakes the https ingest listeners refused, by reason (e.g. CERT_HAS_EXPIRED, CERT_REVOKED).",
+        type: "counter",
+        samples,
+      },
+    ];
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     this.unsubscribe?.();
@@ -93,11 +115,11 @@ export class IngestServer {
       const front = startTlsFrontEnd({
         host: listener.host,
         port: listener.port,
-        load: () => loadIngestTls(this.o.originals),
+        load: () => loadIngestTls(this.o.originals, listener.uri),
         handler: (request, connection) => app.fetch(request, { connection }),
         logger: this.o.log,
       });
-      return { url: front.url, stop: () => front.stop() };
+      return { url: front.url, handshakeFailures: front.handshakeFailures, stop: () => front.stop() };
     }
     const server = Bun.serve({
       hostname: listener.host === "" ? "0.0.0.0" : listener.host,

@@ -33,7 +33,12 @@ export interface ProducedMetadata {
 }
 
 export interface KafkaProducer {
-  /** Sends the records; resolves once Kafka acknowledged every one (per the `acks` setting). */
+  /**
+   * Sends the records; resolves once Kafka acknowledged every one (per the `acks` setting).
+   * Several sends may be in flight at once (a pipelining caller does not await one before the
+   * next): records of successful sends are written to each partition in call order. When a send
+   * fails, later sends may still succeed; the caller decides what to retry.
+   */
   send(records: readonly ProducerRecord[]): Promise<ProducedMetadata[]>;
   close(): Promise<void>;
 }
@@ -50,7 +55,10 @@ export interface ConsumedRecord {
 }
 
 export interface ConsumerHandlers {
-  /** One partition's records, in offset order. The next batch waits until this one settles. */
+  /**
+   * One partition's records, in offset order. The next batch of the same partition waits until
+   * this one settles; batches of different partitions may be handed over concurrently (bounded).
+   */
   onRecords(records: readonly ConsumedRecord[], heartbeat: () => Promise<void>): Promise<void>;
   /** The group gave this member a new assignment (`revoked` first, then `assigned`). */
   onAssignment(assigned: readonly TopicPartition[], revoked: readonly TopicPartition[]): Promise<void>;

@@ -2,8 +2,10 @@
  * MemoryKafka: an in-memory KafkaPort for unit tests of the runtime only (whole-gateway tests use
  * the real broker). Topics are arrays of records per partition; consumers get every partition of
  * their topics and receive batches only when the test calls `deliver()`, so tests are
- * deterministic. `holdAcks()` keeps produce calls pending until `releaseAcks()`, and `failSends()`
- * makes the next sends throw, to test what the runtime does before and after Kafka acknowledges.
+ * deterministic. `holdAcks()` keeps produce calls pending until `releaseAcks()` (all) or
+ * `releaseAck(i)` / `failAck(i, error)` (one held send, in any order, to test out-of-order
+ * acknowledgements), and `failSends()` makes the next sends throw, to test what the runtime does
+ * before and after Kafka acknowledges. A held send's records are appended when it is released.
  */
 import type { TopicPartition, TopicPartitionOffset } from "../api/record.ts";
 import { deferred } from "../util/async.ts";
@@ -24,7 +26,7 @@ export class MemoryKafka implements KafkaPort {
   readonly topics = new Map<string, ConsumedRecord[][]>();
   readonly groups = new Map<string, Map<string, number>>();
   private readonly consumers = new Set<MemoryConsumer>();
-  private held: (() => void)[] | undefined;
+  private held: { settle: (error?: Error) => void; settled: boolean }[] | undefined;
   private sendFailures: Error[] = [];
   private rejection: { test: (r: ProducerRecord) => boolean; error: () => Error } | undefined;
   sends = 0;
@@ -51,7 +53,28 @@ export class MemoryKafka implements KafkaPort {
   releaseAcks(): void {
     const pending = this.held ?? [];
     this.held = undefined;
-    for (const release of pending) release();
+    for (const send of pending) if (!send.settled) send.settle();
+  }
+
+  /** Sends held so far (settled or not), in the order they were made. */
+  get heldSends(): number {
+    return this.held?.length ?? 0;
+  }
+
+  /** Acknowledges the `index`-th held send (0-based, in send order). */
+  releaseAck(index: number): void {
+    this.heldSend(index).settle();
+  }
+
+  /** Fails the `index`-th held send with `error` (nothing of it is appended). */
+  failAck(index: number, error: Error): void {
+    this.heldSend(index).settle(error);
+  }
+
+  private heldSend(index: number) {
+    const send = this.held?.[index];
+    if (!send || send.settled) throw new Error(`no pending held send #${index}`);
+    return send;
   }
 
   /** The next sends throw these errors, one each. */
@@ -64,9 +87,13 @@ export class MemoryKafka implements KafkaPort {
     this.rejection = { test, error };
   }
 
-  /** Hands every consumer the records it has not seen yet, one batch per partition. */
-  async deliver(): Promise<void> {
-    for (const c of this.consumers) await c.deliverPending();
+  /**
+   * Hands every consumer the records it has not seen yet, one batch per partition: one partition
+   * after the other, or (`concurrently`) every partition's batch at once, as a consumer fetching
+   * several partitions does.
+   */
+  async deliver(options: { concurrently?: boolean } = {}): Promise<void> {
+    for (const c of this.consumers) await c.deliverPending(options.concurrently ?? false);
   }
 
   append(record: ProducerRecord): ProducedMetadata {
@@ -97,7 +124,15 @@ export class MemoryKafka implements KafkaPort {
         if (this.rejection && records.some(this.rejection.test)) throw this.rejection.error();
         if (this.held) {
           const gate = deferred<void>();
-          this.held.push(() => gate.resolve());
+          const send = {
+            settled: false,
+            settle: (error?: Error) => {
+              send.settled = true;
+              if (error) gate.reject(error);
+              else gate.resolve();
+            },
+          };
+          this.held.push(send);
           await gate.promise;
         }
         return records.map((r) => this.append(r));
@@ -173,16 +208,21 @@ class MemoryConsumer implements KafkaConsumer {
     await handlers.onAssignment(this.assigned, []);
   }
 
-  async deliverPending(): Promise<void> {
-    if (!this.handlers) return;
+  async deliverPending(concurrently: boolean): Promise<void> {
+    const handlers = this.handlers;
+    if (!handlers) return;
+    const deliveries: Promise<void>[] = [];
     for (const tp of this.assigned) {
       if (this.paused.has(key(tp))) continue;
       const from = this.position.get(key(tp)) ?? 0;
       const batch = this.kafka.topics.get(tp.topic)![tp.partition]!.slice(from);
       if (batch.length === 0) continue;
       this.position.set(key(tp), from + batch.length);
-      await this.handlers.onRecords(batch, async () => {});
+      const delivery = handlers.onRecords(batch, async () => {});
+      if (concurrently) deliveries.push(delivery);
+      else await delivery;
     }
+    await Promise.all(deliveries);
   }
 
   async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {

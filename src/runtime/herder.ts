@@ -51,6 +51,11 @@ export interface HerderDeps {
   readonly topicTracking: { enabled: boolean; allowReset: boolean };
   /** Resolves config-provider references; validation runs on resolved values, as in Connect. */
   readonly resolveConfig: ResolveConfig;
+  /**
+   * Why a RUNNING task of the connector is degraded (e.g. its ingest spool is backing up), shown as
+   * the task's trace in status responses; null when it is not.
+   */
+  readonly degradedTrace?: (connector: string, task: number) => string | null;
 }
 
 export type InitialState = "RUNNING" | "PAUSED" | "STOPPED";
@@ -271,7 +276,7 @@ export class Herder {
       connector: connectorState(status.state, status.workerId, status.trace),
       tasks: this.deps.statuses
         .tasks(name)
-        .map((t) => taskState(t.id, t.status.state, t.status.workerId, t.status.trace)),
+        .map((t) => taskState(t.id, t.status.state, t.status.workerId, this.traceOf(name, t.id, t.status))),
       type: this.connectorType(config.config),
     };
   }
@@ -279,7 +284,12 @@ export class Herder {
   taskStatus(name: string, task: number): TaskState {
     const status = this.deps.configs.has(name) ? this.deps.statuses.task(name, task) : undefined;
     if (!status) throw new NotFoundError(`No status found for task ${name}-${task}`);
-    return taskState(task, status.state, status.workerId, status.trace);
+    return taskState(task, status.state, status.workerId, this.traceOf(name, task, status));
+  }
+
+  private traceOf(name: string, task: number, status: { state: string; trace: string | null }): string | null {
+    if (status.trace !== null || status.state !== "RUNNING") return status.trace;
+    return this.deps.degradedTrace?.(name, task) ?? null;
   }
 
   /** Active topics; a topic named by a resolved value shows its reference or `[hidden]`. */

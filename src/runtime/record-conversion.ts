@@ -22,6 +22,29 @@ export interface RecordConverters {
   readonly headerClass: string;
 }
 
+/**
+ * The fast path of `toProducerRecord`: converters called directly, no error operator. Throws on
+ * the first failure; the caller then takes the operator path for that record.
+ */
+export function toProducerRecordDirect(record: SourceRecord, converters: RecordConverters): ProducerRecord {
+  const converted: KafkaHeader[] = [];
+  for (const h of record.headers) {
+    converted.push({ key: h.key, value: converters.header.fromConnectHeader(record.topic, h.key, h.schema, h.value) });
+  }
+  // As Connect: key and value converters see the converted Kafka headers and may add to them.
+  const headers = RecordHeaders.mutable(converted);
+  const key = converters.key.fromConnectData(record.topic, headers, record.keySchema, record.key);
+  const value = converters.value.fromConnectData(record.topic, headers, record.valueSchema, record.value);
+  return {
+    topic: record.topic,
+    partition: record.kafkaPartition,
+    key,
+    value,
+    headers: converted,
+    timestamp: record.timestamp !== null && record.timestamp >= 0 ? record.timestamp : null,
+  };
+}
+
 export async function toProducerRecord(
   record: SourceRecord,
   converters: RecordConverters,
@@ -65,6 +88,42 @@ export async function toProducerRecord(
     value,
     headers: converted,
     timestamp: record.timestamp !== null && record.timestamp >= 0 ? record.timestamp : null,
+  };
+}
+
+/**
+ * The fast path of `toSinkRecord`: converters called directly, no error operator. Throws on the
+ * first failure; the caller then takes the operator path for that record. Keep in step with
+ * `toSinkRecord` (same inputs to the converters, same record).
+ */
+export function toSinkRecordDirect(consumed: ConsumedRecord, converters: RecordConverters): SinkRecord {
+  // As Connect: key and value converters see the consumed record's Kafka headers.
+  const rawHeaders = RecordHeaders.readOnly(consumed.headers);
+  const key = converters.key.toConnectData(consumed.topic, rawHeaders, consumed.key);
+  const value = converters.value.toConnectData(consumed.topic, rawHeaders, consumed.value);
+  let headers = Headers.EMPTY;
+  if (consumed.headers.length > 0) {
+    headers = Headers.of(
+      consumed.headers.map((h) => {
+        const sv = converters.header.toConnectHeader(consumed.topic, h.key, h.value);
+        return { key: h.key, schema: sv.schema, value: sv.value };
+      }),
+    );
+  }
+  return {
+    topic: consumed.topic,
+    kafkaPartition: consumed.partition,
+    keySchema: key.schema,
+    key: key.value,
+    valueSchema: value.schema,
+    value: value.value,
+    timestamp: consumed.timestamp,
+    timestampType: consumed.timestampType,
+    headers,
+    kafkaOffset: consumed.offset,
+    originalTopic: consumed.topic,
+    originalKafkaPartition: consumed.partition,
+    originalKafkaOffset: consumed.offset,
   };
 }
 

@@ -92,6 +92,23 @@ export class TransformationChain {
     return current;
   }
 
+  /**
+   * The fast path: applies every step directly, without the error operator. Throws on the first
+   * failure; the caller then runs the record through `apply` (the operator's retry, tolerance and
+   * reporting), which starts over from the original record. Transformations are pure, so running a
+   * step twice is harmless.
+   */
+  applyDirect<R extends ConnectRecord>(record: R): R | null {
+    let current: R | null = record;
+    for (const step of this.steps) {
+      const input: R = current;
+      const applies = step.predicate ? step.predicate.test(input) !== step.negate : true;
+      current = applies ? (step.transform.apply(input) as R | null) : input;
+      if (current === null || current === undefined) return null;
+    }
+    return current;
+  }
+
   close(): void {
     for (const step of this.steps) {
       step.transform.close?.();

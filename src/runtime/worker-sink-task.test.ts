@@ -34,7 +34,7 @@ class RecordingSink implements SinkTask {
   stop(): void {}
 }
 
-function setup(flushMs = 0, log?: Logger) {
+function setup(flushMs = 0, log?: Logger, maxPutRecords?: number) {
   const kafka = new MemoryKafka();
   kafka.createTopic("in");
   const plugin = new RecordingSink();
@@ -51,6 +51,7 @@ function setup(flushMs = 0, log?: Logger) {
     transformations: TransformationChain.EMPTY,
     offsetFlushIntervalMs: flushMs,
     onTopic: () => {},
+    ...(maxPutRecords ? { maxPutRecords } : {}),
   });
   const produce = (...values: string[]) => {
     for (const v of values)
@@ -82,6 +83,53 @@ describe("WorkerSinkTask's SinkTaskContext", () => {
 });
 
 describe("WorkerSinkTask", () => {
+  test("batches of several partitions fetched together go to one put, each partition's offset committed", async () => {
+    const kafka = new MemoryKafka();
+    kafka.createTopic("in", 3);
+    const plugin = new RecordingSink();
+    const task = new WorkerSinkTask({
+      ...taskBasics(),
+      initialState: "STARTED",
+      task: plugin,
+      taskClass: "test.RecordingSink",
+      config: {},
+      consumer: () => kafka.consumer({ groupId: "connect-c", topics: ["in"], properties: {} }),
+      converters: stringConverters,
+      transformations: TransformationChain.EMPTY,
+      offsetFlushIntervalMs: 0,
+      onTopic: () => {},
+    });
+    const value = (v: string) => new TextEncoder().encode(v);
+    for (const [partition, v] of [
+      [0, "a0"],
+      [1, "b0"],
+      [2, "c0"],
+      [0, "a1"],
+      [2, "c1"],
+    ] as const)
+      kafka.append({ topic: "in", partition, key: null, value: value(v), headers: [], timestamp: 1 });
+    task.start();
+    await waitFor(() => plugin.context !== undefined);
+    await kafka.deliver({ concurrently: true });
+    await waitFor(() => kafka.committed("connect-c", { topic: "in", partition: 2 }) === 2);
+    expect(plugin.puts).toEqual([["a0", "a1", "b0", "c0", "c1"]]);
+    expect([0, 1, 2].map((partition) => kafka.committed("connect-c", { topic: "in", partition }))).toEqual([2, 1, 2]);
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+  });
+
+  test("a fetched batch larger than max.poll.records is put in slices, in order, then committed once", async () => {
+    const { kafka, plugin, task, produce } = setup(0, undefined, 2);
+    produce("a", "b", "c", "d", "e");
+    task.start();
+    await waitFor(() => plugin.context !== undefined);
+    await kafka.deliver();
+    await waitFor(() => kafka.committed("connect-c", { topic: "in", partition: 0 }) === 5);
+    expect(plugin.puts).toEqual([["a", "b"], ["c", "d"], ["e"]]);
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+  });
+
   test("puts converted records, flushes, then commits offset+1 to the group", async () => {
     const { kafka, plugin, task, produce } = setup();
     produce("a", "b", "c");

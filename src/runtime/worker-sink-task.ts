@@ -14,15 +14,20 @@ import type { ErrantRecordReporter, SinkTask, SinkTaskContext } from "../api/con
 import type { SinkRecord, TopicPartition, TopicPartitionOffset } from "../api/record.ts";
 import { isRetriable } from "../errors.ts";
 import type { ConsumedRecord, KafkaConsumer } from "../kafka/kafka-port.ts";
-import { ABORTED, abortable, SerialExecutor } from "../util/async.ts";
+import { ABORTED, abortable, type Deferred, deferred, SerialExecutor } from "../util/async.ts";
 import { type BackoffPolicy, retry } from "../util/backoff.ts";
-import { toSinkRecord } from "./record-conversion.ts";
+import { toSinkRecord, toSinkRecordDirect } from "./record-conversion.ts";
 import { TaskMetrics } from "./task-metrics.ts";
 import { taskIdString, WorkerTask, type WorkerTaskOptions } from "./worker-task.ts";
 
 export interface WorkerSinkTaskOptions extends WorkerTaskOptions {
   readonly task: SinkTask;
   readonly consumer: () => Promise<KafkaConsumer>;
+  /**
+   * At most this many records per `put` (the consumer's max.poll.records): a fetched batch larger
+   * than that is put in consecutive slices, in offset order.
+   */
+  readonly maxPutRecords?: number;
 }
 
 const key = (tp: TopicPartition) => `${tp.topic}\u0000${tp.partition}`;
@@ -35,6 +40,8 @@ const PUT_BACKOFF: BackoffPolicy = { initialMs: 100, maxMs: 10_000 };
 export class WorkerSinkTask extends WorkerTask {
   private consumer: KafkaConsumer | undefined;
   private readonly executor = new SerialExecutor();
+  /** Partition batches waiting for the next put. */
+  private readonly queued: { records: readonly ConsumedRecord[]; done: Deferred<void> }[] = [];
   /** Next offset to consume per partition, for everything already handed to `put`. */
   private readonly current = new Map<string, TopicPartitionOffset>();
   private readonly committed = new Map<string, number>();
@@ -200,44 +207,77 @@ export class WorkerSinkTask extends WorkerTask {
     }
   }
 
+  /**
+   * A partition's batch from the consumer (which fetches several partitions concurrently). Batches
+   * that arrive while a put runs are queued and go to the next put together, as Connect's poll
+   * hands `put` the records of every partition it fetched. Resolves once the batch was put;
+   * rejects when the task is failing (so the consumer does not count the batch as processed).
+   */
   private async onRecords(records: readonly ConsumedRecord[], heartbeat: () => Promise<void>): Promise<void> {
     await this.waitWhilePaused(heartbeat);
     if (this.stopping || this.crash) return;
-    await this.executor.run(async () => {
-      if (this.stopping) return;
-      try {
-        await this.deliver(records, heartbeat);
-      } catch (error) {
-        this.crash = error as Error;
-        this.notify();
-        // Keep kafkajs from resolving these offsets: the task is failing.
-        throw error;
-      }
-    });
+    const done = deferred<void>();
+    this.queued.push({ records, done });
+    void this.executor.run(() => this.deliverQueued(heartbeat));
+    await done.promise;
   }
 
-  private async deliver(records: readonly ConsumedRecord[], heartbeat: () => Promise<void>): Promise<void> {
-    this.log.trace(
-      `Delivering ${records.length} records from ${records[0]?.topic}-${records[0]?.partition} at offset ${records[0]?.offset}`,
-    );
-    this.metrics.sinkRecordReadTotal += records.length;
-    this.metrics.sinkRecordReadRate.record(records.length);
+  private async deliverQueued(heartbeat: () => Promise<void>): Promise<void> {
+    const taken = this.queued.splice(0);
+    if (taken.length === 0) return; // an earlier run took these batches along
+    try {
+      if (!this.stopping)
+        await this.deliver(
+          taken.map((t) => t.records),
+          heartbeat,
+        );
+      for (const t of taken) t.done.resolve();
+    } catch (error) {
+      this.crash = error as Error;
+      this.notify();
+      for (const t of taken) t.done.reject(error);
+    }
+  }
+
+  private async deliver(
+    batches: readonly (readonly ConsumedRecord[])[],
+    heartbeat: () => Promise<void>,
+  ): Promise<void> {
     const sinkRecords: SinkRecord[] = [];
-    for (const consumed of records) {
-      const converted = await toSinkRecord(consumed, this.o.converters, this.o.operator);
-      const transformed = converted && (await this.o.transformations.apply(converted, this.o.operator, { consumed }));
-      if (transformed) {
-        sinkRecords.push(transformed);
-        this.origins.set(transformed, consumed);
-      }
-      if (!this.seenTopics.has(consumed.topic)) {
-        this.seenTopics.add(consumed.topic);
-        this.o.onTopic(consumed.topic);
+    const chain = this.o.transformations;
+    for (const records of batches) {
+      this.log.trace(
+        `Delivering ${records.length} records from ${records[0]?.topic}-${records[0]?.partition} at offset ${records[0]?.offset}`,
+      );
+      this.metrics.sinkRecordReadTotal += records.length;
+      this.metrics.sinkRecordReadRate.record(records.length);
+      for (const consumed of records) {
+        // Direct path first; the error operator (retries, tolerance, reporting) only on failure.
+        let transformed: SinkRecord | null | undefined;
+        try {
+          const converted = toSinkRecordDirect(consumed, this.o.converters);
+          transformed = chain.isEmpty ? converted : chain.applyDirect(converted);
+        } catch {
+          const converted = await toSinkRecord(consumed, this.o.converters, this.o.operator);
+          transformed = converted && (await chain.apply(converted, this.o.operator, { consumed }));
+        }
+        if (transformed) {
+          sinkRecords.push(transformed);
+          this.origins.set(transformed, consumed);
+        }
+        if (!this.seenTopics.has(consumed.topic)) {
+          this.seenTopics.add(consumed.topic);
+          this.o.onTopic(consumed.topic);
+        }
       }
     }
-    await this.put(sinkRecords, heartbeat);
-    const last = records.at(-1)!;
-    this.current.set(key(last), { topic: last.topic, partition: last.partition, offset: last.offset + 1 });
+    const max = this.o.maxPutRecords ?? Number.POSITIVE_INFINITY;
+    if (sinkRecords.length <= max) await this.put(sinkRecords, heartbeat);
+    else for (let i = 0; i < sinkRecords.length; i += max) await this.put(sinkRecords.slice(i, i + max), heartbeat);
+    for (const records of batches) {
+      const last = records.at(-1);
+      if (last) this.current.set(key(last), { topic: last.topic, partition: last.partition, offset: last.offset + 1 });
+    }
     if (this.commitRequested || this.clock.now() - this.lastCommit >= this.flushIntervalMs) {
       await this.commitOffsets();
     }
@@ -310,6 +350,8 @@ export class WorkerSinkTask extends WorkerTask {
       }
       const changed = offsets.filter((o) => this.committed.get(key(o)) !== o.offset);
       if (changed.length === 0) return;
+      // Records sent to the dead letter queue are in Kafka before the offsets past them commit.
+      await this.o.operator.flush();
       await this.consumer?.commit(changed);
       for (const o of changed) this.committed.set(key(o), o.offset);
       this.metrics.offsetCommitSuccess++;

@@ -54,7 +54,14 @@ const line = (n: number) =>
   });
 
 function setup(
-  options: { tolerance?: "none" | "all"; flushMs?: number; clock?: Clock; maxRequestBytes?: number; log?: Logger } = {},
+  options: {
+    tolerance?: "none" | "all";
+    flushMs?: number;
+    clock?: Clock;
+    maxRequestBytes?: number;
+    maxInFlightBatches?: number;
+    log?: Logger;
+  } = {},
 ) {
   const kafka = new MemoryKafka();
   const offsets = memoryOffsetStore();
@@ -73,6 +80,7 @@ function setup(
     transformations: TransformationChain.EMPTY,
     offsets,
     maxRequestBytes: options.maxRequestBytes ?? 1_048_576,
+    ...(options.maxInFlightBatches ? { maxInFlightBatches: options.maxInFlightBatches } : {}),
     offsetFlushIntervalMs: options.flushMs ?? 0,
     onTopic: () => {},
   });
@@ -228,6 +236,135 @@ describe("WorkerSourceTask", () => {
     expect(await task.awaitStop(5000)).toBe(true);
     expect(kafka.records("t")).toHaveLength(1);
     expect(offsets.get("c", { file: "f" })).toBeNull();
+  });
+});
+
+describe("WorkerSourceTask with several batches in flight", () => {
+  const committedValues = (plugin: QueuedSource) => plugin.committed.map(([v]) => v);
+
+  test("polls and sends the next batches before the first is acknowledged, up to the in-flight bound", async () => {
+    const { kafka, plugin, task, offsets } = setup({ maxInFlightBatches: 3 });
+    kafka.holdAcks();
+    plugin.queue.push([line(1)], [line(2)], [line(3)], [line(4)]);
+    task.start();
+    await waitFor(() => kafka.heldSends === 3);
+    // The fourth batch waits for room: still queued, nothing acknowledged or committed.
+    expect(plugin.queue).toHaveLength(1);
+    expect(plugin.committed).toEqual([]);
+    kafka.releaseAck(0);
+    await waitFor(() => kafka.heldSends === 4);
+    expect(committedValues(plugin)).toEqual(["line 1"]);
+    kafka.releaseAcks();
+    await waitFor(() => offsets.get("c", { file: "f" })?.pos === 4);
+    expect(committedValues(plugin)).toEqual(["line 1", "line 2", "line 3", "line 4"]);
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+  });
+
+  test("acknowledgements out of order: nothing is committed past the oldest unacknowledged batch", async () => {
+    const { kafka, plugin, task, offsets } = setup();
+    kafka.holdAcks();
+    plugin.queue.push([line(1), line(2)], [line(3)], [line(4), line(5)]);
+    task.start();
+    await waitFor(() => kafka.heldSends === 3);
+    kafka.releaseAck(2);
+    kafka.releaseAck(1);
+    await waitFor(() => kafka.records("t").length === 3);
+    // Batches 2 and 3 are in Kafka, batch 1 is not: no commitRecord, no offset.
+    expect(plugin.committed).toEqual([]);
+    expect(offsets.get("c", { file: "f" })).toBeNull();
+    kafka.releaseAck(0);
+    await waitFor(() => offsets.get("c", { file: "f" })?.pos === 5);
+    // Acknowledged to the task in poll order, each record with its own metadata.
+    expect(committedValues(plugin)).toEqual(["line 1", "line 2", "line 3", "line 4", "line 5"]);
+    expect(plugin.committed.every(([, m]) => m !== null && m.topic === "t")).toBe(true);
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+  });
+
+  test("a batch failing in the middle fails the task; later acknowledged batches are never committed", async () => {
+    const { kafka, plugin, task, offsets, listener } = setup({ flushMs: 3_600_000 });
+    kafka.holdAcks();
+    plugin.queue.push([line(1)], [line(2)], [line(3)]);
+    task.start();
+    await waitFor(() => kafka.heldSends === 3);
+    kafka.releaseAck(0);
+    kafka.releaseAck(2);
+    kafka.failAck(1, new ConnectError("record too large"));
+    await waitFor(() => listener.events.includes("FAILED"));
+    expect(await task.awaitStop(5000)).toBe(true);
+    expect(String(listener.failure)).toContain("Tolerance exceeded in error handler");
+    // line 3 reached Kafka (at-least-once: it is sent again after a restart) but its offset,
+    // past the failed line 2, is neither acknowledged to the task nor committed.
+    expect(committedValues(plugin)).toEqual(["line 1"]);
+    expect(offsets.get("c", { file: "f" })).toEqual({ pos: 1 });
+  });
+
+  test("stop while batches are in flight: waits for them and commits only the acknowledged prefix", async () => {
+    const { kafka, plugin, task, offsets } = setup({ flushMs: 3_600_000 });
+    kafka.holdAcks();
+    plugin.queue.push([line(1)], [line(2)], [line(3)]);
+    task.start();
+    await waitFor(() => kafka.heldSends === 3);
+    kafka.releaseAck(0);
+    task.stop();
+    // SourceTask.stop() ran; the worker task now waits for batches 2 and 3 before committing.
+    await waitFor(() => plugin.stopped);
+    expect(offsets.get("c", { file: "f" })).toBeNull();
+    kafka.releaseAck(2);
+    kafka.failAck(1, new RetriableError("broker unreachable"));
+    expect(await task.awaitStop(5000)).toBe(true);
+    expect(plugin.stopped).toBe(true);
+    expect(committedValues(plugin)).toEqual(["line 1"]);
+    expect(offsets.get("c", { file: "f" })).toEqual({ pos: 1 });
+  });
+
+  test("commitRecords, when the task has it, is called once per acknowledged batch instead of commitRecord", async () => {
+    const { kafka, plugin, task } = setup();
+    const batches: [string[], (number | undefined)[]][] = [];
+    Object.assign(plugin, {
+      commitRecords: (records: readonly SourceRecord[], metadata: readonly (RecordMetadata | null)[]) => {
+        batches.push([records.map((r) => String(r.value)), metadata.map((m) => m?.offset)]);
+      },
+    });
+    kafka.holdAcks();
+    plugin.queue.push([line(1), line(2)], [line(3)]);
+    task.start();
+    await waitFor(() => kafka.heldSends === 2);
+    kafka.releaseAck(1);
+    kafka.releaseAck(0);
+    await waitFor(() => batches.length === 2);
+    expect(batches).toEqual([
+      [
+        ["line 1", "line 2"],
+        [1, 2],
+      ],
+      [["line 3"], [0]],
+    ]);
+    expect(plugin.committed).toEqual([]);
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+  });
+
+  test("only the last offset of each source partition in a batch is staged", async () => {
+    const { plugin, task, offsets } = setup({ flushMs: 3_600_000 });
+    const rec = (file: string, pos: number) =>
+      sourceRecord({
+        topic: "t",
+        value: `${file}:${pos}`,
+        valueSchema: Schemas.STRING,
+        sourcePartition: { file },
+        sourceOffset: { pos },
+      });
+    plugin.queue.push([rec("a", 1), rec("b", 1), rec("a", 2), rec("a", 3), rec("b", 2)]);
+    task.start();
+    await waitFor(() => plugin.committed.length === 5);
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+    expect(offsets.all("c")).toEqual([
+      { partition: { file: "a" }, offset: { pos: 3 } },
+      { partition: { file: "b" }, offset: { pos: 2 } },
+    ]);
   });
 });
 

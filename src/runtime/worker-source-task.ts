@@ -1,22 +1,35 @@
 /**
  * WorkerSourceTask: drives a SourceTask (Connect's WorkerSourceTask). Each round:
- * poll → transforms → converters → one produce call for the batch → commitRecord per record →
- * stage source offsets. Offsets become committable only after Kafka acknowledged the records that
- * carry them, and are written to SQLite every `offset.flush.interval.ms` and on stop.
+ * poll → transforms → converters → produce, without waiting for the acknowledgement: the next poll
+ * runs while earlier batches are still in flight (at most `maxInFlightBatches` batches and
+ * `maxInFlightBytes` bytes, from the producer's max.in.flight.requests.per.connection and
+ * buffer.memory). Acknowledgements are handled strictly in poll order (InFlightBatches): for each
+ * acknowledged batch, commitRecord (or commitRecords, once per batch) and then the last source
+ * offset per source partition is staged. An offset is therefore never staged, let alone committed,
+ * past a record Kafka has not acknowledged, whatever order the acknowledgements arrive in. Staged
+ * offsets are written to SQLite every `offset.flush.interval.ms` and on stop.
+ *
+ * Records go through transforms and converters on a direct (synchronous) path; only a record whose
+ * direct conversion throws takes the error operator's path (retries, errors.tolerance, reporting).
  *
  * Kafka being unreachable never fails the task: retriable produce errors are retried with backoff
  * until they succeed or the task stops (Connect's producer uses an unbounded delivery timeout).
- * Records that were never acknowledged are not committed, so they are polled again after a
- * restart. Records dropped by a transform or skipped by `errors.tolerance=all` count as handled.
+ * A batch retried that way may land in Kafka after a later batch (at-least-once, as Connect with
+ * more than one request in flight); its offsets are still committed in order. A batch that fails
+ * for good fails the task (or is skipped with errors.tolerance=all); batches after it are never
+ * acknowledged to the SourceTask. On stop, batches in flight are awaited and what was acknowledged
+ * is committed; records never acknowledged are polled again after a restart. Records dropped by a
+ * transform or skipped by `errors.tolerance=all` count as handled (commitRecord with null).
  */
-import type { OffsetStorageReader, SourceTask } from "../api/connector.ts";
+import type { OffsetStorageReader, RecordMetadata, SourceTask } from "../api/connector.ts";
 import type { SourceMap, SourceRecord } from "../api/record.ts";
 import { isRetriable } from "../errors.ts";
 import type { KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
 import { canonicalJson, type OffsetStore } from "../store/offset-store.ts";
 import { ABORTED, abortable } from "../util/async.ts";
 import { type BackoffPolicy, retry } from "../util/backoff.ts";
-import { toProducerRecord } from "./record-conversion.ts";
+import { InFlightBatches } from "./in-flight-batches.ts";
+import { toProducerRecord, toProducerRecordDirect } from "./record-conversion.ts";
 import { TaskMetrics } from "./task-metrics.ts";
 import { TopicCreationError } from "./topic-creation.ts";
 import { WorkerTask, type WorkerTaskOptions } from "./worker-task.ts";
@@ -27,6 +40,10 @@ export interface WorkerSourceTaskOptions extends WorkerTaskOptions {
   readonly offsets: OffsetStore;
   /** The producer's max.request.size: no single send is larger. */
   readonly maxRequestBytes: number;
+  /** Poll batches sent and not yet acknowledged, at most (default 5). */
+  readonly maxInFlightBatches?: number;
+  /** Bytes sent and not yet acknowledged, at most (default 32 MiB, the producer's buffer.memory). */
+  readonly maxInFlightBytes?: number;
   /** Creates a topic before its first record is sent (topic.creation.*); absent when unused. */
   readonly topicCreator?: TopicCreator;
 }
@@ -75,16 +92,46 @@ const EMPTY_POLL_WAIT_MS = 50;
 /** A poll failing with a RetriableException is retried, as in Connect. */
 const POLL_BACKOFF: BackoffPolicy = { initialMs: EMPTY_POLL_WAIT_MS, maxMs: 10_000 };
 
+/** One poll's records on their way to Kafka. */
+interface PollBatch {
+  readonly records: readonly SourceRecord[];
+  /** For each polled record, its index in `outgoing`, or -1 when it was dropped or skipped. */
+  readonly positions: Int32Array;
+  readonly outgoing: readonly Outgoing[];
+}
+
+/** Produced metadata per outgoing record, or undefined when the task stopped before Kafka acknowledged. */
+type SendResult = (ProducedMetadata | null)[] | undefined;
+
+function sameSourceMap(a: SourceMap, b: SourceMap): boolean {
+  if (a === b) return true;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const k of keys) {
+    const v = a[k];
+    if ((v !== null && typeof v === "object") || v !== b[k]) return false;
+  }
+  return true;
+}
+
 export class WorkerSourceTask extends WorkerTask {
   private producer: KafkaProducer | undefined;
+  private connecting: Promise<KafkaProducer> | undefined;
   private readonly staged = new Map<string, { partition: SourceMap; offset: SourceMap }>();
   private lastFlush: number;
   private readonly seenTopics = new Set<string>();
-  private readonly createdTopics = new Set<string>();
+  private readonly topicsReady = new Map<string, Promise<void>>();
+  private readonly inFlight: InFlightBatches<PollBatch, SendResult>;
+  /** Acknowledgements are handled one batch at a time, in poll order. */
+  private acknowledging: Promise<void> = Promise.resolve();
+  /** Set once a batch failed or was abandoned: nothing after it is ever acknowledged. */
+  private halted = false;
+  private failure: { error: unknown } | undefined;
 
   constructor(private readonly o: WorkerSourceTaskOptions) {
     super(o.id, o.initialState, o.listener, o.clock, o.log);
     this.lastFlush = o.clock.now();
+    this.inFlight = new InFlightBatches(o.maxInFlightBatches ?? 5, o.maxInFlightBytes ?? 33_554_432);
   }
 
   readonly kind = "source";
@@ -109,7 +156,13 @@ export class WorkerSourceTask extends WorkerTask {
 
   protected async execute(): Promise<void> {
     while (!this.stopping) {
+      this.throwIfFailed();
       if (!(await this.awaitUnpaused())) break;
+      if (!this.inFlight.hasRoom()) {
+        await abortable(this.inFlight.oldestSettled(), this.stopSignal);
+        await this.maybeCommitOffsets();
+        continue;
+      }
       const started = this.clock.now();
       let records: SourceRecord[] | null;
       const active = this.activeSignal;
@@ -132,7 +185,7 @@ export class WorkerSourceTask extends WorkerTask {
         TaskMetrics.record(this.metrics.pollBatch, this.clock.now() - started);
         this.metrics.sourceRecordPollTotal += records.length;
         this.metrics.sourceRecordPollRate.record(records.length);
-        await this.sendRecords(records);
+        await this.dispatch(records);
       } else if (this.clock.now() - started < EMPTY_POLL_WAIT_MS) {
         // A task that answers "nothing" at once must not spin the event loop (and starve REST,
         // other tasks and signal handling): wait a little before asking again.
@@ -140,6 +193,10 @@ export class WorkerSourceTask extends WorkerTask {
       }
       await this.maybeCommitOffsets();
     }
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure.error;
   }
 
   private async maybeCommitOffsets(): Promise<void> {
@@ -151,40 +208,104 @@ export class WorkerSourceTask extends WorkerTask {
     await this.maybeCommitOffsets();
   }
 
-  private async sendRecords(records: readonly SourceRecord[]): Promise<void> {
+  /** Converts the records and sends them; returns once the send is in flight (not acknowledged). */
+  private async dispatch(records: readonly SourceRecord[]): Promise<void> {
     const outgoing: Outgoing[] = [];
-    const handled: SourceRecord[] = [];
-    for (const record of records) {
-      const transformed = await this.o.transformations.apply(record, this.o.operator, { source: record });
-      const produced = transformed
-        ? await toProducerRecord(transformed, this.o.converters, this.o.operator, record)
-        : undefined;
-      if (produced) outgoing.push({ record, produced });
-      else handled.push(record);
+    const positions = new Int32Array(records.length);
+    let bytes = 0;
+    const direct = this.o.transformations;
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
+      let produced: ProducerRecord | undefined;
+      try {
+        const transformed = direct.isEmpty ? record : direct.applyDirect(record);
+        produced = transformed ? toProducerRecordDirect(transformed, this.o.converters) : undefined;
+      } catch {
+        produced = await this.convertWithOperator(record);
+      }
+      if (produced) {
+        positions[i] = outgoing.length;
+        outgoing.push({ record, produced });
+        bytes += recordBytes(produced);
+        if (!this.seenTopics.has(produced.topic)) {
+          this.seenTopics.add(produced.topic);
+          this.o.onTopic(produced.topic);
+        }
+      } else positions[i] = -1;
     }
-    for (const record of handled) await this.o.task.commitRecord?.(record, null);
+    while (!this.inFlight.hasRoom(bytes) && !this.stopping) {
+      await abortable(this.inFlight.oldestSettled(), this.stopSignal);
+    }
+    const sending: Promise<SendResult> = outgoing.length > 0 ? this.produce(outgoing) : Promise.resolve([]);
+    this.inFlight.submit({ records, positions, outgoing }, bytes, sending);
+    const acknowledge = () => {
+      this.acknowledging = this.acknowledging.then(() => this.acknowledgeSettled());
+    };
+    sending.then(acknowledge, acknowledge);
+  }
 
-    const metadata = await this.produce(outgoing);
-    if (metadata === undefined) return; // stopping before Kafka acknowledged: nothing to commit
-    for (let i = 0; i < outgoing.length; i++) {
-      const { record, produced } = outgoing[i]!;
-      const meta = metadata[i] ?? null;
-      if (!this.seenTopics.has(produced.topic)) {
-        this.seenTopics.add(produced.topic);
-        this.o.onTopic(produced.topic);
+  /** The error operator's path for a record whose direct conversion failed. */
+  private async convertWithOperator(record: SourceRecord): Promise<ProducerRecord | undefined> {
+    const transformed = await this.o.transformations.apply(record, this.o.operator, { source: record });
+    return transformed ? await toProducerRecord(transformed, this.o.converters, this.o.operator, record) : undefined;
+  }
+
+  /** Handles the settled batches at the front of the queue, in poll order. Never throws. */
+  private async acknowledgeSettled(): Promise<void> {
+    for (const { payload, outcome } of this.inFlight.takeSettled()) {
+      if (this.halted) continue;
+      if (!outcome.ok) {
+        this.halted = true;
+        this.failure = { error: outcome.error };
+        this.notify();
+        continue;
       }
-      await this.o.task.commitRecord?.(record, meta && { ...meta });
+      if (outcome.value === undefined) {
+        this.halted = true; // stopping before Kafka acknowledged: nothing from here on is committed
+        continue;
+      }
+      await this.acknowledge(payload, outcome.value);
     }
-    this.metrics.sourceRecordWriteTotal += outgoing.length;
-    this.metrics.sourceRecordWriteRate.record(outgoing.length);
-    // Stage offsets in poll order: the latest offset per partition wins.
-    for (const record of records) {
-      if (record.sourcePartition && record.sourceOffset) {
-        this.staged.set(canonicalJson(record.sourcePartition), {
-          partition: record.sourcePartition,
-          offset: record.sourceOffset,
-        });
+  }
+
+  private async acknowledge(batch: PollBatch, metadata: readonly (ProducedMetadata | null)[]): Promise<void> {
+    const { records, positions } = batch;
+    const task = this.o.task;
+    try {
+      if (task.commitRecords) {
+        const all: (RecordMetadata | null)[] = new Array(records.length);
+        for (let i = 0; i < records.length; i++) all[i] = positions[i]! >= 0 ? (metadata[positions[i]!] ?? null) : null;
+        await task.commitRecords(records, all);
+      } else if (task.commitRecord) {
+        for (let i = 0; i < records.length; i++) {
+          const meta = positions[i]! >= 0 ? (metadata[positions[i]!] ?? null) : null;
+          const done = task.commitRecord(records[i]!, meta);
+          if (done instanceof Promise) await done;
+        }
       }
+    } catch (error) {
+      this.log.error("Exception thrown while calling task.commitRecord()", error);
+    }
+    this.metrics.sourceRecordWriteTotal += batch.outgoing.length;
+    this.metrics.sourceRecordWriteRate.record(batch.outgoing.length);
+    this.stageOffsets(records);
+  }
+
+  /** Stages the last offset of each source partition in the batch (later batches overwrite). */
+  private stageOffsets(records: readonly SourceRecord[]): void {
+    let previous: SourceMap | null = null;
+    let previousKey = "";
+    const seen = new Set<string>();
+    for (let i = records.length - 1; i >= 0; i--) {
+      const { sourcePartition, sourceOffset } = records[i]!;
+      if (!sourcePartition || !sourceOffset) continue;
+      const key =
+        previous !== null && sameSourceMap(previous, sourcePartition) ? previousKey : canonicalJson(sourcePartition);
+      previous = sourcePartition;
+      previousKey = key;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      this.staged.set(key, { partition: sourcePartition, offset: sourceOffset });
     }
   }
 
@@ -192,38 +313,55 @@ export class WorkerSourceTask extends WorkerTask {
    * Sends and awaits acknowledgement; undefined when the task stopped before that. Sends are split
    * so none exceeds the producer's request size (the broker rejects an oversized batch as a whole).
    */
-  private async produce(outgoing: readonly Outgoing[]): Promise<(ProducedMetadata | null)[] | undefined> {
+  private async produce(outgoing: readonly Outgoing[]): Promise<SendResult> {
+    const chunks = chunksBySize(outgoing, this.o.maxRequestBytes);
+    if (chunks.length === 1) return this.produceChunk(chunks[0]!);
     const out: (ProducedMetadata | null)[] = [];
-    for (const chunk of chunksBySize(outgoing, this.o.maxRequestBytes)) {
+    for (const chunk of chunks) {
       const result = await this.produceChunk(chunk);
       if (result === undefined) return undefined;
-      out.push(...result);
+      for (const m of result) out.push(m);
     }
     return out;
   }
 
   private async ensureProducerAndTopics(records: readonly ProducerRecord[]): Promise<KafkaProducer | undefined> {
     if (!this.producer) {
-      const connecting = this.o.producer();
-      const producer = await abortable(connecting, this.stopSignal);
+      this.connecting ??= this.o.producer();
+      const connecting = this.connecting;
+      let producer: KafkaProducer | typeof ABORTED;
+      try {
+        producer = await abortable(connecting, this.stopSignal);
+      } catch (error) {
+        if (this.connecting === connecting) this.connecting = undefined;
+        throw error;
+      }
       if (producer === ABORTED) {
         // Stopping while Kafka is unreachable: close the producer whenever it connects.
-        connecting.then((p) => p.close()).catch(() => undefined);
+        if (this.connecting === connecting) {
+          this.connecting = undefined;
+          connecting.then((p) => p.close()).catch(() => undefined);
+        }
         return undefined;
       }
       this.producer = producer;
     }
-    if (this.o.topicCreator) {
+    const creator = this.o.topicCreator;
+    if (creator) {
       for (const topic of new Set(records.map((r) => r.topic))) {
-        if (this.createdTopics.has(topic)) continue;
-        await this.o.topicCreator.ensure(topic);
-        this.createdTopics.add(topic);
+        let ready = this.topicsReady.get(topic);
+        if (!ready) {
+          ready = creator.ensure(topic);
+          this.topicsReady.set(topic, ready);
+          ready.catch(() => this.topicsReady.delete(topic));
+        }
+        await ready;
       }
     }
     return this.producer;
   }
 
-  private async produceChunk(chunk: readonly Outgoing[]): Promise<(ProducedMetadata | null)[] | undefined> {
+  private async produceChunk(chunk: readonly Outgoing[]): Promise<SendResult> {
     const records = chunk.map((o) => o.produced);
     try {
       return await retry(
@@ -289,13 +427,19 @@ export class WorkerSourceTask extends WorkerTask {
     }
   }
 
-  /** Offsets staged so far belong to acknowledged records: committing them is safe even after a failure. */
+  /**
+   * Batches in flight are awaited first (their retries end with the stop). Offsets staged so far
+   * belong to acknowledged records: committing them is safe even after a failure.
+   */
   protected async close(): Promise<void> {
     try {
       await this.o.task.stop();
     } catch (error) {
       this.log.warn("SourceTask.stop() failed", error);
     }
+    await this.inFlight.allSettled();
+    await this.acknowledging;
+    await this.acknowledgeSettled();
     await this.commitOffsets();
     this.o.transformations.close();
     await this.o.operator.close();

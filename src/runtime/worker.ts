@@ -350,6 +350,8 @@ export class Worker {
         operator,
         producer: () => deps.kafka.producer(producerProps),
         maxRequestBytes: Number(producerProps["max.request.size"] ?? 1_048_576),
+        maxInFlightBatches: Math.max(1, Number(producerProps["max.in.flight.requests.per.connection"] ?? 5) || 5),
+        maxInFlightBytes: Math.max(1, Number(producerProps["buffer.memory"] ?? 33_554_432) || 33_554_432),
         offsets: deps.offsets,
         ...(groups
           ? {
@@ -391,6 +393,7 @@ export class Worker {
       ...common,
       task: descriptor.createTask(),
       operator,
+      maxPutRecords: Math.max(1, Number((consumerProps as Record<string, string>)["max.poll.records"] ?? 500) || 500),
       consumer: () =>
         deps.kafka.consumer({
           groupId: sinkGroupId(id.connector, connectorConfig),

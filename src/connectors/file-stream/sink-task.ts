@@ -1,7 +1,7 @@
 /**
  * FileStreamSinkTask: writes each record's value as a line (Java's String.valueOf rendering) to
- * the file, appending. `flush` writes and fsyncs, so offsets are committed only for lines that
- * are on disk.
+ * the file, appending: one write per `put` batch. `flush` fsyncs, so offsets are committed only
+ * for lines that are on disk.
  */
 import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
 import type { Config, SinkTask, SinkTaskContext } from "../../api/connector.ts";
@@ -35,7 +35,8 @@ export class FileStreamSinkTask implements SinkTask {
     if (records.length > 0 && this.context.logger.isEnabled("TRACE"))
       this.context.logger.trace(`Writing ${records.length} lines to ${this.file ?? "stdout"}`);
     for (const r of records) this.buffered.push(`${typeof r.value === "string" ? r.value : displayValue(r.value)}\n`);
-    if (this.buffered.length >= 1000) this.write();
+    // One write per batch (Apache writes every line as it comes); flush adds the fsync.
+    this.write();
   }
 
   private write(): void {

@@ -65,4 +65,25 @@ describe("FileStreamSourceTask", () => {
       task.stop();
     });
   });
+
+  describe("fills batch.size per poll, as Apache's task does", () => {
+    test("reads past 64 KiB until batch.size lines are complete, keeps the rest for the next poll", async () => {
+      await using dir = await tempDir();
+      const file = dir.file("in.txt");
+      const line = (i: number) => `${String(i).padStart(6, "0")}${"x".repeat(193)}\n`; // 200 bytes
+      writeFileSync(file, Array.from({ length: 2500 }, (_, i) => line(i)).join(""));
+      const { ctx } = context(new ManualClock());
+      const task = new FileStreamSourceTask();
+      task.initialize(ctx);
+      task.start({ file, topic: "t", "batch.size": "2000" });
+      const signal = new AbortController().signal;
+      const first = await task.poll(signal);
+      expect(first).toHaveLength(2000); // 400,000 bytes: several 64 KiB reads
+      expect(first?.at(-1)?.sourceOffset).toEqual({ position: 2000 * 200 });
+      const second = await task.poll(signal);
+      expect(second?.map((r) => r.value)).toEqual(Array.from({ length: 500 }, (_, i) => line(2000 + i).trimEnd()));
+      expect(second?.at(-1)?.sourceOffset).toEqual({ position: 2500 * 200 });
+      task.stop();
+    });
+  });
 });

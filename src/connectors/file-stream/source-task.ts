@@ -17,6 +17,12 @@ const READ_CHUNK = 64 * 1024;
 const IDLE_WAIT_MS = 1000;
 const IDLE_CHECK_MS = 50;
 
+function countNewlines(bytes: Buffer): number {
+  let n = 0;
+  for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, i + 1)) n++;
+  return n;
+}
+
 export class FileStreamSourceTask implements SourceTask {
   private context!: SourceTaskContext;
   private file: string | null = null;
@@ -76,12 +82,24 @@ export class FileStreamSourceTask implements SourceTask {
     return null;
   }
 
+  /** Reads until batch.size complete lines are pending (or the file ends), as Apache's task fills its batch. */
   private readLines(): SourceRecord[] {
     const fd = this.fd!;
-    if (statSync(this.file!).size <= this.position + this.pending.length) return this.extract();
-    const chunk = Buffer.alloc(READ_CHUNK);
-    const n = readSync(fd, chunk, 0, READ_CHUNK, this.position + this.pending.length);
-    if (n > 0) this.pending = Buffer.concat([this.pending, chunk.subarray(0, n)]);
+    const size = statSync(this.file!).size;
+    let end = this.position + this.pending.length;
+    if (size <= end) return this.extract();
+    const chunks = [this.pending];
+    let lines = countNewlines(this.pending);
+    while (lines < this.batchSize && end < size) {
+      const chunk = Buffer.allocUnsafe(Math.min(READ_CHUNK, size - end));
+      const n = readSync(fd, chunk, 0, chunk.length, end);
+      if (n <= 0) break;
+      const read = chunk.subarray(0, n);
+      chunks.push(read);
+      lines += countNewlines(read);
+      end += n;
+    }
+    this.pending = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
     return this.extract();
   }
 

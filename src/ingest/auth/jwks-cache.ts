@@ -3,9 +3,10 @@
  * `Cache-Control: max-age` (or `Expires`) sets how long the keys are used without asking again,
  * clamped to [minAgeMs, maxAgeMs]; `no-store`/`no-cache` mean the minimum; without either header
  * `defaultAgeMs` applies. A token naming an unknown `kid` causes one refresh, unless the last fetch
- * is younger than `cooldownMs` (made-up kids cannot make the gateway flood the provider). Concurrent
- * callers share one fetch. When a refresh fails, keys that are expired but known keep being used
- * for kids they contain (stale-if-error), so a provider outage does not lock every device out.
+ * is younger than `cooldownMs` (made-up kids cannot make the gateway flood the provider); failed
+ * attempts are followed by the same cooldown. Concurrent callers share one fetch. When a refresh
+ * fails, keys that are expired but known keep being used for kids they contain (stale-if-error),
+ * so a provider outage does not lock every device out; an unknown kid then is "unavailable" (503).
  *
  * Called by `jwt-authenticator.ts` through `getKey`, which jose's `jwtVerify` calls per token.
  */
@@ -59,6 +60,7 @@ export class JwksCache {
   private entry: Entry | undefined;
   private inFlight: Promise<Entry> | undefined;
   private lastAttemptAt = Number.NEGATIVE_INFINITY;
+  private lastError: unknown;
   private fetches = 0;
   private readonly clock: Clock;
   private readonly minAgeMs: number;
@@ -88,13 +90,20 @@ export class JwksCache {
     const now = this.clock.now();
     let entry = this.entry;
     const kidKnown = (e: Entry) => header.kid === undefined || e.kids.has(header.kid);
-    if (!entry || now >= entry.expiresAt || (!kidKnown(entry) && now - this.lastAttemptAt >= this.cooldownMs)) {
+    const due = !entry || now >= entry.expiresAt || !kidKnown(entry);
+    // Every fetch attempt, failed ones too, is followed by a cooldown: neither made-up kids nor an
+    // identity provider that is down make each request fetch again.
+    if (due && (this.inFlight || now - this.lastAttemptAt >= this.cooldownMs)) {
       try {
         entry = await this.refresh();
       } catch (error) {
+        this.lastError = error;
         if (!entry || !kidKnown(entry)) throw error;
       }
+    } else if (!entry) {
+      throw this.lastError ?? new JwksUnavailableError(`the JWKS at ${this.shownUrl()} is not available yet`);
     }
+    if (entry.expiresAt <= now && !kidKnown(entry) && this.lastError) throw this.lastError;
     return entry.set(header, token as never);
   };
 
@@ -135,6 +144,7 @@ export class JwksCache {
     const age = Math.min(this.maxAgeMs, Math.max(this.minAgeMs, fresh));
     const kids = new Set(body.keys.flatMap((k) => (typeof k.kid === "string" ? [k.kid] : [])));
     this.entry = { set, kids, fetchedAt: now, expiresAt: now + age };
+    this.lastError = undefined;
     return this.entry;
   }
 

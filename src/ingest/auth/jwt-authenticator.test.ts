@@ -11,11 +11,13 @@ class JwksServer {
   keys: JWK[] = [];
   cacheControl = "max-age=300";
   requests = 0;
+  down = false;
   readonly server = Bun.serve({
     port: 0,
     hostname: "127.0.0.1",
     fetch: () => {
       this.requests += 1;
+      if (this.down) return new Response("unavailable", { status: 503 });
       return Response.json({ keys: this.keys }, { headers: { "Cache-Control": this.cacheControl } });
     },
   });
@@ -195,6 +197,27 @@ describe("JwksCache", () => {
       expect(cache.fetchCount).toBe(2);
     } finally {
       jwks.cacheControl = "max-age=300";
+    }
+  });
+
+  test("expired keys keep verifying known kids while the provider is down (stale-if-error)", async () => {
+    jwks.keys = [await publicJwk(rsa1, "k1")];
+    const { auth, cache, clock } = authenticator();
+    const t = await token(rsa1, "k1");
+    expect((await auth.verify(t)).outcome).toBe("authenticated");
+    jwks.down = true;
+    try {
+      clock.time += 301_000;
+      expect((await auth.verify(t)).outcome).toBe("authenticated");
+      expect(cache.fetchCount).toBe(2);
+      expect((await auth.verify(await token(rsa2, "k-new"))).outcome).toBe("unavailable");
+      for (let i = 0; i < 5; i++) await auth.verify(t);
+      expect(cache.fetchCount).toBe(2); // failed fetches are rate-limited too
+      clock.time += 10_001;
+      await auth.verify(t);
+      expect(cache.fetchCount).toBe(3);
+    } finally {
+      jwks.down = false;
     }
   });
 

@@ -2,7 +2,9 @@
  * Spool gauges for /metrics, per connector in ingest.ack.mode=spool: records and bytes waiting,
  * age of the oldest record, records drained to Kafka (counter) and the drain rate over the last
  * minute, and the duration of the last group commit. The task attaches its SpoolWriter when it
- * starts and detaches it when it stops; app.ts adds `families()` to /metrics.
+ * starts and detaches it when it stops; app.ts adds `families()` to /metrics and `degradedTrace`
+ * to the task's status: a spool whose oldest record waits longer than DEGRADED_AFTER_MS means
+ * Kafka is not taking the records (unreachable, or slower than the devices).
  */
 import type { MetricFamily } from "../../metrics/prometheus.ts";
 import type { SpoolStore } from "../../store/spool-store.ts";
@@ -21,6 +23,7 @@ interface Attached {
 }
 
 const WINDOW_MS = 60_000;
+export const DEGRADED_AFTER_MS = 10_000;
 
 export class SpoolMetrics {
   private readonly attached = new Map<string, Attached>();
@@ -65,6 +68,17 @@ export class SpoolMetrics {
       drainRate: this.drainRate(connector),
       lastCommitMs: a.store.lastCommitMs,
     };
+  }
+
+  /** The status trace of a degraded spool, or null while it keeps up. */
+  degradedTrace(connector: string): string | null {
+    const s = this.snapshot(connector);
+    if (!s || s.records === 0 || s.oldestAgeSeconds * 1000 < DEGRADED_AFTER_MS) return null;
+    return (
+      `Degraded: the ingest spool is backing up (Kafka unreachable or slower than the devices): ` +
+      `${s.records} records, ${s.bytes} bytes, oldest ${Math.round(s.oldestAgeSeconds)} s, ` +
+      `drain rate ${s.drainRate.toFixed(1)} records/s over the last minute. Requests are still acknowledged from the spool.`
+    );
   }
 
   families(): MetricFamily[] {

@@ -1,8 +1,8 @@
 /**
  * The ingest listener's TLS settings, `ingest.listeners.https.ssl.*`, declared once (merged into
- * the worker's keys and docs). They mirror Connect's `listeners.https.ssl.*`, and key and trust
- * stores are read by the same code as the admin listeners' (src/tls/key-stores.ts: PEM, PKCS12,
- * JKS). Three keys are the ingest listener's own: a CRL file, which certificate field names the
+ * the worker's keys and docs). They mirror Connect's `listeners.https.ssl.*`, and are read by the
+ * same code as the REST listeners' (src/tls/server-tls.ts over key-stores.ts: PEM, PKCS12, JKS;
+ * protocols and cipher suites in Java's names). Three keys are the ingest listener's own: a CRL file, which certificate field names the
  * device, and how often the files are checked for changes (reload without restart).
  *
  * `loadIngestTls` is called by the TLS front end at start and again whenever a watched file
@@ -11,7 +11,7 @@
 import { readFileSync } from "node:fs";
 import { ConfigError } from "../../errors.ts";
 import { check, defineConfig, key } from "../../plugin/config-def.ts";
-import { loadTlsMaterial } from "../../tls/key-stores.ts";
+import { type ServerTls, serverTls } from "../../tls/server-tls.ts";
 
 export const INGEST_TLS_PREFIX = "ingest.listeners.https.";
 const GROUP = "Ingest TLS";
@@ -97,7 +97,7 @@ export const ingestTlsConfigDef = defineConfig({
     validators: [check.listOf(PROTOCOLS)],
   }),
   "ingest.listeners.https.ssl.cipher.suites": key.list({
-    doc: "Cipher suites (OpenSSL names) for TLS 1.2. Unset: the runtime's secure defaults.",
+    doc: "Cipher suites in Java's (IANA) names, as for listeners.https.ssl.cipher.suites. Unset: forward-secret AEAD suites only.",
     default: null,
     importance: "LOW",
     group: GROUP,
@@ -126,14 +126,9 @@ export const ingestTlsConfigDef = defineConfig({
 
 /** What the TLS front end needs, read from the files now. */
 export interface IngestTlsSettings {
-  readonly cert: string;
-  readonly key: string;
-  readonly ca?: string[];
+  /** Key store, trust store, client auth and protocols, as for every server listener. */
+  readonly server: ServerTls;
   readonly crl?: Buffer;
-  readonly clientAuth: "none" | "requested" | "required";
-  readonly minVersion: "TLSv1.2" | "TLSv1.3";
-  readonly maxVersion: "TLSv1.2" | "TLSv1.3";
-  readonly ciphers?: string;
   readonly identity: ClientIdentitySource;
   /** Files whose change triggers a reload. */
   readonly files: readonly string[];
@@ -144,27 +139,25 @@ function fail(name: string, message: string): never {
   throw new ConfigError(`Invalid value for configuration ${name}: ${message}`, new Map([[name, [message]]]));
 }
 
-/** Reads the ingest listener's TLS material from the worker's settings (`originals`). */
-export function loadIngestTls(originals: Readonly<Record<string, string>>): IngestTlsSettings {
+/**
+ * Reads the ingest listener's TLS material from the worker's settings (`originals`) with the
+ * same code as the REST listeners (src/tls/server-tls.ts: key stores, protocols and cipher suites
+ * in Java's names, the trust-store rule), plus the ingest listener's own rules: `requested` needs
+ * the device CA too (a device that sends a certificate must be verifiable), a CRL needs client
+ * certificates.
+ */
+export function loadIngestTls(
+  originals: Readonly<Record<string, string>>,
+  listener = "https ingest",
+): IngestTlsSettings {
   const parsed = ingestTlsConfigDef.parse(originals);
-  const props: Record<string, string> = { ...originals };
-  // key-stores.ts reads protocols itself; hand it ours so both agree.
-  const material = loadTlsMaterial(props, INGEST_TLS_PREFIX);
-  if (!material.cert || !material.key) {
-    fail(
-      `${INGEST_TLS_PREFIX}ssl.keystore.location`,
-      `an https ingest listener needs a key store: set ${INGEST_TLS_PREFIX}ssl.keystore.location or ${INGEST_TLS_PREFIX}ssl.keystore.certificate.chain and ${INGEST_TLS_PREFIX}ssl.keystore.key`,
-    );
-  }
-  const clientAuth = parsed["ingest.listeners.https.ssl.client.auth"] as IngestTlsSettings["clientAuth"];
-  if (clientAuth !== "none" && !material.ca) {
+  const server = serverTls(originals, INGEST_TLS_PREFIX, listener);
+  if (server.clientAuth === "requested" && !server.ca) {
     fail(
       `${INGEST_TLS_PREFIX}ssl.truststore.location`,
-      `ssl.client.auth=${clientAuth} needs a trust store with the device CA (${INGEST_TLS_PREFIX}ssl.truststore.location or ${INGEST_TLS_PREFIX}ssl.truststore.certificates); without one any public CA would be trusted`,
+      `ssl.client.auth=requested needs a trust store with the device CA (${INGEST_TLS_PREFIX}ssl.truststore.location or ${INGEST_TLS_PREFIX}ssl.truststore.certificates); without one any public CA would be trusted`,
     );
   }
-  const protocols = parsed["ingest.listeners.https.ssl.enabled.protocols"];
-  if (protocols.length === 0) fail(`${INGEST_TLS_PREFIX}ssl.enabled.protocols`, "at least one of TLSv1.2, TLSv1.3");
   const crlPath = parsed["ingest.listeners.https.ssl.crl.location"];
   let crl: Buffer | undefined;
   if (crlPath) {
@@ -173,7 +166,7 @@ export function loadIngestTls(originals: Readonly<Record<string, string>>): Inge
     } catch (error) {
       fail(`${INGEST_TLS_PREFIX}ssl.crl.location`, `cannot read ${crlPath}: ${(error as Error).message}`);
     }
-    if (clientAuth === "none")
+    if (server.clientAuth === "none")
       fail(`${INGEST_TLS_PREFIX}ssl.crl.location`, "a CRL needs ssl.client.auth requested or required");
   }
   const files = [
@@ -181,16 +174,9 @@ export function loadIngestTls(originals: Readonly<Record<string, string>>): Inge
     parsed["ingest.listeners.https.ssl.truststore.location"],
     crlPath,
   ].filter((f): f is string => typeof f === "string" && f !== "");
-  const ciphers = parsed["ingest.listeners.https.ssl.cipher.suites"];
   return {
-    cert: material.cert,
-    key: material.key,
-    ...(material.ca ? { ca: material.ca } : {}),
+    server,
     ...(crl ? { crl } : {}),
-    clientAuth,
-    minVersion: protocols.includes("TLSv1.2") ? "TLSv1.2" : "TLSv1.3",
-    maxVersion: protocols.includes("TLSv1.3") ? "TLSv1.3" : "TLSv1.2",
-    ...(ciphers && ciphers.length > 0 ? { ciphers: ciphers.join(":") } : {}),
     identity: parsed["ingest.listeners.https.ssl.client.identity"] as ClientIdentitySource,
     files,
     reloadIntervalMs: parsed["ingest.listeners.https.ssl.reload.interval.ms"],

@@ -24,6 +24,7 @@ import { createServer as createHttpServer } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { createServer as createTlsServer, type SecureContextOptions, type TLSSocket } from "node:tls";
 import { messageOf } from "../../errors.ts";
+import { nodeTlsServerOptions } from "../../tls/server-tls.ts";
 import { getLogger, type Logger } from "../../util/logger.ts";
 import type { IngestConnection, PeerCertificateInfo } from "../request-context.ts";
 import { nodeListener } from "./fetch-bridge.ts";
@@ -71,15 +72,8 @@ function fingerprint(files: readonly string[]): Fingerprint {
 }
 
 function contextOptions(s: IngestTlsSettings): SecureContextOptions {
-  return {
-    cert: s.cert,
-    key: s.key,
-    ...(s.ca ? { ca: s.ca } : {}),
-    ...(s.crl ? { crl: s.crl } : {}),
-    minVersion: s.minVersion,
-    maxVersion: s.maxVersion,
-    ...(s.ciphers ? { ciphers: s.ciphers } : {}),
-  };
+  const { requestCert: _r, rejectUnauthorized: _u, ...context } = nodeTlsServerOptions(s.server);
+  return { ...context, ...(s.crl ? { crl: s.crl } : {}) };
 }
 
 export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
@@ -106,11 +100,11 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
 
   const tls = createTlsServer({
     ...contextOptions(settings),
-    requestCert: settings.clientAuth !== "none",
-    rejectUnauthorized: settings.clientAuth === "required",
+    requestCert: settings.server.clientAuth !== "none",
+    rejectUnauthorized: settings.server.clientAuth === "required",
   });
   tls.on("secureConnection", (socket: TLSSocket) => {
-    if (settings.clientAuth !== "none") {
+    if (settings.server.clientAuth !== "none") {
       const peer = fromNodeCertificate(socket.getPeerCertificate());
       if (peer && !socket.authorized) {
         const reason = String(socket.authorizationError ?? "UNTRUSTED");
@@ -152,7 +146,8 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
     try {
       const next = options.load();
       tls.setSecureContext(contextOptions(next));
-      settings = { ...next, clientAuth: settings.clientAuth };
+      // requestCert/rejectUnauthorized belong to the server, not the context: client auth keeps its start value.
+      settings = { ...next, server: { ...next.server, clientAuth: settings.server.clientAuth } };
       seen = fingerprint(next.files);
       failedAt = undefined;
       log.info("Reloaded the ingest listener's TLS key store, trust store and CRL");

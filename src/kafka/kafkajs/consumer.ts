@@ -12,6 +12,9 @@ import { wrap } from "./errors.ts";
 import { fromKafkajsHeaders } from "./producer.ts";
 import { createCluster, groupByTopic } from "./protocol.ts";
 
+/** Partitions whose fetched batches are handed over at the same time, at most. */
+const PARTITIONS_CONSUMED_CONCURRENTLY = 4;
+
 export class KafkajsConsumer implements KafkaConsumer {
   private consumer: Consumer | undefined;
   private assigned: TopicPartition[] = [];
@@ -80,7 +83,8 @@ export class KafkajsConsumer implements KafkaConsumer {
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: true,
-        partitionsConsumedConcurrently: 1,
+        // Bounded: the sink task queues concurrent partition batches into its next put.
+        partitionsConsumedConcurrently: PARTITIONS_CONSUMED_CONCURRENTLY,
         eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
           if (!isRunning() || isStale() || batch.messages.length === 0) return;
           const tsType = batch.messages[0] && (batch as { isLogAppendTime?: () => boolean }).isLogAppendTime?.();

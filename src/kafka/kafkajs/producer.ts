@@ -2,6 +2,10 @@
  * The producer side of the kafkajs adapter. kafkajs reports one base offset per partition, so the
  * adapter's partitioner notes which partition each record went to (PARTITION on the message);
  * offset = base + position within that partition.
+ *
+ * Concurrent kafkajs sendBatch calls may reach the broker in any order (each first awaits metadata
+ * on its own), and kafkajs' idempotent producer keeps one request in flight per broker anyway, so
+ * the adapter runs sends one after the other: call order is write order, as the port promises.
  */
 import type { Producer } from "kafkajs";
 import type { KafkaHeader, KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka-port.ts";
@@ -52,8 +56,16 @@ export class KafkajsProducer implements KafkaProducer {
     private readonly timeout: number,
   ) {}
 
-  async send(records: readonly ProducerRecord[]): Promise<ProducedMetadata[]> {
-    if (records.length === 0) return [];
+  private tail: Promise<unknown> = Promise.resolve();
+
+  send(records: readonly ProducerRecord[]): Promise<ProducedMetadata[]> {
+    if (records.length === 0) return Promise.resolve([]);
+    const result = this.tail.then(() => this.sendNow(records));
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  private async sendNow(records: readonly ProducerRecord[]): Promise<ProducedMetadata[]> {
     const byTopic = new Map<string, KafkajsMessage[]>();
     const messages: KafkajsMessage[] = records.map((r) => {
       const m: KafkajsMessage = { key: toBuffer(r.key), value: toBuffer(r.value) };

@@ -45,6 +45,7 @@ describe("DeadLetterQueueReporter", () => {
     const kafka = new MemoryKafka();
     const { r, metrics } = reporter(kafka);
     await r.report(context);
+    await r.flush();
     const [record] = kafka.records("dlq");
     expect(new TextDecoder().decode(record!.value!)).toBe("{oops");
     expect(record!.headers.map((h) => h.key).slice(0, 5)).toEqual([
@@ -70,9 +71,39 @@ describe("DeadLetterQueueReporter", () => {
     expect(lines.join("\n")).toContain("Could not produce message to dead letter queue. topic=dlq");
     kafka.failSends(new Error("send failed"));
     await r.report(context);
+    await r.flush();
     expect(metrics.deadLetterQueueProduceFailures).toBe(2);
     await r.report(context);
+    await r.flush();
     expect(kafka.records("dlq")).toHaveLength(1);
     expect([attempts, metrics.deadLetterQueueProduceRequests]).toEqual([2, 3]);
+  });
+
+  test("reports do not wait for Kafka; flush and close wait for every record, which lands in report order", async () => {
+    const kafka = new MemoryKafka();
+    const { r } = reporter(kafka);
+    await r.report(context); // creates the topic and the producer
+    await r.flush();
+    kafka.holdAcks();
+    const offsets = [7, 8, 9];
+    for (const offset of offsets) await r.report({ ...context, consumed: { ...context.consumed!, offset } });
+    expect(kafka.heldSends).toBe(3); // all three sent, none acknowledged, report returned anyway
+    let flushed = false;
+    const flushing = r.flush().then(() => {
+      flushed = true;
+    });
+    kafka.releaseAck(0);
+    kafka.releaseAck(1);
+    await Promise.resolve();
+    expect(flushed).toBe(false);
+    kafka.releaseAck(2);
+    await flushing;
+    const written = kafka.records("dlq").slice(1);
+    expect(
+      written.map((rec) =>
+        new TextDecoder().decode(rec.headers.find((h) => h.key === "__connect.errors.offset")!.value!),
+      ),
+    ).toEqual(["7", "8", "9"]);
+    await r.close();
   });
 });

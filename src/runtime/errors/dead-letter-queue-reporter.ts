@@ -3,6 +3,13 @@
  * (key, value and headers as bytes, untouched) to the DLQ topic, creating the topic on first use
  * with the configured replication factor. With context headers enabled it adds Connect's
  * `__connect.errors.*` headers, in Connect's order. Sink connectors only, as in Connect.
+ *
+ * Asynchronous, as Connect's: `report` hands the record to the producer and returns without
+ * waiting for Kafka's acknowledgement, so a batch with many bad records is not slowed to one
+ * round trip each. Order is kept (the port writes sends in call order). `flush` resolves once every
+ * record reported so far is acknowledged (or failed, logged and counted): the sink task calls it
+ * before committing offsets, so an offset is never committed past a record whose DLQ copy is not
+ * in Kafka; `close` flushes first.
  */
 import { ConnectError, javaClassOf, messageOf, traceOf } from "../../errors.ts";
 import type { KafkaAdmin, KafkaHeader, KafkaProducer } from "../../kafka/kafka-port.ts";
@@ -53,6 +60,7 @@ export function errorContextHeaders(c: ProcessingContext): KafkaHeader[] {
 export class DeadLetterQueueReporter implements ErrorReporter {
   private ready: Promise<void> | undefined;
   private producer: KafkaProducer | undefined;
+  private readonly pending = new Set<Promise<void>>();
 
   constructor(
     private readonly config: DeadLetterQueueConfig,
@@ -88,10 +96,17 @@ export class DeadLetterQueueReporter implements ErrorReporter {
     if (!c.consumed) return;
     this.metrics.deadLetterQueueProduceRequests++;
     const headers = [...c.consumed.headers, ...(this.config.contextHeaders ? errorContextHeaders(c) : [])];
+    let producer: KafkaProducer;
     try {
       await this.setup();
       this.producer ??= await this.createProducer();
-      await this.producer.send([
+      producer = this.producer;
+    } catch (error) {
+      this.failed(error);
+      return;
+    }
+    const sent: Promise<void> = producer
+      .send([
         {
           topic: this.config.topic,
           partition: null,
@@ -100,15 +115,28 @@ export class DeadLetterQueueReporter implements ErrorReporter {
           headers,
           timestamp: c.consumed.timestamp,
         },
-      ]);
-    } catch (error) {
-      // As in Connect, a record that cannot reach the DLQ is logged and counted, not fatal.
-      this.metrics.deadLetterQueueProduceFailures++;
-      this.log.error(`Could not produce message to dead letter queue. topic=${this.config.topic}`, error);
-    }
+      ])
+      .then(
+        () => undefined,
+        (error) => this.failed(error),
+      )
+      .finally(() => this.pending.delete(sent));
+    this.pending.add(sent);
+  }
+
+  /** As in Connect, a record that cannot reach the DLQ is logged and counted, not fatal. */
+  private failed(error: unknown): void {
+    this.metrics.deadLetterQueueProduceFailures++;
+    this.log.error(`Could not produce message to dead letter queue. topic=${this.config.topic}`, error);
+  }
+
+  /** Resolves once every record reported so far has been acknowledged by Kafka (or failed). */
+  async flush(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
 
   async close(): Promise<void> {
+    await this.flush();
     await this.producer?.close().catch(() => undefined);
   }
 }

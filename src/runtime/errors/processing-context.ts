@@ -20,5 +20,7 @@ export interface ProcessingContext {
 /** Something that reports tolerated or fatal per-record errors (log, dead letter queue). */
 export interface ErrorReporter {
   report(context: ProcessingContext): Promise<void>;
+  /** Resolves once what was reported so far is durable (the DLQ: acknowledged by Kafka). */
+  flush?(): Promise<void>;
   close?(): Promise<void>;
 }

@@ -95,6 +95,11 @@ export class RetryWithToleranceOperator {
     this.metrics.totalRecordsSkipped++;
   }
 
+  /** Waits for the reporters' asynchronous work (DLQ sends) reported so far. */
+  async flush(): Promise<void> {
+    for (const reporter of this.reporters) await reporter.flush?.();
+  }
+
   async close(): Promise<void> {
     for (const reporter of this.reporters) await reporter.close?.();
   }

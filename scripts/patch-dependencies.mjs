@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+// Applies the project's fixes to installed dependencies (npm's postinstall runs it after every
+// install; scripts/lib.sh's ensure_deps runs it too). kafkajs 2.2.4 is unmaintained upstream; its
+// producer hot spots measured on this project's data path are fixed here, in the open:
+//   1. groupMessagesPerPartition copied the list for every message (quadratic in the batch size);
+//   2. the protocol Encoder allocated zero-filled buffers (Buffer.alloc) for every request and
+//      record, although it writes every byte it exposes (Buffer.allocUnsafe is safe there).
+// @platformatic/kafka loads its CRC32C/LZ4/Snappy WebAssembly from a file next to
+// @platformatic/wasm-utils' index, which a `bun build --compile` binary does not contain (it
+// crashes at start: ENOENT /$bunfs/dist/native.wasm); the package's `bundled` entry inlines the
+// same module, so its two importers are pointed there.
+// Each patch is an exact text replacement: already applied → skipped; original text not found
+// (a different kafkajs) → the install fails loudly instead of silently running unpatched.
+// Files are replaced by rename, never rewritten in place: node_modules may be a hard-linked copy.
+// src/kafka/dependency-patches.test.ts fails if a patch is lost.
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+const patches = [
+  {
+    file: "node_modules/kafkajs/src/producer/groupMessagesPerPartition.js",
+    from: `  return messages.reduce((result, message) => {
+    const partition = partitioner({ topic, partitionMetadata, message })
+    const current = result[partition] || []
+    return Object.assign(result, { [partition]: [...current, message] })
+  }, {})
+}`,
+    to: `  // edge-gateway patch: linear grouping (the original copied the list for every message)
+  const result = {}
+  for (const message of messages) {
+    const partition = partitioner({ topic, partitionMetadata, message })
+    const current = result[partition]
+    if (current === undefined) result[partition] = [message]
+    else current.push(message)
+  }
+  return result
+}`,
+  },
+  {
+    file: "node_modules/kafkajs/src/protocol/encoder.js",
+    from: `    this.buf = Buffer.alloc(Encoder.nextPowerOfTwo(initialSize))`,
+    // edge-gateway patch: every byte exposed by \`buffer\` is written first
+    to: `    this.buf = Buffer.allocUnsafe(Encoder.nextPowerOfTwo(initialSize)) // edge-gateway patch`,
+  },
+  {
+    file: "node_modules/kafkajs/src/protocol/encoder.js",
+    from: `      const newBuffer = Buffer.alloc(newLength)`,
+    to: `      const newBuffer = Buffer.allocUnsafe(newLength) // edge-gateway patch`,
+  },
+  {
+    file: "node_modules/@platformatic/kafka/dist/protocol/crc32c.js",
+    from: `import { crc32c as wasmCRC32C } from '@platformatic/wasm-utils';`,
+    to: `import { crc32c as wasmCRC32C } from '@platformatic/wasm-utils/bundled'; // edge-gateway patch`,
+  },
+  {
+    file: "node_modules/@platformatic/kafka/dist/protocol/compression.js",
+    from: `import { lz4Compress, lz4Decompress, snappyCompress, snappyDecompress } from '@platformatic/wasm-utils';`,
+    to: `import { lz4Compress, lz4Decompress, snappyCompress, snappyDecompress } from '@platformatic/wasm-utils/bundled'; // edge-gateway patch`,
+  },
+];
+
+let applied = 0;
+for (const patch of patches) {
+  const path = join(root, patch.file);
+  if (!existsSync(path)) {
+    console.error(`patch-dependencies: ${patch.file} is missing`);
+    process.exit(1);
+  }
+  const text = readFileSync(path, "utf8");
+  if (text.includes(patch.to)) continue;
+  if (!text.includes(patch.from)) {
+    console.error(`patch-dependencies: ${patch.file} does not contain the text to patch (another version?)`);
+    process.exit(1);
+  }
+  const temp = `${path}.patching`;
+  writeFileSync(temp, text.replace(patch.from, patch.to));
+  renameSync(temp, path);
+  applied++;
+}
+if (applied > 0) console.error(`patch-dependencies: applied ${applied} patch(es)`);

@@ -1,0 +1,46 @@
+import { describe, expect, test } from "bun:test";
+import { JsonNumberText, parseJson } from "./json-text.ts";
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+
+describe("parseJson", () => {
+  describe("long integers (epoch micro/nanosecond timestamps) without the reviver path", () => {
+    test("integers beyond 2^53 become exact bigints, wherever they are nested", () => {
+      expect(
+        parseJson(
+          bytes('{"ts":1732960000123456789,"list":[-9223372036854775808,1],"inner":{"n":18446744073709551615}}'),
+        ),
+      ).toEqual({
+        ts: 1732960000123456789n,
+        list: [-9223372036854775808n, 1],
+        inner: { n: 18446744073709551615n },
+      });
+    });
+
+    test("safe 16-digit integers stay numbers; digit runs inside strings stay untouched strings", () => {
+      expect(
+        parseJson(bytes('{"us":1732960000123456,"id":"12345678901234567890","s":"a\\"12345678901234567890"}')),
+      ).toEqual({ us: 1732960000123456, id: "12345678901234567890", s: 'a"12345678901234567890' });
+    });
+
+    test("a __proto__ key next to a long integer stays an own property", () => {
+      const parsed = parseJson(bytes('{"__proto__":{"x":1},"n":12345678901234567890}')) as Record<string, unknown>;
+      expect(Object.getPrototypeOf(parsed)).toBe(Object.prototype);
+      expect(Object.getOwnPropertyDescriptor(parsed, "__proto__")?.value).toEqual({ x: 1 });
+      expect(parsed.n).toBe(12345678901234567890n);
+    });
+
+    test("a long digit run in a fraction still takes the exact path (source text kept)", () => {
+      expect(parseJson(bytes('{"d":0.12345678901234567890,"n":12345678901234567890}'))).toEqual({
+        d: new JsonNumberText("0.12345678901234567890"),
+        n: 12345678901234567890n,
+      });
+    });
+
+    test("invalid JSON around a long integer is still a DataError", () => {
+      expect(() => parseJson(bytes('{"n":12345678901234567890'))).toThrow(
+        "Converting byte[] to Kafka Connect data failed due to serialization error",
+      );
+    });
+  });
+});

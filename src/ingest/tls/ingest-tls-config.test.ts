@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type DevicePki, makeDevicePki } from "../../../test/support/device-pki.ts";
+import { type TempDir, tempDir } from "../../../test/support/temp-dir.ts";
+import { ConfigError } from "../../errors.ts";
+import { loadIngestTls } from "./ingest-tls-config.ts";
+
+let dir: TempDir;
+let pki: DevicePki;
+let store: string;
+
+beforeAll(async () => {
+  dir = await tempDir("ingest-tls-config-");
+  pki = await makeDevicePki(dir.path);
+  store = dir.file("server-store.pem");
+  await Bun.write(store, (await Bun.file(pki.serverKey).text()) + (await Bun.file(pki.serverCert).text()));
+});
+afterAll(() => dir[Symbol.asyncDispose]());
+
+const P = "ingest.listeners.https.";
+
+function errorOf(props: Record<string, string>): { keys: string[]; message: string } {
+  try {
+    loadIngestTls(props, "https://:8443");
+  } catch (error) {
+    if (error instanceof ConfigError) return { keys: [...(error.errors?.keys() ?? [])], message: error.message };
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("loadIngestTls", () => {
+  test("reads the stores with the listeners' shared code: protocols and Java cipher names", () => {
+    const settings = loadIngestTls({
+      [`${P}ssl.keystore.location`]: store,
+      [`${P}ssl.truststore.location`]: pki.caCert,
+      [`${P}ssl.client.auth`]: "required",
+      [`${P}ssl.enabled.protocols`]: "TLSv1.3",
+      [`${P}ssl.crl.location`]: pki.crl,
+    });
+    expect(settings.server.protocols.minVersion).toBe("TLSv1.3");
+    expect(settings.server.clientAuth).toBe("required");
+    expect(settings.files).toEqual([store, pki.caCert, pki.crl]);
+    expect(settings.crl?.length).toBeGreaterThan(0);
+  });
+
+  test.each([
+    ["requested without a trust store", { [`${P}ssl.client.auth`]: "requested" }, `${P}ssl.truststore.location`],
+    ["required without a trust store", { [`${P}ssl.client.auth`]: "required" }, `${P}ssl.truststore.location`],
+    ["a CRL without client certificates", { [`${P}ssl.crl.location`]: "/dev/null" }, `${P}ssl.crl.location`],
+    [
+      "an unreadable CRL",
+      {
+        [`${P}ssl.client.auth`]: "required",
+        [`${P}ssl.truststore.location`]: "TRUST",
+        [`${P}ssl.crl.location`]: "/nonexistent.crl",
+      },
+      `${P}ssl.crl.location`,
+    ],
+    ["TLS 1.1", { [`${P}ssl.enabled.protocols`]: "TLSv1.1" }, `${P}ssl.enabled.protocols`],
+  ])("%s is a config error naming the key", (_what, extra, key) => {
+    const props: Record<string, string> = { [`${P}ssl.keystore.location`]: store, ...extra };
+    for (const [k, v] of Object.entries(props)) if (v === "TRUST") props[k] = pki.caCert;
+    expect(errorOf(props).keys).toEqual([key]);
+  });
+});

@@ -1,0 +1,82 @@
+import { describe, expect, spyOn, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+
+// scripts/patch-dependencies.mjs fixes kafkajs' producer hot spots and @platformatic/kafka's
+// WebAssembly loading at install time (npm postinstall, scripts/lib.sh); these tests fail when an
+// install ran without it.
+const require = createRequire(import.meta.url);
+const groupMessagesPath = require.resolve("kafkajs/src/producer/groupMessagesPerPartition.js");
+const encoderPath = require.resolve("kafkajs/src/protocol/encoder.js");
+
+describe("kafkajs patches (scripts/patch-dependencies.mjs)", () => {
+  test("groupMessagesPerPartition groups in one pass, keeping message order per partition", () => {
+    expect(readFileSync(groupMessagesPath, "utf8")).toContain("edge-gateway patch: linear grouping");
+    const group = require(groupMessagesPath) as (args: unknown) => Record<string, { n: number }[]>;
+    const messages = Array.from({ length: 7 }, (_, n) => ({ n }));
+    const grouped = group({
+      topic: "t",
+      partitionMetadata: [{ partitionId: 0 }, { partitionId: 1 }, { partitionId: 2 }],
+      messages,
+      partitioner: ({ message }: { message: { n: number } }) => message.n % 3,
+    });
+    expect(grouped).toEqual({
+      0: [{ n: 0 }, { n: 3 }, { n: 6 }],
+      1: [{ n: 1 }, { n: 4 }],
+      2: [{ n: 2 }, { n: 5 }],
+    });
+  });
+
+  test("the protocol Encoder allocates without zero-filling, and still exposes only what it wrote", () => {
+    const Encoder = require(encoderPath) as new (
+      size?: number,
+    ) => {
+      writeInt32(v: number): unknown;
+      writeBytes(b: Buffer): unknown;
+      buffer: Buffer;
+    };
+    const unsafe = spyOn(Buffer, "allocUnsafe");
+    const zeroed = spyOn(Buffer, "alloc");
+    try {
+      const encoder = new Encoder(4);
+      encoder.writeInt32(7);
+      encoder.writeBytes(Buffer.from("grown past the first buffer"));
+      expect(unsafe).toHaveBeenCalledTimes(2);
+      expect(zeroed).not.toHaveBeenCalled();
+      expect([...encoder.buffer.subarray(0, 8)]).toEqual([0, 0, 0, 7, 0, 0, 0, 27]);
+      expect(encoder.buffer.length).toBe(8 + 27);
+    } finally {
+      unsafe.mockRestore();
+      zeroed.mockRestore();
+    }
+  });
+});
+
+describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
+  test.each([["crc32c.js"], ["compression.js"]])(
+    "%s loads the inlined WebAssembly (a compiled binary has no native.wasm file)",
+    (file) => {
+      // Not in the package's exports map: read it where npm put it.
+      const path = join(
+        import.meta.dir,
+        "..",
+        "..",
+        "node_modules",
+        "@platformatic",
+        "kafka",
+        "dist",
+        "protocol",
+        file,
+      );
+      const text = readFileSync(path, "utf8");
+      expect(text).toContain("from '@platformatic/wasm-utils/bundled'");
+      expect(text).not.toContain("from '@platformatic/wasm-utils';");
+    },
+  );
+
+  test("CRC32C from the inlined module is correct (RFC 3720 check value)", async () => {
+    const { crc32c } = await import("@platformatic/wasm-utils/bundled");
+    expect(crc32c(Buffer.from("123456789")) >>> 0).toBe(0xe3069283);
+  });
+});

@@ -1,0 +1,19 @@
+/**
+ * @platformatic/kafka errors → the gateway's error vocabulary. The library marks errors a retry
+ * may cure with `canRetry` (network failures, retriable protocol errors), also inside the
+ * MultipleErrors it throws when its own retries ran out: what counts is any such cause, so an
+ * unreachable broker stays retriable for the runtime however long the outage lasts.
+ */
+import { findErrorBy, TimeoutError } from "@platformatic/kafka";
+import { ConnectError, RetriableError } from "../../errors.ts";
+
+function retriable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return error instanceof TimeoutError || findErrorBy(error, "canRetry", true) !== null;
+}
+
+export function wrap(error: unknown, what: string): Error {
+  if (error instanceof ConnectError) return error;
+  const message = `${what}: ${(error as { message?: string })?.message ?? String(error)}`;
+  return retriable(error) ? new RetriableError(message, { cause: error }) : new ConnectError(message, { cause: error });
+}

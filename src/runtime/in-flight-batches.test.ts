@@ -1,0 +1,35 @@
+import { describe, expect, test } from "bun:test";
+import { deferred } from "../util/async.ts";
+import { InFlightBatches } from "./in-flight-batches.ts";
+
+describe("InFlightBatches", () => {
+  test("hands settled batches back in submission order only, stopping at the first unsettled one", async () => {
+    const q = new InFlightBatches<string, number>(5, 1000);
+    const sends = [deferred<number>(), deferred<number>(), deferred<number>()];
+    for (const [i, d] of sends.entries()) q.submit(`b${i}`, 10, d.promise);
+    sends[2]!.resolve(2);
+    sends[1]!.reject(new Error("failed"));
+    await Promise.resolve();
+    expect(q.takeSettled()).toEqual([]); // b0 is still in flight
+    sends[0]!.resolve(0);
+    await q.oldestSettled();
+    expect(q.takeSettled()).toEqual([
+      { payload: "b0", outcome: { ok: true, value: 0 } },
+      { payload: "b1", outcome: { ok: false, error: new Error("failed") } },
+      { payload: "b2", outcome: { ok: true, value: 2 } },
+    ]);
+    expect([q.size, q.bytes]).toEqual([0, 0]);
+  });
+
+  test("is bounded by count and bytes; a single oversized batch is admitted when nothing is in flight", () => {
+    const q = new InFlightBatches<string, number>(2, 100);
+    expect(q.hasRoom(500)).toBe(true);
+    q.submit("big", 500, new Promise(() => {}));
+    expect(q.hasRoom(1)).toBe(false);
+    const r = new InFlightBatches<string, number>(2, 100);
+    r.submit("a", 40, new Promise(() => {}));
+    expect([r.hasRoom(60), r.hasRoom(61)]).toEqual([true, false]);
+    r.submit("b", 10, new Promise(() => {}));
+    expect(r.hasRoom(0)).toBe(false);
+  });
+});

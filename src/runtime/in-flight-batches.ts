@@ -1,0 +1,93 @@
+/**
+ * InFlightBatches: the produce requests a WorkerSourceTask has sent and not yet settled, in the
+ * order they were submitted. Used by WorkerSourceTask to keep several sends in flight while it
+ * polls the next records, and to act on acknowledgements strictly in submission order: a batch is
+ * handed back by `takeSettled()` only once it and every batch before it have settled, so the
+ * caller never commits an offset past a record Kafka has not acknowledged, whatever order the
+ * acknowledgements arrive in.
+ *
+ * Bounded by count and bytes (`hasRoom`); a single batch larger than the byte bound is admitted
+ * when nothing else is in flight, so it cannot block forever.
+ */
+export type BatchOutcome<R> =
+  | { readonly ok: true; readonly value: R }
+  | { readonly ok: false; readonly error: unknown };
+
+interface Entry<P, R> {
+  readonly payload: P;
+  readonly bytes: number;
+  readonly done: Promise<void>;
+  outcome: BatchOutcome<R> | undefined;
+}
+
+export interface SettledBatch<P, R> {
+  readonly payload: P;
+  readonly outcome: BatchOutcome<R>;
+}
+
+export class InFlightBatches<P, R> {
+  private readonly entries: Entry<P, R>[] = [];
+  private inFlightBytes = 0;
+
+  constructor(
+    private readonly maxBatches: number,
+    private readonly maxBytes: number,
+  ) {}
+
+  /** Batches submitted and not yet taken back. */
+  get size(): number {
+    return this.entries.length;
+  }
+
+  get bytes(): number {
+    return this.inFlightBytes;
+  }
+
+  /** Whether a batch of `bytes` may be submitted now. */
+  hasRoom(bytes = 0): boolean {
+    if (this.size === 0) return true;
+    return this.size < this.maxBatches && this.inFlightBytes + bytes <= this.maxBytes;
+  }
+
+  /** Tracks `send`; its outcome is recorded, never thrown here (takeSettled hands it back). */
+  submit(payload: P, bytes: number, send: Promise<R>): void {
+    const entry: Entry<P, R> = {
+      payload,
+      bytes,
+      outcome: undefined,
+      done: send.then(
+        (value) => {
+          entry.outcome = { ok: true, value };
+        },
+        (error) => {
+          entry.outcome = { ok: false, error };
+        },
+      ),
+    };
+    this.entries.push(entry);
+    this.inFlightBytes += bytes;
+  }
+
+  /** The settled batches at the front, in submission order; stops at the first unsettled one. */
+  takeSettled(): SettledBatch<P, R>[] {
+    const out: SettledBatch<P, R>[] = [];
+    // The queue holds at most maxBatches entries: shift() is cheap, and taken batches (with their
+    // records) are released at once.
+    while (this.entries.length > 0 && this.entries[0]!.outcome !== undefined) {
+      const entry = this.entries.shift()!;
+      out.push({ payload: entry.payload, outcome: entry.outcome! });
+      this.inFlightBytes -= entry.bytes;
+    }
+    return out;
+  }
+
+  /** Resolves when the oldest batch not yet taken has settled (at once when there is none). */
+  oldestSettled(): Promise<void> {
+    return this.entries[0]?.done ?? Promise.resolve();
+  }
+
+  /** Resolves once every submitted batch has settled. */
+  async allSettled(): Promise<void> {
+    await Promise.all(this.entries.map((e) => e.done));
+  }
+}
