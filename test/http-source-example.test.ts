@@ -68,6 +68,12 @@ describe("HTTP Source document: complete example", () => {
       },
       args: [dir.file("github.json")],
     });
+    let passed = false;
+    await using _log = {
+      [Symbol.asyncDispose]: async () => {
+        if (!passed) console.error(`gateway log (tail):\n${gw.output().slice(-6000)}`);
+      },
+    };
 
     const records = await readTopic(topic, PER_PAGE * PAGES);
     const values = records.map((r) => JSON.parse(r.value!.toString("utf8")));
@@ -123,5 +129,6 @@ describe("HTTP Source document: complete example", () => {
     );
     expect(gw.output()).not.toContain(TOKEN);
     expect(metrics).not.toContain(TOKEN);
+    passed = true;
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Client limits for bench/throughput.ts, each a one-shot child process whose CPU time and peak RSS
- * come from the kernel's accounting of that process (Bun's resourceUsage after exit; CPU covers
- * the whole process, JVM start and JIT included, so "cores" overstates a JVM tool's steady state):
+ * come from the kernel's accounting of that one process (GNU time, /usr/bin/time; CPU covers the
+ * whole process, JVM start and JIT included, so "cores" overstates a JVM tool's steady state):
  *   - Kafka's ProducerPerformance and ConsumerPerformance (kafka-tools jar of the broker's version);
  *   - bench/port-loop.ts: a bare producer / consumer loop in Bun through the project's Kafka port.
  */
@@ -21,19 +21,28 @@ interface Finished {
   readonly peakRssKiB: number;
 }
 
+const TIME_MARK = "bench-child-usage:";
+
+/**
+ * Runs `command` under GNU time, which reports that one process's peak RSS and CPU time (Bun's
+ * resourceUsage reports ru_maxrss of all children waited for so far: the largest, not this one's).
+ */
 async function run(command: string[], env: Record<string, string | undefined> = process.env): Promise<Finished> {
-  const proc = Bun.spawn(command, { stdout: "pipe", stderr: "pipe", env });
+  const proc = Bun.spawn(["/usr/bin/time", "-f", `${TIME_MARK}%M %U %S`, ...command], {
+    stdout: "pipe",
+    stderr: "pipe",
+    env,
+  });
   const [stdout, stderr, code] = await Promise.all([
     new Response(proc.stdout).text(),
     new Response(proc.stderr).text(),
     proc.exited,
   ]);
   if (code !== 0) throw new Error(`${command.slice(0, 4).join(" ")} … exited ${code}: ${stderr.slice(-2000)}`);
-  const usage = proc.resourceUsage();
-  if (!usage) throw new Error("no resource usage for the child process");
-  const cpuMs = Number(usage.cpuTime.user + usage.cpuTime.system) / 1000; // microseconds
-  // Bun reports maxRSS in bytes (getrusage's ru_maxrss, KiB on Linux, scaled).
-  return { stdout, cpuMs, peakRssKiB: Number(usage.maxRSS) / 1024 };
+  const usage = stderr.split("\n").find((l) => l.startsWith(TIME_MARK));
+  if (!usage) throw new Error(`no resource usage from /usr/bin/time: ${stderr.slice(-500)}`);
+  const [maxRssKiB, user, system] = usage.slice(TIME_MARK.length).trim().split(/\s+/).map(Number);
+  return { stdout, cpuMs: ((user ?? 0) + (system ?? 0)) * 1000, peakRssKiB: maxRssKiB ?? 0 };
 }
 
 function result(records: number, elapsedMs: number, f: Finished, verified: string): Measurement {

@@ -93,6 +93,11 @@ describe("IngestSecurity", () => {
       { labels: { connector: "c1", principal: "meter-1" }, value: 1 },
       { labels: { connector: "c1", principal: "meter-2" }, value: 0 },
     ]);
+    const limits = security.families().find((f) => f.name === "ingest_quota_limit");
+    expect(limits?.samples.filter((x) => x.value > 0)).toEqual([
+      { labels: { connector: "c1", limit: "requests.per.second" }, value: 1 },
+      { labels: { connector: "c1", limit: "requests.burst" }, value: 1 },
+    ]);
     await stages.close?.();
     expect(security.families()).toEqual([]);
   });

@@ -75,6 +75,7 @@ export interface IngestSecurityOptions {
 
 export class IngestSecurity {
   private readonly metricsByConnector = new Map<string, IdentityMetrics>();
+  private readonly limitsByConnector = new Map<string, Readonly<Record<string, number>>>();
   private readonly shared: SharedBuckets;
 
   constructor(private readonly options: IngestSecurityOptions) {
@@ -91,6 +92,7 @@ export class IngestSecurity {
     const acl = ingestAcl(aclConfig);
     const quotas = ingestQuotas(ingestQuotaConfigDef.parse(config), this.options.clock, this.shared);
     this.metricsByConnector.set(connector, quotas.metrics);
+    this.limitsByConnector.set(connector, quotas.limits);
     const headerName = aclConfig["ingest.identity.header"] ?? "";
     const asKey = aclConfig["ingest.identity.key"];
     return {
@@ -106,7 +108,10 @@ export class IngestSecurity {
       limit: (identity, _target, bytes) => quotas.limit(identity, bytes),
       stamp: (identity, records, settings) => stampIdentity(identity, records, settings, headerName, asKey),
       close: () => {
-        if (this.metricsByConnector.get(connector) === quotas.metrics) this.metricsByConnector.delete(connector);
+        if (this.metricsByConnector.get(connector) === quotas.metrics) {
+          this.metricsByConnector.delete(connector);
+          this.limitsByConnector.delete(connector);
+        }
       },
     };
   };
@@ -119,6 +124,17 @@ export class IngestSecurity {
         const existing = merged.get(f.name);
         merged.set(f.name, existing ? { ...existing, samples: [...existing.samples, ...f.samples] } : f);
       }
+    }
+    const limits = [...this.limitsByConnector].flatMap(([connector, l]) =>
+      Object.entries(l).map(([limit, value]) => ({ labels: { connector, limit }, value })),
+    );
+    if (limits.length > 0) {
+      merged.set("ingest_quota_limit", {
+        name: "ingest_quota_limit",
+        help: "Configured ingest quotas per connector (ingest.quota.<limit>; 0: unlimited).",
+        type: "gauge",
+        samples: limits,
+      });
     }
     return [...merged.values()];
   }

@@ -56,6 +56,13 @@ interface ConnectorDescriptorBase {
 
 export interface SourceConnectorDescriptor extends Descriptor<"source", SourceConnector>, ConnectorDescriptorBase {
   createTask(): SourceTask;
+  /**
+   * At most this many poll batches of a task with this config in flight to Kafka at once (the
+   * worker otherwise allows the producer's max.in.flight.requests.per.connection). 1 keeps a
+   * retried batch from landing after a later one, for connectors that promise order (the
+   * HttpIngestSource spool). Undefined: no limit of the connector's own.
+   */
+  maxInFlightBatches?(taskConfig: Config): number | undefined;
 }
 
 export interface SinkConnectorDescriptor extends Descriptor<"sink", SinkConnector>, ConnectorDescriptorBase {

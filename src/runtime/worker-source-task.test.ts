@@ -129,7 +129,8 @@ describe("WorkerSourceTask", () => {
     plugin.queue.push([line(1)]);
     task.start();
     await waitFor(() => listener.events.includes("FAILED"));
-    expect(String(listener.failure)).toContain("Tolerance exceeded in error handler");
+    // The client's error itself, so the status trace starts with the cause (issue 8 point 5).
+    expect(String(listener.failure)).toBe("ConnectError: record too large");
     await task.awaitStop(5000);
     expect(offsets.get("c", { file: "f" })).toBeNull();
   });
@@ -242,60 +243,82 @@ describe("WorkerSourceTask", () => {
 describe("WorkerSourceTask with several batches in flight", () => {
   const committedValues = (plugin: QueuedSource) => plugin.committed.map(([v]) => v);
 
-  test("polls and sends the next batches before the first is acknowledged, up to the in-flight bound", async () => {
+  test("polls and converts the next batches while the first awaits acknowledgement, up to the in-flight bound", async () => {
     const { kafka, plugin, task, offsets } = setup({ maxInFlightBatches: 3 });
     kafka.holdAcks();
     plugin.queue.push([line(1)], [line(2)], [line(3)], [line(4)]);
     task.start();
-    await waitFor(() => kafka.heldSends === 3);
-    // The fourth batch waits for room: still queued, nothing acknowledged or committed.
-    expect(plugin.queue).toHaveLength(1);
+    // Three batches taken from the task (one on the wire, two queued behind it); the fourth waits.
+    await waitFor(() => plugin.queue.length === 1 && kafka.heldSends === 1);
     expect(plugin.committed).toEqual([]);
     kafka.releaseAck(0);
-    await waitFor(() => kafka.heldSends === 4);
+    await waitFor(() => plugin.queue.length === 0 && kafka.heldSends === 2);
     expect(committedValues(plugin)).toEqual(["line 1"]);
     kafka.releaseAcks();
     await waitFor(() => offsets.get("c", { file: "f" })?.pos === 4);
     expect(committedValues(plugin)).toEqual(["line 1", "line 2", "line 3", "line 4"]);
+    expect(kafka.records("t").map((r) => new TextDecoder().decode(r.value!))).toEqual([
+      "line 1",
+      "line 2",
+      "line 3",
+      "line 4",
+    ]);
     task.stop();
     expect(await task.awaitStop(5000)).toBe(true);
   });
 
-  test("acknowledgements out of order: nothing is committed past the oldest unacknowledged batch", async () => {
-    const { kafka, plugin, task, offsets } = setup();
+  test("acknowledgements out of order: a later batch settling first is not acknowledged or committed first", async () => {
+    // The second batch has nothing to send (its record is skipped with errors.tolerance=all), so it
+    // settles at once, while the first still waits for Kafka.
+    const { kafka, plugin, task, offsets } = setup({ tolerance: "all" });
+    // Fails both conversion attempts (direct path, then the error operator's), then reads fine.
+    let conversions = 0;
+    const unconvertible = sourceRecord({
+      topic: "t",
+      value: {
+        toString() {
+          if (++conversions <= 2) throw new Error("cannot convert");
+          return "unconvertible";
+        },
+      },
+      valueSchema: Schemas.STRING,
+      sourcePartition: { file: "f" },
+      sourceOffset: { pos: 2 },
+    });
     kafka.holdAcks();
-    plugin.queue.push([line(1), line(2)], [line(3)], [line(4), line(5)]);
+    plugin.queue.push([line(1)], [unconvertible], [line(3)]);
     task.start();
-    await waitFor(() => kafka.heldSends === 3);
-    kafka.releaseAck(2);
-    kafka.releaseAck(1);
-    await waitFor(() => kafka.records("t").length === 3);
-    // Batches 2 and 3 are in Kafka, batch 1 is not: no commitRecord, no offset.
+    await waitFor(() => kafka.heldSends === 1 && plugin.queue.length === 0);
     expect(plugin.committed).toEqual([]);
     expect(offsets.get("c", { file: "f" })).toBeNull();
     kafka.releaseAck(0);
-    await waitFor(() => offsets.get("c", { file: "f" })?.pos === 5);
-    // Acknowledged to the task in poll order, each record with its own metadata.
-    expect(committedValues(plugin)).toEqual(["line 1", "line 2", "line 3", "line 4", "line 5"]);
-    expect(plugin.committed.every(([, m]) => m !== null && m.topic === "t")).toBe(true);
+    await waitFor(() => kafka.heldSends === 2);
+    // Batches 1 and 2 are acknowledged, in order; batch 3 is not yet.
+    await waitFor(() => offsets.get("c", { file: "f" })?.pos === 2);
+    expect(plugin.committed.map(([v, m]) => [v, m?.offset ?? null])).toEqual([
+      ["line 1", 0],
+      ["unconvertible", null],
+    ]);
+    kafka.releaseAck(1);
+    await waitFor(() => offsets.get("c", { file: "f" })?.pos === 3);
     task.stop();
     expect(await task.awaitStop(5000)).toBe(true);
   });
 
-  test("a batch failing in the middle fails the task; later acknowledged batches are never committed", async () => {
+  test("a batch failing in the middle fails the task; nothing after it is sent, acknowledged or committed", async () => {
     const { kafka, plugin, task, offsets, listener } = setup({ flushMs: 3_600_000 });
     kafka.holdAcks();
     plugin.queue.push([line(1)], [line(2)], [line(3)]);
     task.start();
-    await waitFor(() => kafka.heldSends === 3);
+    await waitFor(() => kafka.heldSends === 1 && plugin.queue.length === 0);
     kafka.releaseAck(0);
-    kafka.releaseAck(2);
+    await waitFor(() => kafka.heldSends === 2);
     kafka.failAck(1, new ConnectError("record too large"));
     await waitFor(() => listener.events.includes("FAILED"));
     expect(await task.awaitStop(5000)).toBe(true);
-    expect(String(listener.failure)).toContain("Tolerance exceeded in error handler");
-    // line 3 reached Kafka (at-least-once: it is sent again after a restart) but its offset,
-    // past the failed line 2, is neither acknowledged to the task nor committed.
+    // The client's error itself (issue 8 point 5), not "Tolerance exceeded in error handler".
+    expect(String(listener.failure)).toBe("ConnectError: record too large");
+    expect(kafka.heldSends).toBe(2); // line 3 was never sent
     expect(committedValues(plugin)).toEqual(["line 1"]);
     expect(offsets.get("c", { file: "f" })).toEqual({ pos: 1 });
   });
@@ -305,16 +328,16 @@ describe("WorkerSourceTask with several batches in flight", () => {
     kafka.holdAcks();
     plugin.queue.push([line(1)], [line(2)], [line(3)]);
     task.start();
-    await waitFor(() => kafka.heldSends === 3);
+    await waitFor(() => kafka.heldSends === 1 && plugin.queue.length === 0);
     kafka.releaseAck(0);
+    await waitFor(() => kafka.heldSends === 2);
     task.stop();
-    // SourceTask.stop() ran; the worker task now waits for batches 2 and 3 before committing.
+    // SourceTask.stop() ran; the worker task now waits for the batches in flight before committing.
     await waitFor(() => plugin.stopped);
     expect(offsets.get("c", { file: "f" })).toBeNull();
-    kafka.releaseAck(2);
     kafka.failAck(1, new RetriableError("broker unreachable"));
     expect(await task.awaitStop(5000)).toBe(true);
-    expect(plugin.stopped).toBe(true);
+    expect(kafka.heldSends).toBe(2); // line 3 is not sent once stopping
     expect(committedValues(plugin)).toEqual(["line 1"]);
     expect(offsets.get("c", { file: "f" })).toEqual({ pos: 1 });
   });
@@ -330,16 +353,17 @@ describe("WorkerSourceTask with several batches in flight", () => {
     kafka.holdAcks();
     plugin.queue.push([line(1), line(2)], [line(3)]);
     task.start();
+    await waitFor(() => kafka.heldSends === 1);
+    kafka.releaseAck(0);
     await waitFor(() => kafka.heldSends === 2);
     kafka.releaseAck(1);
-    kafka.releaseAck(0);
     await waitFor(() => batches.length === 2);
     expect(batches).toEqual([
       [
         ["line 1", "line 2"],
-        [1, 2],
+        [0, 1],
       ],
-      [["line 3"], [0]],
+      [["line 3"], [2]],
     ]);
     expect(plugin.committed).toEqual([]);
     task.stop();

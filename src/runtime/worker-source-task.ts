@@ -13,9 +13,10 @@
  * direct conversion throws takes the error operator's path (retries, errors.tolerance, reporting).
  *
  * Kafka being unreachable never fails the task: retriable produce errors are retried with backoff
- * until they succeed or the task stops (Connect's producer uses an unbounded delivery timeout).
- * A batch retried that way may land in Kafka after a later batch (at-least-once, as Connect with
- * more than one request in flight); its offsets are still committed in order. A batch that fails
+ * until they succeed or the task stops (Connect's producer uses an unbounded delivery timeout),
+ * and the task is not polled for more meanwhile. Batches are sent one after the other, retries
+ * included, so they land in Kafka in poll order (a later batch never overtakes a retried one);
+ * what runs ahead is polling and conversion of the next batches. A batch that fails
  * for good fails the task (or is skipped with errors.tolerance=all); batches after it are never
  * acknowledged to the SourceTask. On stop, batches in flight are awaited and what was acknowledged
  * is committed; records never acknowledged are polled again after a restart. Records dropped by a
@@ -127,6 +128,11 @@ export class WorkerSourceTask extends WorkerTask {
   /** Set once a batch failed or was abandoned: nothing after it is ever acknowledged. */
   private halted = false;
   private failure: { error: unknown } | undefined;
+  /** The last batch's send: the next one starts when it has settled. */
+  private sendChain: Promise<unknown> = Promise.resolve();
+  private sendsHalted = false;
+  /** Sends being retried after a retriable failure (Kafka unreachable). */
+  private sendsRetrying = 0;
 
   constructor(private readonly o: WorkerSourceTaskOptions) {
     super(o.id, o.initialState, o.listener, o.clock, o.log);
@@ -158,7 +164,9 @@ export class WorkerSourceTask extends WorkerTask {
     while (!this.stopping) {
       this.throwIfFailed();
       if (!(await this.awaitUnpaused())) break;
-      if (!this.inFlight.hasRoom()) {
+      // While Kafka is unreachable (a send is being retried) nothing more is taken from the task:
+      // its records stay with it (an ingest request then answers 503, not an ambiguous timeout).
+      if (!this.inFlight.hasRoom() || this.sendsRetrying > 0) {
         await abortable(this.inFlight.oldestSettled(), this.stopSignal);
         await this.maybeCommitOffsets();
         continue;
@@ -236,7 +244,23 @@ export class WorkerSourceTask extends WorkerTask {
     while (!this.inFlight.hasRoom(bytes) && !this.stopping) {
       await abortable(this.inFlight.oldestSettled(), this.stopSignal);
     }
-    const sending: Promise<SendResult> = outgoing.length > 0 ? this.produce(outgoing) : Promise.resolve([]);
+    // One batch after the other, retries included: a batch retried while Kafka was unreachable
+    // can never land after a later one (what an idempotent Java producer guarantees too). The
+    // adapters keep one request on the wire per producer anyway; what runs ahead is polling and
+    // conversion of the next batches.
+    // After a batch failed for good or was abandoned (stopping), later batches are not sent.
+    let sending: Promise<SendResult> = Promise.resolve([]); // nothing to send: settled at once
+    if (outgoing.length > 0) {
+      sending = this.sendChain.then(() => (this.sendsHalted ? undefined : this.produce(outgoing)));
+      this.sendChain = sending.then(
+        (result) => {
+          if (result === undefined) this.sendsHalted = true;
+        },
+        () => {
+          this.sendsHalted = true;
+        },
+      );
+    }
     this.inFlight.submit({ records, positions, outgoing }, bytes, sending);
     const acknowledge = () => {
       this.acknowledging = this.acknowledging.then(() => this.acknowledgeSettled());
@@ -363,6 +387,7 @@ export class WorkerSourceTask extends WorkerTask {
 
   private async produceChunk(chunk: readonly Outgoing[]): Promise<SendResult> {
     const records = chunk.map((o) => o.produced);
+    let retrying = false;
     try {
       return await retry(
         async () => {
@@ -375,8 +400,11 @@ export class WorkerSourceTask extends WorkerTask {
           clock: this.clock,
           signal: this.stopSignal,
           classify: (error) => ({ retriable: !(error instanceof TopicCreationError) && isRetriable(error) }),
-          onRetry: (error, _attempt, delay) =>
-            this.log.warn(`Failed to send ${records.length} records to Kafka, retrying in ${delay} ms`, error),
+          onRetry: (error, _attempt, delay) => {
+            if (!retrying) this.sendsRetrying++;
+            retrying = true;
+            this.log.warn(`Failed to send ${records.length} records to Kafka, retrying in ${delay} ms`, error);
+          },
         },
       );
     } catch (error) {
@@ -402,6 +430,8 @@ export class WorkerSourceTask extends WorkerTask {
         source: chunk[0]!.record,
       });
       return [null];
+    } finally {
+      if (retrying) this.sendsRetrying--;
     }
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { tempDir } from "../../test/support/temp-dir.ts";
-import { openSpoolDatabase, SpoolStore } from "./spool-store.ts";
+import { COMMIT_MAX_BYTES, openSpoolDatabase, SpoolStore } from "./spool-store.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -24,6 +24,16 @@ describe("SpoolStore", () => {
       bytes: rows.reduce((n, r) => n + r.bytes, 0),
       oldestAt: rows[0]!.spooledAt,
     });
+    store.close();
+  });
+
+  test("a commit carries at most COMMIT_MAX_BYTES of records; the rest follow in order in the next turns", async () => {
+    await using dir = await tempDir("spool-");
+    const store = new SpoolStore(openSpoolDatabase(dir.path));
+    const big = new Uint8Array(COMMIT_MAX_BYTES / 4);
+    const results = await Promise.all(Array.from({ length: 10 }, () => store.append("c1", [big])));
+    expect(store.commits).toBe(3);
+    expect(results.flat()).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
     store.close();
   });
 

@@ -9,7 +9,9 @@
  * scheduled with setImmediate, so every request that arrived in the same event-loop turn (and
  * all arriving while a commit ran) shares one transaction and one fsync. The commit itself runs
  * on the event loop (bun:sqlite is synchronous): it blocks other requests for one insert batch
- * plus one fsync, not one per request; `lastCommitMs` exposes how long.
+ * plus one fsync, not one per request, and a commit carries at most COMMIT_MAX_BYTES of records
+ * (more waits for the next turn, after other requests had their turn); `lastCommitMs` exposes
+ * how long the last one took.
  *
  * Sequences come from AUTOINCREMENT, so they only grow and are never reused: a spool partition's
  * sequence is its source offset. Deletes (after Kafka acknowledged) are batched the same way but
@@ -22,6 +24,8 @@ import { StoreError } from "./database.ts";
 import { spoolMigrations } from "./migrations/spool.ts";
 
 export const SPOOL_FILE = "spool.db";
+/** Most record bytes one group commit writes (one large request may exceed it alone). */
+export const COMMIT_MAX_BYTES = 1_048_576;
 
 export interface SpoolRow {
   readonly seq: number;
@@ -134,8 +138,20 @@ export class SpoolStore {
 
   private commit(): void {
     this.commitScheduled = false;
-    const batch = this.pending;
-    this.pending = [];
+    // One transaction takes the appends queued so far up to COMMIT_MAX_BYTES (at least one), so
+    // a commit blocks the event loop for a bounded time; the rest go in the next turn's commit.
+    let take = 0;
+    let bytes = 0;
+    while (take < this.pending.length && (take === 0 || bytes < COMMIT_MAX_BYTES)) {
+      for (const r of this.pending[take]!.records) bytes += r.byteLength;
+      take++;
+    }
+    const batch = this.pending.slice(0, take);
+    this.pending = this.pending.slice(take);
+    if (this.pending.length > 0) {
+      this.commitScheduled = true;
+      setImmediate(() => this.commit());
+    }
     if (batch.length === 0) return;
     const started = performance.now();
     for (const a of batch) this.countsOf(a.partition);

@@ -3,6 +3,7 @@ import { tempDir } from "../../../test/support/temp-dir.ts";
 import { IngestError } from "../../ingest/ingest-error.ts";
 import type { IngestRecord } from "../../ingest/ingest-record.ts";
 import { openSpoolDatabase, SpoolStore } from "../../store/spool-store.ts";
+import { httpIngestSource } from "./index.ts";
 import { SpoolWriter } from "./spool-writer.ts";
 import { toSourceRecord } from "./task.ts";
 
@@ -89,5 +90,11 @@ describe("SpoolWriter", () => {
     expect([(refused as IngestError).status, (refused as IngestError).options.retryAfterSeconds]).toEqual([503, 7]);
     expect(store.stats("c1").records).toBe(1);
     store.close();
+  });
+
+  test("spool-mode tasks keep one batch in flight; kafka-mode tasks take the producer's setting", () => {
+    const descriptor = httpIngestSource();
+    expect(descriptor.maxInFlightBatches?.({ "ingest.ack.mode": "spool" })).toBe(1);
+    expect(descriptor.maxInFlightBatches?.({ "ingest.ack.mode": "kafka" })).toBeUndefined();
   });
 });

@@ -7,9 +7,9 @@
  * rows Kafka acknowledged (or that a transform dropped). Nothing is ever withdrawn or failed:
  * records in the spool stay until delivered, across task restarts and gateway crashes.
  *
- * Order: one task drains a connector's spool and WorkerSourceTask sends each poll's batch before
- * polling again, retrying while Kafka is unreachable, so records reach Kafka in spool order (and
- * so in order per key). After a crash, rows whose delete was lost are sent again (duplicates,
+ * Order: one task drains a connector's spool with one poll batch in flight at a time (the
+ * descriptor's `maxInFlightBatches`), which WorkerSourceTask retries while Kafka is unreachable,
+ * so records reach Kafka in spool order (and so in order per key). After a crash, rows whose delete was lost are sent again (duplicates,
  * counted by the consumer; never a loss); rows covered by a committed offset are deleted at start.
  *
  * Backpressure: a request that would take the spool past `ingest.spool.max.bytes` gets 503 with

@@ -109,6 +109,8 @@ export interface IngestQuotas {
   /** Counts a 403 for the metrics. */
   recordDenied(identity: IngestIdentity): void;
   readonly metrics: IdentityMetrics;
+  /** The configured limits (0: unlimited), for /metrics. */
+  readonly limits: Readonly<Record<string, number>>;
   /** Identities with buckets now (for tests). */
   readonly trackedIdentities: number;
 }
@@ -153,6 +155,14 @@ export function ingestQuotas(
   const perIdentityOn = reqRate > 0 || byteRate > 0;
   return {
     metrics,
+    limits: {
+      "requests.per.second": reqRate,
+      "requests.burst": reqRate > 0 ? reqBurst : 0,
+      "bytes.per.second": byteRate,
+      "bytes.burst": byteRate > 0 ? byteBurst : 0,
+      "total.requests.per.second": totalReq,
+      "total.bytes.per.second": totalBytes,
+    },
     get trackedIdentities() {
       return perIdentity.size;
     },

@@ -5,10 +5,8 @@
  * pause/resume/seek) the sink runtime is tested against; the sink path's limit is the runtime,
  * not the client (BENCHMARKS.md). Only the modules in this folder import @platformatic/kafka.
  */
-import { Producer } from "@platformatic/kafka";
 import type { LogManager } from "../../util/logger.ts";
 import { logManager } from "../../util/logger.ts";
-import { connectionSettings, producerSettings } from "../client-config.ts";
 import type {
   ClientProperties,
   ConsumerOptions,
@@ -18,10 +16,6 @@ import type {
   KafkaProducer,
 } from "../kafka-port.ts";
 import { KafkajsPort } from "../kafkajs/adapter.ts";
-import { wrap } from "./errors.ts";
-import { PlatformaticProducer } from "./producer.ts";
-
-const SASL = { plain: "PLAIN", "scram-sha-256": "SCRAM-SHA-256", "scram-sha-512": "SCRAM-SHA-512" } as const;
 
 export class PlatformaticPort implements KafkaPort {
   private readonly kafkajs: KafkajsPort;
@@ -39,47 +33,9 @@ export class PlatformaticPort implements KafkaPort {
   }
 
   async producer(properties: ClientProperties): Promise<KafkaProducer> {
-    const c = connectionSettings(properties);
-    const p = producerSettings(properties);
-    const t = c.tls;
-    const producer = new Producer<Buffer, Buffer, Buffer, Buffer>({
-      clientId: c.clientId,
-      bootstrapBrokers: c.brokers,
-      connectTimeout: c.connectionTimeoutMs,
-      requestTimeout: c.requestTimeoutMs,
-      timeout: c.requestTimeoutMs,
-      // Short: the runtime retries sends itself, with backoff, and reports them.
-      retries: 3,
-      retryDelay: c.retryBackoffMs,
-      idempotent: p.idempotent,
-      acks: p.acks,
-      ...(p.compression === "gzip" ? { compression: "gzip" as const } : {}),
-      autocreateTopics: true,
-      ...(t
-        ? {
-            tls: {
-              rejectUnauthorized: true,
-              ...(t.ca ? { ca: t.ca } : {}),
-              ...(t.cert && t.key ? { cert: t.cert, key: t.key } : {}),
-              ...(t.verifyHostname ? {} : { checkServerIdentity: () => undefined }),
-              minVersion: t.protocols.minVersion,
-              maxVersion: t.protocols.maxVersion,
-              ciphers: t.protocols.ciphers,
-            },
-          }
-        : {}),
-      ...(c.sasl
-        ? { sasl: { mechanism: SASL[c.sasl.mechanism], username: c.sasl.username, password: c.sasl.password } }
-        : {}),
-    });
-    try {
-      // Connects, authenticates and (idempotent) gets a producer id now, as kafkajs' connect() does.
-      await producer.metadata({ topics: [] });
-      if (p.idempotent) await producer.initIdempotentProducer({});
-    } catch (error) {
-      await producer.close().catch(() => undefined);
-      throw wrap(error, "Failed to connect the producer");
-    }
-    return new PlatformaticProducer(producer, p.acks);
+    // Loaded on first use: the library's module graph costs ~35 MiB of RSS, which a gateway
+    // without source connectors need not pay.
+    const { connectPlatformaticProducer } = await import("./producer.ts");
+    return connectPlatformaticProducer(properties);
   }
 }

@@ -9,8 +9,9 @@
  * Sends run one after another: the idempotent producer keeps one request in flight per broker
  * anyway, and this keeps call order = write order, as the port promises.
  */
-import { murmur2, type Producer } from "@platformatic/kafka";
-import type { KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka-port.ts";
+import { murmur2, Producer } from "@platformatic/kafka";
+import { connectionSettings, producerSettings } from "../client-config.ts";
+import type { ClientProperties, KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka-port.ts";
 import { wrap } from "./errors.ts";
 
 type Message = {
@@ -108,4 +109,52 @@ export class PlatformaticProducer implements KafkaProducer {
   async close(): Promise<void> {
     await this.producer.close();
   }
+}
+
+const SASL = { plain: "PLAIN", "scram-sha-256": "SCRAM-SHA-256", "scram-sha-512": "SCRAM-SHA-512" } as const;
+
+/** A connected producer from Kafka client properties (idempotent ones have their producer id). */
+export async function connectPlatformaticProducer(properties: ClientProperties): Promise<KafkaProducer> {
+  const c = connectionSettings(properties);
+  const p = producerSettings(properties);
+  const t = c.tls;
+  const producer = new Producer<Buffer, Buffer, Buffer, Buffer>({
+    clientId: c.clientId,
+    bootstrapBrokers: c.brokers,
+    connectTimeout: c.connectionTimeoutMs,
+    requestTimeout: c.requestTimeoutMs,
+    timeout: c.requestTimeoutMs,
+    // Short: the runtime retries sends itself, with backoff, and reports them.
+    retries: 3,
+    retryDelay: c.retryBackoffMs,
+    idempotent: p.idempotent,
+    acks: p.acks,
+    ...(p.compression === "gzip" ? { compression: "gzip" as const } : {}),
+    autocreateTopics: true,
+    ...(t
+      ? {
+          tls: {
+            rejectUnauthorized: true,
+            ...(t.ca ? { ca: t.ca } : {}),
+            ...(t.cert && t.key ? { cert: t.cert, key: t.key } : {}),
+            ...(t.verifyHostname ? {} : { checkServerIdentity: () => undefined }),
+            minVersion: t.protocols.minVersion,
+            maxVersion: t.protocols.maxVersion,
+            ciphers: t.protocols.ciphers,
+          },
+        }
+      : {}),
+    ...(c.sasl
+      ? { sasl: { mechanism: SASL[c.sasl.mechanism], username: c.sasl.username, password: c.sasl.password } }
+      : {}),
+  });
+  try {
+    // Connects, authenticates and (idempotent) gets a producer id now, as kafkajs' connect() does.
+    await producer.metadata({ topics: [] });
+    if (p.idempotent) await producer.initIdempotentProducer({});
+  } catch (error) {
+    await producer.close().catch(() => undefined);
+    throw wrap(error, "Failed to connect the producer");
+  }
+  return new PlatformaticProducer(producer, p.acks);
 }
