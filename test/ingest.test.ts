@@ -18,6 +18,7 @@ const T_RAW = uniqueTopic("ingest-raw");
 const T_PROXY = uniqueTopic("ingest-proxy");
 const T_BAD = uniqueTopic("ingest-bad");
 const T_LOAD = uniqueTopic("ingest-load");
+const T_EXACT = uniqueTopic("ingest-exact");
 
 async function createTopics(specs: { topic: string; numPartitions: number }[]): Promise<void> {
   const admin = (await testClient()).admin();
@@ -79,6 +80,7 @@ describe("device ingest", () => {
       { topic: T_PROXY, numPartitions: 2 },
       { topic: T_BAD, numPartitions: 1 },
       { topic: T_LOAD, numPartitions: 3 },
+      { topic: T_EXACT, numPartitions: 1 },
     ]);
     dir = await tempDir();
     ({ gw, ingest } = await startIngestGateway(dir));
@@ -152,6 +154,31 @@ describe("device ingest", () => {
     expect(Number(text(h["received-at"] as Buffer))).toBeGreaterThan(1_600_000_000_000);
     expect(text(records[5]!.headers["content-type"] as Buffer)).toBe("text/plain");
     expect(records.map((r) => r.offset)).toEqual(["0", "1", "2", "3", "4", "5"]);
+  }, 60_000);
+
+  test("JsonConverter: JSON no transform touches reaches Kafka as sent; with a transform it is parsed exactly", async () => {
+    await createConnector(gw, "exact", { "ingest.path": "/ingest/exact", "kafka.topic": T_EXACT });
+    await createConnector(gw, "exact-tx", {
+      "ingest.path": "/ingest/exact-tx",
+      "kafka.topic": T_EXACT,
+      transforms: "via",
+      "transforms.via.type": "org.apache.kafka.connect.transforms.InsertField$Value",
+      "transforms.via.static.field": "via",
+      "transforms.via.static.value": "gw",
+    });
+    const doc = '{ "ts": 1700000000123456789, "v": [1.50, 1E3] }';
+    expect((await curlPost(`${ingest}/ingest/exact`, ` ${doc}\n`, "application/json")).status).toBe(200);
+    expect((await curlPost(`${ingest}/ingest/exact`, `[${doc}, null]`, "application/json")).status).toBe(200);
+    expect((await curlPost(`${ingest}/ingest/exact`, `${doc}\r\n`, "application/x-ndjson")).status).toBe(200);
+    expect((await curlPost(`${ingest}/ingest/exact-tx`, doc, "application/json")).status).toBe(200);
+    const records = await readTopic(T_EXACT, 5);
+    expect(records.map((r) => text(r.value))).toEqual([
+      doc,
+      doc,
+      null,
+      doc,
+      '{"ts":1700000000123456789,"v":[1.5,1000],"via":"gw"}',
+    ]);
   }, 60_000);
 
   test("ByteArray/String converters: raw bodies and array elements reach Kafka byte for byte", async () => {

@@ -16,6 +16,11 @@ export const NULL_SCHEMA_AND_VALUE: SchemaAndValue = Object.freeze({ schema: nul
 export interface Converter {
   configure(configs: Readonly<Record<string, string>>, isKey: boolean): void;
   /**
+   * True when `fromConnectData` takes a JsonText (api/data/json-text.ts) as it is; otherwise the
+   * runtime hands the converter the parsed value.
+   */
+  readonly acceptsJsonText?: boolean;
+  /**
    * Connect data to bytes. `headers` are the record's Kafka headers as Connect passes them: already
    * converted by the header converter, and the record is produced with whatever this adds.
    */

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { Headers } from "../api/data/headers.ts";
+import { JsonText } from "../api/data/json-text.ts";
 import { BigDecimal, Decimal } from "../api/data/logical.ts";
 import { SchemaBuilder, Schemas, schemaEquals, valueEquals } from "../api/data/schema.ts";
 import { Struct } from "../api/data/struct.ts";
@@ -181,5 +182,34 @@ describe("connectToJson and jsonToConnect", () => {
       JSON.stringify(connectToJson(schema, null, { decimalFormat: "NUMERIC", replaceNullWithDefault: true })),
     ).toBe("0.5");
     expect(connectToJson(schema, null, { decimalFormat: "NUMERIC", replaceNullWithDefault: false })).toBeNull();
+  });
+});
+
+describe("JsonConverter and JsonText (JSON as a source received it)", () => {
+  const received = '{"ts": 1700000000123456789,"ns":[18446744073709551615, 1.50, 1E3], "s":"\\u001f😀"}';
+
+  test("schemas.enable=false writes the received bytes as they are, not parsed", () => {
+    const given = utf8(received);
+    expect(
+      converter({ "schemas.enable": "false" }).fromConnectData("t", undefined, null, new JsonText(received, given)),
+    ).toBe(given);
+    expect(
+      text(converter({ "schemas.enable": "false" }).fromConnectData("t", undefined, null, new JsonText(received))),
+    ).toBe(received);
+  });
+
+  test("schemas.enable=true parses it into the envelope, as the same value given parsed", () => {
+    const c = converter({});
+    const fromText = text(c.fromConnectData("t", undefined, null, new JsonText(received)));
+    expect(fromText).toBe(
+      '{"schema":null,"payload":{"ts":1700000000123456789,"ns":[-1,1.5,1000],"s":"\\u001F\\uD83D\\uDE00"}}',
+    );
+    expect(fromText).toBe(text(c.fromConnectData("t", undefined, null, new JsonText(received).value())));
+  });
+
+  test("reading the written bytes back gives the parsed value", () => {
+    const c = converter({ "schemas.enable": "false" });
+    const bytes = c.fromConnectData("t", undefined, null, new JsonText(received));
+    expect(c.toConnectData("t", undefined, bytes).value).toEqual(new JsonText(received).value());
   });
 });

@@ -5,6 +5,7 @@
  */
 import type { Converter, HeaderConverter, SchemaAndValue } from "../api/converter.ts";
 import { NULL_SCHEMA_AND_VALUE } from "../api/converter.ts";
+import { JsonText } from "../api/data/json-text.ts";
 import type { Schema } from "../api/data/schema.ts";
 import { isPlainObject } from "../api/data/schemaless.ts";
 import { DataError } from "../errors.ts";
@@ -26,6 +27,8 @@ const ENVELOPE_REQUIRED =
   " If you are trying to deserialize plain JSON data, set schemas.enable=false in your converter configuration.";
 
 export class JsonConverter implements Converter, HeaderConverter {
+  /** A JsonText value is written as its bytes with schemas.enable=false, parsed into the envelope otherwise. */
+  readonly acceptsJsonText = true;
   #options: JsonDataOptions = DEFAULT_JSON_DATA_OPTIONS;
   #schemasEnabled = true;
   #fixedSchema: Schema | null = null;
@@ -48,6 +51,10 @@ export class JsonConverter implements Converter, HeaderConverter {
 
   fromConnectData(_topic: string, _headers: unknown, schema: Schema | null, value: unknown): Uint8Array | null {
     if (schema === null && (value === null || value === undefined)) return null;
+    if (value instanceof JsonText) {
+      if (schema === null && !this.#schemasEnabled) return value.bytes();
+      return this.fromConnectData(_topic, _headers, schema, value.value());
+    }
     const payload = stringifyJson(connectToJson(schema, value, this.#options));
     if (!this.#schemasEnabled) return utf8(payload);
     return utf8(`{"schema":${this.#schemaText(schema)},"payload":${payload}}`);

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { JsonText } from "../api/data/json-text.ts";
 import { BigDecimal } from "../api/data/logical.ts";
 import { SchemaBuilder, Schemas } from "../api/data/schema.ts";
 import { Struct } from "../api/data/struct.ts";
@@ -56,5 +57,19 @@ describe("StringConverter", () => {
     c.configure({});
     expect(text(c.fromConnectHeader("t", "h", Schemas.INT64, 42))).toBe("42");
     expect(c.toConnectHeader("t", "h", new TextEncoder().encode("42")).value).toBe("42");
+  });
+});
+
+describe("StringConverter and JsonText", () => {
+  test("writes the received JSON text in the configured encoding", () => {
+    const received = '{ "ts": 1700000000123456789, "é": 1.50 }';
+    expect(text(converter().fromConnectData("t", undefined, null, new JsonText(received)))).toBe(received);
+    const latin1 = converter({ "converter.encoding": "ISO-8859-1" }).fromConnectData(
+      "t",
+      undefined,
+      null,
+      new JsonText('"é"'),
+    );
+    expect([...latin1!]).toEqual([0x22, 0xe9, 0x22]);
   });
 });

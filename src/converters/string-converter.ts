@@ -7,6 +7,7 @@
  */
 import type { Converter, HeaderConverter, SchemaAndValue } from "../api/converter.ts";
 import { javaToString } from "../api/data/java-text.ts";
+import { JsonText } from "../api/data/json-text.ts";
 import { type Schema, Schemas } from "../api/data/schema.ts";
 import { defineConfig, key } from "../plugin/config-def.ts";
 import { type Charset, charsetForName } from "./charset.ts";
@@ -24,6 +25,8 @@ export const stringConverterConfig = defineConfig({
 });
 
 export class StringConverter implements Converter, HeaderConverter {
+  /** A JsonText value is written as its text. */
+  readonly acceptsJsonText = true;
   #encoding: Charset = charsetForName("UTF-8");
   #decoding: Charset = charsetForName("UTF-8");
 
@@ -39,6 +42,7 @@ export class StringConverter implements Converter, HeaderConverter {
 
   fromConnectData(_topic: string, _headers: unknown, schema: Schema | null, value: unknown): Uint8Array | null {
     if (value === null || value === undefined) return null;
+    if (value instanceof JsonText) return this.#encoding.encode(value.text);
     return this.#encoding.encode(javaToString(value, schema));
   }
 

@@ -12,9 +12,15 @@ import { readFileSync } from "node:fs";
 import { parseJks, decrypt as recoverJksKey } from "jks-js";
 import forge from "node-forge";
 import { ConfigError } from "../errors.ts";
+import {
+  detectStoreType,
+  openPkcs12,
+  pkcs12Certificates,
+  pkcs12PrivateKey,
+  type StoreType,
+  splitPem,
+} from "../tls/store-formats.ts";
 import type { ClientTls } from "./http-client.ts";
-
-export type StoreType = "JKS" | "PKCS12" | "PEM";
 
 export interface StoreSettings {
   readonly location?: string | null;
@@ -42,20 +48,9 @@ function present(s: string | null | undefined): string | undefined {
 }
 
 function storeType(typeKey: string, declared: string | undefined, bytes: Buffer): StoreType {
-  const upper = declared?.toUpperCase();
-  if (upper === "JKS" || upper === "PKCS12" || upper === "PEM") return upper;
-  if (upper) fail(typeKey, `unsupported store type ${declared}; use JKS, PKCS12 or PEM`);
-  if (bytes.length >= 4 && bytes.readUInt32BE(0) === 0xfeedfeed) return "JKS";
-  if (bytes.subarray(0, 4096).toString("latin1").includes("-----BEGIN")) return "PEM";
-  return "PKCS12";
-}
-
-function pemBlocks(text: string, kind: "CERTIFICATE" | "PRIVATE KEY"): string[] {
-  const re =
-    kind === "CERTIFICATE"
-      ? /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g
-      : /-----BEGIN (?:[A-Z ]+ )?PRIVATE KEY-----[\s\S]*?-----END (?:[A-Z ]+ )?PRIVATE KEY-----/g;
-  return text.match(re) ?? [];
+  const type = detectStoreType(declared, bytes);
+  if (typeof type === "object") fail(typeKey, `unsupported store type ${type.unsupported}; use JKS, PKCS12 or PEM`);
+  return type;
 }
 
 function derToPem(der: Buffer): string {
@@ -98,27 +93,19 @@ function readJks(keys: StoreKeys, bytes: Buffer, password: string, keyPassword: 
 function readPkcs12(keys: StoreKeys, bytes: Buffer, password: string): StoreContents {
   let p12: forge.pkcs12.Pkcs12Pfx;
   try {
-    const asn1 = forge.asn1.fromDer(forge.util.createBuffer(bytes.toString("binary")));
-    p12 = forge.pkcs12.pkcs12FromAsn1(asn1, false, password);
+    p12 = openPkcs12(bytes, password);
   } catch (error) {
     const message = (error as Error).message;
     if (/password|MAC/i.test(message)) fail(keys.password, "wrong password for the PKCS12 store", error);
     fail(keys.location, `not a readable PKCS12 store: ${message}`, error);
   }
-  const certBag = forge.pki.oids.certBag as string;
-  const shrouded = forge.pki.oids.pkcs8ShroudedKeyBag as string;
-  const plain = forge.pki.oids.keyBag as string;
-  const certs = (p12.getBags({ bagType: certBag })[certBag] ?? []).flatMap((b) =>
-    b.cert ? [forge.pki.certificateToPem(b.cert)] : [],
-  );
-  const bag = p12.getBags({ bagType: shrouded })[shrouded]?.[0] ?? p12.getBags({ bagType: plain })[plain]?.[0];
-  return { certs, key: bag?.key ? forge.pki.privateKeyToPem(bag.key) : undefined };
+  return { certs: pkcs12Certificates(p12), key: pkcs12PrivateKey(p12) };
 }
 
 function readPem(keys: StoreKeys, bytes: Buffer, keyPassword: string | undefined): StoreContents {
   const text = bytes.toString("utf8");
-  const certs = pemBlocks(text, "CERTIFICATE");
-  let key = pemBlocks(text, "PRIVATE KEY")[0];
+  const certs = splitPem(text, "CERTIFICATE");
+  let key = splitPem(text, "PRIVATE KEY")[0];
   if (key?.includes("ENCRYPTED")) {
     let decrypted: forge.pki.PrivateKey | null = null;
     try {

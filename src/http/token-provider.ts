@@ -14,6 +14,7 @@
  */
 import { decodeJwt } from "jose";
 import { ConnectError, RetriableError } from "../errors.ts";
+import { ABORTED, abortable } from "../util/async.ts";
 import type { Clock } from "../util/clock.ts";
 
 /** The slice of the shared HttpClient (src/http/http-client.ts) this module needs. */
@@ -90,7 +91,9 @@ export class TokenProvider {
     }
     const shared = this.inflight;
     if (!signal) return (await shared).token;
-    return (await abortableWait(shared, signal)).token;
+    const result = await abortable(shared, signal);
+    if (result === ABORTED) throw signal.reason ?? new DOMException("Aborted", "AbortError");
+    return result.token;
   }
 
   /** The endpoint rejected `token` (401): the next `token()` fetches a new one. */
@@ -125,11 +128,14 @@ export class TokenProvider {
         timeoutMs: this.o.timeoutMs ?? 30_000,
       });
     } catch (error) {
-      throw new RetriableTokenRequestError(`Could not reach the OIDC token endpoint ${redactUrl(this.o.tokenUrl)}`, {
-        cause: error,
-      });
+      throw new RetriableTokenRequestError(
+        `Could not reach the OIDC token endpoint ${shownEndpoint(this.o.tokenUrl)}`,
+        {
+          cause: error,
+        },
+      );
     }
-    const where = `the OIDC token endpoint ${redactUrl(this.o.tokenUrl)}`;
+    const where = `the OIDC token endpoint ${shownEndpoint(this.o.tokenUrl)}`;
     if (response.status < 200 || response.status >= 300) {
       const detail = oauthError(response.body);
       const message = `${where} answered HTTP ${response.status}${detail ? ` (${detail})` : ""}`;
@@ -174,8 +180,11 @@ function oauthError(body: Uint8Array): string | undefined {
   }
 }
 
-/** The URL without user info or query (which may carry credentials). */
-export function redactUrl(url: string): string {
+/**
+ * The token endpoint without user info, query or fragment, for messages: stricter than
+ * http-client's `redactUrl`, since a token URL's query is likely to carry credentials.
+ */
+function shownEndpoint(url: string): string {
   try {
     const u = new URL(url);
     u.username = "";
@@ -186,22 +195,4 @@ export function redactUrl(url: string): string {
   } catch {
     return "(invalid URL)";
   }
-}
-
-function abortableWait<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason ?? new DOMException("Aborted", "AbortError"));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason ?? new DOMException("Aborted", "AbortError"));
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
 }

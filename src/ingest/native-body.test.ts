@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { JsonText } from "../api/data/json-text.ts";
 import { parseNativeBody } from "./native-body.ts";
 import { bytes, post, testSettings } from "./test-support.ts";
 
@@ -19,8 +20,24 @@ describe("parseNativeBody", () => {
     ["batch", '{"t":1}\n{"t":2}', "application/x-ndjson", [{ t: 1 }, { t: 2 }]],
   ] as const)("mode %s: %s as %s", (mode, body, type, values) => {
     const records = parse({ "ingest.mode": mode }, body, type);
-    expect(records.map((r) => r.value)).toEqual([...values] as unknown[]);
+    expect(records.every((r) => r.value instanceof JsonText)).toBe(true);
+    expect(records.map((r) => (r.value as JsonText).value())).toEqual([...values] as unknown[]);
     expect(records.every((r) => r.timestamp === T && r.key === null && r.partition === null)).toBe(true);
+  });
+
+  test("JsonConverter routes get each element's exact text (no white space around it); a JSON null stays null", () => {
+    const texts = (body: string, type: string) =>
+      parse({}, body, type).map((r) => (r.value instanceof JsonText ? r.value.text : r.value));
+    const long = '{"ts": 1700000000123456789, "v":[1.50, 1e3]}';
+    expect(texts(` \n${long}\n`, "application/json")).toEqual([long]);
+    expect(texts(`[ ${long} ,null, 12345678901234567890123 ]`, "application/json")).toEqual([
+      long,
+      null,
+      "12345678901234567890123",
+    ]);
+    expect(texts(`  ${long}  \r\nnull\n`, "application/x-ndjson")).toEqual([long, null]);
+    const [record] = parse({}, long, "application/json");
+    expect((record!.value as JsonText).value()).toEqual({ ts: 1700000000123456789n, v: [1.5, 1000] });
   });
 
   test("a non-JSON body is one raw record carrying its content type", () => {

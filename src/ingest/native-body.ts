@@ -6,6 +6,7 @@
  *   Any other content type: one raw record (single, auto) carrying its content type in a header.
  * Every record is checked (size, count, key) before any is submitted: a bad request writes nothing.
  */
+import { JsonText } from "../api/data/json-text.ts";
 import { badRequest, ErrorCodes, IngestError, unprocessable } from "./ingest-error.ts";
 import type { IngestRecord } from "./ingest-record.ts";
 import { arrayElementTexts } from "./json-text.ts";
@@ -49,6 +50,18 @@ function parseJson(source: string, where: string): unknown {
 
 function unsupported(message: string): IngestError {
   return new IngestError(415, ErrorCodes.UNSUPPORTED_MEDIA_TYPE, message);
+}
+
+/**
+ * The record value: for JsonConverter-style routes a JSON element is a JsonText of the element's
+ * exact text without the white space around it (JsonConverter with schemas.enable=false writes it
+ * without a re-serialize; transforms get it parsed); a JSON null stays null (a tombstone, as
+ * Connect writes a null value).
+ */
+function value(element: Element, settings: IngestRouteSettings): unknown {
+  if (settings.valueFormat === "json" && element.kind === "json" && element.text !== undefined)
+    return element.value === null ? null : new JsonText(element.text.trim());
+  return represent(element, settings.valueFormat);
 }
 
 /** Parses a native-path body into records, or throws an IngestError (4xx) and nothing is written. */
@@ -112,7 +125,7 @@ export function parseNativeBody(
       );
     records[i] = ingestRecord(
       nativeKey(settings, request, element),
-      represent(element, settings.valueFormat),
+      value(element, settings),
       headers,
       bytes,
       null,

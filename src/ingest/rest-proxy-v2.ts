@@ -51,9 +51,11 @@ export function v2ResponseType(accept: string | null): string {
   return types.includes("application/json") ? "application/json" : V2_GENERIC;
 }
 
+const decoder = new TextDecoder();
+
 function parseJsonBody(body: Uint8Array): unknown {
   try {
-    return JSON.parse(new TextDecoder().decode(body));
+    return JSON.parse(decoder.decode(body));
   } catch (error) {
     throw new IngestError(400, ErrorCodes.BAD_REQUEST, `Malformed JSON: ${(error as Error).message}`);
   }

@@ -162,3 +162,17 @@ export function consumerSettings(props: ClientProperties): ConsumerSettings {
     allowAutoTopicCreation: (props["allow.auto.create.topics"] ?? "true").trim().toLowerCase() !== "false",
   };
 }
+
+/** Node TLS client options for a broker connection (both adapters): verification on, CA, client
+ * certificate, host name check per ssl.endpoint.identification.algorithm, protocol range, ciphers. */
+export function kafkaTlsOptions(t: TlsMaterial) {
+  return {
+    rejectUnauthorized: true,
+    ...(t.ca ? { ca: t.ca } : {}),
+    ...(t.cert && t.key ? { cert: t.cert, key: t.key } : {}),
+    ...(t.verifyHostname ? {} : { checkServerIdentity: () => undefined }),
+    minVersion: t.protocols.minVersion,
+    maxVersion: t.protocols.maxVersion,
+    ciphers: t.protocols.ciphers,
+  };
+}

@@ -251,6 +251,17 @@ export const check = {
         ? `String must be one of (case insensitive): ${values.join(", ")}`
         : undefined,
   nonEmpty: (): Validator<string | null> => (s) => (s !== null && s === "" ? "String may not be empty" : undefined),
+  /** An http or https URL (unset or empty passes). */
+  httpUrl: (): Validator<string | null> => (s) => {
+    if (s === null || s === "") return undefined;
+    const url = URL.parse(s);
+    return url === null || (url.protocol !== "https:" && url.protocol !== "http:")
+      ? "Expected an http or https URL"
+      : undefined;
+  },
+  /** Safe inside a quoted HTTP header parameter (a WWW-Authenticate realm). */
+  headerSafe: (): Validator<string> => (s) =>
+    /["\\\p{Cc}]/u.test(s) ? "May not contain quotes, backslashes or control characters" : undefined,
   /** ConfigDef.NonEmptyString. */
   nonEmptyString: (): Validator<string | null> => (s) =>
     s !== null && s === "" ? "String must be non-empty" : undefined,

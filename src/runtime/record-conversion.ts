@@ -6,20 +6,21 @@
  * failure yields undefined (skip the record).
  */
 
-import type { Converter, HeaderConverter } from "../api/converter.ts";
+import type { TaskConverters } from "../api/connector.ts";
+import type { Converter, SchemaAndValue } from "../api/converter.ts";
 import { Headers } from "../api/data/headers.ts";
+import { JsonText } from "../api/data/json-text.ts";
 import type { SinkRecord, SourceRecord } from "../api/record.ts";
 import { RecordHeaders } from "../api/record-headers.ts";
 import type { ConsumedRecord, KafkaHeader, ProducerRecord } from "../kafka/kafka-port.ts";
 import type { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
 
-export interface RecordConverters {
-  readonly key: Converter;
-  readonly keyClass: string;
-  readonly value: Converter;
-  readonly valueClass: string;
-  readonly header: HeaderConverter;
-  readonly headerClass: string;
+/** The worker's converters for a connector (the same set a task gets as TaskConverters). */
+export type RecordConverters = TaskConverters;
+
+/** A JsonText as it is for a converter that takes it, parsed for any other. */
+function offered(converter: Converter, value: unknown): unknown {
+  return value instanceof JsonText && converter.acceptsJsonText !== true ? value.value() : value;
 }
 
 /**
@@ -27,22 +28,22 @@ export interface RecordConverters {
  * the first failure; the caller then takes the operator path for that record.
  */
 export function toProducerRecordDirect(record: SourceRecord, converters: RecordConverters): ProducerRecord {
-  const converted: KafkaHeader[] = [];
-  for (const h of record.headers) {
-    converted.push({ key: h.key, value: converters.header.fromConnectHeader(record.topic, h.key, h.schema, h.value) });
-  }
+  const converted = kafkaHeaders(record, converters);
   // As Connect: key and value converters see the converted Kafka headers and may add to them.
   const headers = RecordHeaders.mutable(converted);
-  const key = converters.key.fromConnectData(record.topic, headers, record.keySchema, record.key);
-  const value = converters.value.fromConnectData(record.topic, headers, record.valueSchema, record.value);
-  return {
-    topic: record.topic,
-    partition: record.kafkaPartition,
-    key,
-    value,
-    headers: converted,
-    timestamp: record.timestamp !== null && record.timestamp >= 0 ? record.timestamp : null,
-  };
+  const key = converters.key.fromConnectData(
+    record.topic,
+    headers,
+    record.keySchema,
+    offered(converters.key, record.key),
+  );
+  const value = converters.value.fromConnectData(
+    record.topic,
+    headers,
+    record.valueSchema,
+    offered(converters.value, record.value),
+  );
+  return producerRecord(record, key, value, converted);
 }
 
 export async function toProducerRecord(
@@ -55,13 +56,7 @@ export async function toProducerRecord(
   const converted = await operator.execute(
     "HEADER_CONVERTER",
     converters.headerClass,
-    () => {
-      const out: KafkaHeader[] = [];
-      for (const h of record.headers) {
-        out.push({ key: h.key, value: converters.header.fromConnectHeader(record.topic, h.key, h.schema, h.value) });
-      }
-      return out;
-    },
+    () => kafkaHeaders(record, converters),
     context,
   );
   if (converted === undefined) return undefined;
@@ -70,25 +65,24 @@ export async function toProducerRecord(
   const key = await operator.execute(
     "KEY_CONVERTER",
     converters.keyClass,
-    () => converters.key.fromConnectData(record.topic, headers, record.keySchema, record.key),
+    () => converters.key.fromConnectData(record.topic, headers, record.keySchema, offered(converters.key, record.key)),
     context,
   );
   if (key === undefined) return undefined;
   const value = await operator.execute(
     "VALUE_CONVERTER",
     converters.valueClass,
-    () => converters.value.fromConnectData(record.topic, headers, record.valueSchema, record.value),
+    () =>
+      converters.value.fromConnectData(
+        record.topic,
+        headers,
+        record.valueSchema,
+        offered(converters.value, record.value),
+      ),
     context,
   );
   if (value === undefined) return undefined;
-  return {
-    topic: record.topic,
-    partition: record.kafkaPartition,
-    key,
-    value,
-    headers: converted,
-    timestamp: record.timestamp !== null && record.timestamp >= 0 ? record.timestamp : null,
-  };
+  return producerRecord(record, key, value, converted);
 }
 
 /**
@@ -103,28 +97,9 @@ export function toSinkRecordDirect(consumed: ConsumedRecord, converters: RecordC
   const value = converters.value.toConnectData(consumed.topic, rawHeaders, consumed.value);
   let headers = Headers.EMPTY;
   if (consumed.headers.length > 0) {
-    headers = Headers.of(
-      consumed.headers.map((h) => {
-        const sv = converters.header.toConnectHeader(consumed.topic, h.key, h.value);
-        return { key: h.key, schema: sv.schema, value: sv.value };
-      }),
-    );
+    headers = connectHeaders(consumed, converters);
   }
-  return {
-    topic: consumed.topic,
-    kafkaPartition: consumed.partition,
-    keySchema: key.schema,
-    key: key.value,
-    valueSchema: value.schema,
-    value: value.value,
-    timestamp: consumed.timestamp,
-    timestampType: consumed.timestampType,
-    headers,
-    kafkaOffset: consumed.offset,
-    originalTopic: consumed.topic,
-    originalKafkaPartition: consumed.partition,
-    originalKafkaOffset: consumed.offset,
-  };
+  return sinkRecord(consumed, key, value, headers);
 }
 
 export async function toSinkRecord(
@@ -152,16 +127,52 @@ export async function toSinkRecord(
   const headers = await operator.execute(
     "HEADER_CONVERTER",
     converters.headerClass,
-    () =>
-      Headers.of(
-        consumed.headers.map((h) => {
-          const sv = converters.header.toConnectHeader(consumed.topic, h.key, h.value);
-          return { key: h.key, schema: sv.schema, value: sv.value };
-        }),
-      ),
+    () => connectHeaders(consumed, converters),
     context,
   );
   if (headers === undefined) return undefined;
+  return sinkRecord(consumed, key, value, headers);
+}
+
+function kafkaHeaders(record: SourceRecord, converters: RecordConverters): KafkaHeader[] {
+  const out: KafkaHeader[] = [];
+  for (const h of record.headers) {
+    out.push({ key: h.key, value: converters.header.fromConnectHeader(record.topic, h.key, h.schema, h.value) });
+  }
+  return out;
+}
+
+function producerRecord(
+  record: SourceRecord,
+  key: Uint8Array | null,
+  value: Uint8Array | null,
+  headers: KafkaHeader[],
+): ProducerRecord {
+  return {
+    topic: record.topic,
+    partition: record.kafkaPartition,
+    key,
+    value,
+    headers,
+    timestamp: record.timestamp !== null && record.timestamp >= 0 ? record.timestamp : null,
+  };
+}
+
+function connectHeaders(consumed: ConsumedRecord, converters: RecordConverters): Headers {
+  return Headers.of(
+    consumed.headers.map((h) => {
+      const sv = converters.header.toConnectHeader(consumed.topic, h.key, h.value);
+      return { key: h.key, schema: sv.schema, value: sv.value };
+    }),
+  );
+}
+
+function sinkRecord(
+  consumed: ConsumedRecord,
+  key: SchemaAndValue,
+  value: SchemaAndValue,
+  headers: Headers,
+): SinkRecord {
   return {
     topic: consumed.topic,
     kafkaPartition: consumed.partition,

@@ -4,6 +4,7 @@
  * the error operator (stage TRANSFORMATION), honours its predicate and `negate`, and a null result
  * drops the record.
  */
+import { withParsedJson } from "../api/data/json-text.ts";
 import type { ConnectRecord } from "../api/record.ts";
 import type { Predicate, Transformation } from "../api/transformation.ts";
 import { ConfigError } from "../errors.ts";
@@ -75,7 +76,8 @@ export class TransformationChain {
     operator: RetryWithToleranceOperator,
     context: Pick<ProcessingContext, "consumed" | "source">,
   ): Promise<R | null | undefined> {
-    let current: R | null | undefined = record;
+    // Transformations and predicates see parsed values, never a JsonText.
+    let current: R | null | undefined = this.steps.length === 0 ? record : withParsedJson(record);
     for (const step of this.steps) {
       const input: R = current;
       current = await operator.execute(
@@ -99,7 +101,7 @@ export class TransformationChain {
    * step twice is harmless.
    */
   applyDirect<R extends ConnectRecord>(record: R): R | null {
-    let current: R | null = record;
+    let current: R | null = this.steps.length === 0 ? record : withParsedJson(record);
     for (const step of this.steps) {
       const input: R = current;
       const applies = step.predicate ? step.predicate.test(input) !== step.negate : true;

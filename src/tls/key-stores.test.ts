@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { makeDevicePki, openssl } from "../../test/support/device-pki.ts";
+import { openssl } from "../../test/support/command.ts";
+import { makeDevicePki } from "../../test/support/device-pki.ts";
 import { tempDir } from "../../test/support/temp-dir.ts";
 import { ConfigError } from "../errors.ts";
 import { loadTlsMaterial } from "./key-stores.ts";

@@ -10,6 +10,14 @@ import { readFileSync } from "node:fs";
 import { toPem as jksToPem } from "jks-js";
 import forge from "node-forge";
 import { ConfigError } from "../errors.ts";
+import {
+  detectStoreType,
+  openPkcs12,
+  pkcs12Certificates,
+  pkcs12PrivateKey,
+  type StoreType,
+  splitPem,
+} from "./store-formats.ts";
 import { type TlsProtocolSettings, tlsProtocolSettings } from "./tls-protocols.ts";
 
 export interface TlsMaterial {
@@ -27,8 +35,6 @@ export interface TlsMaterial {
   protocols: TlsProtocolSettings;
 }
 
-type StoreKind = "PEM" | "PKCS12" | "JKS";
-
 function fail(key: string, message: string): never {
   throw new ConfigError(`Invalid value for configuration ${key}: ${message}`, new Map([[key, [message]]]));
 }
@@ -41,14 +47,11 @@ function readStore(key: string, path: string): Buffer {
   }
 }
 
-/** The store's kind from its declared type, else from its first bytes (Java's default is JKS). */
-function kindOf(typeKey: string, declared: string | undefined, bytes: Buffer): StoreKind {
-  const upper = declared?.trim().toUpperCase();
-  if (upper === "PEM" || upper === "PKCS12" || upper === "JKS") return upper;
-  if (upper) fail(typeKey, `unsupported store type ${declared}; use PEM, PKCS12 or JKS`);
-  if (bytes.subarray(0, 64).toString("latin1").includes("-----BEGIN")) return "PEM";
-  if (bytes.readUInt32BE(0) === 0xfeedfeed) return "JKS";
-  return "PKCS12";
+/** The store's kind from its declared type, else from its first bytes. */
+function kindOf(typeKey: string, declared: string | undefined, bytes: Buffer): StoreType {
+  const kind = detectStoreType(declared, bytes);
+  if (typeof kind === "object") fail(typeKey, `unsupported store type ${kind.unsupported}; use PEM, PKCS12 or JKS`);
+  return kind;
 }
 
 /** A JKS store's entries as PEM; a wrong password or a damaged file fails naming `key`. */
@@ -62,38 +65,16 @@ function jks(key: string, path: string, bytes: Buffer, storePassword: string | u
 
 function pkcs12(key: string, bytes: Buffer, password: string | undefined) {
   try {
-    const asn1 = forge.asn1.fromDer(forge.util.createBuffer(bytes.toString("binary")));
-    return forge.pkcs12.pkcs12FromAsn1(asn1, false, password ?? "");
+    return openPkcs12(bytes, password ?? "");
   } catch (error) {
     fail(key, `cannot open the PKCS12 store (wrong password or not PKCS12): ${(error as Error).message}`);
   }
 }
 
-const OID = {
-  certBag: forge.pki.oids.certBag as string,
-  keyBag: forge.pki.oids.keyBag as string,
-  shroudedKeyBag: forge.pki.oids.pkcs8ShroudedKeyBag as string,
-};
-
-function pkcs12Certificates(p12: forge.pkcs12.Pkcs12Pfx): string[] {
-  const bags = p12.getBags({ bagType: OID.certBag })[OID.certBag] ?? [];
-  return bags.flatMap((b: forge.pkcs12.Bag) => (b.cert ? [forge.pki.certificateToPem(b.cert)] : []));
-}
-
 function pkcs12Key(key: string, p12: forge.pkcs12.Pkcs12Pfx): string {
-  const shrouded = p12.getBags({ bagType: OID.shroudedKeyBag })[OID.shroudedKeyBag];
-  const plain = p12.getBags({ bagType: OID.keyBag })[OID.keyBag];
-  const bag = shrouded?.[0] ?? plain?.[0];
-  if (!bag?.key) fail(key, "the PKCS12 key store holds no private key");
-  return forge.pki.privateKeyToPem(bag.key);
-}
-
-function splitPem(text: string, kind: "CERTIFICATE" | "PRIVATE KEY"): string[] {
-  const re =
-    kind === "CERTIFICATE"
-      ? /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g
-      : /-----BEGIN (?:[A-Z ]+ )?PRIVATE KEY-----[\s\S]*?-----END (?:[A-Z ]+ )?PRIVATE KEY-----/g;
-  return text.match(re) ?? [];
+  const pem = pkcs12PrivateKey(p12);
+  if (pem === undefined) fail(key, "the PKCS12 key store holds no private key");
+  return pem;
 }
 
 function decryptPemKey(key: string, pem: string, password: string | undefined): string {

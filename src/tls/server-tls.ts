@@ -69,17 +69,11 @@ export function bunServeTls(tls: ServerTls) {
   };
 }
 
-/** Options for `node:tls` `createServer`. */
+/** Options for `node:tls` `createServer`: Bun.serve's, plus the protocol range as versions. */
 export function nodeTlsServerOptions(tls: ServerTls) {
   return {
-    cert: tls.cert,
-    key: tls.key,
-    ...(tls.ca ? { ca: tls.ca } : {}),
-    requestCert: tls.clientAuth !== "none",
-    rejectUnauthorized: tls.clientAuth === "required",
+    ...bunServeTls(tls),
     minVersion: tls.protocols.minVersion,
     maxVersion: tls.protocols.maxVersion,
-    ciphers: tls.protocols.ciphers,
-    secureOptions: secureOptionsFor(tls.protocols),
   };
 }

@@ -5,6 +5,7 @@
  * EC P-256 keys keep generation fast.
  */
 import { join } from "node:path";
+import { openssl } from "./command.ts";
 
 export interface DeviceCert {
   readonly cert: string;
@@ -33,17 +34,6 @@ export interface DevicePki {
   selfSigned(name: string, cn: string): Promise<DeviceCert>;
   /** Revokes a certificate issued by the device CA and rewrites the CRL. */
   revoke(cert: DeviceCert): Promise<void>;
-}
-
-export async function openssl(dir: string, ...args: string[]): Promise<string> {
-  const proc = Bun.spawn(["openssl", ...args], { cwd: dir, stdout: "pipe", stderr: "pipe" });
-  const [code, out, err] = await Promise.all([
-    proc.exited,
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-  ]);
-  if (code !== 0) throw new Error(`openssl ${args.slice(0, 2).join(" ")} failed: ${err}`);
-  return out;
 }
 
 const EC = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];

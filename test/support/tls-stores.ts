@@ -4,6 +4,7 @@
  * and PEM trust stores. All stores use `TlsFiles.password`.
  */
 import { join } from "node:path";
+import { runCommand } from "./command.ts";
 import { makeTls, type TlsFiles } from "./tls.ts";
 
 export interface ClientStores extends TlsFiles {
@@ -15,12 +16,6 @@ export interface ClientStores extends TlsFiles {
   readonly trustP12: string;
 }
 
-async function run(dir: string, cmd: string[]): Promise<void> {
-  const proc = Bun.spawn(cmd, { cwd: dir, stdout: "ignore", stderr: "pipe" });
-  if ((await proc.exited) !== 0)
-    throw new Error(`${cmd.slice(0, 2).join(" ")} failed: ${await new Response(proc.stderr).text()}`);
-}
-
 export async function makeClientStores(dir: string): Promise<ClientStores> {
   const tls = await makeTls(dir);
   const f = (n: string) => join(dir, n);
@@ -29,7 +24,7 @@ export async function makeClientStores(dir: string): Promise<ClientStores> {
     f("client-store.pem"),
     (await Bun.file(tls.clientKey).text()) + (await Bun.file(tls.clientCert).text()),
   );
-  await run(dir, [
+  await runCommand(dir, [
     "openssl",
     "pkcs12",
     "-export",
@@ -46,7 +41,7 @@ export async function makeClientStores(dir: string): Promise<ClientStores> {
     "-passout",
     `pass:${pass}`,
   ]);
-  const keytool = (...args: string[]) => run(dir, ["keytool", ...args]);
+  const keytool = (...args: string[]) => runCommand(dir, ["keytool", ...args]);
   await keytool(
     "-importkeystore",
     "-noprompt",

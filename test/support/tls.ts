@@ -3,6 +3,7 @@
  * client certificate, as PEM files and as PKCS12 stores.
  */
 import { join } from "node:path";
+import { openssl } from "./command.ts";
 
 export interface TlsFiles {
   readonly caCert: string;
@@ -14,12 +15,6 @@ export interface TlsFiles {
   readonly clientCert: string;
   readonly clientKey: string;
   readonly password: string;
-}
-
-async function openssl(dir: string, ...args: string[]): Promise<void> {
-  const proc = Bun.spawn(["openssl", ...args], { cwd: dir, stdout: "ignore", stderr: "pipe" });
-  if ((await proc.exited) !== 0)
-    throw new Error(`openssl ${args[0]} failed: ${await new Response(proc.stderr).text()}`);
 }
 
 /** Signs a new RSA key's certificate `<name>.pem` (key `<name>.key`) with the test CA. */

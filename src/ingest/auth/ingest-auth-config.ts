@@ -8,28 +8,18 @@
  */
 import { readFileSync } from "node:fs";
 import { ConfigError } from "../../errors.ts";
-import { check, defineConfig, key, type Validator } from "../../plugin/config-def.ts";
+import { check, defineConfig, key } from "../../plugin/config-def.ts";
 import { basicAuthenticator, loadCredentialsFile } from "../../rest/auth/basic-auth.ts";
 import type { Clock } from "../../util/clock.ts";
+import { ASYMMETRIC_JWS_ALGORITHMS } from "../../util/jws.ts";
 import type { ClientIdentitySource } from "../tls/ingest-tls-config.ts";
 import type { IngestAuthenticator } from "./ingest-authenticator.ts";
 import { ingestAuthenticator } from "./ingest-authenticator.ts";
 import { JwksCache } from "./jwks-cache.ts";
-import { ASYMMETRIC_ALGORITHMS, jwtAuthenticator } from "./jwt-authenticator.ts";
+import { jwtAuthenticator } from "./jwt-authenticator.ts";
 
 const GROUP = "Ingest authentication";
 export const INGEST_AUTH_METHODS = ["mtls", "jwt", "basic"] as const;
-
-const httpUrl: Validator<string | null> = (s) => {
-  if (s === null || s === "") return undefined;
-  const url = URL.parse(s);
-  return url === null || (url.protocol !== "https:" && url.protocol !== "http:")
-    ? "Expected an http or https URL"
-    : undefined;
-};
-
-const headerSafe: Validator<string> = (s) =>
-  /["\\\p{Cc}]/u.test(s) ? "May not contain quotes, backslashes or control characters" : undefined;
 
 export const ingestAuthConfigDef = defineConfig({
   "ingest.auth.methods": key.list({
@@ -45,7 +35,7 @@ export const ingestAuthConfigDef = defineConfig({
     default: null,
     importance: "HIGH",
     group: GROUP,
-    validators: [httpUrl],
+    validators: [check.httpUrl()],
   }),
   "ingest.auth.jwt.public.key.location": key.string({
     doc: "A PEM public key (or certificate) file that verifies tokens, instead of a JWKS URL.",
@@ -70,8 +60,8 @@ export const ingestAuthConfigDef = defineConfig({
     default: ["RS256", "ES256"],
     importance: "LOW",
     group: GROUP,
-    recommended: [...ASYMMETRIC_ALGORITHMS],
-    validators: [check.listOf(ASYMMETRIC_ALGORITHMS)],
+    recommended: [...ASYMMETRIC_JWS_ALGORITHMS],
+    validators: [check.listOf(ASYMMETRIC_JWS_ALGORITHMS)],
   }),
   "ingest.auth.jwt.clock.skew.seconds": key.long({
     doc: "Clock skew allowed when checking exp and nbf, in seconds.",
@@ -112,7 +102,7 @@ export const ingestAuthConfigDef = defineConfig({
     default: "ingest",
     importance: "LOW",
     group: GROUP,
-    validators: [headerSafe],
+    validators: [check.headerSafe()],
   }),
 });
 

@@ -14,23 +14,9 @@
  */
 import { createPublicKey, type KeyObject } from "node:crypto";
 import { errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
+import { ASYMMETRIC_JWS_ALGORITHMS } from "../../util/jws.ts";
 import type { IngestIdentity } from "../request-context.ts";
 import { type JwksCache, JwksUnavailableError } from "./jwks-cache.ts";
-
-/** Asymmetric JWS algorithms, the only ones a JWKS or a public key can verify. */
-export const ASYMMETRIC_ALGORITHMS = [
-  "RS256",
-  "RS384",
-  "RS512",
-  "PS256",
-  "PS384",
-  "PS512",
-  "ES256",
-  "ES384",
-  "ES512",
-  "EdDSA",
-  "Ed25519",
-] as const;
 
 export interface JwtAuthenticatorOptions {
   /** Exactly one of `jwks` and `publicKey`. */
@@ -74,7 +60,7 @@ function staticKey(pem: string): KeyObject {
 }
 
 export function jwtAuthenticator(options: JwtAuthenticatorOptions): JwtAuthenticator {
-  const bad = options.algorithms.filter((a) => !(ASYMMETRIC_ALGORITHMS as readonly string[]).includes(a));
+  const bad = options.algorithms.filter((a) => !(ASYMMETRIC_JWS_ALGORITHMS as readonly string[]).includes(a));
   if (bad.length > 0) throw new Error(`not asymmetric JWS algorithms: ${bad.join(", ")}`);
   if ((options.jwks === undefined) === (options.publicKey === undefined)) {
     throw new Error("exactly one of a JWKS and a public key is needed");

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { JsonText } from "../../api/data/json-text.ts";
 import type { IngestRecord } from "../ingest-record.ts";
 import { decodeSpoolRecord, encodeSpoolRecord } from "./spool-record.ts";
 
@@ -43,5 +44,20 @@ describe("spool records", () => {
     ],
   ])("%s round-trips exactly", (_what, record) => {
     expect(decodeSpoolRecord(encodeSpoolRecord("topic-1", record))).toEqual({ topic: "topic-1", record });
+  });
+
+  test("a JsonText value comes back as the same text (long digit runs and spelling kept)", () => {
+    const text = '{ "ts": 1700000000123456789, "v": 1.50 }';
+    const record: IngestRecord = {
+      key: null,
+      value: new JsonText(text),
+      headers: [],
+      partition: null,
+      timestamp: null,
+      bytes: text.length,
+    };
+    const back = decodeSpoolRecord(encodeSpoolRecord("topic-1", record)).record.value;
+    expect(back).toBeInstanceOf(JsonText);
+    expect((back as JsonText).text).toBe(text);
   });
 });

@@ -2,17 +2,19 @@
  * How one ingest record is stored in the spool: its topic and the parsed record (key, value,
  * headers, partition, timestamp) as compact JSON in which every value says what it is (bytes as
  * base64, text, JSON, null), so a record read back is exactly the one the request parsed and
- * reaches the converters as it would have in `kafka` mode.
+ * reaches the converters as it would have in `kafka` mode (a JsonText as its text, `x`).
  */
+import { JsonText } from "../../api/data/json-text.ts";
 import type { IngestHeaderValue, IngestRecord } from "../ingest-record.ts";
 
-type Tagged = { b: string } | { s: string } | { j: unknown } | null;
+type Tagged = { b: string } | { s: string } | { x: string } | { j: unknown } | null;
 
 function tag(value: unknown): Tagged {
   if (value === null || value === undefined) return null;
   if (value instanceof Uint8Array)
     return { b: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64") };
   if (typeof value === "string") return { s: value };
+  if (value instanceof JsonText) return { x: value.text };
   return { j: value };
 }
 
@@ -20,6 +22,7 @@ function untag(value: Tagged): unknown {
   if (value === null) return null;
   if ("b" in value) return new Uint8Array(Buffer.from(value.b, "base64"));
   if ("s" in value) return value.s;
+  if ("x" in value) return new JsonText(value.x);
   return value.j;
 }
 

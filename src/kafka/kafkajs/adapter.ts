@@ -9,7 +9,13 @@
  */
 import { Kafka, type KafkaConfig, logLevel, Partitioners } from "kafkajs";
 import { type LogManager, logManager } from "../../util/logger.ts";
-import { type ConnectionSettings, connectionSettings, consumerSettings, producerSettings } from "../client-config.ts";
+import {
+  type ConnectionSettings,
+  connectionSettings,
+  consumerSettings,
+  kafkaTlsOptions,
+  producerSettings,
+} from "../client-config.ts";
 import type {
   ClientProperties,
   ConsumerOptions,
@@ -53,16 +59,7 @@ export class KafkajsPort implements KafkaPort {
       },
     };
     if (settings.tls) {
-      const t = settings.tls;
-      config.ssl = {
-        rejectUnauthorized: true,
-        ...(t.ca ? { ca: t.ca } : {}),
-        ...(t.cert && t.key ? { cert: t.cert, key: t.key } : {}),
-        ...(t.verifyHostname ? {} : { checkServerIdentity: () => undefined }),
-        minVersion: t.protocols.minVersion,
-        maxVersion: t.protocols.maxVersion,
-        ciphers: t.protocols.ciphers,
-      };
+      config.ssl = kafkaTlsOptions(settings.tls);
     }
     if (settings.sasl) config.sasl = settings.sasl as KafkaConfig["sasl"];
     return { kafka: new Kafka(config), settings };

@@ -6,6 +6,7 @@
 import type { Consumer, Kafka } from "kafkajs";
 import type { TopicPartition, TopicPartitionOffset } from "../../api/record.ts";
 import { ConnectError, RetriableError } from "../../errors.ts";
+import { retry } from "../../util/backoff.ts";
 import type { ConsumerSettings } from "../client-config.ts";
 import type { ConsumedRecord, ConsumerHandlers, ConsumerOptions, KafkaConsumer } from "../kafka-port.ts";
 import { wrap } from "./errors.ts";
@@ -150,22 +151,31 @@ export class KafkajsConsumer implements KafkaConsumer {
     const cluster = createCluster(this.kafka, { allowAutoTopicCreation });
     await cluster.connect();
     try {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await cluster.addMultipleTargetTopics([...topics]);
-          await cluster.refreshMetadata();
-          const ready = topics.every((t) => {
-            const partitions = cluster.findTopicPartitionMetadata(t);
-            return partitions.length > 0 && partitions.every((p) => p.leader >= 0);
-          });
-          if (ready) return;
-        } catch (error) {
-          const type = (error as { type?: string }).type;
-          if (type !== "UNKNOWN_TOPIC_OR_PARTITION" && type !== "LEADER_NOT_AVAILABLE") throw error;
-        }
-        if (attempt >= 50) throw new RetriableError(`Topics ${topics.join(", ")} do not exist or have no leaders yet`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      // Not ready yet: asked again every 100 ms, 51 times in all.
+      const notReady = new RetriableError(`Topics ${topics.join(", ")} do not exist or have no leaders yet`);
+      await retry(
+        async () => {
+          let ready: boolean;
+          try {
+            await cluster.addMultipleTargetTopics([...topics]);
+            await cluster.refreshMetadata();
+            ready = topics.every((t) => {
+              const partitions = cluster.findTopicPartitionMetadata(t);
+              return partitions.length > 0 && partitions.every((p) => p.leader >= 0);
+            });
+          } catch (error) {
+            const type = (error as { type?: string }).type;
+            if (type !== "UNKNOWN_TOPIC_OR_PARTITION" && type !== "LEADER_NOT_AVAILABLE") throw error;
+            ready = false;
+          }
+          if (!ready) throw notReady;
+        },
+        {
+          policy: { initialMs: 100, maxMs: 100, jitter: 0 },
+          maxAttempts: 51,
+          classify: (error) => ({ retriable: error === notReady }),
+        },
+      );
     } finally {
       await cluster.disconnect();
     }

@@ -10,7 +10,7 @@
  * anyway, and this keeps call order = write order, as the port promises.
  */
 import { murmur2, Producer } from "@platformatic/kafka";
-import { connectionSettings, producerSettings } from "../client-config.ts";
+import { connectionSettings, kafkaTlsOptions, producerSettings } from "../client-config.ts";
 import type { ClientProperties, KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka-port.ts";
 import { wrap } from "./errors.ts";
 
@@ -131,19 +131,7 @@ export async function connectPlatformaticProducer(properties: ClientProperties):
     acks: p.acks,
     ...(p.compression === "gzip" ? { compression: "gzip" as const } : {}),
     autocreateTopics: true,
-    ...(t
-      ? {
-          tls: {
-            rejectUnauthorized: true,
-            ...(t.ca ? { ca: t.ca } : {}),
-            ...(t.cert && t.key ? { cert: t.cert, key: t.key } : {}),
-            ...(t.verifyHostname ? {} : { checkServerIdentity: () => undefined }),
-            minVersion: t.protocols.minVersion,
-            maxVersion: t.protocols.maxVersion,
-            ciphers: t.protocols.ciphers,
-          },
-        }
-      : {}),
+    ...(t ? { tls: kafkaTlsOptions(t) } : {}),
     ...(c.sasl
       ? { sasl: { mechanism: SASL[c.sasl.mechanism], username: c.sasl.username, password: c.sasl.password } }
       : {}),

@@ -10,6 +10,7 @@
 import { ConfigError } from "../../errors.ts";
 import { check, defineConfig, key, type Validator } from "../../plugin/config-def.ts";
 import type { Clock } from "../../util/clock.ts";
+import { ASYMMETRIC_JWS_ALGORITHMS } from "../../util/jws.ts";
 import { getLogger, type Logger } from "../../util/logger.ts";
 import { REST_AUTHENTICATION_LOGGER, type RestAuthenticationOptions } from "./auth-middleware.ts";
 import { basicAuthenticator, loadCredentialsFile } from "./basic-auth.ts";
@@ -19,32 +20,6 @@ import { LoginThrottle } from "./login-throttle.ts";
 const GROUP = "REST authentication";
 
 export const REST_AUTHENTICATION_SCHEMES = ["basic", "bearer"] as const;
-
-/** Asymmetric JWS algorithms: a JWKS publishes public keys, so HMAC and `none` make no sense. */
-export const JWS_ALGORITHMS = [
-  "RS256",
-  "RS384",
-  "RS512",
-  "PS256",
-  "PS384",
-  "PS512",
-  "ES256",
-  "ES384",
-  "ES512",
-  "EdDSA",
-  "Ed25519",
-] as const;
-
-const httpUrl: Validator<string | null> = (s) => {
-  if (s === null || s === "") return undefined;
-  const url = URL.parse(s);
-  return url === null || (url.protocol !== "https:" && url.protocol !== "http:")
-    ? "Expected an http or https URL"
-    : undefined;
-};
-
-const headerSafe: Validator<string> = (s) =>
-  /["\\\p{Cc}]/u.test(s) ? "May not contain quotes, backslashes or control characters" : undefined;
 
 const absolutePaths: Validator<string[]> = (paths) => {
   const bad = paths.filter((p) => !p.startsWith("/"));
@@ -73,7 +48,7 @@ export const restAuthenticationConfigDef = defineConfig({
     default: "Kafka Connect",
     importance: "LOW",
     group: GROUP,
-    validators: [headerSafe],
+    validators: [check.headerSafe()],
   }),
   "rest.authentication.bearer.jwks.url": key.string({
     doc: "URL of the identity provider's JSON Web Key Set, used to verify bearer tokens (JWTs). Keys are cached and refetched when a token names an unknown key id.",
@@ -81,7 +56,7 @@ export const restAuthenticationConfigDef = defineConfig({
     importance: "HIGH",
     group: GROUP,
     displayName: "JWKS URL",
-    validators: [httpUrl],
+    validators: [check.httpUrl()],
   }),
   "rest.authentication.bearer.issuer": key.string({
     doc: "Required iss claim of bearer tokens. Unset: the issuer is not checked.",
@@ -100,8 +75,8 @@ export const restAuthenticationConfigDef = defineConfig({
     default: ["RS256", "ES256"],
     importance: "LOW",
     group: GROUP,
-    recommended: [...JWS_ALGORITHMS],
-    validators: [check.listOf(JWS_ALGORITHMS)],
+    recommended: [...ASYMMETRIC_JWS_ALGORITHMS],
+    validators: [check.listOf(ASYMMETRIC_JWS_ALGORITHMS)],
   }),
   "rest.authentication.bearer.clock.tolerance.seconds": key.long({
     doc: "Clock skew allowed when checking the exp, nbf and iat claims of bearer tokens, in seconds (a token issued further in the future is refused).",

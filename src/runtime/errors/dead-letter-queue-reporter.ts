@@ -25,7 +25,8 @@ export interface DeadLetterQueueConfig {
   readonly contextHeaders: boolean;
 }
 
-const utf8 = (s: string) => new TextEncoder().encode(s);
+const encoder = new TextEncoder();
+const utf8 = (s: string) => encoder.encode(s);
 
 export function errorContextHeaders(c: ProcessingContext): KafkaHeader[] {
   const headers: [string, string][] = [];

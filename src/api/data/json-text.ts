@@ -1,0 +1,108 @@
+/**
+ * JsonText: one JSON value as the exact text a source received, offered as a record's key or value
+ * so that JSON nobody looks at reaches Kafka without a parse and re-serialize.
+ *
+ * - JsonConverter with `schemas.enable=false` writes its UTF-8 bytes as they are (white space and
+ *   number spelling included: the bytes in Kafka are the bytes received); with `schemas.enable=true`
+ *   it parses and writes Connect's envelope as for any schemaless value.
+ * - StringConverter writes the text.
+ * - Every other converter, every transformation and every predicate sees the parsed, schemaless
+ *   value (`value()`): the runtime materializes it once, where something needs it.
+ *
+ * The source guarantees the text is one valid JSON value (it parsed or validated it); `value()`
+ * reads it exactly (integers beyond ±2^53 as bigint, as JsonConverter reads them).
+ */
+import type { ConnectRecord } from "../record.ts";
+import { JsonNumberText, readJsonText } from "./json-reader.ts";
+import { int64Value } from "./schema.ts";
+import { isPlainObject } from "./schemaless.ts";
+
+const encoder = new TextEncoder();
+const NOT_READ: unique symbol = Symbol("NOT_READ");
+
+export class JsonText {
+  #bytes: Uint8Array | undefined;
+  #value: unknown = NOT_READ;
+
+  /** `text` must be exactly one valid JSON value; `bytes`, when given, is its UTF-8 encoding. */
+  constructor(
+    readonly text: string,
+    bytes?: Uint8Array,
+  ) {
+    this.#bytes = bytes;
+  }
+
+  /** The UTF-8 bytes of the text (encoded once). */
+  bytes(): Uint8Array {
+    this.#bytes ??= encoder.encode(this.text);
+    return this.#bytes;
+  }
+
+  /** The parsed schemaless Connect value (read once): what JsonConverter would give back for these bytes. */
+  value(): unknown {
+    if (this.#value === NOT_READ) this.#value = schemaless(readJsonText(this.text));
+    return this.#value;
+  }
+
+  toString(): string {
+    return this.text;
+  }
+
+  /** As JSON (logs, error reports): the same JSON value, numbers as written (white space aside). */
+  toJSON(): unknown {
+    return rawNumbers(readJsonText(this.text, true));
+  }
+}
+
+/** `value` with a JsonText replaced by its parsed value; anything else unchanged. */
+export function materialized(value: unknown): unknown {
+  return value instanceof JsonText ? value.value() : value;
+}
+
+/** The reader's output with every bigint and JsonNumberText as its raw JSON text. */
+function rawNumbers(json: unknown): unknown {
+  if (typeof json === "bigint") return JSON.rawJSON(json.toString());
+  if (json instanceof JsonNumberText) return JSON.rawJSON(json.source);
+  if (Array.isArray(json)) return json.map(rawNumbers);
+  if (isPlainObject(json)) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(json))
+      Object.defineProperty(out, k, {
+        value: rawNumbers(json[k]),
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    return out;
+  }
+  return json;
+}
+
+/** The reader's output as a schemaless Connect value: 64-bit longs, fractions as numbers. */
+function schemaless(json: unknown): unknown {
+  if (json === null || typeof json !== "object") {
+    return typeof json === "bigint" ? int64Value(BigInt.asIntN(64, json)) : json;
+  }
+  if (json instanceof JsonNumberText) return json.toNumber();
+  if (Array.isArray(json)) {
+    for (let i = 0; i < json.length; i++) json[i] = schemaless(json[i]);
+    return json;
+  }
+  if (isPlainObject(json)) {
+    for (const k of Object.keys(json)) {
+      const before = json[k];
+      const after = schemaless(before);
+      // defineProperty, not assignment: a "__proto__" key is an own property here, not the prototype.
+      if (after !== before)
+        Object.defineProperty(json, k, { value: after, writable: true, enumerable: true, configurable: true });
+    }
+  }
+  return json;
+}
+
+/** `record` with a JsonText key or value replaced by its parsed value (the same record when neither is). */
+export function withParsedJson<R extends ConnectRecord>(record: R): R {
+  const { key, value } = record;
+  if (!(key instanceof JsonText) && !(value instanceof JsonText)) return record;
+  return { ...record, key: materialized(key), value: materialized(value) };
+}

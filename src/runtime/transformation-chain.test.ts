@@ -1,0 +1,88 @@
+import { describe, expect, test } from "bun:test";
+import { JsonText } from "../api/data/json-text.ts";
+import { sourceRecord } from "../api/record.ts";
+import { JsonConverter } from "../converters/json-converter.ts";
+import { StringConverter } from "../converters/string-converter.ts";
+import { builtInRegistry } from "../plugins.ts";
+import { type RecordConverters, toProducerRecord, toProducerRecordDirect } from "./record-conversion.ts";
+import { stringConverters, taskBasics } from "./task-test-support.ts";
+import { TransformationChain } from "./transformation-chain.ts";
+
+const text = new TextDecoder();
+const BODY = '{ "device":"d1", "ts":1700000000123456789,\n "v":[1.50, 2] }';
+
+function jsonConverters(schemasEnable: boolean): RecordConverters {
+  const value = new JsonConverter();
+  value.configure({ "schemas.enable": String(schemasEnable) }, false);
+  return { ...stringConverters, value, valueClass: "org.apache.kafka.connect.json.JsonConverter" };
+}
+
+const insertSource = TransformationChain.fromConfig(builtInRegistry(), {
+  transforms: "src",
+  "transforms.src.type": "org.apache.kafka.connect.transforms.InsertField$Value",
+  "transforms.src.static.field": "via",
+  "transforms.src.static.value": "gw",
+  "transforms.src.predicate": "named",
+  predicates: "named",
+  "predicates.named.type": "org.apache.kafka.connect.transforms.predicates.TopicNameMatches",
+  "predicates.named.pattern": "dev.*",
+});
+
+describe("a JsonText value through the chain and the converters", () => {
+  test("with no transforms, JsonConverter (schemas.enable=false) writes the received bytes unchanged", async () => {
+    const record = sourceRecord({ topic: "devices", value: new JsonText(BODY) });
+    const chain = TransformationChain.EMPTY;
+    const direct = chain.applyDirect(record)!;
+    expect(direct).toBe(record);
+    expect(text.decode(toProducerRecordDirect(direct, jsonConverters(false)).value!)).toBe(BODY);
+    const slow = await chain.apply(record, taskBasics().operator, { source: record });
+    const produced = await toProducerRecord(slow!, jsonConverters(false), taskBasics().operator, record);
+    expect(text.decode(produced!.value!)).toBe(BODY);
+  });
+
+  test("with schemas.enable=true the value is parsed into Connect's envelope", () => {
+    const record = sourceRecord({ topic: "devices", value: new JsonText(BODY) });
+    expect(text.decode(toProducerRecordDirect(record, jsonConverters(true)).value!)).toBe(
+      '{"schema":null,"payload":{"device":"d1","ts":1700000000123456789,"v":[1.5,2]}}',
+    );
+  });
+
+  test("a transform and its predicate see the parsed value; long integers stay exact", async () => {
+    const record = sourceRecord({ topic: "devices", value: new JsonText(BODY) });
+    const transformed = insertSource.applyDirect(record)!;
+    expect(transformed.value).toEqual({ device: "d1", ts: 1700000000123456789n, v: [1.5, 2], via: "gw" });
+    expect(text.decode(toProducerRecordDirect(transformed, jsonConverters(false)).value!)).toBe(
+      '{"device":"d1","ts":1700000000123456789,"v":[1.5,2],"via":"gw"}',
+    );
+    const slow = await insertSource.apply(record, taskBasics().operator, { source: record });
+    expect(slow!.value).toEqual(transformed.value);
+  });
+
+  test("a predicate that does not match leaves the parsed value as it was", () => {
+    const record = sourceRecord({ topic: "other", value: new JsonText(BODY) });
+    const out = insertSource.applyDirect(record)!;
+    expect(out.value).toEqual({ device: "d1", ts: 1700000000123456789n, v: [1.5, 2] });
+  });
+
+  test("StringConverter writes the text; a converter that does not take JsonText gets the parsed value", () => {
+    const record = sourceRecord({ topic: "devices", key: new JsonText('"d1"'), value: new JsonText(BODY) });
+    const seen: unknown[] = [];
+    const value = new StringConverter();
+    value.configure({}, false);
+    const recording: RecordConverters = {
+      ...stringConverters,
+      value,
+      key: {
+        configure: () => {},
+        fromConnectData: (_t, _h, _s, v) => {
+          seen.push(v);
+          return null;
+        },
+        toConnectData: () => ({ schema: null, value: null }),
+      },
+    };
+    const produced = toProducerRecordDirect(record, recording);
+    expect(seen).toEqual(["d1"]);
+    expect(text.decode(produced.value!)).toBe(BODY);
+  });
+});

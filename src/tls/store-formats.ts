@@ -1,0 +1,57 @@
+/**
+ * The parts of reading key and trust stores that do not depend on where the settings come from:
+ * recognising a store's format, splitting PEM text, and taking certificates and the private key
+ * out of a PKCS12 store (node-forge). Used by the listener/Kafka reader (`key-stores.ts`) and the
+ * outbound HTTP reader (`../http/tls-material.ts`), which each name their own keys in errors.
+ */
+import forge from "node-forge";
+
+export type StoreType = "JKS" | "PKCS12" | "PEM";
+
+/**
+ * The store's type as declared (case-insensitive), else recognised from its first bytes (JKS magic,
+ * a PEM armour line, otherwise PKCS12). Returns `{ unsupported }` for a declared type it does not know.
+ */
+export function detectStoreType(declared: string | undefined, bytes: Buffer): StoreType | { unsupported: string } {
+  const upper = declared?.trim().toUpperCase();
+  if (upper === "JKS" || upper === "PKCS12" || upper === "PEM") return upper;
+  if (upper) return { unsupported: declared as string };
+  if (bytes.length >= 4 && bytes.readUInt32BE(0) === 0xfeedfeed) return "JKS";
+  if (bytes.subarray(0, 4096).toString("latin1").includes("-----BEGIN")) return "PEM";
+  return "PKCS12";
+}
+
+/** The PEM blocks of one kind in `text` (any private key flavour: PKCS8, RSA, EC, encrypted). */
+export function splitPem(text: string, kind: "CERTIFICATE" | "PRIVATE KEY"): string[] {
+  const re =
+    kind === "CERTIFICATE"
+      ? /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g
+      : /-----BEGIN (?:[A-Z ]+ )?PRIVATE KEY-----[\s\S]*?-----END (?:[A-Z ]+ )?PRIVATE KEY-----/g;
+  return text.match(re) ?? [];
+}
+
+/** Opens a PKCS12 store; throws node-forge's error (wrong password, not PKCS12). */
+export function openPkcs12(bytes: Buffer, password: string): forge.pkcs12.Pkcs12Pfx {
+  const asn1 = forge.asn1.fromDer(forge.util.createBuffer(bytes.toString("binary")));
+  return forge.pkcs12.pkcs12FromAsn1(asn1, false, password);
+}
+
+const OID = {
+  certBag: forge.pki.oids.certBag as string,
+  keyBag: forge.pki.oids.keyBag as string,
+  shroudedKeyBag: forge.pki.oids.pkcs8ShroudedKeyBag as string,
+};
+
+/** The store's certificates as PEM, in store order. */
+export function pkcs12Certificates(p12: forge.pkcs12.Pkcs12Pfx): string[] {
+  const bags = p12.getBags({ bagType: OID.certBag })[OID.certBag] ?? [];
+  return bags.flatMap((b: forge.pkcs12.Bag) => (b.cert ? [forge.pki.certificateToPem(b.cert)] : []));
+}
+
+/** The store's first private key (shrouded, else plain) as PEM, or undefined. */
+export function pkcs12PrivateKey(p12: forge.pkcs12.Pkcs12Pfx): string | undefined {
+  const shrouded = p12.getBags({ bagType: OID.shroudedKeyBag })[OID.shroudedKeyBag];
+  const plain = p12.getBags({ bagType: OID.keyBag })[OID.keyBag];
+  const bag = shrouded?.[0] ?? plain?.[0];
+  return bag?.key ? forge.pki.privateKeyToPem(bag.key) : undefined;
+}
