@@ -199,7 +199,7 @@ function readFile(key: string, path: string): Buffer {
 
 function certificatesIn(key: string, path: string): string[] {
   const bytes = readFile(key, path);
-  const blocks = pemBlocks(bytes.toString("utf8"), "CERTIFICATE");
+  const blocks = splitPem(bytes.toString("utf8"), "CERTIFICATE");
   const pems = blocks.length > 0 ? blocks : [derToPem(bytes)];
   for (const pem of pems) {
     try {
