@@ -19,6 +19,7 @@ import { machineInfo } from "./support/machine.ts";
 import { startPagedApi } from "./support/paged-api.ts";
 import { writeResultsFile } from "./support/results-file.ts";
 import { summarize } from "./support/summary.ts";
+import { sampleUsage, type Usage } from "./support/usage-sampler.ts";
 import { connectSystem, gatewaySystem, killAllWorkers, WorkerProcess } from "./support/worker-process.ts";
 
 const env = process.env;
@@ -45,6 +46,8 @@ interface Measurement {
   readonly seconds: number;
   readonly recordsPerSecond: number;
   readonly requests: number;
+  /** CPU and peak RSS of the system's process from the API's first request to the last record acked. */
+  readonly usage: Usage;
 }
 
 // kafkajs may reject a stray metadata request after a topic is deleted; that must not end the run.
@@ -120,6 +123,13 @@ async function measure(system: SystemName, run: number): Promise<Measurement> {
           `${system}: creating the connector answered ${created.status}: ${JSON.stringify(created.body)}\n${w.logTail()}`,
         );
     }
+    await pollUntil(async () => (api.firstRequestAt() !== undefined ? true : undefined), {
+      timeoutMs: 120_000,
+      intervalMs: 5,
+      what: `${system}'s first request`,
+      abortIf: () => worker?.exitedMessage(),
+    });
+    const sampler = sampleUsage([worker?.pid ?? loop!.pid]);
     await pollUntil(async () => ((await highWatermark(topic)) >= total ? true : undefined), {
       timeoutMs: 600_000,
       intervalMs: 20,
@@ -127,8 +137,9 @@ async function measure(system: SystemName, run: number): Promise<Measurement> {
       abortIf: () => worker?.exitedMessage() ?? (loop?.exitCode ? `the loop exited ${loop.exitCode}` : undefined),
     });
     const end = performance.now();
+    const usage = sampler.stop();
     const seconds = (end - api.firstRequestAt()!) / 1000;
-    return { system, run, seconds, recordsPerSecond: total / seconds, requests: api.requests() };
+    return { system, run, seconds, recordsPerSecond: total / seconds, requests: api.requests(), usage };
   } finally {
     await worker?.stop();
     if (loop) await loop.exited;
@@ -190,7 +201,7 @@ try {
       }
       results.push(m);
       console.error(
-        `run ${run} ${system}: ${m.recordsPerSecond.toFixed(0)} records/s (${m.seconds.toFixed(2)} s, ${m.requests} requests)`,
+        `run ${run} ${system}: ${m.recordsPerSecond.toFixed(0)} records/s (${m.seconds.toFixed(2)} s, ${m.requests} requests, ${m.usage.cores.toFixed(2)} cores, ${m.usage.peakRssMiB.toFixed(0)} MiB)`,
       );
     }
   }
@@ -212,11 +223,14 @@ const lines = [
     .map((l) => l.toFixed(2))
     .join(" ")}`,
   "",
-  "| System | records/s median | min | max | gateway ÷ system |",
-  "|---|--:|--:|--:|--:|",
+  "| System | records/s median | min | max | CPU (cores) | peak RSS (MiB) | gateway ÷ system |",
+  "|---|--:|--:|--:|--:|--:|--:|",
   ...order.map((s) => {
     const r = rate(s);
-    return `| ${label[s]} | ${r.median.toFixed(0)} | ${r.min.toFixed(0)} | ${r.max.toFixed(0)} | ${(gw.median / r.median).toFixed(2)} |`;
+    const rows = results.filter((m) => m.system === s);
+    const cores = summarize(rows.map((m) => m.usage.cores)).median;
+    const rss = summarize(rows.map((m) => m.usage.peakRssMiB)).median;
+    return `| ${label[s]} | ${r.median.toFixed(0)} | ${r.min.toFixed(0)} | ${r.max.toFixed(0)} | ${cores.toFixed(2)} | ${rss.toFixed(0)} | ${(gw.median / r.median).toFixed(2)} |`;
   }),
 ];
 console.log(lines.join("\n"));

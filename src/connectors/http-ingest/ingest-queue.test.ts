@@ -38,6 +38,21 @@ describe("IngestQueue", () => {
     expect(q.pending).toBe(0);
   });
 
+  test("a wake-up left by records an earlier poll took does not end the next poll's wait empty-handed", async () => {
+    const q = queue();
+    q.submit({ topic: "t", records: [record(1)], signal: never });
+    q.submit({ topic: "t", records: [record(2)], signal: never }); // notifies again: no poll is waiting
+    expect((await q.poll(never)).map((r) => r.value)).toEqual([1, 2]);
+    let answered = false;
+    const next = q.poll(never, 60_000).finally(() => {
+      answered = true;
+    });
+    await new Promise((resolve) => setImmediate(resolve)); // let the poll run as far as it can
+    expect(answered).toBe(false);
+    q.submit({ topic: "t", records: [record(3)], signal: never });
+    expect((await next).map((r) => r.value)).toEqual([3]);
+  });
+
   test("an aborted request withdraws its queued records (not written) and fails its sent ones (may be written)", async () => {
     const q = queue();
     const abort = new AbortController();

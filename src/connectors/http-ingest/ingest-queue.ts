@@ -95,7 +95,11 @@ export class IngestQueue implements IngestWriter {
     if (this.queuedCount === 0 && !signal.aborted) {
       const onAbort = () => this.wake.notify();
       signal.addEventListener("abort", onAbort, { once: true });
-      await this.wake.wait(maxWaitMs);
+      // A notification left over from records an earlier poll already took must not end this wait:
+      // an empty answer makes the worker sleep before polling again (50 ms per round under load).
+      const deadline = performance.now() + maxWaitMs;
+      while (this.queuedCount === 0 && !signal.aborted && performance.now() < deadline)
+        await this.wake.wait(deadline - performance.now());
       signal.removeEventListener("abort", onAbort);
     }
     if (signal.aborted) return [];
