@@ -25,6 +25,7 @@ import type { PluginRegistry } from "./plugin/registry.ts";
 import { builtInRegistry } from "./plugins.ts";
 import { type RestServers, startRestServers } from "./rest/server.ts";
 import { Herder } from "./runtime/herder.ts";
+import { KafkaReachability } from "./runtime/kafka-reachability.ts";
 import type { ResolveConfig } from "./runtime/resolved-values.ts";
 import { Worker } from "./runtime/worker.ts";
 import { ConfigStore } from "./store/config-store.ts";
@@ -136,11 +137,21 @@ export function startApp(options: AppOptions): App {
     workerId: () => id,
     logs,
     resolveConfig,
+    converterDefaults: {
+      "key.converter": config["key.converter"],
+      "value.converter": config["value.converter"],
+      "header.converter": config["header.converter"],
+    },
     topicTracking: { enabled: config["topic.tracking.enable"], allowReset: config["topic.tracking.allow.reset"] },
     degradedTrace: (connector) => spoolMetrics.degradedTrace(connector),
   });
   herderRef = herder;
-  let clusterId: string | null = null;
+  const reachability = new KafkaReachability({
+    lookup: () => worker.admin().then((a) => a.clusterId()),
+    bootstrap: config["bootstrap.servers"].join(","),
+    log: logs.get("io.edgegateway.Gateway"),
+    lookupTimeoutMs: CLUSTER_ID_TIMEOUT_MS,
+  });
   const rest = startRestServers({
     config,
     herder,
@@ -152,15 +163,12 @@ export function startApp(options: AppOptions): App {
       ...ingest.families(),
     ],
     root: {
-      clusterId: async () => {
-        if (clusterId) return clusterId;
-        const lookup = worker.admin().then((a) => a.clusterId());
-        const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), CLUSTER_ID_TIMEOUT_MS));
-        clusterId = await Promise.race([lookup.catch(() => null), timeout]);
-        return clusterId;
-      },
+      clusterId: () => reachability.clusterId(),
+      kafkaReachable: () => reachability.isReachable,
+      bootstrap: config["bootstrap.servers"].join(","),
     },
   });
+  reachability.start();
   id = workerId(config, rest.urls);
   const ingest = new IngestServer({
     listeners: config["ingest.listeners"],
@@ -188,6 +196,7 @@ export function startApp(options: AppOptions): App {
     stop: async () => {
       // No new requests while tasks stop and commit.
       await rest.stop();
+      reachability.stop();
       await ingest.stop();
       await herder.stop();
       await worker.closeAdmin();

@@ -1,25 +1,27 @@
 /**
- * CLI entry, like connect-standalone:
- *   gateway [worker.properties] [connector.properties|connector.json ...]
- *   gateway --version
- *   gateway healthcheck [url]     (exit 0 when GET <url>/health answers healthy; for container health checks)
- *   gateway hash-password [--bcrypt] < password   (a line for rest.authentication.basic.credentials.file)
- * Reads the worker config (file, then CONNECT_* environment), opens the data file, starts the REST
+ * CLI entry, like connect-standalone (`gateway [worker.properties] [connector files…]`; the
+ * subcommands and options are in cli.ts, which `gateway --help` prints). Reads the worker config (file, then CONNECT_* environment), opens the data file, starts the REST
  * listeners and the herder, submits the connector files (created, or updated if they exist), and
  * stops cleanly on SIGINT/SIGTERM: tasks commit what Kafka acknowledged before the process exits.
  */
 import { readFileSync } from "node:fs";
 import { type App, startApp } from "./app.ts";
+import { parseCommandLine, USAGE } from "./cli.ts";
 import type { ConfigProvider } from "./config-providers/config-provider.ts";
 import { configProvidersFromWorkerConfig, resolveConfig } from "./config-providers/config-transformer.ts";
 import { ConfigError, messageOf } from "./errors.ts";
+import { gracefulShutdown } from "./graceful-shutdown.ts";
+import { connectionSettings, consumerSettings, producerSettings } from "./kafka/client-config.ts";
 import { secretValues } from "./runtime/secret-keys.ts";
 import { getLogger, logManager, parseLevel } from "./util/logger.ts";
-import { configFromEnvironment, parseProperties } from "./util/properties.ts";
+import { configFromEnvironment, environmentKeys, parseProperties } from "./util/properties.ts";
 import { GATEWAY_VERSION } from "./version.ts";
-import { loadWorkerConfig, type WorkerConfig } from "./worker-config.ts";
+import { clientProperties, loadWorkerConfig, type WorkerConfig } from "./worker-config.ts";
 
 const log = getLogger("io.edgegateway.Gateway");
+
+/** How long a graceful stop may take before the gateway forces its exit. */
+const STOP_TIMEOUT_MS = 60_000;
 
 function fail(message: string): never {
   process.stderr.write(`gateway: ${message}\n`);
@@ -99,27 +101,62 @@ async function loadConfig(
     const raw = { ...fileConfig, ...configFromEnvironment(process.env) };
     const providers = configProvidersFromWorkerConfig(raw, { logs: logManager });
     const resolved = await resolveConfig(raw, providers, (secret) => logManager.registerSecret(secret));
-    return { config: loadWorkerConfig(resolved), providers };
+    const config = loadWorkerConfig(resolved);
+    checkKafkaClientSettings(config);
+    return { config, providers };
   } catch (error) {
-    if (error instanceof ConfigError) fail(`invalid worker configuration: ${error.message}`);
+    if (error instanceof ConfigError) fail(`invalid worker configuration: ${withEnvironmentVariables(error)}`);
     throw error;
   }
 }
 
+/**
+ * Settings every Kafka client of the worker will use must work before anything starts: a JKS or
+ * missing store, a wrong store password, an unknown security.protocol or SASL mechanism stop
+ * startup with one message naming the key. (An unreachable broker does not: see app.ts.)
+ */
+function checkKafkaClientSettings(config: WorkerConfig): void {
+  for (const type of ["producer", "consumer", "admin"] as const) {
+    const props = clientProperties(config, type);
+    connectionSettings(props);
+    if (type === "producer") producerSettings(props);
+    if (type === "consumer") consumerSettings(props);
+  }
+}
+
+/** The message, naming the CONNECT_* variable of each key the environment set. */
+function withEnvironmentVariables(error: ConfigError): string {
+  const fromEnv = environmentKeys(process.env);
+  const keys = new Set([
+    ...error.errors.keys(),
+    ...[...error.message.matchAll(/configuration ([\w.-]+)/g)].map((m) => m[1]!),
+  ]);
+  const variables = [...keys].flatMap((k) => {
+    const entry = fromEnv.get(k);
+    return entry ? [`${k} comes from the environment variable ${entry.variable}`] : [];
+  });
+  return variables.length > 0 ? `${error.message} (${variables.join("; ")})` : error.message;
+}
+
 export async function main(argv: readonly string[]): Promise<void> {
-  const [first, ...rest] = argv;
-  if (first === "--version" || first === "-v") {
-    process.stdout.write(`${GATEWAY_VERSION}\n`);
-    return;
+  const command = parseCommandLine(argv);
+  switch (command.kind) {
+    case "error":
+      process.stderr.write(`gateway: ${command.message}\n${USAGE}`);
+      process.exit(2);
+      break;
+    case "help":
+      process.stdout.write(USAGE);
+      return;
+    case "version":
+      process.stdout.write(`${GATEWAY_VERSION}\n`);
+      return;
+    case "healthcheck":
+      return healthcheck(command.url);
+    case "hash-password":
+      return hashPassword(command.algorithm);
   }
-  if (first === "healthcheck") return healthcheck(rest[0] ?? process.env.GATEWAY_HEALTH_URL ?? "http://127.0.0.1:8083");
-  if (first === "hash-password") return hashPassword(rest.includes("--bcrypt") ? "bcrypt" : "argon2id");
-  if (first === "--help" || first === "-h") {
-    process.stdout.write("usage: gateway [worker.properties] [connector.properties|connector.json ...]\n");
-    return;
-  }
-  const workerFile = first && !first.endsWith(".json") && !first.startsWith("-") ? first : undefined;
-  const connectorFiles = workerFile ? rest : argv;
+  const { workerFile, connectorFiles } = command;
   const { config, providers } = await loadConfig(workerFile);
   logManager.configure({ rootLevel: parseLevel(config["log.level"]) ?? "INFO", json: config["log.format"] === "json" });
   for (const secret of secretValues(config.originals)) logManager.registerSecret(secret);
@@ -156,22 +193,14 @@ export async function main(argv: readonly string[]): Promise<void> {
   for (const url of app.rest.urls) log.info(`REST server listening at ${url}/, advertising URL ${url}/`);
   for (const url of app.rest.adminUrls) log.info(`Admin REST server listening at ${url}/`);
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    log.info(`Received ${signal}, stopping the gateway`);
-    try {
-      await app.stop();
-      log.info("Gateway stopped");
-      process.exit(0);
-    } catch (error) {
-      log.error("Error while stopping", error);
-      process.exit(1);
-    }
-  };
-  process.on("SIGINT", () => void shutdown("SIGINT"));
-  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  const shutdown = gracefulShutdown({
+    stop: () => app.stop(),
+    exit: (code) => process.exit(code),
+    log,
+    timeoutMs: STOP_TIMEOUT_MS,
+  });
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
 
   await app.herder.start();
   for (const spec of connectorSpecs) {

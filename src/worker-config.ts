@@ -76,6 +76,20 @@ const ownWorkerConfig = defineConfig({
     importance: "LOW",
     group: REST,
   }),
+  "rest.request.body.max.bytes": key.long({
+    doc: "Largest request body the REST API reads, in bytes. A larger body (by its Content-Length, or once that many bytes arrived) is answered 413 without reading the rest.",
+    default: 1048576,
+    importance: "LOW",
+    group: REST,
+    validators: [check.atLeast(1)],
+  }),
+  "rest.request.body.timeout.ms": key.long({
+    doc: "Time a client has to send a whole request body to the REST API; a slower or endless body is answered 408 and the connection closed.",
+    default: 30000,
+    importance: "LOW",
+    group: REST,
+    validators: [check.atLeast(1)],
+  }),
   "key.converter": key.class({
     doc: "Default converter for record keys, used by connectors that do not set key.converter.",
     default: "org.apache.kafka.connect.json.JsonConverter",

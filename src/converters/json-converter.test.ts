@@ -143,7 +143,7 @@ describe("JsonConverter", () => {
       k.default_value,
       k.importance,
       k.group,
-      k.order,
+      k.order_in_group,
       k.display_name,
     ]);
     expect(described).toEqual([

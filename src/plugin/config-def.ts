@@ -34,6 +34,8 @@ export interface ConnectKeyMeta {
   readonly recommended: readonly string[];
   /** Keys hidden from generated docs (still validated and described). */
   readonly internal: boolean;
+  /** The key's validators, run again on null when the value fails to parse (ConfigDef.validate). */
+  readonly validators?: readonly Validator<never>[];
 }
 
 /** A secret value. It prints as `[hidden]` everywhere; only `value()` reveals it. */
@@ -89,6 +91,7 @@ function build<T>(type: ConfigType, parse: v.GenericSchema<string, T>, options: 
     dependents: options.dependents ?? [],
     recommended: options.recommended ?? [],
     internal: options.internal ?? false,
+    validators: (options.validators ?? []) as Validator<never>[],
   };
   const checks = (options.validators ?? []).map((validate) =>
     v.rawCheck<T>(({ dataset, addIssue }) => {
@@ -105,10 +108,16 @@ function build<T>(type: ConfigType, parse: v.GenericSchema<string, T>, options: 
   ) as ConfigKey<T>;
 }
 
-const trimmed = v.pipe(
-  v.string(),
-  v.transform((s) => s.trim()),
-);
+/** Java's `String.trim()`: strips every char up to U+0020 (controls included), no Unicode spaces. */
+export function javaTrim(s: string): string {
+  let start = 0;
+  let end = s.length;
+  while (start < end && s.charCodeAt(start) <= 0x20) start++;
+  while (end > start && s.charCodeAt(end - 1) <= 0x20) end--;
+  return s.slice(start, end);
+}
+
+const trimmed = v.pipe(v.string(), v.transform(javaTrim));
 
 function numberKey(type: "INT" | "SHORT" | "LONG", min: number, max: number) {
   return v.pipe(
@@ -161,7 +170,7 @@ const parsers = {
   ),
   password: v.pipe(
     v.string(),
-    v.transform((s) => new Password(s.trim())),
+    v.transform((s) => new Password(javaTrim(s))),
   ),
 };
 
@@ -218,13 +227,19 @@ function numberDefault(d: number | null | undefined): string | null | undefined 
 /** Validators with Connect's messages. */
 export const check = {
   atLeast:
-    (min: number): Validator<number> =>
+    (min: number): Validator<number | null> =>
     (n) =>
-      n < min ? `Value must be at least ${min}` : undefined,
+      n === null ? "Value must be non-null" : n < min ? `Value must be at least ${min}` : undefined,
   between:
-    (min: number, max: number): Validator<number> =>
+    (min: number, max: number): Validator<number | null> =>
     (n) =>
-      n < min ? `Value must be at least ${min}` : n > max ? `Value must be no more than ${max}` : undefined,
+      n === null
+        ? "Value must be non-null"
+        : n < min
+          ? `Value must be at least ${min}`
+          : n > max
+            ? `Value must be no more than ${max}`
+            : undefined,
   oneOf:
     (values: readonly string[]): Validator<string | null> =>
     (s) =>
@@ -236,6 +251,9 @@ export const check = {
         ? `String must be one of (case insensitive): ${values.join(", ")}`
         : undefined,
   nonEmpty: (): Validator<string | null> => (s) => (s !== null && s === "" ? "String may not be empty" : undefined),
+  /** ConfigDef.NonEmptyString. */
+  nonEmptyString: (): Validator<string | null> => (s) =>
+    s !== null && s === "" ? "String must be non-empty" : undefined,
   listOf:
     (values: readonly string[]): Validator<string[] | null> =>
     (list) => {
@@ -258,6 +276,8 @@ export interface NamedKey {
 export interface KeyValidation {
   readonly value: string | null;
   readonly errors: string[];
+  /** ConfigValue.visible; true unless a recommender hid the key. */
+  readonly visible?: boolean;
 }
 
 type KeysOutput<K> = { -readonly [P in keyof K]: K[P] extends ConfigKey<infer T> ? T : never };
@@ -352,12 +372,28 @@ function validateKey(k: NamedKey, raw: string | null | undefined): { result: Key
     const reasons = parsed.issues.map(
       (issue) => `Invalid value ${shown} for configuration ${k.name}: ${issue.message}`,
     );
+    // As ConfigDef.validate: a value that does not parse is validated as null afterwards.
+    if (!typed) reasons.push(...nullValidationErrors(k));
     return {
       result: { value: typed ? toConnectString(parsed.output, k.meta.type) : null, errors: reasons },
       value: undefined,
     };
   }
   return { result: { value: toConnectString(parsed.output, k.meta.type), errors: [] }, value: parsed.output };
+}
+
+function nullValidationErrors(k: NamedKey): string[] {
+  const out: string[] = [];
+  for (const validate of (k.meta.validators ?? []) as Validator<null>[]) {
+    let reason: string | undefined;
+    try {
+      reason = validate(null);
+    } catch {
+      reason = undefined;
+    }
+    if (reason !== undefined) out.push(`Invalid value null for configuration ${k.name}: ${reason}`);
+  }
+  return out;
 }
 
 function javaString(value: unknown): string {

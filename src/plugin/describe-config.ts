@@ -1,7 +1,7 @@
 /**
  * Derives Connect's wire descriptions from a ConfigDef: ConfigKeyInfo (for
  * `GET /connector-plugins/{p}/config`) and ConfigInfos (for `PUT …/config/validate`), with
- * Connect's property order (`order` last) and string forms (`[hidden]` for passwords).
+ * Connect 4.2+'s property order (`order_in_group` after `group`) and string forms (`[hidden]` for passwords).
  */
 import type { ConfigDef, KeyValidation, NamedKey } from "./config-def.ts";
 
@@ -13,10 +13,10 @@ export interface ConfigKeyInfo {
   importance: string;
   documentation: string;
   group: string | null;
+  order_in_group: number;
   width: string;
   display_name: string;
   dependents: string[];
-  order: number;
 }
 
 export interface ConfigValueInfo {
@@ -50,10 +50,10 @@ export function describeKey(k: NamedKey): ConfigKeyInfo {
     importance: m.importance,
     documentation: k.doc,
     group: m.group,
+    order_in_group: m.order ?? -1,
     width: m.width,
     display_name: m.displayName ?? k.name,
     dependents: [...m.dependents],
-    order: m.order ?? -1,
   };
 }
 
@@ -90,5 +90,11 @@ export function configInfos(
 }
 
 function valueInfo(name: string, result: KeyValidation, recommended: readonly string[]): ConfigValueInfo {
-  return { name, value: result.value, recommended_values: [...recommended], errors: [...result.errors], visible: true };
+  return {
+    name,
+    value: result.value,
+    recommended_values: [...recommended],
+    errors: [...result.errors],
+    visible: result.visible ?? true,
+  };
 }

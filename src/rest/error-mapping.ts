@@ -21,7 +21,9 @@ export function errorStatus(error: unknown): number {
 export function errorResponse(error: unknown, logs: LogManager): Response {
   const status = errorStatus(error);
   const body: ErrorBody = { error_code: status, message: logs.redact(messageOf(error)) };
-  return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
+  // A body refused (too large, too slow) was not read to its end: the connection cannot be reused.
+  const close = status === 408 || status === 413 ? { Connection: "close" } : {};
+  return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", ...close } });
 }
 
 /** Jersey's texts for framework-level failures. */

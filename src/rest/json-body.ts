@@ -1,71 +1,32 @@
 /**
- * Request bodies as Connect's Jackson provider reads them: strict JSON, typed entities, config
- * maps whose string/number/boolean values are coerced to strings (`"tasks.max": 2` → `"2"`), and
- * 500 (not 400) for malformed or mistyped bodies, as Connect answers. Responses are serialized
- * with bigint support, compact, in property insertion order.
+ * Request and response bodies: request bodies are read by the server (size and time limits) and
+ * bound by `jackson/bind.ts` as Connect's Jackson provider binds them (500 with Jackson's message
+ * for malformed or mistyped bodies); responses are serialized with bigint support, compact, in
+ * property insertion order.
  */
-import { RestError } from "../errors.ts";
+import type { Context } from "hono";
+import type { RestError } from "../errors.ts";
+import { BodyError, bindBody, bindStringMap } from "./jackson/bind.ts";
 
-export class BodyError extends RestError {
-  constructor(message: string) {
-    super(500, message);
-  }
+export { BodyError };
+
+/** The request body's bytes, read once by the server under the size and time limits. */
+export function bodyOf(c: Context): Uint8Array {
+  return (c.get("body" as never) as Uint8Array | undefined) ?? new Uint8Array();
 }
 
-/** Reads the body as JSON; an empty body is `null` (Connect then fails with 500 where one is required). */
-export async function readJson(request: Request): Promise<unknown> {
-  const text = await request.text();
-  if (text.trim() === "") return null;
-  try {
-    return JSON.parse(text, (_k, v: unknown, ctx?: { source?: string }) =>
-      typeof v === "number" && !Number.isSafeInteger(v) && ctx?.source && /^-?\d+$/.test(ctx.source)
-        ? BigInt(ctx.source)
-        : v,
-    );
-  } catch (error) {
-    throw new BodyError(`Malformed JSON in request body: ${(error as Error).message}`);
-  }
+/**
+ * A `Map<String,String>` body (connector configs, validation): JSON text of numbers and booleans
+ * kept (`1.10` stays "1.10"); `null` for an empty body or JSON null, which callers turn into the
+ * NullPointerException message Connect answers for that endpoint.
+ */
+export function readConfigMap(c: Context): Record<string, string | null> | null {
+  return bindBody(bodyOf(c), bindStringMap);
 }
 
-function describeJson(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "an array";
-  return typeof v === "object" ? "an object" : `a ${typeof v}`;
-}
-
-/** A `Map<String,String>` body: values coerced to strings; null kept (a validation error later). */
-export function toConfigMap(body: unknown, what = "request body"): Record<string, string | null> {
-  if (body === null || body === undefined) throw new BodyError(`The ${what} is required`);
-  if (typeof body !== "object" || Array.isArray(body)) {
-    throw new BodyError(
-      `Cannot deserialize value of type \`java.util.HashMap<java.lang.String,java.lang.String>\` from ${describeJson(body)}`,
-    );
-  }
-  const out: Record<string, string | null> = {};
-  for (const [k, v] of Object.entries(body as Record<string, unknown>)) {
-    if (v === null) out[k] = null;
-    else if (typeof v === "string") out[k] = v;
-    else if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint") out[k] = String(v);
-    else
-      throw new BodyError(`Cannot deserialize value of type \`java.lang.String\` from ${describeJson(v)} (key "${k}")`);
-  }
-  return out;
-}
-
-/** Rejects properties a typed Connect entity does not have (Jackson's FAIL_ON_UNKNOWN_PROPERTIES). */
-export function requireObject(body: unknown, entity: string, allowed: readonly string[]): Record<string, unknown> {
-  if (body === null || body === undefined) throw new BodyError(`The ${entity} request body is required`);
-  if (typeof body !== "object" || Array.isArray(body)) {
-    throw new BodyError(`Cannot deserialize value of type \`${entity}\` from ${describeJson(body)}`);
-  }
-  for (const k of Object.keys(body)) {
-    if (!allowed.includes(k)) {
-      throw new BodyError(
-        `Unrecognized field "${k}" (class ${entity}), not marked as ignorable (${allowed.length} known properties: ${allowed.map((a) => `"${a}"`).join(", ")})`,
-      );
-    }
-  }
-  return body as Record<string, unknown>;
+/** Connect's 500 for a null entity: the NullPointerException text its resource method hits. */
+export function nullEntity(message: string): RestError {
+  return new BodyError(message);
 }
 
 export function stringify(value: unknown): string {

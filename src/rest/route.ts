@@ -19,6 +19,11 @@ export interface Route {
   readonly path: string;
   /** The resource is @Consumes(application/json): a non-JSON Content-Type gets 415. */
   readonly consumesJson: boolean;
+  /**
+   * The method takes an entity: the server reads the body (size and time limits) before `handle`
+   * (`bodyOf(c)`), and a body without any Content-Type gets 415, as Jersey answers.
+   */
+  readonly readsBody?: boolean;
   handle(c: Context, deps: RouteDeps): Promise<Response> | Response;
 }
 

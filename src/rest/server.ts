@@ -10,12 +10,13 @@ import { ConnectError, messageOf } from "../errors.ts";
 import type { MetricFamily } from "../metrics/prometheus.ts";
 import type { Herder } from "../runtime/herder.ts";
 import { bunServeTls, serverTls } from "../tls/server-tls.ts";
+import { javaHashOrder } from "../util/java-hash-order.ts";
 import type { LogManager } from "../util/logger.ts";
 import { isLoopback, type Listener, type WorkerConfig } from "../worker-config.ts";
 import { restAuthenticationOptions } from "./auth/auth-config.ts";
 import { type RestAuthenticationEnv, restAuthentication } from "./auth/auth-middleware.ts";
 import { errorResponse, HTTP_MESSAGES } from "./error-mapping.ts";
-import { jsonResponse } from "./json-body.ts";
+import { type BodyLimits, DEFAULT_BODY_LIMITS, hasBody, readBody } from "./request-body.ts";
 import type { Route, RouteDeps } from "./route.ts";
 import { connectorPluginRoutes } from "./routes/connector-plugins.ts";
 import { connectorRoutes } from "./routes/connectors.ts";
@@ -41,6 +42,40 @@ function patternRegex(path: string): RegExp {
     })
     .join("/");
   return new RegExp(`^${source}/?$`);
+}
+
+/**
+ * The path Jersey routes on: not percent-decoded (`/%63onnectors` is no route), `;matrix`
+ * parameters dropped from every segment, a trailing slash ignored. Dot segments stay literal in
+ * Jersey; Bun has already resolved them in `request.url`.
+ */
+export function routingPath(url: string): string {
+  const start = url.indexOf("/", url.indexOf("://") + 3);
+  if (start < 0) return "/";
+  const end = url.search(/[?#]/);
+  const raw = url.slice(start, end < 0 ? undefined : end);
+  const path = raw
+    .split("/")
+    .map((segment) => segment.split(";")[0])
+    .join("/");
+  return path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
+}
+
+/**
+ * Jersey's own errors (404, 405, 415) carry no Content-Type; the body is still JSON. (A stream
+ * body is the one Bun sends without adding a type of its own.)
+ */
+function frameworkError(status: 404 | 405 | 415, withContentType = false): Response {
+  const text = JSON.stringify({ error_code: status, message: HTTP_MESSAGES[status] });
+  if (withContentType) return new Response(text, { status, headers: { "Content-Type": "application/json" } });
+  const bytes = new TextEncoder().encode(text);
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(bytes);
+      controller.close();
+    },
+  });
+  return new Response(body, { status, headers: { "Content-Length": String(bytes.byteLength) } });
 }
 
 function isJsonMediaType(contentType: string): boolean {
@@ -70,9 +105,11 @@ export function restApp(
     cors?: CorsOptions;
     requestTimeoutMs?: number;
     authentication?: MiddlewareHandler<RestAuthenticationEnv> | null;
+    bodyLimits?: BodyLimits;
   } = {},
 ): Hono {
-  const app = new Hono();
+  const app = new Hono({ getPath: (request) => routingPath(request.url) });
+  const bodyLimits = options.bodyLimits ?? DEFAULT_BODY_LIMITS;
   const routeDeps: RouteDeps = { ...deps, timed: timed(options.requestTimeoutMs ?? REST_REQUEST_TIMEOUT_MS) };
   const table = routes.map((r) => ({ ...r, regex: patternRegex(r.path) }));
   const methodsFor = (path: string) => {
@@ -107,25 +144,29 @@ export function restApp(
     app.on(route.method, route.path, async (c) => {
       if (route.consumesJson && ["POST", "PUT", "PATCH"].includes(c.req.method)) {
         const contentType = c.req.header("Content-Type");
-        if (contentType && !isJsonMediaType(contentType)) {
-          return jsonResponse(415, { error_code: 415, message: HTTP_MESSAGES[415] });
+        // A missing Content-Type on an entity is answered with a JSON-typed 415, a wrong one without.
+        if (contentType ? !isJsonMediaType(contentType) : route.readsBody && hasBody(c.req.raw)) {
+          return frameworkError(415, !contentType);
         }
       }
+      if (route.readsBody) c.set("body" as never, (await readBody(c.req.raw, bodyLimits)) as never);
       return route.handle(c, routeDeps);
     });
   }
 
   app.notFound((c) => {
-    const path = new URL(c.req.url).pathname;
-    const methods = methodsFor(path);
-    if (methods.length === 0) return jsonResponse(404, { error_code: 404, message: HTTP_MESSAGES[404] });
+    const path = routingPath(c.req.url);
+    const methods = javaHashOrder(methodsFor(path));
+    // A task id that is no int fails Jersey's parameter conversion: its 404 is JSON-typed.
+    if (methods.length === 0)
+      return frameworkError(404, /^\/connectors\/[^/]+\/tasks\/[^/]+\/(status|restart)$/.test(path));
     if (c.req.method === "OPTIONS") {
       return new Response(methods.join(", "), {
         status: 200,
         headers: { "Content-Type": "text/plain", Allow: methods.join(",") },
       });
     }
-    return jsonResponse(405, { error_code: 405, message: HTTP_MESSAGES[405] });
+    return frameworkError(405);
   });
   app.onError((error) => errorResponse(error, deps.logs));
   return app;
@@ -198,13 +239,23 @@ export function startRestServers(options: {
     ...(options.extraRoutes ?? []),
   ];
   const admin = [...loggerRoutes(), ...metricsRoutes(options.extraMetrics)];
+  const bodyLimits: BodyLimits = {
+    maxBytes: config["rest.request.body.max.bytes"],
+    timeoutMs: config["rest.request.body.timeout.ms"],
+  };
   const authentication = restAuthentication(restAuthenticationOptions(config));
   if (authentication === null) warnExposedListeners(config, logs);
   const adminSeparate = config.adminListeners !== undefined;
-  const mainApp = restApp(adminSeparate ? regular : [...regular, ...admin], { herder, logs }, { cors, authentication });
+  const mainApp = restApp(
+    adminSeparate ? regular : [...regular, ...admin],
+    { herder, logs },
+    { cors, authentication, bodyLimits },
+  );
   const servers = config.restListeners.map((l) => serve(l, mainApp, config));
   const adminServers = adminSeparate
-    ? (config.adminListeners ?? []).map((l) => serve(l, restApp(admin, { herder, logs }, { authentication }), config))
+    ? (config.adminListeners ?? []).map((l) =>
+        serve(l, restApp(admin, { herder, logs }, { authentication, bodyLimits }), config),
+      )
     : [];
   return {
     urls: servers.map((s) => s.url),

@@ -10,20 +10,29 @@ import { BadRequestError, ConnectError, NotFoundError } from "../errors.ts";
 import { type ConfigInfos, type ConfigKeyInfo, describeConfig } from "../plugin/describe-config.ts";
 import type { PluginType } from "../plugin/descriptor.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
+import { parseVersionRange } from "../plugin/version-range.ts";
 import type { LogManager } from "../util/logger.ts";
 import { connectorPluginConfigDef } from "./connector-config.ts";
 import type { PluginInfo } from "./entities.ts";
 import { HIDDEN, type ResolveConfig, ResolvedValues } from "./resolved-values.ts";
 import { secretValues } from "./secret-keys.ts";
-import { configErrorMessage, validateConnectorConfig } from "./validate-connector-config.ts";
+import {
+  type ConverterDefaults,
+  configErrorMessage,
+  UnknownConnectorClassError,
+  validateConnectorConfig,
+} from "./validate-connector-config.ts";
 
 export class ConfigValidator {
+  private readonly unknownClasses = new Set<string>();
+
   constructor(
     private readonly registry: PluginRegistry,
     private readonly logs: LogManager,
     private readonly resolveConfig: ResolveConfig,
     /** The stored connectors' configs, for keys that must be unique across connectors. */
     private readonly storedConfigs: () => Iterable<readonly [string, Config]> = () => [],
+    private readonly converterDefaults?: ConverterDefaults,
   ) {}
 
   registerSecrets(config: Readonly<Record<string, string | null>>): void {
@@ -35,7 +44,7 @@ export class ConfigValidator {
     const present = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== null)) as Record<string, string>;
     const { config: resolvedPresent, values } = await ResolvedValues.resolve(present, this.resolveConfig);
     const resolved: Record<string, string | null> = { ...config, ...resolvedPresent };
-    const { infos, connector } = validateConnectorConfig(this.registry, resolved);
+    const { infos, connector } = validateConnectorConfig(this.registry, resolved, this.converterDefaults);
     if (connector.type === "source" && connector.uniqueKeys)
       this.checkUnique(connector.className, connector.uniqueKeys, resolved, infos);
     return hideResolvedValues(infos, config, values, (text) => this.logs.redact(text));
@@ -62,9 +71,23 @@ export class ConfigValidator {
     }
   }
 
-  /** Throws Connect's 400 listing every error when the config is invalid. */
+  /**
+   * Throws Connect's 400 listing every error when the config is invalid. Connect caches a failed
+   * class lookup and answers a repeated one with the cached exception wrapped once more, so its
+   * message then starts with the exception class: the same here.
+   */
   async validateOrThrow(config: Readonly<Record<string, string | null>>): Promise<void> {
-    const infos = await this.validate(config);
+    let infos: ConfigInfos;
+    try {
+      infos = await this.validate(config);
+    } catch (error) {
+      if (!(error instanceof UnknownConnectorClassError)) throw error;
+      if (!this.unknownClasses.has(error.className)) {
+        this.unknownClasses.add(error.className);
+        throw error;
+      }
+      throw new BadRequestError(`org.apache.kafka.connect.errors.ConnectException: ${error.message}`);
+    }
     if (infos.error_count > 0) throw new BadRequestError(configErrorMessage(infos));
   }
 
@@ -91,9 +114,22 @@ export class ConfigValidator {
     return this.registry.sorted(types).map((p) => ({ class: p.className, type: p.type, version: p.version }));
   }
 
-  pluginConfig(pluginName: string): ConfigKeyInfo[] {
+  /** A plugin's ConfigKeyInfos; `versionSpec` is KIP-891's `?version=` Maven range. */
+  pluginConfig(pluginName: string, versionSpec?: string): ConfigKeyInfo[] {
+    const range = versionSpec === undefined ? undefined : parseVersionRange(versionSpec);
     const plugin = this.registry.findAny(pluginName);
     if (!plugin) throw new NotFoundError(`Unknown plugin ${pluginName}.`);
+    if (range !== undefined) {
+      const versions = this.registry
+        .sorted()
+        .filter((p) => p.className === plugin.className)
+        .map((p) => p.version);
+      if (!versions.some((v) => range.contains(v))) {
+        throw new BadRequestError(
+          `Plugin ${plugin.className} not found that matches the version range ${range}, available versions: [${versions.join(", ")}]`,
+        );
+      }
+    }
     if (plugin.type === "source" || plugin.type === "sink") return describeConfig(connectorPluginConfigDef(plugin));
     return describeConfig(plugin.config);
   }

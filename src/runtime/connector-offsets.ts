@@ -136,6 +136,10 @@ export async function modifyOffsets(
       if (c.offset === null) toDelete.push(c.partition);
       else toCommit.push({ ...c.partition, offset: c.offset });
     }
+    // Kafka's OffsetAndMetadata rejects a negative offset inside the admin call, which Connect
+    // reports as the generic failure (500), after the connector's alterOffsets accepted it.
+    if (toCommit.some((o) => o.offset < 0))
+      throw new ConnectError(`Failed to modify offsets for sink connector ${name}`);
     await kafka.alterGroupOffsets(groupId, toCommit);
     await kafka.deleteGroupOffsets(groupId, toDelete);
     return alteredMessage(managed, verb);
@@ -143,16 +147,15 @@ export async function modifyOffsets(
   const changes: { partition: SourceMap; offset: SourceMap | null }[] =
     requested === null
       ? store.all(name).map((e) => ({ partition: e.partition, offset: null }))
-      : requested.map((r) => {
-          if (r.partition === null || r.partition === undefined || typeof r.partition !== "object") {
-            throw new BadRequestError("Source partitions may not be null");
-          }
-          return { partition: r.partition, offset: r.offset ?? null };
-        });
+      : requested.map((r) => ({ partition: r.partition, offset: r.offset ?? null }));
+  // The connector checks first (Connect calls SourceConnector.alterOffsets before writing).
   const connector = descriptor.create() as SourceConnector;
   const managed = connector.alterOffsets
     ? await callAlterOffsets(name, () => connector.alterOffsets!(config, changes))
     : false;
+  if (changes.some((c) => c.partition === null || c.partition === undefined || typeof c.partition !== "object")) {
+    throw new BadRequestError("Source partitions may not be null");
+  }
   store.write(name, changes);
   return alteredMessage(managed, verb);
 }

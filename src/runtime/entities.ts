@@ -18,9 +18,11 @@ export interface ConnectorInfo {
   type: ConnectorType;
 }
 
+/** KIP-891 (4.1+): `version` is the running plugin's version, null while UNASSIGNED; `trace` last. */
 export interface ConnectorState {
   state: State;
   worker_id: string;
+  version: string | null;
   trace?: string;
 }
 
@@ -28,6 +30,7 @@ export interface TaskState {
   id: number;
   state: State;
   worker_id: string;
+  version: string | null;
   trace?: string;
 }
 
@@ -69,10 +72,23 @@ export interface WorkerStatus {
   message: string;
 }
 
-export function connectorState(state: State, workerId: string, trace: string | null): ConnectorState {
-  return trace ? { state, worker_id: workerId, trace } : { state, worker_id: workerId };
+export function connectorState(
+  state: State,
+  workerId: string,
+  trace: string | null,
+  pluginVersion: string | null,
+): ConnectorState {
+  const version = state === "UNASSIGNED" ? null : pluginVersion;
+  return trace ? { state, worker_id: workerId, version, trace } : { state, worker_id: workerId, version };
 }
 
-export function taskState(id: number, state: State, workerId: string, trace: string | null): TaskState {
-  return trace ? { id, state, worker_id: workerId, trace } : { id, state, worker_id: workerId };
+export function taskState(
+  id: number,
+  state: State,
+  workerId: string,
+  trace: string | null,
+  pluginVersion: string | null,
+): TaskState {
+  const version = state === "UNASSIGNED" ? null : pluginVersion;
+  return trace ? { id, state, worker_id: workerId, version, trace } : { id, state, worker_id: workerId, version };
 }

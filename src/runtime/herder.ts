@@ -38,6 +38,7 @@ import {
 import { metricsSnapshot } from "./metrics-snapshot.ts";
 import { type ResolveConfig, ResolvedValues } from "./resolved-values.ts";
 import { StatusWriter } from "./status-writer.ts";
+import type { ConverterDefaults } from "./validate-connector-config.ts";
 import type { Worker } from "./worker.ts";
 
 export interface HerderDeps {
@@ -51,6 +52,8 @@ export interface HerderDeps {
   readonly topicTracking: { enabled: boolean; allowReset: boolean };
   /** Resolves config-provider references; validation runs on resolved values, as in Connect. */
   readonly resolveConfig: ResolveConfig;
+  /** The worker's converter classes, shown as defaults in validation output (Connect 4.1+). */
+  readonly converterDefaults?: ConverterDefaults;
   /**
    * Why a RUNNING task of the connector is degraded (e.g. its ingest spool is backing up), shown as
    * the task's trace in status responses; null when it is not.
@@ -75,8 +78,12 @@ export class Herder {
   constructor(private readonly deps: HerderDeps) {
     this.log = deps.logs.get("org.apache.kafka.connect.runtime.Herder");
     this.status = new StatusWriter(deps.configs, deps.statuses, deps.logs, deps.workerId);
-    this.validator = new ConfigValidator(deps.registry, deps.logs, deps.resolveConfig, () =>
-      deps.configs.names().map((name) => [name, deps.configs.get(name)?.config ?? {}] as const),
+    this.validator = new ConfigValidator(
+      deps.registry,
+      deps.logs,
+      deps.resolveConfig,
+      () => deps.configs.names().map((name) => [name, deps.configs.get(name)?.config ?? {}] as const),
+      deps.converterDefaults,
     );
   }
 
@@ -271,20 +278,28 @@ export class Herder {
     const config = this.deps.configs.get(name);
     const status = config && this.deps.statuses.connector(name);
     if (!config || !status) throw new NotFoundError(`No status found for connector ${name}`);
+    const version = this.pluginVersion(config.config);
     return {
       name,
-      connector: connectorState(status.state, status.workerId, status.trace),
+      connector: connectorState(status.state, status.workerId, status.trace, version),
       tasks: this.deps.statuses
         .tasks(name)
-        .map((t) => taskState(t.id, t.status.state, t.status.workerId, this.traceOf(name, t.id, t.status))),
+        .map((t) => taskState(t.id, t.status.state, t.status.workerId, this.traceOf(name, t.id, t.status), version)),
       type: this.connectorType(config.config),
     };
   }
 
   taskStatus(name: string, task: number): TaskState {
-    const status = this.deps.configs.has(name) ? this.deps.statuses.task(name, task) : undefined;
-    if (!status) throw new NotFoundError(`No status found for task ${name}-${task}`);
-    return taskState(task, status.state, status.workerId, this.traceOf(name, task, status));
+    const config = this.deps.configs.get(name);
+    const status = config && task >= 0 ? this.deps.statuses.task(name, task) : undefined;
+    if (!config || !status) throw new NotFoundError(`No status found for task ${name}-${task}`);
+    const version = this.pluginVersion(config.config);
+    return taskState(task, status.state, status.workerId, this.traceOf(name, task, status), version);
+  }
+
+  /** The version of the connector plugin a config names (KIP-891 status `version`). */
+  private pluginVersion(config: Readonly<Record<string, string>>): string | null {
+    return this.deps.registry.find(["source", "sink"], config["connector.class"] ?? "")?.version ?? null;
   }
 
   private traceOf(name: string, task: number, status: { state: string; trace: string | null }): string | null {
@@ -476,17 +491,19 @@ export class Herder {
       const tasksToRestart = taskStatuses
         .filter((t) => includeTasks && (!onlyFailed || t.status.state === "FAILED"))
         .map((t) => t.id);
+      const version = this.pluginVersion(stored.config);
       const plan: ConnectorStateInfo = {
         name,
         connector: connectorState(
           restartConnector ? "RESTARTING" : status.state,
           status.workerId,
           restartConnector ? null : status.trace,
+          version,
         ),
         tasks: taskStatuses.map((t) =>
           tasksToRestart.includes(t.id)
-            ? taskState(t.id, "RESTARTING", t.status.workerId, null)
-            : taskState(t.id, t.status.state, t.status.workerId, t.status.trace),
+            ? taskState(t.id, "RESTARTING", t.status.workerId, null, version)
+            : taskState(t.id, t.status.state, t.status.workerId, t.status.trace, version),
         ),
         type: this.connectorType(stored.config),
       };
@@ -560,8 +577,8 @@ export class Herder {
     return this.validator.plugins(connectorsOnly);
   }
 
-  pluginConfig(pluginName: string): ConfigKeyInfo[] {
-    return this.validator.pluginConfig(pluginName);
+  pluginConfig(pluginName: string, versionSpec?: string): ConfigKeyInfo[] {
+    return this.validator.pluginConfig(pluginName, versionSpec);
   }
 
   validateConfig(pluginName: string, config: Record<string, string | null>): Promise<ConfigInfos> {

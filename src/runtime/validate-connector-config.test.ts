@@ -1,11 +1,15 @@
 import { describe, expect, test } from "bun:test";
 import type { Config } from "../api/connector.ts";
 import { fileStreamSink, fileStreamSource } from "../connectors/file-stream/index.ts";
-import { BadRequestError, ConnectError } from "../errors.ts";
+import { BadRequestError } from "../errors.ts";
 import type { ConfigInfos } from "../plugin/describe-config.ts";
 import { PluginRegistry } from "../plugin/registry.ts";
 import { SCRIPTED_SOURCE, Scripted, scriptedPlugins } from "./herder-test-support.ts";
-import { configErrorMessage, validateConnectorConfig } from "./validate-connector-config.ts";
+import {
+  configErrorMessage,
+  UnknownConnectorClassError,
+  validateConnectorConfig,
+} from "./validate-connector-config.ts";
 
 const registry = new PluginRegistry([fileStreamSource, fileStreamSink]);
 
@@ -26,11 +30,15 @@ describe("validateConnectorConfig", () => {
     expect(infos.configs.map((c) => c.definition?.name)).toEqual([
       "name",
       "connector.class",
+      "connector.plugin.version",
       "tasks.max",
       "tasks.max.enforce",
       "key.converter",
+      "key.converter.plugin.version",
       "value.converter",
+      "value.converter.plugin.version",
       "header.converter",
+      "header.converter.plugin.version",
       "transforms",
       "predicates",
       "config.action.reload",
@@ -57,10 +65,10 @@ describe("validateConnectorConfig", () => {
         importance: "HIGH",
         documentation: "The topic to publish data to",
         group: null,
+        order_in_group: -1,
         width: "NONE",
         display_name: "topic",
         dependents: [],
-        order: -1,
       },
       value: {
         name: "topic",
@@ -151,7 +159,7 @@ describe("validateConnectorConfig", () => {
   });
 
   test("names the available connectors when the class is unknown", () => {
-    expect(() => validateConnectorConfig(registry, { "connector.class": "Nope" })).toThrow(ConnectError);
+    expect(() => validateConnectorConfig(registry, { "connector.class": "Nope" })).toThrow(UnknownConnectorClassError);
     try {
       validateConnectorConfig(registry, { "connector.class": "Nope" });
     } catch (error) {
@@ -168,8 +176,9 @@ describe("validateConnectorConfig", () => {
       "tasks.max": "abc",
     });
     expect(configErrorMessage(infos)).toBe(
-      "Connector configuration is invalid and contains the following 2 error(s):\n" +
+      "Connector configuration is invalid and contains the following 3 error(s):\n" +
         "Invalid value abc for configuration tasks.max: Not a number of type INT\n" +
+        "Invalid value null for configuration tasks.max: Value must be non-null\n" +
         'Missing required configuration "topic" which has no default value.\n' +
         "You can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`",
     );

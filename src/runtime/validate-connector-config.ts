@@ -6,17 +6,18 @@
  * descriptor's `validate`, Connect's `Connector.validate`), producing Connect's ConfigInfos and
  * messages.
  */
-import { BadRequestError, ConnectError } from "../errors.ts";
-import { ConfigDef, defineConfig, type KeyValidation, key } from "../plugin/config-def.ts";
+import { BadRequestError } from "../errors.ts";
+import { ConfigDef, type ConnectKeyMeta, defineConfig, type KeyValidation, key } from "../plugin/config-def.ts";
 import { type ConfigInfos, configInfos, groupsOf } from "../plugin/describe-config.ts";
 import type { ConnectorDescriptor, PluginType } from "../plugin/descriptor.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
+import { javaHashMap } from "../util/java-hash-order.ts";
 import { regexError, sinkConnectorConfig, sourceConnectorConfig, splitList, topicPattern } from "./connector-config.ts";
 import { topicCreationConfigDef } from "./topic-creation.ts";
 
 /** Java's `Map.toString()` rendering, as Connect prints configs in some messages. */
 export function javaMapString(config: Readonly<Record<string, string | null>>): string {
-  return `{${Object.entries(config)
+  return `{${Object.entries(javaHashMap(config, true))
     .map(([k, v]) => `${k}=${v}`)
     .join(", ")}}`;
 }
@@ -32,10 +33,21 @@ function pluginDescs(registry: PluginRegistry): string {
     .join(", ");
 }
 
+/** Connect 4.1+ answers an unknown connector class with 400. */
+export class UnknownConnectorClassError extends BadRequestError {
+  constructor(
+    readonly className: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export function resolveConnector(registry: PluginRegistry, className: string): ConnectorDescriptor {
   const found = registry.find(["source", "sink"], className);
   if (!found) {
-    throw new ConnectError(
+    throw new UnknownConnectorClassError(
+      className,
       `Failed to find any class that implements Connector and which name matches ${className}, available connectors are: ${pluginDescs(registry)}`,
     );
   }
@@ -125,23 +137,79 @@ function aliasConfigDef(
   return def;
 }
 
+/** The worker's converter classes (`key.converter`, …), as configured. */
+export type ConverterDefaults = Readonly<Record<"key.converter" | "value.converter" | "header.converter", string>>;
+
+const CONVERTER_TYPES = {
+  "key.converter": "converter",
+  "value.converter": "converter",
+  "header.converter": "header_converter",
+} as const;
+
+/**
+ * Connect 4.1+ shows the worker's converters as the defaults of `*.converter` in validation output,
+ * with every installed converter recommended, and the chosen converter's version as the default
+ * and only recommendation of `*.converter.plugin.version`; `connector.plugin.version` likewise.
+ */
+function withWorkerDefaults(
+  registry: PluginRegistry,
+  def: ConfigDef,
+  connector: ConnectorDescriptor,
+  config: Readonly<Record<string, string | null>>,
+  defaults: ConverterDefaults | undefined,
+): ConfigDef {
+  const replaced = new Map<string, Partial<ConnectKeyMeta>>();
+  replaced.set("connector.plugin.version", { default: connector.version, recommended: [connector.version] });
+  if (defaults) {
+    for (const prop of ["key.converter", "value.converter", "header.converter"] as const) {
+      const type = CONVERTER_TYPES[prop];
+      const fallback = registry.find([type], defaults[prop]);
+      replaced.set(prop, {
+        default: fallback?.className ?? defaults[prop],
+        recommended: registry
+          .ofType(type)
+          .map((p) => p.className)
+          .sort(),
+      });
+      const chosen = registry.find([type], config[prop]?.trim() || defaults[prop]);
+      replaced.set(
+        `${prop}.plugin.version`,
+        chosen ? { default: chosen.version, recommended: [chosen.version] } : { default: null, recommended: [] },
+      );
+    }
+  }
+  return new ConfigDef(
+    def.keys.map((k) => {
+      const meta = replaced.get(k.name);
+      return meta ? { ...k, meta: { ...k.meta, ...meta } } : k;
+    }),
+  );
+}
+
 const NULL_VALUE_ERROR = "Null value can not be supplied as the configuration value.";
 
 /**
  * Validates a full connector config as Connect's AbstractHerder does. Throws BadRequestError when
- * there is no `connector.class` and ConnectError when the class is unknown; config errors are in
+ * there is no `connector.class` or the class is unknown; config errors are in
  * the returned ConfigInfos.
  */
 export function validateConnectorConfig(
   registry: PluginRegistry,
   config: Readonly<Record<string, string | null>>,
+  converterDefaults?: ConverterDefaults,
 ): { infos: ConfigInfos; connector: ConnectorDescriptor } {
   const connectorClass = config["connector.class"];
   if (connectorClass === undefined || connectorClass === null) {
     throw new BadRequestError(`Connector config ${javaMapString(config)} contains no connector type`);
   }
   const connector = resolveConnector(registry, connectorClass);
-  const frameworkDef = enrichedConfigDef(registry, connector.type, config);
+  const frameworkDef = withWorkerDefaults(
+    registry,
+    enrichedConfigDef(registry, connector.type, config),
+    connector,
+    config,
+    converterDefaults,
+  );
   const results = frameworkDef.validate(config);
 
   if (connector.type === "sink") sinkChecks(config, results);
@@ -169,7 +237,16 @@ export function validateConnectorConfig(
     if (cls === undefined || cls === null || cls.trim() === "") continue;
     const converter = registry.find(types, cls);
     if (!converter) {
-      addError(results, prop, `Invalid value ${cls} for configuration ${prop}: Class ${cls} could not be found.`);
+      // A CLASS value that names no class fails to parse: its value is null, and the version key
+      // of a converter that does not exist is hidden without recommendations.
+      results.set(prop, {
+        value: null,
+        errors: [
+          ...(results.get(prop)?.errors ?? []),
+          `Invalid value ${cls} for configuration ${prop}: Class ${cls} could not be found.`,
+        ],
+      });
+      results.set(`${prop}.plugin.version`, { value: null, errors: [], visible: false });
       continue;
     }
     // As AbstractHerder.validateConverterConfig: the runtime supplies converter.type.

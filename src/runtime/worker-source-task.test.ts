@@ -129,7 +129,8 @@ describe("WorkerSourceTask", () => {
     plugin.queue.push([line(1)]);
     task.start();
     await waitFor(() => listener.events.includes("FAILED"));
-    expect(String(listener.failure)).toContain("Tolerance exceeded in error handler");
+    // The client's error itself, so the status trace starts with the cause (issue 8 point 5).
+    expect(String(listener.failure)).toBe("ConnectError: record too large");
     await task.awaitStop(5000);
     expect(offsets.get("c", { file: "f" })).toBeNull();
   });
@@ -315,7 +316,8 @@ describe("WorkerSourceTask with several batches in flight", () => {
     kafka.failAck(1, new ConnectError("record too large"));
     await waitFor(() => listener.events.includes("FAILED"));
     expect(await task.awaitStop(5000)).toBe(true);
-    expect(String(listener.failure)).toContain("Tolerance exceeded in error handler");
+    // The client's error itself (issue 8 point 5), not "Tolerance exceeded in error handler".
+    expect(String(listener.failure)).toBe("ConnectError: record too large");
     expect(kafka.heldSends).toBe(2); // line 3 was never sent
     expect(committedValues(plugin)).toEqual(["line 1"]);
     expect(offsets.get("c", { file: "f" })).toEqual({ pos: 1 });

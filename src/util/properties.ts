@@ -48,6 +48,16 @@ export function configFromEnvironment(
   prefix = "CONNECT_",
 ): Record<string, string> {
   const out: Record<string, string> = {};
+  for (const [key, { value }] of environmentKeys(env, prefix)) out[key] = value;
+  return out;
+}
+
+/** Each config key set in the environment, with the variable that set it (for error messages). */
+export function environmentKeys(
+  env: Readonly<Record<string, string | undefined>>,
+  prefix = "CONNECT_",
+): Map<string, { variable: string; value: string }> {
+  const out = new Map<string, { variable: string; value: string }>();
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith(prefix) || value === undefined) continue;
     const key = name
@@ -58,7 +68,7 @@ export function configFromEnvironment(
       .replace(/_/g, ".")
       .replace(/\u0001/g, "-")
       .replace(/\u0002/g, "_");
-    if (key !== "") out[key] = value;
+    if (key !== "") out.set(key, { variable: name, value });
   }
   return out;
 }

@@ -25,7 +25,11 @@ export class RestClient {
     const response = await fetch(`${this.baseUrl}${path}`, init);
     const text = await response.text();
     let parsed: unknown = text;
-    if (text !== "" && (response.headers.get("content-type") ?? "").includes("json")) parsed = JSON.parse(text);
+    // Jersey's own 404/405/415 answers carry a JSON body without any Content-Type.
+    const contentType = response.headers.get("content-type");
+    if (text !== "" && (contentType === null ? /^[[{]/.test(text) : contentType.includes("json"))) {
+      parsed = JSON.parse(text);
+    }
     return { status: response.status, body: parsed as T, text, headers: response.headers };
   }
 

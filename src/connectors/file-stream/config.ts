@@ -21,7 +21,7 @@ export const fileSourceConfig = defineConfig({
   topic: key.string({
     doc: "The topic to publish data to",
     importance: "HIGH",
-    validators: [check.nonEmpty()],
+    validators: [check.nonEmptyString()],
   }),
   "batch.size": key.int({
     doc: "The maximum number of records the source task can read from the file each time it is polled",

@@ -13,9 +13,9 @@ export class FileStreamSinkConnector implements SinkConnector {
     this.config = config;
   }
 
+  /** Like Apache's: every task gets the connector's whole config. */
   taskConfigs(maxTasks: number): Config[] {
-    const file = fileSinkConfig.parse(this.config).file;
-    return Array.from({ length: maxTasks }, (): Config => (file ? { file } : {}));
+    return Array.from({ length: maxTasks }, (): Config => ({ ...this.config }));
   }
 
   stop(): void {}

@@ -1,7 +1,8 @@
 /**
  * FileStreamSinkTask: writes each record's value as a line (Java's String.valueOf rendering) to
- * the file, appending: one write per `put` batch. `flush` fsyncs, so offsets are committed only
- * for lines that are on disk.
+ * the file, appending, as it is put (like Apache's, whose PrintStream passes every line on: a
+ * reader sees it at once, without waiting for an offset flush). `flush` fsyncs, so offsets are
+ * committed only for lines that are on disk.
  */
 import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
 import type { Config, SinkTask, SinkTaskContext } from "../../api/connector.ts";
@@ -12,7 +13,6 @@ import { fileSinkConfig } from "./config.ts";
 
 export class FileStreamSinkTask implements SinkTask {
   private fd: number | undefined;
-  private buffered: string[] = [];
 
   private context!: SinkTaskContext;
   private file: string | undefined;
@@ -31,29 +31,23 @@ export class FileStreamSinkTask implements SinkTask {
     }
   }
 
+  /** One write for the records of one `put`: they reach the file (the OS) before `put` returns. */
   put(records: ReadonlyArray<SinkRecord>): void {
-    if (records.length > 0 && this.context.logger.isEnabled("TRACE"))
+    if (records.length === 0) return;
+    if (this.context.logger.isEnabled("TRACE")) {
       this.context.logger.trace(`Writing ${records.length} lines to ${this.file ?? "stdout"}`);
-    for (const r of records) this.buffered.push(`${typeof r.value === "string" ? r.value : displayValue(r.value)}\n`);
-    // One write per batch (Apache writes every line as it comes); flush adds the fsync.
-    this.write();
-  }
-
-  private write(): void {
-    if (this.buffered.length === 0) return;
-    const text = this.buffered.join("");
-    this.buffered = [];
+    }
+    let text = "";
+    for (const r of records) text += `${typeof r.value === "string" ? r.value : displayValue(r.value)}\n`;
     if (this.fd === undefined) process.stdout.write(text);
     else writeSync(this.fd, text);
   }
 
   flush(): void {
-    this.write();
     if (this.fd !== undefined) fsyncSync(this.fd);
   }
 
   stop(): void {
-    this.write();
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }

@@ -15,11 +15,9 @@ export class FileStreamSourceConnector implements SourceConnector {
     this.config = config;
   }
 
+  /** Like Apache's (4.x): one task, with the connector's whole config. */
   taskConfigs(_maxTasks: number): Config[] {
-    const parsed = fileSourceConfig.parse(this.config);
-    const task: Record<string, string> = { topic: parsed.topic, "batch.size": String(parsed["batch.size"]) };
-    if (parsed.file) task.file = parsed.file;
-    return [task];
+    return [{ ...this.config }];
   }
 
   stop(): void {}
@@ -45,6 +43,7 @@ export class FileStreamSourceConnector implements SourceConnector {
         throw new ConnectError(
           `The value for the '${POSITION_FIELD}' key in the offset should be a non-negative value`,
         );
+      if (partition === null || partition === undefined) throw new ConnectError("Partition objects cannot be null");
       if (!(FILENAME_FIELD in partition))
         throw new ConnectError(`Partition objects should contain the key '${FILENAME_FIELD}'`);
     }

@@ -5,9 +5,11 @@
  */
 import type { Context } from "hono";
 import { BadRequestError, RestError } from "../../errors.ts";
-import type { ConnectorOffset } from "../../runtime/entities.ts";
+import type { ConnectorInfo, ConnectorOffset } from "../../runtime/entities.ts";
 import type { InitialState } from "../../runtime/herder.ts";
-import { BodyError, emptyResponse, jsonResponse, readJson, requireObject, toConfigMap } from "../json-body.ts";
+import { javaHashMap, javaHashOrder } from "../../util/java-hash-order.ts";
+import { bindBody, bindConnectorOffsets, bindCreateConnectorRequest, ENTITIES } from "../jackson/bind.ts";
+import { bodyOf, emptyResponse, jsonResponse, nullEntity, readConfigMap } from "../json-body.ts";
 import { booleanQuery, type Route } from "../route.ts";
 
 const C = "/connectors/:connector";
@@ -26,33 +28,27 @@ function location(c: Context, connector: string): string {
   return `${url.protocol}//${url.host}/connectors/${encodeURIComponent(connector)}`;
 }
 
-const INITIAL_STATES: Record<string, InitialState> = { RUNNING: "RUNNING", PAUSED: "PAUSED", STOPPED: "STOPPED" };
-
-function parseOffsets(body: unknown): ConnectorOffset[] {
-  const entity = requireObject(body, "org.apache.kafka.connect.runtime.rest.entities.ConnectorOffsets", ["offsets"]);
-  const offsets = entity.offsets;
-  if (offsets === undefined || offsets === null) return [];
-  if (!Array.isArray(offsets)) {
-    throw new BodyError("Cannot deserialize value of type `java.util.ArrayList<ConnectorOffset>` from an object");
+function parseOffsets(c: Context): ConnectorOffset[] {
+  const entity = bindBody(bodyOf(c), bindConnectorOffsets);
+  if (entity === null) {
+    throw nullEntity(`Cannot invoke "${ENTITIES}ConnectorOffsets.offsets()" because "offsets" is null`);
   }
-  return offsets.map((o) => {
-    const e = requireObject(o, "org.apache.kafka.connect.runtime.rest.entities.ConnectorOffset", [
-      "partition",
-      "offset",
-    ]);
-    const partition = e.partition;
-    const offset = e.offset;
-    const isMap = (v: unknown) => v === null || v === undefined || (typeof v === "object" && !Array.isArray(v));
-    if (!isMap(partition) || !isMap(offset)) {
-      throw new BodyError(
-        "Cannot deserialize value of type `java.util.HashMap<java.lang.String,java.lang.Object>` from a non-object value",
-      );
-    }
-    return {
-      partition: (partition ?? null) as Record<string, unknown>,
-      offset: (offset ?? null) as Record<string, unknown> | null,
-    };
-  });
+  return (entity.offsets ?? []).map((o) => ({
+    partition: (o?.partition ?? null) as Record<string, unknown>,
+    offset: o?.offset ?? null,
+  }));
+}
+
+/** A stored connector's info: its config read back is a Java HashMap in Connect, in that order. */
+function storedInfo(info: ConnectorInfo): ConnectorInfo {
+  return { ...info, config: javaHashMap(info.config) };
+}
+
+/** A Map<String,String> body that the resource method dereferences (`connectorConfig.get(…)`). */
+function connectorConfigBody(c: Context): Record<string, string | null> {
+  const config = readConfigMap(c);
+  if (config === null) throw nullEntity('Cannot invoke "java.util.Map.get(Object)" because "connectorConfig" is null');
+  return config;
 }
 
 export function connectorRoutes(): Route[] {
@@ -63,10 +59,12 @@ export function connectorRoutes(): Route[] {
       consumesJson: true,
       handle: (c, { herder }) => {
         const url = new URL(c.req.url);
-        if (!url.searchParams.has("expand")) return jsonResponse(200, herder.connectors());
+        // Connect's connector set and the expand map are Java hash collections: their order.
+        const connectors = javaHashOrder(herder.connectors());
+        if (!url.searchParams.has("expand")) return jsonResponse(200, connectors);
         const expand = url.searchParams.getAll("expand");
         const out: Record<string, Record<string, unknown>> = {};
-        for (const connector of herder.connectors()) {
+        for (const connector of connectors) {
           const entry: Record<string, unknown> = {};
           let omit = false;
           for (const e of expand) {
@@ -78,7 +76,7 @@ export function connectorRoutes(): Route[] {
               }
             } else if (e === "info") {
               try {
-                entry.info = herder.connectorInfo(connector);
+                entry.info = storedInfo(herder.connectorInfo(connector));
               } catch {
                 entry.info = null;
               }
@@ -93,14 +91,17 @@ export function connectorRoutes(): Route[] {
       method: "POST",
       path: "/connectors",
       consumesJson: true,
+      readsBody: true,
       handle: async (c, { herder, timed }) => {
-        const body = requireObject(
-          await readJson(c.req.raw),
-          "org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest",
-          ["name", "config", "initial_state"],
-        );
-        const connector = typeof body.name === "string" ? body.name.trim() : body.name == null ? "" : String(body.name);
-        const config = toConfigMap(body.config, "connector config");
+        const body = bindBody(bodyOf(c), bindCreateConnectorRequest);
+        if (body === null) {
+          throw nullEntity(`Cannot invoke "${ENTITIES}CreateConnectorRequest.name()" because "createRequest" is null`);
+        }
+        const connector = body.name == null ? "" : body.name.trim();
+        if (!body.config) {
+          throw nullEntity('Cannot invoke "java.util.Map.get(Object)" because "connectorConfig" is null');
+        }
+        const config = { ...body.config };
         const configName = config.name;
         if (configName !== undefined && configName !== null && configName !== connector) {
           throw new BadRequestError(
@@ -108,15 +109,7 @@ export function connectorRoutes(): Route[] {
           );
         }
         config.name = connector;
-        let initialState: InitialState | undefined;
-        if (body.initial_state !== undefined && body.initial_state !== null) {
-          initialState = INITIAL_STATES[String(body.initial_state).toUpperCase()];
-          if (!initialState) {
-            throw new BodyError(
-              `Cannot construct instance of \`org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest$InitialState\` from String "${body.initial_state}": not one of the values accepted for Enum class: [RUNNING, PAUSED, STOPPED]`,
-            );
-          }
-        }
+        const initialState = (body.initial_state ?? undefined) as InitialState | undefined;
         const { info } = await timed(() =>
           herder.putConnectorConfig(connector, config, { allowReplace: false, initialState }),
         );
@@ -127,21 +120,22 @@ export function connectorRoutes(): Route[] {
       method: "GET",
       path: C,
       consumesJson: true,
-      handle: (c, { herder }) => jsonResponse(200, herder.connectorInfo(name(c))),
+      handle: (c, { herder }) => jsonResponse(200, storedInfo(herder.connectorInfo(name(c)))),
     },
     {
       method: "GET",
       path: `${C}/config`,
       consumesJson: true,
-      handle: (c, { herder }) => jsonResponse(200, herder.connectorConfig(name(c))),
+      handle: (c, { herder }) => jsonResponse(200, javaHashMap(herder.connectorConfig(name(c)))),
     },
     {
       method: "PUT",
       path: `${C}/config`,
       consumesJson: true,
+      readsBody: true,
       handle: async (c, { herder, timed }) => {
         const connector = name(c);
-        const config = toConfigMap(await readJson(c.req.raw), "connector config");
+        const config = connectorConfigBody(c);
         if (config.name !== undefined && config.name !== null && config.name !== connector) {
           throw new BadRequestError(
             `Connector name configuration (${config.name}) doesn't match connector name in the URL (${connector})`,
@@ -158,9 +152,15 @@ export function connectorRoutes(): Route[] {
       method: "PATCH",
       path: `${C}/config`,
       consumesJson: true,
+      readsBody: true,
       handle: async (c, { herder, timed }) => {
-        const patch = toConfigMap(await readJson(c.req.raw), "connector config patch");
-        return jsonResponse(200, await timed(() => herder.patchConnectorConfig(name(c), patch)));
+        const patch = readConfigMap(c);
+        if (patch === null) {
+          herder.connectorConfig(name(c));
+          throw nullEntity('Cannot invoke "java.util.Map.entrySet()" because "patch" is null');
+        }
+        // ConnectUtils.patchConfig builds a HashMap: the patched config comes back in its order.
+        return jsonResponse(200, storedInfo(await timed(() => herder.patchConnectorConfig(name(c), patch))));
       },
     },
     {
@@ -182,7 +182,11 @@ export function connectorRoutes(): Route[] {
       method: "GET",
       path: `${C}/tasks`,
       consumesJson: true,
-      handle: (c, { herder }) => jsonResponse(200, herder.taskConfigs(name(c))),
+      handle: (c, { herder }) =>
+        jsonResponse(
+          200,
+          herder.taskConfigs(name(c)).map((t) => ({ id: t.id, config: javaHashMap(t.config) })),
+        ),
     },
     {
       method: "POST",
@@ -284,8 +288,9 @@ export function connectorRoutes(): Route[] {
       method: "PATCH",
       path: `${C}/offsets`,
       consumesJson: true,
+      readsBody: true,
       handle: async (c, { herder, timed }) => {
-        const offsets = parseOffsets(await readJson(c.req.raw));
+        const offsets = parseOffsets(c);
         if (offsets.length === 0)
           throw new BadRequestError("Partitions / offsets need to be provided for an alter offsets request");
         const message = await timed(() => herder.modifyConnectorOffsets(name(c), offsets));

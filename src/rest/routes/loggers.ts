@@ -4,7 +4,7 @@
  */
 import { BadRequestError, NotFoundError } from "../../errors.ts";
 import { parseLevel } from "../../util/logger.ts";
-import { emptyResponse, jsonResponse, readJson } from "../json-body.ts";
+import { emptyResponse, jsonResponse, nullEntity, readConfigMap } from "../json-body.ts";
 import type { Route } from "../route.ts";
 
 export function loggerRoutes(): Route[] {
@@ -34,11 +34,12 @@ export function loggerRoutes(): Route[] {
       method: "PUT",
       path: "/admin/loggers/:logger",
       consumesJson: true,
+      readsBody: true,
       handle: async (c, { logs }) => {
         const name = c.req.param("logger") ?? "";
-        const body = await readJson(c.req.raw);
-        const requested =
-          body !== null && typeof body === "object" ? (body as Record<string, unknown>).level : undefined;
+        const body = readConfigMap(c);
+        if (body === null) throw nullEntity('Cannot invoke "java.util.Map.get(Object)" because "levelMap" is null');
+        const requested = body.level;
         if (requested === undefined || requested === null) {
           throw new BadRequestError("Desired 'level' parameter was not specified in request.");
         }

@@ -1,5 +1,6 @@
 /**
- * RootResource: `GET /` (ServerInfo with the broker's real cluster id) and `GET /health` (KIP-1017).
+ * RootResource: `GET /` (ServerInfo with the broker's real cluster id, null while Kafka has not been
+ * reached) and `GET /health` (KIP-1017; its message says when Kafka has not been reached yet).
  */
 import { COMMIT_ID, CONNECT_VERSION } from "../../version.ts";
 import { jsonResponse } from "../json-body.ts";
@@ -7,6 +8,10 @@ import type { Route } from "../route.ts";
 
 export interface RootDeps {
   clusterId(): Promise<string | null>;
+  /** false while the worker has not reached Kafka (null: not known yet). */
+  kafkaReachable?(): boolean | null;
+  /** `bootstrap.servers`, for the health message. */
+  readonly bootstrap?: string;
 }
 
 export function rootRoutes(root: RootDeps): Route[] {
@@ -22,13 +27,18 @@ export function rootRoutes(root: RootDeps): Route[] {
       method: "GET",
       path: "/health",
       consumesJson: false,
-      handle: (_c, { herder }) =>
-        herder.ready
-          ? jsonResponse(200, {
-              status: "healthy",
-              message: "Worker has completed startup and is ready to handle requests.",
-            })
-          : jsonResponse(503, { status: "starting", message: "Worker is still starting up." }),
+      handle: (_c, { herder }) => {
+        if (!herder.ready) return jsonResponse(503, { status: "starting", message: "Worker is still starting up." });
+        // Still healthy without Kafka (the REST API works, connectors wait), but it says so.
+        const kafka =
+          root.kafkaReachable?.() === false
+            ? ` Kafka at ${root.bootstrap ?? "bootstrap.servers"} is not reachable yet: connectors wait for it.`
+            : "";
+        return jsonResponse(200, {
+          status: "healthy",
+          message: `Worker has completed startup and is ready to handle requests.${kafka}`,
+        });
+      },
     },
   ];
 }

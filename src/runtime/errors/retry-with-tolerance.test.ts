@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
-import { DataError, RetriableError } from "../../errors.ts";
+import { ConnectError, DataError, RetriableError } from "../../errors.ts";
 import type { Clock } from "../../util/clock.ts";
 import { ManualClock } from "../../util/manual-clock.ts";
 import { TaskMetrics } from "../task-metrics.ts";
@@ -55,6 +55,15 @@ describe("RetryWithToleranceOperator", () => {
     const { op, reports } = operator("none");
     expect(await op.execute("VALUE_CONVERTER", "X", () => 42)).toBe(42);
     expect(reports).toEqual([]);
+  });
+
+  test("a Kafka client failure fails with the client's own error first, not 'Tolerance exceeded' (issue 8)", async () => {
+    const { op, reports } = operator("none");
+    const error = new ConnectError("Not authorized to access topics: [t]");
+    await expect(
+      op.fail({ connector: "c", task: 0, stage: "KAFKA_PRODUCE", executingClass: "KafkaProducer", error, attempts: 1 }),
+    ).rejects.toBe(error);
+    expect(reports).toHaveLength(1);
   });
 
   test("errors.tolerance=none: reports, then fails with 'Tolerance exceeded in error handler'", async () => {

@@ -22,6 +22,9 @@ export interface ToleranceConfig {
 
 const INITIAL_BACKOFF_MS = 300;
 
+/** Stages where the failing call is the Kafka client's. */
+const CLIENT_STAGES: ReadonlySet<Stage> = new Set<Stage>(["KAFKA_PRODUCE", "KAFKA_CONSUME"]);
+
 export class ToleranceExceededError extends ConnectError {
   override name = "ToleranceExceededError";
 }
@@ -90,6 +93,9 @@ export class RetryWithToleranceOperator {
     this.metrics.lastErrorTimestamp = this.clock.now();
     for (const reporter of this.reporters) await reporter.report(context);
     if (this.config.tolerance !== "all") {
+      // A Kafka client failure is not about a record's content: the task fails with the client's
+      // own error, so its status trace starts with the cause (issue 8 point 5).
+      if (CLIENT_STAGES.has(context.stage) && context.error instanceof Error) throw context.error;
       throw new ToleranceExceededError("Tolerance exceeded in error handler", { cause: context.error });
     }
     this.metrics.totalRecordsSkipped++;

@@ -1,0 +1,48 @@
+import { describe, expect, test } from "bun:test";
+import { parseCommandLine, USAGE } from "./cli.ts";
+
+const exists = (files: string[]) => (path: string) => files.includes(path);
+
+describe("parseCommandLine", () => {
+  test("--help lists every subcommand and option", () => {
+    expect(parseCommandLine(["--help"])).toEqual({ kind: "help" });
+    expect(parseCommandLine(["-h"])).toEqual({ kind: "help" });
+    for (const word of ["healthcheck", "hash-password", "--bcrypt", "--help", "-h", "--version", "-v"]) {
+      expect(USAGE).toContain(word);
+    }
+  });
+
+  test.each([
+    [["--version"], { kind: "version" }],
+    [["healthcheck"], { kind: "healthcheck", url: "http://127.0.0.1:8083" }],
+    [["healthcheck", "https://h:8443"], { kind: "healthcheck", url: "https://h:8443" }],
+    [["hash-password"], { kind: "hash-password", algorithm: "argon2id" }],
+    [["hash-password", "--bcrypt"], { kind: "hash-password", algorithm: "bcrypt" }],
+    [[], { kind: "run", workerFile: undefined, connectorFiles: [] }],
+    [["w.properties", "c.json"], { kind: "run", workerFile: "w.properties", connectorFiles: ["c.json"] }],
+    [["c.json"], { kind: "run", workerFile: undefined, connectorFiles: ["c.json"] }],
+    [["worker"], { kind: "run", workerFile: "worker", connectorFiles: [] }],
+  ])("%p → %p", (argv, command) => {
+    expect(parseCommandLine(argv, {}, exists(["worker"]))).toEqual(command as never);
+  });
+
+  test.each([
+    [["--verbose"], "unknown option --verbose"],
+    [["w.properties", "--debug"], "unknown option --debug"],
+    [["healtcheck"], "unknown subcommand healtcheck"],
+    [["hash-password", "--sha1"], "unknown option --sha1 for hash-password"],
+    [["healthcheck", "--timeout=1"], "unknown option --timeout=1 for healthcheck"],
+    [["healthcheck", "a", "b"], "healthcheck takes one url"],
+  ])("%p is an error, never a file name", (argv, message) => {
+    const command = parseCommandLine(argv, {}, exists([]));
+    expect(command.kind).toBe("error");
+    expect((command as { message: string }).message).toStartWith(message);
+  });
+
+  test("healthcheck falls back to GATEWAY_HEALTH_URL", () => {
+    expect(parseCommandLine(["healthcheck"], { GATEWAY_HEALTH_URL: "http://x:1" })).toEqual({
+      kind: "healthcheck",
+      url: "http://x:1",
+    });
+  });
+});

@@ -1,0 +1,65 @@
+import { describe, expect, test } from "bun:test";
+import { gracefulShutdown } from "./graceful-shutdown.ts";
+
+function harness() {
+  const lines: string[] = [];
+  const exits: number[] = [];
+  let finish!: (ok: boolean) => void;
+  let stops = 0;
+  let timer: (() => void) | undefined;
+  const onSignal = gracefulShutdown({
+    stop: () => {
+      stops++;
+      return new Promise<void>((resolve, reject) => {
+        finish = (ok) => (ok ? resolve() : reject(new Error("boom")));
+      });
+    },
+    exit: (code) => exits.push(code),
+    log: { info: (m) => lines.push(m), warn: (m) => lines.push(m), error: (m) => lines.push(m) },
+    timeoutMs: 60_000,
+    setTimer: (run) => {
+      timer = run;
+    },
+  });
+  return { onSignal, lines, exits, finish: (ok = true) => finish(ok), stops: () => stops, fireTimer: () => timer?.() };
+}
+
+describe("gracefulShutdown (issue 8 point 3)", () => {
+  test("a second signal does not cut the graceful stop short", async () => {
+    const h = harness();
+    h.onSignal("SIGINT");
+    h.onSignal("SIGTERM");
+    expect(h.stops()).toBe(1);
+    expect(h.exits).toEqual([]);
+    expect(h.lines).toContain(
+      "Received SIGTERM while stopping; still stopping gracefully (a third signal forces exit)",
+    );
+    h.finish();
+    await Bun.sleep(0);
+    expect(h.exits).toEqual([0]);
+    expect(h.lines.at(-1)).toBe("Gateway stopped");
+  });
+
+  test("a third signal forces the exit and says so", () => {
+    const h = harness();
+    for (const s of ["SIGINT", "SIGTERM", "SIGINT"]) h.onSignal(s);
+    expect(h.exits).toEqual([130]);
+    expect(h.lines.at(-1)).toBe("Received SIGINT a third time: forcing exit before the graceful stop finished");
+  });
+
+  test("a stop that takes too long is forced after the timeout", () => {
+    const h = harness();
+    h.onSignal("SIGTERM");
+    h.fireTimer();
+    expect(h.exits).toEqual([1]);
+    expect(h.lines.at(-1)).toBe("The graceful stop did not finish within 60 s: forcing exit");
+  });
+
+  test("a failed stop exits 1", async () => {
+    const h = harness();
+    h.onSignal("SIGTERM");
+    h.finish(false);
+    await Bun.sleep(0);
+    expect(h.exits).toEqual([1]);
+  });
+});

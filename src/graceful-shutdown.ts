@@ -1,0 +1,55 @@
+/**
+ * What the gateway does on SIGINT/SIGTERM (main.ts installs it). The first signal starts one
+ * graceful stop and exits 0 when it finished (1 when it failed). Ctrl-C in a terminal reaches the
+ * gateway and scripts/run at once, and scripts/run forwards it: so a second signal only says the
+ * stop goes on. A third signal, or the stop taking longer than `timeoutMs`, forces the exit and
+ * says so.
+ */
+export interface GracefulShutdownOptions {
+  readonly stop: () => Promise<void>;
+  readonly exit: (code: number) => void;
+  readonly log: {
+    info(message: string): void;
+    warn(message: string): void;
+    error(message: string, error?: unknown): void;
+  };
+  readonly timeoutMs: number;
+  readonly setTimer?: (run: () => void, ms: number) => void;
+}
+
+export function gracefulShutdown(options: GracefulShutdownOptions): (signal: string) => void {
+  const { stop, exit, log, timeoutMs } = options;
+  const setTimer =
+    options.setTimer ??
+    ((run: () => void, ms: number) => {
+      setTimeout(run, ms).unref();
+    });
+  let signals = 0;
+  return (signal) => {
+    signals++;
+    if (signals === 2) {
+      log.warn(`Received ${signal} while stopping; still stopping gracefully (a third signal forces exit)`);
+      return;
+    }
+    if (signals >= 3) {
+      log.error(`Received ${signal} a third time: forcing exit before the graceful stop finished`);
+      exit(130);
+      return;
+    }
+    log.info(`Received ${signal}, stopping the gateway`);
+    setTimer(() => {
+      log.error(`The graceful stop did not finish within ${timeoutMs / 1000} s: forcing exit`);
+      exit(1);
+    }, timeoutMs);
+    stop().then(
+      () => {
+        log.info("Gateway stopped");
+        exit(0);
+      },
+      (error: unknown) => {
+        log.error("Error while stopping", error);
+        exit(1);
+      },
+    );
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * Jackson's messages for bad bodies, as a real Apache Connect 4.3.1 answered them (probed while
+ * writing this parser; the whole-gateway comparison is test/connect-rest-recorded.test.ts).
+ */
+import { describe, expect, test } from "bun:test";
+import { bindBody, bindCreateConnectorRequest, bindStringMap } from "./bind.ts";
+
+const AT = (column: number) =>
+  `\n at [Source: REDACTED (\`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION\` disabled); line: 1, column: ${column}]`;
+const CREATE = 'org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest["name"]';
+
+function create(body: string): string {
+  try {
+    bindBody(new TextEncoder().encode(body), bindCreateConnectorRequest);
+    return "ok";
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+describe("bindBody (Jackson's messages)", () => {
+  test.each([
+    [
+      '{"name":"x"',
+      `Unexpected end-of-input: expected close marker for Object (start marker at [Source: REDACTED (\`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION\` disabled); line: 1, column: 1])${AT(12)}`,
+    ],
+    ['{"name":"x",', `Unexpected end-of-input within/between Object entries${AT(13)}`],
+    [
+      '{"name" "x"}',
+      `Unexpected character ('"' (code 34)): was expecting a colon to separate field name and value${AT(9)}`,
+    ],
+    [
+      '{"name":"x" "config":{}}',
+      `Unexpected character ('"' (code 34)): was expecting comma to separate Object entries${AT(13)}`,
+    ],
+    [
+      '{"name":abc}',
+      `Unrecognized token 'abc': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')${AT(9)}`,
+    ],
+    [
+      '{"name":"a\nb"}',
+      `Illegal unquoted character ((CTRL-CHAR, code 10)): has to be escaped using backslash to be included in string value${AT(11)} (through reference chain: ${CREATE})`,
+    ],
+    [
+      '{"name":"x"} trailing',
+      `Unrecognized token 'trailing': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')${AT(14)}`,
+    ],
+    ['{"name":01}', `Invalid numeric value: Leading zeroes not allowed${AT(10)}`],
+    [
+      '{"name":-}',
+      `Unexpected character ('}' (code 125)) in numeric value: expected digit (0-9) to follow minus sign, for valid numeric value${AT(10)}`,
+    ],
+    ['{"name":"\\q"}', `Unrecognized character escape 'q' (code 113)${AT(11)} (through reference chain: ${CREATE})`],
+    ['{"name":"x",}', `Unexpected character ('}' (code 125)): was expecting double-quote to start field name${AT(13)}`],
+    ['{"name":true,"', `Unexpected end-of-input: was expecting closing '"' for name${AT(15)}`],
+    ['{"name":"x","conf', `Unexpected end-of-input in field name${AT(18)}`],
+    [
+      '"str"',
+      `Cannot construct instance of \`org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest\` (although at least one Creator exists): no String-argument constructor/factory method to deserialize from String value ('str')${AT(1)}`,
+    ],
+    [
+      "[1 2]",
+      `Cannot deserialize value of type \`org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest\` from Array value (token \`JsonToken.START_ARRAY\`)${AT(1)}`,
+    ],
+    [
+      '{"name":"x","config":{"a":[1,2}}',
+      `Cannot deserialize value of type \`java.lang.String\` from Array value (token \`JsonToken.START_ARRAY\`)${AT(27)} (through reference chain: org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest["config"]->java.util.LinkedHashMap["a"])`,
+    ],
+  ])("%s", (body, message) => {
+    expect(create(body)).toBe(message);
+  });
+
+  test("valid bodies bind, keeping the JSON text of numbers", () => {
+    expect(bindBody(new TextEncoder().encode('{"a":1.10,"b":1e2,"c":-0.0,"d":true,"e":null}'), bindStringMap)).toEqual({
+      a: "1.10",
+      b: "1e2",
+      c: "-0.0",
+      d: "true",
+      e: null,
+    });
+    expect(bindBody(new TextEncoder().encode("  "), bindStringMap)).toBeNull();
+    expect(create('{"name":" x ","config":{},"initial_state":"paused"}')).toBe("ok");
+  });
+
+  test("UTF-16 with a BOM is read; invalid UTF-8 is Jackson's error", () => {
+    const utf16 = new Uint8Array([0xff, 0xfe, ...new Uint8Array(Buffer.from('{"a":"b"}', "utf16le"))]);
+    expect(bindBody(utf16, bindStringMap)).toEqual({ a: "b" });
+    const bad = new Uint8Array([...Buffer.from('{"a":"'), 0xff, ...Buffer.from('"}')]);
+    expect(() => bindBody(bad, bindStringMap)).toThrow(`Invalid UTF-8 start byte 0xff${AT(8)}`);
+  });
+});

@@ -1,0 +1,43 @@
+/**
+ * Java's HashMap/HashSet iteration order for String keys. Connect answers several maps and sets
+ * as Java hash maps (a stored connector config, task configs, the connector list, `?expand`, the
+ * `Allow` header of OPTIONS, `Connector config {…}` in messages), so their order is the order of
+ * the hash buckets: `String.hashCode()` spread as `h ^ (h >>> 16)`, masked by the table size (16,
+ * doubled while more than 3/4 full), insertion order within a bucket. Clients must not depend on
+ * it, but answering in the same order makes the gateway's answers byte-identical to Connect's.
+ */
+
+function stringHash(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+/**
+ * `keys` in the order a Java HashSet built by inserting them in this order iterates them. `copy`:
+ * the map was made by `new HashMap<>(other)`, whose table is sized for its contents
+ * (`tableSizeFor((int) (size / 0.75 + 1))`: 8 for 3 to 5 keys) instead of starting at 16.
+ */
+export function javaHashOrder(keys: readonly string[], copy = false): string[] {
+  let size = 16;
+  if (copy) {
+    const wanted = Math.trunc(keys.length / 0.75 + 1);
+    size = 1;
+    while (size < wanted) size *= 2;
+  }
+  while (keys.length > size * 0.75) size *= 2;
+  return keys
+    .map((key, index) => {
+      const h = stringHash(key);
+      return { key, index, bucket: (h ^ (h >>> 16)) & (size - 1) };
+    })
+    .sort((a, b) => a.bucket - b.bucket || a.index - b.index)
+    .map((e) => e.key);
+}
+
+/** A copy of `map` whose property order is Java's HashMap iteration order (see javaHashOrder). */
+export function javaHashMap<T>(map: Readonly<Record<string, T>>, copy = false): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const key of javaHashOrder(Object.keys(map), copy)) out[key] = map[key] as T;
+  return out;
+}

@@ -1,0 +1,183 @@
+/**
+ * Issue 8 point 5, on the real binary: Kafka client settings that cannot work stop startup with
+ * one message naming the key (and the CONNECT_* variable when the environment set it), while an
+ * unreachable broker does not: the gateway starts, logs it, says so on /health and GET /, and
+ * connects when the broker appears. That test starts a broker of its own, never the shared one.
+ */
+import { describe, expect, test } from "bun:test";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { spawnGateway, startGateway } from "./support/gateway.ts";
+import { kafkaBroker, REPO, uniqueTopic } from "./support/kafka.ts";
+import { tempDir } from "./support/temp-dir.ts";
+import { waitFor } from "./support/wait-for.ts";
+
+async function failedStartup(dir: string, worker: Record<string, string>, env: Record<string, string> = {}) {
+  const { proc, output, pumped } = spawnGateway({ dir, worker, env });
+  const code = await proc.exited;
+  await pumped;
+  return { code, output: output() };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe("Kafka client settings at startup", () => {
+  test.each([
+    [
+      "a damaged JKS trust store",
+      { "ssl.truststore.location": "STORE.jks" },
+      "ssl.truststore.location",
+      "cannot open the JKS store",
+    ],
+    ["a missing file", { "ssl.truststore.location": "missing.pem" }, "ssl.truststore.location", "cannot read"],
+    [
+      "a wrong store password",
+      { "ssl.keystore.location": "store.p12", "ssl.keystore.type": "PKCS12", "ssl.keystore.password": "wrong" },
+      "ssl.keystore.location",
+      "wrong password",
+    ],
+    ["an unknown security.protocol", { "security.protocol": "SSLV3" }, "security.protocol", "String must be one of"],
+    [
+      "an unknown SASL mechanism",
+      { "security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": "GSSAPI" },
+      "sasl.mechanism",
+      "supported mechanisms are PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512",
+    ],
+  ])("%s stops startup with one message naming the key", async (_what, settings, key, reason) => {
+    await using dir = await tempDir();
+    writeFileSync(dir.file("STORE.jks"), Buffer.from([0xfe, 0xed, 0xfe, 0xed, 0, 0, 0, 2]));
+    const ca = Bun.spawnSync(
+      ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=t"].concat([
+        "-keyout",
+        dir.file("k.pem"),
+        "-out",
+        dir.file("c.pem"),
+      ]),
+      { stderr: "ignore" },
+    );
+    expect(ca.exitCode).toBe(0);
+    const p12 = Bun.spawnSync(
+      ["openssl", "pkcs12", "-export", "-in", dir.file("c.pem"), "-inkey", dir.file("k.pem")].concat([
+        "-out",
+        dir.file("store.p12"),
+        "-passout",
+        "pass:right",
+      ]),
+      { stderr: "ignore" },
+    );
+    expect(p12.exitCode).toBe(0);
+    const absolute = Object.fromEntries(
+      Object.entries(settings).map(([k, v]) => [k, k.endsWith(".location") ? dir.file(v) : v]),
+    );
+    const { code, output } = await failedStartup(dir.path, {
+      "bootstrap.servers": "127.0.0.1:1",
+      "data.dir": dir.file("data"),
+      "security.protocol": "SSL",
+      ...absolute,
+    });
+    expect(code).toBe(1);
+    const lines = output.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toStartWith("gateway: invalid worker configuration: Invalid value");
+    expect(lines[0]).toContain(`for configuration ${key}`);
+    expect(lines[0]).toContain(reason);
+    expect(output).not.toContain("right");
+  });
+
+  test("an error from a CONNECT_* variable names the variable", async () => {
+    await using dir = await tempDir();
+    const { code, output } = await failedStartup(
+      dir.path,
+      { "bootstrap.servers": "127.0.0.1:1", "data.dir": dir.file("data") },
+      { CONNECT_SECURITY_PROTOCOL: "SSLX" },
+    );
+    expect(code).toBe(1);
+    expect(output).toContain(
+      "Invalid value SSLX for configuration security.protocol: String must be one of: PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL (security.protocol comes from the environment variable CONNECT_SECURITY_PROTOCOL)",
+    );
+  });
+});
+
+describe("a task that fails on the Kafka client", () => {
+  test("shows the client's error first in its trace, not 'Tolerance exceeded'", async () => {
+    const kafka = await kafkaBroker();
+    await using dir = await tempDir();
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data") },
+    });
+    writeFileSync(dir.file("in.txt"), "hello\n");
+    // The broker refuses the topic name: a non-retriable producer error.
+    const created = await gw.rest.post("/connectors", {
+      name: "too-big",
+      config: { "connector.class": "FileStreamSource", file: dir.file("in.txt"), topic: `${uniqueTopic("bad")}/name` },
+    });
+    expect(created.status).toBe(201);
+    const task = await waitFor(async () => {
+      const s = (await gw.rest.get("/connectors/too-big/status")).body;
+      return s.tasks?.[0]?.state === "FAILED" ? s.tasks[0] : undefined;
+    });
+    const first = String(task.trace).split("\n")[0];
+    expect(first).toStartWith("org.apache.kafka.connect.errors.ConnectException: Failed to send records to Kafka: ");
+    expect(String(task.trace)).not.toContain("Tolerance exceeded");
+  });
+});
+
+describe("a broker that is not there yet", () => {
+  test("does not stop startup; /health and GET / say so; the gateway connects when it appears", async () => {
+    await using dir = await tempDir();
+    const state = dir.file("kafka");
+    mkdirSync(state);
+    const [plain, sasl, ssl, ctrl] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    // scripts/kafka keeps the ports of its state directory when they are free.
+    writeFileSync(
+      join(state, "ports"),
+      `ports.plain=${plain}\nports.sasl=${sasl}\nports.ssl=${ssl}\nports.ctrl=${ctrl}\n`,
+    );
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: {
+        "bootstrap.servers": `127.0.0.1:${plain}`,
+        "data.dir": dir.file("data"),
+        "socket.connection.setup.timeout.ms": "500",
+      },
+    });
+    try {
+      await gw.waitForOutput(/Kafka at 127\.0\.0\.1:\d+ is not reachable \(/);
+      const health = await gw.rest.get("/health");
+      expect(health.status).toBe(200);
+      expect(health.body.message).toContain(`Kafka at 127.0.0.1:${plain} is not reachable yet`);
+      expect((await gw.rest.get("/")).body.kafka_cluster_id).toBeNull();
+
+      const started = Bun.spawn(["bash", join(REPO, "scripts/kafka"), "start"], {
+        env: { ...process.env, KAFKA_STATE_DIR: state },
+        stdout: "pipe",
+        stderr: "inherit",
+      });
+      const info = await new Response(started.stdout).text();
+      expect(await started.exited).toBe(0);
+      expect(info).toContain(`bootstrap=127.0.0.1:${plain}`);
+      const clusterId = /cluster_id=(\S+)/.exec(info)![1]!;
+
+      await gw.waitForOutput(new RegExp(`Connected to Kafka cluster ${clusterId}`), 90_000);
+      await waitFor(async () => (await gw.rest.get("/")).body.kafka_cluster_id === clusterId);
+      expect((await gw.rest.get("/health")).body.message).toBe(
+        "Worker has completed startup and is ready to handle requests.",
+      );
+    } finally {
+      await gw.stop();
+      Bun.spawnSync(["bash", join(REPO, "scripts/kafka"), "reset"], {
+        env: { ...process.env, KAFKA_STATE_DIR: state },
+      });
+    }
+  }, 240_000);
+});
