@@ -24,23 +24,38 @@ function valueEnd(text: string, start: number): number {
     return i;
   }
   while (i < text.length) {
-    const c = text[i]!;
-    if (c === '"') {
-      i++;
-      while (i < text.length && text[i] !== '"') i += text[i] === "\\" ? 2 : 1;
-      if (i >= text.length) return -1;
-      i++;
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      i = stringEnd(text, i);
+      if (i < 0) return -1;
       if (depth === 0) return i;
       continue;
     }
-    if (c === "{" || c === "[") depth++;
-    else if (c === "}" || c === "]") {
+    if (c === 0x7b /* { */ || c === 0x5b /* [ */) depth++;
+    else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
       depth--;
       if (depth === 0) return i + 1;
     }
     i++;
   }
   return -1;
+}
+
+/**
+ * End index (exclusive) of the JSON string whose opening quote is at `open`, or -1. Jumps from
+ * quote to quote (indexOf) instead of walking every character: a quote preceded by an odd run of
+ * backslashes is escaped.
+ */
+function stringEnd(text: string, open: number): number {
+  let from = open + 1;
+  for (;;) {
+    const quote = text.indexOf('"', from);
+    if (quote < 0) return -1;
+    let backslashes = 0;
+    for (let b = quote - 1; b > open && text.charCodeAt(b) === 0x5c; b--) backslashes++;
+    if (backslashes % 2 === 0) return quote + 1;
+    from = quote + 1;
+  }
 }
 
 /** The texts of the elements of a JSON array that is known to be valid JSON. */

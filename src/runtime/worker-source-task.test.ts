@@ -370,6 +370,30 @@ describe("WorkerSourceTask with several batches in flight", () => {
     expect(await task.awaitStop(5000)).toBe(true);
   });
 
+  test("with no room in flight, the loop waits for the oldest batch to be handled, not merely acknowledged", async () => {
+    const { kafka, plugin, task } = setup({ maxInFlightBatches: 1 });
+    // commitRecord of the first batch stays pending: the batch is acknowledged by Kafka but not
+    // yet handled, so there is still no room. The loop must wait (not spin on a settled promise,
+    // which would starve the event loop: the setImmediate below would never run).
+    let release!: () => void;
+    const blocked = new Promise<void>((resolve) => (release = resolve));
+    const committed: string[] = [];
+    plugin.commitRecord = (record) => {
+      committed.push(String(record.value));
+      return committed.length === 1 ? blocked : undefined;
+    };
+    plugin.queue.push([line(1)], [line(2)]);
+    task.start();
+    await waitFor(() => committed.length === 1);
+    for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(kafka.sends).toBe(1); // the second batch waits for room
+    release();
+    await waitFor(() => committed.length === 2);
+    expect(kafka.records("t").map((r) => r.value && new TextDecoder().decode(r.value))).toEqual(["line 1", "line 2"]);
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+  });
+
   test("only the last offset of each source partition in a batch is staged", async () => {
     const { plugin, task, offsets } = setup({ flushMs: 3_600_000 });
     const rec = (file: string, pos: number) =>

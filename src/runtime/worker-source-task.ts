@@ -167,7 +167,7 @@ export class WorkerSourceTask extends WorkerTask {
       // While Kafka is unreachable (a send is being retried) nothing more is taken from the task:
       // its records stay with it (an ingest request then answers 503, not an ambiguous timeout).
       if (!this.inFlight.hasRoom() || this.sendsRetrying > 0) {
-        await abortable(this.inFlight.oldestSettled(), this.stopSignal);
+        await abortable(this.oldestAcknowledged(), this.stopSignal);
         await this.maybeCommitOffsets();
         continue;
       }
@@ -201,6 +201,15 @@ export class WorkerSourceTask extends WorkerTask {
       }
       await this.maybeCommitOffsets();
     }
+  }
+
+  /**
+   * Resolves once the oldest batch in flight has settled and been handled (taken out of
+   * `inFlight`, so there is room again). Waiting for the settlement alone would let the loop spin
+   * on an already resolved promise until the acknowledgement chain gets to that batch.
+   */
+  private oldestAcknowledged(): Promise<void> {
+    return this.inFlight.oldestSettled().then(() => this.acknowledging);
   }
 
   private throwIfFailed(): void {
@@ -242,7 +251,7 @@ export class WorkerSourceTask extends WorkerTask {
       } else positions[i] = -1;
     }
     while (!this.inFlight.hasRoom(bytes) && !this.stopping) {
-      await abortable(this.inFlight.oldestSettled(), this.stopSignal);
+      await abortable(this.oldestAcknowledged(), this.stopSignal);
     }
     // One batch after the other, retries included: a batch retried while Kafka was unreachable
     // can never land after a later one (what an idempotent Java producer guarantees too). The

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { IngestRecord } from "../../ingest/ingest-record.ts";
+import { ManualClock } from "../../util/manual-clock.ts";
 import { IngestQueue } from "./ingest-queue.ts";
 import { toSourceRecord } from "./task.ts";
 
@@ -107,5 +108,34 @@ describe("IngestQueue", () => {
     const polling = q.poll(abort.signal, 60_000);
     abort.abort();
     expect(await polling).toEqual([]);
+  });
+
+  test("a wake-up left over from records an earlier poll took does not end the next wait", async () => {
+    const clock = new ManualClock();
+    const q = new IngestQueue({ maxQueued: 100, maxPoll: 1000, retryAfterSeconds: 3, toSourceRecord, clock });
+    // Both requests notify while nobody waits; one poll takes both records.
+    void q.submit({ topic: "t", records: [record(1)], signal: never });
+    void q.submit({ topic: "t", records: [record(2)], signal: never });
+    expect((await q.poll(never)).map((r) => r.value)).toEqual([1, 2]);
+    let settled = false;
+    const polling = q.poll(never, 1000).then((records) => {
+      settled = true;
+      return records;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBe(false); // still waiting: no empty answer that would make the runtime back off
+    void q.submit({ topic: "t", records: [record(3)], signal: never });
+    expect((await polling).map((r) => r.value)).toEqual([3]);
+    expect(clock.now()).toBe(0); // woken by the request, not by time passing
+  });
+
+  test("poll returns [] once its maximum wait has passed on the task's clock", async () => {
+    const clock = new ManualClock();
+    const q = new IngestQueue({ maxQueued: 100, maxPoll: 1000, retryAfterSeconds: 3, toSourceRecord, clock });
+    const polling = q.poll(never, 1000);
+    await new Promise((resolve) => setImmediate(resolve));
+    clock.advance(1000);
+    expect(await polling).toEqual([]);
+    expect(clock.pending).toBe(0);
   });
 });

@@ -17,6 +17,7 @@ import { unavailable } from "../../ingest/ingest-error.ts";
 import type { IngestRecord, IngestSubmission, RecordOutcome } from "../../ingest/ingest-record.ts";
 import type { IngestWriter } from "../../ingest/route-table.ts";
 import { Signal } from "../../util/async.ts";
+import { type Clock, systemClock } from "../../util/clock.ts";
 
 /** Builds the SourceRecord for one ingest record (topic, key/value/headers as the task decides). */
 export type ToSourceRecord = (topic: string, record: IngestRecord) => SourceRecord;
@@ -40,6 +41,8 @@ export interface IngestQueueOptions {
   readonly maxPoll: number;
   readonly retryAfterSeconds: number;
   readonly toSourceRecord: ToSourceRecord;
+  /** Times the poll's wait (the task's clock; tests drive it). */
+  readonly clock?: Clock;
 }
 
 export class IngestQueue implements IngestWriter {
@@ -88,18 +91,29 @@ export class IngestQueue implements IngestWriter {
   }
 
   /**
-   * Everything queued, up to the poll limit, in arrival order; waits (≤ `maxWaitMs`) while empty.
-   * Returns [] when `signal` aborts or nothing arrived.
+   * Everything queued, up to the poll limit, in arrival order; waits (≤ `maxWaitMs`) while empty
+   * and returns as soon as a request queues records. Returns [] when `signal` aborts or nothing
+   * arrived within `maxWaitMs`, never earlier: a wake-up left over from records an earlier poll
+   * already took must not end the wait (the runtime would then back off before polling again, and
+   * every request arriving meanwhile would wait for that back-off).
    */
   async poll(signal: AbortSignal, maxWaitMs = 1000): Promise<SourceRecord[]> {
     if (this.queuedCount === 0 && !signal.aborted) {
+      let timedOut = false;
       const onAbort = () => this.wake.notify();
+      const endTimer = new AbortController();
+      void (this.o.clock ?? systemClock).sleep(maxWaitMs, endTimer.signal).then(() => {
+        if (endTimer.signal.aborted) return; // the wait ended otherwise
+        timedOut = true;
+        this.wake.notify();
+      });
       signal.addEventListener("abort", onAbort, { once: true });
       // A notification left over from records an earlier poll already took must not end this wait:
       // an empty answer makes the worker sleep before polling again (50 ms per round under load).
-      const deadline = performance.now() + maxWaitMs;
-      while (this.queuedCount === 0 && !signal.aborted && performance.now() < deadline)
-        await this.wake.wait(deadline - performance.now());
+      while (this.queuedCount === 0 && !signal.aborted && !timedOut && this.closedReason === undefined) {
+        await this.wake.wait();
+      }
+      endTimer.abort();
       signal.removeEventListener("abort", onAbort);
     }
     if (signal.aborted) return [];

@@ -80,6 +80,7 @@ export class HttpIngestSourceTask implements SourceTask {
       maxPoll: parsed["ingest.poll.max.records"],
       retryAfterSeconds: parsed["ingest.retry.after.seconds"],
       toSourceRecord,
+      ...(this.context ? { clock: this.context.clock } : {}),
     });
     this.services.routes.attach(this.connector, this.queue);
   }
