@@ -59,14 +59,15 @@ function caConfig(name: string): string {
   ].join("\n");
 }
 
-async function makeCa(dir: string, name: string, cn: string): Promise<void> {
-  await openssl(
+/** A self-signed EC certificate `<name>.pem` with its key `<name>.key`, valid for `days`. */
+function selfSignedCert(dir: string, name: string, cn: string, days: number): Promise<unknown> {
+  return openssl(
     dir,
     "req",
     "-x509",
     ...EC,
     "-days",
-    "3",
+    String(days),
     "-subj",
     `/CN=${cn}`,
     "-keyout",
@@ -74,6 +75,10 @@ async function makeCa(dir: string, name: string, cn: string): Promise<void> {
     "-out",
     `${name}.pem`,
   );
+}
+
+async function makeCa(dir: string, name: string, cn: string): Promise<void> {
+  await selfSignedCert(dir, name, cn, 3);
   await Bun.write(join(dir, `${name}.cnf`), caConfig(name));
   await Bun.write(join(dir, `${name}.index`), "");
   await Bun.write(join(dir, `${name}.crlnumber`), "01\n");
@@ -140,20 +145,7 @@ export async function makeDevicePki(dir: string): Promise<DevicePki> {
     crl: f("device-ca.crl"),
     issue,
     async selfSigned(name, cn) {
-      await openssl(
-        dir,
-        "req",
-        "-x509",
-        ...EC,
-        "-days",
-        "2",
-        "-subj",
-        `/CN=${cn}`,
-        "-keyout",
-        `${name}.key`,
-        "-out",
-        `${name}.pem`,
-      );
+      await selfSignedCert(dir, name, cn, 2);
       return { cert: f(`${name}.pem`), key: f(`${name}.key`) };
     },
     async revoke(cert) {
