@@ -210,7 +210,8 @@ async function main(workDir: string): Promise<void> {
 
   if (options.limits) {
     const tools = { java: options.java, libDir: options.toolsLib, bootstrap: options.bootstrap };
-    const adapters = options.clients.map((c) => (c === "default" ? "kafkajs" : c));
+    // "default" is the worker's default client (kafka.client=platformatic), as for the gateway rows.
+    const adapters = options.clients.map((c) => (c === "default" ? "platformatic" : c));
     for (let round = 1; round <= options.runs; round++) {
       const t = (name: string) => `bench-limit-${stamp}-${round}-${name}`;
       const tasks: [string, string, () => Promise<Measurement>][] = [
