@@ -13,21 +13,34 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 /** The fetch handler, given the node request too (for its socket). */
 export type NodeFetchHandler = (request: Request, req: IncomingMessage) => Response | Promise<Response>;
 
-function requestBody(req: IncomingMessage): ReadableStream<Uint8Array> {
+function requestBody(req: IncomingMessage, beforeFirstRead: (() => void) | undefined): ReadableStream<Uint8Array> {
+  // Once the handler cancels the body (a 413 answered unread), the rest is read and dropped.
+  let cancelled = false;
+  let readStarted = false;
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
         req.on("data", (chunk: Buffer) => {
+          if (cancelled) return;
           controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
           if ((controller.desiredSize ?? 1) <= 0) req.pause();
         });
-        req.once("end", () => controller.close());
-        req.once("error", (error) => controller.error(error));
+        req.once("end", () => {
+          if (!cancelled) controller.close();
+        });
+        req.once("error", (error) => {
+          if (!cancelled) controller.error(error);
+        });
       },
       pull() {
+        if (!readStarted) {
+          readStarted = true;
+          beforeFirstRead?.();
+        }
         req.resume();
       },
       cancel() {
+        cancelled = true;
         req.resume();
       },
     },
@@ -35,8 +48,16 @@ function requestBody(req: IncomingMessage): ReadableStream<Uint8Array> {
   );
 }
 
-/** The fetch Request for a node request; `scheme` and the Host header give its URL. */
-export function toRequest(req: IncomingMessage, scheme: "http" | "https", signal: AbortSignal): Request {
+/**
+ * The fetch Request for a node request; `scheme` and the Host header give its URL.
+ * `beforeFirstRead` runs when the handler first reads the body (to answer `Expect: 100-continue`).
+ */
+export function toRequest(
+  req: IncomingMessage,
+  scheme: "http" | "https",
+  signal: AbortSignal,
+  beforeFirstRead?: () => void,
+): Request {
   const headers = new Headers();
   const raw = req.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
@@ -47,7 +68,7 @@ export function toRequest(req: IncomingMessage, scheme: "http" | "https", signal
     method,
     headers,
     signal,
-    ...(hasBody ? { body: requestBody(req), duplex: "half" } : {}),
+    ...(hasBody ? { body: requestBody(req, beforeFirstRead), duplex: "half" } : {}),
   } as RequestInit);
 }
 
@@ -93,17 +114,23 @@ export async function writeResponse(res: ServerResponse, response: Response, met
   }
 }
 
-/** A node:http request listener serving `handler`; a thrown handler error becomes a bare 500. */
+/**
+ * A node:http request listener serving `handler`; a thrown handler error becomes a bare 500.
+ * Also install it for `checkContinue`: `100 Continue` is then sent only when the handler starts
+ * reading the body, so a request refused from its headers alone (401, 403, 413 on Content-Length)
+ * is answered before the device sends the body at all.
+ */
 export function nodeListener(
   handler: NodeFetchHandler,
   scheme: "http" | "https",
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
+    const expectsContinue = /^100-continue$/i.test(req.headers.expect ?? "");
     const abort = new AbortController();
     res.once("close", () => {
       if (!res.writableFinished) abort.abort(new Error("client closed the connection"));
     });
-    const request = toRequest(req, scheme, abort.signal);
+    const request = toRequest(req, scheme, abort.signal, expectsContinue ? () => res.writeContinue() : undefined);
     void (async () => {
       let response: Response;
       try {

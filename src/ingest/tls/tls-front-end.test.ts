@@ -12,6 +12,13 @@ import { startTlsFrontEnd, type TlsFrontEnd } from "./tls-front-end.ts";
 /** The app the front end serves: echoes the verified peer's CN and the request body. */
 function echoApp(): Hono<{ Bindings: { connection: IngestConnection } }> {
   const app = new Hono<{ Bindings: { connection: IngestConnection } }>();
+  app.post("/refuse", async (c) => {
+    // Reads at most one chunk (none with ?unread), then refuses the rest, as the 413 path does.
+    const reader = c.req.raw.body!.getReader();
+    if (c.req.query("unread") === undefined) await reader.read();
+    await reader.cancel();
+    return c.json({ error_code: 413, message: "too large" }, 413);
+  });
   app.all("*", async (c) => {
     const peer = c.env.connection.peerCertificate;
     return c.json({
@@ -135,6 +142,32 @@ describe("TlsFrontEnd", () => {
         ["/a", "device-1"],
         ["/b", "device-1"],
       ]);
+    });
+
+    test("a body refused after its first chunk is answered whole, and later chunks are dropped (regression: they crashed the process)", async () => {
+      await using fe = await frontEnd();
+      const big = dir.file("big-body.json");
+      await Bun.write(big, `"${"x".repeat(2_000_000)}"`);
+      for (let i = 0; i < 3; i++) {
+        const result = await curl(`${fe.url}/refuse`, pki, certs.good, "-H", "Expect:", "--data-binary", `@${big}`);
+        expect(JSON.parse(result.body)).toEqual({ error_code: 413, message: "too large" });
+      }
+      const after = await curl(`${fe.url}/echo`, pki, certs.good, "-d", "ok");
+      expect(JSON.parse(after.body).body).toBe("ok");
+    });
+
+    test("Expect: 100-continue is answered only once the handler reads the body", async () => {
+      await using fe = await frontEnd();
+      const big = dir.file("big-body.json");
+      await Bun.write(big, `"${"x".repeat(2_000_000)}"`);
+      const headers = (r: CurlResult) => r.stderr.split(/\r?\n/).filter((l) => l.startsWith("< HTTP/"));
+      const expect100 = ["-v", "-H", "Expect: 100-continue", "--data-binary", `@${big}`];
+      const refused = await curl(`${fe.url}/refuse?unread`, pki, certs.good, ...expect100);
+      expect(headers(refused)).toEqual(["< HTTP/1.1 413 Payload Too Large"]);
+      expect(refused.stderr).not.toContain("upload completely sent off");
+      const read = await curl(`${fe.url}/echo`, pki, certs.good, ...expect100);
+      expect(headers(read)).toEqual(["< HTTP/1.1 100 Continue", "< HTTP/1.1 200 OK"]);
+      expect(JSON.parse(read.body).body).toHaveLength(2_000_002);
     });
 
     test.each([

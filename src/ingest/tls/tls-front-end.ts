@@ -85,18 +85,17 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
   const sockets = new Set<Socket>();
   const peerOf = new WeakMap<Socket, PeerCertificateInfo>();
 
-  const http = createHttpServer(
-    { keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000 },
-    nodeListener(
-      (request, req) =>
-        options.handler(request, {
-          remoteAddress: req.socket.remoteAddress ?? null,
-          tls: true,
-          peerCertificate: peerOf.get(req.socket) ?? null,
-        }),
-      "https",
-    ),
+  const listener = nodeListener(
+    (request, req) =>
+      options.handler(request, {
+        remoteAddress: req.socket.remoteAddress ?? null,
+        tls: true,
+        peerCertificate: peerOf.get(req.socket) ?? null,
+      }),
+    "https",
   );
+  const http = createHttpServer({ keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000 }, listener);
+  http.on("checkContinue", listener);
 
   const tls = createTlsServer({
     ...contextOptions(settings),
