@@ -7,7 +7,7 @@
 import { findErrorBy, TimeoutError } from "@platformatic/kafka";
 import { ConnectError, RetriableError } from "../../errors.ts";
 
-function retriable(error: unknown): boolean {
+export function retriable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   return error instanceof TimeoutError || findErrorBy(error, "canRetry", true) !== null;
 }
