@@ -66,7 +66,13 @@ export class PlatformaticConsumer implements KafkaConsumer {
       this.fetcher?.stop();
       handlers.onCrash(wrap(error, `The consumer of group ${groupId} stopped`));
     };
-    const fetcher = new PartitionFetcher(consumer, handlers, s, this.connection.retryBackoffMs, crash);
+    const { clientId, connectTimeout, requestTimeout, tls, sasl } = baseOptions(this.connection);
+    const fetcher = new PartitionFetcher(consumer, handlers, s, this.connection.retryBackoffMs, crash, clientId, {
+      connectTimeout,
+      requestTimeout,
+      ...(tls ? { tls } : {}),
+      ...(sasl ? { sasl } : {}),
+    });
     this.fetcher = fetcher;
     // A rejoin that failed for good (the library retried it); the sink task restarts the consumer.
     consumer.on("error", crash);

@@ -14,7 +14,7 @@
  * whose position fell out of the log (OFFSET_OUT_OF_RANGE).
  */
 import type { Consumer, fetchV17, RecordsBatch } from "@platformatic/kafka";
-import { findErrorBy, ListOffsetTimestamps } from "@platformatic/kafka";
+import { type ConnectionOptions, ConnectionPool, findErrorBy, ListOffsetTimestamps } from "@platformatic/kafka";
 import type { TopicPartition } from "../../api/record.ts";
 import type { ConsumerSettings } from "../client-config.ts";
 import type { ConsumedRecord, ConsumerHandlers, KafkaHeader } from "../kafka-port.ts";
@@ -103,6 +103,12 @@ export class PartitionFetcher {
   private pumping = false;
   private again = false;
 
+  /**
+   * Fetches go over connections of their own: a broker answers one request per connection at a
+   * time, so a long-polling Fetch on the group's connection would hold up commits and heartbeats.
+   */
+  private readonly pool: ConnectionPool;
+
   constructor(
     private readonly consumer: PlatformaticConsumer,
     private readonly handlers: ConsumerHandlers,
@@ -110,7 +116,11 @@ export class PartitionFetcher {
     private readonly retryBackoffMs: number,
     /** The fetcher cannot go on (the consumer reports it and stops). */
     private readonly fail: (error: unknown) => void,
-  ) {}
+    clientId: string,
+    connection: ConnectionOptions,
+  ) {
+    this.pool = new ConnectionPool(clientId, connection);
+  }
 
   assign(partitions: readonly TopicPartition[]): void {
     for (const tp of partitions) {
@@ -183,6 +193,7 @@ export class PartitionFetcher {
   }
 
   stop(): void {
+    if (!this.stopped) this.pool.close().catch(() => undefined);
     this.stopped = true;
     clearTimeout(this.retryTimer);
     this.states.clear();
@@ -328,6 +339,7 @@ export class PartitionFetcher {
         minBytes: this.settings.minBytes,
         maxBytes: this.settings.maxBytes,
         isolationLevel: this.settings.readUncommitted ? 0 : 1,
+        connectionPool: this.pool,
       });
     } catch (error) {
       // A partition-level error fails the whole response; the other partitions' data is in it.
