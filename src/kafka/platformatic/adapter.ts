@@ -33,8 +33,7 @@ export class PlatformaticPort implements KafkaPort {
   }
 
   async producer(properties: ClientProperties): Promise<KafkaProducer> {
-    // Loaded on first use, like the admin and consumer modules: the library's module graph costs
-    // ~35 MiB of RSS, which a gateway that never talks to Kafka (tests, REST-only use) need not pay.
+    // Each part loads on first use (a gateway without source connectors needs no producer code).
     const { connectPlatformaticProducer } = await import("./producer.ts");
     return connectPlatformaticProducer(properties);
   }
