@@ -3,8 +3,6 @@
  * modules in this folder import the library (producer, admin, consumer with its partition fetcher;
  * client-options: Kafka client properties → the library's connection options; errors).
  */
-import type { LogManager } from "../../util/logger.ts";
-import { logManager } from "../../util/logger.ts";
 import { connectionSettings, consumerSettings } from "../client-config.ts";
 import type {
   ClientProperties,
@@ -15,11 +13,8 @@ import type {
   KafkaProducer,
 } from "../kafka-port.ts";
 
+/** The library logs nothing itself (it emits events); its errors reach the runtime, which logs them. */
 export class PlatformaticPort implements KafkaPort {
-  // The library logs nothing itself (it emits events and diagnostics channels); errors reach the
-  // runtime, which logs them with context.
-  constructor(_logs: LogManager = logManager) {}
-
   async admin(properties: ClientProperties): Promise<KafkaAdmin> {
     const { connectPlatformaticAdmin } = await import("./admin.ts");
     return connectPlatformaticAdmin(properties);
