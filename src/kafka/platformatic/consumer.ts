@@ -21,7 +21,7 @@ import { retry } from "../../util/backoff.ts";
 import type { ConnectionSettings, ConsumerSettings } from "../client-config.ts";
 import type { ConsumerHandlers, ConsumerOptions, KafkaConsumer } from "../kafka-port.ts";
 import { baseOptions } from "./client-options.ts";
-import { retriable, wrap } from "./errors.ts";
+import { isUnknownTopic, retriable, wrap } from "./errors.ts";
 import { PartitionFetcher } from "./partition-fetcher.ts";
 
 const keyOf = (tp: TopicPartition) => `${tp.topic}\u0000${tp.partition}`;
@@ -220,7 +220,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
           });
         } catch (error) {
           // Unknown topic (no auto-creation) or no leader yet: not ready; anything else fails.
-          if (!retriable(error) && !String((error as Error).message).startsWith("Unknown topic")) throw error;
+          if (!retriable(error) && !isUnknownTopic(error)) throw error;
         }
         if (!ready) throw notReady;
       },

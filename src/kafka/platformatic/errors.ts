@@ -25,3 +25,8 @@ export function wrap(error: unknown, what: string): Error {
   const message = `${what}: ${(error as { message?: string })?.message ?? String(error)}`;
   return retriable(error) ? new RetriableError(message, { cause: error }) : new ConnectError(message, { cause: error });
 }
+
+/** The library's answer for a topic the broker does not know (a UserError, not a protocol error). */
+export function isUnknownTopic(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith("Unknown topic ");
+}

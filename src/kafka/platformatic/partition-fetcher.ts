@@ -13,11 +13,13 @@
  * A new partition starts at its committed offset, else where `auto.offset.reset` says; so does one
  * whose position fell out of the log (OFFSET_OUT_OF_RANGE).
  */
-import type { Consumer, fetchV17, RecordsBatch } from "@platformatic/kafka";
+import type { Consumer, fetchV17 } from "@platformatic/kafka";
 import { type ConnectionOptions, ConnectionPool, findErrorBy, ListOffsetTimestamps } from "@platformatic/kafka";
 import type { TopicPartition } from "../../api/record.ts";
 import type { ConsumerSettings } from "../client-config.ts";
-import type { ConsumedRecord, ConsumerHandlers, KafkaHeader } from "../kafka-port.ts";
+import type { ConsumedRecord, ConsumerHandlers } from "../kafka-port.ts";
+import { isUnknownTopic, retriable } from "./errors.ts";
+import { nextOffset, toConsumedRecords } from "./fetched-records.ts";
 
 /** Partitions whose batches are with the handler at the same time, at most (as the kafkajs adapter). */
 export const PARTITIONS_CONSUMED_CONCURRENTLY = 4;
@@ -25,8 +27,6 @@ export const PARTITIONS_CONSUMED_CONCURRENTLY = 4;
 type FetchRequestTopic = fetchV17.FetchRequestTopic;
 type FetchResponse = fetchV17.FetchResponse;
 
-const IS_CONTROL = 1 << 5;
-const LOG_APPEND_TIME = 1 << 3;
 const OFFSET_OUT_OF_RANGE = 1;
 const NO_HEARTBEAT = () => Promise.resolve();
 
@@ -50,48 +50,6 @@ interface PartitionState {
 }
 
 const keyOf = (tp: TopicPartition) => `${tp.topic}\u0000${tp.partition}`;
-
-function headersOf(pairs: [Buffer | null, Buffer | null][]): KafkaHeader[] {
-  if (pairs.length === 0) return [];
-  return pairs.map(([k, v]) => ({ key: k === null ? "" : k.toString("utf8"), value: v }));
-}
-
-/** One partition's records from the fetched batches, from `from` on (a batch may start earlier). */
-export function toConsumedRecords(
-  tp: TopicPartition,
-  batches: readonly RecordsBatch[],
-  from: bigint,
-): ConsumedRecord[] {
-  const out: ConsumedRecord[] = [];
-  for (const batch of batches) {
-    if (batch.attributes & IS_CONTROL) continue;
-    const logAppend = (batch.attributes & LOG_APPEND_TIME) !== 0;
-    const first = Number(batch.firstOffset);
-    const firstTimestamp = Number(batch.firstTimestamp);
-    const skipBelow = Number(from);
-    for (const r of batch.records) {
-      const offset = first + r.offsetDelta;
-      if (offset < skipBelow) continue;
-      out.push({
-        topic: tp.topic,
-        partition: tp.partition,
-        offset,
-        timestamp: logAppend ? Number(batch.maxTimestamp) : firstTimestamp + Number(r.timestampDelta),
-        timestampType: logAppend ? "LogAppendTime" : "CreateTime",
-        key: r.key,
-        value: r.value,
-        headers: headersOf(r.headers),
-      });
-    }
-  }
-  return out;
-}
-
-/** The offset after the last batch (control batches included: they occupy offsets too). */
-function nextOffset(batches: readonly RecordsBatch[]): bigint | null {
-  const last = batches.at(-1);
-  return last ? last.firstOffset + BigInt(last.lastOffsetDelta) + 1n : null;
-}
 
 export class PartitionFetcher {
   private readonly states = new Map<string, PartitionState>();
@@ -243,7 +201,17 @@ export class PartitionFetcher {
       );
       if (wanted.length === 0) continue;
       const topics = [...new Set(wanted.map((s) => s.tp.topic))];
-      const md = await this.consumer.metadata({ topics });
+      let md: Awaited<ReturnType<PlatformaticConsumer["metadata"]>>;
+      try {
+        md = await this.consumer.metadata({ topics });
+      } catch (error) {
+        // A broker unreachable for a moment or a topic deleted under the subscription: asked again
+        // after a backoff, as Java's consumer keeps polling (a regex subscription drops a deleted
+        // topic at its next look-up; fetch failures report a lasting outage).
+        if (!retriable(error) && !isUnknownTopic(error)) throw error;
+        this.retryLater();
+        return;
+      }
       if (this.stopped) return;
       const byNode = new Map<number, PartitionState[]>();
       for (const s of wanted) {

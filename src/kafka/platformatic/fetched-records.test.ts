@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { RecordsBatch } from "@platformatic/kafka";
-import { toConsumedRecords } from "./partition-fetcher.ts";
+import { toConsumedRecords } from "./fetched-records.ts";
 
 const tp = { topic: "t", partition: 3 };
 
