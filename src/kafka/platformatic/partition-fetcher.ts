@@ -330,6 +330,7 @@ export class PartitionFetcher {
       const topic = nameOf.get(t.topicId) ?? t.topicId;
       for (const p of t.partitions) parts.set(keyOf({ topic, partition: p.partitionIndex }), p);
     }
+    let stalled = false;
     for (const { s, epoch, from } of requested) {
       // Revoked, or sought elsewhere, while the fetch was out: its data is stale.
       if (this.states.get(keyOf(s.tp)) !== s || s.epoch !== epoch || s.position !== from) continue;
@@ -346,7 +347,12 @@ export class PartitionFetcher {
       }
       const batches = p.records ?? [];
       const next = nextOffset(batches);
-      if (next === null || next <= from) continue;
+      if (next === null || next <= from) {
+        // Data below the position only (or everything filtered, e.g. aborted batches cut off
+        // before their marker): asking again at once would spin on the same answer.
+        if (p.highWatermark > from) stalled = true;
+        continue;
+      }
       s.position = next;
       const records = toConsumedRecords(s.tp, batches, from);
       if (records.length === 0) continue;
@@ -354,7 +360,8 @@ export class PartitionFetcher {
       if (!s.busy && !s.paused) this.ready.add(s);
     }
     this.drain();
-    this.wake();
+    if (stalled) this.retryLater();
+    else this.wake();
   }
 
   /** Hands buffered batches to the handler while the concurrency bound allows. */
