@@ -14,20 +14,26 @@ function tooLarge(limit: number): IngestError {
   );
 }
 
-export async function readBody(request: Request, limit: number): Promise<Uint8Array> {
+export function readBody(request: Request, limit: number): Promise<Uint8Array> {
   const declared = request.headers.get("content-length");
-  if (declared !== null && Number(declared) > limit) {
-    void request.body?.cancel().catch(() => undefined);
-    throw tooLarge(limit);
+  if (declared !== null) {
+    if (Number(declared) > limit) {
+      void request.body?.cancel().catch(() => undefined);
+      return Promise.reject(tooLarge(limit));
+    }
+    // Within the limit as declared: one read of the whole body (without making its stream, which
+    // Bun creates only when `body` is touched) is the fast path.
+    return request.arrayBuffer().then((buffer) => {
+      if (buffer.byteLength > limit) throw tooLarge(limit);
+      return new Uint8Array(buffer);
+    });
   }
+  return readChunked(request, limit);
+}
+
+async function readChunked(request: Request, limit: number): Promise<Uint8Array> {
   const body = request.body;
   if (!body) return new Uint8Array(0);
-  if (declared !== null) {
-    // Within the limit as declared: one read of the whole body is the fast path.
-    const bytes = new Uint8Array(await request.arrayBuffer());
-    if (bytes.length > limit) throw tooLarge(limit);
-    return bytes;
-  }
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;

@@ -18,6 +18,7 @@ import { parseNativeBody } from "./native-body.ts";
 import { nativeResponse } from "./native-response.ts";
 import type { IngestConnection, IngestRequestContext, IngestShape, IngestTarget } from "./request-context.ts";
 import { PLAIN_CONNECTION } from "./request-context.ts";
+import { RequestDeadlines } from "./request-deadlines.ts";
 import { restProxyRoutes } from "./rest-proxy-routes.ts";
 import type { IngestRoute, IngestRouteTable } from "./route-table.ts";
 
@@ -72,25 +73,12 @@ export type Pipeline = (
   shape: ShapeHandler,
 ) => Promise<Response>;
 
-function timeoutSignal(ms: number, request: Request): { signal: AbortSignal; clear(): void } {
-  const controller = new AbortController();
-  const timer = setTimeout(
-    () =>
-      controller.abort(new Error(`Kafka did not acknowledge the records within ${ms} ms (ingest.request.timeout.ms)`)),
-    ms,
-  );
-  const onClientGone = () => controller.abort(new Error("The client closed the connection"));
-  request.signal?.addEventListener("abort", onClientGone, { once: true });
-  return {
-    signal: controller.signal,
-    clear: () => {
-      clearTimeout(timer);
-      request.signal?.removeEventListener("abort", onClientGone);
-    },
-  };
+/** A stage's result: awaited only when the stage is asynchronous (most are not). */
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return value instanceof Promise;
 }
 
-export function createPipeline(deps: IngestHandlerDeps): Pipeline {
+export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadlines): Pipeline {
   return async (context, route, target, shape) => {
     const { limits } = route.settings;
     if (route.state !== "open")
@@ -104,10 +92,13 @@ export function createPipeline(deps: IngestHandlerDeps): Pipeline {
       );
     route.inFlight++;
     try {
-      const identity = await route.stages.authenticate(context);
-      await route.stages.authorize(identity, target);
+      const authenticated = route.stages.authenticate(context);
+      const identity = isPromise(authenticated) ? await authenticated : authenticated;
+      const authorized = route.stages.authorize(identity, target);
+      if (isPromise(authorized)) await authorized;
       const body = await readBody(context.request, limits.maxBodyBytes);
-      await route.stages.limit(identity, target, body.length);
+      const limited = route.stages.limit(identity, target, body.length);
+      if (isPromise(limited)) await limited;
       const idempotencyKey = context.request.headers.get("idempotency-key");
       const idempotent = idempotencyKey !== null && route.settings.idempotencyWindowMs > 0 && deps.idempotency;
       if (idempotent) {
@@ -116,19 +107,21 @@ export function createPipeline(deps: IngestHandlerDeps): Pipeline {
       }
       let response: Response | undefined;
       try {
-        const parsed = await shape.parse(body);
+        const parsing = shape.parse(body);
+        const parsed = isPromise(parsing) ? await parsing : parsing;
         const stamped = route.stages.stamp
           ? route.stages.stamp(identity, parsed.records, route.settings)
           : parsed.records;
         const writer = route.writer();
         if (!writer || route.state !== "open")
           throw unavailable(`The ingest connector ${route.connector} has no running task`, limits.retryAfterSeconds);
-        const { signal, clear } = timeoutSignal(limits.requestTimeoutMs, context.request);
+        const signal = deadlines.start(limits.requestTimeoutMs);
+        signal.watch(context.request.signal);
         let outcomes: RecordOutcome[];
         try {
           outcomes = await writer.submit({ topic: target.topic, records: stamped, signal });
         } finally {
-          clear();
+          signal.end();
         }
         response = parsed.respond(outcomes);
         let records = 0;
@@ -159,10 +152,76 @@ function shapeLabel(shape: IngestShape, route: IngestRoute | undefined): string 
   return shape === "v2" ? "/topics/{topic}" : shape === "v3" ? "/v3/…/records" : "/v3/…/records:batch";
 }
 
-/** Builds the ingest hono app. */
-export function ingestApp(deps: IngestHandlerDeps): Hono<IngestEnv> {
+/** The ingest listeners' request handler (what IngestServer and the TLS front end call). */
+export interface IngestApp {
+  fetch(request: Request, env: IngestEnv["Bindings"]): Response | Promise<Response>;
+}
+
+/** One request as the stages see it; the URL is parsed only if a stage asks for it. */
+class RequestContext implements IngestRequestContext {
+  private parsedUrl: URL | undefined;
+
+  constructor(
+    readonly request: Request,
+    readonly connection: IngestConnection,
+    readonly receivedAt: number,
+  ) {}
+
+  get url(): URL {
+    this.parsedUrl ??= new URL(this.request.url);
+    return this.parsedUrl;
+  }
+}
+
+/**
+ * The path of an absolute request URL as hono routes it, or null when it is percent-encoded (hono
+ * decodes those; such requests take hono's path).
+ */
+function plainPath(url: string): string | null {
+  const start = url.indexOf("/", url.indexOf(":") + 4);
+  if (start < 0) return null;
+  let end = url.indexOf("?", start);
+  if (end < 0) end = url.length;
+  const at = url.indexOf("%", start);
+  if (at >= 0 && at < end) return null;
+  return url.slice(start, end);
+}
+
+/** A path the REST Proxy routes (or the listener's own GET routes) may claim before the native routes. */
+function mayBeClaimed(path: string): boolean {
+  return path.startsWith("/topics/") || path.startsWith("/v3/");
+}
+
+/**
+ * Builds the ingest app: a hono app for every route, plus a direct path for POSTs to a connector's
+ * own `ingest.path` (the single-record hot path), which hono would route to the same handler.
+ */
+export function ingestApp(deps: IngestHandlerDeps): IngestApp {
   const app = new Hono<IngestEnv>();
-  const pipeline = createPipeline(deps);
+  const deadlines = new RequestDeadlines(deps.clock);
+  const pipeline = createPipeline(deps, deadlines);
+
+  const finish = (label: string, started: number, response: Response): Response => {
+    const accepted = ACCEPTED.get(response);
+    deps.metrics.finished(
+      label,
+      response.status,
+      (deps.clock.now() - started) / 1000,
+      accepted === undefined ? 0 : accepted[0],
+      accepted === undefined ? 0 : accepted[1],
+    );
+    return response;
+  };
+
+  /** The one error mapping of the ingest listener. */
+  const failed = (label: string, error: unknown): Response => {
+    if (error instanceof IngestError) return ingestErrorResponse(error, deps.redact);
+    deps.log.error(`Ingest request on ${label} failed`, error);
+    return new Response(errorBody(ErrorCodes.KAFKA_ERROR, deps.redact(messageOf(error))), {
+      status: 500,
+      headers: { "Content-Type": "application/json" },
+    });
+  };
 
   /** Runs `handle` with metrics and the one error mapping. */
   const measured = async (
@@ -177,26 +236,44 @@ export function ingestApp(deps: IngestHandlerDeps): Hono<IngestEnv> {
     try {
       response = await handle();
     } catch (error) {
-      if (error instanceof IngestError) response = ingestErrorResponse(error, deps.redact);
-      else {
-        deps.log.error(`Ingest request on ${label} failed`, error);
-        response = new Response(errorBody(ErrorCodes.KAFKA_ERROR, deps.redact(messageOf(error))), {
-          status: 500,
-          headers: { "Content-Type": "application/json" },
-        });
-      }
+      response = failed(label, error);
     }
-    const accepted = ACCEPTED.get(response) ?? [0, 0];
-    deps.metrics.finished(label, response.status, (deps.clock.now() - started) / 1000, accepted[0], accepted[1]);
-    return response;
+    return finish(label, started, response);
   };
 
-  const contextOf = (request: Request, connection: IngestConnection | undefined, receivedAt: number) => ({
-    request,
-    url: new URL(request.url),
-    connection: connection ?? PLAIN_CONNECTION,
-    receivedAt,
-  });
+  const contextOf = (request: Request, connection: IngestConnection | undefined, receivedAt: number) =>
+    new RequestContext(request, connection ?? PLAIN_CONNECTION, receivedAt);
+
+  /** A POST to a connector's own path. */
+  const native = async (
+    request: Request,
+    connection: IngestConnection | undefined,
+    route: IngestRoute,
+    receivedAt: number,
+  ): Promise<Response> => {
+    const context = contextOf(request, connection, receivedAt);
+    const { settings } = route;
+    const target: IngestTarget = {
+      connector: route.connector,
+      path: settings.path,
+      topic: settings.topic,
+      shape: "native",
+    };
+    const label = settings.path;
+    deps.metrics.started(label);
+    let response: Response;
+    try {
+      response = await pipeline(context, route, target, {
+        parse: (body) => ({
+          records: parseNativeBody(settings, request, body, receivedAt),
+          respond: (outcomes) => nativeResponse(settings.topic, outcomes, settings.limits.retryAfterSeconds),
+        }),
+      });
+    } catch (error) {
+      response = failed(label, error);
+    }
+    return finish(label, receivedAt, response);
+  };
 
   app.get("/openapi.json", (c) => (deps.openApi ? c.json(deps.openApi()) : notFound()));
   app.get("/health", (c) => c.json({ status: "healthy" }));
@@ -223,25 +300,19 @@ export function ingestApp(deps: IngestHandlerDeps): Hono<IngestEnv> {
         headers: { "Content-Type": "application/json", Allow: "POST" },
       });
     }
-    const context = contextOf(c.req.raw, c.env?.connection, receivedAt);
-    const target: IngestTarget = {
-      connector: route.connector,
-      path: route.settings.path,
-      topic: route.settings.topic,
-      shape: "native",
-    };
-    return measured("native", route, receivedAt, () =>
-      pipeline(context, route, target, {
-        parse: (body) => {
-          const records = parseNativeBody(route.settings, context.request, body, receivedAt);
-          return {
-            records,
-            respond: (outcomes) =>
-              nativeResponse(route.settings.topic, outcomes, route.settings.limits.retryAfterSeconds),
-          };
-        },
-      }),
-    );
+    return native(c.req.raw, c.env?.connection, route, receivedAt);
   });
-  return app;
+
+  return {
+    fetch: (request, env) => {
+      if (request.method === "POST") {
+        const path = plainPath(request.url);
+        if (path !== null && !mayBeClaimed(path)) {
+          const route = deps.routes.byPath(path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path);
+          if (route) return native(request, env?.connection, route, deps.clock.now());
+        }
+      }
+      return app.fetch(request, env);
+    },
+  };
 }

@@ -3,6 +3,7 @@
  * path (parsers, ingest-handler.ts) and whatever writes records (the HttpIngestSource task's
  * queue today, a durable spool later).
  */
+import type { SubmissionSignal } from "./request-deadlines.ts";
 
 /** A Kafka header value as parsed from a request: text, bytes, or null. */
 export type IngestHeaderValue = string | Uint8Array | null;
@@ -43,5 +44,5 @@ export interface IngestSubmission {
   readonly topic: string;
   readonly records: readonly IngestRecord[];
   /** When it aborts (request timeout, client gone), records not yet handed to Kafka are withdrawn. */
-  readonly signal: AbortSignal;
+  readonly signal: SubmissionSignal;
 }

@@ -15,6 +15,7 @@
 import type { SourceRecord } from "../../api/record.ts";
 import { unavailable } from "../../ingest/ingest-error.ts";
 import type { IngestRecord, IngestSubmission, RecordOutcome } from "../../ingest/ingest-record.ts";
+import type { SubmissionSignal } from "../../ingest/request-deadlines.ts";
 import type { IngestWriter } from "../../ingest/route-table.ts";
 import { Signal } from "../../util/async.ts";
 import { type Clock, systemClock } from "../../util/clock.ts";
@@ -76,13 +77,12 @@ export class IngestQueue implements IngestWriter {
         resolve,
         done: false,
       };
-      const slots: Slot[] = records.map((r, index) => ({
-        request,
-        index,
-        record: this.o.toSourceRecord(topic, r),
-        state: "queued",
-      }));
-      for (const slot of slots) this.queue.push(slot);
+      const slots: Slot[] = new Array(records.length);
+      for (let index = 0; index < records.length; index++) {
+        slots[index] = { request, index, record: this.o.toSourceRecord(topic, records[index]!), state: "queued" };
+      }
+      // Queued only once every record converted: a conversion that throws leaves nothing behind.
+      for (let i = 0; i < slots.length; i++) this.queue.push(slots[i]!);
       this.queuedCount += slots.length;
       this.wake.notify();
       if (signal.aborted) this.abandon(slots, abortMessage(signal));
@@ -216,7 +216,7 @@ export class IngestQueue implements IngestWriter {
   }
 }
 
-function abortMessage(signal: AbortSignal): string {
+function abortMessage(signal: SubmissionSignal): string {
   const reason = signal.reason;
   return reason instanceof Error && reason.name !== "AbortError" ? reason.message : "The request was abandoned";
 }

@@ -1,0 +1,139 @@
+import { describe, expect, test } from "bun:test";
+import { IngestQueue } from "../connectors/http-ingest/ingest-queue.ts";
+import { toSourceRecord } from "../connectors/http-ingest/task.ts";
+import { ManualClock } from "../util/manual-clock.ts";
+import { CLIENT_GONE_MESSAGE, RequestDeadlines, timeoutMessage } from "./request-deadlines.ts";
+
+/** Lets the promise callbacks of a woken sleep run. */
+const settle = async () => {
+  for (let i = 0; i < 5; i++) await Promise.resolve();
+};
+
+function reasonOf(signal: { reason: unknown }): string {
+  return (signal.reason as Error).message;
+}
+
+describe("RequestDeadlines", () => {
+  test("a request aborts when the clock reaches its start + timeout, not a millisecond before", async () => {
+    const clock = new ManualClock(1000);
+    const deadlines = new RequestDeadlines(clock);
+    const request = deadlines.start(500);
+    const calls: string[] = [];
+    request.addEventListener("abort", () => calls.push("first"));
+    request.addEventListener("abort", () => calls.push("second"));
+    clock.advance(499);
+    await settle();
+    expect(request.aborted).toBe(false);
+    clock.advance(1);
+    await settle();
+    expect(request.aborted).toBe(true);
+    expect(reasonOf(request)).toBe(timeoutMessage(500));
+    expect(reasonOf(request)).toBe("Kafka did not acknowledge the records within 500 ms (ingest.request.timeout.ms)");
+    expect(calls).toEqual(["first", "second"]);
+    expect(deadlines.size).toBe(0);
+    expect(clock.pending).toBe(0);
+  });
+
+  test("a request that ends first never aborts, and with nothing in flight no timer is armed", async () => {
+    const clock = new ManualClock();
+    const deadlines = new RequestDeadlines(clock);
+    const request = deadlines.start(100);
+    let called = false;
+    request.addEventListener("abort", () => {
+      called = true;
+    });
+    expect(clock.pending).toBe(1);
+    request.end();
+    expect(clock.pending).toBe(0);
+    clock.advance(1000);
+    await settle();
+    expect(request.aborted).toBe(false);
+    expect(called).toBe(false);
+  });
+
+  test("many requests share one timer; each aborts at its own deadline, in order", async () => {
+    const clock = new ManualClock();
+    const deadlines = new RequestDeadlines(clock);
+    const requests = [];
+    for (let i = 0; i < 100; i++) {
+      requests.push(deadlines.start(2000));
+      clock.advance(10);
+    }
+    expect(clock.pending).toBe(1);
+    // Half of them end (the odd ones), the rest time out one by one as their deadlines pass.
+    for (let i = 1; i < 100; i += 2) requests[i]!.end();
+    clock.set(2000 + 10 * 49); // the deadline of request 49 (started at 490)
+    await settle();
+    expect(requests.map((r) => r.aborted)).toEqual(requests.map((_, i) => i % 2 === 0 && i <= 49));
+    expect(clock.pending).toBe(1);
+    clock.set(2000 + 10 * 99);
+    await settle();
+    expect(requests.map((r) => r.aborted)).toEqual(requests.map((_, i) => i % 2 === 0));
+    expect(deadlines.size).toBe(0);
+    expect(clock.pending).toBe(0);
+  });
+
+  test("a shorter timeout started later aborts first (the timer is re-armed earlier)", async () => {
+    const clock = new ManualClock();
+    const deadlines = new RequestDeadlines(clock);
+    const long = deadlines.start(30_000);
+    clock.advance(100);
+    const short = deadlines.start(200);
+    clock.advance(200);
+    await settle();
+    expect(short.aborted).toBe(true);
+    expect(reasonOf(short)).toBe(timeoutMessage(200));
+    expect(long.aborted).toBe(false);
+    clock.advance(29_699);
+    await settle();
+    expect(long.aborted).toBe(false);
+    clock.advance(1);
+    await settle();
+    expect(reasonOf(long)).toBe(timeoutMessage(30_000));
+  });
+
+  test("the client going away aborts the request; after the request ended it does nothing", async () => {
+    const deadlines = new RequestDeadlines(new ManualClock());
+    const client = new AbortController();
+    const request = deadlines.start(1000);
+    request.watch(client.signal);
+    client.abort();
+    expect(request.aborted).toBe(true);
+    expect(reasonOf(request)).toBe(CLIENT_GONE_MESSAGE);
+    expect(deadlines.size).toBe(0);
+
+    const laterClient = new AbortController();
+    const ended = deadlines.start(1000);
+    ended.watch(laterClient.signal);
+    ended.end();
+    laterClient.abort();
+    expect(ended.aborted).toBe(false);
+  });
+
+  test("a listener added after the abort is not called (as on an AbortSignal)", async () => {
+    const clock = new ManualClock();
+    const request = new RequestDeadlines(clock).start(1);
+    clock.advance(1);
+    await settle();
+    let called = false;
+    request.addEventListener("abort", () => {
+      called = true;
+    });
+    expect(request.aborted).toBe(true);
+    expect(called).toBe(false);
+  });
+
+  test("an IngestQueue withdraws the queued records of a request that timed out (not written)", async () => {
+    const clock = new ManualClock();
+    const deadlines = new RequestDeadlines(clock);
+    const q = new IngestQueue({ maxQueued: 10, maxPoll: 10, retryAfterSeconds: 3, toSourceRecord });
+    const record = { key: null, value: 1, headers: [], partition: null, timestamp: 7, bytes: 1 };
+    const signal = deadlines.start(1500);
+    const outcome = q.submit({ topic: "t", records: [record], signal });
+    clock.advance(1500);
+    expect(await outcome).toEqual([
+      { kind: "failed", message: timeoutMessage(1500), retriable: true, maybeWritten: false },
+    ]);
+    expect(q.pending).toBe(0);
+  });
+});

@@ -1,0 +1,174 @@
+/**
+ * RequestDeadlines: `ingest.request.timeout.ms` and the "client gone" notice of every ingest request
+ * in flight, on one timer. The handler (ingest-handler.ts) starts a RequestAbort when it submits a
+ * request's records and ends it when the request has its outcomes; the writer (IngestQueue,
+ * SpoolWriter) listens to it as it would to an AbortSignal.
+ *
+ * Why not an AbortController and a setTimeout per request: under single-record load (thousands of
+ * requests a second, each done in a few ms) making, arming, clearing and collecting them was a
+ * visible share of the gateway's CPU. Here a request costs one small object in the lane of its
+ * timeout. Requests with the same timeout expire in the order they started, so a lane is a FIFO (a
+ * Set: a request that ends is deleted in O(1), nothing stays behind) and one timer, armed for the
+ * earliest first deadline of all lanes, serves them all. When it fires, every request whose deadline
+ * has come aborts, and it re-arms for the next one. With nothing in flight no timer is armed (an
+ * idle gateway does not wake up, and nothing holds the process open at shutdown).
+ *
+ * Time is the injected Clock's (tests drive a ManualClock): a request aborts once the clock has
+ * reached its start + timeout, as its own timer would have.
+ */
+import type { Clock } from "../util/clock.ts";
+
+/** What a writer needs of a request's abort signal; an AbortSignal is one too. */
+export interface SubmissionSignal {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void;
+}
+
+export function timeoutMessage(timeoutMs: number): string {
+  return `Kafka did not acknowledge the records within ${timeoutMs} ms (ingest.request.timeout.ms)`;
+}
+
+export const CLIENT_GONE_MESSAGE = "The client closed the connection";
+
+/** The abort signal of one request: aborts at its deadline or when its client goes away. */
+export class RequestAbort implements SubmissionSignal {
+  aborted = false;
+  reason: unknown = undefined;
+  private listeners: (() => void)[] | null = null;
+  private client: AbortSignal | null = null;
+
+  constructor(
+    private readonly owner: RequestDeadlines,
+    /** Clock time at which the request times out. */
+    readonly deadline: number,
+    readonly lane: Set<RequestAbort>,
+  ) {}
+
+  addEventListener(_type: "abort", listener: () => void): void {
+    if (this.aborted) return; // as an AbortSignal: a listener added after the abort is not called
+    if (this.listeners === null) this.listeners = [listener];
+    else this.listeners.push(listener);
+  }
+
+  /** Aborts now (once); listeners run in the order they were added. */
+  abort(reason: Error): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    const listeners = this.listeners;
+    this.listeners = null;
+    this.release();
+    if (listeners === null) return;
+    for (const listener of listeners) {
+      try {
+        listener();
+      } catch {
+        // As EventTarget does, one listener's failure does not keep the others from running.
+      }
+    }
+  }
+
+  /** The request has its answer: no abort from now on. */
+  end(): void {
+    this.listeners = null;
+    this.release();
+  }
+
+  /** Listens to the client's signal (Bun aborts a request's signal when its client goes away). */
+  watch(client: AbortSignal | null | undefined): void {
+    if (!client) return;
+    this.client = client;
+    client.addEventListener("abort", this, { once: true });
+  }
+
+  /** EventListener object for the client's signal: no closure per request. */
+  handleEvent(): void {
+    this.abort(new Error(CLIENT_GONE_MESSAGE));
+  }
+
+  private release(): void {
+    if (this.client !== null) {
+      this.client.removeEventListener("abort", this);
+      this.client = null;
+    }
+    this.owner.forget(this);
+  }
+}
+
+export class RequestDeadlines {
+  /** Requests in flight by their timeout (ms); each lane in start order, hence deadline order. */
+  private readonly lanes = new Map<number, Set<RequestAbort>>();
+  private inFlight = 0;
+  private armedFor = Number.POSITIVE_INFINITY;
+  private timer: AbortController | undefined;
+
+  constructor(private readonly clock: Clock) {}
+
+  /** Requests being timed now. */
+  get size(): number {
+    return this.inFlight;
+  }
+
+  /**
+   * Starts timing a request: it aborts with "Kafka did not acknowledge the records within …" once
+   * `timeoutMs` have passed on the clock, unless it ends first.
+   */
+  start(timeoutMs: number): RequestAbort {
+    let lane = this.lanes.get(timeoutMs);
+    if (lane === undefined) {
+      lane = new Set();
+      this.lanes.set(timeoutMs, lane);
+    }
+    const entry = new RequestAbort(this, this.clock.now() + timeoutMs, lane);
+    lane.add(entry);
+    this.inFlight++;
+    if (entry.deadline < this.armedFor) this.arm(entry.deadline);
+    return entry;
+  }
+
+  /** Stops the timer; requests still in flight no longer time out. */
+  close(): void {
+    this.disarm();
+  }
+
+  /** @internal RequestAbort calls it when it aborts or ends. */
+  forget(entry: RequestAbort): void {
+    if (!entry.lane.delete(entry)) return;
+    this.inFlight--;
+    if (this.inFlight === 0) this.disarm();
+  }
+
+  private fire(): void {
+    this.timer = undefined;
+    this.armedFor = Number.POSITIVE_INFINITY;
+    const now = this.clock.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const [timeoutMs, lane] of this.lanes) {
+      for (const entry of lane) {
+        if (entry.deadline > now) {
+          if (entry.deadline < next) next = entry.deadline;
+          break;
+        }
+        entry.abort(new Error(timeoutMessage(timeoutMs)));
+      }
+    }
+    if (next < this.armedFor) this.arm(next);
+  }
+
+  private arm(at: number): void {
+    this.timer?.abort();
+    const timer = new AbortController();
+    this.timer = timer;
+    this.armedFor = at;
+    void this.clock.sleep(Math.max(1, at - this.clock.now()), timer.signal).then(() => {
+      if (!timer.signal.aborted) this.fire();
+    });
+  }
+
+  private disarm(): void {
+    this.timer?.abort();
+    this.timer = undefined;
+    this.armedFor = Number.POSITIVE_INFINITY;
+  }
+}
