@@ -369,15 +369,21 @@ describe("HttpSourceTask", () => {
 
   describe("slow and large responses", () => {
     test("a page slower than a poll is picked up by a later poll, also after its poll ended", async () => {
+      // The server answers only once the first poll has given up on the page (~1 s), whatever the load.
       let answered = false;
+      let release!: () => void;
+      const firstPollEnded = new Promise<void>((resolve) => {
+        release = resolve;
+      });
       using server = api(async () => {
-        await new Promise((resolve) => setTimeout(resolve, 1200));
+        await firstPollEnded;
         answered = true;
         return json([{ id: 1 }]);
       });
       const h = await startTask({ "http.url": `${server.base}/e`, "http.response.records.path": "$[*]" });
       const signal = new AbortController().signal;
       expect(await h.task.poll(signal)).toBeNull();
+      release();
       await waitFor(() => answered, { intervalMs: 5 });
       expect(ids((await h.task.poll(signal)) ?? [])).toEqual([1]);
     });
