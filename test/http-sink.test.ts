@@ -127,10 +127,18 @@ describe("HTTP sink connector in the gateway", () => {
     const PER_PARTITION = 1500;
     await createTopic(topic, 4);
     await produceEvents(topic, 4, PER_PARTITION, 64);
-    let slow = true;
+    // The first gateway's requests are held once 1500 events were accepted, so the kill lands
+    // mid-stream however fast it delivers; the held ones are refused after the kill.
+    let firstRun = true;
+    let killed!: () => void;
+    const firstGatewayKilled = new Promise<void>((resolve) => {
+      killed = resolve;
+    });
     using endpoint = sinkEndpoint(async () => {
-      // The first gateway is slowed down so that the kill lands mid-stream.
-      if (slow) await Bun.sleep(5);
+      if (firstRun && endpoint.accepted.length >= 1500) {
+        await firstGatewayKilled;
+        return new Response("the first gateway is gone", { status: 503 });
+      }
       return new Response("ok");
     });
     const { options } = await gatewayIn(dir);
@@ -158,10 +166,11 @@ describe("HTTP sink connector in the gateway", () => {
     await waitFor(() => endpoint.accepted.length >= 1500, { what: "1500 events before the kill", timeoutMs: 60_000 });
     await gw.kill();
     const atKill = endpoint.accepted.length;
+    firstRun = false;
+    killed();
     const committed = await committedOffsets("connect-crash-sink", topic);
     expect(atKill).toBeLessThan(4 * PER_PARTITION);
 
-    slow = false;
     gw = await startGateway(options);
     await waitFor(() => new Set(endpoint.accepted.map((e) => `${e.p}:${e.i}`)).size === 4 * PER_PARTITION, {
       what: "every event delivered",
