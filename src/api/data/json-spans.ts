@@ -14,12 +14,13 @@ export interface Span {
   readonly end: number;
 }
 
+function isWhiteSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
 function skipWhiteSpace(text: string, i: number): number {
-  for (;;) {
-    const c = text.charCodeAt(i);
-    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return i;
-    i++;
-  }
+  while (isWhiteSpace(text.charCodeAt(i))) i++;
+  return i;
 }
 
 /** End (exclusive) of the string whose opening quote is at `open`: quote to quote, skipping escaped ones. */
@@ -93,8 +94,10 @@ export class JsonSpans {
 
   constructor(text: string) {
     this.#text = text;
-    const start = skipWhiteSpace(text, 0);
-    this.#root = { start, end: valueEnd(text, start) };
+    // Valid JSON: only white space follows the one value, so its end needs no scan.
+    let end = text.length;
+    while (end > 0 && isWhiteSpace(text.charCodeAt(end - 1))) end--;
+    this.#root = { start: skipWhiteSpace(text, 0), end };
   }
 
   /** The span of the value at `pointer`, or undefined when there is none. */
