@@ -57,7 +57,7 @@ export interface RestEnv {
   requestIP(request?: Request): { address: string; family: string; port: number };
 }
 
-function restEnv(info: RequestInfo): RestEnv {
+export function restEnv(info: RequestInfo): RestEnv {
   const peer = {
     address: info.remoteAddress,
     family: info.remoteAddress.includes(":") ? "IPv6" : "IPv4",
