@@ -273,3 +273,26 @@ describe("the https REST listener with ssl.client.auth=required", () => {
     await expect(c.next()).rejects.toThrow("connection closed");
   });
 });
+
+describe("the https REST listener with ssl.client.auth=requested", () => {
+  test("admits clients with and without a certificate", async () => {
+    await using tlsDir = await tempDir();
+    const tls = await makeTls(tlsDir.path);
+    await using secure = await startGateway({
+      dir: tlsDir.path,
+      worker: {
+        "bootstrap.servers": kafka.bootstrap,
+        "data.dir": tlsDir.file("data"),
+        listeners: "https://127.0.0.1:0",
+        "listeners.https.ssl.keystore.location": tls.serverPem,
+        "listeners.https.ssl.truststore.location": tls.caCert,
+        "listeners.https.ssl.client.auth": "requested",
+      },
+    });
+    const ca = readFileSync(tls.caCert, "utf8");
+    const cert = readFileSync(tls.clientCert, "utf8");
+    const key = readFileSync(tls.clientKey, "utf8");
+    expect((await fetch(`${secure.url}/connectors`, { tls: { ca } })).status).toBe(200);
+    expect((await fetch(`${secure.url}/connectors`, { tls: { ca, cert, key } })).status).toBe(200);
+  });
+});

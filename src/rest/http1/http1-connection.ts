@@ -217,7 +217,7 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
               flight.continueSent = true;
               socket.write("HTTP/1.1 100 Continue\r\n\r\n");
             }
-            if (phase === "busy") socket.resume();
+            if (phase === "busy" && socket.isPaused()) socket.resume();
           },
           cancel() {
             flight.controller = null;
@@ -231,15 +231,13 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
       const rest = feedBody(flight, pending);
       pending = rest;
     }
-    const headers = new Headers();
-    for (const [name, value] of head.headers) headers.append(name, value);
     const authority = head.host || `${socket.localAddress ?? "localhost"}:${socket.localPort ?? 0}`;
     const url = `${options.scheme}://${authority}${route.path}${route.query ? `?${route.query}` : ""}`;
     let request: Request;
     try {
       request = new Request(url, {
         method,
-        headers,
+        headers: head.headers as [string, string][],
         signal: flight.abort.signal,
         ...(body ? { body, duplex: "half" } : {}),
       } as RequestInit);
@@ -300,7 +298,7 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
     }
     phase = "head";
     armHeadTimer();
-    socket.resume();
+    if (socket.isPaused()) socket.resume();
     nextRequest();
   };
 }
