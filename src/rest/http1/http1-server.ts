@@ -44,15 +44,20 @@ export function startHttp1Server(options: Http1ServerOptions): Http1Server {
     handler: options.handler,
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
   };
-  const accept = (socket: Socket) => {
+  const track = (socket: Socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
+  };
+  const accept = (socket: Socket) => {
+    track(socket);
     serveHttp1(socket, connection);
   };
   let server: Server;
   if (options.tls) {
     server = createTlsServer(nodeTlsServerOptions(options.tls));
     server.on("secureConnection", accept);
+    // Connections still in their handshake, so stop() need not wait for them.
+    server.on("connection", track);
     // A failed handshake only concerns that client.
     server.on("tlsClientError", () => undefined);
   } else {
