@@ -10,9 +10,9 @@
  *
  * Called by `jwt-authenticator.ts` through `getKey`, which jose's `jwtVerify` calls per token.
  */
-import { createLocalJWKSet, errors, type JSONWebKeySet, type JWSHeaderParameters } from "jose";
-import { messageOf } from "../../errors.ts";
+import { errors, type JWSHeaderParameters } from "jose";
 import { type Clock, systemClock } from "../../util/clock.ts";
+import { fetchKeySet, JwksUnavailableError, type LocalKeySet, shownJwksUrl } from "../../util/jwks-fetch.ts";
 
 export interface JwksCacheOptions {
   readonly url: URL;
@@ -25,35 +25,11 @@ export interface JwksCacheOptions {
   readonly fetch?: (url: URL, init: RequestInit) => Promise<Response>;
 }
 
-/** The key set could not be fetched (the provider's fault: 503, not 401). */
-export class JwksUnavailableError extends Error {
-  override name = "JwksUnavailableError";
-}
-
-type LocalSet = ReturnType<typeof createLocalJWKSet>;
-
 interface Entry {
-  readonly set: LocalSet;
+  readonly set: LocalKeySet;
   readonly kids: ReadonlySet<string>;
   readonly fetchedAt: number;
   readonly expiresAt: number;
-}
-
-/** Freshness lifetime from Cache-Control / Expires, or undefined when the response gives none. */
-export function freshnessMs(headers: Headers, nowMs: number): number | undefined {
-  const cc = headers.get("cache-control")?.toLowerCase() ?? "";
-  if (/(^|,)\s*(no-store|no-cache)\b/.test(cc)) return 0;
-  const maxAge = /(?:^|,)\s*max-age\s*=\s*"?(\d+)"?/.exec(cc);
-  if (maxAge) {
-    const age = Number(headers.get("age") ?? 0);
-    return Math.max(0, Number(maxAge[1]) - (Number.isFinite(age) ? age : 0)) * 1000;
-  }
-  const expires = headers.get("expires");
-  if (expires) {
-    const at = Date.parse(expires);
-    return Number.isNaN(at) ? 0 : Math.max(0, at - nowMs);
-  }
-  return undefined;
 }
 
 export class JwksCache {
@@ -68,7 +44,6 @@ export class JwksCache {
   private readonly defaultAgeMs: number;
   private readonly cooldownMs: number;
   private readonly timeoutMs: number;
-  private readonly doFetch: (url: URL, init: RequestInit) => Promise<Response>;
 
   constructor(private readonly options: JwksCacheOptions) {
     this.clock = options.clock ?? systemClock;
@@ -77,7 +52,6 @@ export class JwksCache {
     this.defaultAgeMs = options.defaultAgeMs ?? 600_000;
     this.cooldownMs = options.cooldownMs ?? 30_000;
     this.timeoutMs = options.timeoutMs ?? 5_000;
-    this.doFetch = options.fetch ?? ((url, init) => fetch(url, init));
   }
 
   /** How many times the key set was fetched (for tests and metrics). */
@@ -101,7 +75,9 @@ export class JwksCache {
         if (!entry || !kidKnown(entry)) throw error;
       }
     } else if (!entry) {
-      throw this.lastError ?? new JwksUnavailableError(`the JWKS at ${this.shownUrl()} is not available yet`);
+      throw (
+        this.lastError ?? new JwksUnavailableError(`the JWKS at ${shownJwksUrl(this.options.url)} is not available yet`)
+      );
     }
     if (entry.expiresAt <= now && !kidKnown(entry) && this.lastError) throw this.lastError;
     return entry.set(header, token as never);
@@ -118,42 +94,15 @@ export class JwksCache {
 
   private async load(): Promise<Entry> {
     this.fetches += 1;
-    let response: Response;
-    try {
-      response = await this.doFetch(this.options.url, {
-        headers: { Accept: "application/json" },
-        signal: AbortSignal.timeout(this.timeoutMs),
-        redirect: "error",
-      });
-    } catch (error) {
-      throw new JwksUnavailableError(`cannot fetch the JWKS from ${this.shownUrl()}: ${messageOf(error)}`);
-    }
-    if (!response.ok) {
-      throw new JwksUnavailableError(`the JWKS at ${this.shownUrl()} answered HTTP ${response.status}`);
-    }
-    let body: JSONWebKeySet;
-    let set: LocalSet;
-    try {
-      body = (await response.json()) as JSONWebKeySet;
-      set = createLocalJWKSet(body);
-    } catch (error) {
-      throw new JwksUnavailableError(`the JWKS at ${this.shownUrl()} is not a JSON Web Key Set: ${messageOf(error)}`);
-    }
+    const fetched = await fetchKeySet(this.options.url, {
+      timeoutMs: this.timeoutMs,
+      ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
+    });
     const now = this.clock.now();
-    const fresh = freshnessMs(response.headers, Date.now()) ?? this.defaultAgeMs;
-    const age = Math.min(this.maxAgeMs, Math.max(this.minAgeMs, fresh));
-    const kids = new Set(body.keys.flatMap((k) => (typeof k.kid === "string" ? [k.kid] : [])));
-    this.entry = { set, kids, fetchedAt: now, expiresAt: now + age };
+    const age = Math.min(this.maxAgeMs, Math.max(this.minAgeMs, fetched.freshnessMs ?? this.defaultAgeMs));
+    this.entry = { set: fetched.set, kids: fetched.kids, fetchedAt: now, expiresAt: now + age };
     this.lastError = undefined;
     return this.entry;
-  }
-
-  private shownUrl(): string {
-    const u = new URL(this.options.url);
-    u.username = "";
-    u.password = "";
-    u.search = "";
-    return u.toString();
   }
 }
 

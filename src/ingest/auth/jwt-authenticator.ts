@@ -14,9 +14,10 @@
  */
 import { createPublicKey, type KeyObject } from "node:crypto";
 import { errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
+import { JwksUnavailableError } from "../../util/jwks-fetch.ts";
 import { ASYMMETRIC_JWS_ALGORITHMS } from "../../util/jws.ts";
 import type { IngestIdentity } from "../request-context.ts";
-import { type JwksCache, JwksUnavailableError } from "./jwks-cache.ts";
+import type { JwksCache } from "./jwks-cache.ts";
 
 export interface JwtAuthenticatorOptions {
   /** Exactly one of `jwks` and `publicKey`. */

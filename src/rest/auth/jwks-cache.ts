@@ -12,8 +12,9 @@
  * - concurrent lookups share one fetch. When the set cannot be fetched, lookups fail (the caller
  *   answers 503) rather than trusting an expired set.
  */
-import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
+import { errors, type JWTVerifyGetKey } from "jose";
 import { type Clock, systemClock } from "../../util/clock.ts";
+import { fetchKeySet, type LocalKeySet } from "../../util/jwks-fetch.ts";
 
 export interface JwksCacheOptions {
   readonly url: URL;
@@ -26,48 +27,20 @@ export interface JwksCacheOptions {
   readonly clock?: Clock;
 }
 
-/** The set's lifetime in ms from a Cache-Control header; undefined when it announces none. */
-export function announcedMaxAgeMs(cacheControl: string | null): number | undefined {
-  if (cacheControl === null) return undefined;
-  const directives = cacheControl
-    .toLowerCase()
-    .split(",")
-    .map((d) => d.trim());
-  if (directives.some((d) => d === "no-store" || d === "no-cache")) return 0;
-  for (const d of directives) {
-    const m = /^max-age\s*=\s*"?(\d+)"?$/.exec(d);
-    if (m) return Number(m[1]) * 1000;
-  }
-  return undefined;
-}
-
 export function jwksKeySource(options: JwksCacheOptions): JWTVerifyGetKey {
   const clock = options.clock ?? systemClock;
   const timeoutMs = options.timeoutMs ?? 5000;
-  let keys: ReturnType<typeof createLocalJWKSet> | undefined;
+  let keys: LocalKeySet | undefined;
   let fetchedAt = Number.NEGATIVE_INFINITY;
   let expiresAt = Number.NEGATIVE_INFINITY;
   let pending: Promise<void> | undefined;
 
   async function fetchSet(): Promise<void> {
-    const response = await fetch(options.url, {
-      headers: { Accept: "application/json" },
-      redirect: "manual",
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    if (response.status !== 200) throw new Error(`the JWKS URL answered HTTP ${response.status}`);
-    let set: unknown;
-    try {
-      set = await response.json();
-    } catch {
-      throw new Error("the JWKS URL did not answer JSON");
-    }
-    const local = createLocalJWKSet(set as JSONWebKeySet);
+    const fetched = await fetchKeySet(options.url, { timeoutMs });
     const now = clock.now();
-    const announced = announcedMaxAgeMs(response.headers.get("Cache-Control"));
-    keys = local;
+    keys = fetched.set;
     fetchedAt = now;
-    expiresAt = now + Math.min(options.maxAgeMs, announced ?? options.maxAgeMs);
+    expiresAt = now + Math.min(options.maxAgeMs, fetched.freshnessMs ?? options.maxAgeMs);
   }
 
   function reload(): Promise<void> {

@@ -1,0 +1,82 @@
+/**
+ * Fetching an identity provider's JSON Web Key Set, shared by the admin API's bearer
+ * authentication (`rest/auth/jwks-cache.ts`) and ingest JWT authentication
+ * (`ingest/auth/jwks-cache.ts`). The two caches differ on purpose in what they do when the set
+ * cannot be fetched (the admin API fails closed; devices keep using known keys for a while), and
+ * share the fetch, the parsing and how long a set stays fresh.
+ */
+import { createLocalJWKSet, type JSONWebKeySet } from "jose";
+import { messageOf } from "../errors.ts";
+
+export type LocalKeySet = ReturnType<typeof createLocalJWKSet>;
+
+export interface FetchedKeySet {
+  readonly set: LocalKeySet;
+  /** The key ids the set names. */
+  readonly kids: ReadonlySet<string>;
+  /** How long the response says the set stays fresh; undefined when it says nothing. */
+  readonly freshnessMs: number | undefined;
+}
+
+/** The set could not be fetched or is not a key set (the provider's fault: 503, not 401). */
+export class JwksUnavailableError extends Error {
+  override name = "JwksUnavailableError";
+}
+
+export interface FetchKeySetOptions {
+  readonly timeoutMs: number;
+  readonly fetch?: (url: URL, init: RequestInit) => Promise<Response>;
+}
+
+/**
+ * Freshness lifetime from Cache-Control (`max-age` less `Age`; `no-store`/`no-cache` as 0) or
+ * Expires, or undefined when the response gives neither.
+ */
+export function freshnessMs(headers: Headers, nowMs: number): number | undefined {
+  const cc = headers.get("cache-control")?.toLowerCase() ?? "";
+  if (/(^|,)\s*(no-store|no-cache)\b/.test(cc)) return 0;
+  const maxAge = /(?:^|,)\s*max-age\s*=\s*"?(\d+)"?/.exec(cc);
+  if (maxAge) {
+    const age = Number(headers.get("age") ?? 0);
+    return Math.max(0, Number(maxAge[1]) - (Number.isFinite(age) ? age : 0)) * 1000;
+  }
+  const expires = headers.get("expires");
+  if (expires) {
+    const at = Date.parse(expires);
+    return Number.isNaN(at) ? 0 : Math.max(0, at - nowMs);
+  }
+  return undefined;
+}
+
+/** The URL as errors show it: no credentials, no query. */
+export function shownJwksUrl(url: URL): string {
+  const u = new URL(url);
+  u.username = "";
+  u.password = "";
+  u.search = "";
+  return u.toString();
+}
+
+/** Fetches and parses the set; redirects are refused (the configured URL is the trust anchor). */
+export async function fetchKeySet(url: URL, options: FetchKeySetOptions): Promise<FetchedKeySet> {
+  const shown = shownJwksUrl(url);
+  let response: Response;
+  try {
+    response = await (options.fetch ?? fetch)(url, {
+      headers: { Accept: "application/json" },
+      signal: AbortSignal.timeout(options.timeoutMs),
+      redirect: "error",
+    });
+  } catch (error) {
+    throw new JwksUnavailableError(`cannot fetch the JWKS from ${shown}: ${messageOf(error)}`);
+  }
+  if (!response.ok) throw new JwksUnavailableError(`the JWKS at ${shown} answered HTTP ${response.status}`);
+  try {
+    const body = (await response.json()) as JSONWebKeySet;
+    const set = createLocalJWKSet(body);
+    const kids = new Set(body.keys.flatMap((k) => (typeof k.kid === "string" ? [k.kid] : [])));
+    return { set, kids, freshnessMs: freshnessMs(response.headers, Date.now()) };
+  } catch (error) {
+    throw new JwksUnavailableError(`the JWKS at ${shown} is not a JSON Web Key Set: ${messageOf(error)}`);
+  }
+}
