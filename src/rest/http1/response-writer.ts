@@ -37,8 +37,12 @@ function waitDrain(socket: Socket): Promise<void> {
   });
 }
 
-async function write(socket: Socket, data: Uint8Array | string): Promise<void> {
-  if (!socket.write(data) && !socket.destroyed) await waitDrain(socket);
+/** Writes; a promise only when the socket's buffer is full (the usual small answer needs no await). */
+function write(socket: Socket, data: Uint8Array | string): Promise<void> | undefined {
+  if (!socket.write(typeof data === "string" ? Buffer.from(data, "latin1") : data) && !socket.destroyed) {
+    return waitDrain(socket);
+  }
+  return undefined;
 }
 
 export interface WriteOptions {
