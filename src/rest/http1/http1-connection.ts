@@ -24,7 +24,7 @@
  */
 import type { Socket } from "node:net";
 import { type BodyDecoder, chunkedDecoder, contentLengthDecoder } from "./body-decoder.ts";
-import { jettyErrorResponse } from "./jetty-error-page.ts";
+import { errorPageFor, jettyErrorResponse } from "./jetty-error-page.ts";
 import { type HeadError, MAX_HEAD_BYTES, parseRequestHead, type RequestHead } from "./request-head.ts";
 import { checkOriginTarget } from "./request-target.ts";
 import { writeResponse } from "./response-writer.ts";
@@ -159,31 +159,31 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
         : error.uri.kind === "target"
           ? error.uri.target
           : `${options.scheme}://${error.uri.host}${error.uri.target}`;
-    return jettyErrorResponse(error.status, error.reason, uri, error.empty);
+    const method = error.uri.kind === "badMessage" ? null : error.uri.method;
+    return jettyErrorResponse(error.status, error.reason, uri, error.empty || !errorPageFor(method));
   };
 
   /** The path to route, or Connect's answer for a target it refuses. */
   const routePath = (head: RequestHead): { path: string; query: string } | Response => {
+    // A target refused while its request line is still being read always gets the page.
+    const refuse = (reason: string, uri: string) =>
+      jettyErrorResponse(400, reason, uri, uri !== "/badMessage" && !errorPageFor(head.method));
     let target = head.target;
     if (target === "*") {
       if (head.method === "OPTIONS") return new Response(null, { status: 404, headers: { "Content-Length": "0" } });
-      return jettyErrorResponse(400, "Bad URI path", `${options.scheme}://${head.host}*`);
+      return refuse("Bad URI path", `${options.scheme}://${head.host}*`);
     }
     const absolute = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(target);
     if (absolute) {
-      if (absolute[1] !== head.host) return jettyErrorResponse(400, "Authority!=Host", target);
+      if (absolute[1] !== head.host) return refuse("Authority!=Host", target);
       target = target.slice(absolute[0].length) || "/";
     } else if (head.method.toUpperCase() === "CONNECT" && !target.startsWith("/")) {
       target = "/";
     } else if (head.method.toUpperCase() === "CONNECT" || !target.startsWith("/")) {
-      return jettyErrorResponse(
-        400,
-        "Bad Request",
-        target.startsWith("/") ? "/badMessage" : `${options.scheme}:${target}`,
-      );
+      return refuse("Bad Request", target.startsWith("/") ? "/badMessage" : `${options.scheme}:${target}`);
     }
     const checked = checkOriginTarget(target);
-    if (!checked.ok) return jettyErrorResponse(400, checked.reason, `/${checked.uri}`);
+    if (!checked.ok) return refuse(checked.reason, `/${checked.uri}`);
     return checked;
   };
 

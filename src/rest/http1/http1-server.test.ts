@@ -142,3 +142,19 @@ describe("startHttp1Server", () => {
     expect(() => startHttp1Server({ host: "127.0.0.1", port, handler: () => new Response() })).toThrow();
   });
 });
+
+describe("Jetty's error page", () => {
+  test("is written for GET, POST and HEAD and for unreadable request lines; other methods get the status alone", async () => {
+    const port = start(() => new Response("ok"));
+    const get = await exchange(port, ["GET /a%2fb HTTP/1.1\r\nHost: h\r\n\r\n"]);
+    expect(get).toContain("<title>Error 400 Ambiguous URI path separator</title>");
+    const del = withoutDates(await exchange(port, ["DELETE /a%2fb HTTP/1.1\r\nHost: h\r\n\r\n"]));
+    expect(del).toBe(
+      "HTTP/1.1 400 Bad Request\r\ncache-control: must-revalidate,no-cache,no-store\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+    );
+    const delField = await exchange(port, ["DELETE /x HTTP/1.1\r\nHost: h\r\nX(A: b\r\n\r\n"]);
+    expect(delField).toEndWith("Content-Length: 0\r\nConnection: close\r\n\r\n");
+    const delLine = await exchange(port, ["DELETE /x\u0001 HTTP/1.1\r\nHost: h\r\n\r\n"]);
+    expect(delLine).toContain("<title>Error 400 Illegal character CNTL=0x1</title>");
+  });
+});

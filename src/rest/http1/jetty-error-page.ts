@@ -36,6 +36,14 @@ export function jettyErrorPage(status: number, reason: string, uri: string): str
   ].join("\n");
 }
 
+/**
+ * Whether Jetty writes its page for a request with this method: only for GET, POST and HEAD (and
+ * for a request line it could not read at all, `null`); other methods get the status alone.
+ */
+export function errorPageFor(method: string | null): boolean {
+  return method === null || method === "GET" || method === "POST" || method === "HEAD";
+}
+
 /** The page as a response (Jetty marks these uncacheable); `empty`: the status alone, as Jetty sends some. */
 export function jettyErrorResponse(status: number, reason: string, uri: string, empty = false): Response {
   const headers: Record<string, string> = { "Cache-Control": "must-revalidate,no-cache,no-store" };

@@ -32,8 +32,21 @@ function hex(c: number): number {
   return -1;
 }
 
-/** The decoded bytes of one segment, or the reason it is refused. */
-function decodeSegment(segment: string): Uint8Array | TargetCheck {
+/** Jetty's violation messages in the order it lists them when a target has several. */
+const VIOLATIONS = [
+  "Ambiguous URI path segment",
+  "Ambiguous URI empty segment",
+  "Ambiguous URI path separator",
+  "Ambiguous URI path parameter",
+  "Ambiguous URI path encoding",
+  "Bad UTF-8 encoding",
+  "Suspicious Path Character",
+  "Illegal Path Character",
+] as const;
+type Violation = (typeof VIOLATIONS)[number];
+
+/** The decoded bytes of one segment (violations noted), or null for a broken escape or an encoded NUL. */
+function decodeSegment(segment: string, found: Set<Violation>): Uint8Array | null {
   const out: number[] = [];
   for (let i = 0; i < segment.length; i++) {
     const c = segment.charCodeAt(i);
@@ -43,12 +56,12 @@ function decodeSegment(segment: string): Uint8Array | TargetCheck {
     }
     const h = i + 2 < segment.length ? hex(segment.charCodeAt(i + 1)) : -1;
     const l = h >= 0 ? hex(segment.charCodeAt(i + 2)) : -1;
-    if (l < 0) return bad("Bad Request", "badMessage");
+    if (l < 0) return null;
     const b = h * 16 + l;
-    if (b === 0) return bad("Bad Request", "badMessage");
-    if (b === 0x2f) return bad("Ambiguous URI path separator");
-    if (b === 0x25) return bad("Ambiguous URI path encoding");
-    if (b < 0x20 || b === 0x7f || b === 0x5c) return bad("Suspicious Path Character");
+    if (b === 0) return null;
+    if (b === 0x2f) found.add("Ambiguous URI path separator");
+    else if (b === 0x25) found.add("Ambiguous URI path encoding");
+    else if (b < 0x20 || b === 0x7f || b === 0x5c) found.add("Suspicious Path Character");
     out.push(b);
     i += 2;
   }
@@ -57,46 +70,43 @@ function decodeSegment(segment: string): Uint8Array | TargetCheck {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-function isCheck(value: unknown): value is TargetCheck {
-  return typeof value === "object" && value !== null && "ok" in value;
-}
-
-/** Checks a path (origin form: starts with `/`) and its query. */
+/**
+ * Checks a path (origin form: starts with `/`) and its query. A broken escape, an encoded NUL or
+ * `..` (plain or encoded) above the root is refused first; otherwise every violation is named.
+ */
 export function checkOriginTarget(target: string): TargetCheck {
   const end = target.search(/[?#]/);
   const path = end < 0 ? target : target.slice(0, end);
   const query = end >= 0 && target[end] === "?" ? target.slice(end + 1).split("#")[0]! : "";
-  let backslash = false;
+  const found = new Set<Violation>();
   for (let i = 0; i < path.length; i++) {
     const c = path.charCodeAt(i);
-    if (c === 0x5c) backslash = true;
-    else if (c >= 0x80 || PCHAR[c] === 0) return bad("Illegal Path Character");
+    if (c === 0x5c) found.add("Suspicious Path Character").add("Illegal Path Character");
+    else if (c >= 0x80 || PCHAR[c] === 0) found.add("Illegal Path Character");
   }
-  if (backslash) return bad("Suspicious Path Character, Illegal Path Character");
   const segments = path.split("/").slice(1);
   let depth = 0;
   for (let i = 0; i < segments.length; i++) {
     const raw = segments[i]!;
     const semicolon = raw.indexOf(";");
     const name = semicolon < 0 ? raw : raw.slice(0, semicolon);
-    if (name === "" && semicolon < 0 && i < segments.length - 1) return bad("Ambiguous URI empty segment");
-    const decoded = decodeSegment(name);
-    if (isCheck(decoded)) return decoded;
-    let text: string;
+    const last = i === segments.length - 1;
+    if (name === "" && semicolon < 0 && !last) found.add("Ambiguous URI empty segment");
+    const decoded = decodeSegment(name, found);
+    if (decoded === null) return bad("Bad Request", "badMessage");
+    let text = "";
     try {
       text = utf8.decode(decoded);
     } catch {
-      return bad("Bad UTF-8 encoding");
+      found.add("Bad UTF-8 encoding");
     }
     const dot = text === "." || text === "..";
-    if (dot && name !== text) return bad("Ambiguous URI path segment");
-    if (dot && semicolon >= 0) return bad("Ambiguous URI path parameter");
-    if (text === "..") {
-      depth--;
-      if (depth < 0) return bad("Bad Request", "badMessage");
-    } else if (text !== "." && !(text === "" && i === segments.length - 1)) {
-      depth++;
-    }
+    if (dot && name !== text) found.add("Ambiguous URI path segment");
+    if (dot && semicolon >= 0) found.add("Ambiguous URI path parameter");
+    if (text === "..") depth--;
+    else if (text !== "." && !(text === "" && last)) depth++;
+    if (depth < 0) return bad("Bad Request", "badMessage");
   }
+  if (found.size > 0) return bad(VIOLATIONS.filter((v) => found.has(v)).join(", "));
   return { ok: true, path, query };
 }
