@@ -326,5 +326,8 @@ if (import.meta.main) {
     process.exitCode = 1;
   } finally {
     cleanUp();
+    // The shared admin that polls end offsets stays connected and would keep the process (and
+    // the benchmark lock) alive after the report.
+    process.exit(process.exitCode ?? 0);
   }
 }

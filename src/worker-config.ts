@@ -147,7 +147,7 @@ const ownWorkerConfig = defineConfig({
     group: RUNTIME,
   }),
   "kafka.client": key.string({
-    doc: "The Kafka client library behind the gateway's Kafka port: platformatic (@platformatic/kafka for producing, kafkajs for admin and consumer groups; the faster source path, see BENCHMARKS.md) or kafkajs (kafkajs for everything).",
+    doc: "The Kafka client library behind the gateway's Kafka port: platformatic (@platformatic/kafka for producing, admin and consumer groups; the faster source and sink paths, see BENCHMARKS.md) or kafkajs (kafkajs for everything).",
     default: "platformatic",
     importance: "LOW",
     group: "Kafka",

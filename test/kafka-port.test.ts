@@ -211,6 +211,163 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
     await next.close();
   });
 
+  /** `count` records into `partition` of `topic`, values `${partition}:${i}`. */
+  async function produce(topic: string, partition: number, count: number, from = 0): Promise<void> {
+    const producer = await port.producer({ "bootstrap.servers": info.bootstrap });
+    await producer.send(
+      Array.from({ length: count }, (_, i) => ({
+        topic,
+        partition,
+        key: null,
+        value: utf8(`${partition}:${from + i}`),
+        headers: [],
+        timestamp: null,
+      })),
+    );
+    await producer.close();
+  }
+
+  const fast = () => ({
+    "bootstrap.servers": info.bootstrap,
+    "fetch.max.wait.ms": "100",
+    "heartbeat.interval.ms": "300",
+  });
+  const offsetsOf = (records: ConsumedRecord[], partition: number) =>
+    records.filter((r) => r.partition === partition).map((r) => r.offset);
+
+  test("a paused partition is not delivered until resumed; the others flow meanwhile", async () => {
+    const topic = uniqueTopic("pause");
+    await admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
+    await produce(topic, 0, 3);
+    await produce(topic, 1, 3);
+    const consumer = await port.consumer({ groupId: `group-${topic}`, topics: [topic], properties: fast() });
+    const received: ConsumedRecord[] = [];
+    await consumer.start({
+      onRecords: async (records) => void received.push(...records),
+      // As Connect's SinkTask.open() may: pause before anything is fetched.
+      onAssignment: async (assigned) => consumer.pause(assigned.filter((tp) => tp.partition === 0)),
+      onCrash: (error) => {
+        throw error;
+      },
+    });
+    await waitFor(() => offsetsOf(received, 1).length === 3, { what: "partition 1" });
+    await produce(topic, 1, 2, 3);
+    await waitFor(() => offsetsOf(received, 1).length === 5, { what: "more of partition 1" });
+    expect(offsetsOf(received, 0)).toEqual([]);
+    consumer.resume([{ topic, partition: 0 }]);
+    await waitFor(() => offsetsOf(received, 0).length === 3, { what: "partition 0 after resume" });
+    expect(offsetsOf(received, 0)).toEqual([0, 1, 2]);
+    expect(offsetsOf(received, 1)).toEqual([0, 1, 2, 3, 4]);
+    await consumer.close();
+  });
+
+  test("seek: at assignment it replaces the committed position; later it rewinds", async () => {
+    const topic = uniqueTopic("seek");
+    const groupId = `group-${topic}`;
+    await admin.createTopic({ topic, partitions: 1, replicationFactor: 1 });
+    await produce(topic, 0, 10);
+    await admin.alterGroupOffsets(groupId, [{ topic, partition: 0, offset: 2 }]);
+    const consumer = await port.consumer({ groupId, topics: [topic], properties: fast() });
+    const received: ConsumedRecord[] = [];
+    await consumer.start({
+      onRecords: async (records) => void received.push(...records),
+      onAssignment: async (assigned) => {
+        for (const tp of assigned) consumer.seek({ ...tp, offset: 7 });
+      },
+      onCrash: (error) => {
+        throw error;
+      },
+    });
+    await waitFor(() => received.at(-1)?.offset === 9, { what: "offsets 7 to 9" });
+    expect(offsetsOf(received, 0)).toEqual([7, 8, 9]);
+    consumer.seek({ topic, partition: 0, offset: 4 });
+    await waitFor(() => received.length === 9, { what: "offsets 4 to 9 again" });
+    expect(offsetsOf(received, 0)).toEqual([7, 8, 9, 4, 5, 6, 7, 8, 9]);
+    expect(text(received.at(-1)!.value)).toBe("0:9");
+    await consumer.close();
+  });
+
+  test("a second member joining: the first has a partition revoked, the second gets it; it returns when the second leaves", async () => {
+    const topic = uniqueTopic("rebalance");
+    const groupId = `group-${topic}`;
+    await admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
+    type Change = { assigned: number[]; revoked: number[] };
+    const member = async (changes: Change[], received: ConsumedRecord[]) => {
+      const consumer = await port.consumer({ groupId, topics: [topic], properties: fast() });
+      await consumer.start({
+        onRecords: async (records) => void received.push(...records),
+        onAssignment: async (assigned, revoked) =>
+          void changes.push({
+            assigned: assigned.map((tp) => tp.partition),
+            revoked: revoked.map((tp) => tp.partition),
+          }),
+        onCrash: (error) => {
+          throw error;
+        },
+      });
+      return consumer;
+    };
+    const changesA: Change[] = [];
+    const changesB: Change[] = [];
+    const receivedA: ConsumedRecord[] = [];
+    const receivedB: ConsumedRecord[] = [];
+    const a = await member(changesA, receivedA);
+    await waitFor(() => a.assignment().length === 2, { what: "both partitions with the first member" });
+    const b = await member(changesB, receivedB);
+    await waitFor(() => a.assignment().length === 1 && b.assignment().length === 1, {
+      what: "one partition each",
+      timeoutMs: 30_000,
+    });
+    const kept = a.assignment()[0]!.partition;
+    const moved = b.assignment()[0]!.partition;
+    expect(kept).not.toBe(moved);
+    expect(changesA).toEqual([
+      { assigned: [0, 1], revoked: [] },
+      { assigned: [], revoked: [moved] },
+    ]);
+    expect(changesB).toEqual([{ assigned: [moved], revoked: [] }]);
+    // Each member consumes what it owns now.
+    await produce(topic, kept, 1);
+    await produce(topic, moved, 1);
+    await waitFor(() => receivedA.length === 1 && receivedB.length === 1, { what: "one record each" });
+    expect([receivedA[0]!.partition, receivedB[0]!.partition]).toEqual([kept, moved]);
+    await b.close();
+    await waitFor(() => a.assignment().length === 2, { what: "the partition back", timeoutMs: 30_000 });
+    expect(changesA.at(-1)).toEqual({ assigned: [moved], revoked: [] });
+    await a.close();
+  }, 60_000);
+
+  test("a topics.regex subscription consumes every matching topic", async () => {
+    const prefix = uniqueTopic("regex");
+    for (const name of ["a", "b", "other"]) {
+      const topic = name === "other" ? `x${prefix}` : `${prefix}-${name}`;
+      await admin.createTopic({ topic, partitions: 1, replicationFactor: 1 });
+      await produce(topic, 0, 1);
+    }
+    const consumer = await port.consumer({
+      groupId: `group-${prefix}`,
+      topics: new RegExp(`^${prefix}-.*`),
+      properties: fast(),
+    });
+    const received: ConsumedRecord[] = [];
+    await consumer.start({
+      onRecords: async (records) => void received.push(...records),
+      onAssignment: async () => {},
+      onCrash: (error) => {
+        throw error;
+      },
+    });
+    await waitFor(() => received.length === 2, { what: "a record from each matching topic" });
+    expect(received.map((r) => r.topic).sort()).toEqual([`${prefix}-a`, `${prefix}-b`]);
+    expect(
+      consumer
+        .assignment()
+        .map((tp) => tp.topic)
+        .sort(),
+    ).toEqual([`${prefix}-a`, `${prefix}-b`]);
+    await consumer.close();
+  });
+
   test("fails fast with a clear message for unsupported client settings", async () => {
     await expect(port.producer({ "bootstrap.servers": info.bootstrap, "compression.type": "zstd" })).rejects.toThrow(
       "Invalid value zstd for configuration compression.type: supported codecs are none and gzip",
@@ -222,5 +379,76 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
         "sasl.mechanism": "GSSAPI",
       }),
     ).rejects.toThrow("Invalid value GSSAPI for configuration sasl.mechanism");
+  });
+});
+
+describe("what only the platformatic adapter does", () => {
+  const platformatic = () => kafkaPorts.platformatic(new LogManager({ sink: () => {} }));
+
+  test("a topics.regex subscription picks up matching topics created later (at the next metadata.max.age.ms), from none at start", async () => {
+    const port = platformatic();
+    const admin = await port.admin({ "bootstrap.servers": info.bootstrap });
+    const prefix = uniqueTopic("regex-later");
+    const consumer = await port.consumer({
+      groupId: `group-${prefix}`,
+      topics: new RegExp(`^${prefix}-.*`),
+      properties: {
+        "bootstrap.servers": info.bootstrap,
+        "fetch.max.wait.ms": "100",
+        "metadata.max.age.ms": "200",
+      },
+    });
+    const received: ConsumedRecord[] = [];
+    const changes: [string[], string[]][] = [];
+    const name = (tp: TopicPartition) => `${tp.topic}-${tp.partition}`;
+    await consumer.start({
+      onRecords: async (records) => void received.push(...records),
+      onAssignment: async (assigned, revoked) => void changes.push([assigned.map(name), revoked.map(name)]),
+      onCrash: (error) => {
+        throw error;
+      },
+    });
+    // Nothing matches yet: the member joins with an empty subscription.
+    await admin.createTopic({ topic: `${prefix}-a`, partitions: 1, replicationFactor: 1 });
+    await waitFor(() => consumer.assignment().length === 1, { what: "the first topic assigned" });
+    await admin.createTopic({ topic: `${prefix}-b`, partitions: 1, replicationFactor: 1 });
+    const producer = await port.producer({ "bootstrap.servers": info.bootstrap });
+    await producer.send([
+      { topic: `${prefix}-b`, partition: 0, key: null, value: utf8("late"), headers: [], timestamp: null },
+    ]);
+    await producer.close();
+    await waitFor(() => received.length === 1, { what: "the record of the topic created later" });
+    expect(received[0]).toMatchObject({ topic: `${prefix}-b`, partition: 0, offset: 0 });
+    expect(changes).toEqual([
+      [[`${prefix}-a-0`], []],
+      [[`${prefix}-b-0`], []],
+    ]);
+    await consumer.close();
+    await admin.close();
+  });
+
+  test("group.instance.id makes a static member; kafkajs refuses it with a clear message", async () => {
+    const topic = uniqueTopic("static");
+    const port = platformatic();
+    const admin = await port.admin({ "bootstrap.servers": info.bootstrap });
+    await admin.createTopic({ topic, partitions: 1, replicationFactor: 1 });
+    const properties = { "bootstrap.servers": info.bootstrap, "group.instance.id": `instance-${topic}` };
+    const consumer = await port.consumer({ groupId: `group-${topic}`, topics: [topic], properties });
+    const assigned: TopicPartition[] = [];
+    await consumer.start({
+      onRecords: async () => {},
+      onAssignment: async (a) => void assigned.push(...a),
+      onCrash: (error) => {
+        throw error;
+      },
+    });
+    await waitFor(() => assigned.length === 1, { what: "the partition assigned to the static member" });
+    await consumer.close();
+    await admin.close();
+    await expect(
+      kafkaPorts.kafkajs(new LogManager({ sink: () => {} })).consumer({ groupId: "g", topics: [topic], properties }),
+    ).rejects.toThrow(
+      `Invalid value instance-${topic} for configuration group.instance.id: static membership is not supported by kafka.client=kafkajs`,
+    );
   });
 });

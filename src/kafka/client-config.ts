@@ -43,9 +43,14 @@ export interface ConsumerSettings {
   maxBytesPerPartition: number;
   readUncommitted: boolean;
   allowAutoTopicCreation: boolean;
+  /** Static membership (KIP-345), `group.instance.id`; null: a dynamic member. */
+  groupInstanceId: string | null;
+  /** How often a `topics.regex` subscription looks for new matching topics (`metadata.max.age.ms`). */
+  metadataMaxAgeMs: number;
 }
 
-function bad(key: string, value: string | undefined, reason: string): never {
+/** Throws the ConfigError Kafka's clients give for a bad property (`Invalid value … for configuration …`). */
+export function invalidProperty(key: string, value: string | undefined, reason: string): never {
   const message = `Invalid value ${value ?? "null"} for configuration ${key}: ${reason}`;
   throw new ConfigError(message, new Map([[key, [message]]]));
 }
@@ -54,7 +59,7 @@ function intProp(props: ClientProperties, key: string, fallback: number): number
   const raw = props[key];
   if (raw === undefined || raw.trim() === "") return fallback;
   const n = Number(raw.trim());
-  if (!Number.isInteger(n)) bad(key, raw, "Not a number of type INT");
+  if (!Number.isInteger(n)) invalidProperty(key, raw, "Not a number of type INT");
   return n;
 }
 
@@ -64,18 +69,20 @@ export function parseBootstrap(value: string | undefined): string[] {
     .split(",")
     .map((s) => s.trim().replace(/^[A-Za-z_]+:\/\//, ""))
     .filter((s) => s !== "");
-  if (servers.length === 0) bad("bootstrap.servers", value, "at least one host:port is required");
+  if (servers.length === 0) invalidProperty("bootstrap.servers", value, "at least one host:port is required");
   for (const s of servers)
-    if (!/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d+$/.test(s)) bad("bootstrap.servers", value, `${s} is not host:port`);
+    if (!/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d+$/.test(s))
+      invalidProperty("bootstrap.servers", value, `${s} is not host:port`);
   return servers;
 }
 
 /** Username and password from a PlainLoginModule or ScramLoginModule `sasl.jaas.config`. */
 export function parseJaas(jaas: string | undefined, mechanism: string): { username: string; password: string } {
   const key = "sasl.jaas.config";
-  if (!jaas) bad(key, jaas, `SASL mechanism ${mechanism} needs a JAAS configuration with username and password`);
+  if (!jaas)
+    invalidProperty(key, jaas, `SASL mechanism ${mechanism} needs a JAAS configuration with username and password`);
   const module = /^\s*([\w.$]+)\s+(required|requisite|sufficient|optional)/.exec(jaas);
-  if (!module) bad(key, "[hidden]", 'expected \'<LoginModule> required username="…" password="…";\'');
+  if (!module) invalidProperty(key, "[hidden]", 'expected \'<LoginModule> required username="…" password="…";\'');
   const options = new Map<string, string>();
   for (const m of jaas.matchAll(/([\w.]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s;]+))/g)) {
     options.set(m[1]!, (m[2] ?? m[3] ?? "").replace(/\\(.)/g, "$1"));
@@ -83,7 +90,7 @@ export function parseJaas(jaas: string | undefined, mechanism: string): { userna
   const username = options.get("username");
   const password = options.get("password");
   if (username === undefined || password === undefined) {
-    bad(key, "[hidden]", `${module[1]} needs username and password options`);
+    invalidProperty(key, "[hidden]", `${module[1]} needs username and password options`);
   }
   return { username, password };
 }
@@ -91,7 +98,7 @@ export function parseJaas(jaas: string | undefined, mechanism: string): { userna
 export function connectionSettings(props: ClientProperties): ConnectionSettings {
   const protocol = (props["security.protocol"] ?? "PLAINTEXT").trim().toUpperCase();
   if (!["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"].includes(protocol)) {
-    bad(
+    invalidProperty(
       "security.protocol",
       props["security.protocol"],
       "String must be one of: PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL",
@@ -102,7 +109,8 @@ export function connectionSettings(props: ClientProperties): ConnectionSettings 
     const mechanism = (props["sasl.mechanism"] ?? "GSSAPI").trim().toUpperCase();
     const mapped = { PLAIN: "plain", "SCRAM-SHA-256": "scram-sha-256", "SCRAM-SHA-512": "scram-sha-512" } as const;
     const name = mapped[mechanism as keyof typeof mapped];
-    if (!name) bad("sasl.mechanism", mechanism, "supported mechanisms are PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512");
+    if (!name)
+      invalidProperty("sasl.mechanism", mechanism, "supported mechanisms are PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512");
     sasl = { mechanism: name, ...parseJaas(props["sasl.jaas.config"], mechanism) };
   }
   return {
@@ -119,18 +127,20 @@ export function connectionSettings(props: ClientProperties): ConnectionSettings 
 export function producerSettings(props: ClientProperties): ProducerSettings {
   const acksRaw = (props.acks ?? "all").trim().toLowerCase();
   const acks = acksRaw === "all" || acksRaw === "-1" ? -1 : acksRaw === "1" ? 1 : acksRaw === "0" ? 0 : undefined;
-  if (acks === undefined) bad("acks", props.acks, "String must be one of: all, -1, 0, 1");
+  if (acks === undefined) invalidProperty("acks", props.acks, "String must be one of: all, -1, 0, 1");
   const idempotenceRaw = props["enable.idempotence"]?.trim().toLowerCase();
   if (idempotenceRaw !== undefined && idempotenceRaw !== "true" && idempotenceRaw !== "false") {
-    bad("enable.idempotence", props["enable.idempotence"], "Expected value to be either true or false");
+    invalidProperty("enable.idempotence", props["enable.idempotence"], "Expected value to be either true or false");
   }
   // Kafka's default: idempotent whenever acks=all, unless switched off.
   const idempotent = acks === -1 && idempotenceRaw !== "false";
-  if (idempotenceRaw === "true" && acks !== -1) bad("acks", props.acks, "must be all (-1) for an idempotent producer");
-  if (props["transactional.id"]) bad("transactional.id", props["transactional.id"], "transactions are not supported");
+  if (idempotenceRaw === "true" && acks !== -1)
+    invalidProperty("acks", props.acks, "must be all (-1) for an idempotent producer");
+  if (props["transactional.id"])
+    invalidProperty("transactional.id", props["transactional.id"], "transactions are not supported");
   const compression = (props["compression.type"] ?? "none").trim().toLowerCase();
   if (compression !== "none" && compression !== "gzip") {
-    bad("compression.type", props["compression.type"], "supported codecs are none and gzip");
+    invalidProperty("compression.type", props["compression.type"], "supported codecs are none and gzip");
   }
   return {
     acks,
@@ -144,10 +154,14 @@ export function producerSettings(props: ClientProperties): ProducerSettings {
 export function consumerSettings(props: ClientProperties): ConsumerSettings {
   const reset = (props["auto.offset.reset"] ?? "earliest").trim().toLowerCase();
   if (reset !== "earliest" && reset !== "latest")
-    bad("auto.offset.reset", props["auto.offset.reset"], "String must be one of: earliest, latest");
+    invalidProperty("auto.offset.reset", props["auto.offset.reset"], "String must be one of: earliest, latest");
   const isolation = (props["isolation.level"] ?? "read_uncommitted").trim().toLowerCase();
   if (isolation !== "read_uncommitted" && isolation !== "read_committed") {
-    bad("isolation.level", props["isolation.level"], "String must be one of: read_committed, read_uncommitted");
+    invalidProperty(
+      "isolation.level",
+      props["isolation.level"],
+      "String must be one of: read_committed, read_uncommitted",
+    );
   }
   return {
     fromBeginning: reset === "earliest",
@@ -160,6 +174,8 @@ export function consumerSettings(props: ClientProperties): ConsumerSettings {
     maxBytesPerPartition: intProp(props, "max.partition.fetch.bytes", 1_048_576),
     readUncommitted: isolation === "read_uncommitted",
     allowAutoTopicCreation: (props["allow.auto.create.topics"] ?? "true").trim().toLowerCase() !== "false",
+    groupInstanceId: props["group.instance.id"]?.trim() || null,
+    metadataMaxAgeMs: intProp(props, "metadata.max.age.ms", 300_000),
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * KafkaPort: the narrow interface the runtime uses to talk to Kafka. Only `app.ts` picks the
- * adapter (`kafkajs/` in production, `memory-kafka.ts` in unit tests), so the client
- * library can be swapped if measurements say so.
+ * adapter (`platformatic/` or `kafkajs/` by the worker key `kafka.client`, `memory-kafka.ts` in unit
+ * tests), so the client library can be swapped if measurements say so.
  *
  * Clients are configured with Kafka's own client properties (`bootstrap.servers`,
  * `security.protocol`, `sasl.jaas.config`, `ssl.truststore.location`, …) as Connect passes them;

@@ -1,15 +1,48 @@
 /**
  * The Kafka adapters the gateway ships, by the name the worker key `kafka.client` takes. Only
  * `app.ts` (and the adapter tests, which run every one of them) pick from this list.
+ *
+ * Each adapter's module graph (its client library: ~35 MiB of RSS for @platformatic/kafka) is
+ * loaded on the first call, so a gateway pays only for the client it uses.
  */
 import type { LogManager } from "../util/logger.ts";
-import type { KafkaPort } from "./kafka-port.ts";
-import { KafkajsPort } from "./kafkajs/adapter.ts";
-import { PlatformaticPort } from "./platformatic/adapter.ts";
+import type {
+  ClientProperties,
+  ConsumerOptions,
+  KafkaAdmin,
+  KafkaConsumer,
+  KafkaPort,
+  KafkaProducer,
+} from "./kafka-port.ts";
+
+class LazyPort implements KafkaPort {
+  private port: Promise<KafkaPort> | undefined;
+
+  constructor(private readonly load: () => Promise<KafkaPort>) {}
+
+  private loaded(): Promise<KafkaPort> {
+    this.port ??= this.load();
+    return this.port;
+  }
+
+  async admin(properties: ClientProperties): Promise<KafkaAdmin> {
+    return (await this.loaded()).admin(properties);
+  }
+
+  async producer(properties: ClientProperties): Promise<KafkaProducer> {
+    return (await this.loaded()).producer(properties);
+  }
+
+  async consumer(options: ConsumerOptions): Promise<KafkaConsumer> {
+    return (await this.loaded()).consumer(options);
+  }
+}
 
 export const kafkaPorts = {
-  kafkajs: (logs: LogManager): KafkaPort => new KafkajsPort(logs),
-  platformatic: (logs: LogManager): KafkaPort => new PlatformaticPort(logs),
+  kafkajs: (logs: LogManager): KafkaPort =>
+    new LazyPort(async () => new (await import("./kafkajs/adapter.ts")).KafkajsPort(logs)),
+  platformatic: (_logs: LogManager): KafkaPort =>
+    new LazyPort(async () => new (await import("./platformatic/adapter.ts")).PlatformaticPort()),
 } as const;
 
 export type KafkaClientName = keyof typeof kafkaPorts;

@@ -13,6 +13,7 @@ import {
   type ConnectionSettings,
   connectionSettings,
   consumerSettings,
+  invalidProperty,
   kafkaTlsOptions,
   producerSettings,
 } from "../client-config.ts";
@@ -107,6 +108,14 @@ export class KafkajsPort implements KafkaPort {
 
   async consumer(options: ConsumerOptions): Promise<KafkaConsumer> {
     const { kafka } = this.kafka(options.properties);
-    return new KafkajsConsumer(kafka, options, consumerSettings(options.properties));
+    const settings = consumerSettings(options.properties);
+    if (settings.groupInstanceId !== null) {
+      invalidProperty(
+        "group.instance.id",
+        settings.groupInstanceId,
+        "static membership is not supported by kafka.client=kafkajs (use kafka.client=platformatic)",
+      );
+    }
+    return new KafkajsConsumer(kafka, options, settings);
   }
 }

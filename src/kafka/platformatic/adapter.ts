@@ -1,12 +1,9 @@
 /**
- * The KafkaPort adapter over @platformatic/kafka 2.12 for the data path's hot half: the producer
- * (what every source connector and ingest request goes through). Admin calls and consumer groups
- * are delegated to the kafkajs adapter, whose group handling (zombie fencing, topic readiness,
- * pause/resume/seek) the sink runtime is tested against; the sink path's limit is the runtime,
- * not the client (BENCHMARKS.md). Only the modules in this folder import @platformatic/kafka.
+ * The KafkaPort adapter over @platformatic/kafka 2.12: producer, admin and consumer groups. Only the
+ * modules in this folder import the library (producer, admin, consumer with its partition fetcher;
+ * client-options: Kafka client properties → the library's connection options; errors).
  */
-import type { LogManager } from "../../util/logger.ts";
-import { logManager } from "../../util/logger.ts";
+import { connectionSettings, consumerSettings } from "../client-config.ts";
 import type {
   ClientProperties,
   ConsumerOptions,
@@ -15,26 +12,23 @@ import type {
   KafkaPort,
   KafkaProducer,
 } from "../kafka-port.ts";
-import { KafkajsPort } from "../kafkajs/adapter.ts";
 
+/** The library logs nothing itself (it emits events); its errors reach the runtime, which logs them. */
 export class PlatformaticPort implements KafkaPort {
-  private readonly kafkajs: KafkajsPort;
-
-  constructor(logs: LogManager = logManager) {
-    this.kafkajs = new KafkajsPort(logs);
+  async admin(properties: ClientProperties): Promise<KafkaAdmin> {
+    const { connectPlatformaticAdmin } = await import("./admin.ts");
+    return connectPlatformaticAdmin(properties);
   }
 
-  admin(properties: ClientProperties): Promise<KafkaAdmin> {
-    return this.kafkajs.admin(properties);
-  }
-
-  consumer(options: ConsumerOptions): Promise<KafkaConsumer> {
-    return this.kafkajs.consumer(options);
+  async consumer(options: ConsumerOptions): Promise<KafkaConsumer> {
+    const connection = connectionSettings(options.properties);
+    const settings = consumerSettings(options.properties);
+    const { PlatformaticConsumer } = await import("./consumer.ts");
+    return new PlatformaticConsumer(options, connection, settings);
   }
 
   async producer(properties: ClientProperties): Promise<KafkaProducer> {
-    // Loaded on first use: the library's module graph costs ~35 MiB of RSS, which a gateway
-    // without source connectors need not pay.
+    // Each part loads on first use (a gateway without source connectors needs no producer code).
     const { connectPlatformaticProducer } = await import("./producer.ts");
     return connectPlatformaticProducer(properties);
   }

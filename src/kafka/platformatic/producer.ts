@@ -10,8 +10,9 @@
  * anyway, and this keeps call order = write order, as the port promises.
  */
 import { murmur2, Producer } from "@platformatic/kafka";
-import { connectionSettings, kafkaTlsOptions, producerSettings } from "../client-config.ts";
+import { connectionSettings, producerSettings } from "../client-config.ts";
 import type { ClientProperties, KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka-port.ts";
+import { baseOptions } from "./client-options.ts";
 import { wrap } from "./errors.ts";
 
 type Message = {
@@ -111,30 +112,15 @@ export class PlatformaticProducer implements KafkaProducer {
   }
 }
 
-const SASL = { plain: "PLAIN", "scram-sha-256": "SCRAM-SHA-256", "scram-sha-512": "SCRAM-SHA-512" } as const;
-
 /** A connected producer from Kafka client properties (idempotent ones have their producer id). */
 export async function connectPlatformaticProducer(properties: ClientProperties): Promise<KafkaProducer> {
-  const c = connectionSettings(properties);
   const p = producerSettings(properties);
-  const t = c.tls;
   const producer = new Producer<Buffer, Buffer, Buffer, Buffer>({
-    clientId: c.clientId,
-    bootstrapBrokers: c.brokers,
-    connectTimeout: c.connectionTimeoutMs,
-    requestTimeout: c.requestTimeoutMs,
-    timeout: c.requestTimeoutMs,
-    // Short: the runtime retries sends itself, with backoff, and reports them.
-    retries: 3,
-    retryDelay: c.retryBackoffMs,
+    ...baseOptions(connectionSettings(properties)),
     idempotent: p.idempotent,
     acks: p.acks,
     ...(p.compression === "gzip" ? { compression: "gzip" as const } : {}),
     autocreateTopics: true,
-    ...(t ? { tls: kafkaTlsOptions(t) } : {}),
-    ...(c.sasl
-      ? { sasl: { mechanism: SASL[c.sasl.mechanism], username: c.sasl.username, password: c.sasl.password } }
-      : {}),
   });
   try {
     // Connects, authenticates and (idempotent) gets a producer id now, as kafkajs' connect() does.

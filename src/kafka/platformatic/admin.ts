@@ -1,0 +1,158 @@
+/**
+ * The admin side of the @platformatic/kafka adapter: cluster id, topics, and consumer-group
+ * offsets. The library's alterConsumerGroupOffsets sends OffsetCommit with generation -1 and no
+ * member id (what Java's alterConsumerGroupOffsets sends), so the broker refuses it while the group
+ * has members; deleteConsumerGroupOffsets is OffsetDelete (KIP-496).
+ */
+import { Admin, findErrorBy } from "@platformatic/kafka";
+import type { TopicPartition, TopicPartitionOffset } from "../../api/record.ts";
+import { RetriableError } from "../../errors.ts";
+import { retry } from "../../util/backoff.ts";
+import { connectionSettings } from "../client-config.ts";
+import type { ClientProperties, KafkaAdmin, TopicDescription, TopicSpec } from "../kafka-port.ts";
+import { baseOptions } from "./client-options.ts";
+import { wrap } from "./errors.ts";
+
+function byTopic<T extends TopicPartition>(items: readonly T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const list = out.get(item.topic);
+    if (list) list.push(item);
+    else out.set(item.topic, [item]);
+  }
+  return out;
+}
+
+export class PlatformaticAdmin implements KafkaAdmin {
+  constructor(private readonly admin: Admin) {}
+
+  async clusterId(): Promise<string> {
+    try {
+      return (await this.admin.metadata({ topics: [], forceUpdate: true })).id;
+    } catch (error) {
+      throw wrap(error, "Failed to describe the Kafka cluster");
+    }
+  }
+
+  async createTopic(spec: TopicSpec): Promise<boolean> {
+    try {
+      await this.admin.createTopics({
+        topics: [spec.topic],
+        // -1: the broker's num.partitions / default.replication.factor (CreateTopics v4+).
+        partitions: spec.partitions,
+        replicas: spec.replicationFactor,
+        configs: Object.entries(spec.configs ?? {}).map(([name, value]) => ({ name, value })),
+      });
+    } catch (error) {
+      if (findErrorBy(error as Error, "apiId", "TOPIC_ALREADY_EXISTS")) return false;
+      throw wrap(error, `Failed to create topic ${spec.topic}`);
+    }
+    await this.awaitLeaders(spec.topic);
+    return true;
+  }
+
+  /** Until every partition of a new topic has a leader (as kafkajs' `waitForLeaders`). */
+  private async awaitLeaders(topic: string): Promise<void> {
+    const notReady = new RetriableError(`Topic ${topic} has no leaders yet`);
+    try {
+      await retry(
+        async () => {
+          let ready = false;
+          try {
+            const md = await this.admin.metadata({ topics: [topic], forceUpdate: true });
+            const t = md.topics.get(topic);
+            ready = t !== undefined && t.partitionsCount > 0 && t.partitions.every((p) => p.leader >= 0);
+          } catch {
+            ready = false;
+          }
+          if (!ready) throw notReady;
+        },
+        {
+          policy: { initialMs: 50, maxMs: 200, jitter: 0 },
+          maxAttempts: 100,
+          classify: (error) => ({ retriable: error === notReady }),
+        },
+      );
+    } catch (error) {
+      throw wrap(error, `Failed to create topic ${topic}`);
+    }
+  }
+
+  async describeTopics(topics: readonly string[]): Promise<TopicDescription[]> {
+    try {
+      const md = await this.admin.metadata({ topics: [...topics], forceUpdate: true });
+      return topics.map((topic) => ({ topic, partitions: md.topics.get(topic)?.partitionsCount ?? 0 }));
+    } catch (error) {
+      throw wrap(error, "Failed to describe topics");
+    }
+  }
+
+  async listTopics(): Promise<string[]> {
+    try {
+      return await this.admin.listTopics();
+    } catch (error) {
+      throw wrap(error, "Failed to list topics");
+    }
+  }
+
+  async groupOffsets(groupId: string): Promise<TopicPartitionOffset[]> {
+    try {
+      const groups = await this.admin.listConsumerGroupOffsets({ groups: [groupId] });
+      return groups.flatMap((g) =>
+        g.topics.flatMap((t) =>
+          t.partitions
+            .filter((p) => p.committedOffset >= 0n)
+            .map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: Number(p.committedOffset) })),
+        ),
+      );
+    } catch (error) {
+      throw wrap(error, `Failed to fetch the committed offsets of consumer group ${groupId}`);
+    }
+  }
+
+  async alterGroupOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    if (offsets.length === 0) return;
+    try {
+      await this.admin.alterConsumerGroupOffsets({
+        groupId,
+        topics: [...byTopic(offsets)].map(([name, ps]) => ({
+          name,
+          partitionOffsets: ps.map((p) => ({ partition: p.partition, offset: BigInt(p.offset) })),
+        })),
+      });
+    } catch (error) {
+      throw wrap(error, `Failed to alter the offsets of consumer group ${groupId}`);
+    }
+  }
+
+  async deleteGroupOffsets(groupId: string, partitions: readonly TopicPartition[]): Promise<void> {
+    if (partitions.length === 0) return;
+    try {
+      await this.admin.deleteConsumerGroupOffsets({
+        groupId,
+        topics: [...byTopic(partitions)].map(([name, ps]) => ({ name, partitionIndexes: ps.map((p) => p.partition) })),
+      });
+    } catch (error) {
+      // A group that never committed has nothing to delete.
+      if (findErrorBy(error as Error, "apiId", "GROUP_ID_NOT_FOUND")) return;
+      throw wrap(error, `Failed to delete the offsets of consumer group ${groupId}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.admin.close();
+  }
+}
+
+/** A connected admin client from Kafka client properties. */
+export async function connectPlatformaticAdmin(properties: ClientProperties): Promise<KafkaAdmin> {
+  const admin = new Admin(baseOptions(connectionSettings(properties)));
+  try {
+    // Connects and authenticates now, as kafkajs' admin connect() does.
+    await admin.metadata({ topics: [] });
+  } catch (error) {
+    await admin.close().catch(() => undefined);
+    throw wrap(error, "Failed to connect the admin client");
+  }
+  return new PlatformaticAdmin(admin);
+}

@@ -1,0 +1,286 @@
+/**
+ * The consumer side of the @platformatic/kafka adapter: one group member per sink task (classic
+ * group protocol, round-robin assignment as the library's default; `group.instance.id` gives static
+ * membership). The library joins, syncs and heartbeats in the background and rejoins on a
+ * rebalance; each completed join is reported to the handler as revoked-then-assigned, and the
+ * PartitionFetcher fetches what is assigned.
+ *
+ * Before joining, like the kafkajs adapter: it waits until listed topics exist with leaders (the
+ * group leader assigns from the metadata it holds at join time), and removes its own dead
+ * predecessor from the group (members with this consumer's client id, left by a kill -9), unless
+ * the member is static. A `topics.regex` subscription is matched against the cluster's topics at
+ * start and again every `metadata.max.age.ms` (as Java's consumer does at each metadata refresh); a
+ * change rejoins the group with the new topic list.
+ *
+ * Heartbeats do not depend on the handler: a batch that takes long does not cost the membership.
+ */
+import { Admin, Consumer, type GroupAssignment } from "@platformatic/kafka";
+import type { TopicPartition, TopicPartitionOffset } from "../../api/record.ts";
+import { ConnectError, RetriableError } from "../../errors.ts";
+import { retry } from "../../util/backoff.ts";
+import type { ConnectionSettings, ConsumerSettings } from "../client-config.ts";
+import type { ConsumerHandlers, ConsumerOptions, KafkaConsumer } from "../kafka-port.ts";
+import { baseOptions } from "./client-options.ts";
+import { isUnknownTopic, retriable, wrap } from "./errors.ts";
+import { PartitionFetcher } from "./partition-fetcher.ts";
+
+const keyOf = (tp: TopicPartition) => `${tp.topic}\u0000${tp.partition}`;
+
+export class PlatformaticConsumer implements KafkaConsumer {
+  private consumer: Consumer<Buffer, Buffer, Buffer, Buffer> | undefined;
+  private fetcher: PartitionFetcher | undefined;
+  private assigned: TopicPartition[] = [];
+  /** Assignment changes reach the handler one after another. */
+  private assignments: Promise<void> = Promise.resolve();
+  private watchTimer: ReturnType<typeof setTimeout> | undefined;
+  private closing: Promise<void> = Promise.resolve();
+  /** Bumped by every start and close: a start that finds it changed was cancelled by a close. */
+  private generation = 0;
+
+  constructor(
+    private readonly options: ConsumerOptions,
+    private readonly connection: ConnectionSettings,
+    private readonly settings: ConsumerSettings,
+  ) {}
+
+  async start(handlers: ConsumerHandlers): Promise<void> {
+    const generation = ++this.generation;
+    const cancelled = () => generation !== this.generation;
+    const { groupId } = this.options;
+    const s = this.settings;
+    const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
+      ...baseOptions(this.connection),
+      groupId,
+      ...(s.groupInstanceId ? { groupInstanceId: s.groupInstanceId } : {}),
+      sessionTimeout: s.sessionTimeoutMs,
+      heartbeatInterval: Math.min(s.heartbeatIntervalMs, s.sessionTimeoutMs),
+      rebalanceTimeout: Math.max(s.rebalanceTimeoutMs, s.sessionTimeoutMs),
+      autocommit: false,
+      autocreateTopics: s.allowAutoTopicCreation,
+    });
+    this.consumer = consumer;
+    let crashed = false;
+    const crash = (error: unknown) => {
+      if (crashed || cancelled()) return;
+      crashed = true;
+      this.fetcher?.stop();
+      handlers.onCrash(wrap(error, `The consumer of group ${groupId} stopped`));
+    };
+    const { clientId, connectTimeout, requestTimeout, tls, sasl } = baseOptions(this.connection);
+    const fetcher = new PartitionFetcher(consumer, handlers, s, this.connection.retryBackoffMs, crash, clientId, {
+      connectTimeout,
+      requestTimeout,
+      ...(tls ? { tls } : {}),
+      ...(sasl ? { sasl } : {}),
+    });
+    this.fetcher = fetcher;
+    // A rejoin that failed for good (the library retried it); the sink task restarts the consumer.
+    consumer.on("error", crash);
+    consumer.on("consumer:group:join", (payload) => {
+      if (cancelled()) return;
+      this.onJoin(payload.assignments ?? [], handlers, fetcher, crash);
+    });
+    const closedMeanwhile = () => new ConnectError(`The consumer of group ${groupId} was closed while starting`);
+    try {
+      const topics = this.options.topics;
+      const subscribed = topics instanceof RegExp ? await this.matching(topics) : [...topics];
+      if (!(topics instanceof RegExp)) await this.awaitTopics(consumer, subscribed);
+      if (cancelled()) throw closedMeanwhile();
+      if (!s.groupInstanceId) await this.fenceZombies();
+      if (cancelled()) throw closedMeanwhile();
+      for (const t of subscribed) consumer.topics.track(t);
+      await consumer.joinGroup({});
+      if (cancelled()) throw closedMeanwhile();
+      if (topics instanceof RegExp) this.watch(topics, consumer, generation, crash);
+    } catch (error) {
+      if (this.consumer === consumer) {
+        this.consumer = undefined;
+        this.fetcher = undefined;
+      }
+      fetcher.stop();
+      if (cancelled()) {
+        // Settles after the close that cancelled it, so the caller sees the member gone.
+        await this.closing;
+        throw closedMeanwhile();
+      }
+      await consumer.close().catch(() => undefined);
+      throw wrap(error, `Failed to start the consumer of group ${groupId}`);
+    }
+  }
+
+  private onJoin(
+    assignments: readonly GroupAssignment[],
+    handlers: ConsumerHandlers,
+    fetcher: PartitionFetcher,
+    crash: (error: unknown) => void,
+  ): void {
+    const next = assignments.flatMap((a) => a.partitions.map((partition) => ({ topic: a.topic, partition })));
+    const nextKeys = new Set(next.map(keyOf));
+    const prevKeys = new Set(this.assigned.map(keyOf));
+    const revoked = this.assigned.filter((tp) => !nextKeys.has(keyOf(tp)));
+    const added = next.filter((tp) => !prevKeys.has(keyOf(tp)));
+    this.assigned = next;
+    if (revoked.length === 0 && added.length === 0) return;
+    fetcher.revoke(revoked);
+    // New partitions are fetched once the handler has seen them (it may seek or pause them first).
+    this.assignments = this.assignments
+      .then(() => handlers.onAssignment(added, revoked))
+      .then(() => fetcher.assign(added.filter((tp) => this.isAssigned(tp))), crash);
+  }
+
+  private isAssigned(tp: TopicPartition): boolean {
+    return this.assigned.some((a) => a.topic === tp.topic && a.partition === tp.partition);
+  }
+
+  private admin(): Admin {
+    return new Admin(baseOptions(this.connection));
+  }
+
+  /** Topics matching `pattern` (internal topics never match, as in Java's pattern subscription). */
+  private async matching(pattern: RegExp): Promise<string[]> {
+    const admin = this.admin();
+    try {
+      return (await admin.listTopics()).filter((t) => pattern.test(t)).sort();
+    } finally {
+      await admin.close().catch(() => undefined);
+    }
+  }
+
+  /** Every `metadata.max.age.ms`: new or deleted matching topics rejoin the group with the new list. */
+  private watch(
+    pattern: RegExp,
+    consumer: Consumer<Buffer, Buffer, Buffer, Buffer>,
+    generation: number,
+    crash: (error: unknown) => void,
+  ): void {
+    this.watchTimer = setTimeout(async () => {
+      if (generation !== this.generation) return;
+      try {
+        const now = await this.matching(pattern);
+        if (generation !== this.generation) return;
+        const current = [...consumer.topics.current].sort();
+        if (now.join("\u0000") !== current.join("\u0000")) {
+          for (const t of current) if (!now.includes(t)) consumer.topics.untrack(t);
+          await this.awaitTopics(consumer, now);
+          for (const t of now) if (!current.includes(t)) consumer.topics.track(t);
+          if (generation !== this.generation) return;
+          await consumer.joinGroup({});
+        }
+      } catch (error) {
+        // A failed look-up is tried again at the next interval; a failed rejoin ends the member.
+        if (!retriable(error)) return crash(error);
+      }
+      if (generation === this.generation) this.watch(pattern, consumer, generation, crash);
+    }, this.settings.metadataMaxAgeMs);
+  }
+
+  /**
+   * Removes members of the group that carry this consumer's client id: earlier incarnations of the
+   * same task that died without leaving (kill -9). Otherwise the new member waits for their session
+   * to expire (45 s) before it gets partitions. Client ids are per worker, connector and task.
+   */
+  private async fenceZombies(): Promise<void> {
+    const clientId = this.options.properties["client.id"];
+    if (!clientId) return;
+    const admin = this.admin();
+    try {
+      const groups = await admin.describeGroups({ groups: [this.options.groupId] });
+      const members = [...(groups.get(this.options.groupId)?.members.values() ?? [])];
+      const zombies = members.filter((m) => m.clientId === clientId);
+      if (zombies.length === 0) return;
+      await admin.removeMembersFromConsumerGroup({
+        groupId: this.options.groupId,
+        members: zombies.map((z) => ({ memberId: z.id, reason: "replaced by a restarted task" })),
+      });
+    } finally {
+      await admin.close().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Waits until every topic exists with a leader for each partition, asking for auto-creation where
+   * allowed (as the Java consumer's metadata request does): the group leader assigns partitions
+   * from the metadata it has when the group syncs.
+   */
+  private async awaitTopics(consumer: Consumer<Buffer, Buffer, Buffer, Buffer>, topics: string[]): Promise<void> {
+    if (topics.length === 0) return;
+    const notReady = new RetriableError(`Topics ${topics.join(", ")} do not exist or have no leaders yet`);
+    await retry(
+      async () => {
+        let ready = false;
+        try {
+          const md = await consumer.metadata({
+            topics,
+            autocreateTopics: this.settings.allowAutoTopicCreation,
+            forceUpdate: true,
+          });
+          ready = topics.every((t) => {
+            const tm = md.topics.get(t);
+            return tm !== undefined && tm.partitionsCount > 0 && tm.partitions.every((p) => p.leader >= 0);
+          });
+        } catch (error) {
+          // Unknown topic (no auto-creation) or no leader yet: not ready; anything else fails.
+          if (!retriable(error) && !isUnknownTopic(error)) throw error;
+        }
+        if (!ready) throw notReady;
+      },
+      {
+        // Not ready yet: asked again every 100 ms, 51 times in all.
+        policy: { initialMs: 100, maxMs: 100, jitter: 0 },
+        maxAttempts: 51,
+        classify: (error) => ({ retriable: error === notReady }),
+      },
+    );
+  }
+
+  async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    if (!this.consumer || offsets.length === 0) return;
+    try {
+      await this.consumer.commit({
+        offsets: offsets.map((o) => ({
+          topic: o.topic,
+          partition: o.partition,
+          offset: BigInt(o.offset),
+          leaderEpoch: -1,
+        })),
+      });
+    } catch (error) {
+      throw wrap(error, `Failed to commit offsets of consumer group ${this.options.groupId}`);
+    }
+  }
+
+  /** Partitions not assigned to this member are ignored (Java's consumer throws for them). */
+  seek(offset: TopicPartitionOffset): void {
+    if (this.isAssigned(offset)) this.fetcher?.seek(offset, offset.offset);
+  }
+
+  pause(partitions: readonly TopicPartition[]): void {
+    for (const tp of partitions) if (this.isAssigned(tp)) this.fetcher?.pause(tp);
+  }
+
+  resume(partitions: readonly TopicPartition[]): void {
+    for (const tp of partitions) this.fetcher?.resume(tp);
+  }
+
+  assignment(): TopicPartition[] {
+    return [...this.assigned];
+  }
+
+  close(): Promise<void> {
+    this.generation++;
+    clearTimeout(this.watchTimer);
+    this.fetcher?.stop();
+    const consumer = this.consumer;
+    this.consumer = undefined;
+    this.fetcher = undefined;
+    this.assigned = [];
+    this.closing = (async () => {
+      try {
+        await consumer?.close();
+      } catch (error) {
+        throw wrap(error, `Failed to close the consumer of group ${this.options.groupId}`);
+      }
+    })();
+    return this.closing;
+  }
+}

@@ -1,0 +1,403 @@
+/**
+ * The fetch loop of the @platformatic/kafka consumer (its MessagesStream hands out single messages
+ * of every assigned partition and can neither pause one partition nor seek, so the adapter fetches
+ * itself, with the library's Fetch: sessions, leader lookup, decompression, aborted-transaction
+ * filtering). Called by PlatformaticConsumer, which owns group membership and tells it what is
+ * assigned.
+ *
+ * Guarantees (the KafkaPort's): each partition's records go to `onRecords` in offset order, one
+ * batch at a time; up to PARTITIONS_CONSUMED_CONCURRENTLY batches of different partitions are with
+ * the handler at once. While a batch is with the handler the next one of that partition is fetched
+ * already (one at most), so fetching overlaps processing. A paused partition is not fetched and
+ * keeps what was fetched for it until resumed. A seek drops what was fetched from the old position.
+ * A new partition starts at its committed offset, else where `auto.offset.reset` says; so does one
+ * whose position fell out of the log (OFFSET_OUT_OF_RANGE).
+ */
+import type { Consumer, fetchV17 } from "@platformatic/kafka";
+import { type ConnectionOptions, ConnectionPool, findErrorBy, ListOffsetTimestamps } from "@platformatic/kafka";
+import type { TopicPartition } from "../../api/record.ts";
+import type { ConsumerSettings } from "../client-config.ts";
+import type { ConsumedRecord, ConsumerHandlers } from "../kafka-port.ts";
+import { isUnknownTopic, retriable } from "./errors.ts";
+import { nextOffset, toConsumedRecords } from "./fetched-records.ts";
+
+/** Partitions whose batches are with the handler at the same time, at most (as the kafkajs adapter). */
+export const PARTITIONS_CONSUMED_CONCURRENTLY = 4;
+
+type FetchRequestTopic = fetchV17.FetchRequestTopic;
+type FetchResponse = fetchV17.FetchResponse;
+
+const OFFSET_OUT_OF_RANGE = 1;
+const NO_HEARTBEAT = () => Promise.resolve();
+
+type PlatformaticConsumer = Consumer<Buffer, Buffer, Buffer, Buffer>;
+
+interface PartitionState {
+  readonly tp: TopicPartition;
+  /** Next offset to fetch; null until resolved (committed offset or reset policy). */
+  position: bigint | null;
+  /** Resolve by the reset policy, not the committed offset (the position fell out of the log). */
+  reset: boolean;
+  /** Bumped by a seek: what was fetched or resolved for an older value is dropped. */
+  epoch: number;
+  paused: boolean;
+  fetching: boolean;
+  resolving: boolean;
+  /** A batch is with the handler. */
+  busy: boolean;
+  /** Fetched, waiting for the handler (busy, paused or the concurrency bound). */
+  buffered: ConsumedRecord[] | null;
+}
+
+const keyOf = (tp: TopicPartition) => `${tp.topic}\u0000${tp.partition}`;
+
+export class PartitionFetcher {
+  private readonly states = new Map<string, PartitionState>();
+  /** Partitions with a buffered batch the handler can take, in arrival order. */
+  private readonly ready = new Set<PartitionState>();
+  private readonly nodesFetching = new Set<number>();
+  private active = 0;
+  private stopped = false;
+  private pumping = false;
+  private again = false;
+
+  /**
+   * Fetches go over connections of their own: a broker answers one request per connection at a
+   * time, so a long-polling Fetch on the group's connection would hold up commits and heartbeats.
+   */
+  private readonly pool: ConnectionPool;
+
+  constructor(
+    private readonly consumer: PlatformaticConsumer,
+    private readonly handlers: ConsumerHandlers,
+    private readonly settings: ConsumerSettings,
+    private readonly retryBackoffMs: number,
+    /** The fetcher cannot go on (the consumer reports it and stops). */
+    private readonly fail: (error: unknown) => void,
+    clientId: string,
+    connection: ConnectionOptions,
+  ) {
+    this.pool = new ConnectionPool(clientId, connection);
+  }
+
+  assign(partitions: readonly TopicPartition[]): void {
+    for (const tp of partitions) {
+      const key = keyOf(tp);
+      if (this.states.has(key)) continue;
+      this.states.set(key, {
+        tp: { topic: tp.topic, partition: tp.partition },
+        position: this.seeks.get(key) ?? null,
+        reset: false,
+        epoch: 0,
+        paused: this.pausedEarly.has(key),
+        fetching: false,
+        resolving: false,
+        busy: false,
+        buffered: null,
+      });
+      this.seeks.delete(key);
+      this.pausedEarly.delete(key);
+    }
+    this.wake();
+  }
+
+  revoke(partitions: readonly TopicPartition[]): void {
+    for (const tp of partitions) {
+      this.seeks.delete(keyOf(tp));
+      this.pausedEarly.delete(keyOf(tp));
+      const s = this.states.get(keyOf(tp));
+      if (!s) continue;
+      this.states.delete(keyOf(tp));
+      this.ready.delete(s);
+      s.buffered = null;
+    }
+  }
+
+  /**
+   * Seeks and pauses for partitions assigned but not yet handed to the fetcher (the handler's
+   * onAssignment runs first and may seek or pause them, as Connect's open() does).
+   */
+  private readonly seeks = new Map<string, bigint>();
+  private readonly pausedEarly = new Set<string>();
+
+  seek(tp: TopicPartition, offset: number): void {
+    const s = this.states.get(keyOf(tp));
+    if (!s) {
+      this.seeks.set(keyOf(tp), BigInt(offset));
+      return;
+    }
+    s.position = BigInt(offset);
+    s.reset = false;
+    s.epoch++;
+    s.buffered = null;
+    this.ready.delete(s);
+    this.wake();
+  }
+
+  pause(tp: TopicPartition): void {
+    const s = this.states.get(keyOf(tp));
+    if (!s) this.pausedEarly.add(keyOf(tp));
+    else s.paused = true;
+  }
+
+  resume(tp: TopicPartition): void {
+    this.pausedEarly.delete(keyOf(tp));
+    const s = this.states.get(keyOf(tp));
+    if (!s?.paused) return;
+    s.paused = false;
+    if (s.buffered && !s.busy) this.ready.add(s);
+    this.drain();
+    this.wake();
+  }
+
+  stop(): void {
+    if (!this.stopped) this.pool.close().catch(() => undefined);
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    this.states.clear();
+    this.ready.clear();
+  }
+
+  /** Starts what can start: offset lookups, fetches for idle brokers. Re-entrant calls coalesce. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = true;
+    this.pump()
+      .catch((error) => this.stopWith(error))
+      .finally(() => {
+        this.pumping = false;
+      });
+  }
+
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+
+  private retryLater(): void {
+    if (this.retryTimer) return;
+    this.consumer.clearMetadata();
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.wake();
+    }, this.retryBackoffMs);
+  }
+
+  private stopWith(error: unknown): void {
+    if (this.stopped) return;
+    this.stop();
+    this.fail(error);
+  }
+
+  private async pump(): Promise<void> {
+    do {
+      this.again = false;
+      if (this.stopped) return;
+      const unresolved = [...this.states.values()].filter((s) => s.position === null && !s.resolving);
+      if (unresolved.length > 0) void this.resolve(unresolved).catch((error) => this.stopWith(error));
+      const wanted = [...this.states.values()].filter(
+        (s) => s.position !== null && !s.paused && !s.fetching && s.buffered === null,
+      );
+      if (wanted.length === 0) continue;
+      const topics = [...new Set(wanted.map((s) => s.tp.topic))];
+      let md: Awaited<ReturnType<PlatformaticConsumer["metadata"]>>;
+      try {
+        md = await this.consumer.metadata({ topics });
+      } catch (error) {
+        // A broker unreachable for a moment or a topic deleted under the subscription: asked again
+        // after a backoff, as Java's consumer keeps polling (a regex subscription drops a deleted
+        // topic at its next look-up; fetch failures report a lasting outage).
+        if (!retriable(error) && !isUnknownTopic(error)) throw error;
+        this.retryLater();
+        return;
+      }
+      if (this.stopped) return;
+      const byNode = new Map<number, PartitionState[]>();
+      for (const s of wanted) {
+        const leader = md.topics.get(s.tp.topic)?.partitions[s.tp.partition]?.leader ?? -1;
+        if (leader < 0) {
+          // No leader yet (a new topic, an election): metadata is asked again after a backoff.
+          this.retryLater();
+          continue;
+        }
+        if (this.nodesFetching.has(leader) || s.fetching || this.states.get(keyOf(s.tp)) !== s) continue;
+        const list = byNode.get(leader);
+        if (list) list.push(s);
+        else byNode.set(leader, [s]);
+      }
+      for (const [node, list] of byNode) {
+        const ids = new Map<string, string>();
+        for (const s of list) ids.set(s.tp.topic, md.topics.get(s.tp.topic)!.id);
+        void this.fetchFrom(node, list, ids);
+      }
+    } while (this.again && !this.stopped);
+  }
+
+  /** Committed offsets of new partitions, else the reset policy's end of the log. */
+  private async resolve(list: PartitionState[]): Promise<void> {
+    const epochs = new Map(list.map((s) => [s, s.epoch]));
+    for (const s of list) s.resolving = true;
+    try {
+      const found = new Map<PartitionState, bigint>();
+      const byCommit = list.filter((s) => !s.reset);
+      if (byCommit.length > 0) {
+        const committed = await this.consumer.listCommittedOffsets({ topics: groupByTopic(byCommit) });
+        for (const s of byCommit) {
+          const offset = committed.get(s.tp.topic)?.[s.tp.partition];
+          if (offset !== undefined && offset >= 0n) found.set(s, offset);
+        }
+      }
+      const byPolicy = list.filter((s) => !found.has(s));
+      if (byPolicy.length > 0) {
+        const topics = [...new Set(byPolicy.map((s) => s.tp.topic))];
+        const partitions = Object.fromEntries(groupByTopic(byPolicy).map((t) => [t.topic, t.partitions]));
+        const ends = await this.consumer.listOffsets({
+          topics,
+          partitions,
+          timestamp: this.settings.fromBeginning ? ListOffsetTimestamps.EARLIEST : ListOffsetTimestamps.LATEST,
+          isolationLevel: this.settings.readUncommitted ? 0 : 1,
+        });
+        for (const s of byPolicy) {
+          const offset = ends.get(s.tp.topic)?.[s.tp.partition];
+          if (offset !== undefined && offset >= 0n) found.set(s, offset);
+        }
+      }
+      for (const [s, offset] of found) {
+        // A seek meanwhile wins; so does a revocation.
+        if (s.epoch === epochs.get(s) && s.position === null) {
+          s.position = offset;
+          s.reset = false;
+        }
+      }
+    } finally {
+      for (const s of list) s.resolving = false;
+    }
+    this.wake();
+  }
+
+  private async fetchFrom(node: number, list: PartitionState[], idOf: Map<string, string>): Promise<void> {
+    const nameOf = new Map([...idOf].map(([name, id]) => [id, name]));
+    const requested = list.map((s) => ({ s, epoch: s.epoch, from: s.position! }));
+    const byTopic = new Map<string, FetchRequestTopic>();
+    for (const { s, from } of requested) {
+      const topicId = idOf.get(s.tp.topic)!;
+      let t = byTopic.get(topicId);
+      if (!t) {
+        t = { topicId, partitions: [] };
+        byTopic.set(topicId, t);
+      }
+      t.partitions.push({
+        partition: s.tp.partition,
+        fetchOffset: from,
+        partitionMaxBytes: this.settings.maxBytesPerPartition,
+        currentLeaderEpoch: -1,
+        lastFetchedEpoch: -1,
+      });
+      s.fetching = true;
+    }
+    this.nodesFetching.add(node);
+    let response: FetchResponse | undefined;
+    let failure: unknown;
+    try {
+      response = await this.consumer.fetch({
+        node,
+        topics: [...byTopic.values()],
+        maxWaitTime: this.settings.maxWaitMs,
+        minBytes: this.settings.minBytes,
+        maxBytes: this.settings.maxBytes,
+        isolationLevel: this.settings.readUncommitted ? 0 : 1,
+        connectionPool: this.pool,
+      });
+    } catch (error) {
+      // A partition-level error fails the whole response; the other partitions' data is in it.
+      const withResponse = findErrorBy(error as Error, "code", "PLT_KFK_RESPONSE") as {
+        response?: FetchResponse;
+      } | null;
+      response = withResponse?.response;
+      failure = error;
+    } finally {
+      this.nodesFetching.delete(node);
+      for (const { s } of requested) s.fetching = false;
+    }
+    if (this.stopped) return;
+    if (!response) {
+      this.stopWith(failure);
+      return;
+    }
+    const parts = new Map<string, FetchResponse["responses"][number]["partitions"][number]>();
+    for (const t of response.responses) {
+      const topic = nameOf.get(t.topicId) ?? t.topicId;
+      for (const p of t.partitions) parts.set(keyOf({ topic, partition: p.partitionIndex }), p);
+    }
+    let stalled = false;
+    for (const { s, epoch, from } of requested) {
+      // Revoked, or sought elsewhere, while the fetch was out: its data is stale.
+      if (this.states.get(keyOf(s.tp)) !== s || s.epoch !== epoch || s.position !== from) continue;
+      const p = parts.get(keyOf(s.tp));
+      if (!p) continue;
+      if (p.errorCode === OFFSET_OUT_OF_RANGE) {
+        s.position = null;
+        s.reset = true;
+        continue;
+      }
+      if (p.errorCode !== 0) {
+        this.stopWith(failure);
+        return;
+      }
+      const batches = p.records ?? [];
+      const next = nextOffset(batches);
+      if (next === null || next <= from) {
+        // Data below the position only (or everything filtered, e.g. aborted batches cut off
+        // before their marker): asking again at once would spin on the same answer.
+        if (p.highWatermark > from) stalled = true;
+        continue;
+      }
+      s.position = next;
+      const records = toConsumedRecords(s.tp, batches, from);
+      if (records.length === 0) continue;
+      s.buffered = records;
+      if (!s.busy && !s.paused) this.ready.add(s);
+    }
+    this.drain();
+    if (stalled) this.retryLater();
+    else this.wake();
+  }
+
+  /** Hands buffered batches to the handler while the concurrency bound allows. */
+  private drain(): void {
+    for (const s of this.ready) {
+      if (this.active >= PARTITIONS_CONSUMED_CONCURRENTLY || this.stopped) return;
+      this.ready.delete(s);
+      const records = s.buffered;
+      if (!records || s.busy || s.paused) continue;
+      s.buffered = null;
+      s.busy = true;
+      this.active++;
+      this.handlers.onRecords(records, NO_HEARTBEAT).then(
+        () => {
+          this.active--;
+          s.busy = false;
+          if (s.buffered && !s.paused && this.states.get(keyOf(s.tp)) === s) this.ready.add(s);
+          this.drain();
+          this.wake();
+        },
+        (error) => {
+          this.active--;
+          s.busy = false;
+          this.stopWith(error);
+        },
+      );
+    }
+  }
+}
+
+function groupByTopic(list: readonly PartitionState[]): { topic: string; partitions: number[] }[] {
+  const out = new Map<string, number[]>();
+  for (const s of list) {
+    const ps = out.get(s.tp.topic);
+    if (ps) ps.push(s.tp.partition);
+    else out.set(s.tp.topic, [s.tp.partition]);
+  }
+  return [...out].map(([topic, partitions]) => ({ topic, partitions }));
+}
