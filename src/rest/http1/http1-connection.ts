@@ -19,8 +19,9 @@
  * Pipelined bytes beyond one head's worth pause the socket too.
  *
  * Timeouts: a request head must be complete within `idleTimeoutMs` of the connection opening or
- * the previous response (this bounds idle keep-alive connections and slow heads); slow bodies are
- * the handler's to time out (`request-body.ts`).
+ * the previous response (this bounds idle keep-alive connections and slow heads), and a response
+ * must be taken by the client within the same time; slow bodies are the handler's to time out
+ * (`request-body.ts`).
  */
 import type { Socket } from "node:net";
 import { type BodyDecoder, chunkedDecoder, contentLengthDecoder } from "./body-decoder.ts";
@@ -276,6 +277,8 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
       !flight!.bodyBroken &&
       response.headers.get("Connection")?.toLowerCase() !== "close";
     let closes = !reuse;
+    // A client that stops reading its answer does not hold the connection forever.
+    const stalled = setTimeout(() => socket.destroy(), options.idleTimeoutMs);
     try {
       closes = await writeResponse(socket, response, {
         headOnly: head?.method === "HEAD",
@@ -285,6 +288,8 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
     } catch {
       socket.destroy();
       return;
+    } finally {
+      clearTimeout(stalled);
     }
     current = null;
     if ((phase as string) === "closed") return;

@@ -137,6 +137,29 @@ describe("startHttp1Server", () => {
     expect(kept).toStartWith("HTTP/1.1 200 OK\r\n");
   });
 
+  test("a client that stops reading its answer is cut off after the idle timeout", async () => {
+    const { promise: cancelled, resolve } = Promise.withResolvers<void>();
+    const port = start(
+      () =>
+        new Response(
+          new ReadableStream({
+            pull(c) {
+              c.enqueue(new Uint8Array(1 << 20));
+            },
+            cancel() {
+              resolve();
+            },
+          }),
+        ),
+      300,
+    );
+    const socket = connect({ host: "127.0.0.1", port }, () => socket.write("GET / HTTP/1.1\r\nHost: h\r\n\r\n"));
+    socket.on("error", () => undefined);
+    socket.pause();
+    await cancelled;
+    socket.destroy();
+  });
+
   test("a port in use fails the start", () => {
     const port = start(() => new Response("ok"));
     expect(() => startHttp1Server({ host: "127.0.0.1", port, handler: () => new Response() })).toThrow();
