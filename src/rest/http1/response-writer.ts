@@ -70,7 +70,7 @@ export async function writeResponse(socket: Socket, response: Response, options:
   const reader = bodiless || !response.body ? null : response.body.getReader();
   if (!reader || options.headOnly) {
     await reader?.cancel();
-    const length = bodiless ? null : (declaredLength ?? (reader ? null : "0"));
+    const length = bodiless ? null : (declaredLength ?? (reader || options.headOnly ? null : "0"));
     await write(
       socket,
       `${head}${length === null ? "" : `Content-Length: ${length}\r\n`}${connection(options.close)}\r\n`,
