@@ -22,7 +22,15 @@ import { freePort, pollUntil } from "./support/http-probe.ts";
 import { machineInfo } from "./support/machine.ts";
 import { writeResultsFile } from "./support/results-file.ts";
 import { summarize } from "./support/summary.ts";
-import { benchKafka, createTopic, type Measurement, sha256, sinkRun, sourceRun } from "./support/throughput-run.ts";
+import {
+  benchKafka,
+  createTopic,
+  disconnectAdmins,
+  type Measurement,
+  sha256,
+  sinkRun,
+  sourceRun,
+} from "./support/throughput-run.ts";
 import {
   connectSystem,
   gatewaySystem,
@@ -325,6 +333,7 @@ if (import.meta.main) {
     for (const w of live) process.stderr.write(`--- ${w.label}: last log lines ---\n${w.process.logTail(40)}\n`);
     process.exitCode = 1;
   } finally {
+    await disconnectAdmins();
     cleanUp();
     // The shared admin that polls end offsets stays connected and would keep the process (and
     // the benchmark lock) alive after the report.

@@ -1,12 +1,14 @@
 /**
  * An edge reality: Kafka becomes unreachable for a while. The broker process is frozen (SIGSTOP)
  * while lines keep arriving; source and sink tasks stay RUNNING, retrying, and when the broker
- * comes back (SIGCONT) every line reaches Kafka and the sink file, in order, without loss.
+ * comes back (SIGCONT) every line reaches Kafka and the sink file, in order, without loss. The
+ * broker is the test's own (startOwnBroker): the shared one other tests use is never frozen.
  */
 import { describe, expect, test } from "bun:test";
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { startGateway } from "./support/gateway.ts";
-import { kafkaBroker, uniqueTopic } from "./support/kafka.ts";
+import { uniqueTopic } from "./support/kafka.ts";
+import { startOwnBroker } from "./support/own-broker.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -24,9 +26,9 @@ const distinctLines = (path: string) =>
 
 describe("a Kafka outage", () => {
   test("tasks ride it out and deliver everything once the broker is back", async () => {
-    const kafka = await kafkaBroker();
-    expect(kafka.pid).toBeGreaterThan(0);
     await using dir = await tempDir();
+    await using kafka = await startOwnBroker(dir.file("kafka"));
+    expect(kafka.pid).toBeGreaterThan(0);
     const input = dir.file("in.txt");
     const output = dir.file("out.txt");
     const topic = uniqueTopic("outage");

@@ -43,7 +43,14 @@ export async function createTopic(kafka: Kafka, topic: string): Promise<void> {
   }
 }
 
-const admins = new WeakMap<Kafka, Promise<Admin>>();
+const admins = new Map<Kafka, Promise<Admin>>();
+
+/** Disconnects the shared admins (an open one keeps the benchmark process from exiting). */
+export async function disconnectAdmins(): Promise<void> {
+  const all = [...admins.values()];
+  admins.clear();
+  await Promise.allSettled(all.map(async (admin) => (await admin).disconnect()));
+}
 
 /** One connected admin per client, kept for the whole benchmark (polled every few ms). */
 function sharedAdmin(kafka: Kafka): Promise<Admin> {

@@ -30,6 +30,8 @@ export class MemoryKafka implements KafkaPort {
   private sendFailures: Error[] = [];
   private rejection: { test: (r: ProducerRecord) => boolean; error: () => Error } | undefined;
   sends = 0;
+  /** Records per produce call, in call order (failed calls included). */
+  readonly sendSizes: number[] = [];
 
   constructor(readonly clusterIdValue = "memory-cluster") {}
 
@@ -119,6 +121,7 @@ export class MemoryKafka implements KafkaPort {
     return {
       send: async (records) => {
         this.sends++;
+        this.sendSizes.push(records.length);
         const failure = this.sendFailures.shift();
         if (failure) throw failure;
         if (this.rejection && records.some(this.rejection.test)) throw this.rejection.error();

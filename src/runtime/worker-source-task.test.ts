@@ -10,7 +10,7 @@ import { type Logger, LogManager } from "../util/logger.ts";
 import { ManualClock } from "../util/manual-clock.ts";
 import { memoryOffsetStore, stringConverters, taskBasics } from "./task-test-support.ts";
 import { TransformationChain } from "./transformation-chain.ts";
-import { chunksBySize, WorkerSourceTask } from "./worker-source-task.ts";
+import { WorkerSourceTask } from "./worker-source-task.ts";
 
 /** A SourceTask that returns whatever the test queued, then nothing. */
 class QueuedSource implements SourceTask {
@@ -308,11 +308,14 @@ describe("WorkerSourceTask with several batches in flight", () => {
   test("a batch failing in the middle fails the task; nothing after it is sent, acknowledged or committed", async () => {
     const { kafka, plugin, task, offsets, listener } = setup({ flushMs: 3_600_000 });
     kafka.holdAcks();
-    plugin.queue.push([line(1)], [line(2)], [line(3)]);
+    plugin.queue.push([line(1)], [line(2)]);
     task.start();
     await waitFor(() => kafka.heldSends === 1 && plugin.queue.length === 0);
     kafka.releaseAck(0);
     await waitFor(() => kafka.heldSends === 2);
+    // Polled while line 2 is on the wire: queued behind it (a merged send is tested below).
+    plugin.queue.push([line(3)]);
+    await waitFor(() => plugin.queue.length === 0);
     kafka.failAck(1, new ConnectError("record too large"));
     await waitFor(() => listener.events.includes("FAILED"));
     expect(await task.awaitStop(5000)).toBe(true);
@@ -326,11 +329,13 @@ describe("WorkerSourceTask with several batches in flight", () => {
   test("stop while batches are in flight: waits for them and commits only the acknowledged prefix", async () => {
     const { kafka, plugin, task, offsets } = setup({ flushMs: 3_600_000 });
     kafka.holdAcks();
-    plugin.queue.push([line(1)], [line(2)], [line(3)]);
+    plugin.queue.push([line(1)], [line(2)]);
     task.start();
     await waitFor(() => kafka.heldSends === 1 && plugin.queue.length === 0);
     kafka.releaseAck(0);
     await waitFor(() => kafka.heldSends === 2);
+    plugin.queue.push([line(3)]); // queued behind line 2
+    await waitFor(() => plugin.queue.length === 0);
     task.stop();
     // SourceTask.stop() ran; the worker task now waits for the batches in flight before committing.
     await waitFor(() => plugin.stopped);
@@ -433,19 +438,165 @@ describe("WorkerSourceTask's SourceTaskContext", () => {
   });
 });
 
-describe("chunksBySize", () => {
-  const rec = (bytes: number) => ({
-    produced: { topic: "t", partition: null, key: null, value: new Uint8Array(bytes), headers: [], timestamp: null },
-  });
-  test("keeps chunks within the limit and puts an oversized record alone", () => {
-    const sizes = (chunks: { produced: { value: Uint8Array | null } }[][]) =>
-      chunks.map((c) => c.map((x) => x.produced.value!.length));
-    expect(sizes(chunksBySize([rec(100), rec(100), rec(100), rec(1000), rec(10)], 400))).toEqual([
-      [100, 100],
-      [100],
-      [1000],
-      [10],
+describe("WorkerSourceTask merging the batches polled during a send", () => {
+  const values = (kafka: MemoryKafka) => kafka.records("t").map((r) => new TextDecoder().decode(r.value!));
+
+  /** Holds the first send; queues `batches` behind it; returns once all were polled. */
+  async function queuedBehindFirstSend(options: Parameters<typeof setup>[0], ...batches: SourceRecord[][]) {
+    const s = setup({ flushMs: 3_600_000, ...options });
+    const calls: [string[], (number | null)[]][] = [];
+    Object.assign(s.plugin, {
+      commitRecords: (records: readonly SourceRecord[], metadata: readonly (RecordMetadata | null)[]) => {
+        calls.push([records.map((r) => String(r.value)), metadata.map((m) => m?.offset ?? null)]);
+      },
+    });
+    s.kafka.holdAcks();
+    s.plugin.queue.push([line(1)]);
+    s.task.start();
+    await waitFor(() => s.kafka.heldSends === 1);
+    s.plugin.queue.push(...batches);
+    await waitFor(() => s.plugin.queue.length === 0);
+    return { ...s, calls };
+  }
+
+  test("go out as one produce request; each poll batch is acknowledged on its own, in poll order", async () => {
+    const { kafka, task, offsets, calls } = await queuedBehindFirstSend({}, [line(2), line(3)], [line(4)], [line(5)]);
+    expect(kafka.sendSizes).toEqual([1]);
+    kafka.releaseAck(0);
+    await waitFor(() => kafka.heldSends === 2);
+    expect(kafka.sendSizes).toEqual([1, 4]);
+    expect(calls).toEqual([[["line 1"], [0]]]);
+    kafka.releaseAck(1);
+    await waitFor(() => calls.length === 4);
+    expect(calls).toEqual([
+      [["line 1"], [0]],
+      [
+        ["line 2", "line 3"],
+        [1, 2],
+      ],
+      [["line 4"], [3]],
+      [["line 5"], [4]],
     ]);
-    expect(chunksBySize([], 400)).toEqual([]);
+    expect(values(kafka)).toEqual(["line 1", "line 2", "line 3", "line 4", "line 5"]);
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+    expect(offsets.get("c", { file: "f" })).toEqual({ pos: 5 });
+  });
+
+  test("the merged request stays within max.request.size", async () => {
+    const { kafka, task, offsets } = await queuedBehindFirstSend(
+      { maxRequestBytes: 150 },
+      [line(2)],
+      [line(3)],
+      [line(4)],
+    );
+    kafka.releaseAcks();
+    await waitFor(() => kafka.records("t").length === 4);
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+    expect(kafka.sendSizes).toEqual([1, 2, 1]); // two ~70-byte records per request
+    expect(values(kafka)).toEqual(["line 1", "line 2", "line 3", "line 4"]);
+    expect(offsets.get("c", { file: "f" })).toEqual({ pos: 4 });
+  });
+
+  test("a merged request retried after a retriable failure lands whole, in order, once", async () => {
+    const { kafka, task, calls, listener } = await queuedBehindFirstSend({}, [line(2)], [line(3)]);
+    kafka.releaseAck(0);
+    await waitFor(() => kafka.heldSends === 2);
+    kafka.failAck(1, new RetriableError("broker unreachable"));
+    await waitFor(() => kafka.heldSends === 3);
+    kafka.releaseAck(2);
+    await waitFor(() => calls.length === 3);
+    expect(kafka.sendSizes).toEqual([1, 2, 2]);
+    expect(values(kafka)).toEqual(["line 1", "line 2", "line 3"]);
+    expect(calls.map(([v]) => v)).toEqual([["line 1"], ["line 2"], ["line 3"]]);
+    expect(listener.events).toEqual(["RUNNING"]);
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+  });
+
+  test("a merged request rejected for good: batches before the culprit are acknowledged, its batch fails the task, later ones are never sent", async () => {
+    const { kafka, task, offsets, calls, listener } = await queuedBehindFirstSend(
+      {},
+      [line(2)],
+      [line(3), line(4)],
+      [line(5)],
+    );
+    const decode = (b: Uint8Array | null) => new TextDecoder().decode(b!);
+    kafka.rejectRecords(
+      (r) => decode(r.value) === "line 4",
+      () => new ConnectError("record too large"),
+    );
+    kafka.releaseAck(0);
+    // The merged request [2, 3, 4, 5] is rejected; its records go one by one: 2 and 3 are held.
+    await waitFor(() => kafka.heldSends === 2);
+    kafka.releaseAck(1);
+    await waitFor(() => kafka.heldSends === 3);
+    kafka.releaseAck(2);
+    await waitFor(() => listener.events.includes("FAILED"));
+    expect(await task.awaitStop(5000)).toBe(true);
+    expect(String(listener.failure)).toBe("ConnectError: record too large");
+    expect(kafka.sendSizes).toEqual([1, 4, 1, 1, 1]); // line 5 never sent
+    expect(values(kafka)).toEqual(["line 1", "line 2", "line 3"]);
+    expect(calls).toEqual([
+      [["line 1"], [0]],
+      [["line 2"], [1]],
+    ]);
+    expect(offsets.get("c", { file: "f" })).toEqual({ pos: 2 });
+  });
+
+  test("with errors.tolerance=all only the culprit of a rejected merged request is skipped", async () => {
+    const { kafka, task, offsets, calls, listener } = await queuedBehindFirstSend(
+      { tolerance: "all" },
+      [line(2)],
+      [line(3), line(4)],
+      [line(5)],
+    );
+    const decode = (b: Uint8Array | null) => new TextDecoder().decode(b!);
+    kafka.rejectRecords(
+      (r) => decode(r.value) === "line 4",
+      () => new ConnectError("record too large"),
+    );
+    kafka.releaseAcks();
+    await waitFor(() => calls.length === 4);
+    expect(values(kafka)).toEqual(["line 1", "line 2", "line 3", "line 5"]);
+    expect(calls).toEqual([
+      [["line 1"], [0]],
+      [["line 2"], [1]],
+      [
+        ["line 3", "line 4"],
+        [2, null],
+      ],
+      [["line 5"], [3]],
+    ]);
+    expect(listener.events).toEqual(["RUNNING"]);
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+    expect(offsets.get("c", { file: "f" })).toEqual({ pos: 5 });
+  });
+
+  test("stop with batches queued behind a send that then fails: nothing after it is sent or committed", async () => {
+    const { kafka, plugin, task, offsets, calls } = await queuedBehindFirstSend({}, [line(2)], [line(3)]);
+    task.stop();
+    await waitFor(() => plugin.stopped);
+    kafka.failAck(0, new RetriableError("broker unreachable"));
+    expect(await task.awaitStop(5000)).toBe(true);
+    expect(kafka.sendSizes).toEqual([1]);
+    expect(calls).toEqual([]);
+    expect(offsets.get("c", { file: "f" })).toBeNull();
+  });
+
+  test("stop with batches queued behind a send that succeeds: they still go out, merged, and are committed", async () => {
+    const { kafka, plugin, task, offsets, calls } = await queuedBehindFirstSend({}, [line(2)], [line(3)]);
+    task.stop();
+    await waitFor(() => plugin.stopped);
+    kafka.releaseAck(0);
+    await waitFor(() => kafka.heldSends === 2);
+    expect(offsets.get("c", { file: "f" })).toBeNull();
+    kafka.releaseAck(1);
+    expect(await task.awaitStop(5000)).toBe(true);
+    expect(kafka.sendSizes).toEqual([1, 2]);
+    expect(calls.map(([v]) => v)).toEqual([["line 1"], ["line 2"], ["line 3"]]);
+    expect(offsets.get("c", { file: "f" })).toEqual({ pos: 3 });
   });
 });

@@ -12,15 +12,22 @@
  * Records go through transforms and converters on a direct (synchronous) path; only a record whose
  * direct conversion throws takes the error operator's path (retries, errors.tolerance, reporting).
  *
+ * One produce request is on the wire per task (SendCoalescer): the batches converted while it is
+ * out are merged into the next request when it settles (up to max.request.size; a larger batch is
+ * split), so a task polling a few records at a time still fills its requests. Each request is
+ * retried before the next one starts, so records land in Kafka in poll order, also across an
+ * outage. Why not several requests in flight: the README's "Runtime guarantees" (the idempotent
+ * @platformatic/kafka producer does not keep order across a failed request).
+ *
  * Kafka being unreachable never fails the task: retriable produce errors are retried with backoff
  * until they succeed or the task stops (Connect's producer uses an unbounded delivery timeout),
- * and the task is not polled for more meanwhile. Batches are sent one after the other, retries
- * included, so they land in Kafka in poll order (a later batch never overtakes a retried one);
- * what runs ahead is polling and conversion of the next batches. A batch that fails
- * for good fails the task (or is skipped with errors.tolerance=all); batches after it are never
- * acknowledged to the SourceTask. On stop, batches in flight are awaited and what was acknowledged
- * is committed; records never acknowledged are polled again after a restart. Records dropped by a
- * transform or skipped by `errors.tolerance=all` count as handled (commitRecord with null).
+ * and the task is not polled for more meanwhile. A request Kafka rejects for good is sent again
+ * record by record: the batches before the culprit are acknowledged, the culprit fails the task
+ * (or is skipped with errors.tolerance=all), and no batch after a failure is sent or acknowledged
+ * to the SourceTask. On stop, batches queued or in flight are still sent (first attempt only) and
+ * awaited, and what was acknowledged is committed; records never acknowledged are polled again
+ * after a restart. Records dropped by a transform or skipped by `errors.tolerance=all` count as
+ * handled (commitRecord with null).
  */
 import type { OffsetStorageReader, RecordMetadata, SourceTask } from "../api/connector.ts";
 import type { SourceMap, SourceRecord } from "../api/record.ts";
@@ -31,6 +38,7 @@ import { ABORTED, abortable } from "../util/async.ts";
 import { type BackoffPolicy, retry } from "../util/backoff.ts";
 import { InFlightBatches } from "./in-flight-batches.ts";
 import { toProducerRecord, toProducerRecordDirect } from "./record-conversion.ts";
+import { type BatchResult, recordBytes, SendCoalescer, type SendOutcome } from "./send-coalescer.ts";
 import { TaskMetrics } from "./task-metrics.ts";
 import { TopicCreationError } from "./topic-creation.ts";
 import { WorkerTask, type WorkerTaskOptions } from "./worker-task.ts";
@@ -57,38 +65,12 @@ export interface TopicCreator {
 
 /** Kafka unreachable: retried until it answers or the task stops. */
 const PRODUCE_BACKOFF: BackoffPolicy = { initialMs: 100, maxMs: 10_000 };
-/** Per-record framing in a Kafka record batch, roughly: enough to keep estimates on the safe side. */
-const RECORD_OVERHEAD_BYTES = 64;
 
 interface Outgoing {
   readonly record: SourceRecord;
   readonly produced: ProducerRecord;
 }
 
-function recordBytes(r: ProducerRecord): number {
-  let n = RECORD_OVERHEAD_BYTES + (r.key?.length ?? 0) + (r.value?.length ?? 0);
-  for (const h of r.headers) n += h.key.length + (h.value?.length ?? 0) + 8;
-  return n;
-}
-
-/** Consecutive chunks whose estimated size stays within `maxBytes` (a single larger record is alone). */
-export function chunksBySize<T extends { produced: ProducerRecord }>(items: readonly T[], maxBytes: number): T[][] {
-  const chunks: T[][] = [];
-  let current: T[] = [];
-  let size = 0;
-  for (const item of items) {
-    const bytes = recordBytes(item.produced);
-    if (current.length > 0 && size + bytes > maxBytes) {
-      chunks.push(current);
-      current = [];
-      size = 0;
-    }
-    current.push(item);
-    size += bytes;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
-}
 const EMPTY_POLL_WAIT_MS = 50;
 /** A poll failing with a RetriableException is retried, as in Connect. */
 const POLL_BACKOFF: BackoffPolicy = { initialMs: EMPTY_POLL_WAIT_MS, maxMs: 10_000 };
@@ -100,9 +82,6 @@ interface PollBatch {
   readonly positions: Int32Array;
   readonly outgoing: readonly Outgoing[];
 }
-
-/** Produced metadata per outgoing record, or undefined when the task stopped before Kafka acknowledged. */
-type SendResult = (ProducedMetadata | null)[] | undefined;
 
 function sameSourceMap(a: SourceMap, b: SourceMap): boolean {
   if (a === b) return true;
@@ -122,15 +101,14 @@ export class WorkerSourceTask extends WorkerTask {
   private lastFlush: number;
   private readonly seenTopics = new Set<string>();
   private readonly topicsReady = new Map<string, Promise<void>>();
-  private readonly inFlight: InFlightBatches<PollBatch, SendResult>;
+  private readonly inFlight: InFlightBatches<PollBatch, BatchResult>;
   /** Acknowledgements are handled one batch at a time, in poll order. */
   private acknowledging: Promise<void> = Promise.resolve();
   /** Set once a batch failed or was abandoned: nothing after it is ever acknowledged. */
   private halted = false;
   private failure: { error: unknown } | undefined;
-  /** The last batch's send: the next one starts when it has settled. */
-  private sendChain: Promise<unknown> = Promise.resolve();
-  private sendsHalted = false;
+  /** One produce request on the wire; batches converted meanwhile go out merged in the next one. */
+  private readonly sends: SendCoalescer<Outgoing>;
   /** Sends being retried after a retriable failure (Kafka unreachable). */
   private sendsRetrying = 0;
 
@@ -138,6 +116,7 @@ export class WorkerSourceTask extends WorkerTask {
     super(o.id, o.initialState, o.listener, o.clock, o.log);
     this.lastFlush = o.clock.now();
     this.inFlight = new InFlightBatches(o.maxInFlightBatches ?? 5, o.maxInFlightBytes ?? 33_554_432);
+    this.sends = new SendCoalescer((records) => this.produce(records), o.maxRequestBytes);
   }
 
   readonly kind = "source";
@@ -253,23 +232,10 @@ export class WorkerSourceTask extends WorkerTask {
     while (!this.inFlight.hasRoom(bytes) && !this.stopping) {
       await abortable(this.oldestAcknowledged(), this.stopSignal);
     }
-    // One batch after the other, retries included: a batch retried while Kafka was unreachable
-    // can never land after a later one (what an idempotent Java producer guarantees too). The
-    // adapters keep one request on the wire per producer anyway; what runs ahead is polling and
-    // conversion of the next batches.
-    // After a batch failed for good or was abandoned (stopping), later batches are not sent.
-    let sending: Promise<SendResult> = Promise.resolve([]); // nothing to send: settled at once
-    if (outgoing.length > 0) {
-      sending = this.sendChain.then(() => (this.sendsHalted ? undefined : this.produce(outgoing)));
-      this.sendChain = sending.then(
-        (result) => {
-          if (result === undefined) this.sendsHalted = true;
-        },
-        () => {
-          this.sendsHalted = true;
-        },
-      );
-    }
+    // Queued behind the request on the wire and merged into the next one (SendCoalescer): batches
+    // land in Kafka in poll order, retries included, and each is acknowledged on its own. After a
+    // batch failed for good or was abandoned (stopping), later batches are not sent.
+    const sending: Promise<BatchResult> = outgoing.length > 0 ? this.sends.enqueue(outgoing) : Promise.resolve([]);
     this.inFlight.submit({ records, positions, outgoing }, bytes, sending);
     const acknowledge = () => {
       this.acknowledging = this.acknowledging.then(() => this.acknowledgeSettled());
@@ -342,22 +308,6 @@ export class WorkerSourceTask extends WorkerTask {
     }
   }
 
-  /**
-   * Sends and awaits acknowledgement; undefined when the task stopped before that. Sends are split
-   * so none exceeds the producer's request size (the broker rejects an oversized batch as a whole).
-   */
-  private async produce(outgoing: readonly Outgoing[]): Promise<SendResult> {
-    const chunks = chunksBySize(outgoing, this.o.maxRequestBytes);
-    if (chunks.length === 1) return this.produceChunk(chunks[0]!);
-    const out: (ProducedMetadata | null)[] = [];
-    for (const chunk of chunks) {
-      const result = await this.produceChunk(chunk);
-      if (result === undefined) return undefined;
-      for (const m of result) out.push(m);
-    }
-    return out;
-  }
-
   private async ensureProducerAndTopics(records: readonly ProducerRecord[]): Promise<KafkaProducer | undefined> {
     if (!this.producer) {
       this.connecting ??= this.o.producer();
@@ -394,11 +344,17 @@ export class WorkerSourceTask extends WorkerTask {
     return this.producer;
   }
 
-  private async produceChunk(chunk: readonly Outgoing[]): Promise<SendResult> {
+  /**
+   * One produce request (SendCoalescer's sender), retried while Kafka is unreachable. When Kafka
+   * rejects it for good, its records are sent one by one to find those that fail on their own
+   * (the others go through: at-least-once); a record that fails alone takes Connect's
+   * KAFKA_PRODUCE path (fail the task, or skip it with errors.tolerance=all). Never throws.
+   */
+  private async produce(chunk: readonly Outgoing[]): Promise<SendOutcome> {
     const records = chunk.map((o) => o.produced);
     let retrying = false;
     try {
-      return await retry(
+      const metadata = await retry(
         async () => {
           const producer = await this.ensureProducerAndTopics(records);
           return producer && (await producer.send(records));
@@ -416,32 +372,37 @@ export class WorkerSourceTask extends WorkerTask {
           },
         },
       );
+      return { metadata: metadata ?? [] }; // none: stopping before the producer connected
     } catch (error) {
-      if (this.stopping) return undefined;
-      if (error instanceof TopicCreationError) throw error;
-      if (chunk.length > 1) {
-        // Find the records that fail on their own; the others go through (at-least-once).
-        const out: (ProducedMetadata | null)[] = [];
-        for (const one of chunk) {
-          const result = await this.produceChunk([one]);
-          if (result === undefined) return undefined;
-          out.push(...result);
-        }
-        return out;
+      if (this.stopping) return { metadata: [] };
+      if (error instanceof TopicCreationError) return { metadata: [], failure: { error } };
+      if (chunk.length > 1) return await this.produceOneByOne(chunk);
+      try {
+        await this.o.operator.fail({
+          ...this.id,
+          stage: "KAFKA_PRODUCE",
+          executingClass: "org.apache.kafka.clients.producer.KafkaProducer",
+          error,
+          attempts: 1,
+          source: chunk[0]!.record,
+        });
+      } catch (failure) {
+        return { metadata: [], failure: { error: failure } };
       }
-      // Not retriable: Connect's KAFKA_PRODUCE handling (fail, or skip with errors.tolerance=all).
-      await this.o.operator.fail({
-        ...this.id,
-        stage: "KAFKA_PRODUCE",
-        executingClass: "org.apache.kafka.clients.producer.KafkaProducer",
-        error,
-        attempts: 1,
-        source: chunk[0]!.record,
-      });
-      return [null];
+      return { metadata: [null] };
     } finally {
       if (retrying) this.sendsRetrying--;
     }
+  }
+
+  private async produceOneByOne(chunk: readonly Outgoing[]): Promise<SendOutcome> {
+    const metadata: (ProducedMetadata | null)[] = [];
+    for (const one of chunk) {
+      const outcome = await this.produce([one]);
+      if (outcome.metadata.length === 0) return outcome.failure ? { metadata, failure: outcome.failure } : { metadata };
+      metadata.push(outcome.metadata[0]!);
+    }
+    return { metadata };
   }
 
   private async commitOffsets(): Promise<void> {

@@ -13,6 +13,8 @@ import { waitFor } from "./wait-for.ts";
 
 export interface OwnBroker extends AsyncDisposable {
   readonly bootstrap: string;
+  /** The broker process (changes with `restart()`): a test may freeze it (SIGSTOP/SIGCONT). */
+  readonly pid: number;
   stop(): Promise<void>;
   restart(): Promise<void>;
   client(): Kafka;
@@ -87,6 +89,9 @@ export async function startOwnBroker(stateDir: string): Promise<OwnBroker> {
   };
   return {
     bootstrap,
+    get pid() {
+      return pid;
+    },
     client,
     stop,
     async restart() {

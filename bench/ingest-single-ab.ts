@@ -1,0 +1,119 @@
+/**
+ * Single-record device ingest, two gateway builds alternating (A, B, A, B, …): 200 B JSON POSTs over
+ * 64 keep-alive connections (wrk) to one HttpIngestSource (`ingest.mode=single`, tasks.max=1), on
+ * the same broker. Alternating rounds spread the noise of a shared machine over both builds, and
+ * records per CPU-second of the gateway process compare them even when the CPU they get differs.
+ *
+ *   flock /work/bench.lock env BENCH_BOOTSTRAP=host:port node_modules/.bin/bun bench/ingest-single-ab.ts \
+ *     <label-a>=<gateway-binary-a> <label-b>=<gateway-binary-b>
+ *
+ * BENCH_ROUNDS (3), BENCH_DURATION_S (8), BENCH_WARMUP_S (3). Each round starts a fresh gateway (its
+ * own data dir, a new topic). Prints one markdown row per measurement and the medians.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort, pollUntil } from "./support/http-probe.ts";
+import { sampleProcess } from "./support/process-sampler.ts";
+import { runWrk } from "./support/wrk.ts";
+
+const env = process.env;
+const bootstrap = env.BENCH_BOOTSTRAP;
+if (!bootstrap) throw new Error("BENCH_BOOTSTRAP is not set");
+const builds = process.argv.slice(2).map((arg) => {
+  const at = arg.indexOf("=");
+  if (at <= 0) throw new Error(`expected <label>=<gateway binary>, got "${arg}"`);
+  return { label: arg.slice(0, at), bin: arg.slice(at + 1) };
+});
+if (builds.length !== 2) throw new Error("two builds to compare: <label-a>=<binary-a> <label-b>=<binary-b>");
+const rounds = Number(env.BENCH_ROUNDS ?? "3");
+const durationS = Number(env.BENCH_DURATION_S ?? "8");
+const warmupS = Number(env.BENCH_WARMUP_S ?? "3");
+const body = JSON.stringify({ device: "dev-1", seq: 1, payload: "x".repeat(160) });
+
+interface Measurement {
+  readonly label: string;
+  readonly recordsPerS: number;
+  readonly p50Ms: number;
+  readonly cpuCores: number;
+}
+
+async function measure(label: string, bin: string): Promise<Measurement> {
+  const dir = mkdtempSync(join(tmpdir(), "bench-ingest-ab-"));
+  const [restPort, ingestPort] = [await freePort(), await freePort()];
+  writeFileSync(
+    join(dir, "worker.properties"),
+    [
+      `bootstrap.servers=${bootstrap}`,
+      `listeners=http://127.0.0.1:${restPort}`,
+      `ingest.listeners=http://127.0.0.1:${ingestPort}`,
+      `data.dir=${join(dir, "data")}`,
+      "log.level=WARN",
+    ].join("\n"),
+  );
+  const proc = Bun.spawn([bin, "worker.properties"], { cwd: dir, stdout: "ignore", stderr: "ignore" });
+  try {
+    const rest = `http://127.0.0.1:${restPort}`;
+    await pollUntil(async () => ((await fetch(`${rest}/health`).catch(() => null))?.ok ? true : undefined), {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+      what: "gateway health",
+    });
+    const topic = `bench-ingest-ab-${Date.now().toString(36)}`;
+    const created = await fetch(`${rest}/connectors`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({
+        name: "single",
+        config: {
+          "connector.class": "HttpIngestSource",
+          "ingest.path": "/s",
+          "kafka.topic": topic,
+          "ingest.mode": "single",
+        },
+      }),
+    });
+    if (created.status !== 201) throw new Error(`creating the connector: ${created.status} ${await created.text()}`);
+    const url = `http://127.0.0.1:${ingestPort}/s`;
+    await pollUntil(
+      async () => {
+        const r = await fetch(url, { method: "POST", body, headers: { "Content-Type": "application/json" } });
+        return r.status === 200 ? true : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200, what: "ingest route" },
+    );
+    const load = { url, body, contentType: "application/json", connections: 64, threads: 2 };
+    await runWrk({ ...load, durationS: warmupS });
+    const sampler = sampleProcess([proc.pid]);
+    const r = await runWrk({ ...load, durationS });
+    const usage = sampler.stop();
+    return { label, recordsPerS: (r.requests - r.failed) / r.durationS, p50Ms: r.p50Ms, cpuCores: usage.cpuCores };
+  } finally {
+    proc.kill("SIGTERM");
+    await proc.exited;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const results: Measurement[] = [];
+console.log("| round | build | records/s | p50 ms | CPU (cores) | records per CPU-second | load (1 min) |");
+console.log("|--:|---|--:|--:|--:|--:|--:|");
+for (let round = 1; round <= rounds; round++) {
+  for (const { label, bin } of builds) {
+    const m = await measure(label, bin);
+    results.push(m);
+    const load = (await Bun.file("/proc/loadavg").text()).split(" ")[0];
+    console.log(
+      `| ${round} | ${label} | ${Math.round(m.recordsPerS).toLocaleString("en-US")} | ${m.p50Ms.toFixed(1)} | ${m.cpuCores.toFixed(2)} | ${Math.round(m.recordsPerS / m.cpuCores).toLocaleString("en-US")} | ${load} |`,
+    );
+  }
+}
+console.log();
+for (const { label } of builds) {
+  const mine = results.filter((m) => m.label === label);
+  console.log(
+    `- ${label}: median ${Math.round(median(mine.map((m) => m.recordsPerS))).toLocaleString("en-US")} records/s, ` +
+      `${Math.round(median(mine.map((m) => m.recordsPerS / m.cpuCores))).toLocaleString("en-US")} records per CPU-second`,
+  );
+}
