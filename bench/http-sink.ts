@@ -77,7 +77,16 @@ async function prepareTopic(mode: Mode): Promise<string> {
       for (let seq = start; seq < Math.min(start + 2000, counts[mode]); seq++) {
         messages.push({ partition: seq % PARTITIONS, value: recordValue(seq, seq % PARTITIONS) });
       }
-      await producer.send({ topic, acks: -1, messages });
+      // A broker under load may not know the new topic on every connection yet: retry a while.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await producer.send({ topic, acks: -1, messages });
+          break;
+        } catch (error) {
+          if (attempt >= 20 || !(error as { retriable?: boolean }).retriable) throw error;
+          await Bun.sleep(250 * attempt);
+        }
+      }
     }
   } finally {
     await producer.disconnect();

@@ -13,6 +13,7 @@ import { ConfigError, messageOf } from "./errors.ts";
 import { gracefulShutdown } from "./graceful-shutdown.ts";
 import { connectionSettings, consumerSettings, producerSettings } from "./kafka/client-config.ts";
 import { secretValues } from "./runtime/secret-keys.ts";
+import { exitOnUncaughtErrors } from "./uncaught-errors.ts";
 import { getLogger, logManager, parseLevel } from "./util/logger.ts";
 import { configFromEnvironment, environmentKeys, parseProperties } from "./util/properties.ts";
 import { GATEWAY_VERSION } from "./version.ts";
@@ -157,6 +158,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       return hashPassword(command.algorithm);
   }
   const { workerFile, connectorFiles } = command;
+  exitOnUncaughtErrors(process, { log, exit: (code) => process.exit(code) });
   const { config, providers } = await loadConfig(workerFile);
   logManager.configure({ rootLevel: parseLevel(config["log.level"]) ?? "INFO", json: config["log.format"] === "json" });
   for (const secret of secretValues(config.originals)) logManager.registerSecret(secret);

@@ -4,7 +4,9 @@
  * endpoint in order per partition and none is lost across a kill -9, nothing whose offset was
  * committed is sent again; an OIDC token endpoint is asked once per token lifetime under load; a
  * poison record goes to the dead letter queue with the HTTP status and response excerpt in its
- * `__connect.errors.*` headers while the rest flow; with tolerance none the task fails readably.
+ * `__connect.errors.*` headers while the rest flow; with tolerance none the task fails readably;
+ * JSON values reach the endpoint as the bytes in Kafka (long integers, number spelling) while a
+ * value that is not JSON goes to the dead letter queue from the converter, as before.
  */
 import { describe, expect, test } from "bun:test";
 import { SignJWT } from "jose";
@@ -127,10 +129,18 @@ describe("HTTP sink connector in the gateway", () => {
     const PER_PARTITION = 1500;
     await createTopic(topic, 4);
     await produceEvents(topic, 4, PER_PARTITION, 64);
-    let slow = true;
+    // The first gateway's requests are held once 1500 events were accepted, so the kill lands
+    // mid-stream however fast it delivers; the held ones are refused after the kill.
+    let firstRun = true;
+    let killed!: () => void;
+    const firstGatewayKilled = new Promise<void>((resolve) => {
+      killed = resolve;
+    });
     using endpoint = sinkEndpoint(async () => {
-      // The first gateway is slowed down so that the kill lands mid-stream.
-      if (slow) await Bun.sleep(5);
+      if (firstRun && endpoint.accepted.length >= 1500) {
+        await firstGatewayKilled;
+        return new Response("the first gateway is gone", { status: 503 });
+      }
       return new Response("ok");
     });
     const { options } = await gatewayIn(dir);
@@ -158,10 +168,11 @@ describe("HTTP sink connector in the gateway", () => {
     await waitFor(() => endpoint.accepted.length >= 1500, { what: "1500 events before the kill", timeoutMs: 60_000 });
     await gw.kill();
     const atKill = endpoint.accepted.length;
+    firstRun = false;
+    killed();
     const committed = await committedOffsets("connect-crash-sink", topic);
     expect(atKill).toBeLessThan(4 * PER_PARTITION);
 
-    slow = false;
     gw = await startGateway(options);
     await waitFor(() => new Set(endpoint.accepted.map((e) => `${e.p}:${e.i}`)).size === 4 * PER_PARTITION, {
       what: "every event delivered",
@@ -323,6 +334,64 @@ describe("HTTP sink connector in the gateway", () => {
     });
     const metrics = (await gw.rest.get("/metrics")).text;
     expect(metrics).toContain('http_sink_records_dlq_total{connector="poison-sink",task="0"} 1');
+    expect(await gw.stop()).toBe(0);
+    passed = true;
+  }, 120_000);
+
+  test("JSON values reach the endpoint byte-exact (issue 7.4); a value that is not JSON goes to the DLQ", async () => {
+    await using dir = await tempDir();
+    const topic = uniqueTopic("http-sink-exact");
+    const dlq = uniqueTopic("http-sink-exact-dlq");
+    await createTopic(topic, 1);
+    const bodies: string[] = [];
+    const server = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      async fetch(req) {
+        bodies.push(await req.text());
+        return new Response("ok");
+      },
+    });
+    await using _server = { [Symbol.asyncDispose]: () => server.stop(true) };
+    const { options } = await gatewayIn(dir);
+    const gw: Gateway | undefined = await startGateway(options);
+    let passed = false;
+    await using _cleanup = cleanup(
+      () => gw,
+      () => passed,
+    );
+    const created = await gw.rest.post("/connectors", {
+      name: "exact-sink",
+      config: {
+        "connector.class": "HttpSink",
+        topics: topic,
+        url: `http://127.0.0.1:${server.port}/events`,
+        "sink.batch.max-size": "10",
+        "sink.request.batch.size": "10",
+        "sink.flush-buffer.timeout": "20",
+        "errors.tolerance": "all",
+        "errors.deadletterqueue.topic.name": dlq,
+        "errors.deadletterqueue.topic.replication.factor": "1",
+        "errors.deadletterqueue.context.headers.enable": "true",
+        ...JSON_VALUES,
+      },
+    });
+    expect(created.status).toBe(201);
+    const values = [
+      '{"ts": 1700000000123456789, "big":12345678901234567890, "price":1.50, "e":1E3}',
+      "not json",
+      '[9007199254740993, -9223372036854775809, "\u00e9"]',
+    ];
+    const producer = (await testClient()).producer();
+    await producer.connect();
+    await producer.send({ topic, acks: -1, messages: values.map((value) => ({ value })) });
+    await producer.disconnect();
+    await waitFor(() => bodies.join("").includes("9007199254740993"), { what: "the third value delivered" });
+    // One request or two (the records may come in separate fetches): the elements are the bytes in Kafka.
+    expect(bodies.join("|")).toBeOneOf([`[${values[0]},${values[2]}]`, `[${values[0]}]|[${values[2]}]`]);
+    const [dead] = await readTopic(dlq, 1);
+    expect(dead!.value!.toString()).toBe("not json");
+    expect(dead!.headers["__connect.errors.stage"]?.toString()).toBe("VALUE_CONVERTER");
     expect(await gw.stop()).toBe(0);
     passed = true;
   }, 120_000);

@@ -3,7 +3,8 @@
  * TLS and mTLS endpoints with openssl/keytool-made JKS, PKCS12 and PEM stores; validation of
  * cross-key rules and stores; failures (error status with behavior.on.error=fail → FAILED with a
  * readable trace, garbage tolerated, a hanging server timing out, 429 with Retry-After and
- * rate-limit headers); offsets through GET/PATCH/DELETE /connectors/{c}/offsets.
+ * rate-limit headers); offsets through GET/PATCH/DELETE /connectors/{c}/offsets; records with long
+ * integers reach the topic byte-exact, and a long cursor and offset keep their digits.
  */
 import { describe, expect, test } from "bun:test";
 import { type Gateway, startGateway } from "./support/gateway.ts";
@@ -343,5 +344,50 @@ describe("HTTP source connector in the gateway", () => {
     await waitFor(async () => (await gw.rest.get("/connectors/ts/status")).body.connector.state === "STOPPED");
     expect((await gw.rest.delete("/connectors/ts/offsets")).status).toBe(200);
     expect((await gw.rest.get("/connectors/ts/offsets")).body).toEqual({ offsets: [] });
+  });
+
+  test("records reach Kafka byte-exact: long integers and number spelling, a long cursor and offset keep their digits (issue 7.4)", async () => {
+    const kafka = await kafkaBroker();
+    await using dir = await tempDir();
+    const first = [
+      '{"seq":12345678901234567890, "ts": 1700000000123456789,"price":1.50}',
+      '{ "seq" : 12345678901234567891, "v":[9007199254740993, -9223372036854775809, 1E3] }',
+    ];
+    const second = ['{"seq":12345678901234567892,"note":"caf\u00e9"}'];
+    using api = startApi((req) => {
+      const body =
+        req.url.searchParams.get("after") === null
+          ? `{"items":[${first.join(" , ")}],"next":18446744073709551615}`
+          : `{"items":[\n${second[0]}\n]}`;
+      return new Response(body, { headers: { "content-type": "application/json" } });
+    });
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data"), "offset.flush.interval.ms": "100" },
+    });
+    const topic = uniqueTopic("exact");
+    const config = {
+      "connector.class": "HttpSource",
+      "http.url": `${api.base}/events?from=\${offset}`,
+      "kafka.topic": topic,
+      "http.timer.interval.ms": "60000",
+      "http.response.records.path": "$.items[*]",
+      "http.pagination.type": "CURSOR",
+      "http.pagination.cursor.param": "after",
+      "http.pagination.cursor.path": "$.next",
+      "http.offset.mode": "CURSOR",
+      "http.offset.field": "seq",
+      "http.initial.offset": "0",
+      "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+      "value.converter.schemas.enable": "false",
+    };
+    expect((await gw.rest.put("/connectors/exact/config", config)).status).toBe(201);
+    const records = await readTopic(topic, 3);
+    expect(records.map((r) => r.value!.toString("utf8"))).toEqual([...first, ...second]);
+    expect(api.seen.map((s) => s.url.searchParams.get("after"))).toEqual([null, "18446744073709551615"]);
+    await waitFor(async () => {
+      const body = (await gw.rest.get("/connectors/exact/offsets")).body;
+      return body.offsets?.[0]?.offset?.offset === "12345678901234567892" ? body : undefined;
+    });
   });
 });

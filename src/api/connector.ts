@@ -163,6 +163,13 @@ export interface SinkTaskContext extends PluginContext {
 }
 
 export interface SinkTask {
+  /**
+   * True when `put` takes JsonText values (api/data/json-text.ts): with no transformation
+   * configured, a value the value converter reads as schemaless JSON (JsonConverter with
+   * `schemas.enable=false`) then arrives as a JsonText of the consumed bytes, unparsed. The task
+   * hands it to a converter (JsonConverter writes those bytes back) or reads `value()`.
+   */
+  readonly acceptsJsonText?: boolean;
   initialize(context: SinkTaskContext): void;
   start(config: Config): MaybePromise<void>;
   open?(partitions: ReadonlyArray<TopicPartition>): MaybePromise<void>;

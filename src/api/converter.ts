@@ -27,6 +27,14 @@ export interface Converter {
   fromConnectData(topic: string, headers: RecordHeaders, schema: Schema | null, value: unknown): Uint8Array | null;
   /** Bytes to Connect data; `headers` are the consumed record's Kafka headers (read-only). */
   toConnectData(topic: string, headers: RecordHeaders, value: Uint8Array | null): SchemaAndValue;
+  /**
+   * Bytes to Connect data without building it, where the converter can: a schemaless JSON value
+   * as a JsonText (api/data/json-text.ts) holding these very bytes (JsonConverter with
+   * `schemas.enable=false`), once they are checked to be one valid JSON value. Undefined when the
+   * converter cannot or the bytes are anything else (not JSON, empty): the caller then calls
+   * `toConnectData`, which gives today's value or error. Only for a consumer that accepts JsonText.
+   */
+  toConnectJsonText?(topic: string, headers: RecordHeaders, value: Uint8Array | null): SchemaAndValue | undefined;
   close?(): void;
 }
 

@@ -212,4 +212,39 @@ describe("JsonConverter and JsonText (JSON as a source received it)", () => {
     const bytes = c.fromConnectData("t", undefined, null, new JsonText(received));
     expect(c.toConnectData("t", undefined, bytes).value).toEqual(new JsonText(received).value());
   });
+
+  describe("toConnectJsonText (consumed JSON for a sink that passes it through)", () => {
+    const schemaless = converter({ "schemas.enable": "false" });
+
+    test("valid JSON becomes a JsonText of the very bytes, written back unchanged", () => {
+      const consumed = utf8(received);
+      const read = schemaless.toConnectJsonText("t", undefined, consumed)!;
+      expect(read.schema).toBeNull();
+      expect(read.value).toBeInstanceOf(JsonText);
+      expect(schemaless.fromConnectData("t", undefined, null, read.value)).toBe(consumed);
+      expect((read.value as JsonText).value()).toEqual(schemaless.toConnectData("t", undefined, consumed).value);
+    });
+
+    test("a leading byte order mark is left out of the bytes, as the reader skips it", () => {
+      const read = schemaless.toConnectJsonText("t", undefined, new Uint8Array([0xef, 0xbb, 0xbf, ...utf8("[1]")]))!;
+      expect(text(schemaless.fromConnectData("t", undefined, null, read.value))).toBe("[1]");
+    });
+
+    test("JSON null reads as null, as toConnectData reads it", () => {
+      expect(schemaless.toConnectJsonText("t", undefined, utf8(" null "))).toEqual({ schema: null, value: null });
+    });
+
+    test.each([
+      ["not JSON", utf8("{oops")],
+      ["empty", utf8("")],
+      ["white space only", utf8(" \n")],
+      ["not UTF-8", new Uint8Array([0x22, 0xff, 0x22])],
+    ])("%s is declined (toConnectData then reads it or reports it)", (_name, bytes) => {
+      expect(schemaless.toConnectJsonText("t", undefined, bytes)).toBeUndefined();
+    });
+
+    test("schemas.enable=true declines: the envelope must be read", () => {
+      expect(converter({}).toConnectJsonText("t", undefined, utf8('{"schema":null,"payload":1}'))).toBeUndefined();
+    });
+  });
 });

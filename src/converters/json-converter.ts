@@ -19,7 +19,7 @@ import {
   jsonToConnect,
 } from "./json-data.ts";
 import { jsonToSchema, schemaToJson } from "./json-schema.ts";
-import { parseJson, stringifyJson, utf8 } from "./json-text.ts";
+import { jsonTextOf, parseJson, stringifyJson, utf8 } from "./json-text.ts";
 import { LruCache } from "./lru-cache.ts";
 
 const ENVELOPE_REQUIRED =
@@ -76,6 +76,14 @@ export class JsonConverter implements Converter, HeaderConverter {
     }
     const schema = this.#schemaOf(json.schema);
     return { schema, value: jsonToConnect(schema, json.payload, this.#options) };
+  }
+
+  /** With schemas.enable=false: valid JSON as a JsonText of the bytes (written back as they are). */
+  toConnectJsonText(_topic: string, _headers: unknown, value: Uint8Array | null): SchemaAndValue | undefined {
+    if (this.#schemasEnabled || value === null) return undefined;
+    const json = jsonTextOf(value);
+    if (json === undefined) return undefined;
+    return json === null ? NULL_SCHEMA_AND_VALUE : { schema: null, value: json };
   }
 
   fromConnectHeader(topic: string, _headerKey: string, schema: Schema | null, value: unknown): Uint8Array | null {

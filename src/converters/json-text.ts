@@ -7,6 +7,7 @@
  * differs from JavaScript's (`1.0`, `1.0E10`, big longs) come in as `JSON.rawJSON` values.
  */
 import { MISSING, ONLY_WHITE_SPACE, readJsonText } from "../api/data/json-reader.ts";
+import { JsonText } from "../api/data/json-text.ts";
 import { DataError } from "../errors.ts";
 
 export { JsonNumberText, MISSING } from "../api/data/json-reader.ts";
@@ -27,6 +28,28 @@ export function parseJson(bytes: Uint8Array, exact = false): unknown {
   } catch (cause) {
     throw new DataError("Converting byte[] to Kafka Connect data failed due to serialization error: ", { cause });
   }
+}
+
+/**
+ * The bytes as a JsonText of themselves when they hold one valid JSON value in UTF-8 (a JSON
+ * `null` as null, a leading byte order mark left out of the bytes); undefined for anything
+ * `parseJson` would not read as a plain value (empty, white space only, not UTF-8, not JSON), so
+ * the caller reads those the ordinary way and gets its result or its error. The check is
+ * `JSON.parse` (native, the result thrown away): the same acceptance as `parseJson`, without
+ * building Connect data or writing JSON again.
+ */
+export function jsonTextOf(bytes: Uint8Array): JsonText | null | undefined {
+  let text: string;
+  let parsed: unknown;
+  try {
+    text = decoder.decode(bytes);
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (parsed === null) return null;
+  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  return new JsonText(text, bom ? bytes.subarray(3) : bytes);
 }
 
 const NEEDS_JACKSON_ESCAPES = /\\u|[\ud800-\udfff]/;

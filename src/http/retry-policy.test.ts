@@ -4,10 +4,10 @@ import { ManualClock } from "../util/manual-clock.ts";
 import { HttpClient, HttpTransportError } from "./http-client.ts";
 import { classifyResponse, isRetriableStatus, sendWithRetry } from "./retry-policy.ts";
 
-/** Real time, but sleeps return at once and are recorded. */
-function recordingClock(): Clock & { sleeps: number[] } {
+/** Real time unless `now` is given; sleeps return at once and are recorded. */
+function recordingClock(now: () => number = () => Date.now()): Clock & { sleeps: number[] } {
   const sleeps: number[] = [];
-  return { sleeps, now: () => Date.now(), sleep: async (ms) => void sleeps.push(ms) };
+  return { sleeps, now, sleep: async (ms) => void sleeps.push(ms) };
 }
 
 function scripted(responses: (() => Response)[]) {
@@ -69,21 +69,21 @@ describe("retry policy", () => {
     });
 
     test("honours Retry-After in seconds and as an HTTP-date on 429", async () => {
-      const date = new Date(Date.now() + 30_000).toUTCString();
+      // The clock stands still on a whole second, so the HTTP-date is exactly 30 s ahead.
+      const now = Date.UTC(2026, 0, 1, 12, 0, 0);
+      const date = new Date(now + 30_000).toUTCString();
       using server = scripted([
         () => new Response("slow down", { status: 429, headers: { "retry-after": "2" } }),
         () => new Response("slow down", { status: 429, headers: { "retry-after": date } }),
         () => new Response("ok"),
       ]);
-      const clock = recordingClock();
+      const clock = recordingClock(() => now);
       await sendWithRetry(new HttpClient(), () => ({ method: "GET", url: server.url.href }), {
         policy,
         maxAttempts: 5,
         clock,
       });
-      expect(clock.sleeps[0]).toBe(2000);
-      expect(clock.sleeps[1]).toBeGreaterThan(25_000);
-      expect(clock.sleeps[1]).toBeLessThanOrEqual(30_000);
+      expect(clock.sleeps).toEqual([2000, 30_000]);
     });
 
     test("returns the last error response when attempts run out, and does not retry a 404", async () => {

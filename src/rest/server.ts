@@ -2,20 +2,23 @@
  * The REST server: the route tables on hono, Connect's framework behaviour around them (404 for
  * unknown paths, 405 for known paths with another method, 415 for non-JSON bodies, default OPTIONS,
  * HEAD on GET resources, CORS when `access.control.allow.origin` is set), errors through
- * `error-mapping.ts`, and the listeners (`listeners`, `admin.listeners`, http and https) on
- * Bun.serve.
+ * `error-mapping.ts`, and the listeners (`listeners`, `admin.listeners`, http and https) on the
+ * gateway's own HTTP/1.1 front end (`http1/`), which hands each request with the method and path
+ * as sent (`RestEnv`): routing sees `/connectors/..` and a lower-case `get` as Jersey does.
  */
 import { Hono, type MiddlewareHandler } from "hono";
 import { ConnectError, messageOf } from "../errors.ts";
 import type { MetricFamily } from "../metrics/prometheus.ts";
 import type { Herder } from "../runtime/herder.ts";
-import { bunServeTls, serverTls } from "../tls/server-tls.ts";
+import { serverTls } from "../tls/server-tls.ts";
 import { javaHashOrder } from "../util/java-hash-order.ts";
 import type { LogManager } from "../util/logger.ts";
 import { isLoopback, type Listener, type WorkerConfig } from "../worker-config.ts";
 import { restAuthenticationOptions } from "./auth/auth-config.ts";
 import { type RestAuthenticationEnv, restAuthentication } from "./auth/auth-middleware.ts";
 import { errorResponse, HTTP_MESSAGES } from "./error-mapping.ts";
+import type { RequestInfo } from "./http1/http1-connection.ts";
+import { type Http1Server, startHttp1Server } from "./http1/http1-server.ts";
 import { type BodyLimits, DEFAULT_BODY_LIMITS, hasBody, readBody } from "./request-body.ts";
 import type { Route, RouteDeps } from "./route.ts";
 import { connectorPluginRoutes } from "./routes/connector-plugins.ts";
@@ -45,15 +48,37 @@ function patternRegex(path: string): RegExp {
 }
 
 /**
- * The path Jersey routes on: not percent-decoded (`/%63onnectors` is no route), `;matrix`
- * parameters dropped from every segment, a trailing slash ignored. Dot segments stay literal in
- * Jersey; Bun has already resolved them in `request.url`.
+ * What the front end passes to the app with each request (hono's `c.env`): the method and path as
+ * sent, and the peer's address (`clientAddress` in `auth/`).
  */
-export function routingPath(url: string): string {
-  const start = url.indexOf("/", url.indexOf("://") + 3);
-  if (start < 0) return "/";
-  const end = url.search(/[?#]/);
-  const raw = url.slice(start, end < 0 ? undefined : end);
+export interface RestEnv {
+  readonly method: string;
+  readonly path: string;
+  requestIP(request?: Request): { address: string; family: string; port: number };
+}
+
+export function restEnv(info: RequestInfo): RestEnv {
+  const peer = {
+    address: info.remoteAddress,
+    family: info.remoteAddress.includes(":") ? "IPv6" : "IPv4",
+    port: info.remotePort,
+  };
+  return { method: info.method, path: info.path, requestIP: () => peer };
+}
+
+/**
+ * The path Jersey routes on: not percent-decoded (`/%63onnectors` is no route), dot segments
+ * literal, `;matrix` parameters dropped from every segment, a trailing slash ignored. `rawPath` is
+ * the path as sent (the front end's); without it the one in `url` (which `new Request` resolved).
+ */
+export function routingPath(url: string, rawPath?: string): string {
+  let raw = rawPath;
+  if (raw === undefined) {
+    const start = url.indexOf("/", url.indexOf("://") + 3);
+    if (start < 0) return "/";
+    const end = url.search(/[?#]/);
+    raw = url.slice(start, end < 0 ? undefined : end);
+  }
   const path = raw
     .split("/")
     .map((segment) => segment.split(";")[0])
@@ -108,7 +133,9 @@ export function restApp(
     bodyLimits?: BodyLimits;
   } = {},
 ): Hono {
-  const app = new Hono({ getPath: (request) => routingPath(request.url) });
+  const app = new Hono({
+    getPath: (request, options) => routingPath(request.url, (options?.env as RestEnv | undefined)?.path),
+  });
   const bodyLimits = options.bodyLimits ?? DEFAULT_BODY_LIMITS;
   const routeDeps: RouteDeps = { ...deps, timed: timed(options.requestTimeoutMs ?? REST_REQUEST_TIMEOUT_MS) };
   const table = routes.map((r) => ({ ...r, regex: patternRegex(r.path) }));
@@ -154,8 +181,9 @@ export function restApp(
     });
   }
 
+  // A method fetch rewrote (`get`, `TRACE`) reaches here under a stand-in: Jersey has no resource method for it either.
   app.notFound((c) => {
-    const path = routingPath(c.req.url);
+    const path = routingPath(c.req.url, (c.env as RestEnv | undefined)?.path);
     const methods = javaHashOrder(methodsFor(path));
     // A task id that is no int fails Jersey's parameter conversion: its 404 is JSON-typed.
     if (methods.length === 0)
@@ -179,25 +207,20 @@ export interface RestServers {
   stop(): Promise<void>;
 }
 
-function serve(
-  listener: Listener,
-  app: Hono,
-  worker: WorkerConfig,
-): { url: string; server: ReturnType<typeof Bun.serve> } {
-  let tls: Parameters<typeof Bun.serve>[0]["tls"];
+function serve(listener: Listener, app: Hono, worker: WorkerConfig): { url: string; server: Http1Server } {
+  let tls: ReturnType<typeof serverTls> | undefined;
   if (listener.protocol === "https") {
     const originals = worker.originals;
     const prefix = Object.keys(originals).some((k) => k.startsWith("listeners.https.")) ? "listeners.https." : "";
-    tls = bunServeTls(serverTls(originals, prefix, listener.uri));
+    tls = serverTls(originals, prefix, listener.uri);
   }
-  let server: ReturnType<typeof Bun.serve>;
+  let server: Http1Server;
   try {
-    server = Bun.serve({
-      hostname: listener.host === "" ? "0.0.0.0" : listener.host,
+    server = startHttp1Server({
+      host: listener.host,
       port: listener.port,
-      fetch: app.fetch,
+      handler: (request, info) => app.fetch(request, restEnv(info)),
       ...(tls ? { tls } : {}),
-      idleTimeout: 120,
     });
   } catch (error) {
     throw new ConnectError(`Cannot listen on ${listener.uri}: ${messageOf(error)}`, { cause: error });
@@ -261,7 +284,7 @@ export function startRestServers(options: {
     urls: servers.map((s) => s.url),
     adminUrls: adminServers.map((s) => s.url),
     stop: async () => {
-      for (const s of [...servers, ...adminServers]) await s.server.stop(true);
+      for (const s of [...servers, ...adminServers]) await s.server.stop();
     },
   };
 }

@@ -86,15 +86,36 @@ export async function toProducerRecord(
 }
 
 /**
+ * The value of a consumed record. With `jsonText` (the sink task takes JsonText values and no
+ * transformation reads them) a converter that can hands back a JsonText of the consumed bytes;
+ * anything it declines (not JSON, another converter) is read by `toConnectData` as always.
+ */
+function consumedValue(
+  converter: Converter,
+  consumed: ConsumedRecord,
+  headers: RecordHeaders,
+  jsonText: boolean,
+): SchemaAndValue {
+  return (
+    (jsonText ? converter.toConnectJsonText?.(consumed.topic, headers, consumed.value) : undefined) ??
+    converter.toConnectData(consumed.topic, headers, consumed.value)
+  );
+}
+
+/**
  * The fast path of `toSinkRecord`: converters called directly, no error operator. Throws on the
  * first failure; the caller then takes the operator path for that record. Keep in step with
  * `toSinkRecord` (same inputs to the converters, same record).
  */
-export function toSinkRecordDirect(consumed: ConsumedRecord, converters: RecordConverters): SinkRecord {
+export function toSinkRecordDirect(
+  consumed: ConsumedRecord,
+  converters: RecordConverters,
+  jsonText = false,
+): SinkRecord {
   // As Connect: key and value converters see the consumed record's Kafka headers.
   const rawHeaders = RecordHeaders.readOnly(consumed.headers);
   const key = converters.key.toConnectData(consumed.topic, rawHeaders, consumed.key);
-  const value = converters.value.toConnectData(consumed.topic, rawHeaders, consumed.value);
+  const value = consumedValue(converters.value, consumed, rawHeaders, jsonText);
   let headers = Headers.EMPTY;
   if (consumed.headers.length > 0) {
     headers = connectHeaders(consumed, converters);
@@ -106,6 +127,7 @@ export async function toSinkRecord(
   consumed: ConsumedRecord,
   converters: RecordConverters,
   operator: RetryWithToleranceOperator,
+  jsonText = false,
 ): Promise<SinkRecord | undefined> {
   const context = { consumed };
   // As Connect: key and value converters see the consumed record's Kafka headers.
@@ -120,7 +142,7 @@ export async function toSinkRecord(
   const value = await operator.execute(
     "VALUE_CONVERTER",
     converters.valueClass,
-    () => converters.value.toConnectData(consumed.topic, rawHeaders, consumed.value),
+    () => consumedValue(converters.value, consumed, rawHeaders, jsonText),
     context,
   );
   if (value === undefined) return undefined;

@@ -1,9 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
 import type { SinkTask, SinkTaskContext } from "../api/connector.ts";
+import { JsonText } from "../api/data/json-text.ts";
 import type { SinkRecord, TopicPartitionOffset } from "../api/record.ts";
+import { JsonConverter } from "../converters/json-converter.ts";
 import { ConnectError, RetriableError } from "../errors.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
+import { builtInRegistry } from "../plugins.ts";
 import { systemClock } from "../util/clock.ts";
 import { type Logger, LogManager } from "../util/logger.ts";
 import { stringConverters, taskBasics } from "./task-test-support.ts";
@@ -198,5 +201,97 @@ describe("WorkerSinkTask", () => {
     task.stop();
     await task.awaitStop(5000);
     expect(kafka.committed("connect-c", { topic: "in", partition: 0 })).toBe(2);
+  });
+});
+
+/** A SinkTask that takes JsonText values and keeps what `put` received. */
+class JsonTextSink implements SinkTask {
+  readonly acceptsJsonText = true;
+  context!: SinkTaskContext;
+  readonly values: unknown[] = [];
+  initialize(context: SinkTaskContext): void {
+    this.context = context;
+  }
+  start(): void {}
+  put(records: readonly SinkRecord[]): void {
+    for (const r of records) this.values.push(r.value);
+  }
+  stop(): void {}
+}
+
+describe("WorkerSinkTask with a task that accepts JsonText", () => {
+  function jsonSetup(transformations: TransformationChain, schemasEnable = "false") {
+    const kafka = new MemoryKafka();
+    kafka.createTopic("in");
+    const plugin = new JsonTextSink();
+    const value = new JsonConverter();
+    value.configure({ "schemas.enable": schemasEnable }, false);
+    const basics = taskBasics("all");
+    const task = new WorkerSinkTask({
+      ...basics,
+      initialState: "STARTED",
+      task: plugin,
+      taskClass: "test.JsonTextSink",
+      config: {},
+      consumer: () => kafka.consumer({ groupId: "connect-c", topics: ["in"], properties: {} }),
+      converters: { ...stringConverters, value, valueClass: "org.apache.kafka.connect.json.JsonConverter" },
+      transformations,
+      offsetFlushIntervalMs: 0,
+      onTopic: () => {},
+    });
+    const sent: Uint8Array[] = [];
+    const produce = (...values: string[]) => {
+      for (const v of values) {
+        const bytes = new TextEncoder().encode(v);
+        sent.push(bytes);
+        kafka.append({ topic: "in", partition: 0, key: null, value: bytes, headers: [], timestamp: 1 });
+      }
+    };
+    return { kafka, plugin, task, produce, sent };
+  }
+
+  const LONG = '{"ts": 1700000000123456789, "n":12345678901234567890}';
+
+  test("with no transformation, schemaless JSON arrives as a JsonText of the consumed bytes; not-JSON goes to errors.tolerance", async () => {
+    const s = jsonSetup(TransformationChain.EMPTY);
+    s.produce(LONG, "{oops", "null", "  ", '"text"');
+    s.task.start();
+    await waitFor(() => s.plugin.context !== undefined);
+    await s.kafka.deliver();
+    await waitFor(() => s.kafka.committed("connect-c", { topic: "in", partition: 0 }) === 5);
+    // "{oops" is skipped by errors.tolerance=all, exactly as when it is parsed; JSON null and an
+    // empty value read as null, as toConnectData reads them.
+    expect(s.plugin.values.map((v) => (v instanceof JsonText ? { text: v.text } : v))).toEqual([
+      { text: LONG },
+      null,
+      null,
+      { text: '"text"' },
+    ]);
+    expect((s.plugin.values[0] as JsonText).bytes()).toBe(s.sent[0]!);
+    s.task.stop();
+    await s.task.awaitStop(5000);
+  });
+
+  test("with a transformation, or schemas.enable=true, the value arrives parsed as before", async () => {
+    const insert = TransformationChain.fromConfig(builtInRegistry(), {
+      transforms: "via",
+      "transforms.via.type": "org.apache.kafka.connect.transforms.InsertField$Value",
+      "transforms.via.static.field": "via",
+      "transforms.via.static.value": "gw",
+    });
+    const transformed = jsonSetup(insert);
+    const enveloped = jsonSetup(TransformationChain.EMPTY, "true");
+    transformed.produce(LONG);
+    enveloped.produce('{"schema":null,"payload":{"a":1}}');
+    for (const s of [transformed, enveloped]) {
+      s.task.start();
+      await waitFor(() => s.plugin.context !== undefined);
+      await s.kafka.deliver();
+      await waitFor(() => s.plugin.values.length === 1);
+      s.task.stop();
+      await s.task.awaitStop(5000);
+    }
+    expect(transformed.plugin.values).toEqual([{ ts: 1700000000123456789n, n: -6101065172474983726n, via: "gw" }]);
+    expect(enveloped.plugin.values).toEqual([{ a: 1 }]);
   });
 });

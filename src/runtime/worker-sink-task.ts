@@ -249,6 +249,8 @@ export class WorkerSinkTask extends WorkerTask {
   ): Promise<void> {
     const sinkRecords: SinkRecord[] = [];
     const chain = this.o.transformations;
+    // Consumed JSON reaches a task that takes JsonText as its bytes when no transformation reads it.
+    const jsonText = this.o.task.acceptsJsonText === true && chain.isEmpty;
     for (const records of batches) {
       this.log.trace(
         `Delivering ${records.length} records from ${records[0]?.topic}-${records[0]?.partition} at offset ${records[0]?.offset}`,
@@ -259,10 +261,10 @@ export class WorkerSinkTask extends WorkerTask {
         // Direct path first; the error operator (retries, tolerance, reporting) only on failure.
         let transformed: SinkRecord | null | undefined;
         try {
-          const converted = toSinkRecordDirect(consumed, this.o.converters);
+          const converted = toSinkRecordDirect(consumed, this.o.converters, jsonText);
           transformed = chain.isEmpty ? converted : chain.applyDirect(converted);
         } catch {
-          const converted = await toSinkRecord(consumed, this.o.converters, this.o.operator);
+          const converted = await toSinkRecord(consumed, this.o.converters, this.o.operator, jsonText);
           transformed = converted && (await chain.apply(converted, this.o.operator, { consumed }));
         }
         if (transformed) {

@@ -1,12 +1,14 @@
 /**
  * RecordEncoder: turns a SinkRecord into what a request needs, once, when `put` receives it: the
  * value as the connector's value converter writes it (so JsonConverter with schemas.enable=false
- * gives plain JSON), the URL with `${topic}`, `${partition}` and `${key}` filled in, and the
+ * gives plain JSON; a value that arrived as a JsonText, consumed JSON no transformation read, is
+ * written as the consumed bytes, with no parse and re-serialize), the URL with `${topic}`, `${partition}` and `${key}` filled in, and the
  * record's own HTTP headers (forwarded key and Kafka headers, CloudEvents binary mode). Records
  * whose URL and own headers are equal share a `route` and may travel in one batch request.
  * Also builds request bodies: a JSON array of values (batch) or one value (single).
  */
 import type { TaskConverters } from "../../api/connector.ts";
+import { materialized } from "../../api/data/json-text.ts";
 import type { SinkRecord } from "../../api/record.ts";
 import { RecordHeaders } from "../../api/record-headers.ts";
 import { DataError } from "../../errors.ts";
@@ -83,7 +85,8 @@ export class RecordEncoder {
         record.topic,
         RecordHeaders.mutable(),
         record.valueSchema,
-        record.value,
+        // A JsonText (consumed JSON nobody parsed) goes to JsonConverter as it is: its bytes are the body.
+        this.converters.value.acceptsJsonText === true ? record.value : materialized(record.value),
       );
     } catch (error) {
       throw new DataError(`The value converter could not write the record: ${(error as Error).message}`, {

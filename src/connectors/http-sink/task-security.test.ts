@@ -172,7 +172,8 @@ describe("HttpSinkTask authentication", () => {
   describe("OIDC bearer", () => {
     const signingKey = new TextEncoder().encode("a-test-signing-key-of-enough-length!!");
 
-    function tokenEndpoint(lifetimeS: number) {
+    /** Tokens valid for `lifetimeS` from `now` (the task's clock when a test drives one). */
+    function tokenEndpoint(lifetimeS: number, now: () => number = () => Date.now()) {
       const state = { calls: 0, bodies: [] as string[], issued: [] as string[] };
       const server = Bun.serve({
         port: 0,
@@ -182,7 +183,7 @@ describe("HttpSinkTask authentication", () => {
           state.bodies.push(await req.text());
           const token = await new SignJWT({ n: state.calls })
             .setProtectedHeader({ alg: "HS256" })
-            .setExpirationTime(Math.floor(Date.now() / 1000) + lifetimeS)
+            .setExpirationTime(Math.floor(now() / 1000) + lifetimeS)
             .sign(signingKey);
           state.issued.push(token);
           return Response.json({ access_token: token, token_type: "Bearer" });
@@ -229,10 +230,11 @@ describe("HttpSinkTask authentication", () => {
     });
 
     test("renews the token once now > exp − security.oidc.token.expiry.reduction", async () => {
-      await using tokens = tokenEndpoint(10);
-      await using server = endpoint();
       const start = Date.now();
       const clock = new ManualClock(start);
+      // exp from the same clock: a token issued a second later in real time (a busy machine) is not valid longer.
+      await using tokens = tokenEndpoint(10, () => clock.now());
+      await using server = endpoint();
       await using h = harness(
         {
           url: server.url(),

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { ManualClock } from "../../util/manual-clock.ts";
-import { endpoint, harness, record, stringConverters } from "./test-support.ts";
+import { endpoint, harness, jsonConverters, record, stringConverters } from "./test-support.ts";
 
 describe("HttpSinkTask", () => {
   describe("in batch mode", () => {
@@ -78,6 +78,34 @@ describe("HttpSinkTask", () => {
       clock.advance(100);
       await waitFor(() => server.received.length === 3);
       expect(server.received[2]!.body).toBe("[3]");
+    });
+  });
+
+  describe("with consumed JSON passed through (JsonText values, JsonConverter schemas.enable=false)", () => {
+    // What the runtime hands a task that accepts JsonText: the consumed bytes, unparsed.
+    const consumed = (json: string) =>
+      jsonConverters().value.toConnectJsonText!("orders", undefined as never, new TextEncoder().encode(json))!.value;
+    const values = ['{"ts": 1700000000123456789, "n":12345678901234567890}', "[1.50, 1E3]", '"\\u00e9"'];
+
+    test("the task says it accepts JsonText", async () => {
+      await using h = harness({ url: "http://127.0.0.1:9/x" });
+      expect(h.task.acceptsJsonText).toBe(true);
+    });
+
+    test("batch bodies are the consumed bytes joined, long integers and number spelling exact", async () => {
+      await using server = endpoint();
+      await using h = harness({ url: server.url(), "sink.batch.max-size": "4" });
+      await h.task.put([...values.map((v, i) => record(0, i, consumed(v))), record(0, 3, { parsed: 1 })]);
+      await waitFor(() => server.received.length === 1);
+      expect(server.received[0]!.body).toBe(`[${values.join(",")},{"parsed":1}]`);
+    });
+
+    test("single mode sends each value's consumed bytes", async () => {
+      await using server = endpoint();
+      await using h = harness({ url: server.url(), "sink.writer.request.mode": "single", "sink.batch.max-size": "3" });
+      await h.task.put(values.map((v, i) => record(0, i, consumed(v))));
+      await waitFor(() => server.received.length === 3);
+      expect(server.received.map((r) => r.body)).toEqual(values);
     });
   });
 

@@ -38,6 +38,8 @@ const EMPTY = new Uint8Array(0);
 const COMMIT_REQUEST_INTERVAL_MS = 250;
 
 export class HttpSinkTask implements SinkTask {
+  /** Consumed JSON values arrive unparsed (JsonText) and their bytes go into the bodies as they are. */
+  readonly acceptsJsonText = true;
   private context!: SinkTaskContext;
   private settings!: SinkSettings;
   private encoder!: RecordEncoder;

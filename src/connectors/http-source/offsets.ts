@@ -18,6 +18,7 @@ import { ConnectError } from "../../errors.ts";
 import { redactUrl } from "../../http/http-client.ts";
 
 export type OffsetMode = "NONE" | "TIMESTAMP" | "CURSOR";
+/** A long integer (beyond ±2^53) is kept as the string of its digits, so it never loses precision. */
 export type OffsetValue = string | number | null;
 
 export const PARTITION_URL = "url";
@@ -56,7 +57,7 @@ function offsetValue(value: unknown, name: string): OffsetValue {
   if (value === null || value === undefined) return null;
   if (typeof value === "string") return value;
   if (typeof value === "number" && Number.isFinite(value)) return value;
-  if (typeof value === "bigint") return Number(value);
+  if (typeof value === "bigint") return value.toString();
   throw new ConnectError(`The '${name}' of an HTTP source offset must be a string, a number or null`);
 }
 
@@ -100,10 +101,28 @@ export function timestampOf(value: OffsetValue): number | null {
   return Number.isFinite(parsed) ? parsed : null;
 }
 
-/** Order of two TIMESTAMP offsets: by time when both parse, else as text. */
+const INTEGER = /^\s*-?\d+\s*$/;
+const SECONDS_BELOW = 100_000_000_000n;
+
+/**
+ * An epoch integer in milliseconds as timestampOf scales it, exactly (a long integer offset, kept
+ * as its digits, e.g. nanoseconds, compares to the last digit); null for anything else.
+ */
+function exactEpoch(value: OffsetValue): bigint | null {
+  let n: bigint;
+  if (typeof value === "number" && Number.isSafeInteger(value)) n = BigInt(value);
+  else if (typeof value === "string" && INTEGER.test(value)) n = BigInt(value.trim());
+  else return null;
+  return n < SECONDS_BELOW && n > -SECONDS_BELOW ? n * 1000n : n;
+}
+
+/** Order of two TIMESTAMP offsets: by time when both parse (exactly for integers), else as text. */
 export function compareOffsets(a: OffsetValue, b: OffsetValue): number {
   if (a === null || a === "") return b === null || b === "" ? 0 : -1;
   if (b === null || b === "") return 1;
+  const ea = exactEpoch(a);
+  const eb = exactEpoch(b);
+  if (ea !== null && eb !== null) return ea < eb ? -1 : ea > eb ? 1 : 0;
   const ta = timestampOf(a);
   const tb = timestampOf(b);
   if (ta !== null && tb !== null) return ta - tb;

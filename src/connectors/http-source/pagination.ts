@@ -73,7 +73,8 @@ export function nextPage(p: PaginationSettings, current: PageState, result: Page
     case "CURSOR": {
       const cursor = selectFirst(result.json, p.cursorPath ?? "$.next_cursor");
       if (cursor === undefined || cursor === null || cursor === "") return null;
-      if (typeof cursor !== "string" && typeof cursor !== "number") return null;
+      // A long integer cursor (bigint in the exact parse) keeps its digits.
+      if (typeof cursor !== "string" && typeof cursor !== "number" && typeof cursor !== "bigint") return null;
       const text = String(cursor);
       return { url: withParams(current.url, { [p.cursorParam]: text }), cursor: text };
     }

@@ -1,10 +1,16 @@
 /**
- * From a response body to record values: the body is parsed as JSON and
- * `http.response.records.path` selects the records (jsonpath-plus, script evaluation off: no
- * expression in a config can run code). Each selected element becomes one schemaless value, as
- * JSON.parse made it, so JsonConverter with schemas.enable=false writes the element's JSON.
+ * From a response body to record values: the body is parsed as JSON (exactly: integers beyond
+ * ±2^53 as bigint, api/data/json-reader.ts) and `http.response.records.path` selects the records
+ * (jsonpath-plus, script evaluation off: no expression in a config can run code). A selected
+ * object, array or number becomes a JsonText of its exact text in the body, so JsonConverter with
+ * schemas.enable=false writes the bytes the API sent (long integers and number spelling kept) and
+ * transformations get it parsed exactly; a selected string, boolean or null is the parsed value.
+ * Offset and cursor fields are read from the exact parse: a long integer is kept as its digits.
  */
 import { JSONPath } from "jsonpath-plus";
+import { JsonNumberText, readJsonText } from "../../api/data/json-reader.ts";
+import { JsonSpans } from "../../api/data/json-spans.ts";
+import { JsonText } from "../../api/data/json-text.ts";
 import type { OffsetValue } from "./offsets.ts";
 
 /** The response could not be read as records (not JSON, not UTF-8). */
@@ -14,7 +20,19 @@ export class ResponseFormatError extends Error {
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
-export function parseJsonBody(body: Uint8Array): unknown {
+/** A response body: its text and its exact parse. */
+export interface ResponseDocument {
+  readonly text: string;
+  readonly json: unknown;
+}
+
+/** One selected record: the record value and the parsed element (for offset fields). */
+export interface SelectedRecord {
+  readonly value: unknown;
+  readonly parsed: unknown;
+}
+
+export function parseJsonBody(body: Uint8Array): ResponseDocument {
   let text: string;
   try {
     text = decoder.decode(body);
@@ -23,10 +41,26 @@ export function parseJsonBody(body: Uint8Array): unknown {
   }
   if (text.trim() === "") throw new ResponseFormatError("the response body is empty, not JSON");
   try {
-    return JSON.parse(text);
+    return { text, json: readJsonText(text) };
   } catch (error) {
     throw new ResponseFormatError(`the response body is not valid JSON (${(error as Error).message})`);
   }
+}
+
+/** The records `path` selects in `doc`, in document order, as described above. */
+export function selectRecords(doc: ResponseDocument, path: string): SelectedRecord[] {
+  const found = JSONPath({ path, json: doc.json as object, eval: false, wrap: true, resultType: "all" }) as {
+    value: unknown;
+    pointer: string;
+  }[];
+  let spans: JsonSpans | undefined;
+  return found.map(({ value, pointer }) => {
+    const kind = typeof value;
+    if (kind === "string" || kind === "boolean" || value === null) return { value, parsed: value };
+    spans ??= new JsonSpans(doc.text);
+    const text = spans.text(pointer);
+    return { value: text === undefined ? value : new JsonText(text), parsed: value };
+  });
 }
 
 /** Every value `path` selects in `json`, in document order. */
@@ -50,5 +84,7 @@ export function fieldValue(record: unknown, field: string): OffsetValue {
       value = Object.hasOwn(value, part) ? (value as Record<string, unknown>)[part] : undefined;
     }
   }
+  if (typeof value === "bigint") return value.toString();
+  if (value instanceof JsonNumberText) value = value.toNumber();
   return typeof value === "string" || (typeof value === "number" && Number.isFinite(value)) ? value : null;
 }

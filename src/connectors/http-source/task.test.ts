@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
+import { JsonText, materialized } from "../../api/data/json-text.ts";
 import { ConnectError, isRetriable } from "../../errors.ts";
 import { commit, FastForwardClock, startTask } from "./test-support.ts";
 
@@ -33,7 +34,8 @@ function api(handler: (req: Request, url: URL, n: number) => Response | Promise<
 
 const items = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => ({ id: from + i }));
 const json = (body: unknown, init?: ResponseInit) => Response.json(body, init);
-const ids = (records: readonly { value: unknown }[]) => records.map((r) => (r.value as { id: number }).id);
+const ids = (records: readonly { value: unknown }[]) =>
+  records.map((r) => (materialized(r.value) as { id: number }).id);
 
 describe("HttpSourceTask", () => {
   describe("when the API pages with Link headers (GitHub style)", () => {
@@ -216,6 +218,75 @@ describe("HttpSourceTask", () => {
     });
   });
 
+  describe("exact numbers (issue 7.4)", () => {
+    const raw = (body: string) => new Response(body, { headers: { "content-type": "application/json" } });
+
+    test("an object or number record is a JsonText of its exact text; a string record stays a string", async () => {
+      const body =
+        '{"items": [ {"ts":1700000000123456789, "big": 12345678901234567890, "price": 1.50} ,\n 9007199254740993, "plain"]}';
+      using server = api(() => raw(body));
+      const h = await startTask({ "http.url": `${server.base}/e`, "http.response.records.path": "$.items[*]" });
+      const records = await h.collect(3);
+      expect(records.map((r) => (r.value instanceof JsonText ? { text: r.value.text } : r.value))).toEqual([
+        { text: '{"ts":1700000000123456789, "big": 12345678901234567890, "price": 1.50}' },
+        { text: "9007199254740993" },
+        "plain",
+      ]);
+      // Transformations see it parsed exactly (int64 as bigint, as JsonConverter reads it).
+      expect(materialized(records[0]!.value)).toEqual({
+        ts: 1700000000123456789n,
+        big: -6101065172474983726n,
+        price: 1.5,
+      });
+    });
+
+    test("TIMESTAMP offsets in nanoseconds compare to the last digit and are stored as their digits", async () => {
+      using server = api(() =>
+        raw('[{"id":1,"ts":1700000000123456789},{"id":2,"ts":1700000000123456790},{"id":3,"ts":1700000000123456788}]'),
+      );
+      const h = await startTask({
+        "http.url": `${server.base}/e?since=\${offset}`,
+        "http.response.records.path": "$[*]",
+        "http.offset.mode": "TIMESTAMP",
+        "http.offset.field": "ts",
+        "http.initial.offset": "1700000000123456789",
+        "http.timer.interval.ms": "1000",
+      });
+      const first = await h.collect(3, 2);
+      expect(ids(first)).toEqual([2]);
+      expect(first.at(-1)!.sourceOffset!.offset).toBe("1700000000123456790");
+      await h.collect(1, 1);
+      expect(server.seen.map((s) => s.query.since).slice(0, 2)).toEqual(["1700000000123456789", "1700000000123456790"]);
+    });
+
+    test("a long integer cursor and a long CURSOR offset keep every digit", async () => {
+      using server = api((_req, url) =>
+        url.searchParams.get("after") === null
+          ? raw('{"items":[{"seq":12345678901234567890}],"next":18446744073709551615}')
+          : raw('{"items":[{"seq":12345678901234567891}]}'),
+      );
+      const h = await startTask({
+        "http.url": `${server.base}/e?from=\${offset}`,
+        "http.response.records.path": "$.items[*]",
+        "http.pagination.type": "CURSOR",
+        "http.pagination.cursor.param": "after",
+        "http.pagination.cursor.path": "$.next",
+        "http.offset.mode": "CURSOR",
+        "http.offset.field": "seq",
+        "http.initial.offset": "0",
+        "http.timer.interval.ms": "1000",
+      });
+      const records = await h.collect(2);
+      expect(records.at(-1)!.sourceOffset!.offset).toBe("12345678901234567891");
+      await h.collect(1, 1);
+      expect(server.seen.map((s) => [s.query.from, s.query.after ?? null])).toEqual([
+        ["0", null],
+        ["0", "18446744073709551615"],
+        ["12345678901234567891", null],
+      ]);
+    });
+  });
+
   describe("schedule", () => {
     test("interval: polls at start, then one interval after the last poll started, also after a restart", async () => {
       using server = api(() => json([{ id: 1 }]));
@@ -369,15 +440,21 @@ describe("HttpSourceTask", () => {
 
   describe("slow and large responses", () => {
     test("a page slower than a poll is picked up by a later poll, also after its poll ended", async () => {
+      // The server answers only once the first poll has given up on the page (~1 s), whatever the load.
       let answered = false;
+      let release!: () => void;
+      const firstPollEnded = new Promise<void>((resolve) => {
+        release = resolve;
+      });
       using server = api(async () => {
-        await new Promise((resolve) => setTimeout(resolve, 1200));
+        await firstPollEnded;
         answered = true;
         return json([{ id: 1 }]);
       });
       const h = await startTask({ "http.url": `${server.base}/e`, "http.response.records.path": "$[*]" });
       const signal = new AbortController().signal;
       expect(await h.task.poll(signal)).toBeNull();
+      release();
       await waitFor(() => answered, { intervalMs: 5 });
       expect(ids((await h.task.poll(signal)) ?? [])).toEqual([1]);
     });

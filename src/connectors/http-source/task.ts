@@ -39,7 +39,7 @@ import {
 import { type HttpSourceMetrics, httpSourceMetrics, PageFetcher } from "./page-fetcher.ts";
 import { firstPage, nextPage, type PaginationSettings, type PaginationType } from "./pagination.ts";
 import { connectorThrottle, RateLimitGate } from "./rate-limit.ts";
-import { fieldValue, parseJsonBody, ResponseFormatError, selectAll } from "./records.ts";
+import { fieldValue, parseJsonBody, ResponseFormatError, type SelectedRecord, selectRecords } from "./records.ts";
 import { cronSchedule, intervalSchedule, type Schedule } from "./schedule.ts";
 
 const MAX_IDLE_WAIT_MS = 1000;
@@ -282,10 +282,11 @@ export class HttpSourceTask implements SourceTask {
       return [];
     }
     let json: unknown;
-    let elements: unknown[];
+    let elements: SelectedRecord[];
     try {
-      json = parseJsonBody(response.body);
-      elements = selectAll(json, this.c["http.response.records.path"]);
+      const doc = parseJsonBody(response.body);
+      json = doc.json;
+      elements = selectRecords(doc, this.c["http.response.records.path"]);
     } catch (error) {
       if (!(error instanceof ResponseFormatError)) throw error;
       this.onError(`Unreadable response from ${method} ${redactUrl(url)}: ${error.message}`, run);
@@ -306,13 +307,14 @@ export class HttpSourceTask implements SourceTask {
     return records;
   }
 
-  private toRecords(run: Run, elements: unknown[], lastPage: boolean): SourceRecord[] {
+  private toRecords(run: Run, elements: SelectedRecord[], lastPage: boolean): SourceRecord[] {
     const field = this.c["http.offset.field"];
     const fresh: { index: number; element: unknown; best: OffsetValue }[] = [];
     for (let i = run.skip; i < elements.length; i++) {
-      const value = this.mode === "NONE" || !field ? null : fieldValue(elements[i], field);
+      const { value: element, parsed } = elements[i]!;
+      const value = this.mode === "NONE" || !field ? null : fieldValue(parsed, field);
       run.best = advanceOffset(this.mode, run.best, value);
-      if (isNewRecord(this.mode, run.offset, value)) fresh.push({ index: i, element: elements[i], best: run.best });
+      if (isNewRecord(this.mode, run.offset, value)) fresh.push({ index: i, element, best: run.best });
     }
     const timestamp = this.clock.now();
     return fresh.map(({ index, element, best }, n) => {

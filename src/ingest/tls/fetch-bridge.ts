@@ -44,7 +44,9 @@ function requestBody(req: IncomingMessage, beforeFirstRead: (() => void) | undef
         req.resume();
       },
     },
-    { highWaterMark: 4 },
+    // No queue of its own: pull() then runs only for a read the handler makes, never eagerly
+    // after start (which sent 100 Continue for a body the handler refused after an await).
+    { highWaterMark: 0 },
   );
 }
 

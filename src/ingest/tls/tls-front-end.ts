@@ -16,6 +16,12 @@
  * use them; open ones keep theirs). A file that fails to load keeps the previous material and logs
  * an error once per change.
  *
+ * Closing after `Connection: close` (a 413 answered before the body was read) lingers, as web
+ * servers' lingering close does: the response is flushed and our side half-closed, then what the
+ * client still sends is read and dropped until it closes or LINGER_MS passed. node:http would
+ * destroy the socket at once, and a client still sending its body then gets a reset instead of
+ * the answer (curl: "Send failure: Broken pipe").
+ *
  * Lifecycle: `startTlsFrontEnd` → listening (synchronously: Bun binds in `listen`, so a port in use
  * fails the start like Bun.serve does); `stop()` closes the listener and every connection.
  */
@@ -57,6 +63,20 @@ export interface TlsFrontEnd {
 }
 
 type Fingerprint = string;
+
+/** How long a connection closed after its response keeps reading what the client still sends. */
+export const LINGER_MS = 2_000;
+
+/** Replaces node:http's close after `Connection: close` (end, then destroy) by a lingering close. */
+function lingerOnClose(socket: TLSSocket): void {
+  socket.destroySoon = function lingeringClose(this: TLSSocket) {
+    if (this.writable) this.end();
+    const timer = setTimeout(() => this.destroy(), LINGER_MS);
+    timer.unref?.();
+    this.once("close", () => clearTimeout(timer));
+    this.resume();
+  };
+}
 
 function fingerprint(files: readonly string[]): Fingerprint {
   return files
@@ -115,6 +135,7 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
     }
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
+    lingerOnClose(socket);
     http.emit("connection", socket);
   });
   tls.on("tlsClientError", (error: NodeJS.ErrnoException) => {

@@ -1,0 +1,41 @@
+import { describe, expect, test } from "bun:test";
+import { chunkedDecoder, contentLengthDecoder, type Decoded } from "./body-decoder.ts";
+
+const bytes = (text: string) => Buffer.from(text, "latin1");
+const text = (d: Decoded) => d.data.map((b) => Buffer.from(b).toString("latin1")).join("");
+
+describe("contentLengthDecoder", () => {
+  test("takes exactly the declared bytes and leaves the next request's", () => {
+    const decoder = contentLengthDecoder(5);
+    const a = decoder.decode(bytes("hel"));
+    expect([text(a), a.consumed, a.done]).toEqual(["hel", 3, false]);
+    const b = decoder.decode(bytes("loGET /"));
+    expect([text(b), b.consumed, b.done]).toEqual(["lo", 2, true]);
+  });
+});
+
+describe("chunkedDecoder", () => {
+  test("decodes chunks with extensions and trailers, split at any byte", () => {
+    const wire = "5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\nNEXT";
+    for (let split = 1; split < wire.length; split++) {
+      const decoder = chunkedDecoder();
+      const a = decoder.decode(bytes(wire.slice(0, split)));
+      const b = a.done ? { data: [], consumed: 0, done: true } : decoder.decode(bytes(wire.slice(split)));
+      expect(text(a) + text(b)).toBe("hello world");
+      expect(b.done).toBe(true);
+      expect(a.consumed + b.consumed + (a.done ? 0 : split - a.consumed)).toBe(wire.length - "NEXT".length);
+    }
+  });
+
+  test("accepts bare-LF-free framing only", () => {
+    expect(chunkedDecoder().decode(bytes("2\n{}\r\n0\r\n\r\n")).error).toBe("Bad chunk line ending");
+  });
+
+  test.each([
+    ["zz\r\n{}\r\n0\r\n\r\n", "Bad chunk size"],
+    ["2\r\n{}XX0\r\n\r\n", "Missing CRLF after chunk data"],
+    [`${"1".repeat(16)}\r\n`, "Bad chunk size"],
+  ])("%j is broken framing: %s", (wire, error) => {
+    expect(chunkedDecoder().decode(bytes(wire)).error).toBe(error);
+  });
+});

@@ -1,0 +1,99 @@
+/**
+ * Request body framing of HTTP/1.1 (RFC 9112 sections 6 and 7.1): a Content-Length body or a
+ * chunked one, decoded incrementally from whatever bytes arrive. `http1-connection.ts` feeds it
+ * the bytes after the head; what it returns as `data` goes to the Request's body stream, and
+ * bytes past the end (a pipelined next request) are left unconsumed.
+ *
+ * Chunked: hex sizes (at most 15 digits), chunk extensions ignored, trailer fields read and
+ * dropped; a malformed size line, a missing CRLF after the data or an over-long line is an error.
+ */
+
+export interface Decoded {
+  /** Body bytes found in this input (views into it). */
+  readonly data: Uint8Array[];
+  /** Input bytes used; the rest belongs to the next request. */
+  readonly consumed: number;
+  readonly done: boolean;
+  /** Set when the framing is broken: the connection cannot continue. */
+  readonly error?: string;
+}
+
+export interface BodyDecoder {
+  decode(input: Uint8Array): Decoded;
+}
+
+/** A body of exactly `length` bytes. */
+export function contentLengthDecoder(length: number): BodyDecoder {
+  let remaining = length;
+  return {
+    decode(input) {
+      const take = Math.min(remaining, input.length);
+      remaining -= take;
+      return { data: take > 0 ? [input.subarray(0, take)] : [], consumed: take, done: remaining === 0 };
+    },
+  };
+}
+
+const MAX_LINE = 4096;
+
+type ChunkState = "size" | "data" | "data-crlf" | "trailer" | "done";
+
+/** A chunked body: size lines, data, trailers, until the zero-size chunk and its empty line. */
+export function chunkedDecoder(): BodyDecoder {
+  let state: ChunkState = "size";
+  let remaining = 0;
+  let line: number[] = [];
+  let trailerBytes = 0;
+
+  /** Collects one CRLF-ended line; returns it when complete, null while it is still arriving. */
+  const takeLine = (input: Uint8Array, at: number): { text: string | null; next: number; error?: string } => {
+    let i = at;
+    while (i < input.length) {
+      const c = input[i++]!;
+      if (c === 10) {
+        if (line.at(-1) !== 13) return { text: null, next: i, error: "Bad chunk line ending" };
+        const text = String.fromCharCode(...line.slice(0, -1));
+        line = [];
+        return { text, next: i };
+      }
+      line.push(c);
+      if (line.length > MAX_LINE) return { text: null, next: i, error: "Chunk line too long" };
+    }
+    return { text: null, next: i };
+  };
+
+  return {
+    decode(input) {
+      const data: Uint8Array[] = [];
+      let at = 0;
+      while (at < input.length && state !== "done") {
+        if (state === "data") {
+          const take = Math.min(remaining, input.length - at);
+          data.push(input.subarray(at, at + take));
+          at += take;
+          remaining -= take;
+          if (remaining === 0) state = "data-crlf";
+          continue;
+        }
+        const { text, next, error } = takeLine(input, at);
+        at = next;
+        if (error) return { data, consumed: at, done: false, error };
+        if (text === null) break;
+        if (state === "data-crlf") {
+          if (text !== "") return { data, consumed: at, done: false, error: "Missing CRLF after chunk data" };
+          state = "size";
+        } else if (state === "size") {
+          const size = /^([0-9A-Fa-f]{1,15})[ \t]*(?:;.*)?$/.exec(text);
+          if (!size) return { data, consumed: at, done: false, error: "Bad chunk size" };
+          remaining = Number.parseInt(size[1]!, 16);
+          state = remaining === 0 ? "trailer" : "data";
+        } else {
+          trailerBytes += text.length + 2;
+          if (trailerBytes > MAX_LINE * 2) return { data, consumed: at, done: false, error: "Trailers too large" };
+          if (text === "") state = "done";
+        }
+      }
+      return { data, consumed: at, done: state === "done" };
+    },
+  };
+}

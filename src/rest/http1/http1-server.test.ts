@@ -1,0 +1,183 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { connect } from "node:net";
+import type { Http1Handler, RequestInfo } from "./http1-connection.ts";
+import { type Http1Server, startHttp1Server } from "./http1-server.ts";
+
+let server: Http1Server | undefined;
+afterEach(async () => {
+  await server?.stop();
+  server = undefined;
+});
+
+function start(handler: Http1Handler, idleTimeoutMs?: number): number {
+  server = startHttp1Server({ host: "127.0.0.1", port: 0, handler, ...(idleTimeoutMs ? { idleTimeoutMs } : {}) });
+  return server.port;
+}
+
+/** Sends `chunks` (one write each, the next once an answer byte arrived when `stepwise`) and returns all until close. */
+function exchange(port: number, chunks: string[]): Promise<string> {
+  return new Promise((resolve) => {
+    let out = "";
+    const socket = connect({ host: "127.0.0.1", port }, () => {
+      for (const chunk of chunks) socket.write(Buffer.from(chunk, "latin1"));
+    });
+    socket.on("data", (d: Buffer) => {
+      out += d.toString("latin1");
+    });
+    socket.on("error", () => undefined);
+    socket.on("close", () => resolve(out));
+  });
+}
+
+const withoutDates = (text: string) => text.replace(/Date: [^\r]+\r\n/g, "");
+
+describe("startHttp1Server", () => {
+  test("hands the method and path as sent, the peer, and a Request with headers and a streamed body", async () => {
+    const seen: { info: RequestInfo; method: string; url: string; body: string; header: string | null }[] = [];
+    const port = start(async (request, info) => {
+      seen.push({
+        info,
+        method: request.method,
+        url: request.url,
+        body: await request.text(),
+        header: request.headers.get("x-a"),
+      });
+      return new Response("ok");
+    });
+    await exchange(port, [
+      "post /a/../b?q=1 HTTP/1.1\r\nHost: h:1\r\nX-A: v\r\nContent-Length: 5\r\n\r\nhel",
+      "lo",
+      "PATCH /c HTTP/1.1\r\nHost: h:1\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n",
+    ]);
+    expect(seen).toEqual([
+      {
+        info: { method: "post", path: "/a/../b", remoteAddress: "127.0.0.1", remotePort: expect.any(Number) },
+        method: "UNLOCK",
+        url: "http://h:1/b?q=1",
+        body: "hello",
+        header: "v",
+      },
+      {
+        info: { method: "PATCH", path: "/c", remoteAddress: "127.0.0.1", remotePort: expect.any(Number) },
+        method: "PATCH",
+        url: "http://h:1/c",
+        body: "ab",
+        header: null,
+      },
+    ]);
+  });
+
+  test("streams a body of unknown length chunked, and close-delimited for HTTP/1.0", async () => {
+    const port = start(
+      () =>
+        new Response(
+          new ReadableStream({
+            start(c) {
+              c.enqueue(new TextEncoder().encode("one,"));
+              c.enqueue(new TextEncoder().encode("two"));
+              c.close();
+            },
+          }),
+        ),
+    );
+    expect(withoutDates(await exchange(port, ["GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"]))).toBe(
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n4\r\none,\r\n3\r\ntwo\r\n0\r\n\r\n",
+    );
+    expect(withoutDates(await exchange(port, ["GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"]))).toBe(
+      "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\none,two",
+    );
+  });
+
+  test("HEAD gets the headers only; 204 has no length", async () => {
+    const port = start((request) =>
+      request.url.endsWith("/none")
+        ? new Response(null, { status: 204 })
+        : new Response("body", { headers: { "Content-Length": "4" } }),
+    );
+    expect(
+      withoutDates(
+        await exchange(port, [
+          "HEAD / HTTP/1.1\r\nHost: h\r\n\r\nDELETE /none HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
+        ]),
+      ),
+    ).toBe("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nHTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
+  });
+
+  test("a handler that throws is a 500 in Connect's error shape", async () => {
+    const port = start(() => {
+      throw new Error("boom");
+    });
+    const answer = await exchange(port, ["GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"]);
+    expect(answer).toStartWith("HTTP/1.1 500 Server Error\r\n");
+    expect(answer).toEndWith('{"error_code":500,"message":"Internal server error"}');
+  });
+
+  test("a broken chunked body fails the body stream with Early EOF and closes the connection", async () => {
+    const port = start(async (request) => {
+      try {
+        await request.text();
+        return new Response("read");
+      } catch (error) {
+        return new Response((error as Error).message, { status: 500 });
+      }
+    });
+    const answer = await exchange(port, [
+      "PUT / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+      "GET / HTTP/1.1\r\nHost: h\r\n\r\n",
+    ]);
+    expect(answer).toStartWith("HTTP/1.1 500 Server Error\r\n");
+    expect(answer).toEndWith("\r\nConnection: close\r\n\r\nEarly EOF");
+  });
+
+  test("an idle connection is closed after the idle timeout, a partial head too", async () => {
+    const port = start(() => new Response("ok"), 200);
+    expect(await exchange(port, [])).toBe("");
+    expect(await exchange(port, ["GET / HTTP/1.1\r\nHo"])).toBe("");
+    const kept = await exchange(port, ["GET / HTTP/1.1\r\nHost: h\r\n\r\n"]);
+    expect(kept).toStartWith("HTTP/1.1 200 OK\r\n");
+  });
+
+  test("a client that stops reading its answer is cut off after the idle timeout", async () => {
+    const { promise: cancelled, resolve } = Promise.withResolvers<void>();
+    const port = start(
+      () =>
+        new Response(
+          new ReadableStream({
+            pull(c) {
+              c.enqueue(new Uint8Array(1 << 20));
+            },
+            cancel() {
+              resolve();
+            },
+          }),
+        ),
+      300,
+    );
+    const socket = connect({ host: "127.0.0.1", port }, () => socket.write("GET / HTTP/1.1\r\nHost: h\r\n\r\n"));
+    socket.on("error", () => undefined);
+    socket.pause();
+    await cancelled;
+    socket.destroy();
+  });
+
+  test("a port in use fails the start", () => {
+    const port = start(() => new Response("ok"));
+    expect(() => startHttp1Server({ host: "127.0.0.1", port, handler: () => new Response() })).toThrow();
+  });
+});
+
+describe("Jetty's error page", () => {
+  test("is written for GET, POST and HEAD and for unreadable request lines; other methods get the status alone", async () => {
+    const port = start(() => new Response("ok"));
+    const get = await exchange(port, ["GET /a%2fb HTTP/1.1\r\nHost: h\r\n\r\n"]);
+    expect(get).toContain("<title>Error 400 Ambiguous URI path separator</title>");
+    const del = withoutDates(await exchange(port, ["DELETE /a%2fb HTTP/1.1\r\nHost: h\r\n\r\n"]));
+    expect(del).toBe(
+      "HTTP/1.1 400 Bad Request\r\ncache-control: must-revalidate,no-cache,no-store\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+    );
+    const delField = await exchange(port, ["DELETE /x HTTP/1.1\r\nHost: h\r\nX(A: b\r\n\r\n"]);
+    expect(delField).toEndWith("Content-Length: 0\r\nConnection: close\r\n\r\n");
+    const delLine = await exchange(port, ["DELETE /x\u0001 HTTP/1.1\r\nHost: h\r\n\r\n"]);
+    expect(delLine).toContain("<title>Error 400 Illegal character CNTL=0x1</title>");
+  });
+});

@@ -1,0 +1,138 @@
+import { describe, expect, test } from "bun:test";
+import { type HeadResult, parseRequestHead } from "./request-head.ts";
+
+const bytes = (text: string) => Buffer.from(text, "latin1");
+const parse = (text: string, max?: number) => parseRequestHead(bytes(text), max);
+const error = (result: HeadResult) => (result.kind === "error" ? result.error : null);
+
+describe("parseRequestHead", () => {
+  describe("when the head is well formed", () => {
+    test("gives method, target, version, fields and framing as sent", () => {
+      const text = "get /connectors/..?x=%zz HTTP/1.1\r\nHost: h:1\r\nX-A:  b c \r\nContent-Length: 2\r\n\r\n{}";
+      expect(parse(text)).toEqual({
+        kind: "head",
+        head: {
+          method: "get",
+          target: "/connectors/..?x=%zz",
+          version: "HTTP/1.1",
+          headers: [
+            ["Host", "h:1"],
+            ["X-A", "b c"],
+            ["Content-Length", "2"],
+          ],
+          contentLength: 2,
+          chunked: false,
+          keepAlive: true,
+          expectContinue: false,
+          host: "h:1",
+          size: text.length - 2,
+        },
+      });
+    });
+
+    test("is incomplete until the empty line arrives", () => {
+      expect(parse("GET / HTTP/1.1\r\nHost: h\r\n")).toEqual({ kind: "incomplete" });
+      expect(parse("GET / HT")).toEqual({ kind: "incomplete" });
+      expect(parse("\r\n\r\n")).toEqual({ kind: "incomplete" });
+    });
+
+    test.each([
+      ["HTTP/1.1 with Connection: close", "GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n", false],
+      ["HTTP/1.1", "GET / HTTP/1.1\r\nHost: h\r\n\r\n", true],
+      ["HTTP/1.0", "GET / HTTP/1.0\r\n\r\n", false],
+      ["HTTP/1.0 with keep-alive", "GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", true],
+    ])("keep-alive: %s", (_, text, keepAlive) => {
+      const result = parse(text);
+      expect(result.kind === "head" && result.head.keepAlive).toBe(keepAlive);
+    });
+
+    test("chunked bodies, 100-continue, bare LF line ends, several spaces and leading empty lines", () => {
+      const result = parse(
+        "\r\nPOST  /x  http/1.1\nHost: h\nTransfer-Encoding: chunked\nExpect: 100-Continue\n\n5\r\nhello",
+      );
+      expect(result.kind === "head" && result.head).toMatchObject({
+        method: "POST",
+        target: "/x",
+        version: "HTTP/1.1",
+        chunked: true,
+        contentLength: null,
+        expectContinue: true,
+      });
+    });
+
+    test("HTTP/1.0 ignores Transfer-Encoding and needs no Host", () => {
+      const result = parse("POST /x HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n");
+      expect(result.kind === "head" && [result.head.chunked, result.head.contentLength]).toEqual([false, 0]);
+    });
+  });
+
+  describe("when the head is malformed, it is refused with Jetty's reason", () => {
+    test.each([
+      ["G(ET /x HTTP/1.1\r\n", 400, "Illegal character VCHAR='('"],
+      ["G\x01ET /x HTTP/1.1\r\n", 400, "Illegal character CNTL=0x1"],
+      ["G\xe9T /x HTTP/1.1\r\n", 400, "Illegal character OTEXT=0xe9"],
+      ["GET\t/x HTTP/1.1\r\n", 400, "Illegal character HTAB=0x9"],
+      ["GET /x\x01 HTTP/1.1\r\n", 400, "Illegal character CNTL=0x1"],
+      ["GET /x\x00 HTTP/1.1\r\n", 400, "Illegal character CNTL=0x0"],
+      ["GET /x\x7f HTTP/1.1\r\n", 400, "Illegal character CNTL=0x7f"],
+      ["GET /a\tb HTTP/1.1\r\n", 400, "Illegal character HTAB=0x9"],
+      ["GET /x HTTP/1.1\x01\r\n", 400, "Illegal character CNTL=0x1"],
+      ["GET /x HTTP/1.1 \r\n", 400, "Illegal character SPACE=' '"],
+      ["GET /x HTTP/1.1\rHost: h\r\n", 400, "Bad EOL"],
+      ["GET /x\r\nHost: h\r\n\r\n", 505, "HTTP/0.9 not supported"],
+      ["GET /x HTTP/1.2\r\nHost: h\r\n\r\n", 505, "Unknown Version"],
+      ["GET /x HTTP/3.0\r\nHost: h\r\n\r\n", 505, "Unsupported Version"],
+      ["GET /x HTTP/2.0\r\nHost: h\r\n\r\n", 426, "Upgrade Required"],
+    ])("%j → %d %s (before the fields arrive when the request line is wrong)", (text, status, reason) => {
+      expect(error(parse(text))).toMatchObject({ status, reason });
+    });
+
+    test.each([
+      ["Host: h\r\nX-A : b", "Illegal character SPACE=' '"],
+      ["Host: h\r\nX-A: b\r\n c", "Line Folding not supported"],
+      ["Host: h\r\n: b", "Line Folding not supported"],
+      ["Host: h\r\nX-A: b\x01c", "Illegal character CNTL=0x1"],
+      ["Host: h\r\nX(A: b", "Illegal character VCHAR='('"],
+      ["Host: h\r\nXA", "Illegal character LF=\\n"],
+      ["Connection: close", "No Host"],
+      ["Host: h\r\nHost: i", "Duplicate Host Header"],
+      ["Host:", "Blank Host"],
+      ["Host: h\r\nContent-Length: abc", "Invalid Content-Length Value"],
+      ["Host: h\r\nContent-Length: -1", "Invalid Content-Length Value"],
+      ["Host: h\r\nContent-Length: 2\r\nContent-Length: 3", "Multiple Content-Lengths"],
+      ["Host: h\r\nContent-Length: 2\r\nTransfer-Encoding: chunked", "Transfer-Encoding and Content-Length"],
+      ["Host: h\r\nTransfer-Encoding: gzip", "Bad Transfer-Encoding, chunked not last"],
+      ["Host: h\r\nTransfer-Encoding: chunked, chunked", "Bad Transfer-Encoding, multiple chunked tokens"],
+    ])("field %j → 400 %s, showing the target", (fields, reason) => {
+      expect(error(parse(`GET /x HTTP/1.1\r\n${fields}\r\n\r\n`))).toEqual({
+        status: 400,
+        reason,
+        uri: { kind: "target", method: "GET", target: "/x" },
+      });
+    });
+
+    test("repeated equal Content-Lengths: an empty 400, as Jetty answers", () => {
+      expect(
+        error(parse("GET /x HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n")),
+      ).toMatchObject({
+        status: 400,
+        empty: true,
+      });
+    });
+
+    test("an unknown expectation is 417 showing the URL", () => {
+      expect(error(parse("GET /x HTTP/1.1\r\nHost: h\r\nExpect: bogus\r\n\r\n"))).toEqual({
+        status: 417,
+        reason: "Expectation Failed",
+        uri: { kind: "url", method: "GET", host: "h", target: "/x" },
+      });
+    });
+
+    test("a request line past the limit is 414, a head past it 431, even while incomplete", () => {
+      expect(error(parse(`GET /${"a".repeat(100)}`, 64))).toMatchObject({ status: 414 });
+      expect(error(parse(`GET /${"a".repeat(100)} HTTP/1.1\r\n`, 64))).toMatchObject({ status: 414 });
+      expect(error(parse(`GET / HTTP/1.1\r\nHost: h\r\nX: ${"a".repeat(100)}`, 64))).toMatchObject({ status: 431 });
+      expect(parse(`GET / HTTP/1.1\r\nHost: h\r\nX: ${"a".repeat(30)}`, 64)).toEqual({ kind: "incomplete" });
+    });
+  });
+});

@@ -1,0 +1,285 @@
+/**
+ * The head of an HTTP/1.1 request (RFC 9112 sections 2-6): request line, header fields and the
+ * body framing they declare, parsed from the bytes received so far. `http1-connection.ts` calls it
+ * each time bytes arrive while it waits for a request.
+ *
+ * Strict as the RFC and as Apache Kafka Connect's server (Jetty 12) are, with Jetty's reasons so a
+ * refused request gets the answer Connect gives (`jetty-error-page.ts`): the method is a
+ * case-sensitive token (a lower-case `get` is a method of its own, answered 405 by the
+ * application), a control character in the request line or a field is a 400 naming it, whitespace
+ * before a field's colon and obsolete line folding are 400s, Content-Length is digits only,
+ * Transfer-Encoding must end in one `chunked` and may not come with Content-Length, HTTP/1.1 needs
+ * exactly one non-empty Host. As in Jetty, a bare LF ends a line, several spaces may separate the
+ * request line's parts, and empty lines before the request line are skipped (RFC 9112 section 2.2).
+ */
+
+export interface RequestHead {
+  /** The method token exactly as sent (case kept). */
+  readonly method: string;
+  /** The request target exactly as sent (no dot-segment resolution, no decoding). */
+  readonly target: string;
+  readonly version: "HTTP/1.0" | "HTTP/1.1";
+  /** Header fields in order, names as sent, values without surrounding whitespace. */
+  readonly headers: readonly (readonly [string, string])[];
+  /** The body's length; null when the body is chunked. */
+  readonly contentLength: number | null;
+  readonly chunked: boolean;
+  /** Whether the connection may carry another request after this one. */
+  readonly keepAlive: boolean;
+  readonly expectContinue: boolean;
+  /** The Host field's value ("" for an HTTP/1.0 request without one). */
+  readonly host: string;
+  /** Bytes of the head, final empty line included. */
+  readonly size: number;
+}
+
+/**
+ * A refused head: the status, Jetty's reason, and what Jetty's error page shows as its URI
+ * (`badMessage` before the request line was understood, the target after, the full URL for a few
+ * checks made once the whole head is known). `empty`: Jetty answers these without a page.
+ */
+export interface HeadError {
+  readonly status: 400 | 414 | 417 | 426 | 431 | 505;
+  readonly reason: string;
+  readonly uri:
+    | { readonly kind: "badMessage" }
+    | { readonly kind: "target"; readonly method: string; readonly target: string }
+    | {
+        readonly kind: "url";
+        readonly method: string;
+        readonly host: string;
+        readonly target: string;
+      };
+  readonly empty?: boolean;
+}
+
+export type HeadResult =
+  | { readonly kind: "incomplete" }
+  | { readonly kind: "head"; readonly head: RequestHead }
+  | { readonly kind: "error"; readonly error: HeadError };
+
+/** Jetty's default request header size: the request line past it is 414, the head 431. */
+export const MAX_HEAD_BYTES = 8192;
+
+const CR = 13;
+const LF = 10;
+const SP = 32;
+const HTAB = 9;
+const INCOMPLETE: HeadResult = { kind: "incomplete" };
+const BAD_MESSAGE = { kind: "badMessage" } as const;
+
+/** tchar of RFC 9110 section 5.6.2. */
+const TCHAR = new Uint8Array(256);
+for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1;
+for (let c = 0x30; c <= 0x39; c++) TCHAR[c] = 1;
+for (let c = 0x41; c <= 0x5a; c++) TCHAR[c] = 1;
+for (let c = 0x61; c <= 0x7a; c++) TCHAR[c] = 1;
+
+/** Jetty's name for a character it refuses (`Illegal character CNTL=0x1`). */
+export function illegalCharacter(c: number): string {
+  if (c === HTAB) return "Illegal character HTAB=0x9";
+  if (c === SP) return "Illegal character SPACE=' '";
+  if (c === LF) return "Illegal character LF=\\n";
+  if (c < 0x20 || c === 0x7f) return `Illegal character CNTL=0x${c.toString(16)}`;
+  if (c >= 0x80) return `Illegal character OTEXT=0x${c.toString(16)}`;
+  return `Illegal character VCHAR='${String.fromCharCode(c)}'`;
+}
+
+function fail(status: HeadError["status"], reason: string, uri: HeadError["uri"] = BAD_MESSAGE): HeadResult {
+  return { kind: "error", error: { status, reason, uri } };
+}
+
+function latin1(bytes: Uint8Array, from: number, to: number): string {
+  let out = "";
+  for (let i = from; i < to; i += 4096) out += String.fromCharCode(...bytes.subarray(i, Math.min(to, i + 4096)));
+  return out;
+}
+
+/** The end of the line starting at `from` (its CR or LF) and the start of the next, or null. */
+function line(bytes: Uint8Array, from: number): { end: number; next: number } | "bad-eol" | null {
+  const lf = bytes.indexOf(LF, from);
+  const cr = bytes.indexOf(CR, from);
+  if (cr >= 0 && (lf < 0 || cr < lf - 1)) return cr + 1 < bytes.length || lf >= 0 ? "bad-eol" : null;
+  if (lf < 0) return null;
+  return { end: lf > from && bytes[lf - 1] === CR ? lf - 1 : lf, next: lf + 1 };
+}
+
+type RequestLine = { method: string; target: string; version: string };
+
+function requestLine(bytes: Uint8Array, from: number, to: number): RequestLine | HeadResult {
+  let at = from;
+  while (at < to && bytes[at] !== SP) {
+    const c = bytes[at]!;
+    if (TCHAR[c] === 0) return fail(400, illegalCharacter(c));
+    at++;
+  }
+  if (at === from || at === to) return fail(400, "Bad Request");
+  const method = latin1(bytes, from, at);
+  while (at < to && bytes[at] === SP) at++;
+  const targetStart = at;
+  while (at < to && bytes[at] !== SP) {
+    const c = bytes[at]!;
+    if (c < 0x20 || c === 0x7f) return fail(400, illegalCharacter(c));
+    at++;
+  }
+  if (at === targetStart) return fail(400, "Bad Request");
+  const target = latin1(bytes, targetStart, at);
+  while (at < to && bytes[at] === SP) at++;
+  if (at === to) return fail(505, "HTTP/0.9 not supported");
+  const versionStart = at;
+  for (; at < to; at++) {
+    const c = bytes[at]!;
+    if (c <= 0x20 || c === 0x7f) return fail(400, illegalCharacter(c));
+  }
+  return { method, target, version: latin1(bytes, versionStart, to) };
+}
+
+function isResult(value: unknown): value is HeadResult {
+  return typeof value === "object" && value !== null && "kind" in value;
+}
+
+/** A field line `bytes[from, to)`: its name and value, or Jetty's reason for refusing it. */
+function field(bytes: Uint8Array, from: number, to: number): [string, string] | string {
+  const first = bytes[from]!;
+  if (first === SP || first === HTAB || first === 0x3a) return "Line Folding not supported";
+  let at = from;
+  for (; at < to && bytes[at] !== 0x3a; at++) {
+    const c = bytes[at]!;
+    if (TCHAR[c] === 0) return illegalCharacter(c);
+  }
+  if (at === to) return illegalCharacter(LF);
+  const name = latin1(bytes, from, at);
+  let vFrom = at + 1;
+  let vTo = to;
+  while (vFrom < vTo && (bytes[vFrom] === SP || bytes[vFrom] === HTAB)) vFrom++;
+  while (vTo > vFrom && (bytes[vTo - 1] === SP || bytes[vTo - 1] === HTAB)) vTo--;
+  for (let i = vFrom; i < vTo; i++) {
+    const c = bytes[i]!;
+    if ((c < 0x20 && c !== HTAB) || c === 0x7f) return illegalCharacter(c);
+  }
+  return [name, latin1(bytes, vFrom, vTo)];
+}
+
+/**
+ * Parses the request head at the start of `bytes`: incomplete until its empty line arrives, an
+ * error as soon as what arrived is wrong (a bad request line is refused before the fields come).
+ */
+export function parseRequestHead(bytes: Uint8Array, maxHeadBytes = MAX_HEAD_BYTES): HeadResult {
+  let start = 0;
+  for (;;) {
+    if (bytes[start] === LF) start += 1;
+    else if (bytes[start] === CR && bytes[start + 1] === LF) start += 2;
+    else break;
+  }
+  if (start >= bytes.length) return INCOMPLETE;
+  const first = line(bytes, start);
+  if (first === "bad-eol") return fail(400, "Bad EOL");
+  if (first === null) return bytes.length - start > maxHeadBytes ? fail(414, "URI Too Long") : INCOMPLETE;
+  if (first.end - start > maxHeadBytes) return fail(414, "URI Too Long");
+  const parsed = requestLine(bytes, start, first.end);
+  if (isResult(parsed)) return parsed;
+  const target = { kind: "target", method: parsed.method, target: parsed.target } as const;
+
+  const headers: [string, string][] = [];
+  let at = first.next;
+  for (;;) {
+    const next = line(bytes, at);
+    if (next === "bad-eol") return fail(400, "Bad EOL", target);
+    if (next === null) {
+      return bytes.length - start > maxHeadBytes ? fail(431, "Request Header Fields Too Large", target) : INCOMPLETE;
+    }
+    if (next.next - start > maxHeadBytes) return fail(431, "Request Header Fields Too Large", target);
+    if (next.end === at) {
+      at = next.next;
+      break;
+    }
+    const f = field(bytes, at, next.end);
+    if (typeof f === "string") return fail(400, f, target);
+    headers.push(f);
+    at = next.next;
+  }
+  return framing(parsed, headers, at);
+}
+
+function framing(line: RequestLine, headers: [string, string][], size: number): HeadResult {
+  const target = { kind: "target", method: line.method, target: line.target } as const;
+  let contentLengths: string[] = [];
+  let transferCodings: string[] | null = null;
+  let host: string | null = null;
+  let hosts = 0;
+  let connection = "";
+  let expect: string | null = null;
+  for (const [name, value] of headers) {
+    switch (name.toLowerCase()) {
+      case "content-length":
+        contentLengths = [...contentLengths, value];
+        break;
+      case "transfer-encoding":
+        transferCodings = [...(transferCodings ?? []), ...value.split(",").map((t) => t.trim().toLowerCase())];
+        break;
+      case "host":
+        hosts++;
+        host = value;
+        break;
+      case "connection":
+        connection += `,${value.toLowerCase()}`;
+        break;
+      case "expect":
+        expect = value.toLowerCase();
+        break;
+    }
+  }
+  const version = line.version.toUpperCase();
+  if (version === "HTTP/2.0")
+    return fail(426, "Upgrade Required", { kind: "url", method: line.method, host: host ?? "", target: line.target });
+  if (version === "HTTP/0.9" || version === "HTTP/3.0") return fail(505, "Unsupported Version");
+  if (version !== "HTTP/1.1" && version !== "HTTP/1.0") return fail(505, "Unknown Version");
+  if (hosts > 1) return fail(400, "Duplicate Host Header", target);
+  if (version === "HTTP/1.1" && host === null) return fail(400, "No Host", target);
+  if (host === "") return fail(400, "Blank Host", target);
+
+  let contentLength = 0;
+  if (contentLengths.length > 0) {
+    if (contentLengths.some((v) => !/^\d{1,15}$/.test(v))) {
+      if (contentLengths.every((v) => /^\d{1,15}(\s*,\s*\d{1,15})*$/.test(v))) return emptyBadRequest();
+      return fail(400, "Invalid Content-Length Value", target);
+    }
+    if (new Set(contentLengths.map(Number)).size > 1) return fail(400, "Multiple Content-Lengths", target);
+    if (contentLengths.length > 1) return emptyBadRequest();
+    contentLength = Number(contentLengths[0]);
+  }
+  let chunked = false;
+  // HTTP/1.0 has no transfer codings: Jetty ignores the field there.
+  if (transferCodings !== null && version === "HTTP/1.1") {
+    if (contentLengths.length > 0) return fail(400, "Transfer-Encoding and Content-Length", target);
+    const chunks = transferCodings.filter((t) => t === "chunked").length;
+    if (chunks > 1) return fail(400, "Bad Transfer-Encoding, multiple chunked tokens", target);
+    if (transferCodings.at(-1) !== "chunked") return fail(400, "Bad Transfer-Encoding, chunked not last", target);
+    chunked = true;
+  }
+  const tokens = connection.split(",").map((t) => t.trim());
+  const keepAlive = version === "HTTP/1.1" ? !tokens.includes("close") : tokens.includes("keep-alive");
+  if (version === "HTTP/1.1" && expect !== null && expect !== "100-continue") {
+    return fail(417, "Expectation Failed", { kind: "url", method: line.method, host: host ?? "", target: line.target });
+  }
+  return {
+    kind: "head",
+    head: {
+      method: line.method,
+      target: line.target,
+      version,
+      headers,
+      contentLength: chunked ? null : contentLength,
+      chunked,
+      keepAlive,
+      expectContinue: expect === "100-continue" && version === "HTTP/1.1",
+      host: host ?? "",
+      size,
+    },
+  };
+}
+
+/** Jetty refuses repeated (even equal) Content-Length values with a 400 that has no page. */
+function emptyBadRequest(): HeadResult {
+  return { kind: "error", error: { status: 400, reason: "Bad Request", uri: BAD_MESSAGE, empty: true } };
+}

@@ -1,0 +1,112 @@
+/**
+ * The request target checked as Apache Kafka Connect's server (Jetty 12, default URI compliance)
+ * checks it before any route sees it, so the gateway refuses the same targets with the same
+ * reasons. Called by `http1-connection.ts` once the head is parsed; a target that passes is routed
+ * literally (`routingPath` in `server.ts`: no decoding, no dot-segment resolution).
+ *
+ * Jetty's rules, as observed on Connect 4.3.1: characters outside RFC 3986's pchar in the path are
+ * an "Illegal Path Character" (a backslash is also "Suspicious"); an encoded `/`, `%` or `.`/`..`
+ * segment, a parameter on a dot segment and an empty segment inside the path are "Ambiguous"; an
+ * encoded control character or backslash is "Suspicious"; a broken %-escape, an encoded NUL, or
+ * `..` climbing above the root is a plain "Bad Request"; decoded bytes that are not UTF-8 are "Bad
+ * UTF-8 encoding". Plain `.` and `..` segments are no error: they stay literal, so
+ * `/connectors/..` names a connector `..` as in Connect. The query is not checked.
+ */
+
+export type TargetCheck =
+  | { readonly ok: true; readonly path: string; readonly query: string }
+  | { readonly ok: false; readonly reason: string; readonly uri: "badURI" | "badMessage" };
+
+const PCHAR = new Uint8Array(128);
+for (const c of "-._~!$&'()*+,;=:@/%") PCHAR[c.charCodeAt(0)] = 1;
+for (let c = 0x30; c <= 0x39; c++) PCHAR[c] = 1;
+for (let c = 0x41; c <= 0x5a; c++) PCHAR[c] = 1;
+for (let c = 0x61; c <= 0x7a; c++) PCHAR[c] = 1;
+
+const bad = (reason: string, uri: "badURI" | "badMessage" = "badURI"): TargetCheck => ({ ok: false, reason, uri });
+
+function hex(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  return -1;
+}
+
+/** Jetty's violation messages in the order it lists them when a target has several. */
+const VIOLATIONS = [
+  "Ambiguous URI path segment",
+  "Ambiguous URI empty segment",
+  "Ambiguous URI path separator",
+  "Ambiguous URI path parameter",
+  "Ambiguous URI path encoding",
+  "Bad UTF-8 encoding",
+  "Suspicious Path Character",
+  "Illegal Path Character",
+] as const;
+type Violation = (typeof VIOLATIONS)[number];
+
+/** The decoded bytes of one segment (violations noted), or null for a broken escape or an encoded NUL. */
+function decodeSegment(segment: string, found: Set<Violation>): Uint8Array | null {
+  const out: number[] = [];
+  for (let i = 0; i < segment.length; i++) {
+    const c = segment.charCodeAt(i);
+    if (c !== 0x25) {
+      out.push(c);
+      continue;
+    }
+    const h = i + 2 < segment.length ? hex(segment.charCodeAt(i + 1)) : -1;
+    const l = h >= 0 ? hex(segment.charCodeAt(i + 2)) : -1;
+    if (l < 0) return null;
+    const b = h * 16 + l;
+    if (b === 0) return null;
+    if (b === 0x2f) found.add("Ambiguous URI path separator");
+    else if (b === 0x25) found.add("Ambiguous URI path encoding");
+    else if (b < 0x20 || b === 0x7f || b === 0x5c) found.add("Suspicious Path Character");
+    out.push(b);
+    i += 2;
+  }
+  return Uint8Array.from(out);
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Checks a path (origin form: starts with `/`) and its query. A broken escape, an encoded NUL or
+ * `..` (plain or encoded) above the root is refused first; otherwise every violation is named.
+ */
+export function checkOriginTarget(target: string): TargetCheck {
+  const end = target.search(/[?#]/);
+  const path = end < 0 ? target : target.slice(0, end);
+  const query = end >= 0 && target[end] === "?" ? target.slice(end + 1).split("#")[0]! : "";
+  const found = new Set<Violation>();
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c === 0x5c) found.add("Suspicious Path Character").add("Illegal Path Character");
+    else if (c >= 0x80 || PCHAR[c] === 0) found.add("Illegal Path Character");
+  }
+  const segments = path.split("/").slice(1);
+  let depth = 0;
+  for (let i = 0; i < segments.length; i++) {
+    const raw = segments[i]!;
+    const semicolon = raw.indexOf(";");
+    const name = semicolon < 0 ? raw : raw.slice(0, semicolon);
+    const last = i === segments.length - 1;
+    if (name === "" && semicolon < 0 && !last) found.add("Ambiguous URI empty segment");
+    const decoded = decodeSegment(name, found);
+    if (decoded === null) return bad("Bad Request", "badMessage");
+    let text = "";
+    try {
+      text = utf8.decode(decoded);
+    } catch {
+      found.add("Bad UTF-8 encoding");
+    }
+    const dot = text === "." || text === "..";
+    if (dot && name !== text) found.add("Ambiguous URI path segment");
+    if (dot && semicolon >= 0) found.add("Ambiguous URI path parameter");
+    if (text === "..") depth--;
+    else if (text !== "." && !(text === "" && last)) depth++;
+    if (depth < 0) return bad("Bad Request", "badMessage");
+  }
+  if (found.size > 0) return bad(VIOLATIONS.filter((v) => found.has(v)).join(", "));
+  return { ok: true, path, query };
+}

@@ -1,0 +1,117 @@
+/**
+ * Writes a fetch `Response` on an HTTP/1.1 connection (`http1-connection.ts`): status line with
+ * Jetty's reason phrases, the response's headers, `Date`, and `Connection` as the connection
+ * decided. The body goes with a Content-Length when the response declares one or when it arrives
+ * in one piece (the usual JSON answer: one write); otherwise chunked (HTTP/1.1) or until the
+ * connection closes (HTTP/1.0), chunk by chunk, waiting for `drain` (backpressure).
+ */
+import { STATUS_CODES } from "node:http";
+import type { Socket } from "node:net";
+
+type ReadResult = Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]>>;
+
+const REASONS: Record<number, string | undefined> = { ...STATUS_CODES, 500: "Server Error" };
+const MANAGED = new Set(["connection", "keep-alive", "transfer-encoding", "date", "content-length", "set-cookie"]);
+
+let dateSecond = 0;
+let dateText = "";
+function httpDate(): string {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateText = new Date(now).toUTCString();
+  }
+  return dateText;
+}
+
+function waitDrain(socket: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      socket.off("drain", done);
+      socket.off("close", done);
+      resolve();
+    };
+    socket.on("drain", done);
+    socket.on("close", done);
+  });
+}
+
+/** Writes; a promise only when the socket's buffer is full (the usual small answer needs no await). */
+function write(socket: Socket, data: Uint8Array | string): Promise<void> | undefined {
+  if (!socket.write(typeof data === "string" ? Buffer.from(data, "latin1") : data) && !socket.destroyed) {
+    return waitDrain(socket);
+  }
+  return undefined;
+}
+
+export interface WriteOptions {
+  /** A HEAD request: headers only. */
+  readonly headOnly: boolean;
+  /** The connection closes after this response. */
+  readonly close: boolean;
+  /** The request was HTTP/1.0 (keep-alive must be said; no chunked encoding). */
+  readonly http10: boolean;
+}
+
+/** Writes `response`; resolves whether the connection must close after it. */
+export async function writeResponse(socket: Socket, response: Response, options: WriteOptions): Promise<boolean> {
+  const status = response.status;
+  let head = `HTTP/1.1 ${status} ${response.statusText || REASONS[status] || ""}\r\nDate: ${httpDate()}\r\n`;
+  let declaredLength: string | null = null;
+  response.headers.forEach((value, name) => {
+    if (name === "content-length") declaredLength = value;
+    if (!MANAGED.has(name)) head += `${name}: ${value}\r\n`;
+  });
+  for (const cookie of response.headers.getSetCookie()) head += `Set-Cookie: ${cookie}\r\n`;
+  const connection = (close: boolean) =>
+    close ? "Connection: close\r\n" : options.http10 ? "Connection: keep-alive\r\n" : "";
+  const bodiless = status === 204 || status === 304 || status < 200;
+  const reader = bodiless || !response.body ? null : response.body.getReader();
+  if (!reader || options.headOnly) {
+    await reader?.cancel();
+    const length = bodiless ? null : (declaredLength ?? (reader || options.headOnly ? null : "0"));
+    await write(
+      socket,
+      `${head}${length === null ? "" : `Content-Length: ${length}\r\n`}${connection(options.close)}\r\n`,
+    );
+    return options.close;
+  }
+  const first = await reader.read();
+  const second = first.done ? first : await reader.read();
+  if (declaredLength !== null || second.done) {
+    const body = first.done ? new Uint8Array(0) : first.value;
+    const length = declaredLength ?? String(body.byteLength);
+    const top = Buffer.from(`${head}Content-Length: ${length}\r\n${connection(options.close)}\r\n`, "latin1");
+    await write(socket, body.byteLength > 0 ? Buffer.concat([top, body]) : top);
+    if (second.done) return options.close;
+    await write(socket, second.value);
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return options.close;
+      if (socket.destroyed) {
+        await reader.cancel();
+        return true;
+      }
+      await write(socket, value);
+    }
+  }
+  const chunked = !options.http10;
+  const close = options.close || !chunked;
+  await write(socket, `${head}${chunked ? "Transfer-Encoding: chunked\r\n" : ""}${connection(close)}\r\n`);
+  const frame = (data: Uint8Array) =>
+    chunked ? Buffer.concat([Buffer.from(`${data.byteLength.toString(16)}\r\n`), data, Buffer.from("\r\n")]) : data;
+  let next: ReadResult = first;
+  let queued: ReadResult | null = second;
+  while (!next.done) {
+    if (socket.destroyed) {
+      await reader.cancel();
+      return true;
+    }
+    if (next.value.byteLength > 0) await write(socket, frame(next.value));
+    next = queued ?? (await reader.read());
+    queued = null;
+  }
+  if (chunked) await write(socket, "0\r\n\r\n");
+  return close;
+}

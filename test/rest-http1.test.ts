@@ -1,0 +1,298 @@
+/**
+ * Issue 8 point 9: the REST listeners' own HTTP/1.1 front end on the real binary (GATEWAY_BIN) or
+ * the sources, spoken to over raw TCP and TLS sockets: keep-alive, pipelining, chunked bodies,
+ * `Expect: 100-continue`, HTTP/1.0, and on https with ssl.client.auth=required the same answers
+ * (Connect's, recorded in test/fixtures/connect-rest, compared in connect-rest-recorded.test.ts)
+ * to a lower-case method and a control character as on http.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { connect as connectTcp, type Socket } from "node:net";
+import { connect as connectTls } from "node:tls";
+import { type Gateway, startGateway } from "./support/gateway.ts";
+import { type KafkaInfo, kafkaBroker } from "./support/kafka.ts";
+import { type TempDir, tempDir } from "./support/temp-dir.ts";
+import { makeTls, type TlsFiles } from "./support/tls.ts";
+
+interface Answer {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+/** A raw client connection that splits what arrives into complete answers, in order. */
+class RawConnection {
+  private data = Buffer.alloc(0);
+  private closed = false;
+  private wake: (() => void) | undefined;
+
+  constructor(readonly socket: Socket) {
+    socket.on("data", (chunk: Buffer) => {
+      this.data = Buffer.concat([this.data, chunk]);
+      this.wake?.();
+    });
+    socket.on("error", () => undefined);
+    socket.on("close", () => {
+      this.closed = true;
+      this.wake?.();
+    });
+  }
+
+  send(text: string): void {
+    this.socket.write(Buffer.from(text, "latin1"));
+  }
+
+  /** Waits until `take` finds something in the received bytes (or the connection closed). */
+  private async until<T>(take: () => T | undefined): Promise<T | undefined> {
+    for (;;) {
+      const found = take();
+      if (found !== undefined || this.closed) return found;
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+    }
+  }
+
+  /** The next complete answer (a 1xx interim answer counts as one). */
+  async next(): Promise<Answer> {
+    const answer = await this.until(() => this.take());
+    if (!answer) throw new Error(`connection closed; left: ${JSON.stringify(this.data.toString("latin1"))}`);
+    return answer;
+  }
+
+  /** Resolves true once the server has closed the connection. */
+  async closedByServer(): Promise<boolean> {
+    await this.until(() => (this.closed ? true : undefined));
+    return this.closed;
+  }
+
+  private take(): Answer | undefined {
+    const headEnd = this.data.indexOf("\r\n\r\n");
+    if (headEnd < 0) return undefined;
+    const lines = this.data.subarray(0, headEnd).toString("latin1").split("\r\n");
+    const headers: Record<string, string> = {};
+    for (const line of lines.slice(1)) {
+      const colon = line.indexOf(":");
+      headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
+    }
+    const status = Number(lines[0]!.split(" ")[1]);
+    let at = headEnd + 4;
+    let body = Buffer.alloc(0);
+    if (headers["transfer-encoding"] === "chunked") {
+      const parts: Buffer[] = [];
+      for (;;) {
+        const eol = this.data.indexOf("\r\n", at);
+        if (eol < 0) return undefined;
+        const size = Number.parseInt(this.data.subarray(at, eol).toString("latin1"), 16);
+        if (this.data.length < eol + 2 + size + 2) return undefined;
+        parts.push(this.data.subarray(eol + 2, eol + 2 + size));
+        at = eol + 2 + size + 2;
+        if (size === 0) break;
+      }
+      body = Buffer.concat(parts);
+    } else if (headers["content-length"] !== undefined) {
+      const length = Number(headers["content-length"]);
+      if (this.data.length < at + length) return undefined;
+      body = this.data.subarray(at, at + length);
+      at += length;
+    }
+    this.data = this.data.subarray(at);
+    return { status, headers, body: body.toString("utf8") };
+  }
+}
+
+function plain(url: string): Promise<RawConnection> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connectTcp({ host: hostname, port: Number(port) }, () => resolve(new RawConnection(socket)));
+  });
+}
+
+const JETTY_405 = '{"error_code":405,"message":"HTTP 405 Method Not Allowed"}';
+
+let kafka: KafkaInfo;
+let dir: TempDir;
+let gw: Gateway;
+
+beforeAll(async () => {
+  kafka = await kafkaBroker();
+  dir = await tempDir();
+  gw = await startGateway({
+    dir: dir.path,
+    worker: {
+      "bootstrap.servers": kafka.bootstrap,
+      "data.dir": dir.file("data"),
+      "rest.request.body.max.bytes": "4096",
+    },
+  });
+});
+
+afterAll(async () => {
+  await gw?.stop();
+  await dir?.[Symbol.asyncDispose]();
+});
+
+describe("the REST listener's HTTP/1.1", () => {
+  test("keeps the connection for the next request and answers pipelined requests in order", async () => {
+    const c = await plain(gw.url);
+    c.send("GET /connectors HTTP/1.1\r\nHost: h\r\n\r\n");
+    expect(await c.next()).toMatchObject({ status: 200, body: "[]" });
+    c.send(
+      "GET /nope HTTP/1.1\r\nHost: h\r\n\r\nget /connectors HTTP/1.1\r\nHost: h\r\n\r\nGET /connectors/x/status HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
+    );
+    expect((await c.next()).status).toBe(404);
+    expect(await c.next()).toMatchObject({ status: 405, body: JETTY_405 });
+    const last = await c.next();
+    expect([last.status, last.headers.connection]).toEqual([404, "close"]);
+    expect(await c.closedByServer()).toBe(true);
+  });
+
+  test("reads a chunked body (extensions, trailers) and keeps the connection", async () => {
+    const c = await plain(gw.url);
+    const config = JSON.stringify({ "connector.class": "FileStreamSink", topics: "t", file: dir.file("chunked.txt") });
+    const half = Math.floor(config.length / 2);
+    c.send(
+      `PUT /connectors/chunked/config HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${half.toString(16)};x=y\r\n${config.slice(0, half)}\r\n`,
+    );
+    c.send(`${(config.length - half).toString(16)}\r\n${config.slice(half)}\r\n0\r\nX-Trailer: 1\r\n\r\n`);
+    const created = await c.next();
+    expect(created.status).toBe(201);
+    expect(JSON.parse(created.body).name).toBe("chunked");
+    c.send("DELETE /connectors/chunked HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
+    expect((await c.next()).status).toBe(204);
+  });
+
+  test("Expect: 100-continue gets 100 Continue when the body is wanted, and a 413 without it when too large", async () => {
+    const c = await plain(gw.url);
+    const body = JSON.stringify({ "connector.class": "FileStreamSink", topics: "t" });
+    c.send(
+      `PUT /connector-plugins/FileStreamSink/config/validate HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\n\r\n`,
+    );
+    expect((await c.next()).status).toBe(100);
+    c.send(body);
+    const validated = await c.next();
+    expect([validated.status, JSON.parse(validated.body).name]).toEqual([200, "FileStreamSink"]);
+
+    const big = await plain(gw.url);
+    big.send(
+      "POST /connectors HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nContent-Length: 50000\r\nExpect: 100-continue\r\n\r\n",
+    );
+    const refused = await big.next();
+    expect([refused.status, JSON.parse(refused.body).error_code]).toEqual([413, 413]);
+    expect(await big.closedByServer()).toBe(true);
+  });
+
+  test("answers HTTP/1.0 and closes unless asked to keep alive", async () => {
+    const once = await plain(gw.url);
+    once.send("GET /connectors HTTP/1.0\r\n\r\n");
+    expect(await once.next()).toMatchObject({ status: 200, body: "[]" });
+    expect(await once.closedByServer()).toBe(true);
+    const kept = await plain(gw.url);
+    kept.send("GET /connectors HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    expect((await kept.next()).headers.connection).toBe("keep-alive");
+    kept.send("GET /nope HTTP/1.0\r\n\r\n");
+    expect((await kept.next()).status).toBe(404);
+  });
+
+  test("a malformed request is answered and the connection closed, the listener keeps serving", async () => {
+    const c = await plain(gw.url);
+    c.send("GET /connectors\u0001 HTTP/1.1\r\nHost: h\r\n\r\n");
+    const answer = await c.next();
+    expect([answer.status, answer.headers["content-type"]]).toEqual([400, "text/html;charset=iso-8859-1"]);
+    expect(answer.body).toContain("<title>Error 400 Illegal character CNTL=0x1</title>");
+    expect(await c.closedByServer()).toBe(true);
+    expect((await gw.rest.get("/connectors")).status).toBe(200);
+  });
+});
+
+describe("the https REST listener with ssl.client.auth=required", () => {
+  let tls: TlsFiles;
+  let secure: Gateway;
+  let tlsDir: TempDir;
+
+  beforeAll(async () => {
+    tlsDir = await tempDir();
+    tls = await makeTls(tlsDir.path);
+    secure = await startGateway({
+      dir: tlsDir.path,
+      worker: {
+        "bootstrap.servers": kafka.bootstrap,
+        "data.dir": tlsDir.file("data"),
+        listeners: "https://127.0.0.1:0",
+        "listeners.https.ssl.keystore.location": tls.serverPem,
+        "listeners.https.ssl.truststore.location": tls.caCert,
+        "listeners.https.ssl.client.auth": "required",
+      },
+      probeTls: { cert: readFileSync(tls.clientCert, "utf8"), key: readFileSync(tls.clientKey, "utf8") },
+    });
+  });
+
+  afterAll(async () => {
+    await secure?.stop();
+    await tlsDir?.[Symbol.asyncDispose]();
+  });
+
+  function secureConnection(withCertificate: boolean): Promise<RawConnection | Error> {
+    const { hostname, port } = new URL(secure.url);
+    return new Promise((resolve) => {
+      const socket = connectTls(
+        {
+          host: hostname,
+          port: Number(port),
+          ca: readFileSync(tls.caCert, "utf8"),
+          ...(withCertificate
+            ? { cert: readFileSync(tls.clientCert, "utf8"), key: readFileSync(tls.clientKey, "utf8") }
+            : {}),
+        },
+        () => resolve(new RawConnection(socket)),
+      );
+      socket.on("error", (error) => resolve(error));
+    });
+  }
+
+  test("serves keep-alive requests and Connect's answers to malformed ones over TLS", async () => {
+    const c = await secureConnection(true);
+    if (c instanceof Error) throw c;
+    c.send("GET /connectors HTTP/1.1\r\nHost: h\r\n\r\nget /connectors HTTP/1.1\r\nHost: h\r\n\r\n");
+    expect(await c.next()).toMatchObject({ status: 200, body: "[]" });
+    expect(await c.next()).toMatchObject({ status: 405, body: JETTY_405 });
+    c.send("GET /connectors/%2e%2e HTTP/1.1\r\nHost: h\r\n\r\n");
+    const ambiguous = await c.next();
+    expect(ambiguous.status).toBe(400);
+    expect(ambiguous.body).toContain("<tr><th>MESSAGE:</th><td>Ambiguous URI path segment</td></tr>");
+  });
+
+  test("a client without a certificate gets no HTTP at all", async () => {
+    const c = await secureConnection(false);
+    if (c instanceof Error) {
+      expect(c).toBeInstanceOf(Error);
+      return;
+    }
+    c.send("GET /connectors HTTP/1.1\r\nHost: h\r\n\r\n");
+    expect(await c.closedByServer()).toBe(true);
+    await expect(c.next()).rejects.toThrow("connection closed");
+  });
+});
+
+describe("the https REST listener with ssl.client.auth=requested", () => {
+  test("admits clients with and without a certificate", async () => {
+    await using tlsDir = await tempDir();
+    const tls = await makeTls(tlsDir.path);
+    await using secure = await startGateway({
+      dir: tlsDir.path,
+      worker: {
+        "bootstrap.servers": kafka.bootstrap,
+        "data.dir": tlsDir.file("data"),
+        listeners: "https://127.0.0.1:0",
+        "listeners.https.ssl.keystore.location": tls.serverPem,
+        "listeners.https.ssl.truststore.location": tls.caCert,
+        "listeners.https.ssl.client.auth": "requested",
+      },
+    });
+    const ca = readFileSync(tls.caCert, "utf8");
+    const cert = readFileSync(tls.clientCert, "utf8");
+    const key = readFileSync(tls.clientKey, "utf8");
+    expect((await fetch(`${secure.url}/connectors`, { tls: { ca } })).status).toBe(200);
+    expect((await fetch(`${secure.url}/connectors`, { tls: { ca, cert, key } })).status).toBe(200);
+  });
+});
