@@ -36,7 +36,7 @@ export class RequestAbort implements SubmissionSignal {
   aborted = false;
   reason: unknown = undefined;
   private listeners: (() => void)[] | null = null;
-  private client: AbortSignal | null = null;
+  private ended = false;
 
   constructor(
     private readonly owner: RequestDeadlines,
@@ -51,14 +51,14 @@ export class RequestAbort implements SubmissionSignal {
     else this.listeners.push(listener);
   }
 
-  /** Aborts now (once); listeners run in the order they were added. */
+  /** Aborts now (once, and only while the request is in flight); listeners run in the order they were added. */
   abort(reason: Error): void {
-    if (this.aborted) return;
+    if (this.aborted || this.ended) return;
     this.aborted = true;
     this.reason = reason;
     const listeners = this.listeners;
     this.listeners = null;
-    this.release();
+    this.owner.forget(this);
     if (listeners === null) return;
     for (const listener of listeners) {
       try {
@@ -69,30 +69,24 @@ export class RequestAbort implements SubmissionSignal {
     }
   }
 
-  /** The request has its answer: no abort from now on. */
+  /**
+   * The request has its answer: no abort from now on. The listener on the client's signal stays (it
+   * goes with the request; removing it cost more than the rest of the bookkeeping) and does nothing.
+   */
   end(): void {
+    this.ended = true;
     this.listeners = null;
-    this.release();
+    this.owner.forget(this);
   }
 
   /** Listens to the client's signal (Bun aborts a request's signal when its client goes away). */
   watch(client: AbortSignal | null | undefined): void {
-    if (!client) return;
-    this.client = client;
-    client.addEventListener("abort", this, { once: true });
+    client?.addEventListener("abort", this, { once: true });
   }
 
   /** EventListener object for the client's signal: no closure per request. */
   handleEvent(): void {
     this.abort(new Error(CLIENT_GONE_MESSAGE));
-  }
-
-  private release(): void {
-    if (this.client !== null) {
-      this.client.removeEventListener("abort", this);
-      this.client = null;
-    }
-    this.owner.forget(this);
   }
 }
 

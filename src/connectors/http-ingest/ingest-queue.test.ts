@@ -129,6 +129,44 @@ describe("IngestQueue", () => {
     expect(clock.now()).toBe(0); // woken by the request, not by time passing
   });
 
+  test("waits share one timer: a later wait arms none, and still ends at its own deadline", async () => {
+    const clock = new ManualClock();
+    const q = new IngestQueue({ maxQueued: 100, maxPoll: 1000, retryAfterSeconds: 3, toSourceRecord, clock });
+    const first = q.poll(never, 1000); // arms the timer for t=1000
+    await new Promise((resolve) => setImmediate(resolve));
+    void q.submit({ topic: "t", records: [record(1)], signal: never });
+    expect((await first).map((r) => r.value)).toEqual([1]);
+    clock.advance(500);
+    let settled = false;
+    const second = q.poll(never, 1000).then((records) => {
+      settled = true;
+      return records;
+    }); // its deadline is t=1500: the timer armed for t=1000 serves it
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(clock.sleeps).toEqual([1000]);
+    clock.advance(500); // t=1000: the timer fires, the wait is not over, it re-arms for t=1500
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBe(false);
+    expect(clock.sleeps).toEqual([1000, 500]);
+    clock.advance(499);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBe(false);
+    clock.advance(1);
+    expect(await second).toEqual([]);
+    expect(clock.pending).toBe(0);
+  });
+
+  test("closing the queue ends a wait and disarms its timer", async () => {
+    const clock = new ManualClock();
+    const q = new IngestQueue({ maxQueued: 100, maxPoll: 1000, retryAfterSeconds: 3, toSourceRecord, clock });
+    const polling = q.poll(never, 60_000);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(clock.pending).toBe(1);
+    q.close("stopping");
+    expect(await polling).toEqual([]);
+    expect(clock.pending).toBe(0);
+  });
+
   test("poll returns [] once its maximum wait has passed on the task's clock", async () => {
     const clock = new ManualClock();
     const q = new IngestQueue({ maxQueued: 100, maxPoll: 1000, retryAfterSeconds: 3, toSourceRecord, clock });

@@ -53,8 +53,24 @@ export class IngestQueue implements IngestWriter {
   private readonly sent = new Map<SourceRecord, Slot>();
   private readonly wake = new Signal();
   private closedReason: string | undefined;
+  private readonly clock: Clock;
+  /** The signal the task polls with (listened to once). */
+  private watched: AbortSignal | undefined;
+  /** When the poll waiting now gives up (+∞: no poll waits). */
+  private waitUntil = Number.POSITIVE_INFINITY;
+  private waitTimedOut = false;
+  /**
+   * One timer for the polls' maximum wait, armed for `timerAt`. Under load a poll waits a few ms
+   * many times a second: rather than a timer per wait, one armed for an earlier wait's deadline
+   * stays, and when it fires it ends the current wait if that one's deadline has come, or re-arms
+   * for it. With no poll waiting it is not re-armed.
+   */
+  private timerAt = Number.POSITIVE_INFINITY;
+  private timer: AbortController | undefined;
 
-  constructor(private readonly o: IngestQueueOptions) {}
+  constructor(private readonly o: IngestQueueOptions) {
+    this.clock = o.clock ?? systemClock;
+  }
 
   get pending(): number {
     return this.queuedCount + this.sent.size;
@@ -99,22 +115,21 @@ export class IngestQueue implements IngestWriter {
    */
   async poll(signal: AbortSignal, maxWaitMs = 1000): Promise<SourceRecord[]> {
     if (this.queuedCount === 0 && !signal.aborted) {
-      let timedOut = false;
-      const onAbort = () => this.wake.notify();
-      const endTimer = new AbortController();
-      void (this.o.clock ?? systemClock).sleep(maxWaitMs, endTimer.signal).then(() => {
-        if (endTimer.signal.aborted) return; // the wait ended otherwise
-        timedOut = true;
-        this.wake.notify();
-      });
-      signal.addEventListener("abort", onAbort, { once: true });
+      if (signal !== this.watched) {
+        // The task polls with one signal for its whole life: listen to it once, not per wait.
+        this.watched = signal;
+        signal.addEventListener("abort", () => this.wake.notify(), { once: true });
+      }
+      const deadline = this.clock.now() + maxWaitMs;
+      this.waitUntil = deadline;
+      this.waitTimedOut = false;
+      if (deadline < this.timerAt) this.armWaitTimer(deadline);
       // A notification left over from records an earlier poll already took must not end this wait:
       // an empty answer makes the worker sleep before polling again (50 ms per round under load).
-      while (this.queuedCount === 0 && !signal.aborted && !timedOut && this.closedReason === undefined) {
+      while (this.queuedCount === 0 && !signal.aborted && !this.waitTimedOut && this.closedReason === undefined) {
         await this.wake.wait();
       }
-      endTimer.abort();
-      signal.removeEventListener("abort", onAbort);
+      this.waitUntil = Number.POSITIVE_INFINITY;
     }
     if (signal.aborted) return [];
     const out: SourceRecord[] = [];
@@ -169,7 +184,27 @@ export class IngestQueue implements IngestWriter {
     this.withdrawQueued(reason);
     for (const slot of this.sent.values()) this.fail(slot, reason, true);
     this.sent.clear();
+    this.timer?.abort();
+    this.timer = undefined;
+    this.timerAt = Number.POSITIVE_INFINITY;
     this.wake.notify();
+  }
+
+  private armWaitTimer(at: number): void {
+    this.timer?.abort();
+    const timer = new AbortController();
+    this.timer = timer;
+    this.timerAt = at;
+    void this.clock.sleep(Math.max(1, at - this.clock.now()), timer.signal).then(() => {
+      if (timer.signal.aborted) return;
+      this.timer = undefined;
+      this.timerAt = Number.POSITIVE_INFINITY;
+      if (this.waitUntil === Number.POSITIVE_INFINITY) return;
+      if (this.clock.now() >= this.waitUntil) {
+        this.waitTimedOut = true;
+        this.wake.notify();
+      } else this.armWaitTimer(this.waitUntil);
+    });
   }
 
   private abandon(slots: readonly Slot[], reason: string): void {
