@@ -54,8 +54,7 @@ export class IngestQueue implements IngestWriter {
   private readonly wake = new Signal();
   private closedReason: string | undefined;
   private readonly clock: Clock;
-  /** The signal the task polls with (listened to once). */
-  private watched: AbortSignal | undefined;
+  private readonly onPollAbort = () => this.wake.notify();
   /** When the poll waiting now gives up (+∞: no poll waits). */
   private waitUntil = Number.POSITIVE_INFINITY;
   private waitTimedOut = false;
@@ -115,11 +114,7 @@ export class IngestQueue implements IngestWriter {
    */
   async poll(signal: AbortSignal, maxWaitMs = 1000): Promise<SourceRecord[]> {
     if (this.queuedCount === 0 && !signal.aborted) {
-      if (signal !== this.watched) {
-        // The task polls with one signal for its whole life: listen to it once, not per wait.
-        this.watched = signal;
-        signal.addEventListener("abort", () => this.wake.notify(), { once: true });
-      }
+      signal.addEventListener("abort", this.onPollAbort, { once: true });
       const deadline = this.clock.now() + maxWaitMs;
       this.waitUntil = deadline;
       this.waitTimedOut = false;
@@ -130,6 +125,9 @@ export class IngestQueue implements IngestWriter {
         await this.wake.wait();
       }
       this.waitUntil = Number.POSITIVE_INFINITY;
+      // Removed, not left behind: the runtime's poll signal is an AbortSignal.any of longer-lived
+      // ones, which a listener would keep alive.
+      signal.removeEventListener("abort", this.onPollAbort);
     }
     if (signal.aborted) return [];
     const out: SourceRecord[] = [];
