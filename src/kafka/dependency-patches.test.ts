@@ -4,7 +4,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 
 // scripts/patch-dependencies.mjs fixes kafkajs' producer hot spots and @platformatic/kafka's
-// WebAssembly loading at install time (npm postinstall, scripts/lib.sh); these tests fail when an
+// WebAssembly loading and import-time validator compilation at install time (npm postinstall, scripts/lib.sh); these tests fail when an
 // install ran without it.
 const require = createRequire(import.meta.url);
 const groupMessagesPath = require.resolve("kafkajs/src/producer/groupMessagesPerPartition.js");
@@ -74,6 +74,20 @@ describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
       expect(text).not.toContain("from '@platformatic/wasm-utils';");
     },
   );
+
+  test("option validators compile on first use, and still validate and report errors", async () => {
+    const { ajv } = await import(
+      join(import.meta.dir, "..", "..", "node_modules", "@platformatic", "kafka", "dist", "utils.js")
+    );
+    // strict mode refuses an unknown keyword when compiling: lazily, that is at the first call.
+    const refused = ajv.compile({ type: "object", notAKeyword: true });
+    expect(() => refused({})).toThrow(/unknown keyword: "notAKeyword"/);
+    const validate = ajv.compile({ type: "object", properties: { n: { type: "integer" } } });
+    expect(validate({ n: 1 })).toBe(true);
+    expect(validate.errors).toBeNull();
+    expect(validate({ n: "x" })).toBe(false);
+    expect(validate.errors?.[0]?.instancePath).toBe("/n");
+  });
 
   test("CRC32C from the inlined module is correct (RFC 3720 check value)", async () => {
     const { crc32c } = await import("@platformatic/wasm-utils/bundled");
