@@ -24,9 +24,9 @@
  * and the task is not polled for more meanwhile. A request Kafka rejects for good is sent again
  * record by record: the batches before the culprit are acknowledged, the culprit fails the task
  * (or is skipped with errors.tolerance=all), and no batch after a failure is sent or acknowledged
- * to the SourceTask. On stop, batches queued or in flight are still sent (first attempt only) and
- * awaited, and what was acknowledged is committed; records never acknowledged are polled again
- * after a restart. Records dropped by a transform or skipped by `errors.tolerance=all` count as
+ * to the SourceTask. On stop, the request on the wire gets its attempt and is awaited (batches
+ * queued behind a request that the stop cut short are not sent), and what was acknowledged is
+ * committed; records never acknowledged are polled again after a restart. Records dropped by a transform or skipped by `errors.tolerance=all` count as
  * handled (commitRecord with null).
  */
 import type { OffsetStorageReader, RecordMetadata, SourceTask } from "../api/connector.ts";

@@ -28,6 +28,12 @@ type FetchRequestTopic = fetchV17.FetchRequestTopic;
 type FetchResponse = fetchV17.FetchResponse;
 
 const OFFSET_OUT_OF_RANGE = 1;
+/**
+ * Partition errors a metadata refresh cures: UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE,
+ * NOT_LEADER_OR_FOLLOWER, REPLICA_NOT_AVAILABLE, KAFKA_STORAGE_ERROR, FENCED_LEADER_EPOCH,
+ * UNKNOWN_LEADER_EPOCH, OFFSET_NOT_AVAILABLE.
+ */
+const RETRIABLE_FETCH_ERRORS: ReadonlySet<number> = new Set([3, 5, 6, 9, 56, 74, 75, 78]);
 const NO_HEARTBEAT = () => Promise.resolve();
 
 type PlatformaticConsumer = Consumer<Buffer, Buffer, Buffer, Buffer>;
@@ -170,6 +176,8 @@ export class PartitionFetcher {
       .catch((error) => this.stopWith(error))
       .finally(() => {
         this.pumping = false;
+        // A wake() that came after pump() last looked at `again` must not be lost.
+        if (this.again) this.wake();
       });
   }
 
@@ -229,7 +237,7 @@ export class PartitionFetcher {
       for (const [node, list] of byNode) {
         const ids = new Map<string, string>();
         for (const s of list) ids.set(s.tp.topic, md.topics.get(s.tp.topic)!.id);
-        void this.fetchFrom(node, list, ids);
+        void this.fetchFrom(node, list, ids).catch((error) => this.stopWith(error));
       }
     } while (this.again && !this.stopped);
   }
@@ -341,8 +349,16 @@ export class PartitionFetcher {
         s.reset = true;
         continue;
       }
+      if (RETRIABLE_FETCH_ERRORS.has(p.errorCode)) {
+        // Leadership moved or metadata is behind (a broker restart): fetched again after a backoff
+        // with fresh metadata, as Java's fetcher does, without leaving the group.
+        stalled = true;
+        continue;
+      }
       if (p.errorCode !== 0) {
-        this.stopWith(failure);
+        this.stopWith(
+          failure ?? new Error(`Fetching ${s.tp.topic}-${s.tp.partition} failed with Kafka error code ${p.errorCode}`),
+        );
         return;
       }
       const batches = p.records ?? [];

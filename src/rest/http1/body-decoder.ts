@@ -83,7 +83,7 @@ export function chunkedDecoder(): BodyDecoder {
           if (text !== "") return { data, consumed: at, done: false, error: "Missing CRLF after chunk data" };
           state = "size";
         } else if (state === "size") {
-          const size = /^([0-9A-Fa-f]{1,15})[ \t]*(?:;.*)?$/.exec(text);
+          const size = /^([0-9A-Fa-f]{1,13})[ \t]*(?:;.*)?$/.exec(text);
           if (!size) return { data, consumed: at, done: false, error: "Bad chunk size" };
           remaining = Number.parseInt(size[1]!, 16);
           state = remaining === 0 ? "trailer" : "data";

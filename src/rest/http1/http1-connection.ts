@@ -297,7 +297,9 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
       phase = "closed";
       clearTimeout(headTimer);
       socket.end();
-      // A client still sending a body it was refused: give the answer time to leave, then cut.
+      // A client still sending a body it was refused: read and drop it (the data handler ignores
+      // bytes once closed) so the answer is not lost to a reset, then cut after a grace period.
+      socket.resume();
       setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref?.();
       return;
     }

@@ -30,6 +30,11 @@ describe("parseRequestHead", () => {
       });
     });
 
+    test("empty lines before the request line are skipped, but not without bound", () => {
+      expect(parse("\r\n\nGET / HTTP/1.1\r\nHost: h\r\n\r\n").kind).toBe("head");
+      expect(error(parse("\r\n".repeat(100), 64))).toMatchObject({ status: 400 });
+    });
+
     test("is incomplete until the empty line arrives", () => {
       expect(parse("GET / HTTP/1.1\r\nHost: h\r\n")).toEqual({ kind: "incomplete" });
       expect(parse("GET / HT")).toEqual({ kind: "incomplete" });
@@ -41,6 +46,11 @@ describe("parseRequestHead", () => {
       ["HTTP/1.1", "GET / HTTP/1.1\r\nHost: h\r\n\r\n", true],
       ["HTTP/1.0", "GET / HTTP/1.0\r\n\r\n", false],
       ["HTTP/1.0 with keep-alive", "GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", true],
+      [
+        "HTTP/1.0 with keep-alive and Transfer-Encoding (faulty framing: not reused, or smuggling)",
+        "POST / HTTP/1.0\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n",
+        false,
+      ],
     ])("keep-alive: %s", (_, text, keepAlive) => {
       const result = parse(text);
       expect(result.kind === "head" && result.head.keepAlive).toBe(keepAlive);

@@ -171,6 +171,8 @@ export function parseRequestHead(bytes: Uint8Array, maxHeadBytes = MAX_HEAD_BYTE
     else if (bytes[start] === CR && bytes[start + 1] === LF) start += 2;
     else break;
   }
+  // Empty lines before a request are allowed (RFC 9112 2.2), but not without bound.
+  if (start > maxHeadBytes) return fail(400, "Bad Request");
   if (start >= bytes.length) return INCOMPLETE;
   const first = line(bytes, start);
   if (first === "bad-eol") return fail(400, "Bad EOL");
@@ -258,7 +260,10 @@ function framing(line: RequestLine, headers: [string, string][], size: number): 
     chunked = true;
   }
   const tokens = connection.split(",").map((t) => t.trim());
-  const keepAlive = version === "HTTP/1.1" ? !tokens.includes("close") : tokens.includes("keep-alive");
+  // An HTTP/1.0 message with Transfer-Encoding has faulty framing (RFC 9112 6.1): the connection
+  // is not reused, or a chunked body would be read as the next request (smuggling).
+  const keepAlive =
+    version === "HTTP/1.1" ? !tokens.includes("close") : tokens.includes("keep-alive") && transferCodings === null;
   if (version === "HTTP/1.1" && expect !== null && expect !== "100-continue") {
     return fail(417, "Expectation Failed", { kind: "url", method: line.method, host: host ?? "", target: line.target });
   }
