@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { tempDir } from "../../test/support/temp-dir.ts";
-import { COMMIT_MAX_BYTES, openSpoolDatabase, SpoolStore } from "./spool-store.ts";
+import { COMMIT_MAX_BYTES, deleteRanges, openSpoolDatabase, SpoolStore } from "./spool-store.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -71,5 +71,55 @@ describe("SpoolStore", () => {
     const seqs = await store.append("c1", ["1", "2", "3", "4", "5"].map(bytes));
     expect(store.read("c1", seqs[1]!, 2).map((r) => text(r.record))).toEqual(["3", "4"]);
     store.close();
+  });
+
+  test("deletes coalesce into ranges of consecutive sequences of one partition, in queue order", () => {
+    expect(
+      deleteRanges([
+        ["c1", 1],
+        ["c1", 2],
+        ["c1", 3],
+        ["c2", 4],
+        ["c1", 5],
+        ["c1", 7],
+        ["c1", 8],
+        ["c1", 6],
+      ]),
+    ).toEqual([
+      ["c1", 1, 3],
+      ["c2", 4, 4],
+      ["c1", 5, 5],
+      ["c1", 7, 8],
+      ["c1", 6, 6],
+    ]);
+    expect(deleteRanges([])).toEqual([]);
+  });
+
+  test("deletes interleaved across partitions remove exactly the acknowledged rows, with or without an append", async () => {
+    await using dir = await tempDir("spool-");
+    const db = openSpoolDatabase(dir.path);
+    const store = new SpoolStore(db);
+    const a = await store.append("c1", [bytes("a1"), bytes("a2"), bytes("a3")]);
+    const [b] = await store.append("c2", [bytes("b1")]);
+    const c = await store.append("c1", [bytes("a4"), bytes("a5")]);
+    // Queued while an append commit is due: they ride in that commit.
+    const appended = store.append("c2", [bytes("b2")]);
+    for (const seq of [a[0]!, a[1]!, c[0]!]) store.delete("c1", seq, 2);
+    store.delete("c2", b!, 2);
+    await appended;
+    store.flushDeletes();
+    expect(db.query("PRAGMA synchronous").get()).toEqual({ synchronous: 2 });
+    expect(store.read("c1", 0, 10).map((r) => text(r.record))).toEqual(["a3", "a5"]);
+    expect(store.read("c2", 0, 10).map((r) => text(r.record))).toEqual(["b2"]);
+    // Queued alone: their own transaction, and the connection is back to synchronous=FULL after it.
+    store.delete("c1", a[2]!, 2);
+    store.flushDeletes();
+    expect(db.query("PRAGMA synchronous").get()).toEqual({ synchronous: 2 });
+    store.close();
+    const reopened = new SpoolStore(openSpoolDatabase(dir.path));
+    expect(reopened.read("c1", 0, 10).map((r) => text(r.record))).toEqual(["a5"]);
+    expect(reopened.stats("c1")).toMatchObject({ records: 1, bytes: 2 });
+    expect(reopened.heldBytes("c2")).toBe(2);
+    reopened.close();
   });
 });

@@ -63,7 +63,7 @@ export class SpoolWriter implements IngestWriter {
       throw unavailable(`The ingest task of connector ${this.o.connector} is stopping`, this.o.retryAfterSeconds);
     const encoded = submission.records.map((r) => encodeSpoolRecord(submission.topic, r));
     const size = encoded.reduce((n, e) => n + e.byteLength, 0);
-    const held = this.o.store.stats(this.o.connector).bytes + this.reservedBytes;
+    const held = this.o.store.heldBytes(this.o.connector) + this.reservedBytes;
     if (held > 0 && held + size > this.o.maxBytes) {
       throw unavailable(
         `The spool of connector ${this.o.connector} is full (${held} bytes, ingest.spool.max.bytes=${this.o.maxBytes}); retry later`,
