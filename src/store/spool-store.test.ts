@@ -1,6 +1,8 @@
+import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
 import { tempDir } from "../../test/support/temp-dir.ts";
-import { COMMIT_MAX_BYTES, deleteRanges, openSpoolDatabase, SpoolStore } from "./spool-store.ts";
+import { COMMIT_MAX_BYTES, deleteRanges, openSpoolDatabase, PAGE_SIZE, SPOOL_FILE, SpoolStore } from "./spool-store.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -37,11 +39,12 @@ describe("SpoolStore", () => {
     store.close();
   });
 
-  test("the database runs with synchronous=FULL in WAL mode", async () => {
+  test("the database runs with synchronous=FULL in WAL mode, a new file with 16 KiB pages", async () => {
     await using dir = await tempDir("spool-");
     const db = openSpoolDatabase(dir.path);
     expect(db.query("PRAGMA synchronous").get()).toEqual({ synchronous: 2 });
     expect(db.query("PRAGMA journal_mode").get()).toEqual({ journal_mode: "wal" });
+    expect(db.query("PRAGMA page_size").get()).toEqual({ page_size: PAGE_SIZE });
     db.close();
   });
 
@@ -121,5 +124,19 @@ describe("SpoolStore", () => {
     expect(reopened.stats("c1")).toMatchObject({ records: 1, bytes: 2 });
     expect(reopened.heldBytes("c2")).toBe(2);
     reopened.close();
+  });
+
+  test("a spool file made with 4 KiB pages keeps them and keeps working", async () => {
+    await using dir = await tempDir("spool-");
+    const old = new Database(join(dir.path, SPOOL_FILE), { create: true });
+    old.run("PRAGMA page_size = 4096");
+    old.run("PRAGMA journal_mode = WAL");
+    old.close();
+    const db = openSpoolDatabase(dir.path);
+    expect(db.query("PRAGMA page_size").get()).toEqual({ page_size: 4096 });
+    const store = new SpoolStore(db);
+    await store.append("c1", [bytes("a")]);
+    expect(store.read("c1", 0, 10).map((r) => text(r.record))).toEqual(["a"]);
+    store.close();
   });
 });

@@ -29,6 +29,8 @@ import { StoreError } from "./database.ts";
 import { spoolMigrations } from "./migrations/spool.ts";
 
 export const SPOOL_FILE = "spool.db";
+/** Page size of a new spool file (a commit writes ~1 MiB of records: fewer, larger frames). */
+export const PAGE_SIZE = 16_384;
 /** Most record bytes one group commit writes (one large request may exceed it alone). */
 export const COMMIT_MAX_BYTES = 1_048_576;
 
@@ -63,6 +65,9 @@ export function openSpoolDatabase(dataDir: string): Database {
   try {
     db = new Database(path, { create: true, strict: true });
     db.run("PRAGMA busy_timeout = 0");
+    // Takes effect on a new file only (before WAL): 1 KB records fill 16 KiB pages with a
+    // quarter of the page writes and WAL frames of 4 KiB ones. Older files keep their size.
+    db.run(`PRAGMA page_size = ${PAGE_SIZE}`);
     db.run("PRAGMA locking_mode = EXCLUSIVE");
     db.run("PRAGMA journal_mode = WAL");
     db.run("PRAGMA synchronous = FULL");
