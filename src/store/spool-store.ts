@@ -19,8 +19,8 @@
  * own: a lost delete only re-sends a record (a duplicate, never a loss). So deletes queued when an
  * append commit runs ride in it, the rest run in a transaction that skips the fsync
  * (`synchronous=NORMAL` for it; the next FULL commit syncs the WAL through it), and consecutive
- * sequences of a partition become one range delete (deleteRanges). Per record this took the
- * main thread's spool work from ~16 to ~11 CPU-µs (BENCHMARKS.md "Ingest security and spool").
+ * sequences of a partition become one range delete (deleteRanges). With 16 KiB pages: ~9 CPU-µs
+ * of spool work per 1 KB record instead of ~16 (BENCHMARKS.md "Ingest security and spool").
  */
 import { Database, type Statement } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
