@@ -10,15 +10,13 @@
  * BENCH_ROUNDS (3), BENCH_DURATION_S (8), BENCH_WARMUP_S (3). Each round starts a fresh gateway (its
  * own data dir, a new topic). Prints one markdown row per measurement and the medians.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { freePort, pollUntil } from "./support/http-probe.ts";
+import { rmSync } from "node:fs";
+import { startIngestGateway } from "./support/ingest-gateway.ts";
 import { sampleProcess } from "./support/process-sampler.ts";
 import { runWrk } from "./support/wrk.ts";
 
 const env = process.env;
-const bootstrap = env.BENCH_BOOTSTRAP;
+const bootstrap = env.BENCH_BOOTSTRAP ?? "";
 if (!bootstrap) throw new Error("BENCH_BOOTSTRAP is not set");
 const builds = process.argv.slice(2).map((arg) => {
   const at = arg.indexOf("=");
@@ -39,59 +37,37 @@ interface Measurement {
 }
 
 async function measure(label: string, bin: string): Promise<Measurement> {
-  const dir = mkdtempSync(join(tmpdir(), "bench-ingest-ab-"));
-  const [restPort, ingestPort] = [await freePort(), await freePort()];
-  writeFileSync(
-    join(dir, "worker.properties"),
-    [
-      `bootstrap.servers=${bootstrap}`,
-      `listeners=http://127.0.0.1:${restPort}`,
-      `ingest.listeners=http://127.0.0.1:${ingestPort}`,
-      `data.dir=${join(dir, "data")}`,
-      "log.level=WARN",
-    ].join("\n"),
-  );
-  const proc = Bun.spawn([bin, "worker.properties"], { cwd: dir, stdout: "ignore", stderr: "ignore" });
+  let proc: ReturnType<typeof Bun.spawn> | undefined;
+  let dir: string | undefined;
   try {
-    const rest = `http://127.0.0.1:${restPort}`;
-    await pollUntil(async () => ((await fetch(`${rest}/health`).catch(() => null))?.ok ? true : undefined), {
-      timeoutMs: 30_000,
-      intervalMs: 200,
-      what: "gateway health",
-    });
-    const topic = `bench-ingest-ab-${Date.now().toString(36)}`;
-    const created = await fetch(`${rest}/connectors`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({
-        name: "single",
-        config: {
-          "connector.class": "HttpIngestSource",
+    const gw = await startIngestGateway({
+      bin,
+      bootstrap,
+      connectors: {
+        single: {
           "ingest.path": "/s",
-          "kafka.topic": topic,
+          "kafka.topic": `bench-ingest-ab-${Date.now().toString(36)}`,
           "ingest.mode": "single",
         },
-      }),
-    });
-    if (created.status !== 201) throw new Error(`creating the connector: ${created.status} ${await created.text()}`);
-    const url = `http://127.0.0.1:${ingestPort}/s`;
-    await pollUntil(
-      async () => {
-        const r = await fetch(url, { method: "POST", body, headers: { "Content-Type": "application/json" } });
-        return r.status === 200 ? true : undefined;
       },
-      { timeoutMs: 30_000, intervalMs: 200, what: "ingest route" },
-    );
+      probePath: "/s",
+      spawn: (cmd, cwd) => {
+        dir = cwd;
+        proc = Bun.spawn(cmd, { cwd, stdout: "ignore", stderr: "ignore" });
+        return proc;
+      },
+    });
+    const url = `${gw.ingestUrl}/s`;
     const load = { url, body, contentType: "application/json", connections: 64, threads: 2 };
     await runWrk({ ...load, durationS: warmupS });
-    const sampler = sampleProcess([proc.pid]);
+    const sampler = sampleProcess([gw.proc.pid]);
     const r = await runWrk({ ...load, durationS });
     const usage = sampler.stop();
     return { label, recordsPerS: (r.requests - r.failed) / r.durationS, p50Ms: r.p50Ms, cpuCores: usage.cpuCores };
   } finally {
-    proc.kill("SIGTERM");
-    await proc.exited;
-    rmSync(dir, { recursive: true, force: true });
+    proc?.kill("SIGTERM");
+    await proc?.exited;
+    if (dir) rmSync(dir, { recursive: true, force: true });
   }
 }
 

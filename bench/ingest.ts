@@ -16,6 +16,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import { freePort, pollUntil } from "./support/http-probe.ts";
+import { startIngestGateway } from "./support/ingest-gateway.ts";
 import { machineInfo } from "./support/machine.ts";
 import { type ProcessUsage, sampleProcess } from "./support/process-sampler.ts";
 import { writeResultsFile } from "./support/results-file.ts";
@@ -124,52 +125,31 @@ const V2 = "application/vnd.kafka.json.v2+json";
 
 async function gateway(tasks: number): Promise<void> {
   const suffix = tasks === 1 ? "" : ` (tasks.max=${tasks})`;
-  const dir = mkdtempSync(join(tmpdir(), "bench-ingest-gw-"));
-  const [restPort, ingestPort] = [await freePort(), await freePort()];
-  writeFileSync(
-    join(dir, "worker.properties"),
-    [
-      `bootstrap.servers=${bootstrap}`,
-      `listeners=http://127.0.0.1:${restPort}`,
-      `ingest.listeners=http://127.0.0.1:${ingestPort}`,
-      `data.dir=${join(dir, "data")}`,
-      "log.level=WARN",
-    ].join("\n"),
-  );
-  const proc = spawn([gatewayBin, "worker.properties"], dir);
-  const rest = `http://127.0.0.1:${restPort}`;
-  await pollUntil(async () => ((await fetch(`${rest}/health`).catch(() => null))?.ok ? true : undefined), {
-    timeoutMs: 30_000,
-    intervalMs: 200,
-    what: "gateway health",
-  });
-  const connectors: [string, Record<string, string>][] = [
-    ["batch", { "ingest.path": "/ingest/batch", "kafka.topic": "bench-ingest-batch", "ingest.mode": "batch" }],
-    ["single", { "ingest.path": "/ingest/single", "kafka.topic": "bench-ingest-single", "ingest.mode": "single" }],
-  ];
-  for (const [name, config] of connectors) {
-    const r = await fetch(`${rest}/connectors`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({
-        name,
-        config: { "connector.class": "HttpIngestSource", "tasks.max": String(tasks), ...config },
-      }),
-    });
-    if (r.status !== 201) throw new Error(`creating ${name}: ${r.status} ${await r.text()}`);
-  }
-  const ingest = `http://127.0.0.1:${ingestPort}`;
-  await pollUntil(
-    async () => {
-      const r = await fetch(`${ingest}/ingest/single`, {
-        method: "POST",
-        body: "{}",
-        headers: { "Content-Type": "application/json" },
-      });
-      return r.status === 200 ? true : undefined;
+  const tasksMax = { "tasks.max": String(tasks) };
+  const {
+    dir,
+    proc,
+    ingestUrl: ingest,
+  } = await startIngestGateway({
+    bin: gatewayBin,
+    bootstrap,
+    connectors: {
+      batch: {
+        "ingest.path": "/ingest/batch",
+        "kafka.topic": "bench-ingest-batch",
+        "ingest.mode": "batch",
+        ...tasksMax,
+      },
+      single: {
+        "ingest.path": "/ingest/single",
+        "kafka.topic": "bench-ingest-single",
+        "ingest.mode": "single",
+        ...tasksMax,
+      },
     },
-    { timeoutMs: 30_000, intervalMs: 200, what: "ingest route" },
-  );
+    probePath: "/ingest/single",
+    spawn: (cmd, cwd) => spawn(cmd, cwd),
+  });
   try {
     await load("(a) 500 × 1 KB batches, 16 connections", `gateway${suffix}`, proc.pid, {
       url: `${ingest}/ingest/batch`,

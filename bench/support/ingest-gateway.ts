@@ -1,0 +1,73 @@
+/**
+ * A gateway binary started for an ingest benchmark: its own temp dir, free REST and ingest ports on
+ * loopback, the given HttpIngestSource connectors created, and ready once `probePath` answers a
+ * POST of `{}` with 200 (the route has a running task). Used by bench/ingest.ts and
+ * bench/ingest-single-ab.ts.
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort, pollUntil } from "./http-probe.ts";
+
+export interface IngestGatewayOptions {
+  readonly bin: string;
+  readonly bootstrap: string;
+  /** Connector name → its config (connector.class is added). */
+  readonly connectors: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** An ingest path to POST `{}` to until it answers 200. */
+  readonly probePath: string;
+  /** Starts the process (the caller decides where its output goes and how it is stopped). */
+  readonly spawn: (cmd: string[], cwd: string) => ReturnType<typeof Bun.spawn>;
+}
+
+export interface IngestGateway {
+  readonly dir: string;
+  readonly proc: ReturnType<typeof Bun.spawn>;
+  /** e.g. http://127.0.0.1:PORT (no trailing slash). */
+  readonly ingestUrl: string;
+}
+
+async function until(what: string, check: () => Promise<boolean>): Promise<void> {
+  await pollUntil(async () => ((await check().catch(() => false)) ? true : undefined), {
+    timeoutMs: 30_000,
+    intervalMs: 200,
+    what,
+  });
+}
+
+/** Starts the gateway and its connectors; the caller stops `proc` and removes `dir`. */
+export async function startIngestGateway(o: IngestGatewayOptions): Promise<IngestGateway> {
+  const dir = mkdtempSync(join(tmpdir(), "bench-ingest-gw-"));
+  const [restPort, ingestPort] = [await freePort(), await freePort()];
+  writeFileSync(
+    join(dir, "worker.properties"),
+    [
+      `bootstrap.servers=${o.bootstrap}`,
+      `listeners=http://127.0.0.1:${restPort}`,
+      `ingest.listeners=http://127.0.0.1:${ingestPort}`,
+      `data.dir=${join(dir, "data")}`,
+      "log.level=WARN",
+    ].join("\n"),
+  );
+  const proc = o.spawn([o.bin, "worker.properties"], dir);
+  const rest = `http://127.0.0.1:${restPort}`;
+  await until("gateway health", async () => (await fetch(`${rest}/health`)).ok);
+  for (const [name, config] of Object.entries(o.connectors)) {
+    const r = await fetch(`${rest}/connectors`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ name, config: { "connector.class": "HttpIngestSource", ...config } }),
+    });
+    if (r.status !== 201) throw new Error(`creating ${name}: ${r.status} ${await r.text()}`);
+  }
+  const ingestUrl = `http://127.0.0.1:${ingestPort}`;
+  await until("ingest route", async () => {
+    const r = await fetch(`${ingestUrl}${o.probePath}`, {
+      method: "POST",
+      body: "{}",
+      headers: { "Content-Type": "application/json" },
+    });
+    return r.status === 200;
+  });
+  return { dir, proc, ingestUrl };
+}
