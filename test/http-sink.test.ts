@@ -110,6 +110,18 @@ const JSON_VALUES = {
   "key.converter": "org.apache.kafka.connect.storage.StringConverter",
 };
 
+/** Batches of 10 flushed after 20 ms, failed records to `dlq` with context headers, JSON values. */
+const smallBatchesWithDlq = (dlq: string) => ({
+  "sink.batch.max-size": "10",
+  "sink.request.batch.size": "10",
+  "sink.flush-buffer.timeout": "20",
+  "errors.tolerance": "all",
+  "errors.deadletterqueue.topic.name": dlq,
+  "errors.deadletterqueue.topic.replication.factor": "1",
+  "errors.deadletterqueue.context.headers.enable": "true",
+  ...JSON_VALUES,
+});
+
 /** Stops (SIGKILL) whichever gateway is current at scope end and shows its log if the test failed. */
 function cleanup(current: () => Gateway | undefined, passed: () => boolean): AsyncDisposable {
   return {
@@ -301,14 +313,7 @@ describe("HTTP sink connector in the gateway", () => {
         "connector.class": "HttpSink",
         topics: topic,
         url: endpoint.url,
-        "sink.batch.max-size": "10",
-        "sink.request.batch.size": "10",
-        "sink.flush-buffer.timeout": "20",
-        "errors.tolerance": "all",
-        "errors.deadletterqueue.topic.name": dlq,
-        "errors.deadletterqueue.topic.replication.factor": "1",
-        "errors.deadletterqueue.context.headers.enable": "true",
-        ...JSON_VALUES,
+        ...smallBatchesWithDlq(dlq),
       },
     });
     expect(created.status).toBe(201);
@@ -366,14 +371,7 @@ describe("HTTP sink connector in the gateway", () => {
         "connector.class": "HttpSink",
         topics: topic,
         url: `http://127.0.0.1:${server.port}/events`,
-        "sink.batch.max-size": "10",
-        "sink.request.batch.size": "10",
-        "sink.flush-buffer.timeout": "20",
-        "errors.tolerance": "all",
-        "errors.deadletterqueue.topic.name": dlq,
-        "errors.deadletterqueue.topic.replication.factor": "1",
-        "errors.deadletterqueue.context.headers.enable": "true",
-        ...JSON_VALUES,
+        ...smallBatchesWithDlq(dlq),
       },
     });
     expect(created.status).toBe(201);
