@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { monotonicNow, systemClock } from "./clock.ts";
 import { ManualClock } from "./manual-clock.ts";
 
 describe("ManualClock", () => {
@@ -37,5 +38,29 @@ describe("ManualClock", () => {
     await Promise.resolve();
     expect(order).toEqual([100, 300]);
     expect(clock.advanceToNext()).toBe(false);
+  });
+
+  test("stepWallClock moves now() only: the monotonic reading and the sleeps stay where they were", async () => {
+    const clock = new ManualClock(5000);
+    let woke = false;
+    void clock.sleep(100).then(() => {
+      woke = true;
+    });
+    clock.stepWallClock(-60_000);
+    await Promise.resolve();
+    expect([clock.now(), clock.monotonic(), woke]).toEqual([-55_000, 5000, false]);
+    clock.advance(100);
+    await Promise.resolve();
+    expect([clock.now(), clock.monotonic(), monotonicNow(clock), woke]).toEqual([-54_900, 5100, 5100, true]);
+  });
+});
+
+describe("monotonicNow", () => {
+  test("reads the system clock's monotonic reading, and a fake's wall clock when it has none", () => {
+    const before = performance.now();
+    const reading = monotonicNow(systemClock);
+    expect(reading).toBeGreaterThanOrEqual(before);
+    expect(reading).toBeLessThanOrEqual(performance.now());
+    expect(monotonicNow({ now: () => 42, sleep: async () => {} })).toBe(42);
   });
 });
