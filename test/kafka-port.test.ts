@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { TopicPartition } from "../src/api/record.ts";
-import type { ConsumedRecord, KafkaAdmin, KafkaPort } from "../src/kafka/kafka-port.ts";
+import type { ConsumedRecord, ConsumerHandlers, KafkaAdmin, KafkaPort } from "../src/kafka/kafka-port.ts";
 import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
 import { LogManager } from "../src/util/logger.ts";
 import { type KafkaInfo, kafkaBroker, uniqueTopic } from "./support/kafka.ts";
@@ -13,6 +13,14 @@ import { waitFor } from "./support/wait-for.ts";
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array | null) => (b === null ? null : Buffer.from(b).toString("utf8"));
+const handlers = (h: Partial<ConsumerHandlers>): ConsumerHandlers => ({
+  onRecords: async () => {},
+  onPartitionsRevoked: async () => {},
+  onPartitionsAssigned: async () => {},
+  onPartitionsLost: async () => {},
+  onCrash: () => {},
+  ...h,
+});
 
 let info: KafkaInfo;
 let port: KafkaPort;
@@ -112,7 +120,9 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
           const last = records.at(-1)!;
           await consumer.commit([{ topic: last.topic, partition: last.partition, offset: last.offset + 1 }]);
         },
-        onAssignment: async (a) => {
+        onPartitionsRevoked: async () => {},
+        onPartitionsLost: async () => {},
+        onPartitionsAssigned: async (a) => {
           assigned.push(...a);
         },
         onCrash: (error) => {
@@ -174,7 +184,9 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
     const joined: TopicPartition[] = [];
     await consumer.start({
       onRecords: async () => {},
-      onAssignment: async (a) => void joined.push(...a),
+      onPartitionsRevoked: async () => {},
+      onPartitionsLost: async () => {},
+      onPartitionsAssigned: async (a) => void joined.push(...a),
       onCrash: () => {},
     });
     await waitFor(() => joined.length > 0, { what: "group join" });
@@ -193,7 +205,7 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
       topics: [topic],
       properties: { "bootstrap.servers": info.bootstrap },
     });
-    const starting = consumer.start({ onRecords: async () => {}, onAssignment: async () => {}, onCrash: () => {} });
+    const starting = consumer.start(handlers({ onRecords: async () => {} }));
     await consumer.close();
     await expect(starting).rejects.toThrow(`The consumer of group ${groupId} was closed while starting`);
     // Had the start carried on, this member would hold the partition; a new one gets it at once.
@@ -201,7 +213,9 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
     const assigned: TopicPartition[] = [];
     await next.start({
       onRecords: async () => {},
-      onAssignment: async (a) => void assigned.push(...a),
+      onPartitionsRevoked: async () => {},
+      onPartitionsLost: async () => {},
+      onPartitionsAssigned: async (a) => void assigned.push(...a),
       onCrash: () => {},
     });
     await waitFor(() => assigned.length === 1, {
@@ -245,7 +259,9 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
     await consumer.start({
       onRecords: async (records) => void received.push(...records),
       // As Connect's SinkTask.open() may: pause before anything is fetched.
-      onAssignment: async (assigned) => consumer.pause(assigned.filter((tp) => tp.partition === 0)),
+      onPartitionsRevoked: async () => {},
+      onPartitionsLost: async () => {},
+      onPartitionsAssigned: async (assigned) => consumer.pause(assigned.filter((tp) => tp.partition === 0)),
       onCrash: (error) => {
         throw error;
       },
@@ -271,7 +287,9 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
     const received: ConsumedRecord[] = [];
     await consumer.start({
       onRecords: async (records) => void received.push(...records),
-      onAssignment: async (assigned) => {
+      onPartitionsRevoked: async () => {},
+      onPartitionsLost: async () => {},
+      onPartitionsAssigned: async (assigned) => {
         for (const tp of assigned) consumer.seek({ ...tp, offset: 7 });
       },
       onCrash: (error) => {
@@ -287,33 +305,46 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
     await consumer.close();
   });
 
-  test("a second member joining: the first has a partition revoked, the second gets it; it returns when the second leaves", async () => {
+  test("a second member joining: the first gives up both partitions before it rejoins and commits there; the second starts after that commit", async () => {
     const topic = uniqueTopic("rebalance");
     const groupId = `group-${topic}`;
     await admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
-    type Change = { assigned: number[]; revoked: number[] };
-    const member = async (changes: Change[], received: ConsumedRecord[]) => {
+    await produce(topic, 0, 5);
+    await produce(topic, 1, 5);
+    /** What both members saw, in order: `A assigned 0,1`, `A revoked 0,1`, `A committed`, … */
+    const events: string[] = [];
+    const member = async (name: string, received: ConsumedRecord[]) => {
       const consumer = await port.consumer({ groupId, topics: [topic], properties: fast() });
+      const partitions = (tps: readonly TopicPartition[]) =>
+        tps
+          .map((tp) => tp.partition)
+          .sort()
+          .join(",");
       await consumer.start({
+        // Nothing is committed while consuming: only at revocation, as the sink task's last flush.
         onRecords: async (records) => void received.push(...records),
-        onAssignment: async (assigned, revoked) =>
-          void changes.push({
-            assigned: assigned.map((tp) => tp.partition),
-            revoked: revoked.map((tp) => tp.partition),
-          }),
+        onPartitionsRevoked: async (revoked) => {
+          events.push(`${name} revoked ${partitions(revoked)}`);
+          const next = revoked.flatMap((tp) => {
+            const last = received.filter((r) => r.partition === tp.partition).at(-1);
+            return last ? [{ ...tp, offset: last.offset + 1 }] : [];
+          });
+          await consumer.commit(next);
+          events.push(`${name} committed ${next.map((o) => `${o.partition}@${o.offset}`).join(",")}`);
+        },
+        onPartitionsAssigned: async (assigned) => void events.push(`${name} assigned ${partitions(assigned)}`),
+        onPartitionsLost: async (lost) => void events.push(`${name} lost ${partitions(lost)}`),
         onCrash: (error) => {
           throw error;
         },
       });
       return consumer;
     };
-    const changesA: Change[] = [];
-    const changesB: Change[] = [];
     const receivedA: ConsumedRecord[] = [];
     const receivedB: ConsumedRecord[] = [];
-    const a = await member(changesA, receivedA);
-    await waitFor(() => a.assignment().length === 2, { what: "both partitions with the first member" });
-    const b = await member(changesB, receivedB);
+    const a = await member("A", receivedA);
+    await waitFor(() => receivedA.length === 10, { what: "the first member reading all ten records" });
+    const b = await member("B", receivedB);
     await waitFor(() => a.assignment().length === 1 && b.assignment().length === 1, {
       what: "one partition each",
       timeoutMs: 30_000,
@@ -321,19 +352,20 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
     const kept = a.assignment()[0]!.partition;
     const moved = b.assignment()[0]!.partition;
     expect(kept).not.toBe(moved);
-    expect(changesA).toEqual([
-      { assigned: [0, 1], revoked: [] },
-      { assigned: [], revoked: [moved] },
-    ]);
-    expect(changesB).toEqual([{ assigned: [moved], revoked: [] }]);
-    // Each member consumes what it owns now.
-    await produce(topic, kept, 1);
-    await produce(topic, moved, 1);
-    await waitFor(() => receivedA.length === 1 && receivedB.length === 1, { what: "one record each" });
-    expect([receivedA[0]!.partition, receivedB[0]!.partition]).toEqual([kept, moved]);
+    // The eager protocol, as Connect's sink consumers run it: A gives up everything, and commits,
+    // before it rejoins; only then does the join complete and hand the partitions out.
+    expect(events.slice(0, 3)).toEqual(["A assigned 0,1", "A revoked 0,1", "A committed 0@5,1@5"]);
+    expect(events.slice(3).sort()).toEqual([`A assigned ${kept}`, `B assigned ${moved}`]);
+    // The moved partition's new owner starts at A's commit: nothing comes twice.
+    await produce(topic, kept, 1, 5);
+    await produce(topic, moved, 1, 5);
+    await waitFor(() => receivedA.length === 11 && receivedB.length === 1, { what: "one new record each" });
+    expect(receivedB.map((r) => [r.partition, r.offset])).toEqual([[moved, 5]]);
+    expect(receivedA.at(-1)).toMatchObject({ partition: kept, offset: 5 });
+    events.length = 0;
     await b.close();
     await waitFor(() => a.assignment().length === 2, { what: "the partition back", timeoutMs: 30_000 });
-    expect(changesA.at(-1)).toEqual({ assigned: [moved], revoked: [] });
+    expect(events).toEqual([`A revoked ${kept}`, `A committed ${kept}@6`, "A assigned 0,1"]);
     await a.close();
   }, 60_000);
 
@@ -352,7 +384,9 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
     const received: ConsumedRecord[] = [];
     await consumer.start({
       onRecords: async (records) => void received.push(...records),
-      onAssignment: async () => {},
+      onPartitionsRevoked: async () => {},
+      onPartitionsLost: async () => {},
+      onPartitionsAssigned: async () => {},
       onCrash: (error) => {
         throw error;
       },
@@ -399,11 +433,13 @@ describe("what only the platformatic adapter does", () => {
       },
     });
     const received: ConsumedRecord[] = [];
-    const changes: [string[], string[]][] = [];
+    const changes: [string, string[]][] = [];
     const name = (tp: TopicPartition) => `${tp.topic}-${tp.partition}`;
     await consumer.start({
       onRecords: async (records) => void received.push(...records),
-      onAssignment: async (assigned, revoked) => void changes.push([assigned.map(name), revoked.map(name)]),
+      onPartitionsAssigned: async (assigned) => void changes.push(["assigned", assigned.map(name)]),
+      onPartitionsRevoked: async (revoked) => void changes.push(["revoked", revoked.map(name)]),
+      onPartitionsLost: async (lost) => void changes.push(["lost", lost.map(name)]),
       onCrash: (error) => {
         throw error;
       },
@@ -419,9 +455,11 @@ describe("what only the platformatic adapter does", () => {
     await producer.close();
     await waitFor(() => received.length === 1, { what: "the record of the topic created later" });
     expect(received[0]).toMatchObject({ topic: `${prefix}-b`, partition: 0, offset: 0 });
+    // Its own rejoin for the new topic gives up what it owns first, as a rebalance does.
     expect(changes).toEqual([
-      [[`${prefix}-a-0`], []],
-      [[`${prefix}-b-0`], []],
+      ["assigned", [`${prefix}-a-0`]],
+      ["revoked", [`${prefix}-a-0`]],
+      ["assigned", [`${prefix}-a-0`, `${prefix}-b-0`]],
     ]);
     await consumer.close();
     await admin.close();
@@ -437,7 +475,9 @@ describe("what only the platformatic adapter does", () => {
     const assigned: TopicPartition[] = [];
     await consumer.start({
       onRecords: async () => {},
-      onAssignment: async (a) => void assigned.push(...a),
+      onPartitionsRevoked: async () => {},
+      onPartitionsLost: async () => {},
+      onPartitionsAssigned: async (a) => void assigned.push(...a),
       onCrash: (error) => {
         throw error;
       },

@@ -60,8 +60,26 @@ export interface ConsumerHandlers {
    * this one settles; batches of different partitions may be handed over concurrently (bounded).
    */
   onRecords(records: readonly ConsumedRecord[], heartbeat: () => Promise<void>): Promise<void>;
-  /** The group gave this member a new assignment (`revoked` first, then `assigned`). */
-  onAssignment(assigned: readonly TopicPartition[], revoked: readonly TopicPartition[]): Promise<void>;
+  /**
+   * Java's `ConsumerRebalanceListener.onPartitionsRevoked`: the member is about to rejoin the group
+   * (a rebalance started, or its subscription changed) and gives up every partition it owns (the
+   * eager protocol, as Connect's sink consumers use by default). The adapter awaits this before it
+   * sends JoinGroup, while the member's generation is still valid: offsets committed here are where
+   * the next owner starts. From the call on, no new batch of these partitions goes to `onRecords`
+   * (one already handed over may still settle).
+   */
+  onPartitionsRevoked(partitions: readonly TopicPartition[]): Promise<void>;
+  /**
+   * Java's `onPartitionsAssigned`: the partitions this member got in a completed join. None of them
+   * is fetched before this settles (the handler may seek or pause them first).
+   */
+  onPartitionsAssigned(partitions: readonly TopicPartition[]): Promise<void>;
+  /**
+   * KIP-429's `onPartitionsLost`: the member lost its membership (session expired, fenced, its
+   * generation gone) and with it these partitions, which another member may own already: they are
+   * not to be committed. An adapter may rejoin without awaiting it.
+   */
+  onPartitionsLost(partitions: readonly TopicPartition[]): Promise<void>;
   /** The consumer stopped on an error it could not recover from. */
   onCrash(error: Error): void;
 }

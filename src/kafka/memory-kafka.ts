@@ -6,6 +6,7 @@
  * `releaseAck(i)` / `failAck(i, error)` (one held send, in any order, to test out-of-order
  * acknowledgements), and `failSends()` makes the next sends throw, to test what the runtime does
  * before and after Kafka acknowledges. A held send's records are appended when it is released.
+ * `rebalance()` takes every consumer through a group rebalance (revoked or lost, then assigned).
  */
 import type { TopicPartition, TopicPartitionOffset } from "../api/record.ts";
 import { deferred } from "../util/async.ts";
@@ -96,6 +97,14 @@ export class MemoryKafka implements KafkaPort {
    */
   async deliver(options: { concurrently?: boolean } = {}): Promise<void> {
     for (const c of this.consumers) await c.deliverPending(options.concurrently ?? false);
+  }
+
+  /**
+   * Every consumer goes through a rebalance and gets its partitions back at their committed offsets:
+   * revoked first (a rebalance; `lost`: the membership was lost, nothing may be committed).
+   */
+  async rebalance(options: { lost?: boolean } = {}): Promise<void> {
+    for (const c of this.consumers) await c.rejoin(options.lost ?? false);
   }
 
   append(record: ProducerRecord): ProducedMetadata {
@@ -208,7 +217,23 @@ class MemoryConsumer implements KafkaConsumer {
     for (const tp of this.assigned) {
       this.position.set(key(tp), this.kafka.committed(this.options.groupId, tp) ?? 0);
     }
-    await handlers.onAssignment(this.assigned, []);
+    await handlers.onPartitionsAssigned(this.assigned);
+  }
+
+  /**
+   * A rebalance as the adapters run it: revoked (awaited, commits allowed) or lost, then the same
+   * partitions assigned again from their committed offsets (records not committed come again).
+   */
+  async rejoin(lost: boolean): Promise<void> {
+    const handlers = this.handlers;
+    if (!handlers) return;
+    const owned = this.assigned;
+    this.assigned = [];
+    if (lost) await handlers.onPartitionsLost(owned);
+    else await handlers.onPartitionsRevoked(owned);
+    this.assigned = owned;
+    for (const tp of owned) this.position.set(key(tp), this.kafka.committed(this.options.groupId, tp) ?? 0);
+    await handlers.onPartitionsAssigned(owned);
   }
 
   async deliverPending(concurrently: boolean): Promise<void> {

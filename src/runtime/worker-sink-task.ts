@@ -5,6 +5,13 @@
  * after `flush`/`preCommit` confirmed them, every `offset.flush.interval.ms`, on request and on
  * stop, so a crash redelivers instead of losing records (at-least-once).
  *
+ * Rebalances (Connect's HandleRebalance): before the consumer rejoins the group, the partitions it
+ * gives up are revoked: batches of them not yet put are dropped, `preCommit`/`flush` runs for them,
+ * `close(partitions)` follows, then their offsets are committed, so the next owner starts after
+ * what this task flushed (no redelivery of it). Partitions assigned by the join are `open`ed before
+ * any of their records is fetched. Partitions lost with the membership (session expired, fenced)
+ * are closed without a commit: another member may own them already.
+ *
  * Concurrency: batch processing and commits are serialized on one executor. While the connector
  * is PAUSED the assigned partitions are paused and a batch already in flight waits (heartbeating)
  * until resume or stop. A RetriableError from `put` redelivers the same batch after the backoff
@@ -31,6 +38,7 @@ export interface WorkerSinkTaskOptions extends WorkerTaskOptions {
 }
 
 const key = (tp: TopicPartition) => `${tp.topic}\u0000${tp.partition}`;
+const list = (tps: readonly TopicPartition[]) => tps.map((tp) => `${tp.topic}-${tp.partition}`).join(", ");
 const HEARTBEAT_EVERY_MS = 3000;
 /** The group cannot be joined yet (broker down, topic missing): retried until stop. */
 const CONSUMER_START_BACKOFF: BackoffPolicy = { initialMs: 200, maxMs: 10_000 };
@@ -40,8 +48,14 @@ const PUT_BACKOFF: BackoffPolicy = { initialMs: 100, maxMs: 10_000 };
 export class WorkerSinkTask extends WorkerTask {
   private consumer: KafkaConsumer | undefined;
   private readonly executor = new SerialExecutor();
-  /** Partition batches waiting for the next put. */
-  private readonly queued: { records: readonly ConsumedRecord[]; done: Deferred<void> }[] = [];
+  /** Partition batches waiting for the next put, with the assignment they were fetched under. */
+  private readonly queued: { records: readonly ConsumedRecord[]; done: Deferred<void>; assignment: number }[] = [];
+  /**
+   * Partitions owned now, each with the number of the assignment that gave it: a batch fetched
+   * under an earlier assignment of the partition (revoked since) is never put.
+   */
+  private readonly owned = new Map<string, number>();
+  private assignments = 0;
   /** Next offset to consume per partition, for everything already handed to `put`. */
   private readonly current = new Map<string, TopicPartitionOffset>();
   private readonly committed = new Map<string, number>();
@@ -138,7 +152,21 @@ export class WorkerSinkTask extends WorkerTask {
         async () => {
           const started = consumer.start({
             onRecords: (records, heartbeat) => this.onRecords(records, heartbeat),
-            onAssignment: (assigned, revoked) => this.executor.run(() => this.onAssignment(assigned, revoked)),
+            // Ownership changes at the call, so batches handed over from now on are judged by it;
+            // the task's callbacks run in turn with puts and commits.
+            onPartitionsRevoked: (partitions) => {
+              this.disown(partitions);
+              return this.executor.run(() => this.onPartitionsRemoved(partitions, false));
+            },
+            onPartitionsLost: (partitions) => {
+              this.disown(partitions);
+              return this.executor.run(() => this.onPartitionsRemoved(partitions, true));
+            },
+            onPartitionsAssigned: (partitions) => {
+              const assignment = ++this.assignments;
+              for (const tp of partitions) this.owned.set(key(tp), assignment);
+              return this.executor.run(() => this.onPartitionsAssigned(partitions));
+            },
             onCrash: (error) => {
               if (isRetriable(error)) this.consumerLost = error;
               else this.crash = error;
@@ -218,16 +246,23 @@ export class WorkerSinkTask extends WorkerTask {
    * rejects when the task is failing (so the consumer does not count the batch as processed).
    */
   private async onRecords(records: readonly ConsumedRecord[], heartbeat: () => Promise<void>): Promise<void> {
+    const first = records[0];
+    const assignment = first && this.owned.get(key(first));
+    if (assignment === undefined) return; // revoked meanwhile: the next owner starts at the commit
     await this.waitWhilePaused(heartbeat);
     if (this.stopping || this.crash) return;
     const done = deferred<void>();
-    this.queued.push({ records, done });
+    this.queued.push({ records, done, assignment });
     void this.executor.run(() => this.deliverQueued(heartbeat));
     await done.promise;
   }
 
   private async deliverQueued(heartbeat: () => Promise<void>): Promise<void> {
-    const taken = this.queued.splice(0);
+    const taken = this.queued.splice(0).filter((t) => {
+      const current = this.owned.get(key(t.records[0]!)) === t.assignment;
+      if (!current) t.done.resolve(); // revoked since it was fetched: never put
+      return current;
+    });
     if (taken.length === 0) return; // an earlier run took these batches along
     try {
       if (!this.stopping)
@@ -318,24 +353,87 @@ export class WorkerSinkTask extends WorkerTask {
     );
   }
 
-  /** Gives up the current group membership: its partitions count as revoked (uncommitted records are redelivered). */
+  /** Gives up the current group membership: its partitions count as lost (uncommitted records are redelivered). */
   private async dropConsumer(): Promise<void> {
     const assigned = this.consumer?.assignment() ?? [];
     await this.consumer?.close().catch((error) => this.log.warn("Could not close the consumer", error));
-    if (assigned.length > 0) await this.onAssignment([], assigned);
+    this.disown(assigned);
+    await this.onPartitionsRemoved(assigned, true);
   }
 
-  private async onAssignment(assigned: readonly TopicPartition[], revoked: readonly TopicPartition[]): Promise<void> {
-    const list = (tps: readonly TopicPartition[]) => tps.map((tp) => `${tp.topic}-${tp.partition}`).join(", ");
-    if (revoked.length > 0) this.log.info(`Partitions revoked: ${list(revoked)}`);
-    if (assigned.length > 0) this.log.info(`Partitions assigned: ${list(assigned)}`);
-    if (revoked.length > 0) {
-      for (const tp of revoked) this.current.delete(key(tp));
-      await this.o.task.close?.(revoked);
+  private disown(partitions: readonly TopicPartition[]): void {
+    for (const tp of partitions) this.owned.delete(key(tp));
+  }
+
+  private async onPartitionsAssigned(partitions: readonly TopicPartition[]): Promise<void> {
+    if (partitions.length === 0) return;
+    this.log.info(`Partitions assigned: ${list(partitions)}`);
+    try {
+      await this.o.task.open?.(partitions);
+    } catch (error) {
+      // As Connect: an exception in the rebalance callback fails the task.
+      this.crash ??= error as Error;
+      this.notify();
     }
-    if (assigned.length > 0) {
-      await this.o.task.open?.(assigned);
-      if (this.targetState !== "STARTED") this.consumer?.pause(assigned);
+    if (this.targetState !== "STARTED") this.consumer?.pause(partitions);
+  }
+
+  /**
+   * Connect's onPartitionsRevoked / onPartitionsLost. Batches of these partitions not yet put are
+   * dropped (their records come again from the committed offset); revoked partitions are flushed,
+   * closed, then committed (closePartitions), lost ones only closed.
+   */
+  private async onPartitionsRemoved(partitions: readonly TopicPartition[], lost: boolean): Promise<void> {
+    if (partitions.length === 0) return;
+    this.log.info(`Partitions ${lost ? "lost" : "revoked"}: ${list(partitions)}`);
+    const removed = new Set(partitions.map(key));
+    for (let i = this.queued.length - 1; i >= 0; i--) {
+      const batch = this.queued[i]!;
+      if (!removed.has(key(batch.records[0]!))) continue;
+      this.queued.splice(i, 1);
+      batch.done.resolve();
+    }
+    try {
+      if (lost) await this.o.task.close?.(partitions);
+      else await this.closePartitions(partitions);
+    } catch (error) {
+      this.crash ??= error as Error;
+      this.notify();
+    } finally {
+      for (const tp of partitions) {
+        this.current.delete(key(tp));
+        this.committed.delete(key(tp));
+      }
+    }
+  }
+
+  /**
+   * Connect's closePartitions for revoked partitions: preCommit (or flush) for their offsets, then
+   * `close` (always, even when the flush failed; a failing close fails the task), then the
+   * synchronous commit of what preCommit returned for them.
+   */
+  private async closePartitions(partitions: readonly TopicPartition[]): Promise<void> {
+    const revoked = new Set(partitions.map(key));
+    const pending = [...this.current.values()].filter((o) => revoked.has(key(o)));
+    const started = this.clock.now();
+    let offsets: readonly TopicPartitionOffset[] | undefined;
+    try {
+      if (pending.length > 0 && !this.cancelled) offsets = await this.preCommit(pending);
+    } catch (error) {
+      this.metrics.offsetCommitFailure++;
+      this.log.warn(`Offset commit failed during close of ${list(partitions)}`, error);
+    } finally {
+      await this.o.task.close?.(partitions);
+    }
+    if (offsets === undefined) return;
+    try {
+      await this.commitToGroup(
+        offsets.filter((o) => revoked.has(key(o))),
+        started,
+      );
+    } catch (error) {
+      this.metrics.offsetCommitFailure++;
+      this.log.error(`Commit of offsets of revoked partitions ${list(partitions)} failed`, error);
     }
   }
 
@@ -347,25 +445,29 @@ export class WorkerSinkTask extends WorkerTask {
     if (pending.length === 0 || this.cancelled) return;
     const started = this.clock.now();
     try {
-      let offsets: readonly TopicPartitionOffset[];
-      if (this.o.task.preCommit) {
-        offsets = await this.o.task.preCommit(pending);
-      } else {
-        await this.o.task.flush?.(pending);
-        offsets = pending;
-      }
-      const changed = offsets.filter((o) => this.committed.get(key(o)) !== o.offset);
-      if (changed.length === 0) return;
-      // Records sent to the dead letter queue are in Kafka before the offsets past them commit.
-      await this.o.operator.flush();
-      await this.consumer?.commit(changed);
-      for (const o of changed) this.committed.set(key(o), o.offset);
-      this.metrics.offsetCommitSuccess++;
-      TaskMetrics.record(this.metrics.offsetCommit, this.clock.now() - started);
+      await this.commitToGroup(await this.preCommit(pending), started);
     } catch (error) {
       this.metrics.offsetCommitFailure++;
       this.log.error(`Commit of offsets for ${pending.length} partitions failed`, error);
     }
+  }
+
+  /** The offsets the task confirms as flushed: its preCommit's answer, else all of them after flush. */
+  private async preCommit(pending: readonly TopicPartitionOffset[]): Promise<readonly TopicPartitionOffset[]> {
+    if (this.o.task.preCommit) return await this.o.task.preCommit(pending);
+    await this.o.task.flush?.(pending);
+    return pending;
+  }
+
+  private async commitToGroup(offsets: readonly TopicPartitionOffset[], started: number): Promise<void> {
+    const changed = offsets.filter((o) => this.committed.get(key(o)) !== o.offset);
+    if (changed.length === 0) return;
+    // Records sent to the dead letter queue are in Kafka before the offsets past them commit.
+    await this.o.operator.flush();
+    await this.consumer?.commit(changed);
+    for (const o of changed) this.committed.set(key(o), o.offset);
+    this.metrics.offsetCommitSuccess++;
+    TaskMetrics.record(this.metrics.offsetCommit, this.clock.now() - started);
   }
 
   protected async close(failed: boolean): Promise<void> {

@@ -2,6 +2,14 @@
  * The consumer side of the kafkajs adapter: one group member per sink task. Before joining it
  * waits for its topics (kafkajs assigns from the metadata it holds at join time) and removes its
  * own dead predecessor from the group (kafkajs cannot use static membership).
+ *
+ * Rebalances, as Java's consumer runs the eager protocol: kafkajs stops fetching (and waits for the
+ * batches with the handler) when a heartbeat or fetch finds the group rebalancing, then rejoins.
+ * Before its JoinGroup request goes out (a hook on the coordinator's joinGroup, protocol.ts) the
+ * member gives up everything it owns: onPartitionsRevoked, awaited, while its generation is still
+ * valid; onPartitionsLost when it lost its member id (UNKNOWN_MEMBER_ID). A completed join reports
+ * what it gave through onPartitionsAssigned (kafkajs does not await its GROUP_JOIN listeners, so
+ * fetching may start while the handler is still opening them).
  */
 import type { Consumer, Kafka } from "kafkajs";
 import type { TopicPartition, TopicPartitionOffset } from "../../api/record.ts";
@@ -11,7 +19,7 @@ import type { ConsumerSettings } from "../client-config.ts";
 import type { ConsumedRecord, ConsumerHandlers, ConsumerOptions, KafkaConsumer } from "../kafka-port.ts";
 import { wrap } from "./errors.ts";
 import { fromKafkajsHeaders } from "./producer.ts";
-import { createCluster, groupByTopic } from "./protocol.ts";
+import { createCluster, groupByTopic, withJoinHook } from "./protocol.ts";
 
 /** Partitions whose fetched batches are handed over at the same time, at most. */
 const PARTITIONS_CONSUMED_CONCURRENTLY = 4;
@@ -33,7 +41,15 @@ export class KafkajsConsumer implements KafkaConsumer {
     const generation = ++this.generation;
     const cancelled = () => generation !== this.generation;
     const s = this.settings;
-    const consumer = this.kafka.consumer({
+    const crash = (error: unknown) => handlers.onCrash(error as Error);
+    const member = withJoinHook(this.kafka, async (memberId) => {
+      const owned = this.assigned;
+      if (cancelled() || owned.length === 0) return;
+      this.assigned = [];
+      const removed = memberId === "" ? handlers.onPartitionsLost(owned) : handlers.onPartitionsRevoked(owned);
+      await removed.catch(crash);
+    });
+    const consumer = member.consumer({
       groupId: this.options.groupId,
       sessionTimeout: s.sessionTimeoutMs,
       heartbeatInterval: s.heartbeatIntervalMs,
@@ -57,10 +73,12 @@ export class KafkajsConsumer implements KafkaConsumer {
       const key = (tp: TopicPartition) => `${tp.topic}\u0000${tp.partition}`;
       const nextKeys = new Set(next.map(key));
       const prevKeys = new Set(this.assigned.map(key));
-      const revoked = this.assigned.filter((tp) => !nextKeys.has(key(tp)));
+      // Normally nothing: the join hook gave everything up. A join it did not see lost them.
+      const lost = this.assigned.filter((tp) => !nextKeys.has(key(tp)));
       const added = next.filter((tp) => !prevKeys.has(key(tp)));
       this.assigned = next;
-      handlers.onAssignment(added, revoked).catch((error) => handlers.onCrash(error as Error));
+      if (lost.length > 0) handlers.onPartitionsLost(lost).catch(crash);
+      if (added.length > 0) handlers.onPartitionsAssigned(added).catch(crash);
     });
     consumer.on(consumer.events.CRASH, (event) => {
       if (!event.payload.restart)
