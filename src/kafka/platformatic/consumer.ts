@@ -19,18 +19,18 @@
  * predecessor from the group (members with this consumer's client id, left by a kill -9), unless
  * the member is static. A `topics.regex` subscription is matched against the cluster's topics at
  * start and again every `metadata.max.age.ms` (as Java's consumer does at each metadata refresh); a
- * change rejoins the group with the new topic list.
+ * change rejoins the group with the new topic list. Those steps are in group-entry.ts.
  *
  * Heartbeats do not depend on the handler: a batch that takes long does not cost the membership.
  */
-import { Admin, Consumer, type GroupAssignment } from "@platformatic/kafka";
+import { Consumer, type GroupAssignment } from "@platformatic/kafka";
 import type { TopicPartition, TopicPartitionOffset } from "../../api/record.ts";
-import { ConnectError, RetriableError } from "../../errors.ts";
-import { retry } from "../../util/backoff.ts";
+import { ConnectError } from "../../errors.ts";
 import type { ConnectionSettings, ConsumerSettings } from "../client-config.ts";
 import type { ConsumerHandlers, ConsumerOptions, KafkaConsumer } from "../kafka-port.ts";
 import { baseOptions } from "./client-options.ts";
-import { isUnknownTopic, retriable, wrap } from "./errors.ts";
+import { retriable, wrap } from "./errors.ts";
+import { awaitTopics, fenceZombies, matchingTopics } from "./group-entry.ts";
 import { PartitionFetcher } from "./partition-fetcher.ts";
 
 const keyOf = (tp: TopicPartition) => `${tp.topic}\u0000${tp.partition}`;
@@ -113,10 +113,11 @@ export class PlatformaticConsumer implements KafkaConsumer {
     const closedMeanwhile = () => new ConnectError(`The consumer of group ${groupId} was closed while starting`);
     try {
       const topics = this.options.topics;
-      const subscribed = topics instanceof RegExp ? await this.matching(topics) : [...topics];
-      if (!(topics instanceof RegExp)) await this.awaitTopics(consumer, subscribed);
+      const subscribed = topics instanceof RegExp ? await matchingTopics(this.connection, topics) : [...topics];
+      if (!(topics instanceof RegExp)) await awaitTopics(consumer, subscribed, s.allowAutoTopicCreation);
       if (cancelled()) throw closedMeanwhile();
-      if (!s.groupInstanceId) await this.fenceZombies();
+      const clientId = this.options.properties["client.id"];
+      if (!s.groupInstanceId && clientId) await fenceZombies(this.connection, groupId, clientId);
       if (cancelled()) throw closedMeanwhile();
       for (const t of subscribed) consumer.topics.track(t);
       await this.join(consumer);
@@ -195,20 +196,6 @@ export class PlatformaticConsumer implements KafkaConsumer {
     return this.assigned.some((a) => a.topic === tp.topic && a.partition === tp.partition);
   }
 
-  private admin(): Admin {
-    return new Admin(baseOptions(this.connection));
-  }
-
-  /** Topics matching `pattern` (internal topics never match, as in Java's pattern subscription). */
-  private async matching(pattern: RegExp): Promise<string[]> {
-    const admin = this.admin();
-    try {
-      return (await admin.listTopics()).filter((t) => pattern.test(t)).sort();
-    } finally {
-      await admin.close().catch(() => undefined);
-    }
-  }
-
   /** Every `metadata.max.age.ms`: new or deleted matching topics rejoin the group with the new list. */
   private watch(
     pattern: RegExp,
@@ -219,12 +206,12 @@ export class PlatformaticConsumer implements KafkaConsumer {
     this.watchTimer = setTimeout(async () => {
       if (generation !== this.generation) return;
       try {
-        const now = await this.matching(pattern);
+        const now = await matchingTopics(this.connection, pattern);
         if (generation !== this.generation) return;
         const current = [...consumer.topics.current].sort();
         if (now.join("\u0000") !== current.join("\u0000")) {
           for (const t of current) if (!now.includes(t)) consumer.topics.untrack(t);
-          await this.awaitTopics(consumer, now);
+          await awaitTopics(consumer, now, this.settings.allowAutoTopicCreation);
           for (const t of now) if (!current.includes(t)) consumer.topics.track(t);
           if (generation !== this.generation) return;
           this.orderlyRejoin = true;
@@ -236,65 +223,6 @@ export class PlatformaticConsumer implements KafkaConsumer {
       }
       if (generation === this.generation) this.watch(pattern, consumer, generation, crash);
     }, this.settings.metadataMaxAgeMs);
-  }
-
-  /**
-   * Removes members of the group that carry this consumer's client id: earlier incarnations of the
-   * same task that died without leaving (kill -9). Otherwise the new member waits for their session
-   * to expire (45 s) before it gets partitions. Client ids are per worker, connector and task.
-   */
-  private async fenceZombies(): Promise<void> {
-    const clientId = this.options.properties["client.id"];
-    if (!clientId) return;
-    const admin = this.admin();
-    try {
-      const groups = await admin.describeGroups({ groups: [this.options.groupId] });
-      const members = [...(groups.get(this.options.groupId)?.members.values() ?? [])];
-      const zombies = members.filter((m) => m.clientId === clientId);
-      if (zombies.length === 0) return;
-      await admin.removeMembersFromConsumerGroup({
-        groupId: this.options.groupId,
-        members: zombies.map((z) => ({ memberId: z.id, reason: "replaced by a restarted task" })),
-      });
-    } finally {
-      await admin.close().catch(() => undefined);
-    }
-  }
-
-  /**
-   * Waits until every topic exists with a leader for each partition, asking for auto-creation where
-   * allowed (as the Java consumer's metadata request does): the group leader assigns partitions
-   * from the metadata it has when the group syncs.
-   */
-  private async awaitTopics(consumer: Consumer<Buffer, Buffer, Buffer, Buffer>, topics: string[]): Promise<void> {
-    if (topics.length === 0) return;
-    const notReady = new RetriableError(`Topics ${topics.join(", ")} do not exist or have no leaders yet`);
-    await retry(
-      async () => {
-        let ready = false;
-        try {
-          const md = await consumer.metadata({
-            topics,
-            autocreateTopics: this.settings.allowAutoTopicCreation,
-            forceUpdate: true,
-          });
-          ready = topics.every((t) => {
-            const tm = md.topics.get(t);
-            return tm !== undefined && tm.partitionsCount > 0 && tm.partitions.every((p) => p.leader >= 0);
-          });
-        } catch (error) {
-          // Unknown topic (no auto-creation) or no leader yet: not ready; anything else fails.
-          if (!retriable(error) && !isUnknownTopic(error)) throw error;
-        }
-        if (!ready) throw notReady;
-      },
-      {
-        // Not ready yet: asked again every 100 ms, 51 times in all.
-        policy: { initialMs: 100, maxMs: 100, jitter: 0 },
-        maxAttempts: 51,
-        classify: (error) => ({ retriable: error === notReady }),
-      },
-    );
   }
 
   async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
