@@ -18,12 +18,13 @@
  * the task set with `context.timeout`, as Connect does; any other error fails the task.
  */
 import type { ErrantRecordReporter, SinkTask, SinkTaskContext } from "../api/connector.ts";
-import type { SinkRecord, TopicPartition, TopicPartitionOffset } from "../api/record.ts";
+import type { SinkRecord, TopicPartition } from "../api/record.ts";
 import { isRetriable } from "../errors.ts";
 import type { ConsumedRecord, KafkaConsumer } from "../kafka/kafka-port.ts";
 import { ABORTED, abortable, type Deferred, deferred, SerialExecutor } from "../util/async.ts";
 import { type BackoffPolicy, retry } from "../util/backoff.ts";
 import { toSinkRecord, toSinkRecordDirect } from "./record-conversion.ts";
+import { partitionList, SinkOffsets } from "./sink-offsets.ts";
 import { TaskMetrics } from "./task-metrics.ts";
 import { taskIdString, WorkerTask, type WorkerTaskOptions } from "./worker-task.ts";
 
@@ -38,7 +39,6 @@ export interface WorkerSinkTaskOptions extends WorkerTaskOptions {
 }
 
 const key = (tp: TopicPartition) => `${tp.topic}\u0000${tp.partition}`;
-const list = (tps: readonly TopicPartition[]) => tps.map((tp) => `${tp.topic}-${tp.partition}`).join(", ");
 const HEARTBEAT_EVERY_MS = 3000;
 /** The group cannot be joined yet (broker down, topic missing): retried until stop. */
 const CONSUMER_START_BACKOFF: BackoffPolicy = { initialMs: 200, maxMs: 10_000 };
@@ -56,9 +56,7 @@ export class WorkerSinkTask extends WorkerTask {
    */
   private readonly owned = new Map<string, number>();
   private assignments = 0;
-  /** Next offset to consume per partition, for everything already handed to `put`. */
-  private readonly current = new Map<string, TopicPartitionOffset>();
-  private readonly committed = new Map<string, number>();
+  private readonly offsets: SinkOffsets;
   private commitRequested = false;
   private putRetryTimeoutMs = -1;
   private lastCommit: number;
@@ -75,6 +73,15 @@ export class WorkerSinkTask extends WorkerTask {
     super(o.id, o.initialState, o.listener, o.clock, o.log);
     this.lastCommit = o.clock.now();
     this.flushIntervalMs = Math.max(1, o.offsetFlushIntervalMs);
+    this.offsets = new SinkOffsets({
+      task: o.task,
+      operator: o.operator,
+      metrics: o.metrics,
+      log: this.log,
+      clock: o.clock,
+      consumer: () => this.consumer,
+      cancelled: () => this.cancelled,
+    });
   }
 
   readonly kind = "sink";
@@ -91,7 +98,7 @@ export class WorkerSinkTask extends WorkerTask {
       offset: (offsets) => {
         for (const o of offsets) {
           this.consumer?.seek(o);
-          this.current.set(key(o), o);
+          this.offsets.advance(o);
         }
       },
       timeout: (ms) => {
@@ -317,7 +324,7 @@ export class WorkerSinkTask extends WorkerTask {
     else for (let i = 0; i < sinkRecords.length; i += max) await this.put(sinkRecords.slice(i, i + max), heartbeat);
     for (const records of batches) {
       const last = records.at(-1);
-      if (last) this.current.set(key(last), { topic: last.topic, partition: last.partition, offset: last.offset + 1 });
+      if (last) this.offsets.advance({ topic: last.topic, partition: last.partition, offset: last.offset + 1 });
     }
     if (this.commitRequested || this.clock.now() - this.lastCommit >= this.flushIntervalMs) {
       await this.commitOffsets();
@@ -367,7 +374,7 @@ export class WorkerSinkTask extends WorkerTask {
 
   private async onPartitionsAssigned(partitions: readonly TopicPartition[]): Promise<void> {
     if (partitions.length === 0) return;
-    this.log.info(`Partitions assigned: ${list(partitions)}`);
+    this.log.info(`Partitions assigned: ${partitionList(partitions)}`);
     try {
       await this.o.task.open?.(partitions);
     } catch (error) {
@@ -385,7 +392,7 @@ export class WorkerSinkTask extends WorkerTask {
    */
   private async onPartitionsRemoved(partitions: readonly TopicPartition[], lost: boolean): Promise<void> {
     if (partitions.length === 0) return;
-    this.log.info(`Partitions ${lost ? "lost" : "revoked"}: ${list(partitions)}`);
+    this.log.info(`Partitions ${lost ? "lost" : "revoked"}: ${partitionList(partitions)}`);
     const removed = new Set(partitions.map(key));
     for (let i = this.queued.length - 1; i >= 0; i--) {
       const batch = this.queued[i]!;
@@ -395,79 +402,19 @@ export class WorkerSinkTask extends WorkerTask {
     }
     try {
       if (lost) await this.o.task.close?.(partitions);
-      else await this.closePartitions(partitions);
+      else await this.offsets.closePartitions(partitions);
     } catch (error) {
       this.crash ??= error as Error;
       this.notify();
     } finally {
-      for (const tp of partitions) {
-        this.current.delete(key(tp));
-        this.committed.delete(key(tp));
-      }
+      this.offsets.forget(partitions);
     }
   }
 
-  /**
-   * Connect's closePartitions for revoked partitions: preCommit (or flush) for their offsets, then
-   * `close` (always, even when the flush failed; a failing close fails the task), then the
-   * synchronous commit of what preCommit returned for them.
-   */
-  private async closePartitions(partitions: readonly TopicPartition[]): Promise<void> {
-    const revoked = new Set(partitions.map(key));
-    const pending = [...this.current.values()].filter((o) => revoked.has(key(o)));
-    const started = this.clock.now();
-    let offsets: readonly TopicPartitionOffset[] | undefined;
-    try {
-      if (pending.length > 0 && !this.cancelled) offsets = await this.preCommit(pending);
-    } catch (error) {
-      this.metrics.offsetCommitFailure++;
-      this.log.warn(`Offset commit failed during close of ${list(partitions)}`, error);
-    } finally {
-      await this.o.task.close?.(partitions);
-    }
-    if (offsets === undefined) return;
-    try {
-      await this.commitToGroup(
-        offsets.filter((o) => revoked.has(key(o))),
-        started,
-      );
-    } catch (error) {
-      this.metrics.offsetCommitFailure++;
-      this.log.error(`Commit of offsets of revoked partitions ${list(partitions)} failed`, error);
-    }
-  }
-
-  /** flush/preCommit then commit to the group; only offsets that moved are sent. */
   private async commitOffsets(): Promise<void> {
     this.commitRequested = false;
     this.lastCommit = this.clock.now();
-    const pending = [...this.current.values()];
-    if (pending.length === 0 || this.cancelled) return;
-    const started = this.clock.now();
-    try {
-      await this.commitToGroup(await this.preCommit(pending), started);
-    } catch (error) {
-      this.metrics.offsetCommitFailure++;
-      this.log.error(`Commit of offsets for ${pending.length} partitions failed`, error);
-    }
-  }
-
-  /** The offsets the task confirms as flushed: its preCommit's answer, else all of them after flush. */
-  private async preCommit(pending: readonly TopicPartitionOffset[]): Promise<readonly TopicPartitionOffset[]> {
-    if (this.o.task.preCommit) return await this.o.task.preCommit(pending);
-    await this.o.task.flush?.(pending);
-    return pending;
-  }
-
-  private async commitToGroup(offsets: readonly TopicPartitionOffset[], started: number): Promise<void> {
-    const changed = offsets.filter((o) => this.committed.get(key(o)) !== o.offset);
-    if (changed.length === 0) return;
-    // Records sent to the dead letter queue are in Kafka before the offsets past them commit.
-    await this.o.operator.flush();
-    await this.consumer?.commit(changed);
-    for (const o of changed) this.committed.set(key(o), o.offset);
-    this.metrics.offsetCommitSuccess++;
-    TaskMetrics.record(this.metrics.offsetCommit, this.clock.now() - started);
+    await this.offsets.commit();
   }
 
   protected async close(failed: boolean): Promise<void> {
