@@ -144,6 +144,7 @@ export function startApp(options: AppOptions): App {
     },
     topicTracking: { enabled: config["topic.tracking.enable"], allowReset: config["topic.tracking.allow.reset"] },
     degradedTrace: (connector) => spoolMetrics.degradedTrace(connector),
+    clock,
   });
   herderRef = herder;
   const reachability = new KafkaReachability({
