@@ -10,7 +10,7 @@
 import type { SinkTask } from "../api/connector.ts";
 import type { TopicPartition, TopicPartitionOffset } from "../api/record.ts";
 import type { KafkaConsumer } from "../kafka/kafka-port.ts";
-import type { Clock } from "../util/clock.ts";
+import { type Clock, monotonicNow } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import type { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
 import { TaskMetrics } from "./task-metrics.ts";
@@ -54,7 +54,7 @@ export class SinkOffsets {
   async commit(): Promise<void> {
     const pending = [...this.current.values()];
     if (pending.length === 0 || this.o.cancelled()) return;
-    const started = this.o.clock.now();
+    const started = monotonicNow(this.o.clock);
     try {
       await this.commitToGroup(await this.preCommit(pending), started);
     } catch (error) {
@@ -71,7 +71,7 @@ export class SinkOffsets {
   async closePartitions(partitions: readonly TopicPartition[]): Promise<void> {
     const revoked = new Set(partitions.map(key));
     const pending = [...this.current.values()].filter((o) => revoked.has(key(o)));
-    const started = this.o.clock.now();
+    const started = monotonicNow(this.o.clock);
     let offsets: readonly TopicPartitionOffset[] | undefined;
     try {
       if (pending.length > 0 && !this.o.cancelled()) offsets = await this.preCommit(pending);
@@ -108,6 +108,6 @@ export class SinkOffsets {
     await this.o.consumer()?.commit(changed);
     for (const o of changed) this.committed.set(key(o), o.offset);
     this.o.metrics.offsetCommitSuccess++;
-    TaskMetrics.record(this.o.metrics.offsetCommit, this.o.clock.now() - started);
+    TaskMetrics.record(this.o.metrics.offsetCommit, monotonicNow(this.o.clock) - started);
   }
 }

@@ -7,8 +7,9 @@ import { JsonConverter } from "../converters/json-converter.ts";
 import { ConnectError, RetriableError } from "../errors.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
 import { builtInRegistry } from "../plugins.ts";
-import { systemClock } from "../util/clock.ts";
+import { type Clock, systemClock } from "../util/clock.ts";
 import { type Logger, LogManager } from "../util/logger.ts";
+import { ManualClock } from "../util/manual-clock.ts";
 import { stringConverters, taskBasics } from "./task-test-support.ts";
 import { TransformationChain } from "./transformation-chain.ts";
 import { WorkerSinkTask } from "./worker-sink-task.ts";
@@ -45,7 +46,7 @@ class RecordingSink implements SinkTask {
 
 const names = (tps: readonly TopicPartition[]) => tps.map((tp) => `${tp.topic}-${tp.partition}`).join(",");
 
-function setup(flushMs = 0, log?: Logger, maxPutRecords?: number) {
+function setup(flushMs = 0, log?: Logger, maxPutRecords?: number, clock?: Clock) {
   const kafka = new MemoryKafka();
   kafka.createTopic("in");
   const plugin = new RecordingSink();
@@ -53,6 +54,7 @@ function setup(flushMs = 0, log?: Logger, maxPutRecords?: number) {
   const task = new WorkerSinkTask({
     ...basics,
     ...(log ? { log } : {}),
+    ...(clock ? { clock } : {}),
     initialState: "STARTED",
     task: plugin,
     taskClass: "test.RecordingSink",
@@ -177,6 +179,22 @@ describe("WorkerSinkTask", () => {
     expect(plugin.calls.filter((c) => c === "put")).toHaveLength(2);
     expect(plugin.puts).toEqual([["x", "y"]]);
     expect(listener.events).toEqual(["RUNNING"]);
+    task.stop();
+    await task.awaitStop(5000);
+  });
+
+  test("offset.flush.interval.ms runs on the monotonic clock: the wall clock stepping back an hour does not hold commits back", async () => {
+    const clock = new ManualClock(1_800_000_000_000);
+    const { kafka, plugin, task, produce } = setup(1000, undefined, undefined, clock);
+    produce("a");
+    task.start();
+    await waitFor(() => plugin.calls.includes("open in-0"));
+    await kafka.deliver();
+    await waitFor(() => plugin.puts.length === 1);
+    expect(kafka.committed("connect-c", { topic: "in", partition: 0 })).toBeUndefined();
+    clock.stepWallClock(-3_600_000);
+    clock.advance(1000);
+    await waitFor(() => kafka.committed("connect-c", { topic: "in", partition: 0 }) === 1);
     task.stop();
     await task.awaitStop(5000);
   });

@@ -23,6 +23,7 @@ import { isRetriable } from "../errors.ts";
 import type { ConsumedRecord, KafkaConsumer } from "../kafka/kafka-port.ts";
 import { ABORTED, abortable, type Deferred, deferred, SerialExecutor } from "../util/async.ts";
 import { type BackoffPolicy, retry } from "../util/backoff.ts";
+import { monotonicNow } from "../util/clock.ts";
 import { toSinkRecord, toSinkRecordDirect } from "./record-conversion.ts";
 import { partitionList, SinkOffsets } from "./sink-offsets.ts";
 import { TaskMetrics } from "./task-metrics.ts";
@@ -59,19 +60,20 @@ export class WorkerSinkTask extends WorkerTask {
   private readonly offsets: SinkOffsets;
   private commitRequested = false;
   private putRetryTimeoutMs = -1;
-  private lastCommit: number;
   private crash: Error | undefined;
   /** A retriable consumer failure (broker unreachable too long): the loop restarts the consumer. */
   private consumerLost: Error | undefined;
   private readonly seenTopics = new Set<string>();
   /** The consumed record behind each record handed to `put`, for the errant record reporter. */
   private readonly origins = new WeakMap<SinkRecord, ConsumedRecord>();
+  /** Monotonic clock time of the last commit: a step of the host's clock neither delays nor hurries the next. */
+  private lastCommit: number;
   /** At least 1 ms, so the commit loop always yields to timers and I/O. */
   private readonly flushIntervalMs: number;
 
   constructor(private readonly o: WorkerSinkTaskOptions) {
     super(o.id, o.initialState, o.listener, o.clock, o.log);
-    this.lastCommit = o.clock.now();
+    this.lastCommit = monotonicNow(o.clock);
     this.flushIntervalMs = Math.max(1, o.offsetFlushIntervalMs);
     this.offsets = new SinkOffsets({
       task: o.task,
@@ -218,7 +220,7 @@ export class WorkerSinkTask extends WorkerTask {
         if (!(await this.awaitUnpaused())) break;
         continue;
       }
-      const due = this.lastCommit + this.flushIntervalMs - this.clock.now();
+      const due = this.lastCommit + this.flushIntervalMs - monotonicNow(this.clock);
       if (this.commitRequested || due <= 0) {
         await this.executor.run(() => this.commitOffsets());
         continue;
@@ -232,7 +234,8 @@ export class WorkerSinkTask extends WorkerTask {
   }
 
   protected override async whilePaused(): Promise<void> {
-    if (this.clock.now() - this.lastCommit >= this.flushIntervalMs) await this.executor.run(() => this.commitOffsets());
+    if (monotonicNow(this.clock) - this.lastCommit >= this.flushIntervalMs)
+      await this.executor.run(() => this.commitOffsets());
   }
 
   protected override async onResumed(): Promise<void> {
@@ -326,7 +329,7 @@ export class WorkerSinkTask extends WorkerTask {
       const last = records.at(-1);
       if (last) this.offsets.advance({ topic: last.topic, partition: last.partition, offset: last.offset + 1 });
     }
-    if (this.commitRequested || this.clock.now() - this.lastCommit >= this.flushIntervalMs) {
+    if (this.commitRequested || monotonicNow(this.clock) - this.lastCommit >= this.flushIntervalMs) {
       await this.commitOffsets();
     }
   }
@@ -335,9 +338,9 @@ export class WorkerSinkTask extends WorkerTask {
     await retry(
       async (attempt) => {
         if (attempt > 0) await heartbeat().catch(() => undefined);
-        const started = this.clock.now();
+        const started = monotonicNow(this.clock);
         await this.o.task.put(records);
-        TaskMetrics.record(this.metrics.putBatch, this.clock.now() - started);
+        TaskMetrics.record(this.metrics.putBatch, monotonicNow(this.clock) - started);
         this.metrics.sinkRecordSendTotal += records.length;
         this.metrics.sinkRecordSendRate.record(records.length);
       },
@@ -413,7 +416,7 @@ export class WorkerSinkTask extends WorkerTask {
 
   private async commitOffsets(): Promise<void> {
     this.commitRequested = false;
-    this.lastCommit = this.clock.now();
+    this.lastCommit = monotonicNow(this.clock);
     await this.offsets.commit();
   }
 
