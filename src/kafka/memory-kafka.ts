@@ -6,7 +6,6 @@
  * `releaseAck(i)` / `failAck(i, error)` (one held send, in any order, to test out-of-order
  * acknowledgements), and `failSends()` makes the next sends throw, to test what the runtime does
  * before and after Kafka acknowledges. A held send's records are appended when it is released.
- * `rebalance()` takes every consumer through a group rebalance (revoked or lost, then assigned).
  */
 import type { TopicPartition, TopicPartitionOffset } from "../api/record.ts";
 import { deferred } from "../util/async.ts";
