@@ -13,12 +13,10 @@
  * has come aborts, and it re-arms for the next one. With nothing in flight no timer is armed (an
  * idle gateway does not wake up, and nothing holds the process open at shutdown).
  *
- * Time is the injected Clock's monotonic reading (tests drive a ManualClock): a request aborts once
- * it has reached the request's start + timeout, as its own timer would have. Not the wall clock: a
- * step of the host's clock (NTP on an edge device) would time out, or extend, every request in
- * flight at once.
+ * Time is the injected Clock's (tests drive a ManualClock): a request aborts once the clock has
+ * reached its start + timeout, as its own timer would have.
  */
-import { type Clock, monotonicNow } from "../util/clock.ts";
+import type { Clock } from "../util/clock.ts";
 
 /** What a writer needs of a request's abort signal; an AbortSignal is one too. */
 export interface SubmissionSignal {
@@ -42,7 +40,7 @@ export class RequestAbort implements SubmissionSignal {
 
   constructor(
     private readonly owner: RequestDeadlines,
-    /** Monotonic clock time at which the request times out. */
+    /** Clock time at which the request times out. */
     readonly deadline: number,
     readonly lane: Set<RequestAbort>,
   ) {}
@@ -116,7 +114,7 @@ export class RequestDeadlines {
       lane = new Set();
       this.lanes.set(timeoutMs, lane);
     }
-    const entry = new RequestAbort(this, monotonicNow(this.clock) + timeoutMs, lane);
+    const entry = new RequestAbort(this, this.clock.now() + timeoutMs, lane);
     lane.add(entry);
     this.inFlight++;
     if (entry.deadline < this.armedFor) this.arm(entry.deadline);
@@ -138,7 +136,7 @@ export class RequestDeadlines {
   private fire(): void {
     this.timer = undefined;
     this.armedFor = Number.POSITIVE_INFINITY;
-    const now = monotonicNow(this.clock);
+    const now = this.clock.now();
     let next = Number.POSITIVE_INFINITY;
     for (const [timeoutMs, lane] of this.lanes) {
       for (const entry of lane) {
@@ -157,7 +155,7 @@ export class RequestDeadlines {
     const timer = new AbortController();
     this.timer = timer;
     this.armedFor = at;
-    void this.clock.sleep(Math.max(1, at - monotonicNow(this.clock)), timer.signal).then(() => {
+    void this.clock.sleep(Math.max(1, at - this.clock.now()), timer.signal).then(() => {
       if (!timer.signal.aborted) this.fire();
     });
   }

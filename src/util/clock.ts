@@ -25,6 +25,17 @@ export function monotonicNow(clock: Clock): number {
   return clock.monotonic === undefined ? clock.now() : clock.monotonic();
 }
 
+/**
+ * `clock` with its monotonic reading as `now()`: for code that only measures deadlines and durations
+ * in this process and takes a plain Clock (RequestDeadlines), so a step of the host's clock does not
+ * reach it.
+ */
+export function monotonicView(clock: Clock): Clock {
+  if (clock.monotonic === undefined) return clock;
+  const monotonic = clock.monotonic.bind(clock);
+  return { now: monotonic, monotonic, sleep: (ms, signal) => clock.sleep(ms, signal) };
+}
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   monotonic: () => performance.now(),

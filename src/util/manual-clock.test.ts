@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { monotonicNow, systemClock } from "./clock.ts";
+import { monotonicNow, monotonicView, systemClock } from "./clock.ts";
 import { ManualClock } from "./manual-clock.ts";
 
 describe("ManualClock", () => {
@@ -62,5 +62,21 @@ describe("monotonicNow", () => {
     expect(reading).toBeGreaterThanOrEqual(before);
     expect(reading).toBeLessThanOrEqual(performance.now());
     expect(monotonicNow({ now: () => 42, sleep: async () => {} })).toBe(42);
+  });
+
+  test("monotonicView reads the monotonic time as now(), and sleeps on the same clock", async () => {
+    const clock = new ManualClock(5000);
+    const view = monotonicView(clock);
+    clock.stepWallClock(-60_000);
+    expect([clock.now(), view.now()]).toEqual([-55_000, 5000]);
+    let woke = false;
+    void view.sleep(10).then(() => {
+      woke = true;
+    });
+    clock.advance(10);
+    await Promise.resolve();
+    expect([view.now(), woke]).toEqual([5010, true]);
+    const plain = { now: () => 42, sleep: async () => {} };
+    expect(monotonicView(plain)).toBe(plain);
   });
 });
