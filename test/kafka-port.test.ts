@@ -330,7 +330,8 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
             return last ? [{ ...tp, offset: last.offset + 1 }] : [];
           });
           await consumer.commit(next);
-          events.push(`${name} committed ${next.map((o) => `${o.partition}@${o.offset}`).join(",")}`);
+          const committed = next.map((o) => `${o.partition}@${o.offset}`).sort();
+          events.push(`${name} committed ${committed.join(",")}`);
         },
         onPartitionsAssigned: async (assigned) => void events.push(`${name} assigned ${partitions(assigned)}`),
         onPartitionsLost: async (lost) => void events.push(`${name} lost ${partitions(lost)}`),
