@@ -4,6 +4,7 @@
  * version kafkajs uses (KIP-896-style baseline bumps) fails here first.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Admin } from "@platformatic/kafka";
 import type { TopicPartition } from "../src/api/record.ts";
 import type { ConsumedRecord, ConsumerHandlers, KafkaAdmin, KafkaPort } from "../src/kafka/kafka-port.ts";
 import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
@@ -368,6 +369,42 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
     await waitFor(() => a.assignment().length === 2, { what: "the partition back", timeoutMs: 30_000 });
     expect(events).toEqual([`A revoked ${kept}`, `A committed ${kept}@6`, "A assigned 0,1"]);
     await a.close();
+  }, 60_000);
+
+  test("a member removed from its group loses its partitions (onPartitionsLost, nothing revoked or committed) and rejoins", async () => {
+    const topic = uniqueTopic("lost");
+    const groupId = `group-${topic}`;
+    await admin.createTopic({ topic, partitions: 1, replicationFactor: 1 });
+    const consumer = await port.consumer({ groupId, topics: [topic], properties: fast() });
+    const events: string[] = [];
+    const partitions = (tps: readonly TopicPartition[]) => tps.map((tp) => tp.partition).join(",");
+    await consumer.start(
+      handlers({
+        onPartitionsAssigned: async (tps) => void events.push(`assigned ${partitions(tps)}`),
+        onPartitionsRevoked: async (tps) => void events.push(`revoked ${partitions(tps)}`),
+        onPartitionsLost: async (tps) => void events.push(`lost ${partitions(tps)}`),
+        onCrash: (error) => void events.push(`crashed ${error.message}`),
+      }),
+    );
+    await waitFor(() => events.length === 1, { what: "the partition assigned" });
+    // As an operator's "remove member" (or an expired session) does: the member's next heartbeat
+    // finds it unknown; its generation is gone, so there is nothing it may commit.
+    const groupAdmin = new Admin({ clientId: "test-admin", bootstrapBrokers: [info.bootstrap] });
+    try {
+      const members = [
+        ...((await groupAdmin.describeGroups({ groups: [groupId] })).get(groupId)?.members.keys() ?? []),
+      ];
+      expect(members).toHaveLength(1);
+      await groupAdmin.removeMembersFromConsumerGroup({
+        groupId,
+        members: members.map((memberId) => ({ memberId, reason: "test" })),
+      });
+    } finally {
+      await groupAdmin.close();
+    }
+    await waitFor(() => events.length === 3, { what: "the partition lost and assigned again", timeoutMs: 30_000 });
+    expect(events).toEqual(["assigned 0", "lost 0", "assigned 0"]);
+    await consumer.close();
   }, 60_000);
 
   test("a topics.regex subscription consumes every matching topic", async () => {
