@@ -36,6 +36,7 @@ import type { KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka/k
 import { canonicalJson, type OffsetStore } from "../store/offset-store.ts";
 import { ABORTED, abortable } from "../util/async.ts";
 import { type BackoffPolicy, retry } from "../util/backoff.ts";
+import { monotonicNow } from "../util/clock.ts";
 import { InFlightBatches } from "./in-flight-batches.ts";
 import { toProducerRecord, toProducerRecordDirect } from "./record-conversion.ts";
 import { type BatchResult, recordBytes, SendCoalescer, type SendOutcome } from "./send-coalescer.ts";
@@ -114,7 +115,7 @@ export class WorkerSourceTask extends WorkerTask {
 
   constructor(private readonly o: WorkerSourceTaskOptions) {
     super(o.id, o.initialState, o.listener, o.clock, o.log);
-    this.lastFlush = o.clock.now();
+    this.lastFlush = monotonicNow(o.clock);
     this.inFlight = new InFlightBatches(o.maxInFlightBatches ?? 5, o.maxInFlightBytes ?? 33_554_432);
     this.sends = new SendCoalescer((records) => this.produce(records), o.maxRequestBytes);
   }
@@ -150,7 +151,7 @@ export class WorkerSourceTask extends WorkerTask {
         await this.maybeCommitOffsets();
         continue;
       }
-      const started = this.clock.now();
+      const started = monotonicNow(this.clock);
       let records: SourceRecord[] | null;
       const active = this.activeSignal;
       try {
@@ -169,11 +170,11 @@ export class WorkerSourceTask extends WorkerTask {
         records = null; // paused while retrying
       }
       if (records && records.length > 0) {
-        TaskMetrics.record(this.metrics.pollBatch, this.clock.now() - started);
+        TaskMetrics.record(this.metrics.pollBatch, monotonicNow(this.clock) - started);
         this.metrics.sourceRecordPollTotal += records.length;
         this.metrics.sourceRecordPollRate.record(records.length);
         await this.dispatch(records);
-      } else if (this.clock.now() - started < EMPTY_POLL_WAIT_MS) {
+      } else if (monotonicNow(this.clock) - started < EMPTY_POLL_WAIT_MS) {
         // A task that answers "nothing" at once must not spin the event loop (and starve REST,
         // other tasks and signal handling): wait a little before asking again.
         await this.clock.sleep(EMPTY_POLL_WAIT_MS, this.activeSignal);
@@ -196,7 +197,7 @@ export class WorkerSourceTask extends WorkerTask {
   }
 
   private async maybeCommitOffsets(): Promise<void> {
-    if (this.clock.now() - this.lastFlush >= this.o.offsetFlushIntervalMs) await this.commitOffsets();
+    if (monotonicNow(this.clock) - this.lastFlush >= this.o.offsetFlushIntervalMs) await this.commitOffsets();
   }
 
   /** Connect commits on a timer, also while a task is paused. */
@@ -406,15 +407,15 @@ export class WorkerSourceTask extends WorkerTask {
   }
 
   private async commitOffsets(): Promise<void> {
-    this.lastFlush = this.clock.now();
+    this.lastFlush = monotonicNow(this.clock);
     if (this.staged.size === 0 || this.cancelled) return;
     const entries = [...this.staged.values()];
-    const started = this.clock.now();
+    const started = monotonicNow(this.clock);
     try {
       this.o.offsets.write(this.id.connector, entries);
       this.staged.clear();
       this.metrics.offsetCommitSuccess++;
-      TaskMetrics.record(this.metrics.offsetCommit, this.clock.now() - started);
+      TaskMetrics.record(this.metrics.offsetCommit, monotonicNow(this.clock) - started);
     } catch (error) {
       this.metrics.offsetCommitFailure++;
       this.log.error(`Failed to commit offsets for ${entries.length} source partitions`, error);
