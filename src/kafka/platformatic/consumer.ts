@@ -116,8 +116,8 @@ export class PlatformaticConsumer implements KafkaConsumer {
       const subscribed = topics instanceof RegExp ? await matchingTopics(this.connection, topics) : [...topics];
       if (!(topics instanceof RegExp)) await awaitTopics(consumer, subscribed, s.allowAutoTopicCreation);
       if (cancelled()) throw closedMeanwhile();
-      const clientId = this.options.properties["client.id"];
-      if (!s.groupInstanceId && clientId) await fenceZombies(this.connection, groupId, clientId);
+      const memberClientId = this.options.properties["client.id"];
+      if (!s.groupInstanceId && memberClientId) await fenceZombies(this.connection, groupId, memberClientId);
       if (cancelled()) throw closedMeanwhile();
       for (const t of subscribed) consumer.topics.track(t);
       await this.join(consumer);
