@@ -376,7 +376,7 @@ export class WorkerSinkTask extends WorkerTask {
   }
 
   private async onPartitionsAssigned(partitions: readonly TopicPartition[]): Promise<void> {
-    if (partitions.length === 0) return;
+    if (partitions.length === 0 || this.cancelled) return;
     this.log.info(`Partitions assigned: ${partitionList(partitions)}`);
     try {
       await this.o.task.open?.(partitions);
@@ -394,7 +394,8 @@ export class WorkerSinkTask extends WorkerTask {
    * closed, then committed (closePartitions), lost ones only closed.
    */
   private async onPartitionsRemoved(partitions: readonly TopicPartition[], lost: boolean): Promise<void> {
-    if (partitions.length === 0) return;
+    // As Connect skips the callback once the task was stopped: a cancelled task is not called again.
+    if (partitions.length === 0 || this.cancelled) return;
     this.log.info(`Partitions ${lost ? "lost" : "revoked"}: ${partitionList(partitions)}`);
     const removed = new Set(partitions.map(key));
     for (let i = this.queued.length - 1; i >= 0; i--) {
