@@ -1,45 +1,40 @@
 /**
  * The store-and-forward spool of ingest acknowledgement mode `spool`: records a device was told
- * are safe, until Kafka acknowledged them. A separate SQLite file (`<data.dir>/spool.db`, its own
- * numbered migrations in migrations/spool.ts) so that only the spool pays for
- * `synchronous=FULL`: every commit fsyncs the WAL before `append` resolves, so an acknowledged
- * record survives a power loss (see README "Why the spool survives power loss").
+ * are safe, until Kafka acknowledged them. SpoolStore is the main thread's side; the SQLite file
+ * (`<data.dir>/spool.db`, SQL in spool-database.ts) is owned by a worker thread (spool-worker.ts)
+ * so that inserts, the commit's write and fsync, reads and deletes run on another core than the
+ * event loop that parses requests and produces to Kafka.
  *
- * Group commit: `append` queues the rows and resolves after the next commit; one commit is
- * scheduled with setImmediate, so every request that arrived in the same event-loop turn (and
- * all arriving while a commit ran) shares one transaction and one fsync. The commit itself runs
- * on the event loop (bun:sqlite is synchronous): it blocks other requests for one insert batch
- * plus one fsync, not one per request, and a commit carries at most COMMIT_MAX_BYTES of records
- * (more waits for the next turn, after other requests had their turn); `lastCommitMs` exposes
- * how long the last one took.
+ * Group commit: `append` queues the records; once per event-loop turn everything queued goes to
+ * the worker as packed groups (one transferred buffer per ≤ COMMIT_MAX_BYTES), and the worker
+ * commits the groups waiting for it as one transaction with one fsync (synchronous=FULL). `append`
+ * resolves when the worker answers `durable`, after that commit: "answered ⇒ fsync'ed" holds.
  *
- * Sequences come from AUTOINCREMENT, so they only grow and are never reused: a spool partition's
- * sequence is its source offset; an insert reads its seq back as the rowid (no RETURNING row).
- * Deletes (after Kafka acknowledged) are batched the same way but need no durability of their
- * own: a lost delete only re-sends a record (a duplicate, never a loss). So deletes queued when an
- * append commit runs ride in it, the rest run in a transaction that skips the fsync
- * (`synchronous=NORMAL` for it; the next FULL commit syncs the WAL through it), and consecutive
- * sequences of a partition become one range delete (deleteRanges). With 16 KiB pages: ~9 CPU-µs
- * of spool work per 1 KB record instead of ~16 (BENCHMARKS.md "Ingest security and spool").
+ * The main thread keeps what must be known at once: per partition the records and bytes held
+ * (`heldBytes` for ingest.spool.max.bytes, `stats` for /metrics), updated when a commit is
+ * durable and when `delete` is called, and the oldest row's time, which the worker reports after
+ * deletes. A drainer that keeps up reads the rows it appended from memory (SpoolTail), with the
+ * payload the appender attached; otherwise `read` asks the worker.
+ *
+ * Failure: if the worker dies (an uncaught error, or it exits) the spool is not durable any more:
+ * every pending operation rejects, `failure` is set, `onFailure` listeners run, and every later
+ * append rejects. Nothing is answered as spooled that was not committed.
+ *
+ * Sequences come from AUTOINCREMENT: they only grow and are never reused (a partition's sequence
+ * is its source offset). Deletes need no durability of their own (a lost delete re-sends a record,
+ * a duplicate, never a loss): they are queued, coalesced into ranges and ride the next commit.
  */
-import { Database, type Statement } from "bun:sqlite";
-import { mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
 import { StoreError } from "./database.ts";
-import { spoolMigrations } from "./migrations/spool.ts";
+import { deleteRanges, type PartitionStats } from "./spool-database.ts";
+import { type FromWorker, pack, type ToWorker, transferOf, unpack } from "./spool-protocol.ts";
+import { SpoolTail, type TailRow } from "./spool-tail.ts";
+import { COMMIT_MAX_BYTES } from "./spool-worker-loop.ts";
 
-export const SPOOL_FILE = "spool.db";
-/** Page size of a new spool file (a commit writes ~1 MiB of records: fewer, larger frames). */
-export const PAGE_SIZE = 16_384;
-/** Most record bytes one group commit writes (one large request may exceed it alone). */
-export const COMMIT_MAX_BYTES = 1_048_576;
+export { COMMIT_MAX_BYTES };
+/** Most bytes of durable rows kept in memory per partition for a drainer that keeps up. */
+export const TAIL_MAX_BYTES = 32 * 1_048_576;
 
-export interface SpoolRow {
-  readonly seq: number;
-  readonly record: Uint8Array;
-  readonly bytes: number;
-  readonly spooledAt: number;
-}
+export type SpoolRow = TailRow;
 
 export interface SpoolStats {
   readonly records: number;
@@ -48,204 +43,195 @@ export interface SpoolStats {
   readonly oldestAt: number | null;
 }
 
+export interface SpoolStoreOptions {
+  readonly now?: () => number;
+  /** The worker's entry (tests start a misbehaving one); default spool-worker.ts. */
+  readonly workerUrl?: string | URL;
+}
+
 interface PendingAppend {
   readonly partition: string;
   readonly records: readonly Uint8Array[];
+  readonly payloads: readonly unknown[] | undefined;
   readonly now: number;
   readonly resolve: (seqs: number[]) => void;
   readonly reject: (error: unknown) => void;
 }
 
-/** Opens (creating if needed) the spool file and brings its schema up to date. */
-export function openSpoolDatabase(dataDir: string): Database {
-  const dir = resolve(dataDir);
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, SPOOL_FILE);
-  let db: Database;
-  try {
-    db = new Database(path, { create: true, strict: true });
-    db.run("PRAGMA busy_timeout = 0");
-    // Takes effect on a new file only (before WAL): 1 KB records fill 16 KiB pages with a
-    // quarter of the page writes and WAL frames of 4 KiB ones. Older files keep their size.
-    db.run(`PRAGMA page_size = ${PAGE_SIZE}`);
-    db.run("PRAGMA locking_mode = EXCLUSIVE");
-    db.run("PRAGMA journal_mode = WAL");
-    db.run("PRAGMA synchronous = FULL");
-  } catch (error) {
-    throw new StoreError(`Cannot open the spool file ${path}: ${(error as Error).message}`);
-  }
-  migrateSpool(db, path);
-  return db;
+interface Call {
+  /** Runs in the message handler, before any later reply is handled. */
+  readonly onReply: ((reply: FromWorker) => void) | undefined;
+  readonly resolve: (reply: FromWorker) => void;
+  readonly reject: (error: unknown) => void;
 }
 
-export function migrateSpool(db: Database, path: string): void {
-  const current = (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
-  const latest = spoolMigrations.at(-1)?.version ?? 0;
-  if (current > latest) {
-    throw new StoreError(
-      `The spool file ${path} has schema version ${current}, newer than this gateway knows (${latest})`,
-    );
-  }
-  for (const m of spoolMigrations) {
-    if (m.version <= current) continue;
-    db.transaction(() => {
-      db.run(m.sql);
-      db.run(`PRAGMA user_version = ${m.version}`);
-    })();
-  }
+interface Counts {
+  records: number;
+  bytes: number;
+  oldestAt: number | null;
+}
+
+/** Where the worker's entry is: beside this file, or in the compiled binary where scripts/build put it. */
+export function spoolWorkerUrl(): string | URL {
+  return import.meta.url.includes("/$bunfs/")
+    ? "/$bunfs/root/store/spool-worker.ts"
+    : new URL("./spool-worker.ts", import.meta.url);
+}
+
+/**
+ * The error of a worker's uncaught exception. Bun's ErrorEvent has no `error`; its `message` is
+ * the printed report (a source excerpt, then `error: <message>`, then the stack).
+ */
+function workerErrorMessage(event: ErrorEvent): string {
+  if (event.error instanceof Error) return event.error.message;
+  const text = String(event.message ?? "");
+  return /^\w*(?:error|Error): (.+)$/m.exec(text)?.[1] ?? (text.trim() || "unknown error");
 }
 
 export class SpoolStore {
-  private readonly insert: Statement<unknown, [string, Uint8Array, number, number]>;
-  private readonly readQuery: Statement<
-    { seq: number; record: Uint8Array; bytes: number; spooled_at: number },
-    [string, number, number]
-  >;
-  private readonly deleteRange: Statement<unknown, [string, number, number]>;
-  private readonly deleteUpTo: Statement<unknown, [string, number]>;
-  private readonly statsQuery: Statement<{ n: number; bytes: number | null }, [string]>;
-  private readonly oldestQuery: Statement<{ spooled_at: number }, [string]>;
-  private readonly partitionsQuery: Statement<{ partition: string }, []>;
-  private pending: PendingAppend[] = [];
-  private pendingDeletes: [string, number][] = [];
-  private commitScheduled = false;
+  private queued: PendingAppend[] = [];
+  private sendScheduled = false;
+  private readonly inFlight = new Map<number, PendingAppend[]>();
+  private readonly calls = new Map<number, Call>();
+  private deletes: [string, number][] = [];
   private deleteScheduled = false;
-  private readonly counts = new Map<string, { records: number; bytes: number }>();
-  /** Wall time of the last group commit (insert + fsync), ms. */
+  private nextId = 1;
+  private readonly counts = new Map<string, Counts>();
+  private readonly tails = new Map<string, SpoolTail>();
+  private readonly failureListeners = new Set<(error: Error) => void>();
+  private closing: Promise<void> | undefined;
+  /** Why the spool stopped working (the worker died); undefined while it works. */
+  failure: Error | undefined;
+  /** Duration of the last group commit (insert and fsync) in the worker, ms. */
   lastCommitMs = 0;
   /** Group commits so far, and appends they carried (for the group-commit test and metrics). */
   commits = 0;
   appendsCommitted = 0;
 
-  constructor(
-    private readonly db: Database,
-    private readonly now: () => number = Date.now,
+  private constructor(
+    private readonly worker: Worker,
+    private readonly now: () => number,
   ) {
-    this.insert = db.query("INSERT INTO spool (partition, record, bytes, spooled_at) VALUES (?, ?, ?, ?)");
-    this.readQuery = db.query(
-      "SELECT seq, record, bytes, spooled_at FROM spool WHERE partition = ? AND seq > ? ORDER BY seq LIMIT ?",
+    worker.onmessage = (event: MessageEvent<FromWorker>) => this.receive(event.data);
+    worker.addEventListener("error", (event) => {
+      this.fail(new StoreError(`The spool worker failed: ${workerErrorMessage(event as ErrorEvent)}`));
+    });
+    worker.addEventListener("messageerror", () =>
+      this.fail(new StoreError("The spool worker sent an unreadable message")),
     );
-    this.deleteRange = db.query("DELETE FROM spool WHERE partition = ? AND seq BETWEEN ? AND ?");
-    this.deleteUpTo = db.query("DELETE FROM spool WHERE partition = ? AND seq <= ?");
-    this.statsQuery = db.query("SELECT count(*) AS n, sum(bytes) AS bytes FROM spool WHERE partition = ?");
-    this.oldestQuery = db.query("SELECT spooled_at FROM spool WHERE partition = ? ORDER BY seq LIMIT 1");
-    this.partitionsQuery = db.query("SELECT DISTINCT partition FROM spool");
+    worker.addEventListener("close", () => {
+      if (!this.closing) this.fail(new StoreError("The spool worker exited unexpectedly"));
+    });
   }
 
-  /** Appends records to a partition; resolves with their sequences once they are on disk. */
-  append(partition: string, records: readonly Uint8Array[]): Promise<number[]> {
+  /** Starts the worker and opens (creating if needed) `<dataDir>/spool.db` in it. */
+  static async open(dataDir: string, options: SpoolStoreOptions = {}): Promise<SpoolStore> {
+    const store = new SpoolStore(new Worker(options.workerUrl ?? spoolWorkerUrl()), options.now ?? Date.now);
+    try {
+      const reply = await store.call({ op: "open", id: store.nextId++, dataDir });
+      if (reply.op === "opened") for (const s of reply.stats) store.setCounts(s);
+    } catch (error) {
+      store.closing = Promise.resolve();
+      store.worker.terminate();
+      throw error;
+    }
+    return store;
+  }
+
+  /** Appends records to a partition; resolves with their sequences once they are fsync'ed. */
+  append(partition: string, records: readonly Uint8Array[], payloads?: readonly unknown[]): Promise<number[]> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.closing) return Promise.reject(new StoreError("The spool is closing"));
     if (records.length === 0) return Promise.resolve([]);
     return new Promise<number[]>((resolve, reject) => {
-      this.pending.push({ partition, records, now: this.now(), resolve, reject });
-      if (!this.commitScheduled) {
-        this.commitScheduled = true;
-        setImmediate(() => this.commit());
+      this.queued.push({ partition, records, payloads, now: this.now(), resolve, reject });
+      if (!this.sendScheduled) {
+        this.sendScheduled = true;
+        setImmediate(() => this.sendAppends());
       }
     });
   }
 
-  private commit(): void {
-    this.commitScheduled = false;
-    // One transaction takes the appends queued so far up to COMMIT_MAX_BYTES (at least one), so
-    // a commit blocks the event loop for a bounded time; the rest go in the next turn's commit.
-    let take = 0;
-    let bytes = 0;
-    while (take < this.pending.length && (take === 0 || bytes < COMMIT_MAX_BYTES)) {
-      for (const r of this.pending[take]!.records) bytes += r.byteLength;
-      take++;
+  private sendAppends(): void {
+    this.sendScheduled = false;
+    let queued = this.queued;
+    this.queued = [];
+    while (queued.length > 0) {
+      let take = 0;
+      let bytes = 0;
+      while (take < queued.length && (take === 0 || bytes < COMMIT_MAX_BYTES)) {
+        for (const r of queued[take]!.records) bytes += r.byteLength;
+        take++;
+      }
+      const group = queued.slice(0, take);
+      queued = queued.slice(take);
+      const id = this.nextId++;
+      const records = pack(group.flatMap((a) => a.records));
+      this.inFlight.set(id, group);
+      this.post(
+        {
+          op: "append",
+          id,
+          partitions: group.map((a) => a.partition),
+          counts: group.map((a) => a.records.length),
+          nows: group.map((a) => a.now),
+          records,
+        },
+        transferOf(records),
+      );
     }
-    const batch = this.pending.slice(0, take);
-    this.pending = this.pending.slice(take);
-    if (this.pending.length > 0) {
-      this.commitScheduled = true;
-      setImmediate(() => this.commit());
-    }
-    if (batch.length === 0) return;
-    const started = performance.now();
-    for (const a of batch) this.countsOf(a.partition);
-    const results: number[][] = [];
-    const deletes = this.takeDeletes();
-    try {
-      this.db.transaction(() => {
-        this.runDeletes(deletes);
-        for (const a of batch) {
-          const seqs: number[] = [];
-          // The row's seq is its rowid (INTEGER PRIMARY KEY): no RETURNING row to build.
-          for (const r of a.records)
-            seqs.push(Number(this.insert.run(a.partition, r, r.byteLength, a.now).lastInsertRowid));
-          results.push(seqs);
-        }
-      })();
-    } catch (error) {
-      this.pendingDeletes = deletes.concat(this.pendingDeletes);
-      for (const a of batch) a.reject(error);
-      return;
-    }
-    this.lastCommitMs = performance.now() - started;
-    this.commits += 1;
-    this.appendsCommitted += batch.length;
-    batch.forEach((a, i) => {
-      const c = this.countsOf(a.partition);
-      c.records += a.records.length;
-      for (const r of a.records) c.bytes += r.byteLength;
-      a.resolve(results[i]!);
-    });
   }
 
-  /** Up to `limit` rows of a partition after sequence `afterSeq`, oldest first. */
-  read(partition: string, afterSeq: number, limit: number): SpoolRow[] {
-    return this.readQuery.all(partition, afterSeq, limit).map((r) => ({
-      seq: r.seq,
-      record: r.record,
-      bytes: r.bytes,
-      spooledAt: r.spooled_at,
+  /**
+   * Up to `limit` rows of a partition after sequence `afterSeq`, oldest first: from memory when
+   * the drainer keeps up (rows carry their appender's payload then), else read by the worker.
+   */
+  async read(partition: string, afterSeq: number, limit: number): Promise<SpoolRow[]> {
+    if (this.failure) throw this.failure;
+    const tail = this.tailOf(partition);
+    const fromMemory = tail.take(afterSeq, limit);
+    if (fromMemory) return fromMemory;
+    tail.reset();
+    // The tail learns the answer in the message handler, in reply order (see SpoolTail).
+    const reply = await this.call({ op: "read", id: this.nextId++, partition, after: afterSeq, limit }, (r) => {
+      if (r.op === "rows") tail.readFromFile(afterSeq, r.seqs, limit);
+    });
+    if (reply.op !== "rows") return [];
+    const records = unpack(reply.records);
+    return records.map((record, i) => ({
+      seq: reply.seqs[i]!,
+      record,
+      bytes: record.byteLength,
+      spooledAt: reply.spooledAt[i]!,
     }));
   }
 
-  /** Deletes a row Kafka acknowledged (batched: one transaction per event-loop turn). */
+  /** Deletes a row Kafka acknowledged (queued: sent once per event-loop turn, riding a commit). */
   delete(partition: string, seq: number, bytes: number): void {
     const c = this.countsOf(partition);
     c.records = Math.max(0, c.records - 1);
     c.bytes = Math.max(0, c.bytes - bytes);
-    this.pendingDeletes.push([partition, seq]);
+    this.deletes.push([partition, seq]);
     if (!this.deleteScheduled) {
       this.deleteScheduled = true;
       setImmediate(() => this.flushDeletes());
     }
   }
 
-  /**
-   * Writes the deletes queued so far now, in a transaction of their own that does not wait for an
-   * fsync (`synchronous=NORMAL` for it: a delete lost to a power cut only re-sends a record; the
-   * next append's FULL commit syncs the WAL up to it anyway). Deletes queued while an append
-   * commit is due ride in that commit instead.
-   */
+  /** Sends the deletes queued so far to the worker now. */
   flushDeletes(): void {
     this.deleteScheduled = false;
-    const batch = this.takeDeletes();
-    if (batch.length === 0) return;
-    this.db.run("PRAGMA synchronous = NORMAL");
-    try {
-      this.db.transaction(() => this.runDeletes(batch))();
-    } finally {
-      this.db.run("PRAGMA synchronous = FULL");
-    }
-  }
-
-  private takeDeletes(): [string, number][] {
-    const batch = this.pendingDeletes;
-    this.pendingDeletes = [];
-    return batch;
-  }
-
-  private runDeletes(batch: readonly [string, number][]): void {
-    for (const [p, from, to] of deleteRanges(batch)) this.deleteRange.run(p, from, to);
+    if (this.deletes.length === 0 || this.failure) return;
+    const ranges = deleteRanges(this.deletes);
+    this.deletes = [];
+    this.post({ op: "delete", ranges });
   }
 
   /** Deletes every row of a partition up to `seq` (rows a committed source offset covers). */
-  deleteThrough(partition: string, seq: number): void {
-    this.deleteUpTo.run(partition, seq);
-    this.counts.delete(partition);
+  async deleteThrough(partition: string, seq: number): Promise<void> {
+    this.flushDeletes();
+    const reply = await this.call({ op: "deleteThrough", id: this.nextId++, partition, seq });
+    if (reply.op === "done" && reply.stats) this.setCounts(reply.stats);
   }
 
   /** Bytes of a partition's rows (no query: the counts kept in memory). */
@@ -255,46 +241,136 @@ export class SpoolStore {
 
   stats(partition: string): SpoolStats {
     const c = this.countsOf(partition);
-    const oldest = c.records > 0 ? (this.oldestQuery.get(partition)?.spooled_at ?? null) : null;
-    return { records: c.records, bytes: c.bytes, oldestAt: oldest };
+    return { records: c.records, bytes: c.bytes, oldestAt: c.records > 0 ? c.oldestAt : null };
   }
 
   /** Partitions with rows in the spool. */
   partitions(): string[] {
-    return this.partitionsQuery.all().map((r) => r.partition);
+    return [...this.counts].filter(([, c]) => c.records > 0).map(([p]) => p);
   }
 
-  private countsOf(partition: string): { records: number; bytes: number } {
+  /** Calls `listener` once if the worker dies; returns the unsubscribe function. */
+  onFailure(listener: (error: Error) => void): () => void {
+    this.failureListeners.add(listener);
+    return () => this.failureListeners.delete(listener);
+  }
+
+  /** Commits what is queued, closes the file and ends the worker. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (!this.failure) {
+        this.sendAppends();
+        this.flushDeletes();
+        await this.call({ op: "close", id: this.nextId++ }).catch(() => undefined);
+      }
+      this.worker.terminate();
+    })();
+    return this.closing;
+  }
+
+  private receive(m: FromWorker): void {
+    switch (m.op) {
+      case "durable":
+        this.durable(m);
+        return;
+      case "deleted":
+        this.setOldest(m.oldest);
+        return;
+      case "failed": {
+        const error = new StoreError(`The spool could not store the records: ${m.message}`);
+        for (const id of m.ids) {
+          for (const a of this.inFlight.get(id) ?? []) a.reject(error);
+          this.inFlight.delete(id);
+          this.calls.get(id)?.reject(new StoreError(m.message));
+          this.calls.delete(id);
+        }
+        return;
+      }
+      default: {
+        const call = this.calls.get(m.id);
+        this.calls.delete(m.id);
+        call?.onReply?.(m);
+        call?.resolve(m);
+      }
+    }
+  }
+
+  private durable(m: Extract<FromWorker, { op: "durable" }>): void {
+    this.commits += 1;
+    this.lastCommitMs = m.ms;
+    let at = 0;
+    for (const id of m.ids) {
+      const group = this.inFlight.get(id) ?? [];
+      this.inFlight.delete(id);
+      this.appendsCommitted += group.length;
+      for (const a of group) {
+        const c = this.countsOf(a.partition);
+        const tail = this.tailOf(a.partition);
+        const seqs = new Array<number>(a.records.length);
+        for (let i = 0; i < a.records.length; i++) {
+          const record = a.records[i]!;
+          const seq = m.seqs[at++]!;
+          seqs[i] = seq;
+          c.bytes += record.byteLength;
+          tail.push({ seq, record, bytes: record.byteLength, spooledAt: a.now, payload: a.payloads?.[i] });
+        }
+        if (c.records === 0) c.oldestAt = a.now;
+        c.records += a.records.length;
+        a.resolve(seqs);
+      }
+    }
+    this.setOldest(m.oldest);
+  }
+
+  private setOldest(oldest: readonly [string, number | null][]): void {
+    for (const [p, at] of oldest) this.countsOf(p).oldestAt = at;
+  }
+
+  private setCounts(s: PartitionStats): void {
+    this.counts.set(s.partition, { records: s.records, bytes: s.bytes, oldestAt: s.oldestAt });
+  }
+
+  private countsOf(partition: string): Counts {
     let c = this.counts.get(partition);
     if (!c) {
-      const row = this.statsQuery.get(partition);
-      c = { records: row?.n ?? 0, bytes: row?.bytes ?? 0 };
+      c = { records: 0, bytes: 0, oldestAt: null };
       this.counts.set(partition, c);
     }
     return c;
   }
 
-  close(): void {
-    this.flushDeletes();
-    this.db.close();
-  }
-}
-
-/**
- * Coalesces deletes into ranges of consecutive sequences of one partition, in queue order: a
- * range `[from, to]` holds only sequences that were queued, so it deletes exactly those rows
- * (a sequence in between that belongs to another partition is not there to delete). Kafka
- * acknowledges a poll batch in order, so a batch of n rows is usually one statement, not n.
- */
-export function deleteRanges(batch: readonly (readonly [string, number])[]): [string, number, number][] {
-  const out: [string, number, number][] = [];
-  let last: [string, number, number] | undefined;
-  for (const [partition, seq] of batch) {
-    if (last !== undefined && last[0] === partition && seq === last[2] + 1) last[2] = seq;
-    else {
-      last = [partition, seq, seq];
-      out.push(last);
+  private tailOf(partition: string): SpoolTail {
+    let t = this.tails.get(partition);
+    if (!t) {
+      t = new SpoolTail(TAIL_MAX_BYTES);
+      this.tails.set(partition, t);
     }
+    return t;
   }
-  return out;
+
+  private call(message: Extract<ToWorker, { id: number }>, onReply?: (reply: FromWorker) => void): Promise<FromWorker> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise<FromWorker>((resolve, reject) => {
+      this.calls.set(message.id, { onReply, resolve, reject });
+      this.post(message);
+    });
+  }
+
+  private post(message: ToWorker, transfer: ArrayBuffer[] = []): void {
+    this.worker.postMessage(message, transfer);
+  }
+
+  private fail(error: Error): void {
+    if (this.failure) return;
+    this.failure = error;
+    for (const a of this.queued) a.reject(error);
+    this.queued = [];
+    for (const group of this.inFlight.values()) for (const a of group) a.reject(error);
+    this.inFlight.clear();
+    for (const call of this.calls.values()) call.reject(error);
+    this.calls.clear();
+    this.closing ??= Promise.resolve();
+    this.worker.terminate();
+    for (const listener of this.failureListeners) listener(error);
+  }
 }

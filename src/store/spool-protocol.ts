@@ -1,0 +1,94 @@
+/**
+ * The messages between SpoolStore (main thread) and the spool worker thread that owns the spool's
+ * SQLite file (spool-worker.ts, SpoolWorkerLoop). Record bytes cross the boundary packed: a group
+ * of records is one ArrayBuffer plus a Uint32Array of lengths, both transferred (moved, not
+ * copied), so a group of thousands of records costs one message, not a structured clone each.
+ *
+ * Replies come back in the order the worker ran the operations, which is the order they were
+ * sent except that consecutive appends and deletes merge into one transaction: so a `durable`
+ * reply that arrives before a `rows` reply is for a commit that the read saw.
+ */
+import type { DeleteRange, PartitionStats } from "./spool-database.ts";
+
+/** Records of one group, packed: `lengths[i]` bytes each, back to back in `data`. */
+export interface Packed {
+  readonly data: ArrayBuffer;
+  readonly lengths: Uint32Array;
+}
+
+export type ToWorker =
+  | { readonly op: "open"; readonly id: number; readonly dataDir: string }
+  | {
+      readonly op: "append";
+      readonly id: number;
+      /** Per request in the group: partition, record count, spooled-at time. */
+      readonly partitions: readonly string[];
+      readonly counts: readonly number[];
+      readonly nows: readonly number[];
+      readonly records: Packed;
+    }
+  | { readonly op: "delete"; readonly ranges: readonly DeleteRange[] }
+  | {
+      readonly op: "read";
+      readonly id: number;
+      readonly partition: string;
+      readonly after: number;
+      readonly limit: number;
+    }
+  | { readonly op: "deleteThrough"; readonly id: number; readonly partition: string; readonly seq: number }
+  | { readonly op: "close"; readonly id: number };
+
+export type FromWorker =
+  | { readonly op: "opened"; readonly id: number; readonly stats: readonly PartitionStats[] }
+  | {
+      readonly op: "durable";
+      /** The append messages this commit carried, in order; `seqs` holds all their records' sequences. */
+      readonly ids: readonly number[];
+      readonly seqs: Float64Array;
+      readonly ms: number;
+      /** Oldest row of each partition the commit deleted from. */
+      readonly oldest: readonly [string, number | null][];
+    }
+  | { readonly op: "deleted"; readonly oldest: readonly [string, number | null][] }
+  | {
+      readonly op: "rows";
+      readonly id: number;
+      readonly seqs: Float64Array;
+      readonly spooledAt: Float64Array;
+      readonly records: Packed;
+    }
+  | { readonly op: "done"; readonly id: number; readonly stats?: PartitionStats }
+  | { readonly op: "failed"; readonly ids: readonly number[]; readonly message: string };
+
+/** Packs records into one buffer (one copy each) and their lengths. */
+export function pack(records: readonly Uint8Array[]): Packed {
+  let size = 0;
+  for (const r of records) size += r.byteLength;
+  const data = new Uint8Array(size);
+  const lengths = new Uint32Array(records.length);
+  let offset = 0;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    data.set(r, offset);
+    offset += r.byteLength;
+    lengths[i] = r.byteLength;
+  }
+  return { data: data.buffer, lengths };
+}
+
+/** The records of a packed group, as views into its buffer (no copy). */
+export function unpack(packed: Packed): Uint8Array[] {
+  const out = new Array<Uint8Array>(packed.lengths.length);
+  let offset = 0;
+  for (let i = 0; i < packed.lengths.length; i++) {
+    const n = packed.lengths[i]!;
+    out[i] = new Uint8Array(packed.data, offset, n);
+    offset += n;
+  }
+  return out;
+}
+
+/** What to list in postMessage's transfer list for a packed group. */
+export function transferOf(packed: Packed): ArrayBuffer[] {
+  return [packed.data, packed.lengths.buffer as ArrayBuffer];
+}
