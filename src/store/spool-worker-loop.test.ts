@@ -128,7 +128,7 @@ describe("SpoolWorkerLoop", () => {
 
   test("reads answer packed rows, deleteThrough the partition's stats, and queued deletes are written before close", async () => {
     await using dir = await tempDir("spool-loop-");
-    const { loop, table, posts } = harness(dir.path);
+    const { loop, posts } = harness(dir.path);
     loop.receive(append(1, "c1", ["a", "bb", "ccc"], 7));
     loop.receive({ op: "read", id: 2, partition: "c1", after: 1, limit: 10 });
     loop.receive({ op: "deleteThrough", id: 3, partition: "c1", seq: 2 });
