@@ -10,6 +10,12 @@
  */
 import type { DeleteRange, PartitionStats } from "./spool-database.ts";
 
+/** Records back to back in `data`, `lengths[i]` bytes each (a request's, as the caller encoded them). */
+export interface RecordBatch {
+  readonly data: Uint8Array;
+  readonly lengths: ArrayLike<number>;
+}
+
 /** Records of one group, packed: `lengths[i]` bytes each, back to back in `data`. */
 export interface Packed {
   readonly data: ArrayBuffer;

@@ -26,7 +26,15 @@
  */
 import { StoreError } from "./database.ts";
 import { deleteRanges, type PartitionStats } from "./spool-database.ts";
-import { type FromWorker, pack, type ToWorker, transferOf, unpack } from "./spool-protocol.ts";
+import {
+  type FromWorker,
+  type Packed,
+  pack,
+  type RecordBatch,
+  type ToWorker,
+  transferOf,
+  unpack,
+} from "./spool-protocol.ts";
 import { SpoolTail, type TailRow } from "./spool-tail.ts";
 import { COMMIT_MAX_BYTES } from "./spool-worker-loop.ts";
 
@@ -51,7 +59,9 @@ export interface SpoolStoreOptions {
 
 interface PendingAppend {
   readonly partition: string;
-  readonly records: readonly Uint8Array[];
+  /** The records back to back, and each one's length. */
+  readonly data: Uint8Array;
+  readonly lengths: ArrayLike<number>;
   readonly payloads: readonly unknown[] | undefined;
   readonly now: number;
   readonly resolve: (seqs: number[]) => void;
@@ -86,6 +96,31 @@ function workerErrorMessage(event: ErrorEvent): string {
   if (event.error instanceof Error) return event.error.message;
   const text = String(event.message ?? "");
   return /^\w*(?:error|Error): (.+)$/m.exec(text)?.[1] ?? (text.trim() || "unknown error");
+}
+
+function packed(records: readonly Uint8Array[]): RecordBatch {
+  const p = pack(records);
+  return { data: new Uint8Array(p.data), lengths: p.lengths };
+}
+
+/** The group's records in one transferable buffer (one copy per request), and their lengths. */
+function concat(group: readonly PendingAppend[]): Packed {
+  let size = 0;
+  let count = 0;
+  for (const a of group) {
+    size += a.data.byteLength;
+    count += a.lengths.length;
+  }
+  const data = new Uint8Array(size);
+  const lengths = new Uint32Array(count);
+  let at = 0;
+  let k = 0;
+  for (const a of group) {
+    data.set(a.data, at);
+    at += a.data.byteLength;
+    for (let i = 0; i < a.lengths.length; i++) lengths[k++] = a.lengths[i]!;
+  }
+  return { data: data.buffer, lengths };
 }
 
 export class SpoolStore {
@@ -138,13 +173,22 @@ export class SpoolStore {
     return store;
   }
 
-  /** Appends records to a partition; resolves with their sequences once they are fsync'ed. */
-  append(partition: string, records: readonly Uint8Array[], payloads?: readonly unknown[]): Promise<number[]> {
+  /**
+   * Appends records to a partition (each its own byte array, or a request's records back to back
+   * in one: `RecordBatch`); resolves with their sequences once they are fsync'ed. `payloads[i]`
+   * comes back with record i when a reader gets it from memory.
+   */
+  append(
+    partition: string,
+    records: readonly Uint8Array[] | RecordBatch,
+    payloads?: readonly unknown[],
+  ): Promise<number[]> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closing) return Promise.reject(new StoreError("The spool is closing"));
-    if (records.length === 0) return Promise.resolve([]);
+    const { data, lengths } = Array.isArray(records) ? packed(records) : (records as RecordBatch);
+    if (lengths.length === 0) return Promise.resolve([]);
     return new Promise<number[]>((resolve, reject) => {
-      this.queued.push({ partition, records, payloads, now: this.now(), resolve, reject });
+      this.queued.push({ partition, data, lengths, payloads, now: this.now(), resolve, reject });
       if (!this.sendScheduled) {
         this.sendScheduled = true;
         setImmediate(() => this.sendAppends());
@@ -160,20 +204,20 @@ export class SpoolStore {
       let take = 0;
       let bytes = 0;
       while (take < queued.length && (take === 0 || bytes < COMMIT_MAX_BYTES)) {
-        for (const r of queued[take]!.records) bytes += r.byteLength;
+        bytes += queued[take]!.data.byteLength;
         take++;
       }
       const group = queued.slice(0, take);
       queued = queued.slice(take);
       const id = this.nextId++;
-      const records = pack(group.flatMap((a) => a.records));
+      const records = concat(group);
       this.inFlight.set(id, group);
       this.post(
         {
           op: "append",
           id,
           partitions: group.map((a) => a.partition),
-          counts: group.map((a) => a.records.length),
+          counts: group.map((a) => a.lengths.length),
           nows: group.map((a) => a.now),
           records,
         },
@@ -306,16 +350,20 @@ export class SpoolStore {
       for (const a of group) {
         const c = this.countsOf(a.partition);
         const tail = this.tailOf(a.partition);
-        const seqs = new Array<number>(a.records.length);
-        for (let i = 0; i < a.records.length; i++) {
-          const record = a.records[i]!;
+        const n = a.lengths.length;
+        const seqs = new Array<number>(n);
+        let offset = 0;
+        for (let i = 0; i < n; i++) {
+          const length = a.lengths[i]!;
           const seq = m.seqs[at++]!;
           seqs[i] = seq;
-          c.bytes += record.byteLength;
-          tail.push({ seq, record, bytes: record.byteLength, spooledAt: a.now, payload: a.payloads?.[i] });
+          c.bytes += length;
+          const record = a.data.subarray(offset, offset + length);
+          offset += length;
+          tail.push({ seq, record, bytes: length, spooledAt: a.now, payload: a.payloads?.[i] });
         }
         if (c.records === 0) c.oldestAt = a.now;
-        c.records += a.records.length;
+        c.records += n;
         a.resolve(seqs);
       }
     }

@@ -54,6 +54,30 @@ describe("SpoolWriter", () => {
     await store.close();
   });
 
+  test("a drainer that is behind gets full batches in order, each row once (the next batch read ahead)", async () => {
+    await using dir = await tempDir("spool-writer-");
+    const store = await SpoolStore.open(dir.path);
+    const w = writer(store, { maxPoll: 2 });
+    await w.submit(submission([1, 2, 3, 4, 5].map((n) => rec("k", n))));
+    const signal = new AbortController().signal;
+    const batches = [await w.poll(signal), await w.poll(signal), await w.poll(signal)];
+    expect(batches.map((b) => b.map((r) => [r.value, r.sourceOffset]))).toEqual([
+      [
+        [1, { seq: 1 }],
+        [2, { seq: 2 }],
+      ],
+      [
+        [3, { seq: 3 }],
+        [4, { seq: 4 }],
+      ],
+      [[5, { seq: 5 }]],
+    ]);
+    await w.submit(submission([rec("k", 6)]));
+    expect((await w.poll(signal)).map((r) => r.value)).toEqual([6]);
+    w.close();
+    await store.close();
+  });
+
   test("a restarted writer re-sends what was not acknowledged and skips what a committed offset covers", async () => {
     await using dir = await tempDir("spool-writer-");
     const store = await SpoolStore.open(dir.path);

@@ -25,8 +25,8 @@ import { ConnectError } from "../../errors.ts";
 import { unavailable } from "../../ingest/ingest-error.ts";
 import type { IngestRecord, IngestSubmission, RecordOutcome } from "../../ingest/ingest-record.ts";
 import type { IngestWriter } from "../../ingest/route-table.ts";
-import { decodeSpoolRecord, encodeSpoolRecord } from "../../ingest/spool/spool-record.ts";
-import type { SpoolStore } from "../../store/spool-store.ts";
+import { decodeSpoolRecord, encodeSpoolRecords } from "../../ingest/spool/spool-record.ts";
+import type { SpoolRow, SpoolStore } from "../../store/spool-store.ts";
 import { Signal } from "../../util/async.ts";
 import type { ToSourceRecord } from "./ingest-queue.ts";
 
@@ -54,6 +54,8 @@ export class SpoolWriter implements IngestWriter {
   private readonly sent = new Map<SourceRecord, { seq: number; bytes: number }>();
   private readonly wake = new Signal();
   private closed = false;
+  /** The rows after `cursor`, read ahead while the previous batch is produced. */
+  private prefetched: Promise<SpoolRow[]> | undefined;
   /** Records deleted after Kafka's acknowledgement (for the drain rate). */
   drained = 0;
   readonly partition: SourceMap;
@@ -82,8 +84,8 @@ export class SpoolWriter implements IngestWriter {
     const failure = this.o.store.failure;
     if (failure) throw unavailable(this.failedMessage(failure), this.o.retryAfterSeconds);
     const { topic, records } = submission;
-    const encoded = records.map((r) => encodeSpoolRecord(topic, r));
-    const size = encoded.reduce((n, e) => n + e.byteLength, 0);
+    const encoded = encodeSpoolRecords(topic, records);
+    const size = encoded.data.byteLength;
     const held = this.o.store.heldBytes(this.o.connector) + this.reservedBytes;
     if (held > 0 && held + size > this.o.maxBytes) {
       throw unavailable(
@@ -120,16 +122,25 @@ export class SpoolWriter implements IngestWriter {
       if (this.closed || signal.aborted) return [];
       const failure = this.o.store.failure;
       if (failure) throw new ConnectError(this.failedMessage(failure), { cause: failure });
-      let rows: Awaited<ReturnType<SpoolStore["read"]>>;
+      let rows: SpoolRow[];
       try {
-        rows = await this.o.store.read(this.o.connector, this.cursor, this.o.maxPoll);
+        rows = await (this.prefetched ?? this.o.store.read(this.o.connector, this.cursor, this.o.maxPoll));
       } catch (error) {
         const dead = this.o.store.failure;
         throw dead ? new ConnectError(this.failedMessage(dead), { cause: dead }) : error;
+      } finally {
+        this.prefetched = undefined;
       }
       if (this.closed) return [];
       if (rows.length > 0) {
         this.cursor = rows.at(-1)!.seq;
+        // A full batch: the drainer is behind. The next one is read (in the spool's worker)
+        // while this one is produced, rather than after.
+        if (rows.length === this.o.maxPoll) {
+          const next = this.o.store.read(this.o.connector, this.cursor, this.o.maxPoll);
+          next.catch(() => undefined); // awaited by the next poll, if any
+          this.prefetched = next;
+        }
         return rows.map((row) => {
           const { topic, record } = (row.payload as Spooled | undefined) ?? decodeSpoolRecord(row.record);
           const source: SourceRecord = {
@@ -167,6 +178,7 @@ export class SpoolWriter implements IngestWriter {
 
   close(): void {
     this.unsubscribe();
+    this.prefetched = undefined;
     this.closed = true;
     this.sent.clear();
     this.o.store.flushDeletes();
