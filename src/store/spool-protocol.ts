@@ -31,7 +31,16 @@ export type ToWorker =
       readonly partitions: readonly string[];
       readonly counts: readonly number[];
       readonly nows: readonly number[];
-      readonly records: Packed;
+      /**
+       * Per request, the buffer holding its records back to back from `offsets[k]` (transferred,
+       * and transferred back with `durable`: the records are never copied on the main thread).
+       */
+      readonly buffers: readonly ArrayBuffer[];
+      readonly offsets: readonly number[];
+      /** Every record's length, all requests' in order. */
+      readonly lengths: Uint32Array;
+      /** Sum of `lengths`. */
+      readonly bytes: number;
     }
   | { readonly op: "delete"; readonly ranges: readonly DeleteRange[] }
   | {
@@ -52,6 +61,8 @@ export type FromWorker =
       readonly ids: readonly number[];
       readonly seqs: Float64Array;
       readonly ms: number;
+      /** The append messages' buffers, given back in order (transferred). */
+      readonly buffers: readonly ArrayBuffer[];
       /** Oldest row of each partition the commit deleted from. */
       readonly oldest: readonly [string, number | null][];
     }
@@ -97,4 +108,21 @@ export function unpack(packed: Packed): Uint8Array[] {
 /** What to list in postMessage's transfer list for a packed group. */
 export function transferOf(packed: Packed): ArrayBuffer[] {
   return [packed.data, packed.lengths.buffer as ArrayBuffer];
+}
+
+/** An append message's records, per request, as views into its buffers (no copy). */
+export function appendedRecords(m: Extract<ToWorker, { op: "append" }>): Uint8Array[][] {
+  const out: Uint8Array[][] = [];
+  let r = 0;
+  for (let k = 0; k < m.buffers.length; k++) {
+    const records = new Array<Uint8Array>(m.counts[k]!);
+    let offset = m.offsets[k]!;
+    for (let i = 0; i < records.length; i++) {
+      const n = m.lengths[r++]!;
+      records[i] = new Uint8Array(m.buffers[k]!, offset, n);
+      offset += n;
+    }
+    out.push(records);
+  }
+  return out;
 }

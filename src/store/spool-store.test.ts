@@ -106,6 +106,26 @@ describe("SpoolStore", () => {
     await store.close();
   });
 
+  test("requests whose records share one buffer are each stored (moved once, copied for the second)", async () => {
+    await using dir = await tempDir("spool-");
+    const store = await SpoolStore.open(dir.path);
+    const shared = bytes("aabbb");
+    await store.read("c1", 0, 10); // caught up: the rows come back from memory too
+    await Promise.all([
+      store.append("c1", { data: shared.subarray(0, 2), lengths: [2] }, ["x"]),
+      store.append("c1", { data: shared.subarray(2), lengths: [1, 2] }, ["y", "z"]),
+    ]);
+    expect((await store.read("c1", 0, 10)).map((r) => [text(r.record), r.payload])).toEqual([
+      ["aa", "x"],
+      ["b", "y"],
+      ["bb", "z"],
+    ]);
+    await store.close();
+    const reopened = await SpoolStore.open(dir.path);
+    expect((await reopened.read("c1", 0, 10)).map((r) => text(r.record))).toEqual(["aa", "b", "bb"]);
+    await reopened.close();
+  });
+
   test("close commits the appends still queued before it ends the worker", async () => {
     await using dir = await tempDir("spool-");
     const store = await SpoolStore.open(dir.path);

@@ -26,15 +26,7 @@
  */
 import { StoreError } from "./database.ts";
 import { deleteRanges, type PartitionStats } from "./spool-database.ts";
-import {
-  type FromWorker,
-  type Packed,
-  pack,
-  type RecordBatch,
-  type ToWorker,
-  transferOf,
-  unpack,
-} from "./spool-protocol.ts";
+import { type FromWorker, pack, type RecordBatch, type ToWorker, unpack } from "./spool-protocol.ts";
 import { SpoolTail, type TailRow } from "./spool-tail.ts";
 import { COMMIT_MAX_BYTES } from "./spool-worker-loop.ts";
 
@@ -59,8 +51,11 @@ export interface SpoolStoreOptions {
 
 interface PendingAppend {
   readonly partition: string;
-  /** The records back to back, and each one's length. */
-  readonly data: Uint8Array;
+  /** The records back to back (its buffer moves to the worker and back), and each one's length. */
+  data: Uint8Array;
+  /** Where `data` is in its buffer (a moved view reads 0 for both until the buffer is back). */
+  offset: number;
+  size: number;
   readonly lengths: ArrayLike<number>;
   readonly payloads: readonly unknown[] | undefined;
   readonly now: number;
@@ -103,24 +98,43 @@ function packed(records: readonly Uint8Array[]): RecordBatch {
   return { data: new Uint8Array(p.data), lengths: p.lengths };
 }
 
-/** The group's records in one transferable buffer (one copy per request), and their lengths. */
-function concat(group: readonly PendingAppend[]): Packed {
-  let size = 0;
+/**
+ * The append message of a group: each request's buffer is moved to the worker as it is (a buffer
+ * two requests share, which callers avoid, is copied once so that each is moved once).
+ */
+function appendMessage(id: number, group: readonly PendingAppend[]): Extract<ToWorker, { op: "append" }> {
   let count = 0;
+  let bytes = 0;
   for (const a of group) {
-    size += a.data.byteLength;
     count += a.lengths.length;
+    bytes += a.size;
   }
-  const data = new Uint8Array(size);
   const lengths = new Uint32Array(count);
-  let at = 0;
+  const buffers: ArrayBuffer[] = [];
+  const offsets: number[] = [];
+  const seen = new Set<ArrayBufferLike>();
   let k = 0;
   for (const a of group) {
-    data.set(a.data, at);
-    at += a.data.byteLength;
+    if (seen.has(a.data.buffer) || !(a.data.buffer instanceof ArrayBuffer)) {
+      a.data = a.data.slice();
+      a.offset = 0;
+    }
+    seen.add(a.data.buffer);
+    buffers.push(a.data.buffer as ArrayBuffer);
+    offsets.push(a.offset);
     for (let i = 0; i < a.lengths.length; i++) lengths[k++] = a.lengths[i]!;
   }
-  return { data: data.buffer, lengths };
+  return {
+    op: "append",
+    id,
+    partitions: group.map((a) => a.partition),
+    counts: group.map((a) => a.lengths.length),
+    nows: group.map((a) => a.now),
+    buffers,
+    offsets,
+    lengths,
+    bytes,
+  };
 }
 
 export class SpoolStore {
@@ -188,7 +202,17 @@ export class SpoolStore {
     const { data, lengths } = Array.isArray(records) ? packed(records) : (records as RecordBatch);
     if (lengths.length === 0) return Promise.resolve([]);
     return new Promise<number[]>((resolve, reject) => {
-      this.queued.push({ partition, data, lengths, payloads, now: this.now(), resolve, reject });
+      this.queued.push({
+        partition,
+        data,
+        offset: data.byteOffset,
+        size: data.byteLength,
+        lengths,
+        payloads,
+        now: this.now(),
+        resolve,
+        reject,
+      });
       if (!this.sendScheduled) {
         this.sendScheduled = true;
         setImmediate(() => this.sendAppends());
@@ -204,25 +228,15 @@ export class SpoolStore {
       let take = 0;
       let bytes = 0;
       while (take < queued.length && (take === 0 || bytes < COMMIT_MAX_BYTES)) {
-        bytes += queued[take]!.data.byteLength;
+        bytes += queued[take]!.size;
         take++;
       }
       const group = queued.slice(0, take);
       queued = queued.slice(take);
       const id = this.nextId++;
-      const records = concat(group);
       this.inFlight.set(id, group);
-      this.post(
-        {
-          op: "append",
-          id,
-          partitions: group.map((a) => a.partition),
-          counts: group.map((a) => a.lengths.length),
-          nows: group.map((a) => a.now),
-          records,
-        },
-        transferOf(records),
-      );
+      const message = appendMessage(id, group);
+      this.post(message, [...message.buffers]);
     }
   }
 
@@ -343,11 +357,13 @@ export class SpoolStore {
     this.commits += 1;
     this.lastCommitMs = m.ms;
     let at = 0;
+    let b = 0;
     for (const id of m.ids) {
       const group = this.inFlight.get(id) ?? [];
       this.inFlight.delete(id);
       this.appendsCommitted += group.length;
       for (const a of group) {
+        a.data = new Uint8Array(m.buffers[b++]!, a.offset, a.size);
         const c = this.countsOf(a.partition);
         const tail = this.tailOf(a.partition);
         const n = a.lengths.length;

@@ -8,13 +8,17 @@ const bytes = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
 function append(id: number, partition: string, records: string[], now = 1000): ToWorker {
+  const { data, lengths } = pack(records.map(bytes));
   return {
     op: "append",
     id,
     partitions: [partition],
     counts: [records.length],
     nows: [now],
-    records: pack(records.map(bytes)),
+    buffers: [data],
+    offsets: [0],
+    lengths,
+    bytes: data.byteLength,
   };
 }
 
@@ -52,7 +56,14 @@ describe("SpoolWorkerLoop", () => {
     loop.run();
     expect(posts).toEqual([
       {
-        message: { op: "durable", ids: [1, 2], seqs: new Float64Array([1, 2, 3]), ms: expect.any(Number), oldest: [] },
+        message: {
+          op: "durable",
+          ids: [1, 2],
+          seqs: new Float64Array([1, 2, 3]),
+          ms: expect.any(Number),
+          buffers: expect.any(Array),
+          oldest: [],
+        },
         inTransaction: false,
         rows: ["a", "b", "c"],
       },
@@ -71,7 +82,14 @@ describe("SpoolWorkerLoop", () => {
     loop.receive(append(3, "c1", ["a4"], 30));
     loop.run();
     expect(posts.at(-1)).toEqual({
-      message: { op: "durable", ids: [3], seqs: new Float64Array([5]), ms: expect.any(Number), oldest: [["c1", 10]] },
+      message: {
+        op: "durable",
+        ids: [3],
+        seqs: new Float64Array([5]),
+        ms: expect.any(Number),
+        buffers: expect.any(Array),
+        oldest: [["c1", 10]],
+      },
       inTransaction: false,
       rows: ["a3", "b1", "a4"],
     });

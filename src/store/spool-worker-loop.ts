@@ -11,7 +11,7 @@
  * its deletes for the next transaction. Reads, deleteThrough and close run in order between them.
  */
 import { type AppendRows, type DeleteRange, openSpoolDatabase, SpoolTable } from "./spool-database.ts";
-import { type FromWorker, pack, type ToWorker, transferOf, unpack } from "./spool-protocol.ts";
+import { appendedRecords, type FromWorker, pack, type ToWorker, transferOf } from "./spool-protocol.ts";
 
 /** Most record bytes one group commit writes (one large request may exceed it alone). */
 export const COMMIT_MAX_BYTES = 1_048_576;
@@ -58,7 +58,7 @@ export class SpoolWorkerLoop {
         if (m.op === "delete") this.deletes.push(...m.ranges);
         else if (m.op === "append") {
           appends.push(m);
-          bytes += m.records.data.byteLength;
+          bytes += m.bytes;
         } else break;
         i++;
       }
@@ -75,13 +75,9 @@ export class SpoolWorkerLoop {
     }
     const appends: AppendRows[] = [];
     for (const m of messages) {
-      const records = unpack(m.records);
-      let at = 0;
-      for (let k = 0; k < m.partitions.length; k++) {
-        const n = m.counts[k]!;
-        appends.push({ partition: m.partitions[k]!, now: m.nows[k]!, records: records.slice(at, at + n) });
-        at += n;
-      }
+      const perRequest = appendedRecords(m);
+      for (let k = 0; k < m.partitions.length; k++)
+        appends.push({ partition: m.partitions[k]!, now: m.nows[k]!, records: perRequest[k]! });
     }
     const deletes = this.deletes;
     this.deletes = [];
@@ -95,9 +91,12 @@ export class SpoolWorkerLoop {
       return;
     }
     const ms = performance.now() - started;
-    this.post({ op: "durable", ids: messages.map((m) => m.id), seqs, ms, oldest: this.oldestOf(table, deletes) }, [
-      seqs.buffer as ArrayBuffer,
-    ]);
+    // The records' buffers go back: the main thread keeps them for readers that keep up.
+    const buffers = messages.flatMap((m) => m.buffers);
+    this.post(
+      { op: "durable", ids: messages.map((m) => m.id), seqs, ms, buffers, oldest: this.oldestOf(table, deletes) },
+      [seqs.buffer as ArrayBuffer, ...buffers],
+    );
   }
 
   /** Deletes with no append commit to ride in: no fsync of their own. A failure here is fatal. */

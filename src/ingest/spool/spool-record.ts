@@ -57,7 +57,7 @@ function valueBytes(value: unknown): [ValueKind, Uint8Array | string] {
   return ["j", JSON.stringify(value)];
 }
 
-/** A request's records, encoded back to back into one buffer, and each one's length. */
+/** A request's records, encoded back to back into one buffer of their own, and each one's length. */
 export interface EncodedRecords {
   readonly data: Uint8Array;
   readonly lengths: Uint32Array;
@@ -84,7 +84,8 @@ export function encodeSpoolRecords(topic: string, records: readonly IngestRecord
     // UTF-8 takes at most 3 bytes per UTF-16 unit: an upper bound, trimmed below.
     bound += 5 + headers[i]!.length * 3 + (typeof body === "string" ? body.length * 3 : body.byteLength);
   }
-  const data = Buffer.allocUnsafe(bound);
+  // A buffer of its own, never a slice of Buffer's shared pool: the spool moves it to its worker.
+  const data = Buffer.allocUnsafeSlow(bound);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const lengths = new Uint32Array(records.length);
   let at = 0;
