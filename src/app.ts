@@ -88,12 +88,16 @@ export function startApp(options: AppOptions): App {
   });
   const ingestMetrics = new IngestMetrics();
   // The spool (its file, in a worker thread) is opened when the first ingest.ack.mode=spool task
-  // starts; opened again by the next one after its worker died or it failed to open.
+  // starts; opened again by the next one after its worker died or it failed to open. Calls chain,
+  // so that tasks starting together share one.
   let spool: Promise<SpoolStore> | undefined;
-  const spoolStore = async () => {
-    const current = await spool?.catch(() => undefined);
-    if (!current || current.failure) spool = SpoolStore.open(config["data.dir"], { now: () => clock.now() });
-    return spool!;
+  const spoolStore = (): Promise<SpoolStore> => {
+    const previous = spool;
+    spool = (async () => {
+      const current = await previous?.catch(() => undefined);
+      return current && !current.failure ? current : SpoolStore.open(config["data.dir"], { now: () => clock.now() });
+    })();
+    return spool;
   };
   const spoolMetrics = new SpoolMetrics(() => clock.now());
   ingestMetrics.recordsInFlight = () => {
