@@ -5,10 +5,11 @@
  * so that inserts, the commit's write and fsync, reads and deletes run on another core than the
  * event loop that parses requests and produces to Kafka.
  *
- * Group commit: `append` queues the records; once per event-loop turn everything queued goes to
- * the worker as packed groups (one transferred buffer per ≤ COMMIT_MAX_BYTES), and the worker
- * commits the groups waiting for it as one transaction with one fsync (synchronous=FULL). `append`
- * resolves when the worker answers `durable`, after that commit: "answered ⇒ fsync'ed" holds.
+ * Group commit: `append` queues a request's records (one buffer); once per event-loop turn
+ * everything queued goes to the worker in messages of ≤ COMMIT_MAX_BYTES, the buffers moved (not
+ * copied) there and back, and the worker commits the messages waiting for it as one transaction
+ * with one fsync (synchronous=FULL). `append` resolves when the worker answers `durable`, after
+ * that commit: "answered ⇒ fsync'ed" holds.
  *
  * The main thread keeps what must be known at once: per partition the records and bytes held
  * (`heldBytes` for ingest.spool.max.bytes, `stats` for /metrics), updated when a commit is
@@ -25,23 +26,18 @@
  * a duplicate, never a loss): they are queued, coalesced into ranges and ride the next commit.
  */
 import { StoreError } from "./database.ts";
-import { deleteRanges, type PartitionStats } from "./spool-database.ts";
-import { type FromWorker, pack, type RecordBatch, type ToWorker, unpack } from "./spool-protocol.ts";
+import { SpoolCounts, type SpoolStats } from "./spool-counts.ts";
+import { deleteRanges } from "./spool-database.ts";
+import { type AppendSource, appendMessage, type RecordBatch, toBatch, unpack } from "./spool-protocol.ts";
 import { SpoolTail, type TailRow } from "./spool-tail.ts";
+import { type Notice, SpoolWorkerChannel, spoolWorkerUrl } from "./spool-worker-channel.ts";
 import { COMMIT_MAX_BYTES } from "./spool-worker-loop.ts";
 
-export { COMMIT_MAX_BYTES };
+export { COMMIT_MAX_BYTES, type SpoolStats, spoolWorkerUrl };
 /** Most bytes of durable rows kept in memory per partition for a drainer that keeps up. */
 export const TAIL_MAX_BYTES = 32 * 1_048_576;
 
 export type SpoolRow = TailRow;
-
-export interface SpoolStats {
-  readonly records: number;
-  readonly bytes: number;
-  /** When the oldest record was spooled (ms since epoch), or null when empty. */
-  readonly oldestAt: number | null;
-}
 
 export interface SpoolStoreOptions {
   readonly now?: () => number;
@@ -49,108 +45,23 @@ export interface SpoolStoreOptions {
   readonly workerUrl?: string | URL;
 }
 
-interface PendingAppend {
-  readonly partition: string;
-  /** The records back to back (its buffer moves to the worker and back), and each one's length. */
-  data: Uint8Array;
-  /** Where `data` is in its buffer (a moved view reads 0 for both until the buffer is back). */
-  offset: number;
-  size: number;
-  readonly lengths: ArrayLike<number>;
+interface PendingAppend extends AppendSource {
   readonly payloads: readonly unknown[] | undefined;
-  readonly now: number;
   readonly resolve: (seqs: number[]) => void;
   readonly reject: (error: unknown) => void;
-}
-
-interface Call {
-  /** Runs in the message handler, before any later reply is handled. */
-  readonly onReply: ((reply: FromWorker) => void) | undefined;
-  readonly resolve: (reply: FromWorker) => void;
-  readonly reject: (error: unknown) => void;
-}
-
-interface Counts {
-  records: number;
-  bytes: number;
-  oldestAt: number | null;
-}
-
-/** Where the worker's entry is: beside this file, or in the compiled binary where scripts/build put it. */
-export function spoolWorkerUrl(): string | URL {
-  return import.meta.url.includes("/$bunfs/")
-    ? "/$bunfs/root/store/spool-worker.ts"
-    : new URL("./spool-worker.ts", import.meta.url);
-}
-
-/**
- * The error of a worker's uncaught exception. Bun's ErrorEvent has no `error`; its `message` is
- * the printed report (a source excerpt, then `error: <message>`, then the stack).
- */
-function workerErrorMessage(event: ErrorEvent): string {
-  if (event.error instanceof Error) return event.error.message;
-  const text = String(event.message ?? "");
-  return /^\w*(?:error|Error): (.+)$/m.exec(text)?.[1] ?? (text.trim() || "unknown error");
-}
-
-function packed(records: readonly Uint8Array[]): RecordBatch {
-  const p = pack(records);
-  return { data: new Uint8Array(p.data), lengths: p.lengths };
-}
-
-/**
- * The append message of a group: each request's buffer is moved to the worker as it is (a buffer
- * two requests share, which callers avoid, is copied once so that each is moved once).
- */
-function appendMessage(id: number, group: readonly PendingAppend[]): Extract<ToWorker, { op: "append" }> {
-  let count = 0;
-  let bytes = 0;
-  for (const a of group) {
-    count += a.lengths.length;
-    bytes += a.size;
-  }
-  const lengths = new Uint32Array(count);
-  const buffers: ArrayBuffer[] = [];
-  const offsets: number[] = [];
-  const seen = new Set<ArrayBufferLike>();
-  let k = 0;
-  for (const a of group) {
-    if (seen.has(a.data.buffer) || !(a.data.buffer instanceof ArrayBuffer)) {
-      a.data = a.data.slice();
-      a.offset = 0;
-    }
-    seen.add(a.data.buffer);
-    buffers.push(a.data.buffer as ArrayBuffer);
-    offsets.push(a.offset);
-    for (let i = 0; i < a.lengths.length; i++) lengths[k++] = a.lengths[i]!;
-  }
-  return {
-    op: "append",
-    id,
-    partitions: group.map((a) => a.partition),
-    counts: group.map((a) => a.lengths.length),
-    nows: group.map((a) => a.now),
-    buffers,
-    offsets,
-    lengths,
-    bytes,
-  };
 }
 
 export class SpoolStore {
   private queued: PendingAppend[] = [];
   private sendScheduled = false;
   private readonly inFlight = new Map<number, PendingAppend[]>();
-  private readonly calls = new Map<number, Call>();
   private deletes: [string, number][] = [];
   private deleteScheduled = false;
-  private nextId = 1;
-  private readonly counts = new Map<string, Counts>();
+  private readonly counts = new SpoolCounts();
   private readonly tails = new Map<string, SpoolTail>();
   private readonly failureListeners = new Set<(error: Error) => void>();
+  private readonly channel: SpoolWorkerChannel;
   private closing: Promise<void> | undefined;
-  /** Why the spool stopped working (the worker died); undefined while it works. */
-  failure: Error | undefined;
   /** Duration of the last group commit (insert and fsync) in the worker, ms. */
   lastCommitMs = 0;
   /** Group commits so far, and appends they carried (for the group-commit test and metrics). */
@@ -158,33 +69,32 @@ export class SpoolStore {
   appendsCommitted = 0;
 
   private constructor(
-    private readonly worker: Worker,
+    workerUrl: string | URL,
     private readonly now: () => number,
   ) {
-    worker.onmessage = (event: MessageEvent<FromWorker>) => this.receive(event.data);
-    worker.addEventListener("error", (event) => {
-      this.fail(new StoreError(`The spool worker failed: ${workerErrorMessage(event as ErrorEvent)}`));
-    });
-    worker.addEventListener("messageerror", () =>
-      this.fail(new StoreError("The spool worker sent an unreadable message")),
-    );
-    worker.addEventListener("close", () => {
-      if (!this.closing) this.fail(new StoreError("The spool worker exited unexpectedly"));
+    this.channel = new SpoolWorkerChannel(workerUrl, {
+      notice: (m) => this.notice(m),
+      died: (error) => this.died(error),
     });
   }
 
   /** Starts the worker and opens (creating if needed) `<dataDir>/spool.db` in it. */
   static async open(dataDir: string, options: SpoolStoreOptions = {}): Promise<SpoolStore> {
-    const store = new SpoolStore(new Worker(options.workerUrl ?? spoolWorkerUrl()), options.now ?? Date.now);
+    const store = new SpoolStore(options.workerUrl ?? spoolWorkerUrl(), options.now ?? Date.now);
     try {
-      const reply = await store.call({ op: "open", id: store.nextId++, dataDir });
-      if (reply.op === "opened") for (const s of reply.stats) store.setCounts(s);
+      const reply = await store.channel.call({ op: "open", id: store.channel.id(), dataDir });
+      if (reply.op === "opened") for (const s of reply.stats) store.counts.set(s);
     } catch (error) {
       store.closing = Promise.resolve();
-      store.worker.terminate();
+      store.channel.end();
       throw error;
     }
     return store;
+  }
+
+  /** Why the spool stopped working (its worker died); undefined while it works. */
+  get failure(): Error | undefined {
+    return this.channel.failure;
   }
 
   /**
@@ -199,7 +109,7 @@ export class SpoolStore {
   ): Promise<number[]> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closing) return Promise.reject(new StoreError("The spool is closing"));
-    const { data, lengths } = Array.isArray(records) ? packed(records) : (records as RecordBatch);
+    const { data, lengths } = Array.isArray(records) ? toBatch(records) : (records as RecordBatch);
     if (lengths.length === 0) return Promise.resolve([]);
     return new Promise<number[]>((resolve, reject) => {
       this.queued.push({
@@ -233,10 +143,10 @@ export class SpoolStore {
       }
       const group = queued.slice(0, take);
       queued = queued.slice(take);
-      const id = this.nextId++;
+      const id = this.channel.id();
       this.inFlight.set(id, group);
       const message = appendMessage(id, group);
-      this.post(message, [...message.buffers]);
+      this.channel.post(message, [...message.buffers]);
     }
   }
 
@@ -251,9 +161,12 @@ export class SpoolStore {
     if (fromMemory) return fromMemory;
     tail.reset();
     // The tail learns the answer in the message handler, in reply order (see SpoolTail).
-    const reply = await this.call({ op: "read", id: this.nextId++, partition, after: afterSeq, limit }, (r) => {
-      if (r.op === "rows") tail.readFromFile(afterSeq, r.seqs, limit);
-    });
+    const reply = await this.channel.call(
+      { op: "read", id: this.channel.id(), partition, after: afterSeq, limit },
+      (r) => {
+        if (r.op === "rows") tail.readFromFile(afterSeq, r.seqs, limit);
+      },
+    );
     if (reply.op !== "rows") return [];
     const records = unpack(reply.records);
     return records.map((record, i) => ({
@@ -266,9 +179,7 @@ export class SpoolStore {
 
   /** Deletes a row Kafka acknowledged (queued: sent once per event-loop turn, riding a commit). */
   delete(partition: string, seq: number, bytes: number): void {
-    const c = this.countsOf(partition);
-    c.records = Math.max(0, c.records - 1);
-    c.bytes = Math.max(0, c.bytes - bytes);
+    this.counts.removed(partition, bytes);
     this.deletes.push([partition, seq]);
     if (!this.deleteScheduled) {
       this.deleteScheduled = true;
@@ -282,29 +193,28 @@ export class SpoolStore {
     if (this.deletes.length === 0 || this.failure) return;
     const ranges = deleteRanges(this.deletes);
     this.deletes = [];
-    this.post({ op: "delete", ranges });
+    this.channel.post({ op: "delete", ranges });
   }
 
   /** Deletes every row of a partition up to `seq` (rows a committed source offset covers). */
   async deleteThrough(partition: string, seq: number): Promise<void> {
     this.flushDeletes();
-    const reply = await this.call({ op: "deleteThrough", id: this.nextId++, partition, seq });
-    if (reply.op === "done" && reply.stats) this.setCounts(reply.stats);
+    const reply = await this.channel.call({ op: "deleteThrough", id: this.channel.id(), partition, seq });
+    if (reply.op === "done" && reply.stats) this.counts.set(reply.stats);
   }
 
   /** Bytes of a partition's rows (no query: the counts kept in memory). */
   heldBytes(partition: string): number {
-    return this.countsOf(partition).bytes;
+    return this.counts.stats(partition).bytes;
   }
 
   stats(partition: string): SpoolStats {
-    const c = this.countsOf(partition);
-    return { records: c.records, bytes: c.bytes, oldestAt: c.records > 0 ? c.oldestAt : null };
+    return this.counts.stats(partition);
   }
 
   /** Partitions with rows in the spool. */
   partitions(): string[] {
-    return [...this.counts].filter(([, c]) => c.records > 0).map(([p]) => p);
+    return this.counts.partitions();
   }
 
   /** Calls `listener` once if the worker dies; returns the unsubscribe function. */
@@ -319,41 +229,26 @@ export class SpoolStore {
       if (!this.failure) {
         this.sendAppends();
         this.flushDeletes();
-        await this.call({ op: "close", id: this.nextId++ }).catch(() => undefined);
+        await this.channel.call({ op: "close", id: this.channel.id() }).catch(() => undefined);
       }
-      this.worker.terminate();
+      this.channel.end();
     })();
     return this.closing;
   }
 
-  private receive(m: FromWorker): void {
-    switch (m.op) {
-      case "durable":
-        this.durable(m);
-        return;
-      case "deleted":
-        this.setOldest(m.oldest);
-        return;
-      case "failed": {
-        const error = new StoreError(`The spool could not store the records: ${m.message}`);
-        for (const id of m.ids) {
-          for (const a of this.inFlight.get(id) ?? []) a.reject(error);
-          this.inFlight.delete(id);
-          this.calls.get(id)?.reject(new StoreError(m.message));
-          this.calls.delete(id);
-        }
-        return;
-      }
-      default: {
-        const call = this.calls.get(m.id);
-        this.calls.delete(m.id);
-        call?.onReply?.(m);
-        call?.resolve(m);
+  private notice(m: Notice): void {
+    if (m.op === "durable") this.durable(m);
+    else if (m.op === "deleted") this.counts.setOldest(m.oldest);
+    else {
+      const error = new StoreError(`The spool could not store the records: ${m.message}`);
+      for (const id of m.ids) {
+        for (const a of this.inFlight.get(id) ?? []) a.reject(error);
+        this.inFlight.delete(id);
       }
     }
   }
 
-  private durable(m: Extract<FromWorker, { op: "durable" }>): void {
+  private durable(m: Extract<Notice, { op: "durable" }>): void {
     this.commits += 1;
     this.lastCommitMs = m.ms;
     let at = 0;
@@ -364,7 +259,6 @@ export class SpoolStore {
       this.appendsCommitted += group.length;
       for (const a of group) {
         a.data = new Uint8Array(m.buffers[b++]!, a.offset, a.size);
-        const c = this.countsOf(a.partition);
         const tail = this.tailOf(a.partition);
         const n = a.lengths.length;
         const seqs = new Array<number>(n);
@@ -373,34 +267,15 @@ export class SpoolStore {
           const length = a.lengths[i]!;
           const seq = m.seqs[at++]!;
           seqs[i] = seq;
-          c.bytes += length;
           const record = a.data.subarray(offset, offset + length);
           offset += length;
           tail.push({ seq, record, bytes: length, spooledAt: a.now, payload: a.payloads?.[i] });
         }
-        if (c.records === 0) c.oldestAt = a.now;
-        c.records += n;
+        this.counts.added(a.partition, n, a.size, a.now);
         a.resolve(seqs);
       }
     }
-    this.setOldest(m.oldest);
-  }
-
-  private setOldest(oldest: readonly [string, number | null][]): void {
-    for (const [p, at] of oldest) this.countsOf(p).oldestAt = at;
-  }
-
-  private setCounts(s: PartitionStats): void {
-    this.counts.set(s.partition, { records: s.records, bytes: s.bytes, oldestAt: s.oldestAt });
-  }
-
-  private countsOf(partition: string): Counts {
-    let c = this.counts.get(partition);
-    if (!c) {
-      c = { records: 0, bytes: 0, oldestAt: null };
-      this.counts.set(partition, c);
-    }
-    return c;
+    this.counts.setOldest(m.oldest);
   }
 
   private tailOf(partition: string): SpoolTail {
@@ -412,29 +287,12 @@ export class SpoolStore {
     return t;
   }
 
-  private call(message: Extract<ToWorker, { id: number }>, onReply?: (reply: FromWorker) => void): Promise<FromWorker> {
-    if (this.failure) return Promise.reject(this.failure);
-    return new Promise<FromWorker>((resolve, reject) => {
-      this.calls.set(message.id, { onReply, resolve, reject });
-      this.post(message);
-    });
-  }
-
-  private post(message: ToWorker, transfer: ArrayBuffer[] = []): void {
-    this.worker.postMessage(message, transfer);
-  }
-
-  private fail(error: Error): void {
-    if (this.failure) return;
-    this.failure = error;
+  private died(error: Error): void {
     for (const a of this.queued) a.reject(error);
     this.queued = [];
     for (const group of this.inFlight.values()) for (const a of group) a.reject(error);
     this.inFlight.clear();
-    for (const call of this.calls.values()) call.reject(error);
-    this.calls.clear();
     this.closing ??= Promise.resolve();
-    this.worker.terminate();
     for (const listener of this.failureListeners) listener(error);
   }
 }
