@@ -133,7 +133,7 @@ export interface AppendSource {
   /** The records back to back; its buffer moves to the worker and back (`durable`). */
   data: Uint8Array;
   /** Where `data` is in its buffer (a moved view reads 0 for both until the buffer is back). */
-  offset: number;
+  readonly offset: number;
   readonly size: number;
   readonly lengths: ArrayLike<number>;
   readonly now: number;
@@ -145,10 +145,7 @@ export function toBatch(records: readonly Uint8Array[]): RecordBatch {
   return { data: new Uint8Array(p.data), lengths: p.lengths };
 }
 
-/**
- * The append message of a group: each request's buffer is moved to the worker as it is (a buffer
- * two requests share, which callers avoid, is copied once so that each is moved once).
- */
+/** The append message of a group: each request's buffer is moved to the worker as it is. */
 export function appendMessage(id: number, group: readonly AppendSource[]): Extract<ToWorker, { op: "append" }> {
   let count = 0;
   let bytes = 0;
@@ -159,14 +156,8 @@ export function appendMessage(id: number, group: readonly AppendSource[]): Extra
   const lengths = new Uint32Array(count);
   const buffers: ArrayBuffer[] = [];
   const offsets: number[] = [];
-  const seen = new Set<ArrayBufferLike>();
   let k = 0;
   for (const a of group) {
-    if (seen.has(a.data.buffer) || !(a.data.buffer instanceof ArrayBuffer)) {
-      a.data = a.data.slice();
-      a.offset = 0;
-    }
-    seen.add(a.data.buffer);
     buffers.push(a.data.buffer as ArrayBuffer);
     offsets.push(a.offset);
     for (let i = 0; i < a.lengths.length; i++) lengths[k++] = a.lengths[i]!;

@@ -17,13 +17,9 @@
  * deletes. A drainer that keeps up reads the rows it appended from memory (SpoolTail), with the
  * payload the appender attached; otherwise `read` asks the worker.
  *
- * Failure: if the worker dies (an uncaught error, or it exits) the spool is not durable any more:
- * every pending operation rejects, `failure` is set, `onFailure` listeners run, and every later
- * append rejects. Nothing is answered as spooled that was not committed.
- *
- * Sequences come from AUTOINCREMENT: they only grow and are never reused (a partition's sequence
- * is its source offset). Deletes need no durability of their own (a lost delete re-sends a record,
- * a duplicate, never a loss): they are queued, coalesced into ranges and ride the next commit.
+ * If the worker dies (an uncaught error, or it exits) the spool is not durable any more: every
+ * pending operation and every later one rejects, `failure` is set, `onFailure` listeners run.
+ * Deletes are queued, coalesced into ranges and ride the next commit (spool-database.ts).
  */
 import { StoreError } from "./database.ts";
 import { SpoolCounts, type SpoolStats } from "./spool-counts.ts";
@@ -36,7 +32,6 @@ import { COMMIT_MAX_BYTES } from "./spool-worker-loop.ts";
 export { COMMIT_MAX_BYTES, type SpoolStats, spoolWorkerUrl };
 /** Most bytes of durable rows kept in memory per partition for a drainer that keeps up. */
 export const TAIL_MAX_BYTES = 32 * 1_048_576;
-
 export type SpoolRow = TailRow;
 
 export interface SpoolStoreOptions {
@@ -55,6 +50,8 @@ export class SpoolStore {
   private queued: PendingAppend[] = [];
   private sendScheduled = false;
   private readonly inFlight = new Map<number, PendingAppend[]>();
+  /** Buffers of queued appends, until they move (they come back as new objects). */
+  private readonly moving = new WeakSet<ArrayBufferLike>();
   private deletes: [string, number][] = [];
   private deleteScheduled = false;
   private readonly counts = new SpoolCounts();
@@ -99,8 +96,9 @@ export class SpoolStore {
 
   /**
    * Appends records to a partition (each its own byte array, or a request's records back to back
-   * in one: `RecordBatch`); resolves with their sequences once they are fsync'ed. `payloads[i]`
-   * comes back with record i when a reader gets it from memory.
+   * in one: `RecordBatch`, whose buffer the store takes: it moves to the worker, and other views
+   * of it go empty); resolves with their sequences once they are fsync'ed. `payloads[i]` comes
+   * back with record i when a reader gets it from memory.
    */
   append(
     partition: string,
@@ -109,8 +107,12 @@ export class SpoolStore {
   ): Promise<number[]> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closing) return Promise.reject(new StoreError("The spool is closing"));
-    const { data, lengths } = Array.isArray(records) ? toBatch(records) : (records as RecordBatch);
+    let { data, lengths } = Array.isArray(records) ? toBatch(records) : (records as RecordBatch);
     if (lengths.length === 0) return Promise.resolve([]);
+    // Each buffer moves to the worker once: one already on its way (another request's view of
+    // it, which callers avoid) or one that cannot move is copied.
+    if (this.moving.has(data.buffer) || !(data.buffer instanceof ArrayBuffer)) data = data.slice();
+    this.moving.add(data.buffer);
     return new Promise<number[]>((resolve, reject) => {
       this.queued.push({
         partition,
