@@ -2,20 +2,22 @@
  * SpoolWriter: the hand-off between ingest requests and the HttpIngestSource task in
  * `ingest.ack.mode=spool`. `submit` appends the request's records to the spool (group commit in
  * the spool's worker thread) and resolves once they are fsync'ed, as `spooled` outcomes: the
- * request is answered then, Kafka or not. The task's `poll` reads the spool in sequence order (the spool is the source partition
- * `{"spool": <connector>}`, the sequence its offset) and `ack` (commitRecord) deletes exactly the
- * rows Kafka acknowledged (or that a transform dropped). Nothing is ever withdrawn or failed:
- * records in the spool stay until delivered, across task restarts and gateway crashes. While the
- * drainer keeps up, `poll` gets the rows it appended back from the store's memory with the parsed
- * records attached (no read, no decode); otherwise it reads and decodes them from the file.
+ * request is answered then, Kafka or not. The task's `poll` reads the spool in sequence order
+ * (the spool is the source partition `{"spool": <connector>}`, the sequence its offset) and `ack`
+ * (commitRecord) deletes exactly the rows Kafka acknowledged (or that a transform dropped).
+ * Nothing is ever withdrawn or failed: records in the spool stay until delivered, across task
+ * restarts and gateway crashes. While the drainer keeps up, `poll` gets the rows it appended back
+ * from the store's memory with the parsed records attached (no read, no decode); when it is
+ * behind, it reads and decodes them from the file, the next batch while this one is produced.
  *
  * If the spool's worker dies, the spool is not durable any more: `submit` answers 503 and `poll`
  * throws a non-retriable error, so the task goes FAILED with the reason as its trace.
  *
  * Order: one task drains a connector's spool with one poll batch in flight at a time (the
  * descriptor's `maxInFlightBatches`), which WorkerSourceTask retries while Kafka is unreachable,
- * so records reach Kafka in spool order (and so in order per key). After a crash, rows whose delete was lost are sent again (duplicates,
- * counted by the consumer; never a loss); rows covered by a committed offset are deleted at start.
+ * so records reach Kafka in spool order (and so in order per key). After a crash, rows whose
+ * delete was lost are sent again (duplicates, counted by the consumer; never a loss); rows covered
+ * by a committed offset are deleted at start.
  *
  * Backpressure: a request that would take the spool past `ingest.spool.max.bytes` gets 503 with
  * Retry-After (bytes of appends in flight count too).
