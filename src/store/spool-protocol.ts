@@ -1,8 +1,9 @@
 /**
  * The messages between SpoolStore (main thread) and the spool worker thread that owns the spool's
- * SQLite file (spool-worker.ts, SpoolWorkerLoop). Record bytes cross the boundary packed: a group
- * of records is one ArrayBuffer plus a Uint32Array of lengths, both transferred (moved, not
- * copied), so a group of thousands of records costs one message, not a structured clone each.
+ * SQLite file (spool-worker.ts, SpoolWorkerLoop). Record bytes cross the boundary packed, never
+ * as a structured clone per record: an append message carries each request's buffer (its records
+ * back to back) and a Uint32Array of lengths, transferred (moved, not copied) to the worker and
+ * back with `durable`; a read's rows come back as one transferred buffer of the same shape.
  *
  * Replies come back in the order the worker ran the operations, which is the order they were
  * sent except that consecutive appends and deletes merge into one transaction: so a `durable`
