@@ -32,6 +32,8 @@ function toBuffer(bytes: Uint8Array): Buffer {
 
 export class PlatformaticProducer implements KafkaProducer {
   private tail: Promise<unknown> = Promise.resolve();
+  private failure: Error | undefined;
+  readonly maxInFlight = 1;
   private readonly partitionCounts = new Map<string, number>();
   private readonly nextUnkeyed = new Map<string, number>();
 
@@ -41,8 +43,15 @@ export class PlatformaticProducer implements KafkaProducer {
   ) {}
 
   send(records: readonly ProducerRecord[]): Promise<ProducedMetadata[]> {
+    if (this.failure) return Promise.reject(this.failure);
     if (records.length === 0) return Promise.resolve([]);
-    const result = this.tail.then(() => this.sendNow(records));
+    const result = this.tail.then(() => {
+      if (this.failure) throw this.failure;
+      return this.sendNow(records).catch((error: Error) => {
+        this.failure ??= error;
+        throw error;
+      });
+    });
     this.tail = result.catch(() => undefined);
     return result;
   }
