@@ -1,0 +1,407 @@
+/**
+ * ProducePipeline: the request pipeline of the @platformatic/kafka adapter's producer, as Java's
+ * Sender and RecordAccumulator run it. The adapter appends one encoded RecordBatch per partition
+ * and send; the pipeline groups ready batches by partition leader into Produce requests (at most
+ * one batch per partition per request, within max.request.size) and keeps up to `maxInFlight`
+ * requests on the wire per broker. Talks to Kafka through a ProduceTransport (a fake in tests).
+ *
+ * Idempotence (acks=all, the default): a batch gets its partition's next sequence number when it
+ * is first sent and keeps it for every retry; at most 5 batches per partition are in flight (what
+ * the broker deduplicates). Per partition, batches go out in append order. On a retriable error
+ * (NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS, timeouts, a lost connection, …) the batch waits
+ * retry.backoff.ms and nothing of its partition is sent until every batch of the partition that
+ * was on the wire has come back; then the waiting batches go again, oldest first, with their
+ * original sequences. The broker answers OUT_OF_ORDER_SEQUENCE_NUMBER for a later batch while an
+ * earlier one is missing: such a batch is retried after it, not failed; DUPLICATE_SEQUENCE_NUMBER
+ * means written already: success. So records land in append order, each once.
+ *
+ * A batch fails for good on a fatal error, on OUT_OF_ORDER_SEQUENCE_NUMBER when no earlier batch
+ * of its partition is pending, after `retries`, or once delivery.timeout.ms has passed since it
+ * was appended. Then every later batch of that partition fails with it (none of them can be
+ * written ahead of it), and the pipeline is failed: it takes no new batches (`failure`), so
+ * nothing is ever written after a failed batch with this producer id; the caller replaces the
+ * producer (a new producer id, as Java's idempotent producer bumps its epoch). Batches of other
+ * partitions already appended go on.
+ *
+ * Without idempotence, batches carry no sequence; order holds with maxInFlight 1 (Java's rule:
+ * with more, a retried batch may land after a later one).
+ */
+import { protocolErrorsCodesById } from "@platformatic/kafka";
+
+/** The broker's answer for one partition of a Produce request. */
+export interface PartitionAnswer {
+  readonly topic: string;
+  readonly partition: number;
+  readonly errorCode: number;
+  readonly baseOffset: number;
+  readonly errorMessage?: string | null;
+}
+
+export interface OutgoingBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly records: Buffer;
+}
+
+export interface ProduceTransport {
+  /** Leader node of each partition of each topic (-1: none now); `refresh` asks the cluster again. */
+  leaders(topics: readonly string[], refresh: boolean): Promise<Map<string, readonly number[]>>;
+  /** One Produce request; null for acks=0. Rejects when the request as a whole failed (network, timeout). */
+  produce(node: number, batches: readonly OutgoingBatch[]): Promise<readonly PartitionAnswer[] | null>;
+  initProducerId(): Promise<{ producerId: bigint; producerEpoch: number }>;
+  /** Writes producer id, epoch and base sequence into an encoded batch. */
+  stamp(records: Buffer, producerId: bigint, epoch: number, sequence: number): void;
+}
+
+export interface PipelineSettings {
+  readonly idempotent: boolean;
+  /** Requests on the wire per broker, at most. */
+  readonly maxInFlight: number;
+  readonly maxRequestBytes: number;
+  readonly deliveryTimeoutMs: number;
+  readonly retries: number;
+  readonly retryBackoffMs: number;
+  /** Builds the error a batch fails with (the adapter's error vocabulary). */
+  readonly error: (message: string, retriable: boolean, cause?: unknown) => Error;
+}
+
+/** Error codes answered per partition (Kafka's Errors). */
+const OUT_OF_ORDER_SEQUENCE_NUMBER = 45;
+const DUPLICATE_SEQUENCE_NUMBER = 46;
+/** Retriable: a retry, after fresh metadata for the first group, may succeed. */
+const STALE_METADATA = new Set([3, 5, 6, 9, 56, 74, 75]);
+const RETRIABLE = new Set([...STALE_METADATA, 7, 13, 19, 20, 89]);
+/** Kafka's limit of batches in flight per partition for an idempotent producer. */
+const MAX_IN_FLIGHT_PER_PARTITION = 5;
+const SEQUENCE_LIMIT = 2 ** 31;
+
+type State = "queued" | "inflight" | "waiting" | "done";
+
+interface Batch {
+  readonly part: Partition;
+  readonly records: Buffer;
+  readonly count: number;
+  readonly deadline: number;
+  readonly settle: (baseOffset: number | Error) => void;
+  state: State;
+  sequence: number;
+  /** The partition's generation when last sent: older batches on the wire hold a retry back. */
+  generation: number;
+  retryAt: number;
+  attempts: number;
+}
+
+interface Partition {
+  readonly topic: string;
+  readonly partition: number;
+  /** Batches not yet settled, in append (= sequence) order. */
+  readonly queue: Batch[];
+  nextSequence: number;
+  /** Bumped by each retriable failure: batches sent before it must come back first. */
+  generation: number;
+}
+
+export class ProducePipeline {
+  private readonly partitions = new Map<string, Partition>();
+  private readonly leaders = new Map<string, readonly number[]>();
+  private readonly inFlight = new Map<number, number>();
+  private producerId = -1n;
+  private epoch = -1;
+  private stale = false;
+  private pumping = false;
+  private again = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timerAt = Number.POSITIVE_INFINITY;
+  private pending = 0;
+  private idle: (() => void)[] = [];
+  /** Set once a batch failed for good: no new batch is taken. */
+  failure: Error | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly transport: ProduceTransport,
+    private readonly s: PipelineSettings,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Gets the producer id now (idempotent), so a connect reports an unreachable cluster. */
+  async start(): Promise<void> {
+    if (!this.s.idempotent || this.producerId >= 0n) return;
+    const id = await this.transport.initProducerId();
+    this.producerId = id.producerId;
+    this.epoch = id.producerEpoch;
+  }
+
+  /** Partition leaders known for `topic` (its partition count), fetched when unknown. */
+  async partitionCount(topic: string): Promise<number> {
+    let known = this.leaders.get(topic);
+    if (!known) {
+      for (const [t, l] of await this.transport.leaders([topic], false)) this.leaders.set(t, l);
+      known = this.leaders.get(topic);
+    }
+    return known?.length ?? 0;
+  }
+
+  /** Knows `topic` already (its partitions can be chosen without a metadata call). */
+  knownPartitionCount(topic: string): number | undefined {
+    return this.leaders.get(topic)?.length;
+  }
+
+  /** Appends one encoded batch of `count` records; resolves with its base offset (-1 for acks=0). */
+  append(topic: string, partition: number, records: Buffer, count: number): Promise<number> {
+    if (this.failure) return Promise.reject(this.failure);
+    const key = `${topic}\u0000${partition}`;
+    let part = this.partitions.get(key);
+    if (!part) {
+      part = { topic, partition, queue: [], nextSequence: 0, generation: 0 };
+      this.partitions.set(key, part);
+    }
+    this.pending++;
+    const { promise, resolve, reject } = Promise.withResolvers<number>();
+    const settle = (result: number | Error) => {
+      if (--this.pending === 0) for (const f of this.idle.splice(0)) f();
+      if (typeof result === "number") resolve(result);
+      else reject(result);
+    };
+    part.queue.push({
+      part,
+      records,
+      count,
+      deadline: this.now() + this.s.deliveryTimeoutMs,
+      settle,
+      state: "queued",
+      sequence: -1,
+      generation: 0,
+      retryAt: 0,
+      attempts: 0,
+    });
+    void this.pump();
+    return promise;
+  }
+
+  /** Resolves once no batch is pending. */
+  drained(): Promise<void> {
+    if (this.pending === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  /** Fails whatever is still pending and sends nothing more. */
+  close(reason: Error): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+    for (const part of this.partitions.values()) {
+      for (const b of part.queue.splice(0)) this.finish(b, reason);
+    }
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.again = false;
+        await this.pumpOnce();
+      } while (this.again && !this.closed);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private async pumpOnce(): Promise<void> {
+    if (this.closed) return;
+    const now = this.now();
+    this.expire(now);
+    if (this.s.idempotent && this.producerId < 0n) {
+      try {
+        const id = await this.transport.initProducerId();
+        this.producerId = id.producerId;
+        this.epoch = id.producerEpoch;
+      } catch {
+        return this.wakeAt(now + this.s.retryBackoffMs);
+      }
+    }
+    const wanted = new Set<string>();
+    for (const part of this.partitions.values()) {
+      if (part.queue.length === 0) continue;
+      const leader = this.leaders.get(part.topic)?.[part.partition] ?? -1;
+      if (this.stale || leader < 0) wanted.add(part.topic);
+    }
+    if (wanted.size > 0) {
+      try {
+        for (const [t, l] of await this.transport.leaders([...wanted], true)) this.leaders.set(t, l);
+        this.stale = false;
+      } catch {
+        return this.wakeAt(now + this.s.retryBackoffMs);
+      }
+    }
+    const byNode = new Map<number, Partition[]>();
+    for (const part of this.partitions.values()) {
+      if (part.queue.length === 0) continue;
+      const leader = this.leaders.get(part.topic)?.[part.partition] ?? -1;
+      if (leader < 0) {
+        this.stale = true;
+        this.wakeAt(now + this.s.retryBackoffMs);
+        continue;
+      }
+      const list = byNode.get(leader);
+      if (list) list.push(part);
+      else byNode.set(leader, [part]);
+    }
+    for (const [node, parts] of byNode) {
+      while ((this.inFlight.get(node) ?? 0) < this.s.maxInFlight) {
+        const batches: Batch[] = [];
+        let bytes = 0;
+        for (const part of parts) {
+          const b = this.sendable(part, now);
+          if (!b) continue;
+          if (batches.length > 0 && bytes + b.records.length > this.s.maxRequestBytes) continue;
+          this.prepare(b);
+          batches.push(b);
+          bytes += b.records.length;
+        }
+        if (batches.length === 0) break;
+        this.send(node, batches);
+      }
+    }
+  }
+
+  /** The next batch of `part` that may go now, if any. */
+  private sendable(part: Partition, now: number): Batch | undefined {
+    let onWire = 0;
+    for (const b of part.queue) {
+      if (b.state === "inflight") {
+        if (b.generation !== part.generation) return undefined;
+        onWire++;
+        continue;
+      }
+      if (b.state === "waiting" && b.retryAt > now) {
+        this.wakeAt(b.retryAt);
+        return undefined;
+      }
+      if (this.s.idempotent && onWire >= MAX_IN_FLIGHT_PER_PARTITION) return undefined;
+      return b;
+    }
+    return undefined;
+  }
+
+  private prepare(b: Batch): void {
+    const part = b.part;
+    if (this.s.idempotent && b.sequence < 0) {
+      b.sequence = part.nextSequence;
+      part.nextSequence = (part.nextSequence + b.count) % SEQUENCE_LIMIT;
+      this.transport.stamp(b.records, this.producerId, this.epoch, b.sequence);
+    }
+    b.state = "inflight";
+    b.generation = part.generation;
+    b.attempts++;
+  }
+
+  private send(node: number, batches: Batch[]): void {
+    this.inFlight.set(node, (this.inFlight.get(node) ?? 0) + 1);
+    const outgoing = batches.map((b) => ({ topic: b.part.topic, partition: b.part.partition, records: b.records }));
+    this.transport.produce(node, outgoing).then(
+      (answers) => this.onAnswers(node, batches, answers),
+      (error) => this.onRequestFailed(node, batches, error),
+    );
+  }
+
+  private onAnswers(node: number, batches: Batch[], answers: readonly PartitionAnswer[] | null): void {
+    this.inFlight.set(node, (this.inFlight.get(node) ?? 1) - 1);
+    const byKey = new Map<string, PartitionAnswer>();
+    for (const a of answers ?? []) byKey.set(`${a.topic}\u0000${a.partition}`, a);
+    for (const b of batches) {
+      if (b.state !== "inflight") continue; // failed meanwhile with an earlier batch
+      if (answers === null) {
+        this.succeed(b, -1);
+        continue;
+      }
+      const a = byKey.get(`${b.part.topic}\u0000${b.part.partition}`);
+      const code = a?.errorCode ?? 13;
+      if (code === 0) this.succeed(b, a!.baseOffset);
+      else if (code === DUPLICATE_SEQUENCE_NUMBER && this.s.idempotent) this.succeed(b, a!.baseOffset);
+      else if (code === OUT_OF_ORDER_SEQUENCE_NUMBER && this.s.idempotent && b.part.queue[0] !== b) {
+        this.retry(b, code, a?.errorMessage); // an earlier batch is missing: it goes first
+      } else if (RETRIABLE.has(code)) {
+        if (STALE_METADATA.has(code)) this.stale = true;
+        this.retry(b, code, a?.errorMessage);
+      } else this.fail(b, this.s.error(describe(b, code, a?.errorMessage), false));
+    }
+    void this.pump();
+  }
+
+  private onRequestFailed(node: number, batches: Batch[], error: unknown): void {
+    this.inFlight.set(node, (this.inFlight.get(node) ?? 1) - 1);
+    this.stale = true;
+    for (const b of batches) if (b.state === "inflight") this.retry(b, -1, null, error);
+    void this.pump();
+  }
+
+  private succeed(b: Batch, baseOffset: number): void {
+    const q = b.part.queue;
+    q.splice(q.indexOf(b), 1);
+    this.finish(b, baseOffset);
+  }
+
+  private retry(b: Batch, code: number, message: string | null | undefined, cause?: unknown): void {
+    const now = this.now();
+    if (b.attempts > this.s.retries || now >= b.deadline) {
+      const why = b.attempts > this.s.retries ? `retries (${this.s.retries}) exhausted` : "delivery.timeout.ms elapsed";
+      const detail = cause !== undefined ? String((cause as Error)?.message ?? cause) : describe(b, code, message);
+      this.fail(b, this.s.error(`${detail}; ${why}`, true, cause));
+      return;
+    }
+    if (b.generation === b.part.generation) b.part.generation++;
+    b.state = "waiting";
+    b.retryAt = now + this.s.retryBackoffMs;
+    this.wakeAt(b.retryAt);
+  }
+
+  /** `b` and every later batch of its partition fail; the pipeline takes nothing new. */
+  private fail(b: Batch, error: Error): void {
+    this.failure ??= error;
+    const q = b.part.queue;
+    for (const later of q.splice(q.indexOf(b))) this.finish(later, error);
+  }
+
+  private finish(b: Batch, result: number | Error): void {
+    if (b.state === "done") return;
+    b.state = "done";
+    b.settle(result);
+  }
+
+  /** Batches not on the wire whose delivery timeout passed fail. */
+  private expire(now: number): void {
+    for (const part of this.partitions.values()) {
+      const b = part.queue.find((x) => x.state !== "inflight" && now >= x.deadline);
+      if (b)
+        this.fail(b, this.s.error(`${describe(b, -1, null)}: delivery.timeout.ms elapsed before it was sent`, true));
+    }
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const part of this.partitions.values()) for (const b of part.queue) earliest = Math.min(earliest, b.deadline);
+    if (earliest !== Number.POSITIVE_INFINITY) this.wakeAt(earliest);
+  }
+
+  private wakeAt(at: number): void {
+    if (this.closed || at >= this.timerAt) return;
+    clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(
+      () => {
+        this.timerAt = Number.POSITIVE_INFINITY;
+        void this.pump();
+      },
+      Math.max(0, at - this.now()),
+    );
+    this.timer.unref?.();
+  }
+}
+
+function describe(b: Batch, code: number, message: string | null | undefined): string {
+  const what = `${b.count} record(s) for ${b.part.topic}-${b.part.partition}`;
+  if (code < 0) return `Expiring ${what}`;
+  const name = protocolErrorsCodesById[code] ?? `error code ${code}`;
+  return `Kafka rejected ${what}: ${name}${message ? ` (${message})` : ""}`;
+}
