@@ -1,12 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
-import {
-  type OutgoingBatch,
-  type PartitionAnswer,
-  type PipelineSettings,
-  ProducePipeline,
-  type ProduceTransport,
-} from "./produce-pipeline.ts";
+import { type PipelineSettings, ProducePipeline } from "./produce-pipeline.ts";
+import type { OutgoingBatch, PartitionAnswer, ProduceTransport } from "./produce-transport.ts";
 import { stampRecordBatch } from "./record-batch.ts";
 
 /** A batch of `count` records labelled `label` (the fake broker reads the label and the stamp back). */
@@ -254,6 +249,16 @@ describe("ProducePipeline bounds", () => {
     for (let i = 2; i < 7; i++) broker.deliver(i);
     await all;
     expect(broker.logs.get("t-0")).toEqual([0, 1, 2, 3, 4, 5, 6]);
+  });
+
+  test("batches appended in one go (one send's partitions) leave in one request", async () => {
+    const broker = new FakeBroker(3);
+    const pipeline = new ProducePipeline(broker, settings());
+    const sends = [0, 1, 2].map((p) => pipeline.append("t", p, batch(p), 1));
+    await waitFor(() => broker.requests.length === 1);
+    expect(broker.requests[0]!.batches.map((b) => b.partition)).toEqual([0, 1, 2]);
+    broker.deliver(0);
+    expect(await Promise.all(sends)).toEqual([0, 0, 0]);
   });
 
   test("a request holds one batch per partition, within max.request.size", async () => {

@@ -27,31 +27,8 @@
  * with more, a retried batch may land after a later one).
  */
 import { protocolErrorsCodesById } from "@platformatic/kafka";
-
-/** The broker's answer for one partition of a Produce request. */
-export interface PartitionAnswer {
-  readonly topic: string;
-  readonly partition: number;
-  readonly errorCode: number;
-  readonly baseOffset: number;
-  readonly errorMessage?: string | null;
-}
-
-export interface OutgoingBatch {
-  readonly topic: string;
-  readonly partition: number;
-  readonly records: Buffer;
-}
-
-export interface ProduceTransport {
-  /** Leader node of each partition of each topic (-1: none now); `refresh` asks the cluster again. */
-  leaders(topics: readonly string[], refresh: boolean): Promise<Map<string, readonly number[]>>;
-  /** One Produce request; null for acks=0. Rejects when the request as a whole failed (network, timeout). */
-  produce(node: number, batches: readonly OutgoingBatch[]): Promise<readonly PartitionAnswer[] | null>;
-  initProducerId(): Promise<{ producerId: bigint; producerEpoch: number }>;
-  /** Writes producer id, epoch and base sequence into an encoded batch. */
-  stamp(records: Buffer, producerId: bigint, epoch: number, sequence: number): void;
-}
+import { type Batch, PartitionBatches } from "./partition-batches.ts";
+import type { PartitionAnswer, ProduceTransport } from "./produce-transport.ts";
 
 export interface PipelineSettings {
   readonly idempotent: boolean;
@@ -65,44 +42,8 @@ export interface PipelineSettings {
   readonly error: (message: string, retriable: boolean, cause?: unknown) => Error;
 }
 
-/** Error codes answered per partition (Kafka's Errors). */
-const OUT_OF_ORDER_SEQUENCE_NUMBER = 45;
-const DUPLICATE_SEQUENCE_NUMBER = 46;
-/** Retriable: a retry, after fresh metadata for the first group, may succeed. */
-const STALE_METADATA = new Set([3, 5, 6, 9, 56, 74, 75]);
-const RETRIABLE = new Set([...STALE_METADATA, 7, 13, 19, 20, 89]);
-/** Kafka's limit of batches in flight per partition for an idempotent producer. */
-const MAX_IN_FLIGHT_PER_PARTITION = 5;
-const SEQUENCE_LIMIT = 2 ** 31;
-
-type State = "queued" | "inflight" | "waiting" | "done";
-
-interface Batch {
-  readonly part: Partition;
-  readonly records: Buffer;
-  readonly count: number;
-  readonly deadline: number;
-  readonly settle: (baseOffset: number | Error) => void;
-  state: State;
-  sequence: number;
-  /** The partition's generation when last sent: older batches on the wire hold a retry back. */
-  generation: number;
-  retryAt: number;
-  attempts: number;
-}
-
-interface Partition {
-  readonly topic: string;
-  readonly partition: number;
-  /** Batches not yet settled, in append (= sequence) order. */
-  readonly queue: Batch[];
-  nextSequence: number;
-  /** Bumped by each retriable failure: batches sent before it must come back first. */
-  generation: number;
-}
-
 export class ProducePipeline {
-  private readonly partitions = new Map<string, Partition>();
+  private readonly partitions = new Map<string, PartitionBatches>();
   private readonly leaders = new Map<string, readonly number[]>();
   private readonly inFlight = new Map<number, number>();
   private producerId = -1n;
@@ -110,6 +51,7 @@ export class ProducePipeline {
   private stale = false;
   private pumping = false;
   private again = false;
+  private scheduled = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
   private pending = 0;
@@ -153,7 +95,7 @@ export class ProducePipeline {
     const key = `${topic}\u0000${partition}`;
     let part = this.partitions.get(key);
     if (!part) {
-      part = { topic, partition, queue: [], nextSequence: 0, generation: 0 };
+      part = new PartitionBatches(topic, partition, this.s.idempotent);
       this.partitions.set(key, part);
     }
     this.pending++;
@@ -175,7 +117,14 @@ export class ProducePipeline {
       retryAt: 0,
       attempts: 0,
     });
-    void this.pump();
+    // Later in this tick: the batches of one send (one per partition) go out in one request.
+    if (!this.scheduled) {
+      this.scheduled = true;
+      queueMicrotask(() => {
+        this.scheduled = false;
+        void this.pump();
+      });
+    }
     return promise;
   }
 
@@ -237,7 +186,7 @@ export class ProducePipeline {
         return this.wakeAt(now + this.s.retryBackoffMs);
       }
     }
-    const byNode = new Map<number, Partition[]>();
+    const byNode = new Map<number, PartitionBatches[]>();
     for (const part of this.partitions.values()) {
       if (part.queue.length === 0) continue;
       const leader = this.leaders.get(part.topic)?.[part.partition] ?? -1;
@@ -255,10 +204,10 @@ export class ProducePipeline {
         const batches: Batch[] = [];
         let bytes = 0;
         for (const part of parts) {
-          const b = this.sendable(part, now);
+          const b = part.sendable(now, (at) => this.wakeAt(at));
           if (!b) continue;
           if (batches.length > 0 && bytes + b.records.length > this.s.maxRequestBytes) continue;
-          this.prepare(b);
+          part.sent(b, (sequence) => this.transport.stamp(b.records, this.producerId, this.epoch, sequence));
           batches.push(b);
           bytes += b.records.length;
         }
@@ -266,37 +215,6 @@ export class ProducePipeline {
         this.send(node, batches);
       }
     }
-  }
-
-  /** The next batch of `part` that may go now, if any. */
-  private sendable(part: Partition, now: number): Batch | undefined {
-    let onWire = 0;
-    for (const b of part.queue) {
-      if (b.state === "inflight") {
-        if (b.generation !== part.generation) return undefined;
-        onWire++;
-        continue;
-      }
-      if (b.state === "waiting" && b.retryAt > now) {
-        this.wakeAt(b.retryAt);
-        return undefined;
-      }
-      if (this.s.idempotent && onWire >= MAX_IN_FLIGHT_PER_PARTITION) return undefined;
-      return b;
-    }
-    return undefined;
-  }
-
-  private prepare(b: Batch): void {
-    const part = b.part;
-    if (this.s.idempotent && b.sequence < 0) {
-      b.sequence = part.nextSequence;
-      part.nextSequence = (part.nextSequence + b.count) % SEQUENCE_LIMIT;
-      this.transport.stamp(b.records, this.producerId, this.epoch, b.sequence);
-    }
-    b.state = "inflight";
-    b.generation = part.generation;
-    b.attempts++;
   }
 
   private send(node: number, batches: Batch[]): void {
@@ -319,15 +237,14 @@ export class ProducePipeline {
         continue;
       }
       const a = byKey.get(`${b.part.topic}\u0000${b.part.partition}`);
-      const code = a?.errorCode ?? 13;
-      if (code === 0) this.succeed(b, a!.baseOffset);
-      else if (code === DUPLICATE_SEQUENCE_NUMBER && this.s.idempotent) this.succeed(b, a!.baseOffset);
-      else if (code === OUT_OF_ORDER_SEQUENCE_NUMBER && this.s.idempotent && b.part.queue[0] !== b) {
-        this.retry(b, code, a?.errorMessage); // an earlier batch is missing: it goes first
-      } else if (RETRIABLE.has(code)) {
-        if (STALE_METADATA.has(code)) this.stale = true;
+      const code = a?.errorCode ?? 13; // no answer for it: as a network error
+      const verdict = b.part.verdict(b, code);
+      if (verdict === "written") this.succeed(b, a!.baseOffset);
+      else if (verdict === "fatal") this.fail(b, this.s.error(describe(b, code, a?.errorMessage), false));
+      else {
+        if (verdict === "retry-after-metadata") this.stale = true;
         this.retry(b, code, a?.errorMessage);
-      } else this.fail(b, this.s.error(describe(b, code, a?.errorMessage), false));
+      }
     }
     void this.pump();
   }
@@ -340,8 +257,7 @@ export class ProducePipeline {
   }
 
   private succeed(b: Batch, baseOffset: number): void {
-    const q = b.part.queue;
-    q.splice(q.indexOf(b), 1);
+    b.part.written(b);
     this.finish(b, baseOffset);
   }
 
@@ -353,17 +269,14 @@ export class ProducePipeline {
       this.fail(b, this.s.error(`${detail}; ${why}`, true, cause));
       return;
     }
-    if (b.generation === b.part.generation) b.part.generation++;
-    b.state = "waiting";
-    b.retryAt = now + this.s.retryBackoffMs;
+    b.part.waitForRetry(b, now + this.s.retryBackoffMs);
     this.wakeAt(b.retryAt);
   }
 
   /** `b` and every later batch of its partition fail; the pipeline takes nothing new. */
   private fail(b: Batch, error: Error): void {
     this.failure ??= error;
-    const q = b.part.queue;
-    for (const later of q.splice(q.indexOf(b))) this.finish(later, error);
+    for (const later of b.part.failFrom(b)) this.finish(later, error);
   }
 
   private finish(b: Batch, result: number | Error): void {
@@ -375,7 +288,7 @@ export class ProducePipeline {
   /** Batches not on the wire whose delivery timeout passed fail. */
   private expire(now: number): void {
     for (const part of this.partitions.values()) {
-      const b = part.queue.find((x) => x.state !== "inflight" && now >= x.deadline);
+      const b = part.expired(now);
       if (b)
         this.fail(b, this.s.error(`${describe(b, -1, null)}: delivery.timeout.ms elapsed before it was sent`, true));
     }

@@ -3,7 +3,8 @@
  * through a library client (which handles bootstrap, SASL, TLS, retries), Produce requests (v9:
  * Kafka 2.8+ through 4.x) encoded here around the adapter's own record batches and sent on
  * connections of the library's ConnectionPool, in the order they are made (a broker answers the
- * requests of one connection in order). Used by PlatformaticProducer only.
+ * requests of one connection in order). Used by PlatformaticProducer; the interface is what
+ * ProducePipeline needs (its unit tests fake it).
  */
 import {
   type ConnectionOptions,
@@ -14,8 +15,32 @@ import {
   ResponseError,
   Writer,
 } from "@platformatic/kafka";
-import type { OutgoingBatch, PartitionAnswer, ProduceTransport } from "./produce-pipeline.ts";
 import { stampRecordBatch } from "./record-batch.ts";
+
+/** The broker's answer for one partition of a Produce request. */
+export interface PartitionAnswer {
+  readonly topic: string;
+  readonly partition: number;
+  readonly errorCode: number;
+  readonly baseOffset: number;
+  readonly errorMessage?: string | null;
+}
+
+export interface OutgoingBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly records: Buffer;
+}
+
+export interface ProduceTransport {
+  /** Leader node of each partition of each topic (-1: none now); `refresh` asks the cluster again. */
+  leaders(topics: readonly string[], refresh: boolean): Promise<Map<string, readonly number[]>>;
+  /** One Produce request; null for acks=0. Rejects when the request as a whole failed (network, timeout). */
+  produce(node: number, batches: readonly OutgoingBatch[]): Promise<readonly PartitionAnswer[] | null>;
+  initProducerId(): Promise<{ producerId: bigint; producerEpoch: number }>;
+  /** Writes producer id, epoch and base sequence into an encoded batch. */
+  stamp(records: Buffer, producerId: bigint, epoch: number, sequence: number): void;
+}
 
 const PRODUCE = 0;
 /** The first flexible version; requests and answers as v10/v11 apart from tagged fields. */
