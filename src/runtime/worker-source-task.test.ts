@@ -60,6 +60,7 @@ function setup(
     clock?: Clock;
     maxRequestBytes?: number;
     maxInFlightBatches?: number;
+    batchBytes?: number;
     log?: Logger;
   } = {},
 ) {
@@ -81,6 +82,7 @@ function setup(
     offsets,
     maxRequestBytes: options.maxRequestBytes ?? 1_048_576,
     ...(options.maxInFlightBatches ? { maxInFlightBatches: options.maxInFlightBatches } : {}),
+    ...(options.batchBytes !== undefined ? { batchBytes: options.batchBytes } : {}),
     offsetFlushIntervalMs: options.flushMs ?? 0,
     onTopic: () => {},
   });
@@ -605,7 +607,8 @@ describe("WorkerSourceTask with a pipelining producer (issue 7 point 2)", () => 
   const values = (kafka: MemoryKafka) => kafka.records("t").map((r) => new TextDecoder().decode(r.value!));
 
   test("several requests in flight; one failing in the middle is sent again before anything after it, each record lands once, acknowledged in poll order", async () => {
-    const s = setup({ flushMs: 3_600_000, maxInFlightBatches: 5 });
+    // batch.size 0: each poll batch may start a request of its own while others are out.
+    const s = setup({ flushMs: 3_600_000, maxInFlightBatches: 5, batchBytes: 0 });
     s.kafka.pipelining = 3;
     s.kafka.holdAcks();
     s.plugin.queue.push([line(1)], [line(2)], [line(3)], [line(4)]);
