@@ -74,8 +74,11 @@ export class PlatformaticProducer implements KafkaProducer {
   private async admit(records: readonly ProducerRecord[]): Promise<ProducedMetadata[]> {
     const partitions = new Int32Array(records.length);
     const positions = new Int32Array(records.length);
-    const groups = new Map<string, { topic: string; partition: number; indexes: number[] }>();
+    const groupOf = new Int32Array(records.length);
+    const groups: { topic: string; partition: number; indexes: number[] }[] = [];
+    const byKey = new Map<string, number>();
     const sticky = new Map<string, number>();
+    let last = -1;
     for (let i = 0; i < records.length; i++) {
       const r = records[i]!;
       let partition = r.partition;
@@ -93,37 +96,47 @@ export class PlatformaticProducer implements KafkaProducer {
         }
       }
       partitions[i] = partition;
-      const key = `${r.topic}\u0000${partition}`;
-      let g = groups.get(key);
-      if (!g) {
-        g = { topic: r.topic, partition, indexes: [] };
-        groups.set(key, g);
+      // Most sends go to one topic and partition: the previous record's group first.
+      let g = last >= 0 && groups[last]!.partition === partition && groups[last]!.topic === r.topic ? last : -1;
+      if (g < 0) {
+        const key = `${r.topic}\u0000${partition}`;
+        g = byKey.get(key) ?? -1;
+        if (g < 0) {
+          g = groups.length;
+          groups.push({ topic: r.topic, partition, indexes: [] });
+          byKey.set(key, g);
+        }
       }
-      positions[i] = g.indexes.length;
-      g.indexes.push(i);
+      last = g;
+      groupOf[i] = g;
+      const indexes = groups[g]!.indexes;
+      positions[i] = indexes.length;
+      indexes.push(i);
     }
     const now = Date.now();
-    const keys = [...groups.keys()];
-    const sent = [...groups.values()].map((g) => {
+    const sent = groups.map((g) => {
       const batch = encodeRecordBatch(records, g.indexes, now, this.gzip);
       return this.pipeline.append(g.topic, g.partition, batch.buffer, batch.count);
     });
     const outcomes = await Promise.allSettled(sent);
-    const base = new Map<string, number>();
+    const base = new Float64Array(groups.length);
     for (let i = 0; i < outcomes.length; i++) {
       const o = outcomes[i]!;
       if (o.status === "rejected") throw wrap(o.reason, "Failed to send records to Kafka");
-      base.set(keys[i]!, o.value);
+      base[i] = o.value;
     }
-    return records.map((r, i) => {
-      const b = base.get(`${r.topic}\u0000${partitions[i]}`) ?? -1;
-      return {
+    const out: ProducedMetadata[] = new Array(records.length);
+    for (let i = 0; i < records.length; i++) {
+      const b = base[groupOf[i]!]!;
+      const r = records[i]!;
+      out[i] = {
         topic: r.topic,
         partition: partitions[i]!,
         offset: b < 0 ? -1 : b + positions[i]!,
         timestamp: r.timestamp,
       };
-    });
+    }
+    return out;
   }
 
   async close(): Promise<void> {
