@@ -130,7 +130,8 @@ function appendAll(pipeline: ProducePipeline, labels: number[], partition = 0) {
 describe("ProducePipeline (idempotent)", () => {
   test("request N fails retriably while N+1..N+4 are in flight: written N..N+4 in order, with the original sequences", async () => {
     const broker = new FakeBroker();
-    const pipeline = new ProducePipeline(broker, settings());
+    const warnings: string[] = [];
+    const pipeline = new ProducePipeline(broker, settings({ onRetry: (m) => warnings.push(m) }));
     const { outcomes, all } = appendAll(pipeline, [0, 1, 2, 3, 4]);
     await waitFor(() => broker.requests.length === 5);
     expect(broker.requests.map((r) => r.sent)).toEqual([[[0, 0]], [[1, 1]], [[2, 2]], [[3, 3]], [[4, 4]]]);
@@ -143,6 +144,10 @@ describe("ProducePipeline (idempotent)", () => {
     expect(broker.logs.get("t-0")).toEqual([0, 1, 2, 3, 4]);
     expect(outcomes).toEqual([0, 1, 2, 3, 4]);
     expect(pipeline.failure).toBeUndefined();
+    // One warning for the episode, not one per batch.
+    expect(warnings).toEqual([
+      "Kafka rejected 1 record(s) for t-0: NOT_LEADER_OR_FOLLOWER; retrying (attempt 2) until delivery.timeout.ms",
+    ]);
   });
 
   test("a lost answer (the connection dropped after the broker wrote it) is retried: DUPLICATE_SEQUENCE_NUMBER is success, written once", async () => {

@@ -40,7 +40,12 @@ export interface PipelineSettings {
   readonly retryBackoffMs: number;
   /** Builds the error a batch fails with (the adapter's error vocabulary). */
   readonly error: (message: string, retriable: boolean, cause?: unknown) => Error;
+  /** Told about a batch that goes again (a warning for the log, as Java's Sender writes one). */
+  readonly onRetry?: (message: string) => void;
 }
+
+/** At most one retry warning per this many milliseconds (an outage would otherwise flood the log). */
+const RETRY_WARNING_INTERVAL_MS = 5_000;
 
 export class ProducePipeline {
   private readonly partitions = new Map<string, PartitionBatches>();
@@ -59,6 +64,7 @@ export class ProducePipeline {
   /** Set once a batch failed for good: no new batch is taken. */
   failure: Error | undefined;
   private closed = false;
+  private lastRetryWarning = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly transport: ProduceTransport,
@@ -271,6 +277,11 @@ export class ProducePipeline {
     }
     b.part.waitForRetry(b, now + this.s.retryBackoffMs);
     this.wakeAt(b.retryAt);
+    if (this.s.onRetry && now - this.lastRetryWarning >= RETRY_WARNING_INTERVAL_MS) {
+      this.lastRetryWarning = now;
+      const detail = cause !== undefined ? String((cause as Error)?.message ?? cause) : describe(b, code, message);
+      this.s.onRetry(`${detail}; retrying (attempt ${b.attempts + 1}) until delivery.timeout.ms`);
+    }
   }
 
   /** `b` and every later batch of its partition fail; the pipeline takes nothing new. */

@@ -147,7 +147,10 @@ export class PlatformaticProducer implements KafkaProducer {
 }
 
 /** A connected producer from Kafka client properties (idempotent ones have their producer id). */
-export async function connectPlatformaticProducer(properties: ClientProperties): Promise<KafkaProducer> {
+export async function connectPlatformaticProducer(
+  properties: ClientProperties,
+  onRetry?: (message: string) => void,
+): Promise<KafkaProducer> {
   const p = producerSettings(properties);
   const c = connectionSettings(properties);
   const options = baseOptions(c);
@@ -174,6 +177,7 @@ export async function connectPlatformaticProducer(properties: ClientProperties):
     retryBackoffMs: c.retryBackoffMs,
     error: (message, retriable, cause) =>
       retriable ? new RetriableError(message, { cause }) : new ConnectError(message, { cause }),
+    ...(onRetry ? { onRetry } : {}),
   });
   const close = async () => {
     // Java's close(): what is in flight gets its chance (bounded), then the rest fails.
