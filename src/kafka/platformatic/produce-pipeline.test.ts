@@ -187,7 +187,7 @@ describe("ProducePipeline (idempotent)", () => {
     ]);
     expect(other.outcomes).toEqual([0]);
     expect(pipeline.failure?.message).toBe("Kafka rejected 1 record(s) for t-0: MESSAGE_TOO_LARGE");
-    expect(pipeline.append("t", 1, batch(11), 1)).rejects.toThrow("MESSAGE_TOO_LARGE");
+    await expect(pipeline.append("t", 1, batch(11), 1)).rejects.toThrow("MESSAGE_TOO_LARGE");
     expect(broker.requests).toHaveLength(1);
   });
 
