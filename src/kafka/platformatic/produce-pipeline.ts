@@ -44,6 +44,9 @@ export interface PipelineSettings {
   readonly onRetry?: (message: string) => void;
 }
 
+/** Metadata look-ups for a topic without partitions yet before a send fails (with retry.backoff.ms between). */
+const METADATA_ATTEMPTS = 30;
+
 /** At most one retry warning per this many milliseconds (an outage would otherwise flood the log). */
 const RETRY_WARNING_INTERVAL_MS = 5_000;
 
@@ -80,14 +83,21 @@ export class ProducePipeline {
     this.epoch = id.producerEpoch;
   }
 
-  /** Partition leaders known for `topic` (its partition count), fetched when unknown. */
+  /**
+   * The partition count of `topic`, from metadata when not known yet. A topic being created (by
+   * auto-creation) may show no partitions for a moment: asked again for a while, as Java's
+   * producer waits up to max.block.ms, then a retriable error.
+   */
   async partitionCount(topic: string): Promise<number> {
-    let known = this.leaders.get(topic);
-    if (!known) {
-      for (const [t, l] of await this.transport.leaders([topic], false)) this.leaders.set(t, l);
-      known = this.leaders.get(topic);
+    for (let attempt = 0; ; attempt++) {
+      const known = this.leaders.get(topic);
+      if (known && known.length > 0) return known.length;
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, this.s.retryBackoffMs));
+      for (const [t, l] of await this.transport.leaders([topic], attempt > 0)) this.leaders.set(t, l);
+      if (attempt >= METADATA_ATTEMPTS && !(this.leaders.get(topic)?.length ?? 0)) {
+        throw this.s.error(`Topic ${topic} not present in metadata after ${METADATA_ATTEMPTS} attempts`, true);
+      }
     }
-    return known?.length ?? 0;
   }
 
   /** Knows `topic` already (its partitions can be chosen without a metadata call). */
