@@ -28,6 +28,7 @@
  */
 import { protocolErrorsCodesById } from "@platformatic/kafka";
 import { type Batch, PartitionBatches } from "./partition-batches.ts";
+import { PartitionLeaders } from "./partition-leaders.ts";
 import type { PartitionAnswer, ProduceTransport } from "./produce-transport.ts";
 
 export interface PipelineSettings {
@@ -44,19 +45,15 @@ export interface PipelineSettings {
   readonly onRetry?: (message: string) => void;
 }
 
-/** Metadata look-ups for a topic without partitions yet before a send fails (with retry.backoff.ms between). */
-const METADATA_ATTEMPTS = 30;
-
 /** At most one retry warning per this many milliseconds (an outage would otherwise flood the log). */
 const RETRY_WARNING_INTERVAL_MS = 5_000;
 
 export class ProducePipeline {
   private readonly partitions = new Map<string, PartitionBatches>();
-  private readonly leaders = new Map<string, readonly number[]>();
+  private readonly leaders: PartitionLeaders;
   private readonly inFlight = new Map<number, number>();
   private producerId = -1n;
   private epoch = -1;
-  private stale = false;
   private pumping = false;
   private again = false;
   private scheduled = false;
@@ -73,7 +70,9 @@ export class ProducePipeline {
     private readonly transport: ProduceTransport,
     private readonly s: PipelineSettings,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.leaders = new PartitionLeaders(transport, s.retryBackoffMs, (m) => s.error(m, true));
+  }
 
   /** Gets the producer id now (idempotent), so a connect reports an unreachable cluster. */
   async start(): Promise<void> {
@@ -83,26 +82,14 @@ export class ProducePipeline {
     this.epoch = id.producerEpoch;
   }
 
-  /**
-   * The partition count of `topic`, from metadata when not known yet. A topic being created (by
-   * auto-creation) may show no partitions for a moment: asked again for a while, as Java's
-   * producer waits up to max.block.ms, then a retriable error.
-   */
-  async partitionCount(topic: string): Promise<number> {
-    for (let attempt = 0; ; attempt++) {
-      const known = this.leaders.get(topic);
-      if (known && known.length > 0) return known.length;
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, this.s.retryBackoffMs));
-      for (const [t, l] of await this.transport.leaders([topic], attempt > 0)) this.leaders.set(t, l);
-      if (attempt >= METADATA_ATTEMPTS && !(this.leaders.get(topic)?.length ?? 0)) {
-        throw this.s.error(`Topic ${topic} not present in metadata after ${METADATA_ATTEMPTS} attempts`, true);
-      }
-    }
+  /** The partition count of `topic`, from metadata when not known yet (PartitionLeaders.count). */
+  partitionCount(topic: string): Promise<number> {
+    return this.leaders.count(topic);
   }
 
   /** Knows `topic` already (its partitions can be chosen without a metadata call). */
   knownPartitionCount(topic: string): number | undefined {
-    return this.leaders.get(topic)?.length;
+    return this.leaders.known(topic);
   }
 
   /** Appends one encoded batch of `count` records; resolves with its base offset (-1 for acks=0). */
@@ -191,13 +178,11 @@ export class ProducePipeline {
     const wanted = new Set<string>();
     for (const part of this.partitions.values()) {
       if (part.queue.length === 0) continue;
-      const leader = this.leaders.get(part.topic)?.[part.partition] ?? -1;
-      if (this.stale || leader < 0) wanted.add(part.topic);
+      if (this.leaders.stale || this.leaders.leader(part.topic, part.partition) < 0) wanted.add(part.topic);
     }
     if (wanted.size > 0) {
       try {
-        for (const [t, l] of await this.transport.leaders([...wanted], true)) this.leaders.set(t, l);
-        this.stale = false;
+        await this.leaders.refresh([...wanted]);
       } catch {
         return this.wakeAt(now + this.s.retryBackoffMs);
       }
@@ -205,9 +190,9 @@ export class ProducePipeline {
     const byNode = new Map<number, PartitionBatches[]>();
     for (const part of this.partitions.values()) {
       if (part.queue.length === 0) continue;
-      const leader = this.leaders.get(part.topic)?.[part.partition] ?? -1;
+      const leader = this.leaders.leader(part.topic, part.partition);
       if (leader < 0) {
-        this.stale = true;
+        this.leaders.stale = true;
         this.wakeAt(now + this.s.retryBackoffMs);
         continue;
       }
@@ -258,7 +243,7 @@ export class ProducePipeline {
       if (verdict === "written") this.succeed(b, a!.baseOffset);
       else if (verdict === "fatal") this.fail(b, this.s.error(describe(b, code, a?.errorMessage), false));
       else {
-        if (verdict === "retry-after-metadata") this.stale = true;
+        if (verdict === "retry-after-metadata") this.leaders.stale = true;
         this.retry(b, code, a?.errorMessage);
       }
     }
@@ -267,7 +252,7 @@ export class ProducePipeline {
 
   private onRequestFailed(node: number, batches: Batch[], error: unknown): void {
     this.inFlight.set(node, (this.inFlight.get(node) ?? 1) - 1);
-    this.stale = true;
+    this.leaders.stale = true;
     for (const b of batches) if (b.state === "inflight") this.retry(b, -1, null, error);
     void this.pump();
   }
