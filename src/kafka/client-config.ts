@@ -32,6 +32,8 @@ export interface ProducerSettings {
   compression: "none" | "gzip";
   requestTimeoutMs: number;
   maxRequestBytes: number;
+  /** buffer.memory: bytes on the wire at once, at most. */
+  bufferMemory: number;
   deliveryTimeoutMs: number;
   retries: number;
 }
@@ -172,6 +174,7 @@ export function producerSettings(props: ClientProperties): ProducerSettings {
     compression: compression as "none" | "gzip",
     requestTimeoutMs,
     maxRequestBytes: intProp(props, "max.request.size", 1_048_576),
+    bufferMemory: intProp(props, "buffer.memory", 33_554_432),
     deliveryTimeoutMs: intProp(props, "delivery.timeout.ms", 120_000),
     retries,
   };

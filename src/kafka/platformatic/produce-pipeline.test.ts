@@ -256,6 +256,21 @@ describe("ProducePipeline bounds", () => {
     expect(broker.logs.get("t-0")).toEqual([0, 1, 2, 3, 4, 5, 6]);
   });
 
+  test("at most maxInFlightBytes on the wire (one larger request still goes alone)", async () => {
+    const broker = new FakeBroker();
+    const pipeline = new ProducePipeline(broker, settings({ maxInFlightBytes: 130 }));
+    const { all } = appendAll(pipeline, [0, 1, 2]);
+    await waitFor(() => broker.requests.length === 2);
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    expect(broker.requests).toHaveLength(2); // 65 bytes each: a third would pass 130
+    broker.deliver(0);
+    await waitFor(() => broker.requests.length === 3);
+    broker.deliver(1);
+    broker.deliver(2);
+    await all;
+    expect(broker.logs.get("t-0")).toEqual([0, 1, 2]);
+  });
+
   test("batches appended in one go (one send's partitions) leave in one request", async () => {
     const broker = new FakeBroker(3);
     const pipeline = new ProducePipeline(broker, settings());

@@ -3,7 +3,7 @@
  * Sender and RecordAccumulator run it. The adapter appends one encoded RecordBatch per partition
  * and send; the pipeline groups ready batches by partition leader into Produce requests (at most
  * one batch per partition per request, within max.request.size) and keeps up to `maxInFlight`
- * requests on the wire per broker. Talks to Kafka through a ProduceTransport (a fake in tests).
+ * requests on the wire per broker, and at most buffer.memory bytes on the wire in all. Talks to Kafka through a ProduceTransport (a fake in tests).
  *
  * Idempotence (acks=all, the default): a batch gets its partition's next sequence number when it
  * is first sent and keeps it for every retry; at most 5 batches per partition are in flight (what
@@ -36,6 +36,8 @@ export interface PipelineSettings {
   /** Requests on the wire per broker, at most. */
   readonly maxInFlight: number;
   readonly maxRequestBytes: number;
+  /** Bytes on the wire at once, over all brokers (buffer.memory); one larger request goes alone. */
+  readonly maxInFlightBytes?: number;
   readonly deliveryTimeoutMs: number;
   readonly retries: number;
   readonly retryBackoffMs: number;
@@ -52,6 +54,7 @@ export class ProducePipeline {
   private readonly partitions = new Map<string, PartitionBatches>();
   private readonly leaders: PartitionLeaders;
   private readonly inFlight = new Map<number, number>();
+  private wireBytes = 0;
   private producerId = -1n;
   private epoch = -1;
   private pumping = false;
@@ -201,13 +204,16 @@ export class ProducePipeline {
       else byNode.set(leader, [part]);
     }
     for (const [node, parts] of byNode) {
+      const maxWire = this.s.maxInFlightBytes ?? Number.POSITIVE_INFINITY;
       while ((this.inFlight.get(node) ?? 0) < this.s.maxInFlight) {
         const batches: Batch[] = [];
         let bytes = 0;
         for (const part of parts) {
           const b = part.sendable(now, (at) => this.wakeAt(at));
           if (!b) continue;
-          if (batches.length > 0 && bytes + b.records.length > this.s.maxRequestBytes) continue;
+          const size = bytes + b.records.length;
+          if (batches.length > 0 && size > this.s.maxRequestBytes) continue;
+          if (this.wireBytes > 0 && this.wireBytes + size > maxWire) continue;
           part.sent(b, (sequence) => this.transport.stamp(b.records, this.producerId, this.epoch, sequence));
           batches.push(b);
           bytes += b.records.length;
@@ -220,10 +226,19 @@ export class ProducePipeline {
 
   private send(node: number, batches: Batch[]): void {
     this.inFlight.set(node, (this.inFlight.get(node) ?? 0) + 1);
+    let bytes = 0;
+    for (const b of batches) bytes += b.records.length;
+    this.wireBytes += bytes;
     const outgoing = batches.map((b) => ({ topic: b.part.topic, partition: b.part.partition, records: b.records }));
     this.transport.produce(node, outgoing).then(
-      (answers) => this.onAnswers(node, batches, answers),
-      (error) => this.onRequestFailed(node, batches, error),
+      (answers) => {
+        this.wireBytes -= bytes;
+        this.onAnswers(node, batches, answers);
+      },
+      (error) => {
+        this.wireBytes -= bytes;
+        this.onRequestFailed(node, batches, error);
+      },
     );
   }
 

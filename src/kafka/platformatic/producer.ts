@@ -172,6 +172,7 @@ export async function connectPlatformaticProducer(
     idempotent: p.idempotent,
     maxInFlight: p.maxInFlight,
     maxRequestBytes: p.maxRequestBytes,
+    maxInFlightBytes: p.bufferMemory,
     deliveryTimeoutMs: p.deliveryTimeoutMs,
     retries: p.retries,
     retryBackoffMs: c.retryBackoffMs,
