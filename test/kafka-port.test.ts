@@ -483,6 +483,84 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
     await consumer.close();
   });
 
+  // Issue 7 point 2: sends are pipelined (not awaited one by one), as the runtime does.
+  test.each([
+    ["idempotent (default)", {}],
+    ["idempotent, gzip", { "compression.type": "gzip" }],
+    ["acks=1", { acks: "1" }],
+    ["acks=0", { acks: "0" }],
+  ] as [string, Record<string, string>][])(
+    "concurrent sends land in call order per partition, each once, with per-record offsets (%s)",
+    async (name, extra) => {
+      const topic = uniqueTopic(`pipelined-${name.replace(/\W+/g, "-")}`);
+      await admin.createTopic({ topic, partitions: 3, replicationFactor: 1 });
+      // One acknowledged record per partition first: every partition has its leader in place (an
+      // acks=0 send to a partition whose leader is still being set up is dropped, as Kafka's are).
+      const primer = await port.producer({ "bootstrap.servers": info.bootstrap });
+      await primer.send(
+        [0, 1, 2].map((partition) => ({
+          topic,
+          partition,
+          key: null,
+          value: utf8("primer"),
+          headers: [],
+          timestamp: null,
+        })),
+      );
+      await primer.close();
+      const producer = await port.producer({ "bootstrap.servers": info.bootstrap, ...extra });
+      const sends = Array.from({ length: 40 }, (_, s) =>
+        producer.send(
+          Array.from({ length: 25 }, (_, i) => ({
+            topic,
+            partition: null,
+            key: utf8(`k${(s * 25 + i) % 7}`),
+            value: utf8(`${s}:${i}`),
+            headers: [],
+            timestamp: null,
+          })),
+        ),
+      );
+      const sent = (await Promise.all(sends)).flat();
+      await producer.close();
+      const consumer = await port.consumer({
+        groupId: `group-${topic}`,
+        topics: [topic],
+        properties: { "bootstrap.servers": info.bootstrap, "fetch.max.wait.ms": "100" },
+      });
+      const received: ConsumedRecord[] = [];
+      await consumer.start({
+        onRecords: async (records) => {
+          received.push(...records.filter((r) => text(r.value) !== "primer"));
+        },
+        onAssignment: async () => {},
+        onCrash: (error) => {
+          throw error;
+        },
+      });
+      await waitFor(() => received.length >= 1000, { what: "1000 records" });
+      await consumer.close();
+      expect(received).toHaveLength(1000);
+      for (let p = 0; p < 3; p++) {
+        const expected = sent.filter((m) => m.partition === p);
+        const got = received.filter((r) => r.partition === p).sort((a, b) => a.offset - b.offset);
+        // Call order: the values of each partition in the order they were sent, each once.
+        const order = (v: string) => v.split(":").map(Number) as [number, number];
+        const values = got.map((r) => text(r.value)!);
+        expect(values).toEqual([...values].sort((a, b) => order(a)[0] - order(b)[0] || order(a)[1] - order(b)[1]));
+        expect(got).toHaveLength(expected.length);
+        if (extra.acks !== "0") expect(expected.map((m) => m.offset)).toEqual(got.map((r) => r.offset));
+      }
+      // Keyed records go to Java's partition for their key: one key, one partition.
+      const partitionsOfKey = new Map<string, Set<number>>();
+      for (const r of received) {
+        const k = text(r.key)!;
+        partitionsOfKey.set(k, (partitionsOfKey.get(k) ?? new Set()).add(r.partition));
+      }
+      expect([...partitionsOfKey.values()].every((set) => set.size === 1)).toBe(true);
+    },
+  );
+
   test("fails fast with a clear message for unsupported client settings", async () => {
     await expect(port.producer({ "bootstrap.servers": info.bootstrap, "compression.type": "zstd" })).rejects.toThrow(
       "Invalid value zstd for configuration compression.type: supported codecs are none and gzip",
