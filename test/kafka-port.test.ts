@@ -529,15 +529,16 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
         properties: { "bootstrap.servers": info.bootstrap, "fetch.max.wait.ms": "100" },
       });
       const received: ConsumedRecord[] = [];
-      await consumer.start({
-        onRecords: async (records) => {
-          received.push(...records.filter((r) => text(r.value) !== "primer"));
-        },
-        onAssignment: async () => {},
-        onCrash: (error) => {
-          throw error;
-        },
-      });
+      await consumer.start(
+        handlers({
+          onRecords: async (records) => {
+            received.push(...records.filter((r) => text(r.value) !== "primer"));
+          },
+          onCrash: (error) => {
+            throw error;
+          },
+        }),
+      );
       await waitFor(() => received.length >= 1000, { what: "1000 records" });
       await consumer.close();
       expect(received).toHaveLength(1000);
