@@ -62,6 +62,7 @@ function setup(
     maxInFlightBatches?: number;
     batchBytes?: number;
     log?: Logger;
+    topicCreator?: { ensure(topic: string): Promise<void>; close(): Promise<void> };
   } = {},
 ) {
   const kafka = new MemoryKafka();
@@ -85,6 +86,7 @@ function setup(
     ...(options.batchBytes !== undefined ? { batchBytes: options.batchBytes } : {}),
     offsetFlushIntervalMs: options.flushMs ?? 0,
     onTopic: () => {},
+    ...(options.topicCreator ? { topicCreator: options.topicCreator } : {}),
   });
   return { kafka, offsets, plugin, task, listener: basics.listener };
 }
@@ -640,5 +642,36 @@ describe("WorkerSourceTask with a pipelining producer (issue 7 point 2)", () => 
     s.task.stop();
     expect(await s.task.awaitStop(5000)).toBe(true);
     expect(s.offsets.get("c", { file: "f" })).toEqual({ pos: 4 });
+  });
+
+  test("pipelined requests reach the producer in order even when topics are ensured first", async () => {
+    // R1 = {a, b, b} then R2 = {b}: preparing R1 awaits two topics, R2 one; R2 must not overtake.
+    const s = setup({
+      maxRequestBytes: 150,
+      maxInFlightBatches: 5,
+      batchBytes: 0,
+      topicCreator: {
+        ensure: async () => {},
+        close: async () => {},
+      },
+    });
+    s.kafka.pipelining = 5;
+    const rec = (topic: string, n: number) =>
+      sourceRecord({
+        topic,
+        value: `v${n}`,
+        valueSchema: Schemas.STRING,
+        sourcePartition: { f: "f" },
+        sourceOffset: { pos: n },
+      });
+    s.plugin.queue.push([rec("a", 1), rec("b", 2), rec("b", 3)]);
+    s.task.start();
+    await waitFor(() => s.kafka.records("b").length === 2);
+    expect(s.kafka.records("b").map((r) => new TextDecoder().decode(r.value ?? new Uint8Array()))).toEqual([
+      "v2",
+      "v3",
+    ]);
+    s.task.stop();
+    expect(await s.task.awaitStop(5000)).toBe(true);
   });
 });

@@ -106,6 +106,8 @@ export class WorkerSourceTask extends WorkerTask {
   private lastFlush: number;
   private readonly seenTopics = new Set<string>();
   private readonly topicsReady = new Map<string, Promise<void>>();
+  /** Preparing and calling `producer.send` of pipelined requests, chained so sends keep their order. */
+  private sending: Promise<unknown> = Promise.resolve();
   private readonly inFlight: InFlightBatches<PollBatch, BatchResult>;
   /** Acknowledgements are handled one batch at a time, in poll order. */
   private acknowledging: Promise<void> = Promise.resolve();
@@ -388,10 +390,18 @@ export class WorkerSourceTask extends WorkerTask {
   private async attempt(chunk: readonly Outgoing[]): Promise<ProducedMetadata[]> {
     if (this.producerFailed) throw new RetriableError("An earlier send failed; sent again after it");
     const records = chunk.map((o) => o.produced);
-    const producer = await this.ensureProducerAndTopics(records);
-    if (!producer) throw new RetriableError("The task is stopping");
+    // Preparing a request may await (the producer, topics): the next request's `send` is called
+    // only after this one's, so a partition's records reach the producer in SendCoalescer order.
+    const turn = this.sending.then(async () => {
+      if (this.producerFailed) throw new RetriableError("An earlier send failed; sent again after it");
+      const producer = await this.ensureProducerAndTopics(records);
+      if (!producer) throw new RetriableError("The task is stopping");
+      return { producer, sent: producer.send(records) };
+    });
+    this.sending = turn.catch(() => undefined);
+    const { producer, sent } = await turn;
     try {
-      return await producer.send(records);
+      return await sent;
     } catch (error) {
       this.retire(producer);
       throw error;
