@@ -89,4 +89,21 @@ describe("PlatformaticProducer", () => {
     await expect(producer.send([record("u", 0, "c")])).rejects.toThrow("no broker");
     expect(broker.produced).toEqual([]);
   });
+
+  test("a record whose timestamp cannot be encoded rejects the send before any partition is written", async () => {
+    const broker = new GatedBroker();
+    broker.gate.resolve();
+    const producer = producerOn(broker);
+    await producer.send([record("a", 0, "warm"), record("b", 0, "warm")]);
+    const bad = { ...record("b", 0, "y"), timestamp: 1.5 };
+    await expect(producer.send([record("a", 0, "x"), bad])).rejects.toThrow("Invalid timestamp 1.5 for a record to b");
+    await expect(producer.send([{ ...record("a", 0, "z"), timestamp: -2 }])).rejects.toThrow("Invalid timestamp -2");
+    // Nothing of the rejected sends was written; the producer still works.
+    expect((await producer.send([record("a", 0, "ok")])).map((m) => m.offset)).toEqual([1]);
+    expect(broker.produced).toEqual([
+      ["a", 0, 1],
+      ["b", 0, 1],
+      ["a", 0, 1],
+    ]);
+  });
 });

@@ -16,7 +16,7 @@
  * one failed for good, and from then on the producer is failed (the port's contract).
  */
 import { murmur2, Producer } from "@platformatic/kafka";
-import { ConnectError, RetriableError } from "../../errors.ts";
+import { ConnectError, DataError, RetriableError } from "../../errors.ts";
 import { connectionSettings, producerSettings } from "../client-config.ts";
 import type { ClientProperties, KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka-port.ts";
 import { baseOptions } from "./client-options.ts";
@@ -27,6 +27,15 @@ import { encodeRecordBatch } from "./record-batch.ts";
 
 function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** A CreateTime is whole milliseconds (-1: none); anything else would not encode. */
+function checkTimestamp(r: ProducerRecord): void {
+  const ts = r.timestamp;
+  if (ts === null || ts === undefined || (Number.isSafeInteger(ts) && ts >= -1)) return;
+  throw new DataError(
+    `Invalid timestamp ${ts} for a record to ${r.topic}: it must be an integer number of milliseconds`,
+  );
 }
 
 export class PlatformaticProducer implements KafkaProducer {
@@ -81,6 +90,7 @@ export class PlatformaticProducer implements KafkaProducer {
     let last = -1;
     for (let i = 0; i < records.length; i++) {
       const r = records[i]!;
+      checkTimestamp(r);
       let partition = r.partition;
       if (partition === null) {
         const count = this.pipeline.knownPartitionCount(r.topic) || 1;
@@ -114,10 +124,11 @@ export class PlatformaticProducer implements KafkaProducer {
       indexes.push(i);
     }
     const now = Date.now();
-    const sent = groups.map((g) => {
-      const batch = encodeRecordBatch(records, g.indexes, now, this.gzip);
-      return this.pipeline.append(g.topic, g.partition, batch.buffer, batch.count);
-    });
+    // Every group is encoded before any is appended: a send that cannot be encoded writes nothing.
+    const batches = groups.map((g) => encodeRecordBatch(records, g.indexes, now, this.gzip));
+    const sent = groups.map((g, i) =>
+      this.pipeline.append(g.topic, g.partition, batches[i]!.buffer, batches[i]!.count),
+    );
     const outcomes = await Promise.allSettled(sent);
     const base = new Float64Array(groups.length);
     for (let i = 0; i < outcomes.length; i++) {
