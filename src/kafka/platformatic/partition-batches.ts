@@ -107,9 +107,19 @@ export class PartitionBatches {
     b.retryAt = retryAt;
   }
 
-  /** `b` failed for good: it and every later batch leave the queue (none may be written ahead of it). */
+  /**
+   * `b` failed for good: it and every later batch not on the wire leave the queue (none may be
+   * written ahead of it). Later batches on the wire stay: the broker may still write them, so they
+   * settle on their own answer (written, or OUT_OF_ORDER_SEQUENCE_NUMBER once nothing is pending
+   * before them).
+   */
   failFrom(b: Batch): Batch[] {
-    return this.queue.splice(this.queue.indexOf(b));
+    const at = this.queue.indexOf(b);
+    const failed = [b];
+    const onWire: Batch[] = [];
+    for (const later of this.queue.slice(at + 1)) (later.state === "inflight" ? onWire : failed).push(later);
+    this.queue.splice(at, this.queue.length - at, ...onWire);
+    return failed;
   }
 
   /** The first batch not on the wire whose delivery timeout has passed. */

@@ -205,7 +205,7 @@ describe("ProducePipeline (idempotent)", () => {
     ]);
   });
 
-  test("a batch still failing when delivery.timeout.ms has passed fails as retriable, and the later ones with it", async () => {
+  test("a batch still failing when delivery.timeout.ms has passed fails as retriable; a later one on the wire settles on its answer", async () => {
     const broker = new FakeBroker();
     let now = 0;
     const pipeline = new ProducePipeline(broker, settings({ deliveryTimeoutMs: 1_000 }), () => now);
@@ -215,11 +215,39 @@ describe("ProducePipeline (idempotent)", () => {
     broker.requests[0]!.failWith(new Error("Request timed out"));
     broker.deliver(1);
     await all;
+    // Batch 1 was on the wire: it settles on its own answer (0 is missing: OUT_OF_ORDER_SEQUENCE_NUMBER).
     expect(outcomes).toEqual([
       "failed: Request timed out; delivery.timeout.ms elapsed",
-      "failed: Request timed out; delivery.timeout.ms elapsed",
+      "failed: Kafka rejected 1 record(s) for t-0: OUT_OF_ORDER_SEQUENCE_NUMBER",
     ]);
     expect((pipeline.failure as Error & { retriable: boolean }).retriable).toBe(true);
+  });
+
+  test("when a batch fails with an unknown outcome, later batches on the wire settle on their answer; queued ones fail at once", async () => {
+    const broker = new FakeBroker();
+    let now = 0;
+    const pipeline = new ProducePipeline(broker, settings({ deliveryTimeoutMs: 1_000, maxInFlight: 2 }), () => now);
+    const { outcomes, all } = appendAll(pipeline, [0, 1, 2]);
+    await waitFor(() => broker.requests.length === 2);
+    now = 1_000;
+    // The broker wrote batch 0 but answered REQUEST_TIMED_OUT after delivery.timeout.ms: it fails.
+    const first = broker.requests[0]!;
+    broker.handle(first);
+    first.answer([{ topic: "t", partition: 0, errorCode: 7, baseOffset: -1 }]);
+    await waitFor(() => outcomes[2] !== undefined);
+    expect(outcomes[0]).toBe(
+      "failed: Kafka rejected 1 record(s) for t-0: REQUEST_TIMED_OUT; delivery.timeout.ms elapsed",
+    );
+    expect(outcomes[2]).toBe(
+      "failed: Kafka rejected 1 record(s) for t-0: REQUEST_TIMED_OUT; delivery.timeout.ms elapsed",
+    );
+    expect(outcomes[1]).toBeUndefined(); // still on the wire: the broker may write it
+    await expect(pipeline.append("t", 0, batch(3), 1)).rejects.toThrow("REQUEST_TIMED_OUT");
+    broker.deliver(1);
+    await all;
+    expect(outcomes[1]).toBe(1);
+    expect(broker.logs.get("t-0")).toEqual([0, 1]);
+    expect(broker.requests).toHaveLength(2);
   });
 });
 

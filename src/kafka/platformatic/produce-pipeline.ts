@@ -17,8 +17,10 @@
  *
  * A batch fails for good on a fatal error, on OUT_OF_ORDER_SEQUENCE_NUMBER when no earlier batch
  * of its partition is pending, after `retries`, or once delivery.timeout.ms has passed since it
- * was appended. Then every later batch of that partition fails with it (none of them can be
- * written ahead of it), and the pipeline is failed: it takes no new batches (`failure`), so
+ * was appended. Then every later batch of that partition not on the wire fails with it (none of
+ * them may be written ahead of it); later batches on the wire settle on their own answer (the broker
+ * may write them: written, or OUT_OF_ORDER_SEQUENCE_NUMBER once nothing is pending before them), so
+ * a failed batch is one the broker will not write. The pipeline is failed: it takes no new batches (`failure`), so
  * nothing is ever written after a failed batch with this producer id; the caller replaces the
  * producer (a new producer id, as Java's idempotent producer bumps its epoch). Batches of other
  * partitions already appended go on.
@@ -294,7 +296,10 @@ export class ProducePipeline {
     }
   }
 
-  /** `b` and every later batch of its partition fail; the pipeline takes nothing new. */
+  /**
+   * `b` and every later batch of its partition not on the wire fail (those on the wire settle on
+   * their answer: PartitionBatches.failFrom); the pipeline takes nothing new.
+   */
   private fail(b: Batch, error: Error): void {
     this.failure ??= error;
     for (const later of b.part.failFrom(b)) this.finish(later, error);
