@@ -32,6 +32,21 @@ export interface ProducedMetadata {
   readonly timestamp: number | null;
 }
 
+/**
+ * A send's rejection may say which of its records were written all the same (other partitions of
+ * the send were acknowledged): `written[i]` is record i's metadata, null when it was not and will
+ * not be written by this producer. A caller sends again only the null ones.
+ */
+export interface PartlyWritten {
+  readonly written: readonly (ProducedMetadata | null)[];
+}
+
+/** The records of a rejected send that were written (PartlyWritten), if the rejection says. */
+export function writtenRecords(error: unknown): readonly (ProducedMetadata | null)[] | undefined {
+  const written = (error as Partial<PartlyWritten> | null | undefined)?.written;
+  return Array.isArray(written) ? written : undefined;
+}
+
 export interface KafkaProducer {
   /**
    * Sends the records; resolves once Kafka acknowledged every one (per the `acks` setting), with
@@ -44,7 +59,14 @@ export interface KafkaProducer {
    * and it fails the producer: every send made after it and not yet acknowledged that has records
    * for the same partitions rejects too (a record that cannot be written is never overtaken by a
    * later one), and every later call rejects at once. To go on, close it and create a new producer (a new
-   * idempotent producer id), then send the failed records again.
+   * idempotent producer id), then send the failed records again: only those, when the rejection
+   * is PartlyWritten (`writtenRecords`); the records it lists as written are acknowledged.
+   *
+   * At-least-once windows that remain (Java's producer has the same ones; Connect then fails the
+   * task, the gateway resends on a new producer, so such a record may be written twice): a batch
+   * whose last attempt ended without a usable answer (a request timeout or a lost connection) when
+   * delivery.timeout.ms or retries ran out, and batches on the wire when the producer is closed,
+   * are reported as failed although the broker may have written them.
    */
   send(records: readonly ProducerRecord[]): Promise<ProducedMetadata[]>;
   /**

@@ -4,6 +4,7 @@ import type { RecordMetadata, SourceTask, SourceTaskContext } from "../api/conne
 import { Schemas } from "../api/data/schema.ts";
 import { type SourceRecord, sourceRecord } from "../api/record.ts";
 import { ConnectError, RetriableError } from "../errors.ts";
+import type { KafkaProducer, ProducerRecord } from "../kafka/kafka-port.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
 import type { Clock } from "../util/clock.ts";
 import { type Logger, LogManager } from "../util/logger.ts";
@@ -63,6 +64,7 @@ function setup(
     batchBytes?: number;
     log?: Logger;
     topicCreator?: { ensure(topic: string): Promise<void>; close(): Promise<void> };
+    producer?: (kafka: MemoryKafka) => Promise<KafkaProducer>;
   } = {},
 ) {
   const kafka = new MemoryKafka();
@@ -77,7 +79,7 @@ function setup(
     task: plugin,
     taskClass: "test.QueuedSource",
     config: {},
-    producer: () => kafka.producer(),
+    producer: () => (options.producer ? options.producer(kafka) : kafka.producer()),
     converters: stringConverters,
     transformations: TransformationChain.EMPTY,
     offsets,
@@ -673,5 +675,57 @@ describe("WorkerSourceTask with a pipelining producer (issue 7 point 2)", () => 
     ]);
     s.task.stop();
     expect(await s.task.awaitStop(5000)).toBe(true);
+  });
+
+  test("a send rejected with some partitions written: only the unwritten records go again; the written ones are acknowledged", async () => {
+    const sent: string[][] = [];
+    let producers = 0;
+    const s = setup({
+      producer: async (kafka) => {
+        const inner = await kafka.producer();
+        const first = producers++ === 0;
+        return {
+          maxInFlight: 1,
+          close: () => inner.close(),
+          async send(records: readonly ProducerRecord[]) {
+            sent.push(records.map((r) => `${r.topic}:${new TextDecoder().decode(r.value ?? new Uint8Array())}`));
+            if (!first) return inner.send(records);
+            // Partition q is written, p fails: the rejection says which records were written.
+            const q = await inner.send(records.filter((r) => r.topic === "q"));
+            let k = 0;
+            const written = records.map((r) => (r.topic === "q" ? q[k++]! : null));
+            throw Object.assign(new RetriableError("NOT_ENOUGH_REPLICAS for p-0"), { written });
+          },
+        };
+      },
+    });
+    const rec = (topic: string, n: number) =>
+      sourceRecord({
+        topic,
+        value: `v${n}`,
+        valueSchema: Schemas.STRING,
+        sourcePartition: { f: "f" },
+        sourceOffset: { pos: n },
+      });
+    s.plugin.queue.push([rec("p", 1), rec("q", 2), rec("p", 3), rec("q", 4)]);
+    s.task.start();
+    await waitFor(() => s.plugin.committed.length === 4);
+    expect(sent).toEqual([
+      ["p:v1", "q:v2", "p:v3", "q:v4"],
+      ["p:v1", "p:v3"],
+    ]);
+    const values = (topic: string) =>
+      s.kafka.records(topic).map((r) => new TextDecoder().decode(r.value ?? new Uint8Array()));
+    expect(values("q")).toEqual(["v2", "v4"]);
+    expect(values("p")).toEqual(["v1", "v3"]);
+    expect(s.plugin.committed.map(([v, m]) => [v, m?.topic, m?.offset])).toEqual([
+      ["v1", "p", 0],
+      ["v2", "q", 0],
+      ["v3", "p", 1],
+      ["v4", "q", 1],
+    ]);
+    s.task.stop();
+    expect(await s.task.awaitStop(5000)).toBe(true);
+    expect(s.offsets.get("c", { f: "f" })).toEqual({ pos: 4 });
   });
 });

@@ -34,7 +34,7 @@
 import type { OffsetStorageReader, RecordMetadata, SourceTask } from "../api/connector.ts";
 import type { SourceMap, SourceRecord } from "../api/record.ts";
 import { isRetriable, RetriableError } from "../errors.ts";
-import type { KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
+import { type KafkaProducer, type ProducedMetadata, type ProducerRecord, writtenRecords } from "../kafka/kafka-port.ts";
 import { canonicalJson, type OffsetStore } from "../store/offset-store.ts";
 import { ABORTED, abortable } from "../util/async.ts";
 import { type BackoffPolicy, retry } from "../util/backoff.ts";
@@ -410,32 +410,56 @@ export class WorkerSourceTask extends WorkerTask {
 
   /**
    * A request whose attempt failed with `previous` (SendCoalescer's recovery, run while nothing
-   * else is on the wire), or one record of it: retried while Kafka is unreachable. When Kafka
-   * rejects it for good, its records are sent one by one to find those that fail on their own
-   * (the others go through: at-least-once); a record that fails alone takes Connect's
+   * else is on the wire), or one record of it: retried while Kafka is unreachable. Records a
+   * rejection lists as written (the port's PartlyWritten) are acknowledged and not sent again.
+   * When Kafka rejects the rest for good, they are sent one by one to find those that fail on
+   * their own (the others go through: at-least-once); a record that fails alone takes Connect's
    * KAFKA_PRODUCE path (fail the task, or skip it with errors.tolerance=all). Never throws.
    */
   private async produce(chunk: readonly Outgoing[], previous?: unknown): Promise<SendOutcome> {
     this.producerFailed = false;
     const records = chunk.map((o) => o.produced);
+    /** Each record's metadata once written. */
+    const done: (ProducedMetadata | undefined)[] = new Array(chunk.length);
+    const unsent = () => records.flatMap((_, i) => (done[i] === undefined ? [i] : []));
+    const absorb = (sent: readonly number[], error: unknown) => {
+      const written = writtenRecords(error);
+      if (!written) return;
+      for (let k = 0; k < sent.length; k++) done[sent[k]!] ??= written[k] ?? undefined;
+    };
+    const outcome = (failure?: { error: unknown }): SendOutcome => {
+      const metadata: ProducedMetadata[] = [];
+      for (const m of done) {
+        if (m === undefined) break;
+        metadata.push(m);
+      }
+      return failure ? { metadata, failure } : { metadata };
+    };
     let retrying = false;
     const retriable = (error: unknown) => !(error instanceof TopicCreationError) && isRetriable(error);
     try {
       if (previous !== undefined) {
-        if (this.stopping) return { metadata: [] };
+        absorb(unsent(), previous);
+        if (unsent().length === 0) return outcome();
+        if (this.stopping) return outcome();
         if (!retriable(previous)) throw previous;
         retrying = true;
         this.sendsRetrying++;
-        this.log.warn(`Failed to send ${records.length} records to Kafka, retrying`, previous);
+        this.log.warn(`Failed to send ${unsent().length} records to Kafka, retrying`, previous);
         await this.clock.sleep(PRODUCE_BACKOFF.initialMs, this.stopSignal);
       }
-      const metadata = await retry(
+      await retry(
         async () => {
-          const producer = await this.ensureProducerAndTopics(records);
-          if (!producer) return undefined;
+          const todo = unsent();
+          const batch = todo.map((i) => records[i]!);
+          const producer = await this.ensureProducerAndTopics(batch);
+          if (!producer) return false;
           try {
-            return await producer.send(records);
+            const metadata = await producer.send(batch);
+            for (let k = 0; k < todo.length; k++) done[todo[k]!] = metadata[k];
+            return true;
           } catch (error) {
+            absorb(todo, error);
             this.retire(producer);
             this.producerFailed = false;
             throw error;
@@ -450,15 +474,15 @@ export class WorkerSourceTask extends WorkerTask {
           onRetry: (error, _attempt, delay) => {
             if (!retrying) this.sendsRetrying++;
             retrying = true;
-            this.log.warn(`Failed to send ${records.length} records to Kafka, retrying in ${delay} ms`, error);
+            this.log.warn(`Failed to send ${unsent().length} records to Kafka, retrying in ${delay} ms`, error);
           },
         },
       );
-      return { metadata: metadata ?? [] }; // none: stopping before the producer connected
+      return outcome(); // not sent: stopping before the producer connected
     } catch (error) {
-      if (this.stopping) return { metadata: [] };
-      if (error instanceof TopicCreationError) return { metadata: [], failure: { error } };
-      if (chunk.length > 1) return await this.produceOneByOne(chunk);
+      if (this.stopping) return outcome();
+      if (error instanceof TopicCreationError) return outcome({ error });
+      if (unsent().length > 1) return await this.produceOneByOne(chunk, done);
       try {
         await this.o.operator.fail({
           ...this.id,
@@ -466,21 +490,30 @@ export class WorkerSourceTask extends WorkerTask {
           executingClass: "org.apache.kafka.clients.producer.KafkaProducer",
           error,
           attempts: 1,
-          source: chunk[0]!.record,
+          source: chunk[unsent()[0] ?? 0]!.record,
         });
       } catch (failure) {
-        return { metadata: [], failure: { error: failure } };
+        return outcome({ error: failure });
       }
-      return { metadata: [null] };
+      return { metadata: done.map((m) => m ?? null) };
     } finally {
       if (retrying) this.sendsRetrying--;
     }
   }
 
-  private async produceOneByOne(chunk: readonly Outgoing[]): Promise<SendOutcome> {
+  /** The records of `chunk` not `done` yet, one at a time (see `produce`). */
+  private async produceOneByOne(
+    chunk: readonly Outgoing[],
+    done: readonly (ProducedMetadata | undefined)[],
+  ): Promise<SendOutcome> {
     const metadata: (ProducedMetadata | null)[] = [];
-    for (const one of chunk) {
-      const outcome = await this.produce([one]);
+    for (let i = 0; i < chunk.length; i++) {
+      const written = done[i];
+      if (written) {
+        metadata.push(written);
+        continue;
+      }
+      const outcome = await this.produce([chunk[i]!]);
       if (outcome.metadata.length === 0) return outcome.failure ? { metadata, failure: outcome.failure } : { metadata };
       metadata.push(outcome.metadata[0]!);
     }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import type { ProducerRecord } from "../kafka-port.ts";
+import { type ProducerRecord, writtenRecords } from "../kafka-port.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
 import type { OutgoingBatch, PartitionAnswer, ProduceTransport } from "./produce-transport.ts";
 import { PlatformaticProducer } from "./producer.ts";
@@ -10,6 +10,8 @@ class GatedBroker implements ProduceTransport {
   readonly produced: [string, number, number][] = [];
   private readonly offsets = new Map<string, number>();
   readonly gate = Promise.withResolvers<void>();
+  /** Partitions (`topic-partition`) answered MESSAGE_TOO_LARGE. */
+  readonly rejecting = new Set<string>();
   async leaders(topics: readonly string[]): Promise<Map<string, readonly number[]>> {
     await this.gate.promise;
     return new Map(topics.map((t) => [t, [1, 1]]));
@@ -23,6 +25,7 @@ class GatedBroker implements ProduceTransport {
   async produce(_node: number, batches: readonly OutgoingBatch[]): Promise<readonly PartitionAnswer[]> {
     return batches.map((b) => {
       const key = `${b.topic}-${b.partition}`;
+      if (this.rejecting.has(key)) return { topic: b.topic, partition: b.partition, errorCode: 10, baseOffset: -1 };
       const count = b.records.readInt32BE(57);
       const base = this.offsets.get(key) ?? 0;
       this.offsets.set(key, base + count);
@@ -105,5 +108,26 @@ describe("PlatformaticProducer", () => {
       ["b", 0, 1],
       ["a", 0, 1],
     ]);
+  });
+
+  test("a send rejected for one partition says which records of the others were written", async () => {
+    const broker = new GatedBroker();
+    broker.gate.resolve();
+    broker.rejecting.add("p-0");
+    const producer = producerOn(broker);
+    const error = await producer
+      .send([record("p", 0, "a"), record("q", 0, "b"), record("p", 0, "c"), record("q", 0, "d")])
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(String(error)).toContain("MESSAGE_TOO_LARGE");
+    expect(writtenRecords(error)?.map((m) => (m ? [m.topic, m.offset] : null))).toEqual([
+      null,
+      ["q", 0],
+      null,
+      ["q", 1],
+    ]);
+    expect(broker.produced).toEqual([["q", 0, 2]]);
   });
 });

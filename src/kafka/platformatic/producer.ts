@@ -16,7 +16,7 @@
  * one failed for good, and from then on the producer is failed (the port's contract).
  */
 import { murmur2, Producer } from "@platformatic/kafka";
-import { ConnectError, DataError, RetriableError } from "../../errors.ts";
+import { ConnectError, DataError, isRetriable, RetriableError } from "../../errors.ts";
 import { connectionSettings, producerSettings } from "../client-config.ts";
 import type { ClientProperties, KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka-port.ts";
 import { baseOptions } from "./client-options.ts";
@@ -130,24 +130,31 @@ export class PlatformaticProducer implements KafkaProducer {
       this.pipeline.append(g.topic, g.partition, batches[i]!.buffer, batches[i]!.count),
     );
     const outcomes = await Promise.allSettled(sent);
-    const base = new Float64Array(groups.length);
-    for (let i = 0; i < outcomes.length; i++) {
-      const o = outcomes[i]!;
-      if (o.status === "rejected") throw wrap(o.reason, "Failed to send records to Kafka");
-      base[i] = o.value;
-    }
-    const out: ProducedMetadata[] = new Array(records.length);
+    let rejected: unknown;
+    const out: (ProducedMetadata | null)[] = new Array(records.length);
     for (let i = 0; i < records.length; i++) {
-      const b = base[groupOf[i]!]!;
+      const o = outcomes[groupOf[i]!]!;
+      if (o.status === "rejected") {
+        rejected ??= o.reason;
+        out[i] = null;
+        continue;
+      }
       const r = records[i]!;
       out[i] = {
         topic: r.topic,
         partition: partitions[i]!,
-        offset: b < 0 ? -1 : b + positions[i]!,
-        timestamp: r.timestamp,
+        offset: o.value < 0 ? -1 : o.value + positions[i]!,
+        timestamp: r.timestamp ?? now,
       };
     }
-    return out;
+    if (rejected === undefined) return out as ProducedMetadata[];
+    const error = wrap(rejected, "Failed to send records to Kafka");
+    if (outcomes.every((o) => o.status === "rejected")) throw error;
+    // Some partitions were written: the caller sends only the others again (the port's PartlyWritten).
+    const partly = isRetriable(error)
+      ? new RetriableError(error.message, { cause: error })
+      : new ConnectError(error.message, { cause: error });
+    throw Object.assign(partly, { written: out });
   }
 
   async close(): Promise<void> {
