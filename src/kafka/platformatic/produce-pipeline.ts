@@ -100,6 +100,7 @@ export class ProducePipeline {
   /** Appends one encoded batch of `count` records; resolves with its base offset (-1 for acks=0). */
   append(topic: string, partition: number, records: Buffer, count: number): Promise<number> {
     if (this.failure) return Promise.reject(this.failure);
+    if (this.closed) return Promise.reject(this.s.error("The producer is closed", false));
     const key = `${topic}\u0000${partition}`;
     let part = this.partitions.get(key);
     if (!part) {

@@ -130,4 +130,34 @@ describe("PlatformaticProducer", () => {
     ]);
     expect(broker.produced).toEqual([["q", 0, 2]]);
   });
+
+  test("a send still waiting for metadata when the producer closes settles (rejected), never hangs", async () => {
+    const broker = new GatedBroker();
+    const pipeline = new ProducePipeline(broker, {
+      idempotent: true,
+      maxInFlight: 5,
+      maxRequestBytes: 1_048_576,
+      deliveryTimeoutMs: 120_000,
+      retries: 10,
+      retryBackoffMs: 1,
+      error: (message) => new Error(message),
+    });
+    let admittedSettled = false;
+    const producer = new PlatformaticProducer(pipeline, 5, false, async (admitted) => {
+      // Bounded by request.timeout.ms in the real producer; here the pipeline closes at once.
+      void admitted.then(() => {
+        admittedSettled = true;
+      });
+      pipeline.close(new Error("closed before acknowledged"));
+    });
+    const pending = producer.send([record("t", 0, "a")]).then(
+      () => "written",
+      (e: Error) => e.message,
+    );
+    await producer.close();
+    broker.gate.resolve();
+    expect(await pending).toBe("Failed to send records to Kafka: The producer is closed");
+    expect(admittedSettled).toBe(true);
+    expect(broker.produced).toEqual([]);
+  });
 });

@@ -50,7 +50,8 @@ export class PlatformaticProducer implements KafkaProducer {
     private readonly pipeline: ProducePipeline,
     readonly maxInFlight: number,
     private readonly gzip: boolean,
-    private readonly onClose: () => Promise<void>,
+    /** Closes the pipeline; `admitted` settles once the sends waiting for metadata are appended. */
+    private readonly onClose: (admitted: Promise<unknown>) => Promise<void>,
   ) {}
 
   send(records: readonly ProducerRecord[]): Promise<ProducedMetadata[]> {
@@ -160,7 +161,7 @@ export class PlatformaticProducer implements KafkaProducer {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    await this.onClose();
+    await this.onClose(this.admitting ?? Promise.resolve());
   }
 }
 
@@ -198,11 +199,11 @@ export async function connectPlatformaticProducer(
       retriable ? new RetriableError(message, { cause }) : new ConnectError(message, { cause }),
     ...(onRetry ? { onRetry } : {}),
   });
-  const close = async () => {
-    // Java's close(): what is in flight gets its chance (bounded), then the rest fails.
+  const close = async (admitted: Promise<unknown> = Promise.resolve()) => {
+    // Java's close(): what is in flight or being admitted gets its chance (bounded), then the rest fails.
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
-      pipeline.drained(),
+      admitted.then(() => pipeline.drained()),
       new Promise((resolve) => {
         timer = setTimeout(resolve, c.requestTimeoutMs);
       }),
