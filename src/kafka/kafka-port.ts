@@ -8,6 +8,7 @@
  * the adapter maps them to its library.
  */
 import type { TopicPartition, TopicPartitionOffset } from "../api/record.ts";
+import { RetriableError } from "../errors.ts";
 
 export type ClientProperties = Readonly<Record<string, string>>;
 
@@ -39,6 +40,15 @@ export interface ProducedMetadata {
  */
 export interface PartlyWritten {
   readonly written: readonly (ProducedMetadata | null)[];
+}
+
+/**
+ * A send (or part of one) rejected without being written because an earlier one failed (the
+ * producer is failed, or an earlier batch of the same partition failed for good): sent again on a
+ * new producer at once, without a backoff or a warning of its own (the earlier failure has them).
+ */
+export class NotSentError extends RetriableError {
+  override name = "NotSentError";
 }
 
 /** The records of a rejected send that were written (PartlyWritten), if the rejection says. */

@@ -4,7 +4,7 @@ import type { RecordMetadata, SourceTask, SourceTaskContext } from "../api/conne
 import { Schemas } from "../api/data/schema.ts";
 import { type SourceRecord, sourceRecord } from "../api/record.ts";
 import { ConnectError, RetriableError } from "../errors.ts";
-import type { KafkaProducer, ProducerRecord } from "../kafka/kafka-port.ts";
+import { type KafkaProducer, NotSentError, type ProducerRecord } from "../kafka/kafka-port.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
 import type { Clock } from "../util/clock.ts";
 import { type Logger, LogManager } from "../util/logger.ts";
@@ -727,5 +727,45 @@ describe("WorkerSourceTask with a pipelining producer (issue 7 point 2)", () => 
     s.task.stop();
     expect(await s.task.awaitStop(5000)).toBe(true);
     expect(s.offsets.get("c", { f: "f" })).toEqual({ pos: 4 });
+  });
+
+  test("requests only not sent because an earlier one failed go again without a warning or backoff of their own", async () => {
+    const lines: string[] = [];
+    const logs = new LogManager({ sink: (l) => lines.push(l) });
+    let producers = 0;
+    let firstCalls = 0;
+    const s = setup({
+      maxRequestBytes: 150,
+      maxInFlightBatches: 5,
+      batchBytes: 0,
+      log: logs.get("org.apache.kafka.connect.runtime.WorkerSourceTask"),
+      producer: async (kafka) => {
+        const inner = await kafka.producer();
+        if (producers++ > 0) return inner;
+        let calls = 0;
+        return {
+          maxInFlight: 5,
+          close: () => inner.close(),
+          async send() {
+            firstCalls++;
+            if (calls++ === 0) throw new RetriableError("NOT_ENOUGH_REPLICAS");
+            throw new NotSentError("Not sent: an earlier batch of t-0 failed");
+          },
+        };
+      },
+    });
+    s.plugin.queue.push([line(1), line(2), line(3), line(4)]);
+    s.task.start();
+    await waitFor(() => s.plugin.committed.length === 4);
+    expect(s.kafka.records("t").map((r) => new TextDecoder().decode(r.value ?? new Uint8Array()))).toEqual([
+      "line 1",
+      "line 2",
+      "line 3",
+      "line 4",
+    ]);
+    expect(firstCalls).toBeGreaterThan(1); // several requests were on the wire when the first failed
+    expect(lines.filter((l) => l.includes("Failed to send"))).toHaveLength(1);
+    s.task.stop();
+    expect(await s.task.awaitStop(5000)).toBe(true);
   });
 });

@@ -34,7 +34,13 @@
 import type { OffsetStorageReader, RecordMetadata, SourceTask } from "../api/connector.ts";
 import type { SourceMap, SourceRecord } from "../api/record.ts";
 import { isRetriable, RetriableError } from "../errors.ts";
-import { type KafkaProducer, type ProducedMetadata, type ProducerRecord, writtenRecords } from "../kafka/kafka-port.ts";
+import {
+  type KafkaProducer,
+  NotSentError,
+  type ProducedMetadata,
+  type ProducerRecord,
+  writtenRecords,
+} from "../kafka/kafka-port.ts";
 import { canonicalJson, type OffsetStore } from "../store/offset-store.ts";
 import { ABORTED, abortable } from "../util/async.ts";
 import { type BackoffPolicy, retry } from "../util/backoff.ts";
@@ -388,12 +394,12 @@ export class WorkerSourceTask extends WorkerTask {
 
   /** One attempt at a request (SendCoalescer's pipelined path); rejects on any failure. */
   private async attempt(chunk: readonly Outgoing[]): Promise<ProducedMetadata[]> {
-    if (this.producerFailed) throw new RetriableError("An earlier send failed; sent again after it");
+    if (this.producerFailed) throw new NotSentError("An earlier send failed; sent again after it");
     const records = chunk.map((o) => o.produced);
     // Preparing a request may await (the producer, topics): the next request's `send` is called
     // only after this one's, so a partition's records reach the producer in SendCoalescer order.
     const turn = this.sending.then(async () => {
-      if (this.producerFailed) throw new RetriableError("An earlier send failed; sent again after it");
+      if (this.producerFailed) throw new NotSentError("An earlier send failed; sent again after it");
       const producer = await this.ensureProducerAndTopics(records);
       if (!producer) throw new RetriableError("The task is stopping");
       return { producer, sent: producer.send(records) };
@@ -436,6 +442,12 @@ export class WorkerSourceTask extends WorkerTask {
       return failure ? { metadata, failure } : { metadata };
     };
     let retrying = false;
+    const backOff = async (count: number, error: unknown) => {
+      retrying = true;
+      this.sendsRetrying++;
+      this.log.warn(`Failed to send ${count} records to Kafka, retrying`, error);
+      await this.clock.sleep(PRODUCE_BACKOFF.initialMs, this.stopSignal);
+    };
     const retriable = (error: unknown) => !(error instanceof TopicCreationError) && isRetriable(error);
     try {
       if (previous !== undefined) {
@@ -443,10 +455,8 @@ export class WorkerSourceTask extends WorkerTask {
         if (unsent().length === 0) return outcome();
         if (this.stopping) return outcome();
         if (!retriable(previous)) throw previous;
-        retrying = true;
-        this.sendsRetrying++;
-        this.log.warn(`Failed to send ${unsent().length} records to Kafka, retrying`, previous);
-        await this.clock.sleep(PRODUCE_BACKOFF.initialMs, this.stopSignal);
+        // Only not sent because an earlier request failed: that one had the backoff and warning.
+        if (!(previous instanceof NotSentError)) await backOff(unsent().length, previous);
       }
       await retry(
         async () => {

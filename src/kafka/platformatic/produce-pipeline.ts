@@ -29,6 +29,7 @@
  * with more, a retried batch may land after a later one).
  */
 import { protocolErrorsCodesById } from "@platformatic/kafka";
+import { NotSentError } from "../kafka-port.ts";
 import { type Batch, PartitionBatches } from "./partition-batches.ts";
 import { PartitionLeaders } from "./partition-leaders.ts";
 import type { PartitionAnswer, ProduceTransport } from "./produce-transport.ts";
@@ -99,7 +100,7 @@ export class ProducePipeline {
 
   /** Appends one encoded batch of `count` records; resolves with its base offset (-1 for acks=0). */
   append(topic: string, partition: number, records: Buffer, count: number): Promise<number> {
-    if (this.failure) return Promise.reject(this.failure);
+    if (this.failure) return Promise.reject(notSent(this.failure));
     if (this.closed) return Promise.reject(this.s.error("The producer is closed", false));
     const key = `${topic}\u0000${partition}`;
     let part = this.partitions.get(key);
@@ -303,7 +304,13 @@ export class ProducePipeline {
    */
   private fail(b: Batch, error: Error): void {
     this.failure ??= error;
-    for (const later of b.part.failFrom(b)) this.finish(later, error);
+    const [failed, ...later] = b.part.failFrom(b);
+    this.finish(failed!, error);
+    if (later.length === 0) return;
+    const collateral = new NotSentError(`Not sent: an earlier batch of ${b.part.topic}-${b.part.partition} failed`, {
+      cause: error,
+    });
+    for (const c of later) this.finish(c, collateral);
   }
 
   private finish(b: Batch, result: number | Error): void {
@@ -344,4 +351,9 @@ function describe(b: Batch, code: number, message: string | null | undefined): s
   if (code < 0) return `Expiring ${what}`;
   const name = protocolErrorsCodesById[code] ?? `error code ${code}`;
   return `Kafka rejected ${what}: ${name}${message ? ` (${message})` : ""}`;
+}
+
+/** What a send made after the pipeline failed gets (sent again at once on a new producer). */
+export function notSent(failure: Error): NotSentError {
+  return new NotSentError(`Not sent: the producer failed earlier (${failure.message})`, { cause: failure });
 }

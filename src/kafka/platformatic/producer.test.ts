@@ -87,7 +87,7 @@ describe("PlatformaticProducer", () => {
     const outcomes = await Promise.allSettled([first, second]);
     expect(outcomes.map((o) => (o.status === "rejected" ? String(o.reason) : o.status))).toEqual([
       "ConnectError: Failed to send records to Kafka: no broker",
-      "ConnectError: Failed to send records to Kafka: no broker",
+      "NotSentError: Not sent: the producer failed earlier (Failed to send records to Kafka: no broker)",
     ]);
     await expect(producer.send([record("u", 0, "c")])).rejects.toThrow("no broker");
     expect(broker.produced).toEqual([]);

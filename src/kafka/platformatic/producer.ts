@@ -18,10 +18,16 @@
 import { murmur2, Producer } from "@platformatic/kafka";
 import { ConnectError, DataError, isRetriable, RetriableError } from "../../errors.ts";
 import { connectionSettings, producerSettings } from "../client-config.ts";
-import type { ClientProperties, KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka-port.ts";
+import {
+  type ClientProperties,
+  type KafkaProducer,
+  NotSentError,
+  type ProducedMetadata,
+  type ProducerRecord,
+} from "../kafka-port.ts";
 import { baseOptions } from "./client-options.ts";
 import { wrap } from "./errors.ts";
-import { ProducePipeline } from "./produce-pipeline.ts";
+import { notSent, ProducePipeline } from "./produce-pipeline.ts";
 import { PlatformaticTransport } from "./produce-transport.ts";
 import { encodeRecordBatch } from "./record-batch.ts";
 
@@ -56,7 +62,7 @@ export class PlatformaticProducer implements KafkaProducer {
 
   send(records: readonly ProducerRecord[]): Promise<ProducedMetadata[]> {
     const failed = this.failure ?? this.pipeline.failure;
-    if (failed) return Promise.reject(failed);
+    if (failed) return Promise.reject(notSent(failed));
     if (this.closing) return Promise.reject(new ConnectError("The producer is closed"));
     if (records.length === 0) return Promise.resolve([]);
     const unknown = new Set<string>();
@@ -64,7 +70,7 @@ export class PlatformaticProducer implements KafkaProducer {
     if (unknown.size === 0 && this.admitting === undefined) return this.admit(records);
     const admitted = (this.admitting ?? Promise.resolve()).then(async () => {
       const failed = this.failure ?? this.pipeline.failure;
-      if (failed) throw failed;
+      if (failed) throw notSent(failed);
       try {
         for (const topic of unknown) await this.pipeline.partitionCount(topic);
       } catch (error) {
@@ -136,7 +142,9 @@ export class PlatformaticProducer implements KafkaProducer {
     for (let i = 0; i < records.length; i++) {
       const o = outcomes[groupOf[i]!]!;
       if (o.status === "rejected") {
-        rejected ??= o.reason;
+        // The culprit's error rather than a batch that was only not sent because of it.
+        if (rejected === undefined || (rejected instanceof NotSentError && !(o.reason instanceof NotSentError)))
+          rejected = o.reason;
         out[i] = null;
         continue;
       }
@@ -152,9 +160,12 @@ export class PlatformaticProducer implements KafkaProducer {
     const error = wrap(rejected, "Failed to send records to Kafka");
     if (outcomes.every((o) => o.status === "rejected")) throw error;
     // Some partitions were written: the caller sends only the others again (the port's PartlyWritten).
-    const partly = isRetriable(error)
-      ? new RetriableError(error.message, { cause: error })
-      : new ConnectError(error.message, { cause: error });
+    const partly =
+      error instanceof NotSentError
+        ? new NotSentError(error.message, { cause: error })
+        : isRetriable(error)
+          ? new RetriableError(error.message, { cause: error })
+          : new ConnectError(error.message, { cause: error });
     throw Object.assign(partly, { written: out });
   }
 
