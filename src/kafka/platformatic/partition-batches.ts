@@ -33,11 +33,12 @@ const SEQUENCE_LIMIT = 2 ** 31;
 
 /** Error codes answered per partition (Kafka's Errors). */
 const OUT_OF_ORDER_SEQUENCE_NUMBER = 45;
+/** Written before (a broker older than the 5-batch cache answers it so): success, its offset unknown (-1). */
 const DUPLICATE_SEQUENCE_NUMBER = 46;
 /** Retriable, after fresh metadata: UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE, NOT_LEADER_OR_FOLLOWER, REPLICA_NOT_AVAILABLE, KAFKA_STORAGE_ERROR, FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH. */
 const STALE_METADATA: ReadonlySet<number> = new Set([3, 5, 6, 9, 56, 74, 75]);
-/** Retriable as they are: REQUEST_TIMED_OUT, NETWORK_EXCEPTION, NOT_ENOUGH_REPLICAS(_AFTER_APPEND), THROTTLING_QUOTA_EXCEEDED. */
-const RETRIABLE: ReadonlySet<number> = new Set([...STALE_METADATA, 7, 13, 19, 20, 89]);
+/** Retriable as they are (as Java's): CORRUPT_MESSAGE, REQUEST_TIMED_OUT, NETWORK_EXCEPTION, NOT_ENOUGH_REPLICAS(_AFTER_APPEND), THROTTLING_QUOTA_EXCEEDED. */
+const RETRIABLE: ReadonlySet<number> = new Set([...STALE_METADATA, 2, 7, 13, 19, 20, 89]);
 
 /** What an answer means for a batch on the wire. */
 export type Verdict = "written" | "retry" | "retry-after-metadata" | "fatal";
@@ -57,10 +58,12 @@ export class PartitionBatches {
 
   /** The next batch that may go now; `wake` learns when a waiting one may (its backoff). */
   sendable(now: number, wake: (at: number) => void): Batch | undefined {
+    // Anything still on the wire from before the last retriable failure (wherever it stands in
+    // the queue) holds the partition back: the retried batches must not overtake its answer.
+    for (const b of this.queue) if (b.state === "inflight" && b.generation !== this.generation) return undefined;
     let onWire = 0;
     for (const b of this.queue) {
       if (b.state === "inflight") {
-        if (b.generation !== this.generation) return undefined;
         onWire++;
         continue;
       }
