@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { NetworkError, ProtocolError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { type PipelineSettings, ProducePipeline } from "./produce-pipeline.ts";
 import type { OutgoingBatch, PartitionAnswer, ProduceTransport } from "./produce-transport.ts";
@@ -247,6 +248,42 @@ describe("ProducePipeline (idempotent)", () => {
     expect(outcomes[1]).toBe(1);
     expect(broker.logs.get("t-0")).toEqual([0, 1]);
     expect(broker.requests).toHaveLength(2);
+  });
+});
+
+describe("ProducePipeline when metadata cannot be had", () => {
+  class NoMetadata extends FakeBroker {
+    constructor(private readonly error: Error) {
+      super();
+    }
+    calls = 0;
+    override async leaders(): Promise<Map<string, readonly number[]>> {
+      this.calls++;
+      throw this.error;
+    }
+  }
+
+  test("a non-retriable metadata error (TOPIC_AUTHORIZATION_FAILED) fails the batches at once, with the cause", async () => {
+    const pipeline = new ProducePipeline(new NoMetadata(new ProtocolError("TOPIC_AUTHORIZATION_FAILED")), settings());
+    const { outcomes, all } = appendAll(pipeline, [0, 1]);
+    await all;
+    expect(outcomes[0]).toStartWith("failed: Could not get metadata: ");
+    expect(outcomes[0]).toContain("Topic authorization failed");
+    expect(outcomes[1]).toBe("failed: Not sent: an earlier batch of t-0 failed");
+  });
+
+  test("a retriable one is retried until delivery.timeout.ms; the expiry names the last cause", async () => {
+    let now = 0;
+    const broker = new NoMetadata(new NetworkError("Connection to 127.0.0.1:9 failed.", { canRetry: true }));
+    const pipeline = new ProducePipeline(broker, settings({ deliveryTimeoutMs: 1_000 }), () => now);
+    const { outcomes, all } = appendAll(pipeline, [0]);
+    await waitFor(() => broker.calls >= 2); // retried
+    expect(outcomes).toEqual([]);
+    now = 1_000;
+    await all;
+    expect(outcomes).toEqual([
+      "failed: Expiring 1 record(s) for t-0: delivery.timeout.ms elapsed before it was sent (Could not get metadata: Connection to 127.0.0.1:9 failed.)",
+    ]);
   });
 });
 

@@ -30,6 +30,7 @@
  */
 import { protocolErrorsCodesById } from "@platformatic/kafka";
 import { NotSentError } from "../kafka-port.ts";
+import { retriable as isRetriable, isUnknownTopic } from "./errors.ts";
 import { type Batch, PartitionBatches } from "./partition-batches.ts";
 import { PartitionLeaders } from "./partition-leaders.ts";
 import type { PartitionAnswer, ProduceTransport } from "./produce-transport.ts";
@@ -71,6 +72,8 @@ export class ProducePipeline {
   failure: Error | undefined;
   private closed = false;
   private lastRetryWarning = Number.NEGATIVE_INFINITY;
+  /** Why metadata or a producer id could not be had lately (for the expiry message). */
+  private lastError: string | undefined;
 
   constructor(
     private readonly transport: ProduceTransport,
@@ -178,8 +181,8 @@ export class ProducePipeline {
         const id = await this.transport.initProducerId();
         this.producerId = id.producerId;
         this.epoch = id.producerEpoch;
-      } catch {
-        return this.wakeAt(now + this.s.retryBackoffMs);
+      } catch (error) {
+        return this.cannotSend(error, now, "Could not get a producer id");
       }
     }
     const wanted = new Set<string>();
@@ -190,10 +193,11 @@ export class ProducePipeline {
     if (wanted.size > 0) {
       try {
         await this.leaders.refresh([...wanted]);
-      } catch {
-        return this.wakeAt(now + this.s.retryBackoffMs);
+      } catch (error) {
+        return this.cannotSend(error, now, "Could not get metadata", wanted);
       }
     }
+    this.lastError = undefined;
     const byNode = new Map<number, PartitionBatches[]>();
     for (const part of this.partitions.values()) {
       if (part.queue.length === 0) continue;
@@ -225,6 +229,27 @@ export class ProducePipeline {
         if (batches.length === 0) break;
         this.send(node, batches);
       }
+    }
+  }
+
+  /**
+   * Metadata or a producer id could not be had: a retriable error is kept for the expiry message
+   * and tried again after retry.backoff.ms; any other (an authorization failure, …) fails the
+   * batches not on the wire at once (of `topics`, or all), with the cause.
+   */
+  private cannotSend(error: unknown, now: number, what: string, topics?: ReadonlySet<string>): void {
+    const message = `${what}: ${(error as Error)?.message ?? String(error)}`;
+    if (isRetriable(error) || isUnknownTopic(error)) {
+      this.lastError = message;
+      this.wakeAt(now + this.s.retryBackoffMs);
+      return;
+    }
+    const failure = this.s.error(message, false, error);
+    this.failure ??= failure;
+    for (const part of this.partitions.values()) {
+      if (topics && !topics.has(part.topic)) continue;
+      const first = part.queue.find((b) => b.state !== "inflight");
+      if (first) this.fail(first, failure);
     }
   }
 
@@ -324,7 +349,13 @@ export class ProducePipeline {
     for (const part of this.partitions.values()) {
       const b = part.expired(now);
       if (b)
-        this.fail(b, this.s.error(`${describe(b, -1, null)}: delivery.timeout.ms elapsed before it was sent`, true));
+        this.fail(
+          b,
+          this.s.error(
+            `${describe(b, -1, null)}: delivery.timeout.ms elapsed before it was sent${this.lastError ? ` (${this.lastError})` : ""}`,
+            true,
+          ),
+        );
     }
     let earliest = Number.POSITIVE_INFINITY;
     for (const part of this.partitions.values()) for (const b of part.queue) earliest = Math.min(earliest, b.deadline);
