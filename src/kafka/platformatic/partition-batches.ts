@@ -40,6 +40,11 @@ const STALE_METADATA: ReadonlySet<number> = new Set([3, 5, 6, 9, 56, 74, 75]);
 /** Retriable as they are (as Java's): CORRUPT_MESSAGE, REQUEST_TIMED_OUT, NETWORK_EXCEPTION, NOT_ENOUGH_REPLICAS(_AFTER_APPEND), THROTTLING_QUOTA_EXCEEDED. */
 const RETRIABLE: ReadonlySet<number> = new Set([...STALE_METADATA, 2, 7, 13, 19, 20, 89]);
 
+/** The key of a partition in maps (one place builds it). */
+export function partitionKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
+}
+
 /** What an answer means for a batch on the wire. */
 export type Verdict = "written" | "retry" | "retry-after-metadata" | "fatal";
 
@@ -123,6 +128,13 @@ export class PartitionBatches {
     for (const later of this.queue.slice(at + 1)) (later.state === "inflight" ? onWire : failed).push(later);
     this.queue.splice(at, this.queue.length - at, ...onWire);
     return failed;
+  }
+
+  /** The earliest delivery timeout of the batches not settled (Infinity: none). */
+  earliestDeadline(): number {
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const b of this.queue) earliest = Math.min(earliest, b.deadline);
+    return earliest;
   }
 
   /** The first batch not on the wire whose delivery timeout has passed. */

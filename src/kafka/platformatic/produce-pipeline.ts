@@ -2,38 +2,32 @@
  * ProducePipeline: the request pipeline of the @platformatic/kafka adapter's producer, as Java's
  * Sender and RecordAccumulator run it. The adapter appends one encoded RecordBatch per partition
  * and send; the pipeline groups ready batches by partition leader into Produce requests (at most
- * one batch per partition per request, within max.request.size) and keeps up to `maxInFlight`
- * requests on the wire per broker, and at most buffer.memory bytes on the wire in all. Talks to Kafka through a ProduceTransport (a fake in tests).
+ * one batch per partition per request, within max.request.size), keeps up to `maxInFlight`
+ * requests on the wire per broker and at most buffer.memory bytes on the wire in all. Talks to
+ * Kafka through a ProduceTransport (a fake in tests).
  *
- * Idempotence (acks=all, the default): a batch gets its partition's next sequence number when it
- * is first sent and keeps it for every retry; at most 5 batches per partition are in flight (what
- * the broker deduplicates). Per partition, batches go out in append order. On a retriable error
- * (NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS, timeouts, a lost connection, …) the batch waits
- * retry.backoff.ms and nothing of its partition is sent until every batch of the partition that
- * was on the wire has come back; then the waiting batches go again, oldest first, with their
- * original sequences. The broker answers OUT_OF_ORDER_SEQUENCE_NUMBER for a later batch while an
- * earlier one is missing: such a batch is retried after it, not failed; DUPLICATE_SEQUENCE_NUMBER
- * means written already: success. So records land in append order, each once.
+ * Idempotence (acks=all, the default): per partition, batches keep their first sequence number
+ * through every retry and go out in append order; after a retriable error nothing of the partition
+ * goes again until the batches on the wire came back (PartitionBatches has the rules), so records
+ * land in append order, each once.
  *
  * A batch fails for good on a fatal error, on OUT_OF_ORDER_SEQUENCE_NUMBER when no earlier batch
  * of its partition is pending, after `retries`, or once delivery.timeout.ms has passed since it
- * was appended. Then every later batch of that partition not on the wire fails with it (none of
- * them may be written ahead of it); later batches on the wire settle on their own answer (the broker
- * may write them: written, or OUT_OF_ORDER_SEQUENCE_NUMBER once nothing is pending before them), so
- * a failed batch is one the broker will not write. The pipeline is failed: it takes no new batches (`failure`), so
- * nothing is ever written after a failed batch with this producer id; the caller replaces the
- * producer (a new producer id, as Java's idempotent producer bumps its epoch). Batches of other
- * partitions already appended go on.
+ * was appended. Then the later batches of that partition not on the wire fail with it (a
+ * retriable NotSentError); those on the wire settle on their own answer, so a failed batch is one
+ * the broker will not write. The pipeline is failed: it takes no new batches (`failure`), so
+ * nothing is written after a failed batch with this producer id; the caller replaces the producer
+ * (a new producer id, as Java's idempotent producer bumps its epoch). Other partitions go on.
  *
  * Without idempotence, batches carry no sequence; order holds with maxInFlight 1 (Java's rule:
  * with more, a retried batch may land after a later one).
  */
-import { protocolErrorsCodesById } from "@platformatic/kafka";
-import { NotSentError } from "../kafka-port.ts";
+import { describeBatch, failureDetail, notSent, notSentAfter, RetryWarnings } from "./batch-failures.ts";
 import { retriable as isRetriable, isUnknownTopic } from "./errors.ts";
-import { type Batch, PartitionBatches } from "./partition-batches.ts";
+import { type Batch, PartitionBatches, partitionKey } from "./partition-batches.ts";
 import { PartitionLeaders } from "./partition-leaders.ts";
 import type { PartitionAnswer, ProduceTransport } from "./produce-transport.ts";
+import { WakeTimer } from "./wake-timer.ts";
 
 export interface PipelineSettings {
   readonly idempotent: boolean;
@@ -64,14 +58,13 @@ export class ProducePipeline {
   private pumping = false;
   private again = false;
   private scheduled = false;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private timerAt = Number.POSITIVE_INFINITY;
+  private readonly timer: WakeTimer;
   private pending = 0;
   private idle: (() => void)[] = [];
   /** Set once a batch failed for good: no new batch is taken. */
   failure: Error | undefined;
   private closed = false;
-  private lastRetryWarning = Number.NEGATIVE_INFINITY;
+  private readonly retryWarnings: RetryWarnings;
   /** Why metadata or a producer id could not be had lately (for the expiry message). */
   private lastError: string | undefined;
 
@@ -81,6 +74,8 @@ export class ProducePipeline {
     private readonly now: () => number = Date.now,
   ) {
     this.leaders = new PartitionLeaders(transport, s.retryBackoffMs, (m) => s.error(m, true));
+    this.retryWarnings = new RetryWarnings(RETRY_WARNING_INTERVAL_MS, s.onRetry);
+    this.timer = new WakeTimer(now, () => void this.pump());
   }
 
   /** Gets the producer id now (idempotent), so a connect reports an unreachable cluster. */
@@ -105,7 +100,7 @@ export class ProducePipeline {
   append(topic: string, partition: number, records: Buffer, count: number): Promise<number> {
     if (this.failure) return Promise.reject(notSent(this.failure));
     if (this.closed) return Promise.reject(this.s.error("The producer is closed", false));
-    const key = `${topic}\u0000${partition}`;
+    const key = partitionKey(topic, partition);
     let part = this.partitions.get(key);
     if (!part) {
       part = new PartitionBatches(topic, partition, this.s.idempotent);
@@ -150,7 +145,7 @@ export class ProducePipeline {
   /** Fails whatever is still pending and sends nothing more. */
   close(reason: Error): void {
     this.closed = true;
-    clearTimeout(this.timer);
+    this.timer.stop();
     for (const part of this.partitions.values()) {
       for (const b of part.queue.splice(0)) this.finish(b, reason);
     }
@@ -274,18 +269,18 @@ export class ProducePipeline {
   private onAnswers(node: number, batches: Batch[], answers: readonly PartitionAnswer[] | null): void {
     this.inFlight.set(node, (this.inFlight.get(node) ?? 1) - 1);
     const byKey = new Map<string, PartitionAnswer>();
-    for (const a of answers ?? []) byKey.set(`${a.topic}\u0000${a.partition}`, a);
+    for (const a of answers ?? []) byKey.set(partitionKey(a.topic, a.partition), a);
     for (const b of batches) {
       if (b.state !== "inflight") continue; // failed meanwhile with an earlier batch
       if (answers === null) {
         this.succeed(b, -1);
         continue;
       }
-      const a = byKey.get(`${b.part.topic}\u0000${b.part.partition}`);
+      const a = byKey.get(partitionKey(b.part.topic, b.part.partition));
       const code = a?.errorCode ?? 13; // no answer for it: as a network error
       const verdict = b.part.verdict(b, code);
       if (verdict === "written") this.succeed(b, a!.baseOffset);
-      else if (verdict === "fatal") this.fail(b, this.s.error(describe(b, code, a?.errorMessage), false));
+      else if (verdict === "fatal") this.fail(b, this.s.error(describeBatch(b, code, a?.errorMessage), false));
       else {
         if (verdict === "retry-after-metadata") this.leaders.stale = true;
         this.retry(b, code, a?.errorMessage);
@@ -308,19 +303,15 @@ export class ProducePipeline {
 
   private retry(b: Batch, code: number, message: string | null | undefined, cause?: unknown): void {
     const now = this.now();
+    const detail = () => failureDetail(b, code, message, cause);
     if (b.attempts > this.s.retries || now >= b.deadline) {
       const why = b.attempts > this.s.retries ? `retries (${this.s.retries}) exhausted` : "delivery.timeout.ms elapsed";
-      const detail = cause !== undefined ? String((cause as Error)?.message ?? cause) : describe(b, code, message);
-      this.fail(b, this.s.error(`${detail}; ${why}`, true, cause));
+      this.fail(b, this.s.error(`${detail()}; ${why}`, true, cause));
       return;
     }
     b.part.waitForRetry(b, now + this.s.retryBackoffMs);
     this.wakeAt(b.retryAt);
-    if (this.s.onRetry && now - this.lastRetryWarning >= RETRY_WARNING_INTERVAL_MS) {
-      this.lastRetryWarning = now;
-      const detail = cause !== undefined ? String((cause as Error)?.message ?? cause) : describe(b, code, message);
-      this.s.onRetry(`${detail}; retrying (attempt ${b.attempts + 1}) until delivery.timeout.ms`);
-    }
+    this.retryWarnings.warn(now, () => `${detail()}; retrying (attempt ${b.attempts + 1}) until delivery.timeout.ms`);
   }
 
   /**
@@ -332,9 +323,7 @@ export class ProducePipeline {
     const [failed, ...later] = b.part.failFrom(b);
     this.finish(failed!, error);
     if (later.length === 0) return;
-    const collateral = new NotSentError(`Not sent: an earlier batch of ${b.part.topic}-${b.part.partition} failed`, {
-      cause: error,
-    });
+    const collateral = notSentAfter(b, error);
     for (const c of later) this.finish(c, collateral);
   }
 
@@ -346,45 +335,21 @@ export class ProducePipeline {
 
   /** Batches not on the wire whose delivery timeout passed fail. */
   private expire(now: number): void {
+    const why = this.lastError ? ` (${this.lastError})` : "";
+    let earliest = Number.POSITIVE_INFINITY;
     for (const part of this.partitions.values()) {
       const b = part.expired(now);
       if (b)
         this.fail(
           b,
-          this.s.error(
-            `${describe(b, -1, null)}: delivery.timeout.ms elapsed before it was sent${this.lastError ? ` (${this.lastError})` : ""}`,
-            true,
-          ),
+          this.s.error(`${describeBatch(b, -1, null)}: delivery.timeout.ms elapsed before it was sent${why}`, true),
         );
+      earliest = Math.min(earliest, part.earliestDeadline());
     }
-    let earliest = Number.POSITIVE_INFINITY;
-    for (const part of this.partitions.values()) for (const b of part.queue) earliest = Math.min(earliest, b.deadline);
     if (earliest !== Number.POSITIVE_INFINITY) this.wakeAt(earliest);
   }
 
   private wakeAt(at: number): void {
-    if (this.closed || at >= this.timerAt) return;
-    clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer = setTimeout(
-      () => {
-        this.timerAt = Number.POSITIVE_INFINITY;
-        void this.pump();
-      },
-      Math.max(0, at - this.now()),
-    );
-    this.timer.unref?.();
+    this.timer.wakeAt(at);
   }
-}
-
-function describe(b: Batch, code: number, message: string | null | undefined): string {
-  const what = `${b.count} record(s) for ${b.part.topic}-${b.part.partition}`;
-  if (code < 0) return `Expiring ${what}`;
-  const name = protocolErrorsCodesById[code] ?? `error code ${code}`;
-  return `Kafka rejected ${what}: ${name}${message ? ` (${message})` : ""}`;
-}
-
-/** What a send made after the pipeline failed gets (sent again at once on a new producer). */
-export function notSent(failure: Error): NotSentError {
-  return new NotSentError(`Not sent: the producer failed earlier (${failure.message})`, { cause: failure });
 }

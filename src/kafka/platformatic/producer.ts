@@ -25,9 +25,11 @@ import {
   type ProducedMetadata,
   type ProducerRecord,
 } from "../kafka-port.ts";
+import { notSent } from "./batch-failures.ts";
 import { baseOptions } from "./client-options.ts";
 import { wrap } from "./errors.ts";
-import { notSent, ProducePipeline } from "./produce-pipeline.ts";
+import { partitionKey } from "./partition-batches.ts";
+import { ProducePipeline } from "./produce-pipeline.ts";
 import { PlatformaticTransport } from "./produce-transport.ts";
 import { encodeRecordBatch } from "./record-batch.ts";
 
@@ -116,7 +118,7 @@ export class PlatformaticProducer implements KafkaProducer {
       // Most sends go to one topic and partition: the previous record's group first.
       let g = last >= 0 && groups[last]!.partition === partition && groups[last]!.topic === r.topic ? last : -1;
       if (g < 0) {
-        const key = `${r.topic}\u0000${partition}`;
+        const key = partitionKey(r.topic, partition);
         g = byKey.get(key) ?? -1;
         if (g < 0) {
           g = groups.length;

@@ -1,0 +1,49 @@
+/**
+ * How ProducePipeline words a batch's failure and its retries: the message of a broker's answer,
+ * the retriable NotSentError of batches that were only not sent because an earlier one failed,
+ * and the throttle on retry warnings (an outage would otherwise flood the log).
+ */
+import { protocolErrorsCodesById } from "@platformatic/kafka";
+import { NotSentError } from "../kafka-port.ts";
+import type { Batch } from "./partition-batches.ts";
+
+/** `Kafka rejected N record(s) for t-p: CODE (message)`, or `Expiring …` for no answer (code < 0). */
+export function describeBatch(b: Batch, code: number, message: string | null | undefined): string {
+  const what = `${b.count} record(s) for ${b.part.topic}-${b.part.partition}`;
+  if (code < 0) return `Expiring ${what}`;
+  const name = protocolErrorsCodesById[code] ?? `error code ${code}`;
+  return `Kafka rejected ${what}: ${name}${message ? ` (${message})` : ""}`;
+}
+
+/** Why `b` came back: the request's error when it failed as a whole, else the broker's answer. */
+export function failureDetail(b: Batch, code: number, message: string | null | undefined, cause?: unknown): string {
+  return cause !== undefined ? String((cause as Error)?.message ?? cause) : describeBatch(b, code, message);
+}
+
+/** What a send made after the pipeline failed gets (sent again at once on a new producer). */
+export function notSent(failure: Error): NotSentError {
+  return new NotSentError(`Not sent: the producer failed earlier (${failure.message})`, { cause: failure });
+}
+
+/** What the later batches of a partition get when `b` failed for good (not sent: sent again at once). */
+export function notSentAfter(b: Batch, failure: Error): NotSentError {
+  return new NotSentError(`Not sent: an earlier batch of ${b.part.topic}-${b.part.partition} failed`, {
+    cause: failure,
+  });
+}
+
+/** At most one retry warning per `intervalMs` (one per outage episode, not one per batch). */
+export class RetryWarnings {
+  private last = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly onRetry: ((message: string) => void) | undefined,
+  ) {}
+
+  warn(now: number, message: () => string): void {
+    if (!this.onRetry || now - this.last < this.intervalMs) return;
+    this.last = now;
+    this.onRetry(message());
+  }
+}
