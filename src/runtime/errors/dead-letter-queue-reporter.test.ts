@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { waitFor } from "../../../test/support/wait-for.ts";
 import { DataError } from "../../errors.ts";
 import { MemoryKafka } from "../../kafka/memory-kafka.ts";
 import { LogManager } from "../../util/logger.ts";
@@ -26,14 +27,14 @@ const context: ProcessingContext = {
   },
 };
 
-function reporter(kafka: MemoryKafka, admin = () => kafka.admin()) {
+function reporter(kafka: MemoryKafka, admin = () => kafka.admin(), producer = () => kafka.producer()) {
   const metrics = new TaskMetrics();
   const lines: string[] = [];
   const logs = new LogManager({ sink: (l) => lines.push(l) });
   const r = new DeadLetterQueueReporter(
     { topic: "dlq", replicationFactor: 1, contextHeaders: true },
     admin,
-    () => kafka.producer(),
+    producer,
     logs.get("dlq"),
     metrics,
   );
@@ -104,6 +105,25 @@ describe("DeadLetterQueueReporter", () => {
         new TextDecoder().decode(rec.headers.find((h) => h.key === "__connect.errors.offset")!.value!),
       ),
     ).toEqual(["7", "8", "9"]);
+    await r.close();
+  });
+
+  test("reports made while the producer is being created share one producer", async () => {
+    const kafka = new MemoryKafka();
+    const gate = Promise.withResolvers<void>();
+    let created = 0;
+    const { r } = reporter(kafka, undefined, async () => {
+      created++;
+      await gate.promise;
+      return kafka.producer();
+    });
+    const reports = [7, 8].map((offset) => r.report({ ...context, consumed: { ...context.consumed!, offset } }));
+    await waitFor(() => created > 0);
+    gate.resolve();
+    await Promise.all(reports);
+    await r.flush();
+    expect(created).toBe(1);
+    expect(kafka.records("dlq")).toHaveLength(2);
     await r.close();
   });
 });

@@ -61,6 +61,7 @@ export function errorContextHeaders(c: ProcessingContext): KafkaHeader[] {
 export class DeadLetterQueueReporter implements ErrorReporter {
   private ready: Promise<void> | undefined;
   private producer: KafkaProducer | undefined;
+  private connecting: Promise<KafkaProducer> | undefined;
   private readonly pending = new Set<Promise<void>>();
 
   constructor(
@@ -100,8 +101,7 @@ export class DeadLetterQueueReporter implements ErrorReporter {
     let producer: KafkaProducer;
     try {
       await this.setup();
-      this.producer ??= await this.createProducer();
-      producer = this.producer;
+      producer = await this.connect();
     } catch (error) {
       this.failed(error);
       return;
@@ -130,6 +130,20 @@ export class DeadLetterQueueReporter implements ErrorReporter {
       )
       .finally(() => this.pending.delete(sent));
     this.pending.add(sent);
+  }
+
+  /** The producer, created once however many reports wait for it (single flight). */
+  private connect(): Promise<KafkaProducer> {
+    if (this.producer) return Promise.resolve(this.producer);
+    this.connecting ??= this.createProducer()
+      .then((producer) => {
+        this.producer = producer;
+        return producer;
+      })
+      .finally(() => {
+        this.connecting = undefined;
+      });
+    return this.connecting;
   }
 
   /** As in Connect, a record that cannot reach the DLQ is logged and counted, not fatal. */
