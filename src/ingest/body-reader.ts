@@ -22,10 +22,11 @@ export function readBody(request: Request, limit: number): Promise<Uint8Array> {
       return Promise.reject(tooLarge(limit));
     }
     // Within the limit as declared: one read of the whole body (without making its stream, which
-    // Bun creates only when `body` is touched) is the fast path.
+    // Bun creates only when `body` is touched) is the fast path. A Buffer view: a record value
+    // that is the body itself goes to the Kafka client without another copy or view.
     return request.arrayBuffer().then((buffer) => {
       if (buffer.byteLength > limit) throw tooLarge(limit);
-      return new Uint8Array(buffer);
+      return Buffer.from(buffer);
     });
   }
   return readChunked(request, limit);

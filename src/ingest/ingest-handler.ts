@@ -55,9 +55,6 @@ export interface ParsedRequest {
 
 export const NOT_FOUND_MESSAGE = "HTTP 404 Not Found";
 
-/** Records and bytes Kafka acknowledged for a response (for the metrics). */
-const ACCEPTED = new WeakMap<Response, readonly [number, number]>();
-
 export function notFound(): Response {
   return new Response(errorBody(404, NOT_FOUND_MESSAGE), {
     status: 404,
@@ -99,8 +96,11 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
       const body = await readBody(context.request, limits.maxBodyBytes);
       const limited = route.stages.limit(identity, target, body.length);
       if (isPromise(limited)) await limited;
-      const idempotencyKey = context.request.headers.get("idempotency-key");
-      const idempotent = idempotencyKey !== null && route.settings.idempotencyWindowMs > 0 && deps.idempotency;
+      const idempotencyKey =
+        route.settings.idempotencyWindowMs > 0 && deps.idempotency
+          ? context.request.headers.get("idempotency-key")
+          : null;
+      const idempotent = idempotencyKey !== null;
       if (idempotent) {
         const replay = await deps.idempotency!.begin(route, target, idempotencyKey, context.request, body);
         if (replay) return replay;
@@ -133,7 +133,8 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
             bytes += parsed.records[i]!.bytes;
           }
         }
-        ACCEPTED.set(response, [records, bytes]);
+        context.acceptedRecords = records;
+        context.acceptedBytes = bytes;
         return response;
       } catch (error) {
         if (error instanceof IngestError) response = ingestErrorResponse(error, deps.redact);
@@ -160,6 +161,8 @@ export interface IngestApp {
 /** One request as the stages see it; the URL is parsed only if a stage asks for it. */
 class RequestContext implements IngestRequestContext {
   private parsedUrl: URL | undefined;
+  acceptedRecords = 0;
+  acceptedBytes = 0;
 
   constructor(
     readonly request: Request,
@@ -201,14 +204,13 @@ export function ingestApp(deps: IngestHandlerDeps): IngestApp {
   const deadlines = new RequestDeadlines(deps.clock);
   const pipeline = createPipeline(deps, deadlines);
 
-  const finish = (label: string, started: number, response: Response): Response => {
-    const accepted = ACCEPTED.get(response);
+  const finish = (label: string, context: IngestRequestContext, response: Response): Response => {
     deps.metrics.finished(
       label,
       response.status,
-      (deps.clock.now() - started) / 1000,
-      accepted === undefined ? 0 : accepted[0],
-      accepted === undefined ? 0 : accepted[1],
+      (deps.clock.now() - context.receivedAt) / 1000,
+      context.acceptedRecords ?? 0,
+      context.acceptedBytes ?? 0,
     );
     return response;
   };
@@ -227,7 +229,7 @@ export function ingestApp(deps: IngestHandlerDeps): IngestApp {
   const measured = async (
     shape: IngestShape,
     route: IngestRoute | undefined,
-    started: number,
+    context: IngestRequestContext,
     handle: () => Promise<Response>,
   ): Promise<Response> => {
     const label = shapeLabel(shape, route);
@@ -238,7 +240,7 @@ export function ingestApp(deps: IngestHandlerDeps): IngestApp {
     } catch (error) {
       response = failed(label, error);
     }
-    return finish(label, started, response);
+    return finish(label, context, response);
   };
 
   const contextOf = (request: Request, connection: IngestConnection | undefined, receivedAt: number) =>
@@ -272,7 +274,7 @@ export function ingestApp(deps: IngestHandlerDeps): IngestApp {
     } catch (error) {
       response = failed(label, error);
     }
-    return finish(label, receivedAt, response);
+    return finish(label, context, response);
   };
 
   app.get("/openapi.json", (c) => (deps.openApi ? c.json(deps.openApi()) : notFound()));
@@ -282,7 +284,7 @@ export function ingestApp(deps: IngestHandlerDeps): IngestApp {
     app.on(route.method, route.path, async (c) => {
       const receivedAt = deps.clock.now();
       const context = contextOf(c.req.raw, c.env?.connection, receivedAt);
-      return measured(route.shape, undefined, receivedAt, () => route.handle(context, c.req.param()));
+      return measured(route.shape, undefined, context, () => route.handle(context, c.req.param()));
     });
   }
 

@@ -18,11 +18,14 @@
  */
 import type { Clock } from "../util/clock.ts";
 
+/** A listener on a SubmissionSignal: a function, or an object whose `handleEvent` is called (as EventTarget's). */
+export type AbortListener = (() => void) | { handleEvent(): void };
+
 /** What a writer needs of a request's abort signal; an AbortSignal is one too. */
 export interface SubmissionSignal {
   readonly aborted: boolean;
   readonly reason: unknown;
-  addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void;
+  addEventListener(type: "abort", listener: AbortListener, options?: { once?: boolean }): void;
 }
 
 export function timeoutMessage(timeoutMs: number): string {
@@ -35,7 +38,7 @@ export const CLIENT_GONE_MESSAGE = "The client closed the connection";
 export class RequestAbort implements SubmissionSignal {
   aborted = false;
   reason: unknown = undefined;
-  private listeners: (() => void)[] | null = null;
+  private listeners: AbortListener[] | null = null;
   private ended = false;
 
   constructor(
@@ -45,7 +48,7 @@ export class RequestAbort implements SubmissionSignal {
     readonly lane: Set<RequestAbort>,
   ) {}
 
-  addEventListener(_type: "abort", listener: () => void): void {
+  addEventListener(_type: "abort", listener: AbortListener): void {
     if (this.aborted) return; // as an AbortSignal: a listener added after the abort is not called
     if (this.listeners === null) this.listeners = [listener];
     else this.listeners.push(listener);
@@ -62,7 +65,8 @@ export class RequestAbort implements SubmissionSignal {
     if (listeners === null) return;
     for (const listener of listeners) {
       try {
-        listener();
+        if (typeof listener === "function") listener();
+        else listener.handleEvent();
       } catch {
         // As EventTarget does, one listener's failure does not keep the others from running.
       }

@@ -23,11 +23,27 @@ import { type Clock, systemClock } from "../../util/clock.ts";
 /** Builds the SourceRecord for one ingest record (topic, key/value/headers as the task decides). */
 export type ToSourceRecord = (topic: string, record: IngestRecord) => SourceRecord;
 
-interface PendingRequest {
+/** One submitted request: its records' outcomes so far; the listener on its abort signal. */
+class PendingRequest {
   readonly outcomes: (RecordOutcome | undefined)[];
   remaining: number;
-  readonly resolve: (outcomes: RecordOutcome[]) => void;
-  done: boolean;
+  done = false;
+  slots: readonly Slot[] = [];
+
+  constructor(
+    private readonly queue: IngestQueue,
+    private readonly signal: SubmissionSignal,
+    readonly resolve: (outcomes: RecordOutcome[]) => void,
+    count: number,
+  ) {
+    this.outcomes = new Array(count);
+    this.remaining = count;
+  }
+
+  /** The request aborted (EventListener object: no closure per request). */
+  handleEvent(): void {
+    this.queue.abandon(this.slots, abortMessage(this.signal));
+  }
 }
 
 interface Slot {
@@ -86,22 +102,18 @@ export class IngestQueue implements IngestWriter {
     }
     if (records.length === 0) return Promise.resolve([]);
     return new Promise<RecordOutcome[]>((resolve) => {
-      const request: PendingRequest = {
-        outcomes: new Array(records.length),
-        remaining: records.length,
-        resolve,
-        done: false,
-      };
+      const request = new PendingRequest(this, signal, resolve, records.length);
       const slots: Slot[] = new Array(records.length);
       for (let index = 0; index < records.length; index++) {
         slots[index] = { request, index, record: this.o.toSourceRecord(topic, records[index]!), state: "queued" };
       }
+      request.slots = slots;
       // Queued only once every record converted: a conversion that throws leaves nothing behind.
       for (let i = 0; i < slots.length; i++) this.queue.push(slots[i]!);
       this.queuedCount += slots.length;
       this.wake.notify();
       if (signal.aborted) this.abandon(slots, abortMessage(signal));
-      else signal.addEventListener("abort", () => this.abandon(slots, abortMessage(signal)), { once: true });
+      else signal.addEventListener("abort", request, { once: true });
     });
   }
 
@@ -205,7 +217,8 @@ export class IngestQueue implements IngestWriter {
     });
   }
 
-  private abandon(slots: readonly Slot[], reason: string): void {
+  /** @internal A request aborted: its queued records are withdrawn, its sent ones fail. */
+  abandon(slots: readonly Slot[], reason: string): void {
     for (const slot of slots) {
       if (slot.state === "queued") {
         this.queuedCount--;
