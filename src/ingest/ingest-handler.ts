@@ -115,8 +115,7 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
         const writer = route.writer();
         if (!writer || route.state !== "open")
           throw unavailable(`The ingest connector ${route.connector} has no running task`, limits.retryAfterSeconds);
-        const signal = deadlines.start(limits.requestTimeoutMs);
-        signal.watch(context.request.signal);
+        const signal = deadlines.start(limits.requestTimeoutMs, context.request);
         let outcomes: RecordOutcome[];
         try {
           outcomes = await writer.submit({ topic: target.topic, records: stamped, signal });
