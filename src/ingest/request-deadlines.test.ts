@@ -43,7 +43,7 @@ describe("RequestDeadlines", () => {
   test("a request that ends first never aborts, and with nothing in flight no timer is armed", async () => {
     const clock = new ManualClock();
     const deadlines = new RequestDeadlines(clock);
-    const request = deadlines.start(100);
+    const request = deadlines.start(1000);
     let called = false;
     request.addEventListener("abort", () => {
       called = true;
@@ -55,6 +55,20 @@ describe("RequestDeadlines", () => {
     await settle();
     expect(request.aborted).toBe(false);
     expect(called).toBe(false);
+  });
+
+  test("a timer due within CLIENT_WATCH_DELAY_MS stays when the last request ends, fires once and is not re-armed", async () => {
+    const clock = new ManualClock();
+    const deadlines = new RequestDeadlines(clock);
+    deadlines.start(CLIENT_WATCH_DELAY_MS).end();
+    expect(clock.pending).toBe(1);
+    const next = deadlines.start(CLIENT_WATCH_DELAY_MS); // reuses the armed timer
+    expect(clock.pending).toBe(1);
+    next.end();
+    clock.advance(CLIENT_WATCH_DELAY_MS);
+    await settle();
+    expect(next.aborted).toBe(false);
+    expect(clock.pending).toBe(0);
   });
 
   test("many requests share one timer; each aborts at its own deadline, in order", async () => {

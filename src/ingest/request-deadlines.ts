@@ -10,8 +10,9 @@
  * timeout. Requests with the same timeout expire in the order they started, so a lane is a FIFO (a
  * Set: a request that ends is deleted in O(1), nothing stays behind) and one timer, armed for the
  * earliest first deadline of all lanes, serves them all. When it fires, every request whose deadline
- * has come aborts, and it re-arms for the next one. With nothing in flight no timer is armed (an
- * idle gateway does not wake up, and nothing holds the process open at shutdown).
+ * has come aborts, and it re-arms for the next one. With nothing in flight it is not re-armed (an
+ * idle gateway does not wake up, and nothing holds the process open at shutdown beyond
+ * `CLIENT_WATCH_DELAY_MS`: a timer due that soon is left to fire once rather than cancelled).
  *
  * The client's signal is watched only for requests still in flight `CLIENT_WATCH_DELAY_MS` after
  * they started: getting a request's AbortSignal from Bun and listening to it cost ~2 µs, a tenth of
@@ -174,7 +175,14 @@ export class RequestDeadlines {
   forget(entry: RequestAbort): void {
     if (!entry.lane.delete(entry)) return;
     this.inFlight--;
-    if (this.inFlight === 0) this.disarm();
+    // Nothing in flight: a timer due within CLIENT_WATCH_DELAY_MS stays (under load the last request
+    // ends many times a second, and cancelling and re-making the timer each time cost more than the
+    // rest of this bookkeeping); it fires once, finds nothing and is not re-armed. A later one goes.
+    if (this.inFlight === 0) {
+      this.unwatched = [];
+      this.unwatchedHead = 0;
+      if (this.armedFor - this.clock.now() > CLIENT_WATCH_DELAY_MS) this.disarm();
+    }
   }
 
   private fire(): void {
