@@ -23,7 +23,27 @@ const OK_INIT: ResponseInit = Object.freeze({
   headers: Object.freeze({ "Content-Type": "application/json" }),
 });
 
+/**
+ * The 200 body, written out: byte for byte what JSON.stringify makes of `{topic, offsets}` (numbers
+ * print alike in both), at a fraction of its cost per single-record request. Null when a record failed.
+ */
+function acknowledgedBody(topic: string, outcomes: readonly RecordOutcome[]): string | null {
+  let body = `{"topic":${JSON.stringify(topic)},"offsets":[`;
+  for (let i = 0; i < outcomes.length; i++) {
+    const o = outcomes[i]!;
+    if (i > 0) body += ",";
+    if (o.kind === "written")
+      body += `{"partition":${o.partition},"offset":${o.offset},"timestamp":${o.timestamp === null ? "null" : o.timestamp}}`;
+    else if (o.kind === "dropped") body += '{"partition":null,"offset":null,"dropped":true}';
+    else if (o.kind === "spooled") body += '{"partition":null,"offset":null,"spooled":true}';
+    else return null;
+  }
+  return `${body}]}`;
+}
+
 export function nativeResponse(topic: string, outcomes: readonly RecordOutcome[], retryAfterSeconds: number): Response {
+  const acknowledged = acknowledgedBody(topic, outcomes);
+  if (acknowledged !== null) return new Response(acknowledged, OK_INIT);
   const offsets: Entry[] = new Array(outcomes.length);
   let failed = 0;
   let maybeWritten = false;
@@ -44,9 +64,6 @@ export function nativeResponse(topic: string, outcomes: readonly RecordOutcome[]
         error: o.message,
       };
     }
-  }
-  if (failed === 0) {
-    return new Response(JSON.stringify({ topic, offsets }), OK_INIT);
   }
   const status = maybeWritten ? 500 : 503;
   const headers: Record<string, string> = { "Content-Type": "application/json" };
