@@ -66,7 +66,7 @@ describe("nativeResponse", () => {
       );
       expect(response.status).toBe(500);
       expect(response.headers.get("retry-after")).toBeNull();
-      expect((await response.json()).error_code).toBe(50002);
+      expect(((await response.json()) as { error_code: number }).error_code).toBe(50002);
     });
   });
 });
