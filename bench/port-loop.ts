@@ -74,7 +74,9 @@ async function consume(): Promise<number> {
       seen += batchOfRecords.length;
       if (seen >= records) done();
     },
-    onAssignment: async () => {},
+    onPartitionsAssigned: async () => {},
+    onPartitionsRevoked: async () => {},
+    onPartitionsLost: async () => {},
     onCrash: (error) => {
       throw error;
     },

@@ -32,7 +32,7 @@ import { ConfigStore } from "./store/config-store.ts";
 import { openDatabase } from "./store/database.ts";
 import { IdempotencyStore } from "./store/idempotency-store.ts";
 import { OffsetStore } from "./store/offset-store.ts";
-import { openSpoolDatabase, SpoolStore } from "./store/spool-store.ts";
+import { SpoolStore } from "./store/spool-store.ts";
 import { StatusStore } from "./store/status-store.ts";
 import { type Clock, systemClock } from "./util/clock.ts";
 import { type LogManager, logManager } from "./util/logger.ts";
@@ -87,10 +87,16 @@ export function startApp(options: AppOptions): App {
     global: config.originals,
   });
   const ingestMetrics = new IngestMetrics();
-  // The spool file is opened when the first ingest.ack.mode=spool task starts.
-  let spool: SpoolStore | undefined;
-  const spoolStore = () => {
-    spool ??= new SpoolStore(openSpoolDatabase(config["data.dir"]), () => clock.now());
+  // The spool (its file, in a worker thread) is opened when the first ingest.ack.mode=spool task
+  // starts; opened again by the next one after its worker died or it failed to open. Calls chain,
+  // so that tasks starting together share one.
+  let spool: Promise<SpoolStore> | undefined;
+  const spoolStore = (): Promise<SpoolStore> => {
+    const previous = spool;
+    spool = (async () => {
+      const current = await previous?.catch(() => undefined);
+      return current && !current.failure ? current : SpoolStore.open(config["data.dir"], { now: () => clock.now() });
+    })();
     return spool;
   };
   const spoolMetrics = new SpoolMetrics(() => clock.now());
@@ -144,6 +150,7 @@ export function startApp(options: AppOptions): App {
     },
     topicTracking: { enabled: config["topic.tracking.enable"], allowReset: config["topic.tracking.allow.reset"] },
     degradedTrace: (connector) => spoolMetrics.degradedTrace(connector),
+    clock,
   });
   herderRef = herder;
   const reachability = new KafkaReachability({
@@ -201,7 +208,7 @@ export function startApp(options: AppOptions): App {
       await herder.stop();
       await worker.closeAdmin();
       if (options.configProviders) await closeConfigProviders(options.configProviders);
-      spool?.close();
+      await (await spool?.catch(() => undefined))?.close();
       db.close();
     },
   };

@@ -4,8 +4,9 @@
  * version kafkajs uses (KIP-896-style baseline bumps) fails here first.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Admin } from "@platformatic/kafka";
 import type { TopicPartition } from "../src/api/record.ts";
-import type { ConsumedRecord, KafkaAdmin, KafkaPort } from "../src/kafka/kafka-port.ts";
+import type { ConsumedRecord, ConsumerHandlers, KafkaAdmin, KafkaPort } from "../src/kafka/kafka-port.ts";
 import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
 import { LogManager } from "../src/util/logger.ts";
 import { type KafkaInfo, kafkaBroker, uniqueTopic } from "./support/kafka.ts";
@@ -13,6 +14,14 @@ import { waitFor } from "./support/wait-for.ts";
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array | null) => (b === null ? null : Buffer.from(b).toString("utf8"));
+const handlers = (h: Partial<ConsumerHandlers>): ConsumerHandlers => ({
+  onRecords: async () => {},
+  onPartitionsRevoked: async () => {},
+  onPartitionsAssigned: async () => {},
+  onPartitionsLost: async () => {},
+  onCrash: () => {},
+  ...h,
+});
 
 let info: KafkaInfo;
 let port: KafkaPort;
@@ -112,7 +121,9 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
           const last = records.at(-1)!;
           await consumer.commit([{ topic: last.topic, partition: last.partition, offset: last.offset + 1 }]);
         },
-        onAssignment: async (a) => {
+        onPartitionsRevoked: async () => {},
+        onPartitionsLost: async () => {},
+        onPartitionsAssigned: async (a) => {
           assigned.push(...a);
         },
         onCrash: (error) => {
@@ -174,7 +185,9 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
     const joined: TopicPartition[] = [];
     await consumer.start({
       onRecords: async () => {},
-      onAssignment: async (a) => void joined.push(...a),
+      onPartitionsRevoked: async () => {},
+      onPartitionsLost: async () => {},
+      onPartitionsAssigned: async (a) => void joined.push(...a),
       onCrash: () => {},
     });
     await waitFor(() => joined.length > 0, { what: "group join" });
@@ -193,7 +206,7 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
       topics: [topic],
       properties: { "bootstrap.servers": info.bootstrap },
     });
-    const starting = consumer.start({ onRecords: async () => {}, onAssignment: async () => {}, onCrash: () => {} });
+    const starting = consumer.start(handlers({ onRecords: async () => {} }));
     await consumer.close();
     await expect(starting).rejects.toThrow(`The consumer of group ${groupId} was closed while starting`);
     // Had the start carried on, this member would hold the partition; a new one gets it at once.
@@ -201,7 +214,9 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
     const assigned: TopicPartition[] = [];
     await next.start({
       onRecords: async () => {},
-      onAssignment: async (a) => void assigned.push(...a),
+      onPartitionsRevoked: async () => {},
+      onPartitionsLost: async () => {},
+      onPartitionsAssigned: async (a) => void assigned.push(...a),
       onCrash: () => {},
     });
     await waitFor(() => assigned.length === 1, {
@@ -245,7 +260,9 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
     await consumer.start({
       onRecords: async (records) => void received.push(...records),
       // As Connect's SinkTask.open() may: pause before anything is fetched.
-      onAssignment: async (assigned) => consumer.pause(assigned.filter((tp) => tp.partition === 0)),
+      onPartitionsRevoked: async () => {},
+      onPartitionsLost: async () => {},
+      onPartitionsAssigned: async (assigned) => consumer.pause(assigned.filter((tp) => tp.partition === 0)),
       onCrash: (error) => {
         throw error;
       },
@@ -271,7 +288,9 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
     const received: ConsumedRecord[] = [];
     await consumer.start({
       onRecords: async (records) => void received.push(...records),
-      onAssignment: async (assigned) => {
+      onPartitionsRevoked: async () => {},
+      onPartitionsLost: async () => {},
+      onPartitionsAssigned: async (assigned) => {
         for (const tp of assigned) consumer.seek({ ...tp, offset: 7 });
       },
       onCrash: (error) => {
@@ -287,33 +306,47 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
     await consumer.close();
   });
 
-  test("a second member joining: the first has a partition revoked, the second gets it; it returns when the second leaves", async () => {
+  test("a second member joining: the first gives up both partitions before it rejoins and commits there; the second starts after that commit", async () => {
     const topic = uniqueTopic("rebalance");
     const groupId = `group-${topic}`;
     await admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
-    type Change = { assigned: number[]; revoked: number[] };
-    const member = async (changes: Change[], received: ConsumedRecord[]) => {
+    await produce(topic, 0, 5);
+    await produce(topic, 1, 5);
+    /** What both members saw, in order: `A assigned 0,1`, `A revoked 0,1`, `A committed`, … */
+    const events: string[] = [];
+    const member = async (name: string, received: ConsumedRecord[]) => {
       const consumer = await port.consumer({ groupId, topics: [topic], properties: fast() });
+      const partitions = (tps: readonly TopicPartition[]) =>
+        tps
+          .map((tp) => tp.partition)
+          .sort()
+          .join(",");
       await consumer.start({
+        // Nothing is committed while consuming: only at revocation, as the sink task's last flush.
         onRecords: async (records) => void received.push(...records),
-        onAssignment: async (assigned, revoked) =>
-          void changes.push({
-            assigned: assigned.map((tp) => tp.partition),
-            revoked: revoked.map((tp) => tp.partition),
-          }),
+        onPartitionsRevoked: async (revoked) => {
+          events.push(`${name} revoked ${partitions(revoked)}`);
+          const next = revoked.flatMap((tp) => {
+            const last = received.filter((r) => r.partition === tp.partition).at(-1);
+            return last ? [{ ...tp, offset: last.offset + 1 }] : [];
+          });
+          await consumer.commit(next);
+          const committed = next.map((o) => `${o.partition}@${o.offset}`).sort();
+          events.push(`${name} committed ${committed.join(",")}`);
+        },
+        onPartitionsAssigned: async (assigned) => void events.push(`${name} assigned ${partitions(assigned)}`),
+        onPartitionsLost: async (lost) => void events.push(`${name} lost ${partitions(lost)}`),
         onCrash: (error) => {
           throw error;
         },
       });
       return consumer;
     };
-    const changesA: Change[] = [];
-    const changesB: Change[] = [];
     const receivedA: ConsumedRecord[] = [];
     const receivedB: ConsumedRecord[] = [];
-    const a = await member(changesA, receivedA);
-    await waitFor(() => a.assignment().length === 2, { what: "both partitions with the first member" });
-    const b = await member(changesB, receivedB);
+    const a = await member("A", receivedA);
+    await waitFor(() => receivedA.length === 10, { what: "the first member reading all ten records" });
+    const b = await member("B", receivedB);
     await waitFor(() => a.assignment().length === 1 && b.assignment().length === 1, {
       what: "one partition each",
       timeoutMs: 30_000,
@@ -321,21 +354,101 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
     const kept = a.assignment()[0]!.partition;
     const moved = b.assignment()[0]!.partition;
     expect(kept).not.toBe(moved);
-    expect(changesA).toEqual([
-      { assigned: [0, 1], revoked: [] },
-      { assigned: [], revoked: [moved] },
-    ]);
-    expect(changesB).toEqual([{ assigned: [moved], revoked: [] }]);
-    // Each member consumes what it owns now.
-    await produce(topic, kept, 1);
-    await produce(topic, moved, 1);
-    await waitFor(() => receivedA.length === 1 && receivedB.length === 1, { what: "one record each" });
-    expect([receivedA[0]!.partition, receivedB[0]!.partition]).toEqual([kept, moved]);
+    // The eager protocol, as Connect's sink consumers run it: A gives up everything, and commits,
+    // before it rejoins; only then does the join complete and hand the partitions out.
+    expect(events.slice(0, 3)).toEqual(["A assigned 0,1", "A revoked 0,1", "A committed 0@5,1@5"]);
+    expect(events.slice(3).sort()).toEqual([`A assigned ${kept}`, `B assigned ${moved}`]);
+    // The moved partition's new owner starts at A's commit: nothing comes twice.
+    await produce(topic, kept, 1, 5);
+    await produce(topic, moved, 1, 5);
+    await waitFor(() => receivedA.length === 11 && receivedB.length === 1, { what: "one new record each" });
+    expect(receivedB.map((r) => [r.partition, r.offset])).toEqual([[moved, 5]]);
+    expect(receivedA.at(-1)).toMatchObject({ partition: kept, offset: 5 });
+    events.length = 0;
     await b.close();
     await waitFor(() => a.assignment().length === 2, { what: "the partition back", timeoutMs: 30_000 });
-    expect(changesA.at(-1)).toEqual({ assigned: [moved], revoked: [] });
+    expect(events).toEqual([`A revoked ${kept}`, `A committed ${kept}@6`, "A assigned 0,1"]);
     await a.close();
   }, 60_000);
+
+  test("a member removed from its group loses its partitions (onPartitionsLost, nothing revoked or committed) and rejoins", async () => {
+    const topic = uniqueTopic("lost");
+    const groupId = `group-${topic}`;
+    await admin.createTopic({ topic, partitions: 1, replicationFactor: 1 });
+    const consumer = await port.consumer({ groupId, topics: [topic], properties: fast() });
+    const events: string[] = [];
+    const partitions = (tps: readonly TopicPartition[]) => tps.map((tp) => tp.partition).join(",");
+    await consumer.start(
+      handlers({
+        onPartitionsAssigned: async (tps) => void events.push(`assigned ${partitions(tps)}`),
+        onPartitionsRevoked: async (tps) => void events.push(`revoked ${partitions(tps)}`),
+        onPartitionsLost: async (tps) => void events.push(`lost ${partitions(tps)}`),
+        onCrash: (error) => void events.push(`crashed ${error.message}`),
+      }),
+    );
+    await waitFor(() => events.length === 1, { what: "the partition assigned" });
+    // As an operator's "remove member" (or an expired session) does: the member's next heartbeat
+    // finds it unknown; its generation is gone, so there is nothing it may commit.
+    const groupAdmin = new Admin({ clientId: "test-admin", bootstrapBrokers: [info.bootstrap] });
+    try {
+      const members = [
+        ...((await groupAdmin.describeGroups({ groups: [groupId] })).get(groupId)?.members.keys() ?? []),
+      ];
+      expect(members).toHaveLength(1);
+      await groupAdmin.removeMembersFromConsumerGroup({
+        groupId,
+        members: members.map((memberId) => ({ memberId, reason: "test" })),
+      });
+    } finally {
+      await groupAdmin.close();
+    }
+    await waitFor(() => events.length === 3, { what: "the partition lost and assigned again", timeoutMs: 30_000 });
+    expect(events).toEqual(["assigned 0", "lost 0", "assigned 0"]);
+    await consumer.close();
+  }, 60_000);
+
+  test("a topics.regex subscription picks up matching topics created later (at the next metadata.max.age.ms), from none at start", async () => {
+    const prefix = uniqueTopic("regex-later");
+    const consumer = await port.consumer({
+      groupId: `group-${prefix}`,
+      topics: new RegExp(`^${prefix}-.*`),
+      properties: {
+        "bootstrap.servers": info.bootstrap,
+        "fetch.max.wait.ms": "100",
+        "metadata.max.age.ms": "200",
+      },
+    });
+    const received: ConsumedRecord[] = [];
+    const changes: [string, string[]][] = [];
+    const name = (tp: TopicPartition) => `${tp.topic}-${tp.partition}`;
+    await consumer.start({
+      onRecords: async (records) => void received.push(...records),
+      onPartitionsAssigned: async (assigned) => void changes.push(["assigned", assigned.map(name).sort()]),
+      onPartitionsRevoked: async (revoked) => void changes.push(["revoked", revoked.map(name).sort()]),
+      onPartitionsLost: async (lost) => void changes.push(["lost", lost.map(name).sort()]),
+      onCrash: (error) => {
+        throw error;
+      },
+    });
+    // Nothing matches yet: the member joins with an empty subscription.
+    await admin.createTopic({ topic: `${prefix}-a`, partitions: 1, replicationFactor: 1 });
+    await waitFor(() => consumer.assignment().length === 1, { what: "the first topic assigned" });
+    await admin.createTopic({ topic: `${prefix}-b`, partitions: 1, replicationFactor: 1 });
+    const producer = await port.producer({ "bootstrap.servers": info.bootstrap });
+    await producer.send([
+      { topic: `${prefix}-b`, partition: 0, key: null, value: utf8("late"), headers: [], timestamp: null },
+    ]);
+    await producer.close();
+    await waitFor(() => received.length === 1, { what: "the record of the topic created later" });
+    expect(received[0]).toMatchObject({ topic: `${prefix}-b`, partition: 0, offset: 0 });
+    // Its own rejoin for the new topic gives up what it owns first, as a rebalance does.
+    expect(changes).toEqual([
+      ["assigned", [`${prefix}-a-0`]],
+      ["revoked", [`${prefix}-a-0`]],
+      ["assigned", [`${prefix}-a-0`, `${prefix}-b-0`]],
+    ]);
+    await consumer.close();
+  });
 
   test("a topics.regex subscription consumes every matching topic", async () => {
     const prefix = uniqueTopic("regex");
@@ -352,7 +465,9 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
     const received: ConsumedRecord[] = [];
     await consumer.start({
       onRecords: async (records) => void received.push(...records),
-      onAssignment: async () => {},
+      onPartitionsRevoked: async () => {},
+      onPartitionsLost: async () => {},
+      onPartitionsAssigned: async () => {},
       onCrash: (error) => {
         throw error;
       },
@@ -367,6 +482,85 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
     ).toEqual([`${prefix}-a`, `${prefix}-b`]);
     await consumer.close();
   });
+
+  // Issue 7 point 2: sends are pipelined (not awaited one by one), as the runtime does.
+  test.each([
+    ["idempotent (default)", {}],
+    ["idempotent, gzip", { "compression.type": "gzip" }],
+    ["acks=1", { acks: "1" }],
+    ["acks=0", { acks: "0" }],
+  ] as [string, Record<string, string>][])(
+    "concurrent sends land in call order per partition, each once, with per-record offsets (%s)",
+    async (name, extra) => {
+      const topic = uniqueTopic(`pipelined-${name.replace(/\W+/g, "-")}`);
+      await admin.createTopic({ topic, partitions: 3, replicationFactor: 1 });
+      // One acknowledged record per partition first: every partition has its leader in place (an
+      // acks=0 send to a partition whose leader is still being set up is dropped, as Kafka's are).
+      const primer = await port.producer({ "bootstrap.servers": info.bootstrap });
+      await primer.send(
+        [0, 1, 2].map((partition) => ({
+          topic,
+          partition,
+          key: null,
+          value: utf8("primer"),
+          headers: [],
+          timestamp: null,
+        })),
+      );
+      await primer.close();
+      const producer = await port.producer({ "bootstrap.servers": info.bootstrap, ...extra });
+      const sends = Array.from({ length: 40 }, (_, s) =>
+        producer.send(
+          Array.from({ length: 25 }, (_, i) => ({
+            topic,
+            partition: null,
+            key: utf8(`k${(s * 25 + i) % 7}`),
+            value: utf8(`${s}:${i}`),
+            headers: [],
+            timestamp: null,
+          })),
+        ),
+      );
+      const sent = (await Promise.all(sends)).flat();
+      await producer.close();
+      const consumer = await port.consumer({
+        groupId: `group-${topic}`,
+        topics: [topic],
+        properties: { "bootstrap.servers": info.bootstrap, "fetch.max.wait.ms": "100" },
+      });
+      const received: ConsumedRecord[] = [];
+      await consumer.start(
+        handlers({
+          onRecords: async (records) => {
+            received.push(...records.filter((r) => text(r.value) !== "primer"));
+          },
+          onCrash: (error) => {
+            throw error;
+          },
+        }),
+      );
+      await waitFor(() => received.length >= 1000, { what: "1000 records" });
+      await consumer.close();
+      expect(received).toHaveLength(1000);
+      for (let p = 0; p < 3; p++) {
+        const expected = sent.filter((m) => m.partition === p);
+        const got = received.filter((r) => r.partition === p).sort((a, b) => a.offset - b.offset);
+        // Call order: the values of each partition in the order they were sent, each once.
+        const order = (v: string) => v.split(":").map(Number) as [number, number];
+        const values = got.map((r) => text(r.value)!);
+        expect(values).toEqual([...values].sort((a, b) => order(a)[0] - order(b)[0] || order(a)[1] - order(b)[1]));
+        expect(got).toHaveLength(expected.length);
+        if (extra.acks !== "0") expect(expected.map((m) => m.offset)).toEqual(got.map((r) => r.offset));
+      }
+      // Keyed records go to Java's partition for their key: one key, one partition.
+      const partitionsOfKey = new Map<string, Set<number>>();
+      for (const r of received) {
+        const k = text(r.key)!;
+        partitionsOfKey.set(k, (partitionsOfKey.get(k) ?? new Set()).add(r.partition));
+      }
+      expect([...partitionsOfKey.values()].every((set) => set.size === 1)).toBe(true);
+    },
+  );
 
   test("fails fast with a clear message for unsupported client settings", async () => {
     await expect(port.producer({ "bootstrap.servers": info.bootstrap, "compression.type": "zstd" })).rejects.toThrow(
@@ -385,48 +579,6 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
 describe("what only the platformatic adapter does", () => {
   const platformatic = () => kafkaPorts.platformatic(new LogManager({ sink: () => {} }));
 
-  test("a topics.regex subscription picks up matching topics created later (at the next metadata.max.age.ms), from none at start", async () => {
-    const port = platformatic();
-    const admin = await port.admin({ "bootstrap.servers": info.bootstrap });
-    const prefix = uniqueTopic("regex-later");
-    const consumer = await port.consumer({
-      groupId: `group-${prefix}`,
-      topics: new RegExp(`^${prefix}-.*`),
-      properties: {
-        "bootstrap.servers": info.bootstrap,
-        "fetch.max.wait.ms": "100",
-        "metadata.max.age.ms": "200",
-      },
-    });
-    const received: ConsumedRecord[] = [];
-    const changes: [string[], string[]][] = [];
-    const name = (tp: TopicPartition) => `${tp.topic}-${tp.partition}`;
-    await consumer.start({
-      onRecords: async (records) => void received.push(...records),
-      onAssignment: async (assigned, revoked) => void changes.push([assigned.map(name), revoked.map(name)]),
-      onCrash: (error) => {
-        throw error;
-      },
-    });
-    // Nothing matches yet: the member joins with an empty subscription.
-    await admin.createTopic({ topic: `${prefix}-a`, partitions: 1, replicationFactor: 1 });
-    await waitFor(() => consumer.assignment().length === 1, { what: "the first topic assigned" });
-    await admin.createTopic({ topic: `${prefix}-b`, partitions: 1, replicationFactor: 1 });
-    const producer = await port.producer({ "bootstrap.servers": info.bootstrap });
-    await producer.send([
-      { topic: `${prefix}-b`, partition: 0, key: null, value: utf8("late"), headers: [], timestamp: null },
-    ]);
-    await producer.close();
-    await waitFor(() => received.length === 1, { what: "the record of the topic created later" });
-    expect(received[0]).toMatchObject({ topic: `${prefix}-b`, partition: 0, offset: 0 });
-    expect(changes).toEqual([
-      [[`${prefix}-a-0`], []],
-      [[`${prefix}-b-0`], []],
-    ]);
-    await consumer.close();
-    await admin.close();
-  });
-
   test("group.instance.id makes a static member; kafkajs refuses it with a clear message", async () => {
     const topic = uniqueTopic("static");
     const port = platformatic();
@@ -437,7 +589,9 @@ describe("what only the platformatic adapter does", () => {
     const assigned: TopicPartition[] = [];
     await consumer.start({
       onRecords: async () => {},
-      onAssignment: async (a) => void assigned.push(...a),
+      onPartitionsRevoked: async () => {},
+      onPartitionsLost: async () => {},
+      onPartitionsAssigned: async (a) => void assigned.push(...a),
       onCrash: (error) => {
         throw error;
       },

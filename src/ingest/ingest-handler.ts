@@ -7,7 +7,7 @@
  */
 import { Hono } from "hono";
 import { messageOf } from "../errors.ts";
-import type { Clock } from "../util/clock.ts";
+import { type Clock, monotonicView } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import { readBody } from "./body-reader.ts";
 import type { IdempotencyGuard } from "./idempotency.ts";
@@ -200,7 +200,8 @@ function mayBeClaimed(path: string): boolean {
  */
 export function ingestApp(deps: IngestHandlerDeps): IngestApp {
   const app = new Hono<IngestEnv>();
-  const deadlines = new RequestDeadlines(deps.clock);
+  // Deadlines on the monotonic clock: a step of the host's clock must not time out (or extend) every request at once.
+  const deadlines = new RequestDeadlines(monotonicView(deps.clock));
   const pipeline = createPipeline(deps, deadlines);
 
   const finish = (label: string, context: IngestRequestContext, response: Response): Response => {

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { IngestQueue } from "../connectors/http-ingest/ingest-queue.ts";
 import { toSourceRecord } from "../connectors/http-ingest/task.ts";
+import { monotonicView } from "../util/clock.ts";
 import { ManualClock } from "../util/manual-clock.ts";
 import {
   CLIENT_GONE_MESSAGE,
@@ -110,6 +111,40 @@ describe("RequestDeadlines", () => {
     clock.advance(1);
     await settle();
     expect(reasonOf(long)).toBe(timeoutMessage(30_000));
+  });
+
+  describe("when the wall clock steps (NTP correcting an edge host)", () => {
+    test.each([
+      ["forward by an hour", 3_600_000],
+      ["back by an hour", -3_600_000],
+    ])("stepping %s neither times out nor extends the requests in flight", async (_name, step) => {
+      const clock = new ManualClock(1_800_000_000_000);
+      // As ingest-handler.ts builds it.
+      const deadlines = new RequestDeadlines(monotonicView(clock));
+      const early = deadlines.start(1000);
+      clock.advance(400);
+      const late = deadlines.start(1000);
+      clock.stepWallClock(step);
+      // A request started after the step still counts from its own start.
+      clock.advance(100);
+      const afterStep = deadlines.start(1000);
+      await settle();
+      expect([early.aborted, late.aborted, afterStep.aborted]).toEqual([false, false, false]);
+      clock.advance(499); // 999 ms after `early` started
+      await settle();
+      expect([early.aborted, late.aborted, afterStep.aborted]).toEqual([false, false, false]);
+      clock.advance(1); // 1000 ms after `early` started
+      await settle();
+      expect([early.aborted, late.aborted, afterStep.aborted]).toEqual([true, false, false]);
+      clock.advance(400); // 1000 ms after `late` started
+      await settle();
+      expect([early.aborted, late.aborted, afterStep.aborted]).toEqual([true, true, false]);
+      clock.advance(100); // 1000 ms after `afterStep` started
+      await settle();
+      expect([early.aborted, late.aborted, afterStep.aborted]).toEqual([true, true, true]);
+      expect(reasonOf(afterStep)).toBe(timeoutMessage(1000));
+      expect(clock.pending).toBe(0);
+    });
   });
 
   test("the client going away aborts the request; after the request ended it does nothing", async () => {

@@ -27,9 +27,15 @@ export interface ConnectionSettings {
 export interface ProducerSettings {
   acks: -1 | 0 | 1;
   idempotent: boolean;
+  /** Requests in flight per broker: max.in.flight.requests.per.connection (≤ 5 when idempotent; default 1 otherwise, so order holds). */
   maxInFlight: number;
   compression: "none" | "gzip";
   requestTimeoutMs: number;
+  maxRequestBytes: number;
+  /** buffer.memory: bytes on the wire at once, at most. */
+  bufferMemory: number;
+  deliveryTimeoutMs: number;
+  retries: number;
 }
 
 export interface ConsumerSettings {
@@ -132,22 +138,45 @@ export function producerSettings(props: ClientProperties): ProducerSettings {
   if (idempotenceRaw !== undefined && idempotenceRaw !== "true" && idempotenceRaw !== "false") {
     invalidProperty("enable.idempotence", props["enable.idempotence"], "Expected value to be either true or false");
   }
-  // Kafka's default: idempotent whenever acks=all, unless switched off.
-  const idempotent = acks === -1 && idempotenceRaw !== "false";
+  const maxInFlightRaw = props["max.in.flight.requests.per.connection"];
+  const maxInFlight = intProp(props, "max.in.flight.requests.per.connection", 5);
+  if (maxInFlight < 1)
+    invalidProperty("max.in.flight.requests.per.connection", maxInFlightRaw, "Value must be at least 1");
+  const retries = intProp(props, "retries", 2_147_483_647);
+  if (retries < 0) invalidProperty("retries", props.retries, "Value must be at least 0");
+  // Kafka's rules: idempotent by default when acks=all; a setting that conflicts with idempotence
+  // (more than 5 requests in flight, no retries) switches the default off, and is an error when
+  // idempotence was asked for explicitly.
   if (idempotenceRaw === "true" && acks !== -1)
     invalidProperty("acks", props.acks, "must be all (-1) for an idempotent producer");
+  if (idempotenceRaw === "true" && maxInFlight > 5)
+    invalidProperty(
+      "max.in.flight.requests.per.connection",
+      maxInFlightRaw,
+      "must be at most 5 for an idempotent producer",
+    );
+  if (idempotenceRaw === "true" && retries === 0)
+    invalidProperty("retries", props.retries, "must be greater than 0 for an idempotent producer");
+  const idempotent = acks === -1 && idempotenceRaw !== "false" && maxInFlight <= 5 && retries > 0;
   if (props["transactional.id"])
     invalidProperty("transactional.id", props["transactional.id"], "transactions are not supported");
   const compression = (props["compression.type"] ?? "none").trim().toLowerCase();
   if (compression !== "none" && compression !== "gzip") {
     invalidProperty("compression.type", props["compression.type"], "supported codecs are none and gzip");
   }
+  const requestTimeoutMs = intProp(props, "request.timeout.ms", 30_000);
   return {
     acks,
     idempotent,
-    maxInFlight: idempotent ? 1 : intProp(props, "max.in.flight.requests.per.connection", 5),
+    // Without idempotence a retried request may land after a later one: one at a time unless the
+    // user asks for more (Java's rule, made the default).
+    maxInFlight: idempotent || maxInFlightRaw !== undefined ? maxInFlight : 1,
     compression: compression as "none" | "gzip",
-    requestTimeoutMs: intProp(props, "request.timeout.ms", 30_000),
+    requestTimeoutMs,
+    maxRequestBytes: intProp(props, "max.request.size", 1_048_576),
+    bufferMemory: intProp(props, "buffer.memory", 33_554_432),
+    deliveryTimeoutMs: intProp(props, "delivery.timeout.ms", 120_000),
+    retries,
   };
 }
 

@@ -34,12 +34,25 @@ export interface ProducedMetadata {
 
 export interface KafkaProducer {
   /**
-   * Sends the records; resolves once Kafka acknowledged every one (per the `acks` setting).
-   * Several sends may be in flight at once (a pipelining caller does not await one before the
-   * next): records of successful sends are written to each partition in call order. When a send
-   * fails, later sends may still succeed; the caller decides what to retry.
+   * Sends the records; resolves once Kafka acknowledged every one (per the `acks` setting), with
+   * their metadata in call order. Several sends may be in flight at once (a pipelining caller does
+   * not await one before the next).
+   *
+   * Guarantees: the records of one partition are written in call order, across sends and across
+   * the producer's own retries (with acks=all and idempotence: each exactly once). A send that
+   * fails for good rejects only after none of its records can still be written by this producer,
+   * and it fails the producer: every send made after it and not yet acknowledged that has records
+   * for the same partitions rejects too (a record that cannot be written is never overtaken by a
+   * later one), and every later call rejects at once. To go on, close it and create a new producer (a new
+   * idempotent producer id), then send the failed records again.
    */
   send(records: readonly ProducerRecord[]): Promise<ProducedMetadata[]>;
+  /**
+   * Sends this producer writes concurrently, at most (its max.in.flight.requests.per.connection,
+   * or 1 when it writes sends one after the other); more concurrent sends only queue. Absent: 1.
+   */
+  readonly maxInFlight?: number;
+  /** Waits for the sends in flight (bounded by request.timeout.ms), then closes. */
   close(): Promise<void>;
 }
 
@@ -60,8 +73,26 @@ export interface ConsumerHandlers {
    * this one settles; batches of different partitions may be handed over concurrently (bounded).
    */
   onRecords(records: readonly ConsumedRecord[], heartbeat: () => Promise<void>): Promise<void>;
-  /** The group gave this member a new assignment (`revoked` first, then `assigned`). */
-  onAssignment(assigned: readonly TopicPartition[], revoked: readonly TopicPartition[]): Promise<void>;
+  /**
+   * Java's `ConsumerRebalanceListener.onPartitionsRevoked`: the member is about to rejoin the group
+   * (a rebalance started, or its subscription changed) and gives up every partition it owns (the
+   * eager protocol, as Connect's sink consumers use by default). The adapter awaits this before it
+   * sends JoinGroup, while the member's generation is still valid: offsets committed here are where
+   * the next owner starts. From the call on, no new batch of these partitions goes to `onRecords`
+   * (one already handed over may still settle).
+   */
+  onPartitionsRevoked(partitions: readonly TopicPartition[]): Promise<void>;
+  /**
+   * Java's `onPartitionsAssigned`: the partitions this member got in a completed join. None of them
+   * is fetched before this settles (the handler may seek or pause them first).
+   */
+  onPartitionsAssigned(partitions: readonly TopicPartition[]): Promise<void>;
+  /**
+   * KIP-429's `onPartitionsLost`: the member lost its membership (session expired, fenced, its
+   * generation gone) and with it these partitions, which another member may own already: they are
+   * not to be committed. An adapter may rejoin without awaiting it.
+   */
+  onPartitionsLost(partitions: readonly TopicPartition[]): Promise<void>;
   /** The consumer stopped on an error it could not recover from. */
   onCrash(error: Error): void;
 }

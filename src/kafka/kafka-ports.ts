@@ -41,8 +41,8 @@ class LazyPort implements KafkaPort {
 export const kafkaPorts = {
   kafkajs: (logs: LogManager): KafkaPort =>
     new LazyPort(async () => new (await import("./kafkajs/adapter.ts")).KafkajsPort(logs)),
-  platformatic: (_logs: LogManager): KafkaPort =>
-    new LazyPort(async () => new (await import("./platformatic/adapter.ts")).PlatformaticPort()),
+  platformatic: (logs: LogManager): KafkaPort =>
+    new LazyPort(async () => new (await import("./platformatic/adapter.ts")).PlatformaticPort(logs)),
 } as const;
 
 export type KafkaClientName = keyof typeof kafkaPorts;

@@ -6,6 +6,8 @@
  * `releaseAck(i)` / `failAck(i, error)` (one held send, in any order, to test out-of-order
  * acknowledgements), and `failSends()` makes the next sends throw, to test what the runtime does
  * before and after Kafka acknowledges. A held send's records are appended when it is released.
+ * As the port demands, a producer whose send failed rejects every later send (`pipelining` sets
+ * how many sends the runtime may have in flight on it).
  */
 import type { TopicPartition, TopicPartitionOffset } from "../api/record.ts";
 import { deferred } from "../util/async.ts";
@@ -30,6 +32,8 @@ export class MemoryKafka implements KafkaPort {
   private sendFailures: Error[] = [];
   private rejection: { test: (r: ProducerRecord) => boolean; error: () => Error } | undefined;
   sends = 0;
+  /** The producers' `maxInFlight` (1: the runtime sends one request at a time). */
+  pipelining = 1;
   /** Records per produce call, in call order (failed calls included). */
   readonly sendSizes: number[] = [];
 
@@ -98,6 +102,14 @@ export class MemoryKafka implements KafkaPort {
     for (const c of this.consumers) await c.deliverPending(options.concurrently ?? false);
   }
 
+  /**
+   * Every consumer goes through a rebalance and gets its partitions back at their committed offsets:
+   * revoked first (a rebalance; `lost`: the membership was lost, nothing may be committed).
+   */
+  async rebalance(options: { lost?: boolean } = {}): Promise<void> {
+    for (const c of this.consumers) await c.rejoin(options.lost ?? false);
+  }
+
   append(record: ProducerRecord): ProducedMetadata {
     this.createTopic(record.topic);
     const partitions = this.topics.get(record.topic)!;
@@ -117,29 +129,51 @@ export class MemoryKafka implements KafkaPort {
     return { topic: record.topic, partition, offset: consumed.offset, timestamp: consumed.timestamp };
   }
 
+  /** A producer that, as the port demands, rejects every later send once one failed. */
   async producer(): Promise<KafkaProducer> {
+    let failed: { error: Error; call: number } | undefined;
+    let calls = 0;
+    const fail = (error: Error, call: number) => {
+      if (!failed || call < failed.call) failed = { error, call };
+    };
+    // Sends made after a failed one reject, as the port demands; earlier ones may still succeed.
+    const check = (call: number) => {
+      if (failed && failed.call < call) throw failed.error;
+    };
+    const send = async (records: readonly ProducerRecord[], call: number): Promise<ProducedMetadata[]> => {
+      this.sends++;
+      this.sendSizes.push(records.length);
+      check(call);
+      const failure = this.sendFailures.shift();
+      if (failure) throw failure;
+      if (this.rejection && records.some(this.rejection.test)) throw this.rejection.error();
+      if (this.held) {
+        const gate = deferred<void>();
+        const held = {
+          settled: false,
+          settle: (error?: Error) => {
+            held.settled = true;
+            if (error) {
+              fail(error, call);
+              gate.reject(error);
+            } else gate.resolve();
+          },
+        };
+        this.held.push(held);
+        await gate.promise;
+        check(call);
+      }
+      return records.map((r) => this.append(r));
+    };
     return {
-      send: async (records) => {
-        this.sends++;
-        this.sendSizes.push(records.length);
-        const failure = this.sendFailures.shift();
-        if (failure) throw failure;
-        if (this.rejection && records.some(this.rejection.test)) throw this.rejection.error();
-        if (this.held) {
-          const gate = deferred<void>();
-          const send = {
-            settled: false,
-            settle: (error?: Error) => {
-              send.settled = true;
-              if (error) gate.reject(error);
-              else gate.resolve();
-            },
-          };
-          this.held.push(send);
-          await gate.promise;
-        }
-        return records.map((r) => this.append(r));
+      send: (records) => {
+        const call = calls++;
+        return send(records, call).catch((error: Error) => {
+          fail(error, call);
+          throw error;
+        });
       },
+      maxInFlight: this.pipelining,
       close: async () => {},
     };
   }
@@ -208,7 +242,23 @@ class MemoryConsumer implements KafkaConsumer {
     for (const tp of this.assigned) {
       this.position.set(key(tp), this.kafka.committed(this.options.groupId, tp) ?? 0);
     }
-    await handlers.onAssignment(this.assigned, []);
+    await handlers.onPartitionsAssigned(this.assigned);
+  }
+
+  /**
+   * A rebalance as the adapters run it: revoked (awaited, commits allowed) or lost, then the same
+   * partitions assigned again from their committed offsets (records not committed come again).
+   */
+  async rejoin(lost: boolean): Promise<void> {
+    const handlers = this.handlers;
+    if (!handlers) return;
+    const owned = this.assigned;
+    this.assigned = [];
+    if (lost) await handlers.onPartitionsLost(owned);
+    else await handlers.onPartitionsRevoked(owned);
+    this.assigned = owned;
+    for (const tp of owned) this.position.set(key(tp), this.kafka.committed(this.options.groupId, tp) ?? 0);
+    await handlers.onPartitionsAssigned(owned);
   }
 
   async deliverPending(concurrently: boolean): Promise<void> {

@@ -231,6 +231,7 @@ export async function inProcessWorker(
     logs,
     resolveConfig,
     topicTracking: { enabled: true, allowReset: true },
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   herderRef = herder;
   await herder.start();

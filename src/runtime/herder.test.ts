@@ -541,6 +541,33 @@ describe("Herder", () => {
     });
   });
 
+  describe("GET /health's check (KIP-1017)", () => {
+    test("a herder stuck in an operation (a connector stop that hangs) is unhealthy after 10 s; healthy again once it moves", async () => {
+      const clock = new ManualClock();
+      await using w = await inProcessWorker({ clock, worker: { "task.shutdown.graceful.timeout.ms": "60000" } });
+      expect(await w.herder.health()).toBe("healthy");
+      await w.rest("POST", "/connectors", { name: "a", config: source({ "tasks.max": "1" }) });
+      await awaitStates(w, "a", "RUNNING", ["RUNNING"]);
+      w.scripted.script = { stop: () => new Promise(() => {}) };
+      const deleting = w.rest("DELETE", "/connectors/a");
+      await waitFor(() => w.scripted.connectorStops === 1);
+      let health: string | undefined;
+      void w.herder.health().then((h) => {
+        health = h;
+      });
+      clock.advance(9_999);
+      await settle();
+      expect(health).toBeUndefined();
+      clock.advance(1);
+      await waitFor(() => health === "unhealthy");
+      // The stop is abandoned at task.shutdown.graceful.timeout.ms: the herder moves on.
+      w.scripted.script = {};
+      clock.advance(50_000);
+      expect((await deleting).status).toBe(204);
+      expect(await w.herder.health()).toBe("healthy");
+    });
+  });
+
   describe("a connector whose stop hangs", () => {
     test("is abandoned after task.shutdown.graceful.timeout.ms: DELETE completes and the herder carries on", async () => {
       const clock = new ManualClock();

@@ -19,6 +19,7 @@ import type { ConfigStore, RawConnectorConfig, TargetState } from "../store/conf
 import type { OffsetStore } from "../store/offset-store.ts";
 import type { StatusStore } from "../store/status-store.ts";
 import { SerialExecutor } from "../util/async.ts";
+import { type Clock, systemClock } from "../util/clock.ts";
 import type { Logger, LogManager } from "../util/logger.ts";
 import { ConfigValidator } from "./config-validator.ts";
 import { commonConnectorConfig } from "./connector-config.ts";
@@ -40,6 +41,7 @@ import { type ResolveConfig, ResolvedValues } from "./resolved-values.ts";
 import { StatusWriter } from "./status-writer.ts";
 import type { ConverterDefaults } from "./validate-connector-config.ts";
 import type { Worker } from "./worker.ts";
+import { type WorkerHealth, workerHealth } from "./worker-health.ts";
 
 export interface HerderDeps {
   readonly worker: Worker;
@@ -59,6 +61,8 @@ export interface HerderDeps {
    * the task's trace in status responses; null when it is not.
    */
   readonly degradedTrace?: (connector: string, task: number) => string | null;
+  /** For the health check's timeout; default the system clock. */
+  readonly clock?: Clock;
 }
 
 export type InitialState = "RUNNING" | "PAUSED" | "STOPPED";
@@ -89,6 +93,16 @@ export class Herder {
 
   get ready(): boolean {
     return this.started;
+  }
+
+  /** KIP-1017's health of this worker (worker-health.ts): starting, healthy, or unhealthy when this herder is stuck. */
+  health(): Promise<WorkerHealth> {
+    return workerHealth(this, this.deps.clock ?? systemClock);
+  }
+
+  /** Resolves once everything queued on the herder before this call has run (Connect's herder lock). */
+  healthCheck(): Promise<void> {
+    return this.executor.run(async () => {});
   }
 
   get workerId(): string {

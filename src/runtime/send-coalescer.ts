@@ -1,20 +1,34 @@
 /**
  * SendCoalescer: the produce path of one WorkerSourceTask. Poll batches, converted, are queued
- * here in poll order; one produce request is on the wire at a time, and when it settles every
- * record queued meanwhile goes out in the next request (several poll batches merged, up to the
- * producer's max.request.size; a batch larger than that is spread over several requests). So a
- * task that polls a few records at a time (device ingest: many small requests) still fills each
- * request, and records land in Kafka in poll order, also across retries: the sender retries a
- * request before the next one starts.
+ * here in poll order and go out in produce requests: up to `maxRequests` requests (the producer's
+ * max.in.flight.requests.per.connection, for a producer that pipelines) and `maxInFlightBytes`
+ * bytes on the wire at once; whatever is queued when a request may start is merged into it (several
+ * poll batches, up to the producer's max.request.size; a batch larger than that is spread over
+ * several requests). So a task that polls a few records at a time (device ingest: many small
+ * requests) still fills each request.
  *
- * Outcomes stay per poll batch: `enqueue` resolves with the batch's metadata once all of its
- * records are acknowledged, even when they shared a request with other batches. A request that
- * achieves only part of its records (the sender failed for good on one, or the task is stopping)
+ * With a request on the wire, the next starts only once a producer batch's worth (`minPipelinedBytes`)
+ * is queued: smaller amounts wait for an acknowledgement and go out merged, as with one request in
+ * flight, so pipelining serves the tasks that have more to send than one request holds.
+ *
+ * Order: requests are handed to the producer in queue order, and the producer writes the records
+ * of each partition in call order (the KafkaProducer contract). When a request's first attempt
+ * fails, no new request starts; once every request on the wire has settled, the failed ones are
+ * sent again one after the other, oldest first, by the sender's `recover` (retries, per-record
+ * fallback): the producer failed every later send that touched the same partitions, so nothing
+ * lands ahead of a record that is retried. Then pipelining resumes.
+ *
+ * Outcomes stay per poll batch and are handed out strictly in queue order: `enqueue` resolves with
+ * the batch's metadata once all of its records (and every earlier batch) are acknowledged, even
+ * when they shared a request with other batches or a later request was acknowledged first. A
+ * request that `recover` achieves only in part (a record failed for good, or the task is stopping)
  * settles the batches it completed, fails the batch holding the first unsent record (or settles it
- * with `undefined` when stopping), and settles every later batch with `undefined` without sending
- * it; nothing is sent after that.
+ * with `undefined` when stopping), and settles every later batch with `undefined`, also those whose
+ * requests Kafka acknowledged meanwhile (their records are polled again after a restart:
+ * duplicates, never loss); nothing is sent after that.
  *
- * Used by WorkerSourceTask, which supplies the sender (producer, retries, per-record fallback).
+ * Used by WorkerSourceTask, which supplies the sender (producer attempt; retries, per-record
+ * fallback).
  */
 import type { ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
 import { type Deferred, deferred } from "../util/async.ts";
@@ -29,7 +43,7 @@ export function recordBytes(r: ProducerRecord): number {
   return n;
 }
 
-/** What one request achieved: the outcomes of its leading records, in order. */
+/** What `recover` achieved for one request: the outcomes of its leading records, in order. */
 export interface SendOutcome {
   /** Metadata per record, or null for a record skipped (errors.tolerance=all). */
   readonly metadata: readonly (ProducedMetadata | null)[];
@@ -37,8 +51,31 @@ export interface SendOutcome {
   readonly failure?: { readonly error: unknown };
 }
 
-/** Sends one request's records; settles once each has an outcome or the rest cannot be sent. */
-export type Sender<T> = (records: readonly T[]) => Promise<SendOutcome>;
+export interface Sender<T> {
+  /** One attempt at a request: metadata per record, or a rejection (then `recover` takes over). */
+  attempt(records: readonly T[]): Promise<readonly (ProducedMetadata | null)[]>;
+  /**
+   * Sends a request whose attempt failed with `error`, until each record has an outcome or the
+   * rest cannot be sent. Called only while no other request is on the wire. Never rejects.
+   */
+  recover(records: readonly T[], error: unknown): Promise<SendOutcome>;
+}
+
+export interface SendCoalescerOptions {
+  /** The producer's max.request.size: no request is larger (a single larger record goes alone). */
+  readonly maxRequestBytes: number;
+  /** Requests on the wire at once, at most; asked before each request (the producer may change). */
+  readonly maxRequests: () => number;
+  /** Bytes on the wire at once, at most (a single larger request goes when nothing else is out). */
+  readonly maxInFlightBytes: number;
+  /**
+   * With a request on the wire, another starts only once this many bytes are queued (the
+   * producer's batch.size); less waits for the next acknowledgement and goes out merged with what
+   * arrives meanwhile, so a trickle of small poll batches (single-record ingest) makes full
+   * requests instead of many tiny ones. 0: start whenever there is room.
+   */
+  readonly minPipelinedBytes: number;
+}
 
 /** A batch's metadata per record, or undefined when it was not (wholly) sent because of a stop or an earlier failure. */
 export type BatchResult = (ProducedMetadata | null)[] | undefined;
@@ -49,88 +86,171 @@ interface Queued<T> {
   readonly done: Deferred<BatchResult>;
 }
 
+interface Request<T> {
+  readonly records: readonly T[];
+  readonly bytes: number;
+  settled: boolean;
+  metadata?: readonly (ProducedMetadata | null)[];
+  error?: unknown;
+}
+
 export class SendCoalescer<T extends { readonly produced: ProducerRecord }> {
+  /** Batches not yet settled, in poll order (the first ones may be partly or wholly sent). */
   private readonly queue: Queued<T>[] = [];
-  /** Index, in the first queued batch, of its first record not yet sent. */
-  private next = 0;
-  private sending = false;
+  /** Batch index and record index of the first record not yet in a request. */
+  private unsentBatch = 0;
+  private unsentRecord = 0;
+  /** Requests sent and not yet handed back to their batches, in send order. */
+  private readonly requests: Request<T>[] = [];
+  private wireBytes = 0;
+  /** Estimated bytes queued and not yet in a request. */
+  private unsentBytes = 0;
+  /** A request failed: nothing new starts until the failed ones are recovered. */
+  private recovering = false;
   private halted = false;
 
   constructor(
-    private readonly send: Sender<T>,
-    private readonly maxRequestBytes: number,
+    private readonly sender: Sender<T>,
+    private readonly o: SendCoalescerOptions,
   ) {}
 
-  /** Batches queued and not yet settled (the one on the wire included). */
+  /** Batches queued and not yet settled (those on the wire included). */
   get size(): number {
     return this.queue.length;
+  }
+
+  /** Requests on the wire. */
+  get inFlight(): number {
+    return this.requests.length;
   }
 
   /**
    * Queues one poll batch (non-empty); resolves with its metadata once Kafka acknowledged all of
    * its records, with undefined when it will not be (wholly) sent, or rejects with the failure.
    */
-  enqueue(records: readonly T[]): Promise<BatchResult> {
+  enqueue(records: readonly T[], bytes?: number): Promise<BatchResult> {
     if (this.halted) return Promise.resolve(undefined);
     const done = deferred<BatchResult>();
     this.queue.push({ records, metadata: [], done });
-    if (!this.sending) void this.drain();
+    if (bytes === undefined) {
+      bytes = 0;
+      for (const r of records) bytes += recordBytes(r.produced);
+    }
+    this.unsentBytes += bytes;
+    this.pump();
     return done.promise;
   }
 
-  private async drain(): Promise<void> {
-    this.sending = true;
-    while (this.queue.length > 0 && !this.halted) {
-      const records = this.take();
-      let outcome: SendOutcome;
-      try {
-        outcome = await this.send(records);
-      } catch (error) {
-        outcome = { metadata: [], failure: { error } };
-      }
-      this.settle(records.length, outcome);
-    }
-    this.sending = false;
+  /** Starts what may start now (the caller's `maxRequests` may have grown, e.g. a producer connected). */
+  wake(): void {
+    this.pump();
   }
 
-  /** The next records in queue order, within max.request.size (a larger record goes alone). */
-  private take(): T[] {
+  private pump(): void {
+    while (!this.halted && !this.recovering && this.unsentBatch < this.queue.length) {
+      const open = this.requests.length;
+      if (
+        open > 0 &&
+        (open >= Math.max(1, this.o.maxRequests()) ||
+          this.wireBytes >= this.o.maxInFlightBytes ||
+          this.unsentBytes < this.o.minPipelinedBytes)
+      )
+        return;
+      const { records, bytes } = this.take();
+      this.unsentBytes = Math.max(0, this.unsentBytes - bytes);
+      const request: Request<T> = { records, bytes, settled: false };
+      this.requests.push(request);
+      this.wireBytes += bytes;
+      this.sender.attempt(records).then(
+        (metadata) => this.onAttempt(request, metadata, undefined),
+        (error) => this.onAttempt(request, undefined, error ?? new Error("send failed")),
+      );
+    }
+  }
+
+  /** The next unsent records in queue order, within max.request.size (a larger record goes alone). */
+  private take(): { records: T[]; bytes: number } {
     const out: T[] = [];
     let bytes = 0;
-    let position = this.next;
-    for (const batch of this.queue) {
-      for (; position < batch.records.length; position++) {
-        const record = batch.records[position]!;
+    while (this.unsentBatch < this.queue.length) {
+      const batch = this.queue[this.unsentBatch]!.records;
+      for (; this.unsentRecord < batch.length; this.unsentRecord++) {
+        const record = batch[this.unsentRecord]!;
         const size = recordBytes(record.produced);
-        if (out.length > 0 && bytes + size > this.maxRequestBytes) return out;
+        if (out.length > 0 && bytes + size > this.o.maxRequestBytes) return { records: out, bytes };
         out.push(record);
         bytes += size;
       }
-      position = 0;
+      this.unsentBatch++;
+      this.unsentRecord = 0;
     }
-    return out;
+    return { records: out, bytes };
   }
 
-  /** Hands each record's outcome to its batch; settles the batches that are complete. */
-  private settle(sent: number, outcome: SendOutcome): void {
-    const count = Math.min(sent, outcome.metadata.length);
+  private onAttempt(request: Request<T>, metadata: Request<T>["metadata"], error: unknown): void {
+    request.settled = true;
+    if (error === undefined) request.metadata = metadata;
+    else {
+      request.error = error;
+      this.recovering = true;
+    }
+    let head = this.requests[0];
+    while (head?.settled && head.error === undefined) {
+      this.handBack(head, head.metadata!);
+      head = this.requests[0];
+    }
+    if (!this.recovering) this.pump();
+    // The last request on the wire settled: recovery starts (once: nothing else is out).
+    else if (this.requests.every((r) => r.settled)) void this.recover();
+  }
+
+  /** Every request has settled and at least one failed: hands outcomes back in order, recovering the failed. */
+  private async recover(): Promise<void> {
+    while (this.requests.length > 0 && !this.halted) {
+      const request = this.requests[0]!;
+      if (request.error === undefined) {
+        this.handBack(request, request.metadata!);
+        continue;
+      }
+      let outcome: SendOutcome;
+      try {
+        outcome = await this.sender.recover(request.records, request.error);
+      } catch (error) {
+        outcome = { metadata: [], failure: { error } };
+      }
+      this.handBack(request, outcome.metadata, outcome);
+    }
+    this.recovering = false;
+    this.pump();
+  }
+
+  /** Hands each record's outcome to its batch, in order; settles the batches that are complete. */
+  private handBack(request: Request<T>, metadata: readonly (ProducedMetadata | null)[], outcome?: SendOutcome): void {
+    this.requests.shift();
+    this.wireBytes -= request.bytes;
+    const sent = request.records.length;
+    const count = Math.min(sent, metadata.length);
     for (let i = 0; i < count; i++) {
       const batch = this.queue[0]!;
-      batch.metadata.push(outcome.metadata[i]!);
-      this.next++;
-      if (this.next === batch.records.length) {
+      batch.metadata.push(metadata[i]!);
+      if (batch.metadata.length === batch.records.length) {
         this.queue.shift();
-        this.next = 0;
+        this.unsentBatch--;
         batch.done.resolve(batch.metadata);
       }
     }
     if (count === sent) return;
-    // The rest of this request was not written: nothing after it may be, or order would break.
+    // The rest of this request was not written: nothing after it may be acknowledged or sent, or
+    // order would break.
     this.halted = true;
+    this.requests.length = 0;
+    this.wireBytes = 0;
+    this.unsentBytes = 0;
     const [first, ...later] = this.queue.splice(0);
-    this.next = 0;
+    this.unsentBatch = 0;
+    this.unsentRecord = 0;
     if (first) {
-      if (outcome.failure) first.done.reject(outcome.failure.error);
+      if (outcome?.failure) first.done.reject(outcome.failure.error);
       else first.done.resolve(undefined);
     }
     for (const batch of later) batch.done.resolve(undefined);

@@ -2,13 +2,14 @@ import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
 import type { SinkTask, SinkTaskContext } from "../api/connector.ts";
 import { JsonText } from "../api/data/json-text.ts";
-import type { SinkRecord, TopicPartitionOffset } from "../api/record.ts";
+import type { SinkRecord, TopicPartition, TopicPartitionOffset } from "../api/record.ts";
 import { JsonConverter } from "../converters/json-converter.ts";
 import { ConnectError, RetriableError } from "../errors.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
 import { builtInRegistry } from "../plugins.ts";
-import { systemClock } from "../util/clock.ts";
+import { type Clock, systemClock } from "../util/clock.ts";
 import { type Logger, LogManager } from "../util/logger.ts";
+import { ManualClock } from "../util/manual-clock.ts";
 import { stringConverters, taskBasics } from "./task-test-support.ts";
 import { TransformationChain } from "./transformation-chain.ts";
 import { WorkerSinkTask } from "./worker-sink-task.ts";
@@ -34,10 +35,18 @@ class RecordingSink implements SinkTask {
     this.calls.push("flush");
     this.flushes.push([...offsets]);
   }
+  open(partitions: readonly TopicPartition[]): void {
+    this.calls.push(`open ${names(partitions)}`);
+  }
+  close(partitions: readonly TopicPartition[]): void {
+    this.calls.push(`close ${names(partitions)}`);
+  }
   stop(): void {}
 }
 
-function setup(flushMs = 0, log?: Logger, maxPutRecords?: number) {
+const names = (tps: readonly TopicPartition[]) => tps.map((tp) => `${tp.topic}-${tp.partition}`).join(",");
+
+function setup(flushMs = 0, log?: Logger, maxPutRecords?: number, clock?: Clock) {
   const kafka = new MemoryKafka();
   kafka.createTopic("in");
   const plugin = new RecordingSink();
@@ -45,11 +54,20 @@ function setup(flushMs = 0, log?: Logger, maxPutRecords?: number) {
   const task = new WorkerSinkTask({
     ...basics,
     ...(log ? { log } : {}),
+    ...(clock ? { clock } : {}),
     initialState: "STARTED",
     task: plugin,
     taskClass: "test.RecordingSink",
     config: {},
-    consumer: () => kafka.consumer({ groupId: "connect-c", topics: ["in"], properties: {} }),
+    consumer: async () => {
+      const consumer = await kafka.consumer({ groupId: "connect-c", topics: ["in"], properties: {} });
+      const commit = consumer.commit.bind(consumer);
+      consumer.commit = (offsets) => {
+        plugin.calls.push(`commit ${offsets.map((o) => `${o.topic}-${o.partition}@${o.offset}`).join(",")}`);
+        return commit(offsets);
+      };
+      return consumer;
+    },
     converters: stringConverters,
     transformations: TransformationChain.EMPTY,
     offsetFlushIntervalMs: flushMs,
@@ -143,7 +161,7 @@ describe("WorkerSinkTask", () => {
     await kafka.deliver();
     await waitFor(() => kafka.committed("connect-c", { topic: "in", partition: 0 }) === 3);
     expect(plugin.puts).toEqual([["a", "b", "c"]]);
-    expect(plugin.calls.slice(0, 2)).toEqual(["put", "flush"]);
+    expect(plugin.calls.slice(0, 4)).toEqual(["open in-0", "put", "flush", "commit in-0@3"]);
     expect(plugin.flushes[0]).toEqual([{ topic: "in", partition: 0, offset: 3 }]);
     task.stop();
     await task.awaitStop(5000);
@@ -161,6 +179,22 @@ describe("WorkerSinkTask", () => {
     expect(plugin.calls.filter((c) => c === "put")).toHaveLength(2);
     expect(plugin.puts).toEqual([["x", "y"]]);
     expect(listener.events).toEqual(["RUNNING"]);
+    task.stop();
+    await task.awaitStop(5000);
+  });
+
+  test("offset.flush.interval.ms runs on the monotonic clock: the wall clock stepping back an hour does not hold commits back", async () => {
+    const clock = new ManualClock(1_800_000_000_000);
+    const { kafka, plugin, task, produce } = setup(1000, undefined, undefined, clock);
+    produce("a");
+    task.start();
+    await waitFor(() => plugin.calls.includes("open in-0"));
+    await kafka.deliver();
+    await waitFor(() => plugin.puts.length === 1);
+    expect(kafka.committed("connect-c", { topic: "in", partition: 0 })).toBeUndefined();
+    clock.stepWallClock(-3_600_000);
+    clock.advance(1000);
+    await waitFor(() => kafka.committed("connect-c", { topic: "in", partition: 0 }) === 1);
     task.stop();
     await task.awaitStop(5000);
   });
@@ -201,6 +235,87 @@ describe("WorkerSinkTask", () => {
     task.stop();
     await task.awaitStop(5000);
     expect(kafka.committed("connect-c", { topic: "in", partition: 0 })).toBe(2);
+  });
+});
+
+describe("WorkerSinkTask in a rebalance (Connect's HandleRebalance)", () => {
+  test("revoked partitions are flushed, closed, then committed before the consumer rejoins; nothing comes twice", async () => {
+    const { kafka, plugin, task, produce } = setup(3_600_000);
+    produce("a", "b");
+    task.start();
+    await waitFor(() => plugin.calls.includes("open in-0"));
+    await kafka.deliver();
+    await waitFor(() => plugin.puts.length === 1);
+    // No periodic commit yet (an hour's interval): without the commit at revocation, a and b would
+    // come again to whoever owns in-0 next.
+    expect(kafka.committed("connect-c", { topic: "in", partition: 0 })).toBeUndefined();
+    await kafka.rebalance();
+    expect(plugin.calls).toEqual(["open in-0", "put", "flush", "close in-0", "commit in-0@2", "open in-0"]);
+    expect(kafka.committed("connect-c", { topic: "in", partition: 0 })).toBe(2);
+    produce("c");
+    await kafka.deliver();
+    await waitFor(() => plugin.puts.length === 2);
+    expect(plugin.puts).toEqual([["a", "b"], ["c"]]);
+    task.stop();
+    await task.awaitStop(5000);
+  });
+
+  test("lost partitions are closed without a flush or a commit; what was not committed comes again", async () => {
+    const { kafka, plugin, task, produce, listener } = setup(3_600_000);
+    produce("a", "b");
+    task.start();
+    await waitFor(() => plugin.calls.includes("open in-0"));
+    await kafka.deliver();
+    await waitFor(() => plugin.puts.length === 1);
+    await kafka.rebalance({ lost: true });
+    expect(plugin.calls).toEqual(["open in-0", "put", "close in-0", "open in-0"]);
+    expect(kafka.committed("connect-c", { topic: "in", partition: 0 })).toBeUndefined();
+    await kafka.deliver();
+    await waitFor(() => plugin.puts.length === 2);
+    expect(plugin.puts).toEqual([
+      ["a", "b"],
+      ["a", "b"],
+    ]);
+    expect(listener.events).toEqual(["RUNNING"]);
+    task.stop();
+    await task.awaitStop(5000);
+  });
+
+  test("a batch of a revoked partition that was waiting (connector paused) is never put: its records come from the commit", async () => {
+    const { kafka, plugin, task, produce, listener } = setup(3_600_000);
+    produce("a");
+    task.start();
+    await waitFor(() => listener.events.includes("RUNNING"));
+    await kafka.deliver();
+    await waitFor(() => plugin.puts.length === 1);
+    task.transitionTo("PAUSED");
+    await waitFor(() => listener.events.includes("PAUSED"));
+    produce("b");
+    const waiting = kafka.deliver(); // handed over while paused: it waits for the resume
+    await kafka.rebalance();
+    task.transitionTo("STARTED");
+    await waiting;
+    await waitFor(() => listener.events.at(-1) === "RUNNING");
+    // The stale batch was dropped; the new assignment fetches b again from the committed offset 1.
+    expect(plugin.puts).toEqual([["a"]]);
+    await kafka.deliver();
+    await waitFor(() => plugin.puts.length === 2);
+    expect(plugin.puts).toEqual([["a"], ["b"]]);
+    task.stop();
+    await task.awaitStop(5000);
+  });
+
+  test("a close() that throws at revocation fails the task, as Connect's rebalance exception does", async () => {
+    const { kafka, plugin, task, listener } = setup(3_600_000);
+    plugin.close = () => {
+      throw new ConnectError("close failed");
+    };
+    task.start();
+    await waitFor(() => plugin.calls.includes("open in-0"));
+    await kafka.rebalance();
+    await waitFor(() => listener.events.includes("FAILED"));
+    expect(String(listener.failure)).toContain("close failed");
+    await task.awaitStop(5000);
   });
 });
 

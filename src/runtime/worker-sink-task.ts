@@ -5,18 +5,27 @@
  * after `flush`/`preCommit` confirmed them, every `offset.flush.interval.ms`, on request and on
  * stop, so a crash redelivers instead of losing records (at-least-once).
  *
+ * Rebalances (Connect's HandleRebalance): before the consumer rejoins the group, the partitions it
+ * gives up are revoked: batches of them not yet put are dropped, `preCommit`/`flush` runs for them,
+ * `close(partitions)` follows, then their offsets are committed, so the next owner starts after
+ * what this task flushed (no redelivery of it). Partitions assigned by the join are `open`ed before
+ * any of their records is fetched. Partitions lost with the membership (session expired, fenced)
+ * are closed without a commit: another member may own them already.
+ *
  * Concurrency: batch processing and commits are serialized on one executor. While the connector
  * is PAUSED the assigned partitions are paused and a batch already in flight waits (heartbeating)
  * until resume or stop. A RetriableError from `put` redelivers the same batch after the backoff
  * the task set with `context.timeout`, as Connect does; any other error fails the task.
  */
 import type { ErrantRecordReporter, SinkTask, SinkTaskContext } from "../api/connector.ts";
-import type { SinkRecord, TopicPartition, TopicPartitionOffset } from "../api/record.ts";
+import type { SinkRecord, TopicPartition } from "../api/record.ts";
 import { isRetriable } from "../errors.ts";
 import type { ConsumedRecord, KafkaConsumer } from "../kafka/kafka-port.ts";
 import { ABORTED, abortable, type Deferred, deferred, SerialExecutor } from "../util/async.ts";
 import { type BackoffPolicy, retry } from "../util/backoff.ts";
+import { monotonicNow } from "../util/clock.ts";
 import { toSinkRecord, toSinkRecordDirect } from "./record-conversion.ts";
+import { partitionList, SinkOffsets } from "./sink-offsets.ts";
 import { TaskMetrics } from "./task-metrics.ts";
 import { taskIdString, WorkerTask, type WorkerTaskOptions } from "./worker-task.ts";
 
@@ -40,27 +49,41 @@ const PUT_BACKOFF: BackoffPolicy = { initialMs: 100, maxMs: 10_000 };
 export class WorkerSinkTask extends WorkerTask {
   private consumer: KafkaConsumer | undefined;
   private readonly executor = new SerialExecutor();
-  /** Partition batches waiting for the next put. */
-  private readonly queued: { records: readonly ConsumedRecord[]; done: Deferred<void> }[] = [];
-  /** Next offset to consume per partition, for everything already handed to `put`. */
-  private readonly current = new Map<string, TopicPartitionOffset>();
-  private readonly committed = new Map<string, number>();
+  /** Partition batches waiting for the next put, with the assignment they were fetched under. */
+  private readonly queued: { records: readonly ConsumedRecord[]; done: Deferred<void>; assignment: number }[] = [];
+  /**
+   * Partitions owned now, each with the number of the assignment that gave it: a batch fetched
+   * under an earlier assignment of the partition (revoked since) is never put.
+   */
+  private readonly owned = new Map<string, number>();
+  private assignments = 0;
+  private readonly offsets: SinkOffsets;
   private commitRequested = false;
   private putRetryTimeoutMs = -1;
-  private lastCommit: number;
   private crash: Error | undefined;
   /** A retriable consumer failure (broker unreachable too long): the loop restarts the consumer. */
   private consumerLost: Error | undefined;
   private readonly seenTopics = new Set<string>();
   /** The consumed record behind each record handed to `put`, for the errant record reporter. */
   private readonly origins = new WeakMap<SinkRecord, ConsumedRecord>();
+  /** Monotonic clock time of the last commit: a step of the host's clock neither delays nor hurries the next. */
+  private lastCommit: number;
   /** At least 1 ms, so the commit loop always yields to timers and I/O. */
   private readonly flushIntervalMs: number;
 
   constructor(private readonly o: WorkerSinkTaskOptions) {
     super(o.id, o.initialState, o.listener, o.clock, o.log);
-    this.lastCommit = o.clock.now();
+    this.lastCommit = monotonicNow(o.clock);
     this.flushIntervalMs = Math.max(1, o.offsetFlushIntervalMs);
+    this.offsets = new SinkOffsets({
+      task: o.task,
+      operator: o.operator,
+      metrics: o.metrics,
+      log: this.log,
+      clock: o.clock,
+      consumer: () => this.consumer,
+      cancelled: () => this.cancelled,
+    });
   }
 
   readonly kind = "sink";
@@ -77,7 +100,7 @@ export class WorkerSinkTask extends WorkerTask {
       offset: (offsets) => {
         for (const o of offsets) {
           this.consumer?.seek(o);
-          this.current.set(key(o), o);
+          this.offsets.advance(o);
         }
       },
       timeout: (ms) => {
@@ -138,7 +161,21 @@ export class WorkerSinkTask extends WorkerTask {
         async () => {
           const started = consumer.start({
             onRecords: (records, heartbeat) => this.onRecords(records, heartbeat),
-            onAssignment: (assigned, revoked) => this.executor.run(() => this.onAssignment(assigned, revoked)),
+            // Ownership changes at the call, so batches handed over from now on are judged by it;
+            // the task's callbacks run in turn with puts and commits.
+            onPartitionsRevoked: (partitions) => {
+              this.disown(partitions);
+              return this.executor.run(() => this.onPartitionsRemoved(partitions, false));
+            },
+            onPartitionsLost: (partitions) => {
+              this.disown(partitions);
+              return this.executor.run(() => this.onPartitionsRemoved(partitions, true));
+            },
+            onPartitionsAssigned: (partitions) => {
+              const assignment = ++this.assignments;
+              for (const tp of partitions) this.owned.set(key(tp), assignment);
+              return this.executor.run(() => this.onPartitionsAssigned(partitions));
+            },
             onCrash: (error) => {
               if (isRetriable(error)) this.consumerLost = error;
               else this.crash = error;
@@ -183,7 +220,7 @@ export class WorkerSinkTask extends WorkerTask {
         if (!(await this.awaitUnpaused())) break;
         continue;
       }
-      const due = this.lastCommit + this.flushIntervalMs - this.clock.now();
+      const due = this.lastCommit + this.flushIntervalMs - monotonicNow(this.clock);
       if (this.commitRequested || due <= 0) {
         await this.executor.run(() => this.commitOffsets());
         continue;
@@ -197,7 +234,8 @@ export class WorkerSinkTask extends WorkerTask {
   }
 
   protected override async whilePaused(): Promise<void> {
-    if (this.clock.now() - this.lastCommit >= this.flushIntervalMs) await this.executor.run(() => this.commitOffsets());
+    if (monotonicNow(this.clock) - this.lastCommit >= this.flushIntervalMs)
+      await this.executor.run(() => this.commitOffsets());
   }
 
   protected override async onResumed(): Promise<void> {
@@ -218,16 +256,23 @@ export class WorkerSinkTask extends WorkerTask {
    * rejects when the task is failing (so the consumer does not count the batch as processed).
    */
   private async onRecords(records: readonly ConsumedRecord[], heartbeat: () => Promise<void>): Promise<void> {
+    const first = records[0];
+    const assignment = first && this.owned.get(key(first));
+    if (assignment === undefined) return; // revoked meanwhile: the next owner starts at the commit
     await this.waitWhilePaused(heartbeat);
     if (this.stopping || this.crash) return;
     const done = deferred<void>();
-    this.queued.push({ records, done });
+    this.queued.push({ records, done, assignment });
     void this.executor.run(() => this.deliverQueued(heartbeat));
     await done.promise;
   }
 
   private async deliverQueued(heartbeat: () => Promise<void>): Promise<void> {
-    const taken = this.queued.splice(0);
+    const taken = this.queued.splice(0).filter((t) => {
+      const current = this.owned.get(key(t.records[0]!)) === t.assignment;
+      if (!current) t.done.resolve(); // revoked since it was fetched: never put
+      return current;
+    });
     if (taken.length === 0) return; // an earlier run took these batches along
     try {
       if (!this.stopping)
@@ -282,9 +327,9 @@ export class WorkerSinkTask extends WorkerTask {
     else for (let i = 0; i < sinkRecords.length; i += max) await this.put(sinkRecords.slice(i, i + max), heartbeat);
     for (const records of batches) {
       const last = records.at(-1);
-      if (last) this.current.set(key(last), { topic: last.topic, partition: last.partition, offset: last.offset + 1 });
+      if (last) this.offsets.advance({ topic: last.topic, partition: last.partition, offset: last.offset + 1 });
     }
-    if (this.commitRequested || this.clock.now() - this.lastCommit >= this.flushIntervalMs) {
+    if (this.commitRequested || monotonicNow(this.clock) - this.lastCommit >= this.flushIntervalMs) {
       await this.commitOffsets();
     }
   }
@@ -293,9 +338,9 @@ export class WorkerSinkTask extends WorkerTask {
     await retry(
       async (attempt) => {
         if (attempt > 0) await heartbeat().catch(() => undefined);
-        const started = this.clock.now();
+        const started = monotonicNow(this.clock);
         await this.o.task.put(records);
-        TaskMetrics.record(this.metrics.putBatch, this.clock.now() - started);
+        TaskMetrics.record(this.metrics.putBatch, monotonicNow(this.clock) - started);
         this.metrics.sinkRecordSendTotal += records.length;
         this.metrics.sinkRecordSendRate.record(records.length);
       },
@@ -318,54 +363,62 @@ export class WorkerSinkTask extends WorkerTask {
     );
   }
 
-  /** Gives up the current group membership: its partitions count as revoked (uncommitted records are redelivered). */
+  /** Gives up the current group membership: its partitions count as lost (uncommitted records are redelivered). */
   private async dropConsumer(): Promise<void> {
     const assigned = this.consumer?.assignment() ?? [];
     await this.consumer?.close().catch((error) => this.log.warn("Could not close the consumer", error));
-    if (assigned.length > 0) await this.onAssignment([], assigned);
+    this.disown(assigned);
+    await this.onPartitionsRemoved(assigned, true);
   }
 
-  private async onAssignment(assigned: readonly TopicPartition[], revoked: readonly TopicPartition[]): Promise<void> {
-    const list = (tps: readonly TopicPartition[]) => tps.map((tp) => `${tp.topic}-${tp.partition}`).join(", ");
-    if (revoked.length > 0) this.log.info(`Partitions revoked: ${list(revoked)}`);
-    if (assigned.length > 0) this.log.info(`Partitions assigned: ${list(assigned)}`);
-    if (revoked.length > 0) {
-      for (const tp of revoked) this.current.delete(key(tp));
-      await this.o.task.close?.(revoked);
+  private disown(partitions: readonly TopicPartition[]): void {
+    for (const tp of partitions) this.owned.delete(key(tp));
+  }
+
+  private async onPartitionsAssigned(partitions: readonly TopicPartition[]): Promise<void> {
+    if (partitions.length === 0 || this.cancelled) return;
+    this.log.info(`Partitions assigned: ${partitionList(partitions)}`);
+    try {
+      await this.o.task.open?.(partitions);
+    } catch (error) {
+      // As Connect: an exception in the rebalance callback fails the task.
+      this.crash ??= error as Error;
+      this.notify();
     }
-    if (assigned.length > 0) {
-      await this.o.task.open?.(assigned);
-      if (this.targetState !== "STARTED") this.consumer?.pause(assigned);
+    if (this.targetState !== "STARTED") this.consumer?.pause(partitions);
+  }
+
+  /**
+   * Connect's onPartitionsRevoked / onPartitionsLost. Batches of these partitions not yet put are
+   * dropped (their records come again from the committed offset); revoked partitions are flushed,
+   * closed, then committed (closePartitions), lost ones only closed.
+   */
+  private async onPartitionsRemoved(partitions: readonly TopicPartition[], lost: boolean): Promise<void> {
+    // As Connect skips the callback once the task was stopped: a cancelled task is not called again.
+    if (partitions.length === 0 || this.cancelled) return;
+    this.log.info(`Partitions ${lost ? "lost" : "revoked"}: ${partitionList(partitions)}`);
+    const removed = new Set(partitions.map(key));
+    for (let i = this.queued.length - 1; i >= 0; i--) {
+      const batch = this.queued[i]!;
+      if (!removed.has(key(batch.records[0]!))) continue;
+      this.queued.splice(i, 1);
+      batch.done.resolve();
+    }
+    try {
+      if (lost) await this.o.task.close?.(partitions);
+      else await this.offsets.closePartitions(partitions);
+    } catch (error) {
+      this.crash ??= error as Error;
+      this.notify();
+    } finally {
+      this.offsets.forget(partitions);
     }
   }
 
-  /** flush/preCommit then commit to the group; only offsets that moved are sent. */
   private async commitOffsets(): Promise<void> {
     this.commitRequested = false;
-    this.lastCommit = this.clock.now();
-    const pending = [...this.current.values()];
-    if (pending.length === 0 || this.cancelled) return;
-    const started = this.clock.now();
-    try {
-      let offsets: readonly TopicPartitionOffset[];
-      if (this.o.task.preCommit) {
-        offsets = await this.o.task.preCommit(pending);
-      } else {
-        await this.o.task.flush?.(pending);
-        offsets = pending;
-      }
-      const changed = offsets.filter((o) => this.committed.get(key(o)) !== o.offset);
-      if (changed.length === 0) return;
-      // Records sent to the dead letter queue are in Kafka before the offsets past them commit.
-      await this.o.operator.flush();
-      await this.consumer?.commit(changed);
-      for (const o of changed) this.committed.set(key(o), o.offset);
-      this.metrics.offsetCommitSuccess++;
-      TaskMetrics.record(this.metrics.offsetCommit, this.clock.now() - started);
-    } catch (error) {
-      this.metrics.offsetCommitFailure++;
-      this.log.error(`Commit of offsets for ${pending.length} partitions failed`, error);
-    }
+    this.lastCommit = monotonicNow(this.clock);
+    await this.offsets.commit();
   }
 
   protected async close(failed: boolean): Promise<void> {

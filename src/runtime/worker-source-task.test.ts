@@ -60,6 +60,7 @@ function setup(
     clock?: Clock;
     maxRequestBytes?: number;
     maxInFlightBatches?: number;
+    batchBytes?: number;
     log?: Logger;
   } = {},
 ) {
@@ -81,6 +82,7 @@ function setup(
     offsets,
     maxRequestBytes: options.maxRequestBytes ?? 1_048_576,
     ...(options.maxInFlightBatches ? { maxInFlightBatches: options.maxInFlightBatches } : {}),
+    ...(options.batchBytes !== undefined ? { batchBytes: options.batchBytes } : {}),
     offsetFlushIntervalMs: options.flushMs ?? 0,
     onTopic: () => {},
   });
@@ -598,5 +600,45 @@ describe("WorkerSourceTask merging the batches polled during a send", () => {
     expect(kafka.sendSizes).toEqual([1, 2]);
     expect(calls.map(([v]) => v)).toEqual([["line 1"], ["line 2"], ["line 3"]]);
     expect(offsets.get("c", { file: "f" })).toEqual({ pos: 3 });
+  });
+});
+
+describe("WorkerSourceTask with a pipelining producer (issue 7 point 2)", () => {
+  const values = (kafka: MemoryKafka) => kafka.records("t").map((r) => new TextDecoder().decode(r.value!));
+
+  test("several requests in flight; one failing in the middle is sent again before anything after it, each record lands once, acknowledged in poll order", async () => {
+    // batch.size 0: each poll batch may start a request of its own while others are out.
+    const s = setup({ flushMs: 3_600_000, maxInFlightBatches: 5, batchBytes: 0 });
+    s.kafka.pipelining = 3;
+    s.kafka.holdAcks();
+    s.plugin.queue.push([line(1)], [line(2)], [line(3)], [line(4)]);
+    s.task.start();
+    // Up to three requests on the wire; the fourth batch goes when the first is acknowledged.
+    await waitFor(() => s.kafka.heldSends === 3 && s.plugin.queue.length === 0);
+    expect(s.kafka.sendSizes).toEqual([1, 1, 1]);
+    s.kafka.releaseAck(0);
+    await waitFor(() => s.kafka.heldSends === 4);
+    expect(s.kafka.sendSizes).toEqual([1, 1, 1, 1]);
+    s.kafka.failAck(2, new RetriableError("NOT_ENOUGH_REPLICAS"));
+    s.kafka.releaseAck(1);
+    // The producer failed: the request after the failed one is rejected too, never written.
+    s.kafka.releaseAck(3);
+    await waitFor(() => s.kafka.heldSends === 5);
+    expect(values(s.kafka)).toEqual(["line 1", "line 2"]);
+    s.kafka.releaseAck(4);
+    await waitFor(() => s.kafka.heldSends === 6);
+    s.kafka.releaseAck(5);
+    await waitFor(() => s.plugin.committed.length === 4);
+    expect(values(s.kafka)).toEqual(["line 1", "line 2", "line 3", "line 4"]);
+    expect(s.plugin.committed.map(([v, m]) => [v, m?.offset])).toEqual([
+      ["line 1", 0],
+      ["line 2", 1],
+      ["line 3", 2],
+      ["line 4", 3],
+    ]);
+    expect(s.listener.events).toEqual(["RUNNING"]);
+    s.task.stop();
+    expect(await s.task.awaitStop(5000)).toBe(true);
+    expect(s.offsets.get("c", { file: "f" })).toEqual({ pos: 4 });
   });
 });

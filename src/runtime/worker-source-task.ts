@@ -12,30 +12,33 @@
  * Records go through transforms and converters on a direct (synchronous) path; only a record whose
  * direct conversion throws takes the error operator's path (retries, errors.tolerance, reporting).
  *
- * One produce request is on the wire per task (SendCoalescer): the batches converted while it is
- * out are merged into the next request when it settles (up to max.request.size; a larger batch is
- * split), so a task polling a few records at a time still fills its requests. Each request is
- * retried before the next one starts, so records land in Kafka in poll order, also across an
- * outage. Why not several requests in flight: the README's "Runtime guarantees" (the idempotent
- * @platformatic/kafka producer does not keep order across a failed request).
+ * Produce requests are pipelined (SendCoalescer): up to the producer's
+ * max.in.flight.requests.per.connection requests (and `maxInFlightBytes`) are on the wire at once,
+ * a further one as soon as a batch.size worth is queued; the batches converted while they are out
+ * are merged into the next request (up to max.request.size; a larger batch is split), so a task
+ * polling a few records at a time still fills its requests. Records land in Kafka in poll order per partition: the producer writes each
+ * partition in call order, and when a request fails, the producer fails every later send of those
+ * partitions, is replaced by a new one (a new idempotent producer id), and the failed requests are
+ * sent again oldest first, alone, before pipelining resumes.
  *
  * Kafka being unreachable never fails the task: retriable produce errors are retried with backoff
  * until they succeed or the task stops (Connect's producer uses an unbounded delivery timeout),
  * and the task is not polled for more meanwhile. A request Kafka rejects for good is sent again
  * record by record: the batches before the culprit are acknowledged, the culprit fails the task
  * (or is skipped with errors.tolerance=all), and no batch after a failure is sent or acknowledged
- * to the SourceTask. On stop, the request on the wire gets its attempt and is awaited (batches
+ * to the SourceTask. On stop, the requests on the wire get their attempt and are awaited (batches
  * queued behind a request that the stop cut short are not sent), and what was acknowledged is
  * committed; records never acknowledged are polled again after a restart. Records dropped by a transform or skipped by `errors.tolerance=all` count as
  * handled (commitRecord with null).
  */
 import type { OffsetStorageReader, RecordMetadata, SourceTask } from "../api/connector.ts";
 import type { SourceMap, SourceRecord } from "../api/record.ts";
-import { isRetriable } from "../errors.ts";
+import { isRetriable, RetriableError } from "../errors.ts";
 import type { KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
 import { canonicalJson, type OffsetStore } from "../store/offset-store.ts";
 import { ABORTED, abortable } from "../util/async.ts";
 import { type BackoffPolicy, retry } from "../util/backoff.ts";
+import { monotonicNow } from "../util/clock.ts";
 import { InFlightBatches } from "./in-flight-batches.ts";
 import { toProducerRecord, toProducerRecordDirect } from "./record-conversion.ts";
 import { type BatchResult, recordBytes, SendCoalescer, type SendOutcome } from "./send-coalescer.ts";
@@ -53,6 +56,8 @@ export interface WorkerSourceTaskOptions extends WorkerTaskOptions {
   readonly maxInFlightBatches?: number;
   /** Bytes sent and not yet acknowledged, at most (default 32 MiB, the producer's buffer.memory). */
   readonly maxInFlightBytes?: number;
+  /** The producer's batch.size (default 16 KiB): with a request on the wire, the next waits for this much. */
+  readonly batchBytes?: number;
   /** Creates a topic before its first record is sent (topic.creation.*); absent when unused. */
   readonly topicCreator?: TopicCreator;
 }
@@ -107,16 +112,33 @@ export class WorkerSourceTask extends WorkerTask {
   /** Set once a batch failed or was abandoned: nothing after it is ever acknowledged. */
   private halted = false;
   private failure: { error: unknown } | undefined;
-  /** One produce request on the wire; batches converted meanwhile go out merged in the next one. */
+  /** Produce requests on the wire; batches converted meanwhile go out merged in the next ones. */
   private readonly sends: SendCoalescer<Outgoing>;
+  /**
+   * Set when a send of the current producer failed: no new attempt goes out until the coalescer
+   * recovers the failed requests in order (a new attempt in between could land ahead of them).
+   */
+  private producerFailed = false;
+  /** Producers replaced after a failed send, closed once nothing of theirs is in flight. */
+  private readonly retired: KafkaProducer[] = [];
   /** Sends being retried after a retriable failure (Kafka unreachable). */
   private sendsRetrying = 0;
 
   constructor(private readonly o: WorkerSourceTaskOptions) {
     super(o.id, o.initialState, o.listener, o.clock, o.log);
-    this.lastFlush = o.clock.now();
+    this.lastFlush = monotonicNow(o.clock);
     this.inFlight = new InFlightBatches(o.maxInFlightBatches ?? 5, o.maxInFlightBytes ?? 33_554_432);
-    this.sends = new SendCoalescer((records) => this.produce(records), o.maxRequestBytes);
+    const maxInFlightBatches = o.maxInFlightBatches ?? 5;
+    this.sends = new SendCoalescer(
+      { attempt: (records) => this.attempt(records), recover: (records, error) => this.produce(records, error) },
+      {
+        maxRequestBytes: o.maxRequestBytes,
+        // A producer that writes sends one after the other gains nothing from more than one.
+        maxRequests: () => Math.min(maxInFlightBatches, this.producer?.maxInFlight ?? 1),
+        maxInFlightBytes: o.maxInFlightBytes ?? 33_554_432,
+        minPipelinedBytes: o.batchBytes ?? 16_384,
+      },
+    );
   }
 
   readonly kind = "source";
@@ -150,7 +172,7 @@ export class WorkerSourceTask extends WorkerTask {
         await this.maybeCommitOffsets();
         continue;
       }
-      const started = this.clock.now();
+      const started = monotonicNow(this.clock);
       let records: SourceRecord[] | null;
       const active = this.activeSignal;
       try {
@@ -169,11 +191,11 @@ export class WorkerSourceTask extends WorkerTask {
         records = null; // paused while retrying
       }
       if (records && records.length > 0) {
-        TaskMetrics.record(this.metrics.pollBatch, this.clock.now() - started);
+        TaskMetrics.record(this.metrics.pollBatch, monotonicNow(this.clock) - started);
         this.metrics.sourceRecordPollTotal += records.length;
         this.metrics.sourceRecordPollRate.record(records.length);
         await this.dispatch(records);
-      } else if (this.clock.now() - started < EMPTY_POLL_WAIT_MS) {
+      } else if (monotonicNow(this.clock) - started < EMPTY_POLL_WAIT_MS) {
         // A task that answers "nothing" at once must not spin the event loop (and starve REST,
         // other tasks and signal handling): wait a little before asking again.
         await this.clock.sleep(EMPTY_POLL_WAIT_MS, this.activeSignal);
@@ -196,7 +218,7 @@ export class WorkerSourceTask extends WorkerTask {
   }
 
   private async maybeCommitOffsets(): Promise<void> {
-    if (this.clock.now() - this.lastFlush >= this.o.offsetFlushIntervalMs) await this.commitOffsets();
+    if (monotonicNow(this.clock) - this.lastFlush >= this.o.offsetFlushIntervalMs) await this.commitOffsets();
   }
 
   /** Connect commits on a timer, also while a task is paused. */
@@ -235,7 +257,8 @@ export class WorkerSourceTask extends WorkerTask {
     // Queued behind the request on the wire and merged into the next one (SendCoalescer): batches
     // land in Kafka in poll order, retries included, and each is acknowledged on its own. After a
     // batch failed for good or was abandoned (stopping), later batches are not sent.
-    const sending: Promise<BatchResult> = outgoing.length > 0 ? this.sends.enqueue(outgoing) : Promise.resolve([]);
+    const sending: Promise<BatchResult> =
+      outgoing.length > 0 ? this.sends.enqueue(outgoing, bytes) : Promise.resolve([]);
     this.inFlight.submit({ records, positions, outgoing }, bytes, sending);
     const acknowledge = () => {
       this.acknowledging = this.acknowledging.then(() => this.acknowledgeSettled());
@@ -310,6 +333,7 @@ export class WorkerSourceTask extends WorkerTask {
 
   private async ensureProducerAndTopics(records: readonly ProducerRecord[]): Promise<KafkaProducer | undefined> {
     if (!this.producer) {
+      this.closeRetired();
       this.connecting ??= this.o.producer();
       const connecting = this.connecting;
       let producer: KafkaProducer | typeof ABORTED;
@@ -328,6 +352,8 @@ export class WorkerSourceTask extends WorkerTask {
         return undefined;
       }
       this.producer = producer;
+      if (this.connecting === connecting) this.connecting = undefined;
+      queueMicrotask(() => this.sends.wake()); // a pipelining producer takes more requests at once
     }
     const creator = this.o.topicCreator;
     if (creator) {
@@ -344,27 +370,73 @@ export class WorkerSourceTask extends WorkerTask {
     return this.producer;
   }
 
+  /** A failed producer is replaced (the KafkaProducer contract: it fails every later send). */
+  private retire(producer: KafkaProducer): void {
+    this.producerFailed = true;
+    if (this.producer !== producer) return;
+    this.producer = undefined;
+    this.retired.push(producer);
+  }
+
+  private closeRetired(): void {
+    for (const p of this.retired.splice(0)) {
+      p.close().catch((error) => this.log.warn("Could not close the producer", error));
+    }
+  }
+
+  /** One attempt at a request (SendCoalescer's pipelined path); rejects on any failure. */
+  private async attempt(chunk: readonly Outgoing[]): Promise<ProducedMetadata[]> {
+    if (this.producerFailed) throw new RetriableError("An earlier send failed; sent again after it");
+    const records = chunk.map((o) => o.produced);
+    const producer = await this.ensureProducerAndTopics(records);
+    if (!producer) throw new RetriableError("The task is stopping");
+    try {
+      return await producer.send(records);
+    } catch (error) {
+      this.retire(producer);
+      throw error;
+    }
+  }
+
   /**
-   * One produce request (SendCoalescer's sender), retried while Kafka is unreachable. When Kafka
+   * A request whose attempt failed with `previous` (SendCoalescer's recovery, run while nothing
+   * else is on the wire), or one record of it: retried while Kafka is unreachable. When Kafka
    * rejects it for good, its records are sent one by one to find those that fail on their own
    * (the others go through: at-least-once); a record that fails alone takes Connect's
    * KAFKA_PRODUCE path (fail the task, or skip it with errors.tolerance=all). Never throws.
    */
-  private async produce(chunk: readonly Outgoing[]): Promise<SendOutcome> {
+  private async produce(chunk: readonly Outgoing[], previous?: unknown): Promise<SendOutcome> {
+    this.producerFailed = false;
     const records = chunk.map((o) => o.produced);
     let retrying = false;
+    const retriable = (error: unknown) => !(error instanceof TopicCreationError) && isRetriable(error);
     try {
+      if (previous !== undefined) {
+        if (this.stopping) return { metadata: [] };
+        if (!retriable(previous)) throw previous;
+        retrying = true;
+        this.sendsRetrying++;
+        this.log.warn(`Failed to send ${records.length} records to Kafka, retrying`, previous);
+        await this.clock.sleep(PRODUCE_BACKOFF.initialMs, this.stopSignal);
+      }
       const metadata = await retry(
         async () => {
           const producer = await this.ensureProducerAndTopics(records);
-          return producer && (await producer.send(records));
+          if (!producer) return undefined;
+          try {
+            return await producer.send(records);
+          } catch (error) {
+            this.retire(producer);
+            this.producerFailed = false;
+            throw error;
+          }
         },
         {
           policy: PRODUCE_BACKOFF,
           maxAttempts: Number.POSITIVE_INFINITY,
           clock: this.clock,
           signal: this.stopSignal,
-          classify: (error) => ({ retriable: !(error instanceof TopicCreationError) && isRetriable(error) }),
+          classify: (error) => ({ retriable: retriable(error) }),
           onRetry: (error, _attempt, delay) => {
             if (!retrying) this.sendsRetrying++;
             retrying = true;
@@ -406,15 +478,15 @@ export class WorkerSourceTask extends WorkerTask {
   }
 
   private async commitOffsets(): Promise<void> {
-    this.lastFlush = this.clock.now();
+    this.lastFlush = monotonicNow(this.clock);
     if (this.staged.size === 0 || this.cancelled) return;
     const entries = [...this.staged.values()];
-    const started = this.clock.now();
+    const started = monotonicNow(this.clock);
     try {
       this.o.offsets.write(this.id.connector, entries);
       this.staged.clear();
       this.metrics.offsetCommitSuccess++;
-      TaskMetrics.record(this.metrics.offsetCommit, this.clock.now() - started);
+      TaskMetrics.record(this.metrics.offsetCommit, monotonicNow(this.clock) - started);
     } catch (error) {
       this.metrics.offsetCommitFailure++;
       this.log.error(`Failed to commit offsets for ${entries.length} source partitions`, error);
@@ -443,6 +515,7 @@ export class WorkerSourceTask extends WorkerTask {
     await this.commitOffsets();
     this.o.transformations.close();
     await this.o.operator.close();
+    this.closeRetired();
     await this.producer?.close().catch((error) => this.log.warn("Could not close the producer", error));
     await this.o.topicCreator?.close().catch((error) => this.log.warn("Could not close the topic admin", error));
   }

@@ -173,6 +173,23 @@ describe("retry", () => {
       expect(clock.sleeps).toEqual([300, 600, 100]);
     });
 
+    test("a step of the wall clock neither spends the budget nor extends it", async () => {
+      const clock = new ManualClock(1_800_000_000_000);
+      const flaky = failing(100);
+      const done = retry(flaky.op, {
+        policy: { initialMs: 300, maxMs: 60_000, jitter: 0 },
+        maxAttempts: Number.POSITIVE_INFINITY,
+        timeoutMs: 1000,
+        clock,
+        classify: always,
+      }).catch((e) => e);
+      await settle();
+      clock.stepWallClock(3_600_000); // forward an hour: the budget is not spent
+      while (clock.advanceToNext() || flaky.attempts.length < 4) await settle();
+      expect((await done).message).toBe("failure 4");
+      expect(clock.sleeps).toEqual([300, 600, 100]);
+    });
+
     test("a budget of 0 means no retry", async () => {
       const flaky = failing(1);
       const clock = new ManualClock();

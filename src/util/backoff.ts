@@ -5,7 +5,7 @@
  * never hand-rolls its own sleep-and-double loop. Time comes from an injected `Clock`, so tests
  * drive the delays instead of sleeping.
  */
-import { type Clock, systemClock } from "./clock.ts";
+import { type Clock, monotonicNow, systemClock } from "./clock.ts";
 
 /** How delays grow: `initialMs · multiplier^attempt`, capped at `maxMs`, then jittered. */
 export interface BackoffPolicy {
@@ -89,7 +89,8 @@ function abortReason(signal: AbortSignal): unknown {
  */
 export async function retry<T>(op: (attempt: number) => Promise<T>, o: RetryOptions): Promise<T> {
   const clock = o.clock ?? systemClock;
-  const started = clock.now();
+  // The budget runs on the monotonic clock: a step of the host's clock neither spends nor extends it.
+  const started = monotonicNow(clock);
   for (let attempt = 0; ; attempt++) {
     try {
       return await op(attempt);
@@ -99,7 +100,7 @@ export async function retry<T>(op: (attempt: number) => Promise<T>, o: RetryOpti
       if (!verdict.retriable || attempt + 1 >= o.maxAttempts) throw error;
       let delay = verdict.delayMs ?? backoffDelay(o.policy, attempt, o.random);
       if (o.timeoutMs !== undefined) {
-        const remaining = o.timeoutMs - (clock.now() - started);
+        const remaining = o.timeoutMs - (monotonicNow(clock) - started);
         if (remaining <= 0) throw error;
         delay = Math.min(delay, remaining);
       }

@@ -20,7 +20,7 @@ export interface HttpIngestServices {
   readonly stages: IngestStagesFactory;
   readonly metrics?: IngestMetrics;
   /** The gateway's spool (opened on first use), for ingest.ack.mode=spool. */
-  readonly spool?: () => SpoolStore;
+  readonly spool?: () => Promise<SpoolStore>;
   readonly spoolMetrics?: SpoolMetrics;
 }
 

@@ -166,6 +166,25 @@ describe("IngestQueue", () => {
     expect(clock.pending).toBe(0);
   });
 
+  test("a poll's wait is measured on the monotonic clock: a wall-clock step neither ends nor extends it", async () => {
+    const clock = new ManualClock(1_800_000_000_000);
+    const q = new IngestQueue({ maxQueued: 100, maxPoll: 1000, retryAfterSeconds: 3, toSourceRecord, clock });
+    let settled = false;
+    const polling = q.poll(never, 1000).then((records) => {
+      settled = true;
+      return records;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    clock.stepWallClock(3_600_000);
+    clock.advance(999);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBe(false);
+    clock.stepWallClock(-7_200_000);
+    clock.advance(1);
+    expect(await polling).toEqual([]);
+    expect(clock.sleeps).toEqual([1000]);
+  });
+
   test("closing the queue ends a wait and disarms its timer", async () => {
     const clock = new ManualClock();
     const q = new IngestQueue({ maxQueued: 100, maxPoll: 1000, retryAfterSeconds: 3, toSourceRecord, clock });

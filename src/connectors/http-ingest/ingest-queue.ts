@@ -18,7 +18,7 @@ import type { IngestRecord, IngestSubmission, RecordOutcome } from "../../ingest
 import type { SubmissionSignal } from "../../ingest/request-deadlines.ts";
 import type { IngestWriter } from "../../ingest/route-table.ts";
 import { Signal } from "../../util/async.ts";
-import { type Clock, systemClock } from "../../util/clock.ts";
+import { type Clock, monotonicNow, systemClock } from "../../util/clock.ts";
 
 /** Builds the SourceRecord for one ingest record (topic, key/value/headers as the task decides). */
 export type ToSourceRecord = (topic: string, record: IngestRecord) => SourceRecord;
@@ -127,7 +127,7 @@ export class IngestQueue implements IngestWriter {
   async poll(signal: AbortSignal, maxWaitMs = 1000): Promise<SourceRecord[]> {
     if (this.queuedCount === 0 && !signal.aborted) {
       signal.addEventListener("abort", this.onPollAbort, { once: true });
-      const deadline = this.clock.now() + maxWaitMs;
+      const deadline = monotonicNow(this.clock) + maxWaitMs;
       this.waitUntil = deadline;
       this.waitTimedOut = false;
       if (deadline < this.timerAt) this.armWaitTimer(deadline);
@@ -210,12 +210,12 @@ export class IngestQueue implements IngestWriter {
     const timer = new AbortController();
     this.timer = timer;
     this.timerAt = at;
-    void this.clock.sleep(Math.max(1, at - this.clock.now()), timer.signal).then(() => {
+    void this.clock.sleep(Math.max(1, at - monotonicNow(this.clock)), timer.signal).then(() => {
       if (timer.signal.aborted) return;
       this.timer = undefined;
       this.timerAt = Number.POSITIVE_INFINITY;
       if (this.waitUntil === Number.POSITIVE_INFINITY) return;
-      if (this.clock.now() >= this.waitUntil) {
+      if (monotonicNow(this.clock) >= this.waitUntil) {
         this.waitTimedOut = true;
         this.wake.notify();
       } else this.armWaitTimer(this.waitUntil);

@@ -1,8 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { tempDir } from "../../../test/support/temp-dir.ts";
+import { ConnectError, RetriableError } from "../../errors.ts";
 import { IngestError } from "../../ingest/ingest-error.ts";
 import type { IngestRecord } from "../../ingest/ingest-record.ts";
-import { openSpoolDatabase, SpoolStore } from "../../store/spool-store.ts";
+import { SpoolStore } from "../../store/spool-store.ts";
 import { httpIngestSource } from "./index.ts";
 import { SpoolWriter } from "./spool-writer.ts";
 import { toSourceRecord } from "./task.ts";
@@ -15,6 +16,7 @@ const rec = (key: string, value: unknown): IngestRecord => ({
   timestamp: null,
   bytes: 10,
 });
+const dyingWorker = new URL("../../../test/fixtures/spool-worker/dying-worker.ts", import.meta.url);
 const submission = (records: IngestRecord[]) => ({ topic: "t1", records, signal: new AbortController().signal });
 
 function writer(store: SpoolStore, overrides: Partial<ConstructorParameters<typeof SpoolWriter>[0]> = {}) {
@@ -33,7 +35,7 @@ function writer(store: SpoolStore, overrides: Partial<ConstructorParameters<type
 describe("SpoolWriter", () => {
   test("answers once spooled, drains in order with the sequence as offset, deletes what Kafka acknowledged", async () => {
     await using dir = await tempDir("spool-writer-");
-    const store = new SpoolStore(openSpoolDatabase(dir.path));
+    const store = await SpoolStore.open(dir.path);
     const w = writer(store);
     const outcomes = await w.submit(submission([rec("a", { n: 1 }), rec("a", { n: 2 })]));
     expect(outcomes.map((o) => o.kind)).toEqual(["spooled", "spooled"]);
@@ -47,28 +49,53 @@ describe("SpoolWriter", () => {
     w.ack(polled[0]!);
     w.ack(polled[1]!);
     store.flushDeletes();
-    expect(store.read("c1", 0, 10).map((r) => r.seq)).toEqual([3]);
+    expect((await store.read("c1", 0, 10)).map((r) => r.seq)).toEqual([3]);
     expect(w.drained).toBe(2);
-    store.close();
+    await store.close();
+  });
+
+  test("a drainer that is behind gets full batches in order, each row once (the next batch read ahead)", async () => {
+    await using dir = await tempDir("spool-writer-");
+    const store = await SpoolStore.open(dir.path);
+    const w = writer(store, { maxPoll: 2 });
+    await w.submit(submission([1, 2, 3, 4, 5].map((n) => rec("k", n))));
+    const signal = new AbortController().signal;
+    const batches = [await w.poll(signal), await w.poll(signal), await w.poll(signal)];
+    expect(batches.map((b) => b.map((r) => [r.value, r.sourceOffset]))).toEqual([
+      [
+        [1, { seq: 1 }],
+        [2, { seq: 2 }],
+      ],
+      [
+        [3, { seq: 3 }],
+        [4, { seq: 4 }],
+      ],
+      [[5, { seq: 5 }]],
+    ]);
+    await w.submit(submission([rec("k", 6)]));
+    expect((await w.poll(signal)).map((r) => r.value)).toEqual([6]);
+    w.close();
+    await store.close();
   });
 
   test("a restarted writer re-sends what was not acknowledged and skips what a committed offset covers", async () => {
     await using dir = await tempDir("spool-writer-");
-    const store = new SpoolStore(openSpoolDatabase(dir.path));
+    const store = await SpoolStore.open(dir.path);
     const first = writer(store);
     await first.submit(submission([rec("a", 1), rec("a", 2), rec("a", 3)]));
     await first.poll(new AbortController().signal);
     first.close();
     const again = writer(store, { committedSeq: 1 });
+    await again.start();
     const polled = await again.poll(new AbortController().signal);
     expect(polled.map((r) => r.value)).toEqual([2, 3]);
     expect(store.stats("c1").records).toBe(2);
-    store.close();
+    await store.close();
   });
 
   test("a poll on an empty spool waits for the next append, and returns nothing when aborted", async () => {
     await using dir = await tempDir("spool-writer-");
-    const store = new SpoolStore(openSpoolDatabase(dir.path));
+    const store = await SpoolStore.open(dir.path);
     const w = writer(store);
     const waiting = w.poll(new AbortController().signal);
     await w.submit(submission([rec("k", "late")]));
@@ -77,19 +104,38 @@ describe("SpoolWriter", () => {
     const aborted = w.poll(abort.signal);
     abort.abort();
     expect(await aborted).toEqual([]);
-    store.close();
+    await store.close();
   });
 
   test("a request that would pass ingest.spool.max.bytes is 503 with Retry-After and spools nothing", async () => {
     await using dir = await tempDir("spool-writer-");
-    const store = new SpoolStore(openSpoolDatabase(dir.path));
+    const store = await SpoolStore.open(dir.path);
     const w = writer(store, { maxBytes: 300 });
     await w.submit(submission([rec("k", "x".repeat(100))]));
     const refused = await w.submit(submission([rec("k", "y".repeat(200))])).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(IngestError);
     expect([(refused as IngestError).status, (refused as IngestError).options.retryAfterSeconds]).toEqual([503, 7]);
     expect(store.stats("c1").records).toBe(1);
-    store.close();
+    await store.close();
+  });
+
+  test("when the spool's worker dies, requests get 503 and the drainer's poll fails with the reason", async () => {
+    await using dir = await tempDir("spool-writer-");
+    const store = await SpoolStore.open(dir.path, { workerUrl: dyingWorker });
+    const w = writer(store, { connector: "throw" });
+    const waiting = w.poll(new AbortController().signal).catch((e: unknown) => e);
+    const refused = await w.submit(submission([rec("k", 1)])).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(IngestError);
+    expect([(refused as IngestError).status, (refused as IngestError).options.retryAfterSeconds]).toEqual([503, 7]);
+    const expected =
+      /^The spool of connector throw is not durable any more, so nothing more is accepted \(The spool worker failed: the disk caught fire\); restart the gateway/;
+    expect((refused as Error).message).toMatch(expected);
+    const failed = await waiting;
+    expect(failed).toBeInstanceOf(ConnectError);
+    expect(failed).not.toBeInstanceOf(RetriableError);
+    expect((failed as Error).message).toMatch(expected);
+    expect(((await w.submit(submission([rec("k", 2)])).catch((e: unknown) => e)) as IngestError).status).toBe(503);
+    await store.close();
   });
 
   test("spool-mode tasks keep one batch in flight; kafka-mode tasks take the producer's setting", () => {

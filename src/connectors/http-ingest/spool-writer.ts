@@ -1,26 +1,34 @@
 /**
  * SpoolWriter: the hand-off between ingest requests and the HttpIngestSource task in
- * `ingest.ack.mode=spool`. `submit` appends the request's records to the spool (group commit)
- * and resolves once they are on disk, as `spooled` outcomes: the request is answered then, Kafka
- * or not. The task's `poll` reads the spool in sequence order (the spool is the source partition
- * `{"spool": <connector>}`, the sequence its offset) and `ack` (commitRecord) deletes exactly the
- * rows Kafka acknowledged (or that a transform dropped). Nothing is ever withdrawn or failed:
- * records in the spool stay until delivered, across task restarts and gateway crashes.
+ * `ingest.ack.mode=spool`. `submit` appends the request's records to the spool (group commit in
+ * the spool's worker thread) and resolves once they are fsync'ed, as `spooled` outcomes: the
+ * request is answered then, Kafka or not. The task's `poll` reads the spool in sequence order
+ * (the spool is the source partition `{"spool": <connector>}`, the sequence its offset) and `ack`
+ * (commitRecord) deletes exactly the rows Kafka acknowledged (or that a transform dropped).
+ * Nothing is ever withdrawn or failed: records in the spool stay until delivered, across task
+ * restarts and gateway crashes. While the drainer keeps up, `poll` gets the rows it appended back
+ * from the store's memory with the parsed records attached (no read, no decode); when it is
+ * behind, it reads and decodes them from the file, the next batch while this one is produced.
+ *
+ * If the spool's worker dies, the spool is not durable any more: `submit` answers 503 and `poll`
+ * throws a non-retriable error, so the task goes FAILED with the reason as its trace.
  *
  * Order: one task drains a connector's spool with one poll batch in flight at a time (the
  * descriptor's `maxInFlightBatches`), which WorkerSourceTask retries while Kafka is unreachable,
- * so records reach Kafka in spool order (and so in order per key). After a crash, rows whose delete was lost are sent again (duplicates,
- * counted by the consumer; never a loss); rows covered by a committed offset are deleted at start.
+ * so records reach Kafka in spool order (and so in order per key). After a crash, rows whose
+ * delete was lost are sent again (duplicates, counted by the consumer; never a loss); rows covered
+ * by a committed offset are deleted at start.
  *
  * Backpressure: a request that would take the spool past `ingest.spool.max.bytes` gets 503 with
  * Retry-After (bytes of appends in flight count too).
  */
 import type { SourceMap, SourceRecord } from "../../api/record.ts";
+import { ConnectError } from "../../errors.ts";
 import { unavailable } from "../../ingest/ingest-error.ts";
-import type { IngestSubmission, RecordOutcome } from "../../ingest/ingest-record.ts";
+import type { IngestRecord, IngestSubmission, RecordOutcome } from "../../ingest/ingest-record.ts";
 import type { IngestWriter } from "../../ingest/route-table.ts";
-import { decodeSpoolRecord, encodeSpoolRecord } from "../../ingest/spool/spool-record.ts";
-import type { SpoolStore } from "../../store/spool-store.ts";
+import { decodeSpoolRecord, encodeSpoolRecords } from "../../ingest/spool/spool-record.ts";
+import type { SpoolRow, SpoolStore } from "../../store/spool-store.ts";
 import { Signal } from "../../util/async.ts";
 import type { ToSourceRecord } from "./ingest-queue.ts";
 
@@ -36,22 +44,36 @@ export interface SpoolWriterOptions {
   readonly now?: () => number;
 }
 
+/** What a record's spool row carries in memory: its topic and the record as the request parsed it. */
+interface Spooled {
+  readonly topic: string;
+  readonly record: IngestRecord;
+}
+
 export class SpoolWriter implements IngestWriter {
   private cursor = 0;
   private reservedBytes = 0;
   private readonly sent = new Map<SourceRecord, { seq: number; bytes: number }>();
   private readonly wake = new Signal();
   private closed = false;
+  /** The rows after `cursor`, read ahead while the previous batch is produced. */
+  private prefetched: Promise<SpoolRow[]> | undefined;
   /** Records deleted after Kafka's acknowledgement (for the drain rate). */
   drained = 0;
   readonly partition: SourceMap;
 
+  private readonly unsubscribe: () => void;
+
   constructor(private readonly o: SpoolWriterOptions) {
     this.partition = { spool: o.connector };
-    if (o.committedSeq !== null) {
-      o.store.deleteThrough(o.connector, o.committedSeq);
-      this.cursor = o.committedSeq;
-    }
+    this.unsubscribe = o.store.onFailure(() => this.wake.notify());
+  }
+
+  /** Deletes the rows a committed offset covers; call once before routing requests or polling. */
+  async start(): Promise<void> {
+    if (this.o.committedSeq === null) return;
+    await this.o.store.deleteThrough(this.o.connector, this.o.committedSeq);
+    this.cursor = this.o.committedSeq;
   }
 
   get pending(): number {
@@ -61,8 +83,11 @@ export class SpoolWriter implements IngestWriter {
   async submit(submission: IngestSubmission): Promise<RecordOutcome[]> {
     if (this.closed)
       throw unavailable(`The ingest task of connector ${this.o.connector} is stopping`, this.o.retryAfterSeconds);
-    const encoded = submission.records.map((r) => encodeSpoolRecord(submission.topic, r));
-    const size = encoded.reduce((n, e) => n + e.byteLength, 0);
+    const failure = this.o.store.failure;
+    if (failure) throw unavailable(this.failedMessage(failure), this.o.retryAfterSeconds);
+    const { topic, records } = submission;
+    const encoded = encodeSpoolRecords(topic, records);
+    const size = encoded.data.byteLength;
     const held = this.o.store.heldBytes(this.o.connector) + this.reservedBytes;
     if (held > 0 && held + size > this.o.maxBytes) {
       throw unavailable(
@@ -73,7 +98,16 @@ export class SpoolWriter implements IngestWriter {
     this.reservedBytes += size;
     let seqs: number[];
     try {
-      seqs = await this.o.store.append(this.o.connector, encoded);
+      seqs = await this.o.store.append(
+        this.o.connector,
+        encoded,
+        records.map((record): Spooled => ({ topic, record })),
+      );
+    } catch (error) {
+      throw unavailable(
+        this.o.store.failure ? this.failedMessage(this.o.store.failure) : (error as Error).message,
+        this.o.retryAfterSeconds,
+      );
     } finally {
       this.reservedBytes -= size;
     }
@@ -88,11 +122,29 @@ export class SpoolWriter implements IngestWriter {
   async poll(signal: AbortSignal): Promise<SourceRecord[]> {
     for (;;) {
       if (this.closed || signal.aborted) return [];
-      const rows = this.o.store.read(this.o.connector, this.cursor, this.o.maxPoll);
+      const failure = this.o.store.failure;
+      if (failure) throw new ConnectError(this.failedMessage(failure), { cause: failure });
+      let rows: SpoolRow[];
+      try {
+        rows = await (this.prefetched ?? this.o.store.read(this.o.connector, this.cursor, this.o.maxPoll));
+      } catch (error) {
+        const dead = this.o.store.failure;
+        throw dead ? new ConnectError(this.failedMessage(dead), { cause: dead }) : error;
+      } finally {
+        this.prefetched = undefined;
+      }
+      if (this.closed) return [];
       if (rows.length > 0) {
         this.cursor = rows.at(-1)!.seq;
+        // A full batch: the drainer is behind. The next one is read (in the spool's worker)
+        // while this one is produced, rather than after.
+        if (rows.length === this.o.maxPoll) {
+          const next = this.o.store.read(this.o.connector, this.cursor, this.o.maxPoll);
+          next.catch(() => undefined); // awaited by the next poll, if any
+          this.prefetched = next;
+        }
         return rows.map((row) => {
-          const { topic, record } = decodeSpoolRecord(row.record);
+          const { topic, record } = (row.payload as Spooled | undefined) ?? decodeSpoolRecord(row.record);
           const source: SourceRecord = {
             ...this.o.toSourceRecord(topic, record),
             sourcePartition: this.partition,
@@ -122,7 +174,13 @@ export class SpoolWriter implements IngestWriter {
     this.drained += 1;
   }
 
+  private failedMessage(failure: Error): string {
+    return `The spool of connector ${this.o.connector} is not durable any more, so nothing more is accepted (${failure.message}); restart the gateway. Records acknowledged before stay in the spool file and are sent after the restart.`;
+  }
+
   close(): void {
+    this.unsubscribe();
+    this.prefetched = undefined;
     this.closed = true;
     this.sent.clear();
     this.o.store.flushDeletes();

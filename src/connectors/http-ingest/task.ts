@@ -61,7 +61,7 @@ export class HttpIngestSourceTask implements SourceTask {
     const parsed = httpIngestConfig.parse(config);
     this.connector = config.name ?? "";
     if (parsed["ingest.ack.mode"] === "spool") {
-      const store = this.services.spool?.();
+      const store = await this.services.spool?.();
       if (!store) throw new Error("ingest.ack.mode=spool needs the gateway's spool store");
       const committed = await this.context?.offsetStorageReader.offset({ spool: this.connector });
       const seq = committed && typeof committed.seq === "number" ? committed.seq : null;
@@ -74,6 +74,7 @@ export class HttpIngestSourceTask implements SourceTask {
         toSourceRecord,
         committedSeq: seq,
       });
+      await this.queue.start();
       this.services.spoolMetrics?.attach(this.connector, this.queue, store);
       this.services.routes.attach(this.connector, this.queue);
       return;

@@ -47,12 +47,24 @@ export function parseJsonBody(body: Uint8Array): ResponseDocument {
   }
 }
 
+interface Found {
+  readonly value: unknown;
+  readonly pointer: string;
+  readonly parent: unknown;
+}
+
+/**
+ * What `path` selects in the exact parse. A JsonNumberText is a number of the document, not an
+ * object: what is inside it (its source text) is never selected, by `$..*` or otherwise.
+ */
+function query(json: unknown, path: string): Found[] {
+  const found = JSONPath({ path, json: json as object, eval: false, wrap: true, resultType: "all" }) as Found[];
+  return found.filter((f) => !(f.parent instanceof JsonNumberText));
+}
+
 /** The records `path` selects in `doc`, in document order, as described above. */
 export function selectRecords(doc: ResponseDocument, path: string): SelectedRecord[] {
-  const found = JSONPath({ path, json: doc.json as object, eval: false, wrap: true, resultType: "all" }) as {
-    value: unknown;
-    pointer: string;
-  }[];
+  const found = query(doc.json, path);
   let spans: JsonSpans | undefined;
   return found.map(({ value, pointer }) => {
     const kind = typeof value;
@@ -65,7 +77,7 @@ export function selectRecords(doc: ResponseDocument, path: string): SelectedReco
 
 /** Every value `path` selects in `json`, in document order. */
 export function selectAll(json: unknown, path: string): unknown[] {
-  return JSONPath({ path, json: json as object, eval: false, wrap: true }) as unknown[];
+  return query(json, path).map((f) => f.value);
 }
 
 /** The first value `path` selects, or undefined. */

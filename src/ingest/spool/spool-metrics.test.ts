@@ -1,13 +1,13 @@
 import { describe, expect, test } from "bun:test";
 import { tempDir } from "../../../test/support/temp-dir.ts";
-import { openSpoolDatabase, SpoolStore } from "../../store/spool-store.ts";
+import { SpoolStore } from "../../store/spool-store.ts";
 import { SpoolMetrics } from "./spool-metrics.ts";
 
 describe("SpoolMetrics", () => {
   test("gauges per connector, and a degraded trace once the oldest record waits 10 s", async () => {
     await using dir = await tempDir("spool-metrics-");
     let now = 1_000_000;
-    const store = new SpoolStore(openSpoolDatabase(dir.path), () => now);
+    const store = await SpoolStore.open(dir.path, { now: () => now });
     const metrics = new SpoolMetrics(() => now);
     const writer = { drained: 0 };
     metrics.attach("c1", writer, store);
@@ -29,6 +29,6 @@ describe("SpoolMetrics", () => {
     now += 1_000;
     expect(metrics.degradedTrace("c1")).toBeNull();
     expect(metrics.snapshot("c1")?.drainRate).toBeGreaterThan(0);
-    store.close();
+    await store.close();
   });
 });

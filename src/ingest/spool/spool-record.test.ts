@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { JsonText } from "../../api/data/json-text.ts";
 import type { IngestRecord } from "../ingest-record.ts";
-import { decodeSpoolRecord, encodeSpoolRecord } from "./spool-record.ts";
+import { decodeSpoolRecord, encodeSpoolRecord, encodeSpoolRecords } from "./spool-record.ts";
 
 describe("spool records", () => {
   test.each<[string, IngestRecord]>([
@@ -59,5 +59,47 @@ describe("spool records", () => {
     const back = decodeSpoolRecord(encodeSpoolRecord("topic-1", record)).record.value;
     expect(back).toBeInstanceOf(JsonText);
     expect((back as JsonText).text).toBe(text);
+  });
+
+  test("a request's records are encoded back to back, each readable alone", () => {
+    const records: IngestRecord[] = ["é-ü", "plain", ""].map((value, i) => ({
+      key: `k${i}`,
+      value: new JsonText(JSON.stringify({ value })),
+      headers: [],
+      partition: null,
+      timestamp: i,
+      bytes: 1,
+    }));
+    const { data, lengths } = encodeSpoolRecords("topic-1", records);
+    expect(data.byteLength).toBe(lengths.reduce((n, l) => n + l, 0));
+    let at = 0;
+    const back = [...lengths].map((n) => {
+      const one = decodeSpoolRecord(data.subarray(at, at + n));
+      at += n;
+      return [one.topic, one.record.key, (one.record.value as JsonText).text, one.record.timestamp];
+    });
+    expect(back).toEqual(records.map((r) => ["topic-1", r.key, (r.value as JsonText).text, r.timestamp]));
+  });
+
+  test("a record of an older spool file (version 1: one JSON document) reads as before", () => {
+    const v1 = JSON.stringify({
+      t: "topic-1",
+      k: { s: "dev-1" },
+      v: { x: '{"a": 1.50}' },
+      h: [["raw", { b: "AP8H" }]],
+      p: 2,
+      ts: 5,
+      n: 11,
+    });
+    const { topic, record } = decodeSpoolRecord(new TextEncoder().encode(v1));
+    expect([
+      topic,
+      record.key,
+      (record.value as JsonText).text,
+      record.headers,
+      record.partition,
+      record.timestamp,
+      record.bytes,
+    ]).toEqual(["topic-1", "dev-1", '{"a": 1.50}', [["raw", new Uint8Array([0, 255, 7])]], 2, 5, 11]);
   });
 });

@@ -83,7 +83,8 @@ export class KafkajsPort implements KafkaPort {
     const inner = Partitioners.DefaultPartitioner();
     const producer = kafka.producer({
       idempotent: settings.idempotent,
-      maxInFlightRequests: settings.maxInFlight,
+      // The adapter writes one send at a time (producer.ts); kafkajs' idempotent producer needs 1.
+      maxInFlightRequests: settings.idempotent ? 1 : settings.maxInFlight,
       allowAutoTopicCreation: true,
       // Java-compatible murmur2 partitioning; the chosen partition is kept on the message so
       // per-record offsets can be derived and retries reuse the same partition.

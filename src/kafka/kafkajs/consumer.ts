@@ -2,8 +2,21 @@
  * The consumer side of the kafkajs adapter: one group member per sink task. Before joining it
  * waits for its topics (kafkajs assigns from the metadata it holds at join time) and removes its
  * own dead predecessor from the group (kafkajs cannot use static membership).
+ *
+ * Rebalances, as Java's consumer runs the eager protocol: kafkajs stops fetching (and waits for the
+ * batches with the handler) when a heartbeat or fetch finds the group rebalancing, then rejoins.
+ * Before its JoinGroup request goes out (a hook on the coordinator's joinGroup, protocol.ts) the
+ * member gives up everything it owns: onPartitionsRevoked, awaited, while its generation is still
+ * valid; onPartitionsLost when it lost its member id (UNKNOWN_MEMBER_ID). A completed join reports
+ * what it gave through onPartitionsAssigned (kafkajs does not await its GROUP_JOIN listeners, so
+ * fetching may start while the handler is still opening them).
+ *
+ * kafkajs matches a `topics.regex` subscription once, when it subscribes. Every
+ * `metadata.max.age.ms` (as Java's consumer at each metadata refresh) the adapter matches the
+ * cluster's topics again; a new match gives up what the member owns (onPartitionsRevoked, while
+ * still a member), stops kafkajs, subscribes again and rejoins.
  */
-import type { Consumer, Kafka } from "kafkajs";
+import type { Consumer, ConsumerRunConfig, Kafka } from "kafkajs";
 import type { TopicPartition, TopicPartitionOffset } from "../../api/record.ts";
 import { ConnectError, RetriableError } from "../../errors.ts";
 import { retry } from "../../util/backoff.ts";
@@ -11,7 +24,7 @@ import type { ConsumerSettings } from "../client-config.ts";
 import type { ConsumedRecord, ConsumerHandlers, ConsumerOptions, KafkaConsumer } from "../kafka-port.ts";
 import { wrap } from "./errors.ts";
 import { fromKafkajsHeaders } from "./producer.ts";
-import { createCluster, groupByTopic } from "./protocol.ts";
+import { createCluster, groupByTopic, withJoinHook } from "./protocol.ts";
 
 /** Partitions whose fetched batches are handed over at the same time, at most. */
 const PARTITIONS_CONSUMED_CONCURRENTLY = 4;
@@ -19,6 +32,7 @@ const PARTITIONS_CONSUMED_CONCURRENTLY = 4;
 export class KafkajsConsumer implements KafkaConsumer {
   private consumer: Consumer | undefined;
   private assigned: TopicPartition[] = [];
+  private watchTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly kafka: Kafka,
@@ -33,7 +47,15 @@ export class KafkajsConsumer implements KafkaConsumer {
     const generation = ++this.generation;
     const cancelled = () => generation !== this.generation;
     const s = this.settings;
-    const consumer = this.kafka.consumer({
+    const crash = (error: unknown) => handlers.onCrash(error as Error);
+    const member = withJoinHook(this.kafka, async (memberId) => {
+      const owned = this.assigned;
+      if (cancelled() || owned.length === 0) return;
+      this.assigned = [];
+      const removed = memberId === "" ? handlers.onPartitionsLost(owned) : handlers.onPartitionsRevoked(owned);
+      await removed.catch(crash);
+    });
+    const consumer = member.consumer({
       groupId: this.options.groupId,
       sessionTimeout: s.sessionTimeoutMs,
       heartbeatInterval: s.heartbeatIntervalMs,
@@ -57,10 +79,12 @@ export class KafkajsConsumer implements KafkaConsumer {
       const key = (tp: TopicPartition) => `${tp.topic}\u0000${tp.partition}`;
       const nextKeys = new Set(next.map(key));
       const prevKeys = new Set(this.assigned.map(key));
-      const revoked = this.assigned.filter((tp) => !nextKeys.has(key(tp)));
+      // Normally nothing: the join hook gave everything up. A join it did not see lost them.
+      const lost = this.assigned.filter((tp) => !nextKeys.has(key(tp)));
       const added = next.filter((tp) => !prevKeys.has(key(tp)));
       this.assigned = next;
-      handlers.onAssignment(added, revoked).catch((error) => handlers.onCrash(error as Error));
+      if (lost.length > 0) handlers.onPartitionsLost(lost).catch(crash);
+      if (added.length > 0) handlers.onPartitionsAssigned(added).catch(crash);
     });
     consumer.on(consumer.events.CRASH, (event) => {
       if (!event.payload.restart)
@@ -76,12 +100,13 @@ export class KafkajsConsumer implements KafkaConsumer {
       await this.fenceZombies();
       if (cancelled()) throw closedMeanwhile();
       await consumer.connect();
+      const subscribed = topics instanceof RegExp ? await this.matching(topics) : [];
       await consumer.subscribe({
         topics: topics instanceof RegExp ? [topics] : [...topics],
         fromBeginning: s.fromBeginning,
       });
       if (cancelled()) throw closedMeanwhile();
-      await consumer.run({
+      const run: ConsumerRunConfig = {
         autoCommit: false,
         eachBatchAutoResolve: true,
         // Bounded: the sink task queues concurrent partition batches into its next put.
@@ -101,7 +126,9 @@ export class KafkajsConsumer implements KafkaConsumer {
           }));
           await handlers.onRecords(records, heartbeat);
         },
-      });
+      };
+      await consumer.run(run);
+      if (topics instanceof RegExp) this.watch(topics, subscribed, consumer, run, handlers, generation, crash);
       if (cancelled()) {
         await consumer.disconnect().catch(() => undefined);
         throw closedMeanwhile();
@@ -111,6 +138,57 @@ export class KafkajsConsumer implements KafkaConsumer {
       if (this.consumer === consumer) this.consumer = undefined;
       throw wrap(error, `Failed to start the consumer of group ${this.options.groupId}`);
     }
+  }
+
+  /** Topics matching `pattern`, sorted. */
+  private async matching(pattern: RegExp): Promise<string[]> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      return (await admin.listTopics()).filter((t) => pattern.test(t)).sort();
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /** Every `metadata.max.age.ms`: a topic newly matching `pattern` rejoins the group with it. */
+  private watch(
+    pattern: RegExp,
+    subscribed: readonly string[],
+    consumer: Consumer,
+    run: ConsumerRunConfig,
+    handlers: ConsumerHandlers,
+    generation: number,
+    crash: (error: unknown) => void,
+  ): void {
+    this.watchTimer = setTimeout(async () => {
+      if (generation !== this.generation) return;
+      const again = (topics: readonly string[]) => {
+        if (generation === this.generation) this.watch(pattern, topics, consumer, run, handlers, generation, crash);
+      };
+      let now: string[];
+      try {
+        now = await this.matching(pattern);
+      } catch {
+        return again(subscribed); // a failed look-up is tried again at the next interval
+      }
+      if (generation !== this.generation) return;
+      if (now.some((t) => !subscribed.includes(t))) {
+        try {
+          const owned = this.assigned;
+          this.assigned = [];
+          if (owned.length > 0) await handlers.onPartitionsRevoked(owned).catch(crash);
+          await consumer.stop();
+          if (generation !== this.generation) return;
+          await consumer.subscribe({ topics: [pattern], fromBeginning: this.settings.fromBeginning });
+          await consumer.run(run);
+        } catch (error) {
+          // A failed rejoin ends the member; the sink task restarts it (retriable) or fails.
+          return crash(wrap(error, `The consumer of group ${this.options.groupId} could not rejoin`));
+        }
+      }
+      again(now);
+    }, this.settings.metadataMaxAgeMs);
   }
 
   /**
@@ -212,6 +290,7 @@ export class KafkajsConsumer implements KafkaConsumer {
 
   async close(): Promise<void> {
     this.generation++;
+    clearTimeout(this.watchTimer);
     const consumer = this.consumer;
     this.consumer = undefined;
     this.assigned = [];

@@ -5,7 +5,11 @@
  *
  * Concurrent kafkajs sendBatch calls may reach the broker in any order (each first awaits metadata
  * on its own), and kafkajs' idempotent producer keeps one request in flight per broker anyway, so
- * the adapter runs sends one after the other: call order is write order, as the port promises.
+ * the adapter runs sends one after the other (`maxInFlight` 1: the runtime then merges what it
+ * polls meanwhile into the next send): call order is write order, as the port promises. kafkajs
+ * does not keep order across a failed request with several in flight, so this adapter does not
+ * pipeline. After a send failed for good every later send rejects (the port's contract: nothing
+ * lands ahead of the records the caller sends again on a new producer).
  */
 import type { Producer } from "kafkajs";
 import type { KafkaHeader, KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka-port.ts";
@@ -57,10 +61,19 @@ export class KafkajsProducer implements KafkaProducer {
   ) {}
 
   private tail: Promise<unknown> = Promise.resolve();
+  private failure: Error | undefined;
+  readonly maxInFlight = 1;
 
   send(records: readonly ProducerRecord[]): Promise<ProducedMetadata[]> {
+    if (this.failure) return Promise.reject(this.failure);
     if (records.length === 0) return Promise.resolve([]);
-    const result = this.tail.then(() => this.sendNow(records));
+    const result = this.tail.then(() => {
+      if (this.failure) throw this.failure;
+      return this.sendNow(records).catch((error: Error) => {
+        this.failure ??= error;
+        throw error;
+      });
+    });
     this.tail = result.catch(() => undefined);
     return result;
   }

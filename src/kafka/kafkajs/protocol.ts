@@ -1,7 +1,7 @@
 /**
  * What kafkajs lacks, built on its own protocol layer and cluster internals (kafkajs is pinned at
- * 2.2.4, its last release): the cluster factory for coordinator requests, OffsetDelete (API 47)
- * and a fix for a negative-delay timer.
+ * 2.2.4, its last release): the cluster factory for coordinator requests, a hook before a
+ * consumer's JoinGroup requests, OffsetDelete (API 47) and a fix for a negative-delay timer.
  */
 import type { Kafka } from "kafkajs";
 import RequestQueue from "kafkajs/src/network/requestQueue";
@@ -31,12 +31,57 @@ export type ClusterLike = {
   findTopicPartitionMetadata(topic: string): { leader: number }[];
 };
 
-/** kafkajs' cluster layer, through the private factory on the Kafka object (pinned kafkajs 2.2.4). */
-export function createCluster(kafka: Kafka, options: { allowAutoTopicCreation?: boolean } = {}): ClusterLike {
+function clusterFactory(kafka: Kafka): symbol {
   const factory = Object.getOwnPropertySymbols(kafka).find((sym) => sym.description === "private:Kafka:createCluster");
   if (!factory) throw new ConnectError("kafkajs internals changed: cluster factory not found");
-  return (kafka as unknown as Record<symbol, (o: object) => ClusterLike>)[factory]!(options);
+  return factory;
 }
+
+/** kafkajs' cluster layer, through the private factory on the Kafka object (pinned kafkajs 2.2.4). */
+export function createCluster(kafka: Kafka, options: { allowAutoTopicCreation?: boolean } = {}): ClusterLike {
+  return (kafka as unknown as Record<symbol, (o: object) => ClusterLike>)[clusterFactory(kafka)]!(options);
+}
+
+/**
+ * A view of `kafka` whose consumers await `beforeJoin(memberId)` before each JoinGroup request
+ * (memberId "" when the member lost its id). kafkajs has no rebalance callback before it rejoins
+ * (its REBALANCING event is not awaited); its consumer group sends JoinGroup through the
+ * coordinator broker that its cluster's findGroupCoordinator returns, so that broker's joinGroup
+ * is wrapped, for the clusters this view creates only.
+ */
+export function withJoinHook(kafka: Kafka, beforeJoin: (memberId: string) => Promise<void>): Kafka {
+  const factory = clusterFactory(kafka);
+  const create = (kafka as unknown as Record<symbol, (o: object) => GroupCluster>)[factory]!;
+  const hooked = new WeakSet<object>();
+  return Object.create(kafka, {
+    [factory]: {
+      value: (options: object) => {
+        const cluster = create(options);
+        const find = cluster.findGroupCoordinator.bind(cluster);
+        cluster.findGroupCoordinator = async (args) => {
+          const broker = await find(args);
+          if (!hooked.has(broker)) {
+            hooked.add(broker);
+            const join = broker.joinGroup.bind(broker);
+            broker.joinGroup = async (request) => {
+              await beforeJoin(request.memberId);
+              return join(request);
+            };
+          }
+          return broker;
+        };
+        return cluster;
+      },
+    },
+  });
+}
+
+type GroupCluster = {
+  findGroupCoordinator(args: { groupId: string }): Promise<GroupBroker>;
+};
+type GroupBroker = {
+  joinGroup(request: { memberId: string }): Promise<unknown>;
+};
 export type BrokerLike = {
   offsetCommit(args: unknown): Promise<unknown>;
   leaveGroup(args: { groupId: string; memberId: string }): Promise<unknown>;

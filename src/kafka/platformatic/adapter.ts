@@ -3,6 +3,8 @@
  * modules in this folder import the library (producer, admin, consumer with its partition fetcher;
  * client-options: Kafka client properties → the library's connection options; errors).
  */
+
+import { type LogManager, logManager } from "../../util/logger.ts";
 import { connectionSettings, consumerSettings } from "../client-config.ts";
 import type {
   ClientProperties,
@@ -13,8 +15,14 @@ import type {
   KafkaProducer,
 } from "../kafka-port.ts";
 
-/** The library logs nothing itself (it emits events); its errors reach the runtime, which logs them. */
+/**
+ * The library logs nothing itself (it emits events); its errors reach the runtime, which logs them.
+ * The producer's own retries (Kafka unreachable, leaders moving) are logged as warnings under
+ * `org.apache.kafka.clients.producer`, as Java's producer does.
+ */
 export class PlatformaticPort implements KafkaPort {
+  constructor(private readonly logs: LogManager = logManager) {}
+
   async admin(properties: ClientProperties): Promise<KafkaAdmin> {
     const { connectPlatformaticAdmin } = await import("./admin.ts");
     return connectPlatformaticAdmin(properties);
@@ -30,6 +38,7 @@ export class PlatformaticPort implements KafkaPort {
   async producer(properties: ClientProperties): Promise<KafkaProducer> {
     // Each part loads on first use (a gateway without source connectors needs no producer code).
     const { connectPlatformaticProducer } = await import("./producer.ts");
-    return connectPlatformaticProducer(properties);
+    const log = this.logs.get("org.apache.kafka.clients.producer");
+    return connectPlatformaticProducer(properties, (message) => log.warn(message));
   }
 }

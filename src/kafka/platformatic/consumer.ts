@@ -2,29 +2,40 @@
  * The consumer side of the @platformatic/kafka adapter: one group member per sink task (classic
  * group protocol, round-robin assignment as the library's default; `group.instance.id` gives static
  * membership). The library joins, syncs and heartbeats in the background and rejoins on a
- * rebalance; each completed join is reported to the handler as revoked-then-assigned, and the
- * PartitionFetcher fetches what is assigned.
+ * rebalance; the PartitionFetcher fetches what is assigned.
+ *
+ * Rebalances, as Java's consumer runs the eager protocol: before every JoinGroup the library asks
+ * for the subscription's user data (its `protocolsMetadata` callback, awaited); there the member
+ * stops fetching everything it owns and awaits the handler's onPartitionsRevoked, while its
+ * generation is still valid (the sink task commits there). A completed join reports what it gave
+ * through onPartitionsAssigned, before any of it is fetched. When the rejoin follows a lost
+ * membership (the heartbeat found the member unknown, fenced or of an old generation, rather than a
+ * rebalance in progress; or a commit failed so and the library rejoins from inside it, where
+ * awaiting the handler, whose commit that is, would deadlock) the partitions go to
+ * onPartitionsLost instead, not awaited.
  *
  * Before joining, like the kafkajs adapter: it waits until listed topics exist with leaders (the
  * group leader assigns from the metadata it holds at join time), and removes its own dead
  * predecessor from the group (members with this consumer's client id, left by a kill -9), unless
  * the member is static. A `topics.regex` subscription is matched against the cluster's topics at
  * start and again every `metadata.max.age.ms` (as Java's consumer does at each metadata refresh); a
- * change rejoins the group with the new topic list.
+ * change rejoins the group with the new topic list. Those steps are in group-entry.ts.
  *
  * Heartbeats do not depend on the handler: a batch that takes long does not cost the membership.
  */
-import { Admin, Consumer, type GroupAssignment } from "@platformatic/kafka";
+import { Consumer, type GroupAssignment } from "@platformatic/kafka";
 import type { TopicPartition, TopicPartitionOffset } from "../../api/record.ts";
-import { ConnectError, RetriableError } from "../../errors.ts";
-import { retry } from "../../util/backoff.ts";
+import { ConnectError } from "../../errors.ts";
 import type { ConnectionSettings, ConsumerSettings } from "../client-config.ts";
 import type { ConsumerHandlers, ConsumerOptions, KafkaConsumer } from "../kafka-port.ts";
 import { baseOptions } from "./client-options.ts";
-import { isUnknownTopic, retriable, wrap } from "./errors.ts";
+import { retriable, wrap } from "./errors.ts";
+import { awaitTopics, fenceZombies, matchingTopics } from "./group-entry.ts";
 import { PartitionFetcher } from "./partition-fetcher.ts";
 
 const keyOf = (tp: TopicPartition) => `${tp.topic}\u0000${tp.partition}`;
+/** The subscription's user data: none (the round-robin assignor reads none). */
+const NO_USER_DATA = Buffer.alloc(0);
 
 export class PlatformaticConsumer implements KafkaConsumer {
   private consumer: Consumer<Buffer, Buffer, Buffer, Buffer> | undefined;
@@ -34,6 +45,12 @@ export class PlatformaticConsumer implements KafkaConsumer {
   private assignments: Promise<void> = Promise.resolve();
   private watchTimer: ReturnType<typeof setTimeout> | undefined;
   private closing: Promise<void> = Promise.resolve();
+  /** The next rejoin gives partitions up in order (a rebalance in progress, or our own rejoin), rather than after losing them. */
+  private orderlyRejoin = false;
+  /** The library rejoins from inside a commit (it calls the public joinGroup only there). */
+  private rejoinFromCommit = false;
+  /** Set around our own joinGroup calls, to tell them from the library's. */
+  private ownJoin = false;
   /** Bumped by every start and close: a start that finds it changed was cancelled by a close. */
   private generation = 0;
 
@@ -57,8 +74,17 @@ export class PlatformaticConsumer implements KafkaConsumer {
       rebalanceTimeout: Math.max(s.rebalanceTimeoutMs, s.sessionTimeoutMs),
       autocommit: false,
       autocreateTopics: s.allowAutoTopicCreation,
+      protocolsMetadata: async () => {
+        if (!cancelled()) await this.beforeJoin(handlers, crash);
+        return NO_USER_DATA;
+      },
     });
     this.consumer = consumer;
+    const libraryJoin = consumer.joinGroup.bind(consumer) as (options?: object, callback?: unknown) => unknown;
+    (consumer as { joinGroup: unknown }).joinGroup = (options?: object, callback?: unknown) => {
+      if (!this.ownJoin) this.rejoinFromCommit = true;
+      return libraryJoin(options, callback);
+    };
     let crashed = false;
     const crash = (error: unknown) => {
       if (crashed || cancelled()) return;
@@ -76,6 +102,10 @@ export class PlatformaticConsumer implements KafkaConsumer {
     this.fetcher = fetcher;
     // A rejoin that failed for good (the library retried it); the sink task restarts the consumer.
     consumer.on("error", crash);
+    // Emitted when a heartbeat finds a rebalance in progress, just before the library rejoins.
+    consumer.on("consumer:group:rebalance", () => {
+      this.orderlyRejoin = true;
+    });
     consumer.on("consumer:group:join", (payload) => {
       if (cancelled()) return;
       this.onJoin(payload.assignments ?? [], handlers, fetcher, crash);
@@ -83,13 +113,14 @@ export class PlatformaticConsumer implements KafkaConsumer {
     const closedMeanwhile = () => new ConnectError(`The consumer of group ${groupId} was closed while starting`);
     try {
       const topics = this.options.topics;
-      const subscribed = topics instanceof RegExp ? await this.matching(topics) : [...topics];
-      if (!(topics instanceof RegExp)) await this.awaitTopics(consumer, subscribed);
+      const subscribed = topics instanceof RegExp ? await matchingTopics(this.connection, topics) : [...topics];
+      if (!(topics instanceof RegExp)) await awaitTopics(consumer, subscribed, s.allowAutoTopicCreation);
       if (cancelled()) throw closedMeanwhile();
-      if (!s.groupInstanceId) await this.fenceZombies();
+      const memberClientId = this.options.properties["client.id"];
+      if (!s.groupInstanceId && memberClientId) await fenceZombies(this.connection, groupId, memberClientId);
       if (cancelled()) throw closedMeanwhile();
       for (const t of subscribed) consumer.topics.track(t);
-      await consumer.joinGroup({});
+      await this.join(consumer);
       if (cancelled()) throw closedMeanwhile();
       if (topics instanceof RegExp) this.watch(topics, consumer, generation, crash);
     } catch (error) {
@@ -108,6 +139,26 @@ export class PlatformaticConsumer implements KafkaConsumer {
     }
   }
 
+  /**
+   * Before each JoinGroup (the library awaits it): everything owned is given up. Revoked, awaited,
+   * when the member rejoins in order; lost, not awaited, when its membership is gone already or the
+   * library rejoins from inside a commit of the handler's (awaiting the handler would deadlock).
+   */
+  private async beforeJoin(handlers: ConsumerHandlers, crash: (error: unknown) => void): Promise<void> {
+    const owned = this.assigned;
+    const orderly = this.orderlyRejoin && !this.rejoinFromCommit;
+    this.orderlyRejoin = false;
+    this.rejoinFromCommit = false;
+    if (owned.length === 0) return;
+    this.assigned = [];
+    this.fetcher?.revoke(owned);
+    const removed = this.assignments.then(() =>
+      orderly ? handlers.onPartitionsRevoked(owned) : handlers.onPartitionsLost(owned),
+    );
+    this.assignments = removed.catch(crash);
+    if (orderly) await this.assignments;
+  }
+
   private onJoin(
     assignments: readonly GroupAssignment[],
     handlers: ConsumerHandlers,
@@ -117,33 +168,32 @@ export class PlatformaticConsumer implements KafkaConsumer {
     const next = assignments.flatMap((a) => a.partitions.map((partition) => ({ topic: a.topic, partition })));
     const nextKeys = new Set(next.map(keyOf));
     const prevKeys = new Set(this.assigned.map(keyOf));
-    const revoked = this.assigned.filter((tp) => !nextKeys.has(keyOf(tp)));
+    // Normally nothing: beforeJoin gave everything up. A join it did not see lost them.
+    const lost = this.assigned.filter((tp) => !nextKeys.has(keyOf(tp)));
     const added = next.filter((tp) => !prevKeys.has(keyOf(tp)));
     this.assigned = next;
-    if (revoked.length === 0 && added.length === 0) return;
-    fetcher.revoke(revoked);
+    if (lost.length > 0) {
+      fetcher.revoke(lost);
+      this.assignments = this.assignments.then(() => handlers.onPartitionsLost(lost)).catch(crash);
+    }
+    if (added.length === 0) return;
     // New partitions are fetched once the handler has seen them (it may seek or pause them first).
     this.assignments = this.assignments
-      .then(() => handlers.onAssignment(added, revoked))
+      .then(() => handlers.onPartitionsAssigned(added))
       .then(() => fetcher.assign(added.filter((tp) => this.isAssigned(tp))), crash);
+  }
+
+  private join(consumer: Consumer<Buffer, Buffer, Buffer, Buffer>): Promise<string> {
+    this.ownJoin = true;
+    try {
+      return consumer.joinGroup({});
+    } finally {
+      this.ownJoin = false;
+    }
   }
 
   private isAssigned(tp: TopicPartition): boolean {
     return this.assigned.some((a) => a.topic === tp.topic && a.partition === tp.partition);
-  }
-
-  private admin(): Admin {
-    return new Admin(baseOptions(this.connection));
-  }
-
-  /** Topics matching `pattern` (internal topics never match, as in Java's pattern subscription). */
-  private async matching(pattern: RegExp): Promise<string[]> {
-    const admin = this.admin();
-    try {
-      return (await admin.listTopics()).filter((t) => pattern.test(t)).sort();
-    } finally {
-      await admin.close().catch(() => undefined);
-    }
   }
 
   /** Every `metadata.max.age.ms`: new or deleted matching topics rejoin the group with the new list. */
@@ -156,15 +206,16 @@ export class PlatformaticConsumer implements KafkaConsumer {
     this.watchTimer = setTimeout(async () => {
       if (generation !== this.generation) return;
       try {
-        const now = await this.matching(pattern);
+        const now = await matchingTopics(this.connection, pattern);
         if (generation !== this.generation) return;
         const current = [...consumer.topics.current].sort();
         if (now.join("\u0000") !== current.join("\u0000")) {
           for (const t of current) if (!now.includes(t)) consumer.topics.untrack(t);
-          await this.awaitTopics(consumer, now);
+          await awaitTopics(consumer, now, this.settings.allowAutoTopicCreation);
           for (const t of now) if (!current.includes(t)) consumer.topics.track(t);
           if (generation !== this.generation) return;
-          await consumer.joinGroup({});
+          this.orderlyRejoin = true;
+          await this.join(consumer);
         }
       } catch (error) {
         // A failed look-up is tried again at the next interval; a failed rejoin ends the member.
@@ -172,65 +223,6 @@ export class PlatformaticConsumer implements KafkaConsumer {
       }
       if (generation === this.generation) this.watch(pattern, consumer, generation, crash);
     }, this.settings.metadataMaxAgeMs);
-  }
-
-  /**
-   * Removes members of the group that carry this consumer's client id: earlier incarnations of the
-   * same task that died without leaving (kill -9). Otherwise the new member waits for their session
-   * to expire (45 s) before it gets partitions. Client ids are per worker, connector and task.
-   */
-  private async fenceZombies(): Promise<void> {
-    const clientId = this.options.properties["client.id"];
-    if (!clientId) return;
-    const admin = this.admin();
-    try {
-      const groups = await admin.describeGroups({ groups: [this.options.groupId] });
-      const members = [...(groups.get(this.options.groupId)?.members.values() ?? [])];
-      const zombies = members.filter((m) => m.clientId === clientId);
-      if (zombies.length === 0) return;
-      await admin.removeMembersFromConsumerGroup({
-        groupId: this.options.groupId,
-        members: zombies.map((z) => ({ memberId: z.id, reason: "replaced by a restarted task" })),
-      });
-    } finally {
-      await admin.close().catch(() => undefined);
-    }
-  }
-
-  /**
-   * Waits until every topic exists with a leader for each partition, asking for auto-creation where
-   * allowed (as the Java consumer's metadata request does): the group leader assigns partitions
-   * from the metadata it has when the group syncs.
-   */
-  private async awaitTopics(consumer: Consumer<Buffer, Buffer, Buffer, Buffer>, topics: string[]): Promise<void> {
-    if (topics.length === 0) return;
-    const notReady = new RetriableError(`Topics ${topics.join(", ")} do not exist or have no leaders yet`);
-    await retry(
-      async () => {
-        let ready = false;
-        try {
-          const md = await consumer.metadata({
-            topics,
-            autocreateTopics: this.settings.allowAutoTopicCreation,
-            forceUpdate: true,
-          });
-          ready = topics.every((t) => {
-            const tm = md.topics.get(t);
-            return tm !== undefined && tm.partitionsCount > 0 && tm.partitions.every((p) => p.leader >= 0);
-          });
-        } catch (error) {
-          // Unknown topic (no auto-creation) or no leader yet: not ready; anything else fails.
-          if (!retriable(error) && !isUnknownTopic(error)) throw error;
-        }
-        if (!ready) throw notReady;
-      },
-      {
-        // Not ready yet: asked again every 100 ms, 51 times in all.
-        policy: { initialMs: 100, maxMs: 100, jitter: 0 },
-        maxAttempts: 51,
-        classify: (error) => ({ retriable: error === notReady }),
-      },
-    );
   }
 
   async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {

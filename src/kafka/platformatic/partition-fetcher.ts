@@ -12,50 +12,26 @@
  * keeps what was fetched for it until resumed. A seek drops what was fetched from the old position.
  * A new partition starts at its committed offset, else where `auto.offset.reset` says; so does one
  * whose position fell out of the log (OFFSET_OUT_OF_RANGE).
+ *
+ * Beside it: partition-state.ts (what it knows per partition), partition-positions.ts (where a
+ * partition starts), fetch-round.ts (one Fetch request and what its answer does).
  */
-import type { Consumer, fetchV17 } from "@platformatic/kafka";
-import { type ConnectionOptions, ConnectionPool, findErrorBy, ListOffsetTimestamps } from "@platformatic/kafka";
+import type { Consumer } from "@platformatic/kafka";
+import { type ConnectionOptions, ConnectionPool, findErrorBy } from "@platformatic/kafka";
 import type { TopicPartition } from "../../api/record.ts";
 import type { ConsumerSettings } from "../client-config.ts";
-import type { ConsumedRecord, ConsumerHandlers } from "../kafka-port.ts";
+import type { ConsumerHandlers } from "../kafka-port.ts";
 import { isUnknownTopic, retriable } from "./errors.ts";
-import { nextOffset, toConsumedRecords } from "./fetched-records.ts";
+import { applyFetchResponse, type FetchResponse, fetchRequestTopics, type Requested } from "./fetch-round.ts";
+import { resolvePositions } from "./partition-positions.ts";
+import { keyOf, newPartitionState, type PartitionState } from "./partition-state.ts";
 
 /** Partitions whose batches are with the handler at the same time, at most (as the kafkajs adapter). */
 export const PARTITIONS_CONSUMED_CONCURRENTLY = 4;
 
-type FetchRequestTopic = fetchV17.FetchRequestTopic;
-type FetchResponse = fetchV17.FetchResponse;
-
-const OFFSET_OUT_OF_RANGE = 1;
-/**
- * Partition errors a metadata refresh cures: UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE,
- * NOT_LEADER_OR_FOLLOWER, REPLICA_NOT_AVAILABLE, KAFKA_STORAGE_ERROR, FENCED_LEADER_EPOCH,
- * UNKNOWN_LEADER_EPOCH, OFFSET_NOT_AVAILABLE.
- */
-const RETRIABLE_FETCH_ERRORS: ReadonlySet<number> = new Set([3, 5, 6, 9, 56, 74, 75, 78]);
 const NO_HEARTBEAT = () => Promise.resolve();
 
 type PlatformaticConsumer = Consumer<Buffer, Buffer, Buffer, Buffer>;
-
-interface PartitionState {
-  readonly tp: TopicPartition;
-  /** Next offset to fetch; null until resolved (committed offset or reset policy). */
-  position: bigint | null;
-  /** Resolve by the reset policy, not the committed offset (the position fell out of the log). */
-  reset: boolean;
-  /** Bumped by a seek: what was fetched or resolved for an older value is dropped. */
-  epoch: number;
-  paused: boolean;
-  fetching: boolean;
-  resolving: boolean;
-  /** A batch is with the handler. */
-  busy: boolean;
-  /** Fetched, waiting for the handler (busy, paused or the concurrency bound). */
-  buffered: ConsumedRecord[] | null;
-}
-
-const keyOf = (tp: TopicPartition) => `${tp.topic}\u0000${tp.partition}`;
 
 export class PartitionFetcher {
   private readonly states = new Map<string, PartitionState>();
@@ -90,17 +66,7 @@ export class PartitionFetcher {
     for (const tp of partitions) {
       const key = keyOf(tp);
       if (this.states.has(key)) continue;
-      this.states.set(key, {
-        tp: { topic: tp.topic, partition: tp.partition },
-        position: this.seeks.get(key) ?? null,
-        reset: false,
-        epoch: 0,
-        paused: this.pausedEarly.has(key),
-        fetching: false,
-        resolving: false,
-        busy: false,
-        buffered: null,
-      });
+      this.states.set(key, newPartitionState(tp, this.seeks.get(key) ?? null, this.pausedEarly.has(key)));
       this.seeks.delete(key);
       this.pausedEarly.delete(key);
     }
@@ -121,7 +87,7 @@ export class PartitionFetcher {
 
   /**
    * Seeks and pauses for partitions assigned but not yet handed to the fetcher (the handler's
-   * onAssignment runs first and may seek or pause them, as Connect's open() does).
+   * onPartitionsAssigned runs first and may seek or pause them, as Connect's open() does).
    */
   private readonly seeks = new Map<string, bigint>();
   private readonly pausedEarly = new Set<string>();
@@ -247,30 +213,7 @@ export class PartitionFetcher {
     const epochs = new Map(list.map((s) => [s, s.epoch]));
     for (const s of list) s.resolving = true;
     try {
-      const found = new Map<PartitionState, bigint>();
-      const byCommit = list.filter((s) => !s.reset);
-      if (byCommit.length > 0) {
-        const committed = await this.consumer.listCommittedOffsets({ topics: groupByTopic(byCommit) });
-        for (const s of byCommit) {
-          const offset = committed.get(s.tp.topic)?.[s.tp.partition];
-          if (offset !== undefined && offset >= 0n) found.set(s, offset);
-        }
-      }
-      const byPolicy = list.filter((s) => !found.has(s));
-      if (byPolicy.length > 0) {
-        const topics = [...new Set(byPolicy.map((s) => s.tp.topic))];
-        const partitions = Object.fromEntries(groupByTopic(byPolicy).map((t) => [t.topic, t.partitions]));
-        const ends = await this.consumer.listOffsets({
-          topics,
-          partitions,
-          timestamp: this.settings.fromBeginning ? ListOffsetTimestamps.EARLIEST : ListOffsetTimestamps.LATEST,
-          isolationLevel: this.settings.readUncommitted ? 0 : 1,
-        });
-        for (const s of byPolicy) {
-          const offset = ends.get(s.tp.topic)?.[s.tp.partition];
-          if (offset !== undefined && offset >= 0n) found.set(s, offset);
-        }
-      }
+      const found = await resolvePositions(this.consumer, this.settings, list);
       for (const [s, offset] of found) {
         // A seek meanwhile wins; so does a revocation.
         if (s.epoch === epochs.get(s) && s.position === null) {
@@ -285,32 +228,16 @@ export class PartitionFetcher {
   }
 
   private async fetchFrom(node: number, list: PartitionState[], idOf: Map<string, string>): Promise<void> {
-    const nameOf = new Map([...idOf].map(([name, id]) => [id, name]));
-    const requested = list.map((s) => ({ s, epoch: s.epoch, from: s.position! }));
-    const byTopic = new Map<string, FetchRequestTopic>();
-    for (const { s, from } of requested) {
-      const topicId = idOf.get(s.tp.topic)!;
-      let t = byTopic.get(topicId);
-      if (!t) {
-        t = { topicId, partitions: [] };
-        byTopic.set(topicId, t);
-      }
-      t.partitions.push({
-        partition: s.tp.partition,
-        fetchOffset: from,
-        partitionMaxBytes: this.settings.maxBytesPerPartition,
-        currentLeaderEpoch: -1,
-        lastFetchedEpoch: -1,
-      });
-      s.fetching = true;
-    }
+    const requested: Requested[] = list.map((s) => ({ s, epoch: s.epoch, from: s.position! }));
+    const topics = fetchRequestTopics(requested, idOf, this.settings.maxBytesPerPartition);
+    for (const s of list) s.fetching = true;
     this.nodesFetching.add(node);
     let response: FetchResponse | undefined;
     let failure: unknown;
     try {
       response = await this.consumer.fetch({
         node,
-        topics: [...byTopic.values()],
+        topics,
         maxWaitTime: this.settings.maxWaitMs,
         minBytes: this.settings.minBytes,
         maxBytes: this.settings.maxBytes,
@@ -326,57 +253,25 @@ export class PartitionFetcher {
       failure = error;
     } finally {
       this.nodesFetching.delete(node);
-      for (const { s } of requested) s.fetching = false;
+      for (const s of list) s.fetching = false;
     }
     if (this.stopped) return;
     if (!response) {
       this.stopWith(failure);
       return;
     }
-    const parts = new Map<string, FetchResponse["responses"][number]["partitions"][number]>();
-    for (const t of response.responses) {
-      const topic = nameOf.get(t.topicId) ?? t.topicId;
-      for (const p of t.partitions) parts.set(keyOf({ topic, partition: p.partitionIndex }), p);
+    const nameOf = new Map([...idOf].map(([name, id]) => [id, name]));
+    // Revoked, or sought elsewhere, while the fetch was out: its data is stale.
+    const current = ({ s, epoch, from }: Requested) =>
+      this.states.get(keyOf(s.tp)) === s && s.epoch === epoch && s.position === from;
+    const outcome = applyFetchResponse(response, requested, nameOf, current, failure);
+    if (outcome.error !== undefined) {
+      this.stopWith(outcome.error);
+      return;
     }
-    let stalled = false;
-    for (const { s, epoch, from } of requested) {
-      // Revoked, or sought elsewhere, while the fetch was out: its data is stale.
-      if (this.states.get(keyOf(s.tp)) !== s || s.epoch !== epoch || s.position !== from) continue;
-      const p = parts.get(keyOf(s.tp));
-      if (!p) continue;
-      if (p.errorCode === OFFSET_OUT_OF_RANGE) {
-        s.position = null;
-        s.reset = true;
-        continue;
-      }
-      if (RETRIABLE_FETCH_ERRORS.has(p.errorCode)) {
-        // Leadership moved or metadata is behind (a broker restart): fetched again after a backoff
-        // with fresh metadata, as Java's fetcher does, without leaving the group.
-        stalled = true;
-        continue;
-      }
-      if (p.errorCode !== 0) {
-        this.stopWith(
-          failure ?? new Error(`Fetching ${s.tp.topic}-${s.tp.partition} failed with Kafka error code ${p.errorCode}`),
-        );
-        return;
-      }
-      const batches = p.records ?? [];
-      const next = nextOffset(batches);
-      if (next === null || next <= from) {
-        // Data below the position only (or everything filtered, e.g. aborted batches cut off
-        // before their marker): asking again at once would spin on the same answer.
-        if (p.highWatermark > from) stalled = true;
-        continue;
-      }
-      s.position = next;
-      const records = toConsumedRecords(s.tp, batches, from);
-      if (records.length === 0) continue;
-      s.buffered = records;
-      if (!s.busy && !s.paused) this.ready.add(s);
-    }
+    for (const s of outcome.ready) this.ready.add(s);
     this.drain();
-    if (stalled) this.retryLater();
+    if (outcome.stalled) this.retryLater();
     else this.wake();
   }
 
@@ -406,14 +301,4 @@ export class PartitionFetcher {
       );
     }
   }
-}
-
-function groupByTopic(list: readonly PartitionState[]): { topic: string; partitions: number[] }[] {
-  const out = new Map<string, number[]>();
-  for (const s of list) {
-    const ps = out.get(s.tp.topic);
-    if (ps) ps.push(s.tp.partition);
-    else out.set(s.tp.topic, [s.tp.partition]);
-  }
-  return [...out].map(([topic, partitions]) => ({ topic, partitions }));
 }

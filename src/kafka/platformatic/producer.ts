@@ -1,134 +1,206 @@
 /**
- * The producer side of the @platformatic/kafka adapter. Partitions are chosen here, so each
- * record's offset is known (base offset of its partition's batch + its position there): keyed
- * records by Java's murmur2 (`(murmur2(key) & 0x7fffffff) % partitions`, as Kafka's default
- * partitioner), records without a key all go to one partition per send, round robin across sends
- * (batching like Java's sticky partitioner). Partition counts come from the client's metadata,
- * refreshed when a topic is first seen and after a failed send.
+ * The producer side of the @platformatic/kafka adapter. The library's own producer keeps one
+ * request in flight when idempotent and does not keep order across a failed request, so the
+ * adapter runs its own pipeline (ProducePipeline over PlatformaticTransport, with its own record
+ * batches): several requests in flight per broker (max.in.flight.requests.per.connection, at most
+ * 5 when idempotent, as Java's), records of each partition written in call order, each once.
  *
- * Sends run one after another: the idempotent producer keeps one request in flight per broker
- * anyway, and this keeps call order = write order, as the port promises.
+ * Partitions are chosen here, so each record's offset is known (base offset of its partition's
+ * batch + its position there): keyed records by Java's murmur2 (`(murmur2(key) & 0x7fffffff) %
+ * partitions`, as Kafka's default partitioner), records without a key all go to one partition per
+ * send, round robin across sends (batching like Java's sticky partitioner). Partition counts come
+ * from metadata, fetched when a topic is first seen; sends are admitted in call order (a send
+ * waiting for a new topic's metadata holds back the sends after it).
+ *
+ * A send resolves once every batch of it is acknowledged; it rejects once each has an outcome and
+ * one failed for good, and from then on the producer is failed (the port's contract).
  */
 import { murmur2, Producer } from "@platformatic/kafka";
+import { ConnectError, RetriableError } from "../../errors.ts";
 import { connectionSettings, producerSettings } from "../client-config.ts";
 import type { ClientProperties, KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka-port.ts";
 import { baseOptions } from "./client-options.ts";
 import { wrap } from "./errors.ts";
-
-type Message = {
-  topic: string;
-  partition: number;
-  key?: Buffer;
-  value?: Buffer;
-  headers?: Map<Buffer, Buffer>;
-  timestamp?: bigint;
-};
-
-const EMPTY = Buffer.alloc(0);
+import { ProducePipeline } from "./produce-pipeline.ts";
+import { PlatformaticTransport } from "./produce-transport.ts";
+import { encodeRecordBatch } from "./record-batch.ts";
 
 function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 export class PlatformaticProducer implements KafkaProducer {
-  private tail: Promise<unknown> = Promise.resolve();
-  private readonly partitionCounts = new Map<string, number>();
   private readonly nextUnkeyed = new Map<string, number>();
+  /** Sends waiting for metadata before they are admitted, in call order. */
+  private admitting: Promise<unknown> | undefined;
+  private closing = false;
+  /** A send failed for good before its batches were appended (metadata). */
+  private failure: Error | undefined;
 
   constructor(
-    private readonly producer: Producer<Buffer, Buffer, Buffer, Buffer>,
-    private readonly acks: -1 | 0 | 1,
+    private readonly pipeline: ProducePipeline,
+    readonly maxInFlight: number,
+    private readonly gzip: boolean,
+    private readonly onClose: () => Promise<void>,
   ) {}
 
   send(records: readonly ProducerRecord[]): Promise<ProducedMetadata[]> {
+    const failed = this.failure ?? this.pipeline.failure;
+    if (failed) return Promise.reject(failed);
+    if (this.closing) return Promise.reject(new ConnectError("The producer is closed"));
     if (records.length === 0) return Promise.resolve([]);
-    const result = this.tail.then(() => this.sendNow(records));
-    this.tail = result.catch(() => undefined);
+    const unknown = new Set<string>();
+    for (const r of records) if (this.pipeline.knownPartitionCount(r.topic) === undefined) unknown.add(r.topic);
+    if (unknown.size === 0 && this.admitting === undefined) return this.admit(records);
+    const admitted = (this.admitting ?? Promise.resolve()).then(async () => {
+      const failed = this.failure ?? this.pipeline.failure;
+      if (failed) throw failed;
+      try {
+        for (const topic of unknown) await this.pipeline.partitionCount(topic);
+      } catch (error) {
+        this.failure ??= wrap(error, "Failed to send records to Kafka");
+        throw this.failure;
+      }
+    });
+    const result = admitted.then(() => this.admit(records));
+    const tail = admitted.catch(() => undefined);
+    this.admitting = tail;
+    void tail.then(() => {
+      if (this.admitting === tail) this.admitting = undefined;
+    });
     return result;
   }
 
-  private async partitionsOf(topics: Iterable<string>): Promise<void> {
-    const missing = [...topics].filter((t) => !this.partitionCounts.has(t));
-    if (missing.length === 0) return;
-    const md = await this.producer.metadata({ topics: missing, autocreateTopics: true, forceUpdate: true });
-    for (const t of missing) {
-      const count = md.topics.get(t)?.partitionsCount ?? 0;
-      if (count > 0) this.partitionCounts.set(t, count);
-    }
-  }
-
-  private async sendNow(records: readonly ProducerRecord[]): Promise<ProducedMetadata[]> {
-    const messages: Message[] = new Array(records.length);
-    try {
-      await this.partitionsOf(new Set(records.map((r) => r.topic)));
-      const unkeyed = new Map<string, number>();
-      for (let i = 0; i < records.length; i++) {
-        const r = records[i]!;
-        const count = this.partitionCounts.get(r.topic) ?? 1;
-        let partition = r.partition;
-        if (partition === null) {
-          if (r.key !== null) partition = (murmur2(toBuffer(r.key)) & 0x7fffffff) % count;
-          else {
-            let sticky = unkeyed.get(r.topic);
-            if (sticky === undefined) {
-              sticky = (this.nextUnkeyed.get(r.topic) ?? 0) % count;
-              this.nextUnkeyed.set(r.topic, sticky + 1);
-              unkeyed.set(r.topic, sticky);
-            }
-            partition = sticky;
+  private async admit(records: readonly ProducerRecord[]): Promise<ProducedMetadata[]> {
+    const partitions = new Int32Array(records.length);
+    const positions = new Int32Array(records.length);
+    const groupOf = new Int32Array(records.length);
+    const groups: { topic: string; partition: number; indexes: number[] }[] = [];
+    const byKey = new Map<string, number>();
+    const sticky = new Map<string, number>();
+    let last = -1;
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      let partition = r.partition;
+      if (partition === null) {
+        const count = this.pipeline.knownPartitionCount(r.topic) || 1;
+        if (r.key !== null) partition = (murmur2(toBuffer(r.key)) & 0x7fffffff) % count;
+        else {
+          let p = sticky.get(r.topic);
+          if (p === undefined) {
+            p = (this.nextUnkeyed.get(r.topic) ?? 0) % count;
+            this.nextUnkeyed.set(r.topic, p + 1);
+            sticky.set(r.topic, p);
           }
+          partition = p;
         }
-        const m: Message = { topic: r.topic, partition };
-        if (r.key !== null) m.key = toBuffer(r.key);
-        if (r.value !== null) m.value = toBuffer(r.value);
-        if (r.headers.length > 0) {
-          m.headers = new Map();
-          // Buffer keys are distinct objects: repeated header keys survive, in order.
-          for (const h of r.headers) m.headers.set(Buffer.from(h.key), h.value === null ? EMPTY : toBuffer(h.value));
-        }
-        if (r.timestamp !== null) m.timestamp = BigInt(r.timestamp);
-        messages[i] = m;
       }
-      const result = await this.producer.send({ messages, acks: this.acks });
-      const base = new Map<string, number>();
-      for (const o of result.offsets ?? []) base.set(`${o.topic}\u0000${o.partition}`, Number(o.offset));
-      const position = new Map<string, number>();
-      return records.map((r, i) => {
-        const partition = messages[i]!.partition;
-        const k = `${r.topic}\u0000${partition}`;
-        const index = position.get(k) ?? 0;
-        position.set(k, index + 1);
-        const b = base.get(k);
-        return { topic: r.topic, partition, offset: b === undefined ? -1 : b + index, timestamp: r.timestamp };
-      });
-    } catch (error) {
-      this.partitionCounts.clear(); // partitions may have been added, or leaders moved
-      throw wrap(error, "Failed to send records to Kafka");
+      partitions[i] = partition;
+      // Most sends go to one topic and partition: the previous record's group first.
+      let g = last >= 0 && groups[last]!.partition === partition && groups[last]!.topic === r.topic ? last : -1;
+      if (g < 0) {
+        const key = `${r.topic}\u0000${partition}`;
+        g = byKey.get(key) ?? -1;
+        if (g < 0) {
+          g = groups.length;
+          groups.push({ topic: r.topic, partition, indexes: [] });
+          byKey.set(key, g);
+        }
+      }
+      last = g;
+      groupOf[i] = g;
+      const indexes = groups[g]!.indexes;
+      positions[i] = indexes.length;
+      indexes.push(i);
     }
+    const now = Date.now();
+    const sent = groups.map((g) => {
+      const batch = encodeRecordBatch(records, g.indexes, now, this.gzip);
+      return this.pipeline.append(g.topic, g.partition, batch.buffer, batch.count);
+    });
+    const outcomes = await Promise.allSettled(sent);
+    const base = new Float64Array(groups.length);
+    for (let i = 0; i < outcomes.length; i++) {
+      const o = outcomes[i]!;
+      if (o.status === "rejected") throw wrap(o.reason, "Failed to send records to Kafka");
+      base[i] = o.value;
+    }
+    const out: ProducedMetadata[] = new Array(records.length);
+    for (let i = 0; i < records.length; i++) {
+      const b = base[groupOf[i]!]!;
+      const r = records[i]!;
+      out[i] = {
+        topic: r.topic,
+        partition: partitions[i]!,
+        offset: b < 0 ? -1 : b + positions[i]!,
+        timestamp: r.timestamp,
+      };
+    }
+    return out;
   }
 
   async close(): Promise<void> {
-    await this.producer.close();
+    if (this.closing) return;
+    this.closing = true;
+    await this.onClose();
   }
 }
 
 /** A connected producer from Kafka client properties (idempotent ones have their producer id). */
-export async function connectPlatformaticProducer(properties: ClientProperties): Promise<KafkaProducer> {
+export async function connectPlatformaticProducer(
+  properties: ClientProperties,
+  onRetry?: (message: string) => void,
+): Promise<KafkaProducer> {
   const p = producerSettings(properties);
-  const producer = new Producer<Buffer, Buffer, Buffer, Buffer>({
-    ...baseOptions(connectionSettings(properties)),
+  const c = connectionSettings(properties);
+  const options = baseOptions(c);
+  const client = new Producer<Buffer, Buffer, Buffer, Buffer>({ ...options, autocreateTopics: true });
+  const transport = new PlatformaticTransport(
+    client,
+    c.clientId,
+    {
+      connectTimeout: c.connectionTimeoutMs,
+      requestTimeout: c.requestTimeoutMs,
+      maxInflights: p.maxInFlight,
+      ...(options.tls ? { tls: options.tls } : {}),
+      ...(options.sasl ? { sasl: options.sasl } : {}),
+    },
+    p.acks,
+    p.requestTimeoutMs,
+  );
+  const pipeline = new ProducePipeline(transport, {
     idempotent: p.idempotent,
-    acks: p.acks,
-    ...(p.compression === "gzip" ? { compression: "gzip" as const } : {}),
-    autocreateTopics: true,
+    maxInFlight: p.maxInFlight,
+    maxRequestBytes: p.maxRequestBytes,
+    maxInFlightBytes: p.bufferMemory,
+    deliveryTimeoutMs: p.deliveryTimeoutMs,
+    retries: p.retries,
+    retryBackoffMs: c.retryBackoffMs,
+    error: (message, retriable, cause) =>
+      retriable ? new RetriableError(message, { cause }) : new ConnectError(message, { cause }),
+    ...(onRetry ? { onRetry } : {}),
   });
+  const close = async () => {
+    // Java's close(): what is in flight gets its chance (bounded), then the rest fails.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      pipeline.drained(),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, c.requestTimeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    pipeline.close(new ConnectError("The producer was closed before the records were acknowledged"));
+    await transport.close().catch(() => undefined);
+    await client.close().catch(() => undefined);
+  };
   try {
     // Connects, authenticates and (idempotent) gets a producer id now, as kafkajs' connect() does.
-    await producer.metadata({ topics: [] });
-    if (p.idempotent) await producer.initIdempotentProducer({});
+    await client.metadata({ topics: [] });
+    if (p.idempotent) await pipeline.start();
   } catch (error) {
-    await producer.close().catch(() => undefined);
+    await close().catch(() => undefined);
     throw wrap(error, "Failed to connect the producer");
   }
-  return new PlatformaticProducer(producer, p.acks);
+  return new PlatformaticProducer(pipeline, p.maxInFlight, p.compression === "gzip", close);
 }

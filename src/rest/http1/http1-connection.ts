@@ -1,9 +1,10 @@
 /**
  * One HTTP/1.1 server connection of the REST listeners (`http1-server.ts` hands each accepted
  * plain or TLS socket here): reads request heads (`request-head.ts`), checks targets
- * (`request-target.ts`), gives each well-formed request to the fetch handler as a `Request` with a
- * streamed body, and writes the `Response` back, streamed. Malformed requests get Connect's own
- * answers (`jetty-error-page.ts`) and the connection closes.
+ * (`request-route.ts`), gives each well-formed request to the fetch handler as a `Request` with a
+ * streamed body (`request-body.ts`), and writes the `Response` back, streamed
+ * (`response-writer.ts`). Malformed requests get Connect's own answers (`jetty-error-page.ts`) and
+ * the connection closes.
  *
  * States: `head` (waiting for a request: keep-alive idle or a partial head) → `busy` (one request
  * in the handler; its body arriving; later pipelined bytes buffered) → `head` again when the
@@ -12,11 +13,9 @@
  * request asked for it (HTTP/1.1 without `Connection: close`, HTTP/1.0 with keep-alive), its body
  * was received to the end, and the response did not say `Connection: close` (413/408 do).
  *
- * Flow control: the body stream has no buffer of its own (high-water mark 0), so the socket is
- * paused whenever a chunk waits for the handler and resumed when it reads: an unread body is never
- * buffered beyond one chunk. `Expect: 100-continue` is answered when the handler first reads the
- * body, so a request refused from its head (401, 413 by Content-Length) never has the body sent.
- * Pipelined bytes beyond one head's worth pause the socket too.
+ * Flow control: an unread body is never buffered beyond one chunk, and `Expect: 100-continue` is
+ * answered when the handler first reads it (`request-body.ts`). Pipelined bytes beyond one head's
+ * worth pause the socket too.
  *
  * Timeouts: a request head must be complete within `idleTimeoutMs` of the connection opening or
  * the previous response (this bounds idle keep-alive connections and slow heads), and a response
@@ -24,10 +23,10 @@
  * (`request-body.ts`).
  */
 import type { Socket } from "node:net";
-import { type BodyDecoder, chunkedDecoder, contentLengthDecoder } from "./body-decoder.ts";
-import { errorPageFor, jettyErrorResponse } from "./jetty-error-page.ts";
-import { type HeadError, MAX_HEAD_BYTES, parseRequestHead, type RequestHead } from "./request-head.ts";
-import { checkOriginTarget } from "./request-target.ts";
+import { jettyErrorResponse } from "./jetty-error-page.ts";
+import { RequestBody } from "./request-body.ts";
+import { MAX_HEAD_BYTES, parseRequestHead, type RequestHead } from "./request-head.ts";
+import { headErrorResponse, routeOf } from "./request-route.ts";
 import { writeResponse } from "./response-writer.ts";
 
 /** What the handler gets besides the Request: the request as sent, before fetch normalized it. */
@@ -64,11 +63,7 @@ function fetchMethod(method: string): string {
 
 interface InFlight {
   readonly head: RequestHead;
-  decoder: BodyDecoder | null;
-  controller: ReadableStreamDefaultController<Uint8Array> | null;
-  bodyDone: boolean;
-  bodyBroken: boolean;
-  continueSent: boolean;
+  readonly body: RequestBody;
   readonly abort: AbortController;
 }
 
@@ -92,11 +87,7 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
     clearTimeout(headTimer);
     if (current) {
       current.abort.abort(new Error("client closed the connection"));
-      if (current.controller && !current.bodyDone) {
-        try {
-          current.controller.error(new Error("Early EOF"));
-        } catch {}
-      }
+      current.body.interrupt();
     }
   };
   socket.on("close", close);
@@ -108,28 +99,11 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
     pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
   };
 
-  const feedBody = (flight: InFlight, chunk: Buffer): Buffer => {
-    const decoded = flight.decoder!.decode(chunk);
-    for (const data of decoded.data) flight.controller?.enqueue(data);
-    if (decoded.error) {
-      flight.bodyBroken = true;
-      flight.controller?.error(new Error("Early EOF"));
-      return Buffer.alloc(0);
-    }
-    if (decoded.done) {
-      flight.bodyDone = true;
-      flight.controller?.close();
-    } else if (flight.controller && (flight.controller.desiredSize ?? 0) < 0) {
-      socket.pause();
-    }
-    return chunk.subarray(decoded.consumed);
-  };
-
   socket.on("data", (chunk: Buffer) => {
     if (phase === "closed") return;
-    if (phase === "busy" && current && !current.bodyDone) {
-      if (current.bodyBroken) return;
-      chunk = feedBody(current, chunk);
+    if (phase === "busy" && current && !current.body.done) {
+      if (current.body.broken) return;
+      chunk = current.body.feed(chunk);
       if (chunk.length === 0) return;
     }
     append(chunk);
@@ -143,7 +117,7 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
     if (result.kind === "incomplete") return;
     if (result.kind === "error") {
       phase = "busy";
-      void respond(null, refused(result.error), true);
+      void respond(null, headErrorResponse(result.error, options.scheme), true);
       return;
     }
     const head = result.head;
@@ -153,85 +127,26 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
     start(head);
   };
 
-  const refused = (error: HeadError): Response => {
-    const uri =
-      error.uri.kind === "badMessage"
-        ? "/badMessage"
-        : error.uri.kind === "target"
-          ? error.uri.target
-          : `${options.scheme}://${error.uri.host}${error.uri.target}`;
-    const method = error.uri.kind === "badMessage" ? null : error.uri.method;
-    return jettyErrorResponse(error.status, error.reason, uri, error.empty || !errorPageFor(method));
-  };
-
-  /** The path to route, or Connect's answer for a target it refuses. */
-  const routePath = (head: RequestHead): { path: string; query: string } | Response => {
-    // A target refused while its request line is still being read always gets the page.
-    const refuse = (reason: string, uri: string) =>
-      jettyErrorResponse(400, reason, uri, uri !== "/badMessage" && !errorPageFor(head.method));
-    let target = head.target;
-    if (target === "*") {
-      if (head.method === "OPTIONS") return new Response(null, { status: 404, headers: { "Content-Length": "0" } });
-      return refuse("Bad URI path", `${options.scheme}://${head.host}*`);
-    }
-    const absolute = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(target);
-    if (absolute) {
-      if (absolute[1] !== head.host) return refuse("Authority!=Host", target);
-      target = target.slice(absolute[0].length) || "/";
-    } else if (head.method.toUpperCase() === "CONNECT" && !target.startsWith("/")) {
-      target = "/";
-    } else if (head.method.toUpperCase() === "CONNECT" || !target.startsWith("/")) {
-      return refuse("Bad Request", target.startsWith("/") ? "/badMessage" : `${options.scheme}:${target}`);
-    }
-    const checked = checkOriginTarget(target);
-    if (!checked.ok) return refuse(checked.reason, `/${checked.uri}`);
-    return checked;
-  };
-
   const start = (head: RequestHead) => {
-    const route = routePath(head);
+    const route = routeOf(head, options.scheme);
     if (route instanceof Response) {
       void respond(null, route, true);
       return;
     }
-    const hasBody = head.chunked || (head.contentLength ?? 0) > 0;
+    const method = fetchMethod(head.method);
     const flight: InFlight = {
       head,
-      decoder: hasBody ? (head.chunked ? chunkedDecoder() : contentLengthDecoder(head.contentLength!)) : null,
-      controller: null,
-      bodyDone: !hasBody,
-      bodyBroken: false,
-      continueSent: false,
+      body: new RequestBody(
+        head,
+        socket,
+        () => current === flight && phase === "busy",
+        method !== "GET" && method !== "HEAD",
+      ),
       abort: new AbortController(),
     };
     current = flight;
-    const method = fetchMethod(head.method);
-    let body: ReadableStream<Uint8Array> | undefined;
-    if (hasBody && method !== "GET" && method !== "HEAD") {
-      body = new ReadableStream<Uint8Array>(
-        {
-          start(controller) {
-            flight.controller = controller;
-          },
-          pull() {
-            if (head.expectContinue && !flight.continueSent && !flight.bodyDone && phase === "busy") {
-              flight.continueSent = true;
-              socket.write("HTTP/1.1 100 Continue\r\n\r\n");
-            }
-            if (phase === "busy" && socket.isPaused()) socket.resume();
-          },
-          cancel() {
-            flight.controller = null;
-          },
-        },
-        { highWaterMark: 0 },
-      );
-    }
     // Body bytes that came with the head.
-    if (hasBody && pending.length > 0) {
-      const rest = feedBody(flight, pending);
-      pending = rest;
-    }
+    if (!flight.body.done && pending.length > 0) pending = flight.body.feed(pending);
     const authority = head.host || `${socket.localAddress ?? "localhost"}:${socket.localPort ?? 0}`;
     const url = `${options.scheme}://${authority}${route.path}${route.query ? `?${route.query}` : ""}`;
     let request: Request;
@@ -240,7 +155,7 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
         method,
         headers: head.headers as [string, string][],
         signal: flight.abort.signal,
-        ...(body ? { body, duplex: "half" } : {}),
+        ...(flight.body.stream ? { body: flight.body.stream, duplex: "half" } : {}),
       } as RequestInit);
     } catch {
       void respond(flight, jettyErrorResponse(400, "Bad Request", "/badMessage"), true);
@@ -273,8 +188,8 @@ export function serveHttp1(socket: Socket, options: Http1ConnectionOptions): voi
       !forceClose &&
       head !== undefined &&
       head.keepAlive &&
-      flight!.bodyDone &&
-      !flight!.bodyBroken &&
+      flight!.body.done &&
+      !flight!.body.broken &&
       response.headers.get("Connection")?.toLowerCase() !== "close";
     let closes = !reuse;
     // A client that stops reading its answer does not hold the connection forever.

@@ -1,6 +1,7 @@
 /**
  * RootResource: `GET /` (ServerInfo with the broker's real cluster id, null while Kafka has not been
- * reached) and `GET /health` (KIP-1017; its message says when Kafka has not been reached yet).
+ * reached) and `GET /health` (KIP-1017: 503 starting, 500 unhealthy when the herder is stuck for
+ * the health check timeout, else 200 healthy, whose message says when Kafka has not been reached yet).
  */
 import { COMMIT_ID, CONNECT_VERSION } from "../../version.ts";
 import { jsonResponse } from "../json-body.ts";
@@ -27,8 +28,15 @@ export function rootRoutes(root: RootDeps): Route[] {
       method: "GET",
       path: "/health",
       consumesJson: false,
-      handle: (_c, { herder }) => {
-        if (!herder.ready) return jsonResponse(503, { status: "starting", message: "Worker is still starting up." });
+      handle: async (_c, { herder }) => {
+        const health = await herder.health();
+        if (health === "starting")
+          return jsonResponse(503, { status: "starting", message: "Worker is still starting up." });
+        if (health === "unhealthy")
+          return jsonResponse(500, {
+            status: "unhealthy",
+            message: "Worker was unable to handle this request and may be unable to handle other requests.",
+          });
         // Still healthy without Kafka (the REST API works, connectors wait), but it says so.
         const kafka =
           root.kafkaReachable?.() === false

@@ -119,7 +119,14 @@ export class DeadLetterQueueReporter implements ErrorReporter {
       ])
       .then(
         () => undefined,
-        (error) => this.failed(error),
+        (error) => {
+          this.failed(error);
+          // A producer whose send failed rejects every later one (the port's contract): replace it.
+          if (this.producer === producer) {
+            this.producer = undefined;
+            producer.close().catch(() => undefined);
+          }
+        },
       )
       .finally(() => this.pending.delete(sent));
     this.pending.add(sent);

@@ -1,0 +1,118 @@
+/**
+ * One Fetch round against one broker, as the PartitionFetcher runs it: the request for the
+ * partitions that broker leads, each from its position, and what the answer does to each of them:
+ * records buffered for the handler (the position moves past them), a position that fell out of the
+ * log marked for the reset policy, a leadership change or a batch that cannot be read yet noted as
+ * stalled (fetched again after a backoff with fresh metadata), any other partition error fatal.
+ */
+import type { fetchV17 } from "@platformatic/kafka";
+import { nextOffset, toConsumedRecords } from "./fetched-records.ts";
+import { keyOf, type PartitionState } from "./partition-state.ts";
+
+type FetchRequestTopic = fetchV17.FetchRequestTopic;
+export type FetchResponse = fetchV17.FetchResponse;
+
+const OFFSET_OUT_OF_RANGE = 1;
+/**
+ * Partition errors a metadata refresh cures: UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE,
+ * NOT_LEADER_OR_FOLLOWER, REPLICA_NOT_AVAILABLE, KAFKA_STORAGE_ERROR, FENCED_LEADER_EPOCH,
+ * UNKNOWN_LEADER_EPOCH, OFFSET_NOT_AVAILABLE.
+ */
+const RETRIABLE_FETCH_ERRORS: ReadonlySet<number> = new Set([3, 5, 6, 9, 56, 74, 75, 78]);
+
+/** A partition in the round: its state, and its seek epoch and position when the request left. */
+export interface Requested {
+  readonly s: PartitionState;
+  readonly epoch: number;
+  readonly from: bigint;
+}
+
+/** The request's topics (by topic id) with each partition's position. */
+export function fetchRequestTopics(
+  requested: readonly Requested[],
+  idOf: ReadonlyMap<string, string>,
+  partitionMaxBytes: number,
+): FetchRequestTopic[] {
+  const byTopic = new Map<string, FetchRequestTopic>();
+  for (const { s, from } of requested) {
+    const topicId = idOf.get(s.tp.topic)!;
+    let t = byTopic.get(topicId);
+    if (!t) {
+      t = { topicId, partitions: [] };
+      byTopic.set(topicId, t);
+    }
+    t.partitions.push({
+      partition: s.tp.partition,
+      fetchOffset: from,
+      partitionMaxBytes,
+      currentLeaderEpoch: -1,
+      lastFetchedEpoch: -1,
+    });
+  }
+  return [...byTopic.values()];
+}
+
+export interface FetchOutcome {
+  /** Partitions that got a batch the handler can take now (not busy, not paused). */
+  readonly ready: PartitionState[];
+  /** Some partition must be fetched again after a backoff, not at once. */
+  readonly stalled: boolean;
+  /** A partition error the fetcher cannot go on from. */
+  readonly error?: unknown;
+}
+
+/**
+ * Applies the answer to the partitions still `current` (not revoked, not sought elsewhere while
+ * the request was out). `failure` is the error the library threw along with the answer, if any.
+ */
+export function applyFetchResponse(
+  response: FetchResponse,
+  requested: readonly Requested[],
+  nameOf: ReadonlyMap<string, string>,
+  current: (r: Requested) => boolean,
+  failure: unknown,
+): FetchOutcome {
+  const parts = new Map<string, FetchResponse["responses"][number]["partitions"][number]>();
+  for (const t of response.responses) {
+    const topic = nameOf.get(t.topicId) ?? t.topicId;
+    for (const p of t.partitions) parts.set(keyOf({ topic, partition: p.partitionIndex }), p);
+  }
+  const ready: PartitionState[] = [];
+  let stalled = false;
+  for (const r of requested) {
+    if (!current(r)) continue;
+    const { s, from } = r;
+    const p = parts.get(keyOf(s.tp));
+    if (!p) continue;
+    if (p.errorCode === OFFSET_OUT_OF_RANGE) {
+      s.position = null;
+      s.reset = true;
+      continue;
+    }
+    if (RETRIABLE_FETCH_ERRORS.has(p.errorCode)) {
+      // Leadership moved or metadata is behind (a broker restart): fetched again after a backoff
+      // with fresh metadata, as Java's fetcher does, without leaving the group.
+      stalled = true;
+      continue;
+    }
+    if (p.errorCode !== 0) {
+      const error =
+        failure ?? new Error(`Fetching ${s.tp.topic}-${s.tp.partition} failed with Kafka error code ${p.errorCode}`);
+      return { ready, stalled, error };
+    }
+    const batches = p.records ?? [];
+    const next = nextOffset(batches);
+    if (next === null || next <= from) {
+      // Data below the position only (or everything filtered, e.g. aborted batches cut off
+      // before their marker): asking again at once would spin on the same answer.
+      if (p.highWatermark > from) stalled = true;
+      continue;
+    }
+    s.position = next;
+    const records = toConsumedRecords(s.tp, batches, from);
+    if (records.length === 0) continue;
+    s.buffered = records;
+    if (!s.busy && !s.paused) ready.push(s);
+  }
+  return { ready, stalled };
+}

@@ -1,0 +1,83 @@
+/**
+ * What a PlatformaticConsumer does before it joins its group (as the kafkajs adapter does):
+ * which topics a `topics.regex` subscription matches, waiting until the topics exist with leaders,
+ * and removing its own dead predecessor (a member with its client id, left by a kill -9).
+ */
+import { Admin, type Consumer } from "@platformatic/kafka";
+import { RetriableError } from "../../errors.ts";
+import { retry } from "../../util/backoff.ts";
+import type { ConnectionSettings } from "../client-config.ts";
+import { baseOptions } from "./client-options.ts";
+import { isUnknownTopic, retriable } from "./errors.ts";
+
+async function withAdmin<T>(connection: ConnectionSettings, use: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = new Admin(baseOptions(connection));
+  try {
+    return await use(admin);
+  } finally {
+    await admin.close().catch(() => undefined);
+  }
+}
+
+/** Topics matching `pattern`, sorted (internal topics never match, as in Java's pattern subscription). */
+export function matchingTopics(connection: ConnectionSettings, pattern: RegExp): Promise<string[]> {
+  return withAdmin(connection, async (admin) => (await admin.listTopics()).filter((t) => pattern.test(t)).sort());
+}
+
+/**
+ * Removes members of the group that carry `clientId`: earlier incarnations of the same task that
+ * died without leaving (kill -9). Otherwise the new member waits for their session to expire (45 s)
+ * before it gets partitions. Client ids are per worker, connector and task.
+ */
+export function fenceZombies(connection: ConnectionSettings, groupId: string, clientId: string): Promise<void> {
+  return withAdmin(connection, async (admin) => {
+    const groups = await admin.describeGroups({ groups: [groupId] });
+    const members = [...(groups.get(groupId)?.members.values() ?? [])];
+    const zombies = members.filter((m) => m.clientId === clientId);
+    if (zombies.length === 0) return;
+    await admin.removeMembersFromConsumerGroup({
+      groupId,
+      members: zombies.map((z) => ({ memberId: z.id, reason: "replaced by a restarted task" })),
+    });
+  });
+}
+
+/**
+ * Waits until every topic exists with a leader for each partition, asking for auto-creation where
+ * allowed (as the Java consumer's metadata request does): the group leader assigns partitions
+ * from the metadata it has when the group syncs.
+ */
+export async function awaitTopics(
+  consumer: Consumer<Buffer, Buffer, Buffer, Buffer>,
+  topics: readonly string[],
+  allowAutoTopicCreation: boolean,
+): Promise<void> {
+  if (topics.length === 0) return;
+  const notReady = new RetriableError(`Topics ${topics.join(", ")} do not exist or have no leaders yet`);
+  await retry(
+    async () => {
+      let ready = false;
+      try {
+        const md = await consumer.metadata({
+          topics: [...topics],
+          autocreateTopics: allowAutoTopicCreation,
+          forceUpdate: true,
+        });
+        ready = topics.every((t) => {
+          const tm = md.topics.get(t);
+          return tm !== undefined && tm.partitionsCount > 0 && tm.partitions.every((p) => p.leader >= 0);
+        });
+      } catch (error) {
+        // Unknown topic (no auto-creation) or no leader yet: not ready; anything else fails.
+        if (!retriable(error) && !isUnknownTopic(error)) throw error;
+      }
+      if (!ready) throw notReady;
+    },
+    {
+      // Not ready yet: asked again every 100 ms, 51 times in all.
+      policy: { initialMs: 100, maxMs: 100, jitter: 0 },
+      maxAttempts: 51,
+      classify: (error) => ({ retriable: error === notReady }),
+    },
+  );
+}

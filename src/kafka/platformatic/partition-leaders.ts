@@ -1,0 +1,59 @@
+/**
+ * PartitionLeaders: what the producer pipeline (ProducePipeline) knows of the cluster: each topic's
+ * partition count and the leader of each partition, from metadata through the ProduceTransport.
+ * Marked stale by errors that say leadership moved (or a lost connection); the pipeline refreshes
+ * it before it sends again.
+ */
+import type { ProduceTransport } from "./produce-transport.ts";
+
+/** Metadata look-ups for a topic without partitions yet before a send fails (with retry.backoff.ms between). */
+const METADATA_ATTEMPTS = 30;
+
+export class PartitionLeaders {
+  private readonly leaders = new Map<string, readonly number[]>();
+  /** Leadership may have moved: refresh before sending. */
+  stale = false;
+
+  constructor(
+    private readonly transport: ProduceTransport,
+    private readonly retryBackoffMs: number,
+    private readonly error: (message: string) => Error,
+  ) {}
+
+  /** The leader of the partition, or -1 when none is known. */
+  leader(topic: string, partition: number): number {
+    return this.leaders.get(topic)?.[partition] ?? -1;
+  }
+
+  /** The partition count of `topic` when known (no metadata call). */
+  known(topic: string): number | undefined {
+    return this.leaders.get(topic)?.length;
+  }
+
+  /**
+   * The partition count of `topic`, from metadata when not known yet. A topic being created (by
+   * auto-creation) may show no partitions for a moment: asked again for a while, as Java's
+   * producer waits up to max.block.ms, then a (retriable) error.
+   */
+  async count(topic: string): Promise<number> {
+    for (let attempt = 0; ; attempt++) {
+      const known = this.leaders.get(topic);
+      if (known && known.length > 0) return known.length;
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, this.retryBackoffMs));
+      await this.fetch([topic], attempt > 0);
+      if (attempt >= METADATA_ATTEMPTS && !(this.leaders.get(topic)?.length ?? 0)) {
+        throw this.error(`Topic ${topic} not present in metadata after ${METADATA_ATTEMPTS} attempts`);
+      }
+    }
+  }
+
+  /** Asks the cluster again for `topics` (rejects when it cannot be reached). */
+  async refresh(topics: readonly string[]): Promise<void> {
+    await this.fetch(topics, true);
+    this.stale = false;
+  }
+
+  private async fetch(topics: readonly string[], force: boolean): Promise<void> {
+    for (const [t, l] of await this.transport.leaders(topics, force)) this.leaders.set(t, l);
+  }
+}

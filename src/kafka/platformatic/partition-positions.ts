@@ -1,0 +1,44 @@
+/**
+ * Where new partitions start: the group's committed offset, else the end of the log that
+ * `auto.offset.reset` names (earliest or latest); a partition whose position fell out of the log
+ * (OFFSET_OUT_OF_RANGE, `reset` set) goes by the reset policy directly. Called by the
+ * PartitionFetcher, which applies the answers unless a seek or a revocation came meanwhile.
+ */
+import { type Consumer, ListOffsetTimestamps } from "@platformatic/kafka";
+import type { ConsumerSettings } from "../client-config.ts";
+import { groupByTopic, type PartitionState } from "./partition-state.ts";
+
+type PlatformaticConsumer = Consumer<Buffer, Buffer, Buffer, Buffer>;
+
+/** The start offset of each partition of `list` that has one (a partition missing is asked again later). */
+export async function resolvePositions(
+  consumer: PlatformaticConsumer,
+  settings: ConsumerSettings,
+  list: readonly PartitionState[],
+): Promise<Map<PartitionState, bigint>> {
+  const found = new Map<PartitionState, bigint>();
+  const byCommit = list.filter((s) => !s.reset);
+  if (byCommit.length > 0) {
+    const committed = await consumer.listCommittedOffsets({ topics: groupByTopic(byCommit) });
+    for (const s of byCommit) {
+      const offset = committed.get(s.tp.topic)?.[s.tp.partition];
+      if (offset !== undefined && offset >= 0n) found.set(s, offset);
+    }
+  }
+  const byPolicy = list.filter((s) => !found.has(s));
+  if (byPolicy.length > 0) {
+    const topics = [...new Set(byPolicy.map((s) => s.tp.topic))];
+    const partitions = Object.fromEntries(groupByTopic(byPolicy).map((t) => [t.topic, t.partitions]));
+    const ends = await consumer.listOffsets({
+      topics,
+      partitions,
+      timestamp: settings.fromBeginning ? ListOffsetTimestamps.EARLIEST : ListOffsetTimestamps.LATEST,
+      isolationLevel: settings.readUncommitted ? 0 : 1,
+    });
+    for (const s of byPolicy) {
+      const offset = ends.get(s.tp.topic)?.[s.tp.partition];
+      if (offset !== undefined && offset >= 0n) found.set(s, offset);
+    }
+  }
+  return found;
+}

@@ -1,0 +1,52 @@
+/**
+ * What the PartitionFetcher knows of one assigned partition: its fetch position, whether it is
+ * paused, fetching or with the handler, and the batch fetched for it that waits for the handler.
+ * Shared by the fetcher (partition-fetcher.ts), the position look-ups (partition-positions.ts) and
+ * the fetch rounds (fetch-round.ts).
+ */
+import type { TopicPartition } from "../../api/record.ts";
+import type { ConsumedRecord } from "../kafka-port.ts";
+
+export interface PartitionState {
+  readonly tp: TopicPartition;
+  /** Next offset to fetch; null until resolved (committed offset or reset policy). */
+  position: bigint | null;
+  /** Resolve by the reset policy, not the committed offset (the position fell out of the log). */
+  reset: boolean;
+  /** Bumped by a seek: what was fetched or resolved for an older value is dropped. */
+  epoch: number;
+  paused: boolean;
+  fetching: boolean;
+  resolving: boolean;
+  /** A batch is with the handler. */
+  busy: boolean;
+  /** Fetched, waiting for the handler (busy, paused or the concurrency bound). */
+  buffered: ConsumedRecord[] | null;
+}
+
+export function newPartitionState(tp: TopicPartition, position: bigint | null, paused: boolean): PartitionState {
+  return {
+    tp: { topic: tp.topic, partition: tp.partition },
+    position,
+    reset: false,
+    epoch: 0,
+    paused,
+    fetching: false,
+    resolving: false,
+    busy: false,
+    buffered: null,
+  };
+}
+
+export const keyOf = (tp: TopicPartition) => `${tp.topic}\u0000${tp.partition}`;
+
+/** The partitions of `list` by topic, as the library's offset requests take them. */
+export function groupByTopic(list: readonly PartitionState[]): { topic: string; partitions: number[] }[] {
+  const out = new Map<string, number[]>();
+  for (const s of list) {
+    const ps = out.get(s.tp.topic);
+    if (ps) ps.push(s.tp.partition);
+    else out.set(s.tp.topic, [s.tp.partition]);
+  }
+  return [...out].map(([topic, partitions]) => ({ topic, partitions }));
+}

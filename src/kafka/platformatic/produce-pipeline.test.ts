@@ -1,0 +1,310 @@
+import { describe, expect, test } from "bun:test";
+import { waitFor } from "../../../test/support/wait-for.ts";
+import { type PipelineSettings, ProducePipeline } from "./produce-pipeline.ts";
+import type { OutgoingBatch, PartitionAnswer, ProduceTransport } from "./produce-transport.ts";
+import { stampRecordBatch } from "./record-batch.ts";
+
+/** A batch of `count` records labelled `label` (the fake broker reads the label and the stamp back). */
+function batch(label: number, count = 1): Buffer {
+  const b = Buffer.alloc(65);
+  b.writeInt32BE(label, 61);
+  b.writeInt32BE(count, 57);
+  stampRecordBatch(b, -1n, -1, -1); // as encodeRecordBatch leaves it
+  return b;
+}
+const labelOf = (b: Buffer) => b.readInt32BE(61);
+const sequenceOf = (b: Buffer) => b.readInt32BE(53);
+const producerIdOf = (b: Buffer) => b.readBigInt64BE(43);
+
+interface Request {
+  readonly node: number;
+  readonly batches: readonly OutgoingBatch[];
+  /** Label and sequence of each batch as sent. */
+  readonly sent: [number, number][];
+  answer(answers: readonly PartitionAnswer[] | null): void;
+  failWith(error: Error): void;
+}
+
+/**
+ * An idempotent broker per partition (as Kafka's ProducerStateManager: the next sequence is
+ * written, a sequence written before is DUPLICATE_SEQUENCE_NUMBER with its offset, anything else
+ * OUT_OF_ORDER_SEQUENCE_NUMBER); requests stay open until the test answers them.
+ */
+class FakeBroker implements ProduceTransport {
+  readonly requests: Request[] = [];
+  /** Per partition: the labels written, in log order. */
+  readonly logs = new Map<string, number[]>();
+  private readonly nextSequence = new Map<string, number>();
+  private readonly written = new Map<string, Map<number, number>>();
+  producerIds = 0;
+
+  constructor(private readonly partitions = 1) {}
+
+  async leaders(topics: readonly string[]): Promise<Map<string, readonly number[]>> {
+    return new Map(topics.map((t) => [t, Array.from({ length: this.partitions }, () => 1)]));
+  }
+
+  async initProducerId(): Promise<{ producerId: bigint; producerEpoch: number }> {
+    return { producerId: BigInt(1000 + this.producerIds++), producerEpoch: 0 };
+  }
+
+  stamp(records: Buffer, producerId: bigint, epoch: number, sequence: number): void {
+    stampRecordBatch(records, producerId, epoch, sequence);
+  }
+
+  produce(node: number, batches: readonly OutgoingBatch[]): Promise<readonly PartitionAnswer[] | null> {
+    const { promise, resolve, reject } = Promise.withResolvers<readonly PartitionAnswer[] | null>();
+    this.requests.push({
+      node,
+      batches,
+      sent: batches.map((b) => [labelOf(b.records), sequenceOf(b.records)]),
+      answer: resolve,
+      failWith: reject,
+    });
+    return promise;
+  }
+
+  /** What the broker answers for `request` when it handles it (appending what it may). */
+  handle(request: Request, override: Record<string, number> = {}): PartitionAnswer[] {
+    return request.batches.map((b, i) => {
+      const key = `${b.topic}-${b.partition}`;
+      const code = override[key];
+      if (code !== undefined) return { topic: b.topic, partition: b.partition, errorCode: code, baseOffset: -1 };
+      const [label, sequence] = request.sent[i]!;
+      const log = this.logs.get(key) ?? [];
+      this.logs.set(key, log);
+      const written = this.written.get(key) ?? new Map<number, number>();
+      this.written.set(key, written);
+      const expected = this.nextSequence.get(key) ?? 0;
+      const answer = (errorCode: number, baseOffset: number) => ({
+        topic: b.topic,
+        partition: b.partition,
+        errorCode,
+        baseOffset,
+      });
+      if (sequence === expected || sequence === -1) {
+        written.set(sequence, log.length);
+        log.push(label);
+        this.nextSequence.set(key, expected + 1);
+        return answer(0, log.length - 1);
+      }
+      if (written.has(sequence)) return answer(46, written.get(sequence)!);
+      return answer(45, -1);
+    });
+  }
+
+  /** Handles and answers request `index`. */
+  deliver(index: number, override: Record<string, number> = {}): void {
+    const r = this.requests[index]!;
+    r.answer(this.handle(r, override));
+  }
+}
+
+const settings = (over: Partial<PipelineSettings> = {}): PipelineSettings => ({
+  idempotent: true,
+  maxInFlight: 5,
+  maxRequestBytes: 1_048_576,
+  deliveryTimeoutMs: 120_000,
+  retries: 2_147_483_647,
+  retryBackoffMs: 1,
+  error: (message, retriable) => Object.assign(new Error(message), { retriable }),
+  ...over,
+});
+
+/** Appends `labels` as one-record batches to t-0; collects each outcome. */
+function appendAll(pipeline: ProducePipeline, labels: number[], partition = 0) {
+  const outcomes: (number | string)[] = [];
+  const all = labels.map((label, i) =>
+    pipeline.append("t", partition, batch(label), 1).then(
+      (offset) => {
+        outcomes[i] = offset;
+      },
+      (error: Error) => {
+        outcomes[i] = `failed: ${error.message}`;
+      },
+    ),
+  );
+  return { outcomes, all: Promise.all(all) };
+}
+
+describe("ProducePipeline (idempotent)", () => {
+  test("request N fails retriably while N+1..N+4 are in flight: written N..N+4 in order, with the original sequences", async () => {
+    const broker = new FakeBroker();
+    const warnings: string[] = [];
+    const pipeline = new ProducePipeline(broker, settings({ onRetry: (m) => warnings.push(m) }));
+    const { outcomes, all } = appendAll(pipeline, [0, 1, 2, 3, 4]);
+    await waitFor(() => broker.requests.length === 5);
+    expect(broker.requests.map((r) => r.sent)).toEqual([[[0, 0]], [[1, 1]], [[2, 2]], [[3, 3]], [[4, 4]]]);
+    broker.deliver(0, { "t-0": 6 }); // NOT_LEADER_OR_FOLLOWER: not written
+    for (let i = 1; i < 5; i++) broker.deliver(i); // OUT_OF_ORDER_SEQUENCE_NUMBER: 0 is missing
+    await waitFor(() => broker.requests.length === 10);
+    expect(broker.requests.slice(5).map((r) => r.sent)).toEqual([[[0, 0]], [[1, 1]], [[2, 2]], [[3, 3]], [[4, 4]]]);
+    for (let i = 5; i < 10; i++) broker.deliver(i);
+    await all;
+    expect(broker.logs.get("t-0")).toEqual([0, 1, 2, 3, 4]);
+    expect(outcomes).toEqual([0, 1, 2, 3, 4]);
+    expect(pipeline.failure).toBeUndefined();
+    // One warning for the episode, not one per batch.
+    expect(warnings).toEqual([
+      "Kafka rejected 1 record(s) for t-0: NOT_LEADER_OR_FOLLOWER; retrying (attempt 2) until delivery.timeout.ms",
+    ]);
+  });
+
+  test("a lost answer (the connection dropped after the broker wrote it) is retried: DUPLICATE_SEQUENCE_NUMBER is success, written once", async () => {
+    const broker = new FakeBroker();
+    const pipeline = new ProducePipeline(broker, settings());
+    const { outcomes, all } = appendAll(pipeline, [0, 1, 2]);
+    await waitFor(() => broker.requests.length === 3);
+    broker.handle(broker.requests[0]!); // written, but the answer never arrives
+    broker.requests[0]!.failWith(new Error("Connection closed"));
+    broker.deliver(1);
+    broker.deliver(2);
+    await waitFor(() => broker.requests.length === 4);
+    expect(broker.requests[3]!.sent).toEqual([[0, 0]]);
+    broker.deliver(3);
+    await all;
+    expect(broker.logs.get("t-0")).toEqual([0, 1, 2]);
+    expect(outcomes).toEqual([0, 1, 2]);
+  });
+
+  test("a fatal error fails the batch and every later batch of its partition; other partitions go on; nothing new is taken", async () => {
+    const broker = new FakeBroker(2);
+    const pipeline = new ProducePipeline(broker, settings({ maxInFlight: 1 }));
+    const first = appendAll(pipeline, [0, 1, 2]);
+    const other = appendAll(pipeline, [10], 1);
+    await waitFor(() => broker.requests.length === 1);
+    // One request per broker in flight: it carries t-0's first batch and t-1's.
+    expect(broker.requests[0]!.sent).toEqual([
+      [0, 0],
+      [10, 0],
+    ]);
+    broker.deliver(0, { "t-0": 10 }); // MESSAGE_TOO_LARGE
+    await Promise.all([first.all, other.all]);
+    expect(first.outcomes).toEqual([
+      "failed: Kafka rejected 1 record(s) for t-0: MESSAGE_TOO_LARGE",
+      "failed: Kafka rejected 1 record(s) for t-0: MESSAGE_TOO_LARGE",
+      "failed: Kafka rejected 1 record(s) for t-0: MESSAGE_TOO_LARGE",
+    ]);
+    expect(other.outcomes).toEqual([0]);
+    expect(pipeline.failure?.message).toBe("Kafka rejected 1 record(s) for t-0: MESSAGE_TOO_LARGE");
+    await expect(pipeline.append("t", 1, batch(11), 1)).rejects.toThrow("MESSAGE_TOO_LARGE");
+    expect(broker.requests).toHaveLength(1);
+  });
+
+  test("OUT_OF_ORDER_SEQUENCE_NUMBER for the oldest pending batch is fatal (the broker lost what came before)", async () => {
+    const broker = new FakeBroker();
+    const pipeline = new ProducePipeline(broker, settings());
+    const { outcomes, all } = appendAll(pipeline, [0, 1]);
+    await waitFor(() => broker.requests.length === 2);
+    broker.deliver(0, { "t-0": 45 });
+    broker.deliver(1);
+    await all;
+    expect(outcomes).toEqual([
+      "failed: Kafka rejected 1 record(s) for t-0: OUT_OF_ORDER_SEQUENCE_NUMBER",
+      "failed: Kafka rejected 1 record(s) for t-0: OUT_OF_ORDER_SEQUENCE_NUMBER",
+    ]);
+  });
+
+  test("a batch still failing when delivery.timeout.ms has passed fails as retriable, and the later ones with it", async () => {
+    const broker = new FakeBroker();
+    let now = 0;
+    const pipeline = new ProducePipeline(broker, settings({ deliveryTimeoutMs: 1_000 }), () => now);
+    const { outcomes, all } = appendAll(pipeline, [0, 1]);
+    await waitFor(() => broker.requests.length === 2);
+    now = 1_000;
+    broker.requests[0]!.failWith(new Error("Request timed out"));
+    broker.deliver(1);
+    await all;
+    expect(outcomes).toEqual([
+      "failed: Request timed out; delivery.timeout.ms elapsed",
+      "failed: Request timed out; delivery.timeout.ms elapsed",
+    ]);
+    expect((pipeline.failure as Error & { retriable: boolean }).retriable).toBe(true);
+  });
+});
+
+describe("ProducePipeline bounds", () => {
+  test("at most maxInFlight requests per broker; the next goes when one is answered", async () => {
+    const broker = new FakeBroker();
+    const pipeline = new ProducePipeline(broker, settings({ maxInFlight: 2 }));
+    const { all } = appendAll(pipeline, [0, 1, 2, 3]);
+    await waitFor(() => broker.requests.length === 2);
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    expect(broker.requests).toHaveLength(2);
+    broker.deliver(0);
+    await waitFor(() => broker.requests.length === 3);
+    broker.deliver(1);
+    broker.deliver(2);
+    await waitFor(() => broker.requests.length === 4);
+    broker.deliver(3);
+    await all;
+    expect(broker.logs.get("t-0")).toEqual([0, 1, 2, 3]);
+  });
+
+  test("at most 5 batches of one partition in flight, whatever maxInFlight allows", async () => {
+    const broker = new FakeBroker();
+    const pipeline = new ProducePipeline(broker, settings({ maxInFlight: 10 }));
+    const { all } = appendAll(pipeline, [0, 1, 2, 3, 4, 5, 6]);
+    await waitFor(() => broker.requests.length === 5);
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    expect(broker.requests).toHaveLength(5);
+    broker.deliver(0);
+    broker.deliver(1);
+    await waitFor(() => broker.requests.length === 7);
+    for (let i = 2; i < 7; i++) broker.deliver(i);
+    await all;
+    expect(broker.logs.get("t-0")).toEqual([0, 1, 2, 3, 4, 5, 6]);
+  });
+
+  test("at most maxInFlightBytes on the wire (one larger request still goes alone)", async () => {
+    const broker = new FakeBroker();
+    const pipeline = new ProducePipeline(broker, settings({ maxInFlightBytes: 130 }));
+    const { all } = appendAll(pipeline, [0, 1, 2]);
+    await waitFor(() => broker.requests.length === 2);
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    expect(broker.requests).toHaveLength(2); // 65 bytes each: a third would pass 130
+    broker.deliver(0);
+    await waitFor(() => broker.requests.length === 3);
+    broker.deliver(1);
+    broker.deliver(2);
+    await all;
+    expect(broker.logs.get("t-0")).toEqual([0, 1, 2]);
+  });
+
+  test("batches appended in one go (one send's partitions) leave in one request", async () => {
+    const broker = new FakeBroker(3);
+    const pipeline = new ProducePipeline(broker, settings());
+    const sends = [0, 1, 2].map((p) => pipeline.append("t", p, batch(p), 1));
+    await waitFor(() => broker.requests.length === 1);
+    expect(broker.requests[0]!.batches.map((b) => b.partition)).toEqual([0, 1, 2]);
+    broker.deliver(0);
+    expect(await Promise.all(sends)).toEqual([0, 0, 0]);
+  });
+
+  test("a request holds one batch per partition, within max.request.size", async () => {
+    const broker = new FakeBroker(3);
+    const pipeline = new ProducePipeline(broker, settings({ maxInFlight: 1, maxRequestBytes: 130 }));
+    const sends = [0, 1, 2].map((p) => pipeline.append("t", p, batch(p), 1));
+    await waitFor(() => broker.requests.length === 1);
+    expect(broker.requests[0]!.batches.map((b) => b.partition)).toEqual([0, 1]);
+    broker.deliver(0);
+    await waitFor(() => broker.requests.length === 2);
+    expect(broker.requests[1]!.batches.map((b) => b.partition)).toEqual([2]);
+    broker.deliver(1);
+    expect(await Promise.all(sends)).toEqual([0, 0, 0]);
+  });
+});
+
+describe("ProducePipeline without idempotence", () => {
+  test("batches carry no producer id or sequence; acks=0 answers resolve with offset -1", async () => {
+    const broker = new FakeBroker();
+    const pipeline = new ProducePipeline(broker, settings({ idempotent: false, maxInFlight: 1 }));
+    const sent = pipeline.append("t", 0, batch(0), 1);
+    await waitFor(() => broker.requests.length === 1);
+    expect(producerIdOf(broker.requests[0]!.batches[0]!.records)).toBe(-1n);
+    expect(broker.requests[0]!.sent).toEqual([[0, -1]]);
+    broker.requests[0]!.answer(null);
+    expect(await sent).toBe(-1);
+    expect(broker.producerIds).toBe(0);
+  });
+});

@@ -1,0 +1,92 @@
+import { describe, expect, test } from "bun:test";
+import type { ProducerRecord } from "../kafka-port.ts";
+import { ProducePipeline } from "./produce-pipeline.ts";
+import type { OutgoingBatch, PartitionAnswer, ProduceTransport } from "./produce-transport.ts";
+import { PlatformaticProducer } from "./producer.ts";
+import { stampRecordBatch } from "./record-batch.ts";
+
+/** A broker that answers every request at once; metadata waits until the test opens `gate`. */
+class GatedBroker implements ProduceTransport {
+  readonly produced: [string, number, number][] = [];
+  private readonly offsets = new Map<string, number>();
+  readonly gate = Promise.withResolvers<void>();
+  async leaders(topics: readonly string[]): Promise<Map<string, readonly number[]>> {
+    await this.gate.promise;
+    return new Map(topics.map((t) => [t, [1, 1]]));
+  }
+  async initProducerId() {
+    return { producerId: 7n, producerEpoch: 0 };
+  }
+  stamp(records: Buffer, producerId: bigint, epoch: number, sequence: number): void {
+    stampRecordBatch(records, producerId, epoch, sequence);
+  }
+  async produce(_node: number, batches: readonly OutgoingBatch[]): Promise<readonly PartitionAnswer[]> {
+    return batches.map((b) => {
+      const key = `${b.topic}-${b.partition}`;
+      const count = b.records.readInt32BE(57);
+      const base = this.offsets.get(key) ?? 0;
+      this.offsets.set(key, base + count);
+      this.produced.push([b.topic, b.partition, count]);
+      return { topic: b.topic, partition: b.partition, errorCode: 0, baseOffset: base };
+    });
+  }
+}
+
+const record = (topic: string, partition: number, value: string): ProducerRecord => ({
+  topic,
+  partition,
+  key: null,
+  value: new TextEncoder().encode(value),
+  headers: [],
+  timestamp: 1,
+});
+
+function producerOn(broker: ProduceTransport) {
+  const pipeline = new ProducePipeline(broker, {
+    idempotent: true,
+    maxInFlight: 5,
+    maxRequestBytes: 1_048_576,
+    deliveryTimeoutMs: 120_000,
+    retries: 10,
+    retryBackoffMs: 1,
+    error: (message) => new Error(message),
+  });
+  return new PlatformaticProducer(pipeline, 5, false, async () => {});
+}
+
+describe("PlatformaticProducer", () => {
+  test("sends are admitted in call order, also while a new topic's metadata is fetched; offsets per record", async () => {
+    const broker = new GatedBroker();
+    const producer = producerOn(broker);
+    const first = producer.send([record("t", 0, "a"), record("t", 1, "b"), record("t", 0, "c")]);
+    const second = producer.send([record("t", 0, "d")]);
+    broker.gate.resolve();
+    expect((await first).map((m) => [m.partition, m.offset])).toEqual([
+      [0, 0],
+      [1, 0],
+      [0, 1],
+    ]);
+    expect((await second).map((m) => [m.partition, m.offset])).toEqual([[0, 2]]);
+    expect(broker.produced).toEqual([
+      ["t", 0, 2],
+      ["t", 1, 1],
+      ["t", 0, 1],
+    ]);
+  });
+
+  test("a send that cannot get metadata fails the producer: the sends after it and later calls reject", async () => {
+    const broker = new GatedBroker();
+    broker.gate.promise.catch(() => undefined);
+    broker.gate.reject(new Error("no broker"));
+    const producer = producerOn(broker);
+    const first = producer.send([record("t", 0, "a")]);
+    const second = producer.send([record("t", 0, "b")]);
+    const outcomes = await Promise.allSettled([first, second]);
+    expect(outcomes.map((o) => (o.status === "rejected" ? String(o.reason) : o.status))).toEqual([
+      "ConnectError: Failed to send records to Kafka: no broker",
+      "ConnectError: Failed to send records to Kafka: no broker",
+    ]);
+    await expect(producer.send([record("u", 0, "c")])).rejects.toThrow("no broker");
+    expect(broker.produced).toEqual([]);
+  });
+});

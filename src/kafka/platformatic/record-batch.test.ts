@@ -1,0 +1,91 @@
+import { describe, expect, test } from "bun:test";
+import { crc32c, Reader, readRecordsBatch } from "@platformatic/kafka";
+import type { ProducerRecord } from "../kafka-port.ts";
+import { encodeRecordBatch, stampRecordBatch } from "./record-batch.ts";
+
+const bytes = (s: string) => new TextEncoder().encode(s);
+const text = (b: Buffer | null) => (b === null ? null : b.toString());
+
+const records: ProducerRecord[] = [
+  { topic: "t", partition: 0, key: bytes("k1"), value: bytes("v1"), headers: [], timestamp: 1_700_000_000_000 },
+  { topic: "t", partition: 1, key: null, value: bytes("other partition"), headers: [], timestamp: null },
+  {
+    topic: "t",
+    partition: 0,
+    key: null,
+    value: null,
+    headers: [
+      { key: "h", value: bytes("1") },
+      { key: "h", value: null },
+      { key: "ü", value: bytes("x".repeat(300)) },
+    ],
+    timestamp: 1_699_999_999_000,
+  },
+  { topic: "t", partition: 0, key: bytes(""), value: bytes("v".repeat(20_000)), headers: [], timestamp: null },
+];
+
+describe("encodeRecordBatch", () => {
+  test.each([false, true])(
+    "round-trips through the library's reader (gzip %p), CRC-32C over the stamped batch",
+    (gzip) => {
+      const now = 1_700_000_005_000;
+      const { buffer, count } = encodeRecordBatch(records, [0, 2, 3], now, gzip);
+      expect(count).toBe(3);
+      stampRecordBatch(buffer, 4242n, 7, 100);
+      const batch = readRecordsBatch(Reader.from(buffer));
+      expect({
+        length: batch.length,
+        magic: batch.magic,
+        compressed: batch.attributes & 7,
+        lastOffsetDelta: batch.lastOffsetDelta,
+        firstTimestamp: batch.firstTimestamp,
+        maxTimestamp: batch.maxTimestamp,
+        producerId: batch.producerId,
+        producerEpoch: batch.producerEpoch,
+        firstSequence: batch.firstSequence,
+        crc: batch.crc,
+      }).toEqual({
+        length: buffer.length - 12,
+        magic: 2,
+        compressed: gzip ? 1 : 0,
+        lastOffsetDelta: 2,
+        firstTimestamp: 1_700_000_000_000n,
+        maxTimestamp: BigInt(now),
+        producerId: 4242n,
+        producerEpoch: 7,
+        firstSequence: 100,
+        crc: crc32c(buffer.subarray(21)) >>> 0,
+      });
+      expect(
+        batch.records.map((r) => ({
+          offsetDelta: r.offsetDelta,
+          timestampDelta: r.timestampDelta,
+          key: text(r.key),
+          value: r.value === null ? null : r.value.length > 100 ? `${r.value.length} bytes` : text(r.value),
+          headers: r.headers.map(([k, v]) => [text(k), v === null ? null : v.length]),
+        })),
+      ).toEqual([
+        { offsetDelta: 0, timestampDelta: 0n, key: "k1", value: "v1", headers: [] },
+        {
+          offsetDelta: 1,
+          timestampDelta: -1000n,
+          key: null,
+          value: null,
+          headers: [
+            ["h", 1],
+            ["h", null],
+            ["ü", 300],
+          ],
+        },
+        { offsetDelta: 2, timestampDelta: 5000n, key: "", value: "20000 bytes", headers: [] },
+      ]);
+    },
+  );
+
+  test("an unstamped batch carries no producer id, epoch or sequence", () => {
+    const { buffer } = encodeRecordBatch(records, [1], 5, false);
+    const batch = readRecordsBatch(Reader.from(buffer));
+    expect([batch.producerId, batch.producerEpoch, batch.firstSequence]).toEqual([-1n, -1, -1]);
+    expect(batch.crc).toBe(crc32c(buffer.subarray(21)) >>> 0);
+  });
+});

@@ -1,0 +1,136 @@
+/**
+ * Kafka's RecordBatch (magic 2) for the producer of the @platformatic/kafka adapter: the records of
+ * one partition of one send, encoded in one pass into one buffer (sizes first, then writes; no
+ * per-record buffers), gzip-compressed when configured. The producer id, epoch and base sequence
+ * are stamped when the batch is first sent (`stampRecordBatch`, which also writes the CRC-32C),
+ * so a retry sends the very same bytes with the same sequence, as Java's producer does.
+ *
+ * Layout (Kafka's DefaultRecordBatch): baseOffset int64 · batchLength int32 ·
+ * partitionLeaderEpoch int32 · magic int8 · crc uint32 (CRC-32C of everything after it) ·
+ * attributes int16 · lastOffsetDelta int32 · baseTimestamp int64 · maxTimestamp int64 ·
+ * producerId int64 · producerEpoch int16 · baseSequence int32 · recordCount int32 · records.
+ */
+import { gzipSync } from "node:zlib";
+import { crc32c } from "@platformatic/kafka";
+import type { ProducerRecord } from "../kafka-port.ts";
+
+const HEADER_BYTES = 61;
+const CRC_OFFSET = 17;
+const ATTRIBUTES_OFFSET = 21;
+const PRODUCER_ID_OFFSET = 43;
+const GZIP = 1;
+
+const utf8 = new TextEncoder();
+
+function varintBytes(zigzag: number): number {
+  let n = 1;
+  while (zigzag >= 128) {
+    zigzag = Math.floor(zigzag / 128);
+    n++;
+  }
+  return n;
+}
+
+/** Zigzag encoding of a safe integer (a varlong's value), as a non-negative safe integer. */
+function zigzag(v: number): number {
+  return v >= 0 ? v * 2 : -v * 2 - 1;
+}
+
+function writeVarint(buf: Buffer, pos: number, zigzagged: number): number {
+  while (zigzagged >= 128) {
+    buf[pos++] = (zigzagged % 128) | 0x80;
+    zigzagged = Math.floor(zigzagged / 128);
+  }
+  buf[pos++] = zigzagged;
+  return pos;
+}
+
+function bytesField(b: Uint8Array | null): number {
+  return b === null ? 1 : varintBytes(zigzag(b.length)) + b.length;
+}
+
+function writeBytesField(buf: Buffer, pos: number, b: Uint8Array | null): number {
+  if (b === null) return writeVarint(buf, pos, 1); // zigzag(-1)
+  pos = writeVarint(buf, pos, zigzag(b.length));
+  buf.set(b, pos);
+  return pos + b.length;
+}
+
+export interface EncodedBatch {
+  readonly buffer: Buffer;
+  readonly count: number;
+}
+
+/**
+ * Encodes `records[indexes[i]]` (one partition, in order) as an unstamped RecordBatch. Records
+ * without a timestamp get `now` (CreateTime, as Java's producer does).
+ */
+export function encodeRecordBatch(
+  records: readonly ProducerRecord[],
+  indexes: readonly number[],
+  now: number,
+  gzip: boolean,
+): EncodedBatch {
+  const first = records[indexes[0]!]!;
+  const baseTimestamp = first.timestamp ?? now;
+  let maxTimestamp = baseTimestamp;
+  const bodies = new Array<number>(indexes.length);
+  const headerKeys: (Uint8Array[] | null)[] = new Array(indexes.length);
+  let total = 0;
+  for (let i = 0; i < indexes.length; i++) {
+    const r = records[indexes[i]!]!;
+    const ts = r.timestamp ?? now;
+    if (ts > maxTimestamp) maxTimestamp = ts;
+    let body = 1 + varintBytes(zigzag(ts - baseTimestamp)) + varintBytes(zigzag(i));
+    body += bytesField(r.key) + bytesField(r.value) + varintBytes(zigzag(r.headers.length));
+    if (r.headers.length > 0) {
+      const keys = r.headers.map((h) => utf8.encode(h.key));
+      headerKeys[i] = keys;
+      for (let h = 0; h < keys.length; h++) body += bytesField(keys[h]!) + bytesField(r.headers[h]!.value);
+    } else headerKeys[i] = null;
+    bodies[i] = body;
+    total += varintBytes(zigzag(body)) + body;
+  }
+  let recordsPart = Buffer.allocUnsafe(total);
+  let pos = 0;
+  for (let i = 0; i < indexes.length; i++) {
+    const r = records[indexes[i]!]!;
+    pos = writeVarint(recordsPart, pos, zigzag(bodies[i]!));
+    recordsPart[pos++] = 0; // record attributes: unused
+    pos = writeVarint(recordsPart, pos, zigzag((r.timestamp ?? now) - baseTimestamp));
+    pos = writeVarint(recordsPart, pos, zigzag(i));
+    pos = writeBytesField(recordsPart, pos, r.key);
+    pos = writeBytesField(recordsPart, pos, r.value);
+    pos = writeVarint(recordsPart, pos, zigzag(r.headers.length));
+    const keys = headerKeys[i];
+    if (keys) {
+      for (let h = 0; h < keys.length; h++) {
+        pos = writeBytesField(recordsPart, pos, keys[h]!);
+        pos = writeBytesField(recordsPart, pos, r.headers[h]!.value);
+      }
+    }
+  }
+  if (gzip) recordsPart = gzipSync(recordsPart);
+  const buffer = Buffer.allocUnsafe(HEADER_BYTES + recordsPart.length);
+  buffer.writeBigInt64BE(0n, 0);
+  buffer.writeInt32BE(buffer.length - 12, 8);
+  buffer.writeInt32BE(-1, 12); // partitionLeaderEpoch: set by the broker
+  buffer.writeInt8(2, 16);
+  buffer.writeUInt32BE(0, CRC_OFFSET);
+  buffer.writeInt16BE(gzip ? GZIP : 0, ATTRIBUTES_OFFSET);
+  buffer.writeInt32BE(indexes.length - 1, 23);
+  buffer.writeBigInt64BE(BigInt(baseTimestamp), 27);
+  buffer.writeBigInt64BE(BigInt(maxTimestamp), 35);
+  buffer.writeInt32BE(indexes.length, 57);
+  buffer.set(recordsPart, HEADER_BYTES);
+  stampRecordBatch(buffer, -1n, -1, -1);
+  return { buffer, count: indexes.length };
+}
+
+/** Writes the producer id, epoch and base sequence (-1s: none) and the CRC that covers them. */
+export function stampRecordBatch(buffer: Buffer, producerId: bigint, epoch: number, baseSequence: number): void {
+  buffer.writeBigInt64BE(producerId, PRODUCER_ID_OFFSET);
+  buffer.writeInt16BE(epoch, PRODUCER_ID_OFFSET + 8);
+  buffer.writeInt32BE(baseSequence, PRODUCER_ID_OFFSET + 10);
+  buffer.writeUInt32BE(crc32c(buffer.subarray(ATTRIBUTES_OFFSET)) >>> 0, CRC_OFFSET);
+}

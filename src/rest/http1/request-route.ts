@@ -1,0 +1,54 @@
+/**
+ * From a parsed request head to what the REST listener routes: the origin-form path and query, or
+ * the answer Connect (Jetty) gives to a head or a target it refuses. Called by
+ * `http1-connection.ts` for every request; pure, so each refusal is checked on its own.
+ *
+ * Targets: origin form (`/connectors?expand=status`) is checked as Jetty checks it
+ * (`request-target.ts`); absolute form must name the Host it came with (`Authority!=Host`); `*`
+ * is only for OPTIONS (answered with an empty 404); CONNECT's authority form
+ * routes to `/`.
+ */
+import { errorPageFor, jettyErrorResponse } from "./jetty-error-page.ts";
+import type { HeadError, RequestHead } from "./request-head.ts";
+import { checkOriginTarget } from "./request-target.ts";
+
+export interface Route {
+  readonly path: string;
+  readonly query: string;
+}
+
+/** Connect's answer to a head it could not parse (`error` from parseRequestHead). */
+export function headErrorResponse(error: HeadError, scheme: "http" | "https"): Response {
+  const uri =
+    error.uri.kind === "badMessage"
+      ? "/badMessage"
+      : error.uri.kind === "target"
+        ? error.uri.target
+        : `${scheme}://${error.uri.host}${error.uri.target}`;
+  const method = error.uri.kind === "badMessage" ? null : error.uri.method;
+  return jettyErrorResponse(error.status, error.reason, uri, error.empty || !errorPageFor(method));
+}
+
+/** The path to route, or Connect's answer for a target it refuses. */
+export function routeOf(head: RequestHead, scheme: "http" | "https"): Route | Response {
+  // A target refused while its request line is still being read always gets the page.
+  const refuse = (reason: string, uri: string) =>
+    jettyErrorResponse(400, reason, uri, uri !== "/badMessage" && !errorPageFor(head.method));
+  let target = head.target;
+  if (target === "*") {
+    if (head.method === "OPTIONS") return new Response(null, { status: 404, headers: { "Content-Length": "0" } });
+    return refuse("Bad URI path", `${scheme}://${head.host}*`);
+  }
+  const absolute = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(target);
+  if (absolute) {
+    if (absolute[1] !== head.host) return refuse("Authority!=Host", target);
+    target = target.slice(absolute[0].length) || "/";
+  } else if (head.method.toUpperCase() === "CONNECT" && !target.startsWith("/")) {
+    target = "/";
+  } else if (head.method.toUpperCase() === "CONNECT" || !target.startsWith("/")) {
+    return refuse("Bad Request", target.startsWith("/") ? "/badMessage" : `${scheme}:${target}`);
+  }
+  const checked = checkOriginTarget(target);
+  if (!checked.ok) return refuse(checked.reason, `/${checked.uri}`);
+  return checked;
+}

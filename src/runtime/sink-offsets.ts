@@ -1,0 +1,113 @@
+/**
+ * SinkOffsets: a WorkerSinkTask's offsets and how they reach the group (Connect's currentOffsets,
+ * lastCommittedOffsets and commitOffsets). `current` holds, per partition, the next offset after
+ * what was handed to `put`; a commit asks the task which of them are flushed (`preCommit`, else
+ * `flush` and all of them), waits for the dead letter queue's records, and commits what moved
+ * since the last commit. Revoked partitions go through Connect's closePartitions: flushed, closed,
+ * then committed. Called only from the sink task's serial executor; failures of a commit are
+ * logged and counted, never thrown (the records are delivered again, at-least-once).
+ */
+import type { SinkTask } from "../api/connector.ts";
+import type { TopicPartition, TopicPartitionOffset } from "../api/record.ts";
+import type { KafkaConsumer } from "../kafka/kafka-port.ts";
+import { type Clock, monotonicNow } from "../util/clock.ts";
+import type { Logger } from "../util/logger.ts";
+import type { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
+import { TaskMetrics } from "./task-metrics.ts";
+
+export interface SinkOffsetsOptions {
+  readonly task: SinkTask;
+  readonly operator: Pick<RetryWithToleranceOperator, "flush">;
+  readonly metrics: TaskMetrics;
+  readonly log: Logger;
+  readonly clock: Clock;
+  readonly consumer: () => KafkaConsumer | undefined;
+  /** The task was cancelled: no more calls into it, nothing committed. */
+  readonly cancelled: () => boolean;
+}
+
+const key = (tp: TopicPartition) => `${tp.topic}\u0000${tp.partition}`;
+export const partitionList = (tps: readonly TopicPartition[]) =>
+  tps.map((tp) => `${tp.topic}-${tp.partition}`).join(", ");
+
+export class SinkOffsets {
+  /** Next offset to consume per partition, for everything already handed to `put`. */
+  private readonly current = new Map<string, TopicPartitionOffset>();
+  private readonly committed = new Map<string, number>();
+
+  constructor(private readonly o: SinkOffsetsOptions) {}
+
+  /** Records up to `offset` (exclusive) of the partition were put (or the task sought there). */
+  advance(offset: TopicPartitionOffset): void {
+    this.current.set(key(offset), offset);
+  }
+
+  /** The partitions left this task: nothing of them is committed any more. */
+  forget(partitions: readonly TopicPartition[]): void {
+    for (const tp of partitions) {
+      this.current.delete(key(tp));
+      this.committed.delete(key(tp));
+    }
+  }
+
+  /** flush/preCommit then commit to the group; only offsets that moved are sent. */
+  async commit(): Promise<void> {
+    const pending = [...this.current.values()];
+    if (pending.length === 0 || this.o.cancelled()) return;
+    const started = monotonicNow(this.o.clock);
+    try {
+      await this.commitToGroup(await this.preCommit(pending), started);
+    } catch (error) {
+      this.o.metrics.offsetCommitFailure++;
+      this.o.log.error(`Commit of offsets for ${pending.length} partitions failed`, error);
+    }
+  }
+
+  /**
+   * Connect's closePartitions for revoked partitions: preCommit (or flush) for their offsets, then
+   * `close` (always, even when the flush failed; a failing close throws, which fails the task),
+   * then the synchronous commit of what preCommit returned for them. Forgets them afterwards.
+   */
+  async closePartitions(partitions: readonly TopicPartition[]): Promise<void> {
+    const revoked = new Set(partitions.map(key));
+    const pending = [...this.current.values()].filter((o) => revoked.has(key(o)));
+    const started = monotonicNow(this.o.clock);
+    let offsets: readonly TopicPartitionOffset[] | undefined;
+    try {
+      if (pending.length > 0 && !this.o.cancelled()) offsets = await this.preCommit(pending);
+    } catch (error) {
+      this.o.metrics.offsetCommitFailure++;
+      this.o.log.warn(`Offset commit failed during close of ${partitionList(partitions)}`, error);
+    } finally {
+      await this.o.task.close?.(partitions);
+    }
+    if (offsets === undefined) return;
+    try {
+      await this.commitToGroup(
+        offsets.filter((o) => revoked.has(key(o))),
+        started,
+      );
+    } catch (error) {
+      this.o.metrics.offsetCommitFailure++;
+      this.o.log.error(`Commit of offsets of revoked partitions ${partitionList(partitions)} failed`, error);
+    }
+  }
+
+  /** The offsets the task confirms as flushed: its preCommit's answer, else all of them after flush. */
+  private async preCommit(pending: readonly TopicPartitionOffset[]): Promise<readonly TopicPartitionOffset[]> {
+    if (this.o.task.preCommit) return await this.o.task.preCommit(pending);
+    await this.o.task.flush?.(pending);
+    return pending;
+  }
+
+  private async commitToGroup(offsets: readonly TopicPartitionOffset[], started: number): Promise<void> {
+    const changed = offsets.filter((o) => this.committed.get(key(o)) !== o.offset);
+    if (changed.length === 0) return;
+    // Records sent to the dead letter queue are in Kafka before the offsets past them commit.
+    await this.o.operator.flush();
+    await this.o.consumer()?.commit(changed);
+    for (const o of changed) this.committed.set(key(o), o.offset);
+    this.o.metrics.offsetCommitSuccess++;
+    TaskMetrics.record(this.o.metrics.offsetCommit, monotonicNow(this.o.clock) - started);
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * The messages between SpoolStore (main thread) and the spool worker thread that owns the spool's
+ * SQLite file (spool-worker.ts, SpoolWorkerLoop). Record bytes cross the boundary packed, never
+ * as a structured clone per record: an append message carries each request's buffer (its records
+ * back to back) and a Uint32Array of lengths, transferred (moved, not copied) to the worker and
+ * back with `durable`; a read's rows come back as one transferred buffer of the same shape.
+ *
+ * Replies come back in the order the worker ran the operations, which is the order they were
+ * sent except that consecutive appends and deletes merge into one transaction: so a `durable`
+ * reply that arrives before a `rows` reply is for a commit that the read saw.
+ */
+import type { DeleteRange, PartitionStats } from "./spool-database.ts";
+
+/** Records back to back in `data`, `lengths[i]` bytes each (a request's, as the caller encoded them). */
+export interface RecordBatch {
+  readonly data: Uint8Array;
+  readonly lengths: ArrayLike<number>;
+}
+
+/** Records of one group, packed: `lengths[i]` bytes each, back to back in `data`. */
+export interface Packed {
+  readonly data: ArrayBuffer;
+  readonly lengths: Uint32Array;
+}
+
+export type ToWorker =
+  | { readonly op: "open"; readonly id: number; readonly dataDir: string }
+  | {
+      readonly op: "append";
+      readonly id: number;
+      /** Per request in the group: partition, record count, spooled-at time. */
+      readonly partitions: readonly string[];
+      readonly counts: readonly number[];
+      readonly nows: readonly number[];
+      /**
+       * Per request, the buffer holding its records back to back from `offsets[k]` (transferred,
+       * and transferred back with `durable`: the records are never copied on the main thread).
+       */
+      readonly buffers: readonly ArrayBuffer[];
+      readonly offsets: readonly number[];
+      /** Every record's length, all requests' in order. */
+      readonly lengths: Uint32Array;
+      /** Sum of `lengths`. */
+      readonly bytes: number;
+    }
+  | { readonly op: "delete"; readonly ranges: readonly DeleteRange[] }
+  | {
+      readonly op: "read";
+      readonly id: number;
+      readonly partition: string;
+      readonly after: number;
+      readonly limit: number;
+    }
+  | { readonly op: "deleteThrough"; readonly id: number; readonly partition: string; readonly seq: number }
+  | { readonly op: "close"; readonly id: number };
+
+export type FromWorker =
+  | { readonly op: "opened"; readonly id: number; readonly stats: readonly PartitionStats[] }
+  | {
+      readonly op: "durable";
+      /** The append messages this commit carried, in order; `seqs` holds all their records' sequences. */
+      readonly ids: readonly number[];
+      readonly seqs: Float64Array;
+      readonly ms: number;
+      /** The append messages' buffers, given back in order (transferred). */
+      readonly buffers: readonly ArrayBuffer[];
+      /** Oldest row of each partition the commit deleted from. */
+      readonly oldest: readonly [string, number | null][];
+    }
+  | { readonly op: "deleted"; readonly oldest: readonly [string, number | null][] }
+  | {
+      readonly op: "rows";
+      readonly id: number;
+      readonly seqs: Float64Array;
+      readonly spooledAt: Float64Array;
+      readonly records: Packed;
+    }
+  | { readonly op: "done"; readonly id: number; readonly stats?: PartitionStats }
+  | { readonly op: "failed"; readonly ids: readonly number[]; readonly message: string };
+
+/** Packs records into one buffer (one copy each) and their lengths. */
+export function pack(records: readonly Uint8Array[]): Packed {
+  let size = 0;
+  for (const r of records) size += r.byteLength;
+  const data = new Uint8Array(size);
+  const lengths = new Uint32Array(records.length);
+  let offset = 0;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    data.set(r, offset);
+    offset += r.byteLength;
+    lengths[i] = r.byteLength;
+  }
+  return { data: data.buffer, lengths };
+}
+
+/** The records of a packed group, as views into its buffer (no copy). */
+export function unpack(packed: Packed): Uint8Array[] {
+  const out = new Array<Uint8Array>(packed.lengths.length);
+  let offset = 0;
+  for (let i = 0; i < packed.lengths.length; i++) {
+    const n = packed.lengths[i]!;
+    out[i] = new Uint8Array(packed.data, offset, n);
+    offset += n;
+  }
+  return out;
+}
+
+/** What to list in postMessage's transfer list for a packed group. */
+export function transferOf(packed: Packed): ArrayBuffer[] {
+  return [packed.data, packed.lengths.buffer as ArrayBuffer];
+}
+
+/** An append message's records, per request, as views into its buffers (no copy). */
+export function appendedRecords(m: Extract<ToWorker, { op: "append" }>): Uint8Array[][] {
+  const out: Uint8Array[][] = [];
+  let r = 0;
+  for (let k = 0; k < m.buffers.length; k++) {
+    const records = new Array<Uint8Array>(m.counts[k]!);
+    let offset = m.offsets[k]!;
+    for (let i = 0; i < records.length; i++) {
+      const n = m.lengths[r++]!;
+      records[i] = new Uint8Array(m.buffers[k]!, offset, n);
+      offset += n;
+    }
+    out.push(records);
+  }
+  return out;
+}
+
+/** One request's records as the store queues them for an append message. */
+export interface AppendSource {
+  readonly partition: string;
+  /** The records back to back; its buffer moves to the worker and back (`durable`). */
+  data: Uint8Array;
+  /** Where `data` is in its buffer (a moved view reads 0 for both until the buffer is back). */
+  readonly offset: number;
+  readonly size: number;
+  readonly lengths: ArrayLike<number>;
+  readonly now: number;
+}
+
+/** Separate byte arrays as one batch in a buffer of its own. */
+export function toBatch(records: readonly Uint8Array[]): RecordBatch {
+  const p = pack(records);
+  return { data: new Uint8Array(p.data), lengths: p.lengths };
+}
+
+/** The append message of a group: each request's buffer is moved to the worker as it is. */
+export function appendMessage(id: number, group: readonly AppendSource[]): Extract<ToWorker, { op: "append" }> {
+  let count = 0;
+  let bytes = 0;
+  for (const a of group) {
+    count += a.lengths.length;
+    bytes += a.size;
+  }
+  const lengths = new Uint32Array(count);
+  const buffers: ArrayBuffer[] = [];
+  const offsets: number[] = [];
+  let k = 0;
+  for (const a of group) {
+    buffers.push(a.data.buffer as ArrayBuffer);
+    offsets.push(a.offset);
+    for (let i = 0; i < a.lengths.length; i++) lengths[k++] = a.lengths[i]!;
+  }
+  return {
+    op: "append",
+    id,
+    partitions: group.map((a) => a.partition),
+    counts: group.map((a) => a.lengths.length),
+    nows: group.map((a) => a.now),
+    buffers,
+    offsets,
+    lengths,
+    bytes,
+  };
+}

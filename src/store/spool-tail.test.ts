@@ -1,0 +1,34 @@
+import { describe, expect, test } from "bun:test";
+import { SpoolTail } from "./spool-tail.ts";
+
+const row = (seq: number, bytes = 10) => ({ seq, record: new Uint8Array(bytes), bytes, spooledAt: 0, payload: seq });
+
+describe("SpoolTail", () => {
+  test("answers nothing until a read from the file reached the end, then every later row once, in order", () => {
+    const tail = new SpoolTail(1000);
+    tail.push(row(1));
+    expect(tail.take(0, 10)).toBeUndefined();
+    tail.readFromFile(0, [1], 10); // fewer than asked: the file's end
+    tail.push(row(2));
+    tail.push(row(4));
+    expect(tail.take(1, 1)?.map((r) => r.seq)).toEqual([2]);
+    expect(tail.take(2, 10)?.map((r) => r.seq)).toEqual([4]);
+    expect(tail.take(4, 10)).toEqual([]);
+    // Asked from before what it holds (a reader that restarted): the file must answer.
+    expect(tail.take(1, 10)).toBeUndefined();
+  });
+
+  test("a read that filled its limit proves nothing; rows past maxBytes drop the tail until the next read", () => {
+    const tail = new SpoolTail(25);
+    tail.readFromFile(0, [1, 2], 2);
+    tail.push(row(3));
+    expect(tail.take(2, 10)).toBeUndefined();
+    tail.readFromFile(2, [], 10);
+    tail.push(row(3));
+    tail.push(row(4));
+    tail.push(row(5)); // 30 bytes > 25: the drainer is behind
+    expect(tail.take(2, 10)).toBeUndefined();
+    tail.push(row(6));
+    expect(tail.take(2, 10)).toBeUndefined();
+  });
+});

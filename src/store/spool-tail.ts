@@ -1,0 +1,85 @@
+/**
+ * SpoolTail: the rows of one spool partition committed since the drainer last caught up, kept in
+ * memory (bounded) so that a drainer keeping up reads them from here instead of asking the worker
+ * to read back (and the caller to decode) what it appended a moment ago. SpoolStore owns one per
+ * partition and updates it in its message handler, in the worker's order of replies.
+ *
+ * Invariant while `complete`: every row of the partition with a sequence above `from` is in `rows`
+ * (in order). It becomes complete when a read from the file reached the partition's end (every
+ * commit answered after that read's answer comes after it in the file and is pushed here), and
+ * stops being so when a read goes to the file again (reads are served from here only from `from`
+ * on) or the rows held pass `maxBytes` (the drainer is behind: Kafka is slow or away).
+ */
+export interface TailRow {
+  readonly seq: number;
+  readonly record: Uint8Array;
+  readonly bytes: number;
+  readonly spooledAt: number;
+  /** What the appender attached to the record (it is served with the row). */
+  readonly payload?: unknown;
+}
+
+export class SpoolTail {
+  private complete = false;
+  private from = 0;
+  private rows: TailRow[] = [];
+  private head = 0;
+  private bytes = 0;
+
+  constructor(private readonly maxBytes: number) {}
+
+  /** A commit's row, in sequence order. */
+  push(row: TailRow): void {
+    if (!this.complete) return;
+    this.rows.push(row);
+    this.bytes += row.bytes;
+    if (this.bytes > this.maxBytes) this.reset();
+  }
+
+  /**
+   * The rows after `after` (at most `limit`), taken out of the tail, or undefined when the tail
+   * cannot answer (not complete, or `after` is before what it holds): then read the file.
+   */
+  take(after: number, limit: number): TailRow[] | undefined {
+    if (!this.complete || after < this.from) return undefined;
+    while (this.head < this.rows.length && this.rows[this.head]!.seq <= after) this.drop();
+    const out: TailRow[] = [];
+    while (this.head < this.rows.length && out.length < limit) {
+      out.push(this.rows[this.head]!);
+      this.drop();
+    }
+    this.from = out.length > 0 ? out.at(-1)!.seq : after;
+    if (this.head === this.rows.length) {
+      this.rows = [];
+      this.head = 0;
+    } else if (this.head > 4096 && this.head * 2 > this.rows.length) {
+      this.rows = this.rows.slice(this.head);
+      this.head = 0;
+    }
+    return out;
+  }
+
+  /** A read from the file starts: until it answers, the tail knows nothing. */
+  reset(): void {
+    this.complete = false;
+    this.rows = [];
+    this.head = 0;
+    this.bytes = 0;
+  }
+
+  /**
+   * A read from the file after `after` answered with rows of sequences `seqs` (of `limit` asked): when fewer, it
+   * reached the partition's end, and the tail holds everything from its last row on.
+   */
+  readFromFile(after: number, seqs: ArrayLike<number>, limit: number): void {
+    if (seqs.length >= limit) return;
+    this.reset();
+    this.complete = true;
+    this.from = seqs.length > 0 ? seqs[seqs.length - 1]! : after;
+  }
+
+  private drop(): void {
+    this.bytes -= this.rows[this.head]!.bytes;
+    this.head++;
+  }
+}

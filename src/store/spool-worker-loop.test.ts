@@ -1,0 +1,172 @@
+import { describe, expect, test } from "bun:test";
+import { tempDir } from "../../test/support/temp-dir.ts";
+import { type AppendRows, type DeleteRange, deleteRanges, openSpoolDatabase, SpoolTable } from "./spool-database.ts";
+import { type FromWorker, pack, type ToWorker, unpack } from "./spool-protocol.ts";
+import { SpoolWorkerLoop } from "./spool-worker-loop.ts";
+
+const bytes = (s: string) => new TextEncoder().encode(s);
+const text = (b: Uint8Array) => new TextDecoder().decode(b);
+
+function append(id: number, partition: string, records: string[], now = 1000): ToWorker {
+  const { data, lengths } = pack(records.map(bytes));
+  return {
+    op: "append",
+    id,
+    partitions: [partition],
+    counts: [records.length],
+    nows: [now],
+    buffers: [data],
+    offsets: [0],
+    lengths,
+    bytes: data.byteLength,
+  };
+}
+
+/** A loop on a real spool file in `dir`, its posts recorded, and what the file held at each post. */
+function harness(dir: string, table: SpoolTable = new SpoolTable(openSpoolDatabase(dir))) {
+  const posts: { message: FromWorker; inTransaction?: boolean; rows?: string[] }[] = [];
+  const loop = new SpoolWorkerLoop(
+    (message) => {
+      if (message.op === "done" && message.stats === undefined)
+        posts.push({ message }); // after close
+      else
+        posts.push({
+          message,
+          inTransaction: table.db.inTransaction,
+          rows: table.db
+            .query("SELECT record FROM spool ORDER BY seq")
+            .all()
+            .map((r) => text((r as { record: Uint8Array }).record)),
+        });
+    },
+    () => table,
+  );
+  loop.receive({ op: "open", id: 0, dataDir: dir });
+  loop.run();
+  posts.length = 0;
+  return { loop, table, posts };
+}
+
+describe("SpoolWorkerLoop", () => {
+  test("appends queued together commit as one transaction, and durable is posted only after it committed", async () => {
+    await using dir = await tempDir("spool-loop-");
+    const { loop, table, posts } = harness(dir.path);
+    loop.receive(append(1, "c1", ["a", "b"]));
+    loop.receive(append(2, "c2", ["c"]));
+    loop.run();
+    expect(posts).toEqual([
+      {
+        message: {
+          op: "durable",
+          ids: [1, 2],
+          seqs: new Float64Array([1, 2, 3]),
+          ms: expect.any(Number),
+          buffers: expect.any(Array),
+          oldest: [],
+        },
+        inTransaction: false,
+        rows: ["a", "b", "c"],
+      },
+    ]);
+    expect(table.db.query("PRAGMA synchronous").get()).toEqual({ synchronous: 2 });
+    table.close();
+  });
+
+  test("deletes ride in the next append commit, or run alone without an fsync, and report the partitions' oldest rows", async () => {
+    await using dir = await tempDir("spool-loop-");
+    const { loop, table, posts } = harness(dir.path);
+    loop.receive(append(1, "c1", ["a1", "a2", "a3"], 10));
+    loop.receive(append(2, "c2", ["b1"], 20));
+    loop.run();
+    loop.receive({ op: "delete", ranges: [["c1", 1, 2]] });
+    loop.receive(append(3, "c1", ["a4"], 30));
+    loop.run();
+    expect(posts.at(-1)).toEqual({
+      message: {
+        op: "durable",
+        ids: [3],
+        seqs: new Float64Array([5]),
+        ms: expect.any(Number),
+        buffers: expect.any(Array),
+        oldest: [["c1", 10]],
+      },
+      inTransaction: false,
+      rows: ["a3", "b1", "a4"],
+    });
+    loop.receive({
+      op: "delete",
+      ranges: deleteRanges([
+        ["c1", 3],
+        ["c2", 4],
+      ]),
+    });
+    loop.run();
+    expect(posts.at(-1)).toEqual({
+      message: {
+        op: "deleted",
+        oldest: [
+          ["c1", 30],
+          ["c2", null],
+        ],
+      },
+      inTransaction: false,
+      rows: ["a4"],
+    });
+    expect(table.db.query("PRAGMA synchronous").get()).toEqual({ synchronous: 2 });
+    table.close();
+  });
+
+  test("a commit that fails answers failed for its appends, keeps its deletes for the next one", async () => {
+    await using dir = await tempDir("spool-loop-");
+    class FailingOnce extends SpoolTable {
+      failures = 1;
+      override commit(appends: readonly AppendRows[], deletes: readonly DeleteRange[]): Float64Array {
+        if (this.failures-- > 0) throw new Error("disk I/O error");
+        return super.commit(appends, deletes);
+      }
+    }
+    const { loop, table, posts } = harness(dir.path, new FailingOnce(openSpoolDatabase(dir.path)));
+    (table as FailingOnce).failures = 0;
+    loop.receive(append(1, "c1", ["a", "b"]));
+    loop.run();
+    (table as FailingOnce).failures = 1;
+    loop.receive({ op: "delete", ranges: [["c1", 1, 1]] });
+    loop.receive(append(2, "c1", ["lost"]));
+    loop.run();
+    expect(posts.at(-1)).toEqual({
+      message: { op: "failed", ids: [2], message: "disk I/O error" },
+      inTransaction: false,
+      rows: ["a", "b"],
+    });
+    loop.receive(append(3, "c1", ["c"]));
+    loop.run();
+    expect(posts.at(-1)?.rows).toEqual(["b", "c"]);
+    table.close();
+  });
+
+  test("reads answer packed rows, deleteThrough the partition's stats, and queued deletes are written before close", async () => {
+    await using dir = await tempDir("spool-loop-");
+    const { loop, posts } = harness(dir.path);
+    loop.receive(append(1, "c1", ["a", "bb", "ccc"], 7));
+    loop.receive({ op: "read", id: 2, partition: "c1", after: 1, limit: 10 });
+    loop.receive({ op: "deleteThrough", id: 3, partition: "c1", seq: 2 });
+    loop.receive({ op: "delete", ranges: [["c1", 3, 3]] });
+    loop.receive({ op: "close", id: 4 });
+    loop.run();
+    const rows = posts[1]!.message as Extract<FromWorker, { op: "rows" }>;
+    expect([rows.id, [...rows.seqs], [...rows.spooledAt], unpack(rows.records).map(text)]).toEqual([
+      2,
+      [2, 3],
+      [7, 7],
+      ["bb", "ccc"],
+    ]);
+    expect(posts.slice(2).map((p) => p.message)).toEqual([
+      { op: "done", id: 3, stats: { partition: "c1", records: 1, bytes: 3, oldestAt: 7 } },
+      { op: "deleted", oldest: [["c1", null]] },
+      { op: "done", id: 4 },
+    ]);
+    const reopened = new SpoolTable(openSpoolDatabase(dir.path));
+    expect(reopened.stats()).toEqual([]);
+    reopened.close();
+  });
+});

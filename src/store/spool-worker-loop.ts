@@ -1,0 +1,165 @@
+/**
+ * SpoolWorkerLoop: what the spool worker thread does with SpoolStore's messages (spool-protocol.ts),
+ * run by spool-worker.ts; a test drives it in-thread with a `post` of its own.
+ *
+ * Messages queue and run in arrival order, one setImmediate turn at a time. Consecutive appends
+ * (up to COMMIT_MAX_BYTES of records, at least one) and the deletes among them run as ONE
+ * transaction: the group commit, one fsync (synchronous=FULL) for every request in it. `durable`
+ * is posted only after that transaction committed, so "answered ⇒ fsync'ed" holds. Deletes with no
+ * append to ride in run at once without an fsync of their own (spool-database.ts says why that is
+ * safe). A failed commit answers `failed` for its appends (their requests are refused) and keeps
+ * its deletes for the next transaction. Reads, deleteThrough and close run in order between them.
+ */
+import { type AppendRows, type DeleteRange, openSpoolDatabase, SpoolTable } from "./spool-database.ts";
+import { appendedRecords, type FromWorker, pack, type ToWorker, transferOf } from "./spool-protocol.ts";
+
+/** Most record bytes one group commit writes (one large request may exceed it alone). */
+export const COMMIT_MAX_BYTES = 1_048_576;
+
+type AppendMessage = Extract<ToWorker, { op: "append" }>;
+export type Post = (message: FromWorker, transfer?: ArrayBuffer[]) => void;
+
+export class SpoolWorkerLoop {
+  private table: SpoolTable | undefined;
+  private queue: ToWorker[] = [];
+  private scheduled = false;
+  private deletes: DeleteRange[] = [];
+
+  constructor(
+    private readonly post: Post,
+    private readonly open: (dataDir: string) => SpoolTable = (dir) => new SpoolTable(openSpoolDatabase(dir)),
+  ) {}
+
+  receive(message: ToWorker): void {
+    this.queue.push(message);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.run());
+    }
+  }
+
+  /** Runs everything queued so far (tests call it instead of waiting for the turn). */
+  run(): void {
+    this.scheduled = false;
+    const queue = this.queue;
+    this.queue = [];
+    let i = 0;
+    while (i < queue.length) {
+      const first = queue[i]!;
+      if (first.op !== "append" && first.op !== "delete") {
+        i++;
+        this.handle(first);
+        continue;
+      }
+      const appends: AppendMessage[] = [];
+      let bytes = 0;
+      while (i < queue.length && (appends.length === 0 || bytes < COMMIT_MAX_BYTES)) {
+        const m = queue[i]!;
+        if (m.op === "delete") this.deletes.push(...m.ranges);
+        else if (m.op === "append") {
+          appends.push(m);
+          bytes += m.bytes;
+        } else break;
+        i++;
+      }
+      if (appends.length > 0) this.commit(appends);
+      else this.flushDeletes();
+    }
+  }
+
+  private commit(messages: AppendMessage[]): void {
+    const table = this.table;
+    if (!table) {
+      this.post({ op: "failed", ids: messages.map((m) => m.id), message: "The spool file is not open" });
+      return;
+    }
+    const appends: AppendRows[] = [];
+    for (const m of messages) {
+      const perRequest = appendedRecords(m);
+      for (let k = 0; k < m.partitions.length; k++)
+        appends.push({ partition: m.partitions[k]!, now: m.nows[k]!, records: perRequest[k]! });
+    }
+    const deletes = this.deletes;
+    this.deletes = [];
+    const started = performance.now();
+    let seqs: Float64Array;
+    try {
+      seqs = table.commit(appends, deletes);
+    } catch (error) {
+      this.deletes = deletes.concat(this.deletes);
+      this.post({ op: "failed", ids: messages.map((m) => m.id), message: (error as Error).message });
+      return;
+    }
+    const ms = performance.now() - started;
+    // The records' buffers go back: the main thread keeps them for readers that keep up.
+    const buffers = messages.flatMap((m) => m.buffers);
+    this.post(
+      { op: "durable", ids: messages.map((m) => m.id), seqs, ms, buffers, oldest: this.oldestOf(table, deletes) },
+      [seqs.buffer as ArrayBuffer, ...buffers],
+    );
+  }
+
+  /** Deletes with no append commit to ride in: no fsync of their own. A failure here is fatal. */
+  private flushDeletes(): void {
+    const table = this.table;
+    const deletes = this.deletes;
+    if (!table || deletes.length === 0) return;
+    this.deletes = [];
+    table.deleteUnsynced(deletes);
+    this.post({ op: "deleted", oldest: this.oldestOf(table, deletes) });
+  }
+
+  private oldestOf(table: SpoolTable, deletes: readonly DeleteRange[]): [string, number | null][] {
+    const partitions = new Set<string>();
+    for (const d of deletes) partitions.add(d[0]);
+    return [...partitions].map((p) => [p, table.oldestAt(p)]);
+  }
+
+  private handle(m: Exclude<ToWorker, { op: "append" | "delete" }>): void {
+    try {
+      switch (m.op) {
+        case "open": {
+          this.table ??= this.open(m.dataDir);
+          this.post({ op: "opened", id: m.id, stats: this.table.stats() });
+          return;
+        }
+        case "read": {
+          const rows = this.requireTable().read(m.partition, m.after, m.limit);
+          const seqs = new Float64Array(rows.length);
+          const spooledAt = new Float64Array(rows.length);
+          for (let k = 0; k < rows.length; k++) {
+            seqs[k] = rows[k]!.seq;
+            spooledAt[k] = rows[k]!.spooled_at;
+          }
+          const records = pack(rows.map((r) => r.record));
+          this.post({ op: "rows", id: m.id, seqs, spooledAt, records }, [
+            seqs.buffer as ArrayBuffer,
+            spooledAt.buffer as ArrayBuffer,
+            ...transferOf(records),
+          ]);
+          return;
+        }
+        case "deleteThrough": {
+          const table = this.requireTable();
+          table.deleteThrough(m.partition, m.seq);
+          this.post({ op: "done", id: m.id, stats: table.statsOf(m.partition) });
+          return;
+        }
+        case "close": {
+          this.flushDeletes();
+          this.table?.close();
+          this.table = undefined;
+          this.post({ op: "done", id: m.id });
+          return;
+        }
+      }
+    } catch (error) {
+      this.post({ op: "failed", ids: [m.id], message: (error as Error).message });
+    }
+  }
+
+  private requireTable(): SpoolTable {
+    if (!this.table) throw new Error("The spool file is not open");
+    return this.table;
+  }
+}
