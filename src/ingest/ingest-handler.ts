@@ -9,7 +9,7 @@ import { Hono } from "hono";
 import { messageOf } from "../errors.ts";
 import { type Clock, monotonicView } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
-import { readBody } from "./body-reader.ts";
+import { checkedBody, readRawBody } from "./body-reader.ts";
 import type { IdempotencyGuard } from "./idempotency.ts";
 import { ErrorCodes, errorBody, IngestError, ingestErrorResponse, unavailable } from "./ingest-error.ts";
 import type { IngestMetrics } from "./ingest-metrics.ts";
@@ -20,6 +20,7 @@ import type { IngestConnection, IngestRequestContext, IngestShape, IngestTarget 
 import { PLAIN_CONNECTION } from "./request-context.ts";
 import { RequestDeadlines } from "./request-deadlines.ts";
 import { restProxyRoutes } from "./rest-proxy-routes.ts";
+import type { IngestRouteSettings } from "./route-settings.ts";
 import type { IngestRoute, IngestRouteTable } from "./route-table.ts";
 
 export interface IngestHandlerDeps {
@@ -44,7 +45,7 @@ export interface IngestEnv {
 /** What a shape-specific route asks the pipeline to do once the request is admitted. */
 export interface ShapeHandler {
   /** Turns the body into records (throws IngestError 4xx: nothing written). */
-  parse(body: Uint8Array): Promise<ParsedRequest> | ParsedRequest;
+  parse(body: Uint8Array, context: IngestRequestContext): Promise<ParsedRequest> | ParsedRequest;
 }
 
 export interface ParsedRequest {
@@ -93,7 +94,7 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
       const identity = isPromise(authenticated) ? await authenticated : authenticated;
       const authorized = route.stages.authorize(identity, target);
       if (isPromise(authorized)) await authorized;
-      const body = await readBody(context.request, limits.maxBodyBytes);
+      const body = checkedBody(await readRawBody(context.request, limits.maxBodyBytes), limits.maxBodyBytes);
       const limited = route.stages.limit(identity, target, body.length);
       if (isPromise(limited)) await limited;
       const idempotencyKey =
@@ -107,7 +108,7 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
       }
       let response: Response | undefined;
       try {
-        const parsing = shape.parse(body);
+        const parsing = shape.parse(body, context);
         const parsed = isPromise(parsing) ? await parsing : parsing;
         const stamped = route.stages.stamp
           ? route.stages.stamp(identity, parsed.records, route.settings)
@@ -155,6 +156,42 @@ function shapeLabel(shape: IngestShape, route: IngestRoute | undefined): string 
 /** The ingest listeners' request handler (what IngestServer and the TLS front end call). */
 export interface IngestApp {
   fetch(request: Request, env: IngestEnv["Bindings"]): Response | Promise<Response>;
+}
+
+/** A parsed native-path request (one object, no closure per request). */
+class NativeParsed implements ParsedRequest {
+  constructor(
+    readonly records: readonly IngestRecord[],
+    private readonly settings: IngestRouteSettings,
+  ) {}
+
+  respond(outcomes: readonly RecordOutcome[]): Response {
+    return nativeResponse(this.settings.topic, outcomes, this.settings.limits.retryAfterSeconds);
+  }
+}
+
+/** A route's native-path target and shape, made once per route settings rather than per request. */
+interface NativeRoute {
+  readonly target: IngestTarget;
+  readonly shape: ShapeHandler;
+}
+
+const nativeRoutes = new WeakMap<IngestRouteSettings, NativeRoute>();
+
+function nativeRoute(route: IngestRoute): NativeRoute {
+  const { settings } = route;
+  let made = nativeRoutes.get(settings);
+  if (made === undefined || made.target.connector !== route.connector) {
+    made = {
+      target: { connector: route.connector, path: settings.path, topic: settings.topic, shape: "native" },
+      shape: {
+        parse: (body, context) =>
+          new NativeParsed(parseNativeBody(settings, context.request, body, context.receivedAt), settings),
+      },
+    };
+    nativeRoutes.set(settings, made);
+  }
+  return made;
 }
 
 /** One request as the stages see it; the URL is parsed only if a stage asks for it. */
@@ -255,22 +292,12 @@ export function ingestApp(deps: IngestHandlerDeps): IngestApp {
   ): Promise<Response> => {
     const context = contextOf(request, connection, receivedAt);
     const { settings } = route;
-    const target: IngestTarget = {
-      connector: route.connector,
-      path: settings.path,
-      topic: settings.topic,
-      shape: "native",
-    };
+    const { target, shape } = nativeRoute(route);
     const label = settings.path;
     deps.metrics.started(label);
     let response: Response;
     try {
-      response = await pipeline(context, route, target, {
-        parse: (body) => ({
-          records: parseNativeBody(settings, request, body, receivedAt),
-          respond: (outcomes) => nativeResponse(settings.topic, outcomes, settings.limits.retryAfterSeconds),
-        }),
-      });
+      response = await pipeline(context, route, target, shape);
     } catch (error) {
       response = failed(label, error);
     }
