@@ -7,8 +7,9 @@
  *   flock /work/bench.lock env BENCH_BOOTSTRAP=host:port node_modules/.bin/bun bench/ingest-single-ab.ts \
  *     <label-a>=<gateway-binary-a> <label-b>=<gateway-binary-b>
  *
- * BENCH_ROUNDS (3), BENCH_DURATION_S (8), BENCH_WARMUP_S (3). Each round starts a fresh gateway (its
- * own data dir, a new topic). Prints one markdown row per measurement and the medians.
+ * BENCH_ROUNDS (3), BENCH_DURATION_S (8), BENCH_WARMUP_S (3), BENCH_TASKS_MAX (1: the connector's
+ * tasks.max). Each round starts a fresh gateway (its own data dir, a new topic). Prints one markdown
+ * row per measurement and the medians.
  */
 import { rmSync } from "node:fs";
 import { startIngestGateway } from "./support/ingest-gateway.ts";
@@ -27,6 +28,7 @@ if (builds.length !== 2) throw new Error("two builds to compare: <label-a>=<bina
 const rounds = Number(env.BENCH_ROUNDS ?? "3");
 const durationS = Number(env.BENCH_DURATION_S ?? "8");
 const warmupS = Number(env.BENCH_WARMUP_S ?? "3");
+const tasksMax = env.BENCH_TASKS_MAX ?? "1";
 const body = JSON.stringify({ device: "dev-1", seq: 1, payload: "x".repeat(160) });
 
 interface Measurement {
@@ -48,6 +50,7 @@ async function measure(label: string, bin: string): Promise<Measurement> {
           "ingest.path": "/s",
           "kafka.topic": `bench-ingest-ab-${Date.now().toString(36)}`,
           "ingest.mode": "single",
+          "tasks.max": tasksMax,
         },
       },
       probePath: "/s",

@@ -41,6 +41,13 @@ class Histogram {
   }
 }
 
+const STATUS_CLASSES = ["0xx", "1xx", "2xx", "3xx", "4xx", "5xx"];
+
+/** `2xx` for 200…299 etc. (the label strings made once, not per request). */
+function statusClass(status: number): string {
+  return STATUS_CLASSES[Math.floor(status / 100)] ?? `${Math.floor(status / 100)}xx`;
+}
+
 interface RouteCounters {
   readonly requests: Map<string, number>;
   recordsAccepted: number;
@@ -77,7 +84,7 @@ export class IngestMetrics {
   finished(route: string, status: number, seconds: number, recordsAccepted: number, bytesAccepted: number): void {
     const r = this.route(route);
     r.inFlight = Math.max(0, r.inFlight - 1);
-    const cls = `${Math.floor(status / 100)}xx`;
+    const cls = statusClass(status);
     r.requests.set(cls, (r.requests.get(cls) ?? 0) + 1);
     r.latency.observe(seconds);
     r.recordsAccepted += recordsAccepted;
@@ -87,7 +94,7 @@ export class IngestMetrics {
   /** A request refused before it reached a route (unknown path, topic): counted under its route label. */
   refused(route: string, status: number): void {
     const r = this.route(route);
-    const cls = `${Math.floor(status / 100)}xx`;
+    const cls = statusClass(status);
     r.requests.set(cls, (r.requests.get(cls) ?? 0) + 1);
   }
 

@@ -20,6 +20,7 @@ export type BodyKind = "json" | "ndjson" | "raw";
 /** The media type without parameters, lower-case; null when absent. */
 export function mediaType(contentType: string | null): string | null {
   if (contentType === null) return null;
+  if (contentType === "application/json") return contentType; // the common case, without a split
   const type = contentType.split(";")[0]!.trim().toLowerCase();
   return type === "" ? null : type;
 }
@@ -59,8 +60,12 @@ function unsupported(message: string): IngestError {
  * Connect writes a null value).
  */
 function value(element: Element, settings: IngestRouteSettings): unknown {
-  if (settings.valueFormat === "json" && element.kind === "json" && element.text !== undefined)
-    return element.value === null ? null : new JsonText(element.text.trim());
+  if (settings.valueFormat === "json" && element.kind === "json" && element.text !== undefined) {
+    if (element.value === null) return null;
+    const trimmed = element.text.trim();
+    // The body's own bytes when nothing was trimmed: no encode on the way to Kafka.
+    return new JsonText(trimmed, trimmed.length === element.text.length ? element.bytes : undefined);
+  }
   return represent(element, settings.valueFormat);
 }
 
@@ -106,7 +111,9 @@ export function parseNativeBody(
       const texts = arrayElementTexts(source);
       for (let i = 0; i < doc.length; i++) elements.push({ kind: "json", value: doc[i], text: texts[i] });
     } else {
-      elements.push({ kind: "json", value: doc, text: source });
+      // The body's bytes are the text's unless a byte order mark was dropped in decoding.
+      const bytes = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? undefined : body;
+      elements.push({ kind: "json", value: doc, text: source, bytes });
     }
   }
   if (elements.length > limits.maxRecords)

@@ -17,7 +17,49 @@ type Entry =
   | { partition: null; offset: null; spooled: true }
   | { partition: null; offset: null; error_code: number; error: string };
 
+/**
+ * One init for every 200 answer. Its headers are a `Headers` (Bun copies it into each Response,
+ * which then has headers of its own): a plain object would be turned into one per answer, ~0.1 µs
+ * a request more in a bare `new Response` loop.
+ */
+const OK_INIT: ResponseInit = Object.freeze({
+  status: 200,
+  headers: new Headers({ "Content-Type": "application/json" }),
+});
+
+let lastTopic = "";
+let lastTopicJson = '""';
+
+/** The topic as a JSON string (a route answers for one topic: the last one is kept). */
+function topicJson(topic: string): string {
+  if (topic !== lastTopic) {
+    lastTopicJson = JSON.stringify(topic);
+    lastTopic = topic;
+  }
+  return lastTopicJson;
+}
+
+/**
+ * The 200 body, written out: byte for byte what JSON.stringify makes of `{topic, offsets}` (numbers
+ * print alike in both), at a fraction of its cost per single-record request. Null when a record failed.
+ */
+function acknowledgedBody(topic: string, outcomes: readonly RecordOutcome[]): string | null {
+  let body = `{"topic":${topicJson(topic)},"offsets":[`;
+  for (let i = 0; i < outcomes.length; i++) {
+    const o = outcomes[i]!;
+    if (i > 0) body += ",";
+    if (o.kind === "written")
+      body += `{"partition":${o.partition},"offset":${o.offset},"timestamp":${o.timestamp === null ? "null" : o.timestamp}}`;
+    else if (o.kind === "dropped") body += '{"partition":null,"offset":null,"dropped":true}';
+    else if (o.kind === "spooled") body += '{"partition":null,"offset":null,"spooled":true}';
+    else return null;
+  }
+  return `${body}]}`;
+}
+
 export function nativeResponse(topic: string, outcomes: readonly RecordOutcome[], retryAfterSeconds: number): Response {
+  const acknowledged = acknowledgedBody(topic, outcomes);
+  if (acknowledged !== null) return new Response(acknowledged, OK_INIT);
   const offsets: Entry[] = new Array(outcomes.length);
   let failed = 0;
   let maybeWritten = false;
@@ -38,12 +80,6 @@ export function nativeResponse(topic: string, outcomes: readonly RecordOutcome[]
         error: o.message,
       };
     }
-  }
-  if (failed === 0) {
-    return new Response(JSON.stringify({ topic, offsets }), {
-      status: 200,
-      headers: { "Content-Type": "application/json" },
-    });
   }
   const status = maybeWritten ? 500 : 503;
   const headers: Record<string, string> = { "Content-Type": "application/json" };

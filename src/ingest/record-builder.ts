@@ -13,7 +13,13 @@ const decoder = new TextDecoder();
 
 /** One element as received: its JSON value (when JSON), its text, or its bytes. */
 export type Element =
-  | { readonly kind: "json"; readonly value: unknown; readonly text?: string }
+  | {
+      readonly kind: "json";
+      readonly value: unknown;
+      readonly text?: string;
+      /** The UTF-8 bytes of `text` when at hand (the request body itself). */
+      readonly bytes?: Uint8Array;
+    }
   | { readonly kind: "string"; readonly text: string }
   | { readonly kind: "bytes"; readonly bytes: Uint8Array };
 
@@ -23,9 +29,8 @@ export function represent(element: Element, format: ValueFormat): unknown {
     case "json":
       if (format === "json") return element.value;
       if (element.value === null && element.text === undefined) return null;
-      return format === "string"
-        ? (element.text ?? JSON.stringify(element.value))
-        : encoder.encode(element.text ?? JSON.stringify(element.value));
+      if (format === "string") return element.text ?? JSON.stringify(element.value);
+      return element.bytes ?? encoder.encode(element.text ?? JSON.stringify(element.value));
     case "string":
       return format === "bytes" ? encoder.encode(element.text) : element.text;
     case "bytes":
@@ -36,6 +41,7 @@ export function represent(element: Element, format: ValueFormat): unknown {
 export function elementBytes(element: Element): number {
   switch (element.kind) {
     case "json":
+      if (element.bytes !== undefined) return element.bytes.length;
       return element.text !== undefined
         ? Buffer.byteLength(element.text)
         : Buffer.byteLength(JSON.stringify(element.value) ?? "");
@@ -69,6 +75,8 @@ export function nativeKey(settings: IngestRouteSettings, request: Request, eleme
     : represent({ kind: "json", value: found }, settings.keyFormat);
 }
 
+const NO_HEADERS: readonly (readonly [string, IngestHeaderValue])[] = Object.freeze([]);
+
 /** Headers every record of the request carries: allow-listed request headers, static ones, extras. */
 export function requestHeaders(
   settings: IngestRouteSettings,
@@ -76,8 +84,15 @@ export function requestHeaders(
   receivedAt: number,
   contentType: string | null,
   raw: boolean,
-): (readonly [string, IngestHeaderValue])[] {
+): readonly (readonly [string, IngestHeaderValue])[] {
   const { headers } = settings;
+  if (
+    headers.allow.length === 0 &&
+    headers.static.length === 0 &&
+    headers.receivedAt === null &&
+    (contentType === null || (!raw && headers.contentType === null))
+  )
+    return NO_HEADERS;
   const out: (readonly [string, IngestHeaderValue])[] = [];
   for (const { from, to } of headers.allow) {
     const value = request.headers.get(from);

@@ -67,6 +67,9 @@ export interface IngestRequestContext {
   readonly connection: IngestConnection;
   /** When the request arrived (ms since epoch, from the listener's clock). */
   readonly receivedAt: number;
+  /** Records (and their bytes as received) Kafka acknowledged for the answer: set by the pipeline, read by the metrics. */
+  acceptedRecords?: number;
+  acceptedBytes?: number;
 }
 
 /** Which ingest route and topic a request wants to write to, and in which wire shape. */

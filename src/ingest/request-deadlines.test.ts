@@ -3,7 +3,13 @@ import { IngestQueue } from "../connectors/http-ingest/ingest-queue.ts";
 import { toSourceRecord } from "../connectors/http-ingest/task.ts";
 import { monotonicView } from "../util/clock.ts";
 import { ManualClock } from "../util/manual-clock.ts";
-import { CLIENT_GONE_MESSAGE, RequestDeadlines, timeoutMessage } from "./request-deadlines.ts";
+import {
+  CLIENT_GONE_MESSAGE,
+  CLIENT_WATCH_DELAY_MS,
+  type ClientRequest,
+  RequestDeadlines,
+  timeoutMessage,
+} from "./request-deadlines.ts";
 
 /** Lets the promise callbacks of a woken sleep run. */
 const settle = async () => {
@@ -38,7 +44,7 @@ describe("RequestDeadlines", () => {
   test("a request that ends first never aborts, and with nothing in flight no timer is armed", async () => {
     const clock = new ManualClock();
     const deadlines = new RequestDeadlines(clock);
-    const request = deadlines.start(100);
+    const request = deadlines.start(1000);
     let called = false;
     request.addEventListener("abort", () => {
       called = true;
@@ -50,6 +56,20 @@ describe("RequestDeadlines", () => {
     await settle();
     expect(request.aborted).toBe(false);
     expect(called).toBe(false);
+  });
+
+  test("a timer due within CLIENT_WATCH_DELAY_MS stays when the last request ends, fires once and is not re-armed", async () => {
+    const clock = new ManualClock();
+    const deadlines = new RequestDeadlines(clock);
+    deadlines.start(CLIENT_WATCH_DELAY_MS).end();
+    expect(clock.pending).toBe(1);
+    const next = deadlines.start(CLIENT_WATCH_DELAY_MS); // reuses the armed timer
+    expect(clock.pending).toBe(1);
+    next.end();
+    clock.advance(CLIENT_WATCH_DELAY_MS);
+    await settle();
+    expect(next.aborted).toBe(false);
+    expect(clock.pending).toBe(0);
   });
 
   test("many requests share one timer; each aborts at its own deadline, in order", async () => {
@@ -143,6 +163,74 @@ describe("RequestDeadlines", () => {
     ended.end();
     laterClient.abort();
     expect(ended.aborted).toBe(false);
+  });
+
+  describe("when a request is given its client", () => {
+    /** A request whose signal counts how often it is read (Bun makes it when first read). */
+    function clientRequest() {
+      const controller = new AbortController();
+      const client = {
+        reads: 0,
+        get signal() {
+          client.reads++;
+          return controller.signal;
+        },
+      } satisfies ClientRequest & { reads: number };
+      return { client, leave: () => controller.abort() };
+    }
+
+    test("a client gone before the watch is due aborts the request when it is due, not before", async () => {
+      const clock = new ManualClock();
+      const deadlines = new RequestDeadlines(clock);
+      const { client, leave } = clientRequest();
+      const request = deadlines.start(30_000, client);
+      clock.advance(10);
+      leave();
+      clock.advance(CLIENT_WATCH_DELAY_MS - 11);
+      await settle();
+      expect(request.aborted).toBe(false);
+      expect(client.reads).toBe(0);
+      clock.advance(1);
+      await settle();
+      expect(request.aborted).toBe(true);
+      expect(reasonOf(request)).toBe(CLIENT_GONE_MESSAGE);
+      expect(deadlines.size).toBe(0);
+      expect(clock.pending).toBe(0);
+    });
+
+    test("a client leaving after the watch began aborts the request at once", async () => {
+      const clock = new ManualClock();
+      const deadlines = new RequestDeadlines(clock);
+      const { client, leave } = clientRequest();
+      const request = deadlines.start(30_000, client);
+      clock.advance(CLIENT_WATCH_DELAY_MS);
+      await settle();
+      expect(client.reads).toBe(1);
+      expect(request.aborted).toBe(false);
+      leave();
+      expect(reasonOf(request)).toBe(CLIENT_GONE_MESSAGE);
+      expect(clock.pending).toBe(0);
+    });
+
+    test("requests answered before their watch is due never read their client's signal", async () => {
+      const clock = new ManualClock();
+      const deadlines = new RequestDeadlines(clock);
+      const quick = Array.from({ length: 50 }, () => clientRequest());
+      const slow = clientRequest();
+      const slowRequest = deadlines.start(30_000, slow.client);
+      for (const { client } of quick) {
+        deadlines.start(30_000, client).end();
+        clock.advance(1);
+      }
+      expect(clock.pending).toBe(1); // one timer for the deadlines and the watches
+      clock.advance(CLIENT_WATCH_DELAY_MS);
+      await settle();
+      expect(quick.map(({ client }) => client.reads)).toEqual(quick.map(() => 0));
+      expect(slow.client.reads).toBe(1);
+      slow.leave();
+      expect(slowRequest.aborted).toBe(true);
+      expect(clock.pending).toBe(0);
+    });
   });
 
   test("a listener added after the abort is not called (as on an AbortSignal)", async () => {

@@ -10,19 +10,31 @@
  * timeout. Requests with the same timeout expire in the order they started, so a lane is a FIFO (a
  * Set: a request that ends is deleted in O(1), nothing stays behind) and one timer, armed for the
  * earliest first deadline of all lanes, serves them all. When it fires, every request whose deadline
- * has come aborts, and it re-arms for the next one. With nothing in flight no timer is armed (an
- * idle gateway does not wake up, and nothing holds the process open at shutdown).
+ * has come aborts, and it re-arms for the next one. With nothing in flight it is not re-armed (an
+ * idle gateway does not wake up, and nothing holds the process open at shutdown beyond
+ * `CLIENT_WATCH_DELAY_MS`: a timer due that soon is left to fire once rather than cancelled).
+ *
+ * The client's signal is watched only for requests still in flight `CLIENT_WATCH_DELAY_MS` after
+ * they started: getting a request's AbortSignal from Bun and listening to it cost ~2 µs, a tenth of
+ * what a single-record request may cost in all, and almost every request has its answer long before.
+ * A request whose client left earlier is found then (Bun reports the signal as aborted) and aborts as
+ * it would have at once: its queued records are withdrawn, its sent ones "may still be written".
+ * Until then its records may go to Kafka, which the client, gone, never learns either way: the same
+ * at-least-once outcome as a client leaving just after its records were sent.
  *
  * Time is the injected Clock's (tests drive a ManualClock): a request aborts once the clock has
  * reached its start + timeout, as its own timer would have.
  */
 import type { Clock } from "../util/clock.ts";
 
+/** A listener on a SubmissionSignal: a function, or an object whose `handleEvent` is called (as EventTarget's). */
+export type AbortListener = (() => void) | { handleEvent(): void };
+
 /** What a writer needs of a request's abort signal; an AbortSignal is one too. */
 export interface SubmissionSignal {
   readonly aborted: boolean;
   readonly reason: unknown;
-  addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void;
+  addEventListener(type: "abort", listener: AbortListener, options?: { once?: boolean }): void;
 }
 
 export function timeoutMessage(timeoutMs: number): string {
@@ -31,11 +43,19 @@ export function timeoutMessage(timeoutMs: number): string {
 
 export const CLIENT_GONE_MESSAGE = "The client closed the connection";
 
+/** How long a request runs before its client's signal is watched. */
+export const CLIENT_WATCH_DELAY_MS = 100;
+
+/** What RequestDeadlines needs of a request to watch its client later (a fetch Request is one). */
+export interface ClientRequest {
+  readonly signal: AbortSignal | null | undefined;
+}
+
 /** The abort signal of one request: aborts at its deadline or when its client goes away. */
 export class RequestAbort implements SubmissionSignal {
   aborted = false;
   reason: unknown = undefined;
-  private listeners: (() => void)[] | null = null;
+  private listeners: AbortListener[] | null = null;
   private ended = false;
 
   constructor(
@@ -43,9 +63,17 @@ export class RequestAbort implements SubmissionSignal {
     /** Clock time at which the request times out. */
     readonly deadline: number,
     readonly lane: Set<RequestAbort>,
+    /** Clock time from which the client's signal is watched; the request whose signal it is. */
+    readonly watchFrom: number,
+    readonly client: ClientRequest | null,
   ) {}
 
-  addEventListener(_type: "abort", listener: () => void): void {
+  /** @internal Still waiting for its answer (neither aborted nor ended). */
+  get open(): boolean {
+    return !this.aborted && !this.ended;
+  }
+
+  addEventListener(_type: "abort", listener: AbortListener): void {
     if (this.aborted) return; // as an AbortSignal: a listener added after the abort is not called
     if (this.listeners === null) this.listeners = [listener];
     else this.listeners.push(listener);
@@ -62,7 +90,8 @@ export class RequestAbort implements SubmissionSignal {
     if (listeners === null) return;
     for (const listener of listeners) {
       try {
-        listener();
+        if (typeof listener === "function") listener();
+        else listener.handleEvent();
       } catch {
         // As EventTarget does, one listener's failure does not keep the others from running.
       }
@@ -79,9 +108,14 @@ export class RequestAbort implements SubmissionSignal {
     this.owner.forget(this);
   }
 
-  /** Listens to the client's signal (Bun aborts a request's signal when its client goes away). */
+  /**
+   * Listens to the client's signal now (Bun aborts a request's signal when its client goes away;
+   * one read after that says aborted). RequestDeadlines calls it for the request given to `start`.
+   */
   watch(client: AbortSignal | null | undefined): void {
-    client?.addEventListener("abort", this, { once: true });
+    if (!client) return;
+    if (client.aborted) this.handleEvent();
+    else client.addEventListener("abort", this, { once: true });
   }
 
   /** EventListener object for the client's signal: no closure per request. */
@@ -93,6 +127,9 @@ export class RequestAbort implements SubmissionSignal {
 export class RequestDeadlines {
   /** Requests in flight by their timeout (ms); each lane in start order, hence deadline order. */
   private readonly lanes = new Map<number, Set<RequestAbort>>();
+  /** Requests given a client, in start order (hence `watchFrom` order), until their watch is due. */
+  private unwatched: RequestAbort[] = [];
+  private unwatchedHead = 0;
   private inFlight = 0;
   private armedFor = Number.POSITIVE_INFINITY;
   private timer: AbortController | undefined;
@@ -106,18 +143,26 @@ export class RequestDeadlines {
 
   /**
    * Starts timing a request: it aborts with "Kafka did not acknowledge the records within …" once
-   * `timeoutMs` have passed on the clock, unless it ends first.
+   * `timeoutMs` have passed on the clock, unless it ends first; and with "The client closed the
+   * connection" when `client`'s signal aborts, looked at once the request has run
+   * `CLIENT_WATCH_DELAY_MS`.
    */
-  start(timeoutMs: number): RequestAbort {
+  start(timeoutMs: number, client: ClientRequest | null = null): RequestAbort {
     let lane = this.lanes.get(timeoutMs);
     if (lane === undefined) {
       lane = new Set();
       this.lanes.set(timeoutMs, lane);
     }
-    const entry = new RequestAbort(this, this.clock.now() + timeoutMs, lane);
+    const now = this.clock.now();
+    const entry = new RequestAbort(this, now + timeoutMs, lane, now + CLIENT_WATCH_DELAY_MS, client);
     lane.add(entry);
     this.inFlight++;
-    if (entry.deadline < this.armedFor) this.arm(entry.deadline);
+    let due = entry.deadline;
+    if (client !== null) {
+      this.unwatched.push(entry);
+      if (entry.watchFrom < due) due = entry.watchFrom;
+    }
+    if (due < this.armedFor) this.arm(due);
     return entry;
   }
 
@@ -130,14 +175,21 @@ export class RequestDeadlines {
   forget(entry: RequestAbort): void {
     if (!entry.lane.delete(entry)) return;
     this.inFlight--;
-    if (this.inFlight === 0) this.disarm();
+    // Nothing in flight: a timer due within CLIENT_WATCH_DELAY_MS stays (under load the last request
+    // ends many times a second, and cancelling and re-making the timer each time cost more than the
+    // rest of this bookkeeping); it fires once, finds nothing and is not re-armed. A later one goes.
+    if (this.inFlight === 0) {
+      this.unwatched = [];
+      this.unwatchedHead = 0;
+      if (this.armedFor - this.clock.now() > CLIENT_WATCH_DELAY_MS) this.disarm();
+    }
   }
 
   private fire(): void {
     this.timer = undefined;
     this.armedFor = Number.POSITIVE_INFINITY;
     const now = this.clock.now();
-    let next = Number.POSITIVE_INFINITY;
+    let next = this.watchDue(now);
     for (const [timeoutMs, lane] of this.lanes) {
       for (const entry of lane) {
         if (entry.deadline > now) {
@@ -148,6 +200,31 @@ export class RequestDeadlines {
       }
     }
     if (next < this.armedFor) this.arm(next);
+  }
+
+  /** Watches the clients of the requests whose watch is due; returns when the next one is. */
+  private watchDue(now: number): number {
+    const queue = this.unwatched;
+    let head = this.unwatchedHead;
+    while (head < queue.length) {
+      const entry = queue[head]!;
+      if (entry.watchFrom > now) break;
+      head++;
+      if (entry.open) entry.watch(entry.client?.signal);
+    }
+    // A client found gone may have ended the last request in flight: everything was cleared then.
+    if (this.unwatched !== queue) return Number.POSITIVE_INFINITY;
+    if (head === queue.length) {
+      this.unwatched = [];
+      this.unwatchedHead = 0;
+      return Number.POSITIVE_INFINITY;
+    }
+    this.unwatchedHead = head;
+    if (head > 1024 && head * 2 > queue.length) {
+      this.unwatched = queue.slice(head);
+      this.unwatchedHead = 0;
+    }
+    return queue[head]!.watchFrom;
   }
 
   private arm(at: number): void {
@@ -161,6 +238,9 @@ export class RequestDeadlines {
   }
 
   private disarm(): void {
+    // Nothing in flight: no client left to watch either.
+    this.unwatched = [];
+    this.unwatchedHead = 0;
     this.timer?.abort();
     this.timer = undefined;
     this.armedFor = Number.POSITIVE_INFINITY;

@@ -147,8 +147,20 @@ export function v2Response(outcomes: readonly RecordOutcome[], contentType: stri
           ? `{"partition":null,"offset":null,"error_code":null,"error":null}`
           : `{"partition":null,"offset":null,"error_code":${v2ErrorCode(o)},"error":${JSON.stringify(o.message)}}`;
   }
-  return new Response(`{"offsets":[${parts.join(",")}],"key_schema_id":null,"value_schema_id":null}`, {
-    status: 200,
-    headers: { "Content-Type": contentType },
-  });
+  return new Response(
+    `{"offsets":[${parts.join(",")}],"key_schema_id":null,"value_schema_id":null}`,
+    okInit(contentType),
+  );
+}
+
+/** The 200 init per response content type (two in practice): none built per request. */
+const OK_INITS = new Map<string, ResponseInit>();
+
+function okInit(contentType: string): ResponseInit {
+  let init = OK_INITS.get(contentType);
+  if (!init) {
+    init = Object.freeze({ status: 200, headers: Object.freeze({ "Content-Type": contentType }) });
+    OK_INITS.set(contentType, init);
+  }
+  return init;
 }

@@ -1,12 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { passThroughStages } from "./request-context.ts";
 import type { IngestWriter } from "./route-table.ts";
-import { IngestRouteTable } from "./route-table.ts";
+import { FILL_FIRST_RECORDS, IngestRouteTable } from "./route-table.ts";
 import { testSettings } from "./test-support.ts";
 
-function writer(): IngestWriter & { withdrawn: string[] } {
+function writer(pending = 0): IngestWriter & { withdrawn: string[]; pending: number } {
   const withdrawn: string[] = [];
-  return { pending: 0, submit: async () => [], withdrawQueued: (reason) => withdrawn.push(reason), withdrawn };
+  return { pending, submit: async () => [], withdrawQueued: (reason) => withdrawn.push(reason), withdrawn };
 }
 
 describe("IngestRouteTable", () => {
@@ -27,6 +27,21 @@ describe("IngestRouteTable", () => {
     table.detach("c", w);
     expect(table.byPath("/ingest/t")).toBeUndefined();
     expect(table.routes()).toEqual([]);
+  });
+
+  test("requests fill the first task until it holds FILL_FIRST_RECORDS, then go to the least busy", () => {
+    const table = new IngestRouteTable();
+    const [first, second, third] = [writer(), writer(), writer()];
+    for (const w of [first, second, third]) table.attach("c", w);
+    const route = table.open("c", testSettings(), passThroughStages);
+    first.pending = FILL_FIRST_RECORDS - 1;
+    expect(route.writer()).toBe(first); // not the least busy: its produce requests fill up
+    first.pending = FILL_FIRST_RECORDS;
+    second.pending = 10;
+    expect(route.writer()).toBe(second);
+    second.pending = FILL_FIRST_RECORDS + 5;
+    third.pending = FILL_FIRST_RECORDS + 1;
+    expect(route.writer()).toBe(first);
   });
 
   test("a path held by another connector cannot be opened", () => {

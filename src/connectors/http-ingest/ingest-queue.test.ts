@@ -54,6 +54,16 @@ describe("IngestQueue", () => {
     expect((await next).map((r) => r.value)).toEqual([3]);
   });
 
+  test("requests queued in the event-loop turn that woke a poll go out in that poll", async () => {
+    const q = queue();
+    const polled = q.poll(never, 60_000);
+    await new Promise((resolve) => setImmediate(resolve)); // the poll waits
+    q.submit({ topic: "t", records: [record(1)], signal: never });
+    for (let i = 0; i < 10; i++) await Promise.resolve(); // later in the same turn
+    q.submit({ topic: "t", records: [record(2)], signal: never });
+    expect((await polled).map((r) => r.value)).toEqual([1, 2]);
+  });
+
   test("an aborted request withdraws its queued records (not written) and fails its sent ones (may be written)", async () => {
     const q = queue();
     const abort = new AbortController();

@@ -13,7 +13,7 @@
 import type { Config, RecordMetadata, SourceTask, SourceTaskContext } from "../../api/connector.ts";
 import { Headers } from "../../api/data/headers.ts";
 import { Schemas } from "../../api/data/schema.ts";
-import { type SourceRecord, sourceRecord } from "../../api/record.ts";
+import type { SourceRecord } from "../../api/record.ts";
 import type { IngestRecord } from "../../ingest/ingest-record.ts";
 import { httpIngestConfig } from "./config.ts";
 import type { HttpIngestServices } from "./connector.ts";
@@ -31,16 +31,19 @@ export function toSourceRecord(topic: string, record: IngestRecord): SourceRecor
             schema: value instanceof Uint8Array ? Schemas.OPTIONAL_BYTES : null,
           })),
         );
-  return sourceRecord({
-    topic,
+  // sourceRecord()'s fields in its order (the same object shape), without its spread per record.
+  return {
+    sourcePartition: null,
+    sourceOffset: null,
     kafkaPartition: record.partition,
-    key: record.key,
     keySchema: record.key instanceof Uint8Array ? Schemas.OPTIONAL_BYTES : null,
-    value: record.value,
+    key: record.key,
     valueSchema: record.value instanceof Uint8Array ? Schemas.OPTIONAL_BYTES : null,
+    value: record.value,
     timestamp: record.timestamp,
     headers,
-  });
+    topic,
+  };
 }
 
 export class HttpIngestSourceTask implements SourceTask {

@@ -170,6 +170,10 @@ export function ingestQuotas(
       metrics.record(identity.principal, "denied");
     },
     limit(identity, bytes) {
+      if (!perIdentityOn && !global.requests && !global.bytes && !shared.requests && !shared.bytes) {
+        metrics.record(identity.principal, "accepted", bytes); // no quota configured: only counted
+        return;
+      }
       const now = clock.now();
       const own = perIdentityOn ? bucketsOf(identity.principal, now) : { requests: null, bytes: null };
       const draws: [TokenBucket | null, number, string][] = [

@@ -1,0 +1,80 @@
+import { describe, expect, test } from "bun:test";
+import type { RecordOutcome } from "./ingest-record.ts";
+import { nativeResponse } from "./native-response.ts";
+
+const written = (partition: number, offset: number, timestamp: number | null): RecordOutcome => ({
+  kind: "written",
+  topic: "t",
+  partition,
+  offset,
+  timestamp,
+});
+
+describe("nativeResponse", () => {
+  describe("when Kafka acknowledged every record", () => {
+    test.each([
+      ["one record", "telemetry", [written(2, 41, 1_764_500_000_000)]],
+      ["no timestamp", "telemetry", [written(0, 0, null)]],
+      [
+        "dropped, spooled and written in request order",
+        "t",
+        [written(1, 9_007_199_254_740_991, 0), { kind: "dropped" }, { kind: "spooled", sequence: 3 }],
+      ],
+      ["a topic that needs escaping", 'a"b\\c\u00e9\u2028', [written(0, 1, 2)]],
+      ["no records", "t", []],
+    ] as [string, string, RecordOutcome[]][])(
+      "%s: 200 with the body JSON.stringify would write",
+      async (_, topic, outcomes) => {
+        const response = nativeResponse(topic, outcomes, 3);
+        const offsets = outcomes.map((o) =>
+          o.kind === "written"
+            ? { partition: o.partition, offset: o.offset, timestamp: o.timestamp }
+            : { partition: null, offset: null, [o.kind]: true },
+        );
+        expect(response.status).toBe(200);
+        expect(response.headers.get("content-type")).toBe("application/json");
+        expect(await response.text()).toBe(JSON.stringify({ topic, offsets }));
+      },
+    );
+
+    test("each answer has headers of its own: a header set on one is not on the next", () => {
+      const first = nativeResponse("t", [written(0, 1, 2)], 3);
+      first.headers.set("x-extra", "1");
+      const next = nativeResponse("t", [written(0, 2, 2)], 3);
+      expect(next.headers.get("x-extra")).toBeNull();
+      expect([...next.headers]).toEqual([["content-type", "application/json"]]);
+    });
+  });
+
+  describe("when a record failed", () => {
+    test("503 with Retry-After when nothing failed was handed to Kafka, each record's fate listed", async () => {
+      const response = nativeResponse(
+        "t",
+        [written(0, 5, 7), { kind: "failed", message: "queue closed", retriable: true, maybeWritten: false }],
+        3,
+      );
+      expect(response.status).toBe(503);
+      expect(response.headers.get("retry-after")).toBe("3");
+      expect(await response.json()).toEqual({
+        error_code: 50003,
+        message: "1 of 2 records were not acknowledged by Kafka (none of them was written): queue closed",
+        topic: "t",
+        offsets: [
+          { partition: 0, offset: 5, timestamp: 7 },
+          { partition: null, offset: null, error_code: 50003, error: "queue closed" },
+        ],
+      });
+    });
+
+    test("500 without Retry-After when a failed record may still be written", async () => {
+      const response = nativeResponse(
+        "t",
+        [{ kind: "failed", message: "timed out", retriable: true, maybeWritten: true }],
+        3,
+      );
+      expect(response.status).toBe(500);
+      expect(response.headers.get("retry-after")).toBeNull();
+      expect(((await response.json()) as { error_code: number }).error_code).toBe(50002);
+    });
+  });
+});
