@@ -108,7 +108,6 @@ describe("SendCoalescer", () => {
     sender.ack();
     await waitFor(() => log.length === 4);
     expect(log[3]).toBe("D:5");
-    expect(coalescer.size).toBe(0);
   });
 
   test("a merged request stays within max.request.size: a batch may span requests, an oversized record goes alone", async () => {
@@ -193,7 +192,6 @@ describe("SendCoalescer with several requests in flight", () => {
     const log: string[] = [];
     for (const name of ["a", "b", "c", "d", "e"]) track(coalescer, log, name.toUpperCase(), [item(`${name}1`)]);
     expect(sender.requests).toEqual([["a1"], ["b1"], ["c1"]]);
-    expect(coalescer.inFlight).toBe(3);
     sender.ack(0);
     await waitFor(() => sender.requests.length === 4);
     expect(sender.requests[3]).toEqual(["d1", "e1"]);

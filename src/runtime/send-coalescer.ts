@@ -70,8 +70,8 @@ export interface SendCoalescerOptions {
   readonly maxInFlightBytes: number;
   /**
    * With a request on the wire, another starts only once this many bytes are queued (the
-   * producer's batch.size); less waits for the next acknowledgement and goes out merged with what
-   * arrives meanwhile, so a trickle of small poll batches (single-record ingest) makes full
+   * producer's batch.size); less waits until no request is on the wire (or this many bytes are
+   * queued) and goes out merged with what arrives meanwhile, so a trickle of small poll batches (single-record ingest) makes full
    * requests instead of many tiny ones. 0: start whenever there is room.
    */
   readonly minPipelinedBytes: number;
@@ -113,16 +113,6 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }> {
     private readonly sender: Sender<T>,
     private readonly o: SendCoalescerOptions,
   ) {}
-
-  /** Batches queued and not yet settled (those on the wire included). */
-  get size(): number {
-    return this.queue.length;
-  }
-
-  /** Requests on the wire. */
-  get inFlight(): number {
-    return this.requests.length;
-  }
 
   /**
    * Queues one poll batch (non-empty); resolves with its metadata once Kafka acknowledged all of
