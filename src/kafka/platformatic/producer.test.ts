@@ -160,4 +160,15 @@ describe("PlatformaticProducer", () => {
     expect(admittedSettled).toBe(true);
     expect(broker.produced).toEqual([]);
   });
+
+  test("an explicit partition the topic does not have rejects the send at once, writing nothing", async () => {
+    const broker = new GatedBroker();
+    broker.gate.resolve();
+    const producer = producerOn(broker);
+    await expect(producer.send([record("t", 0, "a"), record("t", 2, "b")])).rejects.toThrow(
+      "Invalid partition given with record: 2 is not in the range [0...2) of t",
+    );
+    expect(broker.produced).toEqual([]);
+    expect((await producer.send([record("t", 1, "c")])).map((m) => m.offset)).toEqual([0]);
+  });
 });

@@ -46,6 +46,14 @@ function checkTimestamp(r: ProducerRecord): void {
   );
 }
 
+/** An explicit partition the topic does not have fails the send at once (Java's IllegalArgumentException). */
+function checkPartition(topic: string, partition: number, count: number | undefined): void {
+  if (count === undefined || (Number.isInteger(partition) && partition >= 0 && partition < count)) return;
+  throw new DataError(
+    `Invalid partition given with record: ${partition} is not in the range [0...${count}) of ${topic}`,
+  );
+}
+
 export class PlatformaticProducer implements KafkaProducer {
   private readonly nextUnkeyed = new Map<string, number>();
   /** Sends waiting for metadata before they are admitted, in call order. */
@@ -101,6 +109,7 @@ export class PlatformaticProducer implements KafkaProducer {
       const r = records[i]!;
       checkTimestamp(r);
       let partition = r.partition;
+      if (partition !== null) checkPartition(r.topic, partition, this.pipeline.knownPartitionCount(r.topic));
       if (partition === null) {
         const count = this.pipeline.knownPartitionCount(r.topic) || 1;
         if (r.key !== null) partition = (murmur2(toBuffer(r.key)) & 0x7fffffff) % count;
