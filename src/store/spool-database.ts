@@ -157,9 +157,24 @@ export class SpoolTable {
     return this.readQuery.all(partition, afterSeq, limit);
   }
 
-  /** Deletes every row of a partition up to `seq` (rows a committed source offset covers). */
-  deleteThrough(partition: string, seq: number): void {
+  /**
+   * Deletes every row of a partition up to `seq` (rows a committed source offset covers) and
+   * returns true; or, when `seq` is above every sequence this file ever issued (the offset is of a
+   * spool file that was lost or recreated since), deletes nothing, raises the file's sequence to
+   * `seq` so that new rows come after that offset (a later start cannot delete them unsent), and
+   * returns false.
+   */
+  deleteThrough(partition: string, seq: number): boolean {
+    const issued = this.db.query<{ seq: number }, []>("SELECT seq FROM sqlite_sequence WHERE name = 'spool'").get();
+    if (seq > (issued?.seq ?? 0)) {
+      this.db.transaction(() => {
+        if (issued) this.db.run("UPDATE sqlite_sequence SET seq = ? WHERE name = 'spool'", [seq]);
+        else this.db.run("INSERT INTO sqlite_sequence (name, seq) VALUES ('spool', ?)", [seq]);
+      })();
+      return false;
+    }
     this.deleteUpTo.run(partition, seq);
+    return true;
   }
 
   /** Every partition with rows. */

@@ -75,7 +75,13 @@ export type FromWorker =
       readonly spooledAt: Float64Array;
       readonly records: Packed;
     }
-  | { readonly op: "done"; readonly id: number; readonly stats?: PartitionStats }
+  | {
+      readonly op: "done";
+      readonly id: number;
+      readonly stats?: PartitionStats;
+      /** deleteThrough: the sequence is above any this file issued (nothing deleted, see SpoolTable). */
+      readonly unknownSeq?: true;
+    }
   | { readonly op: "failed"; readonly ids: readonly number[]; readonly message: string };
 
 /** Packs records into one buffer (one copy each) and their lengths. */

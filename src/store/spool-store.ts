@@ -198,11 +198,16 @@ export class SpoolStore {
     this.channel.post({ op: "delete", ranges });
   }
 
-  /** Deletes every row of a partition up to `seq` (rows a committed source offset covers). */
-  async deleteThrough(partition: string, seq: number): Promise<void> {
+  /**
+   * Deletes every row of a partition up to `seq` (rows a committed source offset covers); false
+   * when `seq` is of another spool file (above every sequence this one issued: nothing deleted,
+   * and new rows get sequences above `seq`).
+   */
+  async deleteThrough(partition: string, seq: number): Promise<boolean> {
     this.flushDeletes();
     const reply = await this.channel.call({ op: "deleteThrough", id: this.channel.id(), partition, seq });
     if (reply.op === "done" && reply.stats) this.counts.set(reply.stats);
+    return !(reply.op === "done" && reply.unknownSeq);
   }
 
   /** Bytes of a partition's rows (no query: the counts kept in memory). */

@@ -141,8 +141,13 @@ export class SpoolWorkerLoop {
         }
         case "deleteThrough": {
           const table = this.requireTable();
-          table.deleteThrough(m.partition, m.seq);
-          this.post({ op: "done", id: m.id, stats: table.statsOf(m.partition) });
+          const known = table.deleteThrough(m.partition, m.seq);
+          this.post({
+            op: "done",
+            id: m.id,
+            stats: table.statsOf(m.partition),
+            ...(known ? {} : { unknownSeq: true }),
+          });
           return;
         }
         case "close": {
