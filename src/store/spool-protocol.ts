@@ -68,6 +68,8 @@ export type FromWorker =
       readonly oldest: readonly [string, number | null][];
     }
   | { readonly op: "deleted"; readonly oldest: readonly [string, number | null][] }
+  /** Something went wrong that the worker retries (a failed delete): logged as a warning. */
+  | { readonly op: "warning"; readonly message: string }
   | {
       readonly op: "rows";
       readonly id: number;

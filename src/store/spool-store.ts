@@ -21,6 +21,7 @@
  * pending operation and every later one rejects, `failure` is set, `onFailure` listeners run.
  * Deletes are queued, coalesced into ranges and ride the next commit (spool-database.ts).
  */
+import { getLogger } from "../util/logger.ts";
 import { StoreError } from "./database.ts";
 import { SpoolCounts, type SpoolStats } from "./spool-counts.ts";
 import { deleteRanges } from "./spool-database.ts";
@@ -30,6 +31,8 @@ import { type Notice, SpoolWorkerChannel, spoolWorkerUrl } from "./spool-worker-
 import { COMMIT_MAX_BYTES } from "./spool-worker-loop.ts";
 
 export { COMMIT_MAX_BYTES, type SpoolStats, spoolWorkerUrl };
+
+const log = getLogger("io.edgegateway.ingest.Spool");
 /** Most bytes of durable rows kept in memory per partition for a drainer that keeps up. */
 export const TAIL_MAX_BYTES = 32 * 1_048_576;
 export type SpoolRow = TailRow;
@@ -246,6 +249,7 @@ export class SpoolStore {
   private notice(m: Notice): void {
     if (m.op === "durable") this.durable(m);
     else if (m.op === "deleted") this.counts.setOldest(m.oldest);
+    else if (m.op === "warning") log.warn(`Spool: ${m.message}`);
     else {
       const error = new StoreError(`The spool could not store the records: ${m.message}`);
       for (const id of m.ids) {

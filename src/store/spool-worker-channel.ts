@@ -33,7 +33,7 @@ interface Call {
 }
 
 /** Replies that answer no call. */
-export type Notice = Extract<FromWorker, { op: "durable" | "deleted" | "failed" }>;
+export type Notice = Extract<FromWorker, { op: "durable" | "deleted" | "warning" | "failed" }>;
 
 export interface ChannelOwner {
   notice(message: Notice): void;
@@ -89,7 +89,7 @@ export class SpoolWorkerChannel {
   }
 
   private receive(m: FromWorker): void {
-    if (m.op === "durable" || m.op === "deleted") {
+    if (m.op === "durable" || m.op === "deleted" || m.op === "warning") {
       this.owner.notice(m);
       return;
     }

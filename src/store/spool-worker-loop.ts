@@ -99,13 +99,25 @@ export class SpoolWorkerLoop {
     );
   }
 
-  /** Deletes with no append commit to ride in: no fsync of their own. A failure here is fatal. */
+  /**
+   * Deletes with no append commit to ride in: no fsync of their own. A failure (a full disk:
+   * deleting is what frees space) keeps them for the next commit or turn and posts a warning.
+   */
   private flushDeletes(): void {
     const table = this.table;
     const deletes = this.deletes;
     if (!table || deletes.length === 0) return;
     this.deletes = [];
-    table.deleteUnsynced(deletes);
+    try {
+      table.deleteUnsynced(deletes);
+    } catch (error) {
+      this.deletes = deletes.concat(this.deletes);
+      this.post({
+        op: "warning",
+        message: `Deleting delivered rows failed, retried later: ${(error as Error).message}`,
+      });
+      return;
+    }
     this.post({ op: "deleted", oldest: this.oldestOf(table, deletes) });
   }
 
