@@ -18,6 +18,7 @@ import { Database, type Statement } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { StoreError } from "./database.ts";
+import type { Migration } from "./migrations/index.ts";
 import { spoolMigrations } from "./migrations/spool.ts";
 
 export const SPOOL_FILE = "spool.db";
@@ -72,15 +73,15 @@ export function openSpoolDatabase(dataDir: string): Database {
   return db;
 }
 
-export function migrateSpool(db: Database, path: string): void {
+export function migrateSpool(db: Database, path: string, migrations: readonly Migration[] = spoolMigrations): void {
   const current = (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
-  const latest = spoolMigrations.at(-1)?.version ?? 0;
+  const latest = migrations.at(-1)?.version ?? 0;
   if (current > latest) {
     throw new StoreError(
       `The spool file ${path} has schema version ${current}, newer than this gateway knows (${latest})`,
     );
   }
-  for (const m of spoolMigrations) {
+  for (const m of migrations) {
     if (m.version <= current) continue;
     db.transaction(() => {
       db.run(m.sql);

@@ -3,7 +3,8 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { tempDir } from "../../test/support/temp-dir.ts";
 import { waitFor } from "../../test/support/wait-for.ts";
-import { openSpoolDatabase, PAGE_SIZE, SPOOL_FILE } from "./spool-database.ts";
+import { spoolMigrations } from "./migrations/spool.ts";
+import { migrateSpool, openSpoolDatabase, PAGE_SIZE, SPOOL_FILE } from "./spool-database.ts";
 import { COMMIT_MAX_BYTES, SpoolStore } from "./spool-store.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
@@ -154,6 +155,20 @@ describe("SpoolStore", () => {
     expect(((await store.read(how, 0, 10).catch((e: Error) => e)) as Error).message).toMatch(reason);
     expect(store.stats(how).records).toBe(0);
     await store.close();
+  });
+
+  test("a spool file is marked with schema version 2 (record layout 2): a gateway knowing only 1 refuses it", async () => {
+    await using dir = await tempDir("spool-store-");
+    openSpoolDatabase(dir.path).close();
+    const db = new Database(join(dir.path, SPOOL_FILE));
+    expect((db.query("PRAGMA user_version").get() as { user_version: number }).user_version).toBe(2);
+    db.close();
+    // What the previous release does with it (its migrations stop at version 1).
+    const older = new Database(join(dir.path, SPOOL_FILE));
+    expect(() => migrateSpool(older, "spool.db", spoolMigrations.slice(0, 1))).toThrow(
+      "has schema version 2, newer than this gateway knows (1)",
+    );
+    older.close();
   });
 
   test("a spool file that cannot be opened fails open with the reason", async () => {

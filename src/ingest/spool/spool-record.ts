@@ -10,7 +10,8 @@
  * value. The value is most of a record, and escaping it into JSON (version 1) cost more CPU than
  * any other part of spooling it (BENCHMARKS.md, "Ingest security and spool"). Version 1 records
  * (one JSON document, first byte `{`) still in a spool file from an earlier release are read as
- * before.
+ * before. The spool file's schema version 2 (migrations/spool.ts) marks files that may hold
+ * version 2 records, so that an older gateway refuses them rather than fail to decode a row.
  */
 import { JsonText } from "../../api/data/json-text.ts";
 import type { IngestHeaderValue, IngestRecord } from "../ingest-record.ts";
