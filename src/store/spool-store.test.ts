@@ -171,6 +171,30 @@ describe("SpoolStore", () => {
     older.close();
   });
 
+  test("after close, read and deleteThrough reject at once", async () => {
+    await using dir = await tempDir("spool-store-");
+    const store = await SpoolStore.open(dir.path);
+    await store.close();
+    await expect(store.read("c1", 0, 10)).rejects.toThrow("The spool is closing");
+    await expect(store.deleteThrough("c1", 1)).rejects.toThrow("The spool is closing");
+  });
+
+  test("records that cannot be sent to the worker reject their append and the ones behind it; later ones work", async () => {
+    await using dir = await tempDir("spool-store-");
+    const store = await SpoolStore.open(dir.path);
+    const big = new ArrayBuffer(COMMIT_MAX_BYTES);
+    const first = store.append("c1", { data: new Uint8Array(big), lengths: [COMMIT_MAX_BYTES] });
+    const second = store.append("c1", [new Uint8Array([1, 2, 3])]);
+    structuredClone(big, { transfer: [big] }); // detached before the turn's send: postMessage throws
+    const settled = await Promise.allSettled([first, second]);
+    for (const s of settled) {
+      expect(s.status).toBe("rejected");
+      expect(String((s as PromiseRejectedResult).reason)).toContain("The spool could not take the records");
+    }
+    expect(await store.append("c1", [new Uint8Array([4])])).toEqual([1]);
+    await store.close();
+  });
+
   test("a spool file that cannot be opened fails open with the reason", async () => {
     await using dir = await tempDir("spool-");
     const held = await SpoolStore.open(dir.path);

@@ -150,8 +150,16 @@ export class SpoolStore {
       queued = queued.slice(take);
       const id = this.channel.id();
       this.inFlight.set(id, group);
-      const message = appendMessage(id, group);
-      this.channel.post(message, [...message.buffers]);
+      try {
+        const message = appendMessage(id, group);
+        this.channel.post(message, [...message.buffers]);
+      } catch (error) {
+        // Not sent (a buffer that cannot move): this group and the rest fail, nothing is stored.
+        this.inFlight.delete(id);
+        const e = new StoreError(`The spool could not take the records: ${(error as Error).message}`);
+        for (const a of group.concat(queued)) a.reject(e);
+        return;
+      }
     }
   }
 
@@ -161,6 +169,7 @@ export class SpoolStore {
    */
   async read(partition: string, afterSeq: number, limit: number): Promise<SpoolRow[]> {
     if (this.failure) throw this.failure;
+    if (this.closing) throw new StoreError("The spool is closing");
     const tail = this.tailOf(partition);
     const fromMemory = tail.take(afterSeq, limit);
     if (fromMemory) return fromMemory;
@@ -207,6 +216,8 @@ export class SpoolStore {
    * and new rows get sequences above `seq`).
    */
   async deleteThrough(partition: string, seq: number): Promise<boolean> {
+    if (this.failure) throw this.failure;
+    if (this.closing) throw new StoreError("The spool is closing");
     this.flushDeletes();
     const reply = await this.channel.call({ op: "deleteThrough", id: this.channel.id(), partition, seq });
     if (reply.op === "done" && reply.stats) this.counts.set(reply.stats);

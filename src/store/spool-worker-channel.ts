@@ -76,15 +76,19 @@ export class SpoolWorkerChannel {
   /** Posts `message` and resolves with its reply (`onReply` sees it first, in the message handler). */
   call(message: Extract<ToWorker, { id: number }>, onReply?: (reply: FromWorker) => void): Promise<FromWorker> {
     if (this.failure) return Promise.reject(this.failure);
+    if (this.ended) return Promise.reject(new StoreError("The spool is closed"));
     return new Promise<FromWorker>((resolve, reject) => {
       this.calls.set(message.id, { onReply, resolve, reject });
       this.post(message);
     });
   }
 
-  /** Ends the thread on purpose (after `close`, or after it died). */
+  /** Ends the thread on purpose (after `close`, or after it died): calls still waiting reject. */
   end(): void {
     this.ended = true;
+    const closed = new StoreError("The spool is closed");
+    for (const call of this.calls.values()) call.reject(closed);
+    this.calls.clear();
     this.worker.terminate();
   }
 
