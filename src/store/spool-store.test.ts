@@ -107,7 +107,7 @@ describe("SpoolStore", () => {
     await store.close();
   });
 
-  test("requests whose records share one buffer are each stored (moved once, copied for the second)", async () => {
+  test("requests whose records share one buffer are each stored (a view not covering its buffer is copied)", async () => {
     await using dir = await tempDir("spool-");
     const store = await SpoolStore.open(dir.path);
     const shared = bytes("aabbb");
@@ -125,6 +125,35 @@ describe("SpoolStore", () => {
     const reopened = await SpoolStore.open(dir.path);
     expect((await reopened.read("c1", 0, 10)).map((r) => text(r.record))).toEqual(["aa", "b", "bb"]);
     await reopened.close();
+  });
+
+  test("a view not covering its buffer is copied: the caller's other views of a pooled Buffer stay intact", async () => {
+    await using dir = await tempDir("spool-");
+    const store = await SpoolStore.open(dir.path);
+    const shared = new ArrayBuffer(64); // like a slice of Buffer's pool: other data around it
+    const view = new Uint8Array(shared, 8, 3);
+    view.set(bytes("abc"));
+    await store.append("c1", { data: view, lengths: [3] });
+    expect(shared.byteLength).toBe(64); // not moved (moving detaches it)
+    expect(text(view)).toBe("abc");
+    expect(text((await store.read("c1", 0, 10))[0]!.record)).toBe("abc");
+    await store.close();
+  });
+
+  test("release drops a stopped partition's tail and its counts when it holds no rows", async () => {
+    await using dir = await tempDir("spool-");
+    const store = await SpoolStore.open(dir.path);
+    await store.read("c1", 0, 10); // caught up: a tail
+    const [seq] = await store.append("c1", [bytes("a")]);
+    await store.append("c2", [bytes("b")]);
+    store.delete("c1", seq!, 1);
+    store.release("c1");
+    store.release("c2");
+    const internals = store as unknown as { tails: Map<string, unknown>; counts: { counts: Map<string, unknown> } };
+    expect([...internals.tails.keys()]).toEqual([]);
+    expect([...internals.counts.counts.keys()]).toEqual(["c2"]); // c2 still holds a row
+    expect(store.stats("c2").records).toBe(1);
+    await store.close();
   });
 
   test("close commits the appends still queued before it ends the worker", async () => {

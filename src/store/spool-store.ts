@@ -113,8 +113,10 @@ export class SpoolStore {
     let { data, lengths } = Array.isArray(records) ? toBatch(records) : (records as RecordBatch);
     if (lengths.length === 0) return Promise.resolve([]);
     // Each buffer moves to the worker once: one already on its way (another request's view of
-    // it, which callers avoid) or one that cannot move is copied.
-    if (this.moving.has(data.buffer) || !(data.buffer instanceof ArrayBuffer)) data = data.slice();
+    // it, which callers avoid), one that cannot move, or one the view does not cover (a pooled
+    // Buffer's memory, whose other views would go empty; slack the tail would keep) is copied.
+    const b = data.buffer;
+    if (this.moving.has(b) || !(b instanceof ArrayBuffer) || data.byteLength !== b.byteLength) data = data.slice();
     this.moving.add(data.buffer);
     return new Promise<number[]>((resolve, reject) => {
       this.queued.push({
@@ -281,7 +283,9 @@ export class SpoolStore {
       this.appendsCommitted += group.length;
       for (const a of group) {
         a.data = new Uint8Array(m.buffers[b++]!, a.offset, a.size);
-        const tail = this.tailOf(a.partition);
+        // Rows are kept only for a reader that caught up (its tail accepts them).
+        const tail = this.tails.get(a.partition);
+        const keep = tail?.accepting === true;
         const n = a.lengths.length;
         const seqs = new Array<number>(n);
         let offset = 0;
@@ -289,15 +293,30 @@ export class SpoolStore {
           const length = a.lengths[i]!;
           const seq = m.seqs[at++]!;
           seqs[i] = seq;
-          const record = a.data.subarray(offset, offset + length);
+          if (keep) {
+            const record = a.data.subarray(offset, offset + length);
+            const payload = a.payloads?.[i];
+            // Memory: the record's view, its parsed payload (about the record's size), and the
+            // request's whole buffer once (with its last row: it is kept until that one goes).
+            const memory = length + (payload === undefined ? 0 : length) + (i === n - 1 ? a.data.buffer.byteLength : 0);
+            tail!.push({ seq, record, bytes: length, spooledAt: a.now, payload }, memory);
+          }
           offset += length;
-          tail.push({ seq, record, bytes: length, spooledAt: a.now, payload: a.payloads?.[i] });
         }
         this.counts.added(a.partition, n, a.size, a.now);
         a.resolve(seqs);
       }
     }
     this.counts.setOldest(m.oldest);
+  }
+
+  /**
+   * A partition's drainer stopped: its in-memory rows go, and its counts too when it holds no
+   * rows (they are set again from the file when a drainer starts: deleteThrough, or open).
+   */
+  release(partition: string): void {
+    this.tails.delete(partition);
+    this.counts.forgetEmpty(partition);
   }
 
   private tailOf(partition: string): SpoolTail {

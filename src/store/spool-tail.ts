@@ -23,16 +23,27 @@ export class SpoolTail {
   private complete = false;
   private from = 0;
   private rows: TailRow[] = [];
+  /** What each row keeps in memory (see push), parallel to `rows`. */
+  private sizes: number[] = [];
   private head = 0;
   private bytes = 0;
 
   constructor(private readonly maxBytes: number) {}
 
-  /** A commit's row, in sequence order. */
-  push(row: TailRow): void {
+  /** Whether `push` keeps rows now (the caller builds none otherwise). */
+  get accepting(): boolean {
+    return this.complete;
+  }
+
+  /**
+   * A commit's row, in sequence order; `memory` is what keeping it costs (its record, the buffer
+   * it is a view of, its payload: the caller's estimate), counted against `maxBytes`.
+   */
+  push(row: TailRow, memory: number = row.bytes): void {
     if (!this.complete) return;
     this.rows.push(row);
-    this.bytes += row.bytes;
+    this.sizes.push(memory);
+    this.bytes += memory;
     if (this.bytes > this.maxBytes) this.reset();
   }
 
@@ -51,9 +62,11 @@ export class SpoolTail {
     this.from = out.length > 0 ? out.at(-1)!.seq : after;
     if (this.head === this.rows.length) {
       this.rows = [];
+      this.sizes = [];
       this.head = 0;
     } else if (this.head > 4096 && this.head * 2 > this.rows.length) {
       this.rows = this.rows.slice(this.head);
+      this.sizes = this.sizes.slice(this.head);
       this.head = 0;
     }
     return out;
@@ -63,6 +76,7 @@ export class SpoolTail {
   reset(): void {
     this.complete = false;
     this.rows = [];
+    this.sizes = [];
     this.head = 0;
     this.bytes = 0;
   }
@@ -79,7 +93,7 @@ export class SpoolTail {
   }
 
   private drop(): void {
-    this.bytes -= this.rows[this.head]!.bytes;
+    this.bytes -= this.sizes[this.head]!;
     this.head++;
   }
 }

@@ -194,6 +194,7 @@ export class SpoolWriter implements IngestWriter {
     this.closed = true;
     this.sent.clear();
     this.o.store.flushDeletes();
+    this.o.store.release(this.o.connector);
     this.wake.notify();
   }
 }

@@ -82,8 +82,9 @@ export function encodeSpoolRecords(topic: string, records: readonly IngestRecord
     };
     headers[i] = JSON.stringify(header);
     values[i] = body;
-    // UTF-8 takes at most 3 bytes per UTF-16 unit: an upper bound, trimmed below.
-    bound += 5 + headers[i]!.length * 3 + (typeof body === "string" ? body.length * 3 : body.byteLength);
+    // The exact UTF-8 length: the buffer is kept while a drainer reads from memory, so no slack.
+    bound +=
+      5 + Buffer.byteLength(headers[i]!) + (typeof body === "string" ? Buffer.byteLength(body) : body.byteLength);
   }
   // A buffer of its own, never a slice of Buffer's shared pool: the spool moves it to its worker.
   const data = Buffer.allocUnsafeSlow(bound);
@@ -104,7 +105,7 @@ export function encodeSpoolRecords(topic: string, records: readonly IngestRecord
     }
     lengths[i] = at - start;
   }
-  return { data: data.subarray(0, at), lengths };
+  return { data: at === bound ? data : data.subarray(0, at), lengths };
 }
 
 /** One record (tests, and callers with a single record). */
