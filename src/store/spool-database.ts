@@ -9,7 +9,7 @@
  * a lost delete only re-sends a record (a duplicate, never a loss). So deletes queued when an
  * append commit runs ride in it, the rest run in a transaction that skips the fsync
  * (`synchronous=NORMAL` for it; the next FULL commit syncs the WAL through it), and consecutive
- * sequences of a partition become one range delete (deleteRanges).
+ * sequences of a partition become one range delete (deleteRanges, spool-protocol.ts).
  *
  * Sequences come from AUTOINCREMENT, so they only grow and are never reused: a spool partition's
  * sequence is its source offset; an insert reads its seq back as the rowid (no RETURNING row).
@@ -199,23 +199,4 @@ export class SpoolTable {
   close(): void {
     this.db.close();
   }
-}
-
-/**
- * Coalesces deletes into ranges of consecutive sequences of one partition, in queue order: a
- * range `[from, to]` holds only sequences that were queued, so it deletes exactly those rows
- * (a sequence in between that belongs to another partition is not there to delete). Kafka
- * acknowledges a poll batch in order, so a batch of n rows is usually one statement, not n.
- */
-export function deleteRanges(batch: readonly (readonly [string, number])[]): DeleteRange[] {
-  const out: DeleteRange[] = [];
-  let last: DeleteRange | undefined;
-  for (const [partition, seq] of batch) {
-    if (last !== undefined && last[0] === partition && seq === last[2] + 1) last[2] = seq;
-    else {
-      last = [partition, seq, seq];
-      out.push(last);
-    }
-  }
-  return out;
 }

@@ -5,7 +5,8 @@ import { tempDir } from "../../test/support/temp-dir.ts";
 import { waitFor } from "../../test/support/wait-for.ts";
 import { spoolMigrations } from "./migrations/spool.ts";
 import { migrateSpool, openSpoolDatabase, PAGE_SIZE, SPOOL_FILE } from "./spool-database.ts";
-import { COMMIT_MAX_BYTES, SpoolStore } from "./spool-store.ts";
+import { COMMIT_MAX_BYTES } from "./spool-protocol.ts";
+import { SpoolStore } from "./spool-store.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);

@@ -48,6 +48,30 @@ export class SpoolTail {
   }
 
   /**
+   * One request's committed rows: views into `data` (its records back to back, `lengths[i]`
+   * bytes each). Memory counted: each record, its payload (about the record's size) and the
+   * request's whole buffer once, with its last row (the buffer is kept until that one goes).
+   */
+  pushRequest(
+    seqs: readonly number[],
+    data: Uint8Array,
+    lengths: ArrayLike<number>,
+    spooledAt: number,
+    payloads: readonly unknown[] | undefined,
+  ): void {
+    let offset = 0;
+    for (let i = 0; i < seqs.length; i++) {
+      const length = lengths[i]!;
+      const payload = payloads?.[i];
+      const memory =
+        length + (payload === undefined ? 0 : length) + (i === seqs.length - 1 ? data.buffer.byteLength : 0);
+      const record = data.subarray(offset, offset + length);
+      this.push({ seq: seqs[i]!, record, bytes: length, spooledAt, payload }, memory);
+      offset += length;
+    }
+  }
+
+  /**
    * The rows after `after` (at most `limit`), taken out of the tail, or undefined when the tail
    * cannot answer (not complete, or `after` is before what it holds): then read the file.
    */

@@ -11,10 +11,14 @@
  * its deletes for the next transaction. Reads, deleteThrough and close run in order between them.
  */
 import { type AppendRows, type DeleteRange, openSpoolDatabase, SpoolTable } from "./spool-database.ts";
-import { appendedRecords, type FromWorker, pack, type ToWorker, transferOf } from "./spool-protocol.ts";
-
-/** Most record bytes one group commit writes (one large request may exceed it alone). */
-export const COMMIT_MAX_BYTES = 1_048_576;
+import {
+  appendedRecords,
+  COMMIT_MAX_BYTES,
+  type FromWorker,
+  pack,
+  type ToWorker,
+  transferOf,
+} from "./spool-protocol.ts";
 
 type AppendMessage = Extract<ToWorker, { op: "append" }>;
 export type Post = (message: FromWorker, transfer?: ArrayBuffer[]) => void;

@@ -162,7 +162,7 @@ describe("SpoolWriter", () => {
     expect(refused).toBeInstanceOf(IngestError);
     expect([(refused as IngestError).status, (refused as IngestError).options.retryAfterSeconds]).toEqual([503, 7]);
     const expected =
-      /^The spool of connector throw is not durable any more, so nothing more is accepted \(The spool worker failed: the disk caught fire\); restart the gateway/;
+      /^The spool of connector throw is not durable any more, so nothing more is accepted \(The spool worker failed: the disk caught fire\); restart the task \(or the connector\)/;
     expect((refused as Error).message).toMatch(expected);
     const failed = await waiting;
     expect(failed).toBeInstanceOf(ConnectError);

@@ -185,7 +185,7 @@ export class SpoolWriter implements IngestWriter {
   }
 
   private failedMessage(failure: Error): string {
-    return `The spool of connector ${this.o.connector} is not durable any more, so nothing more is accepted (${failure.message}); restart the gateway. Records acknowledged before stay in the spool file and are sent after the restart.`;
+    return `The spool of connector ${this.o.connector} is not durable any more, so nothing more is accepted (${failure.message}); restart the task (or the connector): its start opens the spool file again. Records acknowledged before stay in the file and are sent then.`;
   }
 
   close(): void {
