@@ -42,13 +42,21 @@ export class KafkajsConsumer implements KafkaConsumer {
 
   /** Bumped by every start and close: a start that finds it changed was cancelled by a close. */
   private generation = 0;
+  /** Bumped by each JoinGroup this member sends (the join hook): a batch started before it is stale. */
+  private joinEpoch = 0;
+  /** Between the join hook and the join's assignment (GROUP_JOIN). */
+  private joining = false;
 
   async start(handlers: ConsumerHandlers): Promise<void> {
     const generation = ++this.generation;
+    this.joining = false;
     const cancelled = () => generation !== this.generation;
     const s = this.settings;
     const crash = (error: unknown) => handlers.onCrash(error as Error);
     const member = withJoinHook(this.kafka, async (memberId) => {
+      // Batches handed over before this join are judged stale from now on (see eachBatch).
+      this.joinEpoch++;
+      this.joining = true;
       const owned = this.assigned;
       if (cancelled() || owned.length === 0) return;
       this.assigned = [];
@@ -83,6 +91,7 @@ export class KafkajsConsumer implements KafkaConsumer {
       const lost = this.assigned.filter((tp) => !nextKeys.has(key(tp)));
       const added = next.filter((tp) => !prevKeys.has(key(tp)));
       this.assigned = next;
+      this.joining = false;
       if (lost.length > 0) handlers.onPartitionsLost(lost).catch(crash);
       if (added.length > 0) handlers.onPartitionsAssigned(added).catch(crash);
     });
@@ -108,11 +117,15 @@ export class KafkajsConsumer implements KafkaConsumer {
       if (cancelled()) throw closedMeanwhile();
       const run: ConsumerRunConfig = {
         autoCommit: false,
-        eachBatchAutoResolve: true,
+        // Resolved by hand: a batch the member gave up meanwhile must not move the fetch position
+        // (kafkajs would mark it in the next generation's offsets, skipping records never put).
+        eachBatchAutoResolve: false,
         // Bounded: the sink task queues concurrent partition batches into its next put.
         partitionsConsumedConcurrently: PARTITIONS_CONSUMED_CONCURRENTLY,
-        eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
-          if (!isRunning() || isStale() || batch.messages.length === 0) return;
+        eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
+          // Fetched before a join that is not complete yet: its partition may be gone or reassigned.
+          if (this.joining || !isRunning() || isStale() || batch.messages.length === 0) return;
+          const epoch = this.joinEpoch;
           const tsType = batch.messages[0] && (batch as { isLogAppendTime?: () => boolean }).isLogAppendTime?.();
           const records: ConsumedRecord[] = batch.messages.map((m) => ({
             topic: batch.topic,
@@ -125,6 +138,9 @@ export class KafkajsConsumer implements KafkaConsumer {
             headers: fromKafkajsHeaders(m.headers),
           }));
           await handlers.onRecords(records, heartbeat);
+          // A join since the batch started revoked its partition: the handler dropped the batch, so
+          // the position stays before it and the records come again from the committed offset.
+          if (epoch === this.joinEpoch) resolveOffset(batch.lastOffset());
         },
       };
       await consumer.run(run);
