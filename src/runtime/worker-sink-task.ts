@@ -275,11 +275,7 @@ export class WorkerSinkTask extends WorkerTask {
     });
     if (taken.length === 0) return; // an earlier run took these batches along
     try {
-      if (!this.stopping)
-        await this.deliver(
-          taken.map((t) => t.records),
-          heartbeat,
-        );
+      if (!this.stopping) await this.deliver(taken, heartbeat);
       for (const t of taken) t.done.resolve();
     } catch (error) {
       this.crash = error as Error;
@@ -289,9 +285,10 @@ export class WorkerSinkTask extends WorkerTask {
   }
 
   private async deliver(
-    batches: readonly (readonly ConsumedRecord[])[],
+    taken: readonly { records: readonly ConsumedRecord[]; assignment: number }[],
     heartbeat: () => Promise<void>,
   ): Promise<void> {
+    const batches = taken.map((t) => t.records);
     const sinkRecords: SinkRecord[] = [];
     const chain = this.o.transformations;
     // Consumed JSON reaches a task that takes JsonText as its bytes when no transformation reads it.
@@ -325,9 +322,11 @@ export class WorkerSinkTask extends WorkerTask {
     const max = this.o.maxPutRecords ?? Number.POSITIVE_INFINITY;
     if (sinkRecords.length <= max) await this.put(sinkRecords, heartbeat);
     else for (let i = 0; i < sinkRecords.length; i += max) await this.put(sinkRecords.slice(i, i + max), heartbeat);
-    for (const records of batches) {
+    for (const { records, assignment } of taken) {
       const last = records.at(-1);
-      if (last) this.offsets.advance({ topic: last.topic, partition: last.partition, offset: last.offset + 1 });
+      // A partition lost or revoked during the put is not this task's to commit any more.
+      if (last && this.owned.get(key(last)) === assignment)
+        this.offsets.advance({ topic: last.topic, partition: last.partition, offset: last.offset + 1 });
     }
     if (this.commitRequested || monotonicNow(this.clock) - this.lastCommit >= this.flushIntervalMs) {
       await this.commitOffsets();
