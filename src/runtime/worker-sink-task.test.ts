@@ -334,6 +334,23 @@ describe("WorkerSinkTask in a rebalance (Connect's HandleRebalance)", () => {
     await task.awaitStop(5000);
   });
 
+  test("a stopped task is not called by a late rebalance of its consumer (Connect's taskStopped)", async () => {
+    const { kafka, plugin, task } = setup(3_600_000);
+    const late: (() => Promise<void>)[] = [];
+    const rejoin = async () => {
+      for (const c of (kafka as unknown as { consumers: { rejoin(lost: boolean): Promise<void> }[] }).consumers)
+        late.push(() => c.rejoin(false));
+    };
+    task.start();
+    await waitFor(() => plugin.calls.includes("open in-0"));
+    await rejoin(); // the consumer as it was before the task stopped
+    task.stop();
+    await task.awaitStop(5000);
+    const calls = [...plugin.calls];
+    for (const again of late) await again();
+    expect(plugin.calls).toEqual(calls);
+  });
+
   test("a close() that throws at revocation fails the task, as Connect's rebalance exception does", async () => {
     const { kafka, plugin, task, listener } = setup(3_600_000);
     plugin.close = () => {

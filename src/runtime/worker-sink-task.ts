@@ -59,6 +59,8 @@ export class WorkerSinkTask extends WorkerTask {
   private assignments = 0;
   private readonly offsets: SinkOffsets;
   private commitRequested = false;
+  /** Set once close() closed the task's partitions: rebalance callbacks (a late consumer) skip it, as Connect's taskStopped. */
+  private closed = false;
   private putRetryTimeoutMs = -1;
   private crash: Error | undefined;
   /** A retriable consumer failure (broker unreachable too long): the loop restarts the consumer. */
@@ -375,7 +377,7 @@ export class WorkerSinkTask extends WorkerTask {
   }
 
   private async onPartitionsAssigned(partitions: readonly TopicPartition[]): Promise<void> {
-    if (partitions.length === 0 || this.cancelled) return;
+    if (partitions.length === 0 || this.cancelled || this.closed) return;
     this.log.info(`Partitions assigned: ${partitionList(partitions)}`);
     try {
       await this.o.task.open?.(partitions);
@@ -393,8 +395,8 @@ export class WorkerSinkTask extends WorkerTask {
    * closed, then committed (closePartitions), lost ones only closed.
    */
   private async onPartitionsRemoved(partitions: readonly TopicPartition[], lost: boolean): Promise<void> {
-    // As Connect skips the callback once the task was stopped: a cancelled task is not called again.
-    if (partitions.length === 0 || this.cancelled) return;
+    // As Connect skips the callback once the task was stopped: a cancelled or closed task is not called again.
+    if (partitions.length === 0 || this.cancelled || this.closed) return;
     this.log.info(`Partitions ${lost ? "lost" : "revoked"}: ${partitionList(partitions)}`);
     const removed = new Set(partitions.map(key));
     for (let i = this.queued.length - 1; i >= 0; i--) {
@@ -431,6 +433,7 @@ export class WorkerSinkTask extends WorkerTask {
       } catch (error) {
         this.log.warn("SinkTask.close() failed", error);
       }
+      this.closed = true;
     });
     await this.consumer?.close().catch((error) => this.log.warn("Could not close the consumer", error));
     try {
