@@ -83,21 +83,41 @@ export class SinkOffsets {
     }
     if (offsets === undefined) return;
     try {
-      await this.commitToGroup(
-        offsets.filter((o) => revoked.has(key(o))),
-        started,
-      );
+      await this.commitToGroup(offsets, started);
     } catch (error) {
       this.o.metrics.offsetCommitFailure++;
       this.o.log.error(`Commit of offsets of revoked partitions ${partitionList(partitions)} failed`, error);
     }
   }
 
-  /** The offsets the task confirms as flushed: its preCommit's answer, else all of them after flush. */
+  /**
+   * The offsets the task confirms as flushed: its preCommit's answer, else all of them after flush.
+   * As Connect's commitOffsets, an answer is kept only for a requested partition and up to what was
+   * put there: an offset past it (records never put) or for a partition not assigned is ignored.
+   */
   private async preCommit(pending: readonly TopicPartitionOffset[]): Promise<readonly TopicPartitionOffset[]> {
-    if (this.o.task.preCommit) return await this.o.task.preCommit(pending);
-    await this.o.task.flush?.(pending);
-    return pending;
+    if (!this.o.task.preCommit) {
+      await this.o.task.flush?.(pending);
+      return pending;
+    }
+    const requested = new Map(pending.map((o) => [key(o), o.offset]));
+    return (await this.o.task.preCommit(pending)).filter((o) => {
+      const current = requested.get(key(o));
+      if (current !== undefined && o.offset <= current) return true;
+      if (current !== undefined)
+        this.o.log.warn(
+          `Ignoring invalid task provided offset ${o.topic}-${o.partition}/${o.offset} -- not yet consumed, taskOffset=${o.offset} currentOffset=${current}`,
+        );
+      else if (!this.current.has(key(o)))
+        this.o.log.warn(
+          `Ignoring invalid task provided offset ${o.topic}-${o.partition}/${o.offset} -- partition not assigned, assignment=${partitionList([...this.current.values()])}`,
+        );
+      else
+        this.o.log.debug(
+          `Ignoring task provided offset ${o.topic}-${o.partition}/${o.offset} -- topic partition not requested, requested=${partitionList(pending)}`,
+        );
+      return false;
+    });
   }
 
   private async commitToGroup(offsets: readonly TopicPartitionOffset[], started: number): Promise<void> {
