@@ -305,6 +305,27 @@ describe("WorkerSinkTask in a rebalance (Connect's HandleRebalance)", () => {
     await task.awaitStop(5000);
   });
 
+  test("a revocation does not wait for a put that keeps failing retriably: the batch is dropped, uncommitted, and comes again", async () => {
+    const { kafka, plugin, task, produce, listener } = setup(3_600_000);
+    produce("a");
+    task.start();
+    await waitFor(() => plugin.calls.includes("open in-0"));
+    plugin.context.timeout(3_600_000); // without the revocation ending it, the retry waits an hour
+    plugin.failPut.push(new RetriableError("endpoint busy"));
+    const delivering = kafka.deliver();
+    await waitFor(() => plugin.calls.includes("put"));
+    await kafka.rebalance();
+    await delivering;
+    expect(plugin.calls).toEqual(["open in-0", "put", "close in-0", "open in-0"]);
+    expect(kafka.committed("connect-c", { topic: "in", partition: 0 })).toBeUndefined();
+    await kafka.deliver();
+    await waitFor(() => plugin.puts.length === 1);
+    expect(plugin.puts).toEqual([["a"]]);
+    expect(listener.events).toEqual(["RUNNING"]);
+    task.stop();
+    await task.awaitStop(5000);
+  });
+
   test("a partition lost while its batch is being put is not committed after the put", async () => {
     const { kafka, plugin, task, produce } = setup(0); // a commit after every put
     let release!: () => void;

@@ -15,7 +15,9 @@
  * Concurrency: batch processing and commits are serialized on one executor. While the connector
  * is PAUSED the assigned partitions are paused and a batch already in flight waits (heartbeating)
  * until resume or stop. A RetriableError from `put` redelivers the same batch after the backoff
- * the task set with `context.timeout`, as Connect does; any other error fails the task.
+ * the task set with `context.timeout`, as Connect does, unless a rebalance revokes its partitions
+ * meanwhile: their records are dropped (uncommitted, the next owner gets them again) so the
+ * rebalance does not wait for the retries; any other error fails the task.
  */
 import type { ErrantRecordReporter, SinkTask, SinkTaskContext } from "../api/connector.ts";
 import type { SinkRecord, TopicPartition } from "../api/record.ts";
@@ -45,6 +47,8 @@ const HEARTBEAT_EVERY_MS = 3000;
 const CONSUMER_START_BACKOFF: BackoffPolicy = { initialMs: 200, maxMs: 10_000 };
 /** Redelivery after a RetriableException from `put`, unless the task set `context.timeout`. */
 const PUT_BACKOFF: BackoffPolicy = { initialMs: 100, maxMs: 10_000 };
+/** The reason a put's retry is given up: one of its partitions was revoked or lost meanwhile. */
+const REVOKED = Symbol("revoked");
 
 export class WorkerSinkTask extends WorkerTask {
   private consumer: KafkaConsumer | undefined;
@@ -59,6 +63,8 @@ export class WorkerSinkTask extends WorkerTask {
   private assignments = 0;
   private readonly offsets: SinkOffsets;
   private commitRequested = false;
+  /** The put under way: a revocation of one of its partitions ends its retry backoff at once. */
+  private putting: { readonly partitions: ReadonlySet<string>; readonly revoked: AbortController } | undefined;
   /** Set once close() closed the task's partitions: rebalance callbacks (a late consumer) skip it, as Connect's taskStopped. */
   private closed = false;
   private putRetryTimeoutMs = -1;
@@ -322,8 +328,14 @@ export class WorkerSinkTask extends WorkerTask {
       }
     }
     const max = this.o.maxPutRecords ?? Number.POSITIVE_INFINITY;
-    if (sinkRecords.length <= max) await this.put(sinkRecords, heartbeat);
-    else for (let i = 0; i < sinkRecords.length; i += max) await this.put(sinkRecords.slice(i, i + max), heartbeat);
+    const assignments = new Map(taken.map((t) => [key(t.records[0]!), t.assignment]));
+    const owned = (record: SinkRecord) => {
+      const k = key(this.origins.get(record)!);
+      return this.owned.get(k) === assignments.get(k);
+    };
+    if (sinkRecords.length <= max) await this.put(sinkRecords, heartbeat, owned);
+    else
+      for (let i = 0; i < sinkRecords.length; i += max) await this.put(sinkRecords.slice(i, i + max), heartbeat, owned);
     for (const { records, assignment } of taken) {
       const last = records.at(-1);
       // A partition lost or revoked during the put is not this task's to commit any more.
@@ -335,7 +347,40 @@ export class WorkerSinkTask extends WorkerTask {
     }
   }
 
-  private async put(records: readonly SinkRecord[], heartbeat: () => Promise<void>): Promise<void> {
+  /**
+   * `put` with Connect's redelivery after a RetriableError. A rebalance does not wait for the
+   * retries (no heartbeats go out meanwhile, so the whole group would stall): when a partition of
+   * the put is revoked or lost, its records are dropped (their offsets do not advance; the next owner
+   * starts at the commit) and the rest is put again, as Connect's revocation removes a revoked
+   * partition's records from its pending batch.
+   */
+  private async put(
+    records: readonly SinkRecord[],
+    heartbeat: () => Promise<void>,
+    owned: (record: SinkRecord) => boolean,
+  ): Promise<void> {
+    let pending = records;
+    while (pending.length > 0) {
+      const revoked = new AbortController();
+      this.putting = { partitions: new Set(pending.map((r) => key(this.origins.get(r)!))), revoked };
+      try {
+        return await this.putWithRetry(pending, heartbeat, AbortSignal.any([this.stopSignal, revoked.signal]));
+      } catch (error) {
+        if (error !== REVOKED) throw error;
+        const kept = pending.filter(owned);
+        this.log.info(`Dropping ${pending.length - kept.length} records of revoked partitions before redelivery`);
+        pending = kept;
+      } finally {
+        this.putting = undefined;
+      }
+    }
+  }
+
+  private async putWithRetry(
+    records: readonly SinkRecord[],
+    heartbeat: () => Promise<void>,
+    signal: AbortSignal,
+  ): Promise<void> {
     await retry(
       async (attempt) => {
         if (attempt > 0) await heartbeat().catch(() => undefined);
@@ -349,7 +394,7 @@ export class WorkerSinkTask extends WorkerTask {
         policy: PUT_BACKOFF,
         maxAttempts: Number.POSITIVE_INFINITY,
         clock: this.clock,
-        signal: this.stopSignal,
+        signal,
         // The task's context.timeout(ms), when set, replaces the backoff (Connect's behaviour).
         classify: (error) => ({
           retriable: isRetriable(error),
@@ -374,6 +419,8 @@ export class WorkerSinkTask extends WorkerTask {
 
   private disown(partitions: readonly TopicPartition[]): void {
     for (const tp of partitions) this.owned.delete(key(tp));
+    const putting = this.putting;
+    if (putting && partitions.some((tp) => putting.partitions.has(key(tp)))) putting.revoked.abort(REVOKED);
   }
 
   private async onPartitionsAssigned(partitions: readonly TopicPartition[]): Promise<void> {
