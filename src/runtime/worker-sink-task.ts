@@ -470,7 +470,7 @@ export class WorkerSinkTask extends WorkerTask {
   }
 
   protected async close(failed: boolean): Promise<void> {
-    // `current` only holds offsets of records put successfully, but after a failure the task is not
+    // SinkOffsets only holds offsets of records put successfully, but after a failure the task is not
     // asked to flush again: nothing is committed, and records since the last commit are redelivered.
     await this.executor.run(async () => {
       if (!failed) await this.commitOffsets();
