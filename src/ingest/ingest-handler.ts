@@ -9,7 +9,7 @@ import { Hono } from "hono";
 import { messageOf } from "../errors.ts";
 import { type Clock, monotonicView } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
-import { readBody } from "./body-reader.ts";
+import { checkedBody, readRawBody } from "./body-reader.ts";
 import type { IdempotencyGuard } from "./idempotency.ts";
 import { ErrorCodes, errorBody, IngestError, ingestErrorResponse, unavailable } from "./ingest-error.ts";
 import type { IngestMetrics } from "./ingest-metrics.ts";
@@ -20,6 +20,7 @@ import type { IngestConnection, IngestRequestContext, IngestShape, IngestTarget 
 import { PLAIN_CONNECTION } from "./request-context.ts";
 import { RequestDeadlines } from "./request-deadlines.ts";
 import { restProxyRoutes } from "./rest-proxy-routes.ts";
+import type { IngestRouteSettings } from "./route-settings.ts";
 import type { IngestRoute, IngestRouteTable } from "./route-table.ts";
 
 export interface IngestHandlerDeps {
@@ -44,7 +45,7 @@ export interface IngestEnv {
 /** What a shape-specific route asks the pipeline to do once the request is admitted. */
 export interface ShapeHandler {
   /** Turns the body into records (throws IngestError 4xx: nothing written). */
-  parse(body: Uint8Array): Promise<ParsedRequest> | ParsedRequest;
+  parse(body: Uint8Array, context: IngestRequestContext): Promise<ParsedRequest> | ParsedRequest;
 }
 
 export interface ParsedRequest {
@@ -62,12 +63,17 @@ export function notFound(): Response {
   });
 }
 
-/** Runs the pipeline for a request on a route; used by the native path and the REST Proxy routes. */
+/**
+ * Runs the pipeline for a request on a route; used by the native path and the REST Proxy routes.
+ * With `label` the pipeline also counts the request in the metrics under that label and maps an
+ * error to its answer (the native path: no second async function around it per request).
+ */
 export type Pipeline = (
   context: IngestRequestContext,
   route: IngestRoute,
   target: IngestTarget,
   shape: ShapeHandler,
+  label?: string,
 ) => Promise<Response>;
 
 /** A stage's result: awaited only when the stage is asynchronous (most are not). */
@@ -75,75 +81,110 @@ function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
   return value instanceof Promise;
 }
 
+/** Counts a finished request in the metrics; returns its answer. */
+function finished(deps: IngestHandlerDeps, label: string, context: IngestRequestContext, response: Response): Response {
+  deps.metrics.finished(
+    label,
+    response.status,
+    (deps.clock.now() - context.receivedAt) / 1000,
+    context.acceptedRecords ?? 0,
+    context.acceptedBytes ?? 0,
+  );
+  return response;
+}
+
+/** The one error mapping of the ingest listener. */
+function failedAnswer(deps: IngestHandlerDeps, label: string, error: unknown): Response {
+  if (error instanceof IngestError) return ingestErrorResponse(error, deps.redact);
+  deps.log.error(`Ingest request on ${label} failed`, error);
+  return new Response(errorBody(ErrorCodes.KAFKA_ERROR, deps.redact(messageOf(error))), {
+    status: 500,
+    headers: { "Content-Type": "application/json" },
+  });
+}
+
 export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadlines): Pipeline {
-  return async (context, route, target, shape) => {
-    const { limits } = route.settings;
-    if (route.state !== "open")
-      throw unavailable(`The ingest connector ${route.connector} is paused`, limits.retryAfterSeconds);
-    if (route.writers.size === 0)
-      throw unavailable(`The ingest connector ${route.connector} has no running task`, limits.retryAfterSeconds);
-    if (route.inFlight >= limits.maxConcurrentRequests)
-      throw unavailable(
-        `Too many concurrent requests on ${route.settings.path} (ingest.max.concurrent.requests=${limits.maxConcurrentRequests})`,
-        limits.retryAfterSeconds,
-      );
-    route.inFlight++;
+  return async (context, route, target, shape, label) => {
+    if (label !== undefined) deps.metrics.started(label);
+    let answer: Response | undefined;
     try {
-      const authenticated = route.stages.authenticate(context);
-      const identity = isPromise(authenticated) ? await authenticated : authenticated;
-      const authorized = route.stages.authorize(identity, target);
-      if (isPromise(authorized)) await authorized;
-      const body = await readBody(context.request, limits.maxBodyBytes);
-      const limited = route.stages.limit(identity, target, body.length);
-      if (isPromise(limited)) await limited;
-      const idempotencyKey =
-        route.settings.idempotencyWindowMs > 0 && deps.idempotency
-          ? context.request.headers.get("idempotency-key")
-          : null;
-      const idempotent = idempotencyKey !== null;
-      if (idempotent) {
-        const replay = await deps.idempotency!.begin(route, target, idempotencyKey, context.request, body);
-        if (replay) return replay;
-      }
-      let response: Response | undefined;
+      const { limits } = route.settings;
+      if (route.state !== "open")
+        throw unavailable(`The ingest connector ${route.connector} is paused`, limits.retryAfterSeconds);
+      if (route.writers.size === 0)
+        throw unavailable(`The ingest connector ${route.connector} has no running task`, limits.retryAfterSeconds);
+      if (route.inFlight >= limits.maxConcurrentRequests)
+        throw unavailable(
+          `Too many concurrent requests on ${route.settings.path} (ingest.max.concurrent.requests=${limits.maxConcurrentRequests})`,
+          limits.retryAfterSeconds,
+        );
+      route.inFlight++;
       try {
-        const parsing = shape.parse(body);
-        const parsed = isPromise(parsing) ? await parsing : parsing;
-        const stamped = route.stages.stamp
-          ? route.stages.stamp(identity, parsed.records, route.settings)
-          : parsed.records;
-        const writer = route.writer();
-        if (!writer || route.state !== "open")
-          throw unavailable(`The ingest connector ${route.connector} has no running task`, limits.retryAfterSeconds);
-        const signal = deadlines.start(limits.requestTimeoutMs, context.request);
-        let outcomes: RecordOutcome[];
-        try {
-          outcomes = await writer.submit({ topic: target.topic, records: stamped, signal });
-        } finally {
-          signal.end();
-        }
-        response = parsed.respond(outcomes);
-        let records = 0;
-        let bytes = 0;
-        for (let i = 0; i < outcomes.length; i++) {
-          const kind = outcomes[i]!.kind;
-          if (kind === "written" || kind === "spooled") {
-            records++;
-            bytes += parsed.records[i]!.bytes;
+        const authenticated = route.stages.authenticate(context);
+        const identity = isPromise(authenticated) ? await authenticated : authenticated;
+        const authorized = route.stages.authorize(identity, target);
+        if (isPromise(authorized)) await authorized;
+        const body = checkedBody(await readRawBody(context.request, limits.maxBodyBytes), limits.maxBodyBytes);
+        const limited = route.stages.limit(identity, target, body.length);
+        if (isPromise(limited)) await limited;
+        const idempotencyKey =
+          route.settings.idempotencyWindowMs > 0 && deps.idempotency
+            ? context.request.headers.get("idempotency-key")
+            : null;
+        const idempotent = idempotencyKey !== null;
+        const replay = idempotent
+          ? await deps.idempotency!.begin(route, target, idempotencyKey, context.request, body)
+          : undefined;
+        if (replay) answer = replay;
+        else {
+          let response: Response | undefined;
+          try {
+            const parsing = shape.parse(body, context);
+            const parsed = isPromise(parsing) ? await parsing : parsing;
+            const stamped = route.stages.stamp
+              ? route.stages.stamp(identity, parsed.records, route.settings)
+              : parsed.records;
+            const writer = route.writer();
+            if (!writer || route.state !== "open")
+              throw unavailable(
+                `The ingest connector ${route.connector} has no running task`,
+                limits.retryAfterSeconds,
+              );
+            const signal = deadlines.start(limits.requestTimeoutMs, context.request);
+            let outcomes: RecordOutcome[];
+            try {
+              outcomes = await writer.submit({ topic: target.topic, records: stamped, signal });
+            } finally {
+              signal.end();
+            }
+            response = parsed.respond(outcomes);
+            let records = 0;
+            let bytes = 0;
+            for (let i = 0; i < outcomes.length; i++) {
+              const kind = outcomes[i]!.kind;
+              if (kind === "written" || kind === "spooled") {
+                records++;
+                bytes += parsed.records[i]!.bytes;
+              }
+            }
+            context.acceptedRecords = records;
+            context.acceptedBytes = bytes;
+            answer = response;
+          } catch (error) {
+            if (error instanceof IngestError) response = ingestErrorResponse(error, deps.redact);
+            throw error;
+          } finally {
+            if (idempotent) await deps.idempotency!.end(route, idempotencyKey, response);
           }
         }
-        context.acceptedRecords = records;
-        context.acceptedBytes = bytes;
-        return response;
-      } catch (error) {
-        if (error instanceof IngestError) response = ingestErrorResponse(error, deps.redact);
-        throw error;
       } finally {
-        if (idempotent) await deps.idempotency!.end(route, idempotencyKey, response);
+        route.inFlight--;
       }
-    } finally {
-      route.inFlight--;
+    } catch (error) {
+      if (label === undefined) throw error;
+      answer = failedAnswer(deps, label, error);
     }
+    return label === undefined ? (answer as Response) : finished(deps, label, context, answer as Response);
   };
 }
 
@@ -155,6 +196,42 @@ function shapeLabel(shape: IngestShape, route: IngestRoute | undefined): string 
 /** The ingest listeners' request handler (what IngestServer and the TLS front end call). */
 export interface IngestApp {
   fetch(request: Request, env: IngestEnv["Bindings"]): Response | Promise<Response>;
+}
+
+/** A parsed native-path request (one object, no closure per request). */
+class NativeParsed implements ParsedRequest {
+  constructor(
+    readonly records: readonly IngestRecord[],
+    private readonly settings: IngestRouteSettings,
+  ) {}
+
+  respond(outcomes: readonly RecordOutcome[]): Response {
+    return nativeResponse(this.settings.topic, outcomes, this.settings.limits.retryAfterSeconds);
+  }
+}
+
+/** A route's native-path target and shape, made once per route settings rather than per request. */
+interface NativeRoute {
+  readonly target: IngestTarget;
+  readonly shape: ShapeHandler;
+}
+
+const nativeRoutes = new WeakMap<IngestRouteSettings, NativeRoute>();
+
+function nativeRoute(route: IngestRoute): NativeRoute {
+  const { settings } = route;
+  let made = nativeRoutes.get(settings);
+  if (made === undefined || made.target.connector !== route.connector) {
+    made = {
+      target: { connector: route.connector, path: settings.path, topic: settings.topic, shape: "native" },
+      shape: {
+        parse: (body, context) =>
+          new NativeParsed(parseNativeBody(settings, context.request, body, context.receivedAt), settings),
+      },
+    };
+    nativeRoutes.set(settings, made);
+  }
+  return made;
 }
 
 /** One request as the stages see it; the URL is parsed only if a stage asks for it. */
@@ -204,26 +281,9 @@ export function ingestApp(deps: IngestHandlerDeps): IngestApp {
   const deadlines = new RequestDeadlines(monotonicView(deps.clock));
   const pipeline = createPipeline(deps, deadlines);
 
-  const finish = (label: string, context: IngestRequestContext, response: Response): Response => {
-    deps.metrics.finished(
-      label,
-      response.status,
-      (deps.clock.now() - context.receivedAt) / 1000,
-      context.acceptedRecords ?? 0,
-      context.acceptedBytes ?? 0,
-    );
-    return response;
-  };
-
-  /** The one error mapping of the ingest listener. */
-  const failed = (label: string, error: unknown): Response => {
-    if (error instanceof IngestError) return ingestErrorResponse(error, deps.redact);
-    deps.log.error(`Ingest request on ${label} failed`, error);
-    return new Response(errorBody(ErrorCodes.KAFKA_ERROR, deps.redact(messageOf(error))), {
-      status: 500,
-      headers: { "Content-Type": "application/json" },
-    });
-  };
+  const finish = (label: string, context: IngestRequestContext, response: Response): Response =>
+    finished(deps, label, context, response);
+  const failed = (label: string, error: unknown): Response => failedAnswer(deps, label, error);
 
   /** Runs `handle` with metrics and the one error mapping. */
   const measured = async (
@@ -246,35 +306,16 @@ export function ingestApp(deps: IngestHandlerDeps): IngestApp {
   const contextOf = (request: Request, connection: IngestConnection | undefined, receivedAt: number) =>
     new RequestContext(request, connection ?? PLAIN_CONNECTION, receivedAt);
 
-  /** A POST to a connector's own path. */
-  const native = async (
+  /** A POST to a connector's own path: the pipeline counts it and maps its errors. */
+  const native = (
     request: Request,
     connection: IngestConnection | undefined,
     route: IngestRoute,
     receivedAt: number,
   ): Promise<Response> => {
     const context = contextOf(request, connection, receivedAt);
-    const { settings } = route;
-    const target: IngestTarget = {
-      connector: route.connector,
-      path: settings.path,
-      topic: settings.topic,
-      shape: "native",
-    };
-    const label = settings.path;
-    deps.metrics.started(label);
-    let response: Response;
-    try {
-      response = await pipeline(context, route, target, {
-        parse: (body) => ({
-          records: parseNativeBody(settings, request, body, receivedAt),
-          respond: (outcomes) => nativeResponse(settings.topic, outcomes, settings.limits.retryAfterSeconds),
-        }),
-      });
-    } catch (error) {
-      response = failed(label, error);
-    }
-    return finish(label, context, response);
+    const { target, shape } = nativeRoute(route);
+    return pipeline(context, route, target, shape, route.settings.path);
   };
 
   app.get("/openapi.json", (c) => (deps.openApi ? c.json(deps.openApi()) : notFound()));

@@ -20,6 +20,7 @@ export type BodyKind = "json" | "ndjson" | "raw";
 /** The media type without parameters, lower-case; null when absent. */
 export function mediaType(contentType: string | null): string | null {
   if (contentType === null) return null;
+  if (contentType === "application/json") return contentType; // the common case, without a split
   const type = contentType.split(";")[0]!.trim().toLowerCase();
   return type === "" ? null : type;
 }

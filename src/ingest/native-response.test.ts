@@ -36,6 +36,14 @@ describe("nativeResponse", () => {
         expect(await response.text()).toBe(JSON.stringify({ topic, offsets }));
       },
     );
+
+    test("each answer has headers of its own: a header set on one is not on the next", () => {
+      const first = nativeResponse("t", [written(0, 1, 2)], 3);
+      first.headers.set("x-extra", "1");
+      const next = nativeResponse("t", [written(0, 2, 2)], 3);
+      expect(next.headers.get("x-extra")).toBeNull();
+      expect([...next.headers]).toEqual([["content-type", "application/json"]]);
+    });
   });
 
   describe("when a record failed", () => {

@@ -17,10 +17,14 @@ type Entry =
   | { partition: null; offset: null; spooled: true }
   | { partition: null; offset: null; error_code: number; error: string };
 
-/** One init for every 200 answer: no headers object built per request. */
+/**
+ * One init for every 200 answer. Its headers are a `Headers` (Bun copies it into each Response,
+ * which then has headers of its own): a plain object would be turned into one per answer, ~0.1 µs
+ * a request more in a bare `new Response` loop.
+ */
 const OK_INIT: ResponseInit = Object.freeze({
   status: 200,
-  headers: Object.freeze({ "Content-Type": "application/json" }),
+  headers: new Headers({ "Content-Type": "application/json" }),
 });
 
 let lastTopic = "";
