@@ -579,6 +579,63 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
 describe("what only the platformatic adapter does", () => {
   const platformatic = () => kafkaPorts.platformatic(new LogManager({ sink: () => {} }));
 
+  test("a member removed while it commits its revocation: the commit fails, nothing is committed under a new generation", async () => {
+    const topic = uniqueTopic("revoke-removed");
+    const groupId = `group-${topic}`;
+    const port = platformatic();
+    const admin = await port.admin({ "bootstrap.servers": info.bootstrap });
+    await admin.createTopic({ topic, partitions: 1, replicationFactor: 1 });
+    const properties = {
+      "bootstrap.servers": info.bootstrap,
+      "fetch.max.wait.ms": "100",
+      "heartbeat.interval.ms": "300",
+    };
+    const groupAdmin = new Admin({ clientId: "test-admin", bootstrapBrokers: [info.bootstrap] });
+    const memberIds = async () => [
+      ...((await groupAdmin.describeGroups({ groups: [groupId] })).get(groupId)?.members.keys() ?? []),
+    ];
+    const events: string[] = [];
+    let memberA = "";
+    const a = await port.consumer({ groupId, topics: [topic], properties });
+    await a.start(
+      handlers({
+        onPartitionsAssigned: async () => void events.push("A assigned"),
+        onPartitionsLost: async () => void events.push("A lost"),
+        onPartitionsRevoked: async (revoked) => {
+          events.push("A revoked");
+          if (events.filter((e) => e === "A revoked").length > 1) return;
+          // As a session that expired while the task flushed: the generation is gone at the commit.
+          await groupAdmin.removeMembersFromConsumerGroup({
+            groupId,
+            members: [{ memberId: memberA, reason: "test" }],
+          });
+          const committing = a.commit(revoked.map((tp) => ({ ...tp, offset: 1 })));
+          await committing.then(
+            () => events.push("A committed"),
+            () => events.push("A commit failed"),
+          );
+        },
+      }),
+    );
+    await waitFor(() => events.includes("A assigned"), { what: "A's partition" });
+    memberA = (await memberIds())[0] ?? "";
+    const b = await port.consumer({ groupId, topics: [topic], properties });
+    try {
+      await b.start(handlers({}));
+      await waitFor(() => events.includes("A commit failed") || events.includes("A committed"), {
+        what: "the revocation's commit",
+        timeoutMs: 30_000,
+      });
+      expect(events.slice(0, 3)).toEqual(["A assigned", "A revoked", "A commit failed"]);
+      expect(await admin.groupOffsets(groupId)).toEqual([]);
+    } finally {
+      await b.close();
+      await a.close();
+      await groupAdmin.close();
+      await admin.close();
+    }
+  }, 60_000);
+
   test("group.instance.id makes a static member; kafkajs refuses it with a clear message", async () => {
     const topic = uniqueTopic("static");
     const port = platformatic();
