@@ -8,7 +8,7 @@
  * logged and counted, never thrown (the records are delivered again, at-least-once).
  */
 import type { SinkTask } from "../api/connector.ts";
-import type { TopicPartition, TopicPartitionOffset } from "../api/record.ts";
+import { partitionMapKey as key, type TopicPartition, type TopicPartitionOffset } from "../api/record.ts";
 import type { KafkaConsumer } from "../kafka/kafka-port.ts";
 import { type Clock, monotonicNow } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
@@ -26,7 +26,6 @@ export interface SinkOffsetsOptions {
   readonly cancelled: () => boolean;
 }
 
-const key = (tp: TopicPartition) => `${tp.topic}\u0000${tp.partition}`;
 export const partitionList = (tps: readonly TopicPartition[]) =>
   tps.map((tp) => `${tp.topic}-${tp.partition}`).join(", ");
 

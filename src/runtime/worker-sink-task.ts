@@ -20,7 +20,7 @@
  * rebalance does not wait for the retries; any other error fails the task.
  */
 import type { ErrantRecordReporter, SinkTask, SinkTaskContext } from "../api/connector.ts";
-import type { SinkRecord, TopicPartition } from "../api/record.ts";
+import { partitionMapKey as key, type SinkRecord, type TopicPartition } from "../api/record.ts";
 import { isRetriable } from "../errors.ts";
 import type { ConsumedRecord, KafkaConsumer } from "../kafka/kafka-port.ts";
 import { ABORTED, abortable, type Deferred, deferred, SerialExecutor } from "../util/async.ts";
@@ -41,7 +41,6 @@ export interface WorkerSinkTaskOptions extends WorkerTaskOptions {
   readonly maxPutRecords?: number;
 }
 
-const key = (tp: TopicPartition) => `${tp.topic}\u0000${tp.partition}`;
 const HEARTBEAT_EVERY_MS = 3000;
 /** The group cannot be joined yet (broker down, topic missing): retried until stop. */
 const CONSUMER_START_BACKOFF: BackoffPolicy = { initialMs: 200, maxMs: 10_000 };

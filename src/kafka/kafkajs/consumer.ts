@@ -17,7 +17,7 @@
  * still a member), stops kafkajs, subscribes again and rejoins.
  */
 import type { Consumer, ConsumerRunConfig, Kafka } from "kafkajs";
-import type { TopicPartition, TopicPartitionOffset } from "../../api/record.ts";
+import { partitionMapKey as key, type TopicPartition, type TopicPartitionOffset } from "../../api/record.ts";
 import { ConnectError, RetriableError } from "../../errors.ts";
 import { retry } from "../../util/backoff.ts";
 import type { ConsumerSettings } from "../client-config.ts";
@@ -84,7 +84,6 @@ export class KafkajsConsumer implements KafkaConsumer {
       const next = Object.entries(event.payload.memberAssignment).flatMap(([topic, partitions]) =>
         (partitions as number[]).map((partition) => ({ topic, partition })),
       );
-      const key = (tp: TopicPartition) => `${tp.topic}\u0000${tp.partition}`;
       const nextKeys = new Set(next.map(key));
       const prevKeys = new Set(this.assigned.map(key));
       // Normally nothing: the join hook gave everything up. A join it did not see lost them.

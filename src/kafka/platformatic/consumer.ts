@@ -26,7 +26,7 @@
  * Heartbeats do not depend on the handler: a batch that takes long does not cost the membership.
  */
 import { Consumer, type GroupAssignment } from "@platformatic/kafka";
-import type { TopicPartition, TopicPartitionOffset } from "../../api/record.ts";
+import { partitionMapKey as keyOf, type TopicPartition, type TopicPartitionOffset } from "../../api/record.ts";
 import { ConnectError, RetriableError } from "../../errors.ts";
 import type { ConnectionSettings, ConsumerSettings } from "../client-config.ts";
 import type { ConsumerHandlers, ConsumerOptions, KafkaConsumer } from "../kafka-port.ts";
@@ -35,7 +35,6 @@ import { retriable, wrap } from "./errors.ts";
 import { awaitTopics, fenceZombies, matchingTopics } from "./group-entry.ts";
 import { PartitionFetcher } from "./partition-fetcher.ts";
 
-const keyOf = (tp: TopicPartition) => `${tp.topic}\u0000${tp.partition}`;
 /** The subscription's user data: none (the round-robin assignor reads none). */
 const NO_USER_DATA = Buffer.alloc(0);
 
