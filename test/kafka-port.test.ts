@@ -371,6 +371,55 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
     await a.close();
   }, 60_000);
 
+  test("a batch still being handled (a put retrying, heartbeating) does not hold a rebalance up: its partition is revoked meanwhile, and comes again", async () => {
+    const topic = uniqueTopic("busy-revoke");
+    const groupId = `group-${topic}`;
+    await admin.createTopic({ topic, partitions: 1, replicationFactor: 1 });
+    await produce(topic, 0, 1);
+    const events: string[] = [];
+    let revoked = false;
+    const a = await port.consumer({ groupId, topics: [topic], properties: fast() });
+    await a.start(
+      handlers({
+        onRecords: async (records, heartbeat) => {
+          events.push(`A handling ${records[0]?.offset}`);
+          if (events.includes("A revoked")) return;
+          // As the sink task while its put keeps failing retriably: it heartbeats until revoked.
+          await waitFor(
+            async () => {
+              await heartbeat().catch(() => undefined);
+              return revoked;
+            },
+            { what: "the revocation while the batch is handled", timeoutMs: 30_000 },
+          );
+          events.push("A gave the batch up");
+        },
+        onPartitionsRevoked: async () => {
+          revoked = true;
+          events.push("A revoked");
+        },
+        onPartitionsAssigned: async () => void events.push("A assigned"),
+      }),
+    );
+    await waitFor(() => events.includes("A handling 0"), { what: "A handling the record" });
+    const received: ConsumedRecord[] = [];
+    const b = await port.consumer({ groupId, topics: [topic], properties: fast() });
+    await b.start(handlers({ onRecords: async (records) => void received.push(...records) }));
+    await waitFor(() => a.assignment().length + b.assignment().length === 1, { what: "the partition reassigned" });
+    await waitFor(() => events.includes("A gave the batch up"), { what: "A's handler returning" });
+    // The revocation came while the batch was still being handled (the join may complete before it returns).
+    expect(events.slice(0, 3)).toEqual(["A assigned", "A handling 0", "A revoked"]);
+    // Nothing was committed and the given-up batch did not move the position: its owner reads it again.
+    await waitFor(
+      () => received.some((r) => r.offset === 0) || events.filter((e) => e === "A handling 0").length === 2,
+      {
+        what: "the record delivered again",
+      },
+    );
+    await b.close();
+    await a.close();
+  }, 60_000);
+
   test("a member removed from its group loses its partitions (onPartitionsLost, nothing revoked or committed) and rejoins", async () => {
     const topic = uniqueTopic("lost");
     const groupId = `group-${topic}`;

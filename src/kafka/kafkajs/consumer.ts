@@ -44,16 +44,22 @@ export class KafkajsConsumer implements KafkaConsumer {
   private generation = 0;
   /** Bumped by each JoinGroup this member sends (the join hook): a batch started before it is stale. */
   private joinEpoch = 0;
-  /** Between the join hook and the join's assignment (GROUP_JOIN). */
+  /** Between the join hook (or an early revocation) and the join's assignment (GROUP_JOIN). */
   private joining = false;
+  /** A revocation started by a handler's heartbeat that found a rebalance; the join hook awaits it. */
+  private revokedEarly: Promise<void> | undefined;
 
   async start(handlers: ConsumerHandlers): Promise<void> {
     const generation = ++this.generation;
     this.joining = false;
+    this.revokedEarly = undefined;
     const cancelled = () => generation !== this.generation;
     const s = this.settings;
     const crash = (error: unknown) => handlers.onCrash(error as Error);
     const member = withJoinHook(this.kafka, async (memberId) => {
+      const early = this.revokedEarly;
+      this.revokedEarly = undefined;
+      if (early) await early;
       // Batches handed over before this join are judged stale from now on (see eachBatch).
       this.joinEpoch++;
       this.joining = true;
@@ -136,7 +142,18 @@ export class KafkajsConsumer implements KafkaConsumer {
             value: m.value,
             headers: fromKafkajsHeaders(m.headers),
           }));
-          await handlers.onRecords(records, heartbeat);
+          // kafkajs rejoins only once every handler returned. A handler that heartbeats while it waits
+          // (a put retrying) learns of a rebalance here: what the member owns is revoked at once, so
+          // the handler can give its batch up and the group does not wait for it.
+          const beat = async () => {
+            try {
+              await heartbeat();
+            } catch (error) {
+              if ((error as { type?: string }).type === "REBALANCE_IN_PROGRESS") this.revokeEarly(handlers, crash);
+              throw error;
+            }
+          };
+          await handlers.onRecords(records, beat);
           // A join since the batch started revoked its partition: the handler dropped the batch, so
           // the position stays before it and the records come again from the committed offset.
           if (epoch === this.joinEpoch) resolveOffset(batch.lastOffset());
@@ -153,6 +170,16 @@ export class KafkajsConsumer implements KafkaConsumer {
       if (this.consumer === consumer) this.consumer = undefined;
       throw wrap(error, `Failed to start the consumer of group ${this.options.groupId}`);
     }
+  }
+
+  /** Gives up everything owned before the rejoin kafkajs will make (the join hook awaits it). */
+  private revokeEarly(handlers: ConsumerHandlers, crash: (error: unknown) => void): void {
+    if (this.assigned.length === 0) return;
+    const owned = this.assigned;
+    this.assigned = [];
+    this.joinEpoch++;
+    this.joining = true;
+    this.revokedEarly = handlers.onPartitionsRevoked(owned).catch(crash);
   }
 
   /** Topics matching `pattern`, sorted. */
