@@ -41,6 +41,11 @@ export class SpoolCounts {
     c.bytes = Math.max(0, c.bytes - bytes);
   }
 
+  /** Drops a partition's counts when it holds no rows (its connector stopped). */
+  forgetEmpty(partition: string): void {
+    if (this.counts.get(partition)?.records === 0) this.counts.delete(partition);
+  }
+
   setOldest(oldest: readonly [string, number | null][]): void {
     for (const [p, at] of oldest) this.of(p).oldestAt = at;
   }

@@ -9,7 +9,7 @@
  * a lost delete only re-sends a record (a duplicate, never a loss). So deletes queued when an
  * append commit runs ride in it, the rest run in a transaction that skips the fsync
  * (`synchronous=NORMAL` for it; the next FULL commit syncs the WAL through it), and consecutive
- * sequences of a partition become one range delete (deleteRanges).
+ * sequences of a partition become one range delete (deleteRanges, spool-protocol.ts).
  *
  * Sequences come from AUTOINCREMENT, so they only grow and are never reused: a spool partition's
  * sequence is its source offset; an insert reads its seq back as the rowid (no RETURNING row).
@@ -18,6 +18,7 @@ import { Database, type Statement } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { StoreError } from "./database.ts";
+import type { Migration } from "./migrations/index.ts";
 import { spoolMigrations } from "./migrations/spool.ts";
 
 export const SPOOL_FILE = "spool.db";
@@ -72,15 +73,15 @@ export function openSpoolDatabase(dataDir: string): Database {
   return db;
 }
 
-export function migrateSpool(db: Database, path: string): void {
+export function migrateSpool(db: Database, path: string, migrations: readonly Migration[] = spoolMigrations): void {
   const current = (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
-  const latest = spoolMigrations.at(-1)?.version ?? 0;
+  const latest = migrations.at(-1)?.version ?? 0;
   if (current > latest) {
     throw new StoreError(
       `The spool file ${path} has schema version ${current}, newer than this gateway knows (${latest})`,
     );
   }
-  for (const m of spoolMigrations) {
+  for (const m of migrations) {
     if (m.version <= current) continue;
     db.transaction(() => {
       db.run(m.sql);
@@ -157,9 +158,24 @@ export class SpoolTable {
     return this.readQuery.all(partition, afterSeq, limit);
   }
 
-  /** Deletes every row of a partition up to `seq` (rows a committed source offset covers). */
-  deleteThrough(partition: string, seq: number): void {
+  /**
+   * Deletes every row of a partition up to `seq` (rows a committed source offset covers) and
+   * returns true; or, when `seq` is above every sequence this file ever issued (the offset is of a
+   * spool file that was lost or recreated since), deletes nothing, raises the file's sequence to
+   * `seq` so that new rows come after that offset (a later start cannot delete them unsent), and
+   * returns false.
+   */
+  deleteThrough(partition: string, seq: number): boolean {
+    const issued = this.db.query<{ seq: number }, []>("SELECT seq FROM sqlite_sequence WHERE name = 'spool'").get();
+    if (seq > (issued?.seq ?? 0)) {
+      this.db.transaction(() => {
+        if (issued) this.db.run("UPDATE sqlite_sequence SET seq = ? WHERE name = 'spool'", [seq]);
+        else this.db.run("INSERT INTO sqlite_sequence (name, seq) VALUES ('spool', ?)", [seq]);
+      })();
+      return false;
+    }
     this.deleteUpTo.run(partition, seq);
+    return true;
   }
 
   /** Every partition with rows. */
@@ -183,23 +199,4 @@ export class SpoolTable {
   close(): void {
     this.db.close();
   }
-}
-
-/**
- * Coalesces deletes into ranges of consecutive sequences of one partition, in queue order: a
- * range `[from, to]` holds only sequences that were queued, so it deletes exactly those rows
- * (a sequence in between that belongs to another partition is not there to delete). Kafka
- * acknowledges a poll batch in order, so a batch of n rows is usually one statement, not n.
- */
-export function deleteRanges(batch: readonly (readonly [string, number])[]): DeleteRange[] {
-  const out: DeleteRange[] = [];
-  let last: DeleteRange | undefined;
-  for (const [partition, seq] of batch) {
-    if (last !== undefined && last[0] === partition && seq === last[2] + 1) last[2] = seq;
-    else {
-      last = [partition, seq, seq];
-      out.push(last);
-    }
-  }
-  return out;
 }

@@ -10,6 +10,10 @@
  * reply that arrives before a `rows` reply is for a commit that the read saw.
  */
 import type { DeleteRange, PartitionStats } from "./spool-database.ts";
+import type { TailRow } from "./spool-tail.ts";
+
+/** Most record bytes one group commit writes (one large request may exceed it alone). */
+export const COMMIT_MAX_BYTES = 1_048_576;
 
 /** Records back to back in `data`, `lengths[i]` bytes each (a request's, as the caller encoded them). */
 export interface RecordBatch {
@@ -68,6 +72,8 @@ export type FromWorker =
       readonly oldest: readonly [string, number | null][];
     }
   | { readonly op: "deleted"; readonly oldest: readonly [string, number | null][] }
+  /** Something went wrong that the worker retries (a failed delete): logged as a warning. */
+  | { readonly op: "warning"; readonly message: string }
   | {
       readonly op: "rows";
       readonly id: number;
@@ -75,7 +81,13 @@ export type FromWorker =
       readonly spooledAt: Float64Array;
       readonly records: Packed;
     }
-  | { readonly op: "done"; readonly id: number; readonly stats?: PartitionStats }
+  | {
+      readonly op: "done";
+      readonly id: number;
+      readonly stats?: PartitionStats;
+      /** deleteThrough: the sequence is above any this file issued (nothing deleted, see SpoolTable). */
+      readonly unknownSeq?: true;
+    }
   | { readonly op: "failed"; readonly ids: readonly number[]; readonly message: string };
 
 /** Packs records into one buffer (one copy each) and their lengths. */
@@ -140,6 +152,41 @@ export interface AppendSource {
   readonly now: number;
 }
 
+/** An append SpoolStore queued, until its commit answers. */
+export interface PendingAppend extends AppendSource {
+  readonly payloads: readonly unknown[] | undefined;
+  readonly resolve: (seqs: number[]) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** Splits queued appends into append messages of ≤ COMMIT_MAX_BYTES of records (at least one each). */
+export function commitGroups<T extends AppendSource>(queued: readonly T[]): T[][] {
+  const groups: T[][] = [];
+  let group: T[] = [];
+  let bytes = 0;
+  for (const a of queued) {
+    if (group.length > 0 && bytes >= COMMIT_MAX_BYTES) {
+      groups.push(group);
+      group = [];
+      bytes = 0;
+    }
+    group.push(a);
+    bytes += a.size;
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
+}
+
+/** A read's answer as rows (records are views into its one buffer). */
+export function rowsOf(reply: Extract<FromWorker, { op: "rows" }>): TailRow[] {
+  return unpack(reply.records).map((record, i) => ({
+    seq: reply.seqs[i]!,
+    record,
+    bytes: record.byteLength,
+    spooledAt: reply.spooledAt[i]!,
+  }));
+}
+
 /** Separate byte arrays as one batch in a buffer of its own. */
 export function toBatch(records: readonly Uint8Array[]): RecordBatch {
   const p = pack(records);
@@ -174,4 +221,23 @@ export function appendMessage(id: number, group: readonly AppendSource[]): Extra
     lengths,
     bytes,
   };
+}
+
+/**
+ * Coalesces deletes into ranges of consecutive sequences of one partition, in queue order: a
+ * range `[from, to]` holds only sequences that were queued, so it deletes exactly those rows
+ * (a sequence in between that belongs to another partition is not there to delete). Kafka
+ * acknowledges a poll batch in order, so a batch of n rows is usually one statement, not n.
+ */
+export function deleteRanges(batch: readonly (readonly [string, number])[]): DeleteRange[] {
+  const out: DeleteRange[] = [];
+  let last: DeleteRange | undefined;
+  for (const [partition, seq] of batch) {
+    if (last !== undefined && last[0] === partition && seq === last[2] + 1) last[2] = seq;
+    else {
+      last = [partition, seq, seq];
+      out.push(last);
+    }
+  }
+  return out;
 }

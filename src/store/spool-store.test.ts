@@ -3,8 +3,10 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { tempDir } from "../../test/support/temp-dir.ts";
 import { waitFor } from "../../test/support/wait-for.ts";
-import { openSpoolDatabase, PAGE_SIZE, SPOOL_FILE } from "./spool-database.ts";
-import { COMMIT_MAX_BYTES, SpoolStore } from "./spool-store.ts";
+import { spoolMigrations } from "./migrations/spool.ts";
+import { migrateSpool, openSpoolDatabase, PAGE_SIZE, SPOOL_FILE } from "./spool-database.ts";
+import { COMMIT_MAX_BYTES } from "./spool-protocol.ts";
+import { SpoolStore } from "./spool-store.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -106,7 +108,7 @@ describe("SpoolStore", () => {
     await store.close();
   });
 
-  test("requests whose records share one buffer are each stored (moved once, copied for the second)", async () => {
+  test("requests whose records share one buffer are each stored (a view not covering its buffer is copied)", async () => {
     await using dir = await tempDir("spool-");
     const store = await SpoolStore.open(dir.path);
     const shared = bytes("aabbb");
@@ -124,6 +126,35 @@ describe("SpoolStore", () => {
     const reopened = await SpoolStore.open(dir.path);
     expect((await reopened.read("c1", 0, 10)).map((r) => text(r.record))).toEqual(["aa", "b", "bb"]);
     await reopened.close();
+  });
+
+  test("a view not covering its buffer is copied: the caller's other views of a pooled Buffer stay intact", async () => {
+    await using dir = await tempDir("spool-");
+    const store = await SpoolStore.open(dir.path);
+    const shared = new ArrayBuffer(64); // like a slice of Buffer's pool: other data around it
+    const view = new Uint8Array(shared, 8, 3);
+    view.set(bytes("abc"));
+    await store.append("c1", { data: view, lengths: [3] });
+    expect(shared.byteLength).toBe(64); // not moved (moving detaches it)
+    expect(text(view)).toBe("abc");
+    expect(text((await store.read("c1", 0, 10))[0]!.record)).toBe("abc");
+    await store.close();
+  });
+
+  test("release drops a stopped partition's tail and its counts when it holds no rows", async () => {
+    await using dir = await tempDir("spool-");
+    const store = await SpoolStore.open(dir.path);
+    await store.read("c1", 0, 10); // caught up: a tail
+    const [seq] = await store.append("c1", [bytes("a")]);
+    await store.append("c2", [bytes("b")]);
+    store.delete("c1", seq!, 1);
+    store.release("c1");
+    store.release("c2");
+    const internals = store as unknown as { tails: Map<string, unknown>; counts: { counts: Map<string, unknown> } };
+    expect([...internals.tails.keys()]).toEqual([]);
+    expect([...internals.counts.counts.keys()]).toEqual(["c2"]); // c2 still holds a row
+    expect(store.stats("c2").records).toBe(1);
+    await store.close();
   });
 
   test("close commits the appends still queued before it ends the worker", async () => {
@@ -153,6 +184,44 @@ describe("SpoolStore", () => {
     expect(((await store.append(how, [bytes("b")]).catch((e: Error) => e)) as Error).message).toMatch(reason);
     expect(((await store.read(how, 0, 10).catch((e: Error) => e)) as Error).message).toMatch(reason);
     expect(store.stats(how).records).toBe(0);
+    await store.close();
+  });
+
+  test("a spool file is marked with schema version 2 (record layout 2): a gateway knowing only 1 refuses it", async () => {
+    await using dir = await tempDir("spool-store-");
+    openSpoolDatabase(dir.path).close();
+    const db = new Database(join(dir.path, SPOOL_FILE));
+    expect((db.query("PRAGMA user_version").get() as { user_version: number }).user_version).toBe(2);
+    db.close();
+    // What the previous release does with it (its migrations stop at version 1).
+    const older = new Database(join(dir.path, SPOOL_FILE));
+    expect(() => migrateSpool(older, "spool.db", spoolMigrations.slice(0, 1))).toThrow(
+      "has schema version 2, newer than this gateway knows (1)",
+    );
+    older.close();
+  });
+
+  test("after close, read and deleteThrough reject at once", async () => {
+    await using dir = await tempDir("spool-store-");
+    const store = await SpoolStore.open(dir.path);
+    await store.close();
+    await expect(store.read("c1", 0, 10)).rejects.toThrow("The spool is closing");
+    await expect(store.deleteThrough("c1", 1)).rejects.toThrow("The spool is closing");
+  });
+
+  test("records that cannot be sent to the worker reject their append and the ones behind it; later ones work", async () => {
+    await using dir = await tempDir("spool-store-");
+    const store = await SpoolStore.open(dir.path);
+    const big = new ArrayBuffer(COMMIT_MAX_BYTES);
+    const first = store.append("c1", { data: new Uint8Array(big), lengths: [COMMIT_MAX_BYTES] });
+    const second = store.append("c1", [new Uint8Array([1, 2, 3])]);
+    structuredClone(big, { transfer: [big] }); // detached before the turn's send: postMessage throws
+    const settled = await Promise.allSettled([first, second]);
+    for (const s of settled) {
+      expect(s.status).toBe("rejected");
+      expect(String((s as PromiseRejectedResult).reason)).toContain("The spool could not take the records");
+    }
+    expect(await store.append("c1", [new Uint8Array([4])])).toEqual([1]);
     await store.close();
   });
 

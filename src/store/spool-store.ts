@@ -1,35 +1,39 @@
 /**
  * The store-and-forward spool of ingest acknowledgement mode `spool`: records a device was told
  * are safe, until Kafka acknowledged them. SpoolStore is the main thread's side; the SQLite file
- * (`<data.dir>/spool.db`, SQL in spool-database.ts) is owned by a worker thread (spool-worker.ts)
- * so that inserts, the commit's write and fsync, reads and deletes run on another core than the
- * event loop that parses requests and produces to Kafka.
+ * (`<data.dir>/spool.db`, spool-database.ts) is owned by a worker thread (spool-worker.ts), so its
+ * inserts, fsyncs, reads and deletes run on another core than the event loop.
  *
- * Group commit: `append` queues a request's records (one buffer); once per event-loop turn
- * everything queued goes to the worker in messages of ≤ COMMIT_MAX_BYTES, the buffers moved (not
- * copied) there and back, and the worker commits the messages waiting for it as one transaction
- * with one fsync (synchronous=FULL). `append` resolves when the worker answers `durable`, after
- * that commit: "answered ⇒ fsync'ed" holds.
+ * Group commit: `append` queues a request's records (one buffer); once per event-loop turn all
+ * queued goes to the worker in messages of ≤ COMMIT_MAX_BYTES, buffers moved (not copied) there and
+ * back; the worker commits what waits as one transaction with one fsync (synchronous=FULL), and
+ * `append` resolves on its `durable` answer: "answered ⇒ fsync'ed" holds.
  *
- * The main thread keeps what must be known at once: per partition the records and bytes held
- * (`heldBytes` for ingest.spool.max.bytes, `stats` for /metrics), updated when a commit is
- * durable and when `delete` is called, and the oldest row's time, which the worker reports after
- * deletes. A drainer that keeps up reads the rows it appended from memory (SpoolTail), with the
- * payload the appender attached; otherwise `read` asks the worker.
- *
- * If the worker dies (an uncaught error, or it exits) the spool is not durable any more: every
- * pending operation and every later one rejects, `failure` is set, `onFailure` listeners run.
- * Deletes are queued, coalesced into ranges and ride the next commit (spool-database.ts).
+ * The main thread keeps per partition the records and bytes held (`heldBytes`, `stats`), updated
+ * on `durable` and `delete`, and the oldest row's time the worker reports. A drainer that keeps up
+ * reads what was appended from memory (SpoolTail, with the appender's payload); else the worker
+ * reads the file. If the worker dies the spool is not durable any more: every pending and later
+ * operation rejects, `failure` is set, `onFailure` listeners run. Deletes are queued, coalesced
+ * into ranges and ride the next commit (spool-database.ts).
  */
+import { getLogger } from "../util/logger.ts";
 import { StoreError } from "./database.ts";
 import { SpoolCounts, type SpoolStats } from "./spool-counts.ts";
-import { deleteRanges } from "./spool-database.ts";
-import { type AppendSource, appendMessage, type RecordBatch, toBatch, unpack } from "./spool-protocol.ts";
+import {
+  appendMessage,
+  commitGroups,
+  deleteRanges,
+  type PendingAppend,
+  type RecordBatch,
+  rowsOf,
+  toBatch,
+} from "./spool-protocol.ts";
 import { SpoolTail, type TailRow } from "./spool-tail.ts";
 import { type Notice, SpoolWorkerChannel, spoolWorkerUrl } from "./spool-worker-channel.ts";
-import { COMMIT_MAX_BYTES } from "./spool-worker-loop.ts";
 
-export { COMMIT_MAX_BYTES, type SpoolStats, spoolWorkerUrl };
+export type { SpoolStats };
+
+const log = getLogger("io.edgegateway.ingest.Spool");
 /** Most bytes of durable rows kept in memory per partition for a drainer that keeps up. */
 export const TAIL_MAX_BYTES = 32 * 1_048_576;
 export type SpoolRow = TailRow;
@@ -38,12 +42,6 @@ export interface SpoolStoreOptions {
   readonly now?: () => number;
   /** The worker's entry (tests start a misbehaving one); default spool-worker.ts. */
   readonly workerUrl?: string | URL;
-}
-
-interface PendingAppend extends AppendSource {
-  readonly payloads: readonly unknown[] | undefined;
-  readonly resolve: (seqs: number[]) => void;
-  readonly reject: (error: unknown) => void;
 }
 
 export class SpoolStore {
@@ -61,7 +59,7 @@ export class SpoolStore {
   private closing: Promise<void> | undefined;
   /** Duration of the last group commit (insert and fsync) in the worker, ms. */
   lastCommitMs = 0;
-  /** Group commits so far, and appends they carried (for the group-commit test and metrics). */
+  /** Group commits so far, and appends they carried (read by the group-commit tests only). */
   commits = 0;
   appendsCommitted = 0;
 
@@ -110,21 +108,14 @@ export class SpoolStore {
     let { data, lengths } = Array.isArray(records) ? toBatch(records) : (records as RecordBatch);
     if (lengths.length === 0) return Promise.resolve([]);
     // Each buffer moves to the worker once: one already on its way (another request's view of
-    // it, which callers avoid) or one that cannot move is copied.
-    if (this.moving.has(data.buffer) || !(data.buffer instanceof ArrayBuffer)) data = data.slice();
+    // it, which callers avoid), one that cannot move, or one the view does not cover (a pooled
+    // Buffer's memory, whose other views would go empty; slack the tail would keep) is copied.
+    const b = data.buffer;
+    if (this.moving.has(b) || !(b instanceof ArrayBuffer) || data.byteLength !== b.byteLength) data = data.slice();
     this.moving.add(data.buffer);
     return new Promise<number[]>((resolve, reject) => {
-      this.queued.push({
-        partition,
-        data,
-        offset: data.byteOffset,
-        size: data.byteLength,
-        lengths,
-        payloads,
-        now: this.now(),
-        resolve,
-        reject,
-      });
+      const [offset, size, now] = [data.byteOffset, data.byteLength, this.now()];
+      this.queued.push({ partition, data, offset, size, lengths, payloads, now, resolve, reject });
       if (!this.sendScheduled) {
         this.sendScheduled = true;
         setImmediate(() => this.sendAppends());
@@ -134,21 +125,22 @@ export class SpoolStore {
 
   private sendAppends(): void {
     this.sendScheduled = false;
-    let queued = this.queued;
+    const groups = commitGroups(this.queued);
     this.queued = [];
-    while (queued.length > 0) {
-      let take = 0;
-      let bytes = 0;
-      while (take < queued.length && (take === 0 || bytes < COMMIT_MAX_BYTES)) {
-        bytes += queued[take]!.size;
-        take++;
-      }
-      const group = queued.slice(0, take);
-      queued = queued.slice(take);
+    for (let g = 0; g < groups.length; g++) {
+      const group = groups[g]!;
       const id = this.channel.id();
       this.inFlight.set(id, group);
-      const message = appendMessage(id, group);
-      this.channel.post(message, [...message.buffers]);
+      try {
+        const message = appendMessage(id, group);
+        this.channel.post(message, [...message.buffers]);
+      } catch (error) {
+        // Not sent (a buffer that cannot move): this group and the rest fail, nothing is stored.
+        this.inFlight.delete(id);
+        const e = new StoreError(`The spool could not take the records: ${(error as Error).message}`);
+        for (const a of groups.slice(g).flat()) a.reject(e);
+        return;
+      }
     }
   }
 
@@ -158,6 +150,7 @@ export class SpoolStore {
    */
   async read(partition: string, afterSeq: number, limit: number): Promise<SpoolRow[]> {
     if (this.failure) throw this.failure;
+    if (this.closing) throw new StoreError("The spool is closing");
     const tail = this.tailOf(partition);
     const fromMemory = tail.take(afterSeq, limit);
     if (fromMemory) return fromMemory;
@@ -169,14 +162,7 @@ export class SpoolStore {
         if (r.op === "rows") tail.readFromFile(afterSeq, r.seqs, limit);
       },
     );
-    if (reply.op !== "rows") return [];
-    const records = unpack(reply.records);
-    return records.map((record, i) => ({
-      seq: reply.seqs[i]!,
-      record,
-      bytes: record.byteLength,
-      spooledAt: reply.spooledAt[i]!,
-    }));
+    return reply.op === "rows" ? rowsOf(reply) : [];
   }
 
   /** Deletes a row Kafka acknowledged (queued: sent once per event-loop turn, riding a commit). */
@@ -198,11 +184,22 @@ export class SpoolStore {
     this.channel.post({ op: "delete", ranges });
   }
 
-  /** Deletes every row of a partition up to `seq` (rows a committed source offset covers). */
-  async deleteThrough(partition: string, seq: number): Promise<void> {
+  /**
+   * Deletes every row of a partition up to `seq` (rows a committed source offset covers); false
+   * when `seq` is of another spool file (above every sequence this one issued: nothing deleted,
+   * and new rows get sequences above `seq`).
+   */
+  async deleteThrough(partition: string, seq: number): Promise<boolean> {
+    if (this.failure) throw this.failure;
+    if (this.closing) throw new StoreError("The spool is closing");
     this.flushDeletes();
     const reply = await this.channel.call({ op: "deleteThrough", id: this.channel.id(), partition, seq });
+    // The worker's figures replace the counts: every earlier append's `durable` was handled
+    // before this reply, and a later one's comes after it. Deletes queued meanwhile would be
+    // counted twice, but there are none for this partition: its drainer calls this at start,
+    // before it polls (so before any acknowledgement), and a closed drainer acknowledges nothing.
     if (reply.op === "done" && reply.stats) this.counts.set(reply.stats);
+    return !(reply.op === "done" && reply.unknownSeq);
   }
 
   /** Bytes of a partition's rows (no query: the counts kept in memory). */
@@ -241,6 +238,7 @@ export class SpoolStore {
   private notice(m: Notice): void {
     if (m.op === "durable") this.durable(m);
     else if (m.op === "deleted") this.counts.setOldest(m.oldest);
+    else if (m.op === "warning") log.warn(`Spool: ${m.message}`);
     else {
       const error = new StoreError(`The spool could not store the records: ${m.message}`);
       for (const id of m.ids) {
@@ -261,18 +259,12 @@ export class SpoolStore {
       this.appendsCommitted += group.length;
       for (const a of group) {
         a.data = new Uint8Array(m.buffers[b++]!, a.offset, a.size);
-        const tail = this.tailOf(a.partition);
         const n = a.lengths.length;
-        const seqs = new Array<number>(n);
-        let offset = 0;
-        for (let i = 0; i < n; i++) {
-          const length = a.lengths[i]!;
-          const seq = m.seqs[at++]!;
-          seqs[i] = seq;
-          const record = a.data.subarray(offset, offset + length);
-          offset += length;
-          tail.push({ seq, record, bytes: length, spooledAt: a.now, payload: a.payloads?.[i] });
-        }
+        const seqs = Array.from(m.seqs.subarray(at, at + n));
+        at += n;
+        // Rows are kept only for a reader that caught up (its tail accepts them).
+        const tail = this.tails.get(a.partition);
+        if (tail?.accepting) tail.pushRequest(seqs, a.data, a.lengths, a.now, a.payloads);
         this.counts.added(a.partition, n, a.size, a.now);
         a.resolve(seqs);
       }
@@ -280,12 +272,18 @@ export class SpoolStore {
     this.counts.setOldest(m.oldest);
   }
 
+  /**
+   * A partition's drainer stopped: its in-memory rows go, and its counts too when it holds no
+   * rows (they are set again from the file when a drainer starts: deleteThrough, or open).
+   */
+  release(partition: string): void {
+    this.tails.delete(partition);
+    this.counts.forgetEmpty(partition);
+  }
+
   private tailOf(partition: string): SpoolTail {
-    let t = this.tails.get(partition);
-    if (!t) {
-      t = new SpoolTail(TAIL_MAX_BYTES);
-      this.tails.set(partition, t);
-    }
+    const t = this.tails.get(partition) ?? new SpoolTail(TAIL_MAX_BYTES);
+    this.tails.set(partition, t);
     return t;
   }
 

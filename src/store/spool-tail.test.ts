@@ -31,4 +31,19 @@ describe("SpoolTail", () => {
     tail.push(row(6));
     expect(tail.take(2, 10)).toBeUndefined();
   });
+
+  test("push counts the memory the caller says a row keeps, and taking rows gives it back", () => {
+    const tail = new SpoolTail(100);
+    tail.readFromFile(0, [], 10);
+    expect(tail.accepting).toBe(true);
+    tail.push(row(1, 10), 60); // its request's whole buffer, say
+    tail.push(row(2, 10), 30);
+    expect(tail.take(0, 1)?.map((r) => r.seq)).toEqual([1]); // 60 given back
+    tail.push(row(3, 10), 60); // 90: still held
+    expect(tail.take(1, 10)?.map((r) => r.seq)).toEqual([2, 3]);
+    tail.push(row(4, 10), 60);
+    tail.push(row(5, 10), 60); // 120 > 100: dropped
+    expect(tail.accepting).toBe(false);
+    expect(tail.take(3, 10)).toBeUndefined();
+  });
 });

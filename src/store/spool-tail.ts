@@ -23,17 +23,52 @@ export class SpoolTail {
   private complete = false;
   private from = 0;
   private rows: TailRow[] = [];
+  /** What each row keeps in memory (see push), parallel to `rows`. */
+  private sizes: number[] = [];
   private head = 0;
   private bytes = 0;
 
   constructor(private readonly maxBytes: number) {}
 
-  /** A commit's row, in sequence order. */
-  push(row: TailRow): void {
+  /** Whether `push` keeps rows now (the caller builds none otherwise). */
+  get accepting(): boolean {
+    return this.complete;
+  }
+
+  /**
+   * A commit's row, in sequence order; `memory` is what keeping it costs (its record, the buffer
+   * it is a view of, its payload: the caller's estimate), counted against `maxBytes`.
+   */
+  push(row: TailRow, memory: number = row.bytes): void {
     if (!this.complete) return;
     this.rows.push(row);
-    this.bytes += row.bytes;
+    this.sizes.push(memory);
+    this.bytes += memory;
     if (this.bytes > this.maxBytes) this.reset();
+  }
+
+  /**
+   * One request's committed rows: views into `data` (its records back to back, `lengths[i]`
+   * bytes each). Memory counted: each record, its payload (about the record's size) and the
+   * request's whole buffer once, with its last row (the buffer is kept until that one goes).
+   */
+  pushRequest(
+    seqs: readonly number[],
+    data: Uint8Array,
+    lengths: ArrayLike<number>,
+    spooledAt: number,
+    payloads: readonly unknown[] | undefined,
+  ): void {
+    let offset = 0;
+    for (let i = 0; i < seqs.length; i++) {
+      const length = lengths[i]!;
+      const payload = payloads?.[i];
+      const memory =
+        length + (payload === undefined ? 0 : length) + (i === seqs.length - 1 ? data.buffer.byteLength : 0);
+      const record = data.subarray(offset, offset + length);
+      this.push({ seq: seqs[i]!, record, bytes: length, spooledAt, payload }, memory);
+      offset += length;
+    }
   }
 
   /**
@@ -51,9 +86,11 @@ export class SpoolTail {
     this.from = out.length > 0 ? out.at(-1)!.seq : after;
     if (this.head === this.rows.length) {
       this.rows = [];
+      this.sizes = [];
       this.head = 0;
     } else if (this.head > 4096 && this.head * 2 > this.rows.length) {
       this.rows = this.rows.slice(this.head);
+      this.sizes = this.sizes.slice(this.head);
       this.head = 0;
     }
     return out;
@@ -63,6 +100,7 @@ export class SpoolTail {
   reset(): void {
     this.complete = false;
     this.rows = [];
+    this.sizes = [];
     this.head = 0;
     this.bytes = 0;
   }
@@ -79,7 +117,7 @@ export class SpoolTail {
   }
 
   private drop(): void {
-    this.bytes -= this.rows[this.head]!.bytes;
+    this.bytes -= this.sizes[this.head]!;
     this.head++;
   }
 }

@@ -33,7 +33,7 @@ interface Call {
 }
 
 /** Replies that answer no call. */
-export type Notice = Extract<FromWorker, { op: "durable" | "deleted" | "failed" }>;
+export type Notice = Extract<FromWorker, { op: "durable" | "deleted" | "warning" | "failed" }>;
 
 export interface ChannelOwner {
   notice(message: Notice): void;
@@ -76,20 +76,24 @@ export class SpoolWorkerChannel {
   /** Posts `message` and resolves with its reply (`onReply` sees it first, in the message handler). */
   call(message: Extract<ToWorker, { id: number }>, onReply?: (reply: FromWorker) => void): Promise<FromWorker> {
     if (this.failure) return Promise.reject(this.failure);
+    if (this.ended) return Promise.reject(new StoreError("The spool is closed"));
     return new Promise<FromWorker>((resolve, reject) => {
       this.calls.set(message.id, { onReply, resolve, reject });
       this.post(message);
     });
   }
 
-  /** Ends the thread on purpose (after `close`, or after it died). */
+  /** Ends the thread on purpose (after `close`, or after it died): calls still waiting reject. */
   end(): void {
     this.ended = true;
+    const closed = new StoreError("The spool is closed");
+    for (const call of this.calls.values()) call.reject(closed);
+    this.calls.clear();
     this.worker.terminate();
   }
 
   private receive(m: FromWorker): void {
-    if (m.op === "durable" || m.op === "deleted") {
+    if (m.op === "durable" || m.op === "deleted" || m.op === "warning") {
       this.owner.notice(m);
       return;
     }

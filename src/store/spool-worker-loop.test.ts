@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { tempDir } from "../../test/support/temp-dir.ts";
-import { type AppendRows, type DeleteRange, deleteRanges, openSpoolDatabase, SpoolTable } from "./spool-database.ts";
-import { type FromWorker, pack, type ToWorker, unpack } from "./spool-protocol.ts";
+import { type AppendRows, type DeleteRange, openSpoolDatabase, SpoolTable } from "./spool-database.ts";
+import { deleteRanges, type FromWorker, pack, type ToWorker, unpack } from "./spool-protocol.ts";
 import { SpoolWorkerLoop } from "./spool-worker-loop.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
@@ -141,6 +141,33 @@ describe("SpoolWorkerLoop", () => {
     loop.receive(append(3, "c1", ["c"]));
     loop.run();
     expect(posts.at(-1)?.rows).toEqual(["b", "c"]);
+    table.close();
+  });
+
+  test("a delete without a commit that fails (disk full) warns and keeps its ranges for the next turn", async () => {
+    await using dir = await tempDir("spool-loop-");
+    class FailingDelete extends SpoolTable {
+      failures = 0;
+      override deleteUnsynced(deletes: readonly DeleteRange[]): void {
+        if (this.failures-- > 0) throw new Error("database or disk is full");
+        super.deleteUnsynced(deletes);
+      }
+    }
+    const { loop, table, posts } = harness(dir.path, new FailingDelete(openSpoolDatabase(dir.path)));
+    loop.receive(append(1, "c1", ["a", "b", "c"]));
+    loop.run();
+    (table as FailingDelete).failures = 1;
+    loop.receive({ op: "delete", ranges: [["c1", 1, 1]] });
+    loop.run();
+    expect(posts.at(-1)).toEqual({
+      message: { op: "warning", message: "Deleting delivered rows failed, retried later: database or disk is full" },
+      inTransaction: false,
+      rows: ["a", "b", "c"],
+    });
+    loop.receive({ op: "delete", ranges: [["c1", 2, 2]] });
+    loop.run();
+    expect(posts.at(-1)?.message.op).toBe("deleted");
+    expect(posts.at(-1)?.rows).toEqual(["c"]);
     table.close();
   });
 

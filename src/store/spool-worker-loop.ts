@@ -11,10 +11,14 @@
  * its deletes for the next transaction. Reads, deleteThrough and close run in order between them.
  */
 import { type AppendRows, type DeleteRange, openSpoolDatabase, SpoolTable } from "./spool-database.ts";
-import { appendedRecords, type FromWorker, pack, type ToWorker, transferOf } from "./spool-protocol.ts";
-
-/** Most record bytes one group commit writes (one large request may exceed it alone). */
-export const COMMIT_MAX_BYTES = 1_048_576;
+import {
+  appendedRecords,
+  COMMIT_MAX_BYTES,
+  type FromWorker,
+  pack,
+  type ToWorker,
+  transferOf,
+} from "./spool-protocol.ts";
 
 type AppendMessage = Extract<ToWorker, { op: "append" }>;
 export type Post = (message: FromWorker, transfer?: ArrayBuffer[]) => void;
@@ -99,13 +103,25 @@ export class SpoolWorkerLoop {
     );
   }
 
-  /** Deletes with no append commit to ride in: no fsync of their own. A failure here is fatal. */
+  /**
+   * Deletes with no append commit to ride in: no fsync of their own. A failure (a full disk:
+   * deleting is what frees space) keeps them for the next commit or turn and posts a warning.
+   */
   private flushDeletes(): void {
     const table = this.table;
     const deletes = this.deletes;
     if (!table || deletes.length === 0) return;
     this.deletes = [];
-    table.deleteUnsynced(deletes);
+    try {
+      table.deleteUnsynced(deletes);
+    } catch (error) {
+      this.deletes = deletes.concat(this.deletes);
+      this.post({
+        op: "warning",
+        message: `Deleting delivered rows failed, retried later: ${(error as Error).message}`,
+      });
+      return;
+    }
     this.post({ op: "deleted", oldest: this.oldestOf(table, deletes) });
   }
 
@@ -141,8 +157,13 @@ export class SpoolWorkerLoop {
         }
         case "deleteThrough": {
           const table = this.requireTable();
-          table.deleteThrough(m.partition, m.seq);
-          this.post({ op: "done", id: m.id, stats: table.statsOf(m.partition) });
+          const known = table.deleteThrough(m.partition, m.seq);
+          this.post({
+            op: "done",
+            id: m.id,
+            stats: table.statsOf(m.partition),
+            ...(known ? {} : { unknownSeq: true }),
+          });
           return;
         }
         case "close": {

@@ -1,4 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
 import { tempDir } from "../../../test/support/temp-dir.ts";
 import { ConnectError, RetriableError } from "../../errors.ts";
 import { IngestError } from "../../ingest/ingest-error.ts";
@@ -52,6 +54,38 @@ describe("SpoolWriter", () => {
     expect((await store.read("c1", 0, 10)).map((r) => r.seq)).toEqual([3]);
     expect(w.drained).toBe(2);
     await store.close();
+  });
+
+  test("a spool file lost between two task starts (offsets kept): new records are drained, not deleted", async () => {
+    await using dir = await tempDir("spool-writer-");
+    const first = await SpoolStore.open(dir.path);
+    const w1 = writer(first);
+    for (let i = 0; i < 5; i++) await w1.submit(submission([rec("old", { n: i })]));
+    const sent = await w1.poll(new AbortController().signal);
+    for (const r of sent) w1.ack(r);
+    w1.close();
+    await first.close();
+    const committedSeq = (sent.at(-1)!.sourceOffset as { seq: number }).seq;
+    expect(committedSeq).toBe(5);
+    for (const f of ["spool.db", "spool.db-wal", "spool.db-shm"]) await rm(join(dir.path, f), { force: true });
+
+    // A new, empty file, and the offset store still says 5 was delivered.
+    const second = await SpoolStore.open(dir.path);
+    const w2 = writer(second, { committedSeq });
+    await w2.start();
+    const [outcome] = await w2.submit(submission([rec("new", { n: 1 })]));
+    expect(outcome).toEqual({ kind: "spooled", sequence: 6 });
+    w2.close();
+    await second.close();
+
+    // The next start (no offset committed since) keeps it, and it is drained.
+    const third = await SpoolStore.open(dir.path);
+    const w3 = writer(third, { committedSeq });
+    await w3.start();
+    const polled = await w3.poll(new AbortController().signal);
+    expect(polled.map((r) => [r.key, r.sourceOffset])).toEqual([["new", { seq: 6 }]]);
+    w3.close();
+    await third.close();
   });
 
   test("a drainer that is behind gets full batches in order, each row once (the next batch read ahead)", async () => {
@@ -128,7 +162,7 @@ describe("SpoolWriter", () => {
     expect(refused).toBeInstanceOf(IngestError);
     expect([(refused as IngestError).status, (refused as IngestError).options.retryAfterSeconds]).toEqual([503, 7]);
     const expected =
-      /^The spool of connector throw is not durable any more, so nothing more is accepted \(The spool worker failed: the disk caught fire\); restart the gateway/;
+      /^The spool of connector throw is not durable any more, so nothing more is accepted \(The spool worker failed: the disk caught fire\); restart the task \(or the connector\)/;
     expect((refused as Error).message).toMatch(expected);
     const failed = await waiting;
     expect(failed).toBeInstanceOf(ConnectError);

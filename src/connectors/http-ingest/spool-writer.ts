@@ -30,7 +30,10 @@ import type { IngestWriter } from "../../ingest/route-table.ts";
 import { decodeSpoolRecord, encodeSpoolRecords } from "../../ingest/spool/spool-record.ts";
 import type { SpoolRow, SpoolStore } from "../../store/spool-store.ts";
 import { Signal } from "../../util/async.ts";
+import { getLogger } from "../../util/logger.ts";
 import type { ToSourceRecord } from "./ingest-queue.ts";
+
+const log = getLogger("io.edgegateway.ingest.Spool");
 
 export interface SpoolWriterOptions {
   readonly store: SpoolStore;
@@ -72,8 +75,15 @@ export class SpoolWriter implements IngestWriter {
   /** Deletes the rows a committed offset covers; call once before routing requests or polling. */
   async start(): Promise<void> {
     if (this.o.committedSeq === null) return;
-    await this.o.store.deleteThrough(this.o.connector, this.o.committedSeq);
-    this.cursor = this.o.committedSeq;
+    if (await this.o.store.deleteThrough(this.o.connector, this.o.committedSeq)) {
+      this.cursor = this.o.committedSeq;
+      return;
+    }
+    // The committed offset is of a spool file that is gone (deleted or recreated): the rows of
+    // this file are all unsent, and new ones get sequences above the offset (SpoolTable).
+    log.warn(
+      `The committed offset of connector ${this.o.connector} (spool sequence ${this.o.committedSeq}) is above every sequence of the spool file: the file was lost or recreated since, records acknowledged into the old one and not yet in Kafka are lost; draining the new file from its start`,
+    );
   }
 
   get pending(): number {
@@ -175,7 +185,7 @@ export class SpoolWriter implements IngestWriter {
   }
 
   private failedMessage(failure: Error): string {
-    return `The spool of connector ${this.o.connector} is not durable any more, so nothing more is accepted (${failure.message}); restart the gateway. Records acknowledged before stay in the spool file and are sent after the restart.`;
+    return `The spool of connector ${this.o.connector} is not durable any more, so nothing more is accepted (${failure.message}); restart the task (or the connector): its start opens the spool file again. Records acknowledged before stay in the file and are sent then.`;
   }
 
   close(): void {
@@ -184,6 +194,7 @@ export class SpoolWriter implements IngestWriter {
     this.closed = true;
     this.sent.clear();
     this.o.store.flushDeletes();
+    this.o.store.release(this.o.connector);
     this.wake.notify();
   }
 }

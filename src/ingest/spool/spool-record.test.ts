@@ -81,6 +81,23 @@ describe("spool records", () => {
     expect(back).toEqual(records.map((r) => ["topic-1", r.key, (r.value as JsonText).text, r.timestamp]));
   });
 
+  test("the records' buffer is exactly their bytes (no slack kept in memory), multi-byte text included", () => {
+    const records = ["héllo wörld ✓ 𝄞", "plain", new JsonText('{"ü":"✓"}')].map(
+      (value): IngestRecord => ({
+        key: "ключ",
+        value,
+        headers: [["h", "é"]],
+        partition: null,
+        timestamp: null,
+        bytes: 1,
+      }),
+    );
+    const { data, lengths } = encodeSpoolRecords("t", records);
+    expect(data.byteOffset).toBe(0);
+    expect(data.buffer.byteLength).toBe(data.byteLength);
+    expect(Array.from(lengths).reduce((a, b) => a + b, 0)).toBe(data.byteLength);
+  });
+
   test("a record of an older spool file (version 1: one JSON document) reads as before", () => {
     const v1 = JSON.stringify({
       t: "topic-1",

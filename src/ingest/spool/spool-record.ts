@@ -10,7 +10,8 @@
  * value. The value is most of a record, and escaping it into JSON (version 1) cost more CPU than
  * any other part of spooling it (BENCHMARKS.md, "Ingest security and spool"). Version 1 records
  * (one JSON document, first byte `{`) still in a spool file from an earlier release are read as
- * before.
+ * before. The spool file's schema version 2 (migrations/spool.ts) marks files that may hold
+ * version 2 records, so that an older gateway refuses them rather than fail to decode a row.
  */
 import { JsonText } from "../../api/data/json-text.ts";
 import type { IngestHeaderValue, IngestRecord } from "../ingest-record.ts";
@@ -81,8 +82,9 @@ export function encodeSpoolRecords(topic: string, records: readonly IngestRecord
     };
     headers[i] = JSON.stringify(header);
     values[i] = body;
-    // UTF-8 takes at most 3 bytes per UTF-16 unit: an upper bound, trimmed below.
-    bound += 5 + headers[i]!.length * 3 + (typeof body === "string" ? body.length * 3 : body.byteLength);
+    // The exact UTF-8 length: the buffer is kept while a drainer reads from memory, so no slack.
+    bound +=
+      5 + Buffer.byteLength(headers[i]!) + (typeof body === "string" ? Buffer.byteLength(body) : body.byteLength);
   }
   // A buffer of its own, never a slice of Buffer's shared pool: the spool moves it to its worker.
   const data = Buffer.allocUnsafeSlow(bound);
@@ -103,7 +105,7 @@ export function encodeSpoolRecords(topic: string, records: readonly IngestRecord
     }
     lengths[i] = at - start;
   }
-  return { data: data.subarray(0, at), lengths };
+  return { data: at === bound ? data : data.subarray(0, at), lengths };
 }
 
 /** One record (tests, and callers with a single record). */

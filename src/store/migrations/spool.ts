@@ -19,4 +19,13 @@ export const spoolMigrations: readonly Migration[] = [
       CREATE INDEX spool_partition_seq ON spool (partition, seq);
     `,
   },
+  {
+    // No schema change: rows may now hold record layout version 2 (spool-record.ts), which an
+    // older gateway cannot decode. Its migrations stop at 1, so it refuses this file ("newer than
+    // this gateway knows") instead of failing the task on the first such row. Downgrading is
+    // not supported while the spool holds records (README).
+    version: 2,
+    name: "spool record layout 2",
+    sql: "SELECT 1",
+  },
 ];
