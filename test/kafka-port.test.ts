@@ -371,6 +371,55 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
     await a.close();
   }, 60_000);
 
+  test("a batch still being handled (a put retrying, heartbeating) does not hold a rebalance up: its partition is revoked meanwhile, and comes again", async () => {
+    const topic = uniqueTopic("busy-revoke");
+    const groupId = `group-${topic}`;
+    await admin.createTopic({ topic, partitions: 1, replicationFactor: 1 });
+    await produce(topic, 0, 1);
+    const events: string[] = [];
+    let revoked = false;
+    const a = await port.consumer({ groupId, topics: [topic], properties: fast() });
+    await a.start(
+      handlers({
+        onRecords: async (records, heartbeat) => {
+          events.push(`A handling ${records[0]?.offset}`);
+          if (events.includes("A revoked")) return;
+          // As the sink task while its put keeps failing retriably: it heartbeats until revoked.
+          await waitFor(
+            async () => {
+              await heartbeat().catch(() => undefined);
+              return revoked;
+            },
+            { what: "the revocation while the batch is handled", timeoutMs: 30_000 },
+          );
+          events.push("A gave the batch up");
+        },
+        onPartitionsRevoked: async () => {
+          revoked = true;
+          events.push("A revoked");
+        },
+        onPartitionsAssigned: async () => void events.push("A assigned"),
+      }),
+    );
+    await waitFor(() => events.includes("A handling 0"), { what: "A handling the record" });
+    const received: ConsumedRecord[] = [];
+    const b = await port.consumer({ groupId, topics: [topic], properties: fast() });
+    await b.start(handlers({ onRecords: async (records) => void received.push(...records) }));
+    await waitFor(() => a.assignment().length + b.assignment().length === 1, { what: "the partition reassigned" });
+    await waitFor(() => events.includes("A gave the batch up"), { what: "A's handler returning" });
+    // The revocation came while the batch was still being handled (the join may complete before it returns).
+    expect(events.slice(0, 3)).toEqual(["A assigned", "A handling 0", "A revoked"]);
+    // Nothing was committed and the given-up batch did not move the position: its owner reads it again.
+    await waitFor(
+      () => received.some((r) => r.offset === 0) || events.filter((e) => e === "A handling 0").length === 2,
+      {
+        what: "the record delivered again",
+      },
+    );
+    await b.close();
+    await a.close();
+  }, 60_000);
+
   test("a member removed from its group loses its partitions (onPartitionsLost, nothing revoked or committed) and rejoins", async () => {
     const topic = uniqueTopic("lost");
     const groupId = `group-${topic}`;
@@ -578,6 +627,63 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
 
 describe("what only the platformatic adapter does", () => {
   const platformatic = () => kafkaPorts.platformatic(new LogManager({ sink: () => {} }));
+
+  test("a member removed while it commits its revocation: the commit fails, nothing is committed under a new generation", async () => {
+    const topic = uniqueTopic("revoke-removed");
+    const groupId = `group-${topic}`;
+    const port = platformatic();
+    const admin = await port.admin({ "bootstrap.servers": info.bootstrap });
+    await admin.createTopic({ topic, partitions: 1, replicationFactor: 1 });
+    const properties = {
+      "bootstrap.servers": info.bootstrap,
+      "fetch.max.wait.ms": "100",
+      "heartbeat.interval.ms": "300",
+    };
+    const groupAdmin = new Admin({ clientId: "test-admin", bootstrapBrokers: [info.bootstrap] });
+    const memberIds = async () => [
+      ...((await groupAdmin.describeGroups({ groups: [groupId] })).get(groupId)?.members.keys() ?? []),
+    ];
+    const events: string[] = [];
+    let memberA = "";
+    const a = await port.consumer({ groupId, topics: [topic], properties });
+    await a.start(
+      handlers({
+        onPartitionsAssigned: async () => void events.push("A assigned"),
+        onPartitionsLost: async () => void events.push("A lost"),
+        onPartitionsRevoked: async (revoked) => {
+          events.push("A revoked");
+          if (events.filter((e) => e === "A revoked").length > 1) return;
+          // As a session that expired while the task flushed: the generation is gone at the commit.
+          await groupAdmin.removeMembersFromConsumerGroup({
+            groupId,
+            members: [{ memberId: memberA, reason: "test" }],
+          });
+          const committing = a.commit(revoked.map((tp) => ({ ...tp, offset: 1 })));
+          await committing.then(
+            () => events.push("A committed"),
+            () => events.push("A commit failed"),
+          );
+        },
+      }),
+    );
+    await waitFor(() => events.includes("A assigned"), { what: "A's partition" });
+    memberA = (await memberIds())[0] ?? "";
+    const b = await port.consumer({ groupId, topics: [topic], properties });
+    try {
+      await b.start(handlers({}));
+      await waitFor(() => events.includes("A commit failed") || events.includes("A committed"), {
+        what: "the revocation's commit",
+        timeoutMs: 30_000,
+      });
+      expect(events.slice(0, 3)).toEqual(["A assigned", "A revoked", "A commit failed"]);
+      expect(await admin.groupOffsets(groupId)).toEqual([]);
+    } finally {
+      await b.close();
+      await a.close();
+      await groupAdmin.close();
+      await admin.close();
+    }
+  }, 60_000);
 
   test("group.instance.id makes a static member; kafkajs refuses it with a clear message", async () => {
     const topic = uniqueTopic("static");

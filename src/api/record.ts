@@ -43,6 +43,9 @@ export interface TopicPartition {
   readonly partition: number;
 }
 
+/** A partition as a map key (a NUL cannot occur in a topic name). */
+export const partitionMapKey = (tp: TopicPartition): string => `${tp.topic}\u0000${tp.partition}`;
+
 export interface TopicPartitionOffset extends TopicPartition {
   /** The next offset to consume, as Kafka commits it. */
   readonly offset: number;

@@ -9,7 +9,7 @@
  * As the port demands, a producer whose send failed rejects every later send (`pipelining` sets
  * how many sends the runtime may have in flight on it).
  */
-import type { TopicPartition, TopicPartitionOffset } from "../api/record.ts";
+import { partitionMapKey as key, type TopicPartition, type TopicPartitionOffset } from "../api/record.ts";
 import { deferred } from "../util/async.ts";
 import type {
   ConsumedRecord,
@@ -301,8 +301,4 @@ class MemoryConsumer implements KafkaConsumer {
   async close(): Promise<void> {
     this.onClose();
   }
-}
-
-function key(tp: TopicPartition): string {
-  return `${tp.topic}\u0000${tp.partition}`;
 }

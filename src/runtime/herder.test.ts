@@ -568,6 +568,36 @@ describe("Herder", () => {
     });
   });
 
+  describe("GET /health while a config is validated", () => {
+    test("a slow validation runs outside the herder's queue: /health answers healthy meanwhile, the connector is created after", async () => {
+      const clock = new ManualClock();
+      await using w = await inProcessWorker({ clock });
+      const validator = (w.herder as unknown as { validator: { validateOrThrow(c: object): Promise<void> } }).validator;
+      const validate = validator.validateOrThrow.bind(validator);
+      let release!: () => void;
+      const slow = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let validating = false;
+      validator.validateOrThrow = async (config) => {
+        validating = true;
+        await slow;
+        return validate(config);
+      };
+      const creating = w.rest("POST", "/connectors", { name: "a", config: source({ "tasks.max": "1" }) });
+      await waitFor(() => validating);
+      let health: string | undefined;
+      void w.herder.health().then((h) => {
+        health = h;
+      });
+      void w.herder.health(); // concurrent probes share one check
+      await waitFor(() => health !== undefined);
+      expect(health).toBe("healthy");
+      release();
+      expect((await creating).status).toBe(201);
+    });
+  });
+
   describe("a connector whose stop hangs", () => {
     test("is abandoned after task.shutdown.graceful.timeout.ms: DELETE completes and the herder carries on", async () => {
       const clock = new ManualClock();

@@ -100,10 +100,19 @@ export class Herder {
     return workerHealth(this, this.deps.clock ?? systemClock);
   }
 
-  /** Resolves once everything queued on the herder before this call has run (Connect's herder lock). */
+  /**
+   * Resolves once everything queued on the herder before this call has run (Connect's herder lock).
+   * Concurrent probes share the check already queued, so a burst of them adds one job, not many.
+   */
   healthCheck(): Promise<void> {
-    return this.executor.run(async () => {});
+    this.pendingHealthCheck ??= this.executor
+      .run(async () => {})
+      .finally(() => {
+        this.pendingHealthCheck = undefined;
+      });
+    return this.pendingHealthCheck;
   }
+  private pendingHealthCheck: Promise<void> | undefined;
 
   get workerId(): string {
     return this.deps.workerId();
@@ -363,8 +372,10 @@ export class Herder {
     submitted: Record<string, string | null>,
     options: { allowReplace: boolean; initialState?: InitialState },
   ): Promise<{ created: boolean; info: ConnectorInfo }> {
+    // Validated before the herder's queue, as Connect's standalone herder validates outside its lock:
+    // a slow connector validate or config provider holds neither other operations nor /health up.
+    await this.validator.validateOrThrow(submitted);
     return this.executor.run(async () => {
-      await this.validator.validateOrThrow(submitted);
       // Validation reports any null value as an error, so a valid config has strings only.
       const config = submitted as Record<string, string>;
       const existing = this.deps.configs.get(name);
@@ -388,14 +399,24 @@ export class Herder {
   }
 
   async patchConnectorConfig(name: string, patch: Record<string, string | null>): Promise<ConnectorInfo> {
-    return this.executor.run(async () => {
-      const current = this.stored(name).config;
+    const mergeInto = (current: Record<string, string>) => {
       const merged: Record<string, string> = { ...current };
       for (const [k, v] of Object.entries(patch)) {
         if (v === null) delete merged[k];
         else merged[k] = v;
       }
-      await this.validator.validateOrThrow(merged);
+      return merged;
+    };
+    // Validated outside the herder's queue (as putConnectorConfig), again inside only when the
+    // stored config changed meanwhile.
+    const before = this.stored(name).config;
+    const validated = mergeInto(before);
+    await this.validator.validateOrThrow(validated);
+    return this.executor.run(async () => {
+      const current = this.stored(name).config;
+      const unchanged = JSON.stringify(current) === JSON.stringify(before);
+      const merged = unchanged ? validated : mergeInto(current);
+      if (!unchanged) await this.validator.validateOrThrow(merged);
       const tasks = this.stored(name).taskConfigs.map((_, task) => ({ connector: name, task }));
       this.deps.configs.putConfig(name, merged);
       await this.restartConnectorInstance(name, true);

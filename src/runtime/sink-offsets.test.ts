@@ -13,6 +13,7 @@ const at = (partition: number, offset: number): TopicPartitionOffset => ({ topic
 /** SinkOffsets over a task and a consumer that record the calls, in one list. */
 function setup(task: Partial<SinkTask> = {}) {
   const calls: string[] = [];
+  const logged: string[] = [];
   const metrics = new TaskMetrics();
   const consumer = {
     commit: async (offsets: readonly TopicPartitionOffset[]) => {
@@ -32,12 +33,12 @@ function setup(task: Partial<SinkTask> = {}) {
       },
     },
     metrics,
-    log: new LogManager({ sink: () => {} }).get("test"),
+    log: new LogManager({ sink: (line) => void logged.push(line) }).get("test"),
     clock: new ManualClock(),
     consumer: () => consumer,
     cancelled: () => false,
   });
-  return { calls, metrics, offsets };
+  return { calls, logged, metrics, offsets };
 }
 
 describe("SinkOffsets", () => {
@@ -54,6 +55,22 @@ describe("SinkOffsets", () => {
     expect(calls).toEqual(["dlq flush", "commit 0@10,1@3", "dlq flush", "commit 0@12"]);
   });
 
+  test("ignores what preCommit returns past what was put or for partitions not assigned, at WARN, as Connect", async () => {
+    const { calls, logged, offsets } = setup({
+      preCommit: () => [at(0, 11), at(1, 7), at(5, 2)],
+    });
+    offsets.advance(at(0, 10));
+    offsets.advance(at(1, 7));
+    await offsets.commit();
+    expect(calls).toEqual(["dlq flush", "commit 1@7"]);
+    expect(logged.filter((l) => l.includes(" WARN "))).toEqual([
+      expect.stringContaining(
+        "Ignoring invalid task provided offset in-0/11 -- not yet consumed, taskOffset=11 currentOffset=10",
+      ),
+      expect.stringContaining("Ignoring invalid task provided offset in-5/2 -- partition not assigned"),
+    ]);
+  });
+
   describe("closePartitions (Connect's, for revoked partitions)", () => {
     test("flush, then close, then the commit of the revoked partitions only; they are forgotten after", async () => {
       const { calls, offsets } = setup({
@@ -66,6 +83,14 @@ describe("SinkOffsets", () => {
       offsets.forget([tp(1)]);
       await offsets.commit();
       expect(calls.slice(4)).toEqual(["flush 0", "dlq flush", "commit 0@5"]);
+    });
+
+    test("a revocation commits only the revoked partitions preCommit returned, not the others it named", async () => {
+      const { calls, offsets } = setup({ preCommit: () => [at(0, 5), at(1, 9)] });
+      offsets.advance(at(0, 5));
+      offsets.advance(at(1, 9));
+      await offsets.closePartitions([tp(1)]);
+      expect(calls).toEqual(["close 1", "dlq flush", "commit 1@9"]);
     });
 
     test("a failing preCommit still closes the partitions and commits nothing", async () => {

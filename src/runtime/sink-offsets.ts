@@ -8,7 +8,7 @@
  * logged and counted, never thrown (the records are delivered again, at-least-once).
  */
 import type { SinkTask } from "../api/connector.ts";
-import type { TopicPartition, TopicPartitionOffset } from "../api/record.ts";
+import { partitionMapKey as key, type TopicPartition, type TopicPartitionOffset } from "../api/record.ts";
 import type { KafkaConsumer } from "../kafka/kafka-port.ts";
 import { type Clock, monotonicNow } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
@@ -26,7 +26,6 @@ export interface SinkOffsetsOptions {
   readonly cancelled: () => boolean;
 }
 
-const key = (tp: TopicPartition) => `${tp.topic}\u0000${tp.partition}`;
 export const partitionList = (tps: readonly TopicPartition[]) =>
   tps.map((tp) => `${tp.topic}-${tp.partition}`).join(", ");
 
@@ -83,21 +82,41 @@ export class SinkOffsets {
     }
     if (offsets === undefined) return;
     try {
-      await this.commitToGroup(
-        offsets.filter((o) => revoked.has(key(o))),
-        started,
-      );
+      await this.commitToGroup(offsets, started);
     } catch (error) {
       this.o.metrics.offsetCommitFailure++;
       this.o.log.error(`Commit of offsets of revoked partitions ${partitionList(partitions)} failed`, error);
     }
   }
 
-  /** The offsets the task confirms as flushed: its preCommit's answer, else all of them after flush. */
+  /**
+   * The offsets the task confirms as flushed: its preCommit's answer, else all of them after flush.
+   * As Connect's commitOffsets, an answer is kept only for a requested partition and up to what was
+   * put there: an offset past it (records never put) or for a partition not assigned is ignored.
+   */
   private async preCommit(pending: readonly TopicPartitionOffset[]): Promise<readonly TopicPartitionOffset[]> {
-    if (this.o.task.preCommit) return await this.o.task.preCommit(pending);
-    await this.o.task.flush?.(pending);
-    return pending;
+    if (!this.o.task.preCommit) {
+      await this.o.task.flush?.(pending);
+      return pending;
+    }
+    const requested = new Map(pending.map((o) => [key(o), o.offset]));
+    return (await this.o.task.preCommit(pending)).filter((o) => {
+      const current = requested.get(key(o));
+      if (current !== undefined && o.offset <= current) return true;
+      if (current !== undefined)
+        this.o.log.warn(
+          `Ignoring invalid task provided offset ${o.topic}-${o.partition}/${o.offset} -- not yet consumed, taskOffset=${o.offset} currentOffset=${current}`,
+        );
+      else if (!this.current.has(key(o)))
+        this.o.log.warn(
+          `Ignoring invalid task provided offset ${o.topic}-${o.partition}/${o.offset} -- partition not assigned, assignment=${partitionList([...this.current.values()])}`,
+        );
+      else
+        this.o.log.debug(
+          `Ignoring task provided offset ${o.topic}-${o.partition}/${o.offset} -- topic partition not requested, requested=${partitionList(pending)}`,
+        );
+      return false;
+    });
   }
 
   private async commitToGroup(offsets: readonly TopicPartitionOffset[], started: number): Promise<void> {

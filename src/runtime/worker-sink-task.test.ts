@@ -305,6 +305,73 @@ describe("WorkerSinkTask in a rebalance (Connect's HandleRebalance)", () => {
     await task.awaitStop(5000);
   });
 
+  test("a revocation does not wait for a put that keeps failing retriably: the batch is dropped, uncommitted, and comes again", async () => {
+    const { kafka, plugin, task, produce, listener } = setup(3_600_000);
+    produce("a");
+    task.start();
+    await waitFor(() => plugin.calls.includes("open in-0"));
+    plugin.context.timeout(3_600_000); // without the revocation ending it, the retry waits an hour
+    plugin.failPut.push(new RetriableError("endpoint busy"));
+    const delivering = kafka.deliver();
+    await waitFor(() => plugin.calls.includes("put"));
+    await kafka.rebalance();
+    await delivering;
+    expect(plugin.calls).toEqual(["open in-0", "put", "close in-0", "open in-0"]);
+    expect(kafka.committed("connect-c", { topic: "in", partition: 0 })).toBeUndefined();
+    await kafka.deliver();
+    await waitFor(() => plugin.puts.length === 1);
+    expect(plugin.puts).toEqual([["a"]]);
+    expect(listener.events).toEqual(["RUNNING"]);
+    task.stop();
+    await task.awaitStop(5000);
+  });
+
+  test("a partition lost while its batch is being put is not committed after the put", async () => {
+    const { kafka, plugin, task, produce } = setup(0); // a commit after every put
+    let release!: () => void;
+    const putting = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let entered = false;
+    const put = plugin.put.bind(plugin);
+    plugin.put = async (records) => {
+      entered = true;
+      await putting;
+      put(records);
+    };
+    produce("a");
+    task.start();
+    await waitFor(() => plugin.calls.includes("open in-0"));
+    const delivering = kafka.deliver();
+    await waitFor(() => entered);
+    const rebalancing = kafka.rebalance({ lost: true }); // waits for the put: callbacks run in turn
+    release();
+    await delivering;
+    await rebalancing;
+    // Another member may own in-0 already: a is delivered again instead of being committed here.
+    expect(kafka.committed("connect-c", { topic: "in", partition: 0 })).toBeUndefined();
+    expect(plugin.calls.filter((c) => c.startsWith("commit"))).toEqual([]);
+    task.stop();
+    await task.awaitStop(5000);
+  });
+
+  test("a stopped task is not called by a late rebalance of its consumer (Connect's taskStopped)", async () => {
+    const { kafka, plugin, task } = setup(3_600_000);
+    const late: (() => Promise<void>)[] = [];
+    const rejoin = async () => {
+      for (const c of (kafka as unknown as { consumers: { rejoin(lost: boolean): Promise<void> }[] }).consumers)
+        late.push(() => c.rejoin(false));
+    };
+    task.start();
+    await waitFor(() => plugin.calls.includes("open in-0"));
+    await rejoin(); // the consumer as it was before the task stopped
+    task.stop();
+    await task.awaitStop(5000);
+    const calls = [...plugin.calls];
+    for (const again of late) await again();
+    expect(plugin.calls).toEqual(calls);
+  });
+
   test("a close() that throws at revocation fails the task, as Connect's rebalance exception does", async () => {
     const { kafka, plugin, task, listener } = setup(3_600_000);
     plugin.close = () => {

@@ -15,10 +15,12 @@
  * Concurrency: batch processing and commits are serialized on one executor. While the connector
  * is PAUSED the assigned partitions are paused and a batch already in flight waits (heartbeating)
  * until resume or stop. A RetriableError from `put` redelivers the same batch after the backoff
- * the task set with `context.timeout`, as Connect does; any other error fails the task.
+ * the task set with `context.timeout`, as Connect does, unless a rebalance revokes its partitions
+ * meanwhile: their records are dropped (uncommitted, the next owner gets them again) so the
+ * rebalance does not wait for the retries; any other error fails the task.
  */
 import type { ErrantRecordReporter, SinkTask, SinkTaskContext } from "../api/connector.ts";
-import type { SinkRecord, TopicPartition } from "../api/record.ts";
+import { partitionMapKey as key, type SinkRecord, type TopicPartition } from "../api/record.ts";
 import { isRetriable } from "../errors.ts";
 import type { ConsumedRecord, KafkaConsumer } from "../kafka/kafka-port.ts";
 import { ABORTED, abortable, type Deferred, deferred, SerialExecutor } from "../util/async.ts";
@@ -39,12 +41,13 @@ export interface WorkerSinkTaskOptions extends WorkerTaskOptions {
   readonly maxPutRecords?: number;
 }
 
-const key = (tp: TopicPartition) => `${tp.topic}\u0000${tp.partition}`;
 const HEARTBEAT_EVERY_MS = 3000;
 /** The group cannot be joined yet (broker down, topic missing): retried until stop. */
 const CONSUMER_START_BACKOFF: BackoffPolicy = { initialMs: 200, maxMs: 10_000 };
 /** Redelivery after a RetriableException from `put`, unless the task set `context.timeout`. */
 const PUT_BACKOFF: BackoffPolicy = { initialMs: 100, maxMs: 10_000 };
+/** The reason a put's retry is given up: one of its partitions was revoked or lost meanwhile. */
+const REVOKED = Symbol("revoked");
 
 export class WorkerSinkTask extends WorkerTask {
   private consumer: KafkaConsumer | undefined;
@@ -59,6 +62,10 @@ export class WorkerSinkTask extends WorkerTask {
   private assignments = 0;
   private readonly offsets: SinkOffsets;
   private commitRequested = false;
+  /** The put under way: a revocation of one of its partitions ends its retry backoff at once. */
+  private putting: { readonly partitions: ReadonlySet<string>; readonly revoked: AbortController } | undefined;
+  /** Set once close() closed the task's partitions: rebalance callbacks (a late consumer) skip it, as Connect's taskStopped. */
+  private closed = false;
   private putRetryTimeoutMs = -1;
   private crash: Error | undefined;
   /** A retriable consumer failure (broker unreachable too long): the loop restarts the consumer. */
@@ -275,11 +282,7 @@ export class WorkerSinkTask extends WorkerTask {
     });
     if (taken.length === 0) return; // an earlier run took these batches along
     try {
-      if (!this.stopping)
-        await this.deliver(
-          taken.map((t) => t.records),
-          heartbeat,
-        );
+      if (!this.stopping) await this.deliver(taken, heartbeat);
       for (const t of taken) t.done.resolve();
     } catch (error) {
       this.crash = error as Error;
@@ -289,9 +292,10 @@ export class WorkerSinkTask extends WorkerTask {
   }
 
   private async deliver(
-    batches: readonly (readonly ConsumedRecord[])[],
+    taken: readonly { records: readonly ConsumedRecord[]; assignment: number }[],
     heartbeat: () => Promise<void>,
   ): Promise<void> {
+    const batches = taken.map((t) => t.records);
     const sinkRecords: SinkRecord[] = [];
     const chain = this.o.transformations;
     // Consumed JSON reaches a task that takes JsonText as its bytes when no transformation reads it.
@@ -323,18 +327,59 @@ export class WorkerSinkTask extends WorkerTask {
       }
     }
     const max = this.o.maxPutRecords ?? Number.POSITIVE_INFINITY;
-    if (sinkRecords.length <= max) await this.put(sinkRecords, heartbeat);
-    else for (let i = 0; i < sinkRecords.length; i += max) await this.put(sinkRecords.slice(i, i + max), heartbeat);
-    for (const records of batches) {
+    const assignments = new Map(taken.map((t) => [key(t.records[0]!), t.assignment]));
+    const owned = (record: SinkRecord) => {
+      const k = key(this.origins.get(record)!);
+      return this.owned.get(k) === assignments.get(k);
+    };
+    if (sinkRecords.length <= max) await this.put(sinkRecords, heartbeat, owned);
+    else
+      for (let i = 0; i < sinkRecords.length; i += max) await this.put(sinkRecords.slice(i, i + max), heartbeat, owned);
+    for (const { records, assignment } of taken) {
       const last = records.at(-1);
-      if (last) this.offsets.advance({ topic: last.topic, partition: last.partition, offset: last.offset + 1 });
+      // A partition lost or revoked during the put is not this task's to commit any more.
+      if (last && this.owned.get(key(last)) === assignment)
+        this.offsets.advance({ topic: last.topic, partition: last.partition, offset: last.offset + 1 });
     }
     if (this.commitRequested || monotonicNow(this.clock) - this.lastCommit >= this.flushIntervalMs) {
       await this.commitOffsets();
     }
   }
 
-  private async put(records: readonly SinkRecord[], heartbeat: () => Promise<void>): Promise<void> {
+  /**
+   * `put` with Connect's redelivery after a RetriableError. A rebalance does not wait for the
+   * retries (no heartbeats go out meanwhile, so the whole group would stall): when a partition of
+   * the put is revoked or lost, its records are dropped (their offsets do not advance; the next owner
+   * starts at the commit) and the rest is put again, as Connect's revocation removes a revoked
+   * partition's records from its pending batch.
+   */
+  private async put(
+    records: readonly SinkRecord[],
+    heartbeat: () => Promise<void>,
+    owned: (record: SinkRecord) => boolean,
+  ): Promise<void> {
+    let pending = records;
+    while (pending.length > 0) {
+      const revoked = new AbortController();
+      this.putting = { partitions: new Set(pending.map((r) => key(this.origins.get(r)!))), revoked };
+      try {
+        return await this.putWithRetry(pending, heartbeat, AbortSignal.any([this.stopSignal, revoked.signal]));
+      } catch (error) {
+        if (error !== REVOKED) throw error;
+        const kept = pending.filter(owned);
+        this.log.info(`Dropping ${pending.length - kept.length} records of revoked partitions before redelivery`);
+        pending = kept;
+      } finally {
+        this.putting = undefined;
+      }
+    }
+  }
+
+  private async putWithRetry(
+    records: readonly SinkRecord[],
+    heartbeat: () => Promise<void>,
+    signal: AbortSignal,
+  ): Promise<void> {
     await retry(
       async (attempt) => {
         if (attempt > 0) await heartbeat().catch(() => undefined);
@@ -348,7 +393,7 @@ export class WorkerSinkTask extends WorkerTask {
         policy: PUT_BACKOFF,
         maxAttempts: Number.POSITIVE_INFINITY,
         clock: this.clock,
-        signal: this.stopSignal,
+        signal,
         // The task's context.timeout(ms), when set, replaces the backoff (Connect's behaviour).
         classify: (error) => ({
           retriable: isRetriable(error),
@@ -373,10 +418,12 @@ export class WorkerSinkTask extends WorkerTask {
 
   private disown(partitions: readonly TopicPartition[]): void {
     for (const tp of partitions) this.owned.delete(key(tp));
+    const putting = this.putting;
+    if (putting && partitions.some((tp) => putting.partitions.has(key(tp)))) putting.revoked.abort(REVOKED);
   }
 
   private async onPartitionsAssigned(partitions: readonly TopicPartition[]): Promise<void> {
-    if (partitions.length === 0 || this.cancelled) return;
+    if (partitions.length === 0 || this.cancelled || this.closed) return;
     this.log.info(`Partitions assigned: ${partitionList(partitions)}`);
     try {
       await this.o.task.open?.(partitions);
@@ -394,8 +441,8 @@ export class WorkerSinkTask extends WorkerTask {
    * closed, then committed (closePartitions), lost ones only closed.
    */
   private async onPartitionsRemoved(partitions: readonly TopicPartition[], lost: boolean): Promise<void> {
-    // As Connect skips the callback once the task was stopped: a cancelled task is not called again.
-    if (partitions.length === 0 || this.cancelled) return;
+    // As Connect skips the callback once the task was stopped: a cancelled or closed task is not called again.
+    if (partitions.length === 0 || this.cancelled || this.closed) return;
     this.log.info(`Partitions ${lost ? "lost" : "revoked"}: ${partitionList(partitions)}`);
     const removed = new Set(partitions.map(key));
     for (let i = this.queued.length - 1; i >= 0; i--) {
@@ -422,7 +469,7 @@ export class WorkerSinkTask extends WorkerTask {
   }
 
   protected async close(failed: boolean): Promise<void> {
-    // `current` only holds offsets of records put successfully, but after a failure the task is not
+    // SinkOffsets only holds offsets of records put successfully, but after a failure the task is not
     // asked to flush again: nothing is committed, and records since the last commit are redelivered.
     await this.executor.run(async () => {
       if (!failed) await this.commitOffsets();
@@ -432,6 +479,7 @@ export class WorkerSinkTask extends WorkerTask {
       } catch (error) {
         this.log.warn("SinkTask.close() failed", error);
       }
+      this.closed = true;
     });
     await this.consumer?.close().catch((error) => this.log.warn("Could not close the consumer", error));
     try {

@@ -17,7 +17,7 @@
  * still a member), stops kafkajs, subscribes again and rejoins.
  */
 import type { Consumer, ConsumerRunConfig, Kafka } from "kafkajs";
-import type { TopicPartition, TopicPartitionOffset } from "../../api/record.ts";
+import { partitionMapKey as key, type TopicPartition, type TopicPartitionOffset } from "../../api/record.ts";
 import { ConnectError, RetriableError } from "../../errors.ts";
 import { retry } from "../../util/backoff.ts";
 import type { ConsumerSettings } from "../client-config.ts";
@@ -42,13 +42,27 @@ export class KafkajsConsumer implements KafkaConsumer {
 
   /** Bumped by every start and close: a start that finds it changed was cancelled by a close. */
   private generation = 0;
+  /** Bumped by each JoinGroup this member sends (the join hook): a batch started before it is stale. */
+  private joinEpoch = 0;
+  /** Between the join hook (or an early revocation) and the join's assignment (GROUP_JOIN). */
+  private joining = false;
+  /** A revocation started by a handler's heartbeat that found a rebalance; the join hook awaits it. */
+  private revokedEarly: Promise<void> | undefined;
 
   async start(handlers: ConsumerHandlers): Promise<void> {
     const generation = ++this.generation;
+    this.joining = false;
+    this.revokedEarly = undefined;
     const cancelled = () => generation !== this.generation;
     const s = this.settings;
     const crash = (error: unknown) => handlers.onCrash(error as Error);
     const member = withJoinHook(this.kafka, async (memberId) => {
+      const early = this.revokedEarly;
+      this.revokedEarly = undefined;
+      if (early) await early;
+      // Batches handed over before this join are judged stale from now on (see eachBatch).
+      this.joinEpoch++;
+      this.joining = true;
       const owned = this.assigned;
       if (cancelled() || owned.length === 0) return;
       this.assigned = [];
@@ -76,13 +90,13 @@ export class KafkajsConsumer implements KafkaConsumer {
       const next = Object.entries(event.payload.memberAssignment).flatMap(([topic, partitions]) =>
         (partitions as number[]).map((partition) => ({ topic, partition })),
       );
-      const key = (tp: TopicPartition) => `${tp.topic}\u0000${tp.partition}`;
       const nextKeys = new Set(next.map(key));
       const prevKeys = new Set(this.assigned.map(key));
       // Normally nothing: the join hook gave everything up. A join it did not see lost them.
       const lost = this.assigned.filter((tp) => !nextKeys.has(key(tp)));
       const added = next.filter((tp) => !prevKeys.has(key(tp)));
       this.assigned = next;
+      this.joining = false;
       if (lost.length > 0) handlers.onPartitionsLost(lost).catch(crash);
       if (added.length > 0) handlers.onPartitionsAssigned(added).catch(crash);
     });
@@ -108,11 +122,15 @@ export class KafkajsConsumer implements KafkaConsumer {
       if (cancelled()) throw closedMeanwhile();
       const run: ConsumerRunConfig = {
         autoCommit: false,
-        eachBatchAutoResolve: true,
+        // Resolved by hand: a batch the member gave up meanwhile must not move the fetch position
+        // (kafkajs would mark it in the next generation's offsets, skipping records never put).
+        eachBatchAutoResolve: false,
         // Bounded: the sink task queues concurrent partition batches into its next put.
         partitionsConsumedConcurrently: PARTITIONS_CONSUMED_CONCURRENTLY,
-        eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
-          if (!isRunning() || isStale() || batch.messages.length === 0) return;
+        eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
+          // Fetched before a join that is not complete yet: its partition may be gone or reassigned.
+          if (this.joining || !isRunning() || isStale() || batch.messages.length === 0) return;
+          const epoch = this.joinEpoch;
           const tsType = batch.messages[0] && (batch as { isLogAppendTime?: () => boolean }).isLogAppendTime?.();
           const records: ConsumedRecord[] = batch.messages.map((m) => ({
             topic: batch.topic,
@@ -124,7 +142,21 @@ export class KafkajsConsumer implements KafkaConsumer {
             value: m.value,
             headers: fromKafkajsHeaders(m.headers),
           }));
-          await handlers.onRecords(records, heartbeat);
+          // kafkajs rejoins only once every handler returned. A handler that heartbeats while it waits
+          // (a put retrying) learns of a rebalance here: what the member owns is revoked at once, so
+          // the handler can give its batch up and the group does not wait for it.
+          const beat = async () => {
+            try {
+              await heartbeat();
+            } catch (error) {
+              if ((error as { type?: string }).type === "REBALANCE_IN_PROGRESS") this.revokeEarly(handlers, crash);
+              throw error;
+            }
+          };
+          await handlers.onRecords(records, beat);
+          // A join since the batch started revoked its partition: the handler dropped the batch, so
+          // the position stays before it and the records come again from the committed offset.
+          if (epoch === this.joinEpoch) resolveOffset(batch.lastOffset());
         },
       };
       await consumer.run(run);
@@ -138,6 +170,16 @@ export class KafkajsConsumer implements KafkaConsumer {
       if (this.consumer === consumer) this.consumer = undefined;
       throw wrap(error, `Failed to start the consumer of group ${this.options.groupId}`);
     }
+  }
+
+  /** Gives up everything owned before the rejoin kafkajs will make (the join hook awaits it). */
+  private revokeEarly(handlers: ConsumerHandlers, crash: (error: unknown) => void): void {
+    if (this.assigned.length === 0) return;
+    const owned = this.assigned;
+    this.assigned = [];
+    this.joinEpoch++;
+    this.joining = true;
+    this.revokedEarly = handlers.onPartitionsRevoked(owned).catch(crash);
   }
 
   /** Topics matching `pattern`, sorted. */

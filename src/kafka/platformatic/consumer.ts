@@ -12,7 +12,9 @@
  * membership (the heartbeat found the member unknown, fenced or of an old generation, rather than a
  * rebalance in progress; or a commit failed so and the library rejoins from inside it, where
  * awaiting the handler, whose commit that is, would deadlock) the partitions go to
- * onPartitionsLost instead, not awaited.
+ * onPartitionsLost instead, not awaited. A commit made by onPartitionsRevoked that finds the
+ * generation gone is not retried under a new one (the library would rejoin and commit partitions
+ * another member may own by then): it fails, and the revoked partitions count as lost.
  *
  * Before joining, like the kafkajs adapter: it waits until listed topics exist with leaders (the
  * group leader assigns from the metadata it holds at join time), and removes its own dead
@@ -24,8 +26,8 @@
  * Heartbeats do not depend on the handler: a batch that takes long does not cost the membership.
  */
 import { Consumer, type GroupAssignment } from "@platformatic/kafka";
-import type { TopicPartition, TopicPartitionOffset } from "../../api/record.ts";
-import { ConnectError } from "../../errors.ts";
+import { partitionMapKey as keyOf, type TopicPartition, type TopicPartitionOffset } from "../../api/record.ts";
+import { ConnectError, RetriableError } from "../../errors.ts";
 import type { ConnectionSettings, ConsumerSettings } from "../client-config.ts";
 import type { ConsumerHandlers, ConsumerOptions, KafkaConsumer } from "../kafka-port.ts";
 import { baseOptions } from "./client-options.ts";
@@ -33,7 +35,6 @@ import { retriable, wrap } from "./errors.ts";
 import { awaitTopics, fenceZombies, matchingTopics } from "./group-entry.ts";
 import { PartitionFetcher } from "./partition-fetcher.ts";
 
-const keyOf = (tp: TopicPartition) => `${tp.topic}\u0000${tp.partition}`;
 /** The subscription's user data: none (the round-robin assignor reads none). */
 const NO_USER_DATA = Buffer.alloc(0);
 
@@ -51,6 +52,12 @@ export class PlatformaticConsumer implements KafkaConsumer {
   private rejoinFromCommit = false;
   /** Set around our own joinGroup calls, to tell them from the library's. */
   private ownJoin = false;
+  /**
+   * While onPartitionsRevoked runs: a commit there that finds the generation gone (member unknown,
+   * fenced, rebalance) must fail, not rejoin and commit again under a new generation, where another
+   * member may own the partitions already; the revoked partitions then count as lost.
+   */
+  private revoking = false;
   /** Bumped by every start and close: a start that finds it changed was cancelled by a close. */
   private generation = 0;
 
@@ -82,6 +89,13 @@ export class PlatformaticConsumer implements KafkaConsumer {
     this.consumer = consumer;
     const libraryJoin = consumer.joinGroup.bind(consumer) as (options?: object, callback?: unknown) => unknown;
     (consumer as { joinGroup: unknown }).joinGroup = (options?: object, callback?: unknown) => {
+      if (!this.ownJoin && this.revoking) {
+        const refused = new RetriableError(
+          `The group ${groupId} moved to a new generation during the revocation: its offsets are not committed`,
+        );
+        if (typeof callback === "function") return void (callback as (error: Error) => void)(refused);
+        return Promise.reject(refused);
+      }
       if (!this.ownJoin) this.rejoinFromCommit = true;
       return libraryJoin(options, callback);
     };
@@ -156,7 +170,13 @@ export class PlatformaticConsumer implements KafkaConsumer {
       orderly ? handlers.onPartitionsRevoked(owned) : handlers.onPartitionsLost(owned),
     );
     this.assignments = removed.catch(crash);
-    if (orderly) await this.assignments;
+    if (!orderly) return;
+    this.revoking = true;
+    try {
+      await this.assignments;
+    } finally {
+      this.revoking = false;
+    }
   }
 
   private onJoin(

@@ -38,7 +38,7 @@ export function newPartitionState(tp: TopicPartition, position: bigint | null, p
   };
 }
 
-export const keyOf = (tp: TopicPartition) => `${tp.topic}\u0000${tp.partition}`;
+export { partitionMapKey as keyOf } from "../../api/record.ts";
 
 /** The partitions of `list` by topic, as the library's offset requests take them. */
 export function groupByTopic(list: readonly PartitionState[]): { topic: string; partitions: number[] }[] {
