@@ -4,7 +4,9 @@
 // producer hot spots measured on this project's data path are fixed here, in the open:
 //   1. groupMessagesPerPartition copied the list for every message (quadratic in the batch size);
 //   2. the protocol Encoder allocated zero-filled buffers (Buffer.alloc) for every request and
-//      record, although it writes every byte it exposes (Buffer.allocUnsafe is safe there).
+//      record, although it writes every byte it exposes (Buffer.allocUnsafe is safe there);
+//   3. its request queue scheduled a timer of minus the epoch time when never throttled
+//      (kafkajs issue 1751): every client printed a TimeoutNegativeWarning at connect.
 // @platformatic/kafka loads its CRC32C/LZ4/Snappy WebAssembly from a file next to
 // @platformatic/wasm-utils' index, which a `bun build --compile` binary does not contain (it
 // crashes at start: ENOENT /$bunfs/dist/native.wasm); the package's `bundled` entry inlines the
@@ -51,6 +53,13 @@ const patches = [
     file: "node_modules/kafkajs/src/protocol/encoder.js",
     from: `      const newBuffer = Buffer.alloc(newLength)`,
     to: `      const newBuffer = Buffer.allocUnsafe(newLength) // edge-gateway patch`,
+  },
+  {
+    file: "node_modules/kafkajs/src/network/requestQueue/index.js",
+    from: `        this.checkPendingRequests()
+      }, scheduleAt)`,
+    to: `        this.checkPendingRequests()
+      }, Math.max(1, scheduleAt)) // edge-gateway patch: never a negative delay`,
   },
   {
     file: "node_modules/@platformatic/kafka/dist/protocol/crc32c.js",

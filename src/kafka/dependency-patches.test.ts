@@ -53,6 +53,33 @@ describe("kafkajs patches (scripts/patch-dependencies.mjs)", () => {
   });
 });
 
+describe("kafkajs request queue patch (scripts/patch-dependencies.mjs)", () => {
+  test("a queue never throttled schedules its pending-request check with a positive delay", () => {
+    const RequestQueue = require(require.resolve("kafkajs/src/network/requestQueue/index.js")) as new (
+      o: unknown,
+    ) => { pending: unknown[]; throttledUntil: number; scheduleCheckPendingRequests(): void; destroy(): void };
+    const queue = new RequestQueue({
+      instrumentationEmitter: null,
+      maxInFlightRequests: 1,
+      requestTimeout: 1000,
+      enforceRequestTimeout: false,
+      clientId: "t",
+      broker: "b",
+      logger: { info() {}, debug() {}, warn() {}, error() {}, namespace: () => ({}) },
+    });
+    const timer = spyOn(globalThis, "setTimeout");
+    try {
+      queue.scheduleCheckPendingRequests(); // throttledUntil -1: the original asked for -Date.now() ms
+      const delays = timer.mock.calls.map((c) => c[1] as number);
+      expect(delays.length).toBe(1);
+      expect(delays[0]).toBeGreaterThanOrEqual(1);
+    } finally {
+      timer.mockRestore();
+      queue.destroy();
+    }
+  });
+});
+
 describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
   test.each([["crc32c.js"], ["compression.js"]])(
     "%s loads the inlined WebAssembly (a compiled binary has no native.wasm file)",
