@@ -26,6 +26,7 @@ import { describeBatch, failureDetail, notSent, notSentAfter, RetryWarnings } fr
 import { retriable as isRetriable, isUnknownTopic } from "./errors.ts";
 import { type Batch, PartitionBatches, partitionKey } from "./partition-batches.ts";
 import { PartitionLeaders } from "./partition-leaders.ts";
+import { nextRequest, partitionsByLeader } from "./produce-requests.ts";
 import type { PartitionAnswer, ProduceTransport } from "./produce-transport.ts";
 import { WakeTimer } from "./wake-timer.ts";
 
@@ -193,34 +194,22 @@ export class ProducePipeline {
       }
     }
     this.lastError = undefined;
-    const byNode = new Map<number, PartitionBatches[]>();
-    for (const part of this.partitions.values()) {
-      if (part.queue.length === 0) continue;
-      const leader = this.leaders.leader(part.topic, part.partition);
-      if (leader < 0) {
-        this.leaders.stale = true;
-        this.wakeAt(now + this.s.retryBackoffMs);
-        continue;
-      }
-      const list = byNode.get(leader);
-      if (list) list.push(part);
-      else byNode.set(leader, [part]);
+    const { byNode, leaderless } = partitionsByLeader(this.partitions.values(), this.leaders);
+    if (leaderless) {
+      this.leaders.stale = true;
+      this.wakeAt(now + this.s.retryBackoffMs);
     }
+    const maxWireBytes = this.s.maxInFlightBytes ?? Number.POSITIVE_INFINITY;
     for (const [node, parts] of byNode) {
-      const maxWire = this.s.maxInFlightBytes ?? Number.POSITIVE_INFINITY;
       while ((this.inFlight.get(node) ?? 0) < this.s.maxInFlight) {
-        const batches: Batch[] = [];
-        let bytes = 0;
-        for (const part of parts) {
-          const b = part.sendable(now, (at) => this.wakeAt(at));
-          if (!b) continue;
-          const size = bytes + b.records.length;
-          if (batches.length > 0 && size > this.s.maxRequestBytes) continue;
-          if (this.wireBytes > 0 && this.wireBytes + size > maxWire) continue;
-          part.sent(b, (sequence) => this.transport.stamp(b.records, this.producerId, this.epoch, sequence));
-          batches.push(b);
-          bytes += b.records.length;
-        }
+        const limits = { maxRequestBytes: this.s.maxRequestBytes, maxWireBytes, wireBytes: this.wireBytes };
+        const batches = nextRequest(
+          parts,
+          now,
+          limits,
+          (at) => this.wakeAt(at),
+          (b, sequence) => this.transport.stamp(b.records, this.producerId, this.epoch, sequence),
+        );
         if (batches.length === 0) break;
         this.send(node, batches);
       }
