@@ -7,7 +7,7 @@
  */
 import { Hono } from "hono";
 import { messageOf } from "../errors.ts";
-import { type Clock, monotonicView } from "../util/clock.ts";
+import { type Clock, monotonicNow, monotonicView } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import { checkedBody, readRawBody } from "./body-reader.ts";
 import type { IdempotencyGuard } from "./idempotency.ts";
@@ -86,7 +86,7 @@ function finished(deps: IngestHandlerDeps, label: string, context: IngestRequest
   deps.metrics.finished(
     label,
     response.status,
-    (deps.clock.now() - context.receivedAt) / 1000,
+    (monotonicNow(deps.clock) - context.startedAt) / 1000,
     context.acceptedRecords ?? 0,
     context.acceptedBytes ?? 0,
   );
@@ -244,6 +244,7 @@ class RequestContext implements IngestRequestContext {
     readonly request: Request,
     readonly connection: IngestConnection,
     readonly receivedAt: number,
+    readonly startedAt: number,
   ) {}
 
   get url(): URL {
@@ -303,17 +304,17 @@ export function ingestApp(deps: IngestHandlerDeps): IngestApp {
     return finish(label, context, response);
   };
 
-  const contextOf = (request: Request, connection: IngestConnection | undefined, receivedAt: number) =>
-    new RequestContext(request, connection ?? PLAIN_CONNECTION, receivedAt);
+  /** A request arriving now: its wall-clock time (the records' timestamp) and its monotonic start (durations). */
+  const contextOf = (request: Request, connection: IngestConnection | undefined) =>
+    new RequestContext(request, connection ?? PLAIN_CONNECTION, deps.clock.now(), monotonicNow(deps.clock));
 
   /** A POST to a connector's own path: the pipeline counts it and maps its errors. */
   const native = (
     request: Request,
     connection: IngestConnection | undefined,
     route: IngestRoute,
-    receivedAt: number,
+    context: IngestRequestContext = contextOf(request, connection),
   ): Promise<Response> => {
-    const context = contextOf(request, connection, receivedAt);
     const { target, shape } = nativeRoute(route);
     return pipeline(context, route, target, shape, route.settings.path);
   };
@@ -323,14 +324,13 @@ export function ingestApp(deps: IngestHandlerDeps): IngestApp {
 
   for (const route of restProxyRoutes(deps, pipeline)) {
     app.on(route.method, route.path, async (c) => {
-      const receivedAt = deps.clock.now();
-      const context = contextOf(c.req.raw, c.env?.connection, receivedAt);
+      const context = contextOf(c.req.raw, c.env?.connection);
       return measured(route.shape, undefined, context, () => route.handle(context, c.req.param()));
     });
   }
 
   app.all("*", async (c) => {
-    const receivedAt = deps.clock.now();
+    const context = contextOf(c.req.raw, c.env?.connection);
     const path = c.req.path.length > 1 && c.req.path.endsWith("/") ? c.req.path.slice(0, -1) : c.req.path;
     const route = deps.routes.byPath(path);
     if (!route) {
@@ -343,7 +343,7 @@ export function ingestApp(deps: IngestHandlerDeps): IngestApp {
         headers: { "Content-Type": "application/json", Allow: "POST" },
       });
     }
-    return native(c.req.raw, c.env?.connection, route, receivedAt);
+    return native(c.req.raw, c.env?.connection, route, context);
   });
 
   return {
@@ -352,7 +352,7 @@ export function ingestApp(deps: IngestHandlerDeps): IngestApp {
         const path = plainPath(request.url);
         if (path !== null && !mayBeClaimed(path)) {
           const route = deps.routes.byPath(path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path);
-          if (route) return native(request, env?.connection, route, deps.clock.now());
+          if (route) return native(request, env?.connection, route);
         }
       }
       return app.fetch(request, env);

@@ -66,7 +66,7 @@ describe("IngestSecurity", () => {
   const target: IngestTarget = { connector: "c1", path: "/ingest/t", topic: "t", shape: "native" };
   const context = (headers: Record<string, string>) => {
     const request = new Request("http://gw/ingest/t", { method: "POST", headers });
-    return { request, url: new URL(request.url), connection: PLAIN_CONNECTION, receivedAt: 0 };
+    return { request, url: new URL(request.url), connection: PLAIN_CONNECTION, receivedAt: 0, startedAt: 0 };
   };
 
   test("builds the stages from the connector config and exposes per-identity metrics", async () => {

@@ -67,6 +67,11 @@ export interface IngestRequestContext {
   readonly connection: IngestConnection;
   /** When the request arrived (ms since epoch, from the listener's clock). */
   readonly receivedAt: number;
+  /**
+   * When the request arrived on the listener clock's monotonic reading (ms): for durations only,
+   * so a step of the host's clock (NTP) never gives a negative or huge latency.
+   */
+  readonly startedAt: number;
   /** Records (and their bytes as received) Kafka acknowledged for the answer: set by the pipeline, read by the metrics. */
   acceptedRecords?: number;
   acceptedBytes?: number;

@@ -33,23 +33,17 @@
  */
 import type { OffsetStorageReader, RecordMetadata, SourceTask } from "../api/connector.ts";
 import type { SourceMap, SourceRecord } from "../api/record.ts";
-import { isRetriable, RetriableError } from "../errors.ts";
-import {
-  type KafkaProducer,
-  NotSentError,
-  type ProducedMetadata,
-  type ProducerRecord,
-  writtenRecords,
-} from "../kafka/kafka-port.ts";
+import { isRetriable } from "../errors.ts";
+import type { KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
 import { canonicalJson, type OffsetStore } from "../store/offset-store.ts";
-import { ABORTED, abortable } from "../util/async.ts";
+import { abortable } from "../util/async.ts";
 import { type BackoffPolicy, retry } from "../util/backoff.ts";
 import { monotonicNow } from "../util/clock.ts";
 import { InFlightBatches } from "./in-flight-batches.ts";
 import { toProducerRecord, toProducerRecordDirect } from "./record-conversion.ts";
-import { type BatchResult, recordBytes, SendCoalescer, type SendOutcome } from "./send-coalescer.ts";
+import { type BatchResult, recordBytes } from "./send-coalescer.ts";
+import { type Outgoing, SourceTaskSender, type TopicCreator } from "./source-task-sender.ts";
 import { TaskMetrics } from "./task-metrics.ts";
-import { TopicCreationError } from "./topic-creation.ts";
 import { WorkerTask, type WorkerTaskOptions } from "./worker-task.ts";
 
 export interface WorkerSourceTaskOptions extends WorkerTaskOptions {
@@ -68,19 +62,7 @@ export interface WorkerSourceTaskOptions extends WorkerTaskOptions {
   readonly topicCreator?: TopicCreator;
 }
 
-export interface TopicCreator {
-  /** Creates the topic if it does not exist yet. */
-  ensure(topic: string): Promise<void>;
-  close(): Promise<void>;
-}
-
-/** Kafka unreachable: retried until it answers or the task stops. */
-const PRODUCE_BACKOFF: BackoffPolicy = { initialMs: 100, maxMs: 10_000 };
-
-interface Outgoing {
-  readonly record: SourceRecord;
-  readonly produced: ProducerRecord;
-}
+export type { TopicCreator } from "./source-task-sender.ts";
 
 const EMPTY_POLL_WAIT_MS = 50;
 /** A poll failing with a RetriableException is retried, as in Connect. */
@@ -106,47 +88,35 @@ function sameSourceMap(a: SourceMap, b: SourceMap): boolean {
 }
 
 export class WorkerSourceTask extends WorkerTask {
-  private producer: KafkaProducer | undefined;
-  private connecting: Promise<KafkaProducer> | undefined;
   private readonly staged = new Map<string, { partition: SourceMap; offset: SourceMap }>();
   private lastFlush: number;
   private readonly seenTopics = new Set<string>();
-  private readonly topicsReady = new Map<string, Promise<void>>();
-  /** Preparing and calling `producer.send` of pipelined requests, chained so sends keep their order. */
-  private sending: Promise<unknown> = Promise.resolve();
   private readonly inFlight: InFlightBatches<PollBatch, BatchResult>;
   /** Acknowledgements are handled one batch at a time, in poll order. */
   private acknowledging: Promise<void> = Promise.resolve();
   /** Set once a batch failed or was abandoned: nothing after it is ever acknowledged. */
   private halted = false;
   private failure: { error: unknown } | undefined;
-  /** Produce requests on the wire; batches converted meanwhile go out merged in the next ones. */
-  private readonly sends: SendCoalescer<Outgoing>;
-  /**
-   * Set when a send of the current producer failed: no new attempt goes out until the coalescer
-   * recovers the failed requests in order (a new attempt in between could land ahead of them).
-   */
-  private producerFailed = false;
-  /** Producers replaced after a failed send, closed once nothing of theirs is in flight. */
-  private readonly retired: KafkaProducer[] = [];
-  /** Sends being retried after a retriable failure (Kafka unreachable). */
-  private sendsRetrying = 0;
+  /** The produce paths: pipelined requests, producer replacement, recovery of failed requests. */
+  private readonly sender: SourceTaskSender;
 
   constructor(private readonly o: WorkerSourceTaskOptions) {
     super(o.id, o.initialState, o.listener, o.clock, o.log);
     this.lastFlush = monotonicNow(o.clock);
     this.inFlight = new InFlightBatches(o.maxInFlightBatches ?? 5, o.maxInFlightBytes ?? 33_554_432);
-    const maxInFlightBatches = o.maxInFlightBatches ?? 5;
-    this.sends = new SendCoalescer(
-      { attempt: (records) => this.attempt(records), recover: (records, error) => this.produce(records, error) },
-      {
-        maxRequestBytes: o.maxRequestBytes,
-        // A producer that writes sends one after the other gains nothing from more than one.
-        maxRequests: () => Math.min(maxInFlightBatches, this.producer?.maxInFlight ?? 1),
-        maxInFlightBytes: o.maxInFlightBytes ?? 33_554_432,
-        minPipelinedBytes: o.batchBytes ?? 16_384,
-      },
-    );
+    this.sender = new SourceTaskSender({
+      id: o.id,
+      clock: o.clock,
+      log: this.log,
+      operator: o.operator,
+      producer: o.producer,
+      topicCreator: o.topicCreator,
+      stopSignal: () => this.stopSignal,
+      maxRequestBytes: o.maxRequestBytes,
+      maxInFlightBatches: o.maxInFlightBatches ?? 5,
+      maxInFlightBytes: o.maxInFlightBytes ?? 33_554_432,
+      batchBytes: o.batchBytes ?? 16_384,
+    });
   }
 
   readonly kind = "source";
@@ -175,7 +145,7 @@ export class WorkerSourceTask extends WorkerTask {
       if (!(await this.awaitUnpaused())) break;
       // While Kafka is unreachable (a send is being retried) nothing more is taken from the task:
       // its records stay with it (an ingest request then answers 503, not an ambiguous timeout).
-      if (!this.inFlight.hasRoom() || this.sendsRetrying > 0) {
+      if (!this.inFlight.hasRoom() || this.sender.retrying) {
         await abortable(this.oldestAcknowledged(), this.stopSignal);
         await this.maybeCommitOffsets();
         continue;
@@ -266,7 +236,7 @@ export class WorkerSourceTask extends WorkerTask {
     // land in Kafka in poll order, retries included, and each is acknowledged on its own. After a
     // batch failed for good or was abandoned (stopping), later batches are not sent.
     const sending: Promise<BatchResult> =
-      outgoing.length > 0 ? this.sends.enqueue(outgoing, bytes) : Promise.resolve([]);
+      outgoing.length > 0 ? this.sender.enqueue(outgoing, bytes) : Promise.resolve([]);
     this.inFlight.submit({ records, positions, outgoing }, bytes, sending);
     const acknowledge = () => {
       this.acknowledging = this.acknowledging.then(() => this.acknowledgeSettled());
@@ -339,197 +309,6 @@ export class WorkerSourceTask extends WorkerTask {
     }
   }
 
-  private async ensureProducerAndTopics(records: readonly ProducerRecord[]): Promise<KafkaProducer | undefined> {
-    if (!this.producer) {
-      this.closeRetired();
-      this.connecting ??= this.o.producer();
-      const connecting = this.connecting;
-      let producer: KafkaProducer | typeof ABORTED;
-      try {
-        producer = await abortable(connecting, this.stopSignal);
-      } catch (error) {
-        if (this.connecting === connecting) this.connecting = undefined;
-        throw error;
-      }
-      if (producer === ABORTED) {
-        // Stopping while Kafka is unreachable: close the producer whenever it connects.
-        if (this.connecting === connecting) {
-          this.connecting = undefined;
-          connecting.then((p) => p.close()).catch(() => undefined);
-        }
-        return undefined;
-      }
-      this.producer = producer;
-      if (this.connecting === connecting) this.connecting = undefined;
-      queueMicrotask(() => this.sends.wake()); // a pipelining producer takes more requests at once
-    }
-    const creator = this.o.topicCreator;
-    if (creator) {
-      for (const topic of new Set(records.map((r) => r.topic))) {
-        let ready = this.topicsReady.get(topic);
-        if (!ready) {
-          ready = creator.ensure(topic);
-          this.topicsReady.set(topic, ready);
-          ready.catch(() => this.topicsReady.delete(topic));
-        }
-        await ready;
-      }
-    }
-    return this.producer;
-  }
-
-  /** A failed producer is replaced (the KafkaProducer contract: it fails every later send). */
-  private retire(producer: KafkaProducer): void {
-    this.producerFailed = true;
-    if (this.producer !== producer) return;
-    this.producer = undefined;
-    this.retired.push(producer);
-  }
-
-  private closeRetired(): void {
-    for (const p of this.retired.splice(0)) {
-      p.close().catch((error) => this.log.warn("Could not close the producer", error));
-    }
-  }
-
-  /** One attempt at a request (SendCoalescer's pipelined path); rejects on any failure. */
-  private async attempt(chunk: readonly Outgoing[]): Promise<ProducedMetadata[]> {
-    if (this.producerFailed) throw new NotSentError("An earlier send failed; sent again after it");
-    const records = chunk.map((o) => o.produced);
-    // Preparing a request may await (the producer, topics): the next request's `send` is called
-    // only after this one's, so a partition's records reach the producer in SendCoalescer order.
-    const turn = this.sending.then(async () => {
-      if (this.producerFailed) throw new NotSentError("An earlier send failed; sent again after it");
-      const producer = await this.ensureProducerAndTopics(records);
-      if (!producer) throw new RetriableError("The task is stopping");
-      return { producer, sent: producer.send(records) };
-    });
-    this.sending = turn.catch(() => undefined);
-    const { producer, sent } = await turn;
-    try {
-      return await sent;
-    } catch (error) {
-      this.retire(producer);
-      throw error;
-    }
-  }
-
-  /**
-   * A request whose attempt failed with `previous` (SendCoalescer's recovery, run while nothing
-   * else is on the wire), or one record of it: retried while Kafka is unreachable. Records a
-   * rejection lists as written (the port's PartlyWritten) are acknowledged and not sent again.
-   * When Kafka rejects the rest for good, they are sent one by one to find those that fail on
-   * their own (the others go through: at-least-once); a record that fails alone takes Connect's
-   * KAFKA_PRODUCE path (fail the task, or skip it with errors.tolerance=all). Never throws.
-   */
-  private async produce(chunk: readonly Outgoing[], previous?: unknown): Promise<SendOutcome> {
-    this.producerFailed = false;
-    const records = chunk.map((o) => o.produced);
-    /** Each record's metadata once written. */
-    const done: (ProducedMetadata | undefined)[] = new Array(chunk.length);
-    const unsent = () => records.flatMap((_, i) => (done[i] === undefined ? [i] : []));
-    const absorb = (sent: readonly number[], error: unknown) => {
-      const written = writtenRecords(error);
-      if (!written) return;
-      for (let k = 0; k < sent.length; k++) done[sent[k]!] ??= written[k] ?? undefined;
-    };
-    const outcome = (failure?: { error: unknown }): SendOutcome => {
-      const metadata: ProducedMetadata[] = [];
-      for (const m of done) {
-        if (m === undefined) break;
-        metadata.push(m);
-      }
-      return failure ? { metadata, failure } : { metadata };
-    };
-    let retrying = false;
-    const backOff = async (count: number, error: unknown) => {
-      retrying = true;
-      this.sendsRetrying++;
-      this.log.warn(`Failed to send ${count} records to Kafka, retrying`, error);
-      await this.clock.sleep(PRODUCE_BACKOFF.initialMs, this.stopSignal);
-    };
-    const retriable = (error: unknown) => !(error instanceof TopicCreationError) && isRetriable(error);
-    try {
-      if (previous !== undefined) {
-        absorb(unsent(), previous);
-        if (unsent().length === 0) return outcome();
-        if (this.stopping) return outcome();
-        if (!retriable(previous)) throw previous;
-        // Only not sent because an earlier request failed: that one had the backoff and warning.
-        if (!(previous instanceof NotSentError)) await backOff(unsent().length, previous);
-      }
-      await retry(
-        async () => {
-          const todo = unsent();
-          const batch = todo.map((i) => records[i]!);
-          const producer = await this.ensureProducerAndTopics(batch);
-          if (!producer) return false;
-          try {
-            const metadata = await producer.send(batch);
-            for (let k = 0; k < todo.length; k++) done[todo[k]!] = metadata[k];
-            return true;
-          } catch (error) {
-            absorb(todo, error);
-            this.retire(producer);
-            this.producerFailed = false;
-            throw error;
-          }
-        },
-        {
-          policy: PRODUCE_BACKOFF,
-          maxAttempts: Number.POSITIVE_INFINITY,
-          clock: this.clock,
-          signal: this.stopSignal,
-          classify: (error) => ({ retriable: retriable(error) }),
-          onRetry: (error, _attempt, delay) => {
-            if (!retrying) this.sendsRetrying++;
-            retrying = true;
-            this.log.warn(`Failed to send ${unsent().length} records to Kafka, retrying in ${delay} ms`, error);
-          },
-        },
-      );
-      return outcome(); // not sent: stopping before the producer connected
-    } catch (error) {
-      if (this.stopping) return outcome();
-      if (error instanceof TopicCreationError) return outcome({ error });
-      if (unsent().length > 1) return await this.produceOneByOne(chunk, done);
-      try {
-        await this.o.operator.fail({
-          ...this.id,
-          stage: "KAFKA_PRODUCE",
-          executingClass: "org.apache.kafka.clients.producer.KafkaProducer",
-          error,
-          attempts: 1,
-          source: chunk[unsent()[0] ?? 0]!.record,
-        });
-      } catch (failure) {
-        return outcome({ error: failure });
-      }
-      return { metadata: done.map((m) => m ?? null) };
-    } finally {
-      if (retrying) this.sendsRetrying--;
-    }
-  }
-
-  /** The records of `chunk` not `done` yet, one at a time (see `produce`). */
-  private async produceOneByOne(
-    chunk: readonly Outgoing[],
-    done: readonly (ProducedMetadata | undefined)[],
-  ): Promise<SendOutcome> {
-    const metadata: (ProducedMetadata | null)[] = [];
-    for (let i = 0; i < chunk.length; i++) {
-      const written = done[i];
-      if (written) {
-        metadata.push(written);
-        continue;
-      }
-      const outcome = await this.produce([chunk[i]!]);
-      if (outcome.metadata.length === 0) return outcome.failure ? { metadata, failure: outcome.failure } : { metadata };
-      metadata.push(outcome.metadata[0]!);
-    }
-    return { metadata };
-  }
-
   private async commitOffsets(): Promise<void> {
     this.lastFlush = monotonicNow(this.clock);
     if (this.staged.size === 0 || this.cancelled) return;
@@ -568,8 +347,7 @@ export class WorkerSourceTask extends WorkerTask {
     await this.commitOffsets();
     this.o.transformations.close();
     await this.o.operator.close();
-    this.closeRetired();
-    await this.producer?.close().catch((error) => this.log.warn("Could not close the producer", error));
+    await this.sender.close();
     await this.o.topicCreator?.close().catch((error) => this.log.warn("Could not close the topic admin", error));
   }
 }

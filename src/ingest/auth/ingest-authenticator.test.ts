@@ -49,6 +49,7 @@ const request = (
     url: new URL(req.url),
     connection: { ...PLAIN_CONNECTION, tls: true, peerCertificate },
     receivedAt: 0,
+    startedAt: 0,
   };
 };
 const basicHeader = (user: string, password: string) =>

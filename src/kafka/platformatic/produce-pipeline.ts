@@ -22,10 +22,11 @@
  * Without idempotence, batches carry no sequence; order holds with maxInFlight 1 (Java's rule:
  * with more, a retried batch may land after a later one).
  */
-import { describeBatch, failureDetail, notSent, notSentAfter, RetryWarnings } from "./batch-failures.ts";
-import { retriable as isRetriable, isUnknownTopic } from "./errors.ts";
+import { describeBatch, notSent } from "./batch-failures.ts";
+import { BatchSettlement } from "./batch-settlement.ts";
 import { type Batch, PartitionBatches, partitionKey } from "./partition-batches.ts";
 import { PartitionLeaders } from "./partition-leaders.ts";
+import { nextRequest, partitionsByLeader } from "./produce-requests.ts";
 import type { PartitionAnswer, ProduceTransport } from "./produce-transport.ts";
 import { WakeTimer } from "./wake-timer.ts";
 
@@ -45,9 +46,6 @@ export interface PipelineSettings {
   readonly onRetry?: (message: string) => void;
 }
 
-/** At most one retry warning per this many milliseconds (an outage would otherwise flood the log). */
-const RETRY_WARNING_INTERVAL_MS = 5_000;
-
 export class ProducePipeline {
   private readonly partitions = new Map<string, PartitionBatches>();
   private readonly leaders: PartitionLeaders;
@@ -61,12 +59,8 @@ export class ProducePipeline {
   private readonly timer: WakeTimer;
   private pending = 0;
   private idle: (() => void)[] = [];
-  /** Set once a batch failed for good: no new batch is taken. */
-  failure: Error | undefined;
   private closed = false;
-  private readonly retryWarnings: RetryWarnings;
-  /** Why metadata or a producer id could not be had lately (for the expiry message). */
-  private lastError: string | undefined;
+  private readonly settlement: BatchSettlement;
 
   constructor(
     private readonly transport: ProduceTransport,
@@ -74,8 +68,13 @@ export class ProducePipeline {
     private readonly now: () => number = Date.now,
   ) {
     this.leaders = new PartitionLeaders(transport, s.retryBackoffMs, (m) => s.error(m, true));
-    this.retryWarnings = new RetryWarnings(RETRY_WARNING_INTERVAL_MS, s.onRetry);
+    this.settlement = new BatchSettlement(s, now, (at) => this.wakeAt(at));
     this.timer = new WakeTimer(now, () => void this.pump());
+  }
+
+  /** Set once a batch failed for good: no new batch is taken. */
+  get failure(): Error | undefined {
+    return this.settlement.failure;
   }
 
   /** Gets the producer id now (idempotent), so a connect reports an unreachable cluster. */
@@ -147,7 +146,7 @@ export class ProducePipeline {
     this.closed = true;
     this.timer.stop();
     for (const part of this.partitions.values()) {
-      for (const b of part.queue.splice(0)) this.finish(b, reason);
+      for (const b of part.queue.splice(0)) this.settlement.finish(b, reason);
     }
   }
 
@@ -170,14 +169,14 @@ export class ProducePipeline {
   private async pumpOnce(): Promise<void> {
     if (this.closed) return;
     const now = this.now();
-    this.expire(now);
+    this.settlement.expire(this.partitions.values(), now);
     if (this.s.idempotent && this.producerId < 0n) {
       try {
         const id = await this.transport.initProducerId();
         this.producerId = id.producerId;
         this.epoch = id.producerEpoch;
       } catch (error) {
-        return this.cannotSend(error, now, "Could not get a producer id");
+        return this.settlement.cannotSend(this.partitions.values(), error, now, "Could not get a producer id");
       }
     }
     const wanted = new Set<string>();
@@ -189,62 +188,29 @@ export class ProducePipeline {
       try {
         await this.leaders.refresh([...wanted]);
       } catch (error) {
-        return this.cannotSend(error, now, "Could not get metadata", wanted);
+        return this.settlement.cannotSend(this.partitions.values(), error, now, "Could not get metadata", wanted);
       }
     }
-    this.lastError = undefined;
-    const byNode = new Map<number, PartitionBatches[]>();
-    for (const part of this.partitions.values()) {
-      if (part.queue.length === 0) continue;
-      const leader = this.leaders.leader(part.topic, part.partition);
-      if (leader < 0) {
-        this.leaders.stale = true;
-        this.wakeAt(now + this.s.retryBackoffMs);
-        continue;
-      }
-      const list = byNode.get(leader);
-      if (list) list.push(part);
-      else byNode.set(leader, [part]);
+    this.settlement.lastError = undefined;
+    const { byNode, leaderless } = partitionsByLeader(this.partitions.values(), this.leaders);
+    if (leaderless) {
+      this.leaders.stale = true;
+      this.wakeAt(now + this.s.retryBackoffMs);
     }
+    const maxWireBytes = this.s.maxInFlightBytes ?? Number.POSITIVE_INFINITY;
     for (const [node, parts] of byNode) {
-      const maxWire = this.s.maxInFlightBytes ?? Number.POSITIVE_INFINITY;
       while ((this.inFlight.get(node) ?? 0) < this.s.maxInFlight) {
-        const batches: Batch[] = [];
-        let bytes = 0;
-        for (const part of parts) {
-          const b = part.sendable(now, (at) => this.wakeAt(at));
-          if (!b) continue;
-          const size = bytes + b.records.length;
-          if (batches.length > 0 && size > this.s.maxRequestBytes) continue;
-          if (this.wireBytes > 0 && this.wireBytes + size > maxWire) continue;
-          part.sent(b, (sequence) => this.transport.stamp(b.records, this.producerId, this.epoch, sequence));
-          batches.push(b);
-          bytes += b.records.length;
-        }
+        const limits = { maxRequestBytes: this.s.maxRequestBytes, maxWireBytes, wireBytes: this.wireBytes };
+        const batches = nextRequest(
+          parts,
+          now,
+          limits,
+          (at) => this.wakeAt(at),
+          (b, sequence) => this.transport.stamp(b.records, this.producerId, this.epoch, sequence),
+        );
         if (batches.length === 0) break;
         this.send(node, batches);
       }
-    }
-  }
-
-  /**
-   * Metadata or a producer id could not be had: a retriable error is kept for the expiry message
-   * and tried again after retry.backoff.ms; any other (an authorization failure, …) fails the
-   * batches not on the wire at once (of `topics`, or all), with the cause.
-   */
-  private cannotSend(error: unknown, now: number, what: string, topics?: ReadonlySet<string>): void {
-    const message = `${what}: ${(error as Error)?.message ?? String(error)}`;
-    if (isRetriable(error) || isUnknownTopic(error)) {
-      this.lastError = message;
-      this.wakeAt(now + this.s.retryBackoffMs);
-      return;
-    }
-    const failure = this.s.error(message, false, error);
-    this.failure ??= failure;
-    for (const part of this.partitions.values()) {
-      if (topics && !topics.has(part.topic)) continue;
-      const first = part.queue.find((b) => b.state !== "inflight");
-      if (first) this.fail(first, failure);
     }
   }
 
@@ -273,17 +239,18 @@ export class ProducePipeline {
     for (const b of batches) {
       if (b.state !== "inflight") continue; // failed meanwhile with an earlier batch
       if (answers === null) {
-        this.succeed(b, -1);
+        this.settlement.succeed(b, -1);
         continue;
       }
       const a = byKey.get(partitionKey(b.part.topic, b.part.partition));
       const code = a?.errorCode ?? 13; // no answer for it: as a network error
       const verdict = b.part.verdict(b, code);
-      if (verdict === "written") this.succeed(b, a!.baseOffset);
-      else if (verdict === "fatal") this.fail(b, this.s.error(describeBatch(b, code, a?.errorMessage), false));
+      if (verdict === "written") this.settlement.succeed(b, a!.baseOffset);
+      else if (verdict === "fatal")
+        this.settlement.fail(b, this.s.error(describeBatch(b, code, a?.errorMessage), false));
       else {
         if (verdict === "retry-after-metadata") this.leaders.stale = true;
-        this.retry(b, code, a?.errorMessage);
+        this.settlement.retry(b, code, a?.errorMessage);
       }
     }
     void this.pump();
@@ -292,61 +259,8 @@ export class ProducePipeline {
   private onRequestFailed(node: number, batches: Batch[], error: unknown): void {
     this.inFlight.set(node, (this.inFlight.get(node) ?? 1) - 1);
     this.leaders.stale = true;
-    for (const b of batches) if (b.state === "inflight") this.retry(b, -1, null, error);
+    for (const b of batches) if (b.state === "inflight") this.settlement.retry(b, -1, null, error);
     void this.pump();
-  }
-
-  private succeed(b: Batch, baseOffset: number): void {
-    b.part.written(b);
-    this.finish(b, baseOffset);
-  }
-
-  private retry(b: Batch, code: number, message: string | null | undefined, cause?: unknown): void {
-    const now = this.now();
-    const detail = () => failureDetail(b, code, message, cause);
-    if (b.attempts > this.s.retries || now >= b.deadline) {
-      const why = b.attempts > this.s.retries ? `retries (${this.s.retries}) exhausted` : "delivery.timeout.ms elapsed";
-      this.fail(b, this.s.error(`${detail()}; ${why}`, true, cause));
-      return;
-    }
-    b.part.waitForRetry(b, now + this.s.retryBackoffMs);
-    this.wakeAt(b.retryAt);
-    this.retryWarnings.warn(now, () => `${detail()}; retrying (attempt ${b.attempts + 1}) until delivery.timeout.ms`);
-  }
-
-  /**
-   * `b` and every later batch of its partition not on the wire fail (those on the wire settle on
-   * their answer: PartitionBatches.failFrom); the pipeline takes nothing new.
-   */
-  private fail(b: Batch, error: Error): void {
-    this.failure ??= error;
-    const [failed, ...later] = b.part.failFrom(b);
-    this.finish(failed!, error);
-    if (later.length === 0) return;
-    const collateral = notSentAfter(b, error);
-    for (const c of later) this.finish(c, collateral);
-  }
-
-  private finish(b: Batch, result: number | Error): void {
-    if (b.state === "done") return;
-    b.state = "done";
-    b.settle(result);
-  }
-
-  /** Batches not on the wire whose delivery timeout passed fail. */
-  private expire(now: number): void {
-    const why = this.lastError ? ` (${this.lastError})` : "";
-    let earliest = Number.POSITIVE_INFINITY;
-    for (const part of this.partitions.values()) {
-      const b = part.expired(now);
-      if (b)
-        this.fail(
-          b,
-          this.s.error(`${describeBatch(b, -1, null)}: delivery.timeout.ms elapsed before it was sent${why}`, true),
-        );
-      earliest = Math.min(earliest, part.earliestDeadline());
-    }
-    if (earliest !== Number.POSITIVE_INFINITY) this.wakeAt(earliest);
   }
 
   private wakeAt(at: number): void {

@@ -1,0 +1,109 @@
+/**
+ * BatchSettlement: how ProducePipeline settles its batches: written, retried after
+ * retry.backoff.ms (until `retries` or delivery.timeout.ms), or failed for good, taking the later
+ * batches of the partition not on the wire with it (a retriable NotSentError). The first failure
+ * is kept (`failure`): the pipeline takes no new batch after it.
+ */
+import { describeBatch, failureDetail, notSentAfter, RetryWarnings } from "./batch-failures.ts";
+import { retriable as isRetriable, isUnknownTopic } from "./errors.ts";
+import type { Batch, PartitionBatches } from "./partition-batches.ts";
+import type { PipelineSettings } from "./produce-pipeline.ts";
+
+/** At most one retry warning per this many milliseconds (an outage would otherwise flood the log). */
+const RETRY_WARNING_INTERVAL_MS = 5_000;
+
+export class BatchSettlement {
+  /** Set once a batch failed for good. */
+  failure: Error | undefined;
+  /** Why metadata or a producer id could not be had lately (for the expiry message). */
+  lastError: string | undefined;
+  private readonly retryWarnings: RetryWarnings;
+
+  constructor(
+    private readonly s: PipelineSettings,
+    private readonly now: () => number,
+    private readonly wake: (at: number) => void,
+  ) {
+    this.retryWarnings = new RetryWarnings(RETRY_WARNING_INTERVAL_MS, s.onRetry);
+  }
+
+  /**
+   * Metadata or a producer id could not be had: a retriable error is kept for the expiry message
+   * and tried again after retry.backoff.ms; any other (an authorization failure, …) fails the
+   * batches not on the wire at once (of `topics`, or all), with the cause.
+   */
+  cannotSend(
+    partitions: Iterable<PartitionBatches>,
+    error: unknown,
+    now: number,
+    what: string,
+    topics?: ReadonlySet<string>,
+  ): void {
+    const message = `${what}: ${(error as Error)?.message ?? String(error)}`;
+    if (isRetriable(error) || isUnknownTopic(error)) {
+      this.lastError = message;
+      this.wake(now + this.s.retryBackoffMs);
+      return;
+    }
+    const failure = this.s.error(message, false, error);
+    this.failure ??= failure;
+    for (const part of partitions) {
+      if (topics && !topics.has(part.topic)) continue;
+      const first = part.queue.find((b) => b.state !== "inflight");
+      if (first) this.fail(first, failure);
+    }
+  }
+
+  succeed(b: Batch, baseOffset: number): void {
+    b.part.written(b);
+    this.finish(b, baseOffset);
+  }
+
+  retry(b: Batch, code: number, message: string | null | undefined, cause?: unknown): void {
+    const now = this.now();
+    const detail = () => failureDetail(b, code, message, cause);
+    if (b.attempts > this.s.retries || now >= b.deadline) {
+      const why = b.attempts > this.s.retries ? `retries (${this.s.retries}) exhausted` : "delivery.timeout.ms elapsed";
+      this.fail(b, this.s.error(`${detail()}; ${why}`, true, cause));
+      return;
+    }
+    b.part.waitForRetry(b, now + this.s.retryBackoffMs);
+    this.wake(b.retryAt);
+    this.retryWarnings.warn(now, () => `${detail()}; retrying (attempt ${b.attempts + 1}) until delivery.timeout.ms`);
+  }
+
+  /**
+   * `b` and every later batch of its partition not on the wire fail (those on the wire settle on
+   * their answer: PartitionBatches.failFrom); the pipeline takes nothing new.
+   */
+  fail(b: Batch, error: Error): void {
+    this.failure ??= error;
+    const [failed, ...later] = b.part.failFrom(b);
+    this.finish(failed!, error);
+    if (later.length === 0) return;
+    const collateral = notSentAfter(b, error);
+    for (const c of later) this.finish(c, collateral);
+  }
+
+  finish(b: Batch, result: number | Error): void {
+    if (b.state === "done") return;
+    b.state = "done";
+    b.settle(result);
+  }
+
+  /** Batches not on the wire whose delivery timeout passed fail. */
+  expire(partitions: Iterable<PartitionBatches>, now: number): void {
+    const why = this.lastError ? ` (${this.lastError})` : "";
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const part of partitions) {
+      const b = part.expired(now);
+      if (b)
+        this.fail(
+          b,
+          this.s.error(`${describeBatch(b, -1, null)}: delivery.timeout.ms elapsed before it was sent${why}`, true),
+        );
+      earliest = Math.min(earliest, part.earliestDeadline());
+    }
+    if (earliest !== Number.POSITIVE_INFINITY) this.wake(earliest);
+  }
+}

@@ -1,0 +1,296 @@
+/**
+ * SourceTaskSender: a source task's way to Kafka (WorkerSourceTask's produce paths). Requests are
+ * pipelined by a SendCoalescer; each attempt takes its turn on a per-task send chain, so a
+ * partition's records reach the producer in order. A producer whose send failed is retired (the
+ * KafkaProducer contract: it fails every later send) and replaced; the failed requests are
+ * recovered oldest first, alone: retried with backoff while Kafka is unreachable (the task is not
+ * polled meanwhile: `retrying`), sent record by record when Kafka rejects them for good, the
+ * culprit taking Connect's KAFKA_PRODUCE path. Records a rejection lists as written are not sent
+ * again.
+ */
+import type { SourceRecord } from "../api/record.ts";
+import { isRetriable, RetriableError } from "../errors.ts";
+import {
+  type KafkaProducer,
+  NotSentError,
+  type ProducedMetadata,
+  type ProducerRecord,
+  writtenRecords,
+} from "../kafka/kafka-port.ts";
+import { ABORTED, abortable } from "../util/async.ts";
+import { type BackoffPolicy, retry } from "../util/backoff.ts";
+import type { Clock } from "../util/clock.ts";
+import type { Logger } from "../util/logger.ts";
+import type { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
+import { type BatchResult, SendCoalescer, type SendOutcome } from "./send-coalescer.ts";
+import { TopicCreationError } from "./topic-creation.ts";
+import type { ConnectorTaskId } from "./worker-task.ts";
+
+export interface TopicCreator {
+  /** Creates the topic if it does not exist yet. */
+  ensure(topic: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A polled record and what goes to Kafka for it. */
+export interface Outgoing {
+  readonly record: SourceRecord;
+  readonly produced: ProducerRecord;
+}
+
+export interface SourceTaskSenderOptions {
+  readonly id: ConnectorTaskId;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly operator: RetryWithToleranceOperator;
+  readonly producer: () => Promise<KafkaProducer>;
+  readonly topicCreator?: TopicCreator;
+  /** The task's stop signal: retries and waits end with it. */
+  readonly stopSignal: () => AbortSignal;
+  readonly maxRequestBytes: number;
+  readonly maxInFlightBatches: number;
+  readonly maxInFlightBytes: number;
+  readonly batchBytes: number;
+}
+
+/** Kafka unreachable: retried until it answers or the task stops. */
+const PRODUCE_BACKOFF: BackoffPolicy = { initialMs: 100, maxMs: 10_000 };
+
+export class SourceTaskSender {
+  private producer: KafkaProducer | undefined;
+  private connecting: Promise<KafkaProducer> | undefined;
+  private readonly topicsReady = new Map<string, Promise<void>>();
+  /** Preparing and calling `producer.send` of pipelined requests, chained so sends keep their order. */
+  private sending: Promise<unknown> = Promise.resolve();
+  /** Produce requests on the wire; batches converted meanwhile go out merged in the next ones. */
+  private readonly sends: SendCoalescer<Outgoing>;
+  /**
+   * Set when a send of the current producer failed: no new attempt goes out until the coalescer
+   * recovers the failed requests in order (a new attempt in between could land ahead of them).
+   */
+  private producerFailed = false;
+  /** Producers replaced after a failed send, closed once nothing of theirs is in flight. */
+  private readonly retired: KafkaProducer[] = [];
+  /** Sends being retried after a retriable failure (Kafka unreachable). */
+  private sendsRetrying = 0;
+
+  constructor(private readonly c: SourceTaskSenderOptions) {
+    this.sends = new SendCoalescer(
+      { attempt: (records) => this.attempt(records), recover: (records, error) => this.produce(records, error) },
+      {
+        maxRequestBytes: c.maxRequestBytes,
+        // A producer that writes sends one after the other gains nothing from more than one.
+        maxRequests: () => Math.min(c.maxInFlightBatches, this.producer?.maxInFlight ?? 1),
+        maxInFlightBytes: c.maxInFlightBytes,
+        minPipelinedBytes: c.batchBytes,
+      },
+    );
+  }
+
+  /** True while a send is being retried (Kafka unreachable). */
+  get retrying(): boolean {
+    return this.sendsRetrying > 0;
+  }
+
+  /** Queues a poll batch of `bytes` for sending; resolves with its metadata (see SendCoalescer). */
+  enqueue(outgoing: readonly Outgoing[], bytes: number): Promise<BatchResult> {
+    return this.sends.enqueue(outgoing, bytes);
+  }
+
+  /** Closes the retired producers and the current one (after the sends in flight settled). */
+  async close(): Promise<void> {
+    this.closeRetired();
+    await this.producer?.close().catch((error) => this.c.log.warn("Could not close the producer", error));
+  }
+
+  private async ensureProducerAndTopics(records: readonly ProducerRecord[]): Promise<KafkaProducer | undefined> {
+    if (!this.producer) {
+      this.closeRetired();
+      this.connecting ??= this.c.producer();
+      const connecting = this.connecting;
+      let producer: KafkaProducer | typeof ABORTED;
+      try {
+        producer = await abortable(connecting, this.c.stopSignal());
+      } catch (error) {
+        if (this.connecting === connecting) this.connecting = undefined;
+        throw error;
+      }
+      if (producer === ABORTED) {
+        // Stopping while Kafka is unreachable: close the producer whenever it connects.
+        if (this.connecting === connecting) {
+          this.connecting = undefined;
+          connecting.then((p) => p.close()).catch(() => undefined);
+        }
+        return undefined;
+      }
+      this.producer = producer;
+      if (this.connecting === connecting) this.connecting = undefined;
+      queueMicrotask(() => this.sends.wake()); // a pipelining producer takes more requests at once
+    }
+    const creator = this.c.topicCreator;
+    if (creator) {
+      for (const topic of new Set(records.map((r) => r.topic))) {
+        let ready = this.topicsReady.get(topic);
+        if (!ready) {
+          ready = creator.ensure(topic);
+          this.topicsReady.set(topic, ready);
+          ready.catch(() => this.topicsReady.delete(topic));
+        }
+        await ready;
+      }
+    }
+    return this.producer;
+  }
+
+  /** A failed producer is replaced (the KafkaProducer contract: it fails every later send). */
+  private retire(producer: KafkaProducer): void {
+    this.producerFailed = true;
+    if (this.producer !== producer) return;
+    this.producer = undefined;
+    this.retired.push(producer);
+  }
+
+  private closeRetired(): void {
+    for (const p of this.retired.splice(0)) {
+      p.close().catch((error) => this.c.log.warn("Could not close the producer", error));
+    }
+  }
+
+  /** One attempt at a request (SendCoalescer's pipelined path); rejects on any failure. */
+  private async attempt(chunk: readonly Outgoing[]): Promise<ProducedMetadata[]> {
+    if (this.producerFailed) throw new NotSentError("An earlier send failed; sent again after it");
+    const records = chunk.map((o) => o.produced);
+    // Preparing a request may await (the producer, topics): the next request's `send` is called
+    // only after this one's, so a partition's records reach the producer in SendCoalescer order.
+    const turn = this.sending.then(async () => {
+      if (this.producerFailed) throw new NotSentError("An earlier send failed; sent again after it");
+      const producer = await this.ensureProducerAndTopics(records);
+      if (!producer) throw new RetriableError("The task is stopping");
+      return { producer, sent: producer.send(records) };
+    });
+    this.sending = turn.catch(() => undefined);
+    const { producer, sent } = await turn;
+    try {
+      return await sent;
+    } catch (error) {
+      this.retire(producer);
+      throw error;
+    }
+  }
+
+  /**
+   * A request whose attempt failed with `previous` (SendCoalescer's recovery, run while nothing
+   * else is on the wire), or one record of it: retried while Kafka is unreachable. Records a
+   * rejection lists as written (the port's PartlyWritten) are acknowledged and not sent again.
+   * When Kafka rejects the rest for good, they are sent one by one to find those that fail on
+   * their own (the others go through: at-least-once); a record that fails alone takes Connect's
+   * KAFKA_PRODUCE path (fail the task, or skip it with errors.tolerance=all). Never throws.
+   */
+  private async produce(chunk: readonly Outgoing[], previous?: unknown): Promise<SendOutcome> {
+    this.producerFailed = false;
+    const records = chunk.map((o) => o.produced);
+    /** Each record's metadata once written. */
+    const done: (ProducedMetadata | undefined)[] = new Array(chunk.length);
+    const unsent = () => records.flatMap((_, i) => (done[i] === undefined ? [i] : []));
+    const absorb = (sent: readonly number[], error: unknown) => {
+      const written = writtenRecords(error);
+      if (!written) return;
+      for (let k = 0; k < sent.length; k++) done[sent[k]!] ??= written[k] ?? undefined;
+    };
+    const outcome = (failure?: { error: unknown }): SendOutcome => {
+      const metadata: ProducedMetadata[] = [];
+      for (const m of done) {
+        if (m === undefined) break;
+        metadata.push(m);
+      }
+      return failure ? { metadata, failure } : { metadata };
+    };
+    let retrying = false;
+    const backOff = async (count: number, error: unknown) => {
+      retrying = true;
+      this.sendsRetrying++;
+      this.c.log.warn(`Failed to send ${count} records to Kafka, retrying`, error);
+      await this.c.clock.sleep(PRODUCE_BACKOFF.initialMs, this.c.stopSignal());
+    };
+    const retriable = (error: unknown) => !(error instanceof TopicCreationError) && isRetriable(error);
+    try {
+      if (previous !== undefined) {
+        absorb(unsent(), previous);
+        if (unsent().length === 0) return outcome();
+        if (this.c.stopSignal().aborted) return outcome();
+        if (!retriable(previous)) throw previous;
+        // Only not sent because an earlier request failed: that one had the backoff and warning.
+        if (!(previous instanceof NotSentError)) await backOff(unsent().length, previous);
+      }
+      await retry(
+        async () => {
+          const todo = unsent();
+          const batch = todo.map((i) => records[i]!);
+          const producer = await this.ensureProducerAndTopics(batch);
+          if (!producer) return false;
+          try {
+            const metadata = await producer.send(batch);
+            for (let k = 0; k < todo.length; k++) done[todo[k]!] = metadata[k];
+            return true;
+          } catch (error) {
+            absorb(todo, error);
+            this.retire(producer);
+            this.producerFailed = false;
+            throw error;
+          }
+        },
+        {
+          policy: PRODUCE_BACKOFF,
+          maxAttempts: Number.POSITIVE_INFINITY,
+          clock: this.c.clock,
+          signal: this.c.stopSignal(),
+          classify: (error) => ({ retriable: retriable(error) }),
+          onRetry: (error, _attempt, delay) => {
+            if (!retrying) this.sendsRetrying++;
+            retrying = true;
+            this.c.log.warn(`Failed to send ${unsent().length} records to Kafka, retrying in ${delay} ms`, error);
+          },
+        },
+      );
+      return outcome(); // not sent: stopping before the producer connected
+    } catch (error) {
+      if (this.c.stopSignal().aborted) return outcome();
+      if (error instanceof TopicCreationError) return outcome({ error });
+      if (unsent().length > 1) return await this.produceOneByOne(chunk, done);
+      try {
+        await this.c.operator.fail({
+          ...this.c.id,
+          stage: "KAFKA_PRODUCE",
+          executingClass: "org.apache.kafka.clients.producer.KafkaProducer",
+          error,
+          attempts: 1,
+          source: chunk[unsent()[0] ?? 0]!.record,
+        });
+      } catch (failure) {
+        return outcome({ error: failure });
+      }
+      return { metadata: done.map((m) => m ?? null) };
+    } finally {
+      if (retrying) this.sendsRetrying--;
+    }
+  }
+
+  /** The records of `chunk` not `done` yet, one at a time (see `produce`). */
+  private async produceOneByOne(
+    chunk: readonly Outgoing[],
+    done: readonly (ProducedMetadata | undefined)[],
+  ): Promise<SendOutcome> {
+    const metadata: (ProducedMetadata | null)[] = [];
+    for (let i = 0; i < chunk.length; i++) {
+      const written = done[i];
+      if (written) {
+        metadata.push(written);
+        continue;
+      }
+      const outcome = await this.produce([chunk[i]!]);
+      if (outcome.metadata.length === 0) return outcome.failure ? { metadata, failure: outcome.failure } : { metadata };
+      metadata.push(outcome.metadata[0]!);
+    }
+    return { metadata };
+  }
+}
