@@ -21,6 +21,7 @@ import { makeDevicePki } from "../test/support/device-pki.ts";
 import { startOwnBroker } from "../test/support/own-broker.ts";
 import { machineInfo } from "./support/machine.ts";
 import { type ProcessUsage, sampleProcess } from "./support/process-sampler.ts";
+import { runProducerPerformance } from "./support/producer-performance-run.ts";
 import { writeResultsFile } from "./support/results-file.ts";
 import { runWrk } from "./support/wrk.ts";
 
@@ -314,41 +315,21 @@ try {
 
     if (existsSync(toolsLib)) {
       const records = Number(env.BENCH_PP_RECORDS ?? String(Math.max(100_000, spooled)));
-      const proc = Bun.spawn(
-        [
-          "java",
-          "-cp",
-          `${toolsLib}/*`,
-          "org.apache.kafka.tools.ProducerPerformance",
-          "--topic",
-          "bench-pp",
-          "--num-records",
-          String(records),
-          "--record-size",
-          "1024",
-          "--throughput",
-          "-1",
-          "--producer-props",
-          `bootstrap.servers=${broker.bootstrap}`,
-          "acks=all",
-        ],
-        { stdout: "pipe", stderr: "pipe" },
-      );
-      const ppSampler = sampleProcess([proc.pid]);
-      const out = await new Response(proc.stdout).text();
-      const ppUsage = ppSampler.stop();
-      await proc.exited;
-      const m = out.match(/(\d+) records sent, ([\d.]+) records\/sec .*?(\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th/);
-      if (m)
-        rows.push({
-          scenario: rows.at(-1)!.scenario,
-          system: "ProducerPerformance (acks=all, 1 KB)",
-          recordsPerS: Number(m[2]),
-          p50Ms: Number(m[3]),
-          p99Ms: Number(m[5]),
-          failed: 0,
-          usage: ppUsage,
-        });
+      const pp = await runProducerPerformance({
+        toolsLib,
+        bootstrap: broker.bootstrap,
+        topic: "bench-pp",
+        records,
+      });
+      rows.push({
+        scenario: rows.at(-1)!.scenario,
+        system: "ProducerPerformance (acks=all, 1 KB)",
+        recordsPerS: pp.recordsPerS,
+        p50Ms: pp.p50Ms,
+        p99Ms: pp.p99Ms,
+        failed: 0,
+        usage: pp.usage,
+      });
     }
   }
 } finally {

@@ -19,6 +19,7 @@ import { freePort, pollUntil } from "./support/http-probe.ts";
 import { startIngestGateway } from "./support/ingest-gateway.ts";
 import { machineInfo } from "./support/machine.ts";
 import { type ProcessUsage, sampleProcess } from "./support/process-sampler.ts";
+import { runProducerPerformance } from "./support/producer-performance-run.ts";
 import { writeResultsFile } from "./support/results-file.ts";
 import { runWrk, type WrkResult } from "./support/wrk.ts";
 
@@ -181,45 +182,22 @@ async function gateway(tasks: number): Promise<void> {
 
 async function producerPerformance(): Promise<void> {
   if (!toolsLib) return;
-  const records = Number(env.BENCH_PP_RECORDS ?? "1000000");
-  const proc = Bun.spawn(
-    [
-      "java",
-      "-cp",
-      `${toolsLib}/*`,
-      "org.apache.kafka.tools.ProducerPerformance",
-      "--topic",
-      "bench-ingest-pp",
-      "--num-records",
-      String(records),
-      "--record-size",
-      "1024",
-      "--throughput",
-      "-1",
-      "--producer-props",
-      `bootstrap.servers=${bootstrap}`,
-      "acks=all",
-    ],
-    { stdout: "pipe", stderr: "pipe" },
-  );
-  children.push(proc);
-  const sampler = sampleProcess([proc.pid]);
-  const out = await new Response(proc.stdout).text();
-  const usage = sampler.stop();
-  await proc.exited;
-  const m = out.match(
-    /(\d+) records sent, ([\d.]+) records\/sec .*?([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th/,
-  );
-  if (!m) throw new Error(`ProducerPerformance printed no summary:\n${out}`);
+  const pp = await runProducerPerformance({
+    toolsLib,
+    bootstrap,
+    topic: "bench-ingest-pp",
+    records: Number(env.BENCH_PP_RECORDS ?? "1000000"),
+    onSpawn: (proc) => children.push(proc),
+  });
   rows.push({
     scenario: "(a) 500 × 1 KB batches, 16 connections",
     system: "ProducerPerformance (acks=all, 1 KB)",
-    recordsPerS: Number(m[2]),
+    recordsPerS: pp.recordsPerS,
     requestsPerS: Number.NaN,
-    p50Ms: Number(m[5]),
-    p99Ms: Number(m[7]),
+    p50Ms: pp.p50Ms,
+    p99Ms: pp.p99Ms,
     failed: 0,
-    usage,
+    usage: pp.usage,
   });
 }
 
