@@ -1,20 +1,21 @@
 /**
  * The ProduceTransport of the @platformatic/kafka adapter's producer: metadata and producer ids
  * through a library client (which handles bootstrap, SASL, TLS, retries), Produce requests (v9:
- * Kafka 2.8+ through 4.x) encoded here around the adapter's own record batches and sent on
- * connections of the library's ConnectionPool, in the order they are made (a broker answers the
- * requests of one connection in order). Used by PlatformaticProducer; the interface is what
- * ProducePipeline needs (its unit tests fake it).
+ * Kafka 2.8+ through 4.x) framed here around the adapter's own record batches (ProduceFrame: one
+ * buffer a request, the library's Connection writes it as it is, see scripts/patch-dependencies.mjs)
+ * and sent on connections of the library's ConnectionPool, in the order they are made (a broker
+ * answers the requests of one connection in order); answers are read straight into
+ * PartitionAnswers. Used by PlatformaticProducer; the interface is what ProducePipeline needs (its
+ * unit tests fake it).
  */
 import {
+  type Connection,
   type ConnectionOptions,
   ConnectionPool,
   type Producer,
-  produceV11,
-  type Reader,
-  ResponseError,
-  Writer,
+  type Writer,
 } from "@platformatic/kafka";
+import { frameProduceRequest, readProduceAnswers } from "./produce-frame.ts";
 import { stampRecordBatch } from "./record-batch.ts";
 
 /** The broker's answer for one partition of a Produce request. */
@@ -46,27 +47,15 @@ const PRODUCE = 0;
 /** The first flexible version; requests and answers as v10/v11 apart from tagged fields. */
 const PRODUCE_VERSION = 9;
 
-type ProduceResponse = produceV11.ProduceResponse;
-
-/** The library's parser throws on any partition error; the pipeline wants every answer. */
-function parseAnswers(correlationId: number, apiKey: number, apiVersion: number, reader: Reader): ProduceResponse {
-  try {
-    return produceV11.parseResponse(correlationId, apiKey, apiVersion, reader);
-  } catch (error) {
-    const response = (error as { response?: ProduceResponse }).response;
-    if (error instanceof ResponseError && response?.responses) return response;
-    throw error;
-  }
-}
-
 export class PlatformaticTransport implements ProduceTransport {
   private brokers = new Map<number, { host: string; port: number }>();
+  private readonly connections = new Map<number, Connection>();
   private readonly pool: ConnectionPool;
 
   constructor(
     /** A library client used for metadata and InitProducerId only. */
     private readonly client: Producer<Buffer, Buffer, Buffer, Buffer>,
-    clientId: string,
+    private readonly clientId: string,
     connection: ConnectionOptions,
     private readonly acks: -1 | 0 | 1,
     private readonly timeoutMs: number,
@@ -77,6 +66,7 @@ export class PlatformaticTransport implements ProduceTransport {
   async leaders(topics: readonly string[], refresh: boolean): Promise<Map<string, readonly number[]>> {
     const md = await this.client.metadata({ topics: [...topics], autocreateTopics: true, forceUpdate: refresh });
     this.brokers = md.brokers;
+    this.connections.clear(); // a node may have moved
     const out = new Map<string, readonly number[]>();
     for (const topic of topics) {
       const t = md.topics.get(topic);
@@ -99,60 +89,36 @@ export class PlatformaticTransport implements ProduceTransport {
   }
 
   async produce(node: number, batches: readonly OutgoingBatch[]): Promise<readonly PartitionAnswer[] | null> {
-    const broker = this.brokers.get(node);
-    if (!broker) throw new Error(`Broker ${node} is not in the cluster metadata`);
-    const connection = await this.pool.get(broker);
-    const payload = this.request(batches);
-    const response = await new Promise<ProduceResponse | boolean>((resolve, reject) => {
+    const connection = await this.connection(node);
+    // What the patched Connection.send takes instead of a Writer: the whole request, its
+    // correlation id written in place.
+    const payload = {
+      frame: frameProduceRequest(this.clientId, PRODUCE_VERSION, this.acks, this.timeoutMs, batches),
+      context: { noResponse: this.acks === 0 },
+    };
+    const response = await new Promise<readonly PartitionAnswer[] | boolean>((resolve, reject) => {
       connection.send(
         PRODUCE,
         PRODUCE_VERSION,
-        () => payload,
-        parseAnswers,
+        () => payload as unknown as Writer,
+        readProduceAnswers,
         true,
         true,
-        (error, value) => (error ? reject(error) : resolve(value as ProduceResponse | boolean)),
+        (error, value) => (error ? reject(error) : resolve(value as readonly PartitionAnswer[] | boolean)),
       );
     });
-    if (this.acks === 0 || typeof response === "boolean") return null;
-    const answers: PartitionAnswer[] = [];
-    for (const t of response.responses) {
-      for (const p of t.partitionResponses) {
-        answers.push({
-          topic: t.name,
-          partition: p.index,
-          errorCode: p.errorCode,
-          baseOffset: Number(p.baseOffset),
-          errorMessage: p.errorMessage ?? p.recordErrors[0]?.batchIndexErrorMessage ?? null,
-        });
-      }
-    }
-    return answers;
+    return typeof response === "boolean" ? null : response;
   }
 
-  /** Produce v9: transactional_id acks timeout_ms [topic_data [partition_data]], compact and tagged. */
-  private request(batches: readonly OutgoingBatch[]): Writer {
-    const byTopic = new Map<string, OutgoingBatch[]>();
-    for (const b of batches) {
-      const list = byTopic.get(b.topic);
-      if (list) list.push(b);
-      else byTopic.set(b.topic, [b]);
-    }
-    const w = Writer.create().appendString(null).appendInt16(this.acks).appendInt32(this.timeoutMs);
-    w.appendUnsignedVarInt(byTopic.size + 1);
-    for (const [topic, list] of byTopic) {
-      w.appendString(topic).appendUnsignedVarInt(list.length + 1);
-      for (const b of list) {
-        w.appendInt32(b.partition)
-          .appendUnsignedVarInt(b.records.length + 1)
-          .append(b.records)
-          .appendTaggedFields();
-      }
-      w.appendTaggedFields();
-    }
-    w.appendTaggedFields();
-    if (this.acks === 0) w.context.noResponse = true;
-    return w;
+  /** The pool's connection to `node`, kept while it is connected (the pool's `get` traces every call). */
+  private async connection(node: number): Promise<Connection> {
+    const known = this.connections.get(node);
+    if (known?.isConnected()) return known;
+    const broker = this.brokers.get(node);
+    if (!broker) throw new Error(`Broker ${node} is not in the cluster metadata`);
+    const connection = await this.pool.get(broker);
+    this.connections.set(node, connection);
+    return connection;
   }
 
   async close(): Promise<void> {
