@@ -88,15 +88,33 @@ export class PlatformaticTransport implements ProduceTransport {
     stampRecordBatch(records, producerId, epoch, sequence);
   }
 
-  async produce(node: number, batches: readonly OutgoingBatch[]): Promise<readonly PartitionAnswer[] | null> {
-    const connection = await this.connection(node);
-    // What the patched Connection.send takes instead of a Writer: the whole request, its
-    // correlation id written in place.
-    const payload = {
-      frame: frameProduceRequest(this.clientId, PRODUCE_VERSION, this.acks, this.timeoutMs, batches),
-      context: { noResponse: this.acks === 0 },
-    };
-    const response = await new Promise<readonly PartitionAnswer[] | boolean>((resolve, reject) => {
+  produce(node: number, batches: readonly OutgoingBatch[]): Promise<readonly PartitionAnswer[] | null> {
+    // Connected already: sent now, so requests go on the wire in the order of these calls.
+    const known = this.connections.get(node);
+    if (known?.isConnected()) return this.send(known, batches);
+    return this.connectAndSend(node, batches);
+  }
+
+  /** Through the pool (which connects, or waits for a connection under way); kept while connected. */
+  private async connectAndSend(
+    node: number,
+    batches: readonly OutgoingBatch[],
+  ): Promise<readonly PartitionAnswer[] | null> {
+    const broker = this.brokers.get(node);
+    if (!broker) throw new Error(`Broker ${node} is not in the cluster metadata`);
+    const connection = await this.pool.get(broker);
+    this.connections.set(node, connection);
+    return this.send(connection, batches);
+  }
+
+  private send(connection: Connection, batches: readonly OutgoingBatch[]): Promise<readonly PartitionAnswer[] | null> {
+    return new Promise((resolve, reject) => {
+      // What the patched Connection.send takes instead of a Writer: the whole request, its
+      // correlation id written in place.
+      const payload = {
+        frame: frameProduceRequest(this.clientId, PRODUCE_VERSION, this.acks, this.timeoutMs, batches),
+        context: { noResponse: this.acks === 0 },
+      };
       connection.send(
         PRODUCE,
         PRODUCE_VERSION,
@@ -104,21 +122,10 @@ export class PlatformaticTransport implements ProduceTransport {
         readProduceAnswers,
         true,
         true,
-        (error, value) => (error ? reject(error) : resolve(value as readonly PartitionAnswer[] | boolean)),
+        // acks=0: the library answers `true` once written (no response to wait for).
+        (error, value) => (error ? reject(error) : resolve(Array.isArray(value) ? value : null)),
       );
     });
-    return typeof response === "boolean" ? null : response;
-  }
-
-  /** The pool's connection to `node`, kept while it is connected (the pool's `get` traces every call). */
-  private async connection(node: number): Promise<Connection> {
-    const known = this.connections.get(node);
-    if (known?.isConnected()) return known;
-    const broker = this.brokers.get(node);
-    if (!broker) throw new Error(`Broker ${node} is not in the cluster metadata`);
-    const connection = await this.pool.get(broker);
-    this.connections.set(node, connection);
-    return connection;
   }
 
   async close(): Promise<void> {
