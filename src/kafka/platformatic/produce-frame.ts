@@ -22,7 +22,7 @@ import type { Reader } from "@platformatic/kafka";
 import type { OutgoingBatch, PartitionAnswer } from "./produce-transport.ts";
 import { sealRecordBatch } from "./record-batch.ts";
 
-const PRODUCE = 0;
+export const PRODUCE_API_KEY = 0;
 /** Where the connection writes the correlation id it assigns. */
 export const CORRELATION_ID_OFFSET = 8;
 
@@ -72,7 +72,7 @@ export function frameProduceRequest(
   size += 1;
   const frame = Buffer.allocUnsafe(4 + size);
   frame.writeInt32BE(size, 0);
-  frame.writeInt16BE(PRODUCE, 4);
+  frame.writeInt16BE(PRODUCE_API_KEY, 4);
   frame.writeInt16BE(version, 6);
   frame.writeInt32BE(0, CORRELATION_ID_OFFSET);
   let pos = 12;

@@ -1,7 +1,7 @@
 /**
  * The ProduceTransport of the @platformatic/kafka adapter's producer: metadata and producer ids
  * through a library client (which handles bootstrap, SASL, TLS, retries), Produce requests (v9:
- * Kafka 2.8+ through 4.x) framed here around the adapter's own record batches (ProduceFrame: one
+ * Kafka 2.8+ through 4.x) framed around the adapter's own record batches (produce-frame.ts: one
  * buffer a request, the library's Connection writes it as it is, see scripts/patch-dependencies.mjs)
  * and sent on connections of the library's ConnectionPool, in the order they are made (a broker
  * answers the requests of one connection in order); answers are read straight into
@@ -15,7 +15,7 @@ import {
   type Producer,
   type Writer,
 } from "@platformatic/kafka";
-import { frameProduceRequest, readProduceAnswers } from "./produce-frame.ts";
+import { frameProduceRequest, PRODUCE_API_KEY, readProduceAnswers } from "./produce-frame.ts";
 import { stampRecordBatch } from "./record-batch.ts";
 
 /** The broker's answer for one partition of a Produce request. */
@@ -30,6 +30,7 @@ export interface PartitionAnswer {
 export interface OutgoingBatch {
   readonly topic: string;
   readonly partition: number;
+  /** An encoded RecordBatch; its CRC-32C is written (sealed) as the request is framed. */
   readonly records: Buffer;
 }
 
@@ -43,7 +44,6 @@ export interface ProduceTransport {
   stamp(records: Buffer, producerId: bigint, epoch: number, sequence: number): void;
 }
 
-const PRODUCE = 0;
 /** The first flexible version; requests and answers as v10/v11 apart from tagged fields. */
 const PRODUCE_VERSION = 9;
 
@@ -116,7 +116,7 @@ export class PlatformaticTransport implements ProduceTransport {
         context: { noResponse: this.acks === 0 },
       };
       connection.send(
-        PRODUCE,
+        PRODUCE_API_KEY,
         PRODUCE_VERSION,
         () => payload as unknown as Writer,
         readProduceAnswers,
