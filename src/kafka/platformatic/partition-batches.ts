@@ -6,10 +6,27 @@
  * for an idempotent producer): a batch gets the partition's next sequence when it is first sent
  * and keeps it; at most 5 batches of a partition are in flight; after a retriable failure nothing
  * of the partition goes again until every batch that was on the wire before it has come back, and
- * then the waiting batches go oldest first.
+ * then the waiting batches go oldest first. A batch too large for the broker is replaced by its
+ * pieces (batch-split.ts), which keep its sequence range.
  */
 
 export type BatchState = "queued" | "inflight" | "waiting" | "done";
+
+/**
+ * How a batch settles: its base offset (-1 for acks=0), each record's offset (a batch that was
+ * split), or the error it failed with.
+ */
+export type BatchOutcome = number | readonly number[] | Error;
+
+/** A piece of a split batch: its encoded records, and how it splits in turn (more than one record). */
+export interface BatchPiece {
+  readonly records: Buffer;
+  readonly count: number;
+  readonly split?: SplitRecords;
+}
+
+/** Encodes the records of a batch again as pieces of at most `targetBytes` (at least two pieces). */
+export type SplitRecords = (targetBytes: number) => readonly BatchPiece[];
 
 export interface Batch {
   readonly part: PartitionBatches;
@@ -18,7 +35,9 @@ export interface Batch {
   readonly count: number;
   /** When delivery.timeout.ms runs out. */
   readonly deadline: number;
-  readonly settle: (baseOffset: number | Error) => void;
+  readonly settle: (outcome: BatchOutcome) => void;
+  /** How it splits on MESSAGE_TOO_LARGE (absent: it cannot, as a batch of one record). */
+  readonly split?: SplitRecords;
   state: BatchState;
   sequence: number;
   /** The partition's generation when last sent: batches sent before a failure hold a retry back. */
@@ -35,6 +54,8 @@ const SEQUENCE_LIMIT = 2 ** 31;
 const OUT_OF_ORDER_SEQUENCE_NUMBER = 45;
 /** Written before (a broker older than the 5-batch cache answers it so): success, its offset unknown (-1). */
 const DUPLICATE_SEQUENCE_NUMBER = 46;
+/** The batch is larger than the topic's max.message.bytes: split when it holds more than one record. */
+const MESSAGE_TOO_LARGE = 10;
 /** Retriable, after fresh metadata: UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE, NOT_LEADER_OR_FOLLOWER, REPLICA_NOT_AVAILABLE, KAFKA_STORAGE_ERROR, FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH. */
 const STALE_METADATA: ReadonlySet<number> = new Set([3, 5, 6, 9, 56, 74, 75]);
 /** Retriable as they are (as Java's): CORRUPT_MESSAGE, REQUEST_TIMED_OUT, NETWORK_EXCEPTION, NOT_ENOUGH_REPLICAS(_AFTER_APPEND), THROTTLING_QUOTA_EXCEEDED. */
@@ -46,7 +67,7 @@ export function partitionKey(topic: string, partition: number): string {
 }
 
 /** What an answer means for a batch on the wire. */
-export type Verdict = "written" | "retry" | "retry-after-metadata" | "fatal";
+export type Verdict = "written" | "retry" | "retry-after-metadata" | "split" | "fatal";
 
 export class PartitionBatches {
   /** Batches not yet settled, in append (= sequence) order. */
@@ -99,6 +120,7 @@ export class PartitionBatches {
     if (code === 0 || (code === DUPLICATE_SEQUENCE_NUMBER && this.idempotent)) return "written";
     // An earlier batch is missing (it failed and is retried): this one goes again after it.
     if (code === OUT_OF_ORDER_SEQUENCE_NUMBER && this.idempotent && this.queue[0] !== b) return "retry";
+    if (code === MESSAGE_TOO_LARGE && b.count > 1 && b.split) return "split";
     if (STALE_METADATA.has(code)) return "retry-after-metadata";
     return RETRIABLE.has(code) ? "retry" : "fatal";
   }
@@ -113,6 +135,26 @@ export class PartitionBatches {
     if (b.generation === this.generation) this.generation++;
     b.state = "waiting";
     b.retryAt = retryAt;
+  }
+
+  /**
+   * `big` (on the wire, not written) gives way to `pieces`, which go next in its place with its
+   * sequence range (`stamp` writes each piece's), after every batch sent before it came back (as a
+   * retry, without backoff).
+   */
+  replace(big: Batch, pieces: readonly Batch[], stamp: (piece: Batch) => void): void {
+    if (big.generation === this.generation) this.generation++;
+    let sequence = big.sequence;
+    for (const piece of pieces) {
+      if (this.idempotent && sequence >= 0) {
+        piece.sequence = sequence;
+        sequence = (sequence + piece.count) % SEQUENCE_LIMIT;
+        stamp(piece);
+      }
+      piece.state = "waiting";
+      piece.retryAt = 0;
+    }
+    this.queue.splice(this.queue.indexOf(big), 1, ...pieces);
   }
 
   /**

@@ -1,19 +1,35 @@
 import { describe, expect, test } from "bun:test";
 import { NetworkError, ProtocolError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
+import { cutRuns, PartlyWrittenBatch } from "./batch-split.ts";
+import type { SplitRecords } from "./partition-batches.ts";
 import { type PipelineSettings, ProducePipeline } from "./produce-pipeline.ts";
 import type { OutgoingBatch, PartitionAnswer, ProduceTransport } from "./produce-transport.ts";
 import { stampRecordBatch } from "./record-batch.ts";
 
-/** A batch of `count` records labelled `label` (the fake broker reads the label and the stamp back). */
-function batch(label: number, count = 1): Buffer {
-  const b = Buffer.alloc(65);
-  b.writeInt32BE(label, 61);
-  b.writeInt32BE(count, 57);
+/** A batch of one record per label (the fake broker reads the labels and the stamp back). */
+function batch(...labels: number[]): Buffer {
+  const b = Buffer.alloc(61 + 4 * labels.length);
+  for (let i = 0; i < labels.length; i++) b.writeInt32BE(labels[i]!, 61 + 4 * i);
+  b.writeInt32BE(labels.length, 57);
   stampRecordBatch(b, -1n, -1, -1); // as encodeRecordBatch leaves it
   return b;
 }
 const labelOf = (b: Buffer) => b.readInt32BE(61);
+const countOf = (b: Buffer) => b.readInt32BE(57);
+const labelsOf = (b: Buffer) => Array.from({ length: countOf(b) }, (_, i) => b.readInt32BE(61 + 4 * i));
+
+/** How the fake batches of `labels` split (as recordSplitter: 100 bytes a record). */
+function splitter(labels: readonly number[]): SplitRecords {
+  return (target) =>
+    cutRuns(
+      labels.map(() => 100),
+      target,
+    ).map(([start, end]) => {
+      const sub = labels.slice(start, end);
+      return { records: batch(...sub), count: sub.length, ...(sub.length > 1 ? { split: splitter(sub) } : {}) };
+    });
+}
 const sequenceOf = (b: Buffer) => b.readInt32BE(53);
 const producerIdOf = (b: Buffer) => b.readBigInt64BE(43);
 
@@ -22,6 +38,7 @@ interface Request {
   readonly batches: readonly OutgoingBatch[];
   /** Label and sequence of each batch as sent. */
   readonly sent: [number, number][];
+  delivered: boolean;
   answer(answers: readonly PartitionAnswer[] | null): void;
   failWith(error: Error): void;
 }
@@ -38,6 +55,9 @@ class FakeBroker implements ProduceTransport {
   private readonly nextSequence = new Map<string, number>();
   private readonly written = new Map<string, Map<number, number>>();
   producerIds = 0;
+  /** Batches of more records, or holding one of `tooLarge`, are MESSAGE_TOO_LARGE (the topic's max.message.bytes). */
+  maxRecords = Number.POSITIVE_INFINITY;
+  readonly tooLarge = new Set<number>();
 
   constructor(private readonly partitions = 1) {}
 
@@ -59,6 +79,7 @@ class FakeBroker implements ProduceTransport {
       node,
       batches,
       sent: batches.map((b) => [labelOf(b.records), sequenceOf(b.records)]),
+      delivered: false,
       answer: resolve,
       failWith: reject,
     });
@@ -71,7 +92,10 @@ class FakeBroker implements ProduceTransport {
       const key = `${b.topic}-${b.partition}`;
       const code = override[key];
       if (code !== undefined) return { topic: b.topic, partition: b.partition, errorCode: code, baseOffset: -1 };
-      const [label, sequence] = request.sent[i]!;
+      const labels = labelsOf(b.records);
+      if (labels.length > this.maxRecords || labels.some((l) => this.tooLarge.has(l)))
+        return { topic: b.topic, partition: b.partition, errorCode: 10, baseOffset: -1 };
+      const sequence = request.sent[i]![1];
       const log = this.logs.get(key) ?? [];
       this.logs.set(key, log);
       const written = this.written.get(key) ?? new Map<number, number>();
@@ -84,10 +108,11 @@ class FakeBroker implements ProduceTransport {
         baseOffset,
       });
       if (sequence === expected || sequence === -1) {
-        written.set(sequence, log.length);
-        log.push(label);
-        this.nextSequence.set(key, expected + 1);
-        return answer(0, log.length - 1);
+        const baseOffset = log.length;
+        written.set(sequence, baseOffset);
+        log.push(...labels);
+        this.nextSequence.set(key, expected + labels.length);
+        return answer(0, baseOffset);
       }
       if (written.has(sequence)) return answer(46, written.get(sequence)!);
       return answer(45, -1);
@@ -97,7 +122,21 @@ class FakeBroker implements ProduceTransport {
   /** Handles and answers request `index`. */
   deliver(index: number, override: Record<string, number> = {}): void {
     const r = this.requests[index]!;
+    r.delivered = true;
     r.answer(this.handle(r, override));
+  }
+
+  /** Handles and answers every request in the order made, until `done` settles. */
+  async deliverUntil(done: Promise<unknown>): Promise<void> {
+    let settled = false;
+    void done.finally(() => {
+      settled = true;
+    });
+    while (!settled) {
+      await waitFor(() => settled || this.requests.some((r) => !r.delivered));
+      const next = this.requests.findIndex((r) => !r.delivered);
+      if (next >= 0) this.deliver(next);
+    }
   }
 }
 
@@ -114,7 +153,7 @@ const settings = (over: Partial<PipelineSettings> = {}): PipelineSettings => ({
 
 /** Appends `labels` as one-record batches to t-0; collects each outcome. */
 function appendAll(pipeline: ProducePipeline, labels: number[], partition = 0) {
-  const outcomes: (number | string)[] = [];
+  const outcomes: (number | readonly number[] | string)[] = [];
   const all = labels.map((label, i) =>
     pipeline.append("t", partition, batch(label), 1).then(
       (offset) => {
@@ -248,6 +287,60 @@ describe("ProducePipeline (idempotent)", () => {
     expect(outcomes[1]).toBe(1);
     expect(broker.logs.get("t-0")).toEqual([0, 1]);
     expect(broker.requests).toHaveLength(2);
+  });
+});
+
+describe("ProducePipeline when a batch is too large for the topic (MESSAGE_TOO_LARGE)", () => {
+  test("a batch of several records is split in its place, with its sequence range; a later batch on the wire goes after; each written once, in order", async () => {
+    const broker = new FakeBroker();
+    broker.maxRecords = 2;
+    const warnings: string[] = [];
+    const pipeline = new ProducePipeline(broker, settings({ onRetry: (m) => warnings.push(m) }));
+    const labels = [0, 1, 2, 3, 4, 5];
+    const big = pipeline.append("t", 0, batch(...labels), 6, splitter(labels));
+    const later = pipeline.append("t", 0, batch(6), 1);
+    await waitFor(() => broker.requests.length === 2);
+    expect(broker.requests.map((r) => r.sent)).toEqual([[[0, 0]], [[6, 6]]]);
+    const both = Promise.all([big, later]);
+    await broker.deliverUntil(both);
+    expect(await both).toEqual([[0, 1, 2, 3, 4, 5], 6]);
+    expect(broker.logs.get("t-0")).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    // Labels are sequence numbers: every batch went with its records' sequences (the big batch's range).
+    for (const r of broker.requests) for (const [label, sequence] of r.sent) expect(sequence).toBe(label);
+    // Split into halves ([0..2], [3..5]), then each again: no batch of more than 2 records was written.
+    expect(broker.requests.filter((r) => r.sent[0]![0] === 2).length).toBeGreaterThan(0);
+    expect(pipeline.failure).toBeUndefined();
+    expect(warnings).toEqual([
+      "Kafka rejected 6 record(s) for t-0: MESSAGE_TOO_LARGE; splitting it into 2 batches and sending them again",
+    ]);
+  });
+
+  test("one record too large fails alone with MESSAGE_TOO_LARGE; the records before it are written and reported so", async () => {
+    const broker = new FakeBroker();
+    broker.tooLarge.add(3);
+    const pipeline = new ProducePipeline(broker, settings());
+    const labels = [0, 1, 2, 3, 4, 5];
+    const big = pipeline.append("t", 0, batch(...labels), 6, splitter(labels)).catch((e: unknown) => e);
+    await broker.deliverUntil(big);
+    const error = (await big) as PartlyWrittenBatch;
+    expect(error).toBeInstanceOf(PartlyWrittenBatch);
+    expect(error.offsets).toEqual([0, 1, 2, null, null, null]);
+    expect(error.cause.message).toBe("Kafka rejected 1 record(s) for t-0: MESSAGE_TOO_LARGE");
+    expect((error.cause as Error & { retriable: boolean }).retriable).toBe(false);
+    expect(broker.logs.get("t-0")).toEqual([0, 1, 2]);
+    expect(pipeline.failure?.message).toBe("Kafka rejected 1 record(s) for t-0: MESSAGE_TOO_LARGE");
+  });
+
+  test("without idempotence the pieces go without sequences and are written in order", async () => {
+    const broker = new FakeBroker();
+    broker.maxRecords = 1;
+    const pipeline = new ProducePipeline(broker, settings({ idempotent: false, maxInFlight: 1 }));
+    const labels = [0, 1, 2];
+    const big = pipeline.append("t", 0, batch(...labels), 3, splitter(labels));
+    await broker.deliverUntil(big);
+    expect(await big).toEqual([0, 1, 2]);
+    expect(broker.logs.get("t-0")).toEqual([0, 1, 2]);
+    for (const r of broker.requests) expect(r.sent[0]![1]).toBe(-1);
   });
 });
 
