@@ -222,12 +222,14 @@ describe("ProducePipeline (idempotent)", () => {
     await Promise.all([first.all, other.all]);
     // The later batches were only not sent: a distinct, retriable error (sent again at once elsewhere).
     expect(first.outcomes).toEqual([
-      "failed: Kafka rejected 1 record(s) for t-0: MESSAGE_TOO_LARGE",
+      "failed: Kafka rejected 1 record(s) for t-0: MESSAGE_TOO_LARGE (the record is larger than the topic's max.message.bytes or the broker's message.max.bytes)",
       "failed: Not sent: an earlier batch of t-0 failed",
       "failed: Not sent: an earlier batch of t-0 failed",
     ]);
     expect(other.outcomes).toEqual([0]);
-    expect(pipeline.failure?.message).toBe("Kafka rejected 1 record(s) for t-0: MESSAGE_TOO_LARGE");
+    expect(pipeline.failure?.message).toBe(
+      "Kafka rejected 1 record(s) for t-0: MESSAGE_TOO_LARGE (the record is larger than the topic's max.message.bytes or the broker's message.max.bytes)",
+    );
     await expect(pipeline.append("t", 1, batch(11), 1)).rejects.toThrow("MESSAGE_TOO_LARGE");
     expect(broker.requests).toHaveLength(1);
   });
@@ -325,10 +327,14 @@ describe("ProducePipeline when a batch is too large for the topic (MESSAGE_TOO_L
     const error = (await big) as PartlyWrittenBatch;
     expect(error).toBeInstanceOf(PartlyWrittenBatch);
     expect(error.offsets).toEqual([0, 1, 2, null, null, null]);
-    expect(error.cause.message).toBe("Kafka rejected 1 record(s) for t-0: MESSAGE_TOO_LARGE");
+    expect(error.cause.message).toBe(
+      "Kafka rejected 1 record(s) for t-0: MESSAGE_TOO_LARGE (the record is larger than the topic's max.message.bytes or the broker's message.max.bytes)",
+    );
     expect((error.cause as Error & { retriable: boolean }).retriable).toBe(false);
     expect(broker.logs.get("t-0")).toEqual([0, 1, 2]);
-    expect(pipeline.failure?.message).toBe("Kafka rejected 1 record(s) for t-0: MESSAGE_TOO_LARGE");
+    expect(pipeline.failure?.message).toBe(
+      "Kafka rejected 1 record(s) for t-0: MESSAGE_TOO_LARGE (the record is larger than the topic's max.message.bytes or the broker's message.max.bytes)",
+    );
   });
 
   test("without idempotence the pieces go without sequences and are written in order", async () => {
