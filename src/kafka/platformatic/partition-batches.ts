@@ -52,6 +52,8 @@ const SEQUENCE_LIMIT = 2 ** 31;
 
 /** Error codes answered per partition (Kafka's Errors). */
 const OUT_OF_ORDER_SEQUENCE_NUMBER = 45;
+/** The broker lost this producer's state (brokers before 2.5; since KIP-360 they accept any sequence then). */
+const UNKNOWN_PRODUCER_ID = 59;
 /** Written before (a broker older than the 5-batch cache answers it so): success, its offset unknown (-1). */
 const DUPLICATE_SEQUENCE_NUMBER = 46;
 /** The batch is larger than the topic's max.message.bytes: split when it holds more than one record. */
@@ -67,7 +69,7 @@ export function partitionKey(topic: string, partition: number): string {
 }
 
 /** What an answer means for a batch on the wire. */
-export type Verdict = "written" | "retry" | "retry-after-metadata" | "split" | "fatal";
+export type Verdict = "written" | "retry" | "retry-after-metadata" | "split" | "reset" | "fatal";
 
 export class PartitionBatches {
   /** Batches not yet settled, in append (= sequence) order. */
@@ -118,8 +120,14 @@ export class PartitionBatches {
   /** Classifies the broker's answer `code` for `b`. */
   verdict(b: Batch, code: number): Verdict {
     if (code === 0 || (code === DUPLICATE_SEQUENCE_NUMBER && this.idempotent)) return "written";
-    // An earlier batch is missing (it failed and is retried): this one goes again after it.
-    if (code === OUT_OF_ORDER_SEQUENCE_NUMBER && this.idempotent && this.queue[0] !== b) return "retry";
+    if (this.idempotent && (code === OUT_OF_ORDER_SEQUENCE_NUMBER || code === UNKNOWN_PRODUCER_ID)) {
+      // An earlier batch is missing (it failed and is retried): this one goes again after it.
+      if (this.queue[0] !== b) return "retry";
+      // Nothing is pending before it: the broker lost what this producer wrote (an unclean leader
+      // election, DeleteRecords). Not written; Java's producer bumps its epoch and sends it again with
+      // sequences from 0: here it fails retriably and the caller sends it again on a new producer id.
+      return "reset";
+    }
     if (code === MESSAGE_TOO_LARGE && b.count > 1 && b.split) return "split";
     if (STALE_METADATA.has(code)) return "retry-after-metadata";
     return RETRIABLE.has(code) ? "retry" : "fatal";

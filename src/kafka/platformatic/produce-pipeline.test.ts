@@ -234,19 +234,45 @@ describe("ProducePipeline (idempotent)", () => {
     expect(broker.requests).toHaveLength(1);
   });
 
-  test("OUT_OF_ORDER_SEQUENCE_NUMBER for the oldest pending batch is fatal (the broker lost what came before)", async () => {
+  test("UNKNOWN_PRODUCER_ID for a batch behind one that is retried goes again after it, with its sequence", async () => {
     const broker = new FakeBroker();
     const pipeline = new ProducePipeline(broker, settings());
     const { outcomes, all } = appendAll(pipeline, [0, 1]);
     await waitFor(() => broker.requests.length === 2);
-    broker.deliver(0, { "t-0": 45 });
-    broker.deliver(1);
+    broker.deliver(0, { "t-0": 6 }); // NOT_LEADER_OR_FOLLOWER: retried
+    broker.deliver(1, { "t-0": 59 });
+    await waitFor(() => broker.requests.length === 4);
+    expect(broker.requests.slice(2).map((r) => r.sent)).toEqual([[[0, 0]], [[1, 1]]]);
+    broker.deliver(2);
+    broker.deliver(3);
     await all;
-    expect(outcomes).toEqual([
-      "failed: Kafka rejected 1 record(s) for t-0: OUT_OF_ORDER_SEQUENCE_NUMBER",
-      "failed: Kafka rejected 1 record(s) for t-0: OUT_OF_ORDER_SEQUENCE_NUMBER",
-    ]);
+    expect(outcomes).toEqual([0, 1]);
+    expect(pipeline.failure).toBeUndefined();
   });
+
+  test.each([
+    [45, "OUT_OF_ORDER_SEQUENCE_NUMBER"],
+    [59, "UNKNOWN_PRODUCER_ID"],
+  ])(
+    "%i for the oldest pending batch (the broker lost what came before) fails it for good, retriably: sent again on a new producer id",
+    async (code, name) => {
+      const broker = new FakeBroker();
+      const pipeline = new ProducePipeline(broker, settings());
+      const { outcomes, all } = appendAll(pipeline, [0, 1, 2]);
+      await waitFor(() => broker.requests.length === 3);
+      broker.deliver(0, { "t-0": code });
+      broker.deliver(1, { "t-0": code }); // the oldest once batch 0 failed
+      broker.deliver(2);
+      await all;
+      expect(outcomes).toEqual([
+        `failed: Kafka rejected 1 record(s) for t-0: ${name}`,
+        `failed: Kafka rejected 1 record(s) for t-0: ${name}`,
+        "failed: Kafka rejected 1 record(s) for t-0: OUT_OF_ORDER_SEQUENCE_NUMBER",
+      ]);
+      expect((pipeline.failure as Error & { retriable: boolean }).retriable).toBe(true);
+      expect(broker.logs.get("t-0") ?? []).toEqual([]);
+    },
+  );
 
   test("a batch still failing when delivery.timeout.ms has passed fails as retriable; a later one on the wire settles on its answer", async () => {
     const broker = new FakeBroker();

@@ -11,8 +11,9 @@
  * goes again until the batches on the wire came back (PartitionBatches has the rules), so records
  * land in append order, each once.
  *
- * A batch fails for good on a fatal error, on OUT_OF_ORDER_SEQUENCE_NUMBER when no earlier batch
- * of its partition is pending, after `retries`, or once delivery.timeout.ms has passed since it
+ * A batch fails for good on a fatal error, on OUT_OF_ORDER_SEQUENCE_NUMBER (or UNKNOWN_PRODUCER_ID)
+ * when no earlier batch of its partition is pending (retriable: where Java bumps the epoch, the
+ * caller sends it again on a new producer id), after `retries`, or once delivery.timeout.ms has passed since it
  * was appended. Then the later batches of that partition not on the wire fail with it (a
  * retriable NotSentError); those on the wire settle on their own answer, so a failed batch is one
  * the broker will not write. The pipeline is failed: it takes no new batches (`failure`), so
@@ -273,6 +274,8 @@ export class ProducePipeline {
         this.settlement.split(b, code, a?.errorMessage, (piece) =>
           this.transport.stamp(piece.records, this.producerId, this.epoch, piece.sequence),
         );
+      else if (verdict === "reset")
+        this.settlement.fail(b, this.s.error(describeBatch(b, code, a?.errorMessage), true));
       else if (verdict === "fatal")
         this.settlement.fail(b, this.s.error(describeBatch(b, code, a?.errorMessage), false));
       else {
