@@ -13,10 +13,10 @@
  *
  * A batch fails for good on a fatal error, on OUT_OF_ORDER_SEQUENCE_NUMBER (or UNKNOWN_PRODUCER_ID)
  * when no earlier batch of its partition is pending (retriable: where Java bumps the epoch, the
- * caller sends it again on a new producer id), after `retries`, or once delivery.timeout.ms has passed since it
- * was appended. Then the later batches of that partition not on the wire fail with it (a
- * retriable NotSentError); those on the wire settle on their own answer, so a failed batch is one
- * the broker will not write. The pipeline is failed: it takes no new batches (`failure`), so
+ * caller sends it again on a new producer id), after `retries`, or once delivery.timeout.ms has
+ * passed since it was appended. Then the later batches of that partition not on the wire fail
+ * with it (a retriable NotSentError); those on the wire settle on their own answer, so a failed
+ * batch is one the broker will not write. The pipeline is failed: it takes no new batches (`failure`), so
  * nothing is written after a failed batch with this producer id; the caller replaces the producer
  * (a new producer id, as Java's idempotent producer bumps its epoch). Other partitions go on.
  *
