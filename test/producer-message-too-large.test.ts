@@ -6,10 +6,17 @@
  * error, and the send says which of its records were written all the same.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
+import type { RecordMetadata, SourceTask } from "../src/api/connector.ts";
+import { Schemas } from "../src/api/data/schema.ts";
+import { type SourceRecord, sourceRecord } from "../src/api/record.ts";
 import { type KafkaProducer, NotSentError, type ProducerRecord, writtenRecords } from "../src/kafka/kafka-port.ts";
 import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
+import { memoryOffsetStore, stringConverters, taskBasics } from "../src/runtime/task-test-support.ts";
+import { TransformationChain } from "../src/runtime/transformation-chain.ts";
+import { WorkerSourceTask } from "../src/runtime/worker-source-task.ts";
 import { LogManager } from "../src/util/logger.ts";
 import { type KafkaInfo, kafkaBroker, readTopic, testClient, uniqueTopic } from "./support/kafka.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 const MAX_MESSAGE_BYTES = 2048;
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -104,4 +111,79 @@ describe("the platformatic producer when a batch is larger than the topic's max.
     const read = await readTopic(topic, 4);
     expect(read.map((r) => r.value!.toString())).toEqual([smallValue(0), smallValue(1), smallValue(3), smallValue(4)]);
   });
+});
+
+const POLLS = 6;
+const PER_POLL = 50;
+const BIG = 130;
+
+/** Emits POLLS polls of PER_POLL small numbered records; record BIG is above the topic's limit. */
+class SourceWithOneBigRecord implements SourceTask {
+  private next = 0;
+  readonly committed: { n: number; offset: number | null }[] = [];
+  constructor(private readonly topic: string) {}
+  initialize(): void {}
+  start(): void {}
+  async poll(): Promise<SourceRecord[] | null> {
+    if (this.next >= POLLS * PER_POLL) {
+      await Bun.sleep(5);
+      return null;
+    }
+    const out: SourceRecord[] = [];
+    for (let i = 0; i < PER_POLL; i++, this.next++) {
+      out.push(
+        sourceRecord({
+          topic: this.topic,
+          kafkaPartition: 0,
+          value: this.next === BIG ? "big-".padEnd(MAX_MESSAGE_BYTES * 2, "y") : smallValue(this.next),
+          valueSchema: Schemas.STRING,
+          sourcePartition: { source: "counter" },
+          sourceOffset: { n: this.next },
+        }),
+      );
+    }
+    return out;
+  }
+  commitRecord(record: SourceRecord, metadata: RecordMetadata | null): void {
+    this.committed.push({ n: Number((record.sourceOffset as { n: number }).n), offset: metadata?.offset ?? null });
+  }
+  stop(): void {}
+}
+
+describe("a source task on the platformatic producer, one record above the topic's max.message.bytes", () => {
+  test("errors.tolerance=all: that record is skipped (KAFKA_PRODUCE), every other one is written once, in order", async () => {
+    const topic = await smallMessageTopic("too-large-task");
+    const port = kafkaPorts.platformatic(new LogManager({ sink: () => {} }));
+    const plugin = new SourceWithOneBigRecord(topic);
+    const basics = taskBasics("all");
+    const task = new WorkerSourceTask({
+      ...basics,
+      initialState: "STARTED",
+      task: plugin,
+      taskClass: "test.SourceWithOneBigRecord",
+      config: {},
+      producer: () => port.producer({ "bootstrap.servers": info.bootstrap }),
+      converters: stringConverters,
+      transformations: TransformationChain.EMPTY,
+      offsets: memoryOffsetStore(),
+      maxRequestBytes: 1_048_576,
+      maxInFlightBatches: 5,
+      offsetFlushIntervalMs: 0,
+      onTopic: () => {},
+    });
+    task.start();
+    const total = POLLS * PER_POLL;
+    await waitFor(() => plugin.committed.length === total, { timeoutMs: 60_000, what: `${total} commits` });
+    task.stop();
+    expect(await task.awaitStop(30_000)).toBe(true);
+    expect(basics.listener.events).not.toContain("FAILED");
+    const expected = Array.from({ length: total }, (_, n) => n).filter((n) => n !== BIG);
+    const read = await readTopic(topic, total - 1, 60_000);
+    expect(read.map((r) => r.value!.toString())).toEqual(expected.map(smallValue));
+    // Each record committed once: the big one without metadata (skipped), the others with their offset.
+    const byRecord = new Map(plugin.committed.map((c) => [c.n, c.offset]));
+    expect(byRecord.size).toBe(total);
+    expect(byRecord.get(BIG)).toBeNull();
+    expect(expected.map((n) => byRecord.get(n))).toEqual(expected.map((_, i) => i));
+  }, 120_000);
 });

@@ -6,7 +6,10 @@
  * for an idempotent producer): a batch gets the partition's next sequence when it is first sent
  * and keeps it; at most 5 batches of a partition are in flight; after a retriable failure nothing
  * of the partition goes again until every batch that was on the wire before it has come back, and
- * then the waiting batches go oldest first. A batch too large for the broker is replaced by its
+ * then the waiting batches go oldest first. Until a batch of the partition is written, one is on
+ * the wire at a time: a broker without this producer's state for the partition takes any sequence
+ * (Kafka's ProducerAppendInfo, since KIP-360), so a later batch would be written ahead of an
+ * earlier one that failed (too large, …). A batch too large for the broker is replaced by its
  * pieces (batch-split.ts), which keep its sequence range.
  */
 
@@ -77,6 +80,8 @@ export class PartitionBatches {
   private nextSequence = 0;
   /** Bumped by a retriable failure: batches sent before it must come back first. */
   private generation = 0;
+  /** A batch was written: the broker has this producer's state, and checks sequences. */
+  private acknowledged = false;
 
   constructor(
     readonly topic: string,
@@ -99,7 +104,7 @@ export class PartitionBatches {
         wake(b.retryAt);
         return undefined;
       }
-      if (this.idempotent && onWire >= MAX_IN_FLIGHT_PER_PARTITION) return undefined;
+      if (this.idempotent && onWire >= (this.acknowledged ? MAX_IN_FLIGHT_PER_PARTITION : 1)) return undefined;
       return b;
     }
     return undefined;
@@ -135,6 +140,7 @@ export class PartitionBatches {
 
   /** `b` is written: it leaves the queue (the caller settles it). */
   written(b: Batch): void {
+    this.acknowledged = true;
     this.queue.splice(this.queue.indexOf(b), 1);
   }
 

@@ -46,7 +46,8 @@ interface Request {
 /**
  * An idempotent broker per partition (as Kafka's ProducerStateManager: the next sequence is
  * written, a sequence written before is DUPLICATE_SEQUENCE_NUMBER with its offset, anything else
- * OUT_OF_ORDER_SEQUENCE_NUMBER); requests stay open until the test answers them.
+ * OUT_OF_ORDER_SEQUENCE_NUMBER; without the producer's state, any sequence is written, as since
+ * KIP-360); requests stay open until the test answers them.
  */
 class FakeBroker implements ProduceTransport {
   readonly requests: Request[] = [];
@@ -100,18 +101,18 @@ class FakeBroker implements ProduceTransport {
       this.logs.set(key, log);
       const written = this.written.get(key) ?? new Map<number, number>();
       this.written.set(key, written);
-      const expected = this.nextSequence.get(key) ?? 0;
+      const expected = this.nextSequence.get(key);
       const answer = (errorCode: number, baseOffset: number) => ({
         topic: b.topic,
         partition: b.partition,
         errorCode,
         baseOffset,
       });
-      if (sequence === expected || sequence === -1) {
+      if (sequence === -1 || expected === undefined || sequence === expected) {
         const baseOffset = log.length;
         written.set(sequence, baseOffset);
         log.push(...labels);
-        this.nextSequence.set(key, expected + labels.length);
+        if (sequence >= 0) this.nextSequence.set(key, sequence + labels.length);
         return answer(0, baseOffset);
       }
       if (written.has(sequence)) return answer(46, written.get(sequence)!);
@@ -124,6 +125,13 @@ class FakeBroker implements ProduceTransport {
     const r = this.requests[index]!;
     r.delivered = true;
     r.answer(this.handle(r, override));
+  }
+
+  /** Forgets the requests and records so far; keeps the producers' state (their next sequences). */
+  forget(): void {
+    this.requests.splice(0);
+    this.logs.clear();
+    this.written.clear();
   }
 
   /** Handles and answers every request in the order made, until `done` settles. */
@@ -151,6 +159,28 @@ const settings = (over: Partial<PipelineSettings> = {}): PipelineSettings => ({
   ...over,
 });
 
+/**
+ * A pipeline whose producer wrote to t-`partition` before, so the broker has its state and the
+ * pipeline keeps up to 5 batches of it on the wire (before the first is written, one at a time).
+ * The write took sequence 0: the test's batches start at sequence 1; the broker forgets the write.
+ */
+async function warmedUp(
+  broker: FakeBroker,
+  s: PipelineSettings,
+  now: () => number = Date.now,
+  partitions: readonly number[] = [0],
+): Promise<ProducePipeline> {
+  const pipeline = new ProducePipeline(broker, s, now);
+  for (const p of partitions) {
+    const written = pipeline.append("t", p, batch(-1), 1);
+    await waitFor(() => broker.requests.length === 1);
+    broker.deliver(0);
+    await written;
+    broker.forget();
+  }
+  return pipeline;
+}
+
 /** Appends `labels` as one-record batches to t-0; collects each outcome. */
 function appendAll(pipeline: ProducePipeline, labels: number[], partition = 0) {
   const outcomes: (number | readonly number[] | string)[] = [];
@@ -171,14 +201,14 @@ describe("ProducePipeline (idempotent)", () => {
   test("request N fails retriably while N+1..N+4 are in flight: written N..N+4 in order, with the original sequences", async () => {
     const broker = new FakeBroker();
     const warnings: string[] = [];
-    const pipeline = new ProducePipeline(broker, settings({ onRetry: (m) => warnings.push(m) }));
+    const pipeline = await warmedUp(broker, settings({ onRetry: (m) => warnings.push(m) }));
     const { outcomes, all } = appendAll(pipeline, [0, 1, 2, 3, 4]);
     await waitFor(() => broker.requests.length === 5);
-    expect(broker.requests.map((r) => r.sent)).toEqual([[[0, 0]], [[1, 1]], [[2, 2]], [[3, 3]], [[4, 4]]]);
+    expect(broker.requests.map((r) => r.sent)).toEqual([[[0, 1]], [[1, 2]], [[2, 3]], [[3, 4]], [[4, 5]]]);
     broker.deliver(0, { "t-0": 6 }); // NOT_LEADER_OR_FOLLOWER: not written
     for (let i = 1; i < 5; i++) broker.deliver(i); // OUT_OF_ORDER_SEQUENCE_NUMBER: 0 is missing
     await waitFor(() => broker.requests.length === 10);
-    expect(broker.requests.slice(5).map((r) => r.sent)).toEqual([[[0, 0]], [[1, 1]], [[2, 2]], [[3, 3]], [[4, 4]]]);
+    expect(broker.requests.slice(5).map((r) => r.sent)).toEqual([[[0, 1]], [[1, 2]], [[2, 3]], [[3, 4]], [[4, 5]]]);
     for (let i = 5; i < 10; i++) broker.deliver(i);
     await all;
     expect(broker.logs.get("t-0")).toEqual([0, 1, 2, 3, 4]);
@@ -192,7 +222,7 @@ describe("ProducePipeline (idempotent)", () => {
 
   test("a lost answer (the connection dropped after the broker wrote it) is retried: DUPLICATE_SEQUENCE_NUMBER is success, written once", async () => {
     const broker = new FakeBroker();
-    const pipeline = new ProducePipeline(broker, settings());
+    const pipeline = await warmedUp(broker, settings());
     const { outcomes, all } = appendAll(pipeline, [0, 1, 2]);
     await waitFor(() => broker.requests.length === 3);
     broker.handle(broker.requests[0]!); // written, but the answer never arrives
@@ -200,7 +230,7 @@ describe("ProducePipeline (idempotent)", () => {
     broker.deliver(1);
     broker.deliver(2);
     await waitFor(() => broker.requests.length === 4);
-    expect(broker.requests[3]!.sent).toEqual([[0, 0]]);
+    expect(broker.requests[3]!.sent).toEqual([[0, 1]]);
     broker.deliver(3);
     await all;
     expect(broker.logs.get("t-0")).toEqual([0, 1, 2]);
@@ -236,13 +266,13 @@ describe("ProducePipeline (idempotent)", () => {
 
   test("UNKNOWN_PRODUCER_ID for a batch behind one that is retried goes again after it, with its sequence", async () => {
     const broker = new FakeBroker();
-    const pipeline = new ProducePipeline(broker, settings());
+    const pipeline = await warmedUp(broker, settings());
     const { outcomes, all } = appendAll(pipeline, [0, 1]);
     await waitFor(() => broker.requests.length === 2);
     broker.deliver(0, { "t-0": 6 }); // NOT_LEADER_OR_FOLLOWER: retried
     broker.deliver(1, { "t-0": 59 });
     await waitFor(() => broker.requests.length === 4);
-    expect(broker.requests.slice(2).map((r) => r.sent)).toEqual([[[0, 0]], [[1, 1]]]);
+    expect(broker.requests.slice(2).map((r) => r.sent)).toEqual([[[0, 1]], [[1, 2]]]);
     broker.deliver(2);
     broker.deliver(3);
     await all;
@@ -257,7 +287,7 @@ describe("ProducePipeline (idempotent)", () => {
     "%i for the oldest pending batch (the broker lost what came before) fails it for good, retriably: sent again on a new producer id",
     async (code, name) => {
       const broker = new FakeBroker();
-      const pipeline = new ProducePipeline(broker, settings());
+      const pipeline = await warmedUp(broker, settings());
       const { outcomes, all } = appendAll(pipeline, [0, 1, 2]);
       await waitFor(() => broker.requests.length === 3);
       broker.deliver(0, { "t-0": code });
@@ -277,7 +307,7 @@ describe("ProducePipeline (idempotent)", () => {
   test("a batch still failing when delivery.timeout.ms has passed fails as retriable; a later one on the wire settles on its answer", async () => {
     const broker = new FakeBroker();
     let now = 0;
-    const pipeline = new ProducePipeline(broker, settings({ deliveryTimeoutMs: 1_000 }), () => now);
+    const pipeline = await warmedUp(broker, settings({ deliveryTimeoutMs: 1_000 }), () => now);
     const { outcomes, all } = appendAll(pipeline, [0, 1]);
     await waitFor(() => broker.requests.length === 2);
     now = 1_000;
@@ -295,7 +325,7 @@ describe("ProducePipeline (idempotent)", () => {
   test("when a batch fails with an unknown outcome, later batches on the wire settle on their answer; queued ones fail at once", async () => {
     const broker = new FakeBroker();
     let now = 0;
-    const pipeline = new ProducePipeline(broker, settings({ deliveryTimeoutMs: 1_000, maxInFlight: 2 }), () => now);
+    const pipeline = await warmedUp(broker, settings({ deliveryTimeoutMs: 1_000, maxInFlight: 2 }), () => now);
     const { outcomes, all } = appendAll(pipeline, [0, 1, 2]);
     await waitFor(() => broker.requests.length === 2);
     now = 1_000;
@@ -323,24 +353,38 @@ describe("ProducePipeline when a batch is too large for the topic (MESSAGE_TOO_L
     const broker = new FakeBroker();
     broker.maxRecords = 2;
     const warnings: string[] = [];
-    const pipeline = new ProducePipeline(broker, settings({ onRetry: (m) => warnings.push(m) }));
+    const pipeline = await warmedUp(broker, settings({ onRetry: (m) => warnings.push(m) }));
     const labels = [0, 1, 2, 3, 4, 5];
     const big = pipeline.append("t", 0, batch(...labels), 6, splitter(labels));
     const later = pipeline.append("t", 0, batch(6), 1);
     await waitFor(() => broker.requests.length === 2);
-    expect(broker.requests.map((r) => r.sent)).toEqual([[[0, 0]], [[6, 6]]]);
+    expect(broker.requests.map((r) => r.sent)).toEqual([[[0, 1]], [[6, 7]]]);
     const both = Promise.all([big, later]);
     await broker.deliverUntil(both);
     expect(await both).toEqual([[0, 1, 2, 3, 4, 5], 6]);
     expect(broker.logs.get("t-0")).toEqual([0, 1, 2, 3, 4, 5, 6]);
-    // Labels are sequence numbers: every batch went with its records' sequences (the big batch's range).
-    for (const r of broker.requests) for (const [label, sequence] of r.sent) expect(sequence).toBe(label);
+    // Label + 1 is the sequence: every batch went with its records' sequences (the big batch's range).
+    for (const r of broker.requests) for (const [label, sequence] of r.sent) expect(sequence).toBe(label + 1);
     // Split into halves ([0..2], [3..5]), then each again: no batch of more than 2 records was written.
     expect(broker.requests.filter((r) => r.sent[0]![0] === 2).length).toBeGreaterThan(0);
     expect(pipeline.failure).toBeUndefined();
     expect(warnings).toEqual([
       "Kafka rejected 6 record(s) for t-0: MESSAGE_TOO_LARGE; splitting it into 2 batches and sending them again",
     ]);
+  });
+
+  test("a fresh producer (the broker has no state for it, so takes any sequence): a later small batch is not written ahead of the split pieces", async () => {
+    const broker = new FakeBroker();
+    broker.maxRecords = 2;
+    const pipeline = new ProducePipeline(broker, settings());
+    const labels = [0, 1, 2, 3, 4, 5];
+    const big = pipeline.append("t", 0, batch(...labels), 6, splitter(labels));
+    const later = pipeline.append("t", 0, batch(6), 1);
+    const both = Promise.all([big, later]);
+    await broker.deliverUntil(both);
+    expect(await both).toEqual([[0, 1, 2, 3, 4, 5], 6]);
+    expect(broker.logs.get("t-0")).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    for (const r of broker.requests) for (const [label, sequence] of r.sent) expect(sequence).toBe(label);
   });
 
   test("one record too large fails alone with MESSAGE_TOO_LARGE; the records before it are written and reported so", async () => {
@@ -415,7 +459,7 @@ describe("ProducePipeline when metadata cannot be had", () => {
 describe("ProducePipeline bounds", () => {
   test("at most maxInFlight requests per broker; the next goes when one is answered", async () => {
     const broker = new FakeBroker();
-    const pipeline = new ProducePipeline(broker, settings({ maxInFlight: 2 }));
+    const pipeline = await warmedUp(broker, settings({ maxInFlight: 2 }));
     const { all } = appendAll(pipeline, [0, 1, 2, 3]);
     await waitFor(() => broker.requests.length === 2);
     for (let i = 0; i < 5; i++) await Promise.resolve();
@@ -432,7 +476,7 @@ describe("ProducePipeline bounds", () => {
 
   test("at most 5 batches of one partition in flight, whatever maxInFlight allows", async () => {
     const broker = new FakeBroker();
-    const pipeline = new ProducePipeline(broker, settings({ maxInFlight: 10 }));
+    const pipeline = await warmedUp(broker, settings({ maxInFlight: 10 }));
     const { all } = appendAll(pipeline, [0, 1, 2, 3, 4, 5, 6]);
     await waitFor(() => broker.requests.length === 5);
     for (let i = 0; i < 5; i++) await Promise.resolve();
@@ -447,7 +491,7 @@ describe("ProducePipeline bounds", () => {
 
   test("at most maxInFlightBytes on the wire (one larger request still goes alone)", async () => {
     const broker = new FakeBroker();
-    const pipeline = new ProducePipeline(broker, settings({ maxInFlightBytes: 130 }));
+    const pipeline = await warmedUp(broker, settings({ maxInFlightBytes: 130 }));
     const { all } = appendAll(pipeline, [0, 1, 2]);
     await waitFor(() => broker.requests.length === 2);
     for (let i = 0; i < 5; i++) await Promise.resolve();
