@@ -8,9 +8,11 @@
  * the first failure and which records were written all the same (`PartlyWrittenBatch`).
  *
  * Pieces are at most batch.size bytes (Java's rule) and at most half the records' bytes, so each
- * split makes progress even when batch.size is above the topic's max.message.bytes (Java splits
- * into batch.size pieces only, and keeps splitting such a batch into itself: KAFKA-8350). A single
- * record that is too large cannot be split: it fails with MESSAGE_TOO_LARGE.
+ * split makes progress even when batch.size is above the topic's max.message.bytes (Java used to
+ * split such a batch into itself for ever, KAFKA-8350; since its fix it halves a batch that was
+ * split before, one round trip later than here). A single record that is too large cannot be
+ * split: it fails with MESSAGE_TOO_LARGE. Used by BatchSettlement.split (splitBatch) and
+ * PlatformaticProducer (recordSplitter, which the pipeline calls back).
  */
 import { NotSentError, type ProducerRecord } from "../kafka-port.ts";
 import type { Batch, BatchOutcome, SplitRecords } from "./partition-batches.ts";
