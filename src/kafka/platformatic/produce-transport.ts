@@ -128,7 +128,24 @@ export class PlatformaticTransport implements ProduceTransport {
     });
   }
 
-  async close(): Promise<void> {
-    await this.pool.close();
+  /**
+   * Closes the connections once what was written is flushed, within `graceMs` (request.timeout.ms);
+   * then they are destroyed. A broker that stopped reading would otherwise keep the close waiting,
+   * and the socket open, for ever: acks=0 requests have no timeout that would end the connection.
+   */
+  async close(graceMs: number = this.timeoutMs): Promise<void> {
+    const open = [...this.pool].map(([, connection]) => connection);
+    const closed = this.pool.close().then(() => true);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const flushed = await Promise.race([
+      closed,
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (flushed) return;
+    for (const connection of open) connection.socket?.destroy();
+    await closed;
   }
 }
