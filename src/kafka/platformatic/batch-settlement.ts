@@ -82,8 +82,9 @@ export class BatchSettlement {
    */
   split(b: Batch, code: number, message: string | null | undefined, stamp: (piece: Batch) => void): void {
     const pieces = splitBatch(b, this.s.batchBytes ?? DEFAULT_BATCH_BYTES);
-    b.state = "done";
     b.part.replace(b, pieces, stamp);
+    // Settled by its pieces from now on (after replace: if that throws, `b` is failed instead).
+    b.state = "done";
     this.retryWarnings.warn(
       this.now(),
       () => `${describeBatch(b, code, message)}; splitting it into ${pieces.length} batches and sending them again`,
@@ -96,7 +97,7 @@ export class BatchSettlement {
    */
   fail(b: Batch, error: Error): void {
     this.failure ??= error;
-    const [failed, ...later] = b.part.failFrom(b);
+    const [failed, ...later] = b.part.failFrom(b, error);
     this.finish(failed!, error);
     if (later.length === 0) return;
     const collateral = notSentAfter(b, error);

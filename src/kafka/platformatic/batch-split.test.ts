@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { ProducerRecord } from "../kafka-port.ts";
-import { cutRuns, recordSplitter } from "./batch-split.ts";
+import { cutRuns, recordSplitter, splitBatch } from "./batch-split.ts";
+import { type Batch, type BatchOutcome, PartitionBatches } from "./partition-batches.ts";
 
 describe("cutRuns", () => {
   test.each([
@@ -66,5 +67,46 @@ describe("recordSplitter", () => {
     expect(pieces[1]!.records.includes(Buffer.from("b".repeat(100)))).toBe(false);
     expect(pieces[1]!.split!(16_384).map((p) => p.count)).toEqual([1, 1]);
     expect(pieces[1]!.split!(16_384)[0]!.split).toBeUndefined();
+  });
+});
+
+describe("splitBatch", () => {
+  test("the pieces hold on to nothing of the big batch but how it settles (its encoded records are freed)", () => {
+    const outcomes: BatchOutcome[] = [];
+    const big: Batch = {
+      part: new PartitionBatches("t", 0, true),
+      records: Buffer.alloc(1_000),
+      count: 4,
+      deadline: 5_000,
+      settle: (outcome) => outcomes.push(outcome),
+      state: "inflight",
+      sequence: 7,
+      generation: 0,
+      retryAt: 0,
+      attempts: 1,
+      split: () => [
+        { records: Buffer.alloc(500), count: 2 },
+        { records: Buffer.alloc(500), count: 2 },
+      ],
+    };
+    // Reads of the big batch once it was split mean a piece still holds it (and its records).
+    let split = false;
+    const readAfterSplit: (string | symbol)[] = [];
+    const watched = new Proxy(big, {
+      get(target, key, receiver) {
+        if (split) readAfterSplit.push(key);
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    const pieces = splitBatch(watched, 16_384);
+    split = true;
+    expect(pieces.map((p) => [p.count, p.deadline])).toEqual([
+      [2, 5_000],
+      [2, 5_000],
+    ]);
+    pieces[1]!.settle(12);
+    pieces[0]!.settle(10);
+    expect(outcomes).toEqual([[10, 11, 12, 13]]);
+    expect(readAfterSplit).toEqual([]);
   });
 });

@@ -91,45 +91,61 @@ export function recordSplitter(
  */
 export function splitBatch(big: Batch, targetBytes: number): Batch[] {
   const pieces = big.split!(targetBytes);
-  const offsets: (number | null)[] = new Array(big.count).fill(null);
-  let remaining = pieces.length;
+  const settles = pieceSettlers(
+    big.settle,
+    big.count,
+    pieces.map((p) => p.count),
+  );
+  return pieces.map((piece, i) => ({
+    part: big.part,
+    records: piece.records,
+    count: piece.count,
+    deadline: big.deadline,
+    settle: settles[i]!,
+    state: "waiting",
+    sequence: -1,
+    generation: big.generation,
+    retryAt: 0,
+    attempts: 0,
+    ...(piece.split ? { split: piece.split } : {}),
+  }));
+}
+
+/**
+ * How each piece (of `counts[i]` records) settles; once all have, `settle` gets the big batch's
+ * outcome. Only `settle` and numbers are kept: the pieces do not hold the big batch (its encoded
+ * records) while they are pending.
+ */
+function pieceSettlers(
+  settle: (outcome: BatchOutcome) => void,
+  count: number,
+  counts: readonly number[],
+): ((result: BatchOutcome) => void)[] {
+  const offsets: (number | null)[] = new Array(count).fill(null);
+  let remaining = counts.length;
   let failure: Error | undefined;
   const settled = () => {
     if (--remaining > 0) return;
-    if (failure === undefined) big.settle(offsets as number[]);
-    else big.settle(offsets.some((o) => o !== null) ? new PartlyWrittenBatch(failure, offsets) : failure);
+    if (failure === undefined) settle(offsets as number[]);
+    else settle(offsets.some((o) => o !== null) ? new PartlyWrittenBatch(failure, offsets) : failure);
   };
   let position = 0;
-  return pieces.map((piece) => {
+  return counts.map((n) => {
     const start = position;
-    position += piece.count;
-    const settle = (result: BatchOutcome) => {
+    position += n;
+    return (result: BatchOutcome) => {
       if (typeof result === "number") {
-        for (let j = 0; j < piece.count; j++) offsets[start + j] = result < 0 ? -1 : result + j;
+        for (let j = 0; j < n; j++) offsets[start + j] = result < 0 ? -1 : result + j;
       } else if (Array.isArray(result)) {
-        for (let j = 0; j < piece.count; j++) offsets[start + j] = result[j]!;
+        for (let j = 0; j < n; j++) offsets[start + j] = result[j]!;
       } else {
         const error = result instanceof PartlyWrittenBatch ? result.cause : (result as Error);
-        if (result instanceof PartlyWrittenBatch)
-          for (let j = 0; j < piece.count; j++) offsets[start + j] = result.offsets[j]!;
+        if (result instanceof PartlyWrittenBatch) for (let j = 0; j < n; j++) offsets[start + j] = result.offsets[j]!;
         // The culprit's error rather than that of a piece only not sent because of it.
         if (failure === undefined || (failure instanceof NotSentError && !(error instanceof NotSentError)))
           failure = error;
       }
       settled();
     };
-    return {
-      part: big.part,
-      records: piece.records,
-      count: piece.count,
-      deadline: big.deadline,
-      settle,
-      state: "waiting",
-      sequence: -1,
-      generation: big.generation,
-      retryAt: 0,
-      attempts: 0,
-      ...(piece.split ? { split: piece.split } : {}),
-    } satisfies Batch;
   });
 }

@@ -58,11 +58,13 @@ describe("PartitionBatches", () => {
     expect([b0.state, part.sendable(0, () => {})]).toEqual(["inflight", b1]);
   });
 
-  test("CORRUPT_MESSAGE is retried (as Java's); DUPLICATE_SEQUENCE_NUMBER means written", () => {
+  test("CORRUPT_MESSAGE is retried (as Java's); DUPLICATE_SEQUENCE_NUMBER means written; INVALID_PRODUCER_EPOCH is fatal", () => {
     const part = new PartitionBatches("t", 0, true);
     const b = add(part);
     expect(part.verdict(b, 2)).toBe("retry");
     expect(part.verdict(b, 46)).toBe("written");
     expect(part.verdict(b, 10)).toBe("fatal");
+    // INVALID_PRODUCER_EPOCH: not retriable for Java's idempotent producer either (see verdict).
+    expect(part.verdict(b, 47)).toBe("fatal");
   });
 });

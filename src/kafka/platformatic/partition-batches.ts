@@ -71,8 +71,12 @@ export function partitionKey(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`;
 }
 
-/** What an answer means for a batch on the wire. */
-export type Verdict = "written" | "retry" | "retry-after-metadata" | "split" | "reset" | "fatal";
+/**
+ * What an answer means for a batch on the wire ("not-sent": OUT_OF_ORDER_SEQUENCE_NUMBER or
+ * UNKNOWN_PRODUCER_ID once an earlier batch of the partition failed for good: not written because
+ * of that batch).
+ */
+export type Verdict = "written" | "retry" | "retry-after-metadata" | "split" | "reset" | "not-sent" | "fatal";
 
 export class PartitionBatches {
   /** Batches not yet settled, in append (= sequence) order. */
@@ -82,6 +86,8 @@ export class PartitionBatches {
   private generation = 0;
   /** A batch was written: the broker has this producer's state, and checks sequences. */
   private acknowledged = false;
+  /** Why a batch of the partition failed for good (failFrom): the later ones are not written. */
+  failure: Error | undefined;
 
   constructor(
     readonly topic: string,
@@ -128,12 +134,21 @@ export class PartitionBatches {
     if (this.idempotent && (code === OUT_OF_ORDER_SEQUENCE_NUMBER || code === UNKNOWN_PRODUCER_ID)) {
       // An earlier batch is missing (it failed and is retried): this one goes again after it.
       if (this.queue[0] !== b) return "retry";
+      // The batch before it failed for good (too large, delivery.timeout.ms): its sequences are
+      // missing, so this one was refused for that, not because the broker lost this producer's state.
+      if (this.failure) return "not-sent";
       // Nothing is pending before it: the broker lost what this producer wrote (an unclean leader
       // election, DeleteRecords). Not written; Java's producer bumps its epoch and sends it again with
       // sequences from 0: here it fails retriably and the caller sends it again on a new producer id.
       return "reset";
     }
     if (code === MESSAGE_TOO_LARGE && b.count > 1 && b.split) return "split";
+    // INVALID_PRODUCER_EPOCH (47) stays fatal, as Java's idempotent producer has it: it is not
+    // retriable there (TransactionManager.canRetry retries only UNKNOWN_PRODUCER_ID and
+    // OUT_OF_ORDER_SEQUENCE_NUMBER, else a RetriableException), so handleFailedBatch fails the batch
+    // to the caller and bumps the epoch for the batches after it. Fatal does the same here: the batch
+    // fails (not retriable), the later ones are not sent, and the caller takes a new producer id. It
+    // means a newer epoch of this producer id wrote the partition, which this producer never makes.
     if (STALE_METADATA.has(code)) return "retry-after-metadata";
     return RETRIABLE.has(code) ? "retry" : "fatal";
   }
@@ -172,12 +187,12 @@ export class PartitionBatches {
   }
 
   /**
-   * `b` failed for good: it and every later batch not on the wire leave the queue (none may be
-   * written ahead of it). Later batches on the wire stay: the broker may still write them, so they
-   * settle on their own answer (written, or OUT_OF_ORDER_SEQUENCE_NUMBER once nothing is pending
-   * before them).
+   * `b` failed for good with `error`: it and every later batch not on the wire leave the queue (none
+   * may be written ahead of it). Later batches on the wire stay: the broker may still write them, so
+   * they settle on their own answer (written, or OUT_OF_ORDER_SEQUENCE_NUMBER: "not-sent").
    */
-  failFrom(b: Batch): Batch[] {
+  failFrom(b: Batch, error: Error): Batch[] {
+    this.failure ??= error;
     const at = this.queue.indexOf(b);
     const failed = [b];
     const onWire: Batch[] = [];

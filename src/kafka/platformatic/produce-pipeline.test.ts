@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { NetworkError, ProtocolError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
+import { NotSentError } from "../kafka-port.ts";
 import { cutRuns, PartlyWrittenBatch } from "./batch-split.ts";
 import type { SplitRecords } from "./partition-batches.ts";
 import { type PipelineSettings, ProducePipeline } from "./produce-pipeline.ts";
@@ -291,20 +292,20 @@ describe("ProducePipeline (idempotent)", () => {
       const { outcomes, all } = appendAll(pipeline, [0, 1, 2]);
       await waitFor(() => broker.requests.length === 3);
       broker.deliver(0, { "t-0": code });
-      broker.deliver(1, { "t-0": code }); // the oldest once batch 0 failed
+      broker.deliver(1, { "t-0": code }); // the oldest once batch 0 failed: refused because of it
       broker.deliver(2);
       await all;
       expect(outcomes).toEqual([
         `failed: Kafka rejected 1 record(s) for t-0: ${name}`,
-        `failed: Kafka rejected 1 record(s) for t-0: ${name}`,
-        "failed: Kafka rejected 1 record(s) for t-0: OUT_OF_ORDER_SEQUENCE_NUMBER",
+        "failed: Not sent: an earlier batch of t-0 failed",
+        "failed: Not sent: an earlier batch of t-0 failed",
       ]);
       expect((pipeline.failure as Error & { retriable: boolean }).retriable).toBe(true);
       expect(broker.logs.get("t-0") ?? []).toEqual([]);
     },
   );
 
-  test("a batch still failing when delivery.timeout.ms has passed fails as retriable; a later one on the wire settles on its answer", async () => {
+  test("a batch still failing when delivery.timeout.ms has passed fails as retriable; a later one on the wire settles on its answer (not sent)", async () => {
     const broker = new FakeBroker();
     let now = 0;
     const pipeline = await warmedUp(broker, settings({ deliveryTimeoutMs: 1_000 }), () => now);
@@ -314,10 +315,11 @@ describe("ProducePipeline (idempotent)", () => {
     broker.requests[0]!.failWith(new Error("Request timed out"));
     broker.deliver(1);
     await all;
-    // Batch 1 was on the wire: it settles on its own answer (0 is missing: OUT_OF_ORDER_SEQUENCE_NUMBER).
+    // Batch 1 was on the wire: it settles on its own answer (0 is missing: OUT_OF_ORDER_SEQUENCE_NUMBER,
+    // so it was not written because of batch 0, not because the broker lost this producer's state).
     expect(outcomes).toEqual([
       "failed: Request timed out; delivery.timeout.ms elapsed",
-      "failed: Kafka rejected 1 record(s) for t-0: OUT_OF_ORDER_SEQUENCE_NUMBER",
+      "failed: Not sent: an earlier batch of t-0 failed",
     ]);
     expect((pipeline.failure as Error & { retriable: boolean }).retriable).toBe(true);
   });
@@ -417,6 +419,55 @@ describe("ProducePipeline when a batch is too large for the topic (MESSAGE_TOO_L
     expect(await big).toEqual([0, 1, 2]);
     expect(broker.logs.get("t-0")).toEqual([0, 1, 2]);
     for (const r of broker.requests) expect(r.sent[0]![1]).toBe(-1);
+  });
+});
+
+describe("ProducePipeline after a batch failed for good", () => {
+  test("a later batch that was on the wire and comes back OUT_OF_ORDER_SEQUENCE_NUMBER is not sent (NotSentError), not a broker reset", async () => {
+    const broker = new FakeBroker();
+    broker.tooLarge.add(0);
+    const pipeline = await warmedUp(broker, settings());
+    const tooLarge = pipeline.append("t", 0, batch(0), 1).catch((e: unknown) => e);
+    const later = pipeline.append("t", 0, batch(1), 1).catch((e: unknown) => e);
+    await waitFor(() => broker.requests.length === 2);
+    broker.deliver(0); // MESSAGE_TOO_LARGE: one record, fails for good
+    broker.deliver(1); // its sequence follows the refused batch: OUT_OF_ORDER_SEQUENCE_NUMBER
+    expect(((await tooLarge) as Error).message).toStartWith("Kafka rejected 1 record(s) for t-0: MESSAGE_TOO_LARGE");
+    const error = (await later) as Error;
+    expect(error).toBeInstanceOf(NotSentError);
+    expect(error.message).toBe("Not sent: an earlier batch of t-0 failed");
+    expect(broker.logs.get("t-0") ?? []).toEqual([]);
+  });
+});
+
+describe("ProducePipeline when a split cannot be encoded", () => {
+  test("the batch fails with the cause; the rest of the answer settles and the pipeline goes on", async () => {
+    const broker = new FakeBroker(2);
+    broker.maxRecords = 2;
+    const pipeline = new ProducePipeline(broker, settings());
+    const cannotSplit: SplitRecords = () => {
+      throw new Error("boom while encoding");
+    };
+    const big = pipeline.append("t", 0, batch(0, 1, 2), 3, cannotSplit).catch((e: unknown) => e);
+    const behindBig = pipeline.append("t", 0, batch(3), 1).catch((e: unknown) => e);
+    const other = appendAll(pipeline, [10, 11], 1);
+    await waitFor(() => broker.requests.length === 1);
+    expect(broker.requests[0]!.sent).toEqual([
+      [0, 0],
+      [10, 0],
+    ]);
+    broker.deliver(0); // t-0: MESSAGE_TOO_LARGE, and its split throws; t-1: written
+    const error = (await big) as Error & { retriable: boolean };
+    expect(error.message).toBe(
+      "Kafka rejected 3 record(s) for t-0: MESSAGE_TOO_LARGE; could not split it: boom while encoding",
+    );
+    expect(error.retriable).toBe(false);
+    expect(((await behindBig) as Error).message).toBe("Not sent: an earlier batch of t-0 failed");
+    // t-1's second batch waited for its first to be written: it goes once the answer is processed.
+    await waitFor(() => broker.requests.length === 2);
+    broker.deliver(1);
+    await other.all;
+    expect(other.outcomes).toEqual([0, 1]);
   });
 });
 

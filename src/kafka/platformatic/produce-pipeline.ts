@@ -15,19 +15,20 @@
  * when no earlier batch of its partition is pending (retriable: where Java bumps the epoch, the
  * caller sends it again on a new producer id), after `retries`, or once delivery.timeout.ms has
  * passed since it was appended. Then the later batches of that partition not on the wire fail
- * with it (a retriable NotSentError); those on the wire settle on their own answer, so a failed
- * batch is one the broker will not write. The pipeline is failed: it takes no new batches (`failure`), so
+ * with it (a retriable NotSentError); those on the wire settle on their own answer (written, or
+ * OUT_OF_ORDER_SEQUENCE_NUMBER for the missing sequences: a NotSentError too), so a failed batch is
+ * one the broker will not write. The pipeline is failed: it takes no new batches (`failure`), so
  * nothing is written after a failed batch with this producer id; the caller replaces the producer
  * (a new producer id, as Java's idempotent producer bumps its epoch). Other partitions go on.
  *
  * A batch of more than one record answered MESSAGE_TOO_LARGE is split (batch-split.ts, Java's
  * splitAndReenqueue): its pieces take its place and sequence range and go again; a batch of one
- * record too large fails (fatal, as above).
+ * record too large fails (fatal, as above), and so does a batch whose pieces cannot be encoded.
  *
  * Without idempotence, batches carry no sequence; order holds with maxInFlight 1 (Java's rule:
  * with more, a retried batch may land after a later one).
  */
-import { describeBatch, notSent } from "./batch-failures.ts";
+import { describeBatch, notSent, notSentAfter } from "./batch-failures.ts";
 import { BatchSettlement } from "./batch-settlement.ts";
 import {
   type Batch,
@@ -270,10 +271,8 @@ export class ProducePipeline {
       const code = a?.errorCode ?? 13; // no answer for it: as a network error
       const verdict = b.part.verdict(b, code);
       if (verdict === "written") this.settlement.succeed(b, a!.baseOffset);
-      else if (verdict === "split")
-        this.settlement.split(b, code, a?.errorMessage, (piece) =>
-          this.transport.stamp(piece.records, this.producerId, this.epoch, piece.sequence),
-        );
+      else if (verdict === "split") this.split(b, code, a?.errorMessage);
+      else if (verdict === "not-sent") this.settlement.fail(b, notSentAfter(b, b.part.failure!));
       else if (verdict === "reset")
         this.settlement.fail(b, this.s.error(describeBatch(b, code, a?.errorMessage), true));
       else if (verdict === "fatal")
@@ -284,6 +283,24 @@ export class ProducePipeline {
       }
     }
     void this.pump();
+  }
+
+  /**
+   * Splits `b` (MESSAGE_TOO_LARGE). Encoding the pieces may throw (in an answer's callback, where it
+   * would leave the rest of the answer on the wire for ever): then `b` fails with the cause.
+   */
+  private split(b: Batch, code: number, message: string | null | undefined): void {
+    try {
+      this.settlement.split(b, code, message, (piece) =>
+        this.transport.stamp(piece.records, this.producerId, this.epoch, piece.sequence),
+      );
+    } catch (error) {
+      const why = (error as Error)?.message ?? String(error);
+      this.settlement.fail(
+        b,
+        this.s.error(`${describeBatch(b, code, message)}; could not split it: ${why}`, false, error),
+      );
+    }
   }
 
   private onRequestFailed(node: number, batches: Batch[], error: unknown): void {
