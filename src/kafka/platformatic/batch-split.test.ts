@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import type { ProducerRecord } from "../kafka-port.ts";
-import { cutRuns, recordSplitter, splitBatch } from "./batch-split.ts";
+import { batchSplitter, cutRuns, splitBatch } from "./batch-split.ts";
 import { type Batch, type BatchOutcome, PartitionBatches } from "./partition-batches.ts";
+import { encodeRecordBatch, sealRecordBatch, stampRecordBatch } from "./record-batch.ts";
 
 describe("cutRuns", () => {
   test.each([
@@ -49,24 +50,51 @@ describe("cutRuns", () => {
   });
 });
 
-describe("recordSplitter", () => {
-  test("encodes the chosen records again in order, each piece splittable while it holds more than one", () => {
-    const record = (v: string): ProducerRecord => ({
-      topic: "t",
-      partition: 0,
-      key: null,
-      value: new TextEncoder().encode(v),
-      headers: [],
-      timestamp: null,
-    });
-    const records = ["a", "b", "c", "d", "e"].map((v) => record(v.repeat(100)));
-    const pieces = recordSplitter(records, [1, 2, 3, 4], 1_000, false)(16_384);
-    expect(pieces.map((p) => p.count)).toEqual([2, 2]);
-    // The second piece holds "d" and "e": its values are at the end of its records.
-    expect(pieces[1]!.records.includes(Buffer.from("d".repeat(100)))).toBe(true);
-    expect(pieces[1]!.records.includes(Buffer.from("b".repeat(100)))).toBe(false);
-    expect(pieces[1]!.split!(16_384).map((p) => p.count)).toEqual([1, 1]);
-    expect(pieces[1]!.split!(16_384)[0]!.split).toBeUndefined();
+describe("batchSplitter", () => {
+  const record = (v: string, timestamp: number | null, headers: ProducerRecord["headers"] = []): ProducerRecord => ({
+    topic: "t",
+    partition: 0,
+    key: v === "c" ? null : new TextEncoder().encode(`k-${v}`),
+    value: new TextEncoder().encode(v.repeat(100)),
+    headers,
+    timestamp,
+  });
+  const records = [
+    record("a", 1_000),
+    record("b", null, [{ key: "h", value: new TextEncoder().encode("x") }]),
+    record("c", 900),
+    record("d", 5_000_000_000_000, [{ key: "n", value: null }]),
+    record("e", 1_200),
+    record("f", null),
+  ];
+
+  test.each([false, true])(
+    "cuts the batch sent (gzip: %p) into the batches its runs would have been encoded as, each splittable while it holds more than one",
+    (gzip) => {
+      const batch = encodeRecordBatch(records, [0, 1, 2, 3, 4, 5], 1_100, gzip).buffer;
+      // As sent: stamped and sealed; the pieces come unstamped (stamped with their own sequences).
+      stampRecordBatch(batch, 42n, 3, 17);
+      sealRecordBatch(batch);
+      const pieces = batchSplitter(batch)(240); // 110 to 120 bytes a record: two a piece
+      expect(pieces.map((p) => p.count)).toEqual([2, 2, 2]);
+      expect(pieces.map((p) => p.records)).toEqual([
+        encodeRecordBatch(records, [0, 1], 1_100, gzip).buffer,
+        encodeRecordBatch(records, [2, 3], 1_100, gzip).buffer,
+        encodeRecordBatch(records, [4, 5], 1_100, gzip).buffer,
+      ]);
+      const again = pieces[1]!.split!(240);
+      expect(again.map((p) => p.records)).toEqual([
+        encodeRecordBatch(records, [2], 1_100, gzip).buffer,
+        encodeRecordBatch(records, [3], 1_100, gzip).buffer,
+      ]);
+      expect(again[0]!.split).toBeUndefined();
+    },
+  );
+
+  test("a batch of a compression it does not write (not gzip) cannot be split: an error, not a wrong batch", () => {
+    const batch = encodeRecordBatch(records, [0, 1], 1_000, false).buffer;
+    batch.writeInt16BE(2, 21); // snappy
+    expect(() => batchSplitter(batch)(16_384)).toThrow("Cannot split a batch with compression 2");
   });
 });
 

@@ -1,10 +1,10 @@
 /**
  * Batch splitting: what ProducePipeline does when the broker answers MESSAGE_TOO_LARGE for a batch
  * of more than one record, as Java's Sender.completeBatch and RecordAccumulator.splitAndReenqueue
- * do. The records are encoded again as smaller batches (pieces) that take the big batch's place in
- * its partition, with the big batch's sequence range (piece i starts where piece i-1 ends, so the
- * sequences of later batches stay valid) and its delivery timeout; a split is not a retry (attempts
- * start again at 0). The big batch settles once every piece has: with each record's offset, or with
+ * do. Its records are cut into smaller batches (pieces, from its own bytes: record-batch-pieces.ts)
+ * that take the big batch's place in its partition, with the big batch's sequence range (piece i
+ * starts where piece i-1 ends, so the sequences of later batches stay valid) and its delivery
+ * timeout; a split is not a retry (attempts start again at 0). The big batch settles once every piece has: with each record's offset, or with
  * the first failure and which records were written all the same (`PartlyWrittenBatch`).
  *
  * Pieces are at most batch.size bytes (Java's rule) and at most half the records' bytes, so each
@@ -12,11 +12,11 @@
  * split such a batch into itself for ever, KAFKA-8350; since its fix it halves a batch that was
  * split before, one round trip later than here). A single record that is too large cannot be
  * split: it fails with MESSAGE_TOO_LARGE. Used by BatchSettlement.split (splitBatch) and
- * PlatformaticProducer (recordSplitter, which the pipeline calls back).
+ * PlatformaticProducer (batchSplitter, which the pipeline calls back).
  */
-import { NotSentError, type ProducerRecord } from "../kafka-port.ts";
+import { NotSentError } from "../kafka-port.ts";
 import type { Batch, BatchOutcome, SplitRecords } from "./partition-batches.ts";
-import { encodeRecordBatch } from "./record-batch.ts";
+import { batchPiece, batchRecords, encodedRecordBytes } from "./record-batch-pieces.ts";
 
 /** A split batch failed: `offsets[i]` is record i's offset when its piece was written, else null. */
 export class PartlyWrittenBatch extends Error {
@@ -28,13 +28,6 @@ export class PartlyWrittenBatch extends Error {
   ) {
     super(cause.message, { cause });
   }
-}
-
-/** Record sizes in a batch, about (Kafka's per-record overhead is at most a few varints). */
-function recordBytes(r: ProducerRecord): number {
-  let n = 16 + (r.key?.length ?? 0) + (r.value?.length ?? 0);
-  for (const h of r.headers) n += 8 + h.key.length + (h.value?.length ?? 0);
-  return n;
 }
 
 /**
@@ -60,29 +53,15 @@ export function cutRuns(sizes: readonly number[], targetBytes: number): [number,
   return runs;
 }
 
-/**
- * How the records `records[indexes[i]]` of one batch are encoded again in pieces (`now`: the
- * timestamp the batch gave records without one, so a split keeps it).
- */
-export function recordSplitter(
-  records: readonly ProducerRecord[],
-  indexes: readonly number[],
-  now: number,
-  gzip: boolean,
-): SplitRecords {
-  return (targetBytes) =>
-    cutRuns(
-      indexes.map((i) => recordBytes(records[i]!)),
-      targetBytes,
-    ).map(([start, end]) => {
-      const sub = indexes.slice(start, end);
-      const encoded = encodeRecordBatch(records, sub, now, gzip);
-      return {
-        records: encoded.buffer,
-        count: encoded.count,
-        ...(sub.length > 1 ? { split: recordSplitter(records, sub, now, gzip) } : {}),
-      };
+/** How the encoded batch `batch` splits: pieces cut from its records (record-batch-pieces.ts). */
+export function batchSplitter(batch: Buffer): SplitRecords {
+  return (targetBytes) => {
+    const records = batchRecords(batch);
+    return cutRuns(records.map(encodedRecordBytes), targetBytes).map(([start, end]) => {
+      const piece = batchPiece(batch, records.slice(start, end));
+      return { records: piece, count: end - start, ...(end - start > 1 ? { split: batchSplitter(piece) } : {}) };
     });
+  };
 }
 
 /**

@@ -20,7 +20,7 @@ const labelOf = (b: Buffer) => b.readInt32BE(61);
 const countOf = (b: Buffer) => b.readInt32BE(57);
 const labelsOf = (b: Buffer) => Array.from({ length: countOf(b) }, (_, i) => b.readInt32BE(61 + 4 * i));
 
-/** How the fake batches of `labels` split (as recordSplitter: 100 bytes a record). */
+/** How the fake batches of `labels` split (as batchSplitter: about 100 bytes a record). */
 function splitter(labels: readonly number[]): SplitRecords {
   return (target) =>
     cutRuns(

@@ -26,7 +26,7 @@ import {
   type ProducerRecord,
 } from "../kafka-port.ts";
 import { notSent } from "./batch-failures.ts";
-import { PartlyWrittenBatch, recordSplitter } from "./batch-split.ts";
+import { batchSplitter, PartlyWrittenBatch } from "./batch-split.ts";
 import { baseOptions } from "./client-options.ts";
 import { wrap } from "./errors.ts";
 import { partitionKey } from "./partition-batches.ts";
@@ -151,7 +151,7 @@ export class PlatformaticProducer implements KafkaProducer {
         g.partition,
         batches[i]!.buffer,
         batches[i]!.count,
-        recordSplitter(records, g.indexes, now, this.gzip),
+        batchSplitter(batches[i]!.buffer),
       ),
     );
     const outcomes = await Promise.allSettled(sent);

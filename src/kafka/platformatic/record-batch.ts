@@ -25,7 +25,8 @@ const GZIP = 1;
 
 const utf8 = new TextEncoder();
 
-function varintBytes(zigzag: number): number {
+/** The bytes of a varint holding `zigzag` (a zigzag-encoded value). */
+export function varintBytes(zigzag: number): number {
   let n = 1;
   while (zigzag >= 128) {
     zigzag = Math.floor(zigzag / 128);
@@ -35,11 +36,12 @@ function varintBytes(zigzag: number): number {
 }
 
 /** Zigzag encoding of a safe integer (a varlong's value), as a non-negative safe integer. */
-function zigzag(v: number): number {
+export function zigzag(v: number): number {
   return v >= 0 ? v * 2 : -v * 2 - 1;
 }
 
-function writeVarint(buf: Buffer, pos: number, zigzagged: number): number {
+/** Writes `zigzagged` as a varint at `pos`; returns the position after it. */
+export function writeVarint(buf: Buffer, pos: number, zigzagged: number): number {
   while (zigzagged >= 128) {
     buf[pos++] = (zigzagged % 128) | 0x80;
     zigzagged = Math.floor(zigzagged / 128);
@@ -117,7 +119,7 @@ export function encodeRecordBatch(
 }
 
 /** A safe integer as an int64, without a BigInt (`>>> 0` is the value modulo 2^32). */
-function writeTimestamp(buf: Buffer, pos: number, ms: number): void {
+export function writeTimestamp(buf: Buffer, pos: number, ms: number): void {
   buf.writeInt32BE(Math.floor(ms / 0x1_0000_0000), pos);
   buf.writeUInt32BE(ms >>> 0, pos + 4);
 }
