@@ -5,7 +5,9 @@
  * tail of the queue and the call resolves when each has an outcome. The task's `poll` takes
  * everything queued (records of many requests go out in one produce call); `commitRecord` settles
  * a record as written or dropped. Records are in one of three places: queued (not yet polled: can
- * be withdrawn, certainly not written), sent (polled, awaiting Kafka), settled.
+ * be withdrawn, certainly not written), sent (polled, awaiting Kafka), settled. Sent records are
+ * kept in poll order, the order the runtime acknowledges them in: an acknowledgement finds its
+ * record at the head (no map of sent records to keep up per record).
  *   - request aborted (timeout, client gone): its queued records are withdrawn and fail as not
  *     written; its sent records fail as "may have been written".
  *   - `withdrawQueued` (connector paused): every queued record fails as not written.
@@ -50,7 +52,8 @@ interface Slot {
   readonly request: PendingRequest;
   readonly index: number;
   readonly record: SourceRecord;
-  state: "queued" | "sent";
+  /** queued: not yet polled; sent: polled, no outcome yet; settled: has its outcome. */
+  state: "queued" | "sent" | "settled";
 }
 
 export interface IngestQueueOptions {
@@ -66,7 +69,11 @@ export class IngestQueue implements IngestWriter {
   private queue: Slot[] = [];
   private head = 0;
   private queuedCount = 0;
-  private readonly sent = new Map<SourceRecord, Slot>();
+  /** Polled slots in poll order from `sentHead` (settled ones are skipped and dropped at the head). */
+  private sent: Slot[] = [];
+  private sentHead = 0;
+  /** Slots in `sent` still awaiting their outcome. */
+  private sentCount = 0;
   private readonly wake = new Signal();
   private closedReason: string | undefined;
   private readonly clock: Clock;
@@ -88,7 +95,7 @@ export class IngestQueue implements IngestWriter {
   }
 
   get pending(): number {
-    return this.queuedCount + this.sent.size;
+    return this.queuedCount + this.sentCount;
   }
 
   submit(submission: IngestSubmission): Promise<RecordOutcome[]> {
@@ -153,7 +160,8 @@ export class IngestQueue implements IngestWriter {
       if (slot.state !== "queued" || slot.request.done) continue;
       slot.state = "sent";
       this.queuedCount--;
-      this.sent.set(slot.record, slot);
+      this.sent.push(slot);
+      this.sentCount++;
       out.push(slot.record);
     }
     this.compact();
@@ -165,9 +173,8 @@ export class IngestQueue implements IngestWriter {
     record: SourceRecord,
     metadata: { topic: string; partition: number; offset: number; timestamp: number | null } | null,
   ): void {
-    const slot = this.sent.get(record);
+    const slot = this.takeSent(record);
     if (!slot) return;
-    this.sent.delete(record);
     this.settle(
       slot,
       metadata
@@ -180,6 +187,44 @@ export class IngestQueue implements IngestWriter {
           }
         : { kind: "dropped" },
     );
+  }
+
+  /**
+   * The sent slot of `record`, no longer counted as sent; undefined if it has no such slot or it is
+   * already settled. Acknowledgements come in poll order, so it is the first unsettled one.
+   */
+  private takeSent(record: SourceRecord): Slot | undefined {
+    const sent = this.sent;
+    let head = this.sentHead;
+    while (head < sent.length && sent[head]!.state === "settled") head++;
+    this.sentHead = head;
+    for (let i = head; i < sent.length; i++) {
+      const slot = sent[i]!;
+      if (slot.record !== record) continue;
+      if (slot.state !== "sent") return undefined;
+      this.sentCount--;
+      slot.state = "settled";
+      if (i === head) this.sentHead = head + 1;
+      this.compactSent();
+      return slot;
+    }
+    return undefined;
+  }
+
+  private compactSent(): void {
+    const sent = this.sent;
+    const head = this.sentHead;
+    if (this.sentCount === 0) {
+      if (sent.length > 0) this.sent = [];
+      this.sentHead = 0;
+    } else if (head > 4096 && head * 2 > sent.length) {
+      this.sent = sent.slice(head);
+      this.sentHead = 0;
+    } else if (sent.length - head > 4096 && this.sentCount * 2 < sent.length - head) {
+      // Settled slots behind an unsettled one (an acknowledgement out of order, a request aborted).
+      this.sent = sent.slice(head).filter((slot) => slot.state === "sent");
+      this.sentHead = 0;
+    }
   }
 
   withdrawQueued(reason: string): void {
@@ -197,8 +242,11 @@ export class IngestQueue implements IngestWriter {
   close(reason: string): void {
     this.closedReason = reason;
     this.withdrawQueued(reason);
-    for (const slot of this.sent.values()) this.fail(slot, reason, true);
-    this.sent.clear();
+    const sent = this.sent;
+    for (let i = this.sentHead; i < sent.length; i++) if (sent[i]!.state === "sent") this.fail(sent[i]!, reason, true);
+    this.sent = [];
+    this.sentHead = 0;
+    this.sentCount = 0;
     this.timer?.abort();
     this.timer = undefined;
     this.timerAt = Number.POSITIVE_INFINITY;
@@ -228,15 +276,16 @@ export class IngestQueue implements IngestWriter {
       if (slot.state === "queued") {
         this.queuedCount--;
         this.fail(slot, reason, false);
-      } else if (slot.request.outcomes[slot.index] === undefined) {
-        this.sent.delete(slot.record);
+      } else if (slot.state === "sent") {
+        this.sentCount--;
         this.fail(slot, reason, true);
       }
     }
+    this.compactSent();
   }
 
   private fail(slot: Slot, reason: string, maybeWritten: boolean): void {
-    slot.state = "sent"; // never handed out again
+    slot.state = "settled"; // never handed out again
     this.settle(slot, {
       kind: "failed",
       message: maybeWritten ? `${reason}; the record was sent to Kafka and may still be written` : reason,
