@@ -88,6 +88,37 @@ describe("IngestQueue", () => {
     expect((await next)[0]!.kind).toBe("written");
   });
 
+  test("a request of several records aborted with some sent and some queued; one already aborted when submitted", async () => {
+    const q = new IngestQueue({ maxQueued: 100, maxPoll: 2, retryAfterSeconds: 3, toSourceRecord });
+    const abort = new AbortController();
+    const several = q.submit({ topic: "t", records: [record(1), record(2), record(3)], signal: abort.signal });
+    const polled = await q.poll(never); // the first two
+    q.ack(polled[0]!, meta(1));
+    abort.abort(new Error("gone"));
+    expect(await several).toEqual([
+      { kind: "written", topic: "t", partition: 0, offset: 1, timestamp: 7 },
+      {
+        kind: "failed",
+        message: "gone; the record was sent to Kafka and may still be written",
+        retriable: true,
+        maybeWritten: true,
+      },
+      { kind: "failed", message: "gone", retriable: true, maybeWritten: false },
+    ]);
+    expect(q.pending).toBe(0);
+    const late = new AbortController();
+    late.abort(new Error("left"));
+    expect(await q.submit({ topic: "t", records: [record(4)], signal: late.signal })).toEqual([
+      { kind: "failed", message: "left", retriable: true, maybeWritten: false },
+    ]);
+    const next = q.submit({ topic: "t", records: [record(5)], signal: never });
+    const [only] = await q.poll(never);
+    expect(only!.value).toBe(5);
+    q.ack(polled[1]!, meta(2)); // the aborted request's sent record, acknowledged later: nothing changes
+    q.ack(only!, meta(5));
+    expect(await next).toEqual([{ kind: "written", topic: "t", partition: 0, offset: 5, timestamp: 7 }]);
+  });
+
   test("withdrawQueued (pause) fails queued records only; close fails everything and refuses more", async () => {
     const q = queue();
     const first = q.submit({ topic: "t", records: [record(1)], signal: never });

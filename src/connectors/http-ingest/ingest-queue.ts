@@ -25,12 +25,24 @@ import { type Clock, monotonicNow, systemClock } from "../../util/clock.ts";
 /** Builds the SourceRecord for one ingest record (topic, key/value/headers as the task decides). */
 export type ToSourceRecord = (topic: string, record: IngestRecord) => SourceRecord;
 
-/** One submitted request: its records' outcomes so far; the listener on its abort signal. */
-class PendingRequest {
+type SlotState = "queued" | "sent" | "settled";
+
+/**
+ * One submitted request: its records' outcomes so far; the listener on its abort signal. A request
+ * of one record (most of them under single-record load) is that record's slot itself: no slot
+ * object and no array of slots per request.
+ */
+class PendingRequest implements Slot {
   readonly outcomes: (RecordOutcome | undefined)[];
   remaining: number;
   done = false;
-  slots: readonly Slot[] = [];
+  /** The request's slots; null when it has one record and is its slot. */
+  slots: readonly Slot[] | null = null;
+  readonly request: PendingRequest = this;
+  readonly index = 0;
+  /** The one record (slots === null). */
+  record: SourceRecord = undefined as unknown as SourceRecord;
+  state: SlotState = "queued";
 
   constructor(
     private readonly queue: IngestQueue,
@@ -44,7 +56,7 @@ class PendingRequest {
 
   /** The request aborted (EventListener object: no closure per request). */
   handleEvent(): void {
-    this.queue.abandon(this.slots, abortMessage(this.signal));
+    this.queue.abandon(this, abortMessage(this.signal));
   }
 }
 
@@ -53,7 +65,7 @@ interface Slot {
   readonly index: number;
   readonly record: SourceRecord;
   /** queued: not yet polled; sent: polled, no outcome yet; settled: has its outcome. */
-  state: "queued" | "sent" | "settled";
+  state: SlotState;
 }
 
 export interface IngestQueueOptions {
@@ -110,16 +122,21 @@ export class IngestQueue implements IngestWriter {
     if (records.length === 0) return Promise.resolve([]);
     return new Promise<RecordOutcome[]>((resolve) => {
       const request = new PendingRequest(this, signal, resolve, records.length);
-      const slots: Slot[] = new Array(records.length);
-      for (let index = 0; index < records.length; index++) {
-        slots[index] = { request, index, record: this.o.toSourceRecord(topic, records[index]!), state: "queued" };
+      if (records.length === 1) {
+        request.record = this.o.toSourceRecord(topic, records[0]!);
+        this.queue.push(request);
+      } else {
+        const slots: Slot[] = new Array(records.length);
+        for (let index = 0; index < records.length; index++) {
+          slots[index] = { request, index, record: this.o.toSourceRecord(topic, records[index]!), state: "queued" };
+        }
+        request.slots = slots;
+        // Queued only once every record converted: a conversion that throws leaves nothing behind.
+        for (let i = 0; i < slots.length; i++) this.queue.push(slots[i]!);
       }
-      request.slots = slots;
-      // Queued only once every record converted: a conversion that throws leaves nothing behind.
-      for (let i = 0; i < slots.length; i++) this.queue.push(slots[i]!);
-      this.queuedCount += slots.length;
+      this.queuedCount += records.length;
       this.wake.notify();
-      if (signal.aborted) this.abandon(slots, abortMessage(signal));
+      if (signal.aborted) this.abandon(request, abortMessage(signal));
       else signal.addEventListener("abort", request, { once: true });
     });
   }
@@ -271,17 +288,21 @@ export class IngestQueue implements IngestWriter {
   }
 
   /** @internal A request aborted: its queued records are withdrawn, its sent ones fail. */
-  abandon(slots: readonly Slot[], reason: string): void {
-    for (const slot of slots) {
-      if (slot.state === "queued") {
-        this.queuedCount--;
-        this.fail(slot, reason, false);
-      } else if (slot.state === "sent") {
-        this.sentCount--;
-        this.fail(slot, reason, true);
-      }
-    }
+  abandon(request: PendingRequest, reason: string): void {
+    const slots = request.slots;
+    if (slots === null) this.abandonSlot(request, reason);
+    else for (const slot of slots) this.abandonSlot(slot, reason);
     this.compactSent();
+  }
+
+  private abandonSlot(slot: Slot, reason: string): void {
+    if (slot.state === "queued") {
+      this.queuedCount--;
+      this.fail(slot, reason, false);
+    } else if (slot.state === "sent") {
+      this.sentCount--;
+      this.fail(slot, reason, true);
+    }
   }
 
   private fail(slot: Slot, reason: string, maybeWritten: boolean): void {
