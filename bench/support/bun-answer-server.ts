@@ -4,8 +4,10 @@
  *   sync:          answers at once, the body unread (what a bare hono handler does)
  *   await:         an async handler awaiting a resolved promise, the body unread
  *   arrayBuffer, bytes, text: awaits the body read that way first
+ *   stream:        `Bun.readableStreamToBytes(request.body)`, awaited only if it gives a promise
+ * A mode with the suffix `-routes` is served through `Bun.serve`'s `routes` (POST /s), not `fetch`.
  */
-const mode = process.argv[3] ?? "sync";
+const [mode = "sync", viaRoutes] = (process.argv[3] ?? "sync").split("-");
 const init: ResponseInit = { status: 200, headers: new Headers({ "Content-Type": "application/json" }) };
 let offset = 0;
 const answer = () =>
@@ -29,7 +31,19 @@ const handlers: Record<string, (request: Request) => Response | Promise<Response
     await request.text();
     return answer();
   },
+  stream: (request) => {
+    const read = Bun.readableStreamToBytes(request.body!);
+    return read instanceof Promise ? read.then(answer) : answer();
+  },
 };
 const handler = handlers[mode];
 if (!handler) throw new Error(`unknown mode ${mode}`);
-Bun.serve({ hostname: "127.0.0.1", port: Number(process.argv[2]), fetch: handler });
+const port = Number(process.argv[2]);
+if (viaRoutes === "routes")
+  Bun.serve({
+    hostname: "127.0.0.1",
+    port,
+    routes: { "/s": { POST: handler } },
+    fetch: () => new Response(null, { status: 404 }),
+  });
+else Bun.serve({ hostname: "127.0.0.1", port, fetch: handler });
