@@ -97,6 +97,11 @@ export class WorkerSourceTask extends WorkerTask {
   /** Set once a batch failed or was abandoned: nothing after it is ever acknowledged. */
   private halted = false;
   private failure: { error: unknown } | undefined;
+  /**
+   * Aborted when a batch fails: a poll waiting for records (batches are in flight meanwhile)
+   * returns, so the task fails at once rather than at the SourceTask's next records.
+   */
+  private readonly failed = new AbortController();
   /** The produce paths: pipelined requests, producer replacement, recovery of failed requests. */
   private readonly sender: SourceTaskSender;
 
@@ -152,7 +157,7 @@ export class WorkerSourceTask extends WorkerTask {
       }
       const started = monotonicNow(this.clock);
       let records: SourceRecord[] | null;
-      const active = this.activeSignal;
+      const active = AbortSignal.any([this.activeSignal, this.failed.signal]);
       try {
         records = await retry(() => this.o.task.poll(active), {
           policy: POLL_BACKOFF,
@@ -257,6 +262,7 @@ export class WorkerSourceTask extends WorkerTask {
       if (!outcome.ok) {
         this.halted = true;
         this.failure = { error: outcome.error };
+        this.failed.abort();
         this.notify();
         continue;
       }
