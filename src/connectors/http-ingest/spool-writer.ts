@@ -13,11 +13,24 @@
  * If the spool's worker dies, the spool is not durable any more: `submit` answers 503 and `poll`
  * throws a non-retriable error, so the task goes FAILED with the reason as its trace.
  *
- * Order: one task drains a connector's spool with one poll batch in flight at a time (the
- * descriptor's `maxInFlightBatches`), which WorkerSourceTask retries while Kafka is unreachable,
- * so records reach Kafka in spool order (and so in order per key). After a crash, rows whose
- * delete was lost are sent again (duplicates, counted by the consumer; never a loss); rows covered
- * by a committed offset are deleted at start.
+ * Order: one task drains a connector's spool, with several poll batches in flight (as any source
+ * task: the producer's max.in.flight.requests.per.connection and buffer.memory). Each partition's
+ * records reach Kafka in spool order (so in order per key) because requests reach the producer in
+ * poll order, the producer writes a partition's records in call order, and a request that fails
+ * fails every later unacknowledged send touching its partitions; the runtime then sends the failed
+ * requests again, oldest first and only their records not written, before anything newer
+ * (SendCoalescer; retried while Kafka is unreachable). Rows are deleted only for poll batches
+ * Kafka acknowledged in full, in poll order. A batch failing for good fails the task with its
+ * rows and every later one kept: the next start drains from the first unacknowledged sequence
+ * (rows up to the committed offset are deleted at start), in spool order.
+ *
+ * What that guarantees: every acknowledged record reaches Kafka at least once, and the first copy
+ * of each record comes after the first copies of the earlier records of its partition. A record is
+ * written twice when Kafka wrote it but the gateway did not learn it (a crash between Kafka's
+ * acknowledgement and the delete, a request whose last attempt ended without an answer, batches
+ * after a failed one that Kafka wrote all the same); such a copy may land after later records of
+ * its key: never a record of a key after a later one of that key, except as a duplicate of one
+ * already delivered in its place.
  *
  * Backpressure: a request that would take the spool past `ingest.spool.max.bytes` gets 503 with
  * Retry-After (bytes of appends in flight count too).
