@@ -102,6 +102,8 @@ export class WorkerSourceTask extends WorkerTask {
    * returns, so the task fails at once rather than at the SourceTask's next records.
    */
   private readonly failed = new AbortController();
+  /** `activeSignal` or a failure: made once per active signal, not per poll. */
+  private polling: { readonly active: AbortSignal; readonly signal: AbortSignal } | undefined;
   /** The produce paths: pipelined requests, producer replacement, recovery of failed requests. */
   private readonly sender: SourceTaskSender;
 
@@ -157,7 +159,7 @@ export class WorkerSourceTask extends WorkerTask {
       }
       const started = monotonicNow(this.clock);
       let records: SourceRecord[] | null;
-      const active = AbortSignal.any([this.activeSignal, this.failed.signal]);
+      const active = this.pollSignal();
       try {
         records = await retry(() => this.o.task.poll(active), {
           policy: POLL_BACKOFF,
@@ -185,6 +187,14 @@ export class WorkerSourceTask extends WorkerTask {
       }
       await this.maybeCommitOffsets();
     }
+  }
+
+  /** The signal a poll gets: aborts on stop, pause, or a batch failing (see `failed`). */
+  private pollSignal(): AbortSignal {
+    const active = this.activeSignal;
+    if (this.polling?.active !== active)
+      this.polling = { active, signal: AbortSignal.any([active, this.failed.signal]) };
+    return this.polling.signal;
   }
 
   /**
