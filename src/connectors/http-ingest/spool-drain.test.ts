@@ -182,4 +182,39 @@ describe("the spool drainer with several produce requests in flight", () => {
     expect(await second.task.awaitStop(5000)).toBe(true);
     await store.close();
   });
+
+  test("a stop with several requests in flight: what Kafka acknowledged meanwhile is committed and not sent again by the next task", async () => {
+    await using dir = await tempDir("spool-drain-");
+    const store = await SpoolStore.open(dir.path);
+    const kafka = new MemoryKafka();
+    kafka.pipelining = 3;
+    kafka.holdAcks();
+    const offsets = memoryOffsetStore();
+    const first = drainer(store, kafka, offsets);
+    first.task.start();
+    await waitFor(() => first.writer() !== undefined);
+    await spoolAll(first.writer()!);
+    await waitFor(() => kafka.heldSends === 3, { what: "three requests in flight" });
+    // The stop comes first (the SpoolWriter is closed), the acknowledgements after it.
+    first.task.stop();
+    kafka.releaseAcks();
+    expect(await first.task.awaitStop(5000)).toBe(true);
+    const delivered = decoded(kafka).length;
+    expect(delivered).toBeGreaterThanOrEqual(6);
+    expect(offsets.get("c", { spool: "c" })).toEqual({ seq: delivered });
+
+    const second = drainer(store, kafka, offsets);
+    second.task.start();
+    await waitFor(
+      () => {
+        store.flushDeletes();
+        return store.stats("c").records === 0;
+      },
+      { what: "the spool drained" },
+    );
+    expect(decoded(kafka)).toEqual(SPOOLED);
+    second.task.stop();
+    expect(await second.task.awaitStop(5000)).toBe(true);
+    await store.close();
+  });
 });
