@@ -12,7 +12,10 @@
 // crashes at start: ENOENT /$bunfs/dist/native.wasm); the package's `bundled` entry inlines the
 // same module, so its two importers are pointed there. It also compiles its 38 ajv option
 // validators when its index is imported (~150 ms of CPU and ~27 MiB on the gateway's start, before
-// /health answers); they are made to compile on first use instead.
+// /health answers); they are made to compile on first use instead. Its Connection frames every
+// request through two Writers and a concatenation; the producer's Produce requests arrive framed
+// whole (src/kafka/platformatic/produce-frame.ts) and are written as they are. Its diagnostics
+// context copied an object per request (a spread); it is extended in place instead.
 // Each patch is an exact text replacement: already applied → skipped; original text not found
 // (a different kafkajs) → the install fails loudly instead of silently running unpatched.
 // Files are replaced by rename, never rewritten in place: node_modules may be a hard-linked copy.
@@ -88,6 +91,56 @@ ajv.compile = (schema) => {
     return validate;
 };
 export class NumericMap extends Map {`,
+  },
+  {
+    file: "node_modules/@platformatic/kafka/dist/network/connection.js",
+    from: `                    const writer = Writer.create();
+                    writer
+                        .appendInt16(apiKey)
+                        .appendInt16(apiVersion)
+                        .appendInt32(correlationId)
+                        .appendString(this.#clientId, false);
+                    if (hasRequestHeaderTaggedFields) {
+                        writer.appendTaggedFields();
+                    }
+                    writer.appendFrom(payload).prependLength();
+                    const request = {
+                        correlationId,
+                        apiKey,
+                        apiVersion,
+                        parser: responseParser,
+                        payload: writer.buffer,`,
+    to: `                    // edge-gateway patch: a request the caller framed whole (size, header, body) goes as it is
+                    let frame = payload.frame;
+                    if (frame !== undefined) {
+                        frame.writeInt32BE(correlationId, 8);
+                    }
+                    else {
+                        const writer = Writer.create();
+                        writer
+                            .appendInt16(apiKey)
+                            .appendInt16(apiVersion)
+                            .appendInt32(correlationId)
+                            .appendString(this.#clientId, false);
+                        if (hasRequestHeaderTaggedFields) {
+                            writer.appendTaggedFields();
+                        }
+                        writer.appendFrom(payload).prependLength();
+                        frame = writer.buffer;
+                    }
+                    const request = {
+                        correlationId,
+                        apiKey,
+                        apiVersion,
+                        parser: responseParser,
+                        payload: frame,`,
+  },
+  {
+    file: "node_modules/@platformatic/kafka/dist/diagnostic.js",
+    from: `    return { operationId: operationId++, ...context };`,
+    // edge-gateway patch: every caller passes a fresh object literal; no copy of it per call
+    to: `    context.operationId = operationId++; // edge-gateway patch: no spread per call
+    return context;`,
   },
 ];
 

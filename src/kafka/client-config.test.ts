@@ -55,7 +55,9 @@ describe("producerSettings (Kafka's producer rules)", () => {
       "delivery.timeout.ms": "5000",
       "max.request.size": "2048",
       "request.timeout.ms": "700",
+      "batch.size": "4096",
     });
-    expect([s.deliveryTimeoutMs, s.maxRequestBytes, s.requestTimeoutMs]).toEqual([5000, 2048, 700]);
+    expect([s.deliveryTimeoutMs, s.maxRequestBytes, s.requestTimeoutMs, s.batchBytes]).toEqual([5000, 2048, 700, 4096]);
+    expect(producerSettings({}).batchBytes).toBe(16_384);
   });
 });

@@ -32,6 +32,8 @@ export interface ProducerSettings {
   compression: "none" | "gzip";
   requestTimeoutMs: number;
   maxRequestBytes: number;
+  /** batch.size: the most bytes of a piece when a batch too large for the topic is split. */
+  batchBytes: number;
   /** buffer.memory: bytes on the wire at once, at most. */
   bufferMemory: number;
   deliveryTimeoutMs: number;
@@ -174,6 +176,7 @@ export function producerSettings(props: ClientProperties): ProducerSettings {
     compression: compression as "none" | "gzip",
     requestTimeoutMs,
     maxRequestBytes: intProp(props, "max.request.size", 1_048_576),
+    batchBytes: intProp(props, "batch.size", 16_384),
     bufferMemory: intProp(props, "buffer.memory", 33_554_432),
     deliveryTimeoutMs: intProp(props, "delivery.timeout.ms", 120_000),
     retries,

@@ -2,6 +2,7 @@ import { describe, expect, spyOn, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { waitFor } from "../../test/support/wait-for.ts";
 
 // scripts/patch-dependencies.mjs fixes kafkajs' producer hot spots and @platformatic/kafka's
 // WebAssembly loading and import-time validator compilation at install time (npm postinstall, scripts/lib.sh); these tests fail when an
@@ -120,5 +121,50 @@ describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
   test("CRC32C from the inlined module is correct (RFC 3720 check value)", async () => {
     const { crc32c } = await import("@platformatic/wasm-utils/bundled");
     expect(crc32c(Buffer.from("123456789")) >>> 0).toBe(0xe3069283);
+  });
+
+  test("a Connection writes a request framed by its caller as it is, with its correlation id; a Writer as before", async () => {
+    const { Connection, connectionsApiChannel, Writer } = await import("@platformatic/kafka");
+    const received: Buffer[] = [];
+    await using server = Bun.listen({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: { data: (_socket, data) => void received.push(Buffer.from(data)) },
+    });
+    const contexts: { operationId: bigint; apiKey: number; correlationId: number }[] = [];
+    const onStart = (context: unknown) => void contexts.push(context as (typeof contexts)[number]);
+    connectionsApiChannel.start.subscribe(onStart);
+    const connection = new Connection("c");
+    try {
+      await connection.connect("127.0.0.1", server.port);
+      const frame = Buffer.from("0000000a0000000900000000ab01", "hex");
+      const sent = (payload: unknown) =>
+        new Promise((resolve, reject) =>
+          connection.send(
+            0,
+            9,
+            () => payload as InstanceType<typeof Writer>,
+            () => null,
+            true,
+            false,
+            (error, value) => (error ? reject(error) : resolve(value)),
+          ),
+        );
+      expect(await sent({ frame, context: { noResponse: true } })).toBe(true);
+      const writer = Writer.create().appendInt8(5);
+      writer.context.noResponse = true;
+      expect(await sent(writer)).toBe(true);
+      const wire =
+        "0000000a00000009" + "00000001" + "ab01" + "0000000d00000009" + "00000002" + "0001" + "63" + "00" + "05";
+      await waitFor(() => Buffer.concat(received).length >= wire.length / 2);
+      expect(Buffer.concat(received).toString("hex")).toBe(wire);
+      expect(contexts.map((c) => [typeof c.operationId, c.apiKey, c.correlationId])).toEqual([
+        ["bigint", 0, 1],
+        ["bigint", 0, 2],
+      ]);
+    } finally {
+      connectionsApiChannel.start.unsubscribe(onStart);
+      await connection.close();
+    }
   });
 });

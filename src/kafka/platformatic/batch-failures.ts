@@ -7,12 +7,18 @@ import { protocolErrorsCodesById } from "@platformatic/kafka";
 import { NotSentError } from "../kafka-port.ts";
 import type { Batch } from "./partition-batches.ts";
 
+/** What an error code means when the broker gives no message (as Java's exception messages say). */
+const EXPLANATIONS: Readonly<Record<number, string>> = {
+  10: "the record is larger than the topic's max.message.bytes or the broker's message.max.bytes",
+};
+
 /** `Kafka rejected N record(s) for t-p: CODE (message)`, or `Expiring …` for no answer (code < 0). */
 export function describeBatch(b: Batch, code: number, message: string | null | undefined): string {
   const what = `${b.count} record(s) for ${b.part.topic}-${b.part.partition}`;
   if (code < 0) return `Expiring ${what}`;
   const name = protocolErrorsCodesById[code] ?? `error code ${code}`;
-  return `Kafka rejected ${what}: ${name}${message ? ` (${message})` : ""}`;
+  const why = message || (b.count === 1 ? EXPLANATIONS[code] : undefined);
+  return `Kafka rejected ${what}: ${name}${why ? ` (${why})` : ""}`;
 }
 
 /** Why `b` came back: the request's error when it failed as a whole, else the broker's answer. */

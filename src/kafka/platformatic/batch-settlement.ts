@@ -2,15 +2,19 @@
  * BatchSettlement: how ProducePipeline settles its batches: written, retried after
  * retry.backoff.ms (until `retries` or delivery.timeout.ms), or failed for good, taking the later
  * batches of the partition not on the wire with it (a retriable NotSentError). The first failure
- * is kept (`failure`): the pipeline takes no new batch after it.
+ * is kept (`failure`): the pipeline takes no new batch after it. A batch too large for the broker
+ * is split instead (batch-split.ts).
  */
 import { describeBatch, failureDetail, notSentAfter, RetryWarnings } from "./batch-failures.ts";
+import { splitBatch } from "./batch-split.ts";
 import { retriable as isRetriable, isUnknownTopic } from "./errors.ts";
 import type { Batch, PartitionBatches } from "./partition-batches.ts";
 import type { PipelineSettings } from "./produce-pipeline.ts";
 
 /** At most one retry warning per this many milliseconds (an outage would otherwise flood the log). */
 const RETRY_WARNING_INTERVAL_MS = 5_000;
+/** Java's batch.size default. */
+const DEFAULT_BATCH_BYTES = 16_384;
 
 export class BatchSettlement {
   /** Set once a batch failed for good. */
@@ -70,6 +74,20 @@ export class BatchSettlement {
     b.part.waitForRetry(b, now + this.s.retryBackoffMs);
     this.wake(b.retryAt);
     this.retryWarnings.warn(now, () => `${detail()}; retrying (attempt ${b.attempts + 1}) until delivery.timeout.ms`);
+  }
+
+  /**
+   * `b` came back MESSAGE_TOO_LARGE (`code`): its pieces of at most batch.size take its place and
+   * go next (not counted as a retry, as Java's split); `stamp` writes a piece's sequence.
+   */
+  split(b: Batch, code: number, message: string | null | undefined, stamp: (piece: Batch) => void): void {
+    const pieces = splitBatch(b, this.s.batchBytes ?? DEFAULT_BATCH_BYTES);
+    b.state = "done";
+    b.part.replace(b, pieces, stamp);
+    this.retryWarnings.warn(
+      this.now(),
+      () => `${describeBatch(b, code, message)}; splitting it into ${pieces.length} batches and sending them again`,
+    );
   }
 
   /**

@@ -34,6 +34,30 @@ describe("PartitionBatches", () => {
     expect(part.sendable(10, () => {})).toBe(b1);
   });
 
+  test("until a batch is written, one is on the wire at a time (a broker without the producer's state takes any sequence); then up to 5", () => {
+    const part = new PartitionBatches("t", 0, true);
+    const batches = Array.from({ length: 7 }, () => add(part));
+    const sendNext = () => {
+      const b = part.sendable(0, () => {});
+      if (b) part.sent(b, () => {});
+      return b;
+    };
+    expect(sendNext()).toBe(batches[0]);
+    expect(sendNext()).toBeUndefined();
+    part.written(batches[0]!);
+    expect([sendNext(), sendNext(), sendNext(), sendNext(), sendNext(), sendNext()]).toEqual([
+      ...batches.slice(1, 6),
+      undefined,
+    ]);
+  });
+
+  test("without idempotence nothing holds the partition back", () => {
+    const part = new PartitionBatches("t", 0, false);
+    const [b0, b1] = [add(part), add(part)];
+    part.sent(part.sendable(0, () => {})!, () => {});
+    expect([b0.state, part.sendable(0, () => {})]).toEqual(["inflight", b1]);
+  });
+
   test("CORRUPT_MESSAGE is retried (as Java's); DUPLICATE_SEQUENCE_NUMBER means written", () => {
     const part = new PartitionBatches("t", 0, true);
     const b = add(part);

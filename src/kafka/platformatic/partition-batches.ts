@@ -6,10 +6,30 @@
  * for an idempotent producer): a batch gets the partition's next sequence when it is first sent
  * and keeps it; at most 5 batches of a partition are in flight; after a retriable failure nothing
  * of the partition goes again until every batch that was on the wire before it has come back, and
- * then the waiting batches go oldest first.
+ * then the waiting batches go oldest first. Until a batch of the partition is written, one is on
+ * the wire at a time: a broker without this producer's state for the partition takes any sequence
+ * (Kafka's ProducerAppendInfo, since KIP-360), so a later batch would be written ahead of an
+ * earlier one that failed (too large, …). A batch too large for the broker is replaced by its
+ * pieces (batch-split.ts), which keep its sequence range.
  */
 
 export type BatchState = "queued" | "inflight" | "waiting" | "done";
+
+/**
+ * How a batch settles: its base offset (-1 for acks=0), each record's offset (a batch that was
+ * split), or the error it failed with.
+ */
+export type BatchOutcome = number | readonly number[] | Error;
+
+/** A piece of a split batch: its encoded records, and how it splits in turn (more than one record). */
+export interface BatchPiece {
+  readonly records: Buffer;
+  readonly count: number;
+  readonly split?: SplitRecords;
+}
+
+/** Encodes the records of a batch again as pieces of at most `targetBytes` (at least two pieces). */
+export type SplitRecords = (targetBytes: number) => readonly BatchPiece[];
 
 export interface Batch {
   readonly part: PartitionBatches;
@@ -18,7 +38,9 @@ export interface Batch {
   readonly count: number;
   /** When delivery.timeout.ms runs out. */
   readonly deadline: number;
-  readonly settle: (baseOffset: number | Error) => void;
+  readonly settle: (outcome: BatchOutcome) => void;
+  /** How it splits on MESSAGE_TOO_LARGE (absent: it cannot, as a batch of one record). */
+  readonly split?: SplitRecords;
   state: BatchState;
   sequence: number;
   /** The partition's generation when last sent: batches sent before a failure hold a retry back. */
@@ -33,8 +55,12 @@ const SEQUENCE_LIMIT = 2 ** 31;
 
 /** Error codes answered per partition (Kafka's Errors). */
 const OUT_OF_ORDER_SEQUENCE_NUMBER = 45;
+/** The broker lost this producer's state (brokers before 2.5; since KIP-360 they accept any sequence then). */
+const UNKNOWN_PRODUCER_ID = 59;
 /** Written before (a broker older than the 5-batch cache answers it so): success, its offset unknown (-1). */
 const DUPLICATE_SEQUENCE_NUMBER = 46;
+/** The batch is larger than the topic's max.message.bytes: split when it holds more than one record. */
+const MESSAGE_TOO_LARGE = 10;
 /** Retriable, after fresh metadata: UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE, NOT_LEADER_OR_FOLLOWER, REPLICA_NOT_AVAILABLE, KAFKA_STORAGE_ERROR, FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH. */
 const STALE_METADATA: ReadonlySet<number> = new Set([3, 5, 6, 9, 56, 74, 75]);
 /** Retriable as they are (as Java's): CORRUPT_MESSAGE, REQUEST_TIMED_OUT, NETWORK_EXCEPTION, NOT_ENOUGH_REPLICAS(_AFTER_APPEND), THROTTLING_QUOTA_EXCEEDED. */
@@ -46,7 +72,7 @@ export function partitionKey(topic: string, partition: number): string {
 }
 
 /** What an answer means for a batch on the wire. */
-export type Verdict = "written" | "retry" | "retry-after-metadata" | "fatal";
+export type Verdict = "written" | "retry" | "retry-after-metadata" | "split" | "reset" | "fatal";
 
 export class PartitionBatches {
   /** Batches not yet settled, in append (= sequence) order. */
@@ -54,6 +80,8 @@ export class PartitionBatches {
   private nextSequence = 0;
   /** Bumped by a retriable failure: batches sent before it must come back first. */
   private generation = 0;
+  /** A batch was written: the broker has this producer's state, and checks sequences. */
+  private acknowledged = false;
 
   constructor(
     readonly topic: string,
@@ -76,7 +104,7 @@ export class PartitionBatches {
         wake(b.retryAt);
         return undefined;
       }
-      if (this.idempotent && onWire >= MAX_IN_FLIGHT_PER_PARTITION) return undefined;
+      if (this.idempotent && onWire >= (this.acknowledged ? MAX_IN_FLIGHT_PER_PARTITION : 1)) return undefined;
       return b;
     }
     return undefined;
@@ -97,14 +125,22 @@ export class PartitionBatches {
   /** Classifies the broker's answer `code` for `b`. */
   verdict(b: Batch, code: number): Verdict {
     if (code === 0 || (code === DUPLICATE_SEQUENCE_NUMBER && this.idempotent)) return "written";
-    // An earlier batch is missing (it failed and is retried): this one goes again after it.
-    if (code === OUT_OF_ORDER_SEQUENCE_NUMBER && this.idempotent && this.queue[0] !== b) return "retry";
+    if (this.idempotent && (code === OUT_OF_ORDER_SEQUENCE_NUMBER || code === UNKNOWN_PRODUCER_ID)) {
+      // An earlier batch is missing (it failed and is retried): this one goes again after it.
+      if (this.queue[0] !== b) return "retry";
+      // Nothing is pending before it: the broker lost what this producer wrote (an unclean leader
+      // election, DeleteRecords). Not written; Java's producer bumps its epoch and sends it again with
+      // sequences from 0: here it fails retriably and the caller sends it again on a new producer id.
+      return "reset";
+    }
+    if (code === MESSAGE_TOO_LARGE && b.count > 1 && b.split) return "split";
     if (STALE_METADATA.has(code)) return "retry-after-metadata";
     return RETRIABLE.has(code) ? "retry" : "fatal";
   }
 
   /** `b` is written: it leaves the queue (the caller settles it). */
   written(b: Batch): void {
+    this.acknowledged = true;
     this.queue.splice(this.queue.indexOf(b), 1);
   }
 
@@ -113,6 +149,26 @@ export class PartitionBatches {
     if (b.generation === this.generation) this.generation++;
     b.state = "waiting";
     b.retryAt = retryAt;
+  }
+
+  /**
+   * `big` (on the wire, not written) gives way to `pieces`, which go next in its place with its
+   * sequence range (`stamp` writes each piece's), after every batch sent before it came back (as a
+   * retry, without backoff).
+   */
+  replace(big: Batch, pieces: readonly Batch[], stamp: (piece: Batch) => void): void {
+    if (big.generation === this.generation) this.generation++;
+    let sequence = big.sequence;
+    for (const piece of pieces) {
+      if (this.idempotent && sequence >= 0) {
+        piece.sequence = sequence;
+        sequence = (sequence + piece.count) % SEQUENCE_LIMIT;
+        stamp(piece);
+      }
+      piece.state = "waiting";
+      piece.retryAt = 0;
+    }
+    this.queue.splice(this.queue.indexOf(big), 1, ...pieces);
   }
 
   /**

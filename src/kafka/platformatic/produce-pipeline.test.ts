@@ -1,19 +1,35 @@
 import { describe, expect, test } from "bun:test";
 import { NetworkError, ProtocolError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
+import { cutRuns, PartlyWrittenBatch } from "./batch-split.ts";
+import type { SplitRecords } from "./partition-batches.ts";
 import { type PipelineSettings, ProducePipeline } from "./produce-pipeline.ts";
 import type { OutgoingBatch, PartitionAnswer, ProduceTransport } from "./produce-transport.ts";
 import { stampRecordBatch } from "./record-batch.ts";
 
-/** A batch of `count` records labelled `label` (the fake broker reads the label and the stamp back). */
-function batch(label: number, count = 1): Buffer {
-  const b = Buffer.alloc(65);
-  b.writeInt32BE(label, 61);
-  b.writeInt32BE(count, 57);
+/** A batch of one record per label (the fake broker reads the labels and the stamp back). */
+function batch(...labels: number[]): Buffer {
+  const b = Buffer.alloc(61 + 4 * labels.length);
+  for (let i = 0; i < labels.length; i++) b.writeInt32BE(labels[i]!, 61 + 4 * i);
+  b.writeInt32BE(labels.length, 57);
   stampRecordBatch(b, -1n, -1, -1); // as encodeRecordBatch leaves it
   return b;
 }
 const labelOf = (b: Buffer) => b.readInt32BE(61);
+const countOf = (b: Buffer) => b.readInt32BE(57);
+const labelsOf = (b: Buffer) => Array.from({ length: countOf(b) }, (_, i) => b.readInt32BE(61 + 4 * i));
+
+/** How the fake batches of `labels` split (as recordSplitter: 100 bytes a record). */
+function splitter(labels: readonly number[]): SplitRecords {
+  return (target) =>
+    cutRuns(
+      labels.map(() => 100),
+      target,
+    ).map(([start, end]) => {
+      const sub = labels.slice(start, end);
+      return { records: batch(...sub), count: sub.length, ...(sub.length > 1 ? { split: splitter(sub) } : {}) };
+    });
+}
 const sequenceOf = (b: Buffer) => b.readInt32BE(53);
 const producerIdOf = (b: Buffer) => b.readBigInt64BE(43);
 
@@ -22,6 +38,7 @@ interface Request {
   readonly batches: readonly OutgoingBatch[];
   /** Label and sequence of each batch as sent. */
   readonly sent: [number, number][];
+  delivered: boolean;
   answer(answers: readonly PartitionAnswer[] | null): void;
   failWith(error: Error): void;
 }
@@ -29,7 +46,8 @@ interface Request {
 /**
  * An idempotent broker per partition (as Kafka's ProducerStateManager: the next sequence is
  * written, a sequence written before is DUPLICATE_SEQUENCE_NUMBER with its offset, anything else
- * OUT_OF_ORDER_SEQUENCE_NUMBER); requests stay open until the test answers them.
+ * OUT_OF_ORDER_SEQUENCE_NUMBER; without the producer's state, any sequence is written, as since
+ * KIP-360); requests stay open until the test answers them.
  */
 class FakeBroker implements ProduceTransport {
   readonly requests: Request[] = [];
@@ -38,6 +56,9 @@ class FakeBroker implements ProduceTransport {
   private readonly nextSequence = new Map<string, number>();
   private readonly written = new Map<string, Map<number, number>>();
   producerIds = 0;
+  /** Batches of more records, or holding one of `tooLarge`, are MESSAGE_TOO_LARGE (the topic's max.message.bytes). */
+  maxRecords = Number.POSITIVE_INFINITY;
+  readonly tooLarge = new Set<number>();
 
   constructor(private readonly partitions = 1) {}
 
@@ -59,6 +80,7 @@ class FakeBroker implements ProduceTransport {
       node,
       batches,
       sent: batches.map((b) => [labelOf(b.records), sequenceOf(b.records)]),
+      delivered: false,
       answer: resolve,
       failWith: reject,
     });
@@ -71,23 +93,27 @@ class FakeBroker implements ProduceTransport {
       const key = `${b.topic}-${b.partition}`;
       const code = override[key];
       if (code !== undefined) return { topic: b.topic, partition: b.partition, errorCode: code, baseOffset: -1 };
-      const [label, sequence] = request.sent[i]!;
+      const labels = labelsOf(b.records);
+      if (labels.length > this.maxRecords || labels.some((l) => this.tooLarge.has(l)))
+        return { topic: b.topic, partition: b.partition, errorCode: 10, baseOffset: -1 };
+      const sequence = request.sent[i]![1];
       const log = this.logs.get(key) ?? [];
       this.logs.set(key, log);
       const written = this.written.get(key) ?? new Map<number, number>();
       this.written.set(key, written);
-      const expected = this.nextSequence.get(key) ?? 0;
+      const expected = this.nextSequence.get(key);
       const answer = (errorCode: number, baseOffset: number) => ({
         topic: b.topic,
         partition: b.partition,
         errorCode,
         baseOffset,
       });
-      if (sequence === expected || sequence === -1) {
-        written.set(sequence, log.length);
-        log.push(label);
-        this.nextSequence.set(key, expected + 1);
-        return answer(0, log.length - 1);
+      if (sequence === -1 || expected === undefined || sequence === expected) {
+        const baseOffset = log.length;
+        written.set(sequence, baseOffset);
+        log.push(...labels);
+        if (sequence >= 0) this.nextSequence.set(key, sequence + labels.length);
+        return answer(0, baseOffset);
       }
       if (written.has(sequence)) return answer(46, written.get(sequence)!);
       return answer(45, -1);
@@ -97,7 +123,28 @@ class FakeBroker implements ProduceTransport {
   /** Handles and answers request `index`. */
   deliver(index: number, override: Record<string, number> = {}): void {
     const r = this.requests[index]!;
+    r.delivered = true;
     r.answer(this.handle(r, override));
+  }
+
+  /** Forgets the requests and records so far; keeps the producers' state (their next sequences). */
+  forget(): void {
+    this.requests.splice(0);
+    this.logs.clear();
+    this.written.clear();
+  }
+
+  /** Handles and answers every request in the order made, until `done` settles. */
+  async deliverUntil(done: Promise<unknown>): Promise<void> {
+    let settled = false;
+    void done.finally(() => {
+      settled = true;
+    });
+    while (!settled) {
+      await waitFor(() => settled || this.requests.some((r) => !r.delivered));
+      const next = this.requests.findIndex((r) => !r.delivered);
+      if (next >= 0) this.deliver(next);
+    }
   }
 }
 
@@ -112,9 +159,31 @@ const settings = (over: Partial<PipelineSettings> = {}): PipelineSettings => ({
   ...over,
 });
 
+/**
+ * A pipeline whose producer wrote to t-`partition` before, so the broker has its state and the
+ * pipeline keeps up to 5 batches of it on the wire (before the first is written, one at a time).
+ * The write took sequence 0: the test's batches start at sequence 1; the broker forgets the write.
+ */
+async function warmedUp(
+  broker: FakeBroker,
+  s: PipelineSettings,
+  now: () => number = Date.now,
+  partitions: readonly number[] = [0],
+): Promise<ProducePipeline> {
+  const pipeline = new ProducePipeline(broker, s, now);
+  for (const p of partitions) {
+    const written = pipeline.append("t", p, batch(-1), 1);
+    await waitFor(() => broker.requests.length === 1);
+    broker.deliver(0);
+    await written;
+    broker.forget();
+  }
+  return pipeline;
+}
+
 /** Appends `labels` as one-record batches to t-0; collects each outcome. */
 function appendAll(pipeline: ProducePipeline, labels: number[], partition = 0) {
-  const outcomes: (number | string)[] = [];
+  const outcomes: (number | readonly number[] | string)[] = [];
   const all = labels.map((label, i) =>
     pipeline.append("t", partition, batch(label), 1).then(
       (offset) => {
@@ -132,14 +201,14 @@ describe("ProducePipeline (idempotent)", () => {
   test("request N fails retriably while N+1..N+4 are in flight: written N..N+4 in order, with the original sequences", async () => {
     const broker = new FakeBroker();
     const warnings: string[] = [];
-    const pipeline = new ProducePipeline(broker, settings({ onRetry: (m) => warnings.push(m) }));
+    const pipeline = await warmedUp(broker, settings({ onRetry: (m) => warnings.push(m) }));
     const { outcomes, all } = appendAll(pipeline, [0, 1, 2, 3, 4]);
     await waitFor(() => broker.requests.length === 5);
-    expect(broker.requests.map((r) => r.sent)).toEqual([[[0, 0]], [[1, 1]], [[2, 2]], [[3, 3]], [[4, 4]]]);
+    expect(broker.requests.map((r) => r.sent)).toEqual([[[0, 1]], [[1, 2]], [[2, 3]], [[3, 4]], [[4, 5]]]);
     broker.deliver(0, { "t-0": 6 }); // NOT_LEADER_OR_FOLLOWER: not written
     for (let i = 1; i < 5; i++) broker.deliver(i); // OUT_OF_ORDER_SEQUENCE_NUMBER: 0 is missing
     await waitFor(() => broker.requests.length === 10);
-    expect(broker.requests.slice(5).map((r) => r.sent)).toEqual([[[0, 0]], [[1, 1]], [[2, 2]], [[3, 3]], [[4, 4]]]);
+    expect(broker.requests.slice(5).map((r) => r.sent)).toEqual([[[0, 1]], [[1, 2]], [[2, 3]], [[3, 4]], [[4, 5]]]);
     for (let i = 5; i < 10; i++) broker.deliver(i);
     await all;
     expect(broker.logs.get("t-0")).toEqual([0, 1, 2, 3, 4]);
@@ -153,7 +222,7 @@ describe("ProducePipeline (idempotent)", () => {
 
   test("a lost answer (the connection dropped after the broker wrote it) is retried: DUPLICATE_SEQUENCE_NUMBER is success, written once", async () => {
     const broker = new FakeBroker();
-    const pipeline = new ProducePipeline(broker, settings());
+    const pipeline = await warmedUp(broker, settings());
     const { outcomes, all } = appendAll(pipeline, [0, 1, 2]);
     await waitFor(() => broker.requests.length === 3);
     broker.handle(broker.requests[0]!); // written, but the answer never arrives
@@ -161,7 +230,7 @@ describe("ProducePipeline (idempotent)", () => {
     broker.deliver(1);
     broker.deliver(2);
     await waitFor(() => broker.requests.length === 4);
-    expect(broker.requests[3]!.sent).toEqual([[0, 0]]);
+    expect(broker.requests[3]!.sent).toEqual([[0, 1]]);
     broker.deliver(3);
     await all;
     expect(broker.logs.get("t-0")).toEqual([0, 1, 2]);
@@ -183,34 +252,62 @@ describe("ProducePipeline (idempotent)", () => {
     await Promise.all([first.all, other.all]);
     // The later batches were only not sent: a distinct, retriable error (sent again at once elsewhere).
     expect(first.outcomes).toEqual([
-      "failed: Kafka rejected 1 record(s) for t-0: MESSAGE_TOO_LARGE",
+      "failed: Kafka rejected 1 record(s) for t-0: MESSAGE_TOO_LARGE (the record is larger than the topic's max.message.bytes or the broker's message.max.bytes)",
       "failed: Not sent: an earlier batch of t-0 failed",
       "failed: Not sent: an earlier batch of t-0 failed",
     ]);
     expect(other.outcomes).toEqual([0]);
-    expect(pipeline.failure?.message).toBe("Kafka rejected 1 record(s) for t-0: MESSAGE_TOO_LARGE");
+    expect(pipeline.failure?.message).toBe(
+      "Kafka rejected 1 record(s) for t-0: MESSAGE_TOO_LARGE (the record is larger than the topic's max.message.bytes or the broker's message.max.bytes)",
+    );
     await expect(pipeline.append("t", 1, batch(11), 1)).rejects.toThrow("MESSAGE_TOO_LARGE");
     expect(broker.requests).toHaveLength(1);
   });
 
-  test("OUT_OF_ORDER_SEQUENCE_NUMBER for the oldest pending batch is fatal (the broker lost what came before)", async () => {
+  test("UNKNOWN_PRODUCER_ID for a batch behind one that is retried goes again after it, with its sequence", async () => {
     const broker = new FakeBroker();
-    const pipeline = new ProducePipeline(broker, settings());
+    const pipeline = await warmedUp(broker, settings());
     const { outcomes, all } = appendAll(pipeline, [0, 1]);
     await waitFor(() => broker.requests.length === 2);
-    broker.deliver(0, { "t-0": 45 });
-    broker.deliver(1);
+    broker.deliver(0, { "t-0": 6 }); // NOT_LEADER_OR_FOLLOWER: retried
+    broker.deliver(1, { "t-0": 59 });
+    await waitFor(() => broker.requests.length === 4);
+    expect(broker.requests.slice(2).map((r) => r.sent)).toEqual([[[0, 1]], [[1, 2]]]);
+    broker.deliver(2);
+    broker.deliver(3);
     await all;
-    expect(outcomes).toEqual([
-      "failed: Kafka rejected 1 record(s) for t-0: OUT_OF_ORDER_SEQUENCE_NUMBER",
-      "failed: Kafka rejected 1 record(s) for t-0: OUT_OF_ORDER_SEQUENCE_NUMBER",
-    ]);
+    expect(outcomes).toEqual([0, 1]);
+    expect(pipeline.failure).toBeUndefined();
   });
+
+  test.each([
+    [45, "OUT_OF_ORDER_SEQUENCE_NUMBER"],
+    [59, "UNKNOWN_PRODUCER_ID"],
+  ])(
+    "%i for the oldest pending batch (the broker lost what came before) fails it for good, retriably: sent again on a new producer id",
+    async (code, name) => {
+      const broker = new FakeBroker();
+      const pipeline = await warmedUp(broker, settings());
+      const { outcomes, all } = appendAll(pipeline, [0, 1, 2]);
+      await waitFor(() => broker.requests.length === 3);
+      broker.deliver(0, { "t-0": code });
+      broker.deliver(1, { "t-0": code }); // the oldest once batch 0 failed
+      broker.deliver(2);
+      await all;
+      expect(outcomes).toEqual([
+        `failed: Kafka rejected 1 record(s) for t-0: ${name}`,
+        `failed: Kafka rejected 1 record(s) for t-0: ${name}`,
+        "failed: Kafka rejected 1 record(s) for t-0: OUT_OF_ORDER_SEQUENCE_NUMBER",
+      ]);
+      expect((pipeline.failure as Error & { retriable: boolean }).retriable).toBe(true);
+      expect(broker.logs.get("t-0") ?? []).toEqual([]);
+    },
+  );
 
   test("a batch still failing when delivery.timeout.ms has passed fails as retriable; a later one on the wire settles on its answer", async () => {
     const broker = new FakeBroker();
     let now = 0;
-    const pipeline = new ProducePipeline(broker, settings({ deliveryTimeoutMs: 1_000 }), () => now);
+    const pipeline = await warmedUp(broker, settings({ deliveryTimeoutMs: 1_000 }), () => now);
     const { outcomes, all } = appendAll(pipeline, [0, 1]);
     await waitFor(() => broker.requests.length === 2);
     now = 1_000;
@@ -228,7 +325,7 @@ describe("ProducePipeline (idempotent)", () => {
   test("when a batch fails with an unknown outcome, later batches on the wire settle on their answer; queued ones fail at once", async () => {
     const broker = new FakeBroker();
     let now = 0;
-    const pipeline = new ProducePipeline(broker, settings({ deliveryTimeoutMs: 1_000, maxInFlight: 2 }), () => now);
+    const pipeline = await warmedUp(broker, settings({ deliveryTimeoutMs: 1_000, maxInFlight: 2 }), () => now);
     const { outcomes, all } = appendAll(pipeline, [0, 1, 2]);
     await waitFor(() => broker.requests.length === 2);
     now = 1_000;
@@ -248,6 +345,78 @@ describe("ProducePipeline (idempotent)", () => {
     expect(outcomes[1]).toBe(1);
     expect(broker.logs.get("t-0")).toEqual([0, 1]);
     expect(broker.requests).toHaveLength(2);
+  });
+});
+
+describe("ProducePipeline when a batch is too large for the topic (MESSAGE_TOO_LARGE)", () => {
+  test("a batch of several records is split in its place, with its sequence range; a later batch on the wire goes after; each written once, in order", async () => {
+    const broker = new FakeBroker();
+    broker.maxRecords = 2;
+    const warnings: string[] = [];
+    const pipeline = await warmedUp(broker, settings({ onRetry: (m) => warnings.push(m) }));
+    const labels = [0, 1, 2, 3, 4, 5];
+    const big = pipeline.append("t", 0, batch(...labels), 6, splitter(labels));
+    const later = pipeline.append("t", 0, batch(6), 1);
+    await waitFor(() => broker.requests.length === 2);
+    expect(broker.requests.map((r) => r.sent)).toEqual([[[0, 1]], [[6, 7]]]);
+    const both = Promise.all([big, later]);
+    await broker.deliverUntil(both);
+    expect(await both).toEqual([[0, 1, 2, 3, 4, 5], 6]);
+    expect(broker.logs.get("t-0")).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    // Label + 1 is the sequence: every batch went with its records' sequences (the big batch's range).
+    for (const r of broker.requests) for (const [label, sequence] of r.sent) expect(sequence).toBe(label + 1);
+    // Split into halves ([0..2], [3..5]), then each again: no batch of more than 2 records was written.
+    expect(broker.requests.filter((r) => r.sent[0]![0] === 2).length).toBeGreaterThan(0);
+    expect(pipeline.failure).toBeUndefined();
+    expect(warnings).toEqual([
+      "Kafka rejected 6 record(s) for t-0: MESSAGE_TOO_LARGE; splitting it into 2 batches and sending them again",
+    ]);
+  });
+
+  test("a fresh producer (the broker has no state for it, so takes any sequence): a later small batch is not written ahead of the split pieces", async () => {
+    const broker = new FakeBroker();
+    broker.maxRecords = 2;
+    const pipeline = new ProducePipeline(broker, settings());
+    const labels = [0, 1, 2, 3, 4, 5];
+    const big = pipeline.append("t", 0, batch(...labels), 6, splitter(labels));
+    const later = pipeline.append("t", 0, batch(6), 1);
+    const both = Promise.all([big, later]);
+    await broker.deliverUntil(both);
+    expect(await both).toEqual([[0, 1, 2, 3, 4, 5], 6]);
+    expect(broker.logs.get("t-0")).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    for (const r of broker.requests) for (const [label, sequence] of r.sent) expect(sequence).toBe(label);
+  });
+
+  test("one record too large fails alone with MESSAGE_TOO_LARGE; the records before it are written and reported so", async () => {
+    const broker = new FakeBroker();
+    broker.tooLarge.add(3);
+    const pipeline = new ProducePipeline(broker, settings());
+    const labels = [0, 1, 2, 3, 4, 5];
+    const big = pipeline.append("t", 0, batch(...labels), 6, splitter(labels)).catch((e: unknown) => e);
+    await broker.deliverUntil(big);
+    const error = (await big) as PartlyWrittenBatch;
+    expect(error).toBeInstanceOf(PartlyWrittenBatch);
+    expect(error.offsets).toEqual([0, 1, 2, null, null, null]);
+    expect(error.cause.message).toBe(
+      "Kafka rejected 1 record(s) for t-0: MESSAGE_TOO_LARGE (the record is larger than the topic's max.message.bytes or the broker's message.max.bytes)",
+    );
+    expect((error.cause as Error & { retriable: boolean }).retriable).toBe(false);
+    expect(broker.logs.get("t-0")).toEqual([0, 1, 2]);
+    expect(pipeline.failure?.message).toBe(
+      "Kafka rejected 1 record(s) for t-0: MESSAGE_TOO_LARGE (the record is larger than the topic's max.message.bytes or the broker's message.max.bytes)",
+    );
+  });
+
+  test("without idempotence the pieces go without sequences and are written in order", async () => {
+    const broker = new FakeBroker();
+    broker.maxRecords = 1;
+    const pipeline = new ProducePipeline(broker, settings({ idempotent: false, maxInFlight: 1 }));
+    const labels = [0, 1, 2];
+    const big = pipeline.append("t", 0, batch(...labels), 3, splitter(labels));
+    await broker.deliverUntil(big);
+    expect(await big).toEqual([0, 1, 2]);
+    expect(broker.logs.get("t-0")).toEqual([0, 1, 2]);
+    for (const r of broker.requests) expect(r.sent[0]![1]).toBe(-1);
   });
 });
 
@@ -290,7 +459,7 @@ describe("ProducePipeline when metadata cannot be had", () => {
 describe("ProducePipeline bounds", () => {
   test("at most maxInFlight requests per broker; the next goes when one is answered", async () => {
     const broker = new FakeBroker();
-    const pipeline = new ProducePipeline(broker, settings({ maxInFlight: 2 }));
+    const pipeline = await warmedUp(broker, settings({ maxInFlight: 2 }));
     const { all } = appendAll(pipeline, [0, 1, 2, 3]);
     await waitFor(() => broker.requests.length === 2);
     for (let i = 0; i < 5; i++) await Promise.resolve();
@@ -307,7 +476,7 @@ describe("ProducePipeline bounds", () => {
 
   test("at most 5 batches of one partition in flight, whatever maxInFlight allows", async () => {
     const broker = new FakeBroker();
-    const pipeline = new ProducePipeline(broker, settings({ maxInFlight: 10 }));
+    const pipeline = await warmedUp(broker, settings({ maxInFlight: 10 }));
     const { all } = appendAll(pipeline, [0, 1, 2, 3, 4, 5, 6]);
     await waitFor(() => broker.requests.length === 5);
     for (let i = 0; i < 5; i++) await Promise.resolve();
@@ -322,7 +491,7 @@ describe("ProducePipeline bounds", () => {
 
   test("at most maxInFlightBytes on the wire (one larger request still goes alone)", async () => {
     const broker = new FakeBroker();
-    const pipeline = new ProducePipeline(broker, settings({ maxInFlightBytes: 130 }));
+    const pipeline = await warmedUp(broker, settings({ maxInFlightBytes: 130 }));
     const { all } = appendAll(pipeline, [0, 1, 2]);
     await waitFor(() => broker.requests.length === 2);
     for (let i = 0; i < 5; i++) await Promise.resolve();

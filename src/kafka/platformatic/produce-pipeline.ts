@@ -11,20 +11,31 @@
  * goes again until the batches on the wire came back (PartitionBatches has the rules), so records
  * land in append order, each once.
  *
- * A batch fails for good on a fatal error, on OUT_OF_ORDER_SEQUENCE_NUMBER when no earlier batch
- * of its partition is pending, after `retries`, or once delivery.timeout.ms has passed since it
- * was appended. Then the later batches of that partition not on the wire fail with it (a
- * retriable NotSentError); those on the wire settle on their own answer, so a failed batch is one
- * the broker will not write. The pipeline is failed: it takes no new batches (`failure`), so
+ * A batch fails for good on a fatal error, on OUT_OF_ORDER_SEQUENCE_NUMBER (or UNKNOWN_PRODUCER_ID)
+ * when no earlier batch of its partition is pending (retriable: where Java bumps the epoch, the
+ * caller sends it again on a new producer id), after `retries`, or once delivery.timeout.ms has
+ * passed since it was appended. Then the later batches of that partition not on the wire fail
+ * with it (a retriable NotSentError); those on the wire settle on their own answer, so a failed
+ * batch is one the broker will not write. The pipeline is failed: it takes no new batches (`failure`), so
  * nothing is written after a failed batch with this producer id; the caller replaces the producer
  * (a new producer id, as Java's idempotent producer bumps its epoch). Other partitions go on.
+ *
+ * A batch of more than one record answered MESSAGE_TOO_LARGE is split (batch-split.ts, Java's
+ * splitAndReenqueue): its pieces take its place and sequence range and go again; a batch of one
+ * record too large fails (fatal, as above).
  *
  * Without idempotence, batches carry no sequence; order holds with maxInFlight 1 (Java's rule:
  * with more, a retried batch may land after a later one).
  */
 import { describeBatch, notSent } from "./batch-failures.ts";
 import { BatchSettlement } from "./batch-settlement.ts";
-import { type Batch, PartitionBatches, partitionKey } from "./partition-batches.ts";
+import {
+  type Batch,
+  type BatchOutcome,
+  PartitionBatches,
+  partitionKey,
+  type SplitRecords,
+} from "./partition-batches.ts";
 import { PartitionLeaders } from "./partition-leaders.ts";
 import { nextRequest, partitionsByLeader } from "./produce-requests.ts";
 import type { PartitionAnswer, ProduceTransport } from "./produce-transport.ts";
@@ -35,6 +46,8 @@ export interface PipelineSettings {
   /** Requests on the wire per broker, at most. */
   readonly maxInFlight: number;
   readonly maxRequestBytes: number;
+  /** batch.size: the most bytes of a piece when a batch too large for the broker is split (default 16384). */
+  readonly batchBytes?: number;
   /** Bytes on the wire at once, over all brokers (buffer.memory); one larger request goes alone. */
   readonly maxInFlightBytes?: number;
   readonly deliveryTimeoutMs: number;
@@ -95,8 +108,18 @@ export class ProducePipeline {
     return this.leaders.known(topic);
   }
 
-  /** Appends one encoded batch of `count` records; resolves with its base offset (-1 for acks=0). */
-  append(topic: string, partition: number, records: Buffer, count: number): Promise<number> {
+  /**
+   * Appends one encoded batch of `count` records; resolves with its base offset (-1 for acks=0), or
+   * with each record's offset once it was split (`split`: how, see batch-split.ts). A split batch
+   * that failed may reject with a PartlyWrittenBatch (which of its records were written).
+   */
+  append(
+    topic: string,
+    partition: number,
+    records: Buffer,
+    count: number,
+    split?: SplitRecords,
+  ): Promise<number | readonly number[]> {
     if (this.failure) return Promise.reject(notSent(this.failure));
     if (this.closed) return Promise.reject(this.s.error("The producer is closed", false));
     const key = partitionKey(topic, partition);
@@ -106,11 +129,11 @@ export class ProducePipeline {
       this.partitions.set(key, part);
     }
     this.pending++;
-    const { promise, resolve, reject } = Promise.withResolvers<number>();
-    const settle = (result: number | Error) => {
+    const { promise, resolve, reject } = Promise.withResolvers<number | readonly number[]>();
+    const settle = (result: BatchOutcome) => {
       if (--this.pending === 0) for (const f of this.idle.splice(0)) f();
-      if (typeof result === "number") resolve(result);
-      else reject(result);
+      if (result instanceof Error) reject(result);
+      else resolve(result);
     };
     part.queue.push({
       part,
@@ -123,6 +146,7 @@ export class ProducePipeline {
       generation: 0,
       retryAt: 0,
       attempts: 0,
+      ...(split && count > 1 ? { split } : {}),
     });
     // Later in this tick: the batches of one send (one per partition) go out in one request.
     if (!this.scheduled) {
@@ -246,6 +270,12 @@ export class ProducePipeline {
       const code = a?.errorCode ?? 13; // no answer for it: as a network error
       const verdict = b.part.verdict(b, code);
       if (verdict === "written") this.settlement.succeed(b, a!.baseOffset);
+      else if (verdict === "split")
+        this.settlement.split(b, code, a?.errorMessage, (piece) =>
+          this.transport.stamp(piece.records, this.producerId, this.epoch, piece.sequence),
+        );
+      else if (verdict === "reset")
+        this.settlement.fail(b, this.s.error(describeBatch(b, code, a?.errorMessage), true));
       else if (verdict === "fatal")
         this.settlement.fail(b, this.s.error(describeBatch(b, code, a?.errorMessage), false));
       else {

@@ -1,20 +1,21 @@
 /**
  * The ProduceTransport of the @platformatic/kafka adapter's producer: metadata and producer ids
  * through a library client (which handles bootstrap, SASL, TLS, retries), Produce requests (v9:
- * Kafka 2.8+ through 4.x) encoded here around the adapter's own record batches and sent on
- * connections of the library's ConnectionPool, in the order they are made (a broker answers the
- * requests of one connection in order). Used by PlatformaticProducer; the interface is what
- * ProducePipeline needs (its unit tests fake it).
+ * Kafka 2.8+ through 4.x) framed around the adapter's own record batches (produce-frame.ts: one
+ * buffer a request, the library's Connection writes it as it is, see scripts/patch-dependencies.mjs)
+ * and sent on connections of the library's ConnectionPool, in the order they are made (a broker
+ * answers the requests of one connection in order); answers are read straight into
+ * PartitionAnswers. Used by PlatformaticProducer; the interface is what ProducePipeline needs (its
+ * unit tests fake it).
  */
 import {
+  type Connection,
   type ConnectionOptions,
   ConnectionPool,
   type Producer,
-  produceV11,
-  type Reader,
-  ResponseError,
-  Writer,
+  type Writer,
 } from "@platformatic/kafka";
+import { frameProduceRequest, PRODUCE_API_KEY, readProduceAnswers } from "./produce-frame.ts";
 import { stampRecordBatch } from "./record-batch.ts";
 
 /** The broker's answer for one partition of a Produce request. */
@@ -29,6 +30,7 @@ export interface PartitionAnswer {
 export interface OutgoingBatch {
   readonly topic: string;
   readonly partition: number;
+  /** An encoded RecordBatch; its CRC-32C is written (sealed) as the request is framed. */
   readonly records: Buffer;
 }
 
@@ -42,31 +44,18 @@ export interface ProduceTransport {
   stamp(records: Buffer, producerId: bigint, epoch: number, sequence: number): void;
 }
 
-const PRODUCE = 0;
 /** The first flexible version; requests and answers as v10/v11 apart from tagged fields. */
 const PRODUCE_VERSION = 9;
 
-type ProduceResponse = produceV11.ProduceResponse;
-
-/** The library's parser throws on any partition error; the pipeline wants every answer. */
-function parseAnswers(correlationId: number, apiKey: number, apiVersion: number, reader: Reader): ProduceResponse {
-  try {
-    return produceV11.parseResponse(correlationId, apiKey, apiVersion, reader);
-  } catch (error) {
-    const response = (error as { response?: ProduceResponse }).response;
-    if (error instanceof ResponseError && response?.responses) return response;
-    throw error;
-  }
-}
-
 export class PlatformaticTransport implements ProduceTransport {
   private brokers = new Map<number, { host: string; port: number }>();
+  private readonly connections = new Map<number, Connection>();
   private readonly pool: ConnectionPool;
 
   constructor(
     /** A library client used for metadata and InitProducerId only. */
     private readonly client: Producer<Buffer, Buffer, Buffer, Buffer>,
-    clientId: string,
+    private readonly clientId: string,
     connection: ConnectionOptions,
     private readonly acks: -1 | 0 | 1,
     private readonly timeoutMs: number,
@@ -77,6 +66,7 @@ export class PlatformaticTransport implements ProduceTransport {
   async leaders(topics: readonly string[], refresh: boolean): Promise<Map<string, readonly number[]>> {
     const md = await this.client.metadata({ topics: [...topics], autocreateTopics: true, forceUpdate: refresh });
     this.brokers = md.brokers;
+    this.connections.clear(); // a node may have moved
     const out = new Map<string, readonly number[]>();
     for (const topic of topics) {
       const t = md.topics.get(topic);
@@ -98,64 +88,64 @@ export class PlatformaticTransport implements ProduceTransport {
     stampRecordBatch(records, producerId, epoch, sequence);
   }
 
-  async produce(node: number, batches: readonly OutgoingBatch[]): Promise<readonly PartitionAnswer[] | null> {
+  produce(node: number, batches: readonly OutgoingBatch[]): Promise<readonly PartitionAnswer[] | null> {
+    // Connected already: sent now, so requests go on the wire in the order of these calls.
+    const known = this.connections.get(node);
+    if (known?.isConnected()) return this.send(known, batches);
+    return this.connectAndSend(node, batches);
+  }
+
+  /** Through the pool (which connects, or waits for a connection under way); kept while connected. */
+  private async connectAndSend(
+    node: number,
+    batches: readonly OutgoingBatch[],
+  ): Promise<readonly PartitionAnswer[] | null> {
     const broker = this.brokers.get(node);
     if (!broker) throw new Error(`Broker ${node} is not in the cluster metadata`);
     const connection = await this.pool.get(broker);
-    const payload = this.request(batches);
-    const response = await new Promise<ProduceResponse | boolean>((resolve, reject) => {
+    this.connections.set(node, connection);
+    return this.send(connection, batches);
+  }
+
+  private send(connection: Connection, batches: readonly OutgoingBatch[]): Promise<readonly PartitionAnswer[] | null> {
+    return new Promise((resolve, reject) => {
+      // What the patched Connection.send takes instead of a Writer: the whole request, its
+      // correlation id written in place.
+      const payload = {
+        frame: frameProduceRequest(this.clientId, PRODUCE_VERSION, this.acks, this.timeoutMs, batches),
+        context: { noResponse: this.acks === 0 },
+      };
       connection.send(
-        PRODUCE,
+        PRODUCE_API_KEY,
         PRODUCE_VERSION,
-        () => payload,
-        parseAnswers,
+        () => payload as unknown as Writer,
+        readProduceAnswers,
         true,
         true,
-        (error, value) => (error ? reject(error) : resolve(value as ProduceResponse | boolean)),
+        // acks=0: the library answers `true` once written (no response to wait for).
+        (error, value) => (error ? reject(error) : resolve(Array.isArray(value) ? value : null)),
       );
     });
-    if (this.acks === 0 || typeof response === "boolean") return null;
-    const answers: PartitionAnswer[] = [];
-    for (const t of response.responses) {
-      for (const p of t.partitionResponses) {
-        answers.push({
-          topic: t.name,
-          partition: p.index,
-          errorCode: p.errorCode,
-          baseOffset: Number(p.baseOffset),
-          errorMessage: p.errorMessage ?? p.recordErrors[0]?.batchIndexErrorMessage ?? null,
-        });
-      }
-    }
-    return answers;
   }
 
-  /** Produce v9: transactional_id acks timeout_ms [topic_data [partition_data]], compact and tagged. */
-  private request(batches: readonly OutgoingBatch[]): Writer {
-    const byTopic = new Map<string, OutgoingBatch[]>();
-    for (const b of batches) {
-      const list = byTopic.get(b.topic);
-      if (list) list.push(b);
-      else byTopic.set(b.topic, [b]);
-    }
-    const w = Writer.create().appendString(null).appendInt16(this.acks).appendInt32(this.timeoutMs);
-    w.appendUnsignedVarInt(byTopic.size + 1);
-    for (const [topic, list] of byTopic) {
-      w.appendString(topic).appendUnsignedVarInt(list.length + 1);
-      for (const b of list) {
-        w.appendInt32(b.partition)
-          .appendUnsignedVarInt(b.records.length + 1)
-          .append(b.records)
-          .appendTaggedFields();
-      }
-      w.appendTaggedFields();
-    }
-    w.appendTaggedFields();
-    if (this.acks === 0) w.context.noResponse = true;
-    return w;
-  }
-
-  async close(): Promise<void> {
-    await this.pool.close();
+  /**
+   * Closes the connections once what was written is flushed, within `graceMs` (request.timeout.ms);
+   * then they are destroyed. A broker that stopped reading would otherwise keep the close waiting,
+   * and the socket open, for ever: acks=0 requests have no timeout that would end the connection.
+   */
+  async close(graceMs: number = this.timeoutMs): Promise<void> {
+    const open = [...this.pool].map(([, connection]) => connection);
+    const closed = this.pool.close().then(() => true);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const flushed = await Promise.race([
+      closed,
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (flushed) return;
+    for (const connection of open) connection.socket?.destroy();
+    await closed;
   }
 }

@@ -26,6 +26,7 @@ import {
   type ProducerRecord,
 } from "../kafka-port.ts";
 import { notSent } from "./batch-failures.ts";
+import { PartlyWrittenBatch, recordSplitter } from "./batch-split.ts";
 import { baseOptions } from "./client-options.ts";
 import { wrap } from "./errors.ts";
 import { partitionKey } from "./partition-batches.ts";
@@ -145,31 +146,41 @@ export class PlatformaticProducer implements KafkaProducer {
     // Every group is encoded before any is appended: a send that cannot be encoded writes nothing.
     const batches = groups.map((g) => encodeRecordBatch(records, g.indexes, now, this.gzip));
     const sent = groups.map((g, i) =>
-      this.pipeline.append(g.topic, g.partition, batches[i]!.buffer, batches[i]!.count),
+      this.pipeline.append(
+        g.topic,
+        g.partition,
+        batches[i]!.buffer,
+        batches[i]!.count,
+        recordSplitter(records, g.indexes, now, this.gzip),
+      ),
     );
     const outcomes = await Promise.allSettled(sent);
     let rejected: unknown;
+    let anyWritten = false;
     const out: (ProducedMetadata | null)[] = new Array(records.length);
     for (let i = 0; i < records.length; i++) {
       const o = outcomes[groupOf[i]!]!;
+      let offset: number | null;
       if (o.status === "rejected") {
+        // A split batch: some of its records may have been written all the same.
+        const reason = o.reason instanceof PartlyWrittenBatch ? o.reason.cause : o.reason;
         // The culprit's error rather than a batch that was only not sent because of it.
-        if (rejected === undefined || (rejected instanceof NotSentError && !(o.reason instanceof NotSentError)))
-          rejected = o.reason;
+        if (rejected === undefined || (rejected instanceof NotSentError && !(reason instanceof NotSentError)))
+          rejected = reason;
+        offset = o.reason instanceof PartlyWrittenBatch ? o.reason.offsets[positions[i]!]! : null;
+      } else if (typeof o.value === "number") offset = o.value < 0 ? -1 : o.value + positions[i]!;
+      else offset = o.value[positions[i]!]!;
+      if (offset === null) {
         out[i] = null;
         continue;
       }
+      anyWritten = true;
       const r = records[i]!;
-      out[i] = {
-        topic: r.topic,
-        partition: partitions[i]!,
-        offset: o.value < 0 ? -1 : o.value + positions[i]!,
-        timestamp: r.timestamp ?? now,
-      };
+      out[i] = { topic: r.topic, partition: partitions[i]!, offset, timestamp: r.timestamp ?? now };
     }
     if (rejected === undefined) return out as ProducedMetadata[];
     const error = wrap(rejected, "Failed to send records to Kafka");
-    if (outcomes.every((o) => o.status === "rejected")) throw error;
+    if (!anyWritten) throw error;
     // Some partitions were written: the caller sends only the others again (the port's PartlyWritten).
     const partly =
       error instanceof NotSentError
@@ -213,6 +224,7 @@ export async function connectPlatformaticProducer(
     idempotent: p.idempotent,
     maxInFlight: p.maxInFlight,
     maxRequestBytes: p.maxRequestBytes,
+    batchBytes: p.batchBytes,
     maxInFlightBytes: p.bufferMemory,
     deliveryTimeoutMs: p.deliveryTimeoutMs,
     retries: p.retries,

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { crc32c, Reader, readRecordsBatch } from "@platformatic/kafka";
 import type { ProducerRecord } from "../kafka-port.ts";
-import { encodeRecordBatch, stampRecordBatch } from "./record-batch.ts";
+import { encodeRecordBatch, sealRecordBatch, stampRecordBatch } from "./record-batch.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 const text = (b: Buffer | null) => (b === null ? null : b.toString());
@@ -25,6 +25,12 @@ const records: ProducerRecord[] = [
 ];
 
 describe("encodeRecordBatch", () => {
+  test("timestamps before 1970 and past 2^32 ms encode as int64", () => {
+    const at = (timestamp: number) => ({ ...records[0]!, timestamp });
+    const { buffer } = encodeRecordBatch([at(-1), at(2 ** 40 + 5)], [0, 1], 0, false);
+    expect([buffer.readBigInt64BE(27), buffer.readBigInt64BE(35)]).toEqual([-1n, 2n ** 40n + 5n]);
+  });
+
   test.each([false, true])(
     "round-trips through the library's reader (gzip %p), CRC-32C over the stamped batch",
     (gzip) => {
@@ -32,6 +38,7 @@ describe("encodeRecordBatch", () => {
       const { buffer, count } = encodeRecordBatch(records, [0, 2, 3], now, gzip);
       expect(count).toBe(3);
       stampRecordBatch(buffer, 4242n, 7, 100);
+      sealRecordBatch(buffer);
       const batch = readRecordsBatch(Reader.from(buffer));
       expect({
         length: batch.length,
@@ -82,8 +89,33 @@ describe("encodeRecordBatch", () => {
     },
   );
 
+  test("is byte for byte what Java's MemoryRecordsBuilder makes (kafka-clients 3.9.2), CRC included", () => {
+    // MemoryRecords.builder(magic 2, no compression, CreateTime, base offset 0, producer id 4242,
+    // epoch 7, base sequence 100, no partition leader epoch) with the three records below.
+    const java =
+      "00000000000000000000005dffffffff02b259b0f90000000000020000018bcfe568000000018bcfe57b88000000000000109200070000006400000003" +
+      "14000000046b31047631002a00cf0f020101060268023102680104c3bc067878781400904e04000676767600";
+    const golden: ProducerRecord[] = [
+      { ...records[0]!, headers: [] },
+      {
+        ...records[2]!,
+        headers: [
+          { key: "h", value: bytes("1") },
+          { key: "h", value: null },
+          { key: "ü", value: bytes("xxx") },
+        ],
+      },
+      { ...records[3]!, value: bytes("vvv") },
+    ];
+    const { buffer } = encodeRecordBatch(golden, [0, 1, 2], 1_700_000_005_000, false);
+    stampRecordBatch(buffer, 4242n, 7, 100);
+    sealRecordBatch(buffer);
+    expect(buffer.toString("hex")).toBe(java);
+  });
+
   test("an unstamped batch carries no producer id, epoch or sequence", () => {
     const { buffer } = encodeRecordBatch(records, [1], 5, false);
+    sealRecordBatch(buffer);
     const batch = readRecordsBatch(Reader.from(buffer));
     expect([batch.producerId, batch.producerEpoch, batch.firstSequence]).toEqual([-1n, -1, -1]);
     expect(batch.crc).toBe(crc32c(buffer.subarray(21)) >>> 0);

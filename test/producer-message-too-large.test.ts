@@ -1,0 +1,194 @@
+/**
+ * The platformatic adapter's producer against the real broker when a batch is larger than the
+ * topic's max.message.bytes (MESSAGE_TOO_LARGE): a batch of many small records is split and sent
+ * again, as Java's producer does (Sender.completeBatch → RecordAccumulator.splitAndReenqueue), so
+ * every record is written once, in send order (also on a fresh producer, whose later batches a
+ * broker without its state would take with any sequence); a single record above the limit fails
+ * with a clear error, the send says which of its records were written all the same, and a source
+ * task with errors.tolerance=all skips it and writes everything else once, in order.
+ */
+import { beforeAll, describe, expect, test } from "bun:test";
+import type { RecordMetadata, SourceTask } from "../src/api/connector.ts";
+import { Schemas } from "../src/api/data/schema.ts";
+import { type SourceRecord, sourceRecord } from "../src/api/record.ts";
+import { type KafkaProducer, NotSentError, type ProducerRecord, writtenRecords } from "../src/kafka/kafka-port.ts";
+import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
+import { memoryOffsetStore, stringConverters, taskBasics } from "../src/runtime/task-test-support.ts";
+import { TransformationChain } from "../src/runtime/transformation-chain.ts";
+import { WorkerSourceTask } from "../src/runtime/worker-source-task.ts";
+import { LogManager } from "../src/util/logger.ts";
+import { type KafkaInfo, kafkaBroker, readTopic, testClient, uniqueTopic } from "./support/kafka.ts";
+import { waitFor } from "./support/wait-for.ts";
+
+const MAX_MESSAGE_BYTES = 2048;
+const utf8 = (s: string) => new TextEncoder().encode(s);
+
+let info: KafkaInfo;
+beforeAll(async () => {
+  info = await kafkaBroker();
+});
+
+/** A one-partition topic whose batches may be at most MAX_MESSAGE_BYTES. */
+async function smallMessageTopic(prefix: string): Promise<string> {
+  const topic = uniqueTopic(prefix);
+  const admin = (await testClient()).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      topics: [
+        { topic, numPartitions: 1, configEntries: [{ name: "max.message.bytes", value: String(MAX_MESSAGE_BYTES) }] },
+      ],
+      waitForLeaders: true,
+    });
+  } finally {
+    await admin.disconnect();
+  }
+  return topic;
+}
+
+const record = (topic: string, value: string): ProducerRecord => ({
+  topic,
+  partition: null,
+  key: null,
+  value: utf8(value),
+  headers: [],
+  timestamp: null,
+});
+
+/** `v-<n>` padded to 100 bytes: about 20 fit in one batch the topic takes. */
+const smallValue = (n: number) => `v-${n}-`.padEnd(100, "x");
+
+async function producer(): Promise<KafkaProducer> {
+  const port = kafkaPorts.platformatic(new LogManager({ sink: () => {} }));
+  return port.producer({ "bootstrap.servers": info.bootstrap });
+}
+
+describe("the platformatic producer when a batch is larger than the topic's max.message.bytes", () => {
+  test("batches of many small records are split: each record written once, in send order, with its offset", async () => {
+    const topic = await smallMessageTopic("too-large-split");
+    const p = await producer();
+    try {
+      // Sends of 60 records (~6.5 KB), 1 record and 60 records, made together on a fresh producer:
+      // the first is split; the broker, without this producer's state yet, would take the small
+      // one at once with any sequence, so it must not be on the wire before the first is written.
+      const sizes = [60, 1, 60];
+      const starts = [0, 60, 61];
+      const sends = sizes.map((size, s) =>
+        p.send(Array.from({ length: size }, (_, i) => record(topic, smallValue(starts[s]! + i)))),
+      );
+      const metadata = (await Promise.all(sends)).flat();
+      expect(metadata.map((m) => m.offset)).toEqual(Array.from({ length: 121 }, (_, i) => i));
+      const read = await readTopic(topic, 121);
+      expect(read.map((r) => r.value!.toString())).toEqual(Array.from({ length: 121 }, (_, i) => smallValue(i)));
+    } finally {
+      await p.close();
+    }
+  });
+
+  test("one record above the limit fails with MESSAGE_TOO_LARGE; the records before it are written, the others are sent again on a new producer", async () => {
+    const topic = await smallMessageTopic("too-large-record");
+    const first = await producer();
+    const values = [smallValue(0), smallValue(1), "big-".padEnd(MAX_MESSAGE_BYTES * 2, "y"), smallValue(3)];
+    let error: unknown;
+    try {
+      await first.send(values.map((v) => record(topic, v))).catch((e: unknown) => {
+        error = e;
+      });
+      // The producer is failed now: a later send is not sent (retriable: the caller sends it elsewhere).
+      await expect(first.send([record(topic, smallValue(4))])).rejects.toBeInstanceOf(NotSentError);
+    } finally {
+      await first.close();
+    }
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toBe(
+      `Kafka rejected 1 record(s) for ${topic}-0: MESSAGE_TOO_LARGE (the record is larger than the topic's max.message.bytes or the broker's message.max.bytes)`,
+    );
+    const written = writtenRecords(error)!;
+    expect(written.map((m) => m?.offset ?? null)).toEqual([0, 1, null, null]);
+
+    const second = await producer();
+    try {
+      const resent = await second.send([record(topic, values[3]!), record(topic, smallValue(4))]);
+      expect(resent.map((m) => m.offset)).toEqual([2, 3]);
+    } finally {
+      await second.close();
+    }
+    const read = await readTopic(topic, 4);
+    expect(read.map((r) => r.value!.toString())).toEqual([smallValue(0), smallValue(1), smallValue(3), smallValue(4)]);
+  });
+});
+
+const POLLS = 6;
+const PER_POLL = 50;
+const BIG = 130;
+
+/** Emits POLLS polls of PER_POLL small numbered records; record BIG is above the topic's limit. */
+class SourceWithOneBigRecord implements SourceTask {
+  private next = 0;
+  readonly committed: { n: number; offset: number | null }[] = [];
+  constructor(private readonly topic: string) {}
+  initialize(): void {}
+  start(): void {}
+  async poll(): Promise<SourceRecord[] | null> {
+    if (this.next >= POLLS * PER_POLL) {
+      await Bun.sleep(5);
+      return null;
+    }
+    const out: SourceRecord[] = [];
+    for (let i = 0; i < PER_POLL; i++, this.next++) {
+      out.push(
+        sourceRecord({
+          topic: this.topic,
+          kafkaPartition: 0,
+          value: this.next === BIG ? "big-".padEnd(MAX_MESSAGE_BYTES * 2, "y") : smallValue(this.next),
+          valueSchema: Schemas.STRING,
+          sourcePartition: { source: "counter" },
+          sourceOffset: { n: this.next },
+        }),
+      );
+    }
+    return out;
+  }
+  commitRecord(record: SourceRecord, metadata: RecordMetadata | null): void {
+    this.committed.push({ n: Number((record.sourceOffset as { n: number }).n), offset: metadata?.offset ?? null });
+  }
+  stop(): void {}
+}
+
+describe("a source task on the platformatic producer, one record above the topic's max.message.bytes", () => {
+  test("errors.tolerance=all: that record is skipped (KAFKA_PRODUCE), every other one is written once, in order", async () => {
+    const topic = await smallMessageTopic("too-large-task");
+    const port = kafkaPorts.platformatic(new LogManager({ sink: () => {} }));
+    const plugin = new SourceWithOneBigRecord(topic);
+    const basics = taskBasics("all");
+    const task = new WorkerSourceTask({
+      ...basics,
+      initialState: "STARTED",
+      task: plugin,
+      taskClass: "test.SourceWithOneBigRecord",
+      config: {},
+      producer: () => port.producer({ "bootstrap.servers": info.bootstrap }),
+      converters: stringConverters,
+      transformations: TransformationChain.EMPTY,
+      offsets: memoryOffsetStore(),
+      maxRequestBytes: 1_048_576,
+      maxInFlightBatches: 5,
+      offsetFlushIntervalMs: 0,
+      onTopic: () => {},
+    });
+    task.start();
+    const total = POLLS * PER_POLL;
+    await waitFor(() => plugin.committed.length === total, { timeoutMs: 60_000, what: `${total} commits` });
+    task.stop();
+    expect(await task.awaitStop(30_000)).toBe(true);
+    expect(basics.listener.events).not.toContain("FAILED");
+    const expected = Array.from({ length: total }, (_, n) => n).filter((n) => n !== BIG);
+    const read = await readTopic(topic, total - 1, 60_000);
+    expect(read.map((r) => r.value!.toString())).toEqual(expected.map(smallValue));
+    // Each record committed once: the big one without metadata (skipped), the others with their offset.
+    const byRecord = new Map(plugin.committed.map((c) => [c.n, c.offset]));
+    expect(byRecord.size).toBe(total);
+    expect(byRecord.get(BIG)).toBeNull();
+    expect(expected.map((n) => byRecord.get(n))).toEqual(expected.map((_, i) => i));
+  }, 120_000);
+});
