@@ -4,7 +4,9 @@
  *       Kafka's own ProducerPerformance (acks=all, 1 KB records) as the limit;
  *   (b) single-record POSTs of 200 B over 64 connections to the gateway (its own path and the
  *       REST Proxy v2 shape), against a bare hono-on-Bun handler answering 200 (the HTTP limit)
- *       and Strimzi Kafka Bridge 0.33.1 doing the same v2 produce.
+ *       and Strimzi Kafka Bridge 0.33.1 doing the same v2 produce; also (BENCH_ONLY "deferred") a
+ *       Bun.serve handler that reads the body and answers on the next turn, as the gateway does
+ *       after Kafka's acknowledgement (what an asynchronous answer costs in Bun, without Kafka).
  * Load comes from wrk; CPU (cores busy) and RSS of the server process are sampled during each
  * load. The gateway runs with tasks.max=1 and again with BENCH_INGEST_TASKS (default 4; several
  * tasks = several producers with a produce request in flight each). `scripts/bench ingest` starts the broker, fetches ProducerPerformance and builds the
@@ -201,18 +203,19 @@ async function producerPerformance(): Promise<void> {
   });
 }
 
-async function bareHono(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), "bench-ingest-hono-"));
+/** A Bun process serving one of bench/support's 200 handlers, loaded like the gateway's (b). */
+async function bareHttp(script: string, system: string): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "bench-ingest-http-"));
   const port = await freePort();
-  const proc = spawn([process.execPath, resolve(import.meta.dir, "support", "hono-200.ts"), String(port)], dir);
+  const proc = spawn([process.execPath, resolve(import.meta.dir, "support", script), String(port)], dir);
   const url = `http://127.0.0.1:${port}/`;
   await pollUntil(async () => ((await fetch(url, { method: "POST" }).catch(() => null))?.ok ? true : undefined), {
     timeoutMs: 15_000,
     intervalMs: 200,
-    what: "hono",
+    what: script,
   });
   try {
-    await load("(b) single 200 B records, 64 connections", "bare hono on Bun (200, no Kafka)", proc.pid, {
+    await load("(b) single 200 B records, 64 connections", system, proc.pid, {
       url,
       body: singleBody,
       contentType: "application/json",
@@ -302,7 +305,7 @@ function report(): string {
 await createTopics(["bench-ingest-batch", "bench-ingest-single", "bench-ingest-pp", "bench-ingest-bridge"]).catch(
   () => undefined,
 );
-const only = (env.BENCH_ONLY ?? "gateway,pp,hono,bridge").split(",");
+const only = (env.BENCH_ONLY ?? "gateway,pp,hono,deferred,bridge").split(",");
 const loadBefore = loadavg()[0]!;
 if (only.includes("gateway")) await gateway(1);
 for (const tasks of (env.BENCH_INGEST_TASKS ?? "4")
@@ -311,7 +314,9 @@ for (const tasks of (env.BENCH_INGEST_TASKS ?? "4")
   .filter((n) => n > 1))
   await gateway(tasks);
 if (only.includes("pp")) await producerPerformance();
-if (only.includes("hono")) await bareHono();
+if (only.includes("hono")) await bareHttp("hono-200.ts", "bare hono on Bun (200, no Kafka)");
+if (only.includes("deferred"))
+  await bareHttp("deferred-200.ts", "Bun.serve, body read, 200 on the next turn (no Kafka)");
 if (only.includes("bridge")) await bridge();
 const machine = machineInfo();
 process.stdout.write(

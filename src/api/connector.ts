@@ -89,7 +89,9 @@ export interface SourceTask {
   start(config: Config): MaybePromise<void>;
   /**
    * Records available now, or an empty list / null after waiting a short while (≤ ~1 s). Must
-   * return promptly once `signal` aborts (the task is stopping or pausing).
+   * return promptly once `signal` aborts (the task is stopping or pausing). The same signal is
+   * passed to every poll until the task pauses or stops: a listener added to it must be removed
+   * once the poll returns (as `abortable` and `Clock.sleep` do), or listeners pile up on it.
    *
    * Pipelining: the runtime calls `poll` again as soon as the previous batch is sent, while
    * earlier batches may still await Kafka's acknowledgement (up to the producer's

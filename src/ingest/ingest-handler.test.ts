@@ -3,7 +3,10 @@ import { LogManager } from "../util/logger.ts";
 import { ManualClock } from "../util/manual-clock.ts";
 import { ingestApp } from "./ingest-handler.ts";
 import { IngestMetrics } from "./ingest-metrics.ts";
-import type { IngestRouteTable } from "./route-table.ts";
+import type { RecordOutcome } from "./ingest-record.ts";
+import { type IngestStages, passThroughStages } from "./request-context.ts";
+import { type IngestRouteTable, IngestRouteTable as RouteTable } from "./route-table.ts";
+import { post, testSettings } from "./test-support.ts";
 
 /** Records the latency sample of each finished request. */
 class RecordingMetrics extends IngestMetrics {
@@ -52,5 +55,72 @@ describe("ingest request latency", () => {
   test("a wall clock stepped forward during the request does not give a huge sample", async () => {
     const { seconds } = await latencyWithWallStep(86_400_000);
     expect(seconds).toBeCloseTo(0.25, 6);
+  });
+});
+
+describe("a plain listener's connection", () => {
+  /** A route on `/ingest/t` whose writer acknowledges every record at once; `stages` as given. */
+  function appWith(stages: IngestStages) {
+    const routes = new RouteTable();
+    routes.open("c", testSettings(), stages);
+    routes.attach("c", {
+      pending: 0,
+      submit: async ({ records }) =>
+        records.map((_, i): RecordOutcome => ({ kind: "written", topic: "t", partition: 0, offset: i, timestamp: 1 })),
+      withdrawQueued: () => undefined,
+    });
+    const clock = new ManualClock(1_700_000_000_000);
+    return ingestApp({
+      routes,
+      metrics: new IngestMetrics(),
+      clock,
+      log: new LogManager().get("ingest"),
+      redact: (t) => t,
+    });
+  }
+
+  /** Bun's server as the listener passes it: counts the peer address look-ups. */
+  function server() {
+    const lookups: Request[] = [];
+    return {
+      lookups,
+      requestIP: (request: Request) => {
+        lookups.push(request);
+        return { address: "192.0.2.7" };
+      },
+    };
+  }
+
+  test("is not looked up when no stage asks for the peer address", async () => {
+    const srv = server();
+    const response = await appWith(passThroughStages).serve(post('{"a":1}', "application/json"), srv);
+    expect(response.status).toBe(200);
+    expect(srv.lookups).toEqual([]);
+  });
+
+  test("gives a stage the peer address, looked up once, on the native path and on hono's", async () => {
+    const seen: (string | null)[] = [];
+    const app = appWith({
+      ...passThroughStages,
+      authenticate: (context) => {
+        seen.push(context.connection.remoteAddress, context.connection.remoteAddress);
+        expect(context.connection.tls).toBe(false);
+        expect(context.connection.peerCertificate).toBeNull();
+        return passThroughStages.authenticate(context);
+      },
+    });
+    const srv = server();
+    const direct = post('{"a":1}', "application/json");
+    expect((await app.serve(direct, srv)).status).toBe(200);
+    expect(seen).toEqual(["192.0.2.7", "192.0.2.7"]);
+    expect(srv.lookups).toEqual([direct]);
+    // A percent-encoded path takes hono's route to the same connector.
+    const encoded = new Request("http://gateway/ingest/%74", {
+      method: "POST",
+      body: '{"a":1}',
+      headers: { "Content-Type": "application/json" },
+    });
+    expect((await app.serve(encoded, srv)).status).toBe(200);
+    expect(srv.lookups).toEqual([direct, encoded]);
   });
 });

@@ -16,8 +16,14 @@ import type { IngestMetrics } from "./ingest-metrics.ts";
 import type { IngestRecord, RecordOutcome } from "./ingest-record.ts";
 import { parseNativeBody } from "./native-body.ts";
 import { nativeResponse } from "./native-response.ts";
-import type { IngestConnection, IngestRequestContext, IngestShape, IngestTarget } from "./request-context.ts";
-import { PLAIN_CONNECTION } from "./request-context.ts";
+import type {
+  IngestConnection,
+  IngestRequestContext,
+  IngestShape,
+  IngestTarget,
+  PeerAddressLookup,
+} from "./request-context.ts";
+import { PLAIN_CONNECTION, PlainConnection } from "./request-context.ts";
 import { RequestDeadlines } from "./request-deadlines.ts";
 import { restProxyRoutes } from "./rest-proxy-routes.ts";
 import type { IngestRouteSettings } from "./route-settings.ts";
@@ -196,6 +202,11 @@ function shapeLabel(shape: IngestShape, route: IngestRoute | undefined): string 
 /** The ingest listeners' request handler (what IngestServer and the TLS front end call). */
 export interface IngestApp {
   fetch(request: Request, env: IngestEnv["Bindings"]): Response | Promise<Response>;
+  /**
+   * A request of a plain listener: `server` gives the peer address, looked up (and its connection
+   * made) only if a stage asks for it.
+   */
+  serve(request: Request, server: PeerAddressLookup): Response | Promise<Response>;
 }
 
 /** A parsed native-path request (one object, no closure per request). */
@@ -234,7 +245,10 @@ function nativeRoute(route: IngestRoute): NativeRoute {
   return made;
 }
 
-/** One request as the stages see it; the URL is parsed only if a stage asks for it. */
+/**
+ * One request as the stages see it; the URL is parsed, and a plain listener's connection made, only
+ * if a stage asks for it.
+ */
 class RequestContext implements IngestRequestContext {
   private parsedUrl: URL | undefined;
   acceptedRecords = 0;
@@ -242,10 +256,16 @@ class RequestContext implements IngestRequestContext {
 
   constructor(
     readonly request: Request,
-    readonly connection: IngestConnection,
+    private given: IngestConnection | undefined,
+    private readonly server: PeerAddressLookup | undefined,
     readonly receivedAt: number,
     readonly startedAt: number,
   ) {}
+
+  get connection(): IngestConnection {
+    this.given ??= this.server ? new PlainConnection(this.server, this.request) : PLAIN_CONNECTION;
+    return this.given;
+  }
 
   get url(): URL {
     this.parsedUrl ??= new URL(this.request.url);
@@ -305,16 +325,14 @@ export function ingestApp(deps: IngestHandlerDeps): IngestApp {
   };
 
   /** A request arriving now: its wall-clock time (the records' timestamp) and its monotonic start (durations). */
-  const contextOf = (request: Request, connection: IngestConnection | undefined) =>
-    new RequestContext(request, connection ?? PLAIN_CONNECTION, deps.clock.now(), monotonicNow(deps.clock));
-
-  /** A POST to a connector's own path: the pipeline counts it and maps its errors. */
-  const native = (
+  const contextOf = (
     request: Request,
     connection: IngestConnection | undefined,
-    route: IngestRoute,
-    context: IngestRequestContext = contextOf(request, connection),
-  ): Promise<Response> => {
+    server: PeerAddressLookup | undefined = undefined,
+  ) => new RequestContext(request, connection, server, deps.clock.now(), monotonicNow(deps.clock));
+
+  /** A POST to a connector's own path: the pipeline counts it and maps its errors. */
+  const native = (route: IngestRoute, context: IngestRequestContext): Promise<Response> => {
     const { target, shape } = nativeRoute(route);
     return pipeline(context, route, target, shape, route.settings.path);
   };
@@ -343,19 +361,27 @@ export function ingestApp(deps: IngestHandlerDeps): IngestApp {
         headers: { "Content-Type": "application/json", Allow: "POST" },
       });
     }
-    return native(c.req.raw, c.env?.connection, route, context);
+    return native(route, context);
   });
+
+  /** The connector route a POST is for, when it takes the direct path. */
+  const directRoute = (request: Request): IngestRoute | undefined => {
+    if (request.method !== "POST") return undefined;
+    const path = plainPath(request.url);
+    if (path === null || mayBeClaimed(path)) return undefined;
+    return deps.routes.byPath(path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path);
+  };
 
   return {
     fetch: (request, env) => {
-      if (request.method === "POST") {
-        const path = plainPath(request.url);
-        if (path !== null && !mayBeClaimed(path)) {
-          const route = deps.routes.byPath(path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path);
-          if (route) return native(request, env?.connection, route);
-        }
-      }
+      const route = directRoute(request);
+      if (route) return native(route, contextOf(request, env?.connection));
       return app.fetch(request, env);
+    },
+    serve: (request, server) => {
+      const route = directRoute(request);
+      if (route) return native(route, contextOf(request, undefined, server));
+      return app.fetch(request, { connection: new PlainConnection(server, request) });
     },
   };
 }

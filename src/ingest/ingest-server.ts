@@ -7,12 +7,10 @@
  * so the verified client certificate reaches the pipeline) with the settings of
  * `ingest.listeners.https.ssl.*` (tls/ingest-tls-config.ts), serving the same hono app.
  */
-import type { Server } from "bun";
 import type { MetricFamily } from "../metrics/prometheus.ts";
 import type { Logger } from "../util/logger.ts";
 import { type Listener, parseListener } from "../worker-config.ts";
 import type { IngestApp } from "./ingest-handler.ts";
-import type { IngestConnection } from "./request-context.ts";
 import type { IngestRouteTable } from "./route-table.ts";
 import { loadIngestTls } from "./tls/ingest-tls-config.ts";
 import { startTlsFrontEnd } from "./tls/tls-front-end.ts";
@@ -37,23 +35,6 @@ interface OpenListener {
   /** Failed TLS handshakes by reason (https listeners). */
   readonly handshakeFailures?: ReadonlyMap<string, number>;
   stop(): Promise<void>;
-}
-
-/** A plain-HTTP connection; the peer address is looked up only if a stage asks for it. */
-class PlainConnection implements IngestConnection {
-  readonly tls = false;
-  readonly peerCertificate = null;
-  private address: string | null | undefined;
-
-  constructor(
-    private readonly server: Server<undefined>,
-    private readonly request: Request,
-  ) {}
-
-  get remoteAddress(): string | null {
-    if (this.address === undefined) this.address = this.server.requestIP(this.request)?.address ?? null;
-    return this.address;
-  }
 }
 
 export class IngestServer {
@@ -141,7 +122,8 @@ export class IngestServer {
     const server = Bun.serve({
       hostname: listener.host === "" ? "0.0.0.0" : listener.host,
       port: listener.port,
-      fetch: (request, srv) => app.fetch(request, { connection: new PlainConnection(srv, request) }),
+      // The server, not a connection object: one is made only if a stage asks for the peer address.
+      fetch: (request, srv) => app.serve(request, srv),
       ...(this.o.maxRequestBodySize ? { maxRequestBodySize: this.o.maxRequestBodySize } : {}),
       idleTimeout: 120,
     });

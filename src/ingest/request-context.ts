@@ -60,6 +60,28 @@ export const PLAIN_CONNECTION: IngestConnection = Object.freeze({
   peerCertificate: null,
 });
 
+/** What a plain listener knows of a request's peer: Bun's server (`requestIP`). */
+export interface PeerAddressLookup {
+  requestIP(request: Request): { readonly address: string } | null;
+}
+
+/** A plain-HTTP connection; the peer address is looked up only if a stage asks for it. */
+export class PlainConnection implements IngestConnection {
+  readonly tls = false;
+  readonly peerCertificate = null;
+  private address: string | null | undefined;
+
+  constructor(
+    private readonly server: PeerAddressLookup,
+    private readonly request: Request,
+  ) {}
+
+  get remoteAddress(): string | null {
+    if (this.address === undefined) this.address = this.server.requestIP(this.request)?.address ?? null;
+    return this.address;
+  }
+}
+
 /** One request as the stages see it. */
 export interface IngestRequestContext {
   readonly request: Request;

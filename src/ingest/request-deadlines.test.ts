@@ -94,6 +94,36 @@ describe("RequestDeadlines", () => {
     expect(clock.pending).toBe(0);
   });
 
+  test("thousands of requests ending behind one still in flight: each later one still aborts at its own deadline", async () => {
+    const clock = new ManualClock();
+    const deadlines = new RequestDeadlines(clock);
+    const stuck = deadlines.start(1000);
+    const later = [];
+    // Enough ended requests behind the stuck one to compact its lane more than once, in and out of order.
+    for (let i = 0; i < 20_000; i++) {
+      const request = deadlines.start(1000);
+      if (i % 1000 === 999) later.push(request);
+      else if (i % 2 === 0) request.end();
+      else later.push(request);
+      if (i % 4 === 3) for (const r of later.splice(0, 2)) r.end();
+    }
+    const survivors = later.filter((r) => r.open);
+    expect(deadlines.size).toBe(1 + survivors.length);
+    let throwing = 0;
+    stuck.addEventListener("abort", () => {
+      throwing++;
+      throw new Error("a listener failing");
+    });
+    stuck.addEventListener("abort", { handleEvent: () => throwing++ });
+    clock.advance(1000);
+    await settle();
+    expect(stuck.aborted).toBe(true);
+    expect(throwing).toBe(2); // the second listener ran after the first threw
+    expect(survivors.every((r) => r.aborted)).toBe(true);
+    expect(deadlines.size).toBe(0);
+    expect(clock.pending).toBe(0);
+  });
+
   test("a shorter timeout started later aborts first (the timer is re-armed earlier)", async () => {
     const clock = new ManualClock();
     const deadlines = new RequestDeadlines(clock);

@@ -7,9 +7,11 @@
  * Why not an AbortController and a setTimeout per request: under single-record load (thousands of
  * requests a second, each done in a few ms) making, arming, clearing and collecting them was a
  * visible share of the gateway's CPU. Here a request costs one small object in the lane of its
- * timeout. Requests with the same timeout expire in the order they started, so a lane is a FIFO (a
- * Set: a request that ends is deleted in O(1), nothing stays behind) and one timer, armed for the
- * earliest first deadline of all lanes, serves them all. When it fires, every request whose deadline
+ * timeout. Requests with the same timeout expire in the order they started, so a lane is a FIFO (an
+ * array: a request that ends is marked, and dropped once it reaches the head; the lane is compacted
+ * when ended ones are more than half of it, so a request stuck until its deadline keeps at most as
+ * many ended ones behind it as are in flight) and one timer, armed for the earliest first deadline
+ * of all lanes, serves them all. When it fires, every request whose deadline
  * has come aborts, and it re-arms for the next one. With nothing in flight it is not re-armed (an
  * idle gateway does not wake up, and nothing holds the process open at shutdown beyond
  * `CLIENT_WATCH_DELAY_MS`: a timer due that soon is left to fire once rather than cancelled).
@@ -51,21 +53,35 @@ export interface ClientRequest {
   readonly signal: AbortSignal | null | undefined;
 }
 
+/** Requests in flight with one timeout, in start order (hence deadline order). */
+class Lane {
+  entries: RequestAbort[] = [];
+  head = 0;
+  /** Entries from `head` on still in flight. */
+  live = 0;
+
+  constructor(readonly timeoutMs: number) {}
+}
+
 /** The abort signal of one request: aborts at its deadline or when its client goes away. */
 export class RequestAbort implements SubmissionSignal {
   aborted = false;
   reason: unknown = undefined;
-  private listeners: AbortListener[] | null = null;
+  /** The first listener (a request has one: its writer's); any further ones in `more`. */
+  private listener: AbortListener | null = null;
+  private more: AbortListener[] | null = null;
   private ended = false;
+  /** @internal Aborted or ended, and no longer counted in its lane. */
+  forgotten = false;
 
   constructor(
     private readonly owner: RequestDeadlines,
     /** Clock time at which the request times out. */
     readonly deadline: number,
-    readonly lane: Set<RequestAbort>,
+    readonly lane: Lane,
     /** Clock time from which the client's signal is watched; the request whose signal it is. */
     readonly watchFrom: number,
-    readonly client: ClientRequest | null,
+    public client: ClientRequest | null,
   ) {}
 
   /** @internal Still waiting for its answer (neither aborted nor ended). */
@@ -75,8 +91,9 @@ export class RequestAbort implements SubmissionSignal {
 
   addEventListener(_type: "abort", listener: AbortListener): void {
     if (this.aborted) return; // as an AbortSignal: a listener added after the abort is not called
-    if (this.listeners === null) this.listeners = [listener];
-    else this.listeners.push(listener);
+    if (this.listener === null) this.listener = listener;
+    else if (this.more === null) this.more = [listener];
+    else this.more.push(listener);
   }
 
   /** Aborts now (once, and only while the request is in flight); listeners run in the order they were added. */
@@ -84,18 +101,13 @@ export class RequestAbort implements SubmissionSignal {
     if (this.aborted || this.ended) return;
     this.aborted = true;
     this.reason = reason;
-    const listeners = this.listeners;
-    this.listeners = null;
+    const first = this.listener;
+    const more = this.more;
+    this.listener = null;
+    this.more = null;
     this.owner.forget(this);
-    if (listeners === null) return;
-    for (const listener of listeners) {
-      try {
-        if (typeof listener === "function") listener();
-        else listener.handleEvent();
-      } catch {
-        // As EventTarget does, one listener's failure does not keep the others from running.
-      }
-    }
+    if (first !== null) call(first);
+    if (more !== null) for (const listener of more) call(listener);
   }
 
   /**
@@ -104,7 +116,8 @@ export class RequestAbort implements SubmissionSignal {
    */
   end(): void {
     this.ended = true;
-    this.listeners = null;
+    this.listener = null;
+    this.more = null;
     this.owner.forget(this);
   }
 
@@ -124,9 +137,18 @@ export class RequestAbort implements SubmissionSignal {
   }
 }
 
+function call(listener: AbortListener): void {
+  try {
+    if (typeof listener === "function") listener();
+    else listener.handleEvent();
+  } catch {
+    // As EventTarget does, one listener's failure does not keep the others from running.
+  }
+}
+
 export class RequestDeadlines {
   /** Requests in flight by their timeout (ms); each lane in start order, hence deadline order. */
-  private readonly lanes = new Map<number, Set<RequestAbort>>();
+  private readonly lanes = new Map<number, Lane>();
   /** Requests given a client, in start order (hence `watchFrom` order), until their watch is due. */
   private unwatched: RequestAbort[] = [];
   private unwatchedHead = 0;
@@ -150,12 +172,13 @@ export class RequestDeadlines {
   start(timeoutMs: number, client: ClientRequest | null = null): RequestAbort {
     let lane = this.lanes.get(timeoutMs);
     if (lane === undefined) {
-      lane = new Set();
+      lane = new Lane(timeoutMs);
       this.lanes.set(timeoutMs, lane);
     }
     const now = this.clock.now();
     const entry = new RequestAbort(this, now + timeoutMs, lane, now + CLIENT_WATCH_DELAY_MS, client);
-    lane.add(entry);
+    lane.entries.push(entry);
+    lane.live++;
     this.inFlight++;
     let due = entry.deadline;
     if (client !== null) {
@@ -173,7 +196,28 @@ export class RequestDeadlines {
 
   /** @internal RequestAbort calls it when it aborts or ends. */
   forget(entry: RequestAbort): void {
-    if (!entry.lane.delete(entry)) return;
+    if (entry.forgotten) return;
+    entry.forgotten = true;
+    entry.client = null; // an ended request waiting to leave its lane does not hold on to its Request
+    const lane = entry.lane;
+    lane.live--;
+    const entries = lane.entries;
+    if (lane.live === 0) {
+      lane.entries = [];
+      lane.head = 0;
+    } else if (entries[lane.head] === entry) {
+      let head = lane.head + 1;
+      while (entries[head]!.forgotten) head++; // stops at a live entry: there is one
+      lane.head = head;
+      if (head > 1024 && head * 2 > entries.length) {
+        lane.entries = entries.slice(head);
+        lane.head = 0;
+      }
+    } else if (entries.length - lane.head > 4096 && lane.live * 2 < entries.length - lane.head) {
+      // Ended requests behind a long one still in flight: keep only the live ones.
+      lane.entries = entries.slice(lane.head).filter((e) => !e.forgotten);
+      lane.head = 0;
+    }
     this.inFlight--;
     // Nothing in flight: a timer due within CLIENT_WATCH_DELAY_MS stays (under load the last request
     // ends many times a second, and cancelling and re-making the timer each time cost more than the
@@ -190,13 +234,19 @@ export class RequestDeadlines {
     this.armedFor = Number.POSITIVE_INFINITY;
     const now = this.clock.now();
     let next = this.watchDue(now);
-    for (const [timeoutMs, lane] of this.lanes) {
-      for (const entry of lane) {
+    for (const lane of this.lanes.values()) {
+      // Aborting forgets the entry, which moves the lane's head (or replaces its array): re-read both.
+      while (lane.head < lane.entries.length) {
+        const entry = lane.entries[lane.head]!;
+        if (entry.forgotten) {
+          lane.head++;
+          continue;
+        }
         if (entry.deadline > now) {
           if (entry.deadline < next) next = entry.deadline;
           break;
         }
-        entry.abort(new Error(timeoutMessage(timeoutMs)));
+        entry.abort(new Error(timeoutMessage(lane.timeoutMs)));
       }
     }
     if (next < this.armedFor) this.arm(next);

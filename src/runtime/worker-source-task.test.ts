@@ -29,11 +29,15 @@ class QueuedSource implements SourceTask {
     const next = this.queue.shift();
     if (next) return next;
     await new Promise((resolve) => {
-      const t = setTimeout(resolve, 5);
-      signal.addEventListener("abort", () => {
+      const onAbort = () => {
         clearTimeout(t);
         resolve(undefined);
-      });
+      };
+      const t = setTimeout(() => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(undefined);
+      }, 5);
+      signal.addEventListener("abort", onAbort, { once: true });
     });
     return null;
   }
@@ -166,6 +170,31 @@ describe("WorkerSourceTask", () => {
     expect(polls).toBeGreaterThan(0);
     expect(listener.events).toEqual(["RUNNING", "PAUSED", "RUNNING"]);
     task.stop();
+    await task.awaitStop(5000);
+  });
+
+  test("polls get one signal per pause/resume generation: it aborts on pause, the next one is fresh", async () => {
+    const { plugin, task } = setup();
+    const signals: AbortSignal[] = [];
+    const poll = plugin.poll.bind(plugin);
+    plugin.poll = (signal) => {
+      signals.push(signal);
+      return poll(signal);
+    };
+    task.start();
+    await waitFor(() => signals.length >= 2);
+    const first = signals[0]!;
+    expect(signals.every((s) => s === first)).toBe(true);
+    task.transitionTo("PAUSED");
+    await waitFor(() => first.aborted);
+    const before = signals.length;
+    task.transitionTo("STARTED");
+    await waitFor(() => signals.length > before);
+    const resumed = signals[signals.length - 1]!;
+    expect(resumed).not.toBe(first);
+    expect(resumed.aborted).toBe(false);
+    task.stop();
+    await waitFor(() => resumed.aborted);
     await task.awaitStop(5000);
   });
 

@@ -56,6 +56,8 @@ export abstract class WorkerTask {
   private readonly stopController = new AbortController();
   private readonly wake = new Signal();
   private pauseController = new AbortController();
+  /** `activeSignal` of the current pause controller (made once per pause/resume, not per poll). */
+  private active: { readonly pause: AbortController; readonly signal: AbortSignal } | undefined;
   private finished: Promise<void> = Promise.resolve();
   private reportedPaused = false;
   protected readonly log: Logger;
@@ -85,9 +87,16 @@ export abstract class WorkerTask {
     return this.stopController.signal;
   }
 
-  /** Aborts on stop or pause: pass it to blocking plugin calls (poll). */
+  /**
+   * Aborts on stop or pause: pass it to blocking plugin calls (poll). One signal per pause/resume
+   * generation (the source loop asks for it per poll, thousands of times a second under load):
+   * whoever listens to it removes the listener when done (as `abortable` and the clock's sleep do).
+   */
   protected get activeSignal(): AbortSignal {
-    return AbortSignal.any([this.stopController.signal, this.pauseController.signal]);
+    const pause = this.pauseController;
+    if (this.active?.pause !== pause)
+      this.active = { pause, signal: AbortSignal.any([this.stopController.signal, pause.signal]) };
+    return this.active.signal;
   }
 
   transitionTo(state: TargetState): void {

@@ -88,6 +88,37 @@ describe("IngestQueue", () => {
     expect((await next)[0]!.kind).toBe("written");
   });
 
+  test("a request of several records aborted with some sent and some queued; one already aborted when submitted", async () => {
+    const q = new IngestQueue({ maxQueued: 100, maxPoll: 2, retryAfterSeconds: 3, toSourceRecord });
+    const abort = new AbortController();
+    const several = q.submit({ topic: "t", records: [record(1), record(2), record(3)], signal: abort.signal });
+    const polled = await q.poll(never); // the first two
+    q.ack(polled[0]!, meta(1));
+    abort.abort(new Error("gone"));
+    expect(await several).toEqual([
+      { kind: "written", topic: "t", partition: 0, offset: 1, timestamp: 7 },
+      {
+        kind: "failed",
+        message: "gone; the record was sent to Kafka and may still be written",
+        retriable: true,
+        maybeWritten: true,
+      },
+      { kind: "failed", message: "gone", retriable: true, maybeWritten: false },
+    ]);
+    expect(q.pending).toBe(0);
+    const late = new AbortController();
+    late.abort(new Error("left"));
+    expect(await q.submit({ topic: "t", records: [record(4)], signal: late.signal })).toEqual([
+      { kind: "failed", message: "left", retriable: true, maybeWritten: false },
+    ]);
+    const next = q.submit({ topic: "t", records: [record(5)], signal: never });
+    const [only] = await q.poll(never);
+    expect(only!.value).toBe(5);
+    q.ack(polled[1]!, meta(2)); // the aborted request's sent record, acknowledged later: nothing changes
+    q.ack(only!, meta(5));
+    expect(await next).toEqual([{ kind: "written", topic: "t", partition: 0, offset: 5, timestamp: 7 }]);
+  });
+
   test("withdrawQueued (pause) fails queued records only; close fails everything and refuses more", async () => {
     const q = queue();
     const first = q.submit({ topic: "t", records: [record(1)], signal: never });
@@ -99,6 +130,36 @@ describe("IngestQueue", () => {
     expect((await first)[0]).toMatchObject({ kind: "failed", maybeWritten: true });
     q.ack(polled[0]!, meta(1));
     expect(() => q.submit({ topic: "t", records: [record(3)], signal: never })).toThrow("stopped");
+  });
+
+  test("thousands of acknowledgements in and out of poll order, with aborted requests among them: each request gets its own outcomes", async () => {
+    const q = new IngestQueue({ maxQueued: 100_000, maxPoll: 100_000, retryAfterSeconds: 3, toSourceRecord });
+    const aborts: AbortController[] = [];
+    const requests: Promise<unknown>[] = [];
+    for (let i = 0; i < 12_000; i++) {
+      const abort = new AbortController();
+      aborts.push(abort);
+      requests.push(q.submit({ topic: "t", records: [record(i)], signal: abort.signal }));
+    }
+    const polled = await q.poll(never);
+    expect(polled).toHaveLength(12_000);
+    // Every tenth request aborts (its record was sent: may be written); the first thousand are acknowledged in reverse.
+    for (let i = 0; i < 12_000; i += 10) aborts[i]!.abort(new Error("gone"));
+    for (let i = 999; i >= 1; i--) if (i % 10 !== 0) q.ack(polled[i]!, meta(i)); // out of order
+    for (let i = 1000; i < 12_000; i++) if (i % 10 !== 0) q.ack(polled[i]!, meta(i));
+    expect(q.pending).toBe(0);
+    q.ack(polled[0]!, meta(0)); // already failed: nothing changes
+    q.ack(polled[5]!, meta(99)); // acknowledged twice: the first outcome stays
+    const outcomes = await Promise.all(requests);
+    outcomes.forEach((o, i) => {
+      if (i % 10 === 0) expect(o).toEqual([expect.objectContaining({ kind: "failed", maybeWritten: true })]);
+      else expect(o).toEqual([{ kind: "written", topic: "t", partition: 0, offset: i, timestamp: 7 }]);
+    });
+    // Nothing left behind: the next request is acknowledged by its own record.
+    const next = q.submit({ topic: "t", records: [record("n")], signal: never });
+    const [only] = await q.poll(never);
+    q.ack(only!, meta(7));
+    expect(await next).toEqual([{ kind: "written", topic: "t", partition: 0, offset: 7, timestamp: 7 }]);
   });
 
   test("a request that would overfill the queue gets 503 with Retry-After", async () => {

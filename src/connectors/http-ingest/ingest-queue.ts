@@ -5,7 +5,9 @@
  * tail of the queue and the call resolves when each has an outcome. The task's `poll` takes
  * everything queued (records of many requests go out in one produce call); `commitRecord` settles
  * a record as written or dropped. Records are in one of three places: queued (not yet polled: can
- * be withdrawn, certainly not written), sent (polled, awaiting Kafka), settled.
+ * be withdrawn, certainly not written), sent (polled, awaiting Kafka), settled. Sent records are
+ * kept in poll order, the order the runtime acknowledges them in: an acknowledgement finds its
+ * record at the head (no map of sent records to keep up per record).
  *   - request aborted (timeout, client gone): its queued records are withdrawn and fail as not
  *     written; its sent records fail as "may have been written".
  *   - `withdrawQueued` (connector paused): every queued record fails as not written.
@@ -23,12 +25,24 @@ import { type Clock, monotonicNow, systemClock } from "../../util/clock.ts";
 /** Builds the SourceRecord for one ingest record (topic, key/value/headers as the task decides). */
 export type ToSourceRecord = (topic: string, record: IngestRecord) => SourceRecord;
 
-/** One submitted request: its records' outcomes so far; the listener on its abort signal. */
-class PendingRequest {
+type SlotState = "queued" | "sent" | "settled";
+
+/**
+ * One submitted request: its records' outcomes so far; the listener on its abort signal. A request
+ * of one record (most of them under single-record load) is that record's slot itself: no slot
+ * object and no array of slots per request.
+ */
+class PendingRequest implements Slot {
   readonly outcomes: (RecordOutcome | undefined)[];
   remaining: number;
   done = false;
-  slots: readonly Slot[] = [];
+  /** The request's slots; null when it has one record and is its slot. */
+  slots: readonly Slot[] | null = null;
+  readonly request: PendingRequest = this;
+  readonly index = 0;
+  /** The one record (slots === null). */
+  record: SourceRecord = undefined as unknown as SourceRecord;
+  state: SlotState = "queued";
 
   constructor(
     private readonly queue: IngestQueue,
@@ -42,7 +56,7 @@ class PendingRequest {
 
   /** The request aborted (EventListener object: no closure per request). */
   handleEvent(): void {
-    this.queue.abandon(this.slots, abortMessage(this.signal));
+    this.queue.abandon(this, abortMessage(this.signal));
   }
 }
 
@@ -50,7 +64,8 @@ interface Slot {
   readonly request: PendingRequest;
   readonly index: number;
   readonly record: SourceRecord;
-  state: "queued" | "sent";
+  /** queued: not yet polled; sent: polled, no outcome yet; settled: has its outcome. */
+  state: SlotState;
 }
 
 export interface IngestQueueOptions {
@@ -66,7 +81,11 @@ export class IngestQueue implements IngestWriter {
   private queue: Slot[] = [];
   private head = 0;
   private queuedCount = 0;
-  private readonly sent = new Map<SourceRecord, Slot>();
+  /** Polled slots in poll order from `sentHead` (settled ones are skipped and dropped at the head). */
+  private sent: Slot[] = [];
+  private sentHead = 0;
+  /** Slots in `sent` still awaiting their outcome. */
+  private sentCount = 0;
   private readonly wake = new Signal();
   private closedReason: string | undefined;
   private readonly clock: Clock;
@@ -88,7 +107,7 @@ export class IngestQueue implements IngestWriter {
   }
 
   get pending(): number {
-    return this.queuedCount + this.sent.size;
+    return this.queuedCount + this.sentCount;
   }
 
   submit(submission: IngestSubmission): Promise<RecordOutcome[]> {
@@ -103,16 +122,21 @@ export class IngestQueue implements IngestWriter {
     if (records.length === 0) return Promise.resolve([]);
     return new Promise<RecordOutcome[]>((resolve) => {
       const request = new PendingRequest(this, signal, resolve, records.length);
-      const slots: Slot[] = new Array(records.length);
-      for (let index = 0; index < records.length; index++) {
-        slots[index] = { request, index, record: this.o.toSourceRecord(topic, records[index]!), state: "queued" };
+      if (records.length === 1) {
+        request.record = this.o.toSourceRecord(topic, records[0]!);
+        this.queue.push(request);
+      } else {
+        const slots: Slot[] = new Array(records.length);
+        for (let index = 0; index < records.length; index++) {
+          slots[index] = { request, index, record: this.o.toSourceRecord(topic, records[index]!), state: "queued" };
+        }
+        request.slots = slots;
+        // Queued only once every record converted: a conversion that throws leaves nothing behind.
+        for (let i = 0; i < slots.length; i++) this.queue.push(slots[i]!);
       }
-      request.slots = slots;
-      // Queued only once every record converted: a conversion that throws leaves nothing behind.
-      for (let i = 0; i < slots.length; i++) this.queue.push(slots[i]!);
-      this.queuedCount += slots.length;
+      this.queuedCount += records.length;
       this.wake.notify();
-      if (signal.aborted) this.abandon(slots, abortMessage(signal));
+      if (signal.aborted) this.abandon(request, abortMessage(signal));
       else signal.addEventListener("abort", request, { once: true });
     });
   }
@@ -153,7 +177,8 @@ export class IngestQueue implements IngestWriter {
       if (slot.state !== "queued" || slot.request.done) continue;
       slot.state = "sent";
       this.queuedCount--;
-      this.sent.set(slot.record, slot);
+      this.sent.push(slot);
+      this.sentCount++;
       out.push(slot.record);
     }
     this.compact();
@@ -165,9 +190,8 @@ export class IngestQueue implements IngestWriter {
     record: SourceRecord,
     metadata: { topic: string; partition: number; offset: number; timestamp: number | null } | null,
   ): void {
-    const slot = this.sent.get(record);
+    const slot = this.takeSent(record);
     if (!slot) return;
-    this.sent.delete(record);
     this.settle(
       slot,
       metadata
@@ -180,6 +204,44 @@ export class IngestQueue implements IngestWriter {
           }
         : { kind: "dropped" },
     );
+  }
+
+  /**
+   * The sent slot of `record`, no longer counted as sent; undefined if it has no such slot or it is
+   * already settled. Acknowledgements come in poll order, so it is the first unsettled one.
+   */
+  private takeSent(record: SourceRecord): Slot | undefined {
+    const sent = this.sent;
+    let head = this.sentHead;
+    while (head < sent.length && sent[head]!.state === "settled") head++;
+    this.sentHead = head;
+    for (let i = head; i < sent.length; i++) {
+      const slot = sent[i]!;
+      if (slot.record !== record) continue;
+      if (slot.state !== "sent") return undefined;
+      this.sentCount--;
+      slot.state = "settled";
+      if (i === head) this.sentHead = head + 1;
+      this.compactSent();
+      return slot;
+    }
+    return undefined;
+  }
+
+  private compactSent(): void {
+    const sent = this.sent;
+    const head = this.sentHead;
+    if (this.sentCount === 0) {
+      if (sent.length > 0) this.sent = [];
+      this.sentHead = 0;
+    } else if (head > 4096 && head * 2 > sent.length) {
+      this.sent = sent.slice(head);
+      this.sentHead = 0;
+    } else if (sent.length - head > 4096 && this.sentCount * 2 < sent.length - head) {
+      // Settled slots behind an unsettled one (an acknowledgement out of order, a request aborted).
+      this.sent = sent.slice(head).filter((slot) => slot.state === "sent");
+      this.sentHead = 0;
+    }
   }
 
   withdrawQueued(reason: string): void {
@@ -197,8 +259,11 @@ export class IngestQueue implements IngestWriter {
   close(reason: string): void {
     this.closedReason = reason;
     this.withdrawQueued(reason);
-    for (const slot of this.sent.values()) this.fail(slot, reason, true);
-    this.sent.clear();
+    const sent = this.sent;
+    for (let i = this.sentHead; i < sent.length; i++) if (sent[i]!.state === "sent") this.fail(sent[i]!, reason, true);
+    this.sent = [];
+    this.sentHead = 0;
+    this.sentCount = 0;
     this.timer?.abort();
     this.timer = undefined;
     this.timerAt = Number.POSITIVE_INFINITY;
@@ -223,20 +288,25 @@ export class IngestQueue implements IngestWriter {
   }
 
   /** @internal A request aborted: its queued records are withdrawn, its sent ones fail. */
-  abandon(slots: readonly Slot[], reason: string): void {
-    for (const slot of slots) {
-      if (slot.state === "queued") {
-        this.queuedCount--;
-        this.fail(slot, reason, false);
-      } else if (slot.request.outcomes[slot.index] === undefined) {
-        this.sent.delete(slot.record);
-        this.fail(slot, reason, true);
-      }
+  abandon(request: PendingRequest, reason: string): void {
+    const slots = request.slots;
+    if (slots === null) this.abandonSlot(request, reason);
+    else for (const slot of slots) this.abandonSlot(slot, reason);
+    this.compactSent();
+  }
+
+  private abandonSlot(slot: Slot, reason: string): void {
+    if (slot.state === "queued") {
+      this.queuedCount--;
+      this.fail(slot, reason, false);
+    } else if (slot.state === "sent") {
+      this.sentCount--;
+      this.fail(slot, reason, true);
     }
   }
 
   private fail(slot: Slot, reason: string, maybeWritten: boolean): void {
-    slot.state = "sent"; // never handed out again
+    slot.state = "settled"; // never handed out again
     this.settle(slot, {
       kind: "failed",
       message: maybeWritten ? `${reason}; the record was sent to Kafka and may still be written` : reason,
