@@ -26,7 +26,7 @@
  * and the task is not polled for more meanwhile. A request Kafka rejects for good is sent again
  * record by record: the batches before the culprit are acknowledged, the culprit fails the task
  * (or is skipped with errors.tolerance=all), and no batch after a failure is sent or acknowledged
- * to the SourceTask. On stop, the requests on the wire get their attempt and are awaited (batches
+ * to the SourceTask; a poll waiting for records meanwhile is aborted, so the task fails at once. On stop, the requests on the wire get their attempt and are awaited (batches
  * queued behind a request that the stop cut short are not sent), and what was acknowledged is
  * committed; records never acknowledged are polled again after a restart. Records dropped by a transform or skipped by `errors.tolerance=all` count as
  * handled (commitRecord with null).
@@ -97,6 +97,13 @@ export class WorkerSourceTask extends WorkerTask {
   /** Set once a batch failed or was abandoned: nothing after it is ever acknowledged. */
   private halted = false;
   private failure: { error: unknown } | undefined;
+  /**
+   * Aborted when a batch fails: a poll waiting for records (batches are in flight meanwhile)
+   * returns, so the task fails at once rather than at the SourceTask's next records.
+   */
+  private readonly failed = new AbortController();
+  /** `activeSignal` or a failure: made once per active signal, not per poll. */
+  private polling: { readonly active: AbortSignal; readonly signal: AbortSignal } | undefined;
   /** The produce paths: pipelined requests, producer replacement, recovery of failed requests. */
   private readonly sender: SourceTaskSender;
 
@@ -152,7 +159,7 @@ export class WorkerSourceTask extends WorkerTask {
       }
       const started = monotonicNow(this.clock);
       let records: SourceRecord[] | null;
-      const active = this.activeSignal;
+      const active = this.pollSignal();
       try {
         records = await retry(() => this.o.task.poll(active), {
           policy: POLL_BACKOFF,
@@ -180,6 +187,14 @@ export class WorkerSourceTask extends WorkerTask {
       }
       await this.maybeCommitOffsets();
     }
+  }
+
+  /** The signal a poll gets: aborts on stop, pause, or a batch failing (see `failed`). */
+  private pollSignal(): AbortSignal {
+    const active = this.activeSignal;
+    if (this.polling?.active !== active)
+      this.polling = { active, signal: AbortSignal.any([active, this.failed.signal]) };
+    return this.polling.signal;
   }
 
   /**
@@ -257,6 +272,7 @@ export class WorkerSourceTask extends WorkerTask {
       if (!outcome.ok) {
         this.halted = true;
         this.failure = { error: outcome.error };
+        this.failed.abort();
         this.notify();
         continue;
       }

@@ -31,8 +31,5 @@ export function httpIngestSource(
     },
     create: () => new HttpIngestSourceConnector(services),
     createTask: () => new HttpIngestSourceTask(services),
-    // The spool drainer keeps the spool's order: one batch in flight, so a retried batch cannot
-    // land after a later one.
-    maxInFlightBatches: (config) => ((config["ingest.ack.mode"] ?? "kafka").trim() === "spool" ? 1 : undefined),
   };
 }

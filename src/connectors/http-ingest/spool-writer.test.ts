@@ -172,9 +172,26 @@ describe("SpoolWriter", () => {
     await store.close();
   });
 
-  test("spool-mode tasks keep one batch in flight; kafka-mode tasks take the producer's setting", () => {
+  test("spool-mode and kafka-mode tasks both take the producer's setting of requests in flight (issue 12 point 8)", () => {
     const descriptor = httpIngestSource();
-    expect(descriptor.maxInFlightBatches?.({ "ingest.ack.mode": "spool" })).toBe(1);
+    expect(descriptor.maxInFlightBatches?.({ "ingest.ack.mode": "spool" })).toBeUndefined();
     expect(descriptor.maxInFlightBatches?.({ "ingest.ack.mode": "kafka" })).toBeUndefined();
+  });
+
+  test("an acknowledgement deletes only a row this writer polled, once", async () => {
+    await using dir = await tempDir("spool-writer-");
+    const store = await SpoolStore.open(dir.path);
+    const w = writer(store);
+    await w.submit(submission([rec("a", { n: 1 }), rec("a", { n: 2 }), rec("a", { n: 3 })]));
+    const polled = await w.poll(new AbortController().signal);
+    w.ack(polled[0]!);
+    w.ack(polled[0]!); // twice: nothing more
+    w.ack({ ...polled[1]!, sourcePartition: { spool: "other" } }); // not this spool's record
+    w.ack(polled[2]!); // the second is never acknowledged: its row stays
+    store.flushDeletes();
+    expect((await store.read("c1", 0, 10)).map((r) => r.seq)).toEqual([2]);
+    expect(w.drained).toBe(2);
+    w.close();
+    await store.close();
   });
 });

@@ -13,11 +13,24 @@
  * If the spool's worker dies, the spool is not durable any more: `submit` answers 503 and `poll`
  * throws a non-retriable error, so the task goes FAILED with the reason as its trace.
  *
- * Order: one task drains a connector's spool with one poll batch in flight at a time (the
- * descriptor's `maxInFlightBatches`), which WorkerSourceTask retries while Kafka is unreachable,
- * so records reach Kafka in spool order (and so in order per key). After a crash, rows whose
- * delete was lost are sent again (duplicates, counted by the consumer; never a loss); rows covered
- * by a committed offset are deleted at start.
+ * Order: one task drains a connector's spool, with several poll batches in flight (as any source
+ * task: the producer's max.in.flight.requests.per.connection and buffer.memory). Each partition's
+ * records reach Kafka in spool order (so in order per key) because requests reach the producer in
+ * poll order, the producer writes a partition's records in call order, and a request that fails
+ * fails every later unacknowledged send touching its partitions; the runtime then sends the failed
+ * requests again, oldest first and only their records not written, before anything newer
+ * (SendCoalescer; retried while Kafka is unreachable). Rows are deleted only for poll batches
+ * Kafka acknowledged in full, in poll order. A batch failing for good fails the task with its
+ * rows and every later one kept: the next start drains from the first unacknowledged sequence
+ * (rows up to the committed offset are deleted at start), in spool order.
+ *
+ * What that guarantees: every acknowledged record reaches Kafka at least once, and the first copy
+ * of each record comes after the first copies of the earlier records of its partition. A record is
+ * written twice when Kafka wrote it but the gateway did not learn it (a crash between Kafka's
+ * acknowledgement and the delete, a request whose last attempt ended without an answer, batches
+ * after a failed one that Kafka wrote all the same); such a copy may land after later records of
+ * its key: never a record of a key after a later one of that key, except as a duplicate of one
+ * already delivered in its place.
  *
  * Backpressure: a request that would take the spool past `ingest.spool.max.bytes` gets 503 with
  * Retry-After (bytes of appends in flight count too).
@@ -31,9 +44,16 @@ import { decodeSpoolRecord, encodeSpoolRecords } from "../../ingest/spool/spool-
 import type { SpoolRow, SpoolStore } from "../../store/spool-store.ts";
 import { Signal } from "../../util/async.ts";
 import { getLogger } from "../../util/logger.ts";
-import type { ToSourceRecord } from "./ingest-queue.ts";
 
 const log = getLogger("io.edgegateway.ingest.Spool");
+
+/** The SourceRecord of a spooled record, built with its source partition and offset (no copy). */
+export type ToSpoolSourceRecord = (
+  topic: string,
+  record: IngestRecord,
+  sourcePartition: SourceMap,
+  sourceOffset: SourceMap,
+) => SourceRecord;
 
 export interface SpoolWriterOptions {
   readonly store: SpoolStore;
@@ -41,7 +61,7 @@ export interface SpoolWriterOptions {
   readonly maxBytes: number;
   readonly maxPoll: number;
   readonly retryAfterSeconds: number;
-  readonly toSourceRecord: ToSourceRecord;
+  readonly toSourceRecord: ToSpoolSourceRecord;
   /** The committed offset's sequence: rows up to it were delivered (deleted at start). */
   readonly committedSeq: number | null;
   readonly now?: () => number;
@@ -56,7 +76,14 @@ interface Spooled {
 export class SpoolWriter implements IngestWriter {
   private cursor = 0;
   private reservedBytes = 0;
-  private readonly sent = new Map<SourceRecord, { seq: number; bytes: number }>();
+  /**
+   * The rows polled and not yet acknowledged, in poll order (sequence and size, side by side from
+   * `sentHead` on): the runtime acknowledges in poll order, so an acknowledgement finds its row at
+   * the head (or just after rows it never acknowledges, which then stay in the spool).
+   */
+  private sentSeqs: number[] = [];
+  private sentBytes: number[] = [];
+  private sentHead = 0;
   private readonly wake = new Signal();
   private closed = false;
   /** The rows after `cursor`, read ahead while the previous batch is produced. */
@@ -153,16 +180,15 @@ export class SpoolWriter implements IngestWriter {
           next.catch(() => undefined); // awaited by the next poll, if any
           this.prefetched = next;
         }
-        return rows.map((row) => {
+        const out: SourceRecord[] = new Array(rows.length);
+        for (let i = 0; i < rows.length; i++) {
+          const row = rows[i]!;
           const { topic, record } = (row.payload as Spooled | undefined) ?? decodeSpoolRecord(row.record);
-          const source: SourceRecord = {
-            ...this.o.toSourceRecord(topic, record),
-            sourcePartition: this.partition,
-            sourceOffset: { seq: row.seq },
-          };
-          this.sent.set(source, { seq: row.seq, bytes: row.bytes });
-          return source;
-        });
+          out[i] = this.o.toSourceRecord(topic, record, this.partition, { seq: row.seq });
+          this.sentSeqs.push(row.seq);
+          this.sentBytes.push(row.bytes);
+        }
+        return out;
       }
       await new Promise<void>((resolve) => {
         const onAbort = () => resolve();
@@ -177,11 +203,25 @@ export class SpoolWriter implements IngestWriter {
 
   /** Kafka acknowledged the record (or it was dropped): its row goes. */
   ack(record: SourceRecord): void {
-    const s = this.sent.get(record);
-    if (!s) return;
-    this.sent.delete(record);
-    this.o.store.delete(this.o.connector, s.seq, s.bytes);
+    const seq = (record.sourceOffset as { seq?: unknown } | null)?.seq;
+    if (record.sourcePartition !== this.partition || typeof seq !== "number") return;
+    let at = this.sentHead;
+    if (this.sentSeqs[at] !== seq) {
+      at = this.sentSeqs.indexOf(seq, at);
+      if (at < 0) return; // not polled by this writer, or acknowledged already
+    }
+    this.o.store.delete(this.o.connector, seq, this.sentBytes[at]!);
     this.drained += 1;
+    this.sentHead = at + 1;
+    if (this.sentHead === this.sentSeqs.length) {
+      this.sentSeqs = [];
+      this.sentBytes = [];
+      this.sentHead = 0;
+    } else if (this.sentHead > 4096 && this.sentHead * 2 > this.sentSeqs.length) {
+      this.sentSeqs = this.sentSeqs.slice(this.sentHead);
+      this.sentBytes = this.sentBytes.slice(this.sentHead);
+      this.sentHead = 0;
+    }
   }
 
   private failedMessage(failure: Error): string {
@@ -192,7 +232,9 @@ export class SpoolWriter implements IngestWriter {
     this.unsubscribe();
     this.prefetched = undefined;
     this.closed = true;
-    this.sent.clear();
+    this.sentSeqs = [];
+    this.sentBytes = [];
+    this.sentHead = 0;
     this.o.store.flushDeletes();
     this.o.store.release(this.o.connector);
     this.wake.notify();

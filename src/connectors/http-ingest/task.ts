@@ -13,14 +13,20 @@
 import type { Config, RecordMetadata, SourceTask, SourceTaskContext } from "../../api/connector.ts";
 import { Headers } from "../../api/data/headers.ts";
 import { Schemas } from "../../api/data/schema.ts";
-import type { SourceRecord } from "../../api/record.ts";
+import type { SourceMap, SourceRecord } from "../../api/record.ts";
 import type { IngestRecord } from "../../ingest/ingest-record.ts";
 import { httpIngestConfig } from "./config.ts";
 import type { HttpIngestServices } from "./connector.ts";
 import { IngestQueue } from "./ingest-queue.ts";
 import { SpoolWriter } from "./spool-writer.ts";
 
-export function toSourceRecord(topic: string, record: IngestRecord): SourceRecord {
+/** The SourceRecord of an ingested record (the spool's drainer passes its partition and offset). */
+export function toSourceRecord(
+  topic: string,
+  record: IngestRecord,
+  sourcePartition: SourceMap | null = null,
+  sourceOffset: SourceMap | null = null,
+): SourceRecord {
   const headers =
     record.headers.length === 0
       ? Headers.EMPTY
@@ -33,8 +39,8 @@ export function toSourceRecord(topic: string, record: IngestRecord): SourceRecor
         );
   // sourceRecord()'s fields in its order (the same object shape), without its spread per record.
   return {
-    sourcePartition: null,
-    sourceOffset: null,
+    sourcePartition,
+    sourceOffset,
     kafkaPartition: record.partition,
     keySchema: record.key instanceof Uint8Array ? Schemas.OPTIONAL_BYTES : null,
     key: record.key,

@@ -1,0 +1,220 @@
+/**
+ * The spool drainer on the source runtime with several produce requests in flight (issue 12 point
+ * 8): the HttpIngestSourceTask in ingest.ack.mode=spool, a real SpoolStore, the runtime's
+ * WorkerSourceTask and a pipelining in-memory producer that, as the KafkaProducer port demands,
+ * fails every later send once one failed.
+ */
+import { describe, expect, test } from "bun:test";
+import { tempDir } from "../../../test/support/temp-dir.ts";
+import { waitFor } from "../../../test/support/wait-for.ts";
+import { RetriableError } from "../../errors.ts";
+import type { IngestRecord } from "../../ingest/ingest-record.ts";
+import type { IngestWriter } from "../../ingest/route-table.ts";
+import { MemoryKafka } from "../../kafka/memory-kafka.ts";
+import { memoryOffsetStore, stringConverters, taskBasics } from "../../runtime/task-test-support.ts";
+import { TransformationChain } from "../../runtime/transformation-chain.ts";
+import { WorkerSourceTask } from "../../runtime/worker-source-task.ts";
+import type { OffsetStore } from "../../store/offset-store.ts";
+import { SpoolStore } from "../../store/spool-store.ts";
+import type { HttpIngestServices } from "./connector.ts";
+import { httpIngestSource } from "./index.ts";
+import { HttpIngestSourceTask } from "./task.ts";
+
+const record = (key: string, value: string): IngestRecord => ({
+  key,
+  value,
+  headers: [],
+  partition: null,
+  timestamp: 7,
+  bytes: value.length,
+});
+const CONFIG = {
+  name: "c",
+  "ingest.path": "/ingest/t",
+  "kafka.topic": "t",
+  "ingest.ack.mode": "spool",
+  // Two records per poll: several poll batches (and requests) out of a few records.
+  "ingest.poll.max.records": "2",
+};
+
+/** A spool-mode ingest task on the runtime, bounded in flight as the worker bounds it. */
+function drainer(store: SpoolStore, kafka: MemoryKafka, offsets: OffsetStore, tolerance: "none" | "all" = "none") {
+  let writer: IngestWriter | undefined;
+  const services = {
+    routes: { attach: (_: string, w: IngestWriter) => (writer = w), detach: () => {} },
+    stages: {},
+    spool: async () => store,
+  } as unknown as HttpIngestServices;
+  const basics = taskBasics(tolerance);
+  // As worker.ts: the producer's max.in.flight.requests.per.connection (5), capped by the descriptor.
+  const maxInFlightBatches = Math.min(5, httpIngestSource().maxInFlightBatches?.(CONFIG) ?? Number.POSITIVE_INFINITY);
+  const task = new WorkerSourceTask({
+    ...basics,
+    initialState: "STARTED",
+    task: new HttpIngestSourceTask(services),
+    taskClass: "HttpIngestSource",
+    config: CONFIG,
+    producer: () => kafka.producer(),
+    converters: stringConverters,
+    transformations: TransformationChain.EMPTY,
+    offsets,
+    maxRequestBytes: 1_048_576,
+    maxInFlightBatches,
+    batchBytes: 0, // each poll batch may start a request of its own while others are out
+    offsetFlushIntervalMs: 0,
+    onTopic: () => {},
+  });
+  return { task, listener: basics.listener, writer: () => writer };
+}
+
+const never = new AbortController().signal;
+const decoded = (kafka: MemoryKafka) =>
+  kafka.records("t").map((r) => `${new TextDecoder().decode(r.key!)}=${new TextDecoder().decode(r.value!)}`);
+/** Eight records of two keys, in spool order. */
+const SPOOLED = Array.from({ length: 8 }, (_, i) => `k${i % 2}=v${i}`);
+
+/** One request of all of them: one append, so the drainer finds them all there at its next poll. */
+async function spoolAll(writer: IngestWriter): Promise<void> {
+  const records = SPOOLED.map((entry) => {
+    const [key, value] = entry.split("=") as [string, string];
+    return record(key, value);
+  });
+  const outcomes = await writer.submit({ topic: "t", records, signal: never });
+  expect(outcomes.map((o) => o.kind)).toEqual(SPOOLED.map(() => "spooled"));
+}
+
+describe("the spool drainer with several produce requests in flight", () => {
+  test("a request failing in the middle (Kafka unreachable) goes again before anything after it: each record lands once, in spool order, and only acknowledged rows are deleted", async () => {
+    await using dir = await tempDir("spool-drain-");
+    const store = await SpoolStore.open(dir.path);
+    const kafka = new MemoryKafka();
+    kafka.pipelining = 3;
+    kafka.holdAcks();
+    const offsets = memoryOffsetStore();
+    const { task, listener, writer } = drainer(store, kafka, offsets);
+    task.start();
+    await waitFor(() => writer() !== undefined);
+    await spoolAll(writer()!);
+    // Three requests on the wire at once (one poll batch each), none acknowledged: nothing deleted.
+    await waitFor(() => kafka.heldSends === 3, { what: "three requests in flight" });
+    expect(kafka.sendSizes).toEqual([2, 2, 2]);
+    expect(store.stats("c").records).toBe(8);
+    // The second fails (Kafka unreachable), the first is written; the third was sent after the
+    // failed one, so the producer rejects it (the port's contract).
+    kafka.failAck(1, new RetriableError("NOT_ENOUGH_REPLICAS"));
+    kafka.releaseAck(0);
+    kafka.releaseAck(2);
+    await waitFor(() => kafka.heldSends === 4, { what: "the failed request sent again" });
+    expect(decoded(kafka)).toEqual(SPOOLED.slice(0, 2));
+    store.flushDeletes();
+    expect(store.stats("c").records).toBe(6);
+    // From here on Kafka answers at once: the failed request, then the rest, in spool order.
+    kafka.releaseAcks();
+    await waitFor(
+      () => {
+        store.flushDeletes();
+        return store.stats("c").records === 0;
+      },
+      { what: "the spool drained" },
+    );
+    expect(decoded(kafka)).toEqual(SPOOLED);
+    expect(listener.events).toEqual(["RUNNING"]);
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+    expect(offsets.get("c", { spool: "c" })).toEqual({ seq: 8 });
+    await store.close();
+  });
+
+  test("a request rejected for good in the middle fails the task; the rows after the last acknowledged one stay and a restarted task sends them again in spool order (duplicates, never a loss)", async () => {
+    await using dir = await tempDir("spool-drain-");
+    const store = await SpoolStore.open(dir.path);
+    const kafka = new MemoryKafka();
+    kafka.pipelining = 3;
+    kafka.holdAcks();
+    const offsets = memoryOffsetStore();
+    const first = drainer(store, kafka, offsets);
+    first.task.start();
+    await waitFor(() => first.writer() !== undefined);
+    await spoolAll(first.writer()!);
+    await waitFor(() => kafka.heldSends === 3, { what: "three requests in flight" });
+    // The second request is rejected for good (`v3` is, also on its own); the first is written;
+    // the third was sent after the failed one, so the producer rejects it (the port's contract).
+    // The spool is empty by then: the drainer waits in poll for more, and must fail all the same.
+    kafka.rejectRecords(
+      (r) => new TextDecoder().decode(r.value!) === "v3",
+      () => new Error("INVALID_RECORD"),
+    );
+    kafka.failAck(1, new Error("INVALID_RECORD"));
+    kafka.releaseAck(0);
+    kafka.releaseAck(2);
+    kafka.releaseAcks(); // the recovery's sends are answered at once
+    await waitFor(() => first.listener.events.includes("FAILED"), { what: "the task to fail" });
+    first.task.stop();
+    expect(await first.task.awaitStop(5000)).toBe(true);
+    store.flushDeletes();
+    // Only the first request's rows went: v2 (written one by one before the culprit) was not
+    // acknowledged to the task (its poll batch failed), so its row stays, as do all later ones.
+    expect(store.stats("c").records).toBe(6);
+    expect(offsets.get("c", { spool: "c" })).toEqual({ seq: 2 });
+    const before = decoded(kafka);
+
+    // Kafka takes everything again; a new task drains the rows left, from the committed offset.
+    kafka.rejectRecords(
+      () => false,
+      () => new Error("unused"),
+    );
+    const second = drainer(store, kafka, offsets);
+    second.task.start();
+    await waitFor(
+      () => {
+        store.flushDeletes();
+        return store.stats("c").records === 0;
+      },
+      { what: "the spool drained" },
+    );
+    const after = decoded(kafka).slice(before.length);
+    expect(after).toEqual(SPOOLED.slice(2));
+    // Every spooled record is in Kafka; the first copies of each record are in spool order.
+    const all = decoded(kafka);
+    const firstCopies = all.filter((entry, i) => all.indexOf(entry) === i);
+    expect(firstCopies).toEqual(SPOOLED);
+    second.task.stop();
+    expect(await second.task.awaitStop(5000)).toBe(true);
+    await store.close();
+  });
+
+  test("a stop with several requests in flight: what Kafka acknowledged meanwhile is committed and not sent again by the next task", async () => {
+    await using dir = await tempDir("spool-drain-");
+    const store = await SpoolStore.open(dir.path);
+    const kafka = new MemoryKafka();
+    kafka.pipelining = 3;
+    kafka.holdAcks();
+    const offsets = memoryOffsetStore();
+    const first = drainer(store, kafka, offsets);
+    first.task.start();
+    await waitFor(() => first.writer() !== undefined);
+    await spoolAll(first.writer()!);
+    await waitFor(() => kafka.heldSends === 3, { what: "three requests in flight" });
+    // The stop comes first (the SpoolWriter is closed), the acknowledgements after it.
+    first.task.stop();
+    kafka.releaseAcks();
+    expect(await first.task.awaitStop(5000)).toBe(true);
+    const delivered = decoded(kafka).length;
+    expect(delivered).toBeGreaterThanOrEqual(6);
+    expect(offsets.get("c", { spool: "c" })).toEqual({ seq: delivered });
+
+    const second = drainer(store, kafka, offsets);
+    second.task.start();
+    await waitFor(
+      () => {
+        store.flushDeletes();
+        return store.stats("c").records === 0;
+      },
+      { what: "the spool drained" },
+    );
+    expect(decoded(kafka)).toEqual(SPOOLED);
+    second.task.stop();
+    expect(await second.task.awaitStop(5000)).toBe(true);
+    await store.close();
+  });
+});
