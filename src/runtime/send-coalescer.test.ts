@@ -66,16 +66,10 @@ class ManualSender {
   }
 }
 
-const options = (
-  maxRequests = 1,
-  maxRequestBytes = 1_048_576,
-  maxInFlightBytes = 33_554_432,
-  minPipelinedBytes = 0,
-) => ({
+const options = (maxRequests = 1, maxRequestBytes = 1_048_576, maxInFlightBytes = 33_554_432) => ({
   maxRequestBytes,
   maxRequests: () => maxRequests,
   maxInFlightBytes,
-  minPipelinedBytes,
 });
 
 /** Collects each batch's settlement, in the order they happen. */
@@ -197,27 +191,22 @@ describe("SendCoalescer with several requests in flight", () => {
     expect(sender.requests[3]).toEqual(["d1", "e1"]);
   });
 
-  test("with a request on the wire, the next waits until a batch.size worth is queued (or an acknowledgement)", async () => {
+  test("a single small batch starts a request at once while there is room, whatever is already on the wire", async () => {
     const sender = new ManualSender();
-    const size = recordBytes(item("x").produced);
-    const coalescer = new SendCoalescer(sender.sender, options(5, 1_048_576, 33_554_432, size * 3));
+    const coalescer = new SendCoalescer(sender.sender, options(5));
     const log: string[] = [];
     track(coalescer, log, "A", [item("a1")]);
     track(coalescer, log, "B", [item("b1")]);
-    track(coalescer, log, "C", [item("c1")]);
-    expect(sender.requests).toEqual([["a1"]]);
-    track(coalescer, log, "D", [item("d1")]);
-    // b1, c1, d1: three records' worth queued, so the second request starts without waiting.
-    expect(sender.requests).toEqual([["a1"], ["b1", "c1", "d1"]]);
-    track(coalescer, log, "E", [item("e1")]);
-    expect(sender.requests).toHaveLength(2);
+    // No waiting for more bytes or an acknowledgement (as Java's producer with linger.ms=0).
+    expect(sender.requests).toEqual([["a1"], ["b1"]]);
     sender.ack(0);
     await waitFor(() => log.length === 1);
-    // One record queued, one request still out: e1 waits for it.
-    expect(sender.requests).toHaveLength(2);
+    track(coalescer, log, "C", [item("c1")]);
+    expect(sender.requests).toEqual([["a1"], ["b1"], ["c1"]]);
     sender.ack(1);
-    await waitFor(() => sender.requests.length === 3);
-    expect(sender.requests[2]).toEqual(["e1"]);
+    sender.ack(2);
+    await waitFor(() => log.length === 3);
+    expect(log).toEqual(["A:0", "B:1", "C:2"]);
   });
 
   test("acknowledgements out of order: batches settle strictly in queue order", async () => {

@@ -7,9 +7,10 @@
  * several requests). So a task that polls a few records at a time (device ingest: many small
  * requests) still fills each request.
  *
- * With a request on the wire, the next starts only once a producer batch's worth (`minPipelinedBytes`)
- * is queued: smaller amounts wait for an acknowledgement and go out merged, as with one request in
- * flight, so pipelining serves the tasks that have more to send than one request holds.
+ * A request starts as soon as there is room (fewer than `maxRequests` on the wire and the byte
+ * bound not reached), as Java's producer does with linger.ms=0: a task sending a few records at a
+ * time keeps several requests out instead of waiting for each round trip, and the batches that
+ * arrive while the wire is full are merged into the next request.
  *
  * Order: requests are handed to the producer in queue order, and the producer writes the records
  * of each partition in call order (the KafkaProducer contract). When a request's first attempt
@@ -68,13 +69,6 @@ export interface SendCoalescerOptions {
   readonly maxRequests: () => number;
   /** Bytes on the wire at once, at most (a single larger request goes when nothing else is out). */
   readonly maxInFlightBytes: number;
-  /**
-   * With a request on the wire, another starts only once this many bytes are queued (the
-   * producer's batch.size); less waits until no request is on the wire (or this many bytes are
-   * queued) and goes out merged with what arrives meanwhile, so a trickle of small poll batches (single-record ingest) makes full
-   * requests instead of many tiny ones. 0: start whenever there is room.
-   */
-  readonly minPipelinedBytes: number;
 }
 
 /** A batch's metadata per record, or undefined when it was not (wholly) sent because of a stop or an earlier failure. */
@@ -103,8 +97,6 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }> {
   /** Requests sent and not yet handed back to their batches, in send order. */
   private readonly requests: Request<T>[] = [];
   private wireBytes = 0;
-  /** Estimated bytes queued and not yet in a request. */
-  private unsentBytes = 0;
   /** A request failed: nothing new starts until the failed ones are recovered. */
   private recovering = false;
   private halted = false;
@@ -118,15 +110,10 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }> {
    * Queues one poll batch (non-empty); resolves with its metadata once Kafka acknowledged all of
    * its records, with undefined when it will not be (wholly) sent, or rejects with the failure.
    */
-  enqueue(records: readonly T[], bytes?: number): Promise<BatchResult> {
+  enqueue(records: readonly T[]): Promise<BatchResult> {
     if (this.halted) return Promise.resolve(undefined);
     const done = deferred<BatchResult>();
     this.queue.push({ records, metadata: [], done });
-    if (bytes === undefined) {
-      bytes = 0;
-      for (const r of records) bytes += recordBytes(r.produced);
-    }
-    this.unsentBytes += bytes;
     this.pump();
     return done.promise;
   }
@@ -139,15 +126,8 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }> {
   private pump(): void {
     while (!this.halted && !this.recovering && this.unsentBatch < this.queue.length) {
       const open = this.requests.length;
-      if (
-        open > 0 &&
-        (open >= Math.max(1, this.o.maxRequests()) ||
-          this.wireBytes >= this.o.maxInFlightBytes ||
-          this.unsentBytes < this.o.minPipelinedBytes)
-      )
-        return;
+      if (open > 0 && (open >= Math.max(1, this.o.maxRequests()) || this.wireBytes >= this.o.maxInFlightBytes)) return;
       const { records, bytes } = this.take();
-      this.unsentBytes = Math.max(0, this.unsentBytes - bytes);
       const request: Request<T> = { records, bytes, settled: false };
       this.requests.push(request);
       this.wireBytes += bytes;
@@ -235,7 +215,6 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }> {
     this.halted = true;
     this.requests.length = 0;
     this.wireBytes = 0;
-    this.unsentBytes = 0;
     const [first, ...later] = this.queue.splice(0);
     this.unsentBatch = 0;
     this.unsentRecord = 0;

@@ -50,7 +50,6 @@ export interface SourceTaskSenderOptions {
   readonly maxRequestBytes: number;
   readonly maxInFlightBatches: number;
   readonly maxInFlightBytes: number;
-  readonly batchBytes: number;
 }
 
 /** Kafka unreachable: retried until it answers or the task stops. */
@@ -82,7 +81,6 @@ export class SourceTaskSender {
         // A producer that writes sends one after the other gains nothing from more than one.
         maxRequests: () => Math.min(c.maxInFlightBatches, this.producer?.maxInFlight ?? 1),
         maxInFlightBytes: c.maxInFlightBytes,
-        minPipelinedBytes: c.batchBytes,
       },
     );
   }
@@ -92,9 +90,9 @@ export class SourceTaskSender {
     return this.sendsRetrying > 0;
   }
 
-  /** Queues a poll batch of `bytes` for sending; resolves with its metadata (see SendCoalescer). */
-  enqueue(outgoing: readonly Outgoing[], bytes: number): Promise<BatchResult> {
-    return this.sends.enqueue(outgoing, bytes);
+  /** Queues a poll batch for sending; resolves with its metadata (see SendCoalescer). */
+  enqueue(outgoing: readonly Outgoing[]): Promise<BatchResult> {
+    return this.sends.enqueue(outgoing);
   }
 
   /** Closes the retired producers and the current one (after the sends in flight settled). */

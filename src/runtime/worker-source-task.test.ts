@@ -65,7 +65,6 @@ function setup(
     clock?: Clock;
     maxRequestBytes?: number;
     maxInFlightBatches?: number;
-    batchBytes?: number;
     log?: Logger;
     topicCreator?: { ensure(topic: string): Promise<void>; close(): Promise<void> };
     producer?: (kafka: MemoryKafka) => Promise<KafkaProducer>;
@@ -89,7 +88,6 @@ function setup(
     offsets,
     maxRequestBytes: options.maxRequestBytes ?? 1_048_576,
     ...(options.maxInFlightBatches ? { maxInFlightBatches: options.maxInFlightBatches } : {}),
-    ...(options.batchBytes !== undefined ? { batchBytes: options.batchBytes } : {}),
     offsetFlushIntervalMs: options.flushMs ?? 0,
     onTopic: () => {},
     ...(options.topicCreator ? { topicCreator: options.topicCreator } : {}),
@@ -640,8 +638,8 @@ describe("WorkerSourceTask with a pipelining producer (issue 7 point 2)", () => 
   const values = (kafka: MemoryKafka) => kafka.records("t").map((r) => new TextDecoder().decode(r.value!));
 
   test("several requests in flight; one failing in the middle is sent again before anything after it, each record lands once, acknowledged in poll order", async () => {
-    // batch.size 0: each poll batch may start a request of its own while others are out.
-    const s = setup({ flushMs: 3_600_000, maxInFlightBatches: 5, batchBytes: 0 });
+    // Each poll batch starts a request of its own while there is room.
+    const s = setup({ flushMs: 3_600_000, maxInFlightBatches: 5 });
     s.kafka.pipelining = 3;
     s.kafka.holdAcks();
     s.plugin.queue.push([line(1)], [line(2)], [line(3)], [line(4)]);
@@ -680,7 +678,6 @@ describe("WorkerSourceTask with a pipelining producer (issue 7 point 2)", () => 
     const s = setup({
       maxRequestBytes: 150,
       maxInFlightBatches: 5,
-      batchBytes: 0,
       topicCreator: {
         ensure: async () => {},
         close: async () => {},
@@ -766,7 +763,6 @@ describe("WorkerSourceTask with a pipelining producer (issue 7 point 2)", () => 
     const s = setup({
       maxRequestBytes: 150,
       maxInFlightBatches: 5,
-      batchBytes: 0,
       log: logs.get("org.apache.kafka.connect.runtime.WorkerSourceTask"),
       producer: async (kafka) => {
         const inner = await kafka.producer();

@@ -14,8 +14,8 @@
  *
  * Produce requests are pipelined (SendCoalescer): up to the producer's
  * max.in.flight.requests.per.connection requests (and `maxInFlightBytes`) are on the wire at once,
- * a further one as soon as a batch.size worth is queued; the batches converted while they are out
- * are merged into the next request (up to max.request.size; a larger batch is split), so a task
+ * a new one starting as soon as there is room (as Java's producer with linger.ms=0); the batches
+ * converted while the wire is full are merged into the next request (up to max.request.size; a larger batch is split), so a task
  * polling a few records at a time still fills its requests. Records land in Kafka in poll order per partition: the producer writes each
  * partition in call order, and when a request fails, the producer fails every later send of those
  * partitions, is replaced by a new one (a new idempotent producer id), and the failed requests are
@@ -56,8 +56,6 @@ export interface WorkerSourceTaskOptions extends WorkerTaskOptions {
   readonly maxInFlightBatches?: number;
   /** Bytes sent and not yet acknowledged, at most (default 32 MiB, the producer's buffer.memory). */
   readonly maxInFlightBytes?: number;
-  /** The producer's batch.size (default 16 KiB): with a request on the wire, the next waits for this much. */
-  readonly batchBytes?: number;
   /** Creates a topic before its first record is sent (topic.creation.*); absent when unused. */
   readonly topicCreator?: TopicCreator;
 }
@@ -122,7 +120,6 @@ export class WorkerSourceTask extends WorkerTask {
       maxRequestBytes: o.maxRequestBytes,
       maxInFlightBatches: o.maxInFlightBatches ?? 5,
       maxInFlightBytes: o.maxInFlightBytes ?? 33_554_432,
-      batchBytes: o.batchBytes ?? 16_384,
     });
   }
 
@@ -250,8 +247,7 @@ export class WorkerSourceTask extends WorkerTask {
     // Queued behind the request on the wire and merged into the next one (SendCoalescer): batches
     // land in Kafka in poll order, retries included, and each is acknowledged on its own. After a
     // batch failed for good or was abandoned (stopping), later batches are not sent.
-    const sending: Promise<BatchResult> =
-      outgoing.length > 0 ? this.sender.enqueue(outgoing, bytes) : Promise.resolve([]);
+    const sending: Promise<BatchResult> = outgoing.length > 0 ? this.sender.enqueue(outgoing) : Promise.resolve([]);
     this.inFlight.submit({ records, positions, outgoing }, bytes, sending);
     const acknowledge = () => {
       this.acknowledging = this.acknowledging.then(() => this.acknowledgeSettled());

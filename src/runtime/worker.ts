@@ -355,7 +355,6 @@ export class Worker {
           descriptor.maxInFlightBatches?.(taskConfig) ?? Number.POSITIVE_INFINITY,
         ),
         maxInFlightBytes: Math.max(1, Number(producerProps["buffer.memory"] ?? 33_554_432) || 33_554_432),
-        batchBytes: Math.max(0, Number(producerProps["batch.size"] ?? 16_384) || 0),
         offsets: deps.offsets,
         ...(groups
           ? {

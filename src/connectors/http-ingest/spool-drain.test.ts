@@ -60,7 +60,6 @@ function drainer(store: SpoolStore, kafka: MemoryKafka, offsets: OffsetStore, to
     offsets,
     maxRequestBytes: 1_048_576,
     maxInFlightBatches,
-    batchBytes: 0, // each poll batch may start a request of its own while others are out
     offsetFlushIntervalMs: 0,
     onTopic: () => {},
   });
