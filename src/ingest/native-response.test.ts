@@ -37,6 +37,26 @@ describe("nativeResponse", () => {
       },
     );
 
+    test("consecutive answers for other topics and timestamps each match JSON.stringify (nothing cached leaks)", async () => {
+      const cases: [string, RecordOutcome[]][] = [
+        ["a", [written(0, 1, 1_764_500_000_000)]],
+        ["a", [written(1, 2, 1_764_500_000_000)]],
+        ["a", [written(1, 3, 1_764_500_000_001)]],
+        ["b", [written(0, 4, null)]],
+        ["b", [written(0, 5, 1_764_500_000_001), written(0, 6, null)]],
+        ["a", [written(2, 7, null)]],
+        ["a", [{ kind: "dropped" }]],
+      ];
+      for (const [topic, outcomes] of cases) {
+        const offsets = outcomes.map((o) =>
+          o.kind === "written"
+            ? { partition: o.partition, offset: o.offset, timestamp: o.timestamp }
+            : { partition: null, offset: null, [o.kind]: true },
+        );
+        expect(await nativeResponse(topic, outcomes, 3).text()).toBe(JSON.stringify({ topic, offsets }));
+      }
+    });
+
     test("each answer has headers of its own: a header set on one is not on the next", () => {
       const first = nativeResponse("t", [written(0, 1, 2)], 3);
       first.headers.set("x-extra", "1");
