@@ -270,7 +270,7 @@ describe("IngestQueue", () => {
 
 describe("IngestQueue acknowledgements", () => {
   const failedMaybeWritten = expect.objectContaining({ kind: "failed", maybeWritten: true });
-  const written = (offset: number) => ({ kind: "written", topic: "t", partition: 0, offset, timestamp: 7 });
+  const written = (offset: number) => ({ kind: "written" as const, topic: "t", partition: 0, offset, timestamp: 7 });
   const big = () => new IngestQueue({ maxQueued: 100_000, maxPoll: 10_000, retryAfterSeconds: 3, toSourceRecord });
 
   function submitMany(q: IngestQueue, count: number) {
@@ -353,7 +353,9 @@ describe("IngestQueue acknowledgements", () => {
     expect(q.ackSearchVisits).toBe(3);
     expect(q.pending).toBe(0);
     const outcomes = await Promise.all(requests);
-    outcomes.forEach((o, i) => expect(o).toEqual([i <= 5000 ? written(i) : failedMaybeWritten]));
+    outcomes.forEach((o, i) => {
+      expect(o).toEqual([i <= 5000 ? written(i) : failedMaybeWritten]);
+    });
   });
 
   test("out of poll order: each record gets its own outcome; a dropped record (null metadata) resolves as dropped", async () => {
