@@ -31,7 +31,7 @@ import { baseOptions } from "./client-options.ts";
 import { wrap } from "./errors.ts";
 import { partitionKey } from "./partition-batches.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
-import { PlatformaticTransport } from "./produce-transport.ts";
+import { PlatformaticTransport, requireFramedSend } from "./produce-transport.ts";
 import { encodeRecordBatch } from "./record-batch.ts";
 
 function toBuffer(bytes: Uint8Array): Buffer {
@@ -203,6 +203,7 @@ export async function connectPlatformaticProducer(
   properties: ClientProperties,
   onRetry?: (message: string) => void,
 ): Promise<KafkaProducer> {
+  requireFramedSend(); // before anything connects: one clear error, not every request failing
   const p = producerSettings(properties);
   const c = connectionSettings(properties);
   const options = baseOptions(c);
