@@ -60,6 +60,11 @@ export interface WorkerSourceTaskOptions extends WorkerTaskOptions {
   readonly batchBytes?: number;
   /** Creates a topic before its first record is sent (topic.creation.*); absent when unused. */
   readonly topicCreator?: TopicCreator;
+  /**
+   * The task promises poll order per partition (SourceConnectorDescriptor's `keepsOrder`): on a
+   * producer that is not idempotent, one request in flight (default false).
+   */
+  readonly keepOrder?: boolean;
 }
 
 export type { TopicCreator } from "./source-task-sender.ts";
@@ -117,6 +122,7 @@ export class WorkerSourceTask extends WorkerTask {
       log: this.log,
       operator: o.operator,
       producer: o.producer,
+      keepOrder: o.keepOrder ?? false,
       topicCreator: o.topicCreator,
       stopSignal: () => this.stopSignal,
       maxRequestBytes: o.maxRequestBytes,
