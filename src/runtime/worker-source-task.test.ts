@@ -361,6 +361,35 @@ describe("WorkerSourceTask with several batches in flight", () => {
     expect(offsets.get("c", { file: "f" })).toEqual({ pos: 1 });
   });
 
+  test("a batch rejected for good while the task is PAUSED fails the task without a resume (spool-order-fix point 2)", async () => {
+    const { kafka, plugin, task, listener, offsets } = setup({ maxInFlightBatches: 5 });
+    kafka.pipelining = 3;
+    kafka.holdAcks();
+    // Each poll batch a batch.size worth or more, so each goes out in a request of its own.
+    const big = (n: number) =>
+      sourceRecord({
+        topic: "t",
+        value: `line ${n} `.padEnd(20_000, "x"),
+        valueSchema: Schemas.STRING,
+        sourcePartition: { file: "f" },
+        sourceOffset: { pos: n },
+      });
+    plugin.queue.push([big(1)], [big(2)], [big(3)]);
+    task.start();
+    await waitFor(() => kafka.heldSends === 3, { what: "three requests in flight" });
+    task.transitionTo("PAUSED");
+    await waitFor(() => listener.events.includes("PAUSED"), { what: "PAUSED" });
+    kafka.failAck(1, new ConnectError("INVALID_RECORD"));
+    kafka.releaseAck(0);
+    kafka.releaseAck(2); // sent after the failed one: the producer rejects it
+    await waitFor(() => listener.events.includes("FAILED"), { what: "the task to fail while paused" });
+    expect(listener.events).toEqual(["RUNNING", "PAUSED", "FAILED"]);
+    expect(await task.awaitStop(5000)).toBe(true);
+    expect(kafka.records("t")).toHaveLength(1);
+    expect(plugin.committed.map(([v]) => v.slice(0, 7))).toEqual(["line 1 "]);
+    expect(offsets.get("c", { file: "f" })).toEqual({ pos: 1 });
+  });
+
   test("stop while batches are in flight: waits for them and commits only the acknowledged prefix", async () => {
     const { kafka, plugin, task, offsets } = setup({ flushMs: 3_600_000 });
     kafka.holdAcks();
