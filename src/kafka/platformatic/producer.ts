@@ -66,6 +66,7 @@ export class PlatformaticProducer implements KafkaProducer {
   constructor(
     private readonly pipeline: ProducePipeline,
     readonly maxInFlight: number,
+    readonly idempotent: boolean,
     private readonly gzip: boolean,
     /** Closes the pipeline; `admitted` settles once the sends waiting for metadata are appended. */
     private readonly onClose: (admitted: Promise<unknown>) => Promise<void>,
@@ -256,5 +257,5 @@ export async function connectPlatformaticProducer(
     await close().catch(() => undefined);
     throw wrap(error, "Failed to connect the producer");
   }
-  return new PlatformaticProducer(pipeline, p.maxInFlight, p.compression === "gzip", close);
+  return new PlatformaticProducer(pipeline, p.maxInFlight, p.idempotent, p.compression === "gzip", close);
 }
