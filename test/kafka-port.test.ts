@@ -77,6 +77,23 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
     expect(await admin.listTopics()).toContain(topic);
   });
 
+  test.each([
+    ["the default", {}, true],
+    ["acks=1", { acks: "1" }, false],
+    ["enable.idempotence=false", { "enable.idempotence": "false" }, false],
+    ["max.in.flight.requests.per.connection=6", { "max.in.flight.requests.per.connection": "6" }, false],
+  ] as const)(
+    "a producer says whether it is idempotent (spool-order-fix point 1): %s",
+    async (_, overrides, idempotent) => {
+      const producer = await port.producer({ "bootstrap.servers": info.bootstrap, ...overrides });
+      try {
+        expect(producer.idempotent).toBe(idempotent);
+      } finally {
+        await producer.close();
+      }
+    },
+  );
+
   test.each([["PLAINTEXT"], ["SASL_PLAINTEXT"], ["SSL"]])(
     "produces with acks=all and an idempotent producer, consumes in a group and commits (%s)",
     async (name) => {

@@ -64,7 +64,9 @@ export interface KafkaProducer {
    * not await one before the next).
    *
    * Guarantees: the records of one partition are written in call order, across sends and across
-   * the producer's own retries (with acks=all and idempotence: each exactly once). A send that
+   * the producer's own retries (with acks=all and idempotence: each exactly once) when the
+   * producer is `idempotent`; when it is not, only while the caller has one send in flight at a
+   * time (see `idempotent`). A send that
    * fails for good rejects only after none of its records can still be written by this producer,
    * and it fails the producer: every send made after it and not yet acknowledged that has records
    * for the same partitions rejects too (a record that cannot be written is never overtaken by a
@@ -84,6 +86,21 @@ export interface KafkaProducer {
    * or 1 when it writes sends one after the other); more concurrent sends only queue. Absent: 1.
    */
   readonly maxInFlight?: number;
+  /**
+   * True when the producer is idempotent (Kafka's enable.idempotence in effect: acks=all,
+   * max.in.flight.requests.per.connection ≤ 5, retries > 0, not turned off): the broker rejects a
+   * batch that would land out of sequence, so a partition's records keep call order with several
+   * sends in flight and across retries. False or absent (acks=1/0, enable.idempotence=false, more
+   * than 5 in flight, retries=0): a batch retried after a failure may land after a later send's
+   * batch, as with Java's producer; a caller that needs order (SourceConnectorDescriptor's
+   * `keepsOrder`) then keeps one send in flight at a time. Remaining window even when idempotent:
+   * once the broker lost the producer's state mid-stream (its producer id expired after
+   * producer.id.expiration.ms idle, or DeleteRecords past the producer's last batch), the
+   * adapter's one-batch-until-first-write guard is not armed again, so until a batch of the
+   * partition is written again a later batch may be written ahead of an earlier one the broker
+   * refuses (Java's producer has the same window).
+   */
+  readonly idempotent?: boolean;
   /** Waits for the sends in flight (bounded by request.timeout.ms), then closes. */
   close(): Promise<void>;
 }

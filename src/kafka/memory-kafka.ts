@@ -34,6 +34,8 @@ export class MemoryKafka implements KafkaPort {
   sends = 0;
   /** The producers' `maxInFlight` (1: the runtime sends one request at a time). */
   pipelining = 1;
+  /** The producers' `idempotent` (false: a connector that keeps order gets one request in flight). */
+  idempotent = true;
   /** Records per produce call, in call order (failed calls included). */
   readonly sendSizes: number[] = [];
 
@@ -174,6 +176,7 @@ export class MemoryKafka implements KafkaPort {
         });
       },
       maxInFlight: this.pipelining,
+      idempotent: this.idempotent,
       close: async () => {},
     };
   }

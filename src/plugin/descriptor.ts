@@ -58,11 +58,19 @@ export interface SourceConnectorDescriptor extends Descriptor<"source", SourceCo
   createTask(): SourceTask;
   /**
    * At most this many poll batches of a task with this config in flight to Kafka at once (the
-   * worker otherwise allows the producer's max.in.flight.requests.per.connection). 1 keeps a
-   * retried batch from landing after a later one, for connectors that promise order (the
-   * HttpIngestSource spool). Undefined: no limit of the connector's own.
+   * worker otherwise allows the producer's max.in.flight.requests.per.connection). Undefined: no
+   * limit of the connector's own. A connector that promises order says so with `keepsOrder`.
    */
   maxInFlightBatches?(taskConfig: Config): number | undefined;
+  /**
+   * True when a task with this config promises that its records land in Kafka in poll order per
+   * partition, retries included (the HttpIngestSource spool). The worker then keeps several
+   * produce requests in flight only on an idempotent producer (the default; KafkaProducer's
+   * `idempotent`), which keeps that order itself; with a producer that is not idempotent
+   * (acks=1/0, enable.idempotence=false, more than 5 in flight, retries=0) it keeps one request
+   * in flight, so a retried batch cannot land after a later one. Undefined: false.
+   */
+  keepsOrder?(taskConfig: Config): boolean;
 }
 
 export interface SinkConnectorDescriptor extends Descriptor<"sink", SinkConnector>, ConnectorDescriptorBase {

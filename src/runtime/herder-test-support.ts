@@ -108,17 +108,22 @@ function connector(scripted: Scripted): SourceConnector & SinkConnector {
   };
 }
 
+/**
+ * Waits 100 ms or until `signal` aborts. The listener is removed when the timer fires: the poll
+ * signal is shared by every poll until pause/stop, so a listener per poll would pile up.
+ */
 function idlePoll(signal: AbortSignal): Promise<null> {
   return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(null), 100);
-    signal.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        resolve(null);
-      },
-      { once: true },
-    );
+    if (signal.aborted) return resolve(null);
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(null);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(null);
+    }, 100);
+    signal.addEventListener("abort", onAbort, { once: true });
   });
 }
 

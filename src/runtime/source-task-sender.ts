@@ -47,6 +47,8 @@ export interface SourceTaskSenderOptions {
   readonly topicCreator?: TopicCreator;
   /** The task's stop signal: retries and waits end with it. */
   readonly stopSignal: () => AbortSignal;
+  /** Poll order per partition is promised: one request in flight on a producer that is not idempotent. */
+  readonly keepOrder: boolean;
   readonly maxRequestBytes: number;
   readonly maxInFlightBatches: number;
   readonly maxInFlightBytes: number;
@@ -79,10 +81,20 @@ export class SourceTaskSender {
       {
         maxRequestBytes: c.maxRequestBytes,
         // A producer that writes sends one after the other gains nothing from more than one.
-        maxRequests: () => Math.min(c.maxInFlightBatches, this.producer?.maxInFlight ?? 1),
+        maxRequests: () => Math.min(c.maxInFlightBatches, this.producerRequests()),
         maxInFlightBytes: c.maxInFlightBytes,
       },
     );
+  }
+
+  /**
+   * Requests the current producer may have in flight: its maxInFlight, but 1 when the task keeps
+   * order and the producer is not idempotent (it could write a retried batch after a later one).
+   */
+  private producerRequests(): number {
+    const producer = this.producer;
+    if (!producer || (this.c.keepOrder && !producer.idempotent)) return 1;
+    return producer.maxInFlight ?? 1;
   }
 
   /** True while a send is being retried (Kafka unreachable). */

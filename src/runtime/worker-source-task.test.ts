@@ -6,6 +6,9 @@ import { type SourceRecord, sourceRecord } from "../api/record.ts";
 import { ConnectError, RetriableError } from "../errors.ts";
 import { type KafkaProducer, NotSentError, type ProducerRecord } from "../kafka/kafka-port.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
+import { ProducePipeline } from "../kafka/platformatic/produce-pipeline.ts";
+import type { OutgoingBatch, PartitionAnswer, ProduceTransport } from "../kafka/platformatic/produce-transport.ts";
+import { PlatformaticProducer } from "../kafka/platformatic/producer.ts";
 import type { Clock } from "../util/clock.ts";
 import { type Logger, LogManager } from "../util/logger.ts";
 import { ManualClock } from "../util/manual-clock.ts";
@@ -356,6 +359,35 @@ describe("WorkerSourceTask with several batches in flight", () => {
     expect(String(listener.failure)).toBe("ConnectError: record too large");
     expect(kafka.heldSends).toBe(2); // line 3 was never sent
     expect(committedValues(plugin)).toEqual(["line 1"]);
+    expect(offsets.get("c", { file: "f" })).toEqual({ pos: 1 });
+  });
+
+  test("a batch rejected for good while the task is PAUSED fails the task without a resume (spool-order-fix point 2)", async () => {
+    const { kafka, plugin, task, listener, offsets } = setup({ maxInFlightBatches: 5 });
+    kafka.pipelining = 3;
+    kafka.holdAcks();
+    // Each poll batch a batch.size worth or more, so each goes out in a request of its own.
+    const big = (n: number) =>
+      sourceRecord({
+        topic: "t",
+        value: `line ${n} `.padEnd(20_000, "x"),
+        valueSchema: Schemas.STRING,
+        sourcePartition: { file: "f" },
+        sourceOffset: { pos: n },
+      });
+    plugin.queue.push([big(1)], [big(2)], [big(3)]);
+    task.start();
+    await waitFor(() => kafka.heldSends === 3, { what: "three requests in flight" });
+    task.transitionTo("PAUSED");
+    await waitFor(() => listener.events.includes("PAUSED"), { what: "PAUSED" });
+    kafka.failAck(1, new ConnectError("INVALID_RECORD"));
+    kafka.releaseAck(0);
+    kafka.releaseAck(2); // sent after the failed one: the producer rejects it
+    await waitFor(() => listener.events.includes("FAILED"), { what: "the task to fail while paused" });
+    expect(listener.events).toEqual(["RUNNING", "PAUSED", "FAILED"]);
+    expect(await task.awaitStop(5000)).toBe(true);
+    expect(kafka.records("t")).toHaveLength(1);
+    expect(plugin.committed.map(([v]) => v.slice(0, 7))).toEqual(["line 1 "]);
     expect(offsets.get("c", { file: "f" })).toEqual({ pos: 1 });
   });
 
@@ -792,5 +824,99 @@ describe("WorkerSourceTask with a pipelining producer (issue 7 point 2)", () => 
     expect(lines.filter((l) => l.includes("Failed to send"))).toHaveLength(1);
     s.task.stop();
     expect(await s.task.awaitStop(5000)).toBe(true);
+  });
+});
+
+/**
+ * One partition of `t` on one broker: the first Produce waits for `release` and is answered
+ * NOT_LEADER_OR_FOLLOWER (retriable); every other one is written at once.
+ */
+class FirstAnswerHeld implements ProduceTransport {
+  /** Records per written batch, in log order. */
+  readonly written: number[] = [];
+  produceCalls = 0;
+  callsAtRelease = -1;
+  readonly release = Promise.withResolvers<void>();
+  async leaders(topics: readonly string[]): Promise<Map<string, readonly number[]>> {
+    return new Map(topics.map((t) => [t, [1]]));
+  }
+  async initProducerId() {
+    return { producerId: 7n, producerEpoch: 0 };
+  }
+  stamp(): void {}
+  async produce(_node: number, batches: readonly OutgoingBatch[]): Promise<readonly PartitionAnswer[]> {
+    if (this.produceCalls++ === 0) {
+      await this.release.promise;
+      this.callsAtRelease = this.produceCalls;
+      return batches.map((b) => ({ topic: b.topic, partition: b.partition, errorCode: 6, baseOffset: -1 }));
+    }
+    return batches.map((b) => {
+      const baseOffset = this.written.reduce((a, n) => a + n, 0);
+      this.written.push(b.records.readInt32BE(57));
+      return { topic: b.topic, partition: b.partition, errorCode: 0, baseOffset };
+    });
+  }
+}
+
+describe("WorkerSourceTask that keeps order, on a producer that is not idempotent (spool-order-fix point 1)", () => {
+  test("one request in flight: a batch retried after NOT_LEADER_OR_FOLLOWER lands before the next one", async () => {
+    // The review's reproduction: acks=1 (no idempotence), 5 in flight, batch 0 NOT_LEADER, batch
+    // 1 written, batch 0 retried: [1, 0]. Keeping order, batch 1 goes only after batch 0 settled.
+    const broker = new FirstAnswerHeld();
+    const pipeline = new ProducePipeline(broker, {
+      idempotent: false,
+      maxInFlight: 5,
+      maxRequestBytes: 1_048_576,
+      deliveryTimeoutMs: 120_000,
+      retries: 10,
+      retryBackoffMs: 1,
+      error: (message, retriable) => (retriable ? new RetriableError(message) : new ConnectError(message)),
+    });
+    const producer = new PlatformaticProducer(pipeline, 5, false, false, async () => {});
+    const basics = taskBasics();
+    const plugin = new QueuedSource();
+    const task = new WorkerSourceTask({
+      ...basics,
+      initialState: "STARTED",
+      task: plugin,
+      taskClass: "test.QueuedSource",
+      config: {},
+      producer: async () => producer,
+      keepOrder: true,
+      converters: stringConverters,
+      transformations: TransformationChain.EMPTY,
+      offsets: memoryOffsetStore(),
+      maxRequestBytes: 1_048_576,
+      maxInFlightBatches: 5,
+      offsetFlushIntervalMs: 0,
+      onTopic: () => {},
+    });
+    // Each poll batch a batch.size worth or more, so each would start a request of its own.
+    const big = (n: number) =>
+      sourceRecord({
+        topic: "t",
+        kafkaPartition: 0,
+        value: `line ${n} `.padEnd(20_000, "x"),
+        valueSchema: Schemas.STRING,
+        sourcePartition: { file: "f" },
+        sourceOffset: { pos: n },
+      });
+    plugin.queue.push([big(1)], [big(2), big(3)]);
+    task.start();
+    await waitFor(() => broker.produceCalls >= 1 && task.metrics.sourceRecordPollTotal === 3, {
+      what: "both batches polled, the first on the wire",
+    });
+    broker.release.resolve();
+    await waitFor(() => plugin.committed.length === 3, { what: "all acknowledged" });
+    expect(broker.written).toEqual([1, 2]);
+    expect(broker.callsAtRelease).toBe(1);
+    expect(plugin.committed.map(([v, m]) => [v.slice(0, 7), m?.offset])).toEqual([
+      ["line 1 ", 0],
+      ["line 2 ", 1],
+      ["line 3 ", 2],
+    ]);
+    expect(basics.listener.events).toEqual(["RUNNING"]);
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
   });
 });

@@ -26,7 +26,7 @@
  * and the task is not polled for more meanwhile. A request Kafka rejects for good is sent again
  * record by record: the batches before the culprit are acknowledged, the culprit fails the task
  * (or is skipped with errors.tolerance=all), and no batch after a failure is sent or acknowledged
- * to the SourceTask; a poll waiting for records meanwhile is aborted, so the task fails at once. On stop, the requests on the wire get their attempt and are awaited (batches
+ * to the SourceTask; a poll waiting for records meanwhile is aborted, so the task fails at once (a PAUSED task too, without waiting for a resume). On stop, the requests on the wire get their attempt and are awaited (batches
  * queued behind a request that the stop cut short are not sent), and what was acknowledged is
  * committed; records never acknowledged are polled again after a restart. Records dropped by a transform or skipped by `errors.tolerance=all` count as
  * handled (commitRecord with null).
@@ -58,6 +58,11 @@ export interface WorkerSourceTaskOptions extends WorkerTaskOptions {
   readonly maxInFlightBytes?: number;
   /** Creates a topic before its first record is sent (topic.creation.*); absent when unused. */
   readonly topicCreator?: TopicCreator;
+  /**
+   * The task promises poll order per partition (SourceConnectorDescriptor's `keepsOrder`): on a
+   * producer that is not idempotent, one request in flight (default false).
+   */
+  readonly keepOrder?: boolean;
 }
 
 export type { TopicCreator } from "./source-task-sender.ts";
@@ -115,6 +120,7 @@ export class WorkerSourceTask extends WorkerTask {
       log: this.log,
       operator: o.operator,
       producer: o.producer,
+      keepOrder: o.keepOrder ?? false,
       topicCreator: o.topicCreator,
       stopSignal: () => this.stopSignal,
       maxRequestBytes: o.maxRequestBytes,
@@ -203,7 +209,7 @@ export class WorkerSourceTask extends WorkerTask {
     return this.inFlight.oldestSettled().then(() => this.acknowledging);
   }
 
-  private throwIfFailed(): void {
+  protected override throwIfFailed(): void {
     if (this.failure) throw this.failure.error;
   }
 

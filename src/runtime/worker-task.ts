@@ -147,16 +147,20 @@ export abstract class WorkerTask {
 
   /**
    * While the target state is PAUSED, reports PAUSED and waits; reports RUNNING again on resume.
-   * Returns false when the task is stopping.
+   * Returns false when the task is stopping. Throws what `throwIfFailed` throws, checked at every
+   * wake-up: a failure found while paused (a batch in flight rejected for good) fails the task
+   * without waiting for a resume.
    */
   protected async awaitUnpaused(): Promise<boolean> {
     while (!this.stopping && this.targetState !== "STARTED") {
+      this.throwIfFailed();
       if (!this.reportedPaused) {
         this.reportedPaused = true;
         await this.onPaused();
         this.listener.onPause(this.id);
       }
       await this.wake.wait(1000);
+      this.throwIfFailed();
       if (!this.stopping) await this.whilePaused();
     }
     if (this.reportedPaused && !this.stopping) {
@@ -208,6 +212,11 @@ export abstract class WorkerTask {
   protected abstract close(failed: boolean): Promise<void>;
   protected onTargetState(_state: TargetState): void {}
   protected async onPaused(): Promise<void> {}
+  /**
+   * Throws the error that fails the task when one was found outside the loop's own calls (a batch
+   * in flight failed): the loop calls it, and so does the paused wait, which `notify` wakes.
+   */
+  protected throwIfFailed(): void {}
   /** Runs about once a second while paused (periodic offset commits). */
   protected async whilePaused(): Promise<void> {}
   protected async onResumed(): Promise<void> {}

@@ -349,6 +349,7 @@ export class Worker {
         task: descriptor.createTask(),
         operator,
         producer: () => deps.kafka.producer(producerProps),
+        keepOrder: descriptor.keepsOrder?.(taskConfig) ?? false,
         maxRequestBytes: Number(producerProps["max.request.size"] ?? 1_048_576),
         maxInFlightBatches: Math.min(
           Math.max(1, Number(producerProps["max.in.flight.requests.per.connection"] ?? 5) || 5),

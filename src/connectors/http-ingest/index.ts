@@ -31,5 +31,8 @@ export function httpIngestSource(
     },
     create: () => new HttpIngestSourceConnector(services),
     createTask: () => new HttpIngestSourceTask(services),
+    // The spool drainer promises spool order per partition: on a producer that is not idempotent
+    // the worker then keeps one request in flight (a retried batch cannot land after a later one).
+    keepsOrder: (config) => (config["ingest.ack.mode"] ?? "kafka").trim() === "spool",
   };
 }

@@ -267,3 +267,121 @@ describe("IngestQueue", () => {
     expect(clock.pending).toBe(0);
   });
 });
+
+describe("IngestQueue acknowledgements", () => {
+  const failedMaybeWritten = expect.objectContaining({ kind: "failed", maybeWritten: true });
+  const written = (offset: number) => ({ kind: "written" as const, topic: "t", partition: 0, offset, timestamp: 7 });
+  const big = () => new IngestQueue({ maxQueued: 100_000, maxPoll: 10_000, retryAfterSeconds: 3, toSourceRecord });
+
+  function submitMany(q: IngestQueue, count: number) {
+    const aborts: AbortController[] = [];
+    const requests: Promise<unknown>[] = [];
+    for (let i = 0; i < count; i++) {
+      const abort = new AbortController();
+      aborts.push(abort);
+      requests.push(q.submit({ topic: "t", records: [record(i)], signal: abort.signal }));
+    }
+    return { aborts, requests };
+  }
+
+  test("in poll order, records of abandoned requests among them (half of 20,000): each found where expected, none searched for", async () => {
+    const q = big();
+    const { aborts, requests } = submitMany(q, 20_000);
+    const polled = [...(await q.poll(never)), ...(await q.poll(never))]; // two batches of 10,000
+    expect(polled).toHaveLength(20_000);
+    for (let i = 0; i < 10_000; i++) aborts[i]!.abort(new Error("timed out")); // the older half
+    expect(q.pending).toBe(10_000);
+    // Kafka acknowledges every record in poll order, the abandoned ones too; every 7th was dropped.
+    for (let i = 0; i < 20_000; i++) q.ack(polled[i]!, i % 7 === 0 ? null : meta(i));
+    // Before the fix each acknowledgement of an abandoned record searched everything after it (quadratic).
+    expect(q.ackSearchVisits).toBe(0);
+    expect(q.pending).toBe(0);
+    const outcomes = await Promise.all(requests);
+    outcomes.forEach((o, i) => {
+      if (i < 10_000) expect(o).toEqual([failedMaybeWritten]);
+      else expect(o).toEqual([i % 7 === 0 ? { kind: "dropped" } : written(i)]);
+    });
+  });
+
+  test("a request of several records abandoned with all of them sent, then acknowledged in order", async () => {
+    const q = queue();
+    const abort = new AbortController();
+    const several = q.submit({ topic: "t", records: [record(1), record(2), record(3)], signal: abort.signal });
+    const single = q.submit({ topic: "t", records: [record(4)], signal: never });
+    const polled = await q.poll(never);
+    q.ack(polled[0]!, meta(1));
+    abort.abort(new Error("gone"));
+    expect(await several).toEqual([written(1), failedMaybeWritten, failedMaybeWritten]);
+    q.ack(polled[1]!, meta(2));
+    q.ack(polled[2]!, null);
+    q.ack(polled[3]!, meta(4));
+    expect(await single).toEqual([written(4)]);
+    expect(q.ackSearchVisits).toBe(0);
+    expect(q.pending).toBe(0);
+  });
+
+  test("a repeated acknowledgement changes nothing and the next one is still found where expected", async () => {
+    const q = queue();
+    const a = q.submit({ topic: "t", records: [record(1)], signal: never });
+    const b = q.submit({ topic: "t", records: [record(2)], signal: never });
+    const polled = await q.poll(never);
+    q.ack(polled[0]!, meta(1));
+    q.ack(polled[0]!, meta(99));
+    expect(await a).toEqual([written(1)]);
+    expect(q.ackSearchVisits).toBe(1); // the one slot still awaiting its acknowledgement, not a scan of all
+    q.ack(polled[1]!, meta(2));
+    expect(await b).toEqual([written(2)]);
+    expect(q.ackSearchVisits).toBe(1);
+    q.ack(polled[1]!, meta(98)); // nothing sent any more: nothing to search
+    expect(q.ackSearchVisits).toBe(1);
+    expect(q.pending).toBe(0);
+  });
+
+  test("an abandoned record keeps its place while acknowledgements around it are compacted away; its late acknowledgement is found", async () => {
+    const q = big();
+    const { aborts, requests } = submitMany(q, 10_000);
+    const polled = await q.poll(never);
+    // Record 0 is acknowledged last; records 1..5000 in order (acknowledged ahead of it: compacted
+    // away once they pile up); 5001.. are abandoned and then acknowledged in order.
+    for (let i = 1; i <= 5000; i++) q.ack(polled[i]!, meta(i));
+    for (let i = 5001; i < 10_000; i++) aborts[i]!.abort(new Error("timed out"));
+    for (let i = 5001; i < 10_000; i++) q.ack(polled[i]!, meta(i));
+    q.ack(polled[0]!, meta(0));
+    q.ack(polled[3]!, meta(3)); // repeated, its slot compacted away: nothing changes
+    // Two slots visited to find record 1 (after the gap), one to find record 0: none of the
+    // thousands in between.
+    expect(q.ackSearchVisits).toBe(3);
+    expect(q.pending).toBe(0);
+    const outcomes = await Promise.all(requests);
+    outcomes.forEach((o, i) => {
+      expect(o).toEqual([i <= 5000 ? written(i) : failedMaybeWritten]);
+    });
+  });
+
+  test("out of poll order: each record gets its own outcome; a dropped record (null metadata) resolves as dropped", async () => {
+    const q = queue();
+    const requests = [1, 2, 3, 4, 5].map((v) => q.submit({ topic: "t", records: [record(v)], signal: never }));
+    const polled = await q.poll(never);
+    q.ack(polled[3]!, meta(4));
+    q.ack(polled[1]!, null);
+    q.ack(polled[4]!, meta(5));
+    q.ack(polled[0]!, meta(1));
+    expect(q.pending).toBe(1);
+    q.ack(polled[2]!, meta(3));
+    expect(q.pending).toBe(0);
+    expect(await Promise.all(requests)).toEqual([
+      [written(1)],
+      [{ kind: "dropped" }],
+      [written(3)],
+      [written(4)],
+      [written(5)],
+    ]);
+    // Nothing left behind: the next record is found where expected.
+    const visits = q.ackSearchVisits;
+    const next = q.submit({ topic: "t", records: [record(6)], signal: never });
+    const [only] = await q.poll(never);
+    q.ack(only!, meta(6));
+    expect(await next).toEqual([written(6)]);
+    expect(q.ackSearchVisits).toBe(visits);
+  });
+});

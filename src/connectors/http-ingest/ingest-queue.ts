@@ -6,8 +6,10 @@
  * everything queued (records of many requests go out in one produce call); `commitRecord` settles
  * a record as written or dropped. Records are in one of three places: queued (not yet polled: can
  * be withdrawn, certainly not written), sent (polled, awaiting Kafka), settled. Sent records are
- * kept in poll order, the order the runtime acknowledges them in: an acknowledgement finds its
- * record at the head (no map of sent records to keep up per record).
+ * kept in poll order, the order the runtime acknowledges them in (SourceTask contract): an
+ * acknowledgement finds its record where the previous one left off (no map of sent records to keep
+ * up per record). A sent record keeps its place until Kafka acknowledges it, even once its request
+ * aborted, so that acknowledgement too is found there and not searched for.
  *   - request aborted (timeout, client gone): its queued records are withdrawn and fail as not
  *     written; its sent records fail as "may have been written".
  *   - `withdrawQueued` (connector paused): every queued record fails as not written.
@@ -25,7 +27,11 @@ import { type Clock, monotonicNow, systemClock } from "../../util/clock.ts";
 /** Builds the SourceRecord for one ingest record (topic, key/value/headers as the task decides). */
 export type ToSourceRecord = (topic: string, record: IngestRecord) => SourceRecord;
 
-type SlotState = "queued" | "sent" | "settled";
+/**
+ * queued: not yet polled. sent: polled, no outcome yet. abandoned: polled, failed (its request
+ * aborted), its acknowledgement still to come. acked: acknowledged. withdrawn: failed before polled.
+ */
+type SlotState = "queued" | "sent" | "abandoned" | "acked" | "withdrawn";
 
 /**
  * One submitted request: its records' outcomes so far; the listener on its abort signal. A request
@@ -64,7 +70,6 @@ interface Slot {
   readonly request: PendingRequest;
   readonly index: number;
   readonly record: SourceRecord;
-  /** queued: not yet polled; sent: polled, no outcome yet; settled: has its outcome. */
   state: SlotState;
 }
 
@@ -81,11 +86,18 @@ export class IngestQueue implements IngestWriter {
   private queue: Slot[] = [];
   private head = 0;
   private queuedCount = 0;
-  /** Polled slots in poll order from `sentHead` (settled ones are skipped and dropped at the head). */
+  /** Polled slots in poll order; those before `sentHead` are acknowledged (dropped when compacting). */
   private sent: Slot[] = [];
+  /** The oldest slot in `sent` not yet acknowledged (or `sent.length`). */
   private sentHead = 0;
-  /** Slots in `sent` still awaiting their outcome. */
+  /** Where the next acknowledgement is expected: just after the slot of the previous one. */
+  private ackNext = 0;
+  /** Slots after `sentHead` acknowledged out of poll order (dropped when they pile up). */
+  private ackedAhead = 0;
+  /** Slots with state "sent": awaiting their outcome. */
   private sentCount = 0;
+  /** @internal Slots an acknowledgement examined because its record was not where expected. */
+  ackSearchVisits = 0;
   private readonly wake = new Signal();
   private closedReason: string | undefined;
   private readonly clock: Clock;
@@ -190,57 +202,87 @@ export class IngestQueue implements IngestWriter {
     record: SourceRecord,
     metadata: { topic: string; partition: number; offset: number; timestamp: number | null } | null,
   ): void {
-    const slot = this.takeSent(record);
-    if (!slot) return;
-    this.settle(
-      slot,
-      metadata
-        ? {
-            kind: "written",
-            topic: metadata.topic,
-            partition: metadata.partition,
-            offset: metadata.offset,
-            timestamp: metadata.timestamp !== null && metadata.timestamp >= 0 ? metadata.timestamp : record.timestamp,
-          }
-        : { kind: "dropped" },
-    );
+    const sent = this.sent;
+    let i = this.ackNext;
+    if (i >= sent.length || sent[i]!.record !== record) {
+      i = this.findSent(record);
+      if (i < 0) return; // not sent by this queue, or its acknowledgement already came
+    }
+    const slot = sent[i]!;
+    this.ackNext = i + 1;
+    const awaited = slot.state === "sent"; // else abandoned: its request already has its outcome
+    slot.state = "acked";
+    if (i === this.sentHead) this.advanceHead();
+    else this.ackedAhead++;
+    if (awaited) {
+      this.sentCount--;
+      this.settle(
+        slot,
+        metadata
+          ? {
+              kind: "written",
+              topic: metadata.topic,
+              partition: metadata.partition,
+              offset: metadata.offset,
+              timestamp: metadata.timestamp !== null && metadata.timestamp >= 0 ? metadata.timestamp : record.timestamp,
+            }
+          : { kind: "dropped" },
+      );
+    }
+    this.compactSent();
   }
 
   /**
-   * The sent slot of `record`, no longer counted as sent; undefined if it has no such slot or it is
-   * already settled. Acknowledgements come in poll order, so it is the first unsettled one.
+   * The index in `sent` of `record`'s slot still awaiting its acknowledgement, or -1. Only for an
+   * acknowledgement out of poll order (which the runtime does not do) or a repeated one.
    */
-  private takeSent(record: SourceRecord): Slot | undefined {
+  private findSent(record: SourceRecord): number {
     const sent = this.sent;
-    let head = this.sentHead;
-    while (head < sent.length && sent[head]!.state === "settled") head++;
-    this.sentHead = head;
-    for (let i = head; i < sent.length; i++) {
+    for (let i = this.sentHead; i < sent.length; i++) {
+      this.ackSearchVisits++;
       const slot = sent[i]!;
-      if (slot.record !== record) continue;
-      if (slot.state !== "sent") return undefined;
-      this.sentCount--;
-      slot.state = "settled";
-      if (i === head) this.sentHead = head + 1;
-      this.compactSent();
-      return slot;
+      if (slot.record === record) return slot.state === "acked" ? -1 : i;
     }
-    return undefined;
+    return -1;
+  }
+
+  /** Moves `sentHead` past acknowledged slots. */
+  private advanceHead(): void {
+    const sent = this.sent;
+    let head = this.sentHead + 1;
+    while (head < sent.length && sent[head]!.state === "acked") {
+      head++;
+      this.ackedAhead--;
+    }
+    this.sentHead = head;
+    if (this.ackNext < head) this.ackNext = head;
   }
 
   private compactSent(): void {
     const sent = this.sent;
     const head = this.sentHead;
-    if (this.sentCount === 0) {
+    if (head === sent.length) {
       if (sent.length > 0) this.sent = [];
       this.sentHead = 0;
+      this.ackNext = 0;
+      this.ackedAhead = 0;
     } else if (head > 4096 && head * 2 > sent.length) {
       this.sent = sent.slice(head);
       this.sentHead = 0;
-    } else if (sent.length - head > 4096 && this.sentCount * 2 < sent.length - head) {
-      // Settled slots behind an unsettled one (an acknowledgement out of order, a request aborted).
-      this.sent = sent.slice(head).filter((slot) => slot.state === "sent");
+      this.ackNext = Math.max(0, this.ackNext - head);
+    } else if (this.ackedAhead > 4096 && this.ackedAhead * 2 > sent.length - head) {
+      // Acknowledged out of poll order: dropped. Slots awaiting an acknowledgement (sent or
+      // abandoned) stay, in order; `ackNext` keeps pointing at the same one.
+      const kept: Slot[] = [];
+      let ackNext = 0;
+      for (let i = head; i < sent.length; i++) {
+        if (i === this.ackNext) ackNext = kept.length;
+        if (sent[i]!.state !== "acked") kept.push(sent[i]!);
+      }
+      this.sent = kept;
       this.sentHead = 0;
+      this.ackNext = this.ackNext >= sent.length ? kept.length : ackNext;
+      this.ackedAhead = 0;
     }
   }
 
@@ -263,6 +305,8 @@ export class IngestQueue implements IngestWriter {
     for (let i = this.sentHead; i < sent.length; i++) if (sent[i]!.state === "sent") this.fail(sent[i]!, reason, true);
     this.sent = [];
     this.sentHead = 0;
+    this.ackNext = 0;
+    this.ackedAhead = 0;
     this.sentCount = 0;
     this.timer?.abort();
     this.timer = undefined;
@@ -287,12 +331,14 @@ export class IngestQueue implements IngestWriter {
     });
   }
 
-  /** @internal A request aborted: its queued records are withdrawn, its sent ones fail. */
+  /**
+   * @internal A request aborted: its queued records are withdrawn, its sent ones fail (and keep
+   * their place in `sent` until Kafka acknowledges them).
+   */
   abandon(request: PendingRequest, reason: string): void {
     const slots = request.slots;
     if (slots === null) this.abandonSlot(request, reason);
     else for (const slot of slots) this.abandonSlot(slot, reason);
-    this.compactSent();
   }
 
   private abandonSlot(slot: Slot, reason: string): void {
@@ -306,7 +352,7 @@ export class IngestQueue implements IngestWriter {
   }
 
   private fail(slot: Slot, reason: string, maybeWritten: boolean): void {
-    slot.state = "settled"; // never handed out again
+    slot.state = maybeWritten ? "abandoned" : "withdrawn"; // never handed out again
     this.settle(slot, {
       kind: "failed",
       message: maybeWritten ? `${reason}; the record was sent to Kafka and may still be written` : reason,

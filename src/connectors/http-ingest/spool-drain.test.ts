@@ -55,6 +55,7 @@ function drainer(store: SpoolStore, kafka: MemoryKafka, offsets: OffsetStore, to
     taskClass: "HttpIngestSource",
     config: CONFIG,
     producer: () => kafka.producer(),
+    keepOrder: httpIngestSource().keepsOrder?.(CONFIG) ?? false,
     converters: stringConverters,
     transformations: TransformationChain.EMPTY,
     offsets,
@@ -214,6 +215,49 @@ describe("the spool drainer with several produce requests in flight", () => {
     expect(decoded(kafka)).toEqual(SPOOLED);
     second.task.stop();
     expect(await second.task.awaitStop(5000)).toBe(true);
+    await store.close();
+  });
+});
+
+describe("the spool drainer on a producer that is not idempotent (spool-order-fix point 1)", () => {
+  // acks=1/0, enable.idempotence=false, more than 5 in flight or retries=0 turn idempotence off:
+  // such a producer may write a retried batch after a later one, so the drainer keeps one request
+  // in flight. With the default idempotent producer it keeps several (the tests above: three).
+  test("keeps one request in flight: a request failing (Kafka unreachable) goes again first, the rest follow merged, in spool order", async () => {
+    await using dir = await tempDir("spool-drain-");
+    const store = await SpoolStore.open(dir.path);
+    const kafka = new MemoryKafka();
+    kafka.pipelining = 5;
+    kafka.idempotent = false;
+    kafka.holdAcks();
+    const offsets = memoryOffsetStore();
+    const { task, listener, writer } = drainer(store, kafka, offsets);
+    task.start();
+    await waitFor(() => writer() !== undefined);
+    await spoolAll(writer()!);
+    // Every poll batch taken, one request on the wire: the other three wait behind it.
+    await waitFor(() => kafka.heldSends === 1 && task.metrics.sourceRecordPollTotal === 8, {
+      what: "all polled, one request in flight",
+    });
+    kafka.failAck(0, new RetriableError("NOT_LEADER_OR_FOLLOWER"));
+    await waitFor(() => kafka.heldSends === 2, { what: "the failed request sent again" });
+    expect(kafka.sendSizes).toEqual([2, 2]);
+    expect(decoded(kafka)).toEqual([]);
+    kafka.releaseAcks();
+    await waitFor(
+      () => {
+        store.flushDeletes();
+        return store.stats("c").records === 0;
+      },
+      { what: "the spool drained" },
+    );
+    // Never a second request beside the first: the three batches polled meanwhile went as one.
+    expect(kafka.sendSizes).toEqual([2, 2, 6]);
+    expect(decoded(kafka)).toEqual(SPOOLED);
+    expect(listener.events).toEqual(["RUNNING"]);
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+    expect(offsets.get("c", { spool: "c" })).toEqual({ seq: 8 });
     await store.close();
   });
 });

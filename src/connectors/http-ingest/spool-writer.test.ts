@@ -178,6 +178,13 @@ describe("SpoolWriter", () => {
     expect(descriptor.maxInFlightBatches?.({ "ingest.ack.mode": "kafka" })).toBeUndefined();
   });
 
+  test("only spool mode promises order (one request in flight on a producer that is not idempotent)", () => {
+    const descriptor = httpIngestSource();
+    expect(descriptor.keepsOrder?.({ "ingest.ack.mode": "spool" })).toBe(true);
+    expect(descriptor.keepsOrder?.({ "ingest.ack.mode": "kafka" })).toBe(false);
+    expect(descriptor.keepsOrder?.({})).toBe(false);
+  });
+
   test("an acknowledgement deletes only a row this writer polled, once", async () => {
     await using dir = await tempDir("spool-writer-");
     const store = await SpoolStore.open(dir.path);

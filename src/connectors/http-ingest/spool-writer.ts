@@ -24,7 +24,16 @@
  * rows and every later one kept: the next start drains from the first unacknowledged sequence
  * (rows up to the committed offset are deleted at start), in spool order.
  *
- * What that guarantees: every acknowledged record reaches Kafka at least once, and the first copy
+ * This needs the idempotent producer (the default): the connector declares `keepsOrder`, and on a
+ * producer that is not idempotent (acks=1/0, enable.idempotence=false, more than 5 in flight,
+ * retries=0), which could write a retried batch after a later one, the runtime keeps one request
+ * in flight (KafkaProducer's `idempotent`). The producer's own window remains: its guard of one
+ * batch per partition until a first write is not armed again when the broker loses the producer's
+ * state mid-stream (producer-id expiry after producer.id.expiration.ms idle, DeleteRecords), so
+ * until a batch is written again a later batch may land ahead of an earlier one refused for good
+ * (one request in flight, max.in.flight.requests.per.connection=1, closes it).
+ *
+ * What that guarantees (that window aside): every acknowledged record reaches Kafka at least once, and the first copy
  * of each record comes after the first copies of the earlier records of its partition. A record is
  * written twice when Kafka wrote it but the gateway did not learn it (a crash between Kafka's
  * acknowledgement and the delete, a request whose last attempt ended without an answer, batches

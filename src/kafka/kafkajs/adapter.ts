@@ -104,6 +104,7 @@ export class KafkajsPort implements KafkaPort {
       settings.acks,
       settings.compression === "gzip" ? 1 : 0,
       settings.requestTimeoutMs,
+      settings.idempotent,
     );
   }
 

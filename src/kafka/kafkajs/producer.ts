@@ -58,6 +58,7 @@ export class KafkajsProducer implements KafkaProducer {
     private readonly acks: number,
     private readonly compression: number,
     private readonly timeout: number,
+    readonly idempotent: boolean,
   ) {}
 
   private tail: Promise<unknown> = Promise.resolve();

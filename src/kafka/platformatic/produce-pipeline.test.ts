@@ -5,6 +5,7 @@ import { NotSentError } from "../kafka-port.ts";
 import { cutRuns, PartlyWrittenBatch } from "./batch-split.ts";
 import type { SplitRecords } from "./partition-batches.ts";
 import { type PipelineSettings, ProducePipeline } from "./produce-pipeline.ts";
+import { PARTITION_OVERHEAD_BYTES, REQUEST_OVERHEAD_BYTES, TOPIC_OVERHEAD_BYTES } from "./produce-requests.ts";
 import type { OutgoingBatch, PartitionAnswer, ProduceTransport } from "./produce-transport.ts";
 import { stampRecordBatch } from "./record-batch.ts";
 
@@ -567,7 +568,9 @@ describe("ProducePipeline bounds", () => {
 
   test("a request holds one batch per partition, within max.request.size", async () => {
     const broker = new FakeBroker(3);
-    const pipeline = new ProducePipeline(broker, settings({ maxInFlight: 1, maxRequestBytes: 130 }));
+    // Two batches of 65 bytes of topic "t" with what frames them (produce-requests.ts), not three.
+    const twoBatches = REQUEST_OVERHEAD_BYTES + TOPIC_OVERHEAD_BYTES + 1 + 2 * (PARTITION_OVERHEAD_BYTES + 65);
+    const pipeline = new ProducePipeline(broker, settings({ maxInFlight: 1, maxRequestBytes: twoBatches }));
     const sends = [0, 1, 2].map((p) => pipeline.append("t", p, batch(p), 1));
     await waitFor(() => broker.requests.length === 1);
     expect(broker.requests[0]!.batches.map((b) => b.partition)).toEqual([0, 1]);

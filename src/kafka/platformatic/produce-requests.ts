@@ -3,7 +3,8 @@
  * RecordAccumulator.drain does. Partitions are grouped by their leader; a request to a leader
  * takes at most one sendable batch per partition, within max.request.size (one larger batch goes
  * alone) and the bytes still free on the wire (buffer.memory; a request goes alone when nothing
- * else is on the wire).
+ * else is on the wire). The request's size counts what frames the batches too (produce-frame.ts),
+ * bounded from above: the request header, each topic's name and array, each partition's fields.
  */
 import type { Batch, PartitionBatches } from "./partition-batches.ts";
 import type { PartitionLeaders } from "./partition-leaders.ts";
@@ -29,6 +30,17 @@ export function partitionsByLeader(
   return { byNode, leaderless };
 }
 
+/**
+ * Bytes of a Produce request (v9) besides its topics: size, request header v2 (api key, version,
+ * correlation id, client id, tags), transactional id, acks, timeout, topic array length, tags: 28
+ * bytes with an empty client id; the rest is room for a client id of up to 100 bytes.
+ */
+export const REQUEST_OVERHEAD_BYTES = 128;
+/** Besides its name: the name's length, the partition array's length and tags (at most 11 bytes). */
+export const TOPIC_OVERHEAD_BYTES = 16;
+/** Besides its records: index int32, records' length (a varint of at most 5 bytes), tags (10 bytes). */
+export const PARTITION_OVERHEAD_BYTES = 16;
+
 export interface RequestLimits {
   readonly maxRequestBytes: number;
   /** Bytes on the wire at once, at most (buffer.memory). */
@@ -49,16 +61,23 @@ export function nextRequest(
   stamp: (b: Batch, sequence: number) => void,
 ): Batch[] {
   const batches: Batch[] = [];
+  const topics = new Set<string>();
+  // The request as framed (an upper bound) and, apart, its record bytes (what the wire counts).
+  let requestBytes = REQUEST_OVERHEAD_BYTES;
   let bytes = 0;
   for (const part of parts) {
     const b = part.sendable(now, wake);
     if (!b) continue;
+    const framing =
+      PARTITION_OVERHEAD_BYTES + (topics.has(part.topic) ? 0 : TOPIC_OVERHEAD_BYTES + Buffer.byteLength(part.topic));
     const size = bytes + b.records.length;
-    if (batches.length > 0 && size > limits.maxRequestBytes) continue;
+    if (batches.length > 0 && requestBytes + framing + b.records.length > limits.maxRequestBytes) continue;
     if (limits.wireBytes > 0 && limits.wireBytes + size > limits.maxWireBytes) continue;
     part.sent(b, (sequence) => stamp(b, sequence));
     batches.push(b);
-    bytes += b.records.length;
+    topics.add(part.topic);
+    requestBytes += framing + b.records.length;
+    bytes = size;
   }
   return batches;
 }

@@ -1,8 +1,14 @@
 import { describe, expect, test } from "bun:test";
 import { createServer, type Socket } from "node:net";
-import type { Producer } from "@platformatic/kafka";
+import { type Connection, Connection as LibraryConnection, type Producer } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
-import { PlatformaticTransport } from "./produce-transport.ts";
+import { ConnectError, isRetriable } from "../../errors.ts";
+import {
+  type ConnectionSource,
+  PlatformaticTransport,
+  requireFramedSend,
+  sendsFramedRequests,
+} from "./produce-transport.ts";
 
 /** A "broker" on loopback that accepts connections and reads nothing (a frozen or overloaded one). */
 async function deafBroker() {
@@ -53,5 +59,125 @@ describe("PlatformaticTransport.close", () => {
     // The broker side sees the connection end once it reads what had arrived.
     broker.sockets[0]!.resume();
     await waitFor(() => broker.closed.size === 1);
+  });
+});
+
+/** A library client that knows one node (1) and one topic. */
+const oneNodeClient = {
+  metadata: async () => ({
+    brokers: new Map([[1, { host: "127.0.0.1", port: 9 }]]),
+    topics: new Map([["t", { partitionsCount: 1, partitions: [{ leader: 1 }] }]]),
+  }),
+} as unknown as Producer<Buffer, Buffer, Buffer, Buffer>;
+
+/**
+ * A pool whose connections come when the test says (`connect` completes the attempts under way);
+ * its connection records the topic of each request written, in order, and answers each at once.
+ */
+function fakePool() {
+  const written: string[] = [];
+  const attempts: { resolve: (c: Connection) => void; reject: (e: Error) => void }[] = [];
+  const connection = {
+    isConnected: () => true,
+    send: (
+      _apiKey: number,
+      _version: number,
+      createPayload: () => { frame: Buffer },
+      _parser: unknown,
+      _requestTags: boolean,
+      _responseTags: boolean,
+      callback: (error: Error | null, value: unknown) => void,
+    ) => {
+      const frame = createPayload().frame;
+      const topic = ["A", "B", "C", "D"].find((name) => frame.includes(`topic-${name}`));
+      written.push(topic ?? "?");
+      queueMicrotask(() => callback(null, []));
+    },
+  } as unknown as Connection;
+  const pool = {
+    get: () => new Promise<Connection>((resolve, reject) => attempts.push({ resolve, reject })),
+    close: async () => {},
+    *[Symbol.iterator]() {},
+  } as unknown as ConnectionSource;
+  return {
+    pool,
+    connection,
+    written,
+    attempts,
+    connect: () => {
+      for (const a of attempts.splice(0)) a.resolve(connection);
+    },
+    fail: (error: Error) => {
+      for (const a of attempts.splice(0)) a.reject(error);
+    },
+  };
+}
+
+const batch = (name: string) => [{ topic: `topic-${name}`, partition: 0, records: Buffer.alloc(61) }];
+
+describe("PlatformaticTransport.produce while connecting", () => {
+  test("requests made while the node's connection is under way go first, in call order: a later one never overtakes", async () => {
+    const fake = fakePool();
+    const transport = new PlatformaticTransport(oneNodeClient, "test", {}, -1, 5_000, fake.pool);
+    await transport.leaders(["t"], true);
+    const a = transport.produce(1, batch("A"));
+    const b = transport.produce(1, batch("B"));
+    // The first attempt connects; once A is on the wire, C comes (an answer's follow-up would make it).
+    fake.attempts.shift()!.resolve(fake.connection);
+    await waitFor(() => fake.written.length >= 1, { what: "A written" });
+    const c = transport.produce(1, batch("C"));
+    fake.connect(); // any other attempt under way completes only now
+    await Promise.all([a, b, c]);
+    expect(fake.written).toEqual(["A", "B", "C"]);
+    // Connected: sent at once, after the rest.
+    await transport.produce(1, batch("D"));
+    expect(fake.written).toEqual(["A", "B", "C", "D"]);
+  });
+
+  test("a failed connection fails every request that waited for it; the next request connects again", async () => {
+    const fake = fakePool();
+    const transport = new PlatformaticTransport(oneNodeClient, "test", {}, -1, 5_000, fake.pool);
+    await transport.leaders(["t"], true);
+    const a = transport.produce(1, batch("A"));
+    const b = transport.produce(1, batch("B"));
+    expect(fake.attempts.length).toBe(1);
+    fake.fail(new Error("connection refused"));
+    const outcomes = await Promise.allSettled([a, b]);
+    expect(outcomes.map((o) => (o.status === "rejected" ? (o.reason as Error).message : o.status))).toEqual([
+      "connection refused",
+      "connection refused",
+    ]);
+    const c = transport.produce(1, batch("C"));
+    expect(fake.attempts.length).toBe(1);
+    fake.connect();
+    await c;
+    expect(fake.written).toEqual(["C"]);
+  });
+});
+
+describe("the dependency patch check (scripts/patch-dependencies.mjs)", () => {
+  // Connection.send as the library ships it: the request built through a Writer from the payload.
+  function unpatchedSend(this: { writer: { appendFrom(p: unknown): { prependLength(): void } } }, ...args: unknown[]) {
+    const payload = (args[2] as () => unknown)();
+    this.writer.appendFrom(payload).prependLength();
+  }
+
+  test("the installed library's Connection sends framed requests", () => {
+    expect(sendsFramedRequests()).toBe(true);
+    expect(sendsFramedRequests(LibraryConnection.prototype.send)).toBe(true);
+    expect(() => requireFramedSend()).not.toThrow();
+  });
+
+  test("an unpatched Connection fails the producer's start with one clear, non-retriable error naming the fix", () => {
+    expect(sendsFramedRequests(unpatchedSend)).toBe(false);
+    let error: unknown;
+    try {
+      requireFramedSend(unpatchedSend);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConnectError);
+    expect(isRetriable(error)).toBe(false);
+    expect((error as Error).message).toContain("node scripts/patch-dependencies.mjs");
   });
 });

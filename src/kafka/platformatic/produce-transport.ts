@@ -4,17 +4,13 @@
  * Kafka 2.8+ through 4.x) framed around the adapter's own record batches (produce-frame.ts: one
  * buffer a request, the library's Connection writes it as it is, see scripts/patch-dependencies.mjs)
  * and sent on connections of the library's ConnectionPool, in the order they are made (a broker
- * answers the requests of one connection in order); answers are read straight into
+ * answers the requests of one connection in order; requests made while a node's connection is
+ * under way wait for it in a queue and go first, in order); answers are read straight into
  * PartitionAnswers. Used by PlatformaticProducer; the interface is what ProducePipeline needs (its
  * unit tests fake it).
  */
-import {
-  type Connection,
-  type ConnectionOptions,
-  ConnectionPool,
-  type Producer,
-  type Writer,
-} from "@platformatic/kafka";
+import { Connection, type ConnectionOptions, ConnectionPool, type Producer, type Writer } from "@platformatic/kafka";
+import { ConnectError } from "../../errors.ts";
 import { frameProduceRequest, PRODUCE_API_KEY, readProduceAnswers } from "./produce-frame.ts";
 import { stampRecordBatch } from "./record-batch.ts";
 
@@ -44,13 +40,46 @@ export interface ProduceTransport {
   stamp(records: Buffer, producerId: bigint, epoch: number, sequence: number): void;
 }
 
+/**
+ * Whether the library's Connection.send writes a request framed whole as it is, the patch of
+ * scripts/patch-dependencies.mjs (its source reads the payload's `frame`; comments do not survive
+ * Bun's transpiler, so the patch's marker is not what is looked for). Without it every Produce
+ * request fails inside the library (a TypeError in its DynamicBuffer) and is retried until
+ * delivery.timeout.ms runs out.
+ */
+export function sendsFramedRequests(send: (...args: never[]) => unknown = Connection.prototype.send): boolean {
+  return /\bpayload\.frame\b/.test(Function.prototype.toString.call(send));
+}
+
+/** Fails, not retriably, when the installed library lacks the patch (see sendsFramedRequests). */
+export function requireFramedSend(send?: (...args: never[]) => unknown): void {
+  if (sendsFramedRequests(send)) return;
+  throw new ConnectError(
+    "@platformatic/kafka is installed without the gateway's dependency patches (npm ran with " +
+      "--ignore-scripts, or node_modules was copied from elsewhere): its connections cannot send the " +
+      "producer's Produce requests. Run `node scripts/patch-dependencies.mjs` in the gateway's directory.",
+  );
+}
+
 /** The first flexible version; requests and answers as v10/v11 apart from tagged fields. */
 const PRODUCE_VERSION = 9;
+
+/** A request waiting for its node's connection. */
+interface WaitingRequest {
+  readonly batches: readonly OutgoingBatch[];
+  readonly resolve: (answers: readonly PartitionAnswer[] | null) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** The part of the library's ConnectionPool the transport uses (its unit tests fake it). */
+export type ConnectionSource = Pick<ConnectionPool, "get" | "close" | typeof Symbol.iterator>;
 
 export class PlatformaticTransport implements ProduceTransport {
   private brokers = new Map<number, { host: string; port: number }>();
   private readonly connections = new Map<number, Connection>();
-  private readonly pool: ConnectionPool;
+  /** Per node whose connection is under way, the requests waiting for it, in call order. */
+  private readonly waiting = new Map<number, WaitingRequest[]>();
+  private readonly pool: ConnectionSource;
 
   constructor(
     /** A library client used for metadata and InitProducerId only. */
@@ -59,8 +88,9 @@ export class PlatformaticTransport implements ProduceTransport {
     connection: ConnectionOptions,
     private readonly acks: -1 | 0 | 1,
     private readonly timeoutMs: number,
+    pool?: ConnectionSource,
   ) {
-    this.pool = new ConnectionPool(clientId, connection);
+    this.pool = pool ?? new ConnectionPool(clientId, connection);
   }
 
   async leaders(topics: readonly string[], refresh: boolean): Promise<Map<string, readonly number[]>> {
@@ -89,22 +119,40 @@ export class PlatformaticTransport implements ProduceTransport {
   }
 
   produce(node: number, batches: readonly OutgoingBatch[]): Promise<readonly PartitionAnswer[] | null> {
+    // A connection under way: the request waits behind those before it.
+    const waiting = this.waiting.get(node);
+    if (waiting) return new Promise((resolve, reject) => waiting.push({ batches, resolve, reject }));
     // Connected already: sent now, so requests go on the wire in the order of these calls.
     const known = this.connections.get(node);
     if (known?.isConnected()) return this.send(known, batches);
-    return this.connectAndSend(node, batches);
+    const broker = this.brokers.get(node);
+    if (!broker) return Promise.reject(new Error(`Broker ${node} is not in the cluster metadata`));
+    const queue: WaitingRequest[] = [];
+    this.waiting.set(node, queue);
+    const sent = new Promise<readonly PartitionAnswer[] | null>((resolve, reject) =>
+      queue.push({ batches, resolve, reject }),
+    );
+    this.connect(node, broker, queue);
+    return sent;
   }
 
-  /** Through the pool (which connects, or waits for a connection under way); kept while connected. */
-  private async connectAndSend(
-    node: number,
-    batches: readonly OutgoingBatch[],
-  ): Promise<readonly PartitionAnswer[] | null> {
-    const broker = this.brokers.get(node);
-    if (!broker) throw new Error(`Broker ${node} is not in the cluster metadata`);
-    const connection = await this.pool.get(broker);
-    this.connections.set(node, connection);
-    return this.send(connection, batches);
+  /**
+   * Through the pool (which connects, or waits for a connection under way); kept while connected.
+   * Once connected, the requests that waited are sent at once, in call order, and the node's queue
+   * goes in the same step: a later request never overtakes one that waited.
+   */
+  private connect(node: number, broker: { host: string; port: number }, queue: WaitingRequest[]): void {
+    this.pool.get(broker).then(
+      (connection) => {
+        this.waiting.delete(node);
+        this.connections.set(node, connection);
+        for (const w of queue) this.send(connection, w.batches).then(w.resolve, w.reject);
+      },
+      (error: unknown) => {
+        this.waiting.delete(node);
+        for (const w of queue) w.reject(error);
+      },
+    );
   }
 
   private send(connection: Connection, batches: readonly OutgoingBatch[]): Promise<readonly PartitionAnswer[] | null> {

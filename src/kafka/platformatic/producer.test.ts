@@ -54,7 +54,7 @@ function producerOn(broker: ProduceTransport) {
     retryBackoffMs: 1,
     error: (message) => new Error(message),
   });
-  return new PlatformaticProducer(pipeline, 5, false, async () => {});
+  return new PlatformaticProducer(pipeline, 5, true, false, async () => {});
 }
 
 describe("PlatformaticProducer", () => {
@@ -143,7 +143,7 @@ describe("PlatformaticProducer", () => {
       error: (message) => new Error(message),
     });
     let admittedSettled = false;
-    const producer = new PlatformaticProducer(pipeline, 5, false, async (admitted) => {
+    const producer = new PlatformaticProducer(pipeline, 5, true, false, async (admitted) => {
       // Bounded by request.timeout.ms in the real producer; here the pipeline closes at once.
       void admitted.then(() => {
         admittedSettled = true;

@@ -31,7 +31,7 @@ import { baseOptions } from "./client-options.ts";
 import { wrap } from "./errors.ts";
 import { partitionKey } from "./partition-batches.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
-import { PlatformaticTransport } from "./produce-transport.ts";
+import { PlatformaticTransport, requireFramedSend } from "./produce-transport.ts";
 import { encodeRecordBatch } from "./record-batch.ts";
 
 function toBuffer(bytes: Uint8Array): Buffer {
@@ -66,6 +66,7 @@ export class PlatformaticProducer implements KafkaProducer {
   constructor(
     private readonly pipeline: ProducePipeline,
     readonly maxInFlight: number,
+    readonly idempotent: boolean,
     private readonly gzip: boolean,
     /** Closes the pipeline; `admitted` settles once the sends waiting for metadata are appended. */
     private readonly onClose: (admitted: Promise<unknown>) => Promise<void>,
@@ -203,6 +204,7 @@ export async function connectPlatformaticProducer(
   properties: ClientProperties,
   onRetry?: (message: string) => void,
 ): Promise<KafkaProducer> {
+  requireFramedSend(); // before anything connects: one clear error, not every request failing
   const p = producerSettings(properties);
   const c = connectionSettings(properties);
   const options = baseOptions(c);
@@ -255,5 +257,5 @@ export async function connectPlatformaticProducer(
     await close().catch(() => undefined);
     throw wrap(error, "Failed to connect the producer");
   }
-  return new PlatformaticProducer(pipeline, p.maxInFlight, p.compression === "gzip", close);
+  return new PlatformaticProducer(pipeline, p.maxInFlight, p.idempotent, p.compression === "gzip", close);
 }
