@@ -83,18 +83,55 @@ async function spoolAll(writer: IngestWriter): Promise<void> {
   expect(outcomes.map((o) => o.kind)).toEqual(SPOOLED.map(() => "spooled"));
 }
 
+/**
+ * SPOOLED in a fresh spool, drained by a started task on a MemoryKafka that holds its
+ * acknowledgements (`pipelining` requests at once; `idempotent` as the producer's). Disposing it
+ * removes the spool's directory.
+ */
+async function spooledAndDraining(producer: { pipelining: number; idempotent?: boolean }) {
+  const dir = await tempDir("spool-drain-");
+  const store = await SpoolStore.open(dir.path);
+  const kafka = new MemoryKafka();
+  kafka.pipelining = producer.pipelining;
+  if (producer.idempotent !== undefined) kafka.idempotent = producer.idempotent;
+  kafka.holdAcks();
+  const offsets = memoryOffsetStore();
+  const first = drainer(store, kafka, offsets);
+  first.task.start();
+  await waitFor(() => first.writer() !== undefined);
+  await spoolAll(first.writer()!);
+  return { store, kafka, offsets, first, [Symbol.asyncDispose]: () => dir[Symbol.asyncDispose]() };
+}
+
+/** Until every spooled row is acknowledged and deleted. */
+async function untilDrained(store: SpoolStore): Promise<void> {
+  await waitFor(
+    () => {
+      store.flushDeletes();
+      return store.stats("c").records === 0;
+    },
+    { what: "the spool drained" },
+  );
+}
+
+/**
+ * Every spooled record in Kafka once, in spool order; the first task never left RUNNING, stops,
+ * and committed the whole spool.
+ */
+async function expectAllDeliveredOnce(spool: Awaited<ReturnType<typeof spooledAndDraining>>): Promise<void> {
+  const { store, kafka, offsets, first } = spool;
+  expect(decoded(kafka)).toEqual(SPOOLED);
+  expect(first.listener.events).toEqual(["RUNNING"]);
+  first.task.stop();
+  expect(await first.task.awaitStop(5000)).toBe(true);
+  expect(offsets.get("c", { spool: "c" })).toEqual({ seq: 8 });
+  await store.close();
+}
+
 describe("the spool drainer with several produce requests in flight", () => {
   test("a request failing in the middle (Kafka unreachable) goes again before anything after it: each record lands once, in spool order, and only acknowledged rows are deleted", async () => {
-    await using dir = await tempDir("spool-drain-");
-    const store = await SpoolStore.open(dir.path);
-    const kafka = new MemoryKafka();
-    kafka.pipelining = 3;
-    kafka.holdAcks();
-    const offsets = memoryOffsetStore();
-    const { task, listener, writer } = drainer(store, kafka, offsets);
-    task.start();
-    await waitFor(() => writer() !== undefined);
-    await spoolAll(writer()!);
+    await using spool = await spooledAndDraining({ pipelining: 3 });
+    const { store, kafka } = spool;
     // Three requests on the wire at once (one poll batch each), none acknowledged: nothing deleted.
     await waitFor(() => kafka.heldSends === 3, { what: "three requests in flight" });
     expect(kafka.sendSizes).toEqual([2, 2, 2]);
@@ -110,32 +147,13 @@ describe("the spool drainer with several produce requests in flight", () => {
     expect(store.stats("c").records).toBe(6);
     // From here on Kafka answers at once: the failed request, then the rest, in spool order.
     kafka.releaseAcks();
-    await waitFor(
-      () => {
-        store.flushDeletes();
-        return store.stats("c").records === 0;
-      },
-      { what: "the spool drained" },
-    );
-    expect(decoded(kafka)).toEqual(SPOOLED);
-    expect(listener.events).toEqual(["RUNNING"]);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
-    expect(offsets.get("c", { spool: "c" })).toEqual({ seq: 8 });
-    await store.close();
+    await untilDrained(store);
+    await expectAllDeliveredOnce(spool);
   });
 
   test("a request rejected for good in the middle fails the task; the rows after the last acknowledged one stay and a restarted task sends them again in spool order (duplicates, never a loss)", async () => {
-    await using dir = await tempDir("spool-drain-");
-    const store = await SpoolStore.open(dir.path);
-    const kafka = new MemoryKafka();
-    kafka.pipelining = 3;
-    kafka.holdAcks();
-    const offsets = memoryOffsetStore();
-    const first = drainer(store, kafka, offsets);
-    first.task.start();
-    await waitFor(() => first.writer() !== undefined);
-    await spoolAll(first.writer()!);
+    await using spool = await spooledAndDraining({ pipelining: 3 });
+    const { store, kafka, offsets, first } = spool;
     await waitFor(() => kafka.heldSends === 3, { what: "three requests in flight" });
     // The second request is rejected for good (`v3` is, also on its own); the first is written;
     // the third was sent after the failed one, so the producer rejects it (the port's contract).
@@ -165,13 +183,7 @@ describe("the spool drainer with several produce requests in flight", () => {
     );
     const second = drainer(store, kafka, offsets);
     second.task.start();
-    await waitFor(
-      () => {
-        store.flushDeletes();
-        return store.stats("c").records === 0;
-      },
-      { what: "the spool drained" },
-    );
+    await untilDrained(store);
     const after = decoded(kafka).slice(before.length);
     expect(after).toEqual(SPOOLED.slice(2));
     // Every spooled record is in Kafka; the first copies of each record are in spool order.
@@ -184,16 +196,8 @@ describe("the spool drainer with several produce requests in flight", () => {
   });
 
   test("a stop with several requests in flight: what Kafka acknowledged meanwhile is committed and not sent again by the next task", async () => {
-    await using dir = await tempDir("spool-drain-");
-    const store = await SpoolStore.open(dir.path);
-    const kafka = new MemoryKafka();
-    kafka.pipelining = 3;
-    kafka.holdAcks();
-    const offsets = memoryOffsetStore();
-    const first = drainer(store, kafka, offsets);
-    first.task.start();
-    await waitFor(() => first.writer() !== undefined);
-    await spoolAll(first.writer()!);
+    await using spool = await spooledAndDraining({ pipelining: 3 });
+    const { store, kafka, offsets, first } = spool;
     await waitFor(() => kafka.heldSends === 3, { what: "three requests in flight" });
     // The stop comes first (the SpoolWriter is closed), the acknowledgements after it.
     first.task.stop();
@@ -205,13 +209,7 @@ describe("the spool drainer with several produce requests in flight", () => {
 
     const second = drainer(store, kafka, offsets);
     second.task.start();
-    await waitFor(
-      () => {
-        store.flushDeletes();
-        return store.stats("c").records === 0;
-      },
-      { what: "the spool drained" },
-    );
+    await untilDrained(store);
     expect(decoded(kafka)).toEqual(SPOOLED);
     second.task.stop();
     expect(await second.task.awaitStop(5000)).toBe(true);
@@ -224,17 +222,9 @@ describe("the spool drainer on a producer that is not idempotent (spool-order-fi
   // such a producer may write a retried batch after a later one, so the drainer keeps one request
   // in flight. With the default idempotent producer it keeps several (the tests above: three).
   test("keeps one request in flight: a request failing (Kafka unreachable) goes again first, the rest follow merged, in spool order", async () => {
-    await using dir = await tempDir("spool-drain-");
-    const store = await SpoolStore.open(dir.path);
-    const kafka = new MemoryKafka();
-    kafka.pipelining = 5;
-    kafka.idempotent = false;
-    kafka.holdAcks();
-    const offsets = memoryOffsetStore();
-    const { task, listener, writer } = drainer(store, kafka, offsets);
-    task.start();
-    await waitFor(() => writer() !== undefined);
-    await spoolAll(writer()!);
+    await using spool = await spooledAndDraining({ pipelining: 5, idempotent: false });
+    const { store, kafka } = spool;
+    const { task } = spool.first;
     // Every poll batch taken, one request on the wire: the other three wait behind it.
     await waitFor(() => kafka.heldSends === 1 && task.metrics.sourceRecordPollTotal === 8, {
       what: "all polled, one request in flight",
@@ -244,20 +234,9 @@ describe("the spool drainer on a producer that is not idempotent (spool-order-fi
     expect(kafka.sendSizes).toEqual([2, 2]);
     expect(decoded(kafka)).toEqual([]);
     kafka.releaseAcks();
-    await waitFor(
-      () => {
-        store.flushDeletes();
-        return store.stats("c").records === 0;
-      },
-      { what: "the spool drained" },
-    );
+    await untilDrained(store);
     // Never a second request beside the first: the three batches polled meanwhile went as one.
     expect(kafka.sendSizes).toEqual([2, 2, 6]);
-    expect(decoded(kafka)).toEqual(SPOOLED);
-    expect(listener.events).toEqual(["RUNNING"]);
-    task.stop();
-    expect(await task.awaitStop(5000)).toBe(true);
-    expect(offsets.get("c", { spool: "c" })).toEqual({ seq: 8 });
-    await store.close();
+    await expectAllDeliveredOnce(spool);
   });
 });
