@@ -6,10 +6,9 @@
  * everything queued (records of many requests go out in one produce call); `commitRecord` settles
  * a record as written or dropped. Records are in one of three places: queued (not yet polled: can
  * be withdrawn, certainly not written), sent (polled, awaiting Kafka), settled. Sent records are
- * kept in poll order, the order the runtime acknowledges them in (SourceTask contract): an
- * acknowledgement finds its record where the previous one left off (no map of sent records to keep
- * up per record). A sent record keeps its place until Kafka acknowledges it, even once its request
- * aborted, so that acknowledgement too is found there and not searched for.
+ * kept in poll order by SentRecords, which finds each acknowledgement's record where the previous
+ * one left off; a sent record keeps its place there until Kafka acknowledges it, even once its
+ * request aborted.
  *   - request aborted (timeout, client gone): its queued records are withdrawn and fail as not
  *     written; its sent records fail as "may have been written".
  *   - `withdrawQueued` (connector paused): every queued record fails as not written.
@@ -23,15 +22,10 @@ import type { SubmissionSignal } from "../../ingest/request-deadlines.ts";
 import type { IngestWriter } from "../../ingest/route-table.ts";
 import { Signal } from "../../util/async.ts";
 import { type Clock, monotonicNow, systemClock } from "../../util/clock.ts";
+import { SentRecords, type SlotState } from "./sent-records.ts";
 
 /** Builds the SourceRecord for one ingest record (topic, key/value/headers as the task decides). */
 export type ToSourceRecord = (topic: string, record: IngestRecord) => SourceRecord;
-
-/**
- * queued: not yet polled. sent: polled, no outcome yet. abandoned: polled, failed (its request
- * aborted), its acknowledgement still to come. acked: acknowledged. withdrawn: failed before polled.
- */
-type SlotState = "queued" | "sent" | "abandoned" | "acked" | "withdrawn";
 
 /**
  * One submitted request: its records' outcomes so far; the listener on its abort signal. A request
@@ -86,18 +80,10 @@ export class IngestQueue implements IngestWriter {
   private queue: Slot[] = [];
   private head = 0;
   private queuedCount = 0;
-  /** Polled slots in poll order; those before `sentHead` are acknowledged (dropped when compacting). */
-  private sent: Slot[] = [];
-  /** The oldest slot in `sent` not yet acknowledged (or `sent.length`). */
-  private sentHead = 0;
-  /** Where the next acknowledgement is expected: just after the slot of the previous one. */
-  private ackNext = 0;
-  /** Slots after `sentHead` acknowledged out of poll order (dropped when they pile up). */
-  private ackedAhead = 0;
+  /** Polled slots awaiting Kafka's acknowledgement, in poll order. */
+  private readonly sent = new SentRecords<Slot>();
   /** Slots with state "sent": awaiting their outcome. */
   private sentCount = 0;
-  /** @internal Slots an acknowledgement examined because its record was not where expected. */
-  ackSearchVisits = 0;
   private readonly wake = new Signal();
   private closedReason: string | undefined;
   private readonly clock: Clock;
@@ -202,88 +188,21 @@ export class IngestQueue implements IngestWriter {
     record: SourceRecord,
     metadata: { topic: string; partition: number; offset: number; timestamp: number | null } | null,
   ): void {
-    const sent = this.sent;
-    let i = this.ackNext;
-    if (i >= sent.length || sent[i]!.record !== record) {
-      i = this.findSent(record);
-      if (i < 0) return; // not sent by this queue, or its acknowledgement already came
-    }
-    const slot = sent[i]!;
-    this.ackNext = i + 1;
-    const awaited = slot.state === "sent"; // else abandoned: its request already has its outcome
-    slot.state = "acked";
-    if (i === this.sentHead) this.advanceHead();
-    else this.ackedAhead++;
-    if (awaited) {
-      this.sentCount--;
-      this.settle(
-        slot,
-        metadata
-          ? {
-              kind: "written",
-              topic: metadata.topic,
-              partition: metadata.partition,
-              offset: metadata.offset,
-              timestamp: metadata.timestamp !== null && metadata.timestamp >= 0 ? metadata.timestamp : record.timestamp,
-            }
-          : { kind: "dropped" },
-      );
-    }
-    this.compactSent();
-  }
-
-  /**
-   * The index in `sent` of `record`'s slot still awaiting its acknowledgement, or -1. Only for an
-   * acknowledgement out of poll order (which the runtime does not do) or a repeated one.
-   */
-  private findSent(record: SourceRecord): number {
-    const sent = this.sent;
-    for (let i = this.sentHead; i < sent.length; i++) {
-      this.ackSearchVisits++;
-      const slot = sent[i]!;
-      if (slot.record === record) return slot.state === "acked" ? -1 : i;
-    }
-    return -1;
-  }
-
-  /** Moves `sentHead` past acknowledged slots. */
-  private advanceHead(): void {
-    const sent = this.sent;
-    let head = this.sentHead + 1;
-    while (head < sent.length && sent[head]!.state === "acked") {
-      head++;
-      this.ackedAhead--;
-    }
-    this.sentHead = head;
-    if (this.ackNext < head) this.ackNext = head;
-  }
-
-  private compactSent(): void {
-    const sent = this.sent;
-    const head = this.sentHead;
-    if (head === sent.length) {
-      if (sent.length > 0) this.sent = [];
-      this.sentHead = 0;
-      this.ackNext = 0;
-      this.ackedAhead = 0;
-    } else if (head > 4096 && head * 2 > sent.length) {
-      this.sent = sent.slice(head);
-      this.sentHead = 0;
-      this.ackNext = Math.max(0, this.ackNext - head);
-    } else if (this.ackedAhead > 4096 && this.ackedAhead * 2 > sent.length - head) {
-      // Acknowledged out of poll order: dropped. Slots awaiting an acknowledgement (sent or
-      // abandoned) stay, in order; `ackNext` keeps pointing at the same one.
-      const kept: Slot[] = [];
-      let ackNext = 0;
-      for (let i = head; i < sent.length; i++) {
-        if (i === this.ackNext) ackNext = kept.length;
-        if (sent[i]!.state !== "acked") kept.push(sent[i]!);
-      }
-      this.sent = kept;
-      this.sentHead = 0;
-      this.ackNext = this.ackNext >= sent.length ? kept.length : ackNext;
-      this.ackedAhead = 0;
-    }
+    const slot = this.sent.ack(record);
+    if (slot === null) return; // abandoned (its request has its outcome), not sent from here, or acknowledged already
+    this.sentCount--;
+    this.settle(
+      slot,
+      metadata
+        ? {
+            kind: "written",
+            topic: metadata.topic,
+            partition: metadata.partition,
+            offset: metadata.offset,
+            timestamp: metadata.timestamp !== null && metadata.timestamp >= 0 ? metadata.timestamp : record.timestamp,
+          }
+        : { kind: "dropped" },
+    );
   }
 
   withdrawQueued(reason: string): void {
@@ -301,12 +220,7 @@ export class IngestQueue implements IngestWriter {
   close(reason: string): void {
     this.closedReason = reason;
     this.withdrawQueued(reason);
-    const sent = this.sent;
-    for (let i = this.sentHead; i < sent.length; i++) if (sent[i]!.state === "sent") this.fail(sent[i]!, reason, true);
-    this.sent = [];
-    this.sentHead = 0;
-    this.ackNext = 0;
-    this.ackedAhead = 0;
+    for (const slot of this.sent.takeSent()) this.fail(slot, reason, true);
     this.sentCount = 0;
     this.timer?.abort();
     this.timer = undefined;
@@ -333,7 +247,7 @@ export class IngestQueue implements IngestWriter {
 
   /**
    * @internal A request aborted: its queued records are withdrawn, its sent ones fail (and keep
-   * their place in `sent` until Kafka acknowledges them).
+   * their place among the sent records until Kafka acknowledges them).
    */
   abandon(request: PendingRequest, reason: string): void {
     const slots = request.slots;
