@@ -12,7 +12,8 @@
  * Run: `flock /work/bench.lock node_modules/.bin/bun bench/ingest-security.ts` (scripts/build
  * first). BENCH_DURATION_S (15), BENCH_WARMUP_S (5), BENCH_TOOLS_LIB (kafka-tools jars; default
  * the scripts/bench cache), BENCH_GATEWAY_BIN (another binary), BENCH_ONLY (scenarios to run, e.g.
- * `a` or `a,c`; default all). Prints markdown; raw JSON goes to bench/results/.
+ * `a` or `a,c`; default all), BENCH_A_SYSTEM (`kafka` or `spool`: only that system in (a), e.g. for a
+ * CPU profile of one mode). Prints markdown; raw JSON goes to bench/results/.
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
@@ -189,6 +190,7 @@ try {
         ["ingest.ack.mode=spool", "/ingest/spool"],
       ] as const)
     : []) {
+    if (env.BENCH_A_SYSTEM && !system.endsWith(`=${env.BENCH_A_SYSTEM}`)) continue;
     const o = {
       url: `${httpUrl}${path}`,
       body: batchBody,
