@@ -57,12 +57,6 @@ interface ConnectorDescriptorBase {
 export interface SourceConnectorDescriptor extends Descriptor<"source", SourceConnector>, ConnectorDescriptorBase {
   createTask(): SourceTask;
   /**
-   * At most this many poll batches of a task with this config in flight to Kafka at once (the
-   * worker otherwise allows the producer's max.in.flight.requests.per.connection). Undefined: no
-   * limit of the connector's own. A connector that promises order says so with `keepsOrder`.
-   */
-  maxInFlightBatches?(taskConfig: Config): number | undefined;
-  /**
    * True when a task with this config promises that its records land in Kafka in poll order per
    * partition, retries included (the HttpIngestSource spool). The worker then keeps several
    * produce requests in flight only on an idempotent producer (the default; KafkaProducer's

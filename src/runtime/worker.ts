@@ -351,10 +351,7 @@ export class Worker {
         producer: () => deps.kafka.producer(producerProps),
         keepOrder: descriptor.keepsOrder?.(taskConfig) ?? false,
         maxRequestBytes: Number(producerProps["max.request.size"] ?? 1_048_576),
-        maxInFlightBatches: Math.min(
-          Math.max(1, Number(producerProps["max.in.flight.requests.per.connection"] ?? 5) || 5),
-          descriptor.maxInFlightBatches?.(taskConfig) ?? Number.POSITIVE_INFINITY,
-        ),
+        maxInFlightBatches: Math.max(1, Number(producerProps["max.in.flight.requests.per.connection"] ?? 5) || 5),
         maxInFlightBytes: Math.max(1, Number(producerProps["buffer.memory"] ?? 33_554_432) || 33_554_432),
         offsets: deps.offsets,
         ...(groups

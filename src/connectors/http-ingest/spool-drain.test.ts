@@ -46,8 +46,6 @@ function drainer(store: SpoolStore, kafka: MemoryKafka, offsets: OffsetStore, to
     spool: async () => store,
   } as unknown as HttpIngestServices;
   const basics = taskBasics(tolerance);
-  // As worker.ts: the producer's max.in.flight.requests.per.connection (5), capped by the descriptor.
-  const maxInFlightBatches = Math.min(5, httpIngestSource().maxInFlightBatches?.(CONFIG) ?? Number.POSITIVE_INFINITY);
   const task = new WorkerSourceTask({
     ...basics,
     initialState: "STARTED",
@@ -60,7 +58,8 @@ function drainer(store: SpoolStore, kafka: MemoryKafka, offsets: OffsetStore, to
     transformations: TransformationChain.EMPTY,
     offsets,
     maxRequestBytes: 1_048_576,
-    maxInFlightBatches,
+    // As worker.ts: the producer's max.in.flight.requests.per.connection (5).
+    maxInFlightBatches: 5,
     offsetFlushIntervalMs: 0,
     onTopic: () => {},
   });

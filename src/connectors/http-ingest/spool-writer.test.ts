@@ -172,12 +172,6 @@ describe("SpoolWriter", () => {
     await store.close();
   });
 
-  test("spool-mode and kafka-mode tasks both take the producer's setting of requests in flight (issue 12 point 8)", () => {
-    const descriptor = httpIngestSource();
-    expect(descriptor.maxInFlightBatches?.({ "ingest.ack.mode": "spool" })).toBeUndefined();
-    expect(descriptor.maxInFlightBatches?.({ "ingest.ack.mode": "kafka" })).toBeUndefined();
-  });
-
   test("only spool mode promises order (one request in flight on a producer that is not idempotent)", () => {
     const descriptor = httpIngestSource();
     expect(descriptor.keepsOrder?.({ "ingest.ack.mode": "spool" })).toBe(true);
