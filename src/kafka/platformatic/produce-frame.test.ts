@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { crc32c, produceV11, Reader, Writer } from "@platformatic/kafka";
 import { CORRELATION_ID_OFFSET, frameProduceRequest, readProduceAnswers } from "./produce-frame.ts";
 import type { OutgoingBatch } from "./produce-transport.ts";
-import { encodeRecordBatch } from "./record-batch.ts";
+import { encodeRecordBatch, stampRecordBatch } from "./record-batch.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
@@ -41,6 +41,46 @@ describe("frameProduceRequest", () => {
     b.records.writeUInt32BE(0, 17);
     frameProduceRequest("c", 9, 1, 100, [b]);
     expect(b.records.readUInt32BE(17)).toBe(crc32c(b.records.subarray(21)) >>> 0);
+  });
+});
+
+describe("frameProduceRequest of one batch (framed in place around it)", () => {
+  /** The same batch in a buffer of its own: framed by copying, the reference bytes. */
+  const copied = (b: OutgoingBatch): OutgoingBatch => ({ ...b, records: Buffer.from(b.records) });
+
+  test.each([
+    ["uncompressed", false],
+    ["gzip", true],
+  ])("%s: the same bytes as a request framed by copying, in the batch's own allocation", (_, gzip) => {
+    const record = { topic: "tö", partition: 3, key: null, value: bytes("v".repeat(300)), headers: [], timestamp: 7 };
+    const b: OutgoingBatch = { topic: "tö", partition: 3, records: encodeRecordBatch([record], [0], 7, gzip).buffer };
+    stampRecordBatch(b.records, 99n, 1, 5);
+    const reference = frameProduceRequest("gätewäy", 9, -1, 30_000, [copied(b)]).toString("hex");
+    const frame = frameProduceRequest("gätewäy", 9, -1, 30_000, [b]);
+    expect(frame.toString("hex")).toBe(reference);
+    // No copy: the frame is a view of the batch's allocation, the batch right where it goes on the wire.
+    expect(frame.buffer).toBe(b.records.buffer);
+    expect(b.records.byteOffset - frame.byteOffset).toBe(frame.length - b.records.length - 3);
+  });
+
+  test("a retry with a new stamp frames the same place again, with the new bytes sealed", () => {
+    const b = batch("t", 0, "x".repeat(50));
+    stampRecordBatch(b.records, 1n, 0, 0);
+    const first = frameProduceRequest("c", 9, -1, 100, [b]);
+    first.writeInt32BE(12345, CORRELATION_ID_OFFSET); // as the connection does
+    stampRecordBatch(b.records, 2n, 0, 0); // a new producer id
+    const again = frameProduceRequest("c", 9, -1, 100, [b]);
+    expect(again.toString("hex")).toBe(frameProduceRequest("c", 9, -1, 100, [copied(b)]).toString("hex"));
+    expect(again.readInt32BE(CORRELATION_ID_OFFSET)).toBe(0);
+    expect(b.records.readUInt32BE(17)).toBe(crc32c(b.records.subarray(21)) >>> 0);
+  });
+
+  test("a head larger than the room (a long client id) is framed by copying, the same bytes", () => {
+    const b = batch("t", 0, "v");
+    const longId = "c".repeat(400);
+    const frame = frameProduceRequest(longId, 9, 1, 100, [b]);
+    expect(frame.buffer).not.toBe(b.records.buffer);
+    expect(frame.toString("hex")).toBe(frameProduceRequest(longId, 9, 1, 100, [copied(b)]).toString("hex"));
   });
 });
 

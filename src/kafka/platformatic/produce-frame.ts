@@ -2,8 +2,9 @@
  * One Produce request (v9, the first flexible version; Kafka 2.8+ through 4.x) as the bytes that go
  * on the wire, and its answer read back: used by PlatformaticTransport. The request is framed in one
  * buffer (size, request header v2, body, each record batch copied in once and sealed with its CRC
- * on the way), so the library's Connection writes it with one socket write and no Writer, no
- * DynamicBuffer and no concatenation of parts. The answer is read straight into PartitionAnswers
+ * on the way; a request of one batch, the single-record ingest path's usual request, is framed
+ * around the batch in the room its encoding left, without a copy), so the library's Connection
+ * writes it with one socket write and no Writer, no DynamicBuffer and no concatenation of parts. The answer is read straight into PartitionAnswers
  * (the library's parser builds a response object and throws a ResponseError on any partition error).
  *
  * Request (Kafka's ProduceRequest.json, RequestHeader.json):
@@ -20,7 +21,7 @@
  */
 import type { Reader } from "@platformatic/kafka";
 import type { OutgoingBatch, PartitionAnswer } from "./produce-transport.ts";
-import { sealRecordBatch } from "./record-batch.ts";
+import { FRAME_HEADROOM, FRAME_TAILROOM, framingRoom, sealRecordBatch } from "./record-batch.ts";
 
 export const PRODUCE_API_KEY = 0;
 /** Where the connection writes the correlation id it assigns. */
@@ -44,34 +45,17 @@ function writeUvarint(buf: Buffer, pos: number, n: number): number {
   return pos;
 }
 
-/**
- * The request carrying `batches` (at most one per partition), sealed: each batch's CRC-32C is
- * written into it (after any stamp) before it is copied in.
- */
-export function frameProduceRequest(
+/** Size, request header v2 and the body's fields before topic_data: written by both framings. */
+function writeHead(
+  frame: Buffer,
   clientId: string | null,
+  clientIdBytes: number,
   version: number,
   acks: number,
   timeoutMs: number,
-  batches: readonly OutgoingBatch[],
-): Buffer {
-  const byTopic = new Map<string, OutgoingBatch[]>();
-  for (const b of batches) {
-    const list = byTopic.get(b.topic);
-    if (list) list.push(b);
-    else byTopic.set(b.topic, [b]);
-  }
-  const clientIdBytes = clientId === null ? 0 : Buffer.byteLength(clientId);
-  let size = 2 + 2 + 4 + 2 + clientIdBytes + 1; // header
-  size += 1 + 2 + 4 + uvarintBytes(byTopic.size + 1);
-  for (const [topic, list] of byTopic) {
-    const nameBytes = Buffer.byteLength(topic);
-    size += uvarintBytes(nameBytes + 1) + nameBytes + uvarintBytes(list.length + 1) + 1;
-    for (const b of list) size += 4 + uvarintBytes(b.records.length + 1) + b.records.length + 1;
-  }
-  size += 1;
-  const frame = Buffer.allocUnsafe(4 + size);
-  frame.writeInt32BE(size, 0);
+  topics: number,
+): number {
+  frame.writeInt32BE(frame.length - 4, 0);
   frame.writeInt16BE(PRODUCE_API_KEY, 4);
   frame.writeInt16BE(version, 6);
   frame.writeInt32BE(0, CORRELATION_ID_OFFSET);
@@ -85,7 +69,52 @@ export function frameProduceRequest(
   frame[pos++] = 0; // transactional_id: null
   pos = frame.writeInt16BE(acks, pos);
   pos = frame.writeInt32BE(timeoutMs, pos);
-  pos = writeUvarint(frame, pos, byTopic.size + 1);
+  return writeUvarint(frame, pos, topics + 1);
+}
+
+/** Bytes of the size, the header and the body's fields before topic_data's entries. */
+function headBytes(clientIdBytes: number, topics: number): number {
+  return 4 + 2 + 2 + 4 + 2 + clientIdBytes + 1 + 1 + 2 + 4 + uvarintBytes(topics + 1);
+}
+
+/**
+ * The request carrying `batches` (at most one per partition), sealed: each batch's CRC-32C is
+ * written into it (after any stamp) before it goes out. A request of one batch encoded with framing
+ * room (record-batch.ts) is framed around it in place: the frame is a view of that allocation, so a
+ * retry frames it there again (the batch's bytes do not change; the connection writes the
+ * correlation id each time).
+ */
+export function frameProduceRequest(
+  clientId: string | null,
+  version: number,
+  acks: number,
+  timeoutMs: number,
+  batches: readonly OutgoingBatch[],
+): Buffer {
+  const clientIdBytes = clientId === null ? 0 : Buffer.byteLength(clientId);
+  if (batches.length === 1) {
+    const only = batches[0]!;
+    const room = framingRoom(only.records);
+    if (room) {
+      const framed = frameInPlace(clientId, clientIdBytes, version, acks, timeoutMs, only, room);
+      if (framed) return framed;
+    }
+  }
+  const byTopic = new Map<string, OutgoingBatch[]>();
+  for (const b of batches) {
+    const list = byTopic.get(b.topic);
+    if (list) list.push(b);
+    else byTopic.set(b.topic, [b]);
+  }
+  let size = headBytes(clientIdBytes, byTopic.size);
+  for (const [topic, list] of byTopic) {
+    const nameBytes = Buffer.byteLength(topic);
+    size += uvarintBytes(nameBytes + 1) + nameBytes + uvarintBytes(list.length + 1) + 1;
+    for (const b of list) size += 4 + uvarintBytes(b.records.length + 1) + b.records.length + 1;
+  }
+  size += 1;
+  const frame = Buffer.allocUnsafe(size);
+  let pos = writeHead(frame, clientId, clientIdBytes, version, acks, timeoutMs, byTopic.size);
   for (const [topic, list] of byTopic) {
     pos = writeUvarint(frame, pos, Buffer.byteLength(topic) + 1);
     pos += frame.write(topic, pos);
@@ -102,6 +131,36 @@ export function frameProduceRequest(
   }
   frame[pos++] = 0;
   if (pos !== frame.length) throw new Error(`Produce request framed as ${pos} bytes, expected ${frame.length}`);
+  return frame;
+}
+
+/** The request of `b` alone, framed in the room around it; undefined when its head does not fit there. */
+function frameInPlace(
+  clientId: string | null,
+  clientIdBytes: number,
+  version: number,
+  acks: number,
+  timeoutMs: number,
+  b: OutgoingBatch,
+  room: Buffer,
+): Buffer | undefined {
+  const nameBytes = Buffer.byteLength(b.topic);
+  const length = b.records.length;
+  const head = headBytes(clientIdBytes, 1) + uvarintBytes(nameBytes + 1) + nameBytes + 1 + 4 + uvarintBytes(length + 1);
+  if (head > FRAME_HEADROOM) return undefined;
+  const frame = room.subarray(FRAME_HEADROOM - head, FRAME_HEADROOM + length + FRAME_TAILROOM);
+  let pos = writeHead(frame, clientId, clientIdBytes, version, acks, timeoutMs, 1);
+  pos = writeUvarint(frame, pos, nameBytes + 1);
+  pos += frame.write(b.topic, pos);
+  frame[pos++] = 2; // one partition
+  pos = frame.writeInt32BE(b.partition, pos);
+  pos = writeUvarint(frame, pos, length + 1);
+  if (pos !== head) throw new Error(`Produce request head framed as ${pos} bytes, expected ${head}`);
+  sealRecordBatch(b.records); // already in place: the frame is a view around it
+  pos += length;
+  frame[pos++] = 0; // partition tagged fields
+  frame[pos++] = 0; // topic tagged fields
+  frame[pos++] = 0; // body tagged fields
   return frame;
 }
 

@@ -8,6 +8,10 @@
  * frames each request: once per send, after any stamp (computing it at encode and again at stamp
  * was 2/3 of the producer's CRC time).
  *
+ * A batch is encoded with room around it (FRAME_HEADROOM before, FRAME_TAILROOM after, in the same
+ * allocation; `framingRoom`): a Produce request carrying only this batch is framed around it in
+ * place (produce-frame.ts), without a second buffer and a copy of the batch.
+ *
  * Layout (Kafka's DefaultRecordBatch): baseOffset int64 · batchLength int32 ·
  * partitionLeaderEpoch int32 · magic int8 · crc uint32 (CRC-32C of everything after it) ·
  * attributes int16 · lastOffsetDelta int32 · baseTimestamp int64 · maxTimestamp int64 ·
@@ -24,6 +28,26 @@ const PRODUCER_ID_OFFSET = 43;
 const GZIP = 1;
 
 const utf8 = new TextEncoder();
+
+/** Bytes kept free before an encoded batch: a Produce request's size, header and body up to the batch. */
+export const FRAME_HEADROOM = 320;
+/** Bytes kept free after an encoded batch: the request's closing tagged fields. */
+export const FRAME_TAILROOM = 3;
+/** Each batch encoded here → the allocation around it (FRAME_HEADROOM before it, FRAME_TAILROOM after). */
+const rooms = new WeakMap<Buffer, Buffer>();
+
+/** The allocation around `batch` when it was encoded here with framing room; undefined otherwise. */
+export function framingRoom(batch: Buffer): Buffer | undefined {
+  return rooms.get(batch);
+}
+
+/** A buffer of `size` bytes inside an allocation with framing room around it (`framingRoom`). */
+function withRoom(size: number): Buffer {
+  const room = Buffer.allocUnsafe(FRAME_HEADROOM + size + FRAME_TAILROOM);
+  const buffer = room.subarray(FRAME_HEADROOM, FRAME_HEADROOM + size);
+  rooms.set(buffer, room);
+  return buffer;
+}
 
 /** The bytes of a varint holding `zigzag` (a zigzag-encoded value). */
 export function varintBytes(zigzag: number): number {
@@ -100,7 +124,7 @@ export function encodeRecordBatch(
   let buffer: Buffer;
   if (gzip) buffer = encodeGzipped(records, indexes, now, baseTimestamp, bodies, headerKeys, total);
   else {
-    buffer = Buffer.allocUnsafe(HEADER_BYTES + total);
+    buffer = withRoom(HEADER_BYTES + total);
     writeRecords(buffer, HEADER_BYTES, records, indexes, now, baseTimestamp, bodies, headerKeys);
   }
   buffer.writeInt32BE(0, 0); // baseOffset int64: 0
@@ -166,7 +190,7 @@ function encodeGzipped(
   const plain = Buffer.allocUnsafe(total);
   writeRecords(plain, 0, records, indexes, now, baseTimestamp, bodies, headerKeys);
   const compressed = gzipSync(plain);
-  const buffer = Buffer.allocUnsafe(HEADER_BYTES + compressed.length);
+  const buffer = withRoom(HEADER_BYTES + compressed.length);
   buffer.set(compressed, HEADER_BYTES);
   return buffer;
 }
