@@ -5,7 +5,9 @@
  * http://:8080 opens when the first ingest route opens (so a worker without ingest connectors
  * listens on nothing extra). https listeners are the TLS front end (tls/tls-front-end.ts: node:tls,
  * so the verified client certificate reaches the pipeline) with the settings of
- * `ingest.listeners.https.ssl.*` (tls/ingest-tls-config.ts), serving the same hono app.
+ * `ingest.listeners.https.ssl.*` (tls/ingest-tls-config.ts), serving the same hono app. A plain
+ * listener is Bun.serve with a POST route per connector path (`routes`, reloaded whenever the route
+ * table changes: Bun matches the single-record hot path natively) and `fetch` for everything else.
  */
 import type { Server } from "bun";
 import type { MetricFamily } from "../metrics/prometheus.ts";
