@@ -33,6 +33,11 @@ export interface IngestServerOptions {
   readonly maxRequestBodySize?: number;
 }
 
+/** A route of Bun's router that takes POST only (other methods reach the listener's fetch handler). */
+interface PostRoute {
+  POST(request: Request, server: Server<undefined>): Response | Promise<Response>;
+}
+
 interface OpenListener {
   readonly url: string;
   /** Failed TLS handshakes by reason (https listeners). */
@@ -150,15 +155,9 @@ export class IngestServer {
    * is matched natively rather than by its URL in JavaScript; every other method, a path with a
    * trailing slash or percent-encoded, and every other path go to the listener's fetch handler.
    */
-  private postRoutes(): Record<
-    string,
-    { POST: (request: Request, server: Server<undefined>) => Response | Promise<Response> }
-  > {
+  private postRoutes(): Record<string, PostRoute> {
     const app = this.o.app;
-    const routes: Record<
-      string,
-      { POST: (request: Request, server: Server<undefined>) => Response | Promise<Response> }
-    > = {};
+    const routes: Record<string, PostRoute> = {};
     for (const path of nativePaths(this.o.routes))
       routes[path] = { POST: (request, server) => app.servePath(path, request, server) };
     return routes;
