@@ -207,7 +207,28 @@ export interface IngestApp {
    * made) only if a stage asks for it.
    */
   serve(request: Request, server: PeerAddressLookup): Response | Promise<Response>;
+  /**
+   * A POST a plain listener's router matched to `path`, one of `nativePaths()` when it routed
+   * (`serve` without the path match; the route is looked up again: it may have gone since).
+   */
+  servePath(path: string, request: Request, server: PeerAddressLookup): Response | Promise<Response>;
 }
+
+/**
+ * Paths a listener's own router (Bun.serve `routes`) may send to `IngestApp.servePath` for POST:
+ * the connectors' paths that take the direct path and that the router matches literally (no `:`
+ * parameter, `*` wildcard or percent sign, which Bun's router would read as a pattern or decode).
+ */
+export function nativePaths(routes: IngestRouteTable): string[] {
+  const paths: string[] = [];
+  for (const route of routes.routes()) {
+    const path = route.settings.path;
+    if (LITERAL_PATH.test(path) && !mayBeClaimed(path)) paths.push(path);
+  }
+  return paths;
+}
+
+const LITERAL_PATH = /^\/[A-Za-z0-9._~/-]+$/;
 
 /** A parsed native-path request (one object, no closure per request). */
 class NativeParsed implements ParsedRequest {
@@ -380,6 +401,11 @@ export function ingestApp(deps: IngestHandlerDeps): IngestApp {
     },
     serve: (request, server) => {
       const route = directRoute(request);
+      if (route) return native(route, contextOf(request, undefined, server));
+      return app.fetch(request, { connection: new PlainConnection(server, request) });
+    },
+    servePath: (path, request, server) => {
+      const route = deps.routes.byPath(path);
       if (route) return native(route, contextOf(request, undefined, server));
       return app.fetch(request, { connection: new PlainConnection(server, request) });
     },

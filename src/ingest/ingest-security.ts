@@ -30,6 +30,15 @@ export const ingestSecurityConfigDef = ingestAuthConfigDef.concat(ingestAclConfi
 
 const encoder = new TextEncoder();
 
+/** Whether a record carries a header named `lower` (any case); loops, no closure per request. */
+function hasHeader(records: readonly IngestRecord[], lower: string): boolean {
+  for (let i = 0; i < records.length; i++) {
+    const headers = records[i]!.headers;
+    for (let j = 0; j < headers.length; j++) if (headers[j]![0].toLowerCase() === lower) return true;
+  }
+  return false;
+}
+
 /**
  * Adds the identity header (replacing any the client sent under that name) and, if asked, the key;
  * for the anonymous identity (no authentication configured) only removes a client-sent one.
@@ -46,8 +55,7 @@ export function stampIdentity(
   // Without authentication there is no identity to vouch for: add nothing, but still drop a
   // client-sent header of that name so that downstream consumers can trust it.
   if (identity.source === "anonymous") {
-    if (headerName === "" || !records.some((r) => r.headers.some(([name]) => name.toLowerCase() === lower)))
-      return records;
+    if (headerName === "" || !hasHeader(records, lower)) return records;
     return records.map((r) => ({ ...r, headers: r.headers.filter(([name]) => name.toLowerCase() !== lower) }));
   }
   const key = settings.keyFormat === "bytes" ? encoder.encode(identity.principal) : identity.principal;

@@ -5,12 +5,15 @@
  * http://:8080 opens when the first ingest route opens (so a worker without ingest connectors
  * listens on nothing extra). https listeners are the TLS front end (tls/tls-front-end.ts: node:tls,
  * so the verified client certificate reaches the pipeline) with the settings of
- * `ingest.listeners.https.ssl.*` (tls/ingest-tls-config.ts), serving the same hono app.
+ * `ingest.listeners.https.ssl.*` (tls/ingest-tls-config.ts), serving the same hono app. A plain
+ * listener is Bun.serve with a POST route per connector path (`routes`, reloaded whenever the route
+ * table changes: Bun matches the single-record hot path natively) and `fetch` for everything else.
  */
+import type { Server } from "bun";
 import type { MetricFamily } from "../metrics/prometheus.ts";
 import type { Logger } from "../util/logger.ts";
 import { type Listener, parseListener } from "../worker-config.ts";
-import type { IngestApp } from "./ingest-handler.ts";
+import { type IngestApp, nativePaths } from "./ingest-handler.ts";
 import type { IngestRouteTable } from "./route-table.ts";
 import { loadIngestTls } from "./tls/ingest-tls-config.ts";
 import { startTlsFrontEnd } from "./tls/tls-front-end.ts";
@@ -28,6 +31,11 @@ export interface IngestServerOptions {
   readonly log: Logger;
   /** Largest body any route accepts; Bun refuses larger ones outright. */
   readonly maxRequestBodySize?: number;
+}
+
+/** A route of Bun's router that takes POST only (other methods reach the listener's fetch handler). */
+interface PostRoute {
+  POST(request: Request, server: Server<undefined>): Response | Promise<Response>;
 }
 
 interface OpenListener {
@@ -119,15 +127,39 @@ export class IngestServer {
       });
       return { url: front.url, handshakeFailures: front.handshakeFailures, stop: () => front.stop() };
     }
+    // The server, not a connection object: one is made only if a stage asks for the peer address.
+    const fetch = (request: Request, srv: Server<undefined>) => app.serve(request, srv);
     const server = Bun.serve({
       hostname: listener.host === "" ? "0.0.0.0" : listener.host,
       port: listener.port,
-      // The server, not a connection object: one is made only if a stage asks for the peer address.
-      fetch: (request, srv) => app.serve(request, srv),
+      routes: this.postRoutes(),
+      fetch,
       ...(this.o.maxRequestBodySize ? { maxRequestBodySize: this.o.maxRequestBodySize } : {}),
       idleTimeout: 120,
     });
+    // Bun's router follows the route table: a connector's path is matched natively from when its
+    // route opens until it is gone (requests in between keep the listener's fetch path).
+    const unsubscribe = this.o.routes.onChange(() => server.reload({ routes: this.postRoutes(), fetch }));
     const host = listener.host === "" ? "0.0.0.0" : listener.host.includes(":") ? `[${listener.host}]` : listener.host;
-    return { url: `${listener.protocol}://${host}:${server.port}`, stop: () => server.stop(true) };
+    return {
+      url: `${listener.protocol}://${host}:${server.port}`,
+      stop: () => {
+        unsubscribe();
+        return server.stop(true);
+      },
+    };
+  }
+
+  /**
+   * A POST handler per connector path for Bun's router, so that a POST to a connector's own path
+   * is matched natively rather than by its URL in JavaScript; every other method, a path with a
+   * trailing slash or percent-encoded, and every other path go to the listener's fetch handler.
+   */
+  private postRoutes(): Record<string, PostRoute> {
+    const app = this.o.app;
+    const routes: Record<string, PostRoute> = {};
+    for (const path of nativePaths(this.o.routes))
+      routes[path] = { POST: (request, server) => app.servePath(path, request, server) };
+    return routes;
   }
 }

@@ -113,7 +113,7 @@ export function parseNativeBody(
     } else {
       // The body's bytes are the text's unless a byte order mark was dropped in decoding.
       const bytes = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? undefined : body;
-      elements.push({ kind: "json", value: doc, text: source, bytes });
+      return oneDocument(settings, request, receivedAt, contentType, { kind: "json", value: doc, text: source, bytes });
     }
   }
   if (elements.length > limits.maxRecords)
@@ -121,23 +121,46 @@ export function parseNativeBody(
 
   const headers = requestHeaders(settings, request, receivedAt, contentType, kind === "raw");
   const records: IngestRecord[] = new Array(elements.length);
-  for (let i = 0; i < elements.length; i++) {
-    const element = elements[i]!;
-    const bytes = elementBytes(element);
-    if (bytes > limits.maxRecordBytes)
-      throw new IngestError(
-        413,
-        ErrorCodes.PAYLOAD_TOO_LARGE,
-        `Record ${i} is ${bytes} bytes, over the limit of ${limits.maxRecordBytes} (ingest.max.record.bytes); nothing was written`,
-      );
-    records[i] = ingestRecord(
-      nativeKey(settings, request, element),
-      value(element, settings),
-      headers,
-      bytes,
-      null,
-      receivedAt,
-    );
-  }
+  for (let i = 0; i < elements.length; i++)
+    records[i] = record(settings, request, receivedAt, headers, elements[i]!, i);
   return records;
+}
+
+/** A body that is one JSON document (most single-record requests): its record, without a list of elements. */
+function oneDocument(
+  settings: IngestRouteSettings,
+  request: Request,
+  receivedAt: number,
+  contentType: string | null,
+  element: Element,
+): IngestRecord[] {
+  const headers = requestHeaders(settings, request, receivedAt, contentType, false);
+  return [record(settings, request, receivedAt, headers, element, 0)];
+}
+
+/** The record of element `index`, or IngestError 413 when it is over `ingest.max.record.bytes`. */
+function record(
+  settings: IngestRouteSettings,
+  request: Request,
+  receivedAt: number,
+  headers: IngestRecord["headers"],
+  element: Element,
+  index: number,
+): IngestRecord {
+  const bytes = elementBytes(element);
+  const max = settings.limits.maxRecordBytes;
+  if (bytes > max)
+    throw new IngestError(
+      413,
+      ErrorCodes.PAYLOAD_TOO_LARGE,
+      `Record ${index} is ${bytes} bytes, over the limit of ${max} (ingest.max.record.bytes); nothing was written`,
+    );
+  return ingestRecord(
+    nativeKey(settings, request, element),
+    value(element, settings),
+    headers,
+    bytes,
+    null,
+    receivedAt,
+  );
 }

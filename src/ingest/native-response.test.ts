@@ -57,6 +57,28 @@ describe("nativeResponse", () => {
       }
     });
 
+    test.each([
+      [0, 0, 0],
+      [9, 9, 9],
+      [10, 10, 10],
+      [3, 99, null],
+      [1, 1_000_000, 1_764_500_000_000],
+      [2_147_483_647, 2_147_483_648, 4_294_967_296],
+      [0, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+      [0, 2 ** 53, 1], // past the safe integers: printed as JSON.stringify prints it
+      [0, 1.5, -1], // never sent by Kafka; still JSON.stringify's text
+    ])(
+      "one record at partition %p, offset %p, timestamp %p: the bytes JSON.stringify would write",
+      async (partition, offset, timestamp) => {
+        const outcome = written(partition, offset, timestamp);
+        const response = nativeResponse("telemetry", [outcome], 3);
+        expect(response.headers.get("content-type")).toBe("application/json");
+        expect(await response.text()).toBe(
+          JSON.stringify({ topic: "telemetry", offsets: [{ partition, offset, timestamp }] }),
+        );
+      },
+    );
+
     test("each answer has headers of its own: a header set on one is not on the next", () => {
       const first = nativeResponse("t", [written(0, 1, 2)], 3);
       first.headers.set("x-extra", "1");

@@ -24,6 +24,9 @@ import { Signal } from "../../util/async.ts";
 import { type Clock, monotonicNow, systemClock } from "../../util/clock.ts";
 import { SentRecords, type SlotState } from "./sent-records.ts";
 
+/** The listener options of a request's abort signal: one object, not one per request. */
+const ONCE: { readonly once: true } = Object.freeze({ once: true });
+
 /** Builds the SourceRecord for one ingest record (topic, key/value/headers as the task decides). */
 export type ToSourceRecord = (topic: string, record: IngestRecord) => SourceRecord;
 
@@ -135,7 +138,7 @@ export class IngestQueue implements IngestWriter {
       this.queuedCount += records.length;
       this.wake.notify();
       if (signal.aborted) this.abandon(request, abortMessage(signal));
-      else signal.addEventListener("abort", request, { once: true });
+      else signal.addEventListener("abort", request, ONCE);
     });
   }
 

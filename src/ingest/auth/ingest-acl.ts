@@ -120,16 +120,19 @@ export interface IngestAcl {
 export function ingestAcl(config: Pick<IngestAclConfig, "ingest.acl.allow" | "ingest.acl.topic.rules">): IngestAcl {
   const allow = config["ingest.acl.allow"].map(parseMatcher);
   const topicRules = config["ingest.acl.topic.rules"].map(parseTopicRule);
-  const forbidden = (identity: IngestIdentity, what: string) =>
-    new IngestError(403, ErrorCodes.FORBIDDEN, `Principal ${identity.principal} is not allowed to write to ${what}`);
+  // The target's text is made only for a refusal: an allowed request allocates nothing here.
+  const forbidden = (identity: IngestIdentity, target: IngestTarget) =>
+    new IngestError(
+      403,
+      ErrorCodes.FORBIDDEN,
+      `Principal ${identity.principal} is not allowed to write to ${target.shape === "native" ? `route ${target.path}` : `topic ${target.topic}`}`,
+    );
   return {
     authorize(identity, target) {
-      const native = target.shape === "native";
-      const what = native ? `route ${target.path}` : `topic ${target.topic}`;
-      if (allow.length > 0 && !allow.some((m) => m(identity))) throw forbidden(identity, what);
-      if (!native && topicRules.length > 0) {
+      if (allow.length > 0 && !allow.some((m) => m(identity))) throw forbidden(identity, target);
+      if (target.shape !== "native" && topicRules.length > 0) {
         const ok = topicRules.some((r) => r.topic.test(target.topic) && r.matches(identity));
-        if (!ok) throw forbidden(identity, what);
+        if (!ok) throw forbidden(identity, target);
       }
     },
   };

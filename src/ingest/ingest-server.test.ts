@@ -1,0 +1,128 @@
+import { describe, expect, test } from "bun:test";
+import { LogManager } from "../util/logger.ts";
+import { ManualClock } from "../util/manual-clock.ts";
+import { type IngestApp, ingestApp } from "./ingest-handler.ts";
+import { IngestMetrics } from "./ingest-metrics.ts";
+import type { IngestSubmission, RecordOutcome } from "./ingest-record.ts";
+import { IngestServer } from "./ingest-server.ts";
+import { passThroughStages } from "./request-context.ts";
+import { IngestRouteTable, type IngestWriter } from "./route-table.ts";
+import { testSettings } from "./test-support.ts";
+
+/** Writes every record at once, offsets counting up. */
+class InstantWriter implements IngestWriter {
+  readonly pending = 0;
+  private offset = 0;
+
+  async submit(submission: IngestSubmission): Promise<RecordOutcome[]> {
+    return submission.records.map(() => ({
+      kind: "written",
+      topic: submission.topic,
+      partition: 0,
+      offset: this.offset++,
+      timestamp: 1,
+    }));
+  }
+
+  withdrawQueued(): void {}
+}
+
+/** The ingest app, with the entry each request came in by recorded: `serve` (fetch) or `servePath` (Bun's router). */
+function recordingApp(routes: IngestRouteTable): { app: IngestApp; entries: string[] } {
+  const logs = new LogManager();
+  const app = ingestApp({
+    routes,
+    metrics: new IngestMetrics(),
+    clock: new ManualClock(1_700_000_000_000),
+    log: logs.get("test"),
+    redact: (text) => text,
+  });
+  const entries: string[] = [];
+  return {
+    entries,
+    app: {
+      fetch: app.fetch,
+      serve: (request, server) => {
+        entries.push(`fetch ${request.method} ${new URL(request.url).pathname}`);
+        return app.serve(request, server);
+      },
+      servePath: (path, request, server) => {
+        entries.push(`router ${path}`);
+        return app.servePath(path, request, server);
+      },
+    },
+  };
+}
+
+async function startServer(routes: IngestRouteTable) {
+  const { app, entries } = recordingApp(routes);
+  const server = new IngestServer({
+    listeners: ["http://127.0.0.1:0"],
+    originals: {},
+    app,
+    routes,
+    log: new LogManager().get("test"),
+  });
+  server.start();
+  const base = server.urls[0]!;
+  return {
+    entries,
+    status: async (method: string, path: string) =>
+      (
+        await fetch(`${base}${path}`, {
+          method,
+          body: method === "GET" ? null : '{"a":1}',
+          headers: { "content-type": "application/json" },
+        })
+      ).status,
+    [Symbol.asyncDispose]: () => server.stop(),
+  };
+}
+
+describe("IngestServer", () => {
+  describe("when connectors' routes come and go", () => {
+    test("a POST to a connector's path is matched by Bun's router from when its route opens until it is gone", async () => {
+      const routes = new IngestRouteTable();
+      await using server = await startServer(routes);
+
+      expect(await server.status("POST", "/a")).toBe(404);
+      routes.open("a", testSettings({ "ingest.path": "/a", "kafka.topic": "ta" }), passThroughStages);
+      const writer = new InstantWriter();
+      routes.attach("a", writer);
+      expect(await server.status("POST", "/a")).toBe(200);
+      routes.suspend("a"); // paused: the route stays, answering 503
+      expect(await server.status("POST", "/a")).toBe(503);
+      routes.detach("a", writer); // deleted: gone
+      expect(await server.status("POST", "/a")).toBe(404);
+
+      expect(server.entries).toEqual(["fetch POST /a", "router /a", "router /a", "fetch POST /a"]);
+    });
+
+    test("other methods, a trailing slash and paths the router would read as patterns take the fetch path, answered as before", async () => {
+      const routes = new IngestRouteTable();
+      await using server = await startServer(routes);
+      routes.open("a", testSettings({ "ingest.path": "/a/b", "kafka.topic": "ta" }), passThroughStages);
+      routes.attach("a", new InstantWriter());
+      routes.open("p", testSettings({ "ingest.path": "/dev:1/*", "kafka.topic": "tp" }), passThroughStages);
+      routes.attach("p", new InstantWriter());
+
+      expect(await server.status("GET", "/a/b")).toBe(405);
+      expect(await server.status("PUT", "/a/b")).toBe(405);
+      expect(await server.status("POST", "/a/b/")).toBe(200);
+      expect(await server.status("POST", "/a/%62")).toBe(200);
+      expect(await server.status("POST", "/dev:1/*")).toBe(200);
+      expect(await server.status("POST", "/dev:1/x")).toBe(404);
+      expect(await server.status("POST", "/a/b")).toBe(200);
+
+      expect(server.entries).toEqual([
+        "fetch GET /a/b",
+        "fetch PUT /a/b",
+        "fetch POST /a/b/",
+        "fetch POST /a/%62",
+        "fetch POST /dev:1/*",
+        "fetch POST /dev:1/x",
+        "router /a/b",
+      ]);
+    });
+  });
+});
