@@ -171,7 +171,9 @@ export function encodeSpoolRecords(topic: string, records: readonly IngestRecord
 export function spooledValueBytes(bytes: Uint8Array): Uint8Array | undefined {
   if (bytes[0] !== VERSION_2) return undefined;
   const headerLength = (bytes[1]! | (bytes[2]! << 8) | (bytes[3]! << 16)) + bytes[4]! * 0x1000000;
-  return bytes.subarray(5 + headerLength);
+  const start = 5 + headerLength;
+  // A view made directly: cheaper than subarray (no species lookup), once per drained record.
+  return new Uint8Array(bytes.buffer, bytes.byteOffset + start, bytes.byteLength - start);
 }
 
 /** One record (tests, and callers with a single record). */
