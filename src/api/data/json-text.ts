@@ -38,6 +38,11 @@ export class JsonText {
     return this.#bytes;
   }
 
+  /** The UTF-8 bytes when at hand (given, or encoded by `bytes()` already), without encoding them. */
+  encoded(): Uint8Array | undefined {
+    return this.#bytes;
+  }
+
   /** The parsed schemaless Connect value (read once): what JsonConverter would give back for these bytes. */
   value(): unknown {
     if (this.#value === NOT_READ) this.#value = schemaless(readJsonText(this.text));

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { tempDir } from "../../../test/support/temp-dir.ts";
+import { JsonText } from "../../api/data/json-text.ts";
 import { ConnectError, RetriableError } from "../../errors.ts";
 import { IngestError } from "../../ingest/ingest-error.ts";
 import type { IngestRecord } from "../../ingest/ingest-record.ts";
@@ -108,6 +109,31 @@ describe("SpoolWriter", () => {
     ]);
     await w.submit(submission([rec("k", 6)]));
     expect((await w.poll(signal)).map((r) => r.value)).toEqual([6]);
+    w.close();
+    await store.close();
+  });
+
+  test("a JsonText polled from memory carries the spool row's value bytes, its text and UTF-8 exact", async () => {
+    await using dir = await tempDir("spool-writer-");
+    const store = await SpoolStore.open(dir.path);
+    const w = writer(store);
+    const texts = ['{"a":"é ✓ 𝄞"}', `"${"x".repeat(100_000)}"`, "[]"];
+    const body = new TextEncoder().encode(texts[0]);
+    // The first one brings its bytes (a view of a request body); the polled record must not keep it.
+    const values = [new JsonText(texts[0]!, body), new JsonText(texts[1]!), new JsonText(texts[2]!)];
+    await w.submit(submission(values.map((v) => rec("k", v))));
+    const polled = await w.poll(new AbortController().signal);
+    const got = polled.map((r) => r.value as JsonText);
+    expect(got.map((v) => v.text)).toEqual(texts);
+    expect(got.map((v) => new TextDecoder().decode(v.encoded()))).toEqual(texts);
+    // Encoded once, into the spool buffer: every value is a view of the one buffer the rows share.
+    expect(new Set(got.map((v) => v.encoded()!.buffer)).size).toBe(1);
+    expect(got[0]!.encoded()!.buffer).not.toBe(body.buffer);
+    // The other fields and the records as submitted are left alone.
+    expect(polled.map((r) => [r.key, r.headers.toArray().map((h) => [h.key, h.value])])).toEqual(
+      texts.map(() => ["k", [["h", "v"]]]),
+    );
+    expect(values[1]!.encoded()).toBeUndefined();
     w.close();
     await store.close();
   });

@@ -49,13 +49,17 @@ const VERSION_2 = 2;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** The value's kind and UTF-8/bytes (a JsonText's bytes are its own, cached for the converter). */
-function valueBytes(value: unknown): [ValueKind, Uint8Array | string] {
-  if (value === null || value === undefined) return [null, ""];
-  if (value instanceof Uint8Array) return ["b", value];
-  if (typeof value === "string") return ["s", value];
-  if (value instanceof JsonText) return ["x", value.bytes()];
-  return ["j", JSON.stringify(value)];
+/** The header's last field per value kind, `,"v":…}`, as bytes. */
+const KIND_TAILS = new Map<ValueKind, Uint8Array>(
+  (["b", "s", "x", "j", null] as const).map((kind) => [kind, encoder.encode(`,"v":${JSON.stringify(kind)}}`)]),
+);
+
+/** The number of decimal digits of a non-negative safe integer; -1 for anything else. */
+function digitCount(n: number): number {
+  if (!Number.isSafeInteger(n) || n < 0) return -1;
+  let digits = 1;
+  for (let m = n; m >= 10; m = Math.floor(m / 10)) digits++;
+  return digits;
 }
 
 /** A request's records, encoded back to back into one buffer of their own, and each one's length. */
@@ -64,48 +68,112 @@ export interface EncodedRecords {
   readonly lengths: Uint32Array;
 }
 
+/**
+ * Encodes a request's records (version 2), byte for byte what `JSON.stringify` of each header
+ * object followed by the value's UTF-8 gives, for less CPU (BENCHMARKS.md, "Spool record
+ * encoding"): a header is its front `{"t":…,"k":…,"h":…,"p":…,"ts":…,"n":` (encoded once for the
+ * run of records sharing a null key, the same headers array, partition and timestamp, as a
+ * request's records usually do), the digits of `n` and the kind's tail; a value's UTF-8 goes
+ * straight into the buffer (or its bytes when at hand: a byte array, a JsonText's own bytes), once.
+ */
 export function encodeSpoolRecords(topic: string, records: readonly IngestRecord[]): EncodedRecords {
-  const headers = new Array<string>(records.length);
-  const values = new Array<Uint8Array | string>(records.length);
-  let bound = 0;
-  for (let i = 0; i < records.length; i++) {
+  const count = records.length;
+  const lengths = new Uint32Array(count);
+  const fronts = new Array<Uint8Array>(count);
+  const kinds = new Array<ValueKind>(count);
+  const values = new Array<Uint8Array | string | null>(count);
+  const topicPart = `{"t":${JSON.stringify(topic)},"k":`;
+  let front: Uint8Array | undefined;
+  let frontKeyNull = false;
+  let frontHeaders: IngestRecord["headers"] | undefined;
+  let frontPartition: number | null = null;
+  let frontTimestamp: number | null = null;
+  let headersJson = "";
+  let total = 0;
+  for (let i = 0; i < count; i++) {
     const r = records[i]!;
-    const [kind, body] = valueBytes(r.value);
-    const header = {
-      t: topic,
-      k: tag(r.key),
-      h: r.headers.map(([n, v]) => [n, tag(v)]),
-      p: r.partition,
-      ts: r.timestamp,
-      n: r.bytes,
-      v: kind,
-    };
-    headers[i] = JSON.stringify(header);
-    values[i] = body;
-    // The exact UTF-8 length: the buffer is kept while a drainer reads from memory, so no slack.
-    bound +=
-      5 + Buffer.byteLength(headers[i]!) + (typeof body === "string" ? Buffer.byteLength(body) : body.byteLength);
-  }
-  // A buffer of its own, never a slice of Buffer's shared pool: the spool moves it to its worker.
-  const data = Buffer.allocUnsafeSlow(bound);
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const lengths = new Uint32Array(records.length);
-  let at = 0;
-  for (let i = 0; i < records.length; i++) {
-    const start = at;
-    data[at] = VERSION_2;
-    const headerLength = encoder.encodeInto(headers[i]!, data.subarray(at + 5)).written;
-    view.setUint32(at + 1, headerLength, true);
-    at += 5 + headerLength;
-    const body = values[i]!;
-    if (typeof body === "string") at += encoder.encodeInto(body, data.subarray(at)).written;
-    else {
-      data.set(body, at);
-      at += body.byteLength;
+    const keyNull = r.key === null || r.key === undefined;
+    if (
+      front === undefined ||
+      !keyNull ||
+      !frontKeyNull ||
+      r.headers !== frontHeaders ||
+      r.partition !== frontPartition ||
+      r.timestamp !== frontTimestamp
+    ) {
+      if (r.headers !== frontHeaders || front === undefined)
+        headersJson = JSON.stringify(r.headers.map(([n, v]) => [n, tag(v)]));
+      const key = keyNull ? "null" : JSON.stringify(tag(r.key));
+      front = encoder.encode(
+        `${topicPart}${key},"h":${headersJson},"p":${JSON.stringify(r.partition)},"ts":${JSON.stringify(r.timestamp)},"n":`,
+      );
+      frontKeyNull = keyNull;
+      frontHeaders = r.headers;
+      frontPartition = r.partition;
+      frontTimestamp = r.timestamp;
     }
-    lengths[i] = at - start;
+    fronts[i] = front;
+    const value = r.value;
+    let kind: ValueKind;
+    let body: Uint8Array | string | null;
+    if (value === null || value === undefined) [kind, body] = [null, null];
+    else if (value instanceof JsonText) [kind, body] = ["x", value.encoded() ?? value.text];
+    else if (value instanceof Uint8Array) [kind, body] = ["b", value];
+    else if (typeof value === "string") [kind, body] = ["s", value];
+    else [kind, body] = ["j", JSON.stringify(value)];
+    kinds[i] = kind;
+    values[i] = body;
+    const digits = digitCount(r.bytes);
+    const length =
+      5 +
+      front.byteLength +
+      (digits >= 0 ? digits : JSON.stringify(r.bytes).length) +
+      KIND_TAILS.get(kind)!.byteLength +
+      (body === null ? 0 : typeof body === "string" ? Buffer.byteLength(body) : body.byteLength);
+    lengths[i] = length;
+    total += length;
   }
-  return { data: at === bound ? data : data.subarray(0, at), lengths };
+  // A buffer of its own, exactly the records' bytes: the spool moves it to its worker (never a
+  // slice of Buffer's shared pool), and keeps it while a drainer reads from memory (no slack).
+  const data = Buffer.allocUnsafeSlow(total);
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const head = fronts[i]!;
+    const tail = KIND_TAILS.get(kinds[i]!)!;
+    data[at] = VERSION_2;
+    let w = at + 5;
+    data.set(head, w);
+    w += head.byteLength;
+    const n = records[i]!.bytes;
+    const digits = digitCount(n);
+    if (digits < 0) w += data.write(JSON.stringify(n), w, "latin1");
+    else {
+      for (let d = digits - 1, m = n; d >= 0; d--, m = Math.floor(m / 10)) data[w + d] = 0x30 + (m % 10);
+      w += digits;
+    }
+    data.set(tail, w);
+    w += tail.byteLength;
+    data.writeUInt32LE(w - at - 5, at + 1);
+    const body = values[i]!;
+    // Buffer.byteLength and write agree on every string (a lone surrogate is U+FFFD, 3 bytes).
+    if (typeof body === "string") data.write(body, w);
+    else if (body !== null) data.set(body, w);
+    at += lengths[i]!;
+  }
+  return { data, lengths };
+}
+
+/**
+ * The value bytes of a version 2 record (the UTF-8 of a text or JsonText, the bytes): the part
+ * after its header, a view. The spool's drainer gives a JsonText these bytes (the buffer is back
+ * from the spool's worker by then), so that its UTF-8 is encoded once, into the spool buffer.
+ */
+export function spooledValueBytes(bytes: Uint8Array): Uint8Array | undefined {
+  if (bytes[0] !== VERSION_2) return undefined;
+  const headerLength = (bytes[1]! | (bytes[2]! << 8) | (bytes[3]! << 16)) + bytes[4]! * 0x1000000;
+  const start = 5 + headerLength;
+  // A view made directly: cheaper than subarray (no species lookup), once per drained record.
+  return new Uint8Array(bytes.buffer, bytes.byteOffset + start, bytes.byteLength - start);
 }
 
 /** One record (tests, and callers with a single record). */
