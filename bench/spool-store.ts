@@ -80,6 +80,7 @@ await new Promise((r) => setTimeout(r, warmupS * 1000));
 const [a0, d0, w0, m0, t0] = [appended, drained, threadCpu("Worker"), threadCpu("bun"), performance.now()];
 await new Promise((r) => setTimeout(r, durationS * 1000));
 const [a1, d1, w1, m1, t1] = [appended, drained, threadCpu("Worker"), threadCpu("bun"), performance.now()];
+const rssPeakKiB = Number(/^VmHWM:\s+(\d+)/m.exec(readFileSync("/proc/self/status", "utf8"))?.[1]);
 stopping = true;
 await Promise.all(running);
 await store.close();
@@ -96,5 +97,6 @@ console.log(
     workerSysUsPerRecord: us(w1.sysMs - w0.sysMs),
     workerUsPerRecord: us(w1.userMs - w0.userMs + w1.sysMs - w0.sysMs),
     mainUsPerRecord: us(m1.userMs - m0.userMs + m1.sysMs - m0.sysMs),
+    rssPeakMiB: Math.round(rssPeakKiB / 1024),
   }),
 );
