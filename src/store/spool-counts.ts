@@ -2,7 +2,7 @@
  * SpoolCounts: what the main thread knows at once about each spool partition, without asking the
  * worker: records and bytes held (ingest.spool.max.bytes, /metrics) and when the oldest row was
  * spooled. SpoolStore sets them from the worker's figures (at open, after deleteThrough), adds
- * each durable append, removes each acknowledged row when it is queued for deletion, and takes
+ * each durable append, removes each acknowledged record when it is queued for deletion, and takes
  * the oldest row's time the worker reports after deletes.
  */
 import type { PartitionStats } from "./spool-database.ts";

@@ -11,8 +11,14 @@
  * (`synchronous=NORMAL` for it; the next FULL commit syncs the WAL through it), and consecutive
  * sequences of a partition become one range delete (deleteRanges, spool-protocol.ts).
  *
- * Sequences come from AUTOINCREMENT, so they only grow and are never reused: a spool partition's
- * sequence is its source offset; an insert reads its seq back as the rowid (no RETURNING row).
+ * One row per append: a request's records of a partition are one row (their bytes back to back,
+ * and their lengths), so an append of 500 records is one insert and one index entry, and deleting
+ * it frees its pages whole instead of rewriting pages of small rows. Sequences stay per record: a
+ * row of n records takes the next n; its key (`seq`) is the LAST of them, so AUTOINCREMENT's
+ * sqlite_sequence is always the last sequence issued, and sequences only grow and are never reused
+ * (a spool partition's sequence is its source offset). Records are deleted one by one; a row goes
+ * once all of its records were (SpoolRowAcks), and reads skip the deleted records of a row still
+ * there. Rows written before (schema version 2) are rows of one record.
  */
 import { Database, type Statement } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
@@ -20,12 +26,17 @@ import { join, resolve } from "node:path";
 import { StoreError } from "./database.ts";
 import type { Migration } from "./migrations/index.ts";
 import { spoolMigrations } from "./migrations/spool.ts";
+import { SpoolRowAcks } from "./spool-row-acks.ts";
 
 export const SPOOL_FILE = "spool.db";
 /** Page size of a new spool file (a commit writes ~1 MiB of records: fewer, larger frames). */
 export const PAGE_SIZE = 16_384;
+/** SQLite's page cache for the spool, KiB. */
+export const CACHE_KIB = 32_768;
+/** WAL pages after which a commit checkpoints. */
+export const WAL_AUTOCHECKPOINT_PAGES = 4_000;
 
-/** A partition's rows: count, bytes, and when its oldest row was spooled (null when empty). */
+/** A partition's records: count, bytes, and when its oldest row was spooled (null when empty). */
 export interface PartitionStats {
   readonly partition: string;
   readonly records: number;
@@ -33,23 +44,36 @@ export interface PartitionStats {
   readonly oldestAt: number | null;
 }
 
-/** One request's records for a partition, as the append commit inserts them. */
+/** One request's records for a partition, as the append commit inserts them (one row). */
 export interface AppendRows {
   readonly partition: string;
   readonly now: number;
-  /** The records, in order (views into one transferred buffer). */
-  readonly records: readonly Uint8Array[];
+  /** The records back to back (a view into the transferred buffer). */
+  readonly data: Uint8Array;
+  /** Each record's length, in order. */
+  readonly lengths: ArrayLike<number>;
 }
 
 /** An inclusive range of sequences of one partition to delete. */
 export type DeleteRange = [partition: string, from: number, to: number];
 
+/** One record as read back. */
 export interface RawRow {
   readonly seq: number;
   readonly record: Uint8Array;
   readonly bytes: number;
   readonly spooled_at: number;
 }
+
+interface StoredRow {
+  readonly seq: number;
+  readonly record_count: number;
+  readonly record: Uint8Array;
+  readonly lengths: Uint8Array | null;
+  readonly spooled_at: number;
+}
+
+type RowKey = { seq: number; record_count: number };
 
 /** Opens (creating if needed) the spool file and brings its schema up to date. */
 export function openSpoolDatabase(dataDir: string): Database {
@@ -66,6 +90,12 @@ export function openSpoolDatabase(dataDir: string): Database {
     db.run("PRAGMA locking_mode = EXCLUSIVE");
     db.run("PRAGMA journal_mode = WAL");
     db.run("PRAGMA synchronous = FULL");
+    // Measured with bench/spool-store.ts (BENCHMARKS.md "Spool rows of one append"): a page cache
+    // that holds a few commits keeps deletes from reading back the overflow pages they free, and a
+    // checkpoint every 4000 pages (64 MiB of WAL at 16 KiB) copies a reused page to the file once
+    // per more commits. Neither changes what a commit syncs.
+    db.run(`PRAGMA cache_size = -${CACHE_KIB}`);
+    db.run(`PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
   } catch (error) {
     throw new StoreError(`Cannot open the spool file ${path}: ${(error as Error).message}`);
   }
@@ -90,51 +120,94 @@ export function migrateSpool(db: Database, path: string, migrations: readonly Mi
   }
 }
 
+/** Lengths as stored: little-endian uint32 each. */
+function encodeLengths(lengths: ArrayLike<number>): Uint8Array {
+  const out = new Uint8Array(lengths.length * 4);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < lengths.length; i++) view.setUint32(i * 4, lengths[i]!, true);
+  return out;
+}
+
+/** A row's record lengths (`lengths` NULL: one record of `bytes`). */
+function lengthsOf(count: number, lengths: Uint8Array | null, bytes: number): number[] {
+  if (lengths === null) return [bytes];
+  const view = new DataView(lengths.buffer, lengths.byteOffset, lengths.byteLength);
+  return Array.from({ length: count }, (_, i) => view.getUint32(i * 4, true));
+}
+
 export class SpoolTable {
-  private readonly insert: Statement<unknown, [string, Uint8Array, number, number]>;
-  private readonly readQuery: Statement<RawRow, [string, number, number]>;
-  private readonly deleteRange: Statement<unknown, [string, number, number]>;
+  private readonly acks = new SpoolRowAcks();
+  private readonly insert: Statement<unknown, [number, string, Uint8Array, number, number, number, Uint8Array | null]>;
+  private readonly issuedQuery: Statement<{ seq: number }, []>;
+  private readonly readQuery: Statement<StoredRow, [string, number]>;
+  private readonly rowsIn: Statement<RowKey, [string, number, number]>;
+  private readonly rowAfter: Statement<RowKey, [string, number]>;
+  private readonly lengthsQuery: Statement<
+    { record_count: number; bytes: number; lengths: Uint8Array | null },
+    [number]
+  >;
+  private readonly deleteRow: Statement<unknown, [number]>;
   private readonly deleteUpTo: Statement<unknown, [string, number]>;
   private readonly statsQuery: Statement<
     { partition: string; n: number; bytes: number | null; oldest: number | null },
     []
   >;
-  private readonly partitionStatsQuery: Statement<{ n: number; bytes: number | null; oldest: number | null }, [string]>;
+  private readonly partitionStatsQuery: Statement<
+    { n: number | null; bytes: number | null; oldest: number | null },
+    [string]
+  >;
   private readonly oldestQuery: Statement<{ spooled_at: number }, [string]>;
 
   constructor(readonly db: Database) {
-    this.insert = db.query("INSERT INTO spool (partition, record, bytes, spooled_at) VALUES (?, ?, ?, ?)");
-    this.readQuery = db.query(
-      "SELECT seq, record, bytes, spooled_at FROM spool WHERE partition = ? AND seq > ? ORDER BY seq LIMIT ?",
+    this.insert = db.query(
+      "INSERT INTO spool (seq, partition, record, bytes, spooled_at, record_count, lengths) VALUES (?, ?, ?, ?, ?, ?, ?)",
     );
-    this.deleteRange = db.query("DELETE FROM spool WHERE partition = ? AND seq BETWEEN ? AND ?");
+    this.issuedQuery = db.query("SELECT seq FROM sqlite_sequence WHERE name = 'spool'");
+    this.readQuery = db.query(
+      "SELECT seq, record_count, record, lengths, spooled_at FROM spool WHERE partition = ? AND seq > ? ORDER BY seq",
+    );
+    this.rowsIn = db.query(
+      "SELECT seq, record_count FROM spool WHERE partition = ? AND seq BETWEEN ? AND ? ORDER BY seq",
+    );
+    this.rowAfter = db.query(
+      "SELECT seq, record_count FROM spool WHERE partition = ? AND seq > ? ORDER BY seq LIMIT 1",
+    );
+    this.lengthsQuery = db.query("SELECT record_count, bytes, lengths FROM spool WHERE seq = ?");
+    this.deleteRow = db.query("DELETE FROM spool WHERE seq = ?");
     this.deleteUpTo = db.query("DELETE FROM spool WHERE partition = ? AND seq <= ?");
     this.statsQuery = db.query(
-      "SELECT partition, count(*) AS n, sum(bytes) AS bytes, min(spooled_at) AS oldest FROM spool GROUP BY partition",
+      "SELECT partition, sum(record_count) AS n, sum(bytes) AS bytes, min(spooled_at) AS oldest FROM spool GROUP BY partition",
     );
     this.partitionStatsQuery = db.query(
-      "SELECT count(*) AS n, sum(bytes) AS bytes, min(spooled_at) AS oldest FROM spool WHERE partition = ?",
+      "SELECT sum(record_count) AS n, sum(bytes) AS bytes, min(spooled_at) AS oldest FROM spool WHERE partition = ?",
     );
     this.oldestQuery = db.query("SELECT spooled_at FROM spool WHERE partition = ? ORDER BY seq LIMIT 1");
   }
 
   /**
    * One durable transaction (synchronous=FULL: returns after the fsync): `deletes` first, then
-   * every append's rows in order. Returns the sequences, all appends' in one array, in order.
+   * every append as one row, in order. Returns the sequences, all appends' records in one array.
    */
   commit(appends: readonly AppendRows[], deletes: readonly DeleteRange[]): Float64Array {
     let n = 0;
-    for (const a of appends) n += a.records.length;
+    for (const a of appends) n += a.lengths.length;
     const seqs = new Float64Array(n);
-    let i = 0;
+    let deleted: number[] = [];
     this.db.transaction(() => {
-      this.runDeletes(deletes);
+      deleted = this.runDeletes(deletes);
+      let issued = this.issuedQuery.get()?.seq ?? 0;
+      let i = 0;
       for (const a of appends) {
-        // The row's seq is its rowid (INTEGER PRIMARY KEY): no RETURNING row to build.
-        for (const r of a.records)
-          seqs[i++] = Number(this.insert.run(a.partition, r, r.byteLength, a.now).lastInsertRowid);
+        const count = a.lengths.length;
+        if (count === 0) continue;
+        const last = issued + count;
+        const lengths = count === 1 ? null : encodeLengths(a.lengths);
+        this.insert.run(last, a.partition, a.data, a.data.byteLength, a.now, count, lengths);
+        for (let s = issued + 1; s <= last; s++) seqs[i++] = s;
+        issued = last;
       }
     })();
+    for (const seq of deleted) this.acks.forget(seq);
     return seqs;
   }
 
@@ -142,31 +215,64 @@ export class SpoolTable {
   deleteUnsynced(deletes: readonly DeleteRange[]): void {
     if (deletes.length === 0) return;
     this.db.run("PRAGMA synchronous = NORMAL");
+    let deleted: number[] = [];
     try {
-      this.db.transaction(() => this.runDeletes(deletes))();
+      this.db.transaction(() => {
+        deleted = this.runDeletes(deletes);
+      })();
     } finally {
       this.db.run("PRAGMA synchronous = FULL");
     }
+    for (const seq of deleted) this.acks.forget(seq);
   }
 
-  private runDeletes(deletes: readonly DeleteRange[]): void {
-    for (const [p, from, to] of deletes) this.deleteRange.run(p, from, to);
+  /** Marks the ranges' records deleted; deletes the rows that are then whole; returns their keys. */
+  private runDeletes(deletes: readonly DeleteRange[]): number[] {
+    const deleted: number[] = [];
+    for (const [p, from, to] of deletes) {
+      const rows = this.rowsIn.all(p, from, to);
+      const next = this.rowAfter.get(p, to);
+      if (next) rows.push(next);
+      for (const r of rows) {
+        const first = r.seq - r.record_count + 1;
+        if (first > to || !this.acks.mark(p, first, r.seq, from, to)) continue;
+        this.deleteRow.run(r.seq);
+        deleted.push(r.seq);
+      }
+    }
+    return deleted;
   }
 
-  /** Up to `limit` rows of a partition after sequence `afterSeq`, oldest first. */
+  /** Up to `limit` records of a partition after sequence `afterSeq` (none deleted), oldest first. */
   read(partition: string, afterSeq: number, limit: number): RawRow[] {
-    return this.readQuery.all(partition, afterSeq, limit);
+    const out: RawRow[] = [];
+    if (limit <= 0) return out;
+    for (const row of this.readQuery.iterate(partition, afterSeq)) {
+      const first = row.seq - row.record_count + 1;
+      const lengths = lengthsOf(row.record_count, row.lengths, row.record.byteLength);
+      let offset = 0;
+      for (let i = 0; i < lengths.length; i++) {
+        const seq = first + i;
+        const n = lengths[i]!;
+        if (seq > afterSeq && !this.acks.isAcked(row.seq, seq)) {
+          out.push({ seq, record: row.record.subarray(offset, offset + n), bytes: n, spooled_at: row.spooled_at });
+          if (out.length >= limit) return out;
+        }
+        offset += n;
+      }
+    }
+    return out;
   }
 
   /**
-   * Deletes every row of a partition up to `seq` (rows a committed source offset covers) and
-   * returns true; or, when `seq` is above every sequence this file ever issued (the offset is of a
-   * spool file that was lost or recreated since), deletes nothing, raises the file's sequence to
-   * `seq` so that new rows come after that offset (a later start cannot delete them unsent), and
-   * returns false.
+   * Deletes every record of a partition up to `seq` (records a committed source offset covers)
+   * and returns true; or, when `seq` is above every sequence this file ever issued (the offset is
+   * of a spool file that was lost or recreated since), deletes nothing, raises the file's sequence
+   * to `seq` so that new rows come after that offset (a later start cannot delete them unsent),
+   * and returns false.
    */
   deleteThrough(partition: string, seq: number): boolean {
-    const issued = this.db.query<{ seq: number }, []>("SELECT seq FROM sqlite_sequence WHERE name = 'spool'").get();
+    const issued = this.issuedQuery.get();
     if (seq > (issued?.seq ?? 0)) {
       this.db.transaction(() => {
         if (issued) this.db.run("UPDATE sqlite_sequence SET seq = ? WHERE name = 'spool'", [seq]);
@@ -175,20 +281,43 @@ export class SpoolTable {
       return false;
     }
     this.deleteUpTo.run(partition, seq);
+    this.acks.forgetThrough(partition, seq);
+    // The row holding `seq` and later records stays; its records up to `seq` count as deleted.
+    const next = this.rowAfter.get(partition, seq);
+    if (next && next.seq - next.record_count + 1 <= seq)
+      this.acks.mark(partition, next.seq - next.record_count + 1, next.seq, 0, seq);
     return true;
   }
 
-  /** Every partition with rows. */
+  /** Every partition with records. */
   stats(): PartitionStats[] {
     return this.statsQuery
       .all()
-      .map((r) => ({ partition: r.partition, records: r.n, bytes: r.bytes ?? 0, oldestAt: r.oldest }));
+      .map((r) =>
+        this.withoutDeleted({ partition: r.partition, records: r.n, bytes: r.bytes ?? 0, oldestAt: r.oldest }),
+      );
   }
 
-  /** One partition's rows. */
+  /** One partition's records. */
   statsOf(partition: string): PartitionStats {
     const r = this.partitionStatsQuery.get(partition);
-    return { partition, records: r?.n ?? 0, bytes: r?.bytes ?? 0, oldestAt: r?.oldest ?? null };
+    return this.withoutDeleted({ partition, records: r?.n ?? 0, bytes: r?.bytes ?? 0, oldestAt: r?.oldest ?? null });
+  }
+
+  /** Stats less the deleted records of rows still there (their lengths are read: this is rare). */
+  private withoutDeleted(s: PartitionStats): PartitionStats {
+    let { records, bytes } = s;
+    for (const row of this.acks.of(s.partition)) {
+      const stored = this.lengthsQuery.get(row.last);
+      if (!stored) continue;
+      const lengths = lengthsOf(stored.record_count, stored.lengths, stored.bytes);
+      for (let i = 0; i < row.acked.length; i++) {
+        if (row.acked[i] === 0) continue;
+        records -= 1;
+        bytes -= lengths[i]!;
+      }
+    }
+    return { ...s, records, bytes };
   }
 
   /** When the oldest row of a partition was spooled, or null when it has none. */

@@ -9,7 +9,7 @@
  * sent except that consecutive appends and deletes merge into one transaction: so a `durable`
  * reply that arrives before a `rows` reply is for a commit that the read saw.
  */
-import type { DeleteRange, PartitionStats } from "./spool-database.ts";
+import type { AppendRows, DeleteRange, PartitionStats } from "./spool-database.ts";
 import type { TailRow } from "./spool-tail.ts";
 
 /** Most record bytes one group commit writes (one large request may exceed it alone). */
@@ -123,19 +123,18 @@ export function transferOf(packed: Packed): ArrayBuffer[] {
   return [packed.data, packed.lengths.buffer as ArrayBuffer];
 }
 
-/** An append message's records, per request, as views into its buffers (no copy). */
-export function appendedRecords(m: Extract<ToWorker, { op: "append" }>): Uint8Array[][] {
-  const out: Uint8Array[][] = [];
+/** An append message's requests, each its records back to back: a view into its buffer (no copy). */
+export function appendedRows(m: Extract<ToWorker, { op: "append" }>): AppendRows[] {
+  const out: AppendRows[] = [];
   let r = 0;
   for (let k = 0; k < m.buffers.length; k++) {
-    const records = new Array<Uint8Array>(m.counts[k]!);
-    let offset = m.offsets[k]!;
-    for (let i = 0; i < records.length; i++) {
-      const n = m.lengths[r++]!;
-      records[i] = new Uint8Array(m.buffers[k]!, offset, n);
-      offset += n;
-    }
-    out.push(records);
+    const count = m.counts[k]!;
+    const lengths = m.lengths.subarray(r, r + count);
+    r += count;
+    let size = 0;
+    for (let i = 0; i < count; i++) size += lengths[i]!;
+    const data = new Uint8Array(m.buffers[k]!, m.offsets[k]!, size);
+    out.push({ partition: m.partitions[k]!, now: m.nows[k]!, data, lengths });
   }
   return out;
 }

@@ -4,7 +4,14 @@ import { join } from "node:path";
 import { tempDir } from "../../test/support/temp-dir.ts";
 import { waitFor } from "../../test/support/wait-for.ts";
 import { spoolMigrations } from "./migrations/spool.ts";
-import { migrateSpool, openSpoolDatabase, PAGE_SIZE, SPOOL_FILE } from "./spool-database.ts";
+import {
+  CACHE_KIB,
+  migrateSpool,
+  openSpoolDatabase,
+  PAGE_SIZE,
+  SPOOL_FILE,
+  WAL_AUTOCHECKPOINT_PAGES,
+} from "./spool-database.ts";
 import { COMMIT_MAX_BYTES } from "./spool-protocol.ts";
 import { SpoolStore } from "./spool-store.ts";
 
@@ -49,13 +56,16 @@ describe("SpoolStore", () => {
     expect(db.query("PRAGMA synchronous").get()).toEqual({ synchronous: 2 });
     expect(db.query("PRAGMA journal_mode").get()).toEqual({ journal_mode: "wal" });
     expect(db.query("PRAGMA page_size").get()).toEqual({ page_size: PAGE_SIZE });
+    expect(db.query("PRAGMA cache_size").get()).toEqual({ cache_size: -CACHE_KIB });
+    expect(db.query("PRAGMA wal_autocheckpoint").get()).toEqual({ wal_autocheckpoint: WAL_AUTOCHECKPOINT_PAGES });
     db.close();
   });
 
   test("deleted rows are gone after reopening, the rest survive, and sequences are never reused", async () => {
     await using dir = await tempDir("spool-");
     const store = await SpoolStore.open(dir.path);
-    const seqs = await store.append("c1", [bytes("a"), bytes("b"), bytes("c")]);
+    const seqs = (await Promise.all(["a", "b", "c"].map((r) => store.append("c1", [bytes(r)])))).flat();
+    expect(store.commits).toBe(1);
     await store.append("c2", [bytes("other")]);
     store.delete("c1", seqs[0]!, 1);
     store.delete("c1", seqs[2]!, 1);
@@ -187,19 +197,22 @@ describe("SpoolStore", () => {
     await store.close();
   });
 
-  test("a spool file is marked with schema version 2 (record layout 2): a gateway knowing only 1 refuses it", async () => {
-    await using dir = await tempDir("spool-store-");
-    openSpoolDatabase(dir.path).close();
-    const db = new Database(join(dir.path, SPOOL_FILE));
-    expect((db.query("PRAGMA user_version").get() as { user_version: number }).user_version).toBe(2);
-    db.close();
-    // What the previous release does with it (its migrations stop at version 1).
-    const older = new Database(join(dir.path, SPOOL_FILE));
-    expect(() => migrateSpool(older, "spool.db", spoolMigrations.slice(0, 1))).toThrow(
-      "has schema version 2, newer than this gateway knows (1)",
-    );
-    older.close();
-  });
+  test.each([1, 2])(
+    "a spool file is marked with schema version 3 (rows of one append): a gateway knowing only %i refuses it",
+    async (known) => {
+      await using dir = await tempDir("spool-store-");
+      openSpoolDatabase(dir.path).close();
+      const db = new Database(join(dir.path, SPOOL_FILE));
+      expect((db.query("PRAGMA user_version").get() as { user_version: number }).user_version).toBe(3);
+      db.close();
+      // What a previous release does with it (its migrations stop at version `known`).
+      const older = new Database(join(dir.path, SPOOL_FILE));
+      expect(() => migrateSpool(older, "spool.db", spoolMigrations.slice(0, known))).toThrow(
+        `has schema version 3, newer than this gateway knows (${known})`,
+      );
+      older.close();
+    },
+  );
 
   test("after close, read and deleteThrough reject at once", async () => {
     await using dir = await tempDir("spool-store-");

@@ -165,7 +165,7 @@ export class SpoolStore {
     return reply.op === "rows" ? rowsOf(reply) : [];
   }
 
-  /** Deletes a row Kafka acknowledged (queued: sent once per event-loop turn, riding a commit). */
+  /** Deletes a record Kafka acknowledged (queued: sent once per event-loop turn, riding a commit; its row goes with its last record). */
   delete(partition: string, seq: number, bytes: number): void {
     this.counts.removed(partition, bytes);
     this.deletes.push([partition, seq]);

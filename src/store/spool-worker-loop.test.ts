@@ -22,7 +22,7 @@ function append(id: number, partition: string, records: string[], now = 1000): T
   };
 }
 
-/** A loop on a real spool file in `dir`, its posts recorded, and what the file held at each post. */
+/** A loop on a real spool file in `dir`, its posts recorded, and the rows the file held at each post (one per append: its records' text back to back). */
 function harness(dir: string, table: SpoolTable = new SpoolTable(openSpoolDatabase(dir))) {
   const posts: { message: FromWorker; inTransaction?: boolean; rows?: string[] }[] = [];
   const loop = new SpoolWorkerLoop(
@@ -65,7 +65,7 @@ describe("SpoolWorkerLoop", () => {
           oldest: [],
         },
         inTransaction: false,
-        rows: ["a", "b", "c"],
+        rows: ["ab", "c"],
       },
     ]);
     expect(table.db.query("PRAGMA synchronous").get()).toEqual({ synchronous: 2 });
@@ -91,7 +91,7 @@ describe("SpoolWorkerLoop", () => {
         oldest: [["c1", 10]],
       },
       inTransaction: false,
-      rows: ["a3", "b1", "a4"],
+      rows: ["a1a2a3", "b1", "a4"],
     });
     loop.receive({
       op: "delete",
@@ -130,17 +130,17 @@ describe("SpoolWorkerLoop", () => {
     loop.receive(append(1, "c1", ["a", "b"]));
     loop.run();
     (table as FailingOnce).failures = 1;
-    loop.receive({ op: "delete", ranges: [["c1", 1, 1]] });
+    loop.receive({ op: "delete", ranges: [["c1", 1, 2]] });
     loop.receive(append(2, "c1", ["lost"]));
     loop.run();
     expect(posts.at(-1)).toEqual({
       message: { op: "failed", ids: [2], message: "disk I/O error" },
       inTransaction: false,
-      rows: ["a", "b"],
+      rows: ["ab"],
     });
     loop.receive(append(3, "c1", ["c"]));
     loop.run();
-    expect(posts.at(-1)?.rows).toEqual(["b", "c"]);
+    expect(posts.at(-1)?.rows).toEqual(["c"]);
     table.close();
   });
 
@@ -162,12 +162,12 @@ describe("SpoolWorkerLoop", () => {
     expect(posts.at(-1)).toEqual({
       message: { op: "warning", message: "Deleting delivered rows failed, retried later: database or disk is full" },
       inTransaction: false,
-      rows: ["a", "b", "c"],
+      rows: ["abc"],
     });
-    loop.receive({ op: "delete", ranges: [["c1", 2, 2]] });
+    loop.receive({ op: "delete", ranges: [["c1", 2, 3]] });
     loop.run();
     expect(posts.at(-1)?.message.op).toBe("deleted");
-    expect(posts.at(-1)?.rows).toEqual(["c"]);
+    expect(posts.at(-1)?.rows).toEqual([]);
     table.close();
   });
 

@@ -11,14 +11,7 @@
  * its deletes for the next transaction. Reads, deleteThrough and close run in order between them.
  */
 import { type AppendRows, type DeleteRange, openSpoolDatabase, SpoolTable } from "./spool-database.ts";
-import {
-  appendedRecords,
-  COMMIT_MAX_BYTES,
-  type FromWorker,
-  pack,
-  type ToWorker,
-  transferOf,
-} from "./spool-protocol.ts";
+import { appendedRows, COMMIT_MAX_BYTES, type FromWorker, pack, type ToWorker, transferOf } from "./spool-protocol.ts";
 
 type AppendMessage = Extract<ToWorker, { op: "append" }>;
 export type Post = (message: FromWorker, transfer?: ArrayBuffer[]) => void;
@@ -77,12 +70,7 @@ export class SpoolWorkerLoop {
       this.post({ op: "failed", ids: messages.map((m) => m.id), message: "The spool file is not open" });
       return;
     }
-    const appends: AppendRows[] = [];
-    for (const m of messages) {
-      const perRequest = appendedRecords(m);
-      for (let k = 0; k < m.partitions.length; k++)
-        appends.push({ partition: m.partitions[k]!, now: m.nows[k]!, records: perRequest[k]! });
-    }
+    const appends: AppendRows[] = messages.flatMap(appendedRows);
     const deletes = this.deletes;
     this.deletes = [];
     const started = performance.now();

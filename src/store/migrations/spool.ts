@@ -28,4 +28,20 @@ export const spoolMigrations: readonly Migration[] = [
     name: "spool record layout 2",
     sql: "SELECT 1",
   },
+  {
+    // One row per append (spool-database.ts): a row holds `record_count` records with sequences
+    // seq - record_count + 1 .. seq (its key is its last sequence, so sqlite_sequence stays the last
+    // sequence issued), `record` their bytes back to back, `lengths` their lengths (little-endian
+    // uint32 each; NULL for a single record). Rows of version 2 read as rows of one record as they
+    // are: nothing is rewritten. The index covers what deletes, stats and the oldest row read, so
+    // none of them walks a row's overflow pages (the records come first in the row).
+    version: 3,
+    name: "spool rows of one append",
+    sql: `
+      ALTER TABLE spool ADD COLUMN record_count INTEGER NOT NULL DEFAULT 1;
+      ALTER TABLE spool ADD COLUMN lengths BLOB;
+      DROP INDEX spool_partition_seq;
+      CREATE INDEX spool_partition_rows ON spool (partition, seq, record_count, bytes, spooled_at);
+    `,
+  },
 ];

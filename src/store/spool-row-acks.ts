@@ -1,0 +1,74 @@
+/**
+ * SpoolRowAcks: which records of partly acknowledged spool rows were acknowledged, in the spool
+ * worker's memory. A spool row holds one append's records (sequences `first..last`, the row's key
+ * is `last`: spool-database.ts); the main thread deletes records one by one (coalesced into
+ * ranges), so a row goes only once every one of its records was deleted. SpoolTable marks the part
+ * of a row a delete range or a committed offset (deleteThrough) covers here, and deletes the row
+ * when `mark` reports it complete. Marking is idempotent (a record acknowledged twice counts
+ * once), so a range retried after a failed transaction cannot complete a row early.
+ *
+ * Not durable, and need not be: after a restart a partly acknowledged row is there whole, and its
+ * records above the committed offset are sent again (a duplicate, never a loss); those up to the
+ * offset are marked again by deleteThrough.
+ */
+
+interface PartialRow {
+  readonly partition: string;
+  readonly first: number;
+  /** One flag per record of the row, 1 once acknowledged. */
+  readonly acked: Uint8Array;
+  count: number;
+}
+
+export class SpoolRowAcks {
+  private readonly rows = new Map<number, PartialRow>();
+
+  /**
+   * Marks sequences `from..to` (clamped to the row) of the row `first..last` of `partition` as
+   * acknowledged; true when every record of the row is (the caller deletes it, then `forget`s it).
+   */
+  mark(partition: string, first: number, last: number, from: number, to: number): boolean {
+    const a = Math.max(from, first);
+    const b = Math.min(to, last);
+    let row = this.rows.get(last);
+    if (!row) {
+      if (a === first && b === last) return true;
+      row = { partition, first, acked: new Uint8Array(last - first + 1), count: 0 };
+      this.rows.set(last, row);
+    }
+    for (let s = a; s <= b; s++) {
+      if (row.acked[s - first] === 0) {
+        row.acked[s - first] = 1;
+        row.count++;
+      }
+    }
+    return row.count === row.acked.length;
+  }
+
+  /** Whether the record `seq` of the row ending at `last` was acknowledged. */
+  isAcked(last: number, seq: number): boolean {
+    const row = this.rows.get(last);
+    return row !== undefined && row.acked[seq - row.first] === 1;
+  }
+
+  /** The row was deleted. */
+  forget(last: number): void {
+    this.rows.delete(last);
+  }
+
+  /** Drops the rows of `partition` up to sequence `seq` (deleted by deleteThrough). */
+  forgetThrough(partition: string, seq: number): void {
+    for (const [last, row] of this.rows) if (row.partition === partition && last <= seq) this.rows.delete(last);
+  }
+
+  /** The partly acknowledged rows of a partition: key, first sequence, acknowledged flags. */
+  *of(partition: string): Generator<{ readonly last: number; readonly first: number; readonly acked: Uint8Array }> {
+    for (const [last, row] of this.rows)
+      if (row.partition === partition) yield { last, first: row.first, acked: row.acked };
+  }
+
+  /** Partitions with partly acknowledged rows. */
+  partitions(): Set<string> {
+    return new Set([...this.rows.values()].map((r) => r.partition));
+  }
+}
