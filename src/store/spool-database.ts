@@ -18,7 +18,8 @@
  * sqlite_sequence is always the last sequence issued, and sequences only grow and are never reused
  * (a spool partition's sequence is its source offset). Records are deleted one by one; a row goes
  * once all of its records were (SpoolRowAcks), and reads skip the deleted records of a row still
- * there. Rows written before (schema version 2) are rows of one record.
+ * there (SpoolRowReader, which fetches a row once however small the reads). Rows written before
+ * (schema version 2) are rows of one record.
  */
 import { Database, type Statement } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
@@ -27,6 +28,9 @@ import { StoreError } from "./database.ts";
 import type { Migration } from "./migrations/index.ts";
 import { spoolMigrations } from "./migrations/spool.ts";
 import { SpoolRowAcks } from "./spool-row-acks.ts";
+import { lengthsOf, type RawRow, SpoolRowReader } from "./spool-row-reader.ts";
+
+export type { RawRow };
 
 export const SPOOL_FILE = "spool.db";
 /** Page size of a new spool file (a commit writes ~1 MiB of records: fewer, larger frames). */
@@ -56,22 +60,6 @@ export interface AppendRows {
 
 /** An inclusive range of sequences of one partition to delete. */
 export type DeleteRange = [partition: string, from: number, to: number];
-
-/** One record as read back. */
-export interface RawRow {
-  readonly seq: number;
-  readonly record: Uint8Array;
-  readonly bytes: number;
-  readonly spooled_at: number;
-}
-
-interface StoredRow {
-  readonly seq: number;
-  readonly record_count: number;
-  readonly record: Uint8Array;
-  readonly lengths: Uint8Array | null;
-  readonly spooled_at: number;
-}
 
 type RowKey = { seq: number; record_count: number };
 
@@ -128,18 +116,11 @@ function encodeLengths(lengths: ArrayLike<number>): Uint8Array {
   return out;
 }
 
-/** A row's record lengths (`lengths` NULL: one record of `bytes`). */
-function lengthsOf(count: number, lengths: Uint8Array | null, bytes: number): number[] {
-  if (lengths === null) return [bytes];
-  const view = new DataView(lengths.buffer, lengths.byteOffset, lengths.byteLength);
-  return Array.from({ length: count }, (_, i) => view.getUint32(i * 4, true));
-}
-
 export class SpoolTable {
   private readonly acks = new SpoolRowAcks();
+  private readonly reader: SpoolRowReader;
   private readonly insert: Statement<unknown, [number, string, Uint8Array, number, number, number, Uint8Array | null]>;
   private readonly issuedQuery: Statement<{ seq: number }, []>;
-  private readonly readQuery: Statement<StoredRow, [string, number]>;
   private readonly rowsIn: Statement<RowKey, [string, number, number]>;
   private readonly rowAfter: Statement<RowKey, [string, number]>;
   private readonly lengthsQuery: Statement<
@@ -159,13 +140,11 @@ export class SpoolTable {
   private readonly oldestQuery: Statement<{ spooled_at: number }, [string]>;
 
   constructor(readonly db: Database) {
+    this.reader = new SpoolRowReader(db, this.acks);
     this.insert = db.query(
       "INSERT INTO spool (seq, partition, record, bytes, spooled_at, record_count, lengths) VALUES (?, ?, ?, ?, ?, ?, ?)",
     );
     this.issuedQuery = db.query("SELECT seq FROM sqlite_sequence WHERE name = 'spool'");
-    this.readQuery = db.query(
-      "SELECT seq, record_count, record, lengths, spooled_at FROM spool WHERE partition = ? AND seq > ? ORDER BY seq",
-    );
     this.rowsIn = db.query(
       "SELECT seq, record_count FROM spool WHERE partition = ? AND seq BETWEEN ? AND ? ORDER BY seq",
     );
@@ -207,7 +186,7 @@ export class SpoolTable {
         issued = last;
       }
     })();
-    for (const seq of deleted) this.acks.forget(seq);
+    this.forgetRows(deleted);
     return seqs;
   }
 
@@ -223,7 +202,12 @@ export class SpoolTable {
     } finally {
       this.db.run("PRAGMA synchronous = FULL");
     }
+    this.forgetRows(deleted);
+  }
+
+  private forgetRows(deleted: readonly number[]): void {
     for (const seq of deleted) this.acks.forget(seq);
+    this.reader.forgetRows(deleted);
   }
 
   /** Marks the ranges' records deleted; deletes the rows that are then whole; returns their keys. */
@@ -245,23 +229,12 @@ export class SpoolTable {
 
   /** Up to `limit` records of a partition after sequence `afterSeq` (none deleted), oldest first. */
   read(partition: string, afterSeq: number, limit: number): RawRow[] {
-    const out: RawRow[] = [];
-    if (limit <= 0) return out;
-    for (const row of this.readQuery.iterate(partition, afterSeq)) {
-      const first = row.seq - row.record_count + 1;
-      const lengths = lengthsOf(row.record_count, row.lengths, row.record.byteLength);
-      let offset = 0;
-      for (let i = 0; i < lengths.length; i++) {
-        const seq = first + i;
-        const n = lengths[i]!;
-        if (seq > afterSeq && !this.acks.isAcked(row.seq, seq)) {
-          out.push({ seq, record: row.record.subarray(offset, offset + n), bytes: n, spooled_at: row.spooled_at });
-          if (out.length >= limit) return out;
-        }
-        offset += n;
-      }
-    }
-    return out;
+    return this.reader.read(partition, afterSeq, limit);
+  }
+
+  /** Rows fetched from the file by reads so far (SpoolRowReader). */
+  get rowsFetched(): number {
+    return this.reader.rowsFetched;
   }
 
   /**
@@ -282,6 +255,7 @@ export class SpoolTable {
     }
     this.deleteUpTo.run(partition, seq);
     this.acks.forgetThrough(partition, seq);
+    this.reader.forget(partition);
     // The row holding `seq` and later records stays; its records up to `seq` count as deleted.
     const next = this.rowAfter.get(partition, seq);
     if (next && next.seq - next.record_count + 1 <= seq)
@@ -326,6 +300,7 @@ export class SpoolTable {
   }
 
   close(): void {
+    this.reader.clear();
     this.db.close();
   }
 }
