@@ -2,13 +2,11 @@ import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { tempDir } from "../../test/support/temp-dir.ts";
-import { spoolMigrations } from "./migrations/spool.ts";
-import { type AppendRows, migrateSpool, openSpoolDatabase, SPOOL_FILE, SpoolTable } from "./spool-database.ts";
+import { SPOOL_DOWNGRADE_TO_2, spoolMigrations } from "./migrations/spool.ts";
+import { type AppendRows, SpoolTable } from "./spool-database.ts";
+import { migrateSpool, openSpoolDatabase, SPOOL_FILE } from "./spool-file.ts";
 import { SpoolStore } from "./spool-store.ts";
 
-/** README "Losing or downgrading the spool file", word for word. */
-const DOWNGRADE_TO_2 =
-  "DROP INDEX spool_partition_rows; CREATE INDEX spool_partition_seq ON spool (partition, seq); ALTER TABLE spool DROP COLUMN lengths; ALTER TABLE spool DROP COLUMN record_count; PRAGMA user_version = 2";
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
 function rows(partition: string, records: string[], now = 1): AppendRows {
@@ -196,7 +194,7 @@ describe("a spool file of schema version 2 (one record per row)", () => {
     await using dir = await tempDir("spool-db-");
     openSpoolDatabase(dir.path).close();
     const db = new Database(join(dir.path, SPOOL_FILE));
-    db.run(DOWNGRADE_TO_2);
+    db.run(SPOOL_DOWNGRADE_TO_2);
     expect(db.query("PRAGMA user_version").get()).toEqual({ user_version: 2 });
     // What version 2 runs on it.
     db.query("INSERT INTO spool (partition, record, bytes, spooled_at) VALUES ('c1', x'61', 1, 1)").run();

@@ -1,6 +1,6 @@
 /**
- * The spool's SQL, in one place: the file `<data.dir>/spool.db` (its own numbered migrations in
- * migrations/spool.ts) and SpoolTable, the synchronous statements on it. Only the spool worker
+ * The spool's SQL: SpoolTable, the synchronous statements on the file `<data.dir>/spool.db`
+ * (opened and migrated by spool-file.ts). Only the spool worker
  * thread (spool-worker.ts) runs them; the main thread talks to it through SpoolStore.
  *
  * A separate file so that only the spool pays for `synchronous=FULL`: every append commit fsyncs
@@ -21,24 +21,11 @@
  * there (SpoolRowReader, which fetches a row once however small the reads). Rows written before
  * (schema version 2) are rows of one record.
  */
-import { Database, type Statement } from "bun:sqlite";
-import { mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { StoreError } from "./database.ts";
-import type { Migration } from "./migrations/index.ts";
-import { spoolMigrations } from "./migrations/spool.ts";
+import type { Database, Statement } from "bun:sqlite";
 import { SpoolRowAcks } from "./spool-row-acks.ts";
 import { lengthsOf, type RawRow, SpoolRowReader } from "./spool-row-reader.ts";
 
 export type { RawRow };
-
-export const SPOOL_FILE = "spool.db";
-/** Page size of a new spool file (a commit writes ~1 MiB of records: fewer, larger frames). */
-export const PAGE_SIZE = 16_384;
-/** SQLite's page cache for the spool, KiB. */
-export const CACHE_KIB = 32_768;
-/** WAL pages after which a commit checkpoints. */
-export const WAL_AUTOCHECKPOINT_PAGES = 4_000;
 
 /** A partition's records: count, bytes, and when its oldest row was spooled (null when empty). */
 export interface PartitionStats {
@@ -62,51 +49,6 @@ export interface AppendRows {
 export type DeleteRange = [partition: string, from: number, to: number];
 
 type RowKey = { seq: number; record_count: number };
-
-/** Opens (creating if needed) the spool file and brings its schema up to date. */
-export function openSpoolDatabase(dataDir: string): Database {
-  const dir = resolve(dataDir);
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, SPOOL_FILE);
-  let db: Database;
-  try {
-    db = new Database(path, { create: true, strict: true });
-    db.run("PRAGMA busy_timeout = 0");
-    // Takes effect on a new file only (before WAL): 1 KB records fill 16 KiB pages with a
-    // quarter of the page writes and WAL frames of 4 KiB ones. Older files keep their size.
-    db.run(`PRAGMA page_size = ${PAGE_SIZE}`);
-    db.run("PRAGMA locking_mode = EXCLUSIVE");
-    db.run("PRAGMA journal_mode = WAL");
-    db.run("PRAGMA synchronous = FULL");
-    // Measured with bench/spool-store.ts (BENCHMARKS.md "Spool rows of one append"): a page cache
-    // that holds a few commits keeps deletes from reading back the overflow pages they free, and a
-    // checkpoint every 4000 pages (64 MiB of WAL at 16 KiB) copies a reused page to the file once
-    // per more commits. Neither changes what a commit syncs.
-    db.run(`PRAGMA cache_size = -${CACHE_KIB}`);
-    db.run(`PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
-  } catch (error) {
-    throw new StoreError(`Cannot open the spool file ${path}: ${(error as Error).message}`);
-  }
-  migrateSpool(db, path);
-  return db;
-}
-
-export function migrateSpool(db: Database, path: string, migrations: readonly Migration[] = spoolMigrations): void {
-  const current = (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
-  const latest = migrations.at(-1)?.version ?? 0;
-  if (current > latest) {
-    throw new StoreError(
-      `The spool file ${path} has schema version ${current}, newer than this gateway knows (${latest})`,
-    );
-  }
-  for (const m of migrations) {
-    if (m.version <= current) continue;
-    db.transaction(() => {
-      db.run(m.sql);
-      db.run(`PRAGMA user_version = ${m.version}`);
-    })();
-  }
-}
 
 /** Lengths as stored: little-endian uint32 each. */
 function encodeLengths(lengths: ArrayLike<number>): Uint8Array {

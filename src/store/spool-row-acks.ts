@@ -66,9 +66,4 @@ export class SpoolRowAcks {
     for (const [last, row] of this.rows)
       if (row.partition === partition) yield { last, first: row.first, acked: row.acked };
   }
-
-  /** Partitions with partly acknowledged rows. */
-  partitions(): Set<string> {
-    return new Set([...this.rows.values()].map((r) => r.partition));
-  }
 }

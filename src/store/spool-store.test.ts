@@ -11,7 +11,7 @@ import {
   PAGE_SIZE,
   SPOOL_FILE,
   WAL_AUTOCHECKPOINT_PAGES,
-} from "./spool-database.ts";
+} from "./spool-file.ts";
 import { COMMIT_MAX_BYTES } from "./spool-protocol.ts";
 import { SpoolStore } from "./spool-store.ts";
 

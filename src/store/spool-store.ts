@@ -239,6 +239,7 @@ export class SpoolStore {
     if (m.op === "durable") this.durable(m);
     else if (m.op === "deleted") this.counts.setOldest(m.oldest);
     else if (m.op === "warning") log.warn(`Spool: ${m.message}`);
+    else if (m.op === "info") log.info(`Spool: ${m.message}`);
     else {
       const error = new StoreError(`The spool could not store the records: ${m.message}`);
       for (const id of m.ids) {

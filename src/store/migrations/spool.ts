@@ -4,6 +4,13 @@
  */
 import type { Migration } from "./index.ts";
 
+/**
+ * What makes an EMPTY spool file of version 3 one of version 2 (README "Losing or downgrading the
+ * spool file" quotes it word for word; a test checks that, and that version 2 reads the result).
+ */
+export const SPOOL_DOWNGRADE_TO_2 =
+  "DROP INDEX spool_partition_rows; CREATE INDEX spool_partition_seq ON spool (partition, seq); ALTER TABLE spool DROP COLUMN lengths; ALTER TABLE spool DROP COLUMN record_count; PRAGMA user_version = 2";
+
 export const spoolMigrations: readonly Migration[] = [
   {
     version: 1,
