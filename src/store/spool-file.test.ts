@@ -3,6 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../../test/support/temp-dir.ts";
+import { LogManager } from "../util/logger.ts";
 import { StoreError } from "./database.ts";
 import { SPOOL_DOWNGRADE_TO_2, spoolMigrations } from "./migrations/spool.ts";
 import { migrateSpool, openSpoolDatabase, PAGE_SIZE, SPOOL_FILE, WAL_AUTOCHECKPOINT_PAGES } from "./spool-file.ts";
@@ -54,6 +55,19 @@ describe("migrating the spool file (issue F4)", () => {
     loop.receive({ op: "close", id: 2 });
     loop.run();
     expect(posts).toEqual(["Migrating", "Migrated", "opened", "done"]);
+  });
+
+  test("SpoolStore logs the lines at INFO through its logger", async () => {
+    await using dir = await tempDir("spool-file-");
+    const path = version2File(dir.path, 2);
+    const lines: string[] = [];
+    const log = new LogManager({ sink: (l) => lines.push(l) }).get("io.edgegateway.ingest.Spool");
+    const store = await SpoolStore.open(dir.path, { log });
+    await store.close();
+    expect(lines).toEqual([
+      expect.stringContaining(`INFO Spool: Migrating the spool file ${path} from schema version 2 to 3 (2 rows)`),
+      expect.stringMatching(/INFO Spool: Migrated the spool file .* to schema version 3 in \d+ ms/),
+    ]);
   });
 
   test("a migration that fails is a StoreError naming the file and the migration; the file keeps version 2 and its rows", async () => {
