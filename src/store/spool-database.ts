@@ -17,9 +17,10 @@
  * row of n records takes the next n; its key (`seq`) is the LAST of them, so AUTOINCREMENT's
  * sqlite_sequence is always the last sequence issued, and sequences only grow and are never reused
  * (a spool partition's sequence is its source offset). Records are deleted one by one; a row goes
- * once all of its records were (SpoolRowAcks), and reads skip the deleted records of a row still
- * there (SpoolRowReader, which fetches a row once however small the reads). Rows written before
- * (schema version 2) are rows of one record.
+ * once all of its records were (SpoolRowAcks; its marks are kept in `spool_acked` in the same
+ * transactions as the deletes, so a restart does not send them again), and reads skip the
+ * deleted records of a row still there (SpoolRowReader, which fetches a row once however small
+ * the reads). Rows written before (schema version 2) are rows of one record.
  */
 import type { Database, Statement } from "bun:sqlite";
 import { SpoolRowAcks } from "./spool-row-acks.ts";
@@ -71,6 +72,8 @@ export class SpoolTable {
   >;
   private readonly deleteRow: Statement<unknown, [number]>;
   private readonly deleteUpTo: Statement<unknown, [string, number]>;
+  private readonly saveAcked: Statement<unknown, [number, Uint8Array]>;
+  private readonly deleteAcked: Statement<unknown, [number]>;
   private readonly statsQuery: Statement<
     { partition: string; n: number; bytes: number | null; oldest: number | null },
     []
@@ -96,6 +99,14 @@ export class SpoolTable {
     this.lengthsQuery = db.query("SELECT record_count, bytes, lengths FROM spool WHERE seq = ?");
     this.deleteRow = db.query("DELETE FROM spool WHERE seq = ?");
     this.deleteUpTo = db.query("DELETE FROM spool WHERE partition = ? AND seq <= ?");
+    this.saveAcked = db.query(
+      "INSERT INTO spool_acked (seq, acked) VALUES (?, ?) ON CONFLICT (seq) DO UPDATE SET acked = excluded.acked",
+    );
+    this.deleteAcked = db.query("DELETE FROM spool_acked WHERE seq = ?");
+    const saved = db.query<{ seq: number; partition: string; record_count: number; acked: Uint8Array }, []>(
+      "SELECT a.seq, s.partition, s.record_count, a.acked FROM spool_acked a JOIN spool s ON s.seq = a.seq",
+    );
+    for (const r of saved.all()) this.acks.restore(r.partition, r.seq - r.record_count + 1, r.acked);
     this.statsQuery = db.query(
       "SELECT partition, sum(record_count) AS n, sum(bytes) AS bytes, min(spooled_at) AS oldest FROM spool GROUP BY partition",
     );
@@ -152,20 +163,32 @@ export class SpoolTable {
     this.reader.forgetRows(deleted);
   }
 
-  /** Marks the ranges' records deleted; deletes the rows that are then whole; returns their keys. */
+  /**
+   * Marks the ranges' records deleted; deletes the rows that are then whole, saves the marks of
+   * the others (`spool_acked`); returns the keys of the rows deleted.
+   */
   private runDeletes(deletes: readonly DeleteRange[]): number[] {
     const deleted: number[] = [];
+    const partly = new Set<number>();
     for (const [p, from, to] of deletes) {
       const rows = this.rowsIn.all(p, from, to);
       const next = this.rowAfter.get(p, to);
       if (next) rows.push(next);
       for (const r of rows) {
         const first = r.seq - r.record_count + 1;
-        if (first > to || !this.acks.mark(p, first, r.seq, from, to)) continue;
+        if (first > to) continue;
+        const saved = this.acks.flags(r.seq) !== undefined;
+        if (!this.acks.mark(p, first, r.seq, from, to)) {
+          partly.add(r.seq);
+          continue;
+        }
         this.deleteRow.run(r.seq);
+        if (saved) this.deleteAcked.run(r.seq);
+        partly.delete(r.seq);
         deleted.push(r.seq);
       }
     }
+    for (const seq of partly) this.saveAcked.run(seq, this.acks.flags(seq)!);
     return deleted;
   }
 
@@ -195,13 +218,23 @@ export class SpoolTable {
       })();
       return false;
     }
-    this.deleteUpTo.run(partition, seq);
-    this.acks.forgetThrough(partition, seq);
-    this.reader.forget(partition);
-    // The row holding `seq` and later records stays; its records up to `seq` count as deleted.
-    const next = this.rowAfter.get(partition, seq);
-    if (next && next.seq - next.record_count + 1 <= seq)
-      this.acks.mark(partition, next.seq - next.record_count + 1, next.seq, 0, seq);
+    this.db.transaction(() => {
+      this.deleteUpTo.run(partition, seq);
+      this.db.run("DELETE FROM spool_acked WHERE NOT EXISTS (SELECT 1 FROM spool s WHERE s.seq = spool_acked.seq)");
+      this.acks.forgetThrough(partition, seq);
+      this.reader.forget(partition);
+      // The row holding `seq` and later records stays; its records up to `seq` count as deleted
+      // (and it goes if the rest were deleted before).
+      const next = this.rowAfter.get(partition, seq);
+      const first = next ? next.seq - next.record_count + 1 : seq + 1;
+      if (!next || first > seq) return;
+      if (!this.acks.mark(partition, first, next.seq, 0, seq)) this.saveAcked.run(next.seq, this.acks.flags(next.seq)!);
+      else {
+        this.deleteRow.run(next.seq);
+        this.deleteAcked.run(next.seq);
+        this.acks.forget(next.seq);
+      }
+    })();
     return true;
   }
 

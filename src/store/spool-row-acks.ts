@@ -7,9 +7,10 @@
  * when `mark` reports it complete. Marking is idempotent (a record acknowledged twice counts
  * once), so a range retried after a failed transaction cannot complete a row early.
  *
- * Not durable, and need not be: after a restart a partly acknowledged row is there whole, and its
- * records above the committed offset are sent again (a duplicate, never a loss); those up to the
- * offset are marked again by deleteThrough.
+ * SpoolTable keeps the flags of each partly acknowledged row in the file too (table `spool_acked`,
+ * written in the same transaction as the deletes, loaded with `restore` at open), so a restart
+ * does not send a row's delivered records again. A lost delete transaction loses its marks with
+ * it: those records are sent again (a duplicate, never a loss), as a lost delete of a whole row.
  */
 
 interface PartialRow {
@@ -43,6 +44,17 @@ export class SpoolRowAcks {
       }
     }
     return row.count === row.acked.length;
+  }
+
+  /** A row's flags as the file keeps them (undefined: none of its records acknowledged). */
+  flags(last: number): Uint8Array | undefined {
+    return this.rows.get(last)?.acked;
+  }
+
+  /** Takes a row's flags back from the file (at open). */
+  restore(partition: string, first: number, acked: Uint8Array): void {
+    const count = acked.reduce((n, a) => n + (a === 0 ? 0 : 1), 0);
+    this.rows.set(first + acked.length - 1, { partition, first, acked: Uint8Array.from(acked), count });
   }
 
   /** Whether the record `seq` of the row ending at `last` was acknowledged. */
