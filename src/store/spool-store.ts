@@ -64,24 +64,19 @@ export class SpoolStore {
   commits = 0;
   appendsCommitted = 0;
 
-  private constructor(
-    workerUrl: string | URL,
-    private readonly now: () => number,
-    private readonly log: Logger,
-  ) {
-    this.channel = new SpoolWorkerChannel(workerUrl, {
-      notice: (m) => this.notice(m),
-      died: (error) => this.died(error),
-    });
+  private readonly now: () => number;
+  private readonly log: Logger;
+
+  private constructor(options: SpoolStoreOptions) {
+    this.now = options.now ?? Date.now;
+    this.log = options.log ?? getLogger("io.edgegateway.ingest.Spool");
+    const notice = (m: Notice) => this.notice(m);
+    this.channel = new SpoolWorkerChannel(options.workerUrl ?? spoolWorkerUrl(), { notice, died: (e) => this.died(e) });
   }
 
   /** Starts the worker and opens (creating if needed) `<dataDir>/spool.db` in it. */
   static async open(dataDir: string, options: SpoolStoreOptions = {}): Promise<SpoolStore> {
-    const store = new SpoolStore(
-      options.workerUrl ?? spoolWorkerUrl(),
-      options.now ?? Date.now,
-      options.log ?? getLogger("io.edgegateway.ingest.Spool"),
-    );
+    const store = new SpoolStore(options);
     try {
       const reply = await store.channel.call({ op: "open", id: store.channel.id(), dataDir });
       if (reply.op === "opened") for (const s of reply.stats) store.counts.set(s);
