@@ -1,7 +1,7 @@
 /**
  * The spool's SQL: SpoolTable, the synchronous statements on the file `<data.dir>/spool.db`
- * (opened and migrated by spool-file.ts). Only the spool worker
- * thread (spool-worker.ts) runs them; the main thread talks to it through SpoolStore.
+ * (opened and migrated by spool-file.ts). Only the spool worker thread (spool-worker.ts) runs
+ * them; the main thread talks to it through SpoolStore.
  *
  * A separate file so that only the spool pays for `synchronous=FULL`: every append commit fsyncs
  * the WAL before it returns, so an acknowledged record survives a power loss (README "Why the
@@ -25,8 +25,6 @@
 import type { Database, Statement } from "bun:sqlite";
 import { SpoolRowAcks } from "./spool-row-acks.ts";
 import { lengthsOf, type RawRow, SpoolRowReader } from "./spool-row-reader.ts";
-
-export type { RawRow };
 
 /** A partition's records: count, bytes, and when its oldest row was spooled (null when empty). */
 export interface PartitionStats {
@@ -106,7 +104,9 @@ export class SpoolTable {
     const saved = db.query<{ seq: number; partition: string; record_count: number; acked: Uint8Array }, []>(
       "SELECT a.seq, s.partition, s.record_count, a.acked FROM spool_acked a JOIN spool s ON s.seq = a.seq",
     );
-    for (const r of saved.all()) this.acks.restore(r.partition, r.seq - r.record_count + 1, r.acked);
+    // Flags that do not fit their row (a file edited by hand) are ignored: its records are sent.
+    for (const r of saved.all())
+      if (r.acked.byteLength === r.record_count) this.acks.restore(r.partition, r.seq, r.acked);
     this.statsQuery = db.query(
       "SELECT partition, sum(record_count) AS n, sum(bytes) AS bytes, min(spooled_at) AS oldest FROM spool GROUP BY partition",
     );

@@ -51,10 +51,11 @@ export class SpoolRowAcks {
     return this.rows.get(last)?.acked;
   }
 
-  /** Takes a row's flags back from the file (at open). */
-  restore(partition: string, first: number, acked: Uint8Array): void {
+  /** Takes back from the file the flags of the row `last - acked.length + 1 .. last` (at open). */
+  restore(partition: string, last: number, acked: Uint8Array): void {
     const count = acked.reduce((n, a) => n + (a === 0 ? 0 : 1), 0);
-    this.rows.set(first + acked.length - 1, { partition, first, acked: Uint8Array.from(acked), count });
+    const first = last - acked.length + 1;
+    this.rows.set(last, { partition, first, acked: Uint8Array.from(acked), count });
   }
 
   /** Whether the record `seq` of the row ending at `last` was acknowledged. */
