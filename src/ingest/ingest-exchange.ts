@@ -1,20 +1,22 @@
 /**
  * IngestExchange: one ingest request, from its arrival to its answer, as one object. It is what the
- * stages see (IngestRequestContext), its deadline and abort signal (a RequestAbort, timed by
- * RequestDeadlines from when its records are submitted), the submission its writer takes
- * (IngestSubmission) and, on the connector's own path, its parsed records and their answer
- * (ParsedRequest). ingest-handler.ts makes one per request and runs the pipeline on it.
+ * stages see (IngestRequestContext), the submission its writer takes (IngestSubmission) and, on
+ * the connector's own path, its parsed records and their answer (ParsedRequest).
+ * ingest-handler.ts makes one per request and runs the pipeline on it.
  *
  * Why one object: under single-record load the HTTP side's cost per request is mostly the
  * collection of what it allocates (BENCHMARKS.md, "Single-record requests, seventh cut"); the
- * context, the deadline entry, the submission and the parsed request were four objects a request.
+ * context, the submission and the parsed request were three objects a request. Its abort signal
+ * (a RequestAbort of RequestDeadlines) stays an object of its own: the deadline lanes keep it after
+ * the answer (up to CLIENT_WATCH_DELAY_MS), and it must not keep the request (its Request, body,
+ * records) alive that long: as one object, the gateway spent more CPU a request, not less.
  */
 import type { ParsedRequest } from "./ingest-handler.ts";
 import type { IngestRecord, IngestSubmission, RecordOutcome } from "./ingest-record.ts";
 import { nativeResponse } from "./native-response.ts";
 import type { IngestConnection, IngestRequestContext, PeerAddressLookup } from "./request-context.ts";
 import { PLAIN_CONNECTION, PlainConnection } from "./request-context.ts";
-import { RequestAbort, type RequestDeadlines, type SubmissionSignal } from "./request-deadlines.ts";
+import type { RequestAbort } from "./request-deadlines.ts";
 import type { IngestRouteSettings } from "./route-settings.ts";
 import type { IngestWriter } from "./route-table.ts";
 
@@ -29,18 +31,19 @@ const takeResolve = (resolve: (outcomes: RecordOutcome[]) => void): void => {
   resolveNext = resolve;
 };
 
-export class IngestExchange extends RequestAbort implements IngestRequestContext, IngestSubmission, ParsedRequest {
+export class IngestExchange implements IngestRequestContext, IngestSubmission, ParsedRequest {
   acceptedRecords = 0;
   acceptedBytes = 0;
   /** The submission's topic and records (set by `submitTo`). */
   topic = "";
   records: readonly IngestRecord[] = NO_RECORDS;
+  /** The submission's abort signal (set by `submitTo`). */
+  signal!: RequestAbort;
   private parsedUrl: URL | undefined;
   /** The route of a native-path request, for its answer (set by `parsedNative`). */
   private nativeSettings: IngestRouteSettings | null = null;
 
   constructor(
-    deadlines: RequestDeadlines,
     readonly request: Request,
     private given: IngestConnection | undefined,
     private readonly server: PeerAddressLookup | undefined,
@@ -48,9 +51,7 @@ export class IngestExchange extends RequestAbort implements IngestRequestContext
     readonly receivedAt: number,
     /** Monotonic arrival (durations). */
     readonly startedAt: number,
-  ) {
-    super(deadlines);
-  }
+  ) {}
 
   /** The URL is parsed only if a stage asks for it. */
   get url(): URL {
@@ -62,11 +63,6 @@ export class IngestExchange extends RequestAbort implements IngestRequestContext
   get connection(): IngestConnection {
     this.given ??= this.server ? new PlainConnection(this.server, this.request) : PLAIN_CONNECTION;
     return this.given;
-  }
-
-  /** The submission's abort signal: the exchange itself. */
-  get signal(): SubmissionSignal {
-    return this;
   }
 
   /** A native-path body parsed into `records`: the exchange is its ParsedRequest. */
@@ -83,22 +79,23 @@ export class IngestExchange extends RequestAbort implements IngestRequestContext
   }
 
   /**
-   * Hands `records` to `writer` as this exchange's submission; resolves with their outcomes. Throws
-   * (IngestError 503 …) as the writer does when it cannot take them.
+   * Hands `records` to `writer` as this exchange's submission, aborted by `signal`; resolves with
+   * their outcomes. Throws (IngestError 503 …) as the writer does when it cannot take them.
    */
-  submitTo(writer: IngestWriter, topic: string, records: readonly IngestRecord[]): Promise<RecordOutcome[]> {
+  submitTo(
+    writer: IngestWriter,
+    topic: string,
+    records: readonly IngestRecord[],
+    signal: RequestAbort,
+  ): Promise<RecordOutcome[]> {
     this.topic = topic;
     this.records = records;
+    this.signal = signal;
     if (writer.offer === undefined) return writer.submit(this);
     const outcomes = new Promise<RecordOutcome[]>(takeResolve);
     const resolve = resolveNext!;
     resolveNext = undefined;
     writer.offer(this, resolve);
     return outcomes;
-  }
-
-  /** The answer is out: an ended exchange waiting to leave its deadline lane holds no records. */
-  release(): void {
-    this.records = NO_RECORDS;
   }
 }

@@ -90,7 +90,6 @@ function finished(deps: IngestHandlerDeps, label: string, context: IngestExchang
     context.acceptedRecords,
     context.acceptedBytes,
   );
-  context.release();
   return response;
 }
 
@@ -150,13 +149,12 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
                 `The ingest connector ${route.connector} has no running task`,
                 limits.retryAfterSeconds,
               );
-            // The exchange is the submission and its abort signal (timed from now).
-            deadlines.begin(context, limits.requestTimeoutMs, context.request);
+            const signal = deadlines.start(limits.requestTimeoutMs, context.request);
             let outcomes: RecordOutcome[];
             try {
-              outcomes = await context.submitTo(writer, target.topic, stamped);
+              outcomes = await context.submitTo(writer, target.topic, stamped, signal);
             } finally {
-              context.end();
+              signal.end();
             }
             response = parsed.respond(outcomes);
             let records = 0;
@@ -312,7 +310,7 @@ export function ingestApp(deps: IngestHandlerDeps): IngestApp {
     request: Request,
     connection: IngestConnection | undefined,
     server: PeerAddressLookup | undefined = undefined,
-  ) => new IngestExchange(deadlines, request, connection, server, deps.clock.now(), monotonicNow(deps.clock));
+  ) => new IngestExchange(request, connection, server, deps.clock.now(), monotonicNow(deps.clock));
 
   /** A POST to a connector's own path: the pipeline counts it and maps its errors. */
   const native = (route: IngestRoute, context: IngestExchange): Promise<Response> => {

@@ -63,14 +63,7 @@ class Lane {
   constructor(readonly timeoutMs: number) {}
 }
 
-/** A lane for entries not begun yet. */
-const NO_LANE = new Lane(0);
-
-/**
- * The abort signal of one request: aborts at its deadline or when its client goes away. Made by
- * `RequestDeadlines.start`, or made by its owner (a subclass: the request's one object, see
- * ingest-exchange.ts) and timed from `RequestDeadlines.begin`.
- */
+/** The abort signal of one request: aborts at its deadline or when its client goes away. */
 export class RequestAbort implements SubmissionSignal {
   aborted = false;
   reason: unknown = undefined;
@@ -80,16 +73,16 @@ export class RequestAbort implements SubmissionSignal {
   private ended = false;
   /** @internal Aborted or ended, and no longer counted in its lane. */
   forgotten = false;
-  /** @internal Clock time at which the request times out (set by `begin`). */
-  deadline = 0;
-  /** @internal Its lane (set by `begin`). */
-  lane: Lane = NO_LANE;
-  /** @internal Clock time from which the client's signal is watched (set by `begin`). */
-  watchFrom = 0;
-  /** @internal The request whose signal is watched, until the entry is forgotten. */
-  client: ClientRequest | null = null;
 
-  constructor(private readonly owner: RequestDeadlines) {}
+  constructor(
+    private readonly owner: RequestDeadlines,
+    /** Clock time at which the request times out. */
+    readonly deadline: number,
+    readonly lane: Lane,
+    /** Clock time from which the client's signal is watched; the request whose signal it is. */
+    readonly watchFrom: number,
+    public client: ClientRequest | null,
+  ) {}
 
   /** @internal Still waiting for its answer (neither aborted nor ended). */
   get open(): boolean {
@@ -177,24 +170,13 @@ export class RequestDeadlines {
    * `CLIENT_WATCH_DELAY_MS`.
    */
   start(timeoutMs: number, client: ClientRequest | null = null): RequestAbort {
-    return this.begin(new RequestAbort(this), timeoutMs, client);
-  }
-
-  /**
-   * `start` for an entry its caller made (`new RequestAbort(deadlines)` or a subclass: one object
-   * per request rather than two); an entry is begun once.
-   */
-  begin<E extends RequestAbort>(entry: E, timeoutMs: number, client: ClientRequest | null = null): E {
     let lane = this.lanes.get(timeoutMs);
     if (lane === undefined) {
       lane = new Lane(timeoutMs);
       this.lanes.set(timeoutMs, lane);
     }
     const now = this.clock.now();
-    entry.deadline = now + timeoutMs;
-    entry.lane = lane;
-    entry.watchFrom = now + CLIENT_WATCH_DELAY_MS;
-    entry.client = client;
+    const entry = new RequestAbort(this, now + timeoutMs, lane, now + CLIENT_WATCH_DELAY_MS, client);
     lane.entries.push(entry);
     lane.live++;
     this.inFlight++;
@@ -218,7 +200,6 @@ export class RequestDeadlines {
     entry.forgotten = true;
     entry.client = null; // an ended request waiting to leave its lane does not hold on to its Request
     const lane = entry.lane;
-    if (lane === NO_LANE) return; // never begun
     lane.live--;
     const entries = lane.entries;
     if (lane.live === 0) {
