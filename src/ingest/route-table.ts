@@ -82,6 +82,8 @@ export class IngestRouteTable {
   /** Writers by connector; a task may start before its connector opens the route (worker restart). */
   private readonly writers = new Map<string, IngestWriter[]>();
   private readonly listeners = new Set<RouteListener>();
+  /** The routes as of the last change, for `byPath` (per request: an array, no iterator object). */
+  private current: readonly IngestRoute[] = [];
 
   /** Opens (or reopens with new settings) the route of a connector. */
   open(connector: string, settings: IngestRouteSettings, stages: IngestStages): IngestRoute {
@@ -132,7 +134,8 @@ export class IngestRouteTable {
 
   /** The route serving `path`, if any. */
   byPath(path: string): IngestRoute | undefined {
-    for (const route of this.byConnector.values()) if (route.settings.path === path) return route;
+    const routes = this.current;
+    for (let i = 0; i < routes.length; i++) if (routes[i]!.settings.path === path) return routes[i];
     return undefined;
   }
 
@@ -176,6 +179,7 @@ export class IngestRouteTable {
 
   private changed(): void {
     const routes = this.routes();
+    this.current = routes;
     for (const listener of this.listeners) listener(routes);
   }
 }
