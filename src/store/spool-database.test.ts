@@ -2,13 +2,11 @@ import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { tempDir } from "../../test/support/temp-dir.ts";
-import { spoolMigrations } from "./migrations/spool.ts";
-import { type AppendRows, migrateSpool, openSpoolDatabase, SPOOL_FILE, SpoolTable } from "./spool-database.ts";
+import { SPOOL_DOWNGRADE_TO_2, SPOOL_DOWNGRADE_TO_3, spoolMigrations } from "./migrations/spool.ts";
+import { type AppendRows, SpoolTable } from "./spool-database.ts";
+import { migrateSpool, openSpoolDatabase, SPOOL_FILE } from "./spool-file.ts";
 import { SpoolStore } from "./spool-store.ts";
 
-/** README "Losing or downgrading the spool file", word for word. */
-const DOWNGRADE_TO_2 =
-  "DROP INDEX spool_partition_rows; CREATE INDEX spool_partition_seq ON spool (partition, seq); ALTER TABLE spool DROP COLUMN lengths; ALTER TABLE spool DROP COLUMN record_count; PRAGMA user_version = 2";
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
 function rows(partition: string, records: string[], now = 1): AppendRows {
@@ -97,29 +95,60 @@ describe("SpoolTable", () => {
     table.close();
   });
 
-  test("after a restart a partly deleted row is whole again: records above the committed offset are read again, those up to it are not, and the row goes once the rest is deleted", async () => {
+  test("after a restart a partly deleted row keeps its deleted records deleted: they are not read, counted or sent again, and the row goes once the rest is deleted (issue F3)", async () => {
     await using dir = await tempDir("spool-db-");
     const first = new SpoolTable(openSpoolDatabase(dir.path));
     first.commit([rows("c1", ["a", "b", "c", "d", "e"], 5)], []);
     first.deleteUnsynced([["c1", 1, 3]]);
-    expect(read(first, "c1")).toEqual([
-      [4, "d"],
-      [5, "e"],
-    ]);
     first.close();
     const table = new SpoolTable(openSpoolDatabase(dir.path));
-    expect(table.stats()).toEqual([{ partition: "c1", records: 5, bytes: 5, oldestAt: 5 }]);
-    // The committed offset is 2: record 3 was deleted but its offset not committed, so it goes again.
+    expect(table.stats()).toEqual([{ partition: "c1", records: 2, bytes: 2, oldestAt: 5 }]);
+    // The committed offset is 2: record 3 was deleted but its offset not committed; it stays deleted.
     expect(table.deleteThrough("c1", 2)).toBe(true);
-    expect(table.statsOf("c1")).toEqual({ partition: "c1", records: 3, bytes: 3, oldestAt: 5 });
+    expect(table.statsOf("c1")).toEqual({ partition: "c1", records: 2, bytes: 2, oldestAt: 5 });
     expect(read(table, "c1", 2)).toEqual([
-      [3, "c"],
       [4, "d"],
       [5, "e"],
     ]);
-    table.deleteUnsynced([["c1", 3, 5]]);
+    table.deleteUnsynced([["c1", 4, 5]]);
     expect(stored(table)).toBe(0);
+    expect(table.db.query("SELECT count(*) AS n FROM spool_acked").get()).toEqual({ n: 0 });
     expect([...table.commit([rows("c1", ["f"])], [])]).toEqual([6]);
+    table.close();
+  });
+
+  test("marks of a delete whose transaction failed are saved when the delete is retried (issue F3)", async () => {
+    await using dir = await tempDir("spool-db-");
+    const first = new SpoolTable(openSpoolDatabase(dir.path));
+    first.commit([rows("c1", ["a", "b", "c"])], []);
+    // An append that cannot be inserted (no partition) rolls back the deletes riding with it.
+    expect(() => first.commit([rows(null as unknown as string, ["x"])], [["c1", 1, 1]])).toThrow();
+    expect(first.db.query("SELECT count(*) AS n FROM spool_acked").get()).toEqual({ n: 0 });
+    first.deleteUnsynced([["c1", 1, 1]]);
+    first.close();
+    const table = new SpoolTable(openSpoolDatabase(dir.path));
+    expect(read(table, "c1")).toEqual([
+      [2, "b"],
+      [3, "c"],
+    ]);
+    table.close();
+  });
+
+  test("a committed offset that covers the rest of a partly deleted row deletes the row (issue F3)", async () => {
+    await using dir = await tempDir("spool-db-");
+    const first = new SpoolTable(openSpoolDatabase(dir.path));
+    first.commit([rows("c1", ["a", "b", "c", "d", "e"]), rows("c1", ["f", "g"])], []);
+    first.commit([], [["c1", 4, 5]]);
+    first.close();
+    const table = new SpoolTable(openSpoolDatabase(dir.path));
+    expect(table.deleteThrough("c1", 3)).toBe(true);
+    expect(stored(table)).toBe(1);
+    expect(table.db.query("SELECT count(*) AS n FROM spool_acked").get()).toEqual({ n: 0 });
+    expect(read(table, "c1", 3)).toEqual([
+      [6, "f"],
+      [7, "g"],
+    ]);
+    expect(table.stats()).toEqual([{ partition: "c1", records: 2, bytes: 2, oldestAt: 1 }]);
     table.close();
   });
 
@@ -175,7 +204,7 @@ describe("a spool file of schema version 2 (one record per row)", () => {
     await store.close();
 
     const db = new Database(join(dir.path, SPOOL_FILE));
-    expect(db.query("PRAGMA user_version").get()).toEqual({ user_version: 3 });
+    expect(db.query("PRAGMA user_version").get()).toEqual({ user_version: 4 });
     expect(db.query("SELECT seq, record_count FROM spool ORDER BY seq").all()).toEqual([
       { seq: 1, record_count: 1 },
       { seq: 3, record_count: 1 },
@@ -184,19 +213,18 @@ describe("a spool file of schema version 2 (one record per row)", () => {
     db.close();
     const reopened = await SpoolStore.open(dir.path);
     expect(await reopened.deleteThrough("c1", 1)).toBe(true);
-    expect((await reopened.read("c1", 1, 100)).map((r) => [r.seq, text(r.record)])).toEqual([
-      [6, "d"],
-      [7, "e"],
-    ]);
-    expect(reopened.stats("c1")).toEqual({ records: 2, bytes: 2, oldestAt: expect.any(Number) });
+    // Record 6 was deleted (its row kept for record 7): it stays deleted.
+    expect((await reopened.read("c1", 1, 100)).map((r) => [r.seq, text(r.record)])).toEqual([[7, "e"]]);
+    expect(reopened.stats("c1")).toEqual({ records: 1, bytes: 1, oldestAt: expect.any(Number) });
     await reopened.close();
   });
 
-  test("the README's downgrade of an empty file to version 2 gives a file that version 2 reads and this version migrates again", async () => {
+  test("the README's downgrade of an empty file to version 3 and then 2 gives a file that version 2 reads and this version migrates again", async () => {
     await using dir = await tempDir("spool-db-");
     openSpoolDatabase(dir.path).close();
     const db = new Database(join(dir.path, SPOOL_FILE));
-    db.run(DOWNGRADE_TO_2);
+    db.run(SPOOL_DOWNGRADE_TO_3);
+    db.run(SPOOL_DOWNGRADE_TO_2);
     expect(db.query("PRAGMA user_version").get()).toEqual({ user_version: 2 });
     // What version 2 runs on it.
     db.query("INSERT INTO spool (partition, record, bytes, spooled_at) VALUES ('c1', x'61', 1, 1)").run();

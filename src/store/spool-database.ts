@@ -1,7 +1,7 @@
 /**
- * The spool's SQL, in one place: the file `<data.dir>/spool.db` (its own numbered migrations in
- * migrations/spool.ts) and SpoolTable, the synchronous statements on it. Only the spool worker
- * thread (spool-worker.ts) runs them; the main thread talks to it through SpoolStore.
+ * The spool's SQL: SpoolTable, the synchronous statements on the file `<data.dir>/spool.db`
+ * (opened and migrated by spool-file.ts). Only the spool worker thread (spool-worker.ts) runs
+ * them; the main thread talks to it through SpoolStore.
  *
  * A separate file so that only the spool pays for `synchronous=FULL`: every append commit fsyncs
  * the WAL before it returns, so an acknowledged record survives a power loss (README "Why the
@@ -17,24 +17,14 @@
  * row of n records takes the next n; its key (`seq`) is the LAST of them, so AUTOINCREMENT's
  * sqlite_sequence is always the last sequence issued, and sequences only grow and are never reused
  * (a spool partition's sequence is its source offset). Records are deleted one by one; a row goes
- * once all of its records were (SpoolRowAcks), and reads skip the deleted records of a row still
- * there. Rows written before (schema version 2) are rows of one record.
+ * once all of its records were (SpoolRowAcks; its marks are kept in `spool_acked` in the same
+ * transactions as the deletes, so a restart does not send them again), and reads skip the
+ * deleted records of a row still there (SpoolRowReader, which fetches a row once however small
+ * the reads). Rows written before (schema version 2) are rows of one record.
  */
-import { Database, type Statement } from "bun:sqlite";
-import { mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { StoreError } from "./database.ts";
-import type { Migration } from "./migrations/index.ts";
-import { spoolMigrations } from "./migrations/spool.ts";
+import type { Database, Statement } from "bun:sqlite";
 import { SpoolRowAcks } from "./spool-row-acks.ts";
-
-export const SPOOL_FILE = "spool.db";
-/** Page size of a new spool file (a commit writes ~1 MiB of records: fewer, larger frames). */
-export const PAGE_SIZE = 16_384;
-/** SQLite's page cache for the spool, KiB. */
-export const CACHE_KIB = 32_768;
-/** WAL pages after which a commit checkpoints. */
-export const WAL_AUTOCHECKPOINT_PAGES = 4_000;
+import { lengthsOf, type RawRow, SpoolRowReader } from "./spool-row-reader.ts";
 
 /** A partition's records: count, bytes, and when its oldest row was spooled (null when empty). */
 export interface PartitionStats {
@@ -57,68 +47,7 @@ export interface AppendRows {
 /** An inclusive range of sequences of one partition to delete. */
 export type DeleteRange = [partition: string, from: number, to: number];
 
-/** One record as read back. */
-export interface RawRow {
-  readonly seq: number;
-  readonly record: Uint8Array;
-  readonly bytes: number;
-  readonly spooled_at: number;
-}
-
-interface StoredRow {
-  readonly seq: number;
-  readonly record_count: number;
-  readonly record: Uint8Array;
-  readonly lengths: Uint8Array | null;
-  readonly spooled_at: number;
-}
-
 type RowKey = { seq: number; record_count: number };
-
-/** Opens (creating if needed) the spool file and brings its schema up to date. */
-export function openSpoolDatabase(dataDir: string): Database {
-  const dir = resolve(dataDir);
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, SPOOL_FILE);
-  let db: Database;
-  try {
-    db = new Database(path, { create: true, strict: true });
-    db.run("PRAGMA busy_timeout = 0");
-    // Takes effect on a new file only (before WAL): 1 KB records fill 16 KiB pages with a
-    // quarter of the page writes and WAL frames of 4 KiB ones. Older files keep their size.
-    db.run(`PRAGMA page_size = ${PAGE_SIZE}`);
-    db.run("PRAGMA locking_mode = EXCLUSIVE");
-    db.run("PRAGMA journal_mode = WAL");
-    db.run("PRAGMA synchronous = FULL");
-    // Measured with bench/spool-store.ts (BENCHMARKS.md "Spool rows of one append"): a page cache
-    // that holds a few commits keeps deletes from reading back the overflow pages they free, and a
-    // checkpoint every 4000 pages (64 MiB of WAL at 16 KiB) copies a reused page to the file once
-    // per more commits. Neither changes what a commit syncs.
-    db.run(`PRAGMA cache_size = -${CACHE_KIB}`);
-    db.run(`PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
-  } catch (error) {
-    throw new StoreError(`Cannot open the spool file ${path}: ${(error as Error).message}`);
-  }
-  migrateSpool(db, path);
-  return db;
-}
-
-export function migrateSpool(db: Database, path: string, migrations: readonly Migration[] = spoolMigrations): void {
-  const current = (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
-  const latest = migrations.at(-1)?.version ?? 0;
-  if (current > latest) {
-    throw new StoreError(
-      `The spool file ${path} has schema version ${current}, newer than this gateway knows (${latest})`,
-    );
-  }
-  for (const m of migrations) {
-    if (m.version <= current) continue;
-    db.transaction(() => {
-      db.run(m.sql);
-      db.run(`PRAGMA user_version = ${m.version}`);
-    })();
-  }
-}
 
 /** Lengths as stored: little-endian uint32 each. */
 function encodeLengths(lengths: ArrayLike<number>): Uint8Array {
@@ -128,18 +57,11 @@ function encodeLengths(lengths: ArrayLike<number>): Uint8Array {
   return out;
 }
 
-/** A row's record lengths (`lengths` NULL: one record of `bytes`). */
-function lengthsOf(count: number, lengths: Uint8Array | null, bytes: number): number[] {
-  if (lengths === null) return [bytes];
-  const view = new DataView(lengths.buffer, lengths.byteOffset, lengths.byteLength);
-  return Array.from({ length: count }, (_, i) => view.getUint32(i * 4, true));
-}
-
 export class SpoolTable {
   private readonly acks = new SpoolRowAcks();
+  private readonly reader: SpoolRowReader;
   private readonly insert: Statement<unknown, [number, string, Uint8Array, number, number, number, Uint8Array | null]>;
   private readonly issuedQuery: Statement<{ seq: number }, []>;
-  private readonly readQuery: Statement<StoredRow, [string, number]>;
   private readonly rowsIn: Statement<RowKey, [string, number, number]>;
   private readonly rowAfter: Statement<RowKey, [string, number]>;
   private readonly lengthsQuery: Statement<
@@ -148,6 +70,8 @@ export class SpoolTable {
   >;
   private readonly deleteRow: Statement<unknown, [number]>;
   private readonly deleteUpTo: Statement<unknown, [string, number]>;
+  private readonly saveAcked: Statement<unknown, [number, Uint8Array]>;
+  private readonly deleteAcked: Statement<unknown, [number]>;
   private readonly statsQuery: Statement<
     { partition: string; n: number; bytes: number | null; oldest: number | null },
     []
@@ -159,13 +83,11 @@ export class SpoolTable {
   private readonly oldestQuery: Statement<{ spooled_at: number }, [string]>;
 
   constructor(readonly db: Database) {
+    this.reader = new SpoolRowReader(db, this.acks);
     this.insert = db.query(
       "INSERT INTO spool (seq, partition, record, bytes, spooled_at, record_count, lengths) VALUES (?, ?, ?, ?, ?, ?, ?)",
     );
     this.issuedQuery = db.query("SELECT seq FROM sqlite_sequence WHERE name = 'spool'");
-    this.readQuery = db.query(
-      "SELECT seq, record_count, record, lengths, spooled_at FROM spool WHERE partition = ? AND seq > ? ORDER BY seq",
-    );
     this.rowsIn = db.query(
       "SELECT seq, record_count FROM spool WHERE partition = ? AND seq BETWEEN ? AND ? ORDER BY seq",
     );
@@ -175,6 +97,16 @@ export class SpoolTable {
     this.lengthsQuery = db.query("SELECT record_count, bytes, lengths FROM spool WHERE seq = ?");
     this.deleteRow = db.query("DELETE FROM spool WHERE seq = ?");
     this.deleteUpTo = db.query("DELETE FROM spool WHERE partition = ? AND seq <= ?");
+    this.saveAcked = db.query(
+      "INSERT INTO spool_acked (seq, acked) VALUES (?, ?) ON CONFLICT (seq) DO UPDATE SET acked = excluded.acked",
+    );
+    this.deleteAcked = db.query("DELETE FROM spool_acked WHERE seq = ?");
+    const saved = db.query<{ seq: number; partition: string; record_count: number; acked: Uint8Array }, []>(
+      "SELECT a.seq, s.partition, s.record_count, a.acked FROM spool_acked a JOIN spool s ON s.seq = a.seq",
+    );
+    // Flags that do not fit their row (a file edited by hand) are ignored: its records are sent.
+    for (const r of saved.all())
+      if (r.acked.byteLength === r.record_count) this.acks.restore(r.partition, r.seq, r.acked);
     this.statsQuery = db.query(
       "SELECT partition, sum(record_count) AS n, sum(bytes) AS bytes, min(spooled_at) AS oldest FROM spool GROUP BY partition",
     );
@@ -207,7 +139,7 @@ export class SpoolTable {
         issued = last;
       }
     })();
-    for (const seq of deleted) this.acks.forget(seq);
+    this.forgetRows(deleted);
     return seqs;
   }
 
@@ -223,45 +155,51 @@ export class SpoolTable {
     } finally {
       this.db.run("PRAGMA synchronous = FULL");
     }
-    for (const seq of deleted) this.acks.forget(seq);
+    this.forgetRows(deleted);
   }
 
-  /** Marks the ranges' records deleted; deletes the rows that are then whole; returns their keys. */
+  private forgetRows(deleted: readonly number[]): void {
+    for (const seq of deleted) this.acks.forget(seq);
+    this.reader.forgetRows(deleted);
+  }
+
+  /**
+   * Marks the ranges' records deleted; deletes the rows that are then whole, saves the marks of
+   * the others (`spool_acked`); returns the keys of the rows deleted.
+   */
   private runDeletes(deletes: readonly DeleteRange[]): number[] {
     const deleted: number[] = [];
+    const partly = new Set<number>();
     for (const [p, from, to] of deletes) {
       const rows = this.rowsIn.all(p, from, to);
       const next = this.rowAfter.get(p, to);
       if (next) rows.push(next);
       for (const r of rows) {
         const first = r.seq - r.record_count + 1;
-        if (first > to || !this.acks.mark(p, first, r.seq, from, to)) continue;
+        if (first > to) continue;
+        const saved = this.acks.flags(r.seq) !== undefined;
+        if (!this.acks.mark(p, first, r.seq, from, to)) {
+          partly.add(r.seq);
+          continue;
+        }
         this.deleteRow.run(r.seq);
+        if (saved) this.deleteAcked.run(r.seq);
+        partly.delete(r.seq);
         deleted.push(r.seq);
       }
     }
+    for (const seq of partly) this.saveAcked.run(seq, this.acks.flags(seq)!);
     return deleted;
   }
 
   /** Up to `limit` records of a partition after sequence `afterSeq` (none deleted), oldest first. */
   read(partition: string, afterSeq: number, limit: number): RawRow[] {
-    const out: RawRow[] = [];
-    if (limit <= 0) return out;
-    for (const row of this.readQuery.iterate(partition, afterSeq)) {
-      const first = row.seq - row.record_count + 1;
-      const lengths = lengthsOf(row.record_count, row.lengths, row.record.byteLength);
-      let offset = 0;
-      for (let i = 0; i < lengths.length; i++) {
-        const seq = first + i;
-        const n = lengths[i]!;
-        if (seq > afterSeq && !this.acks.isAcked(row.seq, seq)) {
-          out.push({ seq, record: row.record.subarray(offset, offset + n), bytes: n, spooled_at: row.spooled_at });
-          if (out.length >= limit) return out;
-        }
-        offset += n;
-      }
-    }
-    return out;
+    return this.reader.read(partition, afterSeq, limit);
+  }
+
+  /** Rows fetched from the file by reads so far (SpoolRowReader). */
+  get rowsFetched(): number {
+    return this.reader.rowsFetched;
   }
 
   /**
@@ -280,12 +218,23 @@ export class SpoolTable {
       })();
       return false;
     }
-    this.deleteUpTo.run(partition, seq);
-    this.acks.forgetThrough(partition, seq);
-    // The row holding `seq` and later records stays; its records up to `seq` count as deleted.
-    const next = this.rowAfter.get(partition, seq);
-    if (next && next.seq - next.record_count + 1 <= seq)
-      this.acks.mark(partition, next.seq - next.record_count + 1, next.seq, 0, seq);
+    this.db.transaction(() => {
+      this.deleteUpTo.run(partition, seq);
+      this.db.run("DELETE FROM spool_acked WHERE NOT EXISTS (SELECT 1 FROM spool s WHERE s.seq = spool_acked.seq)");
+      this.acks.forgetThrough(partition, seq);
+      this.reader.forget(partition);
+      // The row holding `seq` and later records stays; its records up to `seq` count as deleted
+      // (and it goes if the rest were deleted before).
+      const next = this.rowAfter.get(partition, seq);
+      const first = next ? next.seq - next.record_count + 1 : seq + 1;
+      if (!next || first > seq) return;
+      if (!this.acks.mark(partition, first, next.seq, 0, seq)) this.saveAcked.run(next.seq, this.acks.flags(next.seq)!);
+      else {
+        this.deleteRow.run(next.seq);
+        this.deleteAcked.run(next.seq);
+        this.acks.forget(next.seq);
+      }
+    })();
     return true;
   }
 
@@ -326,6 +275,7 @@ export class SpoolTable {
   }
 
   close(): void {
+    this.reader.clear();
     this.db.close();
   }
 }

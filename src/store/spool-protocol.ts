@@ -74,6 +74,8 @@ export type FromWorker =
   | { readonly op: "deleted"; readonly oldest: readonly [string, number | null][] }
   /** Something went wrong that the worker retries (a failed delete): logged as a warning. */
   | { readonly op: "warning"; readonly message: string }
+  /** Something worth an INFO line in the log (a schema migration at open). */
+  | { readonly op: "info"; readonly message: string }
   | {
       readonly op: "rows";
       readonly id: number;

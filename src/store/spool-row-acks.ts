@@ -7,9 +7,10 @@
  * when `mark` reports it complete. Marking is idempotent (a record acknowledged twice counts
  * once), so a range retried after a failed transaction cannot complete a row early.
  *
- * Not durable, and need not be: after a restart a partly acknowledged row is there whole, and its
- * records above the committed offset are sent again (a duplicate, never a loss); those up to the
- * offset are marked again by deleteThrough.
+ * SpoolTable keeps the flags of each partly acknowledged row in the file too (table `spool_acked`,
+ * written in the same transaction as the deletes, loaded with `restore` at open), so a restart
+ * does not send a row's delivered records again. A lost delete transaction loses its marks with
+ * it: those records are sent again (a duplicate, never a loss), as a lost delete of a whole row.
  */
 
 interface PartialRow {
@@ -45,6 +46,18 @@ export class SpoolRowAcks {
     return row.count === row.acked.length;
   }
 
+  /** A row's flags as the file keeps them (undefined: none of its records acknowledged). */
+  flags(last: number): Uint8Array | undefined {
+    return this.rows.get(last)?.acked;
+  }
+
+  /** Takes back from the file the flags of the row `last - acked.length + 1 .. last` (at open). */
+  restore(partition: string, last: number, acked: Uint8Array): void {
+    const count = acked.reduce((n, a) => n + (a === 0 ? 0 : 1), 0);
+    const first = last - acked.length + 1;
+    this.rows.set(last, { partition, first, acked: Uint8Array.from(acked), count });
+  }
+
   /** Whether the record `seq` of the row ending at `last` was acknowledged. */
   isAcked(last: number, seq: number): boolean {
     const row = this.rows.get(last);
@@ -65,10 +78,5 @@ export class SpoolRowAcks {
   *of(partition: string): Generator<{ readonly last: number; readonly first: number; readonly acked: Uint8Array }> {
     for (const [last, row] of this.rows)
       if (row.partition === partition) yield { last, first: row.first, acked: row.acked };
-  }
-
-  /** Partitions with partly acknowledged rows. */
-  partitions(): Set<string> {
-    return new Set([...this.rows.values()].map((r) => r.partition));
   }
 }

@@ -16,7 +16,7 @@
  * operation rejects, `failure` is set, `onFailure` listeners run. Deletes are queued, coalesced
  * into ranges and ride the next commit (spool-database.ts).
  */
-import { getLogger } from "../util/logger.ts";
+import { getLogger, type Logger } from "../util/logger.ts";
 import { StoreError } from "./database.ts";
 import { SpoolCounts, type SpoolStats } from "./spool-counts.ts";
 import {
@@ -33,7 +33,6 @@ import { type Notice, SpoolWorkerChannel, spoolWorkerUrl } from "./spool-worker-
 
 export type { SpoolStats };
 
-const log = getLogger("io.edgegateway.ingest.Spool");
 /** Most bytes of durable rows kept in memory per partition for a drainer that keeps up. */
 export const TAIL_MAX_BYTES = 32 * 1_048_576;
 export type SpoolRow = TailRow;
@@ -42,6 +41,8 @@ export interface SpoolStoreOptions {
   readonly now?: () => number;
   /** The worker's entry (tests start a misbehaving one); default spool-worker.ts. */
   readonly workerUrl?: string | URL;
+  /** Where the worker's warnings and notes go; default the logger `io.edgegateway.ingest.Spool`. */
+  readonly log?: Logger;
 }
 
 export class SpoolStore {
@@ -63,19 +64,19 @@ export class SpoolStore {
   commits = 0;
   appendsCommitted = 0;
 
-  private constructor(
-    workerUrl: string | URL,
-    private readonly now: () => number,
-  ) {
-    this.channel = new SpoolWorkerChannel(workerUrl, {
-      notice: (m) => this.notice(m),
-      died: (error) => this.died(error),
-    });
+  private readonly now: () => number;
+  private readonly log: Logger;
+
+  private constructor(options: SpoolStoreOptions) {
+    this.now = options.now ?? Date.now;
+    this.log = options.log ?? getLogger("io.edgegateway.ingest.Spool");
+    const notice = (m: Notice) => this.notice(m);
+    this.channel = new SpoolWorkerChannel(options.workerUrl ?? spoolWorkerUrl(), { notice, died: (e) => this.died(e) });
   }
 
   /** Starts the worker and opens (creating if needed) `<dataDir>/spool.db` in it. */
   static async open(dataDir: string, options: SpoolStoreOptions = {}): Promise<SpoolStore> {
-    const store = new SpoolStore(options.workerUrl ?? spoolWorkerUrl(), options.now ?? Date.now);
+    const store = new SpoolStore(options);
     try {
       const reply = await store.channel.call({ op: "open", id: store.channel.id(), dataDir });
       if (reply.op === "opened") for (const s of reply.stats) store.counts.set(s);
@@ -238,7 +239,8 @@ export class SpoolStore {
   private notice(m: Notice): void {
     if (m.op === "durable") this.durable(m);
     else if (m.op === "deleted") this.counts.setOldest(m.oldest);
-    else if (m.op === "warning") log.warn(`Spool: ${m.message}`);
+    else if (m.op === "warning") this.log.warn(`Spool: ${m.message}`);
+    else if (m.op === "info") this.log.info(`Spool: ${m.message}`);
     else {
       const error = new StoreError(`The spool could not store the records: ${m.message}`);
       for (const id of m.ids) {

@@ -33,7 +33,7 @@ interface Call {
 }
 
 /** Replies that answer no call. */
-export type Notice = Extract<FromWorker, { op: "durable" | "deleted" | "warning" | "failed" }>;
+export type Notice = Extract<FromWorker, { op: "durable" | "deleted" | "warning" | "info" | "failed" }>;
 
 export interface ChannelOwner {
   notice(message: Notice): void;
@@ -93,7 +93,7 @@ export class SpoolWorkerChannel {
   }
 
   private receive(m: FromWorker): void {
-    if (m.op === "durable" || m.op === "deleted" || m.op === "warning") {
+    if (m.op === "durable" || m.op === "deleted" || m.op === "warning" || m.op === "info") {
       this.owner.notice(m);
       return;
     }

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { tempDir } from "../../test/support/temp-dir.ts";
-import { type AppendRows, type DeleteRange, openSpoolDatabase, SpoolTable } from "./spool-database.ts";
+import { type AppendRows, type DeleteRange, SpoolTable } from "./spool-database.ts";
+import { openSpoolDatabase } from "./spool-file.ts";
 import { deleteRanges, type FromWorker, pack, type ToWorker, unpack } from "./spool-protocol.ts";
 import { SpoolWorkerLoop } from "./spool-worker-loop.ts";
 

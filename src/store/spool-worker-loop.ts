@@ -10,7 +10,8 @@
  * safe). A failed commit answers `failed` for its appends (their requests are refused) and keeps
  * its deletes for the next transaction. Reads, deleteThrough and close run in order between them.
  */
-import { type AppendRows, type DeleteRange, openSpoolDatabase, SpoolTable } from "./spool-database.ts";
+import { type AppendRows, type DeleteRange, SpoolTable } from "./spool-database.ts";
+import { openSpoolDatabase, type SpoolLog } from "./spool-file.ts";
 import { appendedRows, COMMIT_MAX_BYTES, type FromWorker, pack, type ToWorker, transferOf } from "./spool-protocol.ts";
 
 type AppendMessage = Extract<ToWorker, { op: "append" }>;
@@ -24,7 +25,8 @@ export class SpoolWorkerLoop {
 
   constructor(
     private readonly post: Post,
-    private readonly open: (dataDir: string) => SpoolTable = (dir) => new SpoolTable(openSpoolDatabase(dir)),
+    private readonly open: (dataDir: string, info: SpoolLog) => SpoolTable = (dir, info) =>
+      new SpoolTable(openSpoolDatabase(dir, info)),
   ) {}
 
   receive(message: ToWorker): void {
@@ -123,7 +125,7 @@ export class SpoolWorkerLoop {
     try {
       switch (m.op) {
         case "open": {
-          this.table ??= this.open(m.dataDir);
+          this.table ??= this.open(m.dataDir, (message) => this.post({ op: "info", message }));
           this.post({ op: "opened", id: m.id, stats: this.table.stats() });
           return;
         }

@@ -26,6 +26,7 @@ function pathError(path: string | null): string | undefined {
   if (!/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/.test(path) || path.includes("//") || path.length < 2)
     return "Must be an absolute URL path such as /ingest/telemetry";
   if (path.endsWith("/")) return "Must not end with /";
+  if (/\/\.\.?(\/|$)/.test(path)) return "Must not contain . or .. segments";
   for (const reserved of RESERVED_PATHS)
     if (path === reserved || path.startsWith(`${reserved}/`))
       return `${reserved} is reserved for the listener's own routes`;

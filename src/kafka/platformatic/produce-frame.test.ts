@@ -63,15 +63,17 @@ describe("frameProduceRequest of one batch (framed in place around it)", () => {
     expect(b.records.byteOffset - frame.byteOffset).toBe(frame.length - b.records.length - 3);
   });
 
-  test("a retry with a new stamp frames the same place again, with the new bytes sealed", () => {
+  test("a retry is framed by copying: the first frame, perhaps still queued on a socket, is not rewritten", () => {
     const b = batch("t", 0, "x".repeat(50));
     stampRecordBatch(b.records, 1n, 0, 0);
     const first = frameProduceRequest("c", 9, -1, 100, [b]);
+    expect(first.buffer).toBe(b.records.buffer);
     first.writeInt32BE(12345, CORRELATION_ID_OFFSET); // as the connection does
-    stampRecordBatch(b.records, 2n, 0, 0); // a new producer id
     const again = frameProduceRequest("c", 9, -1, 100, [b]);
+    expect(again.buffer).not.toBe(b.records.buffer);
     expect(again.toString("hex")).toBe(frameProduceRequest("c", 9, -1, 100, [copied(b)]).toString("hex"));
     expect(again.readInt32BE(CORRELATION_ID_OFFSET)).toBe(0);
+    expect(first.readInt32BE(CORRELATION_ID_OFFSET)).toBe(12345);
     expect(b.records.readUInt32BE(17)).toBe(crc32c(b.records.subarray(21)) >>> 0);
   });
 

@@ -21,7 +21,7 @@
  */
 import type { Reader } from "@platformatic/kafka";
 import type { OutgoingBatch, PartitionAnswer } from "./produce-transport.ts";
-import { FRAME_HEADROOM, FRAME_TAILROOM, framingRoom, sealRecordBatch } from "./record-batch.ts";
+import { FRAME_HEADROOM, FRAME_TAILROOM, takeFramingRoom, sealRecordBatch } from "./record-batch.ts";
 
 export const PRODUCE_API_KEY = 0;
 /** Where the connection writes the correlation id it assigns. */
@@ -94,7 +94,7 @@ export function frameProduceRequest(
   const clientIdBytes = clientId === null ? 0 : Buffer.byteLength(clientId);
   if (batches.length === 1) {
     const only = batches[0]!;
-    const room = framingRoom(only.records);
+    const room = takeFramingRoom(only.records);
     if (room) {
       const framed = frameInPlace(clientId, clientIdBytes, version, acks, timeoutMs, only, room);
       if (framed) return framed;

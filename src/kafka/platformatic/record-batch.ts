@@ -9,8 +9,9 @@
  * was 2/3 of the producer's CRC time).
  *
  * A batch is encoded with room around it (FRAME_HEADROOM before, FRAME_TAILROOM after, in the same
- * allocation; `framingRoom`): a Produce request carrying only this batch is framed around it in
- * place (produce-frame.ts), without a second buffer and a copy of the batch.
+ * allocation; `takeFramingRoom`): the first Produce request carrying only this batch is framed
+ * around it in place (produce-frame.ts), without a second buffer and a copy of the batch; a retry
+ * is framed by copying.
  *
  * Layout (Kafka's DefaultRecordBatch): baseOffset int64 · batchLength int32 ·
  * partitionLeaderEpoch int32 · magic int8 · crc uint32 (CRC-32C of everything after it) ·
@@ -36,12 +37,18 @@ export const FRAME_TAILROOM = 3;
 /** Each batch encoded here → the allocation around it (FRAME_HEADROOM before it, FRAME_TAILROOM after). */
 const rooms = new WeakMap<Buffer, Buffer>();
 
-/** The allocation around `batch` when it was encoded here with framing room; undefined otherwise. */
-export function framingRoom(batch: Buffer): Buffer | undefined {
-  return rooms.get(batch);
+/**
+ * The allocation around `batch` when it was encoded here with framing room and not framed in it
+ * yet; undefined otherwise. Taken once: a retry of the batch is framed by copying, so a frame still
+ * queued on a socket (Bun may send a queued write by reference) is never rewritten under it.
+ */
+export function takeFramingRoom(batch: Buffer): Buffer | undefined {
+  const room = rooms.get(batch);
+  if (room) rooms.delete(batch);
+  return room;
 }
 
-/** A buffer of `size` bytes inside an allocation with framing room around it (`framingRoom`). */
+/** A buffer of `size` bytes inside an allocation with framing room around it (`takeFramingRoom`). */
 function withRoom(size: number): Buffer {
   const room = Buffer.allocUnsafe(FRAME_HEADROOM + size + FRAME_TAILROOM);
   const buffer = room.subarray(FRAME_HEADROOM, FRAME_HEADROOM + size);

@@ -4,6 +4,15 @@
  */
 import type { Migration } from "./index.ts";
 
+/**
+ * What makes an EMPTY spool file of version 4 one of version 3, and one of version 3 one of
+ * version 2 (README "Losing or downgrading the spool file" quotes them word for word; a test
+ * checks that, and that version 2 reads the result).
+ */
+export const SPOOL_DOWNGRADE_TO_3 = "DROP TABLE spool_acked; PRAGMA user_version = 3";
+export const SPOOL_DOWNGRADE_TO_2 =
+  "DROP INDEX spool_partition_rows; CREATE INDEX spool_partition_seq ON spool (partition, seq); ALTER TABLE spool DROP COLUMN lengths; ALTER TABLE spool DROP COLUMN record_count; PRAGMA user_version = 2";
+
 export const spoolMigrations: readonly Migration[] = [
   {
     version: 1,
@@ -43,5 +52,14 @@ export const spoolMigrations: readonly Migration[] = [
       DROP INDEX spool_partition_seq;
       CREATE INDEX spool_partition_rows ON spool (partition, seq, record_count, bytes, spooled_at);
     `,
+  },
+  {
+    // Which records of a partly acknowledged row were deleted (SpoolRowAcks), kept in the same
+    // transactions as the deletes: a row's delivered records are not sent again after a restart.
+    // `seq` is the row's key; `acked` one byte per record of the row, 1 once deleted. Rows with
+    // no entry have none of their records deleted.
+    version: 4,
+    name: "spool partly acknowledged rows",
+    sql: "CREATE TABLE spool_acked (seq INTEGER PRIMARY KEY, acked BLOB NOT NULL) STRICT",
   },
 ];

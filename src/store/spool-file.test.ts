@@ -1,0 +1,121 @@
+import { Database } from "bun:sqlite";
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { tempDir } from "../../test/support/temp-dir.ts";
+import { LogManager } from "../util/logger.ts";
+import { StoreError } from "./database.ts";
+import { SPOOL_DOWNGRADE_TO_2, SPOOL_DOWNGRADE_TO_3, spoolMigrations } from "./migrations/spool.ts";
+import { migrateSpool, openSpoolDatabase, PAGE_SIZE, SPOOL_FILE, WAL_AUTOCHECKPOINT_PAGES } from "./spool-file.ts";
+import { SpoolStore } from "./spool-store.ts";
+import { SpoolWorkerLoop } from "./spool-worker-loop.ts";
+
+/** A spool file of schema version 2 holding `rows` rows, as the previous release wrote it. */
+function version2File(dir: string, rows: number, prepare?: (db: Database) => void): string {
+  const path = join(dir, SPOOL_FILE);
+  const old = new Database(path, { create: true, strict: true });
+  old.run("PRAGMA journal_mode = WAL");
+  migrateSpool(old, path, spoolMigrations.slice(0, 2));
+  const insert = old.query("INSERT INTO spool (partition, record, bytes, spooled_at) VALUES ('c1', x'61', 1, 1)");
+  for (let i = 0; i < rows; i++) insert.run();
+  prepare?.(old);
+  old.close();
+  return path;
+}
+
+describe("migrating the spool file (issue F4)", () => {
+  test("an existing file logs a line before, with its row count, and one after, with the time it took", async () => {
+    await using dir = await tempDir("spool-file-");
+    const path = version2File(dir.path, 3);
+    const lines: string[] = [];
+    openSpoolDatabase(dir.path, (m) => lines.push(m)).close();
+    expect(lines).toEqual([
+      `Migrating the spool file ${path} from schema version 2 to 4 (3 rows)`,
+      expect.stringMatching(new RegExp(`^Migrated the spool file ${path} to schema version 4 in \\d+ ms$`)),
+    ]);
+    lines.length = 0;
+    openSpoolDatabase(dir.path, (m) => lines.push(m)).close();
+    expect(lines).toEqual([]);
+  });
+
+  test("a new file logs nothing", async () => {
+    await using dir = await tempDir("spool-file-");
+    const lines: string[] = [];
+    openSpoolDatabase(dir.path, (m) => lines.push(m)).close();
+    expect(lines).toEqual([]);
+  });
+
+  test("the worker posts the lines to the main thread before it answers the open", async () => {
+    await using dir = await tempDir("spool-file-");
+    version2File(dir.path, 1);
+    const posts: string[] = [];
+    const loop = new SpoolWorkerLoop((m) => posts.push(m.op === "info" ? m.message.split(" ")[0]! : m.op));
+    loop.receive({ op: "open", id: 1, dataDir: dir.path });
+    loop.run();
+    loop.receive({ op: "close", id: 2 });
+    loop.run();
+    expect(posts).toEqual(["Migrating", "Migrated", "opened", "done"]);
+  });
+
+  test("SpoolStore logs the lines at INFO through its logger", async () => {
+    await using dir = await tempDir("spool-file-");
+    const path = version2File(dir.path, 2);
+    const lines: string[] = [];
+    const log = new LogManager({ sink: (l) => lines.push(l) }).get("io.edgegateway.ingest.Spool");
+    const store = await SpoolStore.open(dir.path, { log });
+    await store.close();
+    expect(lines).toEqual([
+      expect.stringContaining(`INFO Spool: Migrating the spool file ${path} from schema version 2 to 4 (2 rows)`),
+      expect.stringMatching(/INFO Spool: Migrated the spool file .* to schema version 4 in \d+ ms/),
+    ]);
+  });
+
+  test("a migration that fails is a StoreError naming the file and the migration; the file keeps version 2 and its rows", async () => {
+    await using dir = await tempDir("spool-file-");
+    // A schema migration 3 cannot handle: the column it adds is there already.
+    const path = version2File(dir.path, 2, (db) => db.run("ALTER TABLE spool ADD COLUMN lengths BLOB"));
+    let error: unknown;
+    try {
+      openSpoolDatabase(dir.path);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as Error).message).toBe(
+      `Cannot migrate the spool file ${path} to schema version 3 (spool rows of one append): duplicate column name: lengths`,
+    );
+    // The file was closed (its exclusive lock released) and rolled back.
+    const db = new Database(path);
+    expect(db.query("PRAGMA user_version").get()).toEqual({ user_version: 2 });
+    expect(db.query("SELECT count(*) AS n FROM spool").get()).toEqual({ n: 2 });
+    db.close();
+    await expect(SpoolStore.open(dir.path)).rejects.toThrow(
+      `Cannot migrate the spool file ${path} to schema version 3`,
+    );
+  });
+
+  test("a file that is not a database is a StoreError naming the file", async () => {
+    await using dir = await tempDir("spool-file-");
+    const path = join(dir.path, SPOOL_FILE);
+    await Bun.write(path, "not a database, just text that is long enough to be a header ".repeat(4));
+    expect(() => openSpoolDatabase(dir.path)).toThrow(
+      new StoreError(`Cannot open the spool file ${path}: file is not a database`),
+    );
+  });
+});
+
+describe("README's spool section", () => {
+  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8").replace(/\s+/g, " ");
+
+  test("quotes the downgrades to versions 3 and 2 as the code states them", () => {
+    expect(readme.includes(`sqlite3 spool.db '${SPOOL_DOWNGRADE_TO_3}'`)).toBe(true);
+    expect(readme.includes(`sqlite3 spool.db '${SPOOL_DOWNGRADE_TO_2}'`)).toBe(true);
+  });
+
+  test("says the WAL, up to the checkpoint size, is not counted in ingest.spool.max.bytes", () => {
+    const walMiB = (WAL_AUTOCHECKPOINT_PAGES * PAGE_SIZE) / 1_048_576;
+    expect(readme).toContain(
+      `The WAL file (\`spool.db-wal\`, up to ~${walMiB} MiB: \`wal_autocheckpoint\` ${WAL_AUTOCHECKPOINT_PAGES} pages of ${PAGE_SIZE / 1024} KiB) is not counted in \`ingest.spool.max.bytes\``,
+    );
+  });
+});

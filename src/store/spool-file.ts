@@ -1,0 +1,102 @@
+/**
+ * The spool file `<data.dir>/spool.db`: opening it with its pragmas, and its numbered migrations
+ * (migrations/spool.ts). The spool worker thread opens it (SpoolWorkerLoop); SpoolTable
+ * (spool-database.ts) runs the statements on it. Opening and migrating failures are StoreErrors
+ * naming the file; migrating an existing file logs a line before and after (through `info`, which
+ * the worker posts to the main thread's logger).
+ */
+import { Database } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { StoreError } from "./database.ts";
+import type { Migration } from "./migrations/index.ts";
+import { spoolMigrations } from "./migrations/spool.ts";
+
+export const SPOOL_FILE = "spool.db";
+/** Page size of a new spool file (a commit writes ~1 MiB of records: fewer, larger frames). */
+export const PAGE_SIZE = 16_384;
+/** SQLite's page cache for the spool, KiB. */
+export const CACHE_KIB = 32_768;
+/** WAL pages after which a commit checkpoints. */
+export const WAL_AUTOCHECKPOINT_PAGES = 4_000;
+
+/** Receives the lines a migration logs (the worker posts them to the main thread's logger). */
+export type SpoolLog = (message: string) => void;
+
+/** Opens (creating if needed) the spool file and brings its schema up to date. */
+export function openSpoolDatabase(dataDir: string, info: SpoolLog = () => {}): Database {
+  const dir = resolve(dataDir);
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, SPOOL_FILE);
+  let db: Database | undefined;
+  try {
+    db = new Database(path, { create: true, strict: true });
+    db.run("PRAGMA busy_timeout = 0");
+    // Takes effect on a new file only (before WAL): 1 KB records fill 16 KiB pages with a
+    // quarter of the page writes and WAL frames of 4 KiB ones. Older files keep their size.
+    db.run(`PRAGMA page_size = ${PAGE_SIZE}`);
+    db.run("PRAGMA locking_mode = EXCLUSIVE");
+    db.run("PRAGMA journal_mode = WAL");
+    db.run("PRAGMA synchronous = FULL");
+    // Measured with bench/spool-store.ts (BENCHMARKS.md "Spool rows of one append"): a page cache
+    // that holds a few commits keeps deletes from reading back the overflow pages they free, and a
+    // checkpoint every 4000 pages (64 MiB of WAL at 16 KiB) copies a reused page to the file once
+    // per more commits. Neither changes what a commit syncs.
+    db.run(`PRAGMA cache_size = -${CACHE_KIB}`);
+    db.run(`PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+  } catch (error) {
+    db?.close();
+    throw new StoreError(`Cannot open the spool file ${path}: ${(error as Error).message}`);
+  }
+  try {
+    migrateSpool(db, path, spoolMigrations, info);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return db;
+}
+
+/**
+ * Applies the migrations above the file's user_version, each in a transaction. Migrating an
+ * existing file logs a line before (with its row count) and after (with the time it took): on a
+ * large spool it takes seconds. A failure is a StoreError naming the file and the migration; the
+ * file keeps its previous version.
+ */
+export function migrateSpool(
+  db: Database,
+  path: string,
+  migrations: readonly Migration[] = spoolMigrations,
+  info: SpoolLog = () => {},
+): void {
+  const current = (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
+  const latest = migrations.at(-1)?.version ?? 0;
+  if (current > latest) {
+    throw new StoreError(
+      `The spool file ${path} has schema version ${current}, newer than this gateway knows (${latest})`,
+    );
+  }
+  if (current === latest) return;
+  const started = performance.now();
+  if (current > 0) {
+    const { n } = db.query("SELECT count(*) AS n FROM spool").get() as { n: number };
+    info(`Migrating the spool file ${path} from schema version ${current} to ${latest} (${n} rows)`);
+  }
+  for (const m of migrations) {
+    if (m.version <= current) continue;
+    try {
+      db.transaction(() => {
+        db.run(m.sql);
+        db.run(`PRAGMA user_version = ${m.version}`);
+      })();
+    } catch (error) {
+      throw new StoreError(
+        `Cannot migrate the spool file ${path} to schema version ${m.version} (${m.name}): ${(error as Error).message}`,
+      );
+    }
+  }
+  if (current > 0) {
+    const ms = Math.round(performance.now() - started);
+    info(`Migrated the spool file ${path} to schema version ${latest} in ${ms} ms`);
+  }
+}
