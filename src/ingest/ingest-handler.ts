@@ -113,12 +113,13 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
         throw unavailable(`The ingest connector ${route.connector} is paused`, limits.retryAfterSeconds);
       if (route.writers.length === 0)
         throw unavailable(`The ingest connector ${route.connector} has no running task`, limits.retryAfterSeconds);
-      if (route.inFlight >= limits.maxConcurrentRequests)
+      const requests = route.requests;
+      if (requests.inFlight >= limits.maxConcurrentRequests)
         throw unavailable(
           `Too many concurrent requests on ${route.settings.path} (ingest.max.concurrent.requests=${limits.maxConcurrentRequests})`,
           limits.retryAfterSeconds,
         );
-      route.inFlight++;
+      requests.inFlight++;
       try {
         const authenticated = route.stages.authenticate(context);
         const identity = isPromise(authenticated) ? await authenticated : authenticated;
@@ -177,7 +178,7 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
           }
         }
       } finally {
-        route.inFlight--;
+        requests.inFlight--;
       }
     } catch (error) {
       if (label === undefined) throw error;
@@ -222,6 +223,7 @@ export function nativePaths(routes: IngestRouteTable): string[] {
 }
 
 const LITERAL_PATH = /^\/[A-Za-z0-9._~/-]+$/;
+const SLASH = 47;
 
 /** The connector's own path: the body's records; the exchange is the parsed request (no object of its own). */
 class NativeShape implements ShapeHandler {
@@ -365,7 +367,8 @@ export function ingestApp(deps: IngestHandlerDeps): IngestApp {
       return app.fetch(request, { connection: new PlainConnection(server, request) });
     },
     servePath: (path, request, server) => {
-      const route = deps.routes.byPath(path);
+      // An HTTP/1.0 request without Host has the bare path as its url: hono's 404, as on `serve`.
+      const route = request.url.charCodeAt(0) === SLASH ? undefined : deps.routes.byPath(path);
       if (route) return native(route, contextOf(request, undefined, server));
       return app.fetch(request, { connection: new PlainConnection(server, request) });
     },

@@ -35,10 +35,13 @@ export type RouteState = "open" | "suspended";
 /** Records a task may hold before requests go to another task (IngestRoute.writer). */
 export const FILL_FIRST_RECORDS = 1000;
 
+/** Requests a connector's route is handling now (for ingest.max.concurrent.requests). */
+export class RouteRequests {
+  inFlight = 0;
+}
+
 export class IngestRoute {
   state: RouteState = "open";
-  /** Requests being handled now (for ingest.max.concurrent.requests and the in-flight gauge). */
-  inFlight = 0;
 
   constructor(
     readonly connector: string,
@@ -49,6 +52,11 @@ export class IngestRoute {
      * go independently). An array: iterating a Set makes an iterator object per request.
      */
     readonly writers: readonly IngestWriter[],
+    /**
+     * Shared by the routes a connector reopens (reconfigured, resumed): a request that began on the
+     * route before ends on it, and the count of the route after must come down with it.
+     */
+    readonly requests: RouteRequests = new RouteRequests(),
   ) {}
 
   /** Topics reachable through the REST Proxy shapes. */
@@ -95,11 +103,8 @@ export class IngestRouteTable {
       }
     }
     const previous = this.byConnector.get(connector);
-    const route = new IngestRoute(connector, settings, stages, this.writersOf(connector));
-    if (previous) {
-      route.inFlight = previous.inFlight;
-      if (previous.stages !== stages) void previous.stages.close?.();
-    }
+    const route = new IngestRoute(connector, settings, stages, this.writersOf(connector), previous?.requests);
+    if (previous && previous.stages !== stages) void previous.stages.close?.();
     this.byConnector.set(connector, route);
     this.changed();
     return route;
