@@ -244,6 +244,11 @@ export class SpoolTable {
     return true;
   }
 
+  /** A partition's drainer stopped: the row it was reading goes from memory (its flags stay: the file's). */
+  release(partition: string): void {
+    this.reader.forget(partition);
+  }
+
   /** Every partition with records. */
   stats(): PartitionStats[] {
     return this.statsQuery
