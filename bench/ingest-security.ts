@@ -10,7 +10,8 @@
  *       records/s until the spool is empty, against Kafka's ProducerPerformance (acks=all, 1 KB)
  *       on the same broker as the producer limit.
  * Run: `flock /work/bench.lock node_modules/.bin/bun bench/ingest-security.ts` (scripts/build
- * first). BENCH_DURATION_S (15), BENCH_WARMUP_S (5), BENCH_TOOLS_LIB (kafka-tools jars; default
+ * first). BENCH_DURATION_S (15), BENCH_WARMUP_S (5), BENCH_BROKER_WARMUP_S (30: the fresh broker
+ * warmed with single records and batches before the first measurement; 0: none), BENCH_TOOLS_LIB (kafka-tools jars; default
  * the scripts/bench cache), BENCH_GATEWAY_BIN (another binary), BENCH_ONLY (scenarios to run, e.g.
  * `a` or `a,c`; default all), BENCH_A_SYSTEM (`kafka` or `spool`: only that system in (a), e.g. for a
  * CPU profile of one mode). Prints markdown; raw JSON goes to bench/results/.
@@ -31,6 +32,8 @@ const REPO = resolve(import.meta.dir, "..");
 const gatewayBin = env.BENCH_GATEWAY_BIN ?? join(REPO, "dist", "gateway");
 const durationS = Number(env.BENCH_DURATION_S ?? "15");
 const warmupS = Number(env.BENCH_WARMUP_S ?? "5");
+/** Seconds of single-record load before anything is measured (0: none); a quarter as much of batches. */
+const brokerWarmupS = Number(env.BENCH_BROKER_WARMUP_S ?? "30");
 const toolsLib = env.BENCH_TOOLS_LIB ?? join(homedir(), ".cache", "edge-gateway", "kafka-tools-4.4.0", "lib");
 const only = new Set((env.BENCH_ONLY ?? "a,b,c").split(",").map((s) => s.trim()));
 const stamp = new Date().toISOString().replace(/[:.]/g, "-");
@@ -181,6 +184,23 @@ try {
         ).status === 200,
       path,
     );
+  }
+
+  // The broker is fresh: for its first tens of seconds of load it answers Produce requests several
+  // times slower (BENCHMARKS.md, Device ingest, "seventh cut"), which would be charged to whatever
+  // is measured first (kafka mode in (a), plain HTTP in (b)). Both kinds of load warm it first.
+  if (brokerWarmupS > 0) {
+    const warm = { contentType: "application/json", threads: 2 };
+    const batchS = Math.max(1, Math.round(brokerWarmupS / 4));
+    await runWrk({ ...warm, url: `${httpUrl}/ingest/kafka`, body: batchBody, connections: 16, durationS: batchS });
+    await runWrk({
+      ...warm,
+      url: `${httpUrl}/ingest/single`,
+      body: singleBody,
+      connections: 64,
+      durationS: brokerWarmupS,
+    });
+    process.stderr.write(`broker warmed up (${batchS} s of batches, ${brokerWarmupS} s of single records)\n`);
   }
 
   // (a) spool vs kafka acknowledgement.

@@ -124,3 +124,41 @@ describe("a plain listener's connection", () => {
     expect(srv.lookups).toEqual([direct, encoded]);
   });
 });
+
+describe("ingest.max.concurrent.requests", () => {
+  test("a route reopened while requests run (reconfigured, resumed) counts them down when they end", async () => {
+    const routes = new RouteTable();
+    const settings = testSettings({ "ingest.max.concurrent.requests": "2" });
+    routes.open("c", settings, passThroughStages);
+    const gate = Promise.withResolvers<void>();
+    const bothSubmitted = Promise.withResolvers<void>();
+    let submitted = 0;
+    routes.attach("c", {
+      pending: 0,
+      submit: async ({ records }) => {
+        if (++submitted === 2) bothSubmitted.resolve();
+        await gate.promise;
+        return records.map(
+          (): RecordOutcome => ({ kind: "written", topic: "t", partition: 0, offset: 0, timestamp: 1 }),
+        );
+      },
+      withdrawQueued: () => undefined,
+    });
+    const app = ingestApp({
+      routes,
+      metrics: new IngestMetrics(),
+      clock: new ManualClock(1_700_000_000_000),
+      log: new LogManager().get("ingest"),
+      redact: (t) => t,
+    });
+    const running = [app.fetch(post("{}", "application/json"), {}), app.fetch(post("{}", "application/json"), {})];
+    await bothSubmitted.promise;
+    expect((await app.fetch(post("{}", "application/json"), {})).status).toBe(503); // the limit holds
+    routes.open("c", settings, passThroughStages); // reopened under load
+    expect((await app.fetch(post("{}", "application/json"), {})).status).toBe(503); // still two running
+    gate.resolve();
+    expect((await Promise.all(running)).map((r) => r.status)).toEqual([200, 200]);
+    expect((await app.fetch(post("{}", "application/json"), {})).status).toBe(200);
+    expect(routes.byPath("/ingest/t")!.requests.inFlight).toBe(0);
+  });
+});

@@ -12,18 +12,12 @@ import type { Logger } from "../util/logger.ts";
 import { checkedBody, readRawBody } from "./body-reader.ts";
 import type { IdempotencyGuard } from "./idempotency.ts";
 import { ErrorCodes, errorBody, IngestError, ingestErrorResponse, unavailable } from "./ingest-error.ts";
+import { IngestExchange } from "./ingest-exchange.ts";
 import type { IngestMetrics } from "./ingest-metrics.ts";
 import type { IngestRecord, RecordOutcome } from "./ingest-record.ts";
 import { parseNativeBody } from "./native-body.ts";
-import { nativeResponse } from "./native-response.ts";
-import type {
-  IngestConnection,
-  IngestRequestContext,
-  IngestShape,
-  IngestTarget,
-  PeerAddressLookup,
-} from "./request-context.ts";
-import { PLAIN_CONNECTION, PlainConnection } from "./request-context.ts";
+import type { IngestConnection, IngestShape, IngestTarget, PeerAddressLookup } from "./request-context.ts";
+import { PlainConnection } from "./request-context.ts";
 import { RequestDeadlines } from "./request-deadlines.ts";
 import { restProxyRoutes } from "./rest-proxy-routes.ts";
 import type { IngestRouteSettings } from "./route-settings.ts";
@@ -51,7 +45,7 @@ export interface IngestEnv {
 /** What a shape-specific route asks the pipeline to do once the request is admitted. */
 export interface ShapeHandler {
   /** Turns the body into records (throws IngestError 4xx: nothing written). */
-  parse(body: Uint8Array, context: IngestRequestContext): Promise<ParsedRequest> | ParsedRequest;
+  parse(body: Uint8Array, context: IngestExchange): Promise<ParsedRequest> | ParsedRequest;
 }
 
 export interface ParsedRequest {
@@ -75,7 +69,7 @@ export function notFound(): Response {
  * error to its answer (the native path: no second async function around it per request).
  */
 export type Pipeline = (
-  context: IngestRequestContext,
+  context: IngestExchange,
   route: IngestRoute,
   target: IngestTarget,
   shape: ShapeHandler,
@@ -88,13 +82,13 @@ function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
 }
 
 /** Counts a finished request in the metrics; returns its answer. */
-function finished(deps: IngestHandlerDeps, label: string, context: IngestRequestContext, response: Response): Response {
+function finished(deps: IngestHandlerDeps, label: string, context: IngestExchange, response: Response): Response {
   deps.metrics.finished(
     label,
     response.status,
     (monotonicNow(deps.clock) - context.startedAt) / 1000,
-    context.acceptedRecords ?? 0,
-    context.acceptedBytes ?? 0,
+    context.acceptedRecords,
+    context.acceptedBytes,
   );
   return response;
 }
@@ -117,14 +111,15 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
       const { limits } = route.settings;
       if (route.state !== "open")
         throw unavailable(`The ingest connector ${route.connector} is paused`, limits.retryAfterSeconds);
-      if (route.writers.size === 0)
+      if (route.writers.length === 0)
         throw unavailable(`The ingest connector ${route.connector} has no running task`, limits.retryAfterSeconds);
-      if (route.inFlight >= limits.maxConcurrentRequests)
+      const requests = route.requests;
+      if (requests.inFlight >= limits.maxConcurrentRequests)
         throw unavailable(
           `Too many concurrent requests on ${route.settings.path} (ingest.max.concurrent.requests=${limits.maxConcurrentRequests})`,
           limits.retryAfterSeconds,
         );
-      route.inFlight++;
+      requests.inFlight++;
       try {
         const authenticated = route.stages.authenticate(context);
         const identity = isPromise(authenticated) ? await authenticated : authenticated;
@@ -147,9 +142,8 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
           try {
             const parsing = shape.parse(body, context);
             const parsed = isPromise(parsing) ? await parsing : parsing;
-            const stamped = route.stages.stamp
-              ? route.stages.stamp(identity, parsed.records, route.settings)
-              : parsed.records;
+            const received = parsed.records;
+            const stamped = route.stages.stamp ? route.stages.stamp(identity, received, route.settings) : received;
             const writer = route.writer();
             if (!writer || route.state !== "open")
               throw unavailable(
@@ -159,7 +153,7 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
             const signal = deadlines.start(limits.requestTimeoutMs, context.request);
             let outcomes: RecordOutcome[];
             try {
-              outcomes = await writer.submit({ topic: target.topic, records: stamped, signal });
+              outcomes = await context.submitTo(writer, target.topic, stamped, signal);
             } finally {
               signal.end();
             }
@@ -170,7 +164,7 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
               const kind = outcomes[i]!.kind;
               if (kind === "written" || kind === "spooled") {
                 records++;
-                bytes += parsed.records[i]!.bytes;
+                bytes += received[i]!.bytes;
               }
             }
             context.acceptedRecords = records;
@@ -184,7 +178,7 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
           }
         }
       } finally {
-        route.inFlight--;
+        requests.inFlight--;
       }
     } catch (error) {
       if (label === undefined) throw error;
@@ -229,16 +223,15 @@ export function nativePaths(routes: IngestRouteTable): string[] {
 }
 
 const LITERAL_PATH = /^\/[A-Za-z0-9._~/-]+$/;
+const SLASH = 47;
 
-/** A parsed native-path request (one object, no closure per request). */
-class NativeParsed implements ParsedRequest {
-  constructor(
-    readonly records: readonly IngestRecord[],
-    private readonly settings: IngestRouteSettings,
-  ) {}
+/** The connector's own path: the body's records; the exchange is the parsed request (no object of its own). */
+class NativeShape implements ShapeHandler {
+  constructor(private readonly settings: IngestRouteSettings) {}
 
-  respond(outcomes: readonly RecordOutcome[]): Response {
-    return nativeResponse(this.settings.topic, outcomes, this.settings.limits.retryAfterSeconds);
+  parse(body: Uint8Array, context: IngestExchange): ParsedRequest {
+    const settings = this.settings;
+    return context.parsedNative(parseNativeBody(settings, context.request, body, context.receivedAt), settings);
   }
 }
 
@@ -256,42 +249,11 @@ function nativeRoute(route: IngestRoute): NativeRoute {
   if (made === undefined || made.target.connector !== route.connector) {
     made = {
       target: { connector: route.connector, path: settings.path, topic: settings.topic, shape: "native" },
-      shape: {
-        parse: (body, context) =>
-          new NativeParsed(parseNativeBody(settings, context.request, body, context.receivedAt), settings),
-      },
+      shape: new NativeShape(settings),
     };
     nativeRoutes.set(settings, made);
   }
   return made;
-}
-
-/**
- * One request as the stages see it; the URL is parsed, and a plain listener's connection made, only
- * if a stage asks for it.
- */
-class RequestContext implements IngestRequestContext {
-  private parsedUrl: URL | undefined;
-  acceptedRecords = 0;
-  acceptedBytes = 0;
-
-  constructor(
-    readonly request: Request,
-    private given: IngestConnection | undefined,
-    private readonly server: PeerAddressLookup | undefined,
-    readonly receivedAt: number,
-    readonly startedAt: number,
-  ) {}
-
-  get connection(): IngestConnection {
-    this.given ??= this.server ? new PlainConnection(this.server, this.request) : PLAIN_CONNECTION;
-    return this.given;
-  }
-
-  get url(): URL {
-    this.parsedUrl ??= new URL(this.request.url);
-    return this.parsedUrl;
-  }
 }
 
 /**
@@ -323,7 +285,7 @@ export function ingestApp(deps: IngestHandlerDeps): IngestApp {
   const deadlines = new RequestDeadlines(monotonicView(deps.clock));
   const pipeline = createPipeline(deps, deadlines);
 
-  const finish = (label: string, context: IngestRequestContext, response: Response): Response =>
+  const finish = (label: string, context: IngestExchange, response: Response): Response =>
     finished(deps, label, context, response);
   const failed = (label: string, error: unknown): Response => failedAnswer(deps, label, error);
 
@@ -331,7 +293,7 @@ export function ingestApp(deps: IngestHandlerDeps): IngestApp {
   const measured = async (
     shape: IngestShape,
     route: IngestRoute | undefined,
-    context: IngestRequestContext,
+    context: IngestExchange,
     handle: () => Promise<Response>,
   ): Promise<Response> => {
     const label = shapeLabel(shape, route);
@@ -350,10 +312,10 @@ export function ingestApp(deps: IngestHandlerDeps): IngestApp {
     request: Request,
     connection: IngestConnection | undefined,
     server: PeerAddressLookup | undefined = undefined,
-  ) => new RequestContext(request, connection, server, deps.clock.now(), monotonicNow(deps.clock));
+  ) => new IngestExchange(request, connection, server, deps.clock.now(), monotonicNow(deps.clock));
 
   /** A POST to a connector's own path: the pipeline counts it and maps its errors. */
-  const native = (route: IngestRoute, context: IngestRequestContext): Promise<Response> => {
+  const native = (route: IngestRoute, context: IngestExchange): Promise<Response> => {
     const { target, shape } = nativeRoute(route);
     return pipeline(context, route, target, shape, route.settings.path);
   };
@@ -405,7 +367,8 @@ export function ingestApp(deps: IngestHandlerDeps): IngestApp {
       return app.fetch(request, { connection: new PlainConnection(server, request) });
     },
     servePath: (path, request, server) => {
-      const route = deps.routes.byPath(path);
+      // An HTTP/1.0 request without Host has the bare path as its url: hono's 404, as on `serve`.
+      const route = request.url.charCodeAt(0) === SLASH ? undefined : deps.routes.byPath(path);
       if (route) return native(route, contextOf(request, undefined, server));
       return app.fetch(request, { connection: new PlainConnection(server, request) });
     },

@@ -51,11 +51,23 @@ export function stampIdentity(
   asKey: boolean,
 ): readonly IngestRecord[] {
   if (headerName === "" && !asKey) return records;
-  const lower = headerName.toLowerCase();
   // Without authentication there is no identity to vouch for: add nothing, but still drop a
   // client-sent header of that name so that downstream consumers can trust it.
+  if (identity.source === "anonymous" && (headerName === "" || !hasHeader(records, headerName.toLowerCase())))
+    return records;
+  return stamped(identity, records, settings, headerName, asKey);
+}
+
+/** stampIdentity's new records (apart: its closures' scope is an object per call). */
+function stamped(
+  identity: IngestIdentity,
+  records: readonly IngestRecord[],
+  settings: IngestRouteSettings,
+  headerName: string,
+  asKey: boolean,
+): readonly IngestRecord[] {
+  const lower = headerName.toLowerCase();
   if (identity.source === "anonymous") {
-    if (headerName === "" || !hasHeader(records, lower)) return records;
     return records.map((r) => ({ ...r, headers: r.headers.filter(([name]) => name.toLowerCase() !== lower) }));
   }
   const key = settings.keyFormat === "bytes" ? encoder.encode(identity.principal) : identity.principal;

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { connect } from "node:net";
 import { LogManager } from "../util/logger.ts";
 import { ManualClock } from "../util/manual-clock.ts";
 import { type IngestApp, ingestApp } from "./ingest-handler.ts";
@@ -67,6 +68,7 @@ async function startServer(routes: IngestRouteTable) {
   const base = server.urls[0]!;
   return {
     entries,
+    port: Number(new URL(base).port),
     status: async (method: string, path: string) =>
       (
         await fetch(`${base}${path}`, {
@@ -96,6 +98,35 @@ describe("IngestServer", () => {
       expect(await server.status("POST", "/a")).toBe(404);
 
       expect(server.entries).toEqual(["fetch POST /a", "router /a", "router /a", "fetch POST /a"]);
+    });
+
+    test("an HTTP/1.0 request without Host (request.url is the bare path) is not served by the router: 404 as on the fetch path", async () => {
+      const routes = new IngestRouteTable();
+      await using server = await startServer(routes);
+      routes.open("a", testSettings({ "ingest.path": "/a", "kafka.topic": "ta" }), passThroughStages);
+      let submitted = 0;
+      routes.attach("a", {
+        pending: 0,
+        submit: async () => {
+          submitted++;
+          return [];
+        },
+        withdrawQueued: () => undefined,
+      });
+      const answer = await new Promise<string>((resolve, reject) => {
+        let text = "";
+        const socket = connect(server.port, "127.0.0.1", () =>
+          socket.write('POST /a HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{"a":1}'),
+        );
+        socket.on("data", (chunk) => {
+          text += chunk.toString();
+        });
+        socket.on("close", () => resolve(text));
+        socket.on("error", reject);
+      });
+      expect(answer.split("\r\n")[0]).toBe("HTTP/1.1 404 Not Found");
+      expect(submitted).toBe(0);
+      expect(server.entries).toEqual(["router /a"]);
     });
 
     test("other methods, a trailing slash and paths the router would read as patterns take the fetch path, answered as before", async () => {

@@ -60,13 +60,17 @@ function unsupported(message: string): IngestError {
  * Connect writes a null value).
  */
 function value(element: Element, settings: IngestRouteSettings): unknown {
-  if (settings.valueFormat === "json" && element.kind === "json" && element.text !== undefined) {
-    if (element.value === null) return null;
-    const trimmed = element.text.trim();
-    // The body's own bytes when nothing was trimmed: no encode on the way to Kafka.
-    return new JsonText(trimmed, trimmed.length === element.text.length ? element.bytes : undefined);
-  }
+  if (settings.valueFormat === "json" && element.kind === "json" && element.text !== undefined)
+    return jsonValue(element.value, element.text, element.bytes);
   return represent(element, settings.valueFormat);
+}
+
+/** `value` of a JSON element with its text (and its bytes when at hand) for JsonConverter-style routes. */
+function jsonValue(parsed: unknown, text: string, bytes: Uint8Array | undefined): unknown {
+  if (parsed === null) return null;
+  const trimmed = text.trim();
+  // The body's own bytes when nothing was trimmed: no encode on the way to Kafka.
+  return new JsonText(trimmed, trimmed.length === text.length ? bytes : undefined);
 }
 
 /** Parses a native-path body into records, or throws an IngestError (4xx) and nothing is written. */
@@ -79,17 +83,18 @@ export function parseNativeBody(
   const contentType = request.headers.get("content-type");
   const kind = bodyKind(mediaType(contentType));
   const { mode, limits } = settings;
-  const elements: Element[] = [];
+  let elements: Element[];
   if (kind === "raw") {
     if (mode === "batch")
       throw unsupported(
         `This route takes batches (ingest.mode=batch): send application/json (an array) or application/x-ndjson, not ${contentType ?? "no Content-Type"}`,
       );
-    elements.push({ kind: "bytes", bytes: body });
+    elements = [{ kind: "bytes", bytes: body }];
   } else if (kind === "ndjson") {
     if (mode === "single")
       throw unsupported("This route takes one document per request (ingest.mode=single): NDJSON is a batch");
     const lines = text(body).split("\n");
+    elements = [];
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!.replace(/\r$/, "");
       if (line.trim() === "") continue;
@@ -109,11 +114,12 @@ export function parseNativeBody(
         throw unprocessable(`The request holds more than ${limits.maxRecords} records (ingest.max.records)`);
       // Each element's own text: its size for the limit, and the value itself for raw converters.
       const texts = arrayElementTexts(source);
+      elements = [];
       for (let i = 0; i < doc.length; i++) elements.push({ kind: "json", value: doc[i], text: texts[i] });
     } else {
       // The body's bytes are the text's unless a byte order mark was dropped in decoding.
       const bytes = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? undefined : body;
-      return oneDocument(settings, request, receivedAt, contentType, { kind: "json", value: doc, text: source, bytes });
+      return oneDocument(settings, request, receivedAt, contentType, doc, source, bytes);
     }
   }
   if (elements.length > limits.maxRecords)
@@ -126,16 +132,39 @@ export function parseNativeBody(
   return records;
 }
 
-/** A body that is one JSON document (most single-record requests): its record, without a list of elements. */
+/**
+ * A body that is one JSON document (most single-record requests): its record, as `record` makes it
+ * from the element `{ kind: "json", value: doc, text: source, bytes }`, without a list of elements
+ * or (unless a key field or a value format other than JSON asks for it) the element object.
+ */
 function oneDocument(
   settings: IngestRouteSettings,
   request: Request,
   receivedAt: number,
   contentType: string | null,
-  element: Element,
+  doc: unknown,
+  source: string,
+  bytes: Uint8Array | undefined,
 ): IngestRecord[] {
   const headers = requestHeaders(settings, request, receivedAt, contentType, false);
-  return [record(settings, request, receivedAt, headers, element, 0)];
+  if (settings.valueFormat !== "json" || settings.key.source === "field")
+    return [record(settings, request, receivedAt, headers, { kind: "json", value: doc, text: source, bytes }, 0)];
+  const size = bytes !== undefined ? bytes.length : Buffer.byteLength(source);
+  const max = settings.limits.maxRecordBytes;
+  if (size > max) throw recordTooLarge(0, size, max);
+  const key = settings.key.source === "none" ? null : nativeKey(settings, request, NO_ELEMENT);
+  return [ingestRecord(key, jsonValue(doc, source, bytes), headers, size, null, receivedAt)];
+}
+
+/** An element for `nativeKey` from a header (it reads only the request then). */
+const NO_ELEMENT: Element = Object.freeze({ kind: "bytes", bytes: new Uint8Array(0) });
+
+function recordTooLarge(index: number, bytes: number, max: number): IngestError {
+  return new IngestError(
+    413,
+    ErrorCodes.PAYLOAD_TOO_LARGE,
+    `Record ${index} is ${bytes} bytes, over the limit of ${max} (ingest.max.record.bytes); nothing was written`,
+  );
 }
 
 /** The record of element `index`, or IngestError 413 when it is over `ingest.max.record.bytes`. */
@@ -149,12 +178,7 @@ function record(
 ): IngestRecord {
   const bytes = elementBytes(element);
   const max = settings.limits.maxRecordBytes;
-  if (bytes > max)
-    throw new IngestError(
-      413,
-      ErrorCodes.PAYLOAD_TOO_LARGE,
-      `Record ${index} is ${bytes} bytes, over the limit of ${max} (ingest.max.record.bytes); nothing was written`,
-    );
+  if (bytes > max) throw recordTooLarge(index, bytes, max);
   return ingestRecord(
     nativeKey(settings, request, element),
     value(element, settings),

@@ -5,10 +5,11 @@
  * runs the same pipeline as the connector's own path, with that connector's stages and limits.
  */
 import { ErrorCodes, IngestError, topicNotFound } from "./ingest-error.ts";
+import type { IngestExchange } from "./ingest-exchange.ts";
 import type { IngestHandlerDeps, Pipeline } from "./ingest-handler.ts";
 import type { IngestRecord } from "./ingest-record.ts";
 import { mediaType } from "./native-body.ts";
-import type { IngestRequestContext, IngestShape, IngestTarget } from "./request-context.ts";
+import type { IngestShape, IngestTarget } from "./request-context.ts";
 import {
   namedPartitions,
   parseV2Body,
@@ -23,7 +24,7 @@ export interface RestProxyRoute {
   readonly method: "POST";
   readonly path: string;
   readonly shape: IngestShape;
-  handle(context: IngestRequestContext, params: Record<string, string>): Promise<Response>;
+  handle(context: IngestExchange, params: Record<string, string>): Promise<Response>;
 }
 
 export const V2_TOPIC_PATH = "/topics/:topic";

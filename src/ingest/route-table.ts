@@ -21,6 +21,11 @@ export interface IngestWriter {
   readonly pending: number;
   /** Resolves with one outcome per record; throws IngestError (503) when it cannot take them now. */
   submit(submission: IngestSubmission): Promise<RecordOutcome[]>;
+  /**
+   * `submit` calling `resolve` (of a promise the caller made) instead of returning a promise of its
+   * own: one promise a request fewer on the request path. Optional; throws as `submit` does.
+   */
+  offer?(submission: IngestSubmission, resolve: (outcomes: RecordOutcome[]) => void): void;
   /** Fails records not yet handed to Kafka (their requests answer 503 Retry-After). */
   withdrawQueued(reason: string): void;
 }
@@ -30,17 +35,28 @@ export type RouteState = "open" | "suspended";
 /** Records a task may hold before requests go to another task (IngestRoute.writer). */
 export const FILL_FIRST_RECORDS = 1000;
 
+/** Requests a connector's route is handling now (for ingest.max.concurrent.requests). */
+export class RouteRequests {
+  inFlight = 0;
+}
+
 export class IngestRoute {
   state: RouteState = "open";
-  /** Requests being handled now (for ingest.max.concurrent.requests and the in-flight gauge). */
-  inFlight = 0;
 
   constructor(
     readonly connector: string,
     readonly settings: IngestRouteSettings,
     readonly stages: IngestStages,
-    /** The running tasks' writers (shared with the table: tasks come and go independently). */
-    readonly writers: ReadonlySet<IngestWriter>,
+    /**
+     * The running tasks' writers in the order they started (shared with the table: tasks come and
+     * go independently). An array: iterating a Set makes an iterator object per request.
+     */
+    readonly writers: readonly IngestWriter[],
+    /**
+     * Shared by the routes a connector reopens (reconfigured, resumed): a request that began on the
+     * route before ends on it, and the count of the route after must come down with it.
+     */
+    readonly requests: RouteRequests = new RouteRequests(),
   ) {}
 
   /** Topics reachable through the REST Proxy shapes. */
@@ -57,7 +73,9 @@ export class IngestRoute {
    */
   writer(): IngestWriter | undefined {
     let best: IngestWriter | undefined;
-    for (const w of this.writers) {
+    const writers = this.writers;
+    for (let i = 0; i < writers.length; i++) {
+      const w = writers[i]!;
       if (w.pending < FILL_FIRST_RECORDS) return w;
       if (!best || w.pending < best.pending) best = w;
     }
@@ -70,8 +88,10 @@ export type RouteListener = (routes: readonly IngestRoute[]) => void;
 export class IngestRouteTable {
   private readonly byConnector = new Map<string, IngestRoute>();
   /** Writers by connector; a task may start before its connector opens the route (worker restart). */
-  private readonly writers = new Map<string, Set<IngestWriter>>();
+  private readonly writers = new Map<string, IngestWriter[]>();
   private readonly listeners = new Set<RouteListener>();
+  /** The routes as of the last change, for `byPath` (per request: an array, no iterator object). */
+  private current: readonly IngestRoute[] = [];
 
   /** Opens (or reopens with new settings) the route of a connector. */
   open(connector: string, settings: IngestRouteSettings, stages: IngestStages): IngestRoute {
@@ -83,11 +103,8 @@ export class IngestRouteTable {
       }
     }
     const previous = this.byConnector.get(connector);
-    const route = new IngestRoute(connector, settings, stages, this.writersOf(connector));
-    if (previous) {
-      route.inFlight = previous.inFlight;
-      if (previous.stages !== stages) void previous.stages.close?.();
-    }
+    const route = new IngestRoute(connector, settings, stages, this.writersOf(connector), previous?.requests);
+    if (previous && previous.stages !== stages) void previous.stages.close?.();
     this.byConnector.set(connector, route);
     this.changed();
     return route;
@@ -104,23 +121,26 @@ export class IngestRouteTable {
   }
 
   attach(connector: string, writer: IngestWriter): void {
-    this.writersOf(connector).add(writer);
+    const writers = this.writersOf(connector);
+    if (!writers.includes(writer)) writers.push(writer);
     this.changed();
   }
 
   detach(connector: string, writer: IngestWriter): void {
-    const set = this.writers.get(connector);
-    if (!set) return;
-    set.delete(writer);
+    const writers = this.writers.get(connector);
+    if (!writers) return;
+    const at = writers.indexOf(writer);
+    if (at >= 0) writers.splice(at, 1);
     const route = this.byConnector.get(connector);
     if (route) this.removeIfIdle(route);
-    if (set.size === 0 && !this.byConnector.has(connector)) this.writers.delete(connector);
+    if (writers.length === 0 && !this.byConnector.has(connector)) this.writers.delete(connector);
     this.changed();
   }
 
   /** The route serving `path`, if any. */
   byPath(path: string): IngestRoute | undefined {
-    for (const route of this.byConnector.values()) if (route.settings.path === path) return route;
+    const routes = this.current;
+    for (let i = 0; i < routes.length; i++) if (routes[i]!.settings.path === path) return routes[i];
     return undefined;
   }
 
@@ -129,7 +149,7 @@ export class IngestRouteTable {
     let found: IngestRoute | undefined;
     for (const route of this.byConnector.values()) {
       if (!route.restProxyTopics.includes(topic)) continue;
-      if (route.state === "open" && route.writers.size > 0) return route;
+      if (route.state === "open" && route.writers.length > 0) return route;
       found ??= route;
     }
     return found;
@@ -145,17 +165,17 @@ export class IngestRouteTable {
     return () => this.listeners.delete(listener);
   }
 
-  private writersOf(connector: string): Set<IngestWriter> {
-    let set = this.writers.get(connector);
-    if (!set) {
-      set = new Set();
-      this.writers.set(connector, set);
+  private writersOf(connector: string): IngestWriter[] {
+    let writers = this.writers.get(connector);
+    if (!writers) {
+      writers = [];
+      this.writers.set(connector, writers);
     }
-    return set;
+    return writers;
   }
 
   private removeIfIdle(route: IngestRoute): void {
-    if (route.state === "suspended" && route.writers.size === 0 && this.byConnector.get(route.connector) === route) {
+    if (route.state === "suspended" && route.writers.length === 0 && this.byConnector.get(route.connector) === route) {
       this.byConnector.delete(route.connector);
       this.writers.delete(route.connector);
       void route.stages.close?.();
@@ -164,6 +184,7 @@ export class IngestRouteTable {
 
   private changed(): void {
     const routes = this.routes();
+    this.current = routes;
     for (const listener of this.listeners) listener(routes);
   }
 }

@@ -173,6 +173,23 @@ describe("IngestQueue", () => {
     }
   });
 
+  test("offer: the request's outcomes go to the resolve function it was given; it refuses as submit does", async () => {
+    const q = queue(3);
+    const answers: unknown[] = [];
+    q.offer({ topic: "t", records: [record(1)], signal: never }, (outcomes) => answers.push(outcomes));
+    q.offer({ topic: "t", records: [], signal: never }, (outcomes) => answers.push(outcomes));
+    expect(answers).toEqual([[]]);
+    expect(() => q.offer({ topic: "t", records: [record(2), record(3), record(4)], signal: never }, () => {})).toThrow(
+      expect.objectContaining({ status: 503, options: { retryAfterSeconds: 3 } }),
+    );
+    const polled = await q.poll(never);
+    expect(polled.map((r) => r.value)).toEqual([1]);
+    q.ack(polled[0]!, meta(5));
+    expect(answers).toEqual([[], [{ kind: "written", topic: "t", partition: 0, offset: 5, timestamp: 7 }]]);
+    q.close("stopping");
+    expect(() => q.offer({ topic: "t", records: [record(6)], signal: never }, () => {})).toThrow("stopping");
+  });
+
   test("poll returns [] at once when its signal aborts while waiting", async () => {
     const q = queue();
     const abort = new AbortController();

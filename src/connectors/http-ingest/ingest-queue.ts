@@ -112,34 +112,52 @@ export class IngestQueue implements IngestWriter {
   }
 
   submit(submission: IngestSubmission): Promise<RecordOutcome[]> {
-    const { records, topic, signal } = submission;
+    this.admit(submission.records.length);
+    if (submission.records.length === 0) return Promise.resolve([]);
+    return new Promise<RecordOutcome[]>((resolve) => this.enqueue(submission, resolve));
+  }
+
+  /**
+   * `submit` with the resolve function of a promise its caller made (IngestWriter.offer): no
+   * promise and closure of its own per request. Throws as `submit` does; a conversion that throws
+   * throws here (nothing queued).
+   */
+  offer(submission: IngestSubmission, resolve: (outcomes: RecordOutcome[]) => void): void {
+    this.admit(submission.records.length);
+    if (submission.records.length === 0) resolve([]);
+    else this.enqueue(submission, resolve);
+  }
+
+  /** Throws IngestError 503 when the queue is closed or `count` more records would overfill it. */
+  private admit(count: number): void {
     if (this.closedReason !== undefined) throw unavailable(this.closedReason, this.o.retryAfterSeconds);
-    if (this.pending + records.length > this.o.maxQueued && this.pending > 0) {
+    if (this.pending + count > this.o.maxQueued && this.pending > 0) {
       throw unavailable(
         `The ingest queue is full (${this.pending} records awaiting Kafka); retry later`,
         this.o.retryAfterSeconds,
       );
     }
-    if (records.length === 0) return Promise.resolve([]);
-    return new Promise<RecordOutcome[]>((resolve) => {
-      const request = new PendingRequest(this, signal, resolve, records.length);
-      if (records.length === 1) {
-        request.record = this.o.toSourceRecord(topic, records[0]!);
-        this.queue.push(request);
-      } else {
-        const slots: Slot[] = new Array(records.length);
-        for (let index = 0; index < records.length; index++) {
-          slots[index] = { request, index, record: this.o.toSourceRecord(topic, records[index]!), state: "queued" };
-        }
-        request.slots = slots;
-        // Queued only once every record converted: a conversion that throws leaves nothing behind.
-        for (let i = 0; i < slots.length; i++) this.queue.push(slots[i]!);
+  }
+
+  private enqueue(submission: IngestSubmission, resolve: (outcomes: RecordOutcome[]) => void): void {
+    const { records, topic, signal } = submission;
+    const request = new PendingRequest(this, signal, resolve, records.length);
+    if (records.length === 1) {
+      request.record = this.o.toSourceRecord(topic, records[0]!);
+      this.queue.push(request);
+    } else {
+      const slots: Slot[] = new Array(records.length);
+      for (let index = 0; index < records.length; index++) {
+        slots[index] = { request, index, record: this.o.toSourceRecord(topic, records[index]!), state: "queued" };
       }
-      this.queuedCount += records.length;
-      this.wake.notify();
-      if (signal.aborted) this.abandon(request, abortMessage(signal));
-      else signal.addEventListener("abort", request, ONCE);
-    });
+      request.slots = slots;
+      // Queued only once every record converted: a conversion that throws leaves nothing behind.
+      for (let i = 0; i < slots.length; i++) this.queue.push(slots[i]!);
+    }
+    this.queuedCount += records.length;
+    this.wake.notify();
+    if (signal.aborted) this.abandon(request, abortMessage(signal));
+    else signal.addEventListener("abort", request, ONCE);
   }
 
   /**

@@ -127,13 +127,26 @@ export function ingestAcl(config: Pick<IngestAclConfig, "ingest.acl.allow" | "in
       ErrorCodes.FORBIDDEN,
       `Principal ${identity.principal} is not allowed to write to ${target.shape === "native" ? `route ${target.path}` : `topic ${target.topic}`}`,
     );
+  // Loops, not closures: a closure over the arguments would be an object (its scope) per request.
   return {
     authorize(identity, target) {
-      if (allow.length > 0 && !allow.some((m) => m(identity))) throw forbidden(identity, target);
-      if (target.shape !== "native" && topicRules.length > 0) {
-        const ok = topicRules.some((r) => r.topic.test(target.topic) && r.matches(identity));
-        if (!ok) throw forbidden(identity, target);
-      }
+      if (allow.length > 0 && !anyMatches(allow, identity)) throw forbidden(identity, target);
+      if (target.shape !== "native" && topicRules.length > 0 && !anyRuleAllows(topicRules, identity, target.topic))
+        throw forbidden(identity, target);
     },
   };
+}
+
+function anyMatches(matchers: readonly ((identity: IngestIdentity) => boolean)[], identity: IngestIdentity): boolean {
+  for (let i = 0; i < matchers.length; i++) if (matchers[i]!(identity)) return true;
+  return false;
+}
+
+function anyRuleAllows(
+  rules: readonly ReturnType<typeof parseTopicRule>[],
+  identity: IngestIdentity,
+  topic: string,
+): boolean {
+  for (let i = 0; i < rules.length; i++) if (rules[i]!.topic.test(topic) && rules[i]!.matches(identity)) return true;
+  return false;
 }

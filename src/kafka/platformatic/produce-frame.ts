@@ -21,7 +21,7 @@
  */
 import type { Reader } from "@platformatic/kafka";
 import type { OutgoingBatch, PartitionAnswer } from "./produce-transport.ts";
-import { FRAME_HEADROOM, FRAME_TAILROOM, takeFramingRoom, sealRecordBatch } from "./record-batch.ts";
+import { FRAME_HEADROOM, FRAME_TAILROOM, sealRecordBatch, takeFramingRoom } from "./record-batch.ts";
 
 export const PRODUCE_API_KEY = 0;
 /** Where the connection writes the correlation id it assigns. */
