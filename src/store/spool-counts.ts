@@ -41,7 +41,7 @@ export class SpoolCounts {
     c.bytes = Math.max(0, c.bytes - bytes);
   }
 
-  /** Drops a partition's counts when it holds no rows (its connector stopped). */
+  /** Drops a partition's counts when it holds no rows (its connector stopped; a drainer's start sets them again). */
   forgetEmpty(partition: string): void {
     if (this.counts.get(partition)?.records === 0) this.counts.delete(partition);
   }

@@ -101,12 +101,17 @@ export class SpoolTable {
       "INSERT INTO spool_acked (seq, acked) VALUES (?, ?) ON CONFLICT (seq) DO UPDATE SET acked = excluded.acked",
     );
     this.deleteAcked = db.query("DELETE FROM spool_acked WHERE seq = ?");
-    const saved = db.query<{ seq: number; partition: string; record_count: number; acked: Uint8Array }, []>(
-      "SELECT a.seq, s.partition, s.record_count, a.acked FROM spool_acked a JOIN spool s ON s.seq = a.seq",
-    );
-    // Flags that do not fit their row (a file edited by hand) are ignored: its records are sent.
-    for (const r of saved.all())
-      if (r.acked.byteLength === r.record_count) this.acks.restore(r.partition, r.seq, r.acked);
+    const saved = db.query<
+      { seq: number; partition: string | null; record_count: number | null; acked: Uint8Array },
+      []
+    >("SELECT a.seq, s.partition, s.record_count, a.acked FROM spool_acked a LEFT JOIN spool s ON s.seq = a.seq");
+    // Flags without a row or that do not fit it (a file edited by hand) go: its records are sent.
+    const unfit = saved
+      .all()
+      .filter((r) => r.partition === null || !this.acks.restore(r.partition, r.seq, r.record_count!, r.acked));
+    db.transaction(() => {
+      for (const r of unfit) this.deleteAcked.run(r.seq);
+    })();
     this.statsQuery = db.query(
       "SELECT partition, sum(record_count) AS n, sum(bytes) AS bytes, min(spooled_at) AS oldest FROM spool GROUP BY partition",
     );
@@ -177,13 +182,12 @@ export class SpoolTable {
       for (const r of rows) {
         const first = r.seq - r.record_count + 1;
         if (first > to) continue;
-        const saved = this.acks.flags(r.seq) !== undefined;
         if (!this.acks.mark(p, first, r.seq, from, to)) {
           partly.add(r.seq);
           continue;
         }
         this.deleteRow.run(r.seq);
-        if (saved) this.deleteAcked.run(r.seq);
+        this.deleteAcked.run(r.seq);
         partly.delete(r.seq);
         deleted.push(r.seq);
       }
@@ -218,24 +222,31 @@ export class SpoolTable {
       })();
       return false;
     }
+    // The row holding `seq` and later records stays; its records up to `seq` count as deleted
+    // (and it goes if the rest were deleted before). Memory changes only once the transaction
+    // committed: a failed one leaves memory as the file is.
+    const after = this.rowAfter.get(partition, seq);
+    const next = after && after.seq - after.record_count + 1 <= seq ? after : null;
+    const flags = next ? this.acks.marked(next.seq - next.record_count + 1, next.seq, 0, seq) : undefined;
     this.db.transaction(() => {
       this.deleteUpTo.run(partition, seq);
       this.db.run("DELETE FROM spool_acked WHERE NOT EXISTS (SELECT 1 FROM spool s WHERE s.seq = spool_acked.seq)");
-      this.acks.forgetThrough(partition, seq);
-      this.reader.forget(partition);
-      // The row holding `seq` and later records stays; its records up to `seq` count as deleted
-      // (and it goes if the rest were deleted before).
-      const next = this.rowAfter.get(partition, seq);
-      const first = next ? next.seq - next.record_count + 1 : seq + 1;
-      if (!next || first > seq) return;
-      if (!this.acks.mark(partition, first, next.seq, 0, seq)) this.saveAcked.run(next.seq, this.acks.flags(next.seq)!);
-      else {
+      if (next && flags) this.saveAcked.run(next.seq, flags);
+      else if (next) {
         this.deleteRow.run(next.seq);
         this.deleteAcked.run(next.seq);
-        this.acks.forget(next.seq);
       }
     })();
+    this.acks.forgetThrough(partition, seq);
+    this.reader.forget(partition);
+    if (next && flags) this.acks.restore(partition, next.seq, next.record_count, flags);
+    else if (next) this.acks.forget(next.seq);
     return true;
+  }
+
+  /** A partition's drainer stopped: the row it was reading goes from memory (its flags stay: the file's). */
+  release(partition: string): void {
+    this.reader.forget(partition);
   }
 
   /** Every partition with records. */
@@ -260,8 +271,8 @@ export class SpoolTable {
       const stored = this.lengthsQuery.get(row.last);
       if (!stored) continue;
       const lengths = lengthsOf(stored.record_count, stored.lengths, stored.bytes);
-      for (let i = 0; i < row.acked.length; i++) {
-        if (row.acked[i] === 0) continue;
+      for (let i = 0; i < lengths.length; i++) {
+        if (!this.acks.isAcked(row.last, row.first + i)) continue;
         records -= 1;
         bytes -= lengths[i]!;
       }

@@ -94,6 +94,22 @@ describe("migrating the spool file (issue F4)", () => {
     );
   });
 
+  test("a file of version 2 without its spool table is a StoreError naming the file, and the file keeps version 2", async () => {
+    await using dir = await tempDir("spool-file-");
+    const path = join(dir.path, SPOOL_FILE);
+    const db = new Database(path, { create: true });
+    db.run("CREATE TABLE other (x)");
+    db.run("PRAGMA user_version = 2");
+    db.close();
+    expect(() => openSpoolDatabase(dir.path)).toThrow(
+      new StoreError(`Cannot read the schema of the spool file ${path}: no such table: spool`),
+    );
+    const reopened = new Database(path);
+    expect(reopened.query("PRAGMA user_version").get()).toEqual({ user_version: 2 });
+    reopened.close();
+    await expect(SpoolStore.open(dir.path)).rejects.toThrow(`Cannot read the schema of the spool file ${path}`);
+  });
+
   test("a file that is not a database is a StoreError naming the file", async () => {
     await using dir = await tempDir("spool-file-");
     const path = join(dir.path, SPOOL_FILE);

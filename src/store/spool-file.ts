@@ -60,7 +60,7 @@ export function openSpoolDatabase(dataDir: string, info: SpoolLog = () => {}): D
 /**
  * Applies the migrations above the file's user_version, each in a transaction. Migrating an
  * existing file logs a line before (with its row count) and after (with the time it took): on a
- * large spool it takes seconds. A failure is a StoreError naming the file and the migration; the
+ * large spool it takes seconds. A failure is a StoreError naming the file (and the migration); the
  * file keeps its previous version.
  */
 export function migrateSpool(
@@ -69,8 +69,15 @@ export function migrateSpool(
   migrations: readonly Migration[] = spoolMigrations,
   info: SpoolLog = () => {},
 ): void {
-  const current = (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
   const latest = migrations.at(-1)?.version ?? 0;
+  let current: number;
+  let rows = 0;
+  try {
+    current = (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
+    if (current > 0 && current < latest) rows = (db.query("SELECT count(*) AS n FROM spool").get() as { n: number }).n;
+  } catch (error) {
+    throw new StoreError(`Cannot read the schema of the spool file ${path}: ${(error as Error).message}`);
+  }
   if (current > latest) {
     throw new StoreError(
       `The spool file ${path} has schema version ${current}, newer than this gateway knows (${latest})`,
@@ -78,10 +85,7 @@ export function migrateSpool(
   }
   if (current === latest) return;
   const started = performance.now();
-  if (current > 0) {
-    const { n } = db.query("SELECT count(*) AS n FROM spool").get() as { n: number };
-    info(`Migrating the spool file ${path} from schema version ${current} to ${latest} (${n} rows)`);
-  }
+  if (current > 0) info(`Migrating the spool file ${path} from schema version ${current} to ${latest} (${rows} rows)`);
   for (const m of migrations) {
     if (m.version <= current) continue;
     try {

@@ -56,6 +56,8 @@ export type ToWorker =
       readonly limit: number;
     }
   | { readonly op: "deleteThrough"; readonly id: number; readonly partition: string; readonly seq: number }
+  /** The partition's drainer stopped: the worker drops what it keeps in memory for it (no answer). */
+  | { readonly op: "release"; readonly partition: string }
   | { readonly op: "close"; readonly id: number };
 
 export type FromWorker =

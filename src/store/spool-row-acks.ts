@@ -11,12 +11,16 @@
  * written in the same transaction as the deletes, loaded with `restore` at open), so a restart
  * does not send a row's delivered records again. A lost delete transaction loses its marks with
  * it: those records are sent again (a duplicate, never a loss), as a lost delete of a whole row.
+ * A flag is 1 (acknowledged) or 0, nothing else: `restore` refuses any other flags.
  */
+
+/** A record's flag once acknowledged (0 before). */
+const ACKED = 1;
 
 interface PartialRow {
   readonly partition: string;
   readonly first: number;
-  /** One flag per record of the row, 1 once acknowledged. */
+  /** One flag per record of the row, ACKED once acknowledged. */
   readonly acked: Uint8Array;
   count: number;
 }
@@ -38,8 +42,8 @@ export class SpoolRowAcks {
       this.rows.set(last, row);
     }
     for (let s = a; s <= b; s++) {
-      if (row.acked[s - first] === 0) {
-        row.acked[s - first] = 1;
+      if (row.acked[s - first] !== ACKED) {
+        row.acked[s - first] = ACKED;
         row.count++;
       }
     }
@@ -51,17 +55,37 @@ export class SpoolRowAcks {
     return this.rows.get(last)?.acked;
   }
 
-  /** Takes back from the file the flags of the row `last - acked.length + 1 .. last` (at open). */
-  restore(partition: string, last: number, acked: Uint8Array): void {
-    const count = acked.reduce((n, a) => n + (a === 0 ? 0 : 1), 0);
-    const first = last - acked.length + 1;
-    this.rows.set(last, { partition, first, acked: Uint8Array.from(acked), count });
+  /**
+   * The flags of the row `first..last` with `from..to` marked, as a copy (nothing changes here
+   * until `restore`: a transaction computes them and applies them once committed); undefined when
+   * that completes the row.
+   */
+  marked(first: number, last: number, from: number, to: number): Uint8Array | undefined {
+    const acked = Uint8Array.from(this.rows.get(last)?.acked ?? new Uint8Array(last - first + 1));
+    for (let s = Math.max(from, first); s <= Math.min(to, last); s++) acked[s - first] = ACKED;
+    return acked.every((a) => a === ACKED) ? undefined : acked;
+  }
+
+  /**
+   * Keeps the flags of the row of `count` records ending at `last` (from the file at open, or from
+   * `marked`); false, keeping nothing, when they do not fit it: a flag per record, each 0 or ACKED,
+   * not all ACKED (a file edited by hand; its records are sent again, never lost).
+   */
+  restore(partition: string, last: number, count: number, acked: Uint8Array): boolean {
+    let n = 0;
+    for (const a of acked) {
+      if (a !== 0 && a !== ACKED) return false;
+      if (a === ACKED) n++;
+    }
+    if (acked.length !== count || n === count) return false;
+    this.rows.set(last, { partition, first: last - count + 1, acked: Uint8Array.from(acked), count: n });
+    return true;
   }
 
   /** Whether the record `seq` of the row ending at `last` was acknowledged. */
   isAcked(last: number, seq: number): boolean {
     const row = this.rows.get(last);
-    return row !== undefined && row.acked[seq - row.first] === 1;
+    return row !== undefined && row.acked[seq - row.first] === ACKED;
   }
 
   /** The row was deleted. */
@@ -74,9 +98,8 @@ export class SpoolRowAcks {
     for (const [last, row] of this.rows) if (row.partition === partition && last <= seq) this.rows.delete(last);
   }
 
-  /** The partly acknowledged rows of a partition: key, first sequence, acknowledged flags. */
-  *of(partition: string): Generator<{ readonly last: number; readonly first: number; readonly acked: Uint8Array }> {
-    for (const [last, row] of this.rows)
-      if (row.partition === partition) yield { last, first: row.first, acked: row.acked };
+  /** The partly acknowledged rows of a partition: key and first sequence (`isAcked` tells which records). */
+  *of(partition: string): Generator<{ readonly last: number; readonly first: number }> {
+    for (const [last, row] of this.rows) if (row.partition === partition) yield { last, first: row.first };
   }
 }

@@ -9,10 +9,10 @@
  *
  * A kept row is the file's row as it is: its bytes never change while it exists, and which of its
  * records were acknowledged is asked of SpoolRowAcks at each read, as for a row just fetched.
- * SpoolTable drops it when the row is deleted (`forgetRows`) or the partition's rows up to an
- * offset are (`forget`). A read that starts elsewhere (a drainer that rewinds after a failed send)
- * drops it and reads the file. One row per partition at most: memory stays one request's bytes
- * per drained partition.
+ * SpoolTable drops it when the row is deleted (`forgetRows`), or when the partition's rows up to
+ * an offset are or its drainer stopped (`forget`). A read that starts elsewhere (a drainer that
+ * rewinds after a failed send) drops it and reads the file. One row per partition at most: memory
+ * stays one request's bytes per drained partition.
  */
 import type { Database, Statement } from "bun:sqlite";
 import type { SpoolRowAcks } from "./spool-row-acks.ts";
@@ -111,7 +111,7 @@ export class SpoolRowReader {
     for (const [partition, row] of this.partlyRead) if (gone.has(row.last)) this.partlyRead.delete(partition);
   }
 
-  /** A partition's rows changed otherwise (deleteThrough). */
+  /** A partition's rows changed otherwise (deleteThrough), or its drainer stopped (release). */
   forget(partition: string): void {
     this.partlyRead.delete(partition);
   }

@@ -12,7 +12,7 @@ import {
   SPOOL_FILE,
   WAL_AUTOCHECKPOINT_PAGES,
 } from "./spool-file.ts";
-import { COMMIT_MAX_BYTES } from "./spool-protocol.ts";
+import { COMMIT_MAX_BYTES, type ToWorker } from "./spool-protocol.ts";
 import { SpoolStore } from "./spool-store.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
@@ -165,6 +165,25 @@ describe("SpoolStore", () => {
     expect([...internals.counts.counts.keys()]).toEqual(["c2"]); // c2 still holds a row
     expect(store.stats("c2").records).toBe(1);
     await store.close();
+  });
+
+  test("release tells the worker (it drops its partly read row), and posts nothing once the spool is closing", async () => {
+    await using dir = await tempDir("spool-");
+    const store = await SpoolStore.open(dir.path);
+    const channel = (store as unknown as { channel: { post: (m: ToWorker) => void } }).channel;
+    const posted: ToWorker[] = [];
+    const post = channel.post.bind(channel);
+    channel.post = (m) => {
+      posted.push(m);
+      post(m);
+    };
+    await store.append("c1", [bytes("a"), bytes("b")]);
+    expect((await store.read("c1", 0, 1)).map((r) => r.seq)).toEqual([1]);
+    store.release("c1");
+    expect((await store.read("c1", 0, 2)).map((r) => r.seq)).toEqual([1, 2]);
+    await store.close();
+    store.release("c1");
+    expect(posted.filter((m) => m.op === "release")).toEqual([{ op: "release", partition: "c1" }]);
   });
 
   test("close commits the appends still queued before it ends the worker", async () => {

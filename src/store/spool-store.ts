@@ -274,13 +274,11 @@ export class SpoolStore {
     this.counts.setOldest(m.oldest);
   }
 
-  /**
-   * A partition's drainer stopped: its in-memory rows go, and its counts too when it holds no
-   * rows (they are set again from the file when a drainer starts: deleteThrough, or open).
-   */
+  /** A partition's drainer stopped: its rows in memory go, here and in the worker; its counts too if it holds none. */
   release(partition: string): void {
     this.tails.delete(partition);
     this.counts.forgetEmpty(partition);
+    if (!this.closing) this.channel.post({ op: "release", partition });
   }
 
   private tailOf(partition: string): SpoolTail {

@@ -197,4 +197,38 @@ describe("SpoolWorkerLoop", () => {
     expect(reopened.stats()).toEqual([]);
     reopened.close();
   });
+
+  test("release drops the partly read row the worker keeps for a stopped drainer: a later read fetches it again", async () => {
+    await using dir = await tempDir("spool-loop-");
+    const { loop, table, posts } = harness(dir.path);
+    loop.receive(append(1, "c1", ["a", "b", "c", "d"]));
+    loop.receive(append(2, "c2", ["x", "y"]));
+    loop.receive({ op: "read", id: 3, partition: "c1", after: 0, limit: 2 });
+    loop.receive({ op: "read", id: 4, partition: "c2", after: 0, limit: 1 });
+    loop.run();
+    expect(table.rowsFetched).toBe(2);
+    // Without a release a read that continues the row takes it from memory.
+    loop.receive({ op: "read", id: 5, partition: "c1", after: 2, limit: 1 });
+    loop.run();
+    expect(table.rowsFetched).toBe(2);
+    loop.receive({ op: "release", partition: "c1" });
+    loop.receive({ op: "read", id: 6, partition: "c1", after: 3, limit: 1 });
+    loop.receive({ op: "read", id: 7, partition: "c2", after: 5, limit: 1 });
+    loop.run();
+    expect(table.rowsFetched).toBe(3); // c1's row again; c2's still kept
+    const read = (id: number) => {
+      const m = posts.find((p) => p.message.op === "rows" && p.message.id === id)!.message;
+      return unpack((m as Extract<FromWorker, { op: "rows" }>).records).map(text);
+    };
+    expect([read(6), read(7)]).toEqual([["d"], ["y"]]);
+    expect(posts.filter((p) => p.message.op === "failed")).toEqual([]);
+  });
+
+  test("release before the file is open does nothing (no answer, no failure)", () => {
+    const posts: FromWorker[] = [];
+    const loop = new SpoolWorkerLoop((m) => posts.push(m));
+    loop.receive({ op: "release", partition: "c1" });
+    loop.run();
+    expect(posts).toEqual([]);
+  });
 });

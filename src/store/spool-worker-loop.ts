@@ -8,7 +8,8 @@
  * is posted only after that transaction committed, so "answered ⇒ fsync'ed" holds. Deletes with no
  * append to ride in run at once without an fsync of their own (spool-database.ts says why that is
  * safe). A failed commit answers `failed` for its appends (their requests are refused) and keeps
- * its deletes for the next transaction. Reads, deleteThrough and close run in order between them.
+ * its deletes for the next transaction. Reads, deleteThrough, release and close run in order
+ * between them.
  */
 import { type AppendRows, type DeleteRange, SpoolTable } from "./spool-database.ts";
 import { openSpoolDatabase, type SpoolLog } from "./spool-file.ts";
@@ -122,6 +123,10 @@ export class SpoolWorkerLoop {
   }
 
   private handle(m: Exclude<ToWorker, { op: "append" | "delete" }>): void {
+    if (m.op === "release") {
+      this.table?.release(m.partition);
+      return;
+    }
     try {
       switch (m.op) {
         case "open": {
