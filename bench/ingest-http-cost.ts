@@ -3,9 +3,10 @@
  * of support/ingest-http-server.ts (the real request path, IngestQueue, answers once a stand-in
  * runtime acknowledged the poll batch on the next turn) under wrk, 64 keep-alive connections
  * POSTing the 200 B body of bench/ingest-single-ab.ts; server CPU µs per request. Builds given as
- * `<label>=<src dir>` (e.g. a `git archive` of another commit's src/) alternate over BENCH_ROUNDS
- * (3) rounds of BENCH_DURATION_S (5) seconds after a 2 s warm-up, with the "deferred" peer of
- * bench/ingest.ts (Bun.serve reads the body, answers 200 on the next turn) as the floor. Medians printed.
+ * `<label>=<src dir>` (e.g. from `git archive <commit> src package.json`: the server's
+ * src/version.ts imports ../package.json) alternate over BENCH_ROUNDS (3) rounds of
+ * BENCH_DURATION_S (5) seconds after a 2 s warm-up, with the "deferred" peer of bench/ingest.ts
+ * (Bun.serve reads the body, answers 200 on the next turn) as the floor. Medians printed.
  *
  *   flock /work/bench.lock node_modules/.bin/bun bench/ingest-http-cost.ts base=/tmp/base/src branch=src
  */

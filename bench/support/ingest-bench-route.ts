@@ -1,8 +1,9 @@
 /**
  * The ingest request path without Kafka, as the benchmark support scripts (ingest-http-server.ts,
- * ingest-request-path.ts, ingest-allocations.ts) set it up from the `src` dir of any build (e.g. a
- * `git archive` of another commit's src/): the real ingest app (ingest-handler.ts), route table and
- * security stages, one HttpIngestSource route (`/s`, ingest.mode=single) fed to a real IngestQueue,
+ * ingest-request-path.ts, ingest-allocations.ts) set it up from the `src` dir of any build (e.g.
+ * from `git archive <commit> src package.json | tar -x -C <dir>`; the package.json only for
+ * ingest-server.ts, whose src/version.ts imports it): the real ingest app (ingest-handler.ts), route
+ * table and security stages, one HttpIngestSource route (`/s`, ingest.mode=single) fed to a real IngestQueue,
  * and a stand-in for the runtime that polls as the worker does (the next poll without waiting for the
  * previous batch's acknowledgement) and acknowledges each batch on the next event-loop turn, offsets
  * counting up (no converters). The modules are imported from `src` at run time, so only what every

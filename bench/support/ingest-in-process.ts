@@ -40,7 +40,7 @@ export const deferred: BenchHandler = async (req) => {
   return new Response('{"topic":"t","offsets":[{"partition":0,"offset":0,"timestamp":1}]}', init);
 };
 
-/** `n` requests (rounded up to a multiple of 64) through `handler`, 64 at a time; throws on an answer other than 200. */
+/** `n` requests (rounded up to a multiple of 64) through `handler`, 64 at a time; throws unless 200. */
 export async function drive(handler: BenchHandler, n: number): Promise<void> {
   for (let done = 0; done < n; done += 64) {
     const answers = new Array<Response | Promise<Response>>(64);
