@@ -280,19 +280,30 @@ async function runCase(name: string, round: number): Promise<void> {
   }
 }
 
+const TOPICS = ["bench-ingest-batch", "bench-ingest-single"];
 const admin = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin();
 await admin.connect();
 await admin
   .createTopics({
-    topics: ["bench-ingest-batch", "bench-ingest-single"].map((topic) => ({
-      topic,
-      numPartitions: 3,
-      replicationFactor: 1,
-    })),
+    topics: TOPICS.map((topic) => ({ topic, numPartitions: 3, replicationFactor: 1 })),
     waitForLeaders: true,
   })
   .catch(() => undefined);
-await admin.disconnect();
+
+/**
+ * Drops what the loads wrote (Kafka's DeleteRecords up to the end of each partition): a batch load
+ * writes ~2-3 GB, and a few rounds would otherwise fill the disk (the broker frees the segments a
+ * minute later, file.delete.delay.ms).
+ */
+async function truncateTopics(): Promise<void> {
+  for (const topic of TOPICS) {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    await admin.deleteTopicRecords({
+      topic,
+      partitions: offsets.map((o) => ({ partition: o.partition, offset: "-1" })),
+    });
+  }
+}
 
 if (brokerWarmupS > 0) {
   const g = await startGateway();
@@ -302,12 +313,16 @@ if (brokerWarmupS > 0) {
   } finally {
     await stopGateway(g);
   }
+  await truncateTopics();
   process.stderr.write("broker warmed up\n");
 }
 
 for (let round = 1; round <= rounds; round++) {
   const order = round % 2 === 1 ? cases : [...cases].reverse();
-  for (const c of order) await runCase(c, round);
+  for (const c of order) {
+    await runCase(c, round);
+    await truncateTopics();
+  }
 }
 
 const f = (n: number, d = 0) => (Number.isNaN(n) ? "–" : n.toFixed(d));
@@ -321,6 +336,7 @@ for (const r of rows) {
     `| ${r.round} | ${r.case} | ${f(r.requestsPerS)} | ${f(r.p50Ms, 1)}/${f(r.p99Ms, 1)} | ${f(r.cpuCores, 2)} | ${f(r.usPerRequest, 1)} | ${f(r.rssBeforeMiB)}→${f(r.rssAfterMiB)} | ${r.gc ? `${r.gc.eden}/${r.gc.full}, ${f(r.gc.ms)}, ${f(r.gc.heapAfterMiB)}` : "–"} | ${f(r.brokerCores, 2)} | ${f(m.user!, 2)}/${f(m.system!, 2)}/${f(m.iowait!, 2)}/${f(m.softirq!, 2)}/${f(m.idle!, 2)} | ${f(r.kworkerCores, 2)} | ${r.others} (rest ${f(r.othersCores, 2)}) | ${f(r.dirtyMiB)}/${f(r.writebackMiB)} |`,
   );
 }
+await admin.disconnect();
 process.stdout.write(`${lines.join("\n")}\n`);
 writeResultsFile(resolve(import.meta.dir, "results"), "ingest-order", stamp, {
   durationS,
