@@ -19,17 +19,19 @@
  * meanwhile: their records are dropped (uncommitted, the next owner gets them again) so the
  * rebalance does not wait for the retries; any other error fails the task.
  */
-import type { ErrantRecordReporter, SinkTask, SinkTaskContext } from "../api/connector.ts";
+import type { SinkTask, SinkTaskContext } from "../api/connector.ts";
 import { partitionMapKey as key, type SinkRecord, type TopicPartition } from "../api/record.ts";
 import { isRetriable } from "../errors.ts";
 import type { ConsumedRecord, KafkaConsumer } from "../kafka/kafka-port.ts";
 import { ABORTED, abortable, type Deferred, deferred, SerialExecutor } from "../util/async.ts";
 import { type BackoffPolicy, retry } from "../util/backoff.ts";
 import { monotonicNow } from "../util/clock.ts";
-import { toSinkRecord, toSinkRecordDirect } from "./record-conversion.ts";
+import { SinkBatchConverter } from "./sink-batch-converter.ts";
 import { partitionList, SinkOffsets } from "./sink-offsets.ts";
-import { TaskMetrics } from "./task-metrics.ts";
-import { taskIdString, WorkerTask, type WorkerTaskOptions } from "./worker-task.ts";
+import { SinkPutRetry } from "./sink-put-retry.ts";
+import { sinkTaskContext } from "./sink-task-context.ts";
+import type { TaskMetrics } from "./task-metrics.ts";
+import { WorkerTask, type WorkerTaskOptions } from "./worker-task.ts";
 
 export interface WorkerSinkTaskOptions extends WorkerTaskOptions {
   readonly task: SinkTask;
@@ -44,10 +46,6 @@ export interface WorkerSinkTaskOptions extends WorkerTaskOptions {
 const HEARTBEAT_EVERY_MS = 3000;
 /** The group cannot be joined yet (broker down, topic missing): retried until stop. */
 const CONSUMER_START_BACKOFF: BackoffPolicy = { initialMs: 200, maxMs: 10_000 };
-/** Redelivery after a RetriableException from `put`, unless the task set `context.timeout`. */
-const PUT_BACKOFF: BackoffPolicy = { initialMs: 100, maxMs: 10_000 };
-/** The reason a put's retry is given up: one of its partitions was revoked or lost meanwhile. */
-const REVOKED = Symbol("revoked");
 
 export class WorkerSinkTask extends WorkerTask {
   private consumer: KafkaConsumer | undefined;
@@ -62,17 +60,13 @@ export class WorkerSinkTask extends WorkerTask {
   private assignments = 0;
   private readonly offsets: SinkOffsets;
   private commitRequested = false;
-  /** The put under way: a revocation of one of its partitions ends its retry backoff at once. */
-  private putting: { readonly partitions: ReadonlySet<string>; readonly revoked: AbortController } | undefined;
+  private readonly putRetry: SinkPutRetry;
+  private readonly batches: SinkBatchConverter;
   /** Set once close() closed the task's partitions: rebalance callbacks (a late consumer) skip it, as Connect's taskStopped. */
   private closed = false;
-  private putRetryTimeoutMs = -1;
   private crash: Error | undefined;
   /** A retriable consumer failure (broker unreachable too long): the loop restarts the consumer. */
   private consumerLost: Error | undefined;
-  private readonly seenTopics = new Set<string>();
-  /** The consumed record behind each record handed to `put`, for the errant record reporter. */
-  private readonly origins = new WeakMap<SinkRecord, ConsumedRecord>();
   /** Monotonic clock time of the last commit: a step of the host's clock neither delays nor hurries the next. */
   private lastCommit: number;
   /** At least 1 ms, so the commit loop always yields to timers and I/O. */
@@ -91,6 +85,24 @@ export class WorkerSinkTask extends WorkerTask {
       consumer: () => this.consumer,
       cancelled: () => this.cancelled,
     });
+    this.batches = new SinkBatchConverter({
+      task: o.task,
+      converters: o.converters,
+      transformations: o.transformations,
+      operator: o.operator,
+      log: this.log,
+      metrics: o.metrics,
+      onTopic: o.onTopic,
+    });
+    this.putRetry = new SinkPutRetry({
+      id: o.id,
+      task: o.task,
+      clock: o.clock,
+      log: this.log,
+      metrics: o.metrics,
+      stopSignal: () => this.stopSignal,
+      origin: (record) => this.batches.origin(record),
+    });
   }
 
   readonly kind = "sink";
@@ -100,59 +112,28 @@ export class WorkerSinkTask extends WorkerTask {
   }
 
   private context(): SinkTaskContext {
-    return {
+    return sinkTaskContext({
+      id: this.id,
       config: this.o.config,
       logger: this.log.named(this.o.taskClass),
       clock: this.clock,
-      offset: (offsets) => {
-        for (const o of offsets) {
-          this.consumer?.seek(o);
-          this.offsets.advance(o);
-        }
-      },
-      timeout: (ms) => {
-        this.putRetryTimeoutMs = ms;
-      },
-      assignment: () => this.consumer?.assignment() ?? [],
-      pause: (partitions) => this.consumer?.pause(partitions),
-      resume: (partitions) => this.consumer?.resume(partitions),
+      consumer: () => this.consumer,
+      offsets: this.offsets,
+      operator: this.o.operator,
+      converters: this.o.converters,
+      pluginMetrics: this.metrics.plugin,
+      origin: (record) => this.batches.origin(record),
+      setPutRetryTimeout: (ms) => this.putRetry.setTimeout(ms),
       requestCommit: () => {
         this.commitRequested = true;
         this.notify();
       },
-      errantRecordReporter: this.errantRecordReporter,
-      converters: this.o.converters,
-      pluginMetrics: this.metrics.plugin,
-      raiseError: (error) => {
+      raise: (error) => {
         this.crash ??= error;
         this.notify();
       },
-    };
+    });
   }
-
-  /**
-   * Connect's WorkerErrantRecordReporter: the original consumed record goes through the error
-   * operator (log, DLQ) at stage TASK_PUT; when tolerance is exceeded the task fails.
-   */
-  private readonly errantRecordReporter: ErrantRecordReporter = {
-    report: async (record, error) => {
-      try {
-        await this.o.operator.fail({
-          connector: this.id.connector,
-          task: this.id.task,
-          stage: "TASK_PUT",
-          executingClass: "org.apache.kafka.connect.sink.SinkTask",
-          consumed: this.origins.get(record),
-          error,
-          attempts: 1,
-        });
-      } catch (fatal) {
-        this.crash ??= fatal as Error;
-        this.notify();
-        throw fatal;
-      }
-    },
-  };
 
   protected async initializeAndStart(): Promise<void> {
     this.consumer = await this.o.consumer();
@@ -295,46 +276,17 @@ export class WorkerSinkTask extends WorkerTask {
     taken: readonly { records: readonly ConsumedRecord[]; assignment: number }[],
     heartbeat: () => Promise<void>,
   ): Promise<void> {
-    const batches = taken.map((t) => t.records);
-    const sinkRecords: SinkRecord[] = [];
-    const chain = this.o.transformations;
-    // Consumed JSON reaches a task that takes JsonText as its bytes when no transformation reads it.
-    const jsonText = this.o.task.acceptsJsonText === true && chain.isEmpty;
-    for (const records of batches) {
-      this.log.trace(
-        `Delivering ${records.length} records from ${records[0]?.topic}-${records[0]?.partition} at offset ${records[0]?.offset}`,
-      );
-      this.metrics.sinkRecordReadTotal += records.length;
-      this.metrics.sinkRecordReadRate.record(records.length);
-      for (const consumed of records) {
-        // Direct path first; the error operator (retries, tolerance, reporting) only on failure.
-        let transformed: SinkRecord | null | undefined;
-        try {
-          const converted = toSinkRecordDirect(consumed, this.o.converters, jsonText);
-          transformed = chain.isEmpty ? converted : chain.applyDirect(converted);
-        } catch {
-          const converted = await toSinkRecord(consumed, this.o.converters, this.o.operator, jsonText);
-          transformed = converted && (await chain.apply(converted, this.o.operator, { consumed }));
-        }
-        if (transformed) {
-          sinkRecords.push(transformed);
-          this.origins.set(transformed, consumed);
-        }
-        if (!this.seenTopics.has(consumed.topic)) {
-          this.seenTopics.add(consumed.topic);
-          this.o.onTopic(consumed.topic);
-        }
-      }
-    }
+    const sinkRecords = await this.batches.convert(taken.map((t) => t.records));
     const max = this.o.maxPutRecords ?? Number.POSITIVE_INFINITY;
     const assignments = new Map(taken.map((t) => [key(t.records[0]!), t.assignment]));
     const owned = (record: SinkRecord) => {
-      const k = key(this.origins.get(record)!);
+      const k = key(this.batches.origin(record)!);
       return this.owned.get(k) === assignments.get(k);
     };
-    if (sinkRecords.length <= max) await this.put(sinkRecords, heartbeat, owned);
+    if (sinkRecords.length <= max) await this.putRetry.put(sinkRecords, heartbeat, owned);
     else
-      for (let i = 0; i < sinkRecords.length; i += max) await this.put(sinkRecords.slice(i, i + max), heartbeat, owned);
+      for (let i = 0; i < sinkRecords.length; i += max)
+        await this.putRetry.put(sinkRecords.slice(i, i + max), heartbeat, owned);
     for (const { records, assignment } of taken) {
       const last = records.at(-1);
       // A partition lost or revoked during the put is not this task's to commit any more.
@@ -344,68 +296,6 @@ export class WorkerSinkTask extends WorkerTask {
     if (this.commitRequested || monotonicNow(this.clock) - this.lastCommit >= this.flushIntervalMs) {
       await this.commitOffsets();
     }
-  }
-
-  /**
-   * `put` with Connect's redelivery after a RetriableError. A rebalance does not wait for the
-   * retries (no heartbeats go out meanwhile, so the whole group would stall): when a partition of
-   * the put is revoked or lost, its records are dropped (their offsets do not advance; the next owner
-   * starts at the commit) and the rest is put again, as Connect's revocation removes a revoked
-   * partition's records from its pending batch.
-   */
-  private async put(
-    records: readonly SinkRecord[],
-    heartbeat: () => Promise<void>,
-    owned: (record: SinkRecord) => boolean,
-  ): Promise<void> {
-    let pending = records;
-    while (pending.length > 0) {
-      const revoked = new AbortController();
-      this.putting = { partitions: new Set(pending.map((r) => key(this.origins.get(r)!))), revoked };
-      try {
-        return await this.putWithRetry(pending, heartbeat, AbortSignal.any([this.stopSignal, revoked.signal]));
-      } catch (error) {
-        if (error !== REVOKED) throw error;
-        const kept = pending.filter(owned);
-        this.log.info(`Dropping ${pending.length - kept.length} records of revoked partitions before redelivery`);
-        pending = kept;
-      } finally {
-        this.putting = undefined;
-      }
-    }
-  }
-
-  private async putWithRetry(
-    records: readonly SinkRecord[],
-    heartbeat: () => Promise<void>,
-    signal: AbortSignal,
-  ): Promise<void> {
-    await retry(
-      async (attempt) => {
-        if (attempt > 0) await heartbeat().catch(() => undefined);
-        const started = monotonicNow(this.clock);
-        await this.o.task.put(records);
-        TaskMetrics.record(this.metrics.putBatch, monotonicNow(this.clock) - started);
-        this.metrics.sinkRecordSendTotal += records.length;
-        this.metrics.sinkRecordSendRate.record(records.length);
-      },
-      {
-        policy: PUT_BACKOFF,
-        maxAttempts: Number.POSITIVE_INFINITY,
-        clock: this.clock,
-        signal,
-        // The task's context.timeout(ms), when set, replaces the backoff (Connect's behaviour).
-        classify: (error) => ({
-          retriable: isRetriable(error),
-          delayMs: this.putRetryTimeoutMs >= 0 ? this.putRetryTimeoutMs : undefined,
-        }),
-        onRetry: (error, _attempt, delay) =>
-          this.log.warn(
-            `RetriableException from SinkTask ${taskIdString(this.id)}; redelivering ${records.length} records in ${delay} ms`,
-            error,
-          ),
-      },
-    );
   }
 
   /** Gives up the current group membership: its partitions count as lost (uncommitted records are redelivered). */
@@ -418,8 +308,7 @@ export class WorkerSinkTask extends WorkerTask {
 
   private disown(partitions: readonly TopicPartition[]): void {
     for (const tp of partitions) this.owned.delete(key(tp));
-    const putting = this.putting;
-    if (putting && partitions.some((tp) => putting.partitions.has(key(tp)))) putting.revoked.abort(REVOKED);
+    this.putRetry.revoke(partitions);
   }
 
   private async onPartitionsAssigned(partitions: readonly TopicPartition[]): Promise<void> {
