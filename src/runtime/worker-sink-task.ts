@@ -5,12 +5,9 @@
  * after `flush`/`preCommit` confirmed them, every `offset.flush.interval.ms`, on request and on
  * stop, so a crash redelivers instead of losing records (at-least-once).
  *
- * Rebalances (Connect's HandleRebalance): before the consumer rejoins the group, the partitions it
- * gives up are revoked: batches of them not yet put are dropped, `preCommit`/`flush` runs for them,
- * `close(partitions)` follows, then their offsets are committed, so the next owner starts after
- * what this task flushed (no redelivery of it). Partitions assigned by the join are `open`ed before
- * any of their records is fetched. Partitions lost with the membership (session expired, fenced)
- * are closed without a commit: another member may own them already.
+ * Rebalances (Connect's HandleRebalance, SinkPartitionOwnership): revoked partitions are flushed,
+ * closed and committed before the consumer rejoins, assigned ones are `open`ed before any of their
+ * records is fetched, lost ones are closed without a commit.
  *
  * Concurrency: batch processing and commits are serialized on one executor. While the connector
  * is PAUSED the assigned partitions are paused and a batch already in flight waits (heartbeating)
@@ -20,14 +17,15 @@
  * rebalance does not wait for the retries; any other error fails the task.
  */
 import type { SinkTask, SinkTaskContext } from "../api/connector.ts";
-import { partitionMapKey as key, type SinkRecord, type TopicPartition } from "../api/record.ts";
+import { partitionMapKey as key, type SinkRecord } from "../api/record.ts";
 import { isRetriable } from "../errors.ts";
 import type { ConsumedRecord, KafkaConsumer } from "../kafka/kafka-port.ts";
-import { ABORTED, abortable, type Deferred, deferred, SerialExecutor } from "../util/async.ts";
-import { type BackoffPolicy, retry } from "../util/backoff.ts";
+import { deferred, SerialExecutor } from "../util/async.ts";
 import { monotonicNow } from "../util/clock.ts";
 import { SinkBatchConverter } from "./sink-batch-converter.ts";
-import { partitionList, SinkOffsets } from "./sink-offsets.ts";
+import { startSinkConsumer } from "./sink-consumer-start.ts";
+import { SinkOffsets } from "./sink-offsets.ts";
+import { SinkPartitionOwnership } from "./sink-partition-ownership.ts";
 import { SinkPutRetry } from "./sink-put-retry.ts";
 import { sinkTaskContext } from "./sink-task-context.ts";
 import type { TaskMetrics } from "./task-metrics.ts";
@@ -44,24 +42,15 @@ export interface WorkerSinkTaskOptions extends WorkerTaskOptions {
 }
 
 const HEARTBEAT_EVERY_MS = 3000;
-/** The group cannot be joined yet (broker down, topic missing): retried until stop. */
-const CONSUMER_START_BACKOFF: BackoffPolicy = { initialMs: 200, maxMs: 10_000 };
 
 export class WorkerSinkTask extends WorkerTask {
   private consumer: KafkaConsumer | undefined;
   private readonly executor = new SerialExecutor();
-  /** Partition batches waiting for the next put, with the assignment they were fetched under. */
-  private readonly queued: { records: readonly ConsumedRecord[]; done: Deferred<void>; assignment: number }[] = [];
-  /**
-   * Partitions owned now, each with the number of the assignment that gave it: a batch fetched
-   * under an earlier assignment of the partition (revoked since) is never put.
-   */
-  private readonly owned = new Map<string, number>();
-  private assignments = 0;
   private readonly offsets: SinkOffsets;
   private commitRequested = false;
   private readonly putRetry: SinkPutRetry;
   private readonly batches: SinkBatchConverter;
+  private readonly ownership: SinkPartitionOwnership;
   /** Set once close() closed the task's partitions: rebalance callbacks (a late consumer) skip it, as Connect's taskStopped. */
   private closed = false;
   private crash: Error | undefined;
@@ -85,23 +74,23 @@ export class WorkerSinkTask extends WorkerTask {
       consumer: () => this.consumer,
       cancelled: () => this.cancelled,
     });
-    this.batches = new SinkBatchConverter({
-      task: o.task,
-      converters: o.converters,
-      transformations: o.transformations,
-      operator: o.operator,
-      log: this.log,
-      metrics: o.metrics,
-      onTopic: o.onTopic,
-    });
+    this.batches = new SinkBatchConverter({ ...o, log: this.log });
     this.putRetry = new SinkPutRetry({
-      id: o.id,
-      task: o.task,
-      clock: o.clock,
+      ...o,
       log: this.log,
-      metrics: o.metrics,
       stopSignal: () => this.stopSignal,
       origin: (record) => this.batches.origin(record),
+    });
+    this.ownership = new SinkPartitionOwnership({
+      task: o.task,
+      log: this.log,
+      offsets: this.offsets,
+      putRetry: this.putRetry,
+      consumer: () => this.consumer,
+      targetState: () => this.targetState,
+      cancelled: () => this.cancelled,
+      closed: () => this.closed,
+      raise: (error) => this.raise(error),
     });
   }
 
@@ -113,14 +102,10 @@ export class WorkerSinkTask extends WorkerTask {
 
   private context(): SinkTaskContext {
     return sinkTaskContext({
-      id: this.id,
-      config: this.o.config,
+      ...this.o,
       logger: this.log.named(this.o.taskClass),
-      clock: this.clock,
       consumer: () => this.consumer,
       offsets: this.offsets,
-      operator: this.o.operator,
-      converters: this.o.converters,
       pluginMetrics: this.metrics.plugin,
       origin: (record) => this.batches.origin(record),
       setPutRetryTimeout: (ms) => this.putRetry.setTimeout(ms),
@@ -128,11 +113,14 @@ export class WorkerSinkTask extends WorkerTask {
         this.commitRequested = true;
         this.notify();
       },
-      raise: (error) => {
-        this.crash ??= error;
-        this.notify();
-      },
+      raise: (error) => this.raise(error),
     });
+  }
+
+  /** Fails the task with this error (the first one raised wins). */
+  private raise(error: Error): void {
+    this.crash ??= error;
+    this.notify();
   }
 
   protected async initializeAndStart(): Promise<void> {
@@ -142,55 +130,33 @@ export class WorkerSinkTask extends WorkerTask {
   }
 
   /** Joins the group; retriable failures (broker down, topic not there yet) are retried until stop. */
-  private async startConsumer(): Promise<boolean> {
-    const consumer = this.consumer!;
-    try {
-      return await retry(
-        async () => {
-          const started = consumer.start({
-            onRecords: (records, heartbeat) => this.onRecords(records, heartbeat),
-            // Ownership changes at the call, so batches handed over from now on are judged by it;
-            // the task's callbacks run in turn with puts and commits.
-            onPartitionsRevoked: (partitions) => {
-              this.disown(partitions);
-              return this.executor.run(() => this.onPartitionsRemoved(partitions, false));
-            },
-            onPartitionsLost: (partitions) => {
-              this.disown(partitions);
-              return this.executor.run(() => this.onPartitionsRemoved(partitions, true));
-            },
-            onPartitionsAssigned: (partitions) => {
-              const assignment = ++this.assignments;
-              for (const tp of partitions) this.owned.set(key(tp), assignment);
-              return this.executor.run(() => this.onPartitionsAssigned(partitions));
-            },
-            onCrash: (error) => {
-              if (isRetriable(error)) this.consumerLost = error;
-              else this.crash = error;
-              this.notify();
-            },
-          });
-          if ((await abortable(started, this.stopSignal)) === ABORTED) {
-            // Stopping while the group cannot be joined: close the consumer whenever it gets there.
-            started.then(() => consumer.close()).catch(() => undefined);
-            return false;
-          }
-          return true;
+  private startConsumer(): Promise<boolean> {
+    return startSinkConsumer(
+      this.consumer!,
+      {
+        onRecords: (records, heartbeat) => this.onRecords(records, heartbeat),
+        // Ownership changes at the call, so batches handed over from now on are judged by it;
+        // the task's callbacks run in turn with puts and commits.
+        onPartitionsRevoked: (partitions) => {
+          this.ownership.disown(partitions);
+          return this.executor.run(() => this.ownership.onPartitionsRemoved(partitions, false));
         },
-        {
-          policy: CONSUMER_START_BACKOFF,
-          maxAttempts: Number.POSITIVE_INFINITY,
-          clock: this.clock,
-          signal: this.stopSignal,
-          classify: (error) => ({ retriable: isRetriable(error) }),
-          onRetry: (error, _attempt, delay) =>
-            this.log.warn(`Could not start consuming yet, retrying in ${delay} ms`, error),
+        onPartitionsLost: (partitions) => {
+          this.ownership.disown(partitions);
+          return this.executor.run(() => this.ownership.onPartitionsRemoved(partitions, true));
         },
-      );
-    } catch (error) {
-      if (this.stopping) return false;
-      throw error;
-    }
+        onPartitionsAssigned: (partitions) => {
+          this.ownership.assign(partitions);
+          return this.executor.run(() => this.ownership.onPartitionsAssigned(partitions));
+        },
+        onCrash: (error) => {
+          if (isRetriable(error)) this.consumerLost = error;
+          else this.crash = error;
+          this.notify();
+        },
+      },
+      { clock: this.clock, log: this.log, stopSignal: this.stopSignal, stopping: () => this.stopping },
+    );
   }
 
   protected async execute(): Promise<void> {
@@ -245,22 +211,18 @@ export class WorkerSinkTask extends WorkerTask {
    */
   private async onRecords(records: readonly ConsumedRecord[], heartbeat: () => Promise<void>): Promise<void> {
     const first = records[0];
-    const assignment = first && this.owned.get(key(first));
+    const assignment = first && this.ownership.assignmentOf(key(first));
     if (assignment === undefined) return; // revoked meanwhile: the next owner starts at the commit
     await this.waitWhilePaused(heartbeat);
     if (this.stopping || this.crash) return;
     const done = deferred<void>();
-    this.queued.push({ records, done, assignment });
+    this.ownership.enqueue({ records, done, assignment });
     void this.executor.run(() => this.deliverQueued(heartbeat));
     await done.promise;
   }
 
   private async deliverQueued(heartbeat: () => Promise<void>): Promise<void> {
-    const taken = this.queued.splice(0).filter((t) => {
-      const current = this.owned.get(key(t.records[0]!)) === t.assignment;
-      if (!current) t.done.resolve(); // revoked since it was fetched: never put
-      return current;
-    });
+    const taken = this.ownership.take();
     if (taken.length === 0) return; // an earlier run took these batches along
     try {
       if (!this.stopping) await this.deliver(taken, heartbeat);
@@ -281,7 +243,7 @@ export class WorkerSinkTask extends WorkerTask {
     const assignments = new Map(taken.map((t) => [key(t.records[0]!), t.assignment]));
     const owned = (record: SinkRecord) => {
       const k = key(this.batches.origin(record)!);
-      return this.owned.get(k) === assignments.get(k);
+      return this.ownership.assignmentOf(k) === assignments.get(k);
     };
     if (sinkRecords.length <= max) await this.putRetry.put(sinkRecords, heartbeat, owned);
     else
@@ -290,7 +252,7 @@ export class WorkerSinkTask extends WorkerTask {
     for (const { records, assignment } of taken) {
       const last = records.at(-1);
       // A partition lost or revoked during the put is not this task's to commit any more.
-      if (last && this.owned.get(key(last)) === assignment)
+      if (last && this.ownership.assignmentOf(key(last)) === assignment)
         this.offsets.advance({ topic: last.topic, partition: last.partition, offset: last.offset + 1 });
     }
     if (this.commitRequested || monotonicNow(this.clock) - this.lastCommit >= this.flushIntervalMs) {
@@ -302,53 +264,8 @@ export class WorkerSinkTask extends WorkerTask {
   private async dropConsumer(): Promise<void> {
     const assigned = this.consumer?.assignment() ?? [];
     await this.consumer?.close().catch((error) => this.log.warn("Could not close the consumer", error));
-    this.disown(assigned);
-    await this.onPartitionsRemoved(assigned, true);
-  }
-
-  private disown(partitions: readonly TopicPartition[]): void {
-    for (const tp of partitions) this.owned.delete(key(tp));
-    this.putRetry.revoke(partitions);
-  }
-
-  private async onPartitionsAssigned(partitions: readonly TopicPartition[]): Promise<void> {
-    if (partitions.length === 0 || this.cancelled || this.closed) return;
-    this.log.info(`Partitions assigned: ${partitionList(partitions)}`);
-    try {
-      await this.o.task.open?.(partitions);
-    } catch (error) {
-      // As Connect: an exception in the rebalance callback fails the task.
-      this.crash ??= error as Error;
-      this.notify();
-    }
-    if (this.targetState !== "STARTED") this.consumer?.pause(partitions);
-  }
-
-  /**
-   * Connect's onPartitionsRevoked / onPartitionsLost. Batches of these partitions not yet put are
-   * dropped (their records come again from the committed offset); revoked partitions are flushed,
-   * closed, then committed (closePartitions), lost ones only closed.
-   */
-  private async onPartitionsRemoved(partitions: readonly TopicPartition[], lost: boolean): Promise<void> {
-    // As Connect skips the callback once the task was stopped: a cancelled or closed task is not called again.
-    if (partitions.length === 0 || this.cancelled || this.closed) return;
-    this.log.info(`Partitions ${lost ? "lost" : "revoked"}: ${partitionList(partitions)}`);
-    const removed = new Set(partitions.map(key));
-    for (let i = this.queued.length - 1; i >= 0; i--) {
-      const batch = this.queued[i]!;
-      if (!removed.has(key(batch.records[0]!))) continue;
-      this.queued.splice(i, 1);
-      batch.done.resolve();
-    }
-    try {
-      if (lost) await this.o.task.close?.(partitions);
-      else await this.offsets.closePartitions(partitions);
-    } catch (error) {
-      this.crash ??= error as Error;
-      this.notify();
-    } finally {
-      this.offsets.forget(partitions);
-    }
+    this.ownership.disown(assigned);
+    await this.ownership.onPartitionsRemoved(assigned, true);
   }
 
   private async commitOffsets(): Promise<void> {
