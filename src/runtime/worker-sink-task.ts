@@ -82,15 +82,15 @@ export class WorkerSinkTask extends WorkerTask {
       origin: (record) => this.batches.origin(record),
     });
     this.ownership = new SinkPartitionOwnership({
-      task: o.task,
-      log: this.log,
-      offsets: this.offsets,
-      putRetry: this.putRetry,
       consumer: () => this.consumer,
       targetState: () => this.targetState,
       cancelled: () => this.cancelled,
       closed: () => this.closed,
       raise: (error) => this.raise(error),
+      task: o.task,
+      log: this.log,
+      offsets: this.offsets,
+      putRetry: this.putRetry,
     });
   }
 
