@@ -5,12 +5,9 @@
  * after `flush`/`preCommit` confirmed them, every `offset.flush.interval.ms`, on request and on
  * stop, so a crash redelivers instead of losing records (at-least-once).
  *
- * Rebalances (Connect's HandleRebalance): before the consumer rejoins the group, the partitions it
- * gives up are revoked: batches of them not yet put are dropped, `preCommit`/`flush` runs for them,
- * `close(partitions)` follows, then their offsets are committed, so the next owner starts after
- * what this task flushed (no redelivery of it). Partitions assigned by the join are `open`ed before
- * any of their records is fetched. Partitions lost with the membership (session expired, fenced)
- * are closed without a commit: another member may own them already.
+ * Rebalances (Connect's HandleRebalance, SinkPartitionOwnership): revoked partitions are flushed,
+ * closed and committed before the consumer rejoins, assigned ones are `open`ed before any of their
+ * records is fetched, lost ones are closed without a commit.
  *
  * Concurrency: batch processing and commits are serialized on one executor. While the connector
  * is PAUSED the assigned partitions are paused and a batch already in flight waits (heartbeating)
@@ -19,17 +16,20 @@
  * meanwhile: their records are dropped (uncommitted, the next owner gets them again) so the
  * rebalance does not wait for the retries; any other error fails the task.
  */
-import type { ErrantRecordReporter, SinkTask, SinkTaskContext } from "../api/connector.ts";
-import { partitionMapKey as key, type SinkRecord, type TopicPartition } from "../api/record.ts";
+import type { SinkTask, SinkTaskContext } from "../api/connector.ts";
+import { partitionMapKey as key, type SinkRecord } from "../api/record.ts";
 import { isRetriable } from "../errors.ts";
 import type { ConsumedRecord, KafkaConsumer } from "../kafka/kafka-port.ts";
-import { ABORTED, abortable, type Deferred, deferred, SerialExecutor } from "../util/async.ts";
-import { type BackoffPolicy, retry } from "../util/backoff.ts";
+import { deferred, SerialExecutor } from "../util/async.ts";
 import { monotonicNow } from "../util/clock.ts";
-import { toSinkRecord, toSinkRecordDirect } from "./record-conversion.ts";
-import { partitionList, SinkOffsets } from "./sink-offsets.ts";
-import { TaskMetrics } from "./task-metrics.ts";
-import { taskIdString, WorkerTask, type WorkerTaskOptions } from "./worker-task.ts";
+import { SinkBatchConverter } from "./sink-batch-converter.ts";
+import { startSinkConsumer } from "./sink-consumer-start.ts";
+import { SinkOffsets } from "./sink-offsets.ts";
+import { SinkPartitionOwnership } from "./sink-partition-ownership.ts";
+import { SinkPutRetry } from "./sink-put-retry.ts";
+import { sinkTaskContext } from "./sink-task-context.ts";
+import type { TaskMetrics } from "./task-metrics.ts";
+import { WorkerTask, type WorkerTaskOptions } from "./worker-task.ts";
 
 export interface WorkerSinkTaskOptions extends WorkerTaskOptions {
   readonly task: SinkTask;
@@ -42,37 +42,20 @@ export interface WorkerSinkTaskOptions extends WorkerTaskOptions {
 }
 
 const HEARTBEAT_EVERY_MS = 3000;
-/** The group cannot be joined yet (broker down, topic missing): retried until stop. */
-const CONSUMER_START_BACKOFF: BackoffPolicy = { initialMs: 200, maxMs: 10_000 };
-/** Redelivery after a RetriableException from `put`, unless the task set `context.timeout`. */
-const PUT_BACKOFF: BackoffPolicy = { initialMs: 100, maxMs: 10_000 };
-/** The reason a put's retry is given up: one of its partitions was revoked or lost meanwhile. */
-const REVOKED = Symbol("revoked");
 
 export class WorkerSinkTask extends WorkerTask {
   private consumer: KafkaConsumer | undefined;
   private readonly executor = new SerialExecutor();
-  /** Partition batches waiting for the next put, with the assignment they were fetched under. */
-  private readonly queued: { records: readonly ConsumedRecord[]; done: Deferred<void>; assignment: number }[] = [];
-  /**
-   * Partitions owned now, each with the number of the assignment that gave it: a batch fetched
-   * under an earlier assignment of the partition (revoked since) is never put.
-   */
-  private readonly owned = new Map<string, number>();
-  private assignments = 0;
   private readonly offsets: SinkOffsets;
   private commitRequested = false;
-  /** The put under way: a revocation of one of its partitions ends its retry backoff at once. */
-  private putting: { readonly partitions: ReadonlySet<string>; readonly revoked: AbortController } | undefined;
+  private readonly putRetry: SinkPutRetry;
+  private readonly batches: SinkBatchConverter;
+  private readonly ownership: SinkPartitionOwnership;
   /** Set once close() closed the task's partitions: rebalance callbacks (a late consumer) skip it, as Connect's taskStopped. */
   private closed = false;
-  private putRetryTimeoutMs = -1;
   private crash: Error | undefined;
   /** A retriable consumer failure (broker unreachable too long): the loop restarts the consumer. */
   private consumerLost: Error | undefined;
-  private readonly seenTopics = new Set<string>();
-  /** The consumed record behind each record handed to `put`, for the errant record reporter. */
-  private readonly origins = new WeakMap<SinkRecord, ConsumedRecord>();
   /** Monotonic clock time of the last commit: a step of the host's clock neither delays nor hurries the next. */
   private lastCommit: number;
   /** At least 1 ms, so the commit loop always yields to timers and I/O. */
@@ -91,6 +74,24 @@ export class WorkerSinkTask extends WorkerTask {
       consumer: () => this.consumer,
       cancelled: () => this.cancelled,
     });
+    this.batches = new SinkBatchConverter({ ...o, log: this.log });
+    this.putRetry = new SinkPutRetry({
+      ...o,
+      log: this.log,
+      stopSignal: () => this.stopSignal,
+      origin: (record) => this.batches.origin(record),
+    });
+    this.ownership = new SinkPartitionOwnership({
+      consumer: () => this.consumer,
+      targetState: () => this.targetState,
+      cancelled: () => this.cancelled,
+      closed: () => this.closed,
+      raise: (error) => this.raise(error),
+      task: o.task,
+      log: this.log,
+      offsets: this.offsets,
+      putRetry: this.putRetry,
+    });
   }
 
   readonly kind = "sink";
@@ -100,59 +101,27 @@ export class WorkerSinkTask extends WorkerTask {
   }
 
   private context(): SinkTaskContext {
-    return {
-      config: this.o.config,
+    return sinkTaskContext({
+      ...this.o,
       logger: this.log.named(this.o.taskClass),
-      clock: this.clock,
-      offset: (offsets) => {
-        for (const o of offsets) {
-          this.consumer?.seek(o);
-          this.offsets.advance(o);
-        }
-      },
-      timeout: (ms) => {
-        this.putRetryTimeoutMs = ms;
-      },
-      assignment: () => this.consumer?.assignment() ?? [],
-      pause: (partitions) => this.consumer?.pause(partitions),
-      resume: (partitions) => this.consumer?.resume(partitions),
+      consumer: () => this.consumer,
+      offsets: this.offsets,
+      pluginMetrics: this.metrics.plugin,
+      origin: (record) => this.batches.origin(record),
+      setPutRetryTimeout: (ms) => this.putRetry.setTimeout(ms),
       requestCommit: () => {
         this.commitRequested = true;
         this.notify();
       },
-      errantRecordReporter: this.errantRecordReporter,
-      converters: this.o.converters,
-      pluginMetrics: this.metrics.plugin,
-      raiseError: (error) => {
-        this.crash ??= error;
-        this.notify();
-      },
-    };
+      raise: (error) => this.raise(error),
+    });
   }
 
-  /**
-   * Connect's WorkerErrantRecordReporter: the original consumed record goes through the error
-   * operator (log, DLQ) at stage TASK_PUT; when tolerance is exceeded the task fails.
-   */
-  private readonly errantRecordReporter: ErrantRecordReporter = {
-    report: async (record, error) => {
-      try {
-        await this.o.operator.fail({
-          connector: this.id.connector,
-          task: this.id.task,
-          stage: "TASK_PUT",
-          executingClass: "org.apache.kafka.connect.sink.SinkTask",
-          consumed: this.origins.get(record),
-          error,
-          attempts: 1,
-        });
-      } catch (fatal) {
-        this.crash ??= fatal as Error;
-        this.notify();
-        throw fatal;
-      }
-    },
-  };
+  /** Fails the task with this error (the first one raised wins). */
+  private raise(error: Error): void {
+    this.crash ??= error;
+    this.notify();
+  }
 
   protected async initializeAndStart(): Promise<void> {
     this.consumer = await this.o.consumer();
@@ -161,55 +130,33 @@ export class WorkerSinkTask extends WorkerTask {
   }
 
   /** Joins the group; retriable failures (broker down, topic not there yet) are retried until stop. */
-  private async startConsumer(): Promise<boolean> {
-    const consumer = this.consumer!;
-    try {
-      return await retry(
-        async () => {
-          const started = consumer.start({
-            onRecords: (records, heartbeat) => this.onRecords(records, heartbeat),
-            // Ownership changes at the call, so batches handed over from now on are judged by it;
-            // the task's callbacks run in turn with puts and commits.
-            onPartitionsRevoked: (partitions) => {
-              this.disown(partitions);
-              return this.executor.run(() => this.onPartitionsRemoved(partitions, false));
-            },
-            onPartitionsLost: (partitions) => {
-              this.disown(partitions);
-              return this.executor.run(() => this.onPartitionsRemoved(partitions, true));
-            },
-            onPartitionsAssigned: (partitions) => {
-              const assignment = ++this.assignments;
-              for (const tp of partitions) this.owned.set(key(tp), assignment);
-              return this.executor.run(() => this.onPartitionsAssigned(partitions));
-            },
-            onCrash: (error) => {
-              if (isRetriable(error)) this.consumerLost = error;
-              else this.crash = error;
-              this.notify();
-            },
-          });
-          if ((await abortable(started, this.stopSignal)) === ABORTED) {
-            // Stopping while the group cannot be joined: close the consumer whenever it gets there.
-            started.then(() => consumer.close()).catch(() => undefined);
-            return false;
-          }
-          return true;
+  private startConsumer(): Promise<boolean> {
+    return startSinkConsumer(
+      this.consumer!,
+      {
+        onRecords: (records, heartbeat) => this.onRecords(records, heartbeat),
+        // Ownership changes at the call, so batches handed over from now on are judged by it;
+        // the task's callbacks run in turn with puts and commits.
+        onPartitionsRevoked: (partitions) => {
+          this.ownership.disown(partitions);
+          return this.executor.run(() => this.ownership.onPartitionsRemoved(partitions, false));
         },
-        {
-          policy: CONSUMER_START_BACKOFF,
-          maxAttempts: Number.POSITIVE_INFINITY,
-          clock: this.clock,
-          signal: this.stopSignal,
-          classify: (error) => ({ retriable: isRetriable(error) }),
-          onRetry: (error, _attempt, delay) =>
-            this.log.warn(`Could not start consuming yet, retrying in ${delay} ms`, error),
+        onPartitionsLost: (partitions) => {
+          this.ownership.disown(partitions);
+          return this.executor.run(() => this.ownership.onPartitionsRemoved(partitions, true));
         },
-      );
-    } catch (error) {
-      if (this.stopping) return false;
-      throw error;
-    }
+        onPartitionsAssigned: (partitions) => {
+          this.ownership.assign(partitions);
+          return this.executor.run(() => this.ownership.onPartitionsAssigned(partitions));
+        },
+        onCrash: (error) => {
+          if (isRetriable(error)) this.consumerLost = error;
+          else this.crash = error;
+          this.notify();
+        },
+      },
+      { clock: this.clock, log: this.log, stopSignal: this.stopSignal, stopping: () => this.stopping },
+    );
   }
 
   protected async execute(): Promise<void> {
@@ -264,22 +211,18 @@ export class WorkerSinkTask extends WorkerTask {
    */
   private async onRecords(records: readonly ConsumedRecord[], heartbeat: () => Promise<void>): Promise<void> {
     const first = records[0];
-    const assignment = first && this.owned.get(key(first));
+    const assignment = first && this.ownership.assignmentOf(key(first));
     if (assignment === undefined) return; // revoked meanwhile: the next owner starts at the commit
     await this.waitWhilePaused(heartbeat);
     if (this.stopping || this.crash) return;
     const done = deferred<void>();
-    this.queued.push({ records, done, assignment });
+    this.ownership.enqueue({ records, done, assignment });
     void this.executor.run(() => this.deliverQueued(heartbeat));
     await done.promise;
   }
 
   private async deliverQueued(heartbeat: () => Promise<void>): Promise<void> {
-    const taken = this.queued.splice(0).filter((t) => {
-      const current = this.owned.get(key(t.records[0]!)) === t.assignment;
-      if (!current) t.done.resolve(); // revoked since it was fetched: never put
-      return current;
-    });
+    const taken = this.ownership.take();
     if (taken.length === 0) return; // an earlier run took these batches along
     try {
       if (!this.stopping) await this.deliver(taken, heartbeat);
@@ -295,50 +238,21 @@ export class WorkerSinkTask extends WorkerTask {
     taken: readonly { records: readonly ConsumedRecord[]; assignment: number }[],
     heartbeat: () => Promise<void>,
   ): Promise<void> {
-    const batches = taken.map((t) => t.records);
-    const sinkRecords: SinkRecord[] = [];
-    const chain = this.o.transformations;
-    // Consumed JSON reaches a task that takes JsonText as its bytes when no transformation reads it.
-    const jsonText = this.o.task.acceptsJsonText === true && chain.isEmpty;
-    for (const records of batches) {
-      this.log.trace(
-        `Delivering ${records.length} records from ${records[0]?.topic}-${records[0]?.partition} at offset ${records[0]?.offset}`,
-      );
-      this.metrics.sinkRecordReadTotal += records.length;
-      this.metrics.sinkRecordReadRate.record(records.length);
-      for (const consumed of records) {
-        // Direct path first; the error operator (retries, tolerance, reporting) only on failure.
-        let transformed: SinkRecord | null | undefined;
-        try {
-          const converted = toSinkRecordDirect(consumed, this.o.converters, jsonText);
-          transformed = chain.isEmpty ? converted : chain.applyDirect(converted);
-        } catch {
-          const converted = await toSinkRecord(consumed, this.o.converters, this.o.operator, jsonText);
-          transformed = converted && (await chain.apply(converted, this.o.operator, { consumed }));
-        }
-        if (transformed) {
-          sinkRecords.push(transformed);
-          this.origins.set(transformed, consumed);
-        }
-        if (!this.seenTopics.has(consumed.topic)) {
-          this.seenTopics.add(consumed.topic);
-          this.o.onTopic(consumed.topic);
-        }
-      }
-    }
+    const sinkRecords = await this.batches.convert(taken.map((t) => t.records));
     const max = this.o.maxPutRecords ?? Number.POSITIVE_INFINITY;
     const assignments = new Map(taken.map((t) => [key(t.records[0]!), t.assignment]));
     const owned = (record: SinkRecord) => {
-      const k = key(this.origins.get(record)!);
-      return this.owned.get(k) === assignments.get(k);
+      const k = key(this.batches.origin(record)!);
+      return this.ownership.assignmentOf(k) === assignments.get(k);
     };
-    if (sinkRecords.length <= max) await this.put(sinkRecords, heartbeat, owned);
+    if (sinkRecords.length <= max) await this.putRetry.put(sinkRecords, heartbeat, owned);
     else
-      for (let i = 0; i < sinkRecords.length; i += max) await this.put(sinkRecords.slice(i, i + max), heartbeat, owned);
+      for (let i = 0; i < sinkRecords.length; i += max)
+        await this.putRetry.put(sinkRecords.slice(i, i + max), heartbeat, owned);
     for (const { records, assignment } of taken) {
       const last = records.at(-1);
       // A partition lost or revoked during the put is not this task's to commit any more.
-      if (last && this.owned.get(key(last)) === assignment)
+      if (last && this.ownership.assignmentOf(key(last)) === assignment)
         this.offsets.advance({ topic: last.topic, partition: last.partition, offset: last.offset + 1 });
     }
     if (this.commitRequested || monotonicNow(this.clock) - this.lastCommit >= this.flushIntervalMs) {
@@ -346,120 +260,12 @@ export class WorkerSinkTask extends WorkerTask {
     }
   }
 
-  /**
-   * `put` with Connect's redelivery after a RetriableError. A rebalance does not wait for the
-   * retries (no heartbeats go out meanwhile, so the whole group would stall): when a partition of
-   * the put is revoked or lost, its records are dropped (their offsets do not advance; the next owner
-   * starts at the commit) and the rest is put again, as Connect's revocation removes a revoked
-   * partition's records from its pending batch.
-   */
-  private async put(
-    records: readonly SinkRecord[],
-    heartbeat: () => Promise<void>,
-    owned: (record: SinkRecord) => boolean,
-  ): Promise<void> {
-    let pending = records;
-    while (pending.length > 0) {
-      const revoked = new AbortController();
-      this.putting = { partitions: new Set(pending.map((r) => key(this.origins.get(r)!))), revoked };
-      try {
-        return await this.putWithRetry(pending, heartbeat, AbortSignal.any([this.stopSignal, revoked.signal]));
-      } catch (error) {
-        if (error !== REVOKED) throw error;
-        const kept = pending.filter(owned);
-        this.log.info(`Dropping ${pending.length - kept.length} records of revoked partitions before redelivery`);
-        pending = kept;
-      } finally {
-        this.putting = undefined;
-      }
-    }
-  }
-
-  private async putWithRetry(
-    records: readonly SinkRecord[],
-    heartbeat: () => Promise<void>,
-    signal: AbortSignal,
-  ): Promise<void> {
-    await retry(
-      async (attempt) => {
-        if (attempt > 0) await heartbeat().catch(() => undefined);
-        const started = monotonicNow(this.clock);
-        await this.o.task.put(records);
-        TaskMetrics.record(this.metrics.putBatch, monotonicNow(this.clock) - started);
-        this.metrics.sinkRecordSendTotal += records.length;
-        this.metrics.sinkRecordSendRate.record(records.length);
-      },
-      {
-        policy: PUT_BACKOFF,
-        maxAttempts: Number.POSITIVE_INFINITY,
-        clock: this.clock,
-        signal,
-        // The task's context.timeout(ms), when set, replaces the backoff (Connect's behaviour).
-        classify: (error) => ({
-          retriable: isRetriable(error),
-          delayMs: this.putRetryTimeoutMs >= 0 ? this.putRetryTimeoutMs : undefined,
-        }),
-        onRetry: (error, _attempt, delay) =>
-          this.log.warn(
-            `RetriableException from SinkTask ${taskIdString(this.id)}; redelivering ${records.length} records in ${delay} ms`,
-            error,
-          ),
-      },
-    );
-  }
-
   /** Gives up the current group membership: its partitions count as lost (uncommitted records are redelivered). */
   private async dropConsumer(): Promise<void> {
     const assigned = this.consumer?.assignment() ?? [];
     await this.consumer?.close().catch((error) => this.log.warn("Could not close the consumer", error));
-    this.disown(assigned);
-    await this.onPartitionsRemoved(assigned, true);
-  }
-
-  private disown(partitions: readonly TopicPartition[]): void {
-    for (const tp of partitions) this.owned.delete(key(tp));
-    const putting = this.putting;
-    if (putting && partitions.some((tp) => putting.partitions.has(key(tp)))) putting.revoked.abort(REVOKED);
-  }
-
-  private async onPartitionsAssigned(partitions: readonly TopicPartition[]): Promise<void> {
-    if (partitions.length === 0 || this.cancelled || this.closed) return;
-    this.log.info(`Partitions assigned: ${partitionList(partitions)}`);
-    try {
-      await this.o.task.open?.(partitions);
-    } catch (error) {
-      // As Connect: an exception in the rebalance callback fails the task.
-      this.crash ??= error as Error;
-      this.notify();
-    }
-    if (this.targetState !== "STARTED") this.consumer?.pause(partitions);
-  }
-
-  /**
-   * Connect's onPartitionsRevoked / onPartitionsLost. Batches of these partitions not yet put are
-   * dropped (their records come again from the committed offset); revoked partitions are flushed,
-   * closed, then committed (closePartitions), lost ones only closed.
-   */
-  private async onPartitionsRemoved(partitions: readonly TopicPartition[], lost: boolean): Promise<void> {
-    // As Connect skips the callback once the task was stopped: a cancelled or closed task is not called again.
-    if (partitions.length === 0 || this.cancelled || this.closed) return;
-    this.log.info(`Partitions ${lost ? "lost" : "revoked"}: ${partitionList(partitions)}`);
-    const removed = new Set(partitions.map(key));
-    for (let i = this.queued.length - 1; i >= 0; i--) {
-      const batch = this.queued[i]!;
-      if (!removed.has(key(batch.records[0]!))) continue;
-      this.queued.splice(i, 1);
-      batch.done.resolve();
-    }
-    try {
-      if (lost) await this.o.task.close?.(partitions);
-      else await this.offsets.closePartitions(partitions);
-    } catch (error) {
-      this.crash ??= error as Error;
-      this.notify();
-    } finally {
-      this.offsets.forget(partitions);
-    }
+    this.ownership.disown(assigned);
+    await this.ownership.onPartitionsRemoved(assigned, true);
   }
 
   private async commitOffsets(): Promise<void> {

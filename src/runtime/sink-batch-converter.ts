@@ -1,0 +1,74 @@
+/**
+ * SinkBatchConverter: turns the batches a WorkerSinkTask fetched into the SinkRecords its `put`
+ * gets: converted (key, value, headers) and transformed, direct path first and the error operator
+ * (retries, tolerance, reporting) only on failure. Counts the records read, reports each topic the
+ * first time it is consumed, and remembers the consumed record behind each SinkRecord (its
+ * partition, and what the errant record reporter sends to the dead letter queue).
+ */
+import type { SinkTask } from "../api/connector.ts";
+import type { SinkRecord } from "../api/record.ts";
+import type { ConsumedRecord } from "../kafka/kafka-port.ts";
+import type { Logger } from "../util/logger.ts";
+import type { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
+import { type RecordConverters, toSinkRecord, toSinkRecordDirect } from "./record-conversion.ts";
+import type { TaskMetrics } from "./task-metrics.ts";
+import type { TransformationChain } from "./transformation-chain.ts";
+
+export interface SinkBatchConverterOptions {
+  readonly task: SinkTask;
+  readonly converters: RecordConverters;
+  readonly transformations: TransformationChain;
+  readonly operator: RetryWithToleranceOperator;
+  readonly log: Logger;
+  readonly metrics: TaskMetrics;
+  /** Called once per topic, when its first record is consumed. */
+  readonly onTopic: (topic: string) => void;
+}
+
+export class SinkBatchConverter {
+  private readonly seenTopics = new Set<string>();
+  /** The consumed record behind each record handed to `put`, for the errant record reporter. */
+  private readonly origins = new WeakMap<SinkRecord, ConsumedRecord>();
+
+  constructor(private readonly o: SinkBatchConverterOptions) {}
+
+  /** The consumed record behind a record `convert` returned. */
+  origin(record: SinkRecord): ConsumedRecord | undefined {
+    return this.origins.get(record);
+  }
+
+  /** The SinkRecords of these batches, in order; records a transformation drops are left out. */
+  async convert(batches: readonly (readonly ConsumedRecord[])[]): Promise<SinkRecord[]> {
+    const sinkRecords: SinkRecord[] = [];
+    const chain = this.o.transformations;
+    // Consumed JSON reaches a task that takes JsonText as its bytes when no transformation reads it.
+    const jsonText = this.o.task.acceptsJsonText === true && chain.isEmpty;
+    for (const records of batches) {
+      this.o.log.trace(
+        `Delivering ${records.length} records from ${records[0]?.topic}-${records[0]?.partition} at offset ${records[0]?.offset}`,
+      );
+      this.o.metrics.sinkRecordReadTotal += records.length;
+      this.o.metrics.sinkRecordReadRate.record(records.length);
+      for (const consumed of records) {
+        // Direct path first; the error operator (retries, tolerance, reporting) only on failure.
+        let transformed: SinkRecord | null | undefined;
+        try {
+          const converted = toSinkRecordDirect(consumed, this.o.converters, jsonText);
+          transformed = chain.isEmpty ? converted : chain.applyDirect(converted);
+        } catch {
+          const converted = await toSinkRecord(consumed, this.o.converters, this.o.operator, jsonText);
+          transformed = converted && (await chain.apply(converted, this.o.operator, { consumed }));
+        }
+        if (transformed) {
+          sinkRecords.push(transformed);
+          this.origins.set(transformed, consumed);
+        }
+        if (!this.seenTopics.has(consumed.topic)) {
+          this.seenTopics.add(consumed.topic);
+          this.o.onTopic(consumed.topic);
+        }
+      }
+    }
+    return sinkRecords;
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * SinkPartitionOwnership: which partitions a WorkerSinkTask owns, under which assignment, and what a
+ * rebalance does to them (Connect's HandleRebalance). Before the consumer rejoins the group, the
+ * partitions it gives up are revoked: batches of them not yet put are dropped, `preCommit`/`flush`
+ * runs for them, `close(partitions)` follows, then their offsets are committed, so the next owner
+ * starts after what this task flushed (no redelivery of it). Partitions assigned by the join are
+ * `open`ed before any of their records is fetched. Partitions lost with the membership (session
+ * expired, fenced) are closed without a commit: another member may own them already.
+ *
+ * The consumer's batches wait here for the next put; a batch fetched under an earlier assignment of
+ * its partition (revoked since) is never put. WorkerSinkTask changes ownership at the consumer's
+ * callback and runs `onPartitionsAssigned`/`onPartitionsRemoved` on its serial executor, in turn
+ * with puts and commits.
+ */
+import type { SinkTask } from "../api/connector.ts";
+import { partitionMapKey as key, type TopicPartition } from "../api/record.ts";
+import type { ConsumedRecord, KafkaConsumer } from "../kafka/kafka-port.ts";
+import type { TargetState } from "../store/config-store.ts";
+import type { Deferred } from "../util/async.ts";
+import type { Logger } from "../util/logger.ts";
+import { partitionList, type SinkOffsets } from "./sink-offsets.ts";
+import type { SinkPutRetry } from "./sink-put-retry.ts";
+
+/** A partition's batch from the consumer, with the assignment it was fetched under. */
+export interface QueuedBatch {
+  readonly records: readonly ConsumedRecord[];
+  readonly done: Deferred<void>;
+  readonly assignment: number;
+}
+
+export interface SinkPartitionOwnershipOptions {
+  readonly task: SinkTask;
+  readonly log: Logger;
+  readonly offsets: SinkOffsets;
+  readonly putRetry: SinkPutRetry;
+  readonly consumer: () => KafkaConsumer | undefined;
+  readonly targetState: () => TargetState;
+  /** The task was cancelled. */
+  readonly cancelled: () => boolean;
+  /** close() closed the task's partitions. */
+  readonly closed: () => boolean;
+  /** Fails the task with this error (the first one raised wins). */
+  readonly raise: (error: Error) => void;
+}
+
+export class SinkPartitionOwnership {
+  /** Partition batches waiting for the next put, with the assignment they were fetched under. */
+  private readonly queued: QueuedBatch[] = [];
+  /**
+   * Partitions owned now, each with the number of the assignment that gave it: a batch fetched
+   * under an earlier assignment of the partition (revoked since) is never put.
+   */
+  private readonly owned = new Map<string, number>();
+  private assignments = 0;
+
+  constructor(private readonly o: SinkPartitionOwnershipOptions) {}
+
+  /** The number of the assignment under which the partition with this key is owned; undefined when it is not. */
+  assignmentOf(partitionKey: string): number | undefined {
+    return this.owned.get(partitionKey);
+  }
+
+  /** The consumer assigned these partitions: owned from now on, under a new assignment. */
+  assign(partitions: readonly TopicPartition[]): void {
+    const assignment = ++this.assignments;
+    for (const tp of partitions) this.owned.set(key(tp), assignment);
+  }
+
+  disown(partitions: readonly TopicPartition[]): void {
+    for (const tp of partitions) this.owned.delete(key(tp));
+    this.o.putRetry.revoke(partitions);
+  }
+
+  enqueue(batch: QueuedBatch): void {
+    this.queued.push(batch);
+  }
+
+  /** Takes every queued batch; those whose partition was revoked since they were fetched are resolved, not returned. */
+  take(): QueuedBatch[] {
+    return this.queued.splice(0).filter((t) => {
+      const current = this.owned.get(key(t.records[0]!)) === t.assignment;
+      if (!current) t.done.resolve(); // revoked since it was fetched: never put
+      return current;
+    });
+  }
+
+  async onPartitionsAssigned(partitions: readonly TopicPartition[]): Promise<void> {
+    if (partitions.length === 0 || this.o.cancelled() || this.o.closed()) return;
+    this.o.log.info(`Partitions assigned: ${partitionList(partitions)}`);
+    try {
+      await this.o.task.open?.(partitions);
+    } catch (error) {
+      // As Connect: an exception in the rebalance callback fails the task.
+      this.o.raise(error as Error);
+    }
+    if (this.o.targetState() !== "STARTED") this.o.consumer()?.pause(partitions);
+  }
+
+  /**
+   * Connect's onPartitionsRevoked / onPartitionsLost. Batches of these partitions not yet put are
+   * dropped (their records come again from the committed offset); revoked partitions are flushed,
+   * closed, then committed (closePartitions), lost ones only closed.
+   */
+  async onPartitionsRemoved(partitions: readonly TopicPartition[], lost: boolean): Promise<void> {
+    // As Connect skips the callback once the task was stopped: a cancelled or closed task is not called again.
+    if (partitions.length === 0 || this.o.cancelled() || this.o.closed()) return;
+    this.o.log.info(`Partitions ${lost ? "lost" : "revoked"}: ${partitionList(partitions)}`);
+    const removed = new Set(partitions.map(key));
+    for (let i = this.queued.length - 1; i >= 0; i--) {
+      const batch = this.queued[i]!;
+      if (!removed.has(key(batch.records[0]!))) continue;
+      this.queued.splice(i, 1);
+      batch.done.resolve();
+    }
+    try {
+      if (lost) await this.o.task.close?.(partitions);
+      else await this.o.offsets.closePartitions(partitions);
+    } catch (error) {
+      this.o.raise(error as Error);
+    } finally {
+      this.o.offsets.forget(partitions);
+    }
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * The SinkTaskContext a WorkerSinkTask hands its SinkTask (Connect's WorkerSinkTaskContext), with
+ * its ErrantRecordReporter (Connect's WorkerErrantRecordReporter). Built once by WorkerSinkTask at
+ * initialize; what the context changes in the task (commit requested, put retry timeout, crash)
+ * goes back through the callbacks given here.
+ */
+import type { ErrantRecordReporter, SinkTaskContext } from "../api/connector.ts";
+import type { SinkRecord } from "../api/record.ts";
+import type { ConsumedRecord, KafkaConsumer } from "../kafka/kafka-port.ts";
+import type { Clock } from "../util/clock.ts";
+import type { Logger } from "../util/logger.ts";
+import type { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
+import type { RecordConverters } from "./record-conversion.ts";
+import type { SinkOffsets } from "./sink-offsets.ts";
+import type { TaskMetrics } from "./task-metrics.ts";
+import type { ConnectorTaskId } from "./worker-task.ts";
+
+export interface SinkTaskContextOptions {
+  readonly id: ConnectorTaskId;
+  readonly config: SinkTaskContext["config"];
+  /** The task's logger, named for its class. */
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly consumer: () => KafkaConsumer | undefined;
+  readonly offsets: SinkOffsets;
+  readonly operator: RetryWithToleranceOperator;
+  readonly converters: RecordConverters;
+  readonly pluginMetrics: TaskMetrics["plugin"];
+  /** The consumed record behind a record handed to `put`. */
+  readonly origin: (record: SinkRecord) => ConsumedRecord | undefined;
+  /** `context.timeout(ms)`: the backoff before redelivering a put that failed with a RetriableError. */
+  readonly setPutRetryTimeout: (ms: number) => void;
+  readonly requestCommit: () => void;
+  /** Fails the task with this error (the first one raised wins). */
+  readonly raise: (error: Error) => void;
+}
+
+export function sinkTaskContext(c: SinkTaskContextOptions): SinkTaskContext {
+  return {
+    config: c.config,
+    logger: c.logger,
+    clock: c.clock,
+    offset: (offsets) => {
+      for (const o of offsets) {
+        c.consumer()?.seek(o);
+        c.offsets.advance(o);
+      }
+    },
+    timeout: (ms) => {
+      c.setPutRetryTimeout(ms);
+    },
+    assignment: () => c.consumer()?.assignment() ?? [],
+    pause: (partitions) => c.consumer()?.pause(partitions),
+    resume: (partitions) => c.consumer()?.resume(partitions),
+    requestCommit: () => {
+      c.requestCommit();
+    },
+    errantRecordReporter: errantRecordReporter(c),
+    converters: c.converters,
+    pluginMetrics: c.pluginMetrics,
+    raiseError: (error) => {
+      c.raise(error);
+    },
+  };
+}
+
+/**
+ * Connect's WorkerErrantRecordReporter: the original consumed record goes through the error
+ * operator (log, DLQ) at stage TASK_PUT; when tolerance is exceeded the task fails.
+ */
+function errantRecordReporter(c: SinkTaskContextOptions): ErrantRecordReporter {
+  return {
+    report: async (record, error) => {
+      try {
+        await c.operator.fail({
+          connector: c.id.connector,
+          task: c.id.task,
+          stage: "TASK_PUT",
+          executingClass: "org.apache.kafka.connect.sink.SinkTask",
+          consumed: c.origin(record),
+          error,
+          attempts: 1,
+        });
+      } catch (fatal) {
+        c.raise(fatal as Error);
+        throw fatal;
+      }
+    },
+  };
+}
