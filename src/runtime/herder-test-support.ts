@@ -180,6 +180,8 @@ export interface InProcessWorker extends AsyncDisposable {
   readonly worker: Worker;
   readonly kafka: MemoryKafka;
   readonly scripted: Scripted;
+  /** The worker's `:memory:` SQLite database (a test can make it full with max_page_count). */
+  readonly db: Database;
   readonly configs: ConfigStore;
   readonly offsets: OffsetStore;
   readonly logLines: string[];
@@ -253,6 +255,7 @@ export async function inProcessWorker(
     worker,
     kafka,
     scripted,
+    db,
     configs,
     offsets,
     logLines,

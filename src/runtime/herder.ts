@@ -145,9 +145,10 @@ export class Herder {
       await this.deps.worker.stopTasks(tasks);
       for (const name of this.deps.configs.names()) {
         await this.deps.worker.stopConnector(name);
-        if (this.deps.statuses.connector(name)) this.status.connector(name, "UNASSIGNED");
+        if (this.deps.statuses.connector(name)) this.status.tryConnector(name, "UNASSIGNED");
       }
-      for (const id of tasks) this.status.task(id, "UNASSIGNED");
+      // A full disk must not keep the worker from stopping: what could not be stored is logged.
+      for (const id of tasks) this.status.tryTask(id, "UNASSIGNED");
     });
   }
 
@@ -359,9 +360,18 @@ export class Herder {
     if (reset && !allowReset) throw new RestError(403, "Topic tracking reset is disabled.");
   }
 
+  /**
+   * Called from a task's send path: a failure to store the topic (disk full) is logged, never
+   * thrown, as Connect's status store does; it must not fail the task. The topic is recorded again
+   * when the task restarts.
+   */
   recordActiveTopic(connector: string, topic: string): void {
-    if (this.deps.topicTracking.enabled && this.deps.configs.has(connector))
+    if (!this.deps.topicTracking.enabled || !this.deps.configs.has(connector)) return;
+    try {
       this.deps.statuses.addTopic(connector, topic);
+    } catch (error) {
+      this.log.error(`Could not record topic ${topic} as active for connector ${connector}`, error);
+    }
   }
 
   // ---- config changes ---------------------------------------------------------------------------

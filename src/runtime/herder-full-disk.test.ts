@@ -1,0 +1,107 @@
+/**
+ * A worker whose SQLite database is full ("database or disk is full", SQLITE_FULL, made with
+ * `PRAGMA max_page_count` on the worker's database): a task's lifecycle writes (its status, its
+ * active topics) fail, and the worker logs them and goes on. Neither fails a task that is doing
+ * well nor escapes as an unhandled rejection, which would exit the gateway (uncaught-errors.ts).
+ */
+import type { Database } from "bun:sqlite";
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { waitFor } from "../../test/support/wait-for.ts";
+import { Schemas } from "../api/data/schema.ts";
+import { sourceRecord } from "../api/record.ts";
+import { ConnectError } from "../errors.ts";
+import { inProcessWorker, SCRIPTED_SOURCE } from "./herder-test-support.ts";
+
+/**
+ * Caps the database at its current size with no free page left: a write that needs a new page
+ * (a row too long for the room left in its page, as a long topic name or a trace) fails.
+ */
+function makeFull(db: Database): void {
+  db.run("PRAGMA incremental_vacuum");
+  const { page_count } = db.query("PRAGMA page_count").get() as { page_count: number };
+  db.run(`PRAGMA max_page_count = ${page_count}`);
+  expect((db.query("PRAGMA freelist_count").get() as { freelist_count: number }).freelist_count).toBe(0);
+}
+
+/** Longer than a page: its row needs overflow pages. */
+const LONG_TOPIC = `t${"x".repeat(10_000)}`;
+
+const unhandled: unknown[] = [];
+const onUnhandled = (reason: unknown) => unhandled.push(reason);
+beforeEach(() => {
+  unhandled.length = 0;
+  process.on("unhandledRejection", onUnhandled);
+});
+afterEach(() => {
+  process.off("unhandledRejection", onUnhandled);
+});
+
+describe("a worker whose database is full", () => {
+  test("a source task keeps sending when its first topic cannot be recorded as active", async () => {
+    await using w = await inProcessWorker();
+    w.kafka.createTopic(LONG_TOPIC);
+    let go = false;
+    let sent = false;
+    w.scripted.script = {
+      poll: async () => {
+        await waitFor(() => go, { what: "the database to be full" });
+        if (sent) return null;
+        sent = true;
+        return [
+          sourceRecord({
+            topic: LONG_TOPIC,
+            value: "v",
+            valueSchema: Schemas.STRING,
+            sourcePartition: null,
+            sourceOffset: null,
+          }),
+        ];
+      },
+    };
+    expect(
+      (await w.rest("POST", "/connectors", { name: "c", config: { "connector.class": SCRIPTED_SOURCE } })).status,
+    ).toBe(201);
+    await waitFor(async () => (await w.rest("GET", "/connectors/c/status")).body?.tasks?.[0]?.state === "RUNNING", {
+      what: "task running",
+    });
+    makeFull(w.db);
+    expect(() => w.db.run("INSERT INTO active_topics (connector, topic) VALUES ('c', ?)", [LONG_TOPIC])).toThrow(
+      "database or disk is full",
+    );
+    go = true;
+    await waitFor(() => w.kafka.records(LONG_TOPIC).length === 1, { what: "the record in Kafka" });
+    await waitFor(
+      () => w.logLines.some((l) => l.includes("as active for connector c") && l.includes("Could not record topic")),
+      {
+        what: "the store error logged",
+      },
+    );
+    expect(w.logLines.join("\n")).toContain("database or disk is full");
+    expect((await w.rest("GET", "/connectors/c/status")).body.tasks[0].state).toBe("RUNNING");
+    expect(unhandled).toEqual([]);
+  });
+
+  test("a task that fails while its FAILED status cannot be stored is logged, not an unhandled rejection", async () => {
+    await using w = await inProcessWorker();
+    let go = false;
+    w.scripted.script = {
+      poll: async () => {
+        await waitFor(() => go, { what: "the database to be full" });
+        throw new ConnectError(`corrupt input ${"x".repeat(100_000)}`);
+      },
+    };
+    expect(
+      (await w.rest("POST", "/connectors", { name: "c", config: { "connector.class": SCRIPTED_SOURCE } })).status,
+    ).toBe(201);
+    await waitFor(async () => (await w.rest("GET", "/connectors/c/status")).body?.tasks?.[0]?.state === "RUNNING", {
+      what: "task running",
+    });
+    makeFull(w.db);
+    go = true;
+    await waitFor(() => w.logLines.some((l) => l.includes("Could not store status FAILED of task c-0")), {
+      what: "the store error logged",
+    });
+    expect(w.logLines.some((l) => l.includes("threw an uncaught and unrecoverable exception"))).toBe(true);
+    expect(unhandled).toEqual([]);
+  });
+});
