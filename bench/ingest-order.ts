@@ -17,6 +17,7 @@ import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import { startIngestGateway } from "./support/ingest-gateway.ts";
+import { batchBody, benchConnectors, singleBody } from "./support/ingest-load.ts";
 import { readCpuMs, readProcMemory } from "./support/proc-stats.ts";
 import { writeResultsFile } from "./support/results-file.ts";
 import { runWrk } from "./support/wrk.ts";
@@ -40,14 +41,6 @@ process.on("exit", () => {
   for (const c of children) c.kill("SIGKILL");
 });
 
-function record(bytes: number, i: number): Record<string, unknown> {
-  const base = { device: `dev-${i % 100}`, seq: i, payload: "" };
-  base.payload = "x".repeat(bytes - JSON.stringify(base).length);
-  return base;
-}
-const batchBody = JSON.stringify(Array.from({ length: 500 }, (_, i) => record(1024, i)));
-const singleBody = JSON.stringify(record(200, 1));
-
 interface Gw {
   dir: string;
   proc: ReturnType<typeof Bun.spawn>;
@@ -58,10 +51,7 @@ async function startGateway(): Promise<Gw> {
   const g = await startIngestGateway({
     bin: gatewayBin,
     bootstrap,
-    connectors: {
-      batch: { "ingest.path": "/ingest/batch", "kafka.topic": "bench-ingest-batch", "ingest.mode": "batch" },
-      single: { "ingest.path": "/ingest/single", "kafka.topic": "bench-ingest-single", "ingest.mode": "single" },
-    },
+    connectors: benchConnectors,
     probePath: "/ingest/single",
     spawn: (cmd, cwd) => {
       const log = Bun.file(join(cwd, "process.log"));

@@ -21,6 +21,7 @@ import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { makeDevicePki } from "../test/support/device-pki.ts";
 import { startOwnBroker } from "../test/support/own-broker.ts";
+import { batchBody, singleBody, warmBroker } from "./support/ingest-load.ts";
 import { machineInfo } from "./support/machine.ts";
 import { type ProcessUsage, sampleProcess } from "./support/process-sampler.ts";
 import { runProducerPerformance } from "./support/producer-performance-run.ts";
@@ -48,14 +49,6 @@ interface Row {
   readonly usage: ProcessUsage | null;
 }
 const rows: Row[] = [];
-
-function record(bytes: number, i: number): Record<string, unknown> {
-  const base = { device: `dev-${i % 100}`, seq: i, payload: "" };
-  base.payload = "x".repeat(bytes - JSON.stringify(base).length);
-  return base;
-}
-const batchBody = JSON.stringify(Array.from({ length: 500 }, (_, i) => record(1024, i)));
-const singleBody = JSON.stringify(record(200, 1));
 
 function percentile(sorted: number[], p: number): number {
   return sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -190,17 +183,12 @@ try {
   // times slower (BENCHMARKS.md, Device ingest, "seventh cut"), which would be charged to whatever
   // is measured first (kafka mode in (a), plain HTTP in (b)). Both kinds of load warm it first.
   if (brokerWarmupS > 0) {
-    const warm = { contentType: "application/json", threads: 2 };
-    const batchS = Math.max(1, Math.round(brokerWarmupS / 4));
-    await runWrk({ ...warm, url: `${httpUrl}/ingest/kafka`, body: batchBody, connections: 16, durationS: batchS });
-    await runWrk({
-      ...warm,
-      url: `${httpUrl}/ingest/single`,
-      body: singleBody,
-      connections: 64,
-      durationS: brokerWarmupS,
+    await warmBroker({
+      batchUrl: `${httpUrl}/ingest/kafka`,
+      singleUrl: `${httpUrl}/ingest/single`,
+      seconds: brokerWarmupS,
+      threads: 2,
     });
-    process.stderr.write(`broker warmed up (${batchS} s of batches, ${brokerWarmupS} s of single records)\n`);
   }
 
   // (a) spool vs kafka acknowledgement.

@@ -21,6 +21,13 @@ import { join, resolve } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import { freePort, pollUntil } from "./support/http-probe.ts";
 import { startIngestGateway } from "./support/ingest-gateway.ts";
+import {
+  batchBody,
+  benchConnectors,
+  singleBody,
+  singleRecord,
+  warmBroker as warmThrough,
+} from "./support/ingest-load.ts";
 import { machineInfo } from "./support/machine.ts";
 import { type ProcessUsage, sampleProcess } from "./support/process-sampler.ts";
 import { runProducerPerformance } from "./support/producer-performance-run.ts";
@@ -118,16 +125,7 @@ async function load(
   process.stderr.write(`${scenario} / ${system}: ${Math.round((ok * o.recordsPerRequest) / r.durationS)} records/s\n`);
 }
 
-function record(bytes: number, i: number): Record<string, unknown> {
-  const base = { device: `dev-${i % 100}`, seq: i, payload: "" };
-  base.payload = "x".repeat(bytes - JSON.stringify(base).length);
-  return base;
-}
-
-const batchBody = JSON.stringify(Array.from({ length: 500 }, (_, i) => record(1024, i)));
-const single = record(200, 1);
-const singleBody = JSON.stringify(single);
-const v2Body = JSON.stringify({ records: [{ value: single }] });
+const v2Body = JSON.stringify({ records: [{ value: singleRecord }] });
 const V2 = "application/vnd.kafka.json.v2+json";
 
 async function gateway(tasks: number): Promise<void> {
@@ -199,25 +197,17 @@ async function warmBroker(): Promise<void> {
   const { dir, proc, ingestUrl } = await startIngestGateway({
     bin: gatewayBin,
     bootstrap,
-    connectors: {
-      batch: { "ingest.path": "/ingest/batch", "kafka.topic": "bench-ingest-batch", "ingest.mode": "batch" },
-      single: { "ingest.path": "/ingest/single", "kafka.topic": "bench-ingest-single", "ingest.mode": "single" },
-    },
+    connectors: benchConnectors,
     probePath: "/ingest/single",
     spawn: (cmd, cwd) => spawn(cmd, cwd),
   });
   try {
-    const batchS = Math.max(1, Math.round(brokerWarmupS / 4));
-    const common = { contentType: "application/json", threads };
-    await runWrk({ ...common, url: `${ingestUrl}/ingest/batch`, body: batchBody, connections: 16, durationS: batchS });
-    await runWrk({
-      ...common,
-      url: `${ingestUrl}/ingest/single`,
-      body: singleBody,
-      connections: 64,
-      durationS: brokerWarmupS,
+    await warmThrough({
+      batchUrl: `${ingestUrl}/ingest/batch`,
+      singleUrl: `${ingestUrl}/ingest/single`,
+      seconds: brokerWarmupS,
+      threads,
     });
-    process.stderr.write(`broker warmed up (${batchS} s of batches, ${brokerWarmupS} s of single records)\n`);
   } finally {
     await stop(proc);
     rmSync(dir, { recursive: true, force: true });
