@@ -145,6 +145,41 @@ describe("SpoolWorkerLoop", () => {
     table.close();
   });
 
+  test("a full file (SQLITE_FULL) refuses appends with one warning, keeps what was durable, and commits again once it has room", async () => {
+    await using dir = await tempDir("spool-loop-");
+    const { loop, table, posts } = harness(dir.path);
+    loop.receive(append(1, "c1", ["kept"]));
+    loop.run();
+    posts.length = 0;
+    const pages = (table.db.query("PRAGMA page_count").get() as { page_count: number }).page_count;
+    table.db.run(`PRAGMA max_page_count = ${pages}`);
+    const big = "x".repeat(64 * 1024);
+    loop.receive(append(2, "c1", [big]));
+    loop.run();
+    loop.receive(append(3, "c1", [big]));
+    loop.run();
+    const full = "database or disk is full";
+    expect(posts.map((p) => p.message)).toEqual([
+      {
+        op: "warning",
+        message: `Appending to the spool failed (${full}): ingest requests are answered 503 with Retry-After until an append commits again; records acknowledged before stay in the file and are still sent`,
+      },
+      { op: "failed", ids: [2], message: full },
+      { op: "failed", ids: [3], message: full },
+    ]);
+    expect(posts.at(-1)?.rows).toEqual(["kept"]);
+    expect(posts.at(-1)?.inTransaction).toBe(false);
+    posts.length = 0;
+    table.db.run(`PRAGMA max_page_count = ${pages + 64}`);
+    loop.receive(append(4, "c1", [big]));
+    loop.run();
+    expect(posts.map((p) => p.message.op)).toEqual(["durable", "info"]);
+    expect(posts.at(-1)?.message).toEqual({ op: "info", message: "Appending to the spool works again" });
+    expect(posts.at(-1)?.rows).toEqual(["kept", big]);
+    expect([...(posts[0]!.message as Extract<FromWorker, { op: "durable" }>).seqs]).toEqual([2]);
+    table.close();
+  });
+
   test("a delete without a commit that fails (disk full) warns and keeps its ranges for the next turn", async () => {
     await using dir = await tempDir("spool-loop-");
     class FailingDelete extends SpoolTable {

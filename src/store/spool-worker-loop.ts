@@ -8,7 +8,8 @@
  * is posted only after that transaction committed, so "answered ⇒ fsync'ed" holds. Deletes with no
  * append to ride in run at once without an fsync of their own (spool-database.ts says why that is
  * safe). A failed commit answers `failed` for its appends (their requests are refused) and keeps
- * its deletes for the next transaction. Reads, deleteThrough, release and close run in order
+ * its deletes for the next transaction; the first failure after a commit posts a warning, and the
+ * next commit that works an info line (a full disk logs twice, not once per refused request). Reads, deleteThrough, release and close run in order
  * between them.
  */
 import { type AppendRows, type DeleteRange, SpoolTable } from "./spool-database.ts";
@@ -23,6 +24,8 @@ export class SpoolWorkerLoop {
   private queue: ToWorker[] = [];
   private scheduled = false;
   private deletes: DeleteRange[] = [];
+  /** An append commit failed and none committed since (logged once per episode, not per request). */
+  private appendsFailing = false;
 
   constructor(
     private readonly post: Post,
@@ -82,7 +85,15 @@ export class SpoolWorkerLoop {
       seqs = table.commit(appends, deletes);
     } catch (error) {
       this.deletes = deletes.concat(this.deletes);
-      this.post({ op: "failed", ids: messages.map((m) => m.id), message: (error as Error).message });
+      const message = (error as Error).message;
+      if (!this.appendsFailing) {
+        this.appendsFailing = true;
+        this.post({
+          op: "warning",
+          message: `Appending to the spool failed (${message}): ingest requests are answered 503 with Retry-After until an append commits again; records acknowledged before stay in the file and are still sent`,
+        });
+      }
+      this.post({ op: "failed", ids: messages.map((m) => m.id), message });
       return;
     }
     const ms = performance.now() - started;
@@ -92,6 +103,10 @@ export class SpoolWorkerLoop {
       { op: "durable", ids: messages.map((m) => m.id), seqs, ms, buffers, oldest: this.oldestOf(table, deletes) },
       [seqs.buffer as ArrayBuffer, ...buffers],
     );
+    if (this.appendsFailing) {
+      this.appendsFailing = false;
+      this.post({ op: "info", message: "Appending to the spool works again" });
+    }
   }
 
   /**
