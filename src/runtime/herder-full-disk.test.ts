@@ -36,6 +36,16 @@ afterEach(() => {
   process.off("unhandledRejection", onUnhandled);
 });
 
+/** Creates connector `c` (the scripted source) and waits until its task runs. */
+async function startScriptedConnector(w: Awaited<ReturnType<typeof inProcessWorker>>): Promise<void> {
+  expect(
+    (await w.rest("POST", "/connectors", { name: "c", config: { "connector.class": SCRIPTED_SOURCE } })).status,
+  ).toBe(201);
+  await waitFor(async () => (await w.rest("GET", "/connectors/c/status")).body?.tasks?.[0]?.state === "RUNNING", {
+    what: "task running",
+  });
+}
+
 describe("a worker whose database is full", () => {
   test("a source task keeps sending when its first topic cannot be recorded as active", async () => {
     await using w = await inProcessWorker();
@@ -58,12 +68,7 @@ describe("a worker whose database is full", () => {
         ];
       },
     };
-    expect(
-      (await w.rest("POST", "/connectors", { name: "c", config: { "connector.class": SCRIPTED_SOURCE } })).status,
-    ).toBe(201);
-    await waitFor(async () => (await w.rest("GET", "/connectors/c/status")).body?.tasks?.[0]?.state === "RUNNING", {
-      what: "task running",
-    });
+    await startScriptedConnector(w);
     makeFull(w.db);
     expect(() => w.db.run("INSERT INTO active_topics (connector, topic) VALUES ('c', ?)", [LONG_TOPIC])).toThrow(
       "database or disk is full",
@@ -90,12 +95,7 @@ describe("a worker whose database is full", () => {
         throw new ConnectError(`corrupt input ${"x".repeat(100_000)}`);
       },
     };
-    expect(
-      (await w.rest("POST", "/connectors", { name: "c", config: { "connector.class": SCRIPTED_SOURCE } })).status,
-    ).toBe(201);
-    await waitFor(async () => (await w.rest("GET", "/connectors/c/status")).body?.tasks?.[0]?.state === "RUNNING", {
-      what: "task running",
-    });
+    await startScriptedConnector(w);
     makeFull(w.db);
     go = true;
     await waitFor(() => w.logLines.some((l) => l.includes("Could not store status FAILED of task c-0")), {

@@ -94,7 +94,8 @@ export class SpoolRowReader {
     for (let seq = Math.max(afterSeq + 1, row.first); seq <= row.last; seq++) {
       if (this.acks.isAcked(row.last, seq)) continue;
       const i = seq - row.first;
-      const [start, end] = [row.starts[i]!, row.starts[i + 1]!];
+      const start = row.starts[i]!;
+      const end = row.starts[i + 1]!;
       out.push({ seq, record: row.data.subarray(start, end), bytes: end - start, spooled_at: row.spooledAt });
       if (out.length >= limit) {
         if (seq < row.last) this.partlyRead.set(partition, row);
