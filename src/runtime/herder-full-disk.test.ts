@@ -10,6 +10,7 @@ import { waitFor } from "../../test/support/wait-for.ts";
 import { Schemas } from "../api/data/schema.ts";
 import { sourceRecord } from "../api/record.ts";
 import { ConnectError } from "../errors.ts";
+import { STORE_FULL_MESSAGE } from "../store/store-full.ts";
 import { inProcessWorker, SCRIPTED_SOURCE } from "./herder-test-support.ts";
 
 /**
@@ -103,5 +104,28 @@ describe("a worker whose database is full", () => {
     });
     expect(w.logLines.some((l) => l.includes("threw an uncaught and unrecoverable exception"))).toBe(true);
     expect(unhandled).toEqual([]);
+  });
+});
+
+describe("a REST write on a full database", () => {
+  const SECRET = "s3cr3t-token-value";
+
+  test("answers 500 as Connect does, saying the state store is full, with no value of the request; nothing changes", async () => {
+    await using w = await inProcessWorker();
+    await startScriptedConnector(w);
+    makeFull(w.db);
+    const long = "x".repeat(20_000);
+    const config = { "connector.class": SCRIPTED_SOURCE, "auth.type": "BEARER", "auth.token": SECRET, note: long };
+    const expected = { error_code: 500, message: STORE_FULL_MESSAGE };
+    expect(await w.rest("POST", "/connectors", { name: "d", config })).toEqual({ status: 500, body: expected });
+    expect(await w.rest("PUT", "/connectors/c/config", config)).toEqual({ status: 500, body: expected });
+    expect((await w.rest("GET", "/connectors")).body).toEqual(["c"]);
+    expect((await w.rest("GET", "/connectors/c/config")).body).toEqual({
+      "connector.class": SCRIPTED_SOURCE,
+      name: "c",
+    });
+    expect(w.logLines.some((l) => l.includes(STORE_FULL_MESSAGE) && l.includes("database or disk is full"))).toBe(true);
+    expect(w.logLines.join("\n")).not.toContain(SECRET);
+    expect(STORE_FULL_MESSAGE).toStartWith("The worker's state store is full (SQLITE_FULL");
   });
 });
