@@ -198,7 +198,7 @@ describe("SpoolWorkerLoop", () => {
     table.close();
   });
 
-  const deleteWarning = {
+  const deleteWarning: FromWorker = {
     op: "warning",
     message: `Deleting delivered rows failed (database or disk is full): they stay in the file and are retried every ${DELETE_RETRY_MS} ms until the delete works`,
   };
