@@ -11,7 +11,10 @@ import { Schemas } from "../api/data/schema.ts";
 import { sourceRecord } from "../api/record.ts";
 import { ConnectError } from "../errors.ts";
 import { STORE_FULL_MESSAGE } from "../store/store-full.ts";
+import { ManualClock } from "../util/manual-clock.ts";
+import { clockTimer } from "../util/timer.ts";
 import { inProcessWorker, SCRIPTED_SOURCE } from "./herder-test-support.ts";
+import { STATUS_RETRY_MS } from "./retrying-status-store.ts";
 
 /**
  * Caps the database at its current size with no free page left: a write that needs a new page
@@ -45,6 +48,23 @@ async function startScriptedConnector(w: Awaited<ReturnType<typeof inProcessWork
   await waitFor(async () => (await w.rest("GET", "/connectors/c/status")).body?.tasks?.[0]?.state === "RUNNING", {
     what: "task running",
   });
+}
+
+/**
+ * Starts connector `c` whose task, once the database is made full, fails with an error whose trace
+ * is too long for the room left: its FAILED status cannot be stored.
+ */
+async function failWhenFull(w: Awaited<ReturnType<typeof inProcessWorker>>): Promise<void> {
+  let go = false;
+  w.scripted.script = {
+    poll: async () => {
+      await waitFor(() => go, { what: "the database to be full" });
+      throw new ConnectError(`corrupt input ${"x".repeat(100_000)}`);
+    },
+  };
+  await startScriptedConnector(w);
+  makeFull(w.db);
+  go = true;
 }
 
 describe("a worker whose database is full", () => {
@@ -89,21 +109,42 @@ describe("a worker whose database is full", () => {
 
   test("a task that fails while its FAILED status cannot be stored is logged, not an unhandled rejection", async () => {
     await using w = await inProcessWorker();
-    let go = false;
-    w.scripted.script = {
-      poll: async () => {
-        await waitFor(() => go, { what: "the database to be full" });
-        throw new ConnectError(`corrupt input ${"x".repeat(100_000)}`);
-      },
-    };
-    await startScriptedConnector(w);
-    makeFull(w.db);
-    go = true;
+    await failWhenFull(w);
     await waitFor(() => w.logLines.some((l) => l.includes("Could not store status FAILED of task c-0")), {
       what: "the store error logged",
     });
     expect(w.logLines.some((l) => l.includes("threw an uncaught and unrecoverable exception"))).toBe(true);
     expect(unhandled).toEqual([]);
+  });
+});
+
+describe("a status that cannot be stored (issue: full-disk leftovers, point 1)", () => {
+  test("REST shows the task FAILED at once, and the status is stored by the retry timer once there is room", async () => {
+    const clock = new ManualClock();
+    await using w = await inProcessWorker({ statusRetryTimer: clockTimer(clock) });
+    await failWhenFull(w);
+    await waitFor(async () => (await w.rest("GET", "/connectors/c/status")).body.tasks[0].state === "FAILED", {
+      what: "the FAILED status in the REST answer",
+    });
+    const stored = () => w.db.query("SELECT state FROM statuses WHERE connector = 'c' AND task = 0").get();
+    expect(stored()).toEqual({ state: "RUNNING" });
+    const status = (await w.rest("GET", "/connectors/c/tasks/0/status")).body;
+    expect([status.state, status.trace]).toEqual(["FAILED", expect.stringContaining("corrupt input")]);
+    w.db.run("PRAGMA max_page_count = 1000000");
+    clock.advance(STATUS_RETRY_MS);
+    await waitFor(() => (stored() as { state: string }).state === "FAILED", { what: "the FAILED status stored" });
+    expect(w.logLines.filter((l) => l.includes("Could not store status"))).toHaveLength(1);
+    expect(w.logLines.some((l) => l.includes("Statuses are stored again"))).toBe(true);
+    expect(unhandled).toEqual([]);
+  });
+
+  test("stopping the worker stops the retry timer of statuses still kept", async () => {
+    const clock = new ManualClock();
+    await using w = await inProcessWorker({ statusRetryTimer: clockTimer(clock) });
+    await failWhenFull(w);
+    await waitFor(() => clock.pending === 1, { what: "a status kept and its retry scheduled" });
+    await w.stop();
+    expect(clock.pending).toBe(0);
   });
 });
 

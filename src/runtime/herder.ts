@@ -7,7 +7,8 @@
  * Concurrency: every operation that changes state runs on one serial executor (Connect's herder
  * thread), so a create, a pause and a delete of the same connector never interleave. Reads go
  * straight to the stores. Status reports arrive from connectors and tasks at any time and are
- * written unless the connector has been deleted meanwhile.
+ * written unless the connector has been deleted meanwhile; one that cannot be stored (a full disk)
+ * is kept in memory, shown by status reads and retried (RetryingStatusStore) until `stop`.
  */
 import type { Config } from "../api/connector.ts";
 import { CONFIG_VARIABLE_PATTERN } from "../config-providers/config-transformer.ts";
@@ -21,6 +22,7 @@ import type { StatusStore } from "../store/status-store.ts";
 import { SerialExecutor } from "../util/async.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import type { Logger, LogManager } from "../util/logger.ts";
+import type { SetTimer } from "../util/timer.ts";
 import { ConfigValidator } from "./config-validator.ts";
 import { commonConnectorConfig } from "./connector-config.ts";
 import { modifyOffsets, readOffsets } from "./connector-offsets.ts";
@@ -38,6 +40,7 @@ import {
 } from "./entities.ts";
 import { metricsSnapshot } from "./metrics-snapshot.ts";
 import { type ResolveConfig, ResolvedValues } from "./resolved-values.ts";
+import { RetryingStatusStore } from "./retrying-status-store.ts";
 import { StatusWriter } from "./status-writer.ts";
 import type { ConverterDefaults } from "./validate-connector-config.ts";
 import type { Worker } from "./worker.ts";
@@ -63,6 +66,8 @@ export interface HerderDeps {
   readonly degradedTrace?: (connector: string, task: number) => string | null;
   /** For the health check's timeout; default the system clock. */
   readonly clock?: Clock;
+  /** The timer retrying statuses that could not be stored; default an unref'd setTimeout. */
+  readonly statusRetryTimer?: SetTimer;
 }
 
 export type InitialState = "RUNNING" | "PAUSED" | "STOPPED";
@@ -75,13 +80,20 @@ export class Herder {
   private readonly executor = new SerialExecutor();
   private readonly log: Logger;
   private readonly status: StatusWriter;
+  /** Statuses as status requests see them: stored, or kept in memory when the store is full. */
+  private readonly statuses: RetryingStatusStore;
   private readonly validator: ConfigValidator;
   private started = false;
   private stopped = false;
 
   constructor(private readonly deps: HerderDeps) {
     this.log = deps.logs.get("org.apache.kafka.connect.runtime.Herder");
-    this.status = new StatusWriter(deps.configs, deps.statuses, deps.logs, deps.workerId);
+    this.statuses = new RetryingStatusStore({
+      store: deps.statuses,
+      log: deps.logs.get("org.apache.kafka.connect.storage.StatusBackingStore"),
+      ...(deps.statusRetryTimer ? { setTimer: deps.statusRetryTimer } : {}),
+    });
+    this.status = new StatusWriter(deps.configs, this.statuses, deps.logs, deps.workerId);
     this.validator = new ConfigValidator(
       deps.registry,
       deps.logs,
@@ -145,10 +157,11 @@ export class Herder {
       await this.deps.worker.stopTasks(tasks);
       for (const name of this.deps.configs.names()) {
         await this.deps.worker.stopConnector(name);
-        if (this.deps.statuses.connector(name)) this.status.tryConnector(name, "UNASSIGNED");
+        if (this.statuses.connector(name)) this.status.connector(name, "UNASSIGNED");
       }
       // A full disk must not keep the worker from stopping: what could not be stored is logged.
-      for (const id of tasks) this.status.tryTask(id, "UNASSIGNED");
+      for (const id of tasks) this.status.task(id, "UNASSIGNED");
+      this.statuses.close();
     });
   }
 
@@ -178,10 +191,10 @@ export class Herder {
       },
     );
     // Statuses of tasks that no longer exist must not linger.
-    this.deps.statuses.removeTasksFrom(name, stored.taskConfigs.length);
+    this.statuses.removeTasksFrom(name, stored.taskConfigs.length);
     if (!wc) return;
     // A start still in flight (tasks follow when it completes) shows as UNASSIGNED, not as nothing.
-    if (wc.starting && !this.deps.statuses.connector(name)) this.status.connector(name, "UNASSIGNED");
+    if (wc.starting && !this.statuses.connector(name)) this.status.connector(name, "UNASSIGNED");
     if (stored.targetState === "STARTED" && wc.started) await this.reconfigureTasks(name);
     else if (stored.targetState === "PAUSED") await this.startTasks(name, stored.config, stored.taskConfigs, "PAUSED");
   }
@@ -233,7 +246,7 @@ export class Herder {
     if (changed) {
       await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
       this.deps.configs.putTaskConfigs(name, taskConfigs);
-      this.deps.statuses.removeTasksFrom(name, taskConfigs.length);
+      this.statuses.removeTasksFrom(name, taskConfigs.length);
     }
     await this.startTasks(name, stored.config, taskConfigs, "STARTED");
   }
@@ -300,13 +313,13 @@ export class Herder {
 
   connectorStatus(name: string): ConnectorStateInfo {
     const config = this.deps.configs.get(name);
-    const status = config && this.deps.statuses.connector(name);
+    const status = config && this.statuses.connector(name);
     if (!config || !status) throw new NotFoundError(`No status found for connector ${name}`);
     const version = this.pluginVersion(config.config);
     return {
       name,
       connector: connectorState(status.state, status.workerId, status.trace, version),
-      tasks: this.deps.statuses
+      tasks: this.statuses
         .tasks(name)
         .map((t) => taskState(t.id, t.status.state, t.status.workerId, this.traceOf(name, t.id, t.status), version)),
       type: this.connectorType(config.config),
@@ -315,7 +328,7 @@ export class Herder {
 
   taskStatus(name: string, task: number): TaskState {
     const config = this.deps.configs.get(name);
-    const status = config && task >= 0 ? this.deps.statuses.task(name, task) : undefined;
+    const status = config && task >= 0 ? this.statuses.task(name, task) : undefined;
     if (!config || !status) throw new NotFoundError(`No status found for task ${name}-${task}`);
     const version = this.pluginVersion(config.config);
     return taskState(task, status.state, status.workerId, this.traceOf(name, task, status), version);
@@ -440,7 +453,7 @@ export class Herder {
       await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
       await this.deps.worker.stopConnector(name);
       this.deps.configs.remove(name);
-      this.deps.statuses.removeConnector(name);
+      this.statuses.removeConnector(name);
       this.deps.statuses.resetTopics(name);
     });
   }
@@ -479,7 +492,7 @@ export class Herder {
       this.deps.configs.setTargetState(name, "STOPPED");
       await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
       this.deps.configs.putTaskConfigs(name, []);
-      this.deps.statuses.removeTasksFrom(name, 0);
+      this.statuses.removeTasksFrom(name, 0);
       const wc = this.deps.worker.connector(name);
       if (wc) await wc.transitionTo("STOPPED");
       else this.status.connector(name, "STOPPED");
@@ -529,10 +542,10 @@ export class Herder {
     return this.executor.run(async () => {
       const stored = this.deps.configs.get(name);
       if (!stored) throw new NotFoundError(`Unknown connector: ${name}`);
-      const status = this.deps.statuses.connector(name);
+      const status = this.statuses.connector(name);
       if (!status) throw new NotFoundError(`Status for connector ${name} not found`);
       const restartConnector = !onlyFailed || status.state === "FAILED";
-      const taskStatuses = this.deps.statuses.tasks(name);
+      const taskStatuses = this.statuses.tasks(name);
       const tasksToRestart = taskStatuses
         .filter((t) => includeTasks && (!onlyFailed || t.status.state === "FAILED"))
         .map((t) => t.id);
@@ -615,7 +628,7 @@ export class Herder {
   // ---- views: metrics, plugins, validation ------------------------------------------------------
 
   metricsSnapshot(): MetricsSnapshot {
-    return metricsSnapshot(this.deps.configs, this.deps.statuses, this.deps.registry, this.deps.worker);
+    return metricsSnapshot(this.deps.configs, this.statuses, this.deps.registry, this.deps.worker);
   }
 
   plugins(connectorsOnly: boolean): PluginInfo[] {
