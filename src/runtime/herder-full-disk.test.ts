@@ -169,4 +169,24 @@ describe("a REST write on a full database", () => {
     expect(w.logLines.join("\n")).not.toContain(SECRET);
     expect(STORE_FULL_MESSAGE).toStartWith("The worker's state store is full (SQLITE_FULL");
   });
+
+  test("a DELETE whose write fails leaves the connector running as it was", async () => {
+    await using w = await inProcessWorker();
+    await startScriptedConnector(w);
+    // A delete needs no new page; on a full disk it fails when its WAL frames cannot be written.
+    // Stand-in: a trigger makes the delete write a row that needs new pages, which really fails.
+    w.db.run("CREATE TABLE ballast (x BLOB)");
+    w.db.run(
+      "CREATE TRIGGER delete_needs_room BEFORE DELETE ON connectors BEGIN INSERT INTO ballast VALUES (zeroblob(100000)); END",
+    );
+    makeFull(w.db);
+    expect(await w.rest("DELETE", "/connectors/c")).toEqual({
+      status: 500,
+      body: { error_code: 500, message: STORE_FULL_MESSAGE },
+    });
+    expect((await w.rest("GET", "/connectors")).body).toEqual(["c"]);
+    const status = (await w.rest("GET", "/connectors/c/status")).body;
+    expect([status.connector.state, status.tasks[0].state]).toEqual(["RUNNING", "RUNNING"]);
+    expect(w.worker.runningTasks("c")).toHaveLength(1);
+  });
 });

@@ -450,11 +450,19 @@ export class Herder {
   async deleteConnector(name: string): Promise<void> {
     return this.executor.run(async () => {
       this.stored(name);
+      // The config goes first, as Connect writes its tombstone before anything stops: a write that
+      // fails (a full disk) leaves the connector as it was. Reports of the stopping instances are
+      // then dropped (StatusWriter), and statuses left behind by a failed cleanup are invisible
+      // without a config and rewritten if the connector is created again.
+      this.deps.configs.remove(name);
       await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
       await this.deps.worker.stopConnector(name);
-      this.deps.configs.remove(name);
-      this.statuses.removeConnector(name);
-      this.deps.statuses.resetTopics(name);
+      try {
+        this.statuses.removeConnector(name);
+        this.deps.statuses.resetTopics(name);
+      } catch (error) {
+        this.log.warn(`Could not remove the statuses of deleted connector ${name}`, error);
+      }
     });
   }
 
