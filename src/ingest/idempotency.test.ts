@@ -91,6 +91,7 @@ describe("StoredIdempotencyGuard", () => {
       expect(warnings[0]).toContain("WARN");
       expect(warnings[0]).toContain("database or disk is full");
       expect(warnings[0]).toContain("/ingest/t (connector c)");
+      expect(warnings[0]).toContain("answered as usual (200), but a retry with the same key is handled again");
       expect(warnings[0]).not.toContain("device-7");
       expect(g.notStored()).toEqual([{ labels: { connector: "c" }, value: 2 }]);
       expect(g.db.query("SELECT count(*) AS n FROM ingest_idempotency WHERE connector = 'c'").get()).toEqual({ n: 0 });

@@ -102,7 +102,7 @@ export class StoredIdempotencyGuard implements IdempotencyGuard {
           route.settings.idempotencyWindowMs,
         );
       } catch (error) {
-        this.notStored(route, error);
+        this.notStored(route, response.status, error);
         return;
       }
       if (this.failing) {
@@ -115,13 +115,13 @@ export class StoredIdempotencyGuard implements IdempotencyGuard {
   }
 
   /** The key's answer stands (its records are written); the operator learns that it is not remembered. */
-  private notStored(route: IngestRoute, error: unknown): void {
+  private notStored(route: IngestRoute, status: number, error: unknown): void {
     this.metrics.idempotencyKeyNotStored(route.connector);
     if (this.failing) return;
     this.failing = true;
     // Neither the key nor the request: only the connector, its path and the store's error.
     this.log.warn(
-      `Could not store the Idempotency-Key of a request to ${route.settings.path} (connector ${route.connector}): ${messageOf(error)}. Its records were written and it was answered as usual, but a retry with the same key writes them again. Logged once until a key is stored again; ingest_idempotency_keys_not_stored_total counts them`,
+      `Could not store the Idempotency-Key of a request to ${route.settings.path} (connector ${route.connector}): ${messageOf(error)}. The request was answered as usual (${status}), but a retry with the same key is handled again: records it wrote are written again. Logged once until a key is stored again; ingest_idempotency_keys_not_stored_total counts them`,
     );
   }
 }
