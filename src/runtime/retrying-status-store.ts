@@ -99,7 +99,7 @@ export class RetryingStatusStore implements StatusReader {
   }
 
   /** Writes what is kept, oldest first; stops at the first failure (the store is still full). */
-  retry(): void {
+  private retry(): void {
     if (this.kept.size === 0) return;
     for (const [key, k] of this.kept) {
       try {
