@@ -6,7 +6,7 @@
  * schedule waits for its next fire time.
  */
 import { Cron } from "croner";
-import { cronOptions } from "./config.ts";
+import { cronOptions } from "./config-checks.ts";
 
 export interface Schedule {
   /** The first poll time for a task starting at `nowMs` whose last recorded poll started at `lastPoll`. */
