@@ -2,13 +2,16 @@
  * The ConfigDef a whole connector config is validated against: the framework keys for its type,
  * enriched with `transforms.<alias>.*` and `predicates.<alias>.*` (each plugin's own keys under its
  * alias) and topic creation groups, with the worker's converters shown as defaults as Connect 4.1+
- * does. Used by validateConnectorConfig.
+ * does. Used by validateConnectorConfig. Also the full (un-enriched) key list of
+ * `GET /connector-plugins/{p}/config`.
  */
 import { ConfigDef, defineConfig, key } from "../plugin/config-def.ts";
 import type { ConnectKeyMeta } from "../plugin/config-key.ts";
 import type { ConnectorDescriptor, PluginType } from "../plugin/descriptor.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
-import { sinkConnectorConfig, sourceConnectorConfig, splitList } from "./connector-config.ts";
+import { splitList } from "./connector-config-values.ts";
+import { sinkConnectorConfig } from "./sink-connector-config.ts";
+import { sourceConnectorConfig } from "./source-connector-config.ts";
 import { topicCreationConfigDef } from "./topic-creation.ts";
 
 /** The framework keys for a connector type, enriched with its transforms and predicates. */
@@ -141,4 +144,10 @@ export function withWorkerDefaults(
       return meta ? { ...k, meta: { ...k.meta, ...meta } } : k;
     }),
   );
+}
+
+/** The full (un-enriched) key list of `GET /connector-plugins/{p}/config` for a connector. */
+export function connectorPluginConfigDef(connector: ConnectorDescriptor): ConfigDef {
+  const framework: ConfigDef = connector.type === "sink" ? sinkConnectorConfig : sourceConnectorConfig;
+  return (connector.config as ConfigDef).concat(framework);
 }

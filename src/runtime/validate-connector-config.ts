@@ -12,8 +12,8 @@ import { type ConfigInfos, configInfos, groupsOf } from "../plugin/describe-conf
 import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
 import { javaHashMap } from "../util/java-hash-order.ts";
-import { regexError, splitList, topicPattern } from "./connector-config.ts";
 import { type ConverterDefaults, enrichedConfigDef, withWorkerDefaults } from "./connector-config-def.ts";
+import { regexError, splitList, topicPattern } from "./connector-config-values.ts";
 import { resolveConnector } from "./resolve-connector.ts";
 
 /** Java's `Map.toString()` rendering, as Connect prints configs in some messages. */
