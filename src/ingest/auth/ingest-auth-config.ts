@@ -147,7 +147,6 @@ export function ingestAuthenticatorFrom(config: IngestAuthConfig, deps: IngestAu
   const problems = validateIngestAuth(config);
   if (problems.length > 0) fail(problems[0]!.key, problems[0]!.message);
   const methods = new Set(config["ingest.auth.methods"]);
-  const clock = deps.clock;
   let jwt: ReturnType<typeof jwtAuthenticator> | null = null;
   if (methods.has("jwt")) {
     const jwksUrl = config["ingest.auth.jwt.jwks.url"];
@@ -179,8 +178,6 @@ export function ingestAuthenticatorFrom(config: IngestAuthConfig, deps: IngestAu
         algorithms: config["ingest.auth.jwt.algorithms"],
         clockSkewSeconds: config["ingest.auth.jwt.clock.skew.seconds"],
         identityClaim: config["ingest.auth.jwt.identity.claim"],
-        // exp/nbf are wall-clock by nature: judged on the clock's now(), not its monotonic reading.
-        ...(clock ? { nowSeconds: () => clock.now() / 1000 } : {}),
       });
     } catch (error) {
       fail("ingest.auth.jwt.public.key.location", `not a usable public key: ${(error as Error).message}`);
