@@ -13,6 +13,7 @@
  */
 import { rmSync } from "node:fs";
 import { startIngestGateway } from "./support/ingest-gateway.ts";
+import { readMainThreadCpuMs } from "./support/proc-stats.ts";
 import { sampleProcess } from "./support/process-sampler.ts";
 import { runWrk } from "./support/wrk.ts";
 
@@ -36,6 +37,8 @@ interface Measurement {
   readonly recordsPerS: number;
   readonly p50Ms: number;
   readonly cpuCores: number;
+  /** The main (JavaScript) thread's share of a core. */
+  readonly mainCores: number;
 }
 
 async function measure(label: string, bin: string): Promise<Measurement> {
@@ -64,9 +67,13 @@ async function measure(label: string, bin: string): Promise<Measurement> {
     const load = { url, body, contentType: "application/json", connections: 64, threads: 2 };
     await runWrk({ ...load, durationS: warmupS });
     const sampler = sampleProcess([gw.proc.pid]);
+    const mainStart = readMainThreadCpuMs(gw.proc.pid);
+    const started = performance.now();
     const r = await runWrk({ ...load, durationS });
+    const mainCores = (readMainThreadCpuMs(gw.proc.pid) - mainStart) / (performance.now() - started);
     const usage = sampler.stop();
-    return { label, recordsPerS: (r.requests - r.failed) / r.durationS, p50Ms: r.p50Ms, cpuCores: usage.cpuCores };
+    const recordsPerS = (r.requests - r.failed) / r.durationS;
+    return { label, recordsPerS, p50Ms: r.p50Ms, cpuCores: usage.cpuCores, mainCores };
   } finally {
     proc?.kill("SIGTERM");
     await proc?.exited;
@@ -76,15 +83,17 @@ async function measure(label: string, bin: string): Promise<Measurement> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const results: Measurement[] = [];
-console.log("| round | build | records/s | p50 ms | CPU (cores) | records per CPU-second | load (1 min) |");
-console.log("|--:|---|--:|--:|--:|--:|--:|");
+console.log(
+  "| round | build | records/s | p50 ms | CPU (cores) | records per CPU-second | main thread (cores) | main-thread µs a record | load (1 min) |",
+);
+console.log("|--:|---|--:|--:|--:|--:|--:|--:|--:|");
 for (let round = 1; round <= rounds; round++) {
   for (const { label, bin } of builds) {
     const m = await measure(label, bin);
     results.push(m);
     const load = (await Bun.file("/proc/loadavg").text()).split(" ")[0];
     console.log(
-      `| ${round} | ${label} | ${Math.round(m.recordsPerS).toLocaleString("en-US")} | ${m.p50Ms.toFixed(1)} | ${m.cpuCores.toFixed(2)} | ${Math.round(m.recordsPerS / m.cpuCores).toLocaleString("en-US")} | ${load} |`,
+      `| ${round} | ${label} | ${Math.round(m.recordsPerS).toLocaleString("en-US")} | ${m.p50Ms.toFixed(1)} | ${m.cpuCores.toFixed(2)} | ${Math.round(m.recordsPerS / m.cpuCores).toLocaleString("en-US")} | ${m.mainCores.toFixed(2)} | ${((m.mainCores * 1e6) / m.recordsPerS).toFixed(1)} | ${load} |`,
     );
   }
 }
@@ -93,6 +102,7 @@ for (const { label } of builds) {
   const mine = results.filter((m) => m.label === label);
   console.log(
     `- ${label}: median ${Math.round(median(mine.map((m) => m.recordsPerS))).toLocaleString("en-US")} records/s, ` +
-      `${Math.round(median(mine.map((m) => m.recordsPerS / m.cpuCores))).toLocaleString("en-US")} records per CPU-second`,
+      `${Math.round(median(mine.map((m) => m.recordsPerS / m.cpuCores))).toLocaleString("en-US")} records per CPU-second, ` +
+      `${median(mine.map((m) => (m.mainCores * 1e6) / m.recordsPerS)).toFixed(1)} main-thread µs a record`,
   );
 }

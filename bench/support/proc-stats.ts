@@ -51,7 +51,16 @@ function clockTicks(): number {
 
 /** User + system CPU time the process has used so far, in milliseconds (all its threads). */
 export function readCpuMs(pid: number): number {
-  const text = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return cpuMsOf(`/proc/${pid}/stat`);
+}
+
+/** CPU time of a process's main thread (its JavaScript thread), without its other threads. */
+export function readMainThreadCpuMs(pid: number): number {
+  return cpuMsOf(`/proc/${pid}/task/${pid}/stat`);
+}
+
+function cpuMsOf(statFile: string): number {
+  const text = readFileSync(statFile, "utf8");
   // The command name (field 2) may contain spaces and parentheses: count fields after the last ")".
   const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
   // Fields 14 (utime) and 15 (stime) of proc(5), i.e. indexes 11 and 12 after the name.
