@@ -1,4 +1,4 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setSystemTime, test } from "bun:test";
 import { NetworkError, ProtocolError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { NotSentError } from "../kafka-port.ts";
@@ -522,6 +522,33 @@ describe("ProducePipeline when the broker lost the producer's state (the oldest 
     expect((pipeline.failure as Error & { retriable: boolean }).retriable).toBe(true);
     expect(broker.logs.get("t-0") ?? []).toEqual([]);
   });
+});
+
+describe("ProducePipeline when the host's wall clock is stepped (NTP on an edge device without a real-time clock)", () => {
+  // The pipeline's own clock (no `now` passed): monotonic. setSystemTime moves (and holds) Date.now only.
+  test.each([
+    ["back", -3_600_000],
+    ["forward", 3_600_000],
+  ])(
+    "a step %s by an hour while a batch waits for its retry neither stalls the retry nor expires the batch",
+    async (_dir, step) => {
+      const broker = new FakeBroker();
+      const pipeline = new ProducePipeline(broker, settings({ retryBackoffMs: 20, deliveryTimeoutMs: 60_000 }));
+      const written = pipeline.append("t", 0, batch(0), 1);
+      await waitFor(() => broker.requests.length === 1);
+      try {
+        setSystemTime(new Date(Date.now() + step));
+        broker.deliver(0, { "t-0": 6 }); // NOT_LEADER_OR_FOLLOWER: retried after retry.backoff.ms
+        await waitFor(() => broker.requests.length === 2); // (its own deadline is on the held Date.now: the test's bounds it)
+      } finally {
+        setSystemTime();
+      }
+      broker.deliver(1);
+      expect(await written).toBe(0);
+      expect(pipeline.failure).toBeUndefined();
+    },
+    10_000,
+  );
 });
 
 describe("ProducePipeline after a batch failed for good", () => {

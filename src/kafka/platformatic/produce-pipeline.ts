@@ -2,9 +2,10 @@
  * ProducePipeline: the request pipeline of the @platformatic/kafka adapter's producer, as Java's
  * Sender and RecordAccumulator run it. The adapter appends one encoded RecordBatch per partition
  * and send; the pipeline groups ready batches by partition leader into Produce requests (at most
- * one batch per partition per request, within max.request.size), keeps up to `maxInFlight`
- * requests on the wire per broker and at most buffer.memory bytes on the wire in all. Talks to
- * Kafka through a ProduceTransport (a fake in tests).
+ * one batch per partition per request, within max.request.size), keeps up to `maxInFlight` requests
+ * on the wire per broker and at most buffer.memory bytes on the wire in all, via a ProduceTransport
+ * (a fake in tests). Deadlines and backoffs run on `now`, monotonic by default, so a step of the
+ * host's clock neither stalls a retry nor expires a batch early.
  *
  * Idempotence (acks=all, the default): per partition, batches keep their first sequence number
  * through every retry and go out in append order; after a retriable error nothing of the partition
@@ -25,8 +26,7 @@
  * A batch of more than one record answered MESSAGE_TOO_LARGE is split (batch-split.ts, Java's
  * splitAndReenqueue): its pieces take its place and sequence range and go again; a batch of one
  * record too large fails (fatal, as above), and so does a batch whose pieces cannot be encoded.
- * Without idempotence, batches carry no sequence; order holds with maxInFlight 1 (Java's rule:
- * with more, a retried batch may land after a later one).
+ * Without idempotence, batches carry no sequence; order holds with maxInFlight 1 (as in Java).
  */
 import { describeBatch, notSent, notSentAfter } from "./batch-failures.ts";
 import { BatchSettlement } from "./batch-settlement.ts";
@@ -79,7 +79,7 @@ export class ProducePipeline {
   constructor(
     private readonly transport: ProduceTransport,
     private readonly s: PipelineSettings,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = () => performance.now(),
   ) {
     this.leaders = new PartitionLeaders(transport, s.retryBackoffMs, (m) => s.error(m, true));
     this.settlement = new BatchSettlement(s, now, (at) => this.wakeAt(at));
