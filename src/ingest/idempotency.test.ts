@@ -71,7 +71,7 @@ function gateway(dir: string) {
   };
   const notStored = () =>
     metrics.families().find((f) => f.name === "ingest_idempotency_keys_not_stored_total")?.samples ?? [];
-  return { db, send, lines, notStored, written: () => written };
+  return { db, clock, send, lines, notStored, written: () => written };
 }
 
 describe("StoredIdempotencyGuard", () => {
@@ -98,6 +98,44 @@ describe("StoredIdempotencyGuard", () => {
       // Not remembered: the same key is handled again (a retry duplicates, which the WARN says).
       expect((await g.send(key, '{"n":1}')).replayed).toBeNull();
       expect(g.written()).toBe(3);
+      g.db.close();
+    });
+
+    test("expired keys are pruned to make room for a new one (the file cannot grow)", async () => {
+      await using dir = await tempDir("idempotency-");
+      const g = gateway(dir.path);
+      for (let i = 0; i < 300; i++) expect((await g.send(`key-${i}-${"k".repeat(200)}`)).status).toBe(200);
+      makeFull(g.db);
+      g.clock.advance(120_000); // every key of `c` is past its window and past the prune interval
+      for (let i = 0; i < 3; i++) expect((await g.send(`new-${i}-${"k".repeat(240)}`)).status).toBe(200);
+      expect(g.notStored()).toEqual([]);
+      const expired = g.db
+        .query("SELECT count(*) AS n FROM ingest_idempotency WHERE connector = 'c' AND expires_at <= ?")
+        .get(g.clock.now());
+      expect(expired).toEqual({ n: 0 });
+      g.db.close();
+    });
+
+    test("a key that was stored is not reported as not stored when the prune after it fails", async () => {
+      await using dir = await tempDir("idempotency-");
+      const g = gateway(dir.path);
+      // A DELETE that needs room (as one needing WAL room on a full disk): the prune fails.
+      g.db.run("CREATE TABLE ballast (x BLOB)");
+      g.db.run(
+        "CREATE TRIGGER prune_needs_room BEFORE DELETE ON ingest_idempotency BEGIN INSERT INTO ballast VALUES (zeroblob(100000)); END",
+      );
+      g.db.run(
+        "INSERT INTO ingest_idempotency (connector, idempotency_key, request_hash, status, content_type, body, created_at, expires_at) VALUES ('c', 'old', '', 200, '', x'', 0, 1)",
+      );
+      const { page_count } = g.db.query("PRAGMA page_count").get() as { page_count: number };
+      g.db.run(`PRAGMA max_page_count = ${page_count + 2}`);
+      expect((await g.send("k1")).status).toBe(200);
+      expect(g.db.query("SELECT count(*) AS n FROM ingest_idempotency WHERE idempotency_key = 'k1'").get()).toEqual({
+        n: 1,
+      });
+      expect(g.lines.some((l) => l.includes("Could not store the Idempotency-Key"))).toBe(false);
+      expect(g.notStored()).toEqual([]);
+      expect((await g.send("k1")).replayed).toBe("true");
       g.db.close();
     });
 

@@ -141,7 +141,16 @@ describe("a status that cannot be stored (issue: full-disk leftovers, point 1)",
   test("stopping the worker stops the retry timer of statuses still kept", async () => {
     const clock = new ManualClock();
     await using w = await inProcessWorker({ statusRetryTimer: clockTimer(clock) });
-    await failWhenFull(w);
+    await startScriptedConnector(w);
+    // Every status write fails (a trigger that needs new pages), so the UNASSIGNED statuses the
+    // stop writes are kept too and cannot empty what is kept (which would cancel the timer by itself).
+    w.db.run("CREATE TABLE ballast (x BLOB)");
+    for (const op of ["INSERT", "UPDATE"])
+      w.db.run(
+        `CREATE TRIGGER s_${op} BEFORE ${op} ON statuses BEGIN INSERT INTO ballast VALUES (zeroblob(100000)); END`,
+      );
+    makeFull(w.db);
+    expect((await w.rest("PUT", "/connectors/c/pause")).status).toBe(202);
     await waitFor(() => clock.pending === 1, { what: "a status kept and its retry scheduled" });
     await w.stop();
     expect(clock.pending).toBe(0);
@@ -150,6 +159,14 @@ describe("a status that cannot be stored (issue: full-disk leftovers, point 1)",
 
 describe("a REST write on a full database", () => {
   const SECRET = "s3cr3t-token-value";
+
+  test("is told by SQLite's code, never by text: a client's text cannot raise the full-store alarm", async () => {
+    await using w = await inProcessWorker();
+    const r = await w.rest("GET", `/connectors/${encodeURIComponent("database or disk is full")}`);
+    expect(r.status).toBe(404);
+    expect(r.body.message).not.toBe(STORE_FULL_MESSAGE);
+    expect(w.logLines.some((l) => l.includes("state store is full"))).toBe(false);
+  });
 
   test("answers 500 as Connect does, saying the state store is full, with no value of the request; nothing changes", async () => {
     await using w = await inProcessWorker();

@@ -130,9 +130,13 @@ export class Herder extends HerderThread {
       await this.deps.worker.stopConnector(name);
       try {
         this.statuses.removeConnector(name);
-        this.deps.statuses.resetTopics(name);
       } catch (error) {
         this.log.warn(`Could not remove the statuses of deleted connector ${name}`, error);
+      }
+      try {
+        this.deps.statuses.resetTopics(name);
+      } catch (error) {
+        this.log.warn(`Could not reset the active topics of deleted connector ${name}`, error);
       }
     });
   }

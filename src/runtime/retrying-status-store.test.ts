@@ -148,6 +148,42 @@ describe("RetryingStatusStore", () => {
       expect(h.store.tasks("c")).toEqual([]);
     });
 
+    test("a newer status stored while the kept one still does not fit: the kept one is never written over it", async () => {
+      await using h = await harness();
+      h.full();
+      h.statuses.putTask("c", 1, failed); // kept: its trace needs a new page
+      expect(h.statuses.pending).toBe(1);
+      const restarting: Status = { state: "RESTARTING", trace: null, workerId: "w1" };
+      h.statuses.putTask("c", 1, restarting); // the kept one still fails; this one fits in place
+      expect(h.store.task("c", 1)).toEqual(restarting);
+      expect(h.statuses.pending).toBe(0);
+      h.room();
+      h.clock.advance(STATUS_RETRY_MS);
+      await settle();
+      expect(h.store.task("c", 1)).toEqual(restarting);
+      expect(h.statuses.task("c", 1)).toEqual(restarting);
+    });
+
+    test("a kept status that still does not fit does not hold back the others behind it", async () => {
+      await using h = await harness();
+      // The connector's PAUSED status fails while the trigger is there (it needs a new page).
+      h.db.run("CREATE TABLE ballast (x BLOB)");
+      h.db.run(
+        "CREATE TRIGGER connector_full BEFORE UPDATE ON statuses WHEN NEW.task = -1 AND NEW.state = 'PAUSED' BEGIN INSERT INTO ballast VALUES (zeroblob(100000)); END",
+      );
+      h.full();
+      h.statuses.putTask("c", 1, failed); // too large for the room there is: kept first
+      const small: Status = { state: "PAUSED", trace: null, workerId: "w1" };
+      h.statuses.putConnector("c", small); // kept after the task's
+      expect(h.statuses.pending).toBe(2);
+      h.db.run("DROP TRIGGER connector_full");
+      h.clock.advance(STATUS_RETRY_MS);
+      await settle();
+      expect(h.store.connector("c")).toEqual(small);
+      expect(h.statuses.pending).toBe(1);
+      expect(h.clock.pending).toBe(1);
+    });
+
     test("close stops the timer", async () => {
       await using h = await harness();
       h.full();

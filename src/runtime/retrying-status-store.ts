@@ -98,18 +98,22 @@ export class RetryingStatusStore implements StatusReader {
     else this.o.store.putTask(connector, task, status);
   }
 
-  /** Writes what is kept, oldest first; stops at the first failure (the store is still full). */
+  /**
+   * Writes what is kept, oldest first. One that still fails stays kept and the others are tried
+   * too: a status with a long trace may not fit where a short one does.
+   */
   private retry(): void {
     if (this.kept.size === 0) return;
     for (const [key, k] of this.kept) {
       try {
         this.write(k.connector, k.task, k.status);
       } catch {
-        return;
+        continue;
       }
       this.kept.delete(key);
     }
-    this.recovered();
+    if (this.kept.size === 0) this.recovered();
+    else this.schedule();
   }
 
   private recovered(): void {

@@ -7,12 +7,13 @@
  */
 
 /**
- * True for SQLITE_FULL, by its code (bun:sqlite's SQLiteError) or its text (a message posted by the
- * spool's worker thread), on the error or one of its causes.
+ * True for SQLITE_FULL, by its code (bun:sqlite's SQLiteError), on the error or one of its causes.
+ * Never by its text: a REST error may echo what a client sent (a connector name), and a client must
+ * not be able to raise the operator's "disk full" alarm.
  */
 export function isStoreFull(error: unknown): boolean {
   for (let e = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
-    if ((e as { code?: unknown }).code === "SQLITE_FULL" || e.message.includes("database or disk is full")) return true;
+    if ((e as { code?: unknown }).code === "SQLITE_FULL") return true;
   }
   return false;
 }
