@@ -8,6 +8,8 @@
  * including the body. Network failures throw `HttpTransportError` (retriable: refused, reset,
  * timeouts, TLS failures); aborting through the caller's signal rejects with the signal's reason.
  * Any HTTP status is a response, never an error: the caller's retry policy classifies statuses.
+ * The body is read with a cap (`maxResponseBytes`, decompressed bytes): past it the transfer is
+ * cancelled, so a large or endless stream or a compression bomb cannot exhaust the task's memory.
  * URLs in messages have their credentials and secret-looking query values redacted.
  */
 import { ConnectError, RetriableError } from "../errors.ts";
@@ -45,7 +47,10 @@ export interface HttpClientOptions {
   readonly requestTimeoutMs?: number;
   readonly tls?: ClientTls;
   readonly userAgent?: string;
-  /** Responses with a larger body fail (protects the task's memory). */
+  /**
+   * Responses with a larger body (counted decompressed, while it is read) fail with
+   * `HttpResponseTooLargeError`; a larger Content-Length fails before the body is read.
+   */
   readonly maxResponseBytes?: number;
 }
 
@@ -96,6 +101,36 @@ function classify(error: unknown): TransportFailure {
   if (/Refused|ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|FailedToOpenSocket|DNS|ConnectionClosed/i.test(text))
     return "connect";
   return "io";
+}
+
+/**
+ * The body, read chunk by chunk: the decompressed bytes are counted as they arrive and the stream is
+ * cancelled as soon as they pass `max`, so neither a long stream nor a compression bomb grows the
+ * task's memory beyond the limit.
+ */
+async function readCapped(response: Response, max: number, what: () => string): Promise<Uint8Array> {
+  if (!response.body) return new Uint8Array(0);
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > max) {
+      await reader.cancel().catch(() => undefined);
+      throw new HttpResponseTooLargeError(`${what()}: the response exceeds the limit of ${max} bytes`);
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const body = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, at);
+    at += chunk.length;
+  }
+  return body;
 }
 
 export class HttpClient {
@@ -159,12 +194,7 @@ export class HttpClient {
           `${req.method} ${target}: the response of ${declared} bytes exceeds the limit of ${this.maxResponseBytes} bytes`,
         );
       }
-      const body = new Uint8Array(await response.arrayBuffer());
-      if (body.length > this.maxResponseBytes) {
-        throw new HttpResponseTooLargeError(
-          `${req.method} ${target}: the response exceeds the limit of ${this.maxResponseBytes} bytes`,
-        );
-      }
+      const body = await readCapped(response, this.maxResponseBytes, () => `${req.method} ${target}`);
       return { status: response.status, headers: response.headers, body, durationMs: performance.now() - started };
     } catch (error) {
       if (req.signal?.aborted) throw req.signal.reason;
