@@ -10,10 +10,15 @@
  * Any HTTP status is a response, never an error: the caller's retry policy classifies statuses.
  * The body is read with a cap (`maxResponseBytes`, decompressed bytes): past it the transfer is
  * cancelled, so a large or endless stream or a compression bomb cannot exhaust the task's memory.
- * URLs in messages have their credentials and secret-looking query values redacted.
+ * Redirects are followed by the client (redirects.ts): the caller's headers and the request body
+ * never go to another origin. URLs in messages have their credentials and secret-looking query
+ * values redacted.
  */
 import { ConnectError, RetriableError } from "../errors.ts";
 import { GATEWAY_VERSION } from "../version.ts";
+import { type Hop, HttpRedirectError, nextHop } from "./redirects.ts";
+
+export { HttpRedirectError } from "./redirects.ts";
 
 export type HttpHeaders = Record<string, string> | [string, string][];
 
@@ -25,6 +30,8 @@ export interface HttpRequest {
   /** Overrides the client's request timeout for this request. */
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
+  /** false: a 3xx is the response (token requests); default: followed as redirects.ts says. */
+  readonly followRedirects?: boolean;
 }
 
 export interface HttpResponse {
@@ -150,9 +157,9 @@ export class HttpClient {
 
   async request(req: HttpRequest): Promise<HttpResponse> {
     req.signal?.throwIfAborted();
+    const own = new Headers({ "user-agent": this.userAgent, "accept-encoding": "gzip, deflate, br" });
     const headers = new Headers(req.headers);
-    if (!headers.has("user-agent")) headers.set("user-agent", this.userAgent);
-    if (!headers.has("accept-encoding")) headers.set("accept-encoding", "gzip, deflate, br");
+    for (const [name, value] of own) if (!headers.has(name)) headers.set(name, value);
     const started = performance.now();
     const controller = new AbortController();
     let timedOut: string | undefined;
@@ -162,48 +169,52 @@ export class HttpClient {
     };
     const requestMs = req.timeoutMs ?? this.requestTimeoutMs;
     const requestTimer = setTimeout(onTimeout(`no complete response within ${requestMs} ms`), requestMs);
-    let connectTimer: ReturnType<typeof setTimeout> | undefined = setTimeout(
-      onTimeout(`no response within the connect timeout of ${this.connectTimeoutMs} ms`),
-      this.connectTimeoutMs,
-    );
+    let connectTimer: ReturnType<typeof setTimeout> | undefined;
     const onAbort = () => controller.abort();
     req.signal?.addEventListener("abort", onAbort, { once: true });
     const target = redactUrl(req.url);
+    const what = `${req.method} ${target}`;
     try {
-      const response = await fetch(req.url, {
-        method: req.method,
-        headers,
-        body: req.body,
-        signal: controller.signal,
-        redirect: "follow",
-        keepalive: true,
-        decompress: true,
-        tls: this.tls && {
-          ca: this.tls.ca,
-          cert: this.tls.cert,
-          key: this.tls.key,
-          rejectUnauthorized: this.tls.rejectUnauthorized,
-        },
-      } as RequestInit);
-      clearTimeout(connectTimer);
-      connectTimer = undefined;
-      const declared = Number(response.headers.get("content-length") ?? "0");
-      if (declared > this.maxResponseBytes) {
-        await response.body?.cancel().catch(() => undefined);
-        throw new HttpResponseTooLargeError(
-          `${req.method} ${target}: the response of ${declared} bytes exceeds the limit of ${this.maxResponseBytes} bytes`,
+      let hop: Hop = { method: req.method, url: req.url, headers, body: req.body };
+      for (let redirects = 0; ; redirects++) {
+        connectTimer = setTimeout(
+          onTimeout(`no response within the connect timeout of ${this.connectTimeoutMs} ms`),
+          this.connectTimeoutMs,
         );
+        const response = await this.send(hop, controller.signal);
+        clearTimeout(connectTimer);
+        connectTimer = undefined;
+        const next =
+          req.followRedirects === false
+            ? undefined
+            : nextHop(hop, response.status, response.headers.get("location"), own, redirects, what);
+        if (next) {
+          await response.body?.cancel().catch(() => undefined);
+          hop = next;
+          continue;
+        }
+        const declared = Number(response.headers.get("content-length") ?? "0");
+        if (declared > this.maxResponseBytes) {
+          await response.body?.cancel().catch(() => undefined);
+          throw new HttpResponseTooLargeError(
+            `${what}: the response of ${declared} bytes exceeds the limit of ${this.maxResponseBytes} bytes`,
+          );
+        }
+        const body = await readCapped(response, this.maxResponseBytes, () => what);
+        return { status: response.status, headers: response.headers, body, durationMs: performance.now() - started };
       }
-      const body = await readCapped(response, this.maxResponseBytes, () => `${req.method} ${target}`);
-      return { status: response.status, headers: response.headers, body, durationMs: performance.now() - started };
     } catch (error) {
       if (req.signal?.aborted) throw req.signal.reason;
-      if (error instanceof HttpTransportError || error instanceof HttpResponseTooLargeError) throw error;
-      if (timedOut !== undefined)
-        throw new HttpTransportError("timeout", `${req.method} ${target} timed out: ${timedOut}`);
+      if (
+        error instanceof HttpTransportError ||
+        error instanceof HttpResponseTooLargeError ||
+        error instanceof HttpRedirectError
+      )
+        throw error;
+      if (timedOut !== undefined) throw new HttpTransportError("timeout", `${what} timed out: ${timedOut}`);
       const failure = classify(error);
       const reason = (error as Error)?.message ?? String(error);
-      throw new HttpTransportError(failure, `${req.method} ${target} failed (${failure}): ${reason}`, {
+      throw new HttpTransportError(failure, `${what} failed (${failure}): ${reason}`, {
         cause: error,
       });
     } finally {
@@ -211,5 +222,24 @@ export class HttpClient {
       if (connectTimer) clearTimeout(connectTimer);
       req.signal?.removeEventListener("abort", onAbort);
     }
+  }
+
+  /** One exchange; redirects come back as responses (see redirects.ts). */
+  private send(hop: Hop, signal: AbortSignal): Promise<Response> {
+    return fetch(hop.url, {
+      method: hop.method,
+      headers: hop.headers,
+      body: hop.body,
+      signal,
+      redirect: "manual",
+      keepalive: true,
+      decompress: true,
+      tls: this.tls && {
+        ca: this.tls.ca,
+        cert: this.tls.cert,
+        key: this.tls.key,
+        rejectUnauthorized: this.tls.rejectUnauthorized,
+      },
+    } as RequestInit);
   }
 }

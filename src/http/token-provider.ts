@@ -10,7 +10,8 @@
  * `signal` aborts only its own wait. `invalidate(token)` after a 401 drops that token (and only
  * that one: a token renewed meanwhile stays), so the next `token()` fetches exactly once.
  *
- * The access token and the request body (client secrets) never appear in errors or logs.
+ * The access token and the request body (client secrets) never appear in errors or logs, and never
+ * follow a redirect: a 3xx from the token endpoint is a TokenRequestError.
  */
 import { decodeJwt } from "jose";
 import { ConnectError, RetriableError } from "../errors.ts";
@@ -26,6 +27,7 @@ export interface TokenHttpClient {
     body?: string | Uint8Array;
     timeoutMs?: number;
     signal?: AbortSignal;
+    followRedirects?: boolean;
   }): Promise<{ status: number; headers: Headers; body: Uint8Array }>;
 }
 
@@ -126,6 +128,8 @@ export class TokenProvider {
         headers,
         body,
         timeoutMs: this.o.timeoutMs ?? 30_000,
+        // A redirect would carry the client credentials elsewhere: the configured URL must be the endpoint.
+        followRedirects: false,
       });
     } catch (error) {
       throw new RetriableTokenRequestError(
@@ -138,7 +142,9 @@ export class TokenProvider {
     const where = `the OIDC token endpoint ${shownEndpoint(this.o.tokenUrl)}`;
     if (response.status < 200 || response.status >= 300) {
       const detail = oauthError(response.body);
-      const message = `${where} answered HTTP ${response.status}${detail ? ` (${detail})` : ""}`;
+      const redirect =
+        response.status >= 300 && response.status < 400 ? " (token requests do not follow redirects)" : "";
+      const message = `${where} answered HTTP ${response.status}${detail ? ` (${detail})` : ""}${redirect}`;
       if (response.status === 429 || response.status >= 500) throw new RetriableTokenRequestError(message);
       throw new TokenRequestError(message);
     }
