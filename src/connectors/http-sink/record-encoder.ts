@@ -6,7 +6,9 @@
  * record's own HTTP headers (forwarded key and Kafka headers, CloudEvents binary mode). Records
  * whose URL and own headers are equal share a `route` and may travel in one batch request. A value
  * that would fill a path segment with `.` or `..` (also as `%2e`) is a DataError: the URL parser
- * would resolve it to a parent path, another resource than the template names.
+ * would resolve it to a parent path, another resource than the template names. With
+ * `sink.forward.headers=*`, hop-by-hop and credential headers (`isReservedHeader`) are not forwarded
+ * unless the list names them.
  * Also builds request bodies: a JSON array of values (batch) or one value (single).
  */
 import type { TaskConverters } from "../../api/connector.ts";
@@ -49,6 +51,28 @@ export function contentTypeOf(converterClass: string): string {
   if (converterClass.endsWith("JsonConverter")) return "application/json";
   if (converterClass.endsWith("ByteArrayConverter")) return "application/octet-stream";
   return "text/plain; charset=utf-8";
+}
+
+/**
+ * Headers a producer must not set through `sink.forward.headers=*`: hop-by-hop and framing headers
+ * (the request would be another one) and credentials. Forwarded only when named in the list.
+ */
+const RESERVED = new Set([
+  "host",
+  "content-length",
+  "transfer-encoding",
+  "connection",
+  "keep-alive",
+  "te",
+  "trailer",
+  "upgrade",
+  "authorization",
+  "cookie",
+]);
+
+export function isReservedHeader(name: string): boolean {
+  const lower = name.toLowerCase();
+  return RESERVED.has(lower) || lower.startsWith("proxy-");
 }
 
 /** Header values must be visible ASCII: anything else is percent-encoded (CR/LF can never pass). */
@@ -172,9 +196,12 @@ export class RecordEncoder {
         out.push([name, headerSafe(value)]);
         continue;
       }
-      if (!this.forwardAll && !this.forwardNames.has(h.key)) continue;
+      const named = this.forwardNames.has(h.key);
+      if (!this.forwardAll && !named) continue;
+      const name = `${this.s.forwardHeadersPrefix}${h.key}`;
+      if (!named && isReservedHeader(name)) continue;
       const value = this.headerText(record, h.key, h.schema, h.value);
-      if (value !== null) out.push([`${this.s.forwardHeadersPrefix}${h.key}`, headerSafe(value)]);
+      if (value !== null) out.push([name, headerSafe(value)]);
     }
     if (this.s.forwardKeyHeader !== "") {
       const k = key();
