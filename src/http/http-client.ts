@@ -15,6 +15,7 @@
  * values redacted.
  */
 import { ConnectError, RetriableError } from "../errors.ts";
+import { timerMs } from "../util/clock.ts";
 import { GATEWAY_VERSION } from "../version.ts";
 import { type Hop, HttpRedirectError, nextHop } from "./redirects.ts";
 
@@ -168,7 +169,7 @@ export class HttpClient {
       controller.abort();
     };
     const requestMs = req.timeoutMs ?? this.requestTimeoutMs;
-    const requestTimer = setTimeout(onTimeout(`no complete response within ${requestMs} ms`), requestMs);
+    const requestTimer = setTimeout(onTimeout(`no complete response within ${requestMs} ms`), timerMs(requestMs));
     let connectTimer: ReturnType<typeof setTimeout> | undefined;
     const onAbort = () => controller.abort();
     req.signal?.addEventListener("abort", onAbort, { once: true });
@@ -179,7 +180,7 @@ export class HttpClient {
       for (let redirects = 0; ; redirects++) {
         connectTimer = setTimeout(
           onTimeout(`no response within the connect timeout of ${this.connectTimeoutMs} ms`),
-          this.connectTimeoutMs,
+          timerMs(this.connectTimeoutMs),
         );
         const response = await this.send(hop, controller.signal);
         clearTimeout(connectTimer);

@@ -212,7 +212,7 @@ export const httpSourceConfig = defineConfig({
     validators: [nonNegative],
   }),
   "http.retry.backoff.max.ms": key.long({
-    doc: "The longest computed retry delay.",
+    doc: "The longest wait between two attempts, for the computed backoff and for a server's Retry-After alike.",
     default: 60000,
     group: G.errors,
     validators: [nonNegative],
