@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { readBody } from "./body-reader.ts";
+import { declaredLength, readBody } from "./body-reader.ts";
 
 function streaming(chunks: string[], pulled: { count: number }): Request {
   const body = new ReadableStream<Uint8Array>({
@@ -32,5 +32,40 @@ describe("readBody", () => {
   test("bodies within the limit are read whole", async () => {
     const pulled = { count: 0 };
     expect(new TextDecoder().decode(await readBody(streaming(["ab", "cd"], pulled), 4))).toBe("abcd");
+  });
+});
+
+describe("Content-Length (P1.3: a repeated header must not skip the limit)", () => {
+  const declared = (value: string, body = "x".repeat(20)) =>
+    new Request("http://x/", { method: "POST", body, headers: { "Content-Length": value } });
+
+  test.each([
+    ["20", 20],
+    ["020", 20],
+    ["20, 20", 20],
+    ["20,20 ,20", 20],
+    ["x", -1],
+    ["", -1],
+    ["+20", -1],
+    ["20, 21", -1],
+    ["20,", -1],
+    ["-1", -1],
+    ["2e1", -1],
+    [" 20", -1],
+  ])("%p reads as %p", (value, expected) => {
+    expect(declaredLength(value)).toBe(expected);
+  });
+
+  test("a repeated length over the limit (Bun merges it into `N, N`) is refused before reading", async () => {
+    await expect(readBody(declared("20, 20"), 10)).rejects.toMatchObject({ status: 413, errorCode: 413 });
+  });
+
+  test("an unreadable length is 400 in REST Proxy's shape and closes the connection", async () => {
+    await expect(readBody(declared("20, 21"), 100)).rejects.toMatchObject({
+      status: 400,
+      errorCode: 400,
+      message: 'Invalid Content-Length: "20, 21"',
+      options: { headers: { Connection: "close" } },
+    });
   });
 });

@@ -2,6 +2,14 @@
  * Reads a request body up to a byte limit. A declared Content-Length over the limit is refused
  * before anything is read; a chunked body is read until it crosses the limit, then the rest is
  * cancelled (never buffered). Either way: 413 in REST Proxy's error shape.
+ *
+ * Content-Length is read strictly (RFC 9110 §8.6): digits only, or a list of equal values (Bun
+ * merges a repeated header into `N, N`); anything else is 400. A body with a declared length is
+ * read with one `arrayBuffer()`: the HTTP server frames it by that same length (a repeated
+ * `N, N` is framed as N), so the read ends at the declared length, which is within the limit;
+ * what was read is checked against the limit again (`checkedBody`). Bun's own
+ * `maxRequestBodySize` (the largest route limit, ingest-server.ts) bounds what Bun buffers
+ * before the handler reads.
  */
 import { ErrorCodes, IngestError } from "./ingest-error.ts";
 
@@ -23,9 +31,14 @@ export function readBody(request: Request, limit: number): Promise<Uint8Array> {
  * `checkedBody` (one promise a request fewer than `readBody`'s `then`).
  */
 export function readRawBody(request: Request, limit: number): Promise<ArrayBuffer | Uint8Array> {
-  const declared = request.headers.get("content-length");
-  if (declared !== null) {
-    if (Number(declared) > limit) {
+  const header = request.headers.get("content-length");
+  if (header !== null) {
+    const declared = declaredLength(header);
+    if (declared < 0) {
+      void request.body?.cancel().catch(() => undefined);
+      return Promise.reject(invalidLength(header));
+    }
+    if (declared > limit) {
       void request.body?.cancel().catch(() => undefined);
       return Promise.reject(tooLarge(limit));
     }
@@ -34,6 +47,39 @@ export function readRawBody(request: Request, limit: number): Promise<ArrayBuffe
     return request.arrayBuffer();
   }
   return readChunked(request, limit);
+}
+
+function invalidLength(header: string): IngestError {
+  return new IngestError(
+    400,
+    ErrorCodes.BAD_REQUEST,
+    `Invalid Content-Length: ${JSON.stringify(header.slice(0, 40))}`,
+    {
+      headers: { Connection: "close" },
+    },
+  );
+}
+
+/** A Content-Length value as a number: digits, or a list of equal digit strings; -1 for anything else. */
+export function declaredLength(header: string): number {
+  if (isDigits(header)) return Number(header);
+  const values = header.split(",");
+  const first = values[0]!.trim();
+  if (values.length > 1 && isDigits(first)) {
+    let same = true;
+    for (let i = 1; i < values.length && same; i++) same = values[i]!.trim() === first;
+    if (same) return Number(first);
+  }
+  return -1;
+}
+
+function isDigits(text: string): boolean {
+  if (text.length === 0) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 /**

@@ -70,11 +70,11 @@ async function startServer(routes: IngestRouteTable) {
   return {
     entries,
     port: Number(new URL(base).port),
-    status: async (method: string, path: string) =>
+    status: async (method: string, path: string, body = '{"a":1}') =>
       (
         await fetch(`${base}${path}`, {
           method,
-          body: method === "GET" ? null : '{"a":1}',
+          body: method === "GET" ? null : body,
           headers: { "content-type": "application/json" },
         })
       ).status,
@@ -155,6 +155,37 @@ describe("IngestServer", () => {
         "fetch POST /dev:1/x",
         "router /a/b",
       ]);
+    });
+  });
+
+  describe("Bun's own body limit (maxRequestBodySize, P1.3)", () => {
+    const json = (size: number) => `"${"x".repeat(size - 2)}"`;
+
+    test("is the largest route limit, and follows it when routes come and go", async () => {
+      const routes = new IngestRouteTable();
+      await using server = await startServer(routes);
+      routes.open(
+        "a",
+        testSettings({ "ingest.path": "/a", "kafka.topic": "ta", "ingest.max.body.bytes": "1000" }),
+        passThroughStages,
+      );
+      routes.attach("a", new InstantWriter());
+      // Over every route's limit: Bun answers 413 itself, the app never sees the request.
+      expect(await server.status("POST", "/a", json(5000))).toBe(413);
+      expect(server.entries).toEqual([]);
+
+      routes.open(
+        "b",
+        testSettings({ "ingest.path": "/b", "kafka.topic": "tb", "ingest.max.body.bytes": "10000" }),
+        passThroughStages,
+      );
+      routes.attach("b", new InstantWriter());
+      // Bun's limit grew with the route (server.reload cannot change it: the listener was reopened).
+      expect(await server.status("POST", "/b", json(5000))).toBe(200);
+      // Within Bun's limit but over the route's: the route's own 413.
+      expect(await server.status("POST", "/a", json(5000))).toBe(413);
+      expect(await server.status("POST", "/b", json(20_000))).toBe(413);
+      expect(server.entries).toEqual(["router /b", "router /a"]);
     });
   });
 });

@@ -8,6 +8,13 @@
  * `ingest.listeners.https.ssl.*` (tls/ingest-tls-config.ts), serving the same hono app. A plain
  * listener is Bun.serve with a POST route per connector path (`routes`, reloaded whenever the route
  * table changes: Bun matches the single-record hot path natively) and `fetch` for everything else.
+ *
+ * Bun buffers a request body before the handler reads it, up to `maxRequestBodySize`, and answers a
+ * larger one itself (413, no body, connection closed). A plain listener's limit is the largest
+ * `ingest.max.body.bytes` of its routes; `server.reload` does not change it (Bun 1.4 reloads
+ * routes and handlers only), so when the largest limit changes the listener is opened again on
+ * the same address: the old socket stops accepting (requests in flight finish on it) and the new
+ * one is bound in the same tick.
  */
 import type { Server } from "bun";
 import { type Listener, parseListener } from "../listener.ts";
@@ -30,8 +37,19 @@ export interface IngestServerOptions {
   readonly app: IngestApp;
   readonly routes: IngestRouteTable;
   readonly log: Logger;
-  /** Largest body any route accepts; Bun refuses larger ones outright. */
-  readonly maxRequestBodySize?: number;
+}
+
+/** Bun's body limit while no route is open (the default of ingest.max.body.bytes). */
+const DEFAULT_BODY_LIMIT = 1_048_576;
+
+/** The largest `ingest.max.body.bytes` of the open routes; null when none is open. */
+export function largestBodyLimit(routes: IngestRouteTable): number | null {
+  let largest: number | null = null;
+  for (const route of routes.routes()) {
+    const limit = route.settings.limits.maxBodyBytes;
+    if (largest === null || limit > largest) largest = limit;
+  }
+  return largest;
 }
 
 /** A route of Bun's router that takes POST only (other methods reach the listener's fetch handler). */
@@ -130,20 +148,33 @@ export class IngestServer {
     }
     // The server, not a connection object: one is made only if a stage asks for the peer address.
     const fetch = (request: Request, srv: Server<undefined>) => app.serve(request, srv);
-    const server = Bun.serve({
-      hostname: listener.host === "" ? "0.0.0.0" : listener.host,
-      port: listener.port,
-      routes: this.postRoutes(),
-      fetch,
-      ...(this.o.maxRequestBodySize ? { maxRequestBodySize: this.o.maxRequestBodySize } : {}),
-      idleTimeout: 120,
-    });
+    const hostname = listener.host === "" ? "0.0.0.0" : listener.host;
+    const bind = (port: number, maxRequestBodySize: number) =>
+      Bun.serve({ hostname, port, routes: this.postRoutes(), fetch, maxRequestBodySize, idleTimeout: 120 });
+    let limit = largestBodyLimit(this.o.routes) ?? DEFAULT_BODY_LIMIT;
+    let server = bind(listener.port, limit);
+    const port = server.port!;
     // Bun's router follows the route table: a connector's path is matched natively from when its
     // route opens until it is gone (requests in between keep the listener's fetch path).
-    const unsubscribe = this.o.routes.onChange(() => server.reload({ routes: this.postRoutes(), fetch }));
+    const unsubscribe = this.o.routes.onChange(() => {
+      const largest = largestBodyLimit(this.o.routes);
+      if (largest === null || largest === limit) {
+        server.reload({ routes: this.postRoutes(), fetch });
+        return;
+      }
+      const previous = server;
+      void previous.stop(false);
+      try {
+        server = bind(port, largest);
+        limit = largest;
+      } catch (error) {
+        // The port was taken in between: keep serving nothing rather than crash the worker.
+        this.o.log.error(`Could not reopen the ingest listener on port ${port} with a body limit of ${largest}`, error);
+      }
+    });
     const host = listener.host === "" ? "0.0.0.0" : listener.host.includes(":") ? `[${listener.host}]` : listener.host;
     return {
-      url: `${listener.protocol}://${host}:${server.port}`,
+      url: `${listener.protocol}://${host}:${port}`,
       stop: () => {
         unsubscribe();
         return server.stop(true);
