@@ -1,8 +1,20 @@
 /**
  * JSON text helpers for the request path: the top-level elements of a JSON array as their own
  * text (so String/ByteArray converters get each element as sent), and concatenated JSON values
- * (REST Proxy v3 streaming bodies, NDJSON).
+ * (REST Proxy v3 streaming bodies, NDJSON), and the nesting limit every JSON body is checked
+ * against before it is parsed (`ingest.max.json.depth`).
  */
+import { jsonDeeperThan, tooDeepMessage } from "../api/data/json-depth.ts";
+import { badRequest } from "./ingest-error.ts";
+
+/**
+ * `text`, or IngestError 400 when it nests arrays and objects deeper than `max`
+ * (`ingest.max.json.depth`); `what` names it in the message ("The JSON body", "NDJSON line 3").
+ */
+export function depthChecked(text: string, max: number, what = "The JSON body"): string {
+  if (jsonDeeperThan(text, max)) throw badRequest(tooDeepMessage(what, max, "ingest.max.json.depth"));
+  return text;
+}
 
 function skipWhitespace(text: string, i: number): number {
   while (i < text.length) {

@@ -9,7 +9,7 @@
 import { JsonText } from "../api/data/json-text.ts";
 import { badRequest, ErrorCodes, IngestError, unprocessable } from "./ingest-error.ts";
 import type { IngestRecord } from "./ingest-record.ts";
-import { arrayElementTexts } from "./json-text.ts";
+import { arrayElementTexts, depthChecked } from "./json-text.ts";
 import { type Element, elementBytes, ingestRecord, nativeKey, represent, requestHeaders } from "./record-builder.ts";
 import type { IngestRouteSettings } from "./route-settings.ts";
 
@@ -41,7 +41,8 @@ function text(body: Uint8Array): string {
   }
 }
 
-function parseJson(source: string, where: string): unknown {
+function parseJson(source: string, where: string, maxDepth: number, what?: string): unknown {
+  depthChecked(source, maxDepth, what);
   try {
     return JSON.parse(source);
   } catch (error) {
@@ -98,14 +99,18 @@ export function parseNativeBody(
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!.replace(/\r$/, "");
       if (line.trim() === "") continue;
-      elements.push({ kind: "json", value: parseJson(line, `on NDJSON line ${i + 1}`), text: line });
+      elements.push({
+        kind: "json",
+        value: parseJson(line, `on NDJSON line ${i + 1}`, limits.maxJsonDepth, `NDJSON line ${i + 1}`),
+        text: line,
+      });
       if (elements.length > limits.maxRecords) break;
     }
     if (elements.length === 0) throw unprocessable("The NDJSON body holds no records");
   } else {
     const source = text(body);
     if (source.trim() === "") throw badRequest("The request body is empty: expected a JSON document");
-    const doc = parseJson(source, "in the request body");
+    const doc = parseJson(source, "in the request body", limits.maxJsonDepth);
     if (mode === "batch" || (mode === "auto" && Array.isArray(doc))) {
       if (!Array.isArray(doc))
         throw unprocessable("This route takes batches (ingest.mode=batch): the body must be a JSON array");

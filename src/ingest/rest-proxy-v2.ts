@@ -7,6 +7,7 @@
 import * as v from "valibot";
 import { ErrorCodes, IngestError } from "./ingest-error.ts";
 import type { IngestRecord, RecordOutcome } from "./ingest-record.ts";
+import { depthChecked } from "./json-text.ts";
 import { mediaType } from "./native-body.ts";
 import { type Element, elementBytes, ingestRecord, represent, requestHeaders } from "./record-builder.ts";
 import { issueMessage, V2BinaryProduceRequest, V2JsonProduceRequest } from "./rest-proxy-schemas.ts";
@@ -53,9 +54,10 @@ export function v2ResponseType(accept: string | null): string {
 
 const decoder = new TextDecoder();
 
-function parseJsonBody(body: Uint8Array): unknown {
+function parseJsonBody(body: Uint8Array, maxDepth: number): unknown {
+  const text = depthChecked(decoder.decode(body), maxDepth);
   try {
-    return JSON.parse(decoder.decode(body));
+    return JSON.parse(text);
   } catch (error) {
     throw new IngestError(400, ErrorCodes.BAD_REQUEST, `Malformed JSON: ${(error as Error).message}`);
   }
@@ -70,7 +72,7 @@ export function parseV2Body(
   format: V2Format,
   pathPartition: number | null,
 ): IngestRecord[] {
-  const doc = parseJsonBody(body);
+  const doc = parseJsonBody(body, settings.limits.maxJsonDepth);
   const schema = format === "json" ? V2JsonProduceRequest : V2BinaryProduceRequest;
   const parsed = v.safeParse(schema, doc);
   if (!parsed.success) throw new IngestError(422, 422, issueMessage(parsed.issues));

@@ -10,7 +10,7 @@
 import * as v from "valibot";
 import { ErrorCodes, IngestError } from "./ingest-error.ts";
 import type { IngestHeaderValue, IngestRecord, RecordOutcome } from "./ingest-record.ts";
-import { concatenatedJsonTexts } from "./json-text.ts";
+import { concatenatedJsonTexts, depthChecked } from "./json-text.ts";
 import { type Element, elementBytes, ingestRecord, represent, requestHeaders } from "./record-builder.ts";
 import { issueMessage, V3BatchEntry, V3ProduceRequest } from "./rest-proxy-schemas.ts";
 import type { IngestRouteSettings } from "./route-settings.ts";
@@ -129,12 +129,15 @@ function readRecord(
   return { record, key: key?.info ?? null, value: value?.info ?? null };
 }
 
-function bodyText(body: Uint8Array): string {
+/** The body as text, checked against `ingest.max.json.depth` before anything parses it. */
+function bodyText(body: Uint8Array, maxDepth: number): string {
+  let text: string;
   try {
-    return utf8.decode(body);
+    text = utf8.decode(body);
   } catch {
     throw new IngestError(400, 400, "Bad Request: the body is not UTF-8 JSON");
   }
+  return depthChecked(text, maxDepth);
 }
 
 /** Reads `…/records` bodies: concatenated JSON objects. */
@@ -144,7 +147,7 @@ export function parseV3Records(
   body: Uint8Array,
   receivedAt: number,
 ): V3Parsed {
-  const texts = concatenatedJsonTexts(bodyText(body));
+  const texts = concatenatedJsonTexts(bodyText(body, settings.limits.maxJsonDepth));
   if (texts.length === 0) throw new IngestError(400, 400, "Bad Request: Request body is empty. Data is required.");
   if (texts.length > settings.limits.maxRecords)
     throw new IngestError(
@@ -180,9 +183,10 @@ export function parseV3Batch(
   body: Uint8Array,
   receivedAt: number,
 ): V3Parsed {
+  const text = bodyText(body, settings.limits.maxJsonDepth);
   let doc: unknown;
   try {
-    doc = JSON.parse(bodyText(body));
+    doc = JSON.parse(text);
   } catch (error) {
     throw new IngestError(400, 400, `Bad Request: malformed JSON: ${(error as Error).message}`);
   }

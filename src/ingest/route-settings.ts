@@ -34,6 +34,8 @@ export interface IngestLimits {
   readonly maxBodyBytes: number;
   readonly maxRecords: number;
   readonly maxRecordBytes: number;
+  /** Deepest nesting of arrays and objects in a JSON body (ingest.max.json.depth); deeper is 400. */
+  readonly maxJsonDepth: number;
   /** How long a request waits for Kafka to acknowledge its records; records not yet sent by then are withdrawn. */
   readonly requestTimeoutMs: number;
   /** Beyond it, 503 with Retry-After. */

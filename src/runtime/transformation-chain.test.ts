@@ -86,3 +86,25 @@ describe("a JsonText value through the chain and the converters", () => {
     expect(text.decode(produced.value!)).toBe(BODY);
   });
 });
+
+describe("a JsonText too deep to read (P1.2)", () => {
+  const deep = () =>
+    sourceRecord({ topic: "devices", value: new JsonText(`${"[".repeat(100_000)}${"]".repeat(100_000)}`) });
+
+  test("fails the first step inside the error operator: errors.tolerance=all skips the record", async () => {
+    const record = deep();
+    expect(() => insertSource.applyDirect(record)).toThrow("more than 1000 levels deep");
+    const { operator } = taskBasics("all");
+    expect(await insertSource.apply(record, operator, { source: record })).toBeUndefined();
+  });
+
+  test("under errors.tolerance=none it is the operator's DataError (the task fails with a clear message)", async () => {
+    const record = deep();
+    const { operator } = taskBasics("none");
+    const failure = await insertSource.apply(record, operator, { source: record }).catch((e: Error) => e);
+    expect(failure).toMatchObject({
+      message: "Tolerance exceeded in error handler",
+      cause: { name: "DataError", message: "The JSON value nests arrays and objects more than 1000 levels deep" },
+    });
+  });
+});

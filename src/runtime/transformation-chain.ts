@@ -76,14 +76,18 @@ export class TransformationChain {
     operator: RetryWithToleranceOperator,
     context: Pick<ProcessingContext, "consumed" | "source">,
   ): Promise<R | null | undefined> {
-    // Transformations and predicates see parsed values, never a JsonText.
-    let current: R | null | undefined = this.steps.length === 0 ? record : withParsedJson(record);
-    for (const step of this.steps) {
-      const input: R = current;
+    let current: R | null | undefined = record;
+    for (let i = 0; i < this.steps.length; i++) {
+      const step = this.steps[i]!;
+      const given: R = current;
       current = await operator.execute(
         "TRANSFORMATION",
         step.className,
         () => {
+          // Transformations and predicates see parsed values, never a JsonText. Parsing is part of
+          // the first step (as Connect's converter runs inside its operator): a value that cannot
+          // be read (too deep) is that step's failure, under errors.tolerance, not the task's.
+          const input = i === 0 ? withParsedJson(given) : given;
           const applies = step.predicate ? step.predicate.test(input) !== step.negate : true;
           return applies ? (step.transform.apply(input) as R | null) : input;
         },

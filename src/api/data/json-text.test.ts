@@ -58,3 +58,29 @@ describe("JsonText", () => {
     expect(materialized("x")).toBe("x");
   });
 });
+
+describe("JsonText nested deeper than the runtime reads (P1.2)", () => {
+  const nested = (depth: number) => `${"[".repeat(depth)}1${"]".repeat(depth)}`;
+
+  test("value() of 100,000 levels is a DataError, not a stack overflow", () => {
+    const deep = new JsonText(nested(100_000));
+    expect(() => deep.value()).toThrow(
+      expect.objectContaining({
+        name: "DataError",
+        message: "The JSON value nests arrays and objects more than 1000 levels deep",
+      }),
+    );
+    // In a log or error report it is its text.
+    expect(JSON.stringify({ v: deep })).toBe(JSON.stringify({ v: nested(100_000) }));
+  });
+
+  test("1000 levels (Jackson's default limit) are read", () => {
+    let value = new JsonText(nested(1000)).value();
+    let depth = 0;
+    while (Array.isArray(value)) {
+      value = value[0];
+      depth++;
+    }
+    expect({ depth, value }).toEqual({ depth: 1000, value: 1 });
+  });
+});

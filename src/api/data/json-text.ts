@@ -10,9 +10,13 @@
  *   value (`value()`): the runtime materializes it once, where something needs it.
  *
  * The source guarantees the text is one valid JSON value (it parsed or validated it); `value()`
- * reads it exactly (integers beyond ±2^53 as bigint, as JsonConverter reads them).
+ * reads it exactly (integers beyond ±2^53 as bigint, as JsonConverter reads them). A text nesting
+ * deeper than MAX_JSON_DEPTH is a DataError from `value()` and `toJSON()` (their readers recurse):
+ * the error operator handles it like any bad record, the task does not die of a stack overflow.
  */
+import { DataError } from "../../errors.ts";
 import type { ConnectRecord } from "../record.ts";
+import { jsonDeeperThan, MAX_JSON_DEPTH, tooDeepMessage } from "./json-depth.ts";
 import { JsonNumberText, readJsonText } from "./json-reader.ts";
 import { int64Value } from "./schema.ts";
 import { isPlainObject } from "./schemaless.ts";
@@ -45,7 +49,10 @@ export class JsonText {
 
   /** The parsed schemaless Connect value (read once): what JsonConverter would give back for these bytes. */
   value(): unknown {
-    if (this.#value === NOT_READ) this.#value = schemaless(readJsonText(this.text));
+    if (this.#value === NOT_READ) {
+      this.checkDepth();
+      this.#value = schemaless(readJsonText(this.text));
+    }
     return this.#value;
   }
 
@@ -55,7 +62,13 @@ export class JsonText {
 
   /** As JSON (logs, error reports): the same JSON value, numbers as written (white space aside). */
   toJSON(): unknown {
+    if (jsonDeeperThan(this.text, MAX_JSON_DEPTH)) return this.text; // the text itself: logs stay readable
     return rawNumbers(readJsonText(this.text, true));
+  }
+
+  private checkDepth(): void {
+    if (jsonDeeperThan(this.text, MAX_JSON_DEPTH))
+      throw new DataError(tooDeepMessage("The JSON value", MAX_JSON_DEPTH));
   }
 }
 

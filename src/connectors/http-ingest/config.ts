@@ -4,6 +4,7 @@
  * request path needs (src/ingest/route-settings.ts).
  */
 
+import { MAX_JSON_DEPTH } from "../../api/data/json-depth.ts";
 import { ingestSecurityConfigDef } from "../../ingest/ingest-security.ts";
 import type { IngestRouteSettings, KeySource, ValueFormat } from "../../ingest/route-settings.ts";
 import { ingestSpoolConfigDef } from "../../ingest/spool/spool-config.ts";
@@ -143,6 +144,13 @@ export const httpIngestConfig = defineConfig({
     group: LIMITS,
     validators: [check.atLeast(1)],
   }),
+  "ingest.max.json.depth": key.int({
+    doc: "Deepest nesting of arrays and objects accepted in a JSON body (JSON, each NDJSON line, REST Proxy bodies); deeper ones get 400. At most 1000, the deepest JSON value the runtime reads (Jackson's default).",
+    default: 100,
+    importance: "LOW",
+    group: LIMITS,
+    validators: [check.between(1, MAX_JSON_DEPTH)],
+  }),
   "ingest.request.timeout.ms": key.int({
     doc: "How long a request may wait for Kafka to acknowledge its records. Records not yet sent by then are withdrawn and the request answers 503; records already sent answer 504 (they may still be written).",
     default: 30_000,
@@ -252,6 +260,7 @@ export function routeSettings(
       maxBodyBytes: config["ingest.max.body.bytes"],
       maxRecords: config["ingest.max.records"],
       maxRecordBytes: config["ingest.max.record.bytes"],
+      maxJsonDepth: config["ingest.max.json.depth"],
       requestTimeoutMs: config["ingest.request.timeout.ms"],
       maxConcurrentRequests: config["ingest.max.concurrent.requests"],
       retryAfterSeconds: config["ingest.retry.after.seconds"],
