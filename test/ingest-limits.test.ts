@@ -2,7 +2,8 @@
  * Limits of the ingest listener against hostile clients (security review of 2026-12-01), on the
  * gateway (the compiled binary when GATEWAY_BIN is set) with raw sockets: a repeated
  * Content-Length must not bypass `ingest.max.body.bytes` (P1.3), and Bun's own body limit is the
- * largest route limit.
+ * largest route limit; deeply nested JSON is refused and leaves the task running (P1.2); slow bodies
+ * cannot hold a route's concurrency slots (P2.4).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { connect, type Socket } from "node:net";
@@ -44,6 +45,19 @@ beforeAll(async () => {
   ingest = new URL(m[1]!);
   await createConnector("small", { "ingest.path": "/ingest/small", "ingest.max.body.bytes": "1024" });
   await createConnector("big", { "ingest.path": "/ingest/big", "ingest.max.body.bytes": "65536" });
+  await createConnector("slow", {
+    "ingest.path": "/ingest/slow",
+    "ingest.max.concurrent.requests": "2",
+    "ingest.request.timeout.ms": "2000",
+  });
+  await createConnector("deep", {
+    "ingest.path": "/ingest/deep",
+    "ingest.max.body.bytes": "1048576",
+    transforms: "via",
+    "transforms.via.type": "org.apache.kafka.connect.transforms.InsertField$Value",
+    "transforms.via.static.field": "via",
+    "transforms.via.static.value": "gw",
+  });
 });
 
 afterAll(async () => {
@@ -93,5 +107,64 @@ describe("P1.3: Content-Length", () => {
     const r = parseResponse(await answer);
     expect(r.status).toBe(200);
     expect(JSON.parse(r.body).offsets).toHaveLength(1);
+  });
+});
+
+describe("P1.2: deeply nested JSON", () => {
+  test("is 400 on a route with a transform, and the task keeps running", async () => {
+    const body = `${"[".repeat(100_000)}${"]".repeat(100_000)}`;
+    const deep = await fetch(`${ingest.origin}/ingest/deep`, {
+      method: "POST",
+      body,
+      headers: { "Content-Type": "application/json" },
+    });
+    expect({ status: deep.status, body: await deep.json() }).toEqual({
+      status: 400,
+      body: {
+        error_code: 400,
+        message: "The JSON body nests arrays and objects more than 100 levels deep (ingest.max.json.depth)",
+      },
+    });
+    const ok = await fetch(`${ingest.origin}/ingest/deep`, {
+      method: "POST",
+      body: '{"a":[[1]]}',
+      headers: { "Content-Type": "application/json" },
+    });
+    expect(ok.status).toBe(200);
+    expect((await gw.rest.get("/connectors/deep/status")).body.tasks[0].state).toBe("RUNNING");
+  });
+});
+
+describe("P2.4: slow bodies", () => {
+  test("are 408 after ingest.request.timeout.ms and closed, so they cannot hold the route's slots", async () => {
+    // Both slots taken by bodies that never complete.
+    const slow = [0, 1].map(() => open(post("/ingest/slow", "Content-Length: 100\r\n") + '{"a":'));
+    await waitFor(
+      async () =>
+        (
+          await fetch(`${ingest.origin}/ingest/slow`, {
+            method: "POST",
+            body: "{}",
+            headers: { "Content-Type": "application/json" },
+          })
+        ).status === 503,
+      { what: "both slots taken" },
+    );
+    for (const { answer } of slow) {
+      const r = parseResponse(await answer);
+      expect({ status: r.status, body: JSON.parse(r.body) }).toEqual({
+        status: 408,
+        body: {
+          error_code: 408,
+          message: "The request body did not arrive within 2000 ms (ingest.request.timeout.ms)",
+        },
+      });
+    }
+    const after = await fetch(`${ingest.origin}/ingest/slow`, {
+      method: "POST",
+      body: "{}",
+      headers: { "Content-Type": "application/json" },
+    });
+    expect(after.status).toBe(200);
   });
 });

@@ -10,8 +10,13 @@
  * what was read is checked against the limit again (`checkedBody`). Bun's own
  * `maxRequestBodySize` (the largest route limit, ingest-server.ts) bounds what Bun buffers
  * before the handler reads.
+ *
+ * `BodyRead` bounds the read in time: the request's deadline (ingest.request.timeout.ms) passing
+ * before the body arrived is 408 and the connection closes, so a slow body cannot hold a route's
+ * concurrency slot.
  */
 import { ErrorCodes, IngestError } from "./ingest-error.ts";
+import type { RequestAbort } from "./request-deadlines.ts";
 
 function tooLarge(limit: number): IngestError {
   return new IngestError(
@@ -117,4 +122,53 @@ async function readChunked(request: Request, limit: number): Promise<Uint8Array>
     at += c.length;
   }
   return out;
+}
+
+/**
+ * The body being read, bounded by the request's deadline: IngestError 408 (connection closed) when
+ * `signal` aborts first (its deadline passed, or its client left, before the body arrived). One
+ * object a request, which is also the abort listener (no closure per request); `await` its `body`,
+ * then call `done` so that the writer's listener is the signal's only one.
+ */
+export class BodyRead {
+  private readonly reject: (error: unknown) => void;
+  readonly body: Promise<ArrayBuffer | Uint8Array>;
+
+  constructor(
+    reading: Promise<ArrayBuffer | Uint8Array>,
+    private readonly signal: RequestAbort,
+    private readonly timeoutMs: number,
+  ) {
+    this.body = new Promise<ArrayBuffer | Uint8Array>(takeBodyCallbacks);
+    this.reject = bodyReject!;
+    reading.then(bodyResolve!, this.reject);
+    bodyResolve = bodyReject = undefined;
+    signal.addEventListener("abort", this);
+  }
+
+  /** The signal aborted before the body arrived. */
+  handleEvent(): void {
+    this.reject(bodyTimeout(this.timeoutMs));
+  }
+
+  done(): void {
+    this.signal.removeEventListener("abort", this);
+  }
+}
+
+/** The executor of every BodyRead's promise hands its functions over here (one shared function, no closure). */
+let bodyResolve: ((body: ArrayBuffer | Uint8Array) => void) | undefined;
+let bodyReject: ((error: unknown) => void) | undefined;
+function takeBodyCallbacks(resolve: (body: ArrayBuffer | Uint8Array) => void, reject: (error: unknown) => void): void {
+  bodyResolve = resolve;
+  bodyReject = reject;
+}
+
+function bodyTimeout(timeoutMs: number): IngestError {
+  return new IngestError(
+    408,
+    ErrorCodes.REQUEST_TIMEOUT,
+    `The request body did not arrive within ${timeoutMs} ms (ingest.request.timeout.ms)`,
+    { headers: { Connection: "close" } },
+  );
 }

@@ -162,3 +162,79 @@ describe("ingest.max.concurrent.requests", () => {
     expect(routes.byPath("/ingest/t")!.requests.inFlight).toBe(0);
   });
 });
+
+describe("a route's concurrency slot (P2.4)", () => {
+  const written = ({ records }: { records: readonly unknown[] }) =>
+    Promise.resolve(
+      records.map((): RecordOutcome => ({ kind: "written", topic: "t", partition: 0, offset: 0, timestamp: 1 })),
+    );
+
+  function oneSlotApp(stages: IngestStages = passThroughStages) {
+    const routes = new RouteTable();
+    routes.open(
+      "c",
+      testSettings({ "ingest.max.concurrent.requests": "1", "ingest.request.timeout.ms": "5000" }),
+      stages,
+    );
+    routes.attach("c", { pending: 0, submit: written, withdrawQueued: () => undefined });
+    const clock = new ManualClock(1_700_000_000_000);
+    const app = ingestApp({
+      routes,
+      metrics: new IngestMetrics(),
+      clock,
+      log: new LogManager().get("ingest"),
+      redact: (t) => t,
+    });
+    return { app, clock, slots: () => routes.byPath("/ingest/t")!.requests.inFlight };
+  }
+
+  test("a body that does not arrive within ingest.request.timeout.ms is 408, closes the connection and frees the slot", async () => {
+    const { app, clock, slots } = oneSlotApp();
+    // Part of a body, then nothing: a device (or an attacker) holding the request open.
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"a":'));
+      },
+    });
+    const slow = app.fetch(
+      new Request("http://gateway/ingest/t", {
+        method: "POST",
+        body,
+        headers: { "Content-Type": "application/json" },
+        duplex: "half",
+      } as RequestInit),
+      {},
+    );
+    expect(slots()).toBe(1);
+    expect((await app.fetch(post("{}", "application/json"), {})).status).toBe(503); // the slot is held
+    clock.advance(5000);
+    const response = await slow;
+    expect({
+      status: response.status,
+      connection: response.headers.get("connection"),
+      body: await response.json(),
+    }).toEqual({
+      status: 408,
+      connection: "close",
+      body: { error_code: 408, message: "The request body did not arrive within 5000 ms (ingest.request.timeout.ms)" },
+    });
+    expect(slots()).toBe(0);
+    expect((await app.fetch(post("{}", "application/json"), {})).status).toBe(200);
+  });
+
+  test("a request still being authenticated holds no slot", async () => {
+    const gate = Promise.withResolvers<void>();
+    const { app, slots } = oneSlotApp({
+      ...passThroughStages,
+      authenticate: async (context) => {
+        if (context.request.headers.has("x-slow")) await gate.promise;
+        return passThroughStages.authenticate(context);
+      },
+    });
+    const authenticating = app.fetch(post("{}", "application/json", { "x-slow": "1" }), {});
+    expect(slots()).toBe(0);
+    expect((await app.fetch(post("{}", "application/json"), {})).status).toBe(200);
+    gate.resolve();
+    expect((await authenticating).status).toBe(200);
+  });
+});

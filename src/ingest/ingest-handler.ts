@@ -1,14 +1,14 @@
 /**
  * The ingest request handler: one hono app shared by every front end (plain HTTP on Bun.serve,
  * TLS front ends that see the peer certificate). Per request, the pipeline of request-context.ts:
- * route → authenticate → authorize → body (size limit) → limit → parse → idempotency → submit →
+ * route → authenticate → authorize → slot (concurrency) → body (size limit, deadline) → limit → parse → idempotency → submit →
  * await Kafka's acknowledgement of every record → respond. Errors become REST Proxy's
  * `{"error_code", "message"}` here and only here (the mapping is in ingest-error.ts); nothing a
  * request does can fail a task. The pipeline's types are in ingest-pipeline-contract.ts.
  */
 import { Hono } from "hono";
 import { monotonicNow, monotonicView } from "../util/clock.ts";
-import { checkedBody, readRawBody } from "./body-reader.ts";
+import { BodyRead, checkedBody, readRawBody } from "./body-reader.ts";
 import {
   ErrorCodes,
   errorBody,
@@ -63,6 +63,11 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
         throw unavailable(`The ingest connector ${route.connector} is paused`, limits.retryAfterSeconds);
       if (route.writers.length === 0)
         throw unavailable(`The ingest connector ${route.connector} has no running task`, limits.retryAfterSeconds);
+      // Authentication first: a client that is not let in never holds one of the route's slots.
+      const authenticated = route.stages.authenticate(context);
+      const identity = isPromise(authenticated) ? await authenticated : authenticated;
+      const authorized = route.stages.authorize(identity, target);
+      if (isPromise(authorized)) await authorized;
       const requests = route.requests;
       if (requests.inFlight >= limits.maxConcurrentRequests)
         throw unavailable(
@@ -70,12 +75,14 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
           limits.retryAfterSeconds,
         );
       requests.inFlight++;
+      // ingest.request.timeout.ms covers the whole request from here: the body's arrival (408 when
+      // it is late, so a slow body cannot hold the slot) and then Kafka's acknowledgement.
+      const signal = deadlines.start(limits.requestTimeoutMs, context.request);
       try {
-        const authenticated = route.stages.authenticate(context);
-        const identity = isPromise(authenticated) ? await authenticated : authenticated;
-        const authorized = route.stages.authorize(identity, target);
-        if (isPromise(authorized)) await authorized;
-        const body = checkedBody(await readRawBody(context.request, limits.maxBodyBytes), limits.maxBodyBytes);
+        const read = new BodyRead(readRawBody(context.request, limits.maxBodyBytes), signal, limits.requestTimeoutMs);
+        const raw = await read.body;
+        read.done();
+        const body = checkedBody(raw, limits.maxBodyBytes);
         const limited = route.stages.limit(identity, target, body.length);
         if (isPromise(limited)) await limited;
         const idempotencyKey =
@@ -100,7 +107,6 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
                 `The ingest connector ${route.connector} has no running task`,
                 limits.retryAfterSeconds,
               );
-            const signal = deadlines.start(limits.requestTimeoutMs, context.request);
             let outcomes: RecordOutcome[];
             try {
               outcomes = await context.submitTo(writer, target.topic, stamped, signal);
@@ -128,6 +134,7 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
           }
         }
       } finally {
+        signal.end();
         requests.inFlight--;
       }
     } catch (error) {

@@ -290,3 +290,20 @@ describe("RequestDeadlines", () => {
     expect(q.pending).toBe(0);
   });
 });
+
+describe("RequestAbort.removeEventListener", () => {
+  test("a removed listener is not called; the next one added takes its place", async () => {
+    const clock = new ManualClock(0);
+    const deadlines = new RequestDeadlines(clock);
+    const signal = deadlines.start(1000);
+    const calls: string[] = [];
+    const first = () => calls.push("first");
+    signal.addEventListener("abort", first);
+    signal.removeEventListener("abort", first);
+    signal.addEventListener("abort", () => calls.push("second"));
+    signal.addEventListener("abort", () => calls.push("third"));
+    clock.advance(1000);
+    await settle();
+    expect(calls).toEqual(["second", "third"]);
+  });
+});

@@ -96,6 +96,15 @@ export class RequestAbort implements SubmissionSignal {
     else this.more.push(listener);
   }
 
+  /** Removes `listener` (added before); the next one added takes its place. */
+  removeEventListener(_type: "abort", listener: AbortListener): void {
+    if (this.listener === listener) this.listener = this.more === null ? null : (this.more.shift() ?? null);
+    else if (this.more !== null) {
+      const at = this.more.indexOf(listener);
+      if (at >= 0) this.more.splice(at, 1);
+    }
+  }
+
   /** Aborts now (once, and only while the request is in flight); listeners run in the order they were added. */
   abort(reason: Error): void {
     if (this.aborted || this.ended) return;
