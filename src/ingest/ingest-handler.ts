@@ -280,20 +280,36 @@ export function ingestApp(deps: IngestHandlerDeps): IngestApp {
     return deps.routes.byPath(path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path);
   };
 
+  /**
+   * An HTTP/1.0 request without Host reaches the handler with its bare request-target as `url`:
+   * hono and `plainPath` would take `/abc/ingest/p` as a host and `/ingest/p` (P2.10). No route is
+   * served for such a request, on any path.
+   */
+  const bareTarget = (request: Request): Response | undefined => {
+    if (request.url.charCodeAt(0) !== SLASH) return undefined;
+    deps.metrics.refused("unmatched", 404);
+    return notFound();
+  };
+
   return {
     fetch: (request, env) => {
+      const bare = bareTarget(request);
+      if (bare) return bare;
       const route = directRoute(request);
       if (route) return native(route, contextOf(request, env?.connection));
       return app.fetch(request, env);
     },
     serve: (request, server) => {
+      const bare = bareTarget(request);
+      if (bare) return bare;
       const route = directRoute(request);
       if (route) return native(route, contextOf(request, undefined, server));
       return app.fetch(request, { connection: new PlainConnection(server, request) });
     },
     servePath: (path, request, server) => {
-      // An HTTP/1.0 request without Host has the bare path as its url: hono's 404, as on `serve`.
-      const route = request.url.charCodeAt(0) === SLASH ? undefined : deps.routes.byPath(path);
+      const bare = bareTarget(request);
+      if (bare) return bare;
+      const route = deps.routes.byPath(path);
       if (route) return native(route, contextOf(request, undefined, server));
       return app.fetch(request, { connection: new PlainConnection(server, request) });
     },

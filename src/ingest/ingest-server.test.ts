@@ -45,7 +45,9 @@ function recordingApp(routes: IngestRouteTable): { app: IngestApp; entries: stri
     app: {
       fetch: app.fetch,
       serve: (request, server) => {
-        entries.push(`fetch ${request.method} ${new URL(request.url).pathname}`);
+        // A bare request-target (HTTP/1.0 without Host) is no URL to parse.
+        const path = request.url.startsWith("/") ? request.url : new URL(request.url).pathname;
+        entries.push(`fetch ${request.method} ${path}`);
         return app.serve(request, server);
       },
       servePath: (path, request, server) => {
@@ -129,6 +131,40 @@ describe("IngestServer", () => {
       expect(submitted).toBe(0);
       expect(server.entries).toEqual(["router /a"]);
     });
+
+    test.each(["/abc/a", "/zz:/a", "/x/../a", "/a/", "/health"])(
+      "an HTTP/1.0 request without Host for %p is 404: a prefix is not taken for a host (P2.10)",
+      async (target) => {
+        const routes = new IngestRouteTable();
+        await using server = await startServer(routes);
+        routes.open("a", testSettings({ "ingest.path": "/a", "kafka.topic": "ta" }), passThroughStages);
+        let submitted = 0;
+        routes.attach("a", {
+          pending: 0,
+          submit: async () => {
+            submitted++;
+            return [];
+          },
+          withdrawQueued: () => undefined,
+        });
+        const answer = await new Promise<string>((resolve, reject) => {
+          let text = "";
+          const socket = connect(server.port, "127.0.0.1", () =>
+            socket.write(
+              `POST ${target} HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{"a":1}`,
+            ),
+          );
+          socket.on("data", (chunk) => {
+            text += chunk.toString();
+          });
+          socket.on("close", () => resolve(text));
+          socket.on("error", reject);
+        });
+        expect(answer.split("\r\n")[0]).toBe("HTTP/1.1 404 Not Found");
+        expect(answer.slice(answer.indexOf("\r\n\r\n") + 4)).toBe('{"error_code":404,"message":"HTTP 404 Not Found"}');
+        expect(submitted).toBe(0);
+      },
+    );
 
     test("other methods, a trailing slash and paths the router would read as patterns take the fetch path, answered as before", async () => {
       const routes = new IngestRouteTable();
