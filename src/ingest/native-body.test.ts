@@ -1,4 +1,4 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, spyOn, test } from "bun:test";
 import { JsonText } from "../api/data/json-text.ts";
 import { parseNativeBody } from "./native-body.ts";
 import { bytes, post, testSettings } from "./test-support.ts";
@@ -105,5 +105,31 @@ describe("parseNativeBody", () => {
       expect(error).toMatchObject({ status });
       expect((error as Error).message).toContain(message);
     }
+  });
+});
+
+describe("NDJSON blank lines (P3.12)", () => {
+  test("are skipped in one pass, with no string made per blank line; line numbers count them", () => {
+    const blanks = "\n \r\n\t\n".repeat(50_000);
+    const trim = spyOn(String.prototype, "trim");
+    const replace = spyOn(String.prototype, "replace");
+    const split = spyOn(String.prototype, "split");
+    try {
+      const records = parse({}, `${blanks}{"a":1}\r\n${blanks} {"b":2} `, "application/x-ndjson");
+      expect(records.map((r) => (r.value as JsonText).text)).toEqual(['{"a":1}', '{"b":2}']);
+      // Before: a trim and a replace for each of the 300,000 lines, after a split into them all. Now
+      // only the content type and the two records' texts are looked at.
+      expect(trim.mock.calls.length).toBeLessThan(10);
+      expect(split.mock.calls.length).toBeLessThan(10);
+      expect(replace.mock.calls.length).toBe(0);
+    } finally {
+      trim.mockRestore();
+      replace.mockRestore();
+      split.mockRestore();
+    }
+    expect(() => parse({}, '\n\r\n{"a":1}\n  \n{bad\n', "application/x-ndjson")).toThrow(
+      /^Malformed JSON on NDJSON line 5: /,
+    );
+    expect(() => parse({}, "\n \r\n\t\n", "application/x-ndjson")).toThrow("The NDJSON body holds no records");
   });
 });
