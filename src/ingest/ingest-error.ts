@@ -2,10 +2,12 @@
  * IngestError: a request the ingest listener refuses, with the HTTP status and Confluent REST
  * Proxy's error code (`{"error_code": 42206, "message": "…"}`, see shared/rest-proxy-api.md). Stages
  * and parsers throw it; `ingestErrorResponse` is the one place it becomes an HTTP response, and
- * `failedAnswer` maps any other failure of a request (500, logged); `notFound` is the listener's 404.
+ * `failedAnswer` maps any other failure of a request (a generic 500: the detail goes to the log
+ * only, rate-limited by InternalErrorLog); `notFound` is the listener's 404.
  */
-import { ConnectError, messageOf } from "../errors.ts";
+import { ConnectError } from "../errors.ts";
 import type { IngestHandlerDeps } from "./ingest-pipeline-contract.ts";
+import { InternalErrorLog } from "./internal-error-log.ts";
 
 export interface IngestErrorOptions {
   /** Seconds for a Retry-After header (429, 503). */
@@ -31,6 +33,8 @@ export class IngestError extends ConnectError {
 /** REST Proxy's codes used here (Errors.java, rest-utils). */
 export const ErrorCodes = {
   BAD_REQUEST: 400,
+  /** A failure of the gateway's own (rest-utils' generic code). */
+  INTERNAL_SERVER_ERROR: 500,
   UNAUTHORIZED: 40101,
   FORBIDDEN: 40301,
   TOPIC_NOT_FOUND: 40401,
@@ -81,11 +85,26 @@ export function notFound(): Response {
   });
 }
 
+/** What a client is told of a failure of the gateway's own: nothing of its text (it is in the log). */
+export const INTERNAL_ERROR_MESSAGE = "Internal Server Error";
+
+/** The internal-error log of each handler (its deps object). */
+const internalErrorLogs = new WeakMap<object, InternalErrorLog>();
+
 /** The one error mapping of the ingest listener. */
-export function failedAnswer(deps: Pick<IngestHandlerDeps, "log" | "redact">, label: string, error: unknown): Response {
+export function failedAnswer(
+  deps: Pick<IngestHandlerDeps, "log" | "redact" | "clock">,
+  label: string,
+  error: unknown,
+): Response {
   if (error instanceof IngestError) return ingestErrorResponse(error, deps.redact);
-  deps.log.error(`Ingest request on ${label} failed`, error);
-  return new Response(errorBody(ErrorCodes.KAFKA_ERROR, deps.redact(messageOf(error))), {
+  let log = internalErrorLogs.get(deps);
+  if (log === undefined) {
+    log = new InternalErrorLog(deps.log, deps.clock);
+    internalErrorLogs.set(deps, log);
+  }
+  log.report(label, error);
+  return new Response(errorBody(ErrorCodes.INTERNAL_SERVER_ERROR, INTERNAL_ERROR_MESSAGE), {
     status: 500,
     headers: { "Content-Type": "application/json" },
   });
