@@ -55,4 +55,65 @@ describe("REST Proxy v3 records", () => {
     expect(parse('{"entries":[{"id":"a"},{"id":"a"}]}')).toThrow("a is repeated");
     expect(parse('{"entries":[{"id":""}]}')).toThrow("1-80 characters");
   });
+
+  describe("client headers (P3.11)", () => {
+    const b64 = (s: string) => Buffer.from(s).toString("base64");
+    const read = (settings: ReturnType<typeof testSettings>, headers: unknown, request = post("", null)) => {
+      const body = JSON.stringify({ value: { type: "STRING", data: "x" }, headers });
+      return parseV3Records(settings, request, bytes(body), T);
+    };
+
+    test("names the gateway stamps are dropped (any case), so the gateway's stay the only ones", () => {
+      const settings = testSettings({
+        "ingest.headers.static": "site=plant-7",
+        "ingest.headers.allowlist": "X-Fleet:fleet",
+        "ingest.headers.receive.timestamp": "received-at",
+        "ingest.headers.content.type": "ctype",
+      });
+      const names = ["ingest.identity", "SITE", "fleet", "Received-At", "ctype", "own"];
+      const request = post("", "application/json", { "X-Fleet": "north" });
+      const parsed = read(
+        settings,
+        names.map((name) => ({ name, value: b64("forged") })),
+        request,
+      );
+      expect(parsed.records[0]!.headers).toEqual([
+        ["fleet", "north"],
+        ["site", "plant-7"],
+        ["received-at", String(T)],
+        ["own", "forged"],
+      ]);
+    });
+
+    test("content-type is the gateway's when no other name is configured (raw bodies carry it)", () => {
+      const parsed = read(testSettings(), [{ name: "Content-Type", value: b64("text/x-forged") }]);
+      expect(parsed.records[0]!.headers).toEqual([]);
+    });
+
+    test.each([
+      ["an empty name", [{ name: "", value: null }], "must not be empty"],
+      ["a CR/LF in a name", [{ name: "a\r\nb", value: null }], "contains a control character"],
+      ["a NUL in a name", [{ name: "a\u0000", value: null }], "contains a control character"],
+    ])("%s fails that record with 400", (_what, headers, message) => {
+      const parsed = read(testSettings(), headers);
+      expect(parsed.records).toEqual([]);
+      expect(parsed.items).toEqual([{ ok: false, errorCode: 400, message: expect.stringContaining(message) }]);
+    });
+
+    test("more than ingest.max.record.headers fails that record with 400", () => {
+      const settings = testSettings({ "ingest.max.record.headers": "2" });
+      const two = [
+        { name: "a", value: null },
+        { name: "b", value: null },
+      ];
+      expect(read(settings, two).records[0]!.headers).toEqual([
+        ["a", null],
+        ["b", null],
+      ]);
+      const parsed = read(settings, [...two, { name: "c", value: null }]);
+      expect(parsed.items).toEqual([
+        { ok: false, errorCode: 400, message: expect.stringContaining("more than 2 (ingest.max.record.headers)") },
+      ]);
+    });
+  });
 });

@@ -93,6 +93,35 @@ function headerValue(value: string | null | undefined): IngestHeaderValue {
   }
 }
 
+/** C0 controls and DEL: a header name with one would break logs and text protocols downstream. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/**
+ * A record's own headers: names validated (non-empty, no control characters), at most
+ * ingest.max.record.headers of them, those named like a header the gateway stamps dropped (so a
+ * client cannot shadow them: Java's Headers.lastHeader would return the client's, appended last).
+ */
+function clientHeaders(
+  settings: IngestRouteSettings,
+  headers: readonly { name: string; value?: string | null }[],
+): (readonly [string, IngestHeaderValue])[] {
+  const max = settings.limits.maxRecordHeaders;
+  if (headers.length > max)
+    throw new RecordError(
+      `Bad Request: the record has ${headers.length} headers, more than ${max} (ingest.max.record.headers)`,
+    );
+  const stamped = settings.headers.stamped;
+  const out: (readonly [string, IngestHeaderValue])[] = [];
+  for (const { name, value } of headers) {
+    if (name === "") throw new RecordError("Bad Request: a header name must not be empty");
+    if (CONTROL.test(name))
+      throw new RecordError(`Bad Request: header name ${JSON.stringify(name)} contains a control character`);
+    const decoded = headerValue(value);
+    if (!stamped.has(name.toLowerCase())) out.push([name, decoded]);
+  }
+  return out;
+}
+
 function readRecord(
   settings: IngestRouteSettings,
   base: readonly (readonly [string, IngestHeaderValue])[],
@@ -105,12 +134,7 @@ function readRecord(
   const r = parsed.output;
   const key = data(r.key, "key");
   const value = data(r.value, "value");
-  const headers = r.headers?.length
-    ? [
-        ...base,
-        ...r.headers.map((h: { name: string; value?: string | null }) => [h.name, headerValue(h.value)] as const),
-      ]
-    : base;
+  const headers = r.headers?.length ? [...base, ...clientHeaders(settings, r.headers)] : base;
   const bytes = value ? elementBytes(value.element) : 0;
   if (bytes > settings.limits.maxRecordBytes)
     throw new IngestError(
