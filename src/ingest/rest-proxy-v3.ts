@@ -122,6 +122,18 @@ function clientHeaders(
   return out;
 }
 
+/** The record's timestamp: refused when negative or further ahead than ingest.timestamp.max.future.ms. */
+function clientTimestamp(settings: IngestRouteSettings, text: string, receivedAt: number): number {
+  const ms = Date.parse(text);
+  if (ms < 0) throw new RecordError(`Bad Request: timestamp ${text} is before 1970-01-01T00:00:00Z`);
+  const max = settings.limits.maxFutureTimestampMs;
+  if (ms - receivedAt > max)
+    throw new RecordError(
+      `Bad Request: timestamp ${text} is more than ${max} ms ahead of the gateway's clock (ingest.timestamp.max.future.ms)`,
+    );
+  return ms;
+}
+
 function readRecord(
   settings: IngestRouteSettings,
   base: readonly (readonly [string, IngestHeaderValue])[],
@@ -135,6 +147,7 @@ function readRecord(
   const key = data(r.key, "key");
   const value = data(r.value, "value");
   const headers = r.headers?.length ? [...base, ...clientHeaders(settings, r.headers)] : base;
+  const timestamp = r.timestamp ? clientTimestamp(settings, r.timestamp, receivedAt) : receivedAt;
   const bytes = value ? elementBytes(value.element) : 0;
   if (bytes > settings.limits.maxRecordBytes)
     throw new IngestError(
@@ -148,7 +161,7 @@ function readRecord(
     headers,
     bytes + (key?.info.size ?? 0),
     r.partition_id ?? null,
-    r.timestamp ? Date.parse(r.timestamp) : receivedAt,
+    timestamp,
   );
   return { record, key: key?.info ?? null, value: value?.info ?? null };
 }

@@ -49,6 +49,8 @@ export interface IngestLimits {
   readonly v3BatchMaxEntries: number;
   /** Most headers of one REST Proxy v3 record (ingest.max.record.headers). */
   readonly maxRecordHeaders: number;
+  /** How far ahead of the gateway's clock a client's timestamp may be (ingest.timestamp.max.future.ms). */
+  readonly maxFutureTimestampMs: number;
 }
 
 export interface IngestRouteSettings {

@@ -150,6 +150,13 @@ export const httpIngestConfig = defineConfig({
     group: LIMITS,
     validators: [check.atLeast(0)],
   }),
+  "ingest.timestamp.max.future.ms": key.long({
+    doc: "How far ahead of the gateway's clock a timestamp the client gives (REST Proxy v3 timestamp) may be; a later one, or a negative one, fails that record with 400 and nothing of it is written. The default is the broker's message.timestamp.after.max.ms default, which would otherwise refuse the record.",
+    default: 3_600_000,
+    importance: "LOW",
+    group: LIMITS,
+    validators: [check.atLeast(0)],
+  }),
   "ingest.request.timeout.ms": key.int({
     doc: "How long a request may wait for Kafka to acknowledge its records. Records not yet sent by then are withdrawn and the request answers 503; records already sent answer 504 (they may still be written).",
     default: 30_000,
@@ -284,6 +291,7 @@ export function routeSettings(
       retryAfterSeconds: config["ingest.retry.after.seconds"],
       v3BatchMaxEntries: config["ingest.rest.proxy.batch.max.entries"],
       maxRecordHeaders: config["ingest.max.record.headers"],
+      maxFutureTimestampMs: config["ingest.timestamp.max.future.ms"],
     },
     idempotencyWindowMs: config["ingest.idempotency.window.ms"],
   };
