@@ -52,7 +52,8 @@ class Source implements SourceTask {
     metadata: readonly (RecordMetadata | null)[],
     rejections?: ReadonlyMap<number, RecordRejection>,
   ): void {
-    records.forEach((r, i) => this.commits.push(commit(r, metadata[i] ?? null, rejections?.get(i))));
+    for (let i = 0; i < records.length; i++)
+      this.commits.push(commit(records[i]!, metadata[i] ?? null, rejections?.get(i)));
   }
   stop(): void {}
 }
