@@ -16,8 +16,8 @@ import type { OffsetStore } from "../store/offset-store.ts";
 import type { Clock } from "../util/clock.ts";
 import type { LogManager } from "../util/logger.ts";
 import { clientProperties, type WorkerConfig } from "../worker-config.ts";
+import { resolveConnector } from "./resolve-connector.ts";
 import { buildTask } from "./task-builder.ts";
-import { resolveConnector } from "./validate-connector-config.ts";
 import { type ConnectorStatusListener, WorkerConnector } from "./worker-connector.ts";
 import { type ConnectorTaskId, type TaskStatusListener, taskIdString, type WorkerTask } from "./worker-task.ts";
 
