@@ -7,10 +7,10 @@
  */
 import type { Config } from "../api/connector.ts";
 import type { Converter, HeaderConverter } from "../api/converter.ts";
+import { clientProperties } from "../client-properties.ts";
 import { ConfigError } from "../errors.ts";
 import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
 import type { TargetState } from "../store/config-store.ts";
-import { clientProperties } from "../worker-config.ts";
 import { splitList, topicPattern } from "./connector-config-values.ts";
 import { DeadLetterQueueReporter } from "./errors/dead-letter-queue-reporter.ts";
 import { LogReporter } from "./errors/log-reporter.ts";
