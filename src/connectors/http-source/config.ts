@@ -131,7 +131,7 @@ export const httpSourceConfig = defineConfig({
     group: G.offset,
   }),
   "http.pagination.type": key.string({
-    doc: '`NONE`, `OFFSET` (offset/limit query parameters), `CURSOR` (a cursor taken from each response) or `LINK_HEADER` (RFC 8288 `Link: <url>; rel="next"`, GitHub style). All pages of one poll are fetched back to back; a page loop that does not advance stops with a warning.',
+    doc: '`NONE`, `OFFSET` (offset/limit query parameters), `CURSOR` (a cursor taken from each response) or `LINK_HEADER` (RFC 8288 `Link: <url>; rel="next"`, GitHub style; followed only to the origin of http.url, else the poll ends with a warning). All pages of one poll are fetched back to back; a page loop that does not advance stops with a warning.',
     default: "NONE",
     group: G.pagination,
     recommended: [...PAGINATION_TYPES],

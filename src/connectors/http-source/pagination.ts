@@ -5,7 +5,10 @@
  *   CURSOR       the cursor at `cursor.path` in the response goes into `<cursor.param>`; a missing,
  *                null or empty cursor ends the poll.
  *   LINK_HEADER  the `rel="next"` target of the Link header (RFC 8288), resolved against the
- *                page's URL, so relative and absolute links both work (GitHub style).
+ *                page's URL, so relative and absolute links both work (GitHub style). A link is
+ *                followed only to http.url's origin (scheme, host and port): the request carries
+ *                http.headers and the credentials, which must never reach another server (nor go
+ *                from https to http); any other target ends the poll with a warning.
  * The task guards against loops (a page URL or cursor seen twice in one poll).
  */
 import type { HttpSourceConfig } from "./config.ts";
@@ -72,7 +75,21 @@ export function nextLink(header: string | null): string | null {
   return null;
 }
 
-export function nextPage(p: PaginationSettings, current: PageState, result: PageResult): PageState | null {
+/** Pagination ends early: the poll ends with this reason as a warning. */
+export interface PaginationStop {
+  readonly stop: string;
+}
+
+/**
+ * The page after `current`, null at the end, or why pagination stops early. `origin` is http.url's
+ * origin: the only one a URL taken from a response may lead to.
+ */
+export function nextPage(
+  p: PaginationSettings,
+  current: PageState,
+  result: PageResult,
+  origin: string,
+): PageState | PaginationStop | null {
   switch (p.type) {
     case "NONE":
       return null;
@@ -95,7 +112,16 @@ export function nextPage(p: PaginationSettings, current: PageState, result: Page
     case "LINK_HEADER": {
       const target = nextLink(result.headers.get("link"));
       if (target === null || target.trim() === "") return null;
-      return { url: new URL(target.trim(), current.url).toString() };
+      let url: URL;
+      try {
+        url = new URL(target.trim(), current.url);
+      } catch {
+        return { stop: "the next link is not a URL" };
+      }
+      // The origin only: a link's path and query may hold secrets.
+      if (url.origin !== origin)
+        return { stop: `the next link leads to ${url.origin}, not to the origin of http.url (${origin})` };
+      return { url: url.toString() };
     }
   }
 }

@@ -17,6 +17,8 @@ import { fieldValue, type SelectedRecord } from "./records.ts";
 
 export interface Run {
   readonly startedAt: number;
+  /** http.url with the run's `${offset}`: the first page, and the origin every page must have. */
+  readonly base: string;
   /** The offset the run started from (`${offset}`). */
   readonly offset: OffsetValue;
   best: OffsetValue;

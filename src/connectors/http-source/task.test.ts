@@ -2,35 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { JsonText, materialized } from "../../api/data/json-text.ts";
 import { ConnectError, isRetriable } from "../../errors.ts";
-import { commit, FastForwardClock, startTask } from "./test-support.ts";
-
-interface Seen {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  headers: Headers;
-  body: string;
-}
-
-function api(handler: (req: Request, url: URL, n: number) => Response | Promise<Response>) {
-  const seen: Seen[] = [];
-  const server = Bun.serve({
-    port: 0,
-    hostname: "127.0.0.1",
-    fetch: async (req) => {
-      const url = new URL(req.url);
-      seen.push({
-        method: req.method,
-        path: url.pathname,
-        query: Object.fromEntries(url.searchParams),
-        headers: req.headers,
-        body: await req.text(),
-      });
-      return handler(req, url, seen.length);
-    },
-  });
-  return Object.assign(server, { seen, base: `http://127.0.0.1:${server.port}` });
-}
+import { api, commit, FastForwardClock, startTask } from "./test-support.ts";
 
 const items = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => ({ id: from + i }));
 const json = (body: unknown, init?: ResponseInit) => Response.json(body, init);

@@ -112,6 +112,7 @@ export class HttpSourceTask implements SourceTask {
       );
       this.run = {
         startedAt: decoded.pollTime ?? now,
+        base: this.substitute(this.c["http.url"], true, decoded.offset),
         offset: decoded.offset,
         best: decoded.resume.nextOffset,
         page: decoded.resume.page,
@@ -173,6 +174,7 @@ export class HttpSourceTask implements SourceTask {
     const base = this.substitute(this.c["http.url"], true);
     return {
       startedAt,
+      base,
       offset: this.offset,
       best: this.offset,
       page: firstPage(this.pagination, base),
@@ -243,7 +245,16 @@ export class HttpSourceTask implements SourceTask {
       this.endRun({ ...run, best: run.offset });
       return [];
     }
-    let next = nextPage(this.pagination, run.page, { headers: response.headers, json, recordCount: elements.length });
+    let next = nextPage(
+      this.pagination,
+      run.page,
+      { headers: response.headers, json, recordCount: elements.length },
+      new URL(run.base).origin,
+    );
+    if (next && "stop" in next) {
+      this.log.warn(`Pagination ends: ${next.stop}; the poll ends here`);
+      next = null;
+    }
     if (next && (run.visited.has(next.url) || (next.cursor !== undefined && next.cursor === run.page.cursor))) {
       this.log.warn(`Pagination does not advance (${redactUrl(next.url)} again): the poll ends here`);
       next = null;
