@@ -16,6 +16,7 @@
 import type { SourceMap } from "../../api/record.ts";
 import { ConnectError } from "../../errors.ts";
 import { redactUrl } from "../../http/http-client.ts";
+import { epochNanos } from "./instant.ts";
 
 export type OffsetMode = "NONE" | "TIMESTAMP" | "CURSOR";
 /** A long integer (beyond ±2^53) is kept as the string of its digits, so it never loses precision. */
@@ -92,40 +93,16 @@ export function decodeOffset(map: SourceMap): StoredOffset {
   };
 }
 
-/** Epoch ms of an ISO-8601 text or an epoch number (seconds below 10^11, else milliseconds). */
-export function timestampOf(value: OffsetValue): number | null {
-  if (value === null || value === "") return null;
-  const n = typeof value === "number" ? value : /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : Number.NaN;
-  if (Number.isFinite(n)) return Math.abs(n) < 1e11 ? n * 1000 : n;
-  const parsed = Date.parse(value as string);
-  return Number.isFinite(parsed) ? parsed : null;
-}
-
-const INTEGER = /^\s*-?\d+\s*$/;
-const SECONDS_BELOW = 100_000_000_000n;
-
 /**
- * An epoch integer in milliseconds as timestampOf scales it, exactly (a long integer offset, kept
- * as its digits, e.g. nanoseconds, compares to the last digit); null for anything else.
+ * Order of two TIMESTAMP offsets: by the exact instant when both are timestamps (instant.ts), else
+ * as text.
  */
-function exactEpoch(value: OffsetValue): bigint | null {
-  let n: bigint;
-  if (typeof value === "number" && Number.isSafeInteger(value)) n = BigInt(value);
-  else if (typeof value === "string" && INTEGER.test(value)) n = BigInt(value.trim());
-  else return null;
-  return n < SECONDS_BELOW && n > -SECONDS_BELOW ? n * 1000n : n;
-}
-
-/** Order of two TIMESTAMP offsets: by time when both parse (exactly for integers), else as text. */
 export function compareOffsets(a: OffsetValue, b: OffsetValue): number {
   if (a === null || a === "") return b === null || b === "" ? 0 : -1;
   if (b === null || b === "") return 1;
-  const ea = exactEpoch(a);
-  const eb = exactEpoch(b);
+  const ea = epochNanos(a);
+  const eb = epochNanos(b);
   if (ea !== null && eb !== null) return ea < eb ? -1 : ea > eb ? 1 : 0;
-  const ta = timestampOf(a);
-  const tb = timestampOf(b);
-  if (ta !== null && tb !== null) return ta - tb;
   const sa = String(a);
   const sb = String(b);
   return sa < sb ? -1 : sa > sb ? 1 : 0;
@@ -154,12 +131,7 @@ export function validateAlteredOffsets(
       throw new ConnectError(`Partition objects should contain the key '${PARTITION_URL}' with the connector's URL`);
     if (offset === null) continue;
     const decoded = decodeOffset(offset);
-    if (
-      mode === "TIMESTAMP" &&
-      decoded.offset !== null &&
-      decoded.offset !== "" &&
-      timestampOf(decoded.offset) === null
-    )
+    if (mode === "TIMESTAMP" && decoded.offset !== null && decoded.offset !== "" && epochNanos(decoded.offset) === null)
       throw new ConnectError(
         `The 'offset' ${JSON.stringify(decoded.offset)} is not a timestamp (ISO-8601 or epoch) as http.offset.mode=TIMESTAMP needs`,
       );
