@@ -61,7 +61,7 @@ describe("HTTP source after kill -9", () => {
     const committed = await waitFor(
       async () => {
         const offset = (await gw.rest.get("/connectors/crash-source/offsets")).body.offsets?.[0]?.offset;
-        return offset?.page_url === `${api.base}/items?page=${HELD_PAGE - 1}` && offset.skip === PER_PAGE
+        return offset?.page_link === `/items?page=${HELD_PAGE - 1}` && offset.skip === PER_PAGE
           ? offset
           : undefined;
       },
@@ -78,7 +78,7 @@ describe("HTTP source after kill -9", () => {
     await waitFor(
       async () => {
         const offset = (await gw.rest.get("/connectors/crash-source/offsets")).body.offsets?.[0]?.offset;
-        return offset && !("page_url" in offset);
+        return offset && !("skip" in offset);
       },
       { what: "the poll's final offset committed" },
     );

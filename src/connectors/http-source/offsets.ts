@@ -7,10 +7,14 @@
  *   `poll_time`  when that poll started (epoch ms): the schedule resumes from it after a restart
  * and, while a poll is between pages (the record is not the poll's last):
  *   `next_offset` the offset the poll will end with, as far as it got
- *   `page_url`   the URL of the record's page; `page_cursor` / `page_position` its pagination state
- *   `skip`       how many records of that page are already delivered
+ *   `skip`       how many records of the record's page are already delivered
+ *   the page's pagination state: `page_position` (OFFSET), `page_cursor` (CURSOR), or `page_link`
+ *                and `page_link_params` (LINK_HEADER, page-link.ts); none for a poll's first page
  * so a restart mid-poll refetches that page, skips what Kafka has, and goes on with the next pages
- * instead of losing the rest of the poll. Operators edit it with PATCH /connectors/{c}/offsets:
+ * instead of losing the rest of the poll. The page's URL is rebuilt from the current http.url, so
+ * what http.url carries (keys, passwords) is never stored. Offsets of earlier versions stored
+ * `page_url` instead: still read (as `legacyUrl`), never logged. Operators edit it with
+ * PATCH /connectors/{c}/offsets:
  * `{"offset": "2024-05-01T00:00:00Z"}` is enough.
  */
 import type { SourceMap } from "../../api/record.ts";
@@ -24,17 +28,27 @@ export type OffsetValue = string | number | null;
 
 export const PARTITION_URL = "url";
 
-export interface PageState {
-  readonly url: string;
+/** Where a page is in its poll: what the stored offset keeps of it. */
+export interface StoredPage {
   readonly cursor?: string;
   readonly position?: number;
+  /** LINK_HEADER: the page's path and query without http.url's parameters (page-link.ts). */
+  readonly link?: string;
+  readonly linkParams?: readonly string[];
+  /** The `page_url` an earlier version stored. */
+  readonly legacyUrl?: string;
+}
+
+/** A page of a poll: its URL and its pagination state. */
+export interface PageState extends StoredPage {
+  readonly url: string;
 }
 
 export interface StoredOffset {
   readonly offset: OffsetValue;
   readonly pollTime?: number;
   /** Present while a poll is between pages. */
-  readonly resume?: { readonly nextOffset: OffsetValue; readonly page: PageState; readonly skip: number };
+  readonly resume?: { readonly nextOffset: OffsetValue; readonly page: StoredPage; readonly skip: number };
 }
 
 export function sourcePartition(url: string): SourceMap {
@@ -45,10 +59,12 @@ export function encodeOffset(o: StoredOffset): SourceMap {
   const out: Record<string, unknown> = { offset: o.offset };
   if (o.pollTime !== undefined) out.poll_time = o.pollTime;
   if (o.resume) {
+    const page = o.resume.page;
     out.next_offset = o.resume.nextOffset;
-    out.page_url = o.resume.page.url;
-    if (o.resume.page.cursor !== undefined) out.page_cursor = o.resume.page.cursor;
-    if (o.resume.page.position !== undefined) out.page_position = o.resume.page.position;
+    if (page.position !== undefined) out.page_position = page.position;
+    if (page.cursor !== undefined) out.page_cursor = page.cursor;
+    if (page.link !== undefined) out.page_link = page.link;
+    if (page.linkParams !== undefined) out.page_link_params = [...page.linkParams];
     out.skip = o.resume.skip;
   }
   return out;
@@ -69,18 +85,32 @@ function nonNegativeInt(value: unknown, name: string): number {
   return n;
 }
 
+function text(value: unknown, name: string): string {
+  if (typeof value !== "string") throw new ConnectError(`The '${name}' of an HTTP source offset must be a string`);
+  return value;
+}
+
+function texts(value: unknown, name: string): string[] {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === "string"))
+    throw new ConnectError(`The '${name}' of an HTTP source offset must be a list of strings`);
+  return value;
+}
+
 /** Reads a stored offset; throws a ConnectError with the reason when it is malformed. */
 export function decodeOffset(map: SourceMap): StoredOffset {
   if (!("offset" in map)) throw new ConnectError("An HTTP source offset must be null or contain the key 'offset'");
   const offset = offsetValue(map.offset, "offset");
   const pollTime = map.poll_time === undefined ? undefined : nonNegativeInt(map.poll_time, "poll_time");
-  if (map.page_url === undefined || map.page_url === null) return { offset, pollTime };
-  if (typeof map.page_url !== "string")
+  const legacy = map.page_url !== undefined && map.page_url !== null;
+  if (!legacy && (map.skip === undefined || map.skip === null)) return { offset, pollTime };
+  if (legacy && typeof map.page_url !== "string")
     throw new ConnectError("The 'page_url' of an HTTP source offset must be a string");
-  const page: PageState = {
-    url: map.page_url,
+  const page: StoredPage = {
     ...(typeof map.page_cursor === "string" ? { cursor: map.page_cursor } : {}),
     ...(map.page_position !== undefined ? { position: nonNegativeInt(map.page_position, "page_position") } : {}),
+    ...(map.page_link !== undefined ? { link: text(map.page_link, "page_link") } : {}),
+    ...(map.page_link_params !== undefined ? { linkParams: texts(map.page_link_params, "page_link_params") } : {}),
+    ...(legacy ? { legacyUrl: map.page_url as string } : {}),
   };
   return {
     offset,

@@ -23,7 +23,7 @@ describe("nextPage", () => {
       ['</events?page=2>; rel="next"', "https://api.example.test/events?page=2"],
       ['<https://api.example.test:443/events?page=2>; rel="next"', "https://api.example.test/events?page=2"],
     ])("follows %s on the same origin", (link, url) => {
-      expect(nextPage(LINK, current, linkPage(link), origin)).toEqual({ url });
+      expect(nextPage(LINK, current, linkPage(link), origin)).toEqual({ url, link: "/events?page=2" });
     });
 
     test.each([

@@ -9,10 +9,13 @@
  *                followed only to http.url's origin (scheme, host and port): the request carries
  *                http.headers and the credentials, which must never reach another server (nor go
  *                from https to http); any other target ends the poll with a warning.
+ * A page's URL is always built on http.url, also when a poll resumes from a stored offset
+ * (`resumedPage`: the stored pagination state, never a stored URL).
  * The task guards against loops (a page URL or cursor seen twice in one poll).
  */
 import type { HttpSourceConfig } from "./config.ts";
-import type { PageState } from "./offsets.ts";
+import type { PageState, StoredPage } from "./offsets.ts";
+import { linkUrl, storedLink } from "./page-link.ts";
 import { selectFirst } from "./records.ts";
 
 export type PaginationType = "NONE" | "OFFSET" | "CURSOR" | "LINK_HEADER";
@@ -81,14 +84,14 @@ export interface PaginationStop {
 }
 
 /**
- * The page after `current`, null at the end, or why pagination stops early. `origin` is http.url's
- * origin: the only one a URL taken from a response may lead to.
+ * The page after `current`, null at the end, or why pagination stops early. `base` is http.url
+ * with the run's offset: its origin is the only one a URL taken from a response may lead to.
  */
 export function nextPage(
   p: PaginationSettings,
   current: PageState,
   result: PageResult,
-  origin: string,
+  base: string,
 ): PageState | PaginationStop | null {
   switch (p.type) {
     case "NONE":
@@ -118,10 +121,53 @@ export function nextPage(
       } catch {
         return { stop: "the next link is not a URL" };
       }
+      const origin = new URL(base).origin;
       // The origin only: a link's path and query may hold secrets.
       if (url.origin !== origin)
         return { stop: `the next link leads to ${url.origin}, not to the origin of http.url (${origin})` };
-      return { url: url.toString() };
+      return { url: url.toString(), ...storedLink(url, base) };
     }
   }
+}
+
+/**
+ * The page a stored pagination state names, built on `base` (the current http.url with the stored
+ * offset). An earlier version's `page_url` with neither cursor nor position (a Link page) keeps its
+ * path and query but takes http.url's current values for the parameters http.url has; on another
+ * origin it is not followed.
+ */
+export function resumedPage(p: PaginationSettings, base: string, page: StoredPage): PageState | PaginationStop {
+  if (page.position !== undefined)
+    return {
+      url: withParams(base, { [p.offsetParam]: String(page.position), [p.limitParam]: String(p.limit) }),
+      position: page.position,
+    };
+  if (page.cursor !== undefined)
+    return { url: withParams(base, { [p.cursorParam]: page.cursor }), cursor: page.cursor };
+  if (page.link !== undefined) {
+    const stored = { link: page.link, ...(page.linkParams ? { linkParams: page.linkParams } : {}) };
+    return { url: linkUrl(stored, base), ...stored };
+  }
+  if (page.legacyUrl !== undefined && page.legacyUrl !== base) {
+    let url: URL;
+    try {
+      url = new URL(page.legacyUrl);
+    } catch {
+      return { stop: "the stored page is not a URL" };
+    }
+    if (url.origin !== new URL(base).origin) return { stop: "the stored page is not on the origin of http.url" };
+    const names = [...new URL(base).searchParams.keys()];
+    for (const name of names) url.searchParams.delete(name);
+    const stored = { link: url.pathname + url.search, linkParams: names };
+    return { url: linkUrl(stored, base), ...stored };
+  }
+  return firstPage(p, base);
+}
+
+/** A page for a log line, without its URL (what http.url carries stays out of logs). */
+export function describePage(page: StoredPage): string {
+  if (page.position !== undefined) return `position ${page.position}`;
+  if (page.cursor !== undefined) return `cursor ${JSON.stringify(page.cursor)}`;
+  if (page.link !== undefined) return "the page of a next link";
+  return "the first page";
 }

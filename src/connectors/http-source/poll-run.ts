@@ -1,6 +1,6 @@
 /**
- * One poll's run of pages: where it started, the best offset seen so far, the page to fetch next,
- * and the SourceRecords of a page with the source offsets a restart resumes from (the poll's last
+ * One poll's run of pages: where it started, the best offset seen so far, the page to fetch next
+ * (also when resumed from a stored offset), and the SourceRecords of a page with the source offsets a restart resumes from (the poll's last
  * record carries the poll's final offset). Used by HttpSourceTask.
  */
 import { type SourceRecord, sourceRecord } from "../../api/record.ts";
@@ -12,7 +12,9 @@ import {
   type OffsetMode,
   type OffsetValue,
   type PageState,
+  type StoredOffset,
 } from "./offsets.ts";
+import { type PaginationSettings, type PaginationStop, resumedPage } from "./pagination.ts";
 import { fieldValue, type SelectedRecord } from "./records.ts";
 
 export interface Run {
@@ -25,6 +27,30 @@ export interface Run {
   page: PageState;
   skip: number;
   readonly visited: Set<string>;
+}
+
+/**
+ * The run an offset stored in the middle of a poll resumes: at its page (built on `base`, the
+ * current http.url with the stored offset), records already delivered skipped; or why it cannot.
+ */
+export function resumedRun(
+  stored: StoredOffset,
+  resume: NonNullable<StoredOffset["resume"]>,
+  base: string,
+  p: PaginationSettings,
+  now: number,
+): Run | PaginationStop {
+  const page = resumedPage(p, base, resume.page);
+  if ("stop" in page) return page;
+  return {
+    startedAt: stored.pollTime ?? now,
+    base,
+    offset: stored.offset,
+    best: resume.nextOffset,
+    page,
+    skip: resume.skip,
+    visited: new Set(),
+  };
 }
 
 /** What the records of a page take from the task. */

@@ -34,7 +34,6 @@ describe("HttpSourceTask", () => {
         offset: "",
         poll_time: h.clock.current,
         next_offset: "",
-        page_url: `${server.base}/events`,
         skip: 2,
       });
       expect(records[5]!.sourceOffset).toEqual({ offset: "", poll_time: records[0]!.sourceOffset!.poll_time });

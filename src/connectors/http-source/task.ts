@@ -28,8 +28,8 @@ import { type Behavior, bodySnippet, errorBehavior, errorStatus } from "./error-
 import { isSensitiveHeader, parseHeaders } from "./headers.ts";
 import { decodeOffset, type OffsetMode, type OffsetValue, sourcePartition } from "./offsets.ts";
 import { type HttpSourceMetrics, httpSourceMetrics, type PageFetcher, pageFetcherOf } from "./page-fetcher.ts";
-import { firstPage, nextPage, type PaginationSettings, paginationSettings } from "./pagination.ts";
-import { pageRecords, type Run } from "./poll-run.ts";
+import { describePage, firstPage, nextPage, type PaginationSettings, paginationSettings } from "./pagination.ts";
+import { pageRecords, type Run, resumedRun } from "./poll-run.ts";
 import { parseJsonBody, ResponseFormatError, type SelectedRecord, selectRecords } from "./records.ts";
 import { type Schedule, scheduleOf } from "./schedule.ts";
 
@@ -107,18 +107,13 @@ export class HttpSourceTask implements SourceTask {
     const decoded = decodeOffset(stored);
     this.offset = decoded.offset;
     if (decoded.resume) {
-      this.log.info(
-        `Resuming the interrupted poll at ${redactUrl(decoded.resume.page.url)} after ${decoded.resume.skip} records`,
-      );
-      this.run = {
-        startedAt: decoded.pollTime ?? now,
-        base: this.substitute(this.c["http.url"], true, decoded.offset),
-        offset: decoded.offset,
-        best: decoded.resume.nextOffset,
-        page: decoded.resume.page,
-        skip: decoded.resume.skip,
-        visited: new Set(),
-      };
+      const base = this.substitute(this.c["http.url"], true, decoded.offset);
+      const run = resumedRun(decoded, decoded.resume, base, this.pagination, now);
+      if ("stop" in run) this.log.warn(`Not resuming the interrupted poll: ${run.stop}; the next poll starts anew`);
+      else {
+        this.log.info(`Resuming the interrupted poll at ${describePage(run.page)} after ${run.skip} records`);
+        this.run = run;
+      }
     }
     this.due = this.schedule.first(now, decoded.pollTime);
   }
@@ -249,7 +244,7 @@ export class HttpSourceTask implements SourceTask {
       this.pagination,
       run.page,
       { headers: response.headers, json, recordCount: elements.length },
-      new URL(run.base).origin,
+      run.base,
     );
     if (next && "stop" in next) {
       this.log.warn(`Pagination ends: ${next.stop}; the poll ends here`);
