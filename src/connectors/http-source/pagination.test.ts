@@ -11,6 +11,7 @@ const LINK: PaginationSettings = {
   initialPosition: 0,
   cursorParam: "cursor",
   cursorPath: null,
+  maxPages: 10000,
 };
 const linkPage = (link: string) => ({ headers: new Headers({ link }), json: [], recordCount: 1 });
 

@@ -11,7 +11,7 @@
  *                from https to http); any other target ends the poll with a warning.
  * A page's URL is always built on http.url, also when a poll resumes from a stored offset
  * (`resumedPage`: the stored pagination state, never a stored URL).
- * The task guards against loops (a page URL or cursor seen twice in one poll).
+ * Where pagination ends although a next page is offered (loops, repeats, max pages): page-guard.ts.
  */
 import type { HttpSourceConfig } from "./config.ts";
 import type { PageState, StoredPage } from "./offsets.ts";
@@ -28,6 +28,8 @@ export interface PaginationSettings {
   readonly initialPosition: number;
   readonly cursorParam: string;
   readonly cursorPath: string | null;
+  /** `http.pagination.max.pages`: pages one poll reads at most. */
+  readonly maxPages: number;
 }
 
 /** The pagination keys of a parsed config. */
@@ -40,6 +42,7 @@ export function paginationSettings(c: HttpSourceConfig): PaginationSettings {
     initialPosition: c["http.pagination.offset.initial"],
     cursorParam: c["http.pagination.cursor.param"],
     cursorPath: c["http.pagination.cursor.path"],
+    maxPages: c["http.pagination.max.pages"],
   };
 }
 

@@ -14,6 +14,7 @@ import {
   type PageState,
   type StoredOffset,
 } from "./offsets.ts";
+import { newTrail, type PageTrail } from "./page-guard.ts";
 import { type PaginationSettings, type PaginationStop, resumedPage } from "./pagination.ts";
 import { fieldValue, type SelectedRecord } from "./records.ts";
 
@@ -26,7 +27,8 @@ export interface Run {
   best: OffsetValue;
   page: PageState;
   skip: number;
-  readonly visited: Set<string>;
+  /** The pages read: where pagination must end (page-guard.ts). */
+  readonly trail: PageTrail;
 }
 
 /**
@@ -49,7 +51,7 @@ export function resumedRun(
     best: resume.nextOffset,
     page,
     skip: resume.skip,
-    visited: new Set(),
+    trail: newTrail(),
   };
 }
 

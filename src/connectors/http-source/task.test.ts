@@ -102,14 +102,14 @@ describe("HttpSourceTask", () => {
     });
 
     test("the same cursor twice stops the poll", async () => {
-      using server = api(() => json({ items: [{ id: 1 }], next: "same" }));
+      using server = api((_req, _url, n) => json({ items: [{ id: n }], next: "same" }));
       const h = await startTask({
         "http.url": `${server.base}/events`,
         "http.response.records.path": "$.items[*]",
         "http.pagination.type": "CURSOR",
         "http.pagination.cursor.path": "$.next",
       });
-      await h.collect(10, 3);
+      expect(ids(await h.collect(10, 3))).toEqual([1, 2]);
       expect(server.seen.length).toBe(2);
       expect(h.logs.some((l) => l.includes("Pagination does not advance"))).toBe(true);
     });

@@ -28,6 +28,7 @@ import { type Behavior, bodySnippet, errorBehavior, errorStatus } from "./error-
 import { isSensitiveHeader, parseHeaders } from "./headers.ts";
 import { decodeOffset, type OffsetMode, type OffsetValue, sourcePartition } from "./offsets.ts";
 import { type HttpSourceMetrics, httpSourceMetrics, type PageFetcher, pageFetcherOf } from "./page-fetcher.ts";
+import { newTrail, repeatedPage, unfollowedPage } from "./page-guard.ts";
 import { describePage, firstPage, nextPage, type PaginationSettings, paginationSettings } from "./pagination.ts";
 import { pageRecords, type Run, resumedRun } from "./poll-run.ts";
 import { parseJsonBody, ResponseFormatError, type SelectedRecord, selectRecords } from "./records.ts";
@@ -174,7 +175,7 @@ export class HttpSourceTask implements SourceTask {
       best: this.offset,
       page: firstPage(this.pagination, base),
       skip: 0,
-      visited: new Set(),
+      trail: newTrail(),
     };
   }
 
@@ -191,7 +192,6 @@ export class HttpSourceTask implements SourceTask {
 
   /** Fetches the run's current page; returns its new records and moves the run on (or ends it). */
   private async fetchPage(run: Run, signal: AbortSignal): Promise<SourceRecord[]> {
-    run.visited.add(run.page.url);
     const method = this.c["http.method"].toUpperCase();
     const body = this.c["http.request.body"];
     const url = run.page.url;
@@ -240,6 +240,12 @@ export class HttpSourceTask implements SourceTask {
       this.endRun({ ...run, best: run.offset });
       return [];
     }
+    const repeated = repeatedPage(run.trail, url, response.body, elements);
+    if (repeated) {
+      this.log.warn(`${repeated} (${redactUrl(url)}): its records are not delivered again, the poll ends here`);
+      this.endRun(run);
+      return [];
+    }
     let next = nextPage(
       this.pagination,
       run.page,
@@ -250,8 +256,9 @@ export class HttpSourceTask implements SourceTask {
       this.log.warn(`Pagination ends: ${next.stop}; the poll ends here`);
       next = null;
     }
-    if (next && (run.visited.has(next.url) || (next.cursor !== undefined && next.cursor === run.page.cursor))) {
-      this.log.warn(`Pagination does not advance (${redactUrl(next.url)} again): the poll ends here`);
+    const unfollowed = next && unfollowedPage(run.trail, run.page, next, this.pagination.maxPages);
+    if (unfollowed) {
+      this.log.warn(`${unfollowed}: the poll ends here`);
       next = null;
     }
     const records = pageRecords(run, elements, next === null, {
