@@ -19,7 +19,8 @@ import { type PaginationSettings, type PaginationStop, resumedPage } from "./pag
 import { fieldValue, type SelectedRecord } from "./records.ts";
 
 export interface Run {
-  readonly startedAt: number;
+  /** When the poll started, or resumed after a failed page. */
+  startedAt: number;
   /** http.url with the run's `${offset}`: the first page, and the origin every page must have. */
   readonly base: string;
   /** The offset the run started from (`${offset}`). */
@@ -29,6 +30,8 @@ export interface Run {
   skip: number;
   /** The pages read: where pagination must end (page-guard.ts). */
   readonly trail: PageTrail;
+  /** A page failed: the run waits for the next scheduled poll, which resumes it at that page. */
+  suspended?: boolean;
 }
 
 /**
@@ -53,6 +56,13 @@ export function resumedRun(
     skip: resume.skip,
     trail: newTrail(),
   };
+}
+
+/** The suspended `run` goes on at its failed page, as the poll that starts `now`. */
+export function resumeRun(run: Run, now: number): Run {
+  run.suspended = false;
+  run.startedAt = now;
+  return run;
 }
 
 /** What the records of a page take from the task. */

@@ -11,8 +11,9 @@
  *
  * Errors: a status in http.response.error.codes (default: ≥ 400) after retries, or a body that is
  * not JSON, goes to behavior.on.error (fail → the task FAILS with the status and redacted URL; log
- * / ignore → the poll ends, the offset stays, the next poll follows the schedule). Connection and
- * TLS failures that outlast http.retry.max.attempts fail the task.
+ * / ignore → the poll stops at the failed page, the offset stays, and the next scheduled poll
+ * resumes at that page: the pages before it are not delivered again). Connection and TLS failures
+ * that outlast http.retry.max.attempts fail the task.
  */
 import type { Config, SourceTask, SourceTaskContext } from "../../api/connector.ts";
 import type { SourceRecord } from "../../api/record.ts";
@@ -30,7 +31,7 @@ import { decodeOffset, type OffsetMode, type OffsetValue, sourcePartition } from
 import { type HttpSourceMetrics, httpSourceMetrics, type PageFetcher, pageFetcherOf } from "./page-fetcher.ts";
 import { newTrail, repeatedPage, unfollowedPage } from "./page-guard.ts";
 import { describePage, firstPage, nextPage, type PaginationSettings, paginationSettings } from "./pagination.ts";
-import { pageRecords, type Run, resumedRun } from "./poll-run.ts";
+import { pageRecords, type Run, resumedRun, resumeRun } from "./poll-run.ts";
 import { parseJsonBody, ResponseFormatError, type SelectedRecord, selectRecords } from "./records.ts";
 import { type Schedule, scheduleOf } from "./schedule.ts";
 
@@ -130,14 +131,14 @@ export class HttpSourceTask implements SourceTask {
     const out: SourceRecord[] = [];
     while (!active.aborted && out.length < MAX_POLL_RECORDS) {
       if (!this.pending) {
-        if (!this.run) {
+        if (!this.run || this.run.suspended) {
           if (out.length > 0) break;
           const wait = this.due - this.clock.now();
           if (wait > 0) {
             await this.clock.sleep(Math.min(wait, MAX_IDLE_WAIT_MS), active);
             if (this.due > this.clock.now() || active.aborted) return null;
           }
-          this.run = this.startRun();
+          this.run = this.run ? resumeRun(this.run, this.clock.now()) : this.startRun();
         }
         this.pending = this.fetchInBackground(this.run, active);
       }
@@ -154,7 +155,8 @@ export class HttpSourceTask implements SourceTask {
       if (!this.run) break;
     }
     // The next page is fetched while the runtime sends these records to Kafka.
-    if (this.run && !this.pending && !active.aborted) this.pending = this.fetchInBackground(this.run, active);
+    if (this.run && !this.run.suspended && !this.pending && !active.aborted)
+      this.pending = this.fetchInBackground(this.run, active);
     return out.length > 0 ? out : null;
   }
 
@@ -185,6 +187,15 @@ export class HttpSourceTask implements SourceTask {
     this.due = this.schedule.next(run.startedAt);
   }
 
+  /**
+   * The run's page failed (behavior.on.error=log|ignore, or a status outside the error codes): the
+   * next scheduled poll resumes the run at that page, so its earlier pages are not delivered again.
+   */
+  private suspendRun(run: Run): void {
+    run.suspended = true;
+    this.due = this.schedule.next(run.startedAt);
+  }
+
   private substitute(template: string, encode: boolean, offset = this.run?.offset ?? this.offset): string {
     const value = offset === null ? "" : String(offset);
     return template.replaceAll("${offset}", encode ? encodeURIComponent(value) : value);
@@ -210,7 +221,7 @@ export class HttpSourceTask implements SourceTask {
       if (signal.aborted) throw error;
       if (error instanceof HttpResponseTooLargeError) {
         this.onError(error.message, run);
-        this.endRun({ ...run, best: run.offset });
+        this.suspendRun(run);
         return [];
       }
       if (error instanceof HttpTransportError)
@@ -224,8 +235,8 @@ export class HttpSourceTask implements SourceTask {
     if (status !== "ok") {
       const reason = `HTTP ${response.status} from ${method} ${redactUrl(url)}: ${bodySnippet(response.body)}`;
       if (status === "error") this.onError(reason, run);
-      else this.log.warn(`${reason}; the poll ends here`);
-      this.endRun({ ...run, best: run.offset });
+      else this.log.warn(`${reason}; the next poll resumes at this page`);
+      this.suspendRun(run);
       return [];
     }
     let json: unknown;
@@ -237,7 +248,7 @@ export class HttpSourceTask implements SourceTask {
     } catch (error) {
       if (!(error instanceof ResponseFormatError)) throw error;
       this.onError(`Unreadable response from ${method} ${redactUrl(url)}: ${error.message}`, run);
-      this.endRun({ ...run, best: run.offset });
+      this.suspendRun(run);
       return [];
     }
     const repeated = repeatedPage(run.trail, url, response.body, elements);
@@ -280,7 +291,7 @@ export class HttpSourceTask implements SourceTask {
     if (this.behavior === "fail") throw new ConnectError(`${reason} (behavior.on.error=fail)`);
     if (this.behavior === "log")
       this.log.warn(
-        `${reason}; skipped (behavior.on.error=log), next poll at ${new Date(this.schedule.next(run.startedAt)).toISOString()}`,
+        `${reason}; skipped (behavior.on.error=log), the next poll at ${new Date(this.schedule.next(run.startedAt)).toISOString()} resumes at this page`,
       );
   }
 
