@@ -68,26 +68,35 @@ export function resumeRun(run: Run, now: number): Run {
 /** What the records of a page take from the task. */
 export interface PageRecordsOptions {
   readonly mode: OffsetMode;
-  /** `http.offset.field`. */
-  readonly field: string | null;
   readonly partition: Record<string, unknown>;
   /** `kafka.topic`. */
   readonly topic: string;
   readonly clock: Clock;
 }
 
-/** The page's records not yet delivered and new per the offset mode; advances `run.best`. */
+/**
+ * The offset field (`http.offset.field`) of each selected record; nulls with mode NONE. Throws a
+ * ResponseFormatError when a JSONPath field cannot be evaluated on a record.
+ */
+export function offsetValues(elements: SelectedRecord[], mode: OffsetMode, field: string | null): OffsetValue[] {
+  return elements.map(({ parsed }) => (mode === "NONE" || !field ? null : fieldValue(parsed, field)));
+}
+
+/**
+ * The page's records not yet delivered and new per the offset mode (`values`: their offset fields,
+ * from offsetValues); advances `run.best`.
+ */
 export function pageRecords(
   run: Run,
   elements: SelectedRecord[],
+  values: OffsetValue[],
   lastPage: boolean,
   o: PageRecordsOptions,
 ): SourceRecord[] {
-  const field = o.field;
   const fresh: { index: number; element: unknown; best: OffsetValue }[] = [];
   for (let i = run.skip; i < elements.length; i++) {
-    const { value: element, parsed } = elements[i]!;
-    const value = o.mode === "NONE" || !field ? null : fieldValue(parsed, field);
+    const element = elements[i]!.value;
+    const value = values[i] ?? null;
     run.best = advanceOffset(o.mode, run.best, value);
     if (isNewRecord(o.mode, run.offset, value)) fresh.push({ index: i, element, best: run.best });
   }

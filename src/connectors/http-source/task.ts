@@ -27,11 +27,18 @@ import { type HttpSourceConfig, httpSourceConfig } from "./config.ts";
 import { crossKeyErrors } from "./config-rules.ts";
 import { type Behavior, bodySnippet, errorBehavior, errorStatus } from "./error-behavior.ts";
 import { isSensitiveHeader, parseHeaders } from "./headers.ts";
-import { decodeOffset, type OffsetMode, type OffsetValue, sourcePartition } from "./offsets.ts";
+import { decodeOffset, type OffsetMode, type OffsetValue, type PageState, sourcePartition } from "./offsets.ts";
 import { type HttpSourceMetrics, httpSourceMetrics, type PageFetcher, pageFetcherOf } from "./page-fetcher.ts";
 import { newTrail, repeatedPage, unfollowedPage } from "./page-guard.ts";
-import { describePage, firstPage, nextPage, type PaginationSettings, paginationSettings } from "./pagination.ts";
-import { pageRecords, type Run, resumedRun, resumeRun } from "./poll-run.ts";
+import {
+  describePage,
+  firstPage,
+  nextPage,
+  type PaginationSettings,
+  type PaginationStop,
+  paginationSettings,
+} from "./pagination.ts";
+import { offsetValues, pageRecords, type Run, resumedRun, resumeRun } from "./poll-run.ts";
 import { parseJsonBody, ResponseFormatError, type SelectedRecord, selectRecords } from "./records.ts";
 import { type Schedule, scheduleOf } from "./schedule.ts";
 
@@ -239,12 +246,15 @@ export class HttpSourceTask implements SourceTask {
       this.suspendRun(run);
       return [];
     }
-    let json: unknown;
     let elements: SelectedRecord[];
+    let values: OffsetValue[];
+    let next: PageState | PaginationStop | null;
     try {
       const doc = parseJsonBody(response.body);
-      json = doc.json;
       elements = selectRecords(doc, this.c["http.response.records.path"]);
+      values = offsetValues(elements, this.mode, this.c["http.offset.field"]);
+      const result = { headers: response.headers, json: doc.json, recordCount: elements.length };
+      next = nextPage(this.pagination, run.page, result, run.base);
     } catch (error) {
       if (!(error instanceof ResponseFormatError)) throw error;
       this.onError(`Unreadable response from ${method} ${redactUrl(url)}: ${error.message}`, run);
@@ -257,12 +267,6 @@ export class HttpSourceTask implements SourceTask {
       this.endRun(run);
       return [];
     }
-    let next = nextPage(
-      this.pagination,
-      run.page,
-      { headers: response.headers, json, recordCount: elements.length },
-      run.base,
-    );
     if (next && "stop" in next) {
       this.log.warn(`Pagination ends: ${next.stop}; the poll ends here`);
       next = null;
@@ -272,9 +276,8 @@ export class HttpSourceTask implements SourceTask {
       this.log.warn(`${unfollowed}: the poll ends here`);
       next = null;
     }
-    const records = pageRecords(run, elements, next === null, {
+    const records = pageRecords(run, elements, values, next === null, {
       mode: this.mode,
-      field: this.c["http.offset.field"],
       partition: this.partition,
       topic: this.c["kafka.topic"],
       clock: this.clock,
