@@ -12,13 +12,13 @@
  * Errors: a status in http.response.error.codes (default: ≥ 400) after retries, or a body that is
  * not JSON, goes to behavior.on.error (fail → the task FAILS with the status and redacted URL; log
  * / ignore → the poll stops at the failed page, the offset stays, and the next scheduled poll
- * resumes at that page: the pages before it are not delivered again). Connection and TLS failures
- * that outlast http.retry.max.attempts fail the task.
+ * resumes at that page: the pages before it are not delivered again). Connection and TLS failures,
+ * and an unreachable OAuth2 token endpoint, that outlast http.retry.max.attempts fail the task.
  */
 import type { Config, SourceTask, SourceTaskContext } from "../../api/connector.ts";
 import type { SourceRecord } from "../../api/record.ts";
 import { ConfigError, ConnectError } from "../../errors.ts";
-import { HttpResponseTooLargeError, HttpTransportError, redactUrl } from "../../http/http-client.ts";
+import { HttpResponseTooLargeError, redactUrl } from "../../http/http-client.ts";
 import { PluginMetrics } from "../../metrics/plugin-metrics.ts";
 import { within } from "../../util/async.ts";
 import type { Clock } from "../../util/clock.ts";
@@ -231,11 +231,6 @@ export class HttpSourceTask implements SourceTask {
         this.suspendRun(run);
         return [];
       }
-      if (error instanceof HttpTransportError)
-        throw new ConnectError(
-          `${method} ${redactUrl(url)} failed after ${this.c["http.retry.max.attempts"]} attempts: ${error.message}`,
-          { cause: error },
-        );
       throw error;
     }
     const status = errorStatus(response.status, this.c["http.response.error.codes"]);
