@@ -77,7 +77,7 @@ export const httpSourceConfig = defineConfig({
     validators: [check.oneOfIgnoreCase(["JSON"])],
   }),
   "http.response.records.path": key.string({
-    doc: "JSONPath to the records in the response: `$.data[*]` (each element of `data`), `$[*]` (each element of a top-level array), `$` (the whole response as one record). Script expressions are not evaluated.",
+    doc: "JSONPath to the records in the response: `$.data[*]` (each element of `data`), `$[*]` (each element of a top-level array), `$` (the whole response as one record). Filter `[?(…)]` and script `[(…)]` expressions are refused: no expression is evaluated.",
     default: "$",
     group: G.response,
     validators: [jsonPathProblem],
