@@ -5,8 +5,11 @@
  * Stored offset (every record carries one; the runtime commits the last acknowledged):
  *   `offset`     the offset the current poll started from (between polls: the next poll's offset)
  *   `poll_time`  when that poll started (epoch ms): the schedule resumes from it after a restart
+ *   `offset_seen` TIMESTAMP: fingerprints of the records delivered whose field is the offset's own
+ *                instant (see `isNewRecord`); absent when unknown (offsets of earlier versions,
+ *                http.initial.offset, an offset set through REST) or past MAX_SEEN records
  * and, while a poll is between pages (the record is not the poll's last):
- *   `next_offset` the offset the poll will end with, as far as it got
+ *   `next_offset` the offset the poll will end with, as far as it got (`next_seen`: as offset_seen)
  *   `skip`       how many records of the record's page are already delivered
  *   the page's pagination state: `page_position` (OFFSET), `page_cursor` (CURSOR), or `page_link`
  *                and `page_link_params` (LINK_HEADER, page-link.ts); none for a poll's first page
@@ -44,11 +47,26 @@ export interface PageState extends StoredPage {
   readonly url: string;
 }
 
+/**
+ * TIMESTAMP: fingerprints (records.ts recordFingerprint) of the records already delivered whose
+ * field is the offset's own instant; null when unknown.
+ */
+export type Seen = readonly string[] | null;
+
+/** At most this many fingerprints are kept; past it, records at the offset's instant are not new. */
+export const MAX_SEEN = 1000;
+
 export interface StoredOffset {
   readonly offset: OffsetValue;
+  readonly seen?: Seen;
   readonly pollTime?: number;
   /** Present while a poll is between pages. */
-  readonly resume?: { readonly nextOffset: OffsetValue; readonly page: StoredPage; readonly skip: number };
+  readonly resume?: {
+    readonly nextOffset: OffsetValue;
+    readonly nextSeen?: Seen;
+    readonly page: StoredPage;
+    readonly skip: number;
+  };
 }
 
 export function sourcePartition(url: string): SourceMap {
@@ -57,10 +75,12 @@ export function sourcePartition(url: string): SourceMap {
 
 export function encodeOffset(o: StoredOffset): SourceMap {
   const out: Record<string, unknown> = { offset: o.offset };
+  if (o.seen) out.offset_seen = o.seen;
   if (o.pollTime !== undefined) out.poll_time = o.pollTime;
   if (o.resume) {
     const page = o.resume.page;
     out.next_offset = o.resume.nextOffset;
+    if (o.resume.nextSeen) out.next_seen = o.resume.nextSeen;
     if (page.position !== undefined) out.page_position = page.position;
     if (page.cursor !== undefined) out.page_cursor = page.cursor;
     if (page.link !== undefined) out.page_link = page.link;
@@ -101,8 +121,9 @@ export function decodeOffset(map: SourceMap): StoredOffset {
   if (!("offset" in map)) throw new ConnectError("An HTTP source offset must be null or contain the key 'offset'");
   const offset = offsetValue(map.offset, "offset");
   const pollTime = map.poll_time === undefined ? undefined : nonNegativeInt(map.poll_time, "poll_time");
+  const seen = map.offset_seen == null ? null : texts(map.offset_seen, "offset_seen");
   const legacy = map.page_url !== undefined && map.page_url !== null;
-  if (!legacy && (map.skip === undefined || map.skip === null)) return { offset, pollTime };
+  if (!legacy && (map.skip === undefined || map.skip === null)) return { offset, seen, pollTime };
   if (legacy && typeof map.page_url !== "string")
     throw new ConnectError("The 'page_url' of an HTTP source offset must be a string");
   const page: StoredPage = {
@@ -114,9 +135,11 @@ export function decodeOffset(map: SourceMap): StoredOffset {
   };
   return {
     offset,
+    seen,
     pollTime,
     resume: {
       nextOffset: offsetValue(map.next_offset, "next_offset"),
+      nextSeen: map.next_seen == null ? null : texts(map.next_seen, "next_seen"),
       page,
       skip: map.skip === undefined ? 0 : nonNegativeInt(map.skip, "skip"),
     },
@@ -145,10 +168,45 @@ export function advanceOffset(mode: OffsetMode, current: OffsetValue, value: Off
   return compareOffsets(value, current) > 0 ? value : current;
 }
 
-/** TIMESTAMP: a record is new when its field is after the poll's starting offset (or it has none). */
-export function isNewRecord(mode: OffsetMode, pollOffset: OffsetValue, value: OffsetValue): boolean {
+/**
+ * TIMESTAMP: a record is new when its field is after the poll's starting offset (or it has none),
+ * or at the offset's own instant and not among the records delivered at that instant (`seen`, its
+ * fingerprint from `print`): an API asked for `since=${offset}` answers the records at that instant
+ * again, and one added there since the last poll is new. castorm's OffsetRecordFilterFactory keeps
+ * the last record's key for this; fingerprints do not depend on the order of the response. With
+ * `seen` unknown (null), a record at the offset's instant is not new, as before.
+ */
+export function isNewRecord(
+  mode: OffsetMode,
+  pollOffset: OffsetValue,
+  value: OffsetValue,
+  seen: Seen = null,
+  print?: () => string,
+): boolean {
   if (mode !== "TIMESTAMP" || value === null || pollOffset === null || pollOffset === "") return true;
-  return compareOffsets(value, pollOffset) > 0;
+  const order = compareOffsets(value, pollOffset);
+  if (order !== 0) return order > 0;
+  return seen !== null && print !== undefined && !seen.includes(print());
+}
+
+/**
+ * TIMESTAMP: the fingerprints at the best offset after a record whose field is `value` moved the
+ * best offset from `before` to `after`: the record's alone when it set a later best, added when it
+ * is at the best's instant (null past MAX_SEEN), unchanged otherwise.
+ */
+export function seenAfter(
+  seen: Seen,
+  before: OffsetValue,
+  after: OffsetValue,
+  value: OffsetValue,
+  print: () => string,
+): Seen {
+  if (value === null || compareOffsets(value, after) !== 0) return seen;
+  if (compareOffsets(after, before) > 0) return [print()];
+  if (seen === null) return null;
+  const fingerprint = print();
+  if (seen.includes(fingerprint)) return seen;
+  return seen.length < MAX_SEEN ? [...seen, fingerprint] : null;
 }
 
 /** Checks offsets written through the REST API (the connector's alterOffsets). */

@@ -92,6 +92,16 @@ export function selectRecords(doc: ResponseDocument, path: string): SelectedReco
   );
 }
 
+/**
+ * A selected record's identity for the TIMESTAMP offset (offsets.ts): xxHash64 of its exact text, a
+ * stable algorithm, so a fingerprint stored before a restart or an upgrade still matches.
+ */
+export function recordFingerprint(record: SelectedRecord): string {
+  const value = record.value;
+  const text = value instanceof JsonText ? value.text : (JSON.stringify(value) ?? String(value));
+  return Bun.hash.xxHash64(text).toString(36);
+}
+
 /** Every value `path` selects in `json`, in document order. */
 export function selectAll(json: unknown, path: string): unknown[] {
   return query(json, path).map((f) => f.value);

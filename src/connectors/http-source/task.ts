@@ -17,19 +17,26 @@
  */
 import type { Config, SourceTask, SourceTaskContext } from "../../api/connector.ts";
 import type { SourceRecord } from "../../api/record.ts";
-import { ConfigError, ConnectError } from "../../errors.ts";
+import { ConnectError } from "../../errors.ts";
 import { HttpResponseTooLargeError, redactUrl } from "../../http/http-client.ts";
 import { PluginMetrics } from "../../metrics/plugin-metrics.ts";
 import { within } from "../../util/async.ts";
 import type { Clock } from "../../util/clock.ts";
 import { type Logger, logManager } from "../../util/logger.ts";
-import { type HttpSourceConfig, httpSourceConfig } from "./config.ts";
-import { crossKeyErrors } from "./config-rules.ts";
+import type { HttpSourceConfig } from "./config.ts";
+import { checkedConfig } from "./config-rules.ts";
 import { type Behavior, bodySnippet, errorBehavior, errorStatus } from "./error-behavior.ts";
-import { isSensitiveHeader, parseHeaders } from "./headers.ts";
-import { decodeOffset, type OffsetMode, type OffsetValue, type PageState, sourcePartition } from "./offsets.ts";
+import { parseHeaders, registerHeaderSecrets } from "./headers.ts";
+import {
+  decodeOffset,
+  type OffsetMode,
+  type OffsetValue,
+  type PageState,
+  type Seen,
+  sourcePartition,
+} from "./offsets.ts";
 import { type HttpSourceMetrics, httpSourceMetrics, type PageFetcher, pageFetcherOf } from "./page-fetcher.ts";
-import { newTrail, repeatedPage, unfollowedPage } from "./page-guard.ts";
+import { repeatedPage, unfollowedPage } from "./page-guard.ts";
 import {
   describePage,
   firstPage,
@@ -38,7 +45,7 @@ import {
   type PaginationStop,
   paginationSettings,
 } from "./pagination.ts";
-import { offsetValues, pageRecords, type Run, resumedRun, resumeRun } from "./poll-run.ts";
+import { newRun, offsetValues, pageRecords, type Run, resumedRun, resumeRun } from "./poll-run.ts";
 import { parseJsonBody, ResponseFormatError, type SelectedRecord, selectRecords } from "./records.ts";
 import { type Schedule, scheduleOf } from "./schedule.ts";
 
@@ -64,6 +71,7 @@ export class HttpSourceTask implements SourceTask {
   private headers: [string, string][] = [];
   private partition: Record<string, unknown> = {};
   private offset: OffsetValue = null;
+  private offsetSeen: Seen = null;
   private run: Run | undefined;
   private due = 0;
   /** The page request in progress, possibly started by an earlier poll. */
@@ -75,13 +83,7 @@ export class HttpSourceTask implements SourceTask {
   }
 
   async start(config: Config): Promise<void> {
-    const c = httpSourceConfig.parse(config);
-    const problems = crossKeyErrors(c);
-    if (problems.length > 0)
-      throw new ConfigError(
-        problems.map((p) => `${p.key}: ${p.message}`).join("; "),
-        new Map(problems.map((p) => [p.key, [p.message]])),
-      );
+    const c = checkedConfig(config);
     this.c = c;
     const name = config.name ?? "http-source";
     this.log = this.context.logger;
@@ -92,12 +94,7 @@ export class HttpSourceTask implements SourceTask {
     this.mode = c["http.offset.mode"].toUpperCase() as OffsetMode;
     this.behavior = errorBehavior(c["behavior.on.error"], config);
     this.headers = parseHeaders(c["http.headers"] ?? "");
-    for (const [header, value] of this.headers) {
-      if (!isSensitiveHeader(header)) continue;
-      // The whole value and the credential after its scheme ("Bearer <token>").
-      logManager.registerSecret(value);
-      logManager.registerSecret(value.split(/\s+/).at(-1) ?? value);
-    }
+    registerHeaderSecrets(this.headers, logManager);
     this.pagination = paginationSettings(c);
     this.schedule = scheduleOf(c);
     this.fetcher = pageFetcherOf(c, name, this.clock, this.log, this.metrics);
@@ -115,6 +112,7 @@ export class HttpSourceTask implements SourceTask {
     }
     const decoded = decodeOffset(stored);
     this.offset = decoded.offset;
+    this.offsetSeen = decoded.seen ?? null;
     if (decoded.resume) {
       const base = this.substitute(this.c["http.url"], true, decoded.offset);
       const run = resumedRun(decoded, decoded.resume, base, this.pagination, now);
@@ -175,21 +173,13 @@ export class HttpSourceTask implements SourceTask {
   }
 
   private startRun(): Run {
-    const startedAt = this.clock.now();
     const base = this.substitute(this.c["http.url"], true);
-    return {
-      startedAt,
-      base,
-      offset: this.offset,
-      best: this.offset,
-      page: firstPage(this.pagination, base),
-      skip: 0,
-      trail: newTrail(),
-    };
+    return newRun(this.clock.now(), base, this.offset, this.offsetSeen, firstPage(this.pagination, base));
   }
 
   private endRun(run: Run): void {
     this.offset = run.best;
+    this.offsetSeen = run.bestSeen;
     this.run = undefined;
     this.due = this.schedule.next(run.startedAt);
   }
