@@ -11,6 +11,11 @@
  * (Kafka's ProducerAppendInfo, since KIP-360), so a later batch would be written ahead of an
  * earlier one that failed (too large, …). A batch too large for the broker is replaced by its
  * pieces (batch-split.ts), which keep its sequence range.
+ *
+ * When the broker lost this producer's state mid-stream (the oldest pending batch comes back
+ * OUT_OF_ORDER_SEQUENCE_NUMBER or UNKNOWN_PRODUCER_ID), the partition starts again as Java's
+ * idempotent producer does (`restartSequences`): a new epoch, sequences from 0 for the pending
+ * batches in their order, and the one-batch guard armed again until a batch is written.
  */
 
 export type BatchState = "queued" | "inflight" | "waiting" | "done";
@@ -33,8 +38,11 @@ export type SplitRecords = (targetBytes: number) => readonly BatchPiece[];
 
 export interface Batch {
   readonly part: PartitionBatches;
-  /** The encoded RecordBatch (stamped with producer id, epoch and sequence when first sent). */
-  readonly records: Buffer;
+  /**
+   * The encoded RecordBatch (stamped with producer id, epoch and sequence when first sent); a copy
+   * of it after `restartSequences`, stamped again when it is next sent.
+   */
+  records: Buffer;
   readonly count: number;
   /** When delivery.timeout.ms runs out. */
   readonly deadline: number;
@@ -74,7 +82,8 @@ export function partitionKey(topic: string, partition: number): string {
 /**
  * What an answer means for a batch on the wire ("not-sent": OUT_OF_ORDER_SEQUENCE_NUMBER or
  * UNKNOWN_PRODUCER_ID once an earlier batch of the partition failed for good: not written because
- * of that batch).
+ * of that batch; "reset": either code for the oldest pending batch when none failed, so the broker
+ * lost this producer's state: `restartSequences`, then a retry).
  */
 export type Verdict = "written" | "retry" | "retry-after-metadata" | "split" | "reset" | "not-sent" | "fatal";
 
@@ -86,6 +95,8 @@ export class PartitionBatches {
   private generation = 0;
   /** A batch was written: the broker has this producer's state, and checks sequences. */
   private acknowledged = false;
+  /** How many times `restartSequences` bumped this partition's producer epoch (added to the producer's). */
+  epochBump = 0;
   /** Why a batch of the partition failed for good (failFrom): the later ones are not written. */
   failure: Error | undefined;
 
@@ -137,9 +148,12 @@ export class PartitionBatches {
       // The batch before it failed for good (too large, delivery.timeout.ms): its sequences are
       // missing, so this one was refused for that, not because the broker lost this producer's state.
       if (this.failure) return "not-sent";
-      // Nothing is pending before it: the broker lost what this producer wrote (an unclean leader
-      // election, DeleteRecords). Not written; Java's producer bumps its epoch and sends it again with
-      // sequences from 0: here it fails retriably and the caller sends it again on a new producer id.
+      // Its sequence was restarted and nothing was written since (Java's sequenceHasBeenReset: it
+      // retries without another epoch bump).
+      if (this.epochBump > 0 && !this.acknowledged) return "retry";
+      // Nothing is pending before it: the broker's state for this producer is behind it (an unclean
+      // leader election, a log truncated, a broker restarted from a snapshot that keeps only the last
+      // batch). Not written: the partition starts again (restartSequences).
       return "reset";
     }
     if (code === MESSAGE_TOO_LARGE && b.count > 1 && b.split) return "split";
@@ -147,23 +161,56 @@ export class PartitionBatches {
     // retriable there (TransactionManager.canRetry retries only UNKNOWN_PRODUCER_ID and
     // OUT_OF_ORDER_SEQUENCE_NUMBER, else a RetriableException), so handleFailedBatch fails the batch
     // to the caller and bumps the epoch for the batches after it. Fatal does the same here: the batch
-    // fails (not retriable), the later ones are not sent, and the caller takes a new producer id. It
-    // means a newer epoch of this producer id wrote the partition, which this producer never makes.
+    // fails (not retriable), the later ones are not sent, and the caller takes a new producer id. No
+    // 47 reaches an answer this producer reads from its own epochs: after a restart, batches of the
+    // older epoch still on the wire are waited for and the rest are stamped again with the new one;
+    // it means another writer used a newer epoch of this producer id.
     if (STALE_METADATA.has(code)) return "retry-after-metadata";
     return RETRIABLE.has(code) ? "retry" : "fatal";
   }
 
-  /** `b` is written: it leaves the queue (the caller settles it). */
+  /**
+   * `b` is written: it leaves the queue (the caller settles it). A batch of the epoch before a
+   * restart (its sequence reset while it was on the wire) does not count as the new epoch's first
+   * write: the one-batch guard stays armed until a batch of the new epoch is written.
+   */
   written(b: Batch): void {
-    this.acknowledged = true;
+    if (b.sequence >= 0) this.acknowledged = true;
     this.queue.splice(this.queue.indexOf(b), 1);
   }
 
   /** `b` goes again at `retryAt`, after every batch sent before this failure came back. */
   waitForRetry(b: Batch, retryAt: number): void {
     if (b.generation === this.generation) this.generation++;
+    // Restarted while on the wire: stamped again when sent, in a copy (restartSequences says why).
+    if (this.idempotent && b.sequence < 0) b.records = Buffer.from(b.records);
     b.state = "waiting";
     b.retryAt = retryAt;
+  }
+
+  /**
+   * The broker lost this producer's state for the partition: its oldest pending batch came back
+   * OUT_OF_ORDER_SEQUENCE_NUMBER or UNKNOWN_PRODUCER_ID (an unclean leader election or a truncated
+   * log leaves the broker behind the producer's last batches; a broker restarted from a snapshot
+   * keeps only the last batch, so a retry of an earlier one is refused; a broker that forgot the
+   * producer altogether, e.g. producer.id.expiration.ms, takes any sequence and answers neither). As Java's idempotent producer (TransactionManager.canRetry → requestEpochBumpForPartition,
+   * bumpIdempotentProducerEpoch, TxnPartitionEntry.startSequencesAtBeginning), the partition's epoch
+   * goes up by one (a broker that still knows the old epoch takes only sequence 0 for the new one)
+   * and every pending batch takes a new sequence from 0 when it is next sent, in queue order; those on
+   * the wire keep their bytes until they come back (`waitForRetry`), the others are copied at once
+   * (a frame of an earlier attempt may still sit in a socket's queue: it is never rewritten). The
+   * one-batch guard is armed again: a broker without the producer's state takes any sequence, so
+   * one batch is on the wire until one is written.
+   */
+  restartSequences(): void {
+    this.epochBump++;
+    this.nextSequence = 0;
+    this.acknowledged = false;
+    for (const b of this.queue) {
+      if (b.sequence < 0) continue;
+      b.sequence = -1;
+      if (b.state !== "inflight") b.records = Buffer.from(b.records);
+    }
   }
 
   /**
