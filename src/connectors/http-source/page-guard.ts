@@ -32,6 +32,13 @@ function recordText(record: SelectedRecord): string {
   return value instanceof JsonText ? value.text : typeof value === "string" ? JSON.stringify(value) : String(value);
 }
 
+/** A digest of the records' texts in order, each hashed with the previous digest as seed (no copy). */
+function recordsDigest(records: SelectedRecord[]): bigint | number {
+  let digest: bigint | number = records.length;
+  for (const record of records) digest = Bun.hash(recordText(record), digest);
+  return digest;
+}
+
 /**
  * Records the page just read; says why it repeats the previous page of the poll, or undefined.
  * Pages without records compare by body only (two empty pages may well differ in what follows).
@@ -46,7 +53,7 @@ export function repeatedPage(
   trail.pages++;
   const digest = {
     body: Bun.hash(body),
-    records: records.length > 0 ? Bun.hash(records.map(recordText).join("\n")) : undefined,
+    records: records.length > 0 ? recordsDigest(records) : undefined,
   };
   const last = trail.last;
   trail.last = digest;
