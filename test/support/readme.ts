@@ -37,9 +37,9 @@ export function readmeText(): string {
 }
 
 /**
- * The `index`-th fenced block (```bash, ```sh or ```properties) after `heading` (a line of the
- * README, e.g. "## Device ingest") and, when given, after the first `marker` text following it,
- * within the heading's section.
+ * A fenced block (```bash, ```sh or ```properties) of the section under `heading` (a line of the
+ * README, e.g. "## Device ingest"): the first one that holds or follows the first `marker` text of
+ * the section (its first block without a marker), then `index` blocks further.
  */
 export function readmeBlock(heading: string, options: { marker?: string; index?: number } = {}): string {
   const readme = readmeText();
@@ -47,15 +47,13 @@ export function readmeBlock(heading: string, options: { marker?: string; index?:
   if (start < 0) throw new Error(`no heading "${heading}" in README.md`);
   const level = heading.split(" ")[0]!;
   const next = readme.indexOf(`\n${level} `, start + heading.length + 2);
-  let section = readme.slice(start, next < 0 ? undefined : next);
-  if (options.marker !== undefined) {
-    const at = section.indexOf(options.marker);
-    if (at < 0) throw new Error(`no "${options.marker}" under "${heading}" in README.md`);
-    section = section.slice(at);
-  }
+  const section = readme.slice(start, next < 0 ? undefined : next);
+  const at = options.marker === undefined ? 0 : section.indexOf(options.marker);
+  if (at < 0) throw new Error(`no "${options.marker}" under "${heading}" in README.md`);
   const blocks = [...section.matchAll(/\n```(?:bash|sh|properties)\n([\s\S]*?)```/g)];
-  const block = blocks[options.index ?? 0];
-  if (!block) throw new Error(`no fenced block ${options.index ?? 0} under "${heading}" in README.md`);
+  const first = blocks.findIndex((b) => b.index! + b[0].length > at);
+  const block = first < 0 ? undefined : blocks[first + (options.index ?? 0)];
+  if (!block) throw new Error(`no fenced block after "${options.marker ?? heading}" under "${heading}" in README.md`);
   return block[1]!;
 }
 
