@@ -9,7 +9,11 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { parseProperties } from "../../src/util/properties.ts";
 import { REPO } from "./kafka.ts";
+
+/** Java properties, read as the gateway reads its worker file. */
+export { parseProperties };
 
 export interface ReadmeCommand {
   /** The command as written (after the test's substitutions), possibly several lines. */
@@ -173,14 +177,4 @@ export function shownStatusAndBody(shown: string): { status?: number; body: stri
 /** The settings of config/worker.properties, the worker file `scripts/run` uses. */
 export function workerProperties(): Record<string, string> {
   return parseProperties(readFileSync(join(REPO, "config/worker.properties"), "utf8"));
-}
-
-/** Parses a properties file as the README writes them (no continuation lines). */
-export function parseProperties(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split("\n")) {
-    const m = /^\s*([^#!\s][^=]*?)\s*=\s*(.*)$/.exec(line);
-    if (m) out[m[1]!] = m[2]!;
-  }
-  return out;
 }
