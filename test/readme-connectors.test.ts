@@ -32,6 +32,7 @@ import {
   parseProperties,
   type ReadmeCommand,
   readmeBlock,
+  readmeText,
   runReadmeCommand,
   shownAnswer,
   splitCommands,
@@ -212,6 +213,24 @@ describe("README: HTTP source worked example", () => {
       "http_source_records_polled",
     ]);
     expect(gw.output()).not.toContain(GITHUB_TOKEN);
+
+    // "Edit it with `PATCH /connectors/{c}/offsets` on a stopped connector: `{…}`" (the url is the
+    // connector's http.url).
+    const edit = /Edit it with `PATCH \/connectors\/\{c\}\/offsets` on a stopped connector: `([^`]+)`/.exec(
+      readmeText().replace(/\s+/g, " "),
+    );
+    expect(edit).not.toBeNull();
+    const url = `${github.base}/repos/apache/kafka/events`;
+    const body = JSON.parse(substitute(edit![1]!, [['"url":"…"', `"url":${JSON.stringify(url)}`]]));
+    expect((await gw.rest.put("/connectors/github-events-source/stop")).status).toBe(204);
+    const patched = await gw.rest.request("PATCH", "/connectors/github-events-source/offsets", body);
+    expect({ status: patched.status, body: patched.body }).toEqual({
+      status: 200,
+      body: { message: expect.stringContaining("have been altered successfully") },
+    });
+    const stored = await gw.rest.get<any>("/connectors/github-events-source/offsets");
+    expect(stored.body.offsets).toEqual([{ partition: { url }, offset: { offset: "2024-06-01T00:00:00Z" } }]);
+    expect((await gw.rest.put("/connectors/github-events-source/resume")).status).toBe(202);
   });
 });
 
