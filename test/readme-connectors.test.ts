@@ -267,7 +267,7 @@ describe("README: HTTP sink worked example", () => {
         const ids = new Set(ok.flatMap((s) => [JSON.parse(s.body)].flat().map((o: { id: number }) => o.id)));
         return [1, 2, 3, 4, 5].every((id) => ids.has(id)) ? ok : undefined;
       },
-      { what: "every order at the endpoint" },
+      { what: "every order at the endpoint", timeoutMs: 60_000 },
     );
     // The first request is the batch of the first records (all five when they came in one poll).
     const first = delivered[0]!;
@@ -303,6 +303,24 @@ describe("README: HTTP sink worked example", () => {
     expect(String(rejected!.headers["__connect.errors.topic"])).toBe(ordersTopic);
 
     const shownMetrics = await runUntil(metrics!, (r) => r.output.includes("http_sink_records_dlq_total"), "metrics");
+    // "requests by status class, records sent / to the DLQ, batch sizes, latency, in flight"
+    const sinkNames = new Set(
+      shownMetrics.output
+        .trim()
+        .split("\n")
+        .map((l) => /^\w+/.exec(l)![0]),
+    );
+    expect([...sinkNames].filter((n) => !/_(bucket|sum|count)$/.test(n)).sort()).toEqual([
+      "http_sink_records_dlq_total",
+      "http_sink_records_sent_total",
+      "http_sink_requests_in_flight",
+      "http_sink_requests_total",
+    ]);
+    expect(shownMetrics.output).toMatch(
+      /^http_sink_requests_total\{connector="orders-to-api",task="\d",status_class="4xx"\} \d+$/m,
+    );
+    expect(shownMetrics.output).toMatch(/^http_sink_batch_size_count\{/m);
+    expect(shownMetrics.output).toMatch(/^http_sink_request_duration_seconds_count\{/m);
     expect(shownMetrics.output).toMatch(/^http_sink_records_sent_total\{connector="orders-to-api",task="\d"\} 4$/m);
     expect(shownMetrics.output).toMatch(/^http_sink_records_dlq_total\{connector="orders-to-api",task="\d"\} 1$/m);
     expect(gw.output()).not.toContain(CLIENT_SECRET);
