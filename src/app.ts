@@ -189,7 +189,12 @@ export function startApp(options: AppOptions): App {
       log: logs.get("io.edgegateway.ingest.IngestHandler"),
       redact: (text) => logs.redact(text),
       partitions: partitionCounts(() => worker.admin(), clock),
-      idempotency: new StoredIdempotencyGuard(new IdempotencyStore(db), clock),
+      idempotency: new StoredIdempotencyGuard(
+        new IdempotencyStore(db),
+        clock,
+        logs.get("io.edgegateway.ingest.Idempotency"),
+        ingestMetrics,
+      ),
       openApi: () => openApiDocument(ingestRoutes.routes()),
     }),
   });

@@ -9,8 +9,9 @@ import { describeConfig } from "../plugin/describe-config.ts";
 import { buildSchema, buildValue, isError, loadJsonFixtures } from "./golden-fixtures.ts";
 import { JsonConverter } from "./json-converter.ts";
 import { jsonConverterConfig } from "./json-converter-config.ts";
-import { connectToJson, jsonToConnect } from "./json-data.ts";
+import { connectToJson } from "./json-data.ts";
 import { parseJson, writeJson } from "./json-text.ts";
+import { jsonToConnect } from "./json-to-connect.ts";
 
 const fixtures = await loadJsonFixtures();
 

@@ -11,15 +11,10 @@ import { isPlainObject } from "../api/data/schemaless.ts";
 import { DataError } from "../errors.ts";
 import { withConverterType } from "./converter-config.ts";
 import { jsonConverterConfig } from "./json-converter-config.ts";
-import {
-  connectToJson,
-  DEFAULT_JSON_DATA_OPTIONS,
-  type DecimalFormat,
-  type JsonDataOptions,
-  jsonToConnect,
-} from "./json-data.ts";
+import { connectToJson, DEFAULT_JSON_DATA_OPTIONS, type DecimalFormat, type JsonDataOptions } from "./json-data.ts";
 import { jsonToSchema, schemaToJson } from "./json-schema.ts";
 import { jsonTextOf, parseJson, stringifyJson, utf8 } from "./json-text.ts";
+import { jsonToConnect } from "./json-to-connect.ts";
 import { LruCache } from "./lru-cache.ts";
 
 const ENVELOPE_REQUIRED =

@@ -5,20 +5,18 @@
  * (unless `replace.null.with.default=false`), and without a schema: integral numbers as INT64,
  * other numbers as FLOAT64, objects as maps (plain objects here).
  *
- * Reading follows Jackson's coercions as Connect relies on them: a number for an INT8 field is
- * truncated and wrapped like Java's `(byte)` cast, a non-number reads as 0, a non-string for a
- * STRING field as null, a non-boolean for a BOOLEAN as false.
+ * This module holds the options and writing (`connectToJson`); reading (`jsonToConnect`, with
+ * Jackson's coercions as Connect relies on them) is json-to-connect.ts's.
  *
  * `connectToJson` returns a JSON-safe value (plain objects and arrays; bigints and Java-formatted
  * floats as `JSON.rawJSON`), so other modules can embed Connect data in their own JSON.
  */
 import { javaClassOf, javaDoubleToString, javaFloatToString } from "../api/data/java-text.ts";
 import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from "../api/data/logical.ts";
-import { int64Value, type Schema, type SchemaType, schemaEquals } from "../api/data/schema.ts";
+import { type Schema, type SchemaType, schemaEquals } from "../api/data/schema.ts";
 import { isPlainObject, schemaTypeOf } from "../api/data/schemaless.ts";
 import { Struct } from "../api/data/struct.ts";
 import { DataError } from "../errors.ts";
-import { JsonNumberText, MISSING } from "./json-text.ts";
 
 export type DecimalFormat = "BASE64" | "NUMERIC";
 
@@ -186,233 +184,15 @@ function fitsInt(value: unknown, bits: number): value is number {
   return Number.isInteger(value) && (value as number) >= -limit && (value as number) < limit;
 }
 
-// ---- JSON → Connect -----------------------------------------------------------------------------
+// ---- helpers (shared with json-to-connect.ts) ------------------------------------------------------------------------------------
 
-/** The Connect value of a JSON value (JsonConverter's payload) for `schema`, or inferred without one. */
-export function jsonToConnect(
-  schema: Schema | null,
-  json: unknown,
-  options: JsonDataOptions = DEFAULT_JSON_DATA_OPTIONS,
-): unknown {
-  if (!schema) return inferConnect(json);
-  if (json === null || json === undefined || json === MISSING) {
-    if (hasDefault(schema) && options.replaceNullWithDefault) return schema.defaultValue;
-    if (schema.optional) return null;
-    throw new DataError(`Invalid null value for required ${schema.type} field`);
-  }
-  if (schema.name !== undefined) {
-    const logical = LOGICAL_TO_CONNECT[schema.name];
-    if (logical) return logical(schema, json);
-  }
-  switch (schema.type) {
-    case "BOOLEAN":
-      return typeof json === "boolean" ? json : false;
-    case "INT8":
-      return intValue(json, 8);
-    case "INT16":
-      return intValue(json, 16);
-    case "INT32":
-      return intValue(json, 32);
-    case "INT64":
-      return longValue(json);
-    case "FLOAT32":
-      return Math.fround(doubleValue(json));
-    case "FLOAT64":
-      return doubleValue(json);
-    case "STRING":
-      return typeof json === "string" ? json : null;
-    case "BYTES":
-      return binaryValue(json, "Invalid bytes field");
-    case "ARRAY": {
-      const itemSchema = schema.valueSchema ?? null;
-      return elementsOf(json).map((item) => jsonToConnect(itemSchema, item, options));
-    }
-    case "MAP":
-      return jsonToMap(schema, json, options);
-    case "STRUCT": {
-      if (!isPlainObject(json))
-        throw new DataError(`Structs should be encoded as JSON objects, but found ${nodeType(json)}`);
-      const struct = new Struct(schema);
-      for (const field of schema.fields) {
-        const fieldJson = Object.hasOwn(json, field.name) ? json[field.name] : undefined;
-        struct.put(field, jsonToConnect(field.schema, fieldJson, options));
-      }
-      return struct;
-    }
-  }
-}
-
-function jsonToMap(schema: Schema, json: unknown, options: JsonDataOptions): Map<unknown, unknown> {
-  const keySchema = schema.keySchema ?? null;
-  const valueSchema = schema.valueSchema ?? null;
-  const out = new Map<unknown, unknown>();
-  if (!keySchema || keySchema.type === "STRING") {
-    if (!isPlainObject(json)) {
-      throw new DataError(`Maps with string fields should be encoded as JSON objects, but found ${nodeType(json)}`);
-    }
-    for (const [k, v] of Object.entries(json)) out.set(k, jsonToConnect(valueSchema, v, options));
-    return out;
-  }
-  if (!Array.isArray(json)) {
-    throw new DataError(
-      `Maps with non-string fields should be encoded as JSON array of tuples, but found ${nodeType(json)}`,
-    );
-  }
-  for (const entry of json) {
-    if (!Array.isArray(entry))
-      throw new DataError(`Found invalid map entry instead of array tuple: ${nodeType(entry)}`);
-    if (entry.length !== 2)
-      throw new DataError(`Found invalid map entry, expected length 2 but found :${entry.length}`);
-    out.set(jsonToConnect(keySchema, entry[0], options), jsonToConnect(valueSchema, entry[1], options));
-  }
-  return out;
-}
-
-/** Schemaless reading: integral → INT64, other numbers → FLOAT64, objects → plain objects. */
-function inferConnect(json: unknown): unknown {
-  if (json === null || json === undefined || json === MISSING) return null;
-  switch (typeof json) {
-    case "boolean":
-    case "string":
-    case "number":
-      return json;
-    case "bigint":
-      return longValue(json);
-  }
-  if (json instanceof JsonNumberText) return json.toNumber();
-  if (Array.isArray(json)) return json.map(inferConnect);
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(json as Record<string, unknown>)) setOwn(out, k, inferConnect(v));
-  return out;
-}
-
-type LogicalToConnect = (schema: Schema, json: unknown) => unknown;
-
-const LOGICAL_TO_CONNECT: Readonly<Record<string, LogicalToConnect>> = {
-  [Decimal.LOGICAL_NAME]: (schema, json) => {
-    if (typeof json === "number") return BigDecimal.parse(String(json));
-    if (typeof json === "bigint") return new BigDecimal(json, 0);
-    if (json instanceof JsonNumberText) return BigDecimal.parse(json.source);
-    if (typeof json === "string") {
-      const bytes = binaryValue(json, "Invalid bytes for Decimal field");
-      // Java's BigInteger rejects an empty byte array.
-      if (bytes === null || bytes.length === 0) throw new DataError("Invalid bytes for Decimal field");
-      return Decimal.toLogical(schema, bytes);
-    }
-    throw new DataError(
-      `Invalid type for Decimal, underlying representation should be numeric or bytes but was ${nodeType(json)}`,
-    );
-  },
-  [ConnectDate.LOGICAL_NAME]: (schema, json) => {
-    if (!isInt(json)) {
-      throw new DataError(
-        `Invalid type for Date, underlying representation should be integer but was ${nodeType(json)}`,
-      );
-    }
-    return ConnectDate.toLogical(schema, json);
-  },
-  [ConnectTime.LOGICAL_NAME]: (schema, json) => {
-    if (!isInt(json)) {
-      throw new DataError(
-        `Invalid type for Time, underlying representation should be integer but was ${nodeType(json)}`,
-      );
-    }
-    return ConnectTime.toLogical(schema, json);
-  },
-  [ConnectTimestamp.LOGICAL_NAME]: (schema, json) => {
-    if (!isIntegral(json)) {
-      throw new DataError(
-        `Invalid type for Timestamp, underlying representation should be integral but was ${nodeType(json)}`,
-      );
-    }
-    return ConnectTimestamp.toLogical(schema, Number(json));
-  },
-};
-
-// ---- Jackson's view of a parsed value -------------------------------------------------------------
-
-/** Jackson's JsonNodeType name, as Connect's error messages show it. */
-export function nodeType(json: unknown): string {
-  if (json === MISSING || json === undefined) return "MISSING";
-  if (json === null) return "NULL";
-  switch (typeof json) {
-    case "boolean":
-      return "BOOLEAN";
-    case "string":
-      return "STRING";
-    case "number":
-    case "bigint":
-      return "NUMBER";
-  }
-  if (json instanceof JsonNumberText) return "NUMBER";
-  return Array.isArray(json) ? "ARRAY" : "OBJECT";
-}
-
-function isIntegral(json: unknown): json is number | bigint {
-  return typeof json === "bigint" || Number.isSafeInteger(json);
-}
-
-/** Jackson's `isInt()`: an integral number that fits in 32 bits. */
-function isInt(json: unknown): json is number {
-  return Number.isInteger(json) && (json as number) >= -2147483648 && (json as number) <= 2147483647;
-}
-
-/** The number's exact integral part (truncated toward zero), or 0 for a non-number, as a bigint. */
-function truncated(json: unknown): bigint {
-  if (typeof json === "bigint") return json;
-  if (typeof json === "number") return Number.isFinite(json) ? BigInt(Math.trunc(json)) : 0n;
-  if (json instanceof JsonNumberText) {
-    const d = BigDecimal.parse(json.source);
-    return d.scale <= 0 ? d.unscaled * 10n ** BigInt(-d.scale) : d.unscaled / 10n ** BigInt(d.scale);
-  }
-  return 0n;
-}
-
-/** `intValue()` narrowed to `bits` (Java's `(byte)`/`(short)` casts wrap). */
-function intValue(json: unknown, bits: 8 | 16 | 32): number {
-  const limit = 2 ** (bits - 1);
-  if (typeof json === "number" && Number.isInteger(json) && json >= -limit && json < limit) return json;
-  return Number(BigInt.asIntN(bits, truncated(json)));
-}
-
-/** `longValue()`: wraps to 64 bits; a number when it is exact as one, else a bigint. */
-function longValue(json: unknown): number | bigint {
-  if (typeof json === "number" && Number.isSafeInteger(json)) return json;
-  return int64Value(BigInt.asIntN(64, truncated(json)));
-}
-
-function doubleValue(json: unknown): number {
-  if (typeof json === "number") return json;
-  if (typeof json === "bigint") return Number(json);
-  if (json instanceof JsonNumberText) return json.toNumber();
-  return 0;
-}
-
-/** `binaryValue()`: base64 text as bytes (padding required), null for non-text values. */
-function binaryValue(json: unknown, message: string): Uint8Array | null {
-  if (typeof json !== "string") return null;
-  try {
-    return Uint8Array.fromBase64(json, { lastChunkHandling: "strict" });
-  } catch (cause) {
-    throw new DataError(message, { cause });
-  }
-}
-
-/** What iterating a Jackson node yields: an array's items, an object's values, else nothing. */
-function elementsOf(json: unknown): unknown[] {
-  if (Array.isArray(json)) return json;
-  if (isPlainObject(json)) return Object.values(json);
-  return [];
-}
-
-// ---- helpers ------------------------------------------------------------------------------------
-
-function hasDefault(schema: Schema): boolean {
+/** Whether the schema has a default that stands in for a null value. */
+export function hasDefault(schema: Schema): boolean {
   return schema.defaultValue !== undefined && schema.defaultValue !== null;
 }
 
 /** Sets an own property, also for the key `__proto__`. */
-function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
   if (key === "__proto__")
     Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
   else target[key] = value;

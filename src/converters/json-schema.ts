@@ -7,8 +7,9 @@
 import { type Schema, SchemaBuilder, type SchemaType } from "../api/data/schema.ts";
 import { isPlainObject } from "../api/data/schemaless.ts";
 import { DataError } from "../errors.ts";
-import { connectToJson, type JsonDataOptions, jsonToConnect } from "./json-data.ts";
+import { connectToJson, type JsonDataOptions } from "./json-data.ts";
 import { JsonNumberText } from "./json-text.ts";
+import { jsonToConnect } from "./json-to-connect.ts";
 
 const TYPE_NAMES: Readonly<Record<SchemaType, string>> = {
   BOOLEAN: "boolean",

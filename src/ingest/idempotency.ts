@@ -5,10 +5,18 @@
  * again without writing; with another request, 422; while the first is still being handled, 409.
  * Only final answers (status below 500) are remembered, so a failed request can be retried. A
  * replayed answer carries `Idempotent-Replayed: true`.
+ *
+ * Remembering comes after Kafka acknowledged the records: a key that cannot be stored (a full disk,
+ * SQLITE_FULL) does not change the answer, which says what was written. The request is counted in
+ * `ingest_idempotency_keys_not_stored_total`, and a WARN (once per episode: until a key is stored
+ * again, then an INFO) says that a retry with such a key writes its records again.
  */
+import { messageOf } from "../errors.ts";
 import type { IdempotencyStore } from "../store/idempotency-store.ts";
 import type { Clock } from "../util/clock.ts";
+import type { Logger } from "../util/logger.ts";
 import { ErrorCodes, IngestError } from "./ingest-error.ts";
+import type { IngestMetrics } from "./ingest-metrics.ts";
 import type { IngestTarget } from "./request-context.ts";
 import type { IngestRoute } from "./route-table.ts";
 
@@ -31,10 +39,14 @@ const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 /** The guard over the SQLite store: keys being handled are held in memory (one gateway per file). */
 export class StoredIdempotencyGuard implements IdempotencyGuard {
   private readonly active = new Map<string, string>();
+  /** A key could not be stored and none was since (one WARN per episode). */
+  private failing = false;
 
   constructor(
     private readonly store: IdempotencyStore,
     private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly metrics: IngestMetrics,
   ) {}
 
   async begin(
@@ -76,21 +88,41 @@ export class StoredIdempotencyGuard implements IdempotencyGuard {
     try {
       if (!response || response.status >= 500) return;
       const body = new Uint8Array(await response.clone().arrayBuffer());
-      this.store.put(
-        route.connector,
-        key,
-        {
-          requestHash: hash,
-          status: response.status,
-          contentType: response.headers.get("content-type") ?? "application/json",
-          body,
-        },
-        this.clock.now(),
-        route.settings.idempotencyWindowMs,
-      );
+      try {
+        this.store.put(
+          route.connector,
+          key,
+          {
+            requestHash: hash,
+            status: response.status,
+            contentType: response.headers.get("content-type") ?? "application/json",
+            body,
+          },
+          this.clock.now(),
+          route.settings.idempotencyWindowMs,
+        );
+      } catch (error) {
+        this.notStored(route, response.status, error);
+        return;
+      }
+      if (this.failing) {
+        this.failing = false;
+        this.log.info("Idempotency-Keys of ingest requests are stored again");
+      }
     } finally {
       this.active.delete(id);
     }
+  }
+
+  /** The key's answer stands (its records are written); the operator learns that it is not remembered. */
+  private notStored(route: IngestRoute, status: number, error: unknown): void {
+    this.metrics.idempotencyKeyNotStored(route.connector);
+    if (this.failing) return;
+    this.failing = true;
+    // Neither the key nor the request: only the connector, its path and the store's error.
+    this.log.warn(
+      `Could not store the Idempotency-Key of a request to ${route.settings.path} (connector ${route.connector}): ${messageOf(error)}. The request was answered as usual (${status}), but a retry with the same key is handled again: records it wrote are written again. Logged once until a key is stored again; ingest_idempotency_keys_not_stored_total counts them`,
+    );
   }
 }
 

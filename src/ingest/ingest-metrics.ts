@@ -59,6 +59,8 @@ interface RouteCounters {
 export class IngestMetrics {
   private readonly routes = new Map<string, RouteCounters>();
   private readonly batches = new Map<string, Histogram>();
+  /** Per connector: requests answered as written whose Idempotency-Key could not be stored. */
+  private readonly keysNotStored = new Map<string, number>();
   /** Records accepted into task queues and not yet acknowledged (set by the route table's owner). */
   recordsInFlight: () => number = () => 0;
 
@@ -96,6 +98,11 @@ export class IngestMetrics {
     const r = this.route(route);
     const cls = statusClass(status);
     r.requests.set(cls, (r.requests.get(cls) ?? 0) + 1);
+  }
+
+  /** A request's records were written but its Idempotency-Key could not be stored (a full disk). */
+  idempotencyKeyNotStored(connector: string): void {
+    this.keysNotStored.set(connector, (this.keysNotStored.get(connector) ?? 0) + 1);
   }
 
   /** Records handed to the producer together (one poll of a connector's ingest task). */
@@ -163,6 +170,12 @@ export class IngestMetrics {
         type: "histogram",
         help: "Records handed to the producer together (one poll of an ingest task, many requests).",
         samples: [...this.batches].flatMap(([connector, h]) => h.samples({ connector })),
+      },
+      {
+        name: "ingest_idempotency_keys_not_stored_total",
+        type: "counter",
+        help: "Requests answered as written whose Idempotency-Key could not be stored (a full disk): a retry with that key writes again.",
+        samples: [...this.keysNotStored].map(([connector, value]) => ({ labels: { connector }, value })),
       },
     ];
   }

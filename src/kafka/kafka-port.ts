@@ -93,12 +93,19 @@ export interface KafkaProducer {
    * sends in flight and across retries. False or absent (acks=1/0, enable.idempotence=false, more
    * than 5 in flight, retries=0): a batch retried after a failure may land after a later send's
    * batch, as with Java's producer; a caller that needs order (SourceConnectorDescriptor's
-   * `keepsOrder`) then keeps one send in flight at a time. Remaining window even when idempotent:
-   * once the broker lost the producer's state mid-stream (its producer id expired after
-   * producer.id.expiration.ms idle, or DeleteRecords past the producer's last batch), the
-   * adapter's one-batch-until-first-write guard is not armed again, so until a batch of the
-   * partition is written again a later batch may be written ahead of an earlier one the broker
-   * refuses (Java's producer has the same window).
+   * `keepsOrder`) then keeps one send in flight at a time.
+   *
+   * When the broker lost the producer's state mid-stream (its producer id expired after
+   * producer.id.expiration.ms without a write, an unclean leader election) and says so, answering
+   * OUT_OF_ORDER_SEQUENCE_NUMBER or UNKNOWN_PRODUCER_ID for the oldest unacknowledged batch of a
+   * partition, the idempotent producer goes on as Java's does: that partition takes the next
+   * producer epoch, its unacknowledged batches get sequences from 0 and go again in call order, and
+   * one batch of it is on the wire until one is written (the guard of a new producer, since a broker
+   * without the producer's state takes any sequence), so nothing sent after that answer is written
+   * ahead of them. Remaining window (Java's producer has it too): batches already on the wire when
+   * the broker forgot the producer may be written ahead of an earlier one it refused (for that
+   * error, or for any other while it took any sequence); the earlier one is then written after them
+   * (each record once), or, when it failed for good, sent again after them on a new producer.
    */
   readonly idempotent?: boolean;
   /** Waits for the sends in flight (bounded by request.timeout.ms), then closes. */

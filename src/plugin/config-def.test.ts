@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { check, defineConfig, key, Password } from "./config-def.ts";
+import { check, defineConfig, key } from "./config-def.ts";
+import { Password } from "./config-key.ts";
 import { describeConfig } from "./describe-config.ts";
 
 const def = defineConfig({

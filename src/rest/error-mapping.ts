@@ -1,9 +1,12 @@
 /**
  * The one place errors become HTTP responses: Connect's ConnectExceptionMapper. Every REST error
  * body is `{"error_code": <status>, "message": <text>}`; messages pass through the log manager's
- * redaction so a registered secret never reaches a client.
+ * redaction so a registered secret never reaches a client. A write that failed because the
+ * worker's SQLite file is full (SQLITE_FULL) stays a 500, as Connect answers a failed config-topic
+ * write (ConnectExceptionMapper), with a message saying so and what to do instead of SQLite's text.
  */
 import { AlreadyExistsError, messageOf, NotFoundError, RestError } from "../errors.ts";
+import { isStoreFull, STORE_FULL_MESSAGE } from "../store/store-full.ts";
 import type { LogManager } from "../util/logger.ts";
 
 export interface ErrorBody {
@@ -20,7 +23,11 @@ export function errorStatus(error: unknown): number {
 
 export function errorResponse(error: unknown, logs: LogManager): Response {
   const status = errorStatus(error);
-  const body: ErrorBody = { error_code: status, message: logs.redact(messageOf(error)) };
+  const full = isStoreFull(error);
+  if (full)
+    logs.get("org.apache.kafka.connect.runtime.rest.errors.ConnectExceptionMapper").error(STORE_FULL_MESSAGE, error);
+  const message = full ? STORE_FULL_MESSAGE : logs.redact(messageOf(error));
+  const body: ErrorBody = { error_code: status, message };
   // A body refused (too large, too slow) was not read to its end: the connection cannot be reused.
   const close = status === 408 || status === 413 ? { Connection: "close" } : {};
   return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", ...close } });

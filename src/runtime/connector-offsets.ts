@@ -12,7 +12,7 @@ import type { KafkaAdmin } from "../kafka/kafka-port.ts";
 import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
 import type { OffsetStore } from "../store/offset-store.ts";
 import type { ConnectorOffset, ConnectorOffsets } from "./entities.ts";
-import { sinkGroupId } from "./worker.ts";
+import { sinkGroupId } from "./task-builder.ts";
 
 const KAFKA_TOPIC = "kafka_topic";
 const KAFKA_PARTITION = "kafka_partition";

@@ -10,7 +10,11 @@ import { waitFor } from "../../test/support/wait-for.ts";
 import { Schemas } from "../api/data/schema.ts";
 import { sourceRecord } from "../api/record.ts";
 import { ConnectError } from "../errors.ts";
+import { STORE_FULL_MESSAGE } from "../store/store-full.ts";
+import { ManualClock } from "../util/manual-clock.ts";
+import { clockTimer } from "../util/timer.ts";
 import { inProcessWorker, SCRIPTED_SOURCE } from "./herder-test-support.ts";
+import { STATUS_RETRY_MS } from "./retrying-status-store.ts";
 
 /**
  * Caps the database at its current size with no free page left: a write that needs a new page
@@ -44,6 +48,23 @@ async function startScriptedConnector(w: Awaited<ReturnType<typeof inProcessWork
   await waitFor(async () => (await w.rest("GET", "/connectors/c/status")).body?.tasks?.[0]?.state === "RUNNING", {
     what: "task running",
   });
+}
+
+/**
+ * Starts connector `c` whose task, once the database is made full, fails with an error whose trace
+ * is too long for the room left: its FAILED status cannot be stored.
+ */
+async function failWhenFull(w: Awaited<ReturnType<typeof inProcessWorker>>): Promise<void> {
+  let go = false;
+  w.scripted.script = {
+    poll: async () => {
+      await waitFor(() => go, { what: "the database to be full" });
+      throw new ConnectError(`corrupt input ${"x".repeat(100_000)}`);
+    },
+  };
+  await startScriptedConnector(w);
+  makeFull(w.db);
+  go = true;
 }
 
 describe("a worker whose database is full", () => {
@@ -88,20 +109,101 @@ describe("a worker whose database is full", () => {
 
   test("a task that fails while its FAILED status cannot be stored is logged, not an unhandled rejection", async () => {
     await using w = await inProcessWorker();
-    let go = false;
-    w.scripted.script = {
-      poll: async () => {
-        await waitFor(() => go, { what: "the database to be full" });
-        throw new ConnectError(`corrupt input ${"x".repeat(100_000)}`);
-      },
-    };
-    await startScriptedConnector(w);
-    makeFull(w.db);
-    go = true;
+    await failWhenFull(w);
     await waitFor(() => w.logLines.some((l) => l.includes("Could not store status FAILED of task c-0")), {
       what: "the store error logged",
     });
     expect(w.logLines.some((l) => l.includes("threw an uncaught and unrecoverable exception"))).toBe(true);
     expect(unhandled).toEqual([]);
+  });
+});
+
+describe("a status that cannot be stored (issue: full-disk leftovers, point 1)", () => {
+  test("REST shows the task FAILED at once, and the status is stored by the retry timer once there is room", async () => {
+    const clock = new ManualClock();
+    await using w = await inProcessWorker({ statusRetryTimer: clockTimer(clock) });
+    await failWhenFull(w);
+    await waitFor(async () => (await w.rest("GET", "/connectors/c/status")).body.tasks[0].state === "FAILED", {
+      what: "the FAILED status in the REST answer",
+    });
+    const stored = () => w.db.query("SELECT state FROM statuses WHERE connector = 'c' AND task = 0").get();
+    expect(stored()).toEqual({ state: "RUNNING" });
+    const status = (await w.rest("GET", "/connectors/c/tasks/0/status")).body;
+    expect([status.state, status.trace]).toEqual(["FAILED", expect.stringContaining("corrupt input")]);
+    w.db.run("PRAGMA max_page_count = 1000000");
+    clock.advance(STATUS_RETRY_MS);
+    await waitFor(() => (stored() as { state: string }).state === "FAILED", { what: "the FAILED status stored" });
+    expect(w.logLines.filter((l) => l.includes("Could not store status"))).toHaveLength(1);
+    expect(w.logLines.some((l) => l.includes("Statuses are stored again"))).toBe(true);
+    expect(unhandled).toEqual([]);
+  });
+
+  test("stopping the worker stops the retry timer of statuses still kept", async () => {
+    const clock = new ManualClock();
+    await using w = await inProcessWorker({ statusRetryTimer: clockTimer(clock) });
+    await startScriptedConnector(w);
+    // Every status write fails (a trigger that needs new pages), so the UNASSIGNED statuses the
+    // stop writes are kept too and cannot empty what is kept (which would cancel the timer by itself).
+    w.db.run("CREATE TABLE ballast (x BLOB)");
+    for (const op of ["INSERT", "UPDATE"])
+      w.db.run(
+        `CREATE TRIGGER s_${op} BEFORE ${op} ON statuses BEGIN INSERT INTO ballast VALUES (zeroblob(100000)); END`,
+      );
+    makeFull(w.db);
+    expect((await w.rest("PUT", "/connectors/c/pause")).status).toBe(202);
+    await waitFor(() => clock.pending === 1, { what: "a status kept and its retry scheduled" });
+    await w.stop();
+    expect(clock.pending).toBe(0);
+  });
+});
+
+describe("a REST write on a full database", () => {
+  const SECRET = "s3cr3t-token-value";
+
+  test("is told by SQLite's code, never by text: a client's text cannot raise the full-store alarm", async () => {
+    await using w = await inProcessWorker();
+    const r = await w.rest("GET", `/connectors/${encodeURIComponent("database or disk is full")}`);
+    expect(r.status).toBe(404);
+    expect(r.body.message).not.toBe(STORE_FULL_MESSAGE);
+    expect(w.logLines.some((l) => l.includes("state store is full"))).toBe(false);
+  });
+
+  test("answers 500 as Connect does, saying the state store is full, with no value of the request; nothing changes", async () => {
+    await using w = await inProcessWorker();
+    await startScriptedConnector(w);
+    makeFull(w.db);
+    const long = "x".repeat(20_000);
+    const config = { "connector.class": SCRIPTED_SOURCE, "auth.type": "BEARER", "auth.token": SECRET, note: long };
+    const expected = { error_code: 500, message: STORE_FULL_MESSAGE };
+    expect(await w.rest("POST", "/connectors", { name: "d", config })).toEqual({ status: 500, body: expected });
+    expect(await w.rest("PUT", "/connectors/c/config", config)).toEqual({ status: 500, body: expected });
+    expect((await w.rest("GET", "/connectors")).body).toEqual(["c"]);
+    expect((await w.rest("GET", "/connectors/c/config")).body).toEqual({
+      "connector.class": SCRIPTED_SOURCE,
+      name: "c",
+    });
+    expect(w.logLines.some((l) => l.includes(STORE_FULL_MESSAGE) && l.includes("database or disk is full"))).toBe(true);
+    expect(w.logLines.join("\n")).not.toContain(SECRET);
+    expect(STORE_FULL_MESSAGE).toStartWith("The worker's state store is full (SQLITE_FULL");
+  });
+
+  test("a DELETE whose write fails leaves the connector running as it was", async () => {
+    await using w = await inProcessWorker();
+    await startScriptedConnector(w);
+    // A delete needs no new page; on a full disk it fails when its WAL frames cannot be written.
+    // Stand-in: a trigger makes the delete write a row that needs new pages, which really fails.
+    w.db.run("CREATE TABLE ballast (x BLOB)");
+    w.db.run(
+      "CREATE TRIGGER delete_needs_room BEFORE DELETE ON connectors BEGIN INSERT INTO ballast VALUES (zeroblob(100000)); END",
+    );
+    makeFull(w.db);
+    expect(await w.rest("DELETE", "/connectors/c")).toEqual({
+      status: 500,
+      body: { error_code: 500, message: STORE_FULL_MESSAGE },
+    });
+    expect((await w.rest("GET", "/connectors")).body).toEqual(["c"]);
+    const status = (await w.rest("GET", "/connectors/c/status")).body;
+    expect([status.connector.state, status.tasks[0].state]).toEqual(["RUNNING", "RUNNING"]);
+    expect(w.worker.runningTasks("c")).toHaveLength(1);
   });
 });

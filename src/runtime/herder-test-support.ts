@@ -35,6 +35,7 @@ import { OffsetStore } from "../store/offset-store.ts";
 import { StatusStore } from "../store/status-store.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { LogManager } from "../util/logger.ts";
+import type { SetTimer } from "../util/timer.ts";
 import { loadWorkerConfig } from "../worker-config.ts";
 import { Herder } from "./herder.ts";
 import type { ResolveConfig } from "./resolved-values.ts";
@@ -198,6 +199,8 @@ export async function inProcessWorker(
     plugins?: readonly PluginDescriptor[];
     /** Config-provider resolution; default: none (references stay as written). */
     resolveConfig?: ResolveConfig;
+    /** The timer retrying statuses that could not be stored (`clockTimer(manualClock)`); default real. */
+    statusRetryTimer?: SetTimer;
   } = {},
 ): Promise<InProcessWorker> {
   const config = loadWorkerConfig({
@@ -239,6 +242,7 @@ export async function inProcessWorker(
     resolveConfig,
     topicTracking: { enabled: true, allowReset: true },
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.statusRetryTimer ? { statusRetryTimer: options.statusRetryTimer } : {}),
   });
   herderRef = herder;
   await herder.start();

@@ -2,122 +2,27 @@
  * Herder: the control plane, and the only thing the REST layer calls (Connect's herder, with
  * distributed-mode behaviour where standalone and distributed differ). It keeps configs, target
  * states and task configs in the ConfigStore, statuses in the StatusStore, and tells the Worker
- * what to run.
+ * what to run. Reads and views come from AbstractHerder (abstract-herder.ts); the serial executor
+ * and starting a connector with its tasks from HerderThread (herder-thread.ts); this module holds
+ * the operations that change state: config changes, target states, restarts, offsets.
  *
  * Concurrency: every operation that changes state runs on one serial executor (Connect's herder
  * thread), so a create, a pause and a delete of the same connector never interleave. Reads go
  * straight to the stores. Status reports arrive from connectors and tasks at any time and are
- * written unless the connector has been deleted meanwhile.
+ * written unless the connector has been deleted meanwhile; one that cannot be stored (a full disk)
+ * is kept in memory, shown by status reads and retried (RetryingStatusStore) until `stop`.
  */
-import type { Config } from "../api/connector.ts";
-import { CONFIG_VARIABLE_PATTERN } from "../config-providers/config-transformer.ts";
-import { AlreadyExistsError, BadRequestError, ConnectError, NotFoundError, RestError } from "../errors.ts";
-import type { MetricsSnapshot } from "../metrics/connect-metrics.ts";
-import type { ConfigInfos, ConfigKeyInfo } from "../plugin/describe-config.ts";
-import type { PluginRegistry } from "../plugin/registry.ts";
-import type { ConfigStore, RawConnectorConfig, TargetState } from "../store/config-store.ts";
-import type { OffsetStore } from "../store/offset-store.ts";
-import type { StatusStore } from "../store/status-store.ts";
-import { SerialExecutor } from "../util/async.ts";
-import { type Clock, systemClock } from "../util/clock.ts";
-import type { Logger, LogManager } from "../util/logger.ts";
-import { ConfigValidator } from "./config-validator.ts";
-import { commonConnectorConfig } from "./connector-config.ts";
-import { modifyOffsets, readOffsets } from "./connector-offsets.ts";
-import {
-  type ConnectorInfo,
-  type ConnectorOffset,
-  type ConnectorOffsets,
-  type ConnectorStateInfo,
-  type ConnectorType,
-  connectorState,
-  type PluginInfo,
-  type TaskInfo,
-  type TaskState,
-  taskState,
-} from "./entities.ts";
-import { metricsSnapshot } from "./metrics-snapshot.ts";
-import { type ResolveConfig, ResolvedValues } from "./resolved-values.ts";
-import { StatusWriter } from "./status-writer.ts";
-import type { ConverterDefaults } from "./validate-connector-config.ts";
-import type { Worker } from "./worker.ts";
-import { type WorkerHealth, workerHealth } from "./worker-health.ts";
-
-export interface HerderDeps {
-  readonly worker: Worker;
-  readonly configs: ConfigStore;
-  readonly statuses: StatusStore;
-  readonly offsets: OffsetStore;
-  readonly registry: PluginRegistry;
-  readonly workerId: () => string;
-  readonly logs: LogManager;
-  readonly topicTracking: { enabled: boolean; allowReset: boolean };
-  /** Resolves config-provider references; validation runs on resolved values, as in Connect. */
-  readonly resolveConfig: ResolveConfig;
-  /** The worker's converter classes, shown as defaults in validation output (Connect 4.1+). */
-  readonly converterDefaults?: ConverterDefaults;
-  /**
-   * Why a RUNNING task of the connector is degraded (e.g. its ingest spool is backing up), shown as
-   * the task's trace in status responses; null when it is not.
-   */
-  readonly degradedTrace?: (connector: string, task: number) => string | null;
-  /** For the health check's timeout; default the system clock. */
-  readonly clock?: Clock;
-}
+import { AlreadyExistsError, BadRequestError, ConnectError, NotFoundError } from "../errors.ts";
+import type { TargetState } from "../store/config-store.ts";
+import { modifyOffsets } from "./connector-offsets.ts";
+import type { ConnectorInfo, ConnectorOffset, ConnectorStateInfo } from "./entities.ts";
+import { HerderThread } from "./herder-thread.ts";
+import { ResolvedValues } from "./resolved-values.ts";
+import { buildRestartPlan } from "./restart-plan.ts";
 
 export type InitialState = "RUNNING" | "PAUSED" | "STOPPED";
 
-class TooManyTasksError extends ConnectError {
-  override readonly javaClass = "org.apache.kafka.connect.errors.TooManyTasksException";
-}
-
-export class Herder {
-  private readonly executor = new SerialExecutor();
-  private readonly log: Logger;
-  private readonly status: StatusWriter;
-  private readonly validator: ConfigValidator;
-  private started = false;
-  private stopped = false;
-
-  constructor(private readonly deps: HerderDeps) {
-    this.log = deps.logs.get("org.apache.kafka.connect.runtime.Herder");
-    this.status = new StatusWriter(deps.configs, deps.statuses, deps.logs, deps.workerId);
-    this.validator = new ConfigValidator(
-      deps.registry,
-      deps.logs,
-      deps.resolveConfig,
-      () => deps.configs.names().map((name) => [name, deps.configs.get(name)?.config ?? {}] as const),
-      deps.converterDefaults,
-    );
-  }
-
-  get ready(): boolean {
-    return this.started;
-  }
-
-  /** KIP-1017's health of this worker (worker-health.ts): starting, healthy, or unhealthy when this herder is stuck. */
-  health(): Promise<WorkerHealth> {
-    return workerHealth(this, this.deps.clock ?? systemClock);
-  }
-
-  /**
-   * Resolves once everything queued on the herder before this call has run (Connect's herder lock).
-   * Concurrent probes share the check already queued, so a burst of them adds one job, not many.
-   */
-  healthCheck(): Promise<void> {
-    this.pendingHealthCheck ??= this.executor
-      .run(async () => {})
-      .finally(() => {
-        this.pendingHealthCheck = undefined;
-      });
-    return this.pendingHealthCheck;
-  }
-  private pendingHealthCheck: Promise<void> | undefined;
-
-  get workerId(): string {
-    return this.deps.workerId();
-  }
-
+export class Herder extends HerderThread {
   // ---- lifecycle ------------------------------------------------------------------------------
 
   /** Starts every stored connector in its target state (after a restart or crash too). */
@@ -145,233 +50,12 @@ export class Herder {
       await this.deps.worker.stopTasks(tasks);
       for (const name of this.deps.configs.names()) {
         await this.deps.worker.stopConnector(name);
-        if (this.deps.statuses.connector(name)) this.status.tryConnector(name, "UNASSIGNED");
+        if (this.statuses.connector(name)) this.status.connector(name, "UNASSIGNED");
       }
       // A full disk must not keep the worker from stopping: what could not be stored is logged.
-      for (const id of tasks) this.status.tryTask(id, "UNASSIGNED");
+      for (const id of tasks) this.status.task(id, "UNASSIGNED");
+      this.statuses.close();
     });
-  }
-
-  // ---- starting and reconfiguring ---------------------------------------------------------------
-
-  private async startConnectorAndTasks(name: string): Promise<void> {
-    // Work queued before shutdown (a reconfiguration, a restart's second step) starts nothing.
-    if (this.stopped) return;
-    const stored = this.deps.configs.get(name);
-    if (!stored) return;
-    this.validator.registerSecrets(stored.config);
-    // What the providers resolve now is hidden from this connector's failure traces, short values too.
-    try {
-      this.status.hideInTraces(name, await this.resolvedValuesOf(stored.config));
-    } catch {
-      // The worker reports the provider's failure; it names no value.
-    }
-    const wc = await this.deps.worker.startConnector(
-      name,
-      stored.config,
-      stored.targetState,
-      this.status.connectorListener,
-      () => {
-        void this.executor
-          .run(() => this.reconfigureTasks(name))
-          .catch((error) => this.log.error(`Task reconfiguration of ${name} failed`, error));
-      },
-    );
-    // Statuses of tasks that no longer exist must not linger.
-    this.deps.statuses.removeTasksFrom(name, stored.taskConfigs.length);
-    if (!wc) return;
-    // A start still in flight (tasks follow when it completes) shows as UNASSIGNED, not as nothing.
-    if (wc.starting && !this.deps.statuses.connector(name)) this.status.connector(name, "UNASSIGNED");
-    if (stored.targetState === "STARTED" && wc.started) await this.reconfigureTasks(name);
-    else if (stored.targetState === "PAUSED") await this.startTasks(name, stored.config, stored.taskConfigs, "PAUSED");
-  }
-
-  private async startTasks(
-    name: string,
-    config: Config,
-    taskConfigs: readonly Config[],
-    state: TargetState,
-  ): Promise<void> {
-    if (this.stopped) return;
-    for (let i = 0; i < taskConfigs.length; i++) {
-      const id = { connector: name, task: i };
-      if (this.deps.worker.task(id)) continue;
-      await this.deps.worker.startTask(id, config, taskConfigs[i]!, state, this.status.taskListener);
-    }
-  }
-
-  /** Connect's task generation: ask the connector, add framework keys, restart tasks on change. */
-  private async reconfigureTasks(name: string): Promise<void> {
-    const stored = this.deps.configs.get(name);
-    const wc = this.deps.worker.connector(name);
-    if (!stored || !wc || stored.targetState !== "STARTED" || !wc.started) return;
-    let generated: Config[];
-    let common: ReturnType<typeof commonConnectorConfig.parse>;
-    let values: ResolvedValues;
-    try {
-      // Parsed from the resolved config: tasks.max may itself be a config-provider reference.
-      const resolved = await ResolvedValues.resolve(stored.config, this.deps.resolveConfig);
-      values = resolved.values;
-      common = commonConnectorConfig.parse(resolved.config);
-      generated = await wc.taskConfigs(common["tasks.max"]);
-    } catch (error) {
-      wc.fail(error);
-      return;
-    }
-    if (common["tasks.max.enforce"] && generated.length > common["tasks.max"]) {
-      wc.fail(
-        new TooManyTasksError(
-          `The connector ${name} has generated ${generated.length} tasks, which is greater than ${common["tasks.max"]}, the maximum number of tasks it is configured to create. This behaviour should be considered a bug and is no longer permitted; to re-enable this behavior, set 'tasks.max.enforce' to false`,
-        ),
-      );
-      return;
-    }
-    const taskConfigs = generated.map((c) =>
-      this.withFrameworkTaskKeys(stored.config, c, wc.descriptor.taskClass, values),
-    );
-    const changed = JSON.stringify(taskConfigs) !== JSON.stringify(stored.taskConfigs);
-    if (changed) {
-      await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
-      this.deps.configs.putTaskConfigs(name, taskConfigs);
-      this.deps.statuses.removeTasksFrom(name, taskConfigs.length);
-    }
-    await this.startTasks(name, stored.config, taskConfigs, "STARTED");
-  }
-
-  private withFrameworkTaskKeys(
-    connectorConfig: RawConnectorConfig,
-    taskConfig: Config,
-    taskClass: string,
-    values: ResolvedValues,
-  ): RawConnectorConfig {
-    const out: RawConnectorConfig = { ...taskConfig, "task.class": taskClass };
-    // Connect's reverseTransform: the connector saw resolved values; a task key whose raw connector
-    // value is a provider reference stores the reference, so no resolved secret is persisted or shown.
-    // Beyond Connect: a task value that is exactly a resolved value, under another key, stores its
-    // reference too (it resolves to the same value when the task starts).
-    for (const key of Object.keys(out)) {
-      const raw = connectorConfig[key];
-      if (raw !== undefined && CONFIG_VARIABLE_PATTERN.test(raw)) out[key] = raw;
-      else out[key] = values.referenceFor(out[key]!) ?? out[key]!;
-    }
-    const type = this.connectorType(connectorConfig);
-    if (type === "sink") {
-      if (connectorConfig.topics !== undefined) out.topics = connectorConfig.topics;
-      if (connectorConfig["topics.regex"] !== undefined) out["topics.regex"] = connectorConfig["topics.regex"];
-    }
-    return out;
-  }
-
-  // ---- reads ------------------------------------------------------------------------------------
-
-  connectors(): string[] {
-    return this.deps.configs.names();
-  }
-
-  connectorType(config: Readonly<Record<string, string>> | undefined): ConnectorType {
-    const cls = config?.["connector.class"];
-    if (!cls) return "unknown";
-    return this.deps.registry.find(["source", "sink"], cls)?.type ?? "unknown";
-  }
-
-  private stored(name: string) {
-    const stored = this.deps.configs.get(name);
-    if (!stored) throw new NotFoundError(`Connector ${name} not found`);
-    return stored;
-  }
-
-  connectorInfo(name: string): ConnectorInfo {
-    const s = this.stored(name);
-    return {
-      name,
-      config: s.config,
-      tasks: s.taskConfigs.map((_, task) => ({ connector: name, task })),
-      type: this.connectorType(s.config),
-    };
-  }
-
-  connectorConfig(name: string): Record<string, string> {
-    return this.stored(name).config;
-  }
-
-  taskConfigs(name: string): TaskInfo[] {
-    return this.stored(name).taskConfigs.map((config, task) => ({ id: { connector: name, task }, config }));
-  }
-
-  connectorStatus(name: string): ConnectorStateInfo {
-    const config = this.deps.configs.get(name);
-    const status = config && this.deps.statuses.connector(name);
-    if (!config || !status) throw new NotFoundError(`No status found for connector ${name}`);
-    const version = this.pluginVersion(config.config);
-    return {
-      name,
-      connector: connectorState(status.state, status.workerId, status.trace, version),
-      tasks: this.deps.statuses
-        .tasks(name)
-        .map((t) => taskState(t.id, t.status.state, t.status.workerId, this.traceOf(name, t.id, t.status), version)),
-      type: this.connectorType(config.config),
-    };
-  }
-
-  taskStatus(name: string, task: number): TaskState {
-    const config = this.deps.configs.get(name);
-    const status = config && task >= 0 ? this.deps.statuses.task(name, task) : undefined;
-    if (!config || !status) throw new NotFoundError(`No status found for task ${name}-${task}`);
-    const version = this.pluginVersion(config.config);
-    return taskState(task, status.state, status.workerId, this.traceOf(name, task, status), version);
-  }
-
-  /** The version of the connector plugin a config names (KIP-891 status `version`). */
-  private pluginVersion(config: Readonly<Record<string, string>>): string | null {
-    return this.deps.registry.find(["source", "sink"], config["connector.class"] ?? "")?.version ?? null;
-  }
-
-  private traceOf(name: string, task: number, status: { state: string; trace: string | null }): string | null {
-    if (status.trace !== null || status.state !== "RUNNING") return status.trace;
-    return this.deps.degradedTrace?.(name, task) ?? null;
-  }
-
-  /** Active topics; a topic named by a resolved value shows its reference or `[hidden]`. */
-  async activeTopics(name: string): Promise<string[]> {
-    this.requireTopicTracking(false);
-    const topics = this.deps.statuses.topics(name);
-    const stored = this.deps.configs.get(name);
-    if (topics.length === 0 || !stored) return topics;
-    return (await this.resolvedValuesOf(stored.config)).hideDeep(topics);
-  }
-
-  /**
-   * What the providers resolve for a stored config, to hide in answers. When they cannot resolve
-   * it now, the answer is that error: nothing derived from the config could be told from a secret.
-   */
-  private async resolvedValuesOf(config: Config): Promise<ResolvedValues> {
-    if (!Object.values(config).some((v) => CONFIG_VARIABLE_PATTERN.test(v))) return ResolvedValues.none;
-    return (await ResolvedValues.resolve(config, this.deps.resolveConfig)).values;
-  }
-
-  async resetActiveTopics(name: string): Promise<void> {
-    this.requireTopicTracking(true);
-    this.deps.statuses.resetTopics(name);
-  }
-
-  private requireTopicTracking(reset: boolean): void {
-    const { enabled, allowReset } = this.deps.topicTracking;
-    if (!enabled) throw new RestError(403, "Topic tracking is disabled.");
-    if (reset && !allowReset) throw new RestError(403, "Topic tracking reset is disabled.");
-  }
-
-  /**
-   * Called from a task's send path: a failure to store the topic (disk full) is logged, never
-   * thrown, as Connect's status store does; it must not fail the task. The topic is recorded again
-   * when the task restarts.
-   */
-  recordActiveTopic(connector: string, topic: string): void {
-    if (!this.deps.topicTracking.enabled || !this.deps.configs.has(connector)) return;
-    try {
-      this.deps.statuses.addTopic(connector, topic);
-    } catch (error) {
-      this.log.error(`Could not record topic ${topic} as active for connector ${connector}`, error);
-    }
   }
 
   // ---- config changes ---------------------------------------------------------------------------
@@ -437,11 +121,23 @@ export class Herder {
   async deleteConnector(name: string): Promise<void> {
     return this.executor.run(async () => {
       this.stored(name);
+      // The config goes first, as Connect writes its tombstone before anything stops: a write that
+      // fails (a full disk) leaves the connector as it was. Reports of the stopping instances are
+      // then dropped (StatusWriter), and statuses left behind by a failed cleanup are invisible
+      // without a config and rewritten if the connector is created again.
+      this.deps.configs.remove(name);
       await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
       await this.deps.worker.stopConnector(name);
-      this.deps.configs.remove(name);
-      this.deps.statuses.removeConnector(name);
-      this.deps.statuses.resetTopics(name);
+      try {
+        this.statuses.removeConnector(name);
+      } catch (error) {
+        this.log.warn(`Could not remove the statuses of deleted connector ${name}`, error);
+      }
+      try {
+        this.deps.statuses.resetTopics(name);
+      } catch (error) {
+        this.log.warn(`Could not reset the active topics of deleted connector ${name}`, error);
+      }
     });
   }
 
@@ -479,7 +175,7 @@ export class Herder {
       this.deps.configs.setTargetState(name, "STOPPED");
       await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
       this.deps.configs.putTaskConfigs(name, []);
-      this.deps.statuses.removeTasksFrom(name, 0);
+      this.statuses.removeTasksFrom(name, 0);
       const wc = this.deps.worker.connector(name);
       if (wc) await wc.transitionTo("STOPPED");
       else this.status.connector(name, "STOPPED");
@@ -487,17 +183,6 @@ export class Herder {
   }
 
   // ---- restarts ---------------------------------------------------------------------------------
-
-  /**
-   * Stops and re-creates the connector instance, then brings its tasks in line: missing tasks are
-   * started, and tasks whose generated configs changed are replaced. With `configChanged` every
-   * task restarts, so it picks up the new connector config even if its task config is the same.
-   */
-  private async restartConnectorInstance(name: string, configChanged: boolean): Promise<void> {
-    await this.deps.worker.stopConnector(name);
-    if (configChanged) await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
-    await this.startConnectorAndTasks(name);
-  }
 
   async restartConnector(name: string): Promise<void> {
     return this.executor.run(async () => {
@@ -529,29 +214,15 @@ export class Herder {
     return this.executor.run(async () => {
       const stored = this.deps.configs.get(name);
       if (!stored) throw new NotFoundError(`Unknown connector: ${name}`);
-      const status = this.deps.statuses.connector(name);
+      const status = this.statuses.connector(name);
       if (!status) throw new NotFoundError(`Status for connector ${name} not found`);
-      const restartConnector = !onlyFailed || status.state === "FAILED";
-      const taskStatuses = this.deps.statuses.tasks(name);
-      const tasksToRestart = taskStatuses
-        .filter((t) => includeTasks && (!onlyFailed || t.status.state === "FAILED"))
-        .map((t) => t.id);
-      const version = this.pluginVersion(stored.config);
-      const plan: ConnectorStateInfo = {
-        name,
-        connector: connectorState(
-          restartConnector ? "RESTARTING" : status.state,
-          status.workerId,
-          restartConnector ? null : status.trace,
-          version,
-        ),
-        tasks: taskStatuses.map((t) =>
-          tasksToRestart.includes(t.id)
-            ? taskState(t.id, "RESTARTING", t.status.workerId, null, version)
-            : taskState(t.id, t.status.state, t.status.workerId, t.status.trace, version),
-        ),
-        type: this.connectorType(stored.config),
-      };
+      const { restartConnector, tasksToRestart, stateInfo } = buildRestartPlan(
+        { connector: name, onlyFailed, includeTasks },
+        status,
+        this.statuses.tasks(name),
+        this.pluginVersion(stored.config),
+        this.connectorType(stored.config),
+      );
       if (restartConnector) this.status.connector(name, "RESTARTING");
       for (const task of tasksToRestart) this.status.task({ connector: name, task }, "RESTARTING", null);
       void this.executor
@@ -565,31 +236,11 @@ export class Herder {
           await this.startTasks(name, current.config, current.taskConfigs, state);
         })
         .catch((error) => this.log.error(`Restart of ${name} failed`, error));
-      return plan;
+      return stateInfo;
     });
   }
 
-  private descriptorOf(name: string, config: Readonly<Record<string, string>>) {
-    const descriptor = this.deps.registry.find(["source", "sink"], config["connector.class"] ?? "");
-    if (!descriptor) throw new ConnectError(`Failed to find the connector class of ${name}`);
-    return descriptor;
-  }
-
   // ---- offsets ----------------------------------------------------------------------------------
-
-  async connectorOffsets(name: string): Promise<ConnectorOffsets> {
-    const stored = this.stored(name);
-    const descriptor = this.descriptorOf(name, stored.config);
-    const values = await this.resolvedValuesOf(stored.config);
-    // Source offsets live in SQLite: no Kafka client needed (nor a reachable broker).
-    const offsets =
-      descriptor.type === "source"
-        ? await readOffsets(name, descriptor, stored.config, this.deps.offsets, null)
-        : await this.deps.worker.withConnectorAdmin(stored.config, (admin) =>
-            readOffsets(name, descriptor, stored.config, this.deps.offsets, admin),
-          );
-    return values.hideDeep(offsets);
-  }
 
   /** Alters (`offsets` given) or resets (`offsets` null) the offsets of a STOPPED connector. */
   async modifyConnectorOffsets(name: string, offsets: ConnectorOffset[] | null): Promise<string> {
@@ -610,23 +261,5 @@ export class Herder {
         modifyOffsets(name, descriptor, stored.config, given, this.deps.offsets, admin),
       );
     });
-  }
-
-  // ---- views: metrics, plugins, validation ------------------------------------------------------
-
-  metricsSnapshot(): MetricsSnapshot {
-    return metricsSnapshot(this.deps.configs, this.deps.statuses, this.deps.registry, this.deps.worker);
-  }
-
-  plugins(connectorsOnly: boolean): PluginInfo[] {
-    return this.validator.plugins(connectorsOnly);
-  }
-
-  pluginConfig(pluginName: string, versionSpec?: string): ConfigKeyInfo[] {
-    return this.validator.pluginConfig(pluginName, versionSpec);
-  }
-
-  validateConfig(pluginName: string, config: Record<string, string | null>): Promise<ConfigInfos> {
-    return this.validator.validateForPlugin(pluginName, config);
   }
 }

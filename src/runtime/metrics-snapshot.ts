@@ -5,12 +5,12 @@
 import type { MetricsSnapshot } from "../metrics/connect-metrics.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
 import type { ConfigStore } from "../store/config-store.ts";
-import type { StatusStore } from "../store/status-store.ts";
+import type { StatusReader } from "./retrying-status-store.ts";
 import type { Worker } from "./worker.ts";
 
 export function metricsSnapshot(
   configs: ConfigStore,
-  statuses: StatusStore,
+  statuses: StatusReader,
   registry: PluginRegistry,
   worker: Worker,
 ): MetricsSnapshot {

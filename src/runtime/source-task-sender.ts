@@ -23,14 +23,8 @@ import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import type { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
 import { type BatchResult, SendCoalescer, type SendOutcome } from "./send-coalescer.ts";
-import { TopicCreationError } from "./topic-creation.ts";
+import { TopicCreationError, type TopicCreator } from "./topic-creation.ts";
 import type { ConnectorTaskId } from "./worker-task.ts";
-
-export interface TopicCreator {
-  /** Creates the topic if it does not exist yet. */
-  ensure(topic: string): Promise<void>;
-  close(): Promise<void>;
-}
 
 /** A polled record and what goes to Kafka for it. */
 export interface Outgoing {

@@ -7,6 +7,7 @@ import { ConfigStore } from "../store/config-store.ts";
 import { openDatabase } from "../store/database.ts";
 import { StatusStore } from "../store/status-store.ts";
 import { LogManager } from "../util/logger.ts";
+import { RetryingStatusStore } from "./retrying-status-store.ts";
 import { StatusWriter } from "./status-writer.ts";
 
 /**
@@ -26,7 +27,13 @@ function fullDatabase(): { db: Database; writer: StatusWriter; statuses: StatusS
   configs.putConfig("c", { "connector.class": "X" });
   const statuses = new StatusStore(db);
   const lines: string[] = [];
-  const writer = new StatusWriter(configs, statuses, new LogManager({ sink: (l) => lines.push(l) }), () => "w1");
+  const logs = new LogManager({ sink: (l) => lines.push(l) });
+  const retrying = new RetryingStatusStore({
+    store: statuses,
+    log: logs.get("status"),
+    setTimer: () => ({ cancel() {} }),
+  });
+  const writer = new StatusWriter(configs, retrying, logs, () => "w1");
   const pages = (db.query("PRAGMA page_count").get() as { page_count: number }).page_count;
   db.run(`PRAGMA max_page_count = ${pages}`);
   return { db, writer, statuses, lines };
@@ -36,8 +43,10 @@ const bigFailure = () => new Error(`boom ${"x".repeat(200_000)}`);
 
 describe("StatusWriter on a full database", () => {
   test("the store really is full: a direct write throws SQLITE_FULL", () => {
-    const { writer } = fullDatabase();
-    expect(() => writer.task({ connector: "c", task: 0 }, "FAILED", bigFailure())).toThrow("database or disk is full");
+    const { statuses } = fullDatabase();
+    expect(() =>
+      statuses.putTask("c", 0, { state: "FAILED", trace: `x${"x".repeat(200_000)}`, workerId: "w1" }),
+    ).toThrow("database or disk is full");
   });
 
   test("a task's failure listener logs the store error instead of throwing", () => {

@@ -153,6 +153,13 @@ export class TopicCreationError extends ConnectError {
   override name = "TopicCreationError";
 }
 
+/** What a source task's sender uses to create the topics it writes to (SourceTaskSender). */
+export interface TopicCreator {
+  /** Creates the topic if it does not exist yet. */
+  ensure(topic: string): Promise<void>;
+  close(): Promise<void>;
+}
+
 /** Creates topics for a source task on an admin client made on first use. */
 export function topicCreator(admin: () => Promise<KafkaAdmin>, groups: readonly TopicCreationGroup[]) {
   let client: Promise<KafkaAdmin> | undefined;

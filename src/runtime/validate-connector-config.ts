@@ -7,7 +7,8 @@
  * messages.
  */
 import { BadRequestError } from "../errors.ts";
-import { ConfigDef, type ConnectKeyMeta, defineConfig, type KeyValidation, key } from "../plugin/config-def.ts";
+import { ConfigDef, defineConfig, type KeyValidation, key } from "../plugin/config-def.ts";
+import type { ConnectKeyMeta } from "../plugin/config-key.ts";
 import { type ConfigInfos, configInfos, groupsOf } from "../plugin/describe-config.ts";
 import type { ConnectorDescriptor, PluginType } from "../plugin/descriptor.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";

@@ -42,8 +42,9 @@ import { monotonicNow } from "../util/clock.ts";
 import { InFlightBatches } from "./in-flight-batches.ts";
 import { toProducerRecord, toProducerRecordDirect } from "./record-conversion.ts";
 import { type BatchResult, recordBytes } from "./send-coalescer.ts";
-import { type Outgoing, SourceTaskSender, type TopicCreator } from "./source-task-sender.ts";
+import { type Outgoing, SourceTaskSender } from "./source-task-sender.ts";
 import { TaskMetrics } from "./task-metrics.ts";
+import type { TopicCreator } from "./topic-creation.ts";
 import { WorkerTask, type WorkerTaskOptions } from "./worker-task.ts";
 
 export interface WorkerSourceTaskOptions extends WorkerTaskOptions {
@@ -65,7 +66,7 @@ export interface WorkerSourceTaskOptions extends WorkerTaskOptions {
   readonly keepOrder?: boolean;
 }
 
-export type { TopicCreator } from "./source-task-sender.ts";
+export type { TopicCreator } from "./topic-creation.ts";
 
 const EMPTY_POLL_WAIT_MS = 50;
 /** A poll failing with a RetriableException is retried, as in Connect. */

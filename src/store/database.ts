@@ -1,7 +1,13 @@
 /**
  * Opens the gateway's SQLite file (bun:sqlite): WAL journal, exclusive locking (one gateway per
- * data file; a second one fails fast with a clear message), integrity check, then the numbered
- * migrations. Every startup failure becomes a StoreError saying what is wrong with which file.
+ * data file; a second one fails fast with a clear message), integrity check, the numbered
+ * migrations, then one small write. Every startup failure becomes a StoreError saying what is wrong
+ * with which file.
+ *
+ * A full disk (SQLITE_FULL) at startup stops it, as Connect stops when it cannot use its internal
+ * topics at start: a migration that cannot be written leaves the file at its previous version (one
+ * transaction per migration), and `checkWritable` refuses a store that cannot take a write now.
+ * Once running, a full disk is not fatal (statuses are kept and retried, REST writes answer 500).
  *
  * The file holds connector configs, typed secrets included, so it is private: the data directory
  * is created 0700 and the database 0600 (SQLite gives its -wal and -shm files the database's
@@ -13,6 +19,7 @@ import { accessSync, chmodSync, closeSync, constants, mkdirSync, openSync, statS
 import { join, resolve } from "node:path";
 import { ConnectError } from "../errors.ts";
 import { migrations } from "./migrations/index.ts";
+import { isStoreFull } from "./store-full.ts";
 
 export class StoreError extends ConnectError {
   override name = "StoreError";
@@ -112,8 +119,40 @@ export function openDatabase(dataDir: string, options: { warn?: (message: string
     }
     throw new StoreError(`Cannot use the data file ${path}: ${text}`);
   }
-  migrate(db, path);
+  try {
+    migrate(db, path);
+    checkWritable(db, path);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
   return db;
+}
+
+/** The StoreError for a write the store could not make at startup, saying when the disk is full. */
+function cannotWrite(path: string, what: string, error: unknown, unchanged: string): StoreError {
+  if (isStoreFull(error)) {
+    return new StoreError(
+      `The data file ${path} cannot be written (${what}): the disk is full (SQLITE_FULL: database or disk is full). The gateway does not start without room for its state: free space on the volume of data.dir and start it again; ${unchanged}.`,
+    );
+  }
+  return new StoreError(`The data file ${path} cannot be written (${what}): ${describe(error)}; ${unchanged}.`);
+}
+
+/**
+ * Makes one write that needs a page (a table created and dropped in one transaction), so that a
+ * store with no room fails the start here, with a message saying so, rather than every write after.
+ * A page freed before is reused: the file does not grow from one start to the next.
+ */
+export function checkWritable(db: Database, path: string): void {
+  try {
+    db.transaction(() => {
+      db.run("CREATE TABLE startup_write_check (x)");
+      db.run("DROP TABLE startup_write_check");
+    })();
+  } catch (error) {
+    throw cannotWrite(path, "the startup write check", error, "the file is unchanged");
+  }
 }
 
 /** Applies the migrations above the file's user_version (exported for in-memory test databases). */
@@ -127,9 +166,14 @@ export function migrate(db: Database, path: string): void {
   }
   for (const m of migrations) {
     if (m.version <= current) continue;
-    db.transaction(() => {
-      db.run(m.sql);
-      db.run(`PRAGMA user_version = ${m.version}`);
-    })();
+    try {
+      db.transaction(() => {
+        db.run(m.sql);
+        db.run(`PRAGMA user_version = ${m.version}`);
+      })();
+    } catch (error) {
+      const version = (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
+      throw cannotWrite(path, `migration to schema version ${m.version}`, error, `it keeps schema version ${version}`);
+    }
   }
 }

@@ -43,20 +43,41 @@ export class IdempotencyStore {
     return { requestHash: row.request_hash, status: row.status, contentType: row.content_type, body: row.body };
   }
 
+  /**
+   * Stores the answer under its key. Expired keys are pruned every PRUNE_EVERY_MS, and at once when
+   * the upsert fails (a full file: the expired rows are the room a new key needs; the upsert is then
+   * tried once more). A prune that fails never fails a put whose key was stored.
+   */
   put(connector: string, key: string, response: StoredResponse, now: number, windowMs: number): void {
-    this.upsert.run(
-      connector,
-      key,
-      response.requestHash,
-      response.status,
-      response.contentType,
-      response.body,
-      now,
-      now + windowMs,
-    );
-    if (now - this.lastPrune >= PRUNE_EVERY_MS) {
-      this.lastPrune = now;
-      this.prune.run(now);
+    const upsert = () =>
+      this.upsert.run(
+        connector,
+        key,
+        response.requestHash,
+        response.status,
+        response.contentType,
+        response.body,
+        now,
+        now + windowMs,
+      );
+    try {
+      upsert();
+    } catch (error) {
+      if (!this.pruneExpired(now)) throw error;
+      upsert();
+      return;
     }
+    if (now - this.lastPrune >= PRUNE_EVERY_MS) this.pruneExpired(now);
+  }
+
+  /** Deletes the expired keys; false when the delete failed (the next put tries again). */
+  private pruneExpired(now: number): boolean {
+    try {
+      this.prune.run(now);
+    } catch {
+      return false;
+    }
+    this.lastPrune = now;
+    return true;
   }
 }

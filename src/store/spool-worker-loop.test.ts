@@ -1,9 +1,26 @@
 import { describe, expect, test } from "bun:test";
 import { tempDir } from "../../test/support/temp-dir.ts";
+import { ManualClock } from "../util/manual-clock.ts";
+import { clockTimer, type SetTimer } from "../util/timer.ts";
 import { type AppendRows, type DeleteRange, SpoolTable } from "./spool-database.ts";
 import { openSpoolDatabase } from "./spool-file.ts";
 import { deleteRanges, type FromWorker, pack, type ToWorker, unpack } from "./spool-protocol.ts";
-import { SpoolWorkerLoop } from "./spool-worker-loop.ts";
+import { DELETE_RETRY_MS, SpoolWorkerLoop } from "./spool-worker-loop.ts";
+
+/** A table whose next `failures` deletes without a commit fail as on a full disk. */
+class FailingDelete extends SpoolTable {
+  failures = 0;
+  override deleteUnsynced(deletes: readonly DeleteRange[]): void {
+    if (this.failures > 0) {
+      this.failures--;
+      throw new Error("database or disk is full");
+    }
+    super.deleteUnsynced(deletes);
+  }
+}
+
+/** Lets timers that `clock` woke run their callbacks (one macrotask turn, no time passes). */
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -24,7 +41,7 @@ function append(id: number, partition: string, records: string[], now = 1000): T
 }
 
 /** A loop on a real spool file in `dir`, its posts recorded, and the rows the file held at each post (one per append: its records' text back to back). */
-function harness(dir: string, table: SpoolTable = new SpoolTable(openSpoolDatabase(dir))) {
+function harness(dir: string, table: SpoolTable = new SpoolTable(openSpoolDatabase(dir)), setTimer?: SetTimer) {
   const posts: { message: FromWorker; inTransaction?: boolean; rows?: string[] }[] = [];
   const loop = new SpoolWorkerLoop(
     (message) => {
@@ -41,6 +58,7 @@ function harness(dir: string, table: SpoolTable = new SpoolTable(openSpoolDataba
         });
     },
     () => table,
+    setTimer,
   );
   loop.receive({ op: "open", id: 0, dataDir: dir });
   loop.run();
@@ -180,31 +198,74 @@ describe("SpoolWorkerLoop", () => {
     table.close();
   });
 
+  const deleteWarning: FromWorker = {
+    op: "warning",
+    message: `Deleting delivered rows failed (database or disk is full): they stay in the file and are retried every ${DELETE_RETRY_MS} ms until the delete works`,
+  };
+
   test("a delete without a commit that fails (disk full) warns and keeps its ranges for the next turn", async () => {
     await using dir = await tempDir("spool-loop-");
-    class FailingDelete extends SpoolTable {
-      failures = 0;
-      override deleteUnsynced(deletes: readonly DeleteRange[]): void {
-        if (this.failures-- > 0) throw new Error("database or disk is full");
-        super.deleteUnsynced(deletes);
-      }
-    }
-    const { loop, table, posts } = harness(dir.path, new FailingDelete(openSpoolDatabase(dir.path)));
+    const clock = new ManualClock();
+    const { loop, table, posts } = harness(dir.path, new FailingDelete(openSpoolDatabase(dir.path)), clockTimer(clock));
     loop.receive(append(1, "c1", ["a", "b", "c"]));
     loop.run();
     (table as FailingDelete).failures = 1;
     loop.receive({ op: "delete", ranges: [["c1", 1, 1]] });
     loop.run();
-    expect(posts.at(-1)).toEqual({
-      message: { op: "warning", message: "Deleting delivered rows failed, retried later: database or disk is full" },
-      inTransaction: false,
-      rows: ["abc"],
-    });
+    expect(posts.at(-1)).toEqual({ message: deleteWarning, inTransaction: false, rows: ["abc"] });
     loop.receive({ op: "delete", ranges: [["c1", 2, 3]] });
     loop.run();
-    expect(posts.at(-1)?.message.op).toBe("deleted");
+    expect(posts.slice(-2).map((p) => p.message)).toEqual([
+      { op: "deleted", oldest: [["c1", null]] },
+      { op: "info", message: "Deleting delivered rows works again" },
+    ]);
     expect(posts.at(-1)?.rows).toEqual([]);
     table.close();
+  });
+
+  test("failed deletes are retried on a timer while pending, with no message to the worker: one warning, then an info", async () => {
+    await using dir = await tempDir("spool-loop-");
+    const clock = new ManualClock();
+    const { loop, table, posts } = harness(dir.path, new FailingDelete(openSpoolDatabase(dir.path)), clockTimer(clock));
+    loop.receive(append(1, "c1", ["a", "b", "c"]));
+    loop.run();
+    posts.length = 0;
+    (table as FailingDelete).failures = 3;
+    loop.receive({ op: "delete", ranges: [["c1", 1, 3]] });
+    loop.run();
+    expect(clock.pending).toBe(1);
+    clock.advance(DELETE_RETRY_MS - 1);
+    await settle();
+    expect((table as FailingDelete).failures).toBe(2);
+    // Two more retries fail (one warning in all), the third deletes.
+    for (let retry = 0; retry < 3; retry++) {
+      clock.advance(DELETE_RETRY_MS);
+      await settle();
+    }
+    expect((table as FailingDelete).failures).toBe(0);
+    expect(posts.map((p) => p.message)).toEqual([
+      deleteWarning,
+      { op: "deleted", oldest: [["c1", null]] },
+      { op: "info", message: "Deleting delivered rows works again" },
+    ]);
+    expect(posts.at(-1)?.rows).toEqual([]);
+    expect(clock.pending).toBe(0);
+    table.close();
+  });
+
+  test("close cancels the retry of deletes still failing", async () => {
+    await using dir = await tempDir("spool-loop-");
+    const clock = new ManualClock();
+    const { loop, table } = harness(dir.path, new FailingDelete(openSpoolDatabase(dir.path)), clockTimer(clock));
+    loop.receive(append(1, "c1", ["a"]));
+    loop.run();
+    (table as FailingDelete).failures = 2;
+    loop.receive({ op: "delete", ranges: [["c1", 1, 1]] });
+    loop.run();
+    expect(clock.pending).toBe(1);
+    loop.receive({ op: "close", id: 9 });
+    loop.run();
+    expect(clock.pending).toBe(0);
   });
 
   test("reads answer packed rows, deleteThrough the partition's stats, and queued deletes are written before close", async () => {

@@ -11,13 +11,22 @@
  * its deletes for the next transaction; the first failure after a commit posts a warning, and the
  * next commit that works an info line (a full disk logs twice, not once per refused request). Reads, deleteThrough, release and close run in order
  * between them.
+ *
+ * Deletes that failed (a full disk: SQLite needs room in the WAL to delete) do not wait for the
+ * next message: they are retried every DELETE_RETRY_MS on an unref'd timer while any is pending
+ * (cancelled at close), ride in an append commit if one comes first, and log one warning per
+ * episode and an info line once they are written.
  */
+import { type SetTimer, unrefTimer } from "../util/timer.ts";
 import { type AppendRows, type DeleteRange, SpoolTable } from "./spool-database.ts";
 import { openSpoolDatabase, type SpoolLog } from "./spool-file.ts";
 import { appendedRows, COMMIT_MAX_BYTES, type FromWorker, pack, type ToWorker, transferOf } from "./spool-protocol.ts";
 
 type AppendMessage = Extract<ToWorker, { op: "append" }>;
 export type Post = (message: FromWorker, transfer?: ArrayBuffer[]) => void;
+
+/** How often failed deletes are tried again while any is pending. */
+export const DELETE_RETRY_MS = 1000;
 
 export class SpoolWorkerLoop {
   private table: SpoolTable | undefined;
@@ -26,11 +35,15 @@ export class SpoolWorkerLoop {
   private deletes: DeleteRange[] = [];
   /** An append commit failed and none committed since (logged once per episode, not per request). */
   private appendsFailing = false;
+  /** A delete failed and none was written since (one warning per episode). */
+  private deletesFailing = false;
+  private deleteRetry: { cancel(): void } | undefined;
 
   constructor(
     private readonly post: Post,
     private readonly open: (dataDir: string, info: SpoolLog) => SpoolTable = (dir, info) =>
       new SpoolTable(openSpoolDatabase(dir, info)),
+    private readonly setTimer: SetTimer = unrefTimer,
   ) {}
 
   receive(message: ToWorker): void {
@@ -85,6 +98,7 @@ export class SpoolWorkerLoop {
       seqs = table.commit(appends, deletes);
     } catch (error) {
       this.deletes = deletes.concat(this.deletes);
+      this.retryDeletesLater();
       const message = (error as Error).message;
       if (!this.appendsFailing) {
         this.appendsFailing = true;
@@ -107,11 +121,12 @@ export class SpoolWorkerLoop {
       this.appendsFailing = false;
       this.post({ op: "info", message: "Appending to the spool works again" });
     }
+    if (deletes.length > 0) this.deletesWritten();
   }
 
   /**
    * Deletes with no append commit to ride in: no fsync of their own. A failure (a full disk:
-   * deleting is what frees space) keeps them for the next commit or turn and posts a warning.
+   * deleting is what frees space) keeps them for a retry on the timer, the next commit or turn.
    */
   private flushDeletes(): void {
     const table = this.table;
@@ -122,13 +137,33 @@ export class SpoolWorkerLoop {
       table.deleteUnsynced(deletes);
     } catch (error) {
       this.deletes = deletes.concat(this.deletes);
-      this.post({
-        op: "warning",
-        message: `Deleting delivered rows failed, retried later: ${(error as Error).message}`,
-      });
+      this.retryDeletesLater();
+      if (!this.deletesFailing) {
+        this.deletesFailing = true;
+        this.post({
+          op: "warning",
+          message: `Deleting delivered rows failed (${(error as Error).message}): they stay in the file and are retried every ${DELETE_RETRY_MS} ms until the delete works`,
+        });
+      }
       return;
     }
     this.post({ op: "deleted", oldest: this.oldestOf(table, deletes) });
+    this.deletesWritten();
+  }
+
+  private deletesWritten(): void {
+    if (!this.deletesFailing) return;
+    this.deletesFailing = false;
+    this.post({ op: "info", message: "Deleting delivered rows works again" });
+  }
+
+  /** One pending timer at most; it runs the deletes still kept, unless a commit took them first. */
+  private retryDeletesLater(): void {
+    if (this.deleteRetry) return;
+    this.deleteRetry = this.setTimer(() => {
+      this.deleteRetry = undefined;
+      this.flushDeletes();
+    }, DELETE_RETRY_MS);
   }
 
   private oldestOf(table: SpoolTable, deletes: readonly DeleteRange[]): [string, number | null][] {
@@ -178,6 +213,8 @@ export class SpoolWorkerLoop {
         }
         case "close": {
           this.flushDeletes();
+          this.deleteRetry?.cancel();
+          this.deleteRetry = undefined;
           this.table?.close();
           this.table = undefined;
           this.post({ op: "done", id: m.id });

@@ -7,17 +7,20 @@
  * `convertToString` writes values back (values-format.ts), and `convertTo` converts a value to
  * another schema, which parsing uses to align the elements of an array or map to their common
  * schema. The parser keeps Connect's quirks, because they decide what a header reads as: `1,2`
- * reads as the INT8 1, and `[null,1]` as a string.
+ * reads as the INT8 1, and `[null,1]` as a string. Numbers are read and coerced in
+ * values-numbers.ts, the common schema of elements is values-schema-merger.ts's.
  */
 
 import { DataError } from "../../errors.ts";
 import type { SchemaAndValue } from "../converter.ts";
 import { NULL_SCHEMA_AND_VALUE } from "../converter.ts";
-import { javaClassOf, javaDoubleToString, javaTrim } from "./java-text.ts";
+import { javaDoubleToString, javaTrim } from "./java-text.ts";
 import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from "./logical.ts";
-import { int64Value, type Schema, SchemaBuilder, Schemas, type SchemaType, schemaEquals } from "./schema.ts";
+import { int64Value, type Schema, SchemaBuilder, Schemas } from "./schema.ts";
 import { Struct } from "./struct.ts";
 import { convertToString } from "./values-format.ts";
+import { asDouble, asLong, parseNumber, unableToConvert } from "./values-numbers.ts";
+import { SchemaMerger } from "./values-schema-merger.ts";
 import { isBlank, ValuesTokenizer } from "./values-tokenizer.ts";
 
 export { convertToString } from "./values-format.ts";
@@ -185,93 +188,6 @@ function parseTemporal(text: string): SchemaAndValue | null {
   return Number.isNaN(date.getTime()) ? null : { schema, value: date };
 }
 
-const LONG_MIN = -(2n ** 63n);
-const LONG_MAX = 2n ** 63n - 1n;
-
-/** Whole numbers as the smallest integer type, else FLOAT32, FLOAT64 or a Decimal; null when not a number. */
-function parseNumber(token: string): SchemaAndValue | null {
-  let decimal: BigDecimal;
-  try {
-    decimal = BigDecimal.parse(token);
-  } catch {
-    return null;
-  }
-  const exact = parseExactInteger(decimal);
-  if (exact) return exact;
-  const double = Number(token);
-  const float = Math.fround(double);
-  if (Number.isFinite(float) && decimal.scale !== 0) return { schema: Schemas.FLOAT32, value: float };
-  if (Number.isFinite(double) && decimal.scale !== 0) return { schema: Schemas.FLOAT64, value: double };
-  return { schema: Decimal.schema(decimal.scale), value: decimal };
-}
-
-function parseExactInteger(d: BigDecimal): SchemaAndValue | null {
-  const magnitude = d.unscaled < 0n ? -d.unscaled : d.unscaled;
-  if (magnitude === 0n) return { schema: Schemas.INT8, value: 0 };
-  // Outside [1, 1e19] there is no exact integer to find.
-  if (compareToPowerOfTen(magnitude, d.scale, 19) > 0 || compareToPowerOfTen(magnitude, d.scale, 0) < 0) return null;
-  const integral = wholeValue(d);
-  if (integral === null || integral < LONG_MIN || integral > LONG_MAX) return null;
-  const n = Number(integral);
-  if (n >= -128 && n <= 127) return { schema: Schemas.INT8, value: n };
-  if (n >= -32768 && n <= 32767) return { schema: Schemas.INT16, value: n };
-  if (n >= -2147483648 && n <= 2147483647) return { schema: Schemas.INT32, value: n };
-  return { schema: Schemas.INT64, value: Number.isSafeInteger(n) ? n : integral };
-}
-
-/** Sign of `magnitude × 10^-scale − 10^power`. */
-function compareToPowerOfTen(magnitude: bigint, scale: number, power: number): number {
-  const exponent = power + scale;
-  const left = exponent >= 0 ? magnitude : magnitude * 10n ** BigInt(-exponent);
-  const right = exponent >= 0 ? 10n ** BigInt(exponent) : 1n;
-  return left === right ? 0 : left > right ? 1 : -1;
-}
-
-/** The value as an integer when it has no fractional part. */
-function wholeValue(d: BigDecimal): bigint | null {
-  if (d.scale <= 0) return d.unscaled * 10n ** BigInt(-d.scale);
-  const divisor = 10n ** BigInt(d.scale);
-  return d.unscaled % divisor === 0n ? d.unscaled / divisor : null;
-}
-
-// ---- common schemas of array elements and map entries ---------------------------------------------
-
-const NUMERIC_RANK: Partial<Record<SchemaType, number>> = {
-  INT8: 1,
-  INT16: 2,
-  INT32: 3,
-  INT64: 4,
-  FLOAT32: 5,
-  FLOAT64: 6,
-};
-
-class SchemaMerger {
-  schema: Schema | null = null;
-  #compatible = true;
-
-  merge(latest: SchemaAndValue | null): void {
-    if (!latest?.schema || !this.#compatible) return;
-    if (this.schema === null) {
-      this.schema = latest.schema;
-      return;
-    }
-    this.schema = mergeSchemas(this.schema, latest.schema);
-    this.#compatible = this.schema !== null;
-  }
-}
-
-/** Numbers widen to the wider type; other types must match (the later schema wins when they do). */
-function mergeSchemas(previous: Schema, next: Schema): Schema | null {
-  if (previous.type !== next.type) {
-    const a = NUMERIC_RANK[previous.type];
-    const b = NUMERIC_RANK[next.type];
-    if (a === undefined || b === undefined) return null;
-    return a > b ? previous : next;
-  }
-  if (previous.optional === next.optional) return previous.optional ? previous : next;
-  return schemaEquals(previous, next) ? previous : null;
-}
-
 // ---- conversions ----------------------------------------------------------------------------------
 
 /** Values.convertTo: `value` (of `fromSchema`, if known) as a value of `toSchema`. */
@@ -323,11 +239,6 @@ export function convertTo(toSchema: Schema, fromSchema: Schema | null, value: un
       throw unableToConvert(value, toSchema);
   }
 }
-
-function unableToConvert(value: unknown, to: Schema | string): DataError {
-  return new DataError(`Unable to convert ${String(value)} (${javaClassOf(value)}) to ${String(to)}`);
-}
-
 function toDecimal(toSchema: Schema, value: unknown): BigDecimal {
   if (value instanceof Uint8Array) return Decimal.toLogical(toSchema, value);
   if (value instanceof BigDecimal) return value;
@@ -383,53 +294,4 @@ function toTimestamp(toSchema: Schema, fromSchema: Schema | null, value: unknown
     }
   }
   return ConnectTimestamp.toLogical(toSchema, Number(asLong(v, fromSchema)));
-}
-
-/** Java's `Number.longValue()` of a value, as a bigint: truncated, and wrapped or saturated like Java. */
-function asLong(value: unknown, fromSchema: Schema | null): bigint {
-  if (typeof value === "number") {
-    if (Number.isNaN(value)) return 0n;
-    const n = Number.isFinite(value) ? BigInt(Math.trunc(value)) : value > 0 ? LONG_MAX : LONG_MIN;
-    return n > LONG_MAX ? LONG_MAX : n < LONG_MIN ? LONG_MIN : n;
-  }
-  if (typeof value === "bigint") return BigInt.asIntN(64, value);
-  const decimal = value instanceof BigDecimal ? value : typeof value === "string" ? tryParseDecimal(value) : null;
-  if (decimal) {
-    const whole =
-      decimal.scale <= 0
-        ? decimal.unscaled * 10n ** BigInt(-decimal.scale)
-        : decimal.unscaled / 10n ** BigInt(decimal.scale);
-    return BigInt.asIntN(64, whole);
-  }
-  if (fromSchema) {
-    if (value instanceof Date) {
-      if (fromSchema.name === ConnectDate.LOGICAL_NAME) return BigInt(ConnectDate.fromLogical(fromSchema, value));
-      if (fromSchema.name === ConnectTime.LOGICAL_NAME) return BigInt(ConnectTime.fromLogical(fromSchema, value));
-      if (fromSchema.name === ConnectTimestamp.LOGICAL_NAME)
-        return BigInt(ConnectTimestamp.fromLogical(fromSchema, value));
-    }
-    throw unableToConvert(value, fromSchema);
-  }
-  throw unableToConvert(value, "a number");
-}
-
-function asDouble(value: unknown, fromSchema: Schema | null): number {
-  if (typeof value === "number") return value;
-  if (typeof value === "bigint") return Number(value);
-  if (value instanceof BigDecimal) return value.toNumber();
-  if (typeof value === "string") {
-    const decimal = tryParseDecimal(value);
-    if (decimal) return decimal.toNumber();
-  }
-  return Number(asLong(value, fromSchema));
-}
-
-function tryParseDecimal(text: string): BigDecimal | null {
-  // Java's BigDecimal(String) does not trim.
-  if (text !== text.trim()) return null;
-  try {
-    return BigDecimal.parse(text);
-  } catch {
-    return null;
-  }
 }

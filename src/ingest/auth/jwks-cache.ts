@@ -7,11 +7,14 @@
  * attempts are followed by the same cooldown. Concurrent callers share one fetch. When a refresh
  * fails, keys that are expired but known keep being used for kids they contain (stale-if-error),
  * so a provider outage does not lock every device out; an unknown kid then is "unavailable" (503).
+ * Ages, expiry and cooldown are measured on the clock's monotonic reading: a step of the host's
+ * clock neither keeps keys past their age nor refetches early (an `Expires` header, a wall-clock
+ * date, becomes a lifetime when the response arrives).
  *
  * Called by `jwt-authenticator.ts` through `getKey`, which jose's `jwtVerify` calls per token.
  */
 import { errors, type JWSHeaderParameters } from "jose";
-import { type Clock, systemClock } from "../../util/clock.ts";
+import { type Clock, monotonicNow, systemClock } from "../../util/clock.ts";
 import { fetchKeySet, JwksUnavailableError, type LocalKeySet, shownJwksUrl } from "../../util/jwks-fetch.ts";
 
 export interface JwksCacheOptions {
@@ -28,7 +31,9 @@ export interface JwksCacheOptions {
 interface Entry {
   readonly set: LocalKeySet;
   readonly kids: ReadonlySet<string>;
+  /** Monotonic ms. */
   readonly fetchedAt: number;
+  /** Monotonic ms. */
   readonly expiresAt: number;
 }
 
@@ -61,7 +66,7 @@ export class JwksCache {
 
   /** jose's key resolver: the key for the token's header, refreshing as described above. */
   readonly getKey = async (header: JWSHeaderParameters, token: { payload: unknown; signature: string }) => {
-    const now = this.clock.now();
+    const now = monotonicNow(this.clock);
     let entry = this.entry;
     const kidKnown = (e: Entry) => header.kid === undefined || e.kids.has(header.kid);
     const due = !entry || now >= entry.expiresAt || !kidKnown(entry);
@@ -85,7 +90,7 @@ export class JwksCache {
 
   private refresh(): Promise<Entry> {
     if (this.inFlight) return this.inFlight;
-    this.lastAttemptAt = this.clock.now();
+    this.lastAttemptAt = monotonicNow(this.clock);
     this.inFlight = this.load().finally(() => {
       this.inFlight = undefined;
     });
@@ -98,7 +103,7 @@ export class JwksCache {
       timeoutMs: this.timeoutMs,
       ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
     });
-    const now = this.clock.now();
+    const now = monotonicNow(this.clock);
     const age = Math.min(this.maxAgeMs, Math.max(this.minAgeMs, fetched.freshnessMs ?? this.defaultAgeMs));
     this.entry = { set: fetched.set, kids: fetched.kids, fetchedAt: now, expiresAt: now + age };
     this.lastError = undefined;

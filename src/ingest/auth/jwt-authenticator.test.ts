@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { exportJWK, exportSPKI, generateKeyPair, type JWK, SignJWT, UnsecuredJWT } from "jose";
-import type { Clock } from "../../util/clock.ts";
+import { ManualClock } from "../../util/manual-clock.ts";
 import { JwksCache } from "./jwks-cache.ts";
 import { type JwtAuthenticatorOptions, jwtAuthenticator } from "./jwt-authenticator.ts";
 
@@ -24,12 +24,6 @@ class JwksServer {
   get url(): URL {
     return new URL(`http://127.0.0.1:${this.server.port}/.well-known/jwks.json`);
   }
-}
-
-class ManualClock implements Clock {
-  constructor(public time = 1_000_000) {}
-  now = () => this.time;
-  sleep = async () => {};
 }
 
 let jwks: JwksServer;
@@ -62,7 +56,7 @@ beforeAll(async () => {
 
 afterAll(() => jwks.server.stop(true));
 
-function authenticator(overrides: Partial<JwtAuthenticatorOptions> = {}, clock = new ManualClock()) {
+function authenticator(overrides: Partial<JwtAuthenticatorOptions> = {}, clock = new ManualClock(1_000_000)) {
   const cache = new JwksCache({ url: jwks.url, cooldownMs: 10_000, clock });
   const auth = jwtAuthenticator({
     jwks: cache,
@@ -162,7 +156,7 @@ describe("JwksCache", () => {
     const { auth, cache, clock } = authenticator();
     expect((await auth.verify(await token(rsa1, "k1"))).outcome).toBe("authenticated");
     expect(cache.fetchCount).toBe(1);
-    clock.time += 10_001; // past the cooldown since the first fetch
+    clock.advance(10_001); // past the cooldown since the first fetch
     jwks.keys = [await publicJwk(rsa1, "k1"), await publicJwk(rsa2, "k2")];
     expect((await auth.verify(await token(rsa2, "k2"))).outcome).toBe("authenticated");
     expect(cache.fetchCount).toBe(2);
@@ -172,7 +166,7 @@ describe("JwksCache", () => {
     jwks.keys = [await publicJwk(rsa1, "k1")];
     const { auth, cache, clock } = authenticator();
     await auth.verify(await token(rsa1, "k1"));
-    clock.time += 10_001;
+    clock.advance(10_001);
     expect((await auth.verify(await token(rsa2, "made-up-1"))).outcome).toBe("rejected");
     expect(cache.fetchCount).toBe(2);
     const floods = await Promise.all(
@@ -189,10 +183,10 @@ describe("JwksCache", () => {
       const { auth, cache, clock } = authenticator();
       const t = await token(rsa1, "k1");
       await auth.verify(t);
-      clock.time += 119_000;
+      clock.advance(119_000);
       await auth.verify(t);
       expect(cache.fetchCount).toBe(1);
-      clock.time += 2_000;
+      clock.advance(2_000);
       await auth.verify(t);
       expect(cache.fetchCount).toBe(2);
     } finally {
@@ -207,18 +201,47 @@ describe("JwksCache", () => {
     expect((await auth.verify(t)).outcome).toBe("authenticated");
     jwks.down = true;
     try {
-      clock.time += 301_000;
+      clock.advance(301_000);
       expect((await auth.verify(t)).outcome).toBe("authenticated");
       expect(cache.fetchCount).toBe(2);
       expect((await auth.verify(await token(rsa2, "k-new"))).outcome).toBe("unavailable");
       for (let i = 0; i < 5; i++) await auth.verify(t);
       expect(cache.fetchCount).toBe(2); // failed fetches are rate-limited too
-      clock.time += 10_001;
+      clock.advance(10_001);
       await auth.verify(t);
       expect(cache.fetchCount).toBe(3);
     } finally {
       jwks.down = false;
     }
+  });
+
+  describe("when the host's wall clock is stepped (NTP on a device without a real-time clock)", () => {
+    test.each([
+      ["back", -3_600_000],
+      ["forward", 3_600_000],
+    ])("a step %s by an hour: keys refresh on schedule, exp is still judged on the wall clock", async (_d, step) => {
+      jwks.keys = [await publicJwk(rsa1, "k1")]; // served with max-age=300
+      const clock = new ManualClock(Date.now());
+      const { auth, cache } = authenticator({ nowSeconds: () => clock.now() / 1000 }, clock);
+      expect((await auth.verify(await token(rsa1, "k1"))).outcome).toBe("authenticated");
+      clock.stepWallClock(step);
+      const wallSeconds = () => Math.floor(clock.now() / 1000);
+      const valid = await token(rsa1, "k1", {}, wallSeconds() + 600);
+      const expired = await token(rsa1, "k1", {}, wallSeconds() - 60);
+      expect((await auth.verify(valid)).outcome).toBe("authenticated");
+      expect(await auth.verify(expired)).toEqual({
+        outcome: "rejected",
+        reason: expect.stringMatching(/"exp" claim timestamp check failed/),
+      });
+      expect((await auth.verify(await token(rsa2, "made-up"))).outcome).toBe("rejected");
+      expect(cache.fetchCount).toBe(1); // neither expired early nor out of its cooldown
+      clock.advance(299_000);
+      await auth.verify(valid);
+      expect(cache.fetchCount).toBe(1);
+      clock.advance(1_000); // 300 s after the fetch on the monotonic clock: due
+      expect((await auth.verify(valid)).outcome).toBe("authenticated");
+      expect(cache.fetchCount).toBe(2);
+    });
   });
 
   test("concurrent first verifications share one fetch", async () => {

@@ -1,14 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import type { Clock } from "../../util/clock.ts";
+import { ManualClock } from "../../util/manual-clock.ts";
 import { IngestError, ingestErrorResponse } from "../ingest-error.ts";
 import type { IngestIdentity } from "../request-context.ts";
-import { ingestQuotaConfigDef, ingestQuotas } from "./ingest-quotas.ts";
-
-class ManualClock implements Clock {
-  time = 0;
-  now = () => this.time;
-  sleep = async () => {};
-}
+import { globalBuckets, ingestGlobalQuotaConfigDef, ingestQuotaConfigDef, ingestQuotas } from "./ingest-quotas.ts";
 
 const id = (principal: string): IngestIdentity => ({ principal, source: "jwt", attributes: {} });
 
@@ -40,7 +34,7 @@ describe("ingestQuotas", () => {
     expect([1, 2, 3].map(() => outcome(() => q.limit(id("d1"), 10)))).toEqual(["ok", "ok", "ok"]);
     expect(outcome(() => q.limit(id("d1"), 10))).toEqual({ status: 429, retryAfter: "1", code: 42901 });
     expect(outcome(() => q.limit(id("d2"), 10))).toBe("ok");
-    clock.time += 500;
+    clock.advance(500);
     expect(outcome(() => q.limit(id("d1"), 10))).toBe("ok");
     expect(outcome(() => q.limit(id("d1"), 10))).not.toBe("ok");
   });
@@ -49,20 +43,20 @@ describe("ingestQuotas", () => {
     const { q, clock } = quotas({ "ingest.quota.bytes.per.second": "1000" });
     expect(outcome(() => q.limit(id("d"), 3000))).toBe("ok");
     expect(outcome(() => q.limit(id("d"), 10))).toEqual({ status: 429, retryAfter: "3", code: 42901 });
-    clock.time += 2_000;
+    clock.advance(2_000);
     expect(outcome(() => q.limit(id("d"), 10))).not.toBe("ok");
-    clock.time += 1_100;
+    clock.advance(1_100);
     expect(outcome(() => q.limit(id("d"), 10))).toBe("ok");
   });
 
   test("a refused request takes nothing from the other buckets", () => {
     const { q, clock } = quotas({ "ingest.quota.requests.per.second": "1", "ingest.quota.bytes.per.second": "100" });
     expect(outcome(() => q.limit(id("d"), 100))).toBe("ok");
-    clock.time += 1000;
+    clock.advance(1000);
     expect(outcome(() => q.limit(id("d"), 500))).toBe("ok");
-    clock.time += 1000;
+    clock.advance(1000);
     expect(outcome(() => q.limit(id("d"), 10))).not.toBe("ok"); // bytes in debt
-    clock.time += 3500;
+    clock.advance(3500);
     expect(outcome(() => q.limit(id("d"), 10))).toBe("ok"); // the refusal cost no request token
   });
 
@@ -93,5 +87,41 @@ describe("ingestQuotas", () => {
     const families = q.metrics.families({ connector: "c1" });
     expect(families.map((f) => f.samples.length)).toEqual([3, 3, 3, 3]);
     expect(families[0]!.samples[0]).toEqual({ labels: { connector: "c1", principal: "busy" }, value: 5 });
+  });
+
+  describe("when the host's wall clock is stepped (NTP on a device without a real-time clock)", () => {
+    test.each([
+      ["back", -3_600_000],
+      ["forward", 3_600_000],
+    ])("a step %s by an hour changes nothing: the buckets keep refilling at their rate", (_dir, step) => {
+      const clock = new ManualClock(1_000_000);
+      const shared = globalBuckets(
+        ingestGlobalQuotaConfigDef.parse({ "ingest.quota.global.requests.per.second": "100" }),
+        clock,
+      );
+      const q = ingestQuotas(
+        ingestQuotaConfigDef.parse({
+          "ingest.quota.requests.per.second": "2",
+          "ingest.quota.requests.burst": "2",
+          "ingest.quota.bytes.per.second": "1000",
+          "ingest.quota.total.requests.per.second": "10",
+        }),
+        clock,
+        shared,
+      );
+      const seen: unknown[] = [];
+      const tryOne = () => seen.push(outcome(() => q.limit(id("d"), 500)));
+      tryOne();
+      tryOne(); // the buckets of 2 requests and of 1000 bytes are now empty
+      clock.advance(500); // one request and 500 bytes flow in, whatever the wall clock says
+      clock.stepWallClock(step);
+      tryOne();
+      tryOne(); // a step forward granted nothing more
+      clock.advance(1_000);
+      tryOne();
+      tryOne();
+      const refused = { status: 429, retryAfter: "1", code: 42901 };
+      expect(seen).toEqual(["ok", "ok", "ok", refused, "ok", "ok"]);
+    });
   });
 });

@@ -8,9 +8,13 @@
  *
  * Buckets are kept for at most `ingest.quota.max.identities` identities: idle (full) buckets are
  * dropped first, then the oldest. Outcomes feed the per-identity metrics (top-N plus "other").
+ *
+ * Buckets refill on the clock's monotonic reading, never the wall clock: a host whose clock is
+ * stepped (NTP on an edge device without a real-time clock) would otherwise stall every refill for
+ * the size of a step back, or hand out a full burst on a step forward.
  */
 import { check, defineConfig, key } from "../../plugin/config-def.ts";
-import { type Clock, systemClock } from "../../util/clock.ts";
+import { type Clock, monotonicNow, systemClock } from "../../util/clock.ts";
 import { ErrorCodes, IngestError } from "../ingest-error.ts";
 import type { IngestIdentity } from "../request-context.ts";
 import { IdentityMetrics } from "./identity-metrics.ts";
@@ -92,9 +96,10 @@ export function globalBuckets(
 ): SharedBuckets {
   const req = config["ingest.quota.global.requests.per.second"];
   const bytes = config["ingest.quota.global.bytes.per.second"];
+  const now = monotonicNow(clock);
   return {
-    requests: req > 0 ? new TokenBucket(req, Math.max(1, req), clock.now()) : null,
-    bytes: bytes > 0 ? new TokenBucket(bytes, Math.max(1, bytes), clock.now()) : null,
+    requests: req > 0 ? new TokenBucket(req, Math.max(1, req), now) : null,
+    bytes: bytes > 0 ? new TokenBucket(bytes, Math.max(1, bytes), now) : null,
   };
 }
 
@@ -125,7 +130,7 @@ export function ingestQuotas(
   const reqBurst = Math.max(1, config["ingest.quota.requests.burst"] ?? reqRate);
   const byteBurst = Math.max(1, config["ingest.quota.bytes.burst"] ?? byteRate);
   const maxIdentities = config["ingest.quota.max.identities"];
-  const now0 = clock.now();
+  const now0 = monotonicNow(clock);
   const totalReq = config["ingest.quota.total.requests.per.second"];
   const totalBytes = config["ingest.quota.total.bytes.per.second"];
   const global: IdentityBuckets = {
@@ -174,7 +179,7 @@ export function ingestQuotas(
         metrics.record(identity.principal, "accepted", bytes); // no quota configured: only counted
         return;
       }
-      const now = clock.now();
+      const now = monotonicNow(clock);
       const own = perIdentityOn ? bucketsOf(identity.principal, now) : { requests: null, bytes: null };
       const draws: [TokenBucket | null, number, string][] = [
         [own.requests, 1, "request rate"],

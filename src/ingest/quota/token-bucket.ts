@@ -3,7 +3,9 @@
  * bucket holds `n` tokens; a take larger than the burst is allowed when the bucket is full and
  * leaves it in debt (so one request bigger than the burst is still
  * possible, and the next waits until the debt is repaid). A refusal says how long until a take
- * of the same size would succeed. Time comes from the caller (clock ms), so tests drive it.
+ * of the same size would succeed. Time comes from the caller: a monotonic reading in ms
+ * (`monotonicNow(clock)`), never the wall clock, so a step of the host's clock neither stalls the
+ * refill nor grants a burst; tests drive it.
  */
 export class TokenBucket {
   private tokens: number;

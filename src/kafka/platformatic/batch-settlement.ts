@@ -3,7 +3,8 @@
  * retry.backoff.ms (until `retries` or delivery.timeout.ms), or failed for good, taking the later
  * batches of the partition not on the wire with it (a retriable NotSentError). The first failure
  * is kept (`failure`): the pipeline takes no new batch after it. A batch too large for the broker
- * is split instead (batch-split.ts).
+ * is split instead (batch-split.ts). A partition whose broker lost this producer's state starts
+ * again with a new epoch (`restart`).
  */
 import { describeBatch, failureDetail, notSentAfter, RetryWarnings } from "./batch-failures.ts";
 import { splitBatch } from "./batch-split.ts";
@@ -15,6 +16,8 @@ import type { PipelineSettings } from "./produce-pipeline.ts";
 const RETRY_WARNING_INTERVAL_MS = 5_000;
 /** Java's batch.size default. */
 const DEFAULT_BATCH_BYTES = 16_384;
+/** The largest producer epoch (an int16, Short.MAX_VALUE). */
+const MAX_PRODUCER_EPOCH = 32_767;
 
 export class BatchSettlement {
   /** Set once a batch failed for good. */
@@ -63,7 +66,7 @@ export class BatchSettlement {
     this.finish(b, baseOffset);
   }
 
-  retry(b: Batch, code: number, message: string | null | undefined, cause?: unknown): void {
+  retry(b: Batch, code: number, message: string | null | undefined, cause?: unknown, how = "retrying"): void {
     const now = this.now();
     const detail = () => failureDetail(b, code, message, cause);
     if (b.attempts > this.s.retries || now >= b.deadline) {
@@ -73,16 +76,44 @@ export class BatchSettlement {
     }
     b.part.waitForRetry(b, now + this.s.retryBackoffMs);
     this.wake(b.retryAt);
-    this.retryWarnings.warn(now, () => `${detail()}; retrying (attempt ${b.attempts + 1}) until delivery.timeout.ms`);
+    this.retryWarnings.warn(now, () => `${detail()}; ${how} (attempt ${b.attempts + 1}) until delivery.timeout.ms`);
+  }
+
+  /**
+   * `b`, the oldest pending batch of its partition, came back OUT_OF_ORDER_SEQUENCE_NUMBER or
+   * UNKNOWN_PRODUCER_ID (`code`): the broker lost this producer's state. The partition starts again
+   * with its next producer epoch (PartitionBatches.restartSequences) and `b` is retried first. When
+   * the epoch (`epoch`, the producer's, plus the partition's bumps) cannot go higher, `b` fails
+   * retriably instead: the caller sends it again on a new producer id (Java's idempotent producer
+   * gets a new producer id then too).
+   */
+  restart(b: Batch, code: number, message: string | null | undefined, epoch: number): void {
+    if (epoch + b.part.epochBump >= MAX_PRODUCER_EPOCH) {
+      this.fail(b, this.s.error(describeBatch(b, code, message), true));
+      return;
+    }
+    b.part.restartSequences();
+    const tp = `${b.part.topic}-${b.part.partition}`;
+    const how = `the broker lost this producer's state: sending ${tp}'s pending batches again in order with producer epoch ${epoch + b.part.epochBump} and sequences from 0, one on the wire until one is written; retrying`;
+    this.retry(b, code, message, undefined, how);
   }
 
   /**
    * `b` came back MESSAGE_TOO_LARGE (`code`): its pieces of at most batch.size take its place and
-   * go next (not counted as a retry, as Java's split); `stamp` writes a piece's sequence.
+   * go next (not counted as a retry, as Java's split); `stamp` writes a piece's sequence. When the
+   * pieces cannot be encoded (this runs in an answer's callback, where a throw would leave the rest
+   * of the answer on the wire for ever), `b` fails with the cause.
    */
   split(b: Batch, code: number, message: string | null | undefined, stamp: (piece: Batch) => void): void {
-    const pieces = splitBatch(b, this.s.batchBytes ?? DEFAULT_BATCH_BYTES);
-    b.part.replace(b, pieces, stamp);
+    let pieces: Batch[];
+    try {
+      pieces = splitBatch(b, this.s.batchBytes ?? DEFAULT_BATCH_BYTES);
+      b.part.replace(b, pieces, stamp);
+    } catch (error) {
+      const why = (error as Error)?.message ?? String(error);
+      this.fail(b, this.s.error(`${describeBatch(b, code, message)}; could not split it: ${why}`, false, error));
+      return;
+    }
     // Settled by its pieces from now on (after replace: if that throws, `b` is failed instead).
     b.state = "done";
     this.retryWarnings.warn(

@@ -67,4 +67,39 @@ describe("PartitionBatches", () => {
     // INVALID_PRODUCER_EPOCH: not retriable for Java's idempotent producer either (see verdict).
     expect(part.verdict(b, 47)).toBe("fatal");
   });
+
+  test("restartSequences: new sequences from 0 in queue order as batches go again; no buffer on the wire is rewritten; the guard is armed again", () => {
+    const part = new PartitionBatches("t", 0, true);
+    const [b0, b1, b2, b3] = [add(part), add(part), add(part), add(part)];
+    const stamped: [Batch, number][] = [];
+    const send = (b: Batch) => part.sent(b, (sequence) => stamped.push([b, sequence]));
+    send(b0);
+    part.written(b0); // the broker has the producer's state: several on the wire
+    for (const b of [b1, b2, b3]) send(b);
+    part.waitForRetry(b2, 0); // b2 came back (retriable); b1 and b3 are on the wire
+    const [onWire1, waiting2, onWire3] = [b1.records, b2.records, b3.records];
+    expect(part.verdict(b1, 45)).toBe("reset"); // the oldest pending batch: the broker lost the state
+    part.restartSequences();
+    expect([part.epochBump, b1.sequence, b2.sequence, b3.sequence]).toEqual([1, -1, -1, -1]);
+    expect([b1.records === onWire1, b2.records === waiting2, b3.records === onWire3]).toEqual([true, false, true]);
+    part.waitForRetry(b1, 0); // as the pipeline retries it
+    part.waitForRetry(b3, 0); // came back refused (its sequence follows b1's)
+    expect([b1.records === onWire1, b3.records === onWire3]).toEqual([false, false]);
+    // A second refusal before anything was written is retried without another restart.
+    expect(part.verdict(b1, 45)).toBe("retry");
+    stamped.length = 0;
+    expect(part.sendable(0, () => {})).toBe(b1);
+    send(b1);
+    expect(part.sendable(0, () => {})).toBeUndefined(); // one on the wire until one is written
+    part.written(b1);
+    for (const b of [b2, b3]) {
+      expect(part.sendable(0, () => {})).toBe(b);
+      send(b);
+    }
+    expect(stamped.map(([b, sequence]) => [[b1, b2, b3].indexOf(b), sequence])).toEqual([
+      [0, 0],
+      [1, 1],
+      [2, 2],
+    ]);
+  });
 });

@@ -11,6 +11,11 @@
  * (Kafka's ProducerAppendInfo, since KIP-360), so a later batch would be written ahead of an
  * earlier one that failed (too large, …). A batch too large for the broker is replaced by its
  * pieces (batch-split.ts), which keep its sequence range.
+ *
+ * When the broker lost this producer's state mid-stream (the oldest pending batch comes back
+ * OUT_OF_ORDER_SEQUENCE_NUMBER or UNKNOWN_PRODUCER_ID), the partition starts again as Java's
+ * idempotent producer does (`restartSequences`): a new epoch, sequences from 0 for the pending
+ * batches in their order, and the one-batch guard armed again until a batch is written.
  */
 
 export type BatchState = "queued" | "inflight" | "waiting" | "done";
@@ -33,8 +38,11 @@ export type SplitRecords = (targetBytes: number) => readonly BatchPiece[];
 
 export interface Batch {
   readonly part: PartitionBatches;
-  /** The encoded RecordBatch (stamped with producer id, epoch and sequence when first sent). */
-  readonly records: Buffer;
+  /**
+   * The encoded RecordBatch (stamped with producer id, epoch and sequence when first sent); a copy
+   * of it after `restartSequences`, stamped again when it is next sent.
+   */
+  records: Buffer;
   readonly count: number;
   /** When delivery.timeout.ms runs out. */
   readonly deadline: number;
@@ -74,7 +82,8 @@ export function partitionKey(topic: string, partition: number): string {
 /**
  * What an answer means for a batch on the wire ("not-sent": OUT_OF_ORDER_SEQUENCE_NUMBER or
  * UNKNOWN_PRODUCER_ID once an earlier batch of the partition failed for good: not written because
- * of that batch).
+ * of that batch; "reset": either code for the oldest pending batch when none failed, so the broker
+ * lost this producer's state: `restartSequences`, then a retry).
  */
 export type Verdict = "written" | "retry" | "retry-after-metadata" | "split" | "reset" | "not-sent" | "fatal";
 
@@ -86,6 +95,8 @@ export class PartitionBatches {
   private generation = 0;
   /** A batch was written: the broker has this producer's state, and checks sequences. */
   private acknowledged = false;
+  /** How many times `restartSequences` bumped this partition's producer epoch (added to the producer's). */
+  epochBump = 0;
   /** Why a batch of the partition failed for good (failFrom): the later ones are not written. */
   failure: Error | undefined;
 
@@ -137,9 +148,11 @@ export class PartitionBatches {
       // The batch before it failed for good (too large, delivery.timeout.ms): its sequences are
       // missing, so this one was refused for that, not because the broker lost this producer's state.
       if (this.failure) return "not-sent";
-      // Nothing is pending before it: the broker lost what this producer wrote (an unclean leader
-      // election, DeleteRecords). Not written; Java's producer bumps its epoch and sends it again with
-      // sequences from 0: here it fails retriably and the caller sends it again on a new producer id.
+      // Its sequence was restarted and nothing was written since (Java's sequenceHasBeenReset: it
+      // retries without another epoch bump).
+      if (this.epochBump > 0 && !this.acknowledged) return "retry";
+      // Nothing is pending before it: the broker lost what this producer wrote (producer id expiry,
+      // an unclean leader election). Not written: the partition starts again (restartSequences).
       return "reset";
     }
     if (code === MESSAGE_TOO_LARGE && b.count > 1 && b.split) return "split";
@@ -162,8 +175,34 @@ export class PartitionBatches {
   /** `b` goes again at `retryAt`, after every batch sent before this failure came back. */
   waitForRetry(b: Batch, retryAt: number): void {
     if (b.generation === this.generation) this.generation++;
+    // Restarted while on the wire: stamped again when sent, in a copy (restartSequences says why).
+    if (this.idempotent && b.sequence < 0) b.records = Buffer.from(b.records);
     b.state = "waiting";
     b.retryAt = retryAt;
+  }
+
+  /**
+   * The broker lost this producer's state for the partition: its oldest pending batch came back
+   * OUT_OF_ORDER_SEQUENCE_NUMBER or UNKNOWN_PRODUCER_ID (Kafka's ProducerStateManager forgets a
+   * producer id idle for producer.id.expiration.ms; an unclean leader election loses its last
+   * batches). As Java's idempotent producer (TransactionManager.canRetry → requestEpochBumpForPartition,
+   * bumpIdempotentProducerEpoch, TxnPartitionEntry.startSequencesAtBeginning), the partition's epoch
+   * goes up by one (a broker that still knows the old epoch takes only sequence 0 for the new one)
+   * and every pending batch takes a new sequence from 0 when it is next sent, in queue order; those on
+   * the wire keep their bytes until they come back (`waitForRetry`), the others are copied at once
+   * (a frame of an earlier attempt may still sit in a socket's queue: it is never rewritten). The
+   * one-batch guard is armed again: a broker without the producer's state takes any sequence, so
+   * one batch is on the wire until one is written.
+   */
+  restartSequences(): void {
+    this.epochBump++;
+    this.nextSequence = 0;
+    this.acknowledged = false;
+    for (const b of this.queue) {
+      if (b.sequence < 0) continue;
+      b.sequence = -1;
+      if (b.state !== "inflight") b.records = Buffer.from(b.records);
+    }
   }
 
   /**

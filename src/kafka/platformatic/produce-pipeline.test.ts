@@ -1,4 +1,4 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setSystemTime, test } from "bun:test";
 import { NetworkError, ProtocolError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { NotSentError } from "../kafka-port.ts";
@@ -33,6 +33,7 @@ function splitter(labels: readonly number[]): SplitRecords {
     });
 }
 const sequenceOf = (b: Buffer) => b.readInt32BE(53);
+const epochOf = (b: Buffer) => b.readInt16BE(51);
 const producerIdOf = (b: Buffer) => b.readBigInt64BE(43);
 
 interface Request {
@@ -40,15 +41,18 @@ interface Request {
   readonly batches: readonly OutgoingBatch[];
   /** Label and sequence of each batch as sent. */
   readonly sent: [number, number][];
+  /** The producer epoch of each batch as sent. */
+  readonly epochs: number[];
   delivered: boolean;
   answer(answers: readonly PartitionAnswer[] | null): void;
   failWith(error: Error): void;
 }
 
 /**
- * An idempotent broker per partition (as Kafka's ProducerStateManager: the next sequence is
- * written, a sequence written before is DUPLICATE_SEQUENCE_NUMBER with its offset, anything else
- * OUT_OF_ORDER_SEQUENCE_NUMBER; without the producer's state, any sequence is written, as since
+ * An idempotent broker per partition (as Kafka's ProducerStateManager and ProducerAppendInfo: the
+ * next sequence is written, a sequence written before is DUPLICATE_SEQUENCE_NUMBER with its offset,
+ * anything else OUT_OF_ORDER_SEQUENCE_NUMBER; a new producer epoch starts at sequence 0, an older
+ * one is INVALID_PRODUCER_EPOCH; without the producer's state, any sequence is written, as since
  * KIP-360); requests stay open until the test answers them.
  */
 class FakeBroker implements ProduceTransport {
@@ -56,8 +60,12 @@ class FakeBroker implements ProduceTransport {
   /** Per partition: the labels written, in log order. */
   readonly logs = new Map<string, number[]>();
   private readonly nextSequence = new Map<string, number>();
-  private readonly written = new Map<string, Map<number, number>>();
+  private readonly epochs = new Map<string, number>();
+  /** Per partition: `epoch:sequence` → base offset of the batches written. */
+  private readonly written = new Map<string, Map<string, number>>();
   producerIds = 0;
+  /** The epoch InitProducerId answers. */
+  initialEpoch = 0;
   /** Batches of more records, or holding one of `tooLarge`, are MESSAGE_TOO_LARGE (the topic's max.message.bytes). */
   maxRecords = Number.POSITIVE_INFINITY;
   readonly tooLarge = new Set<number>();
@@ -69,7 +77,7 @@ class FakeBroker implements ProduceTransport {
   }
 
   async initProducerId(): Promise<{ producerId: bigint; producerEpoch: number }> {
-    return { producerId: BigInt(1000 + this.producerIds++), producerEpoch: 0 };
+    return { producerId: BigInt(1000 + this.producerIds++), producerEpoch: this.initialEpoch };
   }
 
   stamp(records: Buffer, producerId: bigint, epoch: number, sequence: number): void {
@@ -82,6 +90,7 @@ class FakeBroker implements ProduceTransport {
       node,
       batches,
       sent: batches.map((b) => [labelOf(b.records), sequenceOf(b.records)]),
+      epochs: batches.map((b) => epochOf(b.records)),
       delivered: false,
       answer: resolve,
       failWith: reject,
@@ -99,25 +108,34 @@ class FakeBroker implements ProduceTransport {
       if (labels.length > this.maxRecords || labels.some((l) => this.tooLarge.has(l)))
         return { topic: b.topic, partition: b.partition, errorCode: 10, baseOffset: -1 };
       const sequence = request.sent[i]![1];
+      const epoch = request.epochs[i]!;
       const log = this.logs.get(key) ?? [];
       this.logs.set(key, log);
-      const written = this.written.get(key) ?? new Map<number, number>();
+      const written = this.written.get(key) ?? new Map<string, number>();
       this.written.set(key, written);
       const expected = this.nextSequence.get(key);
+      const known = this.epochs.get(key);
       const answer = (errorCode: number, baseOffset: number) => ({
         topic: b.topic,
         partition: b.partition,
         errorCode,
         baseOffset,
       });
-      if (sequence === -1 || expected === undefined || sequence === expected) {
+      const append = () => {
         const baseOffset = log.length;
-        written.set(sequence, baseOffset);
+        written.set(`${epoch}:${sequence}`, baseOffset);
         log.push(...labels);
-        if (sequence >= 0) this.nextSequence.set(key, sequence + labels.length);
+        if (sequence >= 0) {
+          this.nextSequence.set(key, sequence + labels.length);
+          this.epochs.set(key, epoch);
+        }
         return answer(0, baseOffset);
-      }
-      if (written.has(sequence)) return answer(46, written.get(sequence)!);
+      };
+      if (sequence === -1 || expected === undefined) return append();
+      if (epoch < known!) return answer(47, -1);
+      if (epoch > known!) return sequence === 0 ? append() : answer(45, -1);
+      if (sequence === expected) return append();
+      if (written.has(`${epoch}:${sequence}`)) return answer(46, written.get(`${epoch}:${sequence}`)!);
       return answer(45, -1);
     });
   }
@@ -127,6 +145,12 @@ class FakeBroker implements ProduceTransport {
     const r = this.requests[index]!;
     r.delivered = true;
     r.answer(this.handle(r, override));
+  }
+
+  /** Loses the producer's state for `key` (producer id expiry): any sequence is written next. */
+  loseState(key: string): void {
+    this.nextSequence.delete(key);
+    this.epochs.delete(key);
   }
 
   /** Forgets the requests and records so far; keeps the producers' state (their next sequences). */
@@ -282,30 +306,6 @@ describe("ProducePipeline (idempotent)", () => {
     expect(pipeline.failure).toBeUndefined();
   });
 
-  test.each([
-    [45, "OUT_OF_ORDER_SEQUENCE_NUMBER"],
-    [59, "UNKNOWN_PRODUCER_ID"],
-  ])(
-    "%i for the oldest pending batch (the broker lost what came before) fails it for good, retriably: sent again on a new producer id",
-    async (code, name) => {
-      const broker = new FakeBroker();
-      const pipeline = await warmedUp(broker, settings());
-      const { outcomes, all } = appendAll(pipeline, [0, 1, 2]);
-      await waitFor(() => broker.requests.length === 3);
-      broker.deliver(0, { "t-0": code });
-      broker.deliver(1, { "t-0": code }); // the oldest once batch 0 failed: refused because of it
-      broker.deliver(2);
-      await all;
-      expect(outcomes).toEqual([
-        `failed: Kafka rejected 1 record(s) for t-0: ${name}`,
-        "failed: Not sent: an earlier batch of t-0 failed",
-        "failed: Not sent: an earlier batch of t-0 failed",
-      ]);
-      expect((pipeline.failure as Error & { retriable: boolean }).retriable).toBe(true);
-      expect(broker.logs.get("t-0") ?? []).toEqual([]);
-    },
-  );
-
   test("a batch still failing when delivery.timeout.ms has passed fails as retriable; a later one on the wire settles on its answer (not sent)", async () => {
     const broker = new FakeBroker();
     let now = 0;
@@ -421,6 +421,134 @@ describe("ProducePipeline when a batch is too large for the topic (MESSAGE_TOO_L
     expect(broker.logs.get("t-0")).toEqual([0, 1, 2]);
     for (const r of broker.requests) expect(r.sent[0]![1]).toBe(-1);
   });
+});
+
+describe("ProducePipeline when the broker lost the producer's state (the oldest pending batch is refused)", () => {
+  test.each([
+    [45, "OUT_OF_ORDER_SEQUENCE_NUMBER"],
+    [59, "UNKNOWN_PRODUCER_ID"],
+  ])(
+    "%i for the first of four batches in flight: the partition goes on with the next epoch and sequences from 0, the first alone until written, then the rest in order",
+    async (code, name) => {
+      const broker = new FakeBroker();
+      const warnings: string[] = [];
+      const pipeline = await warmedUp(broker, settings({ onRetry: (m) => warnings.push(m) }));
+      const { outcomes, all } = appendAll(pipeline, [0, 1, 2, 3]);
+      await waitFor(() => broker.requests.length === 4);
+      expect(broker.requests.map((r) => [r.sent, r.epochs])).toEqual([
+        [[[0, 1]], [0]],
+        [[[1, 2]], [0]],
+        [[[2, 3]], [0]],
+        [[[3, 4]], [0]],
+      ]);
+      broker.deliver(0, { "t-0": code });
+      for (let i = 1; i < 4; i++) broker.deliver(i); // OUT_OF_ORDER_SEQUENCE_NUMBER: sequence 1 is missing
+      await waitFor(() => broker.requests.length >= 5);
+      for (let i = 0; i < 5; i++) await Promise.resolve();
+      // Batch 0 alone, first, with epoch 1 and sequence 0 (a broker that knows epoch 0 takes only 0).
+      expect(broker.requests.slice(4).map((r) => [r.sent, r.epochs])).toEqual([[[[0, 0]], [1]]]);
+      broker.deliver(4);
+      await waitFor(() => broker.requests.length === 8);
+      expect(broker.requests.slice(5).map((r) => [r.sent, r.epochs])).toEqual([
+        [[[1, 1]], [1]],
+        [[[2, 2]], [1]],
+        [[[3, 3]], [1]],
+      ]);
+      for (let i = 5; i < 8; i++) broker.deliver(i);
+      await all;
+      expect(broker.logs.get("t-0")).toEqual([0, 1, 2, 3]);
+      expect(outcomes).toEqual([0, 1, 2, 3]);
+      expect(pipeline.failure).toBeUndefined();
+      expect(warnings).toEqual([
+        `Kafka rejected 1 record(s) for t-0: ${name}; the broker lost this producer's state: sending t-0's pending batches again in order with producer epoch 1 and sequences from 0, one on the wire until one is written; retrying (attempt 2) until delivery.timeout.ms`,
+      ]);
+    },
+  );
+
+  test("the guard is armed again: while the first batch is refused again by a broker without the producer's state (which takes any sequence), no later batch goes ahead of it", async () => {
+    const broker = new FakeBroker();
+    const pipeline = await warmedUp(broker, settings());
+    const { outcomes, all } = appendAll(pipeline, [0, 1, 2]);
+    await waitFor(() => broker.requests.length === 3);
+    broker.deliver(0, { "t-0": 45 });
+    broker.deliver(1);
+    broker.deliver(2);
+    await waitFor(() => broker.requests.length >= 4);
+    broker.loseState("t-0"); // producer id expired: the next batch of any sequence would be written
+    const later = appendAll(pipeline, [3, 4]);
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    expect(broker.requests).toHaveLength(4);
+    broker.deliver(3, { "t-0": 19 }); // NOT_ENOUGH_REPLICAS: not written, retried
+    await waitFor(() => broker.requests.length === 5);
+    // Batch 0 again, not batch 1: with several on the wire, the broker would have written 1 ahead of 0.
+    expect(broker.requests[4]!.sent).toEqual([[0, 0]]);
+    broker.deliver(4);
+    await broker.deliverUntil(Promise.all([all, later.all]));
+    expect(broker.logs.get("t-0")).toEqual([0, 1, 2, 3, 4]);
+    expect([...outcomes, ...later.outcomes]).toEqual([0, 1, 2, 3, 4]);
+    for (const r of broker.requests.slice(3)) expect([r.sent[0]![1], r.epochs[0]]).toEqual([r.sent[0]![0], 1]);
+  });
+
+  test("a batch on the wire that the broker wrote before the first was refused is written once; the rest follow in order", async () => {
+    const broker = new FakeBroker();
+    const pipeline = await warmedUp(broker, settings());
+    const { outcomes, all } = appendAll(pipeline, [0, 1, 2]);
+    await waitFor(() => broker.requests.length === 3);
+    broker.deliver(0, { "t-0": 45 });
+    broker.loseState("t-0");
+    broker.deliver(1); // a broker without the producer's state writes it (the reordering Kafka allows then)
+    broker.deliver(2);
+    await broker.deliverUntil(all);
+    expect(broker.logs.get("t-0")).toEqual([1, 2, 0]);
+    expect(outcomes).toEqual([2, 0, 1]);
+    expect(pipeline.failure).toBeUndefined();
+  });
+
+  test("when the producer epoch cannot go higher, the batch fails retriably (sent again on a new producer id), as before", async () => {
+    const broker = new FakeBroker();
+    broker.initialEpoch = 32_767;
+    const pipeline = await warmedUp(broker, settings());
+    const { outcomes, all } = appendAll(pipeline, [0, 1, 2]);
+    await waitFor(() => broker.requests.length === 3);
+    broker.deliver(0, { "t-0": 45 });
+    broker.deliver(1, { "t-0": 45 }); // the oldest once batch 0 failed: refused because of it
+    broker.deliver(2);
+    await all;
+    expect(outcomes).toEqual([
+      "failed: Kafka rejected 1 record(s) for t-0: OUT_OF_ORDER_SEQUENCE_NUMBER",
+      "failed: Not sent: an earlier batch of t-0 failed",
+      "failed: Not sent: an earlier batch of t-0 failed",
+    ]);
+    expect((pipeline.failure as Error & { retriable: boolean }).retriable).toBe(true);
+    expect(broker.logs.get("t-0") ?? []).toEqual([]);
+  });
+});
+
+describe("ProducePipeline when the host's wall clock is stepped (NTP on an edge device without a real-time clock)", () => {
+  // The pipeline's own clock (no `now` passed): monotonic. setSystemTime moves (and holds) Date.now only.
+  test.each([
+    ["back", -3_600_000],
+    ["forward", 3_600_000],
+  ])(
+    "a step %s by an hour while a batch waits for its retry neither stalls the retry nor expires the batch",
+    async (_dir, step) => {
+      const broker = new FakeBroker();
+      const pipeline = new ProducePipeline(broker, settings({ retryBackoffMs: 20, deliveryTimeoutMs: 60_000 }));
+      const written = pipeline.append("t", 0, batch(0), 1);
+      await waitFor(() => broker.requests.length === 1);
+      try {
+        setSystemTime(new Date(Date.now() + step));
+        broker.deliver(0, { "t-0": 6 }); // NOT_LEADER_OR_FOLLOWER: retried after retry.backoff.ms
+        await waitFor(() => broker.requests.length === 2); // (its own deadline is on the held Date.now: the test's bounds it)
+      } finally {
+        setSystemTime();
+      }
+      broker.deliver(1);
+      expect(await written).toBe(0);
+      expect(pipeline.failure).toBeUndefined();
+    },
+    10_000,
+  );
 });
 
 describe("ProducePipeline after a batch failed for good", () => {

@@ -2,18 +2,20 @@
  * ProducePipeline: the request pipeline of the @platformatic/kafka adapter's producer, as Java's
  * Sender and RecordAccumulator run it. The adapter appends one encoded RecordBatch per partition
  * and send; the pipeline groups ready batches by partition leader into Produce requests (at most
- * one batch per partition per request, within max.request.size), keeps up to `maxInFlight`
- * requests on the wire per broker and at most buffer.memory bytes on the wire in all. Talks to
- * Kafka through a ProduceTransport (a fake in tests).
+ * one batch per partition per request, within max.request.size), keeps up to `maxInFlight` requests
+ * on the wire per broker and at most buffer.memory bytes on the wire in all, via a ProduceTransport
+ * (a fake in tests). Deadlines and backoffs run on `now`, monotonic by default, so a step of the
+ * host's clock neither stalls a retry nor expires a batch early.
  *
  * Idempotence (acks=all, the default): per partition, batches keep their first sequence number
  * through every retry and go out in append order; after a retriable error nothing of the partition
  * goes again until the batches on the wire came back (PartitionBatches has the rules), so records
- * land in append order, each once.
+ * land in append order, each once. OUT_OF_ORDER_SEQUENCE_NUMBER (or UNKNOWN_PRODUCER_ID) for the
+ * oldest pending batch of a partition means the broker lost this producer's state: as in Java, the
+ * partition goes on with its next producer epoch and sequences from 0, its pending batches again in
+ * their order, one on the wire until one is written (PartitionBatches.restartSequences).
  *
- * A batch fails for good on a fatal error, on OUT_OF_ORDER_SEQUENCE_NUMBER (or UNKNOWN_PRODUCER_ID)
- * when no earlier batch of its partition is pending (retriable: where Java bumps the epoch, the
- * caller sends it again on a new producer id), after `retries`, or once delivery.timeout.ms has
+ * A batch fails for good on a fatal error, after `retries`, or once delivery.timeout.ms has
  * passed since it was appended. Then the later batches of that partition not on the wire fail
  * with it (a retriable NotSentError); those on the wire settle on their own answer (written, or
  * OUT_OF_ORDER_SEQUENCE_NUMBER for the missing sequences: a NotSentError too), so a failed batch is
@@ -24,9 +26,7 @@
  * A batch of more than one record answered MESSAGE_TOO_LARGE is split (batch-split.ts, Java's
  * splitAndReenqueue): its pieces take its place and sequence range and go again; a batch of one
  * record too large fails (fatal, as above), and so does a batch whose pieces cannot be encoded.
- *
- * Without idempotence, batches carry no sequence; order holds with maxInFlight 1 (Java's rule:
- * with more, a retried batch may land after a later one).
+ * Without idempotence, batches carry no sequence; order holds with maxInFlight 1 (as in Java).
  */
 import { describeBatch, notSent, notSentAfter } from "./batch-failures.ts";
 import { BatchSettlement } from "./batch-settlement.ts";
@@ -79,7 +79,7 @@ export class ProducePipeline {
   constructor(
     private readonly transport: ProduceTransport,
     private readonly s: PipelineSettings,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = () => performance.now(),
   ) {
     this.leaders = new PartitionLeaders(transport, s.retryBackoffMs, (m) => s.error(m, true));
     this.settlement = new BatchSettlement(s, now, (at) => this.wakeAt(at));
@@ -231,7 +231,7 @@ export class ProducePipeline {
           now,
           limits,
           (at) => this.wakeAt(at),
-          (b, sequence) => this.transport.stamp(b.records, this.producerId, this.epoch, sequence),
+          (b, sequence) => this.transport.stamp(b.records, this.producerId, this.epoch + b.part.epochBump, sequence),
         );
         if (batches.length === 0) break;
         this.send(node, batches);
@@ -271,10 +271,12 @@ export class ProducePipeline {
       const code = a?.errorCode ?? 13; // no answer for it: as a network error
       const verdict = b.part.verdict(b, code);
       if (verdict === "written") this.settlement.succeed(b, a!.baseOffset);
-      else if (verdict === "split") this.split(b, code, a?.errorMessage);
+      else if (verdict === "split")
+        this.settlement.split(b, code, a?.errorMessage, (piece) =>
+          this.transport.stamp(piece.records, this.producerId, this.epoch + b.part.epochBump, piece.sequence),
+        );
       else if (verdict === "not-sent") this.settlement.fail(b, notSentAfter(b, b.part.failure!));
-      else if (verdict === "reset")
-        this.settlement.fail(b, this.s.error(describeBatch(b, code, a?.errorMessage), true));
+      else if (verdict === "reset") this.settlement.restart(b, code, a?.errorMessage, this.epoch);
       else if (verdict === "fatal")
         this.settlement.fail(b, this.s.error(describeBatch(b, code, a?.errorMessage), false));
       else {
@@ -283,24 +285,6 @@ export class ProducePipeline {
       }
     }
     void this.pump();
-  }
-
-  /**
-   * Splits `b` (MESSAGE_TOO_LARGE). Encoding the pieces may throw (in an answer's callback, where it
-   * would leave the rest of the answer on the wire for ever): then `b` fails with the cause.
-   */
-  private split(b: Batch, code: number, message: string | null | undefined): void {
-    try {
-      this.settlement.split(b, code, message, (piece) =>
-        this.transport.stamp(piece.records, this.producerId, this.epoch, piece.sequence),
-      );
-    } catch (error) {
-      const why = (error as Error)?.message ?? String(error);
-      this.settlement.fail(
-        b,
-        this.s.error(`${describeBatch(b, code, message)}; could not split it: ${why}`, false, error),
-      );
-    }
   }
 
   private onRequestFailed(node: number, batches: Batch[], error: unknown): void {

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { ConfigError } from "../../errors.ts";
 import type { Clock } from "../../util/clock.ts";
+import { ManualClock } from "../../util/manual-clock.ts";
 import {
   basicAuthenticator,
   hashClass,
@@ -213,6 +214,28 @@ describe("basicAuthenticator", () => {
       expect(await auth.authenticate("alice", "pw")).toBe(true);
       expect(counter.hashes).toHaveLength(1);
       clock.advance(60_000);
+      expect(await auth.authenticate("alice", "pw")).toBe(true);
+      expect(counter.hashes).toHaveLength(2);
+    });
+
+    test.each([
+      ["back", -3_600_000],
+      ["forward", 3_600_000],
+    ])("a step %s of the host's wall clock neither keeps nor drops a verified pair", async (_dir, step) => {
+      const counter = countingVerify();
+      const clock = new ManualClock(1_000_000);
+      const auth = basicAuthenticator({
+        credentials: new Map([["alice", await fastHash.argon2id("pw")]]),
+        cacheTtlMs: 60_000,
+        clock,
+        ...counter,
+      });
+      expect(await auth.authenticate("alice", "pw")).toBe(true);
+      clock.stepWallClock(step);
+      clock.advance(59_000);
+      expect(await auth.authenticate("alice", "pw")).toBe(true);
+      expect(counter.hashes).toHaveLength(1);
+      clock.advance(1_000);
       expect(await auth.authenticate("alice", "pw")).toBe(true);
       expect(counter.hashes).toHaveLength(2);
     });

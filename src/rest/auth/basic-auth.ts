@@ -27,7 +27,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { ConfigError, messageOf } from "../../errors.ts";
-import { type Clock, systemClock } from "../../util/clock.ts";
+import { type Clock, monotonicNow, systemClock } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
 
 /** user → password hash, in file order. */
@@ -179,7 +179,10 @@ export function basicAuthenticator(options: BasicAuthenticatorOptions): BasicAut
     dummies.set(cls, dummy);
   }
   const cacheSecret = randomBytes(32);
-  /** cache key → expiry (clock ms); Map order is insertion order, so the first key is the oldest. */
+  /**
+   * cache key → expiry (monotonic ms: a step of the host's clock neither keeps nor drops entries);
+   * Map order is insertion order, so the first key is the oldest.
+   */
   const verified = new Map<string, number>();
   const inFlight = new Map<string, Promise<boolean>>();
 
@@ -213,7 +216,7 @@ export function basicAuthenticator(options: BasicAuthenticatorOptions): BasicAut
     if (ttlMs <= 0 || maxEntries <= 0) return;
     verified.delete(key);
     while (verified.size >= maxEntries) verified.delete(verified.keys().next().value as string);
-    verified.set(key, clock.now() + ttlMs);
+    verified.set(key, monotonicNow(clock) + ttlMs);
   }
 
   return {
@@ -222,7 +225,7 @@ export function basicAuthenticator(options: BasicAuthenticatorOptions): BasicAut
       const key = cacheKey(user, password);
       const expiry = verified.get(key);
       if (expiry !== undefined) {
-        if (clock.now() < expiry) return true;
+        if (monotonicNow(clock) < expiry) return true;
         verified.delete(key);
       }
       const pending = inFlight.get(key);

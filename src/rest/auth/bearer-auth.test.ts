@@ -192,6 +192,29 @@ describe("bearerAuthenticator", () => {
       expect((await auth.verify(token)).outcome).toBe("rejected");
     });
 
+    test.each([
+      ["back", -3_600_000],
+      ["forward", 3_600_000],
+    ])("a step %s of the host's wall clock does not move the lifetime", async (_dir, step) => {
+      await using server = await jwksServer();
+      const kid = await server.addKey();
+      server.cacheControl = "public, max-age=60";
+      const clock = new ManualClock(Date.now());
+      const auth = authenticatorFor(server, { clock, jwksCacheMaxAgeMs: 600_000, jwksCooldownMs: 0 });
+      // Valid on the wall clock an hour either side (exp and iat are judged on it).
+      const token = await server.sign({ iat: now() - 7200, exp: now() + 7200 });
+      expect((await auth.verify(token)).outcome).toBe("authenticated");
+      server.remove(kid);
+      await server.addKey();
+      clock.stepWallClock(step);
+      clock.advance(59_000);
+      expect((await auth.verify(token)).outcome).toBe("authenticated");
+      expect(server.requests).toBe(1);
+      clock.advance(1_000);
+      expect((await auth.verify(token)).outcome).toBe("rejected");
+      expect(server.requests).toBe(3);
+    });
+
     test("no-cache: every verification uses a fresh JWKS", async () => {
       const { server, auth, token } = await setup("no-cache", 600_000);
       await using _ = server;

@@ -11,9 +11,12 @@
  *   per `cooldownMs`, so tokens with made-up key ids cannot flood the provider;
  * - concurrent lookups share one fetch. When the set cannot be fetched, lookups fail (the caller
  *   answers 503) rather than trusting an expired set.
+ *
+ * Lifetimes and the cooldown are measured on the clock's monotonic reading, so a step of the host's
+ * clock neither keeps a set past its lifetime nor refetches early.
  */
 import { errors, type JWTVerifyGetKey } from "jose";
-import { type Clock, systemClock } from "../../util/clock.ts";
+import { type Clock, monotonicNow, systemClock } from "../../util/clock.ts";
 import { fetchKeySet, type LocalKeySet } from "../../util/jwks-fetch.ts";
 
 export interface JwksCacheOptions {
@@ -37,7 +40,7 @@ export function jwksKeySource(options: JwksCacheOptions): JWTVerifyGetKey {
 
   async function fetchSet(): Promise<void> {
     const fetched = await fetchKeySet(options.url, { timeoutMs });
-    const now = clock.now();
+    const now = monotonicNow(clock);
     keys = fetched.set;
     fetchedAt = now;
     expiresAt = now + Math.min(options.maxAgeMs, fetched.freshnessMs ?? options.maxAgeMs);
@@ -51,7 +54,7 @@ export function jwksKeySource(options: JwksCacheOptions): JWTVerifyGetKey {
   }
 
   return async (header, token) => {
-    if (keys === undefined || clock.now() >= expiresAt) {
+    if (keys === undefined || monotonicNow(clock) >= expiresAt) {
       // An expired set is not trusted while the refetch fails.
       keys = undefined;
       await reload();
@@ -59,7 +62,8 @@ export function jwksKeySource(options: JwksCacheOptions): JWTVerifyGetKey {
     try {
       return await keys!(header, token);
     } catch (error) {
-      if (!(error instanceof errors.JWKSNoMatchingKey) || clock.now() - fetchedAt < options.cooldownMs) throw error;
+      if (!(error instanceof errors.JWKSNoMatchingKey) || monotonicNow(clock) - fetchedAt < options.cooldownMs)
+        throw error;
       await reload();
       return keys!(header, token);
     }

@@ -37,6 +37,20 @@ describe("LoginThrottle", () => {
     expect(throttle.failure("c")).toBe(true);
   });
 
+  test.each([
+    ["back", -3_600_000],
+    ["forward", 3_600_000],
+  ])("a step %s of the host's wall clock neither lifts nor prolongs a block", (_dir, step) => {
+    const clock = new ManualClock(0);
+    const throttle = new LoginThrottle({ maxFailures: 1, lockoutMs: 10_000, clock });
+    expect(throttle.failure("a")).toBe(true);
+    clock.stepWallClock(step);
+    clock.advance(4_000);
+    expect(throttle.retryAfterMs("a")).toBe(6_000);
+    clock.advance(6_000);
+    expect(throttle.retryAfterMs("a")).toBe(0);
+  });
+
   test("maxFailures 0 disables it", () => {
     const throttle = new LoginThrottle({ maxFailures: 0, lockoutMs: 1_000 });
     expect(throttle.failure("a")).toBe(false);

@@ -8,9 +8,10 @@
  * failure block that address for `lockoutMs` from the last one; a success clears its count. The
  * address is the TCP peer's (X-Forwarded-For is not trusted: anyone can send it), so clients
  * behind one proxy or NAT share a count. At most `maxClients` addresses are tracked; the oldest
- * entry is dropped first.
+ * entry is dropped first. Windows and blocks are measured on the clock's monotonic reading: a step
+ * of the host's clock neither lifts a block nor prolongs one.
  */
-import { type Clock, systemClock } from "../../util/clock.ts";
+import { type Clock, monotonicNow, systemClock } from "../../util/clock.ts";
 
 export interface LoginThrottleOptions {
   /** Failures that block an address; 0 disables the throttle. */
@@ -46,13 +47,13 @@ export class LoginThrottle {
   retryAfterMs(client: string): number {
     const entry = this.entries.get(client);
     if (!this.enabled || entry === undefined) return 0;
-    return Math.max(0, entry.blockedUntil - this.clock.now());
+    return Math.max(0, entry.blockedUntil - monotonicNow(this.clock));
   }
 
   /** Counts a failed attempt; returns true when this failure blocks the client. */
   failure(client: string): boolean {
     if (!this.enabled) return false;
-    const now = this.clock.now();
+    const now = monotonicNow(this.clock);
     let entry = this.entries.get(client);
     if (entry === undefined || now - entry.windowStart >= this.options.lockoutMs) {
       entry = { failures: 0, windowStart: now, blockedUntil: entry?.blockedUntil ?? 0 };
@@ -70,6 +71,6 @@ export class LoginThrottle {
 
   success(client: string): void {
     const entry = this.entries.get(client);
-    if (entry !== undefined && entry.blockedUntil <= this.clock.now()) this.entries.delete(client);
+    if (entry !== undefined && entry.blockedUntil <= monotonicNow(this.clock)) this.entries.delete(client);
   }
 }

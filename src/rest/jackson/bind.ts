@@ -8,7 +8,8 @@
  * Every failure is a 500 with Jackson's message, as Connect answers.
  */
 import { RestError } from "../../errors.ts";
-import { JacksonError, JsonParser, type TokenType } from "./json-parser.ts";
+import { JacksonError } from "./jackson-error.ts";
+import { JsonParser, type TokenType } from "./json-parser.ts";
 
 export const ENTITIES = "org.apache.kafka.connect.runtime.rest.entities.";
 const STRING_MAP = "java.util.LinkedHashMap<java.lang.String,java.lang.String>";

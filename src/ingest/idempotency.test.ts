@@ -1,0 +1,158 @@
+/**
+ * StoredIdempotencyGuard on the gateway's real SQLite file (where the keys live), made full with
+ * `PRAGMA max_page_count` as a full disk would (SQLITE_FULL), behind the ingest request pipeline.
+ */
+import type { Database } from "bun:sqlite";
+import { describe, expect, test } from "bun:test";
+import { tempDir } from "../../test/support/temp-dir.ts";
+import { openDatabase } from "../store/database.ts";
+import { IdempotencyStore } from "../store/idempotency-store.ts";
+import { LogManager } from "../util/logger.ts";
+import { ManualClock } from "../util/manual-clock.ts";
+import { StoredIdempotencyGuard } from "./idempotency.ts";
+import { ingestApp } from "./ingest-handler.ts";
+import { IngestMetrics } from "./ingest-metrics.ts";
+import type { RecordOutcome } from "./ingest-record.ts";
+import { passThroughStages } from "./request-context.ts";
+import { IngestRouteTable } from "./route-table.ts";
+import { post, testSettings } from "./test-support.ts";
+
+/**
+ * Caps the file at its size with no free page (a row that needs a new page fails with SQLITE_FULL),
+ * then fills the room left in the keys' pages with rows of other connectors: a key's row fits nowhere.
+ */
+function makeFull(db: Database): void {
+  db.run("PRAGMA incremental_vacuum");
+  const { page_count } = db.query("PRAGMA page_count").get() as { page_count: number };
+  db.run(`PRAGMA max_page_count = ${page_count}`);
+  const insert = db.query(
+    "INSERT INTO ingest_idempotency (connector, idempotency_key, request_hash, status, content_type, body, created_at, expires_at) VALUES ('filler', ?, '', 200, '', ?, 0, 9e15)",
+  );
+  let n = 0;
+  for (const size of [2000, 200, 20]) {
+    for (;;) {
+      try {
+        insert.run(String(n++), new Uint8Array(size));
+      } catch (error) {
+        expect(String(error)).toContain("database or disk is full");
+        break;
+      }
+    }
+  }
+}
+
+/** An ingest listener whose route `c` (`/ingest/t`) acknowledges every record, keys in `dir`'s database. */
+function gateway(dir: string) {
+  const db = openDatabase(dir);
+  const routes = new IngestRouteTable();
+  routes.open("c", testSettings({ "ingest.idempotency.window.ms": "60000" }), passThroughStages);
+  let written = 0;
+  routes.attach("c", {
+    pending: 0,
+    submit: async ({ records }) =>
+      records.map(
+        (): RecordOutcome => ({ kind: "written", topic: "t", partition: 0, offset: written++, timestamp: 1 }),
+      ),
+    withdrawQueued: () => undefined,
+  });
+  const lines: string[] = [];
+  const logs = new LogManager({ sink: (line) => lines.push(line) });
+  const clock = new ManualClock(1_700_000_000_000);
+  const metrics = new IngestMetrics();
+  const guard = new StoredIdempotencyGuard(new IdempotencyStore(db), clock, logs.get("idempotency"), metrics);
+  const app = ingestApp({ routes, metrics, clock, log: logs.get("ingest"), redact: (t) => t, idempotency: guard });
+  const send = async (key: string, body = '{"n":1}') => {
+    const response = await app.fetch(post(body, "application/json", { "Idempotency-Key": key }), {});
+    return {
+      status: response.status,
+      replayed: response.headers.get("Idempotent-Replayed"),
+      body: await response.text(),
+    };
+  };
+  const notStored = () =>
+    metrics.families().find((f) => f.name === "ingest_idempotency_keys_not_stored_total")?.samples ?? [];
+  return { db, clock, send, lines, notStored, written: () => written };
+}
+
+describe("StoredIdempotencyGuard", () => {
+  describe("when the key cannot be stored (the database is full)", () => {
+    test("answers what Kafka acknowledged (not 500), warns once per episode without the key, and counts each request", async () => {
+      await using dir = await tempDir("idempotency-");
+      const g = gateway(dir.path);
+      makeFull(g.db);
+      const key = `device-7-${"k".repeat(240)}`;
+      const first = await g.send(key, '{"n":1}');
+      expect(first.status).toBe(200);
+      expect(first.replayed).toBeNull();
+      expect(JSON.parse(first.body)).toEqual({ topic: "t", offsets: [{ partition: 0, offset: 0, timestamp: 1 }] });
+      expect((await g.send(`${key.slice(0, -2)}-2`, '{"n":2}')).status).toBe(200);
+      const warnings = g.lines.filter((l) => l.includes("Could not store the Idempotency-Key"));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain("WARN");
+      expect(warnings[0]).toContain("database or disk is full");
+      expect(warnings[0]).toContain("/ingest/t (connector c)");
+      expect(warnings[0]).toContain("answered as usual (200), but a retry with the same key is handled again");
+      expect(warnings[0]).not.toContain("device-7");
+      expect(g.notStored()).toEqual([{ labels: { connector: "c" }, value: 2 }]);
+      expect(g.db.query("SELECT count(*) AS n FROM ingest_idempotency WHERE connector = 'c'").get()).toEqual({ n: 0 });
+      // Not remembered: the same key is handled again (a retry duplicates, which the WARN says).
+      expect((await g.send(key, '{"n":1}')).replayed).toBeNull();
+      expect(g.written()).toBe(3);
+      g.db.close();
+    });
+
+    test("expired keys are pruned to make room for a new one (the file cannot grow)", async () => {
+      await using dir = await tempDir("idempotency-");
+      const g = gateway(dir.path);
+      for (let i = 0; i < 300; i++) expect((await g.send(`key-${i}-${"k".repeat(200)}`)).status).toBe(200);
+      makeFull(g.db);
+      g.clock.advance(120_000); // every key of `c` is past its window and past the prune interval
+      for (let i = 0; i < 3; i++) expect((await g.send(`new-${i}-${"k".repeat(240)}`)).status).toBe(200);
+      expect(g.notStored()).toEqual([]);
+      const expired = g.db
+        .query("SELECT count(*) AS n FROM ingest_idempotency WHERE connector = 'c' AND expires_at <= ?")
+        .get(g.clock.now());
+      expect(expired).toEqual({ n: 0 });
+      g.db.close();
+    });
+
+    test("a key that was stored is not reported as not stored when the prune after it fails", async () => {
+      await using dir = await tempDir("idempotency-");
+      const g = gateway(dir.path);
+      // A DELETE that needs room (as one needing WAL room on a full disk): the prune fails.
+      g.db.run("CREATE TABLE ballast (x BLOB)");
+      g.db.run(
+        "CREATE TRIGGER prune_needs_room BEFORE DELETE ON ingest_idempotency BEGIN INSERT INTO ballast VALUES (zeroblob(100000)); END",
+      );
+      g.db.run(
+        "INSERT INTO ingest_idempotency (connector, idempotency_key, request_hash, status, content_type, body, created_at, expires_at) VALUES ('c', 'old', '', 200, '', x'', 0, 1)",
+      );
+      const { page_count } = g.db.query("PRAGMA page_count").get() as { page_count: number };
+      g.db.run(`PRAGMA max_page_count = ${page_count + 2}`);
+      expect((await g.send("k1")).status).toBe(200);
+      expect(g.db.query("SELECT count(*) AS n FROM ingest_idempotency WHERE idempotency_key = 'k1'").get()).toEqual({
+        n: 1,
+      });
+      expect(g.lines.some((l) => l.includes("Could not store the Idempotency-Key"))).toBe(false);
+      expect(g.notStored()).toEqual([]);
+      expect((await g.send("k1")).replayed).toBe("true");
+      g.db.close();
+    });
+
+    test("once there is room again, keys are stored (an INFO says so) and a retry is replayed", async () => {
+      await using dir = await tempDir("idempotency-");
+      const g = gateway(dir.path);
+      makeFull(g.db);
+      const key = "k".repeat(250);
+      expect((await g.send(`a${key}`, '{"n":1}')).status).toBe(200);
+      g.db.run("PRAGMA max_page_count = 1000000");
+      const body = '{"n":3}';
+      expect((await g.send(`b${key}`, body)).status).toBe(200);
+      expect(g.lines.filter((l) => l.includes("Idempotency-Keys of ingest requests are stored again"))).toHaveLength(1);
+      const retry = await g.send(`b${key}`, body);
+      expect([retry.status, retry.replayed]).toEqual([200, "true"]);
+      expect(g.written()).toBe(2);
+      g.db.close();
+    });
+  });
+});

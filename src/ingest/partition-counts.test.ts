@@ -1,0 +1,47 @@
+import { describe, expect, test } from "bun:test";
+import type { KafkaAdmin } from "../kafka/kafka-port.ts";
+import { ManualClock } from "../util/manual-clock.ts";
+import { partitionCounts } from "./partition-counts.ts";
+
+/** An admin whose topic has `partitions` partitions; counts its describeTopics calls. */
+function fakeAdmin() {
+  const state = { partitions: 3, calls: 0 };
+  const admin = {
+    describeTopics: async (topics: readonly string[]) => {
+      state.calls++;
+      return topics.map((topic) => ({ topic, partitions: state.partitions }));
+    },
+  } as unknown as KafkaAdmin;
+  return { state, admin: async () => admin };
+}
+
+describe("partitionCounts", () => {
+  test("a count is cached for 30 s, then looked up again", async () => {
+    const { state, admin } = fakeAdmin();
+    const clock = new ManualClock(1_000_000);
+    const count = partitionCounts(admin, clock);
+    expect(await count("t")).toBe(3);
+    state.partitions = 6;
+    clock.advance(29_999);
+    expect([await count("t"), state.calls]).toEqual([3, 1]);
+    clock.advance(1);
+    expect([await count("t"), state.calls]).toEqual([6, 2]);
+  });
+
+  test.each([
+    ["back", -3_600_000],
+    ["forward", 3_600_000],
+  ])("a step %s of the host's wall clock does not move the cache's age", async (_dir, step) => {
+    const { state, admin } = fakeAdmin();
+    const clock = new ManualClock(1_000_000);
+    const count = partitionCounts(admin, clock);
+    await count("t");
+    clock.stepWallClock(step);
+    clock.advance(29_999);
+    await count("t");
+    expect(state.calls).toBe(1);
+    clock.advance(1);
+    await count("t");
+    expect(state.calls).toBe(2);
+  });
+});

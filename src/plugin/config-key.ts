@@ -1,0 +1,218 @@
+/**
+ * Declaring one config key (the config DSL's builders, see config-def.ts): `key.int({ doc, default,
+ * validators })` and its siblings return a valibot schema from the raw string to the typed value,
+ * parsing as Apache Kafka's `ConfigDef.parseType` does (strings trimmed as Java trims, booleans
+ * case-insensitive `true`/`false` and nothing else, lists split on commas, passwords hidden), with
+ * the Connect metadata (`ConnectKeyMeta`) and the doc riding on the schema.
+ */
+import * as v from "valibot";
+
+export type ConfigType = "BOOLEAN" | "STRING" | "INT" | "SHORT" | "LONG" | "DOUBLE" | "LIST" | "CLASS" | "PASSWORD";
+export type Importance = "HIGH" | "MEDIUM" | "LOW";
+export type Width = "NONE" | "SHORT" | "MEDIUM" | "LONG";
+
+/** The Connect-facing description of a key, as `ConfigKeyInfo` shows it. */
+export interface ConnectKeyMeta {
+  readonly type: ConfigType;
+  readonly importance: Importance;
+  /** The default in string form; `undefined` when the key is required, `null` when optional without default. */
+  readonly default: string | null | undefined;
+  readonly group: string | null;
+  /** Position within the group; `undefined` until `defineConfig` numbers it; -1 without a group. */
+  readonly order: number | undefined;
+  readonly width: Width;
+  readonly displayName: string | null;
+  readonly dependents: readonly string[];
+  /** Valid values to suggest in validate output (`recommended_values`). */
+  readonly recommended: readonly string[];
+  /** Keys hidden from generated docs (still validated and described). */
+  readonly internal: boolean;
+  /** The key's validators, run again on null when the value fails to parse (ConfigDef.validate). */
+  readonly validators?: readonly Validator<never>[];
+}
+
+/** A secret value. It prints as `[hidden]` everywhere; only `value()` reveals it. */
+export class Password {
+  readonly #secret: string;
+  constructor(secret: string) {
+    this.#secret = secret;
+  }
+  value(): string {
+    return this.#secret;
+  }
+  toString(): string {
+    return "[hidden]";
+  }
+  toJSON(): string {
+    return "[hidden]";
+  }
+}
+
+/** A declared key: a valibot schema from the raw string to `T`, with Connect metadata attached. */
+export type ConfigKey<T> = v.GenericSchema<string, T>;
+
+export interface KeyOptions {
+  /** The documentation shown by the REST API and in docs/plugins. */
+  doc: string;
+  importance?: Importance;
+  group?: string;
+  order?: number;
+  width?: Width;
+  displayName?: string;
+  dependents?: string[];
+  recommended?: string[];
+  internal?: boolean;
+}
+
+/** A check on the parsed value: returns the reason it is invalid, or undefined. */
+export type Validator<T> = (value: T) => string | undefined;
+
+interface BuildOptions<T> extends KeyOptions {
+  default?: string | null;
+  validators?: Validator<T>[];
+}
+
+function build<T>(type: ConfigType, parse: v.GenericSchema<string, T>, options: BuildOptions<T>): ConfigKey<T> {
+  const meta: ConnectKeyMeta = {
+    type,
+    importance: options.importance ?? "MEDIUM",
+    default: options.default,
+    group: options.group ?? null,
+    order: options.group ? options.order : -1,
+    width: options.width ?? (options.group ? "MEDIUM" : "NONE"),
+    displayName: options.displayName ?? null,
+    dependents: options.dependents ?? [],
+    recommended: options.recommended ?? [],
+    internal: options.internal ?? false,
+    validators: (options.validators ?? []) as Validator<never>[],
+  };
+  const checks = (options.validators ?? []).map((validate) =>
+    v.rawCheck<T>(({ dataset, addIssue }) => {
+      if (!dataset.typed) return;
+      const reason = validate(dataset.value);
+      if (reason !== undefined) addIssue({ message: reason });
+    }),
+  );
+  return v.pipe(
+    parse,
+    ...checks,
+    v.description<T, string>(options.doc),
+    v.metadata<T, { connect: ConnectKeyMeta }>({ connect: meta }),
+  ) as ConfigKey<T>;
+}
+
+/** Java's `String.trim()`: strips every char up to U+0020 (controls included), no Unicode spaces. */
+export function javaTrim(s: string): string {
+  let start = 0;
+  let end = s.length;
+  while (start < end && s.charCodeAt(start) <= 0x20) start++;
+  while (end > start && s.charCodeAt(end - 1) <= 0x20) end--;
+  return s.slice(start, end);
+}
+
+const trimmed = v.pipe(v.string(), v.transform(javaTrim));
+
+function numberKey(type: "INT" | "SHORT" | "LONG", min: number, max: number) {
+  return v.pipe(
+    trimmed,
+    v.rawTransform(({ dataset, addIssue, NEVER }) => {
+      const text = dataset.value;
+      if (!/^[+-]?\d+$/.test(text)) {
+        addIssue({ message: `Not a number of type ${type}` });
+        return NEVER;
+      }
+      const n = Number(text);
+      if (n < min || n > max) {
+        addIssue({ message: `Not a number of type ${type}` });
+        return NEVER;
+      }
+      return n;
+    }),
+  );
+}
+
+const parsers = {
+  string: trimmed,
+  int: numberKey("INT", -2147483648, 2147483647),
+  short: numberKey("SHORT", -32768, 32767),
+  long: numberKey("LONG", Number.MIN_SAFE_INTEGER * 1024, Number.MAX_SAFE_INTEGER * 1024),
+  double: v.pipe(
+    trimmed,
+    v.rawTransform(({ dataset, addIssue, NEVER }) => {
+      const n = Number(dataset.value);
+      if (dataset.value === "" || Number.isNaN(n)) {
+        addIssue({ message: "Not a number of type DOUBLE" });
+        return NEVER;
+      }
+      return n;
+    }),
+  ),
+  boolean: v.pipe(
+    trimmed,
+    v.rawTransform(({ dataset, addIssue, NEVER }) => {
+      const lower = dataset.value.toLowerCase();
+      if (lower === "true") return true;
+      if (lower === "false") return false;
+      addIssue({ message: "Expected value to be either true or false" });
+      return NEVER;
+    }),
+  ),
+  list: v.pipe(
+    trimmed,
+    v.transform((s) => (s === "" ? [] : s.split(/\s*,\s*/))),
+  ),
+  password: v.pipe(
+    v.string(),
+    v.transform((s) => new Password(javaTrim(s))),
+  ),
+};
+
+type Opt<D, T> = D extends null ? T | null : T;
+
+type TypedOptions<T, D> = KeyOptions & { default?: D; validators?: Validator<T>[] };
+
+/** Key builders, one per Connect type. Omit `default` for a required key; `null` for optional. */
+export const key = {
+  string<D extends string | null | undefined = undefined>(o: TypedOptions<string, D>): ConfigKey<Opt<D, string>> {
+    return build("STRING", parsers.string, { ...o, default: o.default }) as ConfigKey<Opt<D, string>>;
+  },
+  /** A plugin class name or alias (resolved against the plugin registry by the caller). */
+  class<D extends string | null | undefined = undefined>(o: TypedOptions<string, D>): ConfigKey<Opt<D, string>> {
+    return build("CLASS", parsers.string, { ...o, default: o.default }) as ConfigKey<Opt<D, string>>;
+  },
+  int<D extends number | null | undefined = undefined>(o: TypedOptions<number, D>): ConfigKey<Opt<D, number>> {
+    return build("INT", parsers.int, { ...o, default: numberDefault(o.default) }) as ConfigKey<Opt<D, number>>;
+  },
+  short<D extends number | null | undefined = undefined>(o: TypedOptions<number, D>): ConfigKey<Opt<D, number>> {
+    return build("SHORT", parsers.short, { ...o, default: numberDefault(o.default) }) as ConfigKey<Opt<D, number>>;
+  },
+  long<D extends number | null | undefined = undefined>(o: TypedOptions<number, D>): ConfigKey<Opt<D, number>> {
+    return build("LONG", parsers.long, { ...o, default: numberDefault(o.default) }) as ConfigKey<Opt<D, number>>;
+  },
+  double<D extends number | null | undefined = undefined>(o: TypedOptions<number, D>): ConfigKey<Opt<D, number>> {
+    return build("DOUBLE", parsers.double, { ...o, default: numberDefault(o.default) }) as ConfigKey<Opt<D, number>>;
+  },
+  boolean<D extends boolean | null | undefined = undefined>(o: TypedOptions<boolean, D>): ConfigKey<Opt<D, boolean>> {
+    const def = (o.default === undefined || o.default === null ? o.default : String(o.default)) as
+      | string
+      | null
+      | undefined;
+    return build("BOOLEAN", parsers.boolean, { ...o, default: def }) as ConfigKey<Opt<D, boolean>>;
+  },
+  list<D extends readonly string[] | null | undefined = undefined>(
+    o: TypedOptions<string[], D>,
+  ): ConfigKey<Opt<D, string[]>> {
+    const def = (o.default === undefined || o.default === null ? o.default : o.default.join(",")) as
+      | string
+      | null
+      | undefined;
+    return build("LIST", parsers.list, { ...o, default: def }) as ConfigKey<Opt<D, string[]>>;
+  },
+  password<D extends null | undefined = undefined>(o: KeyOptions & { default?: D }): ConfigKey<Opt<D, Password>> {
+    return build("PASSWORD", parsers.password, { ...o, default: o.default }) as ConfigKey<Opt<D, Password>>;
+  },
+};
+
+function numberDefault(d: number | null | undefined): string | null | undefined {
+  return d === undefined || d === null ? d : String(d);
+}

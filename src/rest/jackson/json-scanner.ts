@@ -1,0 +1,192 @@
+/**
+ * The byte level of the JSON parser (as Jackson's ParserBase is to its UTF-8 parser): the body as
+ * UTF-8 (UTF-16/32 detected by BOM or zero-byte pattern and transcoded; invalid UTF-8 is an error,
+ * never U+FFFD), line and byte-column tracking, whitespace, and numbers and strings scanned with
+ * Jackson's messages. JsonParser (json-parser.ts) builds the token stream on it.
+ */
+import { charDesc, JacksonError, type Location } from "./jackson-error.ts";
+
+/** Body bytes as UTF-8, transcoding UTF-16/32 input detected the way Jackson's ByteSourceJsonBootstrapper does. */
+function toUtf8(bytes: Uint8Array): Uint8Array {
+  const b = bytes;
+  let encoding: "utf-16be" | "utf-16le" | null = null;
+  let skip = 0;
+  if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) skip = 3;
+  else if (b[0] === 0xfe && b[1] === 0xff) [encoding, skip] = ["utf-16be", 2];
+  else if (b[0] === 0xff && b[1] === 0xfe && !(b[2] === 0 && b[3] === 0)) [encoding, skip] = ["utf-16le", 2];
+  else if (b.length >= 2 && b[0] === 0 && b[1] !== 0) encoding = "utf-16be";
+  else if (b.length >= 2 && b[0] !== 0 && b[1] === 0 && !(b[2] === 0 && b[3] === 0)) encoding = "utf-16le";
+  if (encoding === null) return skip ? b.subarray(skip) : b;
+  return new TextEncoder().encode(new TextDecoder(encoding).decode(b.subarray(skip)));
+}
+
+export abstract class JsonScanner {
+  protected readonly b: Uint8Array;
+  protected pos = 0;
+  protected line = 1;
+  protected lineStart = 0;
+  protected pendingString: { start: number } | null = null;
+  protected tokenText = "";
+
+  constructor(bytes: Uint8Array) {
+    this.b = toUtf8(bytes);
+  }
+
+  protected at(index: number): Location {
+    return { line: this.line, column: index - this.lineStart + 1 };
+  }
+
+  protected fail(problem: string, index = this.pos): never {
+    throw new JacksonError(problem, this.at(index), false);
+  }
+
+  protected skipWs(): number {
+    while (this.pos < this.b.length) {
+      const c = this.b[this.pos]!;
+      if (c === 0x20 || c === 0x09 || c === 0x0d) this.pos++;
+      else if (c === 0x0a) {
+        this.pos++;
+        this.line++;
+        this.lineStart = this.pos;
+      } else return c;
+    }
+    return -1;
+  }
+
+  /** The code point at `pos` (for messages), failing on invalid UTF-8 as Jackson does. */
+  protected codePointAt(index: number): { code: number; size: number } {
+    const c = this.b[index]!;
+    if (c < 0x80) return { code: c, size: 1 };
+    const size = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    if (size === 0) this.fail(`Invalid UTF-8 start byte 0x${c.toString(16)}`, index + 1);
+    let code = c & (size === 2 ? 0x1f : size === 3 ? 0x0f : 0x07);
+    for (let i = 1; i < size; i++) {
+      const d = this.b[index + i];
+      if (d === undefined) this.fail("Unexpected end-of-input in character escape sequence", index + i);
+      if ((d & 0xc0) !== 0x80) this.fail(`Invalid UTF-8 middle byte 0x${d.toString(16)}`, index + i + 1);
+      code = (code << 6) | (d & 0x3f);
+    }
+    return { code, size };
+  }
+
+  protected unexpected(c: number, what: string): never {
+    this.fail(`Unexpected character (${charDesc(this.codePointAt(this.pos).code || c)}): ${what}`);
+  }
+
+  protected digitsFrom(index: number): number {
+    let i = index;
+    while (i < this.b.length && this.b[i]! >= 0x30 && this.b[i]! <= 0x39) i++;
+    return i;
+  }
+
+  protected numberFail(what: string, index: number): never {
+    const c = this.b[index];
+    if (c === undefined) this.fail(`Unexpected end-of-input in a Number value: ${what}`, index);
+    this.pos = index;
+    this.fail(`Unexpected character (${charDesc(this.codePointAt(index).code)}) in numeric value: ${what}`, index);
+  }
+
+  protected scanNumber(start: number): "VALUE_NUMBER_INT" | "VALUE_NUMBER_FLOAT" {
+    let i = start;
+    if (this.b[i] === 0x2d) {
+      i++;
+      const d = this.b[i];
+      if (d === undefined || d < 0x30 || d > 0x39) {
+        this.numberFail("expected digit (0-9) to follow minus sign, for valid numeric value", i);
+      }
+    }
+    if (this.b[i] === 0x30 && this.b[i + 1] !== undefined && this.b[i + 1]! >= 0x30 && this.b[i + 1]! <= 0x39) {
+      this.fail("Invalid numeric value: Leading zeroes not allowed", i + 1);
+    }
+    i = this.digitsFrom(i);
+    let float = false;
+    if (this.b[i] === 0x2e) {
+      float = true;
+      const end = this.digitsFrom(i + 1);
+      if (end === i + 1) this.numberFail("Decimal point not followed by a digit", i + 1);
+      i = end;
+    }
+    if (this.b[i] === 0x65 || this.b[i] === 0x45) {
+      float = true;
+      let j = i + 1;
+      if (this.b[j] === 0x2b || this.b[j] === 0x2d) j++;
+      const end = this.digitsFrom(j);
+      if (end === j) this.numberFail("Exponent indicator not followed by a digit", j);
+      i = end;
+    }
+    this.tokenText = new TextDecoder().decode(this.b.subarray(start, i));
+    this.pos = i;
+    return float ? "VALUE_NUMBER_FLOAT" : "VALUE_NUMBER_INT";
+  }
+
+  /** Reads a string body from `pos` (after the opening quote) up to and past the closing quote. */
+  protected scanString(decode: boolean, fieldName = false): string {
+    this.pendingString = null;
+    let out = "";
+    let runStart = this.pos;
+    const flush = (end: number) => {
+      if (decode && end > runStart) out += new TextDecoder().decode(this.b.subarray(runStart, end));
+    };
+    for (;;) {
+      if (this.pos >= this.b.length) {
+        // Jackson's slowParseName fails before reading a byte of the name, parseEscapedName after.
+        if (fieldName && this.pos === runStart && out === "") {
+          this.fail(`Unexpected end-of-input: was expecting closing '"' for name`);
+        }
+        this.fail(`Unexpected end-of-input in ${fieldName ? "field name" : "VALUE_STRING"}`);
+      }
+      const c = this.b[this.pos]!;
+      if (c === 0x22) {
+        flush(this.pos);
+        this.pos++;
+        return out;
+      }
+      if (c < 0x20) {
+        this.fail(
+          `Illegal unquoted character (${charDesc(c)}): has to be escaped using backslash to be included in string value`,
+        );
+      }
+      if (c === 0x5c) {
+        flush(this.pos);
+        out += this.escape();
+        runStart = this.pos;
+        continue;
+      }
+      this.pos += c < 0x80 ? 1 : this.codePointAt(this.pos).size;
+    }
+  }
+
+  protected escape(): string {
+    this.pos++;
+    const e = this.b[this.pos];
+    if (e === undefined) this.fail("Unexpected end-of-input in character escape sequence");
+    this.pos++;
+    const simple: Record<number, string> = {
+      34: '"',
+      92: "\\",
+      47: "/",
+      98: "\b",
+      102: "\f",
+      110: "\n",
+      114: "\r",
+      116: "\t",
+    };
+    if (simple[e] !== undefined) return simple[e];
+    if (e !== 0x75) {
+      this.fail(`Unrecognized character escape ${charDesc(this.codePointAt(this.pos - 1).code)}`, this.pos - 1);
+    }
+    let code = 0;
+    for (let k = 0; k < 4; k++) {
+      const h = this.b[this.pos];
+      if (h === undefined) this.fail("Unexpected end-of-input in character escape sequence");
+      const digit = Number.parseInt(String.fromCharCode(h), 16);
+      if (Number.isNaN(digit)) {
+        this.pos++;
+        this.fail(`Unexpected character (${charDesc(h)}): expected a hex-digit for character escape sequence`);
+      }
+      code = code * 16 + digit;
+      this.pos++;
+    }
+    return String.fromCharCode(code);
+  }
+}

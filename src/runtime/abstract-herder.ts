@@ -1,0 +1,246 @@
+/**
+ * AbstractHerder: what the Herder answers without its serial executor (Connect's AbstractHerder,
+ * which its standalone and distributed herders share): the reads of stored configs and statuses
+ * (ConnectorInfo, ConnectorStateInfo, task configs), KIP-558 active topics, offsets reads, metrics,
+ * plugins and config validation. Reads go straight to the stores; the Herder (herder.ts) adds
+ * everything that changes state.
+ */
+import type { Config } from "../api/connector.ts";
+import { CONFIG_VARIABLE_PATTERN } from "../config-providers/config-transformer.ts";
+import { ConnectError, NotFoundError, RestError } from "../errors.ts";
+import type { MetricsSnapshot } from "../metrics/connect-metrics.ts";
+import type { ConfigInfos, ConfigKeyInfo } from "../plugin/describe-config.ts";
+import type { PluginRegistry } from "../plugin/registry.ts";
+import type { ConfigStore } from "../store/config-store.ts";
+import type { OffsetStore } from "../store/offset-store.ts";
+import type { StatusStore } from "../store/status-store.ts";
+import type { Clock } from "../util/clock.ts";
+import type { Logger, LogManager } from "../util/logger.ts";
+import type { SetTimer } from "../util/timer.ts";
+import { ConfigValidator } from "./config-validator.ts";
+import { readOffsets } from "./connector-offsets.ts";
+import {
+  type ConnectorInfo,
+  type ConnectorOffsets,
+  type ConnectorStateInfo,
+  type ConnectorType,
+  connectorState,
+  type PluginInfo,
+  type TaskInfo,
+  type TaskState,
+  taskState,
+} from "./entities.ts";
+import { metricsSnapshot } from "./metrics-snapshot.ts";
+import { type ResolveConfig, ResolvedValues } from "./resolved-values.ts";
+import { RetryingStatusStore } from "./retrying-status-store.ts";
+import { StatusWriter } from "./status-writer.ts";
+import type { ConverterDefaults } from "./validate-connector-config.ts";
+import type { Worker } from "./worker.ts";
+
+export interface HerderDeps {
+  readonly worker: Worker;
+  readonly configs: ConfigStore;
+  readonly statuses: StatusStore;
+  readonly offsets: OffsetStore;
+  readonly registry: PluginRegistry;
+  readonly workerId: () => string;
+  readonly logs: LogManager;
+  readonly topicTracking: { enabled: boolean; allowReset: boolean };
+  /** Resolves config-provider references; validation runs on resolved values, as in Connect. */
+  readonly resolveConfig: ResolveConfig;
+  /** The worker's converter classes, shown as defaults in validation output (Connect 4.1+). */
+  readonly converterDefaults?: ConverterDefaults;
+  /**
+   * Why a RUNNING task of the connector is degraded (e.g. its ingest spool is backing up), shown as
+   * the task's trace in status responses; null when it is not.
+   */
+  readonly degradedTrace?: (connector: string, task: number) => string | null;
+  /** For the health check's timeout; default the system clock. */
+  readonly clock?: Clock;
+  /** The timer retrying statuses that could not be stored; default an unref'd setTimeout. */
+  readonly statusRetryTimer?: SetTimer;
+}
+
+export abstract class AbstractHerder {
+  protected readonly log: Logger;
+  protected readonly status: StatusWriter;
+  /**
+   * Statuses as status reads see them: stored, or kept in memory when they could not be stored (a
+   * full disk) until they are; the store's topics are read from `deps.statuses`.
+   */
+  protected readonly statuses: RetryingStatusStore;
+  protected readonly validator: ConfigValidator;
+
+  constructor(protected readonly deps: HerderDeps) {
+    this.log = deps.logs.get("org.apache.kafka.connect.runtime.Herder");
+    this.statuses = new RetryingStatusStore({
+      store: deps.statuses,
+      log: deps.logs.get("org.apache.kafka.connect.storage.StatusBackingStore"),
+      ...(deps.statusRetryTimer ? { setTimer: deps.statusRetryTimer } : {}),
+    });
+    this.status = new StatusWriter(deps.configs, this.statuses, deps.logs, deps.workerId);
+    this.validator = new ConfigValidator(
+      deps.registry,
+      deps.logs,
+      deps.resolveConfig,
+      () => deps.configs.names().map((name) => [name, deps.configs.get(name)?.config ?? {}] as const),
+      deps.converterDefaults,
+    );
+  }
+
+  get workerId(): string {
+    return this.deps.workerId();
+  }
+
+  // ---- reads ------------------------------------------------------------------------------------
+
+  connectors(): string[] {
+    return this.deps.configs.names();
+  }
+
+  connectorType(config: Readonly<Record<string, string>> | undefined): ConnectorType {
+    const cls = config?.["connector.class"];
+    if (!cls) return "unknown";
+    return this.deps.registry.find(["source", "sink"], cls)?.type ?? "unknown";
+  }
+
+  protected stored(name: string) {
+    const stored = this.deps.configs.get(name);
+    if (!stored) throw new NotFoundError(`Connector ${name} not found`);
+    return stored;
+  }
+
+  connectorInfo(name: string): ConnectorInfo {
+    const s = this.stored(name);
+    return {
+      name,
+      config: s.config,
+      tasks: s.taskConfigs.map((_, task) => ({ connector: name, task })),
+      type: this.connectorType(s.config),
+    };
+  }
+
+  connectorConfig(name: string): Record<string, string> {
+    return this.stored(name).config;
+  }
+
+  taskConfigs(name: string): TaskInfo[] {
+    return this.stored(name).taskConfigs.map((config, task) => ({ id: { connector: name, task }, config }));
+  }
+
+  connectorStatus(name: string): ConnectorStateInfo {
+    const config = this.deps.configs.get(name);
+    const status = config && this.statuses.connector(name);
+    if (!config || !status) throw new NotFoundError(`No status found for connector ${name}`);
+    const version = this.pluginVersion(config.config);
+    return {
+      name,
+      connector: connectorState(status.state, status.workerId, status.trace, version),
+      tasks: this.statuses
+        .tasks(name)
+        .map((t) => taskState(t.id, t.status.state, t.status.workerId, this.traceOf(name, t.id, t.status), version)),
+      type: this.connectorType(config.config),
+    };
+  }
+
+  taskStatus(name: string, task: number): TaskState {
+    const config = this.deps.configs.get(name);
+    const status = config && task >= 0 ? this.statuses.task(name, task) : undefined;
+    if (!config || !status) throw new NotFoundError(`No status found for task ${name}-${task}`);
+    const version = this.pluginVersion(config.config);
+    return taskState(task, status.state, status.workerId, this.traceOf(name, task, status), version);
+  }
+
+  /** The version of the connector plugin a config names (KIP-891 status `version`). */
+  protected pluginVersion(config: Readonly<Record<string, string>>): string | null {
+    return this.deps.registry.find(["source", "sink"], config["connector.class"] ?? "")?.version ?? null;
+  }
+
+  private traceOf(name: string, task: number, status: { state: string; trace: string | null }): string | null {
+    if (status.trace !== null || status.state !== "RUNNING") return status.trace;
+    return this.deps.degradedTrace?.(name, task) ?? null;
+  }
+
+  /** Active topics; a topic named by a resolved value shows its reference or `[hidden]`. */
+  async activeTopics(name: string): Promise<string[]> {
+    this.requireTopicTracking(false);
+    const topics = this.deps.statuses.topics(name);
+    const stored = this.deps.configs.get(name);
+    if (topics.length === 0 || !stored) return topics;
+    return (await this.resolvedValuesOf(stored.config)).hideDeep(topics);
+  }
+
+  /**
+   * What the providers resolve for a stored config, to hide in answers. When they cannot resolve
+   * it now, the answer is that error: nothing derived from the config could be told from a secret.
+   */
+  protected async resolvedValuesOf(config: Config): Promise<ResolvedValues> {
+    if (!Object.values(config).some((v) => CONFIG_VARIABLE_PATTERN.test(v))) return ResolvedValues.none;
+    return (await ResolvedValues.resolve(config, this.deps.resolveConfig)).values;
+  }
+
+  async resetActiveTopics(name: string): Promise<void> {
+    this.requireTopicTracking(true);
+    this.deps.statuses.resetTopics(name);
+  }
+
+  private requireTopicTracking(reset: boolean): void {
+    const { enabled, allowReset } = this.deps.topicTracking;
+    if (!enabled) throw new RestError(403, "Topic tracking is disabled.");
+    if (reset && !allowReset) throw new RestError(403, "Topic tracking reset is disabled.");
+  }
+
+  /**
+   * Called from a task's send path: a failure to store the topic (disk full) is logged, never
+   * thrown, as Connect's status store does; it must not fail the task. The topic is recorded again
+   * when the task restarts.
+   */
+  recordActiveTopic(connector: string, topic: string): void {
+    if (!this.deps.topicTracking.enabled || !this.deps.configs.has(connector)) return;
+    try {
+      this.deps.statuses.addTopic(connector, topic);
+    } catch (error) {
+      this.log.error(`Could not record topic ${topic} as active for connector ${connector}`, error);
+    }
+  }
+
+  protected descriptorOf(name: string, config: Readonly<Record<string, string>>) {
+    const descriptor = this.deps.registry.find(["source", "sink"], config["connector.class"] ?? "");
+    if (!descriptor) throw new ConnectError(`Failed to find the connector class of ${name}`);
+    return descriptor;
+  }
+
+  // ---- offsets ----------------------------------------------------------------------------------
+
+  async connectorOffsets(name: string): Promise<ConnectorOffsets> {
+    const stored = this.stored(name);
+    const descriptor = this.descriptorOf(name, stored.config);
+    const values = await this.resolvedValuesOf(stored.config);
+    // Source offsets live in SQLite: no Kafka client needed (nor a reachable broker).
+    const offsets =
+      descriptor.type === "source"
+        ? await readOffsets(name, descriptor, stored.config, this.deps.offsets, null)
+        : await this.deps.worker.withConnectorAdmin(stored.config, (admin) =>
+            readOffsets(name, descriptor, stored.config, this.deps.offsets, admin),
+          );
+    return values.hideDeep(offsets);
+  }
+
+  // ---- views: metrics, plugins, validation ------------------------------------------------------
+
+  metricsSnapshot(): MetricsSnapshot {
+    return metricsSnapshot(this.deps.configs, this.statuses, this.deps.registry, this.deps.worker);
+  }
+
+  plugins(connectorsOnly: boolean): PluginInfo[] {
+    return this.validator.plugins(connectorsOnly);
+  }
+
+  pluginConfig(pluginName: string, versionSpec?: string): ConfigKeyInfo[] {
+    return this.validator.pluginConfig(pluginName, versionSpec);
+  }
+
+  validateConfig(pluginName: string, config: Record<string, string | null>): Promise<ConfigInfos> {
+    return this.validator.validateForPlugin(pluginName, config);
+  }
+}

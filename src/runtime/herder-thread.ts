@@ -1,0 +1,121 @@
+/**
+ * HerderThread: the Herder's serial executor (Connect's herder thread) and the work that runs on it
+ * to bring a stored connector to its target state: starting the connector instance and its tasks,
+ * regenerating task configs when the connector asks (task-reconfiguration.ts), and re-creating an
+ * instance on restart or config change. Herder (herder.ts) builds its operations on these.
+ *
+ * Work queued before shutdown (a reconfiguration, a restart's second step) starts nothing once
+ * `stopped` is set.
+ */
+import type { Config } from "../api/connector.ts";
+import type { TargetState } from "../store/config-store.ts";
+import { SerialExecutor } from "../util/async.ts";
+import { systemClock } from "../util/clock.ts";
+import { AbstractHerder } from "./abstract-herder.ts";
+import { generateTaskConfigs } from "./task-reconfiguration.ts";
+import { type WorkerHealth, workerHealth } from "./worker-health.ts";
+
+export abstract class HerderThread extends AbstractHerder {
+  protected readonly executor = new SerialExecutor();
+  protected started = false;
+  protected stopped = false;
+
+  get ready(): boolean {
+    return this.started;
+  }
+
+  /** KIP-1017's health of this worker (worker-health.ts): starting, healthy, or unhealthy when this herder is stuck. */
+  health(): Promise<WorkerHealth> {
+    return workerHealth(this, this.deps.clock ?? systemClock);
+  }
+
+  /**
+   * Resolves once everything queued on the herder before this call has run (Connect's herder lock).
+   * Concurrent probes share the check already queued, so a burst of them adds one job, not many.
+   */
+  healthCheck(): Promise<void> {
+    this.pendingHealthCheck ??= this.executor
+      .run(async () => {})
+      .finally(() => {
+        this.pendingHealthCheck = undefined;
+      });
+    return this.pendingHealthCheck;
+  }
+  private pendingHealthCheck: Promise<void> | undefined;
+
+  // ---- starting and reconfiguring ---------------------------------------------------------------
+
+  protected async startConnectorAndTasks(name: string): Promise<void> {
+    // Work queued before shutdown (a reconfiguration, a restart's second step) starts nothing.
+    if (this.stopped) return;
+    const stored = this.deps.configs.get(name);
+    if (!stored) return;
+    this.validator.registerSecrets(stored.config);
+    // What the providers resolve now is hidden from this connector's failure traces, short values too.
+    try {
+      this.status.hideInTraces(name, await this.resolvedValuesOf(stored.config));
+    } catch {
+      // The worker reports the provider's failure; it names no value.
+    }
+    const wc = await this.deps.worker.startConnector(
+      name,
+      stored.config,
+      stored.targetState,
+      this.status.connectorListener,
+      () => {
+        void this.executor
+          .run(() => this.reconfigureTasks(name))
+          .catch((error) => this.log.error(`Task reconfiguration of ${name} failed`, error));
+      },
+    );
+    // Statuses of tasks that no longer exist must not linger.
+    this.statuses.removeTasksFrom(name, stored.taskConfigs.length);
+    if (!wc) return;
+    // A start still in flight (tasks follow when it completes) shows as UNASSIGNED, not as nothing.
+    if (wc.starting && !this.statuses.connector(name)) this.status.connector(name, "UNASSIGNED");
+    if (stored.targetState === "STARTED" && wc.started) await this.reconfigureTasks(name);
+    else if (stored.targetState === "PAUSED") await this.startTasks(name, stored.config, stored.taskConfigs, "PAUSED");
+  }
+
+  protected async startTasks(
+    name: string,
+    config: Config,
+    taskConfigs: readonly Config[],
+    state: TargetState,
+  ): Promise<void> {
+    if (this.stopped) return;
+    for (let i = 0; i < taskConfigs.length; i++) {
+      const id = { connector: name, task: i };
+      if (this.deps.worker.task(id)) continue;
+      await this.deps.worker.startTask(id, config, taskConfigs[i]!, state, this.status.taskListener);
+    }
+  }
+
+  /** Connect's task generation: ask the connector, add framework keys, restart tasks on change. */
+  protected async reconfigureTasks(name: string): Promise<void> {
+    const stored = this.deps.configs.get(name);
+    const wc = this.deps.worker.connector(name);
+    if (!stored || !wc || stored.targetState !== "STARTED" || !wc.started) return;
+    const type = this.connectorType(stored.config);
+    const taskConfigs = await generateTaskConfigs(name, stored.config, wc, this.deps.resolveConfig, type);
+    if (!taskConfigs) return;
+    const changed = JSON.stringify(taskConfigs) !== JSON.stringify(stored.taskConfigs);
+    if (changed) {
+      await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
+      this.deps.configs.putTaskConfigs(name, taskConfigs);
+      this.statuses.removeTasksFrom(name, taskConfigs.length);
+    }
+    await this.startTasks(name, stored.config, taskConfigs, "STARTED");
+  }
+
+  /**
+   * Stops and re-creates the connector instance, then brings its tasks in line: missing tasks are
+   * started, and tasks whose generated configs changed are replaced. With `configChanged` every
+   * task restarts, so it picks up the new connector config even if its task config is the same.
+   */
+  protected async restartConnectorInstance(name: string, configChanged: boolean): Promise<void> {
+    await this.deps.worker.stopConnector(name);
+    if (configChanged) await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
+    await this.startConnectorAndTasks(name);
+  }
+}

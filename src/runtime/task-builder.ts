@@ -1,0 +1,205 @@
+/**
+ * The Worker's task builder (Connect's Worker.TaskBuilder): a WorkerSourceTask or WorkerSinkTask
+ * from a task's configs, with its converters (the connector's own or the worker's, with a source
+ * plugin's converter defaults), transformation chain, error reporters and
+ * RetryWithToleranceOperator, and the Kafka client properties of its producer or consumer. Called
+ * by Worker.startTask (worker.ts), which owns and starts what it builds.
+ */
+import type { Config } from "../api/connector.ts";
+import type { Converter, HeaderConverter } from "../api/converter.ts";
+import { ConfigError } from "../errors.ts";
+import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
+import type { TargetState } from "../store/config-store.ts";
+import { clientProperties } from "../worker-config.ts";
+import { sinkConnectorConfig, sourceConnectorConfig, splitList, topicPattern } from "./connector-config.ts";
+import { DeadLetterQueueReporter } from "./errors/dead-letter-queue-reporter.ts";
+import { LogReporter } from "./errors/log-reporter.ts";
+import type { ErrorReporter } from "./errors/processing-context.ts";
+import { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
+import type { RecordConverters } from "./record-conversion.ts";
+import { TaskMetrics } from "./task-metrics.ts";
+import { topicCreationGroups, topicCreator } from "./topic-creation.ts";
+import { TransformationChain } from "./transformation-chain.ts";
+import { resolveConnector } from "./validate-connector-config.ts";
+import type { WorkerDeps } from "./worker.ts";
+import { WorkerSinkTask } from "./worker-sink-task.ts";
+import { WorkerSourceTask } from "./worker-source-task.ts";
+import type { ConnectorTaskId, TaskStatusListener, WorkerTask } from "./worker-task.ts";
+
+/** Builds a task (not started) from its raw configs, resolving config-provider references first. */
+export async function buildTask(
+  deps: WorkerDeps,
+  id: ConnectorTaskId,
+  rawConnectorConfig: Config,
+  rawTaskConfig: Config,
+  target: TargetState,
+  listener: TaskStatusListener,
+  stopSignal: AbortSignal,
+): Promise<WorkerTask> {
+  const connectorConfig = await deps.resolveConfig(rawConnectorConfig);
+  const taskConfig = await deps.resolveConfig(rawTaskConfig);
+  const descriptor: ConnectorDescriptor = resolveConnector(deps.registry, connectorConfig["connector.class"] ?? "");
+  const framework = (descriptor.type === "sink" ? sinkConnectorConfig : sourceConnectorConfig).parse(connectorConfig);
+  const converterDefaults = descriptor.type === "source" ? descriptor.converterDefaults : undefined;
+  const key = converter(deps, connectorConfig, "key.converter", converterDefaults?.["key.converter"]);
+  const value = converter(deps, connectorConfig, "value.converter", converterDefaults?.["value.converter"]);
+  const header = headerConverter(deps, connectorConfig);
+  const converters: RecordConverters = {
+    key: key.converter,
+    keyClass: key.className,
+    value: value.converter,
+    valueClass: value.className,
+    header: header.converter,
+    headerClass: header.className,
+  };
+  const transformations = TransformationChain.fromConfig(deps.registry, connectorConfig);
+  const taskLog = deps.logs.get(
+    descriptor.type === "sink"
+      ? "org.apache.kafka.connect.runtime.WorkerSinkTask"
+      : "org.apache.kafka.connect.runtime.WorkerSourceTask",
+  );
+  const metrics = new TaskMetrics();
+  const reporters: ErrorReporter[] = [];
+  if (framework["errors.log.enable"]) {
+    reporters.push(
+      new LogReporter(
+        deps.logs
+          .get("org.apache.kafka.connect.runtime.errors.LogReporter")
+          .withContext(`[${id.connector}|task-${id.task}]`),
+        framework["errors.log.include.messages"],
+        metrics,
+      ),
+    );
+  }
+  const common = {
+    id,
+    initialState: target,
+    listener,
+    clock: deps.clock,
+    log: taskLog,
+    taskClass: descriptor.taskClass,
+    config: taskConfig,
+    converters,
+    transformations,
+    offsetFlushIntervalMs: deps.config["offset.flush.interval.ms"],
+    onTopic: (topic: string) => deps.onTopic(id.connector, topic),
+    metrics,
+  };
+  const tolerance = {
+    retryTimeoutMs: framework["errors.retry.timeout"],
+    retryDelayMaxMs: framework["errors.retry.delay.max.ms"],
+    tolerance: framework["errors.tolerance"] as "none" | "all",
+  };
+  if (descriptor.type === "source") {
+    const operator = new RetryWithToleranceOperator(tolerance, reporters, deps.clock, id, metrics, stopSignal);
+    const groups = deps.config["topic.creation.enable"] ? topicCreationGroups(connectorConfig) : undefined;
+    const producerProps = clientProperties(deps.config, "producer", connectorConfig);
+    return new WorkerSourceTask({
+      ...common,
+      task: descriptor.createTask(),
+      operator,
+      producer: () => deps.kafka.producer(producerProps),
+      keepOrder: descriptor.keepsOrder?.(taskConfig) ?? false,
+      maxRequestBytes: Number(producerProps["max.request.size"] ?? 1_048_576),
+      maxInFlightBatches: Math.max(1, Number(producerProps["max.in.flight.requests.per.connection"] ?? 5) || 5),
+      maxInFlightBytes: Math.max(1, Number(producerProps["buffer.memory"] ?? 33_554_432) || 33_554_432),
+      offsets: deps.offsets,
+      ...(groups
+        ? {
+            topicCreator: topicCreator(
+              () => deps.kafka.admin(clientProperties(deps.config, "admin", connectorConfig)),
+              groups,
+            ),
+          }
+        : {}),
+    });
+  }
+  const sinkFramework = framework as ReturnType<typeof sinkConnectorConfig.parse>;
+  const dlqTopic = sinkFramework["errors.deadletterqueue.topic.name"].trim();
+  if (dlqTopic !== "") {
+    reporters.push(
+      new DeadLetterQueueReporter(
+        {
+          topic: dlqTopic,
+          replicationFactor: sinkFramework["errors.deadletterqueue.topic.replication.factor"],
+          contextHeaders: sinkFramework["errors.deadletterqueue.context.headers.enable"],
+        },
+        () => deps.kafka.admin(clientProperties(deps.config, "admin", connectorConfig)),
+        () => deps.kafka.producer(clientProperties(deps.config, "producer", connectorConfig)),
+        deps.logs.get("org.apache.kafka.connect.runtime.errors.DeadLetterQueueReporter"),
+        metrics,
+      ),
+    );
+  }
+  const operator = new RetryWithToleranceOperator(tolerance, reporters, deps.clock, id, metrics, stopSignal);
+  const regex = sinkFramework["topics.regex"].trim();
+  const topics = regex !== "" ? topicPattern(regex) : splitList(taskConfig.topics ?? connectorConfig.topics);
+  // Connect's consumer client id; it also lets a restarted task fence its own dead predecessor.
+  const consumerProps = {
+    "auto.offset.reset": "earliest",
+    ...clientProperties(deps.config, "consumer", connectorConfig),
+    "client.id": `connector-consumer-${id.connector}-${id.task}`,
+  };
+  return new WorkerSinkTask({
+    ...common,
+    task: descriptor.createTask(),
+    operator,
+    maxPutRecords: Math.max(1, Number((consumerProps as Record<string, string>)["max.poll.records"] ?? 500) || 500),
+    consumer: () =>
+      deps.kafka.consumer({
+        groupId: sinkGroupId(id.connector, connectorConfig),
+        topics,
+        properties: consumerProps,
+      }),
+  });
+}
+
+function converter(
+  deps: WorkerDeps,
+  connectorConfig: Config,
+  prop: "key.converter" | "value.converter",
+  defaults: Readonly<Record<string, string>> = {},
+): { converter: Converter; className: string } {
+  const own = connectorConfig[prop]?.trim();
+  const source = own ? connectorConfig : deps.config.originals;
+  const className = own || deps.config[prop];
+  const descriptor = deps.registry.find(["converter"], className);
+  if (!descriptor)
+    throw new ConfigError(
+      `Invalid value ${className} for configuration ${prop}: Class ${className} could not be found.`,
+    );
+  const converter = descriptor.create();
+  const settings = own
+    ? { ...defaults, ...prefixed(source, `${prop}.`) }
+    : { ...prefixed(source, `${prop}.`), ...defaults, ...prefixed(connectorConfig, `${prop}.`) };
+  converter.configure(
+    { ...settings, "converter.type": prop === "key.converter" ? "key" : "value" },
+    prop === "key.converter",
+  );
+  return { converter, className: descriptor.className };
+}
+
+function headerConverter(deps: WorkerDeps, connectorConfig: Config): { converter: HeaderConverter; className: string } {
+  const own = connectorConfig["header.converter"]?.trim();
+  const source = own ? connectorConfig : deps.config.originals;
+  const className = own || deps.config["header.converter"];
+  const descriptor = deps.registry.find(["header_converter"], className);
+  if (!descriptor)
+    throw new ConfigError(
+      `Invalid value ${className} for configuration header.converter: Class ${className} could not be found.`,
+    );
+  const converter = descriptor.create();
+  converter.configure({ ...prefixed(source, "header.converter."), "converter.type": "header" });
+  return { converter, className: descriptor.className };
+}
+
+function prefixed(config: Readonly<Record<string, string>>, prefix: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(config)) if (k.startsWith(prefix)) out[k.slice(prefix.length)] = v;
+  return out;
+}
+
+/** The consumer group of a sink connector: `connect-<name>` unless `consumer.override.group.id`. */
+export function sinkGroupId(connector: string, config: Readonly<Record<string, string>>): string {
+  return config["consumer.override.group.id"]?.trim() || `connect-${connector}`;
+}

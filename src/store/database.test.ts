@@ -1,0 +1,102 @@
+/**
+ * The store's open path when the disk is full at startup (issue: full-disk leftovers, point 4).
+ * A full disk is made with `PRAGMA max_page_count` on a real SQLite file (SQLITE_FULL on a write
+ * that needs a new page); the setting belongs to a connection, so each test opens the file as
+ * openDatabase does, caps it, and runs the steps openDatabase runs after opening (`migrate`,
+ * `checkWritable`), which end the start with a StoreError (main.ts: message, exit code 1).
+ */
+import { Database } from "bun:sqlite";
+import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { tempDir } from "../../test/support/temp-dir.ts";
+import { ConfigStore } from "./config-store.ts";
+import { checkWritable, DATABASE_FILE, migrate, openDatabase, StoreError } from "./database.ts";
+import { migrations } from "./migrations/index.ts";
+
+/** Opens `path` as openDatabase does (WAL, exclusive) and caps it at its size with no free page. */
+function openFull(path: string): Database {
+  const db = new Database(path, { strict: true });
+  db.run("PRAGMA locking_mode = EXCLUSIVE");
+  db.run("PRAGMA journal_mode = WAL");
+  db.run("PRAGMA incremental_vacuum");
+  const { page_count } = db.query("PRAGMA page_count").get() as { page_count: number };
+  db.run(`PRAGMA max_page_count = ${page_count}`);
+  expect((db.query("PRAGMA freelist_count").get() as { freelist_count: number }).freelist_count).toBe(0);
+  return db;
+}
+
+const userVersion = (db: Database) => (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
+
+function thrown(run: () => void): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected a throw");
+}
+
+describe("openDatabase on a full disk", () => {
+  test("a migration that cannot be written stops the start naming the file and SQLITE_FULL; the file keeps its version and data", async () => {
+    await using dir = await tempDir("database-");
+    const path = join(dir.path, DATABASE_FILE);
+    const old = new Database(path, { create: true, strict: true });
+    old.run("PRAGMA journal_mode = WAL");
+    old.run(migrations[0]!.sql);
+    old.run("PRAGMA user_version = 1");
+    new ConfigStore(old).putConfig("c", { "connector.class": "X" });
+    old.close();
+
+    const db = openFull(path);
+    const error = thrown(() => migrate(db, path));
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as Error).message).toBe(
+      `The data file ${path} cannot be written (migration to schema version 2): the disk is full (SQLITE_FULL: database or disk is full). The gateway does not start without room for its state: free space on the volume of data.dir and start it again; it keeps schema version 1.`,
+    );
+    expect(userVersion(db)).toBe(1);
+    db.close();
+
+    // With room again the next start migrates; nothing was lost or damaged.
+    const reopened = openDatabase(dir.path);
+    expect(reopened.query("PRAGMA quick_check").get()).toEqual({ quick_check: "ok" });
+    expect(userVersion(reopened)).toBe(migrations.at(-1)!.version);
+    expect(new ConfigStore(reopened).get("c")?.config).toEqual({ "connector.class": "X" });
+    reopened.close();
+  });
+
+  test("a store that cannot take a write at startup stops the start; the file is unchanged", async () => {
+    await using dir = await tempDir("database-");
+    const first = openDatabase(dir.path);
+    new ConfigStore(first).putConfig("c", { "connector.class": "X", big: "y".repeat(50_000) });
+    first.close();
+    const path = join(dir.path, DATABASE_FILE);
+
+    const db = openFull(path);
+    migrate(db, path); // nothing to do: the schema is current
+    const error = thrown(() => checkWritable(db, path));
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as Error).message).toBe(
+      `The data file ${path} cannot be written (the startup write check): the disk is full (SQLITE_FULL: database or disk is full). The gateway does not start without room for its state: free space on the volume of data.dir and start it again; the file is unchanged.`,
+    );
+    expect(db.query("SELECT name FROM sqlite_schema WHERE name = 'startup_write_check'").get()).toBeNull();
+    db.close();
+
+    const reopened = openDatabase(dir.path);
+    expect(reopened.query("PRAGMA quick_check").get()).toEqual({ quick_check: "ok" });
+    expect(new ConfigStore(reopened).get("c")?.config.big).toHaveLength(50_000);
+    reopened.close();
+  });
+
+  test("with room, the write check leaves no table behind and the file does not grow from one start to the next", async () => {
+    await using dir = await tempDir("database-");
+    openDatabase(dir.path).close();
+    const sizes: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const db = openDatabase(dir.path);
+      sizes.push((db.query("PRAGMA page_count").get() as { page_count: number }).page_count);
+      expect(db.query("SELECT name FROM sqlite_schema WHERE name = 'startup_write_check'").get()).toBeNull();
+      db.close();
+    }
+    expect(new Set(sizes).size).toBe(1);
+  });
+});

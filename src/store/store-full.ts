@@ -1,0 +1,23 @@
+/**
+ * SQLite's "database or disk is full" (SQLITE_FULL): the volume of data.dir has no room left (or
+ * the file reached its page limit). Writes that the worker can go on without (statuses, an
+ * Idempotency-Key, a spool delete) log it and retry; a REST request whose write failed says it in
+ * words an operator acts on (`rest/error-mapping.ts`); startup refuses to run on it
+ * (`database.ts`).
+ */
+
+/**
+ * True for SQLITE_FULL, by its code (bun:sqlite's SQLiteError), on the error or one of its causes.
+ * Never by its text: a REST error may echo what a client sent (a connector name), and a client must
+ * not be able to raise the operator's "disk full" alarm.
+ */
+export function isStoreFull(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    if ((e as { code?: unknown }).code === "SQLITE_FULL") return true;
+  }
+  return false;
+}
+
+/** What a REST request whose write failed on a full store answers (no value of the request in it). */
+export const STORE_FULL_MESSAGE =
+  "The worker's state store is full (SQLITE_FULL: database or disk is full), so the request could not be completed. Free space on the volume of data.dir and retry.";
