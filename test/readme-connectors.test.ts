@@ -84,7 +84,8 @@ function substitutions(): [string, string][] {
   ];
 }
 
-async function run(command: ReadmeCommand): Promise<CommandResult> {
+/** Runs a command with this machine's substitutions; unless `anyExit`, it must exit 0 and print nothing on stderr. */
+async function run(command: ReadmeCommand, anyExit = false): Promise<CommandResult> {
   let text = command.text;
   for (const [from, to] of substitutions()) text = text.replaceAll(from, to);
   const result = await runReadmeCommand(text, {
@@ -92,16 +93,21 @@ async function run(command: ReadmeCommand): Promise<CommandResult> {
     curlHome: home,
     env: { GITHUB_TOKEN, CLIENT_SECRET },
   });
-  expect({ command: text, code: result.code, stderr: result.stderr }).toEqual({ command: text, code: 0, stderr: "" });
+  if (!anyExit) {
+    expect({ command: text, code: result.code, stderr: result.stderr }).toEqual({ command: text, code: 0, stderr: "" });
+  }
   return result;
 }
 
-/** Types the command again until its answer passes `check` (a poll, a flush or a start takes time). */
+/**
+ * Types the command again until it exits 0 with an answer that passes `check` (a poll, a flush or
+ * a start takes time; `grep` exits 1 until the metric lines exist).
+ */
 function runUntil(command: ReadmeCommand, check: (result: CommandResult) => boolean, what: string) {
   return waitFor(
     async () => {
-      const result = await run(command);
-      return check(result) ? result : undefined;
+      const result = await run(command, true);
+      return result.code === 0 && result.stderr === "" && check(result) ? result : undefined;
     },
     { timeoutMs: 40_000, intervalMs: 200, what: `${what} from: ${command.text}` },
   );
@@ -290,9 +296,10 @@ describe("README: HTTP sink worked example", () => {
       body: `[${values.join(",")}]`,
     });
     const tokenRequests = ordersApi.seen.filter((s) => s.url.pathname === "/oauth2/token");
-    expect(tokenRequests.map((s) => s.body)).toEqual([
-      `grant_type=client_credentials&client_id=gateway&client_secret=${CLIENT_SECRET}`,
-    ]);
+    expect(tokenRequests.length).toBeGreaterThan(0);
+    expect(new Set(tokenRequests.map((s) => s.body))).toEqual(
+      new Set([`grant_type=client_credentials&client_id=gateway&client_secret=${CLIENT_SECRET}`]),
+    );
 
     // "A record the API rejects with 400 lands in orders-rejected with
     // __connect.errors.http.status.code=400, …response.body=<start of the answer>"; a 409 counts as delivered.
