@@ -6,7 +6,9 @@ import { builtinConfigProviders } from "./config-providers/config-provider.ts";
 import type { ConfigDef } from "./plugin/config-def.ts";
 import { configDoc, configTable, pluginDoc, pluginDocFileName, pluginIndex } from "./plugin/docs.ts";
 import { builtInPlugins } from "./plugins.ts";
-import { commonConnectorConfig, sinkOnlyConfig, sourceOnlyConfig } from "./runtime/connector-config.ts";
+import { commonConnectorConfig } from "./runtime/connector-config.ts";
+import { sinkOnlyConfig } from "./runtime/sink-connector-config.ts";
+import { sourceOnlyConfig } from "./runtime/source-connector-config.ts";
 import { workerConfigDef } from "./worker-config.ts";
 
 const WORKER_INTRO =

@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { type App, startApp } from "./app.ts";
 import { parseCommandLine, USAGE } from "./cli.ts";
+import { clientProperties } from "./client-properties.ts";
 import type { ConfigProvider } from "./config-providers/config-provider.ts";
 import { configProvidersFromWorkerConfig, resolveConfig } from "./config-providers/config-transformer.ts";
 import { ConfigError, messageOf } from "./errors.ts";
@@ -17,7 +18,7 @@ import { exitOnUncaughtErrors } from "./uncaught-errors.ts";
 import { getLogger, logManager, parseLevel } from "./util/logger.ts";
 import { configFromEnvironment, environmentKeys, parseProperties } from "./util/properties.ts";
 import { GATEWAY_VERSION } from "./version.ts";
-import { clientProperties, loadWorkerConfig, type WorkerConfig } from "./worker-config.ts";
+import { loadWorkerConfig, type WorkerConfig } from "./worker-config.ts";
 
 const log = getLogger("io.edgegateway.Gateway");
 

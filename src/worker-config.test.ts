@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { isLoopback, loadWorkerConfig, parseListener } from "./worker-config.ts";
+import { isLoopback, parseListener } from "./listener.ts";
+import { loadWorkerConfig } from "./worker-config.ts";
 
 describe("the default REST listener (issue 13, safe defaults)", () => {
   test("binds 127.0.0.1 only when REST authentication is off", () => {

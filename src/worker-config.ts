@@ -2,14 +2,15 @@
  * The worker's own settings (connect-standalone's worker.properties), declared once with the
  * config DSL: validation, defaults and docs/worker-config.md all come from `workerConfigDef`.
  * Kafka client settings (`security.protocol`, `sasl.*`, `ssl.*`, …) pass through to every client;
- * `producer.*`, `consumer.*` and `admin.*` override them per client type, as in Connect.
+ * `producer.*`, `consumer.*` and `admin.*` override them per client type, as in Connect
+ * (client-properties.ts); the listener URIs are parsed in listener.ts.
  * Every key may also come from the environment as `CONNECT_<KEY>` (see util/properties.ts); the
  * environment wins over the file.
  */
 import { configProvidersWorkerConfig } from "./config-providers/config-transformer.ts";
-import { ConfigError } from "./errors.ts";
 import { ingestGlobalQuotaConfigDef } from "./ingest/quota/ingest-quotas.ts";
 import { ingestTlsConfigDef } from "./ingest/tls/ingest-tls-config.ts";
+import { type Listener, workerListeners } from "./listener.ts";
 import { check, defineConfig, key } from "./plugin/config-def.ts";
 import { restAuthenticationConfigDef } from "./rest/auth/auth-config.ts";
 import { configFromEnvironment } from "./util/properties.ts";
@@ -222,14 +223,6 @@ export type ParsedWorkerConfig = ReturnType<typeof workerConfigDef.parse>;
 /** The `listeners` default when REST authentication is off. */
 export const LOOPBACK_DEFAULT_LISTENER = "http://127.0.0.1:8083";
 
-export interface Listener {
-  readonly protocol: "http" | "https";
-  /** Empty string: all interfaces. */
-  readonly host: string;
-  readonly port: number;
-  readonly uri: string;
-}
-
 export interface WorkerConfig extends ParsedWorkerConfig {
   /** Every key as given (file plus environment), for client settings and prefixed lookups. */
   readonly originals: Readonly<Record<string, string>>;
@@ -241,36 +234,6 @@ export interface WorkerConfig extends ParsedWorkerConfig {
   /** Keys that are accepted but have no effect here (for a startup warning). */
   readonly ignoredKeys: readonly string[];
 }
-
-function configError(keyName: string, message: string): never {
-  throw new ConfigError(message, new Map([[keyName, [message]]]));
-}
-
-export function parseListener(keyName: string, uri: string): Listener {
-  const m = /^([A-Za-z]+):\/\/(\[[^\]]*\]|[^:/]*):(\d+)\/?$/.exec(uri.trim());
-  if (!m)
-    configError(
-      keyName,
-      `Invalid value ${uri} for configuration ${keyName}: Could not parse listener: expected protocol://host:port`,
-    );
-  const protocol = m[1]!.toLowerCase();
-  if (protocol !== "http" && protocol !== "https") {
-    configError(
-      keyName,
-      `Invalid value ${uri} for configuration ${keyName}: Listener protocol must be either "http" or "https".`,
-    );
-  }
-  const port = Number(m[3]);
-  if (port > 65535) configError(keyName, `Invalid value ${uri} for configuration ${keyName}: port out of range`);
-  return { protocol, host: m[2]!.replace(/^\[|\]$/g, ""), port, uri: uri.trim() };
-}
-
-/** Whether a listener accepts connections from this host only. */
-export function isLoopback(listener: Listener): boolean {
-  const host = listener.host.toLowerCase();
-  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
 /** Merges file and environment, validates, and returns the worker config or throws one ConfigError. */
 export function loadWorkerConfig(
   fileConfig: Readonly<Record<string, string>>,
@@ -282,21 +245,11 @@ export function loadWorkerConfig(
   if (originals.listeners === undefined && parsed["rest.authentication"].length === 0) {
     parsed.listeners = [LOOPBACK_DEFAULT_LISTENER];
   }
-  const restListeners = parsed.listeners.map((l) => parseListener("listeners", l));
-  if (restListeners.length === 0)
-    configError("listeners", "Invalid value  for configuration listeners: at least one listener is required");
-  const adminListeners = parsed["admin.listeners"]?.map((l) => parseListener("admin.listeners", l));
-  const ingestListeners = parsed["ingest.listeners"]?.map((l) => parseListener("ingest.listeners", l)) ?? null;
-  for (const ingest of ingestListeners ?? []) {
-    const clash = [...restListeners, ...(adminListeners ?? [])].find(
-      (l) => l.port !== 0 && l.port === ingest.port && (l.host === ingest.host || l.host === "" || ingest.host === ""),
-    );
-    if (clash)
-      configError(
-        "ingest.listeners",
-        `Invalid value ${ingest.uri} for configuration ingest.listeners: the ingest listener must not share a port with the REST listener ${clash.uri}`,
-      );
-  }
+  const { restListeners, adminListeners, ingestListeners } = workerListeners(
+    parsed.listeners,
+    parsed["admin.listeners"],
+    parsed["ingest.listeners"],
+  );
   return {
     ...parsed,
     originals,
@@ -305,41 +258,4 @@ export function loadWorkerConfig(
     ingestListeners,
     ignoredKeys: IGNORED_KEYS.filter((k) => k in originals),
   };
-}
-
-const WORKER_ONLY = new Set(workerConfigDef.keys.map((k) => k.name));
-const CLIENT_PREFIXES = [
-  "producer.",
-  "consumer.",
-  "admin.",
-  "listeners.",
-  "ingest.",
-  "config.providers",
-  "key.converter.",
-  "value.converter.",
-  "header.converter.",
-];
-
-/**
- * Client properties for one client type: the worker's top-level client settings, then the
- * `<type>.` overrides, then the connector's `<type>.override.` keys.
- */
-export function clientProperties(
-  worker: WorkerConfig,
-  type: "producer" | "consumer" | "admin",
-  connectorOverrides: Readonly<Record<string, string>> = {},
-): Record<string, string> {
-  const props: Record<string, string> = { "bootstrap.servers": worker["bootstrap.servers"].join(",") };
-  for (const [k, v] of Object.entries(worker.originals)) {
-    if (WORKER_ONLY.has(k) || IGNORED_KEYS.includes(k) || CLIENT_PREFIXES.some((p) => k.startsWith(p))) continue;
-    props[k] = v;
-  }
-  const prefix = `${type}.`;
-  for (const [k, v] of Object.entries(worker.originals)) if (k.startsWith(prefix)) props[k.slice(prefix.length)] = v;
-  if (worker["connector.client.config.override.policy"] === "All") {
-    const override = `${type}.override.`;
-    for (const [k, v] of Object.entries(connectorOverrides))
-      if (k.startsWith(override)) props[k.slice(override.length)] = v;
-  }
-  return props;
 }

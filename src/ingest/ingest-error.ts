@@ -1,9 +1,11 @@
 /**
  * IngestError: a request the ingest listener refuses, with the HTTP status and Confluent REST
  * Proxy's error code (`{"error_code": 42206, "message": "…"}`, see shared/rest-proxy-api.md). Stages
- * and parsers throw it; `ingestErrorResponse` is the one place it becomes an HTTP response.
+ * and parsers throw it; `ingestErrorResponse` is the one place it becomes an HTTP response, and
+ * `failedAnswer` maps any other failure of a request (500, logged); `notFound` is the listener's 404.
  */
-import { ConnectError } from "../errors.ts";
+import { ConnectError, messageOf } from "../errors.ts";
+import type { IngestHandlerDeps } from "./ingest-pipeline-contract.ts";
 
 export interface IngestErrorOptions {
   /** Seconds for a Retry-After header (429, 503). */
@@ -68,4 +70,23 @@ export function ingestErrorResponse(error: IngestError, redact: (s: string) => s
   const headers: Record<string, string> = { "Content-Type": "application/json", ...error.options.headers };
   if (error.options.retryAfterSeconds !== undefined) headers["Retry-After"] = String(error.options.retryAfterSeconds);
   return new Response(errorBody(error.errorCode, redact(error.message)), { status: error.status, headers });
+}
+
+export const NOT_FOUND_MESSAGE = "HTTP 404 Not Found";
+
+export function notFound(): Response {
+  return new Response(errorBody(404, NOT_FOUND_MESSAGE), {
+    status: 404,
+    headers: { "Content-Type": "application/json" },
+  });
+}
+
+/** The one error mapping of the ingest listener. */
+export function failedAnswer(deps: Pick<IngestHandlerDeps, "log" | "redact">, label: string, error: unknown): Response {
+  if (error instanceof IngestError) return ingestErrorResponse(error, deps.redact);
+  deps.log.error(`Ingest request on ${label} failed`, error);
+  return new Response(errorBody(ErrorCodes.KAFKA_ERROR, deps.redact(messageOf(error))), {
+    status: 500,
+    headers: { "Content-Type": "application/json" },
+  });
 }

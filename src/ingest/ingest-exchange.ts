@@ -11,7 +11,7 @@
  * the answer (up to CLIENT_WATCH_DELAY_MS), and it must not keep the request (its Request, body,
  * records) alive that long: as one object, the gateway spent more CPU a request, not less.
  */
-import type { ParsedRequest } from "./ingest-handler.ts";
+import type { ParsedRequest } from "./ingest-pipeline-contract.ts";
 import type { IngestRecord, IngestSubmission, RecordOutcome } from "./ingest-record.ts";
 import { nativeResponse } from "./native-response.ts";
 import type { IngestConnection, IngestRequestContext, PeerAddressLookup } from "./request-context.ts";

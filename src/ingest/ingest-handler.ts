@@ -3,78 +3,38 @@
  * TLS front ends that see the peer certificate). Per request, the pipeline of request-context.ts:
  * route → authenticate → authorize → body (size limit) → limit → parse → idempotency → submit →
  * await Kafka's acknowledgement of every record → respond. Errors become REST Proxy's
- * `{"error_code", "message"}` here and only here; nothing a request does can fail a task.
+ * `{"error_code", "message"}` here and only here (the mapping is in ingest-error.ts); nothing a
+ * request does can fail a task. The pipeline's types are in ingest-pipeline-contract.ts.
  */
 import { Hono } from "hono";
-import { messageOf } from "../errors.ts";
-import { type Clock, monotonicNow, monotonicView } from "../util/clock.ts";
-import type { Logger } from "../util/logger.ts";
+import { monotonicNow, monotonicView } from "../util/clock.ts";
 import { checkedBody, readRawBody } from "./body-reader.ts";
-import type { IdempotencyGuard } from "./idempotency.ts";
-import { ErrorCodes, errorBody, IngestError, ingestErrorResponse, unavailable } from "./ingest-error.ts";
+import {
+  ErrorCodes,
+  errorBody,
+  failedAnswer,
+  IngestError,
+  ingestErrorResponse,
+  notFound,
+  unavailable,
+} from "./ingest-error.ts";
 import { IngestExchange } from "./ingest-exchange.ts";
-import type { IngestMetrics } from "./ingest-metrics.ts";
-import type { IngestRecord, RecordOutcome } from "./ingest-record.ts";
+import type {
+  IngestApp,
+  IngestEnv,
+  IngestHandlerDeps,
+  ParsedRequest,
+  Pipeline,
+  ShapeHandler,
+} from "./ingest-pipeline-contract.ts";
+import type { RecordOutcome } from "./ingest-record.ts";
 import { parseNativeBody } from "./native-body.ts";
 import type { IngestConnection, IngestShape, IngestTarget, PeerAddressLookup } from "./request-context.ts";
 import { PlainConnection } from "./request-context.ts";
 import { RequestDeadlines } from "./request-deadlines.ts";
 import { restProxyRoutes } from "./rest-proxy-routes.ts";
 import type { IngestRouteSettings } from "./route-settings.ts";
-import type { IngestRoute, IngestRouteTable } from "./route-table.ts";
-
-export interface IngestHandlerDeps {
-  readonly routes: IngestRouteTable;
-  readonly metrics: IngestMetrics;
-  readonly clock: Clock;
-  readonly log: Logger;
-  /** Secrets never reach a response. */
-  readonly redact: (text: string) => string;
-  readonly idempotency?: IdempotencyGuard;
-  /** Partition count of a topic (cached), null when unknown; for requests naming a partition. */
-  readonly partitions?: (topic: string) => Promise<number | null>;
-  /** The OpenAPI document of the current routes. */
-  readonly openApi?: () => unknown;
-}
-
-/** Hono environment: the front end passes the connection it accepted the request on. */
-export interface IngestEnv {
-  Bindings: { connection?: IngestConnection };
-}
-
-/** What a shape-specific route asks the pipeline to do once the request is admitted. */
-export interface ShapeHandler {
-  /** Turns the body into records (throws IngestError 4xx: nothing written). */
-  parse(body: Uint8Array, context: IngestExchange): Promise<ParsedRequest> | ParsedRequest;
-}
-
-export interface ParsedRequest {
-  readonly records: readonly IngestRecord[];
-  /** Builds the response from one outcome per record (in order). */
-  respond(outcomes: readonly RecordOutcome[]): Response;
-}
-
-export const NOT_FOUND_MESSAGE = "HTTP 404 Not Found";
-
-export function notFound(): Response {
-  return new Response(errorBody(404, NOT_FOUND_MESSAGE), {
-    status: 404,
-    headers: { "Content-Type": "application/json" },
-  });
-}
-
-/**
- * Runs the pipeline for a request on a route; used by the native path and the REST Proxy routes.
- * With `label` the pipeline also counts the request in the metrics under that label and maps an
- * error to its answer (the native path: no second async function around it per request).
- */
-export type Pipeline = (
-  context: IngestExchange,
-  route: IngestRoute,
-  target: IngestTarget,
-  shape: ShapeHandler,
-  label?: string,
-) => Promise<Response>;
+import type { IngestRoute } from "./route-table.ts";
 
 /** A stage's result: awaited only when the stage is asynchronous (most are not). */
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
@@ -91,16 +51,6 @@ function finished(deps: IngestHandlerDeps, label: string, context: IngestExchang
     context.acceptedBytes,
   );
   return response;
-}
-
-/** The one error mapping of the ingest listener. */
-function failedAnswer(deps: IngestHandlerDeps, label: string, error: unknown): Response {
-  if (error instanceof IngestError) return ingestErrorResponse(error, deps.redact);
-  deps.log.error(`Ingest request on ${label} failed`, error);
-  return new Response(errorBody(ErrorCodes.KAFKA_ERROR, deps.redact(messageOf(error))), {
-    status: 500,
-    headers: { "Content-Type": "application/json" },
-  });
 }
 
 export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadlines): Pipeline {
@@ -192,37 +142,6 @@ function shapeLabel(shape: IngestShape, route: IngestRoute | undefined): string 
   if (shape === "native") return route?.settings.path ?? "unmatched";
   return shape === "v2" ? "/topics/{topic}" : shape === "v3" ? "/v3/…/records" : "/v3/…/records:batch";
 }
-
-/** The ingest listeners' request handler (what IngestServer and the TLS front end call). */
-export interface IngestApp {
-  fetch(request: Request, env: IngestEnv["Bindings"]): Response | Promise<Response>;
-  /**
-   * A request of a plain listener: `server` gives the peer address, looked up (and its connection
-   * made) only if a stage asks for it.
-   */
-  serve(request: Request, server: PeerAddressLookup): Response | Promise<Response>;
-  /**
-   * A POST a plain listener's router matched to `path`, one of `nativePaths()` when it routed
-   * (`serve` without the path match; the route is looked up again: it may have gone since).
-   */
-  servePath(path: string, request: Request, server: PeerAddressLookup): Response | Promise<Response>;
-}
-
-/**
- * Paths a listener's own router (Bun.serve `routes`) may send to `IngestApp.servePath` for POST:
- * the connectors' paths that take the direct path and that the router matches literally (no `:`
- * parameter, `*` wildcard or percent sign, which Bun's router would read as a pattern or decode).
- */
-export function nativePaths(routes: IngestRouteTable): string[] {
-  const paths: string[] = [];
-  for (const route of routes.routes()) {
-    const path = route.settings.path;
-    if (LITERAL_PATH.test(path) && !mayBeClaimed(path)) paths.push(path);
-  }
-  return paths;
-}
-
-const LITERAL_PATH = /^\/[A-Za-z0-9._~/-]+$/;
 const SLASH = 47;
 
 /** The connector's own path: the body's records; the exchange is the parsed request (no object of its own). */
@@ -269,9 +188,8 @@ function plainPath(url: string): string | null {
   if (at >= 0 && at < end) return null;
   return url.slice(start, end);
 }
-
 /** A path the REST Proxy routes (or the listener's own GET routes) may claim before the native routes. */
-function mayBeClaimed(path: string): boolean {
+export function mayBeClaimed(path: string): boolean {
   return path.startsWith("/topics/") || path.startsWith("/v3/");
 }
 

@@ -10,10 +10,11 @@
  * table changes: Bun matches the single-record hot path natively) and `fetch` for everything else.
  */
 import type { Server } from "bun";
+import { type Listener, parseListener } from "../listener.ts";
 import type { MetricFamily } from "../metrics/prometheus.ts";
 import type { Logger } from "../util/logger.ts";
-import { type Listener, parseListener } from "../worker-config.ts";
-import { type IngestApp, nativePaths } from "./ingest-handler.ts";
+import type { IngestApp } from "./ingest-pipeline-contract.ts";
+import { nativePaths } from "./native-paths.ts";
 import type { IngestRouteTable } from "./route-table.ts";
 import { loadIngestTls } from "./tls/ingest-tls-config.ts";
 import { startTlsFrontEnd } from "./tls/tls-front-end.ts";

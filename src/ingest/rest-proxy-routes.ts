@@ -6,7 +6,7 @@
  */
 import { ErrorCodes, IngestError, topicNotFound } from "./ingest-error.ts";
 import type { IngestExchange } from "./ingest-exchange.ts";
-import type { IngestHandlerDeps, Pipeline } from "./ingest-handler.ts";
+import type { IngestHandlerDeps, Pipeline } from "./ingest-pipeline-contract.ts";
 import type { IngestRecord } from "./ingest-record.ts";
 import { mediaType } from "./native-body.ts";
 import type { IngestShape, IngestTarget } from "./request-context.ts";

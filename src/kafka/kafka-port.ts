@@ -95,8 +95,8 @@ export interface KafkaProducer {
    * batch, as with Java's producer; a caller that needs order (SourceConnectorDescriptor's
    * `keepsOrder`) then keeps one send in flight at a time.
    *
-   * When the broker lost the producer's state mid-stream (its producer id expired after
-   * producer.id.expiration.ms without a write, an unclean leader election) and says so, answering
+   * When the broker's state for the producer is behind it (an unclean leader election, a truncated
+   * log, a broker restarted from a snapshot that keeps only the last batch) and says so, answering
    * OUT_OF_ORDER_SEQUENCE_NUMBER or UNKNOWN_PRODUCER_ID for the oldest unacknowledged batch of a
    * partition, the idempotent producer goes on as Java's does: that partition takes the next
    * producer epoch, its unacknowledged batches get sequences from 0 and go again in call order, and

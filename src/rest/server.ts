@@ -8,12 +8,13 @@
  */
 import { Hono, type MiddlewareHandler } from "hono";
 import { ConnectError, messageOf } from "../errors.ts";
+import { isLoopback, type Listener } from "../listener.ts";
 import type { MetricFamily } from "../metrics/prometheus.ts";
 import type { Herder } from "../runtime/herder.ts";
 import { serverTls } from "../tls/server-tls.ts";
 import { javaHashOrder } from "../util/java-hash-order.ts";
 import type { LogManager } from "../util/logger.ts";
-import { isLoopback, type Listener, type WorkerConfig } from "../worker-config.ts";
+import type { WorkerConfig } from "../worker-config.ts";
 import { restAuthenticationOptions } from "./auth/auth-config.ts";
 import { type RestAuthenticationEnv, restAuthentication } from "./auth/auth-middleware.ts";
 import { errorResponse, HTTP_MESSAGES } from "./error-mapping.ts";

@@ -18,6 +18,7 @@ import type { Clock } from "../util/clock.ts";
 import type { Logger, LogManager } from "../util/logger.ts";
 import type { SetTimer } from "../util/timer.ts";
 import { ConfigValidator } from "./config-validator.ts";
+import type { ConverterDefaults } from "./connector-config-def.ts";
 import { readOffsets } from "./connector-offsets.ts";
 import {
   type ConnectorInfo,
@@ -34,7 +35,6 @@ import { metricsSnapshot } from "./metrics-snapshot.ts";
 import { type ResolveConfig, ResolvedValues } from "./resolved-values.ts";
 import { RetryingStatusStore } from "./retrying-status-store.ts";
 import { StatusWriter } from "./status-writer.ts";
-import type { ConverterDefaults } from "./validate-connector-config.ts";
 import type { Worker } from "./worker.ts";
 
 export interface HerderDeps {

@@ -12,16 +12,13 @@ import type { PluginType } from "../plugin/descriptor.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
 import { parseVersionRange } from "../plugin/version-range.ts";
 import type { LogManager } from "../util/logger.ts";
-import { connectorPluginConfigDef } from "./connector-config.ts";
+import type { ConverterDefaults } from "./connector-config-def.ts";
+import { connectorPluginConfigDef } from "./connector-config-def.ts";
 import type { PluginInfo } from "./entities.ts";
+import { UnknownConnectorClassError } from "./resolve-connector.ts";
 import { HIDDEN, type ResolveConfig, ResolvedValues } from "./resolved-values.ts";
 import { secretValues } from "./secret-keys.ts";
-import {
-  type ConverterDefaults,
-  configErrorMessage,
-  UnknownConnectorClassError,
-  validateConnectorConfig,
-} from "./validate-connector-config.ts";
+import { configErrorMessage, validateConnectorConfig } from "./validate-connector-config.ts";
 
 export class ConfigValidator {
   private readonly unknownClasses = new Set<string>();

@@ -1,17 +1,14 @@
 /**
- * The framework's connector keys (Connect's ConnectorConfig, SinkConnectorConfig and
- * SourceConnectorConfig), declared once in Connect's order with its groups. Validation of a whole
- * connector config lives in `validate-connector-config.ts`.
+ * The framework's keys every connector has (Connect's ConnectorConfig), declared once in Connect's
+ * order with its groups; the sink and source keys are in sink-connector-config.ts and
+ * source-connector-config.ts. Validation of a whole connector config lives in
+ * `validate-connector-config.ts`.
  */
-import type { ConfigDef } from "../plugin/config-def.ts";
 import { check, defineConfig, key } from "../plugin/config-def.ts";
-import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
-import { validRegex } from "../transforms/util/config.ts";
-import { compileJavaRegex } from "../transforms/util/java-regex.ts";
 import { CONNECT_VERSION } from "../version.ts";
 
-const COMMON = "Common";
-const ERRORS = "Error Handling";
+export const COMMON = "Common";
+export const ERRORS = "Error Handling";
 
 export const commonConnectorConfig = defineConfig({
   name: key.string({
@@ -201,135 +198,4 @@ export const commonConnectorConfig = defineConfig({
 function duplicateAliases(list: string[] | null): string | undefined {
   if (!list) return undefined;
   return new Set(list).size !== list.length ? "Duplicate alias provided." : undefined;
-}
-
-/** Keys only sink connectors have (SinkConnectorConfig). */
-export const sinkOnlyConfig = defineConfig({
-  topics: key.list({
-    doc: "List of topics to consume, separated by commas",
-    default: [],
-    importance: "HIGH",
-    group: COMMON,
-    order: 4,
-    width: "LONG",
-    displayName: "Topics",
-  }),
-  "topics.regex": key.string({
-    doc: "Regular expression giving topics to consume. Under the hood, the regex is compiled to a <code>java.util.regex.Pattern</code>. Only one of topics or topics.regex should be specified.",
-    default: "",
-    importance: "HIGH",
-    group: COMMON,
-    order: 4,
-    width: "LONG",
-    displayName: "Topics regex",
-    validators: [(s) => (s ? regexError(s) : undefined)],
-  }),
-  "errors.deadletterqueue.topic.name": key.string({
-    doc: "The name of the topic to be used as the dead letter queue (DLQ) for messages that result in an error when processed by this sink connector, or its transformations or converters. The topic name is blank by default, which means that no messages are to be recorded in the DLQ.",
-    default: "",
-    importance: "MEDIUM",
-    group: ERRORS,
-    order: 6,
-    width: "MEDIUM",
-    displayName: "Dead Letter Queue Topic Name",
-  }),
-  "errors.deadletterqueue.topic.replication.factor": key.short({
-    doc: "Replication factor used to create the dead letter queue topic when it doesn't already exist.",
-    default: 3,
-    importance: "MEDIUM",
-    group: ERRORS,
-    order: 7,
-    width: "MEDIUM",
-    displayName: "Dead Letter Queue Topic Replication Factor",
-  }),
-  "errors.deadletterqueue.context.headers.enable": key.boolean({
-    doc: "If true, add headers containing error context to the messages written to the dead letter queue. To avoid clashing with headers from the original record, all error context header keys, all error context header keys will start with <code>__connect.errors.</code>",
-    default: false,
-    importance: "MEDIUM",
-    group: ERRORS,
-    order: 8,
-    width: "MEDIUM",
-    displayName: "Enable Error Context Headers",
-  }),
-});
-
-export const sinkConnectorConfig = commonConnectorConfig.concat(sinkOnlyConfig);
-
-/** Keys only source connectors have (SourceConnectorConfig). */
-export const sourceOnlyConfig = defineConfig({
-  "topic.creation.groups": key.list({
-    doc: "Groups of configurations for topics created by source connectors",
-    default: [],
-    importance: "LOW",
-    group: "Topic Creation",
-    order: 1,
-    width: "LONG",
-    displayName: "Topic Creation Groups",
-  }),
-  "exactly.once.support": key.string({
-    doc: 'Permitted values are requested, required. If set to "required", forces a preflight check for the connector to ensure that it can provide exactly-once semantics with the given configuration. Some connectors may be capable of providing exactly-once semantics but not signal to Connect that they support this; in that case, documentation for the connector should be consulted carefully before creating it, and the value for this property should be set to "requested". Additionally, if the value is set to "required" but the worker that performs preflight validation does not have exactly-once support enabled for source connectors, requests to create or validate the connector will fail.',
-    default: "requested",
-    importance: "MEDIUM",
-    group: "Exactly Once Support",
-    order: 2,
-    width: "SHORT",
-    displayName: "Exactly once support",
-    validators: [check.oneOfIgnoreCase(["requested", "required"])],
-  }),
-  "transaction.boundary": key.string({
-    doc: "Permitted values are: poll, interval, connector. If set to 'poll', a new producer transaction will be started and committed for every batch of records that each task from this connector provides to Connect. If set to 'connector', relies on connector-defined transaction boundaries; note that not all connectors are capable of defining their own transaction boundaries, and in that case, attempts to instantiate a connector with this value will fail. Finally, if set to 'interval', commits transactions only after a user-defined time interval has passed.",
-    default: "poll",
-    importance: "MEDIUM",
-    group: "Exactly Once Support",
-    order: 3,
-    width: "SHORT",
-    displayName: "Transaction Boundary",
-    validators: [check.oneOfIgnoreCase(["poll", "interval", "connector"])],
-  }),
-  "transaction.boundary.interval.ms": key.long({
-    doc: "If 'transaction.boundary' is set to 'interval', determines the interval for producer transaction commits by connector tasks. If unset, defaults to the value of the worker-level 'offset.flush.interval.ms' property. It has no effect if a different transaction.boundary is specified.",
-    default: null,
-    importance: "LOW",
-    group: "Exactly Once Support",
-    order: 4,
-    width: "SHORT",
-    displayName: "Transaction boundary interval",
-  }),
-  "offsets.storage.topic": key.string({
-    doc: "The name of a separate offsets topic to use for this connector. If empty or not specified, the worker’s global offsets topic name will be used. If specified, the offsets topic will be created if it does not already exist on the Kafka cluster targeted by this connector (which may be different from the one used for the worker's global offsets topic if the bootstrap.servers property of the connector's producer has been overridden from the worker's). Only applicable in distributed mode; in standalone mode, setting this property will have no effect.",
-    default: null,
-    importance: "LOW",
-    group: "offsets.topic",
-    order: 1,
-    width: "LONG",
-    displayName: "Offsets topic",
-    validators: [check.nonEmpty()],
-  }),
-});
-
-export const sourceConnectorConfig = commonConnectorConfig.concat(sourceOnlyConfig);
-
-/** Why `pattern` is not a valid Java regular expression (Connect's RegexValidator message), or undefined. */
-export function regexError(pattern: string): string | undefined {
-  return validRegex(pattern);
-}
-
-/**
- * A Java regular expression (topics.regex, topic.creation.<group>.include/exclude) as a RegExp
- * matching whole topic names (Matcher.matches), with the SMTs' Java-regex translation.
- */
-export function topicPattern(pattern: string): RegExp {
-  return compileJavaRegex(pattern).whole;
-}
-
-/** A LIST value as Connect splits it (trimmed, comma-separated, empty → []). */
-export function splitList(value: string | null | undefined): string[] {
-  const trimmed = (value ?? "").trim();
-  return trimmed === "" ? [] : trimmed.split(/\s*,\s*/);
-}
-
-/** The full (un-enriched) key list of `GET /connector-plugins/{p}/config` for a connector. */
-export function connectorPluginConfigDef(connector: ConnectorDescriptor): ConfigDef {
-  const framework: ConfigDef = connector.type === "sink" ? sinkConnectorConfig : sourceConnectorConfig;
-  return (connector.config as ConfigDef).concat(framework);
 }

@@ -7,20 +7,22 @@
  */
 import type { Config } from "../api/connector.ts";
 import type { Converter, HeaderConverter } from "../api/converter.ts";
+import { clientProperties } from "../client-properties.ts";
 import { ConfigError } from "../errors.ts";
 import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
 import type { TargetState } from "../store/config-store.ts";
-import { clientProperties } from "../worker-config.ts";
-import { sinkConnectorConfig, sourceConnectorConfig, splitList, topicPattern } from "./connector-config.ts";
+import { splitList, topicPattern } from "./connector-config-values.ts";
 import { DeadLetterQueueReporter } from "./errors/dead-letter-queue-reporter.ts";
 import { LogReporter } from "./errors/log-reporter.ts";
 import type { ErrorReporter } from "./errors/processing-context.ts";
 import { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
 import type { RecordConverters } from "./record-conversion.ts";
+import { resolveConnector } from "./resolve-connector.ts";
+import { sinkConnectorConfig } from "./sink-connector-config.ts";
+import { sourceConnectorConfig } from "./source-connector-config.ts";
 import { TaskMetrics } from "./task-metrics.ts";
 import { topicCreationGroups, topicCreator } from "./topic-creation.ts";
 import { TransformationChain } from "./transformation-chain.ts";
-import { resolveConnector } from "./validate-connector-config.ts";
 import type { WorkerDeps } from "./worker.ts";
 import { WorkerSinkTask } from "./worker-sink-task.ts";
 import { WorkerSourceTask } from "./worker-source-task.ts";

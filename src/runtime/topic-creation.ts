@@ -11,7 +11,7 @@ import { ConnectError, isRetriable, messageOf } from "../errors.ts";
 import type { KafkaAdmin, TopicSpec } from "../kafka/kafka-port.ts";
 import { type ConfigDef, defineConfig, key } from "../plugin/config-def.ts";
 import { compileJavaRegex } from "../transforms/util/java-regex.ts";
-import { splitList, topicPattern } from "./connector-config.ts";
+import { splitList, topicPattern } from "./connector-config-values.ts";
 
 export const TOPIC_CREATION_PREFIX = "topic.creation.";
 const DEFAULT_GROUP = "default";

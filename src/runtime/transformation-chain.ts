@@ -9,7 +9,7 @@ import type { ConnectRecord } from "../api/record.ts";
 import type { Predicate, Transformation } from "../api/transformation.ts";
 import { ConfigError } from "../errors.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
-import { splitList } from "./connector-config.ts";
+import { splitList } from "./connector-config-values.ts";
 import type { ProcessingContext } from "./errors/processing-context.ts";
 import type { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
 

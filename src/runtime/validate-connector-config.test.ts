@@ -5,11 +5,8 @@ import { BadRequestError } from "../errors.ts";
 import type { ConfigInfos } from "../plugin/describe-config.ts";
 import { PluginRegistry } from "../plugin/registry.ts";
 import { SCRIPTED_SOURCE, Scripted, scriptedPlugins } from "./herder-test-support.ts";
-import {
-  configErrorMessage,
-  UnknownConnectorClassError,
-  validateConnectorConfig,
-} from "./validate-connector-config.ts";
+import { UnknownConnectorClassError } from "./resolve-connector.ts";
+import { configErrorMessage, validateConnectorConfig } from "./validate-connector-config.ts";
 
 const registry = new PluginRegistry([fileStreamSource, fileStreamSink]);
 

@@ -31,42 +31,27 @@
  * committed; records never acknowledged are polled again after a restart. Records dropped by a transform or skipped by `errors.tolerance=all` count as
  * handled (commitRecord with null).
  */
-import type { OffsetStorageReader, RecordMetadata, SourceTask } from "../api/connector.ts";
-import type { SourceMap, SourceRecord } from "../api/record.ts";
+import type { RecordMetadata } from "../api/connector.ts";
+import type { SourceRecord } from "../api/record.ts";
 import { isRetriable } from "../errors.ts";
-import type { KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
-import { canonicalJson, type OffsetStore } from "../store/offset-store.ts";
+import type { ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
 import { abortable } from "../util/async.ts";
 import { type BackoffPolicy, retry } from "../util/backoff.ts";
 import { monotonicNow } from "../util/clock.ts";
 import { InFlightBatches } from "./in-flight-batches.ts";
 import { toProducerRecord, toProducerRecordDirect } from "./record-conversion.ts";
 import { type BatchResult, recordBytes } from "./send-coalescer.ts";
-import { type Outgoing, SourceTaskSender } from "./source-task-sender.ts";
+import { type StagedOffsets, stageOffsets } from "./source-offset-staging.ts";
+import {
+  closeSourceTaskResources,
+  initializeAndStartSourceTask,
+  sourceTaskSender,
+  stopSourceTask,
+  type WorkerSourceTaskOptions,
+} from "./source-task-lifecycle.ts";
+import type { Outgoing, SourceTaskSender } from "./source-task-sender.ts";
 import { TaskMetrics } from "./task-metrics.ts";
-import type { TopicCreator } from "./topic-creation.ts";
-import { WorkerTask, type WorkerTaskOptions } from "./worker-task.ts";
-
-export interface WorkerSourceTaskOptions extends WorkerTaskOptions {
-  readonly task: SourceTask;
-  readonly producer: () => Promise<KafkaProducer>;
-  readonly offsets: OffsetStore;
-  /** The producer's max.request.size: no single send is larger. */
-  readonly maxRequestBytes: number;
-  /** Poll batches sent and not yet acknowledged, at most (default 5). */
-  readonly maxInFlightBatches?: number;
-  /** Bytes sent and not yet acknowledged, at most (default 32 MiB, the producer's buffer.memory). */
-  readonly maxInFlightBytes?: number;
-  /** Creates a topic before its first record is sent (topic.creation.*); absent when unused. */
-  readonly topicCreator?: TopicCreator;
-  /**
-   * The task promises poll order per partition (SourceConnectorDescriptor's `keepsOrder`): on a
-   * producer that is not idempotent, one request in flight (default false).
-   */
-  readonly keepOrder?: boolean;
-}
-
-export type { TopicCreator } from "./topic-creation.ts";
+import { WorkerTask } from "./worker-task.ts";
 
 const EMPTY_POLL_WAIT_MS = 50;
 /** A poll failing with a RetriableException is retried, as in Connect. */
@@ -80,19 +65,8 @@ interface PollBatch {
   readonly outgoing: readonly Outgoing[];
 }
 
-function sameSourceMap(a: SourceMap, b: SourceMap): boolean {
-  if (a === b) return true;
-  const keys = Object.keys(a);
-  if (keys.length !== Object.keys(b).length) return false;
-  for (const k of keys) {
-    const v = a[k];
-    if ((v !== null && typeof v === "object") || v !== b[k]) return false;
-  }
-  return true;
-}
-
 export class WorkerSourceTask extends WorkerTask {
-  private readonly staged = new Map<string, { partition: SourceMap; offset: SourceMap }>();
+  private readonly staged: StagedOffsets = new Map();
   private lastFlush: number;
   private readonly seenTopics = new Set<string>();
   private readonly inFlight: InFlightBatches<PollBatch, BatchResult>;
@@ -115,19 +89,7 @@ export class WorkerSourceTask extends WorkerTask {
     super(o.id, o.initialState, o.listener, o.clock, o.log);
     this.lastFlush = monotonicNow(o.clock);
     this.inFlight = new InFlightBatches(o.maxInFlightBatches ?? 5, o.maxInFlightBytes ?? 33_554_432);
-    this.sender = new SourceTaskSender({
-      id: o.id,
-      clock: o.clock,
-      log: this.log,
-      operator: o.operator,
-      producer: o.producer,
-      keepOrder: o.keepOrder ?? false,
-      topicCreator: o.topicCreator,
-      stopSignal: () => this.stopSignal,
-      maxRequestBytes: o.maxRequestBytes,
-      maxInFlightBatches: o.maxInFlightBatches ?? 5,
-      maxInFlightBytes: o.maxInFlightBytes ?? 33_554_432,
-    });
+    this.sender = sourceTaskSender(o, this.log, () => this.stopSignal);
   }
 
   readonly kind = "source";
@@ -136,18 +98,8 @@ export class WorkerSourceTask extends WorkerTask {
     return this.o.metrics;
   }
 
-  protected async initializeAndStart(): Promise<void> {
-    const reader: OffsetStorageReader = {
-      offset: async (partition) => this.o.offsets.get(this.id.connector, partition),
-    };
-    this.o.task.initialize({
-      config: this.o.config,
-      offsetStorageReader: reader,
-      logger: this.log.named(this.o.taskClass),
-      clock: this.clock,
-      pluginMetrics: this.o.metrics.plugin,
-    });
-    await this.o.task.start(this.o.config);
+  protected initializeAndStart(): Promise<void> {
+    return initializeAndStartSourceTask(this.o, this.log, this.clock);
   }
 
   protected async execute(): Promise<void> {
@@ -307,25 +259,7 @@ export class WorkerSourceTask extends WorkerTask {
     }
     this.metrics.sourceRecordWriteTotal += batch.outgoing.length;
     this.metrics.sourceRecordWriteRate.record(batch.outgoing.length);
-    this.stageOffsets(records);
-  }
-
-  /** Stages the last offset of each source partition in the batch (later batches overwrite). */
-  private stageOffsets(records: readonly SourceRecord[]): void {
-    let previous: SourceMap | null = null;
-    let previousKey = "";
-    const seen = new Set<string>();
-    for (let i = records.length - 1; i >= 0; i--) {
-      const { sourcePartition, sourceOffset } = records[i]!;
-      if (!sourcePartition || !sourceOffset) continue;
-      const key =
-        previous !== null && sameSourceMap(previous, sourcePartition) ? previousKey : canonicalJson(sourcePartition);
-      previous = sourcePartition;
-      previousKey = key;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      this.staged.set(key, { partition: sourcePartition, offset: sourceOffset });
-    }
+    stageOffsets(this.staged, records);
   }
 
   private async commitOffsets(): Promise<void> {
@@ -355,18 +289,11 @@ export class WorkerSourceTask extends WorkerTask {
    * belong to acknowledged records: committing them is safe even after a failure.
    */
   protected async close(): Promise<void> {
-    try {
-      await this.o.task.stop();
-    } catch (error) {
-      this.log.warn("SourceTask.stop() failed", error);
-    }
+    await stopSourceTask(this.o.task, this.log);
     await this.inFlight.allSettled();
     await this.acknowledging;
     await this.acknowledgeSettled();
     await this.commitOffsets();
-    this.o.transformations.close();
-    await this.o.operator.close();
-    await this.sender.close();
-    await this.o.topicCreator?.close().catch((error) => this.log.warn("Could not close the topic admin", error));
+    await closeSourceTaskResources(this.o, this.sender, this.log);
   }
 }

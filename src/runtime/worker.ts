@@ -8,6 +8,7 @@
  * successor.
  */
 import type { Config } from "../api/connector.ts";
+import { clientProperties } from "../client-properties.ts";
 import { ConnectError } from "../errors.ts";
 import type { KafkaAdmin, KafkaPort } from "../kafka/kafka-port.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
@@ -15,9 +16,9 @@ import type { TargetState } from "../store/config-store.ts";
 import type { OffsetStore } from "../store/offset-store.ts";
 import type { Clock } from "../util/clock.ts";
 import type { LogManager } from "../util/logger.ts";
-import { clientProperties, type WorkerConfig } from "../worker-config.ts";
+import type { WorkerConfig } from "../worker-config.ts";
+import { resolveConnector } from "./resolve-connector.ts";
 import { buildTask } from "./task-builder.ts";
-import { resolveConnector } from "./validate-connector-config.ts";
 import { type ConnectorStatusListener, WorkerConnector } from "./worker-connector.ts";
 import { type ConnectorTaskId, type TaskStatusListener, taskIdString, type WorkerTask } from "./worker-task.ts";
 

@@ -1,6 +1,6 @@
 /**
- * Small concurrency primitives used by the runtime: a serial executor (the herder's "thread")
- * and a latch that wakes a waiting loop.
+ * Small concurrency primitives used by the runtime: a serial executor (the herder's "thread"),
+ * a latch that wakes a waiting loop, and waits bounded by an abort signal or a time.
  */
 
 /** Runs submitted operations one at a time, in submission order. */
@@ -88,4 +88,17 @@ export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<
       },
     );
   });
+}
+
+/** The promise's value if it settles within `ms`, else undefined (the promise goes on). */
+export async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), Math.max(0, ms));
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -13,62 +13,23 @@
  *     written; its sent records fail as "may have been written".
  *   - `withdrawQueued` (connector paused): every queued record fails as not written.
  *   - `close` (task stopping or failed): everything unsettled fails; nothing more is accepted.
- * All methods run on the event loop; no locking needed.
+ * A request and its records' places in the queue are a PendingRequest and its Slots
+ * (pending-request.ts). All methods run on the event loop; no locking needed.
  */
 import type { SourceRecord } from "../../api/record.ts";
 import { unavailable } from "../../ingest/ingest-error.ts";
 import type { IngestRecord, IngestSubmission, RecordOutcome } from "../../ingest/ingest-record.ts";
-import type { SubmissionSignal } from "../../ingest/request-deadlines.ts";
 import type { IngestWriter } from "../../ingest/route-table.ts";
 import { Signal } from "../../util/async.ts";
 import { type Clock, monotonicNow, systemClock } from "../../util/clock.ts";
-import { SentRecords, type SlotState } from "./sent-records.ts";
+import { abortMessage, PendingRequest, type Slot } from "./pending-request.ts";
+import { SentRecords } from "./sent-records.ts";
 
 /** The listener options of a request's abort signal: one object, not one per request. */
 const ONCE: { readonly once: true } = Object.freeze({ once: true });
 
 /** Builds the SourceRecord for one ingest record (topic, key/value/headers as the task decides). */
 export type ToSourceRecord = (topic: string, record: IngestRecord) => SourceRecord;
-
-/**
- * One submitted request: its records' outcomes so far; the listener on its abort signal. A request
- * of one record (most of them under single-record load) is that record's slot itself: no slot
- * object and no array of slots per request.
- */
-class PendingRequest implements Slot {
-  readonly outcomes: (RecordOutcome | undefined)[];
-  remaining: number;
-  done = false;
-  /** The request's slots; null when it has one record and is its slot. */
-  slots: readonly Slot[] | null = null;
-  readonly request: PendingRequest = this;
-  readonly index = 0;
-  /** The one record (slots === null). */
-  record: SourceRecord = undefined as unknown as SourceRecord;
-  state: SlotState = "queued";
-
-  constructor(
-    private readonly queue: IngestQueue,
-    private readonly signal: SubmissionSignal,
-    readonly resolve: (outcomes: RecordOutcome[]) => void,
-    count: number,
-  ) {
-    this.outcomes = new Array(count);
-    this.remaining = count;
-  }
-
-  /** The request aborted (EventListener object: no closure per request). */
-  handleEvent(): void {
-    this.queue.abandon(this, abortMessage(this.signal));
-  }
-}
-
-interface Slot {
-  readonly request: PendingRequest;
-  readonly index: number;
-  readonly record: SourceRecord;
-  state: SlotState;
-}
 
 export interface IngestQueueOptions {
   readonly maxQueued: number;
@@ -321,9 +282,4 @@ export class IngestQueue implements IngestWriter {
 /** Resolves after the I/O of the current event-loop turn (setImmediate). */
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
-}
-
-function abortMessage(signal: SubmissionSignal): string {
-  const reason = signal.reason;
-  return reason instanceof Error && reason.name !== "AbortError" ? reason.message : "The request was abandoned";
 }

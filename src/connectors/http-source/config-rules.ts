@@ -6,7 +6,8 @@ import { ConfigError } from "../../errors.ts";
 import type { ClientTls } from "../../http/http-client.ts";
 import { loadTlsMaterial } from "../../http/tls-material.ts";
 import type { ConfigProblem } from "../../plugin/descriptor.ts";
-import { cronProblem, type HttpSourceConfig, jsonPathProblem, validUrl } from "./config.ts";
+import type { HttpSourceConfig } from "./config.ts";
+import { cronProblem, jsonPathProblem, validUrl } from "./config-checks.ts";
 import { parseHeaders } from "./headers.ts";
 
 const upper = (s: string | null | undefined) => (s ?? "").toUpperCase();

@@ -23,3 +23,9 @@ export function errorStatus(status: number, codes: readonly string[]): "ok" | "e
   if (codes.length === 0) return status >= 400 ? "error" : "other";
   return codes.some((c) => Number(c) === status) ? "error" : "other";
 }
+
+/** The start of an error response's body for the error message (whitespace folded, at most 300 bytes). */
+export function bodySnippet(body: Uint8Array): string {
+  const text = new TextDecoder().decode(body.subarray(0, 300)).replace(/\s+/g, " ").trim();
+  return text === "" ? "(empty body)" : body.length > 300 ? `${text}…` : text;
+}

@@ -5,10 +5,15 @@
  */
 import type { SourceConnectorDescriptor } from "../../plugin/descriptor.ts";
 import { GATEWAY_VERSION } from "../../version.ts";
-import { HTTP_SOURCE_ALIASES, HTTP_SOURCE_CONNECTOR, HTTP_SOURCE_TASK, httpSourceConfig } from "./config.ts";
+import { httpSourceConfig } from "./config.ts";
 import { crossKeyErrors } from "./config-rules.ts";
 import { HttpSourceConnector } from "./connector.ts";
 import { HttpSourceTask } from "./task.ts";
+
+export const HTTP_SOURCE_CONNECTOR = "io.confluent.connect.http.HttpSourceConnector";
+export const HTTP_SOURCE_TASK = "io.confluent.connect.http.HttpSourceTask";
+/** The gateway's own class name; HttpSource and HttpSourceConnector are computed aliases of both. */
+export const HTTP_SOURCE_ALIASES = ["io.edgegateway.connect.http.HttpSourceConnector"];
 
 export const httpSource: SourceConnectorDescriptor = {
   type: "source",

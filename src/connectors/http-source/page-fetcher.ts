@@ -7,15 +7,17 @@
  * Returns the final response whatever its status; throws the last transport error (or the abort
  * reason when the task pauses or stops).
  */
-import { type HttpClient, type HttpResponse, redactUrl as redacted } from "../../http/http-client.ts";
+import { HttpClient, type HttpResponse, redactUrl as redacted } from "../../http/http-client.ts";
 import { sendWithRetry } from "../../http/retry-policy.ts";
 import type { Counter, Histogram, PluginMetrics } from "../../metrics/plugin-metrics.ts";
 import type { BackoffPolicy } from "../../util/backoff.ts";
 import type { Clock } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
-import type { Authenticator } from "./auth.ts";
+import { type Authenticator, authenticator } from "./auth.ts";
+import type { HttpSourceConfig } from "./config.ts";
+import { tlsMaterialOf } from "./config-rules.ts";
 import type { HeaderList } from "./headers.ts";
-import type { RateLimitGate, RequestThrottle } from "./rate-limit.ts";
+import { connectorThrottle, RateLimitGate, type RequestThrottle } from "./rate-limit.ts";
 
 /** The connector's own metrics (the document's names, in Prometheus form), per task. */
 export interface HttpSourceMetrics {
@@ -64,6 +66,37 @@ export interface PageFetcherOptions {
   readonly throttle: RequestThrottle | undefined;
   readonly gate: RateLimitGate;
   readonly metrics: HttpSourceMetrics;
+}
+
+/** The PageFetcher a parsed config asks for: its HTTP client, TLS, authentication, retries and rate limits. */
+export function pageFetcherOf(
+  c: HttpSourceConfig,
+  connector: string,
+  clock: Clock,
+  log: Logger,
+  metrics: HttpSourceMetrics,
+): PageFetcher {
+  const client = new HttpClient({
+    connectTimeoutMs: c["http.connect.timeout.ms"],
+    requestTimeoutMs: c["http.request.timeout.ms"],
+    maxResponseBytes: c["http.response.max.bytes"],
+    tls: tlsMaterialOf(c),
+  });
+  return new PageFetcher({
+    client,
+    auth: authenticator(c, client, clock),
+    clock,
+    log,
+    policy: { initialMs: c["http.retry.backoff.ms"], maxMs: c["http.retry.backoff.max.ms"] },
+    maxAttempts: c["http.retry.max.attempts"],
+    throttle: connectorThrottle(connector, c["http.throttle.max.requests"], c["http.throttle.window.ms"]),
+    gate: new RateLimitGate(
+      c["http.rate.limit.header"],
+      c["http.rate.limit.reset.header"],
+      c["http.throttle.window.ms"],
+    ),
+    metrics,
+  });
 }
 
 export class PageFetcher {

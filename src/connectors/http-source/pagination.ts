@@ -8,6 +8,7 @@
  *                page's URL, so relative and absolute links both work (GitHub style).
  * The task guards against loops (a page URL or cursor seen twice in one poll).
  */
+import type { HttpSourceConfig } from "./config.ts";
 import type { PageState } from "./offsets.ts";
 import { selectFirst } from "./records.ts";
 
@@ -21,6 +22,19 @@ export interface PaginationSettings {
   readonly initialPosition: number;
   readonly cursorParam: string;
   readonly cursorPath: string | null;
+}
+
+/** The pagination keys of a parsed config. */
+export function paginationSettings(c: HttpSourceConfig): PaginationSettings {
+  return {
+    type: c["http.pagination.type"].toUpperCase() as PaginationType,
+    offsetParam: c["http.pagination.offset.param"],
+    limitParam: c["http.pagination.limit.param"],
+    limit: c["http.pagination.limit.value"],
+    initialPosition: c["http.pagination.offset.initial"],
+    cursorParam: c["http.pagination.cursor.param"],
+    cursorPath: c["http.pagination.cursor.path"],
+  };
 }
 
 export interface PageResult {

@@ -6,7 +6,8 @@
  * schedule waits for its next fire time.
  */
 import { Cron } from "croner";
-import { cronOptions } from "./config.ts";
+import type { HttpSourceConfig } from "./config.ts";
+import { cronOptions } from "./config-checks.ts";
 
 export interface Schedule {
   /** The first poll time for a task starting at `nowMs` whose last recorded poll started at `lastPoll`. */
@@ -29,4 +30,11 @@ export function cronSchedule(expression: string, timezone: string): Schedule {
     first: (now, last) => (last === undefined ? after(now) : Math.max(now, Math.min(after(last), after(now)))),
     next: (started) => after(started),
   };
+}
+
+/** The schedule of a parsed config (`http.timer.type`). */
+export function scheduleOf(c: HttpSourceConfig): Schedule {
+  return c["http.timer.type"].toLowerCase() === "cron"
+    ? cronSchedule(c["http.timer.cron.expression"] ?? "", c["http.timer.cron.timezone"])
+    : intervalSchedule(c["http.timer.interval.ms"]);
 }

@@ -15,32 +15,23 @@
  * TLS failures that outlast http.retry.max.attempts fail the task.
  */
 import type { Config, SourceTask, SourceTaskContext } from "../../api/connector.ts";
-import { type SourceRecord, sourceRecord } from "../../api/record.ts";
+import type { SourceRecord } from "../../api/record.ts";
 import { ConfigError, ConnectError } from "../../errors.ts";
-import { HttpClient, HttpResponseTooLargeError, HttpTransportError, redactUrl } from "../../http/http-client.ts";
+import { HttpResponseTooLargeError, HttpTransportError, redactUrl } from "../../http/http-client.ts";
 import { PluginMetrics } from "../../metrics/plugin-metrics.ts";
+import { within } from "../../util/async.ts";
 import type { Clock } from "../../util/clock.ts";
 import { type Logger, logManager } from "../../util/logger.ts";
-import { authenticator } from "./auth.ts";
 import { type HttpSourceConfig, httpSourceConfig } from "./config.ts";
-import { crossKeyErrors, tlsMaterialOf } from "./config-rules.ts";
-import { type Behavior, errorBehavior, errorStatus } from "./error-behavior.ts";
+import { crossKeyErrors } from "./config-rules.ts";
+import { type Behavior, bodySnippet, errorBehavior, errorStatus } from "./error-behavior.ts";
 import { isSensitiveHeader, parseHeaders } from "./headers.ts";
-import {
-  advanceOffset,
-  decodeOffset,
-  encodeOffset,
-  isNewRecord,
-  type OffsetMode,
-  type OffsetValue,
-  type PageState,
-  sourcePartition,
-} from "./offsets.ts";
-import { type HttpSourceMetrics, httpSourceMetrics, PageFetcher } from "./page-fetcher.ts";
-import { firstPage, nextPage, type PaginationSettings, type PaginationType } from "./pagination.ts";
-import { connectorThrottle, RateLimitGate } from "./rate-limit.ts";
-import { fieldValue, parseJsonBody, ResponseFormatError, type SelectedRecord, selectRecords } from "./records.ts";
-import { cronSchedule, intervalSchedule, type Schedule } from "./schedule.ts";
+import { decodeOffset, type OffsetMode, type OffsetValue, sourcePartition } from "./offsets.ts";
+import { type HttpSourceMetrics, httpSourceMetrics, type PageFetcher, pageFetcherOf } from "./page-fetcher.ts";
+import { firstPage, nextPage, type PaginationSettings, paginationSettings } from "./pagination.ts";
+import { pageRecords, type Run } from "./poll-run.ts";
+import { parseJsonBody, ResponseFormatError, type SelectedRecord, selectRecords } from "./records.ts";
+import { type Schedule, scheduleOf } from "./schedule.ts";
 
 const MAX_IDLE_WAIT_MS = 1000;
 /**
@@ -49,16 +40,6 @@ const MAX_IDLE_WAIT_MS = 1000;
  * sends in flight; gathering 5 pages per poll was not faster (bench/http-source.ts).
  */
 const MAX_POLL_RECORDS = 1;
-
-interface Run {
-  readonly startedAt: number;
-  /** The offset the run started from (`${offset}`). */
-  readonly offset: OffsetValue;
-  best: OffsetValue;
-  page: PageState;
-  skip: number;
-  readonly visited: Set<string>;
-}
 
 export class HttpSourceTask implements SourceTask {
   private context!: SourceTaskContext;
@@ -108,40 +89,9 @@ export class HttpSourceTask implements SourceTask {
       logManager.registerSecret(value);
       logManager.registerSecret(value.split(/\s+/).at(-1) ?? value);
     }
-    this.pagination = {
-      type: c["http.pagination.type"].toUpperCase() as PaginationType,
-      offsetParam: c["http.pagination.offset.param"],
-      limitParam: c["http.pagination.limit.param"],
-      limit: c["http.pagination.limit.value"],
-      initialPosition: c["http.pagination.offset.initial"],
-      cursorParam: c["http.pagination.cursor.param"],
-      cursorPath: c["http.pagination.cursor.path"],
-    };
-    this.schedule =
-      c["http.timer.type"].toLowerCase() === "cron"
-        ? cronSchedule(c["http.timer.cron.expression"] ?? "", c["http.timer.cron.timezone"])
-        : intervalSchedule(c["http.timer.interval.ms"]);
-    const client = new HttpClient({
-      connectTimeoutMs: c["http.connect.timeout.ms"],
-      requestTimeoutMs: c["http.request.timeout.ms"],
-      maxResponseBytes: c["http.response.max.bytes"],
-      tls: tlsMaterialOf(c),
-    });
-    this.fetcher = new PageFetcher({
-      client,
-      auth: authenticator(c, client, this.clock),
-      clock: this.clock,
-      log: this.log,
-      policy: { initialMs: c["http.retry.backoff.ms"], maxMs: c["http.retry.backoff.max.ms"] },
-      maxAttempts: c["http.retry.max.attempts"],
-      throttle: connectorThrottle(name, c["http.throttle.max.requests"], c["http.throttle.window.ms"]),
-      gate: new RateLimitGate(
-        c["http.rate.limit.header"],
-        c["http.rate.limit.reset.header"],
-        c["http.throttle.window.ms"],
-      ),
-      metrics: this.metrics,
-    });
+    this.pagination = paginationSettings(c);
+    this.schedule = scheduleOf(c);
+    this.fetcher = pageFetcherOf(c, name, this.clock, this.log, this.metrics);
     this.partition = { ...sourcePartition(c["http.url"]) };
     await this.restore();
   }
@@ -275,7 +225,7 @@ export class HttpSourceTask implements SourceTask {
     }
     const status = errorStatus(response.status, this.c["http.response.error.codes"]);
     if (status !== "ok") {
-      const reason = `HTTP ${response.status} from ${method} ${redactUrl(url)}: ${snippet(response.body)}`;
+      const reason = `HTTP ${response.status} from ${method} ${redactUrl(url)}: ${bodySnippet(response.body)}`;
       if (status === "error") this.onError(reason, run);
       else this.log.warn(`${reason}; the poll ends here`);
       this.endRun({ ...run, best: run.offset });
@@ -298,44 +248,19 @@ export class HttpSourceTask implements SourceTask {
       this.log.warn(`Pagination does not advance (${redactUrl(next.url)} again): the poll ends here`);
       next = null;
     }
-    const records = this.toRecords(run, elements, next === null);
+    const records = pageRecords(run, elements, next === null, {
+      mode: this.mode,
+      field: this.c["http.offset.field"],
+      partition: this.partition,
+      topic: this.c["kafka.topic"],
+      clock: this.clock,
+    });
     this.metrics.records.inc({}, records.length);
     if (next) {
       run.page = next;
       run.skip = 0;
     } else this.endRun(run);
     return records;
-  }
-
-  private toRecords(run: Run, elements: SelectedRecord[], lastPage: boolean): SourceRecord[] {
-    const field = this.c["http.offset.field"];
-    const fresh: { index: number; element: unknown; best: OffsetValue }[] = [];
-    for (let i = run.skip; i < elements.length; i++) {
-      const { value: element, parsed } = elements[i]!;
-      const value = this.mode === "NONE" || !field ? null : fieldValue(parsed, field);
-      run.best = advanceOffset(this.mode, run.best, value);
-      if (isNewRecord(this.mode, run.offset, value)) fresh.push({ index: i, element, best: run.best });
-    }
-    const timestamp = this.clock.now();
-    return fresh.map(({ index, element, best }, n) => {
-      // The poll's last record carries the poll's final offset (later elements of the page, skipped
-      // as not new, still count towards it); every other record says where to resume.
-      const offset =
-        lastPage && n === fresh.length - 1
-          ? encodeOffset({ offset: run.best, pollTime: run.startedAt })
-          : encodeOffset({
-              offset: run.offset,
-              pollTime: run.startedAt,
-              resume: { nextOffset: best, page: run.page, skip: index + 1 },
-            });
-      return sourceRecord({
-        sourcePartition: this.partition,
-        sourceOffset: offset,
-        topic: this.c["kafka.topic"],
-        value: element,
-        timestamp,
-      });
-    });
   }
 
   private onError(reason: string, run: Run): void {
@@ -349,22 +274,4 @@ export class HttpSourceTask implements SourceTask {
   stop(): void {
     this.stopped.abort(new ConnectError("The task is stopping"));
   }
-}
-
-/** The promise's value if it settles within `ms`, else undefined (the promise goes on). */
-async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), Math.max(0, ms));
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function snippet(body: Uint8Array): string {
-  const text = new TextDecoder().decode(body.subarray(0, 300)).replace(/\s+/g, " ").trim();
-  return text === "" ? "(empty body)" : body.length > 300 ? `${text}…` : text;
 }

@@ -102,4 +102,28 @@ describe("PartitionBatches", () => {
       [2, 2],
     ]);
   });
+  test("a batch of the old epoch written after a restart does not disarm the new epoch's one-batch guard", () => {
+    const part = new PartitionBatches("t", 0, true);
+    const [w, b0, b1, b2, b3] = [add(part), add(part), add(part), add(part), add(part)];
+    part.sent(w, () => {});
+    part.written(w);
+    for (const b of [b0, b1]) part.sent(b, () => {});
+    expect(part.verdict(b0, 45)).toBe("reset"); // the oldest pending batch refused: restart
+    part.restartSequences();
+    part.waitForRetry(b0, 0);
+    expect(part.verdict(b1, 0)).toBe("written"); // on the wire at the restart (old epoch), written
+    part.written(b1);
+    const onWire: Batch[] = [];
+    for (let b = part.sendable(1, () => {}); b; b = part.sendable(1, () => {})) {
+      part.sent(b, () => {});
+      onWire.push(b);
+    }
+    expect(onWire).toEqual([b0]); // one batch of the new epoch until one of them is written
+    part.written(b0);
+    for (let b = part.sendable(1, () => {}); b; b = part.sendable(1, () => {})) {
+      part.sent(b, () => {});
+      onWire.push(b);
+    }
+    expect(onWire).toEqual([b0, b2, b3]);
+  });
 });

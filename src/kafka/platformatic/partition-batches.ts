@@ -151,8 +151,9 @@ export class PartitionBatches {
       // Its sequence was restarted and nothing was written since (Java's sequenceHasBeenReset: it
       // retries without another epoch bump).
       if (this.epochBump > 0 && !this.acknowledged) return "retry";
-      // Nothing is pending before it: the broker lost what this producer wrote (producer id expiry,
-      // an unclean leader election). Not written: the partition starts again (restartSequences).
+      // Nothing is pending before it: the broker's state for this producer is behind it (an unclean
+      // leader election, a log truncated, a broker restarted from a snapshot that keeps only the last
+      // batch). Not written: the partition starts again (restartSequences).
       return "reset";
     }
     if (code === MESSAGE_TOO_LARGE && b.count > 1 && b.split) return "split";
@@ -160,15 +161,21 @@ export class PartitionBatches {
     // retriable there (TransactionManager.canRetry retries only UNKNOWN_PRODUCER_ID and
     // OUT_OF_ORDER_SEQUENCE_NUMBER, else a RetriableException), so handleFailedBatch fails the batch
     // to the caller and bumps the epoch for the batches after it. Fatal does the same here: the batch
-    // fails (not retriable), the later ones are not sent, and the caller takes a new producer id. It
-    // means a newer epoch of this producer id wrote the partition, which this producer never makes.
+    // fails (not retriable), the later ones are not sent, and the caller takes a new producer id. No
+    // 47 reaches an answer this producer reads from its own epochs: after a restart, batches of the
+    // older epoch still on the wire are waited for and the rest are stamped again with the new one;
+    // it means another writer used a newer epoch of this producer id.
     if (STALE_METADATA.has(code)) return "retry-after-metadata";
     return RETRIABLE.has(code) ? "retry" : "fatal";
   }
 
-  /** `b` is written: it leaves the queue (the caller settles it). */
+  /**
+   * `b` is written: it leaves the queue (the caller settles it). A batch of the epoch before a
+   * restart (its sequence reset while it was on the wire) does not count as the new epoch's first
+   * write: the one-batch guard stays armed until a batch of the new epoch is written.
+   */
   written(b: Batch): void {
-    this.acknowledged = true;
+    if (b.sequence >= 0) this.acknowledged = true;
     this.queue.splice(this.queue.indexOf(b), 1);
   }
 
@@ -183,9 +190,10 @@ export class PartitionBatches {
 
   /**
    * The broker lost this producer's state for the partition: its oldest pending batch came back
-   * OUT_OF_ORDER_SEQUENCE_NUMBER or UNKNOWN_PRODUCER_ID (Kafka's ProducerStateManager forgets a
-   * producer id idle for producer.id.expiration.ms; an unclean leader election loses its last
-   * batches). As Java's idempotent producer (TransactionManager.canRetry → requestEpochBumpForPartition,
+   * OUT_OF_ORDER_SEQUENCE_NUMBER or UNKNOWN_PRODUCER_ID (an unclean leader election or a truncated
+   * log leaves the broker behind the producer's last batches; a broker restarted from a snapshot
+   * keeps only the last batch, so a retry of an earlier one is refused; a broker that forgot the
+   * producer altogether, e.g. producer.id.expiration.ms, takes any sequence and answers neither). As Java's idempotent producer (TransactionManager.canRetry → requestEpochBumpForPartition,
    * bumpIdempotentProducerEpoch, TxnPartitionEntry.startSequencesAtBeginning), the partition's epoch
    * goes up by one (a broker that still knows the old epoch takes only sequence 0 for the new one)
    * and every pending batch takes a new sequence from 0 when it is next sent, in queue order; those on

@@ -1,42 +1,24 @@
 /**
  * ConnectorsResource: every public `/connectors` endpoint, with Connect's status codes, bodies
- * and messages (create/update/patch/delete, status, tasks, restart, pause/resume/stop, topics,
- * offsets). Internal inter-worker endpoints answer as standalone Connect does.
+ * and messages: here the connector list, create/update/patch/delete and config; status, tasks,
+ * restart, pause/resume/stop and topics are in connector-state.ts, offsets in connector-offsets.ts.
+ * Internal inter-worker endpoints answer as standalone Connect does.
  */
 import type { Context } from "hono";
-import { BadRequestError, RestError } from "../../errors.ts";
-import type { ConnectorInfo, ConnectorOffset } from "../../runtime/entities.ts";
+import { BadRequestError } from "../../errors.ts";
+import type { ConnectorInfo } from "../../runtime/entities.ts";
 import type { InitialState } from "../../runtime/herder.ts";
 import { javaHashMap, javaHashOrder } from "../../util/java-hash-order.ts";
-import { bindBody, bindConnectorOffsets, bindCreateConnectorRequest, ENTITIES } from "../jackson/bind.ts";
+import { bindBody, bindCreateConnectorRequest, ENTITIES } from "../jackson/bind.ts";
 import { bodyOf, emptyResponse, jsonResponse, nullEntity, readConfigMap } from "../json-body.ts";
-import { booleanQuery, type Route } from "../route.ts";
-
-const C = "/connectors/:connector";
-const TASK = ":task{-?[0-9]+}";
-
-function name(c: Context): string {
-  return c.req.param("connector") ?? "";
-}
-
-function task(c: Context): number {
-  return Number(c.req.param("task"));
-}
+import type { Route } from "../route.ts";
+import { connectorOffsetRoutes } from "./connector-offsets.ts";
+import { C, name } from "./connector-params.ts";
+import { connectorStateRoutes } from "./connector-state.ts";
 
 function location(c: Context, connector: string): string {
   const url = new URL(c.req.url);
   return `${url.protocol}//${url.host}/connectors/${encodeURIComponent(connector)}`;
-}
-
-function parseOffsets(c: Context): ConnectorOffset[] {
-  const entity = bindBody(bodyOf(c), bindConnectorOffsets);
-  if (entity === null) {
-    throw nullEntity(`Cannot invoke "${ENTITIES}ConnectorOffsets.offsets()" because "offsets" is null`);
-  }
-  return (entity.offsets ?? []).map((o) => ({
-    partition: (o?.partition ?? null) as Record<string, unknown>,
-    offset: o?.offset ?? null,
-  }));
 }
 
 /** A stored connector's info: its config read back is a Java HashMap in Connect, in that order. */
@@ -172,137 +154,7 @@ export function connectorRoutes(): Route[] {
         return emptyResponse(204);
       },
     },
-    {
-      method: "GET",
-      path: `${C}/status`,
-      consumesJson: true,
-      handle: (c, { herder }) => jsonResponse(200, herder.connectorStatus(name(c))),
-    },
-    {
-      method: "GET",
-      path: `${C}/tasks`,
-      consumesJson: true,
-      handle: (c, { herder }) =>
-        jsonResponse(
-          200,
-          herder.taskConfigs(name(c)).map((t) => ({ id: t.id, config: javaHashMap(t.config) })),
-        ),
-    },
-    {
-      method: "POST",
-      path: `${C}/tasks`,
-      consumesJson: true,
-      handle: () => {
-        throw new RestError(
-          500,
-          "Kafka Connect in standalone mode does not support externally setting task configurations.",
-        );
-      },
-    },
-    {
-      method: "PUT",
-      path: `${C}/fence`,
-      consumesJson: true,
-      handle: () => {
-        throw new RestError(500, "Kafka Connect in standalone mode does not support exactly-once source connectors.");
-      },
-    },
-    {
-      method: "GET",
-      path: `${C}/tasks/${TASK}/status`,
-      consumesJson: true,
-      handle: (c, { herder }) => jsonResponse(200, herder.taskStatus(name(c), task(c))),
-    },
-    {
-      method: "POST",
-      path: `${C}/tasks/${TASK}/restart`,
-      consumesJson: true,
-      handle: async (c, { herder, timed }) => {
-        await timed(() => herder.restartTask(name(c), task(c)));
-        return emptyResponse(204);
-      },
-    },
-    {
-      method: "POST",
-      path: `${C}/restart`,
-      consumesJson: true,
-      handle: async (c, { herder, timed }) => {
-        const includeTasks = booleanQuery(c, "includeTasks");
-        const onlyFailed = booleanQuery(c, "onlyFailed");
-        if (!includeTasks && !onlyFailed) {
-          await timed(() => herder.restartConnector(name(c)));
-          return emptyResponse(204);
-        }
-        return jsonResponse(202, await timed(() => herder.restartConnectorAndTasks(name(c), onlyFailed, includeTasks)));
-      },
-    },
-    {
-      method: "PUT",
-      path: `${C}/pause`,
-      consumesJson: true,
-      handle: async (c, { herder, timed }) => {
-        await timed(() => herder.pauseConnector(name(c)));
-        return emptyResponse(202);
-      },
-    },
-    {
-      method: "PUT",
-      path: `${C}/resume`,
-      consumesJson: true,
-      handle: async (c, { herder, timed }) => {
-        await timed(() => herder.resumeConnector(name(c)));
-        return emptyResponse(202);
-      },
-    },
-    {
-      method: "PUT",
-      path: `${C}/stop`,
-      consumesJson: true,
-      handle: async (c, { herder, timed }) => {
-        await timed(() => herder.stopConnector(name(c)));
-        return emptyResponse(204);
-      },
-    },
-    {
-      method: "GET",
-      path: `${C}/topics`,
-      consumesJson: true,
-      handle: async (c, { herder }) => jsonResponse(200, { [name(c)]: { topics: await herder.activeTopics(name(c)) } }),
-    },
-    {
-      method: "PUT",
-      path: `${C}/topics/reset`,
-      consumesJson: true,
-      handle: async (c, { herder }) => {
-        await herder.resetActiveTopics(name(c));
-        return emptyResponse(202);
-      },
-    },
-    {
-      method: "GET",
-      path: `${C}/offsets`,
-      consumesJson: true,
-      handle: async (c, { herder, timed }) => jsonResponse(200, await timed(() => herder.connectorOffsets(name(c)))),
-    },
-    {
-      method: "PATCH",
-      path: `${C}/offsets`,
-      consumesJson: true,
-      readsBody: true,
-      handle: async (c, { herder, timed }) => {
-        const offsets = parseOffsets(c);
-        if (offsets.length === 0)
-          throw new BadRequestError("Partitions / offsets need to be provided for an alter offsets request");
-        const message = await timed(() => herder.modifyConnectorOffsets(name(c), offsets));
-        return jsonResponse(200, { message });
-      },
-    },
-    {
-      method: "DELETE",
-      path: `${C}/offsets`,
-      consumesJson: true,
-      handle: async (c, { herder, timed }) =>
-        jsonResponse(200, { message: await timed(() => herder.modifyConnectorOffsets(name(c), null)) }),
-    },
+    ...connectorStateRoutes(),
+    ...connectorOffsetRoutes(),
   ];
 }

@@ -1,0 +1,44 @@
+/**
+ * clientProperties: the Kafka client settings of one client type (producer, consumer, admin), as
+ * Connect derives them from the worker config: its top-level client keys, then the `<type>.`
+ * overrides, then the connector's `<type>.override.` keys when the override policy allows.
+ * Used by the Worker, the task builder and main.
+ */
+import { IGNORED_KEYS, type WorkerConfig, workerConfigDef } from "./worker-config.ts";
+
+const WORKER_ONLY = new Set(workerConfigDef.keys.map((k) => k.name));
+const CLIENT_PREFIXES = [
+  "producer.",
+  "consumer.",
+  "admin.",
+  "listeners.",
+  "ingest.",
+  "config.providers",
+  "key.converter.",
+  "value.converter.",
+  "header.converter.",
+];
+
+/**
+ * Client properties for one client type: the worker's top-level client settings, then the
+ * `<type>.` overrides, then the connector's `<type>.override.` keys.
+ */
+export function clientProperties(
+  worker: WorkerConfig,
+  type: "producer" | "consumer" | "admin",
+  connectorOverrides: Readonly<Record<string, string>> = {},
+): Record<string, string> {
+  const props: Record<string, string> = { "bootstrap.servers": worker["bootstrap.servers"].join(",") };
+  for (const [k, v] of Object.entries(worker.originals)) {
+    if (WORKER_ONLY.has(k) || IGNORED_KEYS.includes(k) || CLIENT_PREFIXES.some((p) => k.startsWith(p))) continue;
+    props[k] = v;
+  }
+  const prefix = `${type}.`;
+  for (const [k, v] of Object.entries(worker.originals)) if (k.startsWith(prefix)) props[k.slice(prefix.length)] = v;
+  if (worker["connector.client.config.override.policy"] === "All") {
+    const override = `${type}.override.`;
+    for (const [k, v] of Object.entries(connectorOverrides))
+      if (k.startsWith(override)) props[k.slice(override.length)] = v;
+  }
+  return props;
+}

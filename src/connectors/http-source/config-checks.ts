@@ -1,0 +1,62 @@
+/**
+ * Checks of single HTTP source config values: positive and non-negative numbers, an http(s) URL
+ * template, a JSONPath expression, a Quartz cron expression and an IANA time zone, each returning
+ * why the value is unusable or undefined. Used by the key declarations in config.ts, the rules
+ * across keys in config-rules.ts and (for the cron options) schedule.ts.
+ */
+import { Cron } from "croner";
+import { JSONPath } from "jsonpath-plus";
+import { check } from "../../plugin/config-def.ts";
+
+export const positive = check.atLeast(1);
+export const nonNegative = check.atLeast(0);
+
+export function validUrl(template: string): string | undefined {
+  try {
+    const url = new URL(template.replaceAll("${offset}", "0"));
+    return url.protocol === "http:" || url.protocol === "https:" ? undefined : "Must be an http or https URL";
+  } catch {
+    return "Must be an absolute http or https URL";
+  }
+}
+
+/** Why a JSONPath expression is unusable, or undefined. Script evaluation is never enabled. */
+export function jsonPathProblem(path: string): string | undefined {
+  if (!path.startsWith("$")) return "A JSONPath expression must start with $";
+  let depth = 0;
+  for (const c of path) {
+    if (c === "[") depth++;
+    else if (c === "]" && --depth < 0) break;
+  }
+  if (depth !== 0) return "Unbalanced brackets in the JSONPath expression";
+  try {
+    JSONPath({ path, json: {}, eval: false, wrap: true });
+  } catch (error) {
+    return `Invalid JSONPath expression: ${(error as Error).message}`;
+  }
+  return undefined;
+}
+
+/** Croner options for Quartz-style expressions (seconds field, `?`, `0/5` steps, 1 = Sunday). */
+export function cronOptions(timezone: string) {
+  return { paused: true, timezone, sloppyRanges: true, alternativeWeekdays: true } as const;
+}
+
+export function cronProblem(expression: string, timezone: string): string | undefined {
+  try {
+    const cron = new Cron(expression, cronOptions(timezone));
+    if (cron.nextRun() === null) return "The cron expression never fires";
+  } catch (error) {
+    return `Invalid cron expression: ${(error as Error).message}`;
+  }
+  return undefined;
+}
+
+export function validTimezone(zone: string): string | undefined {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return undefined;
+  } catch {
+    return `Unknown time zone ${zone}`;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The worker's listeners (`listeners`, `admin.listeners`, `ingest.listeners`): each URI parsed as
+ * Connect does (`protocol://host:port`, http or https), with the rule that an ingest listener never
+ * shares a port with a REST or admin listener. Used by loadWorkerConfig, the REST server and the
+ * ingest server.
+ */
+import { ConfigError } from "./errors.ts";
+
+export interface Listener {
+  readonly protocol: "http" | "https";
+  /** Empty string: all interfaces. */
+  readonly host: string;
+  readonly port: number;
+  readonly uri: string;
+}
+
+function configError(keyName: string, message: string): never {
+  throw new ConfigError(message, new Map([[keyName, [message]]]));
+}
+
+export function parseListener(keyName: string, uri: string): Listener {
+  const m = /^([A-Za-z]+):\/\/(\[[^\]]*\]|[^:/]*):(\d+)\/?$/.exec(uri.trim());
+  if (!m)
+    configError(
+      keyName,
+      `Invalid value ${uri} for configuration ${keyName}: Could not parse listener: expected protocol://host:port`,
+    );
+  const protocol = m[1]!.toLowerCase();
+  if (protocol !== "http" && protocol !== "https") {
+    configError(
+      keyName,
+      `Invalid value ${uri} for configuration ${keyName}: Listener protocol must be either "http" or "https".`,
+    );
+  }
+  const port = Number(m[3]);
+  if (port > 65535) configError(keyName, `Invalid value ${uri} for configuration ${keyName}: port out of range`);
+  return { protocol, host: m[2]!.replace(/^\[|\]$/g, ""), port, uri: uri.trim() };
+}
+
+/** Whether a listener accepts connections from this host only. */
+export function isLoopback(listener: Listener): boolean {
+  const host = listener.host.toLowerCase();
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** The REST, admin and ingest listeners of the worker config; throws ConfigError on a bad one or a clash. */
+export function workerListeners(
+  listeners: readonly string[],
+  admin: readonly string[] | null,
+  ingest: readonly string[] | null,
+): {
+  restListeners: Listener[];
+  adminListeners: Listener[] | undefined;
+  ingestListeners: Listener[] | null;
+} {
+  const restListeners = listeners.map((l) => parseListener("listeners", l));
+  if (restListeners.length === 0)
+    configError("listeners", "Invalid value  for configuration listeners: at least one listener is required");
+  const adminListeners = admin?.map((l) => parseListener("admin.listeners", l));
+  const ingestListeners = ingest?.map((l) => parseListener("ingest.listeners", l)) ?? null;
+  for (const ingest of ingestListeners ?? []) {
+    const clash = [...restListeners, ...(adminListeners ?? [])].find(
+      (l) => l.port !== 0 && l.port === ingest.port && (l.host === ingest.host || l.host === "" || ingest.host === ""),
+    );
+    if (clash)
+      configError(
+        "ingest.listeners",
+        `Invalid value ${ingest.uri} for configuration ingest.listeners: the ingest listener must not share a port with the REST listener ${clash.uri}`,
+      );
+  }
+  return { restListeners, adminListeners, ingestListeners };
+}

@@ -1,0 +1,229 @@
+/**
+ * The per-task families of Kafka Connect's metrics, one sample per task with `connector` and `task`
+ * labels: connector-task-metrics (offset commits), source-task-metrics, sink-task-metrics and
+ * task-error-metrics. Used by connectMetrics.
+ */
+import type { TaskMetrics, Timing } from "../runtime/task-metrics.ts";
+import { connectFamily } from "./connect-metric-family.ts";
+import type { TaskSnapshot } from "./connect-metrics.ts";
+import type { MetricFamily, MetricType } from "./prometheus.ts";
+
+const avg = (t: Timing) => (t.count === 0 ? 0 : t.sumMs / t.count);
+const pct = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
+
+/** The task families in Connect's group order. */
+export function taskMetricFamilies(tasks: readonly TaskSnapshot[]): MetricFamily[] {
+  const families: MetricFamily[] = [];
+  const per = (
+    group: string,
+    metric: string,
+    type: MetricType,
+    help: string,
+    value: (m: TaskMetrics) => number,
+    kind?: "source" | "sink",
+  ) =>
+    connectFamily(
+      group,
+      metric,
+      type,
+      help,
+      tasks
+        .filter((t) => kind === undefined || t.kind === kind)
+        .map((t) => ({ labels: { connector: t.connector, task: String(t.task) }, value: value(t.metrics) })),
+    );
+  const CT = "connector-task-metrics";
+  families.push(
+    per(
+      CT,
+      "offset-commit-avg-time-ms",
+      "gauge",
+      "The average time in milliseconds taken by this task to commit offsets.",
+      (m) => avg(m.offsetCommit),
+    ),
+    per(
+      CT,
+      "offset-commit-max-time-ms",
+      "gauge",
+      "The maximum time in milliseconds taken by this task to commit offsets.",
+      (m) => m.offsetCommit.maxMs,
+    ),
+    per(
+      CT,
+      "offset-commit-success-percentage",
+      "gauge",
+      "The fraction of this task's offset commit attempts that succeeded.",
+      (m) => pct(m.offsetCommitSuccess, m.offsetCommitSuccess + m.offsetCommitFailure),
+    ),
+    per(
+      CT,
+      "offset-commit-failure-percentage",
+      "gauge",
+      "The fraction of this task's offset commit attempts that failed.",
+      (m) => pct(m.offsetCommitFailure, m.offsetCommitSuccess + m.offsetCommitFailure),
+    ),
+    per(
+      CT,
+      "offset-commit-success-total",
+      "counter",
+      "The number of successful offset commits of this task.",
+      (m) => m.offsetCommitSuccess,
+    ),
+    per(
+      CT,
+      "offset-commit-failure-total",
+      "counter",
+      "The number of failed offset commits of this task.",
+      (m) => m.offsetCommitFailure,
+    ),
+  );
+  const SO = "source-task-metrics";
+  families.push(
+    per(
+      SO,
+      "source-record-poll-total",
+      "counter",
+      "The number of records produced/polled (before transformation) by this task.",
+      (m) => m.sourceRecordPollTotal,
+      "source",
+    ),
+    per(
+      SO,
+      "source-record-poll-rate",
+      "gauge",
+      "The average per-second number of records produced/polled (before transformation) by this task.",
+      (m) => m.sourceRecordPollRate.perSecond(m.startedAt),
+      "source",
+    ),
+    per(
+      SO,
+      "source-record-write-total",
+      "counter",
+      "The number of records output from the transformations and written to Kafka for this task.",
+      (m) => m.sourceRecordWriteTotal,
+      "source",
+    ),
+    per(
+      SO,
+      "source-record-write-rate",
+      "gauge",
+      "The average per-second number of records written to Kafka for this task.",
+      (m) => m.sourceRecordWriteRate.perSecond(m.startedAt),
+      "source",
+    ),
+    per(
+      SO,
+      "poll-batch-avg-time-ms",
+      "gauge",
+      "The average time in milliseconds taken by this task to poll for a batch of source records.",
+      (m) => avg(m.pollBatch),
+      "source",
+    ),
+    per(
+      SO,
+      "poll-batch-max-time-ms",
+      "gauge",
+      "The maximum time in milliseconds taken by this task to poll for a batch of source records.",
+      (m) => m.pollBatch.maxMs,
+      "source",
+    ),
+  );
+  const SI = "sink-task-metrics";
+  families.push(
+    per(
+      SI,
+      "sink-record-read-total",
+      "counter",
+      "The total number of records read from Kafka by this task.",
+      (m) => m.sinkRecordReadTotal,
+      "sink",
+    ),
+    per(
+      SI,
+      "sink-record-read-rate",
+      "gauge",
+      "The average per-second number of records read from Kafka for this task.",
+      (m) => m.sinkRecordReadRate.perSecond(m.startedAt),
+      "sink",
+    ),
+    per(
+      SI,
+      "sink-record-send-total",
+      "counter",
+      "The total number of records output from the transformations and sent/put to this task.",
+      (m) => m.sinkRecordSendTotal,
+      "sink",
+    ),
+    per(
+      SI,
+      "sink-record-send-rate",
+      "gauge",
+      "The average per-second number of records sent/put to this task.",
+      (m) => m.sinkRecordSendRate.perSecond(m.startedAt),
+      "sink",
+    ),
+    per(
+      SI,
+      "put-batch-avg-time-ms",
+      "gauge",
+      "The average time taken by this task to put a batch of sinks records.",
+      (m) => avg(m.putBatch),
+      "sink",
+    ),
+    per(
+      SI,
+      "put-batch-max-time-ms",
+      "gauge",
+      "The maximum time taken by this task to put a batch of sinks records.",
+      (m) => m.putBatch.maxMs,
+      "sink",
+    ),
+  );
+  const E = "task-error-metrics";
+  families.push(
+    per(
+      E,
+      "total-record-errors",
+      "counter",
+      "The number of record processing errors in this task.",
+      (m) => m.totalRecordErrors,
+    ),
+    per(
+      E,
+      "total-record-failures",
+      "counter",
+      "The number of record processing failures in this task.",
+      (m) => m.totalRecordFailures,
+    ),
+    per(
+      E,
+      "total-records-skipped",
+      "counter",
+      "The number of records skipped due to errors.",
+      (m) => m.totalRecordsSkipped,
+    ),
+    per(E, "total-retries", "counter", "The number of operations retried.", (m) => m.totalRetries),
+    per(E, "total-errors-logged", "counter", "The number of errors that were logged.", (m) => m.totalErrorsLogged),
+    per(
+      E,
+      "deadletterqueue-produce-requests",
+      "counter",
+      "The number of attempted writes to the dead letter queue.",
+      (m) => m.deadLetterQueueProduceRequests,
+    ),
+    per(
+      E,
+      "deadletterqueue-produce-failures",
+      "counter",
+      "The number of failed writes to the dead letter queue.",
+      (m) => m.deadLetterQueueProduceFailures,
+    ),
+    per(
+      E,
+      "last-error-timestamp",
+      "gauge",
+      "The epoch timestamp when this task last encountered an error.",
+      (m) => m.lastErrorTimestamp,
+    ),
+  );
+  return families;
+}

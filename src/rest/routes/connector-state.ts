@@ -1,0 +1,121 @@
+/**
+ * The `/connectors/{connector}` endpoints about a running connector: its status and its tasks'
+ * (configs, status, restart), restart, pause/resume/stop and its active topics, with Connect's
+ * status codes. The internal task-config and fence endpoints answer as standalone Connect does.
+ */
+import { RestError } from "../../errors.ts";
+import { javaHashMap } from "../../util/java-hash-order.ts";
+import { emptyResponse, jsonResponse } from "../json-body.ts";
+import { booleanQuery, type Route } from "../route.ts";
+import { C, name, TASK, task } from "./connector-params.ts";
+
+export function connectorStateRoutes(): Route[] {
+  return [
+    {
+      method: "GET",
+      path: `${C}/status`,
+      consumesJson: true,
+      handle: (c, { herder }) => jsonResponse(200, herder.connectorStatus(name(c))),
+    },
+    {
+      method: "GET",
+      path: `${C}/tasks`,
+      consumesJson: true,
+      handle: (c, { herder }) =>
+        jsonResponse(
+          200,
+          herder.taskConfigs(name(c)).map((t) => ({ id: t.id, config: javaHashMap(t.config) })),
+        ),
+    },
+    {
+      method: "POST",
+      path: `${C}/tasks`,
+      consumesJson: true,
+      handle: () => {
+        throw new RestError(
+          500,
+          "Kafka Connect in standalone mode does not support externally setting task configurations.",
+        );
+      },
+    },
+    {
+      method: "PUT",
+      path: `${C}/fence`,
+      consumesJson: true,
+      handle: () => {
+        throw new RestError(500, "Kafka Connect in standalone mode does not support exactly-once source connectors.");
+      },
+    },
+    {
+      method: "GET",
+      path: `${C}/tasks/${TASK}/status`,
+      consumesJson: true,
+      handle: (c, { herder }) => jsonResponse(200, herder.taskStatus(name(c), task(c))),
+    },
+    {
+      method: "POST",
+      path: `${C}/tasks/${TASK}/restart`,
+      consumesJson: true,
+      handle: async (c, { herder, timed }) => {
+        await timed(() => herder.restartTask(name(c), task(c)));
+        return emptyResponse(204);
+      },
+    },
+    {
+      method: "POST",
+      path: `${C}/restart`,
+      consumesJson: true,
+      handle: async (c, { herder, timed }) => {
+        const includeTasks = booleanQuery(c, "includeTasks");
+        const onlyFailed = booleanQuery(c, "onlyFailed");
+        if (!includeTasks && !onlyFailed) {
+          await timed(() => herder.restartConnector(name(c)));
+          return emptyResponse(204);
+        }
+        return jsonResponse(202, await timed(() => herder.restartConnectorAndTasks(name(c), onlyFailed, includeTasks)));
+      },
+    },
+    {
+      method: "PUT",
+      path: `${C}/pause`,
+      consumesJson: true,
+      handle: async (c, { herder, timed }) => {
+        await timed(() => herder.pauseConnector(name(c)));
+        return emptyResponse(202);
+      },
+    },
+    {
+      method: "PUT",
+      path: `${C}/resume`,
+      consumesJson: true,
+      handle: async (c, { herder, timed }) => {
+        await timed(() => herder.resumeConnector(name(c)));
+        return emptyResponse(202);
+      },
+    },
+    {
+      method: "PUT",
+      path: `${C}/stop`,
+      consumesJson: true,
+      handle: async (c, { herder, timed }) => {
+        await timed(() => herder.stopConnector(name(c)));
+        return emptyResponse(204);
+      },
+    },
+    {
+      method: "GET",
+      path: `${C}/topics`,
+      consumesJson: true,
+      handle: async (c, { herder }) => jsonResponse(200, { [name(c)]: { topics: await herder.activeTopics(name(c)) } }),
+    },
+    {
+      method: "PUT",
+      path: `${C}/topics/reset`,
+      consumesJson: true,
+      handle: async (c, { herder }) => {
+        await herder.resetActiveTopics(name(c));
+        return emptyResponse(202);
+      },
+    },
+  ];
+}

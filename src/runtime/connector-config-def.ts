@@ -1,0 +1,153 @@
+/**
+ * The ConfigDef a whole connector config is validated against: the framework keys for its type,
+ * enriched with `transforms.<alias>.*` and `predicates.<alias>.*` (each plugin's own keys under its
+ * alias) and topic creation groups, with the worker's converters shown as defaults as Connect 4.1+
+ * does. Used by validateConnectorConfig. Also the full (un-enriched) key list of
+ * `GET /connector-plugins/{p}/config`.
+ */
+import { ConfigDef, defineConfig, key } from "../plugin/config-def.ts";
+import type { ConnectKeyMeta } from "../plugin/config-key.ts";
+import type { ConnectorDescriptor, PluginType } from "../plugin/descriptor.ts";
+import type { PluginRegistry } from "../plugin/registry.ts";
+import { splitList } from "./connector-config-values.ts";
+import { sinkConnectorConfig } from "./sink-connector-config.ts";
+import { sourceConnectorConfig } from "./source-connector-config.ts";
+import { topicCreationConfigDef } from "./topic-creation.ts";
+
+/** The framework keys for a connector type, enriched with its transforms and predicates. */
+export function enrichedConfigDef(
+  registry: PluginRegistry,
+  type: "source" | "sink",
+  config: Readonly<Record<string, string | null>>,
+): ConfigDef {
+  let def: ConfigDef = (type === "sink" ? sinkConnectorConfig : sourceConnectorConfig) as ConfigDef;
+  const topicCreation = type === "source" ? topicCreationConfigDef(config) : undefined;
+  if (topicCreation) def = def.concat(topicCreation);
+  for (const kind of ["transforms", "predicates"] as const) {
+    const aliases = [...new Set(splitList(config[kind]))];
+    for (const alias of aliases) def = def.concat(aliasConfigDef(registry, kind, alias, config));
+  }
+  return def;
+}
+
+function aliasConfigDef(
+  registry: PluginRegistry,
+  kind: "transforms" | "predicates",
+  alias: string,
+  config: Readonly<Record<string, string | null>>,
+): ConfigDef {
+  const pluginType: PluginType = kind === "transforms" ? "transformation" : "predicate";
+  const prefix = `${kind}.${alias}.`;
+  const group = `${kind === "transforms" ? "Transforms" : "Predicates"}: ${alias}`;
+  const recommended = registry.ofType(pluginType).map((p) => p.className);
+  const classKey = key.class({
+    doc: `Class for the '${alias}' ${kind === "transforms" ? "transformation" : "predicate"}.`,
+    importance: "HIGH",
+    group,
+    order: 0,
+    width: "LONG",
+    displayName: `${kind === "transforms" ? "Transformation" : "Predicate"} type for ${alias}`,
+    recommended,
+    validators: [(cls) => (registry.find([pluginType], cls) ? undefined : `Class ${cls} could not be found.`)],
+  });
+  const keys: Record<
+    string,
+    ReturnType<typeof key.class> | ReturnType<typeof key.string> | ReturnType<typeof key.boolean>
+  > = { [`${prefix}type`]: classKey };
+  let order = 1;
+  if (kind === "transforms") {
+    keys[`${prefix}predicate`] = key.string({
+      doc: "The alias of a predicate used to determine whether to apply this transformation.",
+      default: null,
+      importance: "MEDIUM",
+      group,
+      order: order++,
+      width: "LONG",
+      displayName: `Predicate for ${alias}`,
+      validators: [
+        (p) =>
+          p && !splitList(config.predicates).includes(p)
+            ? `Predicate '${p}' is not defined in 'predicates'`
+            : undefined,
+      ],
+    });
+    keys[`${prefix}negate`] = key.boolean({
+      doc: "Whether the configured predicate should be negated.",
+      default: false,
+      importance: "MEDIUM",
+      group,
+      order: order++,
+      width: "SHORT",
+      displayName: `Negate predicate for ${alias}`,
+    });
+  }
+  let def: ConfigDef = defineConfig(keys);
+  const plugin = registry.find([pluginType], config[`${prefix}type`]?.trim() ?? "");
+  if (plugin) {
+    def = def.concat(
+      new ConfigDef(
+        plugin.config.keys.map((k, i) => ({
+          ...k,
+          name: `${prefix}${k.name}`,
+          meta: { ...k.meta, group: k.meta.group ? `${group}: ${k.meta.group}` : group, order: order + i },
+        })),
+      ),
+    );
+  }
+  return def;
+}
+
+/** The worker's converter classes (`key.converter`, …), as configured. */
+export type ConverterDefaults = Readonly<Record<"key.converter" | "value.converter" | "header.converter", string>>;
+
+const CONVERTER_TYPES = {
+  "key.converter": "converter",
+  "value.converter": "converter",
+  "header.converter": "header_converter",
+} as const;
+
+/**
+ * Connect 4.1+ shows the worker's converters as the defaults of `*.converter` in validation output,
+ * with every installed converter recommended, and the chosen converter's version as the default
+ * and only recommendation of `*.converter.plugin.version`; `connector.plugin.version` likewise.
+ */
+export function withWorkerDefaults(
+  registry: PluginRegistry,
+  def: ConfigDef,
+  connector: ConnectorDescriptor,
+  config: Readonly<Record<string, string | null>>,
+  defaults: ConverterDefaults | undefined,
+): ConfigDef {
+  const replaced = new Map<string, Partial<ConnectKeyMeta>>();
+  replaced.set("connector.plugin.version", { default: connector.version, recommended: [connector.version] });
+  if (defaults) {
+    for (const prop of ["key.converter", "value.converter", "header.converter"] as const) {
+      const type = CONVERTER_TYPES[prop];
+      const fallback = registry.find([type], defaults[prop]);
+      replaced.set(prop, {
+        default: fallback?.className ?? defaults[prop],
+        recommended: registry
+          .ofType(type)
+          .map((p) => p.className)
+          .sort(),
+      });
+      const chosen = registry.find([type], config[prop]?.trim() || defaults[prop]);
+      replaced.set(
+        `${prop}.plugin.version`,
+        chosen ? { default: chosen.version, recommended: [chosen.version] } : { default: null, recommended: [] },
+      );
+    }
+  }
+  return new ConfigDef(
+    def.keys.map((k) => {
+      const meta = replaced.get(k.name);
+      return meta ? { ...k, meta: { ...k.meta, ...meta } } : k;
+    }),
+  );
+}
+
+/** The full (un-enriched) key list of `GET /connector-plugins/{p}/config` for a connector. */
+export function connectorPluginConfigDef(connector: ConnectorDescriptor): ConfigDef {
+  const framework: ConfigDef = connector.type === "sink" ? sinkConnectorConfig : sourceConnectorConfig;
+  return (connector.config as ConfigDef).concat(framework);
+}

@@ -1,0 +1,94 @@
+/**
+ * The cold ends of a WorkerSourceTask, kept apart from its per-record loop: the options it is built
+ * from, the SourceTaskSender it sends through, the SourceTask's initialize and start (Connect's
+ * WorkerSourceTask.initializeAndStart) and, on stop, the SourceTask's stop and the closing of what
+ * the task holds. Used by WorkerSourceTask.
+ */
+import type { OffsetStorageReader, SourceTask } from "../api/connector.ts";
+import type { KafkaProducer } from "../kafka/kafka-port.ts";
+import type { OffsetStore } from "../store/offset-store.ts";
+import type { Clock } from "../util/clock.ts";
+import type { Logger } from "../util/logger.ts";
+import { SourceTaskSender } from "./source-task-sender.ts";
+import type { TopicCreator } from "./topic-creation.ts";
+import type { WorkerTaskOptions } from "./worker-task.ts";
+
+export interface WorkerSourceTaskOptions extends WorkerTaskOptions {
+  readonly task: SourceTask;
+  readonly producer: () => Promise<KafkaProducer>;
+  readonly offsets: OffsetStore;
+  /** The producer's max.request.size: no single send is larger. */
+  readonly maxRequestBytes: number;
+  /** Poll batches sent and not yet acknowledged, at most (default 5). */
+  readonly maxInFlightBatches?: number;
+  /** Bytes sent and not yet acknowledged, at most (default 32 MiB, the producer's buffer.memory). */
+  readonly maxInFlightBytes?: number;
+  /** Creates a topic before its first record is sent (topic.creation.*); absent when unused. */
+  readonly topicCreator?: TopicCreator;
+  /**
+   * The task promises poll order per partition (SourceConnectorDescriptor's `keepsOrder`): on a
+   * producer that is not idempotent, one request in flight (default false).
+   */
+  readonly keepOrder?: boolean;
+}
+
+/** The task's way to Kafka: its producer, request limits and order promise. */
+export function sourceTaskSender(
+  o: WorkerSourceTaskOptions,
+  log: Logger,
+  stopSignal: () => AbortSignal,
+): SourceTaskSender {
+  return new SourceTaskSender({
+    id: o.id,
+    clock: o.clock,
+    log,
+    operator: o.operator,
+    producer: o.producer,
+    keepOrder: o.keepOrder ?? false,
+    topicCreator: o.topicCreator,
+    stopSignal,
+    maxRequestBytes: o.maxRequestBytes,
+    maxInFlightBatches: o.maxInFlightBatches ?? 5,
+    maxInFlightBytes: o.maxInFlightBytes ?? 33_554_432,
+  });
+}
+
+/** Connect's WorkerSourceTask.initializeAndStart: the SourceTask gets its context, then starts. */
+export async function initializeAndStartSourceTask(
+  o: WorkerSourceTaskOptions,
+  log: Logger,
+  clock: Clock,
+): Promise<void> {
+  const reader: OffsetStorageReader = {
+    offset: async (partition) => o.offsets.get(o.id.connector, partition),
+  };
+  o.task.initialize({
+    config: o.config,
+    offsetStorageReader: reader,
+    logger: log.named(o.taskClass),
+    clock,
+    pluginMetrics: o.metrics.plugin,
+  });
+  await o.task.start(o.config);
+}
+
+/** SourceTask.stop(); a failure is logged, the task's stop goes on. */
+export async function stopSourceTask(task: SourceTask, log: Logger): Promise<void> {
+  try {
+    await task.stop();
+  } catch (error) {
+    log.warn("SourceTask.stop() failed", error);
+  }
+}
+
+/** Closes what the task holds besides the SourceTask, once its batches are settled and committed. */
+export async function closeSourceTaskResources(
+  o: WorkerSourceTaskOptions,
+  sender: SourceTaskSender,
+  log: Logger,
+): Promise<void> {
+  o.transformations.close();
+  await o.operator.close();
+  await sender.close();
+  await o.topicCreator?.close().catch((error) => log.warn("Could not close the topic admin", error));
+}

@@ -1,0 +1,163 @@
+/**
+ * Parses one SimpleDateFormat pattern field into the date fields being collected, leniently as
+ * Java's default does, and builds the UTC date from them. Used by SimpleDateFormat.parsePrefix.
+ */
+import { DAYS, MONTHS, type Token } from "./date-pattern.ts";
+
+export interface Fields {
+  era: number;
+  year: number;
+  month: number;
+  day: number;
+  dayOfYear: number | null;
+  hour: number;
+  pm: boolean | null;
+  hour12: boolean;
+  minute: number;
+  second: number;
+  millis: number;
+  offsetMinutes: number;
+}
+
+function parseNumber(text: string, pos: number, width: number | null): { value: number; end: number } | null {
+  let end = pos;
+  const limit = width === null ? text.length : Math.min(text.length, pos + width);
+  while (end < limit && text.charCodeAt(end) >= 48 && text.charCodeAt(end) <= 57) end++;
+  if (end === pos || (width !== null && end - pos !== width)) return null;
+  return { value: Number(text.slice(pos, end)), end };
+}
+
+function matchName(text: string, pos: number, names: readonly string[]): { index: number; end: number } | null {
+  const lower = text.slice(pos).toLowerCase();
+  let best: { index: number; end: number } | null = null;
+  for (const [index, name] of names.entries()) {
+    for (const candidate of [name, name.slice(0, 3)]) {
+      if (lower.startsWith(candidate.toLowerCase()) && (best === null || pos + candidate.length > best.end)) {
+        best = { index, end: pos + candidate.length };
+      }
+    }
+  }
+  return best;
+}
+
+function parseZone(text: string, pos: number, letter: string): { offset: number; end: number } | null {
+  const rest = text.slice(pos);
+  if (letter === "X" && /^[zZ]/.test(rest)) return { offset: 0, end: pos + 1 };
+  if (letter !== "X") {
+    const named = /^(Coordinated Universal Time|UTC|GMT|UT)/.exec(rest);
+    if (named) {
+      const after = parseOffset(text, pos + named[0].length);
+      return after ?? { offset: 0, end: pos + named[0].length };
+    }
+  }
+  return parseOffset(text, pos);
+}
+
+function parseOffset(text: string, pos: number): { offset: number; end: number } | null {
+  const m = /^([+-])(\d{2})(?::?(\d{2}))?/.exec(text.slice(pos));
+  if (!m) return null;
+  const minutes = Number(m[2]) * 60 + Number(m[3] ?? 0);
+  return { offset: m[1] === "-" ? -minutes : minutes, end: pos + m[0].length };
+}
+
+export function parseField(text: string, pos: number, token: Token & { kind: "field" }, abutting: boolean, f: Fields) {
+  const { letter, count } = token;
+  const width = abutting ? count : null;
+  switch (letter) {
+    case "G": {
+      const m = matchName(text, pos, ["AD", "BC"]);
+      if (!m) return null;
+      f.era = m.index === 0 ? 1 : 0;
+      return m.end;
+    }
+    case "M":
+    case "L":
+      if (count >= 3) {
+        const m = matchName(text, pos, MONTHS);
+        if (!m) return null;
+        f.month = m.index + 1;
+        return m.end;
+      }
+      break;
+    case "E": {
+      const m = matchName(text, pos, DAYS);
+      return m ? m.end : null;
+    }
+    case "a": {
+      const m = matchName(text, pos, ["AM", "PM"]);
+      if (!m) return null;
+      f.pm = m.index === 1;
+      return m.end;
+    }
+    case "z":
+    case "Z":
+    case "X": {
+      const zone = parseZone(text, pos, letter);
+      if (!zone) return null;
+      f.offsetMinutes = zone.offset;
+      return zone.end;
+    }
+  }
+  const n = parseNumber(text, pos, width);
+  if (!n) return null;
+  switch (letter) {
+    case "y":
+      f.year = count <= 2 && n.end - pos === 2 ? twoDigitYear(n.value) : n.value;
+      break;
+    case "M":
+    case "L":
+      f.month = n.value;
+      break;
+    case "d":
+      f.day = n.value;
+      break;
+    case "D":
+      f.dayOfYear = n.value;
+      break;
+    case "H":
+      f.hour = n.value;
+      f.hour12 = false;
+      break;
+    case "k":
+      f.hour = n.value === 24 ? 0 : n.value;
+      f.hour12 = false;
+      break;
+    case "K":
+      f.hour = n.value;
+      f.hour12 = true;
+      break;
+    case "h":
+      f.hour = n.value === 12 ? 0 : n.value;
+      f.hour12 = true;
+      break;
+    case "m":
+      f.minute = n.value;
+      break;
+    case "s":
+      f.second = n.value;
+      break;
+    case "S":
+      f.millis = n.value;
+      break;
+  }
+  return n.end;
+}
+
+/** SimpleDateFormat's default century: the two-digit year falls within 80 years before and 20 after now. */
+function twoDigitYear(yy: number): number {
+  const now = new Date();
+  const start = now.getUTCFullYear() - 80;
+  let year = Math.floor(start / 100) * 100 + yy;
+  if (year < start) year += 100;
+  return year;
+}
+
+export function toDate(f: Fields): Date {
+  const year = f.era === 1 ? f.year : 1 - f.year;
+  const hour = f.hour12 && f.pm ? f.hour + 12 : f.hour;
+  const d = new Date(0);
+  if (f.dayOfYear !== null) d.setUTCFullYear(year, 0, f.dayOfYear);
+  else d.setUTCFullYear(year, f.month - 1, f.day);
+  d.setUTCHours(hour, f.minute, f.second, f.millis);
+  return new Date(d.getTime() - f.offsetMinutes * 60_000);
+}
