@@ -18,14 +18,15 @@
  * JWKS's key). Worker keys the README leaves out are the test's: bootstrap.servers, listeners, data.dir, and a 200 ms
  * `ingest.listeners.https.ssl.reload.interval.ms` so the new CRL is read without a 10 s wait. The
  * token device's listener needs `client.auth=requested` (the README says so): the gateway is
- * restarted with that one value changed.
+ * restarted with that one value changed. For the refusals, the README's device commands make a
+ * second device, `valve-3` (not in the ACL's `pump-*`), by that one name, and `$TOKEN` is forged.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { openssl } from "./support/command.ts";
 import { type Gateway, startGateway } from "./support/gateway.ts";
-import { kafkaBroker, readTopic, uniqueTopic } from "./support/kafka.ts";
+import { kafkaBroker, readAll, readTopic, uniqueTopic } from "./support/kafka.ts";
 import {
   type CommandResult,
   curlHome,
@@ -74,10 +75,15 @@ async function blockCommands(marker: string, substituted: readonly string[], hea
 }
 
 /** Runs a command with this machine's substitutions; unless `anyExit`, it must exit 0. */
-async function run(command: ReadmeCommand, anyExit = false): Promise<CommandResult> {
+async function run(
+  command: ReadmeCommand,
+  anyExit = false,
+  replace: readonly (readonly [string, string])[] = [],
+  env: Record<string, string> = { TOKEN: token },
+): Promise<CommandResult> {
   let text = command.text;
-  for (const [from, to] of substitutions()) text = text.replaceAll(from, to);
-  const result = await runReadmeCommand(text, { cwd: etc, curlHome: home, env: { TOKEN: token } });
+  for (const [from, to] of [...substitutions(), ...replace]) text = text.replaceAll(from, to);
+  const result = await runReadmeCommand(text, { cwd: etc, curlHome: home, env });
   if (!anyExit) {
     expect({ command: text, code: result.code, stderr: result.stderr }).toMatchObject({ command: text, code: 0 });
   }
@@ -188,7 +194,7 @@ describe("README: device ingest security", () => {
     );
   });
 
-  test("JWT: the connector with mtls,jwt, the token device's curl, and the certificate's identity", async () => {
+  test("JWT: the connector with mtls,jwt, the token device's curl, the certificate's identity, refusals", async () => {
     const [configure, tokenDevice] = await blockCommands("curl -X PUT localhost:8083/connectors/telemetry/config", [
       "localhost:8083",
       "https://idp.example.com/.well-known/jwks.json",
@@ -212,6 +218,23 @@ describe("README: device ingest security", () => {
     const [device] = await blockCommands("curl --cacert server-ca.pem --cert pump-17.pem", ["https://gateway:8443"]);
     expect((await run(device!)).statuses).toEqual([200]);
 
+    // Refusals: a token that does not verify is 401, a device of the CA that the ACL (pump-*) does
+    // not name is 403, both in REST Proxy's shape; neither writes anything.
+    const forged = await run(tokenDevice!, false, [], { TOKEN: `${token.slice(0, -4)}AAAA` });
+    expect({ status: forged.statuses, code: JSON.parse(forged.output).error_code }).toEqual({
+      status: [401],
+      code: 40101,
+    });
+    const openssl = await blockCommands("A device CA and a device certificate with openssl", []);
+    const deviceCommands = openssl.filter((c) => c.text.includes("pump-17") && !c.text.includes("-revoke"));
+    expect(deviceCommands.length).toBe(2);
+    for (const command of deviceCommands) await run(command, false, [["pump-17", "valve-3"]]);
+    const valve = await run(device!, false, [["pump-17", "valve-3"]]);
+    expect({ status: valve.statuses, code: JSON.parse(valve.output).error_code }).toEqual({
+      status: [403],
+      code: 40301,
+    });
+
     const records = await readTopic(topic, 3);
     expect(
       records.map((r) => ({ value: r.value?.toString(), identity: r.headers["ingest.identity"]?.toString() })),
@@ -221,6 +244,7 @@ describe("README: device ingest security", () => {
       { value: '{"pressure":4.2}', identity: "pump-18" },
       { value: '{"pressure":4.2}', identity: "pump-17" },
     ]);
+    expect((await readAll(topic)).length).toBe(3);
   });
 
   test("revoking the device: its certificate fails the handshake once the CRL is read", async () => {
