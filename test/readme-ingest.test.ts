@@ -5,7 +5,8 @@
  * (config/worker.properties) and the real broker. Each command runs through `bash -c` with the
  * README's quoting; its exit code must be 0, the status and answer the README shows (`# → 200 {…}`)
  * must match (offsets and timestamps as numbers), and every record must reach Kafka as the README
- * says (keys, content-type header, one copy for the retried Idempotency-Key).
+ * says (keys, content-type header, one copy for the retried Idempotency-Key). The v2 command with
+ * its topic replaced by one no connector names must get the 404 the README quotes.
  *
  * Substitutions, the only ones a shared test machine needs: `localhost:8083` → the test's REST
  * address, `localhost:8080` → its ingest address (both on port 0), and the topic `telemetry` (in
@@ -21,6 +22,7 @@ import {
   curlHome,
   type ReadmeCommand,
   readmeBlock,
+  readmeText,
   runReadmeCommand,
   shownAnswer,
   shownStatusAndBody,
@@ -135,6 +137,18 @@ describe("README: device ingest", () => {
     // "v3 batch: 207 with successes and failures"
     expect(proxyResults[2]!.statuses).toEqual([207]);
     expect(Object.keys(JSON.parse(proxyResults[2]!.output))).toEqual(["successes", "failures"]);
+    // "any other topic is REST Proxy's 404 `{…}`": the v2 command for a topic no connector names.
+    const notFound = /any other topic is REST Proxy's 404\s+`([^`]+)`/.exec(readmeText())?.[1];
+    expect(notFound).toBe('{"error_code":40401,"message":"Topic not found."}');
+    const other = await runReadmeCommand(proxy[0]!.text.replace(`/topics/${topic}`, "/topics/not-an-ingest-topic"), {
+      cwd: dir.path,
+      curlHome: home,
+    });
+    expect({ code: other.code, statuses: other.statuses, output: other.output }).toEqual({
+      code: 0,
+      statuses: [404],
+      output: notFound!,
+    });
 
     // Keys from `$.deviceId` (JsonConverter: a JSON string), REST Proxy keys as sent; the raw
     // image as Connect's BYTES (a base64 JSON string) with its content type as a header; the
