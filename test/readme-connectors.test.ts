@@ -31,11 +31,10 @@ import {
   curlHome,
   parseProperties,
   type ReadmeCommand,
-  readmeBlock,
+  readmeCommands,
   readmeText,
   runReadmeCommand,
   shownAnswer,
-  splitCommands,
   substitute,
   workerProperties,
 } from "./support/readme.ts";
@@ -58,16 +57,6 @@ let tls: TlsFiles;
 let gw: Gateway;
 let github: TestApi;
 let ordersApi: TestApi;
-
-/** The README block's commands; every substitution listed must apply somewhere in it. */
-async function blockCommands(heading: string, substituted: readonly string[]): Promise<ReadmeCommand[]> {
-  const block = readmeBlock(heading);
-  substitute(
-    block,
-    substituted.map((from) => [from, ""]),
-  );
-  return splitCommands(block);
-}
 
 /** The paths and addresses on this machine (see the header); the gateway's address changes on restart. */
 function substitutions(): [string, string][] {
@@ -177,12 +166,9 @@ afterAll(async () => {
 
 describe("README: HTTP source worked example", () => {
   test("github-events-source works as written", async () => {
-    const commands = await blockCommands("## HTTP source connector", [
-      "localhost:8083",
-      "/run/secrets",
-      "https://api.github.com",
-      '"kafka.topic": "github-events"',
-    ]);
+    const commands = await readmeCommands("## HTTP source connector", {
+      replaced: ["localhost:8083", "/run/secrets", "https://api.github.com", '"kafka.topic": "github-events"'],
+    });
     const [secret, providers, put, status, offsets, metrics] = commands;
     expect(commands.length).toBe(6);
 
@@ -242,15 +228,17 @@ describe("README: HTTP source worked example", () => {
 
 describe("README: HTTP sink worked example", () => {
   test("orders-to-api works as written", async () => {
-    const commands = await blockCommands("## HTTP sink connector", [
-      "localhost:8083",
-      "/run/secrets",
-      "/etc/gateway",
-      "https://api.example.internal",
-      "https://idp.example.internal",
-      '"topics": "orders"',
-      '"orders-rejected"',
-    ]);
+    const commands = await readmeCommands("## HTTP sink connector", {
+      replaced: [
+        "localhost:8083",
+        "/run/secrets",
+        "/etc/gateway",
+        "https://api.example.internal",
+        "https://idp.example.internal",
+        '"topics": "orders"',
+        '"orders-rejected"',
+      ],
+    });
     const [secret, put, status, metrics] = commands;
     expect(commands.length).toBe(4);
 

@@ -33,9 +33,9 @@ import {
   parseProperties,
   type ReadmeCommand,
   readmeBlock,
+  readmeCommands,
   runReadmeCommand,
   shownAnswer,
-  splitCommands,
   substitute,
 } from "./support/readme.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
@@ -64,14 +64,9 @@ function substitutions(): [string, string][] {
   ];
 }
 
-/** The block's commands; every `from` listed must occur in it (a README edit cannot dodge them). */
-async function blockCommands(marker: string, substituted: readonly string[], heading = SECTION) {
-  const block = readmeBlock(heading, { marker });
-  substitute(
-    block,
-    substituted.map((from) => [from, ""]),
-  );
-  return splitCommands(block);
+/** The commands of the block at `marker` under `heading`, containing each text of `replaced`. */
+function blockCommands(marker: string, replaced: readonly string[], heading = SECTION) {
+  return readmeCommands(heading, { marker, replaced });
 }
 
 /** Runs a command with this machine's substitutions; unless `anyExit`, it must exit 0. */

@@ -117,6 +117,22 @@ export async function splitCommands(block: string): Promise<ReadmeCommand[]> {
   return commands;
 }
 
+/**
+ * The commands of a README block (see `readmeBlock`), checked to contain each of `replaced`: the
+ * texts a test substitutes when it runs them, so a README edit cannot dodge a substitution.
+ */
+export async function readmeCommands(
+  heading: string,
+  options: { marker?: string; index?: number; replaced?: readonly string[] } = {},
+): Promise<ReadmeCommand[]> {
+  const block = readmeBlock(heading, options);
+  substitute(
+    block,
+    (options.replaced ?? []).map((from) => [from, ""]),
+  );
+  return splitCommands(block);
+}
+
 const STATUS_MARK = "\n<<http-status ";
 
 /** Makes `dir/.curlrc` (for CURL_HOME) that appends each request's HTTP status to the answer. */
