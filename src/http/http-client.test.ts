@@ -54,10 +54,60 @@ describe("HttpClient", () => {
       expect(res.status).toBe(503);
     });
 
-    test("rejects a body larger than the limit", async () => {
+    test("rejects a body whose Content-Length is larger than the limit", async () => {
       using server = serve(() => new Response("x".repeat(2048)));
       const client = new HttpClient({ maxResponseBytes: 1024 });
       await expect(client.request({ method: "GET", url: server.url.href })).rejects.toThrow(HttpResponseTooLargeError);
+    });
+  });
+
+  // Review finding P1.1: the limit used to be checked only after the whole body was read.
+  describe("when a body without Content-Length grows past the limit", () => {
+    /** A response body that sends `chunks` and then stays open: only a reader that stops early gets an answer. */
+    function heldOpen(chunks: Uint8Array[]): ReadableStream<Uint8Array> {
+      let next = 0;
+      return new ReadableStream({
+        pull(controller) {
+          const chunk = chunks[next++];
+          if (chunk === undefined) return new Promise<void>(() => undefined);
+          controller.enqueue(chunk);
+        },
+      });
+    }
+
+    test("stops reading a chunked stream once past the limit", async () => {
+      const chunk = new Uint8Array(64 * 1024).fill(120);
+      using server = serve(() => new Response(heldOpen(Array.from({ length: 256 }, () => chunk))));
+      const client = new HttpClient({ maxResponseBytes: 256 * 1024, requestTimeoutMs: 20_000 });
+      const error = await client.request({ method: "GET", url: server.url.href }).catch((e) => e);
+      expect(error).toBeInstanceOf(HttpResponseTooLargeError);
+      expect(error.message).toContain("exceeds the limit of 262144 bytes");
+    });
+
+    test("counts decompressed bytes: a small gzip stream that inflates past the limit fails", async () => {
+      const bomb = gzipSync(new Uint8Array(16 * 1024 * 1024));
+      using server = serve(() => new Response(heldOpen([bomb]), { headers: { "content-encoding": "gzip" } }));
+      const client = new HttpClient({ maxResponseBytes: 1024 * 1024, requestTimeoutMs: 20_000 });
+      const error = await client.request({ method: "GET", url: server.url.href }).catch((e) => e);
+      expect(bomb.length).toBeLessThan(1024 * 1024);
+      expect(error).toBeInstanceOf(HttpResponseTooLargeError);
+    });
+
+    test("a body within the limit is returned whole", async () => {
+      const chunk = new Uint8Array(1000).fill(65);
+      using server = serve(
+        () =>
+          new Response(
+            new ReadableStream({
+              start(controller) {
+                for (let i = 0; i < 5; i++) controller.enqueue(chunk);
+                controller.close();
+              },
+            }),
+          ),
+      );
+      const res = await new HttpClient({ maxResponseBytes: 5000 }).request({ method: "GET", url: server.url.href });
+      expect(res.body).toEqual(new Uint8Array(5000).fill(65));
     });
   });
 

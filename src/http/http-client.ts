@@ -8,10 +8,18 @@
  * including the body. Network failures throw `HttpTransportError` (retriable: refused, reset,
  * timeouts, TLS failures); aborting through the caller's signal rejects with the signal's reason.
  * Any HTTP status is a response, never an error: the caller's retry policy classifies statuses.
- * URLs in messages have their credentials and secret-looking query values redacted.
+ * The body is read with a cap (`maxResponseBytes`, decompressed bytes): past it the transfer is
+ * cancelled, so a large or endless stream or a compression bomb cannot exhaust the task's memory.
+ * Redirects are followed by the client (redirects.ts): the caller's headers and the request body
+ * never go to another origin. URLs in messages have their credentials and secret-looking query
+ * values redacted.
  */
 import { ConnectError, RetriableError } from "../errors.ts";
+import { timerMs } from "../util/clock.ts";
 import { GATEWAY_VERSION } from "../version.ts";
+import { type Hop, HttpRedirectError, nextHop } from "./redirects.ts";
+
+export { HttpRedirectError } from "./redirects.ts";
 
 export type HttpHeaders = Record<string, string> | [string, string][];
 
@@ -23,6 +31,8 @@ export interface HttpRequest {
   /** Overrides the client's request timeout for this request. */
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
+  /** false: a 3xx is the response (token requests); default: followed as redirects.ts says. */
+  readonly followRedirects?: boolean;
 }
 
 export interface HttpResponse {
@@ -45,7 +55,10 @@ export interface HttpClientOptions {
   readonly requestTimeoutMs?: number;
   readonly tls?: ClientTls;
   readonly userAgent?: string;
-  /** Responses with a larger body fail (protects the task's memory). */
+  /**
+   * Responses with a larger body (counted decompressed, while it is read) fail with
+   * `HttpResponseTooLargeError`; a larger Content-Length fails before the body is read.
+   */
   readonly maxResponseBytes?: number;
 }
 
@@ -98,6 +111,36 @@ function classify(error: unknown): TransportFailure {
   return "io";
 }
 
+/**
+ * The body, read chunk by chunk: the decompressed bytes are counted as they arrive and the stream is
+ * cancelled as soon as they pass `max`, so neither a long stream nor a compression bomb grows the
+ * task's memory beyond the limit.
+ */
+async function readCapped(response: Response, max: number, what: () => string): Promise<Uint8Array> {
+  if (!response.body) return new Uint8Array(0);
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > max) {
+      await reader.cancel().catch(() => undefined);
+      throw new HttpResponseTooLargeError(`${what()}: the response exceeds the limit of ${max} bytes`);
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const body = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, at);
+    at += chunk.length;
+  }
+  return body;
+}
+
 export class HttpClient {
   readonly connectTimeoutMs: number;
   readonly requestTimeoutMs: number;
@@ -115,9 +158,9 @@ export class HttpClient {
 
   async request(req: HttpRequest): Promise<HttpResponse> {
     req.signal?.throwIfAborted();
+    const own = new Headers({ "user-agent": this.userAgent, "accept-encoding": "gzip, deflate, br" });
     const headers = new Headers(req.headers);
-    if (!headers.has("user-agent")) headers.set("user-agent", this.userAgent);
-    if (!headers.has("accept-encoding")) headers.set("accept-encoding", "gzip, deflate, br");
+    for (const [name, value] of own) if (!headers.has(name)) headers.set(name, value);
     const started = performance.now();
     const controller = new AbortController();
     let timedOut: string | undefined;
@@ -126,54 +169,53 @@ export class HttpClient {
       controller.abort();
     };
     const requestMs = req.timeoutMs ?? this.requestTimeoutMs;
-    const requestTimer = setTimeout(onTimeout(`no complete response within ${requestMs} ms`), requestMs);
-    let connectTimer: ReturnType<typeof setTimeout> | undefined = setTimeout(
-      onTimeout(`no response within the connect timeout of ${this.connectTimeoutMs} ms`),
-      this.connectTimeoutMs,
-    );
+    const requestTimer = setTimeout(onTimeout(`no complete response within ${requestMs} ms`), timerMs(requestMs));
+    let connectTimer: ReturnType<typeof setTimeout> | undefined;
     const onAbort = () => controller.abort();
     req.signal?.addEventListener("abort", onAbort, { once: true });
     const target = redactUrl(req.url);
+    const what = `${req.method} ${target}`;
     try {
-      const response = await fetch(req.url, {
-        method: req.method,
-        headers,
-        body: req.body,
-        signal: controller.signal,
-        redirect: "follow",
-        keepalive: true,
-        decompress: true,
-        tls: this.tls && {
-          ca: this.tls.ca,
-          cert: this.tls.cert,
-          key: this.tls.key,
-          rejectUnauthorized: this.tls.rejectUnauthorized,
-        },
-      } as RequestInit);
-      clearTimeout(connectTimer);
-      connectTimer = undefined;
-      const declared = Number(response.headers.get("content-length") ?? "0");
-      if (declared > this.maxResponseBytes) {
-        await response.body?.cancel().catch(() => undefined);
-        throw new HttpResponseTooLargeError(
-          `${req.method} ${target}: the response of ${declared} bytes exceeds the limit of ${this.maxResponseBytes} bytes`,
+      let hop: Hop = { method: req.method, url: req.url, headers, body: req.body };
+      for (let redirects = 0; ; redirects++) {
+        connectTimer = setTimeout(
+          onTimeout(`no response within the connect timeout of ${this.connectTimeoutMs} ms`),
+          timerMs(this.connectTimeoutMs),
         );
+        const response = await this.send(hop, controller.signal);
+        clearTimeout(connectTimer);
+        connectTimer = undefined;
+        const next =
+          req.followRedirects === false
+            ? undefined
+            : nextHop(hop, response.status, response.headers.get("location"), own, redirects, what);
+        if (next) {
+          await response.body?.cancel().catch(() => undefined);
+          hop = next;
+          continue;
+        }
+        const declared = Number(response.headers.get("content-length") ?? "0");
+        if (declared > this.maxResponseBytes) {
+          await response.body?.cancel().catch(() => undefined);
+          throw new HttpResponseTooLargeError(
+            `${what}: the response of ${declared} bytes exceeds the limit of ${this.maxResponseBytes} bytes`,
+          );
+        }
+        const body = await readCapped(response, this.maxResponseBytes, () => what);
+        return { status: response.status, headers: response.headers, body, durationMs: performance.now() - started };
       }
-      const body = new Uint8Array(await response.arrayBuffer());
-      if (body.length > this.maxResponseBytes) {
-        throw new HttpResponseTooLargeError(
-          `${req.method} ${target}: the response exceeds the limit of ${this.maxResponseBytes} bytes`,
-        );
-      }
-      return { status: response.status, headers: response.headers, body, durationMs: performance.now() - started };
     } catch (error) {
       if (req.signal?.aborted) throw req.signal.reason;
-      if (error instanceof HttpTransportError || error instanceof HttpResponseTooLargeError) throw error;
-      if (timedOut !== undefined)
-        throw new HttpTransportError("timeout", `${req.method} ${target} timed out: ${timedOut}`);
+      if (
+        error instanceof HttpTransportError ||
+        error instanceof HttpResponseTooLargeError ||
+        error instanceof HttpRedirectError
+      )
+        throw error;
+      if (timedOut !== undefined) throw new HttpTransportError("timeout", `${what} timed out: ${timedOut}`);
       const failure = classify(error);
       const reason = (error as Error)?.message ?? String(error);
-      throw new HttpTransportError(failure, `${req.method} ${target} failed (${failure}): ${reason}`, {
+      throw new HttpTransportError(failure, `${what} failed (${failure}): ${reason}`, {
         cause: error,
       });
     } finally {
@@ -181,5 +223,24 @@ export class HttpClient {
       if (connectTimer) clearTimeout(connectTimer);
       req.signal?.removeEventListener("abort", onAbort);
     }
+  }
+
+  /** One exchange; redirects come back as responses (see redirects.ts). */
+  private send(hop: Hop, signal: AbortSignal): Promise<Response> {
+    return fetch(hop.url, {
+      method: hop.method,
+      headers: hop.headers,
+      body: hop.body,
+      signal,
+      redirect: "manual",
+      keepalive: true,
+      decompress: true,
+      tls: this.tls && {
+        ca: this.tls.ca,
+        cert: this.tls.cert,
+        key: this.tls.key,
+        rejectUnauthorized: this.tls.rejectUnauthorized,
+      },
+    } as RequestInit);
   }
 }

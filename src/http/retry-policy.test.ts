@@ -79,11 +79,27 @@ describe("retry policy", () => {
       ]);
       const clock = recordingClock(() => now);
       await sendWithRetry(new HttpClient(), () => ({ method: "GET", url: server.url.href }), {
-        policy,
+        policy: { ...policy, maxMs: 60_000 },
         maxAttempts: 5,
         clock,
       });
       expect(clock.sleeps).toEqual([2000, 30_000]);
+    });
+
+    // Review finding P3.12: Retry-After: 86400 idled a running source task for a day.
+    test("caps Retry-After at the policy's longest wait", async () => {
+      using server = scripted([
+        () => new Response("later", { status: 503, headers: { "retry-after": "86400" } }),
+        () => new Response("ok"),
+      ]);
+      const clock = recordingClock();
+      const res = await sendWithRetry(new HttpClient(), () => ({ method: "GET", url: server.url.href }), {
+        policy,
+        maxAttempts: 3,
+        clock,
+      });
+      expect(res.status).toBe(200);
+      expect(clock.sleeps).toEqual([1000]);
     });
 
     test("returns the last error response when attempts run out, and does not retry a 404", async () => {

@@ -3,7 +3,8 @@
  * (`src/util/backoff.ts`). Retried: transport failures (refused, reset, timeouts, TLS) and the
  * statuses that say "later" — 408, 429 and every 5xx except 501 and 505 (the server will not change
  * its mind about a method or a version). A `Retry-After` (delta-seconds or HTTP-date) on 429 and 503
- * replaces the computed backoff. Used by the HTTP source and sink connectors.
+ * replaces the computed backoff, capped at the policy's `maxMs` (a day-long Retry-After would idle a
+ * running task for a day). Used by the HTTP source and sink connectors.
  */
 import { isRetriable } from "../errors.ts";
 import { type BackoffPolicy, parseRetryAfter, retry } from "../util/backoff.ts";
@@ -86,8 +87,14 @@ export async function sendWithRetry(
         maxAttempts: Math.max(1, o.maxAttempts),
         signal: o.signal,
         clock: o.clock,
-        classify: (error) =>
-          error instanceof RetriableStatus ? classifyResponse(error.response, o.clock.now()) : classifyError(error),
+        classify: (error) => {
+          if (!(error instanceof RetriableStatus)) return classifyError(error);
+          const decision = classifyResponse(error.response, o.clock.now());
+          // The server's wish is honoured up to the policy's longest wait, as the sink does.
+          return decision.delayMs === undefined
+            ? decision
+            : { ...decision, delayMs: Math.min(decision.delayMs, o.policy.maxMs) };
+        },
         onRetry: (error, attempt, delayMs) =>
           o.onRetry?.(attempt, error instanceof RetriableStatus ? error.response : error, delayMs),
       },

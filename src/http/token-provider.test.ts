@@ -152,6 +152,28 @@ describe("TokenProvider", () => {
       expect(calls).toBe(2);
     });
 
+    // Review finding P3.14: a margin longer than the lifetime refetched the token before every request.
+    test("the reduction is at most half the token's lifetime", async () => {
+      behaviour = { lifetimeS: 3600, expiresIn: 20 };
+      const p = provider({ expiryReductionMs: 30_000 });
+      const first = await p.token();
+      clock.t += 10_000; // half of the 20 s lifetime: still valid
+      expect(await p.token()).toBe(first);
+      expect(calls).toBe(1);
+      clock.t += 1;
+      await p.token();
+      expect(calls).toBe(2);
+    });
+
+    test("a token already expired when it arrives is fetched again next time", async () => {
+      behaviour = { lifetimeS: 3600, expiresIn: 0 };
+      const p = provider({ expiryReductionMs: 30_000 });
+      await p.token();
+      clock.t += 1;
+      await p.token();
+      expect(calls).toBe(2);
+    });
+
     test("an opaque token without expires_in is kept until invalidated", async () => {
       behaviour = { lifetimeS: 60, opaque: true };
       const p = provider();

@@ -2,7 +2,8 @@
  * TokenProvider: the OAuth2/OIDC access-token cache of the HTTP connectors (the documents'
  * `security.oidc.token.*` keys). It posts the configured token request (an
  * `application/x-www-form-urlencoded` body) to the token endpoint, caches the access token and
- * renews it once `now > expiry − expiryReduction`. The expiry comes from `expires_in`, else from the
+ * renews it once `now > expiry − min(expiryReduction, lifetime / 2)` (a short-lived token is used
+ * for half its lifetime rather than fetched for every request). The expiry comes from `expires_in`, else from the
  * JWT's `exp` claim (read, not verified: the token is the endpoint's business); a token without
  * either is kept until `invalidate` (a 401).
  *
@@ -10,7 +11,8 @@
  * `signal` aborts only its own wait. `invalidate(token)` after a 401 drops that token (and only
  * that one: a token renewed meanwhile stays), so the next `token()` fetches exactly once.
  *
- * The access token and the request body (client secrets) never appear in errors or logs.
+ * The access token and the request body (client secrets) never appear in errors or logs, and never
+ * follow a redirect: a 3xx from the token endpoint is a TokenRequestError.
  */
 import { decodeJwt } from "jose";
 import { ConnectError, RetriableError } from "../errors.ts";
@@ -26,6 +28,7 @@ export interface TokenHttpClient {
     body?: string | Uint8Array;
     timeoutMs?: number;
     signal?: AbortSignal;
+    followRedirects?: boolean;
   }): Promise<{ status: number; headers: Headers; body: Uint8Array }>;
 }
 
@@ -56,6 +59,8 @@ interface CachedToken {
   readonly token: string;
   /** Epoch ms, or null when the response said nothing about expiry. */
   readonly expiresAt: number | null;
+  /** Epoch ms when it was requested (its lifetime is `expiresAt − requestedAt`). */
+  readonly requestedAt: number;
 }
 
 const decoder = new TextDecoder();
@@ -102,7 +107,11 @@ export class TokenProvider {
   }
 
   private valid(c: CachedToken): boolean {
-    return c.expiresAt === null || this.o.clock.now() <= c.expiresAt - this.o.expiryReductionMs;
+    if (c.expiresAt === null) return true;
+    // The margin never exceeds half the token's lifetime: a 20 s token with a 30 s margin would
+    // otherwise be fetched again before every request.
+    const margin = Math.min(this.o.expiryReductionMs, Math.max(0, (c.expiresAt - c.requestedAt) / 2));
+    return this.o.clock.now() <= c.expiresAt - margin;
   }
 
   private async fetchToken(): Promise<CachedToken> {
@@ -126,6 +135,8 @@ export class TokenProvider {
         headers,
         body,
         timeoutMs: this.o.timeoutMs ?? 30_000,
+        // A redirect would carry the client credentials elsewhere: the configured URL must be the endpoint.
+        followRedirects: false,
       });
     } catch (error) {
       throw new RetriableTokenRequestError(
@@ -138,7 +149,9 @@ export class TokenProvider {
     const where = `the OIDC token endpoint ${shownEndpoint(this.o.tokenUrl)}`;
     if (response.status < 200 || response.status >= 300) {
       const detail = oauthError(response.body);
-      const message = `${where} answered HTTP ${response.status}${detail ? ` (${detail})` : ""}`;
+      const redirect =
+        response.status >= 300 && response.status < 400 ? " (token requests do not follow redirects)" : "";
+      const message = `${where} answered HTTP ${response.status}${detail ? ` (${detail})` : ""}${redirect}`;
       if (response.status === 429 || response.status >= 500) throw new RetriableTokenRequestError(message);
       throw new TokenRequestError(message);
     }
@@ -152,7 +165,11 @@ export class TokenProvider {
     if (typeof fields.access_token !== "string" || fields.access_token === "") {
       throw new TokenRequestError(`${where} answered without an access_token`);
     }
-    return { token: fields.access_token, expiresAt: expiryOf(fields.access_token, fields.expires_in, requestedAt) };
+    return {
+      token: fields.access_token,
+      expiresAt: expiryOf(fields.access_token, fields.expires_in, requestedAt),
+      requestedAt,
+    };
   }
 }
 

@@ -23,6 +23,16 @@ interface Descriptor<T extends PluginType, P> {
   create(): P;
 }
 
+/** Converters a connector config implies, by the Connect key they stand for. */
+export type ImpliedConverters = Readonly<
+  Partial<
+    Record<
+      "key.converter" | "value.converter",
+      { readonly className: string; readonly settings: Readonly<Record<string, string>> }
+    >
+  >
+>;
+
 /** A validation error found by a connector's cross-key rules, reported on the key at fault. */
 export interface ConfigProblem {
   readonly key: string;
@@ -43,6 +53,13 @@ interface ConnectorDescriptorBase {
   readonly converterDefaults?: Readonly<
     Partial<Record<"key.converter" | "value.converter", Readonly<Record<string, string>>>>
   >;
+  /**
+   * The converter a key of the connector's own config implies (the HTTP sink's Flink `format`):
+   * its class and settings, used in place of the worker's converter when the connector config sets
+   * no `key.converter` / `value.converter` itself. The config's own `value.converter.*` keys still
+   * apply over the settings. Must not do I/O.
+   */
+  impliedConverters?(config: Config): ImpliedConverters;
   /**
    * Cross-key rules the per-key declarations cannot express (Connect's `Connector.validate`), e.g.
    * "`oauth2.client.secret` is required when `auth.type=OAUTH2`". Called with the raw config only

@@ -1,7 +1,7 @@
 /**
  * The Worker's task builder (Connect's Worker.TaskBuilder): a WorkerSourceTask or WorkerSinkTask
- * from a task's configs, with its converters (the connector's own or the worker's, with a source
- * plugin's converter defaults), transformation chain, error reporters and
+ * from a task's configs, with its converters (the connector's own, else those its config implies,
+ * else the worker's, with a source plugin's converter defaults), transformation chain, error reporters and
  * RetryWithToleranceOperator, and the Kafka client properties of its producer or consumer. Called
  * by Worker.startTask (worker.ts), which owns and starts what it builds.
  */
@@ -9,7 +9,7 @@ import type { Config } from "../api/connector.ts";
 import type { Converter, HeaderConverter } from "../api/converter.ts";
 import { clientProperties } from "../client-properties.ts";
 import { ConfigError } from "../errors.ts";
-import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
+import type { ConnectorDescriptor, ImpliedConverters } from "../plugin/descriptor.ts";
 import type { TargetState } from "../store/config-store.ts";
 import { splitList, topicPattern } from "./connector-config-values.ts";
 import { DeadLetterQueueReporter } from "./errors/dead-letter-queue-reporter.ts";
@@ -43,8 +43,9 @@ export async function buildTask(
   const descriptor: ConnectorDescriptor = resolveConnector(deps.registry, connectorConfig["connector.class"] ?? "");
   const framework = (descriptor.type === "sink" ? sinkConnectorConfig : sourceConnectorConfig).parse(connectorConfig);
   const converterDefaults = descriptor.type === "source" ? descriptor.converterDefaults : undefined;
-  const key = converter(deps, connectorConfig, "key.converter", converterDefaults?.["key.converter"]);
-  const value = converter(deps, connectorConfig, "value.converter", converterDefaults?.["value.converter"]);
+  const implied = descriptor.impliedConverters?.(connectorConfig) ?? {};
+  const key = converter(deps, connectorConfig, "key.converter", converterDefaults?.["key.converter"], implied);
+  const value = converter(deps, connectorConfig, "value.converter", converterDefaults?.["value.converter"], implied);
   const header = headerConverter(deps, connectorConfig);
   const converters: RecordConverters = {
     key: key.converter,
@@ -161,10 +162,12 @@ function converter(
   connectorConfig: Config,
   prop: "key.converter" | "value.converter",
   defaults: Readonly<Record<string, string>> = {},
+  implied: ImpliedConverters = {},
 ): { converter: Converter; className: string } {
   const own = connectorConfig[prop]?.trim();
+  const chosen = own ? undefined : implied[prop];
   const source = own ? connectorConfig : deps.config.originals;
-  const className = own || deps.config[prop];
+  const className = own || chosen?.className || deps.config[prop];
   const descriptor = deps.registry.find(["converter"], className);
   if (!descriptor)
     throw new ConfigError(
@@ -173,7 +176,9 @@ function converter(
   const converter = descriptor.create();
   const settings = own
     ? { ...defaults, ...prefixed(source, `${prop}.`) }
-    : { ...prefixed(source, `${prop}.`), ...defaults, ...prefixed(connectorConfig, `${prop}.`) };
+    : chosen
+      ? { ...chosen.settings, ...prefixed(connectorConfig, `${prop}.`) }
+      : { ...prefixed(source, `${prop}.`), ...defaults, ...prefixed(connectorConfig, `${prop}.`) };
   converter.configure(
     { ...settings, "converter.type": prop === "key.converter" ? "key" : "value" },
     prop === "key.converter",

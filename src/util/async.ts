@@ -2,6 +2,7 @@
  * Small concurrency primitives used by the runtime: a serial executor (the herder's "thread"),
  * a latch that wakes a waiting loop, and waits bounded by an abort signal or a time.
  */
+import { timerMs } from "./clock.ts";
 
 /** Runs submitted operations one at a time, in submission order. */
 export class SerialExecutor {
@@ -48,7 +49,7 @@ export class Signal {
         resolve();
       };
       this.waiters.add(wake);
-      if (timeoutMs !== undefined) timer = setTimeout(wake, timeoutMs);
+      if (timeoutMs !== undefined) timer = setTimeout(wake, timerMs(timeoutMs));
     });
   }
 }
@@ -94,7 +95,7 @@ export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<
 export async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), Math.max(0, ms));
+    timer = setTimeout(() => resolve(undefined), timerMs(ms));
   });
   try {
     return await Promise.race([promise, timeout]);

@@ -36,18 +36,49 @@ export function monotonicView(clock: Clock): Clock {
   return { now: monotonic, monotonic, sleep: (ms, signal) => clock.sleep(ms, signal) };
 }
 
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  monotonic: () => performance.now(),
-  sleep: (ms, signal) =>
+/** setTimeout's longest delay, 2^31−1 ms (~24.8 days): Bun, like Node, fires a longer one after 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** `ms` as a delay setTimeout honours: at least 0, at most MAX_TIMER_MS (a longer timeout is as good as none). */
+export function timerMs(ms: number): number {
+  return Number.isNaN(ms) ? 0 : Math.min(Math.max(0, ms), MAX_TIMER_MS);
+}
+
+/** Arms a one-shot timer; returns its cancel. */
+export type ArmTimer = (fire: () => void, ms: number) => () => void;
+
+const armTimeout: ArmTimer = (fire, ms) => {
+  const timer = setTimeout(fire, ms);
+  return () => clearTimeout(timer);
+};
+
+/**
+ * A Clock's `sleep` on `arm` (setTimeout in production): a wait longer than MAX_TIMER_MS is armed in
+ * pieces, so a Retry-After of a month or a far rate-limit reset waits that long instead of firing at
+ * once. Tests pass their own `arm`.
+ */
+export function timerSleep(arm: ArmTimer = armTimeout): Clock["sleep"] {
+  return (ms, signal) =>
     new Promise<void>((resolve) => {
-      if (signal?.aborted || ms <= 0) return resolve();
-      const timer = setTimeout(done, ms);
+      if (signal?.aborted || !(ms > 0)) return resolve();
+      let remaining = ms;
+      let cancel = next();
+      function next(): () => void {
+        const piece = Math.min(remaining, MAX_TIMER_MS);
+        remaining -= piece;
+        return arm(remaining > 0 ? () => (cancel = next()) : done, piece);
+      }
       function done() {
-        clearTimeout(timer);
+        cancel();
         signal?.removeEventListener("abort", done);
         resolve();
       }
       signal?.addEventListener("abort", done, { once: true });
-    }),
+    });
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  monotonic: () => performance.now(),
+  sleep: timerSleep(),
 };

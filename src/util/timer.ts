@@ -3,13 +3,13 @@
  * once after `ms` unless cancelled. Production uses `unrefTimer`, which never keeps the process
  * alive; a test passes `clockTimer(manualClock)` and drives time with the clock instead of sleeping.
  */
-import type { Clock } from "./clock.ts";
+import { type Clock, timerMs } from "./clock.ts";
 
 export type SetTimer = (run: () => void, ms: number) => { cancel(): void };
 
 /** A `setTimeout` that does not hold the process open. */
 export const unrefTimer: SetTimer = (run, ms) => {
-  const timer = setTimeout(run, ms);
+  const timer = setTimeout(run, timerMs(ms));
   timer.unref?.();
   return { cancel: () => clearTimeout(timer) };
 };

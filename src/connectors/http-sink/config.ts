@@ -30,6 +30,22 @@ const SECURITY = "Security";
 
 export const httpSinkConfig = new AliasedConfigDef(
   defineConfig({
+    connector: key.string({
+      doc: "Flink's connector identifier, accepted so a Flink table config ports unchanged: `http-sink` or unset (connector.class chooses the connector).",
+      default: null,
+      importance: "LOW",
+      group: CONNECTION,
+      recommended: ["http-sink"],
+      validators: [check.oneOf(["http-sink"])],
+    }),
+    format: key.string({
+      doc: "Flink's format of the request body, mapped to the value converter when the connector config sets no value.converter: `json` = the JSON of the record value (JsonConverter, schemas.enable=false); `raw` = the value's bytes as they are (ByteArrayConverter). Unset: the worker's value converter. An explicit value.converter wins (logged as a warning).",
+      default: null,
+      importance: "MEDIUM",
+      group: CONNECTION,
+      recommended: ["json", "raw"],
+      validators: [check.oneOfIgnoreCase(["json", "raw"])],
+    }),
     url: key.string({
       doc: "The endpoint URL, http or https. `${topic}`, `${partition}` and `${key}` are replaced per record (URL-encoded); records are only batched together when their URL is the same.",
       importance: "HIGH",

@@ -1,16 +1,31 @@
 /**
  * HttpSinkConnector: checks the config at start and gives every one of `tasks.max` tasks the
- * whole connector config (each task delivers the partitions the consumer group assigns it).
+ * whole connector config (each task delivers the partitions the consumer group assigns it). Warns
+ * when Flink's `format` is set but an explicit value.converter overrides it.
  */
-import type { Config, SinkConnector } from "../../api/connector.ts";
+import type { Config, ConnectorContext, SinkConnector } from "../../api/connector.ts";
 import { ConfigError } from "../../errors.ts";
+import type { Logger } from "../../util/logger.ts";
 import { crossKeyErrors, httpSinkConfig } from "./config.ts";
+import { formatOf } from "./format.ts";
 
 export class HttpSinkConnector implements SinkConnector {
   private config: Config = {};
+  private log: Logger | undefined;
+
+  initialize(context: ConnectorContext): void {
+    this.log = context.logger;
+  }
 
   start(config: Config): void {
     httpSinkConfig.parse(config);
+    const format = formatOf(config);
+    const valueConverter = config["value.converter"]?.trim();
+    if (format !== null && valueConverter) {
+      this.log?.warn(
+        `format=${format} does not choose the value converter: value.converter=${valueConverter} is set explicitly and wins`,
+      );
+    }
     const errors = crossKeyErrors(config);
     if (errors.length > 0) {
       throw new ConfigError(errors.map((e) => e.message).join("; "), new Map(errors.map((e) => [e.key, [e.message]])));

@@ -23,7 +23,9 @@ export interface DeliverySettings {
   readonly policy: BackoffPolicy;
   /** Attempts in all; Infinity retries until delivered or stopped. */
   readonly maxAttempts: number;
-  /** Static headers (sink.header.*, Basic Authorization), sent with every request. */
+  /** Sent unless a record's own or a configured header has the name (the converter's Content-Type). */
+  readonly defaultHeaders: readonly [string, string][];
+  /** Configured headers (sink.header.*, Basic Authorization): they win over a record's own headers. */
   readonly headers: readonly [string, string][];
   readonly tokens: TokenProvider | undefined;
   readonly logRequests: boolean;
@@ -134,10 +136,12 @@ export class HttpDelivery {
   private async attempt(request: OutgoingRequest): Promise<HttpResponse> {
     let renewed = false;
     for (;;) {
-      // One value per header name, case-insensitively: the record's own headers win over static ones.
+      // One value per header name, case-insensitively. What the connector's config says wins over what
+      // a producer put in a record (forwarded headers, CloudEvents attributes), and the OIDC token over both.
       const merged = new Map<string, [string, string]>();
-      for (const h of this.s.headers) merged.set(h[0].toLowerCase(), h);
+      for (const h of this.s.defaultHeaders) merged.set(h[0].toLowerCase(), h);
       for (const h of request.headers) merged.set(h[0].toLowerCase(), h);
+      for (const h of this.s.headers) merged.set(h[0].toLowerCase(), h);
       let token: string | undefined;
       if (this.s.tokens) {
         try {

@@ -4,7 +4,11 @@
  * gives plain JSON; a value that arrived as a JsonText, consumed JSON no transformation read, is
  * written as the consumed bytes, with no parse and re-serialize), the URL with `${topic}`, `${partition}` and `${key}` filled in, and the
  * record's own HTTP headers (forwarded key and Kafka headers, CloudEvents binary mode). Records
- * whose URL and own headers are equal share a `route` and may travel in one batch request.
+ * whose URL and own headers are equal share a `route` and may travel in one batch request. A value
+ * that would fill a path segment with `.` or `..` (also as `%2e`) is a DataError: the URL parser
+ * would resolve it to a parent path, another resource than the template names. With
+ * `sink.forward.headers=*`, hop-by-hop and credential headers (`isReservedHeader`) are not forwarded
+ * unless the list names them.
  * Also builds request bodies: a JSON array of values (batch) or one value (single).
  */
 import type { TaskConverters } from "../../api/connector.ts";
@@ -39,12 +43,36 @@ export interface EncodedRecord {
 const text = new TextDecoder();
 const utf8 = new TextEncoder();
 const PLACEHOLDER = /\$\{(topic|partition|key)\}/g;
+/** `.` and `..`, also percent-encoded: URL parsing would take them as a step up the path. */
+const DOT_SEGMENT = /^(\.|%2e){1,2}$/i;
 
 /** The Content-Type of a value converter's output. */
 export function contentTypeOf(converterClass: string): string {
   if (converterClass.endsWith("JsonConverter")) return "application/json";
   if (converterClass.endsWith("ByteArrayConverter")) return "application/octet-stream";
   return "text/plain; charset=utf-8";
+}
+
+/**
+ * Headers a producer must not set through `sink.forward.headers=*`: hop-by-hop and framing headers
+ * (the request would be another one) and credentials. Forwarded only when named in the list.
+ */
+const RESERVED = new Set([
+  "host",
+  "content-length",
+  "transfer-encoding",
+  "connection",
+  "keep-alive",
+  "te",
+  "trailer",
+  "upgrade",
+  "authorization",
+  "cookie",
+]);
+
+export function isReservedHeader(name: string): boolean {
+  const lower = name.toLowerCase();
+  return RESERVED.has(lower) || lower.startsWith("proxy-");
 }
 
 /** Header values must be visible ASCII: anything else is percent-encoded (CR/LF can never pass). */
@@ -58,6 +86,8 @@ export function tpKey(topic: string, partition: number): string {
 
 export class RecordEncoder {
   private readonly templated: boolean;
+  /** Where the URL template's path ends: a placeholder before it fills a path segment. */
+  private readonly pathEnd: number;
   private readonly perRecordHeaders: boolean;
   private readonly forwardAll: boolean;
   private readonly forwardNames: ReadonlySet<string>;
@@ -68,6 +98,8 @@ export class RecordEncoder {
     private readonly now: () => number,
   ) {
     this.templated = /\$\{(topic|partition|key)\}/.test(s.url);
+    const queryOrFragment = s.url.search(/[?#]/);
+    this.pathEnd = queryOrFragment < 0 ? s.url.length : queryOrFragment;
     this.forwardAll = s.forwardHeaders.includes("*");
     this.forwardNames = new Set(s.forwardHeaders);
     this.perRecordHeaders = s.forwardKeyHeader !== "" || s.forwardHeaders.length > 0 || s.cloudEvents !== null;
@@ -99,11 +131,16 @@ export class RecordEncoder {
       return keyText;
     };
     const url = this.templated
-      ? this.s.url.replace(PLACEHOLDER, (_m, name: string) =>
-          encodeURIComponent(
-            name === "topic" ? record.topic : name === "partition" ? String(record.kafkaPartition) : (key() ?? ""),
-          ),
-        )
+      ? this.s.url.replace(PLACEHOLDER, (_m, name: string, at: number) => {
+          const value =
+            name === "topic" ? record.topic : name === "partition" ? String(record.kafkaPartition) : (key() ?? "");
+          if (at < this.pathEnd && DOT_SEGMENT.test(value)) {
+            throw new DataError(
+              `The record's ${name} "${value}" would be a dot segment of the URL path, moving the request to another resource`,
+            );
+          }
+          return encodeURIComponent(value);
+        })
       : this.s.url;
     const headers = this.perRecordHeaders ? this.ownHeaders(record, key) : [];
     return {
@@ -159,9 +196,12 @@ export class RecordEncoder {
         out.push([name, headerSafe(value)]);
         continue;
       }
-      if (!this.forwardAll && !this.forwardNames.has(h.key)) continue;
+      const named = this.forwardNames.has(h.key);
+      if (!this.forwardAll && !named) continue;
+      const name = `${this.s.forwardHeadersPrefix}${h.key}`;
+      if (!named && isReservedHeader(name)) continue;
       const value = this.headerText(record, h.key, h.schema, h.value);
-      if (value !== null) out.push([`${this.s.forwardHeadersPrefix}${h.key}`, headerSafe(value)]);
+      if (value !== null) out.push([name, headerSafe(value)]);
     }
     if (this.s.forwardKeyHeader !== "") {
       const k = key();

@@ -49,6 +49,31 @@ describe("HttpSinkTask errors", () => {
     });
   });
 
+  // Review finding P2.4: fetch followed a 307 and re-posted the records with every header to the other host.
+  describe("when the endpoint redirects", () => {
+    test("to its own origin, the records follow; to another origin, they are reported and nothing reaches it", async () => {
+      await using elsewhere = endpoint();
+      await using server = endpoint();
+      server.answer((r) => {
+        if (r.path === "/moved") return new Response(null, { status: 308, headers: { location: "/v2" } });
+        if (r.path === "/away") return new Response(null, { status: 307, headers: { location: elsewhere.url("/x") } });
+        return new Response("ok");
+      });
+      const headers = { "sink.header.X-Api-Key": "KEY-SECRET", "sink.batch.max-size": "1" };
+      await using same = harness({ url: server.url("/moved"), ...fast, ...headers });
+      await same.task.put([record(0, 0, { n: 1 })]);
+      await waitFor(() => server.received.some((r) => r.path === "/v2"));
+      expect(server.received.at(-1)).toMatchObject({ method: "POST", body: '[{"n":1}]' });
+      expect(server.received.at(-1)!.headers["x-api-key"]).toBe("KEY-SECRET");
+      await using away = harness({ url: server.url("/away"), ...fast, ...headers });
+      await away.task.put([record(0, 1, { n: 2 })]);
+      await waitFor(() => away.errant.length === 1);
+      expect(away.errant[0]!.error.message).toContain("to another origin");
+      expect(away.errant[0]!.error.message).not.toContain("SECRET");
+      expect(elsewhere.received).toEqual([]);
+    });
+  });
+
   describe("sink.error.code and sink.error.code.exclude", () => {
     test("an excluded code counts as delivered; a code outside the list too", async () => {
       await using server = endpoint();

@@ -88,10 +88,11 @@ export class HttpSinkTask implements SinkTask {
         clock: this.clock,
         timeoutMs: s.timeoutMs,
       });
-    // The converter's content type, unless sink.header.Content-Type says otherwise.
-    const contentType: [string, string][] = s.headers.some(([name]) => name.toLowerCase() === "content-type")
-      ? []
-      : [["Content-Type", s.singleBodies ? this.encoder.valueContentType : "application/json"]];
+    // The converter's content type, unless sink.header.Content-Type (or a CloudEvents record's content-type) says otherwise.
+    const contentType: [string, string] = [
+      "Content-Type",
+      s.singleBodies ? this.encoder.valueContentType : "application/json",
+    ];
     this.delivery = new HttpDelivery(
       {
         method: s.method,
@@ -99,7 +100,8 @@ export class HttpSinkTask implements SinkTask {
         isError: s.isError,
         policy: s.policy,
         maxAttempts: s.maxAttempts,
-        headers: [...contentType, ...s.headers],
+        defaultHeaders: [contentType],
+        headers: s.headers,
         tokens: tokens || undefined,
         logRequests: s.logRequests,
       },

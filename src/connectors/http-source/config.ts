@@ -84,7 +84,7 @@ export const httpSourceConfig = defineConfig({
     validators: [jsonPathProblem],
   }),
   "http.response.max.bytes": key.int({
-    doc: "A response larger than this is not read: behavior.on.error decides what follows (not retried).",
+    doc: "The largest response body, counted decompressed while it is read: past it the transfer is cancelled and behavior.on.error decides what follows (not retried).",
     default: 64 * 1024 * 1024,
     group: G.response,
     validators: [positive],
@@ -212,7 +212,7 @@ export const httpSourceConfig = defineConfig({
     validators: [nonNegative],
   }),
   "http.retry.backoff.max.ms": key.long({
-    doc: "The longest computed retry delay.",
+    doc: "The longest wait between two attempts, for the computed backoff and for a server's Retry-After alike.",
     default: 60000,
     group: G.errors,
     validators: [nonNegative],

@@ -9,6 +9,7 @@ import { ConfigError } from "../../errors.ts";
 import { httpSourceConfig } from "./config.ts";
 import { crossKeyErrors } from "./config-rules.ts";
 import { type OffsetMode, validateAlteredOffsets } from "./offsets.ts";
+import { releaseConnectorThrottle } from "./rate-limit.ts";
 
 export class HttpSourceConnector implements SourceConnector {
   private config: Config = {};
@@ -27,7 +28,10 @@ export class HttpSourceConnector implements SourceConnector {
     return [{ ...this.config }];
   }
 
-  stop(): void {}
+  stop(): void {
+    // A deleted connector must not leak its throttle, nor hand its old window to a namesake.
+    if (this.config.name !== undefined) releaseConnectorThrottle(this.config.name);
+  }
 
   alterOffsets(config: Config, offsets: ReadonlyArray<{ partition: SourceMap; offset: SourceMap | null }>): boolean {
     const mode = (config["http.offset.mode"] ?? "NONE").trim().toUpperCase() as OffsetMode;

@@ -2,7 +2,8 @@
  * Request rate limits of the HTTP source.
  *   RequestThrottle  at most `http.throttle.max.requests` request starts per sliding
  *                    `http.throttle.window.ms`, shared by every task of one connector (the
- *                    registry is per process, keyed by connector name).
+ *                    registry is per process, keyed by connector name; the connector's
+ *                    `stop` removes its entry).
  *   RateLimitGate    the server's own limit: when the `http.rate.limit.header` of a response says
  *                    0 requests remain, the next request waits until `http.rate.limit.reset.header`.
  * Waits use the task's clock and end at once when the task pauses or stops.
@@ -45,6 +46,11 @@ export function connectorThrottle(connector: string, max: number, windowMs: numb
   const created = new RequestThrottle(max, windowMs);
   throttles.set(connector, created);
   return created;
+}
+
+/** Forgets the connector's throttle (its connector stopped or was deleted): a new one starts afresh. */
+export function releaseConnectorThrottle(connector: string): void {
+  throttles.delete(connector);
 }
 
 /** Epoch ms of a reset header value: epoch seconds or ms, or delta seconds when small. */

@@ -15,16 +15,19 @@
  * `metadata.max.age.ms` (as Java's consumer at each metadata refresh) the adapter matches the
  * cluster's topics again; a new match gives up what the member owns (onPartitionsRevoked, while
  * still a member), stops kafkajs, subscribes again and rejoins.
+ *
+ * Beside it: join-preparation.ts (the cluster look-ups before joining: topics ready, zombie members,
+ * topics matching a pattern).
  */
 import type { Consumer, ConsumerRunConfig, Kafka } from "kafkajs";
 import { partitionMapKey as key, type TopicPartition, type TopicPartitionOffset } from "../../api/record.ts";
-import { ConnectError, RetriableError } from "../../errors.ts";
-import { retry } from "../../util/backoff.ts";
+import { ConnectError } from "../../errors.ts";
 import type { ConsumerSettings } from "../client-config.ts";
 import type { ConsumedRecord, ConsumerHandlers, ConsumerOptions, KafkaConsumer } from "../kafka-port.ts";
 import { wrap } from "./errors.ts";
+import { awaitTopics, fenceZombies, matchingTopics } from "./join-preparation.ts";
 import { fromKafkajsHeaders } from "./producer.ts";
-import { createCluster, groupByTopic, withJoinHook } from "./protocol.ts";
+import { groupByTopic, withJoinHook } from "./protocol.ts";
 
 /** Partitions whose fetched batches are handed over at the same time, at most. */
 const PARTITIONS_CONSUMED_CONCURRENTLY = 4;
@@ -109,12 +112,12 @@ export class KafkajsConsumer implements KafkaConsumer {
       // close() may come at any await below; then this start must not join the group.
       const closedMeanwhile = () =>
         new ConnectError(`The consumer of group ${this.options.groupId} was closed while starting`);
-      if (!(topics instanceof RegExp)) await this.awaitTopics(topics, s.allowAutoTopicCreation);
+      if (!(topics instanceof RegExp)) await awaitTopics(this.kafka, topics, s.allowAutoTopicCreation);
       if (cancelled()) throw closedMeanwhile();
-      await this.fenceZombies();
+      await fenceZombies(this.kafka, this.options);
       if (cancelled()) throw closedMeanwhile();
       await consumer.connect();
-      const subscribed = topics instanceof RegExp ? await this.matching(topics) : [];
+      const subscribed = topics instanceof RegExp ? await matchingTopics(this.kafka, topics) : [];
       await consumer.subscribe({
         topics: topics instanceof RegExp ? [topics] : [...topics],
         fromBeginning: s.fromBeginning,
@@ -182,17 +185,6 @@ export class KafkajsConsumer implements KafkaConsumer {
     this.revokedEarly = handlers.onPartitionsRevoked(owned).catch(crash);
   }
 
-  /** Topics matching `pattern`, sorted. */
-  private async matching(pattern: RegExp): Promise<string[]> {
-    const admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      return (await admin.listTopics()).filter((t) => pattern.test(t)).sort();
-    } finally {
-      await admin.disconnect();
-    }
-  }
-
   /** Every `metadata.max.age.ms`: a topic newly matching `pattern` rejoins the group with it. */
   private watch(
     pattern: RegExp,
@@ -210,7 +202,7 @@ export class KafkajsConsumer implements KafkaConsumer {
       };
       let now: string[];
       try {
-        now = await this.matching(pattern);
+        now = await matchingTopics(this.kafka, pattern);
       } catch {
         return again(subscribed); // a failed look-up is tried again at the next interval
       }
@@ -231,74 +223,6 @@ export class KafkajsConsumer implements KafkaConsumer {
       }
       again(now);
     }, this.settings.metadataMaxAgeMs);
-  }
-
-  /**
-   * Removes members of the group that carry this consumer's client id: earlier incarnations of the
-   * same task that died without leaving (kill -9). Otherwise the new member waits for their session
-   * to expire (45 s) before it gets partitions. kafkajs cannot use static membership (KIP-345),
-   * which would solve this in the protocol; client ids are per worker, connector and task.
-   */
-  private async fenceZombies(): Promise<void> {
-    const clientId = this.options.properties["client.id"];
-    if (!clientId) return;
-    const admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      const { groups } = await admin.describeGroups([this.options.groupId]);
-      const zombies = (groups[0]?.members ?? []).filter((m) => m.clientId === clientId);
-      if (zombies.length === 0) return;
-      const cluster = createCluster(this.kafka);
-      await cluster.connect();
-      try {
-        const coordinator = await cluster.findGroupCoordinator({ groupId: this.options.groupId });
-        for (const z of zombies) await coordinator.leaveGroup({ groupId: this.options.groupId, memberId: z.memberId });
-      } finally {
-        await cluster.disconnect();
-      }
-    } finally {
-      await admin.disconnect();
-    }
-  }
-
-  /**
-   * Waits until every topic exists with a leader for each partition, asking for auto-creation where
-   * allowed (as the Java consumer's metadata request does). kafkajs assigns partitions from the
-   * metadata it holds at join time and refreshes it only every few minutes, so joining before the
-   * topic is ready would leave the member with nothing to consume.
-   */
-  private async awaitTopics(topics: readonly string[], allowAutoTopicCreation: boolean): Promise<void> {
-    const cluster = createCluster(this.kafka, { allowAutoTopicCreation });
-    await cluster.connect();
-    try {
-      // Not ready yet: asked again every 100 ms, 51 times in all.
-      const notReady = new RetriableError(`Topics ${topics.join(", ")} do not exist or have no leaders yet`);
-      await retry(
-        async () => {
-          let ready: boolean;
-          try {
-            await cluster.addMultipleTargetTopics([...topics]);
-            await cluster.refreshMetadata();
-            ready = topics.every((t) => {
-              const partitions = cluster.findTopicPartitionMetadata(t);
-              return partitions.length > 0 && partitions.every((p) => p.leader >= 0);
-            });
-          } catch (error) {
-            const type = (error as { type?: string }).type;
-            if (type !== "UNKNOWN_TOPIC_OR_PARTITION" && type !== "LEADER_NOT_AVAILABLE") throw error;
-            ready = false;
-          }
-          if (!ready) throw notReady;
-        },
-        {
-          policy: { initialMs: 100, maxMs: 100, jitter: 0 },
-          maxAttempts: 51,
-          classify: (error) => ({ retriable: error === notReady }),
-        },
-      );
-    } finally {
-      await cluster.disconnect();
-    }
   }
 
   async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {

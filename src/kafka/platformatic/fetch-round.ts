@@ -1,11 +1,12 @@
 /**
- * One Fetch round against one broker, as the PartitionFetcher runs it: the request for the
- * partitions that broker leads, each from its position, and what the answer does to each of them:
- * records buffered for the handler (the position moves past them), a position that fell out of the
- * log marked for the reset policy, a leadership change or a batch that cannot be read yet noted as
- * stalled (fetched again after a backoff with fresh metadata), any other partition error fatal.
+ * One Fetch round against one broker, as the PartitionFetcher runs it: the partitions that broker
+ * leads (those not fetching already), the request for them, each from its position, and what the
+ * answer does to each of them: records buffered for the handler (the position moves past them), a
+ * position that fell out of the log marked for the reset policy, a leadership change or a batch
+ * that cannot be read yet noted as stalled (fetched again after a backoff with fresh metadata), any
+ * other partition error fatal.
  */
-import type { fetchV17 } from "@platformatic/kafka";
+import { type ClusterMetadata, type fetchV17, findErrorBy } from "@platformatic/kafka";
 import { nextOffset, toConsumedRecords } from "./fetched-records.ts";
 import { keyOf, type PartitionState } from "./partition-state.ts";
 
@@ -25,6 +26,33 @@ export interface Requested {
   readonly s: PartitionState;
   readonly epoch: number;
   readonly from: bigint;
+}
+
+/**
+ * Adds the partitions of `wanted` to `byNode` by the broker that leads them, leaving out those whose
+ * broker is fetched from already and those fetching or no longer in `states`. True when some
+ * partition has no leader.
+ */
+export function groupByLeader(
+  wanted: readonly PartitionState[],
+  md: ClusterMetadata,
+  nodesFetching: ReadonlySet<number>,
+  states: ReadonlyMap<string, PartitionState>,
+  byNode: Map<number, PartitionState[]>,
+): boolean {
+  let leaderless = false;
+  for (const s of wanted) {
+    const leader = md.topics.get(s.tp.topic)?.partitions[s.tp.partition]?.leader ?? -1;
+    if (leader < 0) {
+      leaderless = true;
+      continue;
+    }
+    if (nodesFetching.has(leader) || s.fetching || states.get(keyOf(s.tp)) !== s) continue;
+    const list = byNode.get(leader);
+    if (list) list.push(s);
+    else byNode.set(leader, [s]);
+  }
+  return leaderless;
 }
 
 /** The request's topics (by topic id) with each partition's position. */
@@ -62,16 +90,26 @@ export interface FetchOutcome {
 }
 
 /**
- * Applies the answer to the partitions still `current` (not revoked, not sought elsewhere while
- * the request was out). `failure` is the error the library threw along with the answer, if any.
+ * The answer a failed Fetch carries: a partition-level error fails the whole response; the other
+ * partitions' data is in it.
+ */
+export function responseIn(error: unknown): FetchResponse | undefined {
+  return (findErrorBy(error as Error, "code", "PLT_KFK_RESPONSE") as { response?: FetchResponse } | null)?.response;
+}
+
+/**
+ * Applies the answer to the partitions still current (in `states`, not sought elsewhere while the
+ * request was out). `idOf` gives the topic ids the request used; `failure` is the error the library
+ * threw along with the answer, if any.
  */
 export function applyFetchResponse(
   response: FetchResponse,
   requested: readonly Requested[],
-  nameOf: ReadonlyMap<string, string>,
-  current: (r: Requested) => boolean,
+  idOf: ReadonlyMap<string, string>,
+  states: ReadonlyMap<string, PartitionState>,
   failure: unknown,
 ): FetchOutcome {
+  const nameOf = new Map([...idOf].map(([name, id]) => [id, name]));
   const parts = new Map<string, FetchResponse["responses"][number]["partitions"][number]>();
   for (const t of response.responses) {
     const topic = nameOf.get(t.topicId) ?? t.topicId;
@@ -79,9 +117,9 @@ export function applyFetchResponse(
   }
   const ready: PartitionState[] = [];
   let stalled = false;
-  for (const r of requested) {
-    if (!current(r)) continue;
-    const { s, from } = r;
+  for (const { s, epoch, from } of requested) {
+    // Revoked, or sought elsewhere, while the fetch was out: its data is stale.
+    if (states.get(keyOf(s.tp)) !== s || s.epoch !== epoch || s.position !== from) continue;
     const p = parts.get(keyOf(s.tp));
     if (!p) continue;
     if (p.errorCode === OFFSET_OUT_OF_RANGE) {

@@ -14,16 +14,24 @@
  * whose position fell out of the log (OFFSET_OUT_OF_RANGE).
  *
  * Beside it: partition-state.ts (what it knows per partition), partition-positions.ts (where a
- * partition starts), fetch-round.ts (one Fetch request and what its answer does).
+ * partition starts, applied unless a seek came meanwhile), fetch-round.ts (which broker a partition
+ * is fetched from, one Fetch request and what its answer does).
  */
-import type { Consumer } from "@platformatic/kafka";
-import { type ConnectionOptions, ConnectionPool, findErrorBy } from "@platformatic/kafka";
+import type { ClusterMetadata, Consumer } from "@platformatic/kafka";
+import { type ConnectionOptions, ConnectionPool } from "@platformatic/kafka";
 import type { TopicPartition } from "../../api/record.ts";
 import type { ConsumerSettings } from "../client-config.ts";
 import type { ConsumerHandlers } from "../kafka-port.ts";
 import { isUnknownTopic, retriable } from "./errors.ts";
-import { applyFetchResponse, type FetchResponse, fetchRequestTopics, type Requested } from "./fetch-round.ts";
-import { resolvePositions } from "./partition-positions.ts";
+import {
+  applyFetchResponse,
+  type FetchResponse,
+  fetchRequestTopics,
+  groupByLeader,
+  type Requested,
+  responseIn,
+} from "./fetch-round.ts";
+import { resolveStartPositions } from "./partition-positions.ts";
 import { keyOf, newPartitionState, type PartitionState } from "./partition-state.ts";
 
 /** Partitions whose batches are with the handler at the same time, at most (as the kafkajs adapter). */
@@ -169,13 +177,17 @@ export class PartitionFetcher {
       this.again = false;
       if (this.stopped) return;
       const unresolved = [...this.states.values()].filter((s) => s.position === null && !s.resolving);
-      if (unresolved.length > 0) void this.resolve(unresolved).catch((error) => this.stopWith(error));
+      if (unresolved.length > 0)
+        void resolveStartPositions(this.consumer, this.settings, unresolved).then(
+          () => this.wake(),
+          (error) => this.stopWith(error),
+        );
       const wanted = [...this.states.values()].filter(
         (s) => s.position !== null && !s.paused && !s.fetching && s.buffered === null,
       );
       if (wanted.length === 0) continue;
       const topics = [...new Set(wanted.map((s) => s.tp.topic))];
-      let md: Awaited<ReturnType<PlatformaticConsumer["metadata"]>>;
+      let md: ClusterMetadata;
       try {
         md = await this.consumer.metadata({ topics });
       } catch (error) {
@@ -188,43 +200,14 @@ export class PartitionFetcher {
       }
       if (this.stopped) return;
       const byNode = new Map<number, PartitionState[]>();
-      for (const s of wanted) {
-        const leader = md.topics.get(s.tp.topic)?.partitions[s.tp.partition]?.leader ?? -1;
-        if (leader < 0) {
-          // No leader yet (a new topic, an election): metadata is asked again after a backoff.
-          this.retryLater();
-          continue;
-        }
-        if (this.nodesFetching.has(leader) || s.fetching || this.states.get(keyOf(s.tp)) !== s) continue;
-        const list = byNode.get(leader);
-        if (list) list.push(s);
-        else byNode.set(leader, [s]);
-      }
+      // No leader yet (a new topic, an election): metadata is asked again after a backoff.
+      if (groupByLeader(wanted, md, this.nodesFetching, this.states, byNode)) this.retryLater();
       for (const [node, list] of byNode) {
         const ids = new Map<string, string>();
         for (const s of list) ids.set(s.tp.topic, md.topics.get(s.tp.topic)!.id);
         void this.fetchFrom(node, list, ids).catch((error) => this.stopWith(error));
       }
     } while (this.again && !this.stopped);
-  }
-
-  /** Committed offsets of new partitions, else the reset policy's end of the log. */
-  private async resolve(list: PartitionState[]): Promise<void> {
-    const epochs = new Map(list.map((s) => [s, s.epoch]));
-    for (const s of list) s.resolving = true;
-    try {
-      const found = await resolvePositions(this.consumer, this.settings, list);
-      for (const [s, offset] of found) {
-        // A seek meanwhile wins; so does a revocation.
-        if (s.epoch === epochs.get(s) && s.position === null) {
-          s.position = offset;
-          s.reset = false;
-        }
-      }
-    } finally {
-      for (const s of list) s.resolving = false;
-    }
-    this.wake();
   }
 
   private async fetchFrom(node: number, list: PartitionState[], idOf: Map<string, string>): Promise<void> {
@@ -245,11 +228,7 @@ export class PartitionFetcher {
         connectionPool: this.pool,
       });
     } catch (error) {
-      // A partition-level error fails the whole response; the other partitions' data is in it.
-      const withResponse = findErrorBy(error as Error, "code", "PLT_KFK_RESPONSE") as {
-        response?: FetchResponse;
-      } | null;
-      response = withResponse?.response;
+      response = responseIn(error);
       failure = error;
     } finally {
       this.nodesFetching.delete(node);
@@ -260,11 +239,7 @@ export class PartitionFetcher {
       this.stopWith(failure);
       return;
     }
-    const nameOf = new Map([...idOf].map(([name, id]) => [id, name]));
-    // Revoked, or sought elsewhere, while the fetch was out: its data is stale.
-    const current = ({ s, epoch, from }: Requested) =>
-      this.states.get(keyOf(s.tp)) === s && s.epoch === epoch && s.position === from;
-    const outcome = applyFetchResponse(response, requested, nameOf, current, failure);
+    const outcome = applyFetchResponse(response, requested, idOf, this.states, failure);
     if (outcome.error !== undefined) {
       this.stopWith(outcome.error);
       return;

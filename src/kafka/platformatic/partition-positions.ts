@@ -2,7 +2,7 @@
  * Where new partitions start: the group's committed offset, else the end of the log that
  * `auto.offset.reset` names (earliest or latest); a partition whose position fell out of the log
  * (OFFSET_OUT_OF_RANGE, `reset` set) goes by the reset policy directly. Called by the
- * PartitionFetcher, which applies the answers unless a seek or a revocation came meanwhile.
+ * PartitionFetcher; the answers are applied unless a seek or a revocation came meanwhile.
  */
 import { type Consumer, ListOffsetTimestamps } from "@platformatic/kafka";
 import type { ConsumerSettings } from "../client-config.ts";
@@ -41,4 +41,30 @@ export async function resolvePositions(
     }
   }
   return found;
+}
+
+/**
+ * Sets the position of each partition of `list` to its committed offset, else the reset policy's
+ * end of the log, unless a seek or a revocation came meanwhile (a partition left without one is
+ * resolved again at the fetcher's next wake).
+ */
+export async function resolveStartPositions(
+  consumer: PlatformaticConsumer,
+  settings: ConsumerSettings,
+  list: PartitionState[],
+): Promise<void> {
+  const epochs = new Map(list.map((s) => [s, s.epoch]));
+  for (const s of list) s.resolving = true;
+  try {
+    const found = await resolvePositions(consumer, settings, list);
+    for (const [s, offset] of found) {
+      // A seek meanwhile wins; so does a revocation.
+      if (s.epoch === epochs.get(s) && s.position === null) {
+        s.position = offset;
+        s.reset = false;
+      }
+    }
+  } finally {
+    for (const s of list) s.resolving = false;
+  }
 }

@@ -1,0 +1,58 @@
+import { describe, expect, test } from "bun:test";
+import { waitFor } from "../../../test/support/wait-for.ts";
+import { DataError } from "../../errors.ts";
+import { endpoint, harness, record, stringConverters } from "./test-support.ts";
+
+const fast = { "sink.flush-buffer.timeout": "0", "sink.writer.request.mode": "single" };
+
+describe("RecordEncoder", () => {
+  // Review finding P2.7: a key of ".." sent the record (and the configured Authorization) to the parent path.
+  describe("when a key fills a URL path segment with a dot segment", () => {
+    test.each([".", "..", "%2e", "%2E%2e", ".%2e"])(
+      "the record with key %p is a data error for errors.tolerance; its neighbours are delivered",
+      async (key) => {
+        await using server = endpoint();
+        await using h = harness(
+          { url: server.url("/v1/tenants/${key}/orders"), ...fast },
+          { converters: stringConverters() },
+        );
+        await h.task.put([
+          record(0, 0, "before", { key: "t1" }),
+          record(0, 1, "bad", { key }),
+          record(0, 2, "after", { key: "a..b" }),
+        ]);
+        await waitFor(() => server.received.length === 2 && h.errant.length === 1);
+        expect(server.received.map((r) => [r.path, r.body])).toEqual([
+          ["/v1/tenants/t1/orders", "before"],
+          ["/v1/tenants/a..b/orders", "after"],
+        ]);
+        expect(h.errant[0]!.record.kafkaOffset).toBe(1);
+        expect(h.errant[0]!.error).toBeInstanceOf(DataError);
+        expect(h.errant[0]!.error.message).toContain(`The record's key "${key}" would be a dot segment`);
+      },
+    );
+
+    test("in the query string a dot key is data like any other", async () => {
+      await using server = endpoint();
+      await using h = harness(
+        { url: server.url("/v1/orders?tenant=${key}"), ...fast },
+        { converters: stringConverters() },
+      );
+      await h.task.put([record(0, 0, "x", { key: ".." })]);
+      await waitFor(() => server.received.length === 1);
+      expect(server.received[0]!.path).toBe("/v1/orders?tenant=..");
+      expect(h.errant).toEqual([]);
+    });
+
+    test("with errors.tolerance=none the task fails", async () => {
+      await using server = endpoint();
+      await using h = harness(
+        { url: server.url("/v1/${key}"), ...fast },
+        { converters: stringConverters(), tolerance: "none" },
+      );
+      const error = await h.task.put([record(0, 0, "x", { key: ".." })]).catch((e) => e);
+      expect(error.message).toBe("Tolerance exceeded in error handler");
+      expect(server.received).toEqual([]);
+    });
+  });
+});

@@ -1,0 +1,93 @@
+/**
+ * What the kafkajs consumer (KafkajsConsumer, consumer.ts) asks of the cluster before it joins its
+ * group: that its topics exist with leaders, that no dead incarnation of itself is still a member,
+ * and (for a `topics.regex` subscription, also at every `metadata.max.age.ms`) which topics match.
+ */
+import type { Kafka } from "kafkajs";
+import { RetriableError } from "../../errors.ts";
+import { retry } from "../../util/backoff.ts";
+import type { ConsumerOptions } from "../kafka-port.ts";
+import { createCluster } from "./protocol.ts";
+
+/**
+ * Waits until every topic exists with a leader for each partition, asking for auto-creation where
+ * allowed (as the Java consumer's metadata request does). kafkajs assigns partitions from the
+ * metadata it holds at join time and refreshes it only every few minutes, so joining before the
+ * topic is ready would leave the member with nothing to consume.
+ */
+export async function awaitTopics(
+  kafka: Kafka,
+  topics: readonly string[],
+  allowAutoTopicCreation: boolean,
+): Promise<void> {
+  const cluster = createCluster(kafka, { allowAutoTopicCreation });
+  await cluster.connect();
+  try {
+    // Not ready yet: asked again every 100 ms, 51 times in all.
+    const notReady = new RetriableError(`Topics ${topics.join(", ")} do not exist or have no leaders yet`);
+    await retry(
+      async () => {
+        let ready: boolean;
+        try {
+          await cluster.addMultipleTargetTopics([...topics]);
+          await cluster.refreshMetadata();
+          ready = topics.every((t) => {
+            const partitions = cluster.findTopicPartitionMetadata(t);
+            return partitions.length > 0 && partitions.every((p) => p.leader >= 0);
+          });
+        } catch (error) {
+          const type = (error as { type?: string }).type;
+          if (type !== "UNKNOWN_TOPIC_OR_PARTITION" && type !== "LEADER_NOT_AVAILABLE") throw error;
+          ready = false;
+        }
+        if (!ready) throw notReady;
+      },
+      {
+        policy: { initialMs: 100, maxMs: 100, jitter: 0 },
+        maxAttempts: 51,
+        classify: (error) => ({ retriable: error === notReady }),
+      },
+    );
+  } finally {
+    await cluster.disconnect();
+  }
+}
+
+/**
+ * Removes members of the group that carry this consumer's client id: earlier incarnations of the
+ * same task that died without leaving (kill -9). Otherwise the new member waits for their session
+ * to expire (45 s) before it gets partitions. kafkajs cannot use static membership (KIP-345),
+ * which would solve this in the protocol; client ids are per worker, connector and task.
+ */
+export async function fenceZombies(kafka: Kafka, options: ConsumerOptions): Promise<void> {
+  const clientId = options.properties["client.id"];
+  if (!clientId) return;
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { groups } = await admin.describeGroups([options.groupId]);
+    const zombies = (groups[0]?.members ?? []).filter((m) => m.clientId === clientId);
+    if (zombies.length === 0) return;
+    const cluster = createCluster(kafka);
+    await cluster.connect();
+    try {
+      const coordinator = await cluster.findGroupCoordinator({ groupId: options.groupId });
+      for (const z of zombies) await coordinator.leaveGroup({ groupId: options.groupId, memberId: z.memberId });
+    } finally {
+      await cluster.disconnect();
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Topics matching `pattern`, sorted. */
+export async function matchingTopics(kafka: Kafka, pattern: RegExp): Promise<string[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return (await admin.listTopics()).filter((t) => pattern.test(t)).sort();
+  } finally {
+    await admin.disconnect();
+  }
+}

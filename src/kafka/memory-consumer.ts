@@ -1,0 +1,92 @@
+/**
+ * MemoryConsumer: the consumer of MemoryKafka (memory-kafka.ts), for unit tests of the runtime. It
+ * gets every partition of its topics from their committed offsets and hands out batches only when
+ * the test calls MemoryKafka's `deliver()`; `rebalance()` revokes (or loses) and assigns them again.
+ */
+import { partitionMapKey as key, type TopicPartition, type TopicPartitionOffset } from "../api/record.ts";
+import type { ConsumerHandlers, ConsumerOptions, KafkaConsumer } from "./kafka-port.ts";
+import type { MemoryKafka } from "./memory-kafka.ts";
+
+export class MemoryConsumer implements KafkaConsumer {
+  private handlers: ConsumerHandlers | undefined;
+  private readonly position = new Map<string, number>();
+  private readonly paused = new Set<string>();
+  private assigned: TopicPartition[] = [];
+
+  constructor(
+    private readonly kafka: MemoryKafka,
+    private readonly options: ConsumerOptions,
+    private readonly onClose: () => void,
+  ) {}
+
+  async start(handlers: ConsumerHandlers): Promise<void> {
+    this.handlers = handlers;
+    const topics = this.options.topics;
+    const names = topics instanceof RegExp ? [...this.kafka.topics.keys()].filter((t) => topics.test(t)) : [...topics];
+    for (const t of names) this.kafka.createTopic(t);
+    this.assigned = names.flatMap((topic) =>
+      this.kafka.topics.get(topic)!.map((_, partition) => ({ topic, partition })),
+    );
+    for (const tp of this.assigned) {
+      this.position.set(key(tp), this.kafka.committed(this.options.groupId, tp) ?? 0);
+    }
+    await handlers.onPartitionsAssigned(this.assigned);
+  }
+
+  /**
+   * A rebalance as the adapters run it: revoked (awaited, commits allowed) or lost, then the same
+   * partitions assigned again from their committed offsets (records not committed come again).
+   */
+  async rejoin(lost: boolean): Promise<void> {
+    const handlers = this.handlers;
+    if (!handlers) return;
+    const owned = this.assigned;
+    this.assigned = [];
+    if (lost) await handlers.onPartitionsLost(owned);
+    else await handlers.onPartitionsRevoked(owned);
+    this.assigned = owned;
+    for (const tp of owned) this.position.set(key(tp), this.kafka.committed(this.options.groupId, tp) ?? 0);
+    await handlers.onPartitionsAssigned(owned);
+  }
+
+  async deliverPending(concurrently: boolean): Promise<void> {
+    const handlers = this.handlers;
+    if (!handlers) return;
+    const deliveries: Promise<void>[] = [];
+    for (const tp of this.assigned) {
+      if (this.paused.has(key(tp))) continue;
+      const from = this.position.get(key(tp)) ?? 0;
+      const batch = this.kafka.topics.get(tp.topic)![tp.partition]!.slice(from);
+      if (batch.length === 0) continue;
+      this.position.set(key(tp), from + batch.length);
+      const delivery = handlers.onRecords(batch, async () => {});
+      if (concurrently) deliveries.push(delivery);
+      else await delivery;
+    }
+    await Promise.all(deliveries);
+  }
+
+  async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    this.kafka.commit(this.options.groupId, offsets);
+  }
+
+  seek(offset: TopicPartitionOffset): void {
+    this.position.set(key(offset), offset.offset);
+  }
+
+  pause(partitions: readonly TopicPartition[]): void {
+    for (const p of partitions) this.paused.add(key(p));
+  }
+
+  resume(partitions: readonly TopicPartition[]): void {
+    for (const p of partitions) this.paused.delete(key(p));
+  }
+
+  assignment(): TopicPartition[] {
+    return [...this.assigned];
+  }
+
+  async close(): Promise<void> {
+    this.onClose();
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Flink's `connector` and `format` keys of the HTTP sink in the whole gateway (the compiled binary
+ * with GATEWAY_BIN), against the real Kafka broker: a config ported from Flink without a
+ * value.converter gets the body Flink would send, whatever the worker's default converter
+ * (JsonConverter with its schema envelope): `format=json` the JSON of the value, `format=raw` the
+ * bytes in Kafka as they are. Seed 002.
+ */
+import { describe, expect, test } from "bun:test";
+import { startGateway } from "./support/gateway.ts";
+import { kafkaBroker, testClient, uniqueTopic } from "./support/kafka.ts";
+import { tempDir } from "./support/temp-dir.ts";
+import { waitFor } from "./support/wait-for.ts";
+
+describe("HTTP sink with Flink's format", () => {
+  test("format=json sends the JSON value, format=raw the bytes as they are; the worker converter has an envelope", async () => {
+    await using dir = await tempDir();
+    const topic = uniqueTopic("http-sink-format");
+    const received: { path: string; type: string | null; body: Uint8Array }[] = [];
+    const server = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      async fetch(req) {
+        received.push({
+          path: new URL(req.url).pathname,
+          type: req.headers.get("content-type"),
+          body: new Uint8Array(await req.arrayBuffer()),
+        });
+        return new Response("ok");
+      },
+    });
+    await using _server = { [Symbol.asyncDispose]: () => server.stop(true) };
+    const kafka = await kafkaBroker();
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data") },
+    });
+    const admin = (await testClient()).admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    await admin.disconnect();
+    const producer = (await testClient()).producer();
+    await producer.connect();
+    const raw = Buffer.from([0x7b, 0x00, 0xff, 0x0a, 0x7d]);
+    await producer.send({ topic, acks: -1, messages: [{ value: '{"order":1,"total":12.50}' }, { value: raw }] });
+    await producer.disconnect();
+    for (const format of ["json", "raw"]) {
+      const created = await gw.rest.post("/connectors", {
+        name: `flink-${format}-sink`,
+        config: {
+          "connector.class": "HttpSink",
+          connector: "http-sink",
+          format,
+          topics: topic,
+          url: `http://127.0.0.1:${server.port}/${format}`,
+          "sink.writer.request.mode": format === "raw" ? "single" : "batch",
+          "sink.flush-buffer.timeout": "10",
+          "errors.tolerance": "all",
+        },
+      });
+      expect(created.status).toBe(201);
+    }
+    await waitFor(
+      () =>
+        received.filter((r) => r.path === "/raw").length === 2 &&
+        received.some((r) => r.path === "/json" && new TextDecoder().decode(r.body).includes("order")),
+      { what: "both connectors delivered" },
+    );
+    const json = received.filter((r) => r.path === "/json").map((r) => new TextDecoder().decode(r.body));
+    // The first record is JSON; the second is not and is tolerated (errors.tolerance=all) by the json sink.
+    expect(json).toEqual(['[{"order":1,"total":12.50}]']);
+    expect(received.find((r) => r.path === "/json")!.type).toBe("application/json");
+    const rawBodies = received.filter((r) => r.path === "/raw");
+    expect(rawBodies.map((r) => Buffer.from(r.body).toString("hex"))).toEqual([
+      Buffer.from('{"order":1,"total":12.50}').toString("hex"),
+      raw.toString("hex"),
+    ]);
+    expect(rawBodies.map((r) => r.type)).toEqual(["application/octet-stream", "application/octet-stream"]);
+  }, 120_000);
+});
