@@ -103,6 +103,29 @@ describe("HTTP source connector in the gateway", () => {
       count: 1,
       errors: { "http.response.records.path": [expect.stringContaining("must start with $")] },
     });
+    // A filter or script JSONPath is refused on its key (review P3.9), not at the first poll.
+    expect(
+      await validate({
+        "http.response.records.path": "$.data[?(@.a==1)]",
+        "http.pagination.type": "CURSOR",
+        "http.pagination.cursor.path": "$.next[(@.length-1)]",
+      }),
+    ).toEqual({
+      count: 1,
+      errors: {
+        "http.response.records.path": [expect.stringContaining("Filter and script expressions such as [?(@.a==1)]")],
+      },
+    });
+    expect(
+      await validate({ "http.pagination.type": "CURSOR", "http.pagination.cursor.path": "$.next[(@.length-1)]" }),
+    ).toEqual({
+      count: 1,
+      errors: {
+        "http.pagination.cursor.path": [
+          expect.stringContaining("Filter and script expressions such as [(@.length-1)]"),
+        ],
+      },
+    });
     const rejected = await gw.rest.put("/connectors/bad/config", {
       "connector.class": "HttpSource",
       "http.url": `${api.base}/data`,

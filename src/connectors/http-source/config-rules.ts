@@ -6,7 +6,7 @@ import { ConfigError } from "../../errors.ts";
 import type { ClientTls } from "../../http/http-client.ts";
 import { loadTlsMaterial } from "../../http/tls-material.ts";
 import type { ConfigProblem } from "../../plugin/descriptor.ts";
-import type { HttpSourceConfig } from "./config.ts";
+import { type HttpSourceConfig, httpSourceConfig } from "./config.ts";
 import { cronProblem, jsonPathProblem, validUrl } from "./config-checks.ts";
 import { parseHeaders } from "./headers.ts";
 
@@ -88,6 +88,18 @@ export function crossKeyErrors(c: HttpSourceConfig): ConfigProblem[] {
     }
   }
   return out;
+}
+
+/** The parsed config, checked per key and across keys; throws a ConfigError naming each key at fault. */
+export function checkedConfig(config: Record<string, string>): HttpSourceConfig {
+  const c = httpSourceConfig.parse(config);
+  const problems = crossKeyErrors(c);
+  if (problems.length > 0)
+    throw new ConfigError(
+      problems.map((p) => `${p.key}: ${p.message}`).join("; "),
+      new Map(problems.map((p) => [p.key, [p.message]])),
+    );
+  return c;
 }
 
 /** The client TLS of a parsed config: the stores when http.ssl.enabled, else system CAs. */

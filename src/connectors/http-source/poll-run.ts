@@ -1,7 +1,8 @@
 /**
- * One poll's run of pages: where it started, the best offset seen so far, the page to fetch next,
- * and the SourceRecords of a page with the source offsets a restart resumes from (the poll's last
- * record carries the poll's final offset). Used by HttpSourceTask.
+ * One poll's run of pages: where it started, the best offset seen so far, the page to fetch next
+ * (also when resumed from a stored offset), and the SourceRecords of a page with the source
+ * offsets a restart resumes from (the poll's last record carries the poll's final offset).
+ * Used by HttpSourceTask.
  */
 import { type SourceRecord, sourceRecord } from "../../api/record.ts";
 import type { Clock } from "../../util/clock.ts";
@@ -12,56 +13,125 @@ import {
   type OffsetMode,
   type OffsetValue,
   type PageState,
+  type Seen,
+  type StoredOffset,
+  seenAfter,
 } from "./offsets.ts";
-import { fieldValue, type SelectedRecord } from "./records.ts";
+import { newTrail, type PageTrail } from "./page-guard.ts";
+import { type PaginationSettings, type PaginationStop, resumedPage } from "./pagination.ts";
+import { fieldValue, recordFingerprint, type SelectedRecord } from "./records.ts";
 
 export interface Run {
-  readonly startedAt: number;
-  /** The offset the run started from (`${offset}`). */
+  /** When the poll started, or resumed after a failed page. */
+  startedAt: number;
+  /** http.url with the run's `${offset}`: the first page, and the origin every page must have. */
+  readonly base: string;
+  /** The offset the run started from (`${offset}`), and the records delivered at its instant. */
   readonly offset: OffsetValue;
+  readonly offsetSeen: Seen;
   best: OffsetValue;
+  bestSeen: Seen;
   page: PageState;
   skip: number;
-  readonly visited: Set<string>;
+  /** The pages read: where pagination must end (page-guard.ts). */
+  readonly trail: PageTrail;
+  /** A page failed: the run waits for the next scheduled poll, which resumes it at that page. */
+  suspended?: boolean;
+}
+
+/** A run that starts at `startedAt` on `page`, from the task's offset and the records seen at it. */
+export function newRun(startedAt: number, base: string, offset: OffsetValue, seen: Seen, page: PageState): Run {
+  return { startedAt, base, offset, offsetSeen: seen, best: offset, bestSeen: seen, page, skip: 0, trail: newTrail() };
+}
+
+/**
+ * The run an offset stored in the middle of a poll resumes: at its page (built on `base`, the
+ * current http.url with the stored offset), records already delivered skipped; or why it cannot.
+ */
+export function resumedRun(
+  stored: StoredOffset,
+  resume: NonNullable<StoredOffset["resume"]>,
+  base: string,
+  p: PaginationSettings,
+  now: number,
+): Run | PaginationStop {
+  const page = resumedPage(p, base, resume.page);
+  if ("stop" in page) return page;
+  return {
+    startedAt: stored.pollTime ?? now,
+    base,
+    offset: stored.offset,
+    offsetSeen: stored.seen ?? null,
+    best: resume.nextOffset,
+    bestSeen: resume.nextSeen ?? null,
+    page,
+    skip: resume.skip,
+    trail: newTrail(),
+  };
+}
+
+/** The suspended `run` goes on at its failed page, as the poll that starts `now`. */
+export function resumeRun(run: Run, now: number): Run {
+  run.suspended = false;
+  run.startedAt = now;
+  return run;
 }
 
 /** What the records of a page take from the task. */
 export interface PageRecordsOptions {
   readonly mode: OffsetMode;
-  /** `http.offset.field`. */
-  readonly field: string | null;
   readonly partition: Record<string, unknown>;
   /** `kafka.topic`. */
   readonly topic: string;
   readonly clock: Clock;
 }
 
-/** The page's records not yet delivered and new per the offset mode; advances `run.best`. */
+/**
+ * The offset field (`http.offset.field`) of each selected record; nulls with mode NONE. Throws a
+ * ResponseFormatError when a JSONPath field cannot be evaluated on a record.
+ */
+export function offsetValues(elements: SelectedRecord[], mode: OffsetMode, field: string | null): OffsetValue[] {
+  return elements.map(({ parsed }) => (mode === "NONE" || !field ? null : fieldValue(parsed, field)));
+}
+
+/**
+ * The page's records not yet delivered and new per the offset mode (`values`: their offset fields,
+ * from offsetValues); advances `run.best`.
+ */
 export function pageRecords(
   run: Run,
   elements: SelectedRecord[],
+  values: OffsetValue[],
   lastPage: boolean,
   o: PageRecordsOptions,
 ): SourceRecord[] {
-  const field = o.field;
-  const fresh: { index: number; element: unknown; best: OffsetValue }[] = [];
+  const fresh: { index: number; element: unknown; best: OffsetValue; bestSeen: Seen }[] = [];
   for (let i = run.skip; i < elements.length; i++) {
-    const { value: element, parsed } = elements[i]!;
-    const value = o.mode === "NONE" || !field ? null : fieldValue(parsed, field);
+    const element = elements[i]!.value;
+    const value = values[i] ?? null;
+    let fingerprint: string | undefined;
+    const print = () => {
+      fingerprint ??= recordFingerprint(elements[i]!);
+      return fingerprint;
+    };
+    const before = run.best;
     run.best = advanceOffset(o.mode, run.best, value);
-    if (isNewRecord(o.mode, run.offset, value)) fresh.push({ index: i, element, best: run.best });
+    if (o.mode === "TIMESTAMP") run.bestSeen = seenAfter(run.bestSeen, before, run.best, value, print);
+    if (isNewRecord(o.mode, run.offset, value, run.offsetSeen, print))
+      fresh.push({ index: i, element, best: run.best, bestSeen: run.bestSeen });
   }
   const timestamp = o.clock.now();
-  return fresh.map(({ index, element, best }, n) => {
+  return fresh.map(({ index, element, best, bestSeen }, n) => {
     // The poll's last record carries the poll's final offset (later elements of the page, skipped
     // as not new, still count towards it); every other record says where to resume.
     const offset =
       lastPage && n === fresh.length - 1
-        ? encodeOffset({ offset: run.best, pollTime: run.startedAt })
+        ? encodeOffset({ offset: run.best, seen: run.bestSeen, pollTime: run.startedAt })
         : encodeOffset({
             offset: run.offset,
+            seen: run.offsetSeen,
             pollTime: run.startedAt,
-            resume: { nextOffset: best, page: run.page, skip: index + 1 },
+            resume: { nextOffset: best, nextSeen: bestSeen, page: run.page, skip: index + 1 },
           });
     return sourceRecord({
       sourcePartition: o.partition,
