@@ -55,7 +55,7 @@ import type { IngestWriter } from "../../ingest/route-table.ts";
 import { encodeSpoolRecords } from "../../ingest/spool/spool-record.ts";
 import type { SpoolRow, SpoolStore } from "../../store/spool-store.ts";
 import { Signal } from "../../util/async.ts";
-import { getLogger } from "../../util/logger.ts";
+import { getLogger, type Logger } from "../../util/logger.ts";
 import { type Spooled, spooled } from "./spooled-row.ts";
 
 const log = getLogger("io.edgegateway.ingest.Spool");
@@ -78,6 +78,8 @@ export interface SpoolWriterOptions {
   /** The committed offset's sequence: rows up to it were delivered (deleted at start). */
   readonly committedSeq: number | null;
   readonly now?: () => number;
+  /** Where its warnings go; default the logger `io.edgegateway.ingest.Spool`. */
+  readonly log?: Logger;
 }
 
 export class SpoolWriter implements IngestWriter {
@@ -254,7 +256,7 @@ export class SpoolWriter implements IngestWriter {
     this.quarantined += 1;
     if (this.quarantining) return;
     this.quarantining = true;
-    log.warn(
+    (this.o.log ?? log).warn(
       `Kafka refused spooled record ${seq} of connector ${this.o.connector} for good (${rejection.error}): it was moved to the spool's quarantine table (spool_quarantine in <data.dir>/spool.db) and the drain goes on; ingest_spool_quarantined_total counts such records, no further line until a record is delivered again. ${rejection.message}`,
     );
   }
