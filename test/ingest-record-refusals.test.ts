@@ -67,63 +67,73 @@ async function metric(gw: Gateway, name: string, connector: string): Promise<num
 const values = async (topic: string) => (await readAll(topic)).map((r) => r.value?.toString());
 
 describe("records the broker refuses for good (P1.1)", () => {
-  test("kafka mode: the request holding one gets its error in its shape, the task stays RUNNING and the next request is written", async () => {
-    const kafka = await kafkaBroker();
-    const topic = await strictTopic(await testClient(), "refusals");
-    await using dir = await tempDir("ingest-refusals-");
-    await using gw = await startGateway({
-      dir: dir.path,
-      worker: {
-        "bootstrap.servers": kafka.bootstrap,
-        "data.dir": dir.file("data"),
-        "ingest.listeners": "http://127.0.0.1:0",
-      },
-    });
-    const url = await ingestUrlOf(gw);
-    const config = { "connector.class": "HttpIngestSource", "ingest.path": "/ingest/refusals", "kafka.topic": topic };
-    expect((await gw.rest.post("/connectors", { name: "refusals", config })).status).toBe(201);
-    await waitFor(async () => (await json(`${url}/ingest/refusals`, '{"n":0}')).status === 200, { what: "the route" });
+  test.each(["platformatic", "kafkajs"])(
+    "kafka mode (kafka.client=%s): the request holding one gets its error in its shape, the task stays RUNNING and the next request is written",
+    async (client) => {
+      const kafka = await kafkaBroker();
+      const topic = await strictTopic(await testClient(), "refusals");
+      await using dir = await tempDir("ingest-refusals-");
+      await using gw = await startGateway({
+        dir: dir.path,
+        worker: {
+          "bootstrap.servers": kafka.bootstrap,
+          "data.dir": dir.file("data"),
+          "ingest.listeners": "http://127.0.0.1:0",
+          "kafka.client": client,
+        },
+      });
+      const url = await ingestUrlOf(gw);
+      const config = { "connector.class": "HttpIngestSource", "ingest.path": "/ingest/refusals", "kafka.topic": topic };
+      expect((await gw.rest.post("/connectors", { name: "refusals", config })).status).toBe(201);
+      await waitFor(async () => (await json(`${url}/ingest/refusals`, '{"n":0}')).status === 200, {
+        what: "the route",
+      });
 
-    // The connector's own path: 413 (every refused record was too large), Kafka's error listed.
-    const large = await json(`${url}/ingest/refusals`, TOO_LARGE);
-    expect(large.status).toBe(413);
-    const largeBody = (await large.json()) as { error_code: number; offsets: { error_code: number; error: string }[] };
-    expect(largeBody.error_code).toBe(413);
-    expect(largeBody.offsets[0]!.error_code).toBe(50002);
-    expect(largeBody.offsets[0]!.error).toContain("MESSAGE_TOO_LARGE");
-    expect(await taskState(gw, "refusals")).toBe("RUNNING");
+      // The connector's own path: 413 (every refused record was too large), Kafka's error listed.
+      const large = await json(`${url}/ingest/refusals`, TOO_LARGE);
+      expect(large.status).toBe(413);
+      const largeBody = (await large.json()) as {
+        error_code: number;
+        offsets: { error_code: number; error: string }[];
+      };
+      expect(largeBody.error_code).toBe(413);
+      expect(largeBody.offsets[0]!.error_code).toBe(50002);
+      expect(largeBody.offsets[0]!.error).toContain("MESSAGE_TOO_LARGE");
+      expect(await taskState(gw, "refusals")).toBe("RUNNING");
 
-    // REST Proxy v3: ten minutes ahead passes the gateway's hour of skew, the topic's minute not.
-    const v3 = `${url}/v3/clusters/c/topics/${topic}/records`;
-    const ahead = new Date(Date.now() + 600_000).toISOString();
-    const late = await json(v3, JSON.stringify({ value: { type: "JSON", data: { n: 1 } }, timestamp: ahead }));
-    expect(late.status).toBe(500);
-    const lateBody = (await late.json()) as { error_code: number; message: string };
-    expect(lateBody.error_code).toBe(50002);
-    expect(lateBody.message).toContain("INVALID_TIMESTAMP");
-    // Beyond ingest.timestamp.max.future.ms: refused up front, nothing sent to Kafka.
-    const far = await json(
-      v3,
-      JSON.stringify({ value: { type: "JSON", data: { n: 2 } }, timestamp: "2099-01-01T00:00:00Z" }),
-    );
-    expect(far.status).toBe(400);
-    expect(((await far.json()) as { error_code: number }).error_code).toBe(400);
+      // REST Proxy v3: ten minutes ahead passes the gateway's hour of skew, the topic's minute not.
+      const v3 = `${url}/v3/clusters/c/topics/${topic}/records`;
+      const ahead = new Date(Date.now() + 600_000).toISOString();
+      const late = await json(v3, JSON.stringify({ value: { type: "JSON", data: { n: 1 } }, timestamp: ahead }));
+      expect(late.status).toBe(500);
+      const lateBody = (await late.json()) as { error_code: number; message: string };
+      expect(lateBody.error_code).toBe(50002);
+      expect(lateBody.message).toContain("INVALID_TIMESTAMP");
+      // Beyond ingest.timestamp.max.future.ms: refused up front, nothing sent to Kafka.
+      const far = await json(
+        v3,
+        JSON.stringify({ value: { type: "JSON", data: { n: 2 } }, timestamp: "2099-01-01T00:00:00Z" }),
+      );
+      expect(far.status).toBe(400);
+      expect(((await far.json()) as { error_code: number }).error_code).toBe(400);
 
-    // REST Proxy v2: 200 with the refused record's own error, the other record written.
-    const v2 = await json(
-      `${url}/topics/${topic}`,
-      JSON.stringify({ records: [{ value: JSON.parse(TOO_LARGE) }, { value: { n: 3 } }] }),
-      "application/vnd.kafka.json.v2+json",
-    );
-    expect(v2.status).toBe(200);
-    const offsets = ((await v2.json()) as { offsets: { error_code: number | null; error: string | null }[] }).offsets;
-    expect(offsets[0]).toMatchObject({ error_code: 50002, error: expect.stringContaining("MESSAGE_TOO_LARGE") });
-    expect(offsets[1]).toMatchObject({ error_code: null, error: null });
+      // REST Proxy v2: 200 with the refused record's own error, the other record written.
+      const v2 = await json(
+        `${url}/topics/${topic}`,
+        JSON.stringify({ records: [{ value: JSON.parse(TOO_LARGE) }, { value: { n: 3 } }] }),
+        "application/vnd.kafka.json.v2+json",
+      );
+      expect(v2.status).toBe(200);
+      const offsets = ((await v2.json()) as { offsets: { error_code: number | null; error: string | null }[] }).offsets;
+      expect(offsets[0]).toMatchObject({ error_code: 50002, error: expect.stringContaining("MESSAGE_TOO_LARGE") });
+      expect(offsets[1]).toMatchObject({ error_code: null, error: null });
 
-    expect((await json(`${url}/ingest/refusals`, '{"n":4}')).status).toBe(200);
-    expect(await taskState(gw, "refusals")).toBe("RUNNING");
-    expect(await values(topic)).toEqual(['{"n":0}', '{"n":3}', '{"n":4}']);
-  }, 120_000);
+      expect((await json(`${url}/ingest/refusals`, '{"n":4}')).status).toBe(200);
+      expect(await taskState(gw, "refusals")).toBe("RUNNING");
+      expect(await values(topic)).toEqual(['{"n":0}', '{"n":3}', '{"n":4}']);
+    },
+    120_000,
+  );
 
   test("spool mode: a refused record goes to the quarantine and the drain goes on, also when it is in the spool at the next start", async () => {
     await using dir = await tempDir("ingest-refusals-spool-");
