@@ -169,7 +169,7 @@ export const httpSourceConfig = defineConfig({
     group: G.pagination,
   }),
   "http.pagination.max.pages": key.int({
-    doc: "The most pages one poll reads; when reached, the poll ends with a warning and the next poll starts at the first page. A page that repeats the previous one (same body or same records: an API that ignores the offset parameter) also ends the poll with a warning.",
+    doc: "The most pages one poll reads; when reached, the poll ends with a warning and the next poll starts at the first page. With OFFSET pagination, a page that repeats the previous one (same body or same records: an API that ignores the offset parameter) also ends the poll with a warning.",
     default: 10000,
     group: G.pagination,
     validators: [positive],

@@ -246,7 +246,7 @@ export class HttpSourceTask implements SourceTask {
       this.suspendRun(run);
       return [];
     }
-    const repeated = repeatedPage(run.trail, url, response.body, elements);
+    const repeated = repeatedPage(run.trail, url, response.body, elements, this.pagination.type === "OFFSET");
     if (repeated) {
       this.log.warn(`${repeated} (${redactUrl(url)}): its records are not delivered again, the poll ends here`);
       this.endRun(run);
