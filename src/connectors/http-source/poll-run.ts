@@ -37,6 +37,8 @@ export interface Run {
   readonly trail: PageTrail;
   /** A page failed: the run waits for the next scheduled poll, which resumes it at that page. */
   suspended?: boolean;
+  /** The current page failed once already (the run was resumed at it). */
+  failedBefore?: boolean;
 }
 
 /** A run that starts at `startedAt` on `page`, from the task's offset and the records seen at it. */
@@ -70,9 +72,23 @@ export function resumedRun(
   };
 }
 
+/**
+ * Whether a run whose current page failed (its records not read, the task going on) is resumed at
+ * that page by the next scheduled poll, so the poll's earlier pages are not delivered again; else
+ * the next poll starts anew from the stored offset (the earlier pages are delivered again). A page
+ * is resumed once, and only after a failure that may pass (`passing`: 408, 429, 5xx, a response too
+ * large, an unreadable body): a page that fails again, another 4xx (an expired cursor or next link
+ * answers 400 or 410 for good) or a status outside http.response.error.codes starts anew, so a poll
+ * never asks for the same failed page forever.
+ */
+export function resumesAfterFailure(run: Run, passing: boolean): boolean {
+  return passing && !run.failedBefore;
+}
+
 /** The suspended `run` goes on at its failed page, as the poll that starts `now`. */
 export function resumeRun(run: Run, now: number): Run {
   run.suspended = false;
+  run.failedBefore = true;
   run.startedAt = now;
   return run;
 }
