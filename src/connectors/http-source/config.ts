@@ -113,11 +113,16 @@ export const httpSourceConfig = defineConfig({
     validators: [validTimezone],
   }),
   "http.offset.mode": key.string({
-    doc: "`NONE`: no offset. `TIMESTAMP`: the offset is the latest `http.offset.field` value seen (ISO-8601 or epoch), and records not newer than the offset are skipped, except those at the offset's own instant that were not delivered yet (remembered by fingerprint). `CURSOR`: the offset is the `http.offset.field` value of the last record. The offset is stored as the source offset once Kafka acknowledged the records.",
+    doc: "`NONE`: no offset. `TIMESTAMP`: the offset is the latest `http.offset.field` value seen (ISO-8601 or epoch), and records not newer than the offset are skipped, except, with http.record.key.field, those at the offset's own instant whose key was not delivered yet. `CURSOR`: the offset is the `http.offset.field` value of the last record. The offset is stored as the source offset once Kafka acknowledged the records.",
     default: "NONE",
     group: G.offset,
     recommended: [...OFFSET_MODES],
     validators: [check.oneOfIgnoreCase(OFFSET_MODES)],
+  }),
+  "http.record.key.field": key.string({
+    doc: "The record field that identifies a record, also its Kafka record key (a string: the field's text): a name, a dotted path (`meta.id`) or a JSONPath (`$.meta.id`). With http.offset.mode=TIMESTAMP, the records delivered at the offset's own instant are remembered by this key, so those the API answers again are not repeated, even when their text changes, and one added at that instant is delivered. Unset: records have no key, and records at the offset's own instant are skipped.",
+    default: null,
+    group: G.offset,
   }),
   "http.offset.field": key.string({
     doc: "The record field holding the offset: a name, a dotted path (`meta.updated_at`) or a JSONPath (`$.meta.updated_at`).",

@@ -30,14 +30,7 @@ import type { HttpSourceConfig } from "./config.ts";
 import { checkedConfig } from "./config-rules.ts";
 import { type Behavior, bodySnippet, errorBehavior, errorStatus, passingStatus } from "./error-behavior.ts";
 import { parseHeaders, registerHeaderSecrets } from "./headers.ts";
-import {
-  decodeOffset,
-  type OffsetMode,
-  type OffsetValue,
-  type PageState,
-  type Seen,
-  sourcePartition,
-} from "./offsets.ts";
+import { decodeOffset, type OffsetValue, type PageState, type Seen, withoutSeen } from "./offsets.ts";
 import { type HttpSourceMetrics, httpSourceMetrics, type PageFetcher, pageFetcherOf } from "./page-fetcher.ts";
 import { repeatedPage, unfollowedPage } from "./page-guard.ts";
 import {
@@ -48,8 +41,19 @@ import {
   type PaginationStop,
   paginationSettings,
 } from "./pagination.ts";
-import { newRun, offsetValues, pageRecords, type Run, resumedRun, resumeRun, resumesAfterFailure } from "./poll-run.ts";
-import { parseJsonBody, ResponseFormatError, type SelectedRecord, selectRecords } from "./records.ts";
+import {
+  newRun,
+  type PageContent,
+  type PageRecordsOptions,
+  pageContent,
+  pageRecords,
+  pageRecordsOptions,
+  type Run,
+  resumedRun,
+  resumeRun,
+  resumesAfterFailure,
+} from "./poll-run.ts";
+import { parseJsonBody, ResponseFormatError } from "./records.ts";
 import { type Schedule, scheduleOf } from "./schedule.ts";
 
 const MAX_IDLE_WAIT_MS = 1000;
@@ -69,10 +73,9 @@ export class HttpSourceTask implements SourceTask {
   private fetcher!: PageFetcher;
   private schedule!: Schedule;
   private pagination!: PaginationSettings;
-  private mode: OffsetMode = "NONE";
+  private pageOptions!: PageRecordsOptions;
   private behavior: Behavior = "fail";
   private headers: [string, string][] = [];
-  private partition: Record<string, unknown> = {};
   private offset: OffsetValue = null;
   private offsetSeen: Seen = null;
   private run: Run | undefined;
@@ -94,26 +97,26 @@ export class HttpSourceTask implements SourceTask {
     this.metrics = httpSourceMetrics(this.context.pluginMetrics ?? new PluginMetrics());
     // Every counter shows from the start, at 0, so dashboards and rate() see the series.
     for (const counter of [this.metrics.requests, this.metrics.errors, this.metrics.records]) counter.inc({}, 0);
-    this.mode = c["http.offset.mode"].toUpperCase() as OffsetMode;
+    this.pageOptions = pageRecordsOptions(c, this.clock);
     this.behavior = errorBehavior(c["behavior.on.error"], config);
     this.headers = parseHeaders(c["http.headers"] ?? "");
     registerHeaderSecrets(this.headers, logManager);
     this.pagination = paginationSettings(c);
     this.schedule = scheduleOf(c);
     this.fetcher = pageFetcherOf(c, name, this.clock, this.log, this.metrics);
-    this.partition = { ...sourcePartition(c["http.url"]) };
     await this.restore();
   }
 
   private async restore(): Promise<void> {
-    const stored = await this.context.offsetStorageReader.offset(this.partition);
+    const stored = await this.context.offsetStorageReader.offset(this.pageOptions.partition);
     const now = this.clock.now();
     if (stored === null) {
       this.offset = this.c["http.initial.offset"];
       this.due = this.schedule.first(now, undefined);
       return;
     }
-    const decoded = decodeOffset(stored);
+    // Without a key field, no record is identified at the offset's instant: fingerprints are moot.
+    const decoded = this.c["http.record.key.field"] ? decodeOffset(stored) : withoutSeen(decodeOffset(stored));
     this.offset = decoded.offset;
     this.offsetSeen = decoded.seen ?? null;
     if (decoded.resume) {
@@ -241,14 +244,12 @@ export class HttpSourceTask implements SourceTask {
       });
       return [];
     }
-    let elements: SelectedRecord[];
-    let values: OffsetValue[];
+    let page: PageContent;
     let next: PageState | PaginationStop | null;
     try {
       const doc = parseJsonBody(response.body);
-      elements = selectRecords(doc, this.c["http.response.records.path"]);
-      values = offsetValues(elements, this.mode, this.c["http.offset.field"]);
-      const result = { headers: response.headers, json: doc.json, recordCount: elements.length };
+      page = pageContent(doc, this.pageOptions);
+      const result = { headers: response.headers, json: doc.json, recordCount: page.elements.length };
       next = nextPage(this.pagination, run.page, result, run.base);
     } catch (error) {
       if (!(error instanceof ResponseFormatError)) throw error;
@@ -258,7 +259,7 @@ export class HttpSourceTask implements SourceTask {
       });
       return [];
     }
-    const repeated = repeatedPage(run.trail, url, response.body, elements, this.pagination.type === "OFFSET");
+    const repeated = repeatedPage(run.trail, url, response.body, page.elements, this.pagination.type === "OFFSET");
     if (repeated) {
       this.log.warn(`${repeated} (${redactUrl(url)}): its records are not delivered again, the poll ends here`);
       this.endRun(run);
@@ -273,12 +274,7 @@ export class HttpSourceTask implements SourceTask {
       this.log.warn(`${unfollowed}: the poll ends here`);
       next = null;
     }
-    const records = pageRecords(run, elements, values, next === null, {
-      mode: this.mode,
-      partition: this.partition,
-      topic: this.c["kafka.topic"],
-      clock: this.clock,
-    });
+    const records = pageRecords(run, page, next === null, this.pageOptions);
     this.metrics.records.inc({}, records.length);
     if (next) {
       run.page = next;
