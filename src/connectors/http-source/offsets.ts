@@ -16,7 +16,8 @@
  *                and `page_link_params` (LINK_HEADER, page-link.ts); none for a poll's first page
  * so a restart mid-poll refetches that page, skips what Kafka has, and goes on with the next pages
  * instead of losing the rest of the poll. The page's URL is rebuilt from the current http.url, so
- * what http.url carries (keys, passwords) is never stored. Offsets of earlier versions stored
+ * what http.url's user info and query carry (keys, passwords) is never stored, nor its path when the
+ * page has the same (a key in the path of a link to another path is: page-link.ts). Offsets of earlier versions stored
  * `page_url` instead: still read (as `legacyUrl`), never logged. Operators edit it with
  * PATCH /connectors/{c}/offsets:
  * `{"offset": "2024-05-01T00:00:00Z"}` is enough.
