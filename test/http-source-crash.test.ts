@@ -64,7 +64,7 @@ describe("HTTP source after kill -9", () => {
     const committed = await waitFor(
       async () => {
         const offset = (await gw.rest.get("/connectors/crash-source/offsets")).body.offsets?.[0]?.offset;
-        return offset?.page_link === `/items?page=${HELD_PAGE - 1}` && offset.skip === PER_PAGE ? offset : undefined;
+        return offset?.page_link === `?page=${HELD_PAGE - 1}` && offset.skip === PER_PAGE ? offset : undefined;
       },
       { what: "the last record before the held page committed" },
     );

@@ -27,7 +27,7 @@ describe("jsonPathProblem (review P3.9)", () => {
 });
 
 describe("validating an HTTP source config with a filter expression", () => {
-  test("reports it on the key at fault: records path, cursor path, offset field", () => {
+  test("reports it on the key at fault: records path, cursor path, offset field, key field", () => {
     const records = httpSourceConfig.validate({ ...base, "http.response.records.path": "$.data[?(@.a==1)]" });
     const errors = records.get("http.response.records.path")!.errors;
     expect(errors).toHaveLength(1);
@@ -38,10 +38,12 @@ describe("validating an HTTP source config with a filter expression", () => {
       "http.pagination.cursor.path": "$.next[?(@)]",
       "http.offset.mode": "CURSOR",
       "http.offset.field": "$.items[(@.length-1)].id",
+      "http.record.key.field": "$.ids[?(@)]",
     });
     expect(crossKey).toEqual([
       { key: "http.pagination.cursor.path", message: jsonPathProblem("$.next[?(@)]")! },
       { key: "http.offset.field", message: jsonPathProblem("$.items[(@.length-1)].id")! },
+      { key: "http.record.key.field", message: jsonPathProblem("$.ids[?(@)]")! },
     ]);
   });
 });

@@ -50,10 +50,10 @@ export function crossKeyErrors(c: HttpSourceConfig): ConfigProblem[] {
   }
   if (upper(c["http.offset.mode"]) !== "NONE")
     need("http.offset.field", `http.offset.mode=${upper(c["http.offset.mode"])}`);
-  const field = c["http.offset.field"];
-  if (field?.startsWith("$")) {
-    const problem = jsonPathProblem(field);
-    if (problem) out.push({ key: "http.offset.field", message: problem });
+  for (const fieldKey of ["http.offset.field", "http.record.key.field"] as const) {
+    const field = c[fieldKey];
+    const problem = field?.startsWith("$") ? jsonPathProblem(field) : undefined;
+    if (problem) out.push({ key: fieldKey, message: problem });
   }
   for (const codeText of c["http.response.error.codes"]) {
     const code = Number(codeText);

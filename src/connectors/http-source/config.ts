@@ -113,11 +113,16 @@ export const httpSourceConfig = defineConfig({
     validators: [validTimezone],
   }),
   "http.offset.mode": key.string({
-    doc: "`NONE`: no offset. `TIMESTAMP`: the offset is the latest `http.offset.field` value seen (ISO-8601 or epoch), and records not newer than the offset are skipped, except those at the offset's own instant that were not delivered yet (remembered by fingerprint). `CURSOR`: the offset is the `http.offset.field` value of the last record. The offset is stored as the source offset once Kafka acknowledged the records.",
+    doc: "`NONE`: no offset. `TIMESTAMP`: the offset is the latest `http.offset.field` value seen (ISO-8601 or epoch), and records not newer than the offset are skipped, except, with http.record.key.field, those at the offset's own instant whose key was not delivered yet. `CURSOR`: the offset is the `http.offset.field` value of the last record. The offset is stored as the source offset once Kafka acknowledged the records.",
     default: "NONE",
     group: G.offset,
     recommended: [...OFFSET_MODES],
     validators: [check.oneOfIgnoreCase(OFFSET_MODES)],
+  }),
+  "http.record.key.field": key.string({
+    doc: "The record field that identifies a record, also its Kafka record key (a string: the field's text): a name, a dotted path (`meta.id`) or a JSONPath (`$.meta.id`). With http.offset.mode=TIMESTAMP, the records delivered at the offset's own instant are remembered by this key, so those the API answers again are not repeated, even when their text changes, and one added at that instant is delivered. Unset: records have no key, and records at the offset's own instant are skipped.",
+    default: null,
+    group: G.offset,
   }),
   "http.offset.field": key.string({
     doc: "The record field holding the offset: a name, a dotted path (`meta.updated_at`) or a JSONPath (`$.meta.updated_at`).",
@@ -169,7 +174,7 @@ export const httpSourceConfig = defineConfig({
     group: G.pagination,
   }),
   "http.pagination.max.pages": key.int({
-    doc: "The most pages one poll reads; when reached, the poll ends with a warning and the next poll starts at the first page. A page that repeats the previous one (same body or same records: an API that ignores the offset parameter) also ends the poll with a warning.",
+    doc: "The most pages one poll reads; when reached, the poll ends with a warning and the next poll starts at the first page. With OFFSET pagination, a page that repeats the previous one (same body or same records: an API that ignores the offset parameter) also ends the poll with a warning.",
     default: 10000,
     group: G.pagination,
     validators: [positive],
@@ -228,7 +233,7 @@ export const httpSourceConfig = defineConfig({
     group: G.errors,
   }),
   "behavior.on.error": key.string({
-    doc: "What an error status or an unreadable response does: `fail` stops the task (FAILED, with the status, URL and reason), `log` logs it and skips to the next poll, `ignore` skips silently. Unset: `fail` with errors.tolerance=none, else `log` (errors.log.enable=true) or `ignore`. Connection and TLS failures that outlast the retries always fail the task.",
+    doc: "What an error status or an unreadable response does: `fail` stops the task (FAILED, with the status, URL and reason), `log` logs it and skips to the next poll, `ignore` skips silently. The next poll resumes at the failed page once after a 408, 429, 5xx, a response too large or an unreadable body; otherwise (or when it fails again) it starts anew from the stored offset. Unset: `fail` with errors.tolerance=none, else `log` (errors.log.enable=true) or `ignore`. Connection and TLS failures that outlast the retries always fail the task.",
     default: null,
     group: G.errors,
     recommended: [...BEHAVIORS],

@@ -5,9 +5,10 @@
  * Stored offset (every record carries one; the runtime commits the last acknowledged):
  *   `offset`     the offset the current poll started from (between polls: the next poll's offset)
  *   `poll_time`  when that poll started (epoch ms): the schedule resumes from it after a restart
- *   `offset_seen` TIMESTAMP: fingerprints of the records delivered whose field is the offset's own
- *                instant (see `isNewRecord`); absent when unknown (offsets of earlier versions,
- *                http.initial.offset, an offset set through REST) or past MAX_SEEN records
+ *   `offset_seen` TIMESTAMP with http.record.key.field: fingerprints of the keys of the records
+ *                delivered whose field is the offset's own instant (see `isNewRecord`); absent
+ *                without a key field, when unknown (offsets of earlier versions, http.initial.offset,
+ *                an offset set through REST) or past MAX_SEEN records
  * and, while a poll is between pages (the record is not the poll's last):
  *   `next_offset` the offset the poll will end with, as far as it got (`next_seen`: as offset_seen)
  *   `skip`       how many records of the record's page are already delivered
@@ -15,7 +16,8 @@
  *                and `page_link_params` (LINK_HEADER, page-link.ts); none for a poll's first page
  * so a restart mid-poll refetches that page, skips what Kafka has, and goes on with the next pages
  * instead of losing the rest of the poll. The page's URL is rebuilt from the current http.url, so
- * what http.url carries (keys, passwords) is never stored. Offsets of earlier versions stored
+ * what http.url's user info and query carry (keys, passwords) is never stored, nor its path when the
+ * page has the same (a key in the path of a link to another path is: page-link.ts). Offsets of earlier versions stored
  * `page_url` instead: still read (as `legacyUrl`), never logged. Operators edit it with
  * PATCH /connectors/{c}/offsets:
  * `{"offset": "2024-05-01T00:00:00Z"}` is enough.
@@ -48,8 +50,8 @@ export interface PageState extends StoredPage {
 }
 
 /**
- * TIMESTAMP: fingerprints (records.ts recordFingerprint) of the records already delivered whose
- * field is the offset's own instant; null when unknown.
+ * TIMESTAMP: fingerprints (records.ts keyFingerprint) of the keys of the records already delivered
+ * whose field is the offset's own instant; null when unknown.
  */
 export type Seen = readonly string[] | null;
 
@@ -170,43 +172,53 @@ export function advanceOffset(mode: OffsetMode, current: OffsetValue, value: Off
 
 /**
  * TIMESTAMP: a record is new when its field is after the poll's starting offset (or it has none),
- * or at the offset's own instant and not among the records delivered at that instant (`seen`, its
- * fingerprint from `print`): an API asked for `since=${offset}` answers the records at that instant
- * again, and one added there since the last poll is new. castorm's OffsetRecordFilterFactory keeps
- * the last record's key for this; fingerprints do not depend on the order of the response. With
- * `seen` unknown (null), a record at the offset's instant is not new, as before.
+ * or at the offset's own instant and its key is not among those delivered at that instant (`seen`;
+ * `print`: the fingerprint of the record's key, undefined without one): an API asked for
+ * `since=${offset}` answers the records at that instant again, and one added there since the last
+ * poll is new. castorm's OffsetRecordFilterFactory also goes by the record key (the last one's);
+ * a set of keys does not depend on the order of the response. Keys, not texts: a record whose text
+ * changes per response (a signed URL, a `served_at`) is still the same record. With no key (no
+ * `print`, a record without one) or `seen` unknown (null), a record at the offset's own instant is
+ * not new, as before.
  */
 export function isNewRecord(
   mode: OffsetMode,
   pollOffset: OffsetValue,
   value: OffsetValue,
   seen: Seen = null,
-  print?: () => string,
+  print?: () => string | undefined,
 ): boolean {
   if (mode !== "TIMESTAMP" || value === null || pollOffset === null || pollOffset === "") return true;
   const order = compareOffsets(value, pollOffset);
   if (order !== 0) return order > 0;
-  return seen !== null && print !== undefined && !seen.includes(print());
+  if (seen === null || print === undefined) return false;
+  const fingerprint = print();
+  return fingerprint !== undefined && !seen.includes(fingerprint);
 }
 
 /**
  * TIMESTAMP: the fingerprints at the best offset after a record whose field is `value` moved the
- * best offset from `before` to `after`: the record's alone when it set a later best, added when it
- * is at the best's instant (null past MAX_SEEN), unchanged otherwise.
+ * best offset from `before` to `after`: the record key's alone when it set a later best (none for a
+ * record without a key), added when it is at the best's instant (null past MAX_SEEN), unchanged
+ * otherwise.
  */
 export function seenAfter(
   seen: Seen,
   before: OffsetValue,
   after: OffsetValue,
   value: OffsetValue,
-  print: () => string,
+  print: () => string | undefined,
 ): Seen {
   if (value === null || compareOffsets(value, after) !== 0) return seen;
-  if (compareOffsets(after, before) > 0) return [print()];
-  if (seen === null) return null;
   const fingerprint = print();
-  if (seen.includes(fingerprint)) return seen;
+  if (compareOffsets(after, before) > 0) return fingerprint === undefined ? [] : [fingerprint];
+  if (seen === null || fingerprint === undefined || seen.includes(fingerprint)) return seen;
   return seen.length < MAX_SEEN ? [...seen, fingerprint] : null;
+}
+
+/** The stored offset without the keys seen: for a task without http.record.key.field. */
+export function withoutSeen(stored: StoredOffset): StoredOffset {
+  return { ...stored, seen: null, ...(stored.resume ? { resume: { ...stored.resume, nextSeen: null } } : {}) };
 }
 
 /** Checks offsets written through the REST API (the connector's alterOffsets). */

@@ -46,6 +46,52 @@ describe("HttpSourceTask pagination that does not advance (review P2.5)", () => 
     expect(h.logs.some((l) => l.includes("the page has the same records as the previous page"))).toBe(true);
   });
 
+  test("LINK_HEADER: consecutive empty pages with their own next links are followed to the records after them (re-review P3)", async () => {
+    using server = api((_req, url) => {
+      const page = Number(url.searchParams.get("page") ?? "1");
+      const link = page < 3 ? { link: `</events?page=${page + 1}>; rel="next"` } : {};
+      return Response.json(page < 3 ? [] : [{ id: 3 }], { headers: link });
+    });
+    const h = await startTask({
+      "http.url": `${server.base}/events`,
+      "http.response.records.path": "$[*]",
+      "http.pagination.type": "LINK_HEADER",
+    });
+    expect(ids(await h.collect(1, 4))).toEqual([3]);
+    expect(server.seen.map((s) => s.query.page ?? "1")).toEqual(["1", "2", "3"]);
+    expect(h.logs.filter((l) => l.includes("WARN"))).toEqual([]);
+  });
+
+  test("CURSOR: consecutive pages with the same records and distinct cursors are all read (re-review P3)", async () => {
+    using server = api((_req, url) => {
+      const page = Number(url.searchParams.get("cursor") ?? "1");
+      const data = page < 3 ? [{ id: 0 }] : [{ id: 3 }];
+      return Response.json({ data, next: page < 3 ? String(page + 1) : null });
+    });
+    const h = await startTask({
+      "http.url": `${server.base}/events`,
+      "http.response.records.path": "$.data[*]",
+      "http.pagination.type": "CURSOR",
+      "http.pagination.cursor.path": "$.next",
+    });
+    expect(ids(await h.collect(4, 4))).toEqual([0, 0, 3]);
+    expect(server.seen.map((s) => s.query.cursor ?? "1")).toEqual(["1", "2", "3"]);
+    expect(h.logs.filter((l) => l.includes("WARN"))).toEqual([]);
+  });
+
+  test("CURSOR: an API that answers the same cursor again ends the poll on the same-cursor check", async () => {
+    using server = api(() => Response.json({ data: [{ id: 1 }], next: "c1" }));
+    const h = await startTask({
+      "http.url": `${server.base}/events`,
+      "http.response.records.path": "$.data[*]",
+      "http.pagination.type": "CURSOR",
+      "http.pagination.cursor.path": "$.next",
+    });
+    expect(ids(await h.collect(10, 3))).toEqual([1, 1]);
+    expect(server.seen.map((s) => s.query.cursor ?? "")).toEqual(["", "c1"]);
+    expect(h.logs.filter((l) => l.includes("Pagination does not advance"))).toHaveLength(1);
+  });
+
   test("http.pagination.max.pages ends a poll of endless distinct pages with a warning", async () => {
     using server = api((_req, url) => {
       const page = Number(url.searchParams.get("page") ?? "1");

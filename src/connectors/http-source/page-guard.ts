@@ -1,9 +1,12 @@
 /**
  * Where a poll's pagination ends although the API offers a next page, each with a warning (the
  * records read so far are delivered, the offset advances as at a poll's end):
- *   - a page that repeats the previous page of the poll: the same body, or the same selected
- *     records (an API that ignores the offset or page parameter would otherwise be read forever);
- *     the repeated page's records are not delivered again;
+ *   - OFFSET pagination only: a page that repeats the previous page of the poll, the same body or
+ *     the same selected records (an API that ignores the offset parameter would otherwise be read
+ *     forever); the repeated page's records are not delivered again. CURSOR and LINK_HEADER pages
+ *     are never compared by content: two consecutive pages may well be equal (two empty pages of an
+ *     API that filters after paginating, each with its own next link), and their loops are caught
+ *     by the checks below;
  *   - a next page already read in this poll (the same URL, or the same cursor again);
  *   - `http.pagination.max.pages` pages read in this poll.
  * Used by HttpSourceTask for every page it reads.
@@ -40,17 +43,20 @@ function recordsDigest(records: SelectedRecord[]): bigint | number {
 }
 
 /**
- * Records the page just read; says why it repeats the previous page of the poll, or undefined.
- * Pages without records compare by body only (two empty pages may well differ in what follows).
+ * Records the page just read; with `compare` (OFFSET pagination), says why it repeats the previous
+ * page of the poll, else undefined. Pages without records compare by body only (two empty pages
+ * may well differ in what follows).
  */
 export function repeatedPage(
   trail: PageTrail,
   url: string,
   body: Uint8Array,
   records: SelectedRecord[],
+  compare: boolean,
 ): string | undefined {
   trail.visited.add(url);
   trail.pages++;
+  if (!compare) return undefined;
   const digest = {
     body: Bun.hash(body),
     records: records.length > 0 ? recordsDigest(records) : undefined,

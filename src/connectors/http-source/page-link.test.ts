@@ -12,23 +12,47 @@ describe("storedLink and linkUrl", () => {
   test.each([
     [
       "https://api.example.test/v1/events?api_key=S3CRET&per_page=50&page=2",
-      { link: "/v1/events?page=2", linkParams: ["api_key", "per_page"] },
+      { link: "?page=2", linkParams: ["api_key", "per_page"] },
     ],
-    ["https://api.example.test/v1/events?page=3&per_page=10", { link: "/v1/events?page=3&per_page=10" }],
-    ["https://api.example.test/v1/events?after=a%2Fb+c", { link: "/v1/events?after=a%2Fb+c" }],
-  ])("%s is stored as %p, without http.url's parameters", (url, stored) => {
+    ["https://api.example.test/v1/events?page=3&per_page=10", { link: "?page=3&per_page=10" }],
+    ["https://api.example.test/v1/events?after=a%2Fb+c", { link: "?after=a%2Fb+c" }],
+    ["https://api.example.test/v1/events", { link: "" }],
+    ["https://api.example.test/v1/events/2?page=2", { link: "/v1/events/2?page=2" }],
+  ])("%s is stored as %p, without http.url's path and parameters", (url, stored) => {
     expect(storedLink(new URL(url), base)).toEqual(stored);
   });
 
   test("a stored link is rebuilt on the current http.url: its origin, user info and parameter values", () => {
-    const stored = { link: "/v1/events?page=2", linkParams: ["api_key"] };
+    const stored = { link: "?page=2", linkParams: ["api_key"] };
     expect(linkUrl(stored, "https://u:pw2@api.example.test/v1/events?api_key=ROTATED&per_page=50")).toBe(
       "https://u:pw2@api.example.test/v1/events?page=2&api_key=ROTATED",
+    );
+    // A link stored with its path (another path, or by an earlier version) keeps it.
+    expect(linkUrl({ link: "/v1/events?page=2" }, "https://api.example.test/v1/events?per_page=50")).toBe(
+      "https://api.example.test/v1/events?page=2",
     );
     // Whatever is stored (PATCH …/offsets), the origin is http.url's.
     expect(linkUrl({ link: "//evil.example.test/x" }, "https://api.example.test/")).toBe(
       "https://api.example.test//evil.example.test/x",
     );
+  });
+});
+
+describe("a key in http.url's path (re-review)", () => {
+  test("a link on http.url's own path is stored without the path; a restart uses the rotated key", () => {
+    const next = new URL("https://api.example.test/botOLD-TOKEN/updates?offset=5");
+    const stored = storedLink(next, "https://api.example.test/botOLD-TOKEN/updates");
+    expect(stored).toEqual({ link: "?offset=5" });
+    expect(linkUrl(stored, "https://api.example.test/botNEW-TOKEN/updates")).toBe(
+      "https://api.example.test/botNEW-TOKEN/updates?offset=5",
+    );
+  });
+
+  test("a link to another path keeps its path, the key in it included (documented)", () => {
+    const next = new URL("https://api.example.test/botOLD-TOKEN/updates/2");
+    expect(storedLink(next, "https://api.example.test/botOLD-TOKEN/updates")).toEqual({
+      link: "/botOLD-TOKEN/updates/2",
+    });
   });
 });
 
@@ -61,7 +85,7 @@ describe("the stored offset keeps no secret of http.url (review P2.6)", () => {
       offset: "",
       poll_time: expect.any(Number),
       next_offset: "",
-      page_link: "/events?page=2",
+      page_link: "?page=2",
       page_link_params: ["api_key"],
       skip: 1,
     });

@@ -1,14 +1,17 @@
 /**
  * How a LINK_HEADER page is kept in the stored source offset without what http.url gives it: its
- * path and query relative to http.url's origin (the only origin a link is followed to), minus the
- * query parameters it shares with http.url (name and value; an `api_key=…` for instance), whose
- * names are kept instead. A resume rebuilds the URL from the current http.url: its origin and user
- * info, and its current values for those names, so a rotated key or password is used, and neither
- * the stored offset nor a log line ever holds what http.url carries. Used by pagination.ts.
+ * path and query relative to http.url's origin (the only origin a link is followed to), the path
+ * left out when it is http.url's own (a key in the path, `/bot<token>/updates`), minus the query
+ * parameters it shares with http.url (name and value; an `api_key=…` for instance), whose names are
+ * kept instead. A resume rebuilds the URL from the current http.url: its origin, user info and (for
+ * a link without a path) path, and its current values for those names, so a rotated key or password
+ * is used. What a link carries of its own is stored as it is: a secret of http.url's path in a link
+ * to another path (`/bot<token>/updates/2`) is stored, in the offset that GET …/offsets shows.
+ * Used by pagination.ts.
  */
 
 export interface StoredLink {
-  /** Path and query of the link, without the parameters of http.url it had. */
+  /** Path (none when it is http.url's) and query of the link, without the parameters of http.url it had. */
   readonly link: string;
   /** Names of http.url's query parameters the link had, re-added from http.url on resume. */
   readonly linkParams?: readonly string[];
@@ -52,7 +55,8 @@ export function storedLink(url: URL, base: string): StoredLink {
       if (!names.includes(s.name)) names.push(s.name);
     } else kept.push(s.raw);
   }
-  const link = url.pathname + (kept.length > 0 ? `?${kept.join("&")}` : "");
+  const path = url.pathname === new URL(base).pathname ? "" : url.pathname;
+  const link = path + (kept.length > 0 ? `?${kept.join("&")}` : "");
   return names.length > 0 ? { link, linkParams: names } : { link };
 }
 
@@ -61,7 +65,8 @@ export function linkUrl(stored: StoredLink, base: string): string {
   // Path and query set on http.url itself: whatever is stored, the origin stays http.url's.
   const url = new URL(base);
   const q = stored.link.indexOf("?");
-  url.pathname = q < 0 ? stored.link : stored.link.slice(0, q);
+  const path = q < 0 ? stored.link : stored.link.slice(0, q);
+  if (path !== "") url.pathname = path;
   url.search = q < 0 ? "" : stored.link.slice(q);
   url.hash = "";
   const names = stored.linkParams ?? [];

@@ -161,7 +161,8 @@ export function resumedPage(p: PaginationSettings, base: string, page: StoredPag
     if (url.origin !== new URL(base).origin) return { stop: "the stored page is not on the origin of http.url" };
     const names = [...new URL(base).searchParams.keys()];
     for (const name of names) url.searchParams.delete(name);
-    const stored = { link: url.pathname + url.search, linkParams: names };
+    const path = url.pathname === new URL(base).pathname ? "" : url.pathname;
+    const stored = { link: path + url.search, linkParams: names };
     return { url: linkUrl(stored, base), ...stored };
   }
   return firstPage(p, base);

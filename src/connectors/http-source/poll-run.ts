@@ -6,6 +6,7 @@
  */
 import { type SourceRecord, sourceRecord } from "../../api/record.ts";
 import type { Clock } from "../../util/clock.ts";
+import type { HttpSourceConfig } from "./config.ts";
 import {
   advanceOffset,
   encodeOffset,
@@ -16,10 +17,18 @@ import {
   type Seen,
   type StoredOffset,
   seenAfter,
+  sourcePartition,
 } from "./offsets.ts";
 import { newTrail, type PageTrail } from "./page-guard.ts";
 import { type PaginationSettings, type PaginationStop, resumedPage } from "./pagination.ts";
-import { fieldValue, recordFingerprint, type SelectedRecord } from "./records.ts";
+import {
+  fieldValue,
+  keyFingerprint,
+  type ResponseDocument,
+  recordKey,
+  type SelectedRecord,
+  selectRecords,
+} from "./records.ts";
 
 export interface Run {
   /** When the poll started, or resumed after a failed page. */
@@ -37,6 +46,8 @@ export interface Run {
   readonly trail: PageTrail;
   /** A page failed: the run waits for the next scheduled poll, which resumes it at that page. */
   suspended?: boolean;
+  /** The current page failed once already (the run was resumed at it). */
+  failedBefore?: boolean;
 }
 
 /** A run that starts at `startedAt` on `page`, from the task's offset and the records seen at it. */
@@ -70,9 +81,23 @@ export function resumedRun(
   };
 }
 
+/**
+ * Whether a run whose current page failed (its records not read, the task going on) is resumed at
+ * that page by the next scheduled poll, so the poll's earlier pages are not delivered again; else
+ * the next poll starts anew from the stored offset (the earlier pages are delivered again). A page
+ * is resumed once, and only after a failure that may pass (`passing`: 408, 429, 5xx, a response too
+ * large, an unreadable body): a page that fails again, another 4xx (an expired cursor or next link
+ * answers 400 or 410 for good) or a status outside http.response.error.codes starts anew, so a poll
+ * never asks for the same failed page forever.
+ */
+export function resumesAfterFailure(run: Run, passing: boolean): boolean {
+  return passing && !run.failedBefore;
+}
+
 /** The suspended `run` goes on at its failed page, as the poll that starts `now`. */
 export function resumeRun(run: Run, now: number): Run {
   run.suspended = false;
+  run.failedBefore = true;
   run.startedAt = now;
   return run;
 }
@@ -80,52 +105,79 @@ export function resumeRun(run: Run, now: number): Run {
 /** What the records of a page take from the task. */
 export interface PageRecordsOptions {
   readonly mode: OffsetMode;
+  /** `http.response.records.path` and `http.offset.field`. */
+  readonly recordsPath: string;
+  readonly offsetField: string | null;
   readonly partition: Record<string, unknown>;
   /** `kafka.topic`. */
   readonly topic: string;
+  /** `http.record.key.field`: the records' keys, which identify them at the offset's instant. */
+  readonly keyField: string | null;
   readonly clock: Clock;
 }
 
-/**
- * The offset field (`http.offset.field`) of each selected record; nulls with mode NONE. Throws a
- * ResponseFormatError when a JSONPath field cannot be evaluated on a record.
- */
-export function offsetValues(elements: SelectedRecord[], mode: OffsetMode, field: string | null): OffsetValue[] {
-  return elements.map(({ parsed }) => (mode === "NONE" || !field ? null : fieldValue(parsed, field)));
+/** The options of a task's pages, from its config. */
+export function pageRecordsOptions(c: HttpSourceConfig, clock: Clock): PageRecordsOptions {
+  return {
+    mode: c["http.offset.mode"].toUpperCase() as OffsetMode,
+    recordsPath: c["http.response.records.path"],
+    offsetField: c["http.offset.field"],
+    keyField: c["http.record.key.field"],
+    partition: { ...sourcePartition(c["http.url"]) },
+    topic: c["kafka.topic"],
+    clock,
+  };
+}
+
+/** A page's selected records, with the offset field and the key of each. */
+export interface PageContent {
+  readonly elements: SelectedRecord[];
+  /** `http.offset.field` of each record; nulls with mode NONE. */
+  readonly values: OffsetValue[];
+  /** `http.record.key.field` of each record; undefined without a key field or the record's field. */
+  readonly keys: (string | undefined)[];
 }
 
 /**
- * The page's records not yet delivered and new per the offset mode (`values`: their offset fields,
- * from offsetValues); advances `run.best`.
+ * The records of a parsed response with their offset fields and keys. Throws a ResponseFormatError
+ * when a path cannot be evaluated on the response or a record.
  */
-export function pageRecords(
-  run: Run,
-  elements: SelectedRecord[],
-  values: OffsetValue[],
-  lastPage: boolean,
-  o: PageRecordsOptions,
-): SourceRecord[] {
-  const fresh: { index: number; element: unknown; best: OffsetValue; bestSeen: Seen }[] = [];
+export function pageContent(doc: ResponseDocument, o: PageRecordsOptions): PageContent {
+  const elements = selectRecords(doc, o.recordsPath);
+  const offsetField = o.mode === "NONE" ? null : o.offsetField;
+  const keyField = o.keyField;
+  return {
+    elements,
+    values: elements.map(({ parsed }) => (offsetField ? fieldValue(parsed, offsetField) : null)),
+    keys: elements.map((element) => (keyField ? recordKey(element, keyField) : undefined)),
+  };
+}
+
+/**
+ * The page's records not yet delivered and new per the offset mode; advances `run.best`. `last`:
+ * the poll's last page.
+ */
+export function pageRecords(run: Run, page: PageContent, last: boolean, o: PageRecordsOptions): SourceRecord[] {
+  const elements = page.elements;
+  const fresh: { index: number; element: unknown; key: string | undefined; best: OffsetValue; bestSeen: Seen }[] = [];
   for (let i = run.skip; i < elements.length; i++) {
     const element = elements[i]!.value;
-    const value = values[i] ?? null;
-    let fingerprint: string | undefined;
-    const print = () => {
-      fingerprint ??= recordFingerprint(elements[i]!);
-      return fingerprint;
-    };
+    const value = page.values[i] ?? null;
+    const key = page.keys[i];
+    // Without a key field, nothing identifies a record at the offset's instant (isNewRecord).
+    const print = o.keyField ? () => (key === undefined ? undefined : keyFingerprint(key)) : undefined;
     const before = run.best;
     run.best = advanceOffset(o.mode, run.best, value);
-    if (o.mode === "TIMESTAMP") run.bestSeen = seenAfter(run.bestSeen, before, run.best, value, print);
+    if (o.mode === "TIMESTAMP") run.bestSeen = print ? seenAfter(run.bestSeen, before, run.best, value, print) : null;
     if (isNewRecord(o.mode, run.offset, value, run.offsetSeen, print))
-      fresh.push({ index: i, element, best: run.best, bestSeen: run.bestSeen });
+      fresh.push({ index: i, element, key, best: run.best, bestSeen: run.bestSeen });
   }
   const timestamp = o.clock.now();
-  return fresh.map(({ index, element, best, bestSeen }, n) => {
+  return fresh.map(({ index, element, key, best, bestSeen }, n) => {
     // The poll's last record carries the poll's final offset (later elements of the page, skipped
     // as not new, still count towards it); every other record says where to resume.
     const offset =
-      lastPage && n === fresh.length - 1
+      last && n === fresh.length - 1
         ? encodeOffset({ offset: run.best, seen: run.bestSeen, pollTime: run.startedAt })
         : encodeOffset({
             offset: run.offset,
@@ -137,6 +189,7 @@ export function pageRecords(
       sourcePartition: o.partition,
       sourceOffset: offset,
       topic: o.topic,
+      key: key ?? null,
       value: element,
       timestamp,
     });

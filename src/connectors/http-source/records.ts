@@ -93,13 +93,20 @@ export function selectRecords(doc: ResponseDocument, path: string): SelectedReco
 }
 
 /**
- * A selected record's identity for the TIMESTAMP offset (offsets.ts): xxHash64 of its exact text, a
- * stable algorithm, so a fingerprint stored before a restart or an upgrade still matches.
+ * A record's key (`http.record.key.field`): the field's text, undefined when the record has none.
+ * Throws a ResponseFormatError when a JSONPath field cannot be evaluated on the record.
  */
-export function recordFingerprint(record: SelectedRecord): string {
-  const value = record.value;
-  const text = value instanceof JsonText ? value.text : (JSON.stringify(value) ?? String(value));
-  return Bun.hash.xxHash64(text).toString(36);
+export function recordKey(record: SelectedRecord, field: string): string | undefined {
+  const value = fieldValue(record.parsed, field);
+  return value === null ? undefined : String(value);
+}
+
+/**
+ * A record key's fingerprint for the TIMESTAMP offset (offsets.ts): xxHash64, a stable algorithm, so
+ * a fingerprint stored before a restart or an upgrade still matches.
+ */
+export function keyFingerprint(key: string): string {
+  return Bun.hash.xxHash64(key).toString(36);
 }
 
 /** Every value `path` selects in `json`, in document order. */

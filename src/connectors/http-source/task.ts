@@ -11,9 +11,12 @@
  *
  * Errors: a status in http.response.error.codes (default: ≥ 400) after retries, or a body that is
  * not JSON, goes to behavior.on.error (fail → the task FAILS with the status and redacted URL; log
- * / ignore → the poll stops at the failed page, the offset stays, and the next scheduled poll
- * resumes at that page: the pages before it are not delivered again). Connection and TLS failures,
- * and an unreachable OAuth2 token endpoint, that outlast http.retry.max.attempts fail the task.
+ * / ignore → the poll stops at the failed page and the offset stays). A status outside the error
+ * codes ends the poll with a warning. The next scheduled poll resumes at the failed page once, for
+ * a failure that may pass (408, 429, 5xx, too large, unreadable), so the pages before it are not
+ * delivered again; else it starts anew from the offset (poll-run.ts resumesAfterFailure).
+ * Connection and TLS failures, and an unreachable OAuth2 token endpoint, that outlast
+ * http.retry.max.attempts fail the task.
  */
 import type { Config, SourceTask, SourceTaskContext } from "../../api/connector.ts";
 import type { SourceRecord } from "../../api/record.ts";
@@ -25,16 +28,9 @@ import type { Clock } from "../../util/clock.ts";
 import { type Logger, logManager } from "../../util/logger.ts";
 import type { HttpSourceConfig } from "./config.ts";
 import { checkedConfig } from "./config-rules.ts";
-import { type Behavior, bodySnippet, errorBehavior, errorStatus } from "./error-behavior.ts";
+import { type Behavior, bodySnippet, errorBehavior, errorStatus, passingStatus } from "./error-behavior.ts";
 import { parseHeaders, registerHeaderSecrets } from "./headers.ts";
-import {
-  decodeOffset,
-  type OffsetMode,
-  type OffsetValue,
-  type PageState,
-  type Seen,
-  sourcePartition,
-} from "./offsets.ts";
+import { decodeOffset, type OffsetValue, type PageState, type Seen, withoutSeen } from "./offsets.ts";
 import { type HttpSourceMetrics, httpSourceMetrics, type PageFetcher, pageFetcherOf } from "./page-fetcher.ts";
 import { repeatedPage, unfollowedPage } from "./page-guard.ts";
 import {
@@ -45,8 +41,19 @@ import {
   type PaginationStop,
   paginationSettings,
 } from "./pagination.ts";
-import { newRun, offsetValues, pageRecords, type Run, resumedRun, resumeRun } from "./poll-run.ts";
-import { parseJsonBody, ResponseFormatError, type SelectedRecord, selectRecords } from "./records.ts";
+import {
+  newRun,
+  type PageContent,
+  type PageRecordsOptions,
+  pageContent,
+  pageRecords,
+  pageRecordsOptions,
+  type Run,
+  resumedRun,
+  resumeRun,
+  resumesAfterFailure,
+} from "./poll-run.ts";
+import { parseJsonBody, ResponseFormatError } from "./records.ts";
 import { type Schedule, scheduleOf } from "./schedule.ts";
 
 const MAX_IDLE_WAIT_MS = 1000;
@@ -66,10 +73,9 @@ export class HttpSourceTask implements SourceTask {
   private fetcher!: PageFetcher;
   private schedule!: Schedule;
   private pagination!: PaginationSettings;
-  private mode: OffsetMode = "NONE";
+  private pageOptions!: PageRecordsOptions;
   private behavior: Behavior = "fail";
   private headers: [string, string][] = [];
-  private partition: Record<string, unknown> = {};
   private offset: OffsetValue = null;
   private offsetSeen: Seen = null;
   private run: Run | undefined;
@@ -91,26 +97,26 @@ export class HttpSourceTask implements SourceTask {
     this.metrics = httpSourceMetrics(this.context.pluginMetrics ?? new PluginMetrics());
     // Every counter shows from the start, at 0, so dashboards and rate() see the series.
     for (const counter of [this.metrics.requests, this.metrics.errors, this.metrics.records]) counter.inc({}, 0);
-    this.mode = c["http.offset.mode"].toUpperCase() as OffsetMode;
+    this.pageOptions = pageRecordsOptions(c, this.clock);
     this.behavior = errorBehavior(c["behavior.on.error"], config);
     this.headers = parseHeaders(c["http.headers"] ?? "");
     registerHeaderSecrets(this.headers, logManager);
     this.pagination = paginationSettings(c);
     this.schedule = scheduleOf(c);
     this.fetcher = pageFetcherOf(c, name, this.clock, this.log, this.metrics);
-    this.partition = { ...sourcePartition(c["http.url"]) };
     await this.restore();
   }
 
   private async restore(): Promise<void> {
-    const stored = await this.context.offsetStorageReader.offset(this.partition);
+    const stored = await this.context.offsetStorageReader.offset(this.pageOptions.partition);
     const now = this.clock.now();
     if (stored === null) {
       this.offset = this.c["http.initial.offset"];
       this.due = this.schedule.first(now, undefined);
       return;
     }
-    const decoded = decodeOffset(stored);
+    // Without a key field, no record is identified at the offset's instant: fingerprints are moot.
+    const decoded = this.c["http.record.key.field"] ? decodeOffset(stored) : withoutSeen(decodeOffset(stored));
     this.offset = decoded.offset;
     this.offsetSeen = decoded.seen ?? null;
     if (decoded.resume) {
@@ -185,12 +191,19 @@ export class HttpSourceTask implements SourceTask {
   }
 
   /**
-   * The run's page failed (behavior.on.error=log|ignore, or a status outside the error codes): the
-   * next scheduled poll resumes the run at that page, so its earlier pages are not delivered again.
+   * The run's page failed (`error`: a failure behavior.on.error handles, else a status outside the
+   * error codes, always a warning). Unless it fails the task, the next scheduled poll resumes the run
+   * at that page or starts anew from the offset (resumesAfterFailure; `passing`: it may pass).
    */
-  private suspendRun(run: Run): void {
-    run.suspended = true;
+  private pageFailed(run: Run, reason: string, o: { error: boolean; passing: boolean }): void {
+    if (o.error && this.behavior === "fail") throw new ConnectError(`${reason} (behavior.on.error=fail)`);
+    const resume = resumesAfterFailure(run, o.passing);
     this.due = this.schedule.next(run.startedAt);
+    const then = `the next poll at ${new Date(this.due).toISOString()} ${resume ? "resumes at this page" : "starts anew from the stored offset"}`;
+    if (!o.error) this.log.warn(`${reason}; ${then}`);
+    else if (this.behavior === "log") this.log.warn(`${reason}; skipped (behavior.on.error=log), ${then}`);
+    if (resume) run.suspended = true;
+    else this.run = undefined;
   }
 
   private substitute(template: string, encode: boolean, offset = this.run?.offset ?? this.offset): string {
@@ -217,8 +230,7 @@ export class HttpSourceTask implements SourceTask {
     } catch (error) {
       if (signal.aborted) throw error;
       if (error instanceof HttpResponseTooLargeError) {
-        this.onError(error.message, run);
-        this.suspendRun(run);
+        this.pageFailed(run, error.message, { error: true, passing: true });
         return [];
       }
       throw error;
@@ -226,27 +238,28 @@ export class HttpSourceTask implements SourceTask {
     const status = errorStatus(response.status, this.c["http.response.error.codes"]);
     if (status !== "ok") {
       const reason = `HTTP ${response.status} from ${method} ${redactUrl(url)}: ${bodySnippet(response.body)}`;
-      if (status === "error") this.onError(reason, run);
-      else this.log.warn(`${reason}; the next poll resumes at this page`);
-      this.suspendRun(run);
+      this.pageFailed(run, reason, {
+        error: status === "error",
+        passing: status === "error" && passingStatus(response.status),
+      });
       return [];
     }
-    let elements: SelectedRecord[];
-    let values: OffsetValue[];
+    let page: PageContent;
     let next: PageState | PaginationStop | null;
     try {
       const doc = parseJsonBody(response.body);
-      elements = selectRecords(doc, this.c["http.response.records.path"]);
-      values = offsetValues(elements, this.mode, this.c["http.offset.field"]);
-      const result = { headers: response.headers, json: doc.json, recordCount: elements.length };
+      page = pageContent(doc, this.pageOptions);
+      const result = { headers: response.headers, json: doc.json, recordCount: page.elements.length };
       next = nextPage(this.pagination, run.page, result, run.base);
     } catch (error) {
       if (!(error instanceof ResponseFormatError)) throw error;
-      this.onError(`Unreadable response from ${method} ${redactUrl(url)}: ${error.message}`, run);
-      this.suspendRun(run);
+      this.pageFailed(run, `Unreadable response from ${method} ${redactUrl(url)}: ${error.message}`, {
+        error: true,
+        passing: true,
+      });
       return [];
     }
-    const repeated = repeatedPage(run.trail, url, response.body, elements);
+    const repeated = repeatedPage(run.trail, url, response.body, page.elements, this.pagination.type === "OFFSET");
     if (repeated) {
       this.log.warn(`${repeated} (${redactUrl(url)}): its records are not delivered again, the poll ends here`);
       this.endRun(run);
@@ -261,26 +274,14 @@ export class HttpSourceTask implements SourceTask {
       this.log.warn(`${unfollowed}: the poll ends here`);
       next = null;
     }
-    const records = pageRecords(run, elements, values, next === null, {
-      mode: this.mode,
-      partition: this.partition,
-      topic: this.c["kafka.topic"],
-      clock: this.clock,
-    });
+    const records = pageRecords(run, page, next === null, this.pageOptions);
     this.metrics.records.inc({}, records.length);
     if (next) {
       run.page = next;
       run.skip = 0;
+      run.failedBefore = false;
     } else this.endRun(run);
     return records;
-  }
-
-  private onError(reason: string, run: Run): void {
-    if (this.behavior === "fail") throw new ConnectError(`${reason} (behavior.on.error=fail)`);
-    if (this.behavior === "log")
-      this.log.warn(
-        `${reason}; skipped (behavior.on.error=log), the next poll at ${new Date(this.schedule.next(run.startedAt)).toISOString()} resumes at this page`,
-      );
   }
 
   stop(): void {
