@@ -48,7 +48,7 @@ beforeAll(async () => {
   await createConnector("slow", {
     "ingest.path": "/ingest/slow",
     "ingest.max.concurrent.requests": "2",
-    "ingest.request.timeout.ms": "2000",
+    "ingest.request.timeout.ms": "5000",
   });
   await createConnector("deep", {
     "ingest.path": "/ingest/deep",
@@ -100,9 +100,10 @@ describe("P1.3: Content-Length", () => {
     expect(r.headers.connection).toBe("close");
   });
 
-  test("a repeated Content-Length within the limit is read as that length", async () => {
+  test("a repeated Content-Length within the limit is read as that length, never past it", async () => {
+    // What follows the 7 declared bytes is not part of the body (the server frames by the length).
     const { answer } = open(
-      `${post("/ingest/small", "Content-Length: 7\r\nContent-Length: 7\r\nConnection: close\r\n")}{"a":1}`,
+      `${post("/ingest/small", "Content-Length: 7\r\nContent-Length: 7\r\nConnection: close\r\n")}{"a":1}${"x".repeat(4096)}`,
     );
     const r = parseResponse(await answer);
     expect(r.status).toBe(200);
@@ -139,6 +140,13 @@ describe("P2.4: slow bodies", () => {
   test("are 408 after ingest.request.timeout.ms and closed, so they cannot hold the route's slots", async () => {
     // Both slots taken by bodies that never complete.
     const slow = [0, 1].map(() => open(post("/ingest/slow", "Content-Length: 100\r\n") + '{"a":'));
+    // Both in the pipeline (each holds a slot) before anything else is sent: a request arriving
+    // while they connect could take a slot first and leave one of them answered 503 instead.
+    await waitFor(
+      async () =>
+        (await (await fetch(`${gw.url}/metrics`)).text()).includes('ingest_requests_in_flight{route="/ingest/slow"} 2'),
+      { what: "both slow requests in flight" },
+    );
     await waitFor(
       async () =>
         (
@@ -156,7 +164,7 @@ describe("P2.4: slow bodies", () => {
         status: 408,
         body: {
           error_code: 408,
-          message: "The request body did not arrive within 2000 ms (ingest.request.timeout.ms)",
+          message: "The request body did not arrive within 5000 ms (ingest.request.timeout.ms)",
         },
       });
     }
