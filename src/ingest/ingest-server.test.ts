@@ -223,5 +223,39 @@ describe("IngestServer", () => {
       expect(await server.status("POST", "/b", json(20_000))).toBe(413);
       expect(server.entries).toEqual(["router /b", "router /a"]);
     });
+
+    test("a request in flight when the listener is reopened finishes on the old one", async () => {
+      const routes = new IngestRouteTable();
+      await using server = await startServer(routes);
+      routes.open(
+        "a",
+        testSettings({ "ingest.path": "/a", "kafka.topic": "ta", "ingest.max.body.bytes": "1000" }),
+        passThroughStages,
+      );
+      const gate = Promise.withResolvers<void>();
+      const submitted = Promise.withResolvers<void>();
+      routes.attach("a", {
+        pending: 0,
+        submit: async ({ records }) => {
+          submitted.resolve();
+          await gate.promise;
+          return records.map(
+            (): RecordOutcome => ({ kind: "written", topic: "ta", partition: 0, offset: 0, timestamp: 1 }),
+          );
+        },
+        withdrawQueued: () => undefined,
+      });
+      const held = server.status("POST", "/a");
+      await submitted.promise;
+      routes.open(
+        "b",
+        testSettings({ "ingest.path": "/b", "kafka.topic": "tb", "ingest.max.body.bytes": "10000" }),
+        passThroughStages,
+      );
+      routes.attach("b", new InstantWriter());
+      expect(await server.status("POST", "/b", json(5000))).toBe(200);
+      gate.resolve();
+      expect(await held).toBe(200);
+    });
   });
 });
