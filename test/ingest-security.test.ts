@@ -51,7 +51,7 @@ async function curl(path: string, options: { cert?: DeviceCert; headers?: string
 }
 
 async function token(pair: KeyPair, kid: string, claims: Record<string, unknown> = {}, exp: string | number = "5m") {
-  return new SignJWT({ iss: "https://idp.test", aud: "ingest", sub: "sensor-1", ...claims })
+  return new SignJWT({ iss: "https://idp.test", aud: "ingest", sub: "sensor-1", fleet: "north", ...claims })
     .setProtectedHeader({ alg: "RS256", kid })
     .setExpirationTime(exp)
     .sign(pair.privateKey);
@@ -108,7 +108,7 @@ beforeAll(async () => {
       "ingest.auth.jwt.audience": "ingest",
       "ingest.auth.jwt.jwks.cooldown.ms": "0",
       "ingest.acl.allow": "device-*,sensor-*",
-      "ingest.acl.topic.rules": `${topic}:claim.fleet=north`,
+      "ingest.acl.topic.rules": `${topic}:claim.fleet=north,${topic}:source=mtls`,
       "value.converter": "org.apache.kafka.connect.json.JsonConverter",
       "value.converter.schemas.enable": "false",
     },
@@ -265,6 +265,17 @@ describe("ingest security on the whole gateway", () => {
     test("a topic rule on a claim decides who may produce to the topic through /topics/{topic}", async () => {
       expect(await v2(await token(k1, "k1", { fleet: "north" }))).toBe(200);
       expect(await v2(await token(k1, "k1", { fleet: "south" }))).toBe(403);
+    });
+
+    test("the same topic rule decides on the connector's own path, which writes to kafka.topic (P2.7)", async () => {
+      const south = await curl("/ingest/secure", {
+        headers: [`Authorization: Bearer ${await token(k1, "k1", { fleet: "south" })}`],
+      });
+      expect(south.status).toBe(403);
+      const north = await curl("/ingest/secure", {
+        headers: [`Authorization: Bearer ${await token(k1, "k1", { fleet: "north" })}`],
+      });
+      expect(north.status).toBe(200);
     });
   });
 
