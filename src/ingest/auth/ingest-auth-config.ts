@@ -13,6 +13,7 @@ import { basicAuthenticator, loadCredentialsFile } from "../../rest/auth/basic-a
 import type { Clock } from "../../util/clock.ts";
 import { ASYMMETRIC_JWS_ALGORITHMS } from "../../util/jws.ts";
 import type { ClientIdentitySource } from "../tls/ingest-tls-config.ts";
+import { BasicAttemptGuard } from "./basic-attempt-guard.ts";
 import type { IngestAuthenticator } from "./ingest-authenticator.ts";
 import { ingestAuthenticator } from "./ingest-authenticator.ts";
 import { JwksCache } from "./jwks-cache.ts";
@@ -96,6 +97,41 @@ export const ingestAuthConfigDef = defineConfig({
     default: null,
     importance: "HIGH",
     group: GROUP,
+  }),
+  "ingest.auth.basic.cache.max.entries": key.int({
+    doc: "Verified basic (user, password) pairs remembered (each for a minute, under an HMAC with a per-process key) so a device's next requests cost no password verify; size it above the number of devices using basic authentication. 0 disables the cache.",
+    default: 10000,
+    importance: "LOW",
+    group: GROUP,
+    validators: [check.atLeast(0)],
+  }),
+  "ingest.auth.basic.max.concurrent.verifications": key.int({
+    doc: "Password verifications (argon2 or bcrypt, each ~0.1-0.2 s of CPU) running at once for this connector; one more is answered 503 with Retry-After at once. Requests whose pair is in the cache need none. 0: no cap.",
+    default: 4,
+    importance: "MEDIUM",
+    group: GROUP,
+    validators: [check.atLeast(0)],
+  }),
+  "ingest.auth.basic.failures.max": key.int({
+    doc: "Failed basic attempts from one client address (within ingest.auth.basic.failures.lockout.ms) after which its attempts that need a password verify are answered 429 with Retry-After for that long, as rest.authentication.failures.max does for the REST API. 0: no per-address limit.",
+    default: 10,
+    importance: "MEDIUM",
+    group: GROUP,
+    validators: [check.atLeast(0)],
+  }),
+  "ingest.auth.basic.failures.lockout.ms": key.long({
+    doc: "The window in which failed basic attempts of an address are counted, and how long an address that reached ingest.auth.basic.failures.max stays blocked.",
+    default: 60000,
+    importance: "LOW",
+    group: GROUP,
+    validators: [check.atLeast(1)],
+  }),
+  "ingest.auth.basic.failures.global.per.second": key.double({
+    doc: "Failed basic attempts per second of all clients together (bursts of ten seconds' worth); past it, attempts that need a password verify are answered 429 with Retry-After until the rate drops. 0: no global limit.",
+    default: 10,
+    importance: "LOW",
+    group: GROUP,
+    validators: [check.atLeast(0)],
   }),
   "ingest.auth.basic.realm": key.string({
     doc: "Realm announced in WWW-Authenticate for basic authentication.",
@@ -189,8 +225,21 @@ export function ingestAuthenticatorFrom(config: IngestAuthConfig, deps: IngestAu
     try {
       const credentials = loadCredentialsFile(config[name]!);
       basic = {
-        authenticator: basicAuthenticator({ credentials, ...(deps.clock ? { clock: deps.clock } : {}) }),
+        authenticator: basicAuthenticator({
+          credentials,
+          cacheMaxEntries: config["ingest.auth.basic.cache.max.entries"],
+          ...(deps.clock ? { clock: deps.clock } : {}),
+        }),
         realm: config["ingest.auth.basic.realm"],
+        guard: new BasicAttemptGuard(
+          {
+            maxFailures: config["ingest.auth.basic.failures.max"],
+            lockoutMs: config["ingest.auth.basic.failures.lockout.ms"],
+            globalFailuresPerSecond: config["ingest.auth.basic.failures.global.per.second"],
+            maxConcurrentVerifications: config["ingest.auth.basic.max.concurrent.verifications"],
+          },
+          deps.clock,
+        ),
       };
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
