@@ -108,6 +108,7 @@ export class IngestSecurity {
     const authenticator = ingestAuthenticatorFrom(auth, {
       mtlsIdentity: this.options.mtlsIdentity,
       clock: this.options.clock,
+      connector,
     });
     const acl = ingestAcl(aclConfig);
     const quotas = ingestQuotas(ingestQuotaConfigDef.parse(config), this.options.clock, this.shared);

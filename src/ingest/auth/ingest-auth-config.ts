@@ -12,6 +12,7 @@ import { check, defineConfig, key } from "../../plugin/config-def.ts";
 import { basicAuthenticator, loadCredentialsFile } from "../../rest/auth/basic-auth.ts";
 import type { Clock } from "../../util/clock.ts";
 import { ASYMMETRIC_JWS_ALGORITHMS } from "../../util/jws.ts";
+import { getLogger, type Logger } from "../../util/logger.ts";
 import type { ClientIdentitySource } from "../tls/ingest-tls-config.ts";
 import { BasicAttemptGuard } from "./basic-attempt-guard.ts";
 import type { IngestAuthenticator } from "./ingest-authenticator.ts";
@@ -32,7 +33,7 @@ export const ingestAuthConfigDef = defineConfig({
     validators: [check.listOf(INGEST_AUTH_METHODS)],
   }),
   "ingest.auth.jwt.jwks.url": key.string({
-    doc: "URL of the identity provider's JSON Web Key Set. Keys are cached as its Cache-Control/Expires headers say and fetched again once for a token with an unknown key id.",
+    doc: "URL of the identity provider's JSON Web Key Set (https; plain http only to a loopback address, with a warning, since whoever can alter the response can forge tokens). Keys are cached as its Cache-Control/Expires headers say and fetched again once for a token with an unknown key id.",
     default: null,
     importance: "HIGH",
     group: GROUP,
@@ -45,13 +46,13 @@ export const ingestAuthConfigDef = defineConfig({
     group: GROUP,
   }),
   "ingest.auth.jwt.issuer": key.string({
-    doc: "Required iss claim. Unset: not checked.",
+    doc: "Required iss claim. Unset: not checked (a warning at connector start: any token the key set verifies is accepted).",
     default: null,
     importance: "MEDIUM",
     group: GROUP,
   }),
   "ingest.auth.jwt.audience": key.list({
-    doc: "Accepted aud claim values (one suffices). Unset: not checked.",
+    doc: "Accepted aud claim values (one suffices). Unset: not checked (a warning at connector start: with an identity provider shared by other services, their tokens are accepted too).",
     default: null,
     importance: "MEDIUM",
     group: GROUP,
@@ -162,9 +163,55 @@ export function validateIngestAuth(config: IngestAuthConfig): { key: string; mes
       message: "set either a JWKS URL or a public key, not both",
     });
   }
+  if (methods.has("jwt") && jwks && plainHttpElsewhere(jwks)) {
+    out.push({
+      key: "ingest.auth.jwt.jwks.url",
+      message:
+        "a plain http:// JWKS URL lets anyone on the network path replace the keys and forge tokens; use https:// (http is accepted only for a loopback address)",
+    });
+  }
   if (methods.has("basic") && !config["ingest.auth.basic.credentials.file"]) {
     out.push({ key: "ingest.auth.basic.credentials.file", message: "basic needs a credentials file" });
   }
+  return out;
+}
+
+/** An http: URL whose host is not a loopback address (security review 2026-12-01, P3.19). */
+function plainHttpElsewhere(url: string): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  return parsed.protocol === "http:" && !isLoopbackHost(parsed.hostname);
+}
+
+function isLoopbackHost(host: string): boolean {
+  return host === "localhost" || host === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/**
+ * What a jwt configuration leaves open, for a WARN at connector start (security review
+ * 2026-12-01, P2.9). Not refused: Kafka's OAUTHBEARER validation leaves expected audience and
+ * issuer optional too, and a dedicated identity provider needs neither; a shared one does.
+ */
+export function jwtWarnings(config: IngestAuthConfig): string[] {
+  if (!config["ingest.auth.methods"].includes("jwt")) return [];
+  const out: string[] = [];
+  if (!config["ingest.auth.jwt.audience"]?.length)
+    out.push(
+      "ingest.auth.jwt.audience is not set: tokens are accepted whatever their aud claim, so with an identity provider shared by other services their tokens are accepted too; set it to this gateway's audience",
+    );
+  if (!config["ingest.auth.jwt.issuer"])
+    out.push(
+      "ingest.auth.jwt.issuer is not set: tokens are accepted whatever their iss claim; set it to the identity provider's issuer",
+    );
+  const jwks = config["ingest.auth.jwt.jwks.url"];
+  if (jwks?.startsWith("http:"))
+    out.push(
+      "ingest.auth.jwt.jwks.url is plain http (loopback only): use https unless the key set is served on this host",
+    );
   return out;
 }
 
@@ -172,6 +219,9 @@ export interface IngestAuthDeps {
   /** The https ingest listener's ssl.client.identity. */
   readonly mtlsIdentity: ClientIdentitySource;
   readonly clock?: Clock;
+  /** Gets the start-time warnings (jwtWarnings), prefixed with the connector's name. */
+  readonly logger?: Logger;
+  readonly connector?: string;
 }
 
 function fail(name: string, message: string): never {
@@ -183,6 +233,8 @@ export function ingestAuthenticatorFrom(config: IngestAuthConfig, deps: IngestAu
   const problems = validateIngestAuth(config);
   if (problems.length > 0) fail(problems[0]!.key, problems[0]!.message);
   const methods = new Set(config["ingest.auth.methods"]);
+  const log = deps.logger ?? getLogger("io.edgegateway.ingest.IngestAuthentication");
+  for (const warning of jwtWarnings(config)) log.warn(`[${deps.connector ?? "ingest"}] ${warning}`);
   let jwt: ReturnType<typeof jwtAuthenticator> | null = null;
   if (methods.has("jwt")) {
     const jwksUrl = config["ingest.auth.jwt.jwks.url"];
