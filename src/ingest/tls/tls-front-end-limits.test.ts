@@ -9,7 +9,8 @@ import { loadIngestTls } from "./ingest-tls-config.ts";
 import { startTlsFrontEnd, type TlsFrontEnd } from "./tls-front-end.ts";
 
 // Security review 2026-12-01, P2.5 (no handshake/idle/headers/body deadline, no connection cap on
-// the TLS front end) and P3.16 (a CRL reload did not reach open connections).
+// the TLS front end), P3.16 (a CRL reload did not reach open connections) and P2.10 (the Host
+// header could change the routed path).
 
 let dir: TempDir;
 let pki: DevicePki;
@@ -40,7 +41,8 @@ function frontEnd(extra: Record<string, string>): TlsFrontEnd & AsyncDisposable 
     port: 0,
     handler: async (request) => {
       if (request.body) await request.arrayBuffer();
-      return new Response("ok");
+      const url = new URL(request.url);
+      return new Response(`path=${url.pathname}${url.search}`);
     },
     load: () => loadIngestTls(props),
   });
@@ -162,5 +164,45 @@ describe("TlsFrontEnd connection bounds", () => {
     const again = await secured(fe, revoked).catch(() => undefined);
     if (again) await closed(again);
     expect(fe.handshakeFailures.get("CERT_REVOKED")).toBe(1);
+  });
+});
+
+describe("TlsFrontEnd request URL (P2.10)", () => {
+  /** Sends `head` (a request without body, Connection: close) and returns everything answered. */
+  async function exchange(fe: TlsFrontEnd, head: string): Promise<string> {
+    using socket = await secured(fe);
+    const chunks: Buffer[] = [];
+    socket.on("data", (d: Buffer) => chunks.push(d));
+    socket.write(`${head}\r\nConnection: close\r\n\r\n`);
+    await closed(socket);
+    return Buffer.concat(chunks).toString("latin1");
+  }
+
+  test.each(["h/evil?", "h?x", "h#x", "user@h", "h\\evil", "h x"])(
+    "a Host header %p is 400 and never reaches the handler",
+    async (host) => {
+      await using fe = frontEnd({});
+      const answer = await exchange(fe, `GET /a HTTP/1.1\r\nHost: ${host}`);
+      expect(answer).toStartWith("HTTP/1.1 400");
+      expect(answer).toContain('"error_code":400');
+      expect(answer).not.toContain("path=");
+    },
+  );
+
+  test.each([
+    ["GET /a?x=1 HTTP/1.1\r\nHost: gateway.example:8443", "path=/a?x=1"],
+    ["GET //evil/a HTTP/1.1\r\nHost: h", "path=//evil/a"],
+    ["GET https://other.example/b/c?y HTTP/1.1\r\nHost: h", "path=/b/c?y"],
+  ])("%p is served with its path from the request-target", async (head, expected) => {
+    await using fe = frontEnd({});
+    const answer = await exchange(fe, head);
+    expect(answer).toStartWith("HTTP/1.1 200");
+    // The body is chunked: the whole path, then the chunk's CRLF.
+    expect(answer).toContain(`\r\n${expected}\r\n`);
+  });
+
+  test("a request-target that is neither a path nor an absolute URL is 400", async () => {
+    await using fe = frontEnd({});
+    expect(await exchange(fe, "GET abc/ingest/p HTTP/1.1\r\nHost: h")).toStartWith("HTTP/1.1 400");
   });
 });
