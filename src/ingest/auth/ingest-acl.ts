@@ -103,7 +103,7 @@ export const ingestAclConfigDef = defineConfig({
     group: GROUP,
   }),
   "ingest.identity.key": key.boolean({
-    doc: "Use the identity as the record key when the request gives no key.",
+    doc: "Use the authenticated identity as the key of every record; a key the client sent (REST Proxy key, the key header or field) is replaced, so a device cannot write under another device's key. Anonymous requests keep their key.",
     default: false,
     importance: "LOW",
     group: GROUP,
