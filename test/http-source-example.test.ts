@@ -84,7 +84,7 @@ describe("HTTP Source document: complete example", () => {
     const offsets = await waitFor(
       async () => {
         const body = (await gw.rest.get("/connectors/github-events-source/offsets")).body;
-        return body.offsets?.[0]?.offset && !("page_url" in body.offsets[0].offset) ? body : undefined;
+        return body.offsets?.[0]?.offset && !("skip" in body.offsets[0].offset) ? body : undefined;
       },
       { what: "the final offset of the poll" },
     );

@@ -103,6 +103,29 @@ describe("HTTP source connector in the gateway", () => {
       count: 1,
       errors: { "http.response.records.path": [expect.stringContaining("must start with $")] },
     });
+    // A filter or script JSONPath is refused on its key (review P3.9), not at the first poll.
+    expect(
+      await validate({
+        "http.response.records.path": "$.data[?(@.a==1)]",
+        "http.pagination.type": "CURSOR",
+        "http.pagination.cursor.path": "$.next[(@.length-1)]",
+      }),
+    ).toEqual({
+      count: 1,
+      errors: {
+        "http.response.records.path": [expect.stringContaining("Filter and script expressions such as [?(@.a==1)]")],
+      },
+    });
+    expect(
+      await validate({ "http.pagination.type": "CURSOR", "http.pagination.cursor.path": "$.next[(@.length-1)]" }),
+    ).toEqual({
+      count: 1,
+      errors: {
+        "http.pagination.cursor.path": [
+          expect.stringContaining("Filter and script expressions such as [(@.length-1)]"),
+        ],
+      },
+    });
     const rejected = await gw.rest.put("/connectors/bad/config", {
       "connector.class": "HttpSource",
       "http.url": `${api.base}/data`,
@@ -309,16 +332,22 @@ describe("HTTP source connector in the gateway", () => {
       "http.offset.mode": "TIMESTAMP",
       "http.offset.field": "updated_at",
       "http.initial.offset": "2024-01-01T00:00:00Z",
+      "http.record.key.field": "id",
+      "key.converter": "org.apache.kafka.connect.storage.StringConverter",
       "value.converter": "org.apache.kafka.connect.json.JsonConverter",
       "value.converter.schemas.enable": "false",
     };
     expect((await gw.rest.put("/connectors/ts/config", config)).status).toBe(201);
-    expect(values(await readTopic(topic, 2)).map((v) => v.id)).toEqual([1, 2]);
+    const first = await readTopic(topic, 2);
+    expect(values(first).map((v) => v.id)).toEqual([1, 2]);
+    // http.record.key.field: the field's text is the record key (re-review P2-b).
+    expect(first.map((r) => r.key?.toString())).toEqual(["1", "2"]);
     const partition = { url: `${api.base}/events?since=\${offset}` };
     await waitFor(async () => {
       const body = (await gw.rest.get("/connectors/ts/offsets")).body;
       return body.offsets?.[0]?.offset?.offset === "2024-03-02T10:00:00Z" ? body : undefined;
     });
+    expect((await gw.rest.get("/connectors/ts/offsets")).body.offsets[0].offset.offset_seen).toHaveLength(1);
     await waitFor(() => api.seen.some((s) => s.url.searchParams.get("since") === "2024-03-02T10:00:00Z"));
 
     expect((await gw.rest.put("/connectors/ts/stop")).status).toBe(204);

@@ -84,7 +84,30 @@ export interface RecordMetadata {
   readonly timestamp: number | null;
 }
 
+/**
+ * Why Kafka refused one record for good, on its own (gateway extension, see
+ * `SourceTask.rejectsRecords`): the broker's answer for that record alone, which sending it again
+ * cannot change.
+ */
+export interface RecordRejection {
+  /** Kafka's error: INVALID_TIMESTAMP, INVALID_RECORD, MESSAGE_TOO_LARGE or RECORD_LIST_TOO_LARGE. */
+  readonly error: string;
+  /** What the producer said (the broker's message, when it gave one). */
+  readonly message: string;
+}
+
 export interface SourceTask {
+  /**
+   * Gateway extension, not in Connect. True: a record Kafka refuses for good on its own (a
+   * RecordRejection: an out-of-range timestamp, a record too large for the topic, a null key on a
+   * compacted topic) is that record's failure, which the task reports itself (an ingest request is
+   * answered with it): the task does not fail and errors.tolerance does not apply. The record is
+   * acknowledged in poll order like the others, with metadata null and its rejection (the third
+   * argument of commitRecord / commitRecords). False or absent: Connect's behaviour (stage
+   * KAFKA_PRODUCE: the task fails; with errors.tolerance=all the failure is reported and the
+   * record skipped, commitRecord(record, null)).
+   */
+  readonly rejectsRecords?: boolean;
   initialize(context: SourceTaskContext): void;
   start(config: Config): MaybePromise<void>;
   /**
@@ -104,7 +127,7 @@ export interface SourceTask {
    * Kafka acknowledged `record` (metadata null when a transform dropped it or errors.tolerance=all
    * skipped it). Called per record, in poll order, unless the task implements `commitRecords`.
    */
-  commitRecord?(record: SourceRecord, metadata: RecordMetadata | null): MaybePromise<void>;
+  commitRecord?(record: SourceRecord, metadata: RecordMetadata | null, rejection?: RecordRejection): MaybePromise<void>;
   /**
    * One acknowledged poll batch at once: `metadata[i]` belongs to `records[i]` (null as for
    * commitRecord). When present it replaces the per-record `commitRecord` calls. Batches arrive
@@ -114,6 +137,8 @@ export interface SourceTask {
   commitRecords?(
     records: ReadonlyArray<SourceRecord>,
     metadata: ReadonlyArray<RecordMetadata | null>,
+    /** Index in `records` → why Kafka refused that record (`rejectsRecords`); absent when none was. */
+    rejections?: ReadonlyMap<number, RecordRejection>,
   ): MaybePromise<void>;
   /** Offsets up to the last acknowledged records were committed. */
   commit?(): MaybePromise<void>;

@@ -36,8 +36,29 @@ export type RecordOutcome =
   | { readonly kind: "dropped" }
   /** Durably in the spool (ingest.ack.mode=spool): the drainer sends it to Kafka later. */
   | { readonly kind: "spooled"; readonly sequence: number }
-  /** Not acknowledged; `written` tells whether it may still reach Kafka (false: certainly not). */
-  | { readonly kind: "failed"; readonly message: string; readonly retriable: boolean; readonly maybeWritten: boolean };
+  /**
+   * Not acknowledged; `maybeWritten` tells whether it may still reach Kafka (false: certainly not).
+   * `kafkaError`: Kafka refused this record for good on its own (INVALID_TIMESTAMP,
+   * MESSAGE_TOO_LARGE, …): sending it again cannot succeed.
+   */
+  | {
+      readonly kind: "failed";
+      readonly message: string;
+      readonly retriable: boolean;
+      readonly maybeWritten: boolean;
+      readonly kafkaError?: string;
+    };
+
+/** The outcome of a record Kafka refused for good on its own (error: Kafka's error name). */
+export function rejectedOutcome(rejection: { readonly error: string; readonly message: string }): RecordOutcome {
+  return {
+    kind: "failed",
+    message: `Kafka refused the record (${rejection.error}); sending it again will not help: ${rejection.message}`,
+    retriable: false,
+    maybeWritten: false,
+    kafkaError: rejection.error,
+  };
+}
 
 /** Where a request's records go. Resolves once every record has an outcome; never rejects. */
 export interface IngestSubmission {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { RecordOutcome } from "./ingest-record.ts";
+import { rejectedOutcome } from "./ingest-record.ts";
 import { nativeResponse } from "./native-response.ts";
 
 const written = (partition: number, offset: number, timestamp: number | null): RecordOutcome => ({
@@ -117,6 +118,31 @@ describe("nativeResponse", () => {
       expect(response.status).toBe(500);
       expect(response.headers.get("retry-after")).toBeNull();
       expect(((await response.json()) as { error_code: number }).error_code).toBe(50002);
+    });
+
+    test("422 without Retry-After when Kafka refused a record for good on its own (P1.1), the others listed", async () => {
+      const refused = rejectedOutcome({ error: "INVALID_TIMESTAMP", message: "Kafka rejected 1 record(s) for t-0" });
+      const response = nativeResponse("t", [written(0, 5, 7), refused], 3);
+      expect(response.status).toBe(422);
+      expect(response.headers.get("retry-after")).toBeNull();
+      const error =
+        "Kafka refused the record (INVALID_TIMESTAMP); sending it again will not help: Kafka rejected 1 record(s) for t-0";
+      expect(await response.json()).toEqual({
+        error_code: 42206,
+        message: `1 of 2 records were not written: Kafka refused them (sending them again will not help): ${error}`,
+        topic: "t",
+        offsets: [
+          { partition: 0, offset: 5, timestamp: 7 },
+          { partition: null, offset: null, error_code: 50002, error },
+        ],
+      });
+    });
+
+    test("413 when every refused record was too large for the topic", async () => {
+      const tooLarge = rejectedOutcome({ error: "MESSAGE_TOO_LARGE", message: "too large" });
+      const response = nativeResponse("t", [tooLarge], 3);
+      expect(response.status).toBe(413);
+      expect(((await response.json()) as { error_code: number }).error_code).toBe(413);
     });
   });
 });

@@ -6,7 +6,10 @@
  *   partition and offset are not known yet);
  *   otherwise 5xx with REST Proxy's error fields and the same per-record list, each failed record
  *   with `error_code` and `error`: 503 + Retry-After when no failed record was handed to Kafka
- *   (retrying is safe), 500 when some may still be written.
+ *   (retrying is safe), 500 when some may still be written; when Kafka refused records for good on
+ *   their own (`kafkaError`: an out-of-range timestamp, a null key on a compacted topic…) and none
+ *   may still be written, 422 (413 when all were too large for the topic): sending them again
+ *   cannot succeed.
  */
 import { ErrorCodes } from "./ingest-error.ts";
 import type { RecordOutcome } from "./ingest-record.ts";
@@ -150,6 +153,8 @@ export function nativeResponse(topic: string, outcomes: readonly RecordOutcome[]
   let failed = 0;
   let maybeWritten = false;
   let firstError = "";
+  let rejected = 0;
+  let tooLarge = 0;
   for (let i = 0; i < outcomes.length; i++) {
     const o = outcomes[i]!;
     if (o.kind === "written") offsets[i] = { partition: o.partition, offset: o.offset, timestamp: o.timestamp };
@@ -159,6 +164,10 @@ export function nativeResponse(topic: string, outcomes: readonly RecordOutcome[]
       failed++;
       maybeWritten ||= o.maybeWritten;
       if (firstError === "") firstError = o.message;
+      if (o.kafkaError !== undefined) {
+        rejected++;
+        if (o.kafkaError === "MESSAGE_TOO_LARGE" || o.kafkaError === "RECORD_LIST_TOO_LARGE") tooLarge++;
+      }
       offsets[i] = {
         partition: null,
         offset: null,
@@ -167,6 +176,8 @@ export function nativeResponse(topic: string, outcomes: readonly RecordOutcome[]
       };
     }
   }
+  if (rejected > 0 && !maybeWritten)
+    return refusedResponse(topic, offsets, failed, outcomes.length, tooLarge === rejected);
   const status = maybeWritten ? 500 : 503;
   const headers: Record<string, string> = { "Content-Type": "application/json" };
   if (!maybeWritten) headers["Retry-After"] = String(retryAfterSeconds);
@@ -177,4 +188,25 @@ export function nativeResponse(topic: string, outcomes: readonly RecordOutcome[]
     offsets,
   };
   return new Response(JSON.stringify(body), { status, headers });
+}
+
+/** Kafka refused records for good (none may still be written): 422, or 413 when all were too large. */
+function refusedResponse(
+  topic: string,
+  offsets: readonly Entry[],
+  failed: number,
+  total: number,
+  tooLarge: boolean,
+): Response {
+  const first = offsets.find((e) => "error" in e) as { error: string } | undefined;
+  const body = {
+    error_code: tooLarge ? ErrorCodes.PAYLOAD_TOO_LARGE : ErrorCodes.INVALID_PAYLOAD,
+    message: `${failed} of ${total} records were not written: Kafka refused them (sending them again will not help): ${first?.error ?? ""}`,
+    topic,
+    offsets,
+  };
+  return new Response(JSON.stringify(body), {
+    status: tooLarge ? 413 : 422,
+    headers: { "Content-Type": "application/json" },
+  });
 }

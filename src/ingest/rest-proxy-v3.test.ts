@@ -19,7 +19,7 @@ describe("REST Proxy v3 records", () => {
     const body =
       '{"partition_id":1,"headers":[{"name":"Header-1","value":"SGVhZGVyLTE="}],"key":{"type":"BINARY","data":"Zm9vYmFyMQ=="},"value":{"type":"JSON","data":{"foo":"bar12"}},"timestamp":"2021-02-05T19:14:42Z"}';
     const settings = testSettings();
-    const parsed = parseV3Records(settings, post(body, "application/json"), bytes(body), 0);
+    const parsed = parseV3Records(settings, post(body, "application/json"), bytes(body), T);
     expect(parsed.records[0]).toMatchObject({ partition: 1, timestamp: T, headers: [["Header-1", "Header-1"]] });
     const response = v3RecordsResponse(
       { clusterId: "cluster-1", topic: "topic-1" },
@@ -54,5 +54,107 @@ describe("REST Proxy v3 records", () => {
     expect(parse('{"entries":[{"id":"a"},{"id":"b"},{"id":"c"}]}')).toThrow("between 1 and 2");
     expect(parse('{"entries":[{"id":"a"},{"id":"a"}]}')).toThrow("a is repeated");
     expect(parse('{"entries":[{"id":""}]}')).toThrow("1-80 characters");
+  });
+
+  describe("client timestamps (P1.1: the broker would refuse them, failing the task)", () => {
+    const HOUR = 3_600_000;
+    const read = (settings: ReturnType<typeof testSettings>, timestamp: string, receivedAt = T) => {
+      const body = JSON.stringify({ value: { type: "STRING", data: "x" }, timestamp });
+      return parseV3Records(settings, post(body, "application/json"), bytes(body), receivedAt);
+    };
+
+    test("up to ingest.timestamp.max.future.ms ahead (default one hour, the broker's default) is taken", () => {
+      const parsed = read(testSettings(), instantString(T + HOUR));
+      expect(parsed.records.map((r) => r.timestamp)).toEqual([T + HOUR]);
+      expect(read(testSettings(), "1970-01-01T00:00:00Z").records.map((r) => r.timestamp)).toEqual([0]);
+    });
+
+    test.each([
+      ["further ahead", instantString(T + 3_600_001), "more than 3600000 ms ahead of the gateway's clock"],
+      ["far in the future", "2099-01-01T00:00:00Z", "ingest.timestamp.max.future.ms"],
+      ["negative", "1969-12-31T23:59:59Z", "before 1970-01-01T00:00:00Z"],
+    ])("%s: that record fails with 400, nothing of it is written", (_what, timestamp, message) => {
+      const parsed = read(testSettings(), timestamp);
+      expect(parsed.records).toEqual([]);
+      expect(parsed.items).toEqual([{ ok: false, errorCode: 400, message: expect.stringContaining(message) }]);
+      const response = v3RecordsResponse({ clusterId: "c", topic: "t" }, parsed, [], false);
+      expect(response.status).toBe(400);
+    });
+
+    test("the skew is configurable; records:batch entries are checked too", () => {
+      const settings = testSettings({ "ingest.timestamp.max.future.ms": "1000" });
+      expect(read(settings, instantString(T + 1000)).records).toHaveLength(1);
+      expect(read(settings, instantString(T + 1001)).records).toHaveLength(0);
+      const body = JSON.stringify({
+        entries: [
+          { id: "a", value: { type: "STRING", data: "x" }, timestamp: instantString(T + 5000) },
+          { id: "b", value: { type: "STRING", data: "y" } },
+        ],
+      });
+      const parsed = parseV3Batch(settings, post(body, "application/json"), bytes(body), T);
+      expect(parsed.records.map((r) => r.value)).toEqual(["y"]);
+      expect(parsed.items[0]).toMatchObject({ ok: false, id: "a", errorCode: 400 });
+    });
+  });
+
+  describe("client headers (P3.11)", () => {
+    const b64 = (s: string) => Buffer.from(s).toString("base64");
+    const read = (settings: ReturnType<typeof testSettings>, headers: unknown, request = post("", null)) => {
+      const body = JSON.stringify({ value: { type: "STRING", data: "x" }, headers });
+      return parseV3Records(settings, request, bytes(body), T);
+    };
+
+    test("names the gateway stamps are dropped (any case), so the gateway's stay the only ones", () => {
+      const settings = testSettings({
+        "ingest.headers.static": "site=plant-7",
+        "ingest.headers.allowlist": "X-Fleet:fleet",
+        "ingest.headers.receive.timestamp": "received-at",
+        "ingest.headers.content.type": "ctype",
+      });
+      const names = ["ingest.identity", "SITE", "fleet", "Received-At", "ctype", "own"];
+      const request = post("", "application/json", { "X-Fleet": "north" });
+      const parsed = read(
+        settings,
+        names.map((name) => ({ name, value: b64("forged") })),
+        request,
+      );
+      expect(parsed.records[0]!.headers).toEqual([
+        ["fleet", "north"],
+        ["site", "plant-7"],
+        ["received-at", String(T)],
+        ["own", "forged"],
+      ]);
+    });
+
+    test("content-type is the gateway's when no other name is configured (raw bodies carry it)", () => {
+      const parsed = read(testSettings(), [{ name: "Content-Type", value: b64("text/x-forged") }]);
+      expect(parsed.records[0]!.headers).toEqual([]);
+    });
+
+    test.each([
+      ["an empty name", [{ name: "", value: null }], "must not be empty"],
+      ["a CR/LF in a name", [{ name: "a\r\nb", value: null }], "contains a control character"],
+      ["a NUL in a name", [{ name: "a\u0000", value: null }], "contains a control character"],
+    ])("%s fails that record with 400", (_what, headers, message) => {
+      const parsed = read(testSettings(), headers);
+      expect(parsed.records).toEqual([]);
+      expect(parsed.items).toEqual([{ ok: false, errorCode: 400, message: expect.stringContaining(message) }]);
+    });
+
+    test("more than ingest.max.record.headers fails that record with 400", () => {
+      const settings = testSettings({ "ingest.max.record.headers": "2" });
+      const two = [
+        { name: "a", value: null },
+        { name: "b", value: null },
+      ];
+      expect(read(settings, two).records[0]!.headers).toEqual([
+        ["a", null],
+        ["b", null],
+      ]);
+      const parsed = read(settings, [...two, { name: "c", value: null }]);
+      expect(parsed.items).toEqual([
+        { ok: false, errorCode: 400, message: expect.stringContaining("more than 2 (ingest.max.record.headers)") },
+      ]);
+    });
   });
 });

@@ -93,6 +93,47 @@ function headerValue(value: string | null | undefined): IngestHeaderValue {
   }
 }
 
+/** C0 controls and DEL: a header name with one would break logs and text protocols downstream. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/**
+ * A record's own headers: names validated (non-empty, no control characters), at most
+ * ingest.max.record.headers of them, those named like a header the gateway stamps dropped (so a
+ * client cannot shadow them: Java's Headers.lastHeader would return the client's, appended last).
+ */
+function clientHeaders(
+  settings: IngestRouteSettings,
+  headers: readonly { name: string; value?: string | null }[],
+): (readonly [string, IngestHeaderValue])[] {
+  const max = settings.limits.maxRecordHeaders;
+  if (headers.length > max)
+    throw new RecordError(
+      `Bad Request: the record has ${headers.length} headers, more than ${max} (ingest.max.record.headers)`,
+    );
+  const stamped = settings.headers.stamped;
+  const out: (readonly [string, IngestHeaderValue])[] = [];
+  for (const { name, value } of headers) {
+    if (name === "") throw new RecordError("Bad Request: a header name must not be empty");
+    if (CONTROL.test(name))
+      throw new RecordError(`Bad Request: header name ${JSON.stringify(name)} contains a control character`);
+    const decoded = headerValue(value);
+    if (!stamped.has(name.toLowerCase())) out.push([name, decoded]);
+  }
+  return out;
+}
+
+/** The record's timestamp: refused when negative or further ahead than ingest.timestamp.max.future.ms. */
+function clientTimestamp(settings: IngestRouteSettings, text: string, receivedAt: number): number {
+  const ms = Date.parse(text);
+  if (ms < 0) throw new RecordError(`Bad Request: timestamp ${text} is before 1970-01-01T00:00:00Z`);
+  const max = settings.limits.maxFutureTimestampMs;
+  if (ms - receivedAt > max)
+    throw new RecordError(
+      `Bad Request: timestamp ${text} is more than ${max} ms ahead of the gateway's clock (ingest.timestamp.max.future.ms)`,
+    );
+  return ms;
+}
+
 function readRecord(
   settings: IngestRouteSettings,
   base: readonly (readonly [string, IngestHeaderValue])[],
@@ -105,12 +146,8 @@ function readRecord(
   const r = parsed.output;
   const key = data(r.key, "key");
   const value = data(r.value, "value");
-  const headers = r.headers?.length
-    ? [
-        ...base,
-        ...r.headers.map((h: { name: string; value?: string | null }) => [h.name, headerValue(h.value)] as const),
-      ]
-    : base;
+  const headers = r.headers?.length ? [...base, ...clientHeaders(settings, r.headers)] : base;
+  const timestamp = r.timestamp ? clientTimestamp(settings, r.timestamp, receivedAt) : receivedAt;
   const bytes = value ? elementBytes(value.element) : 0;
   if (bytes > settings.limits.maxRecordBytes)
     throw new IngestError(
@@ -124,7 +161,7 @@ function readRecord(
     headers,
     bytes + (key?.info.size ?? 0),
     r.partition_id ?? null,
-    r.timestamp ? Date.parse(r.timestamp) : receivedAt,
+    timestamp,
   );
   return { record, key: key?.info ?? null, value: value?.info ?? null };
 }

@@ -27,6 +27,11 @@ export interface HeaderMapping {
   readonly contentType: string | null;
   /** Header name for the receive time (ms since epoch, decimal text), or null. */
   readonly receivedAt: string | null;
+  /**
+   * Lower-case names of every header the gateway stamps (the above, the identity header): a
+   * client's own header of such a name (REST Proxy v3 headers) is dropped.
+   */
+  readonly stamped: ReadonlySet<string>;
 }
 
 export interface IngestLimits {
@@ -42,6 +47,10 @@ export interface IngestLimits {
   readonly retryAfterSeconds: number;
   /** REST Proxy v3 `records:batch` entries (api.v3.produce.batch.maximum.entries). */
   readonly v3BatchMaxEntries: number;
+  /** Most headers of one REST Proxy v3 record (ingest.max.record.headers). */
+  readonly maxRecordHeaders: number;
+  /** How far ahead of the gateway's clock a client's timestamp may be (ingest.timestamp.max.future.ms). */
+  readonly maxFutureTimestampMs: number;
 }
 
 export interface IngestRouteSettings {

@@ -57,6 +57,27 @@ export function writtenRecords(error: unknown): readonly (ProducedMetadata | nul
   return Array.isArray(written) ? written : undefined;
 }
 
+/**
+ * The Kafka protocol error (its name, e.g. INVALID_TIMESTAMP, MESSAGE_TOO_LARGE) a broker answered
+ * for a rejected send, when the rejection is that answer: adapters set `kafkaError` on the error
+ * they reject with (`withKafkaError`), possibly wrapped as the `cause` of another. Undefined for
+ * failures without a broker's answer (a lost connection, a timeout, a closed producer).
+ */
+export function kafkaErrorOf(error: unknown): string | undefined {
+  let e = error as { kafkaError?: unknown; cause?: unknown } | null | undefined;
+  for (let depth = 0; depth < 8 && e !== null && typeof e === "object"; depth++) {
+    if (typeof e.kafkaError === "string") return e.kafkaError;
+    if (e.cause === e) break;
+    e = e.cause as typeof e;
+  }
+  return undefined;
+}
+
+/** `error`, marked as the broker's answer `kafkaError` (see kafkaErrorOf). */
+export function withKafkaError<E extends Error>(error: E, kafkaError: string | undefined): E {
+  return kafkaError === undefined ? error : Object.assign(error, { kafkaError });
+}
+
 export interface KafkaProducer {
   /**
    * Sends the records; resolves once Kafka acknowledged every one (per the `acks` setting), with

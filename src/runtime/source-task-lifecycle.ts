@@ -50,6 +50,7 @@ export function sourceTaskSender(
     maxRequestBytes: o.maxRequestBytes,
     maxInFlightBatches: o.maxInFlightBatches ?? 5,
     maxInFlightBytes: o.maxInFlightBytes ?? 33_554_432,
+    rejectsRecords: o.task.rejectsRecords === true,
   });
 }
 

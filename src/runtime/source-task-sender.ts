@@ -5,9 +5,10 @@
  * KafkaProducer contract: it fails every later send) and replaced; the failed requests are
  * recovered oldest first, alone: retried with backoff while Kafka is unreachable (the task is not
  * polled meanwhile: `retrying`), sent record by record when Kafka rejects them for good, the
- * culprit taking Connect's KAFKA_PRODUCE path. Records a rejection lists as written are not sent
- * again.
+ * culprit taking Connect's KAFKA_PRODUCE path (or, a per-record refusal, rejected to a task that
+ * takes them: record-rejection.ts). Records a rejection lists as written are not sent again.
  */
+import type { RecordRejection } from "../api/connector.ts";
 import type { SourceRecord } from "../api/record.ts";
 import { isRetriable, RetriableError } from "../errors.ts";
 import {
@@ -22,6 +23,7 @@ import { type BackoffPolicy, retry } from "../util/backoff.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import type { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
+import { recordFailedAlone } from "./record-rejection.ts";
 import { type BatchResult, SendCoalescer, type SendOutcome } from "./send-coalescer.ts";
 import { TopicCreationError, type TopicCreator } from "./topic-creation.ts";
 import type { ConnectorTaskId } from "./worker-task.ts";
@@ -46,6 +48,8 @@ export interface SourceTaskSenderOptions {
   readonly maxRequestBytes: number;
   readonly maxInFlightBatches: number;
   readonly maxInFlightBytes: number;
+  /** The SourceTask takes per-record refusals as the record's failure (`SourceTask.rejectsRecords`). */
+  readonly rejectsRecords: boolean;
 }
 
 /** Kafka unreachable: retried until it answers or the task stops. */
@@ -68,6 +72,8 @@ export class SourceTaskSender {
   private readonly retired: KafkaProducer[] = [];
   /** Sends being retried after a retriable failure (Kafka unreachable). */
   private sendsRetrying = 0;
+  /** Records Kafka refused on their own, until their batch is acknowledged (record-rejection.ts). */
+  readonly rejections = new Map<SourceRecord, RecordRejection>();
 
   constructor(private readonly c: SourceTaskSenderOptions) {
     this.sends = new SendCoalescer(
@@ -262,14 +268,7 @@ export class SourceTaskSender {
       if (error instanceof TopicCreationError) return outcome({ error });
       if (unsent().length > 1) return await this.produceOneByOne(chunk, done);
       try {
-        await this.c.operator.fail({
-          ...this.c.id,
-          stage: "KAFKA_PRODUCE",
-          executingClass: "org.apache.kafka.clients.producer.KafkaProducer",
-          error,
-          attempts: 1,
-          source: chunk[unsent()[0] ?? 0]!.record,
-        });
+        await recordFailedAlone({ ...this.c, rejections: this.rejections }, chunk[unsent()[0] ?? 0]!.record, error);
       } catch (failure) {
         return outcome({ error: failure });
       }

@@ -25,13 +25,13 @@
  * until they succeed or the task stops (Connect's producer uses an unbounded delivery timeout),
  * and the task is not polled for more meanwhile. A request Kafka rejects for good is sent again
  * record by record: the batches before the culprit are acknowledged, the culprit fails the task
- * (or is skipped with errors.tolerance=all), and no batch after a failure is sent or acknowledged
+ * (or is skipped with errors.tolerance=all; a SourceTask that `rejectsRecords` gets a per-record
+ * refusal as that record's failure with its batch's acknowledgement: record-rejection.ts), and no batch after a failure is sent or acknowledged
  * to the SourceTask; a poll waiting for records meanwhile is aborted, so the task fails at once (a PAUSED task too, without waiting for a resume). On stop, the requests on the wire get their attempt and are awaited (batches
  * queued behind a request that the stop cut short are not sent), and what was acknowledged is
  * committed; records never acknowledged are polled again after a restart. Records dropped by a transform or skipped by `errors.tolerance=all` count as
  * handled (commitRecord with null).
  */
-import type { RecordMetadata } from "../api/connector.ts";
 import type { SourceRecord } from "../api/record.ts";
 import { isRetriable } from "../errors.ts";
 import type { ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
@@ -40,6 +40,7 @@ import { type BackoffPolicy, retry } from "../util/backoff.ts";
 import { monotonicNow } from "../util/clock.ts";
 import { InFlightBatches } from "./in-flight-batches.ts";
 import { toProducerRecord, toProducerRecordDirect } from "./record-conversion.ts";
+import { commitSourceRecords } from "./record-rejection.ts";
 import { type BatchResult, recordBytes } from "./send-coalescer.ts";
 import { type StagedOffsets, stageOffsets } from "./source-offset-staging.ts";
 import {
@@ -241,22 +242,7 @@ export class WorkerSourceTask extends WorkerTask {
 
   private async acknowledge(batch: PollBatch, metadata: readonly (ProducedMetadata | null)[]): Promise<void> {
     const { records, positions } = batch;
-    const task = this.o.task;
-    try {
-      if (task.commitRecords) {
-        const all: (RecordMetadata | null)[] = new Array(records.length);
-        for (let i = 0; i < records.length; i++) all[i] = positions[i]! >= 0 ? (metadata[positions[i]!] ?? null) : null;
-        await task.commitRecords(records, all);
-      } else if (task.commitRecord) {
-        for (let i = 0; i < records.length; i++) {
-          const meta = positions[i]! >= 0 ? (metadata[positions[i]!] ?? null) : null;
-          const done = task.commitRecord(records[i]!, meta);
-          if (done instanceof Promise) await done;
-        }
-      }
-    } catch (error) {
-      this.log.error("Exception thrown while calling task.commitRecord()", error);
-    }
+    await commitSourceRecords(this.o.task, records, positions, metadata, this.sender.rejections, this.log);
     this.metrics.sourceRecordWriteTotal += batch.outgoing.length;
     this.metrics.sourceRecordWriteRate.record(batch.outgoing.length);
     stageOffsets(this.staged, records);

@@ -2,7 +2,12 @@ import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { tempDir } from "../../test/support/temp-dir.ts";
-import { SPOOL_DOWNGRADE_TO_2, SPOOL_DOWNGRADE_TO_3, spoolMigrations } from "./migrations/spool.ts";
+import {
+  SPOOL_DOWNGRADE_TO_2,
+  SPOOL_DOWNGRADE_TO_3,
+  SPOOL_DOWNGRADE_TO_4,
+  spoolMigrations,
+} from "./migrations/spool.ts";
 import { type AppendRows, SpoolTable } from "./spool-database.ts";
 import { migrateSpool, openSpoolDatabase, SPOOL_FILE } from "./spool-file.ts";
 import { SpoolStore } from "./spool-store.ts";
@@ -24,7 +29,67 @@ const read = (table: SpoolTable, partition: string, after = 0) =>
   table.read(partition, after, 100).map((r) => [r.seq, text(r.record)]);
 const stored = (table: SpoolTable) => (table.db.query("SELECT count(*) AS n FROM spool").get() as { n: number }).n;
 
+const quarantined = (db: Database) =>
+  db
+    .query(
+      "SELECT seq, partition, topic, CAST(record AS TEXT) AS record, spooled_at, quarantined_at, kafka_error, message FROM spool_quarantine ORDER BY seq",
+    )
+    .all();
+
 describe("SpoolTable", () => {
+  test("a record Kafka refused moves to the quarantine with its reason, in the delete's transaction (P1.1)", async () => {
+    await using dir = await tempDir("spool-db-");
+    const table = new SpoolTable(openSpoolDatabase(dir.path));
+    table.commit([rows("c1", ["a", "bb", "ccc"], 5), rows("c2", ["x"], 6)], []);
+    const entry = { topic: "t", kafkaError: "INVALID_TIMESTAMP", message: "refused", at: 9 };
+    table.deleteUnsynced([["c1", 2, 2]], [{ partition: "c1", seq: 2, ...entry }]);
+    table.commit([], [["c2", 4, 4]], [{ partition: "c2", seq: 4, ...entry, kafkaError: "MESSAGE_TOO_LARGE" }]);
+    expect(read(table, "c1")).toEqual([
+      [1, "a"],
+      [3, "ccc"],
+    ]);
+    expect(read(table, "c2")).toEqual([]);
+    expect(quarantined(table.db)).toEqual([
+      {
+        seq: 2,
+        partition: "c1",
+        topic: "t",
+        record: "bb",
+        spooled_at: 5,
+        quarantined_at: 9,
+        kafka_error: "INVALID_TIMESTAMP",
+        message: "refused",
+      },
+      {
+        seq: 4,
+        partition: "c2",
+        topic: "t",
+        record: "x",
+        spooled_at: 6,
+        quarantined_at: 9,
+        kafka_error: "MESSAGE_TOO_LARGE",
+        message: "refused",
+      },
+    ]);
+    table.close();
+  });
+
+  test("SpoolStore.delete with a reason quarantines the record through the worker; the drain reads past it", async () => {
+    await using dir = await tempDir("spool-db-");
+    const store = await SpoolStore.open(dir.path);
+    await store.append("c1", [new TextEncoder().encode("good"), new TextEncoder().encode("bad")]);
+    store.delete("c1", 2, 3, { topic: "t", kafkaError: "INVALID_RECORD", message: "null key", at: 1 });
+    store.delete("c1", 1, 4);
+    expect(store.stats("c1").records).toBe(0);
+    await store.close();
+    const db = new Database(join(dir.path, SPOOL_FILE));
+    expect(quarantined(db)).toEqual([
+      expect.objectContaining({ seq: 2, record: "bad", kafka_error: "INVALID_RECORD", message: "null key" }),
+    ]);
+    expect(db.query("SELECT count(*) AS n FROM spool").get()).toEqual({ n: 0 });
+    db.close();
+  });
+
   test("an append is one row whose records keep a sequence each", async () => {
     await using dir = await tempDir("spool-db-");
     const table = new SpoolTable(openSpoolDatabase(dir.path));
@@ -204,7 +269,7 @@ describe("a spool file of schema version 2 (one record per row)", () => {
     await store.close();
 
     const db = new Database(join(dir.path, SPOOL_FILE));
-    expect(db.query("PRAGMA user_version").get()).toEqual({ user_version: 4 });
+    expect(db.query("PRAGMA user_version").get()).toEqual({ user_version: 5 });
     expect(db.query("SELECT seq, record_count FROM spool ORDER BY seq").all()).toEqual([
       { seq: 1, record_count: 1 },
       { seq: 3, record_count: 1 },
@@ -219,10 +284,25 @@ describe("a spool file of schema version 2 (one record per row)", () => {
     await reopened.close();
   });
 
+  test("the README's downgrade to version 4 drops the quarantine: version 4's tables are left as they were", async () => {
+    await using dir = await tempDir("spool-db-");
+    openSpoolDatabase(dir.path).close();
+    const db = new Database(join(dir.path, SPOOL_FILE));
+    db.run(SPOOL_DOWNGRADE_TO_4);
+    expect(db.query("PRAGMA user_version").get()).toEqual({ user_version: 4 });
+    const tables = db.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all();
+    expect(tables).toEqual([{ name: "spool" }, { name: "spool_acked" }, { name: "sqlite_sequence" }]);
+    db.close();
+    const table = new SpoolTable(openSpoolDatabase(dir.path)); // migrated again
+    expect(quarantined(table.db)).toEqual([]);
+    table.close();
+  });
+
   test("the README's downgrade of an empty file to version 3 and then 2 gives a file that version 2 reads and this version migrates again", async () => {
     await using dir = await tempDir("spool-db-");
     openSpoolDatabase(dir.path).close();
     const db = new Database(join(dir.path, SPOOL_FILE));
+    db.run(SPOOL_DOWNGRADE_TO_4);
     db.run(SPOOL_DOWNGRADE_TO_3);
     db.run(SPOOL_DOWNGRADE_TO_2);
     expect(db.query("PRAGMA user_version").get()).toEqual({ user_version: 2 });

@@ -23,6 +23,7 @@
  * the reads). Rows written before (schema version 2) are rows of one record.
  */
 import type { Database, Statement } from "bun:sqlite";
+import { type QuarantineEntry, SpoolQuarantine } from "./spool-quarantine.ts";
 import { SpoolRowAcks } from "./spool-row-acks.ts";
 import { lengthsOf, type RawRow, SpoolRowReader } from "./spool-row-reader.ts";
 
@@ -59,6 +60,7 @@ function encodeLengths(lengths: ArrayLike<number>): Uint8Array {
 
 export class SpoolTable {
   private readonly acks = new SpoolRowAcks();
+  private readonly quarantine: SpoolQuarantine;
   private readonly reader: SpoolRowReader;
   private readonly insert: Statement<unknown, [number, string, Uint8Array, number, number, number, Uint8Array | null]>;
   private readonly issuedQuery: Statement<{ seq: number }, []>;
@@ -84,6 +86,7 @@ export class SpoolTable {
 
   constructor(readonly db: Database) {
     this.reader = new SpoolRowReader(db, this.acks);
+    this.quarantine = new SpoolQuarantine(db);
     this.insert = db.query(
       "INSERT INTO spool (seq, partition, record, bytes, spooled_at, record_count, lengths) VALUES (?, ?, ?, ?, ?, ?, ?)",
     );
@@ -123,14 +126,20 @@ export class SpoolTable {
 
   /**
    * One durable transaction (synchronous=FULL: returns after the fsync): `deletes` first, then
-   * every append as one row, in order. Returns the sequences, all appends' records in one array.
+   * every append as one row, in order (`quarantined`, among the deletes, copied first). Returns
+   * the sequences, all appends' records in one array.
    */
-  commit(appends: readonly AppendRows[], deletes: readonly DeleteRange[]): Float64Array {
+  commit(
+    appends: readonly AppendRows[],
+    deletes: readonly DeleteRange[],
+    quarantined: QuarantineEntry[] = [],
+  ): Float64Array {
     let n = 0;
     for (const a of appends) n += a.lengths.length;
     const seqs = new Float64Array(n);
     let deleted: number[] = [];
     this.db.transaction(() => {
+      this.quarantine.copy(quarantined);
       deleted = this.runDeletes(deletes);
       let issued = this.issuedQuery.get()?.seq ?? 0;
       let i = 0;
@@ -149,12 +158,14 @@ export class SpoolTable {
   }
 
   /** Deletes in a transaction without an fsync of its own (see the header). */
-  deleteUnsynced(deletes: readonly DeleteRange[]): void {
+  deleteUnsynced(deletes: readonly DeleteRange[], quarantined: readonly QuarantineEntry[] = []): void {
     if (deletes.length === 0) return;
-    this.db.run("PRAGMA synchronous = NORMAL");
+    // A record moved to the quarantine is durable like an append (its delete would lose it).
+    if (quarantined.length === 0) this.db.run("PRAGMA synchronous = NORMAL");
     let deleted: number[] = [];
     try {
       this.db.transaction(() => {
+        this.quarantine.copy(quarantined);
         deleted = this.runDeletes(deletes);
       })();
     } finally {

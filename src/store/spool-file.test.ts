@@ -5,7 +5,12 @@ import { join } from "node:path";
 import { tempDir } from "../../test/support/temp-dir.ts";
 import { LogManager } from "../util/logger.ts";
 import { StoreError } from "./database.ts";
-import { SPOOL_DOWNGRADE_TO_2, SPOOL_DOWNGRADE_TO_3, spoolMigrations } from "./migrations/spool.ts";
+import {
+  SPOOL_DOWNGRADE_TO_2,
+  SPOOL_DOWNGRADE_TO_3,
+  SPOOL_DOWNGRADE_TO_4,
+  spoolMigrations,
+} from "./migrations/spool.ts";
 import { migrateSpool, openSpoolDatabase, PAGE_SIZE, SPOOL_FILE, WAL_AUTOCHECKPOINT_PAGES } from "./spool-file.ts";
 import { SpoolStore } from "./spool-store.ts";
 import { SpoolWorkerLoop } from "./spool-worker-loop.ts";
@@ -30,8 +35,8 @@ describe("migrating the spool file (issue F4)", () => {
     const lines: string[] = [];
     openSpoolDatabase(dir.path, (m) => lines.push(m)).close();
     expect(lines).toEqual([
-      `Migrating the spool file ${path} from schema version 2 to 4 (3 rows)`,
-      expect.stringMatching(new RegExp(`^Migrated the spool file ${path} to schema version 4 in \\d+ ms$`)),
+      `Migrating the spool file ${path} from schema version 2 to 5 (3 rows)`,
+      expect.stringMatching(new RegExp(`^Migrated the spool file ${path} to schema version 5 in \\d+ ms$`)),
     ]);
     lines.length = 0;
     openSpoolDatabase(dir.path, (m) => lines.push(m)).close();
@@ -65,8 +70,8 @@ describe("migrating the spool file (issue F4)", () => {
     const store = await SpoolStore.open(dir.path, { log });
     await store.close();
     expect(lines).toEqual([
-      expect.stringContaining(`INFO Spool: Migrating the spool file ${path} from schema version 2 to 4 (2 rows)`),
-      expect.stringMatching(/INFO Spool: Migrated the spool file .* to schema version 4 in \d+ ms/),
+      expect.stringContaining(`INFO Spool: Migrating the spool file ${path} from schema version 2 to 5 (2 rows)`),
+      expect.stringMatching(/INFO Spool: Migrated the spool file .* to schema version 5 in \d+ ms/),
     ]);
   });
 
@@ -123,7 +128,8 @@ describe("migrating the spool file (issue F4)", () => {
 describe("README's spool section", () => {
   const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8").replace(/\s+/g, " ");
 
-  test("quotes the downgrades to versions 3 and 2 as the code states them", () => {
+  test("quotes the downgrades to versions 4, 3 and 2 as the code states them", () => {
+    expect(readme.includes(`sqlite3 spool.db '${SPOOL_DOWNGRADE_TO_4}'`)).toBe(true);
     expect(readme.includes(`sqlite3 spool.db '${SPOOL_DOWNGRADE_TO_3}'`)).toBe(true);
     expect(readme.includes(`sqlite3 spool.db '${SPOOL_DOWNGRADE_TO_2}'`)).toBe(true);
   });

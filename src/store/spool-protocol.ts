@@ -10,6 +10,7 @@
  * reply that arrives before a `rows` reply is for a commit that the read saw.
  */
 import type { AppendRows, DeleteRange, PartitionStats } from "./spool-database.ts";
+import type { QuarantineEntry } from "./spool-quarantine.ts";
 import type { TailRow } from "./spool-tail.ts";
 
 /** Most record bytes one group commit writes (one large request may exceed it alone). */
@@ -47,7 +48,8 @@ export type ToWorker =
       /** Sum of `lengths`. */
       readonly bytes: number;
     }
-  | { readonly op: "delete"; readonly ranges: readonly DeleteRange[] }
+  /** Deletes; `quarantine`: records among them to copy to the quarantine first (spool-quarantine.ts). */
+  | { readonly op: "delete"; readonly ranges: readonly DeleteRange[]; readonly quarantine?: readonly QuarantineEntry[] }
   | {
       readonly op: "read";
       readonly id: number;

@@ -216,18 +216,18 @@ describe("SpoolStore", () => {
     await store.close();
   });
 
-  test.each([1, 2, 3])(
-    "a spool file is marked with schema version 4 (partly acknowledged rows kept): a gateway knowing only %i refuses it",
+  test.each([1, 2, 3, 4])(
+    "a spool file is marked with schema version 5 (quarantine kept): a gateway knowing only %i refuses it",
     async (known) => {
       await using dir = await tempDir("spool-store-");
       openSpoolDatabase(dir.path).close();
       const db = new Database(join(dir.path, SPOOL_FILE));
-      expect((db.query("PRAGMA user_version").get() as { user_version: number }).user_version).toBe(4);
+      expect((db.query("PRAGMA user_version").get() as { user_version: number }).user_version).toBe(5);
       db.close();
       // What a previous release does with it (its migrations stop at version `known`).
       const older = new Database(join(dir.path, SPOOL_FILE));
       expect(() => migrateSpool(older, "spool.db", spoolMigrations.slice(0, known))).toThrow(
-        `has schema version 4, newer than this gateway knows (${known})`,
+        `has schema version 5, newer than this gateway knows (${known})`,
       );
       older.close();
     },

@@ -28,6 +28,7 @@ import {
   rowsOf,
   toBatch,
 } from "./spool-protocol.ts";
+import type { QuarantineEntry } from "./spool-quarantine.ts";
 import { SpoolTail, type TailRow } from "./spool-tail.ts";
 import { type Notice, SpoolWorkerChannel, spoolWorkerUrl } from "./spool-worker-channel.ts";
 
@@ -52,6 +53,7 @@ export class SpoolStore {
   /** Buffers of queued appends, until they move (they come back as new objects). */
   private readonly moving = new WeakSet<ArrayBufferLike>();
   private deletes: [string, number][] = [];
+  private quarantined: QuarantineEntry[] = [];
   private deleteScheduled = false;
   private readonly counts = new SpoolCounts();
   private readonly tails = new Map<string, SpoolTail>();
@@ -166,23 +168,25 @@ export class SpoolStore {
     return reply.op === "rows" ? rowsOf(reply) : [];
   }
 
-  /** Deletes a record Kafka acknowledged (queued: sent once per event-loop turn, riding a commit; its row goes with its last record). */
-  delete(partition: string, seq: number, bytes: number): void {
+  /** Deletes a record Kafka acknowledged (queued; see flushDeletes), or with `quarantine` one it refused (spool-quarantine.ts). */
+  delete(partition: string, seq: number, bytes: number, quarantine?: Omit<QuarantineEntry, "partition" | "seq">): void {
     this.counts.removed(partition, bytes);
     this.deletes.push([partition, seq]);
+    if (quarantine) this.quarantined.push({ partition, seq, ...quarantine });
     if (!this.deleteScheduled) {
       this.deleteScheduled = true;
       setImmediate(() => this.flushDeletes());
     }
   }
 
-  /** Sends the deletes queued so far to the worker now. */
+  /** Sends the deletes queued so far to the worker now (once per event-loop turn; they ride a commit; a row goes with its last record). */
   flushDeletes(): void {
     this.deleteScheduled = false;
     if (this.deletes.length === 0 || this.failure) return;
     const ranges = deleteRanges(this.deletes);
-    this.deletes = [];
-    this.channel.post({ op: "delete", ranges });
+    const quarantine = this.quarantined;
+    [this.deletes, this.quarantined] = [[], []];
+    this.channel.post(quarantine.length > 0 ? { op: "delete", ranges, quarantine } : { op: "delete", ranges });
   }
 
   /**
@@ -207,7 +211,6 @@ export class SpoolStore {
   heldBytes(partition: string): number {
     return this.counts.stats(partition).bytes;
   }
-
   stats(partition: string): SpoolStats {
     return this.counts.stats(partition);
   }

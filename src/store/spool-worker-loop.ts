@@ -21,6 +21,7 @@ import { type SetTimer, unrefTimer } from "../util/timer.ts";
 import { type AppendRows, type DeleteRange, SpoolTable } from "./spool-database.ts";
 import { openSpoolDatabase, type SpoolLog } from "./spool-file.ts";
 import { appendedRows, COMMIT_MAX_BYTES, type FromWorker, pack, type ToWorker, transferOf } from "./spool-protocol.ts";
+import type { QuarantineEntry } from "./spool-quarantine.ts";
 
 type AppendMessage = Extract<ToWorker, { op: "append" }>;
 export type Post = (message: FromWorker, transfer?: ArrayBuffer[]) => void;
@@ -33,6 +34,8 @@ export class SpoolWorkerLoop {
   private queue: ToWorker[] = [];
   private scheduled = false;
   private deletes: DeleteRange[] = [];
+  /** Records among `deletes` to copy to the quarantine first; kept and retried with them. */
+  private quarantined: QuarantineEntry[] = [];
   /** An append commit failed and none committed since (logged once per episode, not per request). */
   private appendsFailing = false;
   /** A delete failed and none was written since (one warning per episode). */
@@ -71,8 +74,10 @@ export class SpoolWorkerLoop {
       let bytes = 0;
       while (i < queue.length && (appends.length === 0 || bytes < COMMIT_MAX_BYTES)) {
         const m = queue[i]!;
-        if (m.op === "delete") this.deletes.push(...m.ranges);
-        else if (m.op === "append") {
+        if (m.op === "delete") {
+          this.deletes.push(...m.ranges);
+          if (m.quarantine) this.quarantined.push(...m.quarantine);
+        } else if (m.op === "append") {
           appends.push(m);
           bytes += m.bytes;
         } else break;
@@ -91,13 +96,16 @@ export class SpoolWorkerLoop {
     }
     const appends: AppendRows[] = messages.flatMap(appendedRows);
     const deletes = this.deletes;
+    const quarantined = this.quarantined;
     this.deletes = [];
+    this.quarantined = [];
     const started = performance.now();
     let seqs: Float64Array;
     try {
-      seqs = table.commit(appends, deletes);
+      seqs = table.commit(appends, deletes, quarantined);
     } catch (error) {
       this.deletes = deletes.concat(this.deletes);
+      this.quarantined = quarantined.concat(this.quarantined);
       this.retryDeletesLater();
       const message = (error as Error).message;
       if (!this.appendsFailing) {
@@ -131,12 +139,15 @@ export class SpoolWorkerLoop {
   private flushDeletes(): void {
     const table = this.table;
     const deletes = this.deletes;
+    const quarantined = this.quarantined;
     if (!table || deletes.length === 0) return;
     this.deletes = [];
+    this.quarantined = [];
     try {
-      table.deleteUnsynced(deletes);
+      table.deleteUnsynced(deletes, quarantined);
     } catch (error) {
       this.deletes = deletes.concat(this.deletes);
+      this.quarantined = quarantined.concat(this.quarantined);
       this.retryDeletesLater();
       if (!this.deletesFailing) {
         this.deletesFailing = true;

@@ -125,10 +125,7 @@ export class LogManager {
   write(name: string, level: Level, context: string, message: string, error?: unknown): void {
     if (!this.enabled(name, level)) return;
     let text = message;
-    if (error !== undefined) {
-      const detail = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
-      text += `\n${detail}`;
-    }
+    if (error !== undefined) text += `\n${errorDetail(error)}`;
     text = this.redact(text);
     const now = new Date();
     if (this.json) {
@@ -138,6 +135,35 @@ export class LogManager {
       return;
     }
     this.sink(`[${formatTimestamp(now)}] ${level} ${context}${text} (${name})`);
+  }
+}
+
+/**
+ * An error as Java's printStackTrace shows it: its stack, then `Caused by: …` for each cause, so a
+ * wrapped failure keeps its reason in the log ("Could not initialize dead letter queue" says why).
+ * The errors an AggregateError gathers (a Kafka client's per-request errors) follow as
+ * `Suppressed: <name>: <message>` lines, without their stacks.
+ */
+function errorDetail(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && current !== null && depth < 8; depth++) {
+    const detail =
+      current instanceof Error ? (current.stack ?? `${current.name}: ${current.message}`) : String(current);
+    parts.push(depth === 0 ? detail : `Caused by: ${detail}`);
+    suppressed(current, "\t", parts, { left: 16 });
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return parts.join("\n");
+}
+
+function suppressed(error: unknown, indent: string, parts: string[], budget: { left: number }): void {
+  const inner = error instanceof Error ? (error as { errors?: unknown }).errors : undefined;
+  if (!Array.isArray(inner) || indent.length > 4) return;
+  for (const e of inner) {
+    if (budget.left-- <= 0) return;
+    parts.push(`${indent}Suppressed: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+    suppressed(e, `${indent}\t`, parts, budget);
   }
 }
 

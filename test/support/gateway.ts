@@ -41,7 +41,8 @@ export function gatewayCommand(): string[] {
 function toProperties(config: Record<string, string>): string {
   return Object.entries(config)
     .map(([k, v]) => `${k}=${v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n")}`)
-    .join("\n");
+    .map((line) => `${line}\n`)
+    .join("");
 }
 
 /** Spawns the gateway without waiting for it (for startup-failure tests). */

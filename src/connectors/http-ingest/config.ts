@@ -143,6 +143,20 @@ export const httpIngestConfig = defineConfig({
     group: LIMITS,
     validators: [check.atLeast(1)],
   }),
+  "ingest.max.record.headers": key.int({
+    doc: "Most headers a REST Proxy v3 record may carry (its headers array); more fail that record with 400.",
+    default: 100,
+    importance: "LOW",
+    group: LIMITS,
+    validators: [check.atLeast(0)],
+  }),
+  "ingest.timestamp.max.future.ms": key.long({
+    doc: "How far ahead of the gateway's clock a timestamp the client gives (REST Proxy v3 timestamp) may be; a later one, or a negative one, fails that record with 400 and nothing of it is written. The default is the broker's message.timestamp.after.max.ms default, which would otherwise refuse the record.",
+    default: 3_600_000,
+    importance: "LOW",
+    group: LIMITS,
+    validators: [check.atLeast(0)],
+  }),
   "ingest.request.timeout.ms": key.int({
     doc: "How long a request may wait for Kafka to acknowledge its records. Records not yet sent by then are withdrawn and the request answers 503; records already sent answer 504 (they may still be written).",
     default: 30_000,
@@ -213,6 +227,25 @@ export function valueFormatFor(valueConverter: string | undefined): ValueFormat 
   return "json";
 }
 
+/**
+ * The lower-case names of the headers the gateway stamps on a route's records (identity,
+ * content type, receive time, static and allow-listed ones): a client's own header of such a name
+ * is dropped, so it cannot shadow the gateway's (Java's Headers.lastHeader would return it).
+ */
+function stampedHeaderNames(config: HttpIngestConfig): ReadonlySet<string> {
+  const names = [
+    config["ingest.identity.header"] ?? "",
+    config["ingest.headers.content.type"] || "content-type",
+    config["ingest.headers.receive.timestamp"],
+    ...config["ingest.headers.static"].map((entry) => entry.slice(0, entry.indexOf("=")).trim()),
+    ...config["ingest.headers.allowlist"].map((entry) => {
+      const i = entry.indexOf(":");
+      return (i < 0 ? entry : entry.slice(i + 1)).trim();
+    }),
+  ];
+  return new Set(names.filter((n) => n !== "").map((n) => n.toLowerCase()));
+}
+
 export function routeSettings(
   config: HttpIngestConfig,
   valueConverter: string | undefined,
@@ -247,6 +280,7 @@ export function routeSettings(
       }),
       contentType: config["ingest.headers.content.type"] || null,
       receivedAt: config["ingest.headers.receive.timestamp"] || null,
+      stamped: stampedHeaderNames(config),
     },
     limits: {
       maxBodyBytes: config["ingest.max.body.bytes"],
@@ -256,6 +290,8 @@ export function routeSettings(
       maxConcurrentRequests: config["ingest.max.concurrent.requests"],
       retryAfterSeconds: config["ingest.retry.after.seconds"],
       v3BatchMaxEntries: config["ingest.rest.proxy.batch.max.entries"],
+      maxRecordHeaders: config["ingest.max.record.headers"],
+      maxFutureTimestampMs: config["ingest.timestamp.max.future.ms"],
     },
     idempotencyWindowMs: config["ingest.idempotency.window.ms"],
   };

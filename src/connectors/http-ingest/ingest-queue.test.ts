@@ -39,6 +39,26 @@ describe("IngestQueue", () => {
     expect(q.pending).toBe(0);
   });
 
+  test("a record Kafka refused for good fails alone, as not written and not retriable (P1.1)", async () => {
+    const q = queue();
+    const a = q.submit({ topic: "t", records: [record(1), record(2)], signal: never });
+    const polled = await q.poll(never);
+    q.ack(polled[0]!, meta(10));
+    q.ack(polled[1]!, null, { error: "MESSAGE_TOO_LARGE", message: "Kafka rejected 1 record(s) for t-0" });
+    expect(await a).toEqual([
+      { kind: "written", topic: "t", partition: 0, offset: 10, timestamp: 7 },
+      {
+        kind: "failed",
+        message:
+          "Kafka refused the record (MESSAGE_TOO_LARGE); sending it again will not help: Kafka rejected 1 record(s) for t-0",
+        retriable: false,
+        maybeWritten: false,
+        kafkaError: "MESSAGE_TOO_LARGE",
+      },
+    ]);
+    expect(q.pending).toBe(0);
+  });
+
   test("a wake-up left by records an earlier poll took does not end the next poll's wait empty-handed", async () => {
     const q = queue();
     q.submit({ topic: "t", records: [record(1)], signal: never });

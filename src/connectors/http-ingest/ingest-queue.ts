@@ -16,9 +16,15 @@
  * A request and its records' places in the queue are a PendingRequest and its Slots
  * (pending-request.ts). All methods run on the event loop; no locking needed.
  */
+import type { RecordRejection } from "../../api/connector.ts";
 import type { SourceRecord } from "../../api/record.ts";
 import { unavailable } from "../../ingest/ingest-error.ts";
-import type { IngestRecord, IngestSubmission, RecordOutcome } from "../../ingest/ingest-record.ts";
+import {
+  type IngestRecord,
+  type IngestSubmission,
+  type RecordOutcome,
+  rejectedOutcome,
+} from "../../ingest/ingest-record.ts";
 import type { IngestWriter } from "../../ingest/route-table.ts";
 import { Signal } from "../../util/async.ts";
 import { type Clock, monotonicNow, systemClock } from "../../util/clock.ts";
@@ -165,25 +171,31 @@ export class IngestQueue implements IngestWriter {
     return out;
   }
 
-  /** Kafka acknowledged `record` (metadata null: dropped by a transform or skipped). */
+  /**
+   * Kafka acknowledged `record` (metadata null: dropped by a transform or skipped), or refused it
+   * for good (`rejection`: the record fails, not its task).
+   */
   ack(
     record: SourceRecord,
     metadata: { topic: string; partition: number; offset: number; timestamp: number | null } | null,
+    rejection?: RecordRejection,
   ): void {
     const slot = this.sent.ack(record);
     if (slot === null) return; // abandoned (its request has its outcome), not sent from here, or acknowledged already
     this.sentCount--;
     this.settle(
       slot,
-      metadata
-        ? {
-            kind: "written",
-            topic: metadata.topic,
-            partition: metadata.partition,
-            offset: metadata.offset,
-            timestamp: metadata.timestamp !== null && metadata.timestamp >= 0 ? metadata.timestamp : record.timestamp,
-          }
-        : { kind: "dropped" },
+      rejection
+        ? rejectedOutcome(rejection)
+        : metadata
+          ? {
+              kind: "written",
+              topic: metadata.topic,
+              partition: metadata.partition,
+              offset: metadata.offset,
+              timestamp: metadata.timestamp !== null && metadata.timestamp >= 0 ? metadata.timestamp : record.timestamp,
+            }
+          : { kind: "dropped" },
     );
   }
 

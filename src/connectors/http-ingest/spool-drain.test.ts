@@ -4,17 +4,21 @@
  * WorkerSourceTask and a pipelining in-memory producer that, as the KafkaProducer port demands,
  * fails every later send once one failed.
  */
+import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
 import { tempDir } from "../../../test/support/temp-dir.ts";
 import { waitFor } from "../../../test/support/wait-for.ts";
-import { RetriableError } from "../../errors.ts";
+import { ConnectError, RetriableError } from "../../errors.ts";
 import type { IngestRecord } from "../../ingest/ingest-record.ts";
 import type { IngestWriter } from "../../ingest/route-table.ts";
+import { withKafkaError } from "../../kafka/kafka-port.ts";
 import { MemoryKafka } from "../../kafka/memory-kafka.ts";
 import { memoryOffsetStore, stringConverters, taskBasics } from "../../runtime/task-test-support.ts";
 import { TransformationChain } from "../../runtime/transformation-chain.ts";
 import { WorkerSourceTask } from "../../runtime/worker-source-task.ts";
 import type { OffsetStore } from "../../store/offset-store.ts";
+import { SPOOL_FILE } from "../../store/spool-file.ts";
 import { SpoolStore } from "../../store/spool-store.ts";
 import type { HttpIngestServices } from "./connector.ts";
 import { httpIngestSource } from "./index.ts";
@@ -128,6 +132,53 @@ async function expectAllDeliveredOnce(spool: Awaited<ReturnType<typeof spooledAn
 }
 
 describe("the spool drainer with several produce requests in flight", () => {
+  test.each(["none", "all"] as const)(
+    "a record Kafka refuses for good on its own goes to the quarantine and the drain goes on (P1.1; errors.tolerance=%s)",
+    async (tolerance) => {
+      await using dir = await tempDir("spool-drain-");
+      const store = await SpoolStore.open(dir.path);
+      const kafka = new MemoryKafka();
+      kafka.pipelining = 3;
+      kafka.rejectRecords(
+        (r) => new TextDecoder().decode(r.value!) === "v3",
+        () =>
+          withKafkaError(
+            new ConnectError("Kafka rejected 1 record(s) for t-0: INVALID_TIMESTAMP"),
+            "INVALID_TIMESTAMP",
+          ),
+      );
+      const offsets = memoryOffsetStore();
+      const first = drainer(store, kafka, offsets, tolerance);
+      first.task.start();
+      await waitFor(() => first.writer() !== undefined);
+      await spoolAll(first.writer()!);
+      await untilDrained(store);
+      expect(decoded(kafka)).toEqual(SPOOLED.filter((e) => e !== "k1=v3"));
+      expect(first.listener.events).toEqual(["RUNNING"]);
+      first.task.stop();
+      expect(await first.task.awaitStop(5000)).toBe(true);
+      expect(offsets.get("c", { spool: "c" })).toEqual({ seq: 8 });
+      // A restarted task finds nothing to send: the refused record blocks nothing any more.
+      const sends = kafka.sends;
+      const second = drainer(store, kafka, offsets, tolerance);
+      second.task.start();
+      await waitFor(() => second.writer() !== undefined);
+      await second.writer()!.submit({ topic: "t", records: [record("k9", "v9")], signal: never });
+      await untilDrained(store);
+      expect(decoded(kafka).at(-1)).toBe("k9=v9");
+      expect(kafka.sends).toBe(sends + 1);
+      expect(second.listener.events).toEqual(["RUNNING"]);
+      second.task.stop();
+      expect(await second.task.awaitStop(5000)).toBe(true);
+      await store.close();
+      const db = new Database(join(dir.path, SPOOL_FILE), { readonly: true });
+      expect(db.query("SELECT seq, topic, kafka_error FROM spool_quarantine").all()).toEqual([
+        { seq: 4, topic: "t", kafka_error: "INVALID_TIMESTAMP" },
+      ]);
+      db.close();
+    },
+  );
+
   test("a request failing in the middle (Kafka unreachable) goes again before anything after it: each record lands once, in spool order, and only acknowledged rows are deleted", async () => {
     await using spool = await spooledAndDraining({ pipelining: 3 });
     const { store, kafka } = spool;

@@ -1,3 +1,4 @@
+import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -7,6 +8,7 @@ import { ConnectError, RetriableError } from "../../errors.ts";
 import { IngestError } from "../../ingest/ingest-error.ts";
 import type { IngestRecord } from "../../ingest/ingest-record.ts";
 import { SpoolStore } from "../../store/spool-store.ts";
+import { LogManager } from "../../util/logger.ts";
 import { httpIngestSource } from "./index.ts";
 import { SpoolWriter } from "./spool-writer.ts";
 import { toSourceRecord } from "./task.ts";
@@ -36,6 +38,33 @@ function writer(store: SpoolStore, overrides: Partial<ConstructorParameters<type
 }
 
 describe("SpoolWriter", () => {
+  test("a record Kafka refused goes to the quarantine, counted; one WARN per episode (until a record is delivered) (P1.1)", async () => {
+    await using dir = await tempDir("spool-writer-");
+    const store = await SpoolStore.open(dir.path);
+    const lines: string[] = [];
+    const w = writer(store, { log: new LogManager({ sink: (l) => lines.push(l) }).get("test") });
+    await w.submit(submission([rec("a", "1"), rec("a", "2"), rec("a", "3"), rec("a", "4")]));
+    const polled = await w.poll(new AbortController().signal);
+    const refused = { error: "INVALID_TIMESTAMP", message: "out of range" };
+    w.ack(polled[0]!, null, refused);
+    w.ack(polled[1]!, null, refused);
+    expect(lines).toEqual([
+      expect.stringContaining("WARN Kafka refused spooled record 1 of connector c1 for good (INVALID_TIMESTAMP)"),
+    ]);
+    w.ack(polled[2]!, null);
+    w.ack(polled[3]!, null, refused);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain("record 4 of connector c1");
+    expect([w.quarantined, w.drained]).toEqual([3, 1]);
+    expect(store.stats("c1").records).toBe(0);
+    await store.close();
+    const db = new Database(join(dir.path, "spool.db"), { readonly: true });
+    expect(db.query("SELECT seq, topic, kafka_error, message FROM spool_quarantine ORDER BY seq").all()).toEqual(
+      [1, 2, 4].map((seq) => ({ seq, topic: "t1", kafka_error: "INVALID_TIMESTAMP", message: "out of range" })),
+    );
+    db.close();
+  });
+
   test("answers once spooled, drains in order with the sequence as offset, deletes what Kafka acknowledged", async () => {
     await using dir = await tempDir("spool-writer-");
     const store = await SpoolStore.open(dir.path);

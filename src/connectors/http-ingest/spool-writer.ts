@@ -45,16 +45,18 @@
  * Backpressure: a request that would take the spool past `ingest.spool.max.bytes` gets 503 with
  * Retry-After (bytes of appends in flight count too).
  */
-import { JsonText } from "../../api/data/json-text.ts";
+
+import type { RecordRejection } from "../../api/connector.ts";
 import type { SourceMap, SourceRecord } from "../../api/record.ts";
 import { ConnectError } from "../../errors.ts";
 import { unavailable } from "../../ingest/ingest-error.ts";
 import type { IngestRecord, IngestSubmission, RecordOutcome } from "../../ingest/ingest-record.ts";
 import type { IngestWriter } from "../../ingest/route-table.ts";
-import { decodeSpoolRecord, encodeSpoolRecords, spooledValueBytes } from "../../ingest/spool/spool-record.ts";
+import { encodeSpoolRecords } from "../../ingest/spool/spool-record.ts";
 import type { SpoolRow, SpoolStore } from "../../store/spool-store.ts";
 import { Signal } from "../../util/async.ts";
-import { getLogger } from "../../util/logger.ts";
+import { getLogger, type Logger } from "../../util/logger.ts";
+import { type Spooled, spooled } from "./spooled-row.ts";
 
 const log = getLogger("io.edgegateway.ingest.Spool");
 
@@ -76,40 +78,8 @@ export interface SpoolWriterOptions {
   /** The committed offset's sequence: rows up to it were delivered (deleted at start). */
   readonly committedSeq: number | null;
   readonly now?: () => number;
-}
-
-/** What a record's spool row carries in memory: its topic and the record as the request parsed it. */
-interface Spooled {
-  readonly topic: string;
-  readonly record: IngestRecord;
-}
-
-/**
- * A row's topic and record: from memory (the appender's payload) or decoded. A JsonText value from
- * memory gets the row's value bytes as its own: the UTF-8 the encoder wrote into the spool buffer
- * (back from the spool's worker by now), so the Kafka record batch copies those rather than encode
- * the text again, and the record no longer holds the request body.
- */
-function spooled(row: SpoolRow): Spooled {
-  const payload = row.payload as Spooled | undefined;
-  if (payload === undefined) return decodeSpoolRecord(row.record);
-  const { record } = payload;
-  if (!(record.value instanceof JsonText)) return payload;
-  const bytes = spooledValueBytes(row.record);
-  if (bytes === undefined) return payload;
-  // Every field spelled out (no spread): the same object shape as the request's records, cheaper.
-  const value = new JsonText(record.value.text, bytes);
-  return {
-    topic: payload.topic,
-    record: {
-      key: record.key,
-      value,
-      headers: record.headers,
-      partition: record.partition,
-      timestamp: record.timestamp,
-      bytes: record.bytes,
-    },
-  };
+  /** Where its warnings go; default the logger `io.edgegateway.ingest.Spool`. */
+  readonly log?: Logger;
 }
 
 export class SpoolWriter implements IngestWriter {
@@ -129,6 +99,10 @@ export class SpoolWriter implements IngestWriter {
   private prefetched: Promise<SpoolRow[]> | undefined;
   /** Records deleted after Kafka's acknowledgement (for the drain rate). */
   drained = 0;
+  /** Records Kafka refused for good, moved to the spool's quarantine table. */
+  quarantined = 0;
+  /** A record was quarantined and none delivered since: one WARN per such episode. */
+  private quarantining = false;
   readonly partition: SourceMap;
 
   private readonly unsubscribe: () => void;
@@ -240,8 +214,11 @@ export class SpoolWriter implements IngestWriter {
     }
   }
 
-  /** Kafka acknowledged the record (or it was dropped): its row goes. */
-  ack(record: SourceRecord): void {
+  /**
+   * Kafka acknowledged the record (or it was dropped): its row goes. Kafka refused it for good
+   * (`rejection`): its row goes to the quarantine with the reason (it would block the drain).
+   */
+  ack(record: SourceRecord, _metadata?: unknown, rejection?: RecordRejection): void {
     const seq = (record.sourceOffset as { seq?: unknown } | null)?.seq;
     if (record.sourcePartition !== this.partition || typeof seq !== "number") return;
     let at = this.sentHead;
@@ -249,8 +226,12 @@ export class SpoolWriter implements IngestWriter {
       at = this.sentSeqs.indexOf(seq, at);
       if (at < 0) return; // not polled by this writer, or acknowledged already
     }
-    this.o.store.delete(this.o.connector, seq, this.sentBytes[at]!);
-    this.drained += 1;
+    if (rejection) this.quarantine(seq, this.sentBytes[at]!, record.topic ?? null, rejection);
+    else {
+      this.o.store.delete(this.o.connector, seq, this.sentBytes[at]!);
+      this.drained += 1;
+      this.quarantining = false;
+    }
     this.sentHead = at + 1;
     if (this.sentHead === this.sentSeqs.length) {
       this.sentSeqs = [];
@@ -261,6 +242,23 @@ export class SpoolWriter implements IngestWriter {
       this.sentBytes = this.sentBytes.slice(this.sentHead);
       this.sentHead = 0;
     }
+  }
+
+  /** Moves a row Kafka refused for good to the quarantine (with its delete), counted, a WARN per episode. */
+  private quarantine(seq: number, bytes: number, topic: string | null, rejection: RecordRejection): void {
+    const at = (this.o.now ?? Date.now)();
+    this.o.store.delete(this.o.connector, seq, bytes, {
+      topic,
+      kafkaError: rejection.error,
+      message: rejection.message,
+      at,
+    });
+    this.quarantined += 1;
+    if (this.quarantining) return;
+    this.quarantining = true;
+    (this.o.log ?? log).warn(
+      `Kafka refused spooled record ${seq} of connector ${this.o.connector} for good (${rejection.error}): it was moved to the spool's quarantine table (spool_quarantine in <data.dir>/spool.db) and the drain goes on; ingest_spool_quarantined_total counts such records, no further line until a record is delivered again. ${rejection.message}`,
+    );
   }
 
   private failedMessage(failure: Error): string {

@@ -10,7 +10,7 @@
  * what Kafka acknowledged (spool-writer.ts); the spool is the source partition and its sequence
  * the offset.
  */
-import type { Config, RecordMetadata, SourceTask, SourceTaskContext } from "../../api/connector.ts";
+import type { Config, RecordMetadata, RecordRejection, SourceTask, SourceTaskContext } from "../../api/connector.ts";
 import { Headers } from "../../api/data/headers.ts";
 import { Schemas } from "../../api/data/schema.ts";
 import type { SourceMap, SourceRecord } from "../../api/record.ts";
@@ -53,6 +53,8 @@ export function toSourceRecord(
 }
 
 export class HttpIngestSourceTask implements SourceTask {
+  /** A record Kafka refuses on its own fails its request (or, spooled, goes to the quarantine), not the task. */
+  readonly rejectsRecords = true;
   private queue: IngestQueue | SpoolWriter | undefined;
   private connector = "";
   private context: SourceTaskContext | undefined;
@@ -103,16 +105,20 @@ export class HttpIngestSourceTask implements SourceTask {
     return records;
   }
 
-  commitRecord(record: SourceRecord, metadata: RecordMetadata | null): void {
-    if (this.queue instanceof SpoolWriter) this.queue.ack(record);
-    else this.queue?.ack(record, metadata);
+  commitRecord(record: SourceRecord, metadata: RecordMetadata | null, rejection?: RecordRejection): void {
+    this.queue?.ack(record, metadata, rejection);
   }
 
   /** One acknowledged poll batch (the pipelined runtime calls this instead of commitRecord). */
-  commitRecords(records: ReadonlyArray<SourceRecord>, metadata: ReadonlyArray<RecordMetadata | null>): void {
+  commitRecords(
+    records: ReadonlyArray<SourceRecord>,
+    metadata: ReadonlyArray<RecordMetadata | null>,
+    rejections?: ReadonlyMap<number, RecordRejection>,
+  ): void {
     const queue = this.queue;
     if (!queue) return;
-    for (let i = 0; i < records.length; i++) queue.ack(records[i]!, metadata[i] ?? null);
+    if (rejections === undefined) for (let i = 0; i < records.length; i++) queue.ack(records[i]!, metadata[i] ?? null);
+    else for (let i = 0; i < records.length; i++) queue.ack(records[i]!, metadata[i] ?? null, rejections.get(i));
   }
 
   stop(): void {

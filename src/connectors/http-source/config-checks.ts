@@ -20,7 +20,11 @@ export function validUrl(template: string): string | undefined {
   }
 }
 
-/** Why a JSONPath expression is unusable, or undefined. Script evaluation is never enabled. */
+/**
+ * Why a JSONPath expression is unusable, or undefined. Script evaluation is never enabled, so a
+ * filter `[?(…)]` or script `[(…)]` segment, which the runtime would refuse at the first poll, is
+ * refused here.
+ */
 export function jsonPathProblem(path: string): string | undefined {
   if (!path.startsWith("$")) return "A JSONPath expression must start with $";
   let depth = 0;
@@ -30,6 +34,10 @@ export function jsonPathProblem(path: string): string | undefined {
   }
   if (depth !== 0) return "Unbalanced brackets in the JSONPath expression";
   try {
+    // Evaluating against {} may not reach a filter or script segment, which the runtime refuses.
+    const refused = JSONPath.toPathArray(path).find((segment) => /^\s*\??\(/.test(segment));
+    if (refused !== undefined)
+      return `Filter and script expressions such as [${refused.trim()}] are not evaluated (no expression in a config runs code); select with names, indexes, slices, * or .. only`;
     JSONPath({ path, json: {}, eval: false, wrap: true });
   } catch (error) {
     return `Invalid JSONPath expression: ${(error as Error).message}`;

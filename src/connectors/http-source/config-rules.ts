@@ -6,7 +6,7 @@ import { ConfigError } from "../../errors.ts";
 import type { ClientTls } from "../../http/http-client.ts";
 import { loadTlsMaterial } from "../../http/tls-material.ts";
 import type { ConfigProblem } from "../../plugin/descriptor.ts";
-import type { HttpSourceConfig } from "./config.ts";
+import { type HttpSourceConfig, httpSourceConfig } from "./config.ts";
 import { cronProblem, jsonPathProblem, validUrl } from "./config-checks.ts";
 import { parseHeaders } from "./headers.ts";
 
@@ -50,10 +50,10 @@ export function crossKeyErrors(c: HttpSourceConfig): ConfigProblem[] {
   }
   if (upper(c["http.offset.mode"]) !== "NONE")
     need("http.offset.field", `http.offset.mode=${upper(c["http.offset.mode"])}`);
-  const field = c["http.offset.field"];
-  if (field?.startsWith("$")) {
-    const problem = jsonPathProblem(field);
-    if (problem) out.push({ key: "http.offset.field", message: problem });
+  for (const fieldKey of ["http.offset.field", "http.record.key.field"] as const) {
+    const field = c[fieldKey];
+    const problem = field?.startsWith("$") ? jsonPathProblem(field) : undefined;
+    if (problem) out.push({ key: fieldKey, message: problem });
   }
   for (const codeText of c["http.response.error.codes"]) {
     const code = Number(codeText);
@@ -88,6 +88,18 @@ export function crossKeyErrors(c: HttpSourceConfig): ConfigProblem[] {
     }
   }
   return out;
+}
+
+/** The parsed config, checked per key and across keys; throws a ConfigError naming each key at fault. */
+export function checkedConfig(config: Record<string, string>): HttpSourceConfig {
+  const c = httpSourceConfig.parse(config);
+  const problems = crossKeyErrors(c);
+  if (problems.length > 0)
+    throw new ConfigError(
+      problems.map((p) => `${p.key}: ${p.message}`).join("; "),
+      new Map(problems.map((p) => [p.key, [p.message]])),
+    );
+  return c;
 }
 
 /** The client TLS of a parsed config: the stores when http.ssl.enabled, else system CAs. */

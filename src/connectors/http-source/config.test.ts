@@ -88,8 +88,9 @@ describe("offsets", () => {
   test("encode and decode round-trip, mid-poll state included", () => {
     const stored = {
       offset: "2024-01-01T00:00:00Z",
+      seen: ["a1"],
       pollTime: 5,
-      resume: { nextOffset: "2024-02-01T00:00:00Z", page: { url: "https://a/x?c=1", cursor: "1" }, skip: 3 },
+      resume: { nextOffset: "2024-02-01T00:00:00Z", nextSeen: ["b2", "c3"], page: { cursor: "1" }, skip: 3 },
     };
     expect(decodeOffset(encodeOffset(stored))).toEqual(stored);
   });

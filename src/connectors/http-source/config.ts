@@ -3,10 +3,11 @@
  * `PUT …/config/validate` and docs/plugins are derived from here. Key names are those of the HTTP
  * Source Connector document, so its example configs work unchanged; keys it leaves open (timeouts,
  * cron time zone, OAuth2 client authentication, store types, …) follow the same naming.
- * Rules across keys are in config-rules.ts.
+ * Rules across keys are in config-rules.ts; the TLS keys are declared in tls-keys.ts.
  */
 import { check, defineConfig, key } from "../../plugin/config-def.ts";
 import { jsonPathProblem, nonNegative, positive, validTimezone, validUrl } from "./config-checks.ts";
+import { tlsKeys } from "./tls-keys.ts";
 
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 export const TIMER_TYPES = ["interval", "cron"] as const;
@@ -14,7 +15,6 @@ export const OFFSET_MODES = ["NONE", "TIMESTAMP", "CURSOR"] as const;
 export const PAGINATION_TYPES = ["NONE", "OFFSET", "CURSOR", "LINK_HEADER"] as const;
 export const AUTH_TYPES = ["NONE", "BASIC", "OAUTH2"] as const;
 export const BEHAVIORS = ["fail", "log", "ignore"] as const;
-const STORE_TYPES = ["JKS", "PKCS12", "PEM"];
 
 const G = {
   request: "Request",
@@ -24,7 +24,6 @@ const G = {
   pagination: "Pagination",
   auth: "Authentication",
   errors: "Errors and retries",
-  tls: "TLS",
   rate: "Rate limits",
 };
 
@@ -78,7 +77,7 @@ export const httpSourceConfig = defineConfig({
     validators: [check.oneOfIgnoreCase(["JSON"])],
   }),
   "http.response.records.path": key.string({
-    doc: "JSONPath to the records in the response: `$.data[*]` (each element of `data`), `$[*]` (each element of a top-level array), `$` (the whole response as one record). Script expressions are not evaluated.",
+    doc: "JSONPath to the records in the response: `$.data[*]` (each element of `data`), `$[*]` (each element of a top-level array), `$` (the whole response as one record). Filter `[?(…)]` and script `[(…)]` expressions are refused: no expression is evaluated.",
     default: "$",
     group: G.response,
     validators: [jsonPathProblem],
@@ -114,11 +113,16 @@ export const httpSourceConfig = defineConfig({
     validators: [validTimezone],
   }),
   "http.offset.mode": key.string({
-    doc: "`NONE`: no offset. `TIMESTAMP`: the offset is the latest `http.offset.field` value seen (ISO-8601 or epoch), and records not newer than the offset are skipped. `CURSOR`: the offset is the `http.offset.field` value of the last record. The offset is stored as the source offset once Kafka acknowledged the records.",
+    doc: "`NONE`: no offset. `TIMESTAMP`: the offset is the latest `http.offset.field` value seen (ISO-8601 or epoch), and records not newer than the offset are skipped, except, with http.record.key.field, those at the offset's own instant whose key was not delivered yet. `CURSOR`: the offset is the `http.offset.field` value of the last record. The offset is stored as the source offset once Kafka acknowledged the records.",
     default: "NONE",
     group: G.offset,
     recommended: [...OFFSET_MODES],
     validators: [check.oneOfIgnoreCase(OFFSET_MODES)],
+  }),
+  "http.record.key.field": key.string({
+    doc: "The record field that identifies a record, also its Kafka record key (a string: the field's text): a name, a dotted path (`meta.id`) or a JSONPath (`$.meta.id`). With http.offset.mode=TIMESTAMP, the records delivered at the offset's own instant are remembered by this key, so those the API answers again are not repeated, even when their text changes, and one added at that instant is delivered. Unset: records have no key, and records at the offset's own instant are skipped.",
+    default: null,
+    group: G.offset,
   }),
   "http.offset.field": key.string({
     doc: "The record field holding the offset: a name, a dotted path (`meta.updated_at`) or a JSONPath (`$.meta.updated_at`).",
@@ -131,7 +135,7 @@ export const httpSourceConfig = defineConfig({
     group: G.offset,
   }),
   "http.pagination.type": key.string({
-    doc: '`NONE`, `OFFSET` (offset/limit query parameters), `CURSOR` (a cursor taken from each response) or `LINK_HEADER` (RFC 8288 `Link: <url>; rel="next"`, GitHub style). All pages of one poll are fetched back to back; a page loop that does not advance stops with a warning.',
+    doc: '`NONE`, `OFFSET` (offset/limit query parameters), `CURSOR` (a cursor taken from each response) or `LINK_HEADER` (RFC 8288 `Link: <url>; rel="next"`, GitHub style; followed only to the origin of http.url, else the poll ends with a warning). All pages of one poll are fetched back to back; a page loop that does not advance stops with a warning.',
     default: "NONE",
     group: G.pagination,
     recommended: [...PAGINATION_TYPES],
@@ -168,6 +172,12 @@ export const httpSourceConfig = defineConfig({
     doc: "CURSOR: JSONPath to the next cursor in the response. Pagination stops when it is missing, null or empty.",
     default: null,
     group: G.pagination,
+  }),
+  "http.pagination.max.pages": key.int({
+    doc: "The most pages one poll reads; when reached, the poll ends with a warning and the next poll starts at the first page. With OFFSET pagination, a page that repeats the previous one (same body or same records: an API that ignores the offset parameter) also ends the poll with a warning.",
+    default: 10000,
+    group: G.pagination,
+    validators: [positive],
   }),
   "http.auth.type": key.string({
     doc: "`NONE`, `BASIC` (http.auth.user/password) or `OAUTH2` (client credentials).",
@@ -223,55 +233,13 @@ export const httpSourceConfig = defineConfig({
     group: G.errors,
   }),
   "behavior.on.error": key.string({
-    doc: "What an error status or an unreadable response does: `fail` stops the task (FAILED, with the status, URL and reason), `log` logs it and skips to the next poll, `ignore` skips silently. Unset: `fail` with errors.tolerance=none, else `log` (errors.log.enable=true) or `ignore`. Connection and TLS failures that outlast the retries always fail the task.",
+    doc: "What an error status or an unreadable response does: `fail` stops the task (FAILED, with the status, URL and reason), `log` logs it and skips to the next poll, `ignore` skips silently. The next poll resumes at the failed page once after a 408, 429, 5xx, a response too large or an unreadable body; otherwise (or when it fails again) it starts anew from the stored offset. Unset: `fail` with errors.tolerance=none, else `log` (errors.log.enable=true) or `ignore`. Connection and TLS failures that outlast the retries always fail the task.",
     default: null,
     group: G.errors,
     recommended: [...BEHAVIORS],
     validators: [check.oneOfIgnoreCase(BEHAVIORS)],
   }),
-  "http.ssl.enabled": key.boolean({
-    doc: "Use the trust and key stores below for https URLs (without them the system's CAs are trusted).",
-    default: false,
-    group: G.tls,
-  }),
-  "http.ssl.truststore.location": key.string({
-    doc: "Trust store (JKS, PKCS12 or PEM) with the CAs that sign the server's certificate.",
-    default: null,
-    group: G.tls,
-  }),
-  "http.ssl.truststore.password": key.password({
-    doc: "The trust store's password.",
-    default: null,
-    group: G.tls,
-  }),
-  "http.ssl.truststore.type": key.string({
-    doc: "JKS, PKCS12 or PEM; unset: recognised from the file.",
-    default: null,
-    group: G.tls,
-    validators: [check.oneOfIgnoreCase(STORE_TYPES)],
-  }),
-  "http.ssl.keystore.location": key.string({
-    doc: "Key store (JKS, PKCS12 or PEM with key and chain) with the client certificate for mTLS.",
-    default: null,
-    group: G.tls,
-  }),
-  "http.ssl.keystore.password": key.password({ doc: "The key store's password.", default: null, group: G.tls }),
-  "http.ssl.keystore.type": key.string({
-    doc: "JKS, PKCS12 or PEM; unset: recognised from the file.",
-    default: null,
-    group: G.tls,
-    validators: [check.oneOfIgnoreCase(STORE_TYPES)],
-  }),
-  "http.ssl.key.password": key.password({
-    doc: "The private key's password, when it differs from the key store's.",
-    default: null,
-    group: G.tls,
-  }),
-  "http.ssl.verification.enabled": key.boolean({
-    doc: "Verify the server's certificate and host name. Turn off only for tests.",
-    default: true,
-    group: G.tls,
-  }),
+  ...tlsKeys,
   "http.throttle.max.requests": key.int({
     doc: "At most this many requests per http.throttle.window.ms, across all tasks of the connector (retries and pages included). 0: no limit.",
     default: 0,

@@ -5,9 +5,7 @@
  */
 import type { Config, SourceConnector } from "../../api/connector.ts";
 import type { SourceMap } from "../../api/record.ts";
-import { ConfigError } from "../../errors.ts";
-import { httpSourceConfig } from "./config.ts";
-import { crossKeyErrors } from "./config-rules.ts";
+import { checkedConfig } from "./config-rules.ts";
 import { type OffsetMode, validateAlteredOffsets } from "./offsets.ts";
 import { releaseConnectorThrottle } from "./rate-limit.ts";
 
@@ -15,12 +13,7 @@ export class HttpSourceConnector implements SourceConnector {
   private config: Config = {};
 
   start(config: Config): void {
-    const problems = crossKeyErrors(httpSourceConfig.parse(config));
-    if (problems.length > 0)
-      throw new ConfigError(
-        problems.map((p) => `${p.key}: ${p.message}`).join("; "),
-        new Map(problems.map((p) => [p.key, [p.message]])),
-      );
+    checkedConfig(config);
     this.config = config;
   }
 

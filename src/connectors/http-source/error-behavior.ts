@@ -24,6 +24,11 @@ export function errorStatus(status: number, codes: readonly string[]): "ok" | "e
   return codes.some((c) => Number(c) === status) ? "error" : "other";
 }
 
+/** 408, 429 and 5xx: statuses that may pass by the next poll. */
+export function passingStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
 /** The start of an error response's body for the error message (whitespace folded, at most 300 bytes). */
 export function bodySnippet(body: Uint8Array): string {
   const text = new TextDecoder().decode(body.subarray(0, 300)).replace(/\s+/g, " ").trim();

@@ -25,3 +25,12 @@ export function parseHeaders(text: string): HeaderList {
 export function isSensitiveHeader(name: string): boolean {
   return SENSITIVE.test(name);
 }
+
+/** Registers the values of sensitive headers as secrets: the whole value and the credential after its scheme. */
+export function registerHeaderSecrets(headers: HeaderList, logs: { registerSecret(secret: string): void }): void {
+  for (const [header, value] of headers) {
+    if (!isSensitiveHeader(header)) continue;
+    logs.registerSecret(value);
+    logs.registerSecret(value.split(/\s+/).at(-1) ?? value);
+  }
+}

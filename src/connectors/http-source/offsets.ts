@@ -5,17 +5,27 @@
  * Stored offset (every record carries one; the runtime commits the last acknowledged):
  *   `offset`     the offset the current poll started from (between polls: the next poll's offset)
  *   `poll_time`  when that poll started (epoch ms): the schedule resumes from it after a restart
+ *   `offset_seen` TIMESTAMP with http.record.key.field: fingerprints of the keys of the records
+ *                delivered whose field is the offset's own instant (see `isNewRecord`); absent
+ *                without a key field, when unknown (offsets of earlier versions, http.initial.offset,
+ *                an offset set through REST) or past MAX_SEEN records
  * and, while a poll is between pages (the record is not the poll's last):
- *   `next_offset` the offset the poll will end with, as far as it got
- *   `page_url`   the URL of the record's page; `page_cursor` / `page_position` its pagination state
- *   `skip`       how many records of that page are already delivered
+ *   `next_offset` the offset the poll will end with, as far as it got (`next_seen`: as offset_seen)
+ *   `skip`       how many records of the record's page are already delivered
+ *   the page's pagination state: `page_position` (OFFSET), `page_cursor` (CURSOR), or `page_link`
+ *                and `page_link_params` (LINK_HEADER, page-link.ts); none for a poll's first page
  * so a restart mid-poll refetches that page, skips what Kafka has, and goes on with the next pages
- * instead of losing the rest of the poll. Operators edit it with PATCH /connectors/{c}/offsets:
+ * instead of losing the rest of the poll. The page's URL is rebuilt from the current http.url, so
+ * what http.url's user info and query carry (keys, passwords) is never stored, nor its path when the
+ * page has the same (a key in the path of a link to another path is: page-link.ts). Offsets of earlier versions stored
+ * `page_url` instead: still read (as `legacyUrl`), never logged. Operators edit it with
+ * PATCH /connectors/{c}/offsets:
  * `{"offset": "2024-05-01T00:00:00Z"}` is enough.
  */
 import type { SourceMap } from "../../api/record.ts";
 import { ConnectError } from "../../errors.ts";
 import { redactUrl } from "../../http/http-client.ts";
+import { epochNanos } from "./instant.ts";
 
 export type OffsetMode = "NONE" | "TIMESTAMP" | "CURSOR";
 /** A long integer (beyond ±2^53) is kept as the string of its digits, so it never loses precision. */
@@ -23,17 +33,42 @@ export type OffsetValue = string | number | null;
 
 export const PARTITION_URL = "url";
 
-export interface PageState {
-  readonly url: string;
+/** Where a page is in its poll: what the stored offset keeps of it. */
+export interface StoredPage {
   readonly cursor?: string;
   readonly position?: number;
+  /** LINK_HEADER: the page's path and query without http.url's parameters (page-link.ts). */
+  readonly link?: string;
+  readonly linkParams?: readonly string[];
+  /** The `page_url` an earlier version stored. */
+  readonly legacyUrl?: string;
 }
+
+/** A page of a poll: its URL and its pagination state. */
+export interface PageState extends StoredPage {
+  readonly url: string;
+}
+
+/**
+ * TIMESTAMP: fingerprints (records.ts keyFingerprint) of the keys of the records already delivered
+ * whose field is the offset's own instant; null when unknown.
+ */
+export type Seen = readonly string[] | null;
+
+/** At most this many fingerprints are kept; past it, records at the offset's instant are not new. */
+export const MAX_SEEN = 1000;
 
 export interface StoredOffset {
   readonly offset: OffsetValue;
+  readonly seen?: Seen;
   readonly pollTime?: number;
   /** Present while a poll is between pages. */
-  readonly resume?: { readonly nextOffset: OffsetValue; readonly page: PageState; readonly skip: number };
+  readonly resume?: {
+    readonly nextOffset: OffsetValue;
+    readonly nextSeen?: Seen;
+    readonly page: StoredPage;
+    readonly skip: number;
+  };
 }
 
 export function sourcePartition(url: string): SourceMap {
@@ -42,12 +77,16 @@ export function sourcePartition(url: string): SourceMap {
 
 export function encodeOffset(o: StoredOffset): SourceMap {
   const out: Record<string, unknown> = { offset: o.offset };
+  if (o.seen) out.offset_seen = o.seen;
   if (o.pollTime !== undefined) out.poll_time = o.pollTime;
   if (o.resume) {
+    const page = o.resume.page;
     out.next_offset = o.resume.nextOffset;
-    out.page_url = o.resume.page.url;
-    if (o.resume.page.cursor !== undefined) out.page_cursor = o.resume.page.cursor;
-    if (o.resume.page.position !== undefined) out.page_position = o.resume.page.position;
+    if (o.resume.nextSeen) out.next_seen = o.resume.nextSeen;
+    if (page.position !== undefined) out.page_position = page.position;
+    if (page.cursor !== undefined) out.page_cursor = page.cursor;
+    if (page.link !== undefined) out.page_link = page.link;
+    if (page.linkParams !== undefined) out.page_link_params = [...page.linkParams];
     out.skip = o.resume.skip;
   }
   return out;
@@ -68,64 +107,57 @@ function nonNegativeInt(value: unknown, name: string): number {
   return n;
 }
 
+function text(value: unknown, name: string): string {
+  if (typeof value !== "string") throw new ConnectError(`The '${name}' of an HTTP source offset must be a string`);
+  return value;
+}
+
+function texts(value: unknown, name: string): string[] {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === "string"))
+    throw new ConnectError(`The '${name}' of an HTTP source offset must be a list of strings`);
+  return value;
+}
+
 /** Reads a stored offset; throws a ConnectError with the reason when it is malformed. */
 export function decodeOffset(map: SourceMap): StoredOffset {
   if (!("offset" in map)) throw new ConnectError("An HTTP source offset must be null or contain the key 'offset'");
   const offset = offsetValue(map.offset, "offset");
   const pollTime = map.poll_time === undefined ? undefined : nonNegativeInt(map.poll_time, "poll_time");
-  if (map.page_url === undefined || map.page_url === null) return { offset, pollTime };
-  if (typeof map.page_url !== "string")
+  const seen = map.offset_seen == null ? null : texts(map.offset_seen, "offset_seen");
+  const legacy = map.page_url !== undefined && map.page_url !== null;
+  if (!legacy && (map.skip === undefined || map.skip === null)) return { offset, seen, pollTime };
+  if (legacy && typeof map.page_url !== "string")
     throw new ConnectError("The 'page_url' of an HTTP source offset must be a string");
-  const page: PageState = {
-    url: map.page_url,
+  const page: StoredPage = {
     ...(typeof map.page_cursor === "string" ? { cursor: map.page_cursor } : {}),
     ...(map.page_position !== undefined ? { position: nonNegativeInt(map.page_position, "page_position") } : {}),
+    ...(map.page_link !== undefined ? { link: text(map.page_link, "page_link") } : {}),
+    ...(map.page_link_params !== undefined ? { linkParams: texts(map.page_link_params, "page_link_params") } : {}),
+    ...(legacy ? { legacyUrl: map.page_url as string } : {}),
   };
   return {
     offset,
+    seen,
     pollTime,
     resume: {
       nextOffset: offsetValue(map.next_offset, "next_offset"),
+      nextSeen: map.next_seen == null ? null : texts(map.next_seen, "next_seen"),
       page,
       skip: map.skip === undefined ? 0 : nonNegativeInt(map.skip, "skip"),
     },
   };
 }
 
-/** Epoch ms of an ISO-8601 text or an epoch number (seconds below 10^11, else milliseconds). */
-export function timestampOf(value: OffsetValue): number | null {
-  if (value === null || value === "") return null;
-  const n = typeof value === "number" ? value : /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : Number.NaN;
-  if (Number.isFinite(n)) return Math.abs(n) < 1e11 ? n * 1000 : n;
-  const parsed = Date.parse(value as string);
-  return Number.isFinite(parsed) ? parsed : null;
-}
-
-const INTEGER = /^\s*-?\d+\s*$/;
-const SECONDS_BELOW = 100_000_000_000n;
-
 /**
- * An epoch integer in milliseconds as timestampOf scales it, exactly (a long integer offset, kept
- * as its digits, e.g. nanoseconds, compares to the last digit); null for anything else.
+ * Order of two TIMESTAMP offsets: by the exact instant when both are timestamps (instant.ts), else
+ * as text.
  */
-function exactEpoch(value: OffsetValue): bigint | null {
-  let n: bigint;
-  if (typeof value === "number" && Number.isSafeInteger(value)) n = BigInt(value);
-  else if (typeof value === "string" && INTEGER.test(value)) n = BigInt(value.trim());
-  else return null;
-  return n < SECONDS_BELOW && n > -SECONDS_BELOW ? n * 1000n : n;
-}
-
-/** Order of two TIMESTAMP offsets: by time when both parse (exactly for integers), else as text. */
 export function compareOffsets(a: OffsetValue, b: OffsetValue): number {
   if (a === null || a === "") return b === null || b === "" ? 0 : -1;
   if (b === null || b === "") return 1;
-  const ea = exactEpoch(a);
-  const eb = exactEpoch(b);
+  const ea = epochNanos(a);
+  const eb = epochNanos(b);
   if (ea !== null && eb !== null) return ea < eb ? -1 : ea > eb ? 1 : 0;
-  const ta = timestampOf(a);
-  const tb = timestampOf(b);
-  if (ta !== null && tb !== null) return ta - tb;
   const sa = String(a);
   const sb = String(b);
   return sa < sb ? -1 : sa > sb ? 1 : 0;
@@ -138,10 +170,55 @@ export function advanceOffset(mode: OffsetMode, current: OffsetValue, value: Off
   return compareOffsets(value, current) > 0 ? value : current;
 }
 
-/** TIMESTAMP: a record is new when its field is after the poll's starting offset (or it has none). */
-export function isNewRecord(mode: OffsetMode, pollOffset: OffsetValue, value: OffsetValue): boolean {
+/**
+ * TIMESTAMP: a record is new when its field is after the poll's starting offset (or it has none),
+ * or at the offset's own instant and its key is not among those delivered at that instant (`seen`;
+ * `print`: the fingerprint of the record's key, undefined without one): an API asked for
+ * `since=${offset}` answers the records at that instant again, and one added there since the last
+ * poll is new. castorm's OffsetRecordFilterFactory also goes by the record key (the last one's);
+ * a set of keys does not depend on the order of the response. Keys, not texts: a record whose text
+ * changes per response (a signed URL, a `served_at`) is still the same record. With no key (no
+ * `print`, a record without one) or `seen` unknown (null), a record at the offset's own instant is
+ * not new, as before.
+ */
+export function isNewRecord(
+  mode: OffsetMode,
+  pollOffset: OffsetValue,
+  value: OffsetValue,
+  seen: Seen = null,
+  print?: () => string | undefined,
+): boolean {
   if (mode !== "TIMESTAMP" || value === null || pollOffset === null || pollOffset === "") return true;
-  return compareOffsets(value, pollOffset) > 0;
+  const order = compareOffsets(value, pollOffset);
+  if (order !== 0) return order > 0;
+  if (seen === null || print === undefined) return false;
+  const fingerprint = print();
+  return fingerprint !== undefined && !seen.includes(fingerprint);
+}
+
+/**
+ * TIMESTAMP: the fingerprints at the best offset after a record whose field is `value` moved the
+ * best offset from `before` to `after`: the record key's alone when it set a later best (none for a
+ * record without a key), added when it is at the best's instant (null past MAX_SEEN), unchanged
+ * otherwise.
+ */
+export function seenAfter(
+  seen: Seen,
+  before: OffsetValue,
+  after: OffsetValue,
+  value: OffsetValue,
+  print: () => string | undefined,
+): Seen {
+  if (value === null || compareOffsets(value, after) !== 0) return seen;
+  const fingerprint = print();
+  if (compareOffsets(after, before) > 0) return fingerprint === undefined ? [] : [fingerprint];
+  if (seen === null || fingerprint === undefined || seen.includes(fingerprint)) return seen;
+  return seen.length < MAX_SEEN ? [...seen, fingerprint] : null;
+}
+
+/** The stored offset without the keys seen: for a task without http.record.key.field. */
+export function withoutSeen(stored: StoredOffset): StoredOffset {
+  return { ...stored, seen: null, ...(stored.resume ? { resume: { ...stored.resume, nextSeen: null } } : {}) };
 }
 
 /** Checks offsets written through the REST API (the connector's alterOffsets). */
@@ -154,12 +231,7 @@ export function validateAlteredOffsets(
       throw new ConnectError(`Partition objects should contain the key '${PARTITION_URL}' with the connector's URL`);
     if (offset === null) continue;
     const decoded = decodeOffset(offset);
-    if (
-      mode === "TIMESTAMP" &&
-      decoded.offset !== null &&
-      decoded.offset !== "" &&
-      timestampOf(decoded.offset) === null
-    )
+    if (mode === "TIMESTAMP" && decoded.offset !== null && decoded.offset !== "" && epochNanos(decoded.offset) === null)
       throw new ConnectError(
         `The 'offset' ${JSON.stringify(decoded.offset)} is not a timestamp (ISO-8601 or epoch) as http.offset.mode=TIMESTAMP needs`,
       );

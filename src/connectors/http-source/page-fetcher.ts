@@ -4,11 +4,14 @@
  * more), retries with backoff and Retry-After, and the metrics `http_source_requests_total`,
  * `http_source_errors_total` and `http_source_request_duration_seconds` (per task: the runtime adds
  * the connector and task labels).
- * Returns the final response whatever its status; throws the last transport error (or the abort
- * reason when the task pauses or stops).
+ * Returns the final response whatever its status. A transport failure, or an OAuth2 token endpoint
+ * unreachable (or answering 429/5xx), that outlasts http.retry.max.attempts is thrown as a
+ * ConnectError that fails the task; the abort reason is thrown when the task pauses or stops.
  */
-import { HttpClient, type HttpResponse, redactUrl as redacted } from "../../http/http-client.ts";
+import { ConnectError } from "../../errors.ts";
+import { HttpClient, type HttpResponse, HttpTransportError, redactUrl as redacted } from "../../http/http-client.ts";
 import { sendWithRetry } from "../../http/retry-policy.ts";
+import { RetriableTokenRequestError } from "../../http/token-provider.ts";
 import type { Counter, Histogram, PluginMetrics } from "../../metrics/plugin-metrics.ts";
 import type { BackoffPolicy } from "../../util/backoff.ts";
 import type { Clock } from "../../util/clock.ts";
@@ -103,12 +106,25 @@ export class PageFetcher {
   constructor(private readonly o: PageFetcherOptions) {}
 
   async fetch(req: PageRequest, signal: AbortSignal): Promise<HttpResponse> {
-    let response = await this.send(req, signal);
-    if (response.status === 401 && this.lastAuth !== undefined && this.o.auth.rejected(this.lastAuth)) {
-      this.o.log.info(`${req.method} ${redacted(req.url)} answered 401: renewing the credentials and trying once more`);
-      response = await this.send(req, signal);
+    try {
+      let response = await this.send(req, signal);
+      if (response.status === 401 && this.lastAuth !== undefined && this.o.auth.rejected(this.lastAuth)) {
+        this.o.log.info(
+          `${req.method} ${redacted(req.url)} answered 401: renewing the credentials and trying once more`,
+        );
+        response = await this.send(req, signal);
+      }
+      return response;
+    } catch (error) {
+      // An unreachable server or token endpoint after the retries fails the task (not retriable:
+      // the runtime would otherwise retry the poll forever). Both messages are free of secrets.
+      if (!signal.aborted && (error instanceof HttpTransportError || error instanceof RetriableTokenRequestError))
+        throw new ConnectError(
+          `${req.method} ${redacted(req.url)} failed after ${this.o.maxAttempts} attempts: ${error.message}`,
+          { cause: error },
+        );
+      throw error;
     }
-    return response;
   }
 
   private lastAuth: [string, string] | null | undefined;

@@ -5,11 +5,17 @@
  *   CURSOR       the cursor at `cursor.path` in the response goes into `<cursor.param>`; a missing,
  *                null or empty cursor ends the poll.
  *   LINK_HEADER  the `rel="next"` target of the Link header (RFC 8288), resolved against the
- *                page's URL, so relative and absolute links both work (GitHub style).
- * The task guards against loops (a page URL or cursor seen twice in one poll).
+ *                page's URL, so relative and absolute links both work (GitHub style). A link is
+ *                followed only to http.url's origin (scheme, host and port): the request carries
+ *                http.headers and the credentials, which must never reach another server (nor go
+ *                from https to http); any other target ends the poll with a warning.
+ * A page's URL is always built on http.url, also when a poll resumes from a stored offset
+ * (`resumedPage`: the stored pagination state, never a stored URL).
+ * Where pagination ends although a next page is offered (loops, repeats, max pages): page-guard.ts.
  */
 import type { HttpSourceConfig } from "./config.ts";
-import type { PageState } from "./offsets.ts";
+import type { PageState, StoredPage } from "./offsets.ts";
+import { linkUrl, storedLink } from "./page-link.ts";
 import { selectFirst } from "./records.ts";
 
 export type PaginationType = "NONE" | "OFFSET" | "CURSOR" | "LINK_HEADER";
@@ -22,6 +28,8 @@ export interface PaginationSettings {
   readonly initialPosition: number;
   readonly cursorParam: string;
   readonly cursorPath: string | null;
+  /** `http.pagination.max.pages`: pages one poll reads at most. */
+  readonly maxPages: number;
 }
 
 /** The pagination keys of a parsed config. */
@@ -34,6 +42,7 @@ export function paginationSettings(c: HttpSourceConfig): PaginationSettings {
     initialPosition: c["http.pagination.offset.initial"],
     cursorParam: c["http.pagination.cursor.param"],
     cursorPath: c["http.pagination.cursor.path"],
+    maxPages: c["http.pagination.max.pages"],
   };
 }
 
@@ -72,7 +81,21 @@ export function nextLink(header: string | null): string | null {
   return null;
 }
 
-export function nextPage(p: PaginationSettings, current: PageState, result: PageResult): PageState | null {
+/** Pagination ends early: the poll ends with this reason as a warning. */
+export interface PaginationStop {
+  readonly stop: string;
+}
+
+/**
+ * The page after `current`, null at the end, or why pagination stops early. `base` is http.url
+ * with the run's offset: its origin is the only one a URL taken from a response may lead to.
+ */
+export function nextPage(
+  p: PaginationSettings,
+  current: PageState,
+  result: PageResult,
+  base: string,
+): PageState | PaginationStop | null {
   switch (p.type) {
     case "NONE":
       return null;
@@ -95,7 +118,60 @@ export function nextPage(p: PaginationSettings, current: PageState, result: Page
     case "LINK_HEADER": {
       const target = nextLink(result.headers.get("link"));
       if (target === null || target.trim() === "") return null;
-      return { url: new URL(target.trim(), current.url).toString() };
+      let url: URL;
+      try {
+        url = new URL(target.trim(), current.url);
+      } catch {
+        return { stop: "the next link is not a URL" };
+      }
+      const origin = new URL(base).origin;
+      // The origin only: a link's path and query may hold secrets.
+      if (url.origin !== origin)
+        return { stop: `the next link leads to ${url.origin}, not to the origin of http.url (${origin})` };
+      return { url: url.toString(), ...storedLink(url, base) };
     }
   }
+}
+
+/**
+ * The page a stored pagination state names, built on `base` (the current http.url with the stored
+ * offset). An earlier version's `page_url` with neither cursor nor position (a Link page) keeps its
+ * path and query but takes http.url's current values for the parameters http.url has; on another
+ * origin it is not followed.
+ */
+export function resumedPage(p: PaginationSettings, base: string, page: StoredPage): PageState | PaginationStop {
+  if (page.position !== undefined)
+    return {
+      url: withParams(base, { [p.offsetParam]: String(page.position), [p.limitParam]: String(p.limit) }),
+      position: page.position,
+    };
+  if (page.cursor !== undefined)
+    return { url: withParams(base, { [p.cursorParam]: page.cursor }), cursor: page.cursor };
+  if (page.link !== undefined) {
+    const stored = { link: page.link, ...(page.linkParams ? { linkParams: page.linkParams } : {}) };
+    return { url: linkUrl(stored, base), ...stored };
+  }
+  if (page.legacyUrl !== undefined && page.legacyUrl !== base) {
+    let url: URL;
+    try {
+      url = new URL(page.legacyUrl);
+    } catch {
+      return { stop: "the stored page is not a URL" };
+    }
+    if (url.origin !== new URL(base).origin) return { stop: "the stored page is not on the origin of http.url" };
+    const names = [...new URL(base).searchParams.keys()];
+    for (const name of names) url.searchParams.delete(name);
+    const path = url.pathname === new URL(base).pathname ? "" : url.pathname;
+    const stored = { link: path + url.search, linkParams: names };
+    return { url: linkUrl(stored, base), ...stored };
+  }
+  return firstPage(p, base);
+}
+
+/** A page for a log line, without its URL (what http.url carries stays out of logs). */
+export function describePage(page: StoredPage): string {
+  if (page.position !== undefined) return `position ${page.position}`;
+  if (page.cursor !== undefined) return `cursor ${JSON.stringify(page.cursor)}`;
+  if (page.link !== undefined) return "the page of a next link";
+  return "the first page";
 }

@@ -1,10 +1,12 @@
 /**
- * One poll's run of pages: where it started, the best offset seen so far, the page to fetch next,
- * and the SourceRecords of a page with the source offsets a restart resumes from (the poll's last
- * record carries the poll's final offset). Used by HttpSourceTask.
+ * One poll's run of pages: where it started, the best offset seen so far, the page to fetch next
+ * (also when resumed from a stored offset), and the SourceRecords of a page with the source
+ * offsets a restart resumes from (the poll's last record carries the poll's final offset).
+ * Used by HttpSourceTask.
  */
 import { type SourceRecord, sourceRecord } from "../../api/record.ts";
 import type { Clock } from "../../util/clock.ts";
+import type { HttpSourceConfig } from "./config.ts";
 import {
   advanceOffset,
   encodeOffset,
@@ -12,61 +14,182 @@ import {
   type OffsetMode,
   type OffsetValue,
   type PageState,
+  type Seen,
+  type StoredOffset,
+  seenAfter,
+  sourcePartition,
 } from "./offsets.ts";
-import { fieldValue, type SelectedRecord } from "./records.ts";
+import { newTrail, type PageTrail } from "./page-guard.ts";
+import { type PaginationSettings, type PaginationStop, resumedPage } from "./pagination.ts";
+import {
+  fieldValue,
+  keyFingerprint,
+  type ResponseDocument,
+  recordKey,
+  type SelectedRecord,
+  selectRecords,
+} from "./records.ts";
 
 export interface Run {
-  readonly startedAt: number;
-  /** The offset the run started from (`${offset}`). */
+  /** When the poll started, or resumed after a failed page. */
+  startedAt: number;
+  /** http.url with the run's `${offset}`: the first page, and the origin every page must have. */
+  readonly base: string;
+  /** The offset the run started from (`${offset}`), and the records delivered at its instant. */
   readonly offset: OffsetValue;
+  readonly offsetSeen: Seen;
   best: OffsetValue;
+  bestSeen: Seen;
   page: PageState;
   skip: number;
-  readonly visited: Set<string>;
+  /** The pages read: where pagination must end (page-guard.ts). */
+  readonly trail: PageTrail;
+  /** A page failed: the run waits for the next scheduled poll, which resumes it at that page. */
+  suspended?: boolean;
+  /** The current page failed once already (the run was resumed at it). */
+  failedBefore?: boolean;
+}
+
+/** A run that starts at `startedAt` on `page`, from the task's offset and the records seen at it. */
+export function newRun(startedAt: number, base: string, offset: OffsetValue, seen: Seen, page: PageState): Run {
+  return { startedAt, base, offset, offsetSeen: seen, best: offset, bestSeen: seen, page, skip: 0, trail: newTrail() };
+}
+
+/**
+ * The run an offset stored in the middle of a poll resumes: at its page (built on `base`, the
+ * current http.url with the stored offset), records already delivered skipped; or why it cannot.
+ */
+export function resumedRun(
+  stored: StoredOffset,
+  resume: NonNullable<StoredOffset["resume"]>,
+  base: string,
+  p: PaginationSettings,
+  now: number,
+): Run | PaginationStop {
+  const page = resumedPage(p, base, resume.page);
+  if ("stop" in page) return page;
+  return {
+    startedAt: stored.pollTime ?? now,
+    base,
+    offset: stored.offset,
+    offsetSeen: stored.seen ?? null,
+    best: resume.nextOffset,
+    bestSeen: resume.nextSeen ?? null,
+    page,
+    skip: resume.skip,
+    trail: newTrail(),
+  };
+}
+
+/**
+ * Whether a run whose current page failed (its records not read, the task going on) is resumed at
+ * that page by the next scheduled poll, so the poll's earlier pages are not delivered again; else
+ * the next poll starts anew from the stored offset (the earlier pages are delivered again). A page
+ * is resumed once, and only after a failure that may pass (`passing`: 408, 429, 5xx, a response too
+ * large, an unreadable body): a page that fails again, another 4xx (an expired cursor or next link
+ * answers 400 or 410 for good) or a status outside http.response.error.codes starts anew, so a poll
+ * never asks for the same failed page forever.
+ */
+export function resumesAfterFailure(run: Run, passing: boolean): boolean {
+  return passing && !run.failedBefore;
+}
+
+/** The suspended `run` goes on at its failed page, as the poll that starts `now`. */
+export function resumeRun(run: Run, now: number): Run {
+  run.suspended = false;
+  run.failedBefore = true;
+  run.startedAt = now;
+  return run;
 }
 
 /** What the records of a page take from the task. */
 export interface PageRecordsOptions {
   readonly mode: OffsetMode;
-  /** `http.offset.field`. */
-  readonly field: string | null;
+  /** `http.response.records.path` and `http.offset.field`. */
+  readonly recordsPath: string;
+  readonly offsetField: string | null;
   readonly partition: Record<string, unknown>;
   /** `kafka.topic`. */
   readonly topic: string;
+  /** `http.record.key.field`: the records' keys, which identify them at the offset's instant. */
+  readonly keyField: string | null;
   readonly clock: Clock;
 }
 
-/** The page's records not yet delivered and new per the offset mode; advances `run.best`. */
-export function pageRecords(
-  run: Run,
-  elements: SelectedRecord[],
-  lastPage: boolean,
-  o: PageRecordsOptions,
-): SourceRecord[] {
-  const field = o.field;
-  const fresh: { index: number; element: unknown; best: OffsetValue }[] = [];
+/** The options of a task's pages, from its config. */
+export function pageRecordsOptions(c: HttpSourceConfig, clock: Clock): PageRecordsOptions {
+  return {
+    mode: c["http.offset.mode"].toUpperCase() as OffsetMode,
+    recordsPath: c["http.response.records.path"],
+    offsetField: c["http.offset.field"],
+    keyField: c["http.record.key.field"],
+    partition: { ...sourcePartition(c["http.url"]) },
+    topic: c["kafka.topic"],
+    clock,
+  };
+}
+
+/** A page's selected records, with the offset field and the key of each. */
+export interface PageContent {
+  readonly elements: SelectedRecord[];
+  /** `http.offset.field` of each record; nulls with mode NONE. */
+  readonly values: OffsetValue[];
+  /** `http.record.key.field` of each record; undefined without a key field or the record's field. */
+  readonly keys: (string | undefined)[];
+}
+
+/**
+ * The records of a parsed response with their offset fields and keys. Throws a ResponseFormatError
+ * when a path cannot be evaluated on the response or a record.
+ */
+export function pageContent(doc: ResponseDocument, o: PageRecordsOptions): PageContent {
+  const elements = selectRecords(doc, o.recordsPath);
+  const offsetField = o.mode === "NONE" ? null : o.offsetField;
+  const keyField = o.keyField;
+  return {
+    elements,
+    values: elements.map(({ parsed }) => (offsetField ? fieldValue(parsed, offsetField) : null)),
+    keys: elements.map((element) => (keyField ? recordKey(element, keyField) : undefined)),
+  };
+}
+
+/**
+ * The page's records not yet delivered and new per the offset mode; advances `run.best`. `last`:
+ * the poll's last page.
+ */
+export function pageRecords(run: Run, page: PageContent, last: boolean, o: PageRecordsOptions): SourceRecord[] {
+  const elements = page.elements;
+  const fresh: { index: number; element: unknown; key: string | undefined; best: OffsetValue; bestSeen: Seen }[] = [];
   for (let i = run.skip; i < elements.length; i++) {
-    const { value: element, parsed } = elements[i]!;
-    const value = o.mode === "NONE" || !field ? null : fieldValue(parsed, field);
+    const element = elements[i]!.value;
+    const value = page.values[i] ?? null;
+    const key = page.keys[i];
+    // Without a key field, nothing identifies a record at the offset's instant (isNewRecord).
+    const print = o.keyField ? () => (key === undefined ? undefined : keyFingerprint(key)) : undefined;
+    const before = run.best;
     run.best = advanceOffset(o.mode, run.best, value);
-    if (isNewRecord(o.mode, run.offset, value)) fresh.push({ index: i, element, best: run.best });
+    if (o.mode === "TIMESTAMP") run.bestSeen = print ? seenAfter(run.bestSeen, before, run.best, value, print) : null;
+    if (isNewRecord(o.mode, run.offset, value, run.offsetSeen, print))
+      fresh.push({ index: i, element, key, best: run.best, bestSeen: run.bestSeen });
   }
   const timestamp = o.clock.now();
-  return fresh.map(({ index, element, best }, n) => {
+  return fresh.map(({ index, element, key, best, bestSeen }, n) => {
     // The poll's last record carries the poll's final offset (later elements of the page, skipped
     // as not new, still count towards it); every other record says where to resume.
     const offset =
-      lastPage && n === fresh.length - 1
-        ? encodeOffset({ offset: run.best, pollTime: run.startedAt })
+      last && n === fresh.length - 1
+        ? encodeOffset({ offset: run.best, seen: run.bestSeen, pollTime: run.startedAt })
         : encodeOffset({
             offset: run.offset,
+            seen: run.offsetSeen,
             pollTime: run.startedAt,
-            resume: { nextOffset: best, page: run.page, skip: index + 1 },
+            resume: { nextOffset: best, nextSeen: bestSeen, page: run.page, skip: index + 1 },
           });
     return sourceRecord({
       sourcePartition: o.partition,
       sourceOffset: offset,
       topic: o.topic,
+      key: key ?? null,
       value: element,
       timestamp,
     });

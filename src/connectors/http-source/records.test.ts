@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { JsonText } from "../../api/data/json-text.ts";
-import { parseJsonBody, selectAll, selectRecords } from "./records.ts";
+import { parseJsonBody, ResponseFormatError, selectAll, selectRecords } from "./records.ts";
+import { api, startTask } from "./test-support.ts";
 
 const body = (text: string) => parseJsonBody(new TextEncoder().encode(text));
 const texts = (records: { value: unknown }[]) =>
@@ -22,5 +23,30 @@ describe("selectRecords", () => {
     const doc = body('{"items":[{"source":"sensor-1","v":1.50}]}');
     expect(texts(selectRecords(doc, "$..source"))).toEqual(["sensor-1"]);
     expect(texts(selectRecords(doc, "$.items[*]"))).toEqual(['json:{"source":"sensor-1","v":1.50}']);
+  });
+});
+
+describe("a body nested too deeply for the records path (review P3.11)", () => {
+  // Deep enough to overflow the stack of a recursive descent on any platform Bun runs on.
+  const deep = (depth: number) => `{"data":[${"[".repeat(depth)}${"]".repeat(depth)}]}`;
+
+  test("is a ResponseFormatError, and behavior.on.error decides: log goes on, fail fails with the reason", async () => {
+    using server = api(() => new Response(deep(100_000), { headers: { "content-type": "application/json" } }));
+    const config = { "http.url": `${server.base}/e`, "http.response.records.path": "$..*" };
+    const thrown = (() => {
+      try {
+        selectRecords(body(deep(100_000)), "$..*");
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(thrown).toBeInstanceOf(ResponseFormatError);
+    const tolerant = await startTask({ ...config, "behavior.on.error": "log" });
+    expect(await tolerant.task.poll(new AbortController().signal)).toBeNull();
+    expect(tolerant.logs.some((l) => l.includes("$..* could not be evaluated on the response"))).toBe(true);
+    const strict = await startTask({ ...config, "behavior.on.error": "fail" });
+    const error = await strict.task.poll(new AbortController().signal).catch((e) => e);
+    expect(error.name).toBe("ConnectError");
+    expect(error.message).toContain(`Unreadable response from GET ${server.base}/e: $..* could not be evaluated`);
   });
 });

@@ -13,7 +13,7 @@ import { JsonSpans } from "../../api/data/json-spans.ts";
 import { JsonText } from "../../api/data/json-text.ts";
 import type { OffsetValue } from "./offsets.ts";
 
-/** The response could not be read as records (not JSON, not UTF-8). */
+/** The response could not be read as records (not JSON, not UTF-8, a path that fails on it). */
 export class ResponseFormatError extends Error {
   override name = "ResponseFormatError";
 }
@@ -58,21 +58,55 @@ interface Found {
  * object: what is inside it (its source text) is never selected, by `$..*` or otherwise.
  */
 function query(json: unknown, path: string): Found[] {
-  const found = JSONPath({ path, json: json as object, eval: false, wrap: true, resultType: "all" }) as Found[];
-  return found.filter((f) => !(f.parent instanceof JsonNumberText));
+  return unreadableOnError(path, () => {
+    const found = JSONPath({ path, json: json as object, eval: false, wrap: true, resultType: "all" }) as Found[];
+    return found.filter((f) => !(f.parent instanceof JsonNumberText));
+  });
+}
+
+/**
+ * Runs `select`; whatever it throws (a RangeError on a deeply nested body, …) is a
+ * ResponseFormatError, so behavior.on.error decides what follows instead of the task failing.
+ */
+function unreadableOnError<T>(path: string, select: () => T): T {
+  try {
+    return select();
+  } catch (error) {
+    if (error instanceof ResponseFormatError) throw error;
+    throw new ResponseFormatError(`${path} could not be evaluated on the response (${(error as Error).message})`);
+  }
 }
 
 /** The records `path` selects in `doc`, in document order, as described above. */
 export function selectRecords(doc: ResponseDocument, path: string): SelectedRecord[] {
   const found = query(doc.json, path);
   let spans: JsonSpans | undefined;
-  return found.map(({ value, pointer }) => {
-    const kind = typeof value;
-    if (kind === "string" || kind === "boolean" || value === null) return { value, parsed: value };
-    spans ??= new JsonSpans(doc.text);
-    const text = spans.text(pointer);
-    return { value: text === undefined ? value : new JsonText(text), parsed: value };
-  });
+  return unreadableOnError(path, () =>
+    found.map(({ value, pointer }) => {
+      const kind = typeof value;
+      if (kind === "string" || kind === "boolean" || value === null) return { value, parsed: value };
+      spans ??= new JsonSpans(doc.text);
+      const text = spans.text(pointer);
+      return { value: text === undefined ? value : new JsonText(text), parsed: value };
+    }),
+  );
+}
+
+/**
+ * A record's key (`http.record.key.field`): the field's text, undefined when the record has none.
+ * Throws a ResponseFormatError when a JSONPath field cannot be evaluated on the record.
+ */
+export function recordKey(record: SelectedRecord, field: string): string | undefined {
+  const value = fieldValue(record.parsed, field);
+  return value === null ? undefined : String(value);
+}
+
+/**
+ * A record key's fingerprint for the TIMESTAMP offset (offsets.ts): xxHash64, a stable algorithm, so
+ * a fingerprint stored before a restart or an upgrade still matches.
+ */
+export function keyFingerprint(key: string): string {
+  return Bun.hash.xxHash64(key).toString(36);
 }
 
 /** Every value `path` selects in `json`, in document order. */

@@ -11,26 +11,49 @@
  *
  * Errors: a status in http.response.error.codes (default: ≥ 400) after retries, or a body that is
  * not JSON, goes to behavior.on.error (fail → the task FAILS with the status and redacted URL; log
- * / ignore → the poll ends, the offset stays, the next poll follows the schedule). Connection and
- * TLS failures that outlast http.retry.max.attempts fail the task.
+ * / ignore → the poll stops at the failed page and the offset stays). A status outside the error
+ * codes ends the poll with a warning. The next scheduled poll resumes at the failed page once, for
+ * a failure that may pass (408, 429, 5xx, too large, unreadable), so the pages before it are not
+ * delivered again; else it starts anew from the offset (poll-run.ts resumesAfterFailure).
+ * Connection and TLS failures, and an unreachable OAuth2 token endpoint, that outlast
+ * http.retry.max.attempts fail the task.
  */
 import type { Config, SourceTask, SourceTaskContext } from "../../api/connector.ts";
 import type { SourceRecord } from "../../api/record.ts";
-import { ConfigError, ConnectError } from "../../errors.ts";
-import { HttpResponseTooLargeError, HttpTransportError, redactUrl } from "../../http/http-client.ts";
+import { ConnectError } from "../../errors.ts";
+import { HttpResponseTooLargeError, redactUrl } from "../../http/http-client.ts";
 import { PluginMetrics } from "../../metrics/plugin-metrics.ts";
 import { within } from "../../util/async.ts";
 import type { Clock } from "../../util/clock.ts";
 import { type Logger, logManager } from "../../util/logger.ts";
-import { type HttpSourceConfig, httpSourceConfig } from "./config.ts";
-import { crossKeyErrors } from "./config-rules.ts";
-import { type Behavior, bodySnippet, errorBehavior, errorStatus } from "./error-behavior.ts";
-import { isSensitiveHeader, parseHeaders } from "./headers.ts";
-import { decodeOffset, type OffsetMode, type OffsetValue, sourcePartition } from "./offsets.ts";
+import type { HttpSourceConfig } from "./config.ts";
+import { checkedConfig } from "./config-rules.ts";
+import { type Behavior, bodySnippet, errorBehavior, errorStatus, passingStatus } from "./error-behavior.ts";
+import { parseHeaders, registerHeaderSecrets } from "./headers.ts";
+import { decodeOffset, type OffsetValue, type PageState, type Seen, withoutSeen } from "./offsets.ts";
 import { type HttpSourceMetrics, httpSourceMetrics, type PageFetcher, pageFetcherOf } from "./page-fetcher.ts";
-import { firstPage, nextPage, type PaginationSettings, paginationSettings } from "./pagination.ts";
-import { pageRecords, type Run } from "./poll-run.ts";
-import { parseJsonBody, ResponseFormatError, type SelectedRecord, selectRecords } from "./records.ts";
+import { repeatedPage, unfollowedPage } from "./page-guard.ts";
+import {
+  describePage,
+  firstPage,
+  nextPage,
+  type PaginationSettings,
+  type PaginationStop,
+  paginationSettings,
+} from "./pagination.ts";
+import {
+  newRun,
+  type PageContent,
+  type PageRecordsOptions,
+  pageContent,
+  pageRecords,
+  pageRecordsOptions,
+  type Run,
+  resumedRun,
+  resumeRun,
+  resumesAfterFailure,
+} from "./poll-run.ts";
+import { parseJsonBody, ResponseFormatError } from "./records.ts";
 import { type Schedule, scheduleOf } from "./schedule.ts";
 
 const MAX_IDLE_WAIT_MS = 1000;
@@ -50,11 +73,11 @@ export class HttpSourceTask implements SourceTask {
   private fetcher!: PageFetcher;
   private schedule!: Schedule;
   private pagination!: PaginationSettings;
-  private mode: OffsetMode = "NONE";
+  private pageOptions!: PageRecordsOptions;
   private behavior: Behavior = "fail";
   private headers: [string, string][] = [];
-  private partition: Record<string, unknown> = {};
   private offset: OffsetValue = null;
+  private offsetSeen: Seen = null;
   private run: Run | undefined;
   private due = 0;
   /** The page request in progress, possibly started by an earlier poll. */
@@ -66,13 +89,7 @@ export class HttpSourceTask implements SourceTask {
   }
 
   async start(config: Config): Promise<void> {
-    const c = httpSourceConfig.parse(config);
-    const problems = crossKeyErrors(c);
-    if (problems.length > 0)
-      throw new ConfigError(
-        problems.map((p) => `${p.key}: ${p.message}`).join("; "),
-        new Map(problems.map((p) => [p.key, [p.message]])),
-      );
+    const c = checkedConfig(config);
     this.c = c;
     const name = config.name ?? "http-source";
     this.log = this.context.logger;
@@ -80,44 +97,36 @@ export class HttpSourceTask implements SourceTask {
     this.metrics = httpSourceMetrics(this.context.pluginMetrics ?? new PluginMetrics());
     // Every counter shows from the start, at 0, so dashboards and rate() see the series.
     for (const counter of [this.metrics.requests, this.metrics.errors, this.metrics.records]) counter.inc({}, 0);
-    this.mode = c["http.offset.mode"].toUpperCase() as OffsetMode;
+    this.pageOptions = pageRecordsOptions(c, this.clock);
     this.behavior = errorBehavior(c["behavior.on.error"], config);
     this.headers = parseHeaders(c["http.headers"] ?? "");
-    for (const [header, value] of this.headers) {
-      if (!isSensitiveHeader(header)) continue;
-      // The whole value and the credential after its scheme ("Bearer <token>").
-      logManager.registerSecret(value);
-      logManager.registerSecret(value.split(/\s+/).at(-1) ?? value);
-    }
+    registerHeaderSecrets(this.headers, logManager);
     this.pagination = paginationSettings(c);
     this.schedule = scheduleOf(c);
     this.fetcher = pageFetcherOf(c, name, this.clock, this.log, this.metrics);
-    this.partition = { ...sourcePartition(c["http.url"]) };
     await this.restore();
   }
 
   private async restore(): Promise<void> {
-    const stored = await this.context.offsetStorageReader.offset(this.partition);
+    const stored = await this.context.offsetStorageReader.offset(this.pageOptions.partition);
     const now = this.clock.now();
     if (stored === null) {
       this.offset = this.c["http.initial.offset"];
       this.due = this.schedule.first(now, undefined);
       return;
     }
-    const decoded = decodeOffset(stored);
+    // Without a key field, no record is identified at the offset's instant: fingerprints are moot.
+    const decoded = this.c["http.record.key.field"] ? decodeOffset(stored) : withoutSeen(decodeOffset(stored));
     this.offset = decoded.offset;
+    this.offsetSeen = decoded.seen ?? null;
     if (decoded.resume) {
-      this.log.info(
-        `Resuming the interrupted poll at ${redactUrl(decoded.resume.page.url)} after ${decoded.resume.skip} records`,
-      );
-      this.run = {
-        startedAt: decoded.pollTime ?? now,
-        offset: decoded.offset,
-        best: decoded.resume.nextOffset,
-        page: decoded.resume.page,
-        skip: decoded.resume.skip,
-        visited: new Set(),
-      };
+      const base = this.substitute(this.c["http.url"], true, decoded.offset);
+      const run = resumedRun(decoded, decoded.resume, base, this.pagination, now);
+      if ("stop" in run) this.log.warn(`Not resuming the interrupted poll: ${run.stop}; the next poll starts anew`);
+      else {
+        this.log.info(`Resuming the interrupted poll at ${describePage(run.page)} after ${run.skip} records`);
+        this.run = run;
+      }
     }
     this.due = this.schedule.first(now, decoded.pollTime);
   }
@@ -133,14 +142,14 @@ export class HttpSourceTask implements SourceTask {
     const out: SourceRecord[] = [];
     while (!active.aborted && out.length < MAX_POLL_RECORDS) {
       if (!this.pending) {
-        if (!this.run) {
+        if (!this.run || this.run.suspended) {
           if (out.length > 0) break;
           const wait = this.due - this.clock.now();
           if (wait > 0) {
             await this.clock.sleep(Math.min(wait, MAX_IDLE_WAIT_MS), active);
             if (this.due > this.clock.now() || active.aborted) return null;
           }
-          this.run = this.startRun();
+          this.run = this.run ? resumeRun(this.run, this.clock.now()) : this.startRun();
         }
         this.pending = this.fetchInBackground(this.run, active);
       }
@@ -157,7 +166,8 @@ export class HttpSourceTask implements SourceTask {
       if (!this.run) break;
     }
     // The next page is fetched while the runtime sends these records to Kafka.
-    if (this.run && !this.pending && !active.aborted) this.pending = this.fetchInBackground(this.run, active);
+    if (this.run && !this.run.suspended && !this.pending && !active.aborted)
+      this.pending = this.fetchInBackground(this.run, active);
     return out.length > 0 ? out : null;
   }
 
@@ -169,22 +179,31 @@ export class HttpSourceTask implements SourceTask {
   }
 
   private startRun(): Run {
-    const startedAt = this.clock.now();
     const base = this.substitute(this.c["http.url"], true);
-    return {
-      startedAt,
-      offset: this.offset,
-      best: this.offset,
-      page: firstPage(this.pagination, base),
-      skip: 0,
-      visited: new Set(),
-    };
+    return newRun(this.clock.now(), base, this.offset, this.offsetSeen, firstPage(this.pagination, base));
   }
 
   private endRun(run: Run): void {
     this.offset = run.best;
+    this.offsetSeen = run.bestSeen;
     this.run = undefined;
     this.due = this.schedule.next(run.startedAt);
+  }
+
+  /**
+   * The run's page failed (`error`: a failure behavior.on.error handles, else a status outside the
+   * error codes, always a warning). Unless it fails the task, the next scheduled poll resumes the run
+   * at that page or starts anew from the offset (resumesAfterFailure; `passing`: it may pass).
+   */
+  private pageFailed(run: Run, reason: string, o: { error: boolean; passing: boolean }): void {
+    if (o.error && this.behavior === "fail") throw new ConnectError(`${reason} (behavior.on.error=fail)`);
+    const resume = resumesAfterFailure(run, o.passing);
+    this.due = this.schedule.next(run.startedAt);
+    const then = `the next poll at ${new Date(this.due).toISOString()} ${resume ? "resumes at this page" : "starts anew from the stored offset"}`;
+    if (!o.error) this.log.warn(`${reason}; ${then}`);
+    else if (this.behavior === "log") this.log.warn(`${reason}; skipped (behavior.on.error=log), ${then}`);
+    if (resume) run.suspended = true;
+    else this.run = undefined;
   }
 
   private substitute(template: string, encode: boolean, offset = this.run?.offset ?? this.offset): string {
@@ -194,7 +213,6 @@ export class HttpSourceTask implements SourceTask {
 
   /** Fetches the run's current page; returns its new records and moves the run on (or ends it). */
   private async fetchPage(run: Run, signal: AbortSignal): Promise<SourceRecord[]> {
-    run.visited.add(run.page.url);
     const method = this.c["http.method"].toUpperCase();
     const body = this.c["http.request.body"];
     const url = run.page.url;
@@ -212,63 +230,58 @@ export class HttpSourceTask implements SourceTask {
     } catch (error) {
       if (signal.aborted) throw error;
       if (error instanceof HttpResponseTooLargeError) {
-        this.onError(error.message, run);
-        this.endRun({ ...run, best: run.offset });
+        this.pageFailed(run, error.message, { error: true, passing: true });
         return [];
       }
-      if (error instanceof HttpTransportError)
-        throw new ConnectError(
-          `${method} ${redactUrl(url)} failed after ${this.c["http.retry.max.attempts"]} attempts: ${error.message}`,
-          { cause: error },
-        );
       throw error;
     }
     const status = errorStatus(response.status, this.c["http.response.error.codes"]);
     if (status !== "ok") {
       const reason = `HTTP ${response.status} from ${method} ${redactUrl(url)}: ${bodySnippet(response.body)}`;
-      if (status === "error") this.onError(reason, run);
-      else this.log.warn(`${reason}; the poll ends here`);
-      this.endRun({ ...run, best: run.offset });
+      this.pageFailed(run, reason, {
+        error: status === "error",
+        passing: status === "error" && passingStatus(response.status),
+      });
       return [];
     }
-    let json: unknown;
-    let elements: SelectedRecord[];
+    let page: PageContent;
+    let next: PageState | PaginationStop | null;
     try {
       const doc = parseJsonBody(response.body);
-      json = doc.json;
-      elements = selectRecords(doc, this.c["http.response.records.path"]);
+      page = pageContent(doc, this.pageOptions);
+      const result = { headers: response.headers, json: doc.json, recordCount: page.elements.length };
+      next = nextPage(this.pagination, run.page, result, run.base);
     } catch (error) {
       if (!(error instanceof ResponseFormatError)) throw error;
-      this.onError(`Unreadable response from ${method} ${redactUrl(url)}: ${error.message}`, run);
-      this.endRun({ ...run, best: run.offset });
+      this.pageFailed(run, `Unreadable response from ${method} ${redactUrl(url)}: ${error.message}`, {
+        error: true,
+        passing: true,
+      });
       return [];
     }
-    let next = nextPage(this.pagination, run.page, { headers: response.headers, json, recordCount: elements.length });
-    if (next && (run.visited.has(next.url) || (next.cursor !== undefined && next.cursor === run.page.cursor))) {
-      this.log.warn(`Pagination does not advance (${redactUrl(next.url)} again): the poll ends here`);
+    const repeated = repeatedPage(run.trail, url, response.body, page.elements, this.pagination.type === "OFFSET");
+    if (repeated) {
+      this.log.warn(`${repeated} (${redactUrl(url)}): its records are not delivered again, the poll ends here`);
+      this.endRun(run);
+      return [];
+    }
+    if (next && "stop" in next) {
+      this.log.warn(`Pagination ends: ${next.stop}; the poll ends here`);
       next = null;
     }
-    const records = pageRecords(run, elements, next === null, {
-      mode: this.mode,
-      field: this.c["http.offset.field"],
-      partition: this.partition,
-      topic: this.c["kafka.topic"],
-      clock: this.clock,
-    });
+    const unfollowed = next && unfollowedPage(run.trail, run.page, next, this.pagination.maxPages);
+    if (unfollowed) {
+      this.log.warn(`${unfollowed}: the poll ends here`);
+      next = null;
+    }
+    const records = pageRecords(run, page, next === null, this.pageOptions);
     this.metrics.records.inc({}, records.length);
     if (next) {
       run.page = next;
       run.skip = 0;
+      run.failedBefore = false;
     } else this.endRun(run);
     return records;
-  }
-
-  private onError(reason: string, run: Run): void {
-    if (this.behavior === "fail") throw new ConnectError(`${reason} (behavior.on.error=fail)`);
-    if (this.behavior === "log")
-      this.log.warn(
-        `${reason}; skipped (behavior.on.error=log), next poll at ${new Date(this.schedule.next(run.startedAt)).toISOString()}`,
-      );
   }
 
   stop(): void {

@@ -1,6 +1,6 @@
 /**
  * Test support for the HTTP source's unit tests: a clock that fast-forwards through every sleep
- * (recording it), an in-memory offset reader, and a task wired to them.
+ * (recording it), an in-memory offset reader, a task wired to them, and a recording API server.
  */
 import type { SourceRecord } from "../../api/record.ts";
 import { PluginMetrics } from "../../metrics/plugin-metrics.ts";
@@ -77,4 +77,33 @@ export function commit(harness: TaskHarness, records: readonly SourceRecord[]): 
   const last = records.at(-1);
   if (last?.sourcePartition && last.sourceOffset)
     harness.offsets.set(JSON.stringify(last.sourcePartition), { ...last.sourceOffset });
+}
+
+export interface Seen {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: Headers;
+  body: string;
+}
+
+/** A real HTTP server on 127.0.0.1, port 0, recording every request it answers. */
+export function api(handler: (req: Request, url: URL, n: number) => Response | Promise<Response>) {
+  const seen: Seen[] = [];
+  const server = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    fetch: async (req) => {
+      const url = new URL(req.url);
+      seen.push({
+        method: req.method,
+        path: url.pathname,
+        query: Object.fromEntries(url.searchParams),
+        headers: req.headers,
+        body: await req.text(),
+      });
+      return handler(req, url, seen.length);
+    },
+  });
+  return Object.assign(server, { seen, base: `http://127.0.0.1:${server.port}` });
 }

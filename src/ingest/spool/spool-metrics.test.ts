@@ -9,7 +9,7 @@ describe("SpoolMetrics", () => {
     let now = 1_000_000;
     const store = await SpoolStore.open(dir.path, { now: () => now });
     const metrics = new SpoolMetrics(() => now);
-    const writer = { drained: 0 };
+    const writer = { drained: 0, quarantined: 0 };
     metrics.attach("c1", writer, store);
     await store.append("c1", [new Uint8Array(100), new Uint8Array(50)]);
     expect(metrics.degradedTrace("c1")).toBeNull();
@@ -29,6 +29,22 @@ describe("SpoolMetrics", () => {
     now += 1_000;
     expect(metrics.degradedTrace("c1")).toBeNull();
     expect(metrics.snapshot("c1")?.drainRate).toBeGreaterThan(0);
+    await store.close();
+  });
+
+  test("records quarantined count across the connector's writers (P1.1)", async () => {
+    await using dir = await tempDir("spool-metrics-");
+    const store = await SpoolStore.open(dir.path);
+    const metrics = new SpoolMetrics();
+    const first = { drained: 0, quarantined: 2 };
+    metrics.attach("c1", first, store);
+    metrics.detach("c1", first);
+    metrics.attach("c1", { drained: 0, quarantined: 1 }, store);
+    const families = Object.fromEntries(metrics.families().map((f) => [f.name, f]));
+    expect(families.ingest_spool_quarantined_total).toMatchObject({
+      type: "counter",
+      samples: [{ labels: { connector: "c1" }, value: 3 }],
+    });
     await store.close();
   });
 });

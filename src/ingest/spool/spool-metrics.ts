@@ -1,6 +1,7 @@
 /**
  * Spool gauges for /metrics, per connector in ingest.ack.mode=spool: records and bytes waiting,
- * age of the oldest record, records drained to Kafka (counter) and the drain rate over the last
+ * age of the oldest record, records drained to Kafka and records quarantined (counters: Kafka
+ * refused them for good, spool-writer.ts) and the drain rate over the last
  * minute, and the duration of the last group commit. The task attaches its SpoolWriter when it
  * starts and detaches it when it stops; app.ts adds `families()` to /metrics and `degradedTrace`
  * to the task's status: a spool whose oldest record waits longer than DEGRADED_AFTER_MS means
@@ -11,6 +12,7 @@ import type { SpoolStore } from "../../store/spool-store.ts";
 
 interface Drainer {
   readonly drained: number;
+  readonly quarantined: number;
 }
 
 interface Attached {
@@ -18,8 +20,9 @@ interface Attached {
   readonly store: SpoolStore;
   /** (time ms, drained) samples, oldest first, spanning about a minute. */
   readonly samples: [number, number][];
-  /** Drained by writers of this connector that have stopped. */
+  /** Drained (quarantined) by writers of this connector that have stopped. */
   base: number;
+  quarantinedBase: number;
 }
 
 const WINDOW_MS = 60_000;
@@ -33,14 +36,16 @@ export class SpoolMetrics {
   attach(connector: string, writer: Drainer, store: SpoolStore): void {
     const previous = this.attached.get(connector);
     const base = previous ? previous.base + previous.writer.drained : 0;
-    this.attached.set(connector, { writer, store, samples: [], base });
+    const quarantinedBase = previous ? previous.quarantinedBase + previous.writer.quarantined : 0;
+    this.attached.set(connector, { writer, store, samples: [], base, quarantinedBase });
   }
 
   detach(connector: string, writer: Drainer): void {
     const a = this.attached.get(connector);
     if (a?.writer !== writer) return;
     a.base += writer.drained;
-    a.writer = { drained: 0 };
+    a.quarantinedBase += writer.quarantined;
+    a.writer = { drained: 0, quarantined: 0 };
   }
 
   /** Records per second drained over the last minute (0 until two samples exist). */
@@ -65,6 +70,7 @@ export class SpoolMetrics {
       bytes: stats.bytes,
       oldestAgeSeconds: stats.oldestAt === null ? 0 : Math.max(0, (this.now() - stats.oldestAt) / 1000),
       drained: a.base + a.writer.drained,
+      quarantined: a.quarantinedBase + a.writer.quarantined,
       drainRate: this.drainRate(connector),
       lastCommitMs: a.store.lastCommitMs,
     };
@@ -107,6 +113,12 @@ export class SpoolMetrics {
         "ingest_spool_drained_total",
         "Records sent from the spool and acknowledged by Kafka.",
         (s) => s.drained,
+        "counter",
+      ),
+      gauge(
+        "ingest_spool_quarantined_total",
+        "Records Kafka refused for good (INVALID_TIMESTAMP, MESSAGE_TOO_LARGE, …), moved from the spool to its quarantine table.",
+        (s) => s.quarantined,
         "counter",
       ),
       gauge("ingest_spool_drain_rate", "Records per second drained to Kafka over the last minute.", (s) => s.drainRate),

@@ -6,6 +6,7 @@ import {
   KafkaJSProtocolError,
 } from "kafkajs";
 import { isRetriable } from "../../errors.ts";
+import { kafkaErrorOf } from "../kafka-port.ts";
 import { wrap } from "./errors.ts";
 
 describe("wrap", () => {
@@ -30,5 +31,15 @@ describe("wrap", () => {
       cause: tooLarge,
     });
     expect(isRetriable(wrap(outer, "send"))).toBe(false);
+  });
+
+  test("the broker's answer is named on the wrapped error (kafkaErrorOf, P1.1); a connection error names none", () => {
+    const refused = new KafkaJSProtocolError("INVALID_TIMESTAMP" as never);
+    Object.assign(refused, { type: "INVALID_TIMESTAMP", retriable: false });
+    const outer = new (KafkaJSNonRetriableError as new (e: Error, o: { cause: Error }) => Error)(refused, {
+      cause: refused,
+    });
+    expect(kafkaErrorOf(wrap(outer, "send"))).toBe("INVALID_TIMESTAMP");
+    expect(kafkaErrorOf(wrap(new KafkaJSConnectionError("connect ECONNREFUSED"), "send"))).toBeUndefined();
   });
 });

@@ -2,6 +2,7 @@
  * kafkajs errors → the gateway's error vocabulary, keeping whether a retry may cure them.
  */
 import { ConnectError, RetriableError } from "../../errors.ts";
+import { withKafkaError } from "../kafka-port.ts";
 
 /**
  * kafkajs errors that a retry may cure carry `retriable: true`. When kafkajs runs out of its own
@@ -18,8 +19,22 @@ function retriable(error: unknown, depth = 0): boolean {
   return e?.retriable === true;
 }
 
+/** The protocol error's name (e.g. INVALID_TIMESTAMP) of a KafkaJSProtocolError in the cause chain. */
+function protocolErrorType(error: unknown): string | undefined {
+  let e = error as { name?: string; type?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; depth < 8 && e; depth++) {
+    if (e.name === "KafkaJSProtocolError" && typeof e.type === "string") return e.type;
+    if (e.cause === e) break;
+    e = e.cause as typeof e;
+  }
+  return undefined;
+}
+
 export function wrap(error: unknown, what: string): Error {
   if (error instanceof ConnectError) return error;
   const message = `${what}: ${(error as { message?: string })?.message ?? String(error)}`;
-  return retriable(error) ? new RetriableError(message, { cause: error }) : new ConnectError(message, { cause: error });
+  const wrapped = retriable(error)
+    ? new RetriableError(message, { cause: error })
+    : new ConnectError(message, { cause: error });
+  return withKafkaError(wrapped, protocolErrorType(error));
 }

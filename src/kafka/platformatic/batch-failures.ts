@@ -4,7 +4,7 @@
  * and the throttle on retry warnings (an outage would otherwise flood the log).
  */
 import { protocolErrorsCodesById } from "@platformatic/kafka";
-import { NotSentError } from "../kafka-port.ts";
+import { NotSentError, withKafkaError } from "../kafka-port.ts";
 import type { Batch } from "./partition-batches.ts";
 
 /** What an error code means when the broker gives no message (as Java's exception messages say). */
@@ -19,6 +19,11 @@ export function describeBatch(b: Batch, code: number, message: string | null | u
   const name = protocolErrorsCodesById[code] ?? `error code ${code}`;
   const why = message || (b.count === 1 ? EXPLANATIONS[code] : undefined);
   return `Kafka rejected ${what}: ${name}${why ? ` (${why})` : ""}`;
+}
+
+/** `error`, marked with the name of the broker's answer `code` (the port's kafkaErrorOf). */
+export function brokerAnswer<E extends Error>(error: E, code: number): E {
+  return withKafkaError(error, code > 0 ? protocolErrorsCodesById[code] : undefined);
 }
 
 /** Why `b` came back: the request's error when it failed as a whole, else the broker's answer. */

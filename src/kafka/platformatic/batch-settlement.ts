@@ -6,7 +6,7 @@
  * is split instead (batch-split.ts). A partition whose broker lost this producer's state starts
  * again with a new epoch (`restart`).
  */
-import { describeBatch, failureDetail, notSentAfter, RetryWarnings } from "./batch-failures.ts";
+import { brokerAnswer, describeBatch, failureDetail, notSentAfter, RetryWarnings } from "./batch-failures.ts";
 import { splitBatch } from "./batch-split.ts";
 import { retriable as isRetriable, isUnknownTopic } from "./errors.ts";
 import type { Batch, PartitionBatches } from "./partition-batches.ts";
@@ -111,7 +111,8 @@ export class BatchSettlement {
       b.part.replace(b, pieces, stamp);
     } catch (error) {
       const why = (error as Error)?.message ?? String(error);
-      this.fail(b, this.s.error(`${describeBatch(b, code, message)}; could not split it: ${why}`, false, error));
+      const failure = this.s.error(`${describeBatch(b, code, message)}; could not split it: ${why}`, false, error);
+      this.fail(b, brokerAnswer(failure, code));
       return;
     }
     // Settled by its pieces from now on (after replace: if that throws, `b` is failed instead).

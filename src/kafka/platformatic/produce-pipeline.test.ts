@@ -1,7 +1,7 @@
 import { describe, expect, setSystemTime, test } from "bun:test";
 import { NetworkError, ProtocolError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
-import { NotSentError } from "../kafka-port.ts";
+import { kafkaErrorOf, NotSentError } from "../kafka-port.ts";
 import { cutRuns, PartlyWrittenBatch } from "./batch-split.ts";
 import type { SplitRecords } from "./partition-batches.ts";
 import { type PipelineSettings, ProducePipeline } from "./produce-pipeline.ts";
@@ -286,6 +286,8 @@ describe("ProducePipeline (idempotent)", () => {
     expect(pipeline.failure?.message).toBe(
       "Kafka rejected 1 record(s) for t-0: MESSAGE_TOO_LARGE (the record is larger than the topic's max.message.bytes or the broker's message.max.bytes)",
     );
+    // The broker's answer by name, for the runtime's per-record refusals (P1.1).
+    expect(kafkaErrorOf(pipeline.failure)).toBe("MESSAGE_TOO_LARGE");
     await expect(pipeline.append("t", 1, batch(11), 1)).rejects.toThrow("MESSAGE_TOO_LARGE");
     expect(broker.requests).toHaveLength(1);
   });
@@ -404,6 +406,7 @@ describe("ProducePipeline when a batch is too large for the topic (MESSAGE_TOO_L
       "Kafka rejected 1 record(s) for t-0: MESSAGE_TOO_LARGE (the record is larger than the topic's max.message.bytes or the broker's message.max.bytes)",
     );
     expect((error.cause as Error & { retriable: boolean }).retriable).toBe(false);
+    expect(kafkaErrorOf(error)).toBe("MESSAGE_TOO_LARGE");
     expect(broker.logs.get("t-0")).toEqual([0, 1, 2]);
     expect(pipeline.failure?.message).toBe(
       "Kafka rejected 1 record(s) for t-0: MESSAGE_TOO_LARGE (the record is larger than the topic's max.message.bytes or the broker's message.max.bytes)",

@@ -28,7 +28,7 @@
  * record too large fails (fatal, as above), and so does a batch whose pieces cannot be encoded.
  * Without idempotence, batches carry no sequence; order holds with maxInFlight 1 (as in Java).
  */
-import { describeBatch, notSent, notSentAfter } from "./batch-failures.ts";
+import { brokerAnswer, describeBatch, notSent, notSentAfter } from "./batch-failures.ts";
 import { BatchSettlement } from "./batch-settlement.ts";
 import {
   type Batch,
@@ -278,7 +278,7 @@ export class ProducePipeline {
       else if (verdict === "not-sent") this.settlement.fail(b, notSentAfter(b, b.part.failure!));
       else if (verdict === "reset") this.settlement.restart(b, code, a?.errorMessage, this.epoch);
       else if (verdict === "fatal")
-        this.settlement.fail(b, this.s.error(describeBatch(b, code, a?.errorMessage), false));
+        this.settlement.fail(b, brokerAnswer(this.s.error(describeBatch(b, code, a?.errorMessage), false), code));
       else {
         if (verdict === "retry-after-metadata") this.leaders.stale = true;
         this.settlement.retry(b, code, a?.errorMessage);

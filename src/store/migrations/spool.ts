@@ -5,10 +5,11 @@
 import type { Migration } from "./index.ts";
 
 /**
- * What makes an EMPTY spool file of version 4 one of version 3, and one of version 3 one of
+ * What makes a spool file of version 5 one of version 4 (its quarantined records go), an EMPTY one of version 4 one of version 3, and one of version 3 one of
  * version 2 (README "Losing or downgrading the spool file" quotes them word for word; a test
  * checks that, and that version 2 reads the result).
  */
+export const SPOOL_DOWNGRADE_TO_4 = "DROP TABLE spool_quarantine; PRAGMA user_version = 4";
 export const SPOOL_DOWNGRADE_TO_3 = "DROP TABLE spool_acked; PRAGMA user_version = 3";
 export const SPOOL_DOWNGRADE_TO_2 =
   "DROP INDEX spool_partition_rows; CREATE INDEX spool_partition_seq ON spool (partition, seq); ALTER TABLE spool DROP COLUMN lengths; ALTER TABLE spool DROP COLUMN record_count; PRAGMA user_version = 2";
@@ -61,5 +62,27 @@ export const spoolMigrations: readonly Migration[] = [
     version: 4,
     name: "spool partly acknowledged rows",
     sql: "CREATE TABLE spool_acked (seq INTEGER PRIMARY KEY, acked BLOB NOT NULL) STRICT",
+  },
+  {
+    // Records Kafka refused for good (INVALID_TIMESTAMP, MESSAGE_TOO_LARGE, …), moved out of the
+    // spool so that they do not block its drain (spool-quarantine.ts), in the same transaction as
+    // their delete: `seq` and `partition` as they were, `record` its bytes as spooled
+    // (spool-record.ts), `topic`, Kafka's error and message, when it was spooled and quarantined
+    // (ms since epoch). Kept until an operator deletes them (README). An older gateway refuses the
+    // file (newer than it knows); SPOOL_DOWNGRADE_TO_4 drops the table.
+    version: 5,
+    name: "spool quarantine",
+    sql: `
+      CREATE TABLE spool_quarantine (
+        seq INTEGER PRIMARY KEY,
+        partition TEXT NOT NULL,
+        topic TEXT,
+        record BLOB NOT NULL,
+        spooled_at INTEGER NOT NULL,
+        quarantined_at INTEGER NOT NULL,
+        kafka_error TEXT NOT NULL,
+        message TEXT NOT NULL
+      ) STRICT;
+    `,
   },
 ];

@@ -1,0 +1,70 @@
+import { describe, expect, test } from "bun:test";
+import { epochNanos } from "./instant.ts";
+import { compareOffsets, isNewRecord } from "./offsets.ts";
+import { api, startTask } from "./test-support.ts";
+
+const MS = 1_000_000n;
+const at = (iso: string) => BigInt(Date.parse(iso)) * MS;
+
+describe("epochNanos", () => {
+  test.each([
+    ["2024-06-01T10:00:00Z", at("2024-06-01T10:00:00Z")],
+    ["2024-06-01T10:00:00.123456789Z", at("2024-06-01T10:00:00Z") + 123_456_789n],
+    ["2024-06-01T10:00:00.1234567891Z", at("2024-06-01T10:00:00Z") + 123_456_789n],
+    ["2024-06-01T10:00:00.5Z", at("2024-06-01T10:00:00Z") + 500_000_000n],
+    ["2024-06-01T12:00:00.000001+02:00", at("2024-06-01T10:00:00Z") + 1_000n],
+    ["1960-01-01T00:00:00.25Z", at("1960-01-01T00:00:00Z") + 250_000_000n],
+    ["2024-06-01", at("2024-06-01T00:00:00Z")],
+    ["Sat, 01 Jun 2024 10:00:00 GMT", at("2024-06-01T10:00:00Z")],
+    ["1717236000", 1_717_236_000_000_000_000n],
+    [1717236000, 1_717_236_000_000_000_000n],
+    ["1717236000.000000123", 1_717_236_000_000_000_123n],
+    [1717236000.5, 1_717_236_000_500_000_000n],
+    ["1717236000123", 1_717_236_000_123_000_000n],
+    ["1717236000123.456", 1_717_236_000_123_456_000n],
+    ["-1.5", -1_500_000_000n],
+    ["not a time", null],
+    ["", null],
+    [null, null],
+  ] as const)("%p is %p ns", (value, ns) => {
+    expect(epochNanos(value)).toBe(ns);
+  });
+});
+
+describe("TIMESTAMP offsets compare exact instants (review P1.3)", () => {
+  test.each([
+    ["2024-06-01T10:00:00.123999Z", "2024-06-01T10:00:00.123456Z", 1],
+    ["2024-06-01T10:00:00.123456001Z", "2024-06-01T10:00:00.123456Z", 1],
+    ["2024-06-01T10:00:00.123456Z", "2024-06-01T10:00:00.123456000Z", 0],
+    ["2024-06-01T12:00:00.123456+02:00", "2024-06-01T10:00:00.123457Z", -1],
+    ["2024-06-01T10:00:00.1234567Z", "2024-06-01T10:00:00.123456700+00:00", 0],
+  ])("%s vs %s: %d", (a, b, order) => {
+    expect(Math.sign(compareOffsets(a, b))).toBe(order);
+  });
+
+  test("a record microseconds after the stored offset is new; one at the same instant is not", async () => {
+    const stored = "2024-06-01T10:00:00.123456Z";
+    expect(isNewRecord("TIMESTAMP", stored, "2024-06-01T10:00:00.123999Z")).toBe(true);
+    using server = api(() =>
+      Response.json([
+        { id: 1, ts: "2024-06-01T10:00:00.123Z" },
+        { id: 2, ts: "2024-06-01T10:00:00.123456Z" },
+        { id: 3, ts: "2024-06-01T10:00:00.123999Z" },
+        { id: 4, ts: "2024-06-01T12:00:00.1234561+02:00" },
+      ]),
+    );
+    const h = await startTask({
+      "http.url": `${server.base}/e?since=\${offset}`,
+      "http.response.records.path": "$[*]",
+      "http.offset.mode": "TIMESTAMP",
+      "http.offset.field": "ts",
+      "http.initial.offset": stored,
+    });
+    const records = await h.collect(3, 2);
+    expect(records.map((r) => (r.value as { text: string }).text)).toEqual([
+      '{"id":3,"ts":"2024-06-01T10:00:00.123999Z"}',
+      '{"id":4,"ts":"2024-06-01T12:00:00.1234561+02:00"}',
+    ]);
+    expect(records.at(-1)!.sourceOffset!.offset).toBe("2024-06-01T10:00:00.123999Z");
+  });
+});

@@ -1,0 +1,55 @@
+/**
+ * The exact instant of a TIMESTAMP offset, as epoch nanoseconds (bigint), so two offsets compare
+ * as the instants they name: fractional seconds to the nanosecond (as Java's Instant holds them)
+ * and the zone (`Z`, `+02:00`, `-0500`; none: local time, as Date.parse reads it). An ISO-8601
+ * text's whole seconds and zone are read by Date.parse, its fraction from the digits; digits past
+ * the ninth are dropped. Epoch numbers: seconds below 10^11, else milliseconds (an integer of any
+ * length is exact, so nanosecond integers compare to the last digit); a decimal fraction counts to
+ * the nanosecond. Any other text Date.parse reads (RFC 1123 …) counts to the millisecond.
+ * Used by offsets.ts.
+ */
+import type { OffsetValue } from "./offsets.ts";
+
+const NS_PER_MS = 1_000_000n;
+const NS_PER_S = 1_000_000_000n;
+const SECONDS_BELOW = 100_000_000_000n;
+const DECIMAL = /^\s*([+-]?)(\d+)(?:\.(\d*))?\s*$/;
+/** The fraction of an ISO-8601 time of day, `.` or `,` then digits, right after the seconds. */
+const TIME_FRACTION = /([T\s]\d{2}:\d{2}:\d{2})[.,](\d+)/i;
+
+/** `digits` read as a fraction of a unit of `scale` nanoseconds (truncated to whole nanoseconds). */
+function fraction(digits: string, scale: bigint): bigint {
+  if (digits === "") return 0n;
+  const width = scale.toString().length - 1;
+  return BigInt(digits.slice(0, width).padEnd(width, "0"));
+}
+
+function epochNumber(sign: string, whole: string, frac: string | undefined): bigint {
+  const n = BigInt(whole);
+  const seconds = n < SECONDS_BELOW;
+  const scale = seconds ? NS_PER_S : NS_PER_MS;
+  const ns = n * scale + fraction(frac ?? "", scale);
+  return sign === "-" ? -ns : ns;
+}
+
+/** Epoch nanoseconds of a TIMESTAMP offset value, or null when it is not a timestamp. */
+export function epochNanos(value: OffsetValue): bigint | null {
+  if (value === null) return null;
+  const text = typeof value === "number" ? (Number.isFinite(value) ? String(value) : "") : value;
+  if (text.trim() === "") return null;
+  const decimal = DECIMAL.exec(text);
+  if (decimal) return epochNumber(decimal[1]!, decimal[2]!, decimal[3]);
+  if (typeof value === "number") {
+    // Exponent notation (beyond 10^21 or below 10^-6): as precise as the number is.
+    const ms = Math.abs(value) < 1e11 ? value * 1000 : value;
+    return BigInt(Math.trunc(ms)) * NS_PER_MS;
+  }
+  const timeFraction = TIME_FRACTION.exec(text);
+  const whole = timeFraction ? text.replace(TIME_FRACTION, "$1") : text;
+  const ms = Date.parse(whole);
+  if (!Number.isFinite(ms)) return null;
+  const ns = BigInt(ms) * NS_PER_MS;
+  if (!timeFraction) return ns;
+  // The whole second is before the instant (also before 1970): the fraction adds.
+  return ns + fraction(timeFraction[2]!, NS_PER_S);
+}

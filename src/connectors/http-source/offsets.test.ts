@@ -1,0 +1,141 @@
+import { describe, expect, test } from "bun:test";
+import { materialized } from "../../api/data/json-text.ts";
+import { isNewRecord, MAX_SEEN, seenAfter } from "./offsets.ts";
+import { api, commit, startTask } from "./test-support.ts";
+
+const ids = (records: readonly { value: unknown }[]) =>
+  records.map((r) => (materialized(r.value) as { id: number }).id);
+
+describe("TIMESTAMP records at the offset's own instant (review P1.3, re-review P2-b: by record key, as castorm)", () => {
+  const T1 = "2024-06-01T10:00:00Z";
+  const T2 = "2024-06-01T10:00:01Z";
+  /** An API answering the events at or after `since`, in the order of `order`. */
+  type Event = { id?: number; ts: string; [field: string]: unknown };
+  function eventsApi(events: Event[], order: (e: Event[]) => Event[] = (e) => e) {
+    return api((_req, url) => {
+      const since = Date.parse(url.searchParams.get("since") || "1970-01-01T00:00:00Z");
+      return Response.json(order(events.filter((e) => Date.parse(e.ts) >= since)));
+    });
+  }
+  const config = (server: { base: string }, key: string | null = "id") => ({
+    "http.url": `${server.base}/events?since=\${offset}`,
+    "http.response.records.path": "$[*]",
+    "http.offset.mode": "TIMESTAMP",
+    "http.offset.field": "ts",
+    ...(key === null ? {} : { "http.record.key.field": key }),
+    "http.timer.interval.ms": "60000",
+  });
+
+  test("a record added at the stored instant is delivered; those delivered are not, in any order, also after a restart", async () => {
+    const events = [
+      { id: 1, ts: T1 },
+      { id: 2, ts: T2 },
+    ];
+    let reversed = false;
+    using server = eventsApi(events, (e) => (reversed ? [...e].reverse() : e));
+    const h = await startTask(config(server));
+    const first = await h.collect(2);
+    expect(ids(first)).toEqual([1, 2]);
+    expect(first.at(-1)!.sourceOffset).toEqual({
+      offset: T2,
+      offset_seen: [expect.any(String)],
+      poll_time: expect.any(Number),
+    });
+    commit(h, first);
+    events.push({ id: 3, ts: T2 });
+    const second = await h.collect(1, 100);
+    expect(ids(second)).toEqual([3]);
+    expect(server.seen.at(-1)!.query.since).toBe(T2);
+    expect(second[0]!.sourceOffset!.offset_seen).toHaveLength(2);
+    commit(h, second);
+    reversed = true;
+    expect(await h.collect(1, 70)).toEqual([]);
+    h.task.stop();
+    events.push({ id: 4, ts: T2 });
+    const restarted = await startTask(config(server), { offsets: h.offsets });
+    expect(ids(await restarted.collect(1, 200))).toEqual([4]);
+    expect(restarted.logs.join("\n")).not.toContain("Resuming");
+  });
+
+  test("an offset stored without offset_seen (earlier versions, REST, http.initial.offset) skips records at its instant, as before", async () => {
+    using server = eventsApi([
+      { id: 2, ts: T2 },
+      { id: 3, ts: T2 },
+      { id: 4, ts: "2024-06-01T10:00:02Z" },
+    ]);
+    const offsets = new Map([[JSON.stringify({ url: `${server.base}/events?since=\${offset}` }), { offset: T2 }]]);
+    const h = await startTask(config(server), { offsets });
+    expect(ids(await h.collect(3, 3))).toEqual([4]);
+  });
+
+  test("a record at the stored instant whose text changes per response (a signed URL) is delivered once", async () => {
+    let n = 0;
+    using server = api((_req, url) => {
+      n++;
+      const since = Date.parse(url.searchParams.get("since") || "1970-01-01T00:00:00Z");
+      const events = [
+        { id: 1, ts: T1, download: `https://files.test/1?sig=${n}` },
+        { id: 2, ts: T2, download: `https://files.test/2?sig=${n}` },
+      ];
+      return Response.json(events.filter((e) => Date.parse(e.ts) >= since));
+    });
+    const h = await startTask(config(server));
+    const records = await h.collect(10, 300);
+    expect(ids(records)).toEqual([1, 2]);
+    expect(records.map((r) => r.key)).toEqual(["1", "2"]);
+    expect(n).toBeGreaterThan(3);
+  });
+
+  test("without http.record.key.field, records at the stored instant are skipped: nothing is remembered", async () => {
+    const events: Event[] = [
+      { id: 1, ts: T1 },
+      { id: 2, ts: T2 },
+    ];
+    using server = eventsApi(events);
+    const h = await startTask(config(server, null));
+    const first = await h.collect(2);
+    expect(ids(first)).toEqual([1, 2]);
+    expect(first.map((r) => r.key)).toEqual([null, null]);
+    expect(first.at(-1)!.sourceOffset).toEqual({ offset: T2, poll_time: expect.any(Number) });
+    events.push({ id: 3, ts: T2 }, { id: 4, ts: "2024-06-01T10:00:02Z" });
+    expect(ids(await h.collect(2, 100))).toEqual([4]);
+  });
+
+  test("a record without the key field is skipped at the stored instant, as without a key", async () => {
+    const events: Event[] = [{ id: 1, ts: T1 }];
+    using server = eventsApi(events);
+    const h = await startTask(config(server, "$.meta.id"));
+    expect(await h.collect(1, 2)).toHaveLength(1);
+    events.push({ ts: T1, meta: { id: "m2" } }, { ts: T1, meta: {} });
+    const second = await h.collect(2, 100);
+    expect(second.map((r) => r.key)).toEqual(["m2"]);
+  });
+
+  test("an offset stored with fingerprints is read as without them when no key field is set", async () => {
+    using server = eventsApi([
+      { id: 2, ts: T2 },
+      { id: 4, ts: "2024-06-01T10:00:02Z" },
+    ]);
+    const offsets = new Map([
+      [JSON.stringify({ url: `${server.base}/events?since=\${offset}` }), { offset: T2, offset_seen: ["other"] }],
+    ]);
+    const h = await startTask(config(server, null), { offsets });
+    expect(ids(await h.collect(3, 3))).toEqual([4]);
+  });
+
+  test("the fingerprints kept are bounded: past MAX_SEEN, records at the instant are no longer new", () => {
+    const full = Array.from({ length: MAX_SEEN }, (_, i) => `f${i}`);
+    expect(seenAfter(full, T2, T2, T2, () => "new")).toBeNull();
+    expect(seenAfter(full, T2, T2, T2, () => "f7")).toBe(full);
+    expect(seenAfter(["a"], T1, T2, T2, () => "b")).toEqual(["b"]);
+    expect(seenAfter(["a"], T2, T2, T1, () => "b")).toEqual(["a"]);
+    expect(isNewRecord("TIMESTAMP", T2, T2, null, () => "x")).toBe(false);
+    expect(isNewRecord("TIMESTAMP", T2, T2, ["y"], () => "x")).toBe(true);
+    expect(isNewRecord("TIMESTAMP", T2, T2, ["x"], () => "x")).toBe(false);
+    // A record without a key, or no key field at all (no print): not new at the offset's instant.
+    expect(isNewRecord("TIMESTAMP", T2, T2, ["y"], () => undefined)).toBe(false);
+    expect(isNewRecord("TIMESTAMP", T2, T2, ["y"])).toBe(false);
+    expect(seenAfter(["a"], T1, T2, T2, () => undefined)).toEqual([]);
+    expect(seenAfter(["a"], T2, T2, T2, () => undefined)).toEqual(["a"]);
+  });
+});

@@ -1,0 +1,44 @@
+import { describe, expect, test } from "bun:test";
+import { ConnectError, isRetriable, traceOf } from "../../errors.ts";
+import { api, startTask } from "./test-support.ts";
+
+describe("PageFetcher with an OAuth2 token endpoint that stays unusable (review P3.13)", () => {
+  const oauth2 = (pageUrl: string, tokenUrl: string) => ({
+    "http.url": pageUrl,
+    "http.response.records.path": "$[*]",
+    "http.auth.type": "OAUTH2",
+    "http.oauth2.token.url": tokenUrl,
+    "http.oauth2.client.id": "client-1",
+    "http.oauth2.client.secret": "client-secret-77",
+    "http.oauth2.client.auth.mode": "body",
+    "http.retry.max.attempts": "3",
+    "http.retry.backoff.ms": "10",
+  });
+
+  test.each([
+    ["unreachable", "Could not reach the OIDC token endpoint"],
+    ["answering 503", "answered HTTP 503"],
+  ])("%s: fails the task after the retries, as other transport failures do, without the secret", async (how, says) => {
+    using server = api(() => Response.json([{ id: 1 }]));
+    using tokens = api(() => new Response("down", { status: 503 }));
+    let tokenUrl = `${tokens.base}/token?client_secret=query-secret-88`;
+    if (how === "unreachable") {
+      const gone = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+      tokenUrl = `http://127.0.0.1:${gone.port}/token?client_secret=query-secret-88`;
+      gone.stop(true);
+    }
+    const h = await startTask(oauth2(`${server.base}/e`, tokenUrl));
+    const error = await h.task.poll(new AbortController().signal).catch((e) => e);
+    expect(error).toBeInstanceOf(ConnectError);
+    expect(isRetriable(error)).toBe(false);
+    expect(error.message).toContain(`GET ${server.base}/e failed after 3 attempts: `);
+    expect(error.message).toContain(says);
+    expect(server.seen).toEqual([]);
+    if (how !== "unreachable") expect(tokens.seen.length).toBe(3);
+    expect(h.clock.sleeps.length).toBe(2);
+    for (const text of [traceOf(error), h.logs.join("\n")]) {
+      expect(text).not.toContain("client-secret-77");
+      expect(text).not.toContain("query-secret-88");
+    }
+  });
+});

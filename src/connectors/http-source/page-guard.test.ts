@@ -1,0 +1,121 @@
+import { describe, expect, test } from "bun:test";
+import { materialized } from "../../api/data/json-text.ts";
+import { httpSourceConfig } from "./config.ts";
+import { api, startTask } from "./test-support.ts";
+
+const ids = (records: readonly { value: unknown }[]) =>
+  records.map((r) => (materialized(r.value) as { id: number }).id);
+const items = (n: number) => Array.from({ length: n }, (_, i) => ({ id: i }));
+
+describe("HttpSourceTask pagination that does not advance (review P2.5)", () => {
+  test("OFFSET against an API that ignores the offset: the repeated page ends the poll with a warning", async () => {
+    using server = api(() => Response.json(items(10)));
+    const h = await startTask({
+      "http.url": `${server.base}/events?key=secret-k1`,
+      "http.response.records.path": "$[*]",
+      "http.pagination.type": "OFFSET",
+      "http.pagination.limit.value": "10",
+      "http.timer.interval.ms": "60000",
+    });
+    const records = await h.collect(100, 3);
+    expect(ids(records)).toEqual(items(10).map((i) => i.id));
+    expect(server.seen.map((s) => s.query.offset)).toEqual(["0", "10"]);
+    const warnings = h.logs.filter((l) => l.includes("the poll ends here"));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain("the page has the same body as the previous page");
+    expect(warnings[0]).toContain("key=***");
+    expect(warnings[0]).not.toContain("secret-k1");
+    // The poll ended: the next one is due one interval after it started, at the first page again.
+    const started = h.clock.now();
+    expect(ids(await h.collect(10, 100))).toEqual(items(10).map((i) => i.id));
+    expect(await h.collect(1, 2)).toEqual([]);
+    expect(h.clock.now() - started).toBeGreaterThanOrEqual(59000);
+    expect(server.seen.map((s) => s.query.offset)).toEqual(["0", "10", "0", "10"]);
+  });
+
+  test("the same records in a different envelope also end the poll", async () => {
+    using server = api((_req, _url, n) => Response.json({ request: n, data: items(5) }));
+    const h = await startTask({
+      "http.url": `${server.base}/events`,
+      "http.response.records.path": "$.data[*]",
+      "http.pagination.type": "OFFSET",
+      "http.pagination.limit.value": "5",
+    });
+    expect(ids(await h.collect(100, 3))).toEqual(items(5).map((i) => i.id));
+    expect(server.seen.length).toBe(2);
+    expect(h.logs.some((l) => l.includes("the page has the same records as the previous page"))).toBe(true);
+  });
+
+  test("LINK_HEADER: consecutive empty pages with their own next links are followed to the records after them (re-review P3)", async () => {
+    using server = api((_req, url) => {
+      const page = Number(url.searchParams.get("page") ?? "1");
+      const link = page < 3 ? { link: `</events?page=${page + 1}>; rel="next"` } : {};
+      return Response.json(page < 3 ? [] : [{ id: 3 }], { headers: link });
+    });
+    const h = await startTask({
+      "http.url": `${server.base}/events`,
+      "http.response.records.path": "$[*]",
+      "http.pagination.type": "LINK_HEADER",
+    });
+    expect(ids(await h.collect(1, 4))).toEqual([3]);
+    expect(server.seen.map((s) => s.query.page ?? "1")).toEqual(["1", "2", "3"]);
+    expect(h.logs.filter((l) => l.includes("WARN"))).toEqual([]);
+  });
+
+  test("CURSOR: consecutive pages with the same records and distinct cursors are all read (re-review P3)", async () => {
+    using server = api((_req, url) => {
+      const page = Number(url.searchParams.get("cursor") ?? "1");
+      const data = page < 3 ? [{ id: 0 }] : [{ id: 3 }];
+      return Response.json({ data, next: page < 3 ? String(page + 1) : null });
+    });
+    const h = await startTask({
+      "http.url": `${server.base}/events`,
+      "http.response.records.path": "$.data[*]",
+      "http.pagination.type": "CURSOR",
+      "http.pagination.cursor.path": "$.next",
+    });
+    expect(ids(await h.collect(4, 4))).toEqual([0, 0, 3]);
+    expect(server.seen.map((s) => s.query.cursor ?? "1")).toEqual(["1", "2", "3"]);
+    expect(h.logs.filter((l) => l.includes("WARN"))).toEqual([]);
+  });
+
+  test("CURSOR: an API that answers the same cursor again ends the poll on the same-cursor check", async () => {
+    using server = api(() => Response.json({ data: [{ id: 1 }], next: "c1" }));
+    const h = await startTask({
+      "http.url": `${server.base}/events`,
+      "http.response.records.path": "$.data[*]",
+      "http.pagination.type": "CURSOR",
+      "http.pagination.cursor.path": "$.next",
+    });
+    expect(ids(await h.collect(10, 3))).toEqual([1, 1]);
+    expect(server.seen.map((s) => s.query.cursor ?? "")).toEqual(["", "c1"]);
+    expect(h.logs.filter((l) => l.includes("Pagination does not advance"))).toHaveLength(1);
+  });
+
+  test("http.pagination.max.pages ends a poll of endless distinct pages with a warning", async () => {
+    using server = api((_req, url) => {
+      const page = Number(url.searchParams.get("page") ?? "1");
+      return Response.json([{ id: page }], { headers: { link: `</events?page=${page + 1}>; rel="next"` } });
+    });
+    const h = await startTask({
+      "http.url": `${server.base}/events`,
+      "http.response.records.path": "$[*]",
+      "http.pagination.type": "LINK_HEADER",
+      "http.pagination.max.pages": "3",
+    });
+    const records = await h.collect(100, 3);
+    expect(ids(records)).toEqual([1, 2, 3]);
+    expect(server.seen.length).toBe(3);
+    expect(
+      h.logs.filter((l) => l.includes("Pagination reached http.pagination.max.pages (3): the poll ends here")),
+    ).toHaveLength(1);
+    // The poll's last record carries its final offset.
+    expect(records.at(-1)!.sourceOffset).toEqual({ offset: "", poll_time: expect.any(Number) });
+  });
+
+  test("http.pagination.max.pages defaults to 10000 and must be positive", () => {
+    const base = { "http.url": "http://127.0.0.1/e", "kafka.topic": "t" };
+    expect(httpSourceConfig.parse(base)["http.pagination.max.pages"]).toBe(10000);
+    expect(() => httpSourceConfig.parse({ ...base, "http.pagination.max.pages": "0" })).toThrow();
+  });
+});

@@ -1,0 +1,78 @@
+import { describe, expect, test } from "bun:test";
+import { materialized } from "../../api/data/json-text.ts";
+import { nextPage, type PaginationSettings } from "./pagination.ts";
+import { api, startTask } from "./test-support.ts";
+
+const LINK: PaginationSettings = {
+  type: "LINK_HEADER",
+  offsetParam: "offset",
+  limitParam: "limit",
+  limit: 100,
+  initialPosition: 0,
+  cursorParam: "cursor",
+  cursorPath: null,
+  maxPages: 10000,
+};
+const linkPage = (link: string) => ({ headers: new Headers({ link }), json: [], recordCount: 1 });
+
+describe("nextPage", () => {
+  describe("with LINK_HEADER (review P1.2: next links only to http.url's origin)", () => {
+    const current = { url: "https://api.example.test/events?page=1" };
+    const origin = "https://api.example.test";
+
+    test.each([
+      ['</events?page=2>; rel="next"', "https://api.example.test/events?page=2"],
+      ['<https://api.example.test:443/events?page=2>; rel="next"', "https://api.example.test/events?page=2"],
+    ])("follows %s on the same origin", (link, url) => {
+      expect(nextPage(LINK, current, linkPage(link), origin)).toEqual({ url, link: "/events?page=2" });
+    });
+
+    test.each([
+      ['<http://api.example.test/events?page=2>; rel="next"', "http://api.example.test"],
+      ['<https://other.example.test/events?page=2>; rel="next"', "https://other.example.test"],
+      ['<https://api.example.test:8443/events?page=2>; rel="next"', "https://api.example.test:8443"],
+      ['<//evil.example.test/x>; rel="next"', "https://evil.example.test"],
+    ])("stops at %s (another origin, https→http included)", (link, target) => {
+      expect(nextPage(LINK, current, linkPage(link), origin)).toEqual({
+        stop: `the next link leads to ${target}, not to the origin of http.url (${origin})`,
+      });
+    });
+
+    test("stops at a link that is not a URL", () => {
+      expect(nextPage(LINK, current, linkPage('<http://[::1/x>; rel="next"'), origin)).toEqual({
+        stop: "the next link is not a URL",
+      });
+    });
+  });
+});
+
+describe("HttpSourceTask with a Link header to another origin", () => {
+  test("sends nothing there, delivers the page read and ends the poll with a warning", async () => {
+    using other = api(() => Response.json([{ id: 99 }]));
+    using server = api(() =>
+      // localhost is another origin than 127.0.0.1, although the same machine.
+      Response.json([{ id: 1 }], {
+        headers: { link: `<http://localhost:${other.port}/steal?token=link-secret-1>; rel="next"` },
+      }),
+    );
+    const h = await startTask({
+      "http.url": `${server.base}/events`,
+      "http.response.records.path": "$[*]",
+      "http.pagination.type": "LINK_HEADER",
+      "http.headers": "Authorization: Bearer api-token-1, X-Api-Key: api-key-1",
+      "http.timer.interval.ms": "60000",
+    });
+    const records = await h.collect(2, 3);
+    expect(records.map((r) => materialized(r.value))).toEqual([{ id: 1 }]);
+    expect(other.seen).toEqual([]);
+    expect(server.seen.length).toBe(1);
+    const warning = h.logs.filter((l) => l.includes("Pagination ends"));
+    expect(warning).toHaveLength(1);
+    expect(warning[0]).toContain(
+      `the next link leads to http://localhost:${other.port}, not to the origin of http.url (${server.base})`,
+    );
+    expect(h.logs.join("\n")).not.toContain("link-secret-1");
+    // The poll ended: its last record carries the poll's final offset, no page to resume.
+    expect(records[0]!.sourceOffset).toEqual({ offset: "", poll_time: expect.any(Number) });
+  });
+});

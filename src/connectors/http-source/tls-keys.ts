@@ -1,0 +1,54 @@
+/**
+ * The HTTP source's TLS keys (group "TLS"), part of its config declaration in config.ts: trust and
+ * key stores in JKS, PKCS12 or PEM, read by config-rules.ts (tlsMaterialOf).
+ */
+import { check, key } from "../../plugin/config-def.ts";
+
+const TLS = "TLS";
+const STORE_TYPES = ["JKS", "PKCS12", "PEM"];
+
+export const tlsKeys = {
+  "http.ssl.enabled": key.boolean({
+    doc: "Use the trust and key stores below for https URLs (without them the system's CAs are trusted).",
+    default: false,
+    group: TLS,
+  }),
+  "http.ssl.truststore.location": key.string({
+    doc: "Trust store (JKS, PKCS12 or PEM) with the CAs that sign the server's certificate.",
+    default: null,
+    group: TLS,
+  }),
+  "http.ssl.truststore.password": key.password({
+    doc: "The trust store's password.",
+    default: null,
+    group: TLS,
+  }),
+  "http.ssl.truststore.type": key.string({
+    doc: "JKS, PKCS12 or PEM; unset: recognised from the file.",
+    default: null,
+    group: TLS,
+    validators: [check.oneOfIgnoreCase(STORE_TYPES)],
+  }),
+  "http.ssl.keystore.location": key.string({
+    doc: "Key store (JKS, PKCS12 or PEM with key and chain) with the client certificate for mTLS.",
+    default: null,
+    group: TLS,
+  }),
+  "http.ssl.keystore.password": key.password({ doc: "The key store's password.", default: null, group: TLS }),
+  "http.ssl.keystore.type": key.string({
+    doc: "JKS, PKCS12 or PEM; unset: recognised from the file.",
+    default: null,
+    group: TLS,
+    validators: [check.oneOfIgnoreCase(STORE_TYPES)],
+  }),
+  "http.ssl.key.password": key.password({
+    doc: "The private key's password, when it differs from the key store's.",
+    default: null,
+    group: TLS,
+  }),
+  "http.ssl.verification.enabled": key.boolean({
+    doc: "Verify the server's certificate and host name. Turn off only for tests.",
+    default: true,
+    group: TLS,
+  }),
+};

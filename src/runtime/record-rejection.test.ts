@@ -1,0 +1,172 @@
+import { describe, expect, test } from "bun:test";
+import { waitFor } from "../../test/support/wait-for.ts";
+import type { RecordMetadata, RecordRejection, SourceTask } from "../api/connector.ts";
+import { Schemas } from "../api/data/schema.ts";
+import { type SourceRecord, sourceRecord } from "../api/record.ts";
+import { ConnectError } from "../errors.ts";
+import { kafkaErrorOf, withKafkaError } from "../kafka/kafka-port.ts";
+import { MemoryKafka } from "../kafka/memory-kafka.ts";
+import { recordRejectionOf } from "./record-rejection.ts";
+import { memoryOffsetStore, stringConverters, taskBasics } from "./task-test-support.ts";
+import { TransformationChain } from "./transformation-chain.ts";
+import { WorkerSourceTask } from "./worker-source-task.ts";
+
+type Commit = [value: string, offset: number | null, rejection?: RecordRejection];
+
+/** A SourceTask handing out the batches the test queued; records what is acknowledged. */
+class Source implements SourceTask {
+  readonly queue: SourceRecord[][] = [];
+  readonly commits: Commit[] = [];
+  constructor(
+    readonly rejectsRecords: boolean,
+    batchApi: boolean,
+  ) {
+    if (batchApi) this.commitRecords = this.batch;
+    else this.commitRecord = this.single;
+  }
+  commitRecord?: SourceTask["commitRecord"];
+  commitRecords?: SourceTask["commitRecords"];
+  initialize(): void {}
+  start(): void {}
+  async poll(signal: AbortSignal): Promise<SourceRecord[] | null> {
+    const next = this.queue.shift();
+    if (next) return next;
+    await new Promise<void>((resolve) => {
+      const onAbort = () => {
+        clearTimeout(t);
+        resolve();
+      };
+      const t = setTimeout(() => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      }, 5);
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+    return null;
+  }
+  private single(record: SourceRecord, metadata: RecordMetadata | null, rejection?: RecordRejection): void {
+    this.commits.push(commit(record, metadata, rejection));
+  }
+  private batch(
+    records: readonly SourceRecord[],
+    metadata: readonly (RecordMetadata | null)[],
+    rejections?: ReadonlyMap<number, RecordRejection>,
+  ): void {
+    for (let i = 0; i < records.length; i++)
+      this.commits.push(commit(records[i]!, metadata[i] ?? null, rejections?.get(i)));
+  }
+  stop(): void {}
+}
+
+function commit(record: SourceRecord, metadata: RecordMetadata | null, rejection?: RecordRejection): Commit {
+  const c: Commit = [String(record.value), metadata?.offset ?? null];
+  if (rejection) c.push(rejection);
+  return c;
+}
+
+const record = (n: number) =>
+  sourceRecord({
+    topic: "t",
+    value: `r${n}`,
+    valueSchema: Schemas.STRING,
+    sourcePartition: { p: 1 },
+    sourceOffset: { n },
+  });
+
+function run(o: { rejectsRecords: boolean; batchApi?: boolean; tolerance?: "none" | "all"; kafkaError: string }) {
+  const kafka = new MemoryKafka();
+  const offsets = memoryOffsetStore();
+  const source = new Source(o.rejectsRecords, o.batchApi ?? false);
+  const basics = taskBasics(o.tolerance);
+  const task = new WorkerSourceTask({
+    ...basics,
+    initialState: "STARTED",
+    task: source,
+    taskClass: "test.Source",
+    config: {},
+    producer: () => kafka.producer(),
+    converters: stringConverters,
+    transformations: TransformationChain.EMPTY,
+    offsets,
+    maxRequestBytes: 1_048_576,
+    offsetFlushIntervalMs: 0,
+    onTopic: () => {},
+  });
+  // The broker refuses any send holding r2 as a whole (KIP-467: the batch fails), naming the error.
+  kafka.rejectRecords(
+    (r) => new TextDecoder().decode(r.value!) === "r2",
+    () => withKafkaError(new ConnectError(`Kafka rejected 1 record(s) for t-0: ${o.kafkaError}`), o.kafkaError),
+  );
+  source.queue.push([record(1), record(2), record(3)], [record(4)]);
+  task.start();
+  return { task, source, offsets, listener: basics.listener };
+}
+
+describe("a record Kafka refuses for good on its own (P1.1)", () => {
+  test.each([
+    ["INVALID_TIMESTAMP", false],
+    ["INVALID_RECORD", true],
+    ["MESSAGE_TOO_LARGE", false],
+    ["RECORD_LIST_TOO_LARGE", true],
+  ])(
+    "%s is that record's failure for a task that rejectsRecords (commitRecords: %p); the task goes on",
+    async (kafkaError, batchApi) => {
+      const { task, source, offsets, listener } = run({ rejectsRecords: true, batchApi, kafkaError });
+      await waitFor(() => source.commits.length === 4);
+      const rejection = { error: kafkaError, message: `Kafka rejected 1 record(s) for t-0: ${kafkaError}` };
+      expect(source.commits).toEqual([
+        ["r1", 0],
+        ["r2", null, rejection],
+        ["r3", 1],
+        ["r4", 2],
+      ]);
+      await waitFor(() => offsets.get("c", { p: 1 }) !== null);
+      expect(offsets.get("c", { p: 1 })).toEqual({ n: 4 });
+      expect(listener.events).toEqual(["RUNNING"]);
+      task.stop();
+      expect(await task.awaitStop(5000)).toBe(true);
+    },
+  );
+
+  test("whatever errors.tolerance says: with all the record is rejected too, not skipped", async () => {
+    const { task, source } = run({ rejectsRecords: true, tolerance: "all", kafkaError: "INVALID_TIMESTAMP" });
+    await waitFor(() => source.commits.length === 4);
+    expect(source.commits[1]).toEqual(["r2", null, expect.objectContaining({ error: "INVALID_TIMESTAMP" })]);
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+  });
+
+  test("another error refused for good still fails the task (not a per-record refusal)", async () => {
+    const { task, source, listener } = run({ rejectsRecords: true, kafkaError: "TOPIC_AUTHORIZATION_FAILED" });
+    await waitFor(() => listener.events.includes("FAILED"));
+    expect(await task.awaitStop(5000)).toBe(true);
+    expect(source.commits).toEqual([]); // r1 was written, but its poll batch failed (as before)
+  });
+
+  test("Connect's behaviour for a task that does not take rejections: none fails the task, all skips the record", async () => {
+    const failing = run({ rejectsRecords: false, kafkaError: "INVALID_TIMESTAMP" });
+    await waitFor(() => failing.listener.events.includes("FAILED"));
+    expect(await failing.task.awaitStop(5000)).toBe(true);
+    expect(String(failing.listener.failure)).toContain("INVALID_TIMESTAMP");
+
+    const skipping = run({ rejectsRecords: false, tolerance: "all", kafkaError: "INVALID_TIMESTAMP" });
+    await waitFor(() => skipping.source.commits.length === 4);
+    expect(skipping.source.commits[1]).toEqual(["r2", null]); // commitRecord(record, null), as Connect
+    skipping.task.stop();
+    expect(await skipping.task.awaitStop(5000)).toBe(true);
+  });
+});
+
+describe("recordRejectionOf", () => {
+  test("finds Kafka's error through wrapping causes; only the per-record refusals count", () => {
+    const inner = withKafkaError(
+      new ConnectError("Kafka rejected 1 record(s) for t-0: INVALID_RECORD"),
+      "INVALID_RECORD",
+    );
+    const outer = new ConnectError(inner.message, { cause: inner });
+    expect(kafkaErrorOf(outer)).toBe("INVALID_RECORD");
+    expect(recordRejectionOf(outer)).toEqual({ error: "INVALID_RECORD", message: inner.message });
+    expect(recordRejectionOf(withKafkaError(new ConnectError("x"), "NOT_ENOUGH_REPLICAS"))).toBeUndefined();
+    expect(recordRejectionOf(new ConnectError("a lost connection"))).toBeUndefined();
+  });
+});

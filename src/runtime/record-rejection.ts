@@ -1,0 +1,118 @@
+/**
+ * A record Kafka refused for good when sent alone (SourceTaskSender's last resort): either a
+ * RecordRejection the SourceTask takes as that record's failure (`SourceTask.rejectsRecords`, the
+ * gateway's extension: an ingest request is answered with it, the task goes on), or Connect's
+ * KAFKA_PRODUCE path through the error operator (AbstractWorkerSourceTask's send callback: the
+ * task fails, or with errors.tolerance=all the failure is reported and the record skipped).
+ * Also hands the rejections to the SourceTask with the acknowledgement of their poll batch
+ * (`commitSourceRecords`), in poll order. Nothing here runs for a batch without a rejection beyond
+ * one size check.
+ */
+import type { RecordMetadata, RecordRejection, SourceTask } from "../api/connector.ts";
+import type { SourceRecord } from "../api/record.ts";
+import { kafkaErrorOf } from "../kafka/kafka-port.ts";
+import type { Logger } from "../util/logger.ts";
+import type { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
+import type { ConnectorTaskId } from "./worker-task.ts";
+
+/**
+ * Kafka's errors that refuse one record for its own content, whatever is sent around it, and that
+ * a retry cannot cure: the timestamp outside the topic's message.timestamp.*.max.ms, a record the
+ * broker finds invalid (a null key on a compacted topic; KIP-467's per-record errors), a record
+ * or batch larger than the topic's max.message.bytes. (CORRUPT_MESSAGE is retriable in Kafka and
+ * stays so: the producer sends it again.)
+ */
+export const RECORD_REJECTIONS: ReadonlySet<string> = new Set([
+  "INVALID_TIMESTAMP",
+  "INVALID_RECORD",
+  "MESSAGE_TOO_LARGE",
+  "RECORD_LIST_TOO_LARGE",
+]);
+
+/** The rejection of a send that failed with `error`, when that is a per-record refusal. */
+export function recordRejectionOf(error: unknown): RecordRejection | undefined {
+  const kafkaError = kafkaErrorOf(error);
+  if (kafkaError === undefined || !RECORD_REJECTIONS.has(kafkaError)) return undefined;
+  return { error: kafkaError, message: (error as Error)?.message ?? String(error) };
+}
+
+export interface RecordFailureContext {
+  readonly id: ConnectorTaskId;
+  readonly operator: RetryWithToleranceOperator;
+  /** The SourceTask takes per-record refusals as the record's failure (`SourceTask.rejectsRecords`). */
+  readonly rejectsRecords: boolean;
+  /** Where a record's rejection waits for its batch's acknowledgement (commitSourceRecords). */
+  readonly rejections: Map<SourceRecord, RecordRejection>;
+}
+
+/**
+ * `record` failed with `error` when sent alone. Resolves when it counts as handled (rejected, or
+ * skipped by errors.tolerance=all: its metadata is null); rejects when the task must fail.
+ */
+export async function recordFailedAlone(c: RecordFailureContext, record: SourceRecord, error: unknown): Promise<void> {
+  const rejection = c.rejectsRecords ? recordRejectionOf(error) : undefined;
+  if (rejection) {
+    c.rejections.set(record, rejection);
+    return;
+  }
+  await c.operator.fail({
+    ...c.id,
+    stage: "KAFKA_PRODUCE",
+    executingClass: "org.apache.kafka.clients.producer.KafkaProducer",
+    error,
+    attempts: 1,
+    source: record,
+  });
+}
+
+/** A poll batch's records with their rejections taken out of `pending`, by index; undefined when none. */
+function takeRejections(
+  records: readonly SourceRecord[],
+  positions: Int32Array,
+  metadata: readonly (RecordMetadata | null)[],
+  pending: Map<SourceRecord, RecordRejection>,
+): Map<number, RecordRejection> | undefined {
+  let out: Map<number, RecordRejection> | undefined;
+  for (let i = 0; i < records.length; i++) {
+    const at = positions[i]!;
+    if (at < 0 || metadata[at] != null) continue;
+    const rejection = pending.get(records[i]!);
+    if (rejection === undefined) continue;
+    pending.delete(records[i]!);
+    out ??= new Map();
+    out.set(i, rejection);
+  }
+  return out;
+}
+
+/**
+ * Acknowledges one poll batch to the SourceTask: `commitRecords` once, or `commitRecord` per record,
+ * in poll order; `metadata` is per sent record (`positions[i]`: record i's index there, -1 when
+ * dropped). Rejected records get their rejection as the third argument. A throw is logged.
+ */
+export async function commitSourceRecords(
+  task: SourceTask,
+  records: readonly SourceRecord[],
+  positions: Int32Array,
+  metadata: readonly (RecordMetadata | null)[],
+  pending: Map<SourceRecord, RecordRejection>,
+  log: Logger,
+): Promise<void> {
+  const rejections = pending.size > 0 ? takeRejections(records, positions, metadata, pending) : undefined;
+  try {
+    if (task.commitRecords) {
+      const all: (RecordMetadata | null)[] = new Array(records.length);
+      for (let i = 0; i < records.length; i++) all[i] = positions[i]! >= 0 ? (metadata[positions[i]!] ?? null) : null;
+      await (rejections ? task.commitRecords(records, all, rejections) : task.commitRecords(records, all));
+    } else if (task.commitRecord) {
+      for (let i = 0; i < records.length; i++) {
+        const meta = positions[i]! >= 0 ? (metadata[positions[i]!] ?? null) : null;
+        const rejection = rejections?.get(i);
+        const done = rejection ? task.commitRecord(records[i]!, meta, rejection) : task.commitRecord(records[i]!, meta);
+        if (done instanceof Promise) await done;
+      }
+    }
+  } catch (error) {
+    log.error("Exception thrown while calling task.commitRecord()", error);
+  }
+}

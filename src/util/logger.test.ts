@@ -1,0 +1,53 @@
+import { describe, expect, test } from "bun:test";
+import { LogManager } from "./logger.ts";
+
+describe("LogManager", () => {
+  describe("when an error with causes is logged", () => {
+    test("each cause follows as Caused by (the DLQ's setup failure says why), redacted like the rest", () => {
+      const lines: string[] = [];
+      const logs = new LogManager({ sink: (line) => lines.push(line) });
+      logs.registerSecret("s3cret-value");
+      const reason = new Error("Replication factor: 3 larger than available brokers: 1. (s3cret-value)");
+      const error = new Error("Could not initialize dead letter queue with topic=orders-rejected", { cause: reason });
+      logs.get("org.apache.kafka.connect.runtime.errors.DeadLetterQueueReporter").error("Could not produce", error);
+      expect(lines).toHaveLength(1);
+      const text = lines[0]!;
+      expect(text).toContain("Error: Could not initialize dead letter queue with topic=orders-rejected");
+      expect(text).toContain("\nCaused by: Error: Replication factor: 3 larger than available brokers: 1. ([hidden])");
+      expect(text).not.toContain("s3cret-value");
+    });
+
+    test("the errors an AggregateError gathers follow as Suppressed lines (the broker's reason)", () => {
+      const lines: string[] = [];
+      const logs = new LogManager({ sink: (line) => lines.push(line) });
+      const broker = new Error("Replication factor is below 1 or larger than the number of available brokers.");
+      const response = new AggregateError(
+        [broker],
+        "Received response with error while executing API CreateTopics(v7)",
+      );
+      const client = new AggregateError([response], "Creating topics failed.");
+      logs.get("x").error("Could not produce", new Error("Failed to create topic dlq", { cause: client }));
+      expect(lines[0]).toContain("\nCaused by: AggregateError: Creating topics failed.\n");
+      expect(lines[0]).toContain(
+        [
+          "\n\tSuppressed: AggregateError: Received response with error while executing API CreateTopics(v7)",
+          "\t\tSuppressed: Error: Replication factor is below 1 or larger than the number of available brokers.",
+        ].join("\n"),
+      );
+    });
+
+    test("a non-Error cause is written as text, and a cause chain stops after 8", () => {
+      const lines: string[] = [];
+      const logs = new LogManager({ sink: (line) => lines.push(line) });
+      let error: unknown = "root reason";
+      for (let i = 0; i < 12; i++) error = new Error(`level ${i}`, { cause: error });
+      logs.get("x").warn("failed", error);
+      expect(lines[0]!.match(/Caused by: /g)).toHaveLength(7);
+      expect(lines[0]).toContain("Error: level 11");
+      expect(lines[0]).not.toContain("root reason");
+      lines.length = 0;
+      logs.get("x").warn("failed", new Error("outer", { cause: "plain text reason" }));
+      expect(lines[0]).toContain("\nCaused by: plain text reason");
+    });
+  });
+});

@@ -1,0 +1,324 @@
+/**
+ * The README's worked examples of the HTTP source (github-events-source) and the HTTP sink
+ * (orders-to-api), run as written: the bash blocks under "## HTTP source connector" and "## HTTP
+ * sink connector", command by command through `bash -c` with the README's quoting, against the
+ * gateway (the compiled binary under GATEWAY_BIN) with the worker settings `scripts/run` uses
+ * (config/worker.properties) and the real broker. Each command must exit 0; the answers the README
+ * shows (`# RUNNING`, the offsets, the metric lines) must come (a command is typed again until they
+ * do: a poll or an offset flush takes its time); the events reach Kafka once each; the endpoint gets
+ * what the README says (path, Content-Type, the OIDC token, the JSON array of values), a record it
+ * rejects with 400 lands in the dead letter queue with the HTTP headers, a 409 counts as delivered.
+ *
+ * Substitutions, the only ones a shared test machine needs: `localhost:8083` → the test's REST
+ * address (port 0); `/run/secrets` and `/etc/gateway` → scratch directories; the outside services
+ * → real local servers on 127.0.0.1, port 0 (`https://api.github.com` → a GitHub-style events API
+ * over http that checks the Accept header and the token; `https://api.example.internal` and
+ * `https://idp.example.internal` → one https server with a certificate of a CA made by openssl,
+ * whose CA file stands for `/etc/gateway/ca.pem`); the topics `github-events`, `orders` and
+ * `orders-rejected` → unique topics. `$GITHUB_TOKEN` and `$CLIENT_SECRET` are set in the commands'
+ * environment. The working directory is a scratch directory with `config/worker.properties` (the
+ * file `scripts/run` reads) as the gateway's worker file; where the README says to restart the
+ * gateway after adding the config provider, the test restarts it with that file.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { type Gateway, startGateway } from "./support/gateway.ts";
+import { githubEvent, startApi, type TestApi } from "./support/http-api.ts";
+import { kafkaBroker, produce, readTopic, uniqueTopic } from "./support/kafka.ts";
+import {
+  type CommandResult,
+  curlHome,
+  parseProperties,
+  type ReadmeCommand,
+  readmeCommands,
+  readmeText,
+  runReadmeCommand,
+  shownAnswer,
+  substitute,
+  workerProperties,
+} from "./support/readme.ts";
+import { type TempDir, tempDir } from "./support/temp-dir.ts";
+import { makeTls, type TlsFiles } from "./support/tls.ts";
+import { waitFor } from "./support/wait-for.ts";
+
+const GITHUB_TOKEN = "ghp_readme_example_0123456789";
+const CLIENT_SECRET = "orders-client-secret-42";
+const ACCESS_TOKEN = "orders-access-token-7";
+const PER_PAGE = 4;
+const PAGES = 2;
+const eventsTopic = uniqueTopic("github-events");
+const ordersTopic = uniqueTopic("orders");
+const rejectedTopic = uniqueTopic("orders-rejected");
+
+let dir: TempDir;
+let home: string;
+let tls: TlsFiles;
+let gw: Gateway;
+let github: TestApi;
+let ordersApi: TestApi;
+
+/** The paths and addresses on this machine (see the header); the gateway's address changes on restart. */
+function substitutions(): [string, string][] {
+  return [
+    ["localhost:8083", new URL(gw.url).host],
+    ["/run/secrets", dir.file("run-secrets")],
+    ["/etc/gateway", dir.file("etc-gateway")],
+    ["https://api.github.com", github.base],
+    ["https://api.example.internal", ordersApi.base],
+    ["https://idp.example.internal", ordersApi.base],
+    ['"kafka.topic": "github-events"', `"kafka.topic": "${eventsTopic}"`],
+    ['"topics": "orders"', `"topics": "${ordersTopic}"`],
+    ['"orders-rejected"', `"${rejectedTopic}"`],
+  ];
+}
+
+/** Runs a command with this machine's substitutions; unless `anyExit`, it must exit 0 and print nothing on stderr. */
+async function run(command: ReadmeCommand, anyExit = false): Promise<CommandResult> {
+  let text = command.text;
+  for (const [from, to] of substitutions()) text = text.replaceAll(from, to);
+  const result = await runReadmeCommand(text, {
+    cwd: dir.path,
+    curlHome: home,
+    env: { GITHUB_TOKEN, CLIENT_SECRET },
+  });
+  if (!anyExit) {
+    expect({ command: text, code: result.code, stderr: result.stderr }).toEqual({ command: text, code: 0, stderr: "" });
+  }
+  return result;
+}
+
+/**
+ * Types the command again until it exits 0 with an answer that passes `check` (a poll, a flush or
+ * a start takes time; `grep` exits 1 until the metric lines exist).
+ */
+function runUntil(command: ReadmeCommand, check: (result: CommandResult) => boolean, what: string) {
+  return waitFor(
+    async () => {
+      const result = await run(command, true);
+      return result.code === 0 && result.stderr === "" && check(result) ? result : undefined;
+    },
+    { timeoutMs: 40_000, intervalMs: 200, what: `${what} from: ${command.text}` },
+  );
+}
+
+function isRunning(output: string): boolean {
+  const status = JSON.parse(output) as { connector: { state: string }; tasks: { state: string }[] };
+  return (
+    status.connector.state === "RUNNING" && status.tasks.length > 0 && status.tasks.every((t) => t.state === "RUNNING")
+  );
+}
+
+async function startFrom(workerFile: string): Promise<Gateway> {
+  return startGateway({ dir: join(workerFile, ".."), worker: parseProperties(readFileSync(workerFile, "utf8")) });
+}
+
+beforeAll(async () => {
+  const kafka = await kafkaBroker();
+  dir = await tempDir("readme-connectors-");
+  home = curlHome(dir.file("curl-home"));
+  mkdirSync(dir.file("etc-gateway"));
+  mkdirSync(dir.file("run-secrets"));
+  tls = await makeTls(dir.file("etc-gateway"));
+  // The user's CA file for the orders API (the README's /etc/gateway/ca.pem).
+  expect(tls.caCert).toBe(dir.file("etc-gateway/ca.pem"));
+
+  github = startApi((req) => {
+    if (req.headers.get("authorization") !== `Bearer ${GITHUB_TOKEN}`) return new Response("{}", { status: 401 });
+    if (req.headers.get("accept") !== "application/vnd.github+json") return new Response("{}", { status: 415 });
+    const page = Number(req.url.searchParams.get("page") ?? "1");
+    const events = Array.from({ length: PER_PAGE }, (_, i) => githubEvent((page - 1) * PER_PAGE + i));
+    const next = `<${github.base}/repos/apache/kafka/events?page=${page + 1}>; rel="next"`;
+    return Response.json(events, { headers: page < PAGES ? { link: next } : {} });
+  });
+  ordersApi = startApi(
+    (req) => {
+      if (req.url.pathname === "/oauth2/token") {
+        return Response.json({ access_token: ACCESS_TOKEN, token_type: "Bearer", expires_in: 3600 });
+      }
+      if (req.headers.get("authorization") !== `Bearer ${ACCESS_TOKEN}`) return new Response("no", { status: 401 });
+      const orders = JSON.parse(req.body) as { id: number }[] | { id: number };
+      const ids = (Array.isArray(orders) ? orders : [orders]).map((o) => o.id);
+      if (ids.includes(3)) return new Response('{"error":"order 3 is invalid"}', { status: 400 });
+      if (ids.length === 1 && ids[0] === 4) return new Response('{"error":"order 4 exists"}', { status: 409 });
+      return new Response(null, { status: 201 });
+    },
+    { cert: readFileSync(tls.serverCert, "utf8"), key: readFileSync(tls.serverKey, "utf8") },
+  );
+
+  // config/worker.properties, the worker file scripts/run reads, as this machine needs it.
+  mkdirSync(dir.file("config"));
+  const worker = {
+    ...workerProperties(),
+    "bootstrap.servers": kafka.bootstrap,
+    listeners: "http://127.0.0.1:0",
+    "data.dir": dir.file("data"),
+  };
+  gw = await startGateway({ dir: dir.file("config"), worker });
+});
+
+afterAll(async () => {
+  await gw?.[Symbol.asyncDispose]();
+  github?.[Symbol.dispose]();
+  ordersApi?.[Symbol.dispose]();
+  await dir?.[Symbol.asyncDispose]();
+});
+
+describe("README: HTTP source worked example", () => {
+  test("github-events-source works as written", async () => {
+    const commands = await readmeCommands("## HTTP source connector", {
+      replaced: ["localhost:8083", "/run/secrets", "https://api.github.com", '"kafka.topic": "github-events"'],
+    });
+    const [secret, providers, put, status, offsets, metrics] = commands;
+    expect(commands.length).toBe(6);
+
+    await run(secret!);
+    expect(readFileSync(dir.file("run-secrets/github/token"), "utf8")).toBe(GITHUB_TOKEN);
+    await run(providers!);
+    // "restart the gateway so that it reads the provider"
+    await gw.stop();
+    gw = await startFrom(dir.file("config/worker.properties"));
+
+    const created = await run(put!);
+    expect(created.statuses).toEqual([201]);
+    expect(JSON.parse(created.output)).toMatchObject({ name: "github-events-source", type: "source" });
+    expect(status!.comment).toBe("RUNNING");
+    await runUntil(status!, (r) => isRunning(r.output), "RUNNING");
+
+    const records = await readTopic(eventsTopic, PER_PAGE * PAGES);
+    expect(records.map((r) => ({ key: r.key, value: JSON.parse(r.value!.toString()) }))).toEqual(
+      Array.from({ length: PER_PAGE * PAGES }, (_, n) => ({ key: null, value: githubEvent(n) })),
+    );
+    expect(github.seen.map((s) => s.url.searchParams.get("page"))).toEqual([null, "2"]);
+
+    await runUntil(offsets!, (r) => shownAnswer(offsets!.comment!).test(r.output), `the answer ${offsets!.comment}`);
+    const shownMetrics = await runUntil(metrics!, (r) => r.output.includes("http_source_records_polled"), "metrics");
+    const names = new Set(
+      shownMetrics.output
+        .trim()
+        .split("\n")
+        .map((l) => /^\w+/.exec(l)![0]),
+    );
+    expect([...names].filter((n) => !n.startsWith("http_source_request_duration_seconds_"))).toEqual([
+      "http_source_requests_total",
+      "http_source_errors_total",
+      "http_source_records_polled",
+    ]);
+    expect(gw.output()).not.toContain(GITHUB_TOKEN);
+
+    // "Edit it with `PATCH /connectors/{c}/offsets` on a stopped connector: `{…}`" (the url is the
+    // connector's http.url).
+    const edit = /Edit it with `PATCH \/connectors\/\{c\}\/offsets` on a stopped connector: `([^`]+)`/.exec(
+      readmeText().replace(/\s+/g, " "),
+    );
+    expect(edit).not.toBeNull();
+    const url = `${github.base}/repos/apache/kafka/events`;
+    const body = JSON.parse(substitute(edit![1]!, [['"url":"…"', `"url":${JSON.stringify(url)}`]]));
+    expect((await gw.rest.put("/connectors/github-events-source/stop")).status).toBe(204);
+    const patched = await gw.rest.request("PATCH", "/connectors/github-events-source/offsets", body);
+    expect({ status: patched.status, body: patched.body }).toEqual({
+      status: 200,
+      body: { message: expect.stringContaining("have been altered successfully") },
+    });
+    const stored = await gw.rest.get<any>("/connectors/github-events-source/offsets");
+    expect(stored.body.offsets).toEqual([{ partition: { url }, offset: { offset: "2024-06-01T00:00:00Z" } }]);
+    expect((await gw.rest.put("/connectors/github-events-source/resume")).status).toBe(202);
+  });
+});
+
+describe("README: HTTP sink worked example", () => {
+  test("orders-to-api works as written", async () => {
+    const commands = await readmeCommands("## HTTP sink connector", {
+      replaced: [
+        "localhost:8083",
+        "/run/secrets",
+        "/etc/gateway",
+        "https://api.example.internal",
+        "https://idp.example.internal",
+        '"topics": "orders"',
+        '"orders-rejected"',
+      ],
+    });
+    const [secret, put, status, metrics] = commands;
+    expect(commands.length).toBe(4);
+
+    await run(secret!);
+    expect(readFileSync(dir.file("run-secrets/orders-api/client_secret"), "utf8")).toBe(CLIENT_SECRET);
+    const created = await run(put!);
+    expect(created.statuses).toEqual([201]);
+    expect(status!.comment).toBe("RUNNING");
+    await runUntil(status!, (r) => isRunning(r.output), "RUNNING");
+
+    await produce(
+      ordersTopic,
+      [1, 2, 3, 4, 5].map((id) => ({ value: JSON.stringify({ id, item: `part-${id}` }) })),
+    );
+    // "The endpoint receives POST /v1/orders/orders with Content-Type: application/json,
+    // Authorization: Bearer <token> and a body [{"id":1,…},{"id":2,…}]"
+    const delivered = await waitFor(
+      () => {
+        const ok = ordersApi.seen.filter((s) => s.url.pathname.startsWith("/v1/"));
+        const ids = new Set(ok.flatMap((s) => [JSON.parse(s.body)].flat().map((o: { id: number }) => o.id)));
+        return [1, 2, 3, 4, 5].every((id) => ids.has(id)) ? ok : undefined;
+      },
+      { what: "every order at the endpoint", timeoutMs: 60_000 },
+    );
+    // The first request is the batch of the first records (all five when they came in one poll).
+    const first = delivered[0]!;
+    const batch = (JSON.parse(first.body) as { id: number }[]).map((o) => o.id);
+    const values = batch.map((id) => `{"id":${id},"item":"part-${id}"}`);
+    expect(batch).toEqual(Array.from({ length: batch.length }, (_, i) => i + 1));
+    expect({
+      method: first.method,
+      path: first.url.pathname,
+      contentType: first.headers.get("content-type"),
+      authorization: first.headers.get("authorization"),
+      source: first.headers.get("x-source"),
+      body: first.body,
+    }).toEqual({
+      method: "POST",
+      path: `/v1/orders/${ordersTopic}`,
+      contentType: "application/json",
+      authorization: `Bearer ${ACCESS_TOKEN}`,
+      source: "edge-gateway",
+      body: `[${values.join(",")}]`,
+    });
+    const tokenRequests = ordersApi.seen.filter((s) => s.url.pathname === "/oauth2/token");
+    expect(tokenRequests.length).toBeGreaterThan(0);
+    expect(new Set(tokenRequests.map((s) => s.body))).toEqual(
+      new Set([`grant_type=client_credentials&client_id=gateway&client_secret=${CLIENT_SECRET}`]),
+    );
+
+    // "A record the API rejects with 400 lands in orders-rejected with
+    // __connect.errors.http.status.code=400, …response.body=<start of the answer>"; a 409 counts as delivered.
+    const [rejected] = await readTopic(rejectedTopic, 1);
+    expect(JSON.parse(rejected!.value!.toString())).toEqual({ id: 3, item: "part-3" });
+    expect(String(rejected!.headers["__connect.errors.http.status.code"])).toBe("400");
+    expect(String(rejected!.headers["__connect.errors.http.response.body"])).toBe('{"error":"order 3 is invalid"}');
+    expect(String(rejected!.headers["__connect.errors.topic"])).toBe(ordersTopic);
+
+    const shownMetrics = await runUntil(metrics!, (r) => r.output.includes("http_sink_records_dlq_total"), "metrics");
+    // "requests by status class, records sent / to the DLQ, batch sizes, latency, in flight"
+    const sinkNames = new Set(
+      shownMetrics.output
+        .trim()
+        .split("\n")
+        .map((l) => /^\w+/.exec(l)![0]),
+    );
+    expect([...sinkNames].filter((n) => !/_(bucket|sum|count)$/.test(n)).sort()).toEqual([
+      "http_sink_records_dlq_total",
+      "http_sink_records_sent_total",
+      "http_sink_requests_in_flight",
+      "http_sink_requests_total",
+    ]);
+    expect(shownMetrics.output).toMatch(
+      /^http_sink_requests_total\{connector="orders-to-api",task="\d",status_class="4xx"\} \d+$/m,
+    );
+    expect(shownMetrics.output).toMatch(/^http_sink_batch_size_count\{/m);
+    expect(shownMetrics.output).toMatch(/^http_sink_request_duration_seconds_count\{/m);
+    expect(shownMetrics.output).toMatch(/^http_sink_records_sent_total\{connector="orders-to-api",task="\d"\} 4$/m);
+    expect(shownMetrics.output).toMatch(/^http_sink_records_dlq_total\{connector="orders-to-api",task="\d"\} 1$/m);
+    expect(gw.output()).not.toContain(CLIENT_SECRET);
+    expect(gw.output()).not.toContain(ACCESS_TOKEN);
+  });
+});

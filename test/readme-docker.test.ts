@@ -1,0 +1,129 @@
+/**
+ * The README's Docker commands (`docker build -t edge-gateway .`, `docker run -p 8083:8083 -v
+ * gateway-data:/data -e CONNECT_BOOTSTRAP_SERVERS=broker:9092 edge-gateway`) without a Docker
+ * engine, which this machine and CI lack: what can be checked without one is.
+ *
+ * The build: `RUN npm ci` runs the root package's `postinstall` (scripts/patch-dependencies.mjs,
+ * which the compiled binary needs); the files it runs must be copied into the build stage before
+ * that step, or `docker build` fails there.
+ *
+ * The run: the binary is started as the image starts it (its ENTRYPOINT, no arguments) with the
+ * image's ENV and the README's `-e`, then the image's HEALTHCHECK command is run against it and
+ * must exit 0. Substitutions, the only ones a shared test machine needs: the volume `/data` → a
+ * scratch directory, the listener `http://:8083` → `http://127.0.0.1:0` (and the health check's
+ * `http://127.0.0.1:8083` → that port), `broker:9092` → the test broker, `/usr/local/bin/gateway`
+ * → the binary under test.
+ */
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { gatewayCommand } from "./support/gateway.ts";
+import { kafkaBroker, REPO } from "./support/kafka.ts";
+import { readmeBlock } from "./support/readme.ts";
+import { tempDir } from "./support/temp-dir.ts";
+import { waitFor } from "./support/wait-for.ts";
+
+/** The Dockerfile's instructions, continuation lines joined, comments dropped. */
+function dockerfile(): string[] {
+  return readFileSync(join(REPO, "Dockerfile"), "utf8")
+    .replace(/\\\n/g, " ")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !l.startsWith("#"));
+}
+
+describe("README: Docker", () => {
+  test("docker build: the build stage has the files npm ci's postinstall runs before it runs", () => {
+    const block = readmeBlock("## Building and Docker");
+    expect(block).toContain("docker build -t edge-gateway .");
+    const postinstall = (
+      JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { scripts: Record<string, string> }
+    ).scripts.postinstall;
+    const needed = [...(postinstall ?? "").matchAll(/\bscripts\/[\w./-]+/g)].map((m) => m[0]);
+    expect(needed).toEqual(["scripts/patch-dependencies.mjs"]);
+    const lines = dockerfile();
+    const npmCi = lines.findIndex((l) => /^RUN npm ci\b/.test(l));
+    expect(npmCi).toBeGreaterThan(0);
+    const copied = lines
+      .slice(0, npmCi)
+      .filter((l) => l.startsWith("COPY ") && !l.includes("--from="))
+      .flatMap((l) => l.split(/\s+/).slice(1, -1));
+    for (const file of needed) {
+      expect({
+        file,
+        copiedBeforeNpmCi: copied.some((c) => file === c || file.startsWith(`${c.replace(/\/$/, "")}/`)),
+      }).toEqual({
+        file,
+        copiedBeforeNpmCi: true,
+      });
+    }
+  });
+
+  test("docker run: the image's ENV, the README's -e, and its HEALTHCHECK command", async () => {
+    const run = /^docker run (.*) edge-gateway$/m.exec(readmeBlock("## Building and Docker"))?.[1];
+    expect(run).toBe("-p 8083:8083 -v gateway-data:/data -e CONNECT_BOOTSTRAP_SERVERS=broker:9092");
+    const lines = dockerfile();
+    const runtime = lines.slice(lines.findLastIndex((l) => l.startsWith("FROM ")));
+    const env: Record<string, string> = {};
+    for (const l of runtime.filter((l) => l.startsWith("ENV "))) {
+      for (const m of l.slice(4).matchAll(/(\w+)=(\S+)/g)) env[m[1]!] = m[2]!;
+    }
+    for (const m of run!.matchAll(/-e (\w+)=(\S+)/g)) env[m[1]!] = m[2]!;
+    expect(env).toEqual({
+      CONNECT_DATA_DIR: "/data",
+      CONNECT_LISTENERS: "http://:8083",
+      CONNECT_BOOTSTRAP_SERVERS: "broker:9092",
+    });
+    const entrypoint = JSON.parse(/^ENTRYPOINT (.*)$/.exec(runtime.find((l) => l.startsWith("ENTRYPOINT "))!)![1]!);
+    expect(entrypoint).toEqual(["/usr/local/bin/gateway"]);
+    expect(runtime.some((l) => l.startsWith("CMD "))).toBe(false);
+    const healthcheck = JSON.parse(/ CMD (\[.*\])$/.exec(runtime.find((l) => l.startsWith("HEALTHCHECK "))!)![1]!);
+    expect(healthcheck).toEqual(["/usr/local/bin/gateway", "healthcheck", "http://127.0.0.1:8083"]);
+
+    await using data = await tempDir("readme-docker-data-");
+    const kafka = await kafkaBroker();
+    const proc = Bun.spawn(gatewayCommand(), {
+      cwd: data.path,
+      env: {
+        ...process.env,
+        ...env,
+        CONNECT_DATA_DIR: data.path,
+        CONNECT_LISTENERS: "http://127.0.0.1:0",
+        CONNECT_BOOTSTRAP_SERVERS: kafka.bootstrap,
+      },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    let output = "";
+    const pump = async (stream: ReadableStream<Uint8Array>) => {
+      for await (const chunk of stream) output += new TextDecoder().decode(chunk);
+    };
+    const pumped = Promise.all([pump(proc.stdout), pump(proc.stderr)]);
+    try {
+      const url = await waitFor(() => /REST server listening at (http:\/\/[^\s,]+?)\/?,/.exec(output)?.[1], {
+        what: `the gateway started as the image starts it; output:\n${output}`,
+      });
+      const port = new URL(url).port;
+      const [, ...args] = healthcheck.map((a: string) =>
+        a.replace("http://127.0.0.1:8083", `http://127.0.0.1:${port}`),
+      );
+      const check = await waitFor(
+        async () => {
+          const hc = Bun.spawn([...gatewayCommand(), ...args], { stdout: "pipe", stderr: "pipe" });
+          const [code, out, err] = await Promise.all([
+            hc.exited,
+            new Response(hc.stdout).text(),
+            new Response(hc.stderr).text(),
+          ]);
+          return code === 0 ? { code, out, err } : undefined;
+        },
+        { what: "the HEALTHCHECK command to pass" },
+      );
+      expect(check.code).toBe(0);
+    } finally {
+      proc.kill("SIGTERM");
+      expect(await proc.exited).toBe(0);
+      await pumped;
+    }
+  });
+});
