@@ -6,6 +6,7 @@
  * and the identity header on the records in Kafka.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { connect as tlsConnect } from "node:tls";
 import { exportJWK, generateKeyPair, type JWK, SignJWT, UnsecuredJWT } from "jose";
 import { fastHash } from "../src/rest/auth/test-support.ts";
 import { type DeviceCert, type DevicePki, makeDevicePki } from "./support/device-pki.ts";
@@ -92,6 +93,7 @@ beforeAll(async () => {
       "ingest.listeners.https.ssl.truststore.location": pki.caCert,
       "ingest.listeners.https.ssl.client.auth": "requested",
       "ingest.listeners.https.ssl.crl.location": pki.crl,
+      "ingest.listeners.https.request.headers.timeout.ms": "2000",
     },
   });
   ingestUrl = (await gw.waitForOutput(/Ingest listener open at (https:\/\/[^\s]+?)\/?\s/))[1]!;
@@ -234,6 +236,20 @@ describe("ingest security on the whole gateway", () => {
         headers: [`Authorization: Bearer ${await token(k1, "k1", { sub: "printer-9" })}`],
       });
       expect(result.status).toBe(403);
+    });
+  });
+
+  describe("connection bounds of the https listener (P2.5)", () => {
+    test("a request whose headers never end is closed by the worker's ingest.listeners.https.request.headers.timeout.ms", async () => {
+      const { port } = new URL(ingestUrl);
+      const socket = tlsConnect({ host: "127.0.0.1", port: Number(port), rejectUnauthorized: false });
+      socket.on("error", () => {});
+      const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+      socket.once("secureConnect", () => socket.write("POST /ingest/secure HTTP/1.1\r\nHost: h\r\nX-Slow: "));
+      await closed;
+      expect(socket.destroyed).toBe(true);
+      const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+      expect(metrics).toMatch(/ingest_tls_connections_closed_total\{listener="https:[^"]+",reason="headers"\} [1-9]/);
     });
   });
 
