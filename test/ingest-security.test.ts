@@ -6,6 +6,7 @@
  * and the identity header on the records in Kafka.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { connect as tlsConnect } from "node:tls";
 import { exportJWK, generateKeyPair, type JWK, SignJWT, UnsecuredJWT } from "jose";
 import { fastHash } from "../src/rest/auth/test-support.ts";
 import { type DeviceCert, type DevicePki, makeDevicePki } from "./support/device-pki.ts";
@@ -51,7 +52,7 @@ async function curl(path: string, options: { cert?: DeviceCert; headers?: string
 }
 
 async function token(pair: KeyPair, kid: string, claims: Record<string, unknown> = {}, exp: string | number = "5m") {
-  return new SignJWT({ iss: "https://idp.test", aud: "ingest", sub: "sensor-1", ...claims })
+  return new SignJWT({ iss: "https://idp.test", aud: "ingest", sub: "sensor-1", fleet: "north", ...claims })
     .setProtectedHeader({ alg: "RS256", kid })
     .setExpirationTime(exp)
     .sign(pair.privateKey);
@@ -92,6 +93,7 @@ beforeAll(async () => {
       "ingest.listeners.https.ssl.truststore.location": pki.caCert,
       "ingest.listeners.https.ssl.client.auth": "requested",
       "ingest.listeners.https.ssl.crl.location": pki.crl,
+      "ingest.listeners.https.request.headers.timeout.ms": "2000",
     },
   });
   ingestUrl = (await gw.waitForOutput(/Ingest listener open at (https:\/\/[^\s]+?)\/?\s/))[1]!;
@@ -108,7 +110,7 @@ beforeAll(async () => {
       "ingest.auth.jwt.audience": "ingest",
       "ingest.auth.jwt.jwks.cooldown.ms": "0",
       "ingest.acl.allow": "device-*,sensor-*",
-      "ingest.acl.topic.rules": `${topic}:claim.fleet=north`,
+      "ingest.acl.topic.rules": `${topic}:claim.fleet=north,${topic}:source=mtls`,
       "value.converter": "org.apache.kafka.connect.json.JsonConverter",
       "value.converter.schemas.enable": "false",
     },
@@ -237,6 +239,20 @@ describe("ingest security on the whole gateway", () => {
     });
   });
 
+  describe("connection bounds of the https listener (P2.5)", () => {
+    test("a request whose headers never end is closed by the worker's ingest.listeners.https.request.headers.timeout.ms", async () => {
+      const { port } = new URL(ingestUrl);
+      const socket = tlsConnect({ host: "127.0.0.1", port: Number(port), rejectUnauthorized: false });
+      socket.on("error", () => {});
+      const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+      socket.once("secureConnect", () => socket.write("POST /ingest/secure HTTP/1.1\r\nHost: h\r\nX-Slow: "));
+      await closed;
+      expect(socket.destroyed).toBe(true);
+      const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+      expect(metrics).toMatch(/ingest_tls_connections_closed_total\{listener="https:[^"]+",reason="headers"\} [1-9]/);
+    });
+  });
+
   describe("ACL on REST Proxy topics", () => {
     async function v2(token: string) {
       const proc = Bun.spawn(
@@ -265,6 +281,17 @@ describe("ingest security on the whole gateway", () => {
     test("a topic rule on a claim decides who may produce to the topic through /topics/{topic}", async () => {
       expect(await v2(await token(k1, "k1", { fleet: "north" }))).toBe(200);
       expect(await v2(await token(k1, "k1", { fleet: "south" }))).toBe(403);
+    });
+
+    test("the same topic rule decides on the connector's own path, which writes to kafka.topic (P2.7)", async () => {
+      const south = await curl("/ingest/secure", {
+        headers: [`Authorization: Bearer ${await token(k1, "k1", { fleet: "south" })}`],
+      });
+      expect(south.status).toBe(403);
+      const north = await curl("/ingest/secure", {
+        headers: [`Authorization: Bearer ${await token(k1, "k1", { fleet: "north" })}`],
+      });
+      expect(north.status).toBe(200);
     });
   });
 

@@ -13,7 +13,7 @@ import { StoredIdempotencyGuard } from "./idempotency.ts";
 import { ingestApp } from "./ingest-handler.ts";
 import { IngestMetrics } from "./ingest-metrics.ts";
 import type { RecordOutcome } from "./ingest-record.ts";
-import { passThroughStages } from "./request-context.ts";
+import { type IngestStages, passThroughStages } from "./request-context.ts";
 import { IngestRouteTable } from "./route-table.ts";
 import { post, testSettings } from "./test-support.ts";
 
@@ -42,10 +42,10 @@ function makeFull(db: Database): void {
 }
 
 /** An ingest listener whose route `c` (`/ingest/t`) acknowledges every record, keys in `dir`'s database. */
-function gateway(dir: string) {
+function gateway(dir: string, stages: IngestStages = passThroughStages, config: Record<string, string> = {}) {
   const db = openDatabase(dir);
   const routes = new IngestRouteTable();
-  routes.open("c", testSettings({ "ingest.idempotency.window.ms": "60000" }), passThroughStages);
+  routes.open("c", testSettings({ "ingest.idempotency.window.ms": "60000", ...config }), stages);
   let written = 0;
   routes.attach("c", {
     pending: 0,
@@ -61,8 +61,8 @@ function gateway(dir: string) {
   const metrics = new IngestMetrics();
   const guard = new StoredIdempotencyGuard(new IdempotencyStore(db), clock, logs.get("idempotency"), metrics);
   const app = ingestApp({ routes, metrics, clock, log: logs.get("ingest"), redact: (t) => t, idempotency: guard });
-  const send = async (key: string, body = '{"n":1}') => {
-    const response = await app.fetch(post(body, "application/json", { "Idempotency-Key": key }), {});
+  const send = async (key: string, body = '{"n":1}', headers: Record<string, string> = {}) => {
+    const response = await app.fetch(post(body, "application/json", { "Idempotency-Key": key, ...headers }), {});
     return {
       status: response.status,
       replayed: response.headers.get("Idempotent-Replayed"),
@@ -152,6 +152,53 @@ describe("StoredIdempotencyGuard", () => {
       const retry = await g.send(`b${key}`, body);
       expect([retry.status, retry.replayed]).toEqual([200, "true"]);
       expect(g.written()).toBe(2);
+      g.db.close();
+    });
+  });
+
+  // Security review 2026-12-01, P2.6: a key was shared by every identity of a connector.
+  describe("when two identities use the same key", () => {
+    /** Authenticates the device named by X-Device (as a token would), anonymous without it. */
+    const byDevice: IngestStages = {
+      ...passThroughStages,
+      authenticate: (context) => {
+        const device = context.request.headers.get("x-device");
+        return device ? { principal: device, source: "jwt", attributes: {} } : passThroughStages.authenticate(context);
+      },
+    };
+
+    test("each writes its records and gets its own answer; each one's retry replays its own", async () => {
+      await using dir = await tempDir("idempotency-");
+      const g = gateway(dir.path, byDevice);
+      const a = await g.send("k", '{"n":1}', { "X-Device": "dev-a" });
+      const b = await g.send("k", '{"n":1}', { "X-Device": "dev-b" });
+      const other = await g.send("k", '{"n":2}', { "X-Device": "dev-c" });
+      expect([a.status, a.replayed, b.status, b.replayed, other.status]).toEqual([200, null, 200, null, 200]);
+      expect(g.written()).toBe(3);
+      expect(JSON.parse(b.body).offsets[0].offset).toBe(1);
+      const retryA = await g.send("k", '{"n":1}', { "X-Device": "dev-a" });
+      const retryB = await g.send("k", '{"n":1}', { "X-Device": "dev-b" });
+      expect([retryA.replayed, retryA.body, retryB.replayed, retryB.body]).toEqual(["true", a.body, "true", b.body]);
+      expect(g.written()).toBe(3);
+      g.db.close();
+    });
+
+    test("anonymous requests share one scope, as before", async () => {
+      await using dir = await tempDir("idempotency-");
+      const g = gateway(dir.path, byDevice);
+      expect((await g.send("k")).replayed).toBeNull();
+      expect((await g.send("k")).replayed).toBe("true");
+      expect((await g.send("k", '{"n":1}', { "X-Device": "dev-a" })).replayed).toBeNull();
+      expect(g.written()).toBe(2);
+      g.db.close();
+    });
+
+    test("a mapped header with another value is another request (422), not a replay", async () => {
+      await using dir = await tempDir("idempotency-");
+      const g = gateway(dir.path, byDevice, { "ingest.headers.allowlist": "X-Site" });
+      expect((await g.send("k", '{"n":1}', { "X-Site": "north" })).status).toBe(200);
+      expect((await g.send("k", '{"n":1}', { "X-Site": "south" })).status).toBe(422);
+      expect((await g.send("k", '{"n":1}', { "X-Site": "north" })).replayed).toBe("true");
       g.db.close();
     });
   });

@@ -1,8 +1,11 @@
 /**
  * IdempotencyGuard: `Idempotency-Key` handling for ingest requests. A key is remembered per
- * connector for `ingest.idempotency.window.ms` with a hash of the request (method, path, content
- * type, body) and the response given: the same key with the same request gets that response
- * again without writing; with another request, 422; while the first is still being handled, 409.
+ * connector and identity (the authenticated principal; anonymous requests share one scope) for
+ * `ingest.idempotency.window.ms` with a hash of the request (identity, method, path, content type,
+ * the header values the route maps into records, body) and the response given: the same identity
+ * with the same key and request gets that response again without writing; with another request,
+ * 422; while the first is still being handled, 409. Another identity's key of the same value is
+ * another key (security review 2026-12-01, P2.6: one device must not get, or block, another's).
  * Only final answers (status below 500) are remembered, so a failed request can be retried. A
  * replayed answer carries `Idempotent-Replayed: true`.
  *
@@ -17,7 +20,7 @@ import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import { ErrorCodes, IngestError } from "./ingest-error.ts";
 import type { IngestMetrics } from "./ingest-metrics.ts";
-import type { IngestTarget } from "./request-context.ts";
+import type { IngestIdentity, IngestTarget } from "./request-context.ts";
 import type { IngestRoute } from "./route-table.ts";
 
 export interface IdempotencyGuard {
@@ -28,9 +31,15 @@ export interface IdempotencyGuard {
     key: string,
     request: Request,
     body: Uint8Array,
+    identity: IngestIdentity,
   ): Promise<Response | undefined>;
   /** Releases the key; remembers `response` when it is final. */
-  end(route: IngestRoute, key: string, response: Response | undefined): Promise<void>;
+  end(route: IngestRoute, key: string, response: Response | undefined, identity: IngestIdentity): Promise<void>;
+}
+
+/** The identity's scope of keys in the store: '' for anonymous requests (the scope of keys stored before identities were). */
+export function identityScope(identity: IngestIdentity): string {
+  return identity.source === "anonymous" ? "" : `${identity.source}:${identity.principal}`;
 }
 
 /** Idempotency-Key values accepted: visible ASCII, 1-255 characters. */
@@ -55,16 +64,18 @@ export class StoredIdempotencyGuard implements IdempotencyGuard {
     key: string,
     request: Request,
     body: Uint8Array,
+    identity: IngestIdentity,
   ): Promise<Response | undefined> {
     if (!KEY_PATTERN.test(key))
       throw new IngestError(400, 400, "The Idempotency-Key header must be 1-255 visible ASCII characters");
-    const hash = requestHash(request, body);
-    const id = `${route.connector}\u0000${key}`;
+    const scope = identityScope(identity);
+    const hash = requestHash(request, body, scope, mappedHeaders(route));
+    const id = `${route.connector}\u0000${scope}\u0000${key}`;
     if (this.active.has(id))
       throw new IngestError(409, 409, "A request with this Idempotency-Key is still being processed; retry later", {
         retryAfterSeconds: 1,
       });
-    const stored = this.store.get(route.connector, key, this.clock.now());
+    const stored = this.store.get(route.connector, scope, key, this.clock.now());
     if (stored) {
       if (stored.requestHash !== hash)
         throw new IngestError(
@@ -81,8 +92,9 @@ export class StoredIdempotencyGuard implements IdempotencyGuard {
     return undefined;
   }
 
-  async end(route: IngestRoute, key: string, response: Response | undefined): Promise<void> {
-    const id = `${route.connector}\u0000${key}`;
+  async end(route: IngestRoute, key: string, response: Response | undefined, identity: IngestIdentity): Promise<void> {
+    const scope = identityScope(identity);
+    const id = `${route.connector}\u0000${scope}\u0000${key}`;
     const hash = this.active.get(id);
     if (hash === undefined) return;
     try {
@@ -91,6 +103,7 @@ export class StoredIdempotencyGuard implements IdempotencyGuard {
       try {
         this.store.put(
           route.connector,
+          scope,
           key,
           {
             requestHash: hash,
@@ -126,10 +139,24 @@ export class StoredIdempotencyGuard implements IdempotencyGuard {
   }
 }
 
-/** SHA-256 over what makes two requests the same: method, path, content type and body. */
-export function requestHash(request: Request, body: Uint8Array): string {
+/** The request headers whose values reach the records: the allow-listed ones and the key header. */
+function mappedHeaders(route: IngestRoute): readonly string[] {
+  const { headers, key } = route.settings;
+  const names = headers.allow.map((h) => h.from);
+  if (key.source === "header") names.push(key.header.toLowerCase());
+  return names;
+}
+
+/**
+ * SHA-256 over what makes two requests the same: the identity's scope, method, path, content type,
+ * the values of the headers that reach the records (`headers`, lower-case names) and the body.
+ */
+export function requestHash(request: Request, body: Uint8Array, scope = "", headers: readonly string[] = []): string {
   const hasher = new Bun.CryptoHasher("sha256");
-  hasher.update(`${request.method}\n${new URL(request.url).pathname}\n${request.headers.get("content-type") ?? ""}\n`);
+  hasher.update(
+    `${scope === "" ? "" : `${scope}\n`}${request.method}\n${new URL(request.url).pathname}\n${request.headers.get("content-type") ?? ""}\n`,
+  );
+  for (const name of headers) hasher.update(`${name}:${request.headers.get(name) ?? ""}\n`);
   hasher.update(body);
   return hasher.digest("hex");
 }

@@ -91,7 +91,7 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
             : null;
         const idempotent = idempotencyKey !== null;
         const replay = idempotent
-          ? await deps.idempotency!.begin(route, target, idempotencyKey, context.request, body)
+          ? await deps.idempotency!.begin(route, target, idempotencyKey, context.request, body, identity)
           : undefined;
         if (replay) answer = replay;
         else {
@@ -130,7 +130,7 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
             if (error instanceof IngestError) response = ingestErrorResponse(error, deps.redact);
             throw error;
           } finally {
-            if (idempotent) await deps.idempotency!.end(route, idempotencyKey, response);
+            if (idempotent) await deps.idempotency!.end(route, idempotencyKey, response, identity);
           }
         }
       } finally {

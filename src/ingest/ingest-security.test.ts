@@ -56,9 +56,17 @@ describe("stampIdentity", () => {
     expect([stamped!.headers, stamped!.key]).toEqual([[["a", "b"]], null]);
   });
 
-  test("feeds the key only where the request gave none, in the key converter's form", () => {
-    const out = stampIdentity(identity, [record(null), record("given")], settings("bytes"), "", true);
-    expect(out.map((r) => r.key)).toEqual([new TextEncoder().encode("pump-7"), "given"]);
+  // Security review 2026-12-01, P3.20: a client-sent key (REST Proxy key, X-Kafka-Key) won, so a
+  // device could write under another device's key.
+  test("makes the identity the key of every record, replacing a key the client sent, in the key converter's form", () => {
+    const out = stampIdentity(identity, [record(null), record("pump-8")], settings("bytes"), "", true);
+    const key = new TextEncoder().encode("pump-7");
+    expect(out.map((r) => r.key)).toEqual([key, key]);
+  });
+
+  test("without ingest.identity.key a client-sent key stays", () => {
+    const out = stampIdentity(identity, [record(null), record("given")], settings("string"), "ingest.identity", false);
+    expect(out.map((r) => r.key)).toEqual([null, "given"]);
   });
 });
 

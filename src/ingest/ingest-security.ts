@@ -40,8 +40,9 @@ function hasHeader(records: readonly IngestRecord[], lower: string): boolean {
 }
 
 /**
- * Adds the identity header (replacing any the client sent under that name) and, if asked, the key;
- * for the anonymous identity (no authentication configured) only removes a client-sent one.
+ * Adds the identity header (replacing any the client sent under that name) and, if asked, makes
+ * the identity every record's key (replacing a client-sent key); for the anonymous identity (no
+ * authentication configured) only removes a client-sent identity header.
  */
 export function stampIdentity(
   identity: IngestIdentity,
@@ -80,7 +81,9 @@ function stamped(
     return {
       ...record,
       headers,
-      key: asKey && (record.key === null || record.key === undefined) ? key : record.key,
+      // The identity wins over a client-sent key (REST Proxy key, X-Kafka-Key): a device cannot
+      // write under another device's key (security review 2026-12-01, P3.20).
+      key: asKey ? key : record.key,
     };
   });
 }
@@ -108,6 +111,7 @@ export class IngestSecurity {
     const authenticator = ingestAuthenticatorFrom(auth, {
       mtlsIdentity: this.options.mtlsIdentity,
       clock: this.options.clock,
+      connector,
     });
     const acl = ingestAcl(aclConfig);
     const quotas = ingestQuotas(ingestQuotaConfigDef.parse(config), this.options.clock, this.shared);

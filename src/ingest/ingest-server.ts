@@ -61,6 +61,8 @@ interface OpenListener {
   readonly url: string;
   /** Failed TLS handshakes by reason (https listeners). */
   readonly handshakeFailures?: ReadonlyMap<string, number>;
+  /** Connections refused by a cap or closed by a deadline, by reason (https listeners). */
+  readonly connectionsClosed?: ReadonlyMap<string, number>;
   stop(): Promise<void>;
 }
 
@@ -100,21 +102,32 @@ export class IngestServer {
     return this.servers.map((s) => s.url);
   }
 
-  /** `ingest_tls_handshake_failures_total{listener,reason}` (expired, revoked, unknown CA …). */
+  /**
+   * `ingest_tls_handshake_failures_total{listener,reason}` (expired, revoked, unknown CA …) and
+   * `ingest_tls_connections_closed_total{listener,reason}` (caps and deadlines of the connection guard).
+   */
   families(): MetricFamily[] {
-    const samples = this.servers.flatMap((s) =>
-      [...(s.handshakeFailures ?? new Map<string, number>())].map(([reason, value]) => ({
-        labels: { listener: s.url, reason },
-        value,
-      })),
-    );
-    if (!this.servers.some((s) => s.handshakeFailures)) return [];
+    const tls = this.servers.filter((s) => s.handshakeFailures);
+    if (tls.length === 0) return [];
+    const samples = (of: (s: OpenListener) => ReadonlyMap<string, number> | undefined) =>
+      tls.flatMap((s) =>
+        [...(of(s) ?? new Map<string, number>())].map(([reason, value]) => ({
+          labels: { listener: s.url, reason },
+          value,
+        })),
+      );
     return [
       {
         name: "ingest_tls_handshake_failures_total",
         help: "TLS handshakes the https ingest listeners refused, by reason (e.g. CERT_HAS_EXPIRED, CERT_REVOKED).",
         type: "counter",
-        samples,
+        samples: samples((s) => s.handshakeFailures),
+      },
+      {
+        name: "ingest_tls_connections_closed_total",
+        help: "Connections the https ingest listeners refused (max_connections_per_ip) or closed at a deadline (accepted: handshake, idle, headers, body).",
+        type: "counter",
+        samples: samples((s) => s.connectionsClosed),
       },
     ];
   }
@@ -144,7 +157,12 @@ export class IngestServer {
         handler: (request, connection) => app.fetch(request, { connection }),
         logger: this.o.log,
       });
-      return { url: front.url, handshakeFailures: front.handshakeFailures, stop: () => front.stop() };
+      return {
+        url: front.url,
+        handshakeFailures: front.handshakeFailures,
+        connectionsClosed: front.connectionsClosed,
+        stop: () => front.stop(),
+      };
     }
     // The server, not a connection object: one is made only if a stage asks for the peer address.
     const fetch = (request: Request, srv: Server<undefined>) => app.serve(request, srv);

@@ -1,7 +1,7 @@
 /**
- * Idempotency-Key records of the ingest listener, in SQLite (migration 2), so a retried request
- * is recognised across a gateway restart: per connector and key, a hash of the request and the
- * response it got, until `expires_at`. Expired rows are ignored at once and deleted in passing.
+ * Idempotency-Key records of the ingest listener, in SQLite (migrations 2 and 3), so a retried
+ * request is recognised across a gateway restart: per connector, requester (`principal`, '' for
+ * anonymous requests) and key, a hash of the request and the response it got, until `expires_at`. Expired rows are ignored at once and deleted in passing.
  */
 import type { Database, Statement } from "bun:sqlite";
 
@@ -17,28 +17,32 @@ type Row = { request_hash: string; status: number; content_type: string; body: U
 const PRUNE_EVERY_MS = 60_000;
 
 export class IdempotencyStore {
-  private readonly getQuery: Statement<Row, [string, string, number]>;
-  private readonly upsert: Statement<unknown, [string, string, string, number, string, Uint8Array, number, number]>;
+  private readonly getQuery: Statement<Row, [string, string, string, number]>;
+  private readonly upsert: Statement<
+    unknown,
+    [string, string, string, string, number, string, Uint8Array, number, number]
+  >;
   private readonly prune: Statement<unknown, [number]>;
   private lastPrune = 0;
 
   constructor(db: Database) {
     this.getQuery = db.query(
       `SELECT request_hash, status, content_type, body FROM ingest_idempotency
-       WHERE connector = ? AND idempotency_key = ? AND expires_at > ?`,
+       WHERE connector = ? AND principal = ? AND idempotency_key = ? AND expires_at > ?`,
     );
     this.upsert = db.query(
-      `INSERT INTO ingest_idempotency (connector, idempotency_key, request_hash, status, content_type, body, created_at, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (connector, idempotency_key) DO UPDATE SET request_hash = excluded.request_hash,
+      `INSERT INTO ingest_idempotency (connector, principal, idempotency_key, request_hash, status, content_type, body, created_at, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (connector, principal, idempotency_key) DO UPDATE SET request_hash = excluded.request_hash,
          status = excluded.status, content_type = excluded.content_type, body = excluded.body,
          created_at = excluded.created_at, expires_at = excluded.expires_at`,
     );
     this.prune = db.query("DELETE FROM ingest_idempotency WHERE expires_at <= ?");
   }
 
-  get(connector: string, key: string, now: number): StoredResponse | undefined {
-    const row = this.getQuery.get(connector, key, now);
+  /** `principal`: who sent the request ('' for anonymous requests); keys of others are not seen. */
+  get(connector: string, principal: string, key: string, now: number): StoredResponse | undefined {
+    const row = this.getQuery.get(connector, principal, key, now);
     if (!row) return undefined;
     return { requestHash: row.request_hash, status: row.status, contentType: row.content_type, body: row.body };
   }
@@ -48,10 +52,18 @@ export class IdempotencyStore {
    * the upsert fails (a full file: the expired rows are the room a new key needs; the upsert is then
    * tried once more). A prune that fails never fails a put whose key was stored.
    */
-  put(connector: string, key: string, response: StoredResponse, now: number, windowMs: number): void {
+  put(
+    connector: string,
+    principal: string,
+    key: string,
+    response: StoredResponse,
+    now: number,
+    windowMs: number,
+  ): void {
     const upsert = () =>
       this.upsert.run(
         connector,
+        principal,
         key,
         response.requestHash,
         response.status,

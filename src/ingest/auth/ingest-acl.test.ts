@@ -49,7 +49,22 @@ describe("ingestAcl", () => {
     expect(allowed(rules, sensor, topic("alerts"))).toBe(403);
     expect(allowed(rules, pump, topic("alerts"))).toBe(true);
     expect(allowed(rules, pump, topic("telemetry-eu"))).toBe(403);
-    expect(allowed(rules, pump, route)).toBe(true);
+  });
+
+  // Security review 2026-12-01, P2.7: topic rules were skipped on the connector's own path.
+  test("topic rules apply to the connector's own path too, as a write to kafka.topic", () => {
+    const rules = { "ingest.acl.allow": "sensor-*,pump-*", "ingest.acl.topic.rules": "telemetry:claim.fleet=north" };
+    const south: IngestIdentity = { ...sensor, attributes: { "claim.fleet": "south" } };
+    const north: IngestIdentity = { ...sensor, attributes: { "claim.fleet": "north" } };
+    expect(allowed(rules, south, topic("telemetry"))).toBe(403);
+    expect(allowed(rules, south, route)).toBe(403);
+    expect(allowed(rules, north, route)).toBe(true);
+    // No rule covers kafka.topic: nobody writes to it, as on a REST Proxy path.
+    expect(allowed({ "ingest.acl.topic.rules": "alerts:*" }, pump, route)).toBe(403);
+    const acl = ingestAcl(ingestAclConfigDef.parse(rules));
+    expect(() => acl.authorize(south, route)).toThrow(
+      "Principal sensor-1 is not allowed to write to topic telemetry (route /ingest/telemetry)",
+    );
   });
 
   test("the refusal names principal and target in REST Proxy's code", () => {

@@ -4,18 +4,18 @@
  *
  * - `ingest.acl.allow`: identity matchers allowed to write at all (route and topics). Empty: any
  *   authenticated identity.
- * - `ingest.acl.topic.rules`: `<topic glob>:<identity matcher>` entries. When present, a REST Proxy
- *   write to a topic needs a rule whose glob matches the topic and whose matcher matches the
- *   identity (on top of `ingest.acl.allow`).
+ * - `ingest.acl.topic.rules`: `<topic glob>:<identity matcher>` entries. When present, every write
+ *   to a topic needs a rule whose glob matches the topic and whose matcher matches the identity (on
+ *   top of `ingest.acl.allow`): a REST Proxy write to the topic it names, and a write on the
+ *   connector's own path to `kafka.topic` (security review 2026-12-01, P2.7: it was skipped there,
+ *   so an identity refused on /topics/<t> could write to <t> through the connector's path).
  *
  * An identity matcher is `*`, a principal (exact, or a glob with `*` and `?`), or conditions on
  * identity attributes joined with `&`: `cert.o=Fleet&cert.ou=pumps`, `claim.fleet=north-*`,
  * `source=mtls` (attributes come from the certificate, `cert.*`, or the token's claims,
  * `claim.*`). Globs are anchored and case-sensitive; nothing else is special (no regex).
  *
- * Refusals are IngestError 403 (REST Proxy 40301), naming the principal and target only. The
- * connector's own path is a write to the route (only `ingest.acl.allow` applies); REST Proxy shapes
- * are writes to the topic they name.
+ * Refusals are IngestError 403 (REST Proxy 40301), naming the principal and target only.
  */
 import { defineConfig, key, type Validator } from "../../plugin/config-def.ts";
 import { ErrorCodes, IngestError } from "../ingest-error.ts";
@@ -90,7 +90,7 @@ export const ingestAclConfigDef = defineConfig({
     validators: [validatorOf(parseMatcher)],
   }),
   "ingest.acl.topic.rules": key.list({
-    doc: "Which identities may write to which of the connector's topics through REST Proxy paths, as <topic glob>:<identity matcher> entries (telemetry-*:claim.fleet=north). Empty: every allowed identity may write to every topic of the connector.",
+    doc: "Which identities may write to which of the connector's topics, as <topic glob>:<identity matcher> entries (telemetry-*:claim.fleet=north); applies to REST Proxy paths and to the connector's own path (its kafka.topic): a write needs a rule matching both its topic and the identity. Empty: every allowed identity may write to every topic of the connector.",
     default: [],
     importance: "MEDIUM",
     group: GROUP,
@@ -103,7 +103,7 @@ export const ingestAclConfigDef = defineConfig({
     group: GROUP,
   }),
   "ingest.identity.key": key.boolean({
-    doc: "Use the identity as the record key when the request gives no key.",
+    doc: "Use the authenticated identity as the key of every record; a key the client sent (REST Proxy key, the key header or field) is replaced, so a device cannot write under another device's key. Anonymous requests keep their key.",
     default: false,
     importance: "LOW",
     group: GROUP,
@@ -121,18 +121,16 @@ export function ingestAcl(config: Pick<IngestAclConfig, "ingest.acl.allow" | "in
   const allow = config["ingest.acl.allow"].map(parseMatcher);
   const topicRules = config["ingest.acl.topic.rules"].map(parseTopicRule);
   // The target's text is made only for a refusal: an allowed request allocates nothing here.
-  const forbidden = (identity: IngestIdentity, target: IngestTarget) =>
-    new IngestError(
-      403,
-      ErrorCodes.FORBIDDEN,
-      `Principal ${identity.principal} is not allowed to write to ${target.shape === "native" ? `route ${target.path}` : `topic ${target.topic}`}`,
-    );
+  const forbidden = (identity: IngestIdentity, what: string) =>
+    new IngestError(403, ErrorCodes.FORBIDDEN, `Principal ${identity.principal} is not allowed to write to ${what}`);
   // Loops, not closures: a closure over the arguments would be an object (its scope) per request.
   return {
     authorize(identity, target) {
-      if (allow.length > 0 && !anyMatches(allow, identity)) throw forbidden(identity, target);
-      if (target.shape !== "native" && topicRules.length > 0 && !anyRuleAllows(topicRules, identity, target.topic))
-        throw forbidden(identity, target);
+      const native = target.shape === "native";
+      if (allow.length > 0 && !anyMatches(allow, identity))
+        throw forbidden(identity, native ? `route ${target.path}` : `topic ${target.topic}`);
+      if (topicRules.length > 0 && !anyRuleAllows(topicRules, identity, target.topic))
+        throw forbidden(identity, native ? `topic ${target.topic} (route ${target.path})` : `topic ${target.topic}`);
     },
   };
 }

@@ -12,7 +12,9 @@ import { check, defineConfig, key } from "../../plugin/config-def.ts";
 import { basicAuthenticator, loadCredentialsFile } from "../../rest/auth/basic-auth.ts";
 import type { Clock } from "../../util/clock.ts";
 import { ASYMMETRIC_JWS_ALGORITHMS } from "../../util/jws.ts";
+import { getLogger, type Logger } from "../../util/logger.ts";
 import type { ClientIdentitySource } from "../tls/ingest-tls-config.ts";
+import { BasicAttemptGuard } from "./basic-attempt-guard.ts";
 import type { IngestAuthenticator } from "./ingest-authenticator.ts";
 import { ingestAuthenticator } from "./ingest-authenticator.ts";
 import { JwksCache } from "./jwks-cache.ts";
@@ -31,7 +33,7 @@ export const ingestAuthConfigDef = defineConfig({
     validators: [check.listOf(INGEST_AUTH_METHODS)],
   }),
   "ingest.auth.jwt.jwks.url": key.string({
-    doc: "URL of the identity provider's JSON Web Key Set. Keys are cached as its Cache-Control/Expires headers say and fetched again once for a token with an unknown key id.",
+    doc: "URL of the identity provider's JSON Web Key Set (https; plain http only to a loopback address, with a warning, since whoever can alter the response can forge tokens). Keys are cached as its Cache-Control/Expires headers say and fetched again once for a token with an unknown key id.",
     default: null,
     importance: "HIGH",
     group: GROUP,
@@ -44,13 +46,13 @@ export const ingestAuthConfigDef = defineConfig({
     group: GROUP,
   }),
   "ingest.auth.jwt.issuer": key.string({
-    doc: "Required iss claim. Unset: not checked.",
+    doc: "Required iss claim. Unset: not checked (a warning at connector start: any token the key set verifies is accepted).",
     default: null,
     importance: "MEDIUM",
     group: GROUP,
   }),
   "ingest.auth.jwt.audience": key.list({
-    doc: "Accepted aud claim values (one suffices). Unset: not checked.",
+    doc: "Accepted aud claim values (one suffices). Unset: not checked (a warning at connector start: with an identity provider shared by other services, their tokens are accepted too).",
     default: null,
     importance: "MEDIUM",
     group: GROUP,
@@ -97,6 +99,41 @@ export const ingestAuthConfigDef = defineConfig({
     importance: "HIGH",
     group: GROUP,
   }),
+  "ingest.auth.basic.cache.max.entries": key.int({
+    doc: "Verified basic (user, password) pairs remembered (each for a minute, under an HMAC with a per-process key) so a device's next requests cost no password verify; size it above the number of devices using basic authentication. 0 disables the cache.",
+    default: 10000,
+    importance: "LOW",
+    group: GROUP,
+    validators: [check.atLeast(0)],
+  }),
+  "ingest.auth.basic.max.concurrent.verifications": key.int({
+    doc: "Password verifications (argon2 or bcrypt, each ~0.1-0.2 s of CPU) running at once for this connector; one more is answered 503 with Retry-After at once. Requests whose pair is in the cache need none. 0: no cap.",
+    default: 4,
+    importance: "MEDIUM",
+    group: GROUP,
+    validators: [check.atLeast(0)],
+  }),
+  "ingest.auth.basic.failures.max": key.int({
+    doc: "Failed basic attempts from one client address (within ingest.auth.basic.failures.lockout.ms) after which its attempts that need a password verify are answered 429 with Retry-After for that long, as rest.authentication.failures.max does for the REST API. 0: no per-address limit.",
+    default: 10,
+    importance: "MEDIUM",
+    group: GROUP,
+    validators: [check.atLeast(0)],
+  }),
+  "ingest.auth.basic.failures.lockout.ms": key.long({
+    doc: "The window in which failed basic attempts of an address are counted, and how long an address that reached ingest.auth.basic.failures.max stays blocked.",
+    default: 60000,
+    importance: "LOW",
+    group: GROUP,
+    validators: [check.atLeast(1)],
+  }),
+  "ingest.auth.basic.failures.global.per.second": key.double({
+    doc: "Failed basic attempts per second of all clients together (bursts of ten seconds' worth); past it, attempts that need a password verify are answered 429 with Retry-After until the rate drops. 0: no global limit.",
+    default: 10,
+    importance: "LOW",
+    group: GROUP,
+    validators: [check.atLeast(0)],
+  }),
   "ingest.auth.basic.realm": key.string({
     doc: "Realm announced in WWW-Authenticate for basic authentication.",
     default: "ingest",
@@ -126,9 +163,55 @@ export function validateIngestAuth(config: IngestAuthConfig): { key: string; mes
       message: "set either a JWKS URL or a public key, not both",
     });
   }
+  if (methods.has("jwt") && jwks && plainHttpElsewhere(jwks)) {
+    out.push({
+      key: "ingest.auth.jwt.jwks.url",
+      message:
+        "a plain http:// JWKS URL lets anyone on the network path replace the keys and forge tokens; use https:// (http is accepted only for a loopback address)",
+    });
+  }
   if (methods.has("basic") && !config["ingest.auth.basic.credentials.file"]) {
     out.push({ key: "ingest.auth.basic.credentials.file", message: "basic needs a credentials file" });
   }
+  return out;
+}
+
+/** An http: URL whose host is not a loopback address (security review 2026-12-01, P3.19). */
+function plainHttpElsewhere(url: string): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  return parsed.protocol === "http:" && !isLoopbackHost(parsed.hostname);
+}
+
+function isLoopbackHost(host: string): boolean {
+  return host === "localhost" || host === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/**
+ * What a jwt configuration leaves open, for a WARN at connector start (security review
+ * 2026-12-01, P2.9). Not refused: Kafka's OAUTHBEARER validation leaves expected audience and
+ * issuer optional too, and a dedicated identity provider needs neither; a shared one does.
+ */
+export function jwtWarnings(config: IngestAuthConfig): string[] {
+  if (!config["ingest.auth.methods"].includes("jwt")) return [];
+  const out: string[] = [];
+  if (!config["ingest.auth.jwt.audience"]?.length)
+    out.push(
+      "ingest.auth.jwt.audience is not set: tokens are accepted whatever their aud claim, so with an identity provider shared by other services their tokens are accepted too; set it to this gateway's audience",
+    );
+  if (!config["ingest.auth.jwt.issuer"])
+    out.push(
+      "ingest.auth.jwt.issuer is not set: tokens are accepted whatever their iss claim; set it to the identity provider's issuer",
+    );
+  const jwks = config["ingest.auth.jwt.jwks.url"];
+  if (jwks?.startsWith("http:"))
+    out.push(
+      "ingest.auth.jwt.jwks.url is plain http (loopback only): use https unless the key set is served on this host",
+    );
   return out;
 }
 
@@ -136,6 +219,9 @@ export interface IngestAuthDeps {
   /** The https ingest listener's ssl.client.identity. */
   readonly mtlsIdentity: ClientIdentitySource;
   readonly clock?: Clock;
+  /** Gets the start-time warnings (jwtWarnings), prefixed with the connector's name. */
+  readonly logger?: Logger;
+  readonly connector?: string;
 }
 
 function fail(name: string, message: string): never {
@@ -147,6 +233,8 @@ export function ingestAuthenticatorFrom(config: IngestAuthConfig, deps: IngestAu
   const problems = validateIngestAuth(config);
   if (problems.length > 0) fail(problems[0]!.key, problems[0]!.message);
   const methods = new Set(config["ingest.auth.methods"]);
+  const log = deps.logger ?? getLogger("io.edgegateway.ingest.IngestAuthentication");
+  for (const warning of jwtWarnings(config)) log.warn(`[${deps.connector ?? "ingest"}] ${warning}`);
   let jwt: ReturnType<typeof jwtAuthenticator> | null = null;
   if (methods.has("jwt")) {
     const jwksUrl = config["ingest.auth.jwt.jwks.url"];
@@ -189,8 +277,21 @@ export function ingestAuthenticatorFrom(config: IngestAuthConfig, deps: IngestAu
     try {
       const credentials = loadCredentialsFile(config[name]!);
       basic = {
-        authenticator: basicAuthenticator({ credentials, ...(deps.clock ? { clock: deps.clock } : {}) }),
+        authenticator: basicAuthenticator({
+          credentials,
+          cacheMaxEntries: config["ingest.auth.basic.cache.max.entries"],
+          ...(deps.clock ? { clock: deps.clock } : {}),
+        }),
         realm: config["ingest.auth.basic.realm"],
+        guard: new BasicAttemptGuard(
+          {
+            maxFailures: config["ingest.auth.basic.failures.max"],
+            lockoutMs: config["ingest.auth.basic.failures.lockout.ms"],
+            globalFailuresPerSecond: config["ingest.auth.basic.failures.global.per.second"],
+            maxConcurrentVerifications: config["ingest.auth.basic.max.concurrent.verifications"],
+          },
+          deps.clock,
+        ),
       };
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;

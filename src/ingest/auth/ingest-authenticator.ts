@@ -7,7 +7,9 @@
  *
  * Refusals are IngestErrors: 401 (REST Proxy 40101) with a WWW-Authenticate challenge for each
  * enabled header scheme (`Bearer error="invalid_token"` after a bad token), 503 with Retry-After
- * when the JWKS cannot be fetched. Messages say which check failed, never the credentials; unknown
+ * when the JWKS cannot be fetched. Basic credentials the success cache does not know pass the
+ * BasicAttemptGuard first (429 for a blocked address or too many failures overall, 503 when every
+ * verification slot is busy), so guessing cannot use up the CPU. Messages say which check failed, never the credentials; unknown
  * users are not named in logs.
  */
 import { type BasicAuthenticator, parseBasicCredentials } from "../../rest/auth/basic-auth.ts";
@@ -15,6 +17,7 @@ import { getLogger, type Logger } from "../../util/logger.ts";
 import { ErrorCodes, IngestError } from "../ingest-error.ts";
 import { ANONYMOUS, type IngestIdentity, type IngestRequestContext } from "../request-context.ts";
 import type { ClientIdentitySource } from "../tls/ingest-tls-config.ts";
+import type { BasicAttemptGuard } from "./basic-attempt-guard.ts";
 import type { JwtAuthenticator } from "./jwt-authenticator.ts";
 import { mtlsIdentity } from "./mtls-identity.ts";
 
@@ -22,7 +25,12 @@ export interface IngestAuthenticatorOptions {
   /** The identity source of client certificates; null: mtls not enabled. */
   readonly mtls: ClientIdentitySource | null;
   readonly jwt: JwtAuthenticator | null;
-  readonly basic: { readonly authenticator: BasicAuthenticator; readonly realm: string } | null;
+  readonly basic: {
+    readonly authenticator: BasicAuthenticator;
+    readonly realm: string;
+    /** Limits on verifies the success cache cannot answer; none: unlimited. */
+    readonly guard?: BasicAttemptGuard;
+  } | null;
   readonly logger?: Logger;
 }
 
@@ -84,7 +92,21 @@ export function ingestAuthenticator(options: IngestAuthenticatorOptions): Ingest
         if (scheme === "basic" && basic) {
           const parsed = parseBasicCredentials(credentials);
           if (parsed === null) throw unauthorized("Malformed Basic credentials");
-          if (!(await basic.authenticator.authenticate(parsed.user, parsed.password))) {
+          const { guard } = basic;
+          let ok: boolean;
+          if (!guard || basic.authenticator.isCached(parsed.user, parsed.password))
+            ok = await basic.authenticator.authenticate(parsed.user, parsed.password);
+          else {
+            const client = context.connection.remoteAddress ?? "";
+            guard.admit(client);
+            ok = false;
+            try {
+              ok = await basic.authenticator.authenticate(parsed.user, parsed.password);
+            } finally {
+              guard.release(client, ok);
+            }
+          }
+          if (!ok) {
             const who = basic.authenticator.hasUser(parsed.user) ? `user "${parsed.user}"` : "an unknown user";
             log.debug(`Rejected basic credentials of ${who}`);
             throw unauthorized("Invalid credentials");

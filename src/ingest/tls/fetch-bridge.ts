@@ -7,6 +7,11 @@
  * socket while the handler does not read (so a 413 is answered without reading the rest), and the
  * response body is written chunk by chunk, waiting for `drain`. When the client goes away before
  * the response is finished, the Request's signal aborts.
+ *
+ * The URL: the path comes only from the request-target (origin-form `/p?q`, or absolute-form, of
+ * which only the path and query are kept), and a Host header that could change it (containing
+ * `/ ? # @ \` or white space) is refused with 400 (security review 2026-12-01, P2.10: `Host: h/evil?`
+ * routed `/a` as `/evil`).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 
@@ -50,6 +55,26 @@ function requestBody(req: IncomingMessage, beforeFirstRead: (() => void) | undef
   );
 }
 
+/** A request the bridge cannot turn into a fetch Request: answered 400. */
+export class BadRequestTarget extends Error {}
+
+/** Host header values that cannot be more than a host and port. */
+const UNSAFE_HOST = /[/?#@\\\s]/;
+
+/** The path and query of a request-target; throws BadRequestTarget for any other form. */
+function targetPath(target: string): string {
+  if (target.startsWith("/")) return target;
+  if (/^https?:\/\//i.test(target)) {
+    try {
+      const url = new URL(target);
+      return `${url.pathname}${url.search}`;
+    } catch {
+      // falls through to the refusal
+    }
+  }
+  throw new BadRequestTarget("The request-target must be a path (origin-form) or an absolute URL");
+}
+
 /**
  * The fetch Request for a node request; `scheme` and the Host header give its URL.
  * `beforeFirstRead` runs when the handler first reads the body (to answer `Expect: 100-continue`).
@@ -63,10 +88,20 @@ export function toRequest(
   const headers = new Headers();
   const raw = req.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
-  const host = req.headers.host ?? `${req.socket.localAddress ?? "localhost"}:${req.socket.localPort ?? 0}`;
+  const sent = req.headers.host;
+  if (sent !== undefined && (sent === "" || UNSAFE_HOST.test(sent)))
+    throw new BadRequestTarget("The Host header must be a host name or address with an optional port");
+  const host = sent ?? `${req.socket.localAddress ?? "localhost"}:${req.socket.localPort ?? 0}`;
   const method = req.method ?? "GET";
   const hasBody = method !== "GET" && method !== "HEAD";
-  return new Request(`${scheme}://${host}${req.url ?? "/"}`, {
+  let url: URL;
+  try {
+    url = new URL(`${scheme}://${host}${targetPath(req.url ?? "/")}`);
+  } catch (error) {
+    if (error instanceof BadRequestTarget) throw error;
+    throw new BadRequestTarget("The Host header must be a host name or address with an optional port");
+  }
+  return new Request(url.href, {
     method,
     headers,
     signal,
@@ -132,7 +167,18 @@ export function nodeListener(
     res.once("close", () => {
       if (!res.writableFinished) abort.abort(new Error("client closed the connection"));
     });
-    const request = toRequest(req, scheme, abort.signal, expectsContinue ? () => res.writeContinue() : undefined);
+    let request: Request;
+    try {
+      request = toRequest(req, scheme, abort.signal, expectsContinue ? () => res.writeContinue() : undefined);
+    } catch (error) {
+      if (!(error instanceof BadRequestTarget)) throw error;
+      const refusal = new Response(JSON.stringify({ error_code: 400, message: error.message }), {
+        status: 400,
+        headers: { "Content-Type": "application/json", Connection: "close" },
+      });
+      void writeResponse(res, refusal, req.method ?? "GET");
+      return;
+    }
     void (async () => {
       let response: Response;
       try {

@@ -12,6 +12,7 @@ import { readFileSync } from "node:fs";
 import { ConfigError } from "../../errors.ts";
 import { check, defineConfig, key } from "../../plugin/config-def.ts";
 import { type ServerTls, serverTls } from "../../tls/server-tls.ts";
+import type { ConnectionLimits } from "./connection-guard.ts";
 
 export const INGEST_TLS_PREFIX = "ingest.listeners.https.";
 const GROUP = "Ingest TLS";
@@ -122,6 +123,48 @@ export const ingestTlsConfigDef = defineConfig({
     group: GROUP,
     validators: [check.atLeast(0)],
   }),
+  "ingest.listeners.https.handshake.timeout.ms": key.long({
+    doc: "A connection that has not completed its TLS handshake this long after it was accepted is closed (a client that never sends its ClientHello). 0: no limit.",
+    default: 10000,
+    importance: "LOW",
+    group: GROUP,
+    validators: [check.atLeast(0)],
+  }),
+  "ingest.listeners.https.idle.timeout.ms": key.long({
+    doc: "A connection waiting for its next request (after the handshake or a response) is closed after this long without one. Also bounds how long a connection of a certificate revoked since keeps going when it stays idle. 0: no limit.",
+    default: 60000,
+    importance: "LOW",
+    group: GROUP,
+    validators: [check.atLeast(0)],
+  }),
+  "ingest.listeners.https.request.headers.timeout.ms": key.long({
+    doc: "From the first byte of a request, its headers must be complete within this long, or the connection is closed (a client sending its headers a byte at a time). 0: no limit.",
+    default: 30000,
+    importance: "LOW",
+    group: GROUP,
+    validators: [check.atLeast(0)],
+  }),
+  "ingest.listeners.https.request.body.timeout.ms": key.long({
+    doc: "From the end of its headers, a request's body must be received within this long, or the connection is closed (a client trickling its body). 0: no limit.",
+    default: 60000,
+    importance: "LOW",
+    group: GROUP,
+    validators: [check.atLeast(0)],
+  }),
+  "ingest.listeners.https.max.connections": key.int({
+    doc: "Open connections of each https ingest listener at most; one more is closed when accepted. 0: no limit.",
+    default: 10000,
+    importance: "MEDIUM",
+    group: GROUP,
+    validators: [check.atLeast(0)],
+  }),
+  "ingest.listeners.https.max.connections.per.ip": key.int({
+    doc: "Open connections from one client IP address at most (devices behind one NAT share an address: size it for that). 0: no limit.",
+    default: 1000,
+    importance: "MEDIUM",
+    group: GROUP,
+    validators: [check.atLeast(0)],
+  }),
 });
 
 /** What the TLS front end needs, read from the files now. */
@@ -133,6 +176,8 @@ export interface IngestTlsSettings {
   /** Files whose change triggers a reload. */
   readonly files: readonly string[];
   readonly reloadIntervalMs: number;
+  /** Timeouts and connection caps (read at start; a reload does not change them). */
+  readonly limits: ConnectionLimits;
 }
 
 function fail(name: string, message: string): never {
@@ -180,5 +225,13 @@ export function loadIngestTls(
     identity: parsed["ingest.listeners.https.ssl.client.identity"] as ClientIdentitySource,
     files,
     reloadIntervalMs: parsed["ingest.listeners.https.ssl.reload.interval.ms"],
+    limits: {
+      handshakeTimeoutMs: parsed["ingest.listeners.https.handshake.timeout.ms"],
+      idleTimeoutMs: parsed["ingest.listeners.https.idle.timeout.ms"],
+      headersTimeoutMs: parsed["ingest.listeners.https.request.headers.timeout.ms"],
+      bodyTimeoutMs: parsed["ingest.listeners.https.request.body.timeout.ms"],
+      maxConnections: parsed["ingest.listeners.https.max.connections"],
+      maxConnectionsPerIp: parsed["ingest.listeners.https.max.connections.per.ip"],
+    },
   };
 }

@@ -13,8 +13,14 @@
  *
  * Reload: every `reloadIntervalMs` the key store, trust store and CRL files are stat'ed; on a
  * change the settings are loaded again and installed with `setSecureContext` (new connections
- * use them; open ones keep theirs). A file that fails to load keeps the previous material and logs
- * an error once per change.
+ * use them). When the CRL changed, open connections that carry a client certificate are closed at
+ * their next idle point (after the response in flight), so a revoked device cannot keep using a
+ * connection made before; the others keep theirs. A file that fails to load keeps the previous
+ * material and logs an error once per change.
+ *
+ * Bounds (ConnectionGuard, connection-guard.ts): handshake, idle, request headers and body
+ * deadlines per connection, and caps on open connections overall and per client IP; a socket
+ * whose handshake fails is destroyed at once (Bun leaves it open otherwise).
  *
  * Closing after `Connection: close` (a 413 answered before the body was read) lingers, as web
  * servers' lingering close does: the response is flushed and our side half-closed, then what the
@@ -33,6 +39,7 @@ import { messageOf } from "../../errors.ts";
 import { nodeTlsServerOptions } from "../../tls/server-tls.ts";
 import { getLogger, type Logger } from "../../util/logger.ts";
 import type { IngestConnection, PeerCertificateInfo } from "../request-context.ts";
+import { ConnectionGuard } from "./connection-guard.ts";
 import { nodeListener } from "./fetch-bridge.ts";
 import type { IngestTlsSettings } from "./ingest-tls-config.ts";
 import { fromNodeCertificate } from "./peer-certificate.ts";
@@ -48,8 +55,6 @@ export interface TlsFrontEndOptions {
   /** Reads the settings (called at start and on every file change). */
   readonly load: () => IngestTlsSettings;
   readonly logger?: Logger;
-  /** Idle keep-alive connections are closed after this long. */
-  readonly keepAliveTimeoutMs?: number;
 }
 
 export interface TlsFrontEnd {
@@ -59,6 +64,10 @@ export interface TlsFrontEnd {
   reloadIfChanged(): boolean;
   /** Handshakes that failed, by reason (e.g. CERT_HAS_EXPIRED), for metrics and tests. */
   readonly handshakeFailures: ReadonlyMap<string, number>;
+  /** Connections refused (max_connections, max_connections_per_ip) or closed by a deadline (by phase). */
+  readonly connectionsClosed: ReadonlyMap<string, number>;
+  /** Connections open now. */
+  readonly connections: () => number;
   stop(): Promise<void>;
 }
 
@@ -104,8 +113,9 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
   const failures = new Map<string, number>();
   const sockets = new Set<Socket>();
   const peerOf = new WeakMap<Socket, PeerCertificateInfo>();
+  const guard = new ConnectionGuard(settings.limits);
 
-  const listener = nodeListener(
+  const bridge = nodeListener(
     (request, req) =>
       options.handler(request, {
         remoteAddress: req.socket.remoteAddress ?? null,
@@ -114,13 +124,22 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
       }),
     "https",
   );
-  const http = createHttpServer({ keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000 }, listener);
+  const listener: typeof bridge = (req, res) => {
+    guard.request(req, res);
+    bridge(req, res);
+  };
+  const http = createHttpServer({ keepAliveTimeout: settings.limits.idleTimeoutMs }, listener);
   http.on("checkContinue", listener);
 
   const tls = createTlsServer({
     ...contextOptions(settings),
     requestCert: settings.server.clientAuth !== "none",
     rejectUnauthorized: settings.server.clientAuth === "required",
+  });
+  if (settings.limits.maxConnections > 0) tls.maxConnections = settings.limits.maxConnections;
+  tls.on("connection", (socket: Socket) => {
+    if (guard.accept(socket)) sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
   });
   tls.on("secureConnection", (socket: TLSSocket) => {
     if (settings.server.clientAuth !== "none") {
@@ -133,15 +152,15 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
       }
       if (peer) peerOf.set(socket, peer);
     }
-    sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
+    guard.secured(socket);
     lingerOnClose(socket);
     http.emit("connection", socket);
   });
-  tls.on("tlsClientError", (error: NodeJS.ErrnoException) => {
+  tls.on("tlsClientError", (error: NodeJS.ErrnoException, socket?: TLSSocket) => {
     const reason = error.code ?? "HANDSHAKE_FAILED";
     failures.set(reason, (failures.get(reason) ?? 0) + 1);
     log.debug(`TLS handshake failed: ${reason}`);
+    socket?.destroy();
   });
 
   const host = options.host === "" ? "0.0.0.0" : options.host;
@@ -166,10 +185,12 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
     try {
       const next = options.load();
       tls.setSecureContext(contextOptions(next));
+      const crlChanged = next.crl !== undefined && !settings.crl?.equals(next.crl);
       // requestCert/rejectUnauthorized belong to the server, not the context: client auth keeps its start value.
       settings = { ...next, server: { ...next.server, clientAuth: settings.server.clientAuth } };
       seen = fingerprint(next.files);
       failedAt = undefined;
+      if (crlChanged) guard.closeWhen((socket) => peerOf.has(socket));
       log.info("Reloaded the ingest listener's TLS key store, trust store and CRL");
       return true;
     } catch (error) {
@@ -189,6 +210,8 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
     port,
     reloadIfChanged,
     handshakeFailures: failures,
+    connectionsClosed: guard.closed,
+    connections: () => guard.size,
     async stop() {
       if (timer) clearInterval(timer);
       const closed = new Promise<void>((resolve) => tls.close(() => resolve()));

@@ -140,6 +140,8 @@ export interface BasicAuthenticator {
   authenticate(user: string, password: string): Promise<boolean>;
   /** Whether the file lists `user` (for log lines only: responses must not differ). */
   hasUser(user: string): boolean;
+  /** True when `authenticate` would answer true from its success cache, without a verify. */
+  isCached(user: string, password: string): boolean;
 }
 
 export const DEFAULT_CACHE_TTL_MS = 60_000;
@@ -221,6 +223,10 @@ export function basicAuthenticator(options: BasicAuthenticatorOptions): BasicAut
 
   return {
     hasUser: (user) => credentials.has(user),
+    isCached(user, password) {
+      const expiry = verified.get(cacheKey(user, password));
+      return expiry !== undefined && monotonicNow(clock) < expiry;
+    },
     async authenticate(user, password) {
       const key = cacheKey(user, password);
       const expiry = verified.get(key);

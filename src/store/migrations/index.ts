@@ -67,4 +67,31 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX ingest_idempotency_expiry ON ingest_idempotency (expires_at);
     `,
   },
+  {
+    // Keys are scoped by the requester's identity (security review 2026-12-01, P2.6). Keys stored
+    // before were not: they keep working for anonymous requests (principal ''), as before.
+    version: 3,
+    name: "ingest idempotency keys per identity",
+    sql: `
+      CREATE TABLE ingest_idempotency_3 (
+        connector TEXT NOT NULL,
+        principal TEXT NOT NULL DEFAULT '',
+        idempotency_key TEXT NOT NULL,
+        request_hash TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        content_type TEXT NOT NULL,
+        body BLOB NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (connector, principal, idempotency_key)
+      ) STRICT;
+      INSERT INTO ingest_idempotency_3
+        (connector, principal, idempotency_key, request_hash, status, content_type, body, created_at, expires_at)
+        SELECT connector, '', idempotency_key, request_hash, status, content_type, body, created_at, expires_at
+        FROM ingest_idempotency;
+      DROP TABLE ingest_idempotency;
+      ALTER TABLE ingest_idempotency_3 RENAME TO ingest_idempotency;
+      CREATE INDEX ingest_idempotency_expiry ON ingest_idempotency (expires_at);
+    `,
+  },
 ];

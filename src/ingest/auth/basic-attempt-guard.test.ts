@@ -1,0 +1,113 @@
+/**
+ * Basic authentication's attempt limits on the ingest route (security review 2026-12-01, P2.8):
+ * per-address lockout, a global failure rate, a cap on concurrent password verifies answered at
+ * once, and cached successes that are never refused. The verify is a fake the test resolves, so
+ * "running at once" is exact and nothing waits on a real clock.
+ */
+import { describe, expect, test } from "bun:test";
+import { basicAuthenticator } from "../../rest/auth/basic-auth.ts";
+import { fastHash } from "../../rest/auth/test-support.ts";
+import { ManualClock } from "../../util/manual-clock.ts";
+import { IngestError } from "../ingest-error.ts";
+import { type IngestRequestContext, PLAIN_CONNECTION } from "../request-context.ts";
+import { BasicAttemptGuard, type BasicAttemptLimits } from "./basic-attempt-guard.ts";
+import { ingestAuthenticator } from "./ingest-authenticator.ts";
+
+const PASSWORD = "right-pass";
+
+/** An authenticator whose verifies wait until `settle()`; `verifies` counts them. */
+async function setup(limits: Partial<BasicAttemptLimits>) {
+  const clock = new ManualClock(1_000_000);
+  const hash = await fastHash.bcrypt(PASSWORD);
+  const waiting: (() => void)[] = [];
+  let verifies = 0;
+  const authenticator = basicAuthenticator({
+    credentials: new Map([["meter-1", hash]]),
+    clock,
+    verifyPassword: async (password) => {
+      verifies++;
+      await new Promise<void>((resolve) => waiting.push(resolve));
+      return password === PASSWORD;
+    },
+  });
+  const guard = new BasicAttemptGuard(
+    { maxFailures: 0, lockoutMs: 60_000, globalFailuresPerSecond: 0, maxConcurrentVerifications: 0, ...limits },
+    clock,
+  );
+  const auth = ingestAuthenticator({ mtls: null, jwt: null, basic: { authenticator, realm: "r", guard } });
+  const attempt = (password: string, address = "10.0.0.1") => {
+    const headers = { Authorization: `Basic ${Buffer.from(`meter-1:${password}`).toString("base64")}` };
+    const req = new Request("http://gw/ingest/x", { method: "POST", headers });
+    const context: IngestRequestContext = {
+      request: req,
+      url: new URL(req.url),
+      connection: { ...PLAIN_CONNECTION, remoteAddress: address },
+      receivedAt: 0,
+      startedAt: 0,
+    };
+    return auth.authenticate(context).then(
+      (identity) => identity.principal,
+      (error: unknown) => {
+        if (!(error instanceof IngestError)) throw error;
+        return { status: error.status, retryAfter: error.options.retryAfterSeconds };
+      },
+    );
+  };
+  /** Resolves every verify started so far, and awaits the attempts given. */
+  const settle = async <T>(...attempts: Promise<T>[]): Promise<T[]> => {
+    for (let i = 0; i < 100 && waiting.length === 0; i++) await Promise.resolve();
+    for (const resolve of waiting.splice(0)) resolve();
+    return Promise.all(attempts);
+  };
+  return { clock, guard, attempt, settle, verifies: () => verifies };
+}
+
+describe("BasicAttemptGuard behind the ingest authenticator", () => {
+  test("over max.concurrent.verifications an attempt is 503 with Retry-After at once, without a verify", async () => {
+    const s = await setup({ maxConcurrentVerifications: 2 });
+    const first = s.attempt("wrong-1");
+    const second = s.attempt("wrong-2");
+    await Promise.resolve();
+    expect(await s.attempt("wrong-3")).toEqual({ status: 503, retryAfter: 1 });
+    expect(s.guard.inFlight).toBe(2);
+    expect(await s.settle(first, second)).toEqual([
+      { status: 401, retryAfter: undefined },
+      { status: 401, retryAfter: undefined },
+    ]);
+    expect(s.verifies()).toBe(2);
+    expect(s.guard.inFlight).toBe(0);
+  });
+
+  test("failures.max failures from one address block it (429) for the lockout, other addresses go on", async () => {
+    const s = await setup({ maxFailures: 3 });
+    for (let i = 0; i < 3; i++)
+      expect(await s.settle(s.attempt(`wrong-${i}`))).toEqual([{ status: 401, retryAfter: undefined }]);
+    expect(await s.attempt(PASSWORD)).toEqual({ status: 429, retryAfter: 60 });
+    expect(s.verifies()).toBe(3);
+    expect(await s.settle(s.attempt(PASSWORD, "10.0.0.2"))).toEqual(["meter-1"]);
+    s.clock.advance(60_000);
+    expect(await s.settle(s.attempt(PASSWORD))).toEqual(["meter-1"]);
+  });
+
+  test("past failures.global.per.second failures of all addresses, attempts needing a verify are 429 until the rate drops", async () => {
+    const s = await setup({ globalFailuresPerSecond: 1 });
+    for (let i = 0; i < 10; i++)
+      expect(await s.settle(s.attempt(`wrong-${i}`, `10.0.1.${i}`))).toEqual([{ status: 401, retryAfter: undefined }]);
+    expect(await s.attempt(PASSWORD, "10.0.2.1")).toEqual({ status: 429, retryAfter: 1 });
+    expect(s.verifies()).toBe(10);
+    s.clock.advance(1_000);
+    expect(await s.settle(s.attempt(PASSWORD, "10.0.2.1"))).toEqual(["meter-1"]);
+  });
+
+  test("a pair in the success cache is never refused: a device keeps working from a blocked address", async () => {
+    const s = await setup({ maxFailures: 1, maxConcurrentVerifications: 1 });
+    expect(await s.settle(s.attempt(PASSWORD))).toEqual(["meter-1"]);
+    expect(await s.settle(s.attempt("wrong"))).toEqual([{ status: 401, retryAfter: undefined }]);
+    expect(await s.attempt("wrong-again")).toEqual({ status: 429, retryAfter: 60 });
+    const busy = s.attempt("wrong", "10.0.0.9");
+    await Promise.resolve();
+    expect(await s.attempt(PASSWORD)).toBe("meter-1");
+    await s.settle(busy);
+    expect(s.verifies()).toBe(3);
+  });
+});

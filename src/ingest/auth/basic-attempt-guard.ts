@@ -1,0 +1,95 @@
+/**
+ * BasicAttemptGuard: bounds what Basic authentication attempts can cost (security review
+ * 2026-12-01, P2.8: every attempt ran an argon2 verify, ~180 ms of CPU at the default cost, with
+ * no limit, so a few wrong passwords per second saturated the gateway). The ingest authenticator
+ * asks `admit(client)` before a password verify that the success cache cannot answer, and reports
+ * its outcome with `release(client, ok)`:
+ *
+ * - per client address: the admin API's LoginThrottle (login-throttle.ts): `failures.max` failed
+ *   attempts within `failures.lockout.ms` block the address for that long (429, Retry-After);
+ * - globally: failed attempts of all clients draw on a token bucket of `failures.global.per.second`
+ *   (burst: ten seconds' worth); while it is empty, attempts needing a verify are 429;
+ * - at most `max.concurrent.verifications` verifies run at once; one more is 503 with Retry-After
+ *   at once (no queue: a queue would only delay the answer while the attacker keeps sending).
+ *
+ * A pair in the success cache costs no verify and is never refused here: a device that knows its
+ * password keeps working while an address it shares (NAT) or the gateway is under attack.
+ * Windows are measured on the clock's monotonic reading. One guard per connector.
+ */
+import { LoginThrottle } from "../../rest/auth/login-throttle.ts";
+import { type Clock, monotonicNow, systemClock } from "../../util/clock.ts";
+import { ErrorCodes, IngestError } from "../ingest-error.ts";
+import { TokenBucket } from "../quota/token-bucket.ts";
+
+export interface BasicAttemptLimits {
+  /** Failures from one address that block it; 0: no per-address limit. */
+  readonly maxFailures: number;
+  readonly lockoutMs: number;
+  /** Failed attempts per second of all clients together; 0: no global limit. */
+  readonly globalFailuresPerSecond: number;
+  /** Password verifies running at once; 0: no cap. */
+  readonly maxConcurrentVerifications: number;
+}
+
+/** Seconds a client waits after a 503 because every verification slot was busy. */
+const BUSY_RETRY_AFTER_SECONDS = 1;
+
+export class BasicAttemptGuard {
+  private readonly throttle: LoginThrottle;
+  private readonly global: TokenBucket | undefined;
+  private readonly clock: Clock;
+  private running = 0;
+
+  constructor(
+    private readonly limits: BasicAttemptLimits,
+    clock?: Clock,
+  ) {
+    this.clock = clock ?? systemClock;
+    this.throttle = new LoginThrottle({
+      maxFailures: limits.maxFailures,
+      lockoutMs: limits.lockoutMs,
+      clock: this.clock,
+    });
+    const rate = limits.globalFailuresPerSecond;
+    this.global = rate > 0 ? new TokenBucket(rate, rate * 10, monotonicNow(this.clock)) : undefined;
+  }
+
+  /** Verifications running now (for tests). */
+  get inFlight(): number {
+    return this.running;
+  }
+
+  /** Admits one verify for `client` (its address; '' when unknown), or throws IngestError 429/503. */
+  admit(client: string): void {
+    const blockedMs = this.throttle.retryAfterMs(client);
+    if (blockedMs > 0) throw tooMany("Too many failed authentication attempts from this address", blockedMs);
+    const globalMs = this.global?.waitFor(1, monotonicNow(this.clock)) ?? 0;
+    if (globalMs > 0) throw tooMany("Too many failed authentication attempts; try again later", globalMs);
+    const cap = this.limits.maxConcurrentVerifications;
+    if (cap > 0 && this.running >= cap)
+      throw new IngestError(
+        503,
+        ErrorCodes.SERVICE_UNAVAILABLE,
+        "Too many password verifications in progress; try again later",
+        { retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS },
+      );
+    this.running++;
+  }
+
+  /** Ends an admitted verify with its outcome. */
+  release(client: string, ok: boolean): void {
+    this.running--;
+    if (ok) {
+      this.throttle.success(client);
+      return;
+    }
+    this.throttle.failure(client);
+    this.global?.take(1, monotonicNow(this.clock));
+  }
+}
+
+function tooMany(message: string, waitMs: number): IngestError {
+  return new IngestError(429, ErrorCodes.TOO_MANY_REQUESTS, message, {
+    retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
+  });
+}

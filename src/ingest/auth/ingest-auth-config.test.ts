@@ -1,0 +1,60 @@
+/**
+ * Start-time checks of the jwt keys (security review 2026-12-01): P2.9, a WARN when audience or
+ * issuer is unset; P3.19, a plain http:// JWKS URL refused unless it is a loopback address.
+ */
+import { describe, expect, test } from "bun:test";
+import { ConfigError } from "../../errors.ts";
+import { LogManager } from "../../util/logger.ts";
+import { ingestAuthConfigDef, ingestAuthenticatorFrom } from "./ingest-auth-config.ts";
+
+function start(config: Record<string, string>): { warnings: string[]; error?: unknown } {
+  const lines: string[] = [];
+  const logs = new LogManager({ sink: (line) => lines.push(line) });
+  try {
+    ingestAuthenticatorFrom(ingestAuthConfigDef.parse({ "ingest.auth.methods": "jwt", ...config }), {
+      mtlsIdentity: "cn",
+      logger: logs.get("auth"),
+      connector: "telemetry",
+    });
+  } catch (error) {
+    return { warnings: lines, error };
+  }
+  return { warnings: lines.filter((l) => l.includes("WARN")) };
+}
+
+const complete = {
+  "ingest.auth.jwt.jwks.url": "https://idp.example/jwks",
+  "ingest.auth.jwt.issuer": "https://idp.example",
+  "ingest.auth.jwt.audience": "ingest",
+};
+
+describe("ingestAuthenticatorFrom with jwt", () => {
+  test("issuer, audience and an https JWKS: no warning", () => {
+    expect(start(complete)).toEqual({ warnings: [] });
+  });
+
+  test("no audience and no issuer: a WARN for each, naming the connector and the key", () => {
+    const { warnings, error } = start({ "ingest.auth.jwt.jwks.url": complete["ingest.auth.jwt.jwks.url"] });
+    expect(error).toBeUndefined();
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toContain("[telemetry] ingest.auth.jwt.audience is not set");
+    expect(warnings[1]).toContain("[telemetry] ingest.auth.jwt.issuer is not set");
+  });
+
+  test("a plain http JWKS URL to another host fails the start naming the key", () => {
+    const { error } = start({ ...complete, "ingest.auth.jwt.jwks.url": "http://idp.example/jwks" });
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain("Invalid value for configuration ingest.auth.jwt.jwks.url");
+    expect((error as Error).message).toContain("use https://");
+  });
+
+  test.each(["http://127.0.0.1:8081/jwks", "http://localhost/jwks", "http://[::1]:9/jwks"])(
+    "a plain http JWKS URL on loopback (%s) starts with a WARN",
+    (url) => {
+      const { warnings, error } = start({ ...complete, "ingest.auth.jwt.jwks.url": url });
+      expect(error).toBeUndefined();
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain("ingest.auth.jwt.jwks.url is plain http");
+    },
+  );
+});

@@ -1,0 +1,158 @@
+/**
+ * ConnectionGuard: the TLS front end's bounds on what one connection may hold. node:http fed
+ * sockets through `emit("connection")` (as the front end must, to see the client certificate)
+ * applies neither its keep-alive timeout nor its headers timeout under Bun, so they are enforced
+ * here, with one timer per connection, by phase:
+ *
+ *   accepted ──secure──▶ idle ──first byte──▶ headers ──request──▶ body ──end──▶ handling
+ *      │ handshake.timeout   │ idle.timeout       │ headers.timeout     │ body.timeout
+ *                            ◀──────────────────── response finished ─────────────────┘
+ *
+ * A phase that outlives its deadline destroys the socket (the handler of a request whose body was
+ * cut off sees the body stream fail). `handling` (the handler and the response) has no transport
+ * deadline: ingest.request.timeout.ms bounds it. The number of open connections is capped overall
+ * and per client IP; a connection over either cap is destroyed when accepted, before its handshake.
+ *
+ * `closeWhen(predicate)` closes matching connections at their next idle point (now when idle,
+ * after the response in flight otherwise): the front end uses it after a CRL reload so that
+ * connections of client certificates reconnect and face the new list.
+ *
+ * Called by tls-front-end.ts only; all state is per front end.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+
+/** The worker keys ingest.listeners.https.{handshake,idle,request.headers,request.body}.timeout.ms and max.connections[.per.ip]. */
+export interface ConnectionLimits {
+  readonly handshakeTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly headersTimeoutMs: number;
+  readonly bodyTimeoutMs: number;
+  /** 0: no cap. */
+  readonly maxConnections: number;
+  /** 0: no cap. */
+  readonly maxConnectionsPerIp: number;
+}
+
+type Phase = "accepted" | "idle" | "headers" | "body" | "handling";
+
+interface Tracked {
+  phase: Phase;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  closeWhenIdle: boolean;
+}
+
+/** Connections refused or closed by the guard, by reason, for metrics and tests. */
+export type GuardEvent = "max_connections" | "max_connections_per_ip" | Exclude<Phase, "handling">;
+
+export class ConnectionGuard {
+  private readonly tracked = new Map<Socket, Tracked>();
+  private readonly perIp = new Map<string, number>();
+  readonly closed = new Map<GuardEvent, number>();
+
+  constructor(private readonly limits: ConnectionLimits) {}
+
+  get size(): number {
+    return this.tracked.size;
+  }
+
+  /** A TCP connection was accepted; false (and the socket destroyed) when over a cap. */
+  accept(socket: Socket): boolean {
+    const ip = socket.remoteAddress ?? "";
+    const { maxConnections, maxConnectionsPerIp } = this.limits;
+    const fromIp = this.perIp.get(ip) ?? 0;
+    const refused =
+      maxConnections > 0 && this.tracked.size >= maxConnections
+        ? "max_connections"
+        : maxConnectionsPerIp > 0 && fromIp >= maxConnectionsPerIp
+          ? "max_connections_per_ip"
+          : undefined;
+    if (refused) {
+      this.count(refused);
+      socket.destroy();
+      return false;
+    }
+    this.perIp.set(ip, fromIp + 1);
+    const t: Tracked = { phase: "accepted", timer: undefined, closeWhenIdle: false };
+    this.tracked.set(socket, t);
+    this.enter(socket, t, "accepted");
+    socket.once("close", () => {
+      if (t.timer) clearTimeout(t.timer);
+      this.tracked.delete(socket);
+      const left = (this.perIp.get(ip) ?? 1) - 1;
+      if (left > 0) this.perIp.set(ip, left);
+      else this.perIp.delete(ip);
+    });
+    return true;
+  }
+
+  /** The handshake completed: the connection waits for its first request. */
+  secured(socket: Socket): void {
+    const t = this.tracked.get(socket);
+    if (!t) return;
+    this.enter(socket, t, "idle");
+    socket.on("data", () => {
+      if (t.phase === "idle") this.enter(socket, t, "headers");
+    });
+  }
+
+  /** node:http parsed a request's headers (call from the request listener). */
+  request(req: IncomingMessage, res: ServerResponse): void {
+    const socket = req.socket;
+    const t = this.tracked.get(socket);
+    if (!t) return;
+    const hasBody = req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) !== 0;
+    if (!hasBody || req.complete) this.enter(socket, t, "handling");
+    else {
+      this.enter(socket, t, "body");
+      req.once("end", () => {
+        if (t.phase === "body") this.enter(socket, t, "handling");
+      });
+    }
+    res.once("finish", () => {
+      if (t.closeWhenIdle) socket.end();
+      else if (t.phase === "handling" || t.phase === "body") this.enter(socket, t, "idle");
+    });
+  }
+
+  /** Closes every matching connection at its next idle point. */
+  closeWhen(matches: (socket: Socket) => boolean): void {
+    for (const [socket, t] of this.tracked) {
+      if (!matches(socket)) continue;
+      if (t.phase === "idle" || t.phase === "accepted") socket.destroy();
+      else t.closeWhenIdle = true;
+    }
+  }
+
+  private enter(socket: Socket, t: Tracked, phase: Phase): void {
+    if (t.timer) clearTimeout(t.timer);
+    t.phase = phase;
+    t.timer = undefined;
+    const ms = this.deadline(phase);
+    if (phase === "handling" || ms <= 0) return;
+    t.timer = setTimeout(() => {
+      this.count(phase);
+      socket.destroy();
+    }, ms);
+    t.timer.unref?.();
+  }
+
+  private deadline(phase: Phase): number {
+    switch (phase) {
+      case "accepted":
+        return this.limits.handshakeTimeoutMs;
+      case "idle":
+        return this.limits.idleTimeoutMs;
+      case "headers":
+        return this.limits.headersTimeoutMs;
+      case "body":
+        return this.limits.bodyTimeoutMs;
+      case "handling":
+        return 0;
+    }
+  }
+
+  private count(event: GuardEvent): void {
+    this.closed.set(event, (this.closed.get(event) ?? 0) + 1);
+  }
+}

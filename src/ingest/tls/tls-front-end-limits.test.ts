@@ -1,0 +1,211 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { connect as netConnect, type Socket } from "node:net";
+import { type TLSSocket, connect as tlsConnect } from "node:tls";
+import { type DeviceCert, type DevicePki, makeDevicePki } from "../../../test/support/device-pki.ts";
+import { type TempDir, tempDir } from "../../../test/support/temp-dir.ts";
+import { waitFor } from "../../../test/support/wait-for.ts";
+import { loadIngestTls } from "./ingest-tls-config.ts";
+import { startTlsFrontEnd, type TlsFrontEnd } from "./tls-front-end.ts";
+
+// Security review 2026-12-01, P2.5 (no handshake/idle/headers/body deadline, no connection cap on
+// the TLS front end), P3.16 (a CRL reload did not reach open connections) and P2.10 (the Host
+// header could change the routed path).
+
+let dir: TempDir;
+let pki: DevicePki;
+
+beforeAll(async () => {
+  dir = await tempDir("ingest-tls-limits-");
+  pki = await makeDevicePki(dir.path);
+  await Bun.write(
+    `${pki.dir}/server-store.pem`,
+    (await Bun.file(pki.serverKey).text()) + (await Bun.file(pki.serverCert).text()),
+  );
+}, 60_000);
+
+afterAll(async () => {
+  await dir[Symbol.asyncDispose]();
+});
+
+function frontEnd(extra: Record<string, string>): TlsFrontEnd & AsyncDisposable {
+  const props = {
+    "ingest.listeners.https.ssl.keystore.location": `${pki.dir}/server-store.pem`,
+    "ingest.listeners.https.ssl.truststore.location": pki.caCert,
+    "ingest.listeners.https.ssl.client.auth": "requested",
+    "ingest.listeners.https.ssl.reload.interval.ms": "0",
+    ...extra,
+  };
+  const fe = startTlsFrontEnd({
+    host: "127.0.0.1",
+    port: 0,
+    handler: async (request) => {
+      if (request.body) await request.arrayBuffer();
+      const url = new URL(request.url);
+      return new Response(`path=${url.pathname}${url.search}`);
+    },
+    load: () => loadIngestTls(props),
+  });
+  return Object.assign(fe, { [Symbol.asyncDispose]: () => fe.stop() });
+}
+
+function closed(socket: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    if (socket.destroyed) resolve();
+    else socket.once("close", () => resolve());
+  });
+}
+
+/** A TLS connection, resolved once secured; destroyed by the test's `using`. */
+async function secured(fe: TlsFrontEnd, cert?: DeviceCert): Promise<TLSSocket & Disposable> {
+  const socket = tlsConnect({
+    port: fe.port,
+    host: "127.0.0.1",
+    ca: readFileSync(pki.caCert),
+    servername: "localhost",
+    ...(cert ? { cert: readFileSync(cert.cert), key: readFileSync(cert.key) } : {}),
+  });
+  socket.on("error", () => {});
+  await new Promise<void>((resolve, reject) => {
+    socket.once("secureConnect", () => resolve());
+    socket.once("close", () => reject(new Error("closed before the handshake completed")));
+  });
+  return Object.assign(socket, { [Symbol.dispose]: () => socket.destroy() });
+}
+
+function response(socket: Socket): Promise<string> {
+  return new Promise((resolve) => socket.once("data", (d: Buffer) => resolve(d.toString("latin1"))));
+}
+
+describe("TlsFrontEnd connection bounds", () => {
+  test("a TCP connection that never sends its ClientHello is closed after handshake.timeout.ms", async () => {
+    await using fe = frontEnd({ "ingest.listeners.https.handshake.timeout.ms": "200" });
+    const socket = netConnect(fe.port, "127.0.0.1");
+    socket.on("error", () => {});
+    await closed(socket);
+    expect(fe.connectionsClosed.get("accepted")).toBe(1);
+    await waitFor(() => fe.connections() === 0, { what: "the connection to be forgotten" });
+  });
+
+  test("a TLS connection that sends no request is closed after idle.timeout.ms", async () => {
+    await using fe = frontEnd({ "ingest.listeners.https.idle.timeout.ms": "200" });
+    using socket = await secured(fe);
+    await closed(socket);
+    expect(fe.connectionsClosed.get("idle")).toBe(1);
+  });
+
+  test("a request whose headers never end is closed after request.headers.timeout.ms, though bytes keep coming", async () => {
+    await using fe = frontEnd({ "ingest.listeners.https.request.headers.timeout.ms": "300" });
+    using socket = await secured(fe);
+    socket.write("POST /a HTTP/1.1\r\nHost: h\r\n");
+    const trickle = setInterval(() => socket.writable && socket.write("X"), 50);
+    try {
+      await closed(socket);
+    } finally {
+      clearInterval(trickle);
+    }
+    expect(fe.connectionsClosed.get("headers")).toBe(1);
+  });
+
+  test("a body that never ends is closed after request.body.timeout.ms", async () => {
+    await using fe = frontEnd({ "ingest.listeners.https.request.body.timeout.ms": "300" });
+    using socket = await secured(fe);
+    socket.write("POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 1000\r\n\r\nabc");
+    await closed(socket);
+    expect(fe.connectionsClosed.get("body")).toBe(1);
+  });
+
+  test("complete requests on one keep-alive connection are served whatever the deadlines", async () => {
+    await using fe = frontEnd({
+      "ingest.listeners.https.request.headers.timeout.ms": "200",
+      "ingest.listeners.https.request.body.timeout.ms": "200",
+    });
+    using socket = await secured(fe);
+    for (const body of ["a", "bb"]) {
+      const answer = response(socket);
+      socket.write(`POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+      expect(await answer).toStartWith("HTTP/1.1 200");
+    }
+    expect(fe.connectionsClosed.size).toBe(0);
+  });
+
+  // max.connections is the server's own (refused before a socket exists: not counted here).
+  test.each([
+    ["ingest.listeners.https.max.connections", undefined],
+    ["ingest.listeners.https.max.connections.per.ip", 1],
+  ])(
+    "%s: a connection over the cap is closed when accepted, and a slot freed is usable again",
+    async (name, counted) => {
+      await using fe = frontEnd({ [name]: "2" });
+      using first = await secured(fe);
+      using _second = await secured(fe);
+      await expect(secured(fe)).rejects.toThrow("closed before the handshake completed");
+      expect(fe.connectionsClosed.get("max_connections_per_ip")).toBe(counted);
+      expect(fe.connections()).toBe(2);
+      first.destroy();
+      await waitFor(() => fe.connections() === 1, { what: "the first connection to be gone" });
+      // The server's own count may lag the guard's by a tick: retry until a connection is accepted.
+      using third = await waitFor(() => secured(fe).catch(() => undefined), {
+        what: "a connection in the freed slot",
+      });
+      expect(third.authorized).toBe(true);
+    },
+  );
+
+  test("a CRL reload closes the open connection of a certificate it revokes (P3.16), after the response in flight", async () => {
+    const crlProps = { "ingest.listeners.https.ssl.crl.location": pki.crl };
+    await using fe = frontEnd(crlProps);
+    const revoked = await pki.issue("revoked-later", "device-revoked-later");
+    using socket = await secured(fe, revoked);
+    const answer = response(socket);
+    socket.write("GET /a HTTP/1.1\r\nHost: h\r\n\r\n");
+    expect(await answer).toStartWith("HTTP/1.1 200");
+    await pki.revoke(revoked);
+    expect(fe.reloadIfChanged()).toBe(true);
+    await closed(socket);
+    // A new connection is refused by the handshake (TLS 1.3: the client may see it secured first).
+    const again = await secured(fe, revoked).catch(() => undefined);
+    if (again) await closed(again);
+    expect(fe.handshakeFailures.get("CERT_REVOKED")).toBe(1);
+  });
+});
+
+describe("TlsFrontEnd request URL (P2.10)", () => {
+  /** Sends `head` (a request without body, Connection: close) and returns everything answered. */
+  async function exchange(fe: TlsFrontEnd, head: string): Promise<string> {
+    using socket = await secured(fe);
+    const chunks: Buffer[] = [];
+    socket.on("data", (d: Buffer) => chunks.push(d));
+    socket.write(`${head}\r\nConnection: close\r\n\r\n`);
+    await closed(socket);
+    return Buffer.concat(chunks).toString("latin1");
+  }
+
+  test.each(["h/evil?", "h?x", "h#x", "user@h", "h\\evil", "h x"])(
+    "a Host header %p is 400 and never reaches the handler",
+    async (host) => {
+      await using fe = frontEnd({});
+      const answer = await exchange(fe, `GET /a HTTP/1.1\r\nHost: ${host}`);
+      expect(answer).toStartWith("HTTP/1.1 400");
+      expect(answer).toContain('"error_code":400');
+      expect(answer).not.toContain("path=");
+    },
+  );
+
+  test.each([
+    ["GET /a?x=1 HTTP/1.1\r\nHost: gateway.example:8443", "path=/a?x=1"],
+    ["GET //evil/a HTTP/1.1\r\nHost: h", "path=//evil/a"],
+    ["GET https://other.example/b/c?y HTTP/1.1\r\nHost: h", "path=/b/c?y"],
+  ])("%p is served with its path from the request-target", async (head, expected) => {
+    await using fe = frontEnd({});
+    const answer = await exchange(fe, head);
+    expect(answer).toStartWith("HTTP/1.1 200");
+    // The body is chunked: the whole path, then the chunk's CRLF.
+    expect(answer).toContain(`\r\n${expected}\r\n`);
+  });
+
+  test("a request-target that is neither a path nor an absolute URL is 400", async () => {
+    await using fe = frontEnd({});
+    expect(await exchange(fe, "GET abc/ingest/p HTTP/1.1\r\nHost: h")).toStartWith("HTTP/1.1 400");
+  });
+});
