@@ -21,6 +21,8 @@ import { STATUS_RETRY_MS } from "./retrying-status-store.ts";
  * (a row too long for the room left in its page, as a long topic name or a trace) fails.
  */
 function makeFull(db: Database): void {
+  // Free pages (a migration that rebuilt a table leaves some) would take the writes meant to fail.
+  db.run("VACUUM");
   db.run("PRAGMA incremental_vacuum");
   const { page_count } = db.query("PRAGMA page_count").get() as { page_count: number };
   db.run(`PRAGMA max_page_count = ${page_count}`);
