@@ -11,7 +11,7 @@ import { depthChecked } from "./json-text.ts";
 import { mediaType } from "./native-body.ts";
 import { type Element, elementBytes, ingestRecord, represent, requestHeaders } from "./record-builder.ts";
 import { issueMessage, V2BinaryProduceRequest, V2JsonProduceRequest } from "./rest-proxy-schemas.ts";
-import { decodeBase64 } from "./rest-proxy-v3.ts";
+import { decodeBase64 } from "./rest-proxy-v3-fields.ts";
 import type { IngestRouteSettings } from "./route-settings.ts";
 
 export type V2Format = "json" | "binary";

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { decodeBase64, instantString, parseV3Batch, parseV3Records, v3RecordsResponse } from "./rest-proxy-v3.ts";
+import { instantString, parseV3Batch, parseV3Records, v3RecordsResponse } from "./rest-proxy-v3.ts";
+import { decodeBase64 } from "./rest-proxy-v3-fields.ts";
 import { bytes, post, testSettings } from "./test-support.ts";
 
 const T = Date.parse("2021-02-05T19:14:42Z");

@@ -13,16 +13,10 @@ import type { IngestHeaderValue, IngestRecord, RecordOutcome } from "./ingest-re
 import { concatenatedJsonTexts, depthChecked } from "./json-text.ts";
 import { type Element, elementBytes, ingestRecord, represent, requestHeaders } from "./record-builder.ts";
 import { issueMessage, V3BatchEntry, V3ProduceRequest } from "./rest-proxy-schemas.ts";
+import { clientHeaders, clientTimestamp, decodeBase64, RecordError } from "./rest-proxy-v3-fields.ts";
 import type { IngestRouteSettings } from "./route-settings.ts";
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const utf8 = new TextDecoder("utf-8", { fatal: true });
-
-/** Decodes standard base64 (padded, as Java's Base64 decoder wants), or null when it is not. */
-export function decodeBase64(text: string): Uint8Array | null {
-  if (!BASE64.test(text)) return null;
-  return Buffer.from(text, "base64");
-}
 
 /** Java's Instant.toString: no fraction when the milliseconds are zero. */
 export function instantString(ms: number): string {
@@ -51,8 +45,6 @@ export interface V3Parsed {
   readonly items: V3Item[];
 }
 
-class RecordError extends Error {}
-
 function data(
   field: v.InferOutput<typeof V3ProduceRequest>["key"],
   what: "key" | "value",
@@ -79,59 +71,6 @@ function data(
   }
   const text = JSON.stringify(d);
   return { element: { kind: "json", value: d, text }, info: { type, size: Buffer.byteLength(text) } };
-}
-
-function headerValue(value: string | null | undefined): IngestHeaderValue {
-  if (value === undefined || value === null) return null;
-  const bytes = decodeBase64(value);
-  if (!bytes) throw new RecordError(`Bad Request: header value=${value} is not a base64 string.`);
-  // Text headers stay text, so the header converter writes exactly these bytes back.
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    return bytes;
-  }
-}
-
-/** C0 controls and DEL: a header name with one would break logs and text protocols downstream. */
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
-/**
- * A record's own headers: names validated (non-empty, no control characters), at most
- * ingest.max.record.headers of them, those named like a header the gateway stamps dropped (so a
- * client cannot shadow them: Java's Headers.lastHeader would return the client's, appended last).
- */
-function clientHeaders(
-  settings: IngestRouteSettings,
-  headers: readonly { name: string; value?: string | null }[],
-): (readonly [string, IngestHeaderValue])[] {
-  const max = settings.limits.maxRecordHeaders;
-  if (headers.length > max)
-    throw new RecordError(
-      `Bad Request: the record has ${headers.length} headers, more than ${max} (ingest.max.record.headers)`,
-    );
-  const stamped = settings.headers.stamped;
-  const out: (readonly [string, IngestHeaderValue])[] = [];
-  for (const { name, value } of headers) {
-    if (name === "") throw new RecordError("Bad Request: a header name must not be empty");
-    if (CONTROL.test(name))
-      throw new RecordError(`Bad Request: header name ${JSON.stringify(name)} contains a control character`);
-    const decoded = headerValue(value);
-    if (!stamped.has(name.toLowerCase())) out.push([name, decoded]);
-  }
-  return out;
-}
-
-/** The record's timestamp: refused when negative or further ahead than ingest.timestamp.max.future.ms. */
-function clientTimestamp(settings: IngestRouteSettings, text: string, receivedAt: number): number {
-  const ms = Date.parse(text);
-  if (ms < 0) throw new RecordError(`Bad Request: timestamp ${text} is before 1970-01-01T00:00:00Z`);
-  const max = settings.limits.maxFutureTimestampMs;
-  if (ms - receivedAt > max)
-    throw new RecordError(
-      `Bad Request: timestamp ${text} is more than ${max} ms ahead of the gateway's clock (ingest.timestamp.max.future.ms)`,
-    );
-  return ms;
 }
 
 function readRecord(
