@@ -19,21 +19,13 @@ import {
   unavailable,
 } from "./ingest-error.ts";
 import { IngestExchange } from "./ingest-exchange.ts";
-import type {
-  IngestApp,
-  IngestEnv,
-  IngestHandlerDeps,
-  ParsedRequest,
-  Pipeline,
-  ShapeHandler,
-} from "./ingest-pipeline-contract.ts";
+import type { IngestApp, IngestEnv, IngestHandlerDeps, Pipeline } from "./ingest-pipeline-contract.ts";
 import type { RecordOutcome } from "./ingest-record.ts";
-import { parseNativeBody } from "./native-body.ts";
-import type { IngestConnection, IngestShape, IngestTarget, PeerAddressLookup } from "./request-context.ts";
+import { nativeRoute } from "./native-route.ts";
+import type { IngestConnection, IngestShape, PeerAddressLookup } from "./request-context.ts";
 import { PlainConnection } from "./request-context.ts";
 import { RequestDeadlines } from "./request-deadlines.ts";
 import { restProxyRoutes } from "./rest-proxy-routes.ts";
-import type { IngestRouteSettings } from "./route-settings.ts";
 import type { IngestRoute } from "./route-table.ts";
 
 /** A stage's result: awaited only when the stage is asynchronous (most are not). */
@@ -150,37 +142,6 @@ function shapeLabel(shape: IngestShape, route: IngestRoute | undefined): string 
   return shape === "v2" ? "/topics/{topic}" : shape === "v3" ? "/v3/…/records" : "/v3/…/records:batch";
 }
 const SLASH = 47;
-
-/** The connector's own path: the body's records; the exchange is the parsed request (no object of its own). */
-class NativeShape implements ShapeHandler {
-  constructor(private readonly settings: IngestRouteSettings) {}
-
-  parse(body: Uint8Array, context: IngestExchange): ParsedRequest {
-    const settings = this.settings;
-    return context.parsedNative(parseNativeBody(settings, context.request, body, context.receivedAt), settings);
-  }
-}
-
-/** A route's native-path target and shape, made once per route settings rather than per request. */
-interface NativeRoute {
-  readonly target: IngestTarget;
-  readonly shape: ShapeHandler;
-}
-
-const nativeRoutes = new WeakMap<IngestRouteSettings, NativeRoute>();
-
-function nativeRoute(route: IngestRoute): NativeRoute {
-  const { settings } = route;
-  let made = nativeRoutes.get(settings);
-  if (made === undefined || made.target.connector !== route.connector) {
-    made = {
-      target: { connector: route.connector, path: settings.path, topic: settings.topic, shape: "native" },
-      shape: new NativeShape(settings),
-    };
-    nativeRoutes.set(settings, made);
-  }
-  return made;
-}
 
 /**
  * The path of an absolute request URL as hono routes it, or null when it is percent-encoded (hono
