@@ -3,7 +3,7 @@
  * path (parsers, ingest-handler.ts) and whatever writes records (the HttpIngestSource task's
  * queue today, a durable spool later).
  */
-import type { SubmissionSignal } from "./request-deadlines.ts";
+import type { SubmissionSignal } from "./submission-signal.ts";
 
 /** A Kafka header value as parsed from a request: text, bytes, or null. */
 export type IngestHeaderValue = string | Uint8Array | null;

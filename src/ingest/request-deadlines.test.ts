@@ -3,13 +3,8 @@ import { IngestQueue } from "../connectors/http-ingest/ingest-queue.ts";
 import { toSourceRecord } from "../connectors/http-ingest/task.ts";
 import { monotonicView } from "../util/clock.ts";
 import { ManualClock } from "../util/manual-clock.ts";
-import {
-  CLIENT_GONE_MESSAGE,
-  CLIENT_WATCH_DELAY_MS,
-  type ClientRequest,
-  RequestDeadlines,
-  timeoutMessage,
-} from "./request-deadlines.ts";
+import { CLIENT_WATCH_DELAY_MS, type ClientRequest, RequestDeadlines } from "./request-deadlines.ts";
+import { CLIENT_GONE_MESSAGE, timeoutMessage } from "./submission-signal.ts";
 
 /** Lets the promise callbacks of a woken sleep run. */
 const settle = async () => {

@@ -28,22 +28,13 @@
  * reached its start + timeout, as its own timer would have.
  */
 import type { Clock } from "../util/clock.ts";
-
-/** A listener on a SubmissionSignal: a function, or an object whose `handleEvent` is called (as EventTarget's). */
-export type AbortListener = (() => void) | { handleEvent(): void };
-
-/** What a writer needs of a request's abort signal; an AbortSignal is one too. */
-export interface SubmissionSignal {
-  readonly aborted: boolean;
-  readonly reason: unknown;
-  addEventListener(type: "abort", listener: AbortListener, options?: { once?: boolean }): void;
-}
-
-export function timeoutMessage(timeoutMs: number): string {
-  return `Kafka did not acknowledge the records within ${timeoutMs} ms (ingest.request.timeout.ms)`;
-}
-
-export const CLIENT_GONE_MESSAGE = "The client closed the connection";
+import {
+  type AbortListener,
+  CLIENT_GONE_MESSAGE,
+  callAbortListener,
+  type SubmissionSignal,
+  timeoutMessage,
+} from "./submission-signal.ts";
 
 /** How long a request runs before its client's signal is watched. */
 export const CLIENT_WATCH_DELAY_MS = 100;
@@ -115,8 +106,8 @@ export class RequestAbort implements SubmissionSignal {
     this.listener = null;
     this.more = null;
     this.owner.forget(this);
-    if (first !== null) call(first);
-    if (more !== null) for (const listener of more) call(listener);
+    if (first !== null) callAbortListener(first);
+    if (more !== null) for (const listener of more) callAbortListener(listener);
   }
 
   /**
@@ -143,15 +134,6 @@ export class RequestAbort implements SubmissionSignal {
   /** EventListener object for the client's signal: no closure per request. */
   handleEvent(): void {
     this.abort(new Error(CLIENT_GONE_MESSAGE));
-  }
-}
-
-function call(listener: AbortListener): void {
-  try {
-    if (typeof listener === "function") listener();
-    else listener.handleEvent();
-  } catch {
-    // As EventTarget does, one listener's failure does not keep the others from running.
   }
 }
 

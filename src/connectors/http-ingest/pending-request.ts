@@ -5,7 +5,7 @@
  */
 import type { SourceRecord } from "../../api/record.ts";
 import type { RecordOutcome } from "../../ingest/ingest-record.ts";
-import type { SubmissionSignal } from "../../ingest/request-deadlines.ts";
+import type { SubmissionSignal } from "../../ingest/submission-signal.ts";
 import type { IngestQueue } from "./ingest-queue.ts";
 import type { SlotState } from "./sent-records.ts";
 
