@@ -4,11 +4,11 @@
  * request path needs (src/ingest/route-settings.ts).
  */
 
-import { MAX_JSON_DEPTH } from "../../api/data/json-depth.ts";
 import { ingestSecurityConfigDef } from "../../ingest/ingest-security.ts";
 import type { IngestRouteSettings, KeySource, ValueFormat } from "../../ingest/route-settings.ts";
 import { ingestSpoolConfigDef } from "../../ingest/spool/spool-config.ts";
 import { check, defineConfig, key } from "../../plugin/config-def.ts";
+import { ingestLimitsConfigDef } from "./limits-config.ts";
 
 export const HTTP_INGEST_CONNECTOR = "io.edgegateway.connect.http.HttpIngestSourceConnector";
 export const HTTP_INGEST_TASK = "io.edgegateway.connect.http.HttpIngestSourceTask";
@@ -17,7 +17,6 @@ export const HTTP_INGEST_ALIASES = ["HttpIngest"] as const;
 
 const ROUTE = "Ingest route";
 const KEYS = "Record keys and headers";
-const LIMITS = "Limits";
 
 /** Paths the listener itself answers: an ingest.path may not take them. */
 export const RESERVED_PATHS = ["/topics", "/v3", "/openapi.json", "/health", "/metrics"];
@@ -123,98 +122,8 @@ export const httpIngestConfig = defineConfig({
     importance: "LOW",
     group: KEYS,
   }),
-  "ingest.max.body.bytes": key.int({
-    doc: "Largest request body accepted; larger ones get 413 without the rest being read.",
-    default: 1_048_576,
-    importance: "MEDIUM",
-    group: LIMITS,
-    validators: [check.atLeast(1)],
-  }),
-  "ingest.max.records": key.int({
-    doc: "Most records in one request; more get 422.",
-    default: 10_000,
-    importance: "MEDIUM",
-    group: LIMITS,
-    validators: [check.atLeast(1)],
-  }),
-  "ingest.max.record.bytes": key.int({
-    doc: "Largest single record (its value as received); larger ones get 413 and nothing of the request is written.",
-    default: 1_000_000,
-    importance: "MEDIUM",
-    group: LIMITS,
-    validators: [check.atLeast(1)],
-  }),
-  "ingest.max.json.depth": key.int({
-    doc: "Deepest nesting of arrays and objects accepted in a JSON body (JSON, each NDJSON line, REST Proxy bodies); deeper ones get 400. At most 1000, the deepest JSON value the runtime reads (Jackson's default).",
-    default: 100,
-    importance: "LOW",
-    group: LIMITS,
-    validators: [check.between(1, MAX_JSON_DEPTH)],
-  }),
-  "ingest.max.record.headers": key.int({
-    doc: "Most headers a REST Proxy v3 record may carry (its headers array); more fail that record with 400.",
-    default: 100,
-    importance: "LOW",
-    group: LIMITS,
-    validators: [check.atLeast(0)],
-  }),
-  "ingest.timestamp.max.future.ms": key.long({
-    doc: "How far ahead of the gateway's clock a timestamp the client gives (REST Proxy v3 timestamp) may be; a later one, or a negative one, fails that record with 400 and nothing of it is written. The default is the broker's message.timestamp.after.max.ms default, which would otherwise refuse the record.",
-    default: 3_600_000,
-    importance: "LOW",
-    group: LIMITS,
-    validators: [check.atLeast(0)],
-  }),
-  "ingest.request.timeout.ms": key.int({
-    doc: "How long a request may take from the start of its body to Kafka's acknowledgement of its records. A body not received by then is 408 (the connection closes); records not yet sent by then are withdrawn and the request answers 503; records already sent answer 504 (they may still be written).",
-    default: 30_000,
-    importance: "MEDIUM",
-    group: LIMITS,
-    validators: [check.atLeast(1)],
-  }),
-  "ingest.max.concurrent.requests": key.int({
-    doc: "Requests handled at once on this route; more get 503 with Retry-After.",
-    default: 1024,
-    importance: "MEDIUM",
-    group: LIMITS,
-    validators: [check.atLeast(1)],
-  }),
-  "ingest.queue.max.records": key.int({
-    doc: "Records a task holds before Kafka acknowledges them; a request that would exceed it gets 503 with Retry-After.",
-    default: 100_000,
-    importance: "LOW",
-    group: LIMITS,
-    validators: [check.atLeast(1)],
-  }),
-  "ingest.poll.max.records": key.int({
-    doc: "Most records a task hands to the producer in one poll (records of many requests share one produce call).",
-    default: 10_000,
-    importance: "LOW",
-    group: LIMITS,
-    validators: [check.atLeast(1)],
-  }),
-  "ingest.retry.after.seconds": key.int({
-    doc: "Retry-After of 503 answers (paused connector, overload, no running task).",
-    default: 5,
-    importance: "LOW",
-    group: LIMITS,
-    validators: [check.atLeast(0)],
-  }),
-  "ingest.rest.proxy.batch.max.entries": key.int({
-    doc: "Most entries in a REST Proxy v3 records:batch request (api.v3.produce.batch.maximum.entries).",
-    default: 10,
-    importance: "LOW",
-    group: LIMITS,
-    validators: [check.between(1, 50)],
-  }),
-  "ingest.idempotency.window.ms": key.long({
-    doc: "How long an Idempotency-Key is remembered (in the gateway's SQLite file, across restarts): a retry with the same key and body gets the original answer without writing again; the same key with another body gets 422. 0 ignores the header.",
-    default: 86_400_000,
-    importance: "MEDIUM",
-    group: LIMITS,
-    validators: [check.atLeast(0)],
-  }),
 })
+  .concat(ingestLimitsConfigDef)
   .concat(ingestSecurityConfigDef)
   .concat(ingestSpoolConfigDef);
 
