@@ -1,0 +1,79 @@
+/**
+ * How the HttpIngestSource authentication keys (`ingest.auth.*`, declared in ingest-auth-config.ts)
+ * combine: `validateIngestAuth` gives the cross-key problems (jwt without a key source or with two,
+ * a plain-http JWKS URL off loopback, basic without a credentials file) for PUT …/config/validate
+ * and connector start, and `jwtWarnings` what a jwt configuration leaves open (no audience, no
+ * issuer, a loopback http JWKS), which `ingestAuthenticatorFrom` logs as WARN at connector start.
+ * Pure functions of a parsed config: no I/O.
+ */
+import type { IngestAuthConfig } from "./ingest-auth-config.ts";
+
+/** Cross-key checks for PUT …/config/validate (descriptor `validate`). */
+export function validateIngestAuth(config: IngestAuthConfig): { key: string; message: string }[] {
+  const methods = new Set(config["ingest.auth.methods"]);
+  const out: { key: string; message: string }[] = [];
+  const jwks = config["ingest.auth.jwt.jwks.url"];
+  const pem = config["ingest.auth.jwt.public.key.location"];
+  if (methods.has("jwt") && !jwks && !pem) {
+    out.push({
+      key: "ingest.auth.jwt.jwks.url",
+      message: "jwt needs ingest.auth.jwt.jwks.url or ingest.auth.jwt.public.key.location",
+    });
+  }
+  if (methods.has("jwt") && jwks && pem) {
+    out.push({
+      key: "ingest.auth.jwt.public.key.location",
+      message: "set either a JWKS URL or a public key, not both",
+    });
+  }
+  if (methods.has("jwt") && jwks && plainHttpElsewhere(jwks)) {
+    out.push({
+      key: "ingest.auth.jwt.jwks.url",
+      message:
+        "a plain http:// JWKS URL lets anyone on the network path replace the keys and forge tokens; use https:// (http is accepted only for a loopback address)",
+    });
+  }
+  if (methods.has("basic") && !config["ingest.auth.basic.credentials.file"]) {
+    out.push({ key: "ingest.auth.basic.credentials.file", message: "basic needs a credentials file" });
+  }
+  return out;
+}
+
+/** An http: URL whose host is not a loopback address (security review 2026-12-01, P3.19). */
+function plainHttpElsewhere(url: string): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  return parsed.protocol === "http:" && !isLoopbackHost(parsed.hostname);
+}
+
+function isLoopbackHost(host: string): boolean {
+  return host === "localhost" || host === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/**
+ * What a jwt configuration leaves open, for a WARN at connector start (security review
+ * 2026-12-01, P2.9). Not refused: Kafka's OAUTHBEARER validation leaves expected audience and
+ * issuer optional too, and a dedicated identity provider needs neither; a shared one does.
+ */
+export function jwtWarnings(config: IngestAuthConfig): string[] {
+  if (!config["ingest.auth.methods"].includes("jwt")) return [];
+  const out: string[] = [];
+  if (!config["ingest.auth.jwt.audience"]?.length)
+    out.push(
+      "ingest.auth.jwt.audience is not set: tokens are accepted whatever their aud claim, so with an identity provider shared by other services their tokens are accepted too; set it to this gateway's audience",
+    );
+  if (!config["ingest.auth.jwt.issuer"])
+    out.push(
+      "ingest.auth.jwt.issuer is not set: tokens are accepted whatever their iss claim; set it to the identity provider's issuer",
+    );
+  const jwks = config["ingest.auth.jwt.jwks.url"];
+  if (jwks?.startsWith("http:"))
+    out.push(
+      "ingest.auth.jwt.jwks.url is plain http (loopback only): use https unless the key set is served on this host",
+    );
+  return out;
+}
