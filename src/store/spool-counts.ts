@@ -5,7 +5,7 @@
  * each durable append, removes each acknowledged record when it is queued for deletion, and takes
  * the oldest row's time the worker reports after deletes.
  */
-import type { PartitionStats } from "./spool-database.ts";
+import type { PartitionStats } from "./spool-partition-stats.ts";
 
 export interface SpoolStats {
   readonly records: number;

@@ -23,17 +23,10 @@
  * the reads). Rows written before (schema version 2) are rows of one record.
  */
 import type { Database, Statement } from "bun:sqlite";
+import { type PartitionStats, SpoolPartitionStats } from "./spool-partition-stats.ts";
 import { type QuarantineEntry, SpoolQuarantine } from "./spool-quarantine.ts";
 import { SpoolRowAcks } from "./spool-row-acks.ts";
-import { lengthsOf, type RawRow, SpoolRowReader } from "./spool-row-reader.ts";
-
-/** A partition's records: count, bytes, and when its oldest row was spooled (null when empty). */
-export interface PartitionStats {
-  readonly partition: string;
-  readonly records: number;
-  readonly bytes: number;
-  readonly oldestAt: number | null;
-}
+import { type RawRow, SpoolRowReader } from "./spool-row-reader.ts";
 
 /** One request's records for a partition, as the append commit inserts them (one row). */
 export interface AppendRows {
@@ -62,27 +55,15 @@ export class SpoolTable {
   private readonly acks = new SpoolRowAcks();
   private readonly quarantine: SpoolQuarantine;
   private readonly reader: SpoolRowReader;
+  private readonly partitionStats: SpoolPartitionStats;
   private readonly insert: Statement<unknown, [number, string, Uint8Array, number, number, number, Uint8Array | null]>;
   private readonly issuedQuery: Statement<{ seq: number }, []>;
   private readonly rowsIn: Statement<RowKey, [string, number, number]>;
   private readonly rowAfter: Statement<RowKey, [string, number]>;
-  private readonly lengthsQuery: Statement<
-    { record_count: number; bytes: number; lengths: Uint8Array | null },
-    [number]
-  >;
   private readonly deleteRow: Statement<unknown, [number]>;
   private readonly deleteUpTo: Statement<unknown, [string, number]>;
   private readonly saveAcked: Statement<unknown, [number, Uint8Array]>;
   private readonly deleteAcked: Statement<unknown, [number]>;
-  private readonly statsQuery: Statement<
-    { partition: string; n: number; bytes: number | null; oldest: number | null },
-    []
-  >;
-  private readonly partitionStatsQuery: Statement<
-    { n: number | null; bytes: number | null; oldest: number | null },
-    [string]
-  >;
-  private readonly oldestQuery: Statement<{ spooled_at: number }, [string]>;
 
   constructor(readonly db: Database) {
     this.reader = new SpoolRowReader(db, this.acks);
@@ -97,7 +78,6 @@ export class SpoolTable {
     this.rowAfter = db.query(
       "SELECT seq, record_count FROM spool WHERE partition = ? AND seq > ? ORDER BY seq LIMIT 1",
     );
-    this.lengthsQuery = db.query("SELECT record_count, bytes, lengths FROM spool WHERE seq = ?");
     this.deleteRow = db.query("DELETE FROM spool WHERE seq = ?");
     this.deleteUpTo = db.query("DELETE FROM spool WHERE partition = ? AND seq <= ?");
     this.saveAcked = db.query(
@@ -115,13 +95,7 @@ export class SpoolTable {
     db.transaction(() => {
       for (const r of unfit) this.deleteAcked.run(r.seq);
     })();
-    this.statsQuery = db.query(
-      "SELECT partition, sum(record_count) AS n, sum(bytes) AS bytes, min(spooled_at) AS oldest FROM spool GROUP BY partition",
-    );
-    this.partitionStatsQuery = db.query(
-      "SELECT sum(record_count) AS n, sum(bytes) AS bytes, min(spooled_at) AS oldest FROM spool WHERE partition = ?",
-    );
-    this.oldestQuery = db.query("SELECT spooled_at FROM spool WHERE partition = ? ORDER BY seq LIMIT 1");
+    this.partitionStats = new SpoolPartitionStats(db, this.acks);
   }
 
   /**
@@ -260,40 +234,19 @@ export class SpoolTable {
     this.reader.forget(partition);
   }
 
-  /** Every partition with records. */
+  /** Every partition with records (SpoolPartitionStats). */
   stats(): PartitionStats[] {
-    return this.statsQuery
-      .all()
-      .map((r) =>
-        this.withoutDeleted({ partition: r.partition, records: r.n, bytes: r.bytes ?? 0, oldestAt: r.oldest }),
-      );
+    return this.partitionStats.stats();
   }
 
   /** One partition's records. */
   statsOf(partition: string): PartitionStats {
-    const r = this.partitionStatsQuery.get(partition);
-    return this.withoutDeleted({ partition, records: r?.n ?? 0, bytes: r?.bytes ?? 0, oldestAt: r?.oldest ?? null });
-  }
-
-  /** Stats less the deleted records of rows still there (their lengths are read: this is rare). */
-  private withoutDeleted(s: PartitionStats): PartitionStats {
-    let { records, bytes } = s;
-    for (const row of this.acks.of(s.partition)) {
-      const stored = this.lengthsQuery.get(row.last);
-      if (!stored) continue;
-      const lengths = lengthsOf(stored.record_count, stored.lengths, stored.bytes);
-      for (let i = 0; i < lengths.length; i++) {
-        if (!this.acks.isAcked(row.last, row.first + i)) continue;
-        records -= 1;
-        bytes -= lengths[i]!;
-      }
-    }
-    return { ...s, records, bytes };
+    return this.partitionStats.statsOf(partition);
   }
 
   /** When the oldest row of a partition was spooled, or null when it has none. */
   oldestAt(partition: string): number | null {
-    return this.oldestQuery.get(partition)?.spooled_at ?? null;
+    return this.partitionStats.oldestAt(partition);
   }
 
   close(): void {

@@ -9,7 +9,8 @@
  * sent except that consecutive appends and deletes merge into one transaction: so a `durable`
  * reply that arrives before a `rows` reply is for a commit that the read saw.
  */
-import type { AppendRows, DeleteRange, PartitionStats } from "./spool-database.ts";
+import type { AppendRows, DeleteRange } from "./spool-database.ts";
+import type { PartitionStats } from "./spool-partition-stats.ts";
 import type { QuarantineEntry } from "./spool-quarantine.ts";
 import type { TailRow } from "./spool-tail.ts";
 
