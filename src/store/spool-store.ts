@@ -29,22 +29,11 @@ import {
   toBatch,
 } from "./spool-protocol.ts";
 import type { QuarantineEntry } from "./spool-quarantine.ts";
+import { type SpoolStoreOptions, TAIL_MAX_BYTES } from "./spool-store-options.ts";
 import { SpoolTail, type TailRow } from "./spool-tail.ts";
 import { type Notice, SpoolWorkerChannel, spoolWorkerUrl } from "./spool-worker-channel.ts";
 
-export type { SpoolStats };
-
-/** Most bytes of durable rows kept in memory per partition for a drainer that keeps up. */
-export const TAIL_MAX_BYTES = 32 * 1_048_576;
 export type SpoolRow = TailRow;
-
-export interface SpoolStoreOptions {
-  readonly now?: () => number;
-  /** The worker's entry (tests start a misbehaving one); default spool-worker.ts. */
-  readonly workerUrl?: string | URL;
-  /** Where the worker's warnings and notes go; default the logger `io.edgegateway.ingest.Spool`. */
-  readonly log?: Logger;
-}
 
 export class SpoolStore {
   private queued: PendingAppend[] = [];
