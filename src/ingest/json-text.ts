@@ -4,7 +4,7 @@
  * (REST Proxy v3 streaming bodies, NDJSON), and the nesting limit every JSON body is checked
  * against before it is parsed (`ingest.max.json.depth`).
  */
-import { jsonDeeperThan, tooDeepMessage } from "../api/data/json-depth.ts";
+import { closingQuote, jsonDeeperThan, tooDeepMessage } from "../api/data/json-depth.ts";
 import { badRequest } from "./ingest-error.ts";
 
 /**
@@ -38,8 +38,9 @@ function valueEnd(text: string, start: number): number {
   while (i < text.length) {
     const c = text.charCodeAt(i);
     if (c === 0x22 /* " */) {
-      i = stringEnd(text, i);
-      if (i < 0) return -1;
+      const quote = closingQuote(text, i);
+      if (quote < 0) return -1;
+      i = quote + 1;
       if (depth === 0) return i;
       continue;
     }
@@ -51,23 +52,6 @@ function valueEnd(text: string, start: number): number {
     i++;
   }
   return -1;
-}
-
-/**
- * End index (exclusive) of the JSON string whose opening quote is at `open`, or -1. Jumps from
- * quote to quote (indexOf) instead of walking every character: a quote preceded by an odd run of
- * backslashes is escaped.
- */
-function stringEnd(text: string, open: number): number {
-  let from = open + 1;
-  for (;;) {
-    const quote = text.indexOf('"', from);
-    if (quote < 0) return -1;
-    let backslashes = 0;
-    for (let b = quote - 1; b > open && text.charCodeAt(b) === 0x5c; b--) backslashes++;
-    if (backslashes % 2 === 0) return quote + 1;
-    from = quote + 1;
-  }
 }
 
 /** The texts of the elements of a JSON array that is known to be valid JSON. */

@@ -51,7 +51,7 @@ export function jsonDeeperThan(text: string, max: number): boolean {
 }
 
 /** Index of the quote closing the string opened at `open`, or -1 (a quote after an odd run of backslashes is escaped). */
-function closingQuote(text: string, open: number): number {
+export function closingQuote(text: string, open: number): number {
   let from = open + 1;
   for (;;) {
     const quote = text.indexOf('"', from);
