@@ -6,8 +6,8 @@
  * cannot hold a route's concurrency slots (P2.4).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { connect, type Socket } from "node:net";
-import { parseResponse } from "./fixtures/connect-rest/raw-http.ts";
+import type { Socket } from "node:net";
+import { openRaw, parseResponse } from "./fixtures/connect-rest/raw-http.ts";
 import { type Gateway, startGateway } from "./support/gateway.ts";
 import { kafkaBroker, uniqueTopic } from "./support/kafka.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
@@ -67,15 +67,7 @@ afterAll(async () => {
 
 /** Opens a connection to the ingest listener, sends `head`, and collects everything until the server closes. */
 function open(head: string): { socket: Socket; answer: Promise<Buffer> } {
-  const chunks: Buffer[] = [];
-  const socket = connect({ host: ingest.hostname, port: Number(ingest.port) });
-  socket.write(head);
-  const answer = new Promise<Buffer>((resolve) => {
-    socket.on("data", (c: Buffer) => chunks.push(c));
-    socket.on("error", () => undefined);
-    socket.on("close", () => resolve(Buffer.concat(chunks)));
-  });
-  return { socket, answer };
+  return openRaw(ingest.hostname, Number(ingest.port), head);
 }
 
 const post = (path: string, headers: string) =>

@@ -4,8 +4,8 @@
  * to send it (408), so neither a huge nor an endless body can exhaust the gateway.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { connect, type Socket } from "node:net";
-import { parseResponse } from "./fixtures/connect-rest/raw-http.ts";
+import type { Socket } from "node:net";
+import { openRaw, parseResponse } from "./fixtures/connect-rest/raw-http.ts";
 import { type Gateway, startGateway } from "./support/gateway.ts";
 import { kafkaBroker } from "./support/kafka.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
@@ -35,15 +35,7 @@ afterAll(async () => {
 /** Opens a connection, sends `head`, and collects everything until the server closes. */
 function open(head: string): { socket: Socket; answer: Promise<Buffer> } {
   const url = new URL(gw.url);
-  const chunks: Buffer[] = [];
-  const socket = connect({ host: url.hostname, port: Number(url.port) });
-  socket.write(head);
-  const answer = new Promise<Buffer>((resolve) => {
-    socket.on("data", (c: Buffer) => chunks.push(c));
-    socket.on("error", () => undefined);
-    socket.on("close", () => resolve(Buffer.concat(chunks)));
-  });
-  return { socket, answer };
+  return openRaw(url.hostname, Number(url.port), head);
 }
 
 describe("request body limits", () => {
