@@ -7,9 +7,11 @@
  *   flock /work/bench.lock env BENCH_BOOTSTRAP=host:port node_modules/.bin/bun bench/ingest-single-ab.ts \
  *     <label-a>=<gateway-binary-a> <label-b>=<gateway-binary-b>
  *
- * BENCH_ROUNDS (3), BENCH_DURATION_S (8), BENCH_WARMUP_S (3), BENCH_TASKS_MAX (1: the connector's
+ * BENCH_ROUNDS (3), BENCH_DURATION_S (8), BENCH_WARMUP_S (15: JSC is still compiling the request path for ~10 s), BENCH_TASKS_MAX (1: the connector's
  * tasks.max). Each round starts a fresh gateway (its own data dir, a new topic). Prints one markdown
- * row per measurement and the medians.
+ * row per measurement and the medians. BENCH_CONFIG_<label> (a JSON object) adds connector keys for
+ * one build, so one binary can be compared with itself under two settings (e.g. a
+ * `producer.override.linger.ms`).
  */
 import { rmSync } from "node:fs";
 import { startIngestGateway } from "./support/ingest-gateway.ts";
@@ -28,7 +30,7 @@ const builds = process.argv.slice(2).map((arg) => {
 if (builds.length !== 2) throw new Error("two builds to compare: <label-a>=<binary-a> <label-b>=<binary-b>");
 const rounds = Number(env.BENCH_ROUNDS ?? "3");
 const durationS = Number(env.BENCH_DURATION_S ?? "8");
-const warmupS = Number(env.BENCH_WARMUP_S ?? "3");
+const warmupS = Number(env.BENCH_WARMUP_S ?? "15");
 const tasksMax = env.BENCH_TASKS_MAX ?? "1";
 const body = JSON.stringify({ device: "dev-1", seq: 1, payload: "x".repeat(160) });
 
@@ -54,6 +56,7 @@ async function measure(label: string, bin: string): Promise<Measurement> {
           "kafka.topic": `bench-ingest-ab-${Date.now().toString(36)}`,
           "ingest.mode": "single",
           "tasks.max": tasksMax,
+          ...(JSON.parse(env[`BENCH_CONFIG_${label}`] ?? "{}") as Record<string, string>),
         },
       },
       probePath: "/s",
