@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import fixtures from "./fixtures/json-converter/fixtures.json" with { type: "json" };
 import { type Gateway, startGateway } from "./support/gateway.ts";
-import { kafkaBroker, produce, readTopic, uniqueTopic } from "./support/kafka.ts";
+import { kafkaBroker, produce, readTopic, testClient, uniqueTopic } from "./support/kafka.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -284,6 +284,77 @@ describe("errors.tolerance and the dead letter queue", () => {
     expect(value("kafka_connect_task_error_metrics_total_errors_logged")).toBe(2);
     expect(value("kafka_connect_task_error_metrics_deadletterqueue_produce_requests")).toBe(2);
     expect(value("kafka_connect_task_error_metrics_deadletterqueue_produce_failures")).toBe(0);
+  });
+
+  test("the DLQ topic is created with 1 partition when the task starts, before any bad record", async () => {
+    const topic = uniqueTopic("dlq-at-start");
+    const dlq = `${topic}-dlq`;
+    await produce(topic, [{ value: '{"n":1}' }]);
+    const admin = (await testClient()).admin();
+    await admin.connect();
+    try {
+      expect(await admin.listTopics()).not.toContain(dlq);
+      const out = dir.file("dlq-at-start.out");
+      const created = await gw.rest.post("/connectors", {
+        name: "dlq-at-start",
+        config: {
+          "connector.class": "FileStreamSink",
+          topics: topic,
+          file: out,
+          "value.converter": "JsonConverter",
+          "value.converter.schemas.enable": "false",
+          "errors.tolerance": "all",
+          "errors.deadletterqueue.topic.name": dlq,
+          "errors.deadletterqueue.topic.replication.factor": "1",
+        },
+      });
+      expect(created.status).toBe(201);
+      await waitFor(
+        async () => (await gw.rest.get("/connectors/dlq-at-start/status")).body.tasks?.[0]?.state === "RUNNING",
+        { what: "task dlq-at-start-0 RUNNING" },
+      );
+      const { topics } = await admin.fetchTopicMetadata({ topics: [dlq] });
+      expect(topics.map((t) => ({ name: t.name, partitions: t.partitions.length }))).toEqual([
+        { name: dlq, partitions: 1 },
+      ]);
+      expect(await admin.fetchTopicOffsets(dlq)).toMatchObject([{ partition: 0, low: "0", high: "0" }]);
+      // The topic takes the first bad record as usual.
+      await produce(topic, [{ value: "not json" }]);
+      const [dead] = await readTopic(dlq, 1);
+      expect([dead!.value!.toString("utf8"), dead!.offset]).toEqual(["not json", "0"]);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
+  test("a DLQ topic the broker cannot create fails the task at start, as in Connect", async () => {
+    const topic = uniqueTopic("dlq-refused");
+    const dlq = `${topic}-dlq`;
+    await produce(topic, [{ value: '{"n":1}' }]);
+    const out = dir.file("dlq-refused.out");
+    await gw.rest.post("/connectors", {
+      name: "dlq-refused",
+      config: {
+        "connector.class": "FileStreamSink",
+        topics: topic,
+        file: out,
+        "value.converter": "JsonConverter",
+        "value.converter.schemas.enable": "false",
+        "errors.deadletterqueue.topic.name": dlq,
+        // More replicas than any test broker has.
+        "errors.deadletterqueue.topic.replication.factor": "100",
+      },
+    });
+    const status = await waitFor(async () => {
+      const s = (await gw.rest.get("/connectors/dlq-refused/status")).body;
+      return s.tasks?.[0]?.state === "FAILED" ? s : undefined;
+    });
+    expect(status.tasks[0].trace).toStartWith(
+      `org.apache.kafka.connect.errors.ConnectException: Could not initialize dead letter queue with topic=${dlq}\n`,
+    );
+    expect(status.tasks[0].trace).toContain("Caused by: ");
+    // The task never ran: the good record was not written.
+    expect(lines(out)).toEqual([]);
   });
 
   test("errors.tolerance=none fails the task with 'Tolerance exceeded in error handler'", async () => {

@@ -62,7 +62,7 @@ export class WorkerSinkTask extends WorkerTask {
   private readonly flushIntervalMs: number;
 
   constructor(private readonly o: WorkerSinkTaskOptions) {
-    super(o.id, o.initialState, o.listener, o.clock, o.log);
+    super(o.id, o.initialState, o.listener, o.clock, o.log, o.operator);
     this.lastCommit = monotonicNow(o.clock);
     this.flushIntervalMs = Math.max(1, o.offsetFlushIntervalMs);
     this.offsets = new SinkOffsets({

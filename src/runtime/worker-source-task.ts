@@ -87,7 +87,7 @@ export class WorkerSourceTask extends WorkerTask {
   private readonly sender: SourceTaskSender;
 
   constructor(private readonly o: WorkerSourceTaskOptions) {
-    super(o.id, o.initialState, o.listener, o.clock, o.log);
+    super(o.id, o.initialState, o.listener, o.clock, o.log, o.operator);
     this.lastFlush = monotonicNow(o.clock);
     this.inFlight = new InFlightBatches(o.maxInFlightBatches ?? 5, o.maxInFlightBytes ?? 33_554_432);
     this.sender = sourceTaskSender(o, this.log, () => this.stopSignal);

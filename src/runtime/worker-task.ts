@@ -3,6 +3,8 @@
  *
  * States and transitions, reported through the TaskStatusListener:
  *   created → (start) → initializing → RUNNING ⇄ PAUSED   (target state STARTED / PAUSED)
+ *   Initializing first starts the error reporters (Connect's doStart: the sink's dead letter queue
+ *   topic is created then), then the clients and the plugin task; a failure there fails the task.
  *   any → FAILED (an error escaped the task: status carries its trace)
  *   any → stopped (stop() requested; the task commits what was acknowledged, then closes)
  * Concurrency: `run()` is the task's single logical thread; `transitionTo` and `stop` may be called
@@ -68,6 +70,7 @@ export abstract class WorkerTask {
     protected readonly listener: TaskStatusListener,
     protected readonly clock: Clock,
     log: Logger,
+    private readonly errorReporting: Pick<RetryWithToleranceOperator, "start">,
   ) {
     this.targetState = initialState;
     this.log = log.withContext(`[${id.connector}|task-${id.task}]`);
@@ -174,6 +177,7 @@ export abstract class WorkerTask {
   private async run(): Promise<void> {
     let failed = false;
     try {
+      await this.errorReporting.start();
       await this.initializeAndStart();
       if (this.stopping) return;
       this.listener.onStartup(this.id);

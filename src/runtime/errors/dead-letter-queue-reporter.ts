@@ -1,8 +1,11 @@
 /**
  * DeadLetterQueueReporter (errors.deadletterqueue.*): writes the original consumed record
- * (key, value and headers as bytes, untouched) to the DLQ topic, creating the topic on first use
- * with the configured replication factor. With context headers enabled it adds Connect's
- * `__connect.errors.*` headers, in Connect's order. Sink connectors only, as in Connect.
+ * (key, value and headers as bytes, untouched) to the DLQ topic. With context headers enabled it
+ * adds Connect's `__connect.errors.*` headers, in Connect's order. Sink connectors only, as in Connect.
+ *
+ * `start` runs when the task starts, before its first poll (Connect's createAndSetup, called from
+ * WorkerTask.doStart): the topic is created with 1 partition and the configured replication factor
+ * unless it exists; any other failure fails the task. Nothing retries it later, as in Connect.
  *
  * Asynchronous, as Connect's: `report` hands the record to the producer and returns without
  * waiting for Kafka's acknowledgement, so a batch with many bad records is not slowed to one
@@ -59,7 +62,6 @@ export function errorContextHeaders(c: ProcessingContext): KafkaHeader[] {
 }
 
 export class DeadLetterQueueReporter implements ErrorReporter {
-  private ready: Promise<void> | undefined;
   private producer: KafkaProducer | undefined;
   private connecting: Promise<KafkaProducer> | undefined;
   private readonly pending = new Set<Promise<void>>();
@@ -72,26 +74,23 @@ export class DeadLetterQueueReporter implements ErrorReporter {
     private readonly metrics: TaskMetrics,
   ) {}
 
-  /** Creates the DLQ topic once (it may exist already); retried on the next report if it failed. */
-  private setup(): Promise<void> {
-    this.ready ??= (async () => {
+  /** Creates the DLQ topic unless it exists (another task may create it meanwhile: that is fine too). */
+  async start(): Promise<void> {
+    const { topic, replicationFactor } = this.config;
+    try {
       const admin = await this.admin();
       try {
-        await admin.createTopic({
-          topic: this.config.topic,
-          partitions: 1,
-          replicationFactor: this.config.replicationFactor,
-        });
+        if (!(await admin.listTopics()).includes(topic)) {
+          // Connect's words and level.
+          this.log.error(`Topic ${topic} doesn't exist. Will attempt to create topic.`);
+          await admin.createTopic({ topic, partitions: 1, replicationFactor });
+        }
       } finally {
         await admin.close().catch(() => undefined);
       }
-    })().catch((error) => {
-      this.ready = undefined;
-      throw new ConnectError(`Could not initialize dead letter queue with topic=${this.config.topic}`, {
-        cause: error,
-      });
-    });
-    return this.ready;
+    } catch (error) {
+      throw new ConnectError(`Could not initialize dead letter queue with topic=${topic}`, { cause: error });
+    }
   }
 
   async report(c: ProcessingContext): Promise<void> {
@@ -100,7 +99,6 @@ export class DeadLetterQueueReporter implements ErrorReporter {
     const headers = [...c.consumed.headers, ...(this.config.contextHeaders ? errorContextHeaders(c) : [])];
     let producer: KafkaProducer;
     try {
-      await this.setup();
       producer = await this.connect();
     } catch (error) {
       this.failed(error);

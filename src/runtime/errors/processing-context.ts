@@ -19,6 +19,8 @@ export interface ProcessingContext {
 
 /** Something that reports tolerated or fatal per-record errors (log, dead letter queue). */
 export interface ErrorReporter {
+  /** Prepares what reporting needs when the task starts (the DLQ: its topic); rejecting fails the task. */
+  start?(): Promise<void>;
   report(context: ProcessingContext): Promise<void>;
   /** Resolves once what was reported so far is durable (the DLQ: acknowledged by Kafka). */
   flush?(): Promise<void>;

@@ -101,6 +101,14 @@ export class RetryWithToleranceOperator {
     this.metrics.totalRecordsSkipped++;
   }
 
+  /**
+   * Sets the reporters up, in order, when the task starts (Connect builds them then: the dead
+   * letter queue creates its topic); a rejection fails the task before it runs.
+   */
+  async start(): Promise<void> {
+    for (const reporter of this.reporters) await reporter.start?.();
+  }
+
   /** Waits for the reporters' asynchronous work (DLQ sends) reported so far. */
   async flush(): Promise<void> {
     for (const reporter of this.reporters) await reporter.flush?.();
