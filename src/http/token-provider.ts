@@ -19,7 +19,7 @@
 import { decodeJwt } from "jose";
 import { ConnectError, RetriableError } from "../errors.ts";
 import { ABORTED, abortable } from "../util/async.ts";
-import { type Clock, monotonicNow } from "../util/clock.ts";
+import { type Clock, type Moment, momentOf, monotonicNow } from "../util/clock.ts";
 
 /** The slice of the shared HttpClient (src/http/http-client.ts) this module needs. */
 export interface TokenHttpClient {
@@ -129,7 +129,7 @@ export class TokenProvider {
       const { user, password } = this.o.basicAuth;
       headers.Authorization = `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
     }
-    const requestedAt = { wall: this.o.clock.now(), monotonic: monotonicNow(this.o.clock) };
+    const requestedAt = momentOf(this.o.clock);
     let response: { status: number; body: Uint8Array };
     try {
       response = await this.o.client.request({
@@ -180,12 +180,7 @@ export class TokenProvider {
  * `expires_in` (seconds from the request, on the monotonic clock) gives, else the JWT's `exp` (on
  * the wall clock); never when neither is known.
  */
-function renewalOf(
-  token: string,
-  expiresIn: unknown,
-  requestedAt: { readonly wall: number; readonly monotonic: number },
-  reductionMs: number,
-): Renewal {
+function renewalOf(token: string, expiresIn: unknown, requestedAt: Moment, reductionMs: number): Renewal {
   // The margin never exceeds half the token's lifetime: a 20 s token with a 30 s margin would
   // otherwise be fetched again before every request.
   const margin = (lifetimeMs: number) => Math.min(reductionMs, Math.max(0, lifetimeMs / 2));
