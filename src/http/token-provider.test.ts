@@ -5,10 +5,17 @@ import { isRetriable } from "../errors.ts";
 import type { Clock } from "../util/clock.ts";
 import { type TokenHttpClient, TokenProvider, TokenRequestError } from "./token-provider.ts";
 
-/** A clock the test moves by hand; the token endpoint stamps `exp` from it too. */
+/**
+ * A clock the test moves by hand (`t`, both readings); `wallStep` steps only the wall clock, as NTP
+ * does. The token endpoint stamps `exp` from the wall clock too.
+ */
 class ManualClock implements Clock {
+  wallStep = 0;
   constructor(public t = 1_800_000_000_000) {}
   now(): number {
+    return this.t + this.wallStep;
+  }
+  monotonic(): number {
     return this.t;
   }
   async sleep(): Promise<void> {}
@@ -68,6 +75,7 @@ beforeEach(() => {
   calls = 0;
   requests.length = 0;
   clock.t = 1_800_000_000_000;
+  clock.wallStep = 0;
 });
 
 const fetchClient: TokenHttpClient = {
@@ -139,6 +147,32 @@ describe("TokenProvider", () => {
       await p.token();
       expect(calls).toBe(1);
       clock.t += 1;
+      await p.token();
+      expect(calls).toBe(2);
+    });
+
+    test.each([
+      ["back", -3_600_000],
+      ["forward", 3_600_000],
+    ])("expires_in counts on the monotonic clock: a wall clock stepped %s an hour changes nothing", async (_, step) => {
+      behaviour = { lifetimeS: 3600, expiresIn: 10 };
+      const p = provider();
+      const first = await p.token();
+      clock.wallStep = step;
+      expect(await p.token()).toBe(first);
+      clock.t += 9000; // exactly expiry − 1 s: still valid
+      expect(await p.token()).toBe(first);
+      expect(calls).toBe(1);
+      clock.t += 1;
+      await p.token();
+      expect(calls).toBe(2);
+    });
+
+    test("a JWT's exp is an instant on the wall clock: a wall clock stepped past it renews the token", async () => {
+      behaviour = { lifetimeS: 60 };
+      const p = provider();
+      await p.token();
+      clock.wallStep = 3_600_000;
       await p.token();
       expect(calls).toBe(2);
     });

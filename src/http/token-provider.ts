@@ -5,7 +5,9 @@
  * renews it once `now > expiry − min(expiryReduction, lifetime / 2)` (a short-lived token is used
  * for half its lifetime rather than fetched for every request). The expiry comes from `expires_in`, else from the
  * JWT's `exp` claim (read, not verified: the token is the endpoint's business); a token without
- * either is kept until `invalidate` (a 401).
+ * either is kept until `invalidate` (a 401). An `expires_in` expiry is a lifetime counted on the
+ * monotonic clock, so a step of the host's clock neither keeps a token too long nor renews it at
+ * every request; a JWT's `exp` is an instant the endpoint signed and is compared with the wall clock.
  *
  * Concurrency: callers that find no valid token share one fetch (single flight); a caller's
  * `signal` aborts only its own wait. `invalidate(token)` after a 401 drops that token (and only
@@ -17,7 +19,7 @@
 import { decodeJwt } from "jose";
 import { ConnectError, RetriableError } from "../errors.ts";
 import { ABORTED, abortable } from "../util/async.ts";
-import type { Clock } from "../util/clock.ts";
+import { type Clock, type Moment, momentOf, monotonicNow } from "../util/clock.ts";
 
 /** The slice of the shared HttpClient (src/http/http-client.ts) this module needs. */
 export interface TokenHttpClient {
@@ -55,12 +57,15 @@ export class RetriableTokenRequestError extends RetriableError {
   override name = "RetriableTokenRequestError";
 }
 
+/** When a cached token is renewed: after `at` (null: never, the response said nothing about expiry) on the `on` clock. */
+interface Renewal {
+  readonly at: number | null;
+  readonly on: "wall" | "monotonic";
+}
+
 interface CachedToken {
   readonly token: string;
-  /** Epoch ms, or null when the response said nothing about expiry. */
-  readonly expiresAt: number | null;
-  /** Epoch ms when it was requested (its lifetime is `expiresAt − requestedAt`). */
-  readonly requestedAt: number;
+  readonly renewal: Renewal;
 }
 
 const decoder = new TextDecoder();
@@ -107,11 +112,9 @@ export class TokenProvider {
   }
 
   private valid(c: CachedToken): boolean {
-    if (c.expiresAt === null) return true;
-    // The margin never exceeds half the token's lifetime: a 20 s token with a 30 s margin would
-    // otherwise be fetched again before every request.
-    const margin = Math.min(this.o.expiryReductionMs, Math.max(0, (c.expiresAt - c.requestedAt) / 2));
-    return this.o.clock.now() <= c.expiresAt - margin;
+    const { at, on } = c.renewal;
+    if (at === null) return true;
+    return (on === "wall" ? this.o.clock.now() : monotonicNow(this.o.clock)) <= at;
   }
 
   private async fetchToken(): Promise<CachedToken> {
@@ -126,7 +129,7 @@ export class TokenProvider {
       const { user, password } = this.o.basicAuth;
       headers.Authorization = `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
     }
-    const requestedAt = this.o.clock.now();
+    const requestedAt = momentOf(this.o.clock);
     let response: { status: number; body: Uint8Array };
     try {
       response = await this.o.client.request({
@@ -167,23 +170,32 @@ export class TokenProvider {
     }
     return {
       token: fields.access_token,
-      expiresAt: expiryOf(fields.access_token, fields.expires_in, requestedAt),
-      requestedAt,
+      renewal: renewalOf(fields.access_token, fields.expires_in, requestedAt, this.o.expiryReductionMs),
     };
   }
 }
 
-/** `expires_in` (seconds from the request) wins; else the JWT's `exp`; else unknown. */
-function expiryOf(token: string, expiresIn: unknown, requestedAt: number): number | null {
+/**
+ * When a token requested at `requestedAt` is renewed: `reductionMs` before its expiry, which
+ * `expires_in` (seconds from the request, on the monotonic clock) gives, else the JWT's `exp` (on
+ * the wall clock); never when neither is known.
+ */
+function renewalOf(token: string, expiresIn: unknown, requestedAt: Moment, reductionMs: number): Renewal {
+  // The margin never exceeds half the token's lifetime: a 20 s token with a 30 s margin would
+  // otherwise be fetched again before every request.
+  const margin = (lifetimeMs: number) => Math.min(reductionMs, Math.max(0, lifetimeMs / 2));
   const seconds = typeof expiresIn === "string" && expiresIn.trim() !== "" ? Number(expiresIn) : expiresIn;
-  if (typeof seconds === "number" && Number.isFinite(seconds)) return requestedAt + seconds * 1000;
+  if (typeof seconds === "number" && Number.isFinite(seconds)) {
+    const lifetimeMs = seconds * 1000;
+    return { at: requestedAt.monotonic + lifetimeMs - margin(lifetimeMs), on: "monotonic" };
+  }
   try {
     const { exp } = decodeJwt(token);
-    if (typeof exp === "number") return exp * 1000;
+    if (typeof exp === "number") return { at: exp * 1000 - margin(exp * 1000 - requestedAt.wall), on: "wall" };
   } catch {
     // An opaque (non-JWT) token: its lifetime is unknown.
   }
-  return null;
+  return { at: null, on: "wall" };
 }
 
 /** Only the OAuth2 `error` code and description: never echo anything else the endpoint sent. */

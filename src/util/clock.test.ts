@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { type ArmTimer, MAX_TIMER_MS, timerMs, timerSleep } from "./clock.ts";
+import { type ArmTimer, MAX_TIMER_MS, momentOf, timerMs, timerSleep } from "./clock.ts";
+import { ManualClock } from "./manual-clock.ts";
 
 /** An ArmTimer the test fires by hand; records each armed delay. */
 function manualTimers() {
@@ -74,5 +75,14 @@ describe("timerMs", () => {
     [Number.POSITIVE_INFINITY, MAX_TIMER_MS],
   ])("%p → %p", (ms, expected) => {
     expect(timerMs(ms)).toBe(expected);
+  });
+});
+
+describe("momentOf", () => {
+  test("reads both clocks; a clock without a monotonic reading gives its wall time for both", () => {
+    const clock = new ManualClock(5_000);
+    clock.stepWallClock(-3_600_000);
+    expect(momentOf(clock)).toEqual({ wall: 5_000 - 3_600_000, monotonic: 5_000 });
+    expect(momentOf({ now: () => 42, sleep: async () => {} })).toEqual({ wall: 42, monotonic: 42 });
   });
 });

@@ -25,6 +25,17 @@ export function monotonicNow(clock: Clock): number {
   return clock.monotonic === undefined ? clock.now() : clock.monotonic();
 }
 
+/** One instant on both of a clock's readings: for a time that is stored (wall) and also measured from (monotonic). */
+export interface Moment {
+  readonly wall: number;
+  readonly monotonic: number;
+}
+
+/** The clock's current Moment. */
+export function momentOf(clock: Clock): Moment {
+  return { wall: clock.now(), monotonic: monotonicNow(clock) };
+}
+
 /**
  * `clock` with its monotonic reading as `now()`: for code that only measures deadlines and durations
  * in this process and takes a plain Clock (RequestDeadlines), so a step of the host's clock does not

@@ -64,6 +64,35 @@ describe("FileStreamSourceTask", () => {
       expect(lines[0]).toContain("WARN [c|task-0] Couldn't find file");
       task.stop();
     });
+
+    test.each([
+      ["back", -3_600_000],
+      ["forward", 3_600_000],
+    ])("a poll waits its 1 s on the monotonic clock when the wall clock steps %s an hour", async (_, step) => {
+      await using dir = await tempDir();
+      const clock = new ManualClock(1_700_000_000_000);
+      const { ctx } = context(clock);
+      const task = new FileStreamSourceTask();
+      task.initialize(ctx);
+      task.start({ file: dir.file("missing.txt"), topic: "t" });
+      let result: unknown = "pending";
+      const polled = task.poll(new AbortController().signal).then((r) => {
+        result = r;
+      });
+      let stepped = false;
+      while (result === "pending") {
+        if (!stepped && clock.sleeps.length > 0) {
+          clock.stepWallClock(step);
+          stepped = true;
+        }
+        clock.advanceToNext();
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await polled;
+      expect(result).toBeNull();
+      expect(clock.monotonic() - 1_700_000_000_000).toBe(1000);
+      task.stop();
+    });
   });
 
   describe("fills batch.size per poll, as Apache's task does", () => {

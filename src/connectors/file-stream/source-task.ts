@@ -11,6 +11,7 @@ import type { Config, SourceTask, SourceTaskContext } from "../../api/connector.
 import { Schemas } from "../../api/data/schema.ts";
 import { type SourceRecord, sourceRecord } from "../../api/record.ts";
 import { ABORTED, abortable } from "../../util/async.ts";
+import { monotonicNow } from "../../util/clock.ts";
 import { FILENAME_FIELD, fileSourceConfig, POSITION_FIELD } from "./config.ts";
 
 const READ_CHUNK = 64 * 1024;
@@ -70,13 +71,14 @@ export class FileStreamSourceTask implements SourceTask {
   async poll(signal: AbortSignal): Promise<SourceRecord[] | null> {
     if (this.file === null) return this.pollStdin(signal);
     const { clock } = this.context;
-    const deadline = clock.now() + IDLE_WAIT_MS;
+    // On the monotonic clock: a step of the host's clock neither holds a poll nor ends it early.
+    const deadline = monotonicNow(clock) + IDLE_WAIT_MS;
     while (!signal.aborted) {
       if (await this.open()) {
         const records = this.readLines();
         if (records.length > 0) return records;
       }
-      if (clock.now() >= deadline) return null;
+      if (monotonicNow(clock) >= deadline) return null;
       await clock.sleep(IDLE_CHECK_MS, signal);
     }
     return null;

@@ -12,7 +12,7 @@ import { type HttpClient, type HttpResponse, redactUrl } from "../../http/http-c
 import { isRetriableStatus, retryAfterMs } from "../../http/retry-policy.ts";
 import type { TokenProvider } from "../../http/token-provider.ts";
 import { type BackoffPolicy, retry } from "../../util/backoff.ts";
-import type { Clock } from "../../util/clock.ts";
+import { type Clock, monotonicNow } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
 import { SinkMetrics } from "./sink-metrics.ts";
 
@@ -164,7 +164,7 @@ export class HttpDelivery {
   }
 
   private async exchange(request: OutgoingRequest, headers: [string, string][]): Promise<HttpResponse> {
-    const started = this.clock.now();
+    const started = monotonicNow(this.clock);
     this.metrics.inFlight.set(this.metrics.inFlight.get() + 1);
     try {
       const response = await this.client.request({
@@ -182,7 +182,7 @@ export class HttpDelivery {
     } catch (error) {
       if (!this.signal.aborted) {
         this.metrics.requests.inc({ status_class: SinkMetrics.statusClass(undefined) });
-        this.metrics.latency.observe((this.clock.now() - started) / 1000);
+        this.metrics.latency.observe((monotonicNow(this.clock) - started) / 1000);
       }
       throw error;
     } finally {

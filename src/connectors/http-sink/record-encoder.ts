@@ -37,6 +37,7 @@ export interface EncodedRecord {
   readonly headers: readonly [string, string][];
   /** Equal for records that may share a request (same URL and own headers). */
   readonly route: string;
+  /** When it was buffered, on the monotonic clock (the flush timeout counts from it). */
   readonly enqueuedAt: number;
 }
 
@@ -95,6 +96,7 @@ export class RecordEncoder {
   constructor(
     private readonly s: EncoderSettings,
     private readonly converters: TaskConverters,
+    /** The monotonic clock's reading (`enqueuedAt`). */
     private readonly now: () => number,
   ) {
     this.templated = /\$\{(topic|partition|key)\}/.test(s.url);

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { traceOf } from "../../errors.ts";
+import type { Clock } from "../../util/clock.ts";
 import { ManualClock } from "../../util/manual-clock.ts";
 import { HttpStatusError } from "./delivery.ts";
 import { endpoint, harness, record } from "./test-support.ts";
@@ -185,6 +186,25 @@ describe("HttpSinkTask errors", () => {
       const message = h.errant[0]!.error.message;
       expect(message).toStartWith(`POST http://***@127.0.0.1:${port}/in failed after 2 attempt(s):`);
       expect(message).not.toContain("secret");
+    });
+    test("a failed request's duration is measured on the monotonic clock, not the stepping wall clock", async () => {
+      const closed = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+      const port = closed.port;
+      await closed.stop(true);
+      // Every wall-clock reading is an hour later than the last (a host being stepped); no time passes.
+      let wall = 1_700_000_000_000;
+      const clock: Clock = { now: () => (wall += 3_600_000), monotonic: () => 5_000, sleep: async () => {} };
+      await using h = harness(
+        { url: `http://127.0.0.1:${port}/in`, ...fast, "sink.retry.max-attempts": "1" },
+        { clock },
+      );
+      await h.task.put([record(0, 0, 1)]);
+      await waitFor(() => h.errant.length === 1);
+      const latency = h.metrics.families({}).find((f) => f.name === "http_sink_request_duration_seconds")!;
+      expect(latency.samples.filter((s) => s.suffix === "_sum" || s.suffix === "_count")).toEqual([
+        { suffix: "_sum", labels: {}, value: 0 },
+        { suffix: "_count", labels: {}, value: 1 },
+      ]);
     });
   });
 

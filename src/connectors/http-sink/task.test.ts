@@ -45,6 +45,36 @@ describe("HttpSinkTask", () => {
       expect(server.received[0]!.body).toBe("[1,2]");
     });
 
+    describe("when the host's wall clock steps while a batch waits", () => {
+      test("an hour back does not hold the batch past sink.flush-buffer.timeout", async () => {
+        await using server = endpoint();
+        const clock = new ManualClock(1_000_000);
+        await using h = harness({ url: server.url(), "sink.flush-buffer.timeout": "5000" }, { clock });
+        await h.task.put([record(0, 0, 1), record(0, 1, 2)]);
+        clock.stepWallClock(-3_600_000);
+        clock.advance(4999);
+        await h.task.idle();
+        expect(server.received).toEqual([]);
+        clock.advance(1);
+        await waitFor(() => server.received.length === 1);
+        expect(server.received[0]!.body).toBe("[1,2]");
+      });
+
+      test("an hour forward does not flush the batch before sink.flush-buffer.timeout", async () => {
+        await using server = endpoint();
+        const clock = new ManualClock(1_000_000);
+        await using h = harness({ url: server.url(), "sink.flush-buffer.timeout": "5000" }, { clock });
+        await h.task.put([record(0, 0, 1)]);
+        clock.stepWallClock(3_600_000);
+        await h.task.put([record(0, 1, 2)]);
+        await h.task.idle();
+        expect(server.received).toEqual([]);
+        clock.advance(5000);
+        await waitFor(() => server.received.length === 1);
+        expect(server.received[0]!.body).toBe("[1,2]");
+      });
+    });
+
     test("flushes at sink.flush-buffer.size bytes and never sends a larger body", async () => {
       await using server = endpoint();
       await using h = harness({
@@ -197,6 +227,39 @@ describe("HttpSinkTask", () => {
       expect(await h.task.preCommit(current)).toEqual(current);
       expect(h.commits()).toBeGreaterThan(0);
     });
+
+    // A busy task asks for a commit at most every 250 ms, measured on the monotonic clock.
+    test.each([
+      ["back", -3_600_000, 250, 2],
+      ["forward", 3_600_000, 0, 1],
+    ])(
+      "a wall clock stepped %s an hour does not change when a busy task asks for a commit",
+      async (_, step, elapsed, commits) => {
+        await using server = endpoint();
+        const gates = [0, 1, 2].map(() => Promise.withResolvers<void>());
+        server.answer(async (_req, n) => {
+          await gates[n - 1]!.promise;
+          return new Response("ok");
+        });
+        const clock = new ManualClock(1_000_000);
+        await using h = harness(
+          { url: server.url(), "sink.batch.max-size": "1", "sink.flush-buffer.timeout": "3600000" },
+          { clock },
+        );
+        await h.task.put([0, 1, 2].map((i) => record(0, i, i)));
+        gates[0]!.resolve();
+        await waitFor(() => server.received.length === 2);
+        expect(h.commits()).toBe(1);
+        clock.stepWallClock(step);
+        clock.advance(elapsed);
+        gates[1]!.resolve();
+        await waitFor(() => server.received.length === 3);
+        expect(h.commits()).toBe(commits);
+        gates[2]!.resolve();
+        await h.task.idle();
+        expect(h.commits()).toBe(commits + 1);
+      },
+    );
 
     test("pauses its partitions at sink.requests.max-buffered and resumes at half", async () => {
       await using server = endpoint();

@@ -26,7 +26,7 @@ import { ConnectError } from "../../errors.ts";
 import { HttpClient } from "../../http/http-client.ts";
 import { isRetriableStatus } from "../../http/retry-policy.ts";
 import { TokenProvider } from "../../http/token-provider.ts";
-import type { Clock } from "../../util/clock.ts";
+import { type Clock, monotonicNow } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
 import { HttpDelivery, HttpStatusError } from "./delivery.ts";
 import { RecordBuffer, type TakenRequest } from "./record-buffer.ts";
@@ -50,7 +50,8 @@ export class HttpSinkTask implements SinkTask {
   private clock!: Clock;
   private readonly stopping = new AbortController();
   private requestsInFlight = 0;
-  private lastCommitRequest = 0;
+  /** Monotonic ms, as the buffer's flush timeouts: a step of the host's clock neither holds nor hastens them. */
+  private lastCommitRequest = Number.NEGATIVE_INFINITY;
   /** Records a flush released that are not in a request yet. */
   private released = 0;
   private failure: Error | undefined;
@@ -75,7 +76,7 @@ export class HttpSinkTask implements SinkTask {
     const converters = this.context.converters;
     if (!converters) throw new ConnectError("HttpSinkTask needs the connector's converters from the runtime");
     this.metrics = new SinkMetrics(this.context.pluginMetrics);
-    this.encoder = new RecordEncoder(s.encoder, converters, () => this.clock.now());
+    this.encoder = new RecordEncoder(s.encoder, converters, () => monotonicNow(this.clock));
     this.buffer = new RecordBuffer(s.limits);
     const client = new HttpClient({ connectTimeoutMs: s.timeoutMs, requestTimeoutMs: s.timeoutMs, tls: s.tls });
     const tokens =
@@ -160,7 +161,7 @@ export class HttpSinkTask implements SinkTask {
 
   private pump(): void {
     if (this.failure || this.stopping.signal.aborted) return;
-    const now = this.clock.now();
+    const now = monotonicNow(this.clock);
     while (this.requestsInFlight < this.settings.concurrency) {
       // As Flink's AsyncSinkWriter: a flush releases up to sink.batch.max-size records, sent in
       // requests of up to sink.request.batch.size as fast as concurrency allows.
@@ -216,7 +217,7 @@ export class HttpSinkTask implements SinkTask {
    */
   private maybeRequestCommit(): void {
     if (this.stopping.signal.aborted || this.failure) return;
-    const now = this.clock.now();
+    const now = monotonicNow(this.clock);
     const idle = this.requestsInFlight === 0 && this.buffer.size === 0;
     if (!idle && now - this.lastCommitRequest < COMMIT_REQUEST_INTERVAL_MS) return;
     this.lastCommitRequest = now;

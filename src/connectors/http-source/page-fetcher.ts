@@ -152,7 +152,7 @@ export class PageFetcher {
           metrics.requests.inc();
           if (response) {
             metrics.latency.observe(response.durationMs / 1000);
-            this.o.gate.observe(response.headers, clock.now());
+            this.o.gate.observe(response.headers, clock);
           }
           if (error !== undefined || (response && response.status >= 400)) metrics.errors.inc();
         },

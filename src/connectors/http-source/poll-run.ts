@@ -5,7 +5,7 @@
  * Used by HttpSourceTask.
  */
 import { type SourceRecord, sourceRecord } from "../../api/record.ts";
-import type { Clock } from "../../util/clock.ts";
+import type { Clock, Moment } from "../../util/clock.ts";
 import type { HttpSourceConfig } from "./config.ts";
 import {
   advanceOffset,
@@ -31,8 +31,8 @@ import {
 } from "./records.ts";
 
 export interface Run {
-  /** When the poll started, or resumed after a failed page. */
-  startedAt: number;
+  /** When the poll started, or resumed after a failed page (its wall time is stored with the offsets). */
+  started: Moment;
   /** http.url with the run's `${offset}`: the first page, and the origin every page must have. */
   readonly base: string;
   /** The offset the run started from (`${offset}`), and the records delivered at its instant. */
@@ -50,9 +50,9 @@ export interface Run {
   failedBefore?: boolean;
 }
 
-/** A run that starts at `startedAt` on `page`, from the task's offset and the records seen at it. */
-export function newRun(startedAt: number, base: string, offset: OffsetValue, seen: Seen, page: PageState): Run {
-  return { startedAt, base, offset, offsetSeen: seen, best: offset, bestSeen: seen, page, skip: 0, trail: newTrail() };
+/** A run that starts at `started` on `page`, from the task's offset and the records seen at it. */
+export function newRun(started: Moment, base: string, offset: OffsetValue, seen: Seen, page: PageState): Run {
+  return { started, base, offset, offsetSeen: seen, best: offset, bestSeen: seen, page, skip: 0, trail: newTrail() };
 }
 
 /**
@@ -64,12 +64,16 @@ export function resumedRun(
   resume: NonNullable<StoredOffset["resume"]>,
   base: string,
   p: PaginationSettings,
-  now: number,
+  now: Moment,
 ): Run | PaginationStop {
   const page = resumedPage(p, base, resume.page);
   if ("stop" in page) return page;
+  const pollTime = stored.pollTime;
   return {
-    startedAt: stored.pollTime ?? now,
+    // The stored poll time is a wall-clock time: how long ago it was is all the monotonic clock can
+    // take from it (a poll time after now, the host's clock stepped back since, counts as now).
+    started:
+      pollTime === undefined ? now : { wall: pollTime, monotonic: now.monotonic - Math.max(0, now.wall - pollTime) },
     base,
     offset: stored.offset,
     offsetSeen: stored.seen ?? null,
@@ -95,10 +99,10 @@ export function resumesAfterFailure(run: Run, passing: boolean): boolean {
 }
 
 /** The suspended `run` goes on at its failed page, as the poll that starts `now`. */
-export function resumeRun(run: Run, now: number): Run {
+export function resumeRun(run: Run, now: Moment): Run {
   run.suspended = false;
   run.failedBefore = true;
-  run.startedAt = now;
+  run.started = now;
   return run;
 }
 
@@ -178,11 +182,11 @@ export function pageRecords(run: Run, page: PageContent, last: boolean, o: PageR
     // as not new, still count towards it); every other record says where to resume.
     const offset =
       last && n === fresh.length - 1
-        ? encodeOffset({ offset: run.best, seen: run.bestSeen, pollTime: run.startedAt })
+        ? encodeOffset({ offset: run.best, seen: run.bestSeen, pollTime: run.started.wall })
         : encodeOffset({
             offset: run.offset,
             seen: run.offsetSeen,
-            pollTime: run.startedAt,
+            pollTime: run.started.wall,
             resume: { nextOffset: best, nextSeen: bestSeen, page: run.page, skip: index + 1 },
           });
     return sourceRecord({

@@ -1,6 +1,14 @@
 import { describe, expect, test } from "bun:test";
+import { ManualClock } from "../../util/manual-clock.ts";
 import { HttpSourceConnector } from "./connector.ts";
-import { connectorThrottle } from "./rate-limit.ts";
+import { connectorThrottle, RateLimitGate, RequestThrottle } from "./rate-limit.ts";
+
+const START = 1_700_000_000_000;
+const HOUR = 3_600_000;
+const steps = [
+  ["back", -HOUR],
+  ["forward", HOUR],
+] as const;
 
 describe("connectorThrottle", () => {
   test("the tasks of one connector share one throttle; a changed limit replaces it", () => {
@@ -29,4 +37,41 @@ describe("connectorThrottle", () => {
     expect(fresh).not.toBe(old!);
     connectorThrottle("throttled-source", 0, 1000);
   });
+});
+
+describe("RequestThrottle", () => {
+  test.each(steps)("its window runs on the monotonic clock when the wall clock steps %s an hour", async (_, step) => {
+    const clock = new ManualClock(START);
+    const throttle = new RequestThrottle(2, 1000);
+    const signal = new AbortController().signal;
+    expect(await throttle.acquire(clock, signal)).toBe(true);
+    clock.advance(400);
+    expect(await throttle.acquire(clock, signal)).toBe(true);
+    clock.stepWallClock(step);
+    const third = throttle.acquire(clock, signal);
+    expect(clock.sleeps).toEqual([600]);
+    clock.advance(600);
+    expect(await third).toBe(true);
+  });
+});
+
+describe("RateLimitGate", () => {
+  const resets = [
+    ["delta seconds", "30"],
+    ["epoch seconds", String(START / 1000 + 30)],
+  ] as const;
+  test.each(resets.flatMap(([kind, reset]) => steps.map(([dir, step]) => [kind, dir, reset, step] as const)))(
+    "a reset in %s is waited for on the monotonic clock when the wall clock then steps %s an hour",
+    async (_kind, _dir, reset, step) => {
+      const clock = new ManualClock(START);
+      const gate = new RateLimitGate("X-RateLimit-Remaining", "X-RateLimit-Reset", 5000);
+      gate.observe(new Headers({ "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset }), clock);
+      clock.stepWallClock(step);
+      clock.advance(10_000);
+      const waited = gate.wait(clock, new AbortController().signal);
+      expect(clock.sleeps).toEqual([20_000]);
+      clock.advance(20_000);
+      await waited;
+    },
+  );
 });

@@ -6,9 +6,11 @@
  *                    `stop` removes its entry).
  *   RateLimitGate    the server's own limit: when the `http.rate.limit.header` of a response says
  *                    0 requests remain, the next request waits until `http.rate.limit.reset.header`.
- * Waits use the task's clock and end at once when the task pauses or stops.
+ * Waits use the task's clock and end at once when the task pauses or stops. Windows and waits are
+ * measured on its monotonic reading: a step of the host's clock neither holds requests back nor lets
+ * them through early (a reset instant a server sends is turned into a wait when it arrives).
  */
-import type { Clock } from "../../util/clock.ts";
+import { type Clock, monotonicNow } from "../../util/clock.ts";
 
 export class RequestThrottle {
   private readonly starts: number[] = [];
@@ -21,7 +23,7 @@ export class RequestThrottle {
   /** Waits for a free slot and takes it; returns false if `signal` aborted first. */
   async acquire(clock: Clock, signal: AbortSignal): Promise<boolean> {
     while (!signal.aborted) {
-      const now = clock.now();
+      const now = monotonicNow(clock);
       while (this.starts.length > 0 && this.starts[0]! <= now - this.windowMs) this.starts.shift();
       if (this.starts.length < this.maxRequests) {
         this.starts.push(now);
@@ -75,23 +77,25 @@ export class RateLimitGate {
     private readonly fallbackMs: number,
   ) {}
 
-  /** Reads the limit headers of a response. */
-  observe(headers: Headers, nowMs: number): void {
+  /** Reads the limit headers of a response that arrived now. */
+  observe(headers: Headers, clock: Clock): void {
     if (!this.remainingHeader) return;
     const remaining = headers.get(this.remainingHeader);
     if (remaining === null || Number(remaining.trim()) > 0 || remaining.trim() === "") return;
     const reset = this.resetHeader ? headers.get(this.resetHeader) : null;
-    const at = reset === null ? null : resetTime(reset, nowMs);
-    this.until = Math.max(this.until, at ?? nowMs + this.fallbackMs);
+    const wallNow = clock.now();
+    const at = reset === null ? null : resetTime(reset, wallNow);
+    const waitMs = at === null ? this.fallbackMs : at - wallNow;
+    this.until = Math.max(this.until, monotonicNow(clock) + waitMs);
   }
 
-  /** Until when requests wait (epoch ms; 0 when they need not). */
+  /** Until when requests wait (monotonic ms; 0 when they need not). */
   get blockedUntil(): number {
     return this.until;
   }
 
   async wait(clock: Clock, signal: AbortSignal): Promise<void> {
-    const delay = this.until - clock.now();
+    const delay = this.until - monotonicNow(clock);
     if (delay > 0) await clock.sleep(delay, signal);
   }
 }

@@ -3,6 +3,8 @@ import { cronSchedule, intervalSchedule } from "./schedule.ts";
 
 const THURSDAY = Date.UTC(2026, 0, 1, 0, 0, 0);
 const iso = (ms: number) => new Date(ms).toISOString();
+/** A moment at wall time `wall` whose monotonic reading is `monotonic`. */
+const at = (wall: number, monotonic = wall) => ({ wall, monotonic });
 
 describe("cron schedule (Quartz syntax through croner)", () => {
   test.each([
@@ -14,26 +16,35 @@ describe("cron schedule (Quartz syntax through croner)", () => {
     ["0 0 12 15W * ?", "2026-01-15T12:00:00.000Z"],
     ["0 0 12 ? * 6#3", "2026-01-16T12:00:00.000Z"], // third Friday
   ])("%s fires next at %s", (expression, next) => {
-    expect(iso(cronSchedule(expression, "UTC").next(THURSDAY))).toBe(next);
+    expect(iso(cronSchedule(expression, "UTC").next(at(THURSDAY)))).toBe(next);
   });
 
   test("the time zone moves the fire time", () => {
-    expect(iso(cronSchedule("0 0 9 * * ?", "Europe/Berlin").next(THURSDAY))).toBe("2026-01-01T08:00:00.000Z");
+    expect(iso(cronSchedule("0 0 9 * * ?", "Europe/Berlin").next(at(THURSDAY)))).toBe("2026-01-01T08:00:00.000Z");
   });
 
   test("after a restart a missed fire time runs at once, else the next one is awaited", () => {
     const s = cronSchedule("0 0 * * * ?", "UTC");
-    expect(iso(s.first(THURSDAY + 90 * 60_000, THURSDAY))).toBe("2026-01-01T01:30:00.000Z");
-    expect(iso(s.first(THURSDAY + 30 * 60_000, undefined))).toBe("2026-01-01T01:00:00.000Z");
+    expect(iso(s.first(at(THURSDAY + 90 * 60_000), THURSDAY))).toBe("2026-01-01T01:30:00.000Z");
+    expect(iso(s.first(at(THURSDAY + 30 * 60_000), undefined))).toBe("2026-01-01T01:00:00.000Z");
   });
 });
 
 describe("interval schedule", () => {
   test("first poll at start, or one interval after the stored poll time", () => {
     const s = intervalSchedule(60_000);
-    expect(s.first(THURSDAY, undefined)).toBe(THURSDAY);
-    expect(s.first(THURSDAY, THURSDAY - 20_000)).toBe(THURSDAY + 40_000);
-    expect(s.first(THURSDAY, THURSDAY - 90_000)).toBe(THURSDAY);
-    expect(s.next(THURSDAY)).toBe(THURSDAY + 60_000);
+    expect(s.first(at(THURSDAY), undefined)).toBe(THURSDAY);
+    expect(s.first(at(THURSDAY), THURSDAY - 20_000)).toBe(THURSDAY + 40_000);
+    expect(s.first(at(THURSDAY), THURSDAY - 90_000)).toBe(THURSDAY);
+    expect(s.next(at(THURSDAY))).toBe(THURSDAY + 60_000);
+  });
+
+  test("poll times are on the monotonic reading; the stored poll time is related to the wall clock", () => {
+    const s = intervalSchedule(60_000);
+    expect(s.first(at(THURSDAY, 5_000), undefined)).toBe(5_000);
+    expect(s.first(at(THURSDAY, 5_000), THURSDAY - 20_000)).toBe(45_000);
+    // A poll time after now (the host's clock stepped back since) waits one interval at most.
+    expect(s.first(at(THURSDAY, 5_000), THURSDAY + 3_600_000)).toBe(65_000);
+    expect(s.next(at(THURSDAY, 5_000))).toBe(65_000);
   });
 });

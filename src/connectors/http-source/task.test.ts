@@ -187,6 +187,34 @@ describe("HttpSourceTask", () => {
       expect(ids(rest)).toEqual([4, 5, 6, 7, 8]);
       expect(server.seen.slice(requestsBefore).map((s) => s.query.page)).toEqual(["2", "3"]);
     });
+
+    test("a poll resumed after a restart on a clock stepped back an hour is followed one interval later", async () => {
+      using server = api((_req, url) => {
+        const page = Number(url.searchParams.get("page") ?? "1");
+        const headers = page < 2 ? { link: `</events?page=${page + 1}>; rel="next"` } : undefined;
+        return json(items((page - 1) * 3, page * 3), { headers });
+      });
+      const config = {
+        "http.url": `${server.base}/events`,
+        "http.response.records.path": "$[*]",
+        "http.pagination.type": "LINK_HEADER",
+        "http.timer.interval.ms": "60000",
+      };
+      const before = await startTask(config);
+      const delivered = await before.collect(6);
+      commit(before, delivered.slice(0, 4));
+      await before.task.stop();
+      // The poll time stored with the offset is an hour after the restarted host's wall clock.
+      const clock = new FastForwardClock(before.clock.now() - 3_600_000);
+      const restartedAt = clock.monotonic();
+      const after = await startTask(config, { offsets: before.offsets, clock });
+      expect(ids(await after.collect(2))).toEqual([4, 5]);
+      const requests = server.seen.length;
+      const signal = new AbortController().signal;
+      for (let polls = 0; server.seen.length === requests && polls < 100; polls++) await after.task.poll(signal);
+      expect(server.seen.length).toBe(requests + 1);
+      expect(clock.monotonic() - restartedAt).toBe(60000);
+    });
   });
 
   describe("exact numbers (issue 7.4)", () => {
@@ -279,6 +307,26 @@ describe("HttpSourceTask", () => {
       const restarted = await startTask(config, { offsets: h.offsets, clock: new FastForwardClock(started + 30000) });
       await restarted.collect(1, 100);
       expect(restarted.clock.now()).toBe(started + 60000);
+    });
+
+    test.each([
+      ["back", -3_600_000],
+      ["forward", 3_600_000],
+    ])("interval: a wall clock stepped %s an hour neither delays nor hastens the next poll", async (_, step) => {
+      using server = api(() => json([{ id: 1 }]));
+      const h = await startTask({
+        "http.url": `${server.base}/e`,
+        "http.response.records.path": "$[*]",
+        "http.timer.interval.ms": "60000",
+      });
+      const started = h.clock.monotonic();
+      commit(h, await h.collect(1));
+      h.clock.wallStep = step;
+      const second = await h.collect(1, 100);
+      expect(second.length).toBe(1);
+      expect(h.clock.monotonic() - started).toBe(60000);
+      // The poll time stored with the offset is still a wall-clock time.
+      expect(second[0]!.sourceOffset).toMatchObject({ poll_time: started + step + 60000 });
     });
 
     test("cron: waits for the next fire time of a Quartz expression in its time zone", async () => {

@@ -24,7 +24,7 @@ import { ConnectError } from "../../errors.ts";
 import { HttpResponseTooLargeError, redactUrl } from "../../http/http-client.ts";
 import { PluginMetrics } from "../../metrics/plugin-metrics.ts";
 import { within } from "../../util/async.ts";
-import type { Clock } from "../../util/clock.ts";
+import { type Clock, momentOf } from "../../util/clock.ts";
 import { type Logger, logManager } from "../../util/logger.ts";
 import type { HttpSourceConfig } from "./config.ts";
 import { checkedConfig } from "./config-rules.ts";
@@ -79,6 +79,7 @@ export class HttpSourceTask implements SourceTask {
   private offset: OffsetValue = null;
   private offsetSeen: Seen = null;
   private run: Run | undefined;
+  /** When the next poll is due, on the schedule's reading of the clock (Schedule.now). */
   private due = 0;
   /** The page request in progress, possibly started by an earlier poll. */
   private pending: Promise<{ records: SourceRecord[] } | { error: unknown } | { aborted: true }> | undefined;
@@ -109,7 +110,7 @@ export class HttpSourceTask implements SourceTask {
 
   private async restore(): Promise<void> {
     const stored = await this.context.offsetStorageReader.offset(this.pageOptions.partition);
-    const now = this.clock.now();
+    const now = momentOf(this.clock);
     if (stored === null) {
       this.offset = this.c["http.initial.offset"];
       this.due = this.schedule.first(now, undefined);
@@ -144,12 +145,12 @@ export class HttpSourceTask implements SourceTask {
       if (!this.pending) {
         if (!this.run || this.run.suspended) {
           if (out.length > 0) break;
-          const wait = this.due - this.clock.now();
+          const wait = this.due - this.schedule.now(this.clock);
           if (wait > 0) {
             await this.clock.sleep(Math.min(wait, MAX_IDLE_WAIT_MS), active);
-            if (this.due > this.clock.now() || active.aborted) return null;
+            if (this.due > this.schedule.now(this.clock) || active.aborted) return null;
           }
-          this.run = this.run ? resumeRun(this.run, this.clock.now()) : this.startRun();
+          this.run = this.run ? resumeRun(this.run, momentOf(this.clock)) : this.startRun();
         }
         this.pending = this.fetchInBackground(this.run, active);
       }
@@ -180,14 +181,14 @@ export class HttpSourceTask implements SourceTask {
 
   private startRun(): Run {
     const base = this.substitute(this.c["http.url"], true);
-    return newRun(this.clock.now(), base, this.offset, this.offsetSeen, firstPage(this.pagination, base));
+    return newRun(momentOf(this.clock), base, this.offset, this.offsetSeen, firstPage(this.pagination, base));
   }
 
   private endRun(run: Run): void {
     this.offset = run.best;
     this.offsetSeen = run.bestSeen;
     this.run = undefined;
-    this.due = this.schedule.next(run.startedAt);
+    this.due = this.schedule.next(run.started);
   }
 
   /**
@@ -198,8 +199,9 @@ export class HttpSourceTask implements SourceTask {
   private pageFailed(run: Run, reason: string, o: { error: boolean; passing: boolean }): void {
     if (o.error && this.behavior === "fail") throw new ConnectError(`${reason} (behavior.on.error=fail)`);
     const resume = resumesAfterFailure(run, o.passing);
-    this.due = this.schedule.next(run.startedAt);
-    const then = `the next poll at ${new Date(this.due).toISOString()} ${resume ? "resumes at this page" : "starts anew from the stored offset"}`;
+    this.due = this.schedule.next(run.started);
+    const dueWall = this.clock.now() + (this.due - this.schedule.now(this.clock));
+    const then = `the next poll at ${new Date(dueWall).toISOString()} ${resume ? "resumes at this page" : "starts anew from the stored offset"}`;
     if (!o.error) this.log.warn(`${reason}; ${then}`);
     else if (this.behavior === "log") this.log.warn(`${reason}; skipped (behavior.on.error=log), ${then}`);
     if (resume) run.suspended = true;

@@ -8,11 +8,18 @@ import type { Clock } from "../../util/clock.ts";
 import { LogManager } from "../../util/logger.ts";
 import { HttpSourceTask } from "./task.ts";
 
-/** Time moves only by sleeping: each sleep returns at once and advances `now` by its length. */
+/**
+ * Time moves only by sleeping: each sleep returns at once and advances both readings by its length.
+ * `wallStep` steps the wall clock (`now`) alone, as NTP does; the monotonic reading is `current`.
+ */
 export class FastForwardClock implements Clock {
   readonly sleeps: number[] = [];
+  wallStep = 0;
   constructor(public current = Date.UTC(2026, 0, 1)) {}
   now(): number {
+    return this.current + this.wallStep;
+  }
+  monotonic(): number {
     return this.current;
   }
   async sleep(ms: number, signal?: AbortSignal): Promise<void> {

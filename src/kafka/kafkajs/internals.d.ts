@@ -22,6 +22,25 @@ declare module "kafkajs/src/protocol/error" {
 }
 declare module "kafkajs/src/network/requestQueue" {
   export default class RequestQueue {
+    constructor(options: {
+      maxInFlightRequests: number | null;
+      requestTimeout: number;
+      enforceRequestTimeout: boolean;
+      clientId: string;
+      broker: string;
+      logger: { debug(message: string, extra?: object): void };
+    });
+    pending: unknown[];
+    inflight: Map<number, unknown>;
+    maxInFlightRequests: number | null | undefined;
+    /** When client-side throttling ends (kafkajs: epoch ms; monotonic-throttle.ts: performance.now() ms). */
+    throttledUntil: number;
+    throttleCheckTimeoutId: ReturnType<typeof setTimeout> | null;
+    logger: { debug(message: string, extra?: object): void };
+    maybeThrottle(clientSideThrottleTime: number | null): void;
+    canSendSocketRequestImmediately(): boolean;
+    checkPendingRequests(): void;
     scheduleCheckPendingRequests(): void;
+    destroy(): void;
   }
 }

@@ -1,24 +1,16 @@
 /**
  * What kafkajs lacks, built on its own protocol layer and cluster internals (kafkajs is pinned at
  * 2.2.4, its last release): the cluster factory for coordinator requests, a hook before a
- * consumer's JoinGroup requests, OffsetDelete (API 47) and a fix for a negative-delay timer.
+ * consumer's JoinGroup requests, OffsetDelete (API 47), and (monotonic-throttle.ts) client-side
+ * throttling on the monotonic clock.
  */
 import type { Kafka } from "kafkajs";
-import RequestQueue from "kafkajs/src/network/requestQueue";
 import Decoder from "kafkajs/src/protocol/decoder";
 import Encoder from "kafkajs/src/protocol/encoder";
 import { createErrorFromCode, failure } from "kafkajs/src/protocol/error";
 import type { TopicPartition } from "../../api/record.ts";
 import { ConnectError } from "../../errors.ts";
-
-// kafkajs 2.2.4 re-arms its pending-request check with `throttledUntil - now` even when nothing is
-// pending and nothing is throttled: a negative timeout, which Bun reports as TimeoutNegativeWarning
-// on stderr. That check would find nothing to do, so skip scheduling it.
-const scheduleCheck = RequestQueue.prototype.scheduleCheckPendingRequests;
-RequestQueue.prototype.scheduleCheckPendingRequests = function (this: { pending: unknown[]; throttledUntil: number }) {
-  if (this.pending.length === 0 && this.throttledUntil <= Date.now()) return;
-  scheduleCheck.call(this);
-};
+import "./monotonic-throttle.ts";
 
 const OFFSET_DELETE_API_KEY = 47;
 
