@@ -156,3 +156,41 @@ describe("WorkerTask stopped while its error reporters start (Connect's doRun)",
     expect([s.seen, s.listener.events]).toEqual([[], []]);
   });
 });
+
+describe("WorkerTask created PAUSED (Connect's doRun waits for the resume before doStart)", () => {
+  test("reports PAUSED and sets nothing up (no DLQ topic, consumer or plugin) until resumed", async () => {
+    let admins = 0;
+    const s = sinkWithDlq({
+      initialState: "PAUSED",
+      admin: (kafka) => {
+        admins++;
+        return kafka.admin();
+      },
+    });
+    s.task.start();
+    await waitFor(() => s.listener.events.includes("PAUSED"));
+    expect([admins, s.seen, await (await s.kafka.admin()).listTopics()]).toEqual([0, [], ["in"]]);
+    s.task.transitionTo("STARTED");
+    await waitFor(() => s.listener.events.includes("RUNNING"));
+    expect(s.listener.events).toEqual(["PAUSED", "RUNNING"]);
+    expect([admins, s.seen]).toEqual([1, ["consumer created, topics in,dlq", "plugin started, topics in,dlq"]]);
+    s.task.stop();
+    expect(await s.task.awaitStop(5000)).toBe(true);
+  });
+
+  test("stopped while still paused, it ends without setting anything up", async () => {
+    let admins = 0;
+    const s = sinkWithDlq({
+      initialState: "PAUSED",
+      admin: (kafka) => {
+        admins++;
+        return kafka.admin();
+      },
+    });
+    s.task.start();
+    await waitFor(() => s.listener.events.includes("PAUSED"));
+    s.task.stop();
+    expect(await s.task.awaitStop(5000)).toBe(true);
+    expect([admins, s.seen, s.listener.events]).toEqual([0, [], ["PAUSED"]]);
+  });
+});

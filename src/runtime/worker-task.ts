@@ -3,6 +3,7 @@
  *
  * States and transitions, reported through the TaskStatusListener:
  *   created → (start) → initializing → RUNNING ⇄ PAUSED   (target state STARTED / PAUSED)
+ *   A task created PAUSED reports PAUSED and initializes only once resumed (Connect's doRun).
  *   Initializing first starts the error reporters (Connect's doStart: the sink's dead letter queue
  *   topic is created then), then the clients and the plugin task; a failure there fails the task.
  *   Stopping interrupts the reporters' start; nothing more is initialized once stopping.
@@ -176,11 +177,11 @@ export abstract class WorkerTask {
     return !this.stopping;
   }
 
-  /** Connect's doRun: nothing starts once the task is stopping. */
+  /** Connect's doRun: nothing starts before the task is first unpaused, nor once it is stopping. */
   private async run(): Promise<void> {
     let failed = false;
     try {
-      if (this.stopping) return;
+      if (!(await this.awaitFirstUnpause())) return;
       await this.errorReporting.start(this.stopSignal);
       if (this.stopping) return;
       await this.initializeAndStart();
@@ -207,6 +208,17 @@ export abstract class WorkerTask {
         this.log.warn(`Could not close task ${taskIdString(this.id)} cleanly`, error);
       }
     }
+  }
+
+  /**
+   * A task created PAUSED reports PAUSED and waits, before anything is set up, until it is resumed
+   * (then it reports RUNNING once started) or stopped (false).
+   */
+  private async awaitFirstUnpause(): Promise<boolean> {
+    if (this.running || this.stopping) return !this.stopping;
+    this.listener.onPause(this.id);
+    while (!this.running && !this.stopping) await this.wake.wait();
+    return !this.stopping;
   }
 
   /** The task's counters (Connect's task metric groups). */
