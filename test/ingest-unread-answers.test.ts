@@ -24,10 +24,6 @@ let port: number;
 beforeAll(async () => {
   dir = await tempDir("ingest-unread-");
   pki = await makeDevicePki(dir.path);
-  await Bun.write(
-    dir.file("server-store.pem"),
-    (await Bun.file(pki.serverKey).text()) + (await Bun.file(pki.serverCert).text()),
-  );
   const broker = await kafkaBroker();
   gw = await startGateway({
     dir: dir.path,
@@ -35,7 +31,7 @@ beforeAll(async () => {
       "bootstrap.servers": broker.bootstrap,
       "data.dir": dir.file("data"),
       "ingest.listeners": "https://127.0.0.1:0",
-      "ingest.listeners.https.ssl.keystore.location": dir.file("server-store.pem"),
+      "ingest.listeners.https.ssl.keystore.location": pki.serverPem,
       "ingest.listeners.https.write.stall.timeout.ms": "1000",
     },
   });

@@ -11,8 +11,7 @@ let store: string;
 beforeAll(async () => {
   dir = await tempDir("ingest-tls-config-");
   pki = await makeDevicePki(dir.path);
-  store = dir.file("server-store.pem");
-  await Bun.write(store, (await Bun.file(pki.serverKey).text()) + (await Bun.file(pki.serverCert).text()));
+  store = pki.serverPem;
 });
 afterAll(() => dir[Symbol.asyncDispose]());
 

@@ -21,10 +21,6 @@ let pki: DevicePki;
 beforeAll(async () => {
   dir = await tempDir("ingest-tls-unread-");
   pki = await makeDevicePki(dir.path);
-  await Bun.write(
-    `${pki.dir}/server-store.pem`,
-    (await Bun.file(pki.serverKey).text()) + (await Bun.file(pki.serverCert).text()),
-  );
 }, 60_000);
 
 afterAll(async () => {
@@ -50,7 +46,7 @@ function frontEnd(extra: Record<string, string>): Served {
     },
     load: () =>
       loadIngestTls({
-        "ingest.listeners.https.ssl.keystore.location": `${pki.dir}/server-store.pem`,
+        "ingest.listeners.https.ssl.keystore.location": pki.serverPem,
         "ingest.listeners.https.ssl.reload.interval.ms": "0",
         ...extra,
       }),
@@ -174,7 +170,7 @@ describe("TlsFrontEnd with a client that does not read its answers", () => {
       },
       load: () =>
         loadIngestTls({
-          "ingest.listeners.https.ssl.keystore.location": `${pki.dir}/server-store.pem`,
+          "ingest.listeners.https.ssl.keystore.location": pki.serverPem,
           "ingest.listeners.https.ssl.reload.interval.ms": "0",
         }),
     });
