@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
 import type { SinkTask } from "../api/connector.ts";
-import { ConnectError, RetriableError } from "../errors.ts";
+import { ConfigError, ConnectError, RetriableError } from "../errors.ts";
+import { checkProducerProperties } from "../kafka/client-config.ts";
 import type { KafkaAdmin } from "../kafka/kafka-port.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
 import type { TargetState } from "../store/config-store.ts";
@@ -18,17 +19,24 @@ interface Options {
   /** The error operator's clock (the DLQ setup's backoff runs on it). */
   readonly clock?: Clock;
   readonly initialState?: TargetState;
+  /** The DLQ producer's client properties (checked at start). */
+  readonly producerProperties?: Readonly<Record<string, string>>;
 }
 
 /** A sink task whose consumer and plugin record what existed when they were created. */
-function sinkWithDlq({ admin = (kafka) => kafka.admin(), clock, initialState = "STARTED" }: Options = {}) {
+function sinkWithDlq({
+  admin = (kafka) => kafka.admin(),
+  clock,
+  initialState = "STARTED",
+  producerProperties = { "bootstrap.servers": "localhost:9092" },
+}: Options = {}) {
   const kafka = new MemoryKafka();
   kafka.createTopic("in");
   const basics = taskBasics("all");
   const dlq = new DeadLetterQueueReporter(
     { topic: "dlq", replicationFactor: 1, contextHeaders: false },
     () => admin(kafka),
-    () => kafka.producer(),
+    { check: () => checkProducerProperties(producerProperties), create: () => kafka.producer() },
     quietLogs().get("dlq"),
     basics.metrics,
   );
@@ -91,6 +99,18 @@ describe("WorkerTask starts its error reporters first (Connect's doStart)", () =
       message: "Could not initialize dead letter queue with topic=dlq",
       cause: refused,
     });
+    expect(s.seen).toEqual([]);
+  });
+
+  test("an invalid dead letter queue producer configuration fails the task before it runs, with the client's message", async () => {
+    const s = sinkWithDlq({ producerProperties: { "bootstrap.servers": "localhost:9092", acks: "banana" } });
+    s.task.start();
+    expect(await s.task.awaitStop(5000)).toBe(true);
+    expect(s.listener.events).toEqual(["FAILED"]);
+    expect(s.listener.failure).toBeInstanceOf(ConfigError);
+    expect((s.listener.failure as Error).message).toBe(
+      "Invalid value banana for configuration acks: String must be one of: all, -1, 0, 1",
+    );
     expect(s.seen).toEqual([]);
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
-import { ConnectError, DataError, RetriableError } from "../../errors.ts";
+import { ConfigError, ConnectError, DataError, RetriableError } from "../../errors.ts";
+import { checkProducerProperties } from "../../kafka/client-config.ts";
 import type { KafkaAdmin, TopicSpec } from "../../kafka/kafka-port.ts";
 import { MemoryKafka } from "../../kafka/memory-kafka.ts";
 import { systemClock } from "../../util/clock.ts";
@@ -30,14 +31,19 @@ const context: ProcessingContext = {
   },
 };
 
-function reporter(kafka: MemoryKafka, admin = () => kafka.admin(), producer = () => kafka.producer()) {
+function reporter(
+  kafka: MemoryKafka,
+  admin = () => kafka.admin(),
+  producer = () => kafka.producer(),
+  checkProducer = () => {},
+) {
   const metrics = new TaskMetrics();
   const lines: string[] = [];
   const logs = new LogManager({ sink: (l) => lines.push(l) });
   const r = new DeadLetterQueueReporter(
     { topic: "dlq", replicationFactor: 3, contextHeaders: true },
     admin,
-    producer,
+    { check: checkProducer, create: producer },
     logs.get("dlq"),
     metrics,
   );
@@ -203,6 +209,77 @@ describe("DeadLetterQueueReporter", () => {
       expect(error).toMatchObject({
         message: "Could not initialize dead letter queue with topic=dlq",
         cause: unreachable,
+      });
+    });
+
+    describe("the producer's configuration (Connect constructs the DLQ's KafkaProducer here)", () => {
+      test("is checked after the topic is set up; the producer connects only on the first report", async () => {
+        const kafka = new MemoryKafka();
+        const order: string[] = [];
+        const { admin, calls } = fakeAdmin(["dlq"]);
+        const { r } = reporter(
+          kafka,
+          async () => {
+            order.push("admin");
+            return admin();
+          },
+          async () => {
+            order.push("producer created");
+            return kafka.producer();
+          },
+          () => void order.push(`producer checked after ${calls.join(",")}`),
+        );
+        await r.start(running);
+        expect(order).toEqual(["admin", "producer checked after listTopics,close"]);
+        await r.report(context);
+        await r.flush();
+        expect(order.at(-1)).toBe("producer created");
+        expect(kafka.records("dlq")).toHaveLength(1);
+      });
+
+      test("a mistake rejects start with the client's ConfigError as it is (no DLQ wrapper, no value of a secret)", async () => {
+        const props = {
+          "bootstrap.servers": "localhost:9092",
+          acks: "banana",
+          "security.protocol": "SASL_PLAINTEXT",
+          "sasl.mechanism": "PLAIN",
+          "sasl.jaas.config":
+            'org.apache.kafka.common.security.plain.PlainLoginModule required username="u" password="s3cret";',
+        };
+        let created = 0;
+        const { admin } = fakeAdmin(["dlq"]);
+        const { r, metrics } = reporter(
+          new MemoryKafka(),
+          admin,
+          async () => {
+            created++;
+            throw new Error("not to be called");
+          },
+          () => checkProducerProperties(props),
+        );
+        const error = await r.start(running).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ConfigError);
+        expect((error as Error).message).toBe(
+          "Invalid value banana for configuration acks: String must be one of: all, -1, 0, 1",
+        );
+        expect(String((error as Error).stack)).not.toContain("s3cret");
+        expect([created, metrics.deadLetterQueueProduceFailures]).toEqual([0, 0]);
+      });
+
+      test("is not checked when the topic cannot be set up (that failure is the one reported)", async () => {
+        let checked = false;
+        const error = await reporter(
+          new MemoryKafka(),
+          () => Promise.reject(new Error("no admin")),
+          undefined,
+          () => {
+            checked = true;
+          },
+        )
+          .r.start(running)
+          .catch((e: unknown) => e);
+        expect(error).toMatchObject({ message: "Could not initialize dead letter queue with topic=dlq" });
+        expect(checked).toBe(false);
       });
     });
 

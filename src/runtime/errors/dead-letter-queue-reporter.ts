@@ -7,7 +7,11 @@
  * WorkerTask.doStart): the topic is created with 1 partition and the configured replication factor
  * unless it exists. While the broker is unreachable this is retried for up to 60 s (Connect's admin
  * client retries until `default.api.timeout.ms`); any other failure fails the task. Nothing
- * retries it later, as in Connect.
+ * retries it later, as in Connect. Then, as Connect constructs the DLQ's KafkaProducer there, the
+ * producer's configuration (the worker's producer keys with the connector's producer.override.*)
+ * is checked, which needs no broker: a mistake fails the task at start with the client's own
+ * message (`Invalid value … for configuration …`), not every bad record later. The producer itself
+ * connects on the first report (creating one talks to the broker).
  *
  * Asynchronous, as Connect's: `report` hands the record to the producer and returns without
  * waiting for Kafka's acknowledgement, so a batch with many bad records is not slowed to one
@@ -72,6 +76,12 @@ export function errorContextHeaders(c: ProcessingContext): KafkaHeader[] {
   return headers.map(([k, v]) => ({ key: `${ERROR_HEADER_PREFIX}${k}`, value: utf8(v) }));
 }
 
+/** The DLQ's producer: `check` validates its configuration without a broker; `create` connects one. */
+export interface DeadLetterQueueProducerFactory {
+  readonly check: () => void;
+  readonly create: () => Promise<KafkaProducer>;
+}
+
 export class DeadLetterQueueReporter implements ErrorReporter {
   private producer: KafkaProducer | undefined;
   private connecting: Promise<KafkaProducer> | undefined;
@@ -80,7 +90,7 @@ export class DeadLetterQueueReporter implements ErrorReporter {
   constructor(
     private readonly config: DeadLetterQueueConfig,
     private readonly admin: () => Promise<KafkaAdmin>,
-    private readonly createProducer: () => Promise<KafkaProducer>,
+    private readonly producerFactory: DeadLetterQueueProducerFactory,
     private readonly log: Logger,
     private readonly metrics: TaskMetrics,
   ) {}
@@ -89,7 +99,9 @@ export class DeadLetterQueueReporter implements ErrorReporter {
    * Creates the DLQ topic unless it exists (another task may create it meanwhile: that is fine too).
    * A retriable failure (the broker unreachable) is retried with backoff on `clock` for up to
    * DEFAULT_API_TIMEOUT_MS, as Connect's admin client retries its calls; any other failure, the
-   * budget spent or `signal` aborted (the task stopping) rejects with Connect's message.
+   * budget spent or `signal` aborted (the task stopping) rejects with Connect's message. Then the
+   * producer's configuration is checked; a mistake rejects with the client's ConfigError as it is
+   * (Connect's KafkaProducer constructor throws it unwrapped, after the topic is set up).
    */
   async start({ signal, clock }: { readonly signal: AbortSignal; readonly clock: Clock }): Promise<void> {
     try {
@@ -111,6 +123,7 @@ export class DeadLetterQueueReporter implements ErrorReporter {
         cause: error,
       });
     }
+    this.producerFactory.check();
   }
 
   /** One attempt on a new admin client, closed when done or as soon as `signal` aborts (a hung call ends then). */
@@ -182,7 +195,8 @@ export class DeadLetterQueueReporter implements ErrorReporter {
   /** The producer, created once however many reports wait for it (single flight). */
   private connect(): Promise<KafkaProducer> {
     if (this.producer) return Promise.resolve(this.producer);
-    this.connecting ??= this.createProducer()
+    this.connecting ??= this.producerFactory
+      .create()
       .then((producer) => {
         this.producer = producer;
         return producer;
