@@ -162,7 +162,8 @@ export class ConnectionGuard {
       if (answered) return;
       answered = true;
       if (--t.inFlight > 0) return; // pipelined answers still in progress: not idle yet
-      if (t.closeWhenIdle) socket.end();
+      if (t.closeWhenIdle)
+        socket.destroySoon(); // the lingering close: also ends a paused socket
       else if (t.phase === "handling" || t.phase === "body") this.enter(socket, t, "idle");
     };
     res.once("finish", done);

@@ -160,6 +160,7 @@ describe("TlsFrontEnd with pipelined requests", () => {
       await client.closed;
       expect(h.handled.length).toBeGreaterThan(0);
       expect(answersIn(client.text())).toEqual(h.handled);
+      await waitFor(() => fe.connections() === 0, { what: "the connection to be forgotten" });
     });
   }
 });
