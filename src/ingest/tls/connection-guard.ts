@@ -174,7 +174,8 @@ export class ConnectionGuard {
   closeWhen(matches: (socket: Socket) => boolean): void {
     for (const [socket, t] of this.tracked) {
       if (!matches(socket)) continue;
-      if (t.inFlight === 0 && (t.phase === "idle" || t.phase === "accepted")) socket.destroy();
+      if (t.inFlight === 0)
+        socket.destroySoon(); // flushes answers already written, then ends
       else t.closeWhenIdle = true;
     }
   }

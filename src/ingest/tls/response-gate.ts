@@ -39,7 +39,9 @@ interface Connection {
   running: number;
   readonly waiting: (() => void)[];
   paused: boolean;
-  /** Over MAX_WAITING: requests are dropped, the connection ends after its answers in progress. */
+  /** Given up (`giveUp`, or over MAX_WAITING): requests are dropped unhandled, the socket reads no more. */
+  givenUp: boolean;
+  /** Over MAX_WAITING: `onOverflow` ends the connection after its answers in progress. */
   overflowed: boolean;
 }
 
@@ -52,14 +54,11 @@ export class ResponseGate {
   /** Runs `serve` now, or once the connection's earlier answers are being read. */
   admit(req: IncomingMessage, res: ServerResponse, serve: () => void): void {
     const socket = req.socket;
-    let c = this.connections.get(socket);
-    if (!c) {
-      const created: Connection = { running: 0, waiting: [], paused: false, overflowed: false };
-      this.connections.set(socket, created);
-      socket.on("drain", () => this.next(socket, created));
-      c = created;
+    const c = this.connectionOf(socket);
+    if (c.givenUp) {
+      socket.pause(); // parse no further request: the connection is being given up
+      return;
     }
-    if (c.overflowed) return;
     const run = () => this.run(socket, c, res, serve);
     if (c.waiting.length === 0 && this.open(socket, c)) {
       run();
@@ -70,9 +69,36 @@ export class ResponseGate {
     if (c.waiting.length < MAX_WAITING) c.waiting.push(run);
     else {
       c.overflowed = true;
-      c.waiting.length = 0;
+      this.drop(socket, c);
       if (c.running === 0) this.onOverflow(socket);
     }
+  }
+
+  /**
+   * No further request of the connection is handled (a CRL reload revoked its certificate): its
+   * waiting requests are dropped and the socket reads no more. The caller closes it once its
+   * answers in progress finished (ConnectionGuard.closeWhen).
+   */
+  giveUp(socket: Socket): void {
+    this.drop(socket, this.connectionOf(socket));
+  }
+
+  private connectionOf(socket: Socket): Connection {
+    let c = this.connections.get(socket);
+    if (!c) {
+      const created: Connection = { running: 0, waiting: [], paused: false, givenUp: false, overflowed: false };
+      this.connections.set(socket, created);
+      socket.on("drain", () => this.next(socket, created));
+      c = created;
+    }
+    return c;
+  }
+
+  private drop(socket: Socket, c: Connection): void {
+    c.givenUp = true;
+    c.paused = true;
+    c.waiting.length = 0;
+    socket.pause();
   }
 
   private open(socket: Socket, c: Connection): boolean {
@@ -94,8 +120,10 @@ export class ResponseGate {
   }
 
   private next(socket: Socket, c: Connection): void {
-    if (c.overflowed) {
-      if (c.running === 0) this.onOverflow(socket);
+    if (c.givenUp) {
+      if (socket.writableEnded) return; // closing: the lingering close reads and drops the rest
+      if (c.overflowed && c.running === 0) this.onOverflow(socket);
+      else socket.pause(); // Bun's node:http resumes the socket on 'drain' itself
       return;
     }
     while (c.waiting.length > 0 && this.open(socket, c)) c.waiting.shift()!();

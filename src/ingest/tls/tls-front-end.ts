@@ -87,6 +87,8 @@ function lingerOnClose(socket: TLSSocket): void {
     const timer = setTimeout(() => this.destroy(), LINGER_MS);
     timer.unref?.();
     this.once("close", () => clearTimeout(timer));
+    this.removeAllListeners("data"); // node:http parses no further request
+    this.on("data", () => {});
     this.resume();
   };
 }
@@ -136,8 +138,11 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
     });
   const http = createHttpServer({ keepAliveTimeout: settings.limits.idleTimeoutMs }, listener);
   http.on("checkContinue", listener);
+  // A client that half-closes after its requests still gets their answers (Bun's node:http reads the flag).
+  (http as unknown as { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
 
   const tls = createTlsServer({
+    allowHalfOpen: true,
     ...contextOptions(settings),
     requestCert: settings.server.clientAuth !== "none",
     rejectUnauthorized: settings.server.clientAuth === "required",
@@ -197,7 +202,12 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
       settings = { ...next, server: { ...next.server, clientAuth: settings.server.clientAuth } };
       seen = fingerprint(next.files);
       failedAt = undefined;
-      if (crlChanged) guard.closeWhen((socket) => peerOf.has(socket));
+      if (crlChanged)
+        guard.closeWhen((socket) => {
+          if (!peerOf.has(socket)) return false;
+          gate.giveUp(socket); // no further request of it is handled, even while answers are in progress
+          return true;
+        });
       log.info("Reloaded the ingest listener's TLS key store, trust store and CRL");
       return true;
     } catch (error) {
