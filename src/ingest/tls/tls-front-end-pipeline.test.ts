@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, spyOn, test } from "bun:test";
 import { type DevicePki, makeDevicePki } from "../../../test/support/device-pki.ts";
 import { type TempDir, tempDir } from "../../../test/support/temp-dir.ts";
 import { answersIn, tlsClient } from "../../../test/support/tls-client.ts";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { loadIngestTls } from "./ingest-tls-config.ts";
-import { MAX_WAITING, PIPELINE_DEPTH } from "./response-gate.ts";
+import { MAX_WAITING, PIPELINE_DEPTH, ResponseGate } from "./response-gate.ts";
 import { type ConnectionFetchHandler, startTlsFrontEnd, type TlsFrontEnd } from "./tls-front-end.ts";
 
 // Review of the write-stall change (2026-12-01): pipelined requests and the response gate / the
@@ -13,6 +13,9 @@ import { type ConnectionFetchHandler, startTlsFrontEnd, type TlsFrontEnd } from 
 // phase per connection: the first answer of a pipeline made the connection "idle" while others
 // were in progress (closed as idle mid-answer; a CRL reload closed it before answers it had
 // handled were sent).
+// Re-review (2026-12-01): R1 a revoked connection kept having requests handled while one was in
+// flight; R2 after an overflow the socket was resumed (on 'drain', by the lingering close) and
+// every request the client sent was still parsed; R3 a client that half-closed lost its answers.
 
 let dir: TempDir;
 let pki: DevicePki;
@@ -163,4 +166,71 @@ describe("TlsFrontEnd with pipelined requests", () => {
       await waitFor(() => fe.connections() === 0, { what: "the connection to be forgotten" });
     });
   }
+
+  test("after a CRL reload revokes its certificate, no further request of the connection is handled (R1)", async () => {
+    const h = held(() => true);
+    await using fe = frontEnd(h.handler);
+    const cert = await pki.issue("revoked-busy", "device-revoked-busy");
+    using client = await tlsClient(fe.port, pki.caCert, cert);
+    client.socket.write(requests(0, PIPELINE_DEPTH + 2)); // the last two wait in the gate
+    await waitFor(() => h.release.length === PIPELINE_DEPTH, { what: "the gate to be full" });
+    await pki.revoke(cert);
+    expect(fe.reloadIfChanged()).toBe(true);
+    client.socket.write(requests(PIPELINE_DEPTH + 2, PIPELINE_DEPTH + 10)); // sent after the reload
+    await waitFor(
+      async () => {
+        h.releaseAll();
+        await Promise.race([client.closed, Promise.resolve()]);
+        return client.socket.destroyed || undefined;
+      },
+      { what: "the close", intervalMs: 5 },
+    );
+    const inProgress = Array.from({ length: PIPELINE_DEPTH }, (_, n) => n);
+    expect(h.handled).toEqual(inProgress);
+    expect(answersIn(client.text())).toEqual(inProgress);
+  });
+
+  test("after an overflow the connection parses no further request, while its answers are written and when it closes (R2)", async () => {
+    const admitted = spyOn(ResponseGate.prototype, "admit");
+    try {
+      const h = held(() => true);
+      const big = new Uint8Array(1024 * 1024).fill(120);
+      const handler: ConnectionFetchHandler = async (request, connection) => {
+        const answer = await h.handler(request, connection);
+        return new Response(new Blob([big, await answer.arrayBuffer()])); // drains the socket, so Bun resumes it
+      };
+      await using fe = frontEnd(handler);
+      using client = await tlsClient(fe.port, pki.caCert);
+      client.socket.write(requests(0, 1_000)); // overflows the gate, 4 answers in progress
+      await waitFor(() => h.release.length === PIPELINE_DEPTH, { what: "the gate to be full" });
+      const sent = 100_000;
+      client.socket.write(requests(1_000, 1_000 + sent)); // ~4 MB
+      h.releaseAll();
+      await client.closed;
+      expect(fe.connectionsClosed.get("pipeline")).toBe(1);
+      expect(answersIn(client.text())).toEqual(h.handled);
+      // What one read (512 KiB at most, ~14,000 of these requests) held at most; not the flood.
+      expect(admitted.mock.calls.length).toBeLessThan(1_000 + 20_000);
+    } finally {
+      admitted.mockRestore();
+    }
+  });
+
+  for (const count of [1, PIPELINE_DEPTH + 6])
+    test(`a client that half-closes after ${count} pipelined requests gets every answer, then the end (R3)`, async () => {
+      const h = held(() => true);
+      await using fe = frontEnd(h.handler);
+      using client = await tlsClient(fe.port, pki.caCert);
+      await new Promise<void>((resolve) => client.socket.end(requests(0, count), resolve));
+      await waitFor(() => h.release.length === Math.min(count, PIPELINE_DEPTH), { what: "the first requests" });
+      await waitFor(
+        () => {
+          h.releaseAll();
+          return answersIn(client.text()).length === count;
+        },
+        { what: "every answer", intervalMs: 5 },
+      );
+      await client.closed;
+      expect(answersIn(client.text())).toEqual(Array.from({ length: count }, (_, n) => n));
+    });
 });
