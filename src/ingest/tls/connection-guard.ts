@@ -27,8 +27,9 @@
  * 80 KB/s, 1.4 MB taken after 12.7 s of no visible progress). The number of open connections is capped overall
  * and per client IP; a connection over either cap is destroyed when accepted, before its handshake.
  *
- * `closeWhen(predicate)` closes matching connections at their next idle point (now when idle,
- * after the response in flight otherwise): the front end uses it after a CRL reload so that
+ * `closeWhen(predicate)` closes matching connections once no answer is in flight (now, flushing
+ * what was written, when none is; after the last answer otherwise): the front end uses it after a
+ * CRL reload (with ResponseGate.giveUp, so no further request is handled meanwhile) so that
  * connections of client certificates reconnect and face the new list.
  *
  * Called by tls-front-end.ts only; all state is per front end.
@@ -170,7 +171,7 @@ export class ConnectionGuard {
     res.once("close", done);
   }
 
-  /** Closes every matching connection at its next idle point. */
+  /** Closes every matching connection once no answer of it is in flight (flushing what was written). */
   closeWhen(matches: (socket: Socket) => boolean): void {
     for (const [socket, t] of this.tracked) {
       if (!matches(socket)) continue;

@@ -18,8 +18,11 @@
  * MAX_WAITING waiting and the connection is given up. Its waiting requests and any parsed after
  * are dropped unhandled; once its answers in progress finished, `onOverflow` ends it (counted as
  * "pipeline"), so every request handled is answered and the client retries the others on a new
- * connection. What a connection can hold is then PIPELINE_DEPTH answers plus the socket's buffer
- * plus MAX_WAITING requests. A client that never reads keeps its requests waiting until
+ * connection. A connection given up stays paused (also on 'drain', also while its answers in
+ * progress are written), so at most the requests of the read that overflowed are parsed.
+ * `giveUp` (a CRL reload revoked the connection's certificate) drops requests the same way; the
+ * connection guard closes it. What a connection can hold is then PIPELINE_DEPTH answers plus the
+ * socket's buffer plus MAX_WAITING requests. A client that never reads keeps its requests waiting until
  * write.stall.timeout.ms (connection-guard.ts) closes the connection; a waiting request has not
  * reached the ingest handler, so it holds no ingest.max.concurrent.requests slot.
  *

@@ -13,9 +13,9 @@
  *
  * Reload: every `reloadIntervalMs` the key store, trust store and CRL files are stat'ed; on a
  * change the settings are loaded again and installed with `setSecureContext` (new connections
- * use them). When the CRL changed, open connections that carry a client certificate are closed at
- * their next idle point (after the response in flight), so a revoked device cannot keep using a
- * connection made before; the others keep theirs. A file that fails to load keeps the previous
+ * use them). When the CRL changed, open connections that carry a client certificate handle no
+ * further request (ResponseGate.giveUp) and are closed once their answers in progress are sent, so
+ * a revoked device cannot keep using a connection made before; the others keep theirs. A file that fails to load keeps the previous
  * material and logs an error once per change.
  *
  * Bounds (ConnectionGuard, connection-guard.ts): handshake, idle, request headers and body
@@ -29,7 +29,11 @@
  * servers' lingering close does: the response is flushed and our side half-closed, then what the
  * client still sends is read and dropped until it closes or LINGER_MS passed. node:http would
  * destroy the socket at once, and a client still sending its body then gets a reset instead of
- * the answer (curl: "Send failure: Broken pipe").
+ * the answer (curl: "Send failure: Broken pipe"). What it reads is dropped unparsed (node:http's
+ * 'data' listeners removed), so a connection given up parses no further request.
+ *
+ * Half-close: a client that ends its side after sending its requests still gets their answers
+ * (allowHalfOpen, httpAllowHalfOpen); the connection ends after the last one.
  *
  * Lifecycle: `startTlsFrontEnd` → listening (synchronously: Bun binds in `listen`, so a port in use
  * fails the start like Bun.serve does); `stop()` closes the listener and every connection.
