@@ -2,9 +2,10 @@
  * BatchSettlement: how ProducePipeline settles its batches: written, retried after
  * retry.backoff.ms (until `retries` or delivery.timeout.ms), or failed for good, taking the later
  * batches of the partition not on the wire with it (a retriable NotSentError). The first failure
- * is kept (`failure`): the pipeline takes no new batch after it. A batch too large for the broker
- * is split instead (batch-split.ts). A partition whose broker lost this producer's state starts
- * again with a new epoch (`restart`).
+ * is kept (`failure`): the pipeline takes no new batch after it. A batch the broker refuses for
+ * good fails alone and its partition goes on with a new epoch (`refuse`). A batch too large for the
+ * broker is split instead (batch-split.ts). A partition whose broker lost this producer's state
+ * starts again with a new epoch (`restart`).
  */
 import { brokerAnswer, describeBatch, failureDetail, notSentAfter, RetryWarnings } from "./batch-failures.ts";
 import { splitBatch } from "./batch-split.ts";
@@ -96,6 +97,31 @@ export class BatchSettlement {
     const tp = `${b.part.topic}-${b.part.partition}`;
     const how = `the broker lost this producer's state: sending ${tp}'s pending batches again in order with producer epoch ${epoch + b.part.epochBump} and sequences from 0, one on the wire until one is written; retrying`;
     this.retry(b, code, message, undefined, how);
+  }
+
+  /**
+   * The broker refused `b` for good (`code`: INVALID_RECORD, INVALID_TIMESTAMP, one record too
+   * large, …): `b` fails with the broker's answer and only `b`; its partition goes on with its next
+   * producer epoch (PartitionBatches.refused), as Java's idempotent producer. When the epoch
+   * (`epoch`, the producer's, plus the partition's bumps) cannot go higher, the later batches fail
+   * with it and so does the pipeline (the caller takes a new producer id, as Java then does).
+   */
+  refuse(b: Batch, code: number, message: string | null | undefined, epoch: number): void {
+    if (this.s.idempotent && epoch + b.part.epochBump >= MAX_PRODUCER_EPOCH) {
+      this.reject(b, code, message);
+      return;
+    }
+    b.part.refused(b);
+    this.finish(b, this.refusal(b, code, message));
+  }
+
+  /** The broker's answer `code` for `b` is fatal to the producer: `b` fails, with what `fail` takes. */
+  reject(b: Batch, code: number, message: string | null | undefined): void {
+    this.fail(b, this.refusal(b, code, message));
+  }
+
+  private refusal(b: Batch, code: number, message: string | null | undefined): Error {
+    return brokerAnswer(this.s.error(describeBatch(b, code, message), false), code);
   }
 
   /**

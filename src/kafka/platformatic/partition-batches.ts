@@ -12,6 +12,11 @@
  * earlier one that failed (too large, …). A batch too large for the broker is replaced by its
  * pieces (batch-split.ts), which keep its sequence range.
  *
+ * A batch the broker refuses for good (INVALID_RECORD, INVALID_TIMESTAMP, one record over
+ * max.message.bytes, TOPIC_AUTHORIZATION_FAILED, …) fails alone and the partition goes on, as in
+ * Java's idempotent producer (`refused`): its sequences are missing at the broker, so the partition
+ * takes its next producer epoch and its pending batches sequences from 0 (as below).
+ *
  * When the broker lost this producer's state mid-stream (the oldest pending batch comes back
  * OUT_OF_ORDER_SEQUENCE_NUMBER or UNKNOWN_PRODUCER_ID), the partition starts again as Java's
  * idempotent producer does (`restartSequences`): a new epoch, sequences from 0 for the pending
@@ -71,6 +76,12 @@ const DUPLICATE_SEQUENCE_NUMBER = 46;
 const MESSAGE_TOO_LARGE = 10;
 /** Retriable, after fresh metadata: UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE, NOT_LEADER_OR_FOLLOWER, REPLICA_NOT_AVAILABLE, KAFKA_STORAGE_ERROR, FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH. */
 const STALE_METADATA: ReadonlySet<number> = new Set([3, 5, 6, 9, 56, 74, 75]);
+/**
+ * Refusals that fail the producer, not only the batch (Java's TransactionManager.maybeTransitionToErrorState
+ * for an idempotent producer: CLUSTER_AUTHORIZATION_FAILED, UNSUPPORTED_VERSION,
+ * TRANSACTIONAL_ID_AUTHORIZATION_FAILED, PRODUCER_FENCED), and INVALID_PRODUCER_EPOCH (see `verdict`).
+ */
+const PRODUCER_FATAL: ReadonlySet<number> = new Set([31, 35, 47, 53, 90]);
 /** Retriable as they are (as Java's): CORRUPT_MESSAGE, REQUEST_TIMED_OUT, NETWORK_EXCEPTION, NOT_ENOUGH_REPLICAS(_AFTER_APPEND), THROTTLING_QUOTA_EXCEEDED. */
 const RETRIABLE: ReadonlySet<number> = new Set([...STALE_METADATA, 2, 7, 13, 19, 20, 89]);
 
@@ -83,9 +94,19 @@ export function partitionKey(topic: string, partition: number): string {
  * What an answer means for a batch on the wire ("not-sent": OUT_OF_ORDER_SEQUENCE_NUMBER or
  * UNKNOWN_PRODUCER_ID once an earlier batch of the partition failed for good: not written because
  * of that batch; "reset": either code for the oldest pending batch when none failed, so the broker
- * lost this producer's state: `restartSequences`, then a retry).
+ * lost this producer's state: `restartSequences`, then a retry; "refused": the broker refused the
+ * batch for good and it fails alone, `refused`; "fatal": it fails with the partition's later
+ * batches, and the producer with it).
  */
-export type Verdict = "written" | "retry" | "retry-after-metadata" | "split" | "reset" | "not-sent" | "fatal";
+export type Verdict =
+  | "written"
+  | "retry"
+  | "retry-after-metadata"
+  | "split"
+  | "reset"
+  | "not-sent"
+  | "refused"
+  | "fatal";
 
 export class PartitionBatches {
   /** Batches not yet settled, in append (= sequence) order. */
@@ -157,16 +178,13 @@ export class PartitionBatches {
       return "reset";
     }
     if (code === MESSAGE_TOO_LARGE && b.count > 1 && b.split) return "split";
-    // INVALID_PRODUCER_EPOCH (47) stays fatal, as Java's idempotent producer has it: it is not
-    // retriable there (TransactionManager.canRetry retries only UNKNOWN_PRODUCER_ID and
-    // OUT_OF_ORDER_SEQUENCE_NUMBER, else a RetriableException), so handleFailedBatch fails the batch
-    // to the caller and bumps the epoch for the batches after it. Fatal does the same here: the batch
-    // fails (not retriable), the later ones are not sent, and the caller takes a new producer id. No
-    // 47 reaches an answer this producer reads from its own epochs: after a restart, batches of the
-    // older epoch still on the wire are waited for and the rest are stamped again with the new one;
-    // it means another writer used a newer epoch of this producer id.
     if (STALE_METADATA.has(code)) return "retry-after-metadata";
-    return RETRIABLE.has(code) ? "retry" : "fatal";
+    if (RETRIABLE.has(code)) return "retry";
+    // INVALID_PRODUCER_EPOCH (47) fails the producer here, where Java's idempotent producer fails the
+    // batch and bumps the epoch: no 47 answers an epoch of this producer's own (after a restart,
+    // batches of the older epoch on the wire are waited for, the rest are stamped with the new one),
+    // so another writer used a newer epoch of this producer id and a new producer id is the cure.
+    return PRODUCER_FATAL.has(code) ? "fatal" : "refused";
   }
 
   /**
@@ -211,6 +229,19 @@ export class PartitionBatches {
       b.sequence = -1;
       if (b.state !== "inflight") b.records = Buffer.from(b.records);
     }
+  }
+
+  /**
+   * The broker refused `b` for good (not written): it leaves the queue (the caller settles it) and
+   * the partition goes on, as Java's idempotent producer does (Sender.failBatch →
+   * TransactionManager.handleFailedBatch → requestEpochBumpForPartition; bumpIdempotentProducerEpoch
+   * → startSequencesAtBeginning): its sequences are missing at the broker, so the batches after it
+   * start again with the next epoch and sequences from 0 (`restartSequences`); those already on the
+   * wire come back OUT_OF_ORDER_SEQUENCE_NUMBER and go again, in order.
+   */
+  refused(b: Batch): void {
+    this.queue.splice(this.queue.indexOf(b), 1);
+    if (this.idempotent) this.restartSequences();
   }
 
   /**

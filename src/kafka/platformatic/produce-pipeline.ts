@@ -15,20 +15,21 @@
  * partition goes on with its next producer epoch and sequences from 0, its pending batches again in
  * their order, one on the wire until one is written (PartitionBatches.restartSequences).
  *
- * A batch fails for good on a fatal error, after `retries`, or once delivery.timeout.ms has
- * passed since it was appended. Then the later batches of that partition not on the wire fail
- * with it (a retriable NotSentError); those on the wire settle on their own answer (written, or
- * OUT_OF_ORDER_SEQUENCE_NUMBER for the missing sequences: a NotSentError too), so a failed batch is
- * one the broker will not write. The pipeline is failed: it takes no new batches (`failure`), so
- * nothing is written after a failed batch with this producer id; the caller replaces the producer
- * (a new producer id, as Java's idempotent producer bumps its epoch). Other partitions go on.
- *
- * A batch of more than one record answered MESSAGE_TOO_LARGE is split (batch-split.ts, Java's
- * splitAndReenqueue): its pieces take its place and sequence range and go again; a batch of one
- * record too large fails (fatal, as above), and so does a batch whose pieces cannot be encoded.
+ * A batch the broker refuses for good (INVALID_RECORD, INVALID_TIMESTAMP, one record over the
+ * topic's max.message.bytes, …) fails alone with its answer and the producer goes on, as Java's:
+ * the partition takes its next epoch and sequences from 0 for the batches after it (those on the
+ * wire come back OUT_OF_ORDER_SEQUENCE_NUMBER and go again), written each once, in order.
+ * A batch fails for good, and the pipeline with it, on an error fatal to the producer
+ * (CLUSTER_AUTHORIZATION_FAILED, INVALID_PRODUCER_EPOCH, …), after `retries`, or past
+ * delivery.timeout.ms: the later batches of its partition not on the wire fail with it (NotSentError),
+ * those on the wire settle on their answer (written, or OUT_OF_ORDER_SEQUENCE_NUMBER:
+ * NotSentError); the pipeline takes no new batches (`failure`), the caller replaces the producer;
+ * other partitions go on.
+ * A batch of several records answered MESSAGE_TOO_LARGE is split (batch-split.ts, Java's
+ * splitAndReenqueue), its pieces in its place and sequence range; if they cannot be encoded, it fails.
  * Without idempotence, batches carry no sequence; order holds with maxInFlight 1 (as in Java).
  */
-import { brokerAnswer, describeBatch, notSent, notSentAfter } from "./batch-failures.ts";
+import { notSent, notSentAfter } from "./batch-failures.ts";
 import { BatchSettlement } from "./batch-settlement.ts";
 import {
   type Batch,
@@ -277,8 +278,8 @@ export class ProducePipeline {
         );
       else if (verdict === "not-sent") this.settlement.fail(b, notSentAfter(b, b.part.failure!));
       else if (verdict === "reset") this.settlement.restart(b, code, a?.errorMessage, this.epoch);
-      else if (verdict === "fatal")
-        this.settlement.fail(b, brokerAnswer(this.s.error(describeBatch(b, code, a?.errorMessage), false), code));
+      else if (verdict === "refused") this.settlement.refuse(b, code, a?.errorMessage, this.epoch);
+      else if (verdict === "fatal") this.settlement.reject(b, code, a?.errorMessage);
       else {
         if (verdict === "retry-after-metadata") this.leaders.stale = true;
         this.settlement.retry(b, code, a?.errorMessage);
