@@ -89,11 +89,13 @@ export interface KafkaProducer {
    * producer is `idempotent`; when it is not, only while the caller has one send in flight at a
    * time (see `idempotent`). A send that
    * fails for good rejects only after none of its records can still be written by this producer,
-   * and it fails the producer: every send made after it and not yet acknowledged that has records
-   * for the same partitions rejects too (a record that cannot be written is never overtaken by a
-   * later one), and every later call rejects at once. To go on, close it and create a new producer (a new
-   * idempotent producer id), then send the failed records again: only those, when the rejection
-   * is PartlyWritten (`writtenRecords`); the records it lists as written are acknowledged.
+   * and it fails the producer (`failed`): every send made after it and not yet acknowledged that has
+   * records for the same partitions rejects too (a record that cannot be written is never overtaken
+   * by a later one), and every later call rejects at once. To go on, close it and create a new
+   * producer (a new idempotent producer id), then send the failed records again: only those, when
+   * the rejection is PartlyWritten (`writtenRecords`); the records it lists as written are
+   * acknowledged. A producer may instead go on when the broker only refused a batch for good (see
+   * `failed`).
    *
    * At-least-once windows that remain (Java's producer has the same ones; Connect then fails the
    * task, the gateway resends on a new producer, so such a record may be written twice): a batch
@@ -129,6 +131,16 @@ export interface KafkaProducer {
    * (each record once), or, when it failed for good, sent again after them on a new producer.
    */
   readonly idempotent?: boolean;
+  /**
+   * False when the producer goes on after its sends failed: the broker refused a batch for good
+   * (INVALID_RECORD, INVALID_TIMESTAMP, a record over the topic's max.message.bytes, …, the
+   * rejection carrying the answer: `kafkaErrorOf`), and, as Java's producer, only that batch's
+   * records failed (Kafka refuses a batch whole: those of other records too, which a caller may send
+   * again; they are then written after what later sends already had on the way for the partition);
+   * later sends go on with the same producer id. True, or absent, once a send failed: the producer
+   * is failed as `send` says (a fatal error, retries or delivery.timeout.ms ran out).
+   */
+  readonly failed?: boolean;
   /** Waits for the sends in flight (bounded by request.timeout.ms), then closes. */
   close(): Promise<void>;
 }

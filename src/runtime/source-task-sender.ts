@@ -1,9 +1,9 @@
 /**
  * SourceTaskSender: a source task's way to Kafka (WorkerSourceTask's produce paths). Requests are
  * pipelined by a SendCoalescer; each attempt takes its turn on a per-task send chain, so a
- * partition's records reach the producer in order. A producer whose send failed is retired (the
- * KafkaProducer contract: it fails every later send) and replaced; the failed requests are
- * recovered oldest first, alone: retried with backoff while Kafka is unreachable (the task is not
+ * partition's records reach the producer in order. A producer whose send failed is retired and
+ * replaced when it is `failed` (the KafkaProducer contract: it fails every later send); one that
+ * only had a batch refused goes on. The failed requests are recovered oldest first, alone: retried with backoff while Kafka is unreachable (the task is not
  * polled meanwhile: `retrying`), sent record by record when Kafka rejects them for good, the
  * culprit taking Connect's KAFKA_PRODUCE path (or, a per-record refusal, rejected to a task that
  * takes them: record-rejection.ts). Records a rejection lists as written are not sent again.
@@ -64,8 +64,8 @@ export class SourceTaskSender {
   /** Produce requests on the wire; batches converted meanwhile go out merged in the next ones. */
   private readonly sends: SendCoalescer<Outgoing>;
   /**
-   * Set when a send of the current producer failed: no new attempt goes out until the coalescer
-   * recovers the failed requests in order (a new attempt in between could land ahead of them).
+   * Set when a send of the current producer failed (failed or not): no new attempt goes out until the
+   * coalescer recovers the failed requests in order (a new attempt in between could land ahead of them).
    */
   private producerFailed = false;
   /** Producers replaced after a failed send, closed once nothing of theirs is in flight. */
@@ -152,10 +152,10 @@ export class SourceTaskSender {
     return this.producer;
   }
 
-  /** A failed producer is replaced (the KafkaProducer contract: it fails every later send). */
+  /** After a failed send: a failed producer is replaced (it fails every later send: KafkaProducer). */
   private retire(producer: KafkaProducer): void {
     this.producerFailed = true;
-    if (this.producer !== producer) return;
+    if (this.producer !== producer || producer.failed === false) return;
     this.producer = undefined;
     this.retired.push(producer);
   }

@@ -13,7 +13,8 @@
  * waiting for a new topic's metadata holds back the sends after it).
  *
  * A send resolves once every batch of it is acknowledged; it rejects once each has an outcome and
- * one failed for good, and from then on the producer is failed (the port's contract).
+ * one failed for good. A batch the broker refused for good fails alone and the producer goes on
+ * (ProducePipeline, as Java's); any other failure fails the producer (`failed`, the port's contract).
  */
 import { murmur2, Producer } from "@platformatic/kafka";
 import { ConnectError, DataError, isRetriable, RetriableError } from "../../errors.ts";
@@ -71,6 +72,10 @@ export class PlatformaticProducer implements KafkaProducer {
     /** Closes the pipeline; `admitted` settles once the sends waiting for metadata are appended. */
     private readonly onClose: (admitted: Promise<unknown>) => Promise<void>,
   ) {}
+
+  get failed(): boolean {
+    return (this.failure ?? this.pipeline.failure) !== undefined;
+  }
 
   send(records: readonly ProducerRecord[]): Promise<ProducedMetadata[]> {
     const failed = this.failure ?? this.pipeline.failure;
