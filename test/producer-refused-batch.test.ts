@@ -1,0 +1,104 @@
+/**
+ * A batch the broker refuses for good, on the gateway against the real broker: an HttpIngestSource
+ * on a compacted topic takes keyless records (INVALID_RECORD: a compacted topic wants keys)
+ * interleaved with keyed ones. The refused requests get their error, the good ones are written once
+ * and in order, and the gateway's producer goes on as Java's idempotent producer does: one producer
+ * id writes every good record (the broker's DescribeProducers lists the partition's producers),
+ * where the gateway used to replace its producer once per refused record ("producer churn").
+ */
+import { describe, expect, test } from "bun:test";
+import { Connection, describeProducersV0 } from "@platformatic/kafka";
+import { type Gateway, startGateway } from "./support/gateway.ts";
+import { kafkaBroker, readAll, testClient, uniqueTopic } from "./support/kafka.ts";
+import { tempDir } from "./support/temp-dir.ts";
+import { waitFor } from "./support/wait-for.ts";
+
+async function compactedTopic(): Promise<string> {
+  const topic = uniqueTopic("refused-batch");
+  const admin = (await testClient()).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: 1, configEntries: [{ name: "cleanup.policy", value: "compact" }] }],
+      waitForLeaders: true,
+    });
+  } finally {
+    await admin.disconnect();
+  }
+  return topic;
+}
+
+/** The producers the broker keeps state for on `topic`-0: [producer id, epoch] (KIP-664). */
+async function activeProducers(bootstrap: string, topic: string): Promise<[bigint, number][]> {
+  const [host, port] = bootstrap.split(":");
+  const connection = new Connection("refused-batch-test");
+  await connection.connect(host!, Number(port));
+  try {
+    const answer = await describeProducersV0.api.async(connection, [{ name: topic, partitionIndexes: [0] }]);
+    const partition = answer.topics[0]!.partitions[0]!;
+    expect(partition.errorCode).toBe(0);
+    return partition.activeProducers.map((p) => [p.producerId, p.producerEpoch]);
+  } finally {
+    await connection.close();
+  }
+}
+
+async function ingestUrlOf(gw: Gateway): Promise<string> {
+  return (await gw.waitForOutput(/Ingest listener open at (http:\/\/[^\s]+?)\/?\s/))[1]!;
+}
+
+describe("a batch the broker refuses for good (platformatic client, idempotent)", () => {
+  test("keyless records to a compacted topic among keyed ones: each refused alone (422), the keyed ones written once in order, by one producer id", async () => {
+    const kafka = await kafkaBroker();
+    const topic = await compactedTopic();
+    await using dir = await tempDir("refused-batch-");
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: {
+        "bootstrap.servers": kafka.bootstrap,
+        "data.dir": dir.file("data"),
+        "ingest.listeners": "http://127.0.0.1:0",
+      },
+    });
+    const url = await ingestUrlOf(gw);
+    const config = {
+      "connector.class": "HttpIngestSource",
+      "ingest.path": "/ingest/compacted",
+      "kafka.topic": topic,
+      "ingest.key.source": "header",
+    };
+    expect((await gw.rest.post("/connectors", { name: "compacted", config })).status).toBe(201);
+    const post = (n: number, key?: string) =>
+      fetch(`${url}/ingest/compacted`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", ...(key ? { "X-Kafka-Key": key } : {}) },
+        body: JSON.stringify({ n }),
+      });
+    await waitFor(async () => (await post(0, "k0")).status === 200, { what: "the route" });
+
+    // One after the other: keyed, keyless, keyed, …
+    const statuses: number[] = [];
+    for (let n = 1; n <= 20; n++) statuses.push((await post(n, n % 2 === 0 ? undefined : `k${n}`)).status);
+    expect(statuses).toEqual(Array.from({ length: 20 }, (_, i) => ((i + 1) % 2 === 0 ? 422 : 200)));
+    const refused = await post(100);
+    expect(((await refused.json()) as { offsets: { error: string }[] }).offsets[0]!.error).toContain("INVALID_RECORD");
+
+    // At once: keyed and keyless requests share produce calls (refused batches hold keyed records too).
+    const concurrent = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => post(200 + i, i % 2 === 0 ? `c${i}` : undefined)),
+    );
+    expect(concurrent.map((r) => r.status)).toEqual(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? 200 : 422)));
+
+    const values = (await readAll(topic)).map((r) => JSON.parse(r.value!.toString()).n as number);
+    const sequential = [0, ...Array.from({ length: 10 }, (_, i) => 2 * i + 1)];
+    expect(values.slice(0, sequential.length)).toEqual(sequential);
+    expect(values.slice(sequential.length).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 10 }, (_, i) => 200 + 2 * i),
+    );
+    // One producer id wrote all of it (its epoch bumped per refused batch), none replaced it.
+    const producers = await activeProducers(kafka.bootstrap, topic);
+    expect(producers).toHaveLength(1);
+    expect(producers[0]![1]).toBeGreaterThanOrEqual(11);
+    expect((await gw.rest.get("/connectors/compacted/status")).body.tasks[0]?.state).toBe("RUNNING");
+  }, 120_000);
+});
