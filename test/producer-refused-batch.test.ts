@@ -101,4 +101,67 @@ describe("a batch the broker refuses for good (platformatic client, idempotent)"
     expect(producers[0]![1]).toBeGreaterThanOrEqual(11);
     expect((await gw.rest.get("/connectors/compacted/status")).body.tasks[0]?.state).toBe("RUNNING");
   }, 120_000);
+
+  test("spool mode (keeps order): the keyless records are quarantined, the keyed ones written once in spool order, by one producer id", async () => {
+    const kafka = await kafkaBroker();
+    const topic = await compactedTopic();
+    await using dir = await tempDir("refused-batch-spool-");
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: {
+        "bootstrap.servers": kafka.bootstrap,
+        "data.dir": dir.file("data"),
+        "ingest.listeners": "http://127.0.0.1:0",
+      },
+    });
+    const url = await ingestUrlOf(gw);
+    const config = {
+      "connector.class": "HttpIngestSource",
+      "ingest.path": "/ingest/spooled",
+      "kafka.topic": topic,
+      "ingest.key.source": "header",
+      "ingest.ack.mode": "spool",
+    };
+    expect((await gw.rest.post("/connectors", { name: "spooled", config })).status).toBe(201);
+    const post = (n: number, key?: string) =>
+      fetch(`${url}/ingest/spooled`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", ...(key ? { "X-Kafka-Key": key } : {}) },
+        body: JSON.stringify({ n }),
+      });
+    await waitFor(async () => (await post(0, "k0")).status === 200, { what: "the route" });
+    // Acknowledged from the spool; every third one keyless (refused by Kafka, quarantined).
+    for (let n = 1; n <= 60; n++) expect((await post(n, n % 3 === 0 ? undefined : `k${n}`)).status).toBe(200);
+    // Requests of many records (REST Proxy v2), so poll batches share produce batches and several
+    // are in flight when one is refused: every seventh keyless.
+    for (let r = 0; r < 20; r++) {
+      const records = Array.from({ length: 25 }, (_, i) => {
+        const n = 1000 + r * 25 + i;
+        return n % 7 === 0 ? { value: { n } } : { key: `k${n}`, value: { n } };
+      });
+      const answer = await fetch(`${url}/topics/${topic}`, {
+        method: "POST",
+        headers: { "Content-Type": "application/vnd.kafka.json.v2+json" },
+        body: JSON.stringify({ records }),
+      });
+      expect(answer.status).toBe(200);
+    }
+    const metric = async (name: string) => {
+      const m = new RegExp(`${name}\\{connector="spooled"\\} (\\d+)`).exec(
+        await (await fetch(`${gw.url}/metrics`)).text(),
+      );
+      return m ? Number(m[1]) : undefined;
+    };
+    await waitFor(async () => (await metric("ingest_spool_records")) === 0, { what: "the spool drained" });
+    const many = Array.from({ length: 500 }, (_, i) => 1000 + i);
+    expect(await metric("ingest_spool_quarantined_total")).toBe(20 + many.filter((n) => n % 7 === 0).length);
+    const values = (await readAll(topic)).map((r) => JSON.parse(r.value!.toString()).n as number);
+    expect(values).toEqual([
+      ...Array.from({ length: 61 }, (_, n) => n).filter((n) => n === 0 || n % 3 !== 0),
+      ...many.filter((n) => n % 7 !== 0),
+    ]);
+    const producers = await activeProducers(kafka.bootstrap, topic);
+    expect(producers).toHaveLength(1);
+    expect((await gw.rest.get("/connectors/spooled/status")).body.tasks[0]?.state).toBe("RUNNING");
+  }, 120_000);
 });

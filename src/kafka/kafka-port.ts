@@ -136,8 +136,9 @@ export interface KafkaProducer {
    * (INVALID_RECORD, INVALID_TIMESTAMP, a record over the topic's max.message.bytes, …, the
    * rejection carrying the answer: `kafkaErrorOf`), and, as Java's producer, only that batch's
    * records failed (Kafka refuses a batch whole: those of other records too, which a caller may send
-   * again; they are then written after what later sends already had on the way for the partition);
-   * later sends go on with the same producer id. True, or absent, once a send failed: the producer
+   * again; they are then written after what later sends already had on the way for the partition,
+   * unless the producer was made with `keepOrderAfterRefusal`); later sends go on with the same
+   * producer id. True, or absent, once a send failed: the producer
    * is failed as `send` says (a fatal error, retries or delivery.timeout.ms ran out).
    */
   readonly failed?: boolean;
@@ -232,8 +233,19 @@ export interface KafkaAdmin {
   close(): Promise<void>;
 }
 
+export interface ProducerOptions {
+  /**
+   * When the broker refuses a batch for good and the producer goes on (`failed` false), the later
+   * sends' records of that partition not written yet are not written either (NotSentError), so a
+   * caller that sends the refused batch's other records again gets them written ahead of those
+   * (poll order across refusals: SourceConnectorDescriptor's `keepsOrder`). Without it, later
+   * sends go on, as with Java's producer.
+   */
+  readonly keepOrderAfterRefusal?: boolean;
+}
+
 export interface KafkaPort {
   admin(properties: ClientProperties): Promise<KafkaAdmin>;
-  producer(properties: ClientProperties): Promise<KafkaProducer>;
+  producer(properties: ClientProperties, options?: ProducerOptions): Promise<KafkaProducer>;
   consumer(options: ConsumerOptions): Promise<KafkaConsumer>;
 }

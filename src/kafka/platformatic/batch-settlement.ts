@@ -102,7 +102,8 @@ export class BatchSettlement {
   /**
    * The broker refused `b` for good (`code`: INVALID_RECORD, INVALID_TIMESTAMP, one record too
    * large, …): `b` fails with the broker's answer and only `b`; its partition goes on with its next
-   * producer epoch (PartitionBatches.refused), as Java's idempotent producer. When the epoch
+   * producer epoch (PartitionBatches.refused), as Java's idempotent producer; with
+   * keepOrderAfterRefusal its later batches not written yet fail too (NotSentError). When the epoch
    * (`epoch`, the producer's, plus the partition's bumps) cannot go higher, the later batches fail
    * with it and so does the pipeline (the caller takes a new producer id, as Java then does).
    */
@@ -111,8 +112,21 @@ export class BatchSettlement {
       this.reject(b, code, message);
       return;
     }
-    b.part.refused(b);
-    this.finish(b, this.refusal(b, code, message));
+    const error = this.refusal(b, code, message);
+    const later = b.part.refused(b, this.s.keepOrderAfterRefusal ? notSentAfter(b, error) : undefined);
+    this.finish(b, error);
+    for (const l of later) this.finish(l, l.notSentAfter ?? notSentAfter(b, error));
+  }
+
+  /**
+   * `b` came back not written because an earlier batch of its partition failed: as `fail` (a
+   * NotSentError), or, when that batch was only refused (`notSentAfter`), it alone.
+   */
+  notSent(b: Batch): void {
+    if (b.notSentAfter) {
+      b.part.drop(b);
+      this.finish(b, b.notSentAfter);
+    } else this.fail(b, notSentAfter(b, b.part.failure!));
   }
 
   /** The broker's answer `code` for `b` is fatal to the producer: `b` fails, with what `fail` takes. */

@@ -12,11 +12,8 @@
  * earlier one that failed (too large, …). A batch too large for the broker is replaced by its
  * pieces (batch-split.ts), which keep its sequence range.
  *
- * A batch the broker refuses for good (INVALID_RECORD, INVALID_TIMESTAMP, one record over
- * max.message.bytes, TOPIC_AUTHORIZATION_FAILED, …) fails alone and the partition goes on, as in
- * Java's idempotent producer (`refused`): its sequences are missing at the broker, so the partition
- * takes its next producer epoch and its pending batches sequences from 0 (as below).
- *
+ * A batch the broker refuses for good (INVALID_RECORD, one record too large, …) fails alone and the
+ * partition goes on with its next epoch and sequences from 0, as Java's (`refused`).
  * When the broker lost this producer's state mid-stream (the oldest pending batch comes back
  * OUT_OF_ORDER_SEQUENCE_NUMBER or UNKNOWN_PRODUCER_ID), the partition starts again as Java's
  * idempotent producer does (`restartSequences`): a new epoch, sequences from 0 for the pending
@@ -60,6 +57,8 @@ export interface Batch {
   generation: number;
   retryAt: number;
   attempts: number;
+  /** On the wire when an earlier batch was refused (keepOrderAfterRefusal): not written, it fails with this. */
+  notSentAfter?: Error;
 }
 
 /** Kafka's limit of batches in flight per partition for an idempotent producer. */
@@ -91,12 +90,9 @@ export function partitionKey(topic: string, partition: number): string {
 }
 
 /**
- * What an answer means for a batch on the wire ("not-sent": OUT_OF_ORDER_SEQUENCE_NUMBER or
- * UNKNOWN_PRODUCER_ID once an earlier batch of the partition failed for good: not written because
- * of that batch; "reset": either code for the oldest pending batch when none failed, so the broker
- * lost this producer's state: `restartSequences`, then a retry; "refused": the broker refused the
- * batch for good and it fails alone, `refused`; "fatal": it fails with the partition's later
- * batches, and the producer with it).
+ * What an answer means for a batch on the wire ("not-sent": not written because an earlier batch
+ * failed or was refused; "reset": the broker lost this producer's state, `restartSequences`, then a
+ * retry; "refused": it fails alone, `refused`; "fatal": it fails with the later batches, and the producer).
  */
 export type Verdict =
   | "written"
@@ -163,6 +159,7 @@ export class PartitionBatches {
   /** Classifies the broker's answer `code` for `b`. */
   verdict(b: Batch, code: number): Verdict {
     if (code === 0 || (code === DUPLICATE_SEQUENCE_NUMBER && this.idempotent)) return "written";
+    if (b.notSentAfter) return "not-sent";
     if (this.idempotent && (code === OUT_OF_ORDER_SEQUENCE_NUMBER || code === UNKNOWN_PRODUCER_ID)) {
       // An earlier batch is missing (it failed and is retried): this one goes again after it.
       if (this.queue[0] !== b) return "retry";
@@ -232,16 +229,26 @@ export class PartitionBatches {
   }
 
   /**
-   * The broker refused `b` for good (not written): it leaves the queue (the caller settles it) and
-   * the partition goes on, as Java's idempotent producer does (Sender.failBatch →
-   * TransactionManager.handleFailedBatch → requestEpochBumpForPartition; bumpIdempotentProducerEpoch
-   * → startSequencesAtBeginning): its sequences are missing at the broker, so the batches after it
-   * start again with the next epoch and sequences from 0 (`restartSequences`); those already on the
-   * wire come back OUT_OF_ORDER_SEQUENCE_NUMBER and go again, in order.
+   * The broker refused `b` for good: it leaves the queue (the caller settles it) and the partition
+   * goes on as Java's idempotent producer (Sender.failBatch → TransactionManager.handleFailedBatch →
+   * requestEpochBumpForPartition → startSequencesAtBeginning): the later batches take the next epoch
+   * and sequences from 0 (`restartSequences`); those on the wire come back OUT_OF_ORDER_SEQUENCE_NUMBER
+   * and go again. With `laterFailWith` (keepOrderAfterRefusal) they are not written instead: those
+   * not on the wire leave the queue (returned: the caller fails them), those on the wire fail when
+   * they come back (`notSentAfter`); the refused batch's other records sent again go ahead of them.
    */
-  refused(b: Batch): void {
-    this.queue.splice(this.queue.indexOf(b), 1);
+  refused(b: Batch, laterFailWith?: Error): Batch[] {
+    const later = laterFailWith ? this.queue.slice(this.queue.indexOf(b) + 1) : [];
+    for (const l of later) if (l.state === "inflight") l.notSentAfter = laterFailWith;
+    const failed = later.filter((l) => l.state !== "inflight");
+    for (const gone of [b, ...failed]) this.drop(gone);
     if (this.idempotent) this.restartSequences();
+    return failed;
+  }
+
+  /** `b`, not written, leaves the queue (the caller settles it). */
+  drop(b: Batch): void {
+    this.queue.splice(this.queue.indexOf(b), 1);
   }
 
   /**

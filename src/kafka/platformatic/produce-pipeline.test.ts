@@ -592,6 +592,35 @@ describe("ProducePipeline when the broker refuses a batch for good (as Java's id
     expect(broker.producerIds).toBe(1);
   });
 
+  test("keepOrderAfterRefusal: the later batches are not written (NotSentError, those on the wire once they come back); the next append goes with the next epoch from sequence 0; same producer id", async () => {
+    const broker = new FakeBroker();
+    broker.refusals.set(1, 87);
+    const pipeline = await warmedUp(broker, settings({ keepOrderAfterRefusal: true }));
+    const { outcomes, all } = appendAll(pipeline, [0, 1, 2, 3, 4]);
+    await waitFor(() => broker.requests.length === 5);
+    const queued = appendAll(pipeline, [5]); // not on the wire: 5 batches of t-0 at most
+    for (let i = 0; i < 5; i++) broker.deliver(i); // 0 written, 1 refused, 2..4 OUT_OF_ORDER_SEQUENCE_NUMBER
+    await Promise.all([all, queued.all]);
+    expect(outcomes).toEqual([
+      0,
+      "failed: Kafka rejected 1 record(s) for t-0: INVALID_RECORD",
+      "failed: Not sent: an earlier batch of t-0 failed",
+      "failed: Not sent: an earlier batch of t-0 failed",
+      "failed: Not sent: an earlier batch of t-0 failed",
+    ]);
+    expect(queued.outcomes).toEqual(["failed: Not sent: an earlier batch of t-0 failed"]);
+    expect(pipeline.failure).toBeUndefined();
+    const next = appendAll(pipeline, [6, 7]);
+    await broker.deliverUntil(next.all);
+    expect(next.outcomes).toEqual([1, 2]);
+    expect(broker.requests.slice(5).map((r) => [...r.sent[0]!, r.epochs[0]!])).toEqual([
+      [6, 0, 1],
+      [7, 1, 1],
+    ]);
+    expect(broker.logs.get("t-0")).toEqual([0, 6, 7]);
+    expect(broker.producerIds).toBe(1);
+  });
+
   test("when the producer epoch cannot go higher, the refused batch fails with the later ones and the pipeline (a new producer id), as Java resets its producer id", async () => {
     const broker = new FakeBroker();
     broker.initialEpoch = 32_767;

@@ -29,7 +29,7 @@
  * splitAndReenqueue), its pieces in its place and sequence range; if they cannot be encoded, it fails.
  * Without idempotence, batches carry no sequence; order holds with maxInFlight 1 (as in Java).
  */
-import { notSent, notSentAfter } from "./batch-failures.ts";
+import { notSent } from "./batch-failures.ts";
 import { BatchSettlement } from "./batch-settlement.ts";
 import {
   type Batch,
@@ -55,6 +55,8 @@ export interface PipelineSettings {
   readonly deliveryTimeoutMs: number;
   readonly retries: number;
   readonly retryBackoffMs: number;
+  /** A refused batch fails its partition's later batches not written yet too (NotSentError; see refuse). */
+  readonly keepOrderAfterRefusal?: boolean;
   /** Builds the error a batch fails with (the adapter's error vocabulary). */
   readonly error: (message: string, retriable: boolean, cause?: unknown) => Error;
   /** Told about a batch that goes again (a warning for the log, as Java's Sender writes one). */
@@ -95,9 +97,7 @@ export class ProducePipeline {
   /** Gets the producer id now (idempotent), so a connect reports an unreachable cluster. */
   async start(): Promise<void> {
     if (!this.s.idempotent || this.producerId >= 0n) return;
-    const id = await this.transport.initProducerId();
-    this.producerId = id.producerId;
-    this.epoch = id.producerEpoch;
+    ({ producerId: this.producerId, producerEpoch: this.epoch } = await this.transport.initProducerId());
   }
 
   /** The partition count of `topic`, from metadata when not known yet (PartitionLeaders.count). */
@@ -198,9 +198,7 @@ export class ProducePipeline {
     this.settlement.expire(this.partitions.values(), now);
     if (this.s.idempotent && this.producerId < 0n) {
       try {
-        const id = await this.transport.initProducerId();
-        this.producerId = id.producerId;
-        this.epoch = id.producerEpoch;
+        ({ producerId: this.producerId, producerEpoch: this.epoch } = await this.transport.initProducerId());
       } catch (error) {
         return this.settlement.cannotSend(this.partitions.values(), error, now, "Could not get a producer id");
       }
@@ -276,7 +274,7 @@ export class ProducePipeline {
         this.settlement.split(b, code, a?.errorMessage, (piece) =>
           this.transport.stamp(piece.records, this.producerId, this.epoch + b.part.epochBump, piece.sequence),
         );
-      else if (verdict === "not-sent") this.settlement.fail(b, notSentAfter(b, b.part.failure!));
+      else if (verdict === "not-sent") this.settlement.notSent(b);
       else if (verdict === "reset") this.settlement.restart(b, code, a?.errorMessage, this.epoch);
       else if (verdict === "refused") this.settlement.refuse(b, code, a?.errorMessage, this.epoch);
       else if (verdict === "fatal") this.settlement.reject(b, code, a?.errorMessage);

@@ -24,6 +24,7 @@ import {
   type KafkaProducer,
   NotSentError,
   type ProducedMetadata,
+  type ProducerOptions,
   type ProducerRecord,
 } from "../kafka-port.ts";
 import { notSent } from "./batch-failures.ts";
@@ -208,6 +209,7 @@ export class PlatformaticProducer implements KafkaProducer {
 export async function connectPlatformaticProducer(
   properties: ClientProperties,
   onRetry?: (message: string) => void,
+  producerOptions: ProducerOptions = {},
 ): Promise<KafkaProducer> {
   requireFramedSend(); // before anything connects: one clear error, not every request failing
   const p = producerSettings(properties);
@@ -236,6 +238,7 @@ export async function connectPlatformaticProducer(
     deliveryTimeoutMs: p.deliveryTimeoutMs,
     retries: p.retries,
     retryBackoffMs: c.retryBackoffMs,
+    keepOrderAfterRefusal: producerOptions.keepOrderAfterRefusal ?? false,
     error: (message, retriable, cause) =>
       retriable ? new RetriableError(message, { cause }) : new ConnectError(message, { cause }),
     ...(onRetry ? { onRetry } : {}),
