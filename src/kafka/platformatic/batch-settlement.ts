@@ -68,6 +68,12 @@ export class BatchSettlement {
   }
 
   retry(b: Batch, code: number, message: string | null | undefined, cause?: unknown, how = "retrying"): void {
+    // On the wire behind a refused batch (keepOrderAfterRefusal): its sequences followed a gap, so
+    // the broker did not write it; it is not sent again either.
+    if (b.notSentAfter) {
+      this.notSent(b);
+      return;
+    }
     const now = this.now();
     const detail = () => failureDetail(b, code, message, cause);
     if (b.attempts > this.s.retries || now >= b.deadline) {

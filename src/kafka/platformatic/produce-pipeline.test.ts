@@ -621,6 +621,23 @@ describe("ProducePipeline when the broker refuses a batch for good (as Java's id
     expect(broker.producerIds).toBe(1);
   });
 
+  test("keepOrderAfterRefusal: a batch behind the refused one whose request then fails (no answer) is not sent again", async () => {
+    const broker = new FakeBroker();
+    broker.refusals.set(0, 87);
+    const pipeline = await warmedUp(broker, settings({ keepOrderAfterRefusal: true }));
+    const { outcomes, all } = appendAll(pipeline, [0, 1]);
+    await waitFor(() => broker.requests.length === 2);
+    broker.deliver(0);
+    broker.requests[1]!.failWith(new Error("Connection closed"));
+    await all;
+    expect(outcomes).toEqual([
+      "failed: Kafka rejected 1 record(s) for t-0: INVALID_RECORD",
+      "failed: Not sent: an earlier batch of t-0 failed",
+    ]);
+    expect(broker.requests).toHaveLength(2);
+    expect(pipeline.failure).toBeUndefined();
+  });
+
   test("when the producer epoch cannot go higher, the refused batch fails with the later ones and the pipeline (a new producer id), as Java resets its producer id", async () => {
     const broker = new FakeBroker();
     broker.initialEpoch = 32_767;
