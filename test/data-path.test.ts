@@ -357,6 +357,36 @@ describe("errors.tolerance and the dead letter queue", () => {
     expect(lines(out)).toEqual([]);
   });
 
+  test("an invalid DLQ producer configuration fails the task at start with the client's message, as in Connect", async () => {
+    const topic = uniqueTopic("dlq-bad-producer");
+    const dlq = `${topic}-dlq`;
+    await produce(topic, [{ value: '{"n":1}' }]);
+    const out = dir.file("dlq-bad-producer.out");
+    await gw.rest.post("/connectors", {
+      name: "dlq-bad-producer",
+      config: {
+        "connector.class": "FileStreamSink",
+        topics: topic,
+        file: out,
+        "value.converter": "JsonConverter",
+        "value.converter.schemas.enable": "false",
+        "errors.tolerance": "all",
+        "errors.deadletterqueue.topic.name": dlq,
+        "errors.deadletterqueue.topic.replication.factor": "1",
+        "producer.override.acks": "banana",
+      },
+    });
+    const status = await waitFor(async () => {
+      const s = (await gw.rest.get("/connectors/dlq-bad-producer/status")).body;
+      return s.tasks?.[0]?.state === "FAILED" ? s : undefined;
+    });
+    expect(status.tasks[0].trace).toStartWith(
+      "org.apache.kafka.common.config.ConfigException: Invalid value banana for configuration acks: String must be one of: all, -1, 0, 1\n",
+    );
+    // The task never ran: the good record was not written.
+    expect(lines(out)).toEqual([]);
+  });
+
   test("errors.tolerance=none fails the task with 'Tolerance exceeded in error handler'", async () => {
     const topic = uniqueTopic("intolerant");
     await produce(topic, [{ value: '{"n":1}' }, { value: "not json" }, { value: '{"n":2}' }]);

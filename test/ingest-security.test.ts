@@ -65,10 +65,6 @@ beforeAll(async () => {
   certs.intruder = await pki.issue("intruder", "intruder-1");
   certs.wrongCa = await pki.issue("wrong-ca", "device-2", { otherCa: true });
   certs.expired = await pki.issue("expired", "device-3", { startDate: "20200101000000Z", endDate: "20200102000000Z" });
-  await Bun.write(
-    dir.file("server-store.pem"),
-    (await Bun.file(pki.serverKey).text()) + (await Bun.file(pki.serverCert).text()),
-  );
 
   k1 = await generateKeyPair("RS256", { extractable: true });
   k2 = await generateKeyPair("RS256", { extractable: true });
@@ -89,7 +85,7 @@ beforeAll(async () => {
       "bootstrap.servers": broker.bootstrap,
       "data.dir": dir.file("data"),
       "ingest.listeners": "https://127.0.0.1:0",
-      "ingest.listeners.https.ssl.keystore.location": dir.file("server-store.pem"),
+      "ingest.listeners.https.ssl.keystore.location": pki.serverPem,
       "ingest.listeners.https.ssl.truststore.location": pki.caCert,
       "ingest.listeners.https.ssl.client.auth": "requested",
       "ingest.listeners.https.ssl.crl.location": pki.crl,

@@ -125,7 +125,7 @@ export class IngestServer {
       },
       {
         name: "ingest_tls_connections_closed_total",
-        help: "Connections the https ingest listeners refused (max_connections_per_ip) or closed at a deadline (accepted: handshake, idle, headers, body).",
+        help: "Connections the https ingest listeners refused (max_connections_per_ip) or closed at a deadline (accepted: handshake, idle, headers, body, write: answers not read).",
         type: "counter",
         samples: samples((s) => s.connectionsClosed),
       },

@@ -183,6 +183,15 @@ export function producerSettings(props: ClientProperties): ProducerSettings {
   };
 }
 
+/**
+ * Checks a producer's properties as Java's KafkaProducer constructor does, without a broker: the
+ * connection settings (TLS material loaded) and the producer's own. Throws their ConfigError.
+ */
+export function checkProducerProperties(props: ClientProperties): void {
+  connectionSettings(props);
+  producerSettings(props);
+}
+
 export function consumerSettings(props: ClientProperties): ConsumerSettings {
   const reset = (props["auto.offset.reset"] ?? "earliest").trim().toLowerCase();
   if (reset !== "earliest" && reset !== "latest")

@@ -385,15 +385,19 @@ describe("Herder", () => {
       expect([w.scripted.taskStarts, w.scripted.taskStops]).toEqual([1, 0]);
     });
 
-    test("restarting the tasks of a PAUSED connector keeps them PAUSED", async () => {
+    test("restarting the tasks of a PAUSED connector keeps them PAUSED, not started until resumed (Connect's doRun)", async () => {
       await using w = await inProcessWorker();
       await w.rest("POST", "/connectors", { name: "a", config: source() });
       await awaitStates(w, "a", "RUNNING", ["RUNNING"]);
       await w.rest("PUT", "/connectors/a/pause");
       await awaitStates(w, "a", "PAUSED", ["PAUSED"]);
       await w.rest("POST", "/connectors/a/tasks/0/restart");
-      await waitFor(() => w.scripted.taskStarts === 2);
+      await waitFor(() => w.scripted.taskStops === 1);
       expect(await awaitStates(w, "a", "PAUSED", ["PAUSED"])).toBe(true);
+      expect(w.scripted.taskStarts).toBe(1);
+      await w.rest("PUT", "/connectors/a/resume");
+      expect(await awaitStates(w, "a", "RUNNING", ["RUNNING"])).toBe(true);
+      await waitFor(() => w.scripted.taskStarts === 2);
     });
   });
 

@@ -9,6 +9,7 @@ import type { Config } from "../api/connector.ts";
 import type { Converter, HeaderConverter } from "../api/converter.ts";
 import { clientProperties } from "../client-properties.ts";
 import { ConfigError } from "../errors.ts";
+import { checkProducerProperties } from "../kafka/client-config.ts";
 import type { ConnectorDescriptor, ImpliedConverters } from "../plugin/descriptor.ts";
 import type { TargetState } from "../store/config-store.ts";
 import { splitList, topicPattern } from "./connector-config-values.ts";
@@ -121,6 +122,7 @@ export async function buildTask(
   const sinkFramework = framework as ReturnType<typeof sinkConnectorConfig.parse>;
   const dlqTopic = sinkFramework["errors.deadletterqueue.topic.name"].trim();
   if (dlqTopic !== "") {
+    const dlqProducerProps = clientProperties(deps.config, "producer", connectorConfig);
     reporters.push(
       new DeadLetterQueueReporter(
         {
@@ -129,7 +131,10 @@ export async function buildTask(
           contextHeaders: sinkFramework["errors.deadletterqueue.context.headers.enable"],
         },
         () => deps.kafka.admin(clientProperties(deps.config, "admin", connectorConfig)),
-        () => deps.kafka.producer(clientProperties(deps.config, "producer", connectorConfig)),
+        {
+          check: () => checkProducerProperties(dlqProducerProps),
+          create: () => deps.kafka.producer(dlqProducerProps),
+        },
         deps.logs.get("org.apache.kafka.connect.runtime.errors.DeadLetterQueueReporter"),
         metrics,
       ),

@@ -1,31 +1,49 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
 import type { SinkTask } from "../api/connector.ts";
-import { ConnectError } from "../errors.ts";
+import { ConfigError, ConnectError, RetriableError } from "../errors.ts";
+import { checkProducerProperties } from "../kafka/client-config.ts";
 import type { KafkaAdmin } from "../kafka/kafka-port.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
+import type { TargetState } from "../store/config-store.ts";
+import type { Clock } from "../util/clock.ts";
+import { ManualClock } from "../util/manual-clock.ts";
 import { DeadLetterQueueReporter } from "./errors/dead-letter-queue-reporter.ts";
 import { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
 import { quietLogs, stringConverters, taskBasics } from "./task-test-support.ts";
 import { TransformationChain } from "./transformation-chain.ts";
 import { WorkerSinkTask } from "./worker-sink-task.ts";
 
+interface Options {
+  readonly admin?: (kafka: MemoryKafka) => Promise<KafkaAdmin>;
+  /** The error operator's clock (the DLQ setup's backoff runs on it). */
+  readonly clock?: Clock;
+  readonly initialState?: TargetState;
+  /** The DLQ producer's client properties (checked at start). */
+  readonly producerProperties?: Readonly<Record<string, string>>;
+}
+
 /** A sink task whose consumer and plugin record what existed when they were created. */
-function sinkWithDlq(admin: (kafka: MemoryKafka) => Promise<KafkaAdmin> = (kafka) => kafka.admin()) {
+function sinkWithDlq({
+  admin = (kafka) => kafka.admin(),
+  clock,
+  initialState = "STARTED",
+  producerProperties = { "bootstrap.servers": "localhost:9092" },
+}: Options = {}) {
   const kafka = new MemoryKafka();
   kafka.createTopic("in");
   const basics = taskBasics("all");
   const dlq = new DeadLetterQueueReporter(
     { topic: "dlq", replicationFactor: 1, contextHeaders: false },
     () => admin(kafka),
-    () => kafka.producer(),
+    { check: () => checkProducerProperties(producerProperties), create: () => kafka.producer() },
     quietLogs().get("dlq"),
     basics.metrics,
   );
   const operator = new RetryWithToleranceOperator(
     { tolerance: "all", retryTimeoutMs: 0, retryDelayMaxMs: 1000 },
     [dlq],
-    basics.clock,
+    clock ?? basics.clock,
     basics.id,
     basics.metrics,
   );
@@ -39,7 +57,7 @@ function sinkWithDlq(admin: (kafka: MemoryKafka) => Promise<KafkaAdmin> = (kafka
   const task = new WorkerSinkTask({
     ...basics,
     operator,
-    initialState: "STARTED",
+    initialState,
     task: plugin,
     taskClass: "test.Sink",
     config: {},
@@ -52,7 +70,7 @@ function sinkWithDlq(admin: (kafka: MemoryKafka) => Promise<KafkaAdmin> = (kafka
     offsetFlushIntervalMs: 1000,
     onTopic: () => {},
   });
-  return { task, seen, listener: basics.listener };
+  return { task, seen, listener: basics.listener, kafka };
 }
 
 describe("WorkerTask starts its error reporters first (Connect's doStart)", () => {
@@ -72,7 +90,7 @@ describe("WorkerTask starts its error reporters first (Connect's doStart)", () =
       createTopic: () => Promise.reject(refused),
       close: async () => {},
     };
-    const s = sinkWithDlq(async () => admin as KafkaAdmin);
+    const s = sinkWithDlq({ admin: async () => admin as KafkaAdmin });
     s.task.start();
     expect(await s.task.awaitStop(5000)).toBe(true);
     expect(s.listener.events).toEqual(["FAILED"]);
@@ -82,5 +100,117 @@ describe("WorkerTask starts its error reporters first (Connect's doStart)", () =
       cause: refused,
     });
     expect(s.seen).toEqual([]);
+  });
+
+  test("an invalid dead letter queue producer configuration fails the task before it runs, with the client's message", async () => {
+    const s = sinkWithDlq({ producerProperties: { "bootstrap.servers": "localhost:9092", acks: "banana" } });
+    s.task.start();
+    expect(await s.task.awaitStop(5000)).toBe(true);
+    expect(s.listener.events).toEqual(["FAILED"]);
+    expect(s.listener.failure).toBeInstanceOf(ConfigError);
+    expect((s.listener.failure as Error).message).toBe(
+      "Invalid value banana for configuration acks: String must be one of: all, -1, 0, 1",
+    );
+    expect(s.seen).toEqual([]);
+  });
+
+  test("a broker unreachable at start is retried: the task neither fails nor starts until the topic exists", async () => {
+    const clock = new ManualClock();
+    let attempts = 0;
+    const s = sinkWithDlq({
+      clock,
+      admin: (kafka) => (++attempts <= 2 ? Promise.reject(new RetriableError("broker unreachable")) : kafka.admin()),
+    });
+    s.task.start();
+    await waitFor(() => clock.pending > 0, { intervalMs: 1 });
+    expect([s.listener.events, s.seen]).toEqual([[], []]);
+    clock.advanceToNext();
+    await waitFor(() => clock.pending > 0, { intervalMs: 1 });
+    clock.advanceToNext();
+    await waitFor(() => s.listener.events.includes("RUNNING"));
+    expect(attempts).toBe(3);
+    expect(s.seen).toEqual(["consumer created, topics in,dlq", "plugin started, topics in,dlq"]);
+    s.task.stop();
+    expect(await s.task.awaitStop(5000)).toBe(true);
+  });
+});
+
+describe("WorkerTask stopped while its error reporters start (Connect's doRun)", () => {
+  /** A DLQ admin whose listTopics waits for `gate`, then answers or fails. */
+  function gatedAdmin(outcome: "ok" | "fail") {
+    const gate = Promise.withResolvers<void>();
+    const calls: string[] = [];
+    const admin: Partial<KafkaAdmin> = {
+      listTopics: async () => {
+        calls.push("listTopics");
+        await gate.promise;
+        if (outcome === "fail") throw new Error("broker went away");
+        return ["in", "dlq"];
+      },
+      createTopic: async () => true,
+      close: async () => void calls.push("close"),
+    };
+    return { admin: async () => admin as KafkaAdmin, gate, calls };
+  }
+
+  test("a setup that hangs ends at the stop (its admin client closed); nothing more is started", async () => {
+    const a = gatedAdmin("ok");
+    const s = sinkWithDlq({ admin: a.admin });
+    s.task.start();
+    await waitFor(() => a.calls.includes("listTopics"));
+    s.task.stop();
+    expect(await s.task.awaitStop(5000)).toBe(true);
+    expect(a.calls).toEqual(["listTopics", "close"]);
+    a.gate.resolve();
+    expect([s.seen, s.listener.events]).toEqual([[], []]);
+  });
+
+  test("a setup that fails after the stop is logged, not reported as FAILED", async () => {
+    const a = gatedAdmin("fail");
+    const s = sinkWithDlq({ admin: a.admin });
+    s.task.start();
+    await waitFor(() => a.calls.includes("listTopics"));
+    s.task.cancel();
+    a.gate.resolve();
+    expect(await s.task.awaitStop(5000)).toBe(true);
+    expect([s.seen, s.listener.events]).toEqual([[], []]);
+  });
+});
+
+describe("WorkerTask created PAUSED (Connect's doRun waits for the resume before doStart)", () => {
+  test("reports PAUSED and sets nothing up (no DLQ topic, consumer or plugin) until resumed", async () => {
+    let admins = 0;
+    const s = sinkWithDlq({
+      initialState: "PAUSED",
+      admin: (kafka) => {
+        admins++;
+        return kafka.admin();
+      },
+    });
+    s.task.start();
+    await waitFor(() => s.listener.events.includes("PAUSED"));
+    expect([admins, s.seen, await (await s.kafka.admin()).listTopics()]).toEqual([0, [], ["in"]]);
+    s.task.transitionTo("STARTED");
+    await waitFor(() => s.listener.events.includes("RUNNING"));
+    expect(s.listener.events).toEqual(["PAUSED", "RUNNING"]);
+    expect([admins, s.seen]).toEqual([1, ["consumer created, topics in,dlq", "plugin started, topics in,dlq"]]);
+    s.task.stop();
+    expect(await s.task.awaitStop(5000)).toBe(true);
+  });
+
+  test("stopped while still paused, it ends without setting anything up", async () => {
+    let admins = 0;
+    const s = sinkWithDlq({
+      initialState: "PAUSED",
+      admin: (kafka) => {
+        admins++;
+        return kafka.admin();
+      },
+    });
+    s.task.start();
+    await waitFor(() => s.listener.events.includes("PAUSED"));
+    s.task.stop();
+    expect(await s.task.awaitStop(5000)).toBe(true);
+    expect([admins, s.seen, s.listener.events]).toEqual([0, [], ["PAUSED"]]);
   });
 });

@@ -3,9 +3,12 @@
  *
  * States and transitions, reported through the TaskStatusListener:
  *   created → (start) → initializing → RUNNING ⇄ PAUSED   (target state STARTED / PAUSED)
+ *   A task created PAUSED reports PAUSED and initializes only once resumed (Connect's doRun).
  *   Initializing first starts the error reporters (Connect's doStart: the sink's dead letter queue
  *   topic is created then), then the clients and the plugin task; a failure there fails the task.
- *   any → FAILED (an error escaped the task: status carries its trace)
+ *   Stopping interrupts the reporters' start; nothing more is initialized once stopping.
+ *   any → FAILED (an error escaped the task: status carries its trace; not once it is stopping:
+ *   then the error is logged as a warning, as in Connect)
  *   any → stopped (stop() requested; the task commits what was acknowledged, then closes)
  * Concurrency: `run()` is the task's single logical thread; `transitionTo` and `stop` may be called
  * at any time from the herder and only set flags and wake the loop. A task that ignores stop beyond
@@ -174,10 +177,13 @@ export abstract class WorkerTask {
     return !this.stopping;
   }
 
+  /** Connect's doRun: nothing starts before the task is first unpaused, nor once it is stopping. */
   private async run(): Promise<void> {
     let failed = false;
     try {
-      await this.errorReporting.start();
+      if (!(await this.awaitFirstUnpause())) return;
+      await this.errorReporting.start(this.stopSignal);
+      if (this.stopping) return;
       await this.initializeAndStart();
       if (this.stopping) return;
       this.listener.onStartup(this.id);
@@ -185,11 +191,16 @@ export abstract class WorkerTask {
       await this.execute();
     } catch (error) {
       failed = true;
-      this.log.error(
-        `${this.constructor.name} ${taskIdString(this.id)} threw an uncaught and unrecoverable exception`,
-        error,
-      );
-      this.listener.onFailure(this.id, error);
+      const task = `${this.constructor.name} ${taskIdString(this.id)}`;
+      // A task told to stop (or abandoned) is no longer the one whose status counts, as in Connect.
+      if (this.cancelled)
+        this.log.warn(`${task} After being scheduled for shutdown, the orphan task threw an uncaught exception`, error);
+      else if (this.stopping)
+        this.log.warn(`${task} After being scheduled for shutdown, task threw an uncaught exception`, error);
+      else {
+        this.log.error(`${task} threw an uncaught and unrecoverable exception`, error);
+        this.listener.onFailure(this.id, error);
+      }
     } finally {
       try {
         await this.close(failed);
@@ -197,6 +208,17 @@ export abstract class WorkerTask {
         this.log.warn(`Could not close task ${taskIdString(this.id)} cleanly`, error);
       }
     }
+  }
+
+  /**
+   * A task created PAUSED reports PAUSED and waits, before anything is set up, until it is resumed
+   * (then it reports RUNNING once started) or stopped (false).
+   */
+  private async awaitFirstUnpause(): Promise<boolean> {
+    if (this.running || this.stopping) return !this.stopping;
+    this.listener.onPause(this.id);
+    while (!this.running && !this.stopping) await this.wake.wait();
+    return !this.stopping;
   }
 
   /** The task's counters (Connect's task metric groups). */

@@ -28,6 +28,8 @@ export interface DevicePki {
   readonly otherCaCert: string;
   readonly serverCert: string;
   readonly serverKey: string;
+  /** The server's key and certificate in one PEM file (what `ssl.keystore.location` takes). */
+  readonly serverPem: string;
   /** A CRL of the device CA; empty until `revoke` is called. */
   readonly crl: string;
   issue(name: string, cn: string, options?: DeviceCertOptions): Promise<DeviceCert>;
@@ -136,12 +138,14 @@ export async function makeDevicePki(dir: string): Promise<DevicePki> {
   };
 
   const server = await issue("server", "localhost", { san: "IP:127.0.0.1,DNS:localhost" });
+  await Bun.write(f("server-store.pem"), (await Bun.file(server.key).text()) + (await Bun.file(server.cert).text()));
   return {
     dir,
     caCert: f("device-ca.pem"),
     otherCaCert: f("other-ca.pem"),
     serverCert: server.cert,
     serverKey: server.key,
+    serverPem: f("server-store.pem"),
     crl: f("device-ca.crl"),
     issue,
     async selfSigned(name, cn) {

@@ -74,4 +74,29 @@ describe("RateLimitGate", () => {
       await waited;
     },
   );
+
+  // Review finding: a reset instant read against a host clock years behind became a wait of years.
+  test.each([
+    ["epoch seconds", String(START / 1000 + 3 * 365 * 86_400)],
+    ["an HTTP date", new Date(START + 3 * 365 * 86_400_000).toUTCString()],
+    ["delta seconds", String(2 * 86_400)],
+  ])("a reset over a day away (%s) waits the fallback instead", async (_kind, reset) => {
+    const clock = new ManualClock(START);
+    const gate = new RateLimitGate("X-RateLimit-Remaining", "X-RateLimit-Reset", 5000);
+    gate.observe(new Headers({ "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset }), clock);
+    const waited = gate.wait(clock, new AbortController().signal);
+    expect(clock.sleeps).toEqual([5000]);
+    clock.advance(5000);
+    await waited;
+  });
+
+  test("a reset just under a day away is waited for", async () => {
+    const clock = new ManualClock(START);
+    const gate = new RateLimitGate("X-RateLimit-Remaining", "X-RateLimit-Reset", 5000);
+    gate.observe(new Headers({ "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": String(86_399) }), clock);
+    const waited = gate.wait(clock, new AbortController().signal);
+    expect(clock.sleeps).toEqual([86_399_000]);
+    clock.advance(86_399_000);
+    await waited;
+  });
 });

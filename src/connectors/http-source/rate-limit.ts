@@ -8,7 +8,9 @@
  *                    0 requests remain, the next request waits until `http.rate.limit.reset.header`.
  * Waits use the task's clock and end at once when the task pauses or stops. Windows and waits are
  * measured on its monotonic reading: a step of the host's clock neither holds requests back nor lets
- * them through early (a reset instant a server sends is turned into a wait when it arrives).
+ * them through early (a reset instant a server sends is turned into a wait when it arrives). A wait
+ * over a day is not a rate-limit window but a host clock far off (an edge device before its first
+ * NTP sync): the fallback wait applies instead, so a wrong clock cannot stall the source for years.
  */
 import { type Clock, monotonicNow } from "../../util/clock.ts";
 
@@ -67,6 +69,9 @@ export function resetTime(value: string, nowMs: number): number | null {
   return nowMs + n * 1000;
 }
 
+/** The longest wait a reset header can ask for; beyond it the fallback wait applies. */
+export const MAX_RESET_WAIT_MS = 24 * 3_600_000;
+
 export class RateLimitGate {
   private until = 0;
 
@@ -85,7 +90,7 @@ export class RateLimitGate {
     const reset = this.resetHeader ? headers.get(this.resetHeader) : null;
     const wallNow = clock.now();
     const at = reset === null ? null : resetTime(reset, wallNow);
-    const waitMs = at === null ? this.fallbackMs : at - wallNow;
+    const waitMs = at === null || at - wallNow > MAX_RESET_WAIT_MS ? this.fallbackMs : at - wallNow;
     this.until = Math.max(this.until, monotonicNow(clock) + waitMs);
   }
 

@@ -9,8 +9,15 @@
  *                            ◀──────────────────── response finished ─────────────────┘
  *
  * A phase that outlives its deadline destroys the socket (the handler of a request whose body was
- * cut off sees the body stream fail). `handling` (the handler and the response) has no transport
- * deadline: ingest.request.timeout.ms bounds it. The number of open connections is capped overall
+ * cut off sees the body stream fail). `handling` (the handler and the response) has no phase
+ * deadline: ingest.request.timeout.ms bounds the handler.
+ *
+ * Writes have their own deadline, in every phase: a connection with bytes waiting to be sent whose
+ * count of bytes handed to the kernel did not move for write.stall.timeout.ms (a client that sends
+ * requests but never reads the answers) is destroyed, which frees everything buffered for it. One
+ * sweep per guard checks every connection each quarter of the deadline, so a stall is caught
+ * between 1 and 1.25 times the deadline after its last progress. The sweep, not a drain event, is
+ * what sees progress: a client reading slowly makes progress without the buffer ever draining. The number of open connections is capped overall
  * and per client IP; a connection over either cap is destroyed when accepted, before its handshake.
  *
  * `closeWhen(predicate)` closes matching connections at their next idle point (now when idle,
@@ -22,12 +29,14 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 
-/** The worker keys ingest.listeners.https.{handshake,idle,request.headers,request.body}.timeout.ms and max.connections[.per.ip]. */
+/** The worker keys ingest.listeners.https.{handshake,idle,request.headers,request.body,write.stall}.timeout.ms and max.connections[.per.ip]. */
 export interface ConnectionLimits {
   readonly handshakeTimeoutMs: number;
   readonly idleTimeoutMs: number;
   readonly headersTimeoutMs: number;
   readonly bodyTimeoutMs: number;
+  /** 0: no limit. */
+  readonly writeStallTimeoutMs: number;
   /** 0: no cap. */
   readonly maxConnections: number;
   /** 0: no cap. */
@@ -40,17 +49,33 @@ interface Tracked {
   phase: Phase;
   timer: ReturnType<typeof setTimeout> | undefined;
   closeWhenIdle: boolean;
+  /** Bytes handed to the kernel when last seen moving, and when that was (ms, monotonic). */
+  flushed: number;
+  progressAt: number;
 }
 
 /** Connections refused or closed by the guard, by reason, for metrics and tests. */
-export type GuardEvent = "max_connections" | "max_connections_per_ip" | Exclude<Phase, "handling">;
+export type GuardEvent = "max_connections" | "max_connections_per_ip" | "write" | Exclude<Phase, "handling">;
 
 export class ConnectionGuard {
   private readonly tracked = new Map<Socket, Tracked>();
   private readonly perIp = new Map<string, number>();
   readonly closed = new Map<GuardEvent, number>();
 
-  constructor(private readonly limits: ConnectionLimits) {}
+  private readonly sweep: ReturnType<typeof setInterval> | undefined;
+
+  constructor(private readonly limits: ConnectionLimits) {
+    const ms = limits.writeStallTimeoutMs;
+    if (ms > 0) {
+      this.sweep = setInterval(() => this.closeStalledWrites(), Math.max(1, Math.floor(ms / 4)));
+      this.sweep.unref?.();
+    }
+  }
+
+  /** Stops the write sweep (the front end stopped). */
+  close(): void {
+    if (this.sweep) clearInterval(this.sweep);
+  }
 
   get size(): number {
     return this.tracked.size;
@@ -73,7 +98,13 @@ export class ConnectionGuard {
       return false;
     }
     this.perIp.set(ip, fromIp + 1);
-    const t: Tracked = { phase: "accepted", timer: undefined, closeWhenIdle: false };
+    const t: Tracked = {
+      phase: "accepted",
+      timer: undefined,
+      closeWhenIdle: false,
+      flushed: 0,
+      progressAt: performance.now(),
+    };
     this.tracked.set(socket, t);
     this.enter(socket, t, "accepted");
     socket.once("close", () => {
@@ -121,6 +152,22 @@ export class ConnectionGuard {
       if (!matches(socket)) continue;
       if (t.phase === "idle" || t.phase === "accepted") socket.destroy();
       else t.closeWhenIdle = true;
+    }
+  }
+
+  /** Destroys every connection whose pending writes have not moved for write.stall.timeout.ms. */
+  private closeStalledWrites(): void {
+    const now = performance.now();
+    for (const [socket, t] of this.tracked) {
+      const pending = socket.writableLength;
+      const flushed = socket.bytesWritten - pending;
+      if (pending === 0 || flushed !== t.flushed) {
+        t.flushed = flushed;
+        t.progressAt = now;
+      } else if (now - t.progressAt >= this.limits.writeStallTimeoutMs) {
+        this.count("write");
+        socket.destroy();
+      }
     }
   }
 

@@ -11,8 +11,7 @@ let store: string;
 beforeAll(async () => {
   dir = await tempDir("ingest-tls-config-");
   pki = await makeDevicePki(dir.path);
-  store = dir.file("server-store.pem");
-  await Bun.write(store, (await Bun.file(pki.serverKey).text()) + (await Bun.file(pki.serverCert).text()));
+  store = pki.serverPem;
 });
 afterAll(() => dir[Symbol.asyncDispose]());
 
@@ -43,6 +42,12 @@ describe("loadIngestTls", () => {
     expect(settings.crl?.length).toBeGreaterThan(0);
   });
 
+  test("a connection whose answers do not move is closed after 30 s by default; 0 disables it", () => {
+    const base = { [`${P}ssl.keystore.location`]: store };
+    expect(loadIngestTls(base).limits.writeStallTimeoutMs).toBe(30_000);
+    expect(loadIngestTls({ ...base, [`${P}write.stall.timeout.ms`]: "0" }).limits.writeStallTimeoutMs).toBe(0);
+  });
+
   test.each([
     ["requested without a trust store", { [`${P}ssl.client.auth`]: "requested" }, `${P}ssl.truststore.location`],
     ["required without a trust store", { [`${P}ssl.client.auth`]: "required" }, `${P}ssl.truststore.location`],
@@ -57,6 +62,7 @@ describe("loadIngestTls", () => {
       `${P}ssl.crl.location`,
     ],
     ["TLS 1.1", { [`${P}ssl.enabled.protocols`]: "TLSv1.1" }, `${P}ssl.enabled.protocols`],
+    ["a negative write stall deadline", { [`${P}write.stall.timeout.ms`]: "-1" }, `${P}write.stall.timeout.ms`],
   ])("%s is a config error naming the key", (_what, extra, key) => {
     const props: Record<string, string> = { [`${P}ssl.keystore.location`]: store, ...extra };
     for (const [k, v] of Object.entries(props)) if (v === "TRUST") props[k] = pki.caCert;

@@ -151,6 +151,13 @@ export const ingestTlsConfigDef = defineConfig({
     group: GROUP,
     validators: [check.atLeast(0)],
   }),
+  "ingest.listeners.https.write.stall.timeout.ms": key.long({
+    doc: "A connection with answers waiting to be sent of which no byte could be sent for this long (a client that sends requests but does not read the answers) is closed, and what was buffered for it freed. While its answers are not read, no further request of the connection is read or handled. 0: no limit.",
+    default: 30000,
+    importance: "LOW",
+    group: GROUP,
+    validators: [check.atLeast(0)],
+  }),
   "ingest.listeners.https.max.connections": key.int({
     doc: "Open connections of each https ingest listener at most; one more is closed when accepted. 0: no limit.",
     default: 10000,
@@ -230,6 +237,7 @@ export function loadIngestTls(
       idleTimeoutMs: parsed["ingest.listeners.https.idle.timeout.ms"],
       headersTimeoutMs: parsed["ingest.listeners.https.request.headers.timeout.ms"],
       bodyTimeoutMs: parsed["ingest.listeners.https.request.body.timeout.ms"],
+      writeStallTimeoutMs: parsed["ingest.listeners.https.write.stall.timeout.ms"],
       maxConnections: parsed["ingest.listeners.https.max.connections"],
       maxConnectionsPerIp: parsed["ingest.listeners.https.max.connections.per.ip"],
     },

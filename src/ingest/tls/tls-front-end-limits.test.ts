@@ -18,10 +18,6 @@ let pki: DevicePki;
 beforeAll(async () => {
   dir = await tempDir("ingest-tls-limits-");
   pki = await makeDevicePki(dir.path);
-  await Bun.write(
-    `${pki.dir}/server-store.pem`,
-    (await Bun.file(pki.serverKey).text()) + (await Bun.file(pki.serverCert).text()),
-  );
 }, 60_000);
 
 afterAll(async () => {
@@ -30,7 +26,7 @@ afterAll(async () => {
 
 function frontEnd(extra: Record<string, string>): TlsFrontEnd & AsyncDisposable {
   const props = {
-    "ingest.listeners.https.ssl.keystore.location": `${pki.dir}/server-store.pem`,
+    "ingest.listeners.https.ssl.keystore.location": pki.serverPem,
     "ingest.listeners.https.ssl.truststore.location": pki.caCert,
     "ingest.listeners.https.ssl.client.auth": "requested",
     "ingest.listeners.https.ssl.reload.interval.ms": "0",

@@ -84,7 +84,7 @@ afterAll(async () => {
 
 function settings(extra: Record<string, string> = {}): Record<string, string> {
   return {
-    "ingest.listeners.https.ssl.keystore.location": `${pki.dir}/server-store.pem`,
+    "ingest.listeners.https.ssl.keystore.location": pki.serverPem,
     "ingest.listeners.https.ssl.truststore.location": pki.caCert,
     "ingest.listeners.https.ssl.client.auth": "required",
     "ingest.listeners.https.ssl.crl.location": pki.crl,
@@ -94,7 +94,7 @@ function settings(extra: Record<string, string> = {}): Record<string, string> {
 }
 
 async function frontEnd(extra: Record<string, string> = {}): Promise<TlsFrontEnd & AsyncDisposable> {
-  const store = `${pki.dir}/server-store.pem`;
+  const store = pki.serverPem;
   await Bun.write(store, (await Bun.file(pki.serverKey).text()) + (await Bun.file(pki.serverCert).text()));
   const props = settings(extra);
   const app = echoApp();
@@ -267,7 +267,7 @@ describe("TlsFrontEnd", () => {
 
     test("a new server certificate is served after the key store file changes", async () => {
       await using fe = await frontEnd();
-      const store = `${pki.dir}/server-store.pem`;
+      const store = pki.serverPem;
       expect(await servedCertificateCn(fe.port)).toBe("localhost");
       const next = await pki.issue("server-2", "localhost-2", { san: "IP:127.0.0.1" });
       await Bun.write(store, (await Bun.file(next.key).text()) + (await Bun.file(next.cert).text()));
@@ -291,7 +291,7 @@ describe("TlsFrontEnd", () => {
 
     test("a broken key store keeps the previous certificate", async () => {
       await using fe = await frontEnd();
-      const store = `${pki.dir}/server-store.pem`;
+      const store = pki.serverPem;
       const saved = `${store}.saved`;
       copyFileSync(store, saved);
       await Bun.write(store, "not a key store");

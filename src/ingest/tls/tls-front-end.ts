@@ -19,8 +19,11 @@
  * material and logs an error once per change.
  *
  * Bounds (ConnectionGuard, connection-guard.ts): handshake, idle, request headers and body
- * deadlines per connection, and caps on open connections overall and per client IP; a socket
- * whose handshake fails is destroyed at once (Bun leaves it open otherwise).
+ * deadlines per connection, a deadline on writes that make no progress (a client that does not
+ * read its answers), and caps on open connections overall and per client IP; a socket whose
+ * handshake fails is destroyed at once (Bun leaves it open otherwise). Requests of a connection
+ * whose answers are not being read wait unhandled and the socket stops reading (ResponseGate,
+ * response-gate.ts), so such a client cannot make the gateway buffer answers without bound.
  *
  * Closing after `Connection: close` (a 413 answered before the body was read) lingers, as web
  * servers' lingering close does: the response is flushed and our side half-closed, then what the
@@ -43,6 +46,7 @@ import { ConnectionGuard } from "./connection-guard.ts";
 import { nodeListener } from "./fetch-bridge.ts";
 import type { IngestTlsSettings } from "./ingest-tls-config.ts";
 import { fromNodeCertificate } from "./peer-certificate.ts";
+import { ResponseGate } from "./response-gate.ts";
 
 /** Serves one request; `connection` carries the verified client certificate, if any. */
 export type ConnectionFetchHandler = (request: Request, connection: IngestConnection) => Response | Promise<Response>;
@@ -124,10 +128,12 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
       }),
     "https",
   );
-  const listener: typeof bridge = (req, res) => {
-    guard.request(req, res);
-    bridge(req, res);
-  };
+  const gate = new ResponseGate();
+  const listener: typeof bridge = (req, res) =>
+    gate.admit(req, res, () => {
+      guard.request(req, res);
+      bridge(req, res);
+    });
   const http = createHttpServer({ keepAliveTimeout: settings.limits.idleTimeoutMs }, listener);
   http.on("checkContinue", listener);
 
@@ -214,6 +220,7 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
     connections: () => guard.size,
     async stop() {
       if (timer) clearInterval(timer);
+      guard.close();
       const closed = new Promise<void>((resolve) => tls.close(() => resolve()));
       for (const socket of sockets) socket.destroy();
       http.close();

@@ -20,7 +20,17 @@ declare module "kafkajs/src/protocol/error" {
   export function failure(code: number): boolean;
   export function createErrorFromCode(code: number): Error;
 }
+declare module "kafkajs/src/network/requestQueue/socketRequest" {
+  export default class SocketRequest {
+    requestTimeout: number;
+    /** Wall-clock ms when it went on the wire (null until sent). */
+    sentAt: number | null;
+    send(): void;
+    timeoutRequest(): void;
+  }
+}
 declare module "kafkajs/src/network/requestQueue" {
+  import type SocketRequest from "kafkajs/src/network/requestQueue/socketRequest";
   export default class RequestQueue {
     constructor(options: {
       maxInFlightRequests: number | null;
@@ -29,9 +39,15 @@ declare module "kafkajs/src/network/requestQueue" {
       clientId: string;
       broker: string;
       logger: { debug(message: string, extra?: object): void };
+      isConnected?: () => boolean;
     });
     pending: unknown[];
-    inflight: Map<number, unknown>;
+    inflight: Map<number, SocketRequest>;
+    requestTimeout: number;
+    enforceRequestTimeout: boolean;
+    requestTimeoutIntervalId: ReturnType<typeof setInterval> | undefined;
+    isConnected(): boolean;
+    scheduleRequestTimeoutCheck(): void;
     maxInFlightRequests: number | null | undefined;
     /** When client-side throttling ends (kafkajs: epoch ms; monotonic-throttle.ts: performance.now() ms). */
     throttledUntil: number;

@@ -1,8 +1,8 @@
 /**
  * What kafkajs lacks, built on its own protocol layer and cluster internals (kafkajs is pinned at
  * 2.2.4, its last release): the cluster factory for coordinator requests, a hook before a
- * consumer's JoinGroup requests, OffsetDelete (API 47), and (monotonic-throttle.ts) client-side
- * throttling on the monotonic clock.
+ * consumer's JoinGroup requests, OffsetDelete (API 47), and client-side throttling
+ * (monotonic-throttle.ts) and request timeouts (monotonic-request-timeout.ts) on the monotonic clock.
  */
 import type { Kafka } from "kafkajs";
 import Decoder from "kafkajs/src/protocol/decoder";
@@ -10,6 +10,7 @@ import Encoder from "kafkajs/src/protocol/encoder";
 import { createErrorFromCode, failure } from "kafkajs/src/protocol/error";
 import type { TopicPartition } from "../../api/record.ts";
 import { ConnectError } from "../../errors.ts";
+import "./monotonic-request-timeout.ts";
 import "./monotonic-throttle.ts";
 
 const OFFSET_DELETE_API_KEY = 47;

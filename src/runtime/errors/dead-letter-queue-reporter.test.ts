@@ -1,11 +1,14 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
-import { ConnectError, DataError } from "../../errors.ts";
+import { ConfigError, ConnectError, DataError, RetriableError } from "../../errors.ts";
+import { checkProducerProperties } from "../../kafka/client-config.ts";
 import type { KafkaAdmin, TopicSpec } from "../../kafka/kafka-port.ts";
 import { MemoryKafka } from "../../kafka/memory-kafka.ts";
+import { systemClock } from "../../util/clock.ts";
 import { LogManager } from "../../util/logger.ts";
+import { ManualClock } from "../../util/manual-clock.ts";
 import { TaskMetrics } from "../task-metrics.ts";
-import { DeadLetterQueueReporter } from "./dead-letter-queue-reporter.ts";
+import { DEFAULT_API_TIMEOUT_MS, DeadLetterQueueReporter } from "./dead-letter-queue-reporter.ts";
 import type { ProcessingContext } from "./processing-context.ts";
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -28,19 +31,27 @@ const context: ProcessingContext = {
   },
 };
 
-function reporter(kafka: MemoryKafka, admin = () => kafka.admin(), producer = () => kafka.producer()) {
+function reporter(
+  kafka: MemoryKafka,
+  admin = () => kafka.admin(),
+  producer = () => kafka.producer(),
+  checkProducer = () => {},
+) {
   const metrics = new TaskMetrics();
   const lines: string[] = [];
   const logs = new LogManager({ sink: (l) => lines.push(l) });
   const r = new DeadLetterQueueReporter(
     { topic: "dlq", replicationFactor: 3, contextHeaders: true },
     admin,
-    producer,
+    { check: checkProducer, create: producer },
     logs.get("dlq"),
     metrics,
   );
   return { r, metrics, lines };
 }
+
+/** Start options of a task that is not stopping. */
+const running = { signal: new AbortController().signal, clock: systemClock };
 
 describe("DeadLetterQueueReporter", () => {
   test("writes the original bytes with the original and the __connect.errors.* headers", async () => {
@@ -150,7 +161,7 @@ describe("DeadLetterQueueReporter", () => {
       const kafka = new MemoryKafka();
       const { admin, calls } = fakeAdmin(["in"]);
       const { r, lines } = reporter(kafka, admin);
-      await r.start();
+      await r.start(running);
       expect(calls).toEqual([
         "listTopics",
         { createTopic: { topic: "dlq", partitions: 1, replicationFactor: 3 } },
@@ -165,13 +176,13 @@ describe("DeadLetterQueueReporter", () => {
 
     test("a topic that exists is used as it is", async () => {
       const { admin, calls } = fakeAdmin(["in", "dlq"]);
-      await reporter(new MemoryKafka(), admin).r.start();
+      await reporter(new MemoryKafka(), admin).r.start(running);
       expect(calls).toEqual(["listTopics", "close"]);
     });
 
     test("a topic created meanwhile by someone else (already exists) is fine", async () => {
       const { admin, calls } = fakeAdmin([], async () => false);
-      await reporter(new MemoryKafka(), admin).r.start();
+      await reporter(new MemoryKafka(), admin).r.start(running);
       expect(calls).toEqual([
         "listTopics",
         { createTopic: { topic: "dlq", partitions: 1, replicationFactor: 3 } },
@@ -183,21 +194,240 @@ describe("DeadLetterQueueReporter", () => {
       const refused = new Error("Replication factor: 3 larger than available brokers: 1.");
       const { admin, calls } = fakeAdmin([], () => Promise.reject(refused));
       const error = await reporter(new MemoryKafka(), admin)
-        .r.start()
+        .r.start(running)
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ConnectError);
       expect(error).toMatchObject({ message: "Could not initialize dead letter queue with topic=dlq", cause: refused });
       expect(calls.at(-1)).toBe("close");
     });
 
-    test("an admin client that cannot be had rejects start the same way", async () => {
+    test("an admin client that cannot be had for a reason a retry will not cure rejects start the same way, at once", async () => {
       const unreachable = new Error("broker unreachable");
       const error = await reporter(new MemoryKafka(), () => Promise.reject(unreachable))
-        .r.start()
+        .r.start(running)
         .catch((e: unknown) => e);
       expect(error).toMatchObject({
         message: "Could not initialize dead letter queue with topic=dlq",
         cause: unreachable,
+      });
+    });
+
+    describe("the producer's configuration (Connect constructs the DLQ's KafkaProducer here)", () => {
+      test("is checked after the topic is set up; the producer connects only on the first report", async () => {
+        const kafka = new MemoryKafka();
+        const order: string[] = [];
+        const { admin, calls } = fakeAdmin(["dlq"]);
+        const { r } = reporter(
+          kafka,
+          async () => {
+            order.push("admin");
+            return admin();
+          },
+          async () => {
+            order.push("producer created");
+            return kafka.producer();
+          },
+          () => void order.push(`producer checked after ${calls.join(",")}`),
+        );
+        await r.start(running);
+        expect(order).toEqual(["admin", "producer checked after listTopics,close"]);
+        await r.report(context);
+        await r.flush();
+        expect(order.at(-1)).toBe("producer created");
+        expect(kafka.records("dlq")).toHaveLength(1);
+      });
+
+      test("a mistake rejects start with the client's ConfigError as it is (no DLQ wrapper, no value of a secret)", async () => {
+        const props = {
+          "bootstrap.servers": "localhost:9092",
+          acks: "banana",
+          "security.protocol": "SASL_PLAINTEXT",
+          "sasl.mechanism": "PLAIN",
+          "sasl.jaas.config":
+            'org.apache.kafka.common.security.plain.PlainLoginModule required username="u" password="s3cret";',
+        };
+        let created = 0;
+        const { admin } = fakeAdmin(["dlq"]);
+        const { r, metrics } = reporter(
+          new MemoryKafka(),
+          admin,
+          async () => {
+            created++;
+            throw new Error("not to be called");
+          },
+          () => checkProducerProperties(props),
+        );
+        const error = await r.start(running).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ConfigError);
+        expect((error as Error).message).toBe(
+          "Invalid value banana for configuration acks: String must be one of: all, -1, 0, 1",
+        );
+        expect(String((error as Error).stack)).not.toContain("s3cret");
+        expect([created, metrics.deadLetterQueueProduceFailures]).toEqual([0, 0]);
+      });
+
+      test("is not checked when the topic cannot be set up (that failure is the one reported)", async () => {
+        let checked = false;
+        const error = await reporter(
+          new MemoryKafka(),
+          () => Promise.reject(new Error("no admin")),
+          undefined,
+          () => {
+            checked = true;
+          },
+        )
+          .r.start(running)
+          .catch((e: unknown) => e);
+        expect(error).toMatchObject({ message: "Could not initialize dead letter queue with topic=dlq" });
+        expect(checked).toBe(false);
+      });
+    });
+
+    describe("while the broker is unreachable (Connect's admin client retries until default.api.timeout.ms)", () => {
+      const unreachable = () => new RetriableError("Connection error: connect ECONNREFUSED 127.0.0.1:9092");
+
+      /** Runs `start` on a manual clock, moving time to each backoff's end until start settles. */
+      async function startDriven(
+        r: DeadLetterQueueReporter,
+        clock: ManualClock,
+        signal = new AbortController().signal,
+      ) {
+        let outcome: { error: unknown } | undefined;
+        const settled = r.start({ signal, clock }).then(
+          () => {
+            outcome = { error: undefined };
+          },
+          (error: unknown) => {
+            outcome = { error };
+          },
+        );
+        while (!outcome) {
+          await waitFor(() => outcome !== undefined || clock.pending > 0, { intervalMs: 1 });
+          clock.advanceToNext();
+        }
+        await settled;
+        return outcome.error;
+      }
+
+      test("retries with backoff and creates the topic once the broker answers", async () => {
+        const clock = new ManualClock();
+        const { admin: answering, calls } = fakeAdmin([]);
+        let attempts = 0;
+        const admin = () => (++attempts <= 3 ? Promise.reject(unreachable()) : answering());
+        const { r } = reporter(new MemoryKafka(), admin);
+        expect(await startDriven(r, clock)).toBeUndefined();
+        expect(attempts).toBe(4);
+        expect(clock.sleeps).toEqual([100, 200, 400]);
+        expect(calls).toEqual([
+          "listTopics",
+          { createTopic: { topic: "dlq", partitions: 1, replicationFactor: 3 } },
+          "close",
+        ]);
+      });
+
+      test("a retriable failure of a call is retried too, on a new admin client (the failed one is closed)", async () => {
+        const clock = new ManualClock();
+        let lists = 0;
+        const { admin, calls } = fakeAdmin(["dlq"]);
+        const flaky = async () => {
+          const a = await admin();
+          return {
+            ...a,
+            listTopics: () => (++lists === 1 ? Promise.reject(unreachable()) : a.listTopics()),
+          } as KafkaAdmin;
+        };
+        const { r } = reporter(new MemoryKafka(), flaky);
+        expect(await startDriven(r, clock)).toBeUndefined();
+        expect(calls).toEqual(["close", "listTopics", "close"]);
+      });
+
+      test("gives up after 60 s with Connect's message and the last cause; the task then fails", async () => {
+        const clock = new ManualClock();
+        const causes: unknown[] = [];
+        const { r } = reporter(new MemoryKafka(), () => {
+          causes.push(unreachable());
+          return Promise.reject(causes.at(-1));
+        });
+        const error = await startDriven(r, clock);
+        expect(error).toBeInstanceOf(ConnectError);
+        expect(error).toMatchObject({
+          message: "Could not initialize dead letter queue with topic=dlq",
+          cause: causes.at(-1),
+        });
+        expect(clock.monotonic()).toBe(DEFAULT_API_TIMEOUT_MS);
+        expect(Math.max(...clock.sleeps)).toBe(1000);
+      });
+
+      test("a non-retriable failure (a replication factor the cluster cannot have) is not retried", async () => {
+        const clock = new ManualClock();
+        const invalid = Object.assign(new Error("Replication-factor is invalid"), { retriable: false });
+        const { admin, calls } = fakeAdmin([], () => Promise.reject(invalid));
+        const error = await startDriven(reporter(new MemoryKafka(), admin).r, clock);
+        expect(error).toMatchObject({
+          message: "Could not initialize dead letter queue with topic=dlq",
+          cause: invalid,
+        });
+        expect(clock.sleeps).toEqual([]);
+        expect(calls.filter((c) => c === "close")).toHaveLength(1);
+      });
+    });
+
+    describe("when the task stops meanwhile", () => {
+      test("a call that never returns is given up at once and its admin client closed; no topic is created", async () => {
+        const { admin, calls } = fakeAdmin([]);
+        let listing = false;
+        const hung = async () =>
+          ({
+            ...(await admin()),
+            listTopics: () => {
+              listing = true;
+              return new Promise<string[]>(() => {});
+            },
+          }) as KafkaAdmin;
+        const stop = new AbortController();
+        const starting = reporter(new MemoryKafka(), hung)
+          .r.start({ signal: stop.signal, clock: new ManualClock() })
+          .catch((e: unknown) => e);
+        await waitFor(() => listing, { intervalMs: 1 });
+        stop.abort();
+        const error = await starting;
+        expect(error).toMatchObject({ message: "Could not initialize dead letter queue with topic=dlq" });
+        expect((error as Error).cause).toBe(stop.signal.reason);
+        expect(calls).toEqual(["close"]);
+      });
+
+      test("an admin client had only after the stop is closed unused", async () => {
+        const { admin, calls } = fakeAdmin([]);
+        const gate = Promise.withResolvers<void>();
+        const slow = async () => {
+          await gate.promise;
+          return admin();
+        };
+        const stop = new AbortController();
+        const starting = reporter(new MemoryKafka(), slow)
+          .r.start({ signal: stop.signal, clock: new ManualClock() })
+          .catch((e: unknown) => e);
+        stop.abort();
+        expect(await starting).toBeInstanceOf(ConnectError);
+        gate.resolve();
+        await waitFor(() => calls.length > 0);
+        expect(calls).toEqual(["close"]);
+      });
+
+      test("a stop during the backoff ends start without another attempt", async () => {
+        const clock = new ManualClock();
+        let attempts = 0;
+        const stop = new AbortController();
+        const starting = reporter(new MemoryKafka(), () => {
+          attempts++;
+          return Promise.reject(new RetriableError("broker unreachable"));
+        })
+          .r.start({ signal: stop.signal, clock })
+          .catch((e: unknown) => e);
+        await waitFor(() => clock.pending > 0);
+        stop.abort();
+        expect(await starting).toBeInstanceOf(ConnectError);
+        expect(attempts).toBe(1);
       });
     });
   });

@@ -5,7 +5,13 @@
  *
  * `start` runs when the task starts, before its first poll (Connect's createAndSetup, called from
  * WorkerTask.doStart): the topic is created with 1 partition and the configured replication factor
- * unless it exists; any other failure fails the task. Nothing retries it later, as in Connect.
+ * unless it exists. While the broker is unreachable this is retried for up to 60 s (Connect's admin
+ * client retries until `default.api.timeout.ms`); any other failure fails the task. Nothing
+ * retries it later, as in Connect. Then, as Connect constructs the DLQ's KafkaProducer there, the
+ * producer's configuration (the worker's producer keys with the connector's producer.override.*)
+ * is checked, which needs no broker: a mistake fails the task at start with the client's own
+ * message (`Invalid value … for configuration …`), not every bad record later. The producer itself
+ * connects on the first report (creating one talks to the broker).
  *
  * Asynchronous, as Connect's: `report` hands the record to the producer and returns without
  * waiting for Kafka's acknowledgement, so a batch with many bad records is not slowed to one
@@ -14,13 +20,22 @@
  * before committing offsets, so an offset is never committed past a record whose DLQ copy is not
  * in Kafka; `close` flushes first.
  */
-import { ConnectError, javaClassOf, messageOf, traceOf } from "../../errors.ts";
+import { ConnectError, isRetriable, javaClassOf, messageOf, traceOf } from "../../errors.ts";
 import type { KafkaAdmin, KafkaHeader, KafkaProducer } from "../../kafka/kafka-port.ts";
+import { ABORTED, abortable } from "../../util/async.ts";
+import { retry } from "../../util/backoff.ts";
+import type { Clock } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
 import type { TaskMetrics } from "../task-metrics.ts";
 import type { ErrorReporter, ProcessingContext } from "./processing-context.ts";
 
 export const ERROR_HEADER_PREFIX = "__connect.errors.";
+
+/** How long Connect's admin client keeps retrying a call (`default.api.timeout.ms`). */
+export const DEFAULT_API_TIMEOUT_MS = 60_000;
+/** The admin client's `retry.backoff.ms` and `retry.backoff.max.ms`. */
+const RETRY_BACKOFF_MS = 100;
+const RETRY_BACKOFF_MAX_MS = 1000;
 
 export interface DeadLetterQueueConfig {
   readonly topic: string;
@@ -61,6 +76,12 @@ export function errorContextHeaders(c: ProcessingContext): KafkaHeader[] {
   return headers.map(([k, v]) => ({ key: `${ERROR_HEADER_PREFIX}${k}`, value: utf8(v) }));
 }
 
+/** The DLQ's producer: `check` validates its configuration without a broker; `create` connects one. */
+export interface DeadLetterQueueProducerFactory {
+  readonly check: () => void;
+  readonly create: () => Promise<KafkaProducer>;
+}
+
 export class DeadLetterQueueReporter implements ErrorReporter {
   private producer: KafkaProducer | undefined;
   private connecting: Promise<KafkaProducer> | undefined;
@@ -69,27 +90,68 @@ export class DeadLetterQueueReporter implements ErrorReporter {
   constructor(
     private readonly config: DeadLetterQueueConfig,
     private readonly admin: () => Promise<KafkaAdmin>,
-    private readonly createProducer: () => Promise<KafkaProducer>,
+    private readonly producerFactory: DeadLetterQueueProducerFactory,
     private readonly log: Logger,
     private readonly metrics: TaskMetrics,
   ) {}
 
-  /** Creates the DLQ topic unless it exists (another task may create it meanwhile: that is fine too). */
-  async start(): Promise<void> {
-    const { topic, replicationFactor } = this.config;
+  /**
+   * Creates the DLQ topic unless it exists (another task may create it meanwhile: that is fine too).
+   * A retriable failure (the broker unreachable) is retried with backoff on `clock` for up to
+   * DEFAULT_API_TIMEOUT_MS, as Connect's admin client retries its calls; any other failure, the
+   * budget spent or `signal` aborted (the task stopping) rejects with Connect's message. Then the
+   * producer's configuration is checked; a mistake rejects with the client's ConfigError as it is
+   * (Connect's KafkaProducer constructor throws it unwrapped, after the topic is set up).
+   */
+  async start({ signal, clock }: { readonly signal: AbortSignal; readonly clock: Clock }): Promise<void> {
     try {
-      const admin = await this.admin();
+      await retry(() => this.setUp(signal), {
+        policy: { initialMs: RETRY_BACKOFF_MS, maxMs: RETRY_BACKOFF_MAX_MS, jitter: 0 },
+        maxAttempts: Number.POSITIVE_INFINITY,
+        timeoutMs: DEFAULT_API_TIMEOUT_MS,
+        clock,
+        signal,
+        classify: (error) => ({ retriable: isRetriable(error) }),
+        onRetry: (error, _attempt, delayMs) =>
+          this.log.warn(
+            `Could not set up dead letter queue topic ${this.config.topic}; retrying in ${delayMs} ms`,
+            error,
+          ),
+      });
+    } catch (error) {
+      throw new ConnectError(`Could not initialize dead letter queue with topic=${this.config.topic}`, {
+        cause: error,
+      });
+    }
+    this.producerFactory.check();
+  }
+
+  /** One attempt on a new admin client, closed when done or as soon as `signal` aborts (a hung call ends then). */
+  private async setUp(signal: AbortSignal): Promise<void> {
+    const { topic, replicationFactor } = this.config;
+    let admin: KafkaAdmin | undefined;
+    let closing: Promise<void> | undefined;
+    const close = () => {
+      closing ??= admin?.close().catch(() => undefined);
+      return closing;
+    };
+    const work = (async () => {
+      admin = await this.admin();
       try {
-        if (!(await admin.listTopics()).includes(topic)) {
+        if (signal.aborted) return;
+        if (!(await admin.listTopics()).includes(topic) && !signal.aborted) {
           // Connect's words and level.
           this.log.error(`Topic ${topic} doesn't exist. Will attempt to create topic.`);
           await admin.createTopic({ topic, partitions: 1, replicationFactor });
         }
       } finally {
-        await admin.close().catch(() => undefined);
+        await close();
       }
-    } catch (error) {
-      throw new ConnectError(`Could not initialize dead letter queue with topic=${topic}`, { cause: error });
+    })();
+    if ((await abortable(work, signal)) === ABORTED) {
+      work.catch(() => undefined);
+      await close();
+      throw signal.reason;
     }
   }
 
@@ -133,7 +195,8 @@ export class DeadLetterQueueReporter implements ErrorReporter {
   /** The producer, created once however many reports wait for it (single flight). */
   private connect(): Promise<KafkaProducer> {
     if (this.producer) return Promise.resolve(this.producer);
-    this.connecting ??= this.createProducer()
+    this.connecting ??= this.producerFactory
+      .create()
       .then((producer) => {
         this.producer = producer;
         return producer;

@@ -4,6 +4,7 @@
  */
 import type { SourceRecord } from "../../api/record.ts";
 import type { ConsumedRecord } from "../../kafka/kafka-port.ts";
+import type { Clock } from "../../util/clock.ts";
 import type { Stage } from "./stage.ts";
 
 export interface ProcessingContext {
@@ -19,8 +20,12 @@ export interface ProcessingContext {
 
 /** Something that reports tolerated or fatal per-record errors (log, dead letter queue). */
 export interface ErrorReporter {
-  /** Prepares what reporting needs when the task starts (the DLQ: its topic); rejecting fails the task. */
-  start?(): Promise<void>;
+  /**
+   * Prepares what reporting needs when the task starts (the DLQ: its topic), retrying on `clock`
+   * what a retry may cure; rejecting fails the task. Gives up (rejects) soon after `signal` aborts
+   * (the task is stopping).
+   */
+  start?(o: { readonly signal: AbortSignal; readonly clock: Clock }): Promise<void>;
   report(context: ProcessingContext): Promise<void>;
   /** Resolves once what was reported so far is durable (the DLQ: acknowledged by Kafka). */
   flush?(): Promise<void>;

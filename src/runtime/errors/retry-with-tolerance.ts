@@ -103,10 +103,12 @@ export class RetryWithToleranceOperator {
 
   /**
    * Sets the reporters up, in order, when the task starts (Connect builds them then: the dead
-   * letter queue creates its topic); a rejection fails the task before it runs.
+   * letter queue creates its topic); a rejection fails the task before it runs. `signal` (the
+   * task's stop) cuts the setup short, as does the operator's own.
    */
-  async start(): Promise<void> {
-    for (const reporter of this.reporters) await reporter.start?.();
+  async start(signal: AbortSignal): Promise<void> {
+    const o = { signal: this.signal ? AbortSignal.any([signal, this.signal]) : signal, clock: this.clock };
+    for (const reporter of this.reporters) await reporter.start?.(o);
   }
 
   /** Waits for the reporters' asynchronous work (DLQ sends) reported so far. */

@@ -1,0 +1,124 @@
+/**
+ * Whole gateway: a device on the https ingest listener that sends requests but never reads the
+ * answers. The real broker, a server certificate made with openssl, the worker key
+ * ingest.listeners.https.write.stall.timeout.ms. Its connection is closed at the deadline and it
+ * holds no ingest slot: another device is served meanwhile on a route with
+ * ingest.max.concurrent.requests=1. (That no further request of such a connection is handled is
+ * shown by src/ingest/tls/tls-front-end-unread.test.ts, where the handler can be counted.)
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type TLSSocket, connect as tlsConnect } from "node:tls";
+import { type DevicePki, makeDevicePki } from "./support/device-pki.ts";
+import { type Gateway, startGateway } from "./support/gateway.ts";
+import { kafkaBroker, readTopic, uniqueTopic } from "./support/kafka.ts";
+import { type TempDir, tempDir } from "./support/temp-dir.ts";
+import { waitFor } from "./support/wait-for.ts";
+
+const topic = uniqueTopic("ingest-unread");
+const PATH = "/ingest/unread";
+let dir: TempDir;
+let pki: DevicePki;
+let gw: Gateway;
+let port: number;
+
+beforeAll(async () => {
+  dir = await tempDir("ingest-unread-");
+  pki = await makeDevicePki(dir.path);
+  const broker = await kafkaBroker();
+  gw = await startGateway({
+    dir: dir.path,
+    worker: {
+      "bootstrap.servers": broker.bootstrap,
+      "data.dir": dir.file("data"),
+      "ingest.listeners": "https://127.0.0.1:0",
+      "ingest.listeners.https.ssl.keystore.location": pki.serverPem,
+      "ingest.listeners.https.write.stall.timeout.ms": "1000",
+    },
+  });
+  port = Number(new URL((await gw.waitForOutput(/Ingest listener open at (https:\/\/[^\s]+?)\/?\s/))[1]!).port);
+  const created = await gw.rest.post("/connectors", {
+    name: "unread-ingest",
+    config: {
+      "connector.class": "HttpIngestSource",
+      "ingest.path": PATH,
+      "kafka.topic": topic,
+      "ingest.max.concurrent.requests": "1",
+      "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+      "value.converter.schemas.enable": "false",
+    },
+  });
+  expect(created.status).toBe(201);
+  await waitFor(async () => (await exchange(post("{}"))).startsWith("HTTP/1.1 200") || undefined, {
+    what: "the route with a running task",
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await gw?.stop();
+  await dir?.[Symbol.asyncDispose]();
+});
+
+function post(body: string): string {
+  return `POST ${PATH} HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+}
+
+async function secured(): Promise<TLSSocket> {
+  const socket = tlsConnect({
+    port,
+    host: "127.0.0.1",
+    ca: await Bun.file(pki.caCert).text(),
+    servername: "localhost",
+  });
+  socket.on("error", () => {});
+  await new Promise<void>((resolve, reject) => {
+    socket.once("secureConnect", () => resolve());
+    socket.once("close", () => reject(new Error("closed before the handshake completed")));
+  });
+  return socket;
+}
+
+/** One request on its own connection (closed after the answer); the whole answer. */
+async function exchange(request: string): Promise<string> {
+  const socket = await secured();
+  const chunks: Buffer[] = [];
+  socket.on("data", (d: Buffer) => chunks.push(d));
+  const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+  socket.write(request.replace("\r\n\r\n", "\r\nConnection: close\r\n\r\n"));
+  await closed;
+  return Buffer.concat(chunks).toString("latin1");
+}
+
+async function metric(pattern: RegExp): Promise<number | undefined> {
+  const text = await (await fetch(`${gw.url}/metrics`)).text();
+  const match = text.match(pattern);
+  return match ? Number(match[1]) : undefined;
+}
+
+describe("a device that does not read its answers on the https ingest listener", () => {
+  test("is closed after write.stall.timeout.ms and holds no ingest slot meanwhile", async () => {
+    const answered = await metric(/ingest_requests_total\{route="\/ingest\/unread",status_class="2xx"\} (\d+)/);
+    const unread = await secured();
+    try {
+      unread.pause();
+      // One record, then answers large enough to fill every buffer.
+      const openApi = "GET /openapi.json HTTP/1.1\r\nHost: h\r\n\r\n";
+      unread.write(post('{"n":"first"}') + openApi.repeat(3000));
+      const twoXx = /ingest_requests_total\{route="\/ingest\/unread",status_class="2xx"\} (\d+)/;
+      await waitFor(async () => (await metric(twoXx)) === (answered ?? 0) + 1, { what: "the first record's answer" });
+      // Meanwhile (its answers backing up) another device is served on the route that allows one request at a time.
+      expect(await exchange(post('{"n":"other"}'))).toStartWith("HTTP/1.1 200");
+      await waitFor(
+        () => metric(/ingest_tls_connections_closed_total\{listener="https:[^"]+",reason="write"\} (\d+)/),
+        { what: "the write deadline to close the connection" },
+      );
+      expect(await metric(/ingest_requests_in_flight\{route="\/ingest\/unread"\} (\d+)/)).toBe(0);
+      expect(await metric(/ingest_requests_total\{route="\/ingest\/unread",status_class="2xx"\} (\d+)/)).toBe(
+        (answered ?? 0) + 2,
+      );
+      const values = (await readTopic(topic, (answered ?? 0) + 2)).map((r) => r.value?.toString());
+      expect(values.filter((v) => v !== "{}").sort()).toEqual(['{"n":"first"}', '{"n":"other"}']);
+    } finally {
+      unread.destroy();
+    }
+  }, 60_000);
+});
