@@ -652,6 +652,45 @@ describe("ProducePipeline when the broker refuses a batch for good (as Java's id
     expect(kafkaErrorOf(pipeline.failure)).toBe("INVALID_RECORD");
   });
 
+  test.each([
+    [
+      "REQUEST_TIMED_OUT (acks=all: maybe in the log)",
+      (r: Request) => r.answer([{ topic: "t", partition: 0, errorCode: 7, baseOffset: -1 }]),
+    ],
+    [
+      "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
+      (r: Request) => r.answer([{ topic: "t", partition: 0, errorCode: 20, baseOffset: -1 }]),
+    ],
+    [
+      "no answer (the connection dropped after the broker wrote it)",
+      (r: Request) => r.failWith(new Error("Connection closed")),
+    ],
+  ])(
+    "a batch refused behind one that came back %s fails the pipeline as before: the one ahead is written once (its own sequence: DUPLICATE_SEQUENCE_NUMBER), never again at the next epoch",
+    async (_, unsettled) => {
+      const broker = new FakeBroker();
+      broker.refusals.set(1, 87);
+      const pipeline = await warmedUp(broker, settings());
+      const { outcomes, all } = appendAll(pipeline, [0, 1, 2]);
+      await waitFor(() => broker.requests.length === 3);
+      const first = broker.requests[0]!;
+      first.delivered = true;
+      broker.handle(first); // written in the leader's log
+      unsettled(first);
+      broker.deliver(1); // INVALID_RECORD
+      broker.deliver(2); // OUT_OF_ORDER_SEQUENCE_NUMBER
+      await broker.deliverUntil(all);
+      expect(broker.logs.get("t-0")).toEqual([0]);
+      expect(outcomes).toEqual([
+        0,
+        "failed: Kafka rejected 1 record(s) for t-0: INVALID_RECORD",
+        "failed: Not sent: an earlier batch of t-0 failed",
+      ]);
+      expect(kafkaErrorOf(pipeline.failure)).toBe("INVALID_RECORD");
+      expect(broker.requests.flatMap((r) => r.epochs)).not.toContain(1);
+    },
+  );
+
   test("without idempotence the refused batch fails alone and the next one is written", async () => {
     const broker = new FakeBroker();
     broker.refusals.set(0, 87);
