@@ -23,6 +23,8 @@ const MAX_PRODUCER_EPOCH = 32_767;
 export class BatchSettlement {
   /** Set once a batch failed for good. */
   failure: Error | undefined;
+  /** How many batches were refused alone so far (`refuse`; each partition keeps the count at its last). */
+  refusals = 0;
   /** Why metadata or a producer id could not be had lately (for the expiry message). */
   lastError: string | undefined;
   private readonly retryWarnings: RetryWarnings;
@@ -123,9 +125,10 @@ export class BatchSettlement {
       return;
     }
     const error = this.refusal(b, code, message);
-    const later = b.part.refused(b, this.s.keepOrderAfterRefusal ? notSentAfter(b, error) : undefined);
+    b.part.refusal = { at: ++this.refusals, error };
+    const later = b.part.refused(b, this.s.keepOrderAfterRefusal ? notSentAfter(b.part, error) : undefined);
     this.finish(b, error);
-    for (const l of later) this.finish(l, l.notSentAfter ?? notSentAfter(b, error));
+    for (const l of later) this.finish(l, l.notSentAfter ?? notSentAfter(b.part, error));
   }
 
   /**
@@ -136,7 +139,7 @@ export class BatchSettlement {
     if (b.notSentAfter) {
       b.part.drop(b);
       this.finish(b, b.notSentAfter);
-    } else this.fail(b, notSentAfter(b, b.part.failure!));
+    } else this.fail(b, notSentAfter(b.part, b.part.failure!));
   }
 
   /** The broker's answer `code` for `b` is fatal to the producer: `b` fails, with what `fail` takes. */
@@ -182,7 +185,7 @@ export class BatchSettlement {
     const [failed, ...later] = b.part.failFrom(b, error);
     this.finish(failed!, error);
     if (later.length === 0) return;
-    const collateral = notSentAfter(b, error);
+    const collateral = notSentAfter(b.part, error);
     for (const c of later) this.finish(c, collateral);
   }
 

@@ -12,8 +12,7 @@
  * earlier one that failed (too large, …). A batch too large for the broker is replaced by its
  * pieces (batch-split.ts), which keep its sequence range.
  *
- * A batch the broker refuses for good (INVALID_RECORD, one record too large, …) fails alone and the
- * partition goes on with its next epoch and sequences from 0, as Java's (`refused`).
+ * A batch refused for good (INVALID_RECORD, …) fails alone; the partition takes its next epoch (`refused`).
  * When the broker lost this producer's state mid-stream (the oldest pending batch comes back
  * OUT_OF_ORDER_SEQUENCE_NUMBER or UNKNOWN_PRODUCER_ID), the partition starts again as Java's
  * idempotent producer does (`restartSequences`): a new epoch, sequences from 0 for the pending
@@ -116,6 +115,8 @@ export class PartitionBatches {
   epochBump = 0;
   /** Why a batch of the partition failed for good (failFrom): the later ones are not written. */
   failure: Error | undefined;
+  /** The last batch refused alone (BatchSettlement.refuse): the pipeline's refusal count then, and why. */
+  refusal: { readonly at: number; readonly error: Error } | undefined;
 
   constructor(
     readonly topic: string,
@@ -233,9 +234,8 @@ export class PartitionBatches {
    * goes on as Java's idempotent producer (Sender.failBatch → TransactionManager.handleFailedBatch →
    * requestEpochBumpForPartition → startSequencesAtBeginning): the later batches take the next epoch
    * and sequences from 0 (`restartSequences`); those on the wire come back OUT_OF_ORDER_SEQUENCE_NUMBER
-   * and go again. With `laterFailWith` (keepOrderAfterRefusal) they are not written instead: those
-   * not on the wire leave the queue (returned: the caller fails them), those on the wire fail when
-   * they come back (`notSentAfter`); the refused batch's other records sent again go ahead of them.
+   * and go again. With `laterFailWith` (keepOrderAfterRefusal) they fail instead: those not on the
+   * wire leave the queue (returned), those on the wire once they come back (`notSentAfter`).
    */
   refused(b: Batch, laterFailWith?: Error): Batch[] {
     const later = laterFailWith ? this.queue.slice(this.queue.indexOf(b) + 1) : [];

@@ -1,35 +1,28 @@
 /**
- * ProducePipeline: the request pipeline of the @platformatic/kafka adapter's producer, as Java's
- * Sender and RecordAccumulator run it. The adapter appends one encoded RecordBatch per partition
- * and send; the pipeline groups ready batches by partition leader into Produce requests (at most
- * one batch per partition per request, within max.request.size), keeps up to `maxInFlight` requests
- * on the wire per broker and at most buffer.memory bytes on the wire in all, via a ProduceTransport
- * (a fake in tests). Deadlines and backoffs run on `now`, monotonic by default, so a step of the
- * host's clock neither stalls a retry nor expires a batch early.
+ * ProducePipeline: the @platformatic/kafka adapter's producer pipeline, as Java's Sender and
+ * RecordAccumulator. The adapter appends one encoded RecordBatch per partition and send; ready
+ * batches are grouped by leader into Produce requests (one batch per partition, within
+ * max.request.size), up to `maxInFlight` per broker and buffer.memory bytes on the wire, via a
+ * ProduceTransport (a fake in tests). Deadlines and backoffs run on `now` (monotonic by default).
  *
  * Idempotence (acks=all, the default): per partition, batches keep their first sequence number
  * through every retry and go out in append order; after a retriable error nothing of the partition
  * goes again until the batches on the wire came back (PartitionBatches has the rules), so records
  * land in append order, each once. OUT_OF_ORDER_SEQUENCE_NUMBER (or UNKNOWN_PRODUCER_ID) for the
- * oldest pending batch of a partition means the broker lost this producer's state: as in Java, the
- * partition goes on with its next producer epoch and sequences from 0, its pending batches again in
- * their order, one on the wire until one is written (PartitionBatches.restartSequences).
+ * oldest pending batch of a partition means the broker lost this producer's state: as Java's, the
+ * partition takes its next epoch and sequences from 0 (PartitionBatches.restartSequences).
  *
- * A batch the broker refuses for good (INVALID_RECORD, INVALID_TIMESTAMP, one record over the
- * topic's max.message.bytes, …) fails alone with its answer and the producer goes on, as Java's:
- * the partition takes its next epoch and sequences from 0 for the batches after it (those on the
- * wire come back OUT_OF_ORDER_SEQUENCE_NUMBER and go again), written each once, in order.
- * A batch fails for good, and the pipeline with it, on an error fatal to the producer
- * (CLUSTER_AUTHORIZATION_FAILED, INVALID_PRODUCER_EPOCH, …), after `retries`, or past
- * delivery.timeout.ms: the later batches of its partition not on the wire fail with it (NotSentError),
- * those on the wire settle on their answer (written, or OUT_OF_ORDER_SEQUENCE_NUMBER:
- * NotSentError); the pipeline takes no new batches (`failure`), the caller replaces the producer;
- * other partitions go on.
- * A batch of several records answered MESSAGE_TOO_LARGE is split (batch-split.ts, Java's
- * splitAndReenqueue), its pieces in its place and sequence range; if they cannot be encoded, it fails.
- * Without idempotence, batches carry no sequence; order holds with maxInFlight 1 (as in Java).
+ * A batch the broker refuses for good (INVALID_RECORD, INVALID_TIMESTAMP, one record too large, …)
+ * as its partition's oldest pending batch fails alone and the producer goes on, as Java's: the
+ * partition takes its next epoch and sequences from 0 (BatchSettlement.refuse). A batch fails for
+ * good, and the pipeline with it, on an error fatal to the producer (CLUSTER_AUTHORIZATION_FAILED,
+ * …), a refusal behind an unsettled batch, after `retries` or past delivery.timeout.ms: the later
+ * batches of its partition not on the wire fail with it (NotSentError), those on the wire settle on
+ * their answer; the pipeline takes no new batches (`failure`), the caller replaces the producer.
+ * A batch of several records answered MESSAGE_TOO_LARGE is split in its place (batch-split.ts).
+ * Without idempotence batches carry no sequence; order holds with maxInFlight 1 (as in Java).
  */
-import { notSent } from "./batch-failures.ts";
+import { notSent, notSentAfter } from "./batch-failures.ts";
 import { BatchSettlement } from "./batch-settlement.ts";
 import {
   type Batch,
@@ -94,7 +87,12 @@ export class ProducePipeline {
     return this.settlement.failure;
   }
 
-  /** Gets the producer id now (idempotent), so a connect reports an unreachable cluster. */
+  /** Batches refused alone so far (`append`'s `since`). */
+  get refusals(): number {
+    return this.settlement.refusals;
+  }
+
+  /** Gets the producer id unless it has one (idempotent); at connect, reports an unreachable cluster. */
   async start(): Promise<void> {
     if (!this.s.idempotent || this.producerId >= 0n) return;
     ({ producerId: this.producerId, producerEpoch: this.epoch } = await this.transport.initProducerId());
@@ -113,7 +111,9 @@ export class ProducePipeline {
   /**
    * Appends one encoded batch of `count` records; resolves with its base offset (-1 for acks=0), or
    * with each record's offset once it was split (`split`: how, see batch-split.ts). A split batch
-   * that failed may reject with a PartlyWrittenBatch (which of its records were written).
+   * that failed may reject with a PartlyWrittenBatch (which of its records were written). With
+   * keepOrderAfterRefusal, `since` is `refusals` when the caller made its send: a batch of a
+   * partition refused after that is not taken (NotSentError), as had it been appended before.
    */
   append(
     topic: string,
@@ -121,6 +121,7 @@ export class ProducePipeline {
     records: Buffer,
     count: number,
     split?: SplitRecords,
+    since?: number,
   ): Promise<number | readonly number[]> {
     if (this.failure) return Promise.reject(notSent(this.failure));
     if (this.closed) return Promise.reject(this.s.error("The producer is closed", false));
@@ -130,6 +131,8 @@ export class ProducePipeline {
       part = new PartitionBatches(topic, partition, this.s.idempotent);
       this.partitions.set(key, part);
     }
+    const refusal = this.s.keepOrderAfterRefusal && since !== undefined ? part.refusal : undefined;
+    if (refusal && refusal.at > since!) return Promise.reject(notSentAfter(part, refusal.error));
     this.pending++;
     const { promise, resolve, reject } = Promise.withResolvers<number | readonly number[]>();
     const settle = (result: BatchOutcome) => {
@@ -196,12 +199,10 @@ export class ProducePipeline {
     if (this.closed) return;
     const now = this.now();
     this.settlement.expire(this.partitions.values(), now);
-    if (this.s.idempotent && this.producerId < 0n) {
-      try {
-        ({ producerId: this.producerId, producerEpoch: this.epoch } = await this.transport.initProducerId());
-      } catch (error) {
-        return this.settlement.cannotSend(this.partitions.values(), error, now, "Could not get a producer id");
-      }
+    try {
+      await this.start();
+    } catch (error) {
+      return this.settlement.cannotSend(this.partitions.values(), error, now, "Could not get a producer id");
     }
     const wanted = new Set<string>();
     for (const part of this.partitions.values()) {

@@ -1,19 +1,20 @@
 import { describe, expect, test } from "bun:test";
-import { type ProducerRecord, writtenRecords } from "../kafka-port.ts";
+import { NotSentError, type ProducerRecord, writtenRecords } from "../kafka-port.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
 import type { OutgoingBatch, PartitionAnswer, ProduceTransport } from "./produce-transport.ts";
 import { PlatformaticProducer } from "./producer.ts";
 import { stampRecordBatch } from "./record-batch.ts";
 
-/** A broker that answers every request at once; metadata waits until the test opens `gate`. */
+/** A broker that answers every request at once; metadata (of `gated` topics, or all) waits until the test opens `gate`. */
 class GatedBroker implements ProduceTransport {
+  constructor(private readonly gated?: ReadonlySet<string>) {}
   readonly produced: [string, number, number][] = [];
   private readonly offsets = new Map<string, number>();
   readonly gate = Promise.withResolvers<void>();
   /** Partitions (`topic-partition`) answered MESSAGE_TOO_LARGE. */
   readonly rejecting = new Set<string>();
   async leaders(topics: readonly string[]): Promise<Map<string, readonly number[]>> {
-    await this.gate.promise;
+    if (!this.gated || topics.some((t) => this.gated!.has(t))) await this.gate.promise;
     return new Map(topics.map((t) => [t, [1, 1]]));
   }
   async initProducerId() {
@@ -44,8 +45,9 @@ const record = (topic: string, partition: number, value: string): ProducerRecord
   timestamp: 1,
 });
 
-function producerOn(broker: ProduceTransport) {
+function producerOn(broker: ProduceTransport, keepOrderAfterRefusal = false) {
   const pipeline = new ProducePipeline(broker, {
+    keepOrderAfterRefusal,
     idempotent: true,
     maxInFlight: 5,
     maxRequestBytes: 1_048_576,
@@ -171,4 +173,36 @@ describe("PlatformaticProducer", () => {
     expect(broker.produced).toEqual([]);
     expect((await producer.send([record("t", 1, "c")])).map((m) => m.offset)).toEqual([0]);
   });
+
+  test.each([
+    [true, "not written (NotSentError): the refused send's other records go again first", ["u", 0, 1], ["t-0"]],
+    [false, "written (Java's plain producer: for a caller that sends nothing again)", ["u", 0, 1], ["t-0", "t-0"]],
+  ])(
+    "keepOrderAfterRefusal %p: a send made before a batch of its partition was refused and admitted after it (a new topic's metadata) is %s",
+    async (keepOrder, _, written, produced) => {
+      const broker = new GatedBroker(new Set(["u"]));
+      const producer = producerOn(broker, keepOrder);
+      await producer.send([record("t", 0, "warm")]);
+      broker.rejecting.add("t-0"); // one record too large: refused alone, the producer goes on
+      const refused = producer.send([record("t", 0, "a")]).catch((e: unknown) => e);
+      const parked = producer.send([record("u", 0, "x"), record("t", 0, "b")]).catch((e: unknown) => e);
+      expect(String(await refused)).toContain("MESSAGE_TOO_LARGE");
+      broker.rejecting.delete("t-0");
+      broker.gate.resolve();
+      const outcome = await parked;
+      expect(producer.failed).toBe(false);
+      if (keepOrder) {
+        expect(outcome).toBeInstanceOf(NotSentError);
+        expect(writtenRecords(outcome)?.map((m) => (m ? [m.topic, m.partition, m.offset] : null))).toEqual([
+          ["u", 0, 0],
+          null,
+        ]);
+      } else
+        expect(outcome).toEqual([expect.objectContaining({ topic: "u" }), expect.objectContaining({ topic: "t" })]);
+      expect(broker.produced.filter(([t]) => t === "u")).toEqual([written as [string, number, number]]);
+      expect(broker.produced.filter(([t]) => t === "t").map(([t, p]) => `${t}-${p}`)).toEqual(produced);
+      // A send made after the refusal goes (the refused send's records sent again).
+      expect((await producer.send([record("t", 0, "a")])).map((m) => m.topic)).toEqual(["t"]);
+    },
+  );
 });

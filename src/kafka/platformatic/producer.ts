@@ -79,13 +79,15 @@ export class PlatformaticProducer implements KafkaProducer {
   }
 
   send(records: readonly ProducerRecord[]): Promise<ProducedMetadata[]> {
+    // A send admitted after waiting for metadata is not written ahead of a batch refused meanwhile.
+    const since = this.pipeline.refusals;
     const failed = this.failure ?? this.pipeline.failure;
     if (failed) return Promise.reject(notSent(failed));
     if (this.closing) return Promise.reject(new ConnectError("The producer is closed"));
     if (records.length === 0) return Promise.resolve([]);
     const unknown = new Set<string>();
     for (const r of records) if (this.pipeline.knownPartitionCount(r.topic) === undefined) unknown.add(r.topic);
-    if (unknown.size === 0 && this.admitting === undefined) return this.admit(records);
+    if (unknown.size === 0 && this.admitting === undefined) return this.admit(records, since);
     const admitted = (this.admitting ?? Promise.resolve()).then(async () => {
       const failed = this.failure ?? this.pipeline.failure;
       if (failed) throw notSent(failed);
@@ -96,7 +98,7 @@ export class PlatformaticProducer implements KafkaProducer {
         throw this.failure;
       }
     });
-    const result = admitted.then(() => this.admit(records));
+    const result = admitted.then(() => this.admit(records, since));
     const tail = admitted.catch(() => undefined);
     this.admitting = tail;
     void tail.then(() => {
@@ -105,7 +107,7 @@ export class PlatformaticProducer implements KafkaProducer {
     return result;
   }
 
-  private async admit(records: readonly ProducerRecord[]): Promise<ProducedMetadata[]> {
+  private async admit(records: readonly ProducerRecord[], since: number): Promise<ProducedMetadata[]> {
     const partitions = new Int32Array(records.length);
     const positions = new Int32Array(records.length);
     const groupOf = new Int32Array(records.length);
@@ -159,6 +161,7 @@ export class PlatformaticProducer implements KafkaProducer {
         batches[i]!.buffer,
         batches[i]!.count,
         batchSplitter(batches[i]!.buffer),
+        since,
       ),
     );
     const outcomes = await Promise.allSettled(sent);
