@@ -238,8 +238,9 @@ export interface ProducerOptions {
    * When the broker refuses a batch for good and the producer goes on (`failed` false), the later
    * sends' records of that partition not written yet are not written either (NotSentError), so a
    * caller that sends the refused batch's other records again gets them written ahead of those
-   * (poll order across refusals: SourceConnectorDescriptor's `keepsOrder`). Without it, later
-   * sends go on, as with Java's producer.
+   * (every source task: its sender sends them again, and a later value of a key must not land
+   * before an earlier one). Without it, later sends go on, as with Java's producer: for a caller
+   * that sends nothing again (the dead letter queue reporter).
    */
   readonly keepOrderAfterRefusal?: boolean;
 }

@@ -176,6 +176,8 @@ export class SourceTaskSender {
       if (this.producerFailed) throw new NotSentError("An earlier send failed; sent again after it");
       const producer = await this.ensureProducerAndTopics(records);
       if (!producer) throw new RetriableError("The task is stopping");
+      // A send failed while this one waited (producer, topics): it goes again after that one's records.
+      if (this.producerFailed) throw new NotSentError("An earlier send failed; sent again after it");
       return { producer, sent: producer.send(records) };
     });
     this.sending = turn.catch(() => undefined);

@@ -98,13 +98,13 @@ export async function buildTask(
     const operator = new RetryWithToleranceOperator(tolerance, reporters, deps.clock, id, metrics, stopSignal);
     const groups = deps.config["topic.creation.enable"] ? topicCreationGroups(connectorConfig) : undefined;
     const producerProps = clientProperties(deps.config, "producer", connectorConfig);
-    const keepOrder = descriptor.keepsOrder?.(taskConfig) ?? false;
     return new WorkerSourceTask({
       ...common,
       task: descriptor.createTask(),
       operator,
-      producer: () => deps.kafka.producer(producerProps, { keepOrderAfterRefusal: keepOrder }),
-      keepOrder,
+      // The sender sends a refused request's other records again: they must land before later sends'.
+      producer: () => deps.kafka.producer(producerProps, { keepOrderAfterRefusal: true }),
+      keepOrder: descriptor.keepsOrder?.(taskConfig) ?? false,
       maxRequestBytes: Number(producerProps["max.request.size"] ?? 1_048_576),
       maxInFlightBatches: Math.max(1, Number(producerProps["max.in.flight.requests.per.connection"] ?? 5) || 5),
       maxInFlightBytes: Math.max(1, Number(producerProps["buffer.memory"] ?? 33_554_432) || 33_554_432),

@@ -830,12 +830,17 @@ describe("WorkerSourceTask with a pipelining producer (issue 7 point 2)", () => 
         const inner = await kafka.producer();
         if (producers++ > 0) return inner;
         let calls = 0;
+        const secondCall = Promise.withResolvers<void>();
         return {
           maxInFlight: 5,
           close: () => inner.close(),
           async send() {
             firstCalls++;
-            if (calls++ === 0) throw new RetriableError("NOT_ENOUGH_REPLICAS");
+            if (calls++ === 1) secondCall.resolve();
+            if (calls === 1) {
+              await secondCall.promise; // the first fails once the next request is on the wire too
+              throw new RetriableError("NOT_ENOUGH_REPLICAS");
+            }
             throw new NotSentError("Not sent: an earlier batch of t-0 failed");
           },
         };
