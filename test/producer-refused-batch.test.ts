@@ -102,6 +102,47 @@ describe("a batch the broker refuses for good (platformatic client, idempotent)"
     expect((await gw.rest.get("/connectors/compacted/status")).body.tasks[0]?.state).toBe("RUNNING");
   }, 120_000);
 
+  test("one request of many records with one key, several produce requests on the wire when one is refused: the key's values land in request order (the latest last), each once", async () => {
+    const kafka = await kafkaBroker();
+    const topic = await compactedTopic();
+    await using dir = await tempDir("refused-batch-order-");
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: {
+        "bootstrap.servers": kafka.bootstrap,
+        "data.dir": dir.file("data"),
+        "ingest.listeners": "http://127.0.0.1:0",
+        // Small produce requests: one REST Proxy request goes out as many, pipelined (5 in flight).
+        "producer.max.request.size": "1024",
+      },
+    });
+    const url = await ingestUrlOf(gw);
+    const config = { "connector.class": "HttpIngestSource", "ingest.path": "/ingest/ordered", "kafka.topic": topic };
+    expect((await gw.rest.post("/connectors", { name: "ordered", config })).status).toBe(201);
+    const records = Array.from({ length: 300 }, (_, n) =>
+      n % 37 === 5 ? { value: { n } } : { key: "same", value: { n } },
+    );
+    const send = (body: unknown) =>
+      fetch(`${url}/topics/${topic}`, {
+        method: "POST",
+        headers: { "Content-Type": "application/vnd.kafka.json.v2+json" },
+        body: JSON.stringify(body),
+      });
+    const first = { records: [{ key: "same", value: { n: -1 } }] };
+    await waitFor(async () => (await send(first)).status === 200, { what: "the route" });
+    const answer = await send({ records });
+    expect(answer.status).toBe(200);
+    const offsets = ((await answer.json()) as { offsets: { error_code: number | null }[] }).offsets;
+    const keyless = records.flatMap((r, i) => ("key" in r ? [] : [i]));
+    expect(offsets.flatMap((o, i) => (o.error_code === null ? [] : [i]))).toEqual(keyless);
+    // Not sorted: the log order itself (a later send landing first would make a stale value the key's latest).
+    const values = (await readAll(topic)).map((r) => JSON.parse(r.value!.toString()).n as number);
+    const keyed = records.flatMap((r) => ("key" in r ? [r.value.n] : []));
+    expect(values).toEqual([-1, ...keyed]);
+    expect(await activeProducers(kafka.bootstrap, topic)).toHaveLength(1);
+    expect((await gw.rest.get("/connectors/ordered/status")).body.tasks[0]?.state).toBe("RUNNING");
+  }, 120_000);
+
   test("spool mode (keeps order): the keyless records are quarantined, the keyed ones written once in spool order, by one producer id", async () => {
     const kafka = await kafkaBroker();
     const topic = await compactedTopic();
