@@ -115,12 +115,12 @@ export class BatchSettlement {
    * (`epoch`, the producer's, plus the partition's bumps) cannot go higher, the later batches fail
    * with it and so does the pipeline (the caller takes a new producer id, as Java then does). So
    * they do when `b` is not its partition's oldest pending batch: one ahead of it (a timeout, a lost
-   * answer, NOT_ENOUGH_REPLICAS_AFTER_APPEND) may be in the log already, and the next epoch from
-   * sequence 0 would write it again; its own sequence, kept on the failed pipeline, is a duplicate.
+   * answer, NOT_ENOUGH_REPLICAS_AFTER_APPEND) may be in the log already; sent again at the next
+   * epoch from sequence 0 it would be written twice, sent again with its own sequence (the failed
+   * pipeline's way) it is DUPLICATE_SEQUENCE_NUMBER: written once.
    */
   refuse(b: Batch, code: number, message: string | null | undefined, epoch: number): void {
-    const idempotent = this.s.idempotent;
-    if (idempotent && (epoch + b.part.epochBump >= MAX_PRODUCER_EPOCH || b.part.queue[0] !== b)) {
+    if (this.s.idempotent && (epoch + b.part.epochBump >= MAX_PRODUCER_EPOCH || b.part.queue[0] !== b)) {
       this.reject(b, code, message);
       return;
     }
