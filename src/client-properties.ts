@@ -1,8 +1,8 @@
 /**
  * clientProperties: the Kafka client settings of one client type (producer, consumer, admin), as
- * Connect derives them from the worker config: its top-level client keys, then the `<type>.`
- * overrides, then the connector's `<type>.override.` keys when the override policy allows.
- * Used by the Worker, the task builder and main.
+ * Connect derives them from the worker config: a task client's default `client.id`, the worker's
+ * top-level client keys, then the `<type>.` overrides, then the connector's `<type>.override.` keys
+ * when the override policy allows. Used by the Worker, the task builder and main.
  */
 import { IGNORED_KEYS, type WorkerConfig, workerConfigDef } from "./worker-config.ts";
 
@@ -20,17 +20,24 @@ const CLIENT_PREFIXES = [
 ];
 
 /**
- * Client properties for one client type: the worker's top-level client settings, then the
- * `<type>.` overrides, then the connector's `<type>.override.` keys.
+ * Client properties for one client type: `defaultClientId` (a task client's `client.id`, as
+ * Connect's Worker names them), the worker's top-level client settings, then the `<type>.`
+ * overrides, then the connector's `<type>.override.` keys. As in Connect, a top-level `client.id`
+ * replaces the default of an admin client only (Connect gives producers and consumers no
+ * top-level keys); `producer.client.id`, `consumer.client.id`, `admin.client.id` and the
+ * connector's `*.override.client.id` replace it for their type.
  */
 export function clientProperties(
   worker: WorkerConfig,
   type: "producer" | "consumer" | "admin",
   connectorOverrides: Readonly<Record<string, string>> = {},
+  defaultClientId?: string,
 ): Record<string, string> {
   const props: Record<string, string> = { "bootstrap.servers": worker["bootstrap.servers"].join(",") };
+  if (defaultClientId !== undefined) props["client.id"] = defaultClientId;
   for (const [k, v] of Object.entries(worker.originals)) {
     if (WORKER_ONLY.has(k) || IGNORED_KEYS.includes(k) || CLIENT_PREFIXES.some((p) => k.startsWith(p))) continue;
+    if (k === "client.id" && defaultClientId !== undefined && type !== "admin") continue;
     props[k] = v;
   }
   const prefix = `${type}.`;

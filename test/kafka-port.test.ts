@@ -480,6 +480,38 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
     await consumer.close();
   }, 60_000);
 
+  test("fencePredecessors: a member with the same client.id is removed before joining only when asked (a shared id is never fenced on)", async () => {
+    const topic = uniqueTopic("fence");
+    const groupId = `group-${topic}`;
+    await admin.createTopic({ topic, partitions: 1, replicationFactor: 1 });
+    const properties = { ...fast(), "client.id": "connector-consumer-fence-0" };
+    const a = await port.consumer({ groupId, topics: [topic], properties });
+    await a.start(handlers({}));
+    await waitFor(() => a.assignment().length === 1, { what: "A assigned" });
+    const groupAdmin = new Admin({ clientId: "test-admin", bootstrapBrokers: [info.bootstrap] });
+    const members = async () => [
+      ...((await groupAdmin.describeGroups({ groups: [groupId] })).get(groupId)?.members.keys() ?? []),
+    ];
+    try {
+      const [memberA] = await members();
+      // Not asked to: B joins beside A, which keeps its membership.
+      const b = await port.consumer({ groupId, topics: [topic], properties, fencePredecessors: false });
+      await b.start(handlers({}));
+      await waitFor(async () => (await members()).length === 2, { what: "A and B both members" });
+      expect(await members()).toContain(memberA!);
+      await b.close();
+      await waitFor(async () => (await members()).length === 1, { what: "B gone" });
+      // Asked to: C removes A (as it would its dead predecessor) before it joins; A comes back as a new member.
+      const c = await port.consumer({ groupId, topics: [topic], properties, fencePredecessors: true });
+      await c.start(handlers({}));
+      await waitFor(async () => !(await members()).includes(memberA!), { what: "A removed", timeoutMs: 30_000 });
+      await c.close();
+    } finally {
+      await groupAdmin.close();
+      await a.close();
+    }
+  }, 60_000);
+
   test("a topics.regex subscription picks up matching topics created later (at the next metadata.max.age.ms), from none at start", async () => {
     const prefix = uniqueTopic("regex-later");
     const consumer = await port.consumer({

@@ -191,6 +191,14 @@ export interface ConsumerOptions {
   readonly groupId: string;
   readonly topics: readonly string[] | RegExp;
   readonly properties: ClientProperties;
+  /**
+   * Before joining, remove the group's members that carry this consumer's `client.id`: its own
+   * earlier incarnations, killed without leaving, which would otherwise hold their partitions for
+   * `session.timeout.ms`. Only for a client id no other live member uses (a sink task's default
+   * `connector-consumer-<connector>-<task>`); never for static members (`group.instance.id`),
+   * which the broker replaces at join. Default false.
+   */
+  readonly fencePredecessors?: boolean;
 }
 
 export interface KafkaConsumer {

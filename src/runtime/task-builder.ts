@@ -2,12 +2,12 @@
  * The Worker's task builder (Connect's Worker.TaskBuilder): a WorkerSourceTask or WorkerSinkTask
  * from a task's configs, with its converters (the connector's own, else those its config implies,
  * else the worker's, with a source plugin's converter defaults), transformation chain, error reporters and
- * RetryWithToleranceOperator, and the Kafka client properties of its producer or consumer. Called
+ * RetryWithToleranceOperator, and the Kafka client properties of its producer or consumer (with
+ * Connect's default client ids, task-clients.ts). Called
  * by Worker.startTask (worker.ts), which owns and starts what it builds.
  */
 import type { Config } from "../api/connector.ts";
 import type { Converter, HeaderConverter } from "../api/converter.ts";
-import { clientProperties } from "../client-properties.ts";
 import { ConfigError } from "../errors.ts";
 import { checkProducerProperties } from "../kafka/client-config.ts";
 import type { ConnectorDescriptor, ImpliedConverters } from "../plugin/descriptor.ts";
@@ -21,6 +21,7 @@ import type { RecordConverters } from "./record-conversion.ts";
 import { resolveConnector } from "./resolve-connector.ts";
 import { sinkConnectorConfig } from "./sink-connector-config.ts";
 import { sourceConnectorConfig } from "./source-connector-config.ts";
+import { taskClientProperties } from "./task-clients.ts";
 import { TaskMetrics } from "./task-metrics.ts";
 import { topicCreationGroups, topicCreator } from "./topic-creation.ts";
 import { TransformationChain } from "./transformation-chain.ts";
@@ -63,6 +64,7 @@ export async function buildTask(
       : "org.apache.kafka.connect.runtime.WorkerSourceTask",
   );
   const metrics = new TaskMetrics();
+  const clients = taskClientProperties(deps.config, id, connectorConfig);
   const reporters: ErrorReporter[] = [];
   if (framework["errors.log.enable"]) {
     reporters.push(
@@ -97,13 +99,14 @@ export async function buildTask(
   if (descriptor.type === "source") {
     const operator = new RetryWithToleranceOperator(tolerance, reporters, deps.clock, id, metrics, stopSignal);
     const groups = deps.config["topic.creation.enable"] ? topicCreationGroups(connectorConfig) : undefined;
-    const producerProps = clientProperties(deps.config, "producer", connectorConfig);
+    const producerProps = clients.producer;
     return new WorkerSourceTask({
       ...common,
       task: descriptor.createTask(),
       operator,
       // The sender sends a refused request's other records again: they must land before later sends'.
       producer: () => deps.kafka.producer(producerProps, { keepOrderAfterRefusal: true }),
+      checkProducer: () => checkProducerProperties(producerProps),
       keepOrder: descriptor.keepsOrder?.(taskConfig) ?? false,
       maxRequestBytes: Number(producerProps["max.request.size"] ?? 1_048_576),
       maxInFlightBatches: Math.max(1, Number(producerProps["max.in.flight.requests.per.connection"] ?? 5) || 5),
@@ -111,10 +114,7 @@ export async function buildTask(
       offsets: deps.offsets,
       ...(groups
         ? {
-            topicCreator: topicCreator(
-              () => deps.kafka.admin(clientProperties(deps.config, "admin", connectorConfig)),
-              groups,
-            ),
+            topicCreator: topicCreator(() => deps.kafka.admin(clients.admin), groups),
           }
         : {}),
     });
@@ -122,7 +122,7 @@ export async function buildTask(
   const sinkFramework = framework as ReturnType<typeof sinkConnectorConfig.parse>;
   const dlqTopic = sinkFramework["errors.deadletterqueue.topic.name"].trim();
   if (dlqTopic !== "") {
-    const dlqProducerProps = clientProperties(deps.config, "producer", connectorConfig);
+    const dlqProducerProps = clients.dlqProducer;
     reporters.push(
       new DeadLetterQueueReporter(
         {
@@ -130,7 +130,7 @@ export async function buildTask(
           replicationFactor: sinkFramework["errors.deadletterqueue.topic.replication.factor"],
           contextHeaders: sinkFramework["errors.deadletterqueue.context.headers.enable"],
         },
-        () => deps.kafka.admin(clientProperties(deps.config, "admin", connectorConfig)),
+        () => deps.kafka.admin(clients.dlqAdmin),
         {
           check: () => checkProducerProperties(dlqProducerProps),
           create: () => deps.kafka.producer(dlqProducerProps),
@@ -143,22 +143,18 @@ export async function buildTask(
   const operator = new RetryWithToleranceOperator(tolerance, reporters, deps.clock, id, metrics, stopSignal);
   const regex = sinkFramework["topics.regex"].trim();
   const topics = regex !== "" ? topicPattern(regex) : splitList(taskConfig.topics ?? connectorConfig.topics);
-  // Connect's consumer client id; it also lets a restarted task fence its own dead predecessor.
-  const consumerProps = {
-    "auto.offset.reset": "earliest",
-    ...clientProperties(deps.config, "consumer", connectorConfig),
-    "client.id": `connector-consumer-${id.connector}-${id.task}`,
-  };
+  const consumerProps = clients.consumer;
   return new WorkerSinkTask({
     ...common,
     task: descriptor.createTask(),
     operator,
-    maxPutRecords: Math.max(1, Number((consumerProps as Record<string, string>)["max.poll.records"] ?? 500) || 500),
+    maxPutRecords: Math.max(1, Number(consumerProps["max.poll.records"] ?? 500) || 500),
     consumer: () =>
       deps.kafka.consumer({
         groupId: sinkGroupId(id.connector, connectorConfig),
         topics,
         properties: consumerProps,
+        fencePredecessors: clients.consumerFencesPredecessors,
       }),
   });
 }

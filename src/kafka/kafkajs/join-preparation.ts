@@ -54,14 +54,15 @@ export async function awaitTopics(
 }
 
 /**
- * Removes members of the group that carry this consumer's client id: earlier incarnations of the
- * same task that died without leaving (kill -9). Otherwise the new member waits for their session
- * to expire (45 s) before it gets partitions. kafkajs cannot use static membership (KIP-345),
- * which would solve this in the protocol; client ids are per worker, connector and task.
+ * Removes members of the group that carry this consumer's client id when asked to
+ * (`fencePredecessors`): earlier incarnations of the same task that died without leaving
+ * (kill -9). Otherwise the new member waits for their session to expire (45 s) before it gets
+ * partitions. kafkajs cannot use static membership (KIP-345), which would solve this in the
+ * protocol.
  */
 export async function fenceZombies(kafka: Kafka, options: ConsumerOptions): Promise<void> {
-  const clientId = options.properties["client.id"];
-  if (!clientId) return;
+  const clientId = options.properties["client.id"]?.trim();
+  if (!options.fencePredecessors || !clientId) return;
   const admin = kafka.admin();
   await admin.connect();
   try {

@@ -17,9 +17,9 @@
  * another member may own by then): it fails, and the revoked partitions count as lost.
  *
  * Before joining, like the kafkajs adapter: it waits until listed topics exist with leaders (the
- * group leader assigns from the metadata it holds at join time), and removes its own dead
- * predecessor from the group (members with this consumer's client id, left by a kill -9), unless
- * the member is static. A `topics.regex` subscription is matched against the cluster's topics at
+ * group leader assigns from the metadata it holds at join time), and, when `fencePredecessors`
+ * says its client id is its own, removes its dead predecessor from the group (members with that
+ * client id, left by a kill -9), unless the member is static. A `topics.regex` subscription is matched against the cluster's topics at
  * start and again every `metadata.max.age.ms` (as Java's consumer does at each metadata refresh); a
  * change rejoins the group with the new topic list. Those steps are in group-entry.ts.
  *
@@ -130,8 +130,9 @@ export class PlatformaticConsumer implements KafkaConsumer {
       const subscribed = topics instanceof RegExp ? await matchingTopics(this.connection, topics) : [...topics];
       if (!(topics instanceof RegExp)) await awaitTopics(consumer, subscribed, s.allowAutoTopicCreation);
       if (cancelled()) throw closedMeanwhile();
-      const memberClientId = this.options.properties["client.id"];
-      if (!s.groupInstanceId && memberClientId) await fenceZombies(this.connection, groupId, memberClientId);
+      const ownClientId = this.options.properties["client.id"]?.trim();
+      if (this.options.fencePredecessors && ownClientId && !s.groupInstanceId)
+        await fenceZombies(this.connection, groupId, ownClientId);
       if (cancelled()) throw closedMeanwhile();
       for (const t of subscribed) consumer.topics.track(t);
       await this.join(consumer);

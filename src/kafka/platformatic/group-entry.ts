@@ -27,7 +27,8 @@ export function matchingTopics(connection: ConnectionSettings, pattern: RegExp):
 /**
  * Removes members of the group that carry `clientId`: earlier incarnations of the same task that
  * died without leaving (kill -9). Otherwise the new member waits for their session to expire (45 s)
- * before it gets partitions. Client ids are per worker, connector and task.
+ * before it gets partitions. Only for a client id no other live member uses (ConsumerOptions'
+ * `fencePredecessors`).
  */
 export function fenceZombies(connection: ConnectionSettings, groupId: string, clientId: string): Promise<void> {
   return withAdmin(connection, async (admin) => {

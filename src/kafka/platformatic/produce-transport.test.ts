@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { createServer, type Socket } from "node:net";
 import { type Connection, Connection as LibraryConnection, type Producer } from "@platformatic/kafka";
+import { recordingBroker } from "../../../test/support/recording-broker.ts";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { ConnectError, isRetriable } from "../../errors.ts";
 import {
@@ -59,6 +60,32 @@ describe("PlatformaticTransport.close", () => {
     // The broker side sees the connection end once it reads what had arrived.
     broker.sockets[0]!.resume();
     await waitFor(() => broker.closed.size === 1);
+  });
+});
+
+describe("PlatformaticTransport's produce requests", () => {
+  test("carry the producer's client.id (its own connections, not the library client's)", async () => {
+    await using broker = await recordingBroker({ hangUp: false });
+    const client = {
+      metadata: async () => ({
+        brokers: new Map([[1, { host: "127.0.0.1", port: broker.port }]]),
+        topics: new Map([["t", { partitionsCount: 1, partitions: [{ leader: 1 }] }]]),
+      }),
+    } as unknown as Producer<Buffer, Buffer, Buffer, Buffer>;
+    const transport = new PlatformaticTransport(
+      client,
+      "connector-producer-orders-0",
+      { connectTimeout: 5_000, requestTimeout: 5_000, maxInflights: 5 },
+      0,
+      5_000,
+    );
+    await transport.leaders(["t"], true);
+    expect(await transport.produce(1, [{ topic: "t", partition: 0, records: Buffer.alloc(61) }])).toBeNull();
+    const PRODUCE = 0;
+    const produce = await waitFor(() => broker.requests.find((r) => r.apiKey === PRODUCE));
+    expect(produce.clientId).toBe("connector-producer-orders-0");
+    expect(broker.requests.every((r) => r.clientId === "connector-producer-orders-0")).toBe(true);
+    await transport.close(50);
   });
 });
 

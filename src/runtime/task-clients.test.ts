@@ -1,0 +1,120 @@
+import { describe, expect, test } from "bun:test";
+import { loadWorkerConfig } from "../worker-config.ts";
+import { taskClientProperties } from "./task-clients.ts";
+
+const id = { connector: "orders", task: 2 };
+const worker = (extra: Record<string, string> = {}) => loadWorkerConfig({ "bootstrap.servers": "k:9092", ...extra });
+const clientIds = (props: ReturnType<typeof taskClientProperties>) => ({
+  producer: props.producer["client.id"],
+  admin: props.admin["client.id"],
+  consumer: props.consumer["client.id"],
+  dlqProducer: props.dlqProducer["client.id"],
+  dlqAdmin: props.dlqAdmin["client.id"],
+});
+
+describe("taskClientProperties", () => {
+  test("each client starts from Connect's default client id", () => {
+    expect(clientIds(taskClientProperties(worker(), id, {}))).toEqual({
+      producer: "connector-producer-orders-2",
+      admin: "connector-adminclient-orders-2",
+      consumer: "connector-consumer-orders-2",
+      dlqProducer: "connector-dlq-producer-orders-2",
+      dlqAdmin: "connector-dlq-adminclient-",
+    });
+  });
+
+  describe("the worker's and the connector's keys replace the default, in Connect's order", () => {
+    test.each([
+      [
+        "worker producer.client.id: both producers",
+        { "producer.client.id": "w-p" },
+        {},
+        {
+          producer: "w-p",
+          admin: "connector-adminclient-orders-2",
+          consumer: "connector-consumer-orders-2",
+          dlqProducer: "w-p",
+          dlqAdmin: "connector-dlq-adminclient-",
+        },
+      ],
+      [
+        "worker consumer.client.id and admin.client.id",
+        { "consumer.client.id": "w-c", "admin.client.id": "w-a" },
+        {},
+        {
+          producer: "connector-producer-orders-2",
+          admin: "w-a",
+          consumer: "w-c",
+          dlqProducer: "connector-dlq-producer-orders-2",
+          dlqAdmin: "w-a",
+        },
+      ],
+      [
+        "the connector's *.override.client.id wins over the worker's",
+        { "producer.client.id": "w-p", "consumer.client.id": "w-c", "admin.client.id": "w-a" },
+        {
+          "producer.override.client.id": "c-p",
+          "consumer.override.client.id": "c-c",
+          "admin.override.client.id": "c-a",
+        },
+        { producer: "c-p", admin: "c-a", consumer: "c-c", dlqProducer: "c-p", dlqAdmin: "c-a" },
+      ],
+      [
+        "policy None: the connector's overrides are ignored",
+        { "connector.client.config.override.policy": "None", "consumer.client.id": "w-c" },
+        { "producer.override.client.id": "c-p", "consumer.override.client.id": "c-c" },
+        {
+          producer: "connector-producer-orders-2",
+          admin: "connector-adminclient-orders-2",
+          consumer: "w-c",
+          dlqProducer: "connector-dlq-producer-orders-2",
+          dlqAdmin: "connector-dlq-adminclient-",
+        },
+      ],
+      [
+        "a top-level client.id: admin clients only (Connect gives producers and consumers no top-level keys)",
+        { "client.id": "top" },
+        {},
+        {
+          producer: "connector-producer-orders-2",
+          admin: "top",
+          consumer: "connector-consumer-orders-2",
+          dlqProducer: "connector-dlq-producer-orders-2",
+          dlqAdmin: "top",
+        },
+      ],
+    ])("%s", (_name, workerKeys, connectorKeys, expected) => {
+      expect(clientIds(taskClientProperties(worker(workerKeys), id, connectorKeys))).toEqual(expected);
+    });
+  });
+
+  test("other client keys keep their precedence around the id (connector over worker over defaults)", () => {
+    const props = taskClientProperties(worker({ "consumer.auto.offset.reset": "latest", "producer.acks": "1" }), id, {
+      "producer.override.acks": "0",
+    });
+    expect(props.consumer["auto.offset.reset"]).toBe("latest");
+    expect(props.producer.acks).toBe("0");
+    expect(taskClientProperties(worker(), id, {}).consumer["auto.offset.reset"]).toBe("earliest");
+  });
+
+  describe("consumerFencesPredecessors", () => {
+    test.each([
+      ["the default id (unique to the task)", {}, {}, true],
+      ["the worker's consumer.client.id (shared by every sink task)", { "consumer.client.id": "shared" }, {}, false],
+      [
+        "the connector's consumer.override.client.id (shared by its tasks)",
+        {},
+        { "consumer.override.client.id": "x" },
+        false,
+      ],
+      [
+        "a configured id equal to the default",
+        {},
+        { "consumer.override.client.id": "connector-consumer-orders-2" },
+        true,
+      ],
+    ])("%s: %p", (_name, workerKeys, connectorKeys, fences) => {
+      expect(taskClientProperties(worker(workerKeys), id, connectorKeys).consumerFencesPredecessors).toBe(fences);
+    });
+  });
+});

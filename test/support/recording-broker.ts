@@ -1,0 +1,45 @@
+/**
+ * A "broker" on loopback that records the header of every Kafka request it receives (API key and
+ * the client id, request header v1/v2: size, api_key, api_version, correlation_id, client_id) and
+ * answers none: with `hangUp` it closes each connection after its first request, so a client
+ * fails fast. Tests use it to prove what a client puts on the wire.
+ */
+import { createServer, type Socket } from "node:net";
+
+export interface RecordedRequest {
+  readonly apiKey: number;
+  readonly clientId: string | null;
+}
+
+export async function recordingBroker(options: { hangUp: boolean }) {
+  const requests: RecordedRequest[] = [];
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("error", () => {});
+    socket.on("close", () => sockets.delete(socket));
+    let pending = Buffer.alloc(0);
+    socket.on("data", (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      while (pending.length >= 4 && pending.length >= 4 + pending.readInt32BE(0)) {
+        const frame = pending.subarray(4, 4 + pending.readInt32BE(0));
+        pending = pending.subarray(4 + frame.length);
+        const length = frame.readInt16BE(8);
+        requests.push({
+          apiKey: frame.readInt16BE(0),
+          clientId: length < 0 ? null : frame.subarray(10, 10 + length).toString("utf8"),
+        });
+        if (options.hangUp) socket.destroy();
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    requests,
+    [Symbol.asyncDispose]: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
