@@ -23,8 +23,9 @@ const CLIENT_PREFIXES = [
  * Client properties for one client type: `defaultClientId` (a task client's `client.id`, as
  * Connect's Worker names them), the worker's top-level client settings, then the `<type>.`
  * overrides, then the connector's `<type>.override.` keys. As in Connect, a top-level `client.id`
- * replaces the default of an admin client only (Connect gives producers and consumers no
- * top-level keys); `producer.client.id`, `consumer.client.id`, `admin.client.id` and the
+ * replaces the default of an admin client only: Connect gives producers and consumers no
+ * top-level keys, this gateway passes them every top-level key except `client.id` (a deliberate
+ * superset, see README); `producer.client.id`, `consumer.client.id`, `admin.client.id` and the
  * connector's `*.override.client.id` replace it for their type.
  */
 export function clientProperties(

@@ -72,7 +72,7 @@ describe("a task's Kafka clients on the broker", () => {
     // Nothing to read: the task never polls a record, so only the check at start can fail it.
     const file = dir.file("bad-producer.txt");
     writeFileSync(file, "");
-    await gw.rest.post("/connectors", {
+    const created = await gw.rest.post("/connectors", {
       name: "bad-producer",
       config: {
         "connector.class": "FileStreamSource",
@@ -81,6 +81,7 @@ describe("a task's Kafka clients on the broker", () => {
         "producer.override.acks": "banana",
       },
     });
+    expect(created.status).toBe(201);
     const status = await waitFor(async () => {
       const s = (await gw.rest.get("/connectors/bad-producer/status")).body;
       return s.tasks?.[0]?.state === "FAILED" ? s : undefined;

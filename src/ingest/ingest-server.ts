@@ -125,7 +125,7 @@ export class IngestServer {
       },
       {
         name: "ingest_tls_connections_closed_total",
-        help: "Connections the https ingest listeners refused (max_connections_per_ip) or closed at a deadline (accepted: handshake, idle, headers, body, write: answers not read).",
+        help: "Connections the https ingest listeners refused (max_connections_per_ip), closed at a deadline (accepted: handshake, idle, headers, body, write: answers not read) or ended for too many pipelined requests waiting (pipeline).",
         type: "counter",
         samples: samples((s) => s.connectionsClosed),
       },

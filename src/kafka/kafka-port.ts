@@ -194,8 +194,10 @@ export interface ConsumerOptions {
   /**
    * Before joining, remove the group's members that carry this consumer's `client.id`: its own
    * earlier incarnations, killed without leaving, which would otherwise hold their partitions for
-   * `session.timeout.ms`. Only for a client id no other live member uses (a sink task's default
-   * `connector-consumer-<connector>-<task>`); never for static members (`group.instance.id`),
+   * `session.timeout.ms`. Only for a client id no other live member of this gateway uses (a sink
+   * task's default `connector-consumer-<connector>-<task>`, when no `client.id` is configured);
+   * another gateway on the same cluster with a sink connector of the same name carries the same
+   * ids, and a member of it would be removed too. Never for static members (`group.instance.id`),
    * which the broker replaces at join. Default false.
    */
   readonly fencePredecessors?: boolean;

@@ -16,12 +16,6 @@ import type { WorkerTaskOptions } from "./worker-task.ts";
 export interface WorkerSourceTaskOptions extends WorkerTaskOptions {
   readonly task: SourceTask;
   readonly producer: () => Promise<KafkaProducer>;
-  /**
-   * Checks the producer's configuration as Java's KafkaProducer constructor does, throwing its
-   * ConfigError; called before the SourceTask starts (Connect builds the producer with the task,
-   * the producer here connects on the first send).
-   */
-  readonly checkProducer?: () => void;
   readonly offsets: OffsetStore;
   /** The producer's max.request.size: no single send is larger. */
   readonly maxRequestBytes: number;
@@ -60,16 +54,12 @@ export function sourceTaskSender(
   });
 }
 
-/**
- * Connect's WorkerSourceTask.initializeAndStart: the SourceTask gets its context, then starts. An
- * invalid producer configuration fails the task first, before the SourceTask is started.
- */
+/** Connect's WorkerSourceTask.initializeAndStart: the SourceTask gets its context, then starts. */
 export async function initializeAndStartSourceTask(
   o: WorkerSourceTaskOptions,
   log: Logger,
   clock: Clock,
 ): Promise<void> {
-  o.checkProducer?.();
   const reader: OffsetStorageReader = {
     offset: async (partition) => o.offsets.get(o.id.connector, partition),
   };

@@ -100,13 +100,16 @@ export async function buildTask(
     const operator = new RetryWithToleranceOperator(tolerance, reporters, deps.clock, id, metrics, stopSignal);
     const groups = deps.config["topic.creation.enable"] ? topicCreationGroups(connectorConfig) : undefined;
     const producerProps = clients.producer;
+    // Connect constructs the producer in buildWorkerTask, so an invalid configuration fails the task
+    // whatever its target state (Worker.startTask: "Failed to start task"); here the producer
+    // connects on its first send, so only its configuration is checked now.
+    checkProducerProperties(producerProps);
     return new WorkerSourceTask({
       ...common,
       task: descriptor.createTask(),
       operator,
       // The sender sends a refused request's other records again: they must land before later sends'.
       producer: () => deps.kafka.producer(producerProps, { keepOrderAfterRefusal: true }),
-      checkProducer: () => checkProducerProperties(producerProps),
       keepOrder: descriptor.keepsOrder?.(taskConfig) ?? false,
       maxRequestBytes: Number(producerProps["max.request.size"] ?? 1_048_576),
       maxInFlightBatches: Math.max(1, Number(producerProps["max.in.flight.requests.per.connection"] ?? 5) || 5),

@@ -108,11 +108,19 @@ describe("taskClientProperties", () => {
         false,
       ],
       [
-        "a configured id equal to the default",
+        "a configured id equal to the default (tasks.max > 1 gives every task that id)",
         {},
         { "consumer.override.client.id": "connector-consumer-orders-2" },
-        true,
+        false,
       ],
+      [
+        "the worker's consumer.client.id equal to the default",
+        { "consumer.client.id": "connector-consumer-orders-2" },
+        {},
+        false,
+      ],
+      ["an empty configured id", {}, { "consumer.override.client.id": "" }, false],
+      ["a top-level client.id (admin clients only)", { "client.id": "top" }, {}, true],
     ])("%s: %p", (_name, workerKeys, connectorKeys, fences) => {
       expect(taskClientProperties(worker(workerKeys), id, connectorKeys).consumerFencesPredecessors).toBe(fences);
     });

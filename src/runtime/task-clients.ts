@@ -28,6 +28,9 @@ export function taskClientIds(id: ConnectorTaskId) {
   };
 }
 
+/** A `client.id` default no real configuration holds: it tells a configured id from none. */
+const UNCONFIGURED = "\u0000unconfigured\u0000";
+
 export interface TaskClientProperties {
   /** A source task's producer. */
   readonly producer: Record<string, string>;
@@ -39,9 +42,12 @@ export interface TaskClientProperties {
   readonly dlqProducer: Record<string, string>;
   readonly dlqAdmin: Record<string, string>;
   /**
-   * The consumer kept the task's own default client id, which no other live member of the group
-   * carries: a member with it is this task's dead predecessor, safe to remove before joining. A
-   * configured `client.id` may be shared by several tasks, so it is never fenced on.
+   * No `client.id` was configured for the consumer (worker `consumer.client.id`, connector
+   * `consumer.override.client.id`), so it carries the task's own default id: within this gateway a
+   * group member with it is this task's dead predecessor, removed before joining. A configured id
+   * may be shared by several tasks (even one equal to a task's default), so it is never fenced on.
+   * Another gateway on the same cluster with a sink connector of the same name carries the same
+   * default ids: such gateways must set distinct client ids, which turns fencing off (README).
    */
   readonly consumerFencesPredecessors: boolean;
 }
@@ -52,9 +58,13 @@ export function taskClientProperties(
   connector: Config,
 ): TaskClientProperties {
   const ids = taskClientIds(id);
+  // Whether an id was configured, not which: a configured id equal to the default is shared too.
+  const resolved = clientProperties(worker, "consumer", connector, UNCONFIGURED);
+  const configured = resolved["client.id"] !== UNCONFIGURED;
   const consumer: Record<string, string> = {
     "auto.offset.reset": "earliest",
-    ...clientProperties(worker, "consumer", connector, ids.consumer),
+    ...resolved,
+    ...(configured ? {} : { "client.id": ids.consumer }),
   };
   return {
     producer: clientProperties(worker, "producer", connector, ids.producer),
@@ -62,6 +72,6 @@ export function taskClientProperties(
     consumer,
     dlqProducer: clientProperties(worker, "producer", connector, ids.dlqProducer),
     dlqAdmin: clientProperties(worker, "admin", connector, ids.dlqAdmin),
-    consumerFencesPredecessors: consumer["client.id"] === ids.consumer,
+    consumerFencesPredecessors: !configured,
   };
 }

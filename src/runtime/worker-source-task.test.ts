@@ -3,8 +3,7 @@ import { waitFor } from "../../test/support/wait-for.ts";
 import type { RecordMetadata, SourceTask, SourceTaskContext } from "../api/connector.ts";
 import { Schemas } from "../api/data/schema.ts";
 import { type SourceRecord, sourceRecord } from "../api/record.ts";
-import { ConfigError, ConnectError, RetriableError } from "../errors.ts";
-import { checkProducerProperties } from "../kafka/client-config.ts";
+import { ConnectError, RetriableError } from "../errors.ts";
 import { type KafkaProducer, NotSentError, type ProducerRecord, withKafkaError } from "../kafka/kafka-port.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
 import { ProducePipeline } from "../kafka/platformatic/produce-pipeline.ts";
@@ -72,8 +71,6 @@ function setup(
     log?: Logger;
     topicCreator?: { ensure(topic: string): Promise<void>; close(): Promise<void> };
     producer?: (kafka: MemoryKafka) => Promise<KafkaProducer>;
-    /** The producer's client properties, checked at start. */
-    producerProperties?: Readonly<Record<string, string>>;
   } = {},
 ) {
   const kafka = new MemoryKafka();
@@ -89,9 +86,6 @@ function setup(
     taskClass: "test.QueuedSource",
     config: {},
     producer: () => (options.producer ? options.producer(kafka) : kafka.producer()),
-    ...(options.producerProperties
-      ? { checkProducer: () => checkProducerProperties(options.producerProperties!) }
-      : {}),
     converters: stringConverters,
     transformations: TransformationChain.EMPTY,
     offsets,
@@ -124,24 +118,6 @@ describe("WorkerSourceTask", () => {
     task.stop();
     expect(await task.awaitStop(5000)).toBe(true);
     expect(plugin.stopped).toBe(true);
-  });
-
-  test("an invalid producer configuration fails the task at start, before the SourceTask starts or polls (Connect builds the producer with the task)", async () => {
-    const { plugin, task, listener } = setup({
-      producerProperties: { "bootstrap.servers": "localhost:9092", acks: "banana" },
-    });
-    let started = false;
-    plugin.start = () => {
-      started = true;
-    };
-    task.start();
-    expect(await task.awaitStop(5000)).toBe(true);
-    expect(listener.events).toEqual(["FAILED"]);
-    expect(listener.failure).toBeInstanceOf(ConfigError);
-    expect((listener.failure as Error).message).toBe(
-      "Invalid value banana for configuration acks: String must be one of: all, -1, 0, 1",
-    );
-    expect([started, plugin.polls]).toEqual([false, 0]);
   });
 
   test("a retriable send failure is retried; the task stays up and nothing is lost or doubled", async () => {

@@ -109,8 +109,23 @@ export function toRequest(
   } as RequestInit);
 }
 
+/**
+ * Largest slice of an answer handed to the socket at once. Bun counts a write as sent only once
+ * all of it is in the kernel (bytesWritten, writableLength), so a body chunk of several MB (a
+ * Response of a big buffer is read as 2 MB chunks) showed a slow reader's progress to the
+ * write-stall sweep (connection-guard.ts) only per chunk, and kept the chunk buffered meanwhile.
+ * Slices bound both to 64 KiB; the kernel's own granularity remains (see connection-guard.ts).
+ */
+export const WRITE_SLICE_BYTES = 64 * 1024;
+
+/** Writes `chunk` in slices of WRITE_SLICE_BYTES, each after the previous one drained. */
 async function writeChunk(res: ServerResponse, chunk: Uint8Array): Promise<void> {
-  if (res.write(chunk)) return;
+  for (let at = 0; at < chunk.length && !res.destroyed; at += WRITE_SLICE_BYTES)
+    await writeSlice(res, chunk.subarray(at, at + WRITE_SLICE_BYTES));
+}
+
+async function writeSlice(res: ServerResponse, slice: Uint8Array): Promise<void> {
+  if (res.write(slice)) return;
   await new Promise<void>((resolve) => {
     const done = () => {
       res.off("drain", done);

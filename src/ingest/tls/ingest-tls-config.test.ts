@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type DevicePki, makeDevicePki } from "../../../test/support/device-pki.ts";
 import { type TempDir, tempDir } from "../../../test/support/temp-dir.ts";
 import { ConfigError } from "../../errors.ts";
-import { loadIngestTls } from "./ingest-tls-config.ts";
+import { loadIngestTls, MAX_TIMER_MS } from "./ingest-tls-config.ts";
 
 let dir: TempDir;
 let pki: DevicePki;
@@ -42,6 +42,15 @@ describe("loadIngestTls", () => {
     expect(settings.crl?.length).toBeGreaterThan(0);
   });
 
+  test("every .ms key takes the largest timer delay (2^31 - 1 ms), which Bun does not turn into 1 ms", () => {
+    expect(MAX_TIMER_MS).toBe(2 ** 31 - 1);
+    const limits = loadIngestTls({
+      [`${P}ssl.keystore.location`]: store,
+      [`${P}write.stall.timeout.ms`]: String(MAX_TIMER_MS),
+    }).limits;
+    expect(limits.writeStallTimeoutMs).toBe(MAX_TIMER_MS);
+  });
+
   test("a connection whose answers do not move is closed after 30 s by default; 0 disables it", () => {
     const base = { [`${P}ssl.keystore.location`]: store };
     expect(loadIngestTls(base).limits.writeStallTimeoutMs).toBe(30_000);
@@ -63,6 +72,16 @@ describe("loadIngestTls", () => {
     ],
     ["TLS 1.1", { [`${P}ssl.enabled.protocols`]: "TLSv1.1" }, `${P}ssl.enabled.protocols`],
     ["a negative write stall deadline", { [`${P}write.stall.timeout.ms`]: "-1" }, `${P}write.stall.timeout.ms`],
+    ...[
+      "ssl.reload.interval.ms",
+      "handshake.timeout.ms",
+      "idle.timeout.ms",
+      "request.headers.timeout.ms",
+      "request.body.timeout.ms",
+      "write.stall.timeout.ms",
+    ].map(
+      (k) => [`${k} above the largest timer delay`, { [`${P}${k}`]: String(MAX_TIMER_MS + 1) }, `${P}${k}`] as const,
+    ),
   ])("%s is a config error naming the key", (_what, extra, key) => {
     const props: Record<string, string> = { [`${P}ssl.keystore.location`]: store, ...extra };
     for (const [k, v] of Object.entries(props)) if (v === "TRUST") props[k] = pki.caCert;

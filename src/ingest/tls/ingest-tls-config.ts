@@ -14,6 +14,13 @@ import { check, defineConfig, key } from "../../plugin/config-def.ts";
 import { type ServerTls, serverTls } from "../../tls/server-tls.ts";
 import type { ConnectionLimits } from "./connection-guard.ts";
 
+/**
+ * The largest delay a timer takes (2^31 - 1 ms, about 24.8 days): Bun, as Node, fires a timer with a
+ * larger one after 1 ms, so every .ms key here is bounded by it (a deadline would close every
+ * connection at once, a reload interval spin).
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 export const INGEST_TLS_PREFIX = "ingest.listeners.https.";
 const GROUP = "Ingest TLS";
 
@@ -121,42 +128,42 @@ export const ingestTlsConfigDef = defineConfig({
     default: 10000,
     importance: "LOW",
     group: GROUP,
-    validators: [check.atLeast(0)],
+    validators: [check.between(0, MAX_TIMER_MS)],
   }),
   "ingest.listeners.https.handshake.timeout.ms": key.long({
     doc: "A connection that has not completed its TLS handshake this long after it was accepted is closed (a client that never sends its ClientHello). 0: no limit.",
     default: 10000,
     importance: "LOW",
     group: GROUP,
-    validators: [check.atLeast(0)],
+    validators: [check.between(0, MAX_TIMER_MS)],
   }),
   "ingest.listeners.https.idle.timeout.ms": key.long({
     doc: "A connection waiting for its next request (after the handshake or a response) is closed after this long without one. Also bounds how long a connection of a certificate revoked since keeps going when it stays idle. 0: no limit.",
     default: 60000,
     importance: "LOW",
     group: GROUP,
-    validators: [check.atLeast(0)],
+    validators: [check.between(0, MAX_TIMER_MS)],
   }),
   "ingest.listeners.https.request.headers.timeout.ms": key.long({
     doc: "From the first byte of a request, its headers must be complete within this long, or the connection is closed (a client sending its headers a byte at a time). 0: no limit.",
     default: 30000,
     importance: "LOW",
     group: GROUP,
-    validators: [check.atLeast(0)],
+    validators: [check.between(0, MAX_TIMER_MS)],
   }),
   "ingest.listeners.https.request.body.timeout.ms": key.long({
     doc: "From the end of its headers, a request's body must be received within this long, or the connection is closed (a client trickling its body). 0: no limit.",
     default: 60000,
     importance: "LOW",
     group: GROUP,
-    validators: [check.atLeast(0)],
+    validators: [check.between(0, MAX_TIMER_MS)],
   }),
   "ingest.listeners.https.write.stall.timeout.ms": key.long({
     doc: "A connection with answers waiting to be sent of which no byte could be sent for this long (a client that sends requests but does not read the answers) is closed, and what was buffered for it freed. While its answers are not read, no further request of the connection is read or handled. 0: no limit.",
     default: 30000,
     importance: "LOW",
     group: GROUP,
-    validators: [check.atLeast(0)],
+    validators: [check.between(0, MAX_TIMER_MS)],
   }),
   "ingest.listeners.https.max.connections": key.int({
     doc: "Open connections of each https ingest listener at most; one more is closed when accepted. 0: no limit.",

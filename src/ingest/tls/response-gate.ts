@@ -6,14 +6,22 @@
  *
  * A request of a connection is handed to the handler only while the connection's answers are
  * being read: fewer than PIPELINE_DEPTH answers of the connection unfinished, and the socket not
- * waiting for `drain` (its buffer above the high-water mark). Otherwise the request waits in the
- * connection's queue and the socket stops reading, so no further request is parsed; when an answer
- * finishes or the socket drains, waiting requests go on in order and the socket reads again once
- * none waits. What a connection can hold is then about PIPELINE_DEPTH answers plus the socket's
- * buffer, plus requests already parsed from the bytes read before the pause. A client that never
- * reads keeps its requests waiting until write.stall.timeout.ms (connection-guard.ts) closes the
- * connection; a waiting request has not reached the ingest handler, so it holds no
- * ingest.max.concurrent.requests slot.
+ * waiting for `drain` (its buffer above the high-water mark), nor ended. Otherwise the request
+ * waits in the connection's queue and the socket stops reading, so no further request is parsed;
+ * when an answer finishes or the socket drains, waiting requests go on in order and the socket
+ * reads again once none waits. The pause is applied again for every queued request and after every
+ * `next()` that leaves requests waiting: Bun's node:http resumes the socket on each 'drain' by
+ * itself (resumeFallbackReadsOnDrain), which undid a single pause and let the queue grow without
+ * limit.
+ *
+ * Requests parsed from the bytes of one read (Bun reads up to 512 KiB) still all arrive: more than
+ * MAX_WAITING waiting and the connection is given up. Its waiting requests and any parsed after
+ * are dropped unhandled; once its answers in progress finished, `onOverflow` ends it (counted as
+ * "pipeline"), so every request handled is answered and the client retries the others on a new
+ * connection. What a connection can hold is then PIPELINE_DEPTH answers plus the socket's buffer
+ * plus MAX_WAITING requests. A client that never reads keeps its requests waiting until
+ * write.stall.timeout.ms (connection-guard.ts) closes the connection; a waiting request has not
+ * reached the ingest handler, so it holds no ingest.max.concurrent.requests slot.
  *
  * Called by tls-front-end.ts only, for every request (also `checkContinue`).
  */
@@ -23,40 +31,52 @@ import type { Socket } from "node:net";
 /** Answers of one connection in progress at most (pipelined requests handled concurrently). */
 export const PIPELINE_DEPTH = 4;
 
+/** Parsed requests of one connection waiting at most; one more and the connection is given up. */
+export const MAX_WAITING = 64;
+
 interface Connection {
   /** Answers handed to the handler and not finished (nor abandoned). */
   running: number;
   readonly waiting: (() => void)[];
   paused: boolean;
+  /** Over MAX_WAITING: requests are dropped, the connection ends after its answers in progress. */
+  overflowed: boolean;
 }
 
 export class ResponseGate {
   private readonly connections = new WeakMap<Socket, Connection>();
+
+  /** `onOverflow` ends (and counts) a connection given up for too many waiting requests. */
+  constructor(private readonly onOverflow: (socket: Socket) => void) {}
 
   /** Runs `serve` now, or once the connection's earlier answers are being read. */
   admit(req: IncomingMessage, res: ServerResponse, serve: () => void): void {
     const socket = req.socket;
     let c = this.connections.get(socket);
     if (!c) {
-      const created: Connection = { running: 0, waiting: [], paused: false };
+      const created: Connection = { running: 0, waiting: [], paused: false, overflowed: false };
       this.connections.set(socket, created);
       socket.on("drain", () => this.next(socket, created));
       c = created;
     }
+    if (c.overflowed) return;
     const run = () => this.run(socket, c, res, serve);
     if (c.waiting.length === 0 && this.open(socket, c)) {
       run();
       return;
     }
-    c.waiting.push(run);
-    if (!c.paused) {
-      c.paused = true;
-      socket.pause();
+    c.paused = true;
+    socket.pause();
+    if (c.waiting.length < MAX_WAITING) c.waiting.push(run);
+    else {
+      c.overflowed = true;
+      c.waiting.length = 0;
+      if (c.running === 0) this.onOverflow(socket);
     }
   }
 
   private open(socket: Socket, c: Connection): boolean {
-    return !socket.destroyed && c.running < PIPELINE_DEPTH && !socket.writableNeedDrain;
+    return !socket.destroyed && !socket.writableEnded && c.running < PIPELINE_DEPTH && !socket.writableNeedDrain;
   }
 
   private run(socket: Socket, c: Connection, res: ServerResponse, serve: () => void): void {
@@ -74,8 +94,14 @@ export class ResponseGate {
   }
 
   private next(socket: Socket, c: Connection): void {
+    if (c.overflowed) {
+      if (c.running === 0) this.onOverflow(socket);
+      return;
+    }
     while (c.waiting.length > 0 && this.open(socket, c)) c.waiting.shift()!();
-    if (c.waiting.length === 0 && c.paused && !socket.destroyed) {
+    if (c.waiting.length > 0)
+      socket.pause(); // Bun's node:http resumes the socket on 'drain' itself
+    else if (c.paused && !socket.destroyed) {
       c.paused = false;
       socket.resume();
     }

@@ -205,3 +205,39 @@ describe("TlsFrontEnd request URL (P2.10)", () => {
     expect(await exchange(fe, "GET abc/ingest/p HTTP/1.1\r\nHost: h")).toStartWith("HTTP/1.1 400");
   });
 });
+
+describe("TlsFrontEnd start", () => {
+  test("a start that cannot listen (port in use) leaves no write-stall sweep running", async () => {
+    await using taken = frontEnd({});
+    const running = new Set<unknown>();
+    const { setInterval: set, clearInterval: clear } = globalThis;
+    globalThis.setInterval = ((...args: Parameters<typeof set>) => {
+      const handle = set(...args);
+      running.add(handle);
+      return handle;
+    }) as typeof set;
+    globalThis.clearInterval = ((handle: Parameters<typeof clear>[0]) => {
+      running.delete(handle);
+      clear(handle);
+    }) as typeof clear;
+    try {
+      expect(() =>
+        startTlsFrontEnd({
+          host: "127.0.0.1",
+          port: taken.port,
+          handler: () => new Response("unused"),
+          load: () =>
+            loadIngestTls({
+              "ingest.listeners.https.ssl.keystore.location": pki.serverPem,
+              "ingest.listeners.https.ssl.reload.interval.ms": "0",
+              "ingest.listeners.https.write.stall.timeout.ms": "1000",
+            }),
+        }),
+      ).toThrow(/Cannot listen/);
+    } finally {
+      globalThis.setInterval = set;
+      globalThis.clearInterval = clear;
+    }
+    expect(running.size).toBe(0);
+  });
+});

@@ -68,7 +68,7 @@ export interface TlsFrontEnd {
   reloadIfChanged(): boolean;
   /** Handshakes that failed, by reason (e.g. CERT_HAS_EXPIRED), for metrics and tests. */
   readonly handshakeFailures: ReadonlyMap<string, number>;
-  /** Connections refused (max_connections, max_connections_per_ip) or closed by a deadline (by phase). */
+  /** Connections refused (max_connections, max_connections_per_ip), closed by a deadline (by phase, write) or for too many pipelined requests (pipeline). */
   readonly connectionsClosed: ReadonlyMap<string, number>;
   /** Connections open now. */
   readonly connections: () => number;
@@ -128,7 +128,7 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
       }),
     "https",
   );
-  const gate = new ResponseGate();
+  const gate = new ResponseGate((socket) => guard.end(socket, "pipeline"));
   const listener: typeof bridge = (req, res) =>
     gate.admit(req, res, () => {
       guard.request(req, res);
@@ -178,6 +178,7 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
   tls.listen(options.port, host);
   const address = tls.address() as AddressInfo | null;
   if (!address) {
+    guard.close();
     tls.close();
     throw new Error(
       `Cannot listen on ${host}:${options.port}${listenError ? `: ${messageOf(listenError)}` : " (address in use?)"}`,

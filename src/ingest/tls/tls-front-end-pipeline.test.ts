@@ -1,0 +1,166 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type DevicePki, makeDevicePki } from "../../../test/support/device-pki.ts";
+import { type TempDir, tempDir } from "../../../test/support/temp-dir.ts";
+import { answersIn, tlsClient } from "../../../test/support/tls-client.ts";
+import { waitFor } from "../../../test/support/wait-for.ts";
+import { loadIngestTls } from "./ingest-tls-config.ts";
+import { MAX_WAITING, PIPELINE_DEPTH } from "./response-gate.ts";
+import { type ConnectionFetchHandler, startTlsFrontEnd, type TlsFrontEnd } from "./tls-front-end.ts";
+
+// Review of the write-stall change (2026-12-01): pipelined requests and the response gate / the
+// connection guard. F1: Bun's node:http resumes the socket on every 'drain', undoing the gate's
+// pause (50,011 requests queued in 1 s). F2: one read could queue thousands of requests. F3: one
+// phase per connection: the first answer of a pipeline made the connection "idle" while others
+// were in progress (closed as idle mid-answer; a CRL reload closed it before answers it had
+// handled were sent).
+
+let dir: TempDir;
+let pki: DevicePki;
+
+beforeAll(async () => {
+  dir = await tempDir("ingest-tls-pipeline-");
+  pki = await makeDevicePki(dir.path);
+}, 60_000);
+
+afterAll(async () => {
+  await dir[Symbol.asyncDispose]();
+});
+
+function frontEnd(handler: ConnectionFetchHandler, extra: Record<string, string> = {}): TlsFrontEnd & AsyncDisposable {
+  const fe = startTlsFrontEnd({
+    host: "127.0.0.1",
+    port: 0,
+    handler,
+    load: () =>
+      loadIngestTls({
+        "ingest.listeners.https.ssl.keystore.location": pki.serverPem,
+        "ingest.listeners.https.ssl.truststore.location": pki.caCert,
+        "ingest.listeners.https.ssl.client.auth": "requested",
+        "ingest.listeners.https.ssl.crl.location": pki.crl,
+        "ingest.listeners.https.ssl.reload.interval.ms": "0",
+        ...extra,
+      }),
+  });
+  return Object.assign(fe, { [Symbol.asyncDispose]: () => fe.stop() });
+}
+
+/** A handler answering `answer-<n>;` for `?n=<n>`, those with `hold(n)` only once released. */
+function held(hold: (n: number) => boolean) {
+  const handled: number[] = [];
+  const release: (() => void)[] = [];
+  const handler: ConnectionFetchHandler = async (request) => {
+    const url = new URL(request.url);
+    const n = Number(url.searchParams.get("n"));
+    handled.push(n);
+    if (url.pathname === "/big") return new Response(new Uint8Array(BIG).fill(120));
+    if (hold(n)) await new Promise<void>((resolve) => release.push(resolve));
+    return new Response(`answer-${n};`);
+  };
+  const releaseAll = () => {
+    for (const r of release.splice(0)) r();
+  };
+  return { handled, release, releaseAll, handler };
+}
+
+const BIG = 8 * 1024 * 1024;
+
+function requests(from: number, to: number, pad = 0): string {
+  let s = "";
+  for (let n = from; n < to; n++) s += `GET /a?n=${n} HTTP/1.1\r\nHost: h\r\nX-Pad: ${"p".repeat(pad)}\r\n\r\n`;
+  return s;
+}
+
+describe("TlsFrontEnd with pipelined requests", () => {
+  test("requests sent while answers are in progress stay unread after the socket drained (F1)", async () => {
+    const h = held(() => true);
+    await using fe = frontEnd(h.handler, { "ingest.listeners.https.write.stall.timeout.ms": "0" });
+    using client = await tlsClient(fe.port, pki.caCert);
+    // An unread big answer backs the socket up; the requests behind it wait.
+    client.socket.pause();
+    client.socket.write("GET /big?n=-1 HTTP/1.1\r\nHost: h\r\n\r\n");
+    await waitFor(() => h.handled.length === 1, { what: "the big request to be handled" });
+    client.socket.write(requests(0, 10));
+    // Reading the big answer drains the socket (and Bun's node:http resumes it then) while the
+    // gate stays closed: PIPELINE_DEPTH answers are held.
+    client.socket.resume();
+    await waitFor(() => client.text().length >= BIG, { what: "the big answer" });
+    await waitFor(() => h.release.length === PIPELINE_DEPTH, { what: "the gate to be full" });
+    // Far more requests than MAX_WAITING, each big enough that one read (512 KiB at most) holds
+    // fewer: read while the gate is closed, they would pile up and close the connection.
+    const count = 10 + Math.ceil((8 * 1024 * 1024) / 9000);
+    client.socket.write(requests(10, count, 9000));
+    await Promise.race([
+      client.closed,
+      waitFor(
+        () => {
+          h.releaseAll();
+          return answersIn(client.text()).length === count;
+        },
+        { what: "every answer", intervalMs: 5 },
+      ),
+    ]);
+    expect(fe.connectionsClosed.get("pipeline")).toBeUndefined();
+    expect(answersIn(client.text())).toEqual(Array.from({ length: count }, (_, n) => n));
+  });
+
+  test(`more than ${MAX_WAITING} requests parsed from one read end the connection after the answers in progress (F2)`, async () => {
+    const h = held(() => false);
+    await using fe = frontEnd(h.handler);
+    using client = await tlsClient(fe.port, pki.caCert);
+    client.socket.write(requests(0, 10_000));
+    await client.closed;
+    expect(fe.connectionsClosed.get("pipeline")).toBe(1);
+    // Handled: what the gate let through before the queue overflowed; each of them answered.
+    expect(h.handled.length).toBeGreaterThanOrEqual(PIPELINE_DEPTH);
+    expect(h.handled.length).toBeLessThan(PIPELINE_DEPTH + MAX_WAITING);
+    expect(answersIn(client.text())).toEqual(h.handled);
+    await waitFor(() => fe.connections() === 0, { what: "the connection to be forgotten" });
+  });
+
+  test("the first answer of a pipeline does not start the idle deadline of the others (F3)", async () => {
+    const h = held((n) => n === 1);
+    await using fe = frontEnd(h.handler, { "ingest.listeners.https.idle.timeout.ms": "300" });
+    using client = await tlsClient(fe.port, pki.caCert);
+    client.socket.write(requests(0, 2));
+    await waitFor(() => answersIn(client.text()).length === 1 && h.release.length === 1, { what: "answer 0" });
+    // An idle connection opened after answer 0 was sent: once the idle deadline closed it, the
+    // deadline of an "idle" first connection (which started earlier) would have passed as well.
+    using idle = await tlsClient(fe.port, pki.caCert);
+    await idle.closed;
+    expect(fe.connectionsClosed.get("idle")).toBe(1);
+    h.releaseAll();
+    await waitFor(() => answersIn(client.text()).length === 2, { what: "answer 1" });
+    expect(answersIn(client.text())).toEqual([0, 1]);
+    expect(client.socket.destroyed).toBe(false);
+  });
+
+  for (const [count, what] of [
+    [2, "after the first answer, the second in progress"],
+    [6, `while ${PIPELINE_DEPTH} are in progress`],
+  ] as const) {
+    test(`a CRL reload ${what} closes the connection only after every handled request is answered (F3)`, async () => {
+      const h = held((n) => count === 6 || n === 1);
+      await using fe = frontEnd(h.handler);
+      const cert = await pki.issue(`reload-${count}`, `device-reload-${count}`);
+      using client = await tlsClient(fe.port, pki.caCert, cert);
+      client.socket.write(requests(0, count));
+      if (count === 2)
+        await waitFor(() => answersIn(client.text()).length === 1 && h.release.length === 1, { what: "answer 0" });
+      else await waitFor(() => h.release.length === PIPELINE_DEPTH, { what: "the gate to be full" });
+      await pki.revoke(cert);
+      expect(fe.reloadIfChanged()).toBe(true);
+      await waitFor(
+        async () => {
+          h.releaseAll();
+          await Promise.race([client.closed, Promise.resolve()]);
+          return client.socket.destroyed || undefined;
+        },
+        { what: "the close", intervalMs: 5 },
+      );
+      await client.closed;
+      expect(h.handled.length).toBeGreaterThan(0);
+      expect(answersIn(client.text())).toEqual(h.handled);
+      await waitFor(() => fe.connections() === 0, { what: "the connection to be forgotten" });
+    });
+  }
+});
