@@ -103,7 +103,13 @@ export interface KafkaProducer {
    * delivery.timeout.ms or retries ran out, and batches on the wire when the producer is closed,
    * are reported as failed although the broker may have written them.
    */
-  send(records: readonly ProducerRecord[]): Promise<ProducedMetadata[]>;
+  send(records: readonly ProducerRecord[], options?: SendOptions): Promise<ProducedMetadata[]>;
+  /**
+   * Batches the broker refused for good so far with the producer going on (see `failed`); absent
+   * when it never goes on after a refusal. A caller passes the count it has handled as
+   * `SendOptions.refusalsSeen`.
+   */
+  readonly refusals?: number;
   /**
    * Sends this producer writes concurrently, at most (its max.in.flight.requests.per.connection,
    * or 1 when it writes sends one after the other); more concurrent sends only queue. Absent: 1.
@@ -241,6 +247,17 @@ export interface KafkaAdmin {
   /** Deletes committed offsets of an inactive group (OffsetDelete). */
   deleteGroupOffsets(groupId: string, partitions: readonly TopicPartition[]): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface SendOptions {
+  /**
+   * With `keepOrderAfterRefusal`: the producer's `refusals` the caller has handled (sent the refused
+   * sends' other records again). The send's records of a partition refused after that are not
+   * written (NotSentError), even when the refused send has not settled yet (another partition of it
+   * still pending), so nothing overtakes the records the caller will send again. Absent: `refusals`
+   * when `send` is called.
+   */
+  readonly refusalsSeen?: number;
 }
 
 export interface ProducerOptions {

@@ -4,83 +4,18 @@ import { Schemas } from "../api/data/schema.ts";
 import { type SourceRecord, sourceRecord } from "../api/record.ts";
 import { ConnectError, RetriableError } from "../errors.ts";
 import type { KafkaProducer, ProducerRecord } from "../kafka/kafka-port.ts";
+import { HeldBroker } from "../kafka/platformatic/held-broker-test-support.ts";
 import { ProducePipeline } from "../kafka/platformatic/produce-pipeline.ts";
-import type { OutgoingBatch, PartitionAnswer, ProduceTransport } from "../kafka/platformatic/produce-transport.ts";
+import type { ProduceTransport } from "../kafka/platformatic/produce-transport.ts";
 import { PlatformaticProducer } from "../kafka/platformatic/producer.ts";
-import { stampRecordBatch } from "../kafka/platformatic/record-batch.ts";
-import { batchRecords } from "../kafka/platformatic/record-batch-pieces.ts";
 import { type Outgoing, SourceTaskSender } from "./source-task-sender.ts";
 import { taskBasics } from "./task-test-support.ts";
 
-/** The values of a batch's records (upper-case words; keys are lower-case). */
-const valuesOf = (b: Buffer) => batchRecords(b).map((r) => /[A-Z]+/.exec(r.rest.toString("latin1"))![0]);
-
-/**
- * One broker for every partition, checking sequences as Kafka does (a new epoch starts at 0);
- * refuses a batch holding "BAD" (INVALID_RECORD); answers requests when the test says.
- */
-class HeldBroker implements ProduceTransport {
-  readonly pending: { batches: readonly OutgoingBatch[]; resolve: (a: PartitionAnswer[]) => void }[] = [];
-  /** Values written per `topic-partition`, in log order. */
-  readonly logs = new Map<string, string[]>();
-  private readonly state = new Map<string, { epoch: number; next: number }>();
-  async leaders(topics: readonly string[]): Promise<Map<string, readonly number[]>> {
-    return new Map(topics.map((t) => [t, [1]]));
-  }
-  async initProducerId() {
-    return { producerId: 7n, producerEpoch: 0 };
-  }
-  stamp(records: Buffer, producerId: bigint, epoch: number, sequence: number): void {
-    stampRecordBatch(records, producerId, epoch, sequence);
-  }
-  produce(_node: number, batches: readonly OutgoingBatch[]): Promise<PartitionAnswer[]> {
-    const { promise, resolve } = Promise.withResolvers<PartitionAnswer[]>();
-    this.pending.push({ batches: batches.map((b) => ({ ...b, records: Buffer.from(b.records) })), resolve });
-    return promise;
-  }
-  answerNext(): void {
-    const { batches, resolve } = this.pending.shift()!;
-    resolve(batches.map((b) => this.append(b)));
-  }
-  /** Answers every request, as they come, until `done` settles. */
-  async answerUntil(done: Promise<unknown>): Promise<void> {
-    let settled = false;
-    void done.finally(() => {
-      settled = true;
-    });
-    while (!settled) {
-      await waitFor(() => settled || this.pending.length > 0);
-      if (this.pending.length > 0) this.answerNext();
-    }
-  }
-  private append(b: OutgoingBatch): PartitionAnswer {
-    const key = `${b.topic}-${b.partition}`;
-    const values = valuesOf(b.records);
-    const answer = (errorCode: number, baseOffset = -1) => ({
-      topic: b.topic,
-      partition: b.partition,
-      errorCode,
-      baseOffset,
-    });
-    if (values.includes("BAD")) return answer(87);
-    const epoch = b.records.readInt16BE(51);
-    const sequence = b.records.readInt32BE(53);
-    const known = this.state.get(key);
-    if (known && epoch < known.epoch) return answer(47);
-    if (known && (epoch > known.epoch ? sequence !== 0 : sequence !== known.next)) return answer(45);
-    this.state.set(key, { epoch, next: sequence + values.length });
-    const log = this.logs.get(key) ?? [];
-    this.logs.set(key, log);
-    log.push(...values);
-    return answer(0, log.length - values.length);
-  }
-}
-
-/** `value` to `topic`-0 with the key "k" (a later value of the key must not land before an earlier one). */
-function outgoing(topic: string, value: string): Outgoing {
+/** `value` to `topic`-`partition` with the key "k" (a later value of the key must not land before an earlier one). */
+function outgoing(topic: string, value: string, partition = 0): Outgoing {
   const record: SourceRecord = sourceRecord({
     topic,
-    kafkaPartition: 0,
+    kafkaPartition: partition,
     value,
     valueSchema: Schemas.STRING,
     sourcePartition: { f: 1 },
@@ -88,7 +23,7 @@ function outgoing(topic: string, value: string): Outgoing {
   });
   const produced: ProducerRecord = {
     topic,
-    partition: 0,
+    partition,
     key: new TextEncoder().encode("k"),
     value: new TextEncoder().encode(value),
     headers: [],
@@ -122,9 +57,12 @@ function senderOn(
     get failed() {
       return producer.failed;
     },
+    get refusals() {
+      return producer.refusals;
+    },
     close: () => producer.close(),
-    send(records) {
-      const sent = producer.send(records);
+    send(records, options) {
+      const sent = producer.send(records, options);
       sent.catch(() => seen.rejected++);
       return sent;
     },
@@ -183,5 +121,24 @@ describe("SourceTaskSender when Kafka refuses a request's batch while later requ
     expect(broker.logs.get("u-0")).toEqual(["X"]);
     expect(offsetsOf(await first)).toEqual([1, null]);
     expect(offsetsOf(await second)).toEqual([0, 2]);
+  });
+
+  test("a request polled while a refused request's other partition is retried is written after the refused request's other records", async () => {
+    const broker = new HeldBroker();
+    const { sender, producer } = senderOn(broker, true);
+    const warm = sender.enqueue([outgoing("t", "W"), outgoing("t", "V", 1)]);
+    await broker.answerUntil(warm);
+    const first = sender.enqueue([outgoing("t", "AONE"), outgoing("t", "BAD"), outgoing("t", "Q", 1)]);
+    await waitFor(() => broker.pending.length === 1, { what: "the first request on the wire" });
+    broker.answerNext({ "t-1": 6 }); // t-0: INVALID_RECORD; t-1: NOT_LEADER_OR_FOLLOWER, retried
+    await waitFor(() => broker.pending.length === 1, { what: "t-1 retried, the first request not settled" });
+    expect(producer.refusals).toBe(1);
+    const second = sender.enqueue([outgoing("t", "ATWO")]); // the next poll
+    await broker.answerUntil(Promise.all([first, second]));
+    expect(broker.logs.get("t-0")).toEqual(["W", "AONE", "ATWO"]);
+    expect(broker.logs.get("t-1")).toEqual(["V", "Q"]);
+    expect(offsetsOf(await first)).toEqual([1, null, 1]);
+    expect(offsetsOf(await second)).toEqual([2]);
+    expect(producer.failed).toBe(false);
   });
 });

@@ -1,22 +1,20 @@
 /**
- * PartitionBatches: the batches of one partition that the producer pipeline (ProducePipeline)
- * has taken and not yet settled, in append order, with the partition's sequence numbers and the
- * rules that keep them in order: which batch may go next, how an answer is classified, what fails
- * with a batch that fails for good. Kafka's rules (Java's RecordAccumulator and TransactionManager
- * for an idempotent producer): a batch gets the partition's next sequence when it is first sent
- * and keeps it; at most 5 batches of a partition are in flight; after a retriable failure nothing
- * of the partition goes again until every batch that was on the wire before it has come back, and
- * then the waiting batches go oldest first. Until a batch of the partition is written, one is on
- * the wire at a time: a broker without this producer's state for the partition takes any sequence
- * (Kafka's ProducerAppendInfo, since KIP-360), so a later batch would be written ahead of an
- * earlier one that failed (too large, …). A batch too large for the broker is replaced by its
- * pieces (batch-split.ts), which keep its sequence range.
+ * PartitionBatches: the batches of one partition that the producer pipeline (ProducePipeline) has taken and not yet
+ * settled, in append order, with the partition's sequence numbers and the rules that keep them in order: which batch
+ * may go next, how an answer is classified, what fails with a batch that fails for good. Kafka's rules (Java's
+ * RecordAccumulator and TransactionManager for an idempotent producer): a batch gets the partition's next sequence
+ * when it is first sent and keeps it; at most 5 batches of a partition are in flight; after a retriable failure
+ * nothing of the partition goes again until every batch that was on the wire before it has come back, and then the
+ * waiting batches go oldest first. Until a batch of the partition is written, one is on the wire at a time: a broker
+ * without this producer's state for the partition takes any sequence (Kafka's ProducerAppendInfo, since KIP-360), so
+ * a later batch would be written ahead of an earlier one that failed (too large, …). A batch too large for the broker
+ * is replaced by its pieces (batch-split.ts), which keep its sequence range.
  *
- * A batch refused for good (INVALID_RECORD, …) fails alone; the partition takes its next epoch (`refused`).
- * When the broker lost this producer's state mid-stream (the oldest pending batch comes back
- * OUT_OF_ORDER_SEQUENCE_NUMBER or UNKNOWN_PRODUCER_ID), the partition starts again as Java's
- * idempotent producer does (`restartSequences`): a new epoch, sequences from 0 for the pending
- * batches in their order, and the one-batch guard armed again until a batch is written.
+ * A batch refused for good (INVALID_RECORD, …) fails alone; the partition takes its next epoch (`refused`). When the
+ * broker lost this producer's state mid-stream (the oldest pending batch comes back OUT_OF_ORDER_SEQUENCE_NUMBER or
+ * UNKNOWN_PRODUCER_ID), the partition starts again as Java's idempotent producer does (`restartSequences`): a new
+ * epoch, sequences from 0 for the pending batches in their order, and the one-batch guard armed again until a batch
+ * is written.
  */
 
 export type BatchState = "queued" | "inflight" | "waiting" | "done";
@@ -248,7 +246,8 @@ export class PartitionBatches {
 
   /** `b`, not written, leaves the queue (the caller settles it). */
   drop(b: Batch): void {
-    this.queue.splice(this.queue.indexOf(b), 1);
+    const at = this.queue.indexOf(b);
+    if (at >= 0) this.queue.splice(at, 1);
   }
 
   /**

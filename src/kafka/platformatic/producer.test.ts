@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { waitFor } from "../../../test/support/wait-for.ts";
 import { NotSentError, type ProducerRecord, writtenRecords } from "../kafka-port.ts";
+import { HeldBroker } from "./held-broker-test-support.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
 import type { OutgoingBatch, PartitionAnswer, ProduceTransport } from "./produce-transport.ts";
 import { PlatformaticProducer } from "./producer.ts";
@@ -205,4 +207,28 @@ describe("PlatformaticProducer", () => {
       expect((await producer.send([record("t", 0, "a")])).map((m) => m.topic)).toEqual(["t"]);
     },
   );
+
+  test("keepOrderAfterRefusal: a send given the refusals its caller handled is not written ahead of a refused send still waiting for its other partition", async () => {
+    const broker = new HeldBroker();
+    const producer = producerOn(broker, true);
+    const upper = (topic: string, partition: number, value: string) => record(topic, partition, value.toUpperCase());
+    const warm = producer.send([upper("t", 0, "w"), upper("t", 1, "v")]);
+    await broker.answerUntil(warm);
+    const refused = producer.send([upper("t", 0, "aone"), upper("t", 0, "bad"), upper("t", 1, "q")]).catch((e) => e);
+    await waitFor(() => broker.pending.length === 1);
+    broker.answerNext({ "t-1": 6 }); // t-0 refused (INVALID_RECORD), t-1 NOT_LEADER_OR_FOLLOWER: retried
+    await waitFor(() => broker.pending.length === 1 && producer.refusals === 1, { what: "t-1 retried" });
+    // The caller has not seen the refusal yet (its send is pending): it passes what it handled.
+    const later = producer.send([upper("t", 0, "atwo")], { refusalsSeen: 0 }).catch((e) => e);
+    await broker.answerUntil(Promise.all([refused, later]));
+    expect(writtenRecords(await refused)?.map((m) => m?.offset ?? null)).toEqual([null, null, 1]);
+    expect(await later).toBeInstanceOf(NotSentError);
+    expect(producer.failed).toBe(false);
+    // The caller sends the refused send's good record again, then the later one.
+    const again = producer.send([upper("t", 0, "aone")], { refusalsSeen: producer.refusals });
+    await broker.answerUntil(again);
+    const next = producer.send([upper("t", 0, "atwo")], { refusalsSeen: producer.refusals });
+    await broker.answerUntil(next);
+    expect(broker.logs.get("t-0")).toEqual(["W", "AONE", "ATWO"]);
+  });
 });

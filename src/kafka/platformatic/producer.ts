@@ -26,6 +26,7 @@ import {
   type ProducedMetadata,
   type ProducerOptions,
   type ProducerRecord,
+  type SendOptions,
 } from "../kafka-port.ts";
 import { notSent } from "./batch-failures.ts";
 import { batchSplitter, PartlyWrittenBatch } from "./batch-split.ts";
@@ -78,9 +79,15 @@ export class PlatformaticProducer implements KafkaProducer {
     return (this.failure ?? this.pipeline.failure) !== undefined;
   }
 
-  send(records: readonly ProducerRecord[]): Promise<ProducedMetadata[]> {
-    // A send admitted after waiting for metadata is not written ahead of a batch refused meanwhile.
-    const since = this.pipeline.refusals;
+  /** Batches refused alone so far (`SendOptions.refusalsSeen`). */
+  get refusals(): number {
+    return this.pipeline.refusals;
+  }
+
+  send(records: readonly ProducerRecord[], options?: SendOptions): Promise<ProducedMetadata[]> {
+    // Not written ahead of a batch refused after what the caller has handled (by default, after
+    // this call: also when admitted after waiting for metadata).
+    const since = options?.refusalsSeen ?? this.pipeline.refusals;
     const failed = this.failure ?? this.pipeline.failure;
     if (failed) return Promise.reject(notSent(failed));
     if (this.closing) return Promise.reject(new ConnectError("The producer is closed"));
