@@ -112,8 +112,8 @@ export class ProducePipeline {
    * Appends one encoded batch of `count` records; resolves with its base offset (-1 for acks=0), or
    * with each record's offset once it was split (`split`: how, see batch-split.ts). A split batch
    * that failed may reject with a PartlyWrittenBatch (which of its records were written). With
-   * keepOrderAfterRefusal, `since` is `refusals` when the caller made its send: a batch of a
-   * partition refused after that is not taken (NotSentError), as had it been appended before.
+   * keepOrderAfterRefusal, `since` is the `refusals` the caller has handled (the producer's
+   * SendOptions.refusalsSeen): a batch of a partition refused after that is not taken (NotSentError).
    */
   append(
     topic: string,

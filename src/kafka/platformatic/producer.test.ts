@@ -47,9 +47,10 @@ const record = (topic: string, partition: number, value: string): ProducerRecord
   timestamp: 1,
 });
 
-function producerOn(broker: ProduceTransport, keepOrderAfterRefusal = false) {
+function producerOn(broker: ProduceTransport, keepOrderAfterRefusal = false, batchBytes?: number) {
   const pipeline = new ProducePipeline(broker, {
     keepOrderAfterRefusal,
+    ...(batchBytes ? { batchBytes } : {}),
     idempotent: true,
     maxInFlight: 5,
     maxRequestBytes: 1_048_576,
@@ -230,5 +231,27 @@ describe("PlatformaticProducer", () => {
     const next = producer.send([upper("t", 0, "atwo")], { refusalsSeen: producer.refusals });
     await broker.answerUntil(next);
     expect(broker.logs.get("t-0")).toEqual(["W", "AONE", "ATWO"]);
+  });
+
+  test("keepOrderAfterRefusal: a send given the refusals its caller handled is not written ahead of a split batch whose piece was refused while later pieces are on the wire", async () => {
+    const broker = new HeldBroker();
+    const producer = producerOn(broker, true, 1000);
+    const big = (value: string) => record("t", 0, `${value}${"x".repeat(800)}`);
+    const warm = producer.send([big("W")]);
+    await broker.answerUntil(warm);
+    const split = producer.send([big("AONE"), big("BAD"), big("ATHREE")]).catch((e) => e);
+    await waitFor(() => broker.pending.length === 1);
+    broker.answerNext({ "t-0": 10 }); // MESSAGE_TOO_LARGE: split in pieces of one record
+    await waitFor(() => broker.pending.length === 3, { what: "the three pieces on the wire" });
+    broker.answerNext(); // AONE written
+    broker.answerNext(); // BAD refused; ATHREE still on the wire
+    await waitFor(() => producer.refusals === 1);
+    const later = producer.send([big("ATWO")], { refusalsSeen: 0 }).catch((e) => e);
+    await broker.answerUntil(Promise.all([split, later]));
+    expect(writtenRecords(await split)?.map((m) => m?.offset ?? null)).toEqual([1, null, null]);
+    expect(await later).toBeInstanceOf(NotSentError);
+    const again = producer.send([big("ATHREE")], { refusalsSeen: producer.refusals });
+    await broker.answerUntil(again);
+    expect(broker.logs.get("t-0")).toEqual(["W", "AONE", "ATHREE"]);
   });
 });
