@@ -139,4 +139,12 @@ describe("PartitionBatches", () => {
     }
     expect(onWire).toEqual([b0, b2, b3]);
   });
+
+  test("dropping a batch no longer queued leaves the queue as it is", () => {
+    const part = new PartitionBatches("t", 0, true);
+    const [b0, b1] = [add(part), add(part)];
+    part.drop(b0);
+    part.drop(b0);
+    expect(part.queue).toEqual([b1]);
+  });
 });
