@@ -89,11 +89,13 @@ export interface KafkaProducer {
    * producer is `idempotent`; when it is not, only while the caller has one send in flight at a
    * time (see `idempotent`). A send that
    * fails for good rejects only after none of its records can still be written by this producer,
-   * and it fails the producer: every send made after it and not yet acknowledged that has records
-   * for the same partitions rejects too (a record that cannot be written is never overtaken by a
-   * later one), and every later call rejects at once. To go on, close it and create a new producer (a new
-   * idempotent producer id), then send the failed records again: only those, when the rejection
-   * is PartlyWritten (`writtenRecords`); the records it lists as written are acknowledged.
+   * and it fails the producer (`failed`): every send made after it and not yet acknowledged that has
+   * records for the same partitions rejects too (a record that cannot be written is never overtaken
+   * by a later one), and every later call rejects at once. To go on, close it and create a new
+   * producer (a new idempotent producer id), then send the failed records again: only those, when
+   * the rejection is PartlyWritten (`writtenRecords`); the records it lists as written are
+   * acknowledged. A producer may instead go on when the broker only refused a batch for good (see
+   * `failed`).
    *
    * At-least-once windows that remain (Java's producer has the same ones; Connect then fails the
    * task, the gateway resends on a new producer, so such a record may be written twice): a batch
@@ -101,7 +103,13 @@ export interface KafkaProducer {
    * delivery.timeout.ms or retries ran out, and batches on the wire when the producer is closed,
    * are reported as failed although the broker may have written them.
    */
-  send(records: readonly ProducerRecord[]): Promise<ProducedMetadata[]>;
+  send(records: readonly ProducerRecord[], options?: SendOptions): Promise<ProducedMetadata[]>;
+  /**
+   * Batches the broker refused for good so far with the producer going on (see `failed`); absent
+   * when it never goes on after a refusal. A caller passes the count it has handled as
+   * `SendOptions.refusalsSeen`.
+   */
+  readonly refusals?: number;
   /**
    * Sends this producer writes concurrently, at most (its max.in.flight.requests.per.connection,
    * or 1 when it writes sends one after the other); more concurrent sends only queue. Absent: 1.
@@ -129,6 +137,17 @@ export interface KafkaProducer {
    * (each record once), or, when it failed for good, sent again after them on a new producer.
    */
   readonly idempotent?: boolean;
+  /**
+   * False when the producer goes on after its sends failed: the broker refused a batch for good
+   * (INVALID_RECORD, INVALID_TIMESTAMP, a record over the topic's max.message.bytes, …, the
+   * rejection carrying the answer: `kafkaErrorOf`), and, as Java's producer, only that batch's
+   * records failed (Kafka refuses a batch whole: those of other records too, which a caller may send
+   * again; they are then written after what later sends already had on the way for the partition,
+   * unless the producer was made with `keepOrderAfterRefusal`); later sends go on with the same
+   * producer id. True, or absent, once a send failed: the producer
+   * is failed as `send` says (a fatal error, retries or delivery.timeout.ms ran out).
+   */
+  readonly failed?: boolean;
   /** Waits for the sends in flight (bounded by request.timeout.ms), then closes. */
   close(): Promise<void>;
 }
@@ -230,8 +249,31 @@ export interface KafkaAdmin {
   close(): Promise<void>;
 }
 
+export interface SendOptions {
+  /**
+   * With `keepOrderAfterRefusal`: the producer's `refusals` the caller has handled (sent the refused
+   * sends' other records again). The send's records of a partition refused after that are not
+   * written (NotSentError), even when the refused send has not settled yet (another partition of it
+   * still pending), so nothing overtakes the records the caller will send again. Absent: `refusals`
+   * when `send` is called.
+   */
+  readonly refusalsSeen?: number;
+}
+
+export interface ProducerOptions {
+  /**
+   * When the broker refuses a batch for good and the producer goes on (`failed` false), the later
+   * sends' records of that partition not written yet are not written either (NotSentError), so a
+   * caller that sends the refused batch's other records again gets them written ahead of those
+   * (every source task: its sender sends them again, and a later value of a key must not land
+   * before an earlier one). Without it, later sends go on, as with Java's producer: for a caller
+   * that sends nothing again (the dead letter queue reporter).
+   */
+  readonly keepOrderAfterRefusal?: boolean;
+}
+
 export interface KafkaPort {
   admin(properties: ClientProperties): Promise<KafkaAdmin>;
-  producer(properties: ClientProperties): Promise<KafkaProducer>;
+  producer(properties: ClientProperties, options?: ProducerOptions): Promise<KafkaProducer>;
   consumer(options: ConsumerOptions): Promise<KafkaConsumer>;
 }

@@ -13,6 +13,7 @@ import type {
   KafkaConsumer,
   KafkaPort,
   KafkaProducer,
+  ProducerOptions,
 } from "./kafka-port.ts";
 
 class LazyPort implements KafkaPort {
@@ -29,8 +30,8 @@ class LazyPort implements KafkaPort {
     return (await this.loaded()).admin(properties);
   }
 
-  async producer(properties: ClientProperties): Promise<KafkaProducer> {
-    return (await this.loaded()).producer(properties);
+  async producer(properties: ClientProperties, options?: ProducerOptions): Promise<KafkaProducer> {
+    return (await this.loaded()).producer(properties, options);
   }
 
   async consumer(options: ConsumerOptions): Promise<KafkaConsumer> {

@@ -1,12 +1,13 @@
 /**
- * SourceTaskSender: a source task's way to Kafka (WorkerSourceTask's produce paths). Requests are
- * pipelined by a SendCoalescer; each attempt takes its turn on a per-task send chain, so a
- * partition's records reach the producer in order. A producer whose send failed is retired (the
- * KafkaProducer contract: it fails every later send) and replaced; the failed requests are
- * recovered oldest first, alone: retried with backoff while Kafka is unreachable (the task is not
- * polled meanwhile: `retrying`), sent record by record when Kafka rejects them for good, the
- * culprit taking Connect's KAFKA_PRODUCE path (or, a per-record refusal, rejected to a task that
- * takes them: record-rejection.ts). Records a rejection lists as written are not sent again.
+ * SourceTaskSender: a source task's way to Kafka (WorkerSourceTask's produce paths). Requests are pipelined by a
+ * SendCoalescer; each attempt takes its turn on a per-task send chain, so a partition's records reach the producer in
+ * order. A producer whose send failed is retired and replaced when it is `failed` (the KafkaProducer contract: it
+ * fails every later send); one that only had a batch refused goes on: an attempt carries the producer's refusals
+ * recovered so far (`refusalsSeen`), so it is not written ahead of a refused request's other records even before that
+ * request settles. The failed requests are recovered oldest first, alone: retried with backoff while Kafka is
+ * unreachable (the task is not polled meanwhile: `retrying`), sent record by record when Kafka rejects them for good,
+ * the culprit taking Connect's KAFKA_PRODUCE path (or, a per-record refusal, rejected to a task that takes them:
+ * record-rejection.ts). Records a rejection lists as written are not sent again.
  */
 import type { RecordRejection } from "../api/connector.ts";
 import type { SourceRecord } from "../api/record.ts";
@@ -64,10 +65,12 @@ export class SourceTaskSender {
   /** Produce requests on the wire; batches converted meanwhile go out merged in the next ones. */
   private readonly sends: SendCoalescer<Outgoing>;
   /**
-   * Set when a send of the current producer failed: no new attempt goes out until the coalescer
+   * Set when a send of the current producer failed (failed or not): no new attempt goes out until the coalescer
    * recovers the failed requests in order (a new attempt in between could land ahead of them).
    */
   private producerFailed = false;
+  /** The current producer's `refusals` when the last recovery started: refusals handled. */
+  private refusalsSeen = 0;
   /** Producers replaced after a failed send, closed once nothing of theirs is in flight. */
   private readonly retired: KafkaProducer[] = [];
   /** Sends being retried after a retriable failure (Kafka unreachable). */
@@ -88,8 +91,8 @@ export class SourceTaskSender {
   }
 
   /**
-   * Requests the current producer may have in flight: its maxInFlight, but 1 when the task keeps
-   * order and the producer is not idempotent (it could write a retried batch after a later one).
+   * Requests the current producer may have in flight: its maxInFlight, but 1 when the task keeps order and the producer
+   * is not idempotent (it could write a retried batch after a later one).
    */
   private producerRequests(): number {
     const producer = this.producer;
@@ -134,6 +137,7 @@ export class SourceTaskSender {
         return undefined;
       }
       this.producer = producer;
+      this.refusalsSeen = producer.refusals ?? 0;
       if (this.connecting === connecting) this.connecting = undefined;
       queueMicrotask(() => this.sends.wake()); // a pipelining producer takes more requests at once
     }
@@ -152,10 +156,10 @@ export class SourceTaskSender {
     return this.producer;
   }
 
-  /** A failed producer is replaced (the KafkaProducer contract: it fails every later send). */
+  /** After a failed send: a failed producer is replaced (it fails every later send: KafkaProducer). */
   private retire(producer: KafkaProducer): void {
     this.producerFailed = true;
-    if (this.producer !== producer) return;
+    if (this.producer !== producer || producer.failed === false) return;
     this.producer = undefined;
     this.retired.push(producer);
   }
@@ -176,7 +180,9 @@ export class SourceTaskSender {
       if (this.producerFailed) throw new NotSentError("An earlier send failed; sent again after it");
       const producer = await this.ensureProducerAndTopics(records);
       if (!producer) throw new RetriableError("The task is stopping");
-      return { producer, sent: producer.send(records) };
+      // A send failed while this one waited (producer, topics): it goes again after that one's records.
+      if (this.producerFailed) throw new NotSentError("An earlier send failed; sent again after it");
+      return { producer, sent: producer.send(records, { refusalsSeen: this.refusalsSeen }) };
     });
     this.sending = turn.catch(() => undefined);
     const { producer, sent } = await turn;
@@ -189,30 +195,25 @@ export class SourceTaskSender {
   }
 
   /**
-   * A request whose attempt failed with `previous` (SendCoalescer's recovery, run while nothing
-   * else is on the wire), or one record of it: retried while Kafka is unreachable. Records a
-   * rejection lists as written (the port's PartlyWritten) are acknowledged and not sent again.
-   * When Kafka rejects the rest for good, they are sent one by one to find those that fail on
-   * their own (the others go through: at-least-once); a record that fails alone takes Connect's
-   * KAFKA_PRODUCE path (fail the task, or skip it with errors.tolerance=all). Never throws.
+   * A request whose attempt failed with `previous` (SendCoalescer's recovery, run while nothing else is on the wire),
+   * or one record of it: retried while Kafka is unreachable. Records a rejection lists as written (the port's
+   * PartlyWritten) are acknowledged and not sent again. When Kafka rejects the rest for good, they are sent one by one
+   * to find those that fail on their own (the others go through: at-least-once); a record that fails alone takes
+   * Connect's KAFKA_PRODUCE path (fail the task, or skip it with errors.tolerance=all). Never throws.
    */
   private async produce(chunk: readonly Outgoing[], previous?: unknown): Promise<SendOutcome> {
     this.producerFailed = false;
     const records = chunk.map((o) => o.produced);
     /** Each record's metadata once written. */
-    const done: (ProducedMetadata | undefined)[] = new Array(chunk.length);
+    const done: (ProducedMetadata | undefined)[] = new Array(chunk.length).fill(undefined);
     const unsent = () => records.flatMap((_, i) => (done[i] === undefined ? [i] : []));
     const absorb = (sent: readonly number[], error: unknown) => {
       const written = writtenRecords(error);
-      if (!written) return;
-      for (let k = 0; k < sent.length; k++) done[sent[k]!] ??= written[k] ?? undefined;
+      for (let k = 0; written && k < sent.length; k++) done[sent[k]!] ??= written[k] ?? undefined;
     };
     const outcome = (failure?: { error: unknown }): SendOutcome => {
-      const metadata: ProducedMetadata[] = [];
-      for (const m of done) {
-        if (m === undefined) break;
-        metadata.push(m);
-      }
+      const end = done.indexOf(undefined);
+      const metadata = done.slice(0, end < 0 ? done.length : end) as ProducedMetadata[];
       return failure ? { metadata, failure } : { metadata };
     };
     let retrying = false;
@@ -226,8 +227,7 @@ export class SourceTaskSender {
     try {
       if (previous !== undefined) {
         absorb(unsent(), previous);
-        if (unsent().length === 0) return outcome();
-        if (this.c.stopSignal().aborted) return outcome();
+        if (unsent().length === 0 || this.c.stopSignal().aborted) return outcome();
         if (!retriable(previous)) throw previous;
         // Only not sent because an earlier request failed: that one had the backoff and warning.
         if (!(previous instanceof NotSentError)) await backOff(unsent().length, previous);
@@ -238,6 +238,7 @@ export class SourceTaskSender {
           const batch = todo.map((i) => records[i]!);
           const producer = await this.ensureProducerAndTopics(batch);
           if (!producer) return false;
+          this.refusalsSeen = producer.refusals ?? 0; // all settled: refusals so far are this one's or later ones'
           try {
             const metadata = await producer.send(batch);
             for (let k = 0; k < todo.length; k++) done[todo[k]!] = metadata[k];

@@ -108,7 +108,8 @@ export async function buildTask(
       ...common,
       task: descriptor.createTask(),
       operator,
-      producer: () => deps.kafka.producer(producerProps),
+      // The sender sends a refused request's other records again: they must land before later sends'.
+      producer: () => deps.kafka.producer(producerProps, { keepOrderAfterRefusal: true }),
       keepOrder: descriptor.keepsOrder?.(taskConfig) ?? false,
       maxRequestBytes: Number(producerProps["max.request.size"] ?? 1_048_576),
       maxInFlightBatches: Math.max(1, Number(producerProps["max.in.flight.requests.per.connection"] ?? 5) || 5),

@@ -4,7 +4,7 @@ import type { RecordMetadata, SourceTask, SourceTaskContext } from "../api/conne
 import { Schemas } from "../api/data/schema.ts";
 import { type SourceRecord, sourceRecord } from "../api/record.ts";
 import { ConnectError, RetriableError } from "../errors.ts";
-import { type KafkaProducer, NotSentError, type ProducerRecord } from "../kafka/kafka-port.ts";
+import { type KafkaProducer, NotSentError, type ProducerRecord, withKafkaError } from "../kafka/kafka-port.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
 import { ProducePipeline } from "../kafka/platformatic/produce-pipeline.ts";
 import type { OutgoingBatch, PartitionAnswer, ProduceTransport } from "../kafka/platformatic/produce-transport.ts";
@@ -256,6 +256,36 @@ describe("WorkerSourceTask", () => {
     await waitFor(() => offsets.get("c", { file: "f" })?.pos === 3);
     expect(kafka.records("t").map((r) => decode(r.value))).toEqual(["line 1", "line 3"]);
     expect(listener.events).toEqual(["RUNNING"]);
+    task.stop();
+    await task.awaitStop(5000);
+  });
+
+  test("a producer that goes on after the broker refused a batch (failed: false) is kept: no new producer per refused record", async () => {
+    const decode = (b: Uint8Array | null) => new TextDecoder().decode(b!);
+    let producers = 0;
+    const { kafka, plugin, task, offsets } = setup({
+      tolerance: "all",
+      producer: async (kafka) => {
+        producers++;
+        const inner = await kafka.producer();
+        return {
+          maxInFlight: 1,
+          failed: false,
+          close: () => inner.close(),
+          async send(records: readonly ProducerRecord[]) {
+            // Kafka refuses the batch whole; the producer goes on (as Java's).
+            if (records.some((r) => decode(r.value) === "line 2"))
+              throw withKafkaError(new ConnectError("INVALID_RECORD"), "INVALID_RECORD");
+            return inner.send(records);
+          },
+        };
+      },
+    });
+    plugin.queue.push([line(1), line(2), line(3)], [line(4)]);
+    task.start();
+    await waitFor(() => offsets.get("c", { file: "f" })?.pos === 4);
+    expect(kafka.records("t").map((r) => decode(r.value))).toEqual(["line 1", "line 3", "line 4"]);
+    expect(producers).toBe(1);
     task.stop();
     await task.awaitStop(5000);
   });
@@ -800,12 +830,17 @@ describe("WorkerSourceTask with a pipelining producer (issue 7 point 2)", () => 
         const inner = await kafka.producer();
         if (producers++ > 0) return inner;
         let calls = 0;
+        const secondCall = Promise.withResolvers<void>();
         return {
           maxInFlight: 5,
           close: () => inner.close(),
           async send() {
             firstCalls++;
-            if (calls++ === 0) throw new RetriableError("NOT_ENOUGH_REPLICAS");
+            if (calls++ === 1) secondCall.resolve();
+            if (calls === 1) {
+              await secondCall.promise; // the first fails once the next request is on the wire too
+              throw new RetriableError("NOT_ENOUGH_REPLICAS");
+            }
             throw new NotSentError("Not sent: an earlier batch of t-0 failed");
           },
         };

@@ -13,6 +13,7 @@ import type {
   KafkaConsumer,
   KafkaPort,
   KafkaProducer,
+  ProducerOptions,
 } from "../kafka-port.ts";
 
 /**
@@ -35,10 +36,10 @@ export class PlatformaticPort implements KafkaPort {
     return new PlatformaticConsumer(options, connection, settings);
   }
 
-  async producer(properties: ClientProperties): Promise<KafkaProducer> {
+  async producer(properties: ClientProperties, options?: ProducerOptions): Promise<KafkaProducer> {
     // Each part loads on first use (a gateway without source connectors needs no producer code).
     const { connectPlatformaticProducer } = await import("./producer.ts");
     const log = this.logs.get("org.apache.kafka.clients.producer");
-    return connectPlatformaticProducer(properties, (message) => log.warn(message));
+    return connectPlatformaticProducer(properties, (message) => log.warn(message), options);
   }
 }

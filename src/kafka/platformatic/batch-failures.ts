@@ -5,7 +5,7 @@
  */
 import { protocolErrorsCodesById } from "@platformatic/kafka";
 import { NotSentError, withKafkaError } from "../kafka-port.ts";
-import type { Batch } from "./partition-batches.ts";
+import type { Batch, PartitionBatches } from "./partition-batches.ts";
 
 /** What an error code means when the broker gives no message (as Java's exception messages say). */
 const EXPLANATIONS: Readonly<Record<number, string>> = {
@@ -36,9 +36,9 @@ export function notSent(failure: Error): NotSentError {
   return new NotSentError(`Not sent: the producer failed earlier (${failure.message})`, { cause: failure });
 }
 
-/** What the later batches of a partition get when `b` failed for good (not sent: sent again at once). */
-export function notSentAfter(b: Batch, failure: Error): NotSentError {
-  return new NotSentError(`Not sent: an earlier batch of ${b.part.topic}-${b.part.partition} failed`, {
+/** What the later batches of `part` get when an earlier one failed for good (not sent: sent again at once). */
+export function notSentAfter(part: PartitionBatches, failure: Error): NotSentError {
+  return new NotSentError(`Not sent: an earlier batch of ${part.topic}-${part.partition} failed`, {
     cause: failure,
   });
 }

@@ -2,9 +2,10 @@
  * BatchSettlement: how ProducePipeline settles its batches: written, retried after
  * retry.backoff.ms (until `retries` or delivery.timeout.ms), or failed for good, taking the later
  * batches of the partition not on the wire with it (a retriable NotSentError). The first failure
- * is kept (`failure`): the pipeline takes no new batch after it. A batch too large for the broker
- * is split instead (batch-split.ts). A partition whose broker lost this producer's state starts
- * again with a new epoch (`restart`).
+ * is kept (`failure`): the pipeline takes no new batch after it. A batch the broker refuses for
+ * good fails alone and its partition goes on with a new epoch (`refuse`). A batch too large for the
+ * broker is split instead (batch-split.ts). A partition whose broker lost this producer's state
+ * starts again with a new epoch (`restart`).
  */
 import { brokerAnswer, describeBatch, failureDetail, notSentAfter, RetryWarnings } from "./batch-failures.ts";
 import { splitBatch } from "./batch-split.ts";
@@ -22,6 +23,8 @@ const MAX_PRODUCER_EPOCH = 32_767;
 export class BatchSettlement {
   /** Set once a batch failed for good. */
   failure: Error | undefined;
+  /** How many batches were refused alone so far (`refuse`; each partition keeps the count at its last). */
+  refusals = 0;
   /** Why metadata or a producer id could not be had lately (for the expiry message). */
   lastError: string | undefined;
   private readonly retryWarnings: RetryWarnings;
@@ -67,6 +70,12 @@ export class BatchSettlement {
   }
 
   retry(b: Batch, code: number, message: string | null | undefined, cause?: unknown, how = "retrying"): void {
+    // On the wire behind a refused batch (keepOrderAfterRefusal): its sequences followed a gap, so
+    // the broker did not write it; it is not sent again either.
+    if (b.notSentAfter) {
+      this.notSent(b);
+      return;
+    }
     const now = this.now();
     const detail = () => failureDetail(b, code, message, cause);
     if (b.attempts > this.s.retries || now >= b.deadline) {
@@ -96,6 +105,50 @@ export class BatchSettlement {
     const tp = `${b.part.topic}-${b.part.partition}`;
     const how = `the broker lost this producer's state: sending ${tp}'s pending batches again in order with producer epoch ${epoch + b.part.epochBump} and sequences from 0, one on the wire until one is written; retrying`;
     this.retry(b, code, message, undefined, how);
+  }
+
+  /**
+   * The broker refused `b` for good (`code`: INVALID_RECORD, INVALID_TIMESTAMP, one record too
+   * large, …): `b` fails with the broker's answer and only `b`; its partition goes on with its next
+   * producer epoch (PartitionBatches.refused), as Java's idempotent producer; with
+   * keepOrderAfterRefusal its later batches not written yet fail too (NotSentError). When the epoch
+   * (`epoch`, the producer's, plus the partition's bumps) cannot go higher, the later batches fail
+   * with it and so does the pipeline (the caller takes a new producer id, as Java then does). So
+   * they do when `b` is not its partition's oldest pending batch: one ahead of it (a timeout, a lost
+   * answer, NOT_ENOUGH_REPLICAS_AFTER_APPEND) may be in the log already; sent again at the next
+   * epoch from sequence 0 it would be written twice, sent again with its own sequence (the failed
+   * pipeline's way) it is DUPLICATE_SEQUENCE_NUMBER: written once.
+   */
+  refuse(b: Batch, code: number, message: string | null | undefined, epoch: number): void {
+    if (this.s.idempotent && (epoch + b.part.epochBump >= MAX_PRODUCER_EPOCH || b.part.queue[0] !== b)) {
+      this.reject(b, code, message);
+      return;
+    }
+    const error = this.refusal(b, code, message);
+    b.part.refusal = { at: ++this.refusals, error };
+    const later = b.part.refused(b, this.s.keepOrderAfterRefusal ? notSentAfter(b.part, error) : undefined);
+    this.finish(b, error);
+    for (const l of later) this.finish(l, l.notSentAfter ?? notSentAfter(b.part, error));
+  }
+
+  /**
+   * `b` came back not written because an earlier batch of its partition failed: as `fail` (a
+   * NotSentError), or, when that batch was only refused (`notSentAfter`), it alone.
+   */
+  notSent(b: Batch): void {
+    if (b.notSentAfter) {
+      b.part.drop(b);
+      this.finish(b, b.notSentAfter);
+    } else this.fail(b, notSentAfter(b.part, b.part.failure!));
+  }
+
+  /** The broker's answer `code` for `b` is fatal to the producer: `b` fails, with what `fail` takes. */
+  reject(b: Batch, code: number, message: string | null | undefined): void {
+    this.fail(b, this.refusal(b, code, message));
+  }
+
+  private refusal(b: Batch, code: number, message: string | null | undefined): Error {
+    return brokerAnswer(this.s.error(describeBatch(b, code, message), false), code);
   }
 
   /**
@@ -132,7 +185,7 @@ export class BatchSettlement {
     const [failed, ...later] = b.part.failFrom(b, error);
     this.finish(failed!, error);
     if (later.length === 0) return;
-    const collateral = notSentAfter(b, error);
+    const collateral = notSentAfter(b.part, error);
     for (const c of later) this.finish(c, collateral);
   }
 

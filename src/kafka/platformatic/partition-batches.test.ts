@@ -58,14 +58,27 @@ describe("PartitionBatches", () => {
     expect([b0.state, part.sendable(0, () => {})]).toEqual(["inflight", b1]);
   });
 
-  test("CORRUPT_MESSAGE is retried (as Java's); DUPLICATE_SEQUENCE_NUMBER means written; INVALID_PRODUCER_EPOCH is fatal", () => {
+  test("CORRUPT_MESSAGE is retried (as Java's); DUPLICATE_SEQUENCE_NUMBER means written; a record refused (too large, invalid, timestamp, authorization) fails its batch alone; errors fatal to Java's producer and INVALID_PRODUCER_EPOCH fail the producer", () => {
     const part = new PartitionBatches("t", 0, true);
     const b = add(part);
     expect(part.verdict(b, 2)).toBe("retry");
     expect(part.verdict(b, 46)).toBe("written");
-    expect(part.verdict(b, 10)).toBe("fatal");
-    // INVALID_PRODUCER_EPOCH: not retriable for Java's idempotent producer either (see verdict).
-    expect(part.verdict(b, 47)).toBe("fatal");
+    for (const code of [10, 29, 32, 87]) expect(part.verdict(b, code)).toBe("refused");
+    // CLUSTER_AUTHORIZATION_FAILED, UNSUPPORTED_VERSION, TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+    // PRODUCER_FENCED; INVALID_PRODUCER_EPOCH (not fatal to Java's idempotent producer: see verdict).
+    for (const code of [31, 35, 53, 90, 47]) expect(part.verdict(b, code)).toBe("fatal");
+  });
+
+  test("refused: the batch leaves the queue; the partition takes its next epoch, its pending batches new sequences from 0, one on the wire until one is written", () => {
+    const part = new PartitionBatches("t", 0, true);
+    const [b0, b1, b2] = [add(part), add(part), add(part)];
+    part.sent(b0, () => {});
+    part.sent(b1, () => {});
+    part.refused(b0);
+    expect(part.queue).toEqual([b1, b2]);
+    expect([part.epochBump, b1.sequence, b2.sequence]).toEqual([1, -1, -1]);
+    // b1 (old epoch) is still on the wire: b2 waits for its answer.
+    expect(part.sendable(0, () => {})).toBeUndefined();
   });
 
   test("restartSequences: new sequences from 0 in queue order as batches go again; no buffer on the wire is rewritten; the guard is armed again", () => {
@@ -125,5 +138,13 @@ describe("PartitionBatches", () => {
       onWire.push(b);
     }
     expect(onWire).toEqual([b0, b2, b3]);
+  });
+
+  test("dropping a batch no longer queued leaves the queue as it is", () => {
+    const part = new PartitionBatches("t", 0, true);
+    const [b0, b1] = [add(part), add(part)];
+    part.drop(b0);
+    part.drop(b0);
+    expect(part.queue).toEqual([b1]);
   });
 });

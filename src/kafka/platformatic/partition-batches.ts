@@ -1,21 +1,20 @@
 /**
- * PartitionBatches: the batches of one partition that the producer pipeline (ProducePipeline)
- * has taken and not yet settled, in append order, with the partition's sequence numbers and the
- * rules that keep them in order: which batch may go next, how an answer is classified, what fails
- * with a batch that fails for good. Kafka's rules (Java's RecordAccumulator and TransactionManager
- * for an idempotent producer): a batch gets the partition's next sequence when it is first sent
- * and keeps it; at most 5 batches of a partition are in flight; after a retriable failure nothing
- * of the partition goes again until every batch that was on the wire before it has come back, and
- * then the waiting batches go oldest first. Until a batch of the partition is written, one is on
- * the wire at a time: a broker without this producer's state for the partition takes any sequence
- * (Kafka's ProducerAppendInfo, since KIP-360), so a later batch would be written ahead of an
- * earlier one that failed (too large, …). A batch too large for the broker is replaced by its
- * pieces (batch-split.ts), which keep its sequence range.
+ * PartitionBatches: the batches of one partition that the producer pipeline (ProducePipeline) has taken and not yet
+ * settled, in append order, with the partition's sequence numbers and the rules that keep them in order: which batch
+ * may go next, how an answer is classified, what fails with a batch that fails for good. Kafka's rules (Java's
+ * RecordAccumulator and TransactionManager for an idempotent producer): a batch gets the partition's next sequence
+ * when it is first sent and keeps it; at most 5 batches of a partition are in flight; after a retriable failure
+ * nothing of the partition goes again until every batch that was on the wire before it has come back, and then the
+ * waiting batches go oldest first. Until a batch of the partition is written, one is on the wire at a time: a broker
+ * without this producer's state for the partition takes any sequence (Kafka's ProducerAppendInfo, since KIP-360), so
+ * a later batch would be written ahead of an earlier one that failed (too large, …). A batch too large for the broker
+ * is replaced by its pieces (batch-split.ts), which keep its sequence range.
  *
- * When the broker lost this producer's state mid-stream (the oldest pending batch comes back
- * OUT_OF_ORDER_SEQUENCE_NUMBER or UNKNOWN_PRODUCER_ID), the partition starts again as Java's
- * idempotent producer does (`restartSequences`): a new epoch, sequences from 0 for the pending
- * batches in their order, and the one-batch guard armed again until a batch is written.
+ * A batch refused for good (INVALID_RECORD, …) fails alone; the partition takes its next epoch (`refused`). When the
+ * broker lost this producer's state mid-stream (the oldest pending batch comes back OUT_OF_ORDER_SEQUENCE_NUMBER or
+ * UNKNOWN_PRODUCER_ID), the partition starts again as Java's idempotent producer does (`restartSequences`): a new
+ * epoch, sequences from 0 for the pending batches in their order, and the one-batch guard armed again until a batch
+ * is written.
  */
 
 export type BatchState = "queued" | "inflight" | "waiting" | "done";
@@ -55,6 +54,8 @@ export interface Batch {
   generation: number;
   retryAt: number;
   attempts: number;
+  /** On the wire when an earlier batch was refused (keepOrderAfterRefusal): not written, it fails with this. */
+  notSentAfter?: Error;
 }
 
 /** Kafka's limit of batches in flight per partition for an idempotent producer. */
@@ -71,6 +72,12 @@ const DUPLICATE_SEQUENCE_NUMBER = 46;
 const MESSAGE_TOO_LARGE = 10;
 /** Retriable, after fresh metadata: UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE, NOT_LEADER_OR_FOLLOWER, REPLICA_NOT_AVAILABLE, KAFKA_STORAGE_ERROR, FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH. */
 const STALE_METADATA: ReadonlySet<number> = new Set([3, 5, 6, 9, 56, 74, 75]);
+/**
+ * Refusals that fail the producer, not only the batch (Java's TransactionManager.maybeTransitionToErrorState
+ * for an idempotent producer: CLUSTER_AUTHORIZATION_FAILED, UNSUPPORTED_VERSION,
+ * TRANSACTIONAL_ID_AUTHORIZATION_FAILED, PRODUCER_FENCED), and INVALID_PRODUCER_EPOCH (see `verdict`).
+ */
+const PRODUCER_FATAL: ReadonlySet<number> = new Set([31, 35, 47, 53, 90]);
 /** Retriable as they are (as Java's): CORRUPT_MESSAGE, REQUEST_TIMED_OUT, NETWORK_EXCEPTION, NOT_ENOUGH_REPLICAS(_AFTER_APPEND), THROTTLING_QUOTA_EXCEEDED. */
 const RETRIABLE: ReadonlySet<number> = new Set([...STALE_METADATA, 2, 7, 13, 19, 20, 89]);
 
@@ -80,12 +87,19 @@ export function partitionKey(topic: string, partition: number): string {
 }
 
 /**
- * What an answer means for a batch on the wire ("not-sent": OUT_OF_ORDER_SEQUENCE_NUMBER or
- * UNKNOWN_PRODUCER_ID once an earlier batch of the partition failed for good: not written because
- * of that batch; "reset": either code for the oldest pending batch when none failed, so the broker
- * lost this producer's state: `restartSequences`, then a retry).
+ * What an answer means for a batch on the wire ("not-sent": not written because an earlier batch
+ * failed or was refused; "reset": the broker lost this producer's state, `restartSequences`, then a
+ * retry; "refused": it fails alone, `refused`; "fatal": it fails with the later batches, and the producer).
  */
-export type Verdict = "written" | "retry" | "retry-after-metadata" | "split" | "reset" | "not-sent" | "fatal";
+export type Verdict =
+  | "written"
+  | "retry"
+  | "retry-after-metadata"
+  | "split"
+  | "reset"
+  | "not-sent"
+  | "refused"
+  | "fatal";
 
 export class PartitionBatches {
   /** Batches not yet settled, in append (= sequence) order. */
@@ -99,6 +113,8 @@ export class PartitionBatches {
   epochBump = 0;
   /** Why a batch of the partition failed for good (failFrom): the later ones are not written. */
   failure: Error | undefined;
+  /** The last batch refused alone (BatchSettlement.refuse): the pipeline's refusal count then, and why. */
+  refusal: { readonly at: number; readonly error: Error } | undefined;
 
   constructor(
     readonly topic: string,
@@ -142,6 +158,7 @@ export class PartitionBatches {
   /** Classifies the broker's answer `code` for `b`. */
   verdict(b: Batch, code: number): Verdict {
     if (code === 0 || (code === DUPLICATE_SEQUENCE_NUMBER && this.idempotent)) return "written";
+    if (b.notSentAfter) return "not-sent";
     if (this.idempotent && (code === OUT_OF_ORDER_SEQUENCE_NUMBER || code === UNKNOWN_PRODUCER_ID)) {
       // An earlier batch is missing (it failed and is retried): this one goes again after it.
       if (this.queue[0] !== b) return "retry";
@@ -157,16 +174,13 @@ export class PartitionBatches {
       return "reset";
     }
     if (code === MESSAGE_TOO_LARGE && b.count > 1 && b.split) return "split";
-    // INVALID_PRODUCER_EPOCH (47) stays fatal, as Java's idempotent producer has it: it is not
-    // retriable there (TransactionManager.canRetry retries only UNKNOWN_PRODUCER_ID and
-    // OUT_OF_ORDER_SEQUENCE_NUMBER, else a RetriableException), so handleFailedBatch fails the batch
-    // to the caller and bumps the epoch for the batches after it. Fatal does the same here: the batch
-    // fails (not retriable), the later ones are not sent, and the caller takes a new producer id. No
-    // 47 reaches an answer this producer reads from its own epochs: after a restart, batches of the
-    // older epoch still on the wire are waited for and the rest are stamped again with the new one;
-    // it means another writer used a newer epoch of this producer id.
     if (STALE_METADATA.has(code)) return "retry-after-metadata";
-    return RETRIABLE.has(code) ? "retry" : "fatal";
+    if (RETRIABLE.has(code)) return "retry";
+    // INVALID_PRODUCER_EPOCH (47) fails the producer here, where Java's idempotent producer fails the
+    // batch and bumps the epoch: no 47 answers an epoch of this producer's own (after a restart,
+    // batches of the older epoch on the wire are waited for, the rest are stamped with the new one),
+    // so another writer used a newer epoch of this producer id and a new producer id is the cure.
+    return PRODUCER_FATAL.has(code) ? "fatal" : "refused";
   }
 
   /**
@@ -211,6 +225,29 @@ export class PartitionBatches {
       b.sequence = -1;
       if (b.state !== "inflight") b.records = Buffer.from(b.records);
     }
+  }
+
+  /**
+   * The broker refused `b` for good: it leaves the queue (the caller settles it) and the partition
+   * goes on as Java's idempotent producer (Sender.failBatch → TransactionManager.handleFailedBatch →
+   * requestEpochBumpForPartition → startSequencesAtBeginning): the later batches take the next epoch
+   * and sequences from 0 (`restartSequences`); those on the wire come back OUT_OF_ORDER_SEQUENCE_NUMBER
+   * and go again. With `laterFailWith` (keepOrderAfterRefusal) they fail instead: those not on the
+   * wire leave the queue (returned), those on the wire once they come back (`notSentAfter`).
+   */
+  refused(b: Batch, laterFailWith?: Error): Batch[] {
+    const later = laterFailWith ? this.queue.slice(this.queue.indexOf(b) + 1) : [];
+    for (const l of later) if (l.state === "inflight") l.notSentAfter = laterFailWith;
+    const failed = later.filter((l) => l.state !== "inflight");
+    for (const gone of [b, ...failed]) this.drop(gone);
+    if (this.idempotent) this.restartSequences();
+    return failed;
+  }
+
+  /** `b`, not written, leaves the queue (the caller settles it). */
+  drop(b: Batch): void {
+    const at = this.queue.indexOf(b);
+    if (at >= 0) this.queue.splice(at, 1);
   }
 
   /**

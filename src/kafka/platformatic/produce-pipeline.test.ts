@@ -69,6 +69,8 @@ class FakeBroker implements ProduceTransport {
   /** Batches of more records, or holding one of `tooLarge`, are MESSAGE_TOO_LARGE (the topic's max.message.bytes). */
   maxRecords = Number.POSITIVE_INFINITY;
   readonly tooLarge = new Set<number>();
+  /** Batches holding one of these labels are refused with its code (validated before the sequence, as Kafka). */
+  readonly refusals = new Map<number, number>();
 
   constructor(private readonly partitions = 1) {}
 
@@ -107,6 +109,9 @@ class FakeBroker implements ProduceTransport {
       const labels = labelsOf(b.records);
       if (labels.length > this.maxRecords || labels.some((l) => this.tooLarge.has(l)))
         return { topic: b.topic, partition: b.partition, errorCode: 10, baseOffset: -1 };
+      const refusal = labels.find((l) => this.refusals.has(l));
+      if (refusal !== undefined)
+        return { topic: b.topic, partition: b.partition, errorCode: this.refusals.get(refusal)!, baseOffset: -1 };
       const sequence = request.sent[i]![1];
       const epoch = request.epochs[i]!;
       const log = this.logs.get(key) ?? [];
@@ -263,7 +268,7 @@ describe("ProducePipeline (idempotent)", () => {
     expect(outcomes).toEqual([0, 1, 2]);
   });
 
-  test("a fatal error fails the batch and every later batch of its partition; other partitions go on; nothing new is taken", async () => {
+  test("an error fatal to the producer (CLUSTER_AUTHORIZATION_FAILED) fails the batch and every later batch of its partition; other partitions go on; nothing new is taken", async () => {
     const broker = new FakeBroker(2);
     const pipeline = new ProducePipeline(broker, settings({ maxInFlight: 1 }));
     const first = appendAll(pipeline, [0, 1, 2]);
@@ -274,21 +279,18 @@ describe("ProducePipeline (idempotent)", () => {
       [0, 0],
       [10, 0],
     ]);
-    broker.deliver(0, { "t-0": 10 }); // MESSAGE_TOO_LARGE
+    broker.deliver(0, { "t-0": 31 }); // CLUSTER_AUTHORIZATION_FAILED
     await Promise.all([first.all, other.all]);
     // The later batches were only not sent: a distinct, retriable error (sent again at once elsewhere).
     expect(first.outcomes).toEqual([
-      "failed: Kafka rejected 1 record(s) for t-0: MESSAGE_TOO_LARGE (the record is larger than the topic's max.message.bytes or the broker's message.max.bytes)",
+      "failed: Kafka rejected 1 record(s) for t-0: CLUSTER_AUTHORIZATION_FAILED",
       "failed: Not sent: an earlier batch of t-0 failed",
       "failed: Not sent: an earlier batch of t-0 failed",
     ]);
     expect(other.outcomes).toEqual([0]);
-    expect(pipeline.failure?.message).toBe(
-      "Kafka rejected 1 record(s) for t-0: MESSAGE_TOO_LARGE (the record is larger than the topic's max.message.bytes or the broker's message.max.bytes)",
-    );
-    // The broker's answer by name, for the runtime's per-record refusals (P1.1).
-    expect(kafkaErrorOf(pipeline.failure)).toBe("MESSAGE_TOO_LARGE");
-    await expect(pipeline.append("t", 1, batch(11), 1)).rejects.toThrow("MESSAGE_TOO_LARGE");
+    expect(pipeline.failure?.message).toBe("Kafka rejected 1 record(s) for t-0: CLUSTER_AUTHORIZATION_FAILED");
+    expect(kafkaErrorOf(pipeline.failure)).toBe("CLUSTER_AUTHORIZATION_FAILED");
+    await expect(pipeline.append("t", 1, batch(11), 1)).rejects.toThrow("CLUSTER_AUTHORIZATION_FAILED");
     expect(broker.requests).toHaveLength(1);
   });
 
@@ -401,16 +403,16 @@ describe("ProducePipeline when a batch is too large for the topic (MESSAGE_TOO_L
     await broker.deliverUntil(big);
     const error = (await big) as PartlyWrittenBatch;
     expect(error).toBeInstanceOf(PartlyWrittenBatch);
-    expect(error.offsets).toEqual([0, 1, 2, null, null, null]);
+    // Refused alone: the records after it are written all the same, in order (Java's producer).
+    expect(error.offsets).toEqual([0, 1, 2, null, 3, 4]);
     expect(error.cause.message).toBe(
       "Kafka rejected 1 record(s) for t-0: MESSAGE_TOO_LARGE (the record is larger than the topic's max.message.bytes or the broker's message.max.bytes)",
     );
     expect((error.cause as Error & { retriable: boolean }).retriable).toBe(false);
     expect(kafkaErrorOf(error)).toBe("MESSAGE_TOO_LARGE");
-    expect(broker.logs.get("t-0")).toEqual([0, 1, 2]);
-    expect(pipeline.failure?.message).toBe(
-      "Kafka rejected 1 record(s) for t-0: MESSAGE_TOO_LARGE (the record is larger than the topic's max.message.bytes or the broker's message.max.bytes)",
-    );
+    expect(broker.logs.get("t-0")).toEqual([0, 1, 2, 4, 5]);
+    expect(pipeline.failure).toBeUndefined();
+    expect(broker.producerIds).toBe(1);
   });
 
   test("without idempotence the pieces go without sequences and are written in order", async () => {
@@ -527,6 +529,180 @@ describe("ProducePipeline when the broker lost the producer's state (the oldest 
   });
 });
 
+describe("ProducePipeline when the broker refuses a batch for good (as Java's idempotent producer: the batch fails, the producer goes on)", () => {
+  test.each([
+    [87, "INVALID_RECORD"],
+    [32, "INVALID_TIMESTAMP"],
+    [10, "MESSAGE_TOO_LARGE"],
+  ])(
+    "%i (%s) for the second of five batches in flight: it fails alone; the later ones go again with the next epoch and sequences from 0, written once, in order; same producer id",
+    async (code, name) => {
+      const broker = new FakeBroker();
+      broker.refusals.set(1, code);
+      const pipeline = await warmedUp(broker, settings());
+      const { outcomes, all } = appendAll(pipeline, [0, 1, 2, 3, 4]);
+      await waitFor(() => broker.requests.length === 5);
+      for (let i = 0; i < 5; i++) broker.deliver(i); // 0 written, 1 refused, 2..4 OUT_OF_ORDER_SEQUENCE_NUMBER
+      await broker.deliverUntil(all);
+      expect(outcomes[1]).toStartWith(`failed: Kafka rejected 1 record(s) for t-0: ${name}`);
+      expect(outcomes).toEqual([0, outcomes[1]!, 1, 2, 3]);
+      expect(broker.logs.get("t-0")).toEqual([0, 2, 3, 4]);
+      // The first of the new epoch alone until written (Java's startSequencesAtBeginning), then the rest.
+      expect(broker.requests.slice(5).map((r) => [...r.sent[0]!, r.epochs[0]!])).toEqual([
+        [2, 0, 1],
+        [3, 1, 1],
+        [4, 2, 1],
+      ]);
+      expect(pipeline.failure).toBeUndefined();
+      expect(broker.producerIds).toBe(1);
+    },
+  );
+
+  test("the refusal is the broker's answer, not retriable; refused batches interleaved with good ones (keyless records to a compacted topic) each take the next epoch", async () => {
+    const broker = new FakeBroker();
+    for (const label of [1, 3, 4]) broker.refusals.set(label, 87);
+    const pipeline = await warmedUp(broker, settings());
+    const errors: Error[] = [];
+    const offsets: number[] = [];
+    for (const label of [0, 1, 2, 3, 4, 5]) {
+      const sent = pipeline.append("t", 0, batch(label), 1);
+      await broker.deliverUntil(
+        sent.then(
+          (o) => offsets.push(o as number),
+          (e: Error) => errors.push(e),
+        ),
+      );
+    }
+    expect(errors.map((e) => [kafkaErrorOf(e), (e as Error & { retriable: boolean }).retriable])).toEqual([
+      ["INVALID_RECORD", false],
+      ["INVALID_RECORD", false],
+      ["INVALID_RECORD", false],
+    ]);
+    expect(offsets).toEqual([0, 1, 2]);
+    expect(broker.logs.get("t-0")).toEqual([0, 2, 5]);
+    expect(broker.requests.map((r) => [...r.sent[0]!, r.epochs[0]!])).toEqual([
+      [0, 1, 0],
+      [1, 2, 0],
+      [2, 0, 1],
+      [3, 1, 1],
+      [4, 0, 2],
+      [5, 0, 3],
+    ]);
+    expect(pipeline.failure).toBeUndefined();
+    expect(broker.producerIds).toBe(1);
+  });
+
+  test("keepOrderAfterRefusal: the later batches are not written (NotSentError, those on the wire once they come back); the next append goes with the next epoch from sequence 0; same producer id", async () => {
+    const broker = new FakeBroker();
+    broker.refusals.set(1, 87);
+    const pipeline = await warmedUp(broker, settings({ keepOrderAfterRefusal: true }));
+    const { outcomes, all } = appendAll(pipeline, [0, 1, 2, 3, 4]);
+    await waitFor(() => broker.requests.length === 5);
+    const queued = appendAll(pipeline, [5]); // not on the wire: 5 batches of t-0 at most
+    for (let i = 0; i < 5; i++) broker.deliver(i); // 0 written, 1 refused, 2..4 OUT_OF_ORDER_SEQUENCE_NUMBER
+    await Promise.all([all, queued.all]);
+    expect(outcomes).toEqual([
+      0,
+      "failed: Kafka rejected 1 record(s) for t-0: INVALID_RECORD",
+      "failed: Not sent: an earlier batch of t-0 failed",
+      "failed: Not sent: an earlier batch of t-0 failed",
+      "failed: Not sent: an earlier batch of t-0 failed",
+    ]);
+    expect(queued.outcomes).toEqual(["failed: Not sent: an earlier batch of t-0 failed"]);
+    expect(pipeline.failure).toBeUndefined();
+    const next = appendAll(pipeline, [6, 7]);
+    await broker.deliverUntil(next.all);
+    expect(next.outcomes).toEqual([1, 2]);
+    expect(broker.requests.slice(5).map((r) => [...r.sent[0]!, r.epochs[0]!])).toEqual([
+      [6, 0, 1],
+      [7, 1, 1],
+    ]);
+    expect(broker.logs.get("t-0")).toEqual([0, 6, 7]);
+    expect(broker.producerIds).toBe(1);
+  });
+
+  test("keepOrderAfterRefusal: a batch behind the refused one whose request then fails (no answer) is not sent again", async () => {
+    const broker = new FakeBroker();
+    broker.refusals.set(0, 87);
+    const pipeline = await warmedUp(broker, settings({ keepOrderAfterRefusal: true }));
+    const { outcomes, all } = appendAll(pipeline, [0, 1]);
+    await waitFor(() => broker.requests.length === 2);
+    broker.deliver(0);
+    broker.requests[1]!.failWith(new Error("Connection closed"));
+    await all;
+    expect(outcomes).toEqual([
+      "failed: Kafka rejected 1 record(s) for t-0: INVALID_RECORD",
+      "failed: Not sent: an earlier batch of t-0 failed",
+    ]);
+    expect(broker.requests).toHaveLength(2);
+    expect(pipeline.failure).toBeUndefined();
+  });
+
+  test("when the producer epoch cannot go higher, the refused batch fails with the later ones and the pipeline (a new producer id), as Java resets its producer id", async () => {
+    const broker = new FakeBroker();
+    broker.initialEpoch = 32_767;
+    broker.refusals.set(0, 87);
+    const pipeline = await warmedUp(broker, settings());
+    const { outcomes, all } = appendAll(pipeline, [0, 1]);
+    await broker.deliverUntil(all);
+    expect(outcomes).toEqual([
+      "failed: Kafka rejected 1 record(s) for t-0: INVALID_RECORD",
+      "failed: Not sent: an earlier batch of t-0 failed",
+    ]);
+    expect(kafkaErrorOf(pipeline.failure)).toBe("INVALID_RECORD");
+  });
+
+  test.each([
+    [
+      "REQUEST_TIMED_OUT (acks=all: maybe in the log)",
+      (r: Request) => r.answer([{ topic: "t", partition: 0, errorCode: 7, baseOffset: -1 }]),
+    ],
+    [
+      "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
+      (r: Request) => r.answer([{ topic: "t", partition: 0, errorCode: 20, baseOffset: -1 }]),
+    ],
+    [
+      "no answer (the connection dropped after the broker wrote it)",
+      (r: Request) => r.failWith(new Error("Connection closed")),
+    ],
+  ])(
+    "a batch refused behind one that came back %s fails the pipeline as before: the one ahead is written once (its own sequence: DUPLICATE_SEQUENCE_NUMBER), never again at the next epoch",
+    async (_, unsettled) => {
+      const broker = new FakeBroker();
+      broker.refusals.set(1, 87);
+      const pipeline = await warmedUp(broker, settings());
+      const { outcomes, all } = appendAll(pipeline, [0, 1, 2]);
+      await waitFor(() => broker.requests.length === 3);
+      const first = broker.requests[0]!;
+      first.delivered = true;
+      broker.handle(first); // written in the leader's log
+      unsettled(first);
+      broker.deliver(1); // INVALID_RECORD
+      broker.deliver(2); // OUT_OF_ORDER_SEQUENCE_NUMBER
+      await broker.deliverUntil(all);
+      expect(broker.logs.get("t-0")).toEqual([0]);
+      expect(outcomes).toEqual([
+        0,
+        "failed: Kafka rejected 1 record(s) for t-0: INVALID_RECORD",
+        "failed: Not sent: an earlier batch of t-0 failed",
+      ]);
+      expect(kafkaErrorOf(pipeline.failure)).toBe("INVALID_RECORD");
+      expect(broker.requests.flatMap((r) => r.epochs)).not.toContain(1);
+    },
+  );
+
+  test("without idempotence the refused batch fails alone and the next one is written", async () => {
+    const broker = new FakeBroker();
+    broker.refusals.set(0, 87);
+    const pipeline = new ProducePipeline(broker, settings({ idempotent: false, maxInFlight: 1 }));
+    const { outcomes, all } = appendAll(pipeline, [0, 1]);
+    await broker.deliverUntil(all);
+    expect(outcomes).toEqual(["failed: Kafka rejected 1 record(s) for t-0: INVALID_RECORD", 0]);
+    expect(broker.logs.get("t-0")).toEqual([1]);
+    expect(pipeline.failure).toBeUndefined();
+  });
+});
+
 describe("ProducePipeline when the host's wall clock is stepped (NTP on an edge device without a real-time clock)", () => {
   // The pipeline's own clock (no `now` passed): monotonic. setSystemTime moves (and holds) Date.now only.
   test.each([
@@ -557,14 +733,14 @@ describe("ProducePipeline when the host's wall clock is stepped (NTP on an edge 
 describe("ProducePipeline after a batch failed for good", () => {
   test("a later batch that was on the wire and comes back OUT_OF_ORDER_SEQUENCE_NUMBER is not sent (NotSentError), not a broker reset", async () => {
     const broker = new FakeBroker();
-    broker.tooLarge.add(0);
+    broker.refusals.set(0, 31); // CLUSTER_AUTHORIZATION_FAILED: fatal to the producer
     const pipeline = await warmedUp(broker, settings());
-    const tooLarge = pipeline.append("t", 0, batch(0), 1).catch((e: unknown) => e);
+    const fatal = pipeline.append("t", 0, batch(0), 1).catch((e: unknown) => e);
     const later = pipeline.append("t", 0, batch(1), 1).catch((e: unknown) => e);
     await waitFor(() => broker.requests.length === 2);
-    broker.deliver(0); // MESSAGE_TOO_LARGE: one record, fails for good
-    broker.deliver(1); // its sequence follows the refused batch: OUT_OF_ORDER_SEQUENCE_NUMBER
-    expect(((await tooLarge) as Error).message).toStartWith("Kafka rejected 1 record(s) for t-0: MESSAGE_TOO_LARGE");
+    broker.deliver(0);
+    broker.deliver(1); // its sequence follows the failed batch: OUT_OF_ORDER_SEQUENCE_NUMBER
+    expect(((await fatal) as Error).message).toBe("Kafka rejected 1 record(s) for t-0: CLUSTER_AUTHORIZATION_FAILED");
     const error = (await later) as Error;
     expect(error).toBeInstanceOf(NotSentError);
     expect(error.message).toBe("Not sent: an earlier batch of t-0 failed");

@@ -1,34 +1,28 @@
 /**
- * ProducePipeline: the request pipeline of the @platformatic/kafka adapter's producer, as Java's
- * Sender and RecordAccumulator run it. The adapter appends one encoded RecordBatch per partition
- * and send; the pipeline groups ready batches by partition leader into Produce requests (at most
- * one batch per partition per request, within max.request.size), keeps up to `maxInFlight` requests
- * on the wire per broker and at most buffer.memory bytes on the wire in all, via a ProduceTransport
- * (a fake in tests). Deadlines and backoffs run on `now`, monotonic by default, so a step of the
- * host's clock neither stalls a retry nor expires a batch early.
+ * ProducePipeline: the @platformatic/kafka adapter's producer pipeline, as Java's Sender and
+ * RecordAccumulator. The adapter appends one encoded RecordBatch per partition and send; ready
+ * batches are grouped by leader into Produce requests (one batch per partition, within
+ * max.request.size), up to `maxInFlight` per broker and buffer.memory bytes on the wire, via a
+ * ProduceTransport (a fake in tests). Deadlines and backoffs run on `now` (monotonic by default).
  *
  * Idempotence (acks=all, the default): per partition, batches keep their first sequence number
  * through every retry and go out in append order; after a retriable error nothing of the partition
  * goes again until the batches on the wire came back (PartitionBatches has the rules), so records
  * land in append order, each once. OUT_OF_ORDER_SEQUENCE_NUMBER (or UNKNOWN_PRODUCER_ID) for the
- * oldest pending batch of a partition means the broker lost this producer's state: as in Java, the
- * partition goes on with its next producer epoch and sequences from 0, its pending batches again in
- * their order, one on the wire until one is written (PartitionBatches.restartSequences).
+ * oldest pending batch of a partition means the broker lost this producer's state: as Java's, the
+ * partition takes its next epoch and sequences from 0 (PartitionBatches.restartSequences).
  *
- * A batch fails for good on a fatal error, after `retries`, or once delivery.timeout.ms has
- * passed since it was appended. Then the later batches of that partition not on the wire fail
- * with it (a retriable NotSentError); those on the wire settle on their own answer (written, or
- * OUT_OF_ORDER_SEQUENCE_NUMBER for the missing sequences: a NotSentError too), so a failed batch is
- * one the broker will not write. The pipeline is failed: it takes no new batches (`failure`), so
- * nothing is written after a failed batch with this producer id; the caller replaces the producer
- * (a new producer id, as Java's idempotent producer bumps its epoch). Other partitions go on.
- *
- * A batch of more than one record answered MESSAGE_TOO_LARGE is split (batch-split.ts, Java's
- * splitAndReenqueue): its pieces take its place and sequence range and go again; a batch of one
- * record too large fails (fatal, as above), and so does a batch whose pieces cannot be encoded.
- * Without idempotence, batches carry no sequence; order holds with maxInFlight 1 (as in Java).
+ * A batch the broker refuses for good (INVALID_RECORD, INVALID_TIMESTAMP, one record too large, …)
+ * as its partition's oldest pending batch fails alone and the producer goes on, as Java's: the
+ * partition takes its next epoch and sequences from 0 (BatchSettlement.refuse). A batch fails for
+ * good, and the pipeline with it, on an error fatal to the producer (CLUSTER_AUTHORIZATION_FAILED,
+ * …), a refusal behind an unsettled batch, after `retries` or past delivery.timeout.ms: the later
+ * batches of its partition not on the wire fail with it (NotSentError), those on the wire settle on
+ * their answer; the pipeline takes no new batches (`failure`), the caller replaces the producer.
+ * A batch of several records answered MESSAGE_TOO_LARGE is split in its place (batch-split.ts).
+ * Without idempotence batches carry no sequence; order holds with maxInFlight 1 (as in Java).
  */
-import { brokerAnswer, describeBatch, notSent, notSentAfter } from "./batch-failures.ts";
+import { notSent, notSentAfter } from "./batch-failures.ts";
 import { BatchSettlement } from "./batch-settlement.ts";
 import {
   type Batch,
@@ -54,6 +48,8 @@ export interface PipelineSettings {
   readonly deliveryTimeoutMs: number;
   readonly retries: number;
   readonly retryBackoffMs: number;
+  /** A refused batch fails its partition's later batches not written yet too (NotSentError; see refuse). */
+  readonly keepOrderAfterRefusal?: boolean;
   /** Builds the error a batch fails with (the adapter's error vocabulary). */
   readonly error: (message: string, retriable: boolean, cause?: unknown) => Error;
   /** Told about a batch that goes again (a warning for the log, as Java's Sender writes one). */
@@ -91,12 +87,15 @@ export class ProducePipeline {
     return this.settlement.failure;
   }
 
-  /** Gets the producer id now (idempotent), so a connect reports an unreachable cluster. */
+  /** Batches refused alone so far (`append`'s `since`). */
+  get refusals(): number {
+    return this.settlement.refusals;
+  }
+
+  /** Gets the producer id unless it has one (idempotent); at connect, reports an unreachable cluster. */
   async start(): Promise<void> {
     if (!this.s.idempotent || this.producerId >= 0n) return;
-    const id = await this.transport.initProducerId();
-    this.producerId = id.producerId;
-    this.epoch = id.producerEpoch;
+    ({ producerId: this.producerId, producerEpoch: this.epoch } = await this.transport.initProducerId());
   }
 
   /** The partition count of `topic`, from metadata when not known yet (PartitionLeaders.count). */
@@ -112,7 +111,9 @@ export class ProducePipeline {
   /**
    * Appends one encoded batch of `count` records; resolves with its base offset (-1 for acks=0), or
    * with each record's offset once it was split (`split`: how, see batch-split.ts). A split batch
-   * that failed may reject with a PartlyWrittenBatch (which of its records were written).
+   * that failed may reject with a PartlyWrittenBatch (which of its records were written). With
+   * keepOrderAfterRefusal, `since` is the `refusals` the caller has handled (the producer's
+   * SendOptions.refusalsSeen): a batch of a partition refused after that is not taken (NotSentError).
    */
   append(
     topic: string,
@@ -120,6 +121,7 @@ export class ProducePipeline {
     records: Buffer,
     count: number,
     split?: SplitRecords,
+    since?: number,
   ): Promise<number | readonly number[]> {
     if (this.failure) return Promise.reject(notSent(this.failure));
     if (this.closed) return Promise.reject(this.s.error("The producer is closed", false));
@@ -129,6 +131,8 @@ export class ProducePipeline {
       part = new PartitionBatches(topic, partition, this.s.idempotent);
       this.partitions.set(key, part);
     }
+    const refusal = this.s.keepOrderAfterRefusal && since !== undefined ? part.refusal : undefined;
+    if (refusal && refusal.at > since!) return Promise.reject(notSentAfter(part, refusal.error));
     this.pending++;
     const { promise, resolve, reject } = Promise.withResolvers<number | readonly number[]>();
     const settle = (result: BatchOutcome) => {
@@ -195,14 +199,10 @@ export class ProducePipeline {
     if (this.closed) return;
     const now = this.now();
     this.settlement.expire(this.partitions.values(), now);
-    if (this.s.idempotent && this.producerId < 0n) {
-      try {
-        const id = await this.transport.initProducerId();
-        this.producerId = id.producerId;
-        this.epoch = id.producerEpoch;
-      } catch (error) {
-        return this.settlement.cannotSend(this.partitions.values(), error, now, "Could not get a producer id");
-      }
+    try {
+      await this.start();
+    } catch (error) {
+      return this.settlement.cannotSend(this.partitions.values(), error, now, "Could not get a producer id");
     }
     const wanted = new Set<string>();
     for (const part of this.partitions.values()) {
@@ -275,10 +275,10 @@ export class ProducePipeline {
         this.settlement.split(b, code, a?.errorMessage, (piece) =>
           this.transport.stamp(piece.records, this.producerId, this.epoch + b.part.epochBump, piece.sequence),
         );
-      else if (verdict === "not-sent") this.settlement.fail(b, notSentAfter(b, b.part.failure!));
+      else if (verdict === "not-sent") this.settlement.notSent(b);
       else if (verdict === "reset") this.settlement.restart(b, code, a?.errorMessage, this.epoch);
-      else if (verdict === "fatal")
-        this.settlement.fail(b, brokerAnswer(this.s.error(describeBatch(b, code, a?.errorMessage), false), code));
+      else if (verdict === "refused") this.settlement.refuse(b, code, a?.errorMessage, this.epoch);
+      else if (verdict === "fatal") this.settlement.reject(b, code, a?.errorMessage);
       else {
         if (verdict === "retry-after-metadata") this.leaders.stale = true;
         this.settlement.retry(b, code, a?.errorMessage);

@@ -1,19 +1,22 @@
 import { describe, expect, test } from "bun:test";
-import { type ProducerRecord, writtenRecords } from "../kafka-port.ts";
+import { waitFor } from "../../../test/support/wait-for.ts";
+import { NotSentError, type ProducerRecord, writtenRecords } from "../kafka-port.ts";
+import { HeldBroker } from "./held-broker-test-support.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
 import type { OutgoingBatch, PartitionAnswer, ProduceTransport } from "./produce-transport.ts";
 import { PlatformaticProducer } from "./producer.ts";
 import { stampRecordBatch } from "./record-batch.ts";
 
-/** A broker that answers every request at once; metadata waits until the test opens `gate`. */
+/** A broker that answers every request at once; metadata (of `gated` topics, or all) waits until the test opens `gate`. */
 class GatedBroker implements ProduceTransport {
+  constructor(private readonly gated?: ReadonlySet<string>) {}
   readonly produced: [string, number, number][] = [];
   private readonly offsets = new Map<string, number>();
   readonly gate = Promise.withResolvers<void>();
   /** Partitions (`topic-partition`) answered MESSAGE_TOO_LARGE. */
   readonly rejecting = new Set<string>();
   async leaders(topics: readonly string[]): Promise<Map<string, readonly number[]>> {
-    await this.gate.promise;
+    if (!this.gated || topics.some((t) => this.gated!.has(t))) await this.gate.promise;
     return new Map(topics.map((t) => [t, [1, 1]]));
   }
   async initProducerId() {
@@ -44,8 +47,10 @@ const record = (topic: string, partition: number, value: string): ProducerRecord
   timestamp: 1,
 });
 
-function producerOn(broker: ProduceTransport) {
+function producerOn(broker: ProduceTransport, keepOrderAfterRefusal = false, batchBytes?: number) {
   const pipeline = new ProducePipeline(broker, {
+    keepOrderAfterRefusal,
+    ...(batchBytes ? { batchBytes } : {}),
     idempotent: true,
     maxInFlight: 5,
     maxRequestBytes: 1_048_576,
@@ -170,5 +175,83 @@ describe("PlatformaticProducer", () => {
     );
     expect(broker.produced).toEqual([]);
     expect((await producer.send([record("t", 1, "c")])).map((m) => m.offset)).toEqual([0]);
+  });
+
+  test.each([
+    [true, "not written (NotSentError): the refused send's other records go again first", ["u", 0, 1], ["t-0"]],
+    [false, "written (Java's plain producer: for a caller that sends nothing again)", ["u", 0, 1], ["t-0", "t-0"]],
+  ])(
+    "keepOrderAfterRefusal %p: a send made before a batch of its partition was refused and admitted after it (a new topic's metadata) is %s",
+    async (keepOrder, _, written, produced) => {
+      const broker = new GatedBroker(new Set(["u"]));
+      const producer = producerOn(broker, keepOrder);
+      await producer.send([record("t", 0, "warm")]);
+      broker.rejecting.add("t-0"); // one record too large: refused alone, the producer goes on
+      const refused = producer.send([record("t", 0, "a")]).catch((e: unknown) => e);
+      const parked = producer.send([record("u", 0, "x"), record("t", 0, "b")]).catch((e: unknown) => e);
+      expect(String(await refused)).toContain("MESSAGE_TOO_LARGE");
+      broker.rejecting.delete("t-0");
+      broker.gate.resolve();
+      const outcome = await parked;
+      expect(producer.failed).toBe(false);
+      if (keepOrder) {
+        expect(outcome).toBeInstanceOf(NotSentError);
+        expect(writtenRecords(outcome)?.map((m) => (m ? [m.topic, m.partition, m.offset] : null))).toEqual([
+          ["u", 0, 0],
+          null,
+        ]);
+      } else
+        expect(outcome).toEqual([expect.objectContaining({ topic: "u" }), expect.objectContaining({ topic: "t" })]);
+      expect(broker.produced.filter(([t]) => t === "u")).toEqual([written as [string, number, number]]);
+      expect(broker.produced.filter(([t]) => t === "t").map(([t, p]) => `${t}-${p}`)).toEqual(produced);
+      // A send made after the refusal goes (the refused send's records sent again).
+      expect((await producer.send([record("t", 0, "a")])).map((m) => m.topic)).toEqual(["t"]);
+    },
+  );
+
+  test("keepOrderAfterRefusal: a send given the refusals its caller handled is not written ahead of a refused send still waiting for its other partition", async () => {
+    const broker = new HeldBroker();
+    const producer = producerOn(broker, true);
+    const upper = (topic: string, partition: number, value: string) => record(topic, partition, value.toUpperCase());
+    const warm = producer.send([upper("t", 0, "w"), upper("t", 1, "v")]);
+    await broker.answerUntil(warm);
+    const refused = producer.send([upper("t", 0, "aone"), upper("t", 0, "bad"), upper("t", 1, "q")]).catch((e) => e);
+    await waitFor(() => broker.pending.length === 1);
+    broker.answerNext({ "t-1": 6 }); // t-0 refused (INVALID_RECORD), t-1 NOT_LEADER_OR_FOLLOWER: retried
+    await waitFor(() => broker.pending.length === 1 && producer.refusals === 1, { what: "t-1 retried" });
+    // The caller has not seen the refusal yet (its send is pending): it passes what it handled.
+    const later = producer.send([upper("t", 0, "atwo")], { refusalsSeen: 0 }).catch((e) => e);
+    await broker.answerUntil(Promise.all([refused, later]));
+    expect(writtenRecords(await refused)?.map((m) => m?.offset ?? null)).toEqual([null, null, 1]);
+    expect(await later).toBeInstanceOf(NotSentError);
+    expect(producer.failed).toBe(false);
+    // The caller sends the refused send's good record again, then the later one.
+    const again = producer.send([upper("t", 0, "aone")], { refusalsSeen: producer.refusals });
+    await broker.answerUntil(again);
+    const next = producer.send([upper("t", 0, "atwo")], { refusalsSeen: producer.refusals });
+    await broker.answerUntil(next);
+    expect(broker.logs.get("t-0")).toEqual(["W", "AONE", "ATWO"]);
+  });
+
+  test("keepOrderAfterRefusal: a send given the refusals its caller handled is not written ahead of a split batch whose piece was refused while later pieces are on the wire", async () => {
+    const broker = new HeldBroker();
+    const producer = producerOn(broker, true, 1000);
+    const big = (value: string) => record("t", 0, `${value}${"x".repeat(800)}`);
+    const warm = producer.send([big("W")]);
+    await broker.answerUntil(warm);
+    const split = producer.send([big("AONE"), big("BAD"), big("ATHREE")]).catch((e) => e);
+    await waitFor(() => broker.pending.length === 1);
+    broker.answerNext({ "t-0": 10 }); // MESSAGE_TOO_LARGE: split in pieces of one record
+    await waitFor(() => broker.pending.length === 3, { what: "the three pieces on the wire" });
+    broker.answerNext(); // AONE written
+    broker.answerNext(); // BAD refused; ATHREE still on the wire
+    await waitFor(() => producer.refusals === 1);
+    const later = producer.send([big("ATWO")], { refusalsSeen: 0 }).catch((e) => e);
+    await broker.answerUntil(Promise.all([split, later]));
+    expect(writtenRecords(await split)?.map((m) => m?.offset ?? null)).toEqual([1, null, null]);
+    expect(await later).toBeInstanceOf(NotSentError);
+    const again = producer.send([big("ATHREE")], { refusalsSeen: producer.refusals });
+    await broker.answerUntil(again);
+    expect(broker.logs.get("t-0")).toEqual(["W", "AONE", "ATHREE"]);
   });
 });

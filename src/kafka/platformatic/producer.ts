@@ -13,7 +13,8 @@
  * waiting for a new topic's metadata holds back the sends after it).
  *
  * A send resolves once every batch of it is acknowledged; it rejects once each has an outcome and
- * one failed for good, and from then on the producer is failed (the port's contract).
+ * one failed for good. A batch the broker refused for good fails alone and the producer goes on
+ * (ProducePipeline, as Java's); any other failure fails the producer (`failed`, the port's contract).
  */
 import { murmur2, Producer } from "@platformatic/kafka";
 import { ConnectError, DataError, isRetriable, RetriableError } from "../../errors.ts";
@@ -23,7 +24,9 @@ import {
   type KafkaProducer,
   NotSentError,
   type ProducedMetadata,
+  type ProducerOptions,
   type ProducerRecord,
+  type SendOptions,
 } from "../kafka-port.ts";
 import { notSent } from "./batch-failures.ts";
 import { batchSplitter, PartlyWrittenBatch } from "./batch-split.ts";
@@ -72,14 +75,26 @@ export class PlatformaticProducer implements KafkaProducer {
     private readonly onClose: (admitted: Promise<unknown>) => Promise<void>,
   ) {}
 
-  send(records: readonly ProducerRecord[]): Promise<ProducedMetadata[]> {
+  get failed(): boolean {
+    return (this.failure ?? this.pipeline.failure) !== undefined;
+  }
+
+  /** Batches refused alone so far (`SendOptions.refusalsSeen`). */
+  get refusals(): number {
+    return this.pipeline.refusals;
+  }
+
+  send(records: readonly ProducerRecord[], options?: SendOptions): Promise<ProducedMetadata[]> {
+    // Not written ahead of a batch refused after what the caller has handled (by default, after
+    // this call: also when admitted after waiting for metadata).
+    const since = options?.refusalsSeen ?? this.pipeline.refusals;
     const failed = this.failure ?? this.pipeline.failure;
     if (failed) return Promise.reject(notSent(failed));
     if (this.closing) return Promise.reject(new ConnectError("The producer is closed"));
     if (records.length === 0) return Promise.resolve([]);
     const unknown = new Set<string>();
     for (const r of records) if (this.pipeline.knownPartitionCount(r.topic) === undefined) unknown.add(r.topic);
-    if (unknown.size === 0 && this.admitting === undefined) return this.admit(records);
+    if (unknown.size === 0 && this.admitting === undefined) return this.admit(records, since);
     const admitted = (this.admitting ?? Promise.resolve()).then(async () => {
       const failed = this.failure ?? this.pipeline.failure;
       if (failed) throw notSent(failed);
@@ -90,7 +105,7 @@ export class PlatformaticProducer implements KafkaProducer {
         throw this.failure;
       }
     });
-    const result = admitted.then(() => this.admit(records));
+    const result = admitted.then(() => this.admit(records, since));
     const tail = admitted.catch(() => undefined);
     this.admitting = tail;
     void tail.then(() => {
@@ -99,7 +114,7 @@ export class PlatformaticProducer implements KafkaProducer {
     return result;
   }
 
-  private async admit(records: readonly ProducerRecord[]): Promise<ProducedMetadata[]> {
+  private async admit(records: readonly ProducerRecord[], since: number): Promise<ProducedMetadata[]> {
     const partitions = new Int32Array(records.length);
     const positions = new Int32Array(records.length);
     const groupOf = new Int32Array(records.length);
@@ -153,6 +168,7 @@ export class PlatformaticProducer implements KafkaProducer {
         batches[i]!.buffer,
         batches[i]!.count,
         batchSplitter(batches[i]!.buffer),
+        since,
       ),
     );
     const outcomes = await Promise.allSettled(sent);
@@ -203,6 +219,7 @@ export class PlatformaticProducer implements KafkaProducer {
 export async function connectPlatformaticProducer(
   properties: ClientProperties,
   onRetry?: (message: string) => void,
+  producerOptions: ProducerOptions = {},
 ): Promise<KafkaProducer> {
   requireFramedSend(); // before anything connects: one clear error, not every request failing
   const p = producerSettings(properties);
@@ -231,6 +248,7 @@ export async function connectPlatformaticProducer(
     deliveryTimeoutMs: p.deliveryTimeoutMs,
     retries: p.retries,
     retryBackoffMs: c.retryBackoffMs,
+    keepOrderAfterRefusal: producerOptions.keepOrderAfterRefusal ?? false,
     error: (message, retriable, cause) =>
       retriable ? new RetriableError(message, { cause }) : new ConnectError(message, { cause }),
     ...(onRetry ? { onRetry } : {}),

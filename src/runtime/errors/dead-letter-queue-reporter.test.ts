@@ -92,6 +92,41 @@ describe("DeadLetterQueueReporter", () => {
     expect([producers, metrics.deadLetterQueueProduceRequests]).toEqual([3, 3]);
   });
 
+  test.each([
+    [false, "kept: the next record goes on it (no new producer per refused record)", 1, 0],
+    [true, "closed and replaced", 2, 1],
+  ])("a producer whose send Kafka refused, `failed` %p afterwards, is %s", async (failed, _, producers, closed) => {
+    const kafka = new MemoryKafka();
+    let created = 0;
+    let closes = 0;
+    const { r, metrics } = reporter(kafka, undefined, async () => {
+      const inner = await kafka.producer();
+      const refuse = created++ === 0;
+      let sends = 0;
+      return {
+        maxInFlight: 1,
+        get failed() {
+          return sends > 0 && refuse && failed;
+        },
+        async close() {
+          closes++;
+          await inner.close();
+        },
+        async send(records) {
+          if (refuse && sends++ === 0) throw new ConnectError("Kafka rejected 1 record(s) for dlq-0: INVALID_RECORD");
+          return inner.send(records);
+        },
+      };
+    });
+    await r.report(context);
+    await r.flush();
+    await r.report(context);
+    await r.flush();
+    expect(metrics.deadLetterQueueProduceFailures).toBe(1);
+    expect(kafka.records("dlq")).toHaveLength(1);
+    expect([created, closes]).toEqual([producers, closed]);
+  });
+
   test("reports do not wait for Kafka; flush and close wait for every record, which lands in report order", async () => {
     const kafka = new MemoryKafka();
     const { r } = reporter(kafka);

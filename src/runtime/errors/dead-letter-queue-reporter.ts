@@ -181,8 +181,8 @@ export class DeadLetterQueueReporter implements ErrorReporter {
         () => undefined,
         (error) => {
           this.failed(error);
-          // A producer whose send failed rejects every later one (the port's contract): replace it.
-          if (this.producer === producer) {
+          // A failed producer rejects every later send (the port's contract): replace it.
+          if (this.producer === producer && producer.failed !== false) {
             this.producer = undefined;
             producer.close().catch(() => undefined);
           }

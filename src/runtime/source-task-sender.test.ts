@@ -1,0 +1,144 @@
+import { describe, expect, test } from "bun:test";
+import { waitFor } from "../../test/support/wait-for.ts";
+import { Schemas } from "../api/data/schema.ts";
+import { type SourceRecord, sourceRecord } from "../api/record.ts";
+import { ConnectError, RetriableError } from "../errors.ts";
+import type { KafkaProducer, ProducerRecord } from "../kafka/kafka-port.ts";
+import { HeldBroker } from "../kafka/platformatic/held-broker-test-support.ts";
+import { ProducePipeline } from "../kafka/platformatic/produce-pipeline.ts";
+import type { ProduceTransport } from "../kafka/platformatic/produce-transport.ts";
+import { PlatformaticProducer } from "../kafka/platformatic/producer.ts";
+import { type Outgoing, SourceTaskSender } from "./source-task-sender.ts";
+import { taskBasics } from "./task-test-support.ts";
+
+/** `value` to `topic`-`partition` with the key "k" (a later value of the key must not land before an earlier one). */
+function outgoing(topic: string, value: string, partition = 0): Outgoing {
+  const record: SourceRecord = sourceRecord({
+    topic,
+    kafkaPartition: partition,
+    value,
+    valueSchema: Schemas.STRING,
+    sourcePartition: { f: 1 },
+    sourceOffset: { v: value },
+  });
+  const produced: ProducerRecord = {
+    topic,
+    partition,
+    key: new TextEncoder().encode("k"),
+    value: new TextEncoder().encode(value),
+    headers: [],
+    timestamp: 1,
+  };
+  return { record, produced };
+}
+
+/** A sender over a pipelining idempotent producer (5 in flight) on `broker`. */
+function senderOn(
+  broker: ProduceTransport,
+  keepOrderAfterRefusal: boolean,
+  topicReady?: (topic: string) => Promise<void>,
+) {
+  const pipeline = new ProducePipeline(broker, {
+    idempotent: true,
+    maxInFlight: 5,
+    maxRequestBytes: 1_048_576,
+    deliveryTimeoutMs: 120_000,
+    retries: 10,
+    retryBackoffMs: 1,
+    keepOrderAfterRefusal,
+    error: (message, retriable) => (retriable ? new RetriableError(message) : new ConnectError(message)),
+  });
+  const producer = new PlatformaticProducer(pipeline, 5, true, false, async () => {});
+  /** Set once a send of the producer was rejected (the sender's own handler runs after this one). */
+  const seen = { rejected: 0 };
+  const observed: KafkaProducer = {
+    maxInFlight: 5,
+    idempotent: true,
+    get failed() {
+      return producer.failed;
+    },
+    get refusals() {
+      return producer.refusals;
+    },
+    close: () => producer.close(),
+    send(records, options) {
+      const sent = producer.send(records, options);
+      sent.catch(() => seen.rejected++);
+      return sent;
+    },
+  };
+  const stop = new AbortController();
+  const basics = taskBasics("all");
+  const sender = new SourceTaskSender({
+    ...basics,
+    producer: async () => observed,
+    ...(topicReady ? { topicCreator: { ensure: topicReady, close: async () => {} } } : {}),
+    stopSignal: () => stop.signal,
+    keepOrder: false,
+    maxRequestBytes: 1_048_576,
+    maxInFlightBatches: 5,
+    maxInFlightBytes: 33_554_432,
+    rejectsRecords: true,
+  });
+  return { sender, seen, producer };
+}
+
+const offsetsOf = (result: readonly ({ offset: number } | null)[] | undefined) => result?.map((m) => m?.offset ?? null);
+
+describe("SourceTaskSender when Kafka refuses a request's batch while later requests are in flight (5 in flight)", () => {
+  test("the refused request's other records are written before the later request's (a repeated key keeps its order); the refused record is rejected alone; one producer", async () => {
+    const broker = new HeldBroker();
+    const { sender, producer } = senderOn(broker, true);
+    const warm = sender.enqueue([outgoing("t", "W")]);
+    await broker.answerUntil(warm);
+    const first = sender.enqueue([outgoing("t", "VONE"), outgoing("t", "BAD")]);
+    const second = sender.enqueue([outgoing("t", "VTWO")]);
+    await waitFor(() => broker.pending.length === 2, { what: "both requests on the wire" });
+    broker.answerNext(); // INVALID_RECORD
+    broker.answerNext(); // OUT_OF_ORDER_SEQUENCE_NUMBER: not written
+    await broker.answerUntil(Promise.all([first, second]));
+    expect(broker.logs.get("t-0")).toEqual(["W", "VONE", "VTWO"]);
+    expect(offsetsOf(await first)).toEqual([1, null]);
+    expect(offsetsOf(await second)).toEqual([2]);
+    expect([...sender.rejections.values()].map((r) => r.error)).toEqual(["INVALID_RECORD"]);
+    expect(producer.failed).toBe(false);
+  });
+
+  test("a request waiting for its topics when an earlier one is refused is sent after the refused request's other records", async () => {
+    const broker = new HeldBroker();
+    const created = Promise.withResolvers<void>();
+    const { sender, seen } = senderOn(broker, true, (topic) => (topic === "u" ? created.promise : Promise.resolve()));
+    const warm = sender.enqueue([outgoing("t", "W")]);
+    await broker.answerUntil(warm);
+    const first = sender.enqueue([outgoing("t", "AONE"), outgoing("t", "BAD")]);
+    const second = sender.enqueue([outgoing("u", "X"), outgoing("t", "ATWO")]);
+    await waitFor(() => broker.pending.length === 1, { what: "the first request on the wire" });
+    broker.answerNext(); // INVALID_RECORD
+    await waitFor(() => seen.rejected === 1, { what: "the refusal handed to the sender" });
+    created.resolve(); // the second request's topic is ready now, after the refusal
+    await broker.answerUntil(Promise.all([first, second]));
+    expect(broker.logs.get("t-0")).toEqual(["W", "AONE", "ATWO"]);
+    expect(broker.logs.get("u-0")).toEqual(["X"]);
+    expect(offsetsOf(await first)).toEqual([1, null]);
+    expect(offsetsOf(await second)).toEqual([0, 2]);
+  });
+
+  test("a request polled while a refused request's other partition is retried is written after the refused request's other records", async () => {
+    const broker = new HeldBroker();
+    const { sender, producer } = senderOn(broker, true);
+    const warm = sender.enqueue([outgoing("t", "W"), outgoing("t", "V", 1)]);
+    await broker.answerUntil(warm);
+    const first = sender.enqueue([outgoing("t", "AONE"), outgoing("t", "BAD"), outgoing("t", "Q", 1)]);
+    await waitFor(() => broker.pending.length === 1, { what: "the first request on the wire" });
+    broker.answerNext({ "t-1": 6 }); // t-0: INVALID_RECORD; t-1: NOT_LEADER_OR_FOLLOWER, retried
+    await waitFor(() => broker.pending.length === 1, { what: "t-1 retried, the first request not settled" });
+    expect(producer.refusals).toBe(1);
+    const second = sender.enqueue([outgoing("t", "ATWO")]); // the next poll
+    await broker.answerUntil(Promise.all([first, second]));
+    expect(broker.logs.get("t-0")).toEqual(["W", "AONE", "ATWO"]);
+    expect(broker.logs.get("t-1")).toEqual(["V", "Q"]);
+    expect(offsetsOf(await first)).toEqual([1, null, 1]);
+    expect(offsetsOf(await second)).toEqual([2]);
+    expect(producer.failed).toBe(false);
+  });
+});
