@@ -55,6 +55,31 @@ async function source(name: string, topic: string, extra: Record<string, string>
   return file;
 }
 
+/** Creates a FileStreamSink `name` on `topic` reading schemaless JSON, with `extra` (errors.*) keys; returns its out file and the REST answer. */
+async function jsonSink(name: string, topic: string, extra: Record<string, string> = {}) {
+  const out = dir.file(`${name}.out`);
+  const created = await gw.rest.post("/connectors", {
+    name,
+    config: {
+      "connector.class": "FileStreamSink",
+      topics: topic,
+      file: out,
+      "value.converter": "JsonConverter",
+      "value.converter.schemas.enable": "false",
+      ...extra,
+    },
+  });
+  return { out, created };
+}
+
+/** The status of connector `name` once its task is FAILED. */
+function failedStatus(name: string) {
+  return waitFor(async () => {
+    const s = (await gw.rest.get(`/connectors/${name}/status`)).body;
+    return s.tasks?.[0]?.state === "FAILED" ? s : undefined;
+  });
+}
+
 describe("converters on the wire", () => {
   test("the worker's JsonConverter writes Apache's exact envelope; keys stay null", async () => {
     const topic = uniqueTopic("json-envelope");
@@ -294,19 +319,10 @@ describe("errors.tolerance and the dead letter queue", () => {
     await admin.connect();
     try {
       expect(await admin.listTopics()).not.toContain(dlq);
-      const out = dir.file("dlq-at-start.out");
-      const created = await gw.rest.post("/connectors", {
-        name: "dlq-at-start",
-        config: {
-          "connector.class": "FileStreamSink",
-          topics: topic,
-          file: out,
-          "value.converter": "JsonConverter",
-          "value.converter.schemas.enable": "false",
-          "errors.tolerance": "all",
-          "errors.deadletterqueue.topic.name": dlq,
-          "errors.deadletterqueue.topic.replication.factor": "1",
-        },
+      const { created } = await jsonSink("dlq-at-start", topic, {
+        "errors.tolerance": "all",
+        "errors.deadletterqueue.topic.name": dlq,
+        "errors.deadletterqueue.topic.replication.factor": "1",
       });
       expect(created.status).toBe(201);
       await waitFor(
@@ -331,24 +347,12 @@ describe("errors.tolerance and the dead letter queue", () => {
     const topic = uniqueTopic("dlq-refused");
     const dlq = `${topic}-dlq`;
     await produce(topic, [{ value: '{"n":1}' }]);
-    const out = dir.file("dlq-refused.out");
-    await gw.rest.post("/connectors", {
-      name: "dlq-refused",
-      config: {
-        "connector.class": "FileStreamSink",
-        topics: topic,
-        file: out,
-        "value.converter": "JsonConverter",
-        "value.converter.schemas.enable": "false",
-        "errors.deadletterqueue.topic.name": dlq,
-        // More replicas than any test broker has.
-        "errors.deadletterqueue.topic.replication.factor": "100",
-      },
+    const { out } = await jsonSink("dlq-refused", topic, {
+      "errors.deadletterqueue.topic.name": dlq,
+      // More replicas than any test broker has.
+      "errors.deadletterqueue.topic.replication.factor": "100",
     });
-    const status = await waitFor(async () => {
-      const s = (await gw.rest.get("/connectors/dlq-refused/status")).body;
-      return s.tasks?.[0]?.state === "FAILED" ? s : undefined;
-    });
+    const status = await failedStatus("dlq-refused");
     expect(status.tasks[0].trace).toStartWith(
       `org.apache.kafka.connect.errors.ConnectException: Could not initialize dead letter queue with topic=${dlq}\n`,
     );
@@ -361,25 +365,13 @@ describe("errors.tolerance and the dead letter queue", () => {
     const topic = uniqueTopic("dlq-bad-producer");
     const dlq = `${topic}-dlq`;
     await produce(topic, [{ value: '{"n":1}' }]);
-    const out = dir.file("dlq-bad-producer.out");
-    await gw.rest.post("/connectors", {
-      name: "dlq-bad-producer",
-      config: {
-        "connector.class": "FileStreamSink",
-        topics: topic,
-        file: out,
-        "value.converter": "JsonConverter",
-        "value.converter.schemas.enable": "false",
-        "errors.tolerance": "all",
-        "errors.deadletterqueue.topic.name": dlq,
-        "errors.deadletterqueue.topic.replication.factor": "1",
-        "producer.override.acks": "banana",
-      },
+    const { out } = await jsonSink("dlq-bad-producer", topic, {
+      "errors.tolerance": "all",
+      "errors.deadletterqueue.topic.name": dlq,
+      "errors.deadletterqueue.topic.replication.factor": "1",
+      "producer.override.acks": "banana",
     });
-    const status = await waitFor(async () => {
-      const s = (await gw.rest.get("/connectors/dlq-bad-producer/status")).body;
-      return s.tasks?.[0]?.state === "FAILED" ? s : undefined;
-    });
+    const status = await failedStatus("dlq-bad-producer");
     expect(status.tasks[0].trace).toStartWith(
       "org.apache.kafka.common.config.ConfigException: Invalid value banana for configuration acks: String must be one of: all, -1, 0, 1\n",
     );
@@ -390,21 +382,8 @@ describe("errors.tolerance and the dead letter queue", () => {
   test("errors.tolerance=none fails the task with 'Tolerance exceeded in error handler'", async () => {
     const topic = uniqueTopic("intolerant");
     await produce(topic, [{ value: '{"n":1}' }, { value: "not json" }, { value: '{"n":2}' }]);
-    const out = dir.file("intolerant.out");
-    await gw.rest.post("/connectors", {
-      name: "intolerant",
-      config: {
-        "connector.class": "FileStreamSink",
-        topics: topic,
-        file: out,
-        "value.converter": "JsonConverter",
-        "value.converter.schemas.enable": "false",
-      },
-    });
-    const status = await waitFor(async () => {
-      const s = (await gw.rest.get("/connectors/intolerant/status")).body;
-      return s.tasks?.[0]?.state === "FAILED" ? s : undefined;
-    });
+    const { out } = await jsonSink("intolerant", topic);
+    const status = await failedStatus("intolerant");
     expect(status.tasks[0].trace).toStartWith(
       "org.apache.kafka.connect.errors.ConnectException: Tolerance exceeded in error handler\n",
     );

@@ -43,38 +43,70 @@ async function activeProducers(bootstrap: string, topic: string): Promise<[bigin
   }
 }
 
-async function ingestUrlOf(gw: Gateway): Promise<string> {
-  return (await gw.waitForOutput(/Ingest listener open at (http:\/\/[^\s]+?)\/?\s/))[1]!;
+interface IngestGateway extends AsyncDisposable {
+  readonly bootstrap: string;
+  readonly topic: string;
+  readonly gw: Gateway;
+  /** The ingest listener's base URL. */
+  readonly url: string;
 }
 
-describe("a batch the broker refuses for good (platformatic client, idempotent)", () => {
-  test("keyless records to a compacted topic among keyed ones: each refused alone (422), the keyed ones written once in order, by one producer id", async () => {
-    const kafka = await kafkaBroker();
-    const topic = await compactedTopic();
-    await using dir = await tempDir("refused-batch-");
-    await using gw = await startGateway({
+/** A fresh compacted topic and a gateway with an ingest listener on the shared broker; disposing stops the gateway, then removes its directory. */
+async function ingestGateway(dirPrefix: string, worker: Record<string, string> = {}): Promise<IngestGateway> {
+  const kafka = await kafkaBroker();
+  const topic = await compactedTopic();
+  const dir = await tempDir(dirPrefix);
+  let gw: Gateway | undefined;
+  const dispose = async () => {
+    await gw?.[Symbol.asyncDispose]();
+    await dir[Symbol.asyncDispose]();
+  };
+  try {
+    gw = await startGateway({
       dir: dir.path,
       worker: {
         "bootstrap.servers": kafka.bootstrap,
         "data.dir": dir.file("data"),
         "ingest.listeners": "http://127.0.0.1:0",
+        ...worker,
       },
     });
-    const url = await ingestUrlOf(gw);
-    const config = {
-      "connector.class": "HttpIngestSource",
-      "ingest.path": "/ingest/compacted",
-      "kafka.topic": topic,
-      "ingest.key.source": "header",
-    };
-    expect((await gw.rest.post("/connectors", { name: "compacted", config })).status).toBe(201);
-    const post = (n: number, key?: string) =>
-      fetch(`${url}/ingest/compacted`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", ...(key ? { "X-Kafka-Key": key } : {}) },
-        body: JSON.stringify({ n }),
-      });
-    await waitFor(async () => (await post(0, "k0")).status === 200, { what: "the route" });
+    const url = (await gw.waitForOutput(/Ingest listener open at (http:\/\/[^\s]+?)\/?\s/))[1]!;
+    return { bootstrap: kafka.bootstrap, topic, gw, url, [Symbol.asyncDispose]: dispose };
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+}
+
+/**
+ * Creates HttpIngestSource `name` at /ingest/<name> (keys from X-Kafka-Key) with `extra` keys and
+ * awaits its route; returns a poster of `{ n }` with an optional key.
+ */
+async function keyedIngest({ gw, url, topic }: IngestGateway, name: string, extra: Record<string, string> = {}) {
+  const config = {
+    "connector.class": "HttpIngestSource",
+    "ingest.path": `/ingest/${name}`,
+    "kafka.topic": topic,
+    "ingest.key.source": "header",
+    ...extra,
+  };
+  expect((await gw.rest.post("/connectors", { name, config })).status).toBe(201);
+  const post = (n: number, key?: string) =>
+    fetch(`${url}/ingest/${name}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", ...(key ? { "X-Kafka-Key": key } : {}) },
+      body: JSON.stringify({ n }),
+    });
+  await waitFor(async () => (await post(0, "k0")).status === 200, { what: "the route" });
+  return post;
+}
+
+describe("a batch the broker refuses for good (platformatic client, idempotent)", () => {
+  test("keyless records to a compacted topic among keyed ones: each refused alone (422), the keyed ones written once in order, by one producer id", async () => {
+    await using ingest = await ingestGateway("refused-batch-");
+    const { bootstrap, topic, gw } = ingest;
+    const post = await keyedIngest(ingest, "compacted");
 
     // One after the other: keyed, keyless, keyed, …
     const statuses: number[] = [];
@@ -96,27 +128,18 @@ describe("a batch the broker refuses for good (platformatic client, idempotent)"
       Array.from({ length: 10 }, (_, i) => 200 + 2 * i),
     );
     // One producer id wrote all of it (its epoch bumped per refused batch), none replaced it.
-    const producers = await activeProducers(kafka.bootstrap, topic);
+    const producers = await activeProducers(bootstrap, topic);
     expect(producers).toHaveLength(1);
     expect(producers[0]![1]).toBeGreaterThanOrEqual(11);
     expect((await gw.rest.get("/connectors/compacted/status")).body.tasks[0]?.state).toBe("RUNNING");
   }, 120_000);
 
   test("one request of many records with one key, several produce requests on the wire when one is refused: the key's values land in request order (the latest last), each once", async () => {
-    const kafka = await kafkaBroker();
-    const topic = await compactedTopic();
-    await using dir = await tempDir("refused-batch-order-");
-    await using gw = await startGateway({
-      dir: dir.path,
-      worker: {
-        "bootstrap.servers": kafka.bootstrap,
-        "data.dir": dir.file("data"),
-        "ingest.listeners": "http://127.0.0.1:0",
-        // Small produce requests: one REST Proxy request goes out as many, pipelined (5 in flight).
-        "producer.max.request.size": "1024",
-      },
+    await using ingest = await ingestGateway("refused-batch-order-", {
+      // Small produce requests: one REST Proxy request goes out as many, pipelined (5 in flight).
+      "producer.max.request.size": "1024",
     });
-    const url = await ingestUrlOf(gw);
+    const { bootstrap, topic, gw, url } = ingest;
     const config = { "connector.class": "HttpIngestSource", "ingest.path": "/ingest/ordered", "kafka.topic": topic };
     expect((await gw.rest.post("/connectors", { name: "ordered", config })).status).toBe(201);
     const records = Array.from({ length: 300 }, (_, n) =>
@@ -139,38 +162,14 @@ describe("a batch the broker refuses for good (platformatic client, idempotent)"
     const values = (await readAll(topic)).map((r) => JSON.parse(r.value!.toString()).n as number);
     const keyed = records.flatMap((r) => ("key" in r ? [r.value.n] : []));
     expect(values).toEqual([-1, ...keyed]);
-    expect(await activeProducers(kafka.bootstrap, topic)).toHaveLength(1);
+    expect(await activeProducers(bootstrap, topic)).toHaveLength(1);
     expect((await gw.rest.get("/connectors/ordered/status")).body.tasks[0]?.state).toBe("RUNNING");
   }, 120_000);
 
   test("spool mode (keeps order): the keyless records are quarantined, the keyed ones written once in spool order, by one producer id", async () => {
-    const kafka = await kafkaBroker();
-    const topic = await compactedTopic();
-    await using dir = await tempDir("refused-batch-spool-");
-    await using gw = await startGateway({
-      dir: dir.path,
-      worker: {
-        "bootstrap.servers": kafka.bootstrap,
-        "data.dir": dir.file("data"),
-        "ingest.listeners": "http://127.0.0.1:0",
-      },
-    });
-    const url = await ingestUrlOf(gw);
-    const config = {
-      "connector.class": "HttpIngestSource",
-      "ingest.path": "/ingest/spooled",
-      "kafka.topic": topic,
-      "ingest.key.source": "header",
-      "ingest.ack.mode": "spool",
-    };
-    expect((await gw.rest.post("/connectors", { name: "spooled", config })).status).toBe(201);
-    const post = (n: number, key?: string) =>
-      fetch(`${url}/ingest/spooled`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", ...(key ? { "X-Kafka-Key": key } : {}) },
-        body: JSON.stringify({ n }),
-      });
-    await waitFor(async () => (await post(0, "k0")).status === 200, { what: "the route" });
+    await using ingest = await ingestGateway("refused-batch-spool-");
+    const { bootstrap, topic, gw, url } = ingest;
+    const post = await keyedIngest(ingest, "spooled", { "ingest.ack.mode": "spool" });
     // Acknowledged from the spool; every third one keyless (refused by Kafka, quarantined).
     for (let n = 1; n <= 60; n++) expect((await post(n, n % 3 === 0 ? undefined : `k${n}`)).status).toBe(200);
     // Requests of many records (REST Proxy v2), so poll batches share produce batches and several
@@ -201,7 +200,7 @@ describe("a batch the broker refuses for good (platformatic client, idempotent)"
       ...Array.from({ length: 61 }, (_, n) => n).filter((n) => n === 0 || n % 3 !== 0),
       ...many.filter((n) => n % 7 !== 0),
     ]);
-    const producers = await activeProducers(kafka.bootstrap, topic);
+    const producers = await activeProducers(bootstrap, topic);
     expect(producers).toHaveLength(1);
     expect((await gw.rest.get("/connectors/spooled/status")).body.tasks[0]?.state).toBe("RUNNING");
   }, 120_000);
