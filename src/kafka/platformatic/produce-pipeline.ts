@@ -111,9 +111,8 @@ export class ProducePipeline {
   /**
    * Appends one encoded batch of `count` records; resolves with its base offset (-1 for acks=0), or
    * with each record's offset once it was split (`split`: how, see batch-split.ts). A split batch
-   * that failed may reject with a PartlyWrittenBatch (which of its records were written). With
-   * keepOrderAfterRefusal, `since` is the `refusals` the caller has handled (the producer's
-   * SendOptions.refusalsSeen): a batch of a partition refused after that is not taken (NotSentError).
+   * that failed may reject with a PartlyWrittenBatch (its records written). With keepOrderAfterRefusal
+   * a batch of a partition refused after `since` (SendOptions.refusalsSeen) fails: NotSentError.
    */
   append(
     topic: string,
@@ -199,11 +198,12 @@ export class ProducePipeline {
     if (this.closed) return;
     const now = this.now();
     this.settlement.expire(this.partitions.values(), now);
-    try {
-      await this.start();
-    } catch (error) {
-      return this.settlement.cannotSend(this.partitions.values(), error, now, "Could not get a producer id");
-    }
+    if (this.s.idempotent && this.producerId < 0n)
+      try {
+        await this.start(); // only without an id: a running producer's pump does not wait a turn
+      } catch (error) {
+        return this.settlement.cannotSend(this.partitions.values(), error, now, "Could not get a producer id");
+      }
     const wanted = new Set<string>();
     for (const part of this.partitions.values()) {
       if (part.queue.length === 0) continue;
