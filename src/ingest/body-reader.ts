@@ -35,7 +35,7 @@ export function readBody(request: Request, limit: number): Promise<Uint8Array> {
  * The first half of `readBody`, for the request pipeline: the body as read, to be passed to
  * `checkedBody` (one promise a request fewer than `readBody`'s `then`).
  */
-export function readRawBody(request: Request, limit: number): Promise<ArrayBuffer | Uint8Array> {
+export function readRawBody(request: Request, limit: number): Promise<Uint8Array> {
   const header = request.headers.get("content-length");
   if (header !== null) {
     const declared = declaredLength(header);
@@ -48,8 +48,9 @@ export function readRawBody(request: Request, limit: number): Promise<ArrayBuffe
       return Promise.reject(tooLarge(limit));
     }
     // Within the limit as declared: one read of the whole body (without making its stream, which
-    // Bun creates only when `body` is touched) is the fast path.
-    return request.arrayBuffer();
+    // Bun creates only when `body` is touched) is the fast path. `bytes()` rather than
+    // `arrayBuffer()` + a Buffer view: ~1 µs a request less under single-record load.
+    return request.bytes();
   }
   return readChunked(request, limit);
 }
@@ -89,13 +90,12 @@ function isDigits(text: string): boolean {
 
 /**
  * The second half of `readBody`: a body read whole is checked against the limit (a declared
- * length can be wrong) and viewed as a Buffer: a record value that is the body itself goes to the
- * Kafka client without another copy or view.
+ * length can be wrong). A record value that is the body itself goes to the Kafka client as these
+ * bytes, without another copy or view.
  */
-export function checkedBody(raw: ArrayBuffer | Uint8Array, limit: number): Uint8Array {
-  if (raw instanceof Uint8Array) return raw;
+export function checkedBody(raw: Uint8Array, limit: number): Uint8Array {
   if (raw.byteLength > limit) throw tooLarge(limit);
-  return Buffer.from(raw);
+  return raw;
 }
 
 async function readChunked(request: Request, limit: number): Promise<Uint8Array> {
@@ -132,14 +132,14 @@ async function readChunked(request: Request, limit: number): Promise<Uint8Array>
  */
 export class BodyRead {
   private readonly reject: (error: unknown) => void;
-  readonly body: Promise<ArrayBuffer | Uint8Array>;
+  readonly body: Promise<Uint8Array>;
 
   constructor(
-    reading: Promise<ArrayBuffer | Uint8Array>,
+    reading: Promise<Uint8Array>,
     private readonly signal: RequestAbort,
     private readonly timeoutMs: number,
   ) {
-    this.body = new Promise<ArrayBuffer | Uint8Array>(takeBodyCallbacks);
+    this.body = new Promise<Uint8Array>(takeBodyCallbacks);
     this.reject = bodyReject!;
     reading.then(bodyResolve!, this.reject);
     bodyResolve = bodyReject = undefined;
@@ -157,9 +157,9 @@ export class BodyRead {
 }
 
 /** The executor of every BodyRead's promise hands its functions over here (one shared function, no closure). */
-let bodyResolve: ((body: ArrayBuffer | Uint8Array) => void) | undefined;
+let bodyResolve: ((body: Uint8Array) => void) | undefined;
 let bodyReject: ((error: unknown) => void) | undefined;
-function takeBodyCallbacks(resolve: (body: ArrayBuffer | Uint8Array) => void, reject: (error: unknown) => void): void {
+function takeBodyCallbacks(resolve: (body: Uint8Array) => void, reject: (error: unknown) => void): void {
   bodyResolve = resolve;
   bodyReject = reject;
 }
