@@ -8,13 +8,15 @@
  *     <label-a>=<gateway-binary-a> <label-b>=<gateway-binary-b>
  *
  * BENCH_ROUNDS (3), BENCH_DURATION_S (8), BENCH_WARMUP_S (15: JSC is still compiling the request path for ~10 s), BENCH_TASKS_MAX (1: the connector's
- * tasks.max). Each round starts a fresh gateway (its own data dir, a new topic). Prints one markdown
+ * tasks.max), BENCH_SHAPE (`single`, or `batch`: the benchmark's (a) load instead, 500 × 1 KB JSON
+ * records a request over 16 connections, `ingest.mode=batch`). Each round starts a fresh gateway (its own data dir, a new topic). Prints one markdown
  * row per measurement and the medians. BENCH_CONFIG_<label> (a JSON object) adds connector keys for
  * one build, so one binary can be compared with itself under two settings (e.g. a
  * `producer.override.linger.ms`).
  */
 import { rmSync } from "node:fs";
 import { startIngestGateway } from "./support/ingest-gateway.ts";
+import { batchBody } from "./support/ingest-load.ts";
 import { readMainThreadCpuMs } from "./support/proc-stats.ts";
 import { sampleProcess } from "./support/process-sampler.ts";
 import { runWrk } from "./support/wrk.ts";
@@ -32,7 +34,9 @@ const rounds = Number(env.BENCH_ROUNDS ?? "3");
 const durationS = Number(env.BENCH_DURATION_S ?? "8");
 const warmupS = Number(env.BENCH_WARMUP_S ?? "15");
 const tasksMax = env.BENCH_TASKS_MAX ?? "1";
-const body = JSON.stringify({ device: "dev-1", seq: 1, payload: "x".repeat(160) });
+const batch = env.BENCH_SHAPE === "batch";
+const body = batch ? batchBody : JSON.stringify({ device: "dev-1", seq: 1, payload: "x".repeat(160) });
+const recordsPerRequest = batch ? 500 : 1;
 
 interface Measurement {
   readonly label: string;
@@ -54,12 +58,13 @@ async function measure(label: string, bin: string): Promise<Measurement> {
         single: {
           "ingest.path": "/s",
           "kafka.topic": `bench-ingest-ab-${Date.now().toString(36)}`,
-          "ingest.mode": "single",
+          "ingest.mode": batch ? "batch" : "single",
           "tasks.max": tasksMax,
           ...(JSON.parse(env[`BENCH_CONFIG_${label}`] ?? "{}") as Record<string, string>),
         },
       },
       probePath: "/s",
+      probeBody: batch ? "[{}]" : "{}",
       spawn: (cmd, cwd) => {
         dir = cwd;
         proc = Bun.spawn(cmd, { cwd, stdout: "ignore", stderr: "ignore" });
@@ -67,7 +72,7 @@ async function measure(label: string, bin: string): Promise<Measurement> {
       },
     });
     const url = `${gw.ingestUrl}/s`;
-    const load = { url, body, contentType: "application/json", connections: 64, threads: 2 };
+    const load = { url, body, contentType: "application/json", connections: batch ? 16 : 64, threads: 2 };
     await runWrk({ ...load, durationS: warmupS });
     const sampler = sampleProcess([gw.proc.pid]);
     const mainStart = readMainThreadCpuMs(gw.proc.pid);
@@ -75,7 +80,7 @@ async function measure(label: string, bin: string): Promise<Measurement> {
     const r = await runWrk({ ...load, durationS });
     const mainCores = (readMainThreadCpuMs(gw.proc.pid) - mainStart) / (performance.now() - started);
     const usage = sampler.stop();
-    const recordsPerS = (r.requests - r.failed) / r.durationS;
+    const recordsPerS = ((r.requests - r.failed) * recordsPerRequest) / r.durationS;
     return { label, recordsPerS, p50Ms: r.p50Ms, cpuCores: usage.cpuCores, mainCores };
   } finally {
     proc?.kill("SIGTERM");

@@ -14,8 +14,9 @@ export interface IngestGatewayOptions {
   readonly bootstrap: string;
   /** Connector name → its config (connector.class is added). */
   readonly connectors: Readonly<Record<string, Readonly<Record<string, string>>>>;
-  /** An ingest path to POST `{}` to until it answers 200. */
+  /** An ingest path to POST `probeBody` (default `{}`) to until it answers 200. */
   readonly probePath: string;
+  readonly probeBody?: string;
   /** Starts the process (the caller decides where its output goes and how it is stopped). */
   readonly spawn: (cmd: string[], cwd: string) => ReturnType<typeof Bun.spawn>;
 }
@@ -64,7 +65,7 @@ export async function startIngestGateway(o: IngestGatewayOptions): Promise<Inges
   await until("ingest route", async () => {
     const r = await fetch(`${ingestUrl}${o.probePath}`, {
       method: "POST",
-      body: "{}",
+      body: o.probeBody ?? "{}",
       headers: { "Content-Type": "application/json" },
     });
     return r.status === 200;
