@@ -142,6 +142,8 @@ function shapeLabel(shape: IngestShape, route: IngestRoute | undefined): string 
   return shape === "v2" ? "/topics/{topic}" : shape === "v3" ? "/v3/…/records" : "/v3/…/records:batch";
 }
 const SLASH = 47;
+/** Host header values from which Bun always builds an absolute request URL (see `routedBareTarget`). */
+const PLAIN_HOST = /^[A-Za-z0-9.:[\]-]+$/;
 
 /**
  * The path of an absolute request URL as hono routes it, or null when it is percent-encoded (hono
@@ -252,6 +254,17 @@ export function ingestApp(deps: IngestHandlerDeps): IngestApp {
     return notFound();
   };
 
+  /**
+   * `bareTarget` for a request Bun's router matched by path, without building its URL (~1 % of the
+   * gateway's CPU under single-record load): Bun makes the URL absolute from any Host made of these
+   * characters (even an invalid one, which `new URL` refuses as before); only a missing or other Host
+   * needs the URL looked at.
+   */
+  const routedBareTarget = (request: Request): Response | undefined => {
+    const host = request.headers.get("host");
+    return host !== null && PLAIN_HOST.test(host) ? undefined : bareTarget(request);
+  };
+
   return {
     fetch: (request, env) => {
       const bare = bareTarget(request);
@@ -268,7 +281,7 @@ export function ingestApp(deps: IngestHandlerDeps): IngestApp {
       return app.fetch(request, { connection: new PlainConnection(server, request) });
     },
     servePath: (path, request, server) => {
-      const bare = bareTarget(request);
+      const bare = routedBareTarget(request);
       if (bare) return bare;
       const route = deps.routes.byPath(path);
       if (route) return native(route, contextOf(request, undefined, server));

@@ -103,34 +103,44 @@ describe("IngestServer", () => {
       expect(server.entries).toEqual(["fetch POST /a", "router /a", "router /a", "fetch POST /a"]);
     });
 
-    test("an HTTP/1.0 request without Host (request.url is the bare path) is not served by the router: 404 as on the fetch path", async () => {
-      const routes = new IngestRouteTable();
-      await using server = await startServer(routes);
-      routes.open("a", testSettings({ "ingest.path": "/a", "kafka.topic": "ta" }), passThroughStages);
-      let submitted = 0;
-      routes.attach("a", {
-        pending: 0,
-        submit: async () => {
-          submitted++;
-          return [];
-        },
-        withdrawQueued: () => undefined,
-      });
-      const answer = await new Promise<string>((resolve, reject) => {
-        let text = "";
-        const socket = connect(server.port, "127.0.0.1", () =>
-          socket.write('POST /a HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{"a":1}'),
-        );
-        socket.on("data", (chunk) => {
-          text += chunk.toString();
+    test.each([
+      ["HTTP/1.0 without Host", "POST /a HTTP/1.0\r\n"],
+      ["an empty Host", "POST /a HTTP/1.1\r\nHost:\r\n"],
+      ["a Host Bun builds no URL from", "POST /a HTTP/1.1\r\nHost: x y\r\n"],
+      ["a Host that is a path", "POST /a HTTP/1.1\r\nHost: /b\r\n"],
+    ])(
+      "a request with %s (request.url is the bare path) is not served by the router: 404 as on the fetch path",
+      async (_, head) => {
+        const routes = new IngestRouteTable();
+        await using server = await startServer(routes);
+        routes.open("a", testSettings({ "ingest.path": "/a", "kafka.topic": "ta" }), passThroughStages);
+        let submitted = 0;
+        routes.attach("a", {
+          pending: 0,
+          submit: async () => {
+            submitted++;
+            return [];
+          },
+          withdrawQueued: () => undefined,
         });
-        socket.on("close", () => resolve(text));
-        socket.on("error", reject);
-      });
-      expect(answer.split("\r\n")[0]).toBe("HTTP/1.1 404 Not Found");
-      expect(submitted).toBe(0);
-      expect(server.entries).toEqual(["router /a"]);
-    });
+        const answer = await new Promise<string>((resolve, reject) => {
+          let text = "";
+          const socket = connect(server.port, "127.0.0.1", () =>
+            socket.write(
+              `${head}Connection: close\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{"a":1}`,
+            ),
+          );
+          socket.on("data", (chunk) => {
+            text += chunk.toString();
+          });
+          socket.on("close", () => resolve(text));
+          socket.on("error", reject);
+        });
+        expect(answer.split("\r\n")[0]).toBe("HTTP/1.1 404 Not Found");
+        expect(submitted).toBe(0);
+        expect(server.entries).toEqual(["router /a"]);
+      },
+    );
 
     test.each(["/abc/a", "/zz:/a", "/x/../a", "/a/", "/health"])(
       "an HTTP/1.0 request without Host for %p is 404: a prefix is not taken for a host (P2.10)",
