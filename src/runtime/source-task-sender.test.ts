@@ -48,7 +48,7 @@ function senderOn(
     keepOrderAfterRefusal,
     error: (message, retriable) => (retriable ? new RetriableError(message) : new ConnectError(message)),
   });
-  const producer = new PlatformaticProducer(pipeline, 5, true, false, async () => {});
+  const producer = new PlatformaticProducer(pipeline, 5, true, false, async () => {}, 16_384);
   /** Set once a send of the producer was rejected (the sender's own handler runs after this one). */
   const seen = { rejected: 0 };
   const observed: KafkaProducer = {

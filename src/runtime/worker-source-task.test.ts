@@ -907,7 +907,7 @@ describe("WorkerSourceTask that keeps order, on a producer that is not idempoten
       retryBackoffMs: 1,
       error: (message, retriable) => (retriable ? new RetriableError(message) : new ConnectError(message)),
     });
-    const producer = new PlatformaticProducer(pipeline, 5, false, false, async () => {});
+    const producer = new PlatformaticProducer(pipeline, 5, false, false, async () => {}, 16_384);
     const basics = taskBasics();
     const plugin = new QueuedSource();
     const task = new WorkerSourceTask({

@@ -59,7 +59,7 @@ function producerOn(broker: ProduceTransport, keepOrderAfterRefusal = false, bat
     retryBackoffMs: 1,
     error: (message) => new Error(message),
   });
-  return new PlatformaticProducer(pipeline, 5, true, false, async () => {});
+  return new PlatformaticProducer(pipeline, 5, true, false, async () => {}, batchBytes ?? 16_384);
 }
 
 describe("PlatformaticProducer", () => {
@@ -80,6 +80,18 @@ describe("PlatformaticProducer", () => {
       ["t", 1, 1],
       ["t", 0, 1],
     ]);
+  });
+
+  test("records without key or partition stick to one partition across sends until batch.size bytes went there", async () => {
+    const broker = new GatedBroker();
+    broker.gate.resolve();
+    const producer = producerOn(broker, false, 25);
+    const keyless = (value: string): ProducerRecord => ({ ...record("t", 0, value), partition: null });
+    const partitions: number[] = [];
+    for (const value of ["0123456789", "0123456789", "0123456789", "0123456789"])
+      for (const m of await producer.send([keyless(value)])) partitions.push(m.partition);
+    // 10 + 10 + 10 bytes reach batch.size (25) with the third record: the fourth goes to the next partition.
+    expect(partitions).toEqual([0, 0, 0, 1]);
   });
 
   test("a send that cannot get metadata fails the producer: the sends after it and later calls reject", async () => {
@@ -148,13 +160,20 @@ describe("PlatformaticProducer", () => {
       error: (message) => new Error(message),
     });
     let admittedSettled = false;
-    const producer = new PlatformaticProducer(pipeline, 5, true, false, async (admitted) => {
-      // Bounded by request.timeout.ms in the real producer; here the pipeline closes at once.
-      void admitted.then(() => {
-        admittedSettled = true;
-      });
-      pipeline.close(new Error("closed before acknowledged"));
-    });
+    const producer = new PlatformaticProducer(
+      pipeline,
+      5,
+      true,
+      false,
+      async (admitted) => {
+        // Bounded by request.timeout.ms in the real producer; here the pipeline closes at once.
+        void admitted.then(() => {
+          admittedSettled = true;
+        });
+        pipeline.close(new Error("closed before acknowledged"));
+      },
+      16_384,
+    );
     const pending = producer.send([record("t", 0, "a")]).then(
       () => "written",
       (e: Error) => e.message,

@@ -7,8 +7,8 @@
  *
  * Partitions are chosen here, so each record's offset is known (base offset of its partition's
  * batch + its position there): keyed records by Java's murmur2 (`(murmur2(key) & 0x7fffffff) %
- * partitions`, as Kafka's default partitioner), records without a key all go to one partition per
- * send, round robin across sends (batching like Java's sticky partitioner). Partition counts come
+ * partitions`, as Kafka's default partitioner), records without a key to one partition until about
+ * batch.size bytes went there (StickyPartitioner, as Java's built-in partitioner). Partition counts come
  * from metadata, fetched when a topic is first seen; sends are admitted in call order (a send
  * waiting for a new topic's metadata holds back the sends after it).
  *
@@ -36,6 +36,7 @@ import { partitionKey } from "./partition-batches.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
 import { PlatformaticTransport, requireFramedSend } from "./produce-transport.ts";
 import { encodeRecordBatch } from "./record-batch.ts";
+import { StickyPartitioner } from "./sticky-partitioner.ts";
 
 function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -59,7 +60,7 @@ function checkPartition(topic: string, partition: number, count: number | undefi
 }
 
 export class PlatformaticProducer implements KafkaProducer {
-  private readonly nextUnkeyed = new Map<string, number>();
+  private readonly sticky: StickyPartitioner;
   /** Sends waiting for metadata before they are admitted, in call order. */
   private admitting: Promise<unknown> | undefined;
   private closing = false;
@@ -73,7 +74,11 @@ export class PlatformaticProducer implements KafkaProducer {
     private readonly gzip: boolean,
     /** Closes the pipeline; `admitted` settles once the sends waiting for metadata are appended. */
     private readonly onClose: (admitted: Promise<unknown>) => Promise<void>,
-  ) {}
+    /** batch.size: how many bytes of keyless records go to one partition before the next. */
+    batchBytes: number,
+  ) {
+    this.sticky = new StickyPartitioner(batchBytes);
+  }
 
   get failed(): boolean {
     return (this.failure ?? this.pipeline.failure) !== undefined;
@@ -120,7 +125,6 @@ export class PlatformaticProducer implements KafkaProducer {
     const groupOf = new Int32Array(records.length);
     const groups: { topic: string; partition: number; indexes: number[] }[] = [];
     const byKey = new Map<string, number>();
-    const sticky = new Map<string, number>();
     let last = -1;
     for (let i = 0; i < records.length; i++) {
       const r = records[i]!;
@@ -129,16 +133,7 @@ export class PlatformaticProducer implements KafkaProducer {
       if (partition !== null) checkPartition(r.topic, partition, this.pipeline.knownPartitionCount(r.topic));
       if (partition === null) {
         const count = this.pipeline.knownPartitionCount(r.topic) || 1;
-        if (r.key !== null) partition = (murmur2(toBuffer(r.key)) & 0x7fffffff) % count;
-        else {
-          let p = sticky.get(r.topic);
-          if (p === undefined) {
-            p = (this.nextUnkeyed.get(r.topic) ?? 0) % count;
-            this.nextUnkeyed.set(r.topic, p + 1);
-            sticky.set(r.topic, p);
-          }
-          partition = p;
-        }
+        partition = r.key !== null ? (murmur2(toBuffer(r.key)) & 0x7fffffff) % count : this.sticky.partition(r, count);
       }
       partitions[i] = partition;
       // Most sends go to one topic and partition: the previous record's group first.
@@ -275,5 +270,5 @@ export async function connectPlatformaticProducer(
     await close().catch(() => undefined);
     throw wrap(error, "Failed to connect the producer");
   }
-  return new PlatformaticProducer(pipeline, p.maxInFlight, p.idempotent, p.compression === "gzip", close);
+  return new PlatformaticProducer(pipeline, p.maxInFlight, p.idempotent, p.compression === "gzip", close, p.batchBytes);
 }
