@@ -106,6 +106,20 @@ async function createTopics(topics: string[]): Promise<void> {
   await admin.disconnect();
 }
 
+/**
+ * Writes out what earlier loads left in the page cache (`sync`) before a load starts: the batch
+ * loads make the broker write GBs, which the kernel writes back ~30 s later, in the middle of the
+ * loads after them (I/O wait and writeback work on the same 2 cores), so a load would pay for the
+ * one before it.
+ */
+function flushDiskWrites(system: string): void {
+  const started = performance.now();
+  Bun.spawnSync(["sync"]);
+  const ms = performance.now() - started;
+  if (ms > 100)
+    process.stderr.write(`(before ${system}: sync wrote back earlier loads' data for ${Math.round(ms)} ms)\n`);
+}
+
 async function load(
   scenario: string,
   system: string,
@@ -119,6 +133,7 @@ async function load(
     warmupS?: number;
   },
 ): Promise<void> {
+  flushDiskWrites(system);
   // Warm-up: connections, JIT, producer metadata (the bridge makes a producer per connection).
   await runWrk({ ...o, threads, durationS: o.warmupS ?? warmupS });
   const sampler = pid === null ? null : sampleProcess([pid]);
