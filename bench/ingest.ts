@@ -107,10 +107,10 @@ async function createTopics(topics: string[]): Promise<void> {
 }
 
 /**
- * Writes out what earlier loads left in the page cache (`sync`) before a load starts: the batch
- * loads make the broker write GBs, which the kernel writes back ~30 s later, in the middle of the
- * loads after them (I/O wait and writeback work on the same 2 cores), so a load would pay for the
- * one before it.
+ * Writes out what earlier loads left in the page cache (`sync`) before a load and again before its
+ * measurement (after its warm-up): the batch loads make the broker write GBs, which the kernel
+ * writes back ~30 s later, in the middle of the loads after them (I/O wait and writeback work on
+ * the same 2 cores), so a load would pay for the one before it.
  */
 function flushDiskWrites(system: string): void {
   const started = performance.now();
@@ -136,6 +136,7 @@ async function load(
   flushDiskWrites(system);
   // Warm-up: connections, JIT, producer metadata (the bridge makes a producer per connection).
   await runWrk({ ...o, threads, durationS: o.warmupS ?? warmupS });
+  flushDiskWrites(`${system}'s measurement`);
   const sampler = pid === null ? null : sampleProcess([pid]);
   const r: WrkResult = await runWrk({ ...o, threads, durationS });
   const usage = sampler?.stop() ?? null;

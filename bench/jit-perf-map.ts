@@ -48,13 +48,25 @@ function readJitDump(bytes: Buffer): { pid: number; loads: CodeLoad[] } {
 
 /** The loads no later load overlaps, in address order. */
 function latestLoads(loads: readonly CodeLoad[]): CodeLoad[] {
+  // Latest first; `kept` stays sorted by start and free of overlaps, so only the neighbours of a
+  // load's place can overlap it.
   const kept: CodeLoad[] = [];
   for (let i = loads.length - 1; i >= 0; i--) {
     const l = loads[i]!;
-    const end = l.start + l.size;
-    if (!kept.some((k) => k.start < end && k.start + k.size > l.start)) kept.push(l);
+    let lo = 0;
+    let hi = kept.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (kept[mid]!.start < l.start) lo = mid + 1;
+      else hi = mid;
+    }
+    const before = kept[lo - 1];
+    const after = kept[lo];
+    if (before && before.start + before.size > l.start) continue;
+    if (after && after.start < l.start + l.size) continue;
+    kept.splice(lo, 0, l);
   }
-  return kept.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  return kept;
 }
 
 if (import.meta.main) {

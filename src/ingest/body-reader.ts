@@ -5,7 +5,7 @@
  *
  * Content-Length is read strictly (RFC 9110 §8.6): digits only, or a list of equal values (Bun
  * merges a repeated header into `N, N`); anything else is 400. A body with a declared length is
- * read with one `arrayBuffer()`: the HTTP server frames it by that same length (a repeated
+ * read with one `bytes()`: the HTTP server frames it by that same length (a repeated
  * `N, N` is framed as N), so the read ends at the declared length, which is within the limit;
  * what was read is checked against the limit again (`checkedBody`). Bun's own
  * `maxRequestBodySize` (the largest route limit, ingest-server.ts) bounds what Bun buffers

@@ -9,7 +9,7 @@ import { openDatabase } from "../store/database.ts";
 import { IdempotencyStore } from "../store/idempotency-store.ts";
 import { LogManager } from "../util/logger.ts";
 import { ManualClock } from "../util/manual-clock.ts";
-import { StoredIdempotencyGuard } from "./idempotency.ts";
+import { requestHash, StoredIdempotencyGuard } from "./idempotency.ts";
 import { ingestApp } from "./ingest-handler.ts";
 import { IngestMetrics } from "./ingest-metrics.ts";
 import type { RecordOutcome } from "./ingest-record.ts";
@@ -201,5 +201,21 @@ describe("StoredIdempotencyGuard", () => {
       expect((await g.send("k", '{"n":1}', { "X-Site": "north" })).replayed).toBe("true");
       g.db.close();
     });
+  });
+});
+
+describe("requestHash", () => {
+  const body = new TextEncoder().encode('{"a":1}');
+  const like = (url: string) =>
+    ({ method: "POST", url, headers: new Headers({ "content-type": "application/json" }) }) as Request;
+
+  test("the path counts, not the host; a URL Bun built from an odd Host (which `new URL` refuses) hashes by its path", () => {
+    const plain = requestHash(
+      new Request("http://gateway:8080/ingest/a?x=1", { method: "POST", headers: like("").headers }),
+      body,
+    );
+    expect(requestHash(like("http://[/ingest/a?x=1"), body)).toBe(plain);
+    expect(requestHash(like("http://:::/ingest/a#f"), body)).toBe(plain);
+    expect(requestHash(like("http://[/ingest/b"), body)).not.toBe(plain);
   });
 });

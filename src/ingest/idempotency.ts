@@ -148,13 +148,25 @@ function mappedHeaders(route: IngestRoute): readonly string[] {
 }
 
 /**
+ * The path of a request URL as `new URL` gives it; for a URL it refuses (Bun builds `http://[/a`
+ * from the Host `[`), the text from the first `/` after the scheme's `//` up to `?` or `#`.
+ */
+function urlPath(url: string): string {
+  if (URL.canParse(url)) return new URL(url).pathname;
+  const start = url.startsWith("/") ? 0 : url.indexOf("/", url.indexOf("//") + 2);
+  if (start < 0) return "/";
+  const end = url.slice(start).search(/[?#]/);
+  return end < 0 ? url.slice(start) : url.slice(start, start + end);
+}
+
+/**
  * SHA-256 over what makes two requests the same: the identity's scope, method, path, content type,
  * the values of the headers that reach the records (`headers`, lower-case names) and the body.
  */
 export function requestHash(request: Request, body: Uint8Array, scope = "", headers: readonly string[] = []): string {
   const hasher = new Bun.CryptoHasher("sha256");
   hasher.update(
-    `${scope === "" ? "" : `${scope}\n`}${request.method}\n${new URL(request.url).pathname}\n${request.headers.get("content-type") ?? ""}\n`,
+    `${scope === "" ? "" : `${scope}\n`}${request.method}\n${urlPath(request.url)}\n${request.headers.get("content-type") ?? ""}\n`,
   );
   for (const name of headers) hasher.update(`${name}:${request.headers.get(name) ?? ""}\n`);
   hasher.update(body);

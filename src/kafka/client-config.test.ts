@@ -46,7 +46,8 @@ describe("producerSettings (Kafka's producer rules)", () => {
       { "max.in.flight.requests.per.connection": "0" },
       "Invalid value 0 for configuration max.in.flight.requests.per.connection: Value must be at least 1",
     ],
-  ])("conflicts with explicit idempotence are errors naming the key (%p)", (props, message) => {
+    [{ "batch.size": "-1" }, "Invalid value -1 for configuration batch.size: Value must be at least 0"],
+  ])("bad producer settings are errors naming the key (%p)", (props, message) => {
     expect(() => producerSettings(props)).toThrow(message);
   });
 

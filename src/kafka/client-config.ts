@@ -63,11 +63,12 @@ export function invalidProperty(key: string, value: string | undefined, reason: 
   throw new ConfigError(message, new Map([[key, [message]]]));
 }
 
-function intProp(props: ClientProperties, key: string, fallback: number): number {
+function intProp(props: ClientProperties, key: string, fallback: number, min = Number.NEGATIVE_INFINITY): number {
   const raw = props[key];
   if (raw === undefined || raw.trim() === "") return fallback;
   const n = Number(raw.trim());
   if (!Number.isInteger(n)) invalidProperty(key, raw, "Not a number of type INT");
+  if (n < min) invalidProperty(key, raw, `Value must be at least ${min}`);
   return n;
 }
 
@@ -176,7 +177,7 @@ export function producerSettings(props: ClientProperties): ProducerSettings {
     compression: compression as "none" | "gzip",
     requestTimeoutMs,
     maxRequestBytes: intProp(props, "max.request.size", 1_048_576),
-    batchBytes: intProp(props, "batch.size", 16_384),
+    batchBytes: intProp(props, "batch.size", 16_384, 0),
     bufferMemory: intProp(props, "buffer.memory", 33_554_432),
     deliveryTimeoutMs: intProp(props, "delivery.timeout.ms", 120_000),
     retries,

@@ -16,13 +16,14 @@ const fast = (port: number, clientId: string): ClientProperties => ({
 
 /** Starts a client of one type; `stop` ends the attempt (each fails: the broker hangs up). */
 type Attempt = (kafka: KafkaPort, props: ClientProperties) => { stop: () => Promise<void> };
-const settled = (p: Promise<unknown>) => ({
-  stop: () =>
-    p.then(
-      () => undefined,
-      () => undefined,
-    ),
-});
+/** The attempt's outcome is handled at once: a client that fails before `stop` is no unhandled rejection. */
+const settled = (p: Promise<unknown>) => {
+  const done = p.then(
+    () => undefined,
+    () => undefined,
+  );
+  return { stop: () => done };
+};
 const clients: [string, Attempt][] = [
   ["producer", (kafka, props) => settled(kafka.producer(props).then((p) => p.close()))],
   ["admin", (kafka, props) => settled(kafka.admin(props).then((a) => a.close()))],
@@ -39,8 +40,9 @@ const clients: [string, Attempt][] = [
           onCrash: () => {},
         }),
       );
+      const outcome = settled(started);
       // Closing ends the start's retries (topics that never get leaders here).
-      return { stop: async () => (await consumer).close().then(() => settled(started).stop()) };
+      return { stop: async () => (await consumer).close().then(() => outcome.stop()) };
     },
   ],
 ];

@@ -8,6 +8,7 @@ import { HeldBroker } from "../kafka/platformatic/held-broker-test-support.ts";
 import { ProducePipeline } from "../kafka/platformatic/produce-pipeline.ts";
 import type { ProduceTransport } from "../kafka/platformatic/produce-transport.ts";
 import { PlatformaticProducer } from "../kafka/platformatic/producer.ts";
+import { StickyPartitioner } from "../kafka/platformatic/sticky-partitioner.ts";
 import { type Outgoing, SourceTaskSender } from "./source-task-sender.ts";
 import { taskBasics } from "./task-test-support.ts";
 
@@ -48,7 +49,14 @@ function senderOn(
     keepOrderAfterRefusal,
     error: (message, retriable) => (retriable ? new RetriableError(message) : new ConnectError(message)),
   });
-  const producer = new PlatformaticProducer(pipeline, 5, true, false, async () => {}, 16_384);
+  const producer = new PlatformaticProducer(
+    pipeline,
+    5,
+    true,
+    false,
+    async () => {},
+    new StickyPartitioner(16_384, () => 0),
+  );
   /** Set once a send of the producer was rejected (the sender's own handler runs after this one). */
   const seen = { rejected: 0 };
   const observed: KafkaProducer = {

@@ -9,6 +9,7 @@ import { MemoryKafka } from "../kafka/memory-kafka.ts";
 import { ProducePipeline } from "../kafka/platformatic/produce-pipeline.ts";
 import type { OutgoingBatch, PartitionAnswer, ProduceTransport } from "../kafka/platformatic/produce-transport.ts";
 import { PlatformaticProducer } from "../kafka/platformatic/producer.ts";
+import { StickyPartitioner } from "../kafka/platformatic/sticky-partitioner.ts";
 import type { Clock } from "../util/clock.ts";
 import { type Logger, LogManager } from "../util/logger.ts";
 import { ManualClock } from "../util/manual-clock.ts";
@@ -907,7 +908,14 @@ describe("WorkerSourceTask that keeps order, on a producer that is not idempoten
       retryBackoffMs: 1,
       error: (message, retriable) => (retriable ? new RetriableError(message) : new ConnectError(message)),
     });
-    const producer = new PlatformaticProducer(pipeline, 5, false, false, async () => {}, 16_384);
+    const producer = new PlatformaticProducer(
+      pipeline,
+      5,
+      false,
+      false,
+      async () => {},
+      new StickyPartitioner(16_384, () => 0),
+    );
     const basics = taskBasics();
     const plugin = new QueuedSource();
     const task = new WorkerSourceTask({

@@ -6,6 +6,7 @@ import { ProducePipeline } from "./produce-pipeline.ts";
 import type { OutgoingBatch, PartitionAnswer, ProduceTransport } from "./produce-transport.ts";
 import { PlatformaticProducer } from "./producer.ts";
 import { stampRecordBatch } from "./record-batch.ts";
+import { StickyPartitioner } from "./sticky-partitioner.ts";
 
 /** A broker that answers every request at once; metadata (of `gated` topics, or all) waits until the test opens `gate`. */
 class GatedBroker implements ProduceTransport {
@@ -59,7 +60,14 @@ function producerOn(broker: ProduceTransport, keepOrderAfterRefusal = false, bat
     retryBackoffMs: 1,
     error: (message) => new Error(message),
   });
-  return new PlatformaticProducer(pipeline, 5, true, false, async () => {}, batchBytes ?? 16_384);
+  return new PlatformaticProducer(
+    pipeline,
+    5,
+    true,
+    false,
+    async () => {},
+    new StickyPartitioner(batchBytes ?? 16_384, () => 0),
+  );
 }
 
 describe("PlatformaticProducer", () => {
@@ -82,16 +90,22 @@ describe("PlatformaticProducer", () => {
     ]);
   });
 
-  test("records without key or partition stick to one partition across sends until batch.size bytes went there", async () => {
+  test("keyless records: a send goes to one partition as one batch; sends stick to it until batch.size bytes went there", async () => {
     const broker = new GatedBroker();
     broker.gate.resolve();
-    const producer = producerOn(broker, false, 25);
+    // batch.size 60: a record of 10 value bytes counts 10 + RECORD_OVERHEAD_BYTES (16).
+    const producer = producerOn(broker, false, 60);
     const keyless = (value: string): ProducerRecord => ({ ...record("t", 0, value), partition: null });
-    const partitions: number[] = [];
-    for (const value of ["0123456789", "0123456789", "0123456789", "0123456789"])
-      for (const m of await producer.send([keyless(value)])) partitions.push(m.partition);
-    // 10 + 10 + 10 bytes reach batch.size (25) with the third record: the fourth goes to the next partition.
-    expect(partitions).toEqual([0, 0, 0, 1]);
+    const sends = [["0123456789", "0123456789", "0123456789"], ["0123456789"], ["0123456789"]];
+    const partitions: number[][] = [];
+    for (const values of sends) partitions.push((await producer.send(values.map(keyless))).map((m) => m.partition));
+    // The first send (78 bytes) crosses batch.size, yet stays whole on partition 0; the next ones go to 1.
+    expect(partitions).toEqual([[0, 0, 0], [1], [1]]);
+    expect(broker.produced).toEqual([
+      ["t", 0, 3],
+      ["t", 1, 1],
+      ["t", 1, 1],
+    ]);
   });
 
   test("a send that cannot get metadata fails the producer: the sends after it and later calls reject", async () => {
@@ -172,7 +186,7 @@ describe("PlatformaticProducer", () => {
         });
         pipeline.close(new Error("closed before acknowledged"));
       },
-      16_384,
+      new StickyPartitioner(16_384, () => 0),
     );
     const pending = producer.send([record("t", 0, "a")]).then(
       () => "written",

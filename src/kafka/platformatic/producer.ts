@@ -36,7 +36,7 @@ import { partitionKey } from "./partition-batches.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
 import { PlatformaticTransport, requireFramedSend } from "./produce-transport.ts";
 import { encodeRecordBatch } from "./record-batch.ts";
-import { StickyPartitioner } from "./sticky-partitioner.ts";
+import { recordBytes, StickyPartitioner } from "./sticky-partitioner.ts";
 
 function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -60,7 +60,6 @@ function checkPartition(topic: string, partition: number, count: number | undefi
 }
 
 export class PlatformaticProducer implements KafkaProducer {
-  private readonly sticky: StickyPartitioner;
   /** Sends waiting for metadata before they are admitted, in call order. */
   private admitting: Promise<unknown> | undefined;
   private closing = false;
@@ -74,11 +73,9 @@ export class PlatformaticProducer implements KafkaProducer {
     private readonly gzip: boolean,
     /** Closes the pipeline; `admitted` settles once the sends waiting for metadata are appended. */
     private readonly onClose: (admitted: Promise<unknown>) => Promise<void>,
-    /** batch.size: how many bytes of keyless records go to one partition before the next. */
-    batchBytes: number,
-  ) {
-    this.sticky = new StickyPartitioner(batchBytes);
-  }
+    /** Where records without key or partition go (batch.size bytes to one partition, then another). */
+    private readonly sticky: StickyPartitioner,
+  ) {}
 
   get failed(): boolean {
     return (this.failure ?? this.pipeline.failure) !== undefined;
@@ -125,6 +122,8 @@ export class PlatformaticProducer implements KafkaProducer {
     const groupOf = new Int32Array(records.length);
     const groups: { topic: string; partition: number; indexes: number[] }[] = [];
     const byKey = new Map<string, number>();
+    /** Per topic: this send's keyless partition and bytes (the switch comes after the send). */
+    const keyless = new Map<string, { partition: number; bytes: number; count: number }>();
     let last = -1;
     for (let i = 0; i < records.length; i++) {
       const r = records[i]!;
@@ -133,7 +132,16 @@ export class PlatformaticProducer implements KafkaProducer {
       if (partition !== null) checkPartition(r.topic, partition, this.pipeline.knownPartitionCount(r.topic));
       if (partition === null) {
         const count = this.pipeline.knownPartitionCount(r.topic) || 1;
-        partition = r.key !== null ? (murmur2(toBuffer(r.key)) & 0x7fffffff) % count : this.sticky.partition(r, count);
+        if (r.key !== null) partition = (murmur2(toBuffer(r.key)) & 0x7fffffff) % count;
+        else {
+          let stuck = keyless.get(r.topic);
+          if (stuck === undefined) {
+            stuck = { partition: this.sticky.current(r.topic, count), bytes: 0, count };
+            keyless.set(r.topic, stuck);
+          }
+          stuck.bytes += recordBytes(r);
+          partition = stuck.partition;
+        }
       }
       partitions[i] = partition;
       // Most sends go to one topic and partition: the previous record's group first.
@@ -156,6 +164,7 @@ export class PlatformaticProducer implements KafkaProducer {
     const now = Date.now();
     // Every group is encoded before any is appended: a send that cannot be encoded writes nothing.
     const batches = groups.map((g) => encodeRecordBatch(records, g.indexes, now, this.gzip));
+    for (const [topic, stuck] of keyless) this.sticky.produced(topic, stuck.bytes, stuck.count);
     const sent = groups.map((g, i) =>
       this.pipeline.append(
         g.topic,
@@ -270,5 +279,12 @@ export async function connectPlatformaticProducer(
     await close().catch(() => undefined);
     throw wrap(error, "Failed to connect the producer");
   }
-  return new PlatformaticProducer(pipeline, p.maxInFlight, p.idempotent, p.compression === "gzip", close, p.batchBytes);
+  return new PlatformaticProducer(
+    pipeline,
+    p.maxInFlight,
+    p.idempotent,
+    p.compression === "gzip",
+    close,
+    new StickyPartitioner(p.batchBytes),
+  );
 }

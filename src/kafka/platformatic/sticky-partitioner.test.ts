@@ -1,43 +1,65 @@
 import { describe, expect, test } from "bun:test";
 import type { ProducerRecord } from "../kafka-port.ts";
-import { StickyPartitioner } from "./sticky-partitioner.ts";
+import { RECORD_OVERHEAD_BYTES, recordBytes, StickyPartitioner } from "./sticky-partitioner.ts";
 
-const record = (topic: string, valueBytes: number, headers: ProducerRecord["headers"] = []): ProducerRecord => ({
-  topic,
-  partition: null,
-  key: null,
-  value: new Uint8Array(valueBytes),
-  headers,
-  timestamp: null,
-});
+/** Random numbers from a list, in turn. */
+const sequence = (...values: number[]) => {
+  let i = 0;
+  return () => values[i++ % values.length]!;
+};
+
+/** The partitions of `sends` sends of `bytes` bytes each to topic `t` of `count` partitions. */
+function run(sticky: StickyPartitioner, sends: number, bytes: number, count: number, topic = "t"): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < sends; i++) {
+    out.push(sticky.current(topic, count));
+    sticky.produced(topic, bytes, count);
+  }
+  return out;
+}
 
 describe("StickyPartitioner", () => {
-  test("keyless records stay on one partition until batch.size bytes went there, then move to the next, round robin", () => {
-    const sticky = new StickyPartitioner(1000);
-    const partitions = Array.from({ length: 12 }, () => sticky.partition(record("t", 400), 3));
-    // 400 + 400 + 400 crosses 1000 on the third record: the fourth goes to the next partition.
-    expect(partitions).toEqual([0, 0, 0, 1, 1, 1, 2, 2, 2, 0, 0, 0]);
+  test("sends stay on one partition until batch.size bytes went there, then move to another one", () => {
+    // Start: floor(0.5 * 3) = 1; then 1 + 1 + floor(0 * 2) = 2, then 2 + 1 + floor(0.9 * 2) = 4 % 3 = 1.
+    const sticky = new StickyPartitioner(1000, sequence(0.5, 0, 0.9));
+    // 400 + 400 + 400 crosses 1000 with the third send: the fourth goes elsewhere.
+    expect(run(sticky, 9, 400, 3)).toEqual([1, 1, 1, 2, 2, 2, 1, 1, 1]);
   });
 
-  test("each topic sticks on its own; header bytes count", () => {
-    const sticky = new StickyPartitioner(100);
-    const headers = [{ key: "k".repeat(10), value: new Uint8Array(40) }];
-    expect(sticky.partition(record("a", 50, headers), 2)).toBe(0);
-    expect(sticky.partition(record("b", 10), 2)).toBe(0);
-    expect(sticky.partition(record("a", 10), 2)).toBe(1);
-    expect(sticky.partition(record("b", 10), 2)).toBe(0);
+  test("the next partition is never the current one, and any other is possible", () => {
+    const seen = new Set<string>();
+    for (const r of [0, 0.2, 0.4, 0.6, 0.8, 0.99]) {
+      const sticky = new StickyPartitioner(1, sequence(0, r));
+      const [first, second] = run(sticky, 2, 10, 4);
+      expect(second).not.toBe(first);
+      seen.add(`${first}->${second}`);
+    }
+    expect([...seen].sort()).toEqual(["0->1", "0->2", "0->3"]);
   });
 
-  test("a record larger than batch.size moves the next one on; a partition count that shrank starts over at 0", () => {
-    const sticky = new StickyPartitioner(100);
-    expect(sticky.partition(record("t", 500), 4)).toBe(0);
-    expect(sticky.partition(record("t", 500), 4)).toBe(1);
-    expect(sticky.partition(record("t", 500), 4)).toBe(2);
-    expect(sticky.partition(record("t", 10), 2)).toBe(0);
+  test("each topic sticks on its own", () => {
+    const sticky = new StickyPartitioner(100, () => 0);
+    expect(run(sticky, 3, 60, 2, "a")).toEqual([0, 0, 1]);
+    expect(run(sticky, 1, 10, 2, "b")).toEqual([0]);
   });
 
-  test("one partition: always 0", () => {
-    const sticky = new StickyPartitioner(10);
-    expect(Array.from({ length: 5 }, () => sticky.partition(record("t", 20), 1))).toEqual([0, 0, 0, 0, 0]);
+  test("a partition count that shrank below the current partition picks again; one partition is always 0", () => {
+    const sticky = new StickyPartitioner(100, sequence(0.9, 0.1));
+    expect(sticky.current("t", 4)).toBe(3);
+    expect(sticky.current("t", 2)).toBe(0);
+    expect(run(new StickyPartitioner(10, Math.random), 5, 20, 1)).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  test("a record counts its framing besides its value, key and headers: records without a value move on too", () => {
+    const record: ProducerRecord = {
+      topic: "t",
+      partition: null,
+      key: null,
+      value: null,
+      headers: [{ key: "abc", value: new Uint8Array(5) }],
+      timestamp: null,
+    };
+    expect(recordBytes(record)).toBe(RECORD_OVERHEAD_BYTES + 3 + 5);
+    expect(recordBytes({ ...record, headers: [] })).toBe(RECORD_OVERHEAD_BYTES);
   });
 });
