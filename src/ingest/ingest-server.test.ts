@@ -84,6 +84,36 @@ async function startServer(routes: IngestRouteTable) {
   };
 }
 
+/**
+ * Sends `raw` (a whole HTTP request) on its own connection to a listener with route `/a` open and
+ * a task attached; the answer as text once the connection closes, the records submitted, and the
+ * entries the requests came in by.
+ */
+async function rawRequest(raw: string): Promise<{ answer: string; submitted: number; entries: string[] }> {
+  const routes = new IngestRouteTable();
+  await using server = await startServer(routes);
+  routes.open("a", testSettings({ "ingest.path": "/a", "kafka.topic": "ta" }), passThroughStages);
+  let submitted = 0;
+  routes.attach("a", {
+    pending: 0,
+    submit: async () => {
+      submitted++;
+      return [];
+    },
+    withdrawQueued: () => undefined,
+  });
+  const answer = await new Promise<string>((resolve, reject) => {
+    let text = "";
+    const socket = connect(server.port, "127.0.0.1", () => socket.write(raw));
+    socket.on("data", (chunk) => {
+      text += chunk.toString();
+    });
+    socket.on("close", () => resolve(text));
+    socket.on("error", reject);
+  });
+  return { answer, submitted, entries: [...server.entries] };
+}
+
 describe("IngestServer", () => {
   describe("when connectors' routes come and go", () => {
     test("a POST to a connector's path is matched by Bun's router from when its route opens until it is gone", async () => {
@@ -111,65 +141,21 @@ describe("IngestServer", () => {
     ])(
       "a request with %s (request.url is the bare path) is not served by the router: 404 as on the fetch path",
       async (_, head) => {
-        const routes = new IngestRouteTable();
-        await using server = await startServer(routes);
-        routes.open("a", testSettings({ "ingest.path": "/a", "kafka.topic": "ta" }), passThroughStages);
-        let submitted = 0;
-        routes.attach("a", {
-          pending: 0,
-          submit: async () => {
-            submitted++;
-            return [];
-          },
-          withdrawQueued: () => undefined,
-        });
-        const answer = await new Promise<string>((resolve, reject) => {
-          let text = "";
-          const socket = connect(server.port, "127.0.0.1", () =>
-            socket.write(
-              `${head}Connection: close\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{"a":1}`,
-            ),
-          );
-          socket.on("data", (chunk) => {
-            text += chunk.toString();
-          });
-          socket.on("close", () => resolve(text));
-          socket.on("error", reject);
-        });
+        const { answer, submitted, entries } = await rawRequest(
+          `${head}Connection: close\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{"a":1}`,
+        );
         expect(answer.split("\r\n")[0]).toBe("HTTP/1.1 404 Not Found");
         expect(submitted).toBe(0);
-        expect(server.entries).toEqual(["router /a"]);
+        expect(entries).toEqual(["router /a"]);
       },
     );
 
     test.each(["/abc/a", "/zz:/a", "/x/../a", "/a/", "/health"])(
       "an HTTP/1.0 request without Host for %p is 404: a prefix is not taken for a host (P2.10)",
       async (target) => {
-        const routes = new IngestRouteTable();
-        await using server = await startServer(routes);
-        routes.open("a", testSettings({ "ingest.path": "/a", "kafka.topic": "ta" }), passThroughStages);
-        let submitted = 0;
-        routes.attach("a", {
-          pending: 0,
-          submit: async () => {
-            submitted++;
-            return [];
-          },
-          withdrawQueued: () => undefined,
-        });
-        const answer = await new Promise<string>((resolve, reject) => {
-          let text = "";
-          const socket = connect(server.port, "127.0.0.1", () =>
-            socket.write(
-              `POST ${target} HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{"a":1}`,
-            ),
-          );
-          socket.on("data", (chunk) => {
-            text += chunk.toString();
-          });
-          socket.on("close", () => resolve(text));
-          socket.on("error", reject);
-        });
+        const { answer, submitted } = await rawRequest(
+          `POST ${target} HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{"a":1}`,
+        );
         expect(answer.split("\r\n")[0]).toBe("HTTP/1.1 404 Not Found");
         expect(answer.slice(answer.indexOf("\r\n\r\n") + 4)).toBe('{"error_code":404,"message":"HTTP 404 Not Found"}');
         expect(submitted).toBe(0);
