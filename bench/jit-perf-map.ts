@@ -63,7 +63,7 @@ function latestLoads(loads: readonly CodeLoad[]): CodeLoad[] {
     const before = kept[lo - 1];
     const after = kept[lo];
     if (before && before.start + before.size > l.start) continue;
-    if (after && after.start < l.start + l.size) continue;
+    if (after && after.start < l.start + l.size && after.start + after.size > l.start) continue;
     kept.splice(lo, 0, l);
   }
   return kept;

@@ -46,6 +46,10 @@ describe("StickyPartitioner", () => {
   test("a partition count that shrank below the current partition picks again; one partition is always 0", () => {
     const sticky = new StickyPartitioner(100, sequence(0.9, 0.1));
     expect(sticky.current("t", 4)).toBe(3);
+    sticky.produced("t", 90, 4);
+    expect(sticky.current("t", 2)).toBe(0);
+    // The bytes of the partition left behind do not count for the new one.
+    sticky.produced("t", 90, 2);
     expect(sticky.current("t", 2)).toBe(0);
     expect(run(new StickyPartitioner(10, Math.random), 5, 20, 1)).toEqual([0, 0, 0, 0, 0]);
   });

@@ -34,7 +34,10 @@ export class StickyPartitioner {
     if (stick === undefined) {
       stick = { partition: this.pick(count), bytes: 0 };
       this.sticks.set(topic, stick);
-    } else if (stick.partition >= count) stick.partition = this.pick(count);
+    } else if (stick.partition >= count) {
+      stick.partition = this.pick(count);
+      stick.bytes = 0;
+    }
     return stick.partition;
   }
 
