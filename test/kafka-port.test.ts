@@ -9,7 +9,7 @@ import type { TopicPartition } from "../src/api/record.ts";
 import type { ConsumedRecord, ConsumerHandlers, KafkaAdmin, KafkaPort } from "../src/kafka/kafka-port.ts";
 import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
 import { LogManager } from "../src/util/logger.ts";
-import { type KafkaInfo, kafkaBroker, uniqueTopic } from "./support/kafka.ts";
+import { awaitTopic, type KafkaInfo, kafkaBroker, uniqueTopic } from "./support/kafka.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -252,6 +252,8 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
 
   /** `count` records into `partition` of `topic`, values `${partition}:${i}`. */
   async function produce(topic: string, partition: number, count: number, from = 0): Promise<void> {
+    // A topic just created may not have its leaders yet (NOT_LEADER_FOR_PARTITION past the retries).
+    await awaitTopic(topic);
     const producer = await port.producer({ "bootstrap.servers": info.bootstrap });
     await producer.send(
       Array.from({ length: count }, (_, i) => ({
