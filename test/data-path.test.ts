@@ -4,36 +4,18 @@
  * validation of `transforms.<alias>.*` blocks, errors.tolerance with the dead letter queue and
  * Connect's `__connect.errors.*` headers, and the Prometheus metrics counting it all.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import fixtures from "./fixtures/json-converter/fixtures.json" with { type: "json" };
-import { type Gateway, startGateway } from "./support/gateway.ts";
-import { kafkaBroker, produce, readTopic, testClient, uniqueTopic } from "./support/kafka.ts";
-import { type TempDir, tempDir } from "./support/temp-dir.ts";
+import { produce, readTopic, testClient, uniqueTopic } from "./support/kafka.ts";
+import { suiteGateway } from "./support/suite-gateway.ts";
 import { waitFor } from "./support/wait-for.ts";
 
-let dir: TempDir;
-let gw: Gateway;
-
-beforeAll(async () => {
-  const kafka = await kafkaBroker();
-  dir = await tempDir();
-  // Worker defaults like connect-standalone.properties: JsonConverter with schemas.
-  gw = await startGateway({
-    dir: dir.path,
-    worker: {
-      "bootstrap.servers": kafka.bootstrap,
-      "data.dir": dir.file("data"),
-      "offset.flush.interval.ms": "200",
-      "key.converter": "org.apache.kafka.connect.json.JsonConverter",
-      "value.converter": "org.apache.kafka.connect.json.JsonConverter",
-    },
-  });
-});
-
-afterAll(async () => {
-  await gw?.stop();
-  await dir?.[Symbol.asyncDispose]();
+// Worker defaults like connect-standalone.properties: JsonConverter with schemas.
+const suite = suiteGateway({
+  "offset.flush.interval.ms": "200",
+  "key.converter": "org.apache.kafka.connect.json.JsonConverter",
+  "value.converter": "org.apache.kafka.connect.json.JsonConverter",
 });
 
 function lines(path: string): string[] {
@@ -45,9 +27,9 @@ function lines(path: string): string[] {
 }
 
 async function source(name: string, topic: string, extra: Record<string, string> = {}): Promise<string> {
-  const file = dir.file(`${name}.txt`);
+  const file = suite.dir.file(`${name}.txt`);
   writeFileSync(file, "");
-  const r = await gw.rest.post("/connectors", {
+  const r = await suite.gw.rest.post("/connectors", {
     name,
     config: { "connector.class": "FileStreamSource", file, topic, ...extra },
   });
@@ -57,8 +39,8 @@ async function source(name: string, topic: string, extra: Record<string, string>
 
 /** Creates a FileStreamSink `name` on `topic` reading schemaless JSON, with `extra` (errors.*) keys; returns its out file and the REST answer. */
 async function jsonSink(name: string, topic: string, extra: Record<string, string> = {}) {
-  const out = dir.file(`${name}.out`);
-  const created = await gw.rest.post("/connectors", {
+  const out = suite.dir.file(`${name}.out`);
+  const created = await suite.gw.rest.post("/connectors", {
     name,
     config: {
       "connector.class": "FileStreamSink",
@@ -75,7 +57,7 @@ async function jsonSink(name: string, topic: string, extra: Record<string, strin
 /** The status of connector `name` once its task is FAILED. */
 function failedStatus(name: string) {
   return waitFor(async () => {
-    const s = (await gw.rest.get(`/connectors/${name}/status`)).body;
+    const s = (await suite.gw.rest.get(`/connectors/${name}/status`)).body;
     return s.tasks?.[0]?.state === "FAILED" ? s : undefined;
   });
 }
@@ -112,8 +94,8 @@ describe("converters on the wire", () => {
       { value: stringCase.bytes! },
       { value: '{"schema":null,"payload":{"a":1}}' },
     ]);
-    const out = dir.file("apache-bytes.out");
-    await gw.rest.post("/connectors", {
+    const out = suite.dir.file("apache-bytes.out");
+    await suite.gw.rest.post("/connectors", {
       name: "apache-bytes",
       config: { "connector.class": "FileStreamSink", topics: topic, file: out },
     });
@@ -134,8 +116,8 @@ describe("more converters on the wire", () => {
       return b;
     };
     await produce(topic, [{ value: four(42) }, { value: four(-7) }]);
-    const out = dir.file("ints.out");
-    await gw.rest.post("/connectors", {
+    const out = suite.dir.file("ints.out");
+    await suite.gw.rest.post("/connectors", {
       name: "ints",
       config: {
         "connector.class": "FileStreamSink",
@@ -194,14 +176,14 @@ describe("transforms", () => {
       { line: "b", origin: "edge-1" },
     ]);
     const topics = await waitFor(async () => {
-      const r = (await gw.rest.get("/connectors/chain/topics")).body.chain.topics;
+      const r = (await suite.gw.rest.get("/connectors/chain/topics")).body.chain.topics;
       return r.length > 0 ? r : undefined;
     });
     expect(topics).toEqual([`${topic}-routed`]);
   });
 
   test("validate checks each transforms.<alias> block against the transform's own config", async () => {
-    const r = await gw.rest.put("/connector-plugins/FileStreamSource/config/validate", {
+    const r = await suite.gw.rest.put("/connector-plugins/FileStreamSource/config/validate", {
       "connector.class": "FileStreamSource",
       name: "v",
       topic: "t",
@@ -238,8 +220,8 @@ describe("errors.tolerance and the dead letter queue", () => {
       { value: "{broken" },
       { value: '{"n":3}' },
     ]);
-    const out = dir.file("poison.out");
-    const created = await gw.rest.post("/connectors", {
+    const out = suite.dir.file("poison.out");
+    const created = await suite.gw.rest.post("/connectors", {
       name: "poison",
       config: {
         "connector.class": "FileStreamSink",
@@ -287,14 +269,14 @@ describe("errors.tolerance and the dead letter queue", () => {
     expect(headers["__connect.errors.exception.message"]).toStartWith(
       "Converting byte[] to Kafka Connect data failed due to serialization error",
     );
-    expect(gw.output()).toContain(
+    expect(suite.gw.output()).toContain(
       "Error encountered in task poison-0. Executing stage 'VALUE_CONVERTER' with class 'org.apache.kafka.connect.json.JsonConverter'",
     );
-    expect((await gw.rest.get("/connectors/poison/status")).body.tasks[0].state).toBe("RUNNING");
+    expect((await suite.gw.rest.get("/connectors/poison/status")).body.tasks[0].state).toBe("RUNNING");
 
     const metrics = await waitFor(
       async () => {
-        const text = await (await fetch(`${gw.url}/metrics`)).text();
+        const text = await (await fetch(`${suite.gw.url}/metrics`)).text();
         return text.includes('kafka_connect_sink_task_metrics_sink_record_read_total{connector="poison",task="0"} 5')
           ? text
           : undefined;
@@ -326,7 +308,7 @@ describe("errors.tolerance and the dead letter queue", () => {
       });
       expect(created.status).toBe(201);
       await waitFor(
-        async () => (await gw.rest.get("/connectors/dlq-at-start/status")).body.tasks?.[0]?.state === "RUNNING",
+        async () => (await suite.gw.rest.get("/connectors/dlq-at-start/status")).body.tasks?.[0]?.state === "RUNNING",
         { what: "task dlq-at-start-0 RUNNING" },
       );
       const { topics } = await admin.fetchTopicMetadata({ topics: [dlq] });
@@ -405,7 +387,7 @@ describe("metrics", () => {
     appendFileSync(file, Array.from({ length: 25 }, (_, i) => `m${i}\n`).join(""));
     await readTopic(topic, 25);
     const text = await waitFor(async () => {
-      const t = await (await fetch(`${gw.url}/metrics`)).text();
+      const t = await (await fetch(`${suite.gw.url}/metrics`)).text();
       return t.includes('kafka_connect_source_task_metrics_source_record_write_total{connector="metered",task="0"} 25')
         ? t
         : undefined;

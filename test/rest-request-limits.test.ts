@@ -3,38 +3,19 @@
  * Connect's error shape without reading the rest) and gives a client `rest.request.body.timeout.ms`
  * to send it (408), so neither a huge nor an endless body can exhaust the gateway.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import type { Socket } from "node:net";
 import { openRaw, parseResponse } from "./fixtures/connect-rest/raw-http.ts";
-import { type Gateway, startGateway } from "./support/gateway.ts";
-import { kafkaBroker } from "./support/kafka.ts";
-import { type TempDir, tempDir } from "./support/temp-dir.ts";
+import { suiteGateway } from "./support/suite-gateway.ts";
 
-let dir: TempDir;
-let gw: Gateway;
-
-beforeAll(async () => {
-  const kafka = await kafkaBroker();
-  dir = await tempDir();
-  gw = await startGateway({
-    dir: dir.path,
-    worker: {
-      "bootstrap.servers": kafka.bootstrap,
-      "data.dir": dir.file("data"),
-      "rest.request.body.max.bytes": "4096",
-      "rest.request.body.timeout.ms": "1000",
-    },
-  });
-});
-
-afterAll(async () => {
-  await gw?.stop();
-  await dir?.[Symbol.asyncDispose]();
+const suite = suiteGateway({
+  "rest.request.body.max.bytes": "4096",
+  "rest.request.body.timeout.ms": "1000",
 });
 
 /** Opens a connection, sends `head`, and collects everything until the server closes. */
 function open(head: string): { socket: Socket; answer: Promise<Buffer> } {
-  const url = new URL(gw.url);
+  const url = new URL(suite.gw.url);
   return openRaw(url.hostname, Number(url.port), head);
 }
 
@@ -60,7 +41,7 @@ describe("request body limits", () => {
     const r = parseResponse(await answer);
     expect(r.status).toBe(413);
     expect(JSON.parse(r.body).error_code).toBe(413);
-    expect((await gw.rest.get("/connectors/big")).status).toBe(404);
+    expect((await suite.gw.rest.get("/connectors/big")).status).toBe(404);
   });
 
   test("a body that never completes is answered 408 after the body timeout", async () => {
@@ -76,7 +57,7 @@ describe("request body limits", () => {
   });
 
   test("a body within the limit is read and bound as usual", async () => {
-    const r = await gw.rest.put("/connector-plugins/FileStreamSink/config/validate", {
+    const r = await suite.gw.rest.put("/connector-plugins/FileStreamSink/config/validate", {
       "connector.class": "FileStreamSink",
       name: "fits",
       topics: "t",
@@ -87,6 +68,6 @@ describe("request body limits", () => {
   });
 
   test("the gateway still answers afterwards", async () => {
-    expect((await gw.rest.get("/connectors")).status).toBe(200);
+    expect((await suite.gw.rest.get("/connectors")).status).toBe(200);
   });
 });

@@ -5,42 +5,24 @@
  * when it constructs the producer. (That producers and admin clients send their client.id on the
  * wire is proven per adapter against a recording loopback broker: src/kafka/kafka-ports.test.ts.)
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { type Gateway, startGateway } from "./support/gateway.ts";
-import { kafkaBroker, produce, testClient, uniqueTopic } from "./support/kafka.ts";
-import { type TempDir, tempDir } from "./support/temp-dir.ts";
+import { produce, testClient, uniqueTopic } from "./support/kafka.ts";
+import { suiteGateway } from "./support/suite-gateway.ts";
 import { waitFor } from "./support/wait-for.ts";
 
-let dir: TempDir;
-let gw: Gateway;
-
-beforeAll(async () => {
-  const kafka = await kafkaBroker();
-  dir = await tempDir();
-  gw = await startGateway({
-    dir: dir.path,
-    worker: {
-      "bootstrap.servers": kafka.bootstrap,
-      "data.dir": dir.file("data"),
-      "offset.flush.interval.ms": "200",
-      "key.converter": "org.apache.kafka.connect.storage.StringConverter",
-      "value.converter": "org.apache.kafka.connect.storage.StringConverter",
-    },
-  });
-});
-
-afterAll(async () => {
-  await gw?.stop();
-  await dir?.[Symbol.asyncDispose]();
+const suite = suiteGateway({
+  "offset.flush.interval.ms": "200",
+  "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+  "value.converter": "org.apache.kafka.connect.storage.StringConverter",
 });
 
 /** Runs a FileStreamSink until it wrote one record, then returns the client ids of its group's members. */
 async function sinkMemberClientIds(name: string, extra: Record<string, string> = {}): Promise<string[]> {
   const topic = uniqueTopic(name);
   await produce(topic, [{ value: "one" }]);
-  const out = dir.file(`${name}.out`);
-  const r = await gw.rest.post("/connectors", {
+  const out = suite.dir.file(`${name}.out`);
+  const r = await suite.gw.rest.post("/connectors", {
     name,
     config: { "connector.class": "FileStreamSink", topics: topic, file: out, ...extra },
   });
@@ -53,7 +35,7 @@ async function sinkMemberClientIds(name: string, extra: Record<string, string> =
     return (groups[0]?.members ?? []).map((m) => m.clientId);
   } finally {
     await admin.disconnect();
-    await gw.rest.delete(`/connectors/${name}`);
+    await suite.gw.rest.delete(`/connectors/${name}`);
   }
 }
 
@@ -70,9 +52,9 @@ describe("a task's Kafka clients on the broker", () => {
 
   test("an invalid source producer configuration fails the task at start with the client's message", async () => {
     // Nothing to read: the task never polls a record, so only the check at start can fail it.
-    const file = dir.file("bad-producer.txt");
+    const file = suite.dir.file("bad-producer.txt");
     writeFileSync(file, "");
-    const created = await gw.rest.post("/connectors", {
+    const created = await suite.gw.rest.post("/connectors", {
       name: "bad-producer",
       config: {
         "connector.class": "FileStreamSource",
@@ -83,7 +65,7 @@ describe("a task's Kafka clients on the broker", () => {
     });
     expect(created.status).toBe(201);
     const status = await waitFor(async () => {
-      const s = (await gw.rest.get("/connectors/bad-producer/status")).body;
+      const s = (await suite.gw.rest.get("/connectors/bad-producer/status")).body;
       return s.tasks?.[0]?.state === "FAILED" ? s : undefined;
     });
     expect(status.tasks[0].trace).toStartWith(
