@@ -24,6 +24,8 @@ class ManualSender {
   readonly requests: string[][] = [];
   readonly attempts: { names: string[]; done: Deferred<(ProducedMetadata | null)[]>; settled: boolean }[] = [];
   readonly recoveries: { names: string[]; error: unknown; done: Deferred<SendOutcome> }[] = [];
+  /** Each time the coalescer said its recovery ended: how many requests had been made then. */
+  readonly recoveryEnds: number[] = [];
   private offset = 0;
   readonly sender: Sender<Item> = {
     attempt: (records) => {
@@ -40,6 +42,7 @@ class ManualSender {
       this.recoveries.push({ names, error, done });
       return done.promise;
     },
+    recovered: () => void this.recoveryEnds.push(this.requests.length),
   };
   private metadata(n: number): ProducedMetadata[] {
     return Array.from({ length: n }, () => meta(this.offset++));
@@ -238,7 +241,7 @@ describe("SendCoalescer with several requests in flight", () => {
     expect(sender.requests[2]).toEqual(["c1"]);
   });
 
-  test("a failed attempt stops new requests; once all settled, the failed one is recovered, then later outcomes handed back in order", async () => {
+  test("a failed attempt stops new requests; once all settled, the failed one is recovered, the sender told, then later outcomes handed back in order", async () => {
     const sender = new ManualSender();
     const coalescer = new SendCoalescer(sender.sender, options(3));
     const log: string[] = [];
@@ -256,10 +259,12 @@ describe("SendCoalescer with several requests in flight", () => {
     sender.recovered();
     await waitFor(() => sender.recoveries.length === 1 && sender.recoveries[0]!.names[0] === "c1");
     expect(log).toEqual(["A:0", "B:1"]);
+    expect(sender.recoveryEnds).toEqual([]);
     sender.recovered();
-    // Pipelining resumes with what was queued.
+    // Pipelining resumes with what was queued, once the sender was told the recovery ended.
     await waitFor(() => sender.requests.length === 6);
     expect(sender.requests[5]).toEqual(["d1"]);
+    expect(sender.recoveryEnds).toEqual([5]);
     sender.ack(3);
     await waitFor(() => log.length === 4);
     expect(log).toEqual(["A:0", "B:1", "C:2", "D:3"]);
@@ -278,5 +283,6 @@ describe("SendCoalescer with several requests in flight", () => {
     sender.recovered(0, new Error("delivery timeout"));
     await waitFor(() => log.length === 3);
     expect(log).toEqual(["A:failed Error: delivery timeout", "B:undefined", "C:undefined"]);
+    expect(sender.recoveryEnds).toEqual([4]);
   });
 });

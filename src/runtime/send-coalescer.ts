@@ -17,7 +17,8 @@
  * fails, no new request starts; once every request on the wire has settled, the failed ones are
  * sent again one after the other, oldest first, by the sender's `recover` (retries, per-record
  * fallback): the producer failed every later send that touched the same partitions, so nothing
- * lands ahead of a record that is retried. Then pipelining resumes.
+ * lands ahead of a record that is retried. Then the sender is told (`recovered`) and pipelining
+ * resumes.
  *
  * Outcomes stay per poll batch and are handed out strictly in queue order: `enqueue` resolves with
  * the batch's metadata once all of its records (and every earlier batch) are acknowledged, even
@@ -60,6 +61,11 @@ export interface Sender<T> {
    * rest cannot be sent. Called only while no other request is on the wire. Never rejects.
    */
   recover(records: readonly T[], error: unknown): Promise<SendOutcome>;
+  /**
+   * Told once the failed requests are recovered (or the rest abandoned), while none is on the wire, before a new
+   * request starts: whatever the producer refused so far has been handled.
+   */
+  recovered?(): void;
 }
 
 export interface SendCoalescerOptions {
@@ -191,6 +197,7 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }> {
       this.handBack(request, outcome.metadata, outcome);
     }
     this.recovering = false;
+    this.sender.recovered?.();
     this.pump();
   }
 

@@ -3,7 +3,7 @@ import { waitFor } from "../../test/support/wait-for.ts";
 import { Schemas } from "../api/data/schema.ts";
 import { type SourceRecord, sourceRecord } from "../api/record.ts";
 import { ConnectError, RetriableError } from "../errors.ts";
-import type { KafkaProducer, ProducerRecord } from "../kafka/kafka-port.ts";
+import { type KafkaProducer, NotSentError, type ProducerRecord } from "../kafka/kafka-port.ts";
 import { HeldBroker } from "../kafka/platformatic/held-broker-test-support.ts";
 import { ProducePipeline } from "../kafka/platformatic/produce-pipeline.ts";
 import type { ProduceTransport } from "../kafka/platformatic/produce-transport.ts";
@@ -57,8 +57,8 @@ function senderOn(
     async () => {},
     new StickyPartitioner(16_384, () => 0),
   );
-  /** Set once a send of the producer was rejected (the sender's own handler runs after this one). */
-  const seen = { rejected: 0 };
+  /** Sends of the producer, those rejected and those rejected as not sent (the sender's own handler runs after this one). */
+  const seen = { sends: 0, rejected: 0, notSent: 0 };
   const observed: KafkaProducer = {
     maxInFlight: 5,
     idempotent: true,
@@ -70,8 +70,12 @@ function senderOn(
     },
     close: () => producer.close(),
     send(records, options) {
+      seen.sends++;
       const sent = producer.send(records, options);
-      sent.catch(() => seen.rejected++);
+      sent.catch((error) => {
+        seen.rejected++;
+        if (error instanceof NotSentError) seen.notSent++;
+      });
       return sent;
     },
   };
@@ -149,4 +153,30 @@ describe("SourceTaskSender when Kafka refuses a request's batch while later requ
     expect(offsetsOf(await second)).toEqual([2]);
     expect(producer.failed).toBe(false);
   });
+
+  // Regression (review of the refusal path): the sender counted the refusals handled when its recovery's
+  // send started, so the culprit's own refusal (sent alone, or refused again when sent alone) was not counted
+  // and the next request to its partition failed once as not sent, to be recovered alone.
+  test.each([
+    ["a refused record alone", ["BAD"], [null], ["W", "ATWO"]],
+    ["a good record and a refused one", ["AONE", "BAD"], [1, null], ["W", "AONE", "ATWO"]],
+  ])(
+    "after %s is recovered, the next request to its partition is sent once and written after the re-sent records",
+    async (_what, values, offsets, log) => {
+      const broker = new HeldBroker();
+      const { sender, seen, producer } = senderOn(broker, true);
+      const warm = sender.enqueue([outgoing("t", "W")]);
+      await broker.answerUntil(warm);
+      const first = sender.enqueue(values.map((v) => outgoing("t", v)));
+      await broker.answerUntil(first);
+      expect(offsetsOf(await first)).toEqual(offsets);
+      const before = { ...seen };
+      const second = sender.enqueue([outgoing("t", "ATWO")]);
+      await broker.answerUntil(second);
+      expect(offsetsOf(await second)).toEqual([log.length - 1]);
+      expect(seen).toEqual({ sends: before.sends + 1, rejected: before.rejected, notSent: before.notSent });
+      expect(broker.logs.get("t-0")).toEqual(log);
+      expect(producer.failed).toBe(false);
+    },
+  );
 });

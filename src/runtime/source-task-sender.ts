@@ -69,7 +69,7 @@ export class SourceTaskSender {
    * recovers the failed requests in order (a new attempt in between could land ahead of them).
    */
   private producerFailed = false;
-  /** The current producer's `refusals` when the last recovery started: refusals handled. */
+  /** The current producer's `refusals` when it connected or the coalescer's last recovery ended: refusals handled. */
   private refusalsSeen = 0;
   /** Producers replaced after a failed send, closed once nothing of theirs is in flight. */
   private readonly retired: KafkaProducer[] = [];
@@ -80,7 +80,15 @@ export class SourceTaskSender {
 
   constructor(private readonly c: SourceTaskSenderOptions) {
     this.sends = new SendCoalescer(
-      { attempt: (records) => this.attempt(records), recover: (records, error) => this.produce(records, error) },
+      {
+        attempt: (records) => this.attempt(records),
+        recover: (records, error) => this.produce(records, error),
+        // Every send settled and the failed ones were sent again (a refused record, alone, refused once more):
+        // the producer's refusals so far are handled, so the next attempts are not held back by them.
+        recovered: () => {
+          if (this.producer) this.refusalsSeen = this.producer.refusals ?? 0;
+        },
+      },
       {
         maxRequestBytes: c.maxRequestBytes,
         // A producer that writes sends one after the other gains nothing from more than one.
@@ -238,7 +246,6 @@ export class SourceTaskSender {
           const batch = todo.map((i) => records[i]!);
           const producer = await this.ensureProducerAndTopics(batch);
           if (!producer) return false;
-          this.refusalsSeen = producer.refusals ?? 0; // all settled: refusals so far are this one's or later ones'
           try {
             const metadata = await producer.send(batch);
             for (let k = 0; k < todo.length; k++) done[todo[k]!] = metadata[k];
