@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
 import type { ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
 import { type Deferred, deferred } from "../util/async.ts";
+import { LogManager } from "../util/logger.ts";
 import { type BatchResult, recordBytes, SendCoalescer, type Sender, type SendOutcome } from "./send-coalescer.ts";
 
 interface Item {
@@ -69,10 +70,13 @@ class ManualSender {
   }
 }
 
-const options = (maxRequests = 1, maxRequestBytes = 1_048_576, maxInFlightBytes = 33_554_432) => ({
+const quiet = new LogManager({ sink: () => {} }).get("test");
+
+const options = (maxRequests = 1, maxRequestBytes = 1_048_576, maxInFlightBytes = 33_554_432, log = quiet) => ({
   maxRequestBytes,
   maxRequests: () => maxRequests,
   maxInFlightBytes,
+  log,
 });
 
 /** Collects each batch's settlement, in the order they happen. */
@@ -284,5 +288,36 @@ describe("SendCoalescer with several requests in flight", () => {
     await waitFor(() => log.length === 3);
     expect(log).toEqual(["A:failed Error: delivery timeout", "B:undefined", "C:undefined"]);
     expect(sender.recoveryEnds).toEqual([4]);
+  });
+
+  test("a sender whose `recovered` throws: the failure is logged and the batches queued meanwhile are sent", async () => {
+    const sender = new ManualSender();
+    const lines: string[] = [];
+    const log = new LogManager({ sink: (line) => void lines.push(line) }).get("test");
+    const coalescer = new SendCoalescer<Item>(
+      {
+        ...sender.sender,
+        recovered: () => {
+          throw new Error("hook failed");
+        },
+      },
+      options(3, undefined, undefined, log),
+    );
+    const results: string[] = [];
+    track(coalescer, results, "A", [item("a1")]);
+    sender.fail(0, new Error("timeout"));
+    await waitFor(() => sender.recoveries.length === 1);
+    track(coalescer, results, "B", [item("b1")]); // queued: no request starts during a recovery
+    expect(sender.requests).toEqual([["a1"], ["a1"]]);
+    sender.recovered();
+    await waitFor(() => sender.requests.length === 3, { what: "the queued batch sent after the recovery" });
+    expect(sender.requests[2]).toEqual(["b1"]);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(
+      "ERROR The sender failed when told its recovery ended; sending goes on\nError: hook failed",
+    );
+    sender.ack(1);
+    await waitFor(() => results.length === 2);
+    expect(results).toEqual(["A:0", "B:1"]);
   });
 });

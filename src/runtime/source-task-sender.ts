@@ -92,6 +92,7 @@ export class SourceTaskSender {
         // A producer that writes sends one after the other gains nothing from more than one.
         maxRequests: () => Math.min(c.maxInFlightBatches, this.producerRequests()),
         maxInFlightBytes: c.maxInFlightBytes,
+        log: c.log,
       },
     );
   }
