@@ -78,7 +78,11 @@ export class SourceTaskSender {
       {
         attempt: (records) => this.attempt(records),
         recover: (records, error) => {
-          this.producerFailed = false; // nothing is on the wire: the failed requests go again in order
+          // The failed requests go again in order, and the attempts after the recovery may go out. Cleared before
+          // each failed request is recovered, and nothing sets it again meanwhile: only `retire` does, from an
+          // attempt before its promise settles, and the coalescer recovers only once every attempt has settled
+          // (none is pending); a recovery send that fails only replaces a failed producer (`sendFailed`).
+          this.producerFailed = false;
           return this.recovery.recover(records, error);
         },
         // Every send settled and the failed ones were sent again (a refused record, alone, refused once more):
