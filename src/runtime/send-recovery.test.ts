@@ -6,7 +6,8 @@ import { type SourceRecord, sourceRecord } from "../api/record.ts";
 import { ConnectError, RetriableError } from "../errors.ts";
 import { type KafkaProducer, NotSentError, type ProducedMetadata, withKafkaError } from "../kafka/kafka-port.ts";
 import { ManualClock } from "../util/manual-clock.ts";
-import { type Outgoing, SendRecovery } from "./send-recovery.ts";
+import { SendRecovery } from "./send-recovery.ts";
+import type { Outgoing } from "./source-task-sender.ts";
 import { taskBasics } from "./task-test-support.ts";
 
 const decode = (b: Uint8Array | null) => new TextDecoder().decode(b!);

@@ -6,7 +6,6 @@
  * so the culprit fails alone and takes Connect's KAFKA_PRODUCE path (or, a per-record refusal, is rejected to a task
  * that takes them: record-rejection.ts) while the others go through (at-least-once).
  */
-import type { SourceRecord } from "../api/record.ts";
 import { isRetriable } from "../errors.ts";
 import {
   type KafkaProducer,
@@ -20,13 +19,8 @@ import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import { type RecordFailureContext, recordFailedAlone } from "./record-rejection.ts";
 import type { SendOutcome } from "./send-coalescer.ts";
+import type { Outgoing } from "./source-task-sender.ts";
 import { TopicCreationError } from "./topic-creation.ts";
-
-/** A polled record and what goes to Kafka for it. */
-export interface Outgoing {
-  readonly record: SourceRecord;
-  readonly produced: ProducerRecord;
-}
 
 export interface SendRecoveryOptions extends RecordFailureContext {
   readonly clock: Clock;

@@ -17,11 +17,15 @@ import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import type { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
 import { type BatchResult, SendCoalescer } from "./send-coalescer.ts";
-import { type Outgoing, SendRecovery } from "./send-recovery.ts";
+import { SendRecovery } from "./send-recovery.ts";
 import type { TopicCreator } from "./topic-creation.ts";
 import type { ConnectorTaskId } from "./worker-task.ts";
 
-export type { Outgoing } from "./send-recovery.ts";
+/** A polled record and what goes to Kafka for it (what WorkerSourceTask queues: `enqueue`). */
+export interface Outgoing {
+  readonly record: SourceRecord;
+  readonly produced: ProducerRecord;
+}
 
 export interface SourceTaskSenderOptions {
   readonly id: ConnectorTaskId;
