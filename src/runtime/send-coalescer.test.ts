@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
 import type { ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
 import { type Deferred, deferred } from "../util/async.ts";
+import { LogManager } from "../util/logger.ts";
 import { type BatchResult, recordBytes, SendCoalescer, type Sender, type SendOutcome } from "./send-coalescer.ts";
 
 interface Item {
@@ -24,6 +25,8 @@ class ManualSender {
   readonly requests: string[][] = [];
   readonly attempts: { names: string[]; done: Deferred<(ProducedMetadata | null)[]>; settled: boolean }[] = [];
   readonly recoveries: { names: string[]; error: unknown; done: Deferred<SendOutcome> }[] = [];
+  /** Each time the coalescer said its recovery ended: how many requests had been made then. */
+  readonly recoveryEnds: number[] = [];
   private offset = 0;
   readonly sender: Sender<Item> = {
     attempt: (records) => {
@@ -40,6 +43,7 @@ class ManualSender {
       this.recoveries.push({ names, error, done });
       return done.promise;
     },
+    recovered: () => void this.recoveryEnds.push(this.requests.length),
   };
   private metadata(n: number): ProducedMetadata[] {
     return Array.from({ length: n }, () => meta(this.offset++));
@@ -66,10 +70,13 @@ class ManualSender {
   }
 }
 
-const options = (maxRequests = 1, maxRequestBytes = 1_048_576, maxInFlightBytes = 33_554_432) => ({
+const quiet = new LogManager({ sink: () => {} }).get("test");
+
+const options = (maxRequests = 1, maxRequestBytes = 1_048_576, maxInFlightBytes = 33_554_432, log = quiet) => ({
   maxRequestBytes,
   maxRequests: () => maxRequests,
   maxInFlightBytes,
+  log,
 });
 
 /** Collects each batch's settlement, in the order they happen. */
@@ -238,7 +245,7 @@ describe("SendCoalescer with several requests in flight", () => {
     expect(sender.requests[2]).toEqual(["c1"]);
   });
 
-  test("a failed attempt stops new requests; once all settled, the failed one is recovered, then later outcomes handed back in order", async () => {
+  test("a failed attempt stops new requests; once all settled, the failed one is recovered, the sender told, then later outcomes handed back in order", async () => {
     const sender = new ManualSender();
     const coalescer = new SendCoalescer(sender.sender, options(3));
     const log: string[] = [];
@@ -256,10 +263,12 @@ describe("SendCoalescer with several requests in flight", () => {
     sender.recovered();
     await waitFor(() => sender.recoveries.length === 1 && sender.recoveries[0]!.names[0] === "c1");
     expect(log).toEqual(["A:0", "B:1"]);
+    expect(sender.recoveryEnds).toEqual([]);
     sender.recovered();
-    // Pipelining resumes with what was queued.
+    // Pipelining resumes with what was queued, once the sender was told the recovery ended.
     await waitFor(() => sender.requests.length === 6);
     expect(sender.requests[5]).toEqual(["d1"]);
+    expect(sender.recoveryEnds).toEqual([5]);
     sender.ack(3);
     await waitFor(() => log.length === 4);
     expect(log).toEqual(["A:0", "B:1", "C:2", "D:3"]);
@@ -278,5 +287,37 @@ describe("SendCoalescer with several requests in flight", () => {
     sender.recovered(0, new Error("delivery timeout"));
     await waitFor(() => log.length === 3);
     expect(log).toEqual(["A:failed Error: delivery timeout", "B:undefined", "C:undefined"]);
+    expect(sender.recoveryEnds).toEqual([4]);
+  });
+
+  test("a sender whose `recovered` throws: the failure is logged and the batches queued meanwhile are sent", async () => {
+    const sender = new ManualSender();
+    const lines: string[] = [];
+    const log = new LogManager({ sink: (line) => void lines.push(line) }).get("test");
+    const coalescer = new SendCoalescer<Item>(
+      {
+        ...sender.sender,
+        recovered: () => {
+          throw new Error("hook failed");
+        },
+      },
+      options(3, undefined, undefined, log),
+    );
+    const results: string[] = [];
+    track(coalescer, results, "A", [item("a1")]);
+    sender.fail(0, new Error("timeout"));
+    await waitFor(() => sender.recoveries.length === 1);
+    track(coalescer, results, "B", [item("b1")]); // queued: no request starts during a recovery
+    expect(sender.requests).toEqual([["a1"], ["a1"]]);
+    sender.recovered();
+    await waitFor(() => sender.requests.length === 3, { what: "the queued batch sent after the recovery" });
+    expect(sender.requests[2]).toEqual(["b1"]);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(
+      "ERROR The sender failed when told its recovery ended; sending goes on\nError: hook failed",
+    );
+    sender.ack(1);
+    await waitFor(() => results.length === 2);
+    expect(results).toEqual(["A:0", "B:1"]);
   });
 });

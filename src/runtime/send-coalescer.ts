@@ -17,7 +17,8 @@
  * fails, no new request starts; once every request on the wire has settled, the failed ones are
  * sent again one after the other, oldest first, by the sender's `recover` (retries, per-record
  * fallback): the producer failed every later send that touched the same partitions, so nothing
- * lands ahead of a record that is retried. Then pipelining resumes.
+ * lands ahead of a record that is retried. Then the sender is told (`recovered`) and pipelining
+ * resumes.
  *
  * Outcomes stay per poll batch and are handed out strictly in queue order: `enqueue` resolves with
  * the batch's metadata once all of its records (and every earlier batch) are acknowledged, even
@@ -33,6 +34,7 @@
  */
 import type { ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
 import { type Deferred, deferred } from "../util/async.ts";
+import type { Logger } from "../util/logger.ts";
 
 /** Per-record framing in a Kafka record batch, roughly: enough to keep estimates on the safe side. */
 const RECORD_OVERHEAD_BYTES = 64;
@@ -60,6 +62,11 @@ export interface Sender<T> {
    * rest cannot be sent. Called only while no other request is on the wire. Never rejects.
    */
   recover(records: readonly T[], error: unknown): Promise<SendOutcome>;
+  /**
+   * Told once the failed requests are recovered (or the rest abandoned), while none is on the wire, before a new
+   * request starts: whatever the producer refused so far has been handled. A throw is logged; sending goes on.
+   */
+  recovered?(): void;
 }
 
 export interface SendCoalescerOptions {
@@ -69,6 +76,8 @@ export interface SendCoalescerOptions {
   readonly maxRequests: () => number;
   /** Bytes on the wire at once, at most (a single larger request goes when nothing else is out). */
   readonly maxInFlightBytes: number;
+  /** Where a failure of the sender's `recovered` goes (it must not end the sending). */
+  readonly log: Logger;
 }
 
 /** A batch's metadata per record, or undefined when it was not (wholly) sent because of a stop or an earlier failure. */
@@ -191,6 +200,13 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }> {
       this.handBack(request, outcome.metadata, outcome);
     }
     this.recovering = false;
+    // Pipelining resumes whatever `recovered` does: a throw here would otherwise leave the queued batches unsent
+    // and reject this promise, which nothing awaits.
+    try {
+      this.sender.recovered?.();
+    } catch (error) {
+      this.o.log.error("The sender failed when told its recovery ended; sending goes on", error);
+    }
     this.pump();
   }
 

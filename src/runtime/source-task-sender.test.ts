@@ -3,12 +3,13 @@ import { waitFor } from "../../test/support/wait-for.ts";
 import { Schemas } from "../api/data/schema.ts";
 import { type SourceRecord, sourceRecord } from "../api/record.ts";
 import { ConnectError, RetriableError } from "../errors.ts";
-import type { KafkaProducer, ProducerRecord } from "../kafka/kafka-port.ts";
+import { type KafkaProducer, NotSentError, type ProducerRecord } from "../kafka/kafka-port.ts";
 import { HeldBroker } from "../kafka/platformatic/held-broker-test-support.ts";
 import { ProducePipeline } from "../kafka/platformatic/produce-pipeline.ts";
 import type { ProduceTransport } from "../kafka/platformatic/produce-transport.ts";
 import { PlatformaticProducer } from "../kafka/platformatic/producer.ts";
 import { StickyPartitioner } from "../kafka/platformatic/sticky-partitioner.ts";
+import { ManualClock } from "../util/manual-clock.ts";
 import { type Outgoing, SourceTaskSender } from "./source-task-sender.ts";
 import { taskBasics } from "./task-test-support.ts";
 
@@ -33,54 +34,68 @@ function outgoing(topic: string, value: string, partition = 0): Outgoing {
   return { record, produced };
 }
 
-/** A sender over a pipelining idempotent producer (5 in flight) on `broker`. */
+/**
+ * A sender over pipelining idempotent producers (5 in flight) on `broker`: the first made at once (`producer`), a new one
+ * (`producers`) each time the sender connects again; `retries` per batch (10), the recovery's backoffs on `clock`.
+ */
 function senderOn(
   broker: ProduceTransport,
   keepOrderAfterRefusal: boolean,
-  topicReady?: (topic: string) => Promise<void>,
+  o: { topicReady?: (topic: string) => Promise<void>; retries?: number; clock?: ManualClock } = {},
 ) {
-  const pipeline = new ProducePipeline(broker, {
-    idempotent: true,
-    maxInFlight: 5,
-    maxRequestBytes: 1_048_576,
-    deliveryTimeoutMs: 120_000,
-    retries: 10,
-    retryBackoffMs: 1,
-    keepOrderAfterRefusal,
-    error: (message, retriable) => (retriable ? new RetriableError(message) : new ConnectError(message)),
-  });
-  const producer = new PlatformaticProducer(
-    pipeline,
-    5,
-    true,
-    false,
-    async () => {},
-    new StickyPartitioner(16_384, () => 0),
-  );
-  /** Set once a send of the producer was rejected (the sender's own handler runs after this one). */
-  const seen = { rejected: 0 };
-  const observed: KafkaProducer = {
-    maxInFlight: 5,
-    idempotent: true,
-    get failed() {
-      return producer.failed;
-    },
-    get refusals() {
-      return producer.refusals;
-    },
-    close: () => producer.close(),
-    send(records, options) {
-      const sent = producer.send(records, options);
-      sent.catch(() => seen.rejected++);
-      return sent;
-    },
+  /** Sends of the producers, those rejected and those rejected as not sent (the sender's own handler runs after this one). */
+  const seen = { sends: 0, rejected: 0, notSent: 0 };
+  const producers: PlatformaticProducer[] = [];
+  const connect = (): KafkaProducer => {
+    const pipeline = new ProducePipeline(broker, {
+      idempotent: true,
+      maxInFlight: 5,
+      maxRequestBytes: 1_048_576,
+      deliveryTimeoutMs: 120_000,
+      retries: o.retries ?? 10,
+      retryBackoffMs: 1,
+      keepOrderAfterRefusal,
+      error: (message, retriable) => (retriable ? new RetriableError(message) : new ConnectError(message)),
+    });
+    const producer = new PlatformaticProducer(
+      pipeline,
+      5,
+      true,
+      false,
+      async () => {},
+      new StickyPartitioner(16_384, () => 0),
+    );
+    producers.push(producer);
+    return {
+      maxInFlight: 5,
+      idempotent: true,
+      get failed() {
+        return producer.failed;
+      },
+      get refusals() {
+        return producer.refusals;
+      },
+      close: () => producer.close(),
+      send(records, options) {
+        seen.sends++;
+        const sent = producer.send(records, options);
+        sent.catch((error) => {
+          seen.rejected++;
+          if (error instanceof NotSentError) seen.notSent++;
+        });
+        return sent;
+      },
+    };
   };
+  const first = connect();
+  let connects = 0;
   const stop = new AbortController();
   const basics = taskBasics("all");
   const sender = new SourceTaskSender({
     ...basics,
-    producer: async () => observed,
-    ...(topicReady ? { topicCreator: { ensure: topicReady, close: async () => {} } } : {}),
+    clock: o.clock ?? basics.clock,
+    producer: async () => (connects++ === 0 ? first : connect()),
+    ...(o.topicReady ? { topicCreator: { ensure: o.topicReady, close: async () => {} } } : {}),
     stopSignal: () => stop.signal,
     keepOrder: false,
     maxRequestBytes: 1_048_576,
@@ -88,7 +103,19 @@ function senderOn(
     maxInFlightBytes: 33_554_432,
     rejectsRecords: true,
   });
-  return { sender, seen, producer };
+  return { sender, seen, producer: producers[0]!, producers };
+}
+
+/**
+ * A HeldBroker whose producers may be replaced: each that connects gets a new producer id, and (the broker keeping one
+ * sequence state per partition) a higher epoch, so its sequences start at 0 as a new producer id's do.
+ */
+class ReplacingBroker extends HeldBroker {
+  private connected = 0;
+  override async initProducerId() {
+    const n = this.connected++;
+    return { producerId: 7n + BigInt(n), producerEpoch: 100 * n };
+  }
 }
 
 const offsetsOf = (result: readonly ({ offset: number } | null)[] | undefined) => result?.map((m) => m?.offset ?? null);
@@ -115,7 +142,9 @@ describe("SourceTaskSender when Kafka refuses a request's batch while later requ
   test("a request waiting for its topics when an earlier one is refused is sent after the refused request's other records", async () => {
     const broker = new HeldBroker();
     const created = Promise.withResolvers<void>();
-    const { sender, seen } = senderOn(broker, true, (topic) => (topic === "u" ? created.promise : Promise.resolve()));
+    const { sender, seen } = senderOn(broker, true, {
+      topicReady: (topic) => (topic === "u" ? created.promise : Promise.resolve()),
+    });
     const warm = sender.enqueue([outgoing("t", "W")]);
     await broker.answerUntil(warm);
     const first = sender.enqueue([outgoing("t", "AONE"), outgoing("t", "BAD")]);
@@ -148,5 +177,91 @@ describe("SourceTaskSender when Kafka refuses a request's batch while later requ
     expect(offsetsOf(await first)).toEqual([1, null, 1]);
     expect(offsetsOf(await second)).toEqual([2]);
     expect(producer.failed).toBe(false);
+  });
+
+  // Regression (review of the refusal path): the sender counted the refusals handled when its recovery's
+  // send started, so the culprit's own refusal (sent alone, or refused again when sent alone) was not counted
+  // and the next request to its partition failed once as not sent, to be recovered alone.
+  test.each([
+    ["a refused record alone", ["BAD"], [null], ["W", "ATWO"]],
+    ["a good record and a refused one", ["AONE", "BAD"], [1, null], ["W", "AONE", "ATWO"]],
+  ])(
+    "after %s is recovered, the next request to its partition is sent once and written after the re-sent records",
+    async (_what, values, offsets, log) => {
+      const broker = new HeldBroker();
+      const { sender, seen, producer } = senderOn(broker, true);
+      const warm = sender.enqueue([outgoing("t", "W")]);
+      await broker.answerUntil(warm);
+      const first = sender.enqueue(values.map((v) => outgoing("t", v)));
+      await broker.answerUntil(first);
+      expect(offsetsOf(await first)).toEqual(offsets);
+      const before = { ...seen };
+      const second = sender.enqueue([outgoing("t", "ATWO")]);
+      await broker.answerUntil(second);
+      expect(offsetsOf(await second)).toEqual([log.length - 1]);
+      expect(seen).toEqual({ sends: before.sends + 1, rejected: before.rejected, notSent: before.notSent });
+      expect(broker.logs.get("t-0")).toEqual(log);
+      expect(producer.failed).toBe(false);
+    },
+  );
+
+  test("the producer fails while a refused request is sent again: the new producer refuses the culprit alone; the next request to its partition is sent once, after the re-sent records", async () => {
+    const broker = new ReplacingBroker();
+    const clock = new ManualClock();
+    const { sender, seen, producers } = senderOn(broker, true, { retries: 0, clock });
+    const warm = sender.enqueue([outgoing("t", "W")]);
+    await broker.answerUntil(warm);
+    const first = sender.enqueue([outgoing("t", "AONE"), outgoing("t", "BAD")]);
+    await waitFor(() => broker.pending.length === 1, { what: "the request on the wire" });
+    broker.answerNext(); // INVALID_RECORD: the records go again one by one
+    await waitFor(() => broker.pending.length === 1, { what: "AONE sent again alone" });
+    broker.answerNext({ "t-0": 13 }); // NETWORK_EXCEPTION, no retries left: the producer fails
+    await waitFor(() => clock.pending === 1, { what: "the backoff before AONE goes on a new producer" });
+    expect(producers[0]!.failed).toBe(true);
+    clock.advanceToNext();
+    await broker.answerUntil(first); // AONE, then BAD alone: refused by the new producer
+    expect(offsetsOf(await first)).toEqual([1, null]);
+    expect(producers.map((p) => [p.failed, p.refusals])).toEqual([
+      [true, 1],
+      [false, 1],
+    ]);
+    expect([...sender.rejections.values()].map((r) => r.error)).toEqual(["INVALID_RECORD"]);
+    const before = { ...seen };
+    const second = sender.enqueue([outgoing("t", "ATWO")]);
+    await broker.answerUntil(second);
+    expect(offsetsOf(await second)).toEqual([2]);
+    expect(seen).toEqual({ sends: before.sends + 1, rejected: before.rejected, notSent: before.notSent });
+    expect(broker.logs.get("t-0")).toEqual(["W", "AONE", "ATWO"]);
+  });
+
+  test("two failed requests recovered together, a network failure and then a refusal: the next request is sent once, after the re-sent records", async () => {
+    const broker = new ReplacingBroker();
+    const clock = new ManualClock();
+    const { sender, seen, producers } = senderOn(broker, true, { retries: 0, clock });
+    const warm = sender.enqueue([outgoing("u", "X"), outgoing("t", "W")]);
+    await broker.answerUntil(warm);
+    const first = sender.enqueue([outgoing("u", "U")]);
+    const second = sender.enqueue([outgoing("t", "AONE"), outgoing("t", "BAD")]);
+    await waitFor(() => broker.pending.flatMap((p) => p.batches).length === 2, { what: "both requests on the wire" });
+    // u-0: NETWORK_EXCEPTION, no retries left (the producer fails); t-0: INVALID_RECORD.
+    while (broker.pending.length > 0) broker.answerNext({ "u-0": 13 });
+    await waitFor(() => clock.pending === 1, { what: "the backoff before the first request goes again" });
+    clock.advanceToNext();
+    // U on a new producer; then AONE and BAD one by one, BAD refused alone.
+    await broker.answerUntil(Promise.all([first, second]));
+    expect(offsetsOf(await first)).toEqual([1]);
+    expect(offsetsOf(await second)).toEqual([1, null]);
+    expect(producers.map((p) => [p.failed, p.refusals])).toEqual([
+      [true, 1],
+      [false, 1],
+    ]);
+    expect([...sender.rejections.values()].map((r) => r.error)).toEqual(["INVALID_RECORD"]);
+    const before = { ...seen };
+    const third = sender.enqueue([outgoing("t", "ATWO")]);
+    await broker.answerUntil(third);
+    expect(offsetsOf(await third)).toEqual([2]);
+    expect(seen).toEqual({ sends: before.sends + 1, rejected: before.rejected, notSent: before.notSent });
+    expect(broker.logs.get("t-0")).toEqual(["W", "AONE", "ATWO"]);
+    expect(broker.logs.get("u-0")).toEqual(["X", "U"]);
   });
 });

@@ -3,33 +3,25 @@
  * SendCoalescer; each attempt takes its turn on a per-task send chain, so a partition's records reach the producer in
  * order. A producer whose send failed is retired and replaced when it is `failed` (the KafkaProducer contract: it
  * fails every later send); one that only had a batch refused goes on: an attempt carries the producer's refusals
- * recovered so far (`refusalsSeen`), so it is not written ahead of a refused request's other records even before that
- * request settles. The failed requests are recovered oldest first, alone: retried with backoff while Kafka is
- * unreachable (the task is not polled meanwhile: `retrying`), sent record by record when Kafka rejects them for good,
- * the culprit taking Connect's KAFKA_PRODUCE path (or, a per-record refusal, rejected to a task that takes them:
- * record-rejection.ts). Records a rejection lists as written are not sent again.
+ * handled so far (`refusalsSeen`, counted when the coalescer's recovery ends), so it is not written ahead of a refused
+ * request's other records even before that request settles. The failed requests are recovered oldest first, alone
+ * (send-recovery.ts): retried while Kafka is unreachable (the task is not polled meanwhile: `retrying`), sent record
+ * by record when Kafka rejects them for good.
  */
 import type { RecordRejection } from "../api/connector.ts";
 import type { SourceRecord } from "../api/record.ts";
-import { isRetriable, RetriableError } from "../errors.ts";
-import {
-  type KafkaProducer,
-  NotSentError,
-  type ProducedMetadata,
-  type ProducerRecord,
-  writtenRecords,
-} from "../kafka/kafka-port.ts";
+import { RetriableError } from "../errors.ts";
+import { type KafkaProducer, NotSentError, type ProducedMetadata, type ProducerRecord } from "../kafka/kafka-port.ts";
 import { ABORTED, abortable } from "../util/async.ts";
-import { type BackoffPolicy, retry } from "../util/backoff.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import type { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
-import { recordFailedAlone } from "./record-rejection.ts";
-import { type BatchResult, SendCoalescer, type SendOutcome } from "./send-coalescer.ts";
-import { TopicCreationError, type TopicCreator } from "./topic-creation.ts";
+import { type BatchResult, SendCoalescer } from "./send-coalescer.ts";
+import { SendRecovery } from "./send-recovery.ts";
+import type { TopicCreator } from "./topic-creation.ts";
 import type { ConnectorTaskId } from "./worker-task.ts";
 
-/** A polled record and what goes to Kafka for it. */
+/** A polled record and what goes to Kafka for it (what WorkerSourceTask queues: `enqueue`). */
 export interface Outgoing {
   readonly record: SourceRecord;
   readonly produced: ProducerRecord;
@@ -53,9 +45,6 @@ export interface SourceTaskSenderOptions {
   readonly rejectsRecords: boolean;
 }
 
-/** Kafka unreachable: retried until it answers or the task stops. */
-const PRODUCE_BACKOFF: BackoffPolicy = { initialMs: 100, maxMs: 10_000 };
-
 export class SourceTaskSender {
   private producer: KafkaProducer | undefined;
   private connecting: Promise<KafkaProducer> | undefined;
@@ -69,23 +58,49 @@ export class SourceTaskSender {
    * recovers the failed requests in order (a new attempt in between could land ahead of them).
    */
   private producerFailed = false;
-  /** The current producer's `refusals` when the last recovery started: refusals handled. */
+  /** The current producer's `refusals` when it connected or the coalescer's last recovery ended: refusals handled. */
   private refusalsSeen = 0;
   /** Producers replaced after a failed send, closed once nothing of theirs is in flight. */
   private readonly retired: KafkaProducer[] = [];
-  /** Sends being retried after a retriable failure (Kafka unreachable). */
-  private sendsRetrying = 0;
   /** Records Kafka refused on their own, until their batch is acknowledged (record-rejection.ts). */
   readonly rejections = new Map<SourceRecord, RecordRejection>();
+  private readonly recovery: SendRecovery;
 
   constructor(private readonly c: SourceTaskSenderOptions) {
+    this.recovery = new SendRecovery({
+      id: c.id,
+      operator: c.operator,
+      rejectsRecords: c.rejectsRecords,
+      rejections: this.rejections,
+      clock: c.clock,
+      log: c.log,
+      stopSignal: c.stopSignal,
+      producerFor: (records) => this.ensureProducerAndTopics(records),
+      sendFailed: (producer) => this.replaceIfFailed(producer),
+    });
     this.sends = new SendCoalescer(
-      { attempt: (records) => this.attempt(records), recover: (records, error) => this.produce(records, error) },
+      {
+        attempt: (records) => this.attempt(records),
+        recover: (records, error) => {
+          // The failed requests go again in order, and the attempts after the recovery may go out. Cleared before
+          // each failed request is recovered, and nothing sets it again meanwhile: only `retire` does, from an
+          // attempt before its promise settles, and the coalescer recovers only once every attempt has settled
+          // (none is pending); a recovery send that fails only replaces a failed producer (`sendFailed`).
+          this.producerFailed = false;
+          return this.recovery.recover(records, error);
+        },
+        // Every send settled and the failed ones were sent again (a refused record, alone, refused once more):
+        // the producer's refusals so far are handled, so the next attempts are not held back by them.
+        recovered: () => {
+          if (this.producer) this.refusalsSeen = this.producer.refusals ?? 0;
+        },
+      },
       {
         maxRequestBytes: c.maxRequestBytes,
         // A producer that writes sends one after the other gains nothing from more than one.
         maxRequests: () => Math.min(c.maxInFlightBatches, this.producerRequests()),
         maxInFlightBytes: c.maxInFlightBytes,
+        log: c.log,
       },
     );
   }
@@ -102,7 +117,7 @@ export class SourceTaskSender {
 
   /** True while a send is being retried (Kafka unreachable). */
   get retrying(): boolean {
-    return this.sendsRetrying > 0;
+    return this.recovery.retrying;
   }
 
   /** Queues a poll batch for sending; resolves with its metadata (see SendCoalescer). */
@@ -156,9 +171,14 @@ export class SourceTaskSender {
     return this.producer;
   }
 
-  /** After a failed send: a failed producer is replaced (it fails every later send: KafkaProducer). */
+  /** After a failed attempt: no new one goes out until the coalescer recovered it; the producer replaced if failed. */
   private retire(producer: KafkaProducer): void {
     this.producerFailed = true;
+    this.replaceIfFailed(producer);
+  }
+
+  /** A failed producer is replaced (it fails every later send: KafkaProducer); one that had a batch refused goes on. */
+  private replaceIfFailed(producer: KafkaProducer): void {
     if (this.producer !== producer || producer.failed === false) return;
     this.producer = undefined;
     this.retired.push(producer);
@@ -192,109 +212,5 @@ export class SourceTaskSender {
       this.retire(producer);
       throw error;
     }
-  }
-
-  /**
-   * A request whose attempt failed with `previous` (SendCoalescer's recovery, run while nothing else is on the wire),
-   * or one record of it: retried while Kafka is unreachable. Records a rejection lists as written (the port's
-   * PartlyWritten) are acknowledged and not sent again. When Kafka rejects the rest for good, they are sent one by one
-   * to find those that fail on their own (the others go through: at-least-once); a record that fails alone takes
-   * Connect's KAFKA_PRODUCE path (fail the task, or skip it with errors.tolerance=all). Never throws.
-   */
-  private async produce(chunk: readonly Outgoing[], previous?: unknown): Promise<SendOutcome> {
-    this.producerFailed = false;
-    const records = chunk.map((o) => o.produced);
-    /** Each record's metadata once written. */
-    const done: (ProducedMetadata | undefined)[] = new Array(chunk.length).fill(undefined);
-    const unsent = () => records.flatMap((_, i) => (done[i] === undefined ? [i] : []));
-    const absorb = (sent: readonly number[], error: unknown) => {
-      const written = writtenRecords(error);
-      for (let k = 0; written && k < sent.length; k++) done[sent[k]!] ??= written[k] ?? undefined;
-    };
-    const outcome = (failure?: { error: unknown }): SendOutcome => {
-      const end = done.indexOf(undefined);
-      const metadata = done.slice(0, end < 0 ? done.length : end) as ProducedMetadata[];
-      return failure ? { metadata, failure } : { metadata };
-    };
-    let retrying = false;
-    const backOff = async (count: number, error: unknown) => {
-      retrying = true;
-      this.sendsRetrying++;
-      this.c.log.warn(`Failed to send ${count} records to Kafka, retrying`, error);
-      await this.c.clock.sleep(PRODUCE_BACKOFF.initialMs, this.c.stopSignal());
-    };
-    const retriable = (error: unknown) => !(error instanceof TopicCreationError) && isRetriable(error);
-    try {
-      if (previous !== undefined) {
-        absorb(unsent(), previous);
-        if (unsent().length === 0 || this.c.stopSignal().aborted) return outcome();
-        if (!retriable(previous)) throw previous;
-        // Only not sent because an earlier request failed: that one had the backoff and warning.
-        if (!(previous instanceof NotSentError)) await backOff(unsent().length, previous);
-      }
-      await retry(
-        async () => {
-          const todo = unsent();
-          const batch = todo.map((i) => records[i]!);
-          const producer = await this.ensureProducerAndTopics(batch);
-          if (!producer) return false;
-          this.refusalsSeen = producer.refusals ?? 0; // all settled: refusals so far are this one's or later ones'
-          try {
-            const metadata = await producer.send(batch);
-            for (let k = 0; k < todo.length; k++) done[todo[k]!] = metadata[k];
-            return true;
-          } catch (error) {
-            absorb(todo, error);
-            this.retire(producer);
-            this.producerFailed = false;
-            throw error;
-          }
-        },
-        {
-          policy: PRODUCE_BACKOFF,
-          maxAttempts: Number.POSITIVE_INFINITY,
-          clock: this.c.clock,
-          signal: this.c.stopSignal(),
-          classify: (error) => ({ retriable: retriable(error) }),
-          onRetry: (error, _attempt, delay) => {
-            if (!retrying) this.sendsRetrying++;
-            retrying = true;
-            this.c.log.warn(`Failed to send ${unsent().length} records to Kafka, retrying in ${delay} ms`, error);
-          },
-        },
-      );
-      return outcome(); // not sent: stopping before the producer connected
-    } catch (error) {
-      if (this.c.stopSignal().aborted) return outcome();
-      if (error instanceof TopicCreationError) return outcome({ error });
-      if (unsent().length > 1) return await this.produceOneByOne(chunk, done);
-      try {
-        await recordFailedAlone({ ...this.c, rejections: this.rejections }, chunk[unsent()[0] ?? 0]!.record, error);
-      } catch (failure) {
-        return outcome({ error: failure });
-      }
-      return { metadata: done.map((m) => m ?? null) };
-    } finally {
-      if (retrying) this.sendsRetrying--;
-    }
-  }
-
-  /** The records of `chunk` not `done` yet, one at a time (see `produce`). */
-  private async produceOneByOne(
-    chunk: readonly Outgoing[],
-    done: readonly (ProducedMetadata | undefined)[],
-  ): Promise<SendOutcome> {
-    const metadata: (ProducedMetadata | null)[] = [];
-    for (let i = 0; i < chunk.length; i++) {
-      const written = done[i];
-      if (written) {
-        metadata.push(written);
-        continue;
-      }
-      const outcome = await this.produce([chunk[i]!]);
-      if (outcome.metadata.length === 0) return outcome.failure ? { metadata, failure: outcome.failure } : { metadata };
-      metadata.push(outcome.metadata[0]!);
-    }
-    return { metadata };
   }
 }

@@ -2,231 +2,19 @@ import { describe, expect, setSystemTime, test } from "bun:test";
 import { NetworkError, ProtocolError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { kafkaErrorOf, NotSentError } from "../kafka-port.ts";
-import { cutRuns, PartlyWrittenBatch } from "./batch-split.ts";
-import type { SplitRecords } from "./partition-batches.ts";
-import { type PipelineSettings, ProducePipeline } from "./produce-pipeline.ts";
+import { PartlyWrittenBatch } from "./batch-split.ts";
+import { ProducePipeline } from "./produce-pipeline.ts";
+import {
+  appendAll,
+  batch,
+  FakeBroker,
+  producerIdOf,
+  type SentRequest,
+  settings,
+  splitter,
+  warmedUp,
+} from "./produce-pipeline-test-support.ts";
 import { PARTITION_OVERHEAD_BYTES, REQUEST_OVERHEAD_BYTES, TOPIC_OVERHEAD_BYTES } from "./produce-requests.ts";
-import type { OutgoingBatch, PartitionAnswer, ProduceTransport } from "./produce-transport.ts";
-import { stampRecordBatch } from "./record-batch.ts";
-
-/** A batch of one record per label (the fake broker reads the labels and the stamp back). */
-function batch(...labels: number[]): Buffer {
-  const b = Buffer.alloc(61 + 4 * labels.length);
-  for (let i = 0; i < labels.length; i++) b.writeInt32BE(labels[i]!, 61 + 4 * i);
-  b.writeInt32BE(labels.length, 57);
-  stampRecordBatch(b, -1n, -1, -1); // as encodeRecordBatch leaves it
-  return b;
-}
-const labelOf = (b: Buffer) => b.readInt32BE(61);
-const countOf = (b: Buffer) => b.readInt32BE(57);
-const labelsOf = (b: Buffer) => Array.from({ length: countOf(b) }, (_, i) => b.readInt32BE(61 + 4 * i));
-
-/** How the fake batches of `labels` split (as batchSplitter: about 100 bytes a record). */
-function splitter(labels: readonly number[]): SplitRecords {
-  return (target) =>
-    cutRuns(
-      labels.map(() => 100),
-      target,
-    ).map(([start, end]) => {
-      const sub = labels.slice(start, end);
-      return { records: batch(...sub), count: sub.length, ...(sub.length > 1 ? { split: splitter(sub) } : {}) };
-    });
-}
-const sequenceOf = (b: Buffer) => b.readInt32BE(53);
-const epochOf = (b: Buffer) => b.readInt16BE(51);
-const producerIdOf = (b: Buffer) => b.readBigInt64BE(43);
-
-interface Request {
-  readonly node: number;
-  readonly batches: readonly OutgoingBatch[];
-  /** Label and sequence of each batch as sent. */
-  readonly sent: [number, number][];
-  /** The producer epoch of each batch as sent. */
-  readonly epochs: number[];
-  delivered: boolean;
-  answer(answers: readonly PartitionAnswer[] | null): void;
-  failWith(error: Error): void;
-}
-
-/**
- * An idempotent broker per partition (as Kafka's ProducerStateManager and ProducerAppendInfo: the
- * next sequence is written, a sequence written before is DUPLICATE_SEQUENCE_NUMBER with its offset,
- * anything else OUT_OF_ORDER_SEQUENCE_NUMBER; a new producer epoch starts at sequence 0, an older
- * one is INVALID_PRODUCER_EPOCH; without the producer's state, any sequence is written, as since
- * KIP-360); requests stay open until the test answers them.
- */
-class FakeBroker implements ProduceTransport {
-  readonly requests: Request[] = [];
-  /** Per partition: the labels written, in log order. */
-  readonly logs = new Map<string, number[]>();
-  private readonly nextSequence = new Map<string, number>();
-  private readonly epochs = new Map<string, number>();
-  /** Per partition: `epoch:sequence` → base offset of the batches written. */
-  private readonly written = new Map<string, Map<string, number>>();
-  producerIds = 0;
-  /** The epoch InitProducerId answers. */
-  initialEpoch = 0;
-  /** Batches of more records, or holding one of `tooLarge`, are MESSAGE_TOO_LARGE (the topic's max.message.bytes). */
-  maxRecords = Number.POSITIVE_INFINITY;
-  readonly tooLarge = new Set<number>();
-  /** Batches holding one of these labels are refused with its code (validated before the sequence, as Kafka). */
-  readonly refusals = new Map<number, number>();
-
-  constructor(private readonly partitions = 1) {}
-
-  async leaders(topics: readonly string[]): Promise<Map<string, readonly number[]>> {
-    return new Map(topics.map((t) => [t, Array.from({ length: this.partitions }, () => 1)]));
-  }
-
-  async initProducerId(): Promise<{ producerId: bigint; producerEpoch: number }> {
-    return { producerId: BigInt(1000 + this.producerIds++), producerEpoch: this.initialEpoch };
-  }
-
-  stamp(records: Buffer, producerId: bigint, epoch: number, sequence: number): void {
-    stampRecordBatch(records, producerId, epoch, sequence);
-  }
-
-  produce(node: number, batches: readonly OutgoingBatch[]): Promise<readonly PartitionAnswer[] | null> {
-    const { promise, resolve, reject } = Promise.withResolvers<readonly PartitionAnswer[] | null>();
-    this.requests.push({
-      node,
-      batches,
-      sent: batches.map((b) => [labelOf(b.records), sequenceOf(b.records)]),
-      epochs: batches.map((b) => epochOf(b.records)),
-      delivered: false,
-      answer: resolve,
-      failWith: reject,
-    });
-    return promise;
-  }
-
-  /** What the broker answers for `request` when it handles it (appending what it may). */
-  handle(request: Request, override: Record<string, number> = {}): PartitionAnswer[] {
-    return request.batches.map((b, i) => {
-      const key = `${b.topic}-${b.partition}`;
-      const code = override[key];
-      if (code !== undefined) return { topic: b.topic, partition: b.partition, errorCode: code, baseOffset: -1 };
-      const labels = labelsOf(b.records);
-      if (labels.length > this.maxRecords || labels.some((l) => this.tooLarge.has(l)))
-        return { topic: b.topic, partition: b.partition, errorCode: 10, baseOffset: -1 };
-      const refusal = labels.find((l) => this.refusals.has(l));
-      if (refusal !== undefined)
-        return { topic: b.topic, partition: b.partition, errorCode: this.refusals.get(refusal)!, baseOffset: -1 };
-      const sequence = request.sent[i]![1];
-      const epoch = request.epochs[i]!;
-      const log = this.logs.get(key) ?? [];
-      this.logs.set(key, log);
-      const written = this.written.get(key) ?? new Map<string, number>();
-      this.written.set(key, written);
-      const expected = this.nextSequence.get(key);
-      const known = this.epochs.get(key);
-      const answer = (errorCode: number, baseOffset: number) => ({
-        topic: b.topic,
-        partition: b.partition,
-        errorCode,
-        baseOffset,
-      });
-      const append = () => {
-        const baseOffset = log.length;
-        written.set(`${epoch}:${sequence}`, baseOffset);
-        log.push(...labels);
-        if (sequence >= 0) {
-          this.nextSequence.set(key, sequence + labels.length);
-          this.epochs.set(key, epoch);
-        }
-        return answer(0, baseOffset);
-      };
-      if (sequence === -1 || expected === undefined) return append();
-      if (epoch < known!) return answer(47, -1);
-      if (epoch > known!) return sequence === 0 ? append() : answer(45, -1);
-      if (sequence === expected) return append();
-      if (written.has(`${epoch}:${sequence}`)) return answer(46, written.get(`${epoch}:${sequence}`)!);
-      return answer(45, -1);
-    });
-  }
-
-  /** Handles and answers request `index`. */
-  deliver(index: number, override: Record<string, number> = {}): void {
-    const r = this.requests[index]!;
-    r.delivered = true;
-    r.answer(this.handle(r, override));
-  }
-
-  /** Loses the producer's state for `key` (producer id expiry): any sequence is written next. */
-  loseState(key: string): void {
-    this.nextSequence.delete(key);
-    this.epochs.delete(key);
-  }
-
-  /** Forgets the requests and records so far; keeps the producers' state (their next sequences). */
-  forget(): void {
-    this.requests.splice(0);
-    this.logs.clear();
-    this.written.clear();
-  }
-
-  /** Handles and answers every request in the order made, until `done` settles. */
-  async deliverUntil(done: Promise<unknown>): Promise<void> {
-    let settled = false;
-    void done.finally(() => {
-      settled = true;
-    });
-    while (!settled) {
-      await waitFor(() => settled || this.requests.some((r) => !r.delivered));
-      const next = this.requests.findIndex((r) => !r.delivered);
-      if (next >= 0) this.deliver(next);
-    }
-  }
-}
-
-const settings = (over: Partial<PipelineSettings> = {}): PipelineSettings => ({
-  idempotent: true,
-  maxInFlight: 5,
-  maxRequestBytes: 1_048_576,
-  deliveryTimeoutMs: 120_000,
-  retries: 2_147_483_647,
-  retryBackoffMs: 1,
-  error: (message, retriable) => Object.assign(new Error(message), { retriable }),
-  ...over,
-});
-
-/**
- * A pipeline whose producer wrote to t-`partition` before, so the broker has its state and the
- * pipeline keeps up to 5 batches of it on the wire (before the first is written, one at a time).
- * The write took sequence 0: the test's batches start at sequence 1; the broker forgets the write.
- */
-async function warmedUp(
-  broker: FakeBroker,
-  s: PipelineSettings,
-  now: () => number = Date.now,
-  partitions: readonly number[] = [0],
-): Promise<ProducePipeline> {
-  const pipeline = new ProducePipeline(broker, s, now);
-  for (const p of partitions) {
-    const written = pipeline.append("t", p, batch(-1), 1);
-    await waitFor(() => broker.requests.length === 1);
-    broker.deliver(0);
-    await written;
-    broker.forget();
-  }
-  return pipeline;
-}
-
-/** Appends `labels` as one-record batches to t-0; collects each outcome. */
-function appendAll(pipeline: ProducePipeline, labels: number[], partition = 0) {
-  const outcomes: (number | readonly number[] | string)[] = [];
-  const all = labels.map((label, i) =>
-    pipeline.append("t", partition, batch(label), 1).then(
-      (offset) => {
-        outcomes[i] = offset;
-      },
-      (error: Error) => {
-        outcomes[i] = `failed: ${error.message}`;
-      },
-    ),
-  );
-  return { outcomes, all: Promise.all(all) };
-}
 
 describe("ProducePipeline (idempotent)", () => {
   test("request N fails retriably while N+1..N+4 are in flight: written N..N+4 in order, with the original sequences", async () => {
@@ -655,15 +443,15 @@ describe("ProducePipeline when the broker refuses a batch for good (as Java's id
   test.each([
     [
       "REQUEST_TIMED_OUT (acks=all: maybe in the log)",
-      (r: Request) => r.answer([{ topic: "t", partition: 0, errorCode: 7, baseOffset: -1 }]),
+      (r: SentRequest) => r.answer([{ topic: "t", partition: 0, errorCode: 7, baseOffset: -1 }]),
     ],
     [
       "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
-      (r: Request) => r.answer([{ topic: "t", partition: 0, errorCode: 20, baseOffset: -1 }]),
+      (r: SentRequest) => r.answer([{ topic: "t", partition: 0, errorCode: 20, baseOffset: -1 }]),
     ],
     [
       "no answer (the connection dropped after the broker wrote it)",
-      (r: Request) => r.failWith(new Error("Connection closed")),
+      (r: SentRequest) => r.failWith(new Error("Connection closed")),
     ],
   ])(
     "a batch refused behind one that came back %s fails the pipeline as before: the one ahead is written once (its own sequence: DUPLICATE_SEQUENCE_NUMBER), never again at the next epoch",
@@ -748,37 +536,6 @@ describe("ProducePipeline after a batch failed for good", () => {
   });
 });
 
-describe("ProducePipeline when a split cannot be encoded", () => {
-  test("the batch fails with the cause; the rest of the answer settles and the pipeline goes on", async () => {
-    const broker = new FakeBroker(2);
-    broker.maxRecords = 2;
-    const pipeline = new ProducePipeline(broker, settings());
-    const cannotSplit: SplitRecords = () => {
-      throw new Error("boom while encoding");
-    };
-    const big = pipeline.append("t", 0, batch(0, 1, 2), 3, cannotSplit).catch((e: unknown) => e);
-    const behindBig = pipeline.append("t", 0, batch(3), 1).catch((e: unknown) => e);
-    const other = appendAll(pipeline, [10, 11], 1);
-    await waitFor(() => broker.requests.length === 1);
-    expect(broker.requests[0]!.sent).toEqual([
-      [0, 0],
-      [10, 0],
-    ]);
-    broker.deliver(0); // t-0: MESSAGE_TOO_LARGE, and its split throws; t-1: written
-    const error = (await big) as Error & { retriable: boolean };
-    expect(error.message).toBe(
-      "Kafka rejected 3 record(s) for t-0: MESSAGE_TOO_LARGE; could not split it: boom while encoding",
-    );
-    expect(error.retriable).toBe(false);
-    expect(((await behindBig) as Error).message).toBe("Not sent: an earlier batch of t-0 failed");
-    // t-1's second batch waited for its first to be written: it goes once the answer is processed.
-    await waitFor(() => broker.requests.length === 2);
-    broker.deliver(1);
-    await other.all;
-    expect(other.outcomes).toEqual([0, 1]);
-  });
-});
-
 describe("ProducePipeline when metadata cannot be had", () => {
   class NoMetadata extends FakeBroker {
     constructor(private readonly error: Error) {
@@ -816,23 +573,6 @@ describe("ProducePipeline when metadata cannot be had", () => {
 });
 
 describe("ProducePipeline bounds", () => {
-  test("at most maxInFlight requests per broker; the next goes when one is answered", async () => {
-    const broker = new FakeBroker();
-    const pipeline = await warmedUp(broker, settings({ maxInFlight: 2 }));
-    const { all } = appendAll(pipeline, [0, 1, 2, 3]);
-    await waitFor(() => broker.requests.length === 2);
-    for (let i = 0; i < 5; i++) await Promise.resolve();
-    expect(broker.requests).toHaveLength(2);
-    broker.deliver(0);
-    await waitFor(() => broker.requests.length === 3);
-    broker.deliver(1);
-    broker.deliver(2);
-    await waitFor(() => broker.requests.length === 4);
-    broker.deliver(3);
-    await all;
-    expect(broker.logs.get("t-0")).toEqual([0, 1, 2, 3]);
-  });
-
   test("at most 5 batches of one partition in flight, whatever maxInFlight allows", async () => {
     const broker = new FakeBroker();
     const pipeline = await warmedUp(broker, settings({ maxInFlight: 10 }));
@@ -846,21 +586,6 @@ describe("ProducePipeline bounds", () => {
     for (let i = 2; i < 7; i++) broker.deliver(i);
     await all;
     expect(broker.logs.get("t-0")).toEqual([0, 1, 2, 3, 4, 5, 6]);
-  });
-
-  test("at most maxInFlightBytes on the wire (one larger request still goes alone)", async () => {
-    const broker = new FakeBroker();
-    const pipeline = await warmedUp(broker, settings({ maxInFlightBytes: 130 }));
-    const { all } = appendAll(pipeline, [0, 1, 2]);
-    await waitFor(() => broker.requests.length === 2);
-    for (let i = 0; i < 5; i++) await Promise.resolve();
-    expect(broker.requests).toHaveLength(2); // 65 bytes each: a third would pass 130
-    broker.deliver(0);
-    await waitFor(() => broker.requests.length === 3);
-    broker.deliver(1);
-    broker.deliver(2);
-    await all;
-    expect(broker.logs.get("t-0")).toEqual([0, 1, 2]);
   });
 
   test("batches appended in one go (one send's partitions) leave in one request", async () => {

@@ -3,7 +3,8 @@
  * RecordAccumulator. The adapter appends one encoded RecordBatch per partition and send; ready
  * batches are grouped by leader into Produce requests (one batch per partition, within
  * max.request.size), up to `maxInFlight` per broker and buffer.memory bytes on the wire, via a
- * ProduceTransport (a fake in tests). Deadlines and backoffs run on `now` (monotonic by default).
+ * ProduceTransport (a fake in tests); InFlightRequests counts them and settles their batches on the
+ * answers. Deadlines and backoffs run on `now` (monotonic by default).
  *
  * Idempotence (acks=all, the default): per partition, batches keep their first sequence number
  * through every retry and go out in append order; after a retriable error nothing of the partition
@@ -24,6 +25,7 @@
  */
 import { notSent, notSentAfter } from "./batch-failures.ts";
 import { BatchSettlement } from "./batch-settlement.ts";
+import { InFlightRequests, type ProducerIdentity } from "./in-flight-requests.ts";
 import {
   type Batch,
   type BatchOutcome,
@@ -33,7 +35,7 @@ import {
 } from "./partition-batches.ts";
 import { PartitionLeaders } from "./partition-leaders.ts";
 import { nextRequest, partitionsByLeader } from "./produce-requests.ts";
-import type { PartitionAnswer, ProduceTransport } from "./produce-transport.ts";
+import type { ProduceTransport } from "./produce-transport.ts";
 import { WakeTimer } from "./wake-timer.ts";
 
 export interface PipelineSettings {
@@ -59,10 +61,8 @@ export interface PipelineSettings {
 export class ProducePipeline {
   private readonly partitions = new Map<string, PartitionBatches>();
   private readonly leaders: PartitionLeaders;
-  private readonly inFlight = new Map<number, number>();
-  private wireBytes = 0;
-  private producerId = -1n;
-  private epoch = -1;
+  private readonly requests: InFlightRequests;
+  private readonly id: ProducerIdentity = { producerId: -1n, epoch: -1 };
   private pumping = false;
   private again = false;
   private scheduled = false;
@@ -71,6 +71,10 @@ export class ProducePipeline {
   private idle: (() => void)[] = [];
   private closed = false;
   private readonly settlement: BatchSettlement;
+  /** Made once, not per request: writes `b`'s producer id, epoch (the producer's plus its partition's bumps), sequence. */
+  private readonly stamp = (b: Batch, sequence: number): void =>
+    this.transport.stamp(b.records, this.id.producerId, this.id.epoch + b.part.epochBump, sequence);
+  private readonly wakeAt = (at: number): void => this.timer.wakeAt(at);
 
   constructor(
     private readonly transport: ProduceTransport,
@@ -78,8 +82,9 @@ export class ProducePipeline {
     private readonly now: () => number = () => performance.now(),
   ) {
     this.leaders = new PartitionLeaders(transport, s.retryBackoffMs, (m) => s.error(m, true));
-    this.settlement = new BatchSettlement(s, now, (at) => this.wakeAt(at));
+    this.settlement = new BatchSettlement(s, now, this.wakeAt);
     this.timer = new WakeTimer(now, () => void this.pump());
+    this.requests = new InFlightRequests(transport, this.settlement, this.leaders, this.id, () => void this.pump());
   }
 
   /** Set once a batch failed for good: no new batch is taken. */
@@ -94,8 +99,8 @@ export class ProducePipeline {
 
   /** Gets the producer id unless it has one (idempotent); at connect, reports an unreachable cluster. */
   async start(): Promise<void> {
-    if (!this.s.idempotent || this.producerId >= 0n) return;
-    ({ producerId: this.producerId, producerEpoch: this.epoch } = await this.transport.initProducerId());
+    if (!this.s.idempotent || this.id.producerId >= 0n) return;
+    ({ producerId: this.id.producerId, producerEpoch: this.id.epoch } = await this.transport.initProducerId());
   }
 
   /** The partition count of `topic`, from metadata when not known yet (PartitionLeaders.count). */
@@ -198,7 +203,7 @@ export class ProducePipeline {
     if (this.closed) return;
     const now = this.now();
     this.settlement.expire(this.partitions.values(), now);
-    if (this.s.idempotent && this.producerId < 0n)
+    if (this.s.idempotent && this.id.producerId < 0n)
       try {
         await this.start(); // only without an id: a running producer's pump does not wait a turn
       } catch (error) {
@@ -224,77 +229,12 @@ export class ProducePipeline {
     }
     const maxWireBytes = this.s.maxInFlightBytes ?? Number.POSITIVE_INFINITY;
     for (const [node, parts] of byNode) {
-      while ((this.inFlight.get(node) ?? 0) < this.s.maxInFlight) {
-        const limits = { maxRequestBytes: this.s.maxRequestBytes, maxWireBytes, wireBytes: this.wireBytes };
-        const batches = nextRequest(
-          parts,
-          now,
-          limits,
-          (at) => this.wakeAt(at),
-          (b, sequence) => this.transport.stamp(b.records, this.producerId, this.epoch + b.part.epochBump, sequence),
-        );
+      while (this.requests.count(node) < this.s.maxInFlight) {
+        const limits = { maxRequestBytes: this.s.maxRequestBytes, maxWireBytes, wireBytes: this.requests.bytes };
+        const batches = nextRequest(parts, now, limits, this.wakeAt, this.stamp);
         if (batches.length === 0) break;
-        this.send(node, batches);
+        this.requests.send(node, batches);
       }
     }
-  }
-
-  private send(node: number, batches: Batch[]): void {
-    this.inFlight.set(node, (this.inFlight.get(node) ?? 0) + 1);
-    let bytes = 0;
-    for (const b of batches) bytes += b.records.length;
-    this.wireBytes += bytes;
-    const outgoing = batches.map((b) => ({ topic: b.part.topic, partition: b.part.partition, records: b.records }));
-    this.transport.produce(node, outgoing).then(
-      (answers) => {
-        this.wireBytes -= bytes;
-        this.onAnswers(node, batches, answers);
-      },
-      (error) => {
-        this.wireBytes -= bytes;
-        this.onRequestFailed(node, batches, error);
-      },
-    );
-  }
-
-  private onAnswers(node: number, batches: Batch[], answers: readonly PartitionAnswer[] | null): void {
-    this.inFlight.set(node, (this.inFlight.get(node) ?? 1) - 1);
-    const byKey = new Map<string, PartitionAnswer>();
-    for (const a of answers ?? []) byKey.set(partitionKey(a.topic, a.partition), a);
-    for (const b of batches) {
-      if (b.state !== "inflight") continue; // failed meanwhile with an earlier batch
-      if (answers === null) {
-        this.settlement.succeed(b, -1);
-        continue;
-      }
-      const a = byKey.get(partitionKey(b.part.topic, b.part.partition));
-      const code = a?.errorCode ?? 13; // no answer for it: as a network error
-      const verdict = b.part.verdict(b, code);
-      if (verdict === "written") this.settlement.succeed(b, a!.baseOffset);
-      else if (verdict === "split")
-        this.settlement.split(b, code, a?.errorMessage, (piece) =>
-          this.transport.stamp(piece.records, this.producerId, this.epoch + b.part.epochBump, piece.sequence),
-        );
-      else if (verdict === "not-sent") this.settlement.notSent(b);
-      else if (verdict === "reset") this.settlement.restart(b, code, a?.errorMessage, this.epoch);
-      else if (verdict === "refused") this.settlement.refuse(b, code, a?.errorMessage, this.epoch);
-      else if (verdict === "fatal") this.settlement.reject(b, code, a?.errorMessage);
-      else {
-        if (verdict === "retry-after-metadata") this.leaders.stale = true;
-        this.settlement.retry(b, code, a?.errorMessage);
-      }
-    }
-    void this.pump();
-  }
-
-  private onRequestFailed(node: number, batches: Batch[], error: unknown): void {
-    this.inFlight.set(node, (this.inFlight.get(node) ?? 1) - 1);
-    this.leaders.stale = true;
-    for (const b of batches) if (b.state === "inflight") this.settlement.retry(b, -1, null, error);
-    void this.pump();
-  }
-
-  private wakeAt(at: number): void {
-    this.timer.wakeAt(at);
   }
 }

@@ -1,0 +1,94 @@
+/**
+ * InFlightRequests: ProducePipeline's Produce requests on the wire, as Java's InFlightRequests with
+ * the Sender's completion handler. Counts the requests per broker (max.in.flight) and their bytes
+ * over all brokers (buffer.memory), sends each over the ProduceTransport and settles its batches on
+ * the answer: each batch's verdict (PartitionBatches.verdict) goes to BatchSettlement; a request
+ * that failed as a whole (no answer) has its batches retried after new metadata. Then `answered`
+ * (the pipeline's pump) sends what may go next.
+ */
+import type { BatchSettlement } from "./batch-settlement.ts";
+import { type Batch, partitionKey } from "./partition-batches.ts";
+import type { PartitionLeaders } from "./partition-leaders.ts";
+import type { PartitionAnswer, ProduceTransport } from "./produce-transport.ts";
+
+/** The producer id and epoch the pipeline's batches are stamped with (set by ProducePipeline.start). */
+export interface ProducerIdentity {
+  producerId: bigint;
+  epoch: number;
+}
+
+export class InFlightRequests {
+  private readonly perNode = new Map<number, number>();
+  /** Record bytes of the requests on the wire, over all brokers. */
+  bytes = 0;
+
+  constructor(
+    private readonly transport: ProduceTransport,
+    private readonly settlement: BatchSettlement,
+    private readonly leaders: PartitionLeaders,
+    private readonly id: ProducerIdentity,
+    private readonly answered: () => void,
+  ) {}
+
+  /** Requests on the wire to broker `node`. */
+  count(node: number): number {
+    return this.perNode.get(node) ?? 0;
+  }
+
+  /** Sends one request of `batches` (marked sent, at most one per partition) to broker `node`. */
+  send(node: number, batches: Batch[]): void {
+    this.perNode.set(node, (this.perNode.get(node) ?? 0) + 1);
+    let bytes = 0;
+    for (const b of batches) bytes += b.records.length;
+    this.bytes += bytes;
+    const outgoing = batches.map((b) => ({ topic: b.part.topic, partition: b.part.partition, records: b.records }));
+    this.transport.produce(node, outgoing).then(
+      (answers) => {
+        this.bytes -= bytes;
+        this.onAnswers(node, batches, answers);
+      },
+      (error) => {
+        this.bytes -= bytes;
+        this.onRequestFailed(node, batches, error);
+      },
+    );
+  }
+
+  private onAnswers(node: number, batches: Batch[], answers: readonly PartitionAnswer[] | null): void {
+    this.perNode.set(node, (this.perNode.get(node) ?? 1) - 1);
+    const byKey = new Map<string, PartitionAnswer>();
+    for (const a of answers ?? []) byKey.set(partitionKey(a.topic, a.partition), a);
+    const { settlement, id } = this;
+    for (const b of batches) {
+      if (b.state !== "inflight") continue; // failed meanwhile with an earlier batch
+      if (answers === null) {
+        settlement.succeed(b, -1);
+        continue;
+      }
+      const a = byKey.get(partitionKey(b.part.topic, b.part.partition));
+      const code = a?.errorCode ?? 13; // no answer for it: as a network error
+      const verdict = b.part.verdict(b, code);
+      if (verdict === "written") settlement.succeed(b, a!.baseOffset);
+      else if (verdict === "split")
+        settlement.split(b, code, a?.errorMessage, (piece) =>
+          this.transport.stamp(piece.records, id.producerId, id.epoch + b.part.epochBump, piece.sequence),
+        );
+      else if (verdict === "not-sent") settlement.notSent(b);
+      else if (verdict === "reset") settlement.restart(b, code, a?.errorMessage, id.epoch);
+      else if (verdict === "refused") settlement.refuse(b, code, a?.errorMessage, id.epoch);
+      else if (verdict === "fatal") settlement.reject(b, code, a?.errorMessage);
+      else {
+        if (verdict === "retry-after-metadata") this.leaders.stale = true;
+        settlement.retry(b, code, a?.errorMessage);
+      }
+    }
+    this.answered();
+  }
+
+  private onRequestFailed(node: number, batches: Batch[], error: unknown): void {
+    this.perNode.set(node, (this.perNode.get(node) ?? 1) - 1);
+    this.leaders.stale = true;
+    for (const b of batches) if (b.state === "inflight") this.settlement.retry(b, -1, null, error);
+    this.answered();
+  }
+}

@@ -1,0 +1,208 @@
+import { describe, expect, test } from "bun:test";
+import { waitFor } from "../../test/support/wait-for.ts";
+import type { RecordRejection } from "../api/connector.ts";
+import { Schemas } from "../api/data/schema.ts";
+import { type SourceRecord, sourceRecord } from "../api/record.ts";
+import { ConnectError, RetriableError } from "../errors.ts";
+import { type KafkaProducer, NotSentError, type ProducedMetadata, withKafkaError } from "../kafka/kafka-port.ts";
+import { ManualClock } from "../util/manual-clock.ts";
+import { SendRecovery, type SendRecoveryOptions } from "./send-recovery.ts";
+import type { Outgoing } from "./source-task-sender.ts";
+import { taskBasics } from "./task-test-support.ts";
+import { TopicCreationError } from "./topic-creation.ts";
+
+const decode = (b: Uint8Array | null) => new TextDecoder().decode(b!);
+
+function outgoing(value: string): Outgoing {
+  const record = sourceRecord({
+    topic: "t",
+    value,
+    valueSchema: Schemas.STRING,
+    sourcePartition: { f: 1 },
+    sourceOffset: { v: value },
+  });
+  return {
+    record,
+    produced: {
+      topic: "t",
+      partition: 0,
+      key: null,
+      value: new TextEncoder().encode(value),
+      headers: [],
+      timestamp: 1,
+    },
+  };
+}
+
+const meta = (offset: number): ProducedMetadata => ({ topic: "t", partition: 0, offset, timestamp: 1 });
+
+/**
+ * A producer that writes to one log, refuses a send holding "BAD" (INVALID_RECORD, going on), fails the next
+ * `unreachable` sends retriably and the next `partly` sends retriably after writing their first record
+ * (PartlyWritten); a recovery over it with a clock the test drives and a stop signal (`stop`).
+ */
+function recoveryOver(o: { unreachable?: number; partly?: number; rejectsRecords?: boolean } = {}) {
+  const log: string[] = [];
+  const sends: string[][] = [];
+  const failedSends: KafkaProducer[] = [];
+  const failures = { unreachable: o.unreachable ?? 0, partly: o.partly ?? 0 };
+  const producer: KafkaProducer = {
+    failed: false,
+    close: async () => {},
+    async send(records) {
+      const values = records.map((r) => decode(r.value));
+      sends.push(values);
+      if (failures.unreachable-- > 0) throw new RetriableError("Connection refused");
+      if (failures.partly-- > 0) {
+        log.push(values[0]!);
+        const written = values.map((_, i) => (i === 0 ? meta(log.length - 1) : null));
+        throw Object.assign(new RetriableError("NOT_ENOUGH_REPLICAS"), { written });
+      }
+      if (values.includes("BAD"))
+        throw withKafkaError(new ConnectError("Kafka rejected: INVALID_RECORD"), "INVALID_RECORD");
+      log.push(...values);
+      return values.map((_, i) => meta(log.length - values.length + i));
+    },
+  };
+  const clock = new ManualClock();
+  const basics = taskBasics("none");
+  const rejections = new Map<SourceRecord, RecordRejection>();
+  const stop = new AbortController();
+  /** The producer to send with; none once stopping (`SendRecoveryOptions.producerFor`). A test may replace it. */
+  const hooks: { producerFor: SendRecoveryOptions["producerFor"] } = {
+    producerFor: async () => (stop.signal.aborted ? undefined : producer),
+  };
+  const recovery = new SendRecovery({
+    ...basics,
+    clock,
+    rejectsRecords: o.rejectsRecords ?? true,
+    rejections,
+    stopSignal: () => stop.signal,
+    producerFor: (records) => hooks.producerFor(records),
+    sendFailed: (p) => void failedSends.push(p),
+  });
+  return { recovery, log, sends, failedSends, clock, rejections, stop, hooks };
+}
+
+const offsets = (metadata: readonly (ProducedMetadata | null)[]) => metadata.map((m) => m?.offset ?? null);
+
+describe("SendRecovery", () => {
+  test("a request refused for good: the records a rejection lists as written are not sent again, the rest go one by one, the culprit is rejected alone", async () => {
+    const r = recoveryOver();
+    r.log.push("A"); // written by the failed attempt
+    const written = [meta(0), null, null];
+    const refused = Object.assign(withKafkaError(new ConnectError("INVALID_RECORD"), "INVALID_RECORD"), { written });
+    const chunk = ["A", "BAD", "C"].map(outgoing);
+    const outcome = await r.recovery.recover(chunk, refused);
+    expect(offsets(outcome.metadata)).toEqual([0, null, 1]);
+    expect(outcome.failure).toBeUndefined();
+    expect(r.sends).toEqual([["BAD"], ["C"]]);
+    expect(r.log).toEqual(["A", "C"]);
+    expect([...r.rejections.entries()].map(([record, rejection]) => [record.value, rejection.error])).toEqual([
+      ["BAD", "INVALID_RECORD"],
+    ]);
+    expect(r.failedSends).toHaveLength(1);
+  });
+
+  test("Kafka unreachable: the request is retried after a backoff until it answers, `retrying` meanwhile", async () => {
+    const r = recoveryOver({ unreachable: 1 });
+    const recovered = r.recovery.recover(["A", "B"].map(outgoing), new RetriableError("Connection refused"));
+    expect(r.recovery.retrying).toBe(true);
+    await waitFor(() => r.clock.pending === 1, { what: "the backoff after the attempt" });
+    r.clock.advanceToNext();
+    await waitFor(() => r.sends.length === 1 && r.clock.pending === 1, { what: "the retry's backoff" });
+    r.clock.advanceToNext();
+    const outcome = await recovered;
+    expect(offsets(outcome.metadata)).toEqual([0, 1]);
+    expect(r.sends).toEqual([
+      ["A", "B"],
+      ["A", "B"],
+    ]);
+    expect(r.recovery.retrying).toBe(false);
+  });
+
+  test("a request only not sent because an earlier one failed goes again at once (no backoff of its own)", async () => {
+    const r = recoveryOver();
+    const outcome = await r.recovery.recover([outgoing("A")], new NotSentError("An earlier send failed"));
+    expect(offsets(outcome.metadata)).toEqual([0]);
+    expect(r.clock.sleeps).toEqual([]);
+  });
+
+  test("a record refused alone that the task does not take as a rejection fails the request there", async () => {
+    const r = recoveryOver({ rejectsRecords: false });
+    const chunk = ["A", "BAD", "C"].map(outgoing);
+    const refused = withKafkaError(new ConnectError("INVALID_RECORD"), "INVALID_RECORD");
+    const outcome = await r.recovery.recover(chunk, refused);
+    expect(offsets(outcome.metadata)).toEqual([0]);
+    expect(String(outcome.failure?.error)).toBe("ConnectError: Kafka rejected: INVALID_RECORD");
+    expect(r.sends).toEqual([["A"], ["BAD"]]);
+    expect(r.log).toEqual(["A"]);
+    expect(r.rejections.size).toBe(0);
+  });
+
+  test("a retriable failure that wrote some records (PartlyWritten): only the others go again, also after a send again wrote some", async () => {
+    const r = recoveryOver({ partly: 1 });
+    r.log.push("A"); // written by the failed attempt
+    const previous = Object.assign(new RetriableError("NOT_ENOUGH_REPLICAS"), { written: [meta(0), null, null] });
+    const recovered = r.recovery.recover(["A", "B", "C"].map(outgoing), previous);
+    await waitFor(() => r.clock.pending === 1, { what: "the backoff after the attempt" });
+    r.clock.advanceToNext();
+    await waitFor(() => r.sends.length === 1 && r.clock.pending === 1, { what: "the retry's backoff" });
+    r.clock.advanceToNext();
+    const outcome = await recovered;
+    expect(offsets(outcome.metadata)).toEqual([0, 1, 2]);
+    expect(outcome.failure).toBeUndefined();
+    expect(r.sends).toEqual([["B", "C"], ["C"]]);
+    expect(r.log).toEqual(["A", "B", "C"]);
+    expect(r.failedSends).toHaveLength(1);
+  });
+
+  test.each([
+    ["the backoff after the failed attempt", 0],
+    ["a retry's backoff", 1],
+  ])(
+    "stopping in %s: the records written so far are the outcome, without a failure; nothing more is sent; not `retrying`",
+    async (_what, unreachable) => {
+      const r = recoveryOver({ unreachable });
+      r.log.push("A"); // written by the failed attempt
+      const previous = Object.assign(new RetriableError("Connection refused"), { written: [meta(0), null] });
+      const recovered = r.recovery.recover(["A", "B"].map(outgoing), previous);
+      for (let i = 0; i <= unreachable; i++) {
+        await waitFor(() => r.sends.length === i && r.clock.pending === 1, { what: `backoff ${i + 1}` });
+        if (i < unreachable) r.clock.advanceToNext();
+      }
+      expect(r.recovery.retrying).toBe(true);
+      r.stop.abort();
+      expect(await recovered).toEqual({ metadata: [meta(0)] });
+      expect(r.sends).toEqual(unreachable === 0 ? [] : [["B"]]);
+      expect(r.recovery.retrying).toBe(false);
+      expect(r.rejections.size).toBe(0);
+    },
+  );
+
+  test.each([
+    ["with the failed attempt", true],
+    ["when the request goes again", false],
+  ])(
+    "a topic that could not be created (%s) fails the request at its first unsent record; nothing is sent one by one",
+    async (_what, atAttempt) => {
+      const r = recoveryOver();
+      const error = new TopicCreationError("Could not create topic t");
+      if (!atAttempt) {
+        // Only this once: a send one by one afterwards would find the topic (and go out).
+        const { producerFor } = r.hooks;
+        r.hooks.producerFor = async () => {
+          r.hooks.producerFor = producerFor;
+          throw error;
+        };
+      }
+      const previous = atAttempt ? error : new NotSentError("An earlier send failed");
+      const outcome = await r.recovery.recover(["A", "B"].map(outgoing), previous);
+      expect(outcome).toEqual({ metadata: [], failure: { error } });
+      expect(outcome.failure?.error).toBe(error);
+      expect(r.sends).toEqual([]);
+      expect(r.rejections.size).toBe(0);
+      expect(r.recovery.retrying).toBe(false);
+    },
+  );
+});

@@ -1,0 +1,149 @@
+/**
+ * SendRecovery: how a SourceTaskSender sends a request again after its pipelined attempt failed (SendCoalescer's
+ * `recover`, run while nothing else is on the wire, oldest request first). Retried with backoff while Kafka is
+ * unreachable (the task is not polled meanwhile: `retrying`); records a rejection lists as written (the port's
+ * PartlyWritten) are acknowledged and not sent again; when Kafka rejects the rest for good they are sent one by one,
+ * so the culprit fails alone and takes Connect's KAFKA_PRODUCE path (or, a per-record refusal, is rejected to a task
+ * that takes them: record-rejection.ts) while the others go through (at-least-once).
+ */
+import { isRetriable } from "../errors.ts";
+import {
+  type KafkaProducer,
+  NotSentError,
+  type ProducedMetadata,
+  type ProducerRecord,
+  writtenRecords,
+} from "../kafka/kafka-port.ts";
+import { type BackoffPolicy, retry } from "../util/backoff.ts";
+import type { Clock } from "../util/clock.ts";
+import type { Logger } from "../util/logger.ts";
+import { type RecordFailureContext, recordFailedAlone } from "./record-rejection.ts";
+import type { SendOutcome } from "./send-coalescer.ts";
+import type { Outgoing } from "./source-task-sender.ts";
+import { TopicCreationError } from "./topic-creation.ts";
+
+export interface SendRecoveryOptions extends RecordFailureContext {
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** The task's stop signal: retries and waits end with it. */
+  readonly stopSignal: () => AbortSignal;
+  /** The producer to send `records` with, their topics ready; undefined when the task is stopping. */
+  readonly producerFor: (records: readonly ProducerRecord[]) => Promise<KafkaProducer | undefined>;
+  /** A send of `producer` failed: the sender replaces it when it is failed (the KafkaProducer contract). */
+  readonly sendFailed: (producer: KafkaProducer) => void;
+}
+
+/** Kafka unreachable: retried until it answers or the task stops. */
+const PRODUCE_BACKOFF: BackoffPolicy = { initialMs: 100, maxMs: 10_000 };
+
+export class SendRecovery {
+  /** Sends being retried after a retriable failure (Kafka unreachable). */
+  private sendsRetrying = 0;
+
+  constructor(private readonly c: SendRecoveryOptions) {}
+
+  /** True while a send is being retried (Kafka unreachable). */
+  get retrying(): boolean {
+    return this.sendsRetrying > 0;
+  }
+
+  /**
+   * A request whose attempt failed with `previous`, or one record of it: retried while Kafka is unreachable. Records a
+   * rejection lists as written are acknowledged and not sent again. When Kafka rejects the rest for good, they are sent
+   * one by one to find those that fail on their own; a record that fails alone takes Connect's KAFKA_PRODUCE path
+   * (fail the task, or skip it with errors.tolerance=all). Never throws.
+   */
+  async recover(chunk: readonly Outgoing[], previous?: unknown): Promise<SendOutcome> {
+    const records = chunk.map((o) => o.produced);
+    /** Each record's metadata once written. */
+    const done: (ProducedMetadata | undefined)[] = new Array(chunk.length).fill(undefined);
+    const unsent = () => records.flatMap((_, i) => (done[i] === undefined ? [i] : []));
+    const absorb = (sent: readonly number[], error: unknown) => {
+      const written = writtenRecords(error);
+      for (let k = 0; written && k < sent.length; k++) done[sent[k]!] ??= written[k] ?? undefined;
+    };
+    const outcome = (failure?: { error: unknown }): SendOutcome => {
+      const end = done.indexOf(undefined);
+      const metadata = done.slice(0, end < 0 ? done.length : end) as ProducedMetadata[];
+      return failure ? { metadata, failure } : { metadata };
+    };
+    let retrying = false;
+    const backOff = async (count: number, error: unknown) => {
+      retrying = true;
+      this.sendsRetrying++;
+      this.c.log.warn(`Failed to send ${count} records to Kafka, retrying`, error);
+      await this.c.clock.sleep(PRODUCE_BACKOFF.initialMs, this.c.stopSignal());
+    };
+    const retriable = (error: unknown) => !(error instanceof TopicCreationError) && isRetriable(error);
+    try {
+      if (previous !== undefined) {
+        absorb(unsent(), previous);
+        if (unsent().length === 0 || this.c.stopSignal().aborted) return outcome();
+        if (!retriable(previous)) throw previous;
+        // Only not sent because an earlier request failed: that one had the backoff and warning.
+        if (!(previous instanceof NotSentError)) await backOff(unsent().length, previous);
+      }
+      await retry(
+        async () => {
+          const todo = unsent();
+          const batch = todo.map((i) => records[i]!);
+          const producer = await this.c.producerFor(batch);
+          if (!producer) return false;
+          try {
+            const metadata = await producer.send(batch);
+            for (let k = 0; k < todo.length; k++) done[todo[k]!] = metadata[k];
+            return true;
+          } catch (error) {
+            absorb(todo, error);
+            this.c.sendFailed(producer);
+            throw error;
+          }
+        },
+        {
+          policy: PRODUCE_BACKOFF,
+          maxAttempts: Number.POSITIVE_INFINITY,
+          clock: this.c.clock,
+          signal: this.c.stopSignal(),
+          classify: (error) => ({ retriable: retriable(error) }),
+          onRetry: (error, _attempt, delay) => {
+            if (!retrying) this.sendsRetrying++;
+            retrying = true;
+            this.c.log.warn(`Failed to send ${unsent().length} records to Kafka, retrying in ${delay} ms`, error);
+          },
+        },
+      );
+      return outcome(); // not sent: stopping before the producer connected
+    } catch (error) {
+      if (this.c.stopSignal().aborted) return outcome();
+      if (error instanceof TopicCreationError) return outcome({ error });
+      if (unsent().length > 1) return await this.oneByOne(chunk, done);
+      try {
+        await recordFailedAlone(this.c, chunk[unsent()[0] ?? 0]!.record, error);
+      } catch (failure) {
+        return outcome({ error: failure });
+      }
+      return { metadata: done.map((m) => m ?? null) };
+    } finally {
+      if (retrying) this.sendsRetrying--;
+    }
+  }
+
+  /** The records of `chunk` not `done` yet, one at a time (see `recover`). */
+  private async oneByOne(
+    chunk: readonly Outgoing[],
+    done: readonly (ProducedMetadata | undefined)[],
+  ): Promise<SendOutcome> {
+    const metadata: (ProducedMetadata | null)[] = [];
+    for (let i = 0; i < chunk.length; i++) {
+      const written = done[i];
+      if (written) {
+        metadata.push(written);
+        continue;
+      }
+      const outcome = await this.recover([chunk[i]!]);
+      if (outcome.metadata.length === 0) return outcome.failure ? { metadata, failure: outcome.failure } : { metadata };
+      metadata.push(outcome.metadata[0]!);
+    }
+    return { metadata };
+  }
+}
