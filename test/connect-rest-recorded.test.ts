@@ -10,37 +10,24 @@
  * or illegal paths, malformed fields and bodies) are among the recordings: the gateway's own
  * HTTP/1.1 front end (src/rest/http1/) answers them the same.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Recording, replay } from "./fixtures/connect-rest/scenario.ts";
-import { type Gateway, startGateway } from "./support/gateway.ts";
-import { kafkaBroker, REPO } from "./support/kafka.ts";
-import { type TempDir, tempDir } from "./support/temp-dir.ts";
+import { REPO } from "./support/kafka.ts";
+import { suiteGateway } from "./support/suite-gateway.ts";
 
 const recordings: Recording[] = JSON.parse(
   readFileSync(join(REPO, "test/fixtures/connect-rest/recordings.json"), "utf8"),
 );
 
-let dir: TempDir;
-let gw: Gateway;
+const suite = suiteGateway({ "offset.flush.interval.ms": "500" });
 let answers: Map<string, Recording>;
 
 beforeAll(async () => {
-  const kafka = await kafkaBroker();
-  dir = await tempDir();
-  gw = await startGateway({
-    dir: dir.path,
-    worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data"), "offset.flush.interval.ms": "500" },
-  });
   const run = `g${Date.now().toString(36)}`;
-  answers = new Map((await replay(gw.url, { run, dir: dir.path })).map((a) => [a.id, a]));
+  answers = new Map((await replay(suite.gw.url, { run, dir: suite.dir.path })).map((a) => [a.id, a]));
 }, 120_000);
-
-afterAll(async () => {
-  await gw?.stop();
-  await dir?.[Symbol.asyncDispose]();
-});
 
 /** The gateway's answer with only Apache's own plugins (the recordings come from Apache's set). */
 function apacheOnly(answer: Recording): Recording {

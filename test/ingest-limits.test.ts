@@ -5,44 +5,32 @@
  * largest route limit; deeply nested JSON is refused and leaves the task running (P1.2); slow bodies
  * cannot hold a route's concurrency slots (P2.4).
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import type { Socket } from "node:net";
 import { openRaw, parseResponse } from "./fixtures/connect-rest/raw-http.ts";
-import { type Gateway, startGateway } from "./support/gateway.ts";
-import { kafkaBroker, uniqueTopic } from "./support/kafka.ts";
-import { type TempDir, tempDir } from "./support/temp-dir.ts";
+import { uniqueTopic } from "./support/kafka.ts";
+import { suiteGateway } from "./support/suite-gateway.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const TOPIC = uniqueTopic("ingest-limits");
 
-let dir: TempDir;
-let gw: Gateway;
-let ingest: URL;
+const suite = suiteGateway({ "ingest.listeners": "http://127.0.0.1:0" });
 
 async function createConnector(name: string, config: Record<string, string>): Promise<void> {
-  const created = await gw.rest.post("/connectors", {
+  const created = await suite.gw.rest.post("/connectors", {
     name,
     config: { "connector.class": "HttpIngestSource", "kafka.topic": TOPIC, ...config },
   });
   expect(created.status).toBe(201);
-  await waitFor(async () => (await gw.rest.get(`/connectors/${name}/status`)).body?.tasks?.[0]?.state === "RUNNING", {
-    what: `${name} running`,
-  });
+  await waitFor(
+    async () => (await suite.gw.rest.get(`/connectors/${name}/status`)).body?.tasks?.[0]?.state === "RUNNING",
+    {
+      what: `${name} running`,
+    },
+  );
 }
 
 beforeAll(async () => {
-  const kafka = await kafkaBroker();
-  dir = await tempDir();
-  gw = await startGateway({
-    dir: dir.path,
-    worker: {
-      "bootstrap.servers": kafka.bootstrap,
-      "ingest.listeners": "http://127.0.0.1:0",
-      "data.dir": dir.file("data"),
-    },
-  });
-  const m = await gw.waitForOutput(/Ingest listener open at (http:\/\/[^\s]+?)\/? /);
-  ingest = new URL(m[1]!);
   await createConnector("small", { "ingest.path": "/ingest/small", "ingest.max.body.bytes": "1024" });
   await createConnector("big", { "ingest.path": "/ingest/big", "ingest.max.body.bytes": "65536" });
   await createConnector("slow", {
@@ -60,13 +48,9 @@ beforeAll(async () => {
   });
 });
 
-afterAll(async () => {
-  await gw?.stop();
-  await dir?.[Symbol.asyncDispose]();
-});
-
 /** Opens a connection to the ingest listener, sends `head`, and collects everything until the server closes. */
 function open(head: string): { socket: Socket; answer: Promise<Buffer> } {
+  const ingest = new URL(suite.ingest);
   return openRaw(ingest.hostname, Number(ingest.port), head);
 }
 
@@ -106,7 +90,7 @@ describe("P1.3: Content-Length", () => {
 describe("P1.2: deeply nested JSON", () => {
   test("is 400 on a route with a transform, and the task keeps running", async () => {
     const body = `${"[".repeat(100_000)}${"]".repeat(100_000)}`;
-    const deep = await fetch(`${ingest.origin}/ingest/deep`, {
+    const deep = await fetch(`${suite.ingest}/ingest/deep`, {
       method: "POST",
       body,
       headers: { "Content-Type": "application/json" },
@@ -118,13 +102,13 @@ describe("P1.2: deeply nested JSON", () => {
         message: "The JSON body nests arrays and objects more than 100 levels deep (ingest.max.json.depth)",
       },
     });
-    const ok = await fetch(`${ingest.origin}/ingest/deep`, {
+    const ok = await fetch(`${suite.ingest}/ingest/deep`, {
       method: "POST",
       body: '{"a":[[1]]}',
       headers: { "Content-Type": "application/json" },
     });
     expect(ok.status).toBe(200);
-    expect((await gw.rest.get("/connectors/deep/status")).body.tasks[0].state).toBe("RUNNING");
+    expect((await suite.gw.rest.get("/connectors/deep/status")).body.tasks[0].state).toBe("RUNNING");
   });
 });
 
@@ -136,13 +120,15 @@ describe("P2.4: slow bodies", () => {
     // while they connect could take a slot first and leave one of them answered 503 instead.
     await waitFor(
       async () =>
-        (await (await fetch(`${gw.url}/metrics`)).text()).includes('ingest_requests_in_flight{route="/ingest/slow"} 2'),
+        (await (await fetch(`${suite.gw.url}/metrics`)).text()).includes(
+          'ingest_requests_in_flight{route="/ingest/slow"} 2',
+        ),
       { what: "both slow requests in flight" },
     );
     await waitFor(
       async () =>
         (
-          await fetch(`${ingest.origin}/ingest/slow`, {
+          await fetch(`${suite.ingest}/ingest/slow`, {
             method: "POST",
             body: "{}",
             headers: { "Content-Type": "application/json" },
@@ -160,7 +146,7 @@ describe("P2.4: slow bodies", () => {
         },
       });
     }
-    const after = await fetch(`${ingest.origin}/ingest/slow`, {
+    const after = await fetch(`${suite.ingest}/ingest/slow`, {
       method: "POST",
       body: "{}",
       headers: { "Content-Type": "application/json" },

@@ -10,17 +10,13 @@ import { connect as tlsConnect } from "node:tls";
 import { exportJWK, generateKeyPair, type JWK, SignJWT, UnsecuredJWT } from "jose";
 import { fastHash } from "../src/rest/auth/test-support.ts";
 import { type DeviceCert, type DevicePki, makeDevicePki } from "./support/device-pki.ts";
-import { type Gateway, startGateway } from "./support/gateway.ts";
-import { kafkaBroker, readTopic, uniqueTopic } from "./support/kafka.ts";
-import { type TempDir, tempDir } from "./support/temp-dir.ts";
+import { readTopic, uniqueTopic } from "./support/kafka.ts";
+import { suiteGateway } from "./support/suite-gateway.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 type KeyPair = Awaited<ReturnType<typeof generateKeyPair>>;
 
-let dir: TempDir;
 let pki: DevicePki;
-let gw: Gateway;
-let ingestUrl: string;
 let jwks: ReturnType<typeof Bun.serve>;
 let jwksKeys: JWK[] = [];
 let k1: KeyPair;
@@ -41,7 +37,7 @@ async function curl(path: string, options: { cert?: DeviceCert; headers?: string
   if (options.cert) args.push("--cert", options.cert.cert, "--key", options.cert.key);
   for (const h of options.headers ?? []) args.push("-H", h);
   args.push("-H", "Content-Type: application/json", "--data-binary", options.body ?? '{"reading":1}');
-  const proc = Bun.spawn([...args, `${ingestUrl}${path}`], { stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn([...args, `${suite.ingest}${path}`], { stdout: "pipe", stderr: "pipe" });
   const [exit, raw] = await Promise.all([proc.exited, new Response(proc.stdout).text()]);
   // Interim "100 Continue" answers (curl sends Expect for large bodies) precede the response.
   const out = raw.replace(/^(HTTP\/[\d.]+ 100[^\r\n]*\r\n(?:[^\r\n]+\r\n)*\r\n)+/, "");
@@ -58,14 +54,23 @@ async function token(pair: KeyPair, kid: string, claims: Record<string, unknown>
     .sign(pair.privateKey);
 }
 
-beforeAll(async () => {
-  dir = await tempDir("ingest-security-");
+const suite = suiteGateway(async (dir) => {
   pki = await makeDevicePki(dir.path);
   certs.device = await pki.issue("device", "device-1");
   certs.intruder = await pki.issue("intruder", "intruder-1");
   certs.wrongCa = await pki.issue("wrong-ca", "device-2", { otherCa: true });
   certs.expired = await pki.issue("expired", "device-3", { startDate: "20200101000000Z", endDate: "20200102000000Z" });
+  return {
+    "ingest.listeners": "https://127.0.0.1:0",
+    "ingest.listeners.https.ssl.keystore.location": pki.serverPem,
+    "ingest.listeners.https.ssl.truststore.location": pki.caCert,
+    "ingest.listeners.https.ssl.client.auth": "requested",
+    "ingest.listeners.https.ssl.crl.location": pki.crl,
+    "ingest.listeners.https.request.headers.timeout.ms": "2000",
+  };
+});
 
+beforeAll(async () => {
   k1 = await generateKeyPair("RS256", { extractable: true });
   k2 = await generateKeyPair("RS256", { extractable: true });
   jwksKeys = [{ ...(await exportJWK(k1.publicKey)), kid: "k1", alg: "RS256" }];
@@ -76,25 +81,9 @@ beforeAll(async () => {
   });
 
   const hash = await fastHash.bcrypt("meter-pass-1");
-  await Bun.write(dir.file("devices.creds"), `meter-1:${hash}\n`);
+  await Bun.write(suite.dir.file("devices.creds"), `meter-1:${hash}\n`);
 
-  const broker = await kafkaBroker();
-  gw = await startGateway({
-    dir: dir.path,
-    worker: {
-      "bootstrap.servers": broker.bootstrap,
-      "data.dir": dir.file("data"),
-      "ingest.listeners": "https://127.0.0.1:0",
-      "ingest.listeners.https.ssl.keystore.location": pki.serverPem,
-      "ingest.listeners.https.ssl.truststore.location": pki.caCert,
-      "ingest.listeners.https.ssl.client.auth": "requested",
-      "ingest.listeners.https.ssl.crl.location": pki.crl,
-      "ingest.listeners.https.request.headers.timeout.ms": "2000",
-    },
-  });
-  ingestUrl = (await gw.waitForOutput(/Ingest listener open at (https:\/\/[^\s]+?)\/?\s/))[1]!;
-
-  const created = await gw.rest.post("/connectors", {
+  const created = await suite.gw.rest.post("/connectors", {
     name: "secure-ingest",
     config: {
       "connector.class": "HttpIngestSource",
@@ -112,14 +101,14 @@ beforeAll(async () => {
     },
   });
   expect(created.status).toBe(201);
-  const quota = await gw.rest.post("/connectors", {
+  const quota = await suite.gw.rest.post("/connectors", {
     name: "quota-ingest",
     config: {
       "connector.class": "HttpIngestSource",
       "ingest.path": "/ingest/quota",
       "kafka.topic": quotaTopic,
       "ingest.auth.methods": "basic",
-      "ingest.auth.basic.credentials.file": dir.file("devices.creds"),
+      "ingest.auth.basic.credentials.file": suite.dir.file("devices.creds"),
       "ingest.quota.requests.per.second": "1",
       "ingest.quota.requests.burst": "2",
     },
@@ -133,9 +122,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await gw?.stop();
   await jwks?.stop(true);
-  await dir?.[Symbol.asyncDispose]();
 });
 
 describe("ingest security on the whole gateway", () => {
@@ -159,7 +146,7 @@ describe("ingest security on the whole gateway", () => {
 
     test("refused handshakes are counted by reason on /metrics", async () => {
       await curl("/ingest/secure", { cert: certs.expired });
-      const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+      const metrics = await (await fetch(`${suite.gw.url}/metrics`)).text();
       expect(metrics).toMatch(
         /ingest_tls_handshake_failures_total\{listener="https:[^"]+",reason="CERT_HAS_EXPIRED"\} [1-9]/,
       );
@@ -178,8 +165,8 @@ describe("ingest security on the whole gateway", () => {
 
   describe("the https listener's request path", () => {
     test("a body over ingest.max.body.bytes is 413 in REST Proxy's shape, like on plain HTTP", async () => {
-      await Bun.write(dir.file("big.json"), `"${"x".repeat(1_100_000)}"`);
-      const result = await curl("/ingest/secure", { cert: certs.device, body: `@${dir.file("big.json")}` });
+      await Bun.write(suite.dir.file("big.json"), `"${"x".repeat(1_100_000)}"`);
+      const result = await curl("/ingest/secure", { cert: certs.device, body: `@${suite.dir.file("big.json")}` });
       expect(result.status).toBe(413);
       expect(JSON.parse(result.body).error_code).toBe(413);
     });
@@ -237,14 +224,14 @@ describe("ingest security on the whole gateway", () => {
 
   describe("connection bounds of the https listener (P2.5)", () => {
     test("a request whose headers never end is closed by the worker's ingest.listeners.https.request.headers.timeout.ms", async () => {
-      const { port } = new URL(ingestUrl);
+      const { port } = new URL(suite.ingest);
       const socket = tlsConnect({ host: "127.0.0.1", port: Number(port), rejectUnauthorized: false });
       socket.on("error", () => {});
       const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
       socket.once("secureConnect", () => socket.write("POST /ingest/secure HTTP/1.1\r\nHost: h\r\nX-Slow: "));
       await closed;
       expect(socket.destroyed).toBe(true);
-      const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+      const metrics = await (await fetch(`${suite.gw.url}/metrics`)).text();
       expect(metrics).toMatch(/ingest_tls_connections_closed_total\{listener="https:[^"]+",reason="headers"\} [1-9]/);
     });
   });
@@ -267,7 +254,7 @@ describe("ingest security on the whole gateway", () => {
           "Content-Type: application/vnd.kafka.json.v2+json",
           "--data-binary",
           '{"records":[{"value":{"via":"v2"}}]}',
-          `${ingestUrl}/topics/${topic}`,
+          `${suite.ingest}/topics/${topic}`,
         ],
         { stdout: "pipe", stderr: "pipe" },
       );
@@ -308,7 +295,7 @@ describe("ingest security on the whole gateway", () => {
       await waitFor(async () => (await curl("/ingest/quota", { headers: [auth] })).status === 200, {
         what: "the quota to refill",
       });
-      const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+      const metrics = await (await fetch(`${suite.gw.url}/metrics`)).text();
       expect(metrics).toMatch(/ingest_identity_throttled_total\{connector="quota-ingest",principal="meter-1"\} [1-9]/);
     });
   });

@@ -6,10 +6,9 @@
  * JSON null as a tombstone, a key read from each element, allow-listed, static, content-type and
  * receive-time headers, and StringConverter and ByteArrayConverter routes (text and raw bytes).
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type Gateway, startGateway } from "./support/gateway.ts";
-import { kafkaBroker, readTopic, testClient, uniqueTopic } from "./support/kafka.ts";
-import { type TempDir, tempDir } from "./support/temp-dir.ts";
+import { beforeAll, describe, expect, test } from "bun:test";
+import { readTopic, testClient, uniqueTopic } from "./support/kafka.ts";
+import { suiteGateway } from "./support/suite-gateway.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const T_JSON = uniqueTopic("spool-records-json");
@@ -21,12 +20,10 @@ const headerTexts = (headers: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)]));
 
 describe("ingest.ack.mode=spool: records reach Kafka exactly", () => {
-  let dir: TempDir;
-  let gw: Gateway;
-  let ingest: string;
+  const suite = suiteGateway({ "ingest.listeners": "http://127.0.0.1:0", "offset.flush.interval.ms": "500" });
 
   const post = async (path: string, body: string | Uint8Array, contentType: string, headers = {}) => {
-    const response = await fetch(`${ingest}${path}`, {
+    const response = await fetch(`${suite.ingest}${path}`, {
       method: "POST",
       headers: { "Content-Type": contentType, ...headers },
       body,
@@ -36,7 +33,6 @@ describe("ingest.ack.mode=spool: records reach Kafka exactly", () => {
   };
 
   beforeAll(async () => {
-    const kafka = await kafkaBroker();
     const admin = (await testClient()).admin();
     await admin.connect();
     await admin.createTopics({
@@ -44,17 +40,6 @@ describe("ingest.ack.mode=spool: records reach Kafka exactly", () => {
       waitForLeaders: true,
     });
     await admin.disconnect();
-    dir = await tempDir("ingest-spool-records-");
-    gw = await startGateway({
-      dir: dir.path,
-      worker: {
-        "bootstrap.servers": kafka.bootstrap,
-        "ingest.listeners": "http://127.0.0.1:0",
-        "data.dir": dir.file("data"),
-        "offset.flush.interval.ms": "500",
-      },
-    });
-    ingest = (await gw.waitForOutput(/Ingest listener open at (http:\/\/[^\s]+?)\/?\s/))[1]!;
     const spool = {
       "connector.class": "HttpIngestSource",
       "ingest.ack.mode": "spool",
@@ -89,18 +74,13 @@ describe("ingest.ack.mode=spool: records reach Kafka exactly", () => {
       },
     };
     for (const [name, config] of Object.entries(connectors))
-      expect((await gw.rest.post("/connectors", { name: `spool-${name}`, config })).status).toBe(201);
+      expect((await suite.gw.rest.post("/connectors", { name: `spool-${name}`, config })).status).toBe(201);
     for (const name of Object.keys(connectors))
       await waitFor(
-        async () => (await gw.rest.get(`/connectors/spool-${name}/status`)).body.tasks?.[0]?.state === "RUNNING",
+        async () => (await suite.gw.rest.get(`/connectors/spool-${name}/status`)).body.tasks?.[0]?.state === "RUNNING",
         { what: `connector spool-${name} running` },
       );
   }, 90_000);
-
-  afterAll(async () => {
-    await gw?.[Symbol.asyncDispose]();
-    await dir?.[Symbol.asyncDispose]();
-  });
 
   test("JSON batches (ASCII, non-ASCII, a 300 KB element) and NDJSON: values, keys and headers exact", async () => {
     const big = `{"id":"big","s":"${"x".repeat(300_000)}"}`;

@@ -10,37 +10,27 @@
  * handler can be counted: here a handled request frees its slot as soon as its answer is
  * buffered, so a slot check could not fail.)
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { type TLSSocket, connect as tlsConnect } from "node:tls";
 import { type DevicePki, makeDevicePki } from "./support/device-pki.ts";
-import { type Gateway, startGateway } from "./support/gateway.ts";
-import { kafkaBroker, readTopic, uniqueTopic } from "./support/kafka.ts";
-import { type TempDir, tempDir } from "./support/temp-dir.ts";
+import { readTopic, uniqueTopic } from "./support/kafka.ts";
+import { suiteGateway } from "./support/suite-gateway.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const topic = uniqueTopic("ingest-unread");
 const PATH = "/ingest/unread";
-let dir: TempDir;
 let pki: DevicePki;
-let gw: Gateway;
-let port: number;
+const suite = suiteGateway(async (dir) => {
+  pki = await makeDevicePki(dir.path);
+  return {
+    "ingest.listeners": "https://127.0.0.1:0",
+    "ingest.listeners.https.ssl.keystore.location": pki.serverPem,
+    "ingest.listeners.https.write.stall.timeout.ms": "1000",
+  };
+});
 
 beforeAll(async () => {
-  dir = await tempDir("ingest-unread-");
-  pki = await makeDevicePki(dir.path);
-  const broker = await kafkaBroker();
-  gw = await startGateway({
-    dir: dir.path,
-    worker: {
-      "bootstrap.servers": broker.bootstrap,
-      "data.dir": dir.file("data"),
-      "ingest.listeners": "https://127.0.0.1:0",
-      "ingest.listeners.https.ssl.keystore.location": pki.serverPem,
-      "ingest.listeners.https.write.stall.timeout.ms": "1000",
-    },
-  });
-  port = Number(new URL((await gw.waitForOutput(/Ingest listener open at (https:\/\/[^\s]+?)\/?\s/))[1]!).port);
-  const created = await gw.rest.post("/connectors", {
+  const created = await suite.gw.rest.post("/connectors", {
     name: "unread-ingest",
     config: {
       "connector.class": "HttpIngestSource",
@@ -57,18 +47,13 @@ beforeAll(async () => {
   });
 }, 120_000);
 
-afterAll(async () => {
-  await gw?.stop();
-  await dir?.[Symbol.asyncDispose]();
-});
-
 function post(body: string): string {
   return `POST ${PATH} HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
 }
 
 async function secured(): Promise<TLSSocket> {
   const socket = tlsConnect({
-    port,
+    port: Number(new URL(suite.ingest).port),
     host: "127.0.0.1",
     ca: await Bun.file(pki.caCert).text(),
     servername: "localhost",
@@ -93,7 +78,7 @@ async function exchange(request: string): Promise<string> {
 }
 
 async function metric(pattern: RegExp): Promise<number | undefined> {
-  const text = await (await fetch(`${gw.url}/metrics`)).text();
+  const text = await (await fetch(`${suite.gw.url}/metrics`)).text();
   const match = text.match(pattern);
   return match ? Number(match[1]) : undefined;
 }

@@ -5,10 +5,11 @@
  * writing nothing, concurrent clients (accepted = delivered), pause/resume/delete, metrics and
  * OpenAPI, and Idempotency-Key across a restart.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { curl, curlPost } from "./support/curl.ts";
 import { type Gateway, startGateway } from "./support/gateway.ts";
 import { kafkaBroker, readTopic, testClient, uniqueTopic } from "./support/kafka.ts";
+import { suiteGateway } from "./support/suite-gateway.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
 import { makeTls } from "./support/tls.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -40,16 +41,15 @@ async function endOffsets(topic: string): Promise<string> {
   }
 }
 
+/** The worker keys of the ingest gateways here (each adds the shared broker and its own data dir). */
+const INGEST_WORKER = { "ingest.listeners": "http://127.0.0.1:0", "offset.flush.interval.ms": "1000" };
+
+/** An ingest gateway that can be restarted on the same `dir`. */
 async function startIngestGateway(dir: TempDir): Promise<{ gw: Gateway; ingest: string }> {
   const kafka = await kafkaBroker();
   const gw = await startGateway({
     dir: dir.path,
-    worker: {
-      "bootstrap.servers": kafka.bootstrap,
-      "ingest.listeners": "http://127.0.0.1:0",
-      "data.dir": dir.file("data"),
-      "offset.flush.interval.ms": "1000",
-    },
+    worker: { ...INGEST_WORKER, "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data") },
   });
   const m = await gw.waitForOutput(/Ingest listener open at (http:\/\/[^\s]+?)\/? /);
   return { gw, ingest: m[1]!.replace(/\/$/, "") };
@@ -69,9 +69,7 @@ async function createConnector(gw: Gateway, name: string, config: Record<string,
 const text = (b: Buffer | null) => (b === null ? null : b.toString("utf8"));
 
 describe("device ingest", () => {
-  let dir: TempDir;
-  let gw: Gateway;
-  let ingest: string;
+  const suite = suiteGateway(INGEST_WORKER);
 
   beforeAll(async () => {
     await createTopics([
@@ -82,9 +80,7 @@ describe("device ingest", () => {
       { topic: T_LOAD, numPartitions: 3 },
       { topic: T_EXACT, numPartitions: 1 },
     ]);
-    dir = await tempDir();
-    ({ gw, ingest } = await startIngestGateway(dir));
-    await createConnector(gw, "telemetry", {
+    await createConnector(suite.gw, "telemetry", {
       "ingest.path": "/ingest/telemetry",
       "kafka.topic": T_NATIVE,
       "ingest.key.source": "header",
@@ -92,7 +88,7 @@ describe("device ingest", () => {
       "ingest.headers.static": "gateway=edge-1",
       "ingest.headers.receive.timestamp": "received-at",
     });
-    await createConnector(gw, "raw", {
+    await createConnector(suite.gw, "raw", {
       "ingest.path": "/ingest/raw",
       "kafka.topic": T_RAW,
       "value.converter": "org.apache.kafka.connect.converters.ByteArrayConverter",
@@ -100,8 +96,8 @@ describe("device ingest", () => {
       "ingest.key.source": "field",
       "ingest.key.field": "$.id",
     });
-    await createConnector(gw, "proxy", { "ingest.path": "/ingest/proxy", "kafka.topic": T_PROXY });
-    await createConnector(gw, "bad", {
+    await createConnector(suite.gw, "proxy", { "ingest.path": "/ingest/proxy", "kafka.topic": T_PROXY });
+    await createConnector(suite.gw, "bad", {
       "ingest.path": "/ingest/bad",
       "kafka.topic": T_BAD,
       "ingest.mode": "batch",
@@ -109,21 +105,16 @@ describe("device ingest", () => {
       "ingest.max.records": "3",
       "ingest.max.record.bytes": "50",
     });
-    await createConnector(gw, "load", { "ingest.path": "/ingest/load", "kafka.topic": T_LOAD, "tasks.max": "2" });
-    await createConnector(gw, "single", {
+    await createConnector(suite.gw, "load", { "ingest.path": "/ingest/load", "kafka.topic": T_LOAD, "tasks.max": "2" });
+    await createConnector(suite.gw, "single", {
       "ingest.path": "/ingest/single",
       "kafka.topic": T_LOAD,
       "ingest.mode": "single",
     });
   }, 90_000);
 
-  afterAll(async () => {
-    await gw?.[Symbol.asyncDispose]();
-    await dir?.[Symbol.asyncDispose]();
-  });
-
   test("single, batch and NDJSON bodies with curl: a consumer sees every value, key and header in order", async () => {
-    const url = `${ingest}/ingest/telemetry`;
+    const url = `${suite.ingest}/ingest/telemetry`;
     const headers = { "X-Site": "plant-7", "X-Firmware": "1.4.2", "X-Kafka-Key": "dev-1", "X-Ignored": "no" };
     const single = await curlPost(url, '{"t":21.5}', "application/json", headers);
     expect(single.status).toBe(200);
@@ -157,8 +148,8 @@ describe("device ingest", () => {
   }, 60_000);
 
   test("JsonConverter: JSON no transform touches reaches Kafka as sent; with a transform it is parsed exactly", async () => {
-    await createConnector(gw, "exact", { "ingest.path": "/ingest/exact", "kafka.topic": T_EXACT });
-    await createConnector(gw, "exact-tx", {
+    await createConnector(suite.gw, "exact", { "ingest.path": "/ingest/exact", "kafka.topic": T_EXACT });
+    await createConnector(suite.gw, "exact-tx", {
       "ingest.path": "/ingest/exact-tx",
       "kafka.topic": T_EXACT,
       transforms: "via",
@@ -167,10 +158,10 @@ describe("device ingest", () => {
       "transforms.via.static.value": "gw",
     });
     const doc = '{ "ts": 1700000000123456789, "v": [1.50, 1E3] }';
-    expect((await curlPost(`${ingest}/ingest/exact`, ` ${doc}\n`, "application/json")).status).toBe(200);
-    expect((await curlPost(`${ingest}/ingest/exact`, `[${doc}, null]`, "application/json")).status).toBe(200);
-    expect((await curlPost(`${ingest}/ingest/exact`, `${doc}\r\n`, "application/x-ndjson")).status).toBe(200);
-    expect((await curlPost(`${ingest}/ingest/exact-tx`, doc, "application/json")).status).toBe(200);
+    expect((await curlPost(`${suite.ingest}/ingest/exact`, ` ${doc}\n`, "application/json")).status).toBe(200);
+    expect((await curlPost(`${suite.ingest}/ingest/exact`, `[${doc}, null]`, "application/json")).status).toBe(200);
+    expect((await curlPost(`${suite.ingest}/ingest/exact`, `${doc}\r\n`, "application/x-ndjson")).status).toBe(200);
+    expect((await curlPost(`${suite.ingest}/ingest/exact-tx`, doc, "application/json")).status).toBe(200);
     const records = await readTopic(T_EXACT, 5);
     expect(records.map((r) => text(r.value))).toEqual([
       doc,
@@ -182,7 +173,7 @@ describe("device ingest", () => {
   }, 60_000);
 
   test("ByteArray/String converters: raw bodies and array elements reach Kafka byte for byte", async () => {
-    const url = `${ingest}/ingest/raw`;
+    const url = `${suite.ingest}/ingest/raw`;
     expect((await curlPost(url, '[ {"id":"a", "v":1.50} ,{"id":7}]', "application/json")).status).toBe(200);
     expect((await curlPost(url, "\u0001binary\u00ff", "application/octet-stream")).status).toBe(200);
     const records = await readTopic(T_RAW, 3);
@@ -194,7 +185,7 @@ describe("device ingest", () => {
   describe("REST Proxy shapes, byte for byte (shared/rest-proxy-api.md)", () => {
     test("v2 json produce", async () => {
       const r = await curlPost(
-        `${ingest}/topics/${T_PROXY}/partitions/0`,
+        `${suite.ingest}/topics/${T_PROXY}/partitions/0`,
         '{"records":[{"key":"dev-1","value":{"t":21.5}}]}',
         "application/vnd.kafka.json.v2+json",
         { Accept: "application/vnd.kafka.v2+json" },
@@ -207,7 +198,7 @@ describe("device ingest", () => {
     });
 
     test("v3 single record, a bad record, and records:batch", async () => {
-      const base = `${ingest}/v3/clusters/cluster-1/topics/${T_PROXY}`;
+      const base = `${suite.ingest}/v3/clusters/cluster-1/topics/${T_PROXY}`;
       const ok = await curlPost(
         `${base}/records`,
         JSON.stringify({
@@ -244,7 +235,7 @@ describe("device ingest", () => {
 
     test("v3 streaming: concatenated records get one report each, in order, 200", async () => {
       const r = await curlPost(
-        `${ingest}/v3/clusters/c/topics/${T_PROXY}/records`,
+        `${suite.ingest}/v3/clusters/c/topics/${T_PROXY}/records`,
         '{"partition_id":0,"value":{"type":"STRING","data":"a"}}{"value":{"data":"!"}}{"partition_id":0,"value":{"type":"JSON","data":[1]}}',
         "application/json",
         { "Transfer-Encoding": "chunked" },
@@ -263,19 +254,19 @@ describe("device ingest", () => {
 
     test("a topic no ingest connector names is REST Proxy's 404; an unknown partition 40402", async () => {
       const r = await curlPost(
-        `${ingest}/topics/not-an-ingest-topic`,
+        `${suite.ingest}/topics/not-an-ingest-topic`,
         '{"records":[{"value":1}]}',
         "application/vnd.kafka.json.v2+json",
       );
       expect([r.status, r.body]).toEqual([404, '{"error_code":40401,"message":"Topic not found."}']);
       const v3 = await curlPost(
-        `${ingest}/v3/clusters/c/topics/nope/records`,
+        `${suite.ingest}/v3/clusters/c/topics/nope/records`,
         '{"value":{"data":"AA=="}}',
         "application/json",
       );
       expect([v3.status, v3.body]).toEqual([404, '{"error_code":40401,"message":"Topic not found."}']);
       const p = await curlPost(
-        `${ingest}/topics/${T_PROXY}/partitions/9`,
+        `${suite.ingest}/topics/${T_PROXY}/partitions/9`,
         '{"records":[{"value":1}]}',
         "application/vnd.kafka.json.v2+json",
       );
@@ -285,7 +276,7 @@ describe("device ingest", () => {
 
   test("every bad input gets a 4xx in REST Proxy's error shape and writes nothing", async () => {
     const before = await endOffsets(T_BAD);
-    const url = `${ingest}/ingest/bad`;
+    const url = `${suite.ingest}/ingest/bad`;
     const cases: [string, string | null, Record<string, string>, number, RegExp][] = [
       ["{bad", "application/json", {}, 400, /Malformed JSON/],
       ["[1,", "application/json", {}, 400, /Malformed JSON/],
@@ -308,31 +299,35 @@ describe("device ingest", () => {
       "Transfer-Encoding": "chunked",
     });
     expect(chunked.status).toBe(413);
-    const v2 = await curlPost(`${ingest}/topics/${T_BAD}`, '{"records":[]}', "application/vnd.kafka.json.v2+json");
+    const v2 = await curlPost(
+      `${suite.ingest}/topics/${T_BAD}`,
+      '{"records":[]}',
+      "application/vnd.kafka.json.v2+json",
+    );
     expect([v2.status, v2.json().error_code]).toEqual([422, 422]);
-    const v2Type = await curlPost(`${ingest}/topics/${T_BAD}`, '{"records":[{"value":1}]}', "text/plain");
+    const v2Type = await curlPost(`${suite.ingest}/topics/${T_BAD}`, '{"records":[{"value":1}]}', "text/plain");
     expect([v2Type.status, v2Type.body]).toEqual([
       415,
       '{"error_code":415,"message":"HTTP 415 Unsupported Media Type"}',
     ]);
     const v2Bin = await curlPost(
-      `${ingest}/topics/${T_BAD}`,
+      `${suite.ingest}/topics/${T_BAD}`,
       '{"records":[{"value":"%%%"}]}',
       "application/vnd.kafka.binary.v2+json",
     );
     expect(v2Bin.status).toBe(422);
-    const v3Type = await curlPost(`${ingest}/v3/clusters/c/topics/${T_BAD}/records`, "{}", "text/plain");
+    const v3Type = await curlPost(`${suite.ingest}/v3/clusters/c/topics/${T_BAD}/records`, "{}", "text/plain");
     expect(v3Type.status).toBe(415);
     const v3Batch = await curlPost(
-      `${ingest}/v3/clusters/c/topics/${T_BAD}/records:batch`,
+      `${suite.ingest}/v3/clusters/c/topics/${T_BAD}/records:batch`,
       '{"entries":[{"id":"1"},{"id":"1"}]}',
       "application/json",
     );
     expect([v3Batch.status, v3Batch.json().error_code]).toEqual([422, 42208]);
-    expect((await curl(`${ingest}/ingest/bad`)).status).toBe(405);
+    expect((await curl(`${suite.ingest}/ingest/bad`)).status).toBe(405);
     expect(await endOffsets(T_BAD)).toBe(before);
     // The task is still running after all of that.
-    expect((await gw.rest.get("/connectors/bad/status")).body.tasks[0].state).toBe("RUNNING");
+    expect((await suite.gw.rest.get("/connectors/bad/status")).body.tasks[0].state).toBe("RUNNING");
   }, 60_000);
 
   test("concurrent clients: every accepted record is delivered exactly where the response said", async () => {
@@ -344,7 +339,7 @@ describe("device ingest", () => {
       Array.from({ length: clients }, async (_, c) => {
         for (let r = 0; r < requests; r++) {
           const values = Array.from({ length: perRequest }, (_, i) => ({ c, r, i }));
-          const response = await fetch(`${ingest}/ingest/load`, {
+          const response = await fetch(`${suite.ingest}/ingest/load`, {
             method: "POST",
             headers: { "Content-Type": "application/json" },
             body: JSON.stringify(values),
@@ -363,14 +358,14 @@ describe("device ingest", () => {
     expect(delivered.length).toBe(total);
     const seen = new Map(delivered.map((d) => [`${d.partition}:${d.offset}`, text(d.value)]));
     expect(seen).toEqual(accepted);
-    const metrics = await gw.rest.get("/metrics");
+    const metrics = await suite.gw.rest.get("/metrics");
     expect(metrics.text).toContain(`ingest_records_accepted_total{route="/ingest/load"} ${total}`);
     expect(metrics.text).toMatch(/ingest_produce_batch_records_count\{connector="load"\} \d+/);
     expect(metrics.text).toContain('ingest_request_duration_seconds_bucket{route="/ingest/load",le="+Inf"}');
   }, 120_000);
 
   test("single-record requests of concurrent clients share produce calls", async () => {
-    const url = `${ingest}/ingest/single`;
+    const url = `${suite.ingest}/ingest/single`;
     const statuses = await Promise.all(
       Array.from({ length: 64 }, async (_, i) => {
         const r = await fetch(url, {
@@ -383,7 +378,7 @@ describe("device ingest", () => {
       }),
     );
     expect(statuses.every((s) => s === 200)).toBe(true);
-    const text = (await gw.rest.get("/metrics")).text;
+    const text = (await suite.gw.rest.get("/metrics")).text;
     const sum = Number(text.match(/ingest_produce_batch_records_sum\{connector="single"\} (\d+)/)?.[1]);
     const count = Number(text.match(/ingest_produce_batch_records_count\{connector="single"\} (\d+)/)?.[1]);
     expect(sum).toBe(64);
@@ -391,10 +386,10 @@ describe("device ingest", () => {
   }, 60_000);
 
   test("the admin API is not on the ingest listener and ingest routes are not on the admin listener", async () => {
-    expect((await curl(`${ingest}/connectors`)).status).toBe(404);
-    expect((await curl(`${ingest}/connector-plugins`)).status).toBe(404);
-    expect((await curlPost(`${gw.url}/ingest/telemetry`, "{}", "application/json")).status).toBe(404);
-    const openapi = (await curl(`${ingest}/openapi.json`)).json();
+    expect((await curl(`${suite.ingest}/connectors`)).status).toBe(404);
+    expect((await curl(`${suite.ingest}/connector-plugins`)).status).toBe(404);
+    expect((await curlPost(`${suite.gw.url}/ingest/telemetry`, "{}", "application/json")).status).toBe(404);
+    const openapi = (await curl(`${suite.ingest}/openapi.json`)).json();
     expect(openapi.openapi).toBe("3.1.0");
     expect(Object.keys(openapi.paths)).toEqual(
       expect.arrayContaining([
@@ -409,25 +404,25 @@ describe("device ingest", () => {
   });
 
   test("pause answers 503 with Retry-After, resume serves again, delete is 404; the path is free again", async () => {
-    const url = `${ingest}/ingest/telemetry`;
-    expect((await gw.rest.put("/connectors/telemetry/pause")).status).toBe(202);
+    const url = `${suite.ingest}/ingest/telemetry`;
+    expect((await suite.gw.rest.put("/connectors/telemetry/pause")).status).toBe(202);
     await waitFor(async () => (await curlPost(url, "{}", "application/json")).status === 503, {
       what: "503 while paused",
     });
     const paused = await curlPost(url, "{}", "application/json");
     expect(paused.headers["retry-after"]).toBe("5");
     expect(paused.json().error_code).toBe(503);
-    expect((await gw.rest.put("/connectors/telemetry/resume")).status).toBe(202);
+    expect((await suite.gw.rest.put("/connectors/telemetry/resume")).status).toBe(202);
     await waitFor(async () => (await curlPost(url, "{}", "application/json")).status === 200, {
       what: "200 after resume",
     });
-    const clash = await gw.rest.post("/connectors", {
+    const clash = await suite.gw.rest.post("/connectors", {
       name: "second",
       config: { "connector.class": "HttpIngest", "ingest.path": "/ingest/telemetry", "kafka.topic": T_NATIVE },
     });
     expect(clash.status).toBe(400);
     expect(clash.body.message).toContain("ingest.path: already used by connector telemetry");
-    expect((await gw.rest.request("DELETE", "/connectors/telemetry")).status).toBe(204);
+    expect((await suite.gw.rest.request("DELETE", "/connectors/telemetry")).status).toBe(204);
     await waitFor(async () => (await curlPost(url, "{}", "application/json")).status === 404, {
       what: "404 after delete",
     });

@@ -14,10 +14,9 @@
  * working directory is a scratch directory holding `frame.jpg`, the user's own file in the README.
  * curl reads a `.curlrc` there (CURL_HOME) that appends the HTTP status to each answer.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
-import { type Gateway, startGateway } from "./support/gateway.ts";
-import { kafkaBroker, readTopic, uniqueTopic } from "./support/kafka.ts";
+import { readTopic, uniqueTopic } from "./support/kafka.ts";
 import {
   curlHome,
   type ReadmeCommand,
@@ -30,19 +29,28 @@ import {
   substitute,
   workerProperties,
 } from "./support/readme.ts";
-import { type TempDir, tempDir } from "./support/temp-dir.ts";
+import { suiteGateway } from "./support/suite-gateway.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const topic = uniqueTopic("telemetry");
-let dir: TempDir;
-let gw: Gateway;
-let ingestHost: string;
+// The worker file scripts/run reads, on this test's ports (the suite sets the broker and data.dir).
+const suite = suiteGateway({
+  ...workerProperties(),
+  listeners: "http://127.0.0.1:0",
+  "ingest.listeners": "http://127.0.0.1:0",
+});
 let home: string;
+
+beforeAll(() => {
+  home = curlHome(suite.dir.file("curl-home"));
+});
 
 /** The README block after `marker`, with this test's substitutions (its address: admin or ingest). */
 function block(marker: string | undefined, listener: "admin" | "ingest"): string {
   const address: [string, string] =
-    listener === "admin" ? ["localhost:8083", new URL(gw.url).host] : ["localhost:8080", ingestHost];
+    listener === "admin"
+      ? ["localhost:8083", new URL(suite.gw.url).host]
+      : ["localhost:8080", new URL(suite.ingest).host];
   return substitute(readmeBlock("## Device ingest", marker === undefined ? {} : { marker }), [address])
     .replaceAll('"kafka.topic":"telemetry"', `"kafka.topic":"${topic}"`)
     .replaceAll("/topics/telemetry", `/topics/${topic}`)
@@ -51,7 +59,7 @@ function block(marker: string | undefined, listener: "admin" | "ingest"): string
 }
 
 async function run(command: ReadmeCommand) {
-  const result = await runReadmeCommand(command, { cwd: dir.path, curlHome: home });
+  const result = await runReadmeCommand(command, { cwd: suite.dir.path, curlHome: home });
   expect({ command: command.text, code: result.code, stderr: result.stderr }).toEqual({
     command: command.text,
     code: 0,
@@ -68,28 +76,6 @@ function expectShown(command: ReadmeCommand, result: { statuses: number[]; outpu
   expect(result.output).toMatch(shownAnswer(body));
 }
 
-beforeAll(async () => {
-  const kafka = await kafkaBroker();
-  dir = await tempDir("readme-ingest-");
-  home = curlHome(dir.file("curl-home"));
-  gw = await startGateway({
-    dir: dir.path,
-    worker: {
-      ...workerProperties(),
-      "bootstrap.servers": kafka.bootstrap,
-      listeners: "http://127.0.0.1:0",
-      "ingest.listeners": "http://127.0.0.1:0",
-      "data.dir": dir.file("data"),
-    },
-  });
-  ingestHost = new URL((await gw.waitForOutput(/Ingest listener open at (http:\/\/[^\s]+?)\/?\s/))[1]!).host;
-});
-
-afterAll(async () => {
-  await gw?.[Symbol.asyncDispose]();
-  await dir?.[Symbol.asyncDispose]();
-});
-
 describe("README: device ingest", () => {
   test("every command works as written and its records reach Kafka", async () => {
     const [create, ...rest] = await splitCommands(block(undefined, "admin"));
@@ -99,7 +85,7 @@ describe("README: device ingest", () => {
     expect(JSON.parse(created.output)).toMatchObject({ name: "telemetry", type: "source" });
     await waitFor(
       async () => {
-        const status = await gw.rest.get<any>("/connectors/telemetry/status");
+        const status = await suite.gw.rest.get<any>("/connectors/telemetry/status");
         return status.body.tasks?.[0]?.state === "RUNNING";
       },
       { what: "the telemetry connector's task RUNNING" },
@@ -107,7 +93,7 @@ describe("README: device ingest", () => {
 
     // The user's own image.
     writeFileSync(
-      dir.file("frame.jpg"),
+      suite.dir.file("frame.jpg"),
       Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46, 0x49, 0x46, 0xff, 0xd9]),
     );
     const modes = await splitCommands(block("Every mode, on the connector's own path", "ingest"));
@@ -141,7 +127,7 @@ describe("README: device ingest", () => {
     const notFound = /any other topic is REST Proxy's 404\s+`([^`]+)`/.exec(readmeText())?.[1];
     expect(notFound).toBe('{"error_code":40401,"message":"Topic not found."}');
     const other = await runReadmeCommand(proxy[0]!.text.replace(`/topics/${topic}`, "/topics/not-an-ingest-topic"), {
-      cwd: dir.path,
+      cwd: suite.dir.path,
       curlHome: home,
     });
     expect({ code: other.code, statuses: other.statuses, output: other.output }).toEqual({
@@ -154,7 +140,7 @@ describe("README: device ingest", () => {
     // image as Connect's BYTES (a base64 JSON string) with its content type as a header; the
     // retried Idempotency-Key request once.
     const records = await readTopic(topic, 11);
-    const jpeg = readFileSync(dir.file("frame.jpg")).toString("base64");
+    const jpeg = readFileSync(suite.dir.file("frame.jpg")).toString("base64");
     expect(
       records.map((r) => ({
         key: r.key?.toString() ?? null,

@@ -3,38 +3,21 @@
  * with Connect's status codes, JSON shapes (key order included) and messages, as listed in
  * shared/connect-rest-api.md section 3 (distributed behaviour where modes differ).
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { type Gateway, startGateway } from "./support/gateway.ts";
-import { type KafkaInfo, kafkaBroker, produce, testClient, uniqueTopic } from "./support/kafka.ts";
+import { produce, testClient, uniqueTopic } from "./support/kafka.ts";
 import type { RestClient } from "./support/rest-client.ts";
-import { type TempDir, tempDir } from "./support/temp-dir.ts";
+import { suiteGateway } from "./support/suite-gateway.ts";
 import { waitFor } from "./support/wait-for.ts";
 
-let dir: TempDir;
-let gw: Gateway;
-let rest: RestClient;
-let kafka: KafkaInfo;
-
-beforeAll(async () => {
-  kafka = await kafkaBroker();
-  dir = await tempDir();
-  gw = await startGateway({
-    dir: dir.path,
-    worker: {
-      "bootstrap.servers": kafka.bootstrap,
-      "data.dir": dir.file("data"),
-      "offset.flush.interval.ms": "200",
-      "key.converter": "org.apache.kafka.connect.storage.StringConverter",
-      "value.converter": "org.apache.kafka.connect.storage.StringConverter",
-    },
-  });
-  rest = gw.rest;
+const suite = suiteGateway({
+  "offset.flush.interval.ms": "200",
+  "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+  "value.converter": "org.apache.kafka.connect.storage.StringConverter",
 });
-
-afterAll(async () => {
-  await gw?.stop();
-  await dir?.[Symbol.asyncDispose]();
+let rest: RestClient;
+beforeAll(() => {
+  rest = suite.gw.rest;
 });
 
 function sourceConfig(_name: string, file: string, topic: string): Record<string, string> {
@@ -60,7 +43,7 @@ describe("root resource", () => {
     const r = await rest.get("/");
     expect(r.status).toBe(200);
     expect(Object.keys(r.body)).toEqual(["version", "commit", "kafka_cluster_id"]);
-    expect(r.body.kafka_cluster_id).toBe(kafka.clusterId);
+    expect(r.body.kafka_cluster_id).toBe(suite.kafka.clusterId);
     expect(r.body.commit).toMatch(/^[0-9a-f]{16}$/);
     expect(r.headers.get("content-type")).toContain("application/json");
   });
@@ -80,7 +63,7 @@ describe("connector lifecycle", () => {
   let topic: string;
 
   beforeAll(() => {
-    file = dir.file("lifecycle.txt");
+    file = suite.dir.file("lifecycle.txt");
     topic = uniqueTopic("lifecycle");
     writeFileSync(file, "one\ntwo\n");
   });
@@ -88,7 +71,7 @@ describe("connector lifecycle", () => {
   test("POST /connectors creates: 201, absolute Location, ConnectorInfo with tasks []", async () => {
     const r = await rest.post("/connectors", { name, config: sourceConfig(name, file, topic) });
     expect(r.status).toBe(201);
-    expect(r.headers.get("location")).toBe(`${gw.url}/connectors/${name}`);
+    expect(r.headers.get("location")).toBe(`${suite.gw.url}/connectors/${name}`);
     expect(r.text).toBe(
       JSON.stringify({ name, config: { ...sourceConfig(name, file, topic), name }, tasks: [], type: "source" }),
     );
@@ -102,7 +85,7 @@ describe("connector lifecycle", () => {
       tasks: [{ id: 0, state: "RUNNING", worker_id: s.connector.worker_id, version: "4.3.1" }],
       type: "source",
     });
-    expect(s.connector.worker_id).toBe(`127.0.0.1:${new URL(gw.url).port}`);
+    expect(s.connector.worker_id).toBe(`127.0.0.1:${new URL(suite.gw.url).port}`);
   });
 
   test("a second create of the same name is 409", async () => {
@@ -269,7 +252,7 @@ describe("creating with initial_state and PUT", () => {
     const name = `initial-${state.toLowerCase()}`;
     const r = await rest.post("/connectors", {
       name,
-      config: sourceConfig(name, dir.file(`${name}.txt`), uniqueTopic("initial")),
+      config: sourceConfig(name, suite.dir.file(`${name}.txt`), uniqueTopic("initial")),
       initial_state: initial,
     });
     expect(r.status).toBe(201);
@@ -280,9 +263,12 @@ describe("creating with initial_state and PUT", () => {
 
   test("PUT /connectors/{c}/config creates a new connector with 201", async () => {
     const name = "put-created";
-    const r = await rest.put(`/connectors/${name}/config`, sourceConfig(name, dir.file("put.txt"), uniqueTopic("put")));
+    const r = await rest.put(
+      `/connectors/${name}/config`,
+      sourceConfig(name, suite.dir.file("put.txt"), uniqueTopic("put")),
+    );
     expect(r.status).toBe(201);
-    expect(r.headers.get("location")).toBe(`${gw.url}/connectors/${name}`);
+    expect(r.headers.get("location")).toBe(`${suite.gw.url}/connectors/${name}`);
     expect((await rest.delete(`/connectors/${name}`)).status).toBe(204);
   });
 });
@@ -407,7 +393,7 @@ describe("errors", () => {
 
   test("an unknown task of a known connector is 404 on restart", async () => {
     const name = "one-task";
-    await rest.post("/connectors", { name, config: sourceConfig(name, dir.file("one.txt"), uniqueTopic("one")) });
+    await rest.post("/connectors", { name, config: sourceConfig(name, suite.dir.file("one.txt"), uniqueTopic("one")) });
     await waitForState(name, "RUNNING", ["RUNNING"]);
     expect((await rest.post(`/connectors/${name}/tasks/7/restart`)).body).toEqual({
       error_code: 404,
@@ -427,7 +413,7 @@ describe("errors", () => {
 describe("failures", () => {
   test("a failing task is FAILED with its trace; onlyFailed restarts just that task", async () => {
     const name = "failing-sink";
-    const missingDir = dir.file("not-yet");
+    const missingDir = suite.dir.file("not-yet");
     const created = await rest.post("/connectors", {
       name,
       config: { "connector.class": "FileStreamSink", topics: uniqueTopic("failing"), file: `${missingDir}/out.txt` },
@@ -469,7 +455,7 @@ describe("tasks.max", () => {
     await kafkaAdmin.connect();
     await kafkaAdmin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
     await kafkaAdmin.disconnect();
-    const out = dir.file("two-tasks.out");
+    const out = suite.dir.file("two-tasks.out");
     const created = await rest.post("/connectors", {
       name,
       config: { "connector.class": "FileStreamSink", topics: topic, file: out, "tasks.max": "2" },
@@ -506,7 +492,7 @@ describe("sink connector offsets (consumer group)", () => {
   test("reports, alters and resets the group's committed offsets", async () => {
     const name = "offsets-sink";
     const topic = uniqueTopic("sink-offsets");
-    const out = dir.file("sink-out.txt");
+    const out = suite.dir.file("sink-out.txt");
     await produce(topic, [{ value: "a" }, { value: "b" }, { value: "c" }]);
     const created = await rest.post("/connectors", {
       name,

@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { connect as connectTcp, type Socket } from "node:net";
 import { connect as connectTls } from "node:tls";
 import { type Gateway, startGateway } from "./support/gateway.ts";
-import { type KafkaInfo, kafkaBroker } from "./support/kafka.ts";
+import { suiteGateway } from "./support/suite-gateway.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
 import { makeTls, type TlsFiles } from "./support/tls.ts";
 
@@ -110,31 +110,11 @@ function plain(url: string): Promise<RawConnection> {
 
 const JETTY_405 = '{"error_code":405,"message":"HTTP 405 Method Not Allowed"}';
 
-let kafka: KafkaInfo;
-let dir: TempDir;
-let gw: Gateway;
-
-beforeAll(async () => {
-  kafka = await kafkaBroker();
-  dir = await tempDir();
-  gw = await startGateway({
-    dir: dir.path,
-    worker: {
-      "bootstrap.servers": kafka.bootstrap,
-      "data.dir": dir.file("data"),
-      "rest.request.body.max.bytes": "4096",
-    },
-  });
-});
-
-afterAll(async () => {
-  await gw?.stop();
-  await dir?.[Symbol.asyncDispose]();
-});
+const suite = suiteGateway({ "rest.request.body.max.bytes": "4096" });
 
 describe("the REST listener's HTTP/1.1", () => {
   test("keeps the connection for the next request and answers pipelined requests in order", async () => {
-    const c = await plain(gw.url);
+    const c = await plain(suite.gw.url);
     c.send("GET /connectors HTTP/1.1\r\nHost: h\r\n\r\n");
     expect(await c.next()).toMatchObject({ status: 200, body: "[]" });
     c.send(
@@ -148,8 +128,12 @@ describe("the REST listener's HTTP/1.1", () => {
   });
 
   test("reads a chunked body (extensions, trailers) and keeps the connection", async () => {
-    const c = await plain(gw.url);
-    const config = JSON.stringify({ "connector.class": "FileStreamSink", topics: "t", file: dir.file("chunked.txt") });
+    const c = await plain(suite.gw.url);
+    const config = JSON.stringify({
+      "connector.class": "FileStreamSink",
+      topics: "t",
+      file: suite.dir.file("chunked.txt"),
+    });
     const half = Math.floor(config.length / 2);
     c.send(
       `PUT /connectors/chunked/config HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${half.toString(16)};x=y\r\n${config.slice(0, half)}\r\n`,
@@ -163,7 +147,7 @@ describe("the REST listener's HTTP/1.1", () => {
   });
 
   test("Expect: 100-continue gets 100 Continue when the body is wanted, and a 413 without it when too large", async () => {
-    const c = await plain(gw.url);
+    const c = await plain(suite.gw.url);
     const body = JSON.stringify({ "connector.class": "FileStreamSink", topics: "t" });
     c.send(
       `PUT /connector-plugins/FileStreamSink/config/validate HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\n\r\n`,
@@ -173,7 +157,7 @@ describe("the REST listener's HTTP/1.1", () => {
     const validated = await c.next();
     expect([validated.status, JSON.parse(validated.body).name]).toEqual([200, "FileStreamSink"]);
 
-    const big = await plain(gw.url);
+    const big = await plain(suite.gw.url);
     big.send(
       "POST /connectors HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nContent-Length: 50000\r\nExpect: 100-continue\r\n\r\n",
     );
@@ -183,11 +167,11 @@ describe("the REST listener's HTTP/1.1", () => {
   });
 
   test("answers HTTP/1.0 and closes unless asked to keep alive", async () => {
-    const once = await plain(gw.url);
+    const once = await plain(suite.gw.url);
     once.send("GET /connectors HTTP/1.0\r\n\r\n");
     expect(await once.next()).toMatchObject({ status: 200, body: "[]" });
     expect(await once.closedByServer()).toBe(true);
-    const kept = await plain(gw.url);
+    const kept = await plain(suite.gw.url);
     kept.send("GET /connectors HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
     expect((await kept.next()).headers.connection).toBe("keep-alive");
     kept.send("GET /nope HTTP/1.0\r\n\r\n");
@@ -195,13 +179,13 @@ describe("the REST listener's HTTP/1.1", () => {
   });
 
   test("a malformed request is answered and the connection closed, the listener keeps serving", async () => {
-    const c = await plain(gw.url);
+    const c = await plain(suite.gw.url);
     c.send("GET /connectors\u0001 HTTP/1.1\r\nHost: h\r\n\r\n");
     const answer = await c.next();
     expect([answer.status, answer.headers["content-type"]]).toEqual([400, "text/html;charset=iso-8859-1"]);
     expect(answer.body).toContain("<title>Error 400 Illegal character CNTL=0x1</title>");
     expect(await c.closedByServer()).toBe(true);
-    expect((await gw.rest.get("/connectors")).status).toBe(200);
+    expect((await suite.gw.rest.get("/connectors")).status).toBe(200);
   });
 });
 
@@ -216,7 +200,7 @@ describe("the https REST listener with ssl.client.auth=required", () => {
     secure = await startGateway({
       dir: tlsDir.path,
       worker: {
-        "bootstrap.servers": kafka.bootstrap,
+        "bootstrap.servers": suite.kafka.bootstrap,
         "data.dir": tlsDir.file("data"),
         listeners: "https://127.0.0.1:0",
         "listeners.https.ssl.keystore.location": tls.serverPem,
@@ -281,7 +265,7 @@ describe("the https REST listener with ssl.client.auth=requested", () => {
     await using secure = await startGateway({
       dir: tlsDir.path,
       worker: {
-        "bootstrap.servers": kafka.bootstrap,
+        "bootstrap.servers": suite.kafka.bootstrap,
         "data.dir": tlsDir.file("data"),
         listeners: "https://127.0.0.1:0",
         "listeners.https.ssl.keystore.location": tls.serverPem,

@@ -6,10 +6,8 @@ import { type SourceRecord, sourceRecord } from "../api/record.ts";
 import { ConnectError, RetriableError } from "../errors.ts";
 import { type KafkaProducer, NotSentError, type ProducerRecord, withKafkaError } from "../kafka/kafka-port.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
-import { ProducePipeline } from "../kafka/platformatic/produce-pipeline.ts";
 import type { OutgoingBatch, PartitionAnswer, ProduceTransport } from "../kafka/platformatic/produce-transport.ts";
-import { PlatformaticProducer } from "../kafka/platformatic/producer.ts";
-import { StickyPartitioner } from "../kafka/platformatic/sticky-partitioner.ts";
+import { testProducer } from "../kafka/platformatic/producer-test-support.ts";
 import type { Clock } from "../util/clock.ts";
 import { type Logger, LogManager } from "../util/logger.ts";
 import { ManualClock } from "../util/manual-clock.ts";
@@ -899,23 +897,7 @@ describe("WorkerSourceTask that keeps order, on a producer that is not idempoten
     // The review's reproduction: acks=1 (no idempotence), 5 in flight, batch 0 NOT_LEADER, batch
     // 1 written, batch 0 retried: [1, 0]. Keeping order, batch 1 goes only after batch 0 settled.
     const broker = new FirstAnswerHeld();
-    const pipeline = new ProducePipeline(broker, {
-      idempotent: false,
-      maxInFlight: 5,
-      maxRequestBytes: 1_048_576,
-      deliveryTimeoutMs: 120_000,
-      retries: 10,
-      retryBackoffMs: 1,
-      error: (message, retriable) => (retriable ? new RetriableError(message) : new ConnectError(message)),
-    });
-    const producer = new PlatformaticProducer(
-      pipeline,
-      5,
-      false,
-      false,
-      async () => {},
-      new StickyPartitioner(16_384, () => 0),
-    );
+    const producer = testProducer(broker, { idempotent: false });
     const basics = taskBasics();
     const plugin = new QueuedSource();
     const task = new WorkerSourceTask({

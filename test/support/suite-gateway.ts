@@ -1,29 +1,42 @@
 /**
- * One gateway for a whole test file: started in `beforeAll` on the shared test broker with its own
- * temp data dir (`bootstrap.servers` and `data.dir` set here, `worker` adds the file's keys), stopped
- * and removed in `afterAll`. Read `gw`, `dir` and `kafka` inside tests (they exist once the file's
- * `beforeAll` ran).
+ * One gateway for a whole test file (or describe block): started in `beforeAll` on the shared test
+ * broker with its own temp data dir, stopped and removed in `afterAll`. `worker` holds the file's
+ * worker.properties keys, or a function of the temp dir that returns them (for keys naming files the
+ * test makes there before start: TLS material, credentials). `bootstrap.servers` and `data.dir` are
+ * set here, over the file's keys (so a README's worker file can be passed as it is). When the worker
+ * has `ingest.listeners`, start also waits for the ingest listener. Read `gw`, `dir`, `kafka` and
+ * `ingest` inside tests and later hooks (they exist once this `beforeAll` ran).
  */
 import { afterAll, beforeAll } from "bun:test";
 import { type Gateway, startGateway } from "./gateway.ts";
 import { type KafkaInfo, kafkaBroker } from "./kafka.ts";
 import { type TempDir, tempDir } from "./temp-dir.ts";
 
+type WorkerKeys = Record<string, string>;
+
 export interface SuiteGateway {
   readonly gw: Gateway;
   readonly dir: TempDir;
   readonly kafka: KafkaInfo;
+  /** The ingest listener's base URL, without a trailing slash (only with `ingest.listeners`). */
+  readonly ingest: string;
 }
 
-export function suiteGateway(worker: Record<string, string> = {}): SuiteGateway {
-  const suite: { gw?: Gateway; dir?: TempDir; kafka?: KafkaInfo } = {};
+export function suiteGateway(
+  worker: WorkerKeys | ((dir: TempDir) => WorkerKeys | Promise<WorkerKeys>) = {},
+): SuiteGateway {
+  const suite: { gw?: Gateway; dir?: TempDir; kafka?: KafkaInfo; ingest?: string } = {};
   beforeAll(async () => {
     suite.kafka = await kafkaBroker();
     suite.dir = await tempDir();
+    const keys = typeof worker === "function" ? await worker(suite.dir) : worker;
     suite.gw = await startGateway({
       dir: suite.dir.path,
-      worker: { "bootstrap.servers": suite.kafka.bootstrap, "data.dir": suite.dir.file("data"), ...worker },
+      worker: { ...keys, "bootstrap.servers": suite.kafka.bootstrap, "data.dir": suite.dir.file("data") },
     });
+    if (keys["ingest.listeners"] !== undefined) {
+      suite.ingest = (await suite.gw.waitForOutput(/Ingest listener open at (https?:\/\/\S+?)\/?\s/))[1];
+    }
   });
   afterAll(async () => {
     await suite.gw?.stop();
@@ -38,6 +51,10 @@ export function suiteGateway(worker: Record<string, string> = {}): SuiteGateway 
     },
     get kafka() {
       return suite.kafka!;
+    },
+    get ingest() {
+      if (suite.ingest === undefined) throw new Error("this suite's worker has no ingest.listeners");
+      return suite.ingest;
     },
   };
 }

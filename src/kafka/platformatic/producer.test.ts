@@ -2,11 +2,9 @@ import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { NotSentError, type ProducerRecord, writtenRecords } from "../kafka-port.ts";
 import { HeldBroker } from "./held-broker-test-support.ts";
-import { ProducePipeline } from "./produce-pipeline.ts";
 import type { OutgoingBatch, PartitionAnswer, ProduceTransport } from "./produce-transport.ts";
-import { PlatformaticProducer } from "./producer.ts";
+import { testProducer } from "./producer-test-support.ts";
 import { stampRecordBatch } from "./record-batch.ts";
-import { StickyPartitioner } from "./sticky-partitioner.ts";
 
 /** A broker that answers every request at once; metadata (of `gated` topics, or all) waits until the test opens `gate`. */
 class GatedBroker implements ProduceTransport {
@@ -48,26 +46,11 @@ const record = (topic: string, partition: number, value: string): ProducerRecord
   timestamp: 1,
 });
 
+/** The pipeline's errors are plain here, so the producer's own wrapping of them shows. */
+const plainError = (message: string) => new Error(message);
+
 function producerOn(broker: ProduceTransport, keepOrderAfterRefusal = false, batchBytes?: number) {
-  const pipeline = new ProducePipeline(broker, {
-    keepOrderAfterRefusal,
-    ...(batchBytes ? { batchBytes } : {}),
-    idempotent: true,
-    maxInFlight: 5,
-    maxRequestBytes: 1_048_576,
-    deliveryTimeoutMs: 120_000,
-    retries: 10,
-    retryBackoffMs: 1,
-    error: (message) => new Error(message),
-  });
-  return new PlatformaticProducer(
-    pipeline,
-    5,
-    true,
-    false,
-    async () => {},
-    new StickyPartitioner(batchBytes ?? 16_384, () => 0),
-  );
+  return testProducer(broker, { keepOrderAfterRefusal, ...(batchBytes ? { batchBytes } : {}), error: plainError });
 }
 
 describe("PlatformaticProducer", () => {
@@ -164,30 +147,17 @@ describe("PlatformaticProducer", () => {
 
   test("a send still waiting for metadata when the producer closes settles (rejected), never hangs", async () => {
     const broker = new GatedBroker();
-    const pipeline = new ProducePipeline(broker, {
-      idempotent: true,
-      maxInFlight: 5,
-      maxRequestBytes: 1_048_576,
-      deliveryTimeoutMs: 120_000,
-      retries: 10,
-      retryBackoffMs: 1,
-      error: (message) => new Error(message),
-    });
     let admittedSettled = false;
-    const producer = new PlatformaticProducer(
-      pipeline,
-      5,
-      true,
-      false,
-      async (admitted) => {
+    const producer = testProducer(broker, {
+      error: plainError,
+      onClose: async (pipeline, admitted) => {
         // Bounded by request.timeout.ms in the real producer; here the pipeline closes at once.
         void admitted.then(() => {
           admittedSettled = true;
         });
         pipeline.close(new Error("closed before acknowledged"));
       },
-      new StickyPartitioner(16_384, () => 0),
-    );
+    });
     const pending = producer.send([record("t", 0, "a")]).then(
       () => "written",
       (e: Error) => e.message,

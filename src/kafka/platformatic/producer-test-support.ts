@@ -1,0 +1,48 @@
+/**
+ * Test support: a PlatformaticProducer on a fake transport (a broker class of the test), with the
+ * settings unit tests share: 5 requests in flight, 1 MiB requests, 10 retries 1 ms apart, delivery
+ * timeout 120 s, no gzip, batch.size 16384 for the sticky partitioner unless `batchBytes` is given.
+ * Used by producer.test.ts and runtime/worker-source-task.test.ts.
+ */
+import { ConnectError, RetriableError } from "../../errors.ts";
+import { type PipelineSettings, ProducePipeline } from "./produce-pipeline.ts";
+import type { ProduceTransport } from "./produce-transport.ts";
+import { PlatformaticProducer } from "./producer.ts";
+import { StickyPartitioner } from "./sticky-partitioner.ts";
+
+export interface TestProducerOptions {
+  /** enable.idempotence, for the pipeline and the producer (default true). */
+  readonly idempotent?: boolean;
+  readonly keepOrderAfterRefusal?: boolean;
+  /** batch.size of the pipeline and the sticky partitioner. */
+  readonly batchBytes?: number;
+  /** The pipeline's errors (default: RetriableError or ConnectError, as the real producer makes them). */
+  readonly error?: PipelineSettings["error"];
+  /** What `close()` does (default: nothing to wait for). */
+  readonly onClose?: (pipeline: ProducePipeline, admitted: Promise<unknown>) => Promise<void>;
+}
+
+export function testProducer(transport: ProduceTransport, options: TestProducerOptions = {}): PlatformaticProducer {
+  const idempotent = options.idempotent ?? true;
+  const pipeline = new ProducePipeline(transport, {
+    keepOrderAfterRefusal: options.keepOrderAfterRefusal ?? false,
+    ...(options.batchBytes ? { batchBytes: options.batchBytes } : {}),
+    idempotent,
+    maxInFlight: 5,
+    maxRequestBytes: 1_048_576,
+    deliveryTimeoutMs: 120_000,
+    retries: 10,
+    retryBackoffMs: 1,
+    error:
+      options.error ?? ((message, retriable) => (retriable ? new RetriableError(message) : new ConnectError(message))),
+  });
+  const onClose = options.onClose;
+  return new PlatformaticProducer(
+    pipeline,
+    5,
+    idempotent,
+    false,
+    onClose ? (admitted) => onClose(pipeline, admitted) : async () => {},
+    new StickyPartitioner(options.batchBytes ?? 16_384, () => 0),
+  );
+}
