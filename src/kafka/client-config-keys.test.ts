@@ -1,0 +1,89 @@
+import { describe, expect, test } from "bun:test";
+import { ConfigError } from "../errors.ts";
+import {
+  CLIENT_CONFIG_KEYS_VERSION,
+  clientConfigKey,
+  javaDoubleString,
+  parseClientValue,
+} from "./client-config-keys.ts";
+
+describe("clientConfigKey", () => {
+  test("generated from Apache Kafka 4.3.1's client configs", () => {
+    expect(CLIENT_CONFIG_KEYS_VERSION).toBe("4.3.1");
+  });
+
+  test("a key as Connect describes it, per client type", () => {
+    expect(clientConfigKey("producer", "linger.ms")).toMatchObject({
+      name: "linger.ms",
+      type: "LONG",
+      required: false,
+      default_value: "5",
+      importance: "MEDIUM",
+      group: null,
+      order_in_group: -1,
+      width: "NONE",
+      display_name: "linger.ms",
+      dependents: [],
+    });
+    expect(clientConfigKey("consumer", "linger.ms")).toBeUndefined();
+    expect(clientConfigKey("consumer", "max.poll.records")?.type).toBe("INT");
+    expect(clientConfigKey("admin", "retries")?.default_value).toBe("2147483647");
+    expect(clientConfigKey("producer", "key.serializer")).toMatchObject({ required: true, default_value: null });
+    expect(clientConfigKey("producer", "toString")).toBeUndefined();
+  });
+
+  test("a returned definition is a copy", () => {
+    clientConfigKey("producer", "acks")!.dependents.push("x");
+    expect(clientConfigKey("producer", "acks")!.dependents).toEqual([]);
+  });
+});
+
+describe("parseClientValue (ConfigDef.parseType, then convertToString)", () => {
+  test.each([
+    ["producer", "linger.ms", " 10 ", "10"],
+    ["producer", "bootstrap.servers", "a:1 , b:2", "a:1,b:2"],
+    ["producer", "bootstrap.servers", "", ""],
+    ["producer", "sasl.jaas.config", "secret required;", "[hidden]"],
+    ["producer", "enable.idempotence", "TRUE", "true"],
+    ["producer", "acks", " banana ", "banana"],
+    ["producer", "sasl.login.refresh.window.factor", "1", "1.0"],
+    ["producer", "partitioner.class", " com.example.P ", "com.example.P"],
+    ["producer", "no.such.key", " as given ", " as given "],
+    ["producer", "linger.ms", null, null],
+  ] as const)("%s %s %p → %p", (type, name, value, expected) => {
+    expect(parseClientValue(type, name, value)).toBe(expected);
+  });
+
+  test.each([
+    ["linger.ms", "abc", "Invalid value abc for configuration linger.ms: Not a number of type LONG"],
+    ["batch.size", "1.5", "Invalid value 1.5 for configuration batch.size: Not a number of type INT"],
+    [
+      "enable.idempotence",
+      "yes",
+      "Invalid value yes for configuration enable.idempotence: Expected value to be either true or false",
+    ],
+  ])("%s=%p does not parse: Connect's ConfigException", (name, value, message) => {
+    expect(() => parseClientValue("producer", name, value)).toThrow(new ConfigError(message));
+    try {
+      parseClientValue("producer", name, value);
+    } catch (error) {
+      expect((error as ConfigError).errors).toEqual(new Map([[name, [message]]]));
+    }
+  });
+});
+
+describe("javaDoubleString", () => {
+  test.each([
+    [1, "1.0"],
+    [0.5, "0.5"],
+    [0, "0.0"],
+    [-0, "-0.0"],
+    [0.001, "0.001"],
+    [0.0001, "1.0E-4"],
+    [1e7, "1.0E7"],
+    [12345678.9, "1.23456789E7"],
+    [-2.5, "-2.5"],
+  ])("%p → %p", (n, expected) => {
+    expect(javaDoubleString(n)).toBe(expected);
+  });
+});

@@ -1,0 +1,83 @@
+/**
+ * The Kafka clients' own config keys (Apache Kafka's ProducerConfig, ConsumerConfig and
+ * AdminClientConfig) as Connect describes them (ConfigKeyInfo), generated into
+ * client-config-keys.json from the real classes by test/fixtures/connect-rest/client-config-keys.sh.
+ * Connect shows these definitions for a connector's `producer.override.*`, `consumer.override.*`
+ * and `admin.override.*` keys in config validation and parses those values by the key's type
+ * (`ConfigDef.parseType`, without the key's validators); runtime/validate-client-overrides.ts does
+ * the same with `clientConfigKey` and `parseClientValue`.
+ */
+import * as v from "valibot";
+import { ConfigError } from "../errors.ts";
+import { toConnectString } from "../plugin/config-def.ts";
+import { type ConfigKey, type ConfigType, key } from "../plugin/config-key.ts";
+import type { ConfigKeyInfo } from "../plugin/describe-config.ts";
+import catalog from "./client-config-keys.json" with { type: "json" };
+
+export type ClientType = "producer" | "consumer" | "admin";
+
+interface Catalog {
+  readonly version: string;
+  readonly definitions: readonly ConfigKeyInfo[];
+  readonly producer: Readonly<Record<string, number>>;
+  readonly consumer: Readonly<Record<string, number>>;
+  readonly admin: Readonly<Record<string, number>>;
+}
+
+const CATALOG = catalog as unknown as Catalog;
+
+/** The Apache Kafka release the definitions were generated from. */
+export const CLIENT_CONFIG_KEYS_VERSION = CATALOG.version;
+
+/** The definition of `name` in the config of a client type, as Connect shows it; undefined when the client has no such key. */
+export function clientConfigKey(type: ClientType, name: string): ConfigKeyInfo | undefined {
+  const at = Object.hasOwn(CATALOG[type], name) ? CATALOG[type][name] : undefined;
+  const definition = at === undefined ? undefined : CATALOG.definitions[at];
+  return definition === undefined ? undefined : { ...definition, dependents: [...definition.dependents] };
+}
+
+// A class value names a JVM class that a Java client would load; the gateway's clients load none,
+// so any name parses (Connect answers a name not on its class path with "Class … could not be found.").
+const PARSERS: Record<ConfigType, ConfigKey<unknown>> = {
+  BOOLEAN: key.boolean({ doc: "" }),
+  STRING: key.string({ doc: "" }),
+  INT: key.int({ doc: "" }),
+  SHORT: key.short({ doc: "" }),
+  LONG: key.long({ doc: "" }),
+  DOUBLE: key.double({ doc: "" }),
+  LIST: key.list({ doc: "" }),
+  CLASS: key.class({ doc: "" }),
+  PASSWORD: key.password({ doc: "" }),
+};
+
+/**
+ * `value` of the client key `name` parsed by its type and shown in Connect's string form
+ * (`ConfigDef.convertToString`: trimmed, lists joined by commas, `[hidden]` for passwords); a key
+ * the client does not define keeps its value as given. Throws Connect's ConfigException message
+ * (`Invalid value abc for configuration linger.ms: Not a number of type LONG`) when it does not parse.
+ */
+export function parseClientValue(type: ClientType, name: string, value: string | null): string | null {
+  const definition = clientConfigKey(type, name);
+  if (definition === undefined || value === null) return value;
+  const keyType = definition.type as ConfigType;
+  const parsed = v.safeParse(PARSERS[keyType], value);
+  if (!parsed.success) {
+    const message = `Invalid value ${value} for configuration ${name}: ${parsed.issues[0]?.message ?? "Invalid value"}`;
+    throw new ConfigError(message, new Map([[name, [message]]]));
+  }
+  if (keyType === "DOUBLE") return javaDoubleString(parsed.output as number);
+  return toConnectString(parsed.output, keyType);
+}
+
+/** Java's `Double.toString`: `1.0`, `0.5`, `1.0E7`, `1.0E-4`. */
+export function javaDoubleString(n: number): string {
+  if (!Number.isFinite(n)) return Number.isNaN(n) ? "NaN" : n > 0 ? "Infinity" : "-Infinity";
+  if (Object.is(n, -0)) return "-0.0";
+  const abs = Math.abs(n);
+  if (abs === 0 || (abs >= 1e-3 && abs < 1e7)) {
+    const text = String(n);
+    return Number.isInteger(n) ? `${text}.0` : text;
+  }
+  const [mantissa, exponent] = n.toExponential().split("e") as [string, string];
+  return `${mantissa.includes(".") ? mantissa : `${mantissa}.0`}E${exponent.replace("+", "")}`;
+}
