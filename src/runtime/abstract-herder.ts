@@ -7,6 +7,7 @@
  */
 import type { Config } from "../api/connector.ts";
 import { CONFIG_VARIABLE_PATTERN } from "../config-providers/config-transformer.ts";
+import type { ConnectorClientConfigOverridePolicy } from "../connector-client-config-override-policy.ts";
 import { ConnectError, NotFoundError, RestError } from "../errors.ts";
 import type { MetricsSnapshot } from "../metrics/connect-metrics.ts";
 import type { ConfigInfos, ConfigKeyInfo } from "../plugin/describe-config.ts";
@@ -50,6 +51,8 @@ export interface HerderDeps {
   readonly resolveConfig: ResolveConfig;
   /** The worker's converter classes, shown as defaults in validation output (Connect 4.1+). */
   readonly converterDefaults?: ConverterDefaults;
+  /** The worker's connector.client.config.override.policy, applied in validation; default All. */
+  readonly overridePolicy?: ConnectorClientConfigOverridePolicy;
   /**
    * Why a RUNNING task of the connector is degraded (e.g. its ingest spool is backing up), shown as
    * the task's trace in status responses; null when it is not.
@@ -85,6 +88,7 @@ export abstract class AbstractHerder {
       deps.resolveConfig,
       () => deps.configs.names().map((name) => [name, deps.configs.get(name)?.config ?? {}] as const),
       deps.converterDefaults,
+      deps.overridePolicy,
     );
   }
 

@@ -6,6 +6,7 @@
  * resolved-values.ts); secret values are registered for redaction before anything can log them. Also the plugin list and a plugin's ConfigKeyInfos.
  */
 import type { Config } from "../api/connector.ts";
+import { ConnectorClientConfigOverridePolicy } from "../connector-client-config-override-policy.ts";
 import { BadRequestError, ConnectError, NotFoundError } from "../errors.ts";
 import { type ConfigInfos, type ConfigKeyInfo, describeConfig } from "../plugin/describe-config.ts";
 import type { PluginType } from "../plugin/descriptor.ts";
@@ -30,6 +31,8 @@ export class ConfigValidator {
     /** The stored connectors' configs, for keys that must be unique across connectors. */
     private readonly storedConfigs: () => Iterable<readonly [string, Config]> = () => [],
     private readonly converterDefaults?: ConverterDefaults,
+    /** The worker's connector.client.config.override.policy (default All). */
+    private readonly overridePolicy: ConnectorClientConfigOverridePolicy = ConnectorClientConfigOverridePolicy.ALL,
   ) {}
 
   registerSecrets(config: Readonly<Record<string, string | null>>): void {
@@ -41,7 +44,12 @@ export class ConfigValidator {
     const present = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== null)) as Record<string, string>;
     const { config: resolvedPresent, values } = await ResolvedValues.resolve(present, this.resolveConfig);
     const resolved: Record<string, string | null> = { ...config, ...resolvedPresent };
-    const { infos, connector } = validateConnectorConfig(this.registry, resolved, this.converterDefaults);
+    const { infos, connector } = validateConnectorConfig(
+      this.registry,
+      resolved,
+      this.converterDefaults,
+      this.overridePolicy,
+    );
     if (connector.type === "source" && connector.uniqueKeys)
       this.checkUnique(connector.className, connector.uniqueKeys, resolved, infos);
     return hideResolvedValues(infos, config, values, (text) => this.logs.redact(text));

@@ -9,6 +9,11 @@
  */
 import type { Config } from "../api/connector.ts";
 import { clientProperties } from "../client-properties.ts";
+import {
+  connectorClientOverrides,
+  overridePolicyOf,
+  overridePrefix,
+} from "../connector-client-config-override-policy.ts";
 import { ConnectError } from "../errors.ts";
 import type { KafkaAdmin, KafkaPort } from "../kafka/kafka-port.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
@@ -63,17 +68,20 @@ export class Worker {
   }
 
   /**
-   * Runs `use` with an admin client for a connector: the shared one, or, when the connector has
-   * `admin.override.*` keys (and the policy allows them), one made with those and closed after.
+   * Runs `use` with an admin client for a sink connector's offsets: the shared one, or, when the
+   * connector has `admin.override.*` keys, one made with those and closed after. As Connect's
+   * Worker builds the connector's consumer and admin configs for this, a `consumer.override.*` or
+   * `admin.override.*` key the override policy does not allow fails it (ConnectError).
    */
   async withConnectorAdmin<T>(connectorConfig: Config, use: (admin: KafkaAdmin) => Promise<T>): Promise<T> {
-    const overridden =
-      this.deps.config["connector.client.config.override.policy"] === "All" &&
-      Object.keys(connectorConfig).some((k) => k.startsWith("admin.override."));
-    if (!overridden) return use(await this.admin());
-    const admin = await this.deps.kafka.admin(
-      clientProperties(this.deps.config, "admin", await this.deps.resolveConfig(connectorConfig)),
-    );
+    const policy = overridePolicyOf(this.deps.config);
+    const overrides = (type: "consumer" | "admin") =>
+      Object.keys(connectorConfig).some((k) => k.startsWith(overridePrefix(type)));
+    const resolved = overrides("consumer") || overrides("admin") ? await this.deps.resolveConfig(connectorConfig) : {};
+    // Only a check: the consumer's overrides (its group.id) are read by the offsets code itself.
+    connectorClientOverrides(policy, resolved, "consumer");
+    if (!overrides("admin")) return use(await this.admin());
+    const admin = await this.deps.kafka.admin(clientProperties(this.deps.config, "admin", resolved));
     try {
       return await use(admin);
     } finally {
