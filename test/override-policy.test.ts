@@ -65,6 +65,37 @@ describe("connector.client.config.override.policy", () => {
     });
   });
 
+  test("All: a LONG override anywhere in Java's long range is accepted and shown exactly (validate, then create 201)", async () => {
+    await using dir = await tempDir();
+    await using gw = await gateway(dir.file("data"), dir.path);
+    const config = {
+      "connector.class": "FileStreamSource",
+      file: dir.file("in.txt"),
+      topic: uniqueTopic("policy-long"),
+      "producer.override.max.block.ms": "9223372036854775807",
+    };
+    const validated = await gw.rest.put("/connector-plugins/FileStreamSource/config/validate", {
+      ...config,
+      "producer.override.linger.ms": "9007199254740993",
+      "producer.override.metadata.max.age.ms": "-9223372036854775808",
+      name: "long",
+    });
+    expect(validated.status).toBe(200);
+    const shown = (k: string) =>
+      validated.body.configs.find((c: { value: { name: string } }) => c.value.name === k)?.value.value;
+    expect([
+      shown("producer.override.max.block.ms"),
+      shown("producer.override.linger.ms"),
+      shown("producer.override.metadata.max.age.ms"),
+    ]).toEqual(["9223372036854775807", "9007199254740993", "-9223372036854775808"]);
+    expect(validated.body.error_count).toBe(0);
+    const created = await gw.rest.post("/connectors", { name: "long", config });
+    expect([created.status, created.body.config["producer.override.max.block.ms"]]).toEqual([
+      201,
+      "9223372036854775807",
+    ]);
+  });
+
   test("Principal: a connector logs in as its own principal (the SASL keys apply), any other override is refused", async () => {
     const kafka = await kafkaBroker();
     await using dir = await tempDir();

@@ -50,6 +50,23 @@ describe("parseClientValue (ConfigDef.parseType, then convertToString)", () => {
     ["producer", "partitioner.class", " com.example.P ", "com.example.P"],
     ["producer", "no.such.key", " as given ", " as given "],
     ["producer", "linger.ms", null, null],
+    // LONG as Long.parseLong: the whole long range, shown exactly (Connect's Worker itself sets max.block.ms to Long.MAX_VALUE).
+    ["producer", "max.block.ms", "9223372036854775807", "9223372036854775807"],
+    ["producer", "max.block.ms", "-9223372036854775808", "-9223372036854775808"],
+    ["producer", "max.block.ms", "9007199254740993", "9007199254740993"],
+    ["producer", "linger.ms", "+007", "7"],
+    // DOUBLE as Double.parseDouble, shown as Double.toString.
+    ["producer", "sasl.login.refresh.window.factor", "0.8d", "0.8"],
+    ["producer", "sasl.login.refresh.window.factor", "1.5f", "1.5"],
+    ["producer", "sasl.login.refresh.window.factor", " -2D ", "-2.0"],
+    ["producer", "sasl.login.refresh.window.factor", "NaN", "NaN"],
+    ["producer", "sasl.login.refresh.window.factor", "-NaN", "NaN"],
+    ["producer", "sasl.login.refresh.window.factor", "Infinity", "Infinity"],
+    ["producer", "sasl.login.refresh.window.factor", "-Infinity", "-Infinity"],
+    ["producer", "sasl.login.refresh.window.factor", "+1.", "1.0"],
+    ["producer", "sasl.login.refresh.window.factor", ".5e1", "5.0"],
+    ["producer", "sasl.login.refresh.window.factor", "0x1.8p1", "3.0"],
+    ["producer", "sasl.login.refresh.window.factor", "-0X.8P-1d", "-0.25"],
   ] as const)("%s %s %p → %p", (type, name, value, expected) => {
     expect(parseClientValue(type, name, value)).toBe(expected);
   });
@@ -57,6 +74,22 @@ describe("parseClientValue (ConfigDef.parseType, then convertToString)", () => {
   test.each([
     ["linger.ms", "abc", "Invalid value abc for configuration linger.ms: Not a number of type LONG"],
     ["batch.size", "1.5", "Invalid value 1.5 for configuration batch.size: Not a number of type INT"],
+    [
+      "max.block.ms",
+      "9223372036854775808",
+      "Invalid value 9223372036854775808 for configuration max.block.ms: Not a number of type LONG",
+    ],
+    [
+      "max.block.ms",
+      "-9223372036854775809",
+      "Invalid value -9223372036854775809 for configuration max.block.ms: Not a number of type LONG",
+    ],
+    ["linger.ms", "1e3", "Invalid value 1e3 for configuration linger.ms: Not a number of type LONG"],
+    ...["", "1.5x", "infinity", "NaNd", "0x1.8", "0xp1", "1e", "0x10"].map((value) => [
+      "sasl.login.refresh.window.factor",
+      value,
+      `Invalid value ${value} for configuration sasl.login.refresh.window.factor: Not a number of type DOUBLE`,
+    ]),
     [
       "enable.idempotence",
       "yes",

@@ -10,7 +10,7 @@
 import * as v from "valibot";
 import { ConfigError } from "../errors.ts";
 import { toConnectString } from "../plugin/config-def.ts";
-import { type ConfigKey, type ConfigType, key } from "../plugin/config-key.ts";
+import { type ConfigKey, type ConfigType, javaTrim, key } from "../plugin/config-key.ts";
 import type { ConfigKeyInfo } from "../plugin/describe-config.ts";
 import catalog from "./client-config-keys.json" with { type: "json" };
 
@@ -38,34 +38,74 @@ export function clientConfigKey(type: ClientType, name: string): ConfigKeyInfo |
 
 // A class value names a JVM class that a Java client would load; the gateway's clients load none,
 // so any name parses (Connect answers a name not on its class path with "Class … could not be found.").
-const PARSERS: Record<ConfigType, ConfigKey<unknown>> = {
+// LONG and DOUBLE are parsed below as Java's Long.parseLong and Double.parseDouble parse them.
+const PARSERS: Record<Exclude<ConfigType, "LONG" | "DOUBLE">, ConfigKey<unknown>> = {
   BOOLEAN: key.boolean({ doc: "" }),
   STRING: key.string({ doc: "" }),
   INT: key.int({ doc: "" }),
   SHORT: key.short({ doc: "" }),
-  LONG: key.long({ doc: "" }),
-  DOUBLE: key.double({ doc: "" }),
   LIST: key.list({ doc: "" }),
   CLASS: key.class({ doc: "" }),
   PASSWORD: key.password({ doc: "" }),
 };
 
+const LONG_MIN = -(2n ** 63n);
+const LONG_MAX = 2n ** 63n - 1n;
+
+/** Java's `Long.parseLong` of a trimmed value, shown as `Long.toString` shows it; undefined when it does not parse. */
+export function javaLongString(text: string): string | undefined {
+  if (!/^[+-]?\d+$/.test(text)) return undefined;
+  const n = BigInt(text);
+  return n < LONG_MIN || n > LONG_MAX ? undefined : n.toString();
+}
+
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[fFdD]?$/;
+const HEX = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?[pP]([+-]?\d+)[fFdD]?$/;
+
+/**
+ * Java's `Double.parseDouble` of a trimmed value: decimals with an optional `f`/`d` suffix
+ * (`0.8d`, `1.5f`, `1.`, `.5`, `1e3`), `NaN` and `Infinity` with an optional sign, and hex floats
+ * (`0x1.8p1`); undefined when it does not parse.
+ */
+export function javaParseDouble(text: string): number | undefined {
+  const special = /^[+-]?(NaN|Infinity)$/.exec(text);
+  if (special) return special[1] === "NaN" ? Number.NaN : text.startsWith("-") ? -Infinity : Infinity;
+  if (DECIMAL.test(text)) return Number(text.replace(/[fFdD]$/, ""));
+  const hex = HEX.exec(text);
+  if (!hex) return undefined;
+  const [, sign, whole = "", fraction = "", exponent = "0"] = hex;
+  if (whole === "" && fraction === "") return undefined;
+  const magnitude = Number(BigInt(`0x${whole}${fraction}`)) * 2 ** (Number(exponent) - 4 * fraction.length);
+  return sign === "-" ? -magnitude : magnitude;
+}
+
 /**
  * `value` of the client key `name` parsed by its type and shown in Connect's string form
- * (`ConfigDef.convertToString`: trimmed, lists joined by commas, `[hidden]` for passwords); a key
- * the client does not define keeps its value as given. Throws Connect's ConfigException message
+ * (`ConfigDef.convertToString`: trimmed, lists joined by commas, `[hidden]` for passwords, a LONG
+ * exactly as Java's long shows it, a DOUBLE as Java's `Double.toString`); a key the client does not
+ * define keeps its value as given. Throws Connect's ConfigException message
  * (`Invalid value abc for configuration linger.ms: Not a number of type LONG`) when it does not parse.
  */
 export function parseClientValue(type: ClientType, name: string, value: string | null): string | null {
   const definition = clientConfigKey(type, name);
   if (definition === undefined || value === null) return value;
   const keyType = definition.type as ConfigType;
-  const parsed = v.safeParse(PARSERS[keyType], value);
-  if (!parsed.success) {
-    const message = `Invalid value ${value} for configuration ${name}: ${parsed.issues[0]?.message ?? "Invalid value"}`;
-    throw new ConfigError(message, new Map([[name, [message]]]));
+  const invalid = (reason: string) => {
+    const message = `Invalid value ${value} for configuration ${name}: ${reason}`;
+    return new ConfigError(message, new Map([[name, [message]]]));
+  };
+  if (keyType === "LONG") {
+    const shown = javaLongString(javaTrim(value));
+    if (shown === undefined) throw invalid("Not a number of type LONG");
+    return shown;
   }
-  if (keyType === "DOUBLE") return javaDoubleString(parsed.output as number);
+  if (keyType === "DOUBLE") {
+    const parsed = javaParseDouble(javaTrim(value));
+    if (parsed === undefined) throw invalid("Not a number of type DOUBLE");
+    return javaDoubleString(parsed);
+  }
+  const parsed = v.safeParse(PARSERS[keyType], value);
+  if (!parsed.success) throw invalid(parsed.issues[0]?.message ?? "Invalid value");
   return toConnectString(parsed.output, keyType);
 }
 
