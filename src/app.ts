@@ -8,7 +8,6 @@ import { hostname } from "node:os";
 import type { Config } from "./api/connector.ts";
 import type { ConfigProvider } from "./config-providers/config-provider.ts";
 import { closeConfigProviders } from "./config-providers/config-transformer.ts";
-import { overridePolicyOf } from "./connector-client-config-override-policy.ts";
 import { StoredIdempotencyGuard } from "./ingest/idempotency.ts";
 import { ingestApp } from "./ingest/ingest-handler.ts";
 import { IngestMetrics } from "./ingest/ingest-metrics.ts";
@@ -149,7 +148,6 @@ export function startApp(options: AppOptions): App {
       "value.converter": config["value.converter"],
       "header.converter": config["header.converter"],
     },
-    overridePolicy: overridePolicyOf(config),
     topicTracking: { enabled: config["topic.tracking.enable"], allowReset: config["topic.tracking.allow.reset"] },
     degradedTrace: (connector) => spoolMetrics.degradedTrace(connector),
     clock,

@@ -4,7 +4,7 @@
  * update alike) and stores nothing; a Principal-policy worker lets a connector log in as its own
  * principal (its producer's sasl.jaas.config) and refuses other overrides; the default All accepts it and the connector's records reach
  * Kafka through a producer configured with it; the same stored connector, once the worker restarts
- * with None, fails its task with Connect's Worker message instead of running with the override
+ * with None, fails (the source connector itself, its offsets answer 500) with Connect's Worker message instead of running with the override
  * silently dropped. (Every answer compared with Connect's own is in connect-override-policy-recorded.)
  */
 import { describe, expect, test } from "bun:test";
@@ -142,7 +142,7 @@ describe("connector.client.config.override.policy", () => {
     expect(gw.output()).not.toContain("gateway-secret");
   });
 
-  test("All applies it; a worker restarted with None fails the stored connector's task as Connect's Worker", async () => {
+  test("All applies it; a worker restarted with None fails the stored source connector as Connect's Worker", async () => {
     await using dir = await tempDir();
     const topic = uniqueTopic("policy-all");
     const input = dir.file("in.txt");
@@ -160,11 +160,19 @@ describe("connector.client.config.override.policy", () => {
       expect((await waitFor(() => taskState(gw))).tasks[0].state).toBe("RUNNING");
     }
     await using gw = await gateway(dir.file("data"), dir.path, "None");
-    const status = await waitFor(() => taskState(gw), { what: "the stored connector's task to start or fail" });
-    expect(status.connector.state).toBe("RUNNING");
-    expect(status.tasks[0].state).toBe("FAILED");
-    expect(status.tasks[0].trace).toStartWith(
-      "org.apache.kafka.connect.errors.ConnectException: Client Config Overrides not allowed [[linger.ms,10,[],[The 'None' policy does not allow 'linger.ms' to be overridden in the connector configuration.],true]]\n",
-    );
+    // As Connect's Worker, which checks a source connector's producer overrides when it builds the
+    // connector's offset store: the connector itself fails.
+    const connectorFailed = async () => {
+      const status = (await gw.rest.get("/connectors/lingering/status")).body;
+      return status.connector?.state === "FAILED" ? status : undefined;
+    };
+    const status = await waitFor(connectorFailed, { what: "the stored connector to fail" });
+    const refusal =
+      "org.apache.kafka.connect.errors.ConnectException: Client Config Overrides not allowed [[linger.ms,10,[],[The 'None' policy does not allow 'linger.ms' to be overridden in the connector configuration.],true]]\n";
+    expect(status.connector.trace).toStartWith(refusal);
+    expect(status.tasks.map((t: { state: string }) => t.state)).not.toContain("RUNNING");
+    expect(gw.output()).toContain("Failed to start connector lingering");
+    const offsets = await gw.rest.get("/connectors/lingering/offsets");
+    expect([offsets.status, offsets.body.message]).toEqual([500, refusal.slice(refusal.indexOf("Client"), -1)]);
   });
 });

@@ -7,7 +7,6 @@
  */
 import type { Config } from "../api/connector.ts";
 import { CONFIG_VARIABLE_PATTERN } from "../config-providers/config-transformer.ts";
-import type { ConnectorClientConfigOverridePolicy } from "../connector-client-config-override-policy.ts";
 import { ConnectError, NotFoundError, RestError } from "../errors.ts";
 import type { MetricsSnapshot } from "../metrics/connect-metrics.ts";
 import type { ConfigInfos, ConfigKeyInfo } from "../plugin/describe-config.ts";
@@ -51,8 +50,6 @@ export interface HerderDeps {
   readonly resolveConfig: ResolveConfig;
   /** The worker's converter classes, shown as defaults in validation output (Connect 4.1+). */
   readonly converterDefaults?: ConverterDefaults;
-  /** The worker's connector.client.config.override.policy, applied in validation; default All. */
-  readonly overridePolicy?: ConnectorClientConfigOverridePolicy;
   /**
    * Why a RUNNING task of the connector is degraded (e.g. its ingest spool is backing up), shown as
    * the task's trace in status responses; null when it is not.
@@ -86,9 +83,9 @@ export abstract class AbstractHerder {
       deps.registry,
       deps.logs,
       deps.resolveConfig,
+      deps.worker.overridePolicy,
       () => deps.configs.names().map((name) => [name, deps.configs.get(name)?.config ?? {}] as const),
       deps.converterDefaults,
-      deps.overridePolicy,
     );
   }
 
@@ -220,7 +217,9 @@ export abstract class AbstractHerder {
     const stored = this.stored(name);
     const descriptor = this.descriptorOf(name, stored.config);
     const values = await this.resolvedValuesOf(stored.config);
-    // Source offsets live in SQLite: no Kafka client needed (nor a reachable broker).
+    // Source offsets live in SQLite: no Kafka client needed (nor a reachable broker). Connect's
+    // Worker still builds the connector's producer config for its offset store: its overrides are checked.
+    if (descriptor.type === "source") await this.deps.worker.checkClientOverrides(stored.config, ["producer"]);
     const offsets =
       descriptor.type === "source"
         ? await readOffsets(name, descriptor, stored.config, this.deps.offsets, null)

@@ -6,7 +6,7 @@
  * resolved-values.ts); secret values are registered for redaction before anything can log them. Also the plugin list and a plugin's ConfigKeyInfos.
  */
 import type { Config } from "../api/connector.ts";
-import { ConnectorClientConfigOverridePolicy } from "../connector-client-config-override-policy.ts";
+import type { ConnectorClientConfigOverridePolicy } from "../connector-client-config-override-policy.ts";
 import { BadRequestError, ConnectError, NotFoundError } from "../errors.ts";
 import { type ConfigInfos, type ConfigKeyInfo, describeConfig } from "../plugin/describe-config.ts";
 import type { PluginType } from "../plugin/descriptor.ts";
@@ -28,11 +28,11 @@ export class ConfigValidator {
     private readonly registry: PluginRegistry,
     private readonly logs: LogManager,
     private readonly resolveConfig: ResolveConfig,
+    /** The worker's connector.client.config.override.policy. */
+    private readonly overridePolicy: ConnectorClientConfigOverridePolicy,
     /** The stored connectors' configs, for keys that must be unique across connectors. */
     private readonly storedConfigs: () => Iterable<readonly [string, Config]> = () => [],
     private readonly converterDefaults?: ConverterDefaults,
-    /** The worker's connector.client.config.override.policy (default All). */
-    private readonly overridePolicy: ConnectorClientConfigOverridePolicy = ConnectorClientConfigOverridePolicy.ALL,
   ) {}
 
   registerSecrets(config: Readonly<Record<string, string | null>>): void {
