@@ -5,9 +5,11 @@ import {
   OVERRIDE_POLICY_INTERFACE,
   overridePolicyName,
   overridePolicyOf,
+  PASSWORD_KEYS,
   PRINCIPAL_DEPRECATION,
 } from "./connector-client-config-override-policy.ts";
 import { ConnectError } from "./errors.ts";
+import { clientConfigKey, clientConfigKeyNames } from "./kafka/client-config-keys.ts";
 import { loadWorkerConfig } from "./worker-config.ts";
 
 const PACKAGE = "org.apache.kafka.connect.connector.policy.";
@@ -114,5 +116,12 @@ describe("connectorClientOverrides", () => {
     expect(() => connectorClientOverrides(principal, config, "producer")).toThrow(
       "Client Config Overrides not allowed [[linger.ms,10,[],[The 'Principal' policy does not allow 'linger.ms' to be overridden in the connector configuration.],true]]",
     );
+  });
+});
+
+describe("PASSWORD_KEYS", () => {
+  test.each(["producer", "consumer", "admin"] as const)("are the %s config's PASSWORD keys in the catalog", (type) => {
+    const passwords = clientConfigKeyNames(type).filter((k) => clientConfigKey(type, k)?.type === "PASSWORD");
+    expect(passwords.sort()).toEqual([...PASSWORD_KEYS].sort());
   });
 });

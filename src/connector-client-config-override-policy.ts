@@ -14,7 +14,7 @@
  * client as Connect's Worker does).
  */
 import { ConnectError } from "./errors.ts";
-import { type ClientType, clientConfigKey } from "./kafka/client-config-keys.ts";
+import type { ClientType } from "./kafka/client-config-keys.ts";
 import { javaHashOrder } from "./util/java-hash-order.ts";
 import type { WorkerConfig } from "./worker-config.ts";
 
@@ -31,6 +31,23 @@ export const OVERRIDE_POLICY_INTERFACE = `${PACKAGE}${SUFFIX}`;
 
 /** The keys the Principal policy allows (Connect's SaslConfigs and CommonClientConfigs names). */
 export const PRINCIPAL_KEYS: readonly string[] = ["sasl.jaas.config", "sasl.mechanism", "security.protocol"];
+
+/**
+ * The PASSWORD-type keys of the producer, consumer and admin configs (the same for the three;
+ * kafka/client-config-keys.json's, a test checks), whose values Connect's refusal shows as
+ * `[hidden]`. Kept here so the Worker does not need the whole catalog.
+ */
+export const PASSWORD_KEYS: ReadonlySet<string> = new Set([
+  "sasl.jaas.config",
+  "sasl.oauthbearer.assertion.private.key.passphrase",
+  "sasl.oauthbearer.client.credentials.client.secret",
+  "ssl.key.password",
+  "ssl.keystore.certificate.chain",
+  "ssl.keystore.key",
+  "ssl.keystore.password",
+  "ssl.truststore.certificates",
+  "ssl.truststore.password",
+]);
 
 /** The warning Connect's Principal policy logs when configured (its Set's order, so Java's HashSet order). */
 export const PRINCIPAL_DEPRECATION = `The Principal ConnectorClientConfigOverridePolicy is deprecated, use the Allowlist policy instead. To replicate the Principal policy behavior, set the connector.client.config.override.allowlist configuration to "${javaHashOrder(PRINCIPAL_KEYS).join(",")}"`;
@@ -115,7 +132,7 @@ export function connectorClientOverrides(
   const refused = javaHashOrder(Object.keys(overrides)).filter((k) => !policy.isAllowed(k));
   if (refused.length === 0) return overrides;
   const configValues = refused.map((k) => {
-    const shown = clientConfigKey(type, k)?.type === "PASSWORD" ? "[hidden]" : overrides[k];
+    const shown = PASSWORD_KEYS.has(k) ? "[hidden]" : overrides[k];
     return `[${k},${shown},[],[${policy.error(k)}],true]`;
   });
   throw new ConnectError(`Client Config Overrides not allowed [${configValues.join(", ")}]`);

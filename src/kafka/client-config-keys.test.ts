@@ -1,15 +1,25 @@
 import { describe, expect, test } from "bun:test";
 import { ConfigError } from "../errors.ts";
-import {
-  CLIENT_CONFIG_KEYS_VERSION,
-  clientConfigKey,
-  javaDoubleString,
-  parseClientValue,
-} from "./client-config-keys.ts";
+import { clientConfigKey, clientConfigKeysVersion, javaDoubleString, parseClientValue } from "./client-config-keys.ts";
+
+describe("the catalog", () => {
+  test("is not read when the gateway's modules load, only on first use", () => {
+    const script = [
+      'await import("./src/app.ts");',
+      'await import("./src/main.ts");',
+      'const keys = await import("./src/kafka/client-config-keys.ts");',
+      "const before = keys.clientConfigKeysLoaded();",
+      'keys.clientConfigKey("producer", "acks");',
+      "console.log(JSON.stringify([before, keys.clientConfigKeysLoaded()]));",
+    ].join("\n");
+    const run = Bun.spawnSync([process.execPath, "-e", script], { cwd: `${import.meta.dir}/../..`, stderr: "pipe" });
+    expect(run.stdout.toString().trim().split("\n").at(-1)).toBe("[false,true]");
+  });
+});
 
 describe("clientConfigKey", () => {
   test("generated from Apache Kafka 4.3.1's client configs", () => {
-    expect(CLIENT_CONFIG_KEYS_VERSION).toBe("4.3.1");
+    expect(clientConfigKeysVersion()).toBe("4.3.1");
   });
 
   test("a key as Connect describes it, per client type", () => {

@@ -12,7 +12,6 @@ import { ConfigError } from "../errors.ts";
 import { toConnectString } from "../plugin/config-def.ts";
 import { type ConfigKey, type ConfigType, javaTrim, key } from "../plugin/config-key.ts";
 import type { ConfigKeyInfo } from "../plugin/describe-config.ts";
-import catalog from "./client-config-keys.json" with { type: "json" };
 
 export type ClientType = "producer" | "consumer" | "admin";
 
@@ -24,15 +23,36 @@ interface Catalog {
   readonly admin: Readonly<Record<string, number>>;
 }
 
-const CATALOG = catalog as unknown as Catalog;
+let loaded: Catalog | undefined;
+
+// The catalog (~120 KB) is read on first use, by config validation, not when the gateway starts:
+// the Worker needs only the PASSWORD keys' names (connector-client-config-override-policy.ts). A
+// literal require, so `bun build --compile` still embeds it.
+function catalog(): Catalog {
+  loaded ??= require("./client-config-keys.json") as Catalog;
+  return loaded;
+}
+
+/** Whether the catalog has been read (for the test that the gateway starts without it). */
+export function clientConfigKeysLoaded(): boolean {
+  return loaded !== undefined;
+}
 
 /** The Apache Kafka release the definitions were generated from. */
-export const CLIENT_CONFIG_KEYS_VERSION = CATALOG.version;
+export function clientConfigKeysVersion(): string {
+  return catalog().version;
+}
+
+/** The names of every key of a client type (in the catalog's order). */
+export function clientConfigKeyNames(type: ClientType): string[] {
+  return Object.keys(catalog()[type]);
+}
 
 /** The definition of `name` in the config of a client type, as Connect shows it; undefined when the client has no such key. */
 export function clientConfigKey(type: ClientType, name: string): ConfigKeyInfo | undefined {
-  const at = Object.hasOwn(CATALOG[type], name) ? CATALOG[type][name] : undefined;
-  const definition = at === undefined ? undefined : CATALOG.definitions[at];
+  const keys = catalog();
+  const at = Object.hasOwn(keys[type], name) ? keys[type][name] : undefined;
+  const definition = at === undefined ? undefined : keys.definitions[at];
   return definition === undefined ? undefined : { ...definition, dependents: [...definition.dependents] };
 }
 
