@@ -127,6 +127,7 @@ export async function buildTask(
   const sinkFramework = framework as ReturnType<typeof sinkConnectorConfig.parse>;
   // As Connect's SinkTaskBuilder: the consumer's properties first, then the DLQ's clients'.
   const consumerProps = clients.consumer;
+  const fencePredecessors = clients.consumerFencesPredecessors;
   const dlqTopic = sinkFramework["errors.deadletterqueue.topic.name"].trim();
   if (dlqTopic !== "") {
     const dlqProducerProps = clients.dlqProducer;
@@ -161,7 +162,7 @@ export async function buildTask(
         groupId: sinkGroupId(id.connector, connectorConfig),
         topics,
         properties: consumerProps,
-        fencePredecessors: clients.consumerFencesPredecessors,
+        fencePredecessors,
       }),
   });
 }

@@ -90,6 +90,26 @@ describe("taskClientProperties", () => {
     const none = worker({ "connector.client.config.override.policy": "None", "consumer.client.id": "w-c" });
     const overrides = { "producer.override.client.id": "c-p", "producer.override.linger.ms": "7" };
 
+    test.each([
+      ["All (the default)", worker()],
+      [
+        "All by class name",
+        worker({ "connector.client.config.override.policy": "AllConnectorClientConfigOverridePolicy" }),
+      ],
+      [
+        "Allowlist listing the keys",
+        worker({
+          "connector.client.config.override.policy": "Allowlist",
+          "connector.client.config.override.allowlist": "client.id,linger.ms",
+        }),
+      ],
+    ])("%s: the producers' properties carry the overrides", (_name, policyWorker) => {
+      const props = taskClientProperties(policyWorker, id, overrides);
+      expect([props.producer["client.id"], props.producer["linger.ms"]]).toEqual(["c-p", "7"]);
+      expect([props.dlqProducer["client.id"], props.dlqProducer["linger.ms"]]).toEqual(["c-p", "7"]);
+      expect(props.consumer["linger.ms"]).toBeUndefined();
+    });
+
     test("None: reading a client with an override fails as Connect's Worker; the others are still made", () => {
       const props = taskClientProperties(none, id, overrides);
       expect(() => props.producer).toThrow(
@@ -119,6 +139,14 @@ describe("taskClientProperties", () => {
         "Client Config Overrides not allowed [[acks,1,[],[The 'Principal' policy does not allow 'acks' to be overridden in the connector configuration.],true]]",
       );
     });
+  });
+
+  test("the consumer's properties are made once per task (and whether they fence predecessors with them)", () => {
+    const props = taskClientProperties(worker(), id, { "consumer.override.max.poll.records": "7" });
+    const consumer = props.consumer;
+    expect(props.consumerFencesPredecessors).toBe(true);
+    expect(props.consumer).toBe(consumer);
+    expect(consumer["max.poll.records"]).toBe("7");
   });
 
   describe("consumerFencesPredecessors", () => {

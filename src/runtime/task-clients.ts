@@ -63,7 +63,10 @@ export function taskClientProperties(
   connector: Config,
 ): TaskClientProperties {
   const ids = taskClientIds(id);
+  // Made once (the properties and whether they fence predecessors come from the same making).
+  let made: { props: Record<string, string>; configured: boolean } | undefined;
   const consumer = () => {
+    if (made) return made;
     // Whether an id was configured, not which: a configured id equal to the default is shared too.
     const resolved = clientProperties(worker, "consumer", connector, UNCONFIGURED);
     const configured = resolved["client.id"] !== UNCONFIGURED;
@@ -72,7 +75,8 @@ export function taskClientProperties(
       ...resolved,
       ...(configured ? {} : { "client.id": ids.consumer }),
     };
-    return { props, configured };
+    made = { props, configured };
+    return made;
   };
   // Made when read: only the clients a task builds are checked against the override policy.
   return {
