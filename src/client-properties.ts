@@ -2,8 +2,10 @@
  * clientProperties: the Kafka client settings of one client type (producer, consumer, admin), as
  * Connect derives them from the worker config: a task client's default `client.id`, the worker's
  * top-level client keys, then the `<type>.` overrides, then the connector's `<type>.override.` keys
- * when the override policy allows. Used by the Worker, the task builder and main.
+ * (all of them: a key the override policy does not allow fails, as in Connect's Worker). Used by
+ * the Worker, the task builder and main.
  */
+import { connectorClientOverrides, overridePolicyOf } from "./connector-client-config-override-policy.ts";
 import { IGNORED_KEYS, type WorkerConfig, workerConfigDef } from "./worker-config.ts";
 
 const WORKER_ONLY = new Set(workerConfigDef.keys.map((k) => k.name));
@@ -26,7 +28,9 @@ const CLIENT_PREFIXES = [
  * replaces the default of an admin client only: Connect gives producers and consumers no
  * top-level keys, this gateway passes them every top-level key except `client.id` (a deliberate
  * superset, see README); `producer.client.id`, `consumer.client.id`, `admin.client.id` and the
- * connector's `*.override.client.id` replace it for their type.
+ * connector's `*.override.client.id` replace it for their type. Throws ConnectError (`Client Config
+ * Overrides not allowed […]`) when the connector has a `<type>.override.` key the worker's
+ * connector.client.config.override.policy does not allow.
  */
 export function clientProperties(
   worker: WorkerConfig,
@@ -43,10 +47,6 @@ export function clientProperties(
   }
   const prefix = `${type}.`;
   for (const [k, v] of Object.entries(worker.originals)) if (k.startsWith(prefix)) props[k.slice(prefix.length)] = v;
-  if (worker["connector.client.config.override.policy"] === "All") {
-    const override = `${type}.override.`;
-    for (const [k, v] of Object.entries(connectorOverrides))
-      if (k.startsWith(override)) props[k.slice(override.length)] = v;
-  }
+  Object.assign(props, connectorClientOverrides(overridePolicyOf(worker), connectorOverrides, type));
   return props;
 }

@@ -15,7 +15,7 @@ const WORKER_INTRO =
   "Keys of the worker properties file (`gateway worker.properties …`). Each can also be set in the environment as `CONNECT_<KEY>` (upper case, dots as underscores; `__` for `_`, `___` for `-`), which wins over the file. Kafka client settings (`security.protocol`, `sasl.*`, `ssl.*`, …) apply to every client; `producer.*`, `consumer.*` and `admin.*` override them per client type. `listeners.https.ssl.*` (or `ssl.*`) configure https listeners.";
 
 const CONNECTOR_INTRO =
-  "Keys every connector takes, as in Apache Kafka Connect. `transforms.<alias>.*` and `predicates.<alias>.*` configure single message transforms; `key.converter.*`, `value.converter.*` and `header.converter.*` configure a connector's own converters; `producer.override.*`, `consumer.override.*` and `admin.override.*` override client settings (with connector.client.config.override.policy=All, the default).";
+  "Keys every connector takes, as in Apache Kafka Connect. `transforms.<alias>.*` and `predicates.<alias>.*` configure single message transforms; `key.converter.*`, `value.converter.*` and `header.converter.*` configure a connector's own converters; `producer.override.*`, `consumer.override.*` and `admin.override.*` override the settings of the clients the connector uses, as far as the worker's connector.client.config.override.policy allows (All, the default, allows every key; a key it does not allow is a validation error, so the connector is refused).";
 
 export function generatedDocs(): Map<string, string> {
   const docs = new Map<string, string>();

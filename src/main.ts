@@ -10,6 +10,11 @@ import { parseCommandLine, USAGE } from "./cli.ts";
 import { clientProperties } from "./client-properties.ts";
 import type { ConfigProvider } from "./config-providers/config-provider.ts";
 import { configProvidersFromWorkerConfig, resolveConfig } from "./config-providers/config-transformer.ts";
+import {
+  OVERRIDE_POLICY_PACKAGE,
+  overridePolicyOf,
+  PRINCIPAL_DEPRECATION,
+} from "./connector-client-config-override-policy.ts";
 import { ConfigError, messageOf } from "./errors.ts";
 import { gracefulShutdown } from "./graceful-shutdown.ts";
 import { connectionSettings, consumerSettings, producerSettings } from "./kafka/client-config.ts";
@@ -169,6 +174,10 @@ export async function main(argv: readonly string[]): Promise<void> {
   if (config["plugin.path"]) log.warn("plugin.path is set but unused: the gateway's plugins are built in");
   for (const k of config.ignoredKeys)
     log.warn(`Worker config ${k} has no effect in this gateway (state lives in data.dir) and is ignored`);
+  if (overridePolicyOf(config).name === "Principal")
+    logManager
+      .get(`${OVERRIDE_POLICY_PACKAGE}PrincipalConnectorClientConfigOverridePolicy`)
+      .warn(PRINCIPAL_DEPRECATION);
 
   const connectorSpecs: { name: string; config: Record<string, string> }[] = [];
   for (const path of connectorFiles) {

@@ -37,3 +37,41 @@ describe("isLoopback", () => {
     expect(isLoopback(parseListener("listeners", uri))).toBe(expected);
   });
 });
+
+describe("connector.client.config.override.policy", () => {
+  test.each([
+    "All",
+    "None",
+    "Principal",
+    "Allowlist",
+    "NoneConnectorClientConfigOverridePolicy",
+    "org.apache.kafka.connect.connector.policy.PrincipalConnectorClientConfigOverridePolicy",
+  ])("accepts %p, as Connect's plugin loader does", (policy) => {
+    expect(
+      loadWorkerConfig({ "connector.client.config.override.policy": policy })[
+        "connector.client.config.override.policy"
+      ],
+    ).toBe(policy);
+  });
+
+  test("refuses a name Connect does not know (case matters), with Connect's startup message", () => {
+    expect(() => loadWorkerConfig({ "connector.client.config.override.policy": "none" })).toThrow(
+      "Invalid value none for configuration connector.client.config.override.policy: Failed to find any class that implements interface org.apache.kafka.connect.connector.policy.ConnectorClientConfigOverridePolicy and which name matches none",
+    );
+  });
+
+  test("the Allowlist policy's list: trimmed, empty by default, no duplicates or empty values", () => {
+    const allowlist = (value?: string) =>
+      loadWorkerConfig(value === undefined ? {} : { "connector.client.config.override.allowlist": value })[
+        "connector.client.config.override.allowlist"
+      ];
+    expect(allowlist()).toEqual([]);
+    expect(allowlist(" acks , linger.ms")).toEqual(["acks", "linger.ms"]);
+    expect(() => allowlist("acks,acks")).toThrow(
+      "Configuration 'connector.client.config.override.allowlist' values must not be duplicated.",
+    );
+    expect(() => allowlist("acks,")).toThrow(
+      "Configuration 'connector.client.config.override.allowlist' values must not be empty.",
+    );
+  });
+});

@@ -8,6 +8,7 @@
  * environment wins over the file.
  */
 import { configProvidersWorkerConfig } from "./config-providers/config-transformer.ts";
+import { OVERRIDE_POLICY_INTERFACE, overridePolicyName } from "./connector-client-config-override-policy.ts";
 import { ingestGlobalQuotaConfigDef } from "./ingest/quota/ingest-quotas.ts";
 import { ingestTlsConfigDef } from "./ingest/tls/ingest-tls-config.ts";
 import { type Listener, workerListeners } from "./listener.ts";
@@ -156,11 +157,31 @@ const ownWorkerConfig = defineConfig({
     validators: [check.oneOf(["platformatic", "kafkajs"])],
   }),
   "connector.client.config.override.policy": key.string({
-    doc: "Which producer.override.*, consumer.override.* and admin.override.* keys connectors may set: All or None.",
+    doc: "Which producer.override.*, consumer.override.* and admin.override.* keys connectors may set, as Connect's ConnectorClientConfigOverridePolicy: All (every key), None (no key), Principal (only sasl.jaas.config, sasl.mechanism and security.protocol; deprecated in Connect for Allowlist) or Allowlist (the keys in connector.client.config.override.allowlist). Class names work too (org.apache.kafka.connect.connector.policy.NoneConnectorClientConfigOverridePolicy, NoneConnectorClientConfigOverridePolicy). Each key the policy does not allow is an error on that key in config validation, so creating or updating such a connector is refused (400).",
     default: "All",
     importance: "MEDIUM",
     group: RUNTIME,
-    validators: [check.oneOf(["All", "None"])],
+    validators: [
+      (s) =>
+        s === null || overridePolicyName(s) !== undefined
+          ? undefined
+          : `Failed to find any class that implements interface ${OVERRIDE_POLICY_INTERFACE} and which name matches ${s}`,
+    ],
+  }),
+  "connector.client.config.override.allowlist": key.list({
+    doc: "With connector.client.config.override.policy=Allowlist: the client keys (without their producer.override., consumer.override. or admin.override. prefix) connectors may override. If empty, connectors can't override any client configurations.",
+    default: [],
+    importance: "MEDIUM",
+    group: RUNTIME,
+    validators: [
+      (list) => {
+        const name = "connector.client.config.override.allowlist";
+        if (list === null) return `Configuration '${name}' values must not be null.`;
+        if (new Set(list).size !== list.length) return `Configuration '${name}' values must not be duplicated.`;
+        if (list.includes("")) return `Configuration '${name}' values must not be empty.`;
+        return undefined;
+      },
+    ],
   }),
   "data.dir": key.string({
     doc: "Directory of the gateway's SQLite file (connector configs, offsets, status).",

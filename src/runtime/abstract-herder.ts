@@ -83,6 +83,7 @@ export abstract class AbstractHerder {
       deps.registry,
       deps.logs,
       deps.resolveConfig,
+      deps.worker.overridePolicy,
       () => deps.configs.names().map((name) => [name, deps.configs.get(name)?.config ?? {}] as const),
       deps.converterDefaults,
     );
@@ -216,7 +217,9 @@ export abstract class AbstractHerder {
     const stored = this.stored(name);
     const descriptor = this.descriptorOf(name, stored.config);
     const values = await this.resolvedValuesOf(stored.config);
-    // Source offsets live in SQLite: no Kafka client needed (nor a reachable broker).
+    // Source offsets live in SQLite: no Kafka client needed (nor a reachable broker). Connect's
+    // Worker still builds the connector's producer config for its offset store: its overrides are checked.
+    if (descriptor.type === "source") await this.deps.worker.checkClientOverrides(stored.config, ["producer"]);
     const offsets =
       descriptor.type === "source"
         ? await readOffsets(name, descriptor, stored.config, this.deps.offsets, null)

@@ -6,7 +6,8 @@
  * resolved-values.ts); secret values are registered for redaction before anything can log them. Also the plugin list and a plugin's ConfigKeyInfos.
  */
 import type { Config } from "../api/connector.ts";
-import { BadRequestError, ConnectError, NotFoundError } from "../errors.ts";
+import type { ConnectorClientConfigOverridePolicy } from "../connector-client-config-override-policy.ts";
+import { BadRequestError, ConfigError, ConnectError, NotFoundError } from "../errors.ts";
 import { type ConfigInfos, type ConfigKeyInfo, describeConfig } from "../plugin/describe-config.ts";
 import type { PluginType } from "../plugin/descriptor.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
@@ -27,6 +28,8 @@ export class ConfigValidator {
     private readonly registry: PluginRegistry,
     private readonly logs: LogManager,
     private readonly resolveConfig: ResolveConfig,
+    /** The worker's connector.client.config.override.policy. */
+    private readonly overridePolicy: ConnectorClientConfigOverridePolicy,
     /** The stored connectors' configs, for keys that must be unique across connectors. */
     private readonly storedConfigs: () => Iterable<readonly [string, Config]> = () => [],
     private readonly converterDefaults?: ConverterDefaults,
@@ -41,7 +44,18 @@ export class ConfigValidator {
     const present = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== null)) as Record<string, string>;
     const { config: resolvedPresent, values } = await ResolvedValues.resolve(present, this.resolveConfig);
     const resolved: Record<string, string | null> = { ...config, ...resolvedPresent };
-    const { infos, connector } = validateConnectorConfig(this.registry, resolved, this.converterDefaults);
+    let validated: ReturnType<typeof validateConnectorConfig>;
+    try {
+      validated = validateConnectorConfig(this.registry, resolved, this.converterDefaults, this.overridePolicy);
+    } catch (error) {
+      // A value that does not parse (a client override's type) is named in the message: the
+      // resolved one must not be shown, however short.
+      if (!(error instanceof ConfigError)) throw error;
+      const hide = (text: string) => this.logs.redact(values.hide(text));
+      const errors = new Map([...error.errors].map(([k, messages]) => [hide(k), messages.map(hide)] as const));
+      throw new ConfigError(hide(error.message), errors);
+    }
+    const { infos, connector } = validated;
     if (connector.type === "source" && connector.uniqueKeys)
       this.checkUnique(connector.className, connector.uniqueKeys, resolved, infos);
     return hideResolvedValues(infos, config, values, (text) => this.logs.redact(text));

@@ -11,7 +11,10 @@ import { LogManager } from "../util/logger.ts";
 import { inProcessWorker, SCRIPTED_SOURCE } from "./herder-test-support.ts";
 import type { ResolveConfig } from "./resolved-values.ts";
 
-const env = new EnvVarConfigProvider({ TOKEN: "tok-3x4mple", TOPIC: "secret-topic" }, new LogManager().get("env"));
+const env = new EnvVarConfigProvider(
+  { TOKEN: "tok-3x4mple", TOPIC: "secret-topic", SHORT: "xy" },
+  new LogManager().get("env"),
+);
 env.configure({});
 const resolver: ResolveConfig = (config: Config, onValue) => resolveConfig(config, new Map([["env", env]]), onValue);
 
@@ -53,5 +56,22 @@ describe("Herder with provider references", () => {
     ).toBe(201);
     w.herder.recordActiveTopic("c", "secret-topic");
     expect((await w.rest("GET", "/connectors/c/topics")).body).toEqual({ c: { topics: ["${env:TOPIC}"] } });
+  });
+
+  test("a resolved client override value that does not parse is hidden in Connect's 500, however short", async () => {
+    await using w = await inProcessWorker({ resolveConfig: resolver });
+    const config = { "connector.class": SCRIPTED_SOURCE, "producer.override.linger.ms": "${env:SHORT}" };
+    const validated = await w.rest("PUT", `/connector-plugins/${SCRIPTED_SOURCE}/config/validate`, config);
+    expect(validated).toEqual({
+      status: 500,
+      body: {
+        error_code: 500,
+        message:
+          "org.apache.kafka.common.config.ConfigException: Invalid value [hidden] for configuration linger.ms: Not a number of type LONG",
+      },
+    });
+    const created = await w.rest("POST", "/connectors", { name: "c", config });
+    expect(created.status).toBe(500);
+    expect(created.body.message).toBe("Invalid value [hidden] for configuration linger.ms: Not a number of type LONG");
   });
 });

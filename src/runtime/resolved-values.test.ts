@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { Config } from "../api/connector.ts";
 import { resolveConfig } from "../config-providers/config-transformer.ts";
 import { EnvVarConfigProvider } from "../config-providers/env-var-config-provider.ts";
+import { ConnectorClientConfigOverridePolicy } from "../connector-client-config-override-policy.ts";
 import { builtInRegistry } from "../plugins.ts";
 import { LogManager } from "../util/logger.ts";
 import { ConfigValidator } from "./config-validator.ts";
@@ -51,7 +52,7 @@ describe("ResolvedValues", () => {
 });
 
 describe("ConfigValidator with resolved values", () => {
-  const validator = new ConfigValidator(builtInRegistry(), logs, resolver);
+  const validator = new ConfigValidator(builtInRegistry(), logs, resolver, ConnectorClientConfigOverridePolicy.ALL);
 
   test("a short resolved value does not blank out what the client sent elsewhere", async () => {
     const infos = await validator.validate({

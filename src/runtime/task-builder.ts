@@ -104,6 +104,8 @@ export async function buildTask(
     // whatever its target state (Worker.startTask: "Failed to start task"); here the producer
     // connects on its first send, so only its configuration is checked now.
     checkProducerProperties(producerProps);
+    // Its topic-creation admin client's properties too (a refused admin.override.* key fails now).
+    const adminProps = groups ? clients.admin : undefined;
     return new WorkerSourceTask({
       ...common,
       task: descriptor.createTask(),
@@ -115,17 +117,21 @@ export async function buildTask(
       maxInFlightBatches: Math.max(1, Number(producerProps["max.in.flight.requests.per.connection"] ?? 5) || 5),
       maxInFlightBytes: Math.max(1, Number(producerProps["buffer.memory"] ?? 33_554_432) || 33_554_432),
       offsets: deps.offsets,
-      ...(groups
+      ...(groups && adminProps
         ? {
-            topicCreator: topicCreator(() => deps.kafka.admin(clients.admin), groups),
+            topicCreator: topicCreator(() => deps.kafka.admin(adminProps), groups),
           }
         : {}),
     });
   }
   const sinkFramework = framework as ReturnType<typeof sinkConnectorConfig.parse>;
+  // As Connect's SinkTaskBuilder: the consumer's properties first, then the DLQ's clients'.
+  const consumerProps = clients.consumer;
+  const fencePredecessors = clients.consumerFencesPredecessors;
   const dlqTopic = sinkFramework["errors.deadletterqueue.topic.name"].trim();
   if (dlqTopic !== "") {
     const dlqProducerProps = clients.dlqProducer;
+    const dlqAdminProps = clients.dlqAdmin;
     reporters.push(
       new DeadLetterQueueReporter(
         {
@@ -133,7 +139,7 @@ export async function buildTask(
           replicationFactor: sinkFramework["errors.deadletterqueue.topic.replication.factor"],
           contextHeaders: sinkFramework["errors.deadletterqueue.context.headers.enable"],
         },
-        () => deps.kafka.admin(clients.dlqAdmin),
+        () => deps.kafka.admin(dlqAdminProps),
         {
           check: () => checkProducerProperties(dlqProducerProps),
           create: () => deps.kafka.producer(dlqProducerProps),
@@ -146,7 +152,6 @@ export async function buildTask(
   const operator = new RetryWithToleranceOperator(tolerance, reporters, deps.clock, id, metrics, stopSignal);
   const regex = sinkFramework["topics.regex"].trim();
   const topics = regex !== "" ? topicPattern(regex) : splitList(taskConfig.topics ?? connectorConfig.topics);
-  const consumerProps = clients.consumer;
   return new WorkerSinkTask({
     ...common,
     task: descriptor.createTask(),
@@ -157,7 +162,7 @@ export async function buildTask(
         groupId: sinkGroupId(id.connector, connectorConfig),
         topics,
         properties: consumerProps,
-        fencePredecessors: clients.consumerFencesPredecessors,
+        fencePredecessors,
       }),
   });
 }

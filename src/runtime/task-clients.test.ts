@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { ConnectError } from "../errors.ts";
 import { loadWorkerConfig } from "../worker-config.ts";
 import { taskClientProperties } from "./task-clients.ts";
 
@@ -60,18 +61,6 @@ describe("taskClientProperties", () => {
         { producer: "c-p", admin: "c-a", consumer: "c-c", dlqProducer: "c-p", dlqAdmin: "c-a" },
       ],
       [
-        "policy None: the connector's overrides are ignored",
-        { "connector.client.config.override.policy": "None", "consumer.client.id": "w-c" },
-        { "producer.override.client.id": "c-p", "consumer.override.client.id": "c-c" },
-        {
-          producer: "connector-producer-orders-2",
-          admin: "connector-adminclient-orders-2",
-          consumer: "w-c",
-          dlqProducer: "connector-dlq-producer-orders-2",
-          dlqAdmin: "connector-dlq-adminclient-",
-        },
-      ],
-      [
         "a top-level client.id: admin clients only (Connect gives producers and consumers no top-level keys)",
         { "client.id": "top" },
         {},
@@ -95,6 +84,69 @@ describe("taskClientProperties", () => {
     expect(props.consumer["auto.offset.reset"]).toBe("latest");
     expect(props.producer.acks).toBe("0");
     expect(taskClientProperties(worker(), id, {}).consumer["auto.offset.reset"]).toBe("earliest");
+  });
+
+  describe("the worker's connector.client.config.override.policy", () => {
+    const none = worker({ "connector.client.config.override.policy": "None", "consumer.client.id": "w-c" });
+    const overrides = { "producer.override.client.id": "c-p", "producer.override.linger.ms": "7" };
+
+    test.each([
+      ["All (the default)", worker()],
+      [
+        "All by class name",
+        worker({ "connector.client.config.override.policy": "AllConnectorClientConfigOverridePolicy" }),
+      ],
+      [
+        "Allowlist listing the keys",
+        worker({
+          "connector.client.config.override.policy": "Allowlist",
+          "connector.client.config.override.allowlist": "client.id,linger.ms",
+        }),
+      ],
+    ])("%s: the producers' properties carry the overrides", (_name, policyWorker) => {
+      const props = taskClientProperties(policyWorker, id, overrides);
+      expect([props.producer["client.id"], props.producer["linger.ms"]]).toEqual(["c-p", "7"]);
+      expect([props.dlqProducer["client.id"], props.dlqProducer["linger.ms"]]).toEqual(["c-p", "7"]);
+      expect(props.consumer["linger.ms"]).toBeUndefined();
+    });
+
+    test("None: reading a client with an override fails as Connect's Worker; the others are still made", () => {
+      const props = taskClientProperties(none, id, overrides);
+      expect(() => props.producer).toThrow(
+        new ConnectError(
+          "Client Config Overrides not allowed [[client.id,c-p,[],[The 'None' policy does not allow 'client.id' to be overridden in the connector configuration.],true], [linger.ms,7,[],[The 'None' policy does not allow 'linger.ms' to be overridden in the connector configuration.],true]]",
+        ),
+      );
+      expect(() => props.dlqProducer).toThrow(ConnectError);
+      expect(props.consumer["client.id"]).toBe("w-c");
+      expect(props.admin["client.id"]).toBe("connector-adminclient-orders-2");
+    });
+
+    test("Principal: the SASL keys apply, any other override fails the client", () => {
+      const principal = worker({ "connector.client.config.override.policy": "Principal" });
+      const sasl = {
+        "producer.override.security.protocol": "SASL_PLAINTEXT",
+        "producer.override.sasl.mechanism": "PLAIN",
+        "producer.override.sasl.jaas.config": "x required;",
+      };
+      const props = taskClientProperties(principal, id, sasl).producer;
+      expect([props["security.protocol"], props["sasl.mechanism"], props["sasl.jaas.config"]]).toEqual([
+        "SASL_PLAINTEXT",
+        "PLAIN",
+        "x required;",
+      ]);
+      expect(() => taskClientProperties(principal, id, { ...sasl, "producer.override.acks": "1" }).producer).toThrow(
+        "Client Config Overrides not allowed [[acks,1,[],[The 'Principal' policy does not allow 'acks' to be overridden in the connector configuration.],true]]",
+      );
+    });
+  });
+
+  test("the consumer's properties are made once per task (and whether they fence predecessors with them)", () => {
+    const props = taskClientProperties(worker(), id, { "consumer.override.max.poll.records": "7" });
+    const consumer = props.consumer;
+    expect(props.consumerFencesPredecessors).toBe(true);
+    expect(props.consumer).toBe(consumer);
+    expect(consumer["max.poll.records"]).toBe("7");
   });
 
   describe("consumerFencesPredecessors", () => {

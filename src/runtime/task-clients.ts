@@ -31,6 +31,11 @@ export function taskClientIds(id: ConnectorTaskId) {
 /** A `client.id` default no real configuration holds: it tells a configured id from none. */
 const UNCONFIGURED = "\u0000unconfigured\u0000";
 
+/**
+ * Each client's properties are made when read, as Connect's Worker makes only those of the clients
+ * a task uses: reading one throws ConnectError when the connector has an override of that client
+ * type the worker's override policy does not allow (client-properties.ts).
+ */
 export interface TaskClientProperties {
   /** A source task's producer. */
   readonly producer: Record<string, string>;
@@ -58,20 +63,40 @@ export function taskClientProperties(
   connector: Config,
 ): TaskClientProperties {
   const ids = taskClientIds(id);
-  // Whether an id was configured, not which: a configured id equal to the default is shared too.
-  const resolved = clientProperties(worker, "consumer", connector, UNCONFIGURED);
-  const configured = resolved["client.id"] !== UNCONFIGURED;
-  const consumer: Record<string, string> = {
-    "auto.offset.reset": "earliest",
-    ...resolved,
-    ...(configured ? {} : { "client.id": ids.consumer }),
+  // Made once (the properties and whether they fence predecessors come from the same making).
+  let made: { props: Record<string, string>; configured: boolean } | undefined;
+  const consumer = () => {
+    if (made) return made;
+    // Whether an id was configured, not which: a configured id equal to the default is shared too.
+    const resolved = clientProperties(worker, "consumer", connector, UNCONFIGURED);
+    const configured = resolved["client.id"] !== UNCONFIGURED;
+    const props: Record<string, string> = {
+      "auto.offset.reset": "earliest",
+      ...resolved,
+      ...(configured ? {} : { "client.id": ids.consumer }),
+    };
+    made = { props, configured };
+    return made;
   };
+  // Made when read: only the clients a task builds are checked against the override policy.
   return {
-    producer: clientProperties(worker, "producer", connector, ids.producer),
-    admin: clientProperties(worker, "admin", connector, ids.admin),
-    consumer,
-    dlqProducer: clientProperties(worker, "producer", connector, ids.dlqProducer),
-    dlqAdmin: clientProperties(worker, "admin", connector, ids.dlqAdmin),
-    consumerFencesPredecessors: !configured,
+    get producer() {
+      return clientProperties(worker, "producer", connector, ids.producer);
+    },
+    get admin() {
+      return clientProperties(worker, "admin", connector, ids.admin);
+    },
+    get consumer() {
+      return consumer().props;
+    },
+    get dlqProducer() {
+      return clientProperties(worker, "producer", connector, ids.dlqProducer);
+    },
+    get dlqAdmin() {
+      return clientProperties(worker, "admin", connector, ids.dlqAdmin);
+    },
+    get consumerFencesPredecessors() {
+      return !consumer().configured;
+    },
   };
 }

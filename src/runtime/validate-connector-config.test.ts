@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { Config } from "../api/connector.ts";
+import { ConnectorClientConfigOverridePolicy } from "../connector-client-config-override-policy.ts";
 import { fileStreamSink, fileStreamSource } from "../connectors/file-stream/index.ts";
 import { BadRequestError } from "../errors.ts";
 import type { ConfigInfos } from "../plugin/describe-config.ts";
@@ -202,6 +203,46 @@ describe("converter sub-configs", () => {
     expect(
       infos.configs.find((c) => c.value?.errors.length && c.definition?.name.endsWith("schemas.enable"))?.value?.name,
     ).toBe("value.converter.schemas.enable");
+  });
+});
+
+describe("client overrides and the worker's override policy (AbstractHerder.validateClientOverrides)", () => {
+  const config = {
+    "connector.class": "FileStreamSink",
+    name: "k",
+    topics: "t",
+    "errors.tolerance": "sometimes",
+    "consumer.override.max.poll.records": "5",
+    "producer.override.linger.ms": "10",
+    "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+    "value.converter.schemas.enable": "maybe",
+  };
+
+  test("the overrides of the clients the connector uses come after its keys and before its converters'", async () => {
+    const { builtInRegistry } = await import("../plugins.ts");
+    const none = ConnectorClientConfigOverridePolicy.of("None");
+    const { infos } = validateConnectorConfig(builtInRegistry(), config, undefined, none);
+    const names = infos.configs.map((c) => c.value?.name ?? c.definition?.name);
+    const at = names.indexOf("consumer.override.max.poll.records");
+    expect(names[at - 1]).toBe("file");
+    expect(names[at + 1]).toStartWith("value.converter.");
+    // A sink without a dead letter queue uses no producer: its producer overrides are not validated.
+    expect(names).not.toContain("producer.override.linger.ms");
+    expect(infos.error_count).toBe(3);
+    expect(configErrorMessage(infos)).toBe(
+      "Connector configuration is invalid and contains the following 3 error(s):\n" +
+        "Invalid value sometimes for configuration errors.tolerance: String must be one of: none, all\n" +
+        "The 'None' policy does not allow 'max.poll.records' to be overridden in the connector configuration.\n" +
+        "Invalid value maybe for configuration schemas.enable: Expected value to be either true or false\n" +
+        "You can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`",
+    );
+  });
+
+  test("the default policy (All) keeps the entries, without errors", () => {
+    const { infos } = validateConnectorConfig(registry, { ...config, "errors.tolerance": "all" });
+    const entry = infos.configs.find((c) => c.value?.name === "consumer.override.max.poll.records");
+    expect(entry?.value?.errors).toEqual([]);
+    expect(entry?.definition?.type).toBe("INT");
   });
 });
 

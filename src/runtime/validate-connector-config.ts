@@ -1,13 +1,14 @@
 /**
  * validateConnectorConfig: the whole validation behind `PUT /connector-plugins/{p}/config/validate`
  * and connector create/update, as Connect's AbstractHerder does it: the framework keys enriched
- * with `transforms.<alias>.*` and `predicates.<alias>.*`, the connector's own keys, converter
- * sub-configs, sink topic checks, null values and the connector's cross-key rules (its
- * descriptor's `validate`, Connect's `Connector.validate`), producing Connect's ConfigInfos and
- * messages.
+ * with `transforms.<alias>.*` and `predicates.<alias>.*`, the connector's own keys, client
+ * overrides against the worker's override policy, converter sub-configs, sink topic checks, null
+ * values and the connector's cross-key rules (its descriptor's `validate`, Connect's
+ * `Connector.validate`), producing Connect's ConfigInfos and messages.
  */
+import { ConnectorClientConfigOverridePolicy } from "../connector-client-config-override-policy.ts";
 import { BadRequestError } from "../errors.ts";
-import type { ConfigDef, KeyValidation } from "../plugin/config-def.ts";
+import { ConfigDef, type KeyValidation } from "../plugin/config-def.ts";
 import { type ConfigInfos, configInfos, groupsOf } from "../plugin/describe-config.ts";
 import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
@@ -15,6 +16,7 @@ import { javaHashMap } from "../util/java-hash-order.ts";
 import { type ConverterDefaults, enrichedConfigDef, withWorkerDefaults } from "./connector-config-def.ts";
 import { regexError, splitList, topicPattern } from "./connector-config-values.ts";
 import { resolveConnector } from "./resolve-connector.ts";
+import { validateClientOverrides } from "./validate-client-overrides.ts";
 
 /** Java's `Map.toString()` rendering, as Connect prints configs in some messages. */
 export function javaMapString(config: Readonly<Record<string, string | null>>): string {
@@ -27,13 +29,16 @@ const NULL_VALUE_ERROR = "Null value can not be supplied as the configuration va
 
 /**
  * Validates a full connector config as Connect's AbstractHerder does. Throws BadRequestError when
- * there is no `connector.class` or the class is unknown; config errors are in
- * the returned ConfigInfos.
+ * there is no `connector.class` or the class is unknown, and ConfigError when a client override's
+ * value does not parse (validate-client-overrides.ts); config errors, among them the override keys
+ * `policy` (the worker's connector.client.config.override.policy) does not allow, are in the
+ * returned ConfigInfos.
  */
 export function validateConnectorConfig(
   registry: PluginRegistry,
   config: Readonly<Record<string, string | null>>,
   converterDefaults?: ConverterDefaults,
+  policy: ConnectorClientConfigOverridePolicy = ConnectorClientConfigOverridePolicy.ALL,
 ): { infos: ConfigInfos; connector: ConnectorDescriptor } {
   const connectorClass = config["connector.class"];
   if (connectorClass === undefined || connectorClass === null) {
@@ -104,7 +109,7 @@ export function validateConnectorConfig(
   // Connector's own keys follow the framework keys (keys the framework defines keep their place).
   const connectorDef = connector.config as ConfigDef;
   for (const [name, result] of connectorDef.validate(config)) if (!results.has(name)) results.set(name, result);
-  let def = frameworkDef.concat(connectorDef);
+  const def = frameworkDef.concat(connectorDef);
   const groups = [...groupsOf(frameworkDef)];
   for (const g of groupsOf(connectorDef)) if (!groups.includes(g)) groups.push(g);
 
@@ -115,11 +120,8 @@ export function validateConnectorConfig(
     else undefinedValues.set(k, { value: null, errors: [NULL_VALUE_ERROR] });
   }
 
-  for (const c of converterDefs) {
-    def = def.concat(c);
-    for (const g of groupsOf(c)) if (!groups.includes(g)) groups.push(g);
-  }
-  for (const [k, v] of converterResults) results.set(k, v);
+  let convertersDef = new ConfigDef([]);
+  for (const c of converterDefs) convertersDef = convertersDef.concat(c);
 
   // The connector's cross-key rules, once its own keys are individually valid.
   const ownKeysValid = connectorDef.keys.every((k) => (results.get(k.name)?.errors.length ?? 0) === 0);
@@ -127,10 +129,27 @@ export function validateConnectorConfig(
     const present = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== null)) as Record<string, string>;
     for (const problem of connector.validate(present)) {
       if (def.has(problem.key)) addError(results, problem.key, problem.message);
+      else if (convertersDef.has(problem.key)) addError(converterResults, problem.key, problem.message);
       else addError(undefinedValues, problem.key, problem.message, config[problem.key] ?? null);
     }
   }
-  return { infos: configInfos(connectorClass, def, results, undefinedValues, groups), connector };
+  // As Connect merges them: the connector's keys, its client overrides, then its converters' keys.
+  const infos = mergeConfigInfos(connectorClass, [
+    configInfos(connectorClass, def, results, undefinedValues, groups),
+    validateClientOverrides(connectorClass, connector.type, config, policy),
+    configInfos(connectorClass, convertersDef, converterResults),
+  ]);
+  return { infos, connector };
+}
+
+/** Connect's mergeConfigInfos: configs one after the other, groups once each, error counts summed. */
+function mergeConfigInfos(name: string, parts: readonly ConfigInfos[]): ConfigInfos {
+  return {
+    name,
+    error_count: parts.reduce((n, p) => n + p.error_count, 0),
+    groups: [...new Set(parts.flatMap((p) => p.groups))],
+    configs: parts.flatMap((p) => p.configs),
+  };
 }
 
 function addError(

@@ -9,7 +9,14 @@
  */
 import type { Config } from "../api/connector.ts";
 import { clientProperties } from "../client-properties.ts";
+import {
+  ConnectorClientConfigOverridePolicy,
+  connectorClientOverrides,
+  overridePolicyOf,
+  overridePrefix,
+} from "../connector-client-config-override-policy.ts";
 import { ConnectError } from "../errors.ts";
+import type { ClientType } from "../kafka/client-config-keys.ts";
 import type { KafkaAdmin, KafkaPort } from "../kafka/kafka-port.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
 import type { TargetState } from "../store/config-store.ts";
@@ -40,8 +47,12 @@ export class Worker {
   /** Aborts a task's retry back-offs when it is asked to stop. */
   private readonly taskAborts = new Map<WorkerTask, AbortController>();
   private sharedAdmin: Promise<KafkaAdmin> | undefined;
+  /** The worker's connector.client.config.override.policy; the Herder's validation applies this one too. */
+  readonly overridePolicy: ConnectorClientConfigOverridePolicy;
 
-  constructor(private readonly deps: WorkerDeps) {}
+  constructor(private readonly deps: WorkerDeps) {
+    this.overridePolicy = overridePolicyOf(deps.config);
+  }
 
   /** A lazily created admin client on the worker's own client settings. */
   admin(): Promise<KafkaAdmin> {
@@ -63,17 +74,34 @@ export class Worker {
   }
 
   /**
-   * Runs `use` with an admin client for a connector: the shared one, or, when the connector has
-   * `admin.override.*` keys (and the policy allows them), one made with those and closed after.
+   * Throws Connect's Worker refusal (ConnectError `Client Config Overrides not allowed […]`) when
+   * the connector has a `<type>.override.` key of one of `types` (checked in that order) that the
+   * override policy does not allow; the config is resolved only when there is something to check.
+   * Returns the resolved config when it was resolved.
+   */
+  async checkClientOverrides(connectorConfig: Config, types: readonly ClientType[]): Promise<Config | undefined> {
+    const present = (type: ClientType) => Object.keys(connectorConfig).some((k) => k.startsWith(overridePrefix(type)));
+    // Under All no key can be refused.
+    if (this.overridePolicy === ConnectorClientConfigOverridePolicy.ALL || !types.some(present)) return undefined;
+    const resolved = await this.deps.resolveConfig(connectorConfig);
+    for (const type of types) connectorClientOverrides(this.overridePolicy, resolved, type);
+    return resolved;
+  }
+
+  /**
+   * Runs `use` with an admin client for a sink connector's offsets: the shared one, or, when the
+   * connector has `admin.override.*` keys, one made with those and closed after. As Connect's
+   * Worker builds the connector's admin config, then its consumer config, for this, an
+   * `admin.override.*` or `consumer.override.*` key the override policy does not allow fails it
+   * (ConnectError) in that order.
    */
   async withConnectorAdmin<T>(connectorConfig: Config, use: (admin: KafkaAdmin) => Promise<T>): Promise<T> {
-    const overridden =
-      this.deps.config["connector.client.config.override.policy"] === "All" &&
-      Object.keys(connectorConfig).some((k) => k.startsWith("admin.override."));
-    if (!overridden) return use(await this.admin());
-    const admin = await this.deps.kafka.admin(
-      clientProperties(this.deps.config, "admin", await this.deps.resolveConfig(connectorConfig)),
-    );
+    // Only a check for the consumer: its overrides (its group.id) are read by the offsets code itself.
+    const checked = await this.checkClientOverrides(connectorConfig, ["admin", "consumer"]);
+    if (!Object.keys(connectorConfig).some((k) => k.startsWith(overridePrefix("admin"))))
+      return use(await this.admin());
+    const resolved = checked ?? (await this.deps.resolveConfig(connectorConfig));
+    const admin = await this.deps.kafka.admin(clientProperties(this.deps.config, "admin", resolved));
     try {
       return await use(admin);
     } finally {
@@ -99,8 +127,10 @@ export class Worker {
 
   /**
    * Creates the connector instance and moves it to `target`. A connector whose class or config
-   * cannot be resolved is reported FAILED through the listener rather than thrown. An
-   * asynchronous `start` is not awaited: `requestTaskReconfiguration` runs when it completes.
+   * cannot be resolved is reported FAILED through the listener rather than thrown, as is a source
+   * connector with a `producer.override.*` key the override policy does not allow (Connect's
+   * Worker builds a source connector's offset store with its producer's config, which checks them).
+   * An asynchronous `start` is not awaited: `requestTaskReconfiguration` runs when it completes.
    */
   async startConnector(
     name: string,
@@ -114,6 +144,7 @@ export class Worker {
     try {
       const descriptor = resolveConnector(this.deps.registry, rawConfig["connector.class"] ?? "");
       const config = await this.deps.resolveConfig(rawConfig);
+      if (descriptor.type === "source") connectorClientOverrides(this.overridePolicy, config, "producer");
       const owned = { current: undefined as WorkerConnector | undefined };
       const guarded = this.guardConnector(name, listener, () => owned.current);
       wc = new WorkerConnector(

@@ -1,0 +1,143 @@
+/**
+ * The Kafka clients' own config keys (Apache Kafka's ProducerConfig, ConsumerConfig and
+ * AdminClientConfig) as Connect describes them (ConfigKeyInfo), generated into
+ * client-config-keys.json from the real classes by test/fixtures/connect-rest/client-config-keys.sh.
+ * Connect shows these definitions for a connector's `producer.override.*`, `consumer.override.*`
+ * and `admin.override.*` keys in config validation and parses those values by the key's type
+ * (`ConfigDef.parseType`, without the key's validators); runtime/validate-client-overrides.ts does
+ * the same with `clientConfigKey` and `parseClientValue`.
+ */
+import * as v from "valibot";
+import { ConfigError } from "../errors.ts";
+import { toConnectString } from "../plugin/config-def.ts";
+import { type ConfigKey, type ConfigType, javaTrim, key } from "../plugin/config-key.ts";
+import type { ConfigKeyInfo } from "../plugin/describe-config.ts";
+
+export type ClientType = "producer" | "consumer" | "admin";
+
+interface Catalog {
+  readonly version: string;
+  readonly definitions: readonly ConfigKeyInfo[];
+  readonly producer: Readonly<Record<string, number>>;
+  readonly consumer: Readonly<Record<string, number>>;
+  readonly admin: Readonly<Record<string, number>>;
+}
+
+let loaded: Catalog | undefined;
+
+// The catalog (~120 KB) is read on first use, by config validation, not when the gateway starts:
+// the Worker needs only the PASSWORD keys' names (connector-client-config-override-policy.ts). A
+// literal require, so `bun build --compile` still embeds it.
+function catalog(): Catalog {
+  loaded ??= require("./client-config-keys.json") as Catalog;
+  return loaded;
+}
+
+/** Whether the catalog has been read (for the test that the gateway starts without it). */
+export function clientConfigKeysLoaded(): boolean {
+  return loaded !== undefined;
+}
+
+/** The Apache Kafka release the definitions were generated from. */
+export function clientConfigKeysVersion(): string {
+  return catalog().version;
+}
+
+/** The names of every key of a client type (in the catalog's order). */
+export function clientConfigKeyNames(type: ClientType): string[] {
+  return Object.keys(catalog()[type]);
+}
+
+/** The definition of `name` in the config of a client type, as Connect shows it; undefined when the client has no such key. */
+export function clientConfigKey(type: ClientType, name: string): ConfigKeyInfo | undefined {
+  const keys = catalog();
+  const at = Object.hasOwn(keys[type], name) ? keys[type][name] : undefined;
+  const definition = at === undefined ? undefined : keys.definitions[at];
+  return definition === undefined ? undefined : { ...definition, dependents: [...definition.dependents] };
+}
+
+// A class value names a JVM class that a Java client would load; the gateway's clients load none,
+// so any name parses (Connect answers a name not on its class path with "Class … could not be found.").
+// LONG and DOUBLE are parsed below as Java's Long.parseLong and Double.parseDouble parse them.
+const PARSERS: Record<Exclude<ConfigType, "LONG" | "DOUBLE">, ConfigKey<unknown>> = {
+  BOOLEAN: key.boolean({ doc: "" }),
+  STRING: key.string({ doc: "" }),
+  INT: key.int({ doc: "" }),
+  SHORT: key.short({ doc: "" }),
+  LIST: key.list({ doc: "" }),
+  CLASS: key.class({ doc: "" }),
+  PASSWORD: key.password({ doc: "" }),
+};
+
+const LONG_MIN = -(2n ** 63n);
+const LONG_MAX = 2n ** 63n - 1n;
+
+/** Java's `Long.parseLong` of a trimmed value, shown as `Long.toString` shows it; undefined when it does not parse. */
+export function javaLongString(text: string): string | undefined {
+  if (!/^[+-]?\d+$/.test(text)) return undefined;
+  const n = BigInt(text);
+  return n < LONG_MIN || n > LONG_MAX ? undefined : n.toString();
+}
+
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[fFdD]?$/;
+const HEX = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?[pP]([+-]?\d+)[fFdD]?$/;
+
+/**
+ * Java's `Double.parseDouble` of a trimmed value: decimals with an optional `f`/`d` suffix
+ * (`0.8d`, `1.5f`, `1.`, `.5`, `1e3`), `NaN` and `Infinity` with an optional sign, and hex floats
+ * (`0x1.8p1`); undefined when it does not parse.
+ */
+export function javaParseDouble(text: string): number | undefined {
+  const special = /^[+-]?(NaN|Infinity)$/.exec(text);
+  if (special) return special[1] === "NaN" ? Number.NaN : text.startsWith("-") ? -Infinity : Infinity;
+  if (DECIMAL.test(text)) return Number(text.replace(/[fFdD]$/, ""));
+  const hex = HEX.exec(text);
+  if (!hex) return undefined;
+  const [, sign, whole = "", fraction = "", exponent = "0"] = hex;
+  if (whole === "" && fraction === "") return undefined;
+  const magnitude = Number(BigInt(`0x${whole}${fraction}`)) * 2 ** (Number(exponent) - 4 * fraction.length);
+  return sign === "-" ? -magnitude : magnitude;
+}
+
+/**
+ * `value` of the client key `name` parsed by its type and shown in Connect's string form
+ * (`ConfigDef.convertToString`: trimmed, lists joined by commas, `[hidden]` for passwords, a LONG
+ * exactly as Java's long shows it, a DOUBLE as Java's `Double.toString`); a key the client does not
+ * define keeps its value as given. Throws Connect's ConfigException message
+ * (`Invalid value abc for configuration linger.ms: Not a number of type LONG`) when it does not parse.
+ */
+export function parseClientValue(type: ClientType, name: string, value: string | null): string | null {
+  const definition = clientConfigKey(type, name);
+  if (definition === undefined || value === null) return value;
+  const keyType = definition.type as ConfigType;
+  const invalid = (reason: string) => {
+    const message = `Invalid value ${value} for configuration ${name}: ${reason}`;
+    return new ConfigError(message, new Map([[name, [message]]]));
+  };
+  if (keyType === "LONG") {
+    const shown = javaLongString(javaTrim(value));
+    if (shown === undefined) throw invalid("Not a number of type LONG");
+    return shown;
+  }
+  if (keyType === "DOUBLE") {
+    const parsed = javaParseDouble(javaTrim(value));
+    if (parsed === undefined) throw invalid("Not a number of type DOUBLE");
+    return javaDoubleString(parsed);
+  }
+  const parsed = v.safeParse(PARSERS[keyType], value);
+  if (!parsed.success) throw invalid(parsed.issues[0]?.message ?? "Invalid value");
+  return toConnectString(parsed.output, keyType);
+}
+
+/** Java's `Double.toString`: `1.0`, `0.5`, `1.0E7`, `1.0E-4`. */
+export function javaDoubleString(n: number): string {
+  if (!Number.isFinite(n)) return Number.isNaN(n) ? "NaN" : n > 0 ? "Infinity" : "-Infinity";
+  if (Object.is(n, -0)) return "-0.0";
+  const abs = Math.abs(n);
+  if (abs === 0 || (abs >= 1e-3 && abs < 1e7)) {
+    const text = String(n);
+    return Number.isInteger(n) ? `${text}.0` : text;
+  }
+  const [mantissa, exponent] = n.toExponential().split("e") as [string, string];
+  return `${mantissa.includes(".") ? mantissa : `${mantissa}.0`}E${exponent.replace("+", "")}`;
+}

@@ -1,0 +1,123 @@
+import { describe, expect, test } from "bun:test";
+import { ConnectorClientConfigOverridePolicy } from "../connector-client-config-override-policy.ts";
+import { ConfigError } from "../errors.ts";
+import { clientConfigKey } from "../kafka/client-config-keys.ts";
+import { clientsUsed, validateClientOverrides } from "./validate-client-overrides.ts";
+
+const none = ConnectorClientConfigOverridePolicy.of("None");
+const principal = ConnectorClientConfigOverridePolicy.of("Principal");
+const EVERY_CLIENT = {
+  "producer.override.linger.ms": " 10 ",
+  "producer.override.sasl.mechanism": "PLAIN",
+  "consumer.override.max.poll.records": "5",
+  "admin.override.retries": "3",
+};
+const DLQ = { "errors.deadletterqueue.topic.name": "dlq" };
+
+describe("clientsUsed (Connect's connectorUsesProducer/Consumer/Admin)", () => {
+  test.each([
+    ["a source", "source", {}, { producer: true, consumer: false, admin: false }],
+    [
+      "a source creating topics",
+      "source",
+      { "topic.creation.groups": "" },
+      { producer: true, consumer: false, admin: true },
+    ],
+    ["a sink", "sink", {}, { producer: false, consumer: true, admin: false }],
+    ["a sink with a DLQ", "sink", DLQ, { producer: true, consumer: true, admin: true }],
+    [
+      "a sink with a blank DLQ",
+      "sink",
+      { "errors.deadletterqueue.topic.name": " " },
+      { producer: false, consumer: true, admin: false },
+    ],
+  ] as const)("%s", (_name, type, config, expected) => {
+    expect(clientsUsed(type, config)).toEqual(expected);
+  });
+});
+
+describe("validateClientOverrides", () => {
+  const names = (config: Record<string, string | null>, type: "source" | "sink") =>
+    validateClientOverrides("C", type, config, none).configs.map((c) => c.value?.name);
+
+  // Within a client, entries are in Java's HashMap order (checked against Java's HashMap).
+  test("one entry per override of a client the connector uses: producer, consumer, then admin", () => {
+    expect(names(EVERY_CLIENT, "source")).toEqual(["producer.override.sasl.mechanism", "producer.override.linger.ms"]);
+    expect(names(EVERY_CLIENT, "sink")).toEqual(["consumer.override.max.poll.records"]);
+    expect(names({ ...EVERY_CLIENT, ...DLQ }, "sink")).toEqual([
+      "producer.override.sasl.mechanism",
+      "producer.override.linger.ms",
+      "consumer.override.max.poll.records",
+      "admin.override.retries",
+    ]);
+  });
+
+  test("an entry: the client's definition under the prefixed name, the parsed value, the policy's error", () => {
+    const infos = validateClientOverrides("FileStreamSource", "source", EVERY_CLIENT, principal);
+    expect(infos).toEqual({
+      name: "FileStreamSource",
+      error_count: 1,
+      groups: [],
+      configs: [
+        {
+          definition: { ...clientConfigKey("producer", "sasl.mechanism")!, name: "producer.override.sasl.mechanism" },
+          value: {
+            name: "producer.override.sasl.mechanism",
+            value: "PLAIN",
+            recommended_values: [],
+            errors: [],
+            visible: true,
+          },
+        },
+        {
+          definition: { ...clientConfigKey("producer", "linger.ms")!, name: "producer.override.linger.ms" },
+          value: {
+            name: "producer.override.linger.ms",
+            value: "10",
+            recommended_values: [],
+            errors: [
+              "The 'Principal' policy does not allow 'linger.ms' to be overridden in the connector configuration.",
+            ],
+            visible: true,
+          },
+        },
+      ],
+    });
+    expect(infos.configs[1]!.definition!.display_name).toBe("linger.ms");
+  });
+
+  test("a key the client does not define: no definition, the value as given; a null value stays null", () => {
+    const infos = validateClientOverrides(
+      "C",
+      "source",
+      { "producer.override.no.such": " x ", "producer.override.acks": null },
+      ConnectorClientConfigOverridePolicy.ALL,
+    );
+    expect(infos.error_count).toBe(0);
+    expect(infos.configs.map((c) => [c.definition?.name ?? null, c.value?.value])).toEqual([
+      [null, " x "],
+      ["producer.override.acks", null],
+    ]);
+  });
+
+  test("entries come in Java's HashMap order, whatever the config's order", () => {
+    const keys = ["producer.override.batch.size", "producer.override.acks", "producer.override.sasl.jaas.config"];
+    const config = (order: string[]) => Object.fromEntries(order.map((k) => [k, "1"]));
+    expect(names(config(keys), "source")).toEqual(names(config([...keys].reverse()), "source"));
+  });
+
+  test("a client key with a group adds it to the groups", () => {
+    const internal = "internal.throw.on.fetch.stable.offset.unsupported";
+    const infos = validateClientOverrides("C", "sink", { [`consumer.override.${internal}`]: "true" }, none);
+    expect(infos.groups).toEqual([clientConfigKey("consumer", internal)!.group!]);
+  });
+
+  test("a value that does not parse is Connect's ConfigException (whatever the policy); unused clients' are not parsed", () => {
+    for (const policy of [none, ConnectorClientConfigOverridePolicy.ALL]) {
+      expect(() => validateClientOverrides("C", "source", { "producer.override.linger.ms": "abc" }, policy)).toThrow(
+        new ConfigError("Invalid value abc for configuration linger.ms: Not a number of type LONG"),
+      );
+    }
+    expect(validateClientOverrides("C", "sink", { "producer.override.linger.ms": "abc" }, none).configs).toEqual([]);
+  });
+});

@@ -1,0 +1,80 @@
+/**
+ * validateClientOverrides: the ConfigInfos part of a connector's `producer.override.*`,
+ * `consumer.override.*` and `admin.override.*` keys, as Connect's
+ * AbstractHerder.validateClientOverrides makes it. Only the clients the connector uses are
+ * validated: a source's producer (and its admin client when a `topic.creation.*` key is set), a
+ * sink's consumer (and its dead letter queue's producer and admin client when
+ * errors.deadletterqueue.topic.name is set); other override keys are left alone. Each key of a
+ * validated client is one entry: its value parsed by the client key's type (a value that does not
+ * parse throws ConfigError, as Connect's `ConfigDef.parseType` does), its definition as the client
+ * describes it (none for a key the client does not have) and, when the worker's override policy
+ * does not allow the key, the policy's error. Called by validateConnectorConfig, which places
+ * these entries after the connector's keys and before its converters' keys.
+ */
+import type { ConnectorClientConfigOverridePolicy } from "../connector-client-config-override-policy.ts";
+import { type ClientType, clientConfigKey, parseClientValue } from "../kafka/client-config-keys.ts";
+import type { ConfigInfo, ConfigInfos } from "../plugin/describe-config.ts";
+import { javaHashOrder } from "../util/java-hash-order.ts";
+
+type RawConfig = Readonly<Record<string, string | null>>;
+
+/** Whether the connector's tasks use a producer, consumer or admin client (Connect's connectorUses…). */
+export function clientsUsed(connectorType: "source" | "sink", config: RawConfig): Record<ClientType, boolean> {
+  const dlq = (config["errors.deadletterqueue.topic.name"] ?? "").trim() !== "";
+  if (connectorType === "sink") return { producer: dlq, consumer: true, admin: dlq };
+  return { producer: true, consumer: false, admin: Object.keys(config).some((k) => k.startsWith("topic.creation.")) };
+}
+
+function clientSection(
+  type: ClientType,
+  config: RawConfig,
+  policy: ConnectorClientConfigOverridePolicy,
+): { configs: ConfigInfo[]; groups: string[] } {
+  const prefix = `${type}.override.`;
+  // Connect takes them from the config's copy (a Java HashMap) into another HashMap: the entries
+  // come in that map's iteration order (keys of one hash bucket in the copy's order).
+  const values = new Map<string, string | null>();
+  for (const k of javaHashOrder(Object.keys(config), true))
+    if (k.startsWith(prefix)) values.set(k.slice(prefix.length), config[k] ?? null);
+  const names = javaHashOrder([...values.keys()]);
+  const parsed = names.map((name) => [name, parseClientValue(type, name, values.get(name) ?? null)] as const);
+  const groups: string[] = [];
+  const configs = parsed.map(([name, value]): ConfigInfo => {
+    const definition = clientConfigKey(type, name);
+    if (definition?.group != null && !groups.includes(definition.group)) groups.push(definition.group);
+    const error = policy.error(name);
+    return {
+      definition: definition ? { ...definition, name: `${prefix}${name}` } : null,
+      value: {
+        name: `${prefix}${name}`,
+        value,
+        recommended_values: [],
+        errors: error === undefined ? [] : [error],
+        visible: true,
+      },
+    };
+  });
+  return { configs, groups };
+}
+
+/**
+ * The override entries of the clients the connector uses, in Connect's order (producer, consumer,
+ * admin; values are parsed producer first, then admin, then consumer, so the same bad value is
+ * reported). `name` is ConfigInfos' name (the connector class).
+ */
+export function validateClientOverrides(
+  name: string,
+  connectorType: "source" | "sink",
+  config: RawConfig,
+  policy: ConnectorClientConfigOverridePolicy,
+): ConfigInfos {
+  const used = clientsUsed(connectorType, config);
+  const producer = used.producer ? clientSection("producer", config, policy) : undefined;
+  const admin = used.admin ? clientSection("admin", config, policy) : undefined;
+  const consumer = used.consumer ? clientSection("consumer", config, policy) : undefined;
+  const sections = [producer, consumer, admin].filter((s) => s !== undefined);
+  const configs = sections.flatMap((s) => s.configs);
+  const groups = [...new Set(sections.flatMap((s) => s.groups))];
+  const errorCount = configs.filter((c) => (c.value?.errors.length ?? 0) > 0).length;
+  return { name, error_count: errorCount, groups, configs };
+}
