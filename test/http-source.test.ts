@@ -20,6 +20,18 @@ async function taskState(gw: Gateway, name: string): Promise<{ state: string; tr
   return (await gw.rest.get(`/connectors/${name}/status`)).body?.tasks?.[0];
 }
 
+/** readTopic that, when the records do not come, says why: the connector's status and the gateway's log. */
+async function readConnectorTopic(gw: Gateway, connector: string, topic: string, count: number, context = () => "") {
+  try {
+    return await readTopic(topic, count);
+  } catch (error) {
+    const status = (await gw.rest.get(`/connectors/${connector}/status`)).text;
+    throw new Error(
+      `${(error as Error).message}\n${context()}status of ${connector}: ${status}\ngateway log (tail):\n${gw.output().slice(-6000)}`,
+    );
+  }
+}
+
 describe("HTTP source connector in the gateway", () => {
   test("polls TLS and mTLS endpoints with JKS, PKCS12 and PEM stores; validation names bad stores and cross-key errors", async () => {
     const kafka = await kafkaBroker();
@@ -46,7 +58,7 @@ describe("HTTP source connector in the gateway", () => {
       topics[type] = uniqueTopic(`tls-${type}`);
       const res = await gw.rest.put(`/connectors/tls-${type}/config`, {
         "connector.class": "HttpSourceConnector",
-        "http.url": `${api.base}/data`,
+        "http.url": `${api.base}/data/${type}`,
         "kafka.topic": topics[type]!,
         "http.response.records.path": "$[*]",
         "value.converter": "org.apache.kafka.connect.json.JsonConverter",
@@ -59,8 +71,13 @@ describe("HTTP source connector in the gateway", () => {
       });
       expect(res.status).toBe(201);
     }
-    for (const type of Object.keys(stores))
-      expect(values(await readTopic(topics[type]!, 1))).toEqual([{ secure: true }]);
+    for (const type of Object.keys(stores)) {
+      const requests = () =>
+        `requests to /data/${type}: ${api.seen.filter((r) => r.url.pathname.endsWith(type)).length}\n`;
+      expect(values(await readConnectorTopic(gw, `tls-${type}`, topics[type]!, 1, requests))).toEqual([
+        { secure: true },
+      ]);
+    }
 
     const validate = async (config: Record<string, string>) => {
       const res = await gw.rest.put("/connector-plugins/HttpSource/config/validate", {

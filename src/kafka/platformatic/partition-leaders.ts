@@ -4,6 +4,7 @@
  * Marked stale by errors that say leadership moved (or a lost connection); the pipeline refreshes
  * it before it sends again.
  */
+import { isUnknownTopic } from "./errors.ts";
 import type { ProduceTransport } from "./produce-transport.ts";
 
 /** Metadata look-ups for a topic without partitions yet before a send fails (with retry.backoff.ms between). */
@@ -32,15 +33,22 @@ export class PartitionLeaders {
 
   /**
    * The partition count of `topic`, from metadata when not known yet. A topic being created (by
-   * auto-creation) may show no partitions for a moment: asked again for a while, as Java's
-   * producer waits up to max.block.ms, then a (retriable) error.
+   * auto-creation) may show no partitions for a moment, or not be known at all: a KRaft broker
+   * answers the Metadata request that asks it to create the topic, and the ones after it until its
+   * controller created it, with UNKNOWN_TOPIC_OR_PARTITION (the library's "Unknown topic" error,
+   * not retriable for it). Either way it is asked again for a while, as Java's producer waits up
+   * to max.block.ms, then a (retriable) error.
    */
   async count(topic: string): Promise<number> {
     for (let attempt = 0; ; attempt++) {
       const known = this.leaders.get(topic);
       if (known && known.length > 0) return known.length;
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, this.retryBackoffMs));
-      await this.fetch([topic], attempt > 0);
+      try {
+        await this.fetch([topic], attempt > 0);
+      } catch (error) {
+        if (!isUnknownTopic(error)) throw error;
+      }
       if (attempt >= METADATA_ATTEMPTS && !(this.leaders.get(topic)?.length ?? 0)) {
         throw this.error(`Topic ${topic} not present in metadata after ${METADATA_ATTEMPTS} attempts`);
       }

@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { UserError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
+import { ConnectError, RetriableError } from "../../errors.ts";
 import { NotSentError, type ProducerRecord, writtenRecords } from "../kafka-port.ts";
 import { HeldBroker } from "./held-broker-test-support.ts";
 import type { OutgoingBatch, PartitionAnswer, ProduceTransport } from "./produce-transport.ts";
@@ -105,6 +107,60 @@ describe("PlatformaticProducer", () => {
     ]);
     await expect(producer.send([record("u", 0, "c")])).rejects.toThrow("no broker");
     expect(broker.produced).toEqual([]);
+  });
+
+  // A KRaft broker answers the Metadata request that auto-creates a topic, and the ones after it
+  // until its controller created the topic, with UNKNOWN_TOPIC_OR_PARTITION. When that outlasted the
+  // library's own retries (a loaded broker), the send failed for good and the source task with it
+  // (test/http-source.test.ts: "read 0 of 1 records" although the topic existed).
+  describe("when a new topic is being auto-created", () => {
+    class CreatingBroker extends GatedBroker {
+      metadataCalls = 0;
+      constructor(private readonly unknownFor: number) {
+        super();
+        this.gate.resolve();
+      }
+      override async leaders(topics: readonly string[]): Promise<Map<string, readonly number[]>> {
+        if (++this.metadataCalls <= this.unknownFor) throw new UserError(`Unknown topic ${topics[0]}.`);
+        return super.leaders(topics);
+      }
+    }
+    const retriableProducerOn = (broker: ProduceTransport) =>
+      new PlatformaticProducer(
+        new ProducePipeline(broker, {
+          idempotent: true,
+          maxInFlight: 5,
+          maxRequestBytes: 1_048_576,
+          deliveryTimeoutMs: 120_000,
+          retries: 10,
+          retryBackoffMs: 1,
+          error: (message, retriable) => (retriable ? new RetriableError(message) : new ConnectError(message)),
+        }),
+        5,
+        true,
+        false,
+        async () => {},
+        new StickyPartitioner(16_384, () => 0),
+      );
+
+    test("a send waits while the broker does not know the topic yet, then is written", async () => {
+      const broker = new CreatingBroker(5);
+      const producer = retriableProducerOn(broker);
+      expect((await producer.send([record("t", 0, "a")])).map((m) => [m.partition, m.offset])).toEqual([[0, 0]]);
+      expect(broker.metadataCalls).toBe(6);
+      expect(broker.produced).toEqual([["t", 0, 1]]);
+      expect(producer.failed).toBe(false);
+    });
+
+    test("a topic that never appears fails the send retriably (the runtime tries again), as Java's max.block.ms", async () => {
+      const broker = new CreatingBroker(Number.POSITIVE_INFINITY);
+      const error = await retriableProducerOn(broker)
+        .send([record("t", 0, "a")])
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RetriableError);
+      expect(String(error)).toBe("RetriableError: Topic t not present in metadata after 30 attempts");
+      expect(broker.produced).toEqual([]);
+    });
   });
 
   test("a record whose timestamp cannot be encoded rejects the send before any partition is written", async () => {
