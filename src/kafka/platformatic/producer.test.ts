@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { UserError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
-import { ConnectError, RetriableError } from "../../errors.ts";
+import { RetriableError } from "../../errors.ts";
 import { NotSentError, type ProducerRecord, writtenRecords } from "../kafka-port.ts";
 import { HeldBroker } from "./held-broker-test-support.ts";
 import type { OutgoingBatch, PartitionAnswer, ProduceTransport } from "./produce-transport.ts";
@@ -125,27 +125,9 @@ describe("PlatformaticProducer", () => {
         return super.leaders(topics);
       }
     }
-    const retriableProducerOn = (broker: ProduceTransport) =>
-      new PlatformaticProducer(
-        new ProducePipeline(broker, {
-          idempotent: true,
-          maxInFlight: 5,
-          maxRequestBytes: 1_048_576,
-          deliveryTimeoutMs: 120_000,
-          retries: 10,
-          retryBackoffMs: 1,
-          error: (message, retriable) => (retriable ? new RetriableError(message) : new ConnectError(message)),
-        }),
-        5,
-        true,
-        false,
-        async () => {},
-        new StickyPartitioner(16_384, () => 0),
-      );
-
     test("a send waits while the broker does not know the topic yet, then is written", async () => {
       const broker = new CreatingBroker(5);
-      const producer = retriableProducerOn(broker);
+      const producer = testProducer(broker);
       expect((await producer.send([record("t", 0, "a")])).map((m) => [m.partition, m.offset])).toEqual([[0, 0]]);
       expect(broker.metadataCalls).toBe(6);
       expect(broker.produced).toEqual([["t", 0, 1]]);
@@ -154,7 +136,7 @@ describe("PlatformaticProducer", () => {
 
     test("a topic that never appears fails the send retriably (the runtime tries again), as Java's max.block.ms", async () => {
       const broker = new CreatingBroker(Number.POSITIVE_INFINITY);
-      const error = await retriableProducerOn(broker)
+      const error = await testProducer(broker)
         .send([record("t", 0, "a")])
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RetriableError);
