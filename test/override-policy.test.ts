@@ -10,7 +10,7 @@
 import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { type Gateway, startGateway } from "./support/gateway.ts";
-import { kafkaBroker, readTopic, uniqueTopic } from "./support/kafka.ts";
+import { kafkaBroker, plainJaas, readTopic, saslWorker, uniqueTopic } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -99,17 +99,12 @@ describe("connector.client.config.override.policy", () => {
   test("Principal: a connector logs in as its own principal (the SASL keys apply), any other override is refused", async () => {
     const kafka = await kafkaBroker();
     await using dir = await tempDir();
-    const jaas = (password: string) =>
-      `org.apache.kafka.common.security.plain.PlainLoginModule required username="gateway" password="${password}";`;
     await using gw = await startGateway({
       dir: dir.path,
       worker: {
-        "bootstrap.servers": kafka.bootstrapSasl,
-        "security.protocol": "SASL_PLAINTEXT",
-        "sasl.mechanism": "PLAIN",
-        "sasl.jaas.config": jaas("gateway-secret"),
+        ...saslWorker(kafka, "gateway-secret"),
         // Producers log in with a password the broker refuses, unless their connector overrides it.
-        "producer.sasl.jaas.config": jaas("not-the-password"),
+        "producer.sasl.jaas.config": plainJaas("not-the-password"),
         "data.dir": dir.file("data"),
         "value.converter": "org.apache.kafka.connect.storage.StringConverter",
         "connector.client.config.override.policy": "Principal",
@@ -125,7 +120,11 @@ describe("connector.client.config.override.policy", () => {
 
     const refused = await gw.rest.post("/connectors", {
       name: "principal",
-      config: { ...own, "producer.override.sasl.jaas.config": jaas("gateway-secret"), "producer.override.acks": "1" },
+      config: {
+        ...own,
+        "producer.override.sasl.jaas.config": plainJaas("gateway-secret"),
+        "producer.override.acks": "1",
+      },
     });
     expect([refused.status, refused.body.message]).toEqual([
       400,
@@ -135,7 +134,7 @@ describe("connector.client.config.override.policy", () => {
     ]);
     const created = await gw.rest.post("/connectors", {
       name: "principal",
-      config: { ...own, "producer.override.sasl.jaas.config": jaas("gateway-secret") },
+      config: { ...own, "producer.override.sasl.jaas.config": plainJaas("gateway-secret") },
     });
     expect(created.status).toBe(201);
     expect((await readTopic(topic, 1)).map((r) => r.value?.toString("utf8"))).toEqual(["as its own principal"]);

@@ -9,7 +9,7 @@
 import { describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { startGateway } from "./support/gateway.ts";
-import { kafkaBroker, uniqueTopic } from "./support/kafka.ts";
+import { kafkaBroker, saslWorker, uniqueTopic } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -37,11 +37,7 @@ describe("provider values never leave through REST, logs, traces or metrics", ()
     await using gw = await startGateway({
       dir: dir.path,
       worker: {
-        "bootstrap.servers": kafka.bootstrapSasl,
-        "security.protocol": "SASL_PLAINTEXT",
-        "sasl.mechanism": "PLAIN",
-        "sasl.jaas.config":
-          'org.apache.kafka.common.security.plain.PlainLoginModule required username="gateway" password="${env:GATEWAY_KAFKA_PASSWORD}";',
+        ...saslWorker(kafka, "${env:GATEWAY_KAFKA_PASSWORD}"),
         "config.providers": "env,file,dir,secrets",
         "config.providers.env.class": "org.apache.kafka.common.config.provider.EnvVarConfigProvider",
         "config.providers.file.class": "org.apache.kafka.common.config.provider.FileConfigProvider",

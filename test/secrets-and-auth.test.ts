@@ -8,7 +8,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { gatewayCommand, startGateway } from "./support/gateway.ts";
-import { kafkaBroker, uniqueTopic } from "./support/kafka.ts";
+import { kafkaBroker, saslWorker, uniqueTopic } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -25,12 +25,8 @@ describe("config providers and secret hygiene", () => {
     await using gw = await startGateway({
       dir: dir.path,
       worker: {
-        "bootstrap.servers": kafka.bootstrapSasl,
-        "security.protocol": "SASL_PLAINTEXT",
-        "sasl.mechanism": "PLAIN",
         // The broker password comes from the environment through EnvVarConfigProvider.
-        "sasl.jaas.config":
-          'org.apache.kafka.common.security.plain.PlainLoginModule required username="gateway" password="${env:GATEWAY_KAFKA_PASSWORD}";',
+        ...saslWorker(kafka, "${env:GATEWAY_KAFKA_PASSWORD}"),
         "config.providers": "env,secrets",
         "config.providers.env.class": "org.apache.kafka.common.config.provider.EnvVarConfigProvider",
         "config.providers.env.param.allowlist.pattern": "GATEWAY_.*",

@@ -7,7 +7,7 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { startGateway } from "./support/gateway.ts";
-import { kafkaBroker } from "./support/kafka.ts";
+import { kafkaBroker, saslWorker } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 
 const PASSWORD = "gateway-secret";
@@ -23,11 +23,7 @@ describe("an uncaught failure in the running gateway", () => {
     await using gw = await startGateway({
       dir: dir.path,
       worker: {
-        "bootstrap.servers": kafka.bootstrapSasl,
-        "security.protocol": "SASL_PLAINTEXT",
-        "sasl.mechanism": "PLAIN",
-        "sasl.jaas.config":
-          'org.apache.kafka.common.security.plain.PlainLoginModule required username="gateway" password="${env:GATEWAY_KAFKA_PASSWORD}";',
+        ...saslWorker(kafka, "${env:GATEWAY_KAFKA_PASSWORD}"),
         "config.providers": "env",
         "config.providers.env.class": "org.apache.kafka.common.config.provider.EnvVarConfigProvider",
         "data.dir": dir.file("data"),

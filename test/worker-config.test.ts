@@ -6,12 +6,9 @@
 import { describe, expect, test } from "bun:test";
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { startGateway } from "./support/gateway.ts";
-import { kafkaBroker, uniqueTopic } from "./support/kafka.ts";
+import { kafkaBroker, saslWorker, uniqueTopic } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
-
-const JAAS =
-  'org.apache.kafka.common.security.plain.PlainLoginModule required username="gateway" password="gateway-secret";';
 
 async function pipelineWorks(worker: Record<string, string>, dir: string): Promise<string> {
   await using gw = await startGateway({ dir, worker: { ...worker, "offset.flush.interval.ms": "200" } });
@@ -54,10 +51,7 @@ describe("connecting to a secured broker", () => {
     await using dir = await tempDir();
     const log = await pipelineWorks(
       {
-        "bootstrap.servers": kafka.bootstrapSasl,
-        "security.protocol": "SASL_PLAINTEXT",
-        "sasl.mechanism": "PLAIN",
-        "sasl.jaas.config": JAAS,
+        ...saslWorker(kafka, "gateway-secret"),
         "data.dir": dir.file("data"),
       },
       dir.path,
@@ -92,10 +86,7 @@ describe("connecting to a secured broker", () => {
     await using gw = await startGateway({
       dir: dir.path,
       worker: {
-        "bootstrap.servers": kafka.bootstrapSasl,
-        "security.protocol": "SASL_PLAINTEXT",
-        "sasl.mechanism": "PLAIN",
-        "sasl.jaas.config": JAAS.replace("gateway-secret", "wrong-password"),
+        ...saslWorker(kafka, "wrong-password"),
         "data.dir": dir.file("data"),
       },
     });

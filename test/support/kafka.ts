@@ -41,6 +41,20 @@ function parse(text: string): KafkaInfo {
 
 let cached: Promise<KafkaInfo> | undefined;
 
+/** The `sasl.jaas.config` of the test broker's PLAIN user `gateway` with this password (its real one: gateway-secret). */
+export const plainJaas = (password: string): string =>
+  `org.apache.kafka.common.security.plain.PlainLoginModule required username="gateway" password="${password}";`;
+
+/** Worker keys that reach the test broker's SASL_PLAINTEXT listener as `gateway` with this password. */
+export function saslWorker(kafka: KafkaInfo, password: string): Record<string, string> {
+  return {
+    "bootstrap.servers": kafka.bootstrapSasl,
+    "security.protocol": "SASL_PLAINTEXT",
+    "sasl.mechanism": "PLAIN",
+    "sasl.jaas.config": plainJaas(password),
+  };
+}
+
 export function kafkaBroker(): Promise<KafkaInfo> {
   cached ??= (async () => {
     const file = process.env.KAFKA_INFO_FILE;
