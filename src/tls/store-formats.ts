@@ -3,8 +3,13 @@
  * recognising a store's format, splitting PEM text, and taking certificates and the private key
  * out of a PKCS12 store (node-forge). Used by the listener/Kafka reader (`key-stores.ts`) and the
  * outbound HTTP reader (`../http/tls-material.ts`), which each name their own keys in errors.
+ * Importing it routes forge's password-based key derivations to node:crypto (`forge-native-kdf.ts`):
+ * same results, without seconds of JavaScript hashing on the event loop.
  */
 import forge from "node-forge";
+import { installForgeNativeKdf } from "./forge-native-kdf.ts";
+
+installForgeNativeKdf();
 
 export type StoreType = "JKS" | "PKCS12" | "PEM";
 
