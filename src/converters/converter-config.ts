@@ -12,7 +12,8 @@ export type ConverterType = "key" | "value" | "header";
 /** `converter.type`: required and without default, as in Apache (the runtime always sets it). */
 export const converterTypeKey = () =>
   key.string({
-    doc: "What the converter is used for: record keys, record values or headers.",
+    doc: "How this converter will be used.",
+    importance: "LOW",
     validators: [check.oneOf(["key", "value", "header"])],
   });
 

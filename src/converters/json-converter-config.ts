@@ -1,6 +1,8 @@
 /**
  * JsonConverter's configuration (JsonConverterConfig): Apache's keys, types, defaults, groups and
- * order within each group (which starts at 0 there), so `GET /connector-plugins/…/config` matches.
+ * order within each group (which starts at 0 there) and documentation text, so
+ * `GET /connector-plugins/…/config` and the `key.converter.*` / `value.converter.*` entries of
+ * config validation match.
  */
 import { check, defineConfig, key } from "../plugin/config-def.ts";
 import { converterTypeKey } from "./converter-config.ts";
@@ -8,7 +10,7 @@ import { converterTypeKey } from "./converter-config.ts";
 export const jsonConverterConfig = defineConfig({
   "converter.type": converterTypeKey(),
   "schemas.enable": key.boolean({
-    doc: "Whether each serialized key or value carries its schema: a JSON envelope with a schema and a payload.",
+    doc: "Include schemas within each of the serialized values and keys.",
     default: true,
     importance: "HIGH",
     group: "Schemas",
@@ -17,7 +19,7 @@ export const jsonConverterConfig = defineConfig({
     displayName: "Enable Schemas",
   }),
   "schemas.cache.size": key.int({
-    doc: "How many schemas one converter instance keeps translated, in each direction.",
+    doc: "The maximum number of schemas that can be cached in this converter instance.",
     default: 1000,
     importance: "HIGH",
     group: "Schemas",
@@ -27,8 +29,9 @@ export const jsonConverterConfig = defineConfig({
   }),
   "schema.content": key.string({
     doc:
-      "A schema in the converter's JSON schema format. When set, and schemas.enable is true, every message is read " +
-      "as a bare payload of this schema instead of an envelope. It only affects reading (sink connectors).",
+      "When set, this is used as the schema for all messages, and the schemas within each of the message will be ignored." +
+      // Connect's text has no space after "ignored." (JsonConverterConfig); kept word for word.
+      "Otherwise, the schema will be included in the content of each message. This configuration applies only 'schemas.enable' is true, and it exclusively affects the sink connector.",
     default: null,
     importance: "HIGH",
     group: "Schemas",
@@ -37,9 +40,7 @@ export const jsonConverterConfig = defineConfig({
     displayName: "Schema Content",
   }),
   "decimal.format": key.string({
-    doc:
-      "How Decimal values are written: BASE64 (the default) as base64 of the unscaled two's-complement bytes, " +
-      "or NUMERIC as a JSON number. Case insensitive.",
+    doc: "Controls which format this converter will serialize decimals in. This value is case insensitive and can be either 'BASE64' (default) or 'NUMERIC'",
     default: "BASE64",
     validators: [check.oneOfIgnoreCase(["BASE64", "NUMERIC"])],
     importance: "LOW",
@@ -49,9 +50,7 @@ export const jsonConverterConfig = defineConfig({
     displayName: "Decimal Format",
   }),
   "replace.null.with.default": key.boolean({
-    doc:
-      "Whether a null field value whose schema has a default is replaced by that default when writing and " +
-      "reading. When false the null stays null.",
+    doc: "Whether to replace fields that have a default value and that are null to the default value. When set to true, the default value is used, otherwise null is used.",
     default: true,
     importance: "LOW",
     group: "Serialization",

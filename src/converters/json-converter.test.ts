@@ -131,7 +131,7 @@ describe("JsonConverter", () => {
   });
 
   test.each([
-    [{ "decimal.format": "TEXT" }, "String must be one of (case insensitive): BASE64, NUMERIC"],
+    [{ "decimal.format": "TEXT" }, "String must be one of (case insensitive): NUMERIC, BASE64"],
     [{ "schemas.enable": "yes" }, "Expected value to be either true or false"],
     [{ "schemas.cache.size": "many" }, "Not a number of type INT"],
   ])("rejects config %p", (config, message) => {
@@ -149,7 +149,7 @@ describe("JsonConverter", () => {
       k.display_name,
     ]);
     expect(described).toEqual([
-      ["converter.type", "STRING", null, "MEDIUM", null, -1, "converter.type"],
+      ["converter.type", "STRING", null, "LOW", null, -1, "converter.type"],
       ["schemas.enable", "BOOLEAN", "true", "HIGH", "Schemas", 0, "Enable Schemas"],
       ["schemas.cache.size", "INT", "1000", "HIGH", "Schemas", 1, "Schema Cache Size"],
       ["schema.content", "STRING", null, "HIGH", "Schemas", 2, "Schema Content"],

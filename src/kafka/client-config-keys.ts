@@ -10,7 +10,7 @@
 import * as v from "valibot";
 import { ConfigError } from "../errors.ts";
 import { toConnectString } from "../plugin/config-def.ts";
-import { type ConfigKey, type ConfigType, javaTrim, key } from "../plugin/config-key.ts";
+import { type ConfigKey, type ConfigType, javaLongString, javaTrim, key } from "../plugin/config-key.ts";
 import type { ConfigKeyInfo } from "../plugin/describe-config.ts";
 
 export type ClientType = "producer" | "consumer" | "admin";
@@ -68,16 +68,6 @@ const PARSERS: Record<Exclude<ConfigType, "LONG" | "DOUBLE">, ConfigKey<unknown>
   CLASS: key.class({ doc: "" }),
   PASSWORD: key.password({ doc: "" }),
 };
-
-const LONG_MIN = -(2n ** 63n);
-const LONG_MAX = 2n ** 63n - 1n;
-
-/** Java's `Long.parseLong` of a trimmed value, shown as `Long.toString` shows it; undefined when it does not parse. */
-export function javaLongString(text: string): string | undefined {
-  if (!/^[+-]?\d+$/.test(text)) return undefined;
-  const n = BigInt(text);
-  return n < LONG_MIN || n > LONG_MAX ? undefined : n.toString();
-}
 
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[fFdD]?$/;
 const HEX = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?[pP]([+-]?\d+)[fFdD]?$/;

@@ -4,6 +4,7 @@
  * validator returns the reason a parsed value is invalid; config-def.ts prefixes it with
  * `Invalid value <v> for configuration <k>: `.
  */
+import { javaHashOrder } from "../util/java-hash-order.ts";
 import type { Validator } from "./config-key.ts";
 
 /** Validators with Connect's messages. */
@@ -26,12 +27,14 @@ export const check = {
     (values: readonly string[]): Validator<string | null> =>
     (s) =>
       s !== null && !values.includes(s) ? `String must be one of: ${values.join(", ")}` : undefined,
-  oneOfIgnoreCase:
-    (values: readonly string[]): Validator<string | null> =>
-    (s) =>
+  /** ConfigDef.CaseInsensitiveValidString: its message lists the values upper-cased, in HashSet order. */
+  oneOfIgnoreCase: (values: readonly string[]): Validator<string | null> => {
+    const shown = javaHashOrder([...new Set(values.map((x) => x.toUpperCase()))]).join(", ");
+    return (s) =>
       s !== null && !values.some((x) => x.toLowerCase() === s.toLowerCase())
-        ? `String must be one of (case insensitive): ${values.join(", ")}`
-        : undefined,
+        ? `String must be one of (case insensitive): ${shown}`
+        : undefined;
+  },
   nonEmpty: (): Validator<string | null> => (s) => (s !== null && s === "" ? "String may not be empty" : undefined),
   /** An http or https URL (unset or empty passes). */
   httpUrl: (): Validator<string | null> => (s) => {

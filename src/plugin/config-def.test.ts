@@ -95,6 +95,35 @@ describe("ConfigDef", () => {
     ]);
   });
 
+  describe("a LONG key", () => {
+    const longs = defineConfig({
+      "timeout.ms": key.long({ doc: "Timeout", default: 0, validators: [check.atLeast(0)] }),
+    });
+    test.each([
+      [" 9223372036854775807 ", "9223372036854775807", 2 ** 63],
+      ["+0012", "12", 12],
+    ])("takes %p as Java's Long.parseLong does, showing the exact long", (raw, shown, parsed) => {
+      expect(longs.validate({ "timeout.ms": raw }).get("timeout.ms")).toEqual({ value: shown, errors: [] });
+      // Beyond 2^53 the number read is the nearest double.
+      expect(longs.parse({ "timeout.ms": raw })["timeout.ms"]).toBe(parsed);
+    });
+    test("names the exact long when a validator refuses it", () => {
+      expect(longs.validate({ "timeout.ms": "-9223372036854775808" }).get("timeout.ms")).toEqual({
+        value: "-9223372036854775808",
+        errors: ["Invalid value -9223372036854775808 for configuration timeout.ms: Value must be at least 0"],
+      });
+    });
+    test.each(["9223372036854775808", "-9223372036854775809", "1e3", "1.0"])(
+      "refuses %p with Connect's message",
+      (raw) => {
+        expect(longs.validate({ "timeout.ms": raw }).get("timeout.ms")?.errors).toEqual([
+          `Invalid value ${raw} for configuration timeout.ms: Not a number of type LONG`,
+          "Invalid value null for configuration timeout.ms: Value must be non-null",
+        ]);
+      },
+    );
+  });
+
   test("never shows a password's value", () => {
     expect(def.validate({ topic: "t", secret: "s3cr3t" }).get("secret")?.value).toBe("[hidden]");
   });

@@ -15,7 +15,14 @@
  */
 import * as v from "valibot";
 import { ConfigError } from "../errors.ts";
-import type { ConfigKey, ConfigType, ConnectKeyMeta, Validator } from "./config-key.ts";
+import {
+  type ConfigKey,
+  type ConfigType,
+  type ConnectKeyMeta,
+  javaLongString,
+  javaTrim,
+  type Validator,
+} from "./config-key.ts";
 
 // The DSL's surface, so that a config is declared with imports from this one module.
 export { check } from "./config-checks.ts";
@@ -78,13 +85,16 @@ export class ConfigDef<T = Record<string, unknown>> {
     return values as T;
   }
 
-  /** The same keys renamed `<prefix><name>`, optionally moved into `group` (Connect's enrichment). */
+  /**
+   * The same keys renamed `<prefix><name>`, optionally moved into `group` (Connect's enrichment). A
+   * key without a display name keeps its own name as one, as Connect's ConfigKey does.
+   */
   prefixed(prefix: string, group?: string): ConfigDef {
     return new ConfigDef(
       this.keys.map((k) => ({
         ...k,
         name: `${prefix}${k.name}`,
-        meta: group === undefined ? k.meta : { ...k.meta, group },
+        meta: { ...k.meta, displayName: k.meta.displayName ?? k.name, ...(group === undefined ? {} : { group }) },
       })),
     );
   }
@@ -124,21 +134,21 @@ function validateKey(k: NamedKey, raw: string | null | undefined): { result: Key
     input = k.meta.default;
   }
   const parsed = v.safeParse(k.schema, input);
+  // A LONG's typed value is a number (inexact beyond 2^53): Connect shows the exact long.
+  const connectString = (output: unknown) =>
+    k.meta.type === "LONG" ? (javaLongString(javaTrim(input)) ?? null) : toConnectString(output, k.meta.type);
   if (!parsed.success) {
     const typed = (parsed as { typed?: boolean }).typed;
     // Connect prints the raw text for parse failures and the parsed value (Java's toString) for validators.
-    const shown = typed ? javaString(parsed.output) : input;
+    const shown = !typed ? input : k.meta.type === "LONG" ? connectString(parsed.output) : javaString(parsed.output);
     const reasons = parsed.issues.map(
       (issue) => `Invalid value ${shown} for configuration ${k.name}: ${issue.message}`,
     );
     // As ConfigDef.validate: a value that does not parse is validated as null afterwards.
     if (!typed) reasons.push(...nullValidationErrors(k));
-    return {
-      result: { value: typed ? toConnectString(parsed.output, k.meta.type) : null, errors: reasons },
-      value: undefined,
-    };
+    return { result: { value: typed ? connectString(parsed.output) : null, errors: reasons }, value: undefined };
   }
-  return { result: { value: toConnectString(parsed.output, k.meta.type), errors: [] }, value: parsed.output };
+  return { result: { value: connectString(parsed.output), errors: [] }, value: parsed.output };
 }
 
 function nullValidationErrors(k: NamedKey): string[] {

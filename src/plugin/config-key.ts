@@ -112,7 +112,36 @@ export function javaTrim(s: string): string {
 
 const trimmed = v.pipe(v.string(), v.transform(javaTrim));
 
-function numberKey(type: "INT" | "SHORT" | "LONG", min: number, max: number) {
+const LONG_MIN = -(2n ** 63n);
+const LONG_MAX = 2n ** 63n - 1n;
+
+/**
+ * Java's `Long.parseLong` of a trimmed value, shown as `Long.toString` shows it (exactly, across
+ * the whole signed 64-bit range); undefined when it does not parse or is out of range. The one
+ * LONG parser: LONG keys here and the clients' LONG keys (kafka/client-config-keys.ts) use it.
+ */
+export function javaLongString(text: string): string | undefined {
+  if (!/^[+-]?\d+$/.test(text)) return undefined;
+  const n = BigInt(text);
+  return n < LONG_MIN || n > LONG_MAX ? undefined : n.toString();
+}
+
+// A LONG key's typed value is a number: beyond 2^53 it is the nearest double (Long.MAX_VALUE reads
+// as 2^63), which is as good for the durations and sizes these keys hold; validation shows the
+// exact text (config-def.ts, with javaLongString). Timers clamp long delays (util/clock.ts).
+const longKey = v.pipe(
+  trimmed,
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const exact = javaLongString(dataset.value);
+    if (exact === undefined) {
+      addIssue({ message: "Not a number of type LONG" });
+      return NEVER;
+    }
+    return Number(exact);
+  }),
+);
+
+function numberKey(type: "INT" | "SHORT", min: number, max: number) {
   return v.pipe(
     trimmed,
     v.rawTransform(({ dataset, addIssue, NEVER }) => {
@@ -135,7 +164,7 @@ const parsers = {
   string: trimmed,
   int: numberKey("INT", -2147483648, 2147483647),
   short: numberKey("SHORT", -32768, 32767),
-  long: numberKey("LONG", Number.MIN_SAFE_INTEGER * 1024, Number.MAX_SAFE_INTEGER * 1024),
+  long: longKey,
   double: v.pipe(
     trimmed,
     v.rawTransform(({ dataset, addIssue, NEVER }) => {

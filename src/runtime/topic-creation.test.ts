@@ -58,10 +58,12 @@ describe("topic creation (KIP-158)", () => {
       { "topic.creation.default.replication.factor": "1", "topic.creation.default.partitions": "0" },
       "Invalid value 0 for configuration topic.creation.default.partitions: Value must be -1 or at least 1",
     ],
-  ])("validation reports %p", (extra, message) => {
+  ])("building the task reports %p; config validation does not (as Connect 4.3.1)", (extra, message) => {
+    expect(() => topicCreationGroups({ ...base, ...extra })).toThrow(message);
     const { infos } = validateConnectorConfig(new PluginRegistry([fileStreamSource]), { ...base, ...extra });
-    expect(infos.configs.flatMap((c) => c.value?.errors ?? [])).toContain(message);
-    expect(infos.groups).toContain("Topic Creation: default");
+    expect(infos.error_count).toBe(0);
+    expect(infos.groups).not.toContain("Topic Creation: default");
+    expect(infos.configs.filter((c) => c.definition?.name.startsWith("topic.creation.default."))).toEqual([]);
   });
 
   describe("include/exclude are Java regular expressions, as in the SMTs", () => {
@@ -87,17 +89,15 @@ describe("topic creation (KIP-158)", () => {
       expect(topicSpecFor(topic, groups).partitions).toBe(partitions);
     });
 
-    test("an invalid pattern is reported on its key with Connect's message", () => {
-      const { infos } = validateConnectorConfig(new PluginRegistry([fileStreamSource]), {
+    test("an invalid pattern fails building the task with Connect's message", () => {
+      const config = {
         ...base,
         "topic.creation.default.replication.factor": "1",
         "topic.creation.default.partitions": "1",
         "topic.creation.groups": "g",
         "topic.creation.g.include": "ok.*, (broken",
-      });
-      const errors = infos.configs.find((c) => c.definition?.name === "topic.creation.g.include")?.value?.errors;
-      expect(errors).toHaveLength(1);
-      expect(errors![0]).toStartWith(
+      };
+      expect(() => topicCreationGroups(config)).toThrow(
         "Invalid value [ok.*, (broken] for configuration topic.creation.g.include: Syntax error in regular expression: ",
       );
     });

@@ -83,8 +83,11 @@ function groupNames(config: Readonly<Record<string, string | null>>): string[] {
   return [...new Set(splitList(config[`${TOPIC_CREATION_PREFIX}groups`]))].filter((g) => g !== DEFAULT_GROUP);
 }
 
-/** The keys validation adds for a config that uses topic creation (Connect's enrichment). */
-export function topicCreationConfigDef(config: Readonly<Record<string, string | null>>): ConfigDef | undefined {
+/**
+ * The keys of a config that uses topic creation (Connect's SourceConnectorConfig enrichment). Only
+ * a task being built parses them: Connect's config validation does not list them.
+ */
+function topicCreationConfigDef(config: Readonly<Record<string, string | null>>): ConfigDef | undefined {
   if (!usesTopicCreation(config)) return undefined;
   let def = groupConfigDef(DEFAULT_GROUP, {});
   const defaults = readDefaults(def, config);

@@ -12,7 +12,7 @@ import { ConfigDef, type KeyValidation } from "../plugin/config-def.ts";
 import { type ConfigInfos, configInfos, groupsOf } from "../plugin/describe-config.ts";
 import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
-import { javaHashMap } from "../util/java-hash-order.ts";
+import { javaHashMap, javaHashOrder } from "../util/java-hash-order.ts";
 import { type ConverterDefaults, enrichedConfigDef, withWorkerDefaults } from "./connector-config-def.ts";
 import { regexError, splitList, topicPattern } from "./connector-config-values.ts";
 import { resolveConnector } from "./resolve-connector.ts";
@@ -100,10 +100,11 @@ export function validateConnectorConfig(
       ),
       "converter.type": prop.split(".")[0]!,
     };
-    const def = (converter.config as ConfigDef).prefixed(`${prop}.`);
-    converterDefs.push(def);
-    for (const [name, result] of (converter.config as ConfigDef).validate(sub))
-      converterResults.set(`${prop}.${name}`, result);
+    // Connect lists a converter's keys as ConfigDef.validateAll's HashMap iterates them.
+    const own = converter.config as ConfigDef;
+    const hashOrdered = new ConfigDef(javaHashOrder(own.keys.map((k) => k.name)).map((n) => own.get(n)!));
+    converterDefs.push(hashOrdered.prefixed(`${prop}.`));
+    for (const [name, result] of own.validate(sub)) converterResults.set(`${prop}.${name}`, result);
   }
 
   // Connector's own keys follow the framework keys (keys the framework defines keep their place).

@@ -47,7 +47,7 @@ describe("format", () => {
       "Invalid value kafka for configuration connector: String must be one of: http-sink",
     ]);
     expect(httpSinkConfig.validate({ ...base, format: "avro" }).get("format")?.errors).toEqual([
-      "Invalid value avro for configuration format: String must be one of (case insensitive): json, raw",
+      "Invalid value avro for configuration format: String must be one of (case insensitive): RAW, JSON",
     ]);
   });
 
