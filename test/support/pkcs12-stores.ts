@@ -7,7 +7,9 @@
  * Used by src/tls/forge-native-kdf.test.ts and bench/pkcs12-load.ts.
  */
 import { join } from "node:path";
-import { openssl, runCommand } from "./command.ts";
+import { runCommand } from "./command.ts";
+
+export { makeRsaCert } from "./tls.ts";
 
 export type Pkcs12Maker = "keytool" | "openssl" | "openssl-legacy";
 
@@ -23,26 +25,6 @@ const UTF8 = { LC_ALL: "C.UTF-8", LANG: "C.UTF-8" };
 
 function keytool(dir: string, ...args: string[]): Promise<string> {
   return runCommand(dir, ["env", `LC_ALL=${UTF8.LC_ALL}`, `LANG=${UTF8.LANG}`, "keytool", ...args]);
-}
-
-/** A self-signed RSA certificate `<name>.pem` with its unencrypted key `<name>.key` in `dir`. */
-export async function makeRsaCert(dir: string, name: string, cn: string): Promise<void> {
-  await openssl(
-    dir,
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-days",
-    "2",
-    "-subj",
-    `/CN=${cn}`,
-    "-keyout",
-    `${name}.key`,
-    "-out",
-    `${name}.pem`,
-  );
 }
 
 /**

@@ -52,9 +52,8 @@ async function issue(dir: string, name: string, subject: string, extfile?: strin
   );
 }
 
-export async function makeTls(dir: string): Promise<TlsFiles> {
-  const f = (n: string) => join(dir, n);
-  const password = "store-pass-123";
+/** A self-signed RSA certificate `<name>.pem` with its unencrypted key `<name>.key` in `dir` (`extra`: more `openssl req` options, e.g. `-addext`). */
+export async function makeRsaCert(dir: string, name: string, cn: string, ...extra: string[]): Promise<void> {
   await openssl(
     dir,
     "req",
@@ -65,12 +64,19 @@ export async function makeTls(dir: string): Promise<TlsFiles> {
     "-days",
     "2",
     "-subj",
-    "/CN=test CA",
+    `/CN=${cn}`,
+    ...extra,
     "-keyout",
-    "ca.key",
+    `${name}.key`,
     "-out",
-    "ca.pem",
+    `${name}.pem`,
   );
+}
+
+export async function makeTls(dir: string): Promise<TlsFiles> {
+  const f = (n: string) => join(dir, n);
+  const password = "store-pass-123";
+  await makeRsaCert(dir, "ca", "test CA");
   await Bun.write(f("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
   await issue(dir, "server", "/CN=localhost", "server.ext");
   await issue(dir, "client", "/CN=device-1");

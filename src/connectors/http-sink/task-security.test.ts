@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { SignJWT } from "jose";
 import { type TempDir, tempDir } from "../../../test/support/temp-dir.ts";
-import { makeTls, type TlsFiles } from "../../../test/support/tls.ts";
+import { makeRsaCert, makeTls, type TlsFiles } from "../../../test/support/tls.ts";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { ManualClock } from "../../util/manual-clock.ts";
 import { httpSinkConfig } from "./config.ts";
@@ -27,24 +27,7 @@ async function openssl(...args: string[]): Promise<void> {
 beforeAll(async () => {
   dir = await tempDir("http-sink-tls-");
   tls = await makeTls(dir.path);
-  await Bun.write(dir.file("self.ext"), "subjectAltName=IP:127.0.0.1\n");
-  await openssl(
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-days",
-    "2",
-    "-subj",
-    "/CN=127.0.0.1",
-    "-addext",
-    "subjectAltName=IP:127.0.0.1",
-    "-keyout",
-    "self.key",
-    "-out",
-    "self.pem",
-  );
+  await makeRsaCert(dir.path, "self", "127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1");
   selfSignedCert = dir.file("self.pem");
   selfSignedKey = dir.file("self.key");
   await openssl("pkcs8", "-topk8", "-nocrypt", "-in", tls.clientKey, "-outform", "DER", "-out", "client-key.der");
