@@ -136,7 +136,14 @@ export abstract class AbstractHerder {
     const version = this.pluginVersion(config.config);
     return {
       name,
-      connector: connectorState(status.state, status.workerId, status.trace, version),
+      // Connect's status carries the version of the worker's connector instance (Worker.connectorVersion):
+      // null when it failed before one was made (Worker.startConnector's config checks).
+      connector: connectorState(
+        status.state,
+        status.workerId,
+        status.trace,
+        status.state === "FAILED" && !this.deps.worker.connector(name) ? null : version,
+      ),
       tasks: this.statuses
         .tasks(name)
         .map((t) => taskState(t.id, t.status.state, t.status.workerId, this.traceOf(name, t.id, t.status), version)),

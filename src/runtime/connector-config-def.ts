@@ -4,8 +4,8 @@
  * alias), with the worker's converters shown as defaults as Connect 4.1+ does. Used by
  * validateConnectorConfig. Also the full (un-enriched) key list of `GET /connector-plugins/{p}/config`.
  * Like Connect 4.3.1's AbstractHerder it leaves out the `topic.creation.<group>.*` keys (only
- * `topic.creation.groups` is listed, recorded in test/fixtures/connect-rest): they are parsed when a
- * source task is built (topic-creation.ts), where a bad value fails the task, not by validation.
+ * `topic.creation.groups` is listed, recorded in test/fixtures/connect-rest): they are parsed when
+ * the Worker starts a source connector (topic-creation.ts), where a bad value fails the connector.
  */
 import { ConfigDef, defineConfig, key } from "../plugin/config-def.ts";
 import type { ConnectKeyMeta } from "../plugin/config-key.ts";

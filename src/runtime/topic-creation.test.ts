@@ -49,6 +49,16 @@ describe("topic creation (KIP-158)", () => {
     expect(topicSpecFor("anything", groups).partitions).toBe(6);
   });
 
+  test("the default group's include/exclude are not patterns to check (defaultGroupConfigDef)", () => {
+    const groups = topicCreationGroups({
+      ...base,
+      "topic.creation.default.replication.factor": "1",
+      "topic.creation.default.partitions": "1",
+      "topic.creation.default.include": "(",
+    })!;
+    expect(groups.map((g) => g.name)).toEqual(["default"]);
+  });
+
   test.each([
     [
       { "topic.creation.groups": "" },
@@ -56,9 +66,25 @@ describe("topic creation (KIP-158)", () => {
     ],
     [
       { "topic.creation.default.replication.factor": "1", "topic.creation.default.partitions": "0" },
-      "Invalid value 0 for configuration topic.creation.default.partitions: Value must be -1 or at least 1",
+      // An embedded validator names the key without its group prefix (ConfigDef.embed).
+      "Invalid value 0 for configuration partitions: Number of partitions must be positive, or -1 to use the broker's default",
     ],
-  ])("building the task reports %p; config validation does not (as Connect 4.3.1)", (extra, message) => {
+    [
+      { "topic.creation.default.replication.factor": "40000", "topic.creation.default.partitions": "x" },
+      "Invalid value 40000 for configuration topic.creation.default.replication.factor: Not a number of type SHORT",
+    ],
+    [
+      // Only the first bad value, in Connect's key order (the default group, then each listed group).
+      {
+        "topic.creation.groups": "g1",
+        "topic.creation.default.replication.factor": "1",
+        "topic.creation.default.partitions": "1",
+        "topic.creation.g1.include": "(",
+        "topic.creation.g1.partitions": "x",
+      },
+      "Invalid value [(] for configuration include: Syntax error in regular expression: ",
+    ],
+  ])("starting the connector reports %p; config validation does not (as Connect 4.3.1)", (extra, message) => {
     expect(() => topicCreationGroups({ ...base, ...extra })).toThrow(message);
     const { infos } = validateConnectorConfig(new PluginRegistry([fileStreamSource]), { ...base, ...extra });
     expect(infos.error_count).toBe(0);
@@ -89,7 +115,7 @@ describe("topic creation (KIP-158)", () => {
       expect(topicSpecFor(topic, groups).partitions).toBe(partitions);
     });
 
-    test("an invalid pattern fails building the task with Connect's message", () => {
+    test("an invalid pattern fails with Connect's message", () => {
       const config = {
         ...base,
         "topic.creation.default.replication.factor": "1",
@@ -98,7 +124,7 @@ describe("topic creation (KIP-158)", () => {
         "topic.creation.g.include": "ok.*, (broken",
       };
       expect(() => topicCreationGroups(config)).toThrow(
-        "Invalid value [ok.*, (broken] for configuration topic.creation.g.include: Syntax error in regular expression: ",
+        "Invalid value [ok.*, (broken] for configuration include: Syntax error in regular expression: ",
       );
     });
   });

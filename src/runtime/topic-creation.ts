@@ -6,10 +6,13 @@
  * to is created, just before its first record is sent. Any other `topic.creation.<group>.<key>`
  * is a topic config (e.g. `cleanup.policy=compact`). Exclusion beats inclusion; the first listed
  * group that matches wins, then `default`. Patterns are Java regular expressions (as in the SMTs).
+ * Config validation does not check these keys (as Connect 4.3.1); `topicCreationGroups` does, as
+ * SourceConnectorConfig: Worker.startConnector calls it, so a bad value fails the connector at
+ * start, and the task builder again (a task whose stored connector config has one fails).
  */
-import { ConnectError, isRetriable, messageOf } from "../errors.ts";
+import { ConfigError, ConnectError, isRetriable, messageOf } from "../errors.ts";
 import type { KafkaAdmin, TopicSpec } from "../kafka/kafka-port.ts";
-import { type ConfigDef, defineConfig, key } from "../plugin/config-def.ts";
+import { ConfigDef, defineConfig, key } from "../plugin/config-def.ts";
 import { compileJavaRegex } from "../transforms/util/java-regex.ts";
 import { splitList, topicPattern } from "./connector-config-values.ts";
 
@@ -31,87 +34,19 @@ export function usesTopicCreation(config: Readonly<Record<string, string | null>
   return Object.keys(config).some((k) => k.startsWith(TOPIC_CREATION_PREFIX));
 }
 
-const minusOneOrPositive = (n: number | null) =>
-  n !== null && n !== -1 && n < 1 ? "Value must be -1 or at least 1" : undefined;
+type Check = (value: never) => string | undefined;
 
-function groupConfigDef(group: string, defaults: { replicationFactor?: number; partitions?: number }): ConfigDef {
-  const display = group === DEFAULT_GROUP ? DEFAULT_GROUP : group;
-  const displayGroup = `Topic Creation: ${group}`;
-  const prefix = `${TOPIC_CREATION_PREFIX}${group}.`;
-  const def = defineConfig({
-    include: key.list({
-      doc: `Regular expressions for the topic names this group applies to${group === DEFAULT_GROUP ? " (the default group applies to every topic)" : ""}.`,
-      default: group === DEFAULT_GROUP ? [".*"] : [],
-      importance: "LOW",
-      group: displayGroup,
-      width: "LONG",
-      displayName: `Inclusion Topic Pattern for ${display}`,
-      validators: [validPatterns],
-    }),
-    exclude: key.list({
-      doc: "Regular expressions for topic names this group does not apply to; exclusion overrides inclusion.",
-      default: [],
-      importance: "LOW",
-      group: displayGroup,
-      width: "LONG",
-      displayName: `Exclusion Topic Pattern for ${display}`,
-      validators: [validPatterns],
-    }),
-    "replication.factor": key.int({
-      doc: "The replication factor of new topics; -1 for the broker's default. Required for the default group; other groups inherit it.",
-      ...(defaults.replicationFactor === undefined ? {} : { default: defaults.replicationFactor }),
-      importance: "LOW",
-      group: displayGroup,
-      width: "LONG",
-      displayName: `Replication Factor for Topics in ${display}`,
-      validators: [minusOneOrPositive],
-    }),
-    partitions: key.int({
-      doc: "The number of partitions of new topics; -1 for the broker's default. Required for the default group; other groups inherit it.",
-      ...(defaults.partitions === undefined ? {} : { default: defaults.partitions }),
-      importance: "LOW",
-      group: displayGroup,
-      width: "LONG",
-      displayName: `Partition Count for Topics in ${display}`,
-      validators: [minusOneOrPositive],
-    }),
-  }) as unknown as ConfigDef;
-  return def.prefixed(prefix);
-}
-
-function groupNames(config: Readonly<Record<string, string | null>>): string[] {
-  return [...new Set(splitList(config[`${TOPIC_CREATION_PREFIX}groups`]))].filter((g) => g !== DEFAULT_GROUP);
-}
-
-/**
- * The keys of a config that uses topic creation (Connect's SourceConnectorConfig enrichment). Only
- * a task being built parses them: Connect's config validation does not list them.
- */
-function topicCreationConfigDef(config: Readonly<Record<string, string | null>>): ConfigDef | undefined {
-  if (!usesTopicCreation(config)) return undefined;
-  let def = groupConfigDef(DEFAULT_GROUP, {});
-  const defaults = readDefaults(def, config);
-  for (const group of groupNames(config)) def = def.concat(groupConfigDef(group, defaults));
-  return def;
-}
-
-function readDefaults(def: ConfigDef, config: Readonly<Record<string, string | null>>) {
-  const values = def.validate(config);
-  const number = (k: string) => {
-    const v = values.get(`${TOPIC_CREATION_PREFIX}${DEFAULT_GROUP}.${k}`);
-    return v && v.errors.length === 0 && v.value !== null ? Number(v.value) : undefined;
-  };
-  return { replicationFactor: number("replication.factor"), partitions: number("partitions") };
-}
-
-/** Connect joins a group's patterns with `|` into one java.util.regex.Pattern matched against the whole name. */
-function pattern(list: readonly string[]): RegExp | null {
-  return list.length === 0 ? null : topicPattern(list.join("|"));
-}
+/** TopicCreationConfig's validators, with Connect's messages. */
+const partitionsCheck = (n: number) =>
+  n !== -1 && n < 1 ? "Number of partitions must be positive, or -1 to use the broker's default" : undefined;
+const replicationFactorCheck = (n: number) =>
+  n !== -1 && n < 1
+    ? "Replication factor must be positive and not larger than the number of brokers in the Kafka cluster, or -1 to use the broker's default"
+    : undefined;
 
 /** TopicCreationConfig's REGEX_VALIDATOR: every pattern of the list compiles (as Java). */
-const validPatterns = (list: string[] | null) => {
-  for (const p of list ?? []) {
+const patternsCheck = (list: string[]) => {
+  for (const p of list) {
     try {
       compileJavaRegex(p);
     } catch (error) {
@@ -121,11 +56,108 @@ const validPatterns = (list: string[] | null) => {
   return undefined;
 };
 
+/**
+ * A group's keys (TopicCreationConfig.configDef, or defaultGroupConfigDef for `default`, whose
+ * include/exclude are only non-null and whose replication.factor/partitions have no default) with
+ * their validators beside them: Connect embeds the group's definition under its prefix, and an
+ * embedded validator names the key without the prefix.
+ */
+function groupConfigDef(group: string, defaults: { replicationFactor?: number; partitions?: number }) {
+  const isDefault = group === DEFAULT_GROUP;
+  const displayGroup = `Topic Creation: ${group}`;
+  const def = defineConfig({
+    include: key.list({
+      doc: `Regular expressions for the topic names this group applies to${isDefault ? " (the default group applies to every topic)" : ""}.`,
+      default: isDefault ? [".*"] : [],
+      importance: "LOW",
+      group: displayGroup,
+      width: "LONG",
+      displayName: `Inclusion Topic Pattern for ${group}`,
+    }),
+    exclude: key.list({
+      doc: "Regular expressions for topic names this group does not apply to; exclusion overrides inclusion.",
+      default: [],
+      importance: "LOW",
+      group: displayGroup,
+      width: "LONG",
+      displayName: `Exclusion Topic Pattern for ${group}`,
+    }),
+    "replication.factor": key.short({
+      doc: "The replication factor of new topics; -1 for the broker's default. Required for the default group; other groups inherit it.",
+      ...(defaults.replicationFactor === undefined ? {} : { default: defaults.replicationFactor }),
+      importance: "LOW",
+      group: displayGroup,
+      width: "LONG",
+      displayName: `Replication Factor for Topics in ${group}`,
+    }),
+    partitions: key.int({
+      doc: "The number of partitions of new topics; -1 for the broker's default. Required for the default group; other groups inherit it.",
+      ...(defaults.partitions === undefined ? {} : { default: defaults.partitions }),
+      importance: "LOW",
+      group: displayGroup,
+      width: "LONG",
+      displayName: `Partition Count for Topics in ${group}`,
+    }),
+  }) as unknown as ConfigDef;
+  const checks: Record<string, Check> = {
+    "replication.factor": replicationFactorCheck,
+    partitions: partitionsCheck,
+    ...(isDefault ? {} : { include: patternsCheck, exclude: patternsCheck }),
+  };
+  return { def: def.prefixed(`${TOPIC_CREATION_PREFIX}${group}.`), checks };
+}
+
+function groupNames(config: Readonly<Record<string, string | null>>): string[] {
+  return [...new Set(splitList(config[`${TOPIC_CREATION_PREFIX}groups`]))].filter((g) => g !== DEFAULT_GROUP);
+}
+
+/**
+ * Parses one group's keys as Connect's ConfigDef.parse does: key by key in order, each parsed then
+ * validated, stopping at the first bad one with its ConfigException message.
+ */
+function parseGroup(
+  group: string,
+  defaults: { replicationFactor?: number; partitions?: number },
+  config: Readonly<Record<string, string>>,
+): Record<string, unknown> {
+  const { def, checks } = groupConfigDef(group, defaults);
+  const prefix = `${TOPIC_CREATION_PREFIX}${group}.`;
+  const values: Record<string, unknown> = {};
+  for (const k of def.keys) {
+    let value: unknown;
+    try {
+      value = new ConfigDef([k]).parse(config)[k.name];
+    } catch (error) {
+      const first = error instanceof ConfigError ? [...error.errors.values()][0]?.[0] : undefined;
+      throw first === undefined ? error : new ConfigError(first, new Map([[k.name, [first]]]));
+    }
+    const unprefixed = k.name.slice(prefix.length);
+    const reason = checks[unprefixed]?.(value as never);
+    if (reason !== undefined) {
+      const shown = Array.isArray(value) ? `[${value.join(", ")}]` : String(value);
+      const message = `Invalid value ${shown} for configuration ${unprefixed}: ${reason}`;
+      throw new ConfigError(message, new Map([[k.name, [message]]]));
+    }
+    values[k.name] = value;
+  }
+  return values;
+}
+
+/** Connect joins a group's patterns with `|` into one java.util.regex.Pattern matched against the whole name. */
+function pattern(list: readonly string[]): RegExp | null {
+  return list.length === 0 ? null : topicPattern(list.join("|"));
+}
+
 /** The groups of a valid config, listed groups first, `default` last; undefined when unused. */
 export function topicCreationGroups(config: Readonly<Record<string, string>>): TopicCreationGroup[] | undefined {
-  const def = topicCreationConfigDef(config);
-  if (!def) return undefined;
-  const values = def.parse(config) as Record<string, unknown>;
+  if (!usesTopicCreation(config)) return undefined;
+  // SourceConnectorConfig parses the default group first; the other groups inherit its values.
+  const values = parseGroup(DEFAULT_GROUP, {}, config);
+  const defaults = {
+    replicationFactor: values[`${TOPIC_CREATION_PREFIX}${DEFAULT_GROUP}.replication.factor`] as number,
+    partitions: values[`${TOPIC_CREATION_PREFIX}${DEFAULT_GROUP}.partitions`] as number,
+  };
+  for (const name of groupNames(config)) Object.assign(values, parseGroup(name, defaults, config));
   const group = (name: string): TopicCreationGroup => {
     const prefix = `${TOPIC_CREATION_PREFIX}${name}.`;
     const configs: Record<string, string> = {};

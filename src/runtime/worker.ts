@@ -26,6 +26,7 @@ import type { LogManager } from "../util/logger.ts";
 import type { WorkerConfig } from "../worker-config.ts";
 import { resolveConnector } from "./resolve-connector.ts";
 import { buildTask } from "./task-builder.ts";
+import { topicCreationGroups } from "./topic-creation.ts";
 import { type ConnectorStatusListener, WorkerConnector } from "./worker-connector.ts";
 import { type ConnectorTaskId, type TaskStatusListener, taskIdString, type WorkerTask } from "./worker-task.ts";
 
@@ -128,8 +129,10 @@ export class Worker {
   /**
    * Creates the connector instance and moves it to `target`. A connector whose class or config
    * cannot be resolved is reported FAILED through the listener rather than thrown, as is a source
-   * connector with a `producer.override.*` key the override policy does not allow (Connect's
-   * Worker builds a source connector's offset store with its producer's config, which checks them).
+   * connector with a bad `topic.creation.*` value (Connect's SourceConnectorConfig: the first
+   * ConfigException, no tasks) or a `producer.override.*` key the override policy does not allow
+   * (Connect's Worker builds a source connector's offset store with its producer's config, which
+   * checks them).
    * An asynchronous `start` is not awaited: `requestTaskReconfiguration` runs when it completes.
    */
   async startConnector(
@@ -144,7 +147,12 @@ export class Worker {
     try {
       const descriptor = resolveConnector(this.deps.registry, rawConfig["connector.class"] ?? "");
       const config = await this.deps.resolveConfig(rawConfig);
-      if (descriptor.type === "source") connectorClientOverrides(this.overridePolicy, config, "producer");
+      if (descriptor.type === "source") {
+        // Connect's SourceConnectorConfig parses the topic.creation.* groups (when the worker
+        // creates topics) before the offset store checks the producer's overrides.
+        if (this.deps.config["topic.creation.enable"]) topicCreationGroups(config);
+        connectorClientOverrides(this.overridePolicy, config, "producer");
+      }
       const owned = { current: undefined as WorkerConnector | undefined };
       const guarded = this.guardConnector(name, listener, () => owned.current);
       wc = new WorkerConnector(

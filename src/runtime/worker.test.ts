@@ -1,0 +1,84 @@
+import { describe, expect, test } from "bun:test";
+import { waitFor } from "../../test/support/wait-for.ts";
+import type { Config } from "../api/connector.ts";
+import { inProcessWorker, SCRIPTED_SOURCE } from "./herder-test-support.ts";
+import type { ConnectorStatusListener } from "./worker-connector.ts";
+
+function recording(): { listener: ConnectorStatusListener; failed: unknown[]; started: string[] } {
+  const failed: unknown[] = [];
+  const started: string[] = [];
+  const listener: ConnectorStatusListener = {
+    onStartup: (n) => void started.push(n),
+    onPause: () => undefined,
+    onResume: () => undefined,
+    onStop: () => undefined,
+    onFailure: (_, error) => void failed.push(error),
+  };
+  return { listener, failed, started };
+}
+
+const PARTITIONS_X = "Invalid value x for configuration topic.creation.default.partitions: Not a number of type INT";
+
+describe("Worker.startConnector", () => {
+  describe("a source connector with a bad topic.creation.* value (Connect's SourceConnectorConfig)", () => {
+    const config: Config = {
+      "connector.class": SCRIPTED_SOURCE,
+      name: "src",
+      "topic.creation.default.replication.factor": "1",
+      "topic.creation.default.partitions": "x",
+    };
+
+    test("fails to start with the first ConfigException; the connector is never started", async () => {
+      await using w = await inProcessWorker();
+      const { listener, failed, started } = recording();
+      expect(await w.worker.startConnector("src", config, "STARTED", listener, () => undefined)).toBeUndefined();
+      expect(started).toEqual([]);
+      expect(w.scripted.connectorStarts).toBe(0);
+      expect(w.worker.connector("src")).toBeUndefined();
+      expect(failed.map((e) => [(e as { javaClass: string }).javaClass, (e as Error).message])).toEqual([
+        ["org.apache.kafka.common.config.ConfigException", PARTITIONS_X],
+      ]);
+      expect(w.logLines.some((l) => l.includes("Failed to start connector src"))).toBe(true);
+    });
+
+    test("the topic.creation keys are checked before the producer overrides, as Connect's Worker", async () => {
+      await using w = await inProcessWorker({ worker: { "connector.client.config.override.policy": "None" } });
+      const { listener, failed } = recording();
+      const withOverride = { ...config, "producer.override.linger.ms": "10" };
+      await w.worker.startConnector("src", withOverride, "STARTED", listener, () => undefined);
+      expect(failed.map((e) => (e as Error).message)).toEqual([PARTITIONS_X]);
+    });
+
+    test("starts when the worker does not create topics (topic.creation.enable=false)", async () => {
+      await using w = await inProcessWorker({ worker: { "topic.creation.enable": "false" } });
+      const { listener, failed } = recording();
+      expect(await w.worker.startConnector("src", config, "STOPPED", listener, () => undefined)).toBeDefined();
+      expect(failed).toEqual([]);
+    });
+
+    test("through the Herder: created, then FAILED without a version, and no task is made", async () => {
+      await using w = await inProcessWorker();
+      expect((await w.rest("POST", "/connectors", { name: "src", config })).status).toBe(201);
+      const status = await waitFor(async () => {
+        const s = await w.rest("GET", "/connectors/src/status");
+        return s.body.connector.state === "FAILED" ? s.body : undefined;
+      });
+      expect(status).toEqual({
+        name: "src",
+        connector: {
+          state: "FAILED",
+          worker_id: status.connector.worker_id,
+          version: null,
+          trace: status.connector.trace,
+        },
+        tasks: [],
+        type: "source",
+      });
+      expect(status.connector.trace.split("\n")[0]).toBe(
+        `org.apache.kafka.common.config.ConfigException: ${PARTITIONS_X}`,
+      );
+      expect(await w.rest("GET", "/connectors/src/tasks")).toEqual({ status: 200, body: [] });
+      expect(w.scripted.taskStarts).toBe(0);
+    });
+  });
+});
