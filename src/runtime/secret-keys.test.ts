@@ -15,4 +15,25 @@ describe("secretValues", () => {
       }),
     ).toEqual(["a1", "a2", "a3", "a4", "a5"]);
   });
+
+  const passwordKeys = [
+    "sasl.oauthbearer.assertion.private.key.passphrase",
+    "ssl.keystore.certificate.chain",
+    "ssl.truststore.certificates",
+  ];
+  const prefixes = [
+    "",
+    "producer.",
+    "consumer.",
+    "admin.",
+    "producer.override.",
+    "consumer.override.",
+    "admin.override.",
+  ];
+  test.each(passwordKeys.flatMap((k) => prefixes.map((p) => [`${p}${k}`])))(
+    "treats Kafka's PASSWORD client key %s as secret",
+    (key) => {
+      expect(secretValues({ [key]: "hush", "tasks.max": "1", [`other.${key}`]: "shown" })).toEqual(["hush"]);
+    },
+  );
 });

@@ -1,15 +1,22 @@
 /**
  * Which config values are secrets: keys a plugin declares as PASSWORD, and Kafka client keys that
- * are PASSWORD in Kafka (`*.password`, `sasl.jaas.config`, `basic.auth.user.info`, …, also under
- * `producer.`/`consumer.`/`admin.` and their `.override.` prefixes). Their values are registered
+ * are PASSWORD in Kafka (PASSWORD_KEYS, and by name `*.password`, `sasl.jaas.config`,
+ * `basic.auth.user.info`, …, also under `producer.`/`consumer.`/`admin.` and their `.override.`
+ * prefixes). Their values are registered
  * with the log manager so no log line or status trace shows them.
  */
+import { PASSWORD_KEYS } from "../connector-client-config-override-policy.ts";
 import { AliasedConfigDef } from "../plugin/config-aliases.ts";
 import type { ConfigDef } from "../plugin/config-def.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
 
 const CLIENT_SECRET =
   /(^|\.)(password|sasl\.jaas\.config|basic\.auth\.user\.info|ssl\.keystore\.key|sasl\.oauthbearer\.client\.secret)$|(secret|token|credentials?)$|(^|\.)header\.(proxy-)?authorization$/i;
+const CLIENT_PREFIX = /^(?:producer|consumer|admin)\.(?:override\.)?/;
+
+function isClientSecret(key: string): boolean {
+  return CLIENT_SECRET.test(key) || PASSWORD_KEYS.has(key.replace(CLIENT_PREFIX, ""));
+}
 
 export function secretValues(config: Readonly<Record<string, string | null>>, registry?: PluginRegistry): string[] {
   const declared = new Set<string>();
@@ -21,6 +28,6 @@ export function secretValues(config: Readonly<Record<string, string | null>>, re
     for (const name of def instanceof AliasedConfigDef ? def.spellings(k.name) : [k.name]) declared.add(name);
   }
   return Object.entries(config)
-    .filter(([k, v]) => v && (declared.has(k) || CLIENT_SECRET.test(k)))
+    .filter(([k, v]) => v && (declared.has(k) || isClientSecret(k)))
     .map(([, v]) => v as string);
 }
