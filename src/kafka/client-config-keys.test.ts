@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { ConfigError } from "../errors.ts";
-import { clientConfigKey, clientConfigKeysVersion, javaDoubleString, parseClientValue } from "./client-config-keys.ts";
+import { clientConfigKey, clientConfigKeysVersion, parseClientValue } from "./client-config-keys.ts";
 
 describe("the catalog", () => {
   test("is not read when the gateway's modules load, only on first use", () => {
@@ -112,21 +112,5 @@ describe("parseClientValue (ConfigDef.parseType, then convertToString)", () => {
     } catch (error) {
       expect((error as ConfigError).errors).toEqual(new Map([[name, [message]]]));
     }
-  });
-});
-
-describe("javaDoubleString", () => {
-  test.each([
-    [1, "1.0"],
-    [0.5, "0.5"],
-    [0, "0.0"],
-    [-0, "-0.0"],
-    [0.001, "0.001"],
-    [0.0001, "1.0E-4"],
-    [1e7, "1.0E7"],
-    [12345678.9, "1.23456789E7"],
-    [-2.5, "-2.5"],
-  ])("%p → %p", (n, expected) => {
-    expect(javaDoubleString(n)).toBe(expected);
   });
 });

@@ -8,9 +8,17 @@
  * the same with `clientConfigKey` and `parseClientValue`.
  */
 import * as v from "valibot";
+import { javaDoubleToString } from "../api/data/java-text.ts";
 import { ConfigError } from "../errors.ts";
 import { toConnectString } from "../plugin/config-def.ts";
-import { type ConfigKey, type ConfigType, javaLongString, javaTrim, key } from "../plugin/config-key.ts";
+import {
+  type ConfigKey,
+  type ConfigType,
+  javaLongString,
+  javaParseDouble,
+  javaTrim,
+  key,
+} from "../plugin/config-key.ts";
 import type { ConfigKeyInfo } from "../plugin/describe-config.ts";
 
 export type ClientType = "producer" | "consumer" | "admin";
@@ -69,26 +77,6 @@ const PARSERS: Record<Exclude<ConfigType, "LONG" | "DOUBLE">, ConfigKey<unknown>
   PASSWORD: key.password({ doc: "" }),
 };
 
-const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[fFdD]?$/;
-const HEX = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?[pP]([+-]?\d+)[fFdD]?$/;
-
-/**
- * Java's `Double.parseDouble` of a trimmed value: decimals with an optional `f`/`d` suffix
- * (`0.8d`, `1.5f`, `1.`, `.5`, `1e3`), `NaN` and `Infinity` with an optional sign, and hex floats
- * (`0x1.8p1`); undefined when it does not parse.
- */
-export function javaParseDouble(text: string): number | undefined {
-  const special = /^[+-]?(NaN|Infinity)$/.exec(text);
-  if (special) return special[1] === "NaN" ? Number.NaN : text.startsWith("-") ? -Infinity : Infinity;
-  if (DECIMAL.test(text)) return Number(text.replace(/[fFdD]$/, ""));
-  const hex = HEX.exec(text);
-  if (!hex) return undefined;
-  const [, sign, whole = "", fraction = "", exponent = "0"] = hex;
-  if (whole === "" && fraction === "") return undefined;
-  const magnitude = Number(BigInt(`0x${whole}${fraction}`)) * 2 ** (Number(exponent) - 4 * fraction.length);
-  return sign === "-" ? -magnitude : magnitude;
-}
-
 /**
  * `value` of the client key `name` parsed by its type and shown in Connect's string form
  * (`ConfigDef.convertToString`: trimmed, lists joined by commas, `[hidden]` for passwords, a LONG
@@ -112,22 +100,9 @@ export function parseClientValue(type: ClientType, name: string, value: string |
   if (keyType === "DOUBLE") {
     const parsed = javaParseDouble(javaTrim(value));
     if (parsed === undefined) throw invalid("Not a number of type DOUBLE");
-    return javaDoubleString(parsed);
+    return javaDoubleToString(parsed);
   }
   const parsed = v.safeParse(PARSERS[keyType], value);
   if (!parsed.success) throw invalid(parsed.issues[0]?.message ?? "Invalid value");
   return toConnectString(parsed.output, keyType);
-}
-
-/** Java's `Double.toString`: `1.0`, `0.5`, `1.0E7`, `1.0E-4`. */
-export function javaDoubleString(n: number): string {
-  if (!Number.isFinite(n)) return Number.isNaN(n) ? "NaN" : n > 0 ? "Infinity" : "-Infinity";
-  if (Object.is(n, -0)) return "-0.0";
-  const abs = Math.abs(n);
-  if (abs === 0 || (abs >= 1e-3 && abs < 1e7)) {
-    const text = String(n);
-    return Number.isInteger(n) ? `${text}.0` : text;
-  }
-  const [mantissa, exponent] = n.toExponential().split("e") as [string, string];
-  return `${mantissa.includes(".") ? mantissa : `${mantissa}.0`}E${exponent.replace("+", "")}`;
 }

@@ -124,6 +124,26 @@ describe("ConfigDef", () => {
     );
   });
 
+  describe("a DOUBLE key", () => {
+    const doubles = defineConfig({ ratio: key.double({ doc: "Ratio", default: 0 }) });
+    test.each([
+      [" 0.8d ", 0.8],
+      ["1.5f", 1.5],
+      ["1.", 1],
+      [".5", 0.5],
+      ["1e3", 1000],
+      ["-Infinity", -Infinity],
+      ["0x1.8p1", 3],
+    ])("takes %p as Java's Double.parseDouble does", (raw, parsed) => {
+      expect(doubles.parse({ ratio: raw }).ratio).toBe(parsed);
+    });
+    test.each(["0x10", "0b1", "1_0", "NaNd", ""])("refuses %p with Connect's message", (raw) => {
+      expect(doubles.validate({ ratio: raw }).get("ratio")?.errors[0]).toBe(
+        `Invalid value ${raw} for configuration ratio: Not a number of type DOUBLE`,
+      );
+    });
+  });
+
   test("never shows a password's value", () => {
     expect(def.validate({ topic: "t", secret: "s3cr3t" }).get("secret")?.value).toBe("[hidden]");
   });

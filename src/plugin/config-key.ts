@@ -6,6 +6,7 @@
  * the Connect metadata (`ConnectKeyMeta`) and the doc riding on the schema.
  */
 import * as v from "valibot";
+import { LONG_MAX, LONG_MIN } from "../api/data/values-numbers.ts";
 
 export type ConfigType = "BOOLEAN" | "STRING" | "INT" | "SHORT" | "LONG" | "DOUBLE" | "LIST" | "CLASS" | "PASSWORD";
 export type Importance = "HIGH" | "MEDIUM" | "LOW";
@@ -112,18 +113,36 @@ export function javaTrim(s: string): string {
 
 const trimmed = v.pipe(v.string(), v.transform(javaTrim));
 
-const LONG_MIN = -(2n ** 63n);
-const LONG_MAX = 2n ** 63n - 1n;
-
 /**
  * Java's `Long.parseLong` of a trimmed value, shown as `Long.toString` shows it (exactly, across
- * the whole signed 64-bit range); undefined when it does not parse or is out of range. The one
- * LONG parser: LONG keys here and the clients' LONG keys (kafka/client-config-keys.ts) use it.
+ * the whole signed 64-bit range); undefined when it does not parse or is out of range. LONG keys
+ * here and the clients' LONG keys (kafka/client-config-keys.ts) parse with it.
  */
 export function javaLongString(text: string): string | undefined {
   if (!/^[+-]?\d+$/.test(text)) return undefined;
   const n = BigInt(text);
   return n < LONG_MIN || n > LONG_MAX ? undefined : n.toString();
+}
+
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[fFdD]?$/;
+const HEX = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?[pP]([+-]?\d+)[fFdD]?$/;
+
+/**
+ * Java's `Double.parseDouble` of a trimmed value: decimals with an optional `f`/`d` suffix
+ * (`0.8d`, `1.5f`, `1.`, `.5`, `1e3`), `NaN` and `Infinity` with an optional sign, and hex floats
+ * (`0x1.8p1`); undefined when it does not parse. DOUBLE keys here and the clients' DOUBLE keys
+ * (kafka/client-config-keys.ts) parse with it, as Connect's `ConfigDef.parseType` does.
+ */
+export function javaParseDouble(text: string): number | undefined {
+  const special = /^[+-]?(NaN|Infinity)$/.exec(text);
+  if (special) return special[1] === "NaN" ? Number.NaN : text.startsWith("-") ? -Infinity : Infinity;
+  if (DECIMAL.test(text)) return Number(/[fFdD]$/.test(text) ? text.slice(0, -1) : text);
+  const hex = HEX.exec(text);
+  if (!hex) return undefined;
+  const [, sign, whole = "", fraction = "", exponent = "0"] = hex;
+  if (whole === "" && fraction === "") return undefined;
+  const magnitude = Number(BigInt(`0x${whole}${fraction}`)) * 2 ** (Number(exponent) - 4 * fraction.length);
+  return sign === "-" ? -magnitude : magnitude;
 }
 
 // A LONG key's typed value is a number: beyond 2^53 it is the nearest double (Long.MAX_VALUE reads
@@ -168,8 +187,8 @@ const parsers = {
   double: v.pipe(
     trimmed,
     v.rawTransform(({ dataset, addIssue, NEVER }) => {
-      const n = Number(dataset.value);
-      if (dataset.value === "" || Number.isNaN(n)) {
+      const n = javaParseDouble(dataset.value);
+      if (n === undefined) {
         addIssue({ message: "Not a number of type DOUBLE" });
         return NEVER;
       }

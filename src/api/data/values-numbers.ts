@@ -10,8 +10,9 @@ import { javaClassOf } from "./java-text.ts";
 import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from "./logical.ts";
 import { type Schema, Schemas } from "./schema.ts";
 
-const LONG_MIN = -(2n ** 63n);
-const LONG_MAX = 2n ** 63n - 1n;
+/** Java's `Long.MIN_VALUE` and `Long.MAX_VALUE`. */
+export const LONG_MIN = -(2n ** 63n);
+export const LONG_MAX = 2n ** 63n - 1n;
 
 /** Whole numbers as the smallest integer type, else FLOAT32, FLOAT64 or a Decimal; null when not a number. */
 export function parseNumber(token: string): SchemaAndValue | null {

@@ -8,11 +8,10 @@
 import { javaTrim } from "../../api/data/java-text.ts";
 import { BigDecimal } from "../../api/data/logical.ts";
 import { int64Value } from "../../api/data/schema.ts";
+import { LONG_MAX, LONG_MIN } from "../../api/data/values-numbers.ts";
 
 export type IntBits = 8 | 16 | 32 | 64;
 
-const LONG_MIN = -(2n ** 63n);
-const LONG_MAX = 2n ** 63n - 1n;
 const INT_MIN = -(2 ** 31);
 const INT_MAX = 2 ** 31 - 1;
 
