@@ -5,7 +5,7 @@
  * (all of them: a key the override policy does not allow fails, as in Connect's Worker). Used by
  * the Worker, the task builder and main.
  */
-import { connectorClientOverrides, overridePolicyOf } from "./connector-client-config-override-policy.ts";
+import { connectorClientOverrides } from "./connector-client-config-override-policy.ts";
 import { IGNORED_KEYS, type WorkerConfig, workerConfigDef } from "./worker-config.ts";
 
 const WORKER_ONLY = new Set(workerConfigDef.keys.map((k) => k.name));
@@ -47,6 +47,6 @@ export function clientProperties(
   }
   const prefix = `${type}.`;
   for (const [k, v] of Object.entries(worker.originals)) if (k.startsWith(prefix)) props[k.slice(prefix.length)] = v;
-  Object.assign(props, connectorClientOverrides(overridePolicyOf(worker), connectorOverrides, type));
+  Object.assign(props, connectorClientOverrides(worker.overridePolicy, connectorOverrides, type));
   return props;
 }

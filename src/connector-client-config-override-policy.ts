@@ -16,7 +16,7 @@
 import { ConnectError } from "./errors.ts";
 import type { ClientType } from "./kafka/client-config-keys.ts";
 import { javaHashOrder } from "./util/java-hash-order.ts";
-import type { WorkerConfig } from "./worker-config.ts";
+import type { ParsedWorkerConfig } from "./worker-config.ts";
 
 export type OverridePolicyName = "All" | "None" | "Principal" | "Allowlist";
 
@@ -52,6 +52,11 @@ export const PASSWORD_KEYS: ReadonlySet<string> = new Set([
 /** The warning Connect's Principal policy logs when configured (its Set's order, so Java's HashSet order). */
 export const PRINCIPAL_DEPRECATION = `The Principal ConnectorClientConfigOverridePolicy is deprecated, use the Allowlist policy instead. To replicate the Principal policy behavior, set the connector.client.config.override.allowlist configuration to "${javaHashOrder(PRINCIPAL_KEYS).join(",")}"`;
 
+/** Connect's plugin loader's message for a policy name it cannot find. */
+export function unknownOverridePolicy(spelling: string): string {
+  return `Failed to find any class that implements interface ${OVERRIDE_POLICY_INTERFACE} and which name matches ${spelling}`;
+}
+
 /** The policy a worker config value names (alias, simple or full class name), or undefined. */
 export function overridePolicyName(spelling: string): OverridePolicyName | undefined {
   return POLICIES.find((p) => spelling === p || spelling === `${p}${SUFFIX}` || spelling === `${PACKAGE}${p}${SUFFIX}`);
@@ -86,9 +91,7 @@ export class ConnectorClientConfigOverridePolicy {
         return new ConnectorClientConfigOverridePolicy(name, (k) => keys.has(k));
       }
       default:
-        throw new ConnectError(
-          `Failed to find any class that implements interface ${OVERRIDE_POLICY_INTERFACE} and which name matches ${spelling}`,
-        );
+        throw new ConnectError(unknownOverridePolicy(spelling));
     }
   }
 
@@ -104,8 +107,16 @@ export class ConnectorClientConfigOverridePolicy {
   }
 }
 
-/** The policy of a worker (its `connector.client.config.override.policy` and `…allowlist` keys). */
-export function overridePolicyOf(worker: WorkerConfig): ConnectorClientConfigOverridePolicy {
+/**
+ * The policy of a worker's `connector.client.config.override.policy` and `…allowlist` keys; built
+ * once, by loadWorkerConfig (WorkerConfig.overridePolicy), which everything else reads.
+ */
+export function overridePolicyOf(
+  worker: Pick<
+    ParsedWorkerConfig,
+    "connector.client.config.override.policy" | "connector.client.config.override.allowlist"
+  >,
+): ConnectorClientConfigOverridePolicy {
   const spelling = worker["connector.client.config.override.policy"] ?? "All";
   return ConnectorClientConfigOverridePolicy.of(spelling, worker["connector.client.config.override.allowlist"] ?? []);
 }

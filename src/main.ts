@@ -10,11 +10,7 @@ import { parseCommandLine, USAGE } from "./cli.ts";
 import { clientProperties } from "./client-properties.ts";
 import type { ConfigProvider } from "./config-providers/config-provider.ts";
 import { configProvidersFromWorkerConfig, resolveConfig } from "./config-providers/config-transformer.ts";
-import {
-  OVERRIDE_POLICY_PACKAGE,
-  overridePolicyOf,
-  PRINCIPAL_DEPRECATION,
-} from "./connector-client-config-override-policy.ts";
+import { OVERRIDE_POLICY_PACKAGE, PRINCIPAL_DEPRECATION } from "./connector-client-config-override-policy.ts";
 import { ConfigError, messageOf } from "./errors.ts";
 import { gracefulShutdown } from "./graceful-shutdown.ts";
 import { connectionSettings, consumerSettings, producerSettings } from "./kafka/client-config.ts";
@@ -174,7 +170,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   if (config["plugin.path"]) log.warn("plugin.path is set but unused: the gateway's plugins are built in");
   for (const k of config.ignoredKeys)
     log.warn(`Worker config ${k} has no effect in this gateway (state lives in data.dir) and is ignored`);
-  if (overridePolicyOf(config).name === "Principal")
+  if (config.overridePolicy.name === "Principal")
     logManager
       .get(`${OVERRIDE_POLICY_PACKAGE}PrincipalConnectorClientConfigOverridePolicy`)
       .warn(PRINCIPAL_DEPRECATION);

@@ -8,7 +8,12 @@
  * environment wins over the file.
  */
 import { configProvidersWorkerConfig } from "./config-providers/config-transformer.ts";
-import { OVERRIDE_POLICY_INTERFACE, overridePolicyName } from "./connector-client-config-override-policy.ts";
+import {
+  type ConnectorClientConfigOverridePolicy,
+  overridePolicyName,
+  overridePolicyOf,
+  unknownOverridePolicy,
+} from "./connector-client-config-override-policy.ts";
 import { ingestGlobalQuotaConfigDef } from "./ingest/quota/ingest-quotas.ts";
 import { ingestTlsConfigDef } from "./ingest/tls/ingest-tls-config.ts";
 import { type Listener, workerListeners } from "./listener.ts";
@@ -161,12 +166,7 @@ const ownWorkerConfig = defineConfig({
     default: "All",
     importance: "MEDIUM",
     group: RUNTIME,
-    validators: [
-      (s) =>
-        s === null || overridePolicyName(s) !== undefined
-          ? undefined
-          : `Failed to find any class that implements interface ${OVERRIDE_POLICY_INTERFACE} and which name matches ${s}`,
-    ],
+    validators: [(s) => (s === null || overridePolicyName(s) !== undefined ? undefined : unknownOverridePolicy(s))],
   }),
   "connector.client.config.override.allowlist": key.list({
     doc: "With connector.client.config.override.policy=Allowlist: the client keys (without their producer.override., consumer.override. or admin.override. prefix) connectors may override. If empty, connectors can't override any client configurations.",
@@ -254,6 +254,8 @@ export interface WorkerConfig extends ParsedWorkerConfig {
   readonly adminListeners: readonly Listener[] | undefined;
   /** Keys that are accepted but have no effect here (for a startup warning). */
   readonly ignoredKeys: readonly string[];
+  /** The connector.client.config.override.policy (with its allowlist), built once here. */
+  readonly overridePolicy: ConnectorClientConfigOverridePolicy;
 }
 /** Merges file and environment, validates, and returns the worker config or throws one ConfigError. */
 export function loadWorkerConfig(
@@ -278,5 +280,6 @@ export function loadWorkerConfig(
     adminListeners,
     ingestListeners,
     ignoredKeys: IGNORED_KEYS.filter((k) => k in originals),
+    overridePolicy: overridePolicyOf(parsed),
   };
 }

@@ -12,7 +12,6 @@ import { clientProperties } from "../client-properties.ts";
 import {
   ConnectorClientConfigOverridePolicy,
   connectorClientOverrides,
-  overridePolicyOf,
   overridePrefix,
 } from "../connector-client-config-override-policy.ts";
 import { ConnectError } from "../errors.ts";
@@ -48,11 +47,12 @@ export class Worker {
   /** Aborts a task's retry back-offs when it is asked to stop. */
   private readonly taskAborts = new Map<WorkerTask, AbortController>();
   private sharedAdmin: Promise<KafkaAdmin> | undefined;
-  /** The worker's connector.client.config.override.policy; the Herder's validation applies this one too. */
-  readonly overridePolicy: ConnectorClientConfigOverridePolicy;
 
-  constructor(private readonly deps: WorkerDeps) {
-    this.overridePolicy = overridePolicyOf(deps.config);
+  constructor(private readonly deps: WorkerDeps) {}
+
+  /** The worker's connector.client.config.override.policy; the Herder's validation applies this one too. */
+  get overridePolicy(): ConnectorClientConfigOverridePolicy {
+    return this.deps.config.overridePolicy;
   }
 
   /** A lazily created admin client on the worker's own client settings. */
