@@ -122,6 +122,22 @@ export function overridePolicyOf(
 }
 
 /**
+ * The connector's `<type>.override.` keys without the prefix, with their values, in the order of
+ * the HashMap Connect collects them into from the config's copy (another HashMap): keys of one hash
+ * bucket in the copy's order.
+ */
+export function overridesOf(
+  connectorConfig: Readonly<Record<string, string | null>>,
+  type: ClientType,
+): Map<string, string | null> {
+  const prefix = overridePrefix(type);
+  const values = new Map<string, string | null>();
+  for (const k of javaHashOrder(Object.keys(connectorConfig), true))
+    if (k.startsWith(prefix)) values.set(k.slice(prefix.length), connectorConfig[k] ?? null);
+  return values;
+}
+
+/**
  * The connector's `<type>.override.` keys without the prefix, when the policy allows every one;
  * otherwise Connect's Worker's refusal, a ConnectError listing each refused ConfigValue
  * (`Client Config Overrides not allowed [[linger.ms,10,[],[The 'None' policy does not allow …],true]]`,
@@ -133,13 +149,8 @@ export function connectorClientOverrides(
   connectorConfig: Readonly<Record<string, string | null>>,
   type: ClientType,
 ): Record<string, string> {
-  const prefix = overridePrefix(type);
-  // In the order of Connect's HashMap of them, filled from the config's copy (another HashMap).
   const overrides: Record<string, string> = {};
-  for (const k of javaHashOrder(Object.keys(connectorConfig), true)) {
-    const v = connectorConfig[k];
-    if (k.startsWith(prefix) && v !== null && v !== undefined) overrides[k.slice(prefix.length)] = v;
-  }
+  for (const [k, v] of overridesOf(connectorConfig, type)) if (v !== null) overrides[k] = v;
   const refused = javaHashOrder(Object.keys(overrides)).filter((k) => !policy.isAllowed(k));
   if (refused.length === 0) return overrides;
   const configValues = refused.map((k) => {

@@ -23,7 +23,7 @@ import { sinkConnectorConfig } from "./sink-connector-config.ts";
 import { sourceConnectorConfig } from "./source-connector-config.ts";
 import { taskClientProperties } from "./task-clients.ts";
 import { TaskMetrics } from "./task-metrics.ts";
-import { topicCreationGroups, topicCreator } from "./topic-creation.ts";
+import { topicCreator, workerTopicCreationGroups } from "./topic-creation.ts";
 import { TransformationChain } from "./transformation-chain.ts";
 import type { WorkerDeps } from "./worker.ts";
 import { WorkerSinkTask } from "./worker-sink-task.ts";
@@ -98,14 +98,14 @@ export async function buildTask(
   };
   if (descriptor.type === "source") {
     const operator = new RetryWithToleranceOperator(tolerance, reporters, deps.clock, id, metrics, stopSignal);
-    const groups = deps.config["topic.creation.enable"] ? topicCreationGroups(connectorConfig) : undefined;
+    const groups = workerTopicCreationGroups(deps.config, connectorConfig);
     const producerProps = clients.producer;
     // Connect constructs the producer in buildWorkerTask, so an invalid configuration fails the task
     // whatever its target state (Worker.startTask: "Failed to start task"); here the producer
     // connects on its first send, so only its configuration is checked now.
     checkProducerProperties(producerProps);
     // Its topic-creation admin client's properties too (a refused admin.override.* key fails now).
-    const adminProps = groups ? clients.admin : undefined;
+    const creation = groups && { groups, adminProps: clients.admin };
     return new WorkerSourceTask({
       ...common,
       task: descriptor.createTask(),
@@ -117,11 +117,7 @@ export async function buildTask(
       maxInFlightBatches: Math.max(1, Number(producerProps["max.in.flight.requests.per.connection"] ?? 5) || 5),
       maxInFlightBytes: Math.max(1, Number(producerProps["buffer.memory"] ?? 33_554_432) || 33_554_432),
       offsets: deps.offsets,
-      ...(groups && adminProps
-        ? {
-            topicCreator: topicCreator(() => deps.kafka.admin(adminProps), groups),
-          }
-        : {}),
+      ...(creation ? { topicCreator: topicCreator(() => deps.kafka.admin(creation.adminProps), creation.groups) } : {}),
     });
   }
   const sinkFramework = framework as ReturnType<typeof sinkConnectorConfig.parse>;

@@ -14,6 +14,7 @@ import { ConfigError, ConnectError, isRetriable, messageOf } from "../errors.ts"
 import type { KafkaAdmin, TopicSpec } from "../kafka/kafka-port.ts";
 import { ConfigDef, defineConfig, key } from "../plugin/config-def.ts";
 import { compileJavaRegex } from "../transforms/util/java-regex.ts";
+import type { WorkerConfig } from "../worker-config.ts";
 import { splitList, topicPattern } from "./connector-config-values.ts";
 
 export const TOPIC_CREATION_PREFIX = "topic.creation.";
@@ -148,7 +149,10 @@ function pattern(list: readonly string[]): RegExp | null {
   return list.length === 0 ? null : topicPattern(list.join("|"));
 }
 
-/** The groups of a valid config, listed groups first, `default` last; undefined when unused. */
+/**
+ * Parses a connector config's `topic.creation.*` groups, listed groups first, `default` last;
+ * undefined when it has no such key. Throws ConfigError on the first key that does not parse.
+ */
 export function topicCreationGroups(config: Readonly<Record<string, string>>): TopicCreationGroup[] | undefined {
   if (!usesTopicCreation(config)) return undefined;
   // SourceConnectorConfig parses the default group first; the other groups inherit its values.
@@ -175,6 +179,17 @@ export function topicCreationGroups(config: Readonly<Record<string, string>>): T
     };
   };
   return [...groupNames(config).map(group), group(DEFAULT_GROUP)];
+}
+
+/**
+ * The groups a source connector's topics are created by: its topicCreationGroups when the worker
+ * creates topics (`topic.creation.enable`), else undefined. Throws ConfigError as they do.
+ */
+export function workerTopicCreationGroups(
+  worker: Pick<WorkerConfig, "topic.creation.enable">,
+  config: Readonly<Record<string, string>>,
+): TopicCreationGroup[] | undefined {
+  return worker["topic.creation.enable"] ? topicCreationGroups(config) : undefined;
 }
 
 /** How `topic` is to be created: by the first group whose patterns match it. */

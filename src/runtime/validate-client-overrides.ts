@@ -11,10 +11,15 @@
  * does not allow the key, the policy's error. Called by validateConnectorConfig, which places
  * these entries after the connector's keys and before its converters' keys.
  */
-import type { ConnectorClientConfigOverridePolicy } from "../connector-client-config-override-policy.ts";
+import {
+  type ConnectorClientConfigOverridePolicy,
+  overridePrefix,
+  overridesOf,
+} from "../connector-client-config-override-policy.ts";
 import { type ClientType, clientConfigKey, parseClientValue } from "../kafka/client-config-keys.ts";
 import type { ConfigInfo, ConfigInfos } from "../plugin/describe-config.ts";
 import { javaHashOrder } from "../util/java-hash-order.ts";
+import { usesTopicCreation } from "./topic-creation.ts";
 
 type RawConfig = Readonly<Record<string, string | null>>;
 
@@ -22,7 +27,7 @@ type RawConfig = Readonly<Record<string, string | null>>;
 export function clientsUsed(connectorType: "source" | "sink", config: RawConfig): Record<ClientType, boolean> {
   const dlq = (config["errors.deadletterqueue.topic.name"] ?? "").trim() !== "";
   if (connectorType === "sink") return { producer: dlq, consumer: true, admin: dlq };
-  return { producer: true, consumer: false, admin: Object.keys(config).some((k) => k.startsWith("topic.creation.")) };
+  return { producer: true, consumer: false, admin: usesTopicCreation(config) };
 }
 
 function clientSection(
@@ -30,12 +35,8 @@ function clientSection(
   config: RawConfig,
   policy: ConnectorClientConfigOverridePolicy,
 ): { configs: ConfigInfo[]; groups: string[] } {
-  const prefix = `${type}.override.`;
-  // Connect takes them from the config's copy (a Java HashMap) into another HashMap: the entries
-  // come in that map's iteration order (keys of one hash bucket in the copy's order).
-  const values = new Map<string, string | null>();
-  for (const k of javaHashOrder(Object.keys(config), true))
-    if (k.startsWith(prefix)) values.set(k.slice(prefix.length), config[k] ?? null);
+  const prefix = overridePrefix(type);
+  const values = overridesOf(config, type);
   const names = javaHashOrder([...values.keys()]);
   const parsed = names.map((name) => [name, parseClientValue(type, name, values.get(name) ?? null)] as const);
   const groups: string[] = [];

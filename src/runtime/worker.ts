@@ -25,7 +25,7 @@ import type { LogManager } from "../util/logger.ts";
 import type { WorkerConfig } from "../worker-config.ts";
 import { resolveConnector } from "./resolve-connector.ts";
 import { buildTask } from "./task-builder.ts";
-import { topicCreationGroups } from "./topic-creation.ts";
+import { workerTopicCreationGroups } from "./topic-creation.ts";
 import { type ConnectorStatusListener, WorkerConnector } from "./worker-connector.ts";
 import { type ConnectorTaskId, type TaskStatusListener, taskIdString, type WorkerTask } from "./worker-task.ts";
 
@@ -39,6 +39,12 @@ export interface WorkerDeps {
   /** Resolves `${provider:path:key}` references just before a connector or task starts. */
   readonly resolveConfig: (config: Config) => Promise<Config>;
   readonly onTopic: (connector: string, topic: string) => void;
+}
+
+/** Whether the connector config has a `<type>.override.` key. */
+function hasOverrides(connectorConfig: Config, type: ClientType): boolean {
+  const prefix = overridePrefix(type);
+  return Object.keys(connectorConfig).some((k) => k.startsWith(prefix));
 }
 
 export class Worker {
@@ -81,9 +87,9 @@ export class Worker {
    * Returns the resolved config when it was resolved.
    */
   async checkClientOverrides(connectorConfig: Config, types: readonly ClientType[]): Promise<Config | undefined> {
-    const present = (type: ClientType) => Object.keys(connectorConfig).some((k) => k.startsWith(overridePrefix(type)));
     // Under All no key can be refused.
-    if (this.overridePolicy === ConnectorClientConfigOverridePolicy.ALL || !types.some(present)) return undefined;
+    const present = types.some((type) => hasOverrides(connectorConfig, type));
+    if (this.overridePolicy === ConnectorClientConfigOverridePolicy.ALL || !present) return undefined;
     const resolved = await this.deps.resolveConfig(connectorConfig);
     for (const type of types) connectorClientOverrides(this.overridePolicy, resolved, type);
     return resolved;
@@ -99,8 +105,7 @@ export class Worker {
   async withConnectorAdmin<T>(connectorConfig: Config, use: (admin: KafkaAdmin) => Promise<T>): Promise<T> {
     // Only a check for the consumer: its overrides (its group.id) are read by the offsets code itself.
     const checked = await this.checkClientOverrides(connectorConfig, ["admin", "consumer"]);
-    if (!Object.keys(connectorConfig).some((k) => k.startsWith(overridePrefix("admin"))))
-      return use(await this.admin());
+    if (!hasOverrides(connectorConfig, "admin")) return use(await this.admin());
     const resolved = checked ?? (await this.deps.resolveConfig(connectorConfig));
     const admin = await this.deps.kafka.admin(clientProperties(this.deps.config, "admin", resolved));
     try {
@@ -150,7 +155,7 @@ export class Worker {
       if (descriptor.type === "source") {
         // Connect's SourceConnectorConfig parses the topic.creation.* groups (when the worker
         // creates topics) before the offset store checks the producer's overrides.
-        if (this.deps.config["topic.creation.enable"]) topicCreationGroups(config);
+        workerTopicCreationGroups(this.deps.config, config);
         connectorClientOverrides(this.overridePolicy, config, "producer");
       }
       const owned = { current: undefined as WorkerConnector | undefined };
