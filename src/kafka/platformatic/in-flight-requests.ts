@@ -20,13 +20,17 @@ export interface ProducerIdentity {
 export class InFlightRequests {
   private readonly perNode = new Map<number, number>();
   /** Record bytes of the requests on the wire, over all brokers. */
-  bytes = 0;
+  wireBytes = 0;
+  /** Made once: stamps a split's piece with its sequence, as the pipeline stamps every batch. */
+  private readonly stampPiece = (piece: Batch): void => this.stamp(piece, piece.sequence);
 
   constructor(
     private readonly transport: ProduceTransport,
     private readonly settlement: BatchSettlement,
     private readonly leaders: PartitionLeaders,
     private readonly id: ProducerIdentity,
+    /** The pipeline's stamp: writes a batch's producer id, epoch and `sequence` into its records. */
+    private readonly stamp: (b: Batch, sequence: number) => void,
     private readonly answered: () => void,
   ) {}
 
@@ -40,15 +44,15 @@ export class InFlightRequests {
     this.perNode.set(node, (this.perNode.get(node) ?? 0) + 1);
     let bytes = 0;
     for (const b of batches) bytes += b.records.length;
-    this.bytes += bytes;
+    this.wireBytes += bytes;
     const outgoing = batches.map((b) => ({ topic: b.part.topic, partition: b.part.partition, records: b.records }));
     this.transport.produce(node, outgoing).then(
       (answers) => {
-        this.bytes -= bytes;
+        this.wireBytes -= bytes;
         this.onAnswers(node, batches, answers);
       },
       (error) => {
-        this.bytes -= bytes;
+        this.wireBytes -= bytes;
         this.onRequestFailed(node, batches, error);
       },
     );
@@ -69,10 +73,7 @@ export class InFlightRequests {
       const code = a?.errorCode ?? 13; // no answer for it: as a network error
       const verdict = b.part.verdict(b, code);
       if (verdict === "written") settlement.succeed(b, a!.baseOffset);
-      else if (verdict === "split")
-        settlement.split(b, code, a?.errorMessage, (piece) =>
-          this.transport.stamp(piece.records, id.producerId, id.epoch + b.part.epochBump, piece.sequence),
-        );
+      else if (verdict === "split") settlement.split(b, code, a?.errorMessage, this.stampPiece);
       else if (verdict === "not-sent") settlement.notSent(b);
       else if (verdict === "reset") settlement.restart(b, code, a?.errorMessage, id.epoch);
       else if (verdict === "refused") settlement.refuse(b, code, a?.errorMessage, id.epoch);

@@ -84,7 +84,14 @@ export class ProducePipeline {
     this.leaders = new PartitionLeaders(transport, s.retryBackoffMs, (m) => s.error(m, true));
     this.settlement = new BatchSettlement(s, now, this.wakeAt);
     this.timer = new WakeTimer(now, () => void this.pump());
-    this.requests = new InFlightRequests(transport, this.settlement, this.leaders, this.id, () => void this.pump());
+    this.requests = new InFlightRequests(
+      transport,
+      this.settlement,
+      this.leaders,
+      this.id,
+      this.stamp,
+      () => void this.pump(),
+    );
   }
 
   /** Set once a batch failed for good: no new batch is taken. */
@@ -230,7 +237,7 @@ export class ProducePipeline {
     const maxWireBytes = this.s.maxInFlightBytes ?? Number.POSITIVE_INFINITY;
     for (const [node, parts] of byNode) {
       while (this.requests.count(node) < this.s.maxInFlight) {
-        const limits = { maxRequestBytes: this.s.maxRequestBytes, maxWireBytes, wireBytes: this.requests.bytes };
+        const limits = { maxRequestBytes: this.s.maxRequestBytes, maxWireBytes, wireBytes: this.requests.wireBytes };
         const batches = nextRequest(parts, now, limits, this.wakeAt, this.stamp);
         if (batches.length === 0) break;
         this.requests.send(node, batches);
