@@ -2,7 +2,8 @@
  * In-process worker for unit tests of the Herder and the REST routes: a real Worker and Herder on
  * MemoryKafka and a `:memory:` SQLite database, the REST route tables on hono called in-process
  * (`rest(method, path, body)`), and scripted connectors whose every plugin call a test can steer
- * (hang, fail, count). Tests only; whole-gateway tests in `test/` use the real broker.
+ * (hang, fail, count), and a connector status listener that records (`recording`). Tests only;
+ * whole-gateway tests in `test/` use the real broker.
  */
 import { Database } from "bun:sqlite";
 import type {
@@ -40,6 +41,7 @@ import { loadWorkerConfig } from "../worker-config.ts";
 import { Herder } from "./herder.ts";
 import type { ResolveConfig } from "./resolved-values.ts";
 import { Worker } from "./worker.ts";
+import type { ConnectorStatusListener } from "./worker-connector.ts";
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -276,4 +278,18 @@ export async function inProcessWorker(
     stop,
     [Symbol.asyncDispose]: stop,
   };
+}
+
+/** A ConnectorStatusListener that records the connectors started and the errors they failed with. */
+export function recording(): { listener: ConnectorStatusListener; failed: unknown[]; started: string[] } {
+  const failed: unknown[] = [];
+  const started: string[] = [];
+  const listener: ConnectorStatusListener = {
+    onStartup: (n) => void started.push(n),
+    onPause: () => undefined,
+    onResume: () => undefined,
+    onStop: () => undefined,
+    onFailure: (_, error) => void failed.push(error),
+  };
+  return { listener, failed, started };
 }

@@ -1,38 +1,15 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
 import type { RecordRejection } from "../api/connector.ts";
-import { Schemas } from "../api/data/schema.ts";
-import { type SourceRecord, sourceRecord } from "../api/record.ts";
+import type { SourceRecord } from "../api/record.ts";
 import { ConnectError, RetriableError } from "../errors.ts";
 import { type KafkaProducer, NotSentError, type ProducedMetadata, withKafkaError } from "../kafka/kafka-port.ts";
 import { ManualClock } from "../util/manual-clock.ts";
 import { SendRecovery, type SendRecoveryOptions } from "./send-recovery.ts";
-import type { Outgoing } from "./source-task-sender.ts";
-import { taskBasics } from "./task-test-support.ts";
+import { outgoing, taskBasics } from "./task-test-support.ts";
 import { TopicCreationError } from "./topic-creation.ts";
 
 const decode = (b: Uint8Array | null) => new TextDecoder().decode(b!);
-
-function outgoing(value: string): Outgoing {
-  const record = sourceRecord({
-    topic: "t",
-    value,
-    valueSchema: Schemas.STRING,
-    sourcePartition: { f: 1 },
-    sourceOffset: { v: value },
-  });
-  return {
-    record,
-    produced: {
-      topic: "t",
-      partition: 0,
-      key: null,
-      value: new TextEncoder().encode(value),
-      headers: [],
-      timestamp: 1,
-    },
-  };
-}
 
 const meta = (offset: number): ProducedMetadata => ({ topic: "t", partition: 0, offset, timestamp: 1 });
 
@@ -92,7 +69,7 @@ describe("SendRecovery", () => {
     r.log.push("A"); // written by the failed attempt
     const written = [meta(0), null, null];
     const refused = Object.assign(withKafkaError(new ConnectError("INVALID_RECORD"), "INVALID_RECORD"), { written });
-    const chunk = ["A", "BAD", "C"].map(outgoing);
+    const chunk = ["A", "BAD", "C"].map((v) => outgoing("t", v));
     const outcome = await r.recovery.recover(chunk, refused);
     expect(offsets(outcome.metadata)).toEqual([0, null, 1]);
     expect(outcome.failure).toBeUndefined();
@@ -106,7 +83,10 @@ describe("SendRecovery", () => {
 
   test("Kafka unreachable: the request is retried after a backoff until it answers, `retrying` meanwhile", async () => {
     const r = recoveryOver({ unreachable: 1 });
-    const recovered = r.recovery.recover(["A", "B"].map(outgoing), new RetriableError("Connection refused"));
+    const recovered = r.recovery.recover(
+      ["A", "B"].map((v) => outgoing("t", v)),
+      new RetriableError("Connection refused"),
+    );
     expect(r.recovery.retrying).toBe(true);
     await waitFor(() => r.clock.pending === 1, { what: "the backoff after the attempt" });
     r.clock.advanceToNext();
@@ -123,14 +103,14 @@ describe("SendRecovery", () => {
 
   test("a request only not sent because an earlier one failed goes again at once (no backoff of its own)", async () => {
     const r = recoveryOver();
-    const outcome = await r.recovery.recover([outgoing("A")], new NotSentError("An earlier send failed"));
+    const outcome = await r.recovery.recover([outgoing("t", "A")], new NotSentError("An earlier send failed"));
     expect(offsets(outcome.metadata)).toEqual([0]);
     expect(r.clock.sleeps).toEqual([]);
   });
 
   test("a record refused alone that the task does not take as a rejection fails the request there", async () => {
     const r = recoveryOver({ rejectsRecords: false });
-    const chunk = ["A", "BAD", "C"].map(outgoing);
+    const chunk = ["A", "BAD", "C"].map((v) => outgoing("t", v));
     const refused = withKafkaError(new ConnectError("INVALID_RECORD"), "INVALID_RECORD");
     const outcome = await r.recovery.recover(chunk, refused);
     expect(offsets(outcome.metadata)).toEqual([0]);
@@ -144,7 +124,10 @@ describe("SendRecovery", () => {
     const r = recoveryOver({ partly: 1 });
     r.log.push("A"); // written by the failed attempt
     const previous = Object.assign(new RetriableError("NOT_ENOUGH_REPLICAS"), { written: [meta(0), null, null] });
-    const recovered = r.recovery.recover(["A", "B", "C"].map(outgoing), previous);
+    const recovered = r.recovery.recover(
+      ["A", "B", "C"].map((v) => outgoing("t", v)),
+      previous,
+    );
     await waitFor(() => r.clock.pending === 1, { what: "the backoff after the attempt" });
     r.clock.advanceToNext();
     await waitFor(() => r.sends.length === 1 && r.clock.pending === 1, { what: "the retry's backoff" });
@@ -166,7 +149,10 @@ describe("SendRecovery", () => {
       const r = recoveryOver({ unreachable });
       r.log.push("A"); // written by the failed attempt
       const previous = Object.assign(new RetriableError("Connection refused"), { written: [meta(0), null] });
-      const recovered = r.recovery.recover(["A", "B"].map(outgoing), previous);
+      const recovered = r.recovery.recover(
+        ["A", "B"].map((v) => outgoing("t", v)),
+        previous,
+      );
       for (let i = 0; i <= unreachable; i++) {
         await waitFor(() => r.sends.length === i && r.clock.pending === 1, { what: `backoff ${i + 1}` });
         if (i < unreachable) r.clock.advanceToNext();
@@ -197,7 +183,10 @@ describe("SendRecovery", () => {
         };
       }
       const previous = atAttempt ? error : new NotSentError("An earlier send failed");
-      const outcome = await r.recovery.recover(["A", "B"].map(outgoing), previous);
+      const outcome = await r.recovery.recover(
+        ["A", "B"].map((v) => outgoing("t", v)),
+        previous,
+      );
       expect(outcome).toEqual({ metadata: [], failure: { error } });
       expect(outcome.failure?.error).toBe(error);
       expect(r.sends).toEqual([]);

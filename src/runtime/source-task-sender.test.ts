@@ -1,38 +1,15 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
-import { Schemas } from "../api/data/schema.ts";
-import { type SourceRecord, sourceRecord } from "../api/record.ts";
 import { ConnectError, RetriableError } from "../errors.ts";
-import { type KafkaProducer, NotSentError, type ProducerRecord } from "../kafka/kafka-port.ts";
+import { type KafkaProducer, NotSentError } from "../kafka/kafka-port.ts";
 import { HeldBroker } from "../kafka/platformatic/held-broker-test-support.ts";
 import { ProducePipeline } from "../kafka/platformatic/produce-pipeline.ts";
 import type { ProduceTransport } from "../kafka/platformatic/produce-transport.ts";
 import { PlatformaticProducer } from "../kafka/platformatic/producer.ts";
 import { StickyPartitioner } from "../kafka/platformatic/sticky-partitioner.ts";
 import { ManualClock } from "../util/manual-clock.ts";
-import { type Outgoing, SourceTaskSender } from "./source-task-sender.ts";
-import { taskBasics } from "./task-test-support.ts";
-
-/** `value` to `topic`-`partition` with the key "k" (a later value of the key must not land before an earlier one). */
-function outgoing(topic: string, value: string, partition = 0): Outgoing {
-  const record: SourceRecord = sourceRecord({
-    topic,
-    kafkaPartition: partition,
-    value,
-    valueSchema: Schemas.STRING,
-    sourcePartition: { f: 1 },
-    sourceOffset: { v: value },
-  });
-  const produced: ProducerRecord = {
-    topic,
-    partition,
-    key: new TextEncoder().encode("k"),
-    value: new TextEncoder().encode(value),
-    headers: [],
-    timestamp: 1,
-  };
-  return { record, produced };
-}
+import { SourceTaskSender } from "./source-task-sender.ts";
+import { outgoing, taskBasics } from "./task-test-support.ts";
 
 /**
  * A sender over pipelining idempotent producers (5 in flight) on `broker`: the first made at once (`producer`), a new one

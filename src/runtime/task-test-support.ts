@@ -1,16 +1,20 @@
 /**
  * Building blocks for unit tests of WorkerSourceTask and WorkerSinkTask: an in-memory offset
- * store, a UTF-8 string converter pair, a status recorder and an error operator. Tests only.
+ * store, a UTF-8 string converter pair, a status recorder, an error operator and the Outgoing
+ * records of the sender's tests. Tests only.
  */
 import { Database } from "bun:sqlite";
 import type { Converter, HeaderConverter } from "../api/converter.ts";
 import { Schemas } from "../api/data/schema.ts";
+import { type SourceRecord, sourceRecord } from "../api/record.ts";
+import type { ProducerRecord } from "../kafka/kafka-port.ts";
 import { migrate } from "../store/database.ts";
 import { OffsetStore } from "../store/offset-store.ts";
 import { systemClock } from "../util/clock.ts";
 import { LogManager } from "../util/logger.ts";
 import { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
 import type { RecordConverters } from "./record-conversion.ts";
+import type { Outgoing } from "./source-task-sender.ts";
 import { TaskMetrics } from "./task-metrics.ts";
 import type { ConnectorTaskId, TaskStatusListener } from "./worker-task.ts";
 
@@ -68,4 +72,25 @@ export function taskBasics(tolerance: "none" | "all" = "none") {
     metrics,
   );
   return { id, metrics, operator, log: logs.get("test"), listener: new StatusRecorder(), clock: systemClock };
+}
+
+/** `value` to `topic`-`partition` with the key "k" (a later value of the key must not land before an earlier one). */
+export function outgoing(topic: string, value: string, partition = 0): Outgoing {
+  const record: SourceRecord = sourceRecord({
+    topic,
+    kafkaPartition: partition,
+    value,
+    valueSchema: Schemas.STRING,
+    sourcePartition: { f: 1 },
+    sourceOffset: { v: value },
+  });
+  const produced: ProducerRecord = {
+    topic,
+    partition,
+    key: new TextEncoder().encode("k"),
+    value: new TextEncoder().encode(value),
+    headers: [],
+    timestamp: 1,
+  };
+  return { record, produced };
 }

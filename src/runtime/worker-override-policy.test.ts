@@ -1,24 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import type { Config } from "../api/connector.ts";
-import { inProcessWorker, SCRIPTED_SINK, SCRIPTED_SOURCE } from "./herder-test-support.ts";
-import type { ConnectorStatusListener } from "./worker-connector.ts";
+import { inProcessWorker, recording, SCRIPTED_SINK, SCRIPTED_SOURCE } from "./herder-test-support.ts";
 
 const NONE = { "connector.client.config.override.policy": "None" };
 const refused = (key: string, value: string) =>
   `Client Config Overrides not allowed [[${key},${value},[],[The 'None' policy does not allow '${key}' to be overridden in the connector configuration.],true]]`;
-
-function failures(): { listener: ConnectorStatusListener; failed: unknown[]; started: string[] } {
-  const failed: unknown[] = [];
-  const started: string[] = [];
-  const listener: ConnectorStatusListener = {
-    onStartup: (n) => void started.push(n),
-    onPause: () => undefined,
-    onResume: () => undefined,
-    onStop: () => undefined,
-    onFailure: (_, error) => void failed.push(error),
-  };
-  return { listener, failed, started };
-}
 
 describe("Worker and connector.client.config.override.policy (a config stored under another policy)", () => {
   describe("a source connector with a refused producer.override.* key", () => {
@@ -26,7 +12,7 @@ describe("Worker and connector.client.config.override.policy (a config stored un
 
     test("fails to start, as Connect's Worker building the connector's offset store", async () => {
       await using w = await inProcessWorker({ worker: NONE });
-      const { listener, failed, started } = failures();
+      const { listener, failed, started } = recording();
       expect(await w.worker.startConnector("src", config, "STARTED", listener, () => undefined)).toBeUndefined();
       expect(started).toEqual([]);
       expect(failed.map((e) => [(e as { javaClass: string }).javaClass, (e as Error).message])).toEqual([
@@ -37,7 +23,7 @@ describe("Worker and connector.client.config.override.policy (a config stored un
 
     test("starts under All", async () => {
       await using w = await inProcessWorker();
-      const { listener, failed } = failures();
+      const { listener, failed } = recording();
       expect(await w.worker.startConnector("src", config, "STOPPED", listener, () => undefined)).toBeDefined();
       expect(failed).toEqual([]);
     });

@@ -1,21 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
 import type { Config } from "../api/connector.ts";
-import { inProcessWorker, SCRIPTED_SOURCE } from "./herder-test-support.ts";
-import type { ConnectorStatusListener } from "./worker-connector.ts";
-
-function recording(): { listener: ConnectorStatusListener; failed: unknown[]; started: string[] } {
-  const failed: unknown[] = [];
-  const started: string[] = [];
-  const listener: ConnectorStatusListener = {
-    onStartup: (n) => void started.push(n),
-    onPause: () => undefined,
-    onResume: () => undefined,
-    onStop: () => undefined,
-    onFailure: (_, error) => void failed.push(error),
-  };
-  return { listener, failed, started };
-}
+import { inProcessWorker, recording, SCRIPTED_SOURCE } from "./herder-test-support.ts";
 
 const PARTITIONS_X = "Invalid value x for configuration topic.creation.default.partitions: Not a number of type INT";
 
