@@ -18,19 +18,18 @@ import type { ClientType } from "./kafka/client-config-keys.ts";
 import { javaHashOrder } from "./util/java-hash-order.ts";
 import type { ParsedWorkerConfig } from "./worker-config.ts";
 
-export type OverridePolicyName = "All" | "None" | "Principal" | "Allowlist";
+type OverridePolicyName = "All" | "None" | "Principal" | "Allowlist";
 
 const POLICIES: readonly OverridePolicyName[] = ["All", "None", "Principal", "Allowlist"];
 /** The package of Connect's policies (and of their loggers). */
 export const OVERRIDE_POLICY_PACKAGE = "org.apache.kafka.connect.connector.policy.";
-const PACKAGE = OVERRIDE_POLICY_PACKAGE;
 const SUFFIX = "ConnectorClientConfigOverridePolicy";
 
 /** The interface Connect's plugin loader looks for, as its startup error names it. */
-export const OVERRIDE_POLICY_INTERFACE = `${PACKAGE}${SUFFIX}`;
+export const OVERRIDE_POLICY_INTERFACE = `${OVERRIDE_POLICY_PACKAGE}${SUFFIX}`;
 
 /** The keys the Principal policy allows (Connect's SaslConfigs and CommonClientConfigs names). */
-export const PRINCIPAL_KEYS: readonly string[] = ["sasl.jaas.config", "sasl.mechanism", "security.protocol"];
+const PRINCIPAL_KEYS: readonly string[] = ["sasl.jaas.config", "sasl.mechanism", "security.protocol"];
 
 /**
  * The PASSWORD-type keys of the producer, consumer and admin configs (the same for the three;
@@ -59,7 +58,9 @@ export function unknownOverridePolicy(spelling: string): string {
 
 /** The policy a worker config value names (alias, simple or full class name), or undefined. */
 export function overridePolicyName(spelling: string): OverridePolicyName | undefined {
-  return POLICIES.find((p) => spelling === p || spelling === `${p}${SUFFIX}` || spelling === `${PACKAGE}${p}${SUFFIX}`);
+  return POLICIES.find(
+    (p) => spelling === p || spelling === `${p}${SUFFIX}` || spelling === `${OVERRIDE_POLICY_PACKAGE}${p}${SUFFIX}`,
+  );
 }
 
 /** The override prefix of a client type: `producer.override.`, `consumer.override.`, `admin.override.`. */
@@ -117,8 +118,8 @@ export function overridePolicyOf(
     "connector.client.config.override.policy" | "connector.client.config.override.allowlist"
   >,
 ): ConnectorClientConfigOverridePolicy {
-  const spelling = worker["connector.client.config.override.policy"] ?? "All";
-  return ConnectorClientConfigOverridePolicy.of(spelling, worker["connector.client.config.override.allowlist"] ?? []);
+  const spelling = worker["connector.client.config.override.policy"];
+  return ConnectorClientConfigOverridePolicy.of(spelling, worker["connector.client.config.override.allowlist"]);
 }
 
 /**

@@ -68,7 +68,7 @@ export function validateConnectorConfig(
   for (const [k, message] of negateErrors) addError(results, k, message);
 
   // Converter classes must exist; a converter's own keys are validated under its prefix.
-  const converterDefs: ConfigDef[] = [];
+  let convertersDef = new ConfigDef([]);
   const converterResults = new Map<string, KeyValidation>();
   for (const [prop, types] of [
     ["header.converter", ["header_converter"]],
@@ -103,7 +103,7 @@ export function validateConnectorConfig(
     // Connect lists a converter's keys as ConfigDef.validateAll's HashMap iterates them.
     const own = converter.config as ConfigDef;
     const hashOrdered = new ConfigDef(javaHashOrder(own.keys.map((k) => k.name)).map((n) => own.get(n)!));
-    converterDefs.push(hashOrdered.prefixed(`${prop}.`));
+    convertersDef = convertersDef.concat(hashOrdered.prefixed(`${prop}.`));
     for (const [name, result] of own.validate(sub)) converterResults.set(`${prop}.${name}`, result);
   }
 
@@ -120,9 +120,6 @@ export function validateConnectorConfig(
     if (def.has(k)) addError(results, k, NULL_VALUE_ERROR);
     else undefinedValues.set(k, { value: null, errors: [NULL_VALUE_ERROR] });
   }
-
-  let convertersDef = new ConfigDef([]);
-  for (const c of converterDefs) convertersDef = convertersDef.concat(c);
 
   // The connector's cross-key rules, once its own keys are individually valid.
   const ownKeysValid = connectorDef.keys.every((k) => (results.get(k.name)?.errors.length ?? 0) === 0);

@@ -46,13 +46,18 @@ interface ByteBufferLike {
 const forgeRoot = forge as unknown as Pbkdf2Holder & Pkcs12KeyHolders;
 const pkcs5 = forge.pkcs5 as unknown as Pbkdf2Holder;
 
+/** The derivation functions forge holds now. */
+function installedKdfs() {
+  return {
+    pkcs5Pbkdf2: pkcs5.pbkdf2,
+    forgePbkdf2: forgeRoot.pbkdf2,
+    generatePkcs12Key: forgeRoot.pbe.generatePkcs12Key,
+    generateKey: forgeRoot.pkcs12.generateKey,
+  };
+}
+
 /** forge's own functions, as found before installing. */
-const original = {
-  pkcs5Pbkdf2: pkcs5.pbkdf2,
-  forgePbkdf2: forgeRoot.pbkdf2,
-  generatePkcs12Key: forgeRoot.pbe.generatePkcs12Key,
-  generateKey: forgeRoot.pkcs12.generateKey,
-};
+const original = installedKdfs();
 
 const BINARY = /^[\u0000-\u00ff]*$/;
 
@@ -107,7 +112,7 @@ function fillBlocks(bytes: Buffer, v: number): Buffer {
 }
 
 /** RFC 7292 appendix B.2 with node:crypto's digest `name` (u = digest, v = block length). */
-export function pkcs12DeriveKey(
+function pkcs12DeriveKey(
   name: string,
   password: Buffer,
   salt: Buffer,
@@ -176,12 +181,7 @@ export function installForgeNativeKdf(): void {
  * "before" of bench/pkcs12-load.ts), then puts back whatever was installed.
  */
 export function withForgeJavaScriptKdf<T>(fn: () => T): T {
-  const installed = {
-    pkcs5Pbkdf2: pkcs5.pbkdf2,
-    forgePbkdf2: forgeRoot.pbkdf2,
-    generatePkcs12Key: forgeRoot.pbe.generatePkcs12Key,
-    generateKey: forgeRoot.pkcs12.generateKey,
-  };
+  const installed = installedKdfs();
   const put = (fns: typeof installed) => {
     pkcs5.pbkdf2 = fns.pkcs5Pbkdf2;
     forgeRoot.pbkdf2 = fns.forgePbkdf2;
