@@ -3,9 +3,11 @@
  * Connect derives them from the worker config: a task client's default `client.id`, the worker's
  * top-level client keys, then the `<type>.` overrides, then the connector's `<type>.override.` keys
  * (all of them: a key the override policy does not allow fails, as in Connect's Worker). Used by
- * the Worker, the task builder and main.
+ * the Worker (its admin clients), runtime/task-clients.ts (a task's clients) and main (checking the
+ * worker's client settings at startup).
  */
 import { connectorClientOverrides } from "./connector-client-config-override-policy.ts";
+import type { ClientType } from "./kafka/client-config-keys.ts";
 import { IGNORED_KEYS, type WorkerConfig, workerConfigDef } from "./worker-config.ts";
 
 const WORKER_ONLY = new Set(workerConfigDef.keys.map((k) => k.name));
@@ -34,7 +36,7 @@ const CLIENT_PREFIXES = [
  */
 export function clientProperties(
   worker: WorkerConfig,
-  type: "producer" | "consumer" | "admin",
+  type: ClientType,
   connectorOverrides: Readonly<Record<string, string>> = {},
   defaultClientId?: string,
 ): Record<string, string> {

@@ -8,10 +8,13 @@
  * A policy is named as Connect's plugin loader finds it: by alias (`None`), simple class name
  * (`NoneConnectorClientConfigOverridePolicy`) or class name; case matters.
  *
- * Used by config validation (runtime/validate-client-overrides.ts: each key the policy does not
- * allow is an error on that key, so create and update answer 400) and by the clients' properties
- * (client-properties.ts: a stored config with such a key, from before a policy change, fails the
- * client as Connect's Worker does).
+ * Built once per worker by worker-config.ts (WorkerConfig.overridePolicy, which also checks the
+ * policy's name). Used by config validation (runtime/validate-client-overrides.ts: each key the
+ * policy does not allow is an error on that key, so create and update answer 400, through
+ * runtime/validate-connector-config.ts and runtime/config-validator.ts), by the clients' properties
+ * (client-properties.ts) and the Worker (runtime/worker.ts): a stored config with such a key, from
+ * before a policy change, fails the client as Connect's Worker does. main.ts logs Principal's
+ * deprecation warning; runtime/secret-keys.ts hides the PASSWORD_KEYS values.
  */
 import { ConnectError } from "./errors.ts";
 import type { ClientType } from "./kafka/client-config-keys.ts";
