@@ -1,0 +1,141 @@
+import { describe, expect, test } from "bun:test";
+import { waitFor } from "../../test/support/wait-for.ts";
+import { LogManager } from "../util/logger.ts";
+import { recordBytes, SendCoalescer } from "./send-coalescer.ts";
+import { type Item, item, ManualSender, options, track } from "./send-coalescer-test-support.ts";
+
+describe("SendCoalescer with several requests in flight", () => {
+  test("starts up to maxRequests requests at once and merges what is queued behind them", async () => {
+    const sender = new ManualSender();
+    const coalescer = new SendCoalescer(sender.sender, options(3));
+    const log: string[] = [];
+    for (const name of ["a", "b", "c", "d", "e"]) track(coalescer, log, name.toUpperCase(), [item(`${name}1`)]);
+    expect(sender.requests).toEqual([["a1"], ["b1"], ["c1"]]);
+    sender.ack(0);
+    await waitFor(() => sender.requests.length === 4);
+    expect(sender.requests[3]).toEqual(["d1", "e1"]);
+  });
+
+  test("a single small batch starts a request at once while there is room, whatever is already on the wire", async () => {
+    const sender = new ManualSender();
+    const coalescer = new SendCoalescer(sender.sender, options(5));
+    const log: string[] = [];
+    track(coalescer, log, "A", [item("a1")]);
+    track(coalescer, log, "B", [item("b1")]);
+    // No waiting for more bytes or an acknowledgement (as Java's producer with linger.ms=0).
+    expect(sender.requests).toEqual([["a1"], ["b1"]]);
+    sender.ack(0);
+    await waitFor(() => log.length === 1);
+    track(coalescer, log, "C", [item("c1")]);
+    expect(sender.requests).toEqual([["a1"], ["b1"], ["c1"]]);
+    sender.ack(1);
+    sender.ack(2);
+    await waitFor(() => log.length === 3);
+    expect(log).toEqual(["A:0", "B:1", "C:2"]);
+  });
+
+  test("acknowledgements out of order: batches settle strictly in queue order", async () => {
+    const sender = new ManualSender();
+    const coalescer = new SendCoalescer(sender.sender, options(3));
+    const log: string[] = [];
+    track(coalescer, log, "A", [item("a1")]);
+    track(coalescer, log, "B", [item("b1"), item("b2")]);
+    track(coalescer, log, "C", [item("c1")]);
+    sender.ack(2);
+    sender.ack(1);
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    expect(log).toEqual([]);
+    sender.ack(0);
+    await waitFor(() => log.length === 3);
+    // Offsets come from the order the sender acknowledged: C first, then B, then A.
+    expect(log).toEqual(["A:3", "B:1,2", "C:0"]);
+  });
+
+  test("the byte bound holds a request back until earlier ones settle (one larger request still goes alone)", async () => {
+    const sender = new ManualSender();
+    const size = recordBytes(item("x").produced);
+    const coalescer = new SendCoalescer(sender.sender, options(5, size, size * 2));
+    const log: string[] = [];
+    for (const name of ["a", "b", "c"]) track(coalescer, log, name.toUpperCase(), [item(`${name}1`)]);
+    expect(sender.requests).toEqual([["a1"], ["b1"]]);
+    sender.ack(0);
+    await waitFor(() => sender.requests.length === 3);
+    expect(sender.requests[2]).toEqual(["c1"]);
+  });
+
+  test("a failed attempt stops new requests; once all settled, the failed one is recovered, the sender told, then later outcomes handed back in order", async () => {
+    const sender = new ManualSender();
+    const coalescer = new SendCoalescer(sender.sender, options(3));
+    const log: string[] = [];
+    for (const name of ["a", "b", "c", "d"]) track(coalescer, log, name.toUpperCase(), [item(`${name}1`)]);
+    expect(sender.requests).toEqual([["a1"], ["b1"], ["c1"]]);
+    sender.fail(1, new Error("NOT_LEADER_OR_FOLLOWER"));
+    sender.ack(0);
+    await waitFor(() => log.length === 1);
+    // c1 still on the wire: no recovery yet, and d1 waits.
+    expect(sender.recoveries).toHaveLength(0);
+    expect(sender.requests).toHaveLength(3);
+    sender.fail(2, new Error("producer failed"));
+    await waitFor(() => sender.recoveries.length === 1);
+    expect(sender.recoveries[0]!.names).toEqual(["b1"]);
+    sender.recovered();
+    await waitFor(() => sender.recoveries.length === 1 && sender.recoveries[0]!.names[0] === "c1");
+    expect(log).toEqual(["A:0", "B:1"]);
+    expect(sender.recoveryEnds).toEqual([]);
+    sender.recovered();
+    // Pipelining resumes with what was queued, once the sender was told the recovery ended.
+    await waitFor(() => sender.requests.length === 6);
+    expect(sender.requests[5]).toEqual(["d1"]);
+    expect(sender.recoveryEnds).toEqual([5]);
+    sender.ack(3);
+    await waitFor(() => log.length === 4);
+    expect(log).toEqual(["A:0", "B:1", "C:2", "D:3"]);
+  });
+
+  test("a failure recovered only in part abandons later batches, also those Kafka acknowledged meanwhile", async () => {
+    const sender = new ManualSender();
+    const coalescer = new SendCoalescer(sender.sender, options(3));
+    const log: string[] = [];
+    for (const name of ["a", "b", "c"]) track(coalescer, log, name.toUpperCase(), [item(`${name}1`)]);
+    sender.fail(0, new Error("timeout"));
+    sender.ack(1);
+    sender.ack(2);
+    await waitFor(() => sender.recoveries.length === 1);
+    expect(log).toEqual([]);
+    sender.recovered(0, new Error("delivery timeout"));
+    await waitFor(() => log.length === 3);
+    expect(log).toEqual(["A:failed Error: delivery timeout", "B:undefined", "C:undefined"]);
+    expect(sender.recoveryEnds).toEqual([4]);
+  });
+
+  test("a sender whose `recovered` throws: the failure is logged and the batches queued meanwhile are sent", async () => {
+    const sender = new ManualSender();
+    const lines: string[] = [];
+    const log = new LogManager({ sink: (line) => void lines.push(line) }).get("test");
+    const coalescer = new SendCoalescer<Item>(
+      {
+        ...sender.sender,
+        recovered: () => {
+          throw new Error("hook failed");
+        },
+      },
+      options(3, undefined, undefined, log),
+    );
+    const results: string[] = [];
+    track(coalescer, results, "A", [item("a1")]);
+    sender.fail(0, new Error("timeout"));
+    await waitFor(() => sender.recoveries.length === 1);
+    track(coalescer, results, "B", [item("b1")]); // queued: no request starts during a recovery
+    expect(sender.requests).toEqual([["a1"], ["a1"]]);
+    sender.recovered();
+    await waitFor(() => sender.requests.length === 3, { what: "the queued batch sent after the recovery" });
+    expect(sender.requests[2]).toEqual(["b1"]);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(
+      "ERROR The sender failed when told its recovery ended; sending goes on\nError: hook failed",
+    );
+    sender.ack(1);
+    await waitFor(() => results.length === 2);
+    expect(results).toEqual(["A:0", "B:1"]);
+  });
+});

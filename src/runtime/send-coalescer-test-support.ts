@@ -1,0 +1,98 @@
+/**
+ * Building blocks for SendCoalescer's unit tests: items of a given size, a sender whose attempts
+ * and recoveries the test settles (ManualSender), the coalescer's options and a settlement
+ * tracker. Tests only.
+ */
+import type { ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
+import { type Deferred, deferred } from "../util/async.ts";
+import { LogManager } from "../util/logger.ts";
+import type { BatchResult, SendCoalescer, Sender, SendOutcome } from "./send-coalescer.ts";
+
+export interface Item {
+  readonly name: string;
+  readonly produced: ProducerRecord;
+}
+
+export const item = (name: string, valueBytes = 10): Item => ({
+  name,
+  produced: { topic: "t", partition: null, key: null, value: new Uint8Array(valueBytes), headers: [], timestamp: null },
+});
+
+const meta = (offset: number): ProducedMetadata => ({ topic: "t", partition: 0, offset, timestamp: null });
+
+/**
+ * A sender whose attempts and recoveries the test settles, in any order; each request's record
+ * names are kept (attempts and recoveries alike, in call order).
+ */
+export class ManualSender {
+  readonly requests: string[][] = [];
+  readonly attempts: { names: string[]; done: Deferred<(ProducedMetadata | null)[]>; settled: boolean }[] = [];
+  readonly recoveries: { names: string[]; error: unknown; done: Deferred<SendOutcome> }[] = [];
+  /** Each time the coalescer said its recovery ended: how many requests had been made then. */
+  readonly recoveryEnds: number[] = [];
+  private offset = 0;
+  readonly sender: Sender<Item> = {
+    attempt: (records) => {
+      const names = records.map((r) => r.name);
+      this.requests.push(names);
+      const done = deferred<(ProducedMetadata | null)[]>();
+      this.attempts.push({ names, done, settled: false });
+      return done.promise;
+    },
+    recover: (records, error) => {
+      const names = records.map((r) => r.name);
+      this.requests.push(names);
+      const done = deferred<SendOutcome>();
+      this.recoveries.push({ names, error, done });
+      return done.promise;
+    },
+    recovered: () => void this.recoveryEnds.push(this.requests.length),
+  };
+  private metadata(n: number): ProducedMetadata[] {
+    return Array.from({ length: n }, () => meta(this.offset++));
+  }
+  /** Acknowledges attempt `index` (default: the oldest open one) whole. */
+  ack(index = this.attempts.findIndex((a) => !a.settled)): void {
+    const a = this.attempts[index]!;
+    a.settled = true;
+    a.done.resolve(this.metadata(a.names.length));
+  }
+  fail(index: number, error: unknown): void {
+    const a = this.attempts[index]!;
+    a.settled = true;
+    a.done.reject(error);
+  }
+  /** Settles the oldest open recovery: all of its records, or only the first `count`. */
+  recovered(count?: number, failure?: unknown): void {
+    const r = this.recoveries.shift()!;
+    const metadata = this.metadata(count ?? r.names.length);
+    r.done.resolve(failure === undefined ? { metadata } : { metadata, failure: { error: failure } });
+  }
+  get open(): number {
+    return this.attempts.filter((a) => !a.settled).length;
+  }
+}
+
+const quiet = new LogManager({ sink: () => {} }).get("test");
+
+export const options = (maxRequests = 1, maxRequestBytes = 1_048_576, maxInFlightBytes = 33_554_432, log = quiet) => ({
+  maxRequestBytes,
+  maxRequests: () => maxRequests,
+  maxInFlightBytes,
+  log,
+});
+
+/** Collects each batch's settlement, in the order they happen. */
+export function track(
+  coalescer: SendCoalescer<Item>,
+  log: string[],
+  label: string,
+  records: Item[],
+): Promise<BatchResult> {
+  const done = coalescer.enqueue(records);
+  done.then(
+    (result) => log.push(`${label}:${result === undefined ? "undefined" : result.map((m) => m?.offset).join(",")}`),
+    (error) => log.push(`${label}:failed ${String(error)}`),
+  );
+  return done;
+}
