@@ -62,42 +62,29 @@ export async function makePkcs12Stores(
     await keytool(dir, "-importcert", "-alias", "ca", "-file", options.caCert, "-keystore", trustStore, ...common);
   } else {
     const legacy = maker === "openssl-legacy" ? ["-legacy"] : [];
-    const pass = `pass:${password}`;
-    const cert = `${options.certName}.pem`;
-    const key = `${options.certName}.key`;
-    await runCommand(dir, [
-      "env",
-      `LC_ALL=${UTF8.LC_ALL}`,
-      "openssl",
-      "pkcs12",
-      "-export",
-      ...legacy,
+    const pkcs12Export = (...args: string[]) =>
+      runCommand(dir, [
+        "env",
+        `LC_ALL=${UTF8.LC_ALL}`,
+        "openssl",
+        "pkcs12",
+        "-export",
+        ...legacy,
+        ...args,
+        "-passout",
+        `pass:${password}`,
+      ]);
+    await pkcs12Export(
       "-in",
-      cert,
+      `${options.certName}.pem`,
       "-inkey",
-      key,
+      `${options.certName}.key`,
       "-name",
       "server",
       "-out",
       keyStore,
-      "-passout",
-      pass,
-    ]);
-    await runCommand(dir, [
-      "env",
-      `LC_ALL=${UTF8.LC_ALL}`,
-      "openssl",
-      "pkcs12",
-      "-export",
-      ...legacy,
-      "-nokeys",
-      "-in",
-      options.caCert,
-      "-out",
-      trustStore,
-      "-passout",
-      pass,
-    ]);
+    );
+    await pkcs12Export("-nokeys", "-in", options.caCert, "-out", trustStore);
   }
   return { keyStore, trustStore };
 }
