@@ -145,32 +145,13 @@ export function javaParseDouble(text: string): number | undefined {
   return sign === "-" ? -magnitude : magnitude;
 }
 
-// A LONG key's typed value is a number: beyond 2^53 it is the nearest double (Long.MAX_VALUE reads
-// as 2^63), which is as good for the durations and sizes these keys hold; validation shows the
-// exact text (config-def.ts, with javaLongString). Timers clamp long delays (util/clock.ts).
-const longKey = v.pipe(
-  trimmed,
-  v.rawTransform(({ dataset, addIssue, NEVER }) => {
-    const exact = javaLongString(dataset.value);
-    if (exact === undefined) {
-      addIssue({ message: "Not a number of type LONG" });
-      return NEVER;
-    }
-    return Number(exact);
-  }),
-);
-
-function numberKey(type: "INT" | "SHORT", min: number, max: number) {
+/** A key of a Java number type: `parse` gives the value, undefined for "Not a number of type …". */
+function numberKey(type: "INT" | "SHORT" | "LONG" | "DOUBLE", parse: (text: string) => number | undefined) {
   return v.pipe(
     trimmed,
     v.rawTransform(({ dataset, addIssue, NEVER }) => {
-      const text = dataset.value;
-      if (!/^[+-]?\d+$/.test(text)) {
-        addIssue({ message: `Not a number of type ${type}` });
-        return NEVER;
-      }
-      const n = Number(text);
-      if (n < min || n > max) {
+      const n = parse(dataset.value);
+      if (n === undefined) {
         addIssue({ message: `Not a number of type ${type}` });
         return NEVER;
       }
@@ -179,22 +160,29 @@ function numberKey(type: "INT" | "SHORT", min: number, max: number) {
   );
 }
 
+/** A decimal integer within [min, max] (INT, SHORT). */
+const integerIn =
+  (min: number, max: number) =>
+  (text: string): number | undefined => {
+    if (!/^[+-]?\d+$/.test(text)) return undefined;
+    const n = Number(text);
+    return n < min || n > max ? undefined : n;
+  };
+
+// A LONG key's typed value is a number: beyond 2^53 it is the nearest double (Long.MAX_VALUE reads
+// as 2^63), which is as good for the durations and sizes these keys hold; validation shows the
+// exact text (config-def.ts, with javaLongString). Timers clamp long delays (util/clock.ts).
+const longValue = (text: string): number | undefined => {
+  const exact = javaLongString(text);
+  return exact === undefined ? undefined : Number(exact);
+};
+
 const parsers = {
   string: trimmed,
-  int: numberKey("INT", -2147483648, 2147483647),
-  short: numberKey("SHORT", -32768, 32767),
-  long: longKey,
-  double: v.pipe(
-    trimmed,
-    v.rawTransform(({ dataset, addIssue, NEVER }) => {
-      const n = javaParseDouble(dataset.value);
-      if (n === undefined) {
-        addIssue({ message: "Not a number of type DOUBLE" });
-        return NEVER;
-      }
-      return n;
-    }),
-  ),
+  int: numberKey("INT", integerIn(-2147483648, 2147483647)),
+  short: numberKey("SHORT", integerIn(-32768, 32767)),
+  long: numberKey("LONG", longValue),
+  double: numberKey("DOUBLE", javaParseDouble),
   boolean: v.pipe(
     trimmed,
     v.rawTransform(({ dataset, addIssue, NEVER }) => {
