@@ -195,7 +195,7 @@ export function startApp(options: AppOptions): App {
         logs.get("io.edgegateway.ingest.Idempotency"),
         ingestMetrics,
       ),
-      openApi: () => openApiDocument(ingestRoutes.routes()),
+      openApi: config["ingest.openapi.enabled"] ? () => openApiDocument(ingestRoutes.routes()) : undefined,
     }),
   });
   ingest.start();

@@ -53,6 +53,13 @@ const ownWorkerConfig = defineConfig({
     group: "Ingest",
     displayName: "Ingest listeners",
   }),
+  "ingest.openapi.enabled": key.boolean({
+    doc: "Serve GET /openapi.json on the ingest listeners: the OpenAPI 3.1 description of every open ingest route (each connector's ingest.path and topics) and the REST Proxy routes. It is served without authentication; set false where route paths and topic names must not be visible to clients that are not let in (the path then answers 404).",
+    default: true,
+    importance: "LOW",
+    group: "Ingest",
+    displayName: "Ingest OpenAPI description",
+  }),
   "rest.advertised.host.name": key.string({
     doc: "Host name advertised to clients and used in worker_id; defaults to the listener's host.",
     default: null,

@@ -493,6 +493,36 @@ describe("when Kafka does not acknowledge", () => {
   }, 60_000);
 });
 
+test("ingest.openapi.enabled=false: /openapi.json answers 404 in REST Proxy's shape, ingest routes still serve", async () => {
+  await using dir = await tempDir();
+  const kafka = await kafkaBroker();
+  const gw = await startGateway({
+    dir: dir.path,
+    worker: {
+      ...INGEST_WORKER,
+      "ingest.openapi.enabled": "false",
+      "bootstrap.servers": kafka.bootstrap,
+      "data.dir": dir.file("data"),
+    },
+  });
+  try {
+    const ingest = (await gw.waitForOutput(/Ingest listener open at (http:\/\/[^\s]+?)\/? /))[1]!.replace(/\/$/, "");
+    const topic = uniqueTopic("ingest-no-openapi");
+    await createConnector(gw, "no-openapi", { "ingest.path": "/ingest/no-openapi", "kafka.topic": topic });
+    await waitFor(
+      async () => (await curlPost(`${ingest}/ingest/no-openapi`, "{}", "application/json")).status === 200,
+      {
+        what: "the ingest route serving",
+      },
+    );
+    const openapi = await curl(`${ingest}/openapi.json`);
+    expect(openapi.status).toBe(404);
+    expect(openapi.json()).toEqual({ error_code: 404, message: "HTTP 404 Not Found" });
+  } finally {
+    await gw.kill();
+  }
+}, 60_000);
+
 describe("https ingest listener", () => {
   test("serves ingest routes over TLS with the key store under ingest.listeners.https.*", async () => {
     const kafka = await kafkaBroker();
