@@ -122,8 +122,8 @@ describe("PKCS12 stores through loadTlsMaterial", () => {
         : { "ssl.keystore.location": location, "ssl.keystore.password": password },
     );
 
-  // Java 17's keytool refuses PKCS12 passwords that are not ASCII (and shorter than 6 characters):
-  // its non-ASCII stores are covered by the test after this table.
+  // Java 17's keytool refuses PKCS12 passwords that are not ASCII (forge-pbes2-utf8.test.ts checks
+  // it) or shorter than 6 characters.
   const stores: { maker: Pkcs12Maker; password: string }[] = [
     { maker: "keytool", password: "store-pass-1" },
     { maker: "openssl", password: "store-pass-1" },
