@@ -8,17 +8,10 @@
  * the same with `clientConfigKey` and `parseClientValue`.
  */
 import * as v from "valibot";
-import { javaDoubleToString } from "../api/data/java-text.ts";
+import { javaDoubleToString, javaParseDouble, javaTrim } from "../api/data/java-text.ts";
 import { ConfigError } from "../errors.ts";
 import { toConnectString } from "../plugin/config-def.ts";
-import {
-  type ConfigKey,
-  type ConfigType,
-  javaLongString,
-  javaParseDouble,
-  javaTrim,
-  key,
-} from "../plugin/config-key.ts";
+import { type ConfigKey, type ConfigType, javaLongString, key } from "../plugin/config-key.ts";
 import type { ConfigKeyInfo } from "../plugin/describe-config.ts";
 
 export type ClientType = "producer" | "consumer" | "admin";

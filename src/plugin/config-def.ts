@@ -14,15 +14,9 @@
  * whole config, and `defineConfig`, which declares one.
  */
 import * as v from "valibot";
+import { javaTrim } from "../api/data/java-text.ts";
 import { ConfigError } from "../errors.ts";
-import {
-  type ConfigKey,
-  type ConfigType,
-  type ConnectKeyMeta,
-  javaLongString,
-  javaTrim,
-  type Validator,
-} from "./config-key.ts";
+import { type ConfigKey, type ConfigType, type ConnectKeyMeta, javaLongString, type Validator } from "./config-key.ts";
 
 // The DSL's surface, so that a config is declared with imports from this one module.
 export { check } from "./config-checks.ts";

@@ -6,6 +6,7 @@
  * the Connect metadata (`ConnectKeyMeta`) and the doc riding on the schema.
  */
 import * as v from "valibot";
+import { javaParseDouble, javaTrim } from "../api/data/java-text.ts";
 import { LONG_MAX, LONG_MIN } from "../api/data/values-numbers.ts";
 
 export type ConfigType = "BOOLEAN" | "STRING" | "INT" | "SHORT" | "LONG" | "DOUBLE" | "LIST" | "CLASS" | "PASSWORD";
@@ -102,15 +103,6 @@ function build<T>(type: ConfigType, parse: v.GenericSchema<string, T>, options: 
   ) as ConfigKey<T>;
 }
 
-/** Java's `String.trim()`: strips every char up to U+0020 (controls included), no Unicode spaces. */
-export function javaTrim(s: string): string {
-  let start = 0;
-  let end = s.length;
-  while (start < end && s.charCodeAt(start) <= 0x20) start++;
-  while (end > start && s.charCodeAt(end - 1) <= 0x20) end--;
-  return s.slice(start, end);
-}
-
 const trimmed = v.pipe(v.string(), v.transform(javaTrim));
 
 /**
@@ -122,27 +114,6 @@ export function javaLongString(text: string): string | undefined {
   if (!/^[+-]?\d+$/.test(text)) return undefined;
   const n = BigInt(text);
   return n < LONG_MIN || n > LONG_MAX ? undefined : n.toString();
-}
-
-const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[fFdD]?$/;
-const HEX = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?[pP]([+-]?\d+)[fFdD]?$/;
-
-/**
- * Java's `Double.parseDouble` of a trimmed value: decimals with an optional `f`/`d` suffix
- * (`0.8d`, `1.5f`, `1.`, `.5`, `1e3`), `NaN` and `Infinity` with an optional sign, and hex floats
- * (`0x1.8p1`); undefined when it does not parse. DOUBLE keys here and the clients' DOUBLE keys
- * (kafka/client-config-keys.ts) parse with it, as Connect's `ConfigDef.parseType` does.
- */
-export function javaParseDouble(text: string): number | undefined {
-  const special = /^[+-]?(NaN|Infinity)$/.exec(text);
-  if (special) return special[1] === "NaN" ? Number.NaN : text.startsWith("-") ? -Infinity : Infinity;
-  if (DECIMAL.test(text)) return Number(/[fFdD]$/.test(text) ? text.slice(0, -1) : text);
-  const hex = HEX.exec(text);
-  if (!hex) return undefined;
-  const [, sign, whole = "", fraction = "", exponent = "0"] = hex;
-  if (whole === "" && fraction === "") return undefined;
-  const magnitude = Number(BigInt(`0x${whole}${fraction}`)) * 2 ** (Number(exponent) - 4 * fraction.length);
-  return sign === "-" ? -magnitude : magnitude;
 }
 
 /** A key of a Java number type: `parse` gives the value, undefined for "Not a number of type …". */

@@ -68,6 +68,7 @@ describe("Cast", () => {
       ["int32", Schemas.FLOAT64, 3.9e9, "INT32", 2147483647],
       ["int64", Schemas.STRING, "9223372036854775807", "INT64", 9223372036854775807n],
       ["float64", Schemas.STRING, "1.5", "FLOAT64", 1.5],
+      ["float64", Schemas.STRING, " 0x1.8p1 ", "FLOAT64", 3],
       ["boolean", Schemas.STRING, "TRUE", "BOOLEAN", true],
       ["string", Decimal.schema(0), new BigDecimal(42n, 0), "STRING", "42"],
       ["string", ConnectTimestamp.schema(), new Date(MS_PER_DAY + 1), "STRING", "1970-01-02T00:00:00.001Z"],
@@ -101,6 +102,7 @@ describe("Cast", () => {
 
     test.each([
       ["int8", Schemas.STRING, "300", "Value (300) was out of range for requested data type"],
+      ["float32", Schemas.STRING, "Infinityf", "Value (Infinityf) was out of range for requested data type"],
       ["int8", Schemas.BYTES, new Uint8Array([1]), "Unexpected type in Cast transformation: class [B"],
     ])("fails to cast to %p from %p %p", (spec, schema, value, message) => {
       expectError(() => cast(spec).apply(srcRecord({ valueSchema: schema, value })), DataError, message);

@@ -36,6 +36,18 @@ describe("Java numbers", () => {
     ["1e3", false, 1000],
     ["-Infinity", false, Number.NEGATIVE_INFINITY],
     ["abc", false, null],
+    // What Java 17's Double.parseDouble / Float.parseFloat return (or NumberFormatException: null).
+    ["0x1p3", false, 8],
+    ["-0X1.8P1d", false, -3],
+    ["0x.8p0f", true, 0.5],
+    ["\t2\n", false, 2],
+    ["1e400", false, Number.POSITIVE_INFINITY],
+    ["+NaN", false, Number.NaN],
+    ["Infinityf", false, null],
+    ["NaNd", true, null],
+    ["0x1p", false, null],
+    ["1_0", false, null],
+    ["..5", false, null],
   ])("parses the floating point %p (float32: %p) as %p", (text, float32, expected) => {
     expect(parseJavaFloating(text, float32)).toBe(expected);
   });

@@ -5,7 +5,7 @@
  * (`Double.toString`, `Float.toString`) is in api/data/java-text.ts; Values' conversions are in
  * api/data/values.ts.
  */
-import { javaTrim } from "../../api/data/java-text.ts";
+import { javaParseDouble, javaTrim } from "../../api/data/java-text.ts";
 import { BigDecimal } from "../../api/data/logical.ts";
 import { int64Value } from "../../api/data/schema.ts";
 import { LONG_MAX, LONG_MIN } from "../../api/data/values-numbers.ts";
@@ -69,12 +69,12 @@ export function parseJavaInteger(text: string, bits: IntBits): number | bigint |
   return bits === 64 ? int64Value(n) : Number(n);
 }
 
-/** `Double.parseDouble` / `Float.parseFloat`: null when Java throws NumberFormatException. */
+/**
+ * `Double.parseDouble` / `Float.parseFloat` (which trim the text first): null when Java throws
+ * NumberFormatException. Hex floats (`0x1.8p1`) parse; `Infinityf` and `NaNd` do not.
+ */
 export function parseJavaFloating(text: string, float32: boolean): number | null {
-  const trimmed = javaTrim(text);
-  const m = /^([+-]?)(NaN|Infinity|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)[fFdD]?$/.exec(trimmed);
-  if (!m) return null;
-  if (m[2] === "NaN" && /[fFdD]$/.test(trimmed)) return null;
-  const n = Number(`${m[1]}${m[2]}`);
+  const n = javaParseDouble(javaTrim(text));
+  if (n === undefined) return null;
   return float32 ? Math.fround(n) : n;
 }
