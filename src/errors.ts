@@ -73,6 +73,12 @@ export class UnsupportedOperationError extends ConnectError {
   override name = "UnsupportedOperationError";
 }
 
+/** A Kafka client failure, as Java's clients throw it (their KafkaException), e.g. a client that cannot be built. */
+export class KafkaError extends ConnectError {
+  override readonly javaClass: string = "org.apache.kafka.common.KafkaException";
+  override name = "KafkaError";
+}
+
 /** The Java-style class name shown in traces for any thrown value. */
 export function javaClassOf(error: unknown): string {
   if (error instanceof ConnectError) return error.javaClass;

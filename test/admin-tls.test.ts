@@ -5,7 +5,8 @@
  * trust store is a startup error naming the key.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { spawnGateway, startGateway } from "./support/gateway.ts";
+import { spawnGateway } from "./support/gateway.ts";
+import { httpsWorker, startHttpsGateway } from "./support/https-gateway.ts";
 import { type KafkaInfo, kafkaBroker } from "./support/kafka.ts";
 import { sClient } from "./support/s-client.ts";
 import { tempDir } from "./support/temp-dir.ts";
@@ -16,26 +17,11 @@ beforeAll(async () => {
   kafka = await kafkaBroker();
 });
 
-async function httpsGateway(dir: string, extra: Record<string, string>) {
-  const tls = await makeTls(dir);
-  const gw = await startGateway({
-    dir,
-    worker: {
-      "bootstrap.servers": kafka.bootstrap,
-      "data.dir": `${dir}/data`,
-      listeners: "https://127.0.0.1:0",
-      "listeners.https.ssl.keystore.location": tls.serverPem,
-      ...extra,
-    },
-  });
-  return { gw, hostPort: gw.url.replace("https://", "") };
-}
-
 describe("https listener protocols and cipher suites", () => {
   test("default: TLS 1.2 and 1.3 with forward-secret AEAD suites only", async () => {
     await using dir = await tempDir();
-    const { gw, hostPort } = await httpsGateway(dir.path, {});
-    await using _ = gw;
+    await using https = await startHttpsGateway(dir.path, kafka.bootstrap);
+    const { hostPort } = https;
     expect((await sClient(hostPort, { tls: "1.3" })).negotiated?.protocol).toBe("TLSv1.3");
     expect((await sClient(hostPort, { tls: "1.2" })).negotiated).toEqual({
       protocol: "TLSv1.2",
@@ -54,18 +40,20 @@ describe("https listener protocols and cipher suites", () => {
 
   test("ssl.enabled.protocols=TLSv1.3 refuses TLS 1.2", async () => {
     await using dir = await tempDir();
-    const { gw, hostPort } = await httpsGateway(dir.path, { "listeners.https.ssl.enabled.protocols": "TLSv1.3" });
-    await using _ = gw;
+    await using https = await startHttpsGateway(dir.path, kafka.bootstrap, {
+      worker: { "listeners.https.ssl.enabled.protocols": "TLSv1.3" },
+    });
+    const { hostPort } = https;
     expect((await sClient(hostPort, { tls: "1.3" })).negotiated?.protocol).toBe("TLSv1.3");
     expect((await sClient(hostPort, { tls: "1.2" })).negotiated).toBeNull();
   });
 
   test("ssl.cipher.suites in Java names is honoured (and without TLS 1.3 suites, TLS 1.3 is off)", async () => {
     await using dir = await tempDir();
-    const { gw, hostPort } = await httpsGateway(dir.path, {
-      "listeners.https.ssl.cipher.suites": "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+    await using https = await startHttpsGateway(dir.path, kafka.bootstrap, {
+      worker: { "listeners.https.ssl.cipher.suites": "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384" },
     });
-    await using _ = gw;
+    const { hostPort } = https;
     expect((await sClient(hostPort, { tls: "1.2" })).negotiated).toEqual({
       protocol: "TLSv1.2",
       cipher: "ECDHE-RSA-AES256-GCM-SHA384",
@@ -94,13 +82,7 @@ describe("https listener startup errors", () => {
     const tls = await makeTls(dir.path);
     const { proc, output, pumped } = spawnGateway({
       dir: dir.path,
-      worker: {
-        "bootstrap.servers": kafka.bootstrap,
-        "data.dir": dir.file("data"),
-        listeners: "https://127.0.0.1:0",
-        "listeners.https.ssl.keystore.location": tls.serverPem,
-        ...settings,
-      },
+      worker: httpsWorker(dir.path, kafka.bootstrap, tls, { worker: settings }),
     });
     expect(await proc.exited).toBe(1);
     await pumped;

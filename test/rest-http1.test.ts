@@ -6,13 +6,11 @@
  * to a lower-case method and a control character as on http.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
 import { connect as connectTcp, type Socket } from "node:net";
 import { connect as connectTls } from "node:tls";
-import { type Gateway, startGateway } from "./support/gateway.ts";
+import { type HttpsGateway, startHttpsGateway } from "./support/https-gateway.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
-import { makeTls, type TlsFiles } from "./support/tls.ts";
 
 interface Answer {
   readonly status: number;
@@ -190,44 +188,25 @@ describe("the REST listener's HTTP/1.1", () => {
 });
 
 describe("the https REST listener with ssl.client.auth=required", () => {
-  let tls: TlsFiles;
-  let secure: Gateway;
+  let secure: HttpsGateway;
   let tlsDir: TempDir;
 
   beforeAll(async () => {
     tlsDir = await tempDir();
-    tls = await makeTls(tlsDir.path);
-    secure = await startGateway({
-      dir: tlsDir.path,
-      worker: {
-        "bootstrap.servers": suite.kafka.bootstrap,
-        "data.dir": tlsDir.file("data"),
-        listeners: "https://127.0.0.1:0",
-        "listeners.https.ssl.keystore.location": tls.serverPem,
-        "listeners.https.ssl.truststore.location": tls.caCert,
-        "listeners.https.ssl.client.auth": "required",
-      },
-      probeTls: { cert: readFileSync(tls.clientCert, "utf8"), key: readFileSync(tls.clientKey, "utf8") },
-    });
+    secure = await startHttpsGateway(tlsDir.path, suite.kafka.bootstrap, { clientAuth: "required" });
   });
 
   afterAll(async () => {
-    await secure?.stop();
+    await secure?.gw.stop();
     await tlsDir?.[Symbol.asyncDispose]();
   });
 
   function secureConnection(withCertificate: boolean): Promise<RawConnection | Error> {
-    const { hostname, port } = new URL(secure.url);
+    const { hostname, port } = new URL(secure.gw.url);
+    const { ca, cert, key } = secure.pem;
     return new Promise((resolve) => {
       const socket = connectTls(
-        {
-          host: hostname,
-          port: Number(port),
-          ca: readFileSync(tls.caCert, "utf8"),
-          ...(withCertificate
-            ? { cert: readFileSync(tls.clientCert, "utf8"), key: readFileSync(tls.clientKey, "utf8") }
-            : {}),
-        },
+        { host: hostname, port: Number(port), ca, ...(withCertificate ? { cert, key } : {}) },
         () => resolve(new RawConnection(socket)),
       );
       socket.on("error", (error) => resolve(error));
@@ -261,22 +240,9 @@ describe("the https REST listener with ssl.client.auth=required", () => {
 describe("the https REST listener with ssl.client.auth=requested", () => {
   test("admits clients with and without a certificate", async () => {
     await using tlsDir = await tempDir();
-    const tls = await makeTls(tlsDir.path);
-    await using secure = await startGateway({
-      dir: tlsDir.path,
-      worker: {
-        "bootstrap.servers": suite.kafka.bootstrap,
-        "data.dir": tlsDir.file("data"),
-        listeners: "https://127.0.0.1:0",
-        "listeners.https.ssl.keystore.location": tls.serverPem,
-        "listeners.https.ssl.truststore.location": tls.caCert,
-        "listeners.https.ssl.client.auth": "requested",
-      },
-    });
-    const ca = readFileSync(tls.caCert, "utf8");
-    const cert = readFileSync(tls.clientCert, "utf8");
-    const key = readFileSync(tls.clientKey, "utf8");
-    expect((await fetch(`${secure.url}/connectors`, { tls: { ca } })).status).toBe(200);
-    expect((await fetch(`${secure.url}/connectors`, { tls: { ca, cert, key } })).status).toBe(200);
+    await using secure = await startHttpsGateway(tlsDir.path, suite.kafka.bootstrap, { clientAuth: "requested" });
+    const { ca, cert, key } = secure.pem;
+    expect((await fetch(`${secure.gw.url}/connectors`, { tls: { ca } })).status).toBe(200);
+    expect((await fetch(`${secure.gw.url}/connectors`, { tls: { ca, cert, key } })).status).toBe(200);
   });
 });

@@ -3,11 +3,10 @@
  * client certificates), CORS per access.control.allow.*, and admin.listeners (separate, disabled).
  */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
 import { startGateway } from "./support/gateway.ts";
+import { startHttpsGateway } from "./support/https-gateway.ts";
 import { type KafkaInfo, kafkaBroker } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
-import { makeTls } from "./support/tls.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 let kafka: KafkaInfo;
@@ -16,29 +15,12 @@ beforeAll(async () => {
 });
 
 describe("https listeners", () => {
-  test.each([["PEM"], ["PKCS12"]])("serve the REST API with a %s key store", async (kind) => {
+  test.each([["PEM"], ["PKCS12"]] as const)("serve the REST API with a %s key store", async (kind) => {
     await using dir = await tempDir();
-    const tls = await makeTls(dir.path);
-    const store: Record<string, string> =
-      kind === "PEM"
-        ? { "listeners.https.ssl.keystore.location": tls.serverPem }
-        : {
-            "listeners.https.ssl.keystore.location": tls.serverP12,
-            "listeners.https.ssl.keystore.type": "PKCS12",
-            "listeners.https.ssl.keystore.password": tls.password,
-          };
-    await using gw = await startGateway({
-      dir: dir.path,
-      worker: {
-        "bootstrap.servers": kafka.bootstrap,
-        "data.dir": dir.file("data"),
-        listeners: "https://127.0.0.1:0",
-        ...store,
-      },
-    });
+    await using https = await startHttpsGateway(dir.path, kafka.bootstrap, { keyStore: kind });
+    const { gw, tls, pem } = https;
     expect(gw.url).toStartWith("https://127.0.0.1:");
-    const ca = readFileSync(tls.caCert, "utf8");
-    const r = await fetch(`${gw.url}/connectors`, { tls: { ca } });
+    const r = await fetch(`${gw.url}/connectors`, { tls: { ca: pem.ca } });
     expect(r.status).toBe(200);
     expect(await r.json()).toEqual([]);
     expect(gw.output()).not.toContain(tls.password);
@@ -46,25 +28,11 @@ describe("https listeners", () => {
 
   test("ssl.client.auth=required rejects clients without a certificate", async () => {
     await using dir = await tempDir();
-    const tls = await makeTls(dir.path);
-    await using gw = await startGateway({
-      dir: dir.path,
-      worker: {
-        "bootstrap.servers": kafka.bootstrap,
-        "data.dir": dir.file("data"),
-        listeners: "https://127.0.0.1:0",
-        "listeners.https.ssl.keystore.location": tls.serverPem,
-        "listeners.https.ssl.truststore.location": tls.caCert,
-        "listeners.https.ssl.client.auth": "required",
-      },
-      probeTls: { cert: readFileSync(tls.clientCert, "utf8"), key: readFileSync(tls.clientKey, "utf8") },
-    });
-    const ca = readFileSync(tls.caCert, "utf8");
-    const withCert = await fetch(`${gw.url}/`, {
-      tls: { ca, cert: readFileSync(tls.clientCert, "utf8"), key: readFileSync(tls.clientKey, "utf8") },
-    });
+    await using https = await startHttpsGateway(dir.path, kafka.bootstrap, { clientAuth: "required" });
+    const { gw, pem } = https;
+    const withCert = await fetch(`${gw.url}/`, { tls: { ca: pem.ca, cert: pem.cert, key: pem.key } });
     expect(withCert.status).toBe(200);
-    await expect(fetch(`${gw.url}/`, { tls: { ca } })).rejects.toThrow();
+    await expect(fetch(`${gw.url}/`, { tls: { ca: pem.ca } })).rejects.toThrow();
   });
 });
 

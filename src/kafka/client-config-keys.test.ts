@@ -57,7 +57,20 @@ describe("parseClientValue (ConfigDef.parseType, then convertToString)", () => {
     ["producer", "enable.idempotence", "TRUE", "true"],
     ["producer", "acks", " banana ", "banana"],
     ["producer", "sasl.login.refresh.window.factor", "1", "1.0"],
-    ["producer", "partitioner.class", " com.example.P ", "com.example.P"],
+    [
+      "producer",
+      "partitioner.class",
+      " org.apache.kafka.clients.producer.RoundRobinPartitioner ",
+      "org.apache.kafka.clients.producer.RoundRobinPartitioner",
+    ],
+    [
+      "consumer",
+      "key.deserializer",
+      "org.apache.kafka.common.serialization.StringDeserializer",
+      "org.apache.kafka.common.serialization.StringDeserializer",
+    ],
+    // A LIST of class names parses as any list: its classes are loaded when the client is built.
+    ["producer", "interceptor.classes", " com.example.I , com.example.J", "com.example.I,com.example.J"],
     ["producer", "no.such.key", " as given ", " as given "],
     ["producer", "linger.ms", null, null],
     // LONG as Long.parseLong: the whole long range, shown exactly (Connect's Worker itself sets max.block.ms to Long.MAX_VALUE).
@@ -100,6 +113,17 @@ describe("parseClientValue (ConfigDef.parseType, then convertToString)", () => {
       value,
       `Invalid value ${value} for configuration sasl.login.refresh.window.factor: Not a number of type DOUBLE`,
     ]),
+    [
+      "partitioner.class",
+      "com.example.P",
+      "Invalid value com.example.P for configuration partitioner.class: Class com.example.P could not be found.",
+    ],
+    // The value as given, untrimmed, in both places (a trimmed name was looked up).
+    [
+      "key.serializer",
+      " com.example.S ",
+      "Invalid value  com.example.S  for configuration key.serializer: Class  com.example.S  could not be found.",
+    ],
     [
       "enable.idempotence",
       "yes",

@@ -13,6 +13,7 @@ import { ConfigError } from "../errors.ts";
 import { toConnectString } from "../plugin/config-def.ts";
 import { type ConfigKey, type ConfigType, javaLongString, key } from "../plugin/config-key.ts";
 import type { ConfigKeyInfo } from "../plugin/describe-config.ts";
+import { parseClientClass } from "./client-classes.ts";
 
 export type ClientType = "producer" | "consumer" | "admin";
 
@@ -57,16 +58,14 @@ export function clientConfigKey(type: ClientType, name: string): ConfigKeyInfo |
   return definition === undefined ? undefined : { ...definition, dependents: [...definition.dependents] };
 }
 
-// A class value names a JVM class that a Java client would load; the gateway's clients load none,
-// so any name parses (Connect answers a name not on its class path with "Class … could not be found.").
-// LONG and DOUBLE are parsed below as Java's Long.parseLong and Double.parseDouble parse them.
-const PARSERS: Record<Exclude<ConfigType, "LONG" | "DOUBLE">, ConfigKey<unknown>> = {
+// A CLASS value names a JVM class, loaded when parsed: client-classes.ts's parseClientClass. LONG
+// and DOUBLE are parsed below as Java's Long.parseLong and Double.parseDouble parse them.
+const PARSERS: Record<Exclude<ConfigType, "LONG" | "DOUBLE" | "CLASS">, ConfigKey<unknown>> = {
   BOOLEAN: key.boolean({ doc: "" }),
   STRING: key.string({ doc: "" }),
   INT: key.int({ doc: "" }),
   SHORT: key.short({ doc: "" }),
   LIST: key.list({ doc: "" }),
-  CLASS: key.class({ doc: "" }),
   PASSWORD: key.password({ doc: "" }),
 };
 
@@ -95,6 +94,7 @@ export function parseClientValue(type: ClientType, name: string, value: string |
     if (parsed === undefined) throw invalid("Not a number of type DOUBLE");
     return javaDoubleToString(parsed);
   }
+  if (keyType === "CLASS") return parseClientClass(name, value);
   const parsed = v.safeParse(PARSERS[keyType], value);
   if (!parsed.success) throw invalid(parsed.issues[0]?.message ?? "Invalid value");
   return toConnectString(parsed.output, keyType);

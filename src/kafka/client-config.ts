@@ -6,6 +6,7 @@
  */
 import { ConfigError } from "../errors.ts";
 import { loadTlsMaterial, type TlsMaterial } from "../tls/key-stores.ts";
+import { checkClientClasses } from "./client-classes.ts";
 import type { ClientProperties } from "./kafka-port.ts";
 
 export interface SaslSettings {
@@ -186,11 +187,13 @@ export function producerSettings(props: ClientProperties): ProducerSettings {
 
 /**
  * Checks a producer's properties as Java's KafkaProducer constructor does, without a broker: the
- * connection settings (TLS material loaded) and the producer's own. Throws their ConfigError.
+ * connection settings (TLS material loaded), the producer's own, then the classes it would load.
+ * Throws their ConfigError, or KafkaError (`Failed to construct kafka producer`) for a class.
  */
 export function checkProducerProperties(props: ClientProperties): void {
   connectionSettings(props);
   producerSettings(props);
+  checkClientClasses("producer", props);
 }
 
 export function consumerSettings(props: ClientProperties): ConsumerSettings {

@@ -146,7 +146,15 @@ export abstract class AbstractHerder {
       ),
       tasks: this.statuses
         .tasks(name)
-        .map((t) => taskState(t.id, t.status.state, t.status.workerId, this.traceOf(name, t.id, t.status), version)),
+        .map((t) =>
+          taskState(
+            t.id,
+            t.status.state,
+            t.status.workerId,
+            this.traceOf(name, t.id, t.status),
+            this.taskVersion(name, t.id, t.status.state, version),
+          ),
+        ),
       type: this.connectorType(config.config),
     };
   }
@@ -156,7 +164,21 @@ export abstract class AbstractHerder {
     const status = config && task >= 0 ? this.statuses.task(name, task) : undefined;
     if (!config || !status) throw new NotFoundError(`No status found for task ${name}-${task}`);
     const version = this.pluginVersion(config.config);
-    return taskState(task, status.state, status.workerId, this.traceOf(name, task, status), version);
+    return taskState(
+      task,
+      status.state,
+      status.workerId,
+      this.traceOf(name, task, status),
+      this.taskVersion(name, task, status.state, version),
+    );
+  }
+
+  /**
+   * A task's status carries the version of the worker's task instance (Worker.taskVersion): null
+   * when it failed before the worker held one (Worker.startTask's build: a client it cannot make).
+   */
+  private taskVersion(name: string, task: number, state: string, version: string | null): string | null {
+    return state === "FAILED" && !this.deps.worker.task({ connector: name, task }) ? null : version;
   }
 
   /** The version of the connector plugin a config names (KIP-891 status `version`). */

@@ -9,6 +9,7 @@
 import type { Config } from "../api/connector.ts";
 import type { Converter, HeaderConverter } from "../api/converter.ts";
 import { ConfigError } from "../errors.ts";
+import { checkClientClasses } from "../kafka/client-classes.ts";
 import { checkProducerProperties } from "../kafka/client-config.ts";
 import type { ConnectorDescriptor, ImpliedConverters } from "../plugin/descriptor.ts";
 import type { TargetState } from "../store/config-store.ts";
@@ -123,6 +124,8 @@ export async function buildTask(
   const sinkFramework = framework as ReturnType<typeof sinkConnectorConfig.parse>;
   // As Connect's SinkTaskBuilder: the consumer's properties first, then the DLQ's clients'.
   const consumerProps = clients.consumer;
+  // Connect builds the consumer here: a class it cannot load fails the task now.
+  checkClientClasses("consumer", consumerProps);
   const fencePredecessors = clients.consumerFencesPredecessors;
   const dlqTopic = sinkFramework["errors.deadletterqueue.topic.name"].trim();
   if (dlqTopic !== "") {
