@@ -13,8 +13,9 @@
  * The gateway's own clients honour none of these classes but the assignors' and partitioner's
  * defaults; a loadable name is accepted as Connect accepts it.
  */
+
+import { javaTrim } from "../api/data/java-text.ts";
 import { ConfigError, KafkaError } from "../errors.ts";
-import { javaTrim } from "../plugin/config-key.ts";
 
 const SERDES = ["ByteArray", "ByteBuffer", "Bytes", "Boolean", "Double", "Float", "Integer", "List", "Long"]
   .concat(["Short", "String", "UUID", "Void"])
