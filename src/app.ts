@@ -95,7 +95,12 @@ export function startApp(options: AppOptions): App {
     const previous = spool;
     spool = (async () => {
       const current = await previous?.catch(() => undefined);
-      return current && !current.failure ? current : SpoolStore.open(config["data.dir"], { now: () => clock.now() });
+      return current && !current.failure
+        ? current
+        : SpoolStore.open(config["data.dir"], {
+            now: () => clock.now(),
+            totalMaxBytes: config["ingest.spool.total.max.bytes"],
+          });
     })();
     return spool;
   };

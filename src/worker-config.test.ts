@@ -75,3 +75,19 @@ describe("connector.client.config.override.policy", () => {
     );
   });
 });
+
+describe("ingest.spool.total.max.bytes", () => {
+  test("unset by default (no cap beyond each connector's); a LONG of at least 1, from the file or the environment", () => {
+    const total = (file: Record<string, string>, env: Record<string, string> = {}) =>
+      loadWorkerConfig(file, env)["ingest.spool.total.max.bytes"];
+    expect(total({})).toBeNull();
+    expect(total({ "ingest.spool.total.max.bytes": "10737418240" })).toBe(10_737_418_240);
+    expect(total({}, { CONNECT_INGEST_SPOOL_TOTAL_MAX_BYTES: "4096" })).toBe(4096);
+    expect(() => total({ "ingest.spool.total.max.bytes": "0" })).toThrow(
+      "Invalid value 0 for configuration ingest.spool.total.max.bytes: Value must be at least 1",
+    );
+    expect(() => total({ "ingest.spool.total.max.bytes": "1GB" })).toThrow(
+      "Invalid value 1GB for configuration ingest.spool.total.max.bytes: Not a number of type LONG",
+    );
+  });
+});

@@ -60,6 +60,14 @@ const ownWorkerConfig = defineConfig({
     group: "Ingest",
     displayName: "Ingest OpenAPI description",
   }),
+  "ingest.spool.total.max.bytes": key.long({
+    doc: "Most bytes of records the spool (<data.dir>/spool.db) holds for all the worker's ingest.ack.mode=spool connectors together, records left by deleted connectors included; beyond it requests to any of them get 503 with Retry-After until drainers catch up. Each connector's ingest.spool.max.bytes applies as well. Unset: no cap beyond the connectors' own.",
+    default: null,
+    importance: "MEDIUM",
+    group: "Ingest",
+    displayName: "Spool total max bytes",
+    validators: [check.atLeast(1)],
+  }),
   "rest.advertised.host.name": key.string({
     doc: "Host name advertised to clients and used in worker_id; defaults to the listener's host.",
     default: null,

@@ -3,7 +3,10 @@
  * worker: records and bytes held (ingest.spool.max.bytes, /metrics) and when the oldest row was
  * spooled. SpoolStore sets them from the worker's figures (at open, after deleteThrough), adds
  * each durable append, removes each acknowledged record when it is queued for deletion, and takes
- * the oldest row's time the worker reports after deletes.
+ * the oldest row's time the worker reports after deletes. It also keeps the bytes of every
+ * partition together (`totalBytes`, ingest.spool.total.max.bytes), partitions of deleted
+ * connectors included (the worker reports every partition at open), and those of appends not yet
+ * durable (`pendingBytes`): integers updated with the per-partition ones, read in O(1).
  */
 import type { PartitionStats } from "./spool-partition-stats.ts";
 
@@ -22,28 +25,52 @@ interface Counts {
 
 export class SpoolCounts {
   private readonly counts = new Map<string, Counts>();
+  /** Bytes held by every partition together. */
+  totalBytes = 0;
+  /** Bytes of appends queued or on their way to the worker (not durable yet, not failed). */
+  pendingBytes = 0;
 
   set(s: PartitionStats): void {
+    this.totalBytes += s.bytes - (this.counts.get(s.partition)?.bytes ?? 0);
     this.counts.set(s.partition, { records: s.records, bytes: s.bytes, oldestAt: s.oldestAt });
   }
 
-  /** A durable append of `records` rows, `bytes` in all, spooled at `at`. */
+  /**
+   * An append of `bytes` queued: pending until `added` (durable) or until the returned function,
+   * its `reject` wrapped (every failure of the append goes through it), takes it off.
+   */
+  queued(bytes: number, reject: (error: unknown) => void): (error: unknown) => void {
+    this.pendingBytes += bytes;
+    return (error) => {
+      this.pendingBytes = Math.max(0, this.pendingBytes - bytes);
+      reject(error);
+    };
+  }
+
+  /** A queued append became durable: `records` rows, `bytes` in all, spooled at `at`. */
   added(partition: string, records: number, bytes: number, at: number): void {
     const c = this.of(partition);
     if (c.records === 0) c.oldestAt = at;
     c.records += records;
     c.bytes += bytes;
+    this.totalBytes += bytes;
+    this.pendingBytes = Math.max(0, this.pendingBytes - bytes);
   }
 
   removed(partition: string, bytes: number): void {
     const c = this.of(partition);
+    const left = Math.max(0, c.bytes - bytes);
+    this.totalBytes -= c.bytes - left;
     c.records = Math.max(0, c.records - 1);
-    c.bytes = Math.max(0, c.bytes - bytes);
+    c.bytes = left;
   }
 
   /** Drops a partition's counts when it holds no rows (its connector stopped; a drainer's start sets them again). */
   forgetEmpty(partition: string): void {
-    if (this.counts.get(partition)?.records === 0) this.counts.delete(partition);
+    const c = this.counts.get(partition);
+    if (c?.records !== 0) return;
+    this.totalBytes -= c.bytes;
+    this.counts.delete(partition);
   }
 
   setOldest(oldest: readonly [string, number | null][]): void {

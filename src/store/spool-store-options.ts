@@ -1,6 +1,6 @@
 /**
  * How a SpoolStore (spool-store.ts) is set up when it opens: SpoolStoreOptions (the clock that
- * stamps appends, the worker's entry, where the worker's warnings go; defaults resolved once in
+ * stamps appends, the worker's entry, where the worker's warnings go, the worker-wide byte cap; defaults resolved once in
  * SpoolStore's constructor) and TAIL_MAX_BYTES, the memory a partition's SpoolTail may hold for a
  * drainer that keeps up before reads go back to the file. An options type and a constant: no state.
  */
@@ -15,4 +15,6 @@ export interface SpoolStoreOptions {
   readonly workerUrl?: string | URL;
   /** Where the worker's warnings and notes go; default the logger `io.edgegateway.ingest.Spool`. */
   readonly log?: Logger;
+  /** The worker's ingest.spool.total.max.bytes (what writers check `totalBytes` against); default none. */
+  readonly totalMaxBytes?: number | null;
 }

@@ -10,11 +10,11 @@
  * `append` resolves on its `durable` answer: "answered ⇒ fsync'ed" holds.
  *
  * The main thread keeps per partition the records and bytes held (`heldBytes`, `stats`), updated
- * on `durable` and `delete`, and the oldest row's time the worker reports. A drainer that keeps up
- * reads what was appended from memory (SpoolTail, with the appender's payload); else the worker
- * reads the file. If the worker dies the spool is not durable any more: every pending and later
- * operation rejects, `failure` is set, `onFailure` listeners run. Deletes are queued, coalesced
- * into ranges and ride the next commit (spool-database.ts).
+ * on `durable` and `delete`, their sum plus appends not yet durable (`totalBytes`), and the oldest
+ * row's time the worker reports. A drainer that keeps up reads what was appended from memory
+ * (SpoolTail, with the appender's payload); else the worker reads the file. If the worker dies the
+ * spool is not durable any more: every pending and later operation rejects, `failure` is set,
+ * `onFailure` listeners run. Deletes are queued, coalesced into ranges, ride the next commit.
  */
 import { getLogger, type Logger } from "../util/logger.ts";
 import { StoreError } from "./database.ts";
@@ -57,9 +57,12 @@ export class SpoolStore {
 
   private readonly now: () => number;
   private readonly log: Logger;
+  /** The worker's ingest.spool.total.max.bytes; null: no cap beyond each connector's. */
+  readonly totalMaxBytes: number | null;
 
   private constructor(options: SpoolStoreOptions) {
     this.now = options.now ?? Date.now;
+    this.totalMaxBytes = options.totalMaxBytes ?? null;
     this.log = options.log ?? getLogger("io.edgegateway.ingest.Spool");
     const notice = (m: Notice) => this.notice(m);
     this.channel = new SpoolWorkerChannel(options.workerUrl ?? spoolWorkerUrl(), { notice, died: (e) => this.died(e) });
@@ -105,8 +108,9 @@ export class SpoolStore {
     const b = data.buffer;
     if (this.moving.has(b) || !(b instanceof ArrayBuffer) || data.byteLength !== b.byteLength) data = data.slice();
     this.moving.add(data.buffer);
-    return new Promise<number[]>((resolve, reject) => {
+    return new Promise<number[]>((resolve, fail) => {
       const [offset, size, now] = [data.byteOffset, data.byteLength, this.now()];
+      const reject = this.counts.queued(size, fail);
       this.queued.push({ partition, data, offset, size, lengths, payloads, now, resolve, reject });
       if (!this.sendScheduled) {
         this.sendScheduled = true;
@@ -199,6 +203,10 @@ export class SpoolStore {
   /** Bytes of a partition's rows (no query: the counts kept in memory). */
   heldBytes(partition: string): number {
     return this.counts.stats(partition).bytes;
+  }
+  /** Bytes of every partition's rows plus those of appends not yet durable (ingest.spool.total.max.bytes). */
+  get totalBytes(): number {
+    return this.counts.totalBytes + this.counts.pendingBytes;
   }
   stats(partition: string): SpoolStats {
     return this.counts.stats(partition);

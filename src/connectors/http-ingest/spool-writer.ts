@@ -42,8 +42,9 @@
  * its key: never a record of a key after a later one of that key, except as a duplicate of one
  * already delivered in its place.
  *
- * Backpressure: a request that would take the spool past `ingest.spool.max.bytes` gets 503 with
- * Retry-After (bytes of appends in flight count too).
+ * Backpressure: a request that would take the connector's spool past `ingest.spool.max.bytes`, or
+ * the spool of all the worker's connectors past the worker's `ingest.spool.total.max.bytes`, gets
+ * 503 with Retry-After (bytes of appends in flight count too).
  */
 
 import type { RecordRejection } from "../../api/connector.ts";
@@ -142,6 +143,15 @@ export class SpoolWriter implements IngestWriter {
     if (held > 0 && held + size > this.o.maxBytes) {
       throw unavailable(
         `The spool of connector ${this.o.connector} is full (${held} bytes, ingest.spool.max.bytes=${this.o.maxBytes}); retry later`,
+        this.o.retryAfterSeconds,
+      );
+    }
+    // The worker's cap over every connector's spool (appends in flight of every writer included).
+    const total = this.o.store.totalBytes;
+    const totalMax = this.o.store.totalMaxBytes;
+    if (totalMax !== null && total > 0 && total + size > totalMax) {
+      throw unavailable(
+        `The spool of this worker is full (${total} bytes held by all its connectors, ingest.spool.total.max.bytes=${totalMax}); retry later`,
         this.o.retryAfterSeconds,
       );
     }
