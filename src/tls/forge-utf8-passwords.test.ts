@@ -3,15 +3,16 @@ import forge from "node-forge";
 import { runCommand } from "../../test/support/command.ts";
 import { makeRsaCert } from "../../test/support/pkcs12-stores.ts";
 import { type TempDir, tempDir } from "../../test/support/temp-dir.ts";
+import { loadTlsMaterial as loadHttpTlsMaterial } from "../http/tls-material.ts";
 import { loadTlsMaterial } from "./key-stores.ts";
 
 const PASSWORD = "pässwörd-秘密";
 
-describe("PBES2 with the password's UTF-8 bytes", () => {
+describe("forge key decryption with the password's UTF-8 bytes", () => {
   let dir: TempDir;
   let ownKey: string;
   beforeAll(async () => {
-    dir = await tempDir("pbes2-utf8-");
+    dir = await tempDir("utf8-passwords-");
     await makeRsaCert(dir.path, "server", "127.0.0.1");
     ownKey = forge.pki.privateKeyToPem(forge.pki.privateKeyFromPem(await Bun.file(dir.file("server.key")).text()));
   });
@@ -61,16 +62,53 @@ describe("PBES2 with the password's UTF-8 bytes", () => {
     expect((await inline(pem, "key-pass-1")).key).toBe(ownKey);
   });
 
-  // Why the PKCS12 table in forge-native-kdf.test.ts has no non-ASCII keytool store: Java 17's
-  // keytool cannot make one (its PBE key factory takes printable ASCII only).
-  test("keytool refuses a non-ASCII PKCS12 store password", async () => {
-    const proc = Bun.spawn(
-      ["keytool", "-genkeypair", "-storetype", "PKCS12", "-storepass", PASSWORD, "-keystore", dir.file("k.p12")].concat(
-        ["-alias", "s", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=x", "-noprompt"],
-      ),
-      { env: { ...process.env, LC_ALL: "C.UTF-8", LANG: "C.UTF-8" }, stdout: "pipe", stderr: "pipe" },
-    );
-    const [code, out] = await Promise.all([proc.exited, new Response(proc.stdout).text()]);
-    expect({ code, refused: out.includes("Password is not ASCII") }).toEqual({ code: 1, refused: true });
+  /** `server.key` as a traditional `Proc-Type: 4,ENCRYPTED` PEM key, encrypted by openssl. */
+  async function traditionalKey(out: string, password: string, cipher: string): Promise<string> {
+    await runCommand(dir.path, [
+      "env",
+      "LC_ALL=C.UTF-8",
+      "openssl",
+      "rsa",
+      "-in",
+      "server.key",
+      `-${cipher}`,
+      "-traditional",
+      "-out",
+      out,
+      "-passout",
+      `pass:${password}`,
+    ]);
+    return Bun.file(dir.file(out)).text();
+  }
+
+  describe("a traditional encrypted PEM key (EVP_BytesToKey) made by openssl", () => {
+    const cases = [
+      { cipher: "aes256", dek: "AES-256-CBC", password: PASSWORD },
+      { cipher: "des3", dek: "DES-EDE3-CBC", password: "pässwörd" },
+      { cipher: "aes128", dek: "AES-128-CBC", password: "key-pass-1" },
+    ];
+
+    test.each(cases)("$dek with password '$password' decrypts inline", async (c) => {
+      const pem = await traditionalKey(`trad-${c.cipher}.pem`, c.password, c.cipher);
+      expect(pem).toStartWith("-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n");
+      expect(pem).toContain(`DEK-Info: ${c.dek},`);
+      expect((await inline(pem, c.password)).key).toBe(ownKey);
+      await expect(inline(pem, `${c.password}x`)).rejects.toThrow(
+        "Invalid value for configuration ssl.keystore.key: cannot decrypt the private key (check ssl.key.password)",
+      );
+    });
+
+    test.each(cases)("$dek with password '$password' decrypts from a PEM key store file", async (c) => {
+      const pem = await traditionalKey(`trad-file-${c.cipher}.pem`, c.password, c.cipher);
+      const store = dir.file(`trad-store-${c.cipher}.pem`);
+      await Bun.write(store, `${pem}${await Bun.file(dir.file("server.pem")).text()}`);
+      const listener = loadTlsMaterial({ "ssl.keystore.location": store, "ssl.key.password": c.password });
+      expect(listener.key).toBe(ownKey);
+      const outbound = loadHttpTlsMaterial({ keystore: { location: store, type: "PEM" }, keyPassword: c.password });
+      expect(outbound.key).toBe(ownKey);
+      expect(() => loadHttpTlsMaterial({ keystore: { location: store }, keyPassword: "pässwörd-x" })).toThrow(
+        "Invalid value for configuration http.ssl.key.password: cannot decrypt the PEM private key (wrong key password?)",
+      );
+    });
   });
 });
