@@ -122,8 +122,8 @@ describe("PKCS12 stores through loadTlsMaterial", () => {
         : { "ssl.keystore.location": location, "ssl.keystore.password": password },
     );
 
-  // Java 17's keytool refuses PKCS12 passwords that are not ASCII (forge-pbes2-utf8.test.ts checks
-  // it) or shorter than 6 characters.
+  // Java 17's keytool refuses PKCS12 passwords that are not ASCII or shorter than 6 characters
+  // (see makePkcs12Stores).
   const stores: { maker: Pkcs12Maker; password: string }[] = [
     { maker: "keytool", password: "store-pass-1" },
     { maker: "openssl", password: "store-pass-1" },
@@ -148,7 +148,7 @@ describe("PKCS12 stores through loadTlsMaterial", () => {
     expect(key.native).toEqual(key.forge);
     expect(trust.native).toEqual(trust.forge);
     // PBES2 bags (OpenSSL 3's default, keytool's) open with any password: their key comes from the
-    // password's UTF-8 bytes, as OpenSSL derived it (forge-pbes2-utf8.ts).
+    // password's UTF-8 bytes, as OpenSSL derived it (forge-utf8-passwords.ts).
     if (!("value" in key.native && "value" in trust.native)) throw new Error(JSON.stringify([key, trust]));
     const material = key.native.value as { key: string; cert: string };
     expect(material.key).toStartWith("-----BEGIN RSA PRIVATE KEY-----");

@@ -79,7 +79,13 @@ function pkcs12Key(key: string, p12: forge.pkcs12.Pkcs12Pfx): string {
 
 function decryptPemKey(key: string, pem: string, password: string | undefined): string {
   if (!pem.includes("ENCRYPTED")) return pem;
-  const decrypted = forge.pki.decryptRsaPrivateKey(pem, password ?? "");
+  let decrypted: forge.pki.PrivateKey | null;
+  try {
+    decrypted = forge.pki.decryptRsaPrivateKey(pem, password ?? "");
+  } catch {
+    // A wrong key that happens to leave valid padding (about 1 in 256) yields garbage DER.
+    decrypted = null;
+  }
   if (!decrypted) fail(key, "cannot decrypt the private key (check ssl.key.password)");
   return forge.pki.privateKeyToPem(decrypted);
 }

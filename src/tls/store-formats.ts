@@ -4,15 +4,16 @@
  * out of a PKCS12 store (node-forge). Used by the listener/Kafka reader (`key-stores.ts`) and the
  * outbound HTTP reader (`../http/tls-material.ts`), which each name their own keys in errors.
  * Importing it routes forge's password-based key derivations to node:crypto (`forge-native-kdf.ts`):
- * same results, without seconds of JavaScript hashing on the event loop; and makes PBES2 derive its
- * key from the password's UTF-8 bytes, as OpenSSL and Java do (`forge-pbes2-utf8.ts`).
+ * same results, without seconds of JavaScript hashing on the event loop; and makes PBES2 and
+ * traditional encrypted PEM keys derive their key from the password's UTF-8 bytes, as OpenSSL and
+ * Java do (`forge-utf8-passwords.ts`).
  */
 import forge from "node-forge";
 import { installForgeNativeKdf } from "./forge-native-kdf.ts";
-import { installForgePbes2Utf8 } from "./forge-pbes2-utf8.ts";
+import { installForgeUtf8Passwords } from "./forge-utf8-passwords.ts";
 
 installForgeNativeKdf();
-installForgePbes2Utf8();
+installForgeUtf8Passwords();
 
 export type StoreType = "JKS" | "PKCS12" | "PEM";
 

@@ -41,6 +41,8 @@ export async function makePkcs12Stores(
   const keyStore = join(dir, `${options.prefix}-key.p12`);
   const trustStore = join(dir, `${options.prefix}-trust.p12`);
   if (maker === "keytool") {
+    // Java 17's keytool refuses a PKCS12 password that is not printable ASCII ("Password is not
+    // ASCII") or is shorter than 6 characters, so non-ASCII stores come from openssl only.
     const common = ["-storetype", "PKCS12", "-storepass", password, "-noprompt"];
     await keytool(
       dir,

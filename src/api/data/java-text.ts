@@ -73,8 +73,29 @@ export function javaParseDouble(text: string): number | undefined {
   if (!hex) return undefined;
   const [, sign, whole = "", fraction = "", exponent = "0"] = hex;
   if (whole === "" && fraction === "") return undefined;
-  const magnitude = Number(BigInt(`0x${whole}${fraction}`)) * 2 ** (Number(exponent) - 4 * fraction.length);
+  const magnitude = hexToDouble(BigInt(`0x${whole}${fraction}`), Number(exponent) - 4 * fraction.length);
   return sign === "-" ? -magnitude : magnitude;
+}
+
+/**
+ * `mantissa × 2^exponent` rounded once to the nearest double, ties to even, as Java rounds a hex
+ * float: normal or subnormal, never through an intermediate that overflows or underflows.
+ */
+function hexToDouble(mantissa: bigint, exponent: number): number {
+  if (mantissa === 0n) return 0;
+  const bits = mantissa.toString(2).length;
+  const top = bits - 1 + exponent; // the value lies in [2^top, 2^(top+1))
+  if (top > 1023) return Infinity;
+  if (top < -1075) return 0; // below half the smallest subnormal
+  const unit = Math.max(top - 52, -1074); // the weight of the result's last bit
+  const shift = unit - exponent;
+  if (shift <= 0) return Number(mantissa) * 2 ** exponent; // at most 53 bits: exact
+  const big = BigInt(shift);
+  let kept = mantissa >> big;
+  const rest = mantissa - (kept << big);
+  const half = 1n << (big - 1n);
+  if (rest > half || (rest === half && (kept & 1n) === 1n)) kept += 1n;
+  return Number(kept) * 2 ** unit;
 }
 
 /** The class a Java Connect value of this kind would have, as `getClass()` prints it. */
