@@ -18,6 +18,7 @@ import { partitionCounts } from "./ingest/partition-counts.ts";
 import type { IngestStagesFactory } from "./ingest/request-context.ts";
 import { IngestRouteTable } from "./ingest/route-table.ts";
 import { SpoolMetrics } from "./ingest/spool/spool-metrics.ts";
+import { warnUnclaimedSpool } from "./ingest/spool/spool-unclaimed.ts";
 import type { ClientIdentitySource } from "./ingest/tls/ingest-tls-config.ts";
 import type { KafkaPort } from "./kafka/kafka-port.ts";
 import { type KafkaClientName, kafkaPorts } from "./kafka/kafka-ports.ts";
@@ -95,12 +96,14 @@ export function startApp(options: AppOptions): App {
     const previous = spool;
     spool = (async () => {
       const current = await previous?.catch(() => undefined);
-      return current && !current.failure
-        ? current
-        : SpoolStore.open(config["data.dir"], {
-            now: () => clock.now(),
-            totalMaxBytes: config["ingest.spool.total.max.bytes"],
-          });
+      if (current && !current.failure) return current;
+      const opened = await SpoolStore.open(config["data.dir"], {
+        now: () => clock.now(),
+        totalMaxBytes: config["ingest.spool.total.max.bytes"],
+      });
+      // A spool task starts from the herder, which has every stored connector by then.
+      warnUnclaimedSpool(opened, (name) => configs.get(name)?.config, logs.get("io.edgegateway.ingest.Spool"));
+      return opened;
     })();
     return spool;
   };

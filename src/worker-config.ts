@@ -61,7 +61,7 @@ const ownWorkerConfig = defineConfig({
     displayName: "Ingest OpenAPI description",
   }),
   "ingest.spool.total.max.bytes": key.long({
-    doc: "Most bytes of records the spool (<data.dir>/spool.db) holds for all the worker's ingest.ack.mode=spool connectors together, records left by deleted connectors included; beyond it requests to any of them get 503 with Retry-After until drainers catch up. Each connector's ingest.spool.max.bytes applies as well. Unset: no cap beyond the connectors' own.",
+    doc: "Most bytes of records the spool (<data.dir>/spool.db) holds for all the worker's ingest.ack.mode=spool connectors together, records left by deleted connectors included; beyond it requests to any of them get 503 with Retry-After until drainers catch up, except one to a connector whose own spool holds nothing (so records no drainer empties never lock a connector out; the total may pass the cap by one request per connector). Each connector's ingest.spool.max.bytes applies as well. Unset: no cap beyond the connectors' own.",
     default: null,
     importance: "MEDIUM",
     group: "Ingest",

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { LogManager } from "../util/logger.ts";
 import { SpoolCounts } from "./spool-counts.ts";
 
 const stats = (partition: string, records: number, bytes: number) => ({ partition, records, bytes, oldestAt: 1 });
@@ -52,6 +53,36 @@ describe("SpoolCounts", () => {
       counts.forgetEmpty("b");
       counts.forgetEmpty("never-seen");
       expect([counts.totalBytes, counts.partitions()]).toEqual([40, ["b"]]);
+    });
+  });
+
+  describe("an append released twice (a bug: every path releases once)", () => {
+    test("throws under bun test, the pending bytes never negative", () => {
+      expect(process.env.NODE_ENV).toBe("test");
+      const counts = new SpoolCounts();
+      const reject = counts.queued(80, () => {});
+      counts.added("a", 1, 80, 5);
+      expect(() => reject(new Error("late"))).toThrow(
+        "Spool: an append of 80 bytes left the pending bytes with only 0 pending (released twice?); the pending count is set to 0",
+      );
+      expect([counts.totalBytes, counts.pendingBytes]).toEqual([80, 0]);
+    });
+
+    test("elsewhere logs one ERROR (not one per release) and keeps the count at 0", () => {
+      const lines: string[] = [];
+      const counts = new SpoolCounts(new LogManager({ sink: (l) => lines.push(l) }).get("spool"), false);
+      const errors: unknown[] = [];
+      const reject = counts.queued(80, (e) => errors.push(e));
+      counts.queued(30, () => {});
+      counts.added("a", 1, 80, 5);
+      reject(new Error("late"));
+      expect([counts.pendingBytes, errors.length]).toEqual([0, 1]);
+      counts.added("a", 1, 30, 6);
+      expect([counts.pendingBytes, counts.totalBytes]).toEqual([0, 110]);
+      expect(lines.length).toBe(1);
+      expect(lines[0]).toContain(
+        "ERROR Spool: an append of 80 bytes left the pending bytes with only 30 pending (released twice?); the pending count is set to 0",
+      );
     });
   });
 });

@@ -7,7 +7,12 @@
  * partition together (`totalBytes`, ingest.spool.total.max.bytes), partitions of deleted
  * connectors included (the worker reports every partition at open), and those of appends not yet
  * durable (`pendingBytes`): integers updated with the per-partition ones, read in O(1).
+ *
+ * Each append leaves `pendingBytes` once (durable or failed). Taking off more than is pending
+ * would be a bug (an append released twice): it throws under `bun test` so that a test shows it,
+ * and elsewhere logs one ERROR and keeps the count at 0 (never negative).
  */
+import { getLogger, type Logger } from "../util/logger.ts";
 import type { PartitionStats } from "./spool-partition-stats.ts";
 
 export interface SpoolStats {
@@ -29,6 +34,13 @@ export class SpoolCounts {
   totalBytes = 0;
   /** Bytes of appends queued or on their way to the worker (not durable yet, not failed). */
   pendingBytes = 0;
+  private releasedTwice = false;
+
+  constructor(
+    private readonly log: Logger = getLogger("io.edgegateway.ingest.Spool"),
+    /** Throw on a double release rather than log it; default under `bun test` (NODE_ENV=test). */
+    private readonly strict = process.env.NODE_ENV === "test",
+  ) {}
 
   set(s: PartitionStats): void {
     this.totalBytes += s.bytes - (this.counts.get(s.partition)?.bytes ?? 0);
@@ -42,7 +54,7 @@ export class SpoolCounts {
   queued(bytes: number, reject: (error: unknown) => void): (error: unknown) => void {
     this.pendingBytes += bytes;
     return (error) => {
-      this.pendingBytes = Math.max(0, this.pendingBytes - bytes);
+      this.release(bytes);
       reject(error);
     };
   }
@@ -54,7 +66,20 @@ export class SpoolCounts {
     c.records += records;
     c.bytes += bytes;
     this.totalBytes += bytes;
-    this.pendingBytes = Math.max(0, this.pendingBytes - bytes);
+    this.release(bytes);
+  }
+
+  private release(bytes: number): void {
+    if (bytes <= this.pendingBytes) {
+      this.pendingBytes -= bytes;
+      return;
+    }
+    const message = `Spool: an append of ${bytes} bytes left the pending bytes with only ${this.pendingBytes} pending (released twice?); the pending count is set to 0`;
+    this.pendingBytes = 0;
+    if (this.strict) throw new Error(message);
+    if (this.releasedTwice) return;
+    this.releasedTwice = true;
+    this.log.error(message);
   }
 
   removed(partition: string, bytes: number): void {

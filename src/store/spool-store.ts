@@ -44,7 +44,7 @@ export class SpoolStore {
   private deletes: [string, number][] = [];
   private quarantined: QuarantineEntry[] = [];
   private deleteScheduled = false;
-  private readonly counts = new SpoolCounts();
+  private readonly counts: SpoolCounts;
   private readonly tails = new Map<string, SpoolTail>();
   private readonly failureListeners = new Set<(error: Error) => void>();
   private readonly channel: SpoolWorkerChannel;
@@ -64,6 +64,7 @@ export class SpoolStore {
     this.now = options.now ?? Date.now;
     this.totalMaxBytes = options.totalMaxBytes ?? null;
     this.log = options.log ?? getLogger("io.edgegateway.ingest.Spool");
+    this.counts = new SpoolCounts(this.log);
     const notice = (m: Notice) => this.notice(m);
     this.channel = new SpoolWorkerChannel(options.workerUrl ?? spoolWorkerUrl(), { notice, died: (e) => this.died(e) });
   }

@@ -68,17 +68,18 @@ describe("SpoolWriter with the worker's ingest.spool.total.max.bytes", () => {
 
   test("appends still on their way to the spool's worker count: two requests at once cannot both pass", async () => {
     await using dir = await tempDir("spool-total-");
-    const store = await SpoolStore.open(dir.path, { totalMaxBytes: 150 });
+    const store = await SpoolStore.open(dir.path, { totalMaxBytes: 250 });
     const [a, b] = [writer(store, "a"), writer(store, "b")];
+    await b.submit(submission("y".repeat(100)));
     const first = a.submit(submission("x".repeat(100)));
-    const second = refusal(b.submit(submission("y".repeat(100))));
+    const second = refusal(a.submit(submission("z".repeat(100))));
     expect((await second)?.message).toMatch(/^The spool of this worker is full \(\d+ bytes held by all its connectors/);
     expect((await first).map((o) => o.kind)).toEqual(["spooled"]);
-    expect([store.stats("a").records, store.stats("b").records]).toEqual([1, 0]);
+    expect([store.stats("a").records, store.stats("b").records]).toEqual([1, 1]);
     await store.close();
   });
 
-  test("records left in the file by a deleted connector count from the spool's open on", async () => {
+  test("records a deleted connector left fill the cap: a connector holding nothing still gets one request in, not a second", async () => {
     await using dir = await tempDir("spool-total-");
     const before = await SpoolStore.open(dir.path);
     await writer(before, "deleted").submit(submission("x".repeat(100)));
@@ -87,13 +88,23 @@ describe("SpoolWriter with the worker's ingest.spool.total.max.bytes", () => {
 
     const store = await SpoolStore.open(dir.path, { totalMaxBytes: held + 10 });
     expect(store.totalBytes).toBe(held);
-    const refused = await refusal(writer(store, "a").submit(submission("y".repeat(100))));
-    expect(refused?.message).toBe(fullMessage(held, held + 10));
-    expect(store.stats("a").records).toBe(0);
+    const a = writer(store, "a");
+    expect((await a.submit(submission("y".repeat(100)))).map((o) => o.kind)).toEqual(["spooled"]);
+    const total = store.totalBytes;
+    expect(total).toBeGreaterThan(held + 10);
+    const refused = await refusal(a.submit(submission("z".repeat(100))));
+    expect([refused?.status, refused?.message]).toEqual([503, fullMessage(total, held + 10)]);
+    expect([store.stats("a").records, store.stats("deleted").records]).toEqual([1, 1]);
+
+    // Once a's record is delivered it holds nothing again: the next request is let through.
+    a.ack((await a.poll(new AbortController().signal))[0]!);
+    expect(store.totalBytes).toBe(held);
+    expect((await a.submit(submission("z".repeat(100)))).map((o) => o.kind)).toEqual(["spooled"]);
+    a.close();
     await store.close();
   });
 
-  test("unset: only each connector's ingest.spool.max.bytes applies; an empty spool takes any request", async () => {
+  test("unset: only each connector's ingest.spool.max.bytes applies; a connector whose spool is empty gets any request in", async () => {
     await using dir = await tempDir("spool-total-");
     const open = await SpoolStore.open(dir.path);
     for (const c of ["a", "b", "c"]) await writer(open, c).submit(submission("x".repeat(1000)));
@@ -102,8 +113,10 @@ describe("SpoolWriter with the worker's ingest.spool.total.max.bytes", () => {
 
     await using dir2 = await tempDir("spool-total-");
     const capped = await SpoolStore.open(dir2.path, { totalMaxBytes: 10 });
-    expect((await writer(capped, "a").submit(submission("x".repeat(1000)))).map((o) => o.kind)).toEqual(["spooled"]);
-    expect((await refusal(writer(capped, "b").submit(submission("y"))))?.status).toBe(503);
+    const a = writer(capped, "a");
+    expect((await a.submit(submission("x".repeat(1000)))).map((o) => o.kind)).toEqual(["spooled"]);
+    expect((await writer(capped, "b").submit(submission("y"))).map((o) => o.kind)).toEqual(["spooled"]);
+    expect((await refusal(a.submit(submission("y"))))?.status).toBe(503);
     await capped.close();
   });
 });

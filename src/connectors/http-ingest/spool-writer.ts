@@ -44,7 +44,8 @@
  *
  * Backpressure: a request that would take the connector's spool past `ingest.spool.max.bytes`, or
  * the spool of all the worker's connectors past the worker's `ingest.spool.total.max.bytes`, gets
- * 503 with Retry-After (bytes of appends in flight count too).
+ * 503 with Retry-After (bytes of appends in flight count too), unless the connector's spool holds
+ * nothing (so one request per connector may pass the worker's cap; none is refused forever).
  */
 
 import type { RecordRejection } from "../../api/connector.ts";
@@ -147,9 +148,11 @@ export class SpoolWriter implements IngestWriter {
       );
     }
     // The worker's cap over every connector's spool (appends in flight of every writer included).
+    // A connector holding nothing is let through: rows no drainer empties (a deleted connector's,
+    // a paused one's) must not refuse every other connector for good.
     const total = this.o.store.totalBytes;
     const totalMax = this.o.store.totalMaxBytes;
-    if (totalMax !== null && total > 0 && total + size > totalMax) {
+    if (totalMax !== null && held > 0 && total + size > totalMax) {
       throw unavailable(
         `The spool of this worker is full (${total} bytes held by all its connectors, ingest.spool.total.max.bytes=${totalMax}); retry later`,
         this.o.retryAfterSeconds,

@@ -47,4 +47,35 @@ describe("SpoolMetrics", () => {
     });
     await store.close();
   });
+
+  test("the worker-wide bytes of the spool (every connector's, deleted ones' too) and its cap, without a connector label", async () => {
+    await using dir = await tempDir("spool-metrics-");
+    const store = await SpoolStore.open(dir.path, { totalMaxBytes: 5000 });
+    await store.append("deleted", [new Uint8Array(300)]);
+    const metrics = new SpoolMetrics();
+    expect(metrics.families()).toEqual([]);
+    metrics.attach("c1", { drained: 0, quarantined: 0 }, store);
+    await store.append("c1", [new Uint8Array(40)]);
+    const family = (name: string) => metrics.families().find((f) => f.name === name);
+    expect(family("ingest_spool_total_bytes")).toEqual({
+      name: "ingest_spool_total_bytes",
+      help: "Bytes of records in the spool of every connector of this worker (deleted connectors' included, appends under way too).",
+      type: "gauge",
+      samples: [{ labels: {}, value: 340 }],
+    });
+    expect(family("ingest_spool_total_max_bytes")?.samples).toEqual([{ labels: {}, value: 5000 }]);
+    expect(family("ingest_spool_bytes")?.samples).toEqual([{ labels: { connector: "c1" }, value: 40 }]);
+    await store.close();
+
+    await using dir2 = await tempDir("spool-metrics-");
+    const uncapped = await SpoolStore.open(dir2.path);
+    const other = new SpoolMetrics();
+    other.attach("c1", { drained: 0, quarantined: 0 }, uncapped);
+    const names = other.families().map((f) => f.name);
+    expect([names.includes("ingest_spool_total_bytes"), names.includes("ingest_spool_total_max_bytes")]).toEqual([
+      true,
+      false,
+    ]);
+    await uncapped.close();
+  });
 });

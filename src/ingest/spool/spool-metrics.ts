@@ -2,7 +2,8 @@
  * Spool gauges for /metrics, per connector in ingest.ack.mode=spool: records and bytes waiting,
  * age of the oldest record, records drained to Kafka and records quarantined (counters: Kafka
  * refused them for good, spool-writer.ts) and the drain rate over the last
- * minute, and the duration of the last group commit. The task attaches its SpoolWriter when it
+ * minute, and the duration of the last group commit; for the whole worker the bytes its spool
+ * holds (`ingest_spool_total_bytes`) and their cap if set (`ingest_spool_total_max_bytes`). The task attaches its SpoolWriter when it
  * starts and detaches it when it stops; app.ts adds `families()` to /metrics and `degradedTrace`
  * to the task's status: a spool whose oldest record waits longer than DEGRADED_AFTER_MS means
  * Kafka is not taking the records (unreachable, or slower than the devices).
@@ -30,6 +31,8 @@ export const DEGRADED_AFTER_MS = 10_000;
 
 export class SpoolMetrics {
   private readonly attached = new Map<string, Attached>();
+  /** The spool the last writer attached with (the worker's one; a new one after its worker died). */
+  private store: SpoolStore | undefined;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -38,6 +41,7 @@ export class SpoolMetrics {
     const base = previous ? previous.base + previous.writer.drained : 0;
     const quarantinedBase = previous ? previous.quarantinedBase + previous.writer.quarantined : 0;
     this.attached.set(connector, { writer, store, samples: [], base, quarantinedBase });
+    this.store = store;
   }
 
   detach(connector: string, writer: Drainer): void {
@@ -100,10 +104,25 @@ export class SpoolMetrics {
       type,
       samples: rows.map(({ connector, s }) => ({ labels: { connector }, value: pick(s) })),
     });
-    if (rows.length === 0) return [];
+    const worker = (name: string, help: string, value: number): MetricFamily => ({
+      name,
+      help,
+      type: "gauge",
+      samples: [{ labels: {}, value }],
+    });
+    const store = this.store;
+    if (rows.length === 0 || !store) return [];
     return [
       gauge("ingest_spool_records", "Records in the spool, not yet acknowledged by Kafka.", (s) => s.records),
       gauge("ingest_spool_bytes", "Bytes of records in the spool.", (s) => s.bytes),
+      worker(
+        "ingest_spool_total_bytes",
+        "Bytes of records in the spool of every connector of this worker (deleted connectors' included, appends under way too).",
+        store.totalBytes,
+      ),
+      ...(store.totalMaxBytes === null
+        ? []
+        : [worker("ingest_spool_total_max_bytes", "The worker's ingest.spool.total.max.bytes.", store.totalMaxBytes)]),
       gauge(
         "ingest_spool_oldest_age_seconds",
         "Age of the oldest record in the spool (0 when empty).",
