@@ -57,20 +57,9 @@ describe("SpoolCounts", () => {
   });
 
   describe("an append released twice (a bug: every path releases once)", () => {
-    test("throws under bun test, the pending bytes never negative", () => {
-      expect(process.env.NODE_ENV).toBe("test");
-      const counts = new SpoolCounts();
-      const reject = counts.queued(80, () => {});
-      counts.added("a", 1, 80, 5);
-      expect(() => reject(new Error("late"))).toThrow(
-        "Spool: an append of 80 bytes left the pending bytes with only 0 pending (released twice?); the pending count is set to 0",
-      );
-      expect([counts.totalBytes, counts.pendingBytes]).toEqual([80, 0]);
-    });
-
-    test("elsewhere logs one ERROR (not one per release) and keeps the count at 0", () => {
+    test("logs one ERROR (not one per release) and keeps the count at 0", () => {
       const lines: string[] = [];
-      const counts = new SpoolCounts(new LogManager({ sink: (l) => lines.push(l) }).get("spool"), false);
+      const counts = new SpoolCounts(new LogManager({ sink: (l) => lines.push(l) }).get("spool"));
       const errors: unknown[] = [];
       const reject = counts.queued(80, (e) => errors.push(e));
       counts.queued(30, () => {});
