@@ -107,6 +107,60 @@ describe("Kafka client settings at startup", () => {
   });
 });
 
+describe("Kafka client classes in the worker config", () => {
+  test("a class key naming a class Connect cannot load stops startup with Connect's message", async () => {
+    await using dir = await tempDir();
+    const { code, output } = await failedStartup(dir.path, {
+      "bootstrap.servers": "127.0.0.1:1",
+      "data.dir": dir.file("data"),
+      "producer.partitioner.class": "com.example.P",
+    });
+    expect(code).toBe(1);
+    expect(output.trim()).toBe(
+      "gateway: invalid worker configuration: Invalid value com.example.P for configuration partitioner.class: Class com.example.P could not be found.",
+    );
+  });
+
+  test("interceptors from the environment: a WARN at start, and each task fails with the same advice", async () => {
+    const kafka = await kafkaBroker();
+    await using dir = await tempDir();
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data") },
+      env: {
+        CONNECT_PRODUCER_INTERCEPTOR_CLASSES:
+          "io.confluent.monitoring.clients.interceptor.MonitoringProducerInterceptor",
+      },
+    });
+    expect(gw.output()).toContain(
+      "Worker config producer.interceptor.classes (environment variable CONNECT_PRODUCER_INTERCEPTOR_CLASSES) is set, but the gateway runs no Kafka client interceptors or custom assignors",
+    );
+    writeFileSync(dir.file("in.txt"), "");
+    const created = await gw.rest.post("/connectors", {
+      name: "monitored",
+      config: { "connector.class": "FileStreamSource", file: dir.file("in.txt"), topic: uniqueTopic("monitored") },
+    });
+    expect(created.status).toBe(201);
+    const task = await waitFor(async () => {
+      const s = (await gw.rest.get("/connectors/monitored/status")).body;
+      return s.tasks?.[0]?.state === "FAILED" ? s.tasks[0] : undefined;
+    });
+    expect(String(task.trace).split("\n")[0]).toBe(
+      "org.apache.kafka.common.KafkaException: Failed to construct kafka producer",
+    );
+    expect(String(task.trace)).toContain(
+      "Caused by: org.apache.kafka.common.KafkaException: Class io.confluent.monitoring.clients.interceptor.MonitoringProducerInterceptor cannot be found",
+    );
+    await waitFor(() =>
+      gw
+        .output()
+        .includes(
+          "[monitored|task-0] This task's producer names Kafka client classes, but the gateway runs no Kafka client interceptors or custom assignors; remove interceptor.classes: the connector's producer.override.interceptor.classes or the worker's producer.interceptor.classes (CONNECT_PRODUCER_INTERCEPTOR_CLASSES)",
+        ),
+    );
+  });
+});
+
 describe("a task that fails on the Kafka client", () => {
   test("shows the client's error first in its trace, not 'Tolerance exceeded'", async () => {
     const kafka = await kafkaBroker();

@@ -11,11 +11,12 @@
  * plug-ins). Connect would also load any other class on its class path (a class of the JDK, of
  * Connect itself, of a plugin): such a name is refused here, as a class Connect could not find.
  * The gateway's own clients honour none of these classes but the assignors' and partitioner's
- * defaults; a loadable name is accepted as Connect accepts it.
+ * defaults; a loadable name is accepted as Connect accepts it, and fails when the client is built
+ * where Java's would (an interface, an abstract class, a class of the wrong type).
  */
 
 import { javaTrim } from "../api/data/java-text.ts";
-import { ConfigError, KafkaError } from "../errors.ts";
+import { ConfigError, ConnectError, KafkaError } from "../errors.ts";
 
 const SERDES = ["ByteArray", "ByteBuffer", "Bytes", "Boolean", "Double", "Float", "Integer", "List", "Long"]
   .concat(["Short", "String", "UUID", "Void"])
@@ -61,6 +62,23 @@ const LOADABLE: ReadonlySet<string> = new Set([
   "org.apache.kafka.clients.producer.RoundRobinPartitioner",
 ]);
 
+// Of LOADABLE: the interfaces and the abstract class (javap of kafka-clients 4.3.1); the others are
+// concrete classes with a public no-argument constructor.
+const INTERFACES: ReadonlySet<string> = new Set([
+  "org.apache.kafka.clients.consumer.ConsumerPartitionAssignor",
+  "org.apache.kafka.clients.producer.Partitioner",
+  ...["auth.AuthenticateCallbackHandler", "auth.Login", "auth.SslEngineFactory"].map(
+    (c) => `org.apache.kafka.common.security.${c}`,
+  ),
+  ...["oauthbearer.JwtRetriever", "oauthbearer.JwtValidator"].map((c) => `org.apache.kafka.common.security.${c}`),
+]);
+const ABSTRACT_CLASSES: ReadonlySet<string> = new Set(["org.apache.kafka.common.security.authenticator.AbstractLogin"]);
+
+/** Whether `name` is one of Apache Kafka's consumer assignors (which the gateway's consumer honours). */
+export function isKafkaAssignor(name: string): boolean {
+  return ASSIGNORS.includes(name);
+}
+
 /** Whether Connect's JVM loads the class `name` (of those the gateway knows, see above). */
 export function isLoadableClientClass(name: string): boolean {
   return LOADABLE.has(name);
@@ -77,38 +95,146 @@ export function parseClientClass(key: string, value: string): string {
   throw new ConfigError(message, new Map([[key, [message]]]));
 }
 
-function classNames(value: string | undefined): string[] {
-  return (value ?? "")
-    .split(",")
-    .map((s) => javaTrim(s))
-    .filter((s) => s !== "");
+/** The CLASS keys of each client's config (ProducerConfig, ConsumerConfig, AdminClientConfig 4.3.1). */
+const SECURITY_CLASS_KEYS = [
+  "ssl.engine.factory.class",
+  "sasl.client.callback.handler.class",
+  "sasl.login.callback.handler.class",
+  "sasl.login.class",
+  "sasl.oauthbearer.jwt.retriever.class",
+  "sasl.oauthbearer.jwt.validator.class",
+];
+export const CLIENT_CLASS_KEYS: Readonly<Record<"producer" | "consumer" | "admin", readonly string[]>> = {
+  producer: ["key.serializer", "value.serializer", "partitioner.class", ...SECURITY_CLASS_KEYS],
+  consumer: ["key.deserializer", "value.deserializer", ...SECURITY_CLASS_KEYS],
+  admin: SECURITY_CLASS_KEYS,
+};
+
+const LIST_KEYS = ["interceptor.classes", "partition.assignment.strategy"];
+
+/** A class list as ConfigDef parses it: none for a blank value, else the trimmed comma-separated names. */
+export function classNames(value: string | undefined): string[] {
+  const trimmed = javaTrim(value ?? "");
+  return trimmed === "" ? [] : trimmed.split(",").map((s) => javaTrim(s));
 }
 
 /**
- * Checks the class lists of a producer's or consumer's properties as Java's KafkaProducer and
- * KafkaConsumer constructors load them, and throws their KafkaException (`Failed to construct kafka
- * producer`, caused by the first class that fails). No interceptor runs in the gateway's clients, so
- * every `interceptor.classes` name fails: an unknown one cannot be found, a known one is none
- * (`… is not an instance of …ProducerInterceptor`). A Kafka assignor in `partition.assignment.strategy`
- * is accepted (the gateway's consumer assigns as its own protocol does), another name cannot be found.
+ * Checks a client's properties as its config class (ProducerConfig, …) parses them, which Java's
+ * client constructors do first: a CLASS key naming a class Connect cannot load throws parseClientClass's
+ * ConfigException; a class list with an empty entry (`a, ,b`, `,`) throws its ValidList validator's
+ * (`Configuration 'interceptor.classes' values must not be empty.`, checked against kafka-clients
+ * 4.3.1). Called at task start for each client of the task and at worker start for the worker's settings.
  */
-export function checkClientClasses(type: "producer" | "consumer", props: Readonly<Record<string, string>>): void {
-  const interceptor = `org.apache.kafka.clients.${type}.${type === "producer" ? "Producer" : "Consumer"}Interceptor`;
-  let cause: KafkaError | undefined;
-  for (const name of classNames(props["interceptor.classes"])) {
-    cause ??= new KafkaError(
-      isLoadableClientClass(name) ? `${name} is not an instance of ${interceptor}` : `Class ${name} cannot be found`,
-    );
+export function checkClientConfigValues(
+  type: "producer" | "consumer" | "admin",
+  props: Readonly<Record<string, string>>,
+): void {
+  for (const key of CLIENT_CLASS_KEYS[type]) {
+    const value = props[key];
+    if (value !== undefined) parseClientClass(key, value);
   }
-  if (type === "consumer" && cause === undefined) {
-    for (const name of classNames(props["partition.assignment.strategy"])) {
-      if (ASSIGNORS.includes(name)) continue;
-      cause ??= new KafkaError(
-        isLoadableClientClass(name)
-          ? `${name} is not an instance of org.apache.kafka.clients.consumer.ConsumerPartitionAssignor`
-          : `${name} ClassNotFoundException exception occurred`,
-      );
+  if (type === "admin") return;
+  for (const key of LIST_KEYS) {
+    if (key === "partition.assignment.strategy" && type !== "consumer") continue;
+    if (classNames(props[key]).includes("")) {
+      const message = `Configuration '${key}' values must not be empty.`;
+      throw new ConfigError(message, new Map([[key, [message]]]));
     }
   }
+}
+
+/** A Java exception of the JDK's, as a cause in a trace (`java.lang.ClassCastException: class …`). */
+class JavaException extends ConnectError {
+  override readonly javaClass: string;
+  constructor(javaClass: string, message: string) {
+    super(message);
+    this.javaClass = javaClass;
+  }
+}
+
+/**
+ * Why Java's `Utils.newInstance(Class)` then the `instanceof` check of AbstractConfig.getConfiguredInstance
+ * (and ConsumerPartitionAssignor.getAssignorInstances) fail for the loadable class `name` that must be
+ * a `type`; undefined for one that is. Messages from kafka-clients 4.3.1 (run against the jar): an
+ * interface has no constructor, an abstract class cannot be instantiated, another class is concatenated
+ * as a Class (`class X is not an instance of T`).
+ */
+function instantiationFailure(name: string, type: string, instances: readonly string[]): string | undefined {
+  if (instances.includes(name)) return undefined;
+  if (INTERFACES.has(name)) return `Could not find a public no-argument constructor for ${name}`;
+  if (ABSTRACT_CLASSES.has(name)) return `Could not instantiate class ${name}`;
+  return `class ${name} is not an instance of ${type}`;
+}
+
+const SERIALIZERS = SERDES.filter((c) => c.endsWith("Serializer"));
+const DESERIALIZERS = SERDES.filter((c) => c.endsWith("Deserializer"));
+
+/** The classes Java's client constructor instantiates, in its order, each with its type and instances. */
+function instantiated(type: "producer" | "consumer", props: Readonly<Record<string, string>>) {
+  const one = (key: string, iface: string, instances: readonly string[]) => {
+    const value = props[key];
+    return value === undefined ? [] : [{ name: javaTrim(value), iface, instances }];
+  };
+  if (type === "producer") {
+    const serializer = "org.apache.kafka.common.serialization.Serializer";
+    return [
+      ...one("partitioner.class", "org.apache.kafka.clients.producer.Partitioner", [
+        "org.apache.kafka.clients.producer.RoundRobinPartitioner",
+      ]),
+      ...one("key.serializer", serializer, SERIALIZERS),
+      ...one("value.serializer", serializer, SERIALIZERS),
+    ];
+  }
+  const deserializer = "org.apache.kafka.common.serialization.Deserializer";
+  return [
+    ...one("key.deserializer", deserializer, DESERIALIZERS),
+    ...one("value.deserializer", deserializer, DESERIALIZERS),
+  ];
+}
+
+/**
+ * Checks a producer's or consumer's properties as Java's KafkaProducer and KafkaConsumer constructors
+ * do: first their config's parse (checkClientConfigValues, ConfigError), then the classes they load,
+ * throwing their KafkaException (`Failed to construct kafka producer`, caused by the first class that
+ * fails; the order and every message checked against kafka-clients 4.3.1: a producer's partitioner,
+ * serializers, then interceptors; a consumer's interceptors, deserializers, then assignors). No
+ * interceptor runs in the gateway's clients, so every `interceptor.classes` name fails: an unknown
+ * one cannot be found, a loadable one is none (`Utils.newInstance(String, Class)`'s `asSubclass`
+ * throws `java.lang.ClassCastException: class X`, or `interface X`). A Kafka assignor in
+ * `partition.assignment.strategy` is accepted (the gateway's consumer assigns as its own protocol
+ * does), another name cannot be found or is no assignor.
+ */
+export function checkClientClasses(type: "producer" | "consumer", props: Readonly<Record<string, string>>): void {
+  checkClientConfigValues(type, props);
+  const interceptorFailure = (): Error | undefined => {
+    const name = classNames(props["interceptor.classes"])[0];
+    if (name === undefined) return undefined;
+    if (!isLoadableClientClass(name)) return new KafkaError(`Class ${name} cannot be found`);
+    // asSubclass(ProducerInterceptor or ConsumerInterceptor) fails before anything is instantiated.
+    return new JavaException("java.lang.ClassCastException", `${INTERFACES.has(name) ? "interface" : "class"} ${name}`);
+  };
+  const classFailure = (): Error | undefined => {
+    for (const c of instantiated(type, props)) {
+      const failure = instantiationFailure(c.name, c.iface, c.instances);
+      if (failure !== undefined) return new KafkaError(failure);
+    }
+    return undefined;
+  };
+  const assignorFailure = (): Error | undefined => {
+    for (const name of classNames(props["partition.assignment.strategy"])) {
+      if (!isLoadableClientClass(name)) return new KafkaError(`${name} ClassNotFoundException exception occurred`);
+      const failure = instantiationFailure(
+        name,
+        "org.apache.kafka.clients.consumer.ConsumerPartitionAssignor",
+        ASSIGNORS,
+      );
+      if (failure !== undefined) return new KafkaError(failure);
+    }
+    return undefined;
+  };
+  const cause =
+    type === "producer"
+      ? (classFailure() ?? interceptorFailure())
+      : (interceptorFailure() ?? classFailure() ?? assignorFailure());
   if (cause !== undefined) throw new KafkaError(`Failed to construct kafka ${type}`, { cause });
 }

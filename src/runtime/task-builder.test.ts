@@ -49,4 +49,45 @@ describe("buildTask", () => {
       expect(w.scripted.taskStarts).toBe(1);
     });
   });
+
+  describe("a client's class keys are checked when the task is built, wherever they come from", () => {
+    const NOT_FOUND =
+      "org.apache.kafka.common.config.ConfigException: Invalid value com.example.P for configuration partitioner.class: Class com.example.P could not be found.\n";
+
+    test("a worker-level producer.partitioner.class Connect cannot load: the task FAILs with its ConfigException", async () => {
+      await using w = await inProcessWorker({ worker: { "producer.partitioner.class": "com.example.P" } });
+      expect((await w.rest("POST", "/connectors", { name: "a", config: source() })).status).toBe(201);
+      const status = await awaitTask0(w, "a", "FAILED");
+      expect(status.tasks[0].trace).toStartWith(NOT_FOUND);
+      expect(w.scripted.taskStarts).toBe(0);
+    });
+
+    test("a class override stored before validation refused it: its task FAILs when restarted", async () => {
+      await using w = await inProcessWorker();
+      await w.rest("POST", "/connectors", { name: "a", config: source() });
+      await awaitTask0(w, "a", "RUNNING");
+      w.configs.putConfig("a", { ...source(), name: "a", "producer.override.partitioner.class": "com.example.P" });
+      expect((await w.rest("POST", "/connectors/a/restart?includeTasks=true")).status).toBe(202);
+      const status = await awaitTask0(w, "a", "FAILED");
+      expect(status.tasks[0].trace).toStartWith(NOT_FOUND);
+    });
+
+    test("an interceptor: the task FAILs and its log says the gateway runs none", async () => {
+      await using w = await inProcessWorker({ worker: { "producer.interceptor.classes": "com.example.I" } });
+      await w.rest("POST", "/connectors", { name: "a", config: source() });
+      const status = await awaitTask0(w, "a", "FAILED");
+      expect(status.tasks[0].trace).toStartWith(
+        "org.apache.kafka.common.KafkaException: Failed to construct kafka producer\n",
+      );
+      expect(
+        w.logLines.some(
+          (l) =>
+            l.includes("WARN") &&
+            l.includes(
+              "[a|task-0] This task's producer names Kafka client classes, but the gateway runs no Kafka client interceptors",
+            ),
+        ),
+      ).toBe(true);
+    });
+  });
 });

@@ -8,11 +8,13 @@
  */
 import type { Config } from "../api/connector.ts";
 import type { Converter, HeaderConverter } from "../api/converter.ts";
-import { ConfigError } from "../errors.ts";
-import { checkClientClasses } from "../kafka/client-classes.ts";
+import { ConfigError, KafkaError } from "../errors.ts";
+import { taskClassListHint } from "../kafka/client-class-hints.ts";
+import { checkClientClasses, checkClientConfigValues } from "../kafka/client-classes.ts";
 import { checkProducerProperties } from "../kafka/client-config.ts";
 import type { ConnectorDescriptor, ImpliedConverters } from "../plugin/descriptor.ts";
 import type { TargetState } from "../store/config-store.ts";
+import type { Logger } from "../util/logger.ts";
 import { splitList, topicPattern } from "./connector-config-values.ts";
 import { DeadLetterQueueReporter } from "./errors/dead-letter-queue-reporter.ts";
 import { LogReporter } from "./errors/log-reporter.ts";
@@ -104,9 +106,10 @@ export async function buildTask(
     // Connect constructs the producer in buildWorkerTask, so an invalid configuration fails the task
     // whatever its target state (Worker.startTask: "Failed to start task"); here the producer
     // connects on its first send, so only its configuration is checked now.
-    checkProducerProperties(producerProps);
+    withClassListHint(taskLog, id, "producer", producerProps, () => checkProducerProperties(producerProps));
     // Its topic-creation admin client's properties too (a refused admin.override.* key fails now).
     const creation = groups && { groups, adminProps: clients.admin };
+    if (creation) checkClientConfigValues("admin", creation.adminProps);
     return new WorkerSourceTask({
       ...common,
       task: descriptor.createTask(),
@@ -125,7 +128,7 @@ export async function buildTask(
   // As Connect's SinkTaskBuilder: the consumer's properties first, then the DLQ's clients'.
   const consumerProps = clients.consumer;
   // Connect builds the consumer here: a class it cannot load fails the task now.
-  checkClientClasses("consumer", consumerProps);
+  withClassListHint(taskLog, id, "consumer", consumerProps, () => checkClientClasses("consumer", consumerProps));
   const fencePredecessors = clients.consumerFencesPredecessors;
   const dlqTopic = sinkFramework["errors.deadletterqueue.topic.name"].trim();
   if (dlqTopic !== "") {
@@ -140,7 +143,10 @@ export async function buildTask(
         },
         () => deps.kafka.admin(dlqAdminProps),
         {
-          check: () => checkProducerProperties(dlqProducerProps),
+          check: () =>
+            withClassListHint(taskLog, id, "producer", dlqProducerProps, () =>
+              checkProducerProperties(dlqProducerProps),
+            ),
           create: () => deps.kafka.producer(dlqProducerProps),
         },
         deps.logs.get("org.apache.kafka.connect.runtime.errors.DeadLetterQueueReporter"),
@@ -164,6 +170,23 @@ export async function buildTask(
         fencePredecessors,
       }),
   });
+}
+
+/** Runs a client check; when a class fails it, logs the advice on class lists the gateway cannot run. */
+function withClassListHint(
+  log: Logger,
+  id: ConnectorTaskId,
+  type: "producer" | "consumer",
+  props: Readonly<Record<string, string>>,
+  check: () => void,
+): void {
+  try {
+    check();
+  } catch (error) {
+    const hint = error instanceof KafkaError ? taskClassListHint(type, props) : undefined;
+    if (hint !== undefined) log.withContext(`[${id.connector}|task-${id.task}]`).warn(hint);
+    throw error;
+  }
 }
 
 function converter(
