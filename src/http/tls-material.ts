@@ -10,9 +10,10 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { parseJks, decrypt as recoverJksKey } from "jks-js";
-import forge from "node-forge";
+import type forge from "node-forge";
 import { ConfigError } from "../errors.ts";
 import {
+  decryptPemPrivateKey,
   detectStoreType,
   openPkcs12,
   pkcs12Certificates,
@@ -107,14 +108,11 @@ function readPem(keys: StoreKeys, bytes: Buffer, keyPassword: string | undefined
   const certs = splitPem(text, "CERTIFICATE");
   let key = splitPem(text, "PRIVATE KEY")[0];
   if (key?.includes("ENCRYPTED")) {
-    let decrypted: forge.pki.PrivateKey | null = null;
     try {
-      decrypted = forge.pki.decryptRsaPrivateKey(key, keyPassword ?? "");
-    } catch {
-      decrypted = null;
+      key = decryptPemPrivateKey(key, keyPassword ?? "");
+    } catch (error) {
+      fail(keys.keyPassword, `cannot decrypt the PEM private key (${(error as Error).message})`);
     }
-    if (!decrypted) fail(keys.keyPassword, "cannot decrypt the PEM private key (wrong key password?)");
-    key = forge.pki.privateKeyToPem(decrypted);
   }
   return { certs, key };
 }

@@ -20,6 +20,11 @@ describe("forge key decryption with the password's UTF-8 bytes", () => {
 
   /** `server.key` encrypted as PKCS#8 by openssl with `scheme` (`-v2 <cipher>` or `-v1 <PBE>`). */
   async function encryptedKey(out: string, password: string, ...scheme: string[]): Promise<string> {
+    return encryptedKeyOf("server.key", out, password, ...scheme);
+  }
+
+  /** `key` (a file of `dir`) encrypted as PKCS#8 by openssl with `scheme`. */
+  async function encryptedKeyOf(key: string, out: string, password: string, ...scheme: string[]): Promise<string> {
     await runCommand(dir.path, [
       "env",
       "LC_ALL=C.UTF-8",
@@ -28,7 +33,7 @@ describe("forge key decryption with the password's UTF-8 bytes", () => {
       "-topk8",
       ...scheme,
       "-in",
-      "server.key",
+      key,
       "-out",
       out,
       "-passout",
@@ -44,6 +49,14 @@ describe("forge key decryption with the password's UTF-8 bytes", () => {
       "ssl.key.password": password,
     });
 
+  test("an encrypted EC key (forge reads RSA keys only) is refused with forge's reason, not blamed on the password", async () => {
+    await runCommand(dir.path, ["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "ec.pem"]);
+    const pem = await encryptedKeyOf("ec.pem", "ec-enc.pem", "ec-pass-1", "-v2", "aes-256-cbc");
+    await expect(inline(pem, "ec-pass-1")).rejects.toThrow(
+      "cannot decrypt the private key (wrong password, or a key this gateway cannot read: ",
+    );
+  });
+
   test.each([
     { scheme: ["-v2", "aes-256-cbc"], label: "PBES2 AES-256 (OpenSSL 3's default)" },
     { scheme: ["-v2", "des3"], label: "PBES2 3DES" },
@@ -53,7 +66,7 @@ describe("forge key decryption with the password's UTF-8 bytes", () => {
     expect(pem).toStartWith("-----BEGIN ENCRYPTED PRIVATE KEY-----");
     expect((await inline(pem, PASSWORD)).key).toBe(ownKey);
     await expect(inline(pem, "pässwörd-秘")).rejects.toThrow(
-      "Invalid value for configuration ssl.keystore.key: cannot decrypt the private key (check ssl.key.password)",
+      "Invalid value for configuration ssl.keystore.key: cannot decrypt the private key (wrong password",
     );
   });
 
@@ -94,7 +107,7 @@ describe("forge key decryption with the password's UTF-8 bytes", () => {
       expect(pem).toContain(`DEK-Info: ${c.dek},`);
       expect((await inline(pem, c.password)).key).toBe(ownKey);
       await expect(inline(pem, `${c.password}x`)).rejects.toThrow(
-        "Invalid value for configuration ssl.keystore.key: cannot decrypt the private key (check ssl.key.password)",
+        "Invalid value for configuration ssl.keystore.key: cannot decrypt the private key (wrong password",
       );
     });
 
@@ -107,7 +120,7 @@ describe("forge key decryption with the password's UTF-8 bytes", () => {
       const outbound = loadHttpTlsMaterial({ keystore: { location: store, type: "PEM" }, keyPassword: c.password });
       expect(outbound.key).toBe(ownKey);
       expect(() => loadHttpTlsMaterial({ keystore: { location: store }, keyPassword: "pässwörd-x" })).toThrow(
-        "Invalid value for configuration http.ssl.key.password: cannot decrypt the PEM private key (wrong key password?)",
+        "Invalid value for configuration http.ssl.key.password: cannot decrypt the PEM private key (wrong password",
       );
     });
   });

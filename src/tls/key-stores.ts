@@ -8,9 +8,10 @@
  */
 import { readFileSync } from "node:fs";
 import { toPem as jksToPem } from "jks-js";
-import forge from "node-forge";
+import type forge from "node-forge";
 import { ConfigError } from "../errors.ts";
 import {
+  decryptPemPrivateKey,
   detectStoreType,
   openPkcs12,
   pkcs12Certificates,
@@ -79,15 +80,11 @@ function pkcs12Key(key: string, p12: forge.pkcs12.Pkcs12Pfx): string {
 
 function decryptPemKey(key: string, pem: string, password: string | undefined): string {
   if (!pem.includes("ENCRYPTED")) return pem;
-  let decrypted: forge.pki.PrivateKey | null;
   try {
-    decrypted = forge.pki.decryptRsaPrivateKey(pem, password ?? "");
-  } catch {
-    // A wrong key that happens to leave valid padding (about 1 in 256) yields garbage DER.
-    decrypted = null;
+    return decryptPemPrivateKey(pem, password ?? "");
+  } catch (error) {
+    fail(key, `cannot decrypt the private key (${(error as Error).message}; check ssl.key.password)`);
   }
-  if (!decrypted) fail(key, "cannot decrypt the private key (check ssl.key.password)");
-  return forge.pki.privateKeyToPem(decrypted);
 }
 
 /**

@@ -64,3 +64,21 @@ export function pkcs12PrivateKey(p12: forge.pkcs12.Pkcs12Pfx): string | undefine
   const bag = shrouded?.[0] ?? plain?.[0];
   return bag?.key ? forge.pki.privateKeyToPem(bag.key) : undefined;
 }
+
+/**
+ * An encrypted PEM private key (PKCS#8 `ENCRYPTED PRIVATE KEY` or traditional `Proc-Type:
+ * 4,ENCRYPTED`) decrypted to PEM; throws an Error saying why not. forge answers null for a wrong
+ * password, and throws for what it cannot read (an EC key, a cipher or PBE scheme it lacks) and for
+ * the garbage DER of a wrong password that happened to leave valid padding (about 1 in 256): its
+ * message is kept so a correct password is not blamed for a key it cannot read.
+ */
+export function decryptPemPrivateKey(pem: string, password: string): string {
+  let decrypted: forge.pki.PrivateKey | null;
+  try {
+    decrypted = forge.pki.decryptRsaPrivateKey(pem, password);
+  } catch (error) {
+    throw new Error(`wrong password, or a key this gateway cannot read: ${(error as Error).message}`);
+  }
+  if (!decrypted) throw new Error("wrong password");
+  return forge.pki.privateKeyToPem(decrypted);
+}

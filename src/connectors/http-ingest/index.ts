@@ -5,6 +5,7 @@
  */
 import { passThroughStagesFactory } from "../../ingest/request-context.ts";
 import { IngestRouteTable } from "../../ingest/route-table.ts";
+import { spoolMode } from "../../ingest/spool/spool-config.ts";
 import type { SourceConnectorDescriptor } from "../../plugin/descriptor.ts";
 import { GATEWAY_VERSION } from "../../version.ts";
 import { HTTP_INGEST_ALIASES, HTTP_INGEST_CONNECTOR, HTTP_INGEST_TASK, httpIngestConfig } from "./config.ts";
@@ -33,6 +34,6 @@ export function httpIngestSource(
     createTask: () => new HttpIngestSourceTask(services),
     // The spool drainer promises spool order per partition: on a producer that is not idempotent
     // the worker then keeps one request in flight (a retried batch cannot land after a later one).
-    keepsOrder: (config) => (config["ingest.ack.mode"] ?? "kafka").trim() === "spool",
+    keepsOrder: spoolMode,
   };
 }

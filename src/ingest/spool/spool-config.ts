@@ -8,6 +8,11 @@ import { check, defineConfig, key } from "../../plugin/config-def.ts";
 
 const GROUP = "Acknowledgement";
 
+/** Whether a connector config (raw or parsed strings) runs in ingest.ack.mode=spool, as the task reads the key. */
+export function spoolMode(config: Readonly<Record<string, string | undefined>> | undefined): boolean {
+  return config !== undefined && (config["ingest.ack.mode"] ?? "kafka").trim() === "spool";
+}
+
 export const ingestSpoolConfigDef = defineConfig({
   "ingest.ack.mode": key.string({
     doc: "When a request is answered: kafka, once Kafka acknowledged every record (acks=all); spool, once the records are durably in the gateway's spool file (fsync'ed; <data.dir>/spool.db), from which they are sent to Kafka in order and deleted only once Kafka acknowledged them. spool keeps accepting while Kafka is unreachable, up to ingest.spool.max.bytes; it runs one task (the drainer) whatever tasks.max says, so records keep their order.",

@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { tempDir } from "../../../test/support/temp-dir.ts";
 import { SpoolStore } from "../../store/spool-store.ts";
 import { LogManager } from "../../util/logger.ts";
-import { drainsSpool, warnUnclaimedSpool } from "./spool-unclaimed.ts";
+import { spoolMode } from "./spool-config.ts";
+import { warnUnclaimedSpool } from "./spool-unclaimed.ts";
 
 const spool = { "connector.class": "HttpIngestSource", "ingest.ack.mode": "spool" };
 
@@ -23,8 +24,8 @@ describe("warnUnclaimedSpool", () => {
     };
     warnUnclaimedSpool(store, (name) => configs[name], new LogManager({ sink: (l) => lines.push(l) }).get("spool"));
     expect(lines.map((l) => l.replace(/^\[[^\]]+\] /, ""))).toEqual([
-      "WARN The spool file holds 2 records (120 bytes) of connector deleted, which does not exist in ingest.ack.mode=spool (deleted?): no task drains them and count in ingest.spool.total.max.bytes=1000. Create a connector named deleted with ingest.ack.mode=spool to send them to Kafka (spool)",
-      "WARN The spool file holds 1 records (7 bytes) of connector now-kafka-mode, which does not exist in ingest.ack.mode=spool (deleted?): no task drains them and count in ingest.spool.total.max.bytes=1000. Create a connector named now-kafka-mode with ingest.ack.mode=spool to send them to Kafka (spool)",
+      "WARN The spool file holds 2 records (120 bytes) of connector deleted, which does not exist (deleted?): no task drains them and count in ingest.spool.total.max.bytes=1000. Create a connector named deleted with ingest.ack.mode=spool to send them to Kafka (spool)",
+      "WARN The spool file holds 1 records (7 bytes) of connector now-kafka-mode, which does not run in ingest.ack.mode=spool now: no task drains them and count in ingest.spool.total.max.bytes=1000. Run now-kafka-mode in ingest.ack.mode=spool again to send them to Kafka (spool)",
     ]);
     await store.close();
   });
@@ -46,7 +47,7 @@ describe("warnUnclaimedSpool", () => {
     ["no ingest.ack.mode (kafka)", {}, false],
     ["ingest.ack.mode=kafka", { "ingest.ack.mode": "kafka" }, false],
     ["ingest.ack.mode=spool", { "ingest.ack.mode": "spool" }, true],
-  ] as const)("drainsSpool: %s → %p", (_, config, drains) => {
-    expect(drainsSpool(config)).toBe(drains);
+  ] as const)("spoolMode: %s → %p", (_, config, drains) => {
+    expect(spoolMode(config)).toBe(drains);
   });
 });

@@ -8,11 +8,7 @@
 import type { RawConnectorConfig } from "../../store/config-store.ts";
 import type { SpoolStore } from "../../store/spool-store.ts";
 import type { Logger } from "../../util/logger.ts";
-
-/** Whether a stored connector config drains its spool partition (as HttpIngestSource reads the mode). */
-export function drainsSpool(config: RawConnectorConfig | undefined): boolean {
-  return config !== undefined && (config["ingest.ack.mode"] ?? "kafka").trim() === "spool";
-}
+import { spoolMode } from "./spool-config.ts";
 
 /** Logs one WARN per partition of `store` with rows whose connector (`configOf`) does not drain it. */
 export function warnUnclaimedSpool(
@@ -21,11 +17,15 @@ export function warnUnclaimedSpool(
   log: Logger,
 ): void {
   for (const partition of store.partitions()) {
-    if (drainsSpool(configOf(partition))) continue;
+    const config = configOf(partition);
+    if (spoolMode(config)) continue;
     const { records, bytes } = store.stats(partition);
     const cap = store.totalMaxBytes === null ? "" : ` and count in ingest.spool.total.max.bytes=${store.totalMaxBytes}`;
+    const held = `The spool file holds ${records} records (${bytes} bytes) of connector ${partition}`;
     log.warn(
-      `The spool file holds ${records} records (${bytes} bytes) of connector ${partition}, which does not exist in ingest.ack.mode=spool (deleted?): no task drains them${cap}. Create a connector named ${partition} with ingest.ack.mode=spool to send them to Kafka`,
+      config === undefined
+        ? `${held}, which does not exist (deleted?): no task drains them${cap}. Create a connector named ${partition} with ingest.ack.mode=spool to send them to Kafka`
+        : `${held}, which does not run in ingest.ack.mode=spool now: no task drains them${cap}. Run ${partition} in ingest.ack.mode=spool again to send them to Kafka`,
     );
   }
 }
