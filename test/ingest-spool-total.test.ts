@@ -136,7 +136,7 @@ describe("ingest.spool.total.max.bytes", () => {
     const url2 = await ingestUrl(gw2);
     await gw2.waitForOutput(
       new RegExp(
-        `WARN The spool file holds 1 records \\(${b.bytes} bytes\\) of connector b, which does not exist in ingest\\.ack\\.mode=spool \\(deleted\\?\\): no task drains them and count in ingest\\.spool\\.total\\.max\\.bytes=${CAP}\\. Create a connector named b with ingest\\.ack\\.mode=spool to send them to Kafka`,
+        `WARN The spool file holds 1 records \\(${b.bytes} bytes\\) of connector b, which does not exist \\(deleted\\?\\): no task drains them and count in ingest\\.spool\\.total\\.max\\.bytes=${CAP}\\. Create a connector named b with ingest\\.ack\\.mode=spool to send them to Kafka`,
       ),
     );
     expect(gw2.output()).not.toMatch(/records \(\d+ bytes\) of connector a,/);
