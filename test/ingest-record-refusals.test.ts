@@ -15,7 +15,7 @@ import { join } from "node:path";
 import type { Kafka } from "kafkajs";
 import { type Gateway, startGateway } from "./support/gateway.ts";
 import { kafkaBroker, readAll, testClient, uniqueTopic } from "./support/kafka.ts";
-import { startOwnBroker } from "./support/own-broker.ts";
+import { outageIngestWorker, startOwnBroker } from "./support/own-broker.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -139,14 +139,7 @@ describe("records the broker refuses for good (P1.1)", () => {
     await using dir = await tempDir("ingest-refusals-spool-");
     await using broker = await startOwnBroker(dir.file("kafka"));
     const topic = await strictTopic(broker.client(), "refusals-spool");
-    const worker = {
-      "bootstrap.servers": broker.bootstrap,
-      "data.dir": dir.file("data"),
-      "offset.flush.interval.ms": "200",
-      "request.timeout.ms": "2000",
-      "socket.connection.setup.timeout.ms": "2000",
-      "ingest.listeners": "http://127.0.0.1:0",
-    };
+    const worker = outageIngestWorker(broker, dir.file("data"));
     const config = {
       "connector.class": "HttpIngestSource",
       "ingest.path": "/ingest/spooled",

@@ -14,7 +14,7 @@ import { describe, expect, test } from "bun:test";
 import type { Kafka } from "kafkajs";
 import { type Gateway, startGateway } from "./support/gateway.ts";
 import { uniqueTopic } from "./support/kafka.ts";
-import { startOwnBroker } from "./support/own-broker.ts";
+import { outageIngestWorker, startOwnBroker } from "./support/own-broker.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -83,15 +83,7 @@ describe("ingest.spool.total.max.bytes", () => {
       string,
       string,
     ];
-    const worker = {
-      "bootstrap.servers": broker.bootstrap,
-      "data.dir": dir.file("data"),
-      "offset.flush.interval.ms": "200",
-      "request.timeout.ms": "2000",
-      "socket.connection.setup.timeout.ms": "2000",
-      "ingest.listeners": "http://127.0.0.1:0",
-      "ingest.spool.total.max.bytes": String(CAP),
-    };
+    const worker = { ...outageIngestWorker(broker, dir.file("data")), "ingest.spool.total.max.bytes": String(CAP) };
     const ingestUrl = async (g: Gateway) =>
       (await g.waitForOutput(/Ingest listener open at (http:\/\/[^\s]+?)\/?\s/))[1]!;
     const create = async (g: Gateway, name: string, topic: string) =>

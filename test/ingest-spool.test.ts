@@ -10,7 +10,7 @@
 import { describe, expect, test } from "bun:test";
 import { type Gateway, startGateway } from "./support/gateway.ts";
 import { kafkaBroker, readAll, uniqueTopic } from "./support/kafka.ts";
-import { startOwnBroker } from "./support/own-broker.ts";
+import { outageIngestWorker, startOwnBroker } from "./support/own-broker.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -90,14 +90,7 @@ describe("ingest.ack.mode=spool", () => {
     const topic = uniqueTopic("spool-outage");
     await using gw = await startGateway({
       dir: dir.path,
-      worker: {
-        "bootstrap.servers": broker.bootstrap,
-        "data.dir": dir.file("data"),
-        "offset.flush.interval.ms": "200",
-        "request.timeout.ms": "2000",
-        "socket.connection.setup.timeout.ms": "2000",
-        "ingest.listeners": "http://127.0.0.1:0",
-      },
+      worker: outageIngestWorker(broker, dir.file("data")),
     });
     const url = await ingestUrlOf(gw);
     expect((await gw.rest.post("/connectors", { name: "spooled", config: spoolConnector(topic) })).status).toBe(201);

@@ -114,3 +114,18 @@ export async function startOwnBroker(stateDir: string): Promise<OwnBroker> {
     },
   };
 }
+
+/**
+ * The worker keys of an ingest gateway on its own `broker` that notices an outage within seconds:
+ * offsets flushed every 200 ms, 2 s request and connection timeouts, an ingest listener on port 0.
+ */
+export function outageIngestWorker(broker: Pick<OwnBroker, "bootstrap">, dataDir: string): Record<string, string> {
+  return {
+    "bootstrap.servers": broker.bootstrap,
+    "data.dir": dataDir,
+    "offset.flush.interval.ms": "200",
+    "request.timeout.ms": "2000",
+    "socket.connection.setup.timeout.ms": "2000",
+    "ingest.listeners": "http://127.0.0.1:0",
+  };
+}
