@@ -13,7 +13,7 @@ import { configProvidersFromWorkerConfig, resolveConfig } from "./config-provide
 import { OVERRIDE_POLICY_PACKAGE, PRINCIPAL_DEPRECATION } from "./connector-client-config-override-policy.ts";
 import { ConfigError, messageOf } from "./errors.ts";
 import { gracefulShutdown } from "./graceful-shutdown.ts";
-import { workerClassListWarnings } from "./kafka/client-class-hints.ts";
+import { type EnvironmentKeys, withWorkerKey, workerClassListWarnings } from "./kafka/client-class-hints.ts";
 import { checkClientConfigValues } from "./kafka/client-classes.ts";
 import { connectionSettings, consumerSettings, producerSettings } from "./kafka/client-config.ts";
 import { secretValues } from "./runtime/secret-keys.ts";
@@ -107,7 +107,7 @@ async function loadConfig(
     const providers = configProvidersFromWorkerConfig(raw, { logs: logManager });
     const resolved = await resolveConfig(raw, providers, (secret) => logManager.registerSecret(secret));
     const config = loadWorkerConfig(resolved);
-    checkKafkaClientSettings(config);
+    checkKafkaClientSettings(config, environmentKeys(process.env));
     return { config, providers };
   } catch (error) {
     if (error instanceof ConfigError) fail(`invalid worker configuration: ${withEnvironmentVariables(error)}`);
@@ -119,14 +119,20 @@ async function loadConfig(
  * Settings every Kafka client of the worker will use must work before anything starts: a JKS or
  * missing store, a wrong store password, an unknown security.protocol or SASL mechanism stop
  * startup with one message naming the key, and so does a class key naming a class Connect could not
- * load or a class list with an empty entry (client-classes.ts: Connect would fail each task with it).
- * (An unreachable broker does not: see app.ts.)
+ * load or a class list with an empty entry (client-classes.ts: Connect would fail each task with it);
+ * Connect's message names the client's key, so the gateway's adds the worker key that set it (and
+ * its CONNECT_* variable when the environment did). (An unreachable broker does not: see app.ts.)
  */
-function checkKafkaClientSettings(config: WorkerConfig): void {
+function checkKafkaClientSettings(config: WorkerConfig, fromEnvironment: EnvironmentKeys): void {
   for (const type of ["producer", "consumer", "admin"] as const) {
     const props = clientProperties(config, type);
     connectionSettings(props);
-    checkClientConfigValues(type, props);
+    try {
+      checkClientConfigValues(type, props);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      fail(`invalid worker configuration: ${withWorkerKey(error, type, config.originals, fromEnvironment).message}`);
+    }
     if (type === "producer") producerSettings(props);
     if (type === "consumer") consumerSettings(props);
   }
@@ -175,7 +181,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   if (config["plugin.path"]) log.warn("plugin.path is set but unused: the gateway's plugins are built in");
   for (const k of config.ignoredKeys)
     log.warn(`Worker config ${k} has no effect in this gateway (state lives in data.dir) and is ignored`);
-  for (const warning of workerClassListWarnings(config.originals)) log.warn(warning);
+  for (const warning of workerClassListWarnings(config.originals, environmentKeys(process.env))) log.warn(warning);
   if (config.overridePolicy.name === "Principal")
     logManager
       .get(`${OVERRIDE_POLICY_PACKAGE}PrincipalConnectorClientConfigOverridePolicy`)

@@ -108,17 +108,34 @@ describe("Kafka client settings at startup", () => {
 });
 
 describe("Kafka client classes in the worker config", () => {
-  test("a class key naming a class Connect cannot load stops startup with Connect's message", async () => {
+  test.each([
+    [
+      "a class key naming a class Connect cannot load, in the file",
+      { "producer.partitioner.class": "com.example.P" },
+      {},
+      "Invalid value com.example.P for configuration partitioner.class: Class com.example.P could not be found. (worker key producer.partitioner.class)",
+    ],
+    [
+      "a class key naming a class Connect cannot load, from the environment",
+      {},
+      { CONNECT_PRODUCER_PARTITIONER_CLASS: "com.example.P" },
+      "Invalid value com.example.P for configuration partitioner.class: Class com.example.P could not be found. (worker key producer.partitioner.class, from environment variable CONNECT_PRODUCER_PARTITIONER_CLASS)",
+    ],
+    [
+      "a class list with an empty entry, from the environment",
+      {},
+      { CONNECT_CONSUMER_INTERCEPTOR_CLASSES: "a, ,b" },
+      "Configuration 'interceptor.classes' values must not be empty. (worker key consumer.interceptor.classes, from environment variable CONNECT_CONSUMER_INTERCEPTOR_CLASSES)",
+    ],
+  ])("%s stops startup with Connect's message and the worker key", async (_what, worker, env, message) => {
     await using dir = await tempDir();
-    const { code, output } = await failedStartup(dir.path, {
-      "bootstrap.servers": "127.0.0.1:1",
-      "data.dir": dir.file("data"),
-      "producer.partitioner.class": "com.example.P",
-    });
-    expect(code).toBe(1);
-    expect(output.trim()).toBe(
-      "gateway: invalid worker configuration: Invalid value com.example.P for configuration partitioner.class: Class com.example.P could not be found.",
+    const { code, output } = await failedStartup(
+      dir.path,
+      { "bootstrap.servers": "127.0.0.1:1", "data.dir": dir.file("data"), ...worker },
+      env,
     );
+    expect(code).toBe(1);
+    expect(output.trim()).toBe(`gateway: invalid worker configuration: ${message}`);
   });
 
   test("interceptors from the environment: a WARN at start, and each task fails with the same advice", async () => {

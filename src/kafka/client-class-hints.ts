@@ -5,9 +5,14 @@
  * whose client has them fails (client-classes.ts's checkClientClasses, as Connect fails a task for
  * a class it cannot load). Confluent's images often set monitoring interceptors in the worker
  * config, so main warns at worker start for each such worker key, and the task builder logs the
- * same advice when a task fails for one.
+ * same advice when a task fails for one. workerKeySource names the worker key (and the CONNECT_*
+ * variable, when the environment set it) that gave a client its value, for main's start-up checks.
  */
+import { ConfigError } from "../errors.ts";
 import { classNames, isKafkaAssignor } from "./client-classes.ts";
+
+/** The worker keys the environment set, each with its CONNECT_* variable (util/properties.ts's environmentKeys). */
+export type EnvironmentKeys = ReadonlyMap<string, { readonly variable: string }>;
 
 const WHY = "the gateway runs no Kafka client interceptors or custom assignors";
 
@@ -32,13 +37,54 @@ const WORKER_LIST_KEYS = [
   "consumer.partition.assignment.strategy",
 ];
 
-/** A WARN for each worker key (from the file or the environment) that will fail every task it reaches. */
-export function workerClassListWarnings(originals: Readonly<Record<string, string>>): string[] {
+/**
+ * A WARN for each worker key that will fail every task it reaches, naming its CONNECT_* variable
+ * when the environment set it (`fromEnvironment`), else the key of the worker config file.
+ */
+export function workerClassListWarnings(
+  originals: Readonly<Record<string, string>>,
+  fromEnvironment: EnvironmentKeys,
+): string[] {
   return WORKER_LIST_KEYS.filter((key) => unsupported(key.replace(/^(producer|consumer)\./, ""), originals[key])).map(
-    (key) =>
-      `Worker config ${key} (environment variable ${environmentVariableOf(key)}) is set, but ${WHY}: ` +
-      `every task whose Kafka client it reaches fails to start. Remove ${key} from the worker config.`,
+    (key) => {
+      const variable = fromEnvironment.get(key)?.variable;
+      return variable === undefined
+        ? `Worker config ${key} is set, but ${WHY}: every task whose Kafka client it reaches fails to start. ` +
+            `Remove ${key} from the worker config.`
+        : `Worker config ${key} (environment variable ${variable}) is set, but ${WHY}: every task whose Kafka ` +
+            `client it reaches fails to start. Unset the environment variable ${variable}.`;
+    },
   );
+}
+
+/**
+ * The worker key that gave a `type` client the value of its key `clientKey` (`<type>.<key>` when
+ * set, else the top-level key, as client-properties.ts merges them), with its CONNECT_* variable
+ * when the environment set it: `worker key producer.partitioner.class, from environment variable
+ * CONNECT_PRODUCER_PARTITIONER_CLASS`.
+ */
+export function workerKeySource(
+  type: "producer" | "consumer" | "admin",
+  clientKey: string,
+  originals: Readonly<Record<string, string>>,
+  fromEnvironment: EnvironmentKeys,
+): string {
+  const key = originals[`${type}.${clientKey}`] !== undefined ? `${type}.${clientKey}` : clientKey;
+  const variable = fromEnvironment.get(key)?.variable;
+  return variable === undefined ? `worker key ${key}` : `worker key ${key}, from environment variable ${variable}`;
+}
+
+/** A client's ConfigError (Connect's text, naming the client key), followed by the worker key that set it. */
+export function withWorkerKey(
+  error: ConfigError,
+  type: "producer" | "consumer" | "admin",
+  originals: Readonly<Record<string, string>>,
+  fromEnvironment: EnvironmentKeys,
+): ConfigError {
+  const clientKey = [...error.errors.keys()][0];
+  if (clientKey === undefined) return error;
+  const message = `${error.message} (${workerKeySource(type, clientKey, originals, fromEnvironment)})`;
+  return new ConfigError(message, new Map([[clientKey, [message]]]));
 }
 
 /**

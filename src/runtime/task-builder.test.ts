@@ -1,9 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
 import type { Config } from "../api/connector.ts";
-import { type InProcessWorker, inProcessWorker, SCRIPTED_SOURCE } from "./herder-test-support.ts";
+import { type InProcessWorker, inProcessWorker, SCRIPTED_SINK, SCRIPTED_SOURCE } from "./herder-test-support.ts";
 
 const source = (extra: Config = {}): Config => ({ "connector.class": SCRIPTED_SOURCE, ...extra });
+const sink = (extra: Config = {}): Config => ({ "connector.class": SCRIPTED_SINK, topics: "in", ...extra });
 const BAD_ACKS =
   "org.apache.kafka.common.config.ConfigException: Invalid value banana for configuration acks: String must be one of: all, -1, 0, 1\n";
 
@@ -88,6 +89,40 @@ describe("buildTask", () => {
             ),
         ),
       ).toBe(true);
+    });
+
+    describe("a sink task's dead letter queue admin (Connect's Admin.create in DeadLetterQueueReporter)", () => {
+      const BAD_LOGIN = { "admin.override.sasl.login.class": "com.example.X" };
+      const NOT_FOUND_LOGIN =
+        "org.apache.kafka.common.config.ConfigException: Invalid value com.example.X for configuration sasl.login.class: Class com.example.X could not be found.\n";
+
+      test("with a DLQ topic, a class its admin cannot load FAILs the task with the ConfigException", async () => {
+        await using w = await inProcessWorker();
+        const dlq = { "errors.tolerance": "all", "errors.deadletterqueue.topic.name": "dlq" };
+        await w.rest("POST", "/connectors", { name: "s", config: sink(dlq) });
+        await awaitTask0(w, "s", "RUNNING");
+        // Stored as a config from before validation refused class overrides.
+        w.configs.putConfig("s", { ...sink({ ...dlq, ...BAD_LOGIN }), name: "s" });
+        expect((await w.rest("POST", "/connectors/s/restart?includeTasks=true")).status).toBe(202);
+        const status = await awaitTask0(w, "s", "FAILED");
+        expect(status.tasks[0].trace).toStartWith(NOT_FOUND_LOGIN);
+      });
+
+      test("without a DLQ topic the sink task builds no admin client: the same key does not fail it", async () => {
+        await using w = await inProcessWorker();
+        await w.rest("POST", "/connectors", { name: "s", config: sink() });
+        await awaitTask0(w, "s", "RUNNING");
+        w.configs.putConfig("s", { ...sink(BAD_LOGIN), name: "s" });
+        expect((await w.rest("POST", "/connectors/s/restart?includeTasks=true")).status).toBe(202);
+        const status = await waitFor(
+          async () => {
+            const { body } = await w.rest("GET", "/connectors/s/status");
+            return body?.tasks?.[0]?.state === "RUNNING" && w.scripted.taskStarts >= 2 ? body : undefined;
+          },
+          { what: "s's task 0 to run again" },
+        );
+        expect(status.tasks[0].state).toBe("RUNNING");
+      });
     });
   });
 });

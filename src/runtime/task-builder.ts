@@ -134,6 +134,10 @@ export async function buildTask(
   if (dlqTopic !== "") {
     const dlqProducerProps = clients.dlqProducer;
     const dlqAdminProps = clients.dlqAdmin;
+    // Connect's Admin.create parses the DLQ admin's config first: a class key it cannot load (a
+    // worker's admin.* key, a connector's admin.override.*) fails the task with its ConfigException,
+    // as the topic-creation admin's does.
+    checkClientConfigValues("admin", dlqAdminProps);
     reporters.push(
       new DeadLetterQueueReporter(
         {
