@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { materialized } from "../../api/data/json-text.ts";
-import { api, startTask } from "./test-support.ts";
+import { api, FastForwardClock, startTask } from "./test-support.ts";
 
 const ids = (records: readonly { value: unknown }[]) =>
   records.map((r) => (materialized(r.value) as { id: number }).id);
@@ -46,11 +46,11 @@ describe("HttpSourceTask after a failed page with behavior.on.error=log|ignore (
         ["1", "2024-01-03T00:00:00Z"],
       ]);
       expect(records.at(-1)!.sourceOffset).toEqual({ offset: "2024-01-03T00:00:00Z", poll_time: started + 60000 });
-      expect(h.logs.some((l) => l.includes("HTTP 503") && l.includes("resumes at this page"))).toBe(behavior === "log");
+      expect(h.logs.some((l) => l.includes("HTTP 503") && l.includes("retries this page"))).toBe(behavior === "log");
     },
   );
 
-  test("an unreadable page is resumed once; failing again (a status outside the error codes) the poll starts anew", async () => {
+  test("an unreadable page is retried; then a status outside the error codes ends the poll (mode NONE: the next delivers all again)", async () => {
     let n = 0;
     using server = api((_req, url) => {
       const offset = Number(url.searchParams.get("offset"));
@@ -76,7 +76,7 @@ describe("HttpSourceTask after a failed page with behavior.on.error=log|ignore (
   });
 });
 
-describe("HttpSourceTask never asks for the same failed page forever (re-review P2-a)", () => {
+describe("HttpSourceTask after a page that fails again (re-review P2-a, review P2: earlier pages re-sent)", () => {
   // A cursor API whose cursors expire: page 2 answers 503 once; by the next poll its cursor is
   // expired (400) until a new page 1 hands out a new one.
   function expiringCursors() {
@@ -107,36 +107,33 @@ describe("HttpSourceTask never asks for the same failed page forever (re-review 
     "http.timer.interval.ms": "1000",
   });
 
-  test("a resumed page that fails again (its cursor expired) makes the next poll start anew from the offset", async () => {
+  test("a retried page whose cursor expired (400) ends the poll; the next poll gets a new cursor", async () => {
     using server = expiringCursors();
     const h = await startTask(cursorConfig(server.base, "log"));
-    // Page 1 is delivered again by the poll that starts anew (documented duplicates), then page 2.
+    // With http.offset.mode=NONE every poll delivers page 1 again, then page 2.
     expect(ids(await h.collect(3, 10))).toEqual([1, 1, 2]);
     expect(server.seen.map((s) => s.query.cursor ?? "-")).toEqual(["-", "c1", "c1", "-", "c3"]);
     const warnings = h.logs.filter((l) => l.includes("WARN"));
     expect(warnings).toHaveLength(2);
     expect(warnings[0]).toContain("HTTP 503");
-    expect(warnings[0]).toContain("resumes at this page");
+    expect(warnings[0]).toContain("retries this page");
     expect(warnings[1]).toContain("HTTP 400");
-    expect(warnings[1]).toContain("starts anew from the stored offset");
+    expect(warnings[1]).toContain("the poll ends here, the next poll at");
   });
 
-  test.each([400, 401, 404, 410])(
-    "a %i starts the next poll anew at once, without resuming the page",
-    async (status) => {
-      let failures = 1;
-      using server = api((_req, url) => {
-        if (url.searchParams.get("cursor") !== "c1") return Response.json({ data: [{ id: 1 }], next: "c1" });
-        if (failures-- > 0) return new Response("no", { status });
-        return Response.json({ data: [{ id: 2 }], next: null });
-      });
-      const h = await startTask(cursorConfig(server.base, "ignore"));
-      expect(ids(await h.collect(3, 10))).toEqual([1, 1, 2]);
-      expect(server.seen.map((s) => s.query.cursor ?? "-")).toEqual(["-", "c1", "-", "c1"]);
-    },
-  );
+  test.each([400, 401, 404, 410])("a %i ends the poll at once, without retrying the page", async (status) => {
+    let failures = 1;
+    using server = api((_req, url) => {
+      if (url.searchParams.get("cursor") !== "c1") return Response.json({ data: [{ id: 1 }], next: "c1" });
+      if (failures-- > 0) return new Response("no", { status });
+      return Response.json({ data: [{ id: 2 }], next: null });
+    });
+    const h = await startTask(cursorConfig(server.base, "ignore"));
+    expect(ids(await h.collect(3, 10))).toEqual([1, 1, 2]);
+    expect(server.seen.map((s) => s.query.cursor ?? "-")).toEqual(["-", "c1", "-", "c1"]);
+  });
 
-  test("behavior.on.error=fail: a status outside http.response.error.codes starts the next poll anew", async () => {
+  test("behavior.on.error=fail: a status outside http.response.error.codes ends the poll", async () => {
     let failures = 1;
     using server = api((_req, url) => {
       if (url.searchParams.get("cursor") !== "c1") return Response.json({ data: [{ id: 1 }], next: "c1" });
@@ -146,6 +143,116 @@ describe("HttpSourceTask never asks for the same failed page forever (re-review 
     const h = await startTask({ ...cursorConfig(server.base, "fail"), "http.response.error.codes": "500" });
     expect(ids(await h.collect(3, 10))).toEqual([1, 1, 2]);
     expect(server.seen.map((s) => s.query.cursor ?? "-")).toEqual(["-", "c1", "-", "c1"]);
-    expect(h.logs.some((l) => l.includes("HTTP 410") && l.includes("starts anew from the stored offset"))).toBe(true);
+    expect(h.logs.some((l) => l.includes("HTTP 410") && l.includes("starts from the offset it reached"))).toBe(true);
   });
+
+  test("a lasting 503 (log): page 1 is delivered once and every scheduled poll retries page 2 until it answers", async () => {
+    let failures = 5;
+    using server = api((_req, url) => {
+      if (url.searchParams.get("cursor") !== "c1") return Response.json({ data: [{ id: 1 }], next: "c1" });
+      if (failures-- > 0) return new Response("busy", { status: 503 });
+      return Response.json({ data: [{ id: 2 }], next: null });
+    });
+    const h = await startTask(cursorConfig(server.base, "log"));
+    // Up to 30 empty polls (the interval is 1 s, a poll waits up to ~1 s) cover the five failed polls.
+    const records = await h.collect(2, 30);
+    expect(ids(records)).toEqual([1, 2]);
+    expect(server.seen.map((s) => s.query.cursor ?? "-")).toEqual(["-", "c1", "c1", "c1", "c1", "c1", "c1"]);
+    const retries = h.logs.filter((l) => l.includes("HTTP 503") && l.includes("retries this page"));
+    expect(retries).toHaveLength(5);
+  });
+
+  test.each(["log", "ignore"])(
+    "a lasting 400 (%s): each poll ends at page 2 and the next starts from the offset reached, page 1 delivered once",
+    async (behavior) => {
+      using server = api((_req, url) => {
+        if (url.searchParams.get("cursor") === "c1") return new Response("bad cursor", { status: 400 });
+        // The API ignores `since`: the records' offsets keep page 1 from being delivered again.
+        return Response.json({
+          data: [
+            { id: 1, ts: "2024-01-01T00:00:00Z" },
+            { id: 2, ts: "2024-01-02T00:00:00Z" },
+          ],
+          next: "c1",
+        });
+      });
+      const h = await startTask({
+        ...cursorConfig(server.base, behavior),
+        "http.url": `${server.base}/events?since=\${offset}`,
+        "http.offset.mode": "TIMESTAMP",
+        "http.offset.field": "ts",
+        "http.initial.offset": "2023-12-31T00:00:00Z",
+      });
+      expect(ids(await h.collect(10, 12))).toEqual([1, 2]);
+      const requests = server.seen.map((s) => `${s.query.cursor ?? "-"} ${s.query.since}`);
+      expect(requests.slice(0, 6)).toEqual([
+        "- 2023-12-31T00:00:00Z",
+        "c1 2023-12-31T00:00:00Z",
+        "- 2024-01-02T00:00:00Z",
+        "c1 2024-01-02T00:00:00Z",
+        "- 2024-01-02T00:00:00Z",
+        "c1 2024-01-02T00:00:00Z",
+      ]);
+      expect(h.logs.some((l) => l.includes("HTTP 400") && l.includes("the poll ends here"))).toBe(behavior === "log");
+    },
+  );
+
+  test.each([400, 503])(
+    "behavior.on.error=fail: a %i on page 2 fails the task once page 1 is delivered",
+    async (status) => {
+      using server = api((_req, url) =>
+        url.searchParams.get("cursor") === "c1"
+          ? new Response("no", { status })
+          : Response.json({ data: [{ id: 1 }], next: "c1" }),
+      );
+      const h = await startTask(cursorConfig(server.base, "fail"));
+      const signal = new AbortController().signal;
+      expect(ids((await h.task.poll(signal)) ?? [])).toEqual([1]);
+      expect(await h.task.poll(signal).catch((e) => e.message)).toContain(`HTTP ${status}`);
+    },
+  );
+});
+
+describe("HttpSourceTask with a stored resume point it cannot use (review P3)", () => {
+  const rows = [
+    { ts: "2024-01-01T00:00:00Z", id: 1 },
+    { ts: "2024-01-02T00:00:00Z", id: 2 },
+    { ts: "2024-01-03T00:00:00Z", id: 3 },
+  ];
+  test.each([
+    ["TIMESTAMP", "ts", "2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z"],
+    ["CURSOR", "id", 1, 2],
+  ] as const)(
+    "%s: the next poll starts from next_offset at the stored poll time",
+    async (mode, field, offset, next) => {
+      const clock = new FastForwardClock();
+      const at: number[] = [];
+      // An API that answers the records from `from` on (a TIMESTAMP API includes the instant itself).
+      using server = api((_req, url) => {
+        at.push(clock.now());
+        const from = url.searchParams.get("from") ?? "";
+        return Response.json(rows.filter((r) => (mode === "CURSOR" ? r.id > Number(from) : r.ts >= from)));
+      });
+      using other = api(() => Response.json([]));
+      const pollTime = clock.now() - 10_000;
+      const stored = { offset, poll_time: pollTime, next_offset: next, page_url: `${other.base}/e?page=2`, skip: 1 };
+      const offsets = new Map([[JSON.stringify({ url: `${server.base}/e?from=\${offset}` }), stored]]);
+      const config = {
+        "http.url": `${server.base}/e?from=\${offset}`,
+        "http.response.records.path": "$[*]",
+        "http.offset.mode": mode,
+        "http.offset.field": field,
+        "http.timer.interval.ms": "60000",
+      };
+      const h = await startTask(config, { clock, offsets });
+      const records = await h.collect(1, 70);
+      expect(ids(records)).toEqual([3]);
+      expect(other.seen).toEqual([]);
+      expect(server.seen[0]!.query).toEqual({ from: String(next) });
+      expect(at[0]).toBe(pollTime + 60_000);
+      expect(
+        h.logs.some((l) => l.includes("Not resuming the interrupted poll") && l.includes("after its records")),
+      ).toBe(true);
+    },
+  );
 });

@@ -46,8 +46,6 @@ export interface Run {
   readonly trail: PageTrail;
   /** A page failed: the run waits for the next scheduled poll, which resumes it at that page. */
   suspended?: boolean;
-  /** The current page failed once already (the run was resumed at it). */
-  failedBefore?: boolean;
 }
 
 /** A run that starts at `started` on `page`, from the task's offset and the records seen at it. */
@@ -86,22 +84,20 @@ export function resumedRun(
 }
 
 /**
- * Whether a run whose current page failed (its records not read, the task going on) is resumed at
- * that page by the next scheduled poll, so the poll's earlier pages are not delivered again; else
- * the next poll starts anew from the stored offset (the earlier pages are delivered again). A page
- * is resumed once, and only after a failure that may pass (`passing`: 408, 429, 5xx, a response too
- * large, an unreadable body): a page that fails again, another 4xx (an expired cursor or next link
- * answers 400 or 410 for good) or a status outside http.response.error.codes starts anew, so a poll
- * never asks for the same failed page forever.
+ * What a run does after its current page failed (its records not read, the task going on): a
+ * failure that may pass (`passing`: 408, 429, 5xx, a response too large, an unreadable body)
+ * `retry`s the page, the run suspended until the next scheduled poll (as often as it takes); any
+ * other (another 4xx: an expired cursor or next link answers 400 or 410 for good; a status outside
+ * http.response.error.codes) `end`s the run there as a pagination stop does, its offset the best
+ * reached. Either way the poll's earlier pages are never delivered again by this task.
  */
-export function resumesAfterFailure(run: Run, passing: boolean): boolean {
-  return passing && !run.failedBefore;
+export function afterFailedPage(passing: boolean): "retry" | "end" {
+  return passing ? "retry" : "end";
 }
 
 /** The suspended `run` goes on at its failed page, as the poll that starts `now`. */
 export function resumeRun(run: Run, now: Moment): Run {
   run.suspended = false;
-  run.failedBefore = true;
   run.started = now;
   return run;
 }

@@ -11,10 +11,10 @@
  *
  * Errors: a status in http.response.error.codes (default: ≥ 400) after retries, or a body that is
  * not JSON, goes to behavior.on.error (fail → the task FAILS with the status and redacted URL; log
- * / ignore → the poll stops at the failed page and the offset stays). A status outside the error
- * codes ends the poll with a warning. The next scheduled poll resumes at the failed page once, for
- * a failure that may pass (408, 429, 5xx, too large, unreadable), so the pages before it are not
- * delivered again; else it starts anew from the offset (poll-run.ts resumesAfterFailure).
+ * / ignore → the poll stops at the failed page, whose earlier pages are never delivered again). After
+ * a failure that may pass (408, 429, 5xx, too large, unreadable) every scheduled poll retries that
+ * page; another 4xx, or a status outside the error codes (a warning), ends the poll there as a
+ * pagination stop does, the offset moving to the best reached (poll-run.ts afterFailedPage).
  * Connection and TLS failures, and an unreachable OAuth2 token endpoint, that outlast
  * http.retry.max.attempts fail the task.
  */
@@ -42,6 +42,7 @@ import {
   paginationSettings,
 } from "./pagination.ts";
 import {
+  afterFailedPage,
   newRun,
   type PageContent,
   type PageRecordsOptions,
@@ -51,7 +52,6 @@ import {
   type Run,
   resumedRun,
   resumeRun,
-  resumesAfterFailure,
 } from "./poll-run.ts";
 import { parseJsonBody, ResponseFormatError } from "./records.ts";
 import { type Schedule, scheduleOf } from "./schedule.ts";
@@ -123,8 +123,14 @@ export class HttpSourceTask implements SourceTask {
     if (decoded.resume) {
       const base = this.substitute(this.c["http.url"], true, decoded.offset);
       const run = resumedRun(decoded, decoded.resume, base, this.pagination, now);
-      if ("stop" in run) this.log.warn(`Not resuming the interrupted poll: ${run.stop}; the next poll starts anew`);
-      else {
+      if ("stop" in run) {
+        // The poll's records up to the resume point are in Kafka: the next poll starts after them.
+        if (this.pageOptions.mode !== "NONE") {
+          this.offset = decoded.resume.nextOffset;
+          this.offsetSeen = decoded.resume.nextSeen ?? null;
+        }
+        this.log.warn(`Not resuming the interrupted poll: ${run.stop}; the next poll starts after its records`);
+      } else {
         this.log.info(`Resuming the interrupted poll at ${describePage(run.page)} after ${run.skip} records`);
         this.run = run;
       }
@@ -193,19 +199,21 @@ export class HttpSourceTask implements SourceTask {
 
   /**
    * The run's page failed (`error`: a failure behavior.on.error handles, else a status outside the
-   * error codes, always a warning). Unless it fails the task, the next scheduled poll resumes the run
-   * at that page or starts anew from the offset (resumesAfterFailure; `passing`: it may pass).
+   * error codes, always a warning). Unless it fails the task, the run waits to retry that page at
+   * the next scheduled poll or ends here (afterFailedPage; `passing`: it may pass).
    */
   private pageFailed(run: Run, reason: string, o: { error: boolean; passing: boolean }): void {
     if (o.error && this.behavior === "fail") throw new ConnectError(`${reason} (behavior.on.error=fail)`);
-    const resume = resumesAfterFailure(run, o.passing);
-    this.due = this.schedule.next(run.started);
-    const dueWall = this.clock.now() + (this.due - this.schedule.now(this.clock));
-    const then = `the next poll at ${new Date(dueWall).toISOString()} ${resume ? "resumes at this page" : "starts anew from the stored offset"}`;
+    const retry = afterFailedPage(o.passing) === "retry";
+    run.suspended = retry;
+    if (retry) this.due = this.schedule.next(run.started);
+    else this.endRun(run);
+    const at = new Date(this.clock.now() + (this.due - this.schedule.now(this.clock))).toISOString();
+    const then = retry
+      ? `the next poll at ${at} retries this page`
+      : `the poll ends here, the next poll at ${at} starts from the offset it reached`;
     if (!o.error) this.log.warn(`${reason}; ${then}`);
     else if (this.behavior === "log") this.log.warn(`${reason}; skipped (behavior.on.error=log), ${then}`);
-    if (resume) run.suspended = true;
-    else this.run = undefined;
   }
 
   private substitute(template: string, encode: boolean, offset = this.run?.offset ?? this.offset): string {
@@ -281,7 +289,6 @@ export class HttpSourceTask implements SourceTask {
     if (next) {
       run.page = next;
       run.skip = 0;
-      run.failedBefore = false;
     } else this.endRun(run);
     return records;
   }
