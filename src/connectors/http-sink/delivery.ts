@@ -7,6 +7,11 @@
  * a fresh one, without counting as an attempt. Each attempt is measured and, with the
  * `slf4j-logger` request callback, logged at DEBUG (bodies at TRACE). Headers are never logged.
  *
+ * A 3xx reaching here was not followed by the client (300, 304, 305, or a redirect without
+ * Location). As in getindata's Flink HTTP connector (Java's Redirect.NORMAL, then its status
+ * checker), it is an error only when sink.error.code lists it (the default 4XX,5XX does not): it
+ * counts as delivered, with a WARN once per status, as the endpoint may not have stored anything.
+ *
  * `send` stops (outcome "aborted", no further attempt) when its signal aborts: the task stopping,
  * or the task abandoning a request whose partitions were revoked.
  */
@@ -92,6 +97,9 @@ export class HttpDelivery {
     private readonly signal: AbortSignal,
   ) {}
 
+  /** 3xx statuses already warned about (once each per task). */
+  private readonly warnedRedirects = new Set<number>();
+
   async send(request: OutgoingRequest, signal: AbortSignal = this.signal): Promise<DeliveryOutcome> {
     this.metrics.batchSize.observe(request.records);
     let attempts = 0;
@@ -122,6 +130,7 @@ export class HttpDelivery {
             ),
         },
       );
+      if (response.status >= 300 && response.status < 400) this.warnUnfollowed(request, response.status);
       return { kind: "delivered", status: response.status };
     } catch (error) {
       if (signal.aborted) return { kind: "aborted" };
@@ -136,6 +145,14 @@ export class HttpDelivery {
   }
 
   /** One exchange (plus one renewal round on a 401 with OIDC). */
+  private warnUnfollowed(request: OutgoingRequest, status: number): void {
+    if (this.warnedRedirects.has(status)) return;
+    this.warnedRedirects.add(status);
+    this.log.warn(
+      `HTTP ${status} from ${this.s.method} ${redactUrl(request.url)} was not followed (not a redirect with a Location) and is not in sink.error.code: its records count as delivered, although the endpoint may not have stored them (list 3XX in sink.error.code to treat it as an error; logged once per status)`,
+    );
+  }
+
   private async attempt(request: OutgoingRequest, signal: AbortSignal): Promise<HttpResponse> {
     let renewed = false;
     for (;;) {
