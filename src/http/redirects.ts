@@ -6,7 +6,8 @@
  * Rules (what Flink's HTTP connector, on Java's `Redirect.NORMAL`, and castorm's OkHttp do, made
  * strict about credentials):
  *  - 301, 302, 303, 307 and 308 with a Location are followed, at most `MAX_REDIRECTS` in a row; any
- *    other status (or a 3xx without Location) is the response.
+ *    other status (or a 3xx without Location) is the response (the HTTP sink then counts it as
+ *    delivered unless sink.error.code lists it, with a WARN: http-sink/delivery.ts).
  *  - 303 (See Other: the server took the request) becomes a GET without body and without its
  *    Content-* headers; 301, 302, 307 and 308 repeat method and body (RFC 9110 lets a client keep
  *    a POST on 301/302, as curl's --post301/--post302 do): the sink's records are never dropped on

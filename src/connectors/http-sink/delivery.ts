@@ -6,6 +6,14 @@
  * backoff maximum). With OIDC, a 401 invalidates the token and the request is sent once more with
  * a fresh one, without counting as an attempt. Each attempt is measured and, with the
  * `slf4j-logger` request callback, logged at DEBUG (bodies at TRACE). Headers are never logged.
+ *
+ * A 3xx reaching here was not followed by the client (300, 304, 305, or a redirect without
+ * Location). As in getindata's Flink HTTP connector (Java's Redirect.NORMAL, then its status
+ * checker), it is an error only when sink.error.code lists it (the default 4XX,5XX does not): it
+ * counts as delivered, with a WARN once per status, as the endpoint may not have stored anything.
+ *
+ * `send` stops (outcome "aborted", no further attempt) when its signal aborts: the task stopping,
+ * or the task abandoning a request whose partitions were revoked.
  */
 import { ConnectError, isRetriable, RetriableError } from "../../errors.ts";
 import { type HttpClient, type HttpResponse, redactUrl } from "../../http/http-client.ts";
@@ -89,14 +97,17 @@ export class HttpDelivery {
     private readonly signal: AbortSignal,
   ) {}
 
-  async send(request: OutgoingRequest): Promise<DeliveryOutcome> {
+  /** 3xx statuses already warned about (once each per task). */
+  private readonly warnedRedirects = new Set<number>();
+
+  async send(request: OutgoingRequest, signal: AbortSignal = this.signal): Promise<DeliveryOutcome> {
     this.metrics.batchSize.observe(request.records);
     let attempts = 0;
     try {
       const response = await retry(
         async () => {
           attempts++;
-          const response = await this.attempt(request);
+          const response = await this.attempt(request, signal);
           if (!this.s.isError(response.status)) return response;
           if (isRetriableStatus(response.status)) throw new RetriableStatus(response);
           throw this.statusError(request, response, attempts);
@@ -104,7 +115,7 @@ export class HttpDelivery {
         {
           policy: this.s.policy,
           maxAttempts: this.s.maxAttempts,
-          signal: this.signal,
+          signal,
           clock: this.clock,
           classify: (error) => {
             if (error instanceof RetriableStatus) {
@@ -119,9 +130,10 @@ export class HttpDelivery {
             ),
         },
       );
+      if (response.status >= 300 && response.status < 400) this.warnUnfollowed(request, response.status);
       return { kind: "delivered", status: response.status };
     } catch (error) {
-      if (this.signal.aborted) return { kind: "aborted" };
+      if (signal.aborted) return { kind: "aborted" };
       if (error instanceof RetriableStatus) {
         return { kind: "rejected", error: this.statusError(request, error.response, attempts), byStatus: true };
       }
@@ -133,7 +145,15 @@ export class HttpDelivery {
   }
 
   /** One exchange (plus one renewal round on a 401 with OIDC). */
-  private async attempt(request: OutgoingRequest): Promise<HttpResponse> {
+  private warnUnfollowed(request: OutgoingRequest, status: number): void {
+    if (this.warnedRedirects.has(status)) return;
+    this.warnedRedirects.add(status);
+    this.log.warn(
+      `HTTP ${status} from ${this.s.method} ${redactUrl(request.url)} was not followed (not a redirect with a Location) and is not in sink.error.code: its records count as delivered, although the endpoint may not have stored them (list 3XX in sink.error.code to treat it as an error; logged once per status)`,
+    );
+  }
+
+  private async attempt(request: OutgoingRequest, signal: AbortSignal): Promise<HttpResponse> {
     let renewed = false;
     for (;;) {
       // One value per header name, case-insensitively. What the connector's config says wins over what
@@ -145,15 +165,15 @@ export class HttpDelivery {
       let token: string | undefined;
       if (this.s.tokens) {
         try {
-          token = await this.s.tokens.token(this.signal);
+          token = await this.s.tokens.token(signal);
         } catch (error) {
-          if (this.signal.aborted) throw error;
+          if (signal.aborted) throw error;
           // Retriable token endpoint failures are retried like the request; others fail the task.
           throw isRetriable(error) ? error : new TokenFailure(error);
         }
         merged.set("authorization", ["Authorization", `Bearer ${token}`]);
       }
-      const response = await this.exchange(request, [...merged.values()]);
+      const response = await this.exchange(request, [...merged.values()], signal);
       if (response.status === 401 && token !== undefined && !renewed) {
         renewed = true;
         this.s.tokens!.invalidate(token);
@@ -163,7 +183,11 @@ export class HttpDelivery {
     }
   }
 
-  private async exchange(request: OutgoingRequest, headers: [string, string][]): Promise<HttpResponse> {
+  private async exchange(
+    request: OutgoingRequest,
+    headers: [string, string][],
+    signal: AbortSignal,
+  ): Promise<HttpResponse> {
     const started = monotonicNow(this.clock);
     this.metrics.inFlight.set(this.metrics.inFlight.get() + 1);
     try {
@@ -173,14 +197,14 @@ export class HttpDelivery {
         headers,
         body: request.body,
         timeoutMs: this.s.timeoutMs,
-        signal: this.signal,
+        signal,
       });
       this.metrics.requests.inc({ status_class: SinkMetrics.statusClass(response.status) });
       this.metrics.latency.observe(response.durationMs / 1000);
       this.logExchange(request, response);
       return response;
     } catch (error) {
-      if (!this.signal.aborted) {
+      if (!signal.aborted) {
         this.metrics.requests.inc({ status_class: SinkMetrics.statusClass(undefined) });
         this.metrics.latency.observe((monotonicNow(this.clock) - started) / 1000);
       }

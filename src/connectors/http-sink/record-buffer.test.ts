@@ -67,4 +67,34 @@ describe("RecordBuffer", () => {
     expect(b.firstPending("a")).toBe(10);
     expect(b.take()).toBeUndefined();
   });
+
+  test("requeue puts an aborted request's records of owned lanes back at their head; dropped lanes' are forgotten", () => {
+    const b = new RecordBuffer({ ...limits, requestRecords: 4 });
+    b.add(rec("a", 5, 0));
+    b.add(rec("b", 7, 1));
+    b.add(rec("a", 6, 2));
+    const aborted = b.take()!;
+    b.add(rec("a", 7, 3));
+    b.drop(["b"]);
+    b.requeue(aborted);
+    expect(b.size).toBe(3);
+    expect(b.waiting).toBe(3);
+    expect(b.firstPending("a")).toBe(5);
+    expect(b.firstPending("b")).toBeUndefined();
+    expect(b.take()!.records.map((r) => `${r.tp}${r.offset}`)).toEqual(["a5", "a6", "a7"]);
+  });
+
+  test("requeue from an index keeps the records before it done (a batch re-sent one by one, aborted midway)", () => {
+    const b = new RecordBuffer({ ...limits, requestRecords: 4 });
+    b.add(rec("a", 5, 0));
+    b.add(rec("a", 6, 1));
+    b.add(rec("b", 1, 2));
+    const aborted = b.take()!;
+    expect(aborted.records.map((r) => `${r.tp}${r.offset}`)).toEqual(["a5", "a6", "b1"]);
+    b.requeue(aborted, 2);
+    expect(b.size).toBe(1);
+    expect(b.firstPending("a")).toBeUndefined();
+    expect(b.laneKeys()).toEqual(["b"]);
+    expect(b.take()!.records.map((r) => `${r.tp}${r.offset}`)).toEqual(["b1"]);
+  });
 });

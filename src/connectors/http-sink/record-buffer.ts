@@ -150,6 +150,27 @@ export class RecordBuffer {
     }
   }
 
+  /**
+   * The request was abandoned (aborted after a revocation of some of its lanes) with its records
+   * from `undone` on not done: those of each lane it still owns go back to the head of that lane,
+   * in order, to be sent again by a later request; those of dropped lanes are forgotten. Its lanes
+   * are idle again.
+   */
+  requeue(request: TakenRequest, undone = 0): void {
+    this.inFlightCount -= request.records.length;
+    for (const key of request.lanes) {
+      const lane = this.lanes.get(key);
+      if (lane?.inFlight?.request !== request) continue;
+      lane.inFlight = undefined;
+      const back = request.records.slice(undone).filter((r) => r.tp === key);
+      lane.queue.splice(0, lane.head, ...back);
+      lane.head = 0;
+      for (const r of back) lane.bytes += encodedSize(r);
+      this.waitingCount += back.length;
+      if (lane.head >= lane.queue.length) this.lanes.delete(key);
+    }
+  }
+
   /** The first offset not yet done in a lane, or undefined when everything put for it is done. */
   firstPending(tp: string): number | undefined {
     const lane = this.lanes.get(tp);

@@ -75,6 +75,52 @@ describe("HttpSinkTask errors", () => {
     });
   });
 
+  // Review finding P3: a 3xx the client does not follow. getindata's Flink connector (Java's
+  // Redirect.NORMAL, then its status checker) counts it as success unless sink.error.code lists it.
+  describe("when the endpoint answers a 3xx that is not followed", () => {
+    const unfollowed: [number, Record<string, string>][] = [
+      [300, { location: "/elsewhere" }],
+      [304, {}],
+      [305, { location: "/proxy" }],
+      [301, {}],
+      [302, {}],
+      [307, {}],
+      [308, {}],
+    ];
+
+    test.each(unfollowed)(
+      "HTTP %d counts as delivered under the default 4XX,5XX, with one WARN",
+      async (status, headers) => {
+        await using server = endpoint();
+        server.answer(() => new Response(null, { status, headers }));
+        await using h = harness({ url: server.url(), ...fast, "sink.batch.max-size": "1" });
+        await h.task.put([record(0, 0, 1), record(0, 1, 2)]);
+        await waitFor(() => server.received.length === 2);
+        await h.task.idle();
+        expect(server.received.map((r) => r.path)).toEqual(["/ingest", "/ingest"]);
+        expect(h.errant).toEqual([]);
+        expect(h.task.preCommit([{ topic: "orders", partition: 0, offset: 2 }])).toEqual([
+          { topic: "orders", partition: 0, offset: 2 },
+        ]);
+        const warnings = h.lines.filter((l) => l.includes(`HTTP ${status} from POST`));
+        expect(warnings.length).toBe(1);
+        expect(warnings[0]).toContain("WARN");
+        expect(warnings[0]).toContain("was not followed");
+      },
+    );
+
+    test("listed in sink.error.code (3XX), it is reported and the offset stays", async () => {
+      await using server = endpoint();
+      server.answer(() => new Response("moved", { status: 304 }));
+      await using h = harness({ url: server.url(), ...fast, "sink.error.code": "3XX,4XX,5XX" });
+      await h.task.put([record(0, 0, 1)]);
+      await waitFor(() => h.errant.length === 1);
+      expect((h.errant[0]!.error as HttpStatusError).status).toBe(304);
+      expect(server.received.length).toBe(1);
+      expect(h.lines.filter((l) => l.includes("was not followed"))).toEqual([]);
+    });
+  });
+
   describe("sink.error.code and sink.error.code.exclude", () => {
     test("an excluded code counts as delivered; a code outside the list too", async () => {
       await using server = endpoint();

@@ -13,6 +13,9 @@
  * `preCommit` returns, per partition, the offset of its first record not yet done, so offsets
  * are committed only for records delivered or reported (a restart re-delivers nothing committed
  * and loses nothing). After each request the task asks for a commit, which the runtime coalesces.
+ * Revocation (`close`): a request holding records of a revoked partition is aborted, never retried
+ * (their offsets were not committed: the next owner re-reads them); a still-owned partition's
+ * records of it go back to the head of their lane. A request already on the wire cannot be unsent.
  * Backpressure: at `sink.requests.max-buffered` records (buffered or in flight) the task pauses
  * its partitions and resumes them at half.
  *
@@ -58,6 +61,8 @@ export class HttpSinkTask implements SinkTask {
   private paused = false;
   private timer: { at: number; cancel: AbortController } | undefined;
   private readonly running = new Set<Promise<void>>();
+  /** Each request in flight's own abort, chained to `stopping`. */
+  private readonly aborts = new Map<TakenRequest, AbortController>();
 
   initialize(context: SinkTaskContext): void {
     this.context = context;
@@ -139,8 +144,15 @@ export class HttpSinkTask implements SinkTask {
   }
 
   close(partitions: ReadonlyArray<TopicPartition>): void {
-    this.buffer?.drop(partitions.map((p) => tpKey(p.topic, p.partition)));
-    if (this.buffer) this.applyBackpressure();
+    if (!this.buffer) return;
+    this.buffer.drop(partitions.map((p) => tpKey(p.topic, p.partition)));
+    // preCommit ran before close for these partitions (Connect's closePartitions), so what is in
+    // flight for them stays uncommitted; no retry may land after what the next owner sends.
+    for (const [request, abort] of this.aborts) {
+      if (request.lanes.some((tp) => !this.buffer.owns(request, tp)))
+        abort.abort(new ConnectError("Partition revoked"));
+    }
+    this.applyBackpressure();
   }
 
   async stop(): Promise<void> {
@@ -193,21 +205,21 @@ export class HttpSinkTask implements SinkTask {
 
   private launch(request: TakenRequest): void {
     this.requestsInFlight++;
-    const run = this.deliver(request)
+    const abort = new AbortController();
+    this.aborts.set(request, abort);
+    const run = this.deliver(request, AbortSignal.any([this.stopping.signal, abort.signal]))
       .catch((error: unknown) => this.fail(error))
-      .finally(() => {
+      .then((undone) => {
         this.requestsInFlight--;
         this.running.delete(run);
-        this.buffer.complete(request);
+        this.aborts.delete(request);
+        if (undone !== undefined && abort.signal.aborted) this.buffer.requeue(request, undone);
+        else this.buffer.complete(request);
         this.applyBackpressure();
         this.pump();
         this.maybeRequestCommit();
       });
     this.running.add(run);
-  }
-
-  private body(records: readonly EncodedRecord[]): Uint8Array {
-    return this.settings.singleBodies ? (records[0]!.body ?? EMPTY) : batchBody(records);
   }
 
   /**
@@ -224,41 +236,34 @@ export class HttpSinkTask implements SinkTask {
     this.context.requestCommit();
   }
 
-  private async deliver(request: TakenRequest): Promise<void> {
+  /** When `signal` aborted it (nothing more is sent for it): the index of its first record not done. */
+  private async deliver(request: TakenRequest, signal: AbortSignal): Promise<number | undefined> {
     const records = request.records;
     const first = records[0]!;
-    const outcome = await this.delivery.send({
-      url: first.url,
-      headers: first.headers,
-      body: this.body(records),
-      records: records.length,
-    });
-    if (outcome.kind === "aborted") return;
+    const body = this.settings.singleBodies ? (first.body ?? EMPTY) : batchBody(records);
+    const outcome = await this.delivery.send({ ...first, body, records: records.length }, signal);
+    if (outcome.kind === "aborted") return 0;
     if (outcome.kind === "fatal") throw outcome.error;
     if (outcome.kind === "delivered") {
       this.metrics.recordsSent.inc({}, records.length);
-      return;
+      return undefined;
     }
     const error = outcome.error;
     const definitive = error instanceof HttpStatusError && !isRetriableStatus(error.status);
     if (records.length > 1 && definitive) {
       this.log.warn(`${error.message}; sending its ${records.length} records one by one to find the rejected ones`);
-      for (const record of records) {
-        const single = await this.delivery.send({
-          url: record.url,
-          headers: record.headers,
-          body: batchBody([record]),
-          records: 1,
-        });
-        if (single.kind === "aborted") return;
+      for (const [i, record] of records.entries()) {
+        const single = await this.delivery.send({ ...record, body: batchBody([record]), records: 1 }, signal);
+        if (single.kind === "aborted") return i;
         if (single.kind === "fatal") throw single.error;
         if (single.kind === "delivered") this.metrics.recordsSent.inc();
         else if (this.buffer.owns(request, record.tp)) await this.reportErrant([record.record], single.error);
       }
-      return;
+      return undefined;
     }
     const owned = records.filter((r) => this.buffer.owns(request, r.tp)).map((r) => r.record);
     await this.reportErrant(owned, error);
+    return undefined;
   }
 
   private async reportErrant(records: readonly SinkRecord[], error: unknown): Promise<void> {

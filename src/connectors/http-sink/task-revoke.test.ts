@@ -1,0 +1,88 @@
+// Review finding P2 (revoked partition): a request for a revoked partition kept retrying and its
+// stale value landed after the newer records the next owner (here: this task, re-assigned) sent.
+import { describe, expect, test } from "bun:test";
+import { waitFor } from "../../../test/support/wait-for.ts";
+import { deferred } from "../../util/async.ts";
+import { endpoint, harness, record } from "./test-support.ts";
+
+const p0 = { topic: "orders", partition: 0 };
+const p1 = { topic: "orders", partition: 1 };
+const retryFast = { "sink.retry.backoff.initial.ms": "1", "sink.retry.backoff.max.ms": "2" };
+
+describe("HttpSinkTask when partitions are revoked", () => {
+  test("a request of a revoked partition is aborted, never retried: the endpoint's last write is the newer record", async () => {
+    await using server = endpoint();
+    const hang = deferred<void>();
+    // The first request ("old") hangs until the test releases it with a 503, which would be retried.
+    server.answer(async (_r, n) => {
+      if (n !== 1) return new Response("ok");
+      await hang.promise;
+      return new Response("busy", { status: 503 });
+    });
+    await using h = harness(
+      { url: server.url(), "sink.writer.thread-pool.size": "2", "sink.batch.max-size": "1", ...retryFast },
+      { assignment: [p0] },
+    );
+    await h.task.put([record(0, 10, "old")]);
+    await waitFor(() => server.received.length === 1);
+    // Connect's closePartitions: preCommit for the revoked partition, then close.
+    expect(h.task.preCommit([{ ...p0, offset: 11 }])).toEqual([{ ...p0, offset: 10 }]);
+    h.task.close([p0]);
+    // Re-assigned (eager rebalance): the uncommitted offset 10 comes again, now with its newer value.
+    await h.task.put([record(0, 10, "new"), record(0, 11, "new")]);
+    await waitFor(() => server.received.length === 3);
+    hang.resolve();
+    await h.task.idle();
+    expect(server.values()).toEqual(["old", "new", "new"]);
+    expect(server.values().at(-1)).toBe("new");
+    expect(h.lines.filter((l) => l.includes("retrying"))).toEqual([]);
+    expect(h.errant).toEqual([]);
+    expect(h.task.preCommit([{ ...p0, offset: 12 }])).toEqual([{ ...p0, offset: 12 }]);
+  });
+
+  test("with one request slot, the revoked partition's hanging request frees it at once", async () => {
+    await using server = endpoint();
+    const hang = deferred<void>();
+    server.answer(async (r) => {
+      if (r.body.includes("stuck")) await hang.promise;
+      return new Response("ok");
+    });
+    await using h = harness({ url: server.url(), "sink.batch.max-size": "1", ...retryFast }, { assignment: [p0, p1] });
+    await h.task.put([record(0, 0, "stuck")]);
+    await waitFor(() => server.received.length === 1);
+    await h.task.put([record(1, 0, "waiting")]);
+    h.task.close([p0]);
+    await waitFor(() => server.received.length === 2);
+    await h.task.idle();
+    expect(server.values()).toEqual(["stuck", "waiting"]);
+    hang.resolve();
+  });
+
+  test("a request mixing partitions is aborted; the still-owned partition's records are sent again, in order", async () => {
+    await using server = endpoint();
+    const hang = deferred<void>();
+    server.answer(async (_r, n) => {
+      if (n !== 1) return new Response("ok");
+      await hang.promise;
+      return new Response("busy", { status: 503 });
+    });
+    await using h = harness(
+      { url: server.url(), "sink.batch.max-size": "4", "sink.flush-buffer.timeout": "3600000", ...retryFast },
+      { assignment: [p0, p1] },
+    );
+    await h.task.put([record(0, 5, "a5"), record(1, 7, "b7"), record(0, 6, "a6"), record(1, 8, "b8")]);
+    await waitFor(() => server.received.length === 1);
+    expect(JSON.parse(server.received[0]!.body).sort()).toEqual(["a5", "a6", "b7", "b8"]);
+    expect(h.task.preCommit([{ ...p1, offset: 9 }])).toEqual([{ ...p1, offset: 7 }]);
+    h.task.close([p1]);
+    // p0 stays at its first record until it is delivered again.
+    expect(h.task.preCommit([{ ...p0, offset: 7 }])).toEqual([{ ...p0, offset: 5 }]);
+    await h.task.put([record(0, 7, "a7"), record(0, 8, "a8")]);
+    await waitFor(() => server.received.length === 2);
+    hang.resolve();
+    await h.task.idle();
+    expect(server.received.map((r) => r.body)).toEqual([server.received[0]!.body, '["a5","a6","a7","a8"]']);
+    expect(h.lines.filter((l) => l.includes("retrying"))).toEqual([]);
+    expect(h.task.preCommit([{ ...p0, offset: 9 }])).toEqual([{ ...p0, offset: 9 }]);
+  });
+});
