@@ -12,7 +12,11 @@ describe("errorStatusChecker", () => {
     [["4xx", "500"], [], 501, false],
     [["4xx", "500"], [], 500, true],
     [["5XX"], ["5XX"], 500, false],
-    [[], [], 500, false],
+    [[], [], 500, true],
+    [[], [], 404, true],
+    [[], [], 200, false],
+    [[" ", ""], [], 502, true],
+    [[], ["503"], 503, false],
   ])("errors %p excluding %p: %p is an error: %p", (errors, exclude, status, expected) => {
     expect(errorStatusChecker(errors, exclude)(status)).toBe(expected);
   });

@@ -36,9 +36,17 @@ function contains(set: StatusCodeSet, status: number): boolean {
   return set.codes.has(status) || set.classes.has(Math.floor(status / 100));
 }
 
-/** A predicate: is `status` an error under these lists? */
+/** What an empty `sink.error.code` stands for (as Flink's connector: a list with no entry is its default). */
+const DEFAULT_ERRORS: StatusCodeSet = { codes: new Set(), classes: new Set([4, 5]) };
+
+/**
+ * A predicate: is `status` an error under these lists? An error list with no entry (`""`, `" , "`)
+ * is 4XX,5XX, as in Flink's HTTP connector: never "no status is an error", which would count every
+ * failed request as delivered.
+ */
 export function errorStatusChecker(errors: readonly string[], exclude: readonly string[]): (status: number) => boolean {
-  const included = parseStatusCodes(errors);
+  const listed = parseStatusCodes(errors);
+  const included = listed.codes.size + listed.classes.size === 0 ? DEFAULT_ERRORS : listed;
   const excluded = parseStatusCodes(exclude);
   return (status) => contains(included, status) && !contains(excluded, status);
 }
