@@ -2,9 +2,9 @@
  * SinkPausedPartitions: the partitions a SinkTask paused itself through `context.pause` and has not
  * resumed (Connect's WorkerSinkTaskContext.pausedPartitions). The consumer forgets a pause when a
  * rebalance takes the partition away, and the worker resumes everything after a connector-level
- * pause, so WorkerSinkTask keeps the task's own pauses here: its resume-all skips them and a
- * rebalance pauses again those still assigned. Built once per WorkerSinkTask; the SinkTaskContext
- * adds and removes, WorkerSinkTask and SinkPartitionOwnership read and prune.
+ * pause, so the task's own pauses are kept here: the worker's resume-all skips them and a
+ * rebalance pauses again those still assigned. Held by SinkPartitionOwnership, which the task's
+ * context calls for pause/resume.
  */
 import { partitionMapKey as key, type TopicPartition } from "../api/record.ts";
 
