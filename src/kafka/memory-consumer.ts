@@ -35,13 +35,15 @@ export class MemoryConsumer implements KafkaConsumer {
 
   /**
    * A rebalance as the adapters run it: revoked (awaited, commits allowed) or lost, then the same
-   * partitions assigned again from their committed offsets (records not committed come again).
+   * partitions assigned again from their committed offsets (records not committed come again),
+   * not paused (as Java's consumer, a partition given up forgets its pause).
    */
   async rejoin(lost: boolean): Promise<void> {
     const handlers = this.handlers;
     if (!handlers) return;
     const owned = this.assigned;
     this.assigned = [];
+    for (const tp of owned) this.paused.delete(key(tp));
     if (lost) await handlers.onPartitionsLost(owned);
     else await handlers.onPartitionsRevoked(owned);
     this.assigned = owned;

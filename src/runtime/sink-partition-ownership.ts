@@ -5,7 +5,10 @@
  * runs for them, `close(partitions)` follows, then their offsets are committed, so the next owner
  * starts after what this task flushed (no redelivery of it). Partitions assigned by the join are
  * `open`ed before any of their records is fetched. Partitions lost with the membership (session
- * expired, fenced) are closed without a commit: another member may own them already.
+ * expired, fenced) are closed without a commit: another member may own them already. The consumer
+ * forgets pauses with the partitions it gives up, so once it is assigned again everything is
+ * paused while the connector is, else what the task paused itself and still owns (Connect's
+ * onPartitionsAssigned).
  *
  * The consumer's batches wait here for the next put; a batch fetched under an earlier assignment of
  * its partition (revoked since) is never put. WorkerSinkTask changes ownership at the consumer's
@@ -19,6 +22,7 @@ import type { TargetState } from "../store/config-store.ts";
 import type { Deferred } from "../util/async.ts";
 import type { Logger } from "../util/logger.ts";
 import { partitionList, type SinkOffsets } from "./sink-offsets.ts";
+import { SinkPausedPartitions } from "./sink-paused-partitions.ts";
 import type { SinkPutRetry } from "./sink-put-retry.ts";
 
 /** A partition's batch from the consumer, with the assignment it was fetched under. */
@@ -52,6 +56,8 @@ export class SinkPartitionOwnership {
    */
   private readonly owned = new Map<string, number>();
   private assignments = 0;
+  /** What the task paused itself through its context (Connect's context.pausedPartitions()). */
+  private readonly pausedPartitions = new SinkPausedPartitions();
 
   constructor(private readonly o: SinkPartitionOwnershipOptions) {}
 
@@ -60,10 +66,14 @@ export class SinkPartitionOwnership {
     return this.owned.get(partitionKey);
   }
 
-  /** The consumer assigned these partitions: owned from now on, under a new assignment. */
+  /**
+   * The consumer assigned these partitions: owned from now on, under a new assignment. Pauses are
+   * put back at the call, before anything of them is fetched (kafkajs does not await the callback).
+   */
   assign(partitions: readonly TopicPartition[]): void {
     const assignment = ++this.assignments;
     for (const tp of partitions) this.owned.set(key(tp), assignment);
+    this.pauseAgain();
   }
 
   disown(partitions: readonly TopicPartition[]): void {
@@ -84,6 +94,61 @@ export class SinkPartitionOwnership {
     });
   }
 
+  /**
+   * After the consumer was assigned partitions: the task's own pauses are kept only for partitions
+   * still assigned (Connect's retainAll) and put on the consumer again; while the connector is
+   * paused, everything assigned is paused.
+   */
+  private pauseAgain(): void {
+    const consumer = this.o.consumer();
+    if (!consumer || this.o.cancelled() || this.o.closed()) return;
+    const assigned = consumer.assignment();
+    const pausedByTask = this.pausedPartitions.retain(assigned);
+    if (this.connectorPaused()) consumer.pause(assigned);
+    else if (pausedByTask.length > 0) consumer.pause(pausedByTask);
+  }
+
+  /**
+   * The task's `context.pause` (Connect's WorkerSinkTaskContext.pause): remembered, and on the
+   * consumer unless the connector is paused (its pause already holds everything).
+   */
+  pauseByTask(partitions: readonly TopicPartition[]): void {
+    this.pausedPartitions.add(partitions);
+    const list = `[${partitionList(partitions)}]`;
+    if (this.connectorPaused()) {
+      this.o.log.debug(`Connector is paused, so not pausing consumer's partitions ${list}`);
+    } else {
+      this.o.consumer()?.pause(partitions);
+      this.o.log.debug(`Pausing partitions ${list}. Connector is not paused.`);
+    }
+  }
+
+  /**
+   * The task's `context.resume`: forgotten, and resumed on the consumer unless the connector is
+   * paused, as Connect declines to; the connector's resume then resumes them.
+   */
+  resumeByTask(partitions: readonly TopicPartition[]): void {
+    this.pausedPartitions.remove(partitions);
+    const list = `[${partitionList(partitions)}]`;
+    if (this.connectorPaused()) {
+      this.o.log.debug(`Connector is paused, so not resuming consumer's partitions ${list}`);
+    } else {
+      this.o.consumer()?.resume(partitions);
+      this.o.log.debug(`Resuming partitions: ${list}`);
+    }
+  }
+
+  /** Connect's shouldPause. */
+  private connectorPaused(): boolean {
+    return this.o.targetState() !== "STARTED";
+  }
+
+  /** Connect's resumeAll, after a connector-level pause: what the task paused itself stays paused. */
+  resumeAll(): void {
+    const consumer = this.o.consumer();
+    consumer?.resume(this.pausedPartitions.notPaused(consumer.assignment()));
+  }
+
   async onPartitionsAssigned(partitions: readonly TopicPartition[]): Promise<void> {
     if (partitions.length === 0 || this.o.cancelled() || this.o.closed()) return;
     this.o.log.info(`Partitions assigned: ${partitionList(partitions)}`);
@@ -93,7 +158,6 @@ export class SinkPartitionOwnership {
       // As Connect: an exception in the rebalance callback fails the task.
       this.o.raise(error as Error);
     }
-    if (this.o.targetState() !== "STARTED") this.o.consumer()?.pause(partitions);
   }
 
   /**

@@ -12,6 +12,7 @@ import type { Logger } from "../util/logger.ts";
 import type { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
 import type { RecordConverters } from "./record-conversion.ts";
 import type { SinkOffsets } from "./sink-offsets.ts";
+import type { SinkPartitionOwnership } from "./sink-partition-ownership.ts";
 import type { TaskMetrics } from "./task-metrics.ts";
 import type { ConnectorTaskId } from "./worker-task.ts";
 
@@ -23,6 +24,8 @@ export interface SinkTaskContextOptions {
   readonly clock: Clock;
   readonly consumer: () => KafkaConsumer | undefined;
   readonly offsets: SinkOffsets;
+  /** `context.pause`/`resume`: kept as the task's own pauses, on the consumer unless the connector is paused. */
+  readonly pauses: Pick<SinkPartitionOwnership, "pauseByTask" | "resumeByTask">;
   readonly operator: RetryWithToleranceOperator;
   readonly converters: RecordConverters;
   readonly pluginMetrics: TaskMetrics["plugin"];
@@ -50,8 +53,8 @@ export function sinkTaskContext(c: SinkTaskContextOptions): SinkTaskContext {
       c.setPutRetryTimeout(ms);
     },
     assignment: () => c.consumer()?.assignment() ?? [],
-    pause: (partitions) => c.consumer()?.pause(partitions),
-    resume: (partitions) => c.consumer()?.resume(partitions),
+    pause: (partitions) => c.pauses.pauseByTask(partitions),
+    resume: (partitions) => c.pauses.resumeByTask(partitions),
     requestCommit: () => {
       c.requestCommit();
     },

@@ -11,10 +11,10 @@
  *
  * Concurrency: batch processing and commits are serialized on one executor. While the connector
  * is PAUSED the assigned partitions are paused and a batch already in flight waits (heartbeating)
- * until resume or stop. A RetriableError from `put` redelivers the same batch after the backoff
- * the task set with `context.timeout`, as Connect does, unless a rebalance revokes its partitions
- * meanwhile: their records are dropped (uncommitted, the next owner gets them again) so the
- * rebalance does not wait for the retries; any other error fails the task.
+ * until resume or stop; the resume leaves what the task paused itself paused (Connect's resumeAll).
+ * A RetriableError from `put` redelivers the same batch after the task's `context.timeout`, as
+ * Connect does, unless a rebalance revokes its partitions meanwhile: their records are dropped
+ * (uncommitted, the next owner gets them) so the rebalance does not wait; other errors fail the task.
  */
 import type { SinkTask, SinkTaskContext } from "../api/connector.ts";
 import { partitionMapKey as key, type SinkRecord } from "../api/record.ts";
@@ -106,6 +106,7 @@ export class WorkerSinkTask extends WorkerTask {
       logger: this.log.named(this.o.taskClass),
       consumer: () => this.consumer,
       offsets: this.offsets,
+      pauses: this.ownership,
       pluginMetrics: this.metrics.plugin,
       origin: (record) => this.batches.origin(record),
       setPutRetryTimeout: (ms) => this.putRetry.setTimeout(ms),
@@ -193,7 +194,7 @@ export class WorkerSinkTask extends WorkerTask {
   }
 
   protected override async onResumed(): Promise<void> {
-    this.consumer?.resume(this.consumer.assignment());
+    this.ownership.resumeAll();
   }
 
   private async waitWhilePaused(heartbeat: () => Promise<void>): Promise<void> {
