@@ -26,10 +26,6 @@ export class Backpressure {
     private readonly log: Logger,
   ) {}
 
-  get isPaused(): boolean {
-    return this.paused;
-  }
-
   /** `size`: records buffered or in flight. */
   update(size: number): void {
     if (!this.paused && size >= this.maxBuffered) {

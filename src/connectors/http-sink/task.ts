@@ -17,7 +17,8 @@
  * (their offsets were not committed: the next owner re-reads them); a still-owned partition's
  * records of it go back to the head of their lane. A request already on the wire cannot be unsent.
  * Backpressure: at `sink.requests.max-buffered` records (buffered or in flight) the task pauses
- * its partitions and resumes them at half; partitions opened meanwhile are paused too.
+ * its partitions and resumes them at half; partitions opened meanwhile are paused too, and one it
+ * paused that was revoked before the resume is resumed when opened again (Backpressure).
  *
  * Concurrency: all state is touched on the event loop only; requests run concurrently.
  * States: initialized → started → (failed) → stopped. After a failure (tolerance none, or a token
@@ -121,7 +122,7 @@ export class HttpSinkTask implements SinkTask {
     );
   }
 
-  /** Partitions assigned while the task holds consumption paused are paused too (Backpressure). */
+  /** Opened partitions take the backpressure state: paused while the task holds consumption paused, else resumed if it had paused them. */
   open(partitions: ReadonlyArray<TopicPartition>): void {
     this.backpressure?.open(partitions);
   }
