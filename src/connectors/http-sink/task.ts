@@ -17,7 +17,8 @@
  * (their offsets were not committed: the next owner re-reads them); a still-owned partition's
  * records of it go back to the head of their lane. A request already on the wire cannot be unsent.
  * Backpressure: at `sink.requests.max-buffered` records (buffered or in flight) the task pauses
- * its partitions and resumes them at half.
+ * its partitions and resumes them at half; partitions opened meanwhile are paused too, and one it
+ * paused that was revoked before the resume is resumed when opened again (Backpressure).
  *
  * Concurrency: all state is touched on the event loop only; requests run concurrently.
  * States: initialized → started → (failed) → stopped. After a failure (tolerance none, or a token
@@ -31,6 +32,7 @@ import { isRetriableStatus } from "../../http/retry-policy.ts";
 import { TokenProvider } from "../../http/token-provider.ts";
 import { type Clock, monotonicNow } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
+import { Backpressure } from "./backpressure.ts";
 import { HttpDelivery, HttpStatusError } from "./delivery.ts";
 import { RecordBuffer, type TakenRequest } from "./record-buffer.ts";
 import { batchBody, type EncodedRecord, RecordEncoder, tpKey } from "./record-encoder.ts";
@@ -58,7 +60,7 @@ export class HttpSinkTask implements SinkTask {
   /** Records a flush released that are not in a request yet. */
   private released = 0;
   private failure: Error | undefined;
-  private paused = false;
+  private backpressure!: Backpressure;
   private timer: { at: number; cancel: AbortController } | undefined;
   private readonly running = new Set<Promise<void>>();
   /** Each request in flight's own abort, chained to `stopping`. */
@@ -83,6 +85,7 @@ export class HttpSinkTask implements SinkTask {
     this.metrics = new SinkMetrics(this.context.pluginMetrics);
     this.encoder = new RecordEncoder(s.encoder, converters, () => monotonicNow(this.clock));
     this.buffer = new RecordBuffer(s.limits);
+    this.backpressure = new Backpressure(this.context, s.maxBuffered, this.log);
     const client = new HttpClient({ connectTimeoutMs: s.timeoutMs, requestTimeoutMs: s.timeoutMs, tls: s.tls });
     const tokens =
       s.oidc &&
@@ -117,6 +120,11 @@ export class HttpSinkTask implements SinkTask {
       this.metrics,
       this.stopping.signal,
     );
+  }
+
+  /** Opened partitions take the backpressure state: paused while the task holds consumption paused, else resumed if it had paused them. */
+  open(partitions: ReadonlyArray<TopicPartition>): void {
+    this.backpressure?.open(partitions);
   }
 
   async put(records: ReadonlyArray<SinkRecord>): Promise<void> {
@@ -283,15 +291,6 @@ export class HttpSinkTask implements SinkTask {
   }
 
   private applyBackpressure(): void {
-    const size = this.buffer.size;
-    if (!this.paused && size >= this.settings.maxBuffered) {
-      this.paused = true;
-      this.log.debug(`${size} records buffered: pausing consumption`);
-      this.context.pause(this.context.assignment());
-    } else if (this.paused && size <= this.settings.maxBuffered / 2) {
-      this.paused = false;
-      this.log.debug(`${size} records buffered: resuming consumption`);
-      this.context.resume(this.context.assignment());
-    }
+    this.backpressure.update(this.buffer.size);
   }
 }

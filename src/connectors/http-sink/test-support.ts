@@ -126,6 +126,8 @@ export interface HarnessOptions {
   readonly clock?: Clock;
   readonly assignment?: TopicPartition[];
   readonly rootLevel?: "DEBUG" | "TRACE" | "INFO";
+  /** The runtime's side of the context, instead of the recording one. */
+  readonly context?: Partial<Pick<SinkTaskContext, "assignment" | "pause" | "resume">>;
 }
 
 /** An HttpSinkTask started with `config` in a recording context. */
@@ -159,6 +161,7 @@ export function harness(config: Record<string, string>, o: HarnessOptions = {}) 
     converters: o.converters ?? jsonConverters(),
     pluginMetrics: metrics,
     raiseError: (error) => void events.push(`raiseError ${error.message}`),
+    ...o.context,
   };
   const task = new HttpSinkTask();
   task.initialize(context);
