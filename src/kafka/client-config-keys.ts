@@ -8,7 +8,8 @@
  * the same with `clientConfigKey` and `parseClientValue`.
  */
 import * as v from "valibot";
-import { javaDoubleToString, javaParseDouble, javaTrim } from "../api/data/java-text.ts";
+import { javaParseDouble } from "../api/data/java-floating.ts";
+import { javaDoubleToString, javaTrim } from "../api/data/java-text.ts";
 import { ConfigError } from "../errors.ts";
 import { toConnectString } from "../plugin/config-def.ts";
 import { type ConfigKey, type ConfigType, javaLongString, key } from "../plugin/config-key.ts";

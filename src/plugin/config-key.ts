@@ -6,7 +6,8 @@
  * the Connect metadata (`ConnectKeyMeta`) and the doc riding on the schema.
  */
 import * as v from "valibot";
-import { javaParseDouble, javaTrim } from "../api/data/java-text.ts";
+import { javaParseDouble } from "../api/data/java-floating.ts";
+import { javaTrim } from "../api/data/java-text.ts";
 import { LONG_MAX, LONG_MIN } from "../api/data/values-numbers.ts";
 
 export type ConfigType = "BOOLEAN" | "STRING" | "INT" | "SHORT" | "LONG" | "DOUBLE" | "LIST" | "CLASS" | "PASSWORD";

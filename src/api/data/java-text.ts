@@ -2,8 +2,8 @@
  * Java's text forms of values, where Connect's output depends on them: `Double.toString` and
  * `Float.toString` (JsonConverter writes numbers this way, Values prints them), Java's class
  * names for error messages ("Invalid type for INT32: class java.lang.String"), `String.trim` and
- * `Object.toString` as StringConverter prints values, and `Double.parseDouble`. Shared by the
- * converters, the config keys and the transformations (Cast prints and parses numbers with it).
+ * `Object.toString` as StringConverter prints values. Shared by the converters, the config keys
+ * and the transformations (Cast prints numbers with it; `java-floating.ts` parses them).
  */
 import { BigDecimal } from "./logical.ts";
 import type { Schema } from "./schema.ts";
@@ -53,49 +53,6 @@ export function javaTrim(s: string): string {
   while (start < end && s.charCodeAt(start) <= 0x20) start++;
   while (end > start && s.charCodeAt(end - 1) <= 0x20) end--;
   return start === 0 && end === s.length ? s : s.slice(start, end);
-}
-
-const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[fFdD]?$/;
-const HEX = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?[pP]([+-]?\d+)[fFdD]?$/;
-
-/**
- * Java's `Double.parseDouble` of a trimmed value: decimals with an optional `f`/`d` suffix
- * (`0.8d`, `1.5f`, `1.`, `.5`, `1e3`), `NaN` and `Infinity` with an optional sign, and hex floats
- * (`0x1.8p1`); undefined when it does not parse. Config DOUBLE keys (plugin/config-key.ts, the
- * clients' in kafka/client-config-keys.ts, as Connect's `ConfigDef.parseType`) and Cast's
- * strings to FLOAT32/FLOAT64 (`Double.parseDouble`/`Float.parseFloat` there) parse with it.
- */
-export function javaParseDouble(text: string): number | undefined {
-  const special = /^[+-]?(NaN|Infinity)$/.exec(text);
-  if (special) return special[1] === "NaN" ? Number.NaN : text.startsWith("-") ? -Infinity : Infinity;
-  if (DECIMAL.test(text)) return Number(/[fFdD]$/.test(text) ? text.slice(0, -1) : text);
-  const hex = HEX.exec(text);
-  if (!hex) return undefined;
-  const [, sign, whole = "", fraction = "", exponent = "0"] = hex;
-  if (whole === "" && fraction === "") return undefined;
-  const magnitude = hexToDouble(BigInt(`0x${whole}${fraction}`), Number(exponent) - 4 * fraction.length);
-  return sign === "-" ? -magnitude : magnitude;
-}
-
-/**
- * `mantissa × 2^exponent` rounded once to the nearest double, ties to even, as Java rounds a hex
- * float: normal or subnormal, never through an intermediate that overflows or underflows.
- */
-function hexToDouble(mantissa: bigint, exponent: number): number {
-  if (mantissa === 0n) return 0;
-  const bits = mantissa.toString(2).length;
-  const top = bits - 1 + exponent; // the value lies in [2^top, 2^(top+1))
-  if (top > 1023) return Infinity;
-  if (top < -1075) return 0; // below half the smallest subnormal
-  const unit = Math.max(top - 52, -1074); // the weight of the result's last bit
-  const shift = unit - exponent;
-  if (shift <= 0) return Number(mantissa) * 2 ** exponent; // at most 53 bits: exact
-  const big = BigInt(shift);
-  let kept = mantissa >> big;
-  const rest = mantissa - (kept << big);
-  const half = 1n << (big - 1n);
-  if (rest > half || (rest === half && (kept & 1n) === 1n)) kept += 1n;
-  return Number(kept) * 2 ** unit;
 }
 
 /** The class a Java Connect value of this kind would have, as `getClass()` prints it. */

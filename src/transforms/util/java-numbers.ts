@@ -5,7 +5,8 @@
  * (`Double.toString`, `Float.toString`) is in api/data/java-text.ts; Values' conversions are in
  * api/data/values.ts.
  */
-import { javaParseDouble, javaTrim } from "../../api/data/java-text.ts";
+import { javaParseDouble, javaParseFloat } from "../../api/data/java-floating.ts";
+import { javaTrim } from "../../api/data/java-text.ts";
 import { BigDecimal } from "../../api/data/logical.ts";
 import { int64Value } from "../../api/data/schema.ts";
 import { LONG_MAX, LONG_MIN } from "../../api/data/values-numbers.ts";
@@ -74,7 +75,6 @@ export function parseJavaInteger(text: string, bits: IntBits): number | bigint |
  * NumberFormatException. Hex floats (`0x1.8p1`) parse; `Infinityf` and `NaNd` do not.
  */
 export function parseJavaFloating(text: string, float32: boolean): number | null {
-  const n = javaParseDouble(javaTrim(text));
-  if (n === undefined) return null;
-  return float32 ? Math.fround(n) : n;
+  const trimmed = javaTrim(text);
+  return (float32 ? javaParseFloat(trimmed) : javaParseDouble(trimmed)) ?? null;
 }
