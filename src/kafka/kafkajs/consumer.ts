@@ -100,6 +100,10 @@ export class KafkajsConsumer implements KafkaConsumer {
       const added = next.filter((tp) => !prevKeys.has(key(tp)));
       this.assigned = next;
       this.joining = false;
+      // Java's consumer forgets a pause when the partition is unassigned; kafkajs keeps its pause set
+      // across the rebalances of one run(). A partition given up paused and assigned again would stay
+      // paused for good, so its new assignment starts unpaused (the handler pauses again what it must).
+      this.forgetPauses(consumer, [...lost, ...added]);
       if (lost.length > 0) handlers.onPartitionsLost(lost).catch(crash);
       if (added.length > 0) handlers.onPartitionsAssigned(added).catch(crash);
     });
@@ -238,6 +242,12 @@ export class KafkajsConsumer implements KafkaConsumer {
 
   seek(offset: TopicPartitionOffset): void {
     this.consumer?.seek({ topic: offset.topic, partition: offset.partition, offset: String(offset.offset) });
+  }
+
+  /** Resumes these partitions in kafkajs' pause set, which outlives their assignment. */
+  private forgetPauses(consumer: Consumer, partitions: readonly TopicPartition[]): void {
+    for (const [topic, tps] of groupByTopic(partitions))
+      consumer.resume([{ topic, partitions: tps.map((t) => t.partition) }]);
   }
 
   pause(partitions: readonly TopicPartition[]): void {
