@@ -156,6 +156,6 @@ export async function modifyOffsets(
   if (changes.some((c) => c.partition === null || c.partition === undefined || typeof c.partition !== "object")) {
     throw new BadRequestError("Source partitions may not be null");
   }
-  store.write(name, changes);
+  store.alter(name, changes);
   return alteredMessage(managed, verb);
 }

@@ -1,9 +1,11 @@
 /**
  * Connector configs, target states and task configs (Connect's ConfigBackingStore), in SQLite.
  * Configs are stored exactly as submitted (raw strings, key order kept), so `GET …/config` shows
- * what the user wrote, config-provider references included.
+ * what the user wrote, config-provider references included. Every write commits durably (FULL
+ * sync, durable-write.ts): the REST API has acknowledged it, or the connector's task configs.
  */
 import type { Database, Statement } from "bun:sqlite";
+import { durably } from "./durable-write.ts";
 
 export type TargetState = "STARTED" | "PAUSED" | "STOPPED";
 export type RawConnectorConfig = Record<string, string>;
@@ -65,27 +67,43 @@ export class ConfigStore {
   putConfig(name: string, config: RawConnectorConfig, targetState: TargetState = "STARTED"): void {
     const now = Date.now();
     const json = JSON.stringify(config);
-    if (this.has(name)) this.updateConfig.run(json, now, name);
-    else this.upsert.run(name, json, targetState, now, now);
+    durably(this.db, () => {
+      if (this.has(name)) this.updateConfig.run(json, now, name);
+      else this.upsert.run(name, json, targetState, now, now);
+    });
   }
 
   setTargetState(name: string, state: TargetState): void {
-    this.updateTarget.run(state, Date.now(), name);
+    durably(this.db, () => this.updateTarget.run(state, Date.now(), name));
   }
 
   putTaskConfigs(name: string, configs: readonly RawConnectorConfig[]): void {
-    this.db.transaction(() => {
-      this.deleteTasks.run(name);
-      configs.forEach((c, i) => {
-        this.insertTask.run(name, i, JSON.stringify(c));
-      });
-    })();
+    durably(this.db, () => this.replaceTasks(name, configs));
+  }
+
+  /**
+   * Connect's stopConnector: no task configs and target state STOPPED, in one transaction. Connect
+   * writes the empty task configs first so that a crash in between never leaves a STOPPED
+   * connector with tasks (whose offsets could then not be altered); here neither can be seen alone.
+   */
+  putStopped(name: string): void {
+    durably(this.db, () => {
+      this.replaceTasks(name, []);
+      this.updateTarget.run("STOPPED", Date.now(), name);
+    });
   }
 
   remove(name: string): void {
-    this.db.transaction(() => {
+    durably(this.db, () => {
       this.deleteTasks.run(name);
       this.deleteConnector.run(name);
-    })();
+    });
+  }
+
+  private replaceTasks(name: string, configs: readonly RawConnectorConfig[]): void {
+    this.deleteTasks.run(name);
+    configs.forEach((c, i) => {
+      this.insertTask.run(name, i, JSON.stringify(c));
+    });
   }
 }

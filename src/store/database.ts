@@ -92,6 +92,8 @@ export function openDatabase(dataDir: string, options: { warn?: (message: string
     db.run("PRAGMA busy_timeout = 0");
     db.run("PRAGMA locking_mode = EXCLUSIVE");
     db.run("PRAGMA journal_mode = WAL");
+    // Source offset commits and statuses need no sync of their own; what the REST API
+    // acknowledges commits with FULL (durable-write.ts).
     db.run("PRAGMA synchronous = NORMAL");
     db.run("PRAGMA foreign_keys = ON");
     // Take the write lock now (exclusive mode keeps it until close): a second gateway on the same

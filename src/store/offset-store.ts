@@ -6,6 +6,7 @@
  */
 import type { Database, Statement } from "bun:sqlite";
 import type { SourceMap } from "../api/record.ts";
+import { durably } from "./durable-write.ts";
 
 export interface SourceOffsetEntry {
   readonly partition: SourceMap;
@@ -55,20 +56,32 @@ export class OffsetStore {
     }));
   }
 
-  /** Writes offsets in one transaction; a null offset removes the partition. */
+  /**
+   * A source task's offset commit, in one transaction; a null offset removes the partition. Not
+   * synced at the commit (synchronous = NORMAL): a power loss may roll it back, and the task then
+   * reads those records again, as after any crash before a commit.
+   */
   write(connector: string, entries: readonly SourceOffsetEntry[]): void {
     if (entries.length === 0) return;
-    const now = Date.now();
-    this.db.transaction(() => {
-      for (const e of entries) {
-        const key = canonicalJson(e.partition);
-        if (e.offset === null) this.deleteOne.run(connector, key);
-        else this.upsert.run(connector, key, JSON.stringify(e.partition), canonicalJson(e.offset), now);
-      }
-    })();
+    this.db.transaction(() => this.apply(connector, entries))();
+  }
+
+  /** Offsets altered or reset through the REST API: as `write`, but durable at the commit (durable-write.ts). */
+  alter(connector: string, entries: readonly SourceOffsetEntry[]): void {
+    if (entries.length === 0) return;
+    durably(this.db, () => this.apply(connector, entries));
   }
 
   clear(connector: string): void {
-    this.deleteAll.run(connector);
+    durably(this.db, () => this.deleteAll.run(connector));
+  }
+
+  private apply(connector: string, entries: readonly SourceOffsetEntry[]): void {
+    const now = Date.now();
+    for (const e of entries) {
+      const key = canonicalJson(e.partition);
+      if (e.offset === null) this.deleteOne.run(connector, key);
+      else this.upsert.run(connector, key, JSON.stringify(e.partition), canonicalJson(e.offset), now);
+    }
   }
 }
