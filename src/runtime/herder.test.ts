@@ -226,6 +226,29 @@ describe("Herder", () => {
       expect([w.scripted.connectorStarts, w.scripted.taskStarts]).toEqual([2, 2]);
     });
 
+    test("stop stores no task configs and STOPPED together, before the tasks have stopped (a crash meanwhile restarts without tasks)", async () => {
+      await using w = await inProcessWorker();
+      const release = deferred<void>();
+      let polls = 0;
+      // A poll that does not honour the stop signal holds the task's stop up until released.
+      w.scripted.script.poll = async () => {
+        polls++;
+        await release.promise;
+        return null;
+      };
+      await w.rest("POST", "/connectors", { name: "a", config: source() });
+      await awaitStates(w, "a", "RUNNING", ["RUNNING"]);
+      await waitFor(() => polls > 0, { what: "a poll in progress" });
+      const stopping = w.rest("PUT", "/connectors/a/stop");
+      await waitFor(() => w.configs.get("a")?.targetState === "STOPPED", { what: "STOPPED stored" });
+      expect(w.scripted.taskStops).toBe(0);
+      expect(w.configs.get("a")).toMatchObject({ targetState: "STOPPED", taskConfigs: [] });
+      release.resolve();
+      expect((await stopping).status).toBe(204);
+      expect(await awaitStates(w, "a", "STOPPED", [])).toBe(true);
+      expect(w.scripted.taskStops).toBe(1);
+    });
+
     test("stop stops the tasks and removes their configs; resume generates them again", async () => {
       await using w = await inProcessWorker();
       await w.rest("POST", "/connectors", { name: "a", config: source({ "tasks.max": "2" }) });

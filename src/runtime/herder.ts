@@ -172,9 +172,11 @@ export class Herder extends HerderThread {
   async stopConnector(name: string): Promise<void> {
     return this.executor.run(async () => {
       this.requireConnector(name);
-      this.deps.configs.setTargetState(name, "STOPPED");
+      // Empty task configs and STOPPED in one transaction, before the tasks stop (up to the
+      // graceful timeout): a crash meanwhile restarts a STOPPED connector without tasks, as
+      // Connect's stopConnector (it writes the empty task configs first) leaves it.
+      this.deps.configs.putStopped(name);
       await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
-      this.deps.configs.putTaskConfigs(name, []);
       this.statuses.removeTasksFrom(name, 0);
       const wc = this.deps.worker.connector(name);
       if (wc) await wc.transitionTo("STOPPED");
