@@ -6,8 +6,12 @@
  * with the same key and request gets that response again without writing; with another request,
  * 422; while the first is still being handled, 409. Another identity's key of the same value is
  * another key (security review 2026-12-01, P2.6: one device must not get, or block, another's).
- * Only final answers (status below 500) are remembered, so a failed request can be retried. A
- * replayed answer carries `Idempotent-Replayed: true`.
+ * Only final answers are remembered, decided from the records' outcomes, not the status (REST
+ * Proxy answers 200 or 207 with failed records): an answer in which a record failed as "not
+ * written" or "may still be written" is not final, its key is released and a retry with it runs
+ * again, also when other records of the request were written (those are then written again: a
+ * lost record would be worse, and the answer says so); a request refused before it was submitted
+ * is final below 500. A replayed answer carries `Idempotent-Replayed: true`.
  *
  * Remembering comes after Kafka acknowledged the records: a key that cannot be stored (a full disk,
  * SQLITE_FULL) does not change the answer, which says what was written. The request is counted in
@@ -33,7 +37,7 @@ export interface IdempotencyGuard {
     body: Uint8Array,
     identity: IngestIdentity,
   ): Promise<Response | undefined>;
-  /** Releases the key; remembers `response` when it is final. */
+  /** Releases the key; remembers `response` when given (the pipeline gives only final answers). */
   end(route: IngestRoute, key: string, response: Response | undefined, identity: IngestIdentity): Promise<void>;
 }
 
@@ -98,7 +102,7 @@ export class StoredIdempotencyGuard implements IdempotencyGuard {
     const hash = this.active.get(id);
     if (hash === undefined) return;
     try {
-      if (!response || response.status >= 500) return;
+      if (!response) return;
       const body = new Uint8Array(await response.clone().arrayBuffer());
       try {
         this.store.put(

@@ -88,6 +88,8 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
         if (replay) answer = replay;
         else {
           let response: Response | undefined;
+          /** Final: no record failed in a way a retry could cure; only then is the key's answer kept. */
+          let final = false;
           try {
             const parsing = shape.parse(body, context);
             const parsed = isPromise(parsing) ? await parsing : parsing;
@@ -108,21 +110,26 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
             response = parsed.respond(outcomes);
             let records = 0;
             let bytes = 0;
+            let retriable = false;
             for (let i = 0; i < outcomes.length; i++) {
-              const kind = outcomes[i]!.kind;
-              if (kind === "written" || kind === "spooled") {
+              const o = outcomes[i]!;
+              if (o.kind === "written" || o.kind === "spooled") {
                 records++;
                 bytes += received[i]!.bytes;
-              }
+              } else if (o.kind === "failed" && (o.retriable || o.maybeWritten)) retriable = true;
             }
             context.acceptedRecords = records;
             context.acceptedBytes = bytes;
+            final = !retriable;
             answer = response;
           } catch (error) {
-            if (error instanceof IngestError) response = ingestErrorResponse(error, deps.redact);
+            if (error instanceof IngestError) {
+              response = ingestErrorResponse(error, deps.redact);
+              final = response.status < 500;
+            }
             throw error;
           } finally {
-            if (idempotent) await deps.idempotency!.end(route, idempotencyKey, response, identity);
+            if (idempotent) await deps.idempotency!.end(route, idempotencyKey, final ? response : undefined, identity);
           }
         }
       } finally {

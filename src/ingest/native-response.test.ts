@@ -90,12 +90,11 @@ describe("nativeResponse", () => {
   });
 
   describe("when a record failed", () => {
-    test("503 with Retry-After when nothing failed was handed to Kafka, each record's fate listed", async () => {
-      const response = nativeResponse(
-        "t",
-        [written(0, 5, 7), { kind: "failed", message: "queue closed", retriable: true, maybeWritten: false }],
-        3,
-      );
+    const notWritten = (message: string) =>
+      ({ kind: "failed", message, retriable: true, maybeWritten: false }) as const;
+
+    test("503 with Retry-After when nothing of the request reached Kafka, each record's fate listed", async () => {
+      const response = nativeResponse("t", [{ kind: "dropped" }, notWritten("queue closed")], 3);
       expect(response.status).toBe(503);
       expect(response.headers.get("retry-after")).toBe("3");
       expect(await response.json()).toEqual({
@@ -103,10 +102,37 @@ describe("nativeResponse", () => {
         message: "1 of 2 records were not acknowledged by Kafka (none of them was written): queue closed",
         topic: "t",
         offsets: [
-          { partition: 0, offset: 5, timestamp: 7 },
+          { partition: null, offset: null, dropped: true },
           { partition: null, offset: null, error_code: 50003, error: "queue closed" },
         ],
       });
+    });
+
+    // The reviewer's sequence: a request split across two polls, its first part acknowledged,
+    // the rest withdrawn (connector paused). "Retry is safe" would write the first part twice.
+    test("500 without Retry-After when part of the request was written and the rest certainly not", async () => {
+      const response = nativeResponse("t", [written(0, 5, 7), written(0, 6, 7), notWritten("paused")], 3);
+      expect(response.status).toBe(500);
+      expect(response.headers.get("retry-after")).toBeNull();
+      expect(await response.json()).toEqual({
+        error_code: 50002,
+        message:
+          "1 of 3 records were not acknowledged by Kafka (the others were written: sending the request again writes them again): paused",
+        topic: "t",
+        offsets: [
+          { partition: 0, offset: 5, timestamp: 7 },
+          { partition: 0, offset: 6, timestamp: 7 },
+          { partition: null, offset: null, error_code: 50003, error: "paused" },
+        ],
+      });
+    });
+
+    test("500 without Retry-After when part of the request is in the spool", async () => {
+      const response = nativeResponse("t", [{ kind: "spooled", sequence: 1 }, notWritten("spool full")], 3);
+      expect(response.status).toBe(500);
+      expect(response.headers.get("retry-after")).toBeNull();
+      const body = (await response.json()) as { message: string };
+      expect(body.message).not.toContain("none of them was written");
     });
 
     test("500 without Retry-After when a failed record may still be written", async () => {

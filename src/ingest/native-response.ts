@@ -5,8 +5,9 @@
  *   partition/offset; a record in the spool of ingest.ack.mode=spool shows `"spooled":true`, its
  *   partition and offset are not known yet);
  *   otherwise 5xx with REST Proxy's error fields and the same per-record list, each failed record
- *   with `error_code` and `error`: 503 + Retry-After when no failed record was handed to Kafka
- *   (retrying is safe), 500 when some may still be written; when Kafka refused records for good on
+ *   with `error_code` and `error`: 503 + Retry-After when nothing of the request reached Kafka
+ *   (retrying is safe), 500 when some of it was written or may still be (a retry would write that
+ *   again: a request split across two polls, or timed out after part of it was acknowledged); when Kafka refused records for good on
  *   their own (`kafkaError`: an out-of-range timestamp, a null key on a compacted topic…) and none
  *   may still be written, 422 (413 when all were too large for the topic): sending them again
  *   cannot succeed.
@@ -152,15 +153,21 @@ export function nativeResponse(topic: string, outcomes: readonly RecordOutcome[]
   const offsets: Entry[] = new Array(outcomes.length);
   let failed = 0;
   let maybeWritten = false;
+  /** A record of the request was written (or spooled): sending the request again writes it twice. */
+  let partlyWritten = false;
   let firstError = "";
   let rejected = 0;
   let tooLarge = 0;
   for (let i = 0; i < outcomes.length; i++) {
     const o = outcomes[i]!;
-    if (o.kind === "written") offsets[i] = { partition: o.partition, offset: o.offset, timestamp: o.timestamp };
-    else if (o.kind === "dropped") offsets[i] = { partition: null, offset: null, dropped: true };
-    else if (o.kind === "spooled") offsets[i] = { partition: null, offset: null, spooled: true };
-    else {
+    if (o.kind === "written") {
+      offsets[i] = { partition: o.partition, offset: o.offset, timestamp: o.timestamp };
+      partlyWritten = true;
+    } else if (o.kind === "dropped") offsets[i] = { partition: null, offset: null, dropped: true };
+    else if (o.kind === "spooled") {
+      offsets[i] = { partition: null, offset: null, spooled: true };
+      partlyWritten = true;
+    } else {
       failed++;
       maybeWritten ||= o.maybeWritten;
       if (firstError === "") firstError = o.message;
@@ -178,16 +185,22 @@ export function nativeResponse(topic: string, outcomes: readonly RecordOutcome[]
   }
   if (rejected > 0 && !maybeWritten)
     return refusedResponse(topic, offsets, failed, outcomes.length, tooLarge === rejected);
-  const status = maybeWritten ? 500 : 503;
+  // 503 + Retry-After promises that a retry is safe: only when nothing of the request reached Kafka.
+  const unsafe = maybeWritten || partlyWritten;
   const headers: Record<string, string> = { "Content-Type": "application/json" };
-  if (!maybeWritten) headers["Retry-After"] = String(retryAfterSeconds);
+  if (!unsafe) headers["Retry-After"] = String(retryAfterSeconds);
+  const fate = maybeWritten
+    ? " (some may still be written)"
+    : partlyWritten
+      ? " (the others were written: sending the request again writes them again)"
+      : " (none of them was written)";
   const body = {
-    error_code: maybeWritten ? ErrorCodes.KAFKA_ERROR : ErrorCodes.KAFKA_RETRIABLE_ERROR,
-    message: `${failed} of ${outcomes.length} records were not acknowledged by Kafka${maybeWritten ? " (some may still be written)" : " (none of them was written)"}: ${firstError}`,
+    error_code: unsafe ? ErrorCodes.KAFKA_ERROR : ErrorCodes.KAFKA_RETRIABLE_ERROR,
+    message: `${failed} of ${outcomes.length} records were not acknowledged by Kafka${fate}: ${firstError}`,
     topic,
     offsets,
   };
-  return new Response(JSON.stringify(body), { status, headers });
+  return new Response(JSON.stringify(body), { status: unsafe ? 500 : 503, headers });
 }
 
 /** Kafka refused records for good (none may still be written): 422, or 413 when all were too large. */

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { IngestRecord } from "../../ingest/ingest-record.ts";
+import { nativeResponse } from "../../ingest/native-response.ts";
 import { ManualClock } from "../../util/manual-clock.ts";
 import { IngestQueue } from "./ingest-queue.ts";
 import { toSourceRecord } from "./task.ts";
@@ -137,6 +138,53 @@ describe("IngestQueue", () => {
     q.ack(polled[1]!, meta(2)); // the aborted request's sent record, acknowledged later: nothing changes
     q.ack(only!, meta(5));
     expect(await next).toEqual([{ kind: "written", topic: "t", partition: 0, offset: 5, timestamp: 7 }]);
+  });
+
+  test("a poll ends between requests: a request that would cross maxPoll waits whole for the next poll", async () => {
+    const q = new IngestQueue({ maxQueued: 100, maxPoll: 3, retryAfterSeconds: 3, toSourceRecord });
+    const a = q.submit({ topic: "t", records: [record(1), record(2)], signal: never });
+    const b = q.submit({ topic: "t", records: [record(3), record(4)], signal: never });
+    const c = q.submit({ topic: "t", records: [record(5)], signal: never });
+    const first = await q.poll(never);
+    expect(first.map((r) => r.value)).toEqual([1, 2]); // b would be cut after 3
+    q.withdrawQueued("paused");
+    expect(await b).toEqual([
+      { kind: "failed", message: "paused", retriable: true, maybeWritten: false },
+      { kind: "failed", message: "paused", retriable: true, maybeWritten: false },
+    ]);
+    expect((await c)[0]!.kind).toBe("failed");
+    q.ack(first[0]!, meta(1));
+    q.ack(first[1]!, meta(2));
+    expect((await a).map((o) => o.kind)).toEqual(["written", "written"]);
+    // A request alone larger than maxPoll is split (else it could never go out); the ones behind it wait.
+    const big = q.submit({ topic: "t", records: [1, 2, 3, 4, 5].map(record), signal: never });
+    const after = q.submit({ topic: "t", records: [record(6)], signal: never });
+    const head = await q.poll(never);
+    expect(head.map((r) => r.value)).toEqual([1, 2, 3]);
+    const rest = await q.poll(never); // big's rest, then `after` whole (it fits)
+    expect(rest.map((r) => r.value)).toEqual([4, 5, 6]);
+    for (const [i, r] of [...head, ...rest].entries()) q.ack(r, meta(10 + i));
+    expect((await big).map((o) => o.kind)).toEqual(["written", "written", "written", "written", "written"]);
+    expect(await after).toEqual([{ kind: "written", topic: "t", partition: 0, offset: 15, timestamp: 7 }]);
+  });
+
+  test("the reviewer's sequence: a request split across two polls, its first part acknowledged, the rest withdrawn, answers 500 without Retry-After", async () => {
+    const q = new IngestQueue({ maxQueued: 100, maxPoll: 2, retryAfterSeconds: 5, toSourceRecord });
+    const request = q.submit({ topic: "t", records: [record(1), record(2), record(3)], signal: never });
+    const polled = await q.poll(never);
+    expect(polled).toHaveLength(2);
+    q.ack(polled[0]!, meta(1));
+    q.ack(polled[1]!, meta(2));
+    q.withdrawQueued("The ingest connector c is paused");
+    const response = nativeResponse("t", await request, 5);
+    expect(response.status).toBe(500);
+    expect(response.headers.get("retry-after")).toBeNull();
+    const body = (await response.json()) as { error_code: number; message: string; offsets: unknown[] };
+    expect(body.error_code).toBe(50002);
+    expect(body.message).toBe(
+      "1 of 3 records were not acknowledged by Kafka (the others were written: sending the request again writes them again): The ingest connector c is paused",
+    );
+    expect(body.offsets).toHaveLength(3);
   });
 
   test("withdrawQueued (pause) fails queued records only; close fails everything and refuses more", async () => {

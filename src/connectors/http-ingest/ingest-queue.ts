@@ -1,14 +1,11 @@
 /**
  * IngestQueue: the bounded hand-off between ingest requests and one HttpIngestSource task.
  *
- * The route calls `submit` (an IngestWriter): the request's records become SourceRecords at the
- * tail of the queue and the call resolves when each has an outcome. The task's `poll` takes
- * everything queued (records of many requests go out in one produce call); `commitRecord` settles
- * a record as written or dropped. Records are in one of three places: queued (not yet polled: can
- * be withdrawn, certainly not written), sent (polled, awaiting Kafka), settled. Sent records are
- * kept in poll order by SentRecords, which finds each acknowledgement's record where the previous
- * one left off; a sent record keeps its place there until Kafka acknowledges it, even once its
- * request aborted.
+ * `submit` (an IngestWriter) queues a request's records as SourceRecords and resolves when each has
+ * an outcome. The task's `poll` takes whole requests queued (many in one produce call);
+ * `commitRecord` settles a record as written or dropped. A record is queued (can be withdrawn,
+ * certainly not written), sent (polled, awaiting Kafka; kept in poll order by SentRecords until
+ * Kafka acknowledges it, even once its request aborted), or settled.
  *   - request aborted (timeout, client gone): its queued records are withdrawn and fail as not
  *     written; its sent records fail as "may have been written".
  *   - `withdrawQueued` (connector paused): every queued record fails as not written.
@@ -62,10 +59,8 @@ export class IngestQueue implements IngestWriter {
   private waitUntil = Number.POSITIVE_INFINITY;
   private waitTimedOut = false;
   /**
-   * One timer for the polls' maximum wait, armed for `timerAt`. Under load a poll waits a few ms
-   * many times a second: rather than a timer per wait, one armed for an earlier wait's deadline
-   * stays, and when it fires it ends the current wait if that one's deadline has come, or re-arms
-   * for it. With no poll waiting it is not re-armed.
+   * One timer for the polls' maximum wait, armed for `timerAt` (under load a poll waits a few ms many
+   * times a second): when it fires it ends the current wait if its deadline has come, or re-arms.
    */
   private timerAt = Number.POSITIVE_INFINITY;
   private timer: AbortController | undefined;
@@ -128,8 +123,9 @@ export class IngestQueue implements IngestWriter {
   }
 
   /**
-   * Everything queued, up to the poll limit, in arrival order; waits (≤ `maxWaitMs`) while empty
-   * and returns once a request queued records (and the event-loop turn it came in has ended). Returns [] when `signal` aborts or nothing
+   * Everything queued, up to the poll limit and ending between requests, in arrival order; waits
+   * (≤ `maxWaitMs`) while empty and returns once a request queued records (and the event-loop turn
+   * it came in has ended). Returns [] when `signal` aborts or nothing
    * arrived within `maxWaitMs`, never earlier: a wake-up left over from records an earlier poll
    * already took must not end the wait (the runtime would then back off before polling again, and
    * every request arriving meanwhile would wait for that back-off).
@@ -141,26 +137,35 @@ export class IngestQueue implements IngestWriter {
       this.waitUntil = deadline;
       this.waitTimedOut = false;
       if (deadline < this.timerAt) this.armWaitTimer(deadline);
-      // A notification left over from records an earlier poll already took must not end this wait:
-      // an empty answer makes the worker sleep before polling again (50 ms per round under load).
+      // A notification left over from records an earlier poll took must not end this wait (see above).
       while (this.queuedCount === 0 && !signal.aborted && !this.waitTimedOut && this.closedReason === undefined) {
         await this.wake.wait();
         // Woken by a request: let the rest of this event-loop turn run first, so that the requests
         // Bun reads in the same turn join this poll (single-record load: ~7 records a poll without,
-        // ~20 with; every poll batch costs the runtime a conversion call, an in-flight entry and an
-        // acknowledgement). If they were withdrawn meanwhile, the wait goes on.
+        // ~20 with). If they were withdrawn meanwhile, the wait goes on.
         if (this.queuedCount > 0 && this.queuedCount < this.o.maxPoll && !signal.aborted) await nextTurn();
       }
       this.waitUntil = Number.POSITIVE_INFINITY;
-      // Removed, not left behind: the runtime's poll signal is an AbortSignal.any of longer-lived
-      // ones, which a listener would keep alive.
+      // Removed: the runtime's poll signal is an AbortSignal.any of longer-lived ones it would keep alive.
       signal.removeEventListener("abort", this.onPollAbort);
     }
     if (signal.aborted) return [];
     const out: SourceRecord[] = [];
-    while (this.head < this.queue.length && out.length < this.o.maxPoll) {
-      const slot = this.queue[this.head++]!;
-      if (slot.state !== "queued" || slot.request.done) continue;
+    const max = this.o.maxPoll;
+    let current: PendingRequest | null = null;
+    while (this.head < this.queue.length && out.length < max) {
+      const slot = this.queue[this.head]!;
+      const request = slot.request;
+      if (slot.state !== "queued" || request.done) {
+        this.head++;
+        continue;
+      }
+      // Between requests: a request split across polls may end part written. Only one over maxPoll is.
+      if (request !== current) {
+        if (out.length > 0 && out.length + request.outcomes.length - slot.index > max) break;
+        current = request;
+      }
+      this.head++;
       slot.state = "sent";
       this.queuedCount--;
       this.sent.push(slot);
@@ -171,10 +176,7 @@ export class IngestQueue implements IngestWriter {
     return out;
   }
 
-  /**
-   * Kafka acknowledged `record` (metadata null: dropped by a transform or skipped), or refused it
-   * for good (`rejection`: the record fails, not its task).
-   */
+  /** Kafka acknowledged `record` (metadata null: dropped or skipped), or refused it for good (`rejection`). */
   ack(
     record: SourceRecord,
     metadata: { topic: string; partition: number; offset: number; timestamp: number | null } | null,
@@ -239,10 +241,7 @@ export class IngestQueue implements IngestWriter {
     });
   }
 
-  /**
-   * @internal A request aborted: its queued records are withdrawn, its sent ones fail (and keep
-   * their place among the sent records until Kafka acknowledges them).
-   */
+  /** @internal A request aborted: its queued records are withdrawn, its sent ones fail (keeping their place). */
   abandon(request: PendingRequest, reason: string): void {
     const slots = request.slots;
     if (slots === null) this.abandonSlot(request, reason);

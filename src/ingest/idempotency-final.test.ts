@@ -1,0 +1,122 @@
+/**
+ * Which answers an Idempotency-Key keeps: decided from the records' outcomes, not the status (REST
+ * Proxy answers 200 or 207 with failed records). A key whose answer is not final is released, so a
+ * retry with it runs again; keys on the gateway's real SQLite file.
+ */
+import { describe, expect, test } from "bun:test";
+import { tempDir } from "../../test/support/temp-dir.ts";
+import { openDatabase } from "../store/database.ts";
+import { IdempotencyStore } from "../store/idempotency-store.ts";
+import { LogManager } from "../util/logger.ts";
+import { ManualClock } from "../util/manual-clock.ts";
+import { StoredIdempotencyGuard } from "./idempotency.ts";
+import { ingestApp } from "./ingest-handler.ts";
+import { IngestMetrics } from "./ingest-metrics.ts";
+import { type RecordOutcome, rejectedOutcome } from "./ingest-record.ts";
+import { passThroughStages } from "./request-context.ts";
+import { IngestRouteTable } from "./route-table.ts";
+import { testSettings } from "./test-support.ts";
+
+type Fate = "written" | "not-written" | "maybe-written" | "refused";
+
+const notWritten: RecordOutcome = { kind: "failed", message: "queue closed", retriable: true, maybeWritten: false };
+const maybeWritten: RecordOutcome = { kind: "failed", message: "timed out", retriable: true, maybeWritten: true };
+
+/** Route `c` (`/ingest/t`, topic t) whose writer gives each record the fate `fates` says for this attempt. */
+function gateway(dir: string, fates: (attempt: number, index: number) => Fate) {
+  const db = openDatabase(dir);
+  const routes = new IngestRouteTable();
+  routes.open("c", testSettings({ "ingest.idempotency.window.ms": "60000" }), passThroughStages);
+  let attempts = 0;
+  let offset = 0;
+  routes.attach("c", {
+    pending: 0,
+    submit: async ({ records }) => {
+      const attempt = attempts++;
+      return records.map((_, i): RecordOutcome => {
+        const fate = fates(attempt, i);
+        if (fate === "not-written") return notWritten;
+        if (fate === "maybe-written") return maybeWritten;
+        if (fate === "refused") return rejectedOutcome({ error: "INVALID_TIMESTAMP", message: "out of range" });
+        return { kind: "written", topic: "t", partition: 0, offset: offset++, timestamp: 1 };
+      });
+    },
+    withdrawQueued: () => undefined,
+  });
+  const logs = new LogManager({ sink: () => undefined });
+  const clock = new ManualClock(1_700_000_000_000);
+  const metrics = new IngestMetrics();
+  const guard = new StoredIdempotencyGuard(new IdempotencyStore(db), clock, logs.get("idempotency"), metrics);
+  const app = ingestApp({ routes, metrics, clock, log: logs.get("ingest"), redact: (t) => t, idempotency: guard });
+  const send = async (path: string, contentType: string, body: string) => {
+    const response = await app.fetch(
+      new Request(`http://gateway${path}`, {
+        method: "POST",
+        body,
+        headers: { "Content-Type": contentType, "Idempotency-Key": "k-1" },
+      }),
+      {},
+    );
+    return {
+      status: response.status,
+      replayed: response.headers.get("Idempotent-Replayed"),
+      body: await response.text(),
+    };
+  };
+  return { db, send, attempts: () => attempts };
+}
+
+const v2 = (g: ReturnType<typeof gateway>) =>
+  g.send("/topics/t", "application/vnd.kafka.json.v2+json", '{"records":[{"value":1},{"value":2}]}');
+const native = (g: ReturnType<typeof gateway>) => g.send("/ingest/t", "application/json", "[1,2]");
+const v2Offsets = (body: string) => (JSON.parse(body) as { offsets: { error_code: number | null }[] }).offsets;
+
+describe("Idempotency-Key: only final answers are kept", () => {
+  test("v2 answers 200 with records failed as not written: the key is released, the retry writes, then its answer is replayed", async () => {
+    await using dir = await tempDir("idempotency-final-");
+    const g = gateway(dir.path, (attempt) => (attempt === 0 ? "not-written" : "written"));
+    const failed = await v2(g);
+    expect(failed.status).toBe(200);
+    expect(v2Offsets(failed.body).map((o) => o.error_code)).toEqual([50003, 50003]);
+    const retry = await v2(g);
+    expect([retry.status, retry.replayed]).toEqual([200, null]);
+    expect(v2Offsets(retry.body).map((o) => o.error_code)).toEqual([null, null]);
+    const again = await v2(g);
+    expect([again.replayed, again.body]).toEqual(["true", retry.body]);
+    expect(g.attempts()).toBe(2);
+    g.db.close();
+  });
+
+  test("records that may still be written: released (as a 500 always was)", async () => {
+    await using dir = await tempDir("idempotency-final-");
+    const g = gateway(dir.path, (attempt) => (attempt === 0 ? "maybe-written" : "written"));
+    expect((await v2(g)).status).toBe(200);
+    expect((await v2(g)).replayed).toBeNull();
+    expect((await v2(g)).replayed).toBe("true");
+    expect(g.attempts()).toBe(2);
+    g.db.close();
+  });
+
+  test("part written, part not written: released, so the retry writes every record (the written ones twice, as the 500 says; none lost)", async () => {
+    await using dir = await tempDir("idempotency-final-");
+    const g = gateway(dir.path, (attempt, i) => (attempt === 0 && i === 1 ? "not-written" : "written"));
+    const partial = await native(g);
+    expect(partial.status).toBe(500);
+    expect(JSON.parse(partial.body).message).toContain("the others were written");
+    const retry = await native(g);
+    expect([retry.status, retry.replayed]).toEqual([200, null]);
+    expect(JSON.parse(retry.body).offsets.map((o: { offset: number }) => o.offset)).toEqual([1, 2]);
+    expect((await native(g)).replayed).toBe("true");
+    g.db.close();
+  });
+
+  test("a record Kafka refused for good is final: its v2 200 answer is replayed, nothing runs again", async () => {
+    await using dir = await tempDir("idempotency-final-");
+    const g = gateway(dir.path, (_attempt, i) => (i === 1 ? "refused" : "written"));
+    const first = await v2(g);
+    expect(v2Offsets(first.body).map((o) => o.error_code)).toEqual([null, 50002]);
+    expect(await v2(g)).toEqual({ ...first, replayed: "true" });
+    expect(g.attempts()).toBe(1);
+    g.db.close();
+  });
+});
