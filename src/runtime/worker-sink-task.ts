@@ -19,7 +19,7 @@
  * it, as in Connect; one the task swallowed during a put fails it too (sink-delivery.ts).
  */
 import type { SinkTask } from "../api/connector.ts";
-import { partitionMapKey as key, type SinkRecord } from "../api/record.ts";
+import { partitionMapKey as key } from "../api/record.ts";
 import { isRetriable } from "../errors.ts";
 import type { ConsumedRecord, KafkaConsumer } from "../kafka/kafka-port.ts";
 import { deferred, SerialExecutor } from "../util/async.ts";
