@@ -2,10 +2,18 @@
  * The SinkTaskContext a WorkerSinkTask hands its SinkTask (Connect's WorkerSinkTaskContext), with
  * its ErrantRecordReporter (Connect's WorkerErrantRecordReporter). Built once by WorkerSinkTask at
  * initialize; what the context changes in the task (commit requested, put retry timeout, crash)
- * goes back through the callbacks given here.
+ * goes back through the callbacks given here. Offsets the task asks for with `offset()` during a
+ * put are held and applied by `rewind` once the put's own offsets advanced, so the rewind wins (as
+ * Connect's rewind runs after deliverMessages' currentOffsets.putAll); at any other time they apply
+ * at once.
  */
 import type { ErrantRecordReporter, SinkTaskContext } from "../api/connector.ts";
-import type { SinkRecord } from "../api/record.ts";
+import {
+  partitionMapKey as key,
+  type SinkRecord,
+  type TopicPartition,
+  type TopicPartitionOffset,
+} from "../api/record.ts";
 import type { ConsumedRecord, KafkaConsumer } from "../kafka/kafka-port.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
@@ -38,16 +46,43 @@ export interface SinkTaskContextOptions {
   readonly raise: (error: Error) => void;
 }
 
-export function sinkTaskContext(c: SinkTaskContextOptions): SinkTaskContext {
+/** The context as its WorkerSinkTask sees it (Connect's WorkerSinkTaskContext offsets/clearOffsets). */
+export interface WorkerSinkTaskContext extends SinkTaskContext {
+  /** A put starts: offsets asked for from now on wait for `rewind`. */
+  holdOffsets(): void;
+  /** The task asked for an offset of this partition since `holdOffsets`. */
+  rewinds(tp: TopicPartition): boolean;
+  /**
+   * Connect's rewind: seeks to each held offset of a partition `owned` accepts and makes it the
+   * partition's current offset, then stops holding (offsets of partitions gone meanwhile are dropped).
+   */
+  rewind(owned: (tp: TopicPartition) => boolean): void;
+}
+
+export function sinkTaskContext(c: SinkTaskContextOptions): WorkerSinkTaskContext {
+  let held: Map<string, TopicPartitionOffset> | undefined;
+  const apply = (o: TopicPartitionOffset) => {
+    c.consumer()?.seek(o);
+    c.offsets.advance(o);
+  };
   return {
     config: c.config,
     logger: c.logger,
     clock: c.clock,
     offset: (offsets) => {
       for (const o of offsets) {
-        c.consumer()?.seek(o);
-        c.offsets.advance(o);
+        if (held) held.set(key(o), o);
+        else apply(o);
       }
+    },
+    holdOffsets: () => {
+      held ??= new Map();
+    },
+    rewinds: (tp) => held?.has(key(tp)) ?? false,
+    rewind: (owned) => {
+      const offsets = [...(held?.values() ?? [])];
+      held = undefined;
+      for (const o of offsets) if (owned(o)) apply(o);
     },
     timeout: (ms) => {
       c.setPutRetryTimeout(ms);

@@ -15,19 +15,22 @@
  * A RetriableError from `put` redelivers the same batch after the task's `context.timeout`, as
  * Connect does, unless a rebalance revokes its partitions meanwhile: their records are dropped
  * (uncommitted, the next owner gets them) so the rebalance does not wait; other errors fail the task.
+ * A failure fails the task even while PAUSED or stopping, and nothing is flushed or committed after
+ * it, as in Connect; one the task swallowed during a put fails it too (sink-delivery.ts).
  */
-import type { SinkTask, SinkTaskContext } from "../api/connector.ts";
-import { partitionMapKey as key, type SinkRecord } from "../api/record.ts";
+import type { SinkTask } from "../api/connector.ts";
+import { partitionMapKey as key } from "../api/record.ts";
 import { isRetriable } from "../errors.ts";
 import type { ConsumedRecord, KafkaConsumer } from "../kafka/kafka-port.ts";
 import { deferred, SerialExecutor } from "../util/async.ts";
 import { monotonicNow } from "../util/clock.ts";
 import { SinkBatchConverter } from "./sink-batch-converter.ts";
 import { startSinkConsumer } from "./sink-consumer-start.ts";
+import { deliverBatches, type SinkDelivery } from "./sink-delivery.ts";
 import { SinkOffsets } from "./sink-offsets.ts";
-import { SinkPartitionOwnership } from "./sink-partition-ownership.ts";
+import { type QueuedBatch, SinkPartitionOwnership } from "./sink-partition-ownership.ts";
 import { SinkPutRetry } from "./sink-put-retry.ts";
-import { sinkTaskContext } from "./sink-task-context.ts";
+import { sinkTaskContext, type WorkerSinkTaskContext } from "./sink-task-context.ts";
 import type { TaskMetrics } from "./task-metrics.ts";
 import { WorkerTask, type WorkerTaskOptions } from "./worker-task.ts";
 
@@ -51,6 +54,8 @@ export class WorkerSinkTask extends WorkerTask {
   private readonly putRetry: SinkPutRetry;
   private readonly batches: SinkBatchConverter;
   private readonly ownership: SinkPartitionOwnership;
+  private readonly context: WorkerSinkTaskContext;
+  private readonly delivery: SinkDelivery;
   /** Set once close() closed the task's partitions: rebalance callbacks (a late consumer) skip it, as Connect's taskStopped. */
   private closed = false;
   private crash: Error | undefined;
@@ -92,22 +97,13 @@ export class WorkerSinkTask extends WorkerTask {
       offsets: this.offsets,
       putRetry: this.putRetry,
     });
-  }
-
-  readonly kind = "sink";
-
-  get metrics(): TaskMetrics {
-    return this.o.metrics;
-  }
-
-  private context(): SinkTaskContext {
-    return sinkTaskContext({
-      ...this.o,
-      logger: this.log.named(this.o.taskClass),
+    this.context = sinkTaskContext({
+      ...o,
+      logger: this.log.named(o.taskClass),
       consumer: () => this.consumer,
       offsets: this.offsets,
       pauses: this.ownership,
-      pluginMetrics: this.metrics.plugin,
+      pluginMetrics: o.metrics.plugin,
       origin: (record) => this.batches.origin(record),
       setPutRetryTimeout: (ms) => this.putRetry.setTimeout(ms),
       requestCommit: () => {
@@ -116,6 +112,15 @@ export class WorkerSinkTask extends WorkerTask {
       },
       raise: (error) => this.raise(error),
     });
+    const { batches, putRetry, ownership, offsets, context } = this;
+    const throwIfFailed = () => this.throwIfFailed();
+    this.delivery = { batches, putRetry, ownership, offsets, context, maxPutRecords: o.maxPutRecords, throwIfFailed };
+  }
+
+  readonly kind = "sink";
+
+  get metrics(): TaskMetrics {
+    return this.o.metrics;
   }
 
   /** Fails the task with this error (the first one raised wins). */
@@ -126,7 +131,7 @@ export class WorkerSinkTask extends WorkerTask {
 
   protected async initializeAndStart(): Promise<void> {
     this.consumer = await this.o.consumer();
-    this.o.task.initialize(this.context());
+    this.o.task.initialize(this.context);
     await this.o.task.start(this.o.config);
   }
 
@@ -160,10 +165,15 @@ export class WorkerSinkTask extends WorkerTask {
     );
   }
 
+  protected override throwIfFailed(): void {
+    if (this.crash) throw this.crash;
+  }
+
   protected async execute(): Promise<void> {
-    if (!(await this.startConsumer())) return;
+    // A failure found as the task stops still fails it: close() then neither flushes nor commits.
+    if (!(await this.startConsumer())) return this.throwIfFailed();
     while (!this.stopping) {
-      if (this.crash) throw this.crash;
+      this.throwIfFailed();
       if (this.consumerLost) {
         this.log.warn("The consumer stopped on a retriable error; restarting it", this.consumerLost);
         this.consumerLost = undefined;
@@ -182,6 +192,7 @@ export class WorkerSinkTask extends WorkerTask {
       }
       await this.waitForWake(Math.min(due, 1000));
     }
+    this.throwIfFailed();
   }
 
   protected override async onPaused(): Promise<void> {
@@ -235,27 +246,8 @@ export class WorkerSinkTask extends WorkerTask {
     }
   }
 
-  private async deliver(
-    taken: readonly { records: readonly ConsumedRecord[]; assignment: number }[],
-    heartbeat: () => Promise<void>,
-  ): Promise<void> {
-    const sinkRecords = await this.batches.convert(taken.map((t) => t.records));
-    const max = this.o.maxPutRecords ?? Number.POSITIVE_INFINITY;
-    const assignments = new Map(taken.map((t) => [key(t.records[0]!), t.assignment]));
-    const owned = (record: SinkRecord) => {
-      const k = key(this.batches.origin(record)!);
-      return this.ownership.assignmentOf(k) === assignments.get(k);
-    };
-    if (sinkRecords.length <= max) await this.putRetry.put(sinkRecords, heartbeat, owned);
-    else
-      for (let i = 0; i < sinkRecords.length; i += max)
-        await this.putRetry.put(sinkRecords.slice(i, i + max), heartbeat, owned);
-    for (const { records, assignment } of taken) {
-      const last = records.at(-1);
-      // A partition lost or revoked during the put is not this task's to commit any more.
-      if (last && this.ownership.assignmentOf(key(last)) === assignment)
-        this.offsets.advance({ topic: last.topic, partition: last.partition, offset: last.offset + 1 });
-    }
+  private async deliver(taken: readonly QueuedBatch[], heartbeat: () => Promise<void>): Promise<void> {
+    await deliverBatches(this.delivery, taken, heartbeat);
     if (this.commitRequested || monotonicNow(this.clock) - this.lastCommit >= this.flushIntervalMs) {
       await this.commitOffsets();
     }
@@ -278,8 +270,9 @@ export class WorkerSinkTask extends WorkerTask {
   protected async close(failed: boolean): Promise<void> {
     // SinkOffsets only holds offsets of records put successfully, but after a failure the task is not
     // asked to flush again: nothing is committed, and records since the last commit are redelivered.
+    // The crash is read in turn with puts: one failing as the task stops counts too.
     await this.executor.run(async () => {
-      if (!failed) await this.commitOffsets();
+      if (!failed && !this.crash) await this.commitOffsets();
       const assigned = this.consumer?.assignment() ?? [];
       try {
         if (assigned.length > 0) await this.o.task.close?.(assigned);

@@ -1,0 +1,57 @@
+/**
+ * deliverBatches: one delivery of a WorkerSinkTask's queued batches to its SinkTask (Connect's
+ * deliverMessages followed by rewind). The records go to `put` in slices of at most
+ * `maxPutRecords`; then each partition still owned by the same assignment advances past its batch,
+ * unless the task asked for an offset of it during the put (`context.offset`): that offset is
+ * applied afterwards and wins, as Connect's rewind runs after currentOffsets.putAll. A failure the
+ * task swallowed during a put (its errantRecordReporter beyond errors.tolerance, raiseError) throws
+ * before anything advances, as Connect's "Tolerance exceeded in error handler" check after `put`.
+ * Called from the sink task's serial executor.
+ */
+import { partitionMapKey as key, type SinkRecord } from "../api/record.ts";
+import type { SinkBatchConverter } from "./sink-batch-converter.ts";
+import type { SinkOffsets } from "./sink-offsets.ts";
+import type { QueuedBatch, SinkPartitionOwnership } from "./sink-partition-ownership.ts";
+import type { SinkPutRetry } from "./sink-put-retry.ts";
+import type { WorkerSinkTaskContext } from "./sink-task-context.ts";
+
+export interface SinkDelivery {
+  readonly batches: SinkBatchConverter;
+  readonly putRetry: SinkPutRetry;
+  readonly ownership: SinkPartitionOwnership;
+  readonly offsets: SinkOffsets;
+  readonly context: WorkerSinkTaskContext;
+  readonly maxPutRecords?: number;
+  /** Throws the error that fails the task, if one was raised. */
+  readonly throwIfFailed: () => void;
+}
+
+export async function deliverBatches(
+  d: SinkDelivery,
+  taken: readonly Pick<QueuedBatch, "records" | "assignment">[],
+  heartbeat: () => Promise<void>,
+): Promise<void> {
+  const sinkRecords = await d.batches.convert(taken.map((t) => t.records));
+  const max = d.maxPutRecords ?? Number.POSITIVE_INFINITY;
+  const assignments = new Map(taken.map((t) => [key(t.records[0]!), t.assignment]));
+  const owned = (record: SinkRecord) => {
+    const k = key(d.batches.origin(record)!);
+    return d.ownership.assignmentOf(k) === assignments.get(k);
+  };
+  d.context.holdOffsets();
+  try {
+    // Every slice in turn (an empty batch too, as Connect calls put with one).
+    for (let i = 0; i === 0 || i < sinkRecords.length; i += max) {
+      await d.putRetry.put(sinkRecords.slice(i, i + max), heartbeat, owned);
+      d.throwIfFailed();
+    }
+    for (const { records, assignment } of taken) {
+      const last = records.at(-1);
+      // A partition lost or revoked during the put is not this task's to commit any more.
+      if (last && d.ownership.assignmentOf(key(last)) === assignment && !d.context.rewinds(last))
+        d.offsets.advance({ topic: last.topic, partition: last.partition, offset: last.offset + 1 });
+    }
+  } finally {
+    d.context.rewind((tp) => d.ownership.assignmentOf(key(tp)) !== undefined);
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * WorkerSinkTask when its SinkTask fails in ways the put does not throw, and its offsets: a failure
+ * the task swallowed (errantRecordReporter beyond errors.tolerance, raiseError) fails it before the
+ * put's offsets advance (Connect's deliverMessages); a `context.offset` during put wins over the put's
+ * own advance (Connect's rewind); a failure while PAUSED or stopping fails the task, and nothing is
+ * flushed or committed after it (Connect's WorkerSinkTask).
+ */
+import { describe, expect, test } from "bun:test";
+import { waitFor } from "../../test/support/wait-for.ts";
+import type { SinkTask, SinkTaskContext } from "../api/connector.ts";
+import type { SinkRecord, TopicPartition } from "../api/record.ts";
+import { ConnectError } from "../errors.ts";
+import { MemoryKafka } from "../kafka/memory-kafka.ts";
+import { stringConverters, taskBasics } from "./task-test-support.ts";
+import { TransformationChain } from "./transformation-chain.ts";
+import { WorkerSinkTask } from "./worker-sink-task.ts";
+
+/** A SinkTask whose `put` is the test's: `written` is what it wrote, `calls` the worker's calls. */
+class ScriptedSink implements SinkTask {
+  context!: SinkTaskContext;
+  readonly written: string[] = [];
+  readonly calls: string[] = [];
+  onPut: (records: readonly SinkRecord[]) => unknown = (records) => this.write(records);
+  onOpen: () => void = () => {};
+  initialize(context: SinkTaskContext): void {
+    this.context = context;
+  }
+  start(): void {}
+  write(records: readonly SinkRecord[]): void {
+    this.written.push(...records.map((r) => String(r.value)));
+  }
+  async put(records: readonly SinkRecord[]): Promise<void> {
+    this.calls.push("put");
+    await this.onPut(records);
+  }
+  flush(): void {
+    this.calls.push("flush");
+  }
+  open(_partitions: readonly TopicPartition[]): void {
+    this.calls.push("open");
+    this.onOpen();
+  }
+  stop(): void {}
+}
+
+const p0 = { topic: "in", partition: 0 };
+
+function setup(flushMs: number) {
+  const kafka = new MemoryKafka();
+  kafka.createTopic("in");
+  const plugin = new ScriptedSink();
+  const basics = taskBasics("none");
+  const task = new WorkerSinkTask({
+    ...basics,
+    initialState: "STARTED",
+    task: plugin,
+    taskClass: "test.ScriptedSink",
+    config: {},
+    consumer: async () => {
+      const consumer = await kafka.consumer({ groupId: "connect-c", topics: ["in"], properties: {} });
+      const commit = consumer.commit.bind(consumer);
+      consumer.commit = (offsets) => {
+        plugin.calls.push(`commit ${offsets.map((o) => o.offset).join(",")}`);
+        return commit(offsets);
+      };
+      return consumer;
+    },
+    converters: stringConverters,
+    transformations: TransformationChain.EMPTY,
+    offsetFlushIntervalMs: flushMs,
+    onTopic: () => {},
+  });
+  const produce = (...values: string[]) => {
+    for (const v of values)
+      kafka.append({ ...p0, key: null, value: new TextEncoder().encode(v), headers: [], timestamp: 1 });
+  };
+  task.start();
+  return { kafka, plugin, task, produce, listener: basics.listener };
+}
+
+/** A put that waits until the test settles it. */
+function blockedPut(plugin: ScriptedSink) {
+  let settle!: (error?: Error) => void;
+  let entered = false;
+  plugin.onPut = () => {
+    entered = true;
+    return new Promise<void>((resolve, reject) => {
+      settle = (error) => (error ? reject(error) : resolve());
+    });
+  };
+  return { entered: () => entered, settle: (error?: Error) => settle(error) };
+}
+
+describe("WorkerSinkTask when the task swallows a failure beyond errors.tolerance", () => {
+  test("errantRecordReporter.report under errors.tolerance=none: the task fails, nothing of the batch is committed", async () => {
+    const { kafka, plugin, task, produce, listener } = setup(0); // a commit after every put
+    plugin.onPut = async (records) => {
+      for (const r of records) {
+        if (r.value === "bad")
+          await plugin.context.errantRecordReporter?.report(r, new ConnectError("bad record")).catch(() => undefined);
+        else plugin.write([r]);
+      }
+    };
+    produce("a", "bad", "c");
+    await waitFor(() => plugin.calls.includes("open"));
+    await kafka.deliver().catch(() => undefined);
+    await waitFor(() => listener.events.includes("FAILED"));
+    expect(String(listener.failure)).toContain("Tolerance exceeded in error handler");
+    expect(await task.awaitStop(5000)).toBe(true);
+    expect(plugin.written).toEqual(["a", "c"]);
+    expect(plugin.calls).toEqual(["open", "put"]); // neither flushed nor committed
+    expect(kafka.committed("connect-c", p0)).toBeUndefined();
+  });
+
+  test("context.raiseError during put: the task fails before the put's offsets are committed", async () => {
+    const { kafka, plugin, task, produce, listener } = setup(0);
+    plugin.onPut = (records) => {
+      plugin.write(records);
+      plugin.context.raiseError?.(new ConnectError("the sink gave up"));
+    };
+    produce("a");
+    await waitFor(() => plugin.calls.includes("open"));
+    await kafka.deliver().catch(() => undefined);
+    await waitFor(() => listener.events.includes("FAILED"));
+    expect(String(listener.failure)).toContain("the sink gave up");
+    expect(await task.awaitStop(5000)).toBe(true);
+    expect(kafka.committed("connect-c", p0)).toBeUndefined();
+  });
+});
+
+describe("WorkerSinkTask when the task asks for an offset during put (Connect's rewind)", () => {
+  test("the requested offset wins over the put's: the commit stops there and the records after it come again", async () => {
+    const { kafka, plugin, task, produce } = setup(0);
+    let first = true;
+    plugin.onPut = (records) => {
+      if (first) {
+        first = false;
+        plugin.write(records.slice(0, 1));
+        plugin.context.offset([{ ...p0, offset: 1 }]); // b and c again
+        return;
+      }
+      plugin.write(records);
+    };
+    produce("a", "b", "c");
+    await waitFor(() => plugin.calls.includes("open"));
+    await kafka.deliver();
+    // Nothing past a is committed (Connect does not commit the rewound offset itself either).
+    expect(kafka.committed("connect-c", p0) ?? 0).toBeLessThanOrEqual(1);
+    await kafka.deliver();
+    await waitFor(() => kafka.committed("connect-c", p0) === 3);
+    expect(plugin.written).toEqual(["a", "b", "c"]);
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+  });
+});
+
+describe("WorkerSinkTask failing while PAUSED or stopping", () => {
+  test("a put in flight that fails while the connector is paused fails the task at once; stop commits nothing", async () => {
+    const { kafka, plugin, task, produce, listener } = setup(3_600_000);
+    produce("a");
+    await waitFor(() => plugin.calls.includes("open"));
+    await kafka.deliver(); // a is put, not committed yet
+    const put = blockedPut(plugin);
+    produce("b");
+    const delivering = kafka.deliver().catch(() => undefined);
+    await waitFor(put.entered);
+    task.transitionTo("PAUSED");
+    await waitFor(() => listener.events.includes("PAUSED"));
+    put.settle(new ConnectError("endpoint rejected the batch"));
+    await delivering;
+    await waitFor(() => listener.events.includes("FAILED"), { what: "FAILED while PAUSED" });
+    expect(String(listener.failure)).toContain("endpoint rejected the batch");
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+    expect(plugin.calls.filter((c) => c === "flush" || c.startsWith("commit"))).toEqual([]);
+    expect(kafka.committed("connect-c", p0)).toBeUndefined();
+  });
+
+  test("an open() that throws in a rebalance while paused fails the task", async () => {
+    const { kafka, plugin, task, listener } = setup(3_600_000);
+    await waitFor(() => plugin.calls.includes("open") && listener.events.includes("RUNNING"));
+    task.transitionTo("PAUSED");
+    await waitFor(() => listener.events.includes("PAUSED"));
+    plugin.onOpen = () => {
+      throw new ConnectError("open failed");
+    };
+    await kafka.rebalance();
+    await waitFor(() => listener.events.includes("FAILED"), { what: "FAILED while PAUSED" });
+    expect(String(listener.failure)).toContain("open failed");
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+  });
+
+  test("a put that fails as the task is told to stop: close neither flushes nor commits what came before", async () => {
+    const { kafka, plugin, task, produce, listener } = setup(3_600_000);
+    produce("a");
+    await waitFor(() => plugin.calls.includes("open"));
+    await kafka.deliver(); // a is put, not committed yet
+    plugin.onPut = () => {
+      task.stop();
+      throw new ConnectError("endpoint rejected the batch");
+    };
+    produce("b");
+    await kafka.deliver().catch(() => undefined);
+    expect(await task.awaitStop(5000)).toBe(true);
+    // Told to stop first: the failure is logged, not reported (Connect's "After being scheduled for shutdown").
+    expect(listener.events).toEqual(["RUNNING"]);
+    expect(plugin.calls.filter((c) => c === "flush" || c.startsWith("commit"))).toEqual([]);
+    expect(kafka.committed("connect-c", p0)).toBeUndefined();
+  });
+});
