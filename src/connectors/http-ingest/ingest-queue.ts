@@ -12,8 +12,7 @@
  *   - request aborted (timeout, client gone): its queued records are withdrawn and fail as not
  *     written; its sent records fail as "may have been written".
  *   - `withdrawQueued` (connector paused): every queued record fails as not written.
- *   - `stop` (task stopping): queued records fail as not written; nothing more is accepted or
- *     polled; sent records still get Kafka's acknowledgement.
+ *   - `stop` (task stopping): queued records fail as not written; sent ones still get their ack.
  *   - `close` (the task's batches in flight settled): every record still unsettled fails.
  * A request and its records' places in the queue are a PendingRequest and its Slots
  * (pending-request.ts). All methods run on the event loop; no locking needed.
@@ -212,10 +211,7 @@ export class IngestQueue implements IngestWriter {
     this.queuedCount = 0;
   }
 
-  /**
-   * No more records accepted or polled; queued ones fail as not written. Sent ones keep awaiting
-   * Kafka's acknowledgement (`ack` still settles them) until `close`.
-   */
+  /** Nothing more accepted or polled; queued records fail as not written; sent ones wait for `ack` or `close`. */
   stop(reason: string): void {
     this.closedReason ??= reason;
     this.withdrawQueued(reason);

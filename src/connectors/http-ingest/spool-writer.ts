@@ -279,9 +279,8 @@ export class SpoolWriter implements IngestWriter {
   }
 
   /**
-   * Nothing more is accepted or polled, and the spool's rows read ahead are released. Rows polled
-   * keep their acknowledgements (delete, quarantine) until `close`: a record Kafka refuses after
-   * the stop began is quarantined before the runtime commits an offset past it.
+   * Nothing more is accepted or polled. Acknowledgements still delete and quarantine until `close`:
+   * a record Kafka refuses after the stop began is quarantined before an offset past it is committed.
    */
   stop(): void {
     if (this.closed) return;
@@ -293,7 +292,7 @@ export class SpoolWriter implements IngestWriter {
     this.wake.notify();
   }
 
-  /** `stop`, and acknowledgements are ignored from now on (rows not acknowledged stay in the spool). */
+  /** `stop`; acknowledgements are ignored from now on (rows not acknowledged stay in the spool). */
   close(): void {
     this.stop();
     this.sentSeqs = [];
