@@ -142,7 +142,19 @@ export interface SourceTask {
   ): MaybePromise<void>;
   /** Offsets up to the last acknowledged records were committed. */
   commit?(): MaybePromise<void>;
+  /**
+   * The task is stopping: nothing more is polled. Batches still in flight are awaited after this
+   * (task.shutdown.graceful.timeout.ms), and what Kafka acknowledges meanwhile still reaches
+   * `commitRecord` / `commitRecords`, as in Connect.
+   */
   stop(): MaybePromise<void>;
+  /**
+   * Gateway extension, not in Connect: called once after `stop()`, when every batch that was in
+   * flight has settled and its acknowledgements were passed on (before the final offset commit).
+   * A record polled and not acknowledged by then never will be: a task that answers for its
+   * records (an ingest request) gives up on them here, not in `stop()`.
+   */
+  afterStop?(): MaybePromise<void>;
 }
 
 /**

@@ -1,8 +1,8 @@
 /**
  * The cold ends of a WorkerSourceTask, kept apart from its per-record loop: the options it is built
  * from, the SourceTaskSender it sends through, the SourceTask's initialize and start (Connect's
- * WorkerSourceTask.initializeAndStart) and, on stop, the SourceTask's stop and the closing of what
- * the task holds. Used by WorkerSourceTask.
+ * WorkerSourceTask.initializeAndStart) and, on stop, the SourceTask's stop, its `afterStop` once the
+ * batches in flight are settled, and the closing of what the task holds. Used by WorkerSourceTask.
  */
 import type { OffsetStorageReader, SourceTask } from "../api/connector.ts";
 import type { KafkaProducer } from "../kafka/kafka-port.ts";
@@ -79,6 +79,18 @@ export async function stopSourceTask(task: SourceTask, log: Logger): Promise<voi
     await task.stop();
   } catch (error) {
     log.warn("SourceTask.stop() failed", error);
+  }
+}
+
+/**
+ * SourceTask.afterStop(), once the batches in flight at the stop are settled and acknowledged; a
+ * failure is logged, the task's close goes on.
+ */
+export async function sourceTaskStopped(task: SourceTask, log: Logger): Promise<void> {
+  try {
+    await task.afterStop?.();
+  } catch (error) {
+    log.warn("SourceTask.afterStop() failed", error);
   }
 }
 

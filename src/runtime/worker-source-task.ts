@@ -47,6 +47,7 @@ import {
   closeSourceTaskResources,
   initializeAndStartSourceTask,
   sourceTaskSender,
+  sourceTaskStopped,
   stopSourceTask,
   type WorkerSourceTaskOptions,
 } from "./source-task-lifecycle.ts";
@@ -271,14 +272,17 @@ export class WorkerSourceTask extends WorkerTask {
   }
 
   /**
-   * Batches in flight are awaited first (their retries end with the stop). Offsets staged so far
-   * belong to acknowledged records: committing them is safe even after a failure.
+   * As Connect: the SourceTask's stop first, then batches in flight are awaited (their retries end
+   * with the stop) and what Kafka acknowledged is passed to commitRecord(s); only then is the task
+   * told (`afterStop`) that the rest never will be. Offsets staged so far belong to acknowledged
+   * records: committing them is safe even after a failure.
    */
   protected async close(): Promise<void> {
     await stopSourceTask(this.o.task, this.log);
     await this.inFlight.allSettled();
     await this.acknowledging;
     await this.acknowledgeSettled();
+    await sourceTaskStopped(this.o.task, this.log);
     await this.commitOffsets();
     await closeSourceTaskResources(this.o, this.sender, this.log);
   }

@@ -200,6 +200,35 @@ describe("IngestQueue", () => {
     expect(() => q.submit({ topic: "t", records: [record(3)], signal: never })).toThrow("stopped");
   });
 
+  test("stop fails queued records only and refuses more; sent ones are settled by Kafka's acknowledgement until close", async () => {
+    const q = queue();
+    const first = q.submit({ topic: "t", records: [record(1)], signal: never });
+    const second = q.submit({ topic: "t", records: [record(2)], signal: never });
+    const polled = await q.poll(never);
+    const third = q.submit({ topic: "t", records: [record(3), record(4)], signal: never });
+    q.stop("stopping");
+    expect(await third).toEqual([
+      { kind: "failed", message: "stopping", retriable: true, maybeWritten: false },
+      { kind: "failed", message: "stopping", retriable: true, maybeWritten: false },
+    ]);
+    expect(() => q.submit({ topic: "t", records: [record(5)], signal: never })).toThrow("stopping");
+    expect(await q.poll(never)).toEqual([]);
+    expect(q.pending).toBe(2);
+    q.ack(polled[0]!, meta(1));
+    expect(await first).toEqual([{ kind: "written", topic: "t", partition: 0, offset: 1, timestamp: 7 }]);
+    q.close("stopped");
+    expect(await second).toEqual([
+      {
+        kind: "failed",
+        message: "stopped; the record was sent to Kafka and may still be written",
+        retriable: true,
+        maybeWritten: true,
+      },
+    ]);
+    q.ack(polled[1]!, meta(2)); // after close: nothing changes
+    expect(q.pending).toBe(0);
+  });
+
   test("thousands of acknowledgements in and out of poll order, with aborted requests among them: each request gets its own outcomes", async () => {
     const q = new IngestQueue({ maxQueued: 100_000, maxPoll: 100_000, retryAfterSeconds: 3, toSourceRecord });
     const aborts: AbortController[] = [];

@@ -9,7 +9,8 @@
  *   - request aborted (timeout, client gone): its queued records are withdrawn and fail as not
  *     written; its sent records fail as "may have been written".
  *   - `withdrawQueued` (connector paused): every queued record fails as not written.
- *   - `close` (task stopping or failed): everything unsettled fails; nothing more is accepted.
+ *   - `stop` (task stopping): queued records fail as not written; sent ones still get their ack.
+ *   - `close` (the task's batches in flight settled): every record still unsettled fails.
  * A request and its records' places in the queue are a PendingRequest and its Slots
  * (pending-request.ts). All methods run on the event loop; no locking needed.
  */
@@ -212,16 +213,21 @@ export class IngestQueue implements IngestWriter {
     this.queuedCount = 0;
   }
 
-  /** No more records accepted; every unsettled record fails (sent ones as "may have been written"). */
-  close(reason: string): void {
-    this.closedReason = reason;
+  /** Nothing more accepted or polled; queued records fail as not written; sent ones wait for `ack` or `close`. */
+  stop(reason: string): void {
+    this.closedReason ??= reason;
     this.withdrawQueued(reason);
-    for (const slot of this.sent.takeSent()) this.fail(slot, reason, true);
-    this.sentCount = 0;
     this.timer?.abort();
     this.timer = undefined;
     this.timerAt = Number.POSITIVE_INFINITY;
     this.wake.notify();
+  }
+
+  /** `stop`, and every record still unsettled fails (sent ones as "may still be written"). */
+  close(reason: string): void {
+    this.stop(reason);
+    for (const slot of this.sent.takeSent()) this.fail(slot, reason, true);
+    this.sentCount = 0;
   }
 
   private armWaitTimer(at: number): void {

@@ -65,6 +65,26 @@ describe("SpoolWriter", () => {
     db.close();
   });
 
+  test("after stop, acknowledgements still delete and quarantine until close; nothing more is accepted or polled", async () => {
+    await using dir = await tempDir("spool-writer-");
+    const store = await SpoolStore.open(dir.path);
+    const w = writer(store);
+    await w.submit(submission([rec("a", 1), rec("a", 2), rec("a", 3)]));
+    const polled = await w.poll(new AbortController().signal);
+    w.stop();
+    expect(await w.poll(new AbortController().signal)).toEqual([]);
+    await expect(w.submit(submission([rec("a", 4)]))).rejects.toMatchObject({ status: 503 });
+    w.ack(polled[0]!, null);
+    w.ack(polled[1]!, null, { error: "INVALID_TIMESTAMP", message: "out of range" });
+    w.close();
+    w.ack(polled[2]!, null);
+    expect([w.drained, w.quarantined, store.stats("c1").records]).toEqual([1, 1, 1]);
+    await store.close();
+    const db = new Database(join(dir.path, "spool.db"), { readonly: true });
+    expect(db.query("SELECT seq FROM spool_quarantine").all()).toEqual([{ seq: 2 }]);
+    db.close();
+  });
+
   test("answers once spooled, drains in order with the sequence as offset, deletes what Kafka acknowledged", async () => {
     await using dir = await tempDir("spool-writer-");
     const store = await SpoolStore.open(dir.path);

@@ -278,15 +278,26 @@ export class SpoolWriter implements IngestWriter {
     return `The spool of connector ${this.o.connector} is not durable any more, so nothing more is accepted (${failure.message}); restart the task (or the connector): its start opens the spool file again. Records acknowledged before stay in the file and are sent then.`;
   }
 
-  close(): void {
+  /**
+   * Nothing more is accepted or polled. Acknowledgements still delete and quarantine until `close`:
+   * a record Kafka refuses after the stop began is quarantined before an offset past it is committed.
+   */
+  stop(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.unsubscribe();
     this.prefetched = undefined;
-    this.closed = true;
+    this.o.store.flushDeletes();
+    this.o.store.release(this.o.connector);
+    this.wake.notify();
+  }
+
+  /** `stop`; acknowledgements are ignored from now on (rows not acknowledged stay in the spool). */
+  close(): void {
+    this.stop();
     this.sentSeqs = [];
     this.sentBytes = [];
     this.sentHead = 0;
     this.o.store.flushDeletes();
-    this.o.store.release(this.o.connector);
-    this.wake.notify();
   }
 }

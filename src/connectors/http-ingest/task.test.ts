@@ -1,4 +1,6 @@
+import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
 import { tempDir } from "../../../test/support/temp-dir.ts";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import type { IngestError } from "../../ingest/ingest-error.ts";
@@ -11,6 +13,7 @@ import { WorkerSourceTask } from "../../runtime/worker-source-task.ts";
 import { SpoolStore } from "../../store/spool-store.ts";
 import { ManualClock } from "../../util/manual-clock.ts";
 import type { HttpIngestServices } from "./connector.ts";
+import type { SpoolWriter } from "./spool-writer.ts";
 import { HttpIngestSourceTask } from "./task.ts";
 
 const dyingWorker = new URL("../../../test/fixtures/spool-worker/dying-worker.ts", import.meta.url);
@@ -23,7 +26,12 @@ const record = (value: string): IngestRecord => ({
   bytes: value.length,
 });
 
-function sourceTask(services: HttpIngestServices, config: Record<string, string>, clock = new ManualClock()) {
+function sourceTask(
+  services: HttpIngestServices,
+  config: Record<string, string>,
+  clock = new ManualClock(),
+  maxInFlightBatches = 5,
+) {
   const kafka = new MemoryKafka();
   const basics = taskBasics();
   const task = new WorkerSourceTask({
@@ -38,6 +46,7 @@ function sourceTask(services: HttpIngestServices, config: Record<string, string>
     transformations: TransformationChain.EMPTY,
     offsets: { get: () => null, write: () => {} } as never,
     maxRequestBytes: 1_048_576,
+    maxInFlightBatches,
     offsetFlushIntervalMs: 60_000,
     onTopic: () => {},
   });
@@ -70,6 +79,109 @@ describe("HttpIngestSourceTask on the source runtime", () => {
     expect(clock.sleeps.filter((ms) => ms !== 1000)).toEqual([]);
     task.stop();
     expect(await task.awaitStop(5000)).toBe(true);
+  });
+
+  describe("when the task stops with records in flight", () => {
+    async function inFlight() {
+      let writer: IngestWriter | undefined;
+      const detached: IngestWriter[] = [];
+      const services = {
+        routes: {
+          attach: (_: string, w: IngestWriter) => (writer = w),
+          detach: (_: string, w: IngestWriter) => detached.push(w),
+        },
+        stages: {},
+      } as unknown as HttpIngestServices;
+      // One batch in flight at most: the second request stays queued while the first awaits Kafka.
+      const { task, kafka } = sourceTask(services, {}, new ManualClock(), 1);
+      kafka.holdAcks();
+      task.start();
+      await waitFor(() => writer !== undefined);
+      const never = new AbortController().signal;
+      const answers: unknown[][] = [[], []];
+      void writer!.submit({ topic: "t", records: [record("sent")], signal: never }).then((o) => answers[0]!.push(...o));
+      await waitFor(() => kafka.heldSends === 1, { what: "the first record on the wire" });
+      void writer!
+        .submit({ topic: "t", records: [record("queued")], signal: never })
+        .then((o) => answers[1]!.push(...o));
+      task.stop();
+      await waitFor(() => answers[1]!.length === 1, { what: "the queued record's answer" });
+      expect(detached).toEqual([writer!]);
+      return { task, kafka, answers, writer: writer! };
+    }
+
+    test("a record Kafka acknowledges after the stop began is answered as written; a queued one as not written", async () => {
+      const { task, kafka, answers, writer } = await inFlight();
+      expect(answers[1]).toEqual([
+        {
+          kind: "failed",
+          message: "The ingest task of connector c is stopping; the record was not sent to Kafka",
+          retriable: true,
+          maybeWritten: false,
+        },
+      ]);
+      expect(answers[0]).toEqual([]); // still awaiting Kafka, not failed by the stop
+      expect(() =>
+        writer.submit({ topic: "t", records: [record("late")], signal: new AbortController().signal }),
+      ).toThrow(expect.objectContaining({ status: 503 }));
+      kafka.releaseAck(0);
+      expect(await task.awaitStop(5000)).toBe(true);
+      expect(answers[0]).toEqual([{ kind: "written", topic: "t", partition: 0, offset: 0, timestamp: 7 }]);
+      expect(kafka.records("t")).toHaveLength(1); // the queued record was never sent
+    });
+
+    test("a record still unacknowledged once the sends in flight settled fails as may still be written", async () => {
+      const { task, kafka, answers } = await inFlight();
+      kafka.failAck(0, new Error("the connection closed"));
+      expect(await task.awaitStop(5000)).toBe(true);
+      expect(answers[0]).toEqual([
+        {
+          kind: "failed",
+          message:
+            "The ingest task of connector c stopped before Kafka acknowledged the record; the record was sent to Kafka and may still be written",
+          retriable: true,
+          maybeWritten: true,
+        },
+      ]);
+    });
+  });
+
+  test("spool mode: a record Kafka refuses after the stop began is quarantined; acknowledgements after afterStop are ignored", async () => {
+    await using dir = await tempDir("ingest-task-");
+    const store = await SpoolStore.open(dir.path);
+    let writer: IngestWriter | undefined;
+    const services = {
+      routes: { attach: (_: string, w: IngestWriter) => (writer = w), detach: () => {} },
+      stages: {},
+      spool: async () => store,
+    } as unknown as HttpIngestServices;
+    const task = new HttpIngestSourceTask(services);
+    task.initialize({ offsetStorageReader: { offset: async () => null } } as never);
+    await task.start({ name: "c", "ingest.path": "/ingest/t", "kafka.topic": "t", "ingest.ack.mode": "spool" });
+    await writer!.submit({
+      topic: "t",
+      records: [record("a"), record("b"), record("c")],
+      signal: new AbortController().signal,
+    });
+    const polled = (await task.poll(new AbortController().signal))!;
+    expect(polled).toHaveLength(3);
+    task.stop();
+    expect(await task.poll(new AbortController().signal)).toBeNull();
+    const meta = { topic: "t", partition: 0, offset: 0, timestamp: 7 };
+    const refused = { error: "INVALID_TIMESTAMP", message: "out of range" };
+    task.commitRecords(polled.slice(0, 2), [meta, null], new Map([[1, refused]]));
+    task.afterStop();
+    task.commitRecords(polled.slice(2), [meta]); // too late: its row stays in the spool
+    expect((writer as SpoolWriter).quarantined).toBe(1);
+    expect((writer as SpoolWriter).drained).toBe(1);
+    expect(store.stats("c").records).toBe(1);
+    await store.close();
+    const db = new Database(join(dir.path, "spool.db"), { readonly: true });
+    expect(db.query("SELECT seq, kafka_error FROM spool_quarantine").all()).toEqual([
+      { seq: 2, kafka_error: "INVALID_TIMESTAMP" },
+    ]);
+    expect(db.query("SELECT count(*) AS n FROM spool").get()).toEqual({ n: 1 });
+    db.close();
   });
 
   test("spool mode: when the spool's worker dies, requests get 503 and the task goes FAILED saying why", async () => {

@@ -2,7 +2,8 @@
  * HttpIngestSourceTask: the SourceTask behind an ingest route. `start` attaches an IngestQueue to
  * the connector's route; requests fill it; `poll` drains whatever is queued (records of many
  * requests in one produce call); `commitRecord` settles each record, and a request answers once
- * all of its records are settled. `stop` detaches and fails whatever Kafka has not acknowledged.
+ * all of its records are settled. `stop` detaches and fails the records not yet polled; `afterStop`
+ * (the runtime's batches in flight settled) fails whatever Kafka has not acknowledged.
  * Records carry no source offset: the HTTP client holds the data until it gets its answer.
  *
  * With `ingest.ack.mode=spool` the hand-off is a SpoolWriter instead: requests are answered once
@@ -56,6 +57,8 @@ export class HttpIngestSourceTask implements SourceTask {
   /** A record Kafka refuses on its own fails its request (or, spooled, goes to the quarantine), not the task. */
   readonly rejectsRecords = true;
   private queue: IngestQueue | SpoolWriter | undefined;
+  /** The queue `stop` detached, kept for the acknowledgements still to come until `afterStop`. */
+  private stopping: IngestQueue | SpoolWriter | undefined;
   private connector = "";
   private context: SourceTaskContext | undefined;
 
@@ -121,11 +124,27 @@ export class HttpIngestSourceTask implements SourceTask {
     else for (let i = 0; i < records.length; i++) queue.ack(records[i]!, metadata[i] ?? null, rejections.get(i));
   }
 
+  /**
+   * Detaches the route; queued records fail as not written (503). Records sent to Kafka keep
+   * waiting for their acknowledgement: the runtime passes on what Kafka acknowledges while it
+   * awaits the batches in flight, then calls `afterStop`.
+   */
   stop(): void {
     const queue = this.queue;
-    if (!queue) return;
-    this.queue = undefined;
+    if (!queue || this.stopping === queue) return;
+    this.stopping = queue;
     this.services.routes.detach(this.connector, queue);
+    if (queue instanceof SpoolWriter) queue.stop();
+    else queue.stop(`The ingest task of connector ${this.connector} is stopping; the record was not sent to Kafka`);
+  }
+
+  /** The batches in flight settled: what Kafka did not acknowledge fails as "may still be written". */
+  afterStop(): void {
+    const queue = this.queue;
+    if (!queue) return;
+    this.stop();
+    this.queue = undefined;
+    this.stopping = undefined;
     if (queue instanceof SpoolWriter) {
       this.services.spoolMetrics?.detach(this.connector, queue);
       queue.close();
