@@ -6,13 +6,11 @@
  * `commitRecord` settles a record as written or dropped. A record is queued (can be withdrawn,
  * certainly not written), sent (polled, awaiting Kafka; kept in poll order by SentRecords until
  * Kafka acknowledges it, even once its request aborted), or settled.
- *   - request aborted (timeout, client gone): its queued records are withdrawn and fail as not
- *     written; its sent records fail as "may have been written".
+ *   - request aborted (timeout, client gone): queued records withdrawn, fail as not written; sent ones fail as "may have been written".
  *   - `withdrawQueued` (connector paused): every queued record fails as not written.
  *   - `stop` (task stopping): queued records fail as not written; sent ones still get their ack.
  *   - `close` (the task's batches in flight settled): every record still unsettled fails.
- * A request and its records' places in the queue are a PendingRequest and its Slots
- * (pending-request.ts). All methods run on the event loop; no locking needed.
+ * A request and its records' places in the queue are a PendingRequest and its Slots (pending-request.ts).
  */
 import type { RecordRejection } from "../../api/connector.ts";
 import type { SourceRecord } from "../../api/record.ts";

@@ -28,11 +28,8 @@
  * producer that is not idempotent (acks=1/0, enable.idempotence=false, more than 5 in flight,
  * retries=0), which could write a retried batch after a later one, the runtime keeps one request
  * in flight (KafkaProducer's `idempotent`). The producer's own window remains (KafkaProducer's
- * `idempotent` says exactly): batches already on the wire while the broker had forgotten the
- * producer (producer-id expiry after producer.id.expiration.ms idle), which then takes any sequence,
- * may land ahead of an earlier one it refused (one request in flight,
- * max.in.flight.requests.per.connection=1, closes it); once the broker says so, the producer sends
- * the partition's pending batches again in order, one on the wire until one is written.
+ * `idempotent` says exactly: batches on the wire while the broker forgot the producer id may land
+ * ahead of an earlier one it refused; max.in.flight.requests.per.connection=1 closes it).
  *
  * What that guarantees (that window aside): every acknowledged record reaches Kafka at least once, and the first copy
  * of each record comes after the first copies of the earlier records of its partition. A record is
