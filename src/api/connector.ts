@@ -90,10 +90,18 @@ export interface RecordMetadata {
  * cannot change.
  */
 export interface RecordRejection {
-  /** Kafka's error: INVALID_TIMESTAMP, INVALID_RECORD, MESSAGE_TOO_LARGE or RECORD_LIST_TOO_LARGE. */
+  /**
+   * Kafka's error: INVALID_TIMESTAMP, INVALID_RECORD, MESSAGE_TOO_LARGE or RECORD_LIST_TOO_LARGE;
+   * for a record that failed before it was sent, the Connect stage (as `stage`).
+   */
   readonly error: string;
-  /** What the producer said (the broker's message, when it gave one). */
+  /** What the producer said (the broker's message, when it gave one), or the stage's failure. */
   readonly message: string;
+  /**
+   * Set when the record was never sent: a transformation or converter failed on it under
+   * errors.tolerance=none (TRANSFORMATION, KEY_CONVERTER, VALUE_CONVERTER, HEADER_CONVERTER).
+   */
+  readonly stage?: string;
 }
 
 export interface SourceTask {
@@ -101,7 +109,11 @@ export interface SourceTask {
    * Gateway extension, not in Connect. True: a record Kafka refuses for good on its own (a
    * RecordRejection: an out-of-range timestamp, a record too large for the topic, a null key on a
    * compacted topic) is that record's failure, which the task reports itself (an ingest request is
-   * answered with it): the task does not fail and errors.tolerance does not apply. The record is
+   * answered with it): the task does not fail and errors.tolerance does not apply. So is a record
+   * a transformation or converter fails on under errors.tolerance=none (`RecordRejection.stage`;
+   * under `all` it is skipped as in Connect). A send failure that is not such a refusal (an
+   * authorization error, any producer-level error) fails the task whatever errors.tolerance says:
+   * skipping it would acknowledge a record Kafka never had. The record is
    * acknowledged in poll order like the others, with metadata null and its rejection (the third
    * argument of commitRecord / commitRecords). False or absent: Connect's behaviour (stage
    * KAFKA_PRODUCE: the task fails; with errors.tolerance=all the failure is reported and the

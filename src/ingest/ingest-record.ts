@@ -39,7 +39,8 @@ export type RecordOutcome =
   /**
    * Not acknowledged; `maybeWritten` tells whether it may still reach Kafka (false: certainly not).
    * `kafkaError`: Kafka refused this record for good on its own (INVALID_TIMESTAMP,
-   * MESSAGE_TOO_LARGE, …): sending it again cannot succeed.
+   * MESSAGE_TOO_LARGE, …), or a transformation or converter failed on it (the stage, e.g.
+   * VALUE_CONVERTER): sending it again cannot succeed.
    */
   | {
       readonly kind: "failed";
@@ -49,11 +50,22 @@ export type RecordOutcome =
       readonly kafkaError?: string;
     };
 
-/** The outcome of a record Kafka refused for good on its own (error: Kafka's error name). */
-export function rejectedOutcome(rejection: { readonly error: string; readonly message: string }): RecordOutcome {
+/**
+ * The outcome of a record Kafka refused for good on its own (error: Kafka's error name), or that a
+ * transformation or converter failed on before it was sent (`stage`: Connect's stage, also its
+ * `kafkaError`, so it is answered as a refusal).
+ */
+export function rejectedOutcome(rejection: {
+  readonly error: string;
+  readonly message: string;
+  readonly stage?: string;
+}): RecordOutcome {
   return {
     kind: "failed",
-    message: `Kafka refused the record (${rejection.error}); sending it again will not help: ${rejection.message}`,
+    message:
+      rejection.stage !== undefined
+        ? `The record could not be converted for Kafka, so it was not written; sending it again will not help: ${rejection.message}`
+        : `Kafka refused the record (${rejection.error}); sending it again will not help: ${rejection.message}`,
     retriable: false,
     maybeWritten: false,
     kafkaError: rejection.error,

@@ -164,6 +164,27 @@ describe("nativeResponse", () => {
       });
     });
 
+    test("422 naming the stage and its error when a transformation or converter failed on a record (poison record)", async () => {
+      const poison = rejectedOutcome({
+        error: "TRANSFORMATION",
+        message: "TRANSFORMATION failed in org.apache.kafka.connect.transforms.ValueToKey: Field does not exist: id",
+        stage: "TRANSFORMATION",
+      });
+      const response = nativeResponse("t", [poison, written(0, 5, 7)], 3);
+      expect(response.status).toBe(422);
+      const error =
+        "The record could not be converted for Kafka, so it was not written; sending it again will not help: TRANSFORMATION failed in org.apache.kafka.connect.transforms.ValueToKey: Field does not exist: id";
+      expect(await response.json()).toEqual({
+        error_code: 42206,
+        message: `1 of 2 records were not written: a transformation or converter failed on them (sending them again will not help): ${error}`,
+        topic: "t",
+        offsets: [
+          { partition: null, offset: null, error_code: 50002, error },
+          { partition: 0, offset: 5, timestamp: 7 },
+        ],
+      });
+    });
+
     test("413 when every refused record was too large for the topic", async () => {
       const tooLarge = rejectedOutcome({ error: "MESSAGE_TOO_LARGE", message: "too large" });
       const response = nativeResponse("t", [tooLarge], 3);

@@ -10,10 +10,19 @@
  *   again: a request split across two polls, or timed out after part of it was acknowledged); when Kafka refused records for good on
  *   their own (`kafkaError`: an out-of-range timestamp, a null key on a compacted topic…) and none
  *   may still be written, 422 (413 when all were too large for the topic): sending them again
- *   cannot succeed.
+ *   cannot succeed. A record a transformation or converter failed on (errors.tolerance=none) is
+ *   answered the same way, its `kafkaError` the Connect stage.
  */
 import { ErrorCodes } from "./ingest-error.ts";
 import type { RecordOutcome } from "./ingest-record.ts";
+
+/** A record's `kafkaError` when a transformation or converter failed on it (RecordRejection.stage). */
+const CONVERSION_STAGES: ReadonlySet<string> = new Set([
+  "TRANSFORMATION",
+  "KEY_CONVERTER",
+  "VALUE_CONVERTER",
+  "HEADER_CONVERTER",
+]);
 
 type Entry =
   | { partition: number; offset: number; timestamp: number | null }
@@ -158,6 +167,7 @@ export function nativeResponse(topic: string, outcomes: readonly RecordOutcome[]
   let firstError = "";
   let rejected = 0;
   let tooLarge = 0;
+  let unconverted = 0;
   for (let i = 0; i < outcomes.length; i++) {
     const o = outcomes[i]!;
     if (o.kind === "written") {
@@ -174,6 +184,7 @@ export function nativeResponse(topic: string, outcomes: readonly RecordOutcome[]
       if (o.kafkaError !== undefined) {
         rejected++;
         if (o.kafkaError === "MESSAGE_TOO_LARGE" || o.kafkaError === "RECORD_LIST_TOO_LARGE") tooLarge++;
+        else if (CONVERSION_STAGES.has(o.kafkaError)) unconverted++;
       }
       offsets[i] = {
         partition: null,
@@ -184,7 +195,7 @@ export function nativeResponse(topic: string, outcomes: readonly RecordOutcome[]
     }
   }
   if (rejected > 0 && !maybeWritten)
-    return refusedResponse(topic, offsets, failed, outcomes.length, tooLarge === rejected);
+    return refusedResponse(topic, offsets, failed, outcomes.length, tooLarge === rejected, unconverted === rejected);
   // 503 + Retry-After promises that a retry is safe: only when nothing of the request reached Kafka.
   const unsafe = maybeWritten || partlyWritten;
   const headers: Record<string, string> = { "Content-Type": "application/json" };
@@ -210,11 +221,12 @@ function refusedResponse(
   failed: number,
   total: number,
   tooLarge: boolean,
+  unconverted: boolean,
 ): Response {
   const first = offsets.find((e) => "error" in e) as { error: string } | undefined;
   const body = {
     error_code: tooLarge ? ErrorCodes.PAYLOAD_TOO_LARGE : ErrorCodes.INVALID_PAYLOAD,
-    message: `${failed} of ${total} records were not written: Kafka refused them (sending them again will not help): ${first?.error ?? ""}`,
+    message: `${failed} of ${total} records were not written: ${unconverted ? "a transformation or converter failed on them" : "Kafka refused them"} (sending them again will not help): ${first?.error ?? ""}`,
     topic,
     offsets,
   };

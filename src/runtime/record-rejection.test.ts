@@ -3,10 +3,12 @@ import { waitFor } from "../../test/support/wait-for.ts";
 import type { RecordMetadata, RecordRejection, SourceTask } from "../api/connector.ts";
 import { Schemas } from "../api/data/schema.ts";
 import { type SourceRecord, sourceRecord } from "../api/record.ts";
-import { ConnectError } from "../errors.ts";
+import { ConnectError, DataError } from "../errors.ts";
 import { kafkaErrorOf, withKafkaError } from "../kafka/kafka-port.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
-import { recordRejectionOf } from "./record-rejection.ts";
+import { ToleranceExceededError } from "./errors/retry-with-tolerance.ts";
+import type { RecordConverters } from "./record-conversion.ts";
+import { conversionRejectionOf, recordRejectionOf } from "./record-rejection.ts";
 import { memoryOffsetStore, stringConverters, taskBasics } from "./task-test-support.ts";
 import { TransformationChain } from "./transformation-chain.ts";
 import { WorkerSourceTask } from "./worker-source-task.ts";
@@ -73,7 +75,26 @@ const record = (n: number) =>
     sourceOffset: { n },
   });
 
-function run(o: { rejectsRecords: boolean; batchApi?: boolean; tolerance?: "none" | "all"; kafkaError: string }) {
+/** Converters that fail on the value "r2" (a poison record: `DataError` from the value converter). */
+const poisonConverters: RecordConverters = {
+  ...stringConverters,
+  value: {
+    ...stringConverters.value,
+    fromConnectData: (t, h, s, v) => {
+      if (v === "r2") throw new DataError("Value r2 is not an integer");
+      return stringConverters.value.fromConnectData(t, h, s, v);
+    },
+  },
+  valueClass: "test.Poison",
+};
+
+function run(o: {
+  rejectsRecords: boolean;
+  batchApi?: boolean;
+  tolerance?: "none" | "all";
+  kafkaError?: string;
+  converters?: RecordConverters;
+}) {
   const kafka = new MemoryKafka();
   const offsets = memoryOffsetStore();
   const source = new Source(o.rejectsRecords, o.batchApi ?? false);
@@ -85,7 +106,7 @@ function run(o: { rejectsRecords: boolean; batchApi?: boolean; tolerance?: "none
     taskClass: "test.Source",
     config: {},
     producer: () => kafka.producer(),
-    converters: stringConverters,
+    converters: o.converters ?? stringConverters,
     transformations: TransformationChain.EMPTY,
     offsets,
     maxRequestBytes: 1_048_576,
@@ -93,13 +114,15 @@ function run(o: { rejectsRecords: boolean; batchApi?: boolean; tolerance?: "none
     onTopic: () => {},
   });
   // The broker refuses any send holding r2 as a whole (KIP-467: the batch fails), naming the error.
-  kafka.rejectRecords(
-    (r) => new TextDecoder().decode(r.value!) === "r2",
-    () => withKafkaError(new ConnectError(`Kafka rejected 1 record(s) for t-0: ${o.kafkaError}`), o.kafkaError),
-  );
+  const kafkaError = o.kafkaError;
+  if (kafkaError !== undefined)
+    kafka.rejectRecords(
+      (r) => new TextDecoder().decode(r.value!) === "r2",
+      () => withKafkaError(new ConnectError(`Kafka rejected 1 record(s) for t-0: ${kafkaError}`), kafkaError),
+    );
   source.queue.push([record(1), record(2), record(3)], [record(4)]);
   task.start();
-  return { task, source, offsets, listener: basics.listener };
+  return { task, source, offsets, listener: basics.listener, kafka };
 }
 
 describe("a record Kafka refuses for good on its own (P1.1)", () => {
@@ -143,6 +166,33 @@ describe("a record Kafka refuses for good on its own (P1.1)", () => {
     expect(source.commits).toEqual([]); // r1 was written, but its poll batch failed (as before)
   });
 
+  // Review finding: with errors.tolerance=all a removed topic ACL made every record be skipped, and
+  // a spool deleted its rows for records Kafka never had.
+  test.each([false, true])(
+    "a producer-level error (TOPIC_AUTHORIZATION_FAILED) fails the task under errors.tolerance=all too: nothing is skipped (commitRecords: %p)",
+    async (batchApi) => {
+      const { task, source, listener, offsets } = run({
+        rejectsRecords: true,
+        batchApi,
+        tolerance: "all",
+        kafkaError: "TOPIC_AUTHORIZATION_FAILED",
+      });
+      await waitFor(() => listener.events.includes("FAILED"));
+      expect(await task.awaitStop(5000)).toBe(true);
+      expect(source.commits).toEqual([]);
+      expect(offsets.get("c", { p: 1 })).toBeNull();
+      expect(String(listener.failure)).toContain("TOPIC_AUTHORIZATION_FAILED");
+    },
+  );
+
+  test("Connect's behaviour (KIP-779) for a task that does not take rejections: all skips a producer-level error", async () => {
+    const { task, source } = run({ rejectsRecords: false, tolerance: "all", kafkaError: "TOPIC_AUTHORIZATION_FAILED" });
+    await waitFor(() => source.commits.length === 4);
+    expect(source.commits[1]).toEqual(["r2", null]);
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+  });
+
   test("Connect's behaviour for a task that does not take rejections: none fails the task, all skips the record", async () => {
     const failing = run({ rejectsRecords: false, kafkaError: "INVALID_TIMESTAMP" });
     await waitFor(() => failing.listener.events.includes("FAILED"));
@@ -154,6 +204,76 @@ describe("a record Kafka refuses for good on its own (P1.1)", () => {
     expect(skipping.source.commits[1]).toEqual(["r2", null]); // commitRecord(record, null), as Connect
     skipping.task.stop();
     expect(await skipping.task.awaitStop(5000)).toBe(true);
+  });
+});
+
+describe("a record a converter or transformation fails on (poison record)", () => {
+  test.each([false, true])(
+    "is rejected, not fatal, for a task that rejectsRecords under errors.tolerance=none (commitRecords: %p)",
+    async (batchApi) => {
+      const { task, source, offsets, listener, kafka } = run({
+        rejectsRecords: true,
+        batchApi,
+        converters: poisonConverters,
+      });
+      await waitFor(() => source.commits.length === 4);
+      expect(source.commits).toEqual([
+        ["r1", 0],
+        [
+          "r2",
+          null,
+          {
+            error: "VALUE_CONVERTER",
+            message: "VALUE_CONVERTER failed in test.Poison: Value r2 is not an integer",
+            stage: "VALUE_CONVERTER",
+          },
+        ],
+        ["r3", 1],
+        ["r4", 2],
+      ]);
+      expect(kafka.records("t").map((r) => new TextDecoder().decode(r.value!))).toEqual(["r1", "r3", "r4"]);
+      await waitFor(() => offsets.get("c", { p: 1 }) !== null);
+      expect(offsets.get("c", { p: 1 })).toEqual({ n: 4 });
+      expect(listener.events).toEqual(["RUNNING"]);
+      task.stop();
+      expect(await task.awaitStop(5000)).toBe(true);
+    },
+  );
+
+  test("errors.tolerance=all skips it (null metadata, no rejection), as Connect", async () => {
+    const { task, source } = run({ rejectsRecords: true, tolerance: "all", converters: poisonConverters });
+    await waitFor(() => source.commits.length === 4);
+    expect(source.commits[1]).toEqual(["r2", null]);
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+  });
+
+  test("fails a task that does not take rejections, as Connect", async () => {
+    const { task, source, listener } = run({ rejectsRecords: false, converters: poisonConverters });
+    await waitFor(() => listener.events.includes("FAILED"));
+    expect(await task.awaitStop(5000)).toBe(true);
+    expect(String(listener.failure)).toContain("Tolerance exceeded in error handler");
+    expect(source.commits).toEqual([]);
+  });
+});
+
+describe("conversionRejectionOf", () => {
+  test("only the operator's failure of a transformation or converter stage is a rejection", () => {
+    const failed = new ToleranceExceededError("Tolerance exceeded in error handler", {
+      cause: new DataError("Only Map objects supported in absence of schema for [copying fields from value to key]"),
+    });
+    failed.stage = "TRANSFORMATION";
+    failed.executingClass = "org.apache.kafka.connect.transforms.ValueToKey";
+    expect(conversionRejectionOf(failed)).toEqual({
+      error: "TRANSFORMATION",
+      message:
+        "TRANSFORMATION failed in org.apache.kafka.connect.transforms.ValueToKey: Only Map objects supported in absence of schema for [copying fields from value to key]",
+      stage: "TRANSFORMATION",
+    });
+    const produce = new ToleranceExceededError("Tolerance exceeded in error handler");
+    produce.stage = "KAFKA_PRODUCE";
+    expect(conversionRejectionOf(produce)).toBeUndefined();
+    expect(conversionRejectionOf(new DataError("x"))).toBeUndefined();
   });
 });
 

@@ -3,7 +3,12 @@
  * RecordRejection the SourceTask takes as that record's failure (`SourceTask.rejectsRecords`, the
  * gateway's extension: an ingest request is answered with it, the task goes on), or Connect's
  * KAFKA_PRODUCE path through the error operator (AbstractWorkerSourceTask's send callback: the
- * task fails, or with errors.tolerance=all the failure is reported and the record skipped).
+ * task fails, or with errors.tolerance=all the failure is reported and the record skipped). For a
+ * task that `rejectsRecords`, errors.tolerance never skips a send failure that is not a per-record
+ * refusal (a removed topic ACL, any other producer-level error): the task fails and the record
+ * stays unacknowledged (an ingest spool keeps its row; a request answers 5xx, not "dropped").
+ * Such a task also gets a record that failed a transformation or converter under
+ * errors.tolerance=none as a rejection (`conversionRejectionOf`), rather than failing.
  * Also hands the rejections to the SourceTask with the acknowledgement of their poll batch
  * (`commitSourceRecords`), in poll order. Nothing here runs for a batch without a rejection beyond
  * one size check.
@@ -12,7 +17,8 @@ import type { RecordMetadata, RecordRejection, SourceTask } from "../api/connect
 import type { SourceRecord } from "../api/record.ts";
 import { kafkaErrorOf } from "../kafka/kafka-port.ts";
 import type { Logger } from "../util/logger.ts";
-import type { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
+import { type RetryWithToleranceOperator, ToleranceExceededError } from "./errors/retry-with-tolerance.ts";
+import { TOLERATES_ANY_ERROR } from "./errors/stage.ts";
 import type { ConnectorTaskId } from "./worker-task.ts";
 
 /**
@@ -55,14 +61,35 @@ export async function recordFailedAlone(c: RecordFailureContext, record: SourceR
     c.rejections.set(record, rejection);
     return;
   }
-  await c.operator.fail({
-    ...c.id,
-    stage: "KAFKA_PRODUCE",
-    executingClass: "org.apache.kafka.clients.producer.KafkaProducer",
-    error,
-    attempts: 1,
-    source: record,
-  });
+  // Skipping would acknowledge a record Kafka never had for a reason that is not its own (a task
+  // that rejects records deletes a spooled row for it): for such a task the failure is not tolerable.
+  await c.operator.fail(
+    {
+      ...c.id,
+      stage: "KAFKA_PRODUCE",
+      executingClass: "org.apache.kafka.clients.producer.KafkaProducer",
+      error,
+      attempts: 1,
+      source: record,
+    },
+    !c.rejectsRecords,
+  );
+}
+
+/**
+ * The rejection of a record that failed a transformation or converter (the error operator's
+ * ToleranceExceededError under errors.tolerance=none): the stage as its error, the stage, the
+ * class and the cause in its message. Undefined for any other error.
+ */
+export function conversionRejectionOf(error: unknown): RecordRejection | undefined {
+  if (!(error instanceof ToleranceExceededError) || error.stage === undefined) return undefined;
+  if (!TOLERATES_ANY_ERROR.has(error.stage)) return undefined;
+  const cause = error.cause instanceof Error ? error.cause.message : String(error.cause);
+  return {
+    error: error.stage,
+    message: `${error.stage} failed in ${error.executingClass ?? "an unknown class"}: ${cause}`,
+    stage: error.stage,
+  };
 }
 
 /** A poll batch's records with their rejections taken out of `pending`, by index; undefined when none. */
@@ -75,7 +102,7 @@ function takeRejections(
   let out: Map<number, RecordRejection> | undefined;
   for (let i = 0; i < records.length; i++) {
     const at = positions[i]!;
-    if (at < 0 || metadata[at] != null) continue;
+    if (at >= 0 && metadata[at] != null) continue; // -1: not sent, maybe for a failed conversion
     const rejection = pending.get(records[i]!);
     if (rejection === undefined) continue;
     pending.delete(records[i]!);

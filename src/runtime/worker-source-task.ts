@@ -30,7 +30,9 @@
  * to the SourceTask; a poll waiting for records meanwhile is aborted, so the task fails at once (a PAUSED task too, without waiting for a resume). On stop, the requests on the wire get their attempt and are awaited (batches
  * queued behind a request that the stop cut short are not sent), and what was acknowledged is
  * committed; records never acknowledged are polled again after a restart. Records dropped by a transform or skipped by `errors.tolerance=all` count as
- * handled (commitRecord with null).
+ * handled (commitRecord with null); for a SourceTask that `rejectsRecords`, a record a transform or converter fails on
+ * (errors.tolerance=none) is rejected with its batch (record-rejection.ts) and a send failure that is not a per-record
+ * refusal fails the task whatever errors.tolerance says.
  */
 import type { SourceRecord } from "../api/record.ts";
 import { isRetriable } from "../errors.ts";
@@ -40,7 +42,7 @@ import { type BackoffPolicy, retry } from "../util/backoff.ts";
 import { monotonicNow } from "../util/clock.ts";
 import { InFlightBatches } from "./in-flight-batches.ts";
 import { toProducerRecord, toProducerRecordDirect } from "./record-conversion.ts";
-import { commitSourceRecords } from "./record-rejection.ts";
+import { commitSourceRecords, conversionRejectionOf } from "./record-rejection.ts";
 import { type BatchResult, recordBytes } from "./send-coalescer.ts";
 import { type StagedOffsets, stageOffsets } from "./source-offset-staging.ts";
 import {
@@ -216,10 +218,22 @@ export class WorkerSourceTask extends WorkerTask {
     sending.then(acknowledge, acknowledge);
   }
 
-  /** The error operator's path for a record whose direct conversion failed. */
+  /**
+   * The error operator's path for a record whose direct conversion failed. A SourceTask that
+   * `rejectsRecords` gets a failure the operator does not tolerate as the record's rejection (with
+   * its batch's acknowledgement) instead of the task failing: one bad record must not stop the rest.
+   */
   private async convertWithOperator(record: SourceRecord): Promise<ProducerRecord | undefined> {
-    const transformed = await this.o.transformations.apply(record, this.o.operator, { source: record });
-    return transformed ? await toProducerRecord(transformed, this.o.converters, this.o.operator, record) : undefined;
+    try {
+      const transformed = await this.o.transformations.apply(record, this.o.operator, { source: record });
+      return transformed ? await toProducerRecord(transformed, this.o.converters, this.o.operator, record) : undefined;
+    } catch (error) {
+      const rejection =
+        this.o.task.rejectsRecords === true && !this.stopping ? conversionRejectionOf(error) : undefined;
+      if (!rejection) throw error;
+      this.sender.rejections.set(record, rejection);
+      return undefined;
+    }
   }
 
   /** Handles the settled batches at the front of the queue, in poll order. Never throws. */

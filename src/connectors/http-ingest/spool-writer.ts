@@ -225,8 +225,9 @@ export class SpoolWriter implements IngestWriter {
   }
 
   /**
-   * Kafka acknowledged the record (or it was dropped): its row goes. Kafka refused it for good
-   * (`rejection`): its row goes to the quarantine with the reason (it would block the drain).
+   * Kafka acknowledged the record (or it was dropped): its row goes. Kafka refused it for good, or
+   * a converter or transformation failed on it (`rejection`): its row goes to the quarantine with
+   * the reason (it would block the drain).
    */
   ack(record: SourceRecord, _metadata?: unknown, rejection?: RecordRejection): void {
     const seq = (record.sourceOffset as { seq?: unknown } | null)?.seq;
@@ -254,7 +255,7 @@ export class SpoolWriter implements IngestWriter {
     }
   }
 
-  /** Moves a row Kafka refused for good to the quarantine (with its delete), counted, a WARN per episode. */
+  /** Moves a row Kafka refused for good (or a converter or transformation failed on) to the quarantine (with its delete), counted, a WARN per episode. */
   private quarantine(seq: number, bytes: number, topic: string | null, rejection: RecordRejection): void {
     const at = (this.o.now ?? Date.now)();
     this.o.store.delete(this.o.connector, seq, bytes, {
@@ -267,7 +268,7 @@ export class SpoolWriter implements IngestWriter {
     if (this.quarantining) return;
     this.quarantining = true;
     (this.o.log ?? log).warn(
-      `Kafka refused spooled record ${seq} of connector ${this.o.connector} for good (${rejection.error}): it was moved to the spool's quarantine table (spool_quarantine in <data.dir>/spool.db) and the drain goes on; ingest_spool_quarantined_total counts such records, no further line until a record is delivered again. ${rejection.message}`,
+      `${rejection.stage !== undefined ? "A transformation or converter failed on" : "Kafka refused"} spooled record ${seq} of connector ${this.o.connector} for good (${rejection.error}): it was moved to the spool's quarantine table (spool_quarantine in <data.dir>/spool.db) and the drain goes on; ingest_spool_quarantined_total counts such records, no further line until a record is delivered again. ${rejection.message}`,
     );
   }
 

@@ -54,7 +54,11 @@ export function toSourceRecord(
 }
 
 export class HttpIngestSourceTask implements SourceTask {
-  /** A record Kafka refuses on its own fails its request (or, spooled, goes to the quarantine), not the task. */
+  /**
+   * A record Kafka refuses on its own, or one a transformation or converter fails on
+   * (errors.tolerance=none), fails its request (or, spooled, goes to the quarantine), not the task;
+   * any other send failure fails the task, never skipped by errors.tolerance=all (record-rejection.ts).
+   */
   readonly rejectsRecords = true;
   private queue: IngestQueue | SpoolWriter | undefined;
   /** The queue `stop` detached, kept for the acknowledgements still to come until `afterStop`. */

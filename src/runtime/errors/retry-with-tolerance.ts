@@ -27,6 +27,9 @@ const CLIENT_STAGES: ReadonlySet<Stage> = new Set<Stage>(["KAFKA_PRODUCE", "KAFK
 
 export class ToleranceExceededError extends ConnectError {
   override name = "ToleranceExceededError";
+  /** The stage that failed and the class that failed in it (the error report's). */
+  stage?: Stage;
+  executingClass?: string;
 }
 
 export class RetryWithToleranceOperator {
@@ -86,17 +89,24 @@ export class RetryWithToleranceOperator {
     }
   }
 
-  /** Reports a final failure; throws unless tolerance is `all`. */
-  async fail(context: ProcessingContext): Promise<void> {
+  /**
+   * Reports a final failure; throws unless tolerance is `all` and `tolerable` (false: a failure
+   * errors.tolerance must not skip, e.g. a producer's error for a task that takes per-record
+   * refusals: record-rejection.ts).
+   */
+  async fail(context: ProcessingContext, tolerable = true): Promise<void> {
     this.metrics.totalRecordErrors++;
     this.metrics.totalRecordFailures++;
     this.metrics.lastErrorTimestamp = this.clock.now();
     for (const reporter of this.reporters) await reporter.report(context);
-    if (this.config.tolerance !== "all") {
+    if (this.config.tolerance !== "all" || !tolerable) {
       // A Kafka client failure is not about a record's content: the task fails with the client's
       // own error, so its status trace starts with the cause (issue 8 point 5).
       if (CLIENT_STAGES.has(context.stage) && context.error instanceof Error) throw context.error;
-      throw new ToleranceExceededError("Tolerance exceeded in error handler", { cause: context.error });
+      const error = new ToleranceExceededError("Tolerance exceeded in error handler", { cause: context.error });
+      error.stage = context.stage;
+      error.executingClass = context.executingClass;
+      throw error;
     }
     this.metrics.totalRecordsSkipped++;
   }

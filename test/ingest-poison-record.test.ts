@@ -1,0 +1,121 @@
+/**
+ * A poison record on an ingest route (review finding): a record a transformation fails on under
+ * errors.tolerance=none (ValueToKey on a value that is not a map) fails only the request that holds
+ * it, with a clear error naming the transformation and its message; the task stays RUNNING and the
+ * next request is written (it used to fail the task: 503 "no running task" for every device). In
+ * spool mode the record, acknowledged to its device already, goes to the quarantine table with the
+ * error and the drain goes on (it used to fail the drainer at every restart). Compiled binary when
+ * GATEWAY_BIN is set; the shared broker.
+ */
+import { Database } from "bun:sqlite";
+import { describe, expect, test } from "bun:test";
+import { type Gateway, startGateway } from "./support/gateway.ts";
+import { kafkaBroker, readAll, uniqueTopic } from "./support/kafka.ts";
+import { tempDir } from "./support/temp-dir.ts";
+import { waitFor } from "./support/wait-for.ts";
+
+const VALUE_TO_KEY = {
+  transforms: "key",
+  "transforms.key.type": "org.apache.kafka.connect.transforms.ValueToKey",
+  "transforms.key.fields": "id",
+};
+const NOT_A_MAP =
+  "Only Map objects supported in absence of schema for [copying fields from value to key], found: java.lang.String";
+
+async function ingestUrlOf(gw: Gateway): Promise<string> {
+  return (await gw.waitForOutput(/Ingest listener open at (http:\/\/[^\s]+?)\/?\s/))[1]!;
+}
+
+const post = (url: string, body: string) =>
+  fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body });
+
+async function taskState(gw: Gateway, connector: string): Promise<string | undefined> {
+  return (await gw.rest.get(`/connectors/${connector}/status`)).body.tasks[0]?.state;
+}
+
+async function metric(gw: Gateway, name: string, connector: string): Promise<number | undefined> {
+  const text = await (await fetch(`${gw.url}/metrics`)).text();
+  const m = new RegExp(`${name}\\{connector="${connector}"\\} (\\d+)`).exec(text);
+  return m ? Number(m[1]) : undefined;
+}
+
+async function gatewayWithRoute(dir: { path: string; file(name: string): string }, name: string, config: object) {
+  const kafka = await kafkaBroker();
+  const gw = await startGateway({
+    dir: dir.path,
+    worker: {
+      "bootstrap.servers": kafka.bootstrap,
+      "data.dir": dir.file("data"),
+      "ingest.listeners": "http://127.0.0.1:0",
+    },
+  });
+  const url = `${await ingestUrlOf(gw)}/ingest/${name}`;
+  const full = { "connector.class": "HttpIngestSource", "ingest.path": `/ingest/${name}`, ...VALUE_TO_KEY, ...config };
+  expect((await gw.rest.post("/connectors", { name, config: full })).status).toBe(201);
+  await waitFor(async () => (await taskState(gw, name)) === "RUNNING", { what: "the task RUNNING" });
+  return { gw, url };
+}
+
+describe("a record a transformation fails on (poison record), errors.tolerance=none", () => {
+  test("kafka mode: that request gets 422 naming the transformation's error; the task stays RUNNING and the next request is 200", async () => {
+    const topic = uniqueTopic("poison");
+    await using dir = await tempDir("ingest-poison-");
+    const { gw, url } = await gatewayWithRoute(dir, "poison", { "kafka.topic": topic });
+    await using _gw = gw;
+    await waitFor(async () => (await post(url, '{"id":0}')).status === 200, { what: "the route" });
+
+    const poison = await post(url, '"not a map"');
+    expect(poison.status).toBe(422);
+    const body = (await poison.json()) as { error_code: number; message: string; offsets: { error: string }[] };
+    expect(body.error_code).toBe(42206);
+    expect(body.message).toContain("a transformation or converter failed on them");
+    expect(body.offsets[0]!.error).toContain(
+      `TRANSFORMATION failed in org.apache.kafka.connect.transforms.ValueToKey: ${NOT_A_MAP}`,
+    );
+    expect(await taskState(gw, "poison")).toBe("RUNNING");
+
+    expect((await post(url, '{"id":1}')).status).toBe(200);
+    expect(await taskState(gw, "poison")).toBe("RUNNING");
+    const written = await readAll(topic);
+    expect(written.map((r) => [r.key?.toString(), r.value?.toString()])).toEqual([
+      ['{"id":0}', '{"id":0}'],
+      ['{"id":1}', '{"id":1}'],
+    ]);
+  }, 120_000);
+
+  test("spool mode: the spooled record goes to the quarantine with the error and the drain goes on", async () => {
+    const topic = uniqueTopic("poison-spool");
+    await using dir = await tempDir("ingest-poison-spool-");
+    {
+      const { gw, url } = await gatewayWithRoute(dir, "poisonspool", {
+        "kafka.topic": topic,
+        "ingest.ack.mode": "spool",
+      });
+      await using _gw = gw;
+      await waitFor(async () => (await post(url, '{"id":0}')).status === 200, { what: "the route" });
+      // Acknowledged from the spool (the device cannot be told later), then fails the transformation.
+      expect((await post(url, '"not a map"')).status).toBe(200);
+      expect((await post(url, '{"id":1}')).status).toBe(200);
+      await waitFor(async () => (await metric(gw, "ingest_spool_records", "poisonspool")) === 0, {
+        what: "the spool drained",
+      });
+      expect(await metric(gw, "ingest_spool_quarantined_total", "poisonspool")).toBe(1);
+      expect(await taskState(gw, "poisonspool")).toBe("RUNNING");
+      await waitFor(async () => (await readAll(topic)).length === 2, { what: "two records in Kafka" });
+      expect((await readAll(topic)).map((r) => r.value?.toString())).toEqual(['{"id":0}', '{"id":1}']);
+    }
+    // Read once the gateway is gone (it holds the spool file).
+    const db = new Database(dir.file("data/spool.db"), { readonly: true });
+    const rows = db.query("SELECT topic, kafka_error, message FROM spool_quarantine").all();
+    db.close();
+    expect(rows).toEqual([
+      {
+        topic,
+        kafka_error: "TRANSFORMATION",
+        message: expect.stringContaining(
+          `TRANSFORMATION failed in org.apache.kafka.connect.transforms.ValueToKey: ${NOT_A_MAP}`,
+        ),
+      },
+    ]);
+  }, 120_000);
+});
