@@ -11,14 +11,16 @@ const tp = (partition: number): TopicPartition => ({ topic: "in", partition });
 const at = (partition: number, offset: number): TopicPartitionOffset => ({ topic: "in", partition, offset });
 
 /** SinkOffsets over a task and a consumer that record the calls, in one list. */
-function setup(task: Partial<SinkTask> = {}) {
+function setup(task: Partial<SinkTask> = {}, commitFailure?: Error) {
   const calls: string[] = [];
   const logged: string[] = [];
   const metrics = new TaskMetrics();
   const consumer = {
     commit: async (offsets: readonly TopicPartitionOffset[]) => {
       calls.push(`commit ${offsets.map((o) => `${o.partition}@${o.offset}`).join(",")}`);
+      if (commitFailure) throw commitFailure;
     },
+    seek: (o: TopicPartitionOffset) => void calls.push(`seek ${o.partition}@${o.offset}`),
   } as unknown as KafkaConsumer;
   const offsets = new SinkOffsets({
     task: {
@@ -69,6 +71,79 @@ describe("SinkOffsets", () => {
       ),
       expect.stringContaining("Ignoring invalid task provided offset in-5/2 -- partition not assigned"),
     ]);
+  });
+
+  describe("when flush/preCommit throws (Connect's rewind to the last committed offsets)", () => {
+    /** A task whose flush throws while `failing` holds errors, recording the flushes. */
+    function failingFlush() {
+      const failing: Error[] = [];
+      const s = setup({
+        flush: (pending) => {
+          s.calls.push(`flush ${pending.map((o) => `${o.partition}@${o.offset}`).join(",")}`);
+          const error = failing.shift();
+          if (error) throw error;
+        },
+      });
+      return { ...s, failing };
+    }
+
+    test("seeks each pending partition to its last commit and commits nothing past it afterwards", async () => {
+      const { calls, logged, metrics, offsets, failing } = failingFlush();
+      const rewound: string[] = [];
+      offsets.onRewind((tps) => rewound.push(tps.map((o) => `${o.partition}`).join(",")));
+      offsets.consumed(at(0, 0));
+      offsets.advance(at(0, 2));
+      await offsets.commit();
+      offsets.consumed(at(0, 2));
+      offsets.consumed(at(1, 40));
+      offsets.advance(at(0, 3));
+      offsets.advance(at(1, 42));
+      failing.push(new Error("buffer dropped"));
+      await offsets.commit();
+      // Nothing more was put: the next commit sends nothing past what the failed flush held.
+      await offsets.commit();
+      expect(calls).toEqual([
+        "flush 0@2",
+        "dlq flush",
+        "commit 0@2",
+        "flush 0@3,1@42",
+        "seek 0@2",
+        "seek 1@40",
+        "flush 0@2,1@40",
+        "dlq flush",
+        "commit 1@40",
+      ]);
+      expect(rewound).toEqual(["0,1"]);
+      expect(metrics.offsetCommitFailure).toBe(1);
+      expect(logged.filter((l) => l.includes(" ERROR "))).toEqual([
+        expect.stringContaining("Offset commit failed, rewinding to last committed offsets"),
+      ]);
+    });
+
+    test("before any commit since the assignment, goes back to the first offset consumed since it", async () => {
+      const { calls, offsets, failing } = failingFlush();
+      offsets.consumed(at(0, 7));
+      offsets.advance(at(0, 8));
+      offsets.consumed(at(0, 8));
+      offsets.advance(at(0, 9));
+      failing.push(new Error("buffer dropped"));
+      await offsets.commit();
+      offsets.forget([tp(0)]);
+      offsets.consumed(at(0, 20));
+      offsets.advance(at(0, 21));
+      failing.push(new Error("buffer dropped"));
+      await offsets.commit();
+      expect(calls).toEqual(["flush 0@9", "seek 0@7", "flush 0@21", "seek 0@20"]);
+    });
+
+    test("a failed commit to the group (the flush succeeded) does not rewind, as Connect's onCommitCompleted", async () => {
+      const { calls, metrics, offsets } = setup({}, new Error("coordinator moved"));
+      offsets.consumed(at(0, 0));
+      offsets.advance(at(0, 1));
+      await offsets.commit();
+      expect(calls).toEqual(["dlq flush", "commit 0@1"]);
+      expect(metrics.offsetCommitFailure).toBe(1);
+    });
   });
 
   describe("closePartitions (Connect's, for revoked partitions)", () => {

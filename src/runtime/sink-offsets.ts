@@ -6,6 +6,13 @@
  * since the last commit. Revoked partitions go through Connect's closePartitions: flushed, closed,
  * then committed. Called only from the sink task's serial executor; failures of a commit are
  * logged and counted, never thrown (the records are delivered again, at-least-once).
+ *
+ * A flush/preCommit that throws outside closePartitions rewinds, as Connect's commitOffsets: every
+ * pending partition is sought back to its last committed offset (before the first commit since
+ * its assignment, the first offset consumed since then, which is the consumer's position Connect
+ * records at assignment) and `current` goes back with it, so the records a failed flush may have
+ * dropped are put again before a later flush can commit past them. The rewind listener (the
+ * partition ownership) then drops batches of those partitions fetched before the seek.
  */
 import type { SinkTask } from "../api/connector.ts";
 import { partitionMapKey as key, type TopicPartition, type TopicPartitionOffset } from "../api/record.ts";
@@ -33,8 +40,21 @@ export class SinkOffsets {
   /** Next offset to consume per partition, for everything already handed to `put`. */
   private readonly current = new Map<string, TopicPartitionOffset>();
   private readonly committed = new Map<string, number>();
+  /** The first offset consumed per partition since its assignment: where a rewind goes before any commit. */
+  private readonly firstConsumed = new Map<string, number>();
+  private rewound: (partitions: readonly TopicPartition[]) => void = () => {};
 
   constructor(private readonly o: SinkOffsetsOptions) {}
+
+  /** Called with the partitions a failed flush/preCommit rewound (after the consumer was sought). */
+  onRewind(listener: (partitions: readonly TopicPartition[]) => void): void {
+    this.rewound = listener;
+  }
+
+  /** A batch starting at `first` was taken for a put: the first one since the assignment marks where a rewind goes. */
+  consumed(first: TopicPartitionOffset): void {
+    if (!this.firstConsumed.has(key(first))) this.firstConsumed.set(key(first), first.offset);
+  }
 
   /** Records up to `offset` (exclusive) of the partition were put (or the task sought there). */
   advance(offset: TopicPartitionOffset): void {
@@ -46,6 +66,7 @@ export class SinkOffsets {
     for (const tp of partitions) {
       this.current.delete(key(tp));
       this.committed.delete(key(tp));
+      this.firstConsumed.delete(key(tp));
     }
   }
 
@@ -54,12 +75,39 @@ export class SinkOffsets {
     const pending = [...this.current.values()];
     if (pending.length === 0 || this.o.cancelled()) return;
     const started = monotonicNow(this.o.clock);
+    let offsets: readonly TopicPartitionOffset[];
     try {
-      await this.commitToGroup(await this.preCommit(pending), started);
+      offsets = await this.preCommit(pending);
+    } catch (error) {
+      this.o.metrics.offsetCommitFailure++;
+      this.o.log.error("Offset commit failed, rewinding to last committed offsets", error);
+      this.rewind(pending);
+      return;
+    }
+    try {
+      await this.commitToGroup(offsets, started);
     } catch (error) {
       this.o.metrics.offsetCommitFailure++;
       this.o.log.error(`Commit of offsets for ${pending.length} partitions failed`, error);
     }
+  }
+
+  /**
+   * Connect's rewind after a failed preCommit: each pending partition is sought to its last
+   * committed offset (or the first consumed since its assignment) and `current` set back to it.
+   */
+  private rewind(pending: readonly TopicPartitionOffset[]): void {
+    const rewound: TopicPartitionOffset[] = [];
+    for (const o of pending) {
+      const offset = this.committed.get(key(o)) ?? this.firstConsumed.get(key(o));
+      if (offset === undefined) continue; // nothing consumed since the assignment: nothing to put again
+      this.o.log.debug(`Rewinding topic partition ${o.topic}-${o.partition} to offset ${offset}`);
+      const to = { topic: o.topic, partition: o.partition, offset };
+      this.o.consumer()?.seek(to);
+      this.current.set(key(o), to);
+      rewound.push(to);
+    }
+    if (rewound.length > 0) this.rewound(rewound);
   }
 
   /**

@@ -11,9 +11,10 @@
  * onPartitionsAssigned).
  *
  * The consumer's batches wait here for the next put; a batch fetched under an earlier assignment of
- * its partition (revoked since) is never put. WorkerSinkTask changes ownership at the consumer's
- * callback and runs `onPartitionsAssigned`/`onPartitionsRemoved` on its serial executor, in turn
- * with puts and commits.
+ * its partition (revoked since, or rewound by a failed flush: SinkOffsets seeks it back and a new
+ * assignment number drops what was fetched past the seek) is never put. WorkerSinkTask changes
+ * ownership at the consumer's callback and runs `onPartitionsAssigned`/`onPartitionsRemoved` on its
+ * serial executor, in turn with puts and commits.
  */
 import type { SinkTask } from "../api/connector.ts";
 import { partitionMapKey as key, type TopicPartition } from "../api/record.ts";
@@ -59,7 +60,18 @@ export class SinkPartitionOwnership {
   /** What the task paused itself through its context (Connect's context.pausedPartitions()). */
   private readonly pausedPartitions = new SinkPausedPartitions();
 
-  constructor(private readonly o: SinkPartitionOwnershipOptions) {}
+  constructor(private readonly o: SinkPartitionOwnershipOptions) {
+    o.offsets.onRewind((partitions) => this.rewound(partitions));
+  }
+
+  /**
+   * A failed flush sought these partitions back: batches fetched before the seek (queued, or on
+   * their way here with the old assignment number) are never put; the records come again.
+   */
+  private rewound(partitions: readonly TopicPartition[]): void {
+    for (const tp of partitions) if (this.owned.has(key(tp))) this.owned.set(key(tp), ++this.assignments);
+    this.dropStale();
+  }
 
   /** The number of the assignment under which the partition with this key is owned; undefined when it is not. */
   assignmentOf(partitionKey: string): number | undefined {
@@ -85,13 +97,23 @@ export class SinkPartitionOwnership {
     this.queued.push(batch);
   }
 
-  /** Takes every queued batch; those whose partition was revoked since they were fetched are resolved, not returned. */
+  /** Takes every queued batch; those whose partition was revoked (or rewound) since they were fetched are resolved, not returned. */
   take(): QueuedBatch[] {
-    return this.queued.splice(0).filter((t) => {
-      const current = this.owned.get(key(t.records[0]!)) === t.assignment;
-      if (!current) t.done.resolve(); // revoked since it was fetched: never put
-      return current;
-    });
+    this.dropStale();
+    const taken = this.queued.splice(0);
+    // The first batch put since the assignment marks where a rewind goes before any commit.
+    for (const { records } of taken) this.o.offsets.consumed(records[0]!);
+    return taken;
+  }
+
+  /** Resolves, without putting them, the queued batches fetched under an earlier assignment of their partition. */
+  private dropStale(): void {
+    for (let i = this.queued.length - 1; i >= 0; i--) {
+      const batch = this.queued[i]!;
+      if (this.owned.get(key(batch.records[0]!)) === batch.assignment) continue;
+      this.queued.splice(i, 1);
+      batch.done.resolve();
+    }
   }
 
   /**

@@ -7,6 +7,7 @@ import { waitFor } from "../../../test/support/wait-for.ts";
 import type { SinkTask } from "../../api/connector.ts";
 import type { TopicPartition } from "../../api/record.ts";
 import type { KafkaConsumer } from "../../kafka/kafka-port.ts";
+import type { SinkOffsets } from "../../runtime/sink-offsets.ts";
 import { SinkPartitionOwnership } from "../../runtime/sink-partition-ownership.ts";
 import type { TargetState } from "../../store/config-store.ts";
 import { deferred } from "../../util/async.ts";
@@ -88,7 +89,7 @@ function runtime(task: () => SinkTask) {
   const ownership = new SinkPartitionOwnership({
     task: { open: (tps) => task().open?.(tps) } as SinkTask,
     log,
-    offsets: undefined as never,
+    offsets: { onRewind: () => {} } as unknown as SinkOffsets,
     putRetry: undefined as never,
     consumer: () => port,
     targetState: () => state,

@@ -1,0 +1,151 @@
+/**
+ * WorkerSinkTask when a flush fails (Connect's commitOffsets): the consumer is sought back to the
+ * last committed offsets, so records a sink dropped with its failed flush (as Connect's contract
+ * allows) are put again before a later flush commits past them, and batches fetched before the
+ * seek are never put.
+ */
+import { describe, expect, test } from "bun:test";
+import { waitFor } from "../../test/support/wait-for.ts";
+import type { SinkTask, SinkTaskContext } from "../api/connector.ts";
+import type { SinkRecord } from "../api/record.ts";
+import { MemoryKafka } from "../kafka/memory-kafka.ts";
+import { type Deferred, deferred } from "../util/async.ts";
+import { stringConverters, taskBasics } from "./task-test-support.ts";
+import { TransformationChain } from "./transformation-chain.ts";
+import { WorkerSinkTask } from "./worker-sink-task.ts";
+
+/** Buffers what is put and writes it at flush; a failing flush drops the buffer. */
+class BufferingSink implements SinkTask {
+  context!: SinkTaskContext;
+  readonly puts: string[][] = [];
+  readonly written: string[] = [];
+  /** Errors the next flushes throw. */
+  readonly failFlush: Error[] = [];
+  flushes = 0;
+  /** While set, a put waits for it. */
+  gate: Deferred<void> | undefined;
+  private buffer: string[] = [];
+  initialize(context: SinkTaskContext): void {
+    this.context = context;
+  }
+  start(): void {}
+  async put(records: readonly SinkRecord[]): Promise<void> {
+    const values = records.map((r) => String(r.value));
+    this.puts.push(values);
+    this.buffer.push(...values);
+    await this.gate?.promise;
+  }
+  flush(): void {
+    this.flushes++;
+    const failure = this.failFlush.shift();
+    const buffered = this.buffer;
+    this.buffer = [];
+    if (failure) throw failure;
+    this.written.push(...buffered);
+  }
+  stop(): void {}
+}
+
+const p0 = { topic: "in", partition: 0 };
+
+async function setup() {
+  const kafka = new MemoryKafka();
+  kafka.createTopic("in");
+  const plugin = new BufferingSink();
+  const basics = taskBasics();
+  const task = new WorkerSinkTask({
+    ...basics,
+    initialState: "STARTED",
+    task: plugin,
+    taskClass: "test.BufferingSink",
+    config: {},
+    consumer: () => kafka.consumer({ groupId: "connect-c", topics: ["in"], properties: {} }),
+    converters: stringConverters,
+    transformations: TransformationChain.EMPTY,
+    offsetFlushIntervalMs: 3_600_000,
+    onTopic: () => {},
+  });
+  const produce = (...values: string[]) => {
+    for (const v of values)
+      kafka.append({
+        topic: "in",
+        partition: 0,
+        key: null,
+        value: new TextEncoder().encode(v),
+        headers: [],
+        timestamp: 1,
+      });
+  };
+  /** Requests a commit and waits for its flush. */
+  const flush = async () => {
+    const before = plugin.flushes;
+    plugin.context.requestCommit();
+    await waitFor(() => plugin.flushes > before, { what: "a flush" });
+  };
+  task.start();
+  await waitFor(() => basics.listener.events.includes("RUNNING") && plugin.context?.assignment().length === 1);
+  return { kafka, plugin, task, produce, flush };
+}
+
+async function stop(task: WorkerSinkTask) {
+  task.stop();
+  expect(await task.awaitStop(5000)).toBe(true);
+}
+
+describe("WorkerSinkTask when flush fails (Connect's rewind to the last committed offsets)", () => {
+  test("records put before the failed flush are put again, so the next flush writes them before the commit", async () => {
+    const { kafka, plugin, task, produce, flush } = await setup();
+    produce("a");
+    await kafka.deliver();
+    produce("b");
+    await kafka.deliver();
+    plugin.failFlush.push(new Error("connection reset; buffer dropped"));
+    await flush();
+    produce("c");
+    await kafka.deliver();
+    await flush();
+    await waitFor(() => kafka.committed("connect-c", p0) === 3, { what: "the commit of offset 3" });
+    expect(plugin.written).toEqual(["a", "b", "c"]);
+    expect(plugin.puts).toEqual([["a"], ["b"], ["a", "b", "c"]]);
+    await stop(task);
+  });
+
+  test("after the last commit, the rewind goes back to the committed offset, not to the first record", async () => {
+    const { kafka, plugin, task, produce, flush } = await setup();
+    produce("a");
+    await kafka.deliver();
+    await flush();
+    await waitFor(() => kafka.committed("connect-c", p0) === 1);
+    produce("b");
+    await kafka.deliver();
+    plugin.failFlush.push(new Error("buffer dropped"));
+    await flush();
+    await kafka.deliver();
+    await flush();
+    await waitFor(() => kafka.committed("connect-c", p0) === 2);
+    expect(plugin.written).toEqual(["a", "b"]);
+    expect(plugin.puts).toEqual([["a"], ["b"], ["b"]]);
+    await stop(task);
+  });
+
+  test("a batch fetched before the rewind and waiting for the put is dropped, not put", async () => {
+    const { kafka, plugin, task, produce, flush } = await setup();
+    plugin.gate = deferred<void>();
+    produce("a");
+    const first = kafka.deliver(); // put of [a] waits at the gate
+    await waitFor(() => plugin.puts.length === 1);
+    produce("b");
+    const second = kafka.deliver(); // [b] waits for the put of [a]
+    plugin.failFlush.push(new Error("buffer dropped"));
+    plugin.context.requestCommit(); // the commit after the put of [a] fails and rewinds to 0
+    plugin.gate.resolve();
+    plugin.gate = undefined;
+    await Promise.all([first, second]);
+    await kafka.deliver();
+    await flush();
+    await waitFor(() => kafka.committed("connect-c", p0) === 2, { what: "the commit of offset 2" });
+    expect(plugin.puts).toEqual([["a"], ["a", "b"]]);
+    expect(plugin.written).toEqual(["a", "b"]);
+    await stop(task);
+  });
+});

@@ -1,0 +1,113 @@
+/**
+ * A sink task's failed flush against the real broker, on both Kafka clients, as Connect's
+ * WorkerSinkTask.commitOffsets: the consumer is sought back to the last committed offsets, so
+ * records the sink dropped with its failed flush (Connect's contract allows it) come again from
+ * the broker and are written before a later flush commits past them. Before, the consumer read
+ * on and the next flush committed offset 3 having written only [c].
+ *
+ * The gateway's plugins are built in and none fails one flush then recovers, so this drives
+ * WorkerSinkTask with a buffering SinkTask over the adapter `kafka.client` selects.
+ */
+import { expect, test } from "bun:test";
+import type { SinkTask, SinkTaskContext } from "../src/api/connector.ts";
+import type { SinkRecord } from "../src/api/record.ts";
+import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
+import { stringConverters, taskBasics } from "../src/runtime/task-test-support.ts";
+import { TransformationChain } from "../src/runtime/transformation-chain.ts";
+import { WorkerSinkTask } from "../src/runtime/worker-sink-task.ts";
+import { LogManager } from "../src/util/logger.ts";
+import { kafkaBroker, produce, testClient, uniqueTopic } from "./support/kafka.ts";
+import { waitFor } from "./support/wait-for.ts";
+
+/** Buffers what is put and writes it at flush; a failing flush drops the buffer. */
+class BufferingSink implements SinkTask {
+  context!: SinkTaskContext;
+  readonly received: string[] = [];
+  readonly written: string[] = [];
+  readonly failFlush: Error[] = [];
+  flushes = 0;
+  private buffer: string[] = [];
+  initialize(context: SinkTaskContext): void {
+    this.context = context;
+  }
+  start(): void {}
+  put(records: readonly SinkRecord[]): void {
+    const values = records.map((r) => String(r.value));
+    this.received.push(...values);
+    this.buffer.push(...values);
+  }
+  flush(): void {
+    this.flushes++;
+    const failure = this.failFlush.shift();
+    const buffered = this.buffer;
+    this.buffer = [];
+    if (failure) throw failure;
+    this.written.push(...buffered);
+  }
+  stop(): void {}
+}
+
+async function committed(groupId: string, topic: string): Promise<number> {
+  const admin = (await testClient()).admin();
+  await admin.connect();
+  try {
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return Number(offsets!.partitions[0]!.offset);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+test.each([["platformatic"], ["kafkajs"]] as const)(
+  "kafka.client=%s: records put before a failed flush are read again and written before the next commit",
+  async (client) => {
+    const kafka = await kafkaBroker();
+    const topic = uniqueTopic(`sink-flush-rewind-${client}`);
+    const groupId = `connect-${topic}`;
+    const admin = (await testClient()).admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    } finally {
+      await admin.disconnect();
+    }
+    const port = kafkaPorts[client](new LogManager({ sink: () => {} }));
+    const plugin = new BufferingSink();
+    const basics = taskBasics();
+    const task = new WorkerSinkTask({
+      ...basics,
+      initialState: "STARTED",
+      task: plugin,
+      taskClass: "test.BufferingSink",
+      config: {},
+      consumer: () =>
+        port.consumer({
+          groupId,
+          topics: [topic],
+          properties: { "bootstrap.servers": kafka.bootstrap, "fetch.max.wait.ms": "100" },
+        }),
+      converters: stringConverters,
+      transformations: TransformationChain.EMPTY,
+      offsetFlushIntervalMs: 3_600_000,
+      onTopic: () => {},
+    });
+    task.start();
+    try {
+      await produce(topic, [{ value: "a" }, { value: "b" }]);
+      await waitFor(() => plugin.received.length === 2, { what: "a and b put" });
+      plugin.failFlush.push(new Error("connection reset; buffer dropped"));
+      plugin.context.requestCommit();
+      await waitFor(() => plugin.flushes === 1, { what: "the failed flush" });
+      await produce(topic, [{ value: "c" }]);
+      await waitFor(() => plugin.received.length >= 5, { what: "a and b again, and c" });
+      plugin.context.requestCommit();
+      await waitFor(async () => (await committed(groupId, topic)) === 3, { what: "the commit of offset 3" });
+      expect(plugin.received).toEqual(["a", "b", "a", "b", "c"]);
+      expect(plugin.written).toEqual(["a", "b", "c"]);
+    } finally {
+      task.stop();
+      expect(await task.awaitStop(30_000)).toBe(true);
+    }
+  },
+  120_000,
+);
