@@ -9,14 +9,11 @@
  * past a record Kafka has not acknowledged, whatever order the acknowledgements arrive in. Staged
  * offsets are written to SQLite every `offset.flush.interval.ms` and on stop.
  *
- * Records go through transforms and converters on a direct (synchronous) path; only a record whose
- * direct conversion throws takes the error operator's path (retries, errors.tolerance, reporting).
- *
+ * Transforms and converters run on a direct path; a record whose conversion throws takes the error operator's.
  * Produce requests are pipelined (SendCoalescer): up to the producer's
  * max.in.flight.requests.per.connection requests (and `maxInFlightBytes`) are on the wire at once,
  * a new one starting as soon as there is room (as Java's producer with linger.ms=0); the batches
- * converted while the wire is full are merged into the next request (up to max.request.size; a larger batch is split), so a task
- * polling a few records at a time still fills its requests. Records land in Kafka in poll order per partition: the producer writes each
+ * converted while the wire is full are merged into the next request (up to max.request.size). Records land in Kafka in poll order per partition: the producer writes each
  * partition in call order, and when a request fails, the producer fails every later send of those
  * partitions, is replaced by a new one (a new idempotent producer id), and the failed requests are
  * sent again oldest first, alone, before pipelining resumes.

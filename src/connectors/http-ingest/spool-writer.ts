@@ -44,7 +44,6 @@
  * 503 with Retry-After (bytes of appends in flight count too), unless the connector's spool holds
  * nothing (so one request per connector may pass the worker's cap; none is refused forever).
  */
-
 import type { RecordRejection } from "../../api/connector.ts";
 import type { SourceMap, SourceRecord } from "../../api/record.ts";
 import { ConnectError } from "../../errors.ts";
