@@ -185,6 +185,15 @@ describe("nativeResponse", () => {
       });
     });
 
+    test("a refused record beside one not written is no 422: 503 with Retry-After (nothing reached Kafka), 500 once some did", async () => {
+      const poison = rejectedOutcome({ error: "TRANSFORMATION", message: "bad", stage: "TRANSFORMATION" });
+      const withdrawn: RecordOutcome = { kind: "failed", message: "paused", retriable: true, maybeWritten: false };
+      const nothing = nativeResponse("t", [poison, withdrawn], 3);
+      expect([nothing.status, nothing.headers.get("retry-after")]).toEqual([503, "3"]);
+      const partly = nativeResponse("t", [written(0, 5, 7), poison, withdrawn], 3);
+      expect([partly.status, partly.headers.get("retry-after")]).toEqual([500, null]);
+    });
+
     test("413 when every refused record was too large for the topic", async () => {
       const tooLarge = rejectedOutcome({ error: "MESSAGE_TOO_LARGE", message: "too large" });
       const response = nativeResponse("t", [tooLarge], 3);

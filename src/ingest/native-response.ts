@@ -194,7 +194,8 @@ export function nativeResponse(topic: string, outcomes: readonly RecordOutcome[]
       };
     }
   }
-  if (rejected > 0 && !maybeWritten)
+  // 422/413 says sending again cannot help: only when every failed record was refused for good.
+  if (rejected > 0 && rejected === failed && !maybeWritten)
     return refusedResponse(topic, offsets, failed, outcomes.length, tooLarge === rejected, unconverted === rejected);
   // 503 + Retry-After promises that a retry is safe: only when nothing of the request reached Kafka.
   const unsafe = maybeWritten || partlyWritten;

@@ -3,7 +3,7 @@ import { waitFor } from "../../test/support/wait-for.ts";
 import type { RecordMetadata, RecordRejection, SourceTask } from "../api/connector.ts";
 import { Schemas } from "../api/data/schema.ts";
 import { type SourceRecord, sourceRecord } from "../api/record.ts";
-import { ConnectError, DataError } from "../errors.ts";
+import { ConnectError, DataError, RetriableError } from "../errors.ts";
 import { kafkaErrorOf, withKafkaError } from "../kafka/kafka-port.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
 import { ToleranceExceededError } from "./errors/retry-with-tolerance.ts";
@@ -274,6 +274,14 @@ describe("conversionRejectionOf", () => {
     produce.stage = "KAFKA_PRODUCE";
     expect(conversionRejectionOf(produce)).toBeUndefined();
     expect(conversionRejectionOf(new DataError("x"))).toBeUndefined();
+  });
+
+  test("a retriable failure whose retries ran out is no rejection (the task fails, as Connect's)", () => {
+    const exhausted = new ToleranceExceededError("Tolerance exceeded in error handler", {
+      cause: new RetriableError("the schema registry did not answer"),
+    });
+    exhausted.stage = "VALUE_CONVERTER";
+    expect(conversionRejectionOf(exhausted)).toBeUndefined();
   });
 });
 

@@ -15,6 +15,7 @@
  */
 import type { RecordMetadata, RecordRejection, SourceTask } from "../api/connector.ts";
 import type { SourceRecord } from "../api/record.ts";
+import { isRetriable } from "../errors.ts";
 import { kafkaErrorOf } from "../kafka/kafka-port.ts";
 import type { Logger } from "../util/logger.ts";
 import { type RetryWithToleranceOperator, ToleranceExceededError } from "./errors/retry-with-tolerance.ts";
@@ -84,6 +85,8 @@ export async function recordFailedAlone(c: RecordFailureContext, record: SourceR
 export function conversionRejectionOf(error: unknown): RecordRejection | undefined {
   if (!(error instanceof ToleranceExceededError) || error.stage === undefined) return undefined;
   if (!TOLERATES_ANY_ERROR.has(error.stage)) return undefined;
+  // A retriable failure whose retries ran out is no verdict on the record: the task fails, as Connect's.
+  if (isRetriable(error.cause)) return undefined;
   const cause = error.cause instanceof Error ? error.cause.message : String(error.cause);
   return {
     error: error.stage,
