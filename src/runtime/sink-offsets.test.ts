@@ -136,6 +136,35 @@ describe("SinkOffsets", () => {
       expect(calls).toEqual(["flush 0@9", "seek 0@7", "flush 0@21", "seek 0@20"]);
     });
 
+    test("in close (closing), only warns as Connect: no seek, no ERROR, and the offsets stay where they were", async () => {
+      const { calls, logged, metrics, offsets, failing } = failingFlush();
+      const rewound: string[] = [];
+      offsets.onRewind((tps) => rewound.push(tps.map((o) => `${o.partition}`).join(",")));
+      offsets.consumed(at(0, 0));
+      offsets.advance(at(0, 2));
+      failing.push(new Error("buffer dropped"));
+      await offsets.commit({ closing: true });
+      expect(calls).toEqual(["flush 0@2"]);
+      expect(rewound).toEqual([]);
+      expect(metrics.offsetCommitFailure).toBe(1);
+      expect(logged.filter((l) => l.includes(" ERROR "))).toEqual([]);
+      expect(logged.filter((l) => l.includes(" WARN "))).toEqual([
+        expect.stringContaining("Offset commit failed during close"),
+      ]);
+    });
+
+    test("after the task's seek (context.offset), goes back to the offset it asked for, as Connect's lastCommittedOffsets", async () => {
+      const { calls, offsets, failing } = failingFlush();
+      offsets.consumed(at(0, 0));
+      offsets.advance(at(0, 5));
+      await offsets.commit();
+      offsets.seek(at(0, 2));
+      offsets.advance(at(0, 6));
+      failing.push(new Error("buffer dropped"));
+      await offsets.commit();
+      expect(calls).toEqual(["flush 0@5", "dlq flush", "commit 0@5", "seek 0@2", "flush 0@6", "seek 0@2"]);
+    });
+
     test("a failed commit to the group (the flush succeeded) does not rewind, as Connect's onCommitCompleted", async () => {
       const { calls, metrics, offsets } = setup({}, new Error("coordinator moved"));
       offsets.consumed(at(0, 0));
@@ -144,6 +173,17 @@ describe("SinkOffsets", () => {
       expect(calls).toEqual(["dlq flush", "commit 0@1"]);
       expect(metrics.offsetCommitFailure).toBe(1);
     });
+  });
+
+  test("seek (the task's context.offset): seeks, sets the current offset, notifies the rewind listener; committing it alone sends nothing", async () => {
+    const { calls, offsets } = setup();
+    const rewound: string[] = [];
+    offsets.onRewind((tps) => rewound.push(tps.map((o) => `${o.partition}`).join(",")));
+    offsets.advance(at(0, 9));
+    offsets.seek(at(0, 4));
+    await offsets.commit();
+    expect(calls).toEqual(["seek 0@4"]);
+    expect(rewound).toEqual(["0"]);
   });
 
   describe("closePartitions (Connect's, for revoked partitions)", () => {

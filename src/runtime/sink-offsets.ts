@@ -11,8 +11,10 @@
  * pending partition is sought back to its last committed offset (before the first commit since
  * its assignment, the first offset consumed since then, which is the consumer's position Connect
  * records at assignment) and `current` goes back with it, so the records a failed flush may have
- * dropped are put again before a later flush can commit past them. The rewind listener (the
- * partition ownership) then drops batches of those partitions fetched before the seek.
+ * dropped are put again before a later flush can commit past them; not so in close (Connect's
+ * commitOffsets with closing=true only warns). The rewind listener (the partition ownership) then
+ * drops batches of those partitions fetched before the seek; a seek the task asks for through its
+ * context (`seek`) notifies it the same way.
  */
 import type { SinkTask } from "../api/connector.ts";
 import { partitionMapKey as key, type TopicPartition, type TopicPartitionOffset } from "../api/record.ts";
@@ -46,7 +48,7 @@ export class SinkOffsets {
 
   constructor(private readonly o: SinkOffsetsOptions) {}
 
-  /** Called with the partitions a failed flush/preCommit rewound (after the consumer was sought). */
+  /** Called with the partitions a failed flush/preCommit or the task sought back (after the consumer was sought). */
   onRewind(listener: (partitions: readonly TopicPartition[]) => void): void {
     this.rewound = listener;
   }
@@ -56,9 +58,23 @@ export class SinkOffsets {
     if (!this.firstConsumed.has(key(first))) this.firstConsumed.set(key(first), first.offset);
   }
 
-  /** Records up to `offset` (exclusive) of the partition were put (or the task sought there). */
+  /** Records up to `offset` (exclusive) of the partition were put. */
   advance(offset: TopicPartitionOffset): void {
     this.current.set(key(offset), offset);
+  }
+
+  /**
+   * The task asked for this offset (`context.offset`, applied as Connect's rewind): the consumer
+   * seeks there and it becomes the partition's current and, as Connect's lastCommittedOffsets, its
+   * committed offset (a failed flush goes back to it; committing it alone sends nothing). The
+   * rewind listener then drops the batches fetched before the seek, which would otherwise be put
+   * and advance past the offset asked for.
+   */
+  seek(offset: TopicPartitionOffset): void {
+    this.o.consumer()?.seek(offset);
+    this.current.set(key(offset), offset);
+    this.committed.set(key(offset), offset.offset);
+    this.rewound([offset]);
   }
 
   /** The partitions left this task: nothing of them is committed any more. */
@@ -70,8 +86,11 @@ export class SinkOffsets {
     }
   }
 
-  /** flush/preCommit then commit to the group; only offsets that moved are sent. */
-  async commit(): Promise<void> {
+  /**
+   * flush/preCommit then commit to the group; only offsets that moved are sent. `closing` (the task
+   * stops): a failing flush/preCommit is only warned about, nothing is rewound.
+   */
+  async commit(options: { readonly closing?: boolean } = {}): Promise<void> {
     const pending = [...this.current.values()];
     if (pending.length === 0 || this.o.cancelled()) return;
     const started = monotonicNow(this.o.clock);
@@ -80,8 +99,12 @@ export class SinkOffsets {
       offsets = await this.preCommit(pending);
     } catch (error) {
       this.o.metrics.offsetCommitFailure++;
-      this.o.log.error("Offset commit failed, rewinding to last committed offsets", error);
-      this.rewind(pending);
+      if (options.closing) {
+        this.o.log.warn("Offset commit failed during close", error);
+      } else {
+        this.o.log.error("Offset commit failed, rewinding to last committed offsets", error);
+        this.rewind(pending);
+      }
       return;
     }
     try {

@@ -11,8 +11,8 @@
  * onPartitionsAssigned).
  *
  * The consumer's batches wait here for the next put; a batch fetched under an earlier assignment of
- * its partition (revoked since, or rewound by a failed flush: SinkOffsets seeks it back and a new
- * assignment number drops what was fetched past the seek) is never put. WorkerSinkTask changes
+ * its partition (revoked since, or sought back by a failed flush or by the task's `context.offset`:
+ * SinkOffsets seeks it and a new assignment number drops what was fetched before the seek) is never put. WorkerSinkTask changes
  * ownership at the consumer's callback and runs `onPartitionsAssigned`/`onPartitionsRemoved` on its
  * serial executor, in turn with puts and commits.
  */
@@ -65,8 +65,8 @@ export class SinkPartitionOwnership {
   }
 
   /**
-   * A failed flush sought these partitions back: batches fetched before the seek (queued, or on
-   * their way here with the old assignment number) are never put; the records come again.
+   * A failed flush or the task sought these partitions: batches fetched before the seek (queued, or
+   * on their way here with the old assignment number) are never put; the records come again from it.
    */
   private rewound(partitions: readonly TopicPartition[]): void {
     for (const tp of partitions) if (this.owned.has(key(tp))) this.owned.set(key(tp), ++this.assignments);

@@ -5,7 +5,7 @@
  * goes back through the callbacks given here. Offsets the task asks for with `offset()` during a
  * put are held and applied by `rewind` once the put's own offsets advanced, so the rewind wins (as
  * Connect's rewind runs after deliverMessages' currentOffsets.putAll); at any other time they apply
- * at once.
+ * at once. Either way the batches of the partition fetched before the seek are never put.
  */
 import type { ErrantRecordReporter, SinkTaskContext } from "../api/connector.ts";
 import {
@@ -61,10 +61,8 @@ export interface WorkerSinkTaskContext extends SinkTaskContext {
 
 export function sinkTaskContext(c: SinkTaskContextOptions): WorkerSinkTaskContext {
   let held: Map<string, TopicPartitionOffset> | undefined;
-  const apply = (o: TopicPartitionOffset) => {
-    c.consumer()?.seek(o);
-    c.offsets.advance(o);
-  };
+  // Through SinkOffsets, so batches of the partition fetched before the seek are dropped, not put.
+  const apply = (o: TopicPartitionOffset) => c.offsets.seek(o);
   return {
     config: c.config,
     logger: c.logger,

@@ -2,14 +2,15 @@
  * WorkerSinkTask when a flush fails (Connect's commitOffsets): the consumer is sought back to the
  * last committed offsets, so records a sink dropped with its failed flush (as Connect's contract
  * allows) are put again before a later flush commits past them, and batches fetched before the
- * seek are never put.
+ * seek are never put. The same holds for a seek the task asks for itself (`context.offset`).
  */
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
 import type { SinkTask, SinkTaskContext } from "../api/connector.ts";
-import type { SinkRecord } from "../api/record.ts";
+import type { SinkRecord, TopicPartitionOffset } from "../api/record.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
 import { type Deferred, deferred } from "../util/async.ts";
+import { LogManager } from "../util/logger.ts";
 import { stringConverters, taskBasics } from "./task-test-support.ts";
 import { TransformationChain } from "./transformation-chain.ts";
 import { WorkerSinkTask } from "./worker-sink-task.ts";
@@ -24,6 +25,9 @@ class BufferingSink implements SinkTask {
   flushes = 0;
   /** While set, a put waits for it. */
   gate: Deferred<void> | undefined;
+  /** Offsets the next put (or flush) asks for through `context.offset`. */
+  seekInPut: TopicPartitionOffset[] | undefined;
+  seekInFlush: TopicPartitionOffset[] | undefined;
   private buffer: string[] = [];
   initialize(context: SinkTaskContext): void {
     this.context = context;
@@ -33,15 +37,23 @@ class BufferingSink implements SinkTask {
     const values = records.map((r) => String(r.value));
     this.puts.push(values);
     this.buffer.push(...values);
+    if (this.seekInPut) this.context.offset(this.seekInPut.splice(0));
+    this.seekInPut = undefined;
     await this.gate?.promise;
   }
   flush(): void {
     this.flushes++;
+    if (this.seekInFlush) this.context.offset(this.seekInFlush.splice(0));
+    this.seekInFlush = undefined;
     const failure = this.failFlush.shift();
     const buffered = this.buffer;
     this.buffer = [];
     if (failure) throw failure;
     this.written.push(...buffered);
+  }
+  closes = 0;
+  close(): void {
+    this.closes++;
   }
   stop(): void {}
 }
@@ -52,7 +64,8 @@ async function setup() {
   const kafka = new MemoryKafka();
   kafka.createTopic("in");
   const plugin = new BufferingSink();
-  const basics = taskBasics();
+  const logged: string[] = [];
+  const basics = { ...taskBasics(), log: new LogManager({ sink: (line) => void logged.push(line) }).get("test") };
   const task = new WorkerSinkTask({
     ...basics,
     initialState: "STARTED",
@@ -84,7 +97,7 @@ async function setup() {
   };
   task.start();
   await waitFor(() => basics.listener.events.includes("RUNNING") && plugin.context?.assignment().length === 1);
-  return { kafka, plugin, task, produce, flush };
+  return { kafka, plugin, task, produce, flush, logged };
 }
 
 async function stop(task: WorkerSinkTask) {
@@ -147,5 +160,77 @@ describe("WorkerSinkTask when flush fails (Connect's rewind to the last committe
     expect(plugin.puts).toEqual([["a"], ["a", "b"]]);
     expect(plugin.written).toEqual(["a", "b"]);
     await stop(task);
+  });
+});
+
+describe("WorkerSinkTask when the task asks for an offset (context.offset)", () => {
+  // Review finding P2: a batch queued under the assignment before the task's seek was put anyway and
+  // advanced past the offset the task asked for, so a commit could pass records it wanted again.
+  test.each(["put", "flush"] as const)(
+    "a batch fetched before a seek asked for in %s is dropped, and the records come again from the offset",
+    async (where) => {
+      const { kafka, plugin, task, produce, flush } = await setup();
+      plugin.gate = deferred<void>();
+      if (where === "put") plugin.seekInPut = [{ ...p0, offset: 0 }];
+      else plugin.seekInFlush = [{ ...p0, offset: 0 }];
+      produce("a");
+      const first = kafka.deliver(); // put of [a] waits at the gate
+      await waitFor(() => plugin.puts.length === 1);
+      produce("b");
+      const second = kafka.deliver(); // [b] waits for the put of [a]
+      if (where === "flush") plugin.context.requestCommit(); // the flush after the put of [a] seeks
+      plugin.gate.resolve();
+      plugin.gate = undefined;
+      await Promise.all([first, second]);
+      expect(plugin.puts).toEqual([["a"]]);
+      await kafka.deliver();
+      await flush();
+      await waitFor(() => kafka.committed("connect-c", p0) === 2, { what: "the commit of offset 2" });
+      expect(plugin.puts).toEqual([["a"], ["a", "b"]]);
+      await stop(task);
+    },
+  );
+
+  test("a commit right after the seek does not pass the offset asked for (nor commits it, as Connect)", async () => {
+    const { kafka, plugin, task, produce, flush } = await setup();
+    produce("a");
+    await kafka.deliver();
+    await flush();
+    await waitFor(() => kafka.committed("connect-c", p0) === 1);
+    plugin.gate = deferred<void>();
+    plugin.seekInPut = [{ ...p0, offset: 0 }];
+    produce("b");
+    const first = kafka.deliver(); // put of [b] asks for offset 0 and waits at the gate
+    await waitFor(() => plugin.puts.length === 2);
+    produce("c");
+    const second = kafka.deliver(); // [c] waits for the put of [b]
+    plugin.gate.resolve();
+    plugin.gate = undefined;
+    await Promise.all([first, second]);
+    await flush();
+    await kafka.deliver(); // its put runs after the commit
+    expect(plugin.puts).toEqual([["a"], ["b"], ["a", "b", "c"]]);
+    expect(kafka.committed("connect-c", p0)).toBe(1);
+    await flush();
+    await waitFor(() => kafka.committed("connect-c", p0) === 3, { what: "the commit of offset 3" });
+    await stop(task);
+  });
+});
+
+describe("WorkerSinkTask when the flush in stop fails (Connect's commitOffsets with closing=true)", () => {
+  // Review finding P3: the failure was logged at ERROR as a rewind and the consumer sought back.
+  test("only warns (no ERROR, no rewind), commits nothing and still closes the partitions", async () => {
+    const { kafka, plugin, task, produce, logged } = await setup();
+    produce("a");
+    await kafka.deliver();
+    plugin.failFlush.push(new Error("buffer dropped"));
+    await stop(task);
+    expect(plugin.flushes).toBe(1);
+    expect(plugin.closes).toBe(1);
+    expect(kafka.committed("connect-c", p0)).toBeUndefined();
+    expect(logged.filter((l) => l.includes(" ERROR "))).toEqual([]);
+    expect(logged.filter((l) => l.includes("Offset commit failed during close"))).toEqual([
+      expect.stringContaining(" WARN "),
+    ]);
   });
 });

@@ -261,10 +261,10 @@ export class WorkerSinkTask extends WorkerTask {
     await this.ownership.onPartitionsRemoved(assigned, true);
   }
 
-  private async commitOffsets(): Promise<void> {
+  private async commitOffsets(closing = false): Promise<void> {
     this.commitRequested = false;
     this.lastCommit = monotonicNow(this.clock);
-    await this.offsets.commit();
+    await this.offsets.commit({ closing });
   }
 
   protected async close(failed: boolean): Promise<void> {
@@ -272,7 +272,7 @@ export class WorkerSinkTask extends WorkerTask {
     // asked to flush again: nothing is committed, and records since the last commit are redelivered.
     // The crash is read in turn with puts: one failing as the task stops counts too.
     await this.executor.run(async () => {
-      if (!failed && !this.crash) await this.commitOffsets();
+      if (!failed && !this.crash) await this.commitOffsets(true);
       const assigned = this.consumer?.assignment() ?? [];
       try {
         if (assigned.length > 0) await this.o.task.close?.(assigned);
