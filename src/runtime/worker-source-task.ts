@@ -29,7 +29,7 @@
  * handled (commitRecord with null); for a SourceTask that `rejectsRecords`, a record a transform or converter fails on
  * (errors.tolerance=none) is rejected with its batch (record-rejection.ts) and a send failure that is not a per-record
  * refusal fails the task whatever errors.tolerance says. A poll batch whose conversion throws is never sent: the
- * task hears of it (`notSent`).
+ * task hears of it (`notSent`). An abandoned task (cancel) passes nothing more on to the SourceTask.
  */
 import type { SourceRecord } from "../api/record.ts";
 import { isRetriable } from "../errors.ts";
@@ -236,7 +236,7 @@ export class WorkerSourceTask extends WorkerTask {
   /** Handles the settled batches at the front of the queue, in poll order. Never throws. */
   private async acknowledgeSettled(): Promise<void> {
     for (const { payload, outcome } of this.inFlight.takeSettled()) {
-      if (this.halted) continue;
+      if (this.halted || this.cancelled) continue; // abandoned: nothing more reaches the task (Connect)
       if (!outcome.ok) {
         this.halted = true;
         this.failure = { error: outcome.error };
