@@ -152,6 +152,13 @@ export interface SourceTask {
     /** Index in `records` → why Kafka refused that record (`rejectsRecords`); absent when none was. */
     rejections?: ReadonlyMap<number, RecordRejection>,
   ): MaybePromise<void>;
+  /**
+   * Gateway extension, not in Connect: records of one poll that will never be sent, acknowledged or
+   * polled again by this task (a transformation or converter failed while the task was stopping or
+   * failing, before any record of the poll reached the producer). None was written; `rejections`
+   * (index in `records`) as for commitRecords: records a transformation or converter refused.
+   */
+  notSent?(records: ReadonlyArray<SourceRecord>, rejections?: ReadonlyMap<number, RecordRejection>): MaybePromise<void>;
   /** Offsets up to the last acknowledged records were committed. */
   commit?(): MaybePromise<void>;
   /**

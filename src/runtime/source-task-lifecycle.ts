@@ -2,13 +2,18 @@
  * The cold ends of a WorkerSourceTask, kept apart from its per-record loop: the options it is built
  * from, the SourceTaskSender it sends through, the SourceTask's initialize and start (Connect's
  * WorkerSourceTask.initializeAndStart) and, on stop, the SourceTask's stop, its `afterStop` once the
- * batches in flight are settled, and the closing of what the task holds. Used by WorkerSourceTask.
+ * batches in flight are settled, and the closing of what the task holds; and for a SourceTask that
+ * `rejectsRecords`, the verdict on a record its conversion failed on and the report of a poll batch
+ * given up before it was sent (`notSent`). Used by WorkerSourceTask.
  */
-import type { OffsetStorageReader, SourceTask } from "../api/connector.ts";
+import type { OffsetStorageReader, RecordRejection, SourceTask } from "../api/connector.ts";
+import type { SourceRecord } from "../api/record.ts";
+import { isRetriable } from "../errors.ts";
 import type { KafkaProducer } from "../kafka/kafka-port.ts";
 import type { OffsetStore } from "../store/offset-store.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
+import { conversionRejectionOf } from "./record-rejection.ts";
 import { SourceTaskSender } from "./source-task-sender.ts";
 import type { TopicCreator } from "./topic-creation.ts";
 import type { WorkerTaskOptions } from "./worker-task.ts";
@@ -104,4 +109,46 @@ export async function closeSourceTaskResources(
   await o.operator.close();
   await sender.close();
   await o.topicCreator?.close().catch((error) => log.warn("Could not close the topic admin", error));
+}
+
+/**
+ * The rejection of a record a transformation or converter failed on (errors.tolerance=none), for a
+ * SourceTask that `rejectsRecords`; none when the failure was retriable and the task is stopping:
+ * the stop may have cut its retries short, and a record that may well convert later must not be
+ * refused for good (a spooled one quarantined). A failure that is not retriable is the record's
+ * own, stop or not: its rejection stands, and the rest of its poll is still sent.
+ */
+export function conversionRejection(task: SourceTask, error: unknown, stopping: boolean): RecordRejection | undefined {
+  if (task.rejectsRecords !== true) return undefined;
+  if (stopping && error instanceof Error && isRetriable(error.cause)) return undefined;
+  return conversionRejectionOf(error);
+}
+
+/**
+ * A poll batch was given up before any of it reached the producer (its conversion threw: the task
+ * fails, or stops): the SourceTask learns that none of it was written (`notSent`), with the
+ * rejections of its records taken out of `pending`; then `error` is thrown on.
+ */
+export async function recordsNotSent(
+  task: SourceTask,
+  sender: SourceTaskSender,
+  records: readonly SourceRecord[],
+  error: unknown,
+  log: Logger,
+): Promise<never> {
+  const pending = sender.rejections;
+  let rejections: Map<number, RecordRejection> | undefined;
+  for (let i = 0; i < records.length; i++) {
+    const rejection = pending.get(records[i]!);
+    if (rejection === undefined) continue;
+    pending.delete(records[i]!);
+    rejections ??= new Map();
+    rejections.set(i, rejection);
+  }
+  try {
+    await task.notSent?.(records, rejections);
+  } catch (notSentError) {
+    log.warn("SourceTask.notSent() failed", notSentError);
+  }
+  throw error;
 }

@@ -289,7 +289,7 @@ describe("WorkerSourceTask", () => {
     await task.awaitStop(5000);
   });
 
-  test("a task abandoned after the graceful timeout never commits, even when its send completes later", async () => {
+  test("a task abandoned after the graceful timeout never commits nor acknowledges, even when its send completes later (ingest-stop2 P3-b)", async () => {
     const { kafka, plugin, task, offsets } = setup({ flushMs: 3_600_000 });
     kafka.holdAcks();
     plugin.queue.push([line(1)]);
@@ -302,6 +302,9 @@ describe("WorkerSourceTask", () => {
     expect(await task.awaitStop(5000)).toBe(true);
     expect(kafka.records("t")).toHaveLength(1);
     expect(offsets.get("c", { file: "f" })).toBeNull();
+    // A new task may own the records now (a spool it drains too): the orphan must not delete them again.
+    expect(plugin.committed).toEqual([]);
+    expect(plugin.stopped).toBe(true);
   });
 });
 

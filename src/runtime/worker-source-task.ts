@@ -9,12 +9,11 @@
  * past a record Kafka has not acknowledged, whatever order the acknowledgements arrive in. Staged
  * offsets are written to SQLite every `offset.flush.interval.ms` and on stop.
  *
- * Transforms and converters run on a direct path; a record whose conversion throws takes the error operator's.
- * Produce requests are pipelined (SendCoalescer): up to the producer's
- * max.in.flight.requests.per.connection requests (and `maxInFlightBytes`) are on the wire at once,
- * a new one starting as soon as there is room (as Java's producer with linger.ms=0); the batches
- * converted while the wire is full are merged into the next request (up to max.request.size). Records land in Kafka in poll order per partition: the producer writes each
- * partition in call order, and when a request fails, the producer fails every later send of those
+ * Transforms and converters run on a direct path; a record whose conversion throws takes the error
+ * operator's. Produce requests are pipelined (SendCoalescer): up to the producer's max.in.flight.requests.per.connection
+ * requests (and `maxInFlightBytes`) are on the wire at once, a new one starting as soon as there is room (as Java's
+ * producer with linger.ms=0); the batches converted while the wire is full are merged into the next request (up to
+ * max.request.size). Records land in Kafka in poll order per partition: the producer writes each partition in call order, and when a request fails, the producer fails every later send of those
  * partitions, is replaced by a new one (a new idempotent producer id), and the failed requests are
  * sent again oldest first, alone, before pipelining resumes.
  *
@@ -29,7 +28,8 @@
  * committed; records never acknowledged are polled again after a restart. Records dropped by a transform or skipped by `errors.tolerance=all` count as
  * handled (commitRecord with null); for a SourceTask that `rejectsRecords`, a record a transform or converter fails on
  * (errors.tolerance=none) is rejected with its batch (record-rejection.ts) and a send failure that is not a per-record
- * refusal fails the task whatever errors.tolerance says.
+ * refusal fails the task whatever errors.tolerance says. A poll batch whose conversion throws is never sent: the
+ * task hears of it (`notSent`). An abandoned task (cancel) passes nothing more on to the SourceTask.
  */
 import type { SourceRecord } from "../api/record.ts";
 import { isRetriable } from "../errors.ts";
@@ -39,12 +39,14 @@ import { type BackoffPolicy, retry } from "../util/backoff.ts";
 import { monotonicNow } from "../util/clock.ts";
 import { InFlightBatches } from "./in-flight-batches.ts";
 import { toProducerRecord, toProducerRecordDirect } from "./record-conversion.ts";
-import { commitSourceRecords, conversionRejectionOf } from "./record-rejection.ts";
+import { commitSourceRecords } from "./record-rejection.ts";
 import { type BatchResult, recordBytes } from "./send-coalescer.ts";
 import { type StagedOffsets, stageOffsets } from "./source-offset-staging.ts";
 import {
   closeSourceTaskResources,
+  conversionRejection,
   initializeAndStartSourceTask,
+  recordsNotSent,
   sourceTaskSender,
   sourceTaskStopped,
   stopSourceTask,
@@ -136,7 +138,7 @@ export class WorkerSourceTask extends WorkerTask {
         TaskMetrics.record(this.metrics.pollBatch, monotonicNow(this.clock) - started);
         this.metrics.sourceRecordPollTotal += records.length;
         this.metrics.sourceRecordPollRate.record(records.length);
-        await this.dispatch(records);
+        await this.dispatch(records).catch((e) => recordsNotSent(this.o.task, this.sender, records, e, this.log));
       } else if (monotonicNow(this.clock) - started < EMPTY_POLL_WAIT_MS) {
         // A task that answers "nothing" at once must not spin the event loop (and starve REST,
         // other tasks and signal handling): wait a little before asking again.
@@ -155,9 +157,8 @@ export class WorkerSourceTask extends WorkerTask {
   }
 
   /**
-   * Resolves once the oldest batch in flight has settled and been handled (taken out of
-   * `inFlight`, so there is room again). Waiting for the settlement alone would let the loop spin
-   * on an already resolved promise until the acknowledgement chain gets to that batch.
+   * Resolves once the oldest batch in flight has settled and been handled (out of `inFlight`): on its
+   * settlement alone the loop would spin on a resolved promise until the acknowledgements get there.
    */
   private oldestAcknowledged(): Promise<void> {
     return this.inFlight.oldestSettled().then(() => this.acknowledging);
@@ -225,8 +226,7 @@ export class WorkerSourceTask extends WorkerTask {
       const transformed = await this.o.transformations.apply(record, this.o.operator, { source: record });
       return transformed ? await toProducerRecord(transformed, this.o.converters, this.o.operator, record) : undefined;
     } catch (error) {
-      const rejection =
-        this.o.task.rejectsRecords === true && !this.stopping ? conversionRejectionOf(error) : undefined;
+      const rejection = conversionRejection(this.o.task, error, this.stopping);
       if (!rejection) throw error;
       this.sender.rejections.set(record, rejection);
       return undefined;
@@ -236,7 +236,7 @@ export class WorkerSourceTask extends WorkerTask {
   /** Handles the settled batches at the front of the queue, in poll order. Never throws. */
   private async acknowledgeSettled(): Promise<void> {
     for (const { payload, outcome } of this.inFlight.takeSettled()) {
-      if (this.halted) continue;
+      if (this.halted || this.cancelled) continue; // abandoned: nothing more reaches the task (Connect)
       if (!outcome.ok) {
         this.halted = true;
         this.failure = { error: outcome.error };

@@ -196,7 +196,7 @@ export class SpoolStore {
     // The worker's figures replace the counts: every earlier append's `durable` was handled
     // before this reply, and a later one's comes after it. Deletes queued meanwhile would be
     // counted twice, but there are none for this partition: its drainer calls this at start,
-    // before it polls (so before any acknowledgement), and a closed drainer acknowledges nothing.
+    // before it polls (so before any acknowledgement), and a closed or abandoned drainer acknowledges nothing.
     if (reply.op === "done" && reply.stats) this.counts.set(reply.stats);
     return !(reply.op === "done" && reply.unknownSeq);
   }

@@ -1,14 +1,14 @@
 /**
  * IngestQueue: the bounded hand-off between ingest requests and one HttpIngestSource task.
  *
- * `submit` (an IngestWriter) queues a request's records as SourceRecords and resolves when each has
- * an outcome. The task's `poll` takes whole requests queued (many in one produce call);
- * `commitRecord` settles a record as written or dropped. A record is queued (can be withdrawn,
- * certainly not written), sent (polled, awaiting Kafka; kept in poll order by SentRecords until
- * Kafka acknowledges it, even once its request aborted), or settled.
+ * `submit` (an IngestWriter) queues a request's records as SourceRecords and resolves when each has an outcome. The
+ * task's `poll` takes whole requests queued (many in one produce call); `commitRecord` settles a record as written or
+ * dropped. A record is queued (can be withdrawn, certainly not written), sent (polled, awaiting Kafka; kept in poll
+ * order by SentRecords until Kafka acknowledges it, even once its request aborted), or settled.
  *   - request aborted (timeout, client gone): queued records withdrawn, fail as not written; sent ones fail as "may have been written".
  *   - `withdrawQueued` (connector paused): every queued record fails as not written.
  *   - `stop` (task stopping): queued records fail as not written; sent ones still get their ack.
+ *   - `notSent` (the runtime gave up a poll batch before sending it): its records fail as not written.
  *   - `close` (the task's batches in flight settled): every record still unsettled fails.
  * A request and its records' places in the queue are a PendingRequest and its Slots (pending-request.ts).
  */
@@ -57,10 +57,7 @@ export class IngestQueue implements IngestWriter {
   /** When the poll waiting now gives up (+∞: no poll waits). */
   private waitUntil = Number.POSITIVE_INFINITY;
   private waitTimedOut = false;
-  /**
-   * One timer for the polls' maximum wait, armed for `timerAt` (under load a poll waits a few ms many
-   * times a second): when it fires it ends the current wait if its deadline has come, or re-arms.
-   */
+  /** One timer (not one per poll) for the polls' maximum waits, armed for `timerAt`: ends a wait or re-arms. */
   private timerAt = Number.POSITIVE_INFINITY;
   private timer: AbortController | undefined;
 
@@ -122,12 +119,11 @@ export class IngestQueue implements IngestWriter {
   }
 
   /**
-   * Everything queued, up to the poll limit and ending between requests, in arrival order; waits
-   * (≤ `maxWaitMs`) while empty and returns once a request queued records (and the event-loop turn
-   * it came in has ended). Returns [] when `signal` aborts or nothing
-   * arrived within `maxWaitMs`, never earlier: a wake-up left over from records an earlier poll
-   * already took must not end the wait (the runtime would then back off before polling again, and
-   * every request arriving meanwhile would wait for that back-off).
+   * Everything queued, up to the poll limit and ending between requests, in arrival order; waits (≤ `maxWaitMs`)
+   * while empty and returns once a request queued records (and the event-loop turn it came in has ended). Returns []
+   * when `signal` aborts or nothing arrived within `maxWaitMs`, never earlier: a wake-up left over from records an
+   * earlier poll took must not end the wait (the runtime would back off before polling again, and every request
+   * arriving meanwhile would wait for that back-off).
    */
   async poll(signal: AbortSignal, maxWaitMs = 1000): Promise<SourceRecord[]> {
     if (this.queuedCount === 0 && !signal.aborted) {
@@ -139,10 +135,11 @@ export class IngestQueue implements IngestWriter {
       // A notification left over from records an earlier poll took must not end this wait (see above).
       while (this.queuedCount === 0 && !signal.aborted && !this.waitTimedOut && this.closedReason === undefined) {
         await this.wake.wait();
-        // Woken by a request: let the rest of this event-loop turn run first, so that the requests
-        // Bun reads in the same turn join this poll (single-record load: ~7 records a poll without,
-        // ~20 with). If they were withdrawn meanwhile, the wait goes on.
-        if (this.queuedCount > 0 && this.queuedCount < this.o.maxPoll && !signal.aborted) await nextTurn();
+        // Woken by a request: let the I/O of this event-loop turn run first (setImmediate), so that the requests Bun
+        // reads in the same turn join this poll (single-record load: ~7 records a poll without, ~20 with). If they
+        // were withdrawn meanwhile, the wait goes on.
+        if (this.queuedCount > 0 && this.queuedCount < this.o.maxPoll && !signal.aborted)
+          await new Promise((resolve) => setImmediate(resolve));
       }
       this.waitUntil = Number.POSITIVE_INFINITY;
       // Removed: the runtime's poll signal is an AbortSignal.any of longer-lived ones it would keep alive.
@@ -198,6 +195,14 @@ export class IngestQueue implements IngestWriter {
             }
           : { kind: "dropped" },
     );
+  }
+
+  /** A polled record the runtime gave up before sending it (its poll batch never reached Kafka): fails as not written. */
+  notSent(record: SourceRecord, reason: string): void {
+    const slot = this.sent.ack(record);
+    if (slot === null) return;
+    this.sentCount--;
+    this.settle(slot, { kind: "failed", message: reason, retriable: true, maybeWritten: false });
   }
 
   withdrawQueued(reason: string): void {
@@ -292,9 +297,4 @@ export class IngestQueue implements IngestWriter {
       this.head = 0;
     }
   }
-}
-
-/** Resolves after the I/O of the current event-loop turn (setImmediate). */
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -276,8 +276,8 @@ export class SpoolWriter implements IngestWriter {
   }
 
   /**
-   * Nothing more is accepted or polled. Acknowledgements still delete and quarantine until `close`:
-   * a record Kafka refuses after the stop began is quarantined before an offset past it is committed.
+   * Nothing more is accepted or polled. Acknowledgements still delete and quarantine until `close` (a record Kafka
+   * refuses after the stop began is quarantined before an offset past it); an abandoned task gets none (cancel).
    */
   stop(): void {
     if (this.closed) return;

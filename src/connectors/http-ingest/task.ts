@@ -129,6 +129,22 @@ export class HttpIngestSourceTask implements SourceTask {
   }
 
   /**
+   * The runtime gave up a poll batch before sending any of it (the task stopped or failed while converting it): its
+   * records fail as not written (503), those a transformation or converter refused with their rejection (422).
+   * Spooled rows stay in the spool: the next task drains them again.
+   */
+  notSent(records: ReadonlyArray<SourceRecord>, rejections?: ReadonlyMap<number, RecordRejection>): void {
+    const queue = this.queue;
+    if (!(queue instanceof IngestQueue)) return;
+    const reason = `The ingest task of connector ${this.connector} stopped or failed before the record was sent to Kafka`;
+    for (let i = 0; i < records.length; i++) {
+      const rejection = rejections?.get(i);
+      if (rejection) queue.ack(records[i]!, null, rejection);
+      else queue.notSent(records[i]!, reason);
+    }
+  }
+
+  /**
    * Detaches the route; queued records fail as not written (503). Records sent to Kafka keep
    * waiting for their acknowledgement: the runtime passes on what Kafka acknowledges while it
    * awaits the batches in flight, then calls `afterStop`.

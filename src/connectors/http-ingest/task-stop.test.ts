@@ -1,0 +1,163 @@
+import { describe, expect, test } from "bun:test";
+import { tempDir } from "../../../test/support/temp-dir.ts";
+import { waitFor } from "../../../test/support/wait-for.ts";
+import { DataError, RetriableError } from "../../errors.ts";
+import type { IngestRecord, RecordOutcome } from "../../ingest/ingest-record.ts";
+import type { IngestWriter } from "../../ingest/route-table.ts";
+import { MemoryKafka } from "../../kafka/memory-kafka.ts";
+import type { RecordConverters } from "../../runtime/record-conversion.ts";
+import { stringConverters, taskBasics } from "../../runtime/task-test-support.ts";
+import { TransformationChain } from "../../runtime/transformation-chain.ts";
+import { WorkerSourceTask } from "../../runtime/worker-source-task.ts";
+import { SpoolStore } from "../../store/spool-store.ts";
+import type { HttpIngestServices } from "./connector.ts";
+import { HttpIngestSourceTask } from "./task.ts";
+
+const record = (value: string): IngestRecord => ({
+  key: null,
+  value: new TextEncoder().encode(value),
+  headers: [],
+  partition: null,
+  timestamp: 7,
+  bytes: value.length,
+});
+const never = new AbortController().signal;
+
+/** An HttpIngestSource task on the source runtime; `converters` may fail on some values. */
+function ingestTask(o: { spool?: SpoolStore; converters?: (stop: () => void) => RecordConverters }) {
+  const kafka = new MemoryKafka();
+  const writers: IngestWriter[] = [];
+  const services = {
+    routes: { attach: (_: string, w: IngestWriter) => writers.push(w), detach: () => {} },
+    stages: {},
+    ...(o.spool ? { spool: async () => o.spool } : {}),
+  } as unknown as HttpIngestServices;
+  let stop = () => {};
+  const task = new WorkerSourceTask({
+    ...taskBasics(),
+    initialState: "STARTED",
+    task: new HttpIngestSourceTask(services),
+    taskClass: "HttpIngestSource",
+    config: {
+      name: "c",
+      "ingest.path": "/ingest/t",
+      "kafka.topic": "t",
+      ...(o.spool ? { "ingest.ack.mode": "spool" } : {}),
+    },
+    producer: () => kafka.producer(),
+    converters: o.converters ? o.converters(() => stop()) : stringConverters,
+    transformations: TransformationChain.EMPTY,
+    offsets: { get: () => null, write: () => {} } as never,
+    maxRequestBytes: 1_048_576,
+    offsetFlushIntervalMs: 60_000,
+    onTopic: () => {},
+  });
+  stop = () => task.stop();
+  task.start();
+  const writer = async (): Promise<IngestWriter> => {
+    await waitFor(() => writers.length > 0, { what: "the route attached" });
+    return writers[0]!;
+  };
+  return { task, kafka, writer };
+}
+
+/** A value converter that, on `value`, stops the task and then throws `error()` (a stop during conversion). */
+const failingOn =
+  (value: string, error: () => Error) =>
+  (stop: () => void): RecordConverters => ({
+    ...stringConverters,
+    value: {
+      ...stringConverters.value,
+      fromConnectData: (t, h, s, v) => {
+        if (v instanceof Uint8Array && new TextDecoder().decode(v) === value) {
+          stop();
+          throw error();
+        }
+        return stringConverters.value.fromConnectData(t, h, s, v);
+      },
+    },
+  });
+
+const written = (offset: number): RecordOutcome => ({
+  kind: "written",
+  topic: "t",
+  partition: 0,
+  offset,
+  timestamp: 7,
+});
+
+describe("HttpIngestSourceTask stopping while a poll batch is converted (ingest-stop2 P3-a)", () => {
+  test("a poison record is answered 422 and the rest of its request as written, not 500", async () => {
+    const { task, writer } = ingestTask({ converters: failingOn("poison", () => new DataError("not an integer")) });
+    const w = await writer();
+    expect(await w.submit({ topic: "t", records: [record("warm")], signal: never })).toEqual([written(0)]);
+    const answers = await w.submit({
+      topic: "t",
+      records: [record("a"), record("poison"), record("c")],
+      signal: never,
+    });
+    expect(answers).toEqual([
+      written(1),
+      {
+        kind: "failed",
+        kafkaError: "VALUE_CONVERTER",
+        message:
+          "The record could not be converted for Kafka, so it was not written; sending it again will not help: VALUE_CONVERTER failed in test.String: not an integer",
+        retriable: false,
+        maybeWritten: false,
+      },
+      written(2),
+    ]);
+    expect(await task.awaitStop(5000)).toBe(true);
+  });
+
+  test("a retriable failure the stop cut short: the request's records fail as not written (503), not 500", async () => {
+    const { task, kafka, writer } = ingestTask({ converters: failingOn("flaky", () => new RetriableError("later")) });
+    const w = await writer();
+    expect(await w.submit({ topic: "t", records: [record("warm")], signal: never })).toEqual([written(0)]);
+    const answers = await w.submit({ topic: "t", records: [record("a"), record("flaky")], signal: never });
+    const notSent: RecordOutcome = {
+      kind: "failed",
+      message: "The ingest task of connector c stopped or failed before the record was sent to Kafka",
+      retriable: true,
+      maybeWritten: false,
+    };
+    expect(answers).toEqual([notSent, notSent]);
+    expect(await task.awaitStop(5000)).toBe(true);
+    expect(kafka.records("t")).toHaveLength(1);
+  });
+});
+
+describe("HttpIngestSourceTask abandoned after the graceful timeout, spool mode (ingest-stop2 P3-b)", () => {
+  test("its late acknowledgements delete nothing: the new task's spool counts stay right", async () => {
+    await using dir = await tempDir("ingest-task-stop-");
+    const store = await SpoolStore.open(dir.path);
+    const old = ingestTask({ spool: store });
+    old.kafka.holdAcks();
+    await (await old.writer()).submit({ topic: "t", records: [record("a"), record("b")], signal: never });
+    await waitFor(() => old.kafka.heldSends === 1, { what: "the old task's send on the wire" });
+    old.task.stop();
+    expect(await old.task.awaitStop(20)).toBe(false);
+    old.task.cancel();
+    // A new task drains the same spool: a and b again (delivered twice: at least once), then holds z.
+    const next = ingestTask({ spool: store });
+    const w = await next.writer();
+    await waitFor(() => next.kafka.records("t").length === 2, { what: "the new task to drain a and b" });
+    await waitFor(() => store.stats("c").records === 0, { what: "a and b deleted" });
+    next.kafka.holdAcks();
+    const [z] = await w.submit({ topic: "t", records: [record("z")], signal: never });
+    expect(z!.kind).toBe("spooled");
+    await waitFor(() => next.kafka.heldSends === 1, { what: "z on the wire" });
+    const held = store.stats("c");
+    expect(held.records).toBe(1);
+    old.kafka.releaseAcks();
+    expect(await old.task.awaitStop(5000)).toBe(true);
+    expect(store.stats("c")).toEqual(held); // a and b are not taken off the counts a second time
+    expect(store.heldBytes("c")).toBe(held.bytes);
+    next.kafka.releaseAcks();
+    await waitFor(() => store.stats("c").records === 0, { what: "z deleted" });
+    next.task.stop();
+    expect(await next.task.awaitStop(5000)).toBe(true);
+    await store.close();
+  });
+});

@@ -1,0 +1,153 @@
+import { describe, expect, test } from "bun:test";
+import { waitFor } from "../../test/support/wait-for.ts";
+import type { RecordMetadata, RecordRejection, SourceTask } from "../api/connector.ts";
+import { Schemas } from "../api/data/schema.ts";
+import { type SourceRecord, sourceRecord } from "../api/record.ts";
+import { DataError, RetriableError } from "../errors.ts";
+import { MemoryKafka } from "../kafka/memory-kafka.ts";
+import type { RecordConverters } from "./record-conversion.ts";
+import { stringConverters, taskBasics } from "./task-test-support.ts";
+import { TransformationChain } from "./transformation-chain.ts";
+import { WorkerSourceTask } from "./worker-source-task.ts";
+
+/** A SourceTask handing out the poll batches pushed; records what it is told about each record. */
+class Source implements SourceTask {
+  readonly rejectsRecords = true;
+  private readonly batches: SourceRecord[][] = [];
+  private wake: (() => void) | undefined;
+  readonly told: [value: string, what: string][] = [];
+  initialize(): void {}
+  start(): void {}
+  push(batch: SourceRecord[]): void {
+    this.batches.push(batch);
+    this.wake?.();
+  }
+  async poll(signal: AbortSignal): Promise<SourceRecord[] | null> {
+    const next = this.batches.shift();
+    if (next) return next;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        signal.removeEventListener("abort", done);
+        this.wake = undefined;
+        resolve();
+      };
+      this.wake = done;
+      signal.addEventListener("abort", done, { once: true });
+    });
+    return null;
+  }
+  commitRecords(
+    records: readonly SourceRecord[],
+    metadata: readonly (RecordMetadata | null)[],
+    rejections?: ReadonlyMap<number, RecordRejection>,
+  ): void {
+    records.forEach((r, i) => {
+      const rejection = rejections?.get(i);
+      this.told.push([String(r.value), rejection ? `rejected ${rejection.error}` : `written ${metadata[i]?.offset}`]);
+    });
+  }
+  notSent(records: readonly SourceRecord[], rejections?: ReadonlyMap<number, RecordRejection>): void {
+    records.forEach((r, i) => {
+      const rejection = rejections?.get(i);
+      this.told.push([String(r.value), rejection ? `not sent, rejected ${rejection.error}` : "not sent"]);
+    });
+  }
+  stop(): void {}
+}
+
+const record = (value: string) =>
+  sourceRecord({
+    topic: "t",
+    value,
+    valueSchema: Schemas.STRING,
+    sourcePartition: { p: 1 },
+    sourceOffset: { v: value },
+  });
+
+/**
+ * Runs one poll batch through a WorkerSourceTask whose value converter fails on the values in
+ * `failures`; a failure whose `stops` is set stops the task first (the stop arriving while the
+ * batch is converted). A first batch ("w") is acknowledged before: the producer is connected.
+ */
+async function run(values: string[], failures: Record<string, { error: () => Error; stops?: boolean }>) {
+  const kafka = new MemoryKafka();
+  const source = new Source();
+  const basics = taskBasics();
+  let stop = () => {};
+  const converters: RecordConverters = {
+    ...stringConverters,
+    value: {
+      ...stringConverters.value,
+      fromConnectData: (t, h, s, v) => {
+        const failure = failures[String(v)];
+        if (failure?.stops) stop();
+        if (failure) throw failure.error();
+        return stringConverters.value.fromConnectData(t, h, s, v);
+      },
+    },
+  };
+  const task = new WorkerSourceTask({
+    ...basics,
+    initialState: "STARTED",
+    task: source,
+    taskClass: "test.Source",
+    config: {},
+    producer: () => kafka.producer(),
+    converters,
+    transformations: TransformationChain.EMPTY,
+    offsets: { get: () => null, write: () => {} } as never,
+    maxRequestBytes: 1_048_576,
+    offsetFlushIntervalMs: 60_000,
+    onTopic: () => {},
+  });
+  stop = () => task.stop();
+  source.push([record("w")]);
+  task.start();
+  await waitFor(() => source.told.length === 1, { what: "the first batch acknowledged" });
+  source.push(values.map(record));
+  expect(await task.awaitStop(5000)).toBe(true);
+  const sent = kafka.records("t").map((r) => new TextDecoder().decode(r.value!));
+  return { told: source.told, sent, listener: basics.listener };
+}
+
+describe("a poll batch whose conversion fails while the task stops (ingest-stop2 P3-a)", () => {
+  test("a poison record (not retriable) is still rejected: the rest of its batch is sent and acknowledged", async () => {
+    const { told, sent } = await run(["a", "poison", "c"], {
+      poison: { error: () => new DataError("not an integer"), stops: true },
+    });
+    expect(told).toEqual([
+      ["w", "written 0"],
+      ["a", "written 1"],
+      ["poison", "rejected VALUE_CONVERTER"],
+      ["c", "written 2"],
+    ]);
+    expect(sent).toEqual(["w", "a", "c"]);
+  });
+
+  test("a retriable failure the stop cut short rejects nothing: the batch is reported not sent", async () => {
+    const { told, sent } = await run(["a", "flaky", "c"], {
+      flaky: { error: () => new RetriableError("try later"), stops: true },
+    });
+    expect(told).toEqual([
+      ["w", "written 0"],
+      ["a", "not sent"],
+      ["flaky", "not sent"],
+      ["c", "not sent"],
+    ]);
+    expect(sent).toEqual(["w"]);
+  });
+
+  test("records rejected before the batch was given up keep their rejection", async () => {
+    const { told, sent } = await run(["poison", "flaky", "c"], {
+      poison: { error: () => new DataError("not an integer") },
+      flaky: { error: () => new RetriableError("try later"), stops: true },
+    });
+    expect(told).toEqual([
+      ["w", "written 0"],
+      ["poison", "not sent, rejected VALUE_CONVERTER"],
+      ["flaky", "not sent"],
+      ["c", "not sent"],
+    ]);
+    expect(sent).toEqual(["w"]);
+  });
+});
