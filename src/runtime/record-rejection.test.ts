@@ -248,6 +248,38 @@ describe("a record a converter or transformation fails on (poison record)", () =
     expect(await task.awaitStop(5000)).toBe(true);
   });
 
+  test.each([
+    [true, "fails the task: a retriable failure is no verdict on a record it accepted (nothing acknowledged)"],
+    [false, "skips it, as Connect"],
+  ])(
+    "errors.tolerance=all, a retriable converter failure whose retries ran out, rejectsRecords %p: %s",
+    async (rejects) => {
+      const flaky: RecordConverters = {
+        ...stringConverters,
+        value: {
+          ...stringConverters.value,
+          fromConnectData: (t, h, s, v) => {
+            if (v === "r2") throw new RetriableError("the schema registry did not answer");
+            return stringConverters.value.fromConnectData(t, h, s, v);
+          },
+        },
+        valueClass: "test.Flaky",
+      };
+      const { task, source, listener } = run({ rejectsRecords: rejects, tolerance: "all", converters: flaky });
+      if (rejects) {
+        await waitFor(() => listener.events.includes("FAILED"));
+        expect(await task.awaitStop(5000)).toBe(true);
+        expect(String(listener.failure)).toContain("Tolerance exceeded in error handler");
+        expect(source.commits.some(([value]) => value === "r2")).toBe(false);
+      } else {
+        await waitFor(() => source.commits.length === 4);
+        expect(source.commits[1]).toEqual(["r2", null]);
+        task.stop();
+        expect(await task.awaitStop(5000)).toBe(true);
+      }
+    },
+  );
+
   test("fails a task that does not take rejections, as Connect", async () => {
     const { task, source, listener } = run({ rejectsRecords: false, converters: poisonConverters });
     await waitFor(() => listener.events.includes("FAILED"));

@@ -112,16 +112,13 @@ export async function closeSourceTaskResources(
 }
 
 /**
- * The rejection of a record a transformation or converter failed on (errors.tolerance=none), for a
- * SourceTask that `rejectsRecords`; none when the failure was retriable and the task is stopping:
- * the stop may have cut its retries short, and a record that may well convert later must not be
- * refused for good (a spooled one quarantined). A failure that is not retriable is the record's
- * own, stop or not: its rejection stands, and the rest of its poll is still sent.
+ * The rejection of a record a transformation or converter failed on, for a SourceTask that
+ * `rejectsRecords`; none when the failure was retriable (conversionRejectionOf: its retries ran out
+ * or a stop cut them short, so it may well convert later and must not be refused for good). A
+ * failure that is not retriable is the record's own, stop or not: the rest of its poll is still sent.
  */
-export function conversionRejection(task: SourceTask, error: unknown, stopping: boolean): RecordRejection | undefined {
-  if (task.rejectsRecords !== true) return undefined;
-  if (stopping && error instanceof Error && isRetriable(error.cause)) return undefined;
-  return conversionRejectionOf(error);
+export function conversionRejection(task: SourceTask, error: unknown): RecordRejection | undefined {
+  return task.rejectsRecords === true ? conversionRejectionOf(error) : undefined;
 }
 
 /**

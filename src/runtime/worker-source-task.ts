@@ -10,12 +10,11 @@
  * offsets are written to SQLite every `offset.flush.interval.ms` and on stop.
  *
  * Transforms and converters run on a direct path; a record whose conversion throws takes the error
- * operator's. Produce requests are pipelined (SendCoalescer): up to the producer's max.in.flight.requests.per.connection
- * requests (and `maxInFlightBytes`) are on the wire at once, a new one starting as soon as there is room (as Java's
- * producer with linger.ms=0); the batches converted while the wire is full are merged into the next request (up to
- * max.request.size). Records land in Kafka in poll order per partition: the producer writes each partition in call order, and when a request fails, the producer fails every later send of those
- * partitions, is replaced by a new one (a new idempotent producer id), and the failed requests are
- * sent again oldest first, alone, before pipelining resumes.
+ * operator's. Produce requests are pipelined (SendCoalescer, as Java's producer with linger.ms=0):
+ * up to max.in.flight.requests.per.connection requests (and `maxInFlightBytes`) on the wire, batches
+ * converted meanwhile merged into the next request. Records land in Kafka in poll order per
+ * partition: when a request fails, the producer fails every later send of those partitions, is
+ * replaced (a new idempotent producer id), and the failed requests are sent again oldest first.
  *
  * Kafka being unreachable never fails the task: retriable produce errors are retried with backoff
  * until they succeed or the task stops (Connect's producer uses an unbounded delivery timeout),
@@ -93,6 +92,7 @@ export class WorkerSourceTask extends WorkerTask {
     this.lastFlush = monotonicNow(o.clock);
     this.inFlight = new InFlightBatches(o.maxInFlightBatches ?? 5, o.maxInFlightBytes ?? 33_554_432);
     this.sender = sourceTaskSender(o, this.log, () => this.stopSignal);
+    if (o.task.rejectsRecords === true) o.operator.skipsRetriable = false;
   }
 
   readonly kind = "source";
@@ -226,7 +226,7 @@ export class WorkerSourceTask extends WorkerTask {
       const transformed = await this.o.transformations.apply(record, this.o.operator, { source: record });
       return transformed ? await toProducerRecord(transformed, this.o.converters, this.o.operator, record) : undefined;
     } catch (error) {
-      const rejection = conversionRejection(this.o.task, error, this.stopping);
+      const rejection = conversionRejection(this.o.task, error);
       if (!rejection) throw error;
       this.sender.rejections.set(record, rejection);
       return undefined;

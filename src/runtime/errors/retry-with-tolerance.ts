@@ -42,6 +42,13 @@ export class RetryWithToleranceOperator {
     private readonly signal?: AbortSignal,
   ) {}
 
+  /**
+   * Whether errors.tolerance=all may skip a record whose failure was retriable (retries ran out or
+   * the stop cut them short). False for a task that takes per-record refusals (the ingest task):
+   * such a failure is no verdict on the record, and skipping it would drop a record already accepted.
+   */
+  skipsRetriable = true;
+
   get toleratesAll(): boolean {
     return this.config.tolerance === "all";
   }
@@ -84,7 +91,8 @@ export class RetryWithToleranceOperator {
       // what gets reported.
       const error = lastError;
       if (!isRetriable(error) && !TOLERATES_ANY_ERROR.has(stage)) throw error;
-      await this.fail({ ...this.identity, ...record, stage, executingClass, error, attempts });
+      const tolerable = this.skipsRetriable || !isRetriable(error);
+      await this.fail({ ...this.identity, ...record, stage, executingClass, error, attempts }, tolerable);
       return undefined;
     }
   }
