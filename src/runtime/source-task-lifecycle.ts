@@ -8,7 +8,6 @@
  */
 import type { OffsetStorageReader, RecordRejection, SourceTask } from "../api/connector.ts";
 import type { SourceRecord } from "../api/record.ts";
-import { isRetriable } from "../errors.ts";
 import type { KafkaProducer } from "../kafka/kafka-port.ts";
 import type { OffsetStore } from "../store/offset-store.ts";
 import type { Clock } from "../util/clock.ts";
