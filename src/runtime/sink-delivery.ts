@@ -52,6 +52,6 @@ export async function deliverBatches(
         d.offsets.advance({ topic: last.topic, partition: last.partition, offset: last.offset + 1 });
     }
   } finally {
-    d.context.rewind((tp) => d.ownership.assignmentOf(key(tp)) !== undefined);
+    d.context.rewind();
   }
 }

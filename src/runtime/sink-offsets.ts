@@ -64,9 +64,10 @@ export class SinkOffsets {
   }
 
   /**
-   * The task asked for this offset (`context.offset`, applied as Connect's rewind): the consumer
-   * seeks there and it becomes the partition's current and, as Connect's lastCommittedOffsets, its
-   * committed offset (a failed flush goes back to it; committing it alone sends nothing). The
+   * The task asked for this offset of a partition it owns (`context.offset`, applied as Connect's
+   * rewind, after the put or commit it was asked in; the context keeps those of partitions not
+   * owned until they are assigned): the consumer seeks there and it becomes the partition's current
+   * and, as Connect's lastCommittedOffsets, its committed offset (a failed flush goes back to it; committing it alone sends nothing). The
    * rewind listener then drops the batches fetched before the seek, which would otherwise be put
    * and advance past the offset asked for.
    */

@@ -4,17 +4,20 @@
  * partitions it gives up are revoked: batches of them not yet put are dropped, `preCommit`/`flush`
  * runs for them, `close(partitions)` follows, then their offsets are committed, so the next owner
  * starts after what this task flushed (no redelivery of it). Partitions assigned by the join are
- * `open`ed before any of their records is fetched. Partitions lost with the membership (session
- * expired, fenced) are closed without a commit: another member may own them already. The consumer
- * forgets pauses with the partitions it gives up, so once it is assigned again everything is
- * paused while the connector is, else what the task paused itself and still owns (Connect's
- * onPartitionsAssigned).
+ * `open`ed before any of their records is fetched; they start afresh, and the offsets the task
+ * asked for them (in open, or before it owned them) apply after open. Partitions lost with the
+ * membership (session expired, fenced) are closed without a commit: another member may own them
+ * already. The consumer forgets pauses with the partitions it gives up, so once it is assigned
+ * again everything is paused while the connector is, else what the task paused itself and still
+ * owns (Connect's onPartitionsAssigned).
  *
  * The consumer's batches wait here for the next put; a batch fetched under an earlier assignment of
  * its partition (revoked since, or sought back by a failed flush or by the task's `context.offset`:
- * SinkOffsets seeks it and a new assignment number drops what was fetched before the seek) is never put. WorkerSinkTask changes
- * ownership at the consumer's callback and runs `onPartitionsAssigned`/`onPartitionsRemoved` on its
- * serial executor, in turn with puts and commits.
+ * SinkOffsets seeks it and a new assignment number drops what was fetched before the seek) is never
+ * put. The task's seeks asked for in open or in a revoked partition's close apply afterwards (held
+ * by its context), as Connect's rewind. WorkerSinkTask changes ownership at the consumer's callback
+ * and runs `onPartitionsAssigned`/`onPartitionsRemoved` on its serial executor, in turn with puts
+ * and commits.
  */
 import type { SinkTask } from "../api/connector.ts";
 import { partitionMapKey as key, type TopicPartition } from "../api/record.ts";
@@ -46,6 +49,8 @@ export interface SinkPartitionOwnershipOptions {
   readonly closed: () => boolean;
   /** Fails the task with this error (the first one raised wins). */
   readonly raise: (error: Error) => void;
+  /** Runs a call into the task with the offsets it asks for held until it returns (the context's `holding`). */
+  readonly holdingOffsets: <T>(call: () => Promise<T>) => Promise<T>;
 }
 
 export class SinkPartitionOwnership {
@@ -57,6 +62,8 @@ export class SinkPartitionOwnership {
    */
   private readonly owned = new Map<string, number>();
   private assignments = 0;
+  /** Assigned partitions whose onPartitionsAssigned has not run yet: not the task's to seek before that. */
+  private readonly opening = new Set<string>();
   /** What the task paused itself through its context (Connect's context.pausedPartitions()). */
   private readonly pausedPartitions = new SinkPausedPartitions();
 
@@ -73,6 +80,11 @@ export class SinkPartitionOwnership {
     this.dropStale();
   }
 
+  /** The task owns the partition: assigned, and its onPartitionsAssigned started (its offsets start afresh). */
+  owns(tp: TopicPartition): boolean {
+    return this.owned.has(key(tp)) && !this.opening.has(key(tp));
+  }
+
   /** The number of the assignment under which the partition with this key is owned; undefined when it is not. */
   assignmentOf(partitionKey: string): number | undefined {
     return this.owned.get(partitionKey);
@@ -84,12 +96,18 @@ export class SinkPartitionOwnership {
    */
   assign(partitions: readonly TopicPartition[]): void {
     const assignment = ++this.assignments;
-    for (const tp of partitions) this.owned.set(key(tp), assignment);
+    for (const tp of partitions) {
+      this.owned.set(key(tp), assignment);
+      this.opening.add(key(tp));
+    }
     this.pauseAgain();
   }
 
   disown(partitions: readonly TopicPartition[]): void {
-    for (const tp of partitions) this.owned.delete(key(tp));
+    for (const tp of partitions) {
+      this.owned.delete(key(tp));
+      this.opening.delete(key(tp));
+    }
     this.o.putRetry.revoke(partitions);
   }
 
@@ -171,11 +189,18 @@ export class SinkPartitionOwnership {
     consumer?.resume(this.pausedPartitions.notPaused(consumer.assignment()));
   }
 
+  /**
+   * Connect's onPartitionsAssigned: the partitions start afresh (nothing current, committed or
+   * consumed of an earlier assignment), then `open`, then the offsets the task asked for them
+   * (in open, or before it owned them) apply.
+   */
   async onPartitionsAssigned(partitions: readonly TopicPartition[]): Promise<void> {
     if (partitions.length === 0 || this.o.cancelled() || this.o.closed()) return;
     this.o.log.info(`Partitions assigned: ${partitionList(partitions)}`);
+    this.o.offsets.forget(partitions);
+    for (const tp of partitions) this.opening.delete(key(tp));
     try {
-      await this.o.task.open?.(partitions);
+      await this.o.holdingOffsets(async () => this.o.task.open?.(partitions));
     } catch (error) {
       // As Connect: an exception in the rebalance callback fails the task.
       this.o.raise(error as Error);
@@ -200,7 +225,7 @@ export class SinkPartitionOwnership {
     }
     try {
       if (lost) await this.o.task.close?.(partitions);
-      else await this.o.offsets.closePartitions(partitions);
+      else await this.o.holdingOffsets(() => this.o.offsets.closePartitions(partitions));
     } catch (error) {
       this.o.raise(error as Error);
     } finally {

@@ -2,10 +2,15 @@
  * The SinkTaskContext a WorkerSinkTask hands its SinkTask (Connect's WorkerSinkTaskContext), with
  * its ErrantRecordReporter (Connect's WorkerErrantRecordReporter). Built once by WorkerSinkTask at
  * initialize; what the context changes in the task (commit requested, put retry timeout, crash)
- * goes back through the callbacks given here. Offsets the task asks for with `offset()` during a
- * put are held and applied by `rewind` once the put's own offsets advanced, so the rewind wins (as
- * Connect's rewind runs after deliverMessages' currentOffsets.putAll); at any other time they apply
- * at once. Either way the batches of the partition fetched before the seek are never put.
+ * goes back through the callbacks given here. Offsets the task asks for with `offset()` while the
+ * runtime calls into it (a put, a commit's flush/preCommit, a revoked partition's close, open) are
+ * held and applied by `rewind` afterwards, so they win over the put's advance and the commit's
+ * committed offsets (as Connect's rewind runs at the next poll, after deliverMessages and
+ * commitOffsets); at any other time they apply at once. An offset of a partition the task does not
+ * own (asked for in start(), or of a partition another member owns) is kept, never recorded as the
+ * partition's offset, and applied once the partition is assigned (Connect consults its
+ * context.offsets() in the rewind after onPartitionsAssigned). Either way the batches of the
+ * partition fetched before the seek are never put.
  */
 import type { ErrantRecordReporter, SinkTaskContext } from "../api/connector.ts";
 import {
@@ -32,6 +37,8 @@ export interface SinkTaskContextOptions {
   readonly clock: Clock;
   readonly consumer: () => KafkaConsumer | undefined;
   readonly offsets: SinkOffsets;
+  /** The task owns the partition now: an offset asked for it may be applied. */
+  readonly owned: (tp: TopicPartition) => boolean;
   /** `context.pause`/`resume`: kept as the task's own pauses, on the consumer unless the connector is paused. */
   readonly pauses: Pick<SinkPartitionOwnership, "pauseByTask" | "resumeByTask">;
   readonly operator: RetryWithToleranceOperator;
@@ -48,39 +55,60 @@ export interface SinkTaskContextOptions {
 
 /** The context as its WorkerSinkTask sees it (Connect's WorkerSinkTaskContext offsets/clearOffsets). */
 export interface WorkerSinkTaskContext extends SinkTaskContext {
-  /** A put starts: offsets asked for from now on wait for `rewind`. */
+  /** A put starts: offsets asked for from now on wait for `rewind` (holds nest). */
   holdOffsets(): void;
   /** The task asked for an offset of this partition since `holdOffsets`. */
   rewinds(tp: TopicPartition): boolean;
   /**
-   * Connect's rewind: seeks to each held offset of a partition `owned` accepts and makes it the
-   * partition's current offset, then stops holding (offsets of partitions gone meanwhile are dropped).
+   * Connect's rewind, once the outermost hold ends: seeks to each offset asked for of a partition
+   * owned now and makes it the partition's current and committed offset; those of partitions not
+   * owned wait for their assignment.
    */
-  rewind(owned: (tp: TopicPartition) => boolean): void;
+  rewind(): void;
+  /** Runs a call into the task (a commit, open, close) with its offsets held, then `rewind`s. */
+  holding<T>(call: () => Promise<T>): Promise<T>;
 }
 
 export function sinkTaskContext(c: SinkTaskContextOptions): WorkerSinkTaskContext {
-  let held: Map<string, TopicPartitionOffset> | undefined;
+  let holds = 0;
+  let held = new Map<string, TopicPartitionOffset>();
+  /** Offsets asked for partitions not owned when they were to apply (Connect's context.offsets()). */
+  const requested = new Map<string, TopicPartitionOffset>();
   // Through SinkOffsets, so batches of the partition fetched before the seek are dropped, not put.
-  const apply = (o: TopicPartitionOffset) => c.offsets.seek(o);
+  const apply = (o: TopicPartitionOffset) => {
+    if (c.owned(o)) c.offsets.seek(o);
+    else requested.set(key(o), o);
+  };
+  const rewind = () => {
+    if (holds > 0 && --holds > 0) return;
+    // The later request of a partition wins: held ones were asked for after those still requested.
+    const offsets = [...new Map([...requested, ...held]).values()];
+    requested.clear();
+    held = new Map();
+    for (const o of offsets) apply(o);
+  };
   return {
     config: c.config,
     logger: c.logger,
     clock: c.clock,
     offset: (offsets) => {
       for (const o of offsets) {
-        if (held) held.set(key(o), o);
+        if (holds > 0) held.set(key(o), o);
         else apply(o);
       }
     },
     holdOffsets: () => {
-      held ??= new Map();
+      holds++;
     },
-    rewinds: (tp) => held?.has(key(tp)) ?? false,
-    rewind: (owned) => {
-      const offsets = [...(held?.values() ?? [])];
-      held = undefined;
-      for (const o of offsets) if (owned(o)) apply(o);
+    rewinds: (tp) => held.has(key(tp)),
+    rewind,
+    holding: async (call) => {
+      holds++;
+      try {
+        return await call();
+      } finally {
+        rewind();
+      }
     },
     timeout: (ms) => {
       c.setPutRetryTimeout(ms);

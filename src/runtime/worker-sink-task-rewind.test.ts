@@ -2,7 +2,9 @@
  * WorkerSinkTask when a flush fails (Connect's commitOffsets): the consumer is sought back to the
  * last committed offsets, so records a sink dropped with its failed flush (as Connect's contract
  * allows) are put again before a later flush commits past them, and batches fetched before the
- * seek are never put. The same holds for a seek the task asks for itself (`context.offset`).
+ * seek are never put. The same holds for a seek the task asks for itself (`context.offset`), which
+ * applies after the call into the task it was asked in (Connect's rewind at the next poll) and, for
+ * a partition the task does not own, only once it is assigned.
  */
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
@@ -28,11 +30,17 @@ class BufferingSink implements SinkTask {
   /** Offsets the next put (or flush) asks for through `context.offset`. */
   seekInPut: TopicPartitionOffset[] | undefined;
   seekInFlush: TopicPartitionOffset[] | undefined;
+  /** Offsets start() asks for. */
+  seekInStart: TopicPartitionOffset[] = [];
+  /** The offsets each flush was called with. */
+  readonly flushed: TopicPartitionOffset[][] = [];
   private buffer: string[] = [];
   initialize(context: SinkTaskContext): void {
     this.context = context;
   }
-  start(): void {}
+  start(): void {
+    if (this.seekInStart.length > 0) this.context.offset(this.seekInStart);
+  }
   async put(records: readonly SinkRecord[]): Promise<void> {
     const values = records.map((r) => String(r.value));
     this.puts.push(values);
@@ -41,8 +49,9 @@ class BufferingSink implements SinkTask {
     this.seekInPut = undefined;
     await this.gate?.promise;
   }
-  flush(): void {
+  flush(offsets: readonly TopicPartitionOffset[]): void {
     this.flushes++;
+    this.flushed.push([...offsets]);
     if (this.seekInFlush) this.context.offset(this.seekInFlush.splice(0));
     this.seekInFlush = undefined;
     const failure = this.failFlush.shift();
@@ -60,10 +69,11 @@ class BufferingSink implements SinkTask {
 
 const p0 = { topic: "in", partition: 0 };
 
-async function setup() {
+async function setup(options: { seekInStart?: TopicPartitionOffset[] } = {}) {
   const kafka = new MemoryKafka();
   kafka.createTopic("in");
   const plugin = new BufferingSink();
+  plugin.seekInStart = options.seekInStart ?? [];
   const logged: string[] = [];
   const basics = { ...taskBasics(), log: new LogManager({ sink: (line) => void logged.push(line) }).get("test") };
   const task = new WorkerSinkTask({
@@ -213,6 +223,75 @@ describe("WorkerSinkTask when the task asks for an offset (context.offset)", () 
     expect(kafka.committed("connect-c", p0)).toBe(1);
     await flush();
     await waitFor(() => kafka.committed("connect-c", p0) === 3, { what: "the commit of offset 3" });
+    await stop(task);
+  });
+});
+
+describe("WorkerSinkTask when the task asks for an offset outside a put", () => {
+  // Review finding P2 (sink-seek2): the commit that ran the flush then recorded its own, older
+  // offset as the last committed one, so a later failed flush rewound past the offset asked for.
+  test("a seek asked for in flush applies after that commit, so a later failed flush rewinds to it", async () => {
+    const { kafka, plugin, task, produce, flush } = await setup();
+    produce("a", "b");
+    await kafka.deliver();
+    await flush();
+    await waitFor(() => kafka.committed("connect-c", p0) === 2);
+    produce("c");
+    await kafka.deliver();
+    plugin.seekInFlush = [{ ...p0, offset: 1 }];
+    await flush(); // commits 3, then seeks to 1
+    await waitFor(() => kafka.committed("connect-c", p0) === 3, { what: "the commit of offset 3" });
+    await kafka.deliver();
+    plugin.failFlush.push(new Error("buffer dropped"));
+    await flush(); // rewinds to 1, the offset the task asked for
+    await kafka.deliver();
+    expect(plugin.puts).toEqual([["a", "b"], ["c"], ["b", "c"], ["b", "c"]]);
+    await stop(task);
+  });
+
+  // Review finding P3 (sink-seek2): an offset of a partition not owned was recorded as its current
+  // and committed offset: flushed and possibly committed for a partition another member owns, and
+  // once assigned, a failed flush rewound to it while the consumer had started elsewhere.
+  test("an offset asked for in start() applies once the partition is assigned, after open", async () => {
+    const { kafka, plugin, task, produce, flush } = await setup({ seekInStart: [{ ...p0, offset: 1 }] });
+    produce("a", "b", "c");
+    await kafka.deliver();
+    expect(plugin.puts).toEqual([["b", "c"]]);
+    await flush();
+    await waitFor(() => kafka.committed("connect-c", p0) === 3, { what: "the commit of offset 3" });
+    expect(plugin.flushed).toEqual([[{ ...p0, offset: 3 }]]);
+    await stop(task);
+  });
+
+  test("an offset of a partition not assigned is neither flushed nor committed", async () => {
+    const { kafka, plugin, task, produce, flush } = await setup();
+    const other = { topic: "other", partition: 0 };
+    plugin.context.offset([{ ...other, offset: 7 }]);
+    produce("a");
+    await kafka.deliver();
+    await flush();
+    await waitFor(() => kafka.committed("connect-c", p0) === 1, { what: "the commit of offset 1" });
+    expect(plugin.flushed).toEqual([[{ ...p0, offset: 1 }]]);
+    expect(kafka.committed("connect-c", other)).toBeUndefined();
+    await stop(task);
+  });
+
+  test("an offset asked for in a revoked partition's close applies when it is assigned again", async () => {
+    const { kafka, plugin, task, produce } = await setup();
+    produce("a", "b", "c");
+    await kafka.deliver();
+    const close = plugin.close.bind(plugin);
+    plugin.close = () => {
+      close();
+      plugin.context.offset([{ ...p0, offset: 1 }]);
+    };
+    await kafka.rebalance(); // commits 3, closes p0 (asking for 1), assigns it again
+    expect(kafka.committed("connect-c", p0)).toBe(3);
+    await kafka.deliver();
+    expect(plugin.puts).toEqual([
+      ["a", "b", "c"],
+      ["b", "c"],
+    ]);
     await stop(task);
   });
 });

@@ -96,12 +96,14 @@ export class WorkerSinkTask extends WorkerTask {
       log: this.log,
       offsets: this.offsets,
       putRetry: this.putRetry,
+      holdingOffsets: (call) => this.context.holding(call),
     });
     this.context = sinkTaskContext({
       ...o,
       logger: this.log.named(o.taskClass),
       consumer: () => this.consumer,
       offsets: this.offsets,
+      owned: (tp) => this.ownership.owns(tp),
       pauses: this.ownership,
       pluginMetrics: o.metrics.plugin,
       origin: (record) => this.batches.origin(record),
@@ -264,7 +266,8 @@ export class WorkerSinkTask extends WorkerTask {
   private async commitOffsets(closing = false): Promise<void> {
     this.commitRequested = false;
     this.lastCommit = monotonicNow(this.clock);
-    await this.offsets.commit({ closing });
+    // What the task asks for in flush/preCommit applies after the commit, as Connect's next rewind.
+    await this.context.holding(() => this.offsets.commit({ closing }));
   }
 
   protected async close(failed: boolean): Promise<void> {

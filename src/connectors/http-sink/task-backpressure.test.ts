@@ -89,7 +89,7 @@ function runtime(task: () => SinkTask) {
   const ownership = new SinkPartitionOwnership({
     task: { open: (tps) => task().open?.(tps) } as SinkTask,
     log,
-    offsets: { onRewind: () => {} } as unknown as SinkOffsets,
+    offsets: { onRewind: () => {}, forget: () => {} } as unknown as SinkOffsets,
     putRetry: undefined as never,
     consumer: () => port,
     targetState: () => state,
@@ -98,6 +98,7 @@ function runtime(task: () => SinkTask) {
     raise: (error) => {
       throw error;
     },
+    holdingOffsets: (call) => call(),
   });
   /** As the consumer's rebalance callback and the worker run it: assigned (pauses put back), then opened. */
   const assign = async (tps: TopicPartition[]) => {
