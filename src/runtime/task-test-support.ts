@@ -1,13 +1,15 @@
 /**
  * Building blocks for unit tests of WorkerSourceTask and WorkerSinkTask: an in-memory offset
- * store, a UTF-8 string converter pair, a status recorder, an error operator and the Outgoing
- * records of the sender's tests. Tests only.
+ * store, a UTF-8 string converter pair, a status recorder, an error operator, the Outgoing
+ * records of the sender's tests and a WorkerSinkTask on a MemoryKafka. Tests only.
  */
 import { Database } from "bun:sqlite";
+import type { SinkTask } from "../api/connector.ts";
 import type { Converter, HeaderConverter } from "../api/converter.ts";
 import { Schemas } from "../api/data/schema.ts";
-import { type SourceRecord, sourceRecord } from "../api/record.ts";
-import type { ProducerRecord } from "../kafka/kafka-port.ts";
+import { type SourceRecord, sourceRecord, type TopicPartitionOffset } from "../api/record.ts";
+import type { KafkaConsumer, ProducerRecord } from "../kafka/kafka-port.ts";
+import { MemoryKafka } from "../kafka/memory-kafka.ts";
 import { migrate } from "../store/database.ts";
 import { OffsetStore } from "../store/offset-store.ts";
 import { systemClock } from "../util/clock.ts";
@@ -16,6 +18,8 @@ import { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
 import type { RecordConverters } from "./record-conversion.ts";
 import type { Outgoing } from "./source-task-sender.ts";
 import { TaskMetrics } from "./task-metrics.ts";
+import { TransformationChain } from "./transformation-chain.ts";
+import { WorkerSinkTask, type WorkerSinkTaskOptions } from "./worker-sink-task.ts";
 import type { ConnectorTaskId, TaskStatusListener } from "./worker-task.ts";
 
 export function memoryOffsetStore(): OffsetStore {
@@ -93,4 +97,65 @@ export function outgoing(topic: string, value: string, partition = 0): Outgoing 
     timestamp: 1,
   };
   return { record, produced };
+}
+
+/**
+ * A WorkerSinkTask (not started) running `plugin` on the topic "in" (`partitions` of it) of a
+ * MemoryKafka, in the group "connect-c", with string converters and no transformations;
+ * `options` overrides any of the task's options.
+ */
+export function memorySinkTask(o: {
+  plugin: SinkTask;
+  taskClass: string;
+  offsetFlushIntervalMs: number;
+  partitions?: number;
+  basics?: ReturnType<typeof taskBasics>;
+  /** Called with the offsets of every commit, before it is made. */
+  onCommit?: (offsets: readonly TopicPartitionOffset[]) => void;
+  /** Wraps the consumer the task gets (to watch what it hands out). */
+  wrapConsumer?: (consumer: KafkaConsumer) => KafkaConsumer;
+  options?: Partial<WorkerSinkTaskOptions>;
+}) {
+  const kafka = new MemoryKafka();
+  kafka.createTopic("in", o.partitions ?? 1);
+  const basics = o.basics ?? taskBasics();
+  const task = new WorkerSinkTask({
+    ...basics,
+    initialState: "STARTED",
+    task: o.plugin,
+    taskClass: o.taskClass,
+    config: {},
+    consumer: async () => {
+      const consumer = await kafka.consumer({ groupId: "connect-c", topics: ["in"], properties: {} });
+      const { onCommit } = o;
+      if (onCommit) {
+        const commit = consumer.commit.bind(consumer);
+        consumer.commit = (offsets) => {
+          onCommit(offsets);
+          return commit(offsets);
+        };
+      }
+      return o.wrapConsumer ? o.wrapConsumer(consumer) : consumer;
+    },
+    converters: stringConverters,
+    transformations: TransformationChain.EMPTY,
+    offsetFlushIntervalMs: o.offsetFlushIntervalMs,
+    onTopic: () => {},
+    ...o.options,
+  });
+  /** Appends `value` (UTF-8 unless bytes) to "in"-`partition`. */
+  const produceTo = (partition: number, value: string | Uint8Array) =>
+    kafka.append({
+      topic: "in",
+      partition,
+      key: null,
+      value: typeof value === "string" ? utf8.encode(value) : value,
+      headers: [],
+      timestamp: 1,
+    });
+  /** Appends each value to "in"-0. */
+  const produce = (...values: string[]) => {
+    for (const v of values) produceTo(0, v);
+  };
+  return { kafka, task, basics, listener: basics.listener, produce, produceTo };
 }

@@ -10,10 +10,7 @@ import { waitFor } from "../../test/support/wait-for.ts";
 import type { SinkTask, SinkTaskContext } from "../api/connector.ts";
 import type { SinkRecord, TopicPartition } from "../api/record.ts";
 import { ConnectError } from "../errors.ts";
-import { MemoryKafka } from "../kafka/memory-kafka.ts";
-import { stringConverters, taskBasics } from "./task-test-support.ts";
-import { TransformationChain } from "./transformation-chain.ts";
-import { WorkerSinkTask } from "./worker-sink-task.ts";
+import { memorySinkTask, taskBasics } from "./task-test-support.ts";
 
 /** A SinkTask whose `put` is the test's: `written` is what it wrote, `calls` the worker's calls. */
 class ScriptedSink implements SinkTask {
@@ -46,36 +43,16 @@ class ScriptedSink implements SinkTask {
 const p0 = { topic: "in", partition: 0 };
 
 function setup(flushMs: number) {
-  const kafka = new MemoryKafka();
-  kafka.createTopic("in");
   const plugin = new ScriptedSink();
-  const basics = taskBasics("none");
-  const task = new WorkerSinkTask({
-    ...basics,
-    initialState: "STARTED",
-    task: plugin,
+  const { kafka, task, produce, listener } = memorySinkTask({
+    plugin,
     taskClass: "test.ScriptedSink",
-    config: {},
-    consumer: async () => {
-      const consumer = await kafka.consumer({ groupId: "connect-c", topics: ["in"], properties: {} });
-      const commit = consumer.commit.bind(consumer);
-      consumer.commit = (offsets) => {
-        plugin.calls.push(`commit ${offsets.map((o) => o.offset).join(",")}`);
-        return commit(offsets);
-      };
-      return consumer;
-    },
-    converters: stringConverters,
-    transformations: TransformationChain.EMPTY,
     offsetFlushIntervalMs: flushMs,
-    onTopic: () => {},
+    basics: taskBasics("none"),
+    onCommit: (offsets) => plugin.calls.push(`commit ${offsets.map((o) => o.offset).join(",")}`),
   });
-  const produce = (...values: string[]) => {
-    for (const v of values)
-      kafka.append({ ...p0, key: null, value: new TextEncoder().encode(v), headers: [], timestamp: 1 });
-  };
   task.start();
-  return { kafka, plugin, task, produce, listener: basics.listener };
+  return { kafka, plugin, task, produce, listener };
 }
 
 /** A put that waits until the test settles it. */

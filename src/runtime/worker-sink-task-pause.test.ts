@@ -8,11 +8,9 @@ import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
 import type { SinkTask, SinkTaskContext } from "../api/connector.ts";
 import type { SinkRecord } from "../api/record.ts";
-import { MemoryKafka } from "../kafka/memory-kafka.ts";
 import { LogManager } from "../util/logger.ts";
-import { stringConverters, taskBasics } from "./task-test-support.ts";
-import { TransformationChain } from "./transformation-chain.ts";
-import { WorkerSinkTask } from "./worker-sink-task.ts";
+import { memorySinkTask } from "./task-test-support.ts";
+import type { WorkerSinkTask } from "./worker-sink-task.ts";
 
 class PausingSink implements SinkTask {
   context!: SinkTaskContext;
@@ -31,23 +29,18 @@ const p0 = { topic: "in", partition: 0 };
 const text = new TextDecoder();
 
 async function setup() {
-  const kafka = new MemoryKafka();
-  kafka.createTopic("in", 2);
   const lines: string[] = [];
   const logs = new LogManager({ rootLevel: "DEBUG", sink: (l) => lines.push(l) });
   const plugin = new PausingSink();
-  const basics = taskBasics();
   /** What the consumer handed the worker, as partition:value. */
   const handedOut: string[] = [];
-  const task = new WorkerSinkTask({
-    ...basics,
-    log: logs.get("org.apache.kafka.connect.runtime.WorkerSinkTask"),
-    initialState: "STARTED",
-    task: plugin,
+  const { kafka, task, produceTo, listener } = memorySinkTask({
+    plugin,
     taskClass: "test.PausingSink",
-    config: {},
-    consumer: async () => {
-      const consumer = await kafka.consumer({ groupId: "connect-c", topics: ["in"], properties: {} });
+    offsetFlushIntervalMs: 3_600_000,
+    partitions: 2,
+    options: { log: logs.get("org.apache.kafka.connect.runtime.WorkerSinkTask") },
+    wrapConsumer: (consumer) => {
       const start = consumer.start.bind(consumer);
       consumer.start = (handlers) =>
         start({
@@ -59,21 +52,8 @@ async function setup() {
         });
       return consumer;
     },
-    converters: stringConverters,
-    transformations: TransformationChain.EMPTY,
-    offsetFlushIntervalMs: 3_600_000,
-    onTopic: () => {},
   });
-  const { listener } = basics;
-  const produce = (partition: number, value: string) =>
-    kafka.append({
-      topic: "in",
-      partition,
-      key: null,
-      value: new TextEncoder().encode(value),
-      headers: [],
-      timestamp: 1,
-    });
+  const produce = (partition: number, value: string) => produceTo(partition, value);
   /**
    * What the consumer hands out now: MemoryConsumer calls the handler synchronously for every
    * partition not paused, so this is read before any of it is put (which may wait for a resume).

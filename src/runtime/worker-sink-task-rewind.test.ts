@@ -10,12 +10,10 @@ import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
 import type { SinkTask, SinkTaskContext } from "../api/connector.ts";
 import type { SinkRecord, TopicPartitionOffset } from "../api/record.ts";
-import { MemoryKafka } from "../kafka/memory-kafka.ts";
 import { type Deferred, deferred } from "../util/async.ts";
 import { LogManager } from "../util/logger.ts";
-import { stringConverters, taskBasics } from "./task-test-support.ts";
-import { TransformationChain } from "./transformation-chain.ts";
-import { WorkerSinkTask } from "./worker-sink-task.ts";
+import { memorySinkTask, taskBasics } from "./task-test-support.ts";
+import type { WorkerSinkTask } from "./worker-sink-task.ts";
 
 /** Buffers what is put and writes it at flush; a failing flush drops the buffer. */
 class BufferingSink implements SinkTask {
@@ -70,35 +68,16 @@ class BufferingSink implements SinkTask {
 const p0 = { topic: "in", partition: 0 };
 
 async function setup(options: { seekInStart?: TopicPartitionOffset[] } = {}) {
-  const kafka = new MemoryKafka();
-  kafka.createTopic("in");
   const plugin = new BufferingSink();
   plugin.seekInStart = options.seekInStart ?? [];
   const logged: string[] = [];
   const basics = { ...taskBasics(), log: new LogManager({ sink: (line) => void logged.push(line) }).get("test") };
-  const task = new WorkerSinkTask({
-    ...basics,
-    initialState: "STARTED",
-    task: plugin,
+  const { kafka, task, produce } = memorySinkTask({
+    plugin,
     taskClass: "test.BufferingSink",
-    config: {},
-    consumer: () => kafka.consumer({ groupId: "connect-c", topics: ["in"], properties: {} }),
-    converters: stringConverters,
-    transformations: TransformationChain.EMPTY,
     offsetFlushIntervalMs: 3_600_000,
-    onTopic: () => {},
+    basics,
   });
-  const produce = (...values: string[]) => {
-    for (const v of values)
-      kafka.append({
-        topic: "in",
-        partition: 0,
-        key: null,
-        value: new TextEncoder().encode(v),
-        headers: [],
-        timestamp: 1,
-      });
-  };
   /** Requests a commit and waits for its flush. */
   const flush = async () => {
     const before = plugin.flushes;

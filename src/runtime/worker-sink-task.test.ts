@@ -5,14 +5,12 @@ import { JsonText } from "../api/data/json-text.ts";
 import type { SinkRecord, TopicPartition, TopicPartitionOffset } from "../api/record.ts";
 import { JsonConverter } from "../converters/json-converter.ts";
 import { ConnectError, RetriableError } from "../errors.ts";
-import { MemoryKafka } from "../kafka/memory-kafka.ts";
 import { builtInRegistry } from "../plugins.ts";
 import { type Clock, systemClock } from "../util/clock.ts";
 import { type Logger, LogManager } from "../util/logger.ts";
 import { ManualClock } from "../util/manual-clock.ts";
-import { stringConverters, taskBasics } from "./task-test-support.ts";
+import { memorySinkTask, stringConverters, taskBasics } from "./task-test-support.ts";
 import { TransformationChain } from "./transformation-chain.ts";
-import { WorkerSinkTask } from "./worker-sink-task.ts";
 
 /** A SinkTask that records what the worker hands it; `failPut` makes the next puts throw. */
 class RecordingSink implements SinkTask {
@@ -47,45 +45,16 @@ class RecordingSink implements SinkTask {
 const names = (tps: readonly TopicPartition[]) => tps.map((tp) => `${tp.topic}-${tp.partition}`).join(",");
 
 function setup(flushMs = 0, log?: Logger, maxPutRecords?: number, clock?: Clock) {
-  const kafka = new MemoryKafka();
-  kafka.createTopic("in");
   const plugin = new RecordingSink();
-  const basics = taskBasics();
-  const task = new WorkerSinkTask({
-    ...basics,
-    ...(log ? { log } : {}),
-    ...(clock ? { clock } : {}),
-    initialState: "STARTED",
-    task: plugin,
+  const { kafka, task, produce, listener } = memorySinkTask({
+    plugin,
     taskClass: "test.RecordingSink",
-    config: {},
-    consumer: async () => {
-      const consumer = await kafka.consumer({ groupId: "connect-c", topics: ["in"], properties: {} });
-      const commit = consumer.commit.bind(consumer);
-      consumer.commit = (offsets) => {
-        plugin.calls.push(`commit ${offsets.map((o) => `${o.topic}-${o.partition}@${o.offset}`).join(",")}`);
-        return commit(offsets);
-      };
-      return consumer;
-    },
-    converters: stringConverters,
-    transformations: TransformationChain.EMPTY,
     offsetFlushIntervalMs: flushMs,
-    onTopic: () => {},
-    ...(maxPutRecords ? { maxPutRecords } : {}),
+    onCommit: (offsets) =>
+      plugin.calls.push(`commit ${offsets.map((o) => `${o.topic}-${o.partition}@${o.offset}`).join(",")}`),
+    options: { ...(log ? { log } : {}), ...(clock ? { clock } : {}), ...(maxPutRecords ? { maxPutRecords } : {}) },
   });
-  const produce = (...values: string[]) => {
-    for (const v of values)
-      kafka.append({
-        topic: "in",
-        partition: 0,
-        key: null,
-        value: new TextEncoder().encode(v),
-        headers: [],
-        timestamp: 1,
-      });
-  };
-  return { kafka, plugin, task, produce, listener: basics.listener };
+  return { kafka, plugin, task, produce, listener };
 }
 
 describe("WorkerSinkTask's SinkTaskContext", () => {
@@ -105,22 +74,13 @@ describe("WorkerSinkTask's SinkTaskContext", () => {
 
 describe("WorkerSinkTask", () => {
   test("batches of several partitions fetched together go to one put, each partition's offset committed", async () => {
-    const kafka = new MemoryKafka();
-    kafka.createTopic("in", 3);
     const plugin = new RecordingSink();
-    const task = new WorkerSinkTask({
-      ...taskBasics(),
-      initialState: "STARTED",
-      task: plugin,
+    const { kafka, task, produceTo } = memorySinkTask({
+      plugin,
       taskClass: "test.RecordingSink",
-      config: {},
-      consumer: () => kafka.consumer({ groupId: "connect-c", topics: ["in"], properties: {} }),
-      converters: stringConverters,
-      transformations: TransformationChain.EMPTY,
       offsetFlushIntervalMs: 0,
-      onTopic: () => {},
+      partitions: 3,
     });
-    const value = (v: string) => new TextEncoder().encode(v);
     for (const [partition, v] of [
       [0, "a0"],
       [1, "b0"],
@@ -128,7 +88,7 @@ describe("WorkerSinkTask", () => {
       [0, "a1"],
       [2, "c1"],
     ] as const)
-      kafka.append({ topic: "in", partition, key: null, value: value(v), headers: [], timestamp: 1 });
+      produceTo(partition, v);
     task.start();
     await waitFor(() => plugin.context !== undefined);
     await kafka.deliver({ concurrently: true });
@@ -403,30 +363,25 @@ class JsonTextSink implements SinkTask {
 
 describe("WorkerSinkTask with a task that accepts JsonText", () => {
   function jsonSetup(transformations: TransformationChain, schemasEnable = "false") {
-    const kafka = new MemoryKafka();
-    kafka.createTopic("in");
     const plugin = new JsonTextSink();
     const value = new JsonConverter();
     value.configure({ "schemas.enable": schemasEnable }, false);
-    const basics = taskBasics("all");
-    const task = new WorkerSinkTask({
-      ...basics,
-      initialState: "STARTED",
-      task: plugin,
+    const { kafka, task, produceTo } = memorySinkTask({
+      plugin,
       taskClass: "test.JsonTextSink",
-      config: {},
-      consumer: () => kafka.consumer({ groupId: "connect-c", topics: ["in"], properties: {} }),
-      converters: { ...stringConverters, value, valueClass: "org.apache.kafka.connect.json.JsonConverter" },
-      transformations,
       offsetFlushIntervalMs: 0,
-      onTopic: () => {},
+      basics: taskBasics("all"),
+      options: {
+        converters: { ...stringConverters, value, valueClass: "org.apache.kafka.connect.json.JsonConverter" },
+        transformations,
+      },
     });
     const sent: Uint8Array[] = [];
     const produce = (...values: string[]) => {
       for (const v of values) {
         const bytes = new TextEncoder().encode(v);
         sent.push(bytes);
-        kafka.append({ topic: "in", partition: 0, key: null, value: bytes, headers: [], timestamp: 1 });
+        produceTo(0, bytes);
       }
     };
     return { kafka, plugin, task, produce, sent };
