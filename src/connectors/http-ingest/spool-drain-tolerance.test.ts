@@ -10,17 +10,13 @@ import { tempDir } from "../../../test/support/temp-dir.ts";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { ConnectError, DataError } from "../../errors.ts";
 import type { IngestRecord } from "../../ingest/ingest-record.ts";
-import type { IngestWriter } from "../../ingest/route-table.ts";
 import { withKafkaError } from "../../kafka/kafka-port.ts";
 import { MemoryKafka } from "../../kafka/memory-kafka.ts";
 import type { RecordConverters } from "../../runtime/record-conversion.ts";
 import { memoryOffsetStore, stringConverters, taskBasics } from "../../runtime/task-test-support.ts";
-import { TransformationChain } from "../../runtime/transformation-chain.ts";
-import { WorkerSourceTask } from "../../runtime/worker-source-task.ts";
 import { SPOOL_FILE } from "../../store/spool-file.ts";
 import { SpoolStore } from "../../store/spool-store.ts";
-import type { HttpIngestServices } from "./connector.ts";
-import { HttpIngestSourceTask } from "./task.ts";
+import { ingestServices, ingestSourceTask } from "./test-support.ts";
 
 const CONFIG = {
   name: "c",
@@ -53,30 +49,19 @@ async function spooledAndDraining(
   o: { tolerance: "none" | "all"; converters?: RecordConverters },
 ) {
   const store = await SpoolStore.open(dirPath);
-  let writer: IngestWriter | undefined;
-  const services = {
-    routes: { attach: (_: string, w: IngestWriter) => (writer = w), detach: () => {} },
-    stages: {},
-    spool: async () => store,
-  } as unknown as HttpIngestServices;
+  const { services, writer: attached } = ingestServices({ spool: store });
   const basics = taskBasics(o.tolerance);
   const offsets = memoryOffsetStore();
-  const task = new WorkerSourceTask({
-    ...basics,
-    initialState: "STARTED",
-    task: new HttpIngestSourceTask(services),
-    taskClass: "HttpIngestSource",
+  const { task } = ingestSourceTask({
+    services,
+    kafka,
     config: CONFIG,
-    producer: () => kafka.producer(),
-    converters: o.converters ?? stringConverters,
-    transformations: TransformationChain.EMPTY,
-    offsets,
-    maxRequestBytes: 1_048_576,
-    offsetFlushIntervalMs: 0,
-    onTopic: () => {},
+    basics,
+    options: { converters: o.converters ?? stringConverters, offsets, offsetFlushIntervalMs: 0 },
   });
   task.start();
-  await waitFor(() => writer !== undefined);
+  await waitFor(() => attached() !== undefined);
+  const writer = attached();
   const records: IngestRecord[] = VALUES.map((v) => ({
     key: "k",
     value: v,

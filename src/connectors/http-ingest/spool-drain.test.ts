@@ -14,15 +14,12 @@ import type { IngestRecord } from "../../ingest/ingest-record.ts";
 import type { IngestWriter } from "../../ingest/route-table.ts";
 import { withKafkaError } from "../../kafka/kafka-port.ts";
 import { MemoryKafka } from "../../kafka/memory-kafka.ts";
-import { memoryOffsetStore, stringConverters, taskBasics } from "../../runtime/task-test-support.ts";
-import { TransformationChain } from "../../runtime/transformation-chain.ts";
-import { WorkerSourceTask } from "../../runtime/worker-source-task.ts";
+import { memoryOffsetStore, taskBasics } from "../../runtime/task-test-support.ts";
 import type { OffsetStore } from "../../store/offset-store.ts";
 import { SPOOL_FILE } from "../../store/spool-file.ts";
 import { SpoolStore } from "../../store/spool-store.ts";
-import type { HttpIngestServices } from "./connector.ts";
 import { httpIngestSource } from "./index.ts";
-import { HttpIngestSourceTask } from "./task.ts";
+import { ingestServices, ingestSourceTask } from "./test-support.ts";
 
 const record = (key: string, value: string): IngestRecord => ({
   key,
@@ -43,31 +40,21 @@ const CONFIG = {
 
 /** A spool-mode ingest task on the runtime, bounded in flight as the worker bounds it. */
 function drainer(store: SpoolStore, kafka: MemoryKafka, offsets: OffsetStore, tolerance: "none" | "all" = "none") {
-  let writer: IngestWriter | undefined;
-  const services = {
-    routes: { attach: (_: string, w: IngestWriter) => (writer = w), detach: () => {} },
-    stages: {},
-    spool: async () => store,
-  } as unknown as HttpIngestServices;
-  const basics = taskBasics(tolerance);
-  const task = new WorkerSourceTask({
-    ...basics,
-    initialState: "STARTED",
-    task: new HttpIngestSourceTask(services),
-    taskClass: "HttpIngestSource",
+  const { services, writer } = ingestServices({ spool: store });
+  const { task, listener } = ingestSourceTask({
+    services,
+    kafka,
     config: CONFIG,
-    producer: () => kafka.producer(),
-    keepOrder: httpIngestSource().keepsOrder?.(CONFIG) ?? false,
-    converters: stringConverters,
-    transformations: TransformationChain.EMPTY,
-    offsets,
-    maxRequestBytes: 1_048_576,
-    // As worker.ts: the producer's max.in.flight.requests.per.connection (5).
-    maxInFlightBatches: 5,
-    offsetFlushIntervalMs: 0,
-    onTopic: () => {},
+    basics: taskBasics(tolerance),
+    options: {
+      keepOrder: httpIngestSource().keepsOrder?.(CONFIG) ?? false,
+      offsets,
+      // As worker.ts: the producer's max.in.flight.requests.per.connection (5).
+      maxInFlightBatches: 5,
+      offsetFlushIntervalMs: 0,
+    },
   });
-  return { task, listener: basics.listener, writer: () => writer };
+  return { task, listener, writer };
 }
 
 const never = new AbortController().signal;

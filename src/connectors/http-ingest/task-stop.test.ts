@@ -2,55 +2,26 @@ import { describe, expect, test } from "bun:test";
 import { tempDir } from "../../../test/support/temp-dir.ts";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { DataError, RetriableError } from "../../errors.ts";
-import type { IngestRecord, RecordOutcome } from "../../ingest/ingest-record.ts";
+import type { RecordOutcome } from "../../ingest/ingest-record.ts";
 import type { IngestWriter } from "../../ingest/route-table.ts";
 import { MemoryKafka } from "../../kafka/memory-kafka.ts";
 import type { RecordConverters } from "../../runtime/record-conversion.ts";
-import { stringConverters, taskBasics } from "../../runtime/task-test-support.ts";
-import { TransformationChain } from "../../runtime/transformation-chain.ts";
-import { WorkerSourceTask } from "../../runtime/worker-source-task.ts";
+import { stringConverters } from "../../runtime/task-test-support.ts";
 import { SpoolStore } from "../../store/spool-store.ts";
-import type { HttpIngestServices } from "./connector.ts";
-import { HttpIngestSourceTask } from "./task.ts";
+import { ingestRecord, ingestServices, ingestSourceTask } from "./test-support.ts";
 
-const record = (value: string): IngestRecord => ({
-  key: null,
-  value: new TextEncoder().encode(value),
-  headers: [],
-  partition: null,
-  timestamp: 7,
-  bytes: value.length,
-});
 const never = new AbortController().signal;
 
 /** An HttpIngestSource task on the source runtime; `converters` may fail on some values. */
 function ingestTask(o: { spool?: SpoolStore; converters?: (stop: () => void) => RecordConverters }) {
   const kafka = new MemoryKafka();
-  const writers: IngestWriter[] = [];
-  const services = {
-    routes: { attach: (_: string, w: IngestWriter) => writers.push(w), detach: () => {} },
-    stages: {},
-    ...(o.spool ? { spool: async () => o.spool } : {}),
-  } as unknown as HttpIngestServices;
+  const { services, writers } = ingestServices({ spool: o.spool });
   let stop = () => {};
-  const task = new WorkerSourceTask({
-    ...taskBasics(),
-    initialState: "STARTED",
-    task: new HttpIngestSourceTask(services),
-    taskClass: "HttpIngestSource",
-    config: {
-      name: "c",
-      "ingest.path": "/ingest/t",
-      "kafka.topic": "t",
-      ...(o.spool ? { "ingest.ack.mode": "spool" } : {}),
-    },
-    producer: () => kafka.producer(),
-    converters: o.converters ? o.converters(() => stop()) : stringConverters,
-    transformations: TransformationChain.EMPTY,
-    offsets: { get: () => null, write: () => {} } as never,
-    maxRequestBytes: 1_048_576,
-    offsetFlushIntervalMs: 60_000,
-    onTopic: () => {},
+  const { task } = ingestSourceTask({
+    services,
+    kafka,
+    config: o.spool ? { "ingest.ack.mode": "spool" } : {},
+    options: o.converters ? { converters: o.converters(() => stop()) } : {},
   });
   stop = () => task.stop();
   task.start();
@@ -90,10 +61,10 @@ describe("HttpIngestSourceTask stopping while a poll batch is converted (ingest-
   test("a poison record is answered 422 and the rest of its request as written, not 500", async () => {
     const { task, writer } = ingestTask({ converters: failingOn("poison", () => new DataError("not an integer")) });
     const w = await writer();
-    expect(await w.submit({ topic: "t", records: [record("warm")], signal: never })).toEqual([written(0)]);
+    expect(await w.submit({ topic: "t", records: [ingestRecord("warm")], signal: never })).toEqual([written(0)]);
     const answers = await w.submit({
       topic: "t",
-      records: [record("a"), record("poison"), record("c")],
+      records: [ingestRecord("a"), ingestRecord("poison"), ingestRecord("c")],
       signal: never,
     });
     expect(answers).toEqual([
@@ -114,8 +85,8 @@ describe("HttpIngestSourceTask stopping while a poll batch is converted (ingest-
   test("a retriable failure the stop cut short: the request's records fail as not written (503), not 500", async () => {
     const { task, kafka, writer } = ingestTask({ converters: failingOn("flaky", () => new RetriableError("later")) });
     const w = await writer();
-    expect(await w.submit({ topic: "t", records: [record("warm")], signal: never })).toEqual([written(0)]);
-    const answers = await w.submit({ topic: "t", records: [record("a"), record("flaky")], signal: never });
+    expect(await w.submit({ topic: "t", records: [ingestRecord("warm")], signal: never })).toEqual([written(0)]);
+    const answers = await w.submit({ topic: "t", records: [ingestRecord("a"), ingestRecord("flaky")], signal: never });
     const notSent: RecordOutcome = {
       kind: "failed",
       message: "The ingest task of connector c stopped or failed before the record was sent to Kafka",
@@ -134,7 +105,7 @@ describe("HttpIngestSourceTask abandoned after the graceful timeout, spool mode 
     const store = await SpoolStore.open(dir.path);
     const old = ingestTask({ spool: store });
     old.kafka.holdAcks();
-    await (await old.writer()).submit({ topic: "t", records: [record("a"), record("b")], signal: never });
+    await (await old.writer()).submit({ topic: "t", records: [ingestRecord("a"), ingestRecord("b")], signal: never });
     await waitFor(() => old.kafka.heldSends === 1, { what: "the old task's send on the wire" });
     old.task.stop();
     expect(await old.task.awaitStop(20)).toBe(false);
@@ -145,7 +116,7 @@ describe("HttpIngestSourceTask abandoned after the graceful timeout, spool mode 
     await waitFor(() => next.kafka.records("t").length === 2, { what: "the new task to drain a and b" });
     await waitFor(() => store.stats("c").records === 0, { what: "a and b deleted" });
     next.kafka.holdAcks();
-    const [z] = await w.submit({ topic: "t", records: [record("z")], signal: never });
+    const [z] = await w.submit({ topic: "t", records: [ingestRecord("z")], signal: never });
     expect(z!.kind).toBe("spooled");
     await waitFor(() => next.kafka.heldSends === 1, { what: "z on the wire" });
     const held = store.stats("c");

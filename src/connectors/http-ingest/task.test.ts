@@ -4,28 +4,16 @@ import { join } from "node:path";
 import { tempDir } from "../../../test/support/temp-dir.ts";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import type { IngestError } from "../../ingest/ingest-error.ts";
-import type { IngestRecord } from "../../ingest/ingest-record.ts";
 import type { IngestWriter } from "../../ingest/route-table.ts";
 import { MemoryKafka } from "../../kafka/memory-kafka.ts";
-import { stringConverters, taskBasics } from "../../runtime/task-test-support.ts";
-import { TransformationChain } from "../../runtime/transformation-chain.ts";
-import { WorkerSourceTask } from "../../runtime/worker-source-task.ts";
 import { SpoolStore } from "../../store/spool-store.ts";
 import { ManualClock } from "../../util/manual-clock.ts";
 import type { HttpIngestServices } from "./connector.ts";
 import type { SpoolWriter } from "./spool-writer.ts";
 import { HttpIngestSourceTask } from "./task.ts";
+import { ingestRecord, ingestServices, ingestSourceTask } from "./test-support.ts";
 
 const dyingWorker = new URL("../../../test/fixtures/spool-worker/dying-worker.ts", import.meta.url);
-const record = (value: string): IngestRecord => ({
-  key: null,
-  value: new TextEncoder().encode(value),
-  headers: [],
-  partition: null,
-  timestamp: 7,
-  bytes: value.length,
-});
-
 function sourceTask(
   services: HttpIngestServices,
   config: Record<string, string>,
@@ -33,43 +21,24 @@ function sourceTask(
   maxInFlightBatches = 5,
 ) {
   const kafka = new MemoryKafka();
-  const basics = taskBasics();
-  const task = new WorkerSourceTask({
-    ...basics,
-    clock,
-    initialState: "STARTED",
-    task: new HttpIngestSourceTask(services),
-    taskClass: "HttpIngestSource",
-    config: { name: "c", "ingest.path": "/ingest/t", "kafka.topic": "t", ...config },
-    producer: () => kafka.producer(),
-    converters: stringConverters,
-    transformations: TransformationChain.EMPTY,
-    offsets: { get: () => null, write: () => {} } as never,
-    maxRequestBytes: 1_048_576,
-    maxInFlightBatches,
-    offsetFlushIntervalMs: 60_000,
-    onTopic: () => {},
-  });
-  return { task, kafka, listener: basics.listener };
+  const { task, listener } = ingestSourceTask({ services, kafka, config, options: { clock, maxInFlightBatches } });
+  return { task, kafka, listener };
 }
 
 describe("HttpIngestSourceTask on the source runtime", () => {
   test("requests are answered when Kafka acknowledges, without waiting for any timer", async () => {
     const clock = new ManualClock();
-    let writer: IngestWriter | undefined;
-    const services = {
-      routes: { attach: (_: string, w: IngestWriter) => (writer = w), detach: () => {} },
-      stages: {},
-    } as unknown as HttpIngestServices;
+    const { services, writer: attached } = ingestServices();
     const { task, kafka } = sourceTask(services, {}, clock);
     task.start();
-    await waitFor(() => writer !== undefined);
+    await waitFor(() => attached() !== undefined);
+    const writer = attached();
     const never = new AbortController().signal;
     // Requests arriving together (and while the task is busy) share one poll; the ones after them
     // must still be polled at once, not after a back-off of the runtime.
     for (let round = 0; round < 5; round++) {
       const answers = await Promise.all(
-        [0, 1, 2].map((i) => writer!.submit({ topic: "t", records: [record(`r${round}.${i}`)], signal: never })),
+        [0, 1, 2].map((i) => writer!.submit({ topic: "t", records: [ingestRecord(`r${round}.${i}`)], signal: never })),
       );
       for (const outcomes of answers) expect(outcomes[0]!.kind).toBe("written");
     }
@@ -83,26 +52,22 @@ describe("HttpIngestSourceTask on the source runtime", () => {
 
   describe("when the task stops with records in flight", () => {
     async function inFlight() {
-      let writer: IngestWriter | undefined;
       const detached: IngestWriter[] = [];
-      const services = {
-        routes: {
-          attach: (_: string, w: IngestWriter) => (writer = w),
-          detach: (_: string, w: IngestWriter) => detached.push(w),
-        },
-        stages: {},
-      } as unknown as HttpIngestServices;
+      const { services, writer: attached } = ingestServices({ onDetach: (w) => detached.push(w) });
       // One batch in flight at most: the second request stays queued while the first awaits Kafka.
       const { task, kafka } = sourceTask(services, {}, new ManualClock(), 1);
       kafka.holdAcks();
       task.start();
-      await waitFor(() => writer !== undefined);
+      await waitFor(() => attached() !== undefined);
+      const writer = attached();
       const never = new AbortController().signal;
       const answers: unknown[][] = [[], []];
-      void writer!.submit({ topic: "t", records: [record("sent")], signal: never }).then((o) => answers[0]!.push(...o));
+      void writer!
+        .submit({ topic: "t", records: [ingestRecord("sent")], signal: never })
+        .then((o) => answers[0]!.push(...o));
       await waitFor(() => kafka.heldSends === 1, { what: "the first record on the wire" });
       void writer!
-        .submit({ topic: "t", records: [record("queued")], signal: never })
+        .submit({ topic: "t", records: [ingestRecord("queued")], signal: never })
         .then((o) => answers[1]!.push(...o));
       task.stop();
       await waitFor(() => answers[1]!.length === 1, { what: "the queued record's answer" });
@@ -122,7 +87,7 @@ describe("HttpIngestSourceTask on the source runtime", () => {
       ]);
       expect(answers[0]).toEqual([]); // still awaiting Kafka, not failed by the stop
       expect(() =>
-        writer.submit({ topic: "t", records: [record("late")], signal: new AbortController().signal }),
+        writer.submit({ topic: "t", records: [ingestRecord("late")], signal: new AbortController().signal }),
       ).toThrow(expect.objectContaining({ status: 503 }));
       kafka.releaseAck(0);
       expect(await task.awaitStop(5000)).toBe(true);
@@ -149,18 +114,14 @@ describe("HttpIngestSourceTask on the source runtime", () => {
   test("spool mode: a record Kafka refuses after the stop began is quarantined; acknowledgements after afterStop are ignored", async () => {
     await using dir = await tempDir("ingest-task-");
     const store = await SpoolStore.open(dir.path);
-    let writer: IngestWriter | undefined;
-    const services = {
-      routes: { attach: (_: string, w: IngestWriter) => (writer = w), detach: () => {} },
-      stages: {},
-      spool: async () => store,
-    } as unknown as HttpIngestServices;
+    const { services, writer: attached } = ingestServices({ spool: store });
     const task = new HttpIngestSourceTask(services);
     task.initialize({ offsetStorageReader: { offset: async () => null } } as never);
     await task.start({ name: "c", "ingest.path": "/ingest/t", "kafka.topic": "t", "ingest.ack.mode": "spool" });
+    const writer = attached();
     await writer!.submit({
       topic: "t",
-      records: [record("a"), record("b"), record("c")],
+      records: [ingestRecord("a"), ingestRecord("b"), ingestRecord("c")],
       signal: new AbortController().signal,
     });
     const polled = (await task.poll(new AbortController().signal))!;
@@ -187,17 +148,13 @@ describe("HttpIngestSourceTask on the source runtime", () => {
   test("spool mode: when the spool's worker dies, requests get 503 and the task goes FAILED saying why", async () => {
     await using dir = await tempDir("ingest-task-");
     const store = await SpoolStore.open(dir.path, { workerUrl: dyingWorker });
-    let writer: IngestWriter | undefined;
-    const services = {
-      routes: { attach: (_: string, w: IngestWriter) => (writer = w), detach: () => {} },
-      stages: {},
-      spool: async () => store,
-    } as unknown as HttpIngestServices;
+    const { services, writer: attached } = ingestServices({ spool: store });
     const { task, listener } = sourceTask(services, { "ingest.ack.mode": "spool" });
     task.start();
-    await waitFor(() => writer !== undefined);
+    await waitFor(() => attached() !== undefined);
+    const writer = attached();
     const refused = await writer!
-      .submit({ topic: "t", records: [record("r")], signal: new AbortController().signal })
+      .submit({ topic: "t", records: [ingestRecord("r")], signal: new AbortController().signal })
       .catch((e: unknown) => e);
     expect([(refused as IngestError).status, (refused as Error).message]).toEqual([
       503,

@@ -1,0 +1,74 @@
+/**
+ * Building blocks for the HTTP ingest source's unit tests: an ingest record, services whose routes
+ * hand the attached writer to the test, and an HttpIngestSourceTask on the source runtime over a
+ * MemoryKafka. Tests only.
+ */
+import type { IngestRecord } from "../../ingest/ingest-record.ts";
+import type { IngestWriter } from "../../ingest/route-table.ts";
+import type { MemoryKafka } from "../../kafka/memory-kafka.ts";
+import type { WorkerSourceTaskOptions } from "../../runtime/source-task-lifecycle.ts";
+import { stringConverters, taskBasics } from "../../runtime/task-test-support.ts";
+import { TransformationChain } from "../../runtime/transformation-chain.ts";
+import { WorkerSourceTask } from "../../runtime/worker-source-task.ts";
+import type { SpoolStore } from "../../store/spool-store.ts";
+import type { HttpIngestServices } from "./connector.ts";
+import { HttpIngestSourceTask } from "./task.ts";
+
+/** A record of `value` (UTF-8), without key or partition. */
+export const ingestRecord = (value: string): IngestRecord => ({
+  key: null,
+  value: new TextEncoder().encode(value),
+  headers: [],
+  partition: null,
+  timestamp: 7,
+  bytes: value.length,
+});
+
+/**
+ * HttpIngestServices whose routes keep every writer attached (`writer()` is the last), with
+ * `spool` as the connector's spool when given; `onDetach` sees every writer detached.
+ */
+export function ingestServices(o: { spool?: SpoolStore; onDetach?: (writer: IngestWriter) => void } = {}) {
+  const writers: IngestWriter[] = [];
+  const { spool, onDetach } = o;
+  const services = {
+    routes: {
+      attach: (_: string, w: IngestWriter) => void writers.push(w),
+      detach: (_: string, w: IngestWriter) => onDetach?.(w),
+    },
+    stages: {},
+    ...(spool ? { spool: async () => spool } : {}),
+  } as unknown as HttpIngestServices;
+  return { services, writers, writer: (): IngestWriter | undefined => writers.at(-1) };
+}
+
+/**
+ * A WorkerSourceTask (not started) running an HttpIngestSourceTask of connector c, ingest path
+ * /ingest/t, to the topic t of `kafka`, with string converters, no transformations and no offsets
+ * kept; `config` adds to the connector's config and `options` overrides any of the task's options.
+ */
+export function ingestSourceTask(o: {
+  services: HttpIngestServices;
+  kafka: MemoryKafka;
+  config?: Record<string, string>;
+  basics?: ReturnType<typeof taskBasics>;
+  options?: Partial<WorkerSourceTaskOptions>;
+}) {
+  const basics = o.basics ?? taskBasics();
+  const task = new WorkerSourceTask({
+    ...basics,
+    initialState: "STARTED",
+    task: new HttpIngestSourceTask(o.services),
+    taskClass: "HttpIngestSource",
+    config: { name: "c", "ingest.path": "/ingest/t", "kafka.topic": "t", ...o.config },
+    producer: () => o.kafka.producer(),
+    converters: stringConverters,
+    transformations: TransformationChain.EMPTY,
+    offsets: { get: () => null, write: () => {} } as never,
+    maxRequestBytes: 1_048_576,
+    offsetFlushIntervalMs: 60_000,
+    onTopic: () => {},
+    ...o.options,
+  });
+  return { task, listener: basics.listener };
+}
