@@ -9,9 +9,7 @@ import { MemoryKafka } from "../kafka/memory-kafka.ts";
 import { ToleranceExceededError } from "./errors/retry-with-tolerance.ts";
 import type { RecordConverters } from "./record-conversion.ts";
 import { conversionRejectionOf, recordRejectionOf } from "./record-rejection.ts";
-import { memoryOffsetStore, stringConverters, taskBasics } from "./task-test-support.ts";
-import { TransformationChain } from "./transformation-chain.ts";
-import { WorkerSourceTask } from "./worker-source-task.ts";
+import { memoryOffsetStore, memorySourceTask, stringConverters, taskBasics } from "./task-test-support.ts";
 
 type Commit = [value: string, offset: number | null, rejection?: RecordRejection];
 
@@ -99,19 +97,12 @@ function run(o: {
   const offsets = memoryOffsetStore();
   const source = new Source(o.rejectsRecords, o.batchApi ?? false);
   const basics = taskBasics(o.tolerance);
-  const task = new WorkerSourceTask({
-    ...basics,
-    initialState: "STARTED",
-    task: source,
+  const { task } = memorySourceTask({
+    plugin: source,
     taskClass: "test.Source",
-    config: {},
-    producer: () => kafka.producer(),
-    converters: o.converters ?? stringConverters,
-    transformations: TransformationChain.EMPTY,
-    offsets,
-    maxRequestBytes: 1_048_576,
-    offsetFlushIntervalMs: 0,
-    onTopic: () => {},
+    kafka,
+    basics,
+    options: { converters: o.converters ?? stringConverters, offsets, offsetFlushIntervalMs: 0 },
   });
   // The broker refuses any send holding r2 as a whole (KIP-467: the batch fails), naming the error.
   const kafkaError = o.kafkaError;

@@ -6,9 +6,7 @@ import { type SourceRecord, sourceRecord } from "../api/record.ts";
 import { DataError, RetriableError } from "../errors.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
 import type { RecordConverters } from "./record-conversion.ts";
-import { stringConverters, taskBasics } from "./task-test-support.ts";
-import { TransformationChain } from "./transformation-chain.ts";
-import { WorkerSourceTask } from "./worker-source-task.ts";
+import { memorySourceTask, stringConverters, taskBasics } from "./task-test-support.ts";
 
 /** A SourceTask handing out the poll batches pushed; records what it is told about each record. */
 class Source implements SourceTask {
@@ -86,19 +84,12 @@ async function run(values: string[], failures: Record<string, { error: () => Err
       },
     },
   };
-  const task = new WorkerSourceTask({
-    ...basics,
-    initialState: "STARTED",
-    task: source,
+  const { task } = memorySourceTask({
+    plugin: source,
     taskClass: "test.Source",
-    config: {},
-    producer: () => kafka.producer(),
-    converters,
-    transformations: TransformationChain.EMPTY,
-    offsets: { get: () => null, write: () => {} } as never,
-    maxRequestBytes: 1_048_576,
-    offsetFlushIntervalMs: 60_000,
-    onTopic: () => {},
+    kafka,
+    basics,
+    options: { converters },
   });
   stop = () => task.stop();
   source.push([record("w")]);

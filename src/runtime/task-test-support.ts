@@ -1,10 +1,10 @@
 /**
  * Building blocks for unit tests of WorkerSourceTask and WorkerSinkTask: an in-memory offset
  * store, a UTF-8 string converter pair, a status recorder, an error operator, the Outgoing
- * records of the sender's tests and a WorkerSinkTask on a MemoryKafka. Tests only.
+ * records of the sender's tests and a WorkerSinkTask or WorkerSourceTask on a MemoryKafka. Tests only.
  */
 import { Database } from "bun:sqlite";
-import type { SinkTask } from "../api/connector.ts";
+import type { SinkTask, SourceTask } from "../api/connector.ts";
 import type { Converter, HeaderConverter } from "../api/converter.ts";
 import { Schemas } from "../api/data/schema.ts";
 import { type SourceRecord, sourceRecord, type TopicPartitionOffset } from "../api/record.ts";
@@ -16,10 +16,12 @@ import { systemClock } from "../util/clock.ts";
 import { LogManager } from "../util/logger.ts";
 import { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
 import type { RecordConverters } from "./record-conversion.ts";
+import type { WorkerSourceTaskOptions } from "./source-task-lifecycle.ts";
 import type { Outgoing } from "./source-task-sender.ts";
 import { TaskMetrics } from "./task-metrics.ts";
 import { TransformationChain } from "./transformation-chain.ts";
 import { WorkerSinkTask, type WorkerSinkTaskOptions } from "./worker-sink-task.ts";
+import { WorkerSourceTask } from "./worker-source-task.ts";
 import type { ConnectorTaskId, TaskStatusListener } from "./worker-task.ts";
 
 export function memoryOffsetStore(): OffsetStore {
@@ -158,4 +160,37 @@ export function memorySinkTask(o: {
     for (const v of values) produceTo(0, v);
   };
   return { kafka, task, basics, listener: basics.listener, produce, produceTo };
+}
+
+/**
+ * A WorkerSourceTask (not started) running `plugin` with `config` (none by default), producing to
+ * `kafka` (a new MemoryKafka by default), with string converters, no transformations and no
+ * offsets kept; `options` overrides any of the task's options.
+ */
+export function memorySourceTask(o: {
+  plugin: SourceTask;
+  taskClass: string;
+  kafka?: MemoryKafka;
+  config?: Record<string, string>;
+  basics?: ReturnType<typeof taskBasics>;
+  options?: Partial<WorkerSourceTaskOptions>;
+}) {
+  const kafka = o.kafka ?? new MemoryKafka();
+  const basics = o.basics ?? taskBasics();
+  const task = new WorkerSourceTask({
+    ...basics,
+    initialState: "STARTED",
+    task: o.plugin,
+    taskClass: o.taskClass,
+    config: o.config ?? {},
+    producer: () => kafka.producer(),
+    converters: stringConverters,
+    transformations: TransformationChain.EMPTY,
+    offsets: { get: () => null, write: () => {} } as never,
+    maxRequestBytes: 1_048_576,
+    offsetFlushIntervalMs: 60_000,
+    onTopic: () => {},
+    ...o.options,
+  });
+  return { kafka, task, basics, listener: basics.listener };
 }

@@ -7,9 +7,7 @@ import type { IngestRecord } from "../../ingest/ingest-record.ts";
 import type { IngestWriter } from "../../ingest/route-table.ts";
 import type { MemoryKafka } from "../../kafka/memory-kafka.ts";
 import type { WorkerSourceTaskOptions } from "../../runtime/source-task-lifecycle.ts";
-import { stringConverters, taskBasics } from "../../runtime/task-test-support.ts";
-import { TransformationChain } from "../../runtime/transformation-chain.ts";
-import { WorkerSourceTask } from "../../runtime/worker-source-task.ts";
+import { memorySourceTask, type taskBasics } from "../../runtime/task-test-support.ts";
 import type { SpoolStore } from "../../store/spool-store.ts";
 import type { HttpIngestServices } from "./connector.ts";
 import { HttpIngestSourceTask } from "./task.ts";
@@ -44,8 +42,7 @@ export function ingestServices(o: { spool?: SpoolStore; onDetach?: (writer: Inge
 
 /**
  * A WorkerSourceTask (not started) running an HttpIngestSourceTask of connector c, ingest path
- * /ingest/t, to the topic t of `kafka`, with string converters, no transformations and no offsets
- * kept; `config` adds to the connector's config and `options` overrides any of the task's options.
+ * /ingest/t, to the topic t of `kafka` (memorySourceTask); `config` adds to the connector's config.
  */
 export function ingestSourceTask(o: {
   services: HttpIngestServices;
@@ -54,21 +51,12 @@ export function ingestSourceTask(o: {
   basics?: ReturnType<typeof taskBasics>;
   options?: Partial<WorkerSourceTaskOptions>;
 }) {
-  const basics = o.basics ?? taskBasics();
-  const task = new WorkerSourceTask({
-    ...basics,
-    initialState: "STARTED",
-    task: new HttpIngestSourceTask(o.services),
+  return memorySourceTask({
+    plugin: new HttpIngestSourceTask(o.services),
     taskClass: "HttpIngestSource",
+    kafka: o.kafka,
     config: { name: "c", "ingest.path": "/ingest/t", "kafka.topic": "t", ...o.config },
-    producer: () => o.kafka.producer(),
-    converters: stringConverters,
-    transformations: TransformationChain.EMPTY,
-    offsets: { get: () => null, write: () => {} } as never,
-    maxRequestBytes: 1_048_576,
-    offsetFlushIntervalMs: 60_000,
-    onTopic: () => {},
-    ...o.options,
+    basics: o.basics,
+    options: o.options,
   });
-  return { task, listener: basics.listener };
 }
