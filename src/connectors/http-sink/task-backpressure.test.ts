@@ -119,16 +119,34 @@ function runtime(task: () => SinkTask) {
   return { consumer, assign, setState, context, paused: () => [...consumer.paused].sort() };
 }
 
-describe("HttpSinkTask backpressure with the runtime's own-pause rule", () => {
-  test("a partition assigned while paused stays paused across a connector pause/resume until the task resumes", async () => {
-    const { server, release } = await heldEndpoint();
-    await using _server = server;
-    let task!: SinkTask;
-    const rt = runtime(() => task);
-    await using h = harness(config(server.url()), { context: rt.context });
-    task = h.task;
+/**
+ * A task on `runtime` whose endpoint holds every request, with p0 assigned and two records put.
+ * Disposing it disposes the task, then the endpoint.
+ */
+async function heldOnRuntime() {
+  const { server, release } = await heldEndpoint();
+  let task!: SinkTask;
+  const rt = runtime(() => task);
+  const h = harness(config(server.url()), { context: rt.context });
+  task = h.task;
+  const dispose = async () => {
+    await h[Symbol.asyncDispose]();
+    await server[Symbol.asyncDispose]();
+  };
+  try {
     await rt.assign([p0]);
     await h.task.put([record(0, 0, "a"), record(0, 1, "b")]);
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+  return { server, release, rt, h, [Symbol.asyncDispose]: dispose };
+}
+
+describe("HttpSinkTask backpressure with the runtime's own-pause rule", () => {
+  test("a partition assigned while paused stays paused across a connector pause/resume until the task resumes", async () => {
+    await using held = await heldOnRuntime();
+    const { release, rt, h } = held;
     expect(rt.paused()).toEqual(["orders-0"]);
     // A rebalance during backpressure (eager: everything assigned again) brings p1.
     await rt.assign([p0, p1]);
@@ -142,14 +160,8 @@ describe("HttpSinkTask backpressure with the runtime's own-pause rule", () => {
   });
 
   test("a paused partition whose revocation ended the backpressure is resumed when it is opened again", async () => {
-    const { server, release } = await heldEndpoint();
-    await using _server = server;
-    let task!: SinkTask;
-    const rt = runtime(() => task);
-    await using h = harness(config(server.url()), { context: rt.context });
-    task = h.task;
-    await rt.assign([p0]);
-    await h.task.put([record(0, 0, "a"), record(0, 1, "b")]);
+    await using held = await heldOnRuntime();
+    const { server, release, rt, h } = held;
     await waitFor(() => server.received.length === 1);
     expect(rt.paused()).toEqual(["orders-0"]);
     // Revoked: the request in flight is aborted and the buffer empties while nothing is assigned.

@@ -9,16 +9,22 @@ const p0 = { topic: "orders", partition: 0 };
 const p1 = { topic: "orders", partition: 1 };
 const retryFast = { "sink.retry.backoff.initial.ms": "1", "sink.retry.backoff.max.ms": "2" };
 
+/** The endpoint's first request hangs until `hang` is resolved, then gets a 503 (which would be retried); the others get 200. */
+function firstRequestHangs(server: ReturnType<typeof endpoint>) {
+  const hang = deferred<void>();
+  server.answer(async (_r, n) => {
+    if (n !== 1) return new Response("ok");
+    await hang.promise;
+    return new Response("busy", { status: 503 });
+  });
+  return hang;
+}
+
 describe("HttpSinkTask when partitions are revoked", () => {
   test("a request of a revoked partition is aborted, never retried: the endpoint's last write is the newer record", async () => {
     await using server = endpoint();
-    const hang = deferred<void>();
     // The first request ("old") hangs until the test releases it with a 503, which would be retried.
-    server.answer(async (_r, n) => {
-      if (n !== 1) return new Response("ok");
-      await hang.promise;
-      return new Response("busy", { status: 503 });
-    });
+    const hang = firstRequestHangs(server);
     await using h = harness(
       { url: server.url(), "sink.writer.thread-pool.size": "2", "sink.batch.max-size": "1", ...retryFast },
       { assignment: [p0] },
@@ -60,12 +66,7 @@ describe("HttpSinkTask when partitions are revoked", () => {
 
   test("a request mixing partitions is aborted; the still-owned partition's records are sent again, in order", async () => {
     await using server = endpoint();
-    const hang = deferred<void>();
-    server.answer(async (_r, n) => {
-      if (n !== 1) return new Response("ok");
-      await hang.promise;
-      return new Response("busy", { status: 503 });
-    });
+    const hang = firstRequestHangs(server);
     await using h = harness(
       { url: server.url(), "sink.batch.max-size": "4", "sink.flush-buffer.timeout": "3600000", ...retryFast },
       { assignment: [p0, p1] },
