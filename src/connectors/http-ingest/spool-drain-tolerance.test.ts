@@ -16,15 +16,8 @@ import type { RecordConverters } from "../../runtime/record-conversion.ts";
 import { memoryOffsetStore, stringConverters, taskBasics } from "../../runtime/task-test-support.ts";
 import { SPOOL_FILE } from "../../store/spool-file.ts";
 import { SpoolStore } from "../../store/spool-store.ts";
-import { ingestServices, ingestSourceTask } from "./test-support.ts";
+import { ingestServices, ingestSourceTask, SPOOL_CONFIG } from "./test-support.ts";
 
-const CONFIG = {
-  name: "c",
-  "ingest.path": "/ingest/t",
-  "kafka.topic": "t",
-  "ingest.ack.mode": "spool",
-  "ingest.poll.max.records": "2",
-};
 const VALUES = ["v0", "v1", "v2", "v3", "v4", "v5"];
 const never = new AbortController().signal;
 const text = new TextDecoder();
@@ -55,7 +48,7 @@ async function spooledAndDraining(
   const { task } = ingestSourceTask({
     services,
     kafka,
-    config: CONFIG,
+    config: SPOOL_CONFIG,
     basics,
     options: { converters: o.converters ?? stringConverters, offsets, offsetFlushIntervalMs: 0 },
   });

@@ -19,7 +19,7 @@ import type { OffsetStore } from "../../store/offset-store.ts";
 import { SPOOL_FILE } from "../../store/spool-file.ts";
 import { SpoolStore } from "../../store/spool-store.ts";
 import { httpIngestSource } from "./index.ts";
-import { ingestServices, ingestSourceTask } from "./test-support.ts";
+import { ingestServices, ingestSourceTask, SPOOL_CONFIG } from "./test-support.ts";
 
 const record = (key: string, value: string): IngestRecord => ({
   key,
@@ -29,14 +29,6 @@ const record = (key: string, value: string): IngestRecord => ({
   timestamp: 7,
   bytes: value.length,
 });
-const CONFIG = {
-  name: "c",
-  "ingest.path": "/ingest/t",
-  "kafka.topic": "t",
-  "ingest.ack.mode": "spool",
-  // Two records per poll: several poll batches (and requests) out of a few records.
-  "ingest.poll.max.records": "2",
-};
 
 /** A spool-mode ingest task on the runtime, bounded in flight as the worker bounds it. */
 function drainer(store: SpoolStore, kafka: MemoryKafka, offsets: OffsetStore, tolerance: "none" | "all" = "none") {
@@ -44,10 +36,10 @@ function drainer(store: SpoolStore, kafka: MemoryKafka, offsets: OffsetStore, to
   const { task, listener } = ingestSourceTask({
     services,
     kafka,
-    config: CONFIG,
+    config: SPOOL_CONFIG,
     basics: taskBasics(tolerance),
     options: {
-      keepOrder: httpIngestSource().keepsOrder?.(CONFIG) ?? false,
+      keepOrder: httpIngestSource().keepsOrder?.(SPOOL_CONFIG) ?? false,
       offsets,
       // As worker.ts: the producer's max.in.flight.requests.per.connection (5).
       maxInFlightBatches: 5,

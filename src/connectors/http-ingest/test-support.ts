@@ -12,6 +12,15 @@ import type { SpoolStore } from "../../store/spool-store.ts";
 import type { HttpIngestServices } from "./connector.ts";
 import { HttpIngestSourceTask } from "./task.ts";
 
+/** A spool-mode ingest connector's config, two records per poll (several poll batches out of a few records). */
+export const SPOOL_CONFIG = {
+  name: "c",
+  "ingest.path": "/ingest/t",
+  "kafka.topic": "t",
+  "ingest.ack.mode": "spool",
+  "ingest.poll.max.records": "2",
+};
+
 /** A record of `value` (UTF-8), without key or partition. */
 export const ingestRecord = (value: string): IngestRecord => ({
   key: null,
