@@ -9,7 +9,7 @@
  */
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
-import { type Gateway, startGateway } from "./support/gateway.ts";
+import { ingestUrlOf, metric, startGateway, taskState } from "./support/gateway.ts";
 import { kafkaBroker, readAll, uniqueTopic } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -22,22 +22,8 @@ const VALUE_TO_KEY = {
 const NOT_A_MAP =
   "Only Map objects supported in absence of schema for [copying fields from value to key], found: java.lang.String";
 
-async function ingestUrlOf(gw: Gateway): Promise<string> {
-  return (await gw.waitForOutput(/Ingest listener open at (http:\/\/[^\s]+?)\/?\s/))[1]!;
-}
-
 const post = (url: string, body: string) =>
   fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body });
-
-async function taskState(gw: Gateway, connector: string): Promise<string | undefined> {
-  return (await gw.rest.get(`/connectors/${connector}/status`)).body.tasks[0]?.state;
-}
-
-async function metric(gw: Gateway, name: string, connector: string): Promise<number | undefined> {
-  const text = await (await fetch(`${gw.url}/metrics`)).text();
-  const m = new RegExp(`${name}\\{connector="${connector}"\\} (\\d+)`).exec(text);
-  return m ? Number(m[1]) : undefined;
-}
 
 async function gatewayWithRoute(dir: { path: string; file(name: string): string }, name: string, config: object) {
   const kafka = await kafkaBroker();

@@ -13,7 +13,7 @@ import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Kafka } from "kafkajs";
-import { type Gateway, startGateway } from "./support/gateway.ts";
+import { type Gateway, ingestUrlOf, metric, startGateway, taskState } from "./support/gateway.ts";
 import { kafkaBroker, readAll, testClient, uniqueTopic } from "./support/kafka.ts";
 import { outageIngestWorker, startOwnBroker } from "./support/own-broker.ts";
 import { tempDir } from "./support/temp-dir.ts";
@@ -47,22 +47,8 @@ async function strictTopic(kafka: Kafka, prefix: string): Promise<string> {
   return topic;
 }
 
-async function ingestUrlOf(gw: Gateway): Promise<string> {
-  return (await gw.waitForOutput(/Ingest listener open at (http:\/\/[^\s]+?)\/?\s/))[1]!;
-}
-
 const json = (url: string, body: string, contentType = "application/json") =>
   fetch(url, { method: "POST", headers: { "Content-Type": contentType }, body });
-
-async function taskState(gw: Gateway, connector: string): Promise<string | undefined> {
-  return (await gw.rest.get(`/connectors/${connector}/status`)).body.tasks[0]?.state;
-}
-
-async function metric(gw: Gateway, name: string, connector: string): Promise<number | undefined> {
-  const text = await (await fetch(`${gw.url}/metrics`)).text();
-  const m = new RegExp(`${name}\\{connector="${connector}"\\} (\\d+)`).exec(text);
-  return m ? Number(m[1]) : undefined;
-}
 
 const values = async (topic: string) => (await readAll(topic)).map((r) => r.value?.toString());
 

@@ -16,7 +16,7 @@ import { stringConverters, taskBasics } from "../src/runtime/task-test-support.t
 import { TransformationChain } from "../src/runtime/transformation-chain.ts";
 import { WorkerSinkTask } from "../src/runtime/worker-sink-task.ts";
 import { LogManager } from "../src/util/logger.ts";
-import { kafkaBroker, produce, testClient, uniqueTopic } from "./support/kafka.ts";
+import { createTopic, kafkaBroker, produce, testClient, uniqueTopic } from "./support/kafka.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 /** Buffers what is put and writes it at flush; a failing flush drops the buffer. */
@@ -64,13 +64,7 @@ test.each([["platformatic"], ["kafkajs"]] as const)(
     const kafka = await kafkaBroker();
     const topic = uniqueTopic(`sink-flush-rewind-${client}`);
     const groupId = `connect-${topic}`;
-    const admin = (await testClient()).admin();
-    await admin.connect();
-    try {
-      await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
-    } finally {
-      await admin.disconnect();
-    }
+    await createTopic(topic);
     const port = kafkaPorts[client](new LogManager({ sink: () => {} }));
     const plugin = new BufferingSink();
     const basics = taskBasics();

@@ -12,7 +12,7 @@
  */
 import { expect, test } from "bun:test";
 import { type Gateway, startGateway } from "./support/gateway.ts";
-import { kafkaBroker, produce, testClient, uniqueTopic } from "./support/kafka.ts";
+import { createTopic, kafkaBroker, produce, uniqueTopic } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -49,16 +49,6 @@ function slowEndpoint() {
       server.stop(true);
     },
   };
-}
-
-async function createTopic(topic: string): Promise<void> {
-  const admin = (await testClient()).admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 const events = (t: string, from: number, to: number) =>

@@ -115,3 +115,20 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     },
   };
 }
+
+/** The ingest listener's URL, from the gateway's log. */
+export async function ingestUrlOf(gw: Gateway): Promise<string> {
+  return (await gw.waitForOutput(/Ingest listener open at (http:\/\/[^\s]+?)\/?\s/))[1]!;
+}
+
+/** The state of task 0 of `connector`, from the REST API. */
+export async function taskState(gw: Gateway, connector: string): Promise<string | undefined> {
+  return (await gw.rest.get(`/connectors/${connector}/status`)).body.tasks[0]?.state;
+}
+
+/** The value of the metric `name` of `connector` on /metrics, if it is there. */
+export async function metric(gw: Gateway, name: string, connector: string): Promise<number | undefined> {
+  const text = await (await fetch(`${gw.url}/metrics`)).text();
+  const m = new RegExp(`${name}\\{connector="${connector}"\\} (\\d+)`).exec(text);
+  return m ? Number(m[1]) : undefined;
+}

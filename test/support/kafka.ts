@@ -81,6 +81,17 @@ export function uniqueTopic(prefix = "t"): string {
   return `${prefix}-${process.pid}-${Date.now().toString(36)}-${topicCounter}`;
 }
 
+/** Creates `topic` with `numPartitions` partitions and waits for their leaders. */
+export async function createTopic(topic: string, numPartitions = 1): Promise<void> {
+  const admin = (await testClient()).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** Waits until `topic` exists with a leader for every partition (it may be created by the gateway). */
 export async function awaitTopic(topic: string, timeoutMs = 30_000): Promise<void> {
   const admin = (await testClient()).admin();
