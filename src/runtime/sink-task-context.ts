@@ -71,7 +71,7 @@ export interface WorkerSinkTaskContext extends SinkTaskContext {
 
 export function sinkTaskContext(c: SinkTaskContextOptions): WorkerSinkTaskContext {
   let holds = 0;
-  let held = new Map<string, TopicPartitionOffset>();
+  const held = new Map<string, TopicPartitionOffset>();
   /** Offsets asked for partitions not owned when they were to apply (Connect's context.offsets()). */
   const requested = new Map<string, TopicPartitionOffset>();
   // Through SinkOffsets, so batches of the partition fetched before the seek are dropped, not put.
@@ -81,10 +81,11 @@ export function sinkTaskContext(c: SinkTaskContextOptions): WorkerSinkTaskContex
   };
   const rewind = () => {
     if (holds > 0 && --holds > 0) return;
+    if (held.size === 0 && requested.size === 0) return; // every put ends here: nothing to allocate
     // The later request of a partition wins: held ones were asked for after those still requested.
     const offsets = [...new Map([...requested, ...held]).values()];
     requested.clear();
-    held = new Map();
+    held.clear();
     for (const o of offsets) apply(o);
   };
   return {
