@@ -1,22 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { ConfigError } from "../errors.ts";
-import { configFromEnvironment, environmentKeys } from "../util/properties.ts";
-import {
-  environmentVariableOf,
-  taskClassListHint,
-  withWorkerKey,
-  workerClassListWarnings,
-} from "./client-class-hints.ts";
+import { environmentKeys } from "../util/properties.ts";
+import { taskClassListHint, withWorkerKey, workerClassListWarnings } from "./client-class-hints.ts";
 import { checkClientConfigValues } from "./client-classes.ts";
-
-describe("environmentVariableOf", () => {
-  test.each(["producer.interceptor.classes", "consumer.partition.assignment.strategy", "a_b.c-d"])(
-    "%s maps back to its key",
-    (key) => {
-      expect(configFromEnvironment({ [environmentVariableOf(key)]: "x" })).toEqual({ [key]: "x" });
-    },
-  );
-});
 
 const WORKER = {
   "producer.interceptor.classes": "io.confluent.monitoring.clients.interceptor.MonitoringProducerInterceptor",

@@ -9,17 +9,13 @@
  * variable, when the environment set it) that gave a client its value, for main's start-up checks.
  */
 import { ConfigError } from "../errors.ts";
+import { environmentVariableOf } from "../util/properties.ts";
 import { classNames, isKafkaAssignor } from "./client-classes.ts";
 
 /** The worker keys the environment set, each with its CONNECT_* variable (util/properties.ts's environmentKeys). */
 export type EnvironmentKeys = ReadonlyMap<string, { readonly variable: string }>;
 
 const WHY = "the gateway runs no Kafka client interceptors or custom assignors";
-
-/** The CONNECT_* environment variable that sets a worker key (util/properties.ts's mapping, reversed). */
-export function environmentVariableOf(key: string): string {
-  return `CONNECT_${key.toUpperCase().replace(/_/g, "__").replace(/-/g, "___").replace(/\./g, "_")}`;
-}
 
 /** Whether a client's class list names a class the gateway cannot run. */
 function unsupported(listKey: string, value: string | undefined): boolean {

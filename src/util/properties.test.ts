@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { configFromEnvironment, parseProperties } from "./properties.ts";
+import { configFromEnvironment, environmentVariableOf, parseProperties } from "./properties.ts";
 
 describe("parseProperties", () => {
   test("reads Java properties syntax", () => {
@@ -42,4 +42,13 @@ describe("configFromEnvironment", () => {
       "a-b": "y",
     });
   });
+});
+
+describe("environmentVariableOf", () => {
+  test.each(["producer.interceptor.classes", "consumer.partition.assignment.strategy", "a_b.c-d"])(
+    "%s maps back to its key",
+    (key) => {
+      expect(configFromEnvironment({ [environmentVariableOf(key)]: "x" })).toEqual({ [key]: "x" });
+    },
+  );
 });

@@ -52,6 +52,11 @@ export function configFromEnvironment(
   return out;
 }
 
+/** The CONNECT_* environment variable that sets a worker key (`environmentKeys`' mapping, reversed). */
+export function environmentVariableOf(key: string): string {
+  return `CONNECT_${key.toUpperCase().replace(/_/g, "__").replace(/-/g, "___").replace(/\./g, "_")}`;
+}
+
 /** Each config key set in the environment, with the variable that set it (for error messages). */
 export function environmentKeys(
   env: Readonly<Record<string, string | undefined>>,
