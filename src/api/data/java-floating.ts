@@ -39,10 +39,8 @@ function parse(text: string, format: BinaryFormat): number | undefined {
   if (decimal) {
     const [, sign, whole = "", fraction = "", exponent = "0"] = decimal;
     if (whole === "" && fraction === "") return undefined;
-    const magnitude =
-      format === DOUBLE
-        ? Number(`${whole || "0"}.${fraction || "0"}e${exponent}`)
-        : decimalToBinary(whole + fraction, Number(exponent) - fraction.length, format);
+    if (format === DOUBLE) return Number(/[fFdD]$/.test(text) ? text.slice(0, -1) : text);
+    const magnitude = decimalToBinary(whole + fraction, Number(exponent) - fraction.length, format);
     return sign === "-" ? -magnitude : magnitude;
   }
   const hex = HEX.exec(text);
