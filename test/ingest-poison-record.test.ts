@@ -4,8 +4,11 @@
  * it, with a clear error naming the transformation and its message; the task stays RUNNING and the
  * next request is written (it used to fail the task: 503 "no running task" for every device). In
  * spool mode the record, acknowledged to its device already, goes to the quarantine table with the
- * error and the drain goes on (it used to fail the drainer at every restart). Compiled binary when
- * GATEWAY_BIN is set; the shared broker.
+ * error and the drain goes on (it used to fail the drainer at every restart). Under
+ * errors.tolerance=all (Connect skips the record) a spooled poison record goes to the quarantine
+ * too (it used to be deleted: acknowledged to its device, then lost with a log line), while a record
+ * the Filter transformation drops on purpose is deleted. Compiled binary when GATEWAY_BIN is set;
+ * the shared broker.
  */
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
@@ -22,8 +25,31 @@ const VALUE_TO_KEY = {
 const NOT_A_MAP =
   "Only Map objects supported in absence of schema for [copying fields from value to key], found: java.lang.String";
 
-const post = (url: string, body: string) =>
-  fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body });
+const post = (url: string, body: string, headers: Record<string, string> = {}) =>
+  fetch(url, { method: "POST", headers: { "Content-Type": "application/json", ...headers }, body });
+
+/** Spool mode, errors.tolerance=all; a record whose request has the header X-Drop is dropped by the Filter first. */
+const DROP_FLAGGED_THEN_VALUE_TO_KEY = {
+  "ingest.ack.mode": "spool",
+  "errors.tolerance": "all",
+  "ingest.headers.allowlist": "X-Drop:drop",
+  transforms: "drop,key",
+  "transforms.drop.type": "org.apache.kafka.connect.transforms.Filter",
+  "transforms.drop.predicate": "flagged",
+  predicates: "flagged",
+  "predicates.flagged.type": "org.apache.kafka.connect.transforms.predicates.HasHeaderKey",
+  "predicates.flagged.name": "drop",
+};
+
+/** The spool's quarantine rows, read once the gateway is gone (it holds the spool file). */
+function quarantineRows(dir: { file(name: string): string }): unknown[] {
+  const db = new Database(dir.file("data/spool.db"), { readonly: true });
+  try {
+    return db.query("SELECT topic, kafka_error, message FROM spool_quarantine").all();
+  } finally {
+    db.close();
+  }
+}
 
 async function gatewayWithRoute(dir: { path: string; file(name: string): string }, name: string, config: object) {
   const kafka = await kafkaBroker();
@@ -90,11 +116,44 @@ describe("a record a transformation fails on (poison record), errors.tolerance=n
       await waitFor(async () => (await readAll(topic)).length === 2, { what: "two records in Kafka" });
       expect((await readAll(topic)).map((r) => r.value?.toString())).toEqual(['{"id":0}', '{"id":1}']);
     }
-    // Read once the gateway is gone (it holds the spool file).
-    const db = new Database(dir.file("data/spool.db"), { readonly: true });
-    const rows = db.query("SELECT topic, kafka_error, message FROM spool_quarantine").all();
-    db.close();
-    expect(rows).toEqual([
+    expect(quarantineRows(dir)).toEqual([
+      {
+        topic,
+        kafka_error: "TRANSFORMATION",
+        message: expect.stringContaining(
+          `TRANSFORMATION failed in org.apache.kafka.connect.transforms.ValueToKey: ${NOT_A_MAP}`,
+        ),
+      },
+    ]);
+  }, 120_000);
+});
+
+describe("a poison record in spool mode under errors.tolerance=all (skipped, as Connect does)", () => {
+  test("the spooled record goes to the quarantine instead of being deleted, with a WARN; a record the Filter drops is deleted", async () => {
+    const topic = uniqueTopic("poison-skip");
+    await using dir = await tempDir("ingest-poison-skip-");
+    {
+      const { gw, url } = await gatewayWithRoute(dir, "poisonskip", {
+        "kafka.topic": topic,
+        ...DROP_FLAGGED_THEN_VALUE_TO_KEY,
+      });
+      await using _gw = gw;
+      await waitFor(async () => (await post(url, '{"id":0}')).status === 200, { what: "the route" });
+      expect((await post(url, '"not a map"')).status).toBe(200);
+      expect((await post(url, '{"id":1}', { "X-Drop": "yes" })).status).toBe(200);
+      expect((await post(url, '{"id":2}')).status).toBe(200);
+      await waitFor(async () => (await metric(gw, "ingest_spool_records", "poisonskip")) === 0, {
+        what: "the spool drained",
+      });
+      expect(await metric(gw, "ingest_spool_quarantined_total", "poisonskip")).toBe(1);
+      expect(await taskState(gw, "poisonskip")).toBe("RUNNING");
+      await gw.waitForOutput(
+        /WARN A transformation or converter failed on spooled record \d+ of connector poisonskip \(skipped under errors\.tolerance=all\) \(TRANSFORMATION\)/,
+      );
+      await waitFor(async () => (await readAll(topic)).length === 2, { what: "two records in Kafka" });
+      expect((await readAll(topic)).map((r) => r.value?.toString())).toEqual(['{"id":0}', '{"id":2}']);
+    }
+    expect(quarantineRows(dir)).toEqual([
       {
         topic,
         kafka_error: "TRANSFORMATION",

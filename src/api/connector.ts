@@ -102,6 +102,12 @@ export interface RecordRejection {
    * errors.tolerance=none (TRANSFORMATION, KEY_CONVERTER, VALUE_CONVERTER, HEADER_CONVERTER).
    */
   readonly stage?: string;
+  /**
+   * Set (with `stage`) when errors.tolerance=all skipped the record after that failure, reported
+   * and counted as for any task (Connect calls commitRecord(record, null) for it, as for a record
+   * a transformation dropped). A task may take it as dropped; the ingest spool quarantines its row.
+   */
+  readonly skipped?: true;
 }
 
 export interface SourceTask {
@@ -111,7 +117,9 @@ export interface SourceTask {
    * compacted topic) is that record's failure, which the task reports itself (an ingest request is
    * answered with it): the task does not fail and errors.tolerance does not apply. So is a record
    * a transformation or converter fails on under errors.tolerance=none (`RecordRejection.stage`;
-   * under `all` it is skipped as in Connect). A send failure that is not such a refusal (an
+   * under `all` it is skipped as in Connect, and the task gets its rejection marked `skipped`
+   * where Connect passes only null metadata, so it can tell it from a record a transformation
+   * dropped on purpose). A send failure that is not such a refusal (an
    * authorization error, any producer-level error) fails the task whatever errors.tolerance says:
    * skipping it would acknowledge a record Kafka never had. The record is
    * acknowledged in poll order like the others, with metadata null and its rejection (the third

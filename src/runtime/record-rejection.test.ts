@@ -231,8 +231,39 @@ describe("a record a converter or transformation fails on (poison record)", () =
     },
   );
 
-  test("errors.tolerance=all skips it (null metadata, no rejection), as Connect", async () => {
-    const { task, source } = run({ rejectsRecords: true, tolerance: "all", converters: poisonConverters });
+  test.each([false, true])(
+    "errors.tolerance=all skips it as Connect (null metadata), a task that rejectsRecords told so by a rejection marked skipped (commitRecords: %p)",
+    async (batchApi) => {
+      const { task, source, kafka } = run({
+        rejectsRecords: true,
+        batchApi,
+        tolerance: "all",
+        converters: poisonConverters,
+      });
+      await waitFor(() => source.commits.length === 4);
+      expect(source.commits).toEqual([
+        ["r1", 0],
+        [
+          "r2",
+          null,
+          {
+            error: "VALUE_CONVERTER",
+            message: "VALUE_CONVERTER failed in test.Poison: Value r2 is not an integer",
+            stage: "VALUE_CONVERTER",
+            skipped: true,
+          },
+        ],
+        ["r3", 1],
+        ["r4", 2],
+      ]);
+      expect(kafka.records("t").map((r) => new TextDecoder().decode(r.value!))).toEqual(["r1", "r3", "r4"]);
+      task.stop();
+      expect(await task.awaitStop(5000)).toBe(true);
+    },
+  );
+
+  test("errors.tolerance=all skips it for a task that does not take rejections: null metadata, no rejection, as Connect", async () => {
+    const { task, source } = run({ rejectsRecords: false, tolerance: "all", converters: poisonConverters });
     await waitFor(() => source.commits.length === 4);
     expect(source.commits[1]).toEqual(["r2", null]);
     task.stop();

@@ -8,7 +8,8 @@
  * refusal (a removed topic ACL, any other producer-level error): the task fails and the record
  * stays unacknowledged (an ingest spool keeps its row; a request answers 5xx, not "dropped").
  * Such a task also gets a record that failed a transformation or converter under
- * errors.tolerance=none as a rejection (`conversionRejectionOf`), rather than failing.
+ * errors.tolerance=none as a rejection (`conversionRejectionOf`), rather than failing, and one
+ * errors.tolerance=all skipped after such a failure as a rejection marked `skipped` (`skipRejectionOf`).
  * Also hands the rejections to the SourceTask with the acknowledgement of their poll batch
  * (`commitSourceRecords`), in poll order. Nothing here runs for a batch without a rejection beyond
  * one size check.
@@ -18,6 +19,7 @@ import type { SourceRecord } from "../api/record.ts";
 import { isRetriable } from "../errors.ts";
 import { kafkaErrorOf } from "../kafka/kafka-port.ts";
 import type { Logger } from "../util/logger.ts";
+import type { ProcessingContext } from "./errors/processing-context.ts";
 import { type RetryWithToleranceOperator, ToleranceExceededError } from "./errors/retry-with-tolerance.ts";
 import { TOLERATES_ANY_ERROR } from "./errors/stage.ts";
 import type { ConnectorTaskId } from "./worker-task.ts";
@@ -87,12 +89,25 @@ export function conversionRejectionOf(error: unknown): RecordRejection | undefin
   if (!TOLERATES_ANY_ERROR.has(error.stage)) return undefined;
   // A retriable failure whose retries ran out is no verdict on the record: the task fails, as Connect's.
   if (isRetriable(error.cause)) return undefined;
-  const cause = error.cause instanceof Error ? error.cause.message : String(error.cause);
   return {
     error: error.stage,
-    message: `${error.stage} failed in ${error.executingClass ?? "an unknown class"}: ${cause}`,
+    message: stageFailure(error.stage, error.executingClass, error.cause),
     stage: error.stage,
   };
+}
+
+/**
+ * The rejection, marked `skipped`, of a record errors.tolerance=all skipped after a transformation
+ * or converter failed on it (`failure`: the operator's `lastSkipped`); undefined for any other stage.
+ */
+export function skipRejectionOf(failure: ProcessingContext | undefined): RecordRejection | undefined {
+  if (failure === undefined || !TOLERATES_ANY_ERROR.has(failure.stage)) return undefined;
+  const message = stageFailure(failure.stage, failure.executingClass, failure.error);
+  return { error: failure.stage, message, stage: failure.stage, skipped: true };
+}
+
+function stageFailure(stage: string, executingClass: string | undefined, cause: unknown): string {
+  return `${stage} failed in ${executingClass ?? "an unknown class"}: ${cause instanceof Error ? cause.message : String(cause)}`;
 }
 
 /** A poll batch's records with their rejections taken out of `pending`, by index; undefined when none. */

@@ -3,16 +3,18 @@
  * from, the SourceTaskSender it sends through, the SourceTask's initialize and start (Connect's
  * WorkerSourceTask.initializeAndStart) and, on stop, the SourceTask's stop, its `afterStop` once the
  * batches in flight are settled, and the closing of what the task holds; and for a SourceTask that
- * `rejectsRecords`, the verdict on a record its conversion failed on and the report of a poll batch
- * given up before it was sent (`notSent`). Used by WorkerSourceTask.
+ * `rejectsRecords`, the verdict on a record its conversion failed on (the error operator's path:
+ * `convertWithOperator`) and the report of a poll batch given up before it was sent (`notSent`).
+ * Used by WorkerSourceTask.
  */
 import type { OffsetStorageReader, RecordRejection, SourceTask } from "../api/connector.ts";
 import type { SourceRecord } from "../api/record.ts";
-import type { KafkaProducer } from "../kafka/kafka-port.ts";
+import type { KafkaProducer, ProducerRecord } from "../kafka/kafka-port.ts";
 import type { OffsetStore } from "../store/offset-store.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
-import { conversionRejectionOf } from "./record-rejection.ts";
+import { toProducerRecord } from "./record-conversion.ts";
+import { conversionRejectionOf, skipRejectionOf } from "./record-rejection.ts";
 import { SourceTaskSender } from "./source-task-sender.ts";
 import type { TopicCreator } from "./topic-creation.ts";
 import type { WorkerTaskOptions } from "./worker-task.ts";
@@ -118,6 +120,39 @@ export async function closeSourceTaskResources(
  */
 export function conversionRejection(task: SourceTask, error: unknown): RecordRejection | undefined {
   return task.rejectsRecords === true ? conversionRejectionOf(error) : undefined;
+}
+
+/**
+ * The error operator's path for a record whose direct conversion failed; undefined when the record
+ * is not sent. A SourceTask that `rejectsRecords` gets a failure the operator does not tolerate as
+ * the record's rejection (with its batch's acknowledgement, via `rejections`) instead of the task
+ * failing: one bad record must not stop the rest. Such a task also gets a record errors.tolerance=all
+ * skipped as a rejection marked `skipped` (a transformation returning null dropped the record on
+ * purpose: no rejection, as for any task). Other tasks see Connect's behaviour.
+ */
+export async function convertWithOperator(
+  o: WorkerSourceTaskOptions,
+  rejections: Map<SourceRecord, RecordRejection>,
+  record: SourceRecord,
+): Promise<ProducerRecord | undefined> {
+  const operator = o.operator;
+  try {
+    const transformed = await o.transformations.apply(record, operator, { source: record });
+    const produced = transformed ? await toProducerRecord(transformed, o.converters, operator, record) : undefined;
+    // undefined (not null) from either: errors.tolerance=all skipped the record after a failure.
+    if (produced === undefined && transformed !== null && o.task.rejectsRecords === true) {
+      const skipped = skipRejectionOf(operator.lastSkipped);
+      if (skipped) rejections.set(record, skipped);
+    }
+    return produced;
+  } catch (error) {
+    const rejection = conversionRejection(o.task, error);
+    if (!rejection) throw error;
+    rejections.set(record, rejection);
+    return undefined;
+  } finally {
+    operator.lastSkipped = undefined;
+  }
 }
 
 /**

@@ -26,7 +26,7 @@
  * queued behind a request that the stop cut short are not sent), and what was acknowledged is
  * committed; records never acknowledged are polled again after a restart. Records dropped by a transform or skipped by `errors.tolerance=all` count as
  * handled (commitRecord with null); for a SourceTask that `rejectsRecords`, a record a transform or converter fails on
- * (errors.tolerance=none) is rejected with its batch (record-rejection.ts) and a send failure that is not a per-record
+ * is rejected with its batch (errors.tolerance=all: a rejection marked `skipped`; record-rejection.ts) and a send failure that is not a per-record
  * refusal fails the task whatever errors.tolerance says. A poll batch whose conversion throws is never sent: the
  * task hears of it (`notSent`). An abandoned task (cancel) passes nothing more on to the SourceTask.
  */
@@ -37,13 +37,13 @@ import { abortable } from "../util/async.ts";
 import { type BackoffPolicy, retry } from "../util/backoff.ts";
 import { monotonicNow } from "../util/clock.ts";
 import { InFlightBatches } from "./in-flight-batches.ts";
-import { toProducerRecord, toProducerRecordDirect } from "./record-conversion.ts";
+import { toProducerRecordDirect } from "./record-conversion.ts";
 import { commitSourceRecords } from "./record-rejection.ts";
 import { type BatchResult, recordBytes } from "./send-coalescer.ts";
 import { type StagedOffsets, stageOffsets } from "./source-offset-staging.ts";
 import {
   closeSourceTaskResources,
-  conversionRejection,
+  convertWithOperator,
   initializeAndStartSourceTask,
   recordsNotSent,
   sourceTaskSender,
@@ -190,7 +190,7 @@ export class WorkerSourceTask extends WorkerTask {
         const transformed = direct.isEmpty ? record : direct.applyDirect(record);
         produced = transformed ? toProducerRecordDirect(transformed, this.o.converters) : undefined;
       } catch {
-        produced = await this.convertWithOperator(record);
+        produced = await convertWithOperator(this.o, this.sender.rejections, record);
       }
       if (produced) {
         positions[i] = outgoing.length;
@@ -214,23 +214,6 @@ export class WorkerSourceTask extends WorkerTask {
       this.acknowledging = this.acknowledging.then(() => this.acknowledgeSettled());
     };
     sending.then(acknowledge, acknowledge);
-  }
-
-  /**
-   * The error operator's path for a record whose direct conversion failed. A SourceTask that
-   * `rejectsRecords` gets a failure the operator does not tolerate as the record's rejection (with
-   * its batch's acknowledgement) instead of the task failing: one bad record must not stop the rest.
-   */
-  private async convertWithOperator(record: SourceRecord): Promise<ProducerRecord | undefined> {
-    try {
-      const transformed = await this.o.transformations.apply(record, this.o.operator, { source: record });
-      return transformed ? await toProducerRecord(transformed, this.o.converters, this.o.operator, record) : undefined;
-    } catch (error) {
-      const rejection = conversionRejection(this.o.task, error);
-      if (!rejection) throw error;
-      this.sender.rejections.set(record, rejection);
-      return undefined;
-    }
   }
 
   /** Handles the settled batches at the front of the queue, in poll order. Never throws. */

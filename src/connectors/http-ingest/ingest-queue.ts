@@ -172,7 +172,7 @@ export class IngestQueue implements IngestWriter {
     return out;
   }
 
-  /** Kafka acknowledged `record` (metadata null: dropped or skipped), or refused it for good (`rejection`). */
+  /** Kafka acknowledged `record` (metadata null: dropped or skipped, a `skipped` rejection too), or refused it for good (`rejection`). */
   ack(
     record: SourceRecord,
     metadata: { topic: string; partition: number; offset: number; timestamp: number | null } | null,
@@ -183,7 +183,7 @@ export class IngestQueue implements IngestWriter {
     this.sentCount--;
     this.settle(
       slot,
-      rejection
+      rejection && rejection.skipped !== true
         ? rejectedOutcome(rejection)
         : metadata
           ? {

@@ -1,7 +1,10 @@
 /**
  * The spool drainer and errors.tolerance (review findings): a producer-level error never drains the
  * spool into nothing under errors.tolerance=all, and a poison record (a converter failing on it)
- * goes to the quarantine instead of failing the task at every restart.
+ * goes to the quarantine instead of failing the task at every restart, or, under errors.tolerance=all
+ * (skipped as in Connect), instead of being deleted though its device was told it was accepted; a
+ * record a transformation drops on purpose (Filter) is still deleted, and Kafka mode still answers
+ * "dropped" for a skipped record.
  */
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
@@ -12,10 +15,13 @@ import { ConnectError, DataError } from "../../errors.ts";
 import type { IngestRecord } from "../../ingest/ingest-record.ts";
 import { withKafkaError } from "../../kafka/kafka-port.ts";
 import { MemoryKafka } from "../../kafka/memory-kafka.ts";
+import { builtInRegistry } from "../../plugins.ts";
 import type { RecordConverters } from "../../runtime/record-conversion.ts";
 import { memoryOffsetStore, stringConverters, taskBasics } from "../../runtime/task-test-support.ts";
+import { TransformationChain } from "../../runtime/transformation-chain.ts";
 import { SPOOL_FILE } from "../../store/spool-file.ts";
 import { SpoolStore } from "../../store/spool-store.ts";
+import type { SpoolWriter } from "./spool-writer.ts";
 import { ingestServices, ingestSourceTask, SPOOL_CONFIG } from "./test-support.ts";
 
 const VALUES = ["v0", "v1", "v2", "v3", "v4", "v5"];
@@ -35,37 +41,73 @@ const poisonConverters: RecordConverters = {
   valueClass: "org.apache.kafka.connect.converters.IntegerConverter",
 };
 
-/** VALUES spooled (acknowledged to their device) and drained by a started spool-mode task. */
-async function spooledAndDraining(
-  dirPath: string,
+/** Drops the records with a header "drop" (Filter with the HasHeaderKey predicate): v1 in `submitted`. */
+const dropFlagged = () =>
+  TransformationChain.fromConfig(builtInRegistry(), {
+    transforms: "drop",
+    "transforms.drop.type": "org.apache.kafka.connect.transforms.Filter",
+    "transforms.drop.predicate": "flagged",
+    predicates: "flagged",
+    "predicates.flagged.type": "org.apache.kafka.connect.transforms.predicates.HasHeaderKey",
+    "predicates.flagged.name": "drop",
+  });
+
+/** A started task of connector c (spool mode when `store` is given); `submitted` hands it VALUES. */
+async function ingestTask(
   kafka: MemoryKafka,
-  o: { tolerance: "none" | "all"; converters?: RecordConverters },
+  o: { tolerance: "none" | "all"; converters?: RecordConverters; store?: SpoolStore; filter?: boolean },
 ) {
-  const store = await SpoolStore.open(dirPath);
-  const { services, writer: attached } = ingestServices({ spool: store });
+  const { services, writer: attached } = ingestServices(o.store ? { spool: o.store } : {});
   const basics = taskBasics(o.tolerance);
   const offsets = memoryOffsetStore();
   const { task } = ingestSourceTask({
     services,
     kafka,
-    config: SPOOL_CONFIG,
+    config: o.store ? SPOOL_CONFIG : {},
     basics,
-    options: { converters: o.converters ?? stringConverters, offsets, offsetFlushIntervalMs: 0 },
+    options: {
+      converters: o.converters ?? stringConverters,
+      offsets,
+      offsetFlushIntervalMs: 0,
+      ...(o.filter ? { transformations: dropFlagged() } : {}),
+    },
   });
   task.start();
   await waitFor(() => attached() !== undefined);
-  const writer = attached();
+  const writer = attached()!;
   const records: IngestRecord[] = VALUES.map((v) => ({
     key: "k",
     value: v,
-    headers: [],
+    headers: v === "v1" ? [["drop", "yes"]] : [],
     partition: null,
     timestamp: 7,
     bytes: 2,
   }));
-  const outcomes = await writer!.submit({ topic: "t", records, signal: never });
+  const submitted = writer.submit({ topic: "t", records, signal: never });
+  return { task, listener: basics.listener, metrics: basics.metrics, offsets, writer, submitted };
+}
+
+/** VALUES spooled (acknowledged to their device) and drained by a started spool-mode task. */
+async function spooledAndDraining(
+  dirPath: string,
+  kafka: MemoryKafka,
+  o: { tolerance: "none" | "all"; converters?: RecordConverters; filter?: boolean },
+) {
+  const store = await SpoolStore.open(dirPath);
+  const started = await ingestTask(kafka, { ...o, store });
+  const outcomes = await started.submitted;
   expect(outcomes.map((x) => x.kind)).toEqual(VALUES.map(() => "spooled"));
-  return { store, task, listener: basics.listener, offsets };
+  return { store, ...started };
+}
+
+async function drained(store: SpoolStore): Promise<void> {
+  await waitFor(
+    () => {
+      store.flushDeletes();
+      return store.stats("c").records === 0;
+    },
+    { what: "the spool drained" },
+  );
 }
 
 function quarantined(dirPath: string): unknown[] {
@@ -109,13 +151,7 @@ describe("the spool drainer and errors.tolerance", () => {
       tolerance: "none",
       converters: poisonConverters,
     });
-    await waitFor(
-      () => {
-        store.flushDeletes();
-        return store.stats("c").records === 0;
-      },
-      { what: "the spool drained" },
-    );
+    await drained(store);
     expect(kafka.records("t").map((r) => text.decode(r.value!))).toEqual(["v0", "v1", "v2", "v4", "v5"]);
     expect(listener.events).toEqual(["RUNNING"]);
     task.stop();
@@ -131,5 +167,50 @@ describe("the spool drainer and errors.tolerance", () => {
           'VALUE_CONVERTER failed in org.apache.kafka.connect.converters.IntegerConverter: Invalid type for INT32: "v3" is a string',
       },
     ]);
+  });
+
+  describe("errors.tolerance=all", () => {
+    test("a record skipped after a converter failed on it goes to the quarantine, not deleted; a record the Filter drops is deleted", async () => {
+      await using dir = await tempDir("spool-tolerance-");
+      const kafka = new MemoryKafka();
+      const { store, task, listener, offsets, metrics, writer } = await spooledAndDraining(dir.path, kafka, {
+        tolerance: "all",
+        converters: poisonConverters,
+        filter: true,
+      });
+      await drained(store);
+      expect(kafka.records("t").map((r) => text.decode(r.value!))).toEqual(["v0", "v2", "v4", "v5"]);
+      expect(listener.events).toEqual(["RUNNING"]);
+      // Skipped as in Connect (reported and counted), and counted by the spool's quarantine gauge.
+      expect(metrics.totalRecordsSkipped).toBe(1);
+      expect((writer as SpoolWriter).quarantined).toBe(1);
+      expect((writer as SpoolWriter).drained).toBe(5);
+      task.stop();
+      expect(await task.awaitStop(5000)).toBe(true);
+      expect(offsets.get("c", { spool: "c" })).toEqual({ seq: 6 });
+      await store.close();
+      expect(quarantined(dir.path)).toEqual([
+        {
+          seq: 4,
+          topic: "t",
+          kafka_error: "VALUE_CONVERTER",
+          message:
+            'VALUE_CONVERTER failed in org.apache.kafka.connect.converters.IntegerConverter: Invalid type for INT32: "v3" is a string',
+        },
+      ]);
+    });
+
+    test("kafka mode: the skipped record and the dropped one are both answered as dropped, the rest as written", async () => {
+      const kafka = new MemoryKafka();
+      const { task, submitted } = await ingestTask(kafka, {
+        tolerance: "all",
+        converters: poisonConverters,
+        filter: true,
+      });
+      const outcomes = await submitted;
+      expect(outcomes.map((x) => x.kind)).toEqual(["written", "dropped", "written", "dropped", "written", "written"]);
+      task.stop();
+      expect(await task.awaitStop(5000)).toBe(true);
+    });
   });
 });

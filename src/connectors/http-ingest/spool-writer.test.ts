@@ -65,6 +65,30 @@ describe("SpoolWriter", () => {
     db.close();
   });
 
+  test("a record errors.tolerance=all skipped after a converter failed on it goes to the quarantine, its WARN saying so", async () => {
+    await using dir = await tempDir("spool-writer-");
+    const store = await SpoolStore.open(dir.path);
+    const lines: string[] = [];
+    const w = writer(store, { log: new LogManager({ sink: (l) => lines.push(l) }).get("test") });
+    await w.submit(submission([rec("a", "1"), rec("a", "2")]));
+    const polled = await w.poll(new AbortController().signal);
+    const message = "VALUE_CONVERTER failed in X: not an int";
+    w.ack(polled[0]!, null, { error: "VALUE_CONVERTER", message, stage: "VALUE_CONVERTER", skipped: true });
+    w.ack(polled[1]!, null);
+    expect(lines).toEqual([
+      expect.stringContaining(
+        "WARN A transformation or converter failed on spooled record 1 of connector c1 (skipped under errors.tolerance=all) (VALUE_CONVERTER): it was moved to the spool's quarantine table",
+      ),
+    ]);
+    expect([w.quarantined, w.drained, store.stats("c1").records]).toEqual([1, 1, 0]);
+    await store.close();
+    const db = new Database(join(dir.path, "spool.db"), { readonly: true });
+    expect(db.query("SELECT seq, kafka_error, message FROM spool_quarantine").all()).toEqual([
+      { seq: 1, kafka_error: "VALUE_CONVERTER", message },
+    ]);
+    db.close();
+  });
+
   test("after stop, acknowledgements still delete and quarantine until close; nothing more is accepted or polled", async () => {
     await using dir = await tempDir("spool-writer-");
     const store = await SpoolStore.open(dir.path);

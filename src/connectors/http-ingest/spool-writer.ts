@@ -4,7 +4,7 @@
  * the spool's worker thread) and resolves once they are fsync'ed, as `spooled` outcomes: the
  * request is answered then, Kafka or not. The task's `poll` reads the spool in sequence order
  * (the spool is the source partition `{"spool": <connector>}`, the sequence its offset) and `ack`
- * (commitRecord) deletes exactly the rows Kafka acknowledged (or that a transform dropped).
+ * (commitRecord) deletes exactly the rows Kafka acknowledged or a transform dropped (not a skipped one).
  * Nothing is ever withdrawn or failed: records in the spool stay until delivered, across task
  * restarts and gateway crashes. While the drainer keeps up, `poll` gets the rows it appended back
  * from the store's memory with the parsed records attached (no read, no decode); when it is
@@ -224,9 +224,8 @@ export class SpoolWriter implements IngestWriter {
   }
 
   /**
-   * Kafka acknowledged the record (or it was dropped): its row goes. Kafka refused it for good, or
-   * a converter or transformation failed on it (`rejection`): its row goes to the quarantine with
-   * the reason (it would block the drain).
+   * Kafka acknowledged the record (or a transformation dropped it): its row goes. Kafka refused it,
+   * or a converter or transformation failed on it (`rejection`, `skipped` or not): to the quarantine.
    */
   ack(record: SourceRecord, _metadata?: unknown, rejection?: RecordRejection): void {
     const seq = (record.sourceOffset as { seq?: unknown } | null)?.seq;
@@ -266,8 +265,9 @@ export class SpoolWriter implements IngestWriter {
     this.quarantined += 1;
     if (this.quarantining) return;
     this.quarantining = true;
+    const what = rejection.stage === undefined ? "Kafka refused" : "A transformation or converter failed on";
     (this.o.log ?? log).warn(
-      `${rejection.stage !== undefined ? "A transformation or converter failed on" : "Kafka refused"} spooled record ${seq} of connector ${this.o.connector} for good (${rejection.error}): it was moved to the spool's quarantine table (spool_quarantine in <data.dir>/spool.db) and the drain goes on; ingest_spool_quarantined_total counts such records, no further line until a record is delivered again. ${rejection.message}`,
+      `${what} spooled record ${seq} of connector ${this.o.connector} ${rejection.skipped ? "(skipped under errors.tolerance=all)" : "for good"} (${rejection.error}): it was moved to the spool's quarantine table (spool_quarantine in <data.dir>/spool.db) and the drain goes on; ingest_spool_quarantined_total counts such records, no further line until a record is delivered again. ${rejection.message}`,
     );
   }
 

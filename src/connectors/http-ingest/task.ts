@@ -57,7 +57,9 @@ export class HttpIngestSourceTask implements SourceTask {
   /**
    * A record Kafka refuses on its own, or one a transformation or converter fails on
    * (errors.tolerance=none), fails its request (or, spooled, goes to the quarantine), not the task;
-   * any other send failure fails the task, never skipped by errors.tolerance=all (record-rejection.ts).
+   * one errors.tolerance=all skips (its rejection marked `skipped`) answers "dropped" as before, or,
+   * spooled, goes to the quarantine too (acknowledged to its device: deleting it would lose it). Any
+   * other send failure fails the task, never skipped by errors.tolerance=all (record-rejection.ts).
    */
   readonly rejectsRecords = true;
   private queue: IngestQueue | SpoolWriter | undefined;
@@ -139,7 +141,7 @@ export class HttpIngestSourceTask implements SourceTask {
     const reason = `The ingest task of connector ${this.connector} stopped or failed before the record was sent to Kafka`;
     for (let i = 0; i < records.length; i++) {
       const rejection = rejections?.get(i);
-      if (rejection) queue.ack(records[i]!, null, rejection);
+      if (rejection && rejection.skipped !== true) queue.ack(records[i]!, null, rejection);
       else queue.notSent(records[i]!, reason);
     }
   }

@@ -49,6 +49,13 @@ export class RetryWithToleranceOperator {
    */
   skipsRetriable = true;
 
+  /**
+   * The last failure errors.tolerance=all skipped (`fail` tolerated it). The source runtime reads
+   * it right after a conversion came back skipped, to tell a SourceTask that `rejectsRecords` why
+   * (record-rejection.ts `skipRejectionOf`); set only on that path, never per successful record.
+   */
+  lastSkipped: ProcessingContext | undefined;
+
   get toleratesAll(): boolean {
     return this.config.tolerance === "all";
   }
@@ -117,6 +124,7 @@ export class RetryWithToleranceOperator {
       throw error;
     }
     this.metrics.totalRecordsSkipped++;
+    this.lastSkipped = context;
   }
 
   /**
