@@ -56,9 +56,12 @@ export const privateKeyFile: Validator<string | null> = (path) =>
         loadPemFiles({ serverCerts: { key: k, paths: [] }, clientKey: { key: k, path }, allowSelfSigned: false }),
       );
 
-const DURATION = /^(\d+)\s*([a-z]*)$/i;
+// Flink's TimeUtils.parseDuration labels (case-insensitive, µs and ns included) and a few more spellings.
+const DURATION = /^(\d+)\s*([a-zµ]*)$/i;
 const UNIT_MS: Record<string, number> = {};
 for (const [names, ms] of [
+  [["ns", "nano", "nanos", "nanosecond", "nanoseconds"], 1e-6],
+  [["µs", "us", "micro", "micros", "microsecond", "microseconds"], 1e-3],
   [["", "ms", "milli", "millis", "millisecond", "milliseconds"], 1],
   [["s", "sec", "secs", "second", "seconds"], 1000],
   [["m", "min", "mins", "minute", "minutes"], 60_000],
@@ -68,16 +71,21 @@ for (const [names, ms] of [
   for (const name of names) UNIT_MS[name] = ms;
 }
 
-/** Flink's duration syntax: a number with an optional unit (`1 s`, `500ms`, `2min`); no unit means ms. */
+/**
+ * Flink's duration syntax: a number with an optional unit (`1 s`, `500ms`, `2min`, `1500 µs`); no
+ * unit means ms. Sub-millisecond units give fractional milliseconds.
+ */
 export function parseDurationMs(text: string): number | undefined {
   const m = DURATION.exec(text.trim());
   const scale = m ? UNIT_MS[m[2]!.toLowerCase()] : undefined;
-  return m && scale !== undefined ? Number(m[1]) * scale : undefined;
+  if (!m || scale === undefined) return undefined;
+  // Divide for the sub-millisecond units so that 1500 µs is exactly 1.5 (1500 * 1e-3 is not).
+  return scale < 1 ? Number(m[1]) / Math.round(1 / scale) : Number(m[1]) * scale;
 }
 
 export const duration: Validator<string> = (text) =>
   parseDurationMs(text) === undefined
-    ? "Not a duration (a number of ms, or with a unit: 1 s, 500 ms, 2 min)"
+    ? "Not a duration (a number of ms, or with a unit: 1 s, 500 ms, 2 min, 1500 µs, 10 ns)"
     : undefined;
 
 export const attempts: Validator<number> = (n) =>

@@ -73,9 +73,30 @@ describe("httpSinkConfig", () => {
     ["2min", 120_000],
     ["250", 250],
     ["1h", 3_600_000],
+    ["1 SEC", 1000],
+    ["2 days", 172_800_000],
+    // Flink's TimeUtils also knows µs and ns (security.oidc.token.expiry.reduction is a Flink Duration).
+    ["1500 µs", 1.5],
+    ["2000000 micros", 2000],
+    ["3000 microseconds", 3],
+    ["5000000ns", 5],
+    ["1000000 nanos", 1],
+    ["7000000 nanosecond", 7],
     ["soon", undefined],
+    ["1 fortnight", undefined],
+    ["", undefined],
   ])("duration %p is %p ms", (text, ms) => {
     expect(parseDurationMs(text)).toBe(ms);
+  });
+
+  test("security.oidc.token.expiry.reduction accepts Flink's µs and ns units", () => {
+    const errors = (value: string) =>
+      httpSinkConfig
+        .validate({ url: "http://h/x", "security.oidc.token.expiry.reduction": value })
+        .get("security.oidc.token.expiry.reduction")!.errors;
+    expect(errors("500000 µs")).toEqual([]);
+    expect(errors("900000000 ns")).toEqual([]);
+    expect(errors("1 fortnight")).toHaveLength(1);
   });
 
   test("sink.error.code entries are checked", () => {

@@ -42,3 +42,33 @@ describe("PageFetcher with an OAuth2 token endpoint that stays unusable (review 
     }
   });
 });
+
+describe("http.retry.backoff.max.ms (the document's Retry Configuration)", () => {
+  test("caps the doubling backoff and a server's Retry-After alike", async () => {
+    using server = api((_req, _url, n) =>
+      n === 1
+        ? new Response("busy", { status: 503, headers: { "retry-after": "86400" } })
+        : n < 5
+          ? new Response("oops", { status: 500 })
+          : Response.json([{ id: 1 }]),
+    );
+    const h = await startTask({
+      "http.url": `${server.base}/e`,
+      "http.response.records.path": "$[*]",
+      "http.retry.max.attempts": "5",
+      "http.retry.backoff.ms": "1000",
+      "http.retry.backoff.max.ms": "2500",
+    });
+    expect((await h.collect(1)).length).toBe(1);
+    expect(server.seen.length).toBe(5);
+    const [retryAfter, ...backoffs] = h.clock.sleeps;
+    expect(retryAfter).toBe(2500);
+    expect(backoffs.length).toBe(3);
+    // 1000 · 2^n with up to 20% jitter taken off: 2000 → [1600, 2000], then 4000 and 8000 capped → [2000, 2500].
+    expect(backoffs[0]).toBeGreaterThanOrEqual(1600);
+    for (const delay of backoffs.slice(1)) {
+      expect(delay).toBeGreaterThanOrEqual(2000);
+      expect(delay).toBeLessThanOrEqual(2500);
+    }
+  });
+});

@@ -76,3 +76,30 @@ describe("HttpSourceTask with a Link header to another origin", () => {
     expect(records[0]!.sourceOffset).toEqual({ offset: "", poll_time: expect.any(Number) });
   });
 });
+
+describe("HttpSourceTask with OFFSET pagination under other parameter names", () => {
+  test("uses http.pagination.offset.param, .limit.param, .limit.value and .offset.initial as configured", async () => {
+    using server = api((_req, url) => {
+      const start = Number(url.searchParams.get("start"));
+      const ids = [1, 2, 3, 4, 5].filter((id) => id > start && id <= start + Number(url.searchParams.get("count")));
+      return Response.json(ids.map((id) => ({ id })));
+    });
+    const h = await startTask({
+      "http.url": `${server.base}/events`,
+      "http.response.records.path": "$[*]",
+      "http.pagination.type": "OFFSET",
+      "http.pagination.offset.param": "start",
+      "http.pagination.limit.param": "count",
+      "http.pagination.limit.value": "2",
+      "http.pagination.offset.initial": "1",
+    });
+    // Polls on past the fourth record, so the short page that ends the poll is asked for too.
+    const records = await h.collect(5, 2);
+    expect(records.map((r) => materialized(r.value))).toEqual([{ id: 2 }, { id: 3 }, { id: 4 }, { id: 5 }]);
+    expect(server.seen.map((s) => s.query)).toEqual([
+      { start: "1", count: "2" },
+      { start: "3", count: "2" },
+      { start: "5", count: "2" },
+    ]);
+  });
+});
