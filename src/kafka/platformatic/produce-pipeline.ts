@@ -162,6 +162,7 @@ export class ProducePipeline {
       generation: 0,
       retryAt: 0,
       attempts: 0,
+      uncertain: false,
       ...(split && count > 1 ? { split } : {}),
     });
     // Later in this tick: the batches of one send (one per partition) go out in one request.
