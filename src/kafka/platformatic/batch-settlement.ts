@@ -1,7 +1,8 @@
 /**
  * BatchSettlement: how ProducePipeline settles its batches: written, retried after
  * retry.backoff.ms (until `retries` or delivery.timeout.ms), or failed for good, taking the later
- * batches of the partition not on the wire with it (a retriable NotSentError). The first failure
+ * batches of the partition not on the wire with it (a retriable NotSentError, unless an earlier
+ * attempt of one may have been written: then a retriable error that says so). The first failure
  * is kept (`failure`): the pipeline takes no new batch after it. A batch the broker refuses for
  * good fails alone and its partition goes on with a new epoch (`refuse`). A batch too large for the
  * broker is split instead (batch-split.ts). A partition whose broker lost this producer's state
