@@ -1,7 +1,8 @@
 /**
  * BatchSettlement: how ProducePipeline settles its batches: written, retried after
  * retry.backoff.ms (until `retries` or delivery.timeout.ms), or failed for good, taking the later
- * batches of the partition not on the wire with it (a retriable NotSentError). The first failure
+ * batches of the partition not on the wire with it (a retriable NotSentError, unless an earlier
+ * attempt of one may have been written: then a retriable error that says so). The first failure
  * is kept (`failure`): the pipeline takes no new batch after it. A batch the broker refuses for
  * good fails alone and its partition goes on with a new epoch (`refuse`). A batch too large for the
  * broker is split instead (batch-split.ts). A partition whose broker lost this producer's state
@@ -19,6 +20,8 @@ const RETRY_WARNING_INTERVAL_MS = 5_000;
 const DEFAULT_BATCH_BYTES = 16_384;
 /** The largest producer epoch (an int16, Short.MAX_VALUE). */
 const MAX_PRODUCER_EPOCH = 32_767;
+/** Answers that leave open whether the batch was written: REQUEST_TIMED_OUT, NETWORK_EXCEPTION, NOT_ENOUGH_REPLICAS_AFTER_APPEND. */
+const MAYBE_WRITTEN: ReadonlySet<number> = new Set([7, 13, 20]);
 
 export class BatchSettlement {
   /** Set once a batch failed for good. */
@@ -76,6 +79,8 @@ export class BatchSettlement {
       this.notSent(b);
       return;
     }
+    // No answer (code < 0: the request failed as a whole) or one that leaves it open.
+    if (code < 0 || MAYBE_WRITTEN.has(code)) b.uncertain = true;
     const now = this.now();
     const detail = () => failureDetail(b, code, message, cause);
     if (b.attempts > this.s.retries || now >= b.deadline) {
@@ -178,7 +183,9 @@ export class BatchSettlement {
 
   /**
    * `b` and every later batch of its partition not on the wire fail (those on the wire settle on
-   * their answer: PartitionBatches.failFrom); the pipeline takes nothing new.
+   * their answer: PartitionBatches.failFrom); the pipeline takes nothing new. A later batch an
+   * earlier attempt of which may have been written (`uncertain`) fails retriably but not as a
+   * NotSentError: the port keeps that for records the broker did not write.
    */
   fail(b: Batch, error: Error): void {
     this.failure ??= error;
@@ -186,7 +193,14 @@ export class BatchSettlement {
     this.finish(failed!, error);
     if (later.length === 0) return;
     const collateral = notSentAfter(b.part, error);
-    for (const c of later) this.finish(c, collateral);
+    const tp = `${b.part.topic}-${b.part.partition}`;
+    for (const c of later) {
+      if (!c.uncertain) this.finish(c, collateral);
+      else {
+        const why = `Not acknowledged: an earlier batch of ${tp} failed, and this one may have been written by an earlier attempt`;
+        this.finish(c, this.s.error(why, true, error));
+      }
+    }
   }
 
   finish(b: Batch, result: number | Error): void {
@@ -204,7 +218,10 @@ export class BatchSettlement {
       if (b)
         this.fail(
           b,
-          this.s.error(`${describeBatch(b, -1, null)}: delivery.timeout.ms elapsed before it was sent${why}`, true),
+          this.s.error(
+            `${describeBatch(b, -1, null)}: delivery.timeout.ms elapsed before it was ${b.uncertain ? "acknowledged (it may have been written)" : "sent"}${why}`,
+            true,
+          ),
         );
       earliest = Math.min(earliest, part.earliestDeadline());
     }

@@ -112,6 +112,7 @@ describe("splitBatch", () => {
       generation: 0,
       retryAt: 0,
       attempts: 1,
+      uncertain: false,
       split: () => [
         { records: Buffer.alloc(500), count: 2 },
         { records: Buffer.alloc(500), count: 2 },

@@ -86,6 +86,7 @@ export function splitBatch(big: Batch, targetBytes: number): Batch[] {
     generation: big.generation,
     retryAt: 0,
     attempts: 0,
+    uncertain: big.uncertain,
     ...(piece.split ? { split: piece.split } : {}),
   }));
 }

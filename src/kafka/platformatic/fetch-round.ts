@@ -147,7 +147,7 @@ export function applyFetchResponse(
       continue;
     }
     s.position = next;
-    const records = toConsumedRecords(s.tp, batches, from);
+    const records = toConsumedRecords(s.tp, batches, from, p.abortedTransactions);
     if (records.length === 0) continue;
     s.buffered = records;
     if (!s.busy && !s.paused) ready.push(s);

@@ -70,4 +70,59 @@ describe("toConsumedRecords", () => {
       [77, "LogAppendTime"],
     ]);
   });
+
+  describe("read_committed: the answer lists aborted transactions", () => {
+    const TRANSACTIONAL = 1 << 4;
+    const CONTROL = 1 << 5;
+    const from = (producerId: number, b: RecordsBatch): RecordsBatch => ({ ...b, producerId: BigInt(producerId) });
+    /** A transaction marker of `producerId` at `offset` (control record key: version 0, type 0 abort / 1 commit). */
+    function marker(producerId: number, offset: number, type: 0 | 1): RecordsBatch {
+      const m = from(producerId, batch(offset, 1, TRANSACTIONAL | CONTROL));
+      const key = Buffer.alloc(4);
+      key.writeInt16BE(type, 2);
+      return { ...m, records: [{ ...m.records[0]!, key }] };
+    }
+    const aborted = (producerId: number, firstOffset: number) => ({
+      producerId: BigInt(producerId),
+      firstOffset: BigInt(firstOffset),
+    });
+
+    test("an aborted transaction whose marker is beyond the answer (max.partition.fetch.bytes) is skipped all the same", () => {
+      const records = toConsumedRecords(
+        tp,
+        [from(7, batch(10, 2, TRANSACTIONAL)), from(7, batch(12, 2, TRANSACTIONAL))],
+        10n,
+        [aborted(7, 10)],
+      );
+      expect(records).toEqual([]);
+    });
+
+    test("only the aborted producer's batches up to its abort marker: its next (committed) transaction, other producers and plain batches are kept", () => {
+      const records = toConsumedRecords(
+        tp,
+        [
+          batch(0, 1), // not transactional
+          from(7, batch(1, 2, TRANSACTIONAL)), // aborted
+          from(8, batch(3, 1, TRANSACTIONAL)), // another producer's transaction, committed
+          marker(7, 4, 0),
+          from(7, batch(5, 1, TRANSACTIONAL)), // the next transaction, committed
+          marker(7, 6, 1),
+          marker(8, 7, 1),
+        ],
+        0n,
+        [aborted(7, 1)],
+      );
+      expect(records.map((r) => r.offset)).toEqual([0, 3, 5]);
+    });
+
+    test("an aborted transaction that begins after a batch does not skip it", () => {
+      const records = toConsumedRecords(
+        tp,
+        [from(7, batch(0, 1, TRANSACTIONAL)), marker(7, 1, 1), from(7, batch(2, 1, TRANSACTIONAL))],
+        0n,
+        [aborted(7, 2)],
+      );
+      expect(records.map((r) => r.offset)).toEqual([0]);
+    });
+  });
 });

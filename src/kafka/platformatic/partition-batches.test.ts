@@ -13,6 +13,7 @@ function add(part: PartitionBatches): Batch {
     generation: 0,
     retryAt: 0,
     attempts: 0,
+    uncertain: false,
   };
   part.queue.push(b);
   return b;

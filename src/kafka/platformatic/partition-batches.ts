@@ -54,6 +54,8 @@ export interface Batch {
   generation: number;
   retryAt: number;
   attempts: number;
+  /** An attempt may have been written (no answer, or one that leaves it open): BatchSettlement.fail. */
+  uncertain: boolean;
   /** On the wire when an earlier batch was refused (keepOrderAfterRefusal): not written, it fails with this. */
   notSentAfter?: Error;
 }
@@ -61,7 +63,6 @@ export interface Batch {
 /** Kafka's limit of batches in flight per partition for an idempotent producer. */
 const MAX_IN_FLIGHT_PER_PARTITION = 5;
 const SEQUENCE_LIMIT = 2 ** 31;
-
 /** Error codes answered per partition (Kafka's Errors). */
 const OUT_OF_ORDER_SEQUENCE_NUMBER = 45;
 /** The broker lost this producer's state (brokers before 2.5; since KIP-360 they accept any sequence then). */

@@ -491,6 +491,52 @@ describe("ProducePipeline when the broker refuses a batch for good (as Java's id
   });
 });
 
+describe("ProducePipeline when a batch that may have been written fails with an earlier one", () => {
+  test("a later batch whose request was lost (the broker wrote it) is not reported not sent: it may have been written", async () => {
+    const broker = new FakeBroker();
+    let now = 0;
+    const warnings: string[] = [];
+    const s = settings({ deliveryTimeoutMs: 1_000, retryBackoffMs: 100, onRetry: (m) => warnings.push(m) });
+    const pipeline = await warmedUp(broker, s, () => now);
+    const { outcomes, all } = appendAll(pipeline, [0, 1]);
+    await waitFor(() => broker.requests.length === 2);
+    // The broker wrote both, then the connection dropped before either answer arrived.
+    for (const r of broker.requests) broker.handle(r);
+    for (const r of broker.requests) r.failWith(new Error("Connection closed"));
+    await waitFor(() => warnings.length === 1); // both wait for their retry (one warning per episode)
+    now = 1_000; // and delivery.timeout.ms runs out meanwhile
+    await all;
+    expect(broker.logs.get("t-0")).toEqual([0, 1]);
+    expect(outcomes[0]).toBe(
+      "failed: Expiring 1 record(s) for t-0: delivery.timeout.ms elapsed before it was acknowledged (it may have been written)",
+    );
+    // Not a NotSentError ("not written"): sent again, it would be written twice all the same, but the
+    // caller is told so (the port's contract: NotSentError only for records the broker did not write).
+    expect(outcomes[1]).toBe(
+      "failed: Not acknowledged: an earlier batch of t-0 failed, and this one may have been written by an earlier attempt",
+    );
+    expect(pipeline.failure).toBeDefined();
+  });
+
+  test("the error is retriable and not a NotSentError", async () => {
+    const broker = new FakeBroker();
+    let now = 0;
+    const warnings: string[] = [];
+    const s = settings({ deliveryTimeoutMs: 1_000, retryBackoffMs: 100, onRetry: (m) => warnings.push(m) });
+    const pipeline = await warmedUp(broker, s, () => now);
+    const first = pipeline.append("t", 0, batch(0), 1).catch((e: unknown) => e);
+    const second = pipeline.append("t", 0, batch(1), 1).catch((e: unknown) => e);
+    await waitFor(() => broker.requests.length === 2);
+    for (const r of broker.requests) r.failWith(new Error("Request timed out"));
+    await waitFor(() => warnings.length === 1);
+    now = 1_000;
+    const error = (await second) as Error & { retriable: boolean };
+    await first;
+    expect(error).not.toBeInstanceOf(NotSentError);
+    expect(error.retriable).toBe(true);
+  });
+});
+
 describe("ProducePipeline when the host's wall clock is stepped (NTP on an edge device without a real-time clock)", () => {
   // The pipeline's own clock (no `now` passed): monotonic. setSystemTime moves (and holds) Date.now only.
   test.each([

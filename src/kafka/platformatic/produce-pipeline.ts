@@ -18,7 +18,8 @@
  * partition takes its next epoch and sequences from 0 (BatchSettlement.refuse). A batch fails for
  * good, and the pipeline with it, on an error fatal to the producer (CLUSTER_AUTHORIZATION_FAILED,
  * …), a refusal behind an unsettled batch, after `retries` or past delivery.timeout.ms: the later
- * batches of its partition not on the wire fail with it (NotSentError), those on the wire settle on
+ * batches of its partition not on the wire fail with it (NotSentError; a retriable error saying it
+ * may have been written for one an earlier attempt of which got no answer), those on the wire settle on
  * their answer; the pipeline takes no new batches (`failure`), the caller replaces the producer.
  * A batch of several records answered MESSAGE_TOO_LARGE is split in its place (batch-split.ts).
  * Without idempotence batches carry no sequence; order holds with maxInFlight 1 (as in Java).
@@ -162,6 +163,7 @@ export class ProducePipeline {
       generation: 0,
       retryAt: 0,
       attempts: 0,
+      uncertain: false,
       ...(split && count > 1 ? { split } : {}),
     });
     // Later in this tick: the batches of one send (one per partition) go out in one request.

@@ -22,6 +22,7 @@ function queued(topic: string, partition: number, bytes: number): PartitionBatch
     generation: 0,
     retryAt: 0,
     attempts: 0,
+    uncertain: false,
   });
   return part;
 }
