@@ -8,6 +8,7 @@ import type { ProduceTransport } from "../kafka/platformatic/produce-transport.t
 import { PlatformaticProducer } from "../kafka/platformatic/producer.ts";
 import { StickyPartitioner } from "../kafka/platformatic/sticky-partitioner.ts";
 import { ManualClock } from "../util/manual-clock.ts";
+import type { BatchResult } from "./send-coalescer.ts";
 import { SourceTaskSender } from "./source-task-sender.ts";
 import { outgoing, taskBasics } from "./task-test-support.ts";
 
@@ -95,7 +96,7 @@ class ReplacingBroker extends HeldBroker {
   }
 }
 
-const offsetsOf = (result: readonly ({ offset: number } | null)[] | undefined) => result?.map((m) => m?.offset ?? null);
+const offsetsOf = (result: BatchResult) => (Array.isArray(result) ? result.map((m) => m?.offset ?? null) : result);
 
 describe("SourceTaskSender when Kafka refuses a request's batch while later requests are in flight (5 in flight)", () => {
   test("the refused request's other records are written before the later request's (a repeated key keeps its order); the refused record is rejected alone; one producer", async () => {
