@@ -81,7 +81,7 @@ function senderOn(
     maxInFlightBytes: 33_554_432,
     rejectsRecords: true,
   });
-  return { sender, seen, producer: producers[0]!, producers };
+  return { sender, seen, producer: producers[0]!, producers, stop };
 }
 
 /**
@@ -241,5 +241,22 @@ describe("SourceTaskSender when Kafka refuses a request's batch while later requ
     expect(seen).toEqual({ sends: before.sends + 1, rejected: before.rejected, notSent: before.notSent });
     expect(broker.logs.get("t-0")).toEqual(["W", "AONE", "ATWO"]);
     expect(broker.logs.get("u-0")).toEqual(["X", "U"]);
+  });
+});
+
+describe("SourceTaskSender stopping while a request fails for good (notsent-503)", () => {
+  test("the request on the wire may have been written (undefined); the one the producer held behind it never reached a broker (NotSent)", async () => {
+    const broker = new HeldBroker();
+    const { sender, stop, seen } = senderOn(broker, true);
+    const first = sender.enqueue([outgoing("t", "A")]);
+    await waitFor(() => broker.pending.length === 1, { what: "A on the wire" });
+    const second = sender.enqueue([outgoing("t", "B")]);
+    await waitFor(() => seen.sends === 2, { what: "B handed to the producer, held behind A" });
+    expect(broker.pending).toHaveLength(1);
+    stop.abort();
+    broker.answerNext({ "t-0": 31 }); // CLUSTER_AUTHORIZATION_FAILED: fatal to the producer
+    expect(await first).toBeUndefined();
+    expect(await second).toEqual({ from: 0 });
+    expect(broker.logs.get("t-0") ?? []).toEqual([]);
   });
 });
