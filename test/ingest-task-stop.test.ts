@@ -7,6 +7,7 @@
  * and what was answered 200 is exactly what a kafkajs consumer reads, nothing more.
  */
 import { beforeAll, expect, test } from "bun:test";
+import { metric } from "./support/gateway.ts";
 import { readTopic, testClient, uniqueTopic } from "./support/kafka.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -105,4 +106,44 @@ test("what was answered 200 is exactly what Kafka holds", async () => {
   expect(accepted.length).toBeGreaterThan(400);
   const delivered = await readTopic(TOPIC, accepted.length, 60_000);
   expect(delivered.map((d) => d.value?.toString("utf8")).sort()).toEqual(accepted.sort());
+}, 90_000);
+
+test("a task restart with records its producer never got to a broker (nothing listens at its bootstrap.servers): 503, not written; not 500 (notsent-503)", async () => {
+  const closed = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const deadPort = closed.port;
+  closed.stop(true);
+  const unreachable = {
+    ...CONFIG,
+    "ingest.path": "/ingest/unreachable",
+    "ingest.request.timeout.ms": "120000",
+    "producer.override.bootstrap.servers": `127.0.0.1:${deadPort}`,
+  };
+  await running("unreachable", unreachable);
+  const url = `${suite.ingest}/ingest/unreachable`;
+  const headers = { "Content-Type": "application/json", "Idempotency-Key": "unreachable-1" };
+  const answer = fetch(url, { method: "POST", headers, body: '"never sent"' });
+  await waitFor(async () => ((await metric(suite.gw, "ingest_produce_batch_records_count", "unreachable")) ?? 0) >= 1, {
+    what: "the record polled and handed to the producer",
+  });
+  expect((await suite.gw.rest.post("/connectors/unreachable/tasks/0/restart")).status).toBe(204);
+  const r = await answer;
+  const body = await r.text();
+  expect({ status: r.status, body }).toEqual({
+    status: 503,
+    body: expect.stringContaining("none of them was written"),
+  });
+  expect(r.headers.get("Retry-After")).not.toBeNull();
+  // Not final: once the producer can reach Kafka, a retry with the same Idempotency-Key writes it (not replayed).
+  const { "producer.override.bootstrap.servers": _, ...reachable } = unreachable;
+  await running("unreachable", reachable);
+  let retried: Response | undefined;
+  await waitFor(
+    async () => {
+      retried = await fetch(url, { method: "POST", headers, body: '"never sent"' });
+      return retried.status !== 503 && retried.status !== 404;
+    },
+    { what: "the retry answered by the new task" },
+  );
+  expect(retried!.status).toBe(200);
+  expect(retried!.headers.get("Idempotent-Replayed")).toBeNull();
 }, 90_000);

@@ -161,10 +161,13 @@ export interface SourceTask {
     rejections?: ReadonlyMap<number, RecordRejection>,
   ): MaybePromise<void>;
   /**
-   * Gateway extension, not in Connect: records of one poll that will never be sent, acknowledged or
-   * polled again by this task (a transformation or converter failed while the task was stopping or
-   * failing, before any record of the poll reached the producer). None was written; `rejections`
-   * (index in `records`) as for commitRecords: records a transformation or converter refused.
+   * Gateway extension, not in Connect: records of one poll (all, or some of them) that will never be
+   * sent, acknowledged or polled again by this task: a transformation or converter failed while the
+   * task was stopping or failing, before any record of the poll reached the producer; or, at a stop
+   * or after a send failed, the runtime gave them up certainly unwritten (never in a produce request,
+   * or only in attempts the producer says never reached a broker: the port's neverSent). None was
+   * written; `rejections` (index in `records`) as for commitRecords: records a transformation or
+   * converter refused. Records given up that may have been written are not passed here (`afterStop`).
    */
   notSent?(records: ReadonlyArray<SourceRecord>, rejections?: ReadonlyMap<number, RecordRejection>): MaybePromise<void>;
   /** Offsets up to the last acknowledged records were committed. */

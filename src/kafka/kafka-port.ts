@@ -51,6 +51,22 @@ export class NotSentError extends RetriableError {
   override name = "NotSentError";
 }
 
+/**
+ * True when the records of a rejected send (those a PartlyWritten rejection lists as null) certainly
+ * never reached a broker: no attempt at them was written to a connection (the producer was failed
+ * or closed already, they waited behind a batch that failed, it never had a connection). A caller
+ * may then answer for them "not written, safe to send again" instead of "may still be written".
+ * An adapter sets it (`markNeverSent`) only when it is certain; one that cannot know never does.
+ */
+export function neverSent(error: unknown): boolean {
+  return (error as { neverSent?: unknown } | null | undefined)?.neverSent === true;
+}
+
+/** `error`, marked as a rejection whose records never reached a broker (see neverSent). */
+export function markNeverSent<E extends Error>(error: E): E {
+  return Object.assign(error, { neverSent: true as const });
+}
+
 /** The records of a rejected send that were written (PartlyWritten), if the rejection says. */
 export function writtenRecords(error: unknown): readonly (ProducedMetadata | null)[] | undefined {
   const written = (error as Partial<PartlyWritten> | null | undefined)?.written;

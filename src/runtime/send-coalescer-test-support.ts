@@ -62,11 +62,15 @@ export class ManualSender {
     a.settled = true;
     a.done.reject(error);
   }
-  /** Settles the oldest open recovery: all of its records, or only the first `count`. */
-  recovered(count?: number, failure?: unknown): void {
+  /**
+   * Settles the oldest open recovery: all of its records, or only the first `count` (the rest certainly never sent
+   * when `neverSent`).
+   */
+  recovered(count?: number, failure?: unknown, neverSent?: true): void {
     const r = this.recoveries.shift()!;
     const metadata = this.metadata(count ?? r.names.length);
-    r.done.resolve(failure === undefined ? { metadata } : { metadata, failure: { error: failure } });
+    const outcome: SendOutcome = failure === undefined ? { metadata } : { metadata, failure: { error: failure } };
+    r.done.resolve(neverSent ? { ...outcome, neverSent } : outcome);
   }
   get open(): number {
     return this.attempts.filter((a) => !a.settled).length;
@@ -91,7 +95,16 @@ export function track(
 ): Promise<BatchResult> {
   const done = coalescer.enqueue(records);
   done.then(
-    (result) => log.push(`${label}:${result === undefined ? "undefined" : result.map((m) => m?.offset).join(",")}`),
+    (result) =>
+      log.push(
+        `${label}:${
+          result === undefined
+            ? "undefined"
+            : Array.isArray(result)
+              ? result.map((m) => m?.offset).join(",")
+              : `not sent from ${result.from}`
+        }`,
+      ),
     (error) => log.push(`${label}:failed ${String(error)}`),
   );
   return done;

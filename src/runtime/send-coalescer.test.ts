@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
+import { markNeverSent, NotSentError } from "../kafka/kafka-port.ts";
 import { recordBytes, SendCoalescer } from "./send-coalescer.ts";
 import { type Item, item, ManualSender, options, track } from "./send-coalescer-test-support.ts";
 
@@ -63,7 +64,7 @@ describe("SendCoalescer", () => {
     expect(sender.requests).toHaveLength(3);
   });
 
-  test("a request cut short by a stop (no failure) settles the unsent batches with undefined", async () => {
+  test("a request cut short by a stop (no failure) settles its batch with undefined, one never taken into a request as not sent", async () => {
     const sender = new ManualSender();
     const coalescer = new SendCoalescer(sender.sender, options());
     const log: string[] = [];
@@ -73,7 +74,7 @@ describe("SendCoalescer", () => {
     await waitFor(() => sender.recoveries.length === 1);
     sender.recovered(1);
     await waitFor(() => log.length === 2);
-    expect(log).toEqual(["A:undefined", "B:undefined"]);
+    expect(log).toEqual(["A:undefined", "B:not sent from 0"]);
     expect(sender.requests).toEqual([
       ["a1", "a2"],
       ["a1", "a2"],
@@ -96,6 +97,39 @@ describe("SendCoalescer", () => {
     const a = track(coalescer, log, "A", [item("a1")]);
     const b = track(coalescer, log, "B", [item("b1")]);
     await Promise.allSettled([a, b]);
-    expect(log).toEqual(["A:failed Error: boom", "B:undefined"]);
+    expect(log).toEqual(["A:failed Error: boom", "B:not sent from 0"]);
+  });
+
+  test("given up at a stop: records only in attempts that never reached a broker are not sent, any that may have are undefined (notsent-503)", async () => {
+    const sender = new ManualSender();
+    const coalescer = new SendCoalescer(sender.sender, options(3));
+    const log: string[] = [];
+    track(coalescer, log, "A", [item("a1"), item("a2")]);
+    track(coalescer, log, "B", [item("b1")]);
+    track(coalescer, log, "C", [item("c1")]);
+    track(coalescer, log, "D", [item("d1")]);
+    expect(sender.requests).toEqual([["a1", "a2"], ["b1"], ["c1"]]);
+    sender.fail(0, new Error("timed out"));
+    sender.fail(1, markNeverSent(new NotSentError("an earlier send failed")));
+    sender.ack(2);
+    await waitFor(() => sender.recoveries.length === 1);
+    // a1 written; a2 never reached a broker again, nor b1; c1 was written (not acknowledged after a2); d1 never went.
+    sender.recovered(1, undefined, true);
+    await waitFor(() => log.length === 4);
+    expect(log).toEqual(["A:not sent from 1", "B:not sent from 0", "C:undefined", "D:not sent from 0"]);
+  });
+
+  test("given up: a batch whose records were in an attempt that may have reached a broker is undefined", async () => {
+    const sender = new ManualSender();
+    const coalescer = new SendCoalescer(sender.sender, options(2));
+    const log: string[] = [];
+    track(coalescer, log, "A", [item("a1")]);
+    track(coalescer, log, "B", [item("b1")]);
+    sender.fail(0, new Error("not connected"));
+    sender.fail(1, new NotSentError("an earlier batch failed")); // not marked: it may have been on the wire before
+    await waitFor(() => sender.recoveries.length === 1);
+    sender.recovered(0, undefined, true);
+    await waitFor(() => log.length === 2);
+    expect(log).toEqual(["A:not sent from 0", "B:undefined"]);
   });
 });

@@ -25,14 +25,16 @@
  * when they shared a request with other batches or a later request was acknowledged first. A
  * request that `recover` achieves only in part (a record failed for good, or the task is stopping)
  * settles the batches it completed, fails the batch holding the first unsent record (or settles it
- * with `undefined` when stopping), and settles every later batch with `undefined`, also those whose
+ * as given up when stopping), and settles every later batch as given up, also those whose
  * requests Kafka acknowledged meanwhile (their records are polled again after a restart:
- * duplicates, never loss); nothing is sent after that.
+ * duplicates, never loss); nothing is sent after that. A batch given up says from which of its
+ * records on none certainly reached Kafka (`NotSent`: never taken into a request, or only into
+ * attempts that never reached a broker, `neverSent`), or is `undefined` when each may have.
  *
  * Used by WorkerSourceTask, which supplies the sender (producer attempt; retries, per-record
  * fallback).
  */
-import type { ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
+import { neverSent, type ProducedMetadata, type ProducerRecord } from "../kafka/kafka-port.ts";
 import { type Deferred, deferred } from "../util/async.ts";
 import type { Logger } from "../util/logger.ts";
 
@@ -52,6 +54,8 @@ export interface SendOutcome {
   readonly metadata: readonly (ProducedMetadata | null)[];
   /** Present when the records after `metadata` failed for good; absent when the task stopped. */
   readonly failure?: { readonly error: unknown };
+  /** True when no attempt at the records after `metadata` reached a broker (the port's neverSent). */
+  readonly neverSent?: boolean;
 }
 
 export interface Sender<T> {
@@ -80,8 +84,19 @@ export interface SendCoalescerOptions {
   readonly log: Logger;
 }
 
-/** A batch's metadata per record, or undefined when it was not (wholly) sent because of a stop or an earlier failure. */
-export type BatchResult = (ProducedMetadata | null)[] | undefined;
+/**
+ * A batch given up (a stop or an earlier failure) whose records from `from` on certainly never reached Kafka (those
+ * before may have).
+ */
+export interface NotSent {
+  readonly from: number;
+}
+
+/**
+ * A batch's metadata per record, or, when it was not (wholly) sent because of a stop or an earlier failure, NotSent
+ * or undefined (each of its records may have reached Kafka).
+ */
+export type BatchResult = (ProducedMetadata | null)[] | NotSent | undefined;
 
 interface Queued<T> {
   readonly records: readonly T[];
@@ -229,6 +244,7 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }> {
     // The rest of this request was not written: nothing after it may be acknowledged or sent, or
     // order would break.
     this.halted = true;
+    const given = this.givenUp(sent - count, outcome?.neverSent === true);
     this.requests.length = 0;
     this.wireBytes = 0;
     const [first, ...later] = this.queue.splice(0);
@@ -236,8 +252,34 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }> {
     this.unsentRecord = 0;
     if (first) {
       if (outcome?.failure) first.done.reject(outcome.failure.error);
-      else first.done.resolve(undefined);
+      else first.done.resolve(given[0]);
     }
-    for (const batch of later) batch.done.resolve(undefined);
+    for (let i = 0; i < later.length; i++) later[i]!.done.resolve(given[i + 1]);
+  }
+
+  /**
+   * What each queued batch is given up as, once the request being handed back left `rest` records unwritten
+   * (`restNeverSent`: no attempt at them reached a broker): per batch, from which record on every one certainly never
+   * reached Kafka (the rest of that request when it never did, the later requests whose attempt never did, the records
+   * never taken into a request). Called before `requests` and `queue` are cleared.
+   */
+  private givenUp(rest: number, restNeverSent: boolean): (NotSent | undefined)[] {
+    // Runs of records in queue order after the first batch's handed-back ones: [length, never sent].
+    const runs: [number, boolean][] = [[rest, restNeverSent]];
+    for (const r of this.requests) runs.push([r.records.length, r.error !== undefined && neverSent(r.error)]);
+    let run = 0;
+    let left = rest;
+    return this.queue.map((batch, b) => {
+      const start = b === 0 ? batch.metadata.length : 0;
+      let from = start;
+      for (let i = start; i < batch.records.length; i++) {
+        while (run < runs.length && left === 0) left = runs[++run]?.[0] ?? 0;
+        if (run < runs.length) {
+          left--;
+          if (!runs[run]![1]) from = i + 1;
+        } // else never taken into a request
+      }
+      return from < batch.records.length ? { from } : undefined;
+    });
   }
 }

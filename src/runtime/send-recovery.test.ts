@@ -3,7 +3,13 @@ import { waitFor } from "../../test/support/wait-for.ts";
 import type { RecordRejection } from "../api/connector.ts";
 import type { SourceRecord } from "../api/record.ts";
 import { ConnectError, RetriableError } from "../errors.ts";
-import { type KafkaProducer, NotSentError, type ProducedMetadata, withKafkaError } from "../kafka/kafka-port.ts";
+import {
+  type KafkaProducer,
+  markNeverSent,
+  NotSentError,
+  type ProducedMetadata,
+  withKafkaError,
+} from "../kafka/kafka-port.ts";
 import { ManualClock } from "../util/manual-clock.ts";
 import { SendRecovery, type SendRecoveryOptions } from "./send-recovery.ts";
 import { outgoing, taskBasics } from "./task-test-support.ts";
@@ -194,4 +200,53 @@ describe("SendRecovery", () => {
       expect(r.recovery.retrying).toBe(false);
     },
   );
+});
+
+describe("SendRecovery cut short by a stop (notsent-503)", () => {
+  const never = markNeverSent(new RetriableError("The task is stopping"));
+
+  test("an attempt that never reached a broker, and no send since: the records are given up as never sent", async () => {
+    const r = recoveryOver();
+    r.stop.abort();
+    const outcome = await r.recovery.recover([outgoing("t", "A")], never);
+    expect(outcome).toEqual({ metadata: [], neverSent: true });
+    expect(r.sends).toEqual([]);
+  });
+
+  test("an attempt that may have reached a broker: given up without saying never sent", async () => {
+    const r = recoveryOver();
+    r.stop.abort();
+    expect(await r.recovery.recover([outgoing("t", "A")], new RetriableError("Request timed out"))).toEqual({
+      metadata: [],
+    });
+  });
+
+  test("a retry that may have reached a broker before the stop: given up without saying never sent", async () => {
+    const r = recoveryOver({ unreachable: 1 });
+    const recovered = r.recovery.recover([outgoing("t", "A")], never);
+    await waitFor(() => r.clock.pending === 1, { what: "the backoff after the attempt" });
+    r.clock.advanceToNext();
+    await waitFor(() => r.sends.length === 1 && r.clock.pending === 1, { what: "the retry's backoff" });
+    r.stop.abort();
+    expect(await recovered).toEqual({ metadata: [] });
+  });
+
+  test("retries that never reached a broker either (the port's neverSent): given up as never sent", async () => {
+    const r = recoveryOver();
+    let sends = 0;
+    r.hooks.producerFor = async () => ({
+      failed: true,
+      close: async () => {},
+      send: async () => {
+        sends++;
+        throw markNeverSent(new NotSentError("The producer failed earlier"));
+      },
+    });
+    const recovered = r.recovery.recover([outgoing("t", "A")], never);
+    await waitFor(() => r.clock.pending === 1, { what: "the backoff after the attempt" });
+    r.clock.advanceToNext();
+    await waitFor(() => sends === 1 && r.clock.pending === 1, { what: "the retry's backoff" });
+    r.stop.abort();
+    expect(await recovered).toEqual({ metadata: [], neverSent: true });
+  });
 });

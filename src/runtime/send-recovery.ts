@@ -4,12 +4,15 @@
  * unreachable (the task is not polled meanwhile: `retrying`); records a rejection lists as written (the port's
  * PartlyWritten) are acknowledged and not sent again; when Kafka rejects the rest for good they are sent one by one,
  * so the culprit fails alone and takes Connect's KAFKA_PRODUCE path (or, a per-record refusal, is rejected to a task
- * that takes them: record-rejection.ts) while the others go through (at-least-once).
+ * that takes them: record-rejection.ts) while the others go through (at-least-once). A recovery the stop ends says
+ * whether the records left unwritten certainly never reached a broker (`SendOutcome.neverSent`: no attempt at them
+ * did, by the port's neverSent), so that their SourceTask may learn they were not written.
  */
 import { isRetriable } from "../errors.ts";
 import {
   type KafkaProducer,
   NotSentError,
+  neverSent,
   type ProducedMetadata,
   type ProducerRecord,
   writtenRecords,
@@ -62,10 +65,13 @@ export class SendRecovery {
       const written = writtenRecords(error);
       for (let k = 0; written && k < sent.length; k++) done[sent[k]!] ??= written[k] ?? undefined;
     };
+    /** Whether an attempt at the records not written yet may have reached a broker (a request alone: unknown). */
+    let maybeSent = previous === undefined || !neverSent(previous);
     const outcome = (failure?: { error: unknown }): SendOutcome => {
       const end = done.indexOf(undefined);
       const metadata = done.slice(0, end < 0 ? done.length : end) as ProducedMetadata[];
-      return failure ? { metadata, failure } : { metadata };
+      if (failure) return { metadata, failure };
+      return maybeSent ? { metadata } : { metadata, neverSent: true };
     };
     let retrying = false;
     const backOff = async (count: number, error: unknown) => {
@@ -95,6 +101,7 @@ export class SendRecovery {
             return true;
           } catch (error) {
             absorb(todo, error);
+            if (!neverSent(error)) maybeSent = true;
             this.c.sendFailed(producer);
             throw error;
           }

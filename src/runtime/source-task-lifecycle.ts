@@ -4,8 +4,8 @@
  * WorkerSourceTask.initializeAndStart) and, on stop, the SourceTask's stop, its `afterStop` once the
  * batches in flight are settled, and the closing of what the task holds; and for a SourceTask that
  * `rejectsRecords`, the verdict on a record its conversion failed on (the error operator's path:
- * `convertWithOperator`) and the report of a poll batch given up before it was sent (`notSent`).
- * Used by WorkerSourceTask.
+ * `convertWithOperator`) and the report of a poll batch (or its records) given up before it was sent
+ * (`notSent`). Used by WorkerSourceTask.
  */
 import type { OffsetStorageReader, RecordRejection, SourceTask } from "../api/connector.ts";
 import type { SourceRecord } from "../api/record.ts";
@@ -15,9 +15,17 @@ import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import { toProducerRecord } from "./record-conversion.ts";
 import { conversionRejectionOf, skipRejectionOf } from "./record-rejection.ts";
-import { SourceTaskSender } from "./source-task-sender.ts";
+import { type Outgoing, SourceTaskSender } from "./source-task-sender.ts";
 import type { TopicCreator } from "./topic-creation.ts";
 import type { WorkerTaskOptions } from "./worker-task.ts";
+
+/** One poll's records on their way to Kafka (WorkerSourceTask's batch in flight). */
+export interface PollBatch {
+  readonly records: readonly SourceRecord[];
+  /** For each polled record, its index in `outgoing`, or -1 when it was dropped or skipped. */
+  readonly positions: Int32Array;
+  readonly outgoing: readonly Outgoing[];
+}
 
 export interface WorkerSourceTaskOptions extends WorkerTaskOptions {
   readonly task: SourceTask;
@@ -167,6 +175,34 @@ export async function recordsNotSent(
   error: unknown,
   log: Logger,
 ): Promise<never> {
+  await tellNotSent(task, sender, records, log);
+  throw error;
+}
+
+/**
+ * A poll batch given up at a stop or after a failure (SendCoalescer's NotSent) whose records from outgoing index
+ * `from` on certainly never reached Kafka: the SourceTask learns that those (and the records `positions` has at -1,
+ * dropped or refused before sending) were not written (`notSent`). The others may have been: it hears nothing of them.
+ */
+export async function batchNotSent(
+  task: SourceTask,
+  sender: SourceTaskSender,
+  batch: PollBatch,
+  from: number,
+  log: Logger,
+): Promise<void> {
+  const { records, positions } = batch;
+  const unsent = from === 0 ? records : records.filter((_, i) => positions[i]! < 0 || positions[i]! >= from);
+  if (unsent.length > 0) await tellNotSent(task, sender, unsent, log);
+}
+
+/** SourceTask.notSent(records), with the rejections of its records taken out of `pending`; a failure is logged. */
+async function tellNotSent(
+  task: SourceTask,
+  sender: SourceTaskSender,
+  records: readonly SourceRecord[],
+  log: Logger,
+): Promise<void> {
   const pending = sender.rejections;
   let rejections: Map<number, RecordRejection> | undefined;
   for (let i = 0; i < records.length; i++) {
@@ -181,5 +217,4 @@ export async function recordsNotSent(
   } catch (notSentError) {
     log.warn("SourceTask.notSent() failed", notSentError);
   }
-  throw error;
 }

@@ -8,6 +8,7 @@ import type { ProduceTransport } from "../kafka/platformatic/produce-transport.t
 import { PlatformaticProducer } from "../kafka/platformatic/producer.ts";
 import { StickyPartitioner } from "../kafka/platformatic/sticky-partitioner.ts";
 import { ManualClock } from "../util/manual-clock.ts";
+import type { BatchResult } from "./send-coalescer.ts";
 import { SourceTaskSender } from "./source-task-sender.ts";
 import { outgoing, taskBasics } from "./task-test-support.ts";
 
@@ -80,7 +81,7 @@ function senderOn(
     maxInFlightBytes: 33_554_432,
     rejectsRecords: true,
   });
-  return { sender, seen, producer: producers[0]!, producers };
+  return { sender, seen, producer: producers[0]!, producers, stop };
 }
 
 /**
@@ -95,7 +96,7 @@ class ReplacingBroker extends HeldBroker {
   }
 }
 
-const offsetsOf = (result: readonly ({ offset: number } | null)[] | undefined) => result?.map((m) => m?.offset ?? null);
+const offsetsOf = (result: BatchResult) => (Array.isArray(result) ? result.map((m) => m?.offset ?? null) : result);
 
 describe("SourceTaskSender when Kafka refuses a request's batch while later requests are in flight (5 in flight)", () => {
   test("the refused request's other records are written before the later request's (a repeated key keeps its order); the refused record is rejected alone; one producer", async () => {
@@ -240,5 +241,22 @@ describe("SourceTaskSender when Kafka refuses a request's batch while later requ
     expect(seen).toEqual({ sends: before.sends + 1, rejected: before.rejected, notSent: before.notSent });
     expect(broker.logs.get("t-0")).toEqual(["W", "AONE", "ATWO"]);
     expect(broker.logs.get("u-0")).toEqual(["X", "U"]);
+  });
+});
+
+describe("SourceTaskSender stopping while a request fails for good (notsent-503)", () => {
+  test("the request on the wire may have been written (undefined); the one the producer held behind it never reached a broker (NotSent)", async () => {
+    const broker = new HeldBroker();
+    const { sender, stop, seen } = senderOn(broker, true);
+    const first = sender.enqueue([outgoing("t", "A")]);
+    await waitFor(() => broker.pending.length === 1, { what: "A on the wire" });
+    const second = sender.enqueue([outgoing("t", "B")]);
+    await waitFor(() => seen.sends === 2, { what: "B handed to the producer, held behind A" });
+    expect(broker.pending).toHaveLength(1);
+    stop.abort();
+    broker.answerNext({ "t-0": 31 }); // CLUSTER_AUTHORIZATION_FAILED: fatal to the producer
+    expect(await first).toBeUndefined();
+    expect(await second).toEqual({ from: 0 });
+    expect(broker.logs.get("t-0") ?? []).toEqual([]);
   });
 });

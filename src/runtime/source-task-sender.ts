@@ -11,7 +11,13 @@
 import type { RecordRejection } from "../api/connector.ts";
 import type { SourceRecord } from "../api/record.ts";
 import { RetriableError } from "../errors.ts";
-import { type KafkaProducer, NotSentError, type ProducedMetadata, type ProducerRecord } from "../kafka/kafka-port.ts";
+import {
+  type KafkaProducer,
+  markNeverSent,
+  NotSentError,
+  type ProducedMetadata,
+  type ProducerRecord,
+} from "../kafka/kafka-port.ts";
 import { ABORTED, abortable } from "../util/async.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
@@ -190,18 +196,28 @@ export class SourceTaskSender {
     }
   }
 
-  /** One attempt at a request (SendCoalescer's pipelined path); rejects on any failure. */
+  /**
+   * One attempt at a request (SendCoalescer's pipelined path); rejects on any failure. A failure before the records
+   * were handed to the producer (an earlier send failed, the producer or topics not ready, stopping) is marked as never
+   * sent (the port's neverSent).
+   */
   private async attempt(chunk: readonly Outgoing[]): Promise<ProducedMetadata[]> {
-    if (this.producerFailed) throw new NotSentError("An earlier send failed; sent again after it");
+    if (this.producerFailed) throw markNeverSent(new NotSentError("An earlier send failed; sent again after it"));
     const records = chunk.map((o) => o.produced);
     // Preparing a request may await (the producer, topics): the next request's `send` is called
     // only after this one's, so a partition's records reach the producer in SendCoalescer order.
     const turn = this.sending.then(async () => {
-      if (this.producerFailed) throw new NotSentError("An earlier send failed; sent again after it");
-      const producer = await this.ensureProducerAndTopics(records);
-      if (!producer) throw new RetriableError("The task is stopping");
-      // A send failed while this one waited (producer, topics): it goes again after that one's records.
-      if (this.producerFailed) throw new NotSentError("An earlier send failed; sent again after it");
+      let producer: KafkaProducer | undefined;
+      try {
+        if (this.producerFailed) throw new NotSentError("An earlier send failed; sent again after it");
+        producer = await this.ensureProducerAndTopics(records);
+        if (!producer) throw new RetriableError("The task is stopping");
+        // A send failed while this one waited (producer, topics): it goes again after that one's records.
+        if (this.producerFailed) throw new NotSentError("An earlier send failed; sent again after it");
+      } catch (error) {
+        // Only ever thrown before a send (the producer's connection, topic creation): true of every attempt it fails.
+        throw error instanceof Error ? markNeverSent(error) : error;
+      }
       return { producer, sent: producer.send(records, { refusalsSeen: this.refusalsSeen }) };
     });
     this.sending = turn.catch(() => undefined);

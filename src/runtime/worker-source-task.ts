@@ -27,8 +27,8 @@
  * committed; records never acknowledged are polled again after a restart. Records dropped by a transform or skipped by `errors.tolerance=all` count as
  * handled (commitRecord with null); for a SourceTask that `rejectsRecords`, a record a transform or converter fails on
  * is rejected with its batch (errors.tolerance=all: a rejection marked `skipped`; record-rejection.ts) and a send failure that is not a per-record
- * refusal fails the task whatever errors.tolerance says. A poll batch whose conversion throws is never sent: the
- * task hears of it (`notSent`). An abandoned task (cancel) passes nothing more on to the SourceTask.
+ * refusal fails the task whatever errors.tolerance says. The task hears of records never sent (`notSent`): a poll batch
+ * whose conversion throws, records given up that certainly never reached Kafka. A cancelled task hears nothing more.
  */
 import type { SourceRecord } from "../api/record.ts";
 import { isRetriable } from "../errors.ts";
@@ -42,9 +42,11 @@ import { commitSourceRecords } from "./record-rejection.ts";
 import { type BatchResult, recordBytes } from "./send-coalescer.ts";
 import { type StagedOffsets, stageOffsets } from "./source-offset-staging.ts";
 import {
+  batchNotSent,
   closeSourceTaskResources,
   convertWithOperator,
   initializeAndStartSourceTask,
+  type PollBatch,
   recordsNotSent,
   sourceTaskSender,
   sourceTaskStopped,
@@ -58,14 +60,6 @@ import { WorkerTask } from "./worker-task.ts";
 const EMPTY_POLL_WAIT_MS = 50;
 /** A poll failing with a RetriableException is retried, as in Connect. */
 const POLL_BACKOFF: BackoffPolicy = { initialMs: EMPTY_POLL_WAIT_MS, maxMs: 10_000 };
-
-/** One poll's records on their way to Kafka. */
-interface PollBatch {
-  readonly records: readonly SourceRecord[];
-  /** For each polled record, its index in `outgoing`, or -1 when it was dropped or skipped. */
-  readonly positions: Int32Array;
-  readonly outgoing: readonly Outgoing[];
-}
 
 export class WorkerSourceTask extends WorkerTask {
   private readonly staged: StagedOffsets = new Map();
@@ -219,7 +213,14 @@ export class WorkerSourceTask extends WorkerTask {
   /** Handles the settled batches at the front of the queue, in poll order. Never throws. */
   private async acknowledgeSettled(): Promise<void> {
     for (const { payload, outcome } of this.inFlight.takeSettled()) {
-      if (this.halted || this.cancelled) continue; // abandoned: nothing more reaches the task (Connect)
+      if (this.cancelled) continue; // abandoned: nothing more reaches the task (Connect)
+      if (outcome.ok && !Array.isArray(outcome.value)) {
+        // Given up (stopping, or after a failure): nothing from here on is committed; what never reached Kafka is told.
+        this.halted = true;
+        if (outcome.value) await batchNotSent(this.o.task, this.sender, payload, outcome.value.from, this.log);
+        continue;
+      }
+      if (this.halted) continue;
       if (!outcome.ok) {
         this.halted = true;
         this.failure = { error: outcome.error };
@@ -227,11 +228,7 @@ export class WorkerSourceTask extends WorkerTask {
         this.notify();
         continue;
       }
-      if (outcome.value === undefined) {
-        this.halted = true; // stopping before Kafka acknowledged: nothing from here on is committed
-        continue;
-      }
-      await this.acknowledge(payload, outcome.value);
+      if (Array.isArray(outcome.value)) await this.acknowledge(payload, outcome.value);
     }
   }
 

@@ -4,6 +4,7 @@ import { waitFor } from "../../../test/support/wait-for.ts";
 import { DataError, RetriableError } from "../../errors.ts";
 import type { RecordOutcome } from "../../ingest/ingest-record.ts";
 import type { IngestWriter } from "../../ingest/route-table.ts";
+import type { KafkaProducer } from "../../kafka/kafka-port.ts";
 import { MemoryKafka } from "../../kafka/memory-kafka.ts";
 import type { RecordConverters } from "../../runtime/record-conversion.ts";
 import { stringConverters } from "../../runtime/task-test-support.ts";
@@ -12,8 +13,15 @@ import { ingestRecord, ingestServices, ingestSourceTask } from "./test-support.t
 
 const never = new AbortController().signal;
 
-/** An HttpIngestSource task on the source runtime; `converters` may fail on some values. */
-function ingestTask(o: { spool?: SpoolStore; converters?: (stop: () => void) => RecordConverters }) {
+/**
+ * An HttpIngestSource task on the source runtime; `converters` may fail on some values; `producer`
+ * replaces the MemoryKafka's producer.
+ */
+function ingestTask(o: {
+  spool?: SpoolStore;
+  converters?: (stop: () => void) => RecordConverters;
+  producer?: () => Promise<KafkaProducer>;
+}) {
   const kafka = new MemoryKafka();
   const { services, writers } = ingestServices({ spool: o.spool });
   let stop = () => {};
@@ -21,7 +29,10 @@ function ingestTask(o: { spool?: SpoolStore; converters?: (stop: () => void) => 
     services,
     kafka,
     config: o.spool ? { "ingest.ack.mode": "spool" } : {},
-    options: o.converters ? { converters: o.converters(() => stop()) } : {},
+    options: {
+      ...(o.converters ? { converters: o.converters(() => stop()) } : {}),
+      ...(o.producer ? { producer: o.producer } : {}),
+    },
   });
   stop = () => task.stop();
   task.start();
@@ -96,6 +107,73 @@ describe("HttpIngestSourceTask stopping while a poll batch is converted (ingest-
     expect(answers).toEqual([notSent, notSent]);
     expect(await task.awaitStop(5000)).toBe(true);
     expect(kafka.records("t")).toHaveLength(1);
+  });
+});
+
+describe("HttpIngestSourceTask stopping with records Kafka certainly never got (notsent-503)", () => {
+  const notWritten = expect.objectContaining({ kind: "failed", retriable: true, maybeWritten: false });
+  const mayBeWritten = expect.objectContaining({ kind: "failed", retriable: true, maybeWritten: true });
+
+  test("the producer never connected: the polled records answer not written (503), not 500", async () => {
+    let asked = 0;
+    const { task, writer } = ingestTask({
+      producer: () => {
+        asked++;
+        return new Promise<KafkaProducer>(() => {});
+      },
+    });
+    const answers = (await writer()).submit({
+      topic: "t",
+      records: [ingestRecord("a"), ingestRecord("b")],
+      signal: never,
+    });
+    await waitFor(() => asked > 0, { what: "the send waiting for the producer" });
+    task.stop();
+    expect(await answers).toEqual([notWritten, notWritten]);
+    expect(await task.awaitStop(5000)).toBe(true);
+  });
+
+  test("the producer could not connect until the stop: the polled records answer not written (503)", async () => {
+    let asked = 0;
+    const { task, writer } = ingestTask({
+      producer: async () => {
+        asked++;
+        throw new RetriableError("Connection refused");
+      },
+    });
+    const answers = (await writer()).submit({ topic: "t", records: [ingestRecord("a")], signal: never });
+    await waitFor(() => asked > 1, { what: "the send retried" });
+    task.stop();
+    expect(await answers).toEqual([notWritten]);
+    expect(await task.awaitStop(5000)).toBe(true);
+  });
+
+  test("a batch queued behind a request the stop cut short answers 503; the request's own 500", async () => {
+    const { task, kafka, writer } = ingestTask({});
+    const w = await writer();
+    kafka.holdAcks();
+    const first = w.submit({ topic: "t", records: [ingestRecord("a")], signal: never });
+    await waitFor(() => kafka.heldSends === 1, { what: "a on the wire" });
+    const second = w.submit({ topic: "t", records: [ingestRecord("b")], signal: never });
+    await waitFor(() => task.metrics.sourceRecordPollTotal === 2, { what: "b polled, queued behind a" });
+    task.stop();
+    kafka.failAck(0, new RetriableError("Request timed out"));
+    expect(await first).toEqual([mayBeWritten]);
+    expect(await second).toEqual([notWritten]);
+    expect(await task.awaitStop(5000)).toBe(true);
+    expect(kafka.records("t")).toHaveLength(0);
+  });
+
+  test("a record the stop found on the wire and Kafka then acknowledged still answers written", async () => {
+    const { task, kafka, writer } = ingestTask({});
+    const w = await writer();
+    kafka.holdAcks();
+    const first = w.submit({ topic: "t", records: [ingestRecord("a")], signal: never });
+    await waitFor(() => kafka.heldSends === 1, { what: "a on the wire" });
+    task.stop();
+    kafka.releaseAck(0);
+    expect(await first).toEqual([written(0)]);
+    expect(await task.awaitStop(5000)).toBe(true);
   });
 });
 

@@ -131,8 +131,9 @@ export class HttpIngestSourceTask implements SourceTask {
   }
 
   /**
-   * The runtime gave up a poll batch before sending any of it (the task stopped or failed while converting it): its
-   * records fail as not written (503), those a transformation or converter refused with their rejection (422).
+   * The runtime gave up records certainly unwritten (the task stopped or failed while converting their poll batch, or
+   * they never reached a broker before the stop or a failure ended their sending): they fail as not written (503),
+   * those a transformation or converter refused with their rejection (422).
    * Spooled rows stay in the spool: the next task drains them again.
    */
   notSent(records: ReadonlyArray<SourceRecord>, rejections?: ReadonlyMap<number, RecordRejection>): void {

@@ -1,10 +1,12 @@
 /**
  * How ProducePipeline words a batch's failure and its retries: the message of a broker's answer,
  * the retriable NotSentError of batches that were only not sent because an earlier one failed,
- * and the throttle on retry warnings (an outage would otherwise flood the log).
+ * the failure of a batch never put on the wire (NeverSentBatch, which the producer turns into the
+ * port's neverSent) and the throttle on retry warnings (an outage would otherwise flood the log).
  */
 import { protocolErrorsCodesById } from "@platformatic/kafka";
-import { NotSentError, withKafkaError } from "../kafka-port.ts";
+import { ConnectError, isRetriable, RetriableError } from "../../errors.ts";
+import { markNeverSent, NotSentError, withKafkaError } from "../kafka-port.ts";
 import type { Batch, PartitionBatches } from "./partition-batches.ts";
 
 /** What an error code means when the broker gives no message (as Java's exception messages say). */
@@ -41,6 +43,26 @@ export function notSentAfter(part: PartitionBatches, failure: Error): NotSentErr
   return new NotSentError(`Not sent: an earlier batch of ${part.topic}-${part.partition} failed`, {
     cause: failure,
   });
+}
+
+/** How a batch that was never in a request fails (ProducePipeline.append): its failure is the cause. */
+export class NeverSentBatch extends Error {
+  override name = "NeverSentBatch";
+
+  constructor(override readonly cause: Error) {
+    super(cause.message, { cause });
+  }
+}
+
+/** `error` as a new error of its kind (NotSentError, retriable or not), the cause; marked never sent when `neverSent`. */
+export function rewrapped(error: Error, neverSent: boolean): Error {
+  const again =
+    error instanceof NotSentError
+      ? new NotSentError(error.message, { cause: error })
+      : isRetriable(error)
+        ? new RetriableError(error.message, { cause: error })
+        : new ConnectError(error.message, { cause: error });
+  return neverSent ? markNeverSent(again) : again;
 }
 
 /** At most one retry warning per `intervalMs` (one per outage episode, not one per batch). */

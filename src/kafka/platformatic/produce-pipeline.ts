@@ -23,8 +23,9 @@
  * their answer; the pipeline takes no new batches (`failure`), the caller replaces the producer.
  * A batch of several records answered MESSAGE_TOO_LARGE is split in its place (batch-split.ts).
  * Without idempotence batches carry no sequence; order holds with maxInFlight 1 (as in Java).
+ * A batch that fails before it was ever put in a request rejects with a NeverSentBatch (the port's neverSent).
  */
-import { notSent, notSentAfter } from "./batch-failures.ts";
+import { NeverSentBatch, notSent, notSentAfter } from "./batch-failures.ts";
 import { BatchSettlement } from "./batch-settlement.ts";
 import { InFlightRequests, type ProducerIdentity } from "./in-flight-requests.ts";
 import {
@@ -149,10 +150,11 @@ export class ProducePipeline {
     const { promise, resolve, reject } = Promise.withResolvers<number | readonly number[]>();
     const settle = (result: BatchOutcome) => {
       if (--this.pending === 0) for (const f of this.idle.splice(0)) f();
-      if (result instanceof Error) reject(result);
+      // Never in a request (its pieces, if split, settle through it: it was): none of its records reached a broker.
+      if (result instanceof Error) reject(batch.attempts === 0 ? new NeverSentBatch(result) : result);
       else resolve(result);
     };
-    part.queue.push({
+    const batch: Batch = {
       part,
       records,
       count,
@@ -165,7 +167,8 @@ export class ProducePipeline {
       attempts: 0,
       uncertain: false,
       ...(split && count > 1 ? { split } : {}),
-    });
+    };
+    part.queue.push(batch);
     // Later in this tick: the batches of one send (one per partition) go out in one request.
     if (!this.scheduled) {
       this.scheduled = true;

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { UserError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { RetriableError } from "../../errors.ts";
-import { NotSentError, type ProducerRecord, writtenRecords } from "../kafka-port.ts";
+import { NotSentError, neverSent, type ProducerRecord, writtenRecords } from "../kafka-port.ts";
 import { HeldBroker } from "./held-broker-test-support.ts";
 import type { OutgoingBatch, PartitionAnswer, ProduceTransport } from "./produce-transport.ts";
 import { testProducer } from "./producer-test-support.ts";
@@ -294,5 +294,46 @@ describe("PlatformaticProducer", () => {
     const again = producer.send([big("ATHREE")], { refusalsSeen: producer.refusals });
     await broker.answerUntil(again);
     expect(broker.logs.get("t-0")).toEqual(["W", "AONE", "ATHREE"]);
+  });
+
+  describe("a rejection says when none of the send's records reached a broker (the port's neverSent, notsent-503)", () => {
+    const rejection = (p: Promise<unknown>) =>
+      p.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+
+    test("no metadata (no broker reachable): the send and the later ones never reached a broker", async () => {
+      const broker = new GatedBroker();
+      broker.gate.promise.catch(() => undefined);
+      broker.gate.reject(new Error("no broker"));
+      const producer = producerOn(broker);
+      const errors = await Promise.all(
+        [producer.send([record("t", 0, "a")]), producer.send([record("t", 0, "b")])].map(rejection),
+      );
+      expect(errors.map(neverSent)).toEqual([true, true]);
+      expect(neverSent(await rejection(producer.send([record("u", 0, "c")])))).toBe(true);
+    });
+
+    test("a batch failing for good on the wire may have been written; the batch queued behind it never was", async () => {
+      const broker = new HeldBroker();
+      const producer = producerOn(broker);
+      const first = rejection(producer.send([record("t", 0, "a")]));
+      await waitFor(() => broker.pending.length === 1, { what: "a on the wire" });
+      const second = rejection(producer.send([record("t", 0, "b")]));
+      broker.answerNext({ "t-0": 31 }); // CLUSTER_AUTHORIZATION_FAILED: fatal to the producer
+      const [a, b] = await Promise.all([first, second]);
+      expect(String(a)).toContain("CLUSTER_AUTHORIZATION_FAILED");
+      expect(neverSent(a)).toBe(false);
+      expect(b).toBeInstanceOf(NotSentError);
+      expect(neverSent(b)).toBe(true);
+      expect(broker.pending).toHaveLength(0);
+    });
+
+    test("a closed producer's sends never reached a broker", async () => {
+      const producer = producerOn(new HeldBroker());
+      await producer.close();
+      expect(neverSent(await rejection(producer.send([record("t", 0, "a")])))).toBe(true);
+    });
   });
 });

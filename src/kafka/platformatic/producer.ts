@@ -17,18 +17,19 @@
  * (ProducePipeline, as Java's); any other failure fails the producer (`failed`, the port's contract).
  */
 import { murmur2, Producer } from "@platformatic/kafka";
-import { ConnectError, DataError, isRetriable, RetriableError } from "../../errors.ts";
+import { ConnectError, DataError, RetriableError } from "../../errors.ts";
 import { connectionSettings, producerSettings } from "../client-config.ts";
 import {
   type ClientProperties,
   type KafkaProducer,
+  markNeverSent,
   NotSentError,
   type ProducedMetadata,
   type ProducerOptions,
   type ProducerRecord,
   type SendOptions,
 } from "../kafka-port.ts";
-import { notSent } from "./batch-failures.ts";
+import { NeverSentBatch, notSent, rewrapped } from "./batch-failures.ts";
 import { batchSplitter, PartlyWrittenBatch } from "./batch-split.ts";
 import { baseOptions } from "./client-options.ts";
 import { wrap } from "./errors.ts";
@@ -91,19 +92,20 @@ export class PlatformaticProducer implements KafkaProducer {
     // this call: also when admitted after waiting for metadata).
     const since = options?.refusalsSeen ?? this.pipeline.refusals;
     const failed = this.failure ?? this.pipeline.failure;
-    if (failed) return Promise.reject(notSent(failed));
-    if (this.closing) return Promise.reject(new ConnectError("The producer is closed"));
+    if (failed) return Promise.reject(markNeverSent(notSent(failed)));
+    if (this.closing) return Promise.reject(markNeverSent(new ConnectError("The producer is closed")));
     if (records.length === 0) return Promise.resolve([]);
     const unknown = new Set<string>();
     for (const r of records) if (this.pipeline.knownPartitionCount(r.topic) === undefined) unknown.add(r.topic);
     if (unknown.size === 0 && this.admitting === undefined) return this.admit(records, since);
     const admitted = (this.admitting ?? Promise.resolve()).then(async () => {
       const failed = this.failure ?? this.pipeline.failure;
-      if (failed) throw notSent(failed);
+      if (failed) throw markNeverSent(notSent(failed));
       try {
         for (const topic of unknown) await this.pipeline.partitionCount(topic);
       } catch (error) {
-        this.failure ??= wrap(error, "Failed to send records to Kafka");
+        // Only ever thrown to sends not appended yet: none of their records reached a broker.
+        this.failure ??= markNeverSent(wrap(error, "Failed to send records to Kafka"));
         throw this.failure;
       }
     });
@@ -178,13 +180,17 @@ export class PlatformaticProducer implements KafkaProducer {
     const outcomes = await Promise.allSettled(sent);
     let rejected: unknown;
     let anyWritten = false;
+    /** Every failed batch of the send was never in a request (NeverSentBatch): none of its records reached a broker. */
+    let neverSent = true;
     const out: (ProducedMetadata | null)[] = new Array(records.length);
     for (let i = 0; i < records.length; i++) {
       const o = outcomes[groupOf[i]!]!;
       let offset: number | null;
       if (o.status === "rejected") {
         // A split batch: some of its records may have been written all the same.
-        const reason = o.reason instanceof PartlyWrittenBatch ? o.reason.cause : o.reason;
+        const reason =
+          o.reason instanceof PartlyWrittenBatch || o.reason instanceof NeverSentBatch ? o.reason.cause : o.reason;
+        if (!(o.reason instanceof NeverSentBatch)) neverSent = false;
         // The culprit's error rather than a batch that was only not sent because of it.
         if (rejected === undefined || (rejected instanceof NotSentError && !(reason instanceof NotSentError)))
           rejected = reason;
@@ -201,15 +207,10 @@ export class PlatformaticProducer implements KafkaProducer {
     }
     if (rejected === undefined) return out as ProducedMetadata[];
     const error = wrap(rejected, "Failed to send records to Kafka");
-    if (!anyWritten) throw error;
+    // A batch's error may be shared with others (those of a failed partition): marked on a new one.
+    if (!anyWritten) throw neverSent ? rewrapped(error, true) : error;
     // Some partitions were written: the caller sends only the others again (the port's PartlyWritten).
-    const partly =
-      error instanceof NotSentError
-        ? new NotSentError(error.message, { cause: error })
-        : isRetriable(error)
-          ? new RetriableError(error.message, { cause: error })
-          : new ConnectError(error.message, { cause: error });
-    throw Object.assign(partly, { written: out });
+    throw Object.assign(rewrapped(error, neverSent), { written: out });
   }
 
   async close(): Promise<void> {
