@@ -116,7 +116,9 @@ export function validateConnectorConfig(
 
   const undefinedValues = new Map<string, KeyValidation>();
   for (const [k, v] of Object.entries(config)) {
-    if (v !== null) continue;
+    // Connect's generateResult keeps one ConfigValue per name, the connector's own validate()
+    // result last: a key the connector defines loses the framework's null-value error.
+    if (v !== null || connectorDef.has(k)) continue;
     if (def.has(k)) addError(results, k, NULL_VALUE_ERROR);
     else undefinedValues.set(k, { value: null, errors: [NULL_VALUE_ERROR] });
   }
