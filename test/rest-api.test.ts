@@ -345,6 +345,51 @@ describe("errors", () => {
     expect(r.body).toEqual({ error_code: 415, message: "HTTP 415 Unsupported Media Type" });
   });
 
+  // Found by scripts/diff-connect (seeds 7, 1234): Jersey matches the path and method before it
+  // converts {task} to an int, and answers 406 when the Accept header excludes application/json.
+  test("a wrong method on a task path is 405 even for a non-integer id; an id beyond int is 404", async () => {
+    const types = async (method: string, path: string) => {
+      const r = await rest.request(method, path);
+      return { status: r.status, body: r.body };
+    };
+    expect(await types("PUT", "/connectors/x/tasks/x/restart")).toEqual({
+      status: 405,
+      body: { error_code: 405, message: "HTTP 405 Method Not Allowed" },
+    });
+    expect(await types("GET", "/connectors/x/tasks/x/restart")).toEqual({
+      status: 405,
+      body: { error_code: 405, message: "HTTP 405 Method Not Allowed" },
+    });
+    expect(await types("POST", "/connectors/x/tasks/2147483648/restart")).toEqual({
+      status: 404,
+      body: { error_code: 404, message: "HTTP 404 Not Found" },
+    });
+    expect(await types("GET", "/connectors/x/tasks/-2147483649/status")).toEqual({
+      status: 404,
+      body: { error_code: 404, message: "HTTP 404 Not Found" },
+    });
+  });
+
+  test.each([["text/plain"], ["application/xml"], ["text/html, application/json;q=0"]])(
+    "Accept: %s is 406 before the body is read",
+    async (accept) => {
+      const r = await rest.request("POST", "/connectors", "[]", { "Content-Type": "application/json", Accept: accept });
+      expect({ status: r.status, body: r.body, type: r.headers.get("content-type") }).toEqual({
+        status: 406,
+        body: { error_code: 406, message: "HTTP 406 Not Acceptable" },
+        type: null,
+      });
+    },
+  );
+
+  test.each([["*/*"], ["application/*"], ["text/plain, application/json"], ["APPLICATION/JSON; charset=utf-8"]])(
+    "Accept: %s is served",
+    async (accept) => {
+      const r = await rest.request("GET", "/connectors", undefined, { Accept: accept });
+      expect(r.status).toBe(200);
+    },
+  );
+
   test("unknown routes are 404, wrong methods 405, a non-integer task id 404", async () => {
     expect((await rest.get("/nope")).body).toEqual({ error_code: 404, message: "HTTP 404 Not Found" });
     expect((await rest.delete("/connectors")).body).toEqual({
