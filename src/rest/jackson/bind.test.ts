@@ -109,4 +109,18 @@ describe("bindBody (Jackson's wording, diff-connect)", () => {
       `Unrecognized field "a" (class org.apache.kafka.connect.runtime.rest.entities.ConnectorOffsets), not marked as ignorable (one known property: "offsets")${AT(8)} (through reference chain: org.apache.kafka.connect.runtime.rest.entities.ConnectorOffsets["a"])`,
     );
   });
+
+  test("a UTF-8 encoded surrogate is Jackson's 'Illegal surrogate' error, in a known or an unknown field", () => {
+    const surrogate = (prefix: string) =>
+      new Uint8Array([...Buffer.from(prefix), 0xed, 0xa0, 0x80, ...Buffer.from('"}')]);
+    const message = `Invalid UTF-8: Illegal surrogate character 0xd800${AT(14)}`;
+    expect(() => bindBody(surrogate('{"x":"abcd'), bindStringMap)).toThrow(message);
+    let unknown = "ok";
+    try {
+      bindBody(surrogate('{"x":"abcd'), bindCreateConnectorRequest);
+    } catch (error) {
+      unknown = (error as Error).message;
+    }
+    expect(unknown).toBe(message);
+  });
 });
