@@ -436,6 +436,19 @@ describe("errors", () => {
     });
   });
 
+  // Found by scripts/diff-connect (seed 1234): ConnectorOffsets.toMap() dereferences each element
+  // before the connector is looked up, so a null one is a 500 even for a running connector.
+  test("PATCH offsets with a null element is Connect's 500 before any state or existence check", async () => {
+    const r = await rest.patch("/connectors/ghost/offsets", { offsets: [{ partition: {}, offset: null }, null] });
+    expect({ status: r.status, body: r.body }).toEqual({
+      status: 500,
+      body: {
+        error_code: 500,
+        message: `Cannot invoke "org.apache.kafka.connect.runtime.rest.entities.ConnectorOffset.partition()" because "offset" is null`,
+      },
+    });
+  });
+
   test("an unknown task of a known connector is 404 on restart", async () => {
     const name = "one-task";
     await rest.post("/connectors", { name, config: sourceConfig(name, suite.dir.file("one.txt"), uniqueTopic("one")) });
