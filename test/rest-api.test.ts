@@ -77,6 +77,15 @@ describe("connector lifecycle", () => {
     );
   });
 
+  // Found by scripts/diff-connect (seed 1234): Jersey's UriBuilder.path keeps `/` and `+`.
+  test("the Location of a name with `+` and a space is written as Connect's UriBuilder writes it", async () => {
+    const odd = "loc+a b";
+    const r = await rest.post("/connectors", { name: odd, config: { ...sourceConfig(odd, file, topic) } });
+    expect(r.status).toBe(201);
+    expect(r.headers.get("location")).toBe(`${suite.gw.url}/connectors/loc+a%20b`);
+    expect((await rest.delete(`/connectors/${encodeURIComponent(odd)}`)).status).toBe(204);
+  });
+
   test("the connector and its task reach RUNNING", async () => {
     const s = await waitForState(name, "RUNNING", ["RUNNING"]);
     expect(s).toEqual({
