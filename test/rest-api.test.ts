@@ -347,6 +347,17 @@ describe("errors", () => {
     expect(r.body.message).not.toContain("    at ");
   });
 
+  // Found by scripts/diff-connect (seed 1234): application/* selects the JSON resource method and
+  // then finds no reader, so the 415 goes through Connect's exception mapper, JSON-typed.
+  test("Content-Type application/* is a JSON-typed 415", async () => {
+    const r = await rest.request("PUT", "/connectors/x/config", "{}", { "Content-Type": "application/*" });
+    expect({ status: r.status, body: r.body, type: r.headers.get("content-type") }).toEqual({
+      status: 415,
+      body: { error_code: 415, message: "HTTP 415 Unsupported Media Type" },
+      type: "application/json",
+    });
+  });
+
   test("a non-JSON Content-Type is 415", async () => {
     const r = await rest.request("POST", "/connectors", "name=x", {
       "Content-Type": "application/x-www-form-urlencoded",

@@ -170,7 +170,8 @@ export function restApp(
         const contentType = c.req.header("Content-Type");
         // A missing Content-Type on an entity is answered with a JSON-typed 415, a wrong one without.
         if (contentType ? !isJsonMediaType(contentType) : route.readsBody && hasBody(c.req.raw)) {
-          return frameworkError(415, !contentType);
+          // application/* selects the JSON method and then finds no reader: Connect's mapper types it.
+          return frameworkError(415, !contentType || /^\s*application\/\*\s*(;|$)/i.test(contentType));
         }
       }
       if (!route.producesText && !acceptsJson(c.req.header("Accept"))) return frameworkError(406);
