@@ -170,6 +170,21 @@ describe("validateConnectorConfig", () => {
     });
   });
 
+  // Found by scripts/diff-connect (seed 1234): RegexValidator compiles the null (Pattern.compile NPE).
+  test("a null topics.regex fails the regex validator as well as the null-value rule", () => {
+    const { infos } = validateConnectorConfig(registry, {
+      "connector.class": "FileStreamSink",
+      name: "k",
+      topics: "t",
+      "topics.regex": null,
+    });
+    expect(infos.configs.find((c) => c.definition?.name === "topics.regex")?.value?.errors).toEqual([
+      'Invalid value null for configuration topics.regex: Invalid regex: Cannot invoke "String.isEmpty()" because "this.pattern" is null',
+      "Null value can not be supplied as the configuration value.",
+    ]);
+    expect(infos.error_count).toBe(2);
+  });
+
   test("rejects a config without connector.class with Connect's message", () => {
     expect(() => validateConnectorConfig(registry, { name: "x", topic: "t" })).toThrow(
       new BadRequestError("Connector config {name=x, topic=t} contains no connector type"),
