@@ -185,6 +185,36 @@ describe("validateConnectorConfig", () => {
     expect(infos.error_count).toBe(2);
   });
 
+  // Found by scripts/diff-connect (seeds 7, 1234): ConfigDef parses a CLASS by loading the trimmed
+  // name, and no class is named "": a blank converter is an unknown class, not "unset".
+  test.each([[""], [" "]])("a converter class %p is a class that could not be found", (blank) => {
+    const { infos } = validateConnectorConfig(registry, {
+      "connector.class": "FileStreamSink",
+      name: "k",
+      topics: "t",
+      "value.converter": blank,
+    });
+    expect(infos.error_count).toBe(1);
+    expect(infos.configs.find((c) => c.definition?.name === "value.converter")?.value).toEqual({
+      name: "value.converter",
+      value: null,
+      recommended_values: [],
+      errors: [`Invalid value ${blank} for configuration value.converter: Class ${blank} could not be found.`],
+      visible: true,
+    });
+  });
+
+  // Found by scripts/diff-connect (seed 7): Utils.isBlank trims as Java does (every char <= U+0020).
+  test("a topics.regex of control characters is blank, so topics alone is no conflict", () => {
+    const { infos } = validateConnectorConfig(registry, {
+      "connector.class": "FileStreamSink",
+      name: "k",
+      topics: "t",
+      "topics.regex": "\u0000",
+    });
+    expect(infos.error_count).toBe(0);
+  });
+
   test("rejects a config without connector.class with Connect's message", () => {
     expect(() => validateConnectorConfig(registry, { name: "x", topic: "t" })).toThrow(
       new BadRequestError("Connector config {name=x, topic=t} contains no connector type"),
