@@ -13,6 +13,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { withoutGatewayPlugins } from "./fixtures/connect-rest/apache-only.ts";
 import { type Recording, replay } from "./fixtures/connect-rest/scenario.ts";
 import { REPO } from "./support/kafka.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
@@ -31,13 +32,7 @@ beforeAll(async () => {
 
 /** The gateway's answer with only Apache's own plugins (the recordings come from Apache's set). */
 function apacheOnly(answer: Recording): Recording {
-  let body = answer.body;
-  if (answer.id === "plugins") {
-    const plugins = JSON.parse(body) as { class: string }[];
-    body = JSON.stringify(plugins.filter((p) => p.class.startsWith("org.apache.kafka.")));
-  }
-  body = body.replace(/(, )?PluginDesc\{klass=class (?!org\.apache\.kafka\.)[^}]*\}/g, "").replace(/are: , /, "are: ");
-  return { ...answer, body };
+  return { ...answer, body: withoutGatewayPlugins(answer.body) };
 }
 
 describe("answers recorded from Apache Kafka Connect 4.3.1", () => {

@@ -77,6 +77,15 @@ describe("connector lifecycle", () => {
     );
   });
 
+  // Found by scripts/diff-connect (seed 1234): Jersey's UriBuilder.path keeps `/` and `+`.
+  test("the Location of a name with `+` and a space is written as Connect's UriBuilder writes it", async () => {
+    const odd = "loc+a b";
+    const r = await rest.post("/connectors", { name: odd, config: { ...sourceConfig(odd, file, topic) } });
+    expect(r.status).toBe(201);
+    expect(r.headers.get("location")).toBe(`${suite.gw.url}/connectors/loc+a%20b`);
+    expect((await rest.delete(`/connectors/${encodeURIComponent(odd)}`)).status).toBe(204);
+  });
+
   test("the connector and its task reach RUNNING", async () => {
     const s = await waitForState(name, "RUNNING", ["RUNNING"]);
     expect(s).toEqual({
@@ -338,12 +347,68 @@ describe("errors", () => {
     expect(r.body.message).not.toContain("    at ");
   });
 
+  // Found by scripts/diff-connect (seed 1234): application/* selects the JSON resource method and
+  // then finds no reader, so the 415 goes through Connect's exception mapper, JSON-typed.
+  test("Content-Type application/* is a JSON-typed 415", async () => {
+    const r = await rest.request("PUT", "/connectors/x/config", "{}", { "Content-Type": "application/*" });
+    expect({ status: r.status, body: r.body, type: r.headers.get("content-type") }).toEqual({
+      status: 415,
+      body: { error_code: 415, message: "HTTP 415 Unsupported Media Type" },
+      type: "application/json",
+    });
+  });
+
   test("a non-JSON Content-Type is 415", async () => {
     const r = await rest.request("POST", "/connectors", "name=x", {
       "Content-Type": "application/x-www-form-urlencoded",
     });
     expect(r.body).toEqual({ error_code: 415, message: "HTTP 415 Unsupported Media Type" });
   });
+
+  // Found by scripts/diff-connect (seeds 7, 1234): Jersey matches the path and method before it
+  // converts {task} to an int, and answers 406 when the Accept header excludes application/json.
+  test("a wrong method on a task path is 405 even for a non-integer id; an id beyond int is 404", async () => {
+    const types = async (method: string, path: string) => {
+      const r = await rest.request(method, path);
+      return { status: r.status, body: r.body };
+    };
+    expect(await types("PUT", "/connectors/x/tasks/x/restart")).toEqual({
+      status: 405,
+      body: { error_code: 405, message: "HTTP 405 Method Not Allowed" },
+    });
+    expect(await types("GET", "/connectors/x/tasks/x/restart")).toEqual({
+      status: 405,
+      body: { error_code: 405, message: "HTTP 405 Method Not Allowed" },
+    });
+    expect(await types("POST", "/connectors/x/tasks/2147483648/restart")).toEqual({
+      status: 404,
+      body: { error_code: 404, message: "HTTP 404 Not Found" },
+    });
+    expect(await types("GET", "/connectors/x/tasks/-2147483649/status")).toEqual({
+      status: 404,
+      body: { error_code: 404, message: "HTTP 404 Not Found" },
+    });
+  });
+
+  test.each([["text/plain"], ["application/xml"], ["text/html, application/json;q=0"]])(
+    "Accept: %s is 406 before the body is read",
+    async (accept) => {
+      const r = await rest.request("POST", "/connectors", "[]", { "Content-Type": "application/json", Accept: accept });
+      expect({ status: r.status, body: r.body, type: r.headers.get("content-type") }).toEqual({
+        status: 406,
+        body: { error_code: 406, message: "HTTP 406 Not Acceptable" },
+        type: null,
+      });
+    },
+  );
+
+  test.each([["*/*"], ["application/*"], ["text/plain, application/json"], ["APPLICATION/JSON; charset=utf-8"]])(
+    "Accept: %s is served",
+    async (accept) => {
+      const r = await rest.request("GET", "/connectors", undefined, { Accept: accept });
+      expect(r.status).toBe(200);
+    },
+  );
 
   test("unknown routes are 404, wrong methods 405, a non-integer task id 404", async () => {
     expect((await rest.get("/nope")).body).toEqual({ error_code: 404, message: "HTTP 404 Not Found" });
@@ -388,6 +453,19 @@ describe("errors", () => {
     expect(r.body).toEqual({
       error_code: 400,
       message: "Partitions / offsets need to be provided for an alter offsets request",
+    });
+  });
+
+  // Found by scripts/diff-connect (seed 1234): ConnectorOffsets.toMap() dereferences each element
+  // before the connector is looked up, so a null one is a 500 even for a running connector.
+  test("PATCH offsets with a null element is Connect's 500 before any state or existence check", async () => {
+    const r = await rest.patch("/connectors/ghost/offsets", { offsets: [{ partition: {}, offset: null }, null] });
+    expect({ status: r.status, body: r.body }).toEqual({
+      status: 500,
+      body: {
+        error_code: 500,
+        message: `Cannot invoke "org.apache.kafka.connect.runtime.rest.entities.ConnectorOffset.partition()" because "offset" is null`,
+      },
     });
   });
 

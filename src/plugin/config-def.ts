@@ -60,7 +60,12 @@ export class ConfigDef<T = Record<string, unknown>> {
   /** Validates every declared key; the map keeps declaration order. Never throws. */
   validate(raw: RawConfig): Map<string, KeyValidation> {
     const out = new Map<string, KeyValidation>();
-    for (const k of this.keys) out.set(k.name, validateKey(k, raw[k.name]).result);
+    for (const k of this.keys) {
+      const input = raw[k.name];
+      // As ConfigDef.parseForValidate: a key present with a null value parses to null (no default,
+      // not "missing"), and its validators see null.
+      out.set(k.name, input === null ? { value: null, errors: nullValidationErrors(k) } : validateKey(k, input).result);
+    }
     return out;
   }
 

@@ -37,5 +37,6 @@ export function errorResponse(error: unknown, logs: LogManager): Response {
 export const HTTP_MESSAGES = {
   404: "HTTP 404 Not Found",
   405: "HTTP 405 Method Not Allowed",
+  406: "HTTP 406 Not Acceptable",
   415: "HTTP 415 Unsupported Media Type",
 } as const;

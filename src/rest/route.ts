@@ -24,6 +24,11 @@ export interface Route {
    * (`bodyOf(c)`), and a body without any Content-Type gets 415, as Jersey answers.
    */
   readonly readsBody?: boolean;
+  /**
+   * The answer is not JSON (the gateway's own `/metrics`): no Accept check. Every Connect resource
+   * is @Produces(application/json), so an Accept header that excludes JSON gets 406.
+   */
+  readonly producesText?: boolean;
   handle(c: Context, deps: RouteDeps): Promise<Response> | Response;
 }
 

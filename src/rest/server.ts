@@ -20,6 +20,7 @@ import { type RestAuthenticationEnv, restAuthentication } from "./auth/auth-midd
 import { errorResponse, HTTP_MESSAGES } from "./error-mapping.ts";
 import type { RequestInfo } from "./http1/http1-connection.ts";
 import { type Http1Server, startHttp1Server } from "./http1/http1-server.ts";
+import { acceptsJson, isJsonMediaType } from "./media-types.ts";
 import { type BodyLimits, DEFAULT_BODY_LIMITS, hasBody, readBody } from "./request-body.ts";
 import type { Route, RouteDeps } from "./route.ts";
 import { connectorPluginRoutes } from "./routes/connector-plugins.ts";
@@ -91,7 +92,7 @@ export function routingPath(url: string, rawPath?: string): string {
  * Jersey's own errors (404, 405, 415) carry no Content-Type; the body is still JSON. (A stream
  * body is the one Bun sends without adding a type of its own.)
  */
-function frameworkError(status: 404 | 405 | 415, withContentType = false): Response {
+function frameworkError(status: 404 | 405 | 406 | 415, withContentType = false): Response {
   const text = JSON.stringify({ error_code: status, message: HTTP_MESSAGES[status] });
   if (withContentType) return new Response(text, { status, headers: { "Content-Type": "application/json" } });
   const bytes = new TextEncoder().encode(text);
@@ -102,11 +103,6 @@ function frameworkError(status: 404 | 405 | 415, withContentType = false): Respo
     },
   });
   return new Response(body, { status, headers: { "Content-Length": String(bytes.byteLength) } });
-}
-
-function isJsonMediaType(contentType: string): boolean {
-  const type = contentType.split(";")[0]!.trim().toLowerCase();
-  return type === "application/json" || type === "*/*";
 }
 
 function timed(timeoutMs: number) {
@@ -174,9 +170,11 @@ export function restApp(
         const contentType = c.req.header("Content-Type");
         // A missing Content-Type on an entity is answered with a JSON-typed 415, a wrong one without.
         if (contentType ? !isJsonMediaType(contentType) : route.readsBody && hasBody(c.req.raw)) {
-          return frameworkError(415, !contentType);
+          // application/* selects the JSON method and then finds no reader: Connect's mapper types it.
+          return frameworkError(415, !contentType || /^\s*application\/\*\s*(;|$)/i.test(contentType));
         }
       }
+      if (!route.producesText && !acceptsJson(c.req.header("Accept"))) return frameworkError(406);
       if (route.readsBody) c.set("body" as never, (await readBody(c.req.raw, bodyLimits)) as never);
       return route.handle(c, routeDeps);
     });
@@ -185,10 +183,12 @@ export function restApp(
   // A method fetch rewrote (`get`, `TRACE`) reaches here under a stand-in: Jersey has no resource method for it either.
   app.notFound((c) => {
     const path = routingPath(c.req.url, (c.env as RestEnv | undefined)?.path);
-    const methods = javaHashOrder(methodsFor(path));
-    // A task id that is no int fails Jersey's parameter conversion: its 404 is JSON-typed.
-    if (methods.length === 0)
-      return frameworkError(404, /^\/connectors\/[^/]+\/tasks\/[^/]+\/(status|restart)$/.test(path));
+    // Jersey matches {task} as any segment and converts it to an int after choosing the method:
+    // a wrong method is 405 whatever the id, a right one with an id that is no int a JSON-typed 404.
+    const taskPath = /^(\/connectors\/[^/]+\/tasks\/)[^/]+(\/(?:status|restart))$/.exec(path);
+    const methods = javaHashOrder(methodsFor(taskPath ? `${taskPath[1]}0${taskPath[2]}` : path));
+    if (methods.length === 0) return frameworkError(404);
+    if (taskPath && methods.includes(c.req.method)) return frameworkError(404, true);
     if (c.req.method === "OPTIONS") {
       return new Response(methods.join(", "), {
         status: 200,

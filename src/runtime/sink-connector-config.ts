@@ -25,7 +25,15 @@ export const sinkOnlyConfig = defineConfig({
     order: 4,
     width: "LONG",
     displayName: "Topics regex",
-    validators: [(s) => (s ? regexError(s) : undefined)],
+    // RegexValidator hands a null (an explicit null value) to Pattern.compile, which throws an NPE.
+    validators: [
+      (s) =>
+        s === null
+          ? 'Invalid regex: Cannot invoke "String.isEmpty()" because "this.pattern" is null'
+          : s
+            ? regexError(s)
+            : undefined,
+    ],
   }),
   "errors.deadletterqueue.topic.name": key.string({
     doc: "The name of the topic to be used as the dead letter queue (DLQ) for messages that result in an error when processed by this sink connector, or its transformations or converters. The topic name is blank by default, which means that no messages are to be recorded in the DLQ.",

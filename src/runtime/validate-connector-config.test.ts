@@ -130,6 +130,7 @@ describe("validateConnectorConfig", () => {
       name: "s",
       topic: "x",
       file: null,
+      "tasks.max": null,
       other: null,
     });
     expect(infos.configs[0]).toEqual({
@@ -142,9 +143,76 @@ describe("validateConnectorConfig", () => {
         visible: true,
       },
     });
-    expect(infos.configs.find((c) => c.definition?.name === "file")?.value?.errors).toEqual([
+    expect(infos.configs.find((c) => c.definition?.name === "tasks.max")?.value?.errors).toEqual([
+      "Invalid value null for configuration tasks.max: Value must be non-null",
       "Null value can not be supplied as the configuration value.",
     ]);
+  });
+
+  // Connect's generateResult keys ConfigValues by name, and the connector's own validate() result
+  // comes last: a null on a key the connector defines (FileStreamSource's file, batch.size) loses
+  // the framework's null-value error. Connect 4.3.1 creates {"batch.size": null} (diff-connect).
+  test("a null value on a key the connector defines is no error, as Connect lets it through", () => {
+    const { infos } = validateConnectorConfig(registry, {
+      "connector.class": "FileStreamSource",
+      name: "s",
+      topic: "x",
+      file: null,
+      "batch.size": null,
+    });
+    expect(infos.error_count).toBe(0);
+    expect(infos.configs.find((c) => c.definition?.name === "batch.size")?.value).toEqual({
+      name: "batch.size",
+      value: null,
+      recommended_values: [],
+      errors: [],
+      visible: true,
+    });
+  });
+
+  // Found by scripts/diff-connect (seed 1234): RegexValidator compiles the null (Pattern.compile NPE).
+  test("a null topics.regex fails the regex validator as well as the null-value rule", () => {
+    const { infos } = validateConnectorConfig(registry, {
+      "connector.class": "FileStreamSink",
+      name: "k",
+      topics: "t",
+      "topics.regex": null,
+    });
+    expect(infos.configs.find((c) => c.definition?.name === "topics.regex")?.value?.errors).toEqual([
+      'Invalid value null for configuration topics.regex: Invalid regex: Cannot invoke "String.isEmpty()" because "this.pattern" is null',
+      "Null value can not be supplied as the configuration value.",
+    ]);
+    expect(infos.error_count).toBe(2);
+  });
+
+  // Found by scripts/diff-connect (seeds 7, 1234): ConfigDef parses a CLASS by loading the trimmed
+  // name, and no class is named "": a blank converter is an unknown class, not "unset".
+  test.each([[""], [" "]])("a converter class %p is a class that could not be found", (blank) => {
+    const { infos } = validateConnectorConfig(registry, {
+      "connector.class": "FileStreamSink",
+      name: "k",
+      topics: "t",
+      "value.converter": blank,
+    });
+    expect(infos.error_count).toBe(1);
+    expect(infos.configs.find((c) => c.definition?.name === "value.converter")?.value).toEqual({
+      name: "value.converter",
+      value: null,
+      recommended_values: [],
+      errors: [`Invalid value ${blank} for configuration value.converter: Class ${blank} could not be found.`],
+      visible: true,
+    });
+  });
+
+  // Found by scripts/diff-connect (seed 7): Utils.isBlank trims as Java does (every char <= U+0020).
+  test("a topics.regex of control characters is blank, so topics alone is no conflict", () => {
+    const { infos } = validateConnectorConfig(registry, {
+      "connector.class": "FileStreamSink",
+      name: "k",
+      topics: "t",
+      "topics.regex": "\u0000",
+    });
+    expect(infos.error_count).toBe(0);
   });
 
   test("rejects a config without connector.class with Connect's message", () => {

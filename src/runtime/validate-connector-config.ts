@@ -6,6 +6,7 @@
  * values and the connector's cross-key rules (its descriptor's `validate`, Connect's
  * `Connector.validate`), producing Connect's ConfigInfos and messages.
  */
+import { javaTrim } from "../api/data/java-text.ts";
 import { ConnectorClientConfigOverridePolicy } from "../connector-client-config-override-policy.ts";
 import { BadRequestError } from "../errors.ts";
 import { ConfigDef, type KeyValidation } from "../plugin/config-def.ts";
@@ -76,7 +77,7 @@ export function validateConnectorConfig(
     ["value.converter", ["converter"]],
   ] as const) {
     const cls = config[prop];
-    if (cls === undefined || cls === null || cls.trim() === "") continue;
+    if (cls === undefined || cls === null) continue;
     const converter = registry.find(types, cls);
     if (!converter) {
       // A CLASS value that names no class fails to parse: its value is null, and the version key
@@ -116,7 +117,9 @@ export function validateConnectorConfig(
 
   const undefinedValues = new Map<string, KeyValidation>();
   for (const [k, v] of Object.entries(config)) {
-    if (v !== null) continue;
+    // Connect's generateResult keeps one ConfigValue per name, the connector's own validate()
+    // result last: a key the connector defines loses the framework's null-value error.
+    if (v !== null || connectorDef.has(k)) continue;
     if (def.has(k)) addError(results, k, NULL_VALUE_ERROR);
     else undefinedValues.set(k, { value: null, errors: [NULL_VALUE_ERROR] });
   }
@@ -162,7 +165,8 @@ function addError(
 
 function sinkChecks(config: Readonly<Record<string, string | null>>, results: Map<string, KeyValidation>): void {
   const topics = splitList(config.topics);
-  const regex = (config["topics.regex"] ?? "").trim();
+  // Utils.isBlank: Java's trim() drops every char up to U+0020, control characters too.
+  const regex = javaTrim(config["topics.regex"] ?? "");
   if (topics.length === 0 && regex === "") {
     addError(results, "topics", "Must configure one of topics or topics.regex");
     addError(results, "topics.regex", "Must configure one of topics or topics.regex");

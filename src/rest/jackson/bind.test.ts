@@ -3,7 +3,7 @@
  * writing this parser; the whole-gateway comparison is test/connect-rest-recorded.test.ts).
  */
 import { describe, expect, test } from "bun:test";
-import { bindBody, bindCreateConnectorRequest, bindStringMap } from "./bind.ts";
+import { bindBody, bindConnectorOffsets, bindCreateConnectorRequest, bindStringMap } from "./bind.ts";
 
 const AT = (column: number) =>
   `\n at [Source: REDACTED (\`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION\` disabled); line: 1, column: ${column}]`;
@@ -87,5 +87,40 @@ describe("bindBody (Jackson's messages)", () => {
     expect(bindBody(utf16, bindStringMap)).toEqual({ a: "b" });
     const bad = new Uint8Array([...Buffer.from('{"a":"'), 0xff, ...Buffer.from('"}')]);
     expect(() => bindBody(bad, bindStringMap)).toThrow(`Invalid UTF-8 start byte 0xff${AT(8)}`);
+  });
+});
+
+// Found by scripts/diff-connect (seed 1234): Connect 4.3.1's wording for these two.
+describe("bindBody (Jackson's wording, diff-connect)", () => {
+  test("a boolean where an entity is expected says 'boolean value'", () => {
+    expect(create("true")).toBe(
+      `Cannot construct instance of \`org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest\` (although at least one Creator exists): no boolean/Boolean-argument constructor/factory method to deserialize from boolean value (true)${AT(1)}`,
+    );
+  });
+
+  test("an unknown field of an entity with one property names 'one known property'", () => {
+    let message = "ok";
+    try {
+      bindBody(new TextEncoder().encode('{"a":1}'), bindConnectorOffsets);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toBe(
+      `Unrecognized field "a" (class org.apache.kafka.connect.runtime.rest.entities.ConnectorOffsets), not marked as ignorable (one known property: "offsets")${AT(8)} (through reference chain: org.apache.kafka.connect.runtime.rest.entities.ConnectorOffsets["a"])`,
+    );
+  });
+
+  test("a UTF-8 encoded surrogate is Jackson's 'Illegal surrogate' error, in a known or an unknown field", () => {
+    const surrogate = (prefix: string) =>
+      new Uint8Array([...Buffer.from(prefix), 0xed, 0xa0, 0x80, ...Buffer.from('"}')]);
+    const message = `Invalid UTF-8: Illegal surrogate character 0xd800${AT(14)}`;
+    expect(() => bindBody(surrogate('{"x":"abcd'), bindStringMap)).toThrow(message);
+    let unknown = "ok";
+    try {
+      bindBody(surrogate('{"x":"abcd'), bindCreateConnectorRequest);
+    } catch (error) {
+      unknown = (error as Error).message;
+    }
+    expect(unknown).toBe(message);
   });
 });

@@ -145,8 +145,8 @@ function scalarCreatorProblem(p: JsonParser, type: string): JacksonError | null 
     VALUE_STRING: `no String-argument constructor/factory method to deserialize from String value ('${text}')`,
     VALUE_NUMBER_INT: `no int/Int-argument constructor/factory method to deserialize from Number value (${p.text()})`,
     VALUE_NUMBER_FLOAT: `no double/Double-argument constructor/factory method to deserialize from Number value (${p.text()})`,
-    VALUE_TRUE: "no boolean/Boolean-argument constructor/factory method to deserialize from Boolean value (true)",
-    VALUE_FALSE: "no boolean/Boolean-argument constructor/factory method to deserialize from Boolean value (false)",
+    VALUE_TRUE: "no boolean/Boolean-argument constructor/factory method to deserialize from boolean value (true)",
+    VALUE_FALSE: "no boolean/Boolean-argument constructor/factory method to deserialize from boolean value (false)",
   };
   const problem = ctor[p.token!];
   return problem ? creatorMismatch(p, type, problem) : null;
@@ -171,7 +171,7 @@ export function bindBean<T extends Record<string, unknown>>(
     let unknown: string | null = null;
     const unknownError = (name: string) => {
       const error = new JacksonError(
-        `Unrecognized field "${name}" (class ${type}), not marked as ignorable (${known.length} known properties: ${known.map((k) => `"${k}"`).join(", ")})`,
+        `Unrecognized field "${name}" (class ${type}), not marked as ignorable (${known.length === 1 ? "one known property" : `${known.length} known properties`}: ${known.map((k) => `"${k}"`).join(", ")})`,
         p.currentLocation(),
         true,
       );

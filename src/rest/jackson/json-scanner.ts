@@ -66,6 +66,10 @@ export abstract class JsonScanner {
       if ((d & 0xc0) !== 0x80) this.fail(`Invalid UTF-8 middle byte 0x${d.toString(16)}`, index + i + 1);
       code = (code << 6) | (d & 0x3f);
     }
+    // Jackson 2.16+ (core#1160) refuses UTF-8 encoded surrogates, located after the sequence.
+    if (size === 3 && code >= 0xd800 && code <= 0xdfff) {
+      this.fail(`Invalid UTF-8: Illegal surrogate character 0x${code.toString(16)}`, index + 3);
+    }
     return { code, size };
   }
 

@@ -15,6 +15,10 @@ function parseOffsets(c: Context): ConnectorOffset[] {
   if (entity === null) {
     throw nullEntity(`Cannot invoke "${ENTITIES}ConnectorOffsets.offsets()" because "offsets" is null`);
   }
+  // ConnectorOffsets.toMap() dereferences every element, before the resource checks anything else.
+  if ((entity.offsets ?? []).includes(null)) {
+    throw nullEntity(`Cannot invoke "${ENTITIES}ConnectorOffset.partition()" because "offset" is null`);
+  }
   return (entity.offsets ?? []).map((o) => ({
     partition: (o?.partition ?? null) as Record<string, unknown>,
     offset: o?.offset ?? null,

@@ -4,12 +4,14 @@
  * restart, pause/resume/stop and topics are in connector-state.ts, offsets in connector-offsets.ts.
  * Internal inter-worker endpoints answer as standalone Connect does.
  */
+
 import type { Context } from "hono";
 import { BadRequestError } from "../../errors.ts";
 import type { ConnectorInfo } from "../../runtime/entities.ts";
 import type { InitialState } from "../../runtime/herder.ts";
 import { javaHashMap, javaHashOrder } from "../../util/java-hash-order.ts";
 import { bindBody, bindCreateConnectorRequest, ENTITIES } from "../jackson/bind.ts";
+import { jerseyPath } from "../jersey-uri.ts";
 import { bodyOf, emptyResponse, jsonResponse, nullEntity, readConfigMap } from "../json-body.ts";
 import type { Route } from "../route.ts";
 import { connectorOffsetRoutes } from "./connector-offsets.ts";
@@ -18,7 +20,7 @@ import { connectorStateRoutes } from "./connector-state.ts";
 
 function location(c: Context, connector: string): string {
   const url = new URL(c.req.url);
-  return `${url.protocol}//${url.host}/connectors/${encodeURIComponent(connector)}`;
+  return `${url.protocol}//${url.host}/connectors/${jerseyPath(connector)}`;
 }
 
 /** A stored connector's info: its config read back is a Java HashMap in Connect, in that order. */

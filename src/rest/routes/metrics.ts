@@ -13,6 +13,7 @@ export function metricsRoutes(extra: () => MetricFamily[] = () => []): Route[] {
       method: "GET",
       path: "/metrics",
       consumesJson: false,
+      producesText: true,
       handle: (_c, { herder }) =>
         new Response(renderPrometheus([...connectMetrics(herder.metricsSnapshot()), ...extra()]), {
           headers: { "Content-Type": PROMETHEUS_CONTENT_TYPE },
