@@ -79,6 +79,15 @@ export class KafkaError extends ConnectError {
   override name = "KafkaError";
 }
 
+/** A Java exception of the JDK's, as Connect shows it in a trace (`java.lang.ClassCastException: class …`). */
+export class JavaException extends ConnectError {
+  override readonly javaClass: string;
+  constructor(javaClass: string, message: string) {
+    super(message);
+    this.javaClass = javaClass;
+  }
+}
+
 /** The Java-style class name shown in traces for any thrown value. */
 export function javaClassOf(error: unknown): string {
   if (error instanceof ConnectError) return error.javaClass;

@@ -16,7 +16,7 @@
  */
 
 import { javaTrim } from "../api/data/java-text.ts";
-import { ConfigError, ConnectError, KafkaError } from "../errors.ts";
+import { ConfigError, JavaException, KafkaError } from "../errors.ts";
 
 const SERDES = ["ByteArray", "ByteBuffer", "Bytes", "Boolean", "Double", "Float", "Integer", "List", "Long"]
   .concat(["Short", "String", "UUID", "Void"])
@@ -140,15 +140,6 @@ export function checkClientConfigValues(
       const message = `Configuration '${key}' values must not be empty.`;
       throw new ConfigError(message, new Map([[key, [message]]]));
     }
-  }
-}
-
-/** A Java exception of the JDK's, as a cause in a trace (`java.lang.ClassCastException: class …`). */
-class JavaException extends ConnectError {
-  override readonly javaClass: string;
-  constructor(javaClass: string, message: string) {
-    super(message);
-    this.javaClass = javaClass;
   }
 }
 

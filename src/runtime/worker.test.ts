@@ -67,4 +67,20 @@ describe("Worker.startConnector", () => {
       expect(w.scripted.taskStarts).toBe(0);
     });
   });
+
+  test("a JSON null value is stored but fails the connector at start, as Connect's originalsStrings()", async () => {
+    await using w = await inProcessWorker();
+    const config = { "connector.class": SCRIPTED_SOURCE, name: "nul", topic: null } as unknown as Config;
+    expect((await w.rest("POST", "/connectors", { name: "nul", config })).status).toBe(201);
+    const status = await waitFor(async () => {
+      const s = await w.rest("GET", "/connectors/nul/status");
+      return s.body.connector?.state === "FAILED" ? s.body : undefined;
+    });
+    expect(status.connector.version).toBeNull();
+    expect(status.connector.trace.split("\n")[0]).toBe(
+      "java.lang.ClassCastException: Non-string value found in original settings for key topic: null",
+    );
+    expect(w.scripted.connectorStarts).toBe(0);
+    expect(w.scripted.taskStarts).toBe(0);
+  });
 });

@@ -14,7 +14,7 @@ import {
   connectorClientOverrides,
   overridePrefix,
 } from "../connector-client-config-override-policy.ts";
-import { ConnectError } from "../errors.ts";
+import { ConnectError, JavaException } from "../errors.ts";
 import type { ClientType } from "../kafka/client-config-keys.ts";
 import type { KafkaAdmin, KafkaPort } from "../kafka/kafka-port.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
@@ -45,6 +45,21 @@ export interface WorkerDeps {
 function hasOverrides(connectorConfig: Config, type: ClientType): boolean {
   const prefix = overridePrefix(type);
   return Object.keys(connectorConfig).some((k) => k.startsWith(prefix));
+}
+
+/**
+ * Connect's WorkerConnector takes the connector's settings with AbstractConfig.originalsStrings(),
+ * which refuses a value that is not a string: a config stored with a JSON null (validation lets it
+ * through for a key the connector defines) fails the connector at start, never reaching it.
+ */
+function checkStringValues(config: Config): void {
+  for (const key of Object.keys(config)) {
+    if (typeof config[key] !== "string")
+      throw new JavaException(
+        "java.lang.ClassCastException",
+        `Non-string value found in original settings for key ${key}: null`,
+      );
+  }
 }
 
 export class Worker {
@@ -158,6 +173,7 @@ export class Worker {
         workerTopicCreationGroups(this.deps.config, config);
         connectorClientOverrides(this.overridePolicy, config, "producer");
       }
+      checkStringValues(config);
       const owned = { current: undefined as WorkerConnector | undefined };
       const guarded = this.guardConnector(name, listener, () => owned.current);
       wc = new WorkerConnector(
