@@ -50,4 +50,36 @@ describe("LogManager", () => {
       expect(lines[0]).toContain("\nCaused by: plain text reason");
     });
   });
+
+  describe("levels, as Connect 4.3.1's /admin/loggers answered them (recorded 2026-12-01)", () => {
+    test("setLevel returns only the loggers whose own or inherited level changed", () => {
+      const logs = new LogManager({ sink: () => {} });
+      logs.get("r.Worker");
+      logs.get("r.sub.Herder");
+      expect(logs.setLevel("root", "INFO", 1)).toEqual([]);
+      expect(logs.setLevel("x.y", "INFO", 2)).toEqual([]);
+      expect(logs.level("x.y")).toEqual({ level: "INFO", lastModified: null });
+      expect(logs.setLevel("x.y", "DEBUG", 3)).toEqual(["x.y"]);
+      expect(logs.setLevel("x.y", "DEBUG", 4)).toEqual([]);
+      expect(logs.setLevel("x", "DEBUG", 5)).toEqual(["x"]);
+      expect(logs.setLevel("x", "WARN", 6)).toEqual(["x", "x.y"]);
+      expect(logs.level("x.y")).toEqual({ level: "WARN", lastModified: 6 });
+      expect(logs.setLevel("r", "INFO", 7)).toEqual([]);
+      expect(logs.setLevel("r", "DEBUG", 8)).toEqual(["r", "r.Worker", "r.sub.Herder"]);
+      expect(logs.setLevel("root", "WARN", 9)).toEqual(["r", "r.Worker", "r.sub.Herder", "root"]);
+    });
+
+    test("allLevels lists every known logger with its inherited level, leaving out those at OFF", () => {
+      const logs = new LogManager({ sink: () => {} });
+      logs.get("a.b.C");
+      logs.get("q.Z");
+      logs.setLevel("a", "DEBUG", 10);
+      logs.setLevel("q", "OFF", 11);
+      expect(logs.allLevels()).toEqual([
+        ["a", { level: "DEBUG", lastModified: 10 }],
+        ["a.b.C", { level: "DEBUG", lastModified: 10 }],
+        ["root", { level: "INFO", lastModified: null }],
+      ]);
+    });
+  });
 });

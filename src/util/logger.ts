@@ -84,9 +84,18 @@ export class LogManager {
     return SEVERITY[level] <= SEVERITY[this.effectiveLevel(name)];
   }
 
-  /** Loggers with an explicitly set level, plus root, sorted by name (Connect's TreeMap). */
+  /**
+   * Every logger this process knows (made by `get`, or given a level) with its own or inherited
+   * level, sorted by name (Connect's TreeMap); as Connect 4.3.1's Log4jLoggers.allLevels, loggers at
+   * OFF are left out.
+   */
   allLevels(): [string, LoggerLevel][] {
-    return [...this.explicit.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const out: [string, LoggerLevel][] = [];
+    for (const name of new Set([...this.explicit.keys(), ...this.known])) {
+      const level = this.explicit.get(name) ?? { level: this.effectiveLevel(name), lastModified: null };
+      if (level.level !== "OFF") out.push([name, level]);
+    }
+    return out.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
   /** The explicit or inherited level of a logger this process knows, else undefined. */
@@ -100,7 +109,9 @@ export class LogManager {
 
   /**
    * Sets `namespace` (created if absent) and every known logger whose name starts with it; `root`
-   * sets every logger. Returns the affected names, sorted. `lastModified` moves only on a change.
+   * sets every logger. Returns, sorted, the names whose level changed (their own or inherited level
+   * before, as Connect 4.3.1's Log4jLoggers.setLevel: setting a level a logger already has answers
+   * `[]`); `lastModified` moves only for those.
    */
   setLevel(namespace: string, level: Level, now = Date.now()): string[] {
     const isRoot = namespace.toLowerCase() === "root";
@@ -111,15 +122,19 @@ export class LogManager {
       for (const n of this.explicit.keys()) names.add(n);
     } else {
       names.add(namespace);
-      for (const n of [...this.known, ...this.explicit.keys()]) if (n.startsWith(namespace)) names.add(n);
+      // A plain prefix, as Connect's; the root logger's log4j2 name is "", never under a namespace.
+      for (const n of [...this.known, ...this.explicit.keys()]) if (n !== "root" && n.startsWith(namespace)) names.add(n);
     }
-    for (const n of names) {
-      const previous = this.explicit.get(n);
-      if (previous?.level === level) continue;
-      this.explicit.set(n, { level, lastModified: now });
+    const before = [...names].map((n) => [n, this.explicit.get(n)?.level ?? this.effectiveLevel(n)] as const);
+    const changed: string[] = [];
+    for (const [n, was] of before) {
+      if (was !== level) {
+        this.explicit.set(n, { level, lastModified: now });
+        changed.push(n);
+      } else if (!this.explicit.has(n)) this.explicit.set(n, { level, lastModified: null });
     }
     this.known.add(isRoot ? "root" : namespace);
-    return [...names].sort();
+    return changed.sort();
   }
 
   write(name: string, level: Level, context: string, message: string, error?: unknown): void {
