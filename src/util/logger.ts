@@ -123,7 +123,8 @@ export class LogManager {
     } else {
       names.add(namespace);
       // A plain prefix, as Connect's; the root logger's log4j2 name is "", never under a namespace.
-      for (const n of [...this.known, ...this.explicit.keys()]) if (n !== "root" && n.startsWith(namespace)) names.add(n);
+      for (const n of [...this.known, ...this.explicit.keys()])
+        if (n !== "root" && n.startsWith(namespace)) names.add(n);
     }
     const before = [...names].map((n) => [n, this.explicit.get(n)?.level ?? this.effectiveLevel(n)] as const);
     const changed: string[] = [];
