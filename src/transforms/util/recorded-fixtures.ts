@@ -14,7 +14,7 @@ import { Headers } from "../../api/data/headers.ts";
 import { BigDecimal } from "../../api/data/logical.ts";
 import type { Schema } from "../../api/data/schema.ts";
 import { Struct } from "../../api/data/struct.ts";
-import { type ConnectRecord, type SourceRecord, sourceRecord } from "../../api/record.ts";
+import { type ConnectRecord, type SinkRecord, type SourceRecord, sourceRecord } from "../../api/record.ts";
 import { buildSchema, buildValue, type SchemaDescription } from "../../converters/golden-fixtures.ts";
 
 export interface RecordDescription {
@@ -24,6 +24,8 @@ export interface RecordDescription {
   key: unknown;
   valueSchema: SchemaDescription | null;
   value: unknown;
+  /** Sink records only. */
+  offset?: number;
   timestamp: number | null;
   headers: { key: string; schema: SchemaDescription | null; value: unknown }[];
 }
@@ -47,14 +49,15 @@ export async function loadTransformFixtures(): Promise<{ records: RecordDescript
   return Bun.file(new URL("../../../test/fixtures/transforms/fixtures.json", import.meta.url)).json();
 }
 
-export function buildRecord(d: RecordDescription): SourceRecord {
+/** A SinkRecord (timestamp type CreateTime) when `d` has an offset, else a SourceRecord. */
+export function buildRecord(d: RecordDescription): SourceRecord | SinkRecord {
   const keySchema = buildSchema(d.keySchema);
   const valueSchema = buildSchema(d.valueSchema);
   const headers = d.headers.map((h) => {
     const schema = buildSchema(h.schema);
     return { key: h.key, schema, value: buildValue(schema, h.value) };
   });
-  return sourceRecord({
+  const record = sourceRecord({
     topic: d.topic,
     kafkaPartition: d.partition,
     keySchema,
@@ -64,6 +67,17 @@ export function buildRecord(d: RecordDescription): SourceRecord {
     timestamp: d.timestamp,
     headers: Headers.of(headers),
   });
+  if (d.offset === undefined) return record;
+  const { sourcePartition: _p, sourceOffset: _o, ...common } = record;
+  return {
+    ...common,
+    kafkaPartition: d.partition ?? 0,
+    kafkaOffset: d.offset,
+    timestampType: "CreateTime",
+    originalTopic: d.topic,
+    originalKafkaPartition: d.partition ?? 0,
+    originalKafkaOffset: d.offset,
+  };
 }
 
 /** The canonical form of a record. */
@@ -75,6 +89,7 @@ export function canonicalRecord(r: ConnectRecord): unknown {
     key: canonicalValue(r.keySchema, r.key),
     valueSchema: canonicalSchema(r.valueSchema),
     value: canonicalValue(r.valueSchema, r.value),
+    ...("kafkaOffset" in r ? { offset: r.kafkaOffset } : {}),
     timestamp: r.timestamp,
     headers: r.headers
       .toArray()
