@@ -24,6 +24,12 @@ export class DataError extends ConnectError {
   override name = "DataError";
 }
 
+/** A schema that cannot be built (Connect's SchemaBuilderException, a DataException). */
+export class SchemaBuilderError extends DataError {
+  override readonly javaClass: string = "org.apache.kafka.connect.errors.SchemaBuilderException";
+  override name = "SchemaBuilderError";
+}
+
 /** Invalid configuration. `errors` maps a key to its messages when the failure is per key. */
 export class ConfigError extends ConnectError {
   override readonly javaClass: string = "org.apache.kafka.common.config.ConfigException";

@@ -16,7 +16,15 @@
 import * as v from "valibot";
 import { javaTrim } from "../api/data/java-text.ts";
 import { ConfigError } from "../errors.ts";
-import { type ConfigKey, type ConfigType, type ConnectKeyMeta, javaLongString, type Validator } from "./config-key.ts";
+import {
+  type ConfigKey,
+  type ConfigType,
+  type ConnectKeyMeta,
+  javaLongString,
+  runValidator,
+  type Validator,
+  VERBATIM_ISSUE,
+} from "./config-key.ts";
 
 // The DSL's surface, so that a config is declared with imports from this one module.
 export { check } from "./config-checks.ts";
@@ -78,9 +86,9 @@ export class ConfigDef<T = Record<string, unknown>> {
       if (result.errors.length > 0) errors.set(k.name, result.errors);
       else values[k.name] = value;
     }
-    if (errors.size > 0) {
-      throw new ConfigError([...errors.values()].flat().join("; "), errors);
-    }
+    // As ConfigDef.parse, the message is the first invalid key's (in declaration order); the
+    // error still names every invalid key.
+    if (errors.size > 0) throw new ConfigError([...errors.values()][0]![0]!, errors);
     return values as T;
   }
 
@@ -140,8 +148,10 @@ function validateKey(k: NamedKey, raw: string | null | undefined): { result: Key
     const typed = (parsed as { typed?: boolean }).typed;
     // Connect prints the raw text for parse failures and the parsed value (Java's toString) for validators.
     const shown = !typed ? input : k.meta.type === "LONG" ? connectString(parsed.output) : javaString(parsed.output);
-    const reasons = parsed.issues.map(
-      (issue) => `Invalid value ${shown} for configuration ${k.name}: ${issue.message}`,
+    const reasons = parsed.issues.map((issue) =>
+      issue.expected === VERBATIM_ISSUE
+        ? issue.message
+        : `Invalid value ${shown} for configuration ${k.name}: ${issue.message}`,
     );
     // As ConfigDef.validate: a value that does not parse is validated as null afterwards.
     if (!typed) reasons.push(...nullValidationErrors(k));
@@ -153,13 +163,14 @@ function validateKey(k: NamedKey, raw: string | null | undefined): { result: Key
 function nullValidationErrors(k: NamedKey): string[] {
   const out: string[] = [];
   for (const validate of (k.meta.validators ?? []) as Validator<null>[]) {
-    let reason: string | undefined;
+    let failure: ReturnType<typeof runValidator> | undefined;
     try {
-      reason = validate(null);
+      failure = runValidator(validate, null);
     } catch {
-      reason = undefined;
+      failure = undefined;
     }
-    if (reason !== undefined) out.push(`Invalid value null for configuration ${k.name}: ${reason}`);
+    if (failure)
+      out.push(failure.verbatim ? failure.reason : `Invalid value null for configuration ${k.name}: ${failure.reason}`);
   }
   return out;
 }

@@ -9,6 +9,7 @@ import * as v from "valibot";
 import { javaParseDouble } from "../api/data/java-floating.ts";
 import { javaTrim } from "../api/data/java-text.ts";
 import { LONG_MAX, LONG_MIN } from "../api/data/values-numbers.ts";
+import { ConfigError } from "../errors.ts";
 
 export type ConfigType = "BOOLEAN" | "STRING" | "INT" | "SHORT" | "LONG" | "DOUBLE" | "LIST" | "CLASS" | "PASSWORD";
 export type Importance = "HIGH" | "MEDIUM" | "LOW";
@@ -67,8 +68,26 @@ export interface KeyOptions {
   internal?: boolean;
 }
 
-/** A check on the parsed value: returns the reason it is invalid, or undefined. */
+/**
+ * A check on the parsed value: returns the reason it is invalid (shown as `Invalid value <v> for
+ * configuration <k>: <reason>`), or undefined. A validator may instead throw a ConfigError, whose
+ * message is shown as it is, as Connect shows a ConfigException an Apache validator throws.
+ */
 export type Validator<T> = (value: T) => string | undefined;
+
+/** Marks an issue whose message a validator threw as a ConfigError: shown without the prefix. */
+export const VERBATIM_ISSUE = "connect:verbatim";
+
+/** Runs a validator: its reason, and whether that reason is a thrown ConfigError's message. */
+export function runValidator<T>(validate: Validator<T>, value: T): { reason: string; verbatim: boolean } | undefined {
+  try {
+    const reason = validate(value);
+    return reason === undefined ? undefined : { reason, verbatim: false };
+  } catch (e) {
+    if (e instanceof ConfigError) return { reason: e.message, verbatim: true };
+    throw e;
+  }
+}
 
 interface BuildOptions<T> extends KeyOptions {
   default?: string | null;
@@ -92,8 +111,8 @@ function build<T>(type: ConfigType, parse: v.GenericSchema<string, T>, options: 
   const checks = (options.validators ?? []).map((validate) =>
     v.rawCheck<T>(({ dataset, addIssue }) => {
       if (!dataset.typed) return;
-      const reason = validate(dataset.value);
-      if (reason !== undefined) addIssue({ message: reason });
+      const failure = runValidator(validate, dataset.value);
+      if (failure) addIssue({ message: failure.reason, ...(failure.verbatim ? { expected: VERBATIM_ISSUE } : {}) });
     }),
   );
   return v.pipe(

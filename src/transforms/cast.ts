@@ -43,7 +43,14 @@ function javaSplit(text: string, separator: string): string[] {
 
 function parseType(name: string): SchemaType {
   const upper = name.trim().toUpperCase() as SchemaType;
-  if (!ALL_TYPES.includes(upper)) throw new ConfigError(`Invalid type found in casting spec: ${name.trim()}`);
+  if (!ALL_TYPES.includes(upper)) {
+    // Apache wraps Schema.Type.valueOf's exception as ConfigException(name, value): the message
+    // reads with name and value swapped.
+    const cause = `java.lang.IllegalArgumentException: No enum constant org.apache.kafka.connect.data.Schema.Type.${upper}`;
+    throw new ConfigError(
+      `Invalid value ${cause} for configuration Invalid type found in casting spec: ${name.trim()}`,
+    );
+  }
   if (!OUTPUT_TYPES.includes(upper)) {
     throw new ConfigError(
       `Cast transformation does not support casting to ${upper}; supported types are [${OUTPUT_TYPES.join(", ")}]`,
@@ -59,7 +66,10 @@ export function parseCastSpec(mappings: readonly string[]): CastSpec {
   for (const mapping of mappings) {
     const parts = javaSplit(mapping, ":");
     if (parts.length > 2) {
-      throw new ConfigError(`Invalid rename mapping: ${mapping}`);
+      // Apache reuses ReplaceField's key name and message here.
+      throw new ConfigError(
+        `Invalid value [${mappings.join(", ")}] for configuration renames: Invalid rename mapping: ${mapping}`,
+      );
     }
     if (parts.length === 1) wholeValue = parseType(parts[0]!);
     else if (parts.length === 2) fields.set(parts[0]!.trim(), parseType(parts[1]!));
@@ -80,14 +90,11 @@ const config = defineConfig({
       "only be cast to string.",
     importance: "HIGH",
     validators: [
+      // Apache's validator throws its ConfigExceptions itself, so they carry no key prefix.
       (list) => {
-        if (list.length === 0) return "Must specify at least one field to cast.";
-        try {
-          parseCastSpec(list);
-          return undefined;
-        } catch (e) {
-          return e instanceof Error ? e.message : String(e);
-        }
+        if (list.length === 0) throw new ConfigError("Must specify at least one field to cast.");
+        parseCastSpec(list);
+        return undefined;
       },
     ],
   }),
@@ -226,7 +233,7 @@ export class Cast implements Transformation {
     if (this.spec.wholeValue !== undefined) {
       return this.side.with(record, updatedSchema, castTo(schema, value, this.spec.wholeValue));
     }
-    const struct = requireStruct(value, PURPOSE);
+    const struct = requireStruct(value, PURPOSE, schema);
     const updated = new Struct(updatedSchema);
     for (const field of struct.schema.fields) {
       const original = this.replaceNullWithDefault ? struct.get(field) : struct.getWithoutDefault(field.name);

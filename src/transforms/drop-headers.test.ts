@@ -23,7 +23,7 @@ describe("DropHeaders", () => {
   });
 
   test.each([
-    [{ headers: "" }, "Invalid value [] for configuration headers: Empty list"],
+    [{ headers: "" }, "Configuration 'headers' must not be empty. Valid values include: any non-empty value"],
     [{}, 'Missing required configuration "headers" which has no default value.'],
   ])("rejects the config %p", (configs, message) => {
     expectError(() => new DropHeaders().configure(configs), ConfigError, message);

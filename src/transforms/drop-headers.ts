@@ -5,11 +5,15 @@
 import type { ConnectRecord } from "../api/record.ts";
 import type { Transformation } from "../api/transformation.ts";
 import { defineConfig, key } from "../plugin/config-def.ts";
-import { nonEmptyList } from "./util/config.ts";
+import { nonEmptyValues } from "./util/config.ts";
 import { transformation } from "./util/descriptors.ts";
 
 const config = defineConfig({
-  headers: key.list({ doc: "The keys of the headers to remove.", importance: "HIGH", validators: [nonEmptyList] }),
+  headers: key.list({
+    doc: "The keys of the headers to remove.",
+    importance: "HIGH",
+    validators: [nonEmptyValues("headers")],
+  }),
 });
 
 export class DropHeaders implements Transformation {

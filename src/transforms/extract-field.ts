@@ -41,7 +41,7 @@ export class ExtractField implements Transformation {
       const map = requireMapOrNull(value, PURPOSE);
       return this.side.with(record, null, map === null ? null : this.path.valueFromMap(map));
     }
-    const struct = requireStructOrNull(value, PURPOSE);
+    const struct = requireStructOrNull(value, PURPOSE, schema);
     const field = this.path.fieldFrom(schema);
     if (!field) throw new IllegalArgumentError(`Unknown field: ${this.path.path}`);
     return this.side.with(

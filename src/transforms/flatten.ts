@@ -48,7 +48,7 @@ export class Flatten implements Transformation {
       this.flattenMap(map, "", flattened);
       return this.side.with(record, null, mapLike(map, flattened));
     }
-    const struct = requireStructOrNull(value, PURPOSE);
+    const struct = requireStructOrNull(value, PURPOSE, schema);
     const updatedSchema = this.schemaCache.getOrBuild(schema, (s) => {
       const builder = copySchemaBasics(s, SchemaBuilder.struct());
       this.flattenSchema(s, "", builder, s.optional, (s.defaultValue as Struct | null | undefined) ?? null);

@@ -70,7 +70,7 @@ export class HeaderFrom implements Transformation {
   }
 
   private applyWithSchema<R extends ConnectRecord>(record: R, schema: Schema, value: unknown): R {
-    const struct = requireStruct(value, `header ${this.operation}`);
+    const struct = requireStruct(value, `header ${this.operation}`, schema);
     let updatedSchema = schema;
     let updatedValue = struct;
     if (this.operation === "move") {

@@ -131,7 +131,7 @@ describe("InsertField", () => {
     expectError(
       () => insert({ "topic.field": "topic_field" }).apply(srcRecord({ valueSchema: Schemas.INT32, value: 42 })),
       DataError,
-      "Only Struct objects supported for [field insertion], found: java.lang.Long",
+      "Only Struct objects supported for [field insertion], found: java.lang.Integer",
     );
   });
 

@@ -109,7 +109,7 @@ export class InsertField implements Transformation {
   }
 
   private applyWithSchema<R extends ConnectRecord>(record: R, value: unknown): R {
-    const struct = requireStruct(value, PURPOSE);
+    const struct = requireStruct(value, PURPOSE, this.side.schema(record));
     const updatedSchema = this.schemaCache.getOrBuild(struct.schema, (s) => this.buildSchema(s));
     const updated = new Struct(updatedSchema);
     for (const field of struct.schema.fields) {

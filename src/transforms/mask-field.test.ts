@@ -194,7 +194,7 @@ describe("MaskField", () => {
 
   test.each([
     [{ fields: "a", replacement: "" }, "Invalid value  for configuration replacement: String must be non-empty"],
-    [{ fields: "" }, "Invalid value [] for configuration fields: Empty list"],
+    [{ fields: "" }, "Configuration 'fields' must not be empty. Valid values include: any non-empty value"],
   ])("rejects the config %p", (configs, message) => {
     expectError(() => new MaskField(VALUE_SIDE).configure(configs), ConfigError, message);
   });

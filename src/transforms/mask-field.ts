@@ -14,7 +14,7 @@ import type { ConnectRecord } from "../api/record.ts";
 import type { Transformation } from "../api/transformation.ts";
 import { DataError } from "../errors.ts";
 import { defineConfig, key } from "../plugin/config-def.ts";
-import { nonEmptyList, nonEmptyString, replaceNullWithDefaultKey } from "./util/config.ts";
+import { nonEmptyString, nonEmptyValues, replaceNullWithDefaultKey } from "./util/config.ts";
 import { keyAndValue } from "./util/descriptors.ts";
 import type { RecordSide } from "./util/record-side.ts";
 import { javaClassName, requireMap, requireStruct } from "./util/requirements.ts";
@@ -23,7 +23,11 @@ import { emptyMapLike, isSchemalessMap, mapCopy, mapGet, mapLike } from "./util/
 const PURPOSE = "mask fields";
 
 const config = defineConfig({
-  fields: key.list({ doc: "The names of the fields to mask.", importance: "HIGH", validators: [nonEmptyList] }),
+  fields: key.list({
+    doc: "The names of the fields to mask.",
+    importance: "HIGH",
+    validators: [nonEmptyValues("fields")],
+  }),
   replacement: key.string({
     doc: "A value used instead of the type's empty value for every masked field; numeric or non-empty string fields only.",
     default: null,
@@ -167,7 +171,7 @@ export class MaskField implements Transformation {
       for (const field of this.fields) updated.set(field, this.masked(null, mapGet(map, field)));
       return this.side.with(record, null, mapLike(map, updated));
     }
-    const struct = requireStruct(value, PURPOSE);
+    const struct = requireStruct(value, PURPOSE, schema);
     const updated = new Struct(struct.schema);
     for (const field of struct.schema.fields) {
       const original = this.replaceNullWithDefault ? struct.get(field) : struct.getWithoutDefault(field.name);

@@ -107,7 +107,7 @@ export class ReplaceField implements Transformation {
         if (this.keeps(name)) updated.set(this.renamed(name), fieldValue);
       return this.side.with(record, null, mapLike(map, updated));
     }
-    const struct = requireStruct(value, PURPOSE);
+    const struct = requireStruct(value, PURPOSE, this.side.schema(record));
     const updatedSchema = this.schemaCache.getOrBuild(struct.schema, (s) => this.buildSchema(s));
     const updated = new Struct(updatedSchema);
     for (const field of updatedSchema.fields) {

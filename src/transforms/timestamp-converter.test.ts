@@ -42,7 +42,7 @@ describe("TimestampConverter", () => {
       ],
       [
         { "target.type": "string", format: "bad-format" },
-        "TimestampConverter requires a SimpleDateFormat-compatible pattern for string timestamps: bad-format",
+        "Invalid value java.lang.IllegalArgumentException: Illegal pattern character 'b' for configuration TimestampConverter requires a SimpleDateFormat-compatible pattern for string timestamps: bad-format",
       ],
     ])("rejects %p", (configs, message) => {
       expectError(() => new TimestampConverter(VALUE_SIDE).configure(configs), ConfigError, message);

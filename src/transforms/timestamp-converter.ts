@@ -18,7 +18,7 @@ import { int64Value, type Schema, SchemaBuilder, Schemas } from "../api/data/sch
 import { Struct } from "../api/data/struct.ts";
 import type { ConnectRecord } from "../api/record.ts";
 import type { Transformation } from "../api/transformation.ts";
-import { ConfigError, ConnectError, DataError } from "../errors.ts";
+import { ConfigError, ConnectError, DataError, JavaException, javaClassOf } from "../errors.ts";
 import { check, defineConfig, key } from "../plugin/config-def.ts";
 import { replaceNullWithDefaultKey } from "./util/config.ts";
 import { keyAndValue } from "./util/descriptors.ts";
@@ -30,6 +30,7 @@ import { SimpleDateFormat } from "./util/simple-date-format.ts";
 
 const PURPOSE = "converting timestamp formats";
 const MS_PER_DAY = 86_400_000;
+const MAX_DATE_MS = 8_640_000_000_000_000n;
 
 export type TimestampType = "string" | "unix" | "Date" | "Time" | "Timestamp";
 type UnixPrecision = "seconds" | "milliseconds" | "microseconds" | "nanoseconds";
@@ -132,9 +133,12 @@ export class TimestampConverter implements Transformation {
     if (pattern.trim() !== "") {
       try {
         this.format = new SimpleDateFormat(pattern);
-      } catch {
+      } catch (e) {
+        // ConfigException(message, cause): Connect's two-argument constructor takes (name, value),
+        // so the message reads "Invalid value <cause> for configuration <message>".
+        const cause = `${javaClassOf(e)}: ${(e as Error).message}`;
         throw new ConfigError(
-          `TimestampConverter requires a SimpleDateFormat-compatible pattern for string timestamps: ${pattern}`,
+          `Invalid value ${cause} for configuration TimestampConverter requires a SimpleDateFormat-compatible pattern for string timestamps: ${pattern}`,
         );
       }
     }
@@ -155,7 +159,7 @@ export class TimestampConverter implements Transformation {
         this.convert(value, typeFromSchema(schema)),
       );
     }
-    const struct = requireStructOrNull(value, PURPOSE);
+    const struct = requireStructOrNull(value, PURPOSE, schema);
     const updatedSchema = this.schemaCache.getOrBuild(schema, (s) => this.buildSchema(s));
     return this.side.with(record, updatedSchema, this.convertStruct(struct, updatedSchema));
   }
@@ -207,7 +211,14 @@ export class TimestampConverter implements Transformation {
         if (typeof value !== "string") {
           throw new DataError(`Expected string timestamp to be a String, but found ${javaClassOfValue(value)}`);
         }
-        const format = this.format!;
+        // Apache has no format to parse with either and fails with the JVM's NullPointerException.
+        const format = this.format;
+        if (format === null) {
+          throw new JavaException(
+            "java.lang.NullPointerException",
+            'Cannot invoke "java.text.SimpleDateFormat.parse(String)" because "config.format" is null',
+          );
+        }
         const parsed = format.parsePrefix(value);
         if (!parsed) {
           throw new DataError(
@@ -222,6 +233,12 @@ export class TimestampConverter implements Transformation {
         }
         const n = BigInt(value);
         const ms = this.precision === "seconds" ? n * 1000n : n / UNIX_FACTOR[this.precision];
+        // A JavaScript Date spans ±8.64e15 ms (±275,000 years); java.util.Date any long.
+        if (ms > MAX_DATE_MS || ms < -MAX_DATE_MS) {
+          throw new DataError(
+            `Unix timestamp ${value} (${this.precision}) is out of the range of dates supported here`,
+          );
+        }
         return new Date(Number(ms));
       }
       default:

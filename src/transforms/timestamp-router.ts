@@ -6,7 +6,7 @@
  */
 import type { ConnectRecord } from "../api/record.ts";
 import type { Transformation } from "../api/transformation.ts";
-import { ConfigError, DataError } from "../errors.ts";
+import { DataError } from "../errors.ts";
 import { defineConfig, key } from "../plugin/config-def.ts";
 import { transformation } from "./util/descriptors.ts";
 import { SimpleDateFormat } from "./util/simple-date-format.ts";
@@ -30,23 +30,22 @@ const config = defineConfig({
 
 export class TimestampRouter implements Transformation {
   private topicFormat = "";
+  private pattern = "";
   private format: SimpleDateFormat | undefined;
 
   configure(configs: Readonly<Record<string, string>>): void {
     const parsed = config.parse(configs);
     this.topicFormat = parsed["topic.format"];
-    try {
-      this.format = new SimpleDateFormat(parsed["timestamp.format"]);
-    } catch (e) {
-      throw new ConfigError(
-        `Invalid value ${parsed["timestamp.format"]} for configuration timestamp.format: ${(e as Error).message}`,
-      );
-    }
+    this.pattern = parsed["timestamp.format"];
+    this.format = undefined;
   }
 
   apply<R extends ConnectRecord>(record: R): R {
     if (record.timestamp === null) throw new DataError(`Timestamp missing on record: ${describe(record)}`);
-    const formatted = this.format!.format(new Date(record.timestamp));
+    // As Apache's ThreadLocal.withInitial: the pattern is compiled at the first record, so a bad
+    // one fails each record (IllegalArgumentException), not configure.
+    this.format ??= new SimpleDateFormat(this.pattern);
+    const formatted = this.format.format(new Date(record.timestamp));
     const topic = this.topicFormat.replaceAll(TOPIC, record.topic).replaceAll(TIMESTAMP, formatted);
     return { ...record, topic };
   }

@@ -84,7 +84,7 @@ describe("ValueToKey", () => {
     expectError(
       () => new ValueToKey().configure({ fields: "" }),
       ConfigError,
-      "Invalid value [] for configuration fields: Empty list",
+      "Configuration 'fields' must not be empty. Valid values include: any non-empty value",
     );
   });
 });

@@ -8,7 +8,7 @@ import type { ConnectRecord } from "../api/record.ts";
 import type { Transformation } from "../api/transformation.ts";
 import { DataError } from "../errors.ts";
 import { defineConfig, key } from "../plugin/config-def.ts";
-import { nonEmptyList, replaceNullWithDefaultKey } from "./util/config.ts";
+import { nonEmptyValues, replaceNullWithDefaultKey } from "./util/config.ts";
 import { transformation } from "./util/descriptors.ts";
 import { requireMap, requireStruct } from "./util/requirements.ts";
 import { SchemaUpdateCache } from "./util/schema-util.ts";
@@ -20,7 +20,7 @@ const config = defineConfig({
   fields: key.list({
     doc: "The fields of the value that make up the new key.",
     importance: "HIGH",
-    validators: [nonEmptyList],
+    validators: [nonEmptyValues("fields")],
   }),
   "replace.null.with.default": replaceNullWithDefaultKey(),
 });
@@ -32,7 +32,8 @@ export class ValueToKey implements Transformation {
 
   configure(configs: Readonly<Record<string, string>>): void {
     const parsed = config.parse(configs);
-    this.fields = parsed.fields;
+    // A field named twice is in the key once, as in Apache (4.3.1 keeps the first occurrence).
+    this.fields = [...new Set(parsed.fields)];
     this.replaceNullWithDefault = parsed["replace.null.with.default"];
     this.schemaCache.clear();
   }
@@ -43,7 +44,7 @@ export class ValueToKey implements Transformation {
       const key = mapLike(map, new Map(this.fields.map((field) => [field, mapGet(map, field)])));
       return { ...record, keySchema: null, key };
     }
-    const value = requireStruct(record.value, PURPOSE);
+    const value = requireStruct(record.value, PURPOSE, record.valueSchema);
     const keySchema = this.schemaCache.getOrBuild(value.schema, (s) => this.buildKeySchema(s));
     const key = new Struct(keySchema);
     for (const field of this.fields) {

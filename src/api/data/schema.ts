@@ -6,7 +6,7 @@
  * ARRAY → unknown[]; MAP → Map; STRUCT → Struct. Logical types (Decimal, Date, Time, Timestamp)
  * live in `logical.ts`. Schemaless data (no schema) uses plain objects for maps.
  */
-import { DataError } from "../../errors.ts";
+import { DataError, SchemaBuilderError } from "../../errors.ts";
 
 export type SchemaType =
   | "INT8"
@@ -166,10 +166,10 @@ export class SchemaBuilder {
     return this;
   }
   field(name: string, schema: Schema): this {
-    if (this.type !== "STRUCT") throw new DataError("Cannot create fields on type " + this.type);
-    if (!name) throw new DataError("fieldName cannot be null.");
+    if (this.type !== "STRUCT") throw new SchemaBuilderError("Cannot create fields on type " + this.type);
+    if (!name) throw new SchemaBuilderError("fieldName cannot be null.");
     if (this._fields.some((f) => f.name === name))
-      throw new DataError(`Cannot create field because of field name duplication ${name}`);
+      throw new SchemaBuilderError(`Cannot create field because of field name duplication ${name}`);
     this._fields.push({ name, index: this._fields.length, schema });
     return this;
   }

@@ -11,7 +11,21 @@ import { compileJavaRegex } from "./java-regex.ts";
 export const nonEmptyString: Validator<string | null> = (s) =>
   s !== null && s === "" ? "String must be non-empty" : undefined;
 
-/** transforms.util.NonEmptyListValidator. */
+/**
+ * ConfigDef.ValidList.anyNonDuplicateValues(false, false), as DropHeaders, MaskField and ValueToKey
+ * declare their lists: it throws its ConfigException itself, so the message has no prefix.
+ */
+export function nonEmptyValues(name: string): Validator<string[] | null> {
+  return (list) => {
+    if (list === null) throw new ConfigError(`Configuration '${name}' values must not be null.`);
+    if (list.length === 0) {
+      throw new ConfigError(`Configuration '${name}' must not be empty. Valid values include: any non-empty value`);
+    }
+    return undefined;
+  };
+}
+
+/** transforms.util.NonEmptyListValidator (HeaderFrom). */
 export const nonEmptyList: Validator<string[] | null> = (list) =>
   list === null || list.length === 0 ? "Empty list" : undefined;
 

@@ -10,6 +10,21 @@ function pad(n: number, width: number): string {
   return n < 0 ? `-${s}` : s;
 }
 
+/**
+ * The week of the year as java.util.GregorianCalendar counts it in the US locale: weeks start on
+ * Sunday and week 1 is the one holding January 1, so the last days of December can be in week 1 of
+ * the next year.
+ */
+function weekOfYear(date: Date): { week: number; weekYear: number } {
+  const year = date.getUTCFullYear();
+  const day = Date.UTC(year, date.getUTCMonth(), date.getUTCDate());
+  const sunday = day - date.getUTCDay() * MS_PER_DAY;
+  if (sunday + 7 * MS_PER_DAY > Date.UTC(year + 1, 0, 1)) return { week: 1, weekYear: year + 1 };
+  const jan1 = Date.UTC(year, 0, 1);
+  const firstSunday = jan1 - new Date(jan1).getUTCDay() * MS_PER_DAY;
+  return { week: Math.floor((sunday - firstSunday) / (7 * MS_PER_DAY)) + 1, weekYear: year };
+}
+
 export function formatField(date: Date, letter: string, count: number): string {
   const year = date.getUTCFullYear();
   const hours = date.getUTCHours();
@@ -53,6 +68,19 @@ export function formatField(date: Date, letter: string, count: number): string {
       return pad(date.getUTCSeconds(), count);
     case "S":
       return pad(date.getUTCMilliseconds(), count);
+    case "Y": {
+      const weekYear = weekOfYear(date).weekYear;
+      return count === 2 ? pad(weekYear % 100, 2) : pad(weekYear, count);
+    }
+    case "w":
+      return pad(weekOfYear(date).week, count);
+    case "W":
+      return pad(
+        Math.floor((date.getUTCDate() - 1 + new Date(Date.UTC(year, date.getUTCMonth(), 1)).getUTCDay()) / 7) + 1,
+        count,
+      );
+    case "F":
+      return pad(Math.floor((date.getUTCDate() - 1) / 7) + 1, count);
     case "z":
       return count >= 4 ? "Coordinated Universal Time" : "UTC";
     case "Z":

@@ -10,8 +10,9 @@ export type Token =
   | { readonly kind: "field"; readonly letter: string; readonly count: number };
 
 const KNOWN_LETTERS = "GyMLdDEuaHkKhmszZXSYwWF";
-const UNSUPPORTED_LETTERS = "YwWF";
-const NUMERIC_LETTERS = "ydDuHkKhmsS";
+/** Week-based fields: formatted, not parsed here. */
+export const WEEK_LETTERS = "YwWF";
+const NUMERIC_LETTERS = "ydDuHkKhmsSYwWF";
 export const MONTHS = [
   "January",
   "February",
@@ -73,9 +74,6 @@ export function compileDatePattern(pattern: string): Token[] {
     }
     if ((c >= "a" && c <= "z") || (c >= "A" && c <= "Z")) {
       if (!KNOWN_LETTERS.includes(c)) throw new IllegalArgumentError(`Illegal pattern character '${c}'`);
-      if (UNSUPPORTED_LETTERS.includes(c)) {
-        throw new IllegalArgumentError(`Pattern character '${c}' (week-based fields) is not supported`);
-      }
       let count = 1;
       while (pattern[i + count] === c) count++;
       if (c === "X" && count > 3) throw new IllegalArgumentError(`invalid ISO 8601 format: length=${count}`);

@@ -52,13 +52,13 @@ export class SingleFieldPath {
   fieldFrom(schema: Schema | null): Field | undefined {
     if (schema === null || this.steps.length === 0) return undefined;
     let current = schema;
+    // As SingleFieldPath.fieldFrom: a step into a non-struct schema throws Schema.field's DataException.
     for (const step of this.steps.slice(0, -1)) {
-      if (current.type !== "STRUCT") return undefined;
       const field = current.field(step);
       if (!field) return undefined;
       current = field.schema;
     }
-    return current.type === "STRUCT" ? current.field(this.steps.at(-1)!) : undefined;
+    return current.field(this.steps.at(-1)!);
   }
 
   /** The value at this path in a struct (its default when null and `withDefault`), or null. */

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { JavaException, javaClassOf } from "../../errors.ts";
 import { IllegalArgumentError } from "./errors.ts";
 import { compileJavaRegex, matches, replaceFirst } from "./java-regex.ts";
 import { expectError } from "./test-support.ts";
@@ -42,10 +43,23 @@ describe("Java regular expressions", () => {
   test.each([
     ["$", "Illegal group reference: group index is missing"],
     ["$x", "Illegal group reference"],
-    ["$2", "No group 2"],
     ["\\", "character to be escaped is missing"],
     ["$" + "{y}", "No group with name {y}"],
   ])("rejects the replacement %p", (replacement, message) => {
     expectError(() => replaceFirst(compileJavaRegex("(a)"), "a", replacement), IllegalArgumentError, message);
+  });
+
+  test("a reference past the last group is an IndexOutOfBoundsException, as in Matcher.appendReplacement", () => {
+    let caught: unknown;
+    try {
+      replaceFirst(compileJavaRegex("(a)"), "a", "$2");
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(JavaException);
+    expect([javaClassOf(caught), (caught as Error).message]).toEqual([
+      "java.lang.IndexOutOfBoundsException",
+      "No group 2",
+    ]);
   });
 });

@@ -8,6 +8,7 @@
  * `matches` is `Matcher.matches()` (the whole input must match) and `replaceFirst` is
  * `Matcher.replaceFirst()` with Java's replacement syntax (`$1`, `${name}`, `\$`).
  */
+import { JavaException } from "../../errors.ts";
 import { IllegalArgumentError } from "./errors.ts";
 
 export interface JavaPattern {
@@ -201,7 +202,8 @@ function expandReplacement(m: RegExpExecArray, replacement: string): string {
           ref = ref * 10 + digit;
           i++;
         }
-        if (ref > groupCount) throw new IllegalArgumentError(`No group ${ref}`);
+        // Matcher.appendReplacement: a reference past the last group is an IndexOutOfBoundsException.
+        if (ref > groupCount) throw new JavaException("java.lang.IndexOutOfBoundsException", `No group ${ref}`);
         out += m[ref] ?? "";
       }
     } else {

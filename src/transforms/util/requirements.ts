@@ -10,11 +10,22 @@ import type { ConnectRecord, SinkRecord } from "../../api/record.ts";
 import { DataError } from "../../errors.ts";
 import { isSchemalessMap, type SchemalessMap } from "./schemaless-map.ts";
 
+/** The Java class of a number of each schema type. */
+const NUMBER_CLASSES: Partial<Record<string, string>> = {
+  INT8: "java.lang.Byte",
+  INT16: "java.lang.Short",
+  INT32: "java.lang.Integer",
+  INT64: "java.lang.Long",
+  FLOAT32: "java.lang.Float",
+  FLOAT64: "java.lang.Double",
+};
+
 /**
- * The Java class Connect would use for a value: integers are Longs and other numbers Doubles, as
+ * The Java class Connect would use for a value (a number's comes from its schema when there is one): integers are Longs and other numbers Doubles, as
  * JsonConverter yields them without a schema; any schemaless map is a HashMap.
  */
-export function javaClassName(value: unknown): string {
+export function javaClassName(value: unknown, schema?: Schema | null): string {
+  if (typeof value === "number" && schema && schema.type in NUMBER_CLASSES) return NUMBER_CLASSES[schema.type]!;
   if (typeof value === "number" && Number.isInteger(value)) return "java.lang.Long";
   if (isSchemalessMap(value)) return "java.util.HashMap";
   return dataClassName(value) ?? "java.lang.Object";
@@ -44,15 +55,16 @@ export function requireMapOrNull(value: unknown, purpose: string): SchemalessMap
   return value === null || value === undefined ? null : requireMap(value, purpose);
 }
 
-export function requireStruct(value: unknown, purpose: string): Struct {
+/** `schema`, when given, is the value's: it names a number's Java class. */
+export function requireStruct(value: unknown, purpose: string, schema?: Schema | null): Struct {
   if (!(value instanceof Struct)) {
-    throw new DataError(`Only Struct objects supported for [${purpose}], found: ${javaClassName(value)}`);
+    throw new DataError(`Only Struct objects supported for [${purpose}], found: ${javaClassName(value, schema)}`);
   }
   return value;
 }
 
-export function requireStructOrNull(value: unknown, purpose: string): Struct | null {
-  return value === null || value === undefined ? null : requireStruct(value, purpose);
+export function requireStructOrNull(value: unknown, purpose: string, schema?: Schema | null): Struct | null {
+  return value === null || value === undefined ? null : requireStruct(value, purpose, schema);
 }
 
 /** A SinkRecord is recognised by its `kafkaOffset`; anything else is a SourceRecord here. */

@@ -42,7 +42,7 @@ describe("SimpleDateFormat", () => {
     expect(new Date().getUTCFullYear() - year).toBeLessThanOrEqual(80);
   });
 
-  test.each(["bad-format", "yyyy'", "XXXX", "YYYY"])("rejects the pattern %p", (pattern) => {
+  test.each(["bad-format", "yyyy'", "XXXX"])("rejects the pattern %p", (pattern) => {
     expect(() => new SimpleDateFormat(pattern)).toThrow(IllegalArgumentError);
   });
 

@@ -5,7 +5,8 @@
  *
  * Pattern letters: G y M L d D E u a H k K h m s S z Z X, quoted text ('…', '' for a quote) and
  * any other non-letter as a literal. Unknown letters fail as in Java (`Illegal pattern character
- * 'b'`); the week-based letters Y w W F are rejected as unsupported. Parsing is lenient like
+ * 'b'`); the week-based letters Y w W F format as Java's US locale counts weeks (Sunday first,
+ * week 1 holds January 1) but cannot be parsed (an IllegalArgumentError). Parsing is lenient like
  * Java's default: out-of-range fields roll over, trailing text is ignored, a numeric field takes
  * all its digits unless the next field is numeric too (then exactly as many as its pattern width),
  * and `yy` with two digits picks the century within 80 years before and 20 after now.
@@ -13,7 +14,8 @@
 import { DataError } from "../../errors.ts";
 import { formatField } from "./date-field-format.ts";
 import { type Fields, parseField, toDate } from "./date-field-parse.ts";
-import { compileDatePattern, isNumeric, type Token } from "./date-pattern.ts";
+import { compileDatePattern, isNumeric, type Token, WEEK_LETTERS } from "./date-pattern.ts";
+import { IllegalArgumentError } from "./errors.ts";
 
 export class SimpleDateFormat {
   private readonly tokens: readonly Token[];
@@ -44,6 +46,12 @@ export class SimpleDateFormat {
 
   /** Parses from the start of `text`; `end` is where parsing stopped, or null when it failed. */
   parsePrefix(text: string): { date: Date; end: number } | null {
+    const week = this.tokens.find((t) => t.kind === "field" && WEEK_LETTERS.includes(t.letter));
+    if (week?.kind === "field") {
+      throw new IllegalArgumentError(
+        `Pattern character '${week.letter}' (week-based fields) is not supported for parsing`,
+      );
+    }
     const f: Fields = {
       era: 1,
       year: 1970,
