@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { ConnectorClientConfigOverridePolicy } from "../connector-client-config-override-policy.ts";
 import { fileStreamSink, fileStreamSource } from "../connectors/file-stream/index.ts";
+import { httpIngestSource } from "../connectors/http-ingest/index.ts";
 import { BadRequestError } from "../errors.ts";
 import { PluginRegistry } from "../plugin/registry.ts";
 import { UnknownConnectorClassError } from "./resolve-connector.ts";
@@ -169,6 +170,25 @@ describe("validateConnectorConfig", () => {
       visible: true,
     });
   });
+
+  // A null on a required key of the connector is no error either (parseForValidate parses it to null), so the
+  // connector's cross-key rules must not see the config without it: they parsed it and threw (a 500 at PUT).
+  test.each([["ingest.path"], ["kafka.topic"]])(
+    "a null on the connector's required key %p is no error, and its cross-key rules are not run on the rest",
+    (key) => {
+      const ingest = new PluginRegistry([httpIngestSource()]);
+      const config = {
+        "connector.class": "io.edgegateway.connect.http.HttpIngestSourceConnector",
+        name: "i",
+        "ingest.path": "/in",
+        "kafka.topic": "t",
+        [key]: null,
+      };
+      const { infos } = validateConnectorConfig(ingest, config);
+      expect(infos.error_count).toBe(0);
+      expect(infos.configs.find((c) => c.definition?.name === key)?.value?.errors).toEqual([]);
+    },
+  );
 
   // Found by scripts/diff-connect (seed 1234): RegexValidator compiles the null (Pattern.compile NPE).
   test("a null topics.regex fails the regex validator as well as the null-value rule", () => {

@@ -124,8 +124,11 @@ export function validateConnectorConfig(
     else undefinedValues.set(k, { value: null, errors: [NULL_VALUE_ERROR] });
   }
 
-  // The connector's cross-key rules, once its own keys are individually valid.
-  const ownKeysValid = connectorDef.keys.every((k) => (results.get(k.name)?.errors.length ?? 0) === 0);
+  // The connector's cross-key rules, once its own keys are individually valid and none is null (a null passes
+  // validation but never reaches the connector: the worker fails it at start, Worker.checkStringValues).
+  const ownKeysValid = connectorDef.keys.every(
+    (k) => (results.get(k.name)?.errors.length ?? 0) === 0 && config[k.name] !== null,
+  );
   if (connector.validate && ownKeysValid) {
     const present = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== null)) as Record<string, string>;
     for (const problem of connector.validate(present)) {
