@@ -145,7 +145,7 @@ export const commonConnectorConfig = defineConfig({
     order: 14,
     width: "MEDIUM",
     displayName: "Reload Action",
-    validators: [check.oneOfIgnoreCase(["none", "restart"])],
+    validators: [check.oneOf(["none", "restart"])],
   }),
   "errors.retry.timeout": key.long({
     doc: "The maximum duration in milliseconds that a failed operation will be reattempted. The default is 0, which means no retries will be attempted. Use -1 for infinite retries.",

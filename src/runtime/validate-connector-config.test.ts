@@ -190,6 +190,46 @@ describe("validateConnectorConfig", () => {
     },
   );
 
+  // Connect 4.3.1: ValidString and CaseInsensitiveValidString refuse a null as any other value not listed.
+  test("a null on a framework key with a list of valid strings fails that validator too", () => {
+    const { infos } = validateConnectorConfig(registry, {
+      "connector.class": "FileStreamSource",
+      name: "s",
+      topic: "x",
+      "errors.tolerance": null,
+      "exactly.once.support": null,
+      "transaction.boundary": null,
+    });
+    const errors = (k: string) => infos.configs.find((c) => c.definition?.name === k)?.value?.errors;
+    const NULL = "Null value can not be supplied as the configuration value.";
+    expect(errors("errors.tolerance")).toEqual([
+      "Invalid value null for configuration errors.tolerance: String must be one of: none, all",
+      NULL,
+    ]);
+    expect(errors("exactly.once.support")).toEqual([
+      "Invalid value null for configuration exactly.once.support: String must be one of (case insensitive): REQUIRED, REQUESTED",
+      NULL,
+    ]);
+    expect(errors("transaction.boundary")).toEqual([
+      "Invalid value null for configuration transaction.boundary: String must be one of (case insensitive): INTERVAL, POLL, CONNECTOR",
+      NULL,
+    ]);
+    expect(infos.error_count).toBe(6);
+  });
+
+  // Connect 4.3.1 answers 'NONE' with ValidString's error: config.action.reload is case-sensitive.
+  test.each([["NONE"], [null]])("config.action.reload %p is not one of none, restart", (value) => {
+    const { infos } = validateConnectorConfig(registry, {
+      "connector.class": "FileStreamSource",
+      name: "s",
+      topic: "x",
+      "config.action.reload": value,
+    });
+    expect(infos.configs.find((c) => c.definition?.name === "config.action.reload")?.value?.errors?.[0]).toBe(
+      `Invalid value ${value} for configuration config.action.reload: String must be one of: none, restart`,
+    );
+  });
+
   // Found by scripts/diff-connect (seed 1234): RegexValidator compiles the null (Pattern.compile NPE).
   test("a null topics.regex fails the regex validator as well as the null-value rule", () => {
     const { infos } = validateConnectorConfig(registry, {
