@@ -195,7 +195,11 @@ export const commonConnectorConfig = defineConfig({
   }),
 });
 
+/** ConfigDef.ValidList.anyNonDuplicateValues: a null (an explicit JSON null) is refused too. */
 function duplicateAliases(list: string[] | null): string | undefined {
-  if (!list) return undefined;
+  if (list === null) return NON_NULL_LIST;
   return new Set(list).size !== list.length ? "Duplicate alias provided." : undefined;
 }
+
+/** ConfigDef.ValidList's message for a null list (Connect 4.3.1). */
+export const NON_NULL_LIST = "entry must be non null";

@@ -217,6 +217,20 @@ describe("validateConnectorConfig", () => {
     expect(infos.error_count).toBe(6);
   });
 
+  // Connect 4.3.1: ValidList refuses a null list.
+  test.each([["transforms"], ["predicates"], ["topic.creation.groups"]])("a null %p fails ValidList as well", (k) => {
+    const { infos } = validateConnectorConfig(registry, {
+      "connector.class": "FileStreamSource",
+      name: "s",
+      topic: "x",
+      [k]: null,
+    });
+    expect(infos.configs.find((c) => c.definition?.name === k)?.value?.errors).toEqual([
+      `Invalid value null for configuration ${k}: entry must be non null`,
+      "Null value can not be supplied as the configuration value.",
+    ]);
+  });
+
   // Connect 4.3.1 answers 'NONE' with ValidString's error: config.action.reload is case-sensitive.
   test.each([["NONE"], [null]])("config.action.reload %p is not one of none, restart", (value) => {
     const { infos } = validateConnectorConfig(registry, {
