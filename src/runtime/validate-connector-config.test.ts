@@ -217,6 +217,17 @@ describe("validateConnectorConfig", () => {
     expect(infos.error_count).toBe(6);
   });
 
+  // Connect 4.3.1 trims these with getOrDefault(key, "").trim(): a null is a NullPointerException (a 500).
+  test.each([
+    ["FileStreamSink", "errors.deadletterqueue.topic.name"],
+    ["FileStreamSource", "offsets.storage.topic"],
+  ])("a null %s %p is Connect's NullPointerException", (cls, k) => {
+    const config = { "connector.class": cls, name: "s", topic: "x", topics: "x", [k]: null };
+    expect(() => validateConnectorConfig(registry, config)).toThrow(
+      'Cannot invoke "String.trim()" because the return value of "java.util.Map.getOrDefault(Object, Object)" is null',
+    );
+  });
+
   // Connect 4.3.1: ValidList refuses a null list.
   test.each([["transforms"], ["predicates"], ["topic.creation.groups"]])("a null %p fails ValidList as well", (k) => {
     const { infos } = validateConnectorConfig(registry, {
