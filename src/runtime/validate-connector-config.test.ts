@@ -228,6 +228,20 @@ describe("validateConnectorConfig", () => {
     );
   });
 
+  test("a null sink topics fails ValidList with its own message, before the topics or topics.regex rule", () => {
+    const { infos } = validateConnectorConfig(registry, {
+      "connector.class": "FileStreamSink",
+      name: "k",
+      topics: null,
+    });
+    expect(infos.configs.find((c) => c.definition?.name === "topics")?.value?.errors).toEqual([
+      "Configuration 'topics' values must not be null.",
+      "Must configure one of topics or topics.regex",
+      "Null value can not be supplied as the configuration value.",
+    ]);
+    expect(infos.error_count).toBe(4);
+  });
+
   // Connect 4.3.1: ValidList refuses a null list.
   test.each([["transforms"], ["predicates"], ["topic.creation.groups"]])("a null %p fails ValidList as well", (k) => {
     const { infos } = validateConnectorConfig(registry, {

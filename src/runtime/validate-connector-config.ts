@@ -173,6 +173,8 @@ function addError(
 }
 
 function sinkChecks(config: Readonly<Record<string, string | null>>, results: Map<string, KeyValidation>): void {
+  // topics' ValidList refuses a null with a message of its own (no "Invalid value" prefix), as Connect 4.3.1.
+  if (config.topics === null) addError(results, "topics", "Configuration 'topics' values must not be null.");
   const topics = splitList(config.topics);
   // Utils.isBlank: Java's trim() drops every char up to U+0020, control characters too.
   const regex = javaTrim(config["topics.regex"] ?? "");
