@@ -489,6 +489,21 @@ describe("errors", () => {
 });
 
 describe("failures", () => {
+  test("a config stored with a JSON null fails the connector at start with Connect's ClassCastException (the config providers pass the null on)", async () => {
+    const name = "null-topic-source";
+    const file = suite.dir.file("null-topic.txt");
+    writeFileSync(file, "");
+    const config = { "connector.class": "FileStreamSource", "tasks.max": "1", file, topic: null };
+    const created = await rest.put(`/connectors/${name}/config`, config);
+    expect(created.status).toBe(201);
+    const failed = await waitForState(name, "FAILED", []);
+    expect(failed.connector.trace).toStartWith(
+      "java.lang.ClassCastException: Non-string value found in original settings for key topic: null\n\tat ",
+    );
+    expect((await rest.get(`/connectors/${name}/config`)).body).toEqual({ ...config, name });
+    expect((await rest.delete(`/connectors/${name}`)).status).toBe(204);
+  });
+
   test("a failing task is FAILED with its trace; onlyFailed restarts just that task", async () => {
     const name = "failing-sink";
     const missingDir = suite.dir.file("not-yet");

@@ -86,6 +86,13 @@ describe("resolveConfig", () => {
     expect(config).toEqual({ b: "${test:TOKEN}", a: "plain" });
   });
 
+  test("passes a null value (a config stored with a JSON null) on untouched, as ConfigTransformer does", async () => {
+    const config = JSON.parse('{"a": null, "b": "${test:TOKEN}"}') as Record<string, string>;
+    expect(await resolveConfig(config, new Map([["test", fake()]]))).toEqual(
+      JSON.parse('{"a": null, "b": "t0k3n"}') as Record<string, string>,
+    );
+  });
+
   test("treats a __proto__ key as a plain key", async () => {
     const config = JSON.parse('{"__proto__": "${test:TOKEN}"}') as Record<string, string>;
     const resolved = await resolveConfig(config, new Map([["test", fake()]]));

@@ -140,6 +140,8 @@ export async function resolveConfig(
 ): Promise<Record<string, string>> {
   const wanted = new Map<string, Map<string, PathLookup>>();
   for (const [configKey, value] of Object.entries(config)) {
+    // As ConfigTransformer.transform: a null value (a stored JSON null) is passed on untouched.
+    if (typeof value !== "string") continue;
     for (const match of value.matchAll(variables())) {
       const [, provider = "", , path = "", variable = ""] = match;
       const byPath = wanted.get(provider) ?? new Map<string, PathLookup>();
@@ -179,14 +181,22 @@ export async function resolveConfig(
   return Object.fromEntries(
     Object.entries(config).map(([configKey, value]) => [
       configKey,
-      value.replace(
-        variables(),
-        (reference: string, provider: string, _pathColon: string | undefined, path: string | undefined, key: string) =>
-          resolved
-            .get(provider)
-            ?.get(path ?? "")
-            ?.get(key) ?? reference,
-      ),
+      typeof value !== "string"
+        ? value
+        : value.replace(
+            variables(),
+            (
+              reference: string,
+              provider: string,
+              _pathColon: string | undefined,
+              path: string | undefined,
+              key: string,
+            ) =>
+              resolved
+                .get(provider)
+                ?.get(path ?? "")
+                ?.get(key) ?? reference,
+          ),
     ]),
   );
 }

@@ -23,15 +23,16 @@ export const check = {
           : n > max
             ? `Value must be no more than ${max}`
             : undefined,
+  /** ConfigDef.ValidString: a null (an explicit JSON null) is no valid string either. */
   oneOf:
     (values: readonly string[]): Validator<string | null> =>
     (s) =>
-      s !== null && !values.includes(s) ? `String must be one of: ${values.join(", ")}` : undefined,
+      s === null || !values.includes(s) ? `String must be one of: ${values.join(", ")}` : undefined,
   /** ConfigDef.CaseInsensitiveValidString: its message lists the values upper-cased, in HashSet order. */
   oneOfIgnoreCase: (values: readonly string[]): Validator<string | null> => {
     const shown = javaHashOrder([...new Set(values.map((x) => x.toUpperCase()))]).join(", ");
     return (s) =>
-      s !== null && !values.some((x) => x.toLowerCase() === s.toLowerCase())
+      s === null || !values.some((x) => x.toLowerCase() === s.toLowerCase())
         ? `String must be one of (case insensitive): ${shown}`
         : undefined;
   },

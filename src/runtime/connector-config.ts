@@ -145,7 +145,7 @@ export const commonConnectorConfig = defineConfig({
     order: 14,
     width: "MEDIUM",
     displayName: "Reload Action",
-    validators: [check.oneOfIgnoreCase(["none", "restart"])],
+    validators: [check.oneOf(["none", "restart"])],
   }),
   "errors.retry.timeout": key.long({
     doc: "The maximum duration in milliseconds that a failed operation will be reattempted. The default is 0, which means no retries will be attempted. Use -1 for infinite retries.",
@@ -195,7 +195,11 @@ export const commonConnectorConfig = defineConfig({
   }),
 });
 
+/** ConfigDef.ValidList.anyNonDuplicateValues: a null (an explicit JSON null) is refused too. */
 function duplicateAliases(list: string[] | null): string | undefined {
-  if (!list) return undefined;
+  if (list === null) return NON_NULL_LIST;
   return new Set(list).size !== list.length ? "Duplicate alias provided." : undefined;
 }
+
+/** ConfigDef.ValidList's message for a null list (Connect 4.3.1). */
+export const NON_NULL_LIST = "entry must be non null";

@@ -4,7 +4,7 @@
  * `topic.creation.<group>.*` keys are in topic-creation.ts.
  */
 import { check, defineConfig, key } from "../plugin/config-def.ts";
-import { commonConnectorConfig } from "./connector-config.ts";
+import { commonConnectorConfig, NON_NULL_LIST } from "./connector-config.ts";
 
 /** Keys only source connectors have (SourceConnectorConfig). */
 export const sourceOnlyConfig = defineConfig({
@@ -16,6 +16,7 @@ export const sourceOnlyConfig = defineConfig({
     order: 1,
     width: "LONG",
     displayName: "Topic Creation Groups",
+    validators: [(list) => (list === null ? NON_NULL_LIST : undefined)],
   }),
   "exactly.once.support": key.string({
     doc: 'Permitted values are requested, required. If set to "required", forces a preflight check for the connector to ensure that it can provide exactly-once semantics with the given configuration. Some connectors may be capable of providing exactly-once semantics but not signal to Connect that they support this; in that case, documentation for the connector should be consulted carefully before creating it, and the value for this property should be set to "requested". Additionally, if the value is set to "required" but the worker that performs preflight validation does not have exactly-once support enabled for source connectors, requests to create or validate the connector will fail.',

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { ConnectorClientConfigOverridePolicy } from "../connector-client-config-override-policy.ts";
 import { fileStreamSink, fileStreamSource } from "../connectors/file-stream/index.ts";
+import { httpIngestSource } from "../connectors/http-ingest/index.ts";
 import { BadRequestError } from "../errors.ts";
 import { PluginRegistry } from "../plugin/registry.ts";
 import { UnknownConnectorClassError } from "./resolve-connector.ts";
@@ -168,6 +169,104 @@ describe("validateConnectorConfig", () => {
       errors: [],
       visible: true,
     });
+  });
+
+  // A null on a required key of the connector is no error either (parseForValidate parses it to null), so the
+  // connector's cross-key rules must not see the config without it: they parsed it and threw (a 500 at PUT).
+  test.each([["ingest.path"], ["kafka.topic"]])(
+    "a null on the connector's required key %p is no error, and its cross-key rules are not run on the rest",
+    (key) => {
+      const ingest = new PluginRegistry([httpIngestSource()]);
+      const config = {
+        "connector.class": "io.edgegateway.connect.http.HttpIngestSourceConnector",
+        name: "i",
+        "ingest.path": "/in",
+        "kafka.topic": "t",
+        [key]: null,
+      };
+      const { infos } = validateConnectorConfig(ingest, config);
+      expect(infos.error_count).toBe(0);
+      expect(infos.configs.find((c) => c.definition?.name === key)?.value?.errors).toEqual([]);
+    },
+  );
+
+  // Connect 4.3.1: ValidString and CaseInsensitiveValidString refuse a null as any other value not listed.
+  test("a null on a framework key with a list of valid strings fails that validator too", () => {
+    const { infos } = validateConnectorConfig(registry, {
+      "connector.class": "FileStreamSource",
+      name: "s",
+      topic: "x",
+      "errors.tolerance": null,
+      "exactly.once.support": null,
+      "transaction.boundary": null,
+    });
+    const errors = (k: string) => infos.configs.find((c) => c.definition?.name === k)?.value?.errors;
+    const NULL = "Null value can not be supplied as the configuration value.";
+    expect(errors("errors.tolerance")).toEqual([
+      "Invalid value null for configuration errors.tolerance: String must be one of: none, all",
+      NULL,
+    ]);
+    expect(errors("exactly.once.support")).toEqual([
+      "Invalid value null for configuration exactly.once.support: String must be one of (case insensitive): REQUIRED, REQUESTED",
+      NULL,
+    ]);
+    expect(errors("transaction.boundary")).toEqual([
+      "Invalid value null for configuration transaction.boundary: String must be one of (case insensitive): INTERVAL, POLL, CONNECTOR",
+      NULL,
+    ]);
+    expect(infos.error_count).toBe(6);
+  });
+
+  // Connect 4.3.1 trims these with getOrDefault(key, "").trim(): a null is a NullPointerException (a 500).
+  test.each([
+    ["FileStreamSink", "errors.deadletterqueue.topic.name"],
+    ["FileStreamSource", "offsets.storage.topic"],
+  ])("a null %s %p is Connect's NullPointerException", (cls, k) => {
+    const config = { "connector.class": cls, name: "s", topic: "x", topics: "x", [k]: null };
+    expect(() => validateConnectorConfig(registry, config)).toThrow(
+      'Cannot invoke "String.trim()" because the return value of "java.util.Map.getOrDefault(Object, Object)" is null',
+    );
+  });
+
+  test("a null sink topics fails ValidList with its own message, before the topics or topics.regex rule", () => {
+    const { infos } = validateConnectorConfig(registry, {
+      "connector.class": "FileStreamSink",
+      name: "k",
+      topics: null,
+    });
+    expect(infos.configs.find((c) => c.definition?.name === "topics")?.value?.errors).toEqual([
+      "Configuration 'topics' values must not be null.",
+      "Must configure one of topics or topics.regex",
+      "Null value can not be supplied as the configuration value.",
+    ]);
+    expect(infos.error_count).toBe(4);
+  });
+
+  // Connect 4.3.1: ValidList refuses a null list.
+  test.each([["transforms"], ["predicates"], ["topic.creation.groups"]])("a null %p fails ValidList as well", (k) => {
+    const { infos } = validateConnectorConfig(registry, {
+      "connector.class": "FileStreamSource",
+      name: "s",
+      topic: "x",
+      [k]: null,
+    });
+    expect(infos.configs.find((c) => c.definition?.name === k)?.value?.errors).toEqual([
+      `Invalid value null for configuration ${k}: entry must be non null`,
+      "Null value can not be supplied as the configuration value.",
+    ]);
+  });
+
+  // Connect 4.3.1 answers 'NONE' with ValidString's error: config.action.reload is case-sensitive.
+  test.each([["NONE"], [null]])("config.action.reload %p is not one of none, restart", (value) => {
+    const { infos } = validateConnectorConfig(registry, {
+      "connector.class": "FileStreamSource",
+      name: "s",
+      topic: "x",
+      "config.action.reload": value,
+    });
+    expect(infos.configs.find((c) => c.definition?.name === "config.action.reload")?.value?.errors?.[0]).toBe(
+      `Invalid value ${value} for configuration config.action.reload: String must be one of: none, restart`,
+    );
   });
 
   // Found by scripts/diff-connect (seed 1234): RegexValidator compiles the null (Pattern.compile NPE).

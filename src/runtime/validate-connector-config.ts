@@ -8,7 +8,7 @@
  */
 import { javaTrim } from "../api/data/java-text.ts";
 import { ConnectorClientConfigOverridePolicy } from "../connector-client-config-override-policy.ts";
-import { BadRequestError } from "../errors.ts";
+import { BadRequestError, JavaException } from "../errors.ts";
 import { ConfigDef, type KeyValidation } from "../plugin/config-def.ts";
 import { type ConfigInfos, configInfos, groupsOf } from "../plugin/describe-config.ts";
 import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
@@ -35,6 +35,9 @@ const NULL_VALUE_ERROR = "Null value can not be supplied as the configuration va
  * `policy` (the worker's connector.client.config.override.policy) does not allow, are in the
  * returned ConfigInfos.
  */
+const TRIM_NPE =
+  'Cannot invoke "String.trim()" because the return value of "java.util.Map.getOrDefault(Object, Object)" is null';
+
 export function validateConnectorConfig(
   registry: PluginRegistry,
   config: Readonly<Record<string, string | null>>,
@@ -46,6 +49,9 @@ export function validateConnectorConfig(
     throw new BadRequestError(`Connector config ${javaMapString(config)} contains no connector type`);
   }
   const connector = resolveConnector(registry, connectorClass);
+  // Connect trims these with props.getOrDefault(key, "").trim(): a null value is an NPE, its 500.
+  const trimmed = connector.type === "sink" ? "errors.deadletterqueue.topic.name" : "offsets.storage.topic";
+  if (config[trimmed] === null) throw new JavaException("java.lang.NullPointerException", TRIM_NPE);
   const frameworkDef = withWorkerDefaults(
     registry,
     enrichedConfigDef(registry, connector.type, config),
@@ -124,8 +130,11 @@ export function validateConnectorConfig(
     else undefinedValues.set(k, { value: null, errors: [NULL_VALUE_ERROR] });
   }
 
-  // The connector's cross-key rules, once its own keys are individually valid.
-  const ownKeysValid = connectorDef.keys.every((k) => (results.get(k.name)?.errors.length ?? 0) === 0);
+  // The connector's cross-key rules, once its own keys are individually valid and none is null (a null passes
+  // validation but never reaches the connector: the worker fails it at start, Worker.checkStringValues).
+  const ownKeysValid = connectorDef.keys.every(
+    (k) => (results.get(k.name)?.errors.length ?? 0) === 0 && config[k.name] !== null,
+  );
   if (connector.validate && ownKeysValid) {
     const present = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== null)) as Record<string, string>;
     for (const problem of connector.validate(present)) {
@@ -164,6 +173,8 @@ function addError(
 }
 
 function sinkChecks(config: Readonly<Record<string, string | null>>, results: Map<string, KeyValidation>): void {
+  // topics' ValidList refuses a null with a message of its own (no "Invalid value" prefix), as Connect 4.3.1.
+  if (config.topics === null) addError(results, "topics", "Configuration 'topics' values must not be null.");
   const topics = splitList(config.topics);
   // Utils.isBlank: Java's trim() drops every char up to U+0020, control characters too.
   const regex = javaTrim(config["topics.regex"] ?? "");

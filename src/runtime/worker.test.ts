@@ -68,6 +68,24 @@ describe("Worker.startConnector", () => {
     });
   });
 
+  // Connect's Worker.startTask (TaskBuilder.build) takes the connector's config with originalsStrings() too:
+  // a task restarted after a config update stored a null fails, where it kept running on the old task config.
+  test("a task started after its connector's config got a JSON null fails, as Connect's TaskBuilder", async () => {
+    await using w = await inProcessWorker();
+    const running = { "connector.class": SCRIPTED_SOURCE, name: "upd", topic: "t" };
+    expect((await w.rest("POST", "/connectors", { name: "upd", config: running })).status).toBe(201);
+    await waitFor(async () => (await w.rest("GET", "/connectors/upd/status")).body.tasks?.[0]?.state === "RUNNING");
+    expect((await w.rest("PUT", "/connectors/upd/config", { ...running, topic: null })).status).toBe(200);
+    expect((await w.rest("POST", "/connectors/upd/restart?includeTasks=true")).status).toBe(202);
+    const status = await waitFor(async () => {
+      const s = await w.rest("GET", "/connectors/upd/status");
+      return s.body.tasks?.[0]?.state === "FAILED" ? s.body : undefined;
+    });
+    expect(status.tasks[0].trace.split("\n")[0]).toBe(
+      "java.lang.ClassCastException: Non-string value found in original settings for key topic: null",
+    );
+  });
+
   test("a JSON null value is stored but fails the connector at start, as Connect's originalsStrings()", async () => {
     await using w = await inProcessWorker();
     const config = { "connector.class": SCRIPTED_SOURCE, name: "nul", topic: null } as unknown as Config;

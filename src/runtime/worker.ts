@@ -48,9 +48,10 @@ function hasOverrides(connectorConfig: Config, type: ClientType): boolean {
 }
 
 /**
- * Connect's WorkerConnector takes the connector's settings with AbstractConfig.originalsStrings(),
- * which refuses a value that is not a string: a config stored with a JSON null (validation lets it
- * through for a key the connector defines) fails the connector at start, never reaching it.
+ * Connect's WorkerConnector (and a task's TaskBuilder) takes the connector's settings with
+ * AbstractConfig.originalsStrings(), which refuses a value that is not a string: a config stored with
+ * a JSON null (validation lets it through for a key the connector defines) fails the connector, and
+ * any task started after, never reaching them.
  */
 function checkStringValues(config: Config): void {
   for (const key of Object.keys(config)) {
@@ -248,6 +249,8 @@ export class Worker {
     let task: WorkerTask;
     const abort = new AbortController();
     try {
+      // Connect's TaskBuilder takes the connector's config with originalsStrings() as well.
+      checkStringValues(connectorConfig);
       task = await buildTask(this.deps, id, connectorConfig, taskConfig, target, guarded, abort.signal);
     } catch (error) {
       this.deps.logs.get("org.apache.kafka.connect.runtime.Worker").error(`Failed to start task ${key}`, error);
