@@ -1,10 +1,11 @@
 /**
  * Per-key checks of the HTTP sink's config (config.ts): URL templates, status code lists, TLS
- * files (read and parsed, so a bad file fails validation on its own key), Flink durations.
+ * files (read and parsed, so a bad file fails validation on its own key), Flink durations, static
+ * header names and values.
  */
 import { ConfigError } from "../../errors.ts";
 import { loadPemFiles } from "../../http/tls-material.ts";
-import type { Validator } from "../../plugin/config-def.ts";
+import type { RawConfig, Validator } from "../../plugin/config-def.ts";
 import { parseStatusCodes } from "./status-codes.ts";
 
 /** `${topic}`, `${partition}` and `${key}` are the only placeholders; the rest must be a URL. */
@@ -90,3 +91,39 @@ export const duration: Validator<string> = (text) =>
 
 export const attempts: Validator<number> = (n) =>
   n === -1 || n >= 1 ? undefined : "Value must be -1 (forever) or at least 1";
+
+// RFC 9110 token; a field value of visible ASCII, space and tab. Java's HttpClient (what Flink's
+// HTTP sink sends with) fails the job at its first request on a control character or anything above
+// U+00FF, and sends U+0080..U+00FF as "?": neither is a header anyone meant to send.
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const FIELD_VALUE = /^[\t\x20-\x7e]*$/;
+
+/**
+ * `sink.header.<NAME>=<value>` under any spelling of the family: a name that is not a token, or a
+ * value with a control character or a non-ASCII character, is refused on its key at validation
+ * instead of failing (or garbling) every request.
+ */
+export function headerErrors(
+  raw: RawConfig,
+  family: string,
+  prefixes: readonly string[],
+  rawAuthorization: boolean,
+): { key: string; message: string }[] {
+  const errors: { key: string; message: string }[] = [];
+  for (const [key, value] of Object.entries(raw)) {
+    const prefix = ["", ...prefixes].find((p) => key.startsWith(`${p}${family}`));
+    if (prefix === undefined || typeof value !== "string") continue;
+    const name = key.slice(prefix.length + family.length);
+    if (name === "") continue;
+    // An Authorization value that is sent base64-encoded (Basic credentials) may hold any character.
+    const encoded = name.toLowerCase() === "authorization" && !rawAuthorization && !value.startsWith("Basic");
+    if (!TOKEN.test(name)) errors.push({ key, message: `${name} is not a valid HTTP header name` });
+    else if (!encoded && !FIELD_VALUE.test(value)) {
+      errors.push({
+        key,
+        message: "Not a valid HTTP header value: use visible ASCII characters, space and tab only",
+      });
+    }
+  }
+  return errors;
+}

@@ -150,4 +150,30 @@ describe("httpSinkConfig", () => {
     expect(authorizationValue("Basic abc", false)).toBe("Basic abc");
     expect(authorizationValue("u:p", true)).toBe("u:p");
   });
+
+  describe("sink.header.* that no HTTP client can send as written", () => {
+    const VALUE = "Not a valid HTTP header value: use visible ASCII characters, space and tab only";
+    test.each([
+      ["flink.connector.http.sink.header.X-A", "a\r\nX-Injected: 1", VALUE],
+      ["http.sink.header.X-A", "Zoë", VALUE],
+      ["sink.header.X-A", "☃", VALUE],
+      ["sink.header.X A", "v", "X A is not a valid HTTP header name"],
+      ["sink.header.Authorization", "Bearer ☃", VALUE],
+    ])("%s=%j is refused on its key", (key, value, message) => {
+      const raw: Record<string, string> = { url: "http://h/", [key]: value };
+      if (value.startsWith("Bearer")) raw["use-raw-authorization-header"] = "true";
+      expect(crossKeyErrors(raw)).toEqual([{ key, message }]);
+    });
+
+    test("visible ASCII, tab, an empty value and Basic credentials from any text are accepted", () => {
+      expect(
+        crossKeyErrors({
+          url: "http://h/",
+          "sink.header.X-A": "a b\t~",
+          "sink.header.X-Empty": "",
+          "sink.header.Authorization": "usér:päss",
+        }),
+      ).toEqual([]);
+    });
+  });
 });

@@ -12,6 +12,7 @@ import {
   certificateFile,
   certificateFiles,
   duration,
+  headerErrors,
   httpUrl,
   privateKeyFile,
   statusCodes,
@@ -263,10 +264,13 @@ export const httpSinkConfig = new AliasedConfigDef(
 
 export type HttpSinkKeys = ReturnType<typeof httpSinkConfig.parse>;
 
-/** Cross-key checks: mTLS needs both files; OIDC needs both the request and the endpoint. */
+/**
+ * Cross-key checks: mTLS needs both files; OIDC needs both the request and the endpoint; every
+ * `sink.header.*` is a header an HTTP client can send (headerErrors).
+ */
 export function crossKeyErrors(raw: RawConfig): { key: string; message: string }[] {
   const c = httpSinkConfig.parse(raw);
-  const errors: { key: string; message: string }[] = [];
+  const errors = headerErrors(raw, HEADER_FAMILY, ALIAS_PREFIXES, c["use-raw-authorization-header"]);
   if ((c["security.cert.client"] === null) !== (c["security.key.client"] === null)) {
     const missing = c["security.cert.client"] === null ? "security.cert.client" : "security.key.client";
     errors.push({ key: missing, message: "mTLS needs both security.cert.client and security.key.client" });
