@@ -1,26 +1,80 @@
 /**
- * Java `.properties` files (java.util.Properties.load), as connect-standalone reads its worker
- * and connector files: `key=value`, `key: value` or `key value`; `#`/`!` comments; a trailing
- * backslash continues the line; `\t \n \r \f \uXXXX` escapes; other escaped characters stand for
- * themselves.
+ * Java `.properties` text as java.util.Properties.load(Reader) reads it; main.ts reads the worker and
+ * connector files with it, and so do the file and secrets config providers. `key=value`,
+ * `key: value` or `key value`; `#`/`!` comment lines; an odd number of trailing backslashes
+ * continues the line (leading whitespace of the next line dropped); `\t \n \r \f \uXXXX` escapes,
+ * other escaped characters stand for themselves; a malformed `\uXXXX` is Java's
+ * IllegalArgumentException. The whole behaviour is pinned by properties.recorded.test.ts against
+ * the JDK (test/fixtures/properties/).
  */
+import { JavaException } from "../errors.ts";
+
+const isWhitespace = (c: string | undefined) => c === " " || c === "\t" || c === "\f";
+const isTerminator = (c: string | undefined) => c === "\n" || c === "\r";
+
+function trailingBackslashes(line: string): number {
+  let n = 0;
+  while (n < line.length && line[line.length - 1 - n] === "\\") n++;
+  return n;
+}
+
+/**
+ * The logical lines of the text. Quirks that are Java's: a backslash that continues a line into
+ * nothing (`\` alone, then a line break) starts a fresh line, so a `#` after it is a comment; but
+ * when that line break is the text's last character, the JDK's reader meets the end of its input
+ * there and, as for a backslash that ends the text, keeps the empty line: an entry `""` = `""`.
+ */
+function logicalLines(text: string): string[] {
+  const lines: string[] = [];
+  let i = 0;
+  outer: while (true) {
+    while (i < text.length && (isWhitespace(text[i]) || isTerminator(text[i]))) i++;
+    if (i >= text.length) return lines;
+    if (text[i] === "#" || text[i] === "!") {
+      while (i < text.length && !isTerminator(text[i])) i++;
+      continue;
+    }
+    let line = "";
+    while (true) {
+      const start = i;
+      while (i < text.length && !isTerminator(text[i])) i++;
+      line += text.slice(start, i);
+      if (trailingBackslashes(line) % 2 === 0) break;
+      line = line.slice(0, -1);
+      if (i >= text.length || (line === "" && i === text.length - 1)) break;
+      i += text[i] === "\r" && text[i + 1] === "\n" ? 2 : 1;
+      while (i < text.length && isWhitespace(text[i])) i++;
+      if (line === "") continue outer;
+    }
+    lines.push(line);
+  }
+}
+
+const MALFORMED_UNICODE = "Malformed \\uxxxx encoding.";
+
 function unescapeJava(text: string): string {
-  return text.replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_m, c: string) => {
-    if (c.length === 5) return String.fromCharCode(Number.parseInt(c.slice(1), 16));
-    return c === "t" ? "\t" : c === "n" ? "\n" : c === "r" ? "\r" : c === "f" ? "\f" : c;
-  });
+  let out = "";
+  for (let i = 0; i < text.length; ) {
+    const c = text[i++]!;
+    if (c !== "\\") {
+      out += c;
+      continue;
+    }
+    const e = text[i++] ?? "";
+    if (e === "u") {
+      const hex = text.slice(i, i + 4);
+      if (!/^[0-9a-fA-F]{4}$/.test(hex))
+        throw new JavaException("java.lang.IllegalArgumentException", MALFORMED_UNICODE);
+      out += String.fromCharCode(Number.parseInt(hex, 16));
+      i += 4;
+    } else out += e === "t" ? "\t" : e === "n" ? "\n" : e === "r" ? "\r" : e === "f" ? "\f" : e;
+  }
+  return out;
 }
 
 export function parseProperties(text: string): Record<string, string> {
   const out: Record<string, string> = {};
-  const lines = text.split(/\r\n|\r|\n/);
-  for (let i = 0; i < lines.length; i++) {
-    let line = lines[i]!.replace(/^[ \t\f]+/, "");
-    if (line === "" || line.startsWith("#") || line.startsWith("!")) continue;
-    // An odd number of trailing backslashes continues the logical line.
-    while (/(^|[^\\])(\\\\)*\\$/.test(line) && i + 1 < lines.length) {
-      line = line.slice(0, -1) + lines[++i]!.replace(/^[ \t\f]+/, "");
-    }
+  for (const line of logicalLines(text)) {
     let k = 0;
     while (k < line.length) {
       const c = line[k]!;
@@ -28,13 +82,20 @@ export function parseProperties(text: string): Record<string, string> {
         k += 2;
         continue;
       }
-      if (c === "=" || c === ":" || c === " " || c === "\t" || c === "\f") break;
+      if (c === "=" || c === ":" || isWhitespace(c)) break;
       k++;
     }
-    const key = line.slice(0, k);
-    let rest = line.slice(k).replace(/^[ \t\f]+/, "");
-    if (rest.startsWith("=") || rest.startsWith(":")) rest = rest.slice(1).replace(/^[ \t\f]+/, "");
-    out[unescapeJava(key)] = unescapeJava(rest);
+    let v = k;
+    while (isWhitespace(line[v])) v++;
+    if (line[v] === "=" || line[v] === ":") v++;
+    while (isWhitespace(line[v])) v++;
+    // defineProperty: a key such as `__proto__` is an own entry like any other.
+    Object.defineProperty(out, unescapeJava(line.slice(0, k)), {
+      value: unescapeJava(line.slice(v)),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }
