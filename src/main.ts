@@ -41,6 +41,15 @@ function readFile(path: string, what: string): string {
   }
 }
 
+/** A `.properties` file's entries; a text Java's Properties.load refuses is a ConfigError naming the file. */
+function propertiesOf(path: string, text: string): Record<string, string> {
+  try {
+    return parseProperties(text);
+  } catch (error) {
+    throw new ConfigError(`${path} is not a valid properties file: ${messageOf(error)}`);
+  }
+}
+
 /** A connector file: Java properties, or JSON either `{name, config}` or a flat config map. */
 export function parseConnectorFile(path: string, text: string): { name: string; config: Record<string, string> } {
   let config: Record<string, unknown>;
@@ -59,7 +68,7 @@ export function parseConnectorFile(path: string, text: string): { name: string; 
         ? { ...(obj.config as Record<string, unknown>), name: obj.name ?? (obj.config as Record<string, unknown>).name }
         : obj;
   } else {
-    config = parseProperties(text);
+    config = propertiesOf(path, text);
   }
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(config)) if (v !== undefined && v !== null) out[k] = String(v);
@@ -101,7 +110,12 @@ async function hashPassword(algorithm: "argon2id" | "bcrypt"): Promise<void> {
 async function loadConfig(
   path: string | undefined,
 ): Promise<{ config: WorkerConfig; providers: Map<string, ConfigProvider> }> {
-  const fileConfig = path ? parseProperties(readFile(path, "worker config")) : {};
+  let fileConfig: Record<string, string> = {};
+  try {
+    if (path) fileConfig = propertiesOf(path, readFile(path, "worker config"));
+  } catch (error) {
+    fail(messageOf(error));
+  }
   try {
     const raw = { ...fileConfig, ...configFromEnvironment(process.env) };
     const providers = configProvidersFromWorkerConfig(raw, { logs: logManager });

@@ -38,6 +38,17 @@ describe("startup errors", () => {
     expect(output).not.toContain("    at ");
   });
 
+  test("a connector file Java's Properties.load refuses stops startup naming the file, without a stack trace", async () => {
+    await using dir = await tempDir();
+    const file = `${dir.path}/bad.properties`;
+    writeFileSync(file, "name=bad\nconnector.class=FileStreamSource\ntopic=caf\\u00e\n");
+    const { proc, output, pumped } = spawnGateway({ dir: dir.path, worker: {}, args: [file] });
+    expect(await proc.exited).toBe(1);
+    await pumped;
+    expect(output()).toContain(`gateway: ${file} is not a valid properties file: Malformed \\uxxxx encoding.`);
+    expect(output()).not.toContain("    at ");
+  });
+
   test("CONNECT_* environment variables configure the worker (and can be wrong too)", async () => {
     await using dir = await tempDir();
     const { code, output } = await failedStartup(dir.path, {}, { CONNECT_TASK_SHUTDOWN_GRACEFUL_TIMEOUT_MS: "x" });
