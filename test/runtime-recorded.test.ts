@@ -13,7 +13,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type RuntimeRecording, runRuntimeScenarios } from "./fixtures/runtime/run.ts";
-import { SOURCE_FILE } from "./fixtures/runtime/scenario.ts";
+import { sourceCases, sourceText } from "./fixtures/runtime/scenario.ts";
 import { REPO } from "./support/kafka.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
 
@@ -26,6 +26,14 @@ type Side = "apache" | "gateway";
  * a recording, Apache's or the gateway's, to what the comparison sees.
  */
 export const INTENDED: readonly { what: string; apply(r: RuntimeRecording, side: Side): RuntimeRecording }[] = [
+  {
+    // Apache's (not exactly-once) WorkerSourceTask commits a dropped record's offset only with a later
+    // written record of its partition, so the dropped tail is read again after a restart; its
+    // exactly-once task and the gateway commit it (the ingest spool releases records by it). Apache's
+    // position (just after the last written line) becomes the end of the file.
+    what: "offsets of dropped source records are committed",
+    apply: (r, side) => (side === "apache" ? { ...r, sources: mapValues(r.sources, droppedTail) } : r),
+  },
   {
     // Apache counts UTF-16 units on read but skips bytes on restart; the gateway's positions are the
     // bytes Apache's restart skips. Apache's recorded position becomes the byte count of its prefix.
@@ -40,19 +48,32 @@ export const INTENDED: readonly { what: string; apply(r: RuntimeRecording, side:
   },
 ];
 
-function mapValues<T>(o: Record<string, T>, f: (v: T) => T): Record<string, T> {
-  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
+function mapValues<T>(o: Record<string, T>, f: (v: T, name: string) => T): Record<string, T> {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v, k)]));
 }
 
 type Source = RuntimeRecording["sources"][string];
 
-function bytePositions(s: Source): Source {
-  const toBytes = (units: number) => Buffer.byteLength(SOURCE_FILE.slice(0, units));
+function bytePositions(s: Source, name: string): Source {
+  const text = sourceText(sourceCases().find((c) => c.name === name)!);
+  const toBytes = (units: number) => Buffer.byteLength(text.slice(0, units));
   const offsets = s.offsets as { offsets: { partition: unknown; offset: { position: number } }[] };
   return {
     ...s,
     offsets: { offsets: offsets.offsets.map((o) => ({ ...o, offset: { position: toBytes(o.offset.position) } })) },
   };
+}
+
+function droppedTail(s: Source, name: string): Source {
+  const c = sourceCases().find((k) => k.name === name)!;
+  if (c.sentinel === undefined) return s;
+  const text = sourceText(c);
+  const afterSentinel = text.indexOf(`\n${c.sentinel}\n`) + c.sentinel.length + 2;
+  const offsets = s.offsets as { offsets: { partition: unknown; offset: { position: number } }[] };
+  const moved = offsets.offsets.map((o) =>
+    o.offset.position === afterSentinel ? { ...o, offset: { position: text.length } } : o,
+  );
+  return { ...s, offsets: { offsets: moved } };
 }
 
 const JACKSON_MESSAGE = /(com\.fasterxml\.jackson\.core\.JsonParseException: ).*$/;
