@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { traceOf } from "../errors.ts";
 import { JsonNumberText, parseJson } from "./json-text.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -42,5 +43,21 @@ describe("parseJson", () => {
         "Converting byte[] to Kafka Connect data failed due to serialization error",
       );
     });
+  });
+
+  test("a parse failure chains its causes as Apache's JsonConverter does (test/fixtures/runtime)", () => {
+    let trace: string[] = [];
+    try {
+      parseJson(bytes("not json"));
+    } catch (error) {
+      trace = traceOf(error)
+        .split("\n")
+        .filter((l) => !l.startsWith("\tat "));
+    }
+    expect(trace.map((l) => l.replace(/(JsonParseException: ).*$/, "$1…"))).toEqual([
+      "org.apache.kafka.connect.errors.DataException: Converting byte[] to Kafka Connect data failed due to serialization error: ",
+      "Caused by: org.apache.kafka.common.errors.SerializationException: com.fasterxml.jackson.core.JsonParseException: …",
+      "Caused by: com.fasterxml.jackson.core.JsonParseException: …",
+    ]);
   });
 });

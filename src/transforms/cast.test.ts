@@ -2,10 +2,22 @@ import { describe, expect, test } from "bun:test";
 import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from "../api/data/logical.ts";
 import { type Schema, SchemaBuilder, Schemas } from "../api/data/schema.ts";
 import { Struct } from "../api/data/struct.ts";
-import { ConfigError, DataError } from "../errors.ts";
+import { ConfigError, DataError, traceOf } from "../errors.ts";
 import { Cast, castKey, castValue } from "./cast.ts";
 import { KEY_SIDE, VALUE_SIDE } from "./util/record-side.ts";
 import { expectError, srcRecord } from "./util/test-support.ts";
+
+/** The exception lines of the trace `run` throws, without frames. */
+function thrownTrace(run: () => unknown): string[] {
+  try {
+    run();
+  } catch (error) {
+    return traceOf(error)
+      .split("\n")
+      .filter((l) => !l.startsWith("\tat "));
+  }
+  throw new Error("did not throw");
+}
 
 const MS_PER_DAY = 86_400_000;
 
@@ -106,6 +118,14 @@ describe("Cast", () => {
       ["int8", Schemas.BYTES, new Uint8Array([1]), "Unexpected type in Cast transformation: class [B"],
     ])("fails to cast to %p from %p %p", (spec, schema, value, message) => {
       expectError(() => cast(spec).apply(srcRecord({ valueSchema: schema, value })), DataError, message);
+    });
+
+    test("chains Java's NumberFormatException as the cause, as Apache's trace shows it", () => {
+      const trace = thrownTrace(() => cast("int32").apply(srcRecord({ valueSchema: Schemas.STRING, value: "abc" })));
+      expect(trace).toEqual([
+        "org.apache.kafka.connect.errors.DataException: Value (abc) was out of range for requested data type",
+        'Caused by: java.lang.NumberFormatException: For input string: "abc"',
+      ]);
     });
 
     test("fails on a struct", () => {

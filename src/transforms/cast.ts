@@ -12,11 +12,17 @@ import { Struct } from "../api/data/struct.ts";
 import { formatDate } from "../api/data/values-format.ts";
 import type { ConnectRecord } from "../api/record.ts";
 import type { Transformation } from "../api/transformation.ts";
-import { ConfigError, DataError } from "../errors.ts";
+import { ConfigError, DataError, JavaException } from "../errors.ts";
 import { defineConfig, key } from "../plugin/config-def.ts";
 import { replaceNullWithDefaultKey } from "./util/config.ts";
 import { keyAndValue } from "./util/descriptors.ts";
-import { narrowInteger, parseJavaFloating, parseJavaInteger, toFloating } from "./util/java-numbers.ts";
+import {
+  narrowInteger,
+  numberFormatMessage,
+  parseJavaFloating,
+  parseJavaInteger,
+  toFloating,
+} from "./util/java-numbers.ts";
 import type { RecordSide } from "./util/record-side.ts";
 import { javaClassName, requireMap, requireStruct } from "./util/requirements.ts";
 import { copySchemaBasics, SchemaUpdateCache } from "./util/schema-util.ts";
@@ -117,8 +123,10 @@ function unexpected(value: unknown): DataError {
   return new DataError(`Unexpected type in Cast transformation: class ${javaClassName(value)}`);
 }
 
-function outOfRange(value: unknown): DataError {
-  return new DataError(`Value (${String(value)}) was out of range for requested data type`);
+/** Apache wraps the NumberFormatException of Java's parser, so a trace ends with its message. */
+function outOfRange(value: string, bits: Parameters<typeof numberFormatMessage>[1]): DataError {
+  const cause = new JavaException("java.lang.NumberFormatException", numberFormatMessage(value, bits));
+  return new DataError(`Value (${value}) was out of range for requested data type`, { cause });
 }
 
 const BITS = { INT8: 8, INT16: 16, INT32: 32, INT64: 64 } as const;
@@ -150,7 +158,7 @@ export function castTo(schema: Schema | null, input: unknown, target: SchemaType
       if (typeof value === "boolean") return value ? 1 : 0;
       if (typeof value === "string") {
         const parsed = parseJavaInteger(value, bits);
-        if (parsed === null) throw outOfRange(value);
+        if (parsed === null) throw outOfRange(value, bits);
         return parsed;
       }
       throw unexpected(value);
@@ -162,7 +170,7 @@ export function castTo(schema: Schema | null, input: unknown, target: SchemaType
       if (typeof value === "boolean") return value ? 1 : 0;
       if (typeof value === "string") {
         const parsed = parseJavaFloating(value, float32);
-        if (parsed === null) throw outOfRange(value);
+        if (parsed === null) throw outOfRange(value, "floating");
         return parsed;
       }
       throw unexpected(value);

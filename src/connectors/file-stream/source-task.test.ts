@@ -115,4 +115,26 @@ describe("FileStreamSourceTask", () => {
       task.stop();
     });
   });
+
+  describe("splits lines as Apache's task does (test/fixtures/runtime)", () => {
+    test("a line ends at \\n, \\r\\n or a lone \\r; a \\r at the end of the file waits for the next byte", async () => {
+      await using dir = await tempDir();
+      const file = dir.file("in.txt");
+      writeFileSync(file, "a\nb\r\n\r\nlone\rafter\n\rtail\r");
+      const { ctx } = context(new ManualClock());
+      const task = new FileStreamSourceTask();
+      task.initialize(ctx);
+      task.start({ file, topic: "t" });
+      const records = await task.poll(new AbortController().signal);
+      expect(records?.map((r) => [r.value, r.sourceOffset])).toEqual([
+        ["a", { position: 2 }],
+        ["b", { position: 5 }],
+        ["", { position: 7 }],
+        ["lone", { position: 12 }],
+        ["after", { position: 18 }],
+        ["", { position: 19 }],
+      ]);
+      task.stop();
+    });
+  });
 });

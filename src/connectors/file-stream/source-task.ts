@@ -1,7 +1,9 @@
 /**
  * FileStreamSourceTask: reads complete lines from a file, starting at the last committed byte
  * position, and emits each as a STRING value with source partition `{"filename"}` and offset
- * `{"position"}` (the byte just after the line). A partial last line waits for its newline. A
+ * `{"position"}` (the byte just after the line). A line ends at `\n`, `\r\n` or a lone `\r`, as
+ * Apache's task splits them (a `\r` that is the last byte read waits for the next one, which may be
+ * the `\n` of a `\r\n`); a partial last line waits for its line end. A
  * missing file is waited for. With no `file`, lines come from standard input (offsets untracked).
  * Positions are bytes, also for multi-byte text (Apache counts characters on read but skips bytes
  * on restart; bytes are the consistent choice).
@@ -18,10 +20,27 @@ const READ_CHUNK = 64 * 1024;
 const IDLE_WAIT_MS = 1000;
 const IDLE_CHECK_MS = 50;
 
-function countNewlines(bytes: Buffer): number {
+const LF = 10;
+const CR = 13;
+
+/** Line ends in `bytes` (a `\r\n` counts once), to size a read to batch.size lines. */
+function countLineEnds(bytes: Buffer): number {
   let n = 0;
-  for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, i + 1)) n++;
+  for (let i = bytes.indexOf(LF); i >= 0; i = bytes.indexOf(LF, i + 1)) n++;
+  for (let i = bytes.indexOf(CR); i >= 0; i = bytes.indexOf(CR, i + 1)) if (bytes[i + 1] !== LF) n++;
   return n;
+}
+
+/**
+ * The first line end at or after `from`: where the line stops and the next starts; null if none
+ * yet. `cr` caches the position of the next `\r` (-1: none left), so a batch scans its bytes once.
+ */
+function lineEnd(bytes: Buffer, from: number, cr: { at: number }): { end: number; next: number } | null {
+  if (cr.at !== -1 && cr.at < from) cr.at = bytes.indexOf(CR, from);
+  const lf = bytes.indexOf(LF, from);
+  if (cr.at === -1 || (lf !== -1 && lf < cr.at)) return lf === -1 ? null : { end: lf, next: lf + 1 };
+  if (cr.at + 1 >= bytes.length) return null;
+  return { end: cr.at, next: bytes[cr.at + 1] === LF ? cr.at + 2 : cr.at + 1 };
 }
 
 export class FileStreamSourceTask implements SourceTask {
@@ -91,14 +110,14 @@ export class FileStreamSourceTask implements SourceTask {
     let end = this.position + this.pending.length;
     if (size <= end) return this.extract();
     const chunks = [this.pending];
-    let lines = countNewlines(this.pending);
+    let lines = countLineEnds(this.pending);
     while (lines < this.batchSize && end < size) {
       const chunk = Buffer.allocUnsafe(Math.min(READ_CHUNK, size - end));
       const n = readSync(fd, chunk, 0, chunk.length, end);
       if (n <= 0) break;
       const read = chunk.subarray(0, n);
       chunks.push(read);
-      lines += countNewlines(read);
+      lines += countLineEnds(read);
       end += n;
     }
     this.pending = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
@@ -109,12 +128,12 @@ export class FileStreamSourceTask implements SourceTask {
   private extract(): SourceRecord[] {
     const records: SourceRecord[] = [];
     let start = 0;
+    const cr = { at: this.pending.indexOf(CR) };
     while (records.length < this.batchSize) {
-      const newline = this.pending.indexOf(10, start);
-      if (newline < 0) break;
-      const end = newline > start && this.pending[newline - 1] === 13 ? newline - 1 : newline;
-      const line = this.pending.subarray(start, end).toString("utf8");
-      const next = this.position + newline + 1;
+      const found = lineEnd(this.pending, start, cr);
+      if (found === null) break;
+      const line = this.pending.subarray(start, found.end).toString("utf8");
+      const next = this.position + found.next;
       records.push(
         sourceRecord({
           sourcePartition: this.file === null ? null : { [FILENAME_FIELD]: this.file },
@@ -125,7 +144,7 @@ export class FileStreamSourceTask implements SourceTask {
           timestamp: this.context.clock.now(),
         }),
       );
-      start = newline + 1;
+      start = found.next;
     }
     if (start > 0) {
       this.position += start;

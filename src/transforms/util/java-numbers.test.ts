@@ -1,6 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { BigDecimal } from "../../api/data/logical.ts";
-import { type IntBits, narrowInteger, parseJavaFloating, parseJavaInteger } from "./java-numbers.ts";
+import {
+  type IntBits,
+  narrowInteger,
+  numberFormatMessage,
+  parseJavaFloating,
+  parseJavaInteger,
+} from "./java-numbers.ts";
 
 describe("Java numbers", () => {
   test.each<[number | bigint | BigDecimal, IntBits, boolean, number | bigint]>([
@@ -50,5 +56,20 @@ describe("Java numbers", () => {
     ["..5", false, null],
   ])("parses the floating point %p (float32: %p) as %p", (text, float32, expected) => {
     expect(parseJavaFloating(text, float32)).toBe(expected);
+  });
+
+  // Printed by JDK 17's Byte.parseByte, Integer.parseInt, Double.parseDouble and Float.parseFloat.
+  test.each<[string, IntBits | "floating", string]>([
+    ["abc", 32, 'For input string: "abc"'],
+    ["", 32, 'For input string: ""'],
+    [" 1", 32, 'For input string: " 1"'],
+    ["99999999999", 32, 'For input string: "99999999999"'],
+    ["200", 8, 'Value out of range. Value:"200" Radix:10'],
+    ["99999999999", 8, 'For input string: "99999999999"'],
+    ["abc", "floating", 'For input string: "abc"'],
+    [" x ", "floating", 'For input string: "x"'],
+    ["", "floating", "empty String"],
+  ])("Java's NumberFormatException for %p (%p) says %p", (text, bits, message) => {
+    expect(numberFormatMessage(text, bits)).toBe(message);
   });
 });

@@ -78,3 +78,16 @@ export function parseJavaFloating(text: string, float32: boolean): number | null
   const trimmed = javaTrim(text);
   return (float32 ? javaParseFloat(trimmed) : javaParseDouble(trimmed)) ?? null;
 }
+
+/**
+ * The message of the NumberFormatException Java's parser throws where `parseJavaInteger` or
+ * `parseJavaFloating` return null (JDK 17): Byte/Short name an int that is out of their range.
+ */
+export function numberFormatMessage(text: string, bits: IntBits | "floating"): string {
+  if (bits === "floating") {
+    const trimmed = javaTrim(text);
+    return trimmed === "" ? "empty String" : `For input string: "${trimmed}"`;
+  }
+  if (bits < 32 && parseJavaInteger(text, 32) !== null) return `Value out of range. Value:"${text}" Radix:10`;
+  return `For input string: "${text}"`;
+}
