@@ -167,7 +167,9 @@ export interface SourceTask {
    * or after a send failed, the runtime gave them up certainly unwritten (never in a produce request,
    * or only in attempts the producer says never reached a broker: the port's neverSent). None was
    * written; `rejections` (index in `records`) as for commitRecords: records a transformation or
-   * converter refused. Records given up that may have been written are not passed here (`afterStop`).
+   * converter refused. Records given up that may have been written are not passed here (`afterStop`),
+   * nor those a transformation dropped: they reach `commitRecord` / `commitRecords` with null
+   * metadata, as Connect commits a dropped record at once, whatever becomes of its poll.
    */
   notSent?(records: ReadonlyArray<SourceRecord>, rejections?: ReadonlyMap<number, RecordRejection>): MaybePromise<void>;
   /** Offsets up to the last acknowledged records were committed. */

@@ -3,10 +3,12 @@ import { waitFor } from "../../test/support/wait-for.ts";
 import type { RecordMetadata, RecordRejection, SourceTask } from "../api/connector.ts";
 import { Schemas } from "../api/data/schema.ts";
 import { type SourceRecord, sourceRecord } from "../api/record.ts";
-import { DataError, RetriableError } from "../errors.ts";
+import { ConnectError, DataError, RetriableError } from "../errors.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
+import { builtInRegistry } from "../plugins.ts";
 import type { RecordConverters } from "./record-conversion.ts";
 import { memorySourceTask, stringConverters, taskBasics } from "./task-test-support.ts";
+import { TransformationChain } from "./transformation-chain.ts";
 
 /** A SourceTask handing out the poll batches pushed; records what it is told about each record. */
 class Source implements SourceTask {
@@ -16,6 +18,10 @@ class Source implements SourceTask {
   readonly told: [value: string, what: string][] = [];
   initialize(): void {}
   start(): void {}
+  /** Batches pushed and not polled yet. */
+  get queued(): number {
+    return this.batches.length;
+  }
   push(batch: SourceRecord[]): void {
     this.batches.push(batch);
     this.wake?.();
@@ -41,7 +47,11 @@ class Source implements SourceTask {
   ): void {
     records.forEach((r, i) => {
       const rejection = rejections?.get(i);
-      this.told.push([String(r.value), rejection ? `rejected ${rejection.error}` : `written ${metadata[i]?.offset}`]);
+      const meta = metadata[i];
+      this.told.push([
+        String(r.value),
+        rejection ? `rejected ${rejection.error}` : meta ? `written ${meta.offset}` : "dropped",
+      ]);
     });
   }
   notSent(records: readonly SourceRecord[], rejections?: ReadonlyMap<number, RecordRejection>): void {
@@ -53,9 +63,20 @@ class Source implements SourceTask {
   stop(): void {}
 }
 
+/** Filter with TopicNameMatches: a record for the topic "drop" is dropped (the chain returns null). */
+const dropFilter = TransformationChain.fromConfig(builtInRegistry(), {
+  transforms: "f",
+  "transforms.f.type": "org.apache.kafka.connect.transforms.Filter",
+  "transforms.f.predicate": "toDrop",
+  predicates: "toDrop",
+  "predicates.toDrop.type": "org.apache.kafka.connect.transforms.predicates.TopicNameMatches",
+  "predicates.toDrop.pattern": "drop",
+});
+
+/** A record for the topic "t", or for "drop" (dropped by dropFilter) when its value starts with "x". */
 const record = (value: string) =>
   sourceRecord({
-    topic: "t",
+    topic: value.startsWith("x") ? "drop" : "t",
     value,
     valueSchema: Schemas.STRING,
     sourcePartition: { p: 1 },
@@ -89,7 +110,7 @@ async function run(values: string[], failures: Record<string, { error: () => Err
     taskClass: "test.Source",
     kafka,
     basics,
-    options: { converters },
+    options: { converters, transformations: dropFilter },
   });
   stop = () => task.stop();
   source.push([record("w")]);
@@ -140,5 +161,63 @@ describe("a poll batch whose conversion fails while the task stops (ingest-stop2
       ["c", "not sent"],
     ]);
     expect(sent).toEqual(["w"]);
+  });
+});
+
+describe("a record a transformation dropped, in a poll batch given up", () => {
+  test("before it was sent (a conversion threw): committed with null metadata at once, the rest not sent", async () => {
+    const { told, sent } = await run(["x1", "a", "flaky", "x2", "c"], {
+      flaky: { error: () => new RetriableError("try later"), stops: true },
+    });
+    // x2 comes after the throw: never transformed, so not known as dropped.
+    expect(told).toEqual([
+      ["w", "written 0"],
+      ["x1", "dropped"],
+      ["a", "not sent"],
+      ["flaky", "not sent"],
+      ["x2", "not sent"],
+      ["c", "not sent"],
+    ]);
+    expect(sent).toEqual(["w"]);
+  });
+
+  test("by the sender, after an earlier batch failed: committed with null metadata, a refused one is still not sent", async () => {
+    const kafka = new MemoryKafka();
+    const source = new Source();
+    const basics = taskBasics();
+    const converters: RecordConverters = {
+      ...stringConverters,
+      value: {
+        ...stringConverters.value,
+        fromConnectData: (t, h, s, v) => {
+          if (v === "poison") throw new DataError("not an integer");
+          return stringConverters.value.fromConnectData(t, h, s, v);
+        },
+      },
+    };
+    const { task } = memorySourceTask({
+      plugin: source,
+      taskClass: "test.Source",
+      kafka,
+      basics,
+      options: { converters, transformations: dropFilter },
+    });
+    kafka.holdAcks();
+    source.push([record("a")]);
+    task.start();
+    await waitFor(() => kafka.heldSends === 1 && source.queued === 0, { what: "the first batch on the wire" });
+    // Polled while the first is on the wire: queued behind it, given up once it fails.
+    source.push([record("x1"), record("b"), record("poison"), record("x2")]);
+    await waitFor(() => source.queued === 0, { what: "the second batch polled" });
+    kafka.failAck(0, new ConnectError("boom"));
+    await waitFor(() => basics.listener.events.includes("FAILED"), { what: "the task failed" });
+    expect(await task.awaitStop(5000)).toBe(true);
+    expect(source.told).toEqual([
+      ["x1", "dropped"],
+      ["x2", "dropped"],
+      ["b", "not sent"],
+      ["poison", "not sent, rejected VALUE_CONVERTER"],
+    ]);
+    expect(kafka.heldSends).toBe(1);
   });
 });

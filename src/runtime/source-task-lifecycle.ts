@@ -14,7 +14,7 @@ import type { OffsetStore } from "../store/offset-store.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import { toProducerRecord } from "./record-conversion.ts";
-import { conversionRejectionOf, skipRejectionOf } from "./record-rejection.ts";
+import { commitSourceRecords, conversionRejectionOf, skipRejectionOf } from "./record-rejection.ts";
 import { type Outgoing, SourceTaskSender } from "./source-task-sender.ts";
 import type { TopicCreator } from "./topic-creation.ts";
 import type { WorkerTaskOptions } from "./worker-task.ts";
@@ -164,25 +164,39 @@ export async function convertWithOperator(
 }
 
 /**
- * A poll batch was given up before any of it reached the producer (its conversion threw: the task
- * fails, or stops): the SourceTask learns that none of it was written (`notSent`), with the
- * rejections of its records taken out of `pending`; then `error` is thrown on.
+ * A poll batch was given up before any of it reached the producer (its conversion threw, or a stop
+ * cut the wait for room short: the task fails, or stops), its first `converted` records converted
+ * (`positions` as in PollBatch). A record a transformation dropped before is committed with null
+ * metadata (Connect's commitTaskRecord(record, null), at once, whatever becomes of its batch); the
+ * SourceTask learns that the others were not written (`notSent`), with the rejections of its records
+ * taken out of `pending`; then `error` is thrown on.
  */
 export async function recordsNotSent(
   task: SourceTask,
   sender: SourceTaskSender,
   records: readonly SourceRecord[],
+  positions: Int32Array,
+  converted: number,
   error: unknown,
   log: Logger,
 ): Promise<never> {
-  await tellNotSent(task, sender, records, log);
+  const pending = sender.rejections;
+  await tellGivenUp(
+    task,
+    sender,
+    records,
+    (i) => (i < converted && positions[i]! < 0 && !pending.has(records[i]!) ? "dropped" : "notSent"),
+    log,
+  );
   throw error;
 }
 
 /**
  * A poll batch given up at a stop or after a failure (SendCoalescer's NotSent) whose records from outgoing index
- * `from` on certainly never reached Kafka: the SourceTask learns that those (and the records `positions` has at -1,
- * dropped or refused before sending) were not written (`notSent`). The others may have been: it hears nothing of them.
+ * `from` on certainly never reached Kafka: a record a transformation dropped (`positions` at -1, no rejection
+ * pending) is committed with null metadata, as Connect does when it drops it; the SourceTask learns that the records
+ * from `from` on and those refused before sending were not written (`notSent`). The others may have been: it hears
+ * nothing of them.
  */
 export async function batchNotSent(
   task: SourceTask,
@@ -192,7 +206,42 @@ export async function batchNotSent(
   log: Logger,
 ): Promise<void> {
   const { records, positions } = batch;
-  const unsent = from === 0 ? records : records.filter((_, i) => positions[i]! < 0 || positions[i]! >= from);
+  const pending = sender.rejections;
+  await tellGivenUp(
+    task,
+    sender,
+    records,
+    (i) => {
+      const at = positions[i]!;
+      if (at < 0) return pending.has(records[i]!) ? "notSent" : "dropped";
+      return at >= from ? "notSent" : undefined;
+    },
+    log,
+  );
+}
+
+/**
+ * Commits the records of a given-up batch `fate` says were dropped with null metadata (a record a
+ * transformation dropped, or errors.tolerance=all skipped for a task that does not reject records:
+ * no rejection is pending for it), then tells the SourceTask those it says were not sent.
+ */
+async function tellGivenUp(
+  task: SourceTask,
+  sender: SourceTaskSender,
+  records: readonly SourceRecord[],
+  fate: (i: number) => "dropped" | "notSent" | undefined,
+  log: Logger,
+): Promise<void> {
+  const dropped: SourceRecord[] = [];
+  const unsent: SourceRecord[] = [];
+  for (let i = 0; i < records.length; i++) {
+    const f = fate(i);
+    if (f === "dropped") dropped.push(records[i]!);
+    else if (f === "notSent") unsent.push(records[i]!);
+  }
+  if (dropped.length > 0) {
+    await commitSourceRecords(task, dropped, new Int32Array(dropped.length).fill(-1), [], sender.rejections, log);
+  }
   if (unsent.length > 0) await tellNotSent(task, sender, unsent, log);
 }
 

@@ -132,7 +132,7 @@ export class WorkerSourceTask extends WorkerTask {
         TaskMetrics.record(this.metrics.pollBatch, monotonicNow(this.clock) - started);
         this.metrics.sourceRecordPollTotal += records.length;
         this.metrics.sourceRecordPollRate.record(records.length);
-        await this.dispatch(records).catch((e) => recordsNotSent(this.o.task, this.sender, records, e, this.log));
+        await this.dispatch(records);
       } else if (monotonicNow(this.clock) - started < EMPTY_POLL_WAIT_MS) {
         // A task that answers "nothing" at once must not spin the event loop (and starve REST,
         // other tasks and signal handling): wait a little before asking again.
@@ -171,33 +171,42 @@ export class WorkerSourceTask extends WorkerTask {
     await this.maybeCommitOffsets();
   }
 
-  /** Converts the records and sends them; returns once the send is in flight (not acknowledged). */
+  /**
+   * Converts the records and sends them; returns once the send is in flight (not acknowledged). A
+   * batch given up before it is sent (a conversion threw, a stop cut the wait short) is reported
+   * (recordsNotSent) and the error thrown on.
+   */
   private async dispatch(records: readonly SourceRecord[]): Promise<void> {
     const outgoing: Outgoing[] = [];
     const positions = new Int32Array(records.length);
     let bytes = 0;
+    let i = 0;
     const direct = this.o.transformations;
-    for (let i = 0; i < records.length; i++) {
-      const record = records[i]!;
-      let produced: ProducerRecord | undefined;
-      try {
-        const transformed = direct.isEmpty ? record : direct.applyDirect(record);
-        produced = transformed ? toProducerRecordDirect(transformed, this.o.converters) : undefined;
-      } catch {
-        produced = await convertWithOperator(this.o, this.sender.rejections, record);
-      }
-      if (produced) {
-        positions[i] = outgoing.length;
-        outgoing.push({ record, produced });
-        bytes += recordBytes(produced);
-        if (!this.seenTopics.has(produced.topic)) {
-          this.seenTopics.add(produced.topic);
-          this.o.onTopic(produced.topic);
+    try {
+      for (; i < records.length; i++) {
+        const record = records[i]!;
+        let produced: ProducerRecord | undefined;
+        try {
+          const transformed = direct.isEmpty ? record : direct.applyDirect(record);
+          produced = transformed ? toProducerRecordDirect(transformed, this.o.converters) : undefined;
+        } catch {
+          produced = await convertWithOperator(this.o, this.sender.rejections, record);
         }
-      } else positions[i] = -1;
-    }
-    while (!this.inFlight.hasRoom(bytes) && !this.stopping) {
-      await abortable(this.oldestAcknowledged(), this.stopSignal);
+        if (produced) {
+          positions[i] = outgoing.length;
+          outgoing.push({ record, produced });
+          bytes += recordBytes(produced);
+          if (!this.seenTopics.has(produced.topic)) {
+            this.seenTopics.add(produced.topic);
+            this.o.onTopic(produced.topic);
+          }
+        } else positions[i] = -1;
+      }
+      while (!this.inFlight.hasRoom(bytes) && !this.stopping) {
+        await abortable(this.oldestAcknowledged(), this.stopSignal);
+      }
+    } catch (error) {
+      await recordsNotSent(this.o.task, this.sender, records, positions, i, error, this.log);
     }
     // Queued behind the request on the wire and merged into the next one (SendCoalescer): batches
     // land in Kafka in poll order, retries included, and each is acknowledged on its own. After a

@@ -6,8 +6,10 @@ import type { RecordOutcome } from "../../ingest/ingest-record.ts";
 import type { IngestWriter } from "../../ingest/route-table.ts";
 import type { KafkaProducer } from "../../kafka/kafka-port.ts";
 import { MemoryKafka } from "../../kafka/memory-kafka.ts";
+import { builtInRegistry } from "../../plugins.ts";
 import type { RecordConverters } from "../../runtime/record-conversion.ts";
 import { stringConverters } from "../../runtime/task-test-support.ts";
+import { TransformationChain } from "../../runtime/transformation-chain.ts";
 import { SpoolStore } from "../../store/spool-store.ts";
 import { ingestRecord, ingestServices, ingestSourceTask } from "./test-support.ts";
 
@@ -21,6 +23,7 @@ function ingestTask(o: {
   spool?: SpoolStore;
   converters?: (stop: () => void) => RecordConverters;
   producer?: () => Promise<KafkaProducer>;
+  transformations?: TransformationChain;
 }) {
   const kafka = new MemoryKafka();
   const { services, writers } = ingestServices({ spool: o.spool });
@@ -32,6 +35,7 @@ function ingestTask(o: {
     options: {
       ...(o.converters ? { converters: o.converters(() => stop()) } : {}),
       ...(o.producer ? { producer: o.producer } : {}),
+      ...(o.transformations ? { transformations: o.transformations } : {}),
     },
   });
   stop = () => task.stop();
@@ -105,6 +109,40 @@ describe("HttpIngestSourceTask stopping while a poll batch is converted (ingest-
       maybeWritten: false,
     };
     expect(answers).toEqual([notSent, notSent]);
+    expect(await task.awaitStop(5000)).toBe(true);
+    expect(kafka.records("t")).toHaveLength(1);
+  });
+});
+
+describe("HttpIngestSourceTask stopping with a record a transformation dropped in the poll batch given up", () => {
+  test("the dropped record answers dropped (as Connect commits it at once), the others not written (503)", async () => {
+    const dropMarked = TransformationChain.fromConfig(builtInRegistry(), {
+      transforms: "f",
+      "transforms.f.type": "org.apache.kafka.connect.transforms.Filter",
+      "transforms.f.predicate": "marked",
+      predicates: "marked",
+      "predicates.marked.type": "org.apache.kafka.connect.transforms.predicates.HasHeaderKey",
+      "predicates.marked.name": "drop",
+    });
+    const { task, kafka, writer } = ingestTask({
+      converters: failingOn("flaky", () => new RetriableError("later")),
+      transformations: dropMarked,
+    });
+    const w = await writer();
+    expect(await w.submit({ topic: "t", records: [ingestRecord("warm")], signal: never })).toEqual([written(0)]);
+    const marked = { ...ingestRecord("x"), headers: [["drop", "yes"]] as const };
+    const answers = await w.submit({
+      topic: "t",
+      records: [ingestRecord("a"), marked, ingestRecord("flaky")],
+      signal: never,
+    });
+    const notSent: RecordOutcome = {
+      kind: "failed",
+      message: "The ingest task of connector c stopped or failed before the record was sent to Kafka",
+      retriable: true,
+      maybeWritten: false,
+    };
+    expect(answers).toEqual([notSent, { kind: "dropped" }, notSent]);
     expect(await task.awaitStop(5000)).toBe(true);
     expect(kafka.records("t")).toHaveLength(1);
   });
