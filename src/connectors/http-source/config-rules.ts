@@ -5,6 +5,7 @@
 import { ConfigError } from "../../errors.ts";
 import type { ClientTls } from "../../http/http-client.ts";
 import { loadTlsMaterial } from "../../http/tls-material.ts";
+import type { RawConfig } from "../../plugin/config-def.ts";
 import type { ConfigProblem } from "../../plugin/descriptor.ts";
 import { type HttpSourceConfig, httpSourceConfig } from "./config.ts";
 import { cronProblem, jsonPathProblem, validUrl } from "./config-checks.ts";
@@ -61,6 +62,7 @@ export function crossKeyErrors(c: HttpSourceConfig): ConfigProblem[] {
       out.push({ key: "http.response.error.codes", message: `${codeText} is not an HTTP status code` });
   }
   if (c["http.retry.backoff.max.ms"] < c["http.retry.backoff.ms"])
+    // Only when both are set: parseHttpSourceConfig makes an unset one follow the other.
     out.push({ key: "http.retry.backoff.max.ms", message: "Must not be smaller than http.retry.backoff.ms" });
   if (c["http.ssl.enabled"]) {
     if (!c["http.ssl.truststore.location"] && !c["http.ssl.keystore.location"])
@@ -90,9 +92,26 @@ export function crossKeyErrors(c: HttpSourceConfig): ConfigProblem[] {
   return out;
 }
 
+/**
+ * The config parsed per key (throws a ConfigError naming each invalid key), with the retry backoff
+ * keys reconciled: an unset `http.retry.backoff.max.ms` follows a larger `http.retry.backoff.ms`
+ * (the ceiling is then the backoff itself: a constant backoff), and an unset `http.retry.backoff.ms`
+ * follows a smaller ceiling; only both set, a ceiling below the backoff is an error (crossKeyErrors).
+ * "Unset" is the raw map without the key, so the defaults stay the declared ones.
+ */
+export function parseHttpSourceConfig(raw: RawConfig): HttpSourceConfig {
+  const c = httpSourceConfig.parse(raw);
+  const backoff = c["http.retry.backoff.ms"];
+  const max = c["http.retry.backoff.max.ms"];
+  if (max >= backoff) return c;
+  if (raw["http.retry.backoff.max.ms"] == null) return { ...c, "http.retry.backoff.max.ms": backoff };
+  if (raw["http.retry.backoff.ms"] == null) return { ...c, "http.retry.backoff.ms": max };
+  return c;
+}
+
 /** The parsed config, checked per key and across keys; throws a ConfigError naming each key at fault. */
-export function checkedConfig(config: Record<string, string>): HttpSourceConfig {
-  const c = httpSourceConfig.parse(config);
+export function checkedConfig(config: RawConfig): HttpSourceConfig {
+  const c = parseHttpSourceConfig(config);
   const problems = crossKeyErrors(c);
   if (problems.length > 0)
     throw new ConfigError(

@@ -1,9 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { ConnectError } from "../../errors.ts";
 import { httpSourceConfig } from "./config.ts";
-import { crossKeyErrors } from "./config-rules.ts";
+import { checkedConfig, crossKeyErrors, parseHttpSourceConfig } from "./config-rules.ts";
 import { HttpSourceConnector } from "./connector.ts";
 import { parseHeaders } from "./headers.ts";
+import { httpSource } from "./index.ts";
 import { decodeOffset, encodeOffset } from "./offsets.ts";
 import { nextLink } from "./pagination.ts";
 
@@ -106,5 +107,49 @@ describe("offsets", () => {
     );
     expect(() => connector.alterOffsets(config, [{ partition, offset: { position: 1 } }])).toThrow(/'offset'/);
     expect(() => connector.alterOffsets(config, [{ partition: {}, offset: { offset: "1" } }])).toThrow(/'url'/);
+  });
+});
+
+describe("HTTP source retry backoff and its ceiling", () => {
+  const backoff = (extra: Record<string, string>) => {
+    const c = checkedConfig({ ...base, ...extra });
+    return [c["http.retry.backoff.ms"], c["http.retry.backoff.max.ms"]];
+  };
+
+  test.each([
+    [
+      "only a backoff above the default ceiling: the ceiling follows it (constant backoff)",
+      { "http.retry.backoff.ms": "120000" },
+      [120000, 120000],
+    ],
+    [
+      "only a backoff below the default ceiling: the default ceiling",
+      { "http.retry.backoff.ms": "5000" },
+      [5000, 60000],
+    ],
+    [
+      "only a ceiling below the default backoff: the backoff follows it",
+      { "http.retry.backoff.max.ms": "500" },
+      [500, 500],
+    ],
+    [
+      "both set, in order",
+      { "http.retry.backoff.ms": "120000", "http.retry.backoff.max.ms": "300000" },
+      [120000, 300000],
+    ],
+    ["neither set", {}, [1000, 60000]],
+  ])("%s", (_, extra, expected) => {
+    expect(backoff(extra)).toEqual(expected);
+    expect(httpSource.validate!({ ...base, ...extra })).toEqual([]);
+  });
+
+  test("both set, a ceiling below the backoff is refused on the ceiling", () => {
+    const raw = { ...base, "http.retry.backoff.ms": "120000", "http.retry.backoff.max.ms": "60000" };
+    const problem = { key: "http.retry.backoff.max.ms", message: "Must not be smaller than http.retry.backoff.ms" };
+    expect(httpSource.validate!(raw)).toEqual([problem]);
+    expect(crossKeyErrors(parseHttpSourceConfig(raw))).toEqual([problem]);
+    expect(() => checkedConfig(raw)).toThrow(
+      "http.retry.backoff.max.ms: Must not be smaller than http.retry.backoff.ms",
+    );
   });
 });

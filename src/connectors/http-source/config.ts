@@ -216,13 +216,13 @@ export const httpSourceConfig = defineConfig({
     validators: [positive],
   }),
   "http.retry.backoff.ms": key.long({
-    doc: "The first retry delay; it doubles per attempt, with jitter. A Retry-After header on 429 and 503 (seconds or HTTP-date) replaces it.",
+    doc: "The first retry delay; it doubles per attempt, with jitter. A Retry-After header on 429 and 503 (seconds or HTTP-date) replaces it. Unset, it is 1000 or http.retry.backoff.max.ms when that is smaller.",
     default: 1000,
     group: G.errors,
     validators: [nonNegative],
   }),
   "http.retry.backoff.max.ms": key.long({
-    doc: "The longest wait between two attempts, for the computed backoff and for a server's Retry-After alike.",
+    doc: "The longest wait between two attempts, for the computed backoff and for a server's Retry-After alike. Unset, it is 60000 or http.retry.backoff.ms when that is larger (a constant backoff); set, it must not be smaller than http.retry.backoff.ms.",
     default: 60000,
     group: G.errors,
     validators: [nonNegative],
