@@ -207,6 +207,64 @@ describe("connector lifecycle", () => {
     expect((await rest.get(`/connectors/${name}/offsets`)).body).toEqual({ offsets: [] });
   });
 
+  // As Apache Connect 4.3.1 answers them (recorded on a real worker): ConnectorOffsets.toMap() keeps
+  // the last offset per partition, a null one included; FileStreamSourceConnector.alterOffsets lets
+  // a null offset pass whatever its partition; the [name, null] record Connect then writes to the
+  // offsets topic shows in no read.
+  test.each([
+    [[{ partition: null, offset: null }], 200, "The offsets for this connector have been altered successfully"],
+    [
+      [
+        { partition: null, offset: null },
+        { partition: null, offset: null },
+      ],
+      200,
+      "The offsets for this connector have been altered successfully",
+    ],
+    [
+      [
+        { partition: null, offset: { position: 1 } },
+        { partition: null, offset: null },
+      ],
+      200,
+      "The offsets for this connector have been altered successfully",
+    ],
+    [
+      [
+        { partition: null, offset: null },
+        { partition: null, offset: { position: 1 } },
+      ],
+      500,
+      "Partition objects cannot be null",
+    ],
+    [[{ partition: null, offset: { position: 1 } }], 500, "Partition objects cannot be null"],
+  ])("STOPPED: a null partition in %j answers %d, and changes no offset", async (offsets, status, message) => {
+    await waitForState(name, "STOPPED", []);
+    const kept = { offsets: [{ partition: { filename: file }, offset: { position: 6 } }] };
+    expect((await rest.patch(`/connectors/${name}/offsets`, kept)).status).toBe(200);
+    const r = await rest.patch(`/connectors/${name}/offsets`, { offsets });
+    expect({ status: r.status, body: r.body }).toEqual({
+      status,
+      body: status === 200 ? { message } : { error_code: status, message },
+    });
+    expect((await rest.get(`/connectors/${name}/offsets`)).body).toEqual(kept);
+  });
+
+  test("STOPPED: a null partition beside a real one: the real one is altered", async () => {
+    const r = await rest.patch(`/connectors/${name}/offsets`, {
+      offsets: [
+        { partition: null, offset: null },
+        { partition: { filename: file }, offset: { position: 2 } },
+      ],
+    });
+    expect(r.status).toBe(200);
+    expect((await rest.get(`/connectors/${name}/offsets`)).body).toEqual({
+      offsets: [{ partition: { filename: file }, offset: { position: 2 } }],
+    });
+    expect((await rest.delete(`/connectors/${name}/offsets`)).status).toBe(200);
+    expect((await rest.get(`/connectors/${name}/offsets`)).body).toEqual({ offsets: [] });
+  });
+
   test("resume from STOPPED regenerates the tasks", async () => {
     appendFileSync(file, "three\n");
     expect((await rest.put(`/connectors/${name}/resume`)).status).toBe(202);
@@ -609,6 +667,14 @@ describe("sink connector offsets (consumer group)", () => {
       error_code: 400,
       message:
         "Failed to parse the following Kafka partition value in the provided offsets: 'x'. Partition values for sink connectors need to be integers.",
+    });
+    // A sink refuses a null partition even with a null offset (Connect 4.3.1, recorded), unlike a source.
+    const nullPartition = await rest.patch(`/connectors/${name}/offsets`, {
+      offsets: [{ partition: null, offset: null }],
+    });
+    expect(nullPartition.body).toEqual({
+      error_code: 400,
+      message: "The partition for a sink connector offset cannot be null or missing",
     });
     const altered = await rest.patch(`/connectors/${name}/offsets`, {
       offsets: [{ partition: { kafka_topic: topic, kafka_partition: 0 }, offset: { kafka_offset: "1" } }],

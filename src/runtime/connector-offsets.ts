@@ -10,7 +10,7 @@ import type { SourceMap, TopicPartition, TopicPartitionOffset } from "../api/rec
 import { BadRequestError, ConnectError, UnsupportedOperationError } from "../errors.ts";
 import type { KafkaAdmin } from "../kafka/kafka-port.ts";
 import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
-import type { OffsetStore } from "../store/offset-store.ts";
+import { canonicalJson, type OffsetStore } from "../store/offset-store.ts";
 import type { ConnectorOffset, ConnectorOffsets } from "./entities.ts";
 import { sinkGroupId } from "./task-builder.ts";
 
@@ -106,6 +106,16 @@ async function callAlterOffsets(name: string, run: () => Promise<boolean> | bool
   }
 }
 
+/**
+ * The requested offsets as Connect's ConnectorOffsets.toMap() keeps them: one per partition (a null
+ * one included), the last given.
+ */
+function lastPerPartition(requested: readonly ConnectorOffset[]): ConnectorOffset[] {
+  const byPartition = new Map<string, ConnectorOffset>();
+  for (const r of requested) byPartition.set(canonicalJson(r.partition ?? null), r);
+  return [...byPartition.values()];
+}
+
 /** Alters (`reset=false`) or resets (`reset=true`, `requested` ignored) a stopped connector's offsets. */
 export async function modifyOffsets(
   name: string,
@@ -125,7 +135,7 @@ export async function modifyOffsets(
             partition: { topic: o.topic, partition: o.partition },
             offset: null,
           }))
-        : parseSinkOffsets(requested);
+        : parseSinkOffsets(lastPerPartition(requested));
     const connector = descriptor.create() as SinkConnector;
     const managed = connector.alterOffsets
       ? await callAlterOffsets(name, () => connector.alterOffsets!(config, changes))
@@ -147,15 +157,17 @@ export async function modifyOffsets(
   const changes: { partition: SourceMap; offset: SourceMap | null }[] =
     requested === null
       ? store.all(name).map((e) => ({ partition: e.partition, offset: null }))
-      : requested.map((r) => ({ partition: r.partition, offset: r.offset ?? null }));
+      : lastPerPartition(requested).map((r) => ({ partition: r.partition, offset: r.offset ?? null }));
   // The connector checks first (Connect calls SourceConnector.alterOffsets before writing).
   const connector = descriptor.create() as SourceConnector;
   const managed = connector.alterOffsets
     ? await callAlterOffsets(name, () => connector.alterOffsets!(config, changes))
     : false;
-  if (changes.some((c) => c.partition === null || c.partition === undefined || typeof c.partition !== "object")) {
-    throw new BadRequestError("Source partitions may not be null");
-  }
-  store.alter(name, changes);
+  // A null partition passes (Connect writes it to the offsets topic under the key [name, null], which
+  // no read shows: OffsetUtils.processPartitionKey skips it), so there is nothing to keep of it.
+  store.alter(
+    name,
+    changes.filter((c) => c.partition !== null && c.partition !== undefined),
+  );
   return alteredMessage(managed, verb);
 }
