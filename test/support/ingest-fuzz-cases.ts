@@ -188,7 +188,7 @@ export function mutatedCase(rng: Rng, valid: FuzzCase, maxBodyBytes: number): Fu
   });
   const wrongType = (old: unknown) =>
     typeof old === "string" ? 42 : typeof old === "number" ? "42" : old === null ? [] : "x";
-  switch (int(rng, 14)) {
+  switch (int(rng, 15)) {
     case 0:
       return json("wrong type", mutateSomewhere(parsed, rng, wrongType));
     case 1:
@@ -275,6 +275,16 @@ export function mutatedCase(rng: Rng, valid: FuzzCase, maxBodyBytes: number): Fu
         Array.from({ length: 30 + int(rng, 50) }, () => ({ id: "x" })),
         valid.headers,
       );
+    case 14: {
+      // A partition the topic does not have (or a negative one), in the body.
+      const p = pick(rng, [7, -1, 2 ** 31]);
+      const o = (parsed !== null && typeof parsed === "object" ? parsed : {}) as Record<string, unknown>;
+      const list = (x: unknown) => (Array.isArray(x) ? x.filter((r) => r !== null && typeof r === "object") : []);
+      for (const r of list(o.records)) r.partition = p;
+      for (const e of list(o.entries)) e.partition_id = p;
+      if (!o.records && !o.entries) o.partition_id = p;
+      return json("wrong partition in body", o);
+    }
     default:
       return json("null root", pick(rng, [null, 0, "s", [], {}, true]));
   }
