@@ -77,6 +77,10 @@ const errorResponses = {
     content: { "application/json": json(ErrorResponse) },
   },
   "404": { description: "No such route, topic or partition", content: { "application/json": json(ErrorResponse) } },
+  "408": {
+    description: "The body did not arrive within ingest.request.timeout.ms (the connection closes)",
+    content: { "application/json": json(ErrorResponse) },
+  },
   "409": {
     description: "The Idempotency-Key is in use by a request still being handled",
     content: { "application/json": json(ErrorResponse) },
