@@ -43,9 +43,8 @@ export const V2ProduceResponse = v.object({
   value_schema_id: nullableInt,
 });
 const DataInfo = v.object({ type: v.picklist(["BINARY", "JSON", "STRING"]), size: v.number() });
-export const V3DeliveryReport = v.object({
-  error_code: v.number(),
-  message: v.optional(v.string()),
+/** Where a v3 record landed (a 200's report, a 207's success: the latter without error_code, as REST Proxy). */
+const v3Landing = {
   cluster_id: v.optional(v.string()),
   topic_name: v.optional(v.string()),
   partition_id: v.optional(v.number()),
@@ -53,9 +52,10 @@ export const V3DeliveryReport = v.object({
   timestamp: v.optional(v.string()),
   key: v.optional(DataInfo),
   value: v.optional(DataInfo),
-});
+};
+export const V3DeliveryReport = v.object({ error_code: v.number(), message: v.optional(v.string()), ...v3Landing });
 export const V3BatchResponse = v.object({
-  successes: v.array(v.object({ id: v.string(), ...V3DeliveryReport.entries })),
+  successes: v.array(v.object({ id: v.string(), ...v3Landing })),
   failures: v.array(v.object({ id: v.string(), error_code: v.number(), message: v.string() })),
 });
 
@@ -77,15 +77,26 @@ const errorResponses = {
     content: { "application/json": json(ErrorResponse) },
   },
   "404": { description: "No such route, topic or partition", content: { "application/json": json(ErrorResponse) } },
+  "408": {
+    description: "The body did not arrive within ingest.request.timeout.ms (the connection closes)",
+    content: { "application/json": json(ErrorResponse) },
+  },
   "409": {
     description: "The Idempotency-Key is in use by a request still being handled",
     content: { "application/json": json(ErrorResponse) },
   },
-  "413": { description: "Body or record too large", content: { "application/json": json(ErrorResponse) } },
+  "413": {
+    description:
+      "Body or record too large (a body over every route's ingest.max.body.bytes gets the HTTP server's own 413, without a body)",
+    content: { "application/json": json(ErrorResponse) },
+  },
   "415": { description: "Unsupported Content-Type", content: { "application/json": json(ErrorResponse) } },
   "422": {
     description: "Invalid records, too many records, or Idempotency-Key reused with another body",
     content: { "application/json": json(ErrorResponse) },
+  },
+  "431": {
+    description: "Request headers over the HTTP server's limit (16 KiB), answered before any route, without a body",
   },
   "429": { description: "Quota exceeded (Retry-After)", content: { "application/json": json(ErrorResponse) } },
   "503": {
@@ -159,6 +170,8 @@ export function openApiDocument(routes: readonly IngestRoute[]): Record<string, 
         [V2_JSON]: json(V2JsonProduceRequest),
         [V2_BINARY]: json(V2BinaryProduceRequest),
         [V2_GENERIC]: json(V2BinaryProduceRequest),
+        // REST Proxy takes plain JSON as binary too (the binary type weighs most for generic types).
+        "application/json": json(V2BinaryProduceRequest),
       },
     };
     const v2Responses = {

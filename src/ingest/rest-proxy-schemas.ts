@@ -5,6 +5,20 @@
 import * as v from "valibot";
 
 const partition = v.pipe(v.number(), v.integer(), v.minValue(0));
+
+/**
+ * A JSON object with these entries. valibot's `object` takes an array for an object (its fields
+ * then all missing), so a `[…]` body or record would be written as an empty record; REST Proxy's
+ * Jackson refuses an array where an object is declared, and so does this (the JSON schema is the
+ * object's: the check adds nothing to /openapi.json).
+ */
+function jsonObject<const E extends v.ObjectEntries>(entries: E) {
+  const notArray = v.custom<unknown>(
+    (input) => !Array.isArray(input),
+    "Invalid type: Expected Object but received Array",
+  );
+  return v.pipe(notArray, v.object(entries));
+}
 const schemaFields = {
   key_schema: v.optional(v.nullable(v.string())),
   key_schema_id: v.optional(v.nullable(v.number())),
@@ -14,7 +28,7 @@ const schemaFields = {
 
 /** v2 `application/vnd.kafka.json.v2+json`: key and value are embedded JSON. */
 export const V2JsonRecord = v.pipe(
-  v.object({
+  jsonObject({
     key: v.optional(v.unknown()),
     value: v.optional(v.unknown()),
     partition: v.optional(v.nullable(partition)),
@@ -24,7 +38,7 @@ export const V2JsonRecord = v.pipe(
 
 /** v2 `application/vnd.kafka.binary.v2+json`: key and value are base64 strings. */
 export const V2BinaryRecord = v.pipe(
-  v.object({
+  jsonObject({
     key: v.optional(v.nullable(v.string())),
     value: v.optional(v.nullable(v.string())),
     partition: v.optional(v.nullable(partition)),
@@ -32,12 +46,12 @@ export const V2BinaryRecord = v.pipe(
   v.description("A record whose key and value are base64-encoded bytes."),
 );
 
-export const V2JsonProduceRequest = v.object({
+export const V2JsonProduceRequest = jsonObject({
   records: v.pipe(v.array(V2JsonRecord), v.minLength(1, "records may not be empty")),
   ...schemaFields,
 });
 
-export const V2BinaryProduceRequest = v.object({
+export const V2BinaryProduceRequest = jsonObject({
   records: v.pipe(v.array(V2BinaryRecord), v.minLength(1, "records may not be empty")),
   ...schemaFields,
 });
@@ -45,7 +59,7 @@ export const V2BinaryProduceRequest = v.object({
 export const V3DataType = v.picklist(["BINARY", "JSON", "STRING", "AVRO", "JSONSCHEMA", "PROTOBUF"]);
 
 /** v3 key or value: `{type, data}`; type omitted (and no schema) means BINARY. */
-export const V3Data = v.object({
+export const V3Data = jsonObject({
   type: v.optional(V3DataType),
   data: v.optional(v.unknown()),
   subject: v.optional(v.nullable(v.string())),
@@ -55,7 +69,7 @@ export const V3Data = v.object({
   schema: v.optional(v.nullable(v.string())),
 });
 
-export const V3Header = v.object({
+export const V3Header = jsonObject({
   name: v.string(),
   /** base64, or null. */
   value: v.optional(v.nullable(v.string())),
@@ -75,15 +89,21 @@ const v3RecordEntries = {
 };
 
 /** v3 `POST …/records`: one record per JSON object (several concatenated in streaming mode). */
-export const V3ProduceRequest = v.object(v3RecordEntries);
+export const V3ProduceRequest = jsonObject(v3RecordEntries);
 
-export const V3BatchEntry = v.object({
+export const V3BatchEntry = jsonObject({
   id: v.pipe(v.string(), v.minLength(1, "id must be 1-80 characters"), v.maxLength(80, "id must be 1-80 characters")),
   ...v3RecordEntries,
 });
 
 /** v3 `POST …/records:batch`. */
-export const V3BatchRequest = v.object({ entries: v.array(V3BatchEntry) });
+export const V3BatchRequest = jsonObject({
+  entries: v.pipe(
+    v.array(V3BatchEntry),
+    v.minLength(1),
+    v.description("At most ingest.rest.proxy.batch.max.entries (default 10) entries, ids distinct"),
+  ),
+});
 
 /** The first issue of a failed validation as one line: `records[0].partition: Invalid type …`. */
 export function issueMessage(issues: readonly v.BaseIssue<unknown>[]): string {

@@ -48,6 +48,23 @@ describe("REST Proxy v3 records", () => {
     ]);
   });
 
+  test("an array where an object is declared fails its record (ingest fuzz: `[]` was written as an empty record)", () => {
+    const body = '[] {"value":{"type":"STRING","data":"ok"}} {"key":[],"value":{"type":"STRING","data":"k"}}';
+    const parsed = parseV3Records(testSettings(), post(body, "application/json"), bytes(body), 0);
+    expect(parsed.records.map((r) => r.value)).toEqual(["ok"]);
+    expect(parsed.items.map((i) => (i.ok ? "ok" : i.message))).toEqual([
+      "Bad Request: Invalid type: Expected Object but received Array",
+      "ok",
+      "Bad Request: key: Invalid type: Expected Object but received Array",
+    ]);
+    const batch = '{"entries":[{"id":"a","value":[]},{"id":"b","headers":[[]]}]}';
+    const entries = parseV3Batch(testSettings(), post(batch, "application/json"), bytes(batch), 0);
+    expect(entries.items.map((i) => (i.ok ? "ok" : i.message))).toEqual([
+      "Bad Request: value: Invalid type: Expected Object but received Array",
+      "Bad Request: headers[0]: Invalid type: Expected Object but received Array",
+    ]);
+  });
+
   test("records:batch: entry count and distinct ids are batch-level errors (42208)", () => {
     const settings = testSettings({ "ingest.rest.proxy.batch.max.entries": "2" });
     const parse = (body: string) => () => parseV3Batch(settings, post(body, "application/json"), bytes(body), 0);
