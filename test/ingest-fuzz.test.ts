@@ -18,8 +18,9 @@ import {
   mutatedCase,
   validCase,
 } from "./support/ingest-fuzz-cases.ts";
-import { type JsonSchema, pick, prng, schemaErrors } from "./support/json-schema.ts";
+import { type JsonSchema, pick, schemaErrors } from "./support/json-schema.ts";
 import { createTopic, readAll, uniqueTopic } from "./support/kafka.ts";
+import { mulberry32 } from "./support/prng.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -75,7 +76,7 @@ beforeAll(async () => {
 
 /** Every request to send: per operation and topic, valid cases and mutations of them. */
 function cases(): FuzzCase[] {
-  const rng = prng(SEED);
+  const rng = mulberry32(SEED);
   const out: FuzzCase[] = [];
   const add = (path: string, operation: Record<string, unknown>, target: FuzzTopic, maxBody: number) => {
     for (let i = 0; i < CASES_PER_ROUTE; i++) {

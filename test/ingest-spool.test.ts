@@ -11,6 +11,7 @@ import { describe, expect, test } from "bun:test";
 import { type Gateway, startGateway } from "./support/gateway.ts";
 import { kafkaBroker, readAll, uniqueTopic } from "./support/kafka.ts";
 import { outageIngestWorker, startOwnBroker } from "./support/own-broker.ts";
+import { mulberry32 } from "./support/prng.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -69,18 +70,6 @@ function firstSeen(records: { key: Buffer | null; value: Buffer | null }[]) {
     perKey.set(key, [...(perKey.get(key) ?? []), n]);
   }
   return { seen, perKey, duplicates };
-}
-
-/** A small deterministic PRNG (mulberry32) so a failing round can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe("ingest.ack.mode=spool", () => {
@@ -171,7 +160,7 @@ describe("ingest.ack.mode=spool", () => {
 
   test("kill -9 under concurrent load, several rounds: no acknowledged record is lost", async () => {
     const seed = Number(process.env.SPOOL_KILL_SEED ?? Date.now() % 100_000);
-    const random = prng(seed);
+    const random = mulberry32(seed);
     console.log(`spool kill -9 test seed: ${seed} (SPOOL_KILL_SEED=${seed} replays it)`);
     const kafka = await kafkaBroker();
     await using dir = await tempDir("ingest-spool-kill-");

@@ -72,18 +72,6 @@ export function schemaErrors(schema: JsonSchema, value: unknown, path = "$"): st
   return errors;
 }
 
-/** A seeded PRNG (mulberry32): the same seed gives the same cases on every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export const pick = <T>(rng: () => number, items: readonly T[]): T => items[Math.floor(rng() * items.length)]!;
 export const int = (rng: () => number, below: number): number => Math.floor(rng() * below);
 
