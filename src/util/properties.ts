@@ -34,19 +34,27 @@ function logicalLines(text: string): string[] {
       while (i < text.length && !isTerminator(text[i])) i++;
       continue;
     }
-    let line = "";
+    // The parts of the logical line, joined once: appending to and cutting a growing string was
+    // quadratic on a long run of continued lines. A backslash run is counted per physical line,
+    // as Java's LineReader does (its precedingBackslash starts afresh after a continuation).
+    const parts: string[] = [];
+    let length = 0;
     while (true) {
       const start = i;
       while (i < text.length && !isTerminator(text[i])) i++;
-      line += text.slice(start, i);
-      if (trailingBackslashes(line) % 2 === 0) break;
-      line = line.slice(0, -1);
-      if (i >= text.length || (line === "" && i === text.length - 1)) break;
+      const segment = text.slice(start, i);
+      if (trailingBackslashes(segment) % 2 === 0) {
+        parts.push(segment);
+        break;
+      }
+      parts.push(segment.slice(0, -1));
+      length += segment.length - 1;
+      if (i >= text.length || (length === 0 && i === text.length - 1)) break;
       i += text[i] === "\r" && text[i + 1] === "\n" ? 2 : 1;
       while (i < text.length && isWhitespace(text[i])) i++;
-      if (line === "") continue outer;
+      if (length === 0) continue outer;
     }
-    lines.push(line);
+    lines.push(parts.length === 1 ? parts[0]! : parts.join(""));
   }
 }
 

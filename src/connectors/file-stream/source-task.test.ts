@@ -1,7 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { appendFileSync, writeFileSync } from "node:fs";
 import { tempDir } from "../../../test/support/temp-dir.ts";
+import { waitFor } from "../../../test/support/wait-for.ts";
 import type { SourceTaskContext } from "../../api/connector.ts";
+import type { SourceRecord } from "../../api/record.ts";
 import { LogManager } from "../../util/logger.ts";
 import { ManualClock } from "../../util/manual-clock.ts";
 import { FILE_SOURCE_TASK } from "./config.ts";
@@ -117,6 +119,32 @@ describe("FileStreamSourceTask", () => {
   });
 
   describe("splits lines as Apache's task does (test/fixtures/runtime)", () => {
+    test("with batch.size 1, a \\r that was the last byte read is followed by what the file got since", async () => {
+      await using dir = await tempDir();
+      const file = dir.file("in.txt");
+      writeFileSync(file, "x\na\r");
+      const clock = new ManualClock();
+      const { ctx } = context(clock);
+      const task = new FileStreamSourceTask();
+      task.initialize(ctx);
+      task.start({ file, topic: "t", "batch.size": "1" });
+      const signal = new AbortController().signal;
+      expect((await task.poll(signal))?.map((r) => r.value)).toEqual(["x"]);
+      appendFileSync(file, "\nb\n");
+      // The pending "a\r" alone counted as a complete line: nothing more was read, and no poll returned "a".
+      let polled: SourceRecord[] | null | undefined;
+      const poll = task.poll(signal).then((r) => {
+        polled = r;
+      });
+      while (polled === undefined) {
+        await waitFor(() => polled !== undefined || clock.pending > 0, { what: "the poll returns or waits" });
+        if (polled === undefined) clock.advance(1000);
+      }
+      await poll;
+      expect(polled?.map((r) => [r.value, r.sourceOffset])).toEqual([["a", { position: 5 }]]);
+      task.stop();
+    });
+
     test("a line ends at \\n, \\r\\n or a lone \\r; a \\r at the end of the file waits for the next byte", async () => {
       await using dir = await tempDir();
       const file = dir.file("in.txt");

@@ -23,11 +23,16 @@ const IDLE_CHECK_MS = 50;
 const LF = 10;
 const CR = 13;
 
-/** Line ends in `bytes` (a `\r\n` counts once), to size a read to batch.size lines. */
+/**
+ * Line ends in `bytes` (a `\r\n` counts once), to size a read to batch.size lines. A `\r` that is
+ * the last byte is not counted: it ends no line yet (a pending `x\r` counted as one kept a task with
+ * batch.size 1 from ever reading on), and the `\n` of a `\r\n` read apart counts in the next read.
+ */
 function countLineEnds(bytes: Buffer): number {
   let n = 0;
   for (let i = bytes.indexOf(LF); i >= 0; i = bytes.indexOf(LF, i + 1)) n++;
-  for (let i = bytes.indexOf(CR); i >= 0; i = bytes.indexOf(CR, i + 1)) if (bytes[i + 1] !== LF) n++;
+  for (let i = bytes.indexOf(CR); i >= 0 && i < bytes.length - 1; i = bytes.indexOf(CR, i + 1))
+    if (bytes[i + 1] !== LF) n++;
   return n;
 }
 
