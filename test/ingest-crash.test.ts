@@ -39,6 +39,16 @@ async function killWhen(gw: Gateway, load: ReturnType<typeof ingestLoad>, condit
 }
 
 /** After the spool drained on `gw`: every acknowledged record in Kafka, nothing left in the file. */
+/** A gateway started again on `dir` (Kafka up) drains the spool: every acknowledged record is delivered. */
+async function restartAndExpectDelivered(dir: TempDir, topic: string, load: ReturnType<typeof ingestLoad>) {
+  const gw = await startIngestGateway(dir, "up");
+  try {
+    await expectSpoolDelivered(gw, dir, topic, load);
+  } finally {
+    await gw.kill();
+  }
+}
+
 async function expectSpoolDelivered(gw: Gateway, dir: TempDir, topic: string, load: ReturnType<typeof ingestLoad>) {
   await waitFor(async () => (await spoolRecords(gw)) === 0, { what: "the spool drained", timeoutMs: 120_000 });
   expect(await taskState(gw, NAME)).toBe("RUNNING");
@@ -60,12 +70,7 @@ describe("device ingest after kill -9", () => {
     await killWhen(first, load, async () => load.requestsAcked() >= 400 && ((await drained(first)) ?? 0) > 0);
     expect(load.acked.length).toBeGreaterThanOrEqual(400);
 
-    const gw = await startIngestGateway(dir, "up");
-    try {
-      await expectSpoolDelivered(gw, dir, topic, load);
-    } finally {
-      await gw.kill();
-    }
+    await restartAndExpectDelivered(dir, topic, load);
   }, 240_000);
 
   test("spool mode, killed while Kafka is unreachable and again mid-drain: nothing acknowledged is lost", async () => {
@@ -102,12 +107,7 @@ describe("device ingest after kill -9", () => {
     );
     expect(during.drained).toBeLessThan(held); // killed while the offline backlog was being sent
 
-    const gw = await startIngestGateway(dir, "up");
-    try {
-      await expectSpoolDelivered(gw, dir, topic, load);
-    } finally {
-      await gw.kill();
-    }
+    await restartAndExpectDelivered(dir, topic, load);
   }, 240_000);
 
   test("kafka mode, killed under load: every record answered 2xx is in Kafka", async () => {

@@ -12,7 +12,7 @@
  */
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
-import { ingestUrlOf, metric, startGateway, taskState } from "./support/gateway.ts";
+import { type Gateway, ingestUrlOf, metric, startGateway, taskState } from "./support/gateway.ts";
 import { kafkaBroker, readAll, uniqueTopic } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -49,6 +49,28 @@ function quarantineRows(dir: { file(name: string): string }): unknown[] {
   } finally {
     db.close();
   }
+}
+
+/** The one quarantined row: the poison record ValueToKey failed on. */
+function expectValueToKeyQuarantined(dir: { file(name: string): string }, topic: string): void {
+  expect(quarantineRows(dir)).toEqual([
+    {
+      topic,
+      kafka_error: "TRANSFORMATION",
+      message: expect.stringContaining(
+        `TRANSFORMATION failed in org.apache.kafka.connect.transforms.ValueToKey: ${NOT_A_MAP}`,
+      ),
+    },
+  ]);
+}
+
+/** The connector's spool drains with one record quarantined, its task still RUNNING. */
+async function expectDrainedWithOneQuarantined(gw: Gateway, connector: string): Promise<void> {
+  await waitFor(async () => (await metric(gw, "ingest_spool_records", connector)) === 0, {
+    what: "the spool drained",
+  });
+  expect(await metric(gw, "ingest_spool_quarantined_total", connector)).toBe(1);
+  expect(await taskState(gw, connector)).toBe("RUNNING");
 }
 
 async function gatewayWithRoute(dir: { path: string; file(name: string): string }, name: string, config: object) {
@@ -108,23 +130,11 @@ describe("a record a transformation fails on (poison record), errors.tolerance=n
       // Acknowledged from the spool (the device cannot be told later), then fails the transformation.
       expect((await post(url, '"not a map"')).status).toBe(200);
       expect((await post(url, '{"id":1}')).status).toBe(200);
-      await waitFor(async () => (await metric(gw, "ingest_spool_records", "poisonspool")) === 0, {
-        what: "the spool drained",
-      });
-      expect(await metric(gw, "ingest_spool_quarantined_total", "poisonspool")).toBe(1);
-      expect(await taskState(gw, "poisonspool")).toBe("RUNNING");
+      await expectDrainedWithOneQuarantined(gw, "poisonspool");
       await waitFor(async () => (await readAll(topic)).length === 2, { what: "two records in Kafka" });
       expect((await readAll(topic)).map((r) => r.value?.toString())).toEqual(['{"id":0}', '{"id":1}']);
     }
-    expect(quarantineRows(dir)).toEqual([
-      {
-        topic,
-        kafka_error: "TRANSFORMATION",
-        message: expect.stringContaining(
-          `TRANSFORMATION failed in org.apache.kafka.connect.transforms.ValueToKey: ${NOT_A_MAP}`,
-        ),
-      },
-    ]);
+    expectValueToKeyQuarantined(dir, topic);
   }, 120_000);
 });
 
@@ -142,25 +152,13 @@ describe("a poison record in spool mode under errors.tolerance=all (skipped, as 
       expect((await post(url, '"not a map"')).status).toBe(200);
       expect((await post(url, '{"id":1}', { "X-Drop": "yes" })).status).toBe(200);
       expect((await post(url, '{"id":2}')).status).toBe(200);
-      await waitFor(async () => (await metric(gw, "ingest_spool_records", "poisonskip")) === 0, {
-        what: "the spool drained",
-      });
-      expect(await metric(gw, "ingest_spool_quarantined_total", "poisonskip")).toBe(1);
-      expect(await taskState(gw, "poisonskip")).toBe("RUNNING");
+      await expectDrainedWithOneQuarantined(gw, "poisonskip");
       await gw.waitForOutput(
         /WARN A transformation or converter failed on spooled record \d+ of connector poisonskip \(skipped under errors\.tolerance=all\) \(TRANSFORMATION\)/,
       );
       await waitFor(async () => (await readAll(topic)).length === 2, { what: "two records in Kafka" });
       expect((await readAll(topic)).map((r) => r.value?.toString())).toEqual(['{"id":0}', '{"id":2}']);
     }
-    expect(quarantineRows(dir)).toEqual([
-      {
-        topic,
-        kafka_error: "TRANSFORMATION",
-        message: expect.stringContaining(
-          `TRANSFORMATION failed in org.apache.kafka.connect.transforms.ValueToKey: ${NOT_A_MAP}`,
-        ),
-      },
-    ]);
+    expectValueToKeyQuarantined(dir, topic);
   }, 120_000);
 });
