@@ -126,7 +126,7 @@ export async function closeSourceTaskResources(
  * or a stop cut them short, so it may well convert later and must not be refused for good). A
  * failure that is not retriable is the record's own, stop or not: the rest of its poll is still sent.
  */
-export function conversionRejection(task: SourceTask, error: unknown): RecordRejection | undefined {
+function conversionRejection(task: SourceTask, error: unknown): RecordRejection | undefined {
   return task.rejectsRecords === true ? conversionRejectionOf(error) : undefined;
 }
 
