@@ -78,17 +78,14 @@ let singleHeadTopic: string | null = null;
 let singleHeadPartition = -1;
 let singleTail: Uint8Array = new Uint8Array(0);
 let singleTailTimestamp: number | null | undefined;
-/**
- * Per digit count of the offset, the current head and tail with room for the digits between them:
- * an answer is one copy of its template (`slice`) with the digits written in. Emptied when the head
- * or the tail changes.
- */
-const singleTemplates: (Uint8Array | undefined)[] = [];
 
-/** Digits of a non-negative safe integer in decimal (below 10^16). */
+/** Digits of a non-negative safe integer in decimal. */
 function digitCount(n: number): number {
   let count = 1;
-  for (let power = 10; n >= power; power *= 10) count++;
+  while (n >= 10) {
+    n = Math.floor(n / 10);
+    count++;
+  }
   return count;
 }
 
@@ -111,23 +108,16 @@ function singleWrittenBody(
     singleHead = Buffer.from(`{"topic":${topicJson(topic)},"offsets":[{"partition":${partition},"offset":`);
     singleHeadTopic = topic;
     singleHeadPartition = partition;
-    singleTemplates.length = 0;
   }
   if (singleTailTimestamp !== timestamp) {
     singleTail = Buffer.from(`,"timestamp":${timestampJson(timestamp)}}]}`);
     singleTailTimestamp = timestamp;
-    singleTemplates.length = 0;
   }
-  const digits = digitCount(offset);
-  const offsetEnd = singleHead.length + digits;
-  let template = singleTemplates[digits];
-  if (template === undefined) {
-    template = new Uint8Array(offsetEnd + singleTail.length);
-    template.set(singleHead, 0);
-    template.set(singleTail, offsetEnd);
-    singleTemplates[digits] = template;
-  }
-  const out = template.slice();
+  const head = singleHead;
+  const tail = singleTail;
+  const offsetEnd = head.length + digitCount(offset);
+  const out = new Uint8Array(offsetEnd + tail.length);
+  out.set(head, 0);
   let n = offset;
   let at = offsetEnd;
   do {
@@ -136,6 +126,7 @@ function singleWrittenBody(
     out[--at] = 48 + (n - q * 10);
     n = q;
   } while (n > 0);
+  out.set(tail, offsetEnd);
   return out;
 }
 
