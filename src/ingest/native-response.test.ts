@@ -80,6 +80,23 @@ describe("nativeResponse", () => {
       },
     );
 
+    test("answers in a row, as the digits, the partition, the timestamp and the topic change: each its own bytes", async () => {
+      const steps: [string, number, number, number | null][] = [
+        ["telemetry", 0, 7, 100],
+        ["telemetry", 0, 8, 100],
+        ["telemetry", 0, 10, 100],
+        ["telemetry", 0, 11, 101],
+        ["telemetry", 1, 12, 101],
+        ["telemetry", 1, 3, null],
+        ["other", 1, 13, null],
+        ["other", 1, 99, 5],
+      ];
+      for (const [topic, partition, offset, timestamp] of steps) {
+        const response = nativeResponse(topic, [written(partition, offset, timestamp)], 3);
+        expect(await response.text()).toBe(JSON.stringify({ topic, offsets: [{ partition, offset, timestamp }] }));
+      }
+    });
+
     test("each answer has headers of its own: a header set on one is not on the next", () => {
       const first = nativeResponse("t", [written(0, 1, 2)], 3);
       first.headers.set("x-extra", "1");
