@@ -171,9 +171,29 @@ export class WorkerSinkTask extends WorkerTask {
     if (this.crash) throw this.crash;
   }
 
+  /**
+   * Joins the group (startConsumer); a pause or resume meanwhile shows in the status at once, not
+   * when the join completes, which can take a rebalance (Connect's consumer poll is woken for it).
+   */
+  private async joinFollowingTargetState(): Promise<boolean> {
+    let joining = true;
+    const joined = this.startConsumer().finally(() => {
+      joining = false;
+      this.notify();
+    });
+    void joined.catch(() => undefined); // awaited below; a failure is thrown from there
+    while (joining && !this.stopping) {
+      await this.followTargetState();
+      await this.waitForWake(1000);
+    }
+    const started = await joined;
+    if (this.targetState === "STARTED") await this.followTargetState();
+    return started;
+  }
+
   protected async execute(): Promise<void> {
     // A failure found as the task stops still fails it: close() then neither flushes nor commits.
-    if (!(await this.startConsumer())) return this.throwIfFailed();
+    if (!(await this.joinFollowingTargetState())) return this.throwIfFailed();
     while (!this.stopping) {
       this.throwIfFailed();
       if (this.consumerLost) {

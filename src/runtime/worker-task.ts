@@ -65,6 +65,8 @@ export abstract class WorkerTask {
   private active: { readonly pause: AbortController; readonly signal: AbortSignal } | undefined;
   private finished: Promise<void> = Promise.resolve();
   private reportedPaused = false;
+  /** PAUSED was reported by `followTargetState` (before the loop's own pause handling ran). */
+  private announcedPause = false;
   protected readonly log: Logger;
 
   constructor(
@@ -163,7 +165,8 @@ export abstract class WorkerTask {
       if (!this.reportedPaused) {
         this.reportedPaused = true;
         await this.onPaused();
-        this.listener.onPause(this.id);
+        if (!this.announcedPause) this.listener.onPause(this.id);
+        this.announcedPause = false;
       }
       await this.wake.wait(1000);
       this.throwIfFailed();
@@ -175,6 +178,21 @@ export abstract class WorkerTask {
       this.listener.onResume(this.id);
     }
     return !this.stopping;
+  }
+
+  /**
+   * While the task waits on something its loop cannot interrupt (a sink's consumer joining its
+   * group), its status follows the target state at once, as Connect's wakeup of the task's poll
+   * reports a pause; the loop's own pause handling (`awaitUnpaused`) takes over afterwards.
+   */
+  protected async followTargetState(): Promise<void> {
+    const paused = this.targetState !== "STARTED";
+    if (this.stopping || this.reportedPaused || paused === this.announcedPause) return;
+    this.announcedPause = paused;
+    if (paused) return this.listener.onPause(this.id);
+    // What was paused meanwhile (partitions assigned while the connector was paused) resumes.
+    await this.onResumed();
+    this.listener.onResume(this.id);
   }
 
   /** Connect's doRun: nothing starts before the task is first unpaused, nor once it is stopping. */
