@@ -171,36 +171,17 @@ export class WorkerSinkTask extends WorkerTask {
     if (this.crash) throw this.crash;
   }
 
-  /**
-   * Joins the group (startConsumer); a pause or resume meanwhile shows in the status at once, not
-   * when the join completes, which can take a rebalance (Connect's consumer poll is woken for it).
-   */
-  private async joinFollowingTargetState(): Promise<boolean> {
-    let joining = true;
-    const joined = this.startConsumer().finally(() => {
-      joining = false;
-      this.notify();
-    });
-    void joined.catch(() => undefined); // awaited below; a failure is thrown from there
-    while (joining && !this.stopping) {
-      await this.followTargetState();
-      await this.waitForWake(1000);
-    }
-    const started = await joined;
-    if (this.targetState === "STARTED") await this.followTargetState();
-    return started;
-  }
-
   protected async execute(): Promise<void> {
     // A failure found as the task stops still fails it: close() then neither flushes nor commits.
-    if (!(await this.joinFollowingTargetState())) return this.throwIfFailed();
+    // A pause or resume while the consumer joins (a whole rebalance, maybe) shows at once, as Connect's woken poll.
+    if (!(await this.followingTargetState(this.startConsumer()))) return this.throwIfFailed();
     while (!this.stopping) {
       this.throwIfFailed();
       if (this.consumerLost) {
         this.log.warn("The consumer stopped on a retriable error; restarting it", this.consumerLost);
         this.consumerLost = undefined;
         await this.executor.run(() => this.dropConsumer());
-        if (!(await this.startConsumer())) break;
+        if (!(await this.followingTargetState(this.startConsumer()))) break;
         continue;
       }
       if (this.targetState !== "STARTED") {

@@ -181,11 +181,27 @@ export abstract class WorkerTask {
   }
 
   /**
-   * While the task waits on something its loop cannot interrupt (a sink's consumer joining its
-   * group), its status follows the target state at once, as Connect's wakeup of the task's poll
-   * reports a pause; the loop's own pause handling (`awaitUnpaused`) takes over afterwards.
+   * Awaits `work` that the loop cannot interrupt (a sink's consumer joining its group), meanwhile
+   * reporting pauses and resumes at once, as Connect's wakeup of the task's poll does; the loop's
+   * own pause handling (`awaitUnpaused`) takes over afterwards.
    */
-  protected async followTargetState(): Promise<void> {
+  protected async followingTargetState<T>(work: Promise<T>): Promise<T> {
+    let pending = true;
+    const done = work.finally(() => {
+      pending = false;
+      this.wake.notify();
+    });
+    void done.catch(() => undefined); // awaited below, which throws it
+    while (pending && !this.stopping) {
+      await this.followTargetState();
+      await this.wake.wait(1000);
+    }
+    const result = await done;
+    if (this.targetState === "STARTED") await this.followTargetState();
+    return result;
+  }
+
+  private async followTargetState(): Promise<void> {
     const paused = this.targetState !== "STARTED";
     if (this.stopping || this.reportedPaused || paused === this.announcedPause) return;
     this.announcedPause = paused;
