@@ -17,6 +17,7 @@ import { createTopic, kafkaBroker, readAll, testClient, uniqueTopic } from "./su
 import {
   allowedStatuses,
   type ConnectorModel,
+  connectMessage,
   connectorConfig,
   type Op,
   type Pools,
@@ -28,7 +29,7 @@ import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const SEED = Number(process.env.LIFECYCLE_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const STEPS = Number(process.env.LIFECYCLE_STEPS ?? 150);
+const STEPS = Number(process.env.LIFECYCLE_STEPS ?? 250);
 
 function fileLines(path: string): string[] {
   return existsSync(path)
@@ -197,6 +198,13 @@ describe("connector and task lifecycle under concurrent REST operations", () => 
         }
         if (!allowed.has(answer.status)) {
           throw new Error(`${op.label} answered ${answer.status} (allowed ${[...allowed]}): ${answer.text}`);
+        }
+        const message = connectMessage(op, answer.status);
+        if (
+          message !== undefined &&
+          !(typeof message === "string" ? message === answer.body?.message : message.test(answer.body?.message))
+        ) {
+          throw new Error(`${op.label} answered ${answer.status} with ${answer.text}; Connect says ${message}`);
         }
       });
       for (const [i, op] of ops.entries()) {

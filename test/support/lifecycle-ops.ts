@@ -204,3 +204,19 @@ export function allowedStatuses(op: Op, exists: boolean | undefined, target: Tar
   if (op.label.startsWith("restart task") && out.has(204)) out.add(404);
   return out;
 }
+
+/** The message of Connect's 4xx answer to `op` (/work/shared/connect-rest-api.md §3, the recorded fixtures). */
+export function connectMessage(op: Op, status: number): string | RegExp | undefined {
+  const n = op.connector.name;
+  if (status === 409) return `Connector ${n} already exists`;
+  if (status === 400)
+    return `Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/${n}/stop' endpoint`;
+  if (status !== 404) return undefined;
+  const tail = op.path.startsWith(`/connectors/${n}`) ? op.path.slice(`/connectors/${n}`.length) : "";
+  if (op.method === "PUT" && /^\/(pause|resume|stop)$/.test(tail)) return `Unknown connector ${n}`;
+  if (tail.startsWith("/restart")) return `Unknown connector: ${n}`;
+  // Connector names here are [a-z0-9-] only: nothing to escape.
+  if (/^\/tasks\/\d+\/restart$/.test(tail)) return new RegExp(`^Unknown (connector: ${n}|task: ${n}-\\d+)$`);
+  if (tail === "/status") return `No status found for connector ${n}`;
+  return `Connector ${n} not found`;
+}
