@@ -220,3 +220,40 @@ export function connectMessage(op: Op, status: number): string | RegExp | undefi
   if (tail === "/status") return `No status found for connector ${n}`;
   return `Connector ${n} not found`;
 }
+
+export function createOp(c: ConnectorModel, pools: Pools, rnd: Prng): Op {
+  return {
+    label: `create ${c.name}`,
+    connector: c,
+    method: "POST",
+    path: "/connectors",
+    body: { name: c.name, config: connectorConfig(c, pools, rnd) },
+    mutates: true,
+    expected: (exists) => (exists ? 409 : 201),
+    apply: (m, status) => {
+      if (status === 201) Object.assign(m, { exists: true, target: "RUNNING" });
+    },
+  };
+}
+
+export function restartOp(c: ConnectorModel): Op {
+  return {
+    label: `restart ${c.name} with tasks`,
+    connector: c,
+    method: "POST",
+    path: `/connectors/${c.name}/restart?includeTasks=true`,
+    mutates: true,
+    expected: (exists) => (exists ? 202 : 404),
+  };
+}
+
+export function deleteOp(c: ConnectorModel): Op {
+  return {
+    label: `delete ${c.name}`,
+    connector: c,
+    method: "DELETE",
+    path: `/connectors/${c.name}`,
+    mutates: true,
+    expected: (exists) => (exists ? 204 : 404),
+  };
+}
