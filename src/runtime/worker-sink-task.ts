@@ -173,14 +173,15 @@ export class WorkerSinkTask extends WorkerTask {
 
   protected async execute(): Promise<void> {
     // A failure found as the task stops still fails it: close() then neither flushes nor commits.
-    if (!(await this.startConsumer())) return this.throwIfFailed();
+    // A pause or resume while the consumer joins (a whole rebalance, maybe) shows at once, as Connect's woken poll.
+    if (!(await this.followingTargetState(this.startConsumer()))) return this.throwIfFailed();
     while (!this.stopping) {
       this.throwIfFailed();
       if (this.consumerLost) {
         this.log.warn("The consumer stopped on a retriable error; restarting it", this.consumerLost);
         this.consumerLost = undefined;
         await this.executor.run(() => this.dropConsumer());
-        if (!(await this.startConsumer())) break;
+        if (!(await this.followingTargetState(this.startConsumer()))) break;
         continue;
       }
       if (this.targetState !== "STARTED") {

@@ -65,6 +65,8 @@ export abstract class WorkerTask {
   private active: { readonly pause: AbortController; readonly signal: AbortSignal } | undefined;
   private finished: Promise<void> = Promise.resolve();
   private reportedPaused = false;
+  /** PAUSED was reported by `followTargetState` (before the loop's own pause handling ran). */
+  private announcedPause = false;
   protected readonly log: Logger;
 
   constructor(
@@ -163,7 +165,8 @@ export abstract class WorkerTask {
       if (!this.reportedPaused) {
         this.reportedPaused = true;
         await this.onPaused();
-        this.listener.onPause(this.id);
+        if (!this.announcedPause) this.listener.onPause(this.id);
+        this.announcedPause = false;
       }
       await this.wake.wait(1000);
       this.throwIfFailed();
@@ -175,6 +178,37 @@ export abstract class WorkerTask {
       this.listener.onResume(this.id);
     }
     return !this.stopping;
+  }
+
+  /**
+   * Awaits `work` that the loop cannot interrupt (a sink's consumer joining its group), meanwhile
+   * reporting pauses and resumes at once, as Connect's wakeup of the task's poll does; the loop's
+   * own pause handling (`awaitUnpaused`) takes over afterwards.
+   */
+  protected async followingTargetState<T>(work: Promise<T>): Promise<T> {
+    let pending = true;
+    const done = work.finally(() => {
+      pending = false;
+      this.wake.notify();
+    });
+    void done.catch(() => undefined); // awaited below, which throws it
+    while (pending && !this.stopping) {
+      await this.followTargetState();
+      await this.wake.wait(1000);
+    }
+    const result = await done;
+    if (this.targetState === "STARTED") await this.followTargetState();
+    return result;
+  }
+
+  private async followTargetState(): Promise<void> {
+    const paused = this.targetState !== "STARTED";
+    if (this.stopping || this.reportedPaused || paused === this.announcedPause) return;
+    this.announcedPause = paused;
+    if (paused) return this.listener.onPause(this.id);
+    // What was paused meanwhile (partitions assigned while the connector was paused) resumes.
+    await this.onResumed();
+    this.listener.onResume(this.id);
   }
 
   /** Connect's doRun: nothing starts before the task is first unpaused, nor once it is stopping. */
