@@ -56,6 +56,27 @@ describe("startup errors", () => {
     expect(output).toContain("Invalid value x for configuration task.shutdown.graceful.timeout.ms");
   });
 
+  test("a misspelled or removed worker key is warned about once, as Connect's clients do", async () => {
+    const kafka = await kafkaBroker();
+    await using dir = await tempDir();
+    const worker = {
+      "bootstrap.servers": kafka.bootstrap,
+      "data.dir": dir.file("data"),
+      "offest.flush.interval.ms": "100",
+      "producer.linger.ms": "5",
+      "key.converter.schemas.enable": "false",
+    };
+    await using gw = await startGateway({ dir: dir.path, worker, env: { CONNECT_REST_PORT: "8083" } });
+    await gw.waitForOutput(/Gateway started/);
+    const warnings = gw.output().match(/WARN .*isn't a known config.*/g);
+    expect(warnings).toEqual([
+      expect.stringContaining("The configuration 'offest.flush.interval.ms' was supplied but isn't a known config."),
+      expect.stringContaining(
+        "The configuration 'rest.port' was supplied but isn't a known config (from the environment variable CONNECT_REST_PORT).",
+      ),
+    ]);
+  });
+
   test("a data file in use by another gateway is reported as locked", async () => {
     const kafka = await kafkaBroker();
     await using dir = await tempDir();
