@@ -208,4 +208,21 @@ describe("a REST write on a full database", () => {
     expect([status.connector.state, status.tasks[0].state]).toEqual(["RUNNING", "RUNNING"]);
     expect(w.worker.runningTasks("c")).toHaveLength(1);
   });
+
+  test("failing on another SQLite error (a failing disk's I/O error) is logged at ERROR with SQLite's code", async () => {
+    await using w = await inProcessWorker();
+    // Stand-in for SQLITE_IOERR, which a test cannot cause safely: any SQLite error code on the write.
+    w.db.run("CREATE TRIGGER refuse BEFORE INSERT ON connectors BEGIN SELECT RAISE(ABORT, 'refused'); END");
+    const r = await w.rest("POST", "/connectors", { name: "d", config: { "connector.class": SCRIPTED_SOURCE } });
+    expect(r.status).toBe(500);
+    const line = w.logLines.find((l) => l.includes("failed on the worker's state store"));
+    expect(line).toContain("ERROR");
+    expect(line).toContain("(SQLITE_CONSTRAINT_TRIGGER): refused");
+  });
+
+  test("a 404 is not logged as a state store failure", async () => {
+    await using w = await inProcessWorker();
+    expect((await w.rest("GET", "/connectors/nope")).status).toBe(404);
+    expect(w.logLines.some((l) => l.includes("state store"))).toBe(false);
+  });
 });
