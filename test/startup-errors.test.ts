@@ -138,4 +138,21 @@ describe("startup errors", () => {
     );
     expect(output).not.toContain("changeit");
   });
+
+  test("a key store that is neither PEM, JKS nor PKCS12 is an error naming the key and the file, never the password", async () => {
+    await using dir = await tempDir();
+    const store = dir.file("server.pem");
+    writeFileSync(store, "not a key store\n");
+    const { code, output } = await failedStartup(dir.path, {
+      listeners: "https://127.0.0.1:0",
+      "listeners.https.ssl.keystore.location": store,
+      "listeners.https.ssl.keystore.password": "pkcs12-pass-9",
+    });
+    expect(code).toBe(1);
+    expect(output).toContain(
+      `Invalid value for configuration listeners.https.ssl.keystore.location: cannot open the PKCS12 store ${store} (wrong password or not PKCS12)`,
+    );
+    expect(output).not.toContain("pkcs12-pass-9");
+    expect(output).not.toContain("    at ");
+  });
 });
