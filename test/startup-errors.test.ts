@@ -155,4 +155,24 @@ describe("startup errors", () => {
     expect(output).not.toContain("pkcs12-pass-9");
     expect(output).not.toContain("    at ");
   });
+
+  test("a listener that cannot open says why: the port in use, an address not of this host", async () => {
+    await using dir = await tempDir();
+    const holder = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    try {
+      const inUse = await failedStartup(dir.path, { listeners: `http://127.0.0.1:${holder.port}` });
+      expect(inUse.code).toBe(1);
+      expect(inUse.output).toContain(
+        `gateway: Cannot listen on http://127.0.0.1:${holder.port}: port ${holder.port} is already in use by another process (EADDRINUSE)`,
+      );
+    } finally {
+      holder.stop(true);
+    }
+    // 192.0.2.1 is TEST-NET-1 (RFC 5737): never an address of this host; nothing is sent to it.
+    const foreign = await failedStartup(dir.path, { listeners: "http://192.0.2.1:18083" });
+    expect(foreign.code).toBe(1);
+    expect(foreign.output).toContain(
+      "gateway: Cannot listen on http://192.0.2.1:18083: 192.0.2.1 is not an address of this host (EADDRNOTAVAIL)",
+    );
+  });
 });
