@@ -168,6 +168,16 @@ describe("startup errors", () => {
     } finally {
       holder.stop(true);
     }
+    const ingestHolder = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    try {
+      const ingest = await failedStartup(dir.path, { "ingest.listeners": `http://127.0.0.1:${ingestHolder.port}` });
+      expect(ingest.code).toBe(1);
+      expect(ingest.output).toContain(
+        `gateway: Cannot listen on http://127.0.0.1:${ingestHolder.port} (ingest.listeners): port ${ingestHolder.port} is already in use by another process (EADDRINUSE)`,
+      );
+    } finally {
+      ingestHolder.stop(true);
+    }
     // 192.0.2.1 is TEST-NET-1 (RFC 5737): never an address of this host; nothing is sent to it.
     const foreign = await failedStartup(dir.path, { listeners: "http://192.0.2.1:18083" });
     expect(foreign.code).toBe(1);
