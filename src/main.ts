@@ -2,7 +2,8 @@
  * CLI entry, like connect-standalone (`gateway [worker.properties] [connector files…]`; the
  * subcommands and options are in cli.ts, which `gateway --help` prints). Reads the worker config (file, then CONNECT_* environment), opens the data file, starts the REST
  * listeners and the herder, submits the connector files (created, or updated if they exist), and
- * stops cleanly on SIGINT/SIGTERM: tasks commit what Kafka acknowledged before the process exits.
+ * stops cleanly on SIGINT/SIGTERM/SIGHUP (as the JVM runs Connect's shutdown hook on each): tasks
+ * commit what Kafka acknowledged before the process exits.
  */
 import { readFileSync } from "node:fs";
 import { type App, startApp } from "./app.ts";
@@ -18,6 +19,7 @@ import { checkClientConfigValues } from "./kafka/client-classes.ts";
 import { connectionSettings, consumerSettings, producerSettings } from "./kafka/client-config.ts";
 import { secretValues } from "./runtime/secret-keys.ts";
 import { exitOnUncaughtErrors } from "./uncaught-errors.ts";
+import { unknownKeyWarning, unknownWorkerKeys } from "./unknown-worker-keys.ts";
 import { getLogger, logManager, parseLevel } from "./util/logger.ts";
 import { configFromEnvironment, environmentKeys, parseProperties } from "./util/properties.ts";
 import { GATEWAY_VERSION } from "./version.ts";
@@ -195,7 +197,9 @@ export async function main(argv: readonly string[]): Promise<void> {
   if (config["plugin.path"]) log.warn("plugin.path is set but unused: the gateway's plugins are built in");
   for (const k of config.ignoredKeys)
     log.warn(`Worker config ${k} has no effect in this gateway (state lives in data.dir) and is ignored`);
-  for (const warning of workerClassListWarnings(config.originals, environmentKeys(process.env))) log.warn(warning);
+  const fromEnvironment = environmentKeys(process.env);
+  for (const k of unknownWorkerKeys(config.originals)) log.warn(unknownKeyWarning(k, fromEnvironment.get(k)?.variable));
+  for (const warning of workerClassListWarnings(config.originals, fromEnvironment)) log.warn(warning);
   if (config.overridePolicy.name === "Principal")
     logManager
       .get(`${OVERRIDE_POLICY_PACKAGE}PrincipalConnectorClientConfigOverridePolicy`)
@@ -235,6 +239,9 @@ export async function main(argv: readonly string[]): Promise<void> {
   });
   process.on("SIGINT", () => shutdown("SIGINT"));
   process.on("SIGTERM", () => shutdown("SIGTERM"));
+  // The JVM runs Connect's shutdown hook on SIGHUP too (a closed terminal or SSH session): without
+  // a handler the process would die at once, with no stop and no offsets committed.
+  process.on("SIGHUP", () => shutdown("SIGHUP"));
 
   await app.herder.start();
   for (const spec of connectorSpecs) {

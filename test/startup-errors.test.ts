@@ -56,6 +56,27 @@ describe("startup errors", () => {
     expect(output).toContain("Invalid value x for configuration task.shutdown.graceful.timeout.ms");
   });
 
+  test("a misspelled or removed worker key is warned about once, as Connect's clients do", async () => {
+    const kafka = await kafkaBroker();
+    await using dir = await tempDir();
+    const worker = {
+      "bootstrap.servers": kafka.bootstrap,
+      "data.dir": dir.file("data"),
+      "offest.flush.interval.ms": "100",
+      "producer.linger.ms": "5",
+      "key.converter.schemas.enable": "false",
+    };
+    await using gw = await startGateway({ dir: dir.path, worker, env: { CONNECT_REST_PORT: "8083" } });
+    await gw.waitForOutput(/Gateway started/);
+    const warnings = gw.output().match(/WARN .*isn't a known config.*/g);
+    expect(warnings).toEqual([
+      expect.stringContaining("The configuration 'offest.flush.interval.ms' was supplied but isn't a known config."),
+      expect.stringContaining(
+        "The configuration 'rest.port' was supplied but isn't a known config (from the environment variable CONNECT_REST_PORT).",
+      ),
+    ]);
+  });
+
   test("a data file in use by another gateway is reported as locked", async () => {
     const kafka = await kafkaBroker();
     await using dir = await tempDir();
@@ -116,5 +137,52 @@ describe("startup errors", () => {
       `Invalid value for configuration listeners.https.ssl.keystore.location: cannot open the JKS store ${jks} (wrong password or damaged file)`,
     );
     expect(output).not.toContain("changeit");
+  });
+
+  test("a key store that is neither PEM, JKS nor PKCS12 is an error naming the key and the file, never the password", async () => {
+    await using dir = await tempDir();
+    const store = dir.file("server.pem");
+    writeFileSync(store, "not a key store\n");
+    const { code, output } = await failedStartup(dir.path, {
+      listeners: "https://127.0.0.1:0",
+      "listeners.https.ssl.keystore.location": store,
+      "listeners.https.ssl.keystore.password": "pkcs12-pass-9",
+    });
+    expect(code).toBe(1);
+    expect(output).toContain(
+      `Invalid value for configuration listeners.https.ssl.keystore.location: cannot open the PKCS12 store ${store} (wrong password or not PKCS12)`,
+    );
+    expect(output).not.toContain("pkcs12-pass-9");
+    expect(output).not.toContain("    at ");
+  });
+
+  test("a listener that cannot open says why: the port in use, an address not of this host", async () => {
+    await using dir = await tempDir();
+    const holder = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    try {
+      const inUse = await failedStartup(dir.path, { listeners: `http://127.0.0.1:${holder.port}` });
+      expect(inUse.code).toBe(1);
+      expect(inUse.output).toContain(
+        `gateway: Cannot listen on http://127.0.0.1:${holder.port}: port ${holder.port} is already in use by another process (EADDRINUSE)`,
+      );
+    } finally {
+      holder.stop(true);
+    }
+    const ingestHolder = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    try {
+      const ingest = await failedStartup(dir.path, { "ingest.listeners": `http://127.0.0.1:${ingestHolder.port}` });
+      expect(ingest.code).toBe(1);
+      expect(ingest.output).toContain(
+        `gateway: Cannot listen on http://127.0.0.1:${ingestHolder.port} (ingest.listeners): port ${ingestHolder.port} is already in use by another process (EADDRINUSE)`,
+      );
+    } finally {
+      ingestHolder.stop(true);
+    }
+    // 192.0.2.1 is TEST-NET-1 (RFC 5737): never an address of this host; nothing is sent to it.
+    const foreign = await failedStartup(dir.path, { listeners: "http://192.0.2.1:18083" });
+    expect(foreign.code).toBe(1);
+    expect(foreign.output).toContain(
+      "gateway: Cannot listen on http://192.0.2.1:18083: 192.0.2.1 is not an address of this host (EADDRNOTAVAIL)",
+    );
   });
 });

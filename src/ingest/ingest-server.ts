@@ -19,6 +19,7 @@
 import type { Server } from "bun";
 import { type Listener, parseListener } from "../listener.ts";
 import type { MetricFamily } from "../metrics/prometheus.ts";
+import { listenFailure } from "../util/listen-failure.ts";
 import type { Logger } from "../util/logger.ts";
 import type { IngestApp } from "./ingest-pipeline-contract.ts";
 import { nativePaths } from "./native-paths.ts";
@@ -170,7 +171,17 @@ export class IngestServer {
     const bind = (port: number, maxRequestBodySize: number) =>
       Bun.serve({ hostname, port, routes: this.postRoutes(), fetch, maxRequestBodySize, idleTimeout: 120 });
     let limit = largestBodyLimit(this.o.routes) ?? DEFAULT_BODY_LIMIT;
-    let server = bind(listener.port, limit);
+    let server: Server<undefined>;
+    try {
+      server = bind(listener.port, limit);
+    } catch (error) {
+      throw new Error(
+        `Cannot listen on ${listener.uri} (ingest.listeners): ${listenFailure(hostname, listener.port)}`,
+        {
+          cause: error,
+        },
+      );
+    }
     const port = server.port!;
     // Bun's router follows the route table: a connector's path is matched natively from when its
     // route opens until it is gone (requests in between keep the listener's fetch path).

@@ -4,9 +4,11 @@
  * redaction so a registered secret never reaches a client. A write that failed because the
  * worker's SQLite file is full (SQLITE_FULL) stays a 500, as Connect answers a failed config-topic
  * write (ConnectExceptionMapper), with a message saying so and what to do instead of SQLite's text.
+ * Any other SQLite failure behind a 500 (a disk I/O error, a read-only file) is logged at ERROR
+ * with SQLite's code, so an operator finds why the API refused writes without DEBUG logging.
  */
 import { AlreadyExistsError, messageOf, NotFoundError, RestError } from "../errors.ts";
-import { isStoreFull, STORE_FULL_MESSAGE } from "../store/store-full.ts";
+import { isStoreFull, STORE_FULL_MESSAGE, storeErrorCode } from "../store/store-full.ts";
 import type { LogManager } from "../util/logger.ts";
 
 export interface ErrorBody {
@@ -24,8 +26,14 @@ export function errorStatus(error: unknown): number {
 export function errorResponse(error: unknown, logs: LogManager): Response {
   const status = errorStatus(error);
   const full = isStoreFull(error);
-  if (full)
-    logs.get("org.apache.kafka.connect.runtime.rest.errors.ConnectExceptionMapper").error(STORE_FULL_MESSAGE, error);
+  const mapper = logs.get("org.apache.kafka.connect.runtime.rest.errors.ConnectExceptionMapper");
+  const storeCode = status === 500 && !full ? storeErrorCode(error) : undefined;
+  if (full) mapper.error(STORE_FULL_MESSAGE, error);
+  else if (storeCode !== undefined)
+    mapper.error(
+      `A REST request failed on the worker's state store in data.dir (${storeCode}): ${messageOf(error)}`,
+      error,
+    );
   const message = full ? STORE_FULL_MESSAGE : logs.redact(messageOf(error));
   const body: ErrorBody = { error_code: status, message };
   // A body refused (too large, too slow) was not read to its end: the connection cannot be reused.

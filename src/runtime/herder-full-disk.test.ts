@@ -208,4 +208,54 @@ describe("a REST write on a full database", () => {
     expect([status.connector.state, status.tasks[0].state]).toEqual(["RUNNING", "RUNNING"]);
     expect(w.worker.runningTasks("c")).toHaveLength(1);
   });
+
+  test("failing on another SQLite error (a failing disk's I/O error) is logged at ERROR with SQLite's code", async () => {
+    await using w = await inProcessWorker();
+    // Stand-in for SQLITE_IOERR, which a test cannot cause safely: any SQLite error code on the write.
+    w.db.run("CREATE TRIGGER refuse BEFORE INSERT ON connectors BEGIN SELECT RAISE(ABORT, 'refused'); END");
+    const r = await w.rest("POST", "/connectors", { name: "d", config: { "connector.class": SCRIPTED_SOURCE } });
+    expect(r.status).toBe(500);
+    const line = w.logLines.find((l) => l.includes("failed on the worker's state store"));
+    expect(line).toContain("ERROR");
+    expect(line).toContain("(SQLITE_CONSTRAINT_TRIGGER): refused");
+  });
+
+  test("a 404 is not logged as a state store failure", async () => {
+    await using w = await inProcessWorker();
+    expect((await w.rest("GET", "/connectors/nope")).status).toBe(404);
+    expect(w.logLines.some((l) => l.includes("state store"))).toBe(false);
+  });
+
+  test("task configs that cannot be stored: created (201), stored again after a backoff, then the tasks start", async () => {
+    await using w = await inProcessWorker();
+    // Stand-in for a store full between the connector's row and its tasks' rows.
+    w.db.run("CREATE TRIGGER refuse_tasks BEFORE INSERT ON task_configs BEGIN SELECT RAISE(ABORT, 'no room'); END");
+    const r = await w.rest("POST", "/connectors", { name: "c", config: { "connector.class": SCRIPTED_SOURCE } });
+    expect(r.status).toBe(201);
+    await waitFor(() => w.logLines.some((l) => l.includes("Could not store the task configs of connector c")), {
+      what: "the ERROR",
+    });
+    expect(w.logLines.find((l) => l.includes("task configs of connector c"))).toContain("(SQLITE_CONSTRAINT_TRIGGER)");
+    w.db.run("DROP TRIGGER refuse_tasks");
+    await waitFor(async () => (await w.rest("GET", "/connectors/c/status")).body?.tasks?.[0]?.state === "RUNNING", {
+      what: "the task, once its config is stored",
+    });
+  });
+
+  test("an update whose task configs cannot be stored answers 200; its tasks start once they are stored", async () => {
+    await using w = await inProcessWorker();
+    w.scripted.script = { taskConfigs: () => [{ generation: String(Date.now()) }] };
+    await startScriptedConnector(w);
+    w.db.run("CREATE TRIGGER refuse_tasks BEFORE INSERT ON task_configs BEGIN SELECT RAISE(ABORT, 'no room'); END");
+    const r = await w.rest("PUT", "/connectors/c/config", { "connector.class": SCRIPTED_SOURCE, note: "v2" });
+    expect(r.status).toBe(200);
+    await waitFor(() => w.logLines.some((l) => l.includes("Could not store the task configs of connector c")), {
+      what: "the ERROR",
+    });
+    w.db.run("DROP TRIGGER refuse_tasks");
+    await waitFor(() => w.worker.runningTasks("c").length === 1, {
+      what: "the restarted task, once its new config is stored",
+    });
+    expect((await w.rest("GET", "/connectors/c/tasks")).body[0].config.generation).toBeDefined();
+  });
 });

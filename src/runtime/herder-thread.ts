@@ -6,9 +6,15 @@
  *
  * Work queued before shutdown (a reconfiguration, a restart's second step) starts nothing once
  * `stopped` is set.
+ *
+ * Task configs that cannot be stored (the state store is full, or fails) leave the running tasks as
+ * they are and are generated and stored again after a backoff (250 ms doubling to 60 s), as Connect's
+ * DistributedHerder retries a failed task reconfiguration, until they are stored, the connector is
+ * gone or the herder stops (`cancelReconfigurationRetries`).
  */
 import type { Config } from "../api/connector.ts";
 import type { TargetState } from "../store/config-store.ts";
+import { storeErrorCode } from "../store/store-full.ts";
 import { SerialExecutor } from "../util/async.ts";
 import { systemClock } from "../util/clock.ts";
 import { AbstractHerder } from "./abstract-herder.ts";
@@ -19,6 +25,8 @@ export abstract class HerderThread extends AbstractHerder {
   protected readonly executor = new SerialExecutor();
   protected started = false;
   protected stopped = false;
+  /** Connectors whose task configs could not be stored: the retry's timer and its next delay. */
+  private readonly reconfigurationRetries = new Map<string, { timer: ReturnType<typeof setTimeout>; nextMs: number }>();
 
   get ready(): boolean {
     return this.started;
@@ -95,17 +103,52 @@ export abstract class HerderThread extends AbstractHerder {
   protected async reconfigureTasks(name: string): Promise<void> {
     const stored = this.deps.configs.get(name);
     const wc = this.deps.worker.connector(name);
-    if (!stored || !wc || stored.targetState !== "STARTED" || !wc.started) return;
+    if (!stored || !wc || stored.targetState !== "STARTED" || !wc.started) {
+      if (!stored) this.reconfigurationRetries.delete(name);
+      return;
+    }
     const type = this.connectorType(stored.config);
     const taskConfigs = await generateTaskConfigs(name, stored.config, wc, this.deps.resolveConfig, type);
     if (!taskConfigs) return;
     const changed = JSON.stringify(taskConfigs) !== JSON.stringify(stored.taskConfigs);
     if (changed) {
+      // Stored before the running tasks stop, as Connect writes them to its config topic before the
+      // rebalance that applies them: tasks stopped for configs that were never stored would stay so.
+      try {
+        this.deps.configs.putTaskConfigs(name, taskConfigs);
+      } catch (error) {
+        if (storeErrorCode(error) === undefined) throw error;
+        this.retryReconfiguration(name, error);
+        return;
+      }
       await this.deps.worker.stopTasks(this.deps.worker.runningTasks(name).map((t) => t.id));
-      this.deps.configs.putTaskConfigs(name, taskConfigs);
       this.statuses.removeTasksFrom(name, taskConfigs.length);
     }
+    this.reconfigurationRetries.delete(name);
     await this.startTasks(name, stored.config, taskConfigs, "STARTED");
+  }
+
+  private retryReconfiguration(name: string, error: unknown): void {
+    const previous = this.reconfigurationRetries.get(name);
+    if (previous) clearTimeout(previous.timer);
+    const delayMs = previous?.nextMs ?? 250;
+    this.log.error(
+      `Could not store the task configs of connector ${name} (${storeErrorCode(error)}); generating and storing them again in ${delayMs} ms`,
+    );
+    const timer = setTimeout(() => {
+      if (this.stopped) return;
+      void this.executor
+        .run(() => this.reconfigureTasks(name))
+        .catch((failure) => this.log.error(`Task reconfiguration of ${name} failed`, failure));
+    }, delayMs);
+    timer.unref?.();
+    this.reconfigurationRetries.set(name, { timer, nextMs: Math.min(delayMs * 2, 60_000) });
+  }
+
+  /** Ends the retries of task configs that could not be stored (the herder stops). */
+  protected cancelReconfigurationRetries(): void {
+    for (const { timer } of this.reconfigurationRetries.values()) clearTimeout(timer);
+    this.reconfigurationRetries.clear();
   }
 
   /**

@@ -44,6 +44,7 @@ export class Herder extends HerderThread {
   /** Stops every task (committing what was acknowledged) and connector; statuses → UNASSIGNED. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.cancelReconfigurationRetries();
     await this.executor.run(async () => {
       this.started = false;
       const tasks = this.deps.worker.allTasks().map((t) => t.id);

@@ -10,6 +10,7 @@ import {
   type ProducedMetadata,
   withKafkaError,
 } from "../kafka/kafka-port.ts";
+import { LogManager } from "../util/logger.ts";
 import { ManualClock } from "../util/manual-clock.ts";
 import { SendRecovery, type SendRecoveryOptions } from "./send-recovery.ts";
 import { outgoing, taskBasics } from "./task-test-support.ts";
@@ -51,12 +52,14 @@ function recoveryOver(o: { unreachable?: number; partly?: number; rejectsRecords
   const basics = taskBasics("none");
   const rejections = new Map<SourceRecord, RecordRejection>();
   const stop = new AbortController();
+  const lines: string[] = [];
   /** The producer to send with; none once stopping (`SendRecoveryOptions.producerFor`). A test may replace it. */
   const hooks: { producerFor: SendRecoveryOptions["producerFor"] } = {
     producerFor: async () => (stop.signal.aborted ? undefined : producer),
   };
   const recovery = new SendRecovery({
     ...basics,
+    log: new LogManager({ sink: (line) => void lines.push(line) }).get("test"),
     clock,
     rejectsRecords: o.rejectsRecords ?? true,
     rejections,
@@ -64,7 +67,7 @@ function recoveryOver(o: { unreachable?: number; partly?: number; rejectsRecords
     producerFor: (records) => hooks.producerFor(records),
     sendFailed: (p) => void failedSends.push(p),
   });
-  return { recovery, log, sends, failedSends, clock, rejections, stop, hooks };
+  return { recovery, log, sends, failedSends, clock, rejections, stop, hooks, lines };
 }
 
 const offsets = (metadata: readonly (ProducedMetadata | null)[]) => metadata.map((m) => m?.offset ?? null);
@@ -105,6 +108,26 @@ describe("SendRecovery", () => {
       ["A", "B"],
     ]);
     expect(r.recovery.retrying).toBe(false);
+  });
+
+  test("Kafka unreachable for long: the first warning carries the trace, each retry after it one line", async () => {
+    const r = recoveryOver({ unreachable: 3 });
+    const recovered = r.recovery.recover(
+      ["A", "B"].map((v) => outgoing("t", v)),
+      new RetriableError("Connection refused"),
+    );
+    for (let i = 0; i <= 3; i++) {
+      await waitFor(() => r.sends.length === i && r.clock.pending === 1, { what: `backoff ${i + 1}` });
+      r.clock.advanceToNext();
+    }
+    expect(offsets((await recovered).metadata)).toEqual([0, 1]);
+    expect(r.lines).toHaveLength(4);
+    expect(r.lines[0]).toContain("Failed to send 2 records to Kafka, retrying");
+    expect(r.lines[0]).toContain("\n    at ");
+    for (const line of r.lines.slice(1)) {
+      expect(line).toMatch(/Failed to send 2 records to Kafka, retrying in \d+ ms: Connection refused/);
+      expect(line).not.toContain("\n");
+    }
   });
 
   test("a request only not sent because an earlier one failed goes again at once (no backoff of its own)", async () => {

@@ -8,7 +8,7 @@
  * whether the records left unwritten certainly never reached a broker (`SendOutcome.neverSent`: no attempt at them
  * did, by the port's neverSent), so that their SourceTask may learn they were not written.
  */
-import { isRetriable } from "../errors.ts";
+import { isRetriable, messageOf } from "../errors.ts";
 import {
   type KafkaProducer,
   NotSentError,
@@ -74,10 +74,18 @@ export class SendRecovery {
       return maybeSent ? { metadata } : { metadata, neverSent: true };
     };
     let retrying = false;
+    // The first warning of a recovery carries the error's trace; each retry after it is one line (a
+    // broker down for an hour would otherwise log a whole trace every 10 s per task).
+    let traced = false;
+    const warn = (message: string, error: unknown) => {
+      if (traced) this.c.log.warn(`${message}: ${messageOf(error)}`);
+      else this.c.log.warn(message, error);
+      traced = true;
+    };
     const backOff = async (count: number, error: unknown) => {
       retrying = true;
       this.sendsRetrying++;
-      this.c.log.warn(`Failed to send ${count} records to Kafka, retrying`, error);
+      warn(`Failed to send ${count} records to Kafka, retrying`, error);
       await this.c.clock.sleep(PRODUCE_BACKOFF.initialMs, this.c.stopSignal());
     };
     const retriable = (error: unknown) => !(error instanceof TopicCreationError) && isRetriable(error);
@@ -115,7 +123,7 @@ export class SendRecovery {
           onRetry: (error, _attempt, delay) => {
             if (!retrying) this.sendsRetrying++;
             retrying = true;
-            this.c.log.warn(`Failed to send ${unsent().length} records to Kafka, retrying in ${delay} ms`, error);
+            warn(`Failed to send ${unsent().length} records to Kafka, retrying in ${delay} ms`, error);
           },
         },
       );

@@ -4,7 +4,7 @@
  * with backoff until the task stops; a consumer whose join is still under way at stop is closed
  * whenever the join completes.
  */
-import { isRetriable } from "../errors.ts";
+import { isRetriable, messageOf } from "../errors.ts";
 import type { ConsumerHandlers, KafkaConsumer } from "../kafka/kafka-port.ts";
 import { ABORTED, abortable } from "../util/async.ts";
 import { type BackoffPolicy, retry } from "../util/backoff.ts";
@@ -28,6 +28,9 @@ export async function startSinkConsumer(
   handlers: ConsumerHandlers,
   o: SinkConsumerStartOptions,
 ): Promise<boolean> {
+  // The first warning carries the error's trace; each retry after it is one line (a broker down for
+  // an hour would otherwise log a whole trace every 10 s per task).
+  let traced = false;
   try {
     return await retry(
       async () => {
@@ -45,8 +48,12 @@ export async function startSinkConsumer(
         clock: o.clock,
         signal: o.stopSignal,
         classify: (error) => ({ retriable: isRetriable(error) }),
-        onRetry: (error, _attempt, delay) =>
-          o.log.warn(`Could not start consuming yet, retrying in ${delay} ms`, error),
+        onRetry: (error, _attempt, delay) => {
+          const message = `Could not start consuming yet, retrying in ${delay} ms`;
+          if (traced) o.log.warn(`${message}: ${messageOf(error)}`);
+          else o.log.warn(message, error);
+          traced = true;
+        },
       },
     );
   } catch (error) {

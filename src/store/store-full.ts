@@ -18,6 +18,18 @@ export function isStoreFull(error: unknown): boolean {
   return false;
 }
 
+/**
+ * SQLite's code (`SQLITE_IOERR_WRITE`, `SQLITE_READONLY`, …) of an error from the worker's state
+ * store, on the error or one of its causes; undefined for any other error. By code, never by text.
+ */
+export function storeErrorCode(error: unknown): string | undefined {
+  for (let e = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && code.startsWith("SQLITE_")) return code;
+  }
+  return undefined;
+}
+
 /** What a REST request whose write failed on a full store answers (no value of the request in it). */
 export const STORE_FULL_MESSAGE =
   "The worker's state store is full (SQLITE_FULL: database or disk is full), so the request could not be completed. Free space on the volume of data.dir and retry.";

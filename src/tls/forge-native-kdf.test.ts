@@ -166,8 +166,7 @@ describe("PKCS12 stores through loadTlsMaterial", () => {
     const wrongKey = both(() => load(made.keyStore, "wrong-pass", false));
     const wrongTrust = both(() => load(made.trustStore, "wrong-pass", true));
     expect(wrongKey.native).toEqual({
-      error:
-        "Invalid value for configuration ssl.keystore.location: cannot open the PKCS12 store (wrong password or not PKCS12): PKCS#12 MAC could not be verified. Invalid password?",
+      error: `Invalid value for configuration ssl.keystore.location: cannot open the PKCS12 store ${made.keyStore} (wrong password or not PKCS12): PKCS#12 MAC could not be verified. Invalid password?`,
     });
     expect(wrongKey.native).toEqual(wrongKey.forge);
     expect(wrongTrust.native).toEqual(wrongTrust.forge);

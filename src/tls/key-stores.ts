@@ -64,11 +64,12 @@ function jks(key: string, path: string, bytes: Buffer, storePassword: string | u
   }
 }
 
-function pkcs12(key: string, bytes: Buffer, password: string | undefined) {
+/** A PKCS12 store; a wrong password or a file that is not PKCS12 fails naming `key` and the file. */
+function pkcs12(key: string, path: string, bytes: Buffer, password: string | undefined) {
   try {
     return openPkcs12(bytes, password ?? "");
   } catch (error) {
-    fail(key, `cannot open the PKCS12 store (wrong password or not PKCS12): ${(error as Error).message}`);
+    fail(key, `cannot open the PKCS12 store ${path} (wrong password or not PKCS12): ${(error as Error).message}`);
   }
 }
 
@@ -129,7 +130,7 @@ export function loadTlsMaterial(props: Readonly<Record<string, string>>, prefix 
       material.key = decryptPemKey(k, keys[0]!, get("ssl.key.password"));
       material.cert = certs.join("\n");
     } else {
-      const p12 = pkcs12(k, bytes, get("ssl.keystore.password"));
+      const p12 = pkcs12(k, keystore, bytes, get("ssl.keystore.password"));
       material.key = pkcs12Key(k, p12);
       material.cert = pkcs12Certificates(p12).join("\n");
     }
@@ -151,7 +152,7 @@ export function loadTlsMaterial(props: Readonly<Record<string, string>>, prefix 
           ? jks(k, truststore, bytes, password).flatMap((e) =>
               splitPem(`${e.ca ?? ""}\n${e.cert ?? ""}`, "CERTIFICATE"),
             )
-          : pkcs12Certificates(pkcs12(k, bytes, password));
+          : pkcs12Certificates(pkcs12(k, truststore, bytes, password));
     if (material.ca.length === 0) fail(k, `${truststore} holds no certificate`);
   }
 

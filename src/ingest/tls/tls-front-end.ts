@@ -44,6 +44,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { createServer as createTlsServer, type SecureContextOptions, type TLSSocket } from "node:tls";
 import { messageOf } from "../../errors.ts";
 import { nodeTlsServerOptions } from "../../tls/server-tls.ts";
+import { listenFailure } from "../../util/listen-failure.ts";
 import { getLogger, type Logger } from "../../util/logger.ts";
 import type { IngestConnection, PeerCertificateInfo } from "../request-context.ts";
 import { ConnectionGuard } from "./connection-guard.ts";
@@ -190,7 +191,7 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
     guard.close();
     tls.close();
     throw new Error(
-      `Cannot listen on ${host}:${options.port}${listenError ? `: ${messageOf(listenError)}` : " (address in use?)"}`,
+      `Cannot listen on ${host}:${options.port}: ${listenError ? messageOf(listenError) : listenFailure(host, options.port)}`,
     );
   }
   const port = address.port;

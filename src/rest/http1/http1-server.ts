@@ -17,6 +17,7 @@ import { type AddressInfo, createServer as createNetServer, type Server, type So
 import { createServer as createTlsServer } from "node:tls";
 import { messageOf } from "../../errors.ts";
 import { nodeTlsServerOptions, type ServerTls } from "../../tls/server-tls.ts";
+import { listenFailure } from "../../util/listen-failure.ts";
 import { type Http1Handler, serveHttp1 } from "./http1-connection.ts";
 
 export interface Http1ServerOptions {
@@ -72,7 +73,7 @@ export function startHttp1Server(options: Http1ServerOptions): Http1Server {
   const address = server.address() as AddressInfo | null;
   if (!address) {
     server.close();
-    throw new Error(`${listenError ? messageOf(listenError) : "address in use?"}`);
+    throw new Error(listenError ? messageOf(listenError) : listenFailure(host, options.port));
   }
   return {
     port: address.port,

@@ -1,0 +1,68 @@
+/**
+ * Worker keys nobody reads: a misspelled key (`offest.flush.interval.ms`, `rest.port` of old
+ * workers) would otherwise leave its setting at the default without a word. Connect's clients log
+ * `The configuration 'x' was supplied but isn't a known config.` for such keys; the gateway logs
+ * that WARN once per key at start (main.ts), naming the CONNECT_* variable when the environment set
+ * it. Known are the gateway's own worker keys, the keys it accepts and ignores, the keys of Connect's
+ * WorkerConfig it has no use for, converter and config provider settings, the https listeners'
+ * `listeners.https.*` keys and the Kafka clients' own keys, top-level or under `producer.`,
+ * `consumer.` and `admin.` (checked against that client's keys).
+ */
+import { type ClientType, clientConfigKey } from "./kafka/client-config-keys.ts";
+import { IGNORED_KEYS, workerConfigDef } from "./worker-config.ts";
+
+/** Keys of Connect 4.x's WorkerConfig and DistributedConfig the gateway does not declare. */
+const CONNECT_WORKER_KEYS = [
+  "offset.flush.timeout.ms",
+  "response.http.headers.config",
+  "exactly.once.source.support",
+  "scheduled.rebalance.max.delay.ms",
+  "connect.protocol",
+  "worker.sync.timeout.ms",
+  "worker.unsync.backoff.ms",
+  "inter.worker.key.generation.algorithm",
+  "inter.worker.key.size",
+  "inter.worker.key.ttl.ms",
+  "inter.worker.signature.algorithm",
+  "inter.worker.verification.algorithms",
+  "auto.include.jmx.reporter",
+  "ssl.client.auth",
+];
+
+/** Prefixes whose keys configure something by name (a converter, a provider, a listener's TLS). */
+const OPEN_PREFIXES = [
+  "key.converter.",
+  "value.converter.",
+  "header.converter.",
+  "config.providers.",
+  "listeners.https.",
+  "admin.listeners.https.",
+  "metrics.context.",
+];
+
+const CLIENT_TYPES: readonly ClientType[] = ["producer", "consumer", "admin"];
+
+let declared: Set<string> | undefined;
+
+function isClientKey(name: string, types: readonly ClientType[] = CLIENT_TYPES): boolean {
+  return types.some((type) => clientConfigKey(type, name) !== undefined);
+}
+
+function isKnown(key: string): boolean {
+  declared ??= new Set([...workerConfigDef.keys.map((k) => k.name), ...IGNORED_KEYS, ...CONNECT_WORKER_KEYS]);
+  if (declared.has(key) || OPEN_PREFIXES.some((p) => key.startsWith(p))) return true;
+  const type = CLIENT_TYPES.find((t) => key.startsWith(`${t}.`));
+  if (type !== undefined && isClientKey(key.slice(type.length + 1), [type])) return true;
+  return isClientKey(key);
+}
+
+/** The keys of `originals` that neither the gateway, Connect's worker nor a Kafka client knows. */
+export function unknownWorkerKeys(originals: Readonly<Record<string, string>>): string[] {
+  return Object.keys(originals).filter((key) => !isKnown(key));
+}
+
+/** Connect's warning for one unknown key (and the environment variable that set it, if one did). */
+export function unknownKeyWarning(key: string, variable?: string): string {
+  const from = variable === undefined ? "" : ` (from the environment variable ${variable})`;
+  return `The configuration '${key}' was supplied but isn't a known config${from}.`;
+}
