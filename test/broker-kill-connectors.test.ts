@@ -1,0 +1,309 @@
+/**
+ * The broker dies hard (kill -9 of its JVM) twice while four connectors run, and comes back each
+ * time on the same port and log dirs (the test's own broker): FileStreamSource and an HTTP source
+ * polling a local API write to Kafka, FileStreamSink and the HTTP sink (to a local endpoint) read a
+ * topic a test producer keeps writing. Connect's at-least-once contract is checked: at every kill
+ * the source offsets stored so far and the sink groups' committed offsets cover only what is in
+ * Kafka / what the sinks delivered; afterwards every line, every served record and every record of
+ * the sink topic arrived at least once, and every task is RUNNING again without a restart.
+ */
+import { describe, expect, test } from "bun:test";
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { type Gateway, startGateway, taskState } from "./support/gateway.ts";
+import { startApi } from "./support/http-api.ts";
+import { uniqueTopic } from "./support/kafka.ts";
+import { committedOffsets, readOwnTopic, startOwnBroker } from "./support/own-broker.ts";
+import { tempDir } from "./support/temp-dir.ts";
+import { waitFor } from "./support/wait-for.ts";
+
+const LINES = 6_000;
+const SERVED = 6_000;
+const PRODUCED = 6_000;
+const JSON_VALUES = {
+  "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+  "value.converter.schemas.enable": "false",
+};
+
+/** A loopback endpoint recording the `{s}` events of every batch it accepts. */
+function sinkEndpoint() {
+  const delivered = new Set<number>();
+  const server = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    async fetch(req) {
+      const parsed = JSON.parse(await req.text()) as { s: number } | { s: number }[];
+      for (const e of Array.isArray(parsed) ? parsed : [parsed]) delivered.add(e.s);
+      return new Response("ok");
+    },
+  });
+  return {
+    delivered,
+    url: `http://127.0.0.1:${server.port}/events`,
+    [Symbol.dispose]: () => server.stop(true),
+  };
+}
+
+/** The lines of `path` (a sink's output). */
+const fileLines = (path: string) =>
+  existsSync(path)
+    ? readFileSync(path, "utf8")
+        .split("\n")
+        .filter((l) => l !== "")
+    : [];
+
+/** Line i (from 0) of the source file. */
+const lineText = (i: number) => `line ${i}`;
+
+describe("connectors across kill -9 of the broker", () => {
+  test("nothing committed is lost, everything arrives, every task recovers on its own", async () => {
+    await using dir = await tempDir("broker-kill-connectors-");
+    await using kafka = await startOwnBroker(dir.file("kafka"));
+    const fileTopic = uniqueTopic("bk-file");
+    const apiTopic = uniqueTopic("bk-api");
+    const sinkTopic = uniqueTopic("bk-sink");
+    const admin = kafka.client().admin();
+    await admin.connect();
+    await admin.createTopics({
+      topics: [fileTopic, apiTopic, sinkTopic].map((topic) => ({ topic, numPartitions: 1 })),
+      waitForLeaders: true,
+    });
+    await admin.disconnect();
+
+    // The sources' input grows on a timer: the file by lines, the API by records it serves.
+    const input = dir.file("in.txt");
+    const output = dir.file("out.txt");
+    writeFileSync(input, "");
+    // Each tick adds 5 lines, 5 records the API serves and 5 the sink topic may get: about 100 per
+    // second each, so the input lasts through both kills; the rest comes at once afterwards.
+    let written = 0;
+    let available = 0;
+    let tick = Promise.withResolvers<void>();
+    const feed = setInterval(() => {
+      if (written < LINES) {
+        const n = Math.min(5, LINES - written);
+        appendFileSync(input, Array.from({ length: n }, (_, i) => `${lineText(written + i)}\n`).join(""));
+        written += n;
+      }
+      available = Math.min(SERVED, available + 5);
+      tick.resolve();
+      tick = Promise.withResolvers<void>();
+    }, 50);
+    using api = startApi((req) => {
+      const after = Number(req.url.searchParams.get("after") ?? "0");
+      const ids = Array.from({ length: Math.max(0, Math.min(50, available - after)) }, (_, i) => after + 1 + i);
+      return Response.json(ids.map((id) => ({ id })));
+    });
+    using endpoint = sinkEndpoint();
+
+    // The sink topic's writer: a kafkajs producer that keeps sending through the outages.
+    let produced = 0;
+    let producing = true;
+    const producer = kafka.client().producer({ retry: { retries: 100, maxRetryTime: 2_000 } });
+    await producer.connect();
+    let allowed = 0;
+    const writer = (async () => {
+      while (producing && produced < PRODUCED) {
+        if (produced >= allowed) {
+          await tick.promise;
+          allowed += 5;
+          continue;
+        }
+        const values = Array.from({ length: Math.min(200, allowed - produced) }, (_, i) =>
+          JSON.stringify({ s: produced + i }),
+        );
+        try {
+          await producer.send({ topic: sinkTopic, acks: -1, messages: values.map((value) => ({ value })) });
+          produced += values.length;
+        } catch {
+          // kafkajs gave up during the outage: the same values go again
+        }
+      }
+    })();
+
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: {
+        "bootstrap.servers": kafka.bootstrap,
+        "data.dir": dir.file("data"),
+        "offset.flush.interval.ms": "200",
+        "request.timeout.ms": "2000",
+        "socket.connection.setup.timeout.ms": "2000",
+        "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+        "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+      },
+    });
+    const connectors: Record<string, Record<string, string>> = {
+      "file-in": { "connector.class": "FileStreamSource", file: input, topic: fileTopic, "batch.size": "50" },
+      "api-in": {
+        "connector.class": "HttpSource",
+        "http.url": `${api.base}/items?after=\${offset}`,
+        "kafka.topic": apiTopic,
+        "http.timer.interval.ms": "50",
+        "http.response.records.path": "$[*]",
+        "http.offset.mode": "CURSOR",
+        "http.offset.field": "id",
+        "http.initial.offset": "0",
+        ...JSON_VALUES,
+      },
+      "file-out": { "connector.class": "FileStreamSink", file: output, topics: sinkTopic },
+      "http-out": {
+        "connector.class": "HttpSink",
+        topics: sinkTopic,
+        url: endpoint.url,
+        "sink.batch.max-size": "50",
+        "http.sink.request.batch.size": "50",
+        "sink.flush-buffer.timeout": "20",
+        ...JSON_VALUES,
+      },
+    };
+    for (const [name, config] of Object.entries(connectors)) {
+      expect((await gw.rest.post("/connectors", { name, config })).status).toBe(201);
+    }
+
+    const storedOffsets = async (gateway: Gateway) => {
+      const of = async (name: string) =>
+        (await gateway.rest.get(`/connectors/${name}/offsets`)).body.offsets?.[0]?.offset;
+      return {
+        position: Number((await of("file-in"))?.position ?? 0),
+        cursor: Number((await of("api-in"))?.offset ?? 0),
+      };
+    };
+    const progress = async () => ({
+      ...(await storedOffsets(gw)),
+      fileOut: fileLines(output).length,
+      httpOut: endpoint.delivered.size,
+    });
+
+    /** What the offsets stored by the sources and committed by the sinks claim holds at this moment. */
+    const checkCommitted = async (stored: { position: number; cursor: number }, when: string) => {
+      // FileStreamSource: every line that ends at or before the stored position is in the topic.
+      const inFileTopic = new Set((await readOwnTopic(kafka, fileTopic)).map((r) => r.value));
+      let end = 0;
+      const missingLines: string[] = [];
+      for (let i = 0; end + lineText(i).length + 1 <= stored.position; i++) {
+        end += lineText(i).length + 1;
+        if (!inFileTopic.has(lineText(i))) missingLines.push(lineText(i));
+      }
+      // HTTP source: every id up to the stored cursor is in the topic.
+      const inApiTopic = new Set(
+        (await readOwnTopic(kafka, apiTopic)).map((r) => (JSON.parse(r.value) as { id: number }).id),
+      );
+      const missingIds = Array.from({ length: stored.cursor }, (_, i) => i + 1).filter((id) => !inApiTopic.has(id));
+      // Sinks: every record below the group's committed offset was written / delivered.
+      const sinkRecords = await readOwnTopic(kafka, sinkTopic);
+      const sinkMissing = async (group: string, has: (value: string) => boolean) => {
+        const committed = (await committedOffsets(kafka, group, sinkTopic)).get(0) ?? -1;
+        return sinkRecords.filter((r) => r.offset < committed && !has(r.value)).map((r) => r.offset);
+      };
+      const inFile = new Set(fileLines(output));
+      const missing = {
+        when,
+        lines: missingLines.slice(0, 5),
+        ids: missingIds.slice(0, 5),
+        fileSink: (await sinkMissing("connect-file-out", (v) => inFile.has(v))).slice(0, 5),
+        httpSink: (await sinkMissing("connect-http-out", (v) => endpoint.delivered.has(JSON.parse(v).s))).slice(0, 5),
+      };
+      expect(missing).toEqual({ when, lines: [], ids: [], fileSink: [], httpSink: [] });
+    };
+
+    const kills: string[] = [];
+    try {
+      for (let round = 1; round <= 2; round++) {
+        const before = await progress();
+        const stalled = async () => {
+          const now = await progress();
+          const moved = {
+            "file-in": now.position > before.position,
+            "api-in": now.cursor > before.cursor,
+            "file-out": now.fileOut > before.fileOut,
+            "http-out": now.httpOut > before.httpOut,
+          };
+          return Object.keys(moved).filter((k) => !moved[k as keyof typeof moved]);
+        };
+        await waitFor(async () => (await stalled()).length === 0, {
+          what: `every connector moving before kill ${round} (stalled: ${JSON.stringify(await stalled())})`,
+          timeoutMs: 60_000,
+        }).catch(async (e) => {
+          const states = await Promise.all(Object.keys(connectors).map(async (n) => [n, await taskState(gw, n)]));
+          const end = (await readOwnTopic(kafka, sinkTopic)).length;
+          const groups = await Promise.all(
+            ["connect-file-out", "connect-http-out"].map(async (g) =>
+              (await committedOffsets(kafka, g, sinkTopic)).get(0),
+            ),
+          );
+          console.log(
+            `stalled: ${JSON.stringify(await stalled())} states ${JSON.stringify(states)} produced ${produced} sink topic end ${end} committed ${groups} progress ${JSON.stringify(await progress())}\n${gw.output().slice(-6000)}`,
+          );
+          throw e;
+        });
+        await kafka.kill();
+        // What was stored before the broker died must be in Kafka (checked once it is back).
+        const stored = await storedOffsets(gw);
+        kills.push(JSON.stringify({ round, ...stored, produced, written, available }));
+        await kafka.restart();
+        await checkCommitted(stored, `after kill ${round}`);
+      }
+    } catch (e) {
+      producing = false;
+      throw e;
+    } finally {
+      clearInterval(feed);
+      allowed = PRODUCED;
+      tick.resolve();
+    }
+    await writer;
+    await producer.disconnect();
+    // The rest of the input, now that the broker is back for good.
+    appendFileSync(input, Array.from({ length: LINES - written }, (_, i) => `${lineText(written + i)}\n`).join(""));
+    available = SERVED;
+    console.log(`broker kill -9 at ${kills.join(" ")}`);
+
+    const allLines = Array.from({ length: LINES }, (_, i) => lineText(i));
+    await waitFor(async () => new Set((await readOwnTopic(kafka, fileTopic)).map((r) => r.value)).size >= LINES, {
+      what: "every line in Kafka",
+      timeoutMs: 60_000,
+    });
+    await waitFor(async () => new Set((await readOwnTopic(kafka, apiTopic)).map((r) => r.value)).size >= SERVED, {
+      what: "every served record in Kafka",
+      timeoutMs: 60_000,
+    });
+    const sinkRecords = await readOwnTopic(kafka, sinkTopic);
+    const sinkEnd = sinkRecords.length; // one partition, offsets 0 to sinkEnd - 1
+    const sinkValues = new Set(sinkRecords.map((r) => r.value));
+    expect(sinkValues.size).toBeGreaterThanOrEqual(produced);
+    await waitFor(() => new Set(fileLines(output)).size >= sinkValues.size, {
+      what: "every sink record in the file",
+      timeoutMs: 60_000,
+    });
+    await waitFor(() => endpoint.delivered.size >= sinkValues.size, {
+      what: "every sink record at the endpoint",
+      timeoutMs: 60_000,
+    });
+    const fileTopicValues = new Set((await readOwnTopic(kafka, fileTopic)).map((r) => r.value));
+    expect(allLines.filter((l) => !fileTopicValues.has(l))).toEqual([]);
+    expect([...sinkValues].filter((v) => !new Set(fileLines(output)).has(v))).toEqual([]);
+    expect([...sinkValues].filter((v) => !endpoint.delivered.has(JSON.parse(v).s))).toEqual([]);
+    const copies = {
+      fileIn: (await readOwnTopic(kafka, fileTopic)).length - LINES,
+      apiIn: (await readOwnTopic(kafka, apiTopic)).length - SERVED,
+      fileOut: fileLines(output).length - sinkValues.size,
+    };
+    console.log(`broker kill -9: duplicates (at-least-once) ${JSON.stringify(copies)}`);
+    for (const name of Object.keys(connectors)) expect([name, await taskState(gw, name)]).toEqual([name, "RUNNING"]);
+    // The offsets end where the input ends: nothing stays behind waiting for a restart.
+    await waitFor(
+      async () => {
+        const stored = await storedOffsets(gw);
+        return stored.position === readFileSync(input).length && stored.cursor === SERVED && stored;
+      },
+      { what: "the source offsets at the end of the input" },
+    );
+    await waitFor(async () => (await committedOffsets(kafka, "connect-file-out", sinkTopic)).get(0) === sinkEnd, {
+      what: "the file sink's group committed to the end",
+    });
+    await waitFor(async () => (await committedOffsets(kafka, "connect-http-out", sinkTopic)).get(0) === sinkEnd, {
+      what: "the HTTP sink's group committed to the end",
+    });
+    await checkCommitted(await storedOffsets(gw), "at the end");
+  }, 240_000);
+});
