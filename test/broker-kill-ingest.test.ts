@@ -4,9 +4,11 @@
  * broker): every request answered 2xx has its records in Kafka; the others are answered 500 (may
  * be written) or 503 with Retry-After (nothing written: none of its records is in Kafka), each
  * within the request timeout; afterwards the task is RUNNING and answers 2xx again, no restart.
+ * A spool-mode route next to it (same kills, its own load) keeps answering 2xx through the outages
+ * and drains its spool once the broker is back: every record it acknowledged is in Kafka.
  */
 import { describe, expect, test } from "bun:test";
-import { ingestUrlOf, startGateway, taskState } from "./support/gateway.ts";
+import { ingestUrlOf, metric, startGateway, taskState } from "./support/gateway.ts";
 import { uniqueTopic } from "./support/kafka.ts";
 import { outageIngestWorker, readOwnTopic, startOwnBroker } from "./support/own-broker.ts";
 import { tempDir } from "./support/temp-dir.ts";
@@ -23,14 +25,17 @@ interface Answer {
   readonly ms: number;
 }
 
-/** `clients` loops POSTing numbered records (every third request an array of 4) until stopped. */
-function load(url: string, clients: number) {
+/**
+ * `clients` loops POSTing numbered records (every third request an array of 4) until stopped, or
+ * `requests` each when given; ids are `<prefix><client>/<n>`.
+ */
+function load(url: string, clients: number, o: { requests?: number; prefix?: string } = {}) {
   const answers: Answer[] = [];
   let stopped = false;
   const loop = async (c: number) => {
-    for (let n = 0; !stopped; ) {
+    for (let n = 0, sent = 0; !stopped && sent !== o.requests; sent++) {
       const size = n % 3 === 2 ? 4 : 1;
-      const ids = Array.from({ length: size }, (_, i) => `${c}/${n + i}`);
+      const ids = Array.from({ length: size }, (_, i) => `${o.prefix ?? ""}${c}/${n + i}`);
       n += size;
       const body = JSON.stringify(size === 1 ? { id: ids[0] } : ids.map((id) => ({ id })));
       const started = performance.now();
@@ -58,6 +63,7 @@ function load(url: string, clients: number) {
     answers,
     ok: () => answers.filter((a) => a.status >= 200 && a.status < 300).length,
     failed: () => answers.filter((a) => a.status >= 300 || a.status === 0).length,
+    done: () => Promise.all(running),
     async stop() {
       stopped = true;
       await Promise.all(running);
@@ -66,7 +72,7 @@ function load(url: string, clients: number) {
 }
 
 describe("device ingest across kill -9 of the broker", () => {
-  test("kafka mode: every 2xx is in Kafka, the rest answer 500/503 in time, the task recovers", async () => {
+  test("kafka mode: every 2xx in Kafka, the rest 500/503 in time; spool mode: every 2xx drained; tasks recover", async () => {
     await using dir = await tempDir("broker-kill-ingest-");
     await using kafka = await startOwnBroker(dir.file("kafka"));
     const topic = uniqueTopic("bk-ingest");
@@ -74,7 +80,13 @@ describe("device ingest across kill -9 of the broker", () => {
     await admin.connect();
     await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
     await admin.disconnect();
-    await using gw = await startGateway({ dir: dir.path, worker: outageIngestWorker(kafka, dir.file("data")) });
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: {
+        ...outageIngestWorker(kafka, dir.file("data")),
+        ...(process.env.BK_CLIENT ? { "kafka.client": process.env.BK_CLIENT } : {}),
+      },
+    });
     const config = {
       "connector.class": "HttpIngestSource",
       "ingest.path": "/ingest/devices",
@@ -84,17 +96,37 @@ describe("device ingest across kill -9 of the broker", () => {
       "value.converter.schemas.enable": "false",
     };
     expect((await gw.rest.post("/connectors", { name: "devices", config })).status).toBe(201);
+    const spoolTopic = `${topic}-spool`;
+    const spoolConfig = {
+      ...config,
+      "ingest.path": "/ingest/spooled",
+      "kafka.topic": spoolTopic,
+      "ingest.ack.mode": "spool",
+    };
+    expect((await gw.rest.post("/connectors", { name: "spooled", config: spoolConfig })).status).toBe(201);
     const url = `${await ingestUrlOf(gw)}/ingest/devices`;
+    const spoolUrl = `${await ingestUrlOf(gw)}/ingest/spooled`;
     const post = () =>
       fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: '{"id":"probe"}' });
     await waitFor(async () => (await post()).status === 200, { what: "the ingest route" });
+    const probe = () =>
+      fetch(spoolUrl, { method: "POST", headers: { "Content-Type": "application/json" }, body: "[]" });
+    await waitFor(async () => (await probe()).status === 422 && (await taskState(gw, "spooled")) === "RUNNING", {
+      what: "the spool route",
+    });
 
     const devices = load(url, 8);
+    const spooled: Answer[] = [];
     try {
       for (let round = 1; round <= 2; round++) {
         const [ok, failed] = [devices.ok(), devices.failed()];
         await waitFor(() => devices.ok() >= ok + 200, { what: `200 acknowledged requests before kill ${round}` });
         await kafka.kill();
+        // Spool mode: a burst of requests while Kafka is gone (drained after the restart, maybe
+        // while the next kill comes).
+        const burst = load(spoolUrl, 4, { requests: 100, prefix: `r${round}-` });
+        await burst.done();
+        spooled.push(...burst.answers);
         await waitFor(() => devices.failed() >= failed + 8, {
           what: `requests failing during outage ${round}`,
           timeoutMs: 30_000,
@@ -107,6 +139,21 @@ describe("device ingest across kill -9 of the broker", () => {
       await devices.stop();
     }
     expect(await taskState(gw, "devices")).toBe("RUNNING");
+
+    // Spool mode: every request answered 2xx through the outages, all of it in Kafka once drained.
+    expect(spooled.filter((a) => a.status !== 200)).toEqual([]);
+    await waitFor(async () => (await metric(gw, "ingest_spool_records", "spooled")) === 0, {
+      what: "the spool drained",
+      timeoutMs: 60_000,
+    });
+    expect(await taskState(gw, "spooled")).toBe("RUNNING");
+    const inSpoolTopic = new Set(
+      (await readOwnTopic(kafka, spoolTopic)).map((r) => (JSON.parse(r.value) as { id: string }).id),
+    );
+    expect(spooled.flatMap((a) => a.ids).filter((id) => !inSpoolTopic.has(id))).toEqual([]);
+    console.log(
+      `spool mode across broker kill -9: ${spooled.length} requests acknowledged, ${inSpoolTopic.size} records in Kafka`,
+    );
 
     const answers = devices.answers;
     const inKafka = new Set((await readOwnTopic(kafka, topic)).map((r) => (JSON.parse(r.value) as { id: string }).id));
