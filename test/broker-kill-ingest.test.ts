@@ -84,7 +84,6 @@ describe("device ingest across kill -9 of the broker", () => {
       dir: dir.path,
       worker: {
         ...outageIngestWorker(kafka, dir.file("data")),
-        ...(process.env.BK_CLIENT ? { "kafka.client": process.env.BK_CLIENT } : {}),
       },
     });
     const config = {

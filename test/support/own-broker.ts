@@ -190,3 +190,14 @@ export async function committedOffsets(
     await admin.disconnect();
   }
 }
+
+/** The sum of the high watermarks of `topic`'s partitions on `broker` (its record count when nothing was deleted). */
+export async function topicEnd(broker: Pick<OwnBroker, "client">, topic: string): Promise<number> {
+  const admin = broker.client().admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
