@@ -8,8 +8,8 @@
  * the sink topic arrived at least once, and every task is RUNNING again without a restart.
  */
 import { describe, expect, test } from "bun:test";
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
-import { Kafka, logLevel } from "kafkajs";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import { fileLines, quickProducer, sinkEndpoint } from "./support/broker-kill.ts";
 import { type Gateway, startGateway, taskState } from "./support/gateway.ts";
 import { startApi } from "./support/http-api.ts";
 import { uniqueTopic } from "./support/kafka.ts";
@@ -26,33 +26,6 @@ const JSON_VALUES = {
   "value.converter": "org.apache.kafka.connect.json.JsonConverter",
   "value.converter.schemas.enable": "false",
 };
-
-/** A loopback endpoint recording the `{s}` events of every batch it accepts. */
-function sinkEndpoint() {
-  const delivered = new Set<number>();
-  const server = Bun.serve({
-    port: 0,
-    hostname: "127.0.0.1",
-    async fetch(req) {
-      const parsed = JSON.parse(await req.text()) as { s: number } | { s: number }[];
-      for (const e of Array.isArray(parsed) ? parsed : [parsed]) delivered.add(e.s);
-      return new Response("ok");
-    },
-  });
-  return {
-    delivered,
-    url: `http://127.0.0.1:${server.port}/events`,
-    [Symbol.dispose]: () => server.stop(true),
-  };
-}
-
-/** The lines of `path` (a sink's output). */
-const fileLines = (path: string) =>
-  existsSync(path)
-    ? readFileSync(path, "utf8")
-        .split("\n")
-        .filter((l) => l !== "")
-    : [];
 
 /** Line i (from 0) of the source file. */
 const lineText = (i: number) => `line ${i}`;
@@ -105,16 +78,7 @@ describe("connectors across kill -9 of the broker", () => {
     // The sink topic's writer: a kafkajs producer that keeps sending through the outages.
     let produced = 0;
     let producing = true;
-    // Short timeouts and retries: the writer notices the restarted broker within a second or so.
-    const producer = new Kafka({
-      clientId: "broker-kill-writer",
-      brokers: [kafka.bootstrap],
-      connectionTimeout: 1_000,
-      requestTimeout: 2_000,
-      retry: { initialRetryTime: 50, maxRetryTime: 500, retries: 3 },
-      logLevel: logLevel.NOTHING,
-    }).producer();
-    await producer.connect();
+    const producer = await quickProducer(kafka, "broker-kill-writer");
     let allowed = 0;
     const writer = (async () => {
       while (producing && produced < PRODUCED) {
@@ -247,14 +211,11 @@ describe("connectors across kill -9 of the broker", () => {
         };
         const waiting = performance.now();
         await waitFor(async () => (await stalled()).length === 0, {
-          what: `every connector moving before kill ${round} (stalled: ${JSON.stringify(await stalled())})`,
+          what: `every connector moving before kill ${round}`,
           timeoutMs: 60_000,
         }).catch(async (e) => {
           const states = await Promise.all(Object.keys(connectors).map(async (n) => [n, await taskState(gw, n)]));
-          const commits = await Promise.all(SINK_GROUPS.map(sinkCommits));
-          console.log(
-            `stalled: ${JSON.stringify(await stalled())} states ${JSON.stringify(states)} produced ${produced} committed ${JSON.stringify(commits)} progress ${JSON.stringify(await progress())}\n${gw.output().slice(-6000)}`,
-          );
+          console.log(`stalled: ${await stalled()}; ${JSON.stringify(states)}\n${gw.output().slice(-6000)}`);
           throw e;
         });
         const commits = await Promise.all(SINK_GROUPS.map(sinkCommits));
@@ -269,7 +230,6 @@ describe("connectors across kill -9 of the broker", () => {
             ...stored,
             produced,
             written,
-            available,
             commits,
           }),
         );

@@ -3,7 +3,7 @@
  * dirs): every poison record whose offset the group committed has its copy in the DLQ topic.
  */
 import { describe, expect, test } from "bun:test";
-import { Kafka, logLevel } from "kafkajs";
+import { quickProducer } from "./support/broker-kill.ts";
 import { startGateway, taskState } from "./support/gateway.ts";
 import { uniqueTopic } from "./support/kafka.ts";
 import { committedOffsets, readOwnTopic, startOwnBroker } from "./support/own-broker.ts";
@@ -42,15 +42,7 @@ describe("a sink's dead letter queue across kill -9 of the broker", () => {
     };
     expect((await gw.rest.post("/connectors", { name: "poisoned", config })).status).toBe(201);
     // Two records a send: a few hundred a second, so the flow lasts through the outage.
-    const producer = new Kafka({
-      clientId: "broker-kill-dlq-writer",
-      brokers: [kafka.bootstrap],
-      connectionTimeout: 1_000,
-      requestTimeout: 2_000,
-      retry: { initialRetryTime: 50, maxRetryTime: 500, retries: 3 },
-      logLevel: logLevel.NOTHING,
-    }).producer();
-    await producer.connect();
+    const producer = await quickProducer(kafka, "broker-kill-dlq-writer");
     let produced = 0;
     let writing = true;
     const writer = (async () => {
