@@ -1,8 +1,9 @@
 /**
  * A Kafka broker of the test's own (scripts/kafka with a private state dir), for tests that stop
  * or kill a broker: the shared broker other people's tests use is never touched. `stop()` ends the
- * process (SIGTERM, data kept); `restart()` runs the same command line again, so the broker comes
- * back on the same ports with the same data. `await using` removes it.
+ * process (SIGTERM, data kept); `kill()` ends it hard (SIGKILL, kill -9: no flush, no controlled
+ * shutdown, what the OS wrote to its log dirs stays); `restart()` runs the same command line again,
+ * so the broker comes back on the same ports with the same data. `await using` removes it.
  */
 import { readFileSync } from "node:fs";
 import { connect } from "node:net";
@@ -16,6 +17,8 @@ export interface OwnBroker extends AsyncDisposable {
   /** The broker process (changes with `restart()`): a test may freeze it (SIGSTOP/SIGCONT). */
   readonly pid: number;
   stop(): Promise<void>;
+  /** SIGKILL (kill -9) and wait until the process is gone. */
+  kill(): Promise<void>;
   restart(): Promise<void>;
   client(): Kafka;
 }
@@ -94,6 +97,10 @@ export async function startOwnBroker(stateDir: string): Promise<OwnBroker> {
     },
     client,
     stop,
+    async kill() {
+      process.kill(pid, "SIGKILL");
+      await exited(pid);
+    },
     async restart() {
       const started = Bun.spawn(cmdline, {
         env,
@@ -128,4 +135,69 @@ export function outageIngestWorker(broker: Pick<OwnBroker, "bootstrap">, dataDir
     "socket.connection.setup.timeout.ms": "2000",
     "ingest.listeners": "http://127.0.0.1:0",
   };
+}
+
+/** Every record of `topic` on `broker` (up to the high watermarks at call time), in offset order per partition. */
+export async function readOwnTopic(
+  broker: Pick<OwnBroker, "client">,
+  topic: string,
+): Promise<{ partition: number; offset: number; value: string }[]> {
+  const kafka = broker.client();
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = new Map<number, number>();
+  try {
+    for (const p of await admin.fetchTopicOffsets(topic))
+      if (Number(p.high) > Number(p.low)) ends.set(p.partition, Number(p.high));
+  } finally {
+    await admin.disconnect();
+  }
+  const out: { partition: number; offset: number; value: string }[] = [];
+  if (ends.size === 0) return out;
+  const consumer = kafka.consumer({ groupId: `reader-${topic}-${Date.now()}`, maxWaitTimeInMs: 200 });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    const reached = new Map<number, number>();
+    await consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        out.push({ partition, offset: Number(message.offset), value: message.value?.toString("utf8") ?? "" });
+        reached.set(partition, Number(message.offset) + 1);
+      },
+    });
+    await waitFor(() => [...ends].every(([p, end]) => (reached.get(p) ?? 0) >= end), {
+      timeoutMs: 60_000,
+      what: `every record of ${topic}`,
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return out.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+}
+
+/** The offsets group `groupId` committed for `topic` on `broker`, by partition (-1: none). */
+export async function committedOffsets(
+  broker: Pick<OwnBroker, "client">,
+  groupId: string,
+  topic: string,
+): Promise<Map<number, number>> {
+  const admin = broker.client().admin();
+  await admin.connect();
+  try {
+    const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return new Map((entry?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** The sum of the high watermarks of `topic`'s partitions on `broker` (its record count when nothing was deleted). */
+export async function topicEnd(broker: Pick<OwnBroker, "client">, topic: string): Promise<number> {
+  const admin = broker.client().admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
 }
