@@ -130,6 +130,21 @@ describe("SendRecovery", () => {
     }
   });
 
+  test("Kafka unreachable for long: the backoff grows to 1 s at most (Java's reconnect.backoff.max.ms), so a broker back is used within a second", async () => {
+    const unreachable = 12;
+    const r = recoveryOver({ unreachable });
+    const recovered = r.recovery.recover([outgoing("t", "A")], new RetriableError("Connection refused"));
+    for (let i = 0; i <= unreachable; i++) {
+      await waitFor(() => r.sends.length === i && r.clock.pending === 1, { what: `backoff ${i + 1}` });
+      r.clock.advanceToNext();
+    }
+    expect(offsets((await recovered).metadata)).toEqual([0]);
+    expect(r.clock.sleeps).toHaveLength(unreachable + 1);
+    // Jitter only shortens a delay (by up to 20 %): capped at 1 s, the last ones at 0.8-1 s.
+    expect(Math.max(...r.clock.sleeps)).toBeLessThanOrEqual(1000);
+    expect(r.clock.sleeps.at(-1)).toBeGreaterThanOrEqual(800);
+  });
+
   test("a request only not sent because an earlier one failed goes again at once (no backoff of its own)", async () => {
     const r = recoveryOver();
     const outcome = await r.recovery.recover([outgoing("t", "A")], new NotSentError("An earlier send failed"));

@@ -36,8 +36,11 @@ export interface SendRecoveryOptions extends RecordFailureContext {
   readonly sendFailed: (producer: KafkaProducer) => void;
 }
 
-/** Kafka unreachable: retried until it answers or the task stops. */
-const PRODUCE_BACKOFF: BackoffPolicy = { initialMs: 100, maxMs: 10_000 };
+/**
+ * Kafka unreachable: retried until it answers or the task stops, at most a second apart as Java's producer
+ * reconnects (`reconnect.backoff.max.ms`), so that a broker back is used at once (device requests waiting on it).
+ */
+const PRODUCE_BACKOFF: BackoffPolicy = { initialMs: 100, maxMs: 1_000 };
 
 export class SendRecovery {
   /** Sends being retried after a retriable failure (Kafka unreachable). */
