@@ -10,13 +10,27 @@
  *   ingest   per cycle, on one ingest connector: single and batch POSTs with and without
  *            Idempotency-Key, a 4xx storm (malformed JSON, 413, 415, 404), requests aborted while
  *            Kafka's ack is awaited, a slow body;
+ *   failing  long-lived HttpSink connectors against 500 / refused / timing-out endpoints (retrying
+ *            forever) and HttpSource connectors against failing APIs (behavior.on.error=log), fed by
+ *            ingest; per cycle one ingest POST and a 100 ms wait;
  *   admin    per cycle, REST requests (found and not found, invalid configs) and a /metrics scrape.
  * A sample: RSS, open fds, TCP sockets to the broker, SQLite rows per table, /metrics series.
- * BENCH_SOAK_CYCLES (default 200 churn cycles; ingest and admin run 5x as many), BENCH_SOAK_SAMPLES (5).
+ * BENCH_SOAK_CYCLES (default 200 churn cycles; ingest and admin run 5x as many), BENCH_SOAK_SAMPLES (5),
+ * BENCH_SOAK_ONLY (phases, default churn,ingest,failing,admin). BENCH_SOAK_HEAP=1 runs the gateway from source
+ * (bench/support/heap-probe-entry.ts) and adds the JS heap and the object types that grew most.
  */
 import { Database } from "bun:sqlite";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -27,7 +41,7 @@ if (bootstrap === "") throw new Error("BENCH_BOOTSTRAP is not set (scripts/bench
 const binary = resolve(process.env.BENCH_GATEWAY_BIN ?? join(import.meta.dir, "..", "dist", "gateway"));
 const cycles = Number(process.env.BENCH_SOAK_CYCLES ?? 200);
 const samples = Number(process.env.BENCH_SOAK_SAMPLES ?? 5);
-const only = new Set((process.env.BENCH_SOAK_ONLY ?? "churn,ingest,admin").split(","));
+const only = new Set((process.env.BENCH_SOAK_ONLY ?? "churn,ingest,failing,admin").split(","));
 
 async function freePort(): Promise<number> {
   const s = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
@@ -46,7 +60,8 @@ const api = Bun.serve({
     const path = new URL(req.url).pathname;
     served++;
     if (path === "/ok") return Response.json({ ok: true });
-    if (path === "/page") return served % 2 === 0 ? Response.json([{ id: served }]) : new Response("no", { status: 503 });
+    if (path === "/page")
+      return served % 2 === 0 ? Response.json([{ id: served }]) : new Response("no", { status: 503 });
     if (path === "/hang") return new Promise<Response>(() => {});
     return new Response("boom", { status: 500 });
   },
@@ -75,7 +90,17 @@ writeFileSync(
 mkdirSync(join(dir, "files"));
 writeFileSync(join(dir, "files", "in.txt"), "a\nb\nc\n");
 const log = Bun.file(join(dir, "gateway.log"));
-const proc = Bun.spawn([binary, join(dir, "worker.properties")], { cwd: dir, stdout: log, stderr: log });
+const heapFile = join(dir, "heap.json");
+const heapProbe = process.env.BENCH_SOAK_HEAP === "1";
+const command = heapProbe
+  ? [process.execPath, join(import.meta.dir, "support", "heap-probe-entry.ts"), join(dir, "worker.properties")]
+  : [binary, join(dir, "worker.properties")];
+const proc = Bun.spawn(command, {
+  cwd: dir,
+  stdout: log,
+  stderr: log,
+  env: { ...process.env, BENCH_HEAP_FILE: heapFile },
+});
 const pid = proc.pid;
 const run = `soak${Date.now().toString(36)}`;
 const topic = `${run}-t`;
@@ -163,7 +188,11 @@ async function ingestCycle(i: number): Promise<void> {
   await post({ method: "POST", headers: json, body: JSON.stringify([{ i }, { i: i + 1 }, { i: i + 2 }]) });
   await post({ method: "POST", headers: { ...json, "Idempotency-Key": `k-${i}` }, body: JSON.stringify({ i }) });
   await post({ method: "POST", headers: { ...json, "Idempotency-Key": `k-${i}` }, body: JSON.stringify({ i }) });
-  await post({ method: "POST", headers: { ...json, "Idempotency-Key": `b-${i}` }, body: JSON.stringify([{ i }, { i }]) });
+  await post({
+    method: "POST",
+    headers: { ...json, "Idempotency-Key": `b-${i}` },
+    body: JSON.stringify([{ i }, { i }]),
+  });
   // 4xx storm: malformed, too large, unsupported type, unknown path.
   await post({ method: "POST", headers: json, body: "{not json" });
   await post({ method: "POST", headers: json, body: `{"x":"${"y".repeat(2_000_000)}"}` });
@@ -181,12 +210,45 @@ async function ingestCycle(i: number): Promise<void> {
 async function slowBody(i: number): Promise<void> {
   await new Promise<void>((done) => {
     const socket = connect(ingestPort, "127.0.0.1", () => {
-      socket.write(`POST /soak HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"slow":${i}`);
+      socket.write(
+        `POST /soak HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"slow":${i}`,
+      );
       setTimeout(() => socket.destroy(), 200);
     });
     socket.on("close", () => done());
     socket.on("error", () => done());
   });
+}
+
+const failingUrls = [`${apiUrl}/fail`, refusedUrl, `${apiUrl}/hang`];
+async function startFailing(): Promise<void> {
+  for (const [i, url] of failingUrls.entries()) {
+    await call("PUT", `/connectors/${run}-failsink-${i}/config`, {
+      "connector.class": "io.edgegateway.connect.http.HttpSinkConnector",
+      url,
+      topics: topic,
+      "sink.request.timeout": "1",
+      "sink.retry.max-attempts": "-1",
+      "sink.retry.backoff.initial.ms": "20",
+      "sink.retry.backoff.max.ms": "200",
+      "sink.flush-buffer.timeout": "50",
+    });
+    await call("PUT", `/connectors/${run}-failsrc-${i}/config`, {
+      "connector.class": "io.confluent.connect.http.HttpSourceConnector",
+      "http.url": url,
+      "kafka.topic": topic,
+      "http.timer.interval.ms": "100",
+      "http.request.timeout.ms": "1000",
+      "http.retry.backoff.ms": "20",
+      "http.retry.backoff.max.ms": "200",
+      "behavior.on.error": "log",
+    });
+  }
+}
+
+async function failingCycle(i: number): Promise<void> {
+  await fetch(`${ingest}/soak`, { method: "POST", body: JSON.stringify({ failing: i }) }).then((r) => r.arrayBuffer());
+  await Bun.sleep(100);
 }
 
 async function adminCycle(i: number): Promise<void> {
@@ -209,13 +271,40 @@ interface Sample {
   readonly tcpSockets: number;
   readonly metricSeries: number;
   readonly rows: Record<string, number>;
+  readonly heapMiB?: number;
+  readonly objects?: Record<string, number>;
 }
 
-function brokerSockets(): { broker: number; all: number } {
+interface HeapStats {
+  readonly heapSize: number;
+  readonly objectCount: number;
+  readonly objectTypeCounts: Record<string, number>;
+}
+
+/** The probe's heapStats(), when the gateway runs from source with it. */
+async function heap(): Promise<HeapStats | undefined> {
+  if (!heapProbe) return undefined;
+  rmSync(heapFile, { force: true });
+  process.kill(pid, "SIGUSR2");
+  await until("the heap probe", async () => existsSync(heapFile));
+  return JSON.parse(readFileSync(heapFile, "utf8")) as HeapStats;
+}
+
+function brokerSockets(): { broker: number; all: number; peers: Record<string, number> } {
   const out = spawnSync("ss", ["-tnpH"], { encoding: "utf8" }).stdout ?? "";
   const mine = out.split("\n").filter((l) => l.includes(`pid=${pid},`));
+  const peers: Record<string, number> = {};
+  for (const l of mine) {
+    const [state, , , local, peer] = l.split(/\s+/);
+    const key = `${state} ${local?.split(":").pop()}->${peer?.split(":").pop()}`;
+    peers[key] = (peers[key] ?? 0) + 1;
+  }
   const brokerPorts = bootstrap.split(",").map((b) => `:${b.split(":").pop()}`);
-  return { broker: mine.filter((l) => brokerPorts.some((p) => l.split(/\s+/)[4]?.endsWith(p))).length, all: mine.length };
+  return {
+    broker: mine.filter((l) => brokerPorts.some((p) => l.split(/\s+/)[4]?.endsWith(p))).length,
+    all: mine.length,
+    peers,
+  };
 }
 
 /** Rows per table, read from a copy (the gateway holds its file with an exclusive lock). */
@@ -244,6 +333,7 @@ async function sample(phase: string, cycle: number): Promise<Sample> {
   await Bun.sleep(1500); // timers of deleted tasks fire and settle
   const metrics = await (await fetch(`${rest}/metrics`)).text();
   const sockets = brokerSockets();
+  const h = await heap();
   const s: Sample = {
     phase,
     cycle,
@@ -253,8 +343,9 @@ async function sample(phase: string, cycle: number): Promise<Sample> {
     tcpSockets: sockets.all,
     metricSeries: metrics.split("\n").filter((l) => l !== "" && !l.startsWith("#")).length,
     rows: rows(),
+    ...(h && { heapMiB: Math.round(h.heapSize / 104857.6) / 10, objects: h.objectTypeCounts }),
   };
-  console.error(JSON.stringify(s));
+  console.error(JSON.stringify({ ...s, objects: undefined, peers: sockets.peers }));
   return s;
 }
 
@@ -281,6 +372,10 @@ try {
   await until("the ingest route", async () => (await fetch(`${ingest}/soak`, { method: "POST", body: "{}" })).ok);
   if (only.has("churn")) all.push(...(await phase("churn", cycles, churnCycle)));
   if (only.has("ingest")) all.push(...(await phase("ingest", cycles * 5, ingestCycle)));
+  if (only.has("failing")) {
+    await startFailing();
+    all.push(...(await phase("failing", cycles * 2, failingCycle)));
+  }
   if (only.has("admin")) all.push(...(await phase("admin", cycles * 5, adminCycle)));
 } finally {
   proc.kill("SIGTERM");
@@ -289,11 +384,29 @@ try {
 }
 
 const tables = [...new Set(all.flatMap((s) => Object.keys(s.rows)))].sort();
-console.log(`| phase | cycles | RSS MiB | fds | broker sockets | TCP sockets | /metrics series | ${tables.join(" | ")} |`);
-console.log(`|---|---|---|---|---|---|---|${tables.map(() => "---").join("|")}|`);
+console.log(
+  `| phase | cycles | RSS MiB | fds | broker sockets | TCP sockets | /metrics series | heap MiB | ${tables.join(" | ")} |`,
+);
+console.log(`|---|---|---|---|---|---|---|---|${tables.map(() => "---").join("|")}|`);
 for (const s of all)
   console.log(
-    `| ${s.phase} | ${s.cycle} | ${s.rssMiB} | ${s.fds} | ${s.brokerSockets} | ${s.tcpSockets} | ${s.metricSeries} | ${tables.map((t) => s.rows[t] ?? 0).join(" | ")} |`,
+    `| ${s.phase} | ${s.cycle} | ${s.rssMiB} | ${s.fds} | ${s.brokerSockets} | ${s.tcpSockets} | ${s.metricSeries} | ${s.heapMiB ?? "-"} | ${tables.map((t) => s.rows[t] ?? 0).join(" | ")} |`,
   );
+if (heapProbe) {
+  console.log("\nObject types that grew most between the second and the last sample of each phase:");
+  for (const phaseName of new Set(all.map((s) => s.phase))) {
+    const of = all.filter((s) => s.phase === phaseName);
+    const from = of[1]?.objects ?? {};
+    const to = of.at(-1)?.objects ?? {};
+    const grown = Object.entries(to)
+      .map(([type, n]) => [type, n - (from[type] ?? 0)] as const)
+      .filter(([, d]) => d > 0)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 12);
+    console.log(
+      `${phaseName} (cycles ${of[1]?.cycle}→${of.at(-1)?.cycle}, heap ${of[1]?.heapMiB}→${of.at(-1)?.heapMiB} MiB): ${grown.map(([t, d]) => `${t} +${d}`).join(", ")}`,
+    );
+  }
+}
 if (process.env.BENCH_SOAK_KEEP !== "1") rmSync(dir, { recursive: true, force: true });
 else console.error(`kept ${dir}`);

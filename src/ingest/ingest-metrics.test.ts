@@ -8,7 +8,13 @@ import { testSettings } from "./test-support.ts";
 class IdleWriter implements IngestWriter {
   readonly pending = 0;
   async submit(submission: IngestSubmission): Promise<RecordOutcome[]> {
-    return submission.records.map(() => ({ kind: "written", topic: submission.topic, partition: 0, offset: 0, timestamp: 1 }));
+    return submission.records.map(() => ({
+      kind: "written",
+      topic: submission.topic,
+      partition: 0,
+      offset: 0,
+      timestamp: 1,
+    }));
   }
   withdrawQueued(): void {}
 }
@@ -20,7 +26,9 @@ function seriesCount(metrics: IngestMetrics): number {
 
 /** Series labelled with `value` (as route or connector). */
 function seriesOf(metrics: IngestMetrics, value: string): number {
-  return metrics.families().reduce((n, f) => n + f.samples.filter((s) => Object.values(s.labels).includes(value)).length, 0);
+  return metrics
+    .families()
+    .reduce((n, f) => n + f.samples.filter((s) => Object.values(s.labels).includes(value)).length, 0);
 }
 
 /** An ingest connector's life as the runtime drives it: route opened, task attached, traffic, delete. */

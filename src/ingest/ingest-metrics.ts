@@ -48,7 +48,11 @@ class Histogram {
 /** The route label of requests no route took. */
 export const UNMATCHED_LABEL = "unmatched";
 /** The route labels of the REST Proxy shapes. */
-export const REST_PROXY_LABELS = { v2: "/topics/{topic}", v3: "/v3/…/records", v3Batch: "/v3/…/records:batch" } as const;
+export const REST_PROXY_LABELS = {
+  v2: "/topics/{topic}",
+  v3: "/v3/…/records",
+  v3Batch: "/v3/…/records:batch",
+} as const;
 /** Route labels that are not a route's path: they never go. */
 const FIXED_LABELS: ReadonlySet<string> = new Set([UNMATCHED_LABEL, ...Object.values(REST_PROXY_LABELS)]);
 
@@ -93,7 +97,8 @@ export class IngestMetrics {
       connectors: new Set(routes.map((r) => r.connector)),
     };
     for (const [label, r] of this.routes) this.dropIfGone(label, r);
-    for (const connector of this.batches.keys()) if (!this.live.connectors.has(connector)) this.batches.delete(connector);
+    for (const connector of this.batches.keys())
+      if (!this.live.connectors.has(connector)) this.batches.delete(connector);
     for (const connector of this.keysNotStored.keys())
       if (!this.live.connectors.has(connector)) this.keysNotStored.delete(connector);
   }
