@@ -13,35 +13,27 @@
  *   failing  long-lived HttpSink connectors against 500 / refused / timing-out endpoints (retrying
  *            forever) and HttpSource connectors against failing APIs (behavior.on.error=log), fed by
  *            ingest; per cycle one ingest POST and a 100 ms wait;
+ *   slowloris 50 connections stalled in their request head and 50 in their body, held until the
+ *            gateway closes them (sampled with them open, then with the count still open as "cycles");
  *   admin    per cycle, REST requests (found and not found, invalid configs) and a /metrics scrape.
  * A sample: RSS, open fds, TCP sockets to the broker, SQLite rows per table, /metrics series.
  * BENCH_SOAK_CYCLES (default 200 churn cycles; ingest and admin run 5x as many), BENCH_SOAK_SAMPLES (5),
- * BENCH_SOAK_ONLY (phases, default churn,ingest,failing,admin). BENCH_SOAK_HEAP=1 runs the gateway from source
+ * BENCH_SOAK_ONLY (phases, default churn,ingest,failing,slowloris,admin). BENCH_SOAK_HEAP=1 runs the gateway from source
  * (bench/support/heap-probe-entry.ts) and adds the JS heap and the object types that grew most.
  */
-import { Database } from "bun:sqlite";
-import { spawnSync } from "node:child_process";
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
-import { connect } from "node:net";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { readProcMemory } from "./support/proc-stats.ts";
+import { churnConnectors } from "./support/soak-connectors.ts";
+import { report, type SoakSample, type SoakTarget, sample } from "./support/soak-probe.ts";
 
 const bootstrap = process.env.BENCH_BOOTSTRAP ?? "";
 if (bootstrap === "") throw new Error("BENCH_BOOTSTRAP is not set (scripts/bench sets it)");
 const binary = resolve(process.env.BENCH_GATEWAY_BIN ?? join(import.meta.dir, "..", "dist", "gateway"));
 const cycles = Number(process.env.BENCH_SOAK_CYCLES ?? 200);
 const samples = Number(process.env.BENCH_SOAK_SAMPLES ?? 5);
-const only = new Set((process.env.BENCH_SOAK_ONLY ?? "churn,ingest,failing,admin").split(","));
+const only = new Set((process.env.BENCH_SOAK_ONLY ?? "churn,ingest,failing,slowloris,admin").split(","));
 
 async function freePort(): Promise<number> {
   const s = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
@@ -121,48 +113,8 @@ async function call(method: string, path: string, body?: unknown): Promise<Respo
   return res;
 }
 
-function connectorConfigs(i: number): Record<string, Record<string, string>> {
-  const base = { "tasks.max": "1" };
-  return {
-    [`${run}-fsrc-${i}`]: {
-      ...base,
-      "connector.class": "FileStreamSource",
-      file: join(dir, "files", "in.txt"),
-      topic,
-    },
-    [`${run}-fsink-${i}`]: {
-      ...base,
-      "connector.class": "FileStreamSink",
-      file: join(dir, "files", `out-${i % 3}.txt`),
-      topics: topic,
-    },
-    [`${run}-ing-${i}`]: {
-      ...base,
-      "connector.class": "io.edgegateway.connect.http.HttpIngestSourceConnector",
-      "ingest.path": `/churn/${i}`,
-      "kafka.topic": topic,
-    },
-    [`${run}-hsrc-${i}`]: {
-      ...base,
-      "connector.class": "io.confluent.connect.http.HttpSourceConnector",
-      "http.url": i % 2 === 0 ? `${apiUrl}/page` : refusedUrl,
-      "http.timer.interval.ms": "200",
-      "kafka.topic": topic,
-    },
-    [`${run}-hsink-${i}`]: {
-      ...base,
-      "connector.class": "io.edgegateway.connect.http.HttpSinkConnector",
-      url: [`${apiUrl}/fail`, refusedUrl, `${apiUrl}/hang`][i % 3]!,
-      "sink.request.timeout": "1",
-      "sink.retry.backoff.initial.ms": "50",
-      "sink.flush-buffer.timeout": "100",
-      topics: topic,
-    },
-  };
-}
-
 async function churnCycle(i: number): Promise<void> {
-  const configs = connectorConfigs(i);
+  const configs = churnConnectors(i, { run, dir, topic, apiUrl, refusedUrl });
   await Promise.all(Object.entries(configs).map(([name, config]) => call("PUT", `/connectors/${name}/config`, config)));
   for (const name of Object.keys(configs))
     await until(`${name} task`, async () => {
@@ -232,6 +184,7 @@ async function startFailing(): Promise<void> {
       "sink.retry.backoff.initial.ms": "20",
       "sink.retry.backoff.max.ms": "200",
       "sink.flush-buffer.timeout": "50",
+      "sink.requests.max-buffered": "50",
     });
     await call("PUT", `/connectors/${run}-failsrc-${i}/config`, {
       "connector.class": "io.confluent.connect.http.HttpSourceConnector",
@@ -251,6 +204,32 @@ async function failingCycle(i: number): Promise<void> {
   await Bun.sleep(100);
 }
 
+/**
+ * Slowloris: `count` connections that send part of a request head, and as many that send a head and
+ * part of the body, then hold. Samples with them open and once the gateway closed them all
+ * (ingest.request.timeout.ms for bodies, the listener's idle timeout for heads); up to 60 s.
+ */
+async function slowloris(count: number): Promise<SoakSample[]> {
+  const open = new Set<Socket>();
+  for (let i = 0; i < count * 2; i++) {
+    const socket = connect(ingestPort, "127.0.0.1", () => {
+      socket.write(
+        i % 2 === 0
+          ? "POST /soak HTTP/1.1\r\nHost: x\r\nContent-Type: appl"
+          : `POST /soak HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"slow":${i}`,
+      );
+    });
+    socket.on("error", () => undefined);
+    socket.on("close", () => open.delete(socket));
+    open.add(socket);
+  }
+  const out = [await sample(target, "slowloris", count * 2)];
+  for (let waited = 0; open.size > 0 && waited < 600; waited++) await Bun.sleep(100);
+  out.push(await sample(target, "slowloris", open.size));
+  for (const socket of open) socket.destroy();
+  return out;
+}
+
 async function adminCycle(i: number): Promise<void> {
   await call("GET", "/connectors?expand=status&expand=info");
   await call("GET", `/connectors/missing-${i}`);
@@ -262,104 +241,19 @@ async function adminCycle(i: number): Promise<void> {
   await call("GET", "/metrics");
 }
 
-interface Sample {
-  readonly phase: string;
-  readonly cycle: number;
-  readonly rssMiB: number;
-  readonly fds: number;
-  readonly brokerSockets: number;
-  readonly tcpSockets: number;
-  readonly metricSeries: number;
-  readonly rows: Record<string, number>;
-  readonly heapMiB?: number;
-  readonly objects?: Record<string, number>;
-}
+const target: SoakTarget = { pid, dir, bootstrap, rest, heapFile: heapProbe ? heapFile : undefined };
 
-interface HeapStats {
-  readonly heapSize: number;
-  readonly objectCount: number;
-  readonly objectTypeCounts: Record<string, number>;
-}
-
-/** The probe's heapStats(), when the gateway runs from source with it. */
-async function heap(): Promise<HeapStats | undefined> {
-  if (!heapProbe) return undefined;
-  rmSync(heapFile, { force: true });
-  process.kill(pid, "SIGUSR2");
-  await until("the heap probe", async () => existsSync(heapFile));
-  return JSON.parse(readFileSync(heapFile, "utf8")) as HeapStats;
-}
-
-function brokerSockets(): { broker: number; all: number; peers: Record<string, number> } {
-  const out = spawnSync("ss", ["-tnpH"], { encoding: "utf8" }).stdout ?? "";
-  const mine = out.split("\n").filter((l) => l.includes(`pid=${pid},`));
-  const peers: Record<string, number> = {};
-  for (const l of mine) {
-    const [state, , , local, peer] = l.split(/\s+/);
-    const key = `${state} ${local?.split(":").pop()}->${peer?.split(":").pop()}`;
-    peers[key] = (peers[key] ?? 0) + 1;
-  }
-  const brokerPorts = bootstrap.split(",").map((b) => `:${b.split(":").pop()}`);
-  return {
-    broker: mine.filter((l) => brokerPorts.some((p) => l.split(/\s+/)[4]?.endsWith(p))).length,
-    all: mine.length,
-    peers,
-  };
-}
-
-/** Rows per table, read from a copy (the gateway holds its file with an exclusive lock). */
-function rows(): Record<string, number> {
-  const copy = join(dir, "rows-copy.db");
-  for (const suffix of ["", "-wal"]) {
-    const from = join(dir, "data", `gateway.db${suffix}`);
-    if (existsSync(from)) copyFileSync(from, `${copy}${suffix}`);
-    else rmSync(`${copy}${suffix}`, { force: true });
-  }
-  const db = new Database(copy);
-  try {
-    const tables = db
-      .query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-      .all();
-    return Object.fromEntries(
-      tables.map((t) => [t.name, db.query<{ n: number }, []>(`SELECT count(*) AS n FROM "${t.name}"`).get()!.n]),
-    );
-  } finally {
-    db.close();
-  }
-}
-
-async function sample(phase: string, cycle: number): Promise<Sample> {
-  Bun.gc(true);
-  await Bun.sleep(1500); // timers of deleted tasks fire and settle
-  const metrics = await (await fetch(`${rest}/metrics`)).text();
-  const sockets = brokerSockets();
-  const h = await heap();
-  const s: Sample = {
-    phase,
-    cycle,
-    rssMiB: Math.round(readProcMemory(pid).rssKiB / 102.4) / 10,
-    fds: readdirSync(`/proc/${pid}/fd`).length,
-    brokerSockets: sockets.broker,
-    tcpSockets: sockets.all,
-    metricSeries: metrics.split("\n").filter((l) => l !== "" && !l.startsWith("#")).length,
-    rows: rows(),
-    ...(h && { heapMiB: Math.round(h.heapSize / 104857.6) / 10, objects: h.objectTypeCounts }),
-  };
-  console.error(JSON.stringify({ ...s, objects: undefined, peers: sockets.peers }));
-  return s;
-}
-
-async function phase(name: string, count: number, step: (i: number) => Promise<void>): Promise<Sample[]> {
-  const out = [await sample(name, 0)];
+async function phase(name: string, count: number, step: (i: number) => Promise<void>): Promise<SoakSample[]> {
+  const out = [await sample(target, name, 0)];
   const every = Math.max(1, Math.floor(count / samples));
   for (let i = 1; i <= count; i++) {
     await step(i);
-    if (i % every === 0) out.push(await sample(name, i));
+    if (i % every === 0) out.push(await sample(target, name, i));
   }
   return out;
 }
 
-const all: Sample[] = [];
+const all: SoakSample[] = [];
 try {
   await until("the REST API", async () => (await fetch(`${rest}/connectors`)).ok);
   await call("PUT", `/connectors/${INGEST}/config`, {
@@ -376,6 +270,7 @@ try {
     await startFailing();
     all.push(...(await phase("failing", cycles * 2, failingCycle)));
   }
+  if (only.has("slowloris")) all.push(...(await slowloris(50)));
   if (only.has("admin")) all.push(...(await phase("admin", cycles * 5, adminCycle)));
 } finally {
   proc.kill("SIGTERM");
@@ -383,30 +278,6 @@ try {
   api.stop(true);
 }
 
-const tables = [...new Set(all.flatMap((s) => Object.keys(s.rows)))].sort();
-console.log(
-  `| phase | cycles | RSS MiB | fds | broker sockets | TCP sockets | /metrics series | heap MiB | ${tables.join(" | ")} |`,
-);
-console.log(`|---|---|---|---|---|---|---|---|${tables.map(() => "---").join("|")}|`);
-for (const s of all)
-  console.log(
-    `| ${s.phase} | ${s.cycle} | ${s.rssMiB} | ${s.fds} | ${s.brokerSockets} | ${s.tcpSockets} | ${s.metricSeries} | ${s.heapMiB ?? "-"} | ${tables.map((t) => s.rows[t] ?? 0).join(" | ")} |`,
-  );
-if (heapProbe) {
-  console.log("\nObject types that grew most between the second and the last sample of each phase:");
-  for (const phaseName of new Set(all.map((s) => s.phase))) {
-    const of = all.filter((s) => s.phase === phaseName);
-    const from = of[1]?.objects ?? {};
-    const to = of.at(-1)?.objects ?? {};
-    const grown = Object.entries(to)
-      .map(([type, n]) => [type, n - (from[type] ?? 0)] as const)
-      .filter(([, d]) => d > 0)
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, 12);
-    console.log(
-      `${phaseName} (cycles ${of[1]?.cycle}→${of.at(-1)?.cycle}, heap ${of[1]?.heapMiB}→${of.at(-1)?.heapMiB} MiB): ${grown.map(([t, d]) => `${t} +${d}`).join(", ")}`,
-    );
-  }
-}
+console.log(report(all));
 if (process.env.BENCH_SOAK_KEEP !== "1") rmSync(dir, { recursive: true, force: true });
 else console.error(`kept ${dir}`);
