@@ -220,11 +220,14 @@ async function slowloris(count: number): Promise<SoakSample[]> {
       );
     });
     socket.on("error", () => undefined);
+    socket.on("end", () => open.delete(socket));
     socket.on("close", () => open.delete(socket));
     open.add(socket);
   }
   const out = [await sample(target, "slowloris", count * 2)];
+  const started = performance.now();
   for (let waited = 0; open.size > 0 && waited < 600; waited++) await Bun.sleep(100);
+  console.error(`slowloris: ${open.size} still open after ${Math.round(performance.now() - started)} ms`);
   out.push(await sample(target, "slowloris", open.size));
   for (const socket of open) socket.destroy();
   return out;

@@ -20,11 +20,14 @@ export interface SoakSample {
   readonly metricSeries: number;
   readonly rows: Record<string, number>;
   readonly heapMiB?: number;
+  /** Memory outside the JS heap that JSC knows of (array buffers, strings' external storage). */
+  readonly extraMiB?: number;
   readonly objects?: Record<string, number>;
 }
 
 interface HeapStats {
   readonly heapSize: number;
+  readonly extraMemorySize: number;
   readonly objectTypeCounts: Record<string, number>;
 }
 
@@ -108,7 +111,11 @@ export async function sample(t: SoakTarget, phase: string, cycle: number): Promi
     tcpSockets: s.all,
     metricSeries: metrics.split("\n").filter((l) => l !== "" && !l.startsWith("#")).length,
     rows: rows(t),
-    ...(h && { heapMiB: Math.round(h.heapSize / 104857.6) / 10, objects: h.objectTypeCounts }),
+    ...(h && {
+      heapMiB: Math.round(h.heapSize / 104857.6) / 10,
+      extraMiB: Math.round(h.extraMemorySize / 104857.6) / 10,
+      objects: h.objectTypeCounts,
+    }),
   };
   console.error(JSON.stringify({ ...out, objects: undefined, peers: s.peers }));
   return out;
@@ -118,11 +125,11 @@ export async function sample(t: SoakTarget, phase: string, cycle: number): Promi
 export function report(all: readonly SoakSample[]): string {
   const tables = [...new Set(all.flatMap((s) => Object.keys(s.rows)))].sort();
   const lines = [
-    `| phase | cycles | RSS MiB | heap MiB | fds | broker sockets | TCP sockets | /metrics series | ${tables.join(" | ")} |`,
+    `| phase | cycles | RSS MiB | heap (+extra) MiB | fds | broker sockets | TCP sockets | /metrics series | ${tables.join(" | ")} |`,
     `|---|---|---|---|---|---|---|---|${tables.map(() => "---").join("|")}|`,
     ...all.map(
       (s) =>
-        `| ${s.phase} | ${s.cycle} | ${s.rssMiB} | ${s.heapMiB ?? "-"} | ${s.fds} | ${s.brokerSockets} | ${s.tcpSockets} | ${s.metricSeries} | ${tables.map((t) => s.rows[t] ?? 0).join(" | ")} |`,
+        `| ${s.phase} | ${s.cycle} | ${s.rssMiB} | ${s.heapMiB === undefined ? "-" : `${s.heapMiB} (+${s.extraMiB})`} | ${s.fds} | ${s.brokerSockets} | ${s.tcpSockets} | ${s.metricSeries} | ${tables.map((t) => s.rows[t] ?? 0).join(" | ")} |`,
     ),
   ];
   if (all.some((s) => s.objects)) {
