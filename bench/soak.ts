@@ -26,7 +26,7 @@ import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { churnConnectors } from "./support/soak-connectors.ts";
-import { report, type SoakSample, type SoakTarget, sample } from "./support/soak-probe.ts";
+import { acceptedOn, report, type SoakSample, type SoakTarget, sample } from "./support/soak-probe.ts";
 
 const bootstrap = process.env.BENCH_BOOTSTRAP ?? "";
 if (bootstrap === "") throw new Error("BENCH_BOOTSTRAP is not set (scripts/bench sets it)");
@@ -207,9 +207,11 @@ async function failingCycle(i: number): Promise<void> {
 /**
  * Slowloris: `count` connections that send part of a request head, and as many that send a head and
  * part of the body, then hold. Samples with them open and once the gateway closed them all
- * (ingest.request.timeout.ms for bodies, the listener's idle timeout for heads); up to 60 s.
+ * (ingest.request.timeout.ms for bodies, the listener's idle timeout for heads; up to 60 s), the
+ * "cycles" of the second sample being how many the gateway still held.
  */
 async function slowloris(count: number): Promise<SoakSample[]> {
+  const before = acceptedOn(target, ingestPort);
   const open = new Set<Socket>();
   for (let i = 0; i < count * 2; i++) {
     const socket = connect(ingestPort, "127.0.0.1", () => {
@@ -220,15 +222,14 @@ async function slowloris(count: number): Promise<SoakSample[]> {
       );
     });
     socket.on("error", () => undefined);
-    socket.on("end", () => open.delete(socket));
-    socket.on("close", () => open.delete(socket));
     open.add(socket);
   }
   const out = [await sample(target, "slowloris", count * 2)];
   const started = performance.now();
-  for (let waited = 0; open.size > 0 && waited < 600; waited++) await Bun.sleep(100);
-  console.error(`slowloris: ${open.size} still open after ${Math.round(performance.now() - started)} ms`);
-  out.push(await sample(target, "slowloris", open.size));
+  const held = () => Math.max(0, acceptedOn(target, ingestPort) - before);
+  for (let waited = 0; held() > 0 && waited < 600; waited++) await Bun.sleep(100);
+  console.error(`slowloris: the gateway holds ${held()} after ${Math.round(performance.now() - started)} ms`);
+  out.push(await sample(target, "slowloris", held()));
   for (const socket of open) socket.destroy();
   return out;
 }

@@ -59,6 +59,12 @@ async function heap(t: SoakTarget): Promise<HeapStats | undefined> {
   return JSON.parse(readFileSync(file, "utf8")) as HeapStats;
 }
 
+/** The gateway's TCP connections on its own `port` (accepted by that listener). */
+export function acceptedOn(t: SoakTarget, port: number): number {
+  const out = spawnSync("ss", ["-tnpH"], { encoding: "utf8" }).stdout ?? "";
+  return out.split("\n").filter((l) => l.includes(`pid=${t.pid},`) && l.split(/\s+/)[3]?.endsWith(`:${port}`)).length;
+}
+
 function sockets(t: SoakTarget): { broker: number; all: number; peers: Record<string, number> } {
   const out = spawnSync("ss", ["-tnpH"], { encoding: "utf8" }).stdout ?? "";
   const mine = out.split("\n").filter((l) => l.includes(`pid=${t.pid},`));
