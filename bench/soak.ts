@@ -4,7 +4,8 @@
  *
  * One gateway process, one local HTTP server standing in for the external APIs. Phases, each sampled
  * after the same number of cycles at several points (a leak grows linearly with cycles, warm-up does not):
- *   churn    per cycle, every connector kind (FileStreamSource, FileStreamSink, HttpIngestSource,
+ *   churn    per cycle, every connector kind (FileStreamSource, FileStreamSink, HttpIngestSource in
+ *            both ack modes,
  *            HttpSource against a failing API, HttpSink against 500 / refused / timing-out endpoints):
  *            create, config PUT, pause, resume, restart, delete;
  *   ingest   per cycle, on one ingest connector: single and batch POSTs with and without
@@ -129,6 +130,9 @@ async function churnCycle(i: number): Promise<void> {
   }
   // Records for the sinks to choke on and the ingest routes to take.
   await fetch(`${ingest}/churn/${i}`, { method: "POST", body: JSON.stringify({ i }) }).then((r) => r.arrayBuffer());
+  await fetch(`${ingest}/churn-spool/${i}`, { method: "POST", body: JSON.stringify({ i }) }).then((r) =>
+    r.arrayBuffer(),
+  );
   for (const name of Object.keys(configs)) await call("DELETE", `/connectors/${name}`);
 }
 

@@ -108,7 +108,10 @@ export function startApp(options: AppOptions): App {
     })();
     return spool;
   };
-  const spoolMetrics = new SpoolMetrics(() => clock.now());
+  const spoolMetrics = new SpoolMetrics(
+    () => clock.now(),
+    (connector) => configs.get(connector) !== undefined,
+  );
   ingestMetrics.recordsInFlight = () => {
     let n = 0;
     for (const route of ingestRoutes.routes()) for (const w of route.writers) n += w.pending;

@@ -1,6 +1,6 @@
 /**
  * The connectors bench/soak.ts creates and deletes per churn cycle: FileStreamSource,
- * FileStreamSink, HttpIngestSource, HttpSource against a failing or refusing API, HttpSink against
+ * FileStreamSink, HttpIngestSource (ack mode kafka and spool), HttpSource against a failing or refusing API, HttpSink against
  * a 500, a refused and a never-answering endpoint (in turn by cycle).
  */
 import { join } from "node:path";
@@ -38,6 +38,13 @@ export function churnConnectors(i: number, c: ChurnContext): Record<string, Reco
       ...base,
       "connector.class": "io.edgegateway.connect.http.HttpIngestSourceConnector",
       "ingest.path": `/churn/${i}`,
+      "kafka.topic": topic,
+    },
+    [`${run}-spool-${i}`]: {
+      ...base,
+      "connector.class": "io.edgegateway.connect.http.HttpIngestSourceConnector",
+      "ingest.path": `/churn-spool/${i}`,
+      "ingest.ack.mode": "spool",
       "kafka.topic": topic,
     },
     [`${run}-hsrc-${i}`]: {

@@ -14,6 +14,7 @@ export interface SoakSample {
   readonly phase: string;
   readonly cycle: number;
   readonly rssMiB: number;
+  readonly threads: number;
   readonly fds: number;
   readonly brokerSockets: number;
   readonly tcpSockets: number;
@@ -108,10 +109,12 @@ export async function sample(t: SoakTarget, phase: string, cycle: number): Promi
   const metrics = await (await fetch(`${t.rest}/metrics`)).text();
   const s = sockets(t);
   const h = await heap(t);
+  const memory = readProcMemory(t.pid);
   const out: SoakSample = {
     phase,
     cycle,
-    rssMiB: Math.round(readProcMemory(t.pid).rssKiB / 102.4) / 10,
+    rssMiB: Math.round(memory.rssKiB / 102.4) / 10,
+    threads: memory.threads,
     fds: readdirSync(`/proc/${t.pid}/fd`).length,
     brokerSockets: s.broker,
     tcpSockets: s.all,
@@ -131,11 +134,11 @@ export async function sample(t: SoakTarget, phase: string, cycle: number): Promi
 export function report(all: readonly SoakSample[]): string {
   const tables = [...new Set(all.flatMap((s) => Object.keys(s.rows)))].sort();
   const lines = [
-    `| phase | cycles | RSS MiB | heap (+extra) MiB | fds | broker sockets | TCP sockets | /metrics series | ${tables.join(" | ")} |`,
-    `|---|---|---|---|---|---|---|---|${tables.map(() => "---").join("|")}|`,
+    `| phase | cycles | RSS MiB | heap (+extra) MiB | threads | fds | broker sockets | TCP sockets | /metrics series | ${tables.join(" | ")} |`,
+    `|---|---|---|---|---|---|---|---|---|${tables.map(() => "---").join("|")}|`,
     ...all.map(
       (s) =>
-        `| ${s.phase} | ${s.cycle} | ${s.rssMiB} | ${s.heapMiB === undefined ? "-" : `${s.heapMiB} (+${s.extraMiB})`} | ${s.fds} | ${s.brokerSockets} | ${s.tcpSockets} | ${s.metricSeries} | ${tables.map((t) => s.rows[t] ?? 0).join(" | ")} |`,
+        `| ${s.phase} | ${s.cycle} | ${s.rssMiB} | ${s.heapMiB === undefined ? "-" : `${s.heapMiB} (+${s.extraMiB})`} | ${s.threads} | ${s.fds} | ${s.brokerSockets} | ${s.tcpSockets} | ${s.metricSeries} | ${tables.map((t) => s.rows[t] ?? 0).join(" | ")} |`,
     ),
   ];
   if (all.some((s) => s.objects)) {
