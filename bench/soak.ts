@@ -20,7 +20,9 @@
  * A sample: RSS, open fds, TCP sockets to the broker, SQLite rows per table, /metrics series.
  * BENCH_SOAK_CYCLES (default 200 churn cycles; ingest and admin run 5x as many), BENCH_SOAK_SAMPLES (5),
  * BENCH_SOAK_ONLY (phases, default churn,ingest,failing,slowloris,admin). BENCH_SOAK_HEAP=1 runs the gateway from source
- * (bench/support/heap-probe-entry.ts) and adds the JS heap and the object types that grew most.
+ * (bench/support/heap-probe-entry.ts) and adds the JS heap and the object types that grew most;
+ * with BENCH_HEAP_SNAPSHOT=1 too, the probe also writes a JSC heap snapshot per sample into the soak's
+ * directory (keep it with BENCH_SOAK_KEEP=1) to find what retains the objects that grew.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";

@@ -12,6 +12,8 @@ if (!file) throw new Error("BENCH_HEAP_FILE is not set");
 process.on("SIGUSR2", () => {
   Bun.gc(true);
   const stats = heapStats();
+  if (process.env.BENCH_HEAP_SNAPSHOT === "1")
+    writeFileSync(`${file}.${Date.now()}.snapshot.json`, JSON.stringify(Bun.generateHeapSnapshot()));
   writeFileSync(`${file}.tmp`, JSON.stringify(stats));
   renameSync(`${file}.tmp`, file);
 });
