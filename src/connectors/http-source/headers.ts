@@ -28,12 +28,15 @@ export function isSensitiveHeader(name: string): boolean {
 
 /**
  * Hides the values of sensitive headers from the logs (the whole value and the credential after its
- * scheme) until the returned release is called: the task's stop, so rotated credentials do not pile up.
+ * scheme) until `until` aborts (the task's stop), so rotated credentials do not pile up.
  */
 export function holdHeaderSecrets(
   headers: HeaderList,
   logs: { holdSecrets(secrets: Iterable<string>): () => void },
-): () => void {
+  until: AbortSignal,
+): void {
+  if (until.aborted) return;
   const sensitive = headers.filter(([header]) => isSensitiveHeader(header));
-  return logs.holdSecrets(sensitive.flatMap(([, value]) => [value, value.split(/\s+/).at(-1) ?? value]));
+  const release = logs.holdSecrets(sensitive.flatMap(([, value]) => [value, value.split(/\s+/).at(-1) ?? value]));
+  until.addEventListener("abort", release, { once: true });
 }

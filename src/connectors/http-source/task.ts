@@ -105,7 +105,7 @@ export class HttpSourceTask implements SourceTask {
     this.schedule = scheduleOf(c);
     this.fetcher = pageFetcherOf(c, name, this.clock, this.log, this.metrics);
     await this.restore();
-    this.stopped.signal.addEventListener("abort", holdHeaderSecrets(this.headers, logManager), { once: true });
+    holdHeaderSecrets(this.headers, logManager, this.stopped.signal);
   }
 
   private async restore(): Promise<void> {
