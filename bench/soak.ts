@@ -23,6 +23,8 @@
  * (bench/support/heap-probe-entry.ts) and adds the JS heap and the object types that grew most;
  * with BENCH_HEAP_SNAPSHOT=1 too, the probe also writes a JSC heap snapshot per sample into the soak's
  * directory (keep it with BENCH_SOAK_KEEP=1) to find what retains the objects that grew.
+ * BENCH_SOAK_IDLE_S: seconds to wait idle before the admin phase, then a sample ("cycles" = seconds):
+ * what is only held by pending timers is let go by then.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
@@ -281,6 +283,11 @@ try {
     all.push(...(await phase("failing", cycles * 2, failingCycle)));
   }
   if (only.has("slowloris")) all.push(...(await slowloris(50)));
+  const idleS = Number(process.env.BENCH_SOAK_IDLE_S ?? 0);
+  if (idleS > 0) {
+    await Bun.sleep(idleS * 1000);
+    all.push(await sample(target, "idle", idleS));
+  }
   if (only.has("admin")) all.push(...(await phase("admin", cycles * 5, adminCycle)));
 } finally {
   proc.kill("SIGTERM");
