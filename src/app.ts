@@ -88,6 +88,7 @@ export function startApp(options: AppOptions): App {
     global: config.originals,
   });
   const ingestMetrics = new IngestMetrics();
+  ingestMetrics.follow(ingestRoutes);
   // The spool (its file, in a worker thread) is opened when the first ingest.ack.mode=spool task
   // starts; opened again by the next one after its worker died or it failed to open. Calls chain,
   // so that tasks starting together share one.
@@ -107,7 +108,10 @@ export function startApp(options: AppOptions): App {
     })();
     return spool;
   };
-  const spoolMetrics = new SpoolMetrics(() => clock.now());
+  const spoolMetrics = new SpoolMetrics(
+    () => clock.now(),
+    (connector) => configs.get(connector) !== undefined,
+  );
   ingestMetrics.recordsInFlight = () => {
     let n = 0;
     for (const route of ingestRoutes.routes()) for (const w of route.writers) n += w.pending;

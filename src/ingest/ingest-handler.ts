@@ -19,6 +19,7 @@ import {
   unavailable,
 } from "./ingest-error.ts";
 import { IngestExchange } from "./ingest-exchange.ts";
+import { REST_PROXY_LABELS, UNMATCHED_LABEL } from "./ingest-metrics.ts";
 import type { IngestApp, IngestEnv, IngestHandlerDeps, Pipeline } from "./ingest-pipeline-contract.ts";
 import type { RecordOutcome } from "./ingest-record.ts";
 import { nativeRoute } from "./native-route.ts";
@@ -145,8 +146,8 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
 }
 
 function shapeLabel(shape: IngestShape, route: IngestRoute | undefined): string {
-  if (shape === "native") return route?.settings.path ?? "unmatched";
-  return shape === "v2" ? "/topics/{topic}" : shape === "v3" ? "/v3/…/records" : "/v3/…/records:batch";
+  if (shape === "native") return route?.settings.path ?? UNMATCHED_LABEL;
+  return shape === "v2" ? REST_PROXY_LABELS.v2 : shape === "v3" ? REST_PROXY_LABELS.v3 : REST_PROXY_LABELS.v3Batch;
 }
 const SLASH = 47;
 /** Host header values from which Bun always builds an absolute request URL (see `routedBareTarget`). */
@@ -230,7 +231,7 @@ export function ingestApp(deps: IngestHandlerDeps): IngestApp {
     const path = c.req.path.length > 1 && c.req.path.endsWith("/") ? c.req.path.slice(0, -1) : c.req.path;
     const route = deps.routes.byPath(path);
     if (!route) {
-      deps.metrics.refused("unmatched", 404);
+      deps.metrics.refused(UNMATCHED_LABEL, 404);
       return notFound();
     }
     if (c.req.method !== "POST") {
@@ -257,7 +258,7 @@ export function ingestApp(deps: IngestHandlerDeps): IngestApp {
    */
   const bareTarget = (request: Request): Response | undefined => {
     if (request.url.charCodeAt(0) !== SLASH) return undefined;
-    deps.metrics.refused("unmatched", 404);
+    deps.metrics.refused(UNMATCHED_LABEL, 404);
     return notFound();
   };
 

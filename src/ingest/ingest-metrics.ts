@@ -1,9 +1,13 @@
 /**
  * The ingest listener's metrics, rendered on the worker's /metrics (Prometheus text): requests by
  * route and status class, records and bytes accepted, request latency histogram, requests and
- * records in flight, and the size of the record groups handed to Kafka together.
+ * records in flight, and the size of the record groups handed to Kafka together. The series of a
+ * route and its connector go when the route leaves the route table (its connector was deleted,
+ * stopped or restarted, as Connect drops a connector's metric group): deleted connectors and
+ * changed ingest.path values never pile up on /metrics.
  */
 import type { MetricFamily, Sample } from "../metrics/prometheus.ts";
+import type { IngestRoute, IngestRouteTable } from "./route-table.ts";
 
 /** Latency buckets in seconds (upper bounds). */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -41,6 +45,17 @@ class Histogram {
   }
 }
 
+/** The route label of requests no route took. */
+export const UNMATCHED_LABEL = "unmatched";
+/** The route labels of the REST Proxy shapes. */
+export const REST_PROXY_LABELS = {
+  v2: "/topics/{topic}",
+  v3: "/v3/…/records",
+  v3Batch: "/v3/…/records:batch",
+} as const;
+/** Route labels that are not a route's path: they never go. */
+const FIXED_LABELS: ReadonlySet<string> = new Set([UNMATCHED_LABEL, ...Object.values(REST_PROXY_LABELS)]);
+
 const STATUS_CLASSES = ["0xx", "1xx", "2xx", "3xx", "4xx", "5xx"];
 
 /** `2xx` for 200…299 etc. (the label strings made once, not per request). */
@@ -63,6 +78,35 @@ export class IngestMetrics {
   private readonly keysNotStored = new Map<string, number>();
   /** Records accepted into task queues and not yet acknowledged (set by the route table's owner). */
   recordsInFlight: () => number = () => 0;
+  /** The native route paths and connectors of the route table; undefined until `retain` first runs. */
+  private live: { readonly paths: ReadonlySet<string>; readonly connectors: ReadonlySet<string> } | undefined;
+
+  /** Follows `table`: its routes' series are kept, those of a route that left it go (see `retain`). */
+  follow(table: IngestRouteTable): void {
+    table.onChange((routes) => this.retain(routes));
+  }
+
+  /**
+   * Keeps only the series of these routes (the route table changed): a route that is gone loses its
+   * series once its last request is answered, its connector its batch and idempotency series.
+   * The fixed labels (unmatched, the REST Proxy shapes) stay.
+   */
+  private retain(routes: readonly IngestRoute[]): void {
+    this.live = {
+      paths: new Set(routes.map((r) => r.settings.path)),
+      connectors: new Set(routes.map((r) => r.connector)),
+    };
+    for (const [label, r] of this.routes) this.dropIfGone(label, r);
+    for (const connector of this.batches.keys())
+      if (!this.live.connectors.has(connector)) this.batches.delete(connector);
+    for (const connector of this.keysNotStored.keys())
+      if (!this.live.connectors.has(connector)) this.keysNotStored.delete(connector);
+  }
+
+  private dropIfGone(label: string, r: RouteCounters): void {
+    if (this.live === undefined || r.inFlight > 0 || FIXED_LABELS.has(label) || this.live.paths.has(label)) return;
+    this.routes.delete(label);
+  }
 
   private route(route: string): RouteCounters {
     let r = this.routes.get(route);
@@ -91,6 +135,7 @@ export class IngestMetrics {
     r.latency.observe(seconds);
     r.recordsAccepted += recordsAccepted;
     r.bytesAccepted += bytesAccepted;
+    this.dropIfGone(route, r);
   }
 
   /** A request refused before it reached a route (unknown path, topic): counted under its route label. */

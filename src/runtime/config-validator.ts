@@ -23,6 +23,8 @@ import { configErrorMessage, validateConnectorConfig } from "./validate-connecto
 
 export class ConfigValidator {
   private readonly unknownClasses = new Set<string>();
+  /** Per stored connector: releases the secrets of the config it last started with. */
+  private readonly connectorSecrets = new Map<string, () => void>();
 
   constructor(
     private readonly registry: PluginRegistry,
@@ -35,12 +37,33 @@ export class ConfigValidator {
     private readonly converterDefaults?: ConverterDefaults,
   ) {}
 
-  registerSecrets(config: Readonly<Record<string, string | null>>): void {
-    for (const secret of secretValues(config, this.registry)) this.logs.registerSecret(secret);
+  /**
+   * Hides the secrets of `connector`'s config from the logs until its next config replaces them or
+   * it is deleted (`releaseConnectorSecrets`): secrets of replaced and deleted configs are forgotten.
+   */
+  holdConnectorSecrets(connector: string, config: Readonly<Record<string, string | null>>): void {
+    const release = this.logs.holdSecrets(secretValues(config, this.registry));
+    this.connectorSecrets.get(connector)?.();
+    this.connectorSecrets.set(connector, release);
   }
 
+  /** Forgets the secrets of a deleted connector (once its connector and tasks have stopped). */
+  releaseConnectorSecrets(connector: string): void {
+    this.connectorSecrets.get(connector)?.();
+    this.connectorSecrets.delete(connector);
+  }
+
+  /** The submitted secrets are hidden while it is validated (messages built then), not forever. */
   async validate(config: Readonly<Record<string, string | null>>): Promise<ConfigInfos> {
-    this.registerSecrets(config);
+    const release = this.logs.holdSecrets(secretValues(config, this.registry));
+    try {
+      return await this.validateHeld(config);
+    } finally {
+      release();
+    }
+  }
+
+  private async validateHeld(config: Readonly<Record<string, string | null>>): Promise<ConfigInfos> {
     const present = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== null)) as Record<string, string>;
     const { config: resolvedPresent, values } = await ResolvedValues.resolve(present, this.resolveConfig);
     const resolved: Record<string, string | null> = { ...config, ...resolvedPresent };

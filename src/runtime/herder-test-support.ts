@@ -188,6 +188,7 @@ export interface InProcessWorker extends AsyncDisposable {
   readonly configs: ConfigStore;
   readonly offsets: OffsetStore;
   readonly logLines: string[];
+  readonly logs: LogManager;
   /** One REST call, answered in-process by the route tables; `body` is the parsed JSON (or null). */
   // biome-ignore lint/suspicious/noExplicitAny: REST bodies of every shape, asserted with toEqual.
   rest(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
@@ -262,6 +263,7 @@ export async function inProcessWorker(
     kafka,
     scripted,
     db,
+    logs,
     configs,
     offsets,
     logLines,

@@ -58,7 +58,7 @@ export abstract class HerderThread extends AbstractHerder {
     if (this.stopped) return;
     const stored = this.deps.configs.get(name);
     if (!stored) return;
-    this.validator.registerSecrets(stored.config);
+    this.validator.holdConnectorSecrets(name, stored.config);
     // What the providers resolve now is hidden from this connector's failure traces, short values too.
     try {
       this.status.hideInTraces(name, await this.resolvedValuesOf(stored.config));

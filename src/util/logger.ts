@@ -38,7 +38,8 @@ type Sink = (line: string) => void;
 export class LogManager {
   private readonly explicit = new Map<string, LoggerLevel>();
   private readonly known = new Set<string>();
-  private readonly secrets = new Set<string>();
+  /** Secret → how many holders keep it hidden (Infinity: registered for the process's life). */
+  private readonly secrets = new Map<string, number>();
   private sink: Sink;
   private json: boolean;
 
@@ -61,12 +62,37 @@ export class LogManager {
 
   /** Secrets never to be written: every occurrence in a log line becomes `[hidden]`. */
   registerSecret(secret: string): void {
-    if (secret.length >= 4) this.secrets.add(secret);
+    if (secret.length >= 4) this.secrets.set(secret, Number.POSITIVE_INFINITY);
+  }
+
+  /**
+   * Hides `secrets` until the returned release is called (once; later calls do nothing): a
+   * connector's secrets while it exists, a validated config's while it is validated. A secret is
+   * forgotten when its last holder releases it, so replaced and deleted configs do not pile up.
+   */
+  holdSecrets(secrets: Iterable<string>): () => void {
+    const held = [...new Set(secrets)].filter((s) => s.length >= 4);
+    for (const s of held) this.secrets.set(s, (this.secrets.get(s) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      for (const s of held) {
+        const left = (this.secrets.get(s) ?? 1) - 1;
+        if (left > 0) this.secrets.set(s, left);
+        else this.secrets.delete(s);
+      }
+    };
+  }
+
+  /** How many distinct secrets are hidden now. */
+  get secretCount(): number {
+    return this.secrets.size;
   }
 
   redact(text: string): string {
     let out = text;
-    for (const secret of this.secrets) if (out.includes(secret)) out = out.split(secret).join("[hidden]");
+    for (const secret of this.secrets.keys()) if (out.includes(secret)) out = out.split(secret).join("[hidden]");
     return out;
   }
 

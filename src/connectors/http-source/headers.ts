@@ -26,11 +26,17 @@ export function isSensitiveHeader(name: string): boolean {
   return SENSITIVE.test(name);
 }
 
-/** Registers the values of sensitive headers as secrets: the whole value and the credential after its scheme. */
-export function registerHeaderSecrets(headers: HeaderList, logs: { registerSecret(secret: string): void }): void {
-  for (const [header, value] of headers) {
-    if (!isSensitiveHeader(header)) continue;
-    logs.registerSecret(value);
-    logs.registerSecret(value.split(/\s+/).at(-1) ?? value);
-  }
+/**
+ * Hides the values of sensitive headers from the logs (the whole value and the credential after its
+ * scheme) until `until` aborts (the task's stop), so rotated credentials do not pile up.
+ */
+export function holdHeaderSecrets(
+  headers: HeaderList,
+  logs: { holdSecrets(secrets: Iterable<string>): () => void },
+  until: AbortSignal,
+): void {
+  if (until.aborted) return;
+  const sensitive = headers.filter(([header]) => isSensitiveHeader(header));
+  const release = logs.holdSecrets(sensitive.flatMap(([, value]) => [value, value.split(/\s+/).at(-1) ?? value]));
+  until.addEventListener("abort", release, { once: true });
 }

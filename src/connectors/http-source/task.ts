@@ -29,7 +29,7 @@ import { type Logger, logManager } from "../../util/logger.ts";
 import type { HttpSourceConfig } from "./config.ts";
 import { checkedConfig } from "./config-rules.ts";
 import { type Behavior, bodySnippet, errorBehavior, errorStatus, passingStatus } from "./error-behavior.ts";
-import { parseHeaders, registerHeaderSecrets } from "./headers.ts";
+import { holdHeaderSecrets, parseHeaders } from "./headers.ts";
 import { decodeOffset, type OffsetValue, type PageState, type Seen, withoutSeen } from "./offsets.ts";
 import { type HttpSourceMetrics, httpSourceMetrics, type PageFetcher, pageFetcherOf } from "./page-fetcher.ts";
 import { repeatedPage, unfollowedPage } from "./page-guard.ts";
@@ -101,11 +101,11 @@ export class HttpSourceTask implements SourceTask {
     this.pageOptions = pageRecordsOptions(c, this.clock);
     this.behavior = errorBehavior(c["behavior.on.error"], config);
     this.headers = parseHeaders(c["http.headers"] ?? "");
-    registerHeaderSecrets(this.headers, logManager);
     this.pagination = paginationSettings(c);
     this.schedule = scheduleOf(c);
     this.fetcher = pageFetcherOf(c, name, this.clock, this.log, this.metrics);
     await this.restore();
+    holdHeaderSecrets(this.headers, logManager, this.stopped.signal);
   }
 
   private async restore(): Promise<void> {

@@ -48,6 +48,31 @@ describe("SpoolMetrics", () => {
     await store.close();
   });
 
+  test("a deleted connector's series go with its last writer; connector churn leaves the series count at its baseline", async () => {
+    await using dir = await tempDir("spool-metrics-");
+    const store = await SpoolStore.open(dir.path);
+    const live = new Set<string>(["kept"]);
+    const metrics = new SpoolMetrics(Date.now, (connector) => live.has(connector));
+    metrics.attach("kept", { drained: 0, quarantined: 0 }, store);
+    const series = () => metrics.families().reduce((n, f) => n + f.samples.length, 0);
+    const baseline = series();
+    for (let i = 0; i < 50; i++) {
+      const name = `churned-${i}`;
+      live.add(name);
+      const first = { drained: 1, quarantined: 0 };
+      metrics.attach(name, first, store);
+      metrics.detach(name, first); // a task restart: the connector still exists
+      const second = { drained: 2, quarantined: 0 };
+      metrics.attach(name, second, store);
+      expect(metrics.snapshot(name)?.drained).toBe(3);
+      live.delete(name); // deleted: its config goes first, then its task stops
+      metrics.detach(name, second);
+    }
+    expect(metrics.snapshot("churned-7")).toBeUndefined();
+    expect(series()).toBe(baseline);
+    await store.close();
+  });
+
   test("the worker-wide bytes of the spool (every connector's, deleted ones' too) and its cap, without a connector label", async () => {
     await using dir = await tempDir("spool-metrics-");
     const store = await SpoolStore.open(dir.path, { totalMaxBytes: 5000 });

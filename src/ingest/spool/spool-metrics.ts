@@ -6,7 +6,9 @@
  * holds (`ingest_spool_total_bytes`) and their cap if set (`ingest_spool_total_max_bytes`). The task attaches its SpoolWriter when it
  * starts and detaches it when it stops; app.ts adds `families()` to /metrics and `degradedTrace`
  * to the task's status: a spool whose oldest record waits longer than DEGRADED_AFTER_MS means
- * Kafka is not taking the records (unreachable, or slower than the devices).
+ * Kafka is not taking the records (unreachable, or slower than the devices). A connector's series
+ * outlive its writers (a restarted task counts on) but not the connector: once its config is gone
+ * (deleted), its last writer's detach drops them.
  */
 import type { MetricFamily } from "../../metrics/prometheus.ts";
 import type { SpoolStore } from "../../store/spool-store.ts";
@@ -34,7 +36,11 @@ export class SpoolMetrics {
   /** The spool the last writer attached with (the worker's one; a new one after its worker died). */
   private store: SpoolStore | undefined;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    /** Whether the connector still exists (has a config); a deleted one's series go with its last writer. */
+    private readonly exists: (connector: string) => boolean = () => true,
+  ) {}
 
   attach(connector: string, writer: Drainer, store: SpoolStore): void {
     const previous = this.attached.get(connector);
@@ -47,6 +53,10 @@ export class SpoolMetrics {
   detach(connector: string, writer: Drainer): void {
     const a = this.attached.get(connector);
     if (a?.writer !== writer) return;
+    if (!this.exists(connector)) {
+      this.attached.delete(connector);
+      return;
+    }
     a.base += writer.drained;
     a.quarantinedBase += writer.quarantined;
     a.writer = { drained: 0, quarantined: 0 };

@@ -1,0 +1,19 @@
+import { describe, expect, test } from "bun:test";
+import { logManager } from "../../util/logger.ts";
+import { startTask } from "./test-support.ts";
+
+describe("HttpSourceTask's sensitive header values", () => {
+  test("are hidden from the logs while the task runs and forgotten when it stops (rotated tokens do not pile up)", async () => {
+    const baseline = logManager.secretCount;
+    for (let i = 0; i < 30; i++) {
+      const h = await startTask({
+        "http.url": "http://127.0.0.1:9/events",
+        "http.headers": `Authorization: Bearer rotated-token-${i}, Accept: application/json`,
+      });
+      expect(logManager.redact(`sent rotated-token-${i}`)).toBe("sent [hidden]");
+      h.task.stop();
+      expect(logManager.redact(`rotated-token-${i}`)).toBe(`rotated-token-${i}`);
+    }
+    expect(logManager.secretCount).toBe(baseline);
+  });
+});
