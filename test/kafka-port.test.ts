@@ -250,23 +250,6 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
     await next.close();
   });
 
-  test("commit on a closed consumer is refused (Java's IllegalStateException), not reported done", async () => {
-    const topic = uniqueTopic("commit-after-close");
-    const groupId = `group-${topic}`;
-    await admin.createTopic({ topic, partitions: 1, replicationFactor: 1 });
-    const consumer = await port.consumer({
-      groupId,
-      topics: [topic],
-      properties: { "bootstrap.servers": info.bootstrap },
-    });
-    await consumer.start(handlers({}));
-    await consumer.close();
-    await expect(consumer.commit([{ topic, partition: 0, offset: 1 }])).rejects.toThrow(
-      `The consumer of group ${groupId} has already been closed`,
-    );
-    expect(await admin.groupOffsets(groupId)).toEqual([]);
-  });
-
   /** `count` records into `partition` of `topic`, values `${partition}:${i}`. */
   async function produce(topic: string, partition: number, count: number, from = 0): Promise<void> {
     // A topic just created may not have its leaders yet (NOT_LEADER_FOR_PARTITION past the retries).

@@ -3,9 +3,7 @@
  * gets every partition of its topics from their committed offsets and hands out batches only when
  * the test calls MemoryKafka's `deliver()`; `rebalance()` revokes (or loses) and assigns them again.
  */
-
 import { partitionMapKey as key, type TopicPartition, type TopicPartitionOffset } from "../api/record.ts";
-import { ConnectError } from "../errors.ts";
 import type { ConsumerHandlers, ConsumerOptions, KafkaConsumer } from "./kafka-port.ts";
 import type { MemoryKafka } from "./memory-kafka.ts";
 
@@ -14,7 +12,6 @@ export class MemoryConsumer implements KafkaConsumer {
   private readonly position = new Map<string, number>();
   private readonly paused = new Set<string>();
   private assigned: TopicPartition[] = [];
-  private closed = false;
 
   constructor(
     private readonly kafka: MemoryKafka,
@@ -72,7 +69,6 @@ export class MemoryConsumer implements KafkaConsumer {
   }
 
   async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
-    if (this.closed) throw new ConnectError(`The consumer of group ${this.options.groupId} has already been closed`);
     this.kafka.commit(this.options.groupId, offsets);
   }
 
@@ -93,7 +89,6 @@ export class MemoryConsumer implements KafkaConsumer {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
     this.onClose();
   }
 }

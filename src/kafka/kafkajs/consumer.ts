@@ -45,7 +45,6 @@ export class KafkajsConsumer implements KafkaConsumer {
 
   /** Bumped by every start and close: a start that finds it changed was cancelled by a close. */
   private generation = 0;
-  private closed = false;
   /** Bumped by each JoinGroup this member sends (the join hook): a batch started before it is stale. */
   private joinEpoch = 0;
   /** Between the join hook (or an early revocation) and the join's assignment (GROUP_JOIN). */
@@ -231,8 +230,6 @@ export class KafkajsConsumer implements KafkaConsumer {
   }
 
   async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
-    // As Java's commitSync on a closed consumer (IllegalStateException): nothing was committed.
-    if (this.closed) throw new ConnectError(`The consumer of group ${this.options.groupId} has already been closed`);
     if (!this.consumer || offsets.length === 0) return;
     try {
       await this.consumer.commitOffsets(
@@ -268,7 +265,6 @@ export class KafkajsConsumer implements KafkaConsumer {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
     this.generation++;
     clearTimeout(this.watchTimer);
     const consumer = this.consumer;

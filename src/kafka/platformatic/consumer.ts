@@ -60,7 +60,6 @@ export class PlatformaticConsumer implements KafkaConsumer {
   private revoking = false;
   /** Bumped by every start and close: a start that finds it changed was cancelled by a close. */
   private generation = 0;
-  private closed = false;
 
   constructor(
     private readonly options: ConsumerOptions,
@@ -248,8 +247,6 @@ export class PlatformaticConsumer implements KafkaConsumer {
   }
 
   async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
-    // As Java's commitSync on a closed consumer (IllegalStateException): nothing was committed.
-    if (this.closed) throw new ConnectError(`The consumer of group ${this.options.groupId} has already been closed`);
     if (!this.consumer || offsets.length === 0) return;
     try {
       await this.consumer.commit({
@@ -283,7 +280,6 @@ export class PlatformaticConsumer implements KafkaConsumer {
   }
 
   close(): Promise<void> {
-    this.closed = true;
     this.generation++;
     clearTimeout(this.watchTimer);
     this.fetcher?.stop();
