@@ -33,6 +33,7 @@ import type { ConsumerHandlers, ConsumerOptions, KafkaConsumer } from "../kafka-
 import { baseOptions } from "./client-options.ts";
 import { retriable, wrap } from "./errors.ts";
 import { awaitTopics, fenceZombies, matchingTopics } from "./group-entry.ts";
+import { joinSettled } from "./join-watch.ts";
 import { PartitionFetcher } from "./partition-fetcher.ts";
 
 /** The subscription's user data: none (the round-robin assignor reads none). */
@@ -72,6 +73,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
     const generation = ++this.generation;
     const cancelled = () => generation !== this.generation;
     const { groupId } = this.options;
+    const closedMeanwhile = () => new ConnectError(`The consumer of group ${groupId} was closed while starting`);
     const s = this.settings;
     const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
       ...baseOptions(this.connection),
@@ -83,7 +85,9 @@ export class PlatformaticConsumer implements KafkaConsumer {
       autocommit: false,
       autocreateTopics: s.allowAutoTopicCreation,
       protocolsMetadata: async () => {
-        if (!cancelled()) await this.beforeJoin(handlers, crash);
+        // Closed: no JoinGroup goes out any more (nor the one a MEMBER_ID_REQUIRED answer asks for).
+        if (cancelled()) throw closedMeanwhile();
+        await this.beforeJoin(handlers, crash);
         return NO_USER_DATA;
       },
     });
@@ -125,7 +129,6 @@ export class PlatformaticConsumer implements KafkaConsumer {
       if (cancelled()) return;
       this.onJoin(payload.assignments ?? [], handlers, fetcher, crash);
     });
-    const closedMeanwhile = () => new ConnectError(`The consumer of group ${groupId} was closed while starting`);
     try {
       const topics = this.options.topics;
       const subscribed = topics instanceof RegExp ? await matchingTopics(this.connection, topics) : [...topics];
@@ -293,6 +296,9 @@ export class PlatformaticConsumer implements KafkaConsumer {
     this.assigned = [];
     this.closing = (async () => {
       try {
+        // A join with no member id yet may be getting one (MEMBER_ID_REQUIRED): the library leaves
+        // the group with it, and only then is the coordinator rid of the pending member (join-watch.ts).
+        if (consumer && !consumer.memberId) await joinSettled(consumer, this.connection.requestTimeoutMs);
         await consumer?.close();
       } catch (error) {
         throw wrap(error, `Failed to close the consumer of group ${this.options.groupId}`);

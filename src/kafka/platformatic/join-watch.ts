@@ -1,0 +1,71 @@
+/**
+ * Which @platformatic/kafka consumers are inside a join (JoinGroup and SyncGroup, retries
+ * included), seen through the library's diagnostics channel for group operations; it covers our
+ * own joinGroup calls and the rejoins the library makes by itself.
+ *
+ * A close needs it. Since KIP-394 the first JoinGroup of a member without a member id is answered
+ * MEMBER_ID_REQUIRED with the id the coordinator gave it, and the coordinator keeps that id as a
+ * pending member until the member joins again with it, leaves with it, or its session times out;
+ * while a pending member is there no join phase of the group completes (every other member's
+ * JoinGroup waits, for up to session.timeout.ms). The library leaves the group at close only with
+ * a member id it knows: a consumer closed while its first JoinGroup is out would leave without one,
+ * and the coordinator would keep the pending member. `joinSettled` lets the close await that answer
+ * first.
+ */
+import { tracingChannel } from "node:diagnostics_channel";
+
+interface GroupOperation {
+  readonly client?: object;
+  readonly operation?: string;
+}
+
+/** Per consumer: its joins under way, and what settles when the last one does. */
+const joins = new WeakMap<object, { count: number; settled: PromiseWithResolvers<void> }>();
+
+/** The consumer whose join this operation is, if it is one. */
+function joiner(context: object): object | undefined {
+  const c = context as GroupOperation;
+  return c.operation === "joinGroup" && typeof c.client === "object" && c.client !== null ? c.client : undefined;
+}
+
+function joinStarted(context: object): void {
+  const client = joiner(context);
+  if (!client) return;
+  const entry = joins.get(client);
+  if (entry) entry.count++;
+  else joins.set(client, { count: 1, settled: Promise.withResolvers() });
+}
+
+function joinEnded(context: object): void {
+  const client = joiner(context);
+  const entry = client && joins.get(client);
+  if (!client || !entry || --entry.count > 0) return;
+  joins.delete(client);
+  entry.settled.resolve();
+}
+
+tracingChannel<object, object>("plt:kafka:consumer:group").subscribe({
+  start: joinStarted,
+  asyncEnd: joinEnded,
+  // A join that threw before it went asynchronous: no asyncEnd follows.
+  end: (context) => {
+    if ("error" in context) joinEnded(context);
+  },
+  asyncStart: () => {},
+  error: () => {},
+});
+
+/** Settles when `consumer` is in no join any more, or after `timeoutMs`. */
+export async function joinSettled(consumer: object, timeoutMs: number): Promise<void> {
+  const entry = joins.get(consumer);
+  if (!entry) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, timeoutMs);
+  });
+  try {
+    await Promise.race([entry.settled.promise, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
