@@ -17,18 +17,19 @@
  * still a member), stops kafkajs, subscribes again and rejoins.
  *
  * Beside it: join-preparation.ts (the cluster look-ups before joining: topics ready, zombie members,
- * topics matching a pattern).
+ * topics matching a pattern) and join-exit.ts (a close leaves a join under way, pending member ids
+ * of KIP-394 included).
  */
 import type { Consumer, ConsumerRunConfig, Kafka } from "kafkajs";
 import { partitionMapKey as key, type TopicPartition, type TopicPartitionOffset } from "../../api/record.ts";
 import { ConnectError } from "../../errors.ts";
-import { within } from "../../util/async.ts";
 import type { ConsumerSettings } from "../client-config.ts";
 import type { ConsumedRecord, ConsumerHandlers, ConsumerOptions, KafkaConsumer } from "../kafka-port.ts";
 import { wrap } from "./errors.ts";
+import { JoinExit } from "./join-exit.ts";
 import { awaitTopics, fenceZombies, matchingTopics } from "./join-preparation.ts";
 import { fromKafkajsHeaders } from "./producer.ts";
-import { type BrokerLike, groupByTopic, withJoinHook } from "./protocol.ts";
+import { groupByTopic, withJoinHook } from "./protocol.ts";
 
 /** Partitions whose fetched batches are handed over at the same time, at most. */
 const PARTITIONS_CONSUMED_CONCURRENTLY = 4;
@@ -54,8 +55,8 @@ export class KafkajsConsumer implements KafkaConsumer {
   private joining = false;
   /** A revocation started by a handler's heartbeat that found a rebalance; the join hook awaits it. */
   private revokedEarly: Promise<void> | undefined;
-  /** The JoinGroup under way (until the join's assignment), with the member id it has, if any. */
-  private join: { memberId: string; answered: Promise<unknown>; coordinator: BrokerLike } | undefined;
+  /** The JoinGroup under way (until the join's assignment), left at close. */
+  private joinExit: JoinExit | undefined;
 
   async start(handlers: ConsumerHandlers): Promise<void> {
     const generation = ++this.generation;
@@ -64,7 +65,8 @@ export class KafkajsConsumer implements KafkaConsumer {
     const cancelled = () => generation !== this.generation;
     const s = this.settings;
     const crash = (error: unknown) => handlers.onCrash(error as Error);
-    let sent: typeof this.join;
+    const joinExit = new JoinExit(this.options.groupId, this.requestTimeoutMs);
+    this.joinExit = joinExit;
     const member = withJoinHook(this.kafka, {
       beforeJoin: async (memberId) => {
         const early = this.revokedEarly;
@@ -79,17 +81,8 @@ export class KafkajsConsumer implements KafkaConsumer {
         const removed = memberId === "" ? handlers.onPartitionsLost(owned) : handlers.onPartitionsRevoked(owned);
         await removed.catch(crash);
       },
-      joinSent: (memberId, answered, coordinator) => {
-        sent = { memberId, answered, coordinator };
-        this.join = sent;
-      },
-      memberIdGiven: async (memberId, coordinator) => {
-        if (sent) sent.memberId = memberId;
-        if (!cancelled()) return true;
-        // Closed: the join ends here, and the coordinator forgets the pending member now.
-        await this.leave(coordinator, memberId);
-        return false;
-      },
+      joinSent: (memberId, answered, coordinator) => joinExit.sent(memberId, answered, coordinator),
+      memberIdGiven: (memberId, coordinator) => joinExit.given(memberId, coordinator, cancelled()),
     });
     const consumer = member.consumer({
       groupId: this.options.groupId,
@@ -119,7 +112,7 @@ export class KafkajsConsumer implements KafkaConsumer {
       const added = next.filter((tp) => !prevKeys.has(key(tp)));
       this.assigned = next;
       this.joining = false;
-      this.join = undefined;
+      joinExit.joined();
       // Java's consumer forgets a pause when the partition is unassigned; kafkajs keeps its pause set
       // across the rebalances of one run(). A partition given up paused and assigned again would stay
       // paused for good, so its new assignment starts unpaused (the handler pauses again what it must).
@@ -293,34 +286,7 @@ export class KafkajsConsumer implements KafkaConsumer {
     const consumer = this.consumer;
     this.consumer = undefined;
     this.assigned = [];
-    await this.leaveJoin();
+    await this.joinExit?.close();
     await consumer?.disconnect();
-  }
-
-  /**
-   * kafkajs leaves the group at disconnect only once it runs, with the member id its join gave.
-   * A join under way is left here: with the id it rejoins with, or, for a first JoinGroup, with the
-   * id its MEMBER_ID_REQUIRED answer gives (memberIdGiven, awaited here), so the coordinator keeps
-   * no pending member (KIP-394), which would hold every join phase of the group up until its
-   * session times out.
-   */
-  private async leaveJoin(): Promise<void> {
-    const join = this.join;
-    this.join = undefined;
-    if (!join) return;
-    if (join.memberId) await this.leave(join.coordinator, join.memberId);
-    else
-      await within(
-        join.answered.catch(() => undefined),
-        this.requestTimeoutMs,
-      );
-  }
-
-  private async leave(coordinator: BrokerLike, memberId: string): Promise<void> {
-    const left = coordinator.leaveGroup({ groupId: this.options.groupId, memberId });
-    await within(
-      left.catch(() => undefined),
-      this.requestTimeoutMs,
-    );
   }
 }

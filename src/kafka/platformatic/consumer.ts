@@ -19,11 +19,11 @@
  * Before joining, like the kafkajs adapter: it waits until listed topics exist with leaders (the
  * group leader assigns from the metadata it holds at join time), and, when `fencePredecessors`
  * says its client id is its own, removes its dead predecessor from the group (members with that
- * client id, left by a kill -9), unless the member is static. A `topics.regex` subscription is matched against the cluster's topics at
- * start and again every `metadata.max.age.ms` (as Java's consumer does at each metadata refresh); a
- * change rejoins the group with the new topic list. Those steps are in group-entry.ts.
- *
- * Heartbeats do not depend on the handler: a batch that takes long does not cost the membership.
+ * client id, left by a kill -9), unless the member is static. A `topics.regex` subscription is
+ * matched against the cluster's topics at start and again every `metadata.max.age.ms` (as Java's
+ * consumer does at each metadata refresh); a change rejoins the group with the new topic list.
+ * Those steps are in group-entry.ts. A close leaves no member behind, pending ones included
+ * (join-watch.ts). Heartbeats do not depend on the handler: a long batch costs no membership.
  */
 import { Consumer, type GroupAssignment } from "@platformatic/kafka";
 import { partitionMapKey as keyOf, type TopicPartition, type TopicPartitionOffset } from "../../api/record.ts";
@@ -33,7 +33,7 @@ import type { ConsumerHandlers, ConsumerOptions, KafkaConsumer } from "../kafka-
 import { baseOptions } from "./client-options.ts";
 import { retriable, wrap } from "./errors.ts";
 import { awaitTopics, fenceZombies, matchingTopics } from "./group-entry.ts";
-import { joinSettled } from "./join-watch.ts";
+import { closeLeavingGroup } from "./join-watch.ts";
 import { PartitionFetcher } from "./partition-fetcher.ts";
 
 /** The subscription's user data: none (the round-robin assignor reads none). */
@@ -53,11 +53,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
   private rejoinFromCommit = false;
   /** Set around our own joinGroup calls, to tell them from the library's. */
   private ownJoin = false;
-  /**
-   * While onPartitionsRevoked runs: a commit there that finds the generation gone (member unknown,
-   * fenced, rebalance) must fail, not rejoin and commit again under a new generation, where another
-   * member may own the partitions already; the revoked partitions then count as lost.
-   */
+  /** While onPartitionsRevoked runs, a commit finding the generation gone fails (not committed under a new one, where another member may own the partitions: they count as lost). */
   private revoking = false;
   /** Bumped by every start and close: a start that finds it changed was cancelled by a close. */
   private generation = 0;
@@ -294,16 +290,11 @@ export class PlatformaticConsumer implements KafkaConsumer {
     this.consumer = undefined;
     this.fetcher = undefined;
     this.assigned = [];
-    this.closing = (async () => {
-      try {
-        // A join with no member id yet may be getting one (MEMBER_ID_REQUIRED): the library leaves
-        // the group with it, and only then is the coordinator rid of the pending member (join-watch.ts).
-        if (consumer && !consumer.memberId) await joinSettled(consumer, this.connection.requestTimeoutMs);
-        await consumer?.close();
-      } catch (error) {
+    this.closing = (consumer ? closeLeavingGroup(consumer, this.connection.requestTimeoutMs) : Promise.resolve()).catch(
+      (error) => {
         throw wrap(error, `Failed to close the consumer of group ${this.options.groupId}`);
-      }
-    })();
+      },
+    );
     return this.closing;
   }
 }

@@ -9,10 +9,11 @@
  * while a pending member is there no join phase of the group completes (every other member's
  * JoinGroup waits, for up to session.timeout.ms). The library leaves the group at close only with
  * a member id it knows: a consumer closed while its first JoinGroup is out would leave without one,
- * and the coordinator would keep the pending member. `joinSettled` lets the close await that answer
- * first.
+ * and the coordinator would keep the pending member: closeLeavingGroup awaits that answer first.
  */
 import { tracingChannel } from "node:diagnostics_channel";
+import type { Consumer } from "@platformatic/kafka";
+import { within } from "../../util/async.ts";
 
 interface GroupOperation {
   readonly client?: object;
@@ -55,17 +56,14 @@ tracingChannel<object, object>("plt:kafka:consumer:group").subscribe({
   error: () => {},
 });
 
-/** Settles when `consumer` is in no join any more, or after `timeoutMs`. */
-export async function joinSettled(consumer: object, timeoutMs: number): Promise<void> {
-  const entry = joins.get(consumer);
-  if (!entry) return;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timedOut = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, timeoutMs);
-  });
-  try {
-    await Promise.race([entry.settled.promise, timedOut]);
-  } finally {
-    clearTimeout(timer);
-  }
+/**
+ * Closes `consumer`, leaving its group with the member id it knows: when it has none yet, after
+ * the answer of a join under way, which may give one (MEMBER_ID_REQUIRED), awaited at most
+ * `timeoutMs`. The join goes no further meanwhile: the consumer's protocolsMetadata callback
+ * refuses a closed member, so the library sends no JoinGroup with that id.
+ */
+export async function closeLeavingGroup(consumer: Consumer<Buffer, Buffer, Buffer, Buffer>, timeoutMs: number) {
+  const join = joins.get(consumer);
+  if (join && !consumer.memberId) await within(join.settled.promise, timeoutMs);
+  await consumer.close();
 }
