@@ -314,6 +314,62 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
     }
   });
 
+  test("a member closed while its rejoin waits for another member leaves at once, not behind its JoinGroup", async () => {
+    const topic = uniqueTopic("close-during-held-rejoin");
+    const groupId = `group-${topic}`;
+    await admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
+    await awaitTopic(topic);
+    const properties = (member: string) => ({
+      "bootstrap.servers": info.bootstrap,
+      "client.id": `${groupId}-${member}`,
+    });
+    const owned = { a: new Set<number>(), b: new Set<number>(), c: new Set<number>() };
+    // Armed later: A's revocation then waits, so the group's next join phase waits for A.
+    let held: Promise<void> | undefined;
+    const release = Promise.withResolvers<void>();
+    const tracking = (member: keyof typeof owned) =>
+      handlers({
+        onPartitionsAssigned: async (tps) => {
+          for (const tp of tps) owned[member].add(tp.partition);
+        },
+        onPartitionsRevoked: async (tps) => {
+          for (const tp of tps) owned[member].delete(tp.partition);
+          if (member === "a") await held;
+        },
+      });
+    const a = await port.consumer({ groupId, topics: [topic], properties: properties("a") });
+    const b = await port.consumer({ groupId, topics: [topic], properties: properties("b") });
+    const c = await port.consumer({ groupId, topics: [topic], properties: properties("c") });
+    let rejoinsOfB = 0;
+    let startingC: Promise<void> | undefined;
+    try {
+      await a.start(tracking("a"));
+      await waitFor(() => owned.a.size === 2, { what: "both partitions at the first member" });
+      await b.start(tracking("b"));
+      await waitFor(() => owned.a.size === 1 && owned.b.size === 1, { what: "a partition at each member" });
+      held = release.promise;
+      using _tap = tapRequests((request) => {
+        if (request.apiKey === JOIN_GROUP && request.clientId === `${groupId}-b`) rejoinsOfB++;
+      });
+      startingC = c.start(tracking("c"));
+      startingC.catch(() => undefined); // awaited below, once A is let go
+      await waitFor(() => rejoinsOfB > 0, { what: "the second member's rejoin" });
+      // Its JoinGroup waits at the coordinator for A; a LeaveGroup behind it would wait as long.
+      let closed = false;
+      void b.close().then(() => {
+        closed = true;
+      });
+      await waitFor(() => closed, { what: "the second member closed", timeoutMs: 15_000 });
+      release.resolve();
+      await waitFor(() => owned.a.size === 1 && owned.c.size === 1, { what: "the partitions shared by A and C" });
+      await startingC;
+    } finally {
+      release.resolve();
+      await c.close();
+      await a.close();
+    }
+  });
+
   test("commit on a closed consumer is refused (Java's IllegalStateException), not reported done", async () => {
     const topic = uniqueTopic("commit-after-close");
     const groupId = `group-${topic}`;

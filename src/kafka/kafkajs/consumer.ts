@@ -65,10 +65,12 @@ export class KafkajsConsumer implements KafkaConsumer {
     const cancelled = () => generation !== this.generation;
     const s = this.settings;
     const crash = (error: unknown) => handlers.onCrash(error as Error);
-    const joinExit = new JoinExit(this.options.groupId, this.requestTimeoutMs);
+    const joinExit = new JoinExit(this.kafka, this.options.groupId, this.requestTimeoutMs);
     this.joinExit = joinExit;
     const member = withJoinHook(this.kafka, {
       beforeJoin: async (memberId) => {
+        // Closed: no JoinGroup goes out any more (one answered UNKNOWN_MEMBER_ID would go again).
+        if (cancelled()) throw new ConnectError(`The consumer of group ${this.options.groupId} was closed`);
         const early = this.revokedEarly;
         this.revokedEarly = undefined;
         if (early) await early;

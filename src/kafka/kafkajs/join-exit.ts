@@ -10,13 +10,15 @@
  * close is left here: with the id it rejoins with, or with the one MEMBER_ID_REQUIRED gives, the
  * join ending there.
  */
+import type { Kafka } from "kafkajs";
 import { within } from "../../util/async.ts";
-import type { BrokerLike } from "./protocol.ts";
+import { type BrokerLike, createCluster } from "./protocol.ts";
 
 export class JoinExit {
   private current: { memberId: string; answered: Promise<unknown>; coordinator: BrokerLike } | undefined;
 
   constructor(
+    private readonly kafka: Kafka,
     private readonly groupId: string,
     private readonly requestTimeoutMs: number,
   ) {}
@@ -39,17 +41,25 @@ export class JoinExit {
     this.current = undefined;
   }
 
-  /** At close: leaves the join under way, if any (a first JoinGroup's answer awaited: `given` leaves). */
+  /**
+   * At close: leaves the join under way, if any. With a member id, through a connection of its
+   * own: the coordinator may hold the JoinGroup until the other members rejoin, and reads the next
+   * request of that connection only after answering it. Without one, the first JoinGroup's answer
+   * is awaited (`given` leaves with the id it gives).
+   */
   async close(): Promise<void> {
     const join = this.current;
     this.current = undefined;
     if (!join) return;
-    if (join.memberId) await this.leave(join.coordinator, join.memberId);
-    else
+    if (join.memberId)
       await within(
-        join.answered.catch(() => undefined),
+        this.leaveAside(join.memberId).catch(() => undefined),
         this.requestTimeoutMs,
       );
+    await within(
+      join.answered.catch(() => undefined),
+      this.requestTimeoutMs,
+    );
   }
 
   private async leave(coordinator: BrokerLike, memberId: string): Promise<void> {
@@ -58,5 +68,16 @@ export class JoinExit {
       left.catch(() => undefined),
       this.requestTimeoutMs,
     );
+  }
+
+  private async leaveAside(memberId: string): Promise<void> {
+    const cluster = createCluster(this.kafka);
+    try {
+      await cluster.connect();
+      const coordinator = await cluster.findGroupCoordinator({ groupId: this.groupId });
+      await coordinator.leaveGroup({ groupId: this.groupId, memberId });
+    } finally {
+      await cluster.disconnect().catch(() => undefined);
+    }
   }
 }

@@ -290,11 +290,9 @@ export class PlatformaticConsumer implements KafkaConsumer {
     this.consumer = undefined;
     this.fetcher = undefined;
     this.assigned = [];
-    this.closing = (consumer ? closeLeavingGroup(consumer, this.connection.requestTimeoutMs) : Promise.resolve()).catch(
-      (error) => {
-        throw wrap(error, `Failed to close the consumer of group ${this.options.groupId}`);
-      },
-    );
+    this.closing = (consumer ? closeLeavingGroup(consumer, this.connection) : Promise.resolve()).catch((error) => {
+      throw wrap(error, `Failed to close the consumer of group ${this.options.groupId}`);
+    });
     return this.closing;
   }
 }

@@ -10,10 +10,13 @@
  * JoinGroup waits, for up to session.timeout.ms). The library leaves the group at close only with
  * a member id it knows: a consumer closed while its first JoinGroup is out would leave without one,
  * and the coordinator would keep the pending member: closeLeavingGroup awaits that answer first.
+ * It also keeps a close from waiting on a rejoin that other members hold up.
  */
 import { tracingChannel } from "node:diagnostics_channel";
 import type { Consumer } from "@platformatic/kafka";
 import { within } from "../../util/async.ts";
+import type { ConnectionSettings } from "../client-config.ts";
+import { leaveAside } from "./group-entry.ts";
 
 interface GroupOperation {
   readonly client?: object;
@@ -57,13 +60,25 @@ tracingChannel<object, object>("plt:kafka:consumer:group").subscribe({
 });
 
 /**
- * Closes `consumer`, leaving its group with the member id it knows: when it has none yet, after
- * the answer of a join under way, which may give one (MEMBER_ID_REQUIRED), awaited at most
- * `timeoutMs`. The join goes no further meanwhile: the consumer's protocolsMetadata callback
- * refuses a closed member, so the library sends no JoinGroup with that id.
+ * Closes `consumer`, leaving its group. In a join, first (each awaited at most the request timeout):
+ * with a member id, the coordinator may hold its JoinGroup until the other members rejoin, and a
+ * LeaveGroup on the same connection would wait behind it: the member leaves through another
+ * connection (its JoinGroup is then answered UNKNOWN_MEMBER_ID); with none yet, the join's
+ * answer may give one (MEMBER_ID_REQUIRED), which the library then leaves with. The join goes no
+ * further meanwhile: the consumer's protocolsMetadata callback refuses a closed member, so the
+ * library sends no JoinGroup again. A static member (group.instance.id) is left to the library.
  */
-export async function closeLeavingGroup(consumer: Consumer<Buffer, Buffer, Buffer, Buffer>, timeoutMs: number) {
+export async function closeLeavingGroup(
+  consumer: Consumer<Buffer, Buffer, Buffer, Buffer>,
+  connection: ConnectionSettings,
+): Promise<void> {
   const join = joins.get(consumer);
-  if (join && !consumer.memberId) await within(join.settled.promise, timeoutMs);
+  const timeoutMs = connection.requestTimeoutMs;
+  if (join && consumer.memberId && !consumer.groupInstanceId)
+    await within(
+      leaveAside(connection, consumer.groupId, consumer.memberId).catch(() => undefined),
+      timeoutMs,
+    );
+  if (join) await within(join.settled.promise, timeoutMs);
   await consumer.close();
 }
