@@ -63,7 +63,7 @@ tracingChannel<object, object>("plt:kafka:consumer:group").subscribe({
  * Closes `consumer`, leaving its group. In a join, first (each awaited at most the request timeout):
  * with a member id, the coordinator may hold its JoinGroup until the other members rejoin, and a
  * LeaveGroup on the same connection would wait behind it: the member leaves through another
- * connection (its JoinGroup is then answered UNKNOWN_MEMBER_ID); with none yet, the join's
+ * connection, and the library closes without leaving again; with none yet, the join's
  * answer may give one (MEMBER_ID_REQUIRED), which the library then leaves with. The join goes no
  * further meanwhile: the consumer's protocolsMetadata callback refuses a closed member, so the
  * library sends no JoinGroup again. A static member (group.instance.id) is left to the library.
@@ -74,11 +74,17 @@ export async function closeLeavingGroup(
 ): Promise<void> {
   const join = joins.get(consumer);
   const timeoutMs = connection.requestTimeoutMs;
-  if (join && consumer.memberId && !consumer.groupInstanceId)
-    await within(
-      leaveAside(connection, consumer.groupId, consumer.memberId).catch(() => undefined),
-      timeoutMs,
+  let leftAside = false;
+  if (join && consumer.memberId && !consumer.groupInstanceId) {
+    const left = leaveAside(connection, consumer.groupId, consumer.memberId).then(
+      () => true,
+      () => false,
     );
-  if (join) await within(join.settled.promise, timeoutMs);
+    leftAside = (await within(left, timeoutMs)) === true;
+    // Gone from the group: the library has no member id to leave with, and closes its connections
+    // whatever they still wait for (the join is over for this member).
+    if (leftAside) consumer.memberId = null;
+  }
+  if (join && !leftAside) await within(join.settled.promise, timeoutMs);
   await consumer.close();
 }
