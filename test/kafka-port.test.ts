@@ -11,6 +11,7 @@ import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
 import { LogManager } from "../src/util/logger.ts";
 import { awaitTopic, type KafkaInfo, kafkaBroker, uniqueTopic } from "./support/kafka.ts";
 import { waitFor } from "./support/wait-for.ts";
+import { JOIN_GROUP, tapRequests } from "./support/wire-tap.ts";
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array | null) => (b === null ? null : Buffer.from(b).toString("utf8"));
@@ -248,6 +249,125 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
       timeoutMs: 10_000,
     });
     await next.close();
+  });
+
+  test("a member closed right after its first JoinGroup leaves no pending member (KIP-394) to hold the group's rebalances up", async () => {
+    const topic = uniqueTopic("close-after-first-join");
+    const groupId = `group-${topic}`;
+    await admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
+    await awaitTopic(topic);
+    const properties = (member: string, extra: Record<string, string> = {}) => ({
+      "bootstrap.servers": info.bootstrap,
+      "client.id": `${groupId}-${member}`,
+      ...extra,
+    });
+    const owned = { a: new Set<number>(), c: new Set<number>() };
+    const tracking = (member: keyof typeof owned) =>
+      handlers({
+        onPartitionsAssigned: async (tps) => {
+          for (const tp of tps) owned[member].add(tp.partition);
+        },
+        onPartitionsRevoked: async (tps) => {
+          for (const tp of tps) owned[member].delete(tp.partition);
+        },
+        onPartitionsLost: async (tps) => {
+          for (const tp of tps) owned[member].delete(tp.partition);
+        },
+      });
+    const a = await port.consumer({ groupId, topics: [topic], properties: properties("a") });
+    const c = await port.consumer({ groupId, topics: [topic], properties: properties("c") });
+    try {
+      await a.start(tracking("a"));
+      await waitFor(() => owned.a.size === 2, { what: "both partitions at the first member" });
+      // B's first JoinGroup (no member id yet) gets MEMBER_ID_REQUIRED and makes B a pending member
+      // of the group until B rejoins with that id, leaves, or its (long) session times out.
+      const b = await port.consumer({
+        groupId,
+        topics: [topic],
+        properties: properties("b", { "session.timeout.ms": "60000" }),
+      });
+      let closingB: Promise<void> | undefined;
+      {
+        using _tap = tapRequests((request) => {
+          if (closingB || request.apiKey !== JOIN_GROUP || request.clientId !== `${groupId}-b`) return;
+          // Before the answer can be read: right after the request left.
+          closingB = Promise.resolve().then(() => b.close());
+        });
+        const startingB = b.start(handlers({})).catch(() => undefined);
+        await waitFor(() => closingB !== undefined, { what: "the second member's first JoinGroup" });
+        await closingB;
+        await startingB;
+      }
+      // C's join makes the group rebalance; A rejoins. The join phase completes once every member
+      // has joined and no pending member is left: had B left its pending id behind, not before B's
+      // session timeout (60 s).
+      const startingC = c.start(tracking("c"));
+      startingC.catch(() => undefined); // awaited below; a failed test closes C while it starts
+      await waitFor(() => owned.a.size === 1 && owned.c.size === 1, {
+        what: "the partitions shared by the first and the third member",
+        timeoutMs: 20_000,
+      });
+      await startingC;
+    } finally {
+      await c.close();
+      await a.close();
+    }
+  });
+
+  test("a member closed while its rejoin waits for another member leaves at once, not behind its JoinGroup", async () => {
+    const topic = uniqueTopic("close-during-held-rejoin");
+    const groupId = `group-${topic}`;
+    await admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
+    await awaitTopic(topic);
+    const properties = (member: string) => ({
+      "bootstrap.servers": info.bootstrap,
+      "client.id": `${groupId}-${member}`,
+    });
+    const owned = { a: new Set<number>(), b: new Set<number>(), c: new Set<number>() };
+    // Armed later: A's revocation then waits, so the group's next join phase waits for A.
+    let held: Promise<void> | undefined;
+    const release = Promise.withResolvers<void>();
+    const tracking = (member: keyof typeof owned) =>
+      handlers({
+        onPartitionsAssigned: async (tps) => {
+          for (const tp of tps) owned[member].add(tp.partition);
+        },
+        onPartitionsRevoked: async (tps) => {
+          for (const tp of tps) owned[member].delete(tp.partition);
+          if (member === "a") await held;
+        },
+      });
+    const a = await port.consumer({ groupId, topics: [topic], properties: properties("a") });
+    const b = await port.consumer({ groupId, topics: [topic], properties: properties("b") });
+    const c = await port.consumer({ groupId, topics: [topic], properties: properties("c") });
+    let rejoinsOfB = 0;
+    let startingC: Promise<void> | undefined;
+    try {
+      await a.start(tracking("a"));
+      await waitFor(() => owned.a.size === 2, { what: "both partitions at the first member" });
+      await b.start(tracking("b"));
+      await waitFor(() => owned.a.size === 1 && owned.b.size === 1, { what: "a partition at each member" });
+      held = release.promise;
+      using _tap = tapRequests((request) => {
+        if (request.apiKey === JOIN_GROUP && request.clientId === `${groupId}-b`) rejoinsOfB++;
+      });
+      startingC = c.start(tracking("c"));
+      startingC.catch(() => undefined); // awaited below, once A is let go
+      await waitFor(() => rejoinsOfB > 0, { what: "the second member's rejoin" });
+      // Its JoinGroup waits at the coordinator for A; a LeaveGroup behind it would wait as long.
+      let closed = false;
+      void b.close().then(() => {
+        closed = true;
+      });
+      await waitFor(() => closed, { what: "the second member closed", timeoutMs: 15_000 });
+      release.resolve();
+      await waitFor(() => owned.a.size === 1 && owned.c.size === 1, { what: "the partitions shared by A and C" });
+      await startingC;
+    } finally {
+      release.resolve();
+      await c.close();
+      await a.close();
+    }
   });
 
   /** `count` records into `partition` of `topic`, values `${partition}:${i}`. */

@@ -2,8 +2,7 @@
  * A seeded storm of Connect REST operations, often concurrent, on a few FileStream connectors while
  * data flows (lines appended to source files, records produced to sink topics); then the storm
  * settles and the invariants are checked:
- *   - every answer is one Connect gives for the connector's state, with its message (no hang, no 500
- *     but Connect's own for sink offsets while abandoned tasks still hold the group: counted);
+ *   - every answer is one Connect gives for the connector's state, with its message (no hang, no 500);
  *   - every surviving connector converges to its target state, with its tasks (none stuck in
  *     UNASSIGNED or RESTARTING) matching GET …/tasks;
  *   - a deleted connector leaves nothing running (no consumer-group member, nothing written);
@@ -81,9 +80,6 @@ describe("connector and task lifecycle under concurrent REST operations", () => 
         "bootstrap.servers": kafka.bootstrap,
         "data.dir": dir.file("data"),
         "offset.flush.interval.ms": "200",
-        // A sink task abandoned after its graceful stop timeout leaves its consumer in the group until
-        // the session times out (see zombieAnswers): 6 s, the broker's minimum, not Connect's 45 s.
-        "consumer.session.timeout.ms": "6000",
         "consumer.heartbeat.interval.ms": "1000",
         "value.converter": "org.apache.kafka.connect.storage.StringConverter",
         "key.converter": "org.apache.kafka.connect.storage.StringConverter",
@@ -94,7 +90,6 @@ describe("connector and task lifecycle under concurrent REST operations", () => 
     const admin = (await testClient()).admin();
     await admin.connect();
     const transcript: string[] = [];
-    let zombieAnswers = 0;
     const members = async (c: ConnectorModel) => {
       const group = (await admin.describeGroups([`connect-${c.name}`])).groups[0]!;
       transcript.push(
@@ -156,12 +151,6 @@ describe("connector and task lifecycle under concurrent REST operations", () => 
           unknown ? undefined : op.connector.exists,
           unknown ? undefined : op.connector.target,
         );
-        // Connect's own answer while abandoned (zombie) sink tasks still hold the consumer group:
-        // a 500 that says so (Worker's "tasks haven't stopped completely yet"). Counted, reported.
-        if (answer.status === 500 && op.label.includes("offsets") && /consumer group/.test(answer.text)) {
-          zombieAnswers++;
-          return;
-        }
         if (!allowed.has(answer.status)) {
           throw new Error(`${op.label} answered ${answer.status} (allowed ${[...allowed]}): ${answer.text}`);
         }
@@ -292,8 +281,12 @@ describe("connector and task lifecycle under concurrent REST operations", () => 
     // The process-level handler's words (uncaught-errors.ts); a task's failure is checked by the statuses.
     expect(gw.output()).not.toMatch(/Uncaught exception|Unhandled promise rejection/);
     const abandoned = gw.output().match(/Graceful stop of task \S+ failed/g)?.length ?? 0;
+    // A sink task's stop awaits its consumer's close, which waits on no join: not on one held up by
+    // a member closed during its first JoinGroup (a KIP-394 pending member, kept until its session
+    // timeout), nor on its own rejoin held by other members (6 or 7 stops a run were abandoned so).
+    expect(abandoned).toBe(0);
     console.log(
-      `LIFECYCLE_SEED=${SEED}: ${transcript.length} operations; ${abandoned} tasks abandoned after the graceful timeout; ${zombieAnswers} offsets answers refused for a group zombie tasks still held`,
+      `LIFECYCLE_SEED=${SEED}: ${transcript.length} operations; ${abandoned} tasks abandoned after the graceful timeout`,
     );
     passed = true;
   }, 240_000);

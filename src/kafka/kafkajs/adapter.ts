@@ -109,7 +109,7 @@ export class KafkajsPort implements KafkaPort {
   }
 
   async consumer(options: ConsumerOptions): Promise<KafkaConsumer> {
-    const { kafka } = this.kafka(options.properties);
+    const { kafka, settings: connection } = this.kafka(options.properties);
     const settings = consumerSettings(options.properties);
     if (settings.groupInstanceId !== null) {
       invalidProperty(
@@ -118,6 +118,6 @@ export class KafkajsPort implements KafkaPort {
         "static membership is not supported by kafka.client=kafkajs (use kafka.client=platformatic)",
       );
     }
-    return new KafkajsConsumer(kafka, options, settings);
+    return new KafkajsConsumer(kafka, options, settings, connection.requestTimeoutMs);
   }
 }

@@ -17,7 +17,8 @@
  * still a member), stops kafkajs, subscribes again and rejoins.
  *
  * Beside it: join-preparation.ts (the cluster look-ups before joining: topics ready, zombie members,
- * topics matching a pattern).
+ * topics matching a pattern) and join-exit.ts (a close leaves a join under way, pending member ids
+ * of KIP-394 included).
  */
 import type { Consumer, ConsumerRunConfig, Kafka } from "kafkajs";
 import { partitionMapKey as key, type TopicPartition, type TopicPartitionOffset } from "../../api/record.ts";
@@ -25,6 +26,7 @@ import { ConnectError } from "../../errors.ts";
 import type { ConsumerSettings } from "../client-config.ts";
 import type { ConsumedRecord, ConsumerHandlers, ConsumerOptions, KafkaConsumer } from "../kafka-port.ts";
 import { wrap } from "./errors.ts";
+import { JoinExit } from "./join-exit.ts";
 import { awaitTopics, fenceZombies, matchingTopics } from "./join-preparation.ts";
 import { fromKafkajsHeaders } from "./producer.ts";
 import { groupByTopic, withJoinHook } from "./protocol.ts";
@@ -41,6 +43,7 @@ export class KafkajsConsumer implements KafkaConsumer {
     private readonly kafka: Kafka,
     private readonly options: ConsumerOptions,
     private readonly settings: ConsumerSettings,
+    private readonly requestTimeoutMs: number,
   ) {}
 
   /** Bumped by every start and close: a start that finds it changed was cancelled by a close. */
@@ -51,6 +54,8 @@ export class KafkajsConsumer implements KafkaConsumer {
   private joining = false;
   /** A revocation started by a handler's heartbeat that found a rebalance; the join hook awaits it. */
   private revokedEarly: Promise<void> | undefined;
+  /** The JoinGroup under way (until the join's assignment), left at close. */
+  private joinExit: JoinExit | undefined;
 
   async start(handlers: ConsumerHandlers): Promise<void> {
     const generation = ++this.generation;
@@ -59,18 +64,26 @@ export class KafkajsConsumer implements KafkaConsumer {
     const cancelled = () => generation !== this.generation;
     const s = this.settings;
     const crash = (error: unknown) => handlers.onCrash(error as Error);
-    const member = withJoinHook(this.kafka, async (memberId) => {
-      const early = this.revokedEarly;
-      this.revokedEarly = undefined;
-      if (early) await early;
-      // Batches handed over before this join are judged stale from now on (see eachBatch).
-      this.joinEpoch++;
-      this.joining = true;
-      const owned = this.assigned;
-      if (cancelled() || owned.length === 0) return;
-      this.assigned = [];
-      const removed = memberId === "" ? handlers.onPartitionsLost(owned) : handlers.onPartitionsRevoked(owned);
-      await removed.catch(crash);
+    const joinExit = new JoinExit(this.kafka, this.options.groupId, this.requestTimeoutMs);
+    this.joinExit = joinExit;
+    const member = withJoinHook(this.kafka, {
+      beforeJoin: async (memberId) => {
+        // Closed: no JoinGroup goes out any more (one answered UNKNOWN_MEMBER_ID would go again).
+        if (cancelled()) throw new ConnectError(`The consumer of group ${this.options.groupId} was closed`);
+        const early = this.revokedEarly;
+        this.revokedEarly = undefined;
+        if (early) await early;
+        // Batches handed over before this join are judged stale from now on (see eachBatch).
+        this.joinEpoch++;
+        this.joining = true;
+        const owned = this.assigned;
+        if (cancelled() || owned.length === 0) return;
+        this.assigned = [];
+        const removed = memberId === "" ? handlers.onPartitionsLost(owned) : handlers.onPartitionsRevoked(owned);
+        await removed.catch(crash);
+      },
+      joinSent: (memberId, answered, coordinator) => joinExit.sent(memberId, answered, coordinator),
+      memberIdGiven: (memberId, coordinator) => joinExit.given(memberId, coordinator, cancelled()),
     });
     const consumer = member.consumer({
       groupId: this.options.groupId,
@@ -100,6 +113,7 @@ export class KafkajsConsumer implements KafkaConsumer {
       const added = next.filter((tp) => !prevKeys.has(key(tp)));
       this.assigned = next;
       this.joining = false;
+      joinExit.joined();
       // Java's consumer forgets a pause when the partition is unassigned; kafkajs keeps its pause set
       // across the rebalances of one run(). A partition given up paused and assigned again would stay
       // paused for good, so its new assignment starts unpaused (the handler pauses again what it must).
@@ -108,7 +122,7 @@ export class KafkajsConsumer implements KafkaConsumer {
       if (added.length > 0) handlers.onPartitionsAssigned(added).catch(crash);
     });
     consumer.on(consumer.events.CRASH, (event) => {
-      if (!event.payload.restart)
+      if (!event.payload.restart && !cancelled())
         handlers.onCrash(wrap(event.payload.error, `The consumer of group ${this.options.groupId} stopped`));
     });
     try {
@@ -270,6 +284,7 @@ export class KafkajsConsumer implements KafkaConsumer {
     const consumer = this.consumer;
     this.consumer = undefined;
     this.assigned = [];
+    await this.joinExit?.close();
     await consumer?.disconnect();
   }
 }

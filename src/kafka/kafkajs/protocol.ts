@@ -35,17 +35,58 @@ export function createCluster(kafka: Kafka, options: { allowAutoTopicCreation?: 
   return (kafka as unknown as Record<symbol, (o: object) => ClusterLike>)[clusterFactory(kafka)]!(options);
 }
 
+/** What a consumer learns of its joins (withJoinHook). */
+export interface JoinHooks {
+  /** Awaited before each JoinGroup request (memberId "" when the member has none). */
+  beforeJoin(memberId: string): Promise<void>;
+  /** A JoinGroup under way with `memberId`, through `coordinator`; `answered` settles with the join. */
+  joinSent(memberId: string, answered: Promise<unknown>, coordinator: BrokerLike): void;
+  /** MEMBER_ID_REQUIRED gave the member this id: false ends the join there, not joining again with it. */
+  memberIdGiven(memberId: string, coordinator: BrokerLike): Promise<boolean>;
+}
+
+function sendRequestKey(broker: object): symbol {
+  const key = Object.getOwnPropertySymbols(Object.getPrototypeOf(broker)).find(
+    (sym) => sym.description === "private:Broker:sendRequest",
+  );
+  if (!key) throw new ConnectError("kafkajs internals changed: the broker's request sender not found");
+  return key;
+}
+
 /**
- * A view of `kafka` whose consumers await `beforeJoin(memberId)` before each JoinGroup request
- * (memberId "" when the member lost its id). kafkajs has no rebalance callback before it rejoins
- * (its REBALANCING event is not awaited); its consumer group sends JoinGroup through the
- * coordinator broker that its cluster's findGroupCoordinator returns, so that broker's joinGroup
- * is wrapped, for the clusters this view creates only.
+ * A view of `kafka` whose consumers tell `hooks` of their joins. kafkajs has no rebalance callback
+ * before it rejoins (its REBALANCING event is not awaited), and it answers MEMBER_ID_REQUIRED
+ * (KIP-394) inside its broker's joinGroup, by joining again with the given id, which the consumer
+ * never sees until the join completes. Its consumer group sends JoinGroup through the coordinator
+ * broker that its cluster's findGroupCoordinator returns, so that broker's joinGroup and request
+ * sender are wrapped, for the clusters this view creates only.
  */
-export function withJoinHook(kafka: Kafka, beforeJoin: (memberId: string) => Promise<void>): Kafka {
+export function withJoinHook(kafka: Kafka, hooks: JoinHooks): Kafka {
   const factory = clusterFactory(kafka);
   const create = (kafka as unknown as Record<symbol, (o: object) => GroupCluster>)[factory]!;
   const hooked = new WeakSet<object>();
+  const hook = (broker: GroupBroker) => {
+    const join = broker.joinGroup.bind(broker);
+    broker.joinGroup = async (request) => {
+      await hooks.beforeJoin(request.memberId);
+      const answered = join(request);
+      hooks.joinSent(request.memberId, answered, broker);
+      return answered;
+    };
+    const key = sendRequestKey(broker);
+    const sender = broker as unknown as Record<symbol, (request: unknown) => Promise<unknown>>;
+    const send = sender[key]!.bind(broker);
+    sender[key] = async (request) => {
+      try {
+        return await send(request);
+      } catch (error) {
+        const e = error as { name?: string; memberId?: string };
+        if (e.name === "KafkaJSMemberIdRequired" && e.memberId && !(await hooks.memberIdGiven(e.memberId, broker)))
+          throw new ConnectError("The consumer was closed while joining its group");
+        throw error;
+      }
+    };
+  };
   return Object.create(kafka, {
     [factory]: {
       value: (options: object) => {
@@ -55,11 +96,7 @@ export function withJoinHook(kafka: Kafka, beforeJoin: (memberId: string) => Pro
           const broker = await find(args);
           if (!hooked.has(broker)) {
             hooked.add(broker);
-            const join = broker.joinGroup.bind(broker);
-            broker.joinGroup = async (request) => {
-              await beforeJoin(request.memberId);
-              return join(request);
-            };
+            hook(broker);
           }
           return broker;
         };
@@ -72,7 +109,7 @@ export function withJoinHook(kafka: Kafka, beforeJoin: (memberId: string) => Pro
 type GroupCluster = {
   findGroupCoordinator(args: { groupId: string }): Promise<GroupBroker>;
 };
-type GroupBroker = {
+type GroupBroker = BrokerLike & {
   joinGroup(request: { memberId: string }): Promise<unknown>;
 };
 export type BrokerLike = {

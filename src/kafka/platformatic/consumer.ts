@@ -19,11 +19,11 @@
  * Before joining, like the kafkajs adapter: it waits until listed topics exist with leaders (the
  * group leader assigns from the metadata it holds at join time), and, when `fencePredecessors`
  * says its client id is its own, removes its dead predecessor from the group (members with that
- * client id, left by a kill -9), unless the member is static. A `topics.regex` subscription is matched against the cluster's topics at
- * start and again every `metadata.max.age.ms` (as Java's consumer does at each metadata refresh); a
- * change rejoins the group with the new topic list. Those steps are in group-entry.ts.
- *
- * Heartbeats do not depend on the handler: a batch that takes long does not cost the membership.
+ * client id, left by a kill -9), unless the member is static. A `topics.regex` subscription is
+ * matched against the cluster's topics at start and again every `metadata.max.age.ms` (as Java's
+ * consumer does at each metadata refresh); a change rejoins the group with the new topic list.
+ * Those steps are in group-entry.ts. A close leaves no member behind, pending ones included
+ * (join-watch.ts). Heartbeats do not depend on the handler: a long batch costs no membership.
  */
 import { Consumer, type GroupAssignment } from "@platformatic/kafka";
 import { partitionMapKey as keyOf, type TopicPartition, type TopicPartitionOffset } from "../../api/record.ts";
@@ -33,6 +33,7 @@ import type { ConsumerHandlers, ConsumerOptions, KafkaConsumer } from "../kafka-
 import { baseOptions } from "./client-options.ts";
 import { retriable, wrap } from "./errors.ts";
 import { awaitTopics, fenceZombies, matchingTopics } from "./group-entry.ts";
+import { closeLeavingGroup } from "./join-watch.ts";
 import { PartitionFetcher } from "./partition-fetcher.ts";
 
 /** The subscription's user data: none (the round-robin assignor reads none). */
@@ -52,11 +53,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
   private rejoinFromCommit = false;
   /** Set around our own joinGroup calls, to tell them from the library's. */
   private ownJoin = false;
-  /**
-   * While onPartitionsRevoked runs: a commit there that finds the generation gone (member unknown,
-   * fenced, rebalance) must fail, not rejoin and commit again under a new generation, where another
-   * member may own the partitions already; the revoked partitions then count as lost.
-   */
+  /** While onPartitionsRevoked runs, a commit finding the generation gone fails (not committed under a new one, where another member may own the partitions: they count as lost). */
   private revoking = false;
   /** Bumped by every start and close: a start that finds it changed was cancelled by a close. */
   private generation = 0;
@@ -71,6 +68,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
     const generation = ++this.generation;
     const cancelled = () => generation !== this.generation;
     const { groupId } = this.options;
+    const closedMeanwhile = () => new ConnectError(`The consumer of group ${groupId} was closed while starting`);
     const s = this.settings;
     const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
       ...baseOptions(this.connection),
@@ -82,7 +80,9 @@ export class PlatformaticConsumer implements KafkaConsumer {
       autocommit: false,
       autocreateTopics: s.allowAutoTopicCreation,
       protocolsMetadata: async () => {
-        if (!cancelled()) await this.beforeJoin(handlers, crash);
+        // Closed: no JoinGroup goes out any more (nor the one a MEMBER_ID_REQUIRED answer asks for).
+        if (cancelled()) throw closedMeanwhile();
+        await this.beforeJoin(handlers, crash);
         return NO_USER_DATA;
       },
     });
@@ -124,7 +124,6 @@ export class PlatformaticConsumer implements KafkaConsumer {
       if (cancelled()) return;
       this.onJoin(payload.assignments ?? [], handlers, fetcher, crash);
     });
-    const closedMeanwhile = () => new ConnectError(`The consumer of group ${groupId} was closed while starting`);
     try {
       const topics = this.options.topics;
       const subscribed = topics instanceof RegExp ? await matchingTopics(this.connection, topics) : [...topics];
@@ -287,13 +286,9 @@ export class PlatformaticConsumer implements KafkaConsumer {
     this.consumer = undefined;
     this.fetcher = undefined;
     this.assigned = [];
-    this.closing = (async () => {
-      try {
-        await consumer?.close();
-      } catch (error) {
-        throw wrap(error, `Failed to close the consumer of group ${this.options.groupId}`);
-      }
-    })();
+    this.closing = (consumer ? closeLeavingGroup(consumer, this.connection) : Promise.resolve()).catch((error) => {
+      throw wrap(error, `Failed to close the consumer of group ${this.options.groupId}`);
+    });
     return this.closing;
   }
 }

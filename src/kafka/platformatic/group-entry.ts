@@ -44,6 +44,20 @@ export function fenceZombies(connection: ConnectionSettings, groupId: string, cl
 }
 
 /**
+ * Removes one member from the group through a connection of its own: the member's own connection
+ * may hold a JoinGroup the coordinator answers only once the join phase completes, and the broker
+ * reads a connection's next request only after answering the one before.
+ */
+export function leaveAside(connection: ConnectionSettings, groupId: string, memberId: string): Promise<void> {
+  return withAdmin(connection, async (admin) => {
+    await admin.removeMembersFromConsumerGroup({
+      groupId,
+      members: [{ memberId, reason: "the consumer is being closed" }],
+    });
+  });
+}
+
+/**
  * Waits until every topic exists with a leader for each partition, asking for auto-creation where
  * allowed (as the Java consumer's metadata request does): the group leader assigns partitions
  * from the metadata it has when the group syncs.
