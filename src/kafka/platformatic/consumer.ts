@@ -31,6 +31,7 @@ import { ConnectError, RetriableError } from "../../errors.ts";
 import type { ConnectionSettings, ConsumerSettings } from "../client-config.ts";
 import type { ConsumerHandlers, ConsumerOptions, KafkaConsumer } from "../kafka-port.ts";
 import { baseOptions } from "./client-options.ts";
+import { closeForGood, detach, JoinHook } from "./consumer-shutdown.ts";
 import { retriable, wrap } from "./errors.ts";
 import { awaitTopics, fenceZombies, matchingTopics } from "./group-entry.ts";
 import { PartitionFetcher } from "./partition-fetcher.ts";
@@ -40,6 +41,8 @@ const NO_USER_DATA = Buffer.alloc(0);
 
 export class PlatformaticConsumer implements KafkaConsumer {
   private consumer: Consumer<Buffer, Buffer, Buffer, Buffer> | undefined;
+  /** The join's user-data callback the library keeps: cut off at close (consumer-shutdown.ts). */
+  private joinHook: JoinHook | undefined;
   private fetcher: PartitionFetcher | undefined;
   private assigned: TopicPartition[] = [];
   /** Assignment changes reach the handler one after another. */
@@ -73,6 +76,9 @@ export class PlatformaticConsumer implements KafkaConsumer {
     const cancelled = () => generation !== this.generation;
     const { groupId } = this.options;
     const s = this.settings;
+    const joinHook = new JoinHook(async () => {
+      if (!cancelled()) await this.beforeJoin(handlers, crash);
+    });
     const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
       ...baseOptions(this.connection),
       groupId,
@@ -82,12 +88,10 @@ export class PlatformaticConsumer implements KafkaConsumer {
       rebalanceTimeout: Math.max(s.rebalanceTimeoutMs, s.sessionTimeoutMs),
       autocommit: false,
       autocreateTopics: s.allowAutoTopicCreation,
-      protocolsMetadata: async () => {
-        if (!cancelled()) await this.beforeJoin(handlers, crash);
-        return NO_USER_DATA;
-      },
+      protocolsMetadata: joinHook.callback(NO_USER_DATA),
     });
     this.consumer = consumer;
+    this.joinHook = joinHook;
     const libraryJoin = consumer.joinGroup.bind(consumer) as (options?: object, callback?: unknown) => unknown;
     (consumer as { joinGroup: unknown }).joinGroup = (options?: object, callback?: unknown) => {
       if (!this.ownJoin && this.revoking) {
@@ -150,7 +154,8 @@ export class PlatformaticConsumer implements KafkaConsumer {
         await this.closing;
         throw closedMeanwhile();
       }
-      await consumer.close().catch(() => undefined);
+      await closeForGood(consumer).catch(() => undefined);
+      detach(consumer, joinHook);
       throw wrap(error, `Failed to start the consumer of group ${groupId}`);
     }
   }
@@ -288,14 +293,19 @@ export class PlatformaticConsumer implements KafkaConsumer {
     clearTimeout(this.watchTimer);
     this.fetcher?.stop();
     const consumer = this.consumer;
+    const joinHook = this.joinHook;
     this.consumer = undefined;
+    this.joinHook = undefined;
     this.fetcher = undefined;
     this.assigned = [];
     this.closing = (async () => {
       try {
-        await consumer?.close();
+        if (consumer) await closeForGood(consumer);
       } catch (error) {
         throw wrap(error, `Failed to close the consumer of group ${this.options.groupId}`);
+      } finally {
+        // Nothing the library object still holds (were it to linger) reaches the handlers.
+        if (consumer && joinHook) detach(consumer, joinHook);
       }
     })();
     return this.closing;
