@@ -4,7 +4,7 @@
  * version kafkajs uses (KIP-896-style baseline bumps) fails here first.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Admin } from "@platformatic/kafka";
+import { Admin, type Consumer } from "@platformatic/kafka";
 import type { TopicPartition } from "../src/api/record.ts";
 import type { ConsumedRecord, ConsumerHandlers, KafkaAdmin, KafkaPort } from "../src/kafka/kafka-port.ts";
 import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
@@ -13,6 +13,7 @@ import { awaitTopic, type KafkaInfo, kafkaBroker, uniqueTopic } from "./support/
 import { waitFor } from "./support/wait-for.ts";
 import { JOIN_GROUP, tapRequests } from "./support/wire-tap.ts";
 
+type LibraryConsumer = Consumer<Buffer, Buffer, Buffer, Buffer>;
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array | null) => (b === null ? null : Buffer.from(b).toString("utf8"));
 const handlers = (h: Partial<ConsumerHandlers>): ConsumerHandlers => ({
@@ -862,6 +863,65 @@ describe("what only the platformatic adapter does", () => {
       await admin.close();
     }
   }, 60_000);
+
+  // The library's close cancels the heartbeat only when it sends a LeaveGroup (it holds a member id);
+  // a group error answered to a commit or an offset look-up clears the id. Then its heartbeat went on
+  // failing on the closed connections and re-arming itself, holding the consumer and the task.
+  test("a member whose id a group error cleared: its close leaves no heartbeat running", async () => {
+    const topic = uniqueTopic("close-no-member-id");
+    const port = platformatic();
+    const admin = await port.admin({ "bootstrap.servers": info.bootstrap });
+    await admin.createTopic({ topic, partitions: 1, replicationFactor: 1 });
+    const properties = { "bootstrap.servers": info.bootstrap, "heartbeat.interval.ms": "200" };
+    const consumer = await port.consumer({ groupId: `group-${topic}`, topics: [topic], properties });
+    let assigned = 0;
+    await consumer.start(handlers({ onPartitionsAssigned: async () => void assigned++ }));
+    await waitFor(() => assigned === 1, { what: "the partition assigned" });
+    const library = (consumer as unknown as { consumer: LibraryConsumer }).consumer;
+    library.memberId = null; // as an UNKNOWN_MEMBER_ID answer leaves it
+    await consumer.close();
+    await admin.close();
+    const heartbeats: string[] = [];
+    for (const outcome of ["start", "end", "error", "cancel"])
+      library.on(`consumer:heartbeat:${outcome}`, () => void heartbeats.push(outcome));
+    // The heartbeat armed before the close fires once more; it must stop there, not re-arm itself.
+    await waitFor(() => heartbeats.length > 0, { what: "the heartbeat armed before the close" });
+    expect(heartbeats).toEqual(["cancel"]);
+  });
+
+  test("a closed consumer's handlers are not held by the library's consumer object", async () => {
+    const topic = uniqueTopic("close-detach");
+    const port = platformatic();
+    const admin = await port.admin({ "bootstrap.servers": info.bootstrap });
+    await admin.createTopic({ topic, partitions: 1, replicationFactor: 1 });
+    // In a function of its own: nothing on this stack keeps the handlers or our consumer.
+    const closedMember = async () => {
+      const consumer = await port.consumer({
+        groupId: `group-${topic}`,
+        topics: [topic],
+        properties: { "bootstrap.servers": info.bootstrap },
+      });
+      let assigned = 0;
+      const h = handlers({ onPartitionsAssigned: async () => void assigned++ });
+      await consumer.start(h);
+      await waitFor(() => assigned === 1, { what: "the partition assigned" });
+      const library = (consumer as unknown as { consumer: LibraryConsumer }).consumer;
+      await consumer.close();
+      return { library, handlers: new WeakRef(h) };
+    };
+    // The library object lingering, as a timer of its would keep it.
+    const { library, handlers: held } = await closedMember();
+    await admin.close();
+    expect(library.closed).toBe(true);
+    // A Fetch still in flight at the close holds the handlers until it is answered; nothing after.
+    await waitFor(
+      () => {
+        Bun.gc(true);
+        return held.deref() === undefined;
+      },
+      { what: "the closed consumer's handlers collected" },
+    );
+  });
 
   test("group.instance.id makes a static member; kafkajs refuses it with a clear message", async () => {
     const topic = uniqueTopic("static");

@@ -31,6 +31,7 @@ import { ConnectError, RetriableError } from "../../errors.ts";
 import type { ConnectionSettings, ConsumerSettings } from "../client-config.ts";
 import type { ConsumerHandlers, ConsumerOptions, KafkaConsumer } from "../kafka-port.ts";
 import { baseOptions } from "./client-options.ts";
+import { closeForGood, detach, JoinHook } from "./consumer-shutdown.ts";
 import { retriable, wrap } from "./errors.ts";
 import { awaitTopics, fenceZombies, matchingTopics } from "./group-entry.ts";
 import { closeLeavingGroup } from "./join-watch.ts";
@@ -41,6 +42,8 @@ const NO_USER_DATA = Buffer.alloc(0);
 
 export class PlatformaticConsumer implements KafkaConsumer {
   private consumer: Consumer<Buffer, Buffer, Buffer, Buffer> | undefined;
+  /** The join's user-data callback the library keeps: cut off at close (consumer-shutdown.ts). */
+  private joinHook: JoinHook | undefined;
   private fetcher: PartitionFetcher | undefined;
   private assigned: TopicPartition[] = [];
   /** Assignment changes reach the handler one after another. */
@@ -70,6 +73,11 @@ export class PlatformaticConsumer implements KafkaConsumer {
     const { groupId } = this.options;
     const closedMeanwhile = () => new ConnectError(`The consumer of group ${groupId} was closed while starting`);
     const s = this.settings;
+    const joinHook = new JoinHook(async () => {
+      // Closed: no JoinGroup goes out any more (nor the one a MEMBER_ID_REQUIRED answer asks for).
+      if (cancelled()) throw closedMeanwhile();
+      await this.beforeJoin(handlers, crash);
+    });
     const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
       ...baseOptions(this.connection),
       groupId,
@@ -79,14 +87,10 @@ export class PlatformaticConsumer implements KafkaConsumer {
       rebalanceTimeout: Math.max(s.rebalanceTimeoutMs, s.sessionTimeoutMs),
       autocommit: false,
       autocreateTopics: s.allowAutoTopicCreation,
-      protocolsMetadata: async () => {
-        // Closed: no JoinGroup goes out any more (nor the one a MEMBER_ID_REQUIRED answer asks for).
-        if (cancelled()) throw closedMeanwhile();
-        await this.beforeJoin(handlers, crash);
-        return NO_USER_DATA;
-      },
+      protocolsMetadata: joinHook.callback(NO_USER_DATA),
     });
     this.consumer = consumer;
+    this.joinHook = joinHook;
     const libraryJoin = consumer.joinGroup.bind(consumer) as (options?: object, callback?: unknown) => unknown;
     (consumer as { joinGroup: unknown }).joinGroup = (options?: object, callback?: unknown) => {
       if (!this.ownJoin && this.revoking) {
@@ -148,7 +152,8 @@ export class PlatformaticConsumer implements KafkaConsumer {
         await this.closing;
         throw closedMeanwhile();
       }
-      await consumer.close().catch(() => undefined);
+      await closeForGood(consumer).catch(() => undefined);
+      detach(consumer, joinHook);
       throw wrap(error, `Failed to start the consumer of group ${groupId}`);
     }
   }
@@ -283,12 +288,21 @@ export class PlatformaticConsumer implements KafkaConsumer {
     clearTimeout(this.watchTimer);
     this.fetcher?.stop();
     const consumer = this.consumer;
+    const joinHook = this.joinHook;
     this.consumer = undefined;
+    this.joinHook = undefined;
     this.fetcher = undefined;
     this.assigned = [];
-    this.closing = (consumer ? closeLeavingGroup(consumer, this.connection) : Promise.resolve()).catch((error) => {
-      throw wrap(error, `Failed to close the consumer of group ${this.options.groupId}`);
-    });
+    this.closing = (async () => {
+      try {
+        if (consumer) await closeLeavingGroup(consumer, this.connection);
+      } catch (error) {
+        throw wrap(error, `Failed to close the consumer of group ${this.options.groupId}`);
+      } finally {
+        // Nothing the library object still holds (were it to linger) reaches the handlers.
+        if (consumer && joinHook) detach(consumer, joinHook);
+      }
+    })();
     return this.closing;
   }
 }

@@ -10,12 +10,14 @@
  * JoinGroup waits, for up to session.timeout.ms). The library leaves the group at close only with
  * a member id it knows: a consumer closed while its first JoinGroup is out would leave without one,
  * and the coordinator would keep the pending member: closeLeavingGroup awaits that answer first.
- * It also keeps a close from waiting on a rejoin that other members hold up.
+ * It also keeps a close from waiting on a rejoin that other members hold up. The close itself is
+ * consumer-shutdown.ts's closeForGood (nothing of the library consumer left running).
  */
 import { tracingChannel } from "node:diagnostics_channel";
 import type { Consumer } from "@platformatic/kafka";
 import { within } from "../../util/async.ts";
 import type { ConnectionSettings } from "../client-config.ts";
+import { closeForGood } from "./consumer-shutdown.ts";
 import { leaveAside } from "./group-entry.ts";
 
 interface GroupOperation {
@@ -86,5 +88,5 @@ export async function closeLeavingGroup(
     if (leftAside) consumer.memberId = null;
   }
   if (join && !leftAside) await within(join.settled.promise, timeoutMs);
-  await consumer.close();
+  await closeForGood(consumer);
 }
