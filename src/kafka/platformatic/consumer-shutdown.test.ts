@@ -59,7 +59,7 @@ describe("closeForGood", () => {
 });
 
 describe("detach", () => {
-  test("drops the adapter's listeners and joinGroup override, cuts the join hook, keeps errors harmless", async () => {
+  test("drops the adapter's listeners and joinGroup override, cuts the join hook (which then refuses), keeps errors harmless", async () => {
     const { fake, library } = fakeConsumer([]);
     let joined = 0;
     const hook = new JoinHook(async () => void joined++);
@@ -72,7 +72,8 @@ describe("detach", () => {
     expect(fake.listenerCount("consumer:group:join")).toBe(0);
     expect(Object.hasOwn(fake, "joinGroup")).toBe(false);
     expect(() => fake.emit("error", new Error("late"))).not.toThrow();
-    expect(await userData()).toBe("user data");
+    // Cut: the library's next JoinGroup is refused (a detached consumer joins no more).
+    await expect(userData()).rejects.toThrow("The consumer was closed");
     expect(joined).toBe(1);
   });
 });
