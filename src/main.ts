@@ -237,6 +237,11 @@ export async function main(argv: readonly string[]): Promise<void> {
     log,
     timeoutMs: STOP_TIMEOUT_MS,
   });
+  // A closed terminal (EIO) or a log reader gone (EPIPE): the output has nowhere to go and the
+  // gateway runs on without it, as a JVM's System.out swallows such errors. Unheard, the failed write
+  // is an uncaught error that exits at once, skipping the graceful stop of the SIGHUP a hang-up sends.
+  process.stdout.on("error", () => logManager.configure({ sink: () => {} }));
+  process.stderr.on("error", () => {});
   process.on("SIGINT", () => shutdown("SIGINT"));
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   // The JVM runs Connect's shutdown hook on SIGHUP too (a closed terminal or SSH session): without

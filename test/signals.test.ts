@@ -6,8 +6,10 @@
  */
 import { describe, expect, test } from "bun:test";
 import { statSync, writeFileSync } from "node:fs";
-import { startGateway } from "./support/gateway.ts";
+import { join } from "node:path";
+import { gatewayCommand, startGateway } from "./support/gateway.ts";
 import { kafkaBroker } from "./support/kafka.ts";
+import { RestClient } from "./support/rest-client.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -48,6 +50,69 @@ describe("signals", () => {
     }
     await using again = await startGateway({ dir: dir.path, worker });
     const offsets = await again.rest.get("/connectors/hup-in/offsets");
+    expect(offsets.body.offsets).toEqual([
+      { partition: { filename: input }, offset: { position: statSync(input).size } },
+    ]);
+  }, 90_000);
+
+  test("a closed terminal (SIGHUP, then EIO on every log write) is a graceful stop too: offsets committed, exit 0", async () => {
+    const kafka = await kafkaBroker();
+    await using dir = await tempDir("signals-pty-");
+    const input = dir.file("in.txt");
+    writeFileSync(input, Array.from({ length: 300 }, (_, i) => `line ${i}\n`).join(""));
+    const worker = {
+      "bootstrap.servers": kafka.bootstrap,
+      "data.dir": dir.file("data"),
+      "offset.flush.interval.ms": "3600000",
+    };
+    const workerFile = dir.file("worker.properties");
+    writeFileSync(
+      workerFile,
+      Object.entries({ listeners: "http://127.0.0.1:0", ...worker })
+        .map(([k, v]) => `${k}=${v}\n`)
+        .join(""),
+    );
+    // The gateway on a terminal of its own, as started from an SSH session.
+    const [bin, ...binArgs] = gatewayCommand();
+    const proc = Bun.spawn(["python3", join(import.meta.dir, "support", "pty-run.py"), bin!, ...binArgs, workerFile], {
+      stdout: "pipe",
+      stderr: "inherit",
+    });
+    let output = "";
+    const pumped = (async () => {
+      for await (const chunk of proc.stdout) output += new TextDecoder().decode(chunk);
+    })();
+    try {
+      const url = (
+        await waitFor(() => output.match(/REST server listening at (http:\/\/[^\s,]+?)\/?,/) ?? undefined, {
+          what: "the gateway on its terminal listening",
+        })
+      )[1]!;
+      const rest = new RestClient(url);
+      await rest.post("/connectors", {
+        name: "pty-in",
+        config: {
+          "connector.class": "FileStreamSource",
+          file: input,
+          topic: `signals-pty-${crypto.randomUUID()}`,
+          "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+        },
+      });
+      await waitFor(
+        async () =>
+          /source_record_write_total\{connector="pty-in",task="0"\} 300\b/.test(
+            await (await fetch(`${url}/metrics`)).text(),
+          ),
+        { what: "300 records written" },
+      );
+      proc.kill("SIGUSR1"); // the terminal hangs up
+      expect(await proc.exited).toBe(0);
+    } finally {
+      proc.kill("SIGKILL");
+      await pumped;
+    }
+    await using again = await startGateway({ dir: dir.path, worker });
+    const offsets = await again.rest.get("/connectors/pty-in/offsets");
     expect(offsets.body.offsets).toEqual([
       { partition: { filename: input }, offset: { position: statSync(input).size } },
     ]);
