@@ -30,6 +30,7 @@ describe("unknownWorkerKeys", () => {
       "admin.listeners": "",
       "ingest.listeners": "",
       "ssl.client.auth": "required",
+      "rebalance.timeout.ms": "60000",
       "log.level": "INFO",
     };
     expect(unknownWorkerKeys(originals)).toEqual([

@@ -27,6 +27,7 @@ const CONNECT_WORKER_KEYS = [
   "inter.worker.verification.algorithms",
   "auto.include.jmx.reporter",
   "ssl.client.auth",
+  "rebalance.timeout.ms",
 ];
 
 /** Prefixes whose keys configure something by name (a converter, a provider, a listener's TLS). */

@@ -41,19 +41,26 @@ function fakeConsumer(closeResults: (Error | null)[]) {
 describe("closeForGood", () => {
   test("leaves the group (membership off) before the close", async () => {
     const { library, calls } = fakeConsumer([]);
-    await closeForGood(library);
+    await closeForGood(library, 10_000);
     expect(calls).toEqual(["leaveGroup(member-1)", "close"]);
   });
 
   test("a failed close: gives the member id up, turns the membership off, closes again and reports the failure", async () => {
     const { library, calls } = fakeConsumer([new Error("LeaveGroup failed")]);
-    await expect(closeForGood(library)).rejects.toThrow("LeaveGroup failed");
+    await expect(closeForGood(library, 10_000)).rejects.toThrow("LeaveGroup failed");
     expect(calls).toEqual(["leaveGroup(member-1)", "close", "leaveGroup(null)", "close"]);
+  });
+
+  test("a leave the coordinator does not answer is awaited at most the given time, then the close goes on", async () => {
+    const { fake, library, calls } = fakeConsumer([]);
+    fake.leaveGroup = (_force, _callback) => void calls.push("leaveGroup (no answer)");
+    await closeForGood(library, 20);
+    expect(calls).toEqual(["leaveGroup (no answer)", "close"]);
   });
 
   test("a close that fails twice: its connections are closed", async () => {
     const { library, calls } = fakeConsumer([new Error("first"), new Error("second")]);
-    await expect(closeForGood(library)).rejects.toThrow("first");
+    await expect(closeForGood(library, 10_000)).rejects.toThrow("first");
     expect(calls.at(-1)).toBe("connections.close");
   });
 });

@@ -20,18 +20,25 @@
  * adapter's it holds (event listeners, the joinGroup override, the join's user-data callback).
  */
 import type { Consumer } from "@platformatic/kafka";
+import { within } from "../../util/async.ts";
 
 type LibraryConsumer = Consumer<Buffer, Buffer, Buffer, Buffer>;
 
-/** Closes the library consumer; when its close fails, stops it anyway and rethrows the failure. */
-export async function closeForGood(consumer: LibraryConsumer): Promise<void> {
+/**
+ * Closes the library consumer; when its close fails, stops it anyway and rethrows the failure. Each
+ * leave is awaited at most `leaveTimeoutMs` (the request timeout): the library's leaveGroup() goes
+ * through its retries with a coordinator look-up each, which against a broker that does not answer
+ * would hold a task's stop for minutes; the membership is off from its first step, so the close that
+ * follows sends nothing more and closes the connections (the broker expires the session).
+ */
+export async function closeForGood(consumer: LibraryConsumer, leaveTimeoutMs: number): Promise<void> {
   // A failed LeaveGroup here is tried again by the close, which reports it.
-  if (!consumer.closed) await leaveGroup(consumer);
+  if (!consumer.closed) await within(leaveGroup(consumer), leaveTimeoutMs);
   try {
     await consumer.close();
   } catch (error) {
     consumer.memberId = null;
-    await leaveGroup(consumer);
+    await within(leaveGroup(consumer), leaveTimeoutMs);
     await consumer.close().catch(() => consumer.connections.close().catch(() => undefined));
     throw error;
   }

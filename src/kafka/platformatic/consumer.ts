@@ -152,7 +152,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
         await this.closing;
         throw closedMeanwhile();
       }
-      await closeForGood(consumer).catch(() => undefined);
+      await closeForGood(consumer, this.connection.requestTimeoutMs).catch(() => undefined);
       detach(consumer, joinHook);
       throw wrap(error, `Failed to start the consumer of group ${groupId}`);
     }
@@ -288,6 +288,8 @@ export class PlatformaticConsumer implements KafkaConsumer {
     clearTimeout(this.watchTimer);
     this.fetcher?.stop();
     const consumer = this.consumer;
+    // Closed already (or never started): a second close settles with the first.
+    if (!consumer) return this.closing;
     const joinHook = this.joinHook;
     this.consumer = undefined;
     this.joinHook = undefined;

@@ -88,5 +88,5 @@ export async function closeLeavingGroup(
     if (leftAside) consumer.memberId = null;
   }
   if (join && !leftAside) await within(join.settled.promise, timeoutMs);
-  await closeForGood(consumer);
+  await closeForGood(consumer, timeoutMs);
 }
