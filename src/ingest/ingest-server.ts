@@ -176,7 +176,7 @@ export class IngestServer {
       server = bind(listener.port, limit);
     } catch (error) {
       throw new Error(
-        `Cannot listen on ${listener.uri} (ingest.listeners): ${listenFailure(hostname, listener.port)}`,
+        `Cannot listen on ${listener.uri} (ingest.listeners): ${listenFailure(hostname, listener.port, error)}`,
         {
           cause: error,
         },
