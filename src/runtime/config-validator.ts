@@ -41,16 +41,27 @@ export class ConfigValidator {
    * Hides the secrets of `connector`'s config from the logs until its next config replaces them or
    * it is deleted (`releaseConnectorSecrets`): secrets of replaced and deleted configs are forgotten.
    */
-  holdConnectorSecrets(connector: string, config: Readonly<Record<string, string | null>>): void {
+  holdConnectorSecrets(
+    connector: string,
+    config: Readonly<Record<string, string | null>>,
+    previousInUseUntil: Promise<void> = Promise.resolve(),
+  ): void {
     const release = this.logs.holdSecrets(secretValues(config, this.registry));
-    this.connectorSecrets.get(connector)?.();
+    this.releaseWhen(this.connectorSecrets.get(connector), previousInUseUntil);
     this.connectorSecrets.set(connector, release);
   }
 
-  /** Forgets the secrets of a deleted connector (once its connector and tasks have stopped). */
-  releaseConnectorSecrets(connector: string): void {
-    this.connectorSecrets.get(connector)?.();
+  /**
+   * Forgets the secrets of a deleted connector once its connector and tasks have stopped: those a
+   * stop abandoned still run with them until `inUseUntil` settles.
+   */
+  releaseConnectorSecrets(connector: string, inUseUntil: Promise<void> = Promise.resolve()): void {
+    this.releaseWhen(this.connectorSecrets.get(connector), inUseUntil);
     this.connectorSecrets.delete(connector);
+  }
+
+  private releaseWhen(release: (() => void) | undefined, until: Promise<void>): void {
+    if (release) void until.then(release, release);
   }
 
   /** The submitted secrets are hidden while it is validated (messages built then), not forever. */

@@ -5,6 +5,7 @@
  * and each log line was checked against all of them.
  */
 import { describe, expect, test } from "bun:test";
+import { waitFor } from "../../test/support/wait-for.ts";
 import { inProcessWorker, SCRIPTED_SOURCE } from "./herder-test-support.ts";
 
 const PASSWORD = "producer.override.ssl.key.password";
@@ -40,6 +41,28 @@ describe("secrets hidden from the logs", () => {
       expect(w.logs.redact(`rotated-secret-${i}`)).toBe(`rotated-secret-${i}`);
     }
     expect(w.logs.secretCount).toBe(baseline);
+  });
+
+  test("a task a stop abandoned still runs with the old config: its secrets stay hidden until it ends", async () => {
+    await using w = await inProcessWorker({ worker: { "task.shutdown.graceful.timeout.ms": "50" } });
+    const gate = Promise.withResolvers<null>();
+    let polling = false;
+    // A poll that ignores the stop: the task is abandoned at the next config change.
+    w.scripted.script.poll = () => {
+      polling = true;
+      return gate.promise;
+    };
+    const config = { "connector.class": SCRIPTED_SOURCE, [PASSWORD]: "old-secret" };
+    expect((await w.rest("PUT", "/connectors/c/config", config)).status).toBe(201);
+    await waitFor(() => polling, { what: "the task polling" });
+    w.scripted.script.poll = undefined;
+    expect((await w.rest("PUT", "/connectors/c/config", { ...config, [PASSWORD]: "new-secret" })).status).toBe(200);
+    expect(w.logLines.some((l) => l.includes("was abandoned"))).toBe(true);
+    expect(w.logs.redact("old-secret")).toBe("[hidden]");
+    expect(w.logs.redact("new-secret")).toBe("[hidden]");
+    gate.resolve(null);
+    await waitFor(() => w.logs.redact("old-secret") === "old-secret", { what: "the old secret released" });
+    expect(w.logs.redact("new-secret")).toBe("[hidden]");
   });
 
   test("a secret two connectors share stays hidden until both are gone", async () => {

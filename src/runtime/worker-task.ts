@@ -133,6 +133,14 @@ export abstract class WorkerTask {
   protected cancelled = false;
 
   /** Resolves true once the task has fully stopped, false if `timeoutMs` passed first. */
+  /** Settles when run() has ended, however late (an abandoned task's end included). */
+  whenFinished(): Promise<void> {
+    return this.finished.then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
   async awaitStop(timeoutMs: number): Promise<boolean> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<false>((resolve) => {

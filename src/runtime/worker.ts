@@ -23,6 +23,7 @@ import type { OffsetStore } from "../store/offset-store.ts";
 import type { Clock } from "../util/clock.ts";
 import type { LogManager } from "../util/logger.ts";
 import type { WorkerConfig } from "../worker-config.ts";
+import { AbandonedTasks } from "./abandoned-tasks.ts";
 import { resolveConnector } from "./resolve-connector.ts";
 import { buildTask } from "./task-builder.ts";
 import { workerTopicCreationGroups } from "./topic-creation.ts";
@@ -68,6 +69,7 @@ export class Worker {
   private readonly tasks = new Map<string, WorkerTask>();
   /** Aborts a task's retry back-offs when it is asked to stop. */
   private readonly taskAborts = new Map<WorkerTask, AbortController>();
+  private readonly abandoned = new AbandonedTasks();
   private sharedAdmin: Promise<KafkaAdmin> | undefined;
 
   constructor(private readonly deps: WorkerDeps) {}
@@ -282,10 +284,16 @@ export class Worker {
         if (!done) {
           task.cancel();
           log.error(`Graceful stop of task ${key} failed: it did not stop within ${timeout} ms and was abandoned`);
+          this.abandoned.track(task);
         }
         if (this.tasks.get(key) === task) this.tasks.delete(key);
       }),
     );
+  }
+
+  /** Settles once the tasks of `connector` a stop abandoned have ended (they run with its old config until then). */
+  abandonedTasksEnded(connector: string): Promise<void> {
+    return this.abandoned.ended(connector);
   }
 
   setTargetState(name: string, target: TargetState): void {
