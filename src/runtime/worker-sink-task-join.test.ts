@@ -35,20 +35,25 @@ function heldJoin() {
       return consumer;
     },
   });
-  return { ...setup, plugin, completeJoin: () => gate.resolve() };
+  /** Started, then paused while its join is held. */
+  const pausedInJoin = async () => {
+    setup.task.start();
+    await waitFor(() => setup.listener.events.includes("RUNNING"), { what: "the task started" });
+    setup.task.transitionTo("PAUSED");
+    await waitFor(() => setup.listener.events.at(-1) === "PAUSED", { what: "PAUSED while the join is held" });
+  };
+  /** Whether `value` was put, after handing out what is there. */
+  const delivered = (value: string) => {
+    void setup.kafka.deliver({ concurrently: true });
+    return plugin.received.includes(value);
+  };
+  return { ...setup, plugin, completeJoin: () => gate.resolve(), pausedInJoin, delivered };
 }
 
 describe("WorkerSinkTask while its consumer joins the group", () => {
   test("a pause shows as PAUSED before the join completes; records then wait for the resume", async () => {
-    const { task, listener, produce, plugin, completeJoin, kafka } = heldJoin();
-    const delivered = (value: string) => {
-      void kafka.deliver({ concurrently: true });
-      return plugin.received.includes(value);
-    };
-    task.start();
-    await waitFor(() => listener.events.includes("RUNNING"), { what: "the task started" });
-    task.transitionTo("PAUSED");
-    await waitFor(() => listener.events.at(-1) === "PAUSED", { what: "PAUSED while the join is held" });
+    const { task, listener, produce, plugin, completeJoin, kafka, pausedInJoin, delivered } = heldJoin();
+    await pausedInJoin();
 
     produce("a");
     completeJoin();
@@ -63,15 +68,8 @@ describe("WorkerSinkTask while its consumer joins the group", () => {
   });
 
   test("a pause and a resume during the join end RUNNING, and records flow", async () => {
-    const { task, listener, produce, plugin, completeJoin, kafka } = heldJoin();
-    const delivered = (value: string) => {
-      void kafka.deliver({ concurrently: true });
-      return plugin.received.includes(value);
-    };
-    task.start();
-    await waitFor(() => listener.events.includes("RUNNING"), { what: "the task started" });
-    task.transitionTo("PAUSED");
-    await waitFor(() => listener.events.at(-1) === "PAUSED", { what: "PAUSED while the join is held" });
+    const { task, listener, produce, completeJoin, pausedInJoin, delivered } = heldJoin();
+    await pausedInJoin();
     task.transitionTo("STARTED");
     await waitFor(() => listener.events.at(-1) === "RUNNING", { what: "RUNNING again while the join is held" });
     completeJoin();
