@@ -950,3 +950,47 @@ describe("what only the platformatic adapter does", () => {
     );
   });
 });
+
+describe("what only the kafkajs adapter does", () => {
+  test("a commit while kafkajs stops its runner (as it does first on a crash) is refused, not reported done", async () => {
+    const topic = uniqueTopic("commit-stopping");
+    const groupId = `group-${topic}`;
+    const port = kafkaPorts.kafkajs(new LogManager({ sink: () => {} }));
+    const admin = await port.admin({ "bootstrap.servers": info.bootstrap });
+    await admin.createTopic({ topic, partitions: 1, replicationFactor: 1 });
+    await awaitTopic(topic);
+    const producer = await port.producer({ "bootstrap.servers": info.bootstrap });
+    await producer.send([{ topic, partition: 0, key: null, value: utf8("a"), headers: [], timestamp: null }]);
+    await producer.close();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let handling = false;
+    const consumer = await port.consumer({
+      groupId,
+      topics: [topic],
+      properties: { "bootstrap.servers": info.bootstrap, "fetch.max.wait.ms": "100" },
+    });
+    await consumer.start(
+      handlers({
+        onRecords: async () => {
+          handling = true;
+          await held; // as a sink task's put under way
+        },
+      }),
+    );
+    await waitFor(() => handling, { what: "the record being handled" });
+    await consumer.commit([{ topic, partition: 0, offset: 1 }]);
+    expect(await admin.groupOffsets(groupId)).toEqual([{ topic, partition: 0, offset: 1 }]);
+    // kafkajs' crash handling stops the runner, which waits for the handler; the crash is reported after.
+    const library = (consumer as unknown as { consumer: { stop(): Promise<void> } }).consumer;
+    const stopped = library.stop();
+    await expect(consumer.commit([{ topic, partition: 0, offset: 2 }])).rejects.toThrow(
+      `The consumer of group ${groupId} is stopping: offsets not committed`,
+    );
+    release();
+    await stopped;
+    expect(await admin.groupOffsets(groupId)).toEqual([{ topic, partition: 0, offset: 1 }]);
+    await consumer.close();
+    await admin.close();
+  }, 60_000);
+});

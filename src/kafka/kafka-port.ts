@@ -228,6 +228,11 @@ export interface ConsumerOptions {
 export interface KafkaConsumer {
   /** Joins the group and starts delivering records to `handlers`. */
   start(handlers: ConsumerHandlers): Promise<void>;
+  /**
+   * Commits through this member; rejects when nothing was committed (refused by the group, or the
+   * member is stopping). On a consumer closed or not started it does nothing, without an error:
+   * a caller commits only through a consumer it knows is running (SinkOffsets' `live`).
+   */
   commit(offsets: readonly TopicPartitionOffset[]): Promise<void>;
   seek(offset: TopicPartitionOffset): void;
   pause(partitions: readonly TopicPartition[]): void;

@@ -16,11 +16,13 @@ export class MemoryConsumer implements KafkaConsumer {
   constructor(
     private readonly kafka: MemoryKafka,
     private readonly options: ConsumerOptions,
-    private readonly onClose: () => void,
+    /** Called with true at start (a consumer started again after a close gets batches again), false at close. */
+    private readonly registered: (open: boolean) => void,
   ) {}
 
   async start(handlers: ConsumerHandlers): Promise<void> {
     this.handlers = handlers;
+    this.registered(true);
     const topics = this.options.topics;
     const names = topics instanceof RegExp ? [...this.kafka.topics.keys()].filter((t) => topics.test(t)) : [...topics];
     for (const t of names) this.kafka.createTopic(t);
@@ -89,6 +91,6 @@ export class MemoryConsumer implements KafkaConsumer {
   }
 
   async close(): Promise<void> {
-    this.onClose();
+    this.registered(false);
   }
 }

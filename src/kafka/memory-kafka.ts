@@ -183,7 +183,9 @@ export class MemoryKafka implements KafkaPort {
   }
 
   async consumer(options: ConsumerOptions): Promise<KafkaConsumer> {
-    const consumer = new MemoryConsumer(this, options, () => this.consumers.delete(consumer));
+    const consumer = new MemoryConsumer(this, options, (open) =>
+      open ? this.consumers.add(consumer) : this.consumers.delete(consumer),
+    );
     this.consumers.add(consumer);
     return consumer;
   }

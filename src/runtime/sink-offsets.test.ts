@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { SinkTask } from "../api/connector.ts";
 import type { TopicPartition, TopicPartitionOffset } from "../api/record.ts";
+import { RetriableError } from "../errors.ts";
 import type { KafkaConsumer } from "../kafka/kafka-port.ts";
 import { LogManager } from "../util/logger.ts";
 import { ManualClock } from "../util/manual-clock.ts";
@@ -10,15 +11,19 @@ import { TaskMetrics } from "./task-metrics.ts";
 const tp = (partition: number): TopicPartition => ({ topic: "in", partition });
 const at = (partition: number, offset: number): TopicPartitionOffset => ({ topic: "in", partition, offset });
 
-/** SinkOffsets over a task and a consumer that record the calls, in one list. */
-function setup(task: Partial<SinkTask> = {}, commitFailure?: Error) {
+/**
+ * SinkOffsets over a task and a live consumer that record the calls, in one list. The consumer's
+ * commit throws `commitFailure` every time, or each of a list once in turn.
+ */
+function setup(task: Partial<SinkTask> = {}, commitFailure?: Error | Error[]) {
   const calls: string[] = [];
   const logged: string[] = [];
   const metrics = new TaskMetrics();
   const consumer = {
     commit: async (offsets: readonly TopicPartitionOffset[]) => {
       calls.push(`commit ${offsets.map((o) => `${o.partition}@${o.offset}`).join(",")}`);
-      if (commitFailure) throw commitFailure;
+      const failure = Array.isArray(commitFailure) ? commitFailure.shift() : commitFailure;
+      if (failure) throw failure;
     },
     seek: (o: TopicPartitionOffset) => void calls.push(`seek ${o.partition}@${o.offset}`),
   } as unknown as KafkaConsumer;
@@ -40,6 +45,7 @@ function setup(task: Partial<SinkTask> = {}, commitFailure?: Error) {
     consumer: () => consumer,
     cancelled: () => false,
   });
+  offsets.live = true;
   return { calls, logged, metrics, offsets };
 }
 
@@ -184,6 +190,60 @@ describe("SinkOffsets", () => {
     await offsets.commit();
     expect(calls).toEqual(["seek 0@4"]);
     expect(rewound).toEqual(["0"]);
+  });
+
+  describe("only through a live consumer (the adapters drop a commit on one closed or stopping without an error)", () => {
+    test("while the consumer is being replaced a commit is skipped (nothing flushed, committed or counted); once it is live the offsets go", async () => {
+      const { calls, metrics, offsets } = setup({ flush: () => void calls.push("flush") });
+      offsets.advance(at(0, 5));
+      offsets.live = false;
+      await offsets.commit();
+      await offsets.commit({ closing: true });
+      expect(calls).toEqual([]);
+      expect(metrics.offsetCommitSuccess + metrics.offsetCommitFailure).toBe(0);
+      offsets.live = true;
+      await offsets.commit();
+      expect(calls).toEqual(["flush", "dlq flush", "commit 0@5"]);
+      expect(metrics.offsetCommitSuccess).toBe(1);
+    });
+
+    test("a consumer that stops during the flush: the commit is not made, and counts as failed, not done; the next one sends it", async () => {
+      let stops = 1;
+      const { calls, logged, metrics, offsets } = setup({
+        flush: () => {
+          calls.push("flush");
+          if (stops-- > 0) offsets.live = false;
+        },
+      });
+      offsets.advance(at(0, 5));
+      await offsets.commit();
+      expect(calls).toEqual(["flush", "dlq flush"]);
+      expect([metrics.offsetCommitSuccess, metrics.offsetCommitFailure]).toEqual([0, 1]);
+      expect(logged.filter((l) => l.includes(" ERROR "))).toEqual([
+        expect.stringContaining("Commit of offsets threw an unexpected exception"),
+      ]);
+      offsets.live = true;
+      await offsets.commit();
+      expect(calls.slice(2)).toEqual(["flush", "dlq flush", "commit 0@5"]);
+    });
+
+    test("a commit the group refuses (rebalance in progress, unknown member) is kept: the next one sends the same offsets, with no new records", async () => {
+      const refusals = [new RetriableError("REBALANCE_IN_PROGRESS"), new RetriableError("UNKNOWN_MEMBER_ID")];
+      const { calls, metrics, offsets } = setup({}, refusals);
+      offsets.advance(at(0, 5));
+      for (let i = 0; i < 4; i++) await offsets.commit();
+      // Refused twice, committed the third time; the fourth has nothing new to send.
+      expect(calls.filter((c) => c !== "dlq flush")).toEqual(["commit 0@5", "commit 0@5", "commit 0@5"]);
+      expect([metrics.offsetCommitSuccess, metrics.offsetCommitFailure]).toEqual([1, 2]);
+    });
+
+    test("a revocation without a live consumer only closes the partitions, as lost ones: nothing flushed or committed", async () => {
+      const { calls, offsets } = setup({ flush: () => void calls.push("flush") });
+      offsets.advance(at(0, 5));
+      offsets.live = false;
+      await offsets.closePartitions([tp(0)]);
+      expect(calls).toEqual(["close 0"]);
+    });
   });
 
   describe("closePartitions (Connect's, for revoked partitions)", () => {

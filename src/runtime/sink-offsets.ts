@@ -15,9 +15,17 @@
  * commitOffsets with closing=true only warns). The rewind listener (the partition ownership) then
  * drops batches of those partitions fetched before the seek; a seek the task asks for through its
  * context (`seek`) notifies it the same way.
+ *
+ * Offsets reach the group only through a live consumer (`live`, which the task sets: started, not crashed or closed since),
+ * as Connect's WorkerSinkTask commits through its one consumer: the adapters drop a commit on a
+ * consumer that is closed or stopping without an error. While the task has none (it is replacing
+ * its consumer) a commit is skipped, nothing flushed or counted, and the offsets stay pending for
+ * the next one; a commit that throws is not counted as done either, so the next one sends the same
+ * offsets again (Connect's "Commit of offsets threw an unexpected exception", retried next interval).
  */
 import type { SinkTask } from "../api/connector.ts";
 import { partitionMapKey as key, type TopicPartition, type TopicPartitionOffset } from "../api/record.ts";
+import { RetriableError } from "../errors.ts";
 import type { KafkaConsumer } from "../kafka/kafka-port.ts";
 import { type Clock, monotonicNow } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
@@ -45,6 +53,8 @@ export class SinkOffsets {
   /** The first offset consumed per partition since its assignment: where a rewind goes before any commit. */
   private readonly firstConsumed = new Map<string, number>();
   private rewound: (partitions: readonly TopicPartition[]) => void = () => {};
+  /** The consumer is a running group member (started, not crashed or closed since): commits go through it only. */
+  live = false;
 
   constructor(private readonly o: SinkOffsetsOptions) {}
 
@@ -94,6 +104,10 @@ export class SinkOffsets {
   async commit(options: { readonly closing?: boolean } = {}): Promise<void> {
     const pending = [...this.current.values()];
     if (pending.length === 0 || this.o.cancelled()) return;
+    if (!this.live) {
+      this.o.log.debug(`Skipping offset commit of ${pending.length} partitions: the consumer is not running`);
+      return;
+    }
     const started = monotonicNow(this.o.clock);
     let offsets: readonly TopicPartitionOffset[];
     try {
@@ -112,7 +126,7 @@ export class SinkOffsets {
       await this.commitToGroup(offsets, started);
     } catch (error) {
       this.o.metrics.offsetCommitFailure++;
-      this.o.log.error(`Commit of offsets for ${pending.length} partitions failed`, error);
+      this.o.log.error(`Commit of offsets threw an unexpected exception (${pending.length} partitions)`, error);
     }
   }
 
@@ -145,7 +159,8 @@ export class SinkOffsets {
     const started = monotonicNow(this.o.clock);
     let offsets: readonly TopicPartitionOffset[] | undefined;
     try {
-      if (pending.length > 0 && !this.o.cancelled()) offsets = await this.preCommit(pending);
+      // Without a live consumer nothing can be committed: the partitions are only closed, as lost ones.
+      if (pending.length > 0 && !this.o.cancelled() && this.live) offsets = await this.preCommit(pending);
     } catch (error) {
       this.o.metrics.offsetCommitFailure++;
       this.o.log.warn(`Offset commit failed during close of ${partitionList(partitions)}`, error);
@@ -196,7 +211,10 @@ export class SinkOffsets {
     if (changed.length === 0) return;
     // Records sent to the dead letter queue are in Kafka before the offsets past them commit.
     await this.o.operator.flush();
-    await this.o.consumer()?.commit(changed);
+    // The consumer may have stopped meanwhile: a commit it would drop is not counted as done.
+    const consumer = this.live ? this.o.consumer() : undefined;
+    if (!consumer) throw new RetriableError("The consumer stopped before the offsets were committed");
+    await consumer.commit(changed);
     for (const o of changed) this.committed.set(key(o), o.offset);
     this.o.metrics.offsetCommitSuccess++;
     TaskMetrics.record(this.o.metrics.offsetCommit, monotonicNow(this.o.clock) - started);

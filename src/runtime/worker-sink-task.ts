@@ -120,7 +120,6 @@ export class WorkerSinkTask extends WorkerTask {
   }
 
   readonly kind = "sink";
-
   get metrics(): TaskMetrics {
     return this.o.metrics;
   }
@@ -138,8 +137,8 @@ export class WorkerSinkTask extends WorkerTask {
   }
 
   /** Joins the group; retriable failures (broker down, topic not there yet) are retried until stop. */
-  private startConsumer(): Promise<boolean> {
-    return startSinkConsumer(
+  private async startConsumer(): Promise<boolean> {
+    const started = await startSinkConsumer(
       this.consumer!,
       {
         onRecords: (records, heartbeat) => this.onRecords(records, heartbeat),
@@ -158,6 +157,7 @@ export class WorkerSinkTask extends WorkerTask {
           return this.executor.run(() => this.ownership.onPartitionsAssigned(partitions));
         },
         onCrash: (error) => {
+          this.offsets.live = false;
           if (isRetriable(error)) this.consumerLost = error;
           else this.crash = error;
           this.notify();
@@ -165,6 +165,8 @@ export class WorkerSinkTask extends WorkerTask {
       },
       { clock: this.clock, log: this.log, stopSignal: this.stopSignal, stopping: () => this.stopping },
     );
+    this.offsets.live = started && !this.consumerLost; // a crash while joining: not live, the loop replaces it
+    return started;
   }
 
   protected override throwIfFailed(): void {
@@ -259,6 +261,7 @@ export class WorkerSinkTask extends WorkerTask {
   /** Gives up the current group membership: its partitions count as lost (uncommitted records are redelivered). */
   private async dropConsumer(): Promise<void> {
     const assigned = this.consumer?.assignment() ?? [];
+    this.offsets.live = false;
     await this.consumer?.close().catch((error) => this.log.warn("Could not close the consumer", error));
     this.ownership.disown(assigned);
     await this.ownership.onPartitionsRemoved(assigned, true);

@@ -22,7 +22,7 @@
  */
 import type { Consumer, ConsumerRunConfig, Kafka } from "kafkajs";
 import { partitionMapKey as key, type TopicPartition, type TopicPartitionOffset } from "../../api/record.ts";
-import { ConnectError } from "../../errors.ts";
+import { ConnectError, RetriableError } from "../../errors.ts";
 import type { ConsumerSettings } from "../client-config.ts";
 import type { ConsumedRecord, ConsumerHandlers, ConsumerOptions, KafkaConsumer } from "../kafka-port.ts";
 import { wrap } from "./errors.ts";
@@ -56,6 +56,8 @@ export class KafkajsConsumer implements KafkaConsumer {
   private revokedEarly: Promise<void> | undefined;
   /** The JoinGroup under way (until the join's assignment), left at close. */
   private joinExit: JoinExit | undefined;
+  /** Offset commits kafkajs made (its COMMIT_OFFSETS events): one it returned from without making is told apart. */
+  private commitsMade = 0;
 
   async start(handlers: ConsumerHandlers): Promise<void> {
     const generation = ++this.generation;
@@ -121,6 +123,7 @@ export class KafkajsConsumer implements KafkaConsumer {
       if (lost.length > 0) handlers.onPartitionsLost(lost).catch(crash);
       if (added.length > 0) handlers.onPartitionsAssigned(added).catch(crash);
     });
+    consumer.on(consumer.events.COMMIT_OFFSETS, () => void this.commitsMade++);
     consumer.on(consumer.events.CRASH, (event) => {
       if (!event.payload.restart && !cancelled())
         handlers.onCrash(wrap(event.payload.error, `The consumer of group ${this.options.groupId} stopped`));
@@ -245,6 +248,7 @@ export class KafkajsConsumer implements KafkaConsumer {
 
   async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
     if (!this.consumer || offsets.length === 0) return;
+    const made = this.commitsMade;
     try {
       await this.consumer.commitOffsets(
         offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) })),
@@ -252,6 +256,9 @@ export class KafkajsConsumer implements KafkaConsumer {
     } catch (error) {
       throw wrap(error, `Failed to commit offsets of consumer group ${this.options.groupId}`);
     }
+    // kafkajs returns without committing (nor an error) once its runner stops, as a crash does first.
+    if (this.commitsMade === made)
+      throw new RetriableError(`The consumer of group ${this.options.groupId} is stopping: offsets not committed`);
   }
 
   seek(offset: TopicPartitionOffset): void {
