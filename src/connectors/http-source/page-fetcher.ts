@@ -6,7 +6,8 @@
  * the connector and task labels).
  * Returns the final response whatever its status. A transport failure, or an OAuth2 token endpoint
  * unreachable (or answering 429/5xx), that outlasts http.retry.max.attempts is thrown as a
- * ConnectError that fails the task; the abort reason is thrown when the task pauses or stops.
+ * ConnectError that fails the task; the abort reason is thrown when the task pauses or stops. A body
+ * that does not decompress as its Content-Encoding says is thrown as it is (`undecodable`).
  */
 import { ConnectError } from "../../errors.ts";
 import { HttpClient, type HttpResponse, HttpTransportError, redactUrl as redacted } from "../../http/http-client.ts";
@@ -102,6 +103,11 @@ export function pageFetcherOf(
   });
 }
 
+/** A response whose body does not decompress as its Content-Encoding says (an unreadable body). */
+export function undecodable(error: unknown): error is HttpTransportError {
+  return error instanceof HttpTransportError && error.failure === "decode";
+}
+
 export class PageFetcher {
   constructor(private readonly o: PageFetcherOptions) {}
 
@@ -117,7 +123,9 @@ export class PageFetcher {
       return response;
     } catch (error) {
       // An unreachable server or token endpoint after the retries fails the task (not retriable:
-      // the runtime would otherwise retry the poll forever). Both messages are free of secrets.
+      // the runtime would otherwise retry the poll forever). Both messages are free of secrets. A
+      // body that does not decompress is a response, unreadable: the task's behavior.on.error decides.
+      if (undecodable(error)) throw error;
       if (!signal.aborted && (error instanceof HttpTransportError || error instanceof RetriableTokenRequestError))
         throw new ConnectError(
           `${req.method} ${redacted(req.url)} failed after ${this.o.maxAttempts} attempts: ${error.message}`,

@@ -1,0 +1,90 @@
+/**
+ * HttpSourceTask against third-party APIs that bend HTTP: no content, bodies whose
+ * Content-Encoding lies. Each ends with a clear outcome, never a task failed for the wrong reason.
+ */
+import { describe, expect, test } from "bun:test";
+import { gzipSync } from "node:zlib";
+import { materialized } from "../../api/data/json-text.ts";
+import { ConnectError } from "../../errors.ts";
+import { api, startTask } from "./test-support.ts";
+
+const ids = (records: readonly { value: unknown }[]) =>
+  records.map((r) => (materialized(r.value) as { id: number }).id);
+
+describe("HttpSourceTask and 204 No Content (an API with nothing new)", () => {
+  test("is a page without records, not an unreadable body: behavior.on.error=fail does not fail the task", async () => {
+    let n = 0;
+    using server = api(() => (++n === 1 ? new Response(null, { status: 204 }) : Response.json([{ id: 1 }])));
+    const h = await startTask({
+      "http.url": `${server.base}/e`,
+      "http.response.records.path": "$[*]",
+      "behavior.on.error": "fail",
+      "http.timer.interval.ms": "60000",
+    });
+    const signal = new AbortController().signal;
+    expect(await h.task.poll(signal)).toBeNull();
+    expect(ids(await h.collect(1, 70))).toEqual([1]);
+    expect(server.seen.length).toBe(2);
+    expect(h.logs.filter((l) => l.includes("WARN") || l.includes("ERROR"))).toEqual([]);
+  });
+
+  test("ends OFFSET pagination there: the records of the pages before it are delivered", async () => {
+    using server = api((_req, url) =>
+      url.searchParams.get("offset") === "0"
+        ? Response.json([{ id: 1 }, { id: 2 }])
+        : new Response(null, { status: 204 }),
+    );
+    const h = await startTask({
+      "http.url": `${server.base}/e`,
+      "http.response.records.path": "$[*]",
+      "http.pagination.type": "OFFSET",
+      "http.pagination.limit.value": "2",
+    });
+    expect(ids(await h.collect(3, 2))).toEqual([1, 2]);
+    expect(server.seen.map((s) => s.query.offset)).toEqual(["0", "2"]);
+    expect(h.logs.filter((l) => l.includes("WARN") || l.includes("ERROR"))).toEqual([]);
+  });
+});
+
+describe("HttpSourceTask and a body its Content-Encoding does not describe", () => {
+  test.each(["gzip", "deflate", "br", "zstd"])(
+    "Content-Encoding: %s over plain JSON is an unreadable body: behavior.on.error=log goes on, the next poll reads the page",
+    async (encoding) => {
+      let n = 0;
+      using server = api(() =>
+        ++n === 1
+          ? new Response('[{"id":1}]', { headers: { "content-encoding": encoding } })
+          : Response.json([{ id: 1 }]),
+      );
+      const h = await startTask({
+        "http.url": `${server.base}/e`,
+        "http.response.records.path": "$[*]",
+        "behavior.on.error": "log",
+        "http.retry.max.attempts": "1",
+        "http.timer.interval.ms": "60000",
+      });
+      const first = await h.task.poll(new AbortController().signal).catch((e: unknown) => e);
+      expect(first).toBeNull();
+      expect(h.logs.some((l) => l.includes("could not be decompressed") && l.includes("retries this page"))).toBe(true);
+      expect(ids(await h.collect(1, 70))).toEqual([1]);
+    },
+  );
+
+  test("behavior.on.error=fail fails the task naming the encoding; a body gzipped without the header is not JSON", async () => {
+    using lying = api(() => new Response('[{"id":1}]', { headers: { "content-encoding": "gzip" } }));
+    const h = await startTask({
+      "http.url": `${lying.base}/e`,
+      "http.response.records.path": "$[*]",
+      "http.retry.max.attempts": "1",
+    });
+    const error = await h.task.poll(new AbortController().signal).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectError);
+    expect((error as Error).message).toContain("could not be decompressed (Content-Encoding: gzip)");
+    expect((error as Error).message).toContain("behavior.on.error=fail");
+
+    using silent = api(() => new Response(gzipSync('[{"id":1}]'), { headers: { "content-type": "application/json" } }));
+    const g = await startTask({ "http.url": `${silent.base}/e`, "http.response.records.path": "$[*]" });
+    const undeclared = await g.task.poll(new AbortController().signal).catch((e: unknown) => e);
+    expect((undeclared as Error).message).toContain("is not UTF-8 text");
+  });
+});
