@@ -88,3 +88,29 @@ describe("HttpSourceTask and a body its Content-Encoding does not describe", () 
     expect((undeclared as Error).message).toContain("is not UTF-8 text");
   });
 });
+
+describe("HttpSourceTask with TIMESTAMP offsets and a record whose field is not a timestamp", () => {
+  test("the record is delivered as one without the field: the offset stays a timestamp, later records still come", async () => {
+    const events: { id: number; ts: string }[] = [
+      { id: 1, ts: "2024-06-01T10:00:00Z" },
+      { id: 2, ts: "n/a" },
+    ];
+    using server = api(() => Response.json(events));
+    const h = await startTask({
+      "http.url": `${server.base}/events?since=\${offset}`,
+      "http.response.records.path": "$[*]",
+      "http.offset.mode": "TIMESTAMP",
+      "http.offset.field": "ts",
+      "http.timer.interval.ms": "60000",
+    });
+    const first = await h.collect(2);
+    expect(ids(first)).toEqual([1, 2]);
+    expect(first.at(-1)!.sourceOffset!.offset).toBe("2024-06-01T10:00:00Z");
+    events.push({ id: 3, ts: "2024-06-01T11:00:00Z" });
+    const second = await h.collect(2, 70);
+    // Record 2 has no timestamp: every poll delivers it, as a record without the field.
+    expect(ids(second)).toEqual([2, 3]);
+    expect(server.seen.at(-1)!.query.since).toBe("2024-06-01T10:00:00Z");
+    expect(second.at(-1)!.sourceOffset!.offset).toBe("2024-06-01T11:00:00Z");
+  });
+});
