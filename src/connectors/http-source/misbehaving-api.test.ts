@@ -114,3 +114,14 @@ describe("HttpSourceTask with TIMESTAMP offsets and a record whose field is not 
     expect(second.at(-1)!.sourceOffset!.offset).toBe("2024-06-01T11:00:00Z");
   });
 });
+
+describe("HttpSourceTask and a page of a million records (a bulk export within http.response.max.bytes)", () => {
+  test("delivers them all in one poll: gathering them does not overflow the call stack", async () => {
+    const count = 1_000_000;
+    const body = `[${'"a",'.repeat(count - 1)}"a"]`;
+    using server = api(() => new Response(body));
+    const h = await startTask({ "http.url": `${server.base}/e`, "http.response.records.path": "$[*]" });
+    const records = await h.task.poll(new AbortController().signal).catch((e: unknown) => e);
+    expect(Array.isArray(records) ? records.length : String(records)).toBe(count);
+  });
+});
