@@ -1,0 +1,25 @@
+import { readFileSync } from "node:fs";
+import { startGateway } from "./support/gateway.ts";
+import { startApi } from "./support/http-api.ts";
+import { kafkaBroker, uniqueTopic } from "./support/kafka.ts";
+import { tempDir } from "./support/temp-dir.ts";
+import { waitFor } from "./support/wait-for.ts";
+const n = Number(process.argv[2] ?? 800000);
+const pagesN = Number(process.argv[3] ?? 2);
+const parts: string[] = [];
+for (let i = 0; i < n; i++) parts.push(`{"id":${i},"ts":"2026-01-01T00:00:00Z","name":"item${i}","v":${i * 1.5}}`);
+const body = `[${parts.join(",")}]`;
+console.log("page MB", body.length / 1e6);
+const kafka = await kafkaBroker();
+await using dir = await tempDir();
+using api = startApi((req) => {
+  const page = Number(req.url.searchParams.get("page") ?? "1");
+  return new Response(body, { headers: page < pagesN ? { link: `</e?page=${page + 1}>; rel="next"` } : {} });
+});
+await using gw = await startGateway({ dir: dir.path, worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data"), "offset.flush.interval.ms": "200" } });
+const t0 = performance.now();
+await gw.rest.put("/connectors/m/config", { "connector.class": "HttpSource", "http.url": `${api.base}/e`, "kafka.topic": uniqueTopic("mem"), "http.timer.interval.ms": "3600000", "http.response.records.path": "$[*]", "http.pagination.type": "LINK_HEADER", "value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "false" });
+await waitFor(async () => { const o = (await gw.rest.get("/connectors/m/offsets")).body.offsets?.[0]?.offset; return o && o.poll_time !== undefined && !("skip" in o); }, { timeoutMs: 600_000, intervalMs: 500 });
+const st = readFileSync(`/proc/${gw.proc.pid}/status`, "utf8");
+console.log("done in", ((performance.now() - t0) / 1000).toFixed(1), "s;", st.match(/VmHWM:.*|VmRSS:.*/g));
+console.log((await gw.rest.get("/connectors/m/status")).body.tasks[0].state);
