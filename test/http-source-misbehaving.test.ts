@@ -66,7 +66,11 @@ describe("HTTP source in the gateway against misbehaving APIs", () => {
     const topic = uniqueTopic("held");
     const options = {
       dir: dir.path,
-      worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data"), "offset.flush.interval.ms": "60000" },
+      worker: {
+        "bootstrap.servers": kafka.bootstrap,
+        "data.dir": dir.file("data"),
+        "offset.flush.interval.ms": "60000",
+      },
     };
     let gw: Gateway = await startGateway(options);
     await using _cleanup = {
