@@ -1,7 +1,7 @@
 /**
  * The HTTP source in the real gateway (GATEWAY_BIN for the compiled binary) against APIs that
- * misbehave in ways only the whole worker shows: a page of a million records, a graceful stop while
- * a page hangs in the middle of a poll.
+ * misbehave in ways only the whole worker shows: a page of 800 000 records, a graceful stop and a
+ * connector delete while a page hangs (the stop in the middle of a poll).
  */
 import { describe, expect, test } from "bun:test";
 import { type Gateway, startGateway } from "./support/gateway.ts";
@@ -97,4 +97,21 @@ describe("HTTP source in the gateway against misbehaving APIs", () => {
     expect(ids).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(await gw.stop()).toBe(0);
   }, 120_000);
+  test("DELETE while a page hangs: the request is aborted and the connector is gone at once", async () => {
+    const kafka = await kafkaBroker();
+    await using dir = await tempDir();
+    using api = startApi(() => new Promise<Response>(() => undefined));
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data") },
+    });
+    const topic = uniqueTopic("hanging");
+    await gw.rest.put("/connectors/hanging/config", source(`${api.base}/slow`, topic));
+    await waitFor(() => api.seen.length === 1, { what: "the hanging request" });
+    expect((await gw.rest.delete("/connectors/hanging")).status).toBe(204);
+    await waitFor(() => api.seen[0]!.signal.aborted, { what: "the hanging request aborted by the delete" });
+    expect((await gw.rest.get("/connectors")).body).toEqual([]);
+    expect(api.seen.length).toBe(1);
+    expect(await gw.stop()).toBe(0);
+  });
 });
