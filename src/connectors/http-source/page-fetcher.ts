@@ -1,7 +1,8 @@
 /**
  * One page request of the HTTP source, with everything around it: the connector's throttle and the
- * server's rate-limit headers, authentication (a 401 with OAUTH2 renews the token and is sent once
- * more), retries with backoff and Retry-After, and the metrics `http_source_requests_total`,
+ * server's rate-limit headers and Retry-After (which also holds the request after the retries ran
+ * out), authentication (a 401 with OAUTH2 renews the token and is sent once more), retries with
+ * backoff and Retry-After, and the metrics `http_source_requests_total`,
  * `http_source_errors_total` and `http_source_request_duration_seconds` (per task: the runtime adds
  * the connector and task labels).
  * Returns the final response whatever its status. A transport failure, or an OAuth2 token endpoint
@@ -11,7 +12,7 @@
  */
 import { ConnectError } from "../../errors.ts";
 import { HttpClient, type HttpResponse, HttpTransportError, redactUrl as redacted } from "../../http/http-client.ts";
-import { sendWithRetry } from "../../http/retry-policy.ts";
+import { retryAfterMs, sendWithRetry } from "../../http/retry-policy.ts";
 import { RetriableTokenRequestError } from "../../http/token-provider.ts";
 import type { Counter, Histogram, PluginMetrics } from "../../metrics/plugin-metrics.ts";
 import type { BackoffPolicy } from "../../util/backoff.ts";
@@ -161,6 +162,10 @@ export class PageFetcher {
           if (response) {
             metrics.latency.observe(response.durationMs / 1000);
             this.o.gate.observe(response.headers, clock);
+            // The server's wish holds the next request also when the retries ran out (the next
+            // scheduled poll comes sooner), capped as a wait between retries is.
+            const after = retryAfterMs(response, clock.now());
+            if (after !== undefined) this.o.gate.holdFor(Math.min(after, this.o.policy.maxMs), clock);
           }
           if (error !== undefined || (response && response.status >= 400)) metrics.errors.inc();
         },

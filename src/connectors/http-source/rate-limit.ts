@@ -6,7 +6,8 @@
  *                    `stop` removes its entry).
  *   RateLimitGate    the server's own limit: when the `http.rate.limit.header` of a response says
  *                    0 requests remain (a number ≤ 0; any other value is ignored), the next
- *                    request waits until `http.rate.limit.reset.header`.
+ *                    request waits until `http.rate.limit.reset.header`. A Retry-After (429, 503)
+ *                    holds the next request too, also when it outlasts the retries (`holdFor`).
  * Waits use the task's clock and end at once when the task pauses or stops. Windows and waits are
  * measured on its monotonic reading: a step of the host's clock neither holds requests back nor lets
  * them through early (a reset instant a server sends is turned into a wait when it arrives). A wait
@@ -96,6 +97,11 @@ export class RateLimitGate {
     const at = reset === null ? null : resetTime(reset, wallNow);
     const waitMs = at === null || at - wallNow > MAX_RESET_WAIT_MS ? this.fallbackMs : at - wallNow;
     this.until = Math.max(this.until, monotonicNow(clock) + waitMs);
+  }
+
+  /** Requests wait `ms` from now (a Retry-After), unless they already wait longer. */
+  holdFor(ms: number, clock: Clock): void {
+    this.until = Math.max(this.until, monotonicNow(clock) + ms);
   }
 
   /** Until when requests wait (monotonic ms; 0 when they need not). */
