@@ -130,26 +130,29 @@ describe("HttpSourceTask and a Retry-After that outlasts the retries", () => {
   test.each([
     ["seconds", () => "30"],
     ["an HTTP date", (now: number) => new Date(now + 30_000).toUTCString()],
-  ])("(%s) holds the next scheduled poll's request until then, up to http.retry.backoff.max.ms", async (_kind, retryAfter) => {
-    const clock = new FastForwardClock();
-    const at: number[] = [];
-    using server = api(() => {
-      at.push(clock.now());
-      return at.length === 1
-        ? new Response("slow down", { status: 429, headers: { "retry-after": retryAfter(clock.now()) } })
-        : Response.json([{ id: 1 }]);
-    });
-    const h = await startTask(
-      {
-        "http.url": `${server.base}/e`,
-        "http.response.records.path": "$[*]",
-        "http.timer.interval.ms": "1000",
-        "http.retry.max.attempts": "1",
-        "behavior.on.error": "log",
-      },
-      { clock },
-    );
-    expect(ids(await h.collect(1, 70))).toEqual([1]);
-    expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(29_000);
-  });
+  ])(
+    "(%s) holds the next scheduled poll's request until then, up to http.retry.backoff.max.ms",
+    async (_kind, retryAfter) => {
+      const clock = new FastForwardClock();
+      const at: number[] = [];
+      using server = api(() => {
+        at.push(clock.now());
+        return at.length === 1
+          ? new Response("slow down", { status: 429, headers: { "retry-after": retryAfter(clock.now()) } })
+          : Response.json([{ id: 1 }]);
+      });
+      const h = await startTask(
+        {
+          "http.url": `${server.base}/e`,
+          "http.response.records.path": "$[*]",
+          "http.timer.interval.ms": "1000",
+          "http.retry.max.attempts": "1",
+          "behavior.on.error": "log",
+        },
+        { clock },
+      );
+      expect(ids(await h.collect(1, 70))).toEqual([1]);
+      expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(29_000);
+    },
+  );
 });
