@@ -6,7 +6,8 @@
  * (fetch has no separate TCP-connect phase: a host that does not answer and a server that accepts
  * and then says nothing look the same from here) and `requestTimeoutMs` for the whole exchange
  * including the body. Network failures throw `HttpTransportError` (retriable: refused, reset,
- * timeouts, TLS failures); aborting through the caller's signal rejects with the signal's reason.
+ * timeouts, TLS failures, and a body that does not decompress as its Content-Encoding says: failure
+ * `decode`, which the HTTP source treats as an unreadable body); aborting through the caller's signal rejects with the signal's reason.
  * Any HTTP status is a response, never an error: the caller's retry policy classifies statuses.
  * The body is read with a cap (`maxResponseBytes`, decompressed bytes): past it the transfer is
  * cancelled, so a large or endless stream or a compression bomb cannot exhaust the task's memory.
@@ -62,7 +63,8 @@ export interface HttpClientOptions {
   readonly maxResponseBytes?: number;
 }
 
-export type TransportFailure = "connect" | "timeout" | "tls" | "io";
+/** `decode`: a body its Content-Encoding does not describe (not gzip, deflate, br or zstd after all). */
+export type TransportFailure = "connect" | "timeout" | "tls" | "io" | "decode";
 
 /** A request that got no HTTP response: nothing reached the caller. */
 export class HttpTransportError extends RetriableError {
@@ -105,6 +107,7 @@ export function redactUrl(url: string): string {
 function classify(error: unknown): TransportFailure {
   const code = String((error as { code?: unknown }).code ?? "");
   const text = `${code} ${(error as Error).message ?? ""}`;
+  if (/^(ZlibError|BrotliDecompressionError|ZstdDecompressionError)$/.test(code)) return "decode";
   if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME|ALTNAME|certificate/i.test(text)) return "tls";
   if (/Refused|ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|FailedToOpenSocket|DNS|ConnectionClosed/i.test(text))
     return "connect";
@@ -175,6 +178,7 @@ export class HttpClient {
     req.signal?.addEventListener("abort", onAbort, { once: true });
     const target = redactUrl(req.url);
     const what = `${req.method} ${target}`;
+    let encoding: string | null = null;
     try {
       let hop: Hop = { method: req.method, url: req.url, headers, body: req.body };
       for (let redirects = 0; ; redirects++) {
@@ -185,6 +189,7 @@ export class HttpClient {
         const response = await this.send(hop, controller.signal);
         clearTimeout(connectTimer);
         connectTimer = undefined;
+        encoding = response.headers.get("content-encoding");
         const next =
           req.followRedirects === false
             ? undefined
@@ -214,7 +219,10 @@ export class HttpClient {
         throw error;
       if (timedOut !== undefined) throw new HttpTransportError("timeout", `${what} timed out: ${timedOut}`);
       const failure = classify(error);
-      const reason = (error as Error)?.message ?? String(error);
+      const reason =
+        failure === "decode"
+          ? `the response body could not be decompressed (Content-Encoding: ${encoding})`
+          : ((error as Error)?.message ?? String(error));
       throw new HttpTransportError(failure, `${what} failed (${failure}): ${reason}`, {
         cause: error,
       });

@@ -150,7 +150,8 @@ export function decodeOffset(map: SourceMap): StoredOffset {
 
 /**
  * Order of two TIMESTAMP offsets: by the exact instant when both are timestamps (instant.ts), else
- * as text.
+ * as text; a text that is not a timestamp comes before every timestamp, so one record's `"n/a"`
+ * never becomes the offset of timestamps (every later timestamp would sort below it as text).
  */
 export function compareOffsets(a: OffsetValue, b: OffsetValue): number {
   if (a === null || a === "") return b === null || b === "" ? 0 : -1;
@@ -158,6 +159,7 @@ export function compareOffsets(a: OffsetValue, b: OffsetValue): number {
   const ea = epochNanos(a);
   const eb = epochNanos(b);
   if (ea !== null && eb !== null) return ea < eb ? -1 : ea > eb ? 1 : 0;
+  if (ea !== null || eb !== null) return ea !== null ? 1 : -1;
   const sa = String(a);
   const sb = String(b);
   return sa < sb ? -1 : sa > sb ? 1 : 0;
@@ -171,8 +173,8 @@ export function advanceOffset(mode: OffsetMode, current: OffsetValue, value: Off
 }
 
 /**
- * TIMESTAMP: a record is new when its field is after the poll's starting offset (or it has none),
- * or at the offset's own instant and its key is not among those delivered at that instant (`seen`;
+ * TIMESTAMP: a record is new when its field is after the poll's starting offset (or it has none, or
+ * one that is not a timestamp while the offset is), or at the offset's own instant and its key is not among those delivered at that instant (`seen`;
  * `print`: the fingerprint of the record's key, undefined without one): an API asked for
  * `since=${offset}` answers the records at that instant again, and one added there since the last
  * poll is new. castorm's OffsetRecordFilterFactory also goes by the record key (the last one's);
@@ -189,6 +191,8 @@ export function isNewRecord(
   print?: () => string | undefined,
 ): boolean {
   if (mode !== "TIMESTAMP" || value === null || pollOffset === null || pollOffset === "") return true;
+  // A field that is not a timestamp, where the offset is one, is as no field: the record is new.
+  if (epochNanos(value) === null && epochNanos(pollOffset) !== null) return true;
   const order = compareOffsets(value, pollOffset);
   if (order !== 0) return order > 0;
   if (seen === null || print === undefined) return false;

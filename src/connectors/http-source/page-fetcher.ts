@@ -1,16 +1,18 @@
 /**
  * One page request of the HTTP source, with everything around it: the connector's throttle and the
- * server's rate-limit headers, authentication (a 401 with OAUTH2 renews the token and is sent once
- * more), retries with backoff and Retry-After, and the metrics `http_source_requests_total`,
+ * server's rate-limit headers and Retry-After (which also holds the request after the retries ran
+ * out), authentication (a 401 with OAUTH2 renews the token and is sent once more), retries with
+ * backoff and Retry-After, and the metrics `http_source_requests_total`,
  * `http_source_errors_total` and `http_source_request_duration_seconds` (per task: the runtime adds
  * the connector and task labels).
  * Returns the final response whatever its status. A transport failure, or an OAuth2 token endpoint
  * unreachable (or answering 429/5xx), that outlasts http.retry.max.attempts is thrown as a
- * ConnectError that fails the task; the abort reason is thrown when the task pauses or stops.
+ * ConnectError that fails the task; the abort reason is thrown when the task pauses or stops. A body
+ * that does not decompress as its Content-Encoding says is thrown as it is (`undecodable`).
  */
 import { ConnectError } from "../../errors.ts";
 import { HttpClient, type HttpResponse, HttpTransportError, redactUrl as redacted } from "../../http/http-client.ts";
-import { sendWithRetry } from "../../http/retry-policy.ts";
+import { retryAfterMs, sendWithRetry } from "../../http/retry-policy.ts";
 import { RetriableTokenRequestError } from "../../http/token-provider.ts";
 import type { Counter, Histogram, PluginMetrics } from "../../metrics/plugin-metrics.ts";
 import type { BackoffPolicy } from "../../util/backoff.ts";
@@ -102,6 +104,11 @@ export function pageFetcherOf(
   });
 }
 
+/** A response whose body does not decompress as its Content-Encoding says (an unreadable body). */
+export function undecodable(error: unknown): error is HttpTransportError {
+  return error instanceof HttpTransportError && error.failure === "decode";
+}
+
 export class PageFetcher {
   constructor(private readonly o: PageFetcherOptions) {}
 
@@ -117,7 +124,9 @@ export class PageFetcher {
       return response;
     } catch (error) {
       // An unreachable server or token endpoint after the retries fails the task (not retriable:
-      // the runtime would otherwise retry the poll forever). Both messages are free of secrets.
+      // the runtime would otherwise retry the poll forever). Both messages are free of secrets. A
+      // body that does not decompress is a response, unreadable: the task's behavior.on.error decides.
+      if (undecodable(error)) throw error;
       if (!signal.aborted && (error instanceof HttpTransportError || error instanceof RetriableTokenRequestError))
         throw new ConnectError(
           `${req.method} ${redacted(req.url)} failed after ${this.o.maxAttempts} attempts: ${error.message}`,
@@ -153,6 +162,10 @@ export class PageFetcher {
           if (response) {
             metrics.latency.observe(response.durationMs / 1000);
             this.o.gate.observe(response.headers, clock);
+            // The server's wish holds the next request also when the retries ran out (the next
+            // scheduled poll comes sooner), capped as a wait between retries is.
+            const after = retryAfterMs(response, clock.now());
+            if (after !== undefined) this.o.gate.holdFor(Math.min(after, this.o.policy.maxMs), clock);
           }
           if (error !== undefined || (response && response.status >= 400)) metrics.errors.inc();
         },

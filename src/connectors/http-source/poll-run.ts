@@ -20,10 +20,11 @@ import {
   sourcePartition,
 } from "./offsets.ts";
 import { newTrail, type PageTrail } from "./page-guard.ts";
-import { type PaginationSettings, type PaginationStop, resumedPage } from "./pagination.ts";
+import { nextPage, type PaginationSettings, type PaginationStop, resumedPage } from "./pagination.ts";
 import {
   fieldValue,
   keyFingerprint,
+  parseJsonBody,
   type ResponseDocument,
   recordKey,
   type SelectedRecord,
@@ -151,6 +152,24 @@ export function pageContent(doc: ResponseDocument, o: PageRecordsOptions): PageC
     values: elements.map(({ parsed }) => (offsetField ? fieldValue(parsed, offsetField) : null)),
     keys: elements.map((element) => (keyField ? recordKey(element, keyField) : undefined)),
   };
+}
+
+/**
+ * The records of a response and the page after it (pagination.ts). A 204 No Content is a page
+ * without records, the last of the poll (an API with nothing new), whatever behavior.on.error.
+ * Throws a ResponseFormatError for a body that is not JSON or on which a path cannot be evaluated.
+ */
+export function readPage(
+  response: { readonly status: number; readonly headers: Headers; readonly body: Uint8Array },
+  run: Run,
+  o: PageRecordsOptions,
+  p: PaginationSettings,
+): { page: PageContent; next: PageState | PaginationStop | null } {
+  if (response.status === 204) return { page: { elements: [], values: [], keys: [] }, next: null };
+  const doc = parseJsonBody(response.body);
+  const page = pageContent(doc, o);
+  const result = { headers: response.headers, json: doc.json, recordCount: page.elements.length };
+  return { page, next: nextPage(p, run.page, result, run.base) };
 }
 
 /**

@@ -100,3 +100,22 @@ describe("RateLimitGate", () => {
     await waited;
   });
 });
+
+describe("RateLimitGate and a remaining-requests header that is not one number", () => {
+  test.each([
+    ["unlimited", []],
+    ["1.5k", []],
+    // The same header twice (a proxy adds its own): Headers joins them with ", ".
+    ["5, 5", []],
+    ["0, 0", [5000]],
+    [" 0 ", [5000]],
+  ] as const)("%j: only a number of 0 or less makes the next request wait", async (remaining, sleeps) => {
+    const clock = new ManualClock(START);
+    const gate = new RateLimitGate("X-RateLimit-Remaining", "X-RateLimit-Reset", 5000);
+    gate.observe(new Headers({ "X-RateLimit-Remaining": remaining }), clock);
+    const waited = gate.wait(clock, new AbortController().signal);
+    expect(clock.sleeps).toEqual([...sleeps]);
+    clock.advance(5000);
+    await waited;
+  });
+});

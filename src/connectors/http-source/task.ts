@@ -30,30 +30,29 @@ import type { HttpSourceConfig } from "./config.ts";
 import { checkedConfig } from "./config-rules.ts";
 import { type Behavior, bodySnippet, errorBehavior, errorStatus, passingStatus } from "./error-behavior.ts";
 import { holdHeaderSecrets, parseHeaders } from "./headers.ts";
-import { decodeOffset, type OffsetValue, type PageState, type Seen, withoutSeen } from "./offsets.ts";
-import { type HttpSourceMetrics, httpSourceMetrics, type PageFetcher, pageFetcherOf } from "./page-fetcher.ts";
-import { repeatedPage, unfollowedPage } from "./page-guard.ts";
+import { decodeOffset, type OffsetValue, type Seen, withoutSeen } from "./offsets.ts";
 import {
-  describePage,
-  firstPage,
-  nextPage,
-  type PaginationSettings,
-  type PaginationStop,
-  paginationSettings,
-} from "./pagination.ts";
+  type HttpSourceMetrics,
+  httpSourceMetrics,
+  type PageFetcher,
+  pageFetcherOf,
+  undecodable,
+} from "./page-fetcher.ts";
+import { repeatedPage, unfollowedPage } from "./page-guard.ts";
+import { describePage, firstPage, type PaginationSettings, paginationSettings } from "./pagination.ts";
 import {
   afterFailedPage,
   newRun,
   type PageContent,
   type PageRecordsOptions,
-  pageContent,
   pageRecords,
   pageRecordsOptions,
   type Run,
+  readPage,
   resumedRun,
   resumeRun,
 } from "./poll-run.ts";
-import { parseJsonBody, ResponseFormatError } from "./records.ts";
+import { ResponseFormatError } from "./records.ts";
 import { type Schedule, scheduleOf } from "./schedule.ts";
 
 const MAX_IDLE_WAIT_MS = 1000;
@@ -169,7 +168,8 @@ export class HttpSourceTask implements SourceTask {
         throw outcome.error;
       }
       this.pending = undefined;
-      if ("records" in outcome) out.push(...outcome.records);
+      // One by one: spreading a page of ~10^6 records into push overflows the call stack.
+      if ("records" in outcome) for (const record of outcome.records) out.push(record);
       if (!this.run) break;
     }
     // The next page is fetched while the runtime sends these records to Kafka.
@@ -239,7 +239,7 @@ export class HttpSourceTask implements SourceTask {
       );
     } catch (error) {
       if (signal.aborted) throw error;
-      if (error instanceof HttpResponseTooLargeError) {
+      if (error instanceof HttpResponseTooLargeError || undecodable(error)) {
         this.pageFailed(run, error.message, { error: true, passing: true });
         return [];
       }
@@ -255,12 +255,9 @@ export class HttpSourceTask implements SourceTask {
       return [];
     }
     let page: PageContent;
-    let next: PageState | PaginationStop | null;
+    let next: ReturnType<typeof readPage>["next"];
     try {
-      const doc = parseJsonBody(response.body);
-      page = pageContent(doc, this.pageOptions);
-      const result = { headers: response.headers, json: doc.json, recordCount: page.elements.length };
-      next = nextPage(this.pagination, run.page, result, run.base);
+      ({ page, next } = readPage(response, run, this.pageOptions, this.pagination));
     } catch (error) {
       if (!(error instanceof ResponseFormatError)) throw error;
       this.pageFailed(run, `Unreadable response from ${method} ${redactUrl(url)}: ${error.message}`, {

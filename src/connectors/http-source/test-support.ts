@@ -71,7 +71,7 @@ export async function startTask(
       let empty = 0;
       while (out.length < n && empty < maxPolls) {
         const records = await task.poll(signal);
-        if (records && records.length > 0) out.push(...records);
+        if (records && records.length > 0) for (const record of records) out.push(record);
         else empty++;
       }
       return out;

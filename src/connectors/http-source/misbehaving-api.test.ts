@@ -1,0 +1,158 @@
+/**
+ * HttpSourceTask against third-party APIs that bend HTTP: no content, bodies whose
+ * Content-Encoding lies. Each ends with a clear outcome, never a task failed for the wrong reason.
+ */
+import { describe, expect, test } from "bun:test";
+import { gzipSync } from "node:zlib";
+import { materialized } from "../../api/data/json-text.ts";
+import { ConnectError } from "../../errors.ts";
+import { api, FastForwardClock, startTask } from "./test-support.ts";
+
+const ids = (records: readonly { value: unknown }[]) =>
+  records.map((r) => (materialized(r.value) as { id: number }).id);
+
+describe("HttpSourceTask and 204 No Content (an API with nothing new)", () => {
+  test("is a page without records, not an unreadable body: behavior.on.error=fail does not fail the task", async () => {
+    let n = 0;
+    using server = api(() => (++n === 1 ? new Response(null, { status: 204 }) : Response.json([{ id: 1 }])));
+    const h = await startTask({
+      "http.url": `${server.base}/e`,
+      "http.response.records.path": "$[*]",
+      "behavior.on.error": "fail",
+      "http.timer.interval.ms": "60000",
+    });
+    const signal = new AbortController().signal;
+    expect(await h.task.poll(signal)).toBeNull();
+    expect(ids(await h.collect(1, 70))).toEqual([1]);
+    expect(server.seen.length).toBe(2);
+    expect(h.logs.filter((l) => l.includes("WARN") || l.includes("ERROR"))).toEqual([]);
+  });
+
+  test("ends OFFSET pagination there: the records of the pages before it are delivered", async () => {
+    using server = api((_req, url) =>
+      url.searchParams.get("offset") === "0"
+        ? Response.json([{ id: 1 }, { id: 2 }])
+        : new Response(null, { status: 204 }),
+    );
+    const h = await startTask({
+      "http.url": `${server.base}/e`,
+      "http.response.records.path": "$[*]",
+      "http.pagination.type": "OFFSET",
+      "http.pagination.limit.value": "2",
+    });
+    expect(ids(await h.collect(3, 2))).toEqual([1, 2]);
+    expect(server.seen.map((s) => s.query.offset)).toEqual(["0", "2"]);
+    expect(h.logs.filter((l) => l.includes("WARN") || l.includes("ERROR"))).toEqual([]);
+  });
+});
+
+describe("HttpSourceTask and a body its Content-Encoding does not describe", () => {
+  test.each(["gzip", "deflate", "br", "zstd"])(
+    "Content-Encoding: %s over plain JSON is an unreadable body: behavior.on.error=log goes on, the next poll reads the page",
+    async (encoding) => {
+      let n = 0;
+      using server = api(() =>
+        ++n === 1
+          ? new Response('[{"id":1}]', { headers: { "content-encoding": encoding } })
+          : Response.json([{ id: 1 }]),
+      );
+      const h = await startTask({
+        "http.url": `${server.base}/e`,
+        "http.response.records.path": "$[*]",
+        "behavior.on.error": "log",
+        "http.retry.max.attempts": "1",
+        "http.timer.interval.ms": "60000",
+      });
+      const first = await h.task.poll(new AbortController().signal).catch((e: unknown) => e);
+      expect(first).toBeNull();
+      expect(h.logs.some((l) => l.includes("could not be decompressed") && l.includes("retries this page"))).toBe(true);
+      expect(ids(await h.collect(1, 70))).toEqual([1]);
+    },
+  );
+
+  test("behavior.on.error=fail fails the task naming the encoding; a body gzipped without the header is not JSON", async () => {
+    using lying = api(() => new Response('[{"id":1}]', { headers: { "content-encoding": "gzip" } }));
+    const h = await startTask({
+      "http.url": `${lying.base}/e`,
+      "http.response.records.path": "$[*]",
+      "http.retry.max.attempts": "1",
+    });
+    const error = await h.task.poll(new AbortController().signal).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectError);
+    expect((error as Error).message).toContain("could not be decompressed (Content-Encoding: gzip)");
+    expect((error as Error).message).toContain("behavior.on.error=fail");
+
+    using silent = api(() => new Response(gzipSync('[{"id":1}]'), { headers: { "content-type": "application/json" } }));
+    const g = await startTask({ "http.url": `${silent.base}/e`, "http.response.records.path": "$[*]" });
+    const undeclared = await g.task.poll(new AbortController().signal).catch((e: unknown) => e);
+    expect((undeclared as Error).message).toContain("is not UTF-8 text");
+  });
+});
+
+describe("HttpSourceTask with TIMESTAMP offsets and a record whose field is not a timestamp", () => {
+  test("the record is delivered as one without the field: the offset stays a timestamp, later records still come", async () => {
+    const events: { id: number; ts: string }[] = [
+      { id: 1, ts: "2024-06-01T10:00:00Z" },
+      { id: 2, ts: "n/a" },
+    ];
+    using server = api(() => Response.json(events));
+    const h = await startTask({
+      "http.url": `${server.base}/events?since=\${offset}`,
+      "http.response.records.path": "$[*]",
+      "http.offset.mode": "TIMESTAMP",
+      "http.offset.field": "ts",
+      "http.timer.interval.ms": "60000",
+    });
+    const first = await h.collect(2);
+    expect(ids(first)).toEqual([1, 2]);
+    expect(first.at(-1)!.sourceOffset!.offset).toBe("2024-06-01T10:00:00Z");
+    events.push({ id: 3, ts: "2024-06-01T11:00:00Z" });
+    const second = await h.collect(2, 70);
+    // Record 2 has no timestamp: every poll delivers it, as a record without the field.
+    expect(ids(second)).toEqual([2, 3]);
+    expect(server.seen.at(-1)!.query.since).toBe("2024-06-01T10:00:00Z");
+    expect(second.at(-1)!.sourceOffset!.offset).toBe("2024-06-01T11:00:00Z");
+  });
+});
+
+describe("HttpSourceTask and a page of a million records (a bulk export within http.response.max.bytes)", () => {
+  test("delivers them all in one poll: gathering them does not overflow the call stack", async () => {
+    const count = 1_000_000;
+    const body = `[${'"a",'.repeat(count - 1)}"a"]`;
+    using server = api(() => new Response(body));
+    const h = await startTask({ "http.url": `${server.base}/e`, "http.response.records.path": "$[*]" });
+    const records = await h.task.poll(new AbortController().signal).catch((e: unknown) => e);
+    expect(Array.isArray(records) ? records.length : String(records)).toBe(count);
+  });
+});
+
+describe("HttpSourceTask and a Retry-After that outlasts the retries", () => {
+  test.each([
+    ["seconds", () => "30"],
+    ["an HTTP date", (now: number) => new Date(now + 30_000).toUTCString()],
+  ])(
+    "(%s) holds the next scheduled poll's request until then, up to http.retry.backoff.max.ms",
+    async (_kind, retryAfter) => {
+      const clock = new FastForwardClock();
+      const at: number[] = [];
+      using server = api(() => {
+        at.push(clock.now());
+        return at.length === 1
+          ? new Response("slow down", { status: 429, headers: { "retry-after": retryAfter(clock.now()) } })
+          : Response.json([{ id: 1 }]);
+      });
+      const h = await startTask(
+        {
+          "http.url": `${server.base}/e`,
+          "http.response.records.path": "$[*]",
+          "http.timer.interval.ms": "1000",
+          "http.retry.max.attempts": "1",
+          "behavior.on.error": "log",
+        },
+        { clock },
+      );
+      expect(ids(await h.collect(1, 70))).toEqual([1]);
+      expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(29_000);
+    },
+  );
+});
