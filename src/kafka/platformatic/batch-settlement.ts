@@ -31,6 +31,8 @@ export class BatchSettlement {
   /** Why metadata or a producer id could not be had lately (for the expiry message). */
   lastError: string | undefined;
   private readonly retryWarnings: RetryWarnings;
+  /** Partitions where a batch was refused behind one not settled yet: their next `restart` is for that gap. */
+  private readonly refusedGaps = new WeakSet<PartitionBatches>();
 
   constructor(
     private readonly s: PipelineSettings,
@@ -108,7 +110,10 @@ export class BatchSettlement {
     }
     b.part.restartSequences();
     const tp = `${b.part.topic}-${b.part.partition}`;
-    const how = `the broker lost this producer's state: sending ${tp}'s pending batches again in order with producer epoch ${epoch + b.part.epochBump} and sequences from 0, one on the wire until one is written; retrying`;
+    const why = this.refusedGaps.delete(b.part)
+      ? "a batch before it was refused"
+      : "the broker lost this producer's state";
+    const how = `${why}: sending ${tp}'s pending batches again in order with producer epoch ${epoch + b.part.epochBump} and sequences from 0, one on the wire until one is written; retrying`;
     this.retry(b, code, message, undefined, how);
   }
 
@@ -136,7 +141,9 @@ export class BatchSettlement {
     const error = this.refusal(b, code, message);
     b.part.refusal = { at: ++this.refusals, error };
     const laterFailWith = this.s.keepOrderAfterRefusal ? notSentAfter(b.part, error) : undefined;
-    const later = b.part.refused(b, laterFailWith, b.part.queue[0] === b);
+    const oldest = b.part.queue[0] === b;
+    if (!oldest) this.refusedGaps.add(b.part);
+    const later = b.part.refused(b, laterFailWith, oldest);
     this.finish(b, error);
     for (const l of later) this.finish(l, l.notSentAfter ?? notSentAfter(b.part, error));
   }
