@@ -55,6 +55,7 @@ export async function ingestBenchRoute(srcDir: string): Promise<IngestBenchRoute
   routes.open("single", routeSettings(parsed), await security.stagesFactory("single", config));
   const queue = new IngestQueue({
     maxQueued: parsed["ingest.queue.max.records"],
+    maxQueuedBytes: parsed["ingest.queue.max.bytes"],
     maxPoll: parsed["ingest.poll.max.records"],
     retryAfterSeconds: parsed["ingest.retry.after.seconds"],
     toSourceRecord,

@@ -25,6 +25,7 @@ import type { IngestWriter } from "../../ingest/route-table.ts";
 import { Signal } from "../../util/async.ts";
 import { type Clock, monotonicNow, systemClock } from "../../util/clock.ts";
 import { abortMessage, PendingRequest, type Slot } from "./pending-request.ts";
+import { queueFull, recordsBytes } from "./queue-limits.ts";
 import { SentRecords } from "./sent-records.ts";
 
 /** The listener options of a request's abort signal: one object, not one per request. */
@@ -35,6 +36,7 @@ export type ToSourceRecord = (topic: string, record: IngestRecord) => SourceReco
 
 export interface IngestQueueOptions {
   readonly maxQueued: number;
+  readonly maxQueuedBytes?: number; // ingest.queue.max.bytes (queue-limits.ts); default: no limit
   readonly maxPoll: number;
   readonly retryAfterSeconds: number;
   readonly toSourceRecord: ToSourceRecord;
@@ -46,6 +48,7 @@ export class IngestQueue implements IngestWriter {
   private queue: Slot[] = [];
   private head = 0;
   private queuedCount = 0;
+  private heldBytes = 0; // of the requests not done yet (their records queued or sent): maxQueuedBytes
   /** Polled slots awaiting Kafka's acknowledgement, in poll order. */
   private readonly sent = new SentRecords<Slot>();
   /** Slots with state "sent": awaiting their outcome. */
@@ -70,7 +73,7 @@ export class IngestQueue implements IngestWriter {
   }
 
   submit(submission: IngestSubmission): Promise<RecordOutcome[]> {
-    this.admit(submission.records.length);
+    this.admit(submission.records);
     if (submission.records.length === 0) return Promise.resolve([]);
     return new Promise<RecordOutcome[]>((resolve) => this.enqueue(submission, resolve));
   }
@@ -81,25 +84,20 @@ export class IngestQueue implements IngestWriter {
    * throws here (nothing queued).
    */
   offer(submission: IngestSubmission, resolve: (outcomes: RecordOutcome[]) => void): void {
-    this.admit(submission.records.length);
+    this.admit(submission.records);
     if (submission.records.length === 0) resolve([]);
     else this.enqueue(submission, resolve);
   }
 
-  /** Throws IngestError 503 when the queue is closed or `count` more records would overfill it. */
-  private admit(count: number): void {
-    if (this.closedReason !== undefined) throw unavailable(this.closedReason, this.o.retryAfterSeconds);
-    if (this.pending + count > this.o.maxQueued && this.pending > 0) {
-      throw unavailable(
-        `The ingest queue is full (${this.pending} records awaiting Kafka); retry later`,
-        this.o.retryAfterSeconds,
-      );
-    }
+  /** Throws IngestError 503 when the queue is closed or `records` would overfill it (queueFull). */
+  private admit(records: readonly IngestRecord[]): void {
+    const full = this.closedReason ?? queueFull(this.pending, this.heldBytes, records, this.o);
+    if (full !== undefined) throw unavailable(full, this.o.retryAfterSeconds);
   }
 
   private enqueue(submission: IngestSubmission, resolve: (outcomes: RecordOutcome[]) => void): void {
     const { records, topic, signal } = submission;
-    const request = new PendingRequest(this, signal, resolve, records.length);
+    const request = new PendingRequest(this, signal, resolve, records.length, recordsBytes(records));
     if (records.length === 1) {
       request.record = this.o.toSourceRecord(topic, records[0]!);
       this.queue.push(request);
@@ -113,6 +111,7 @@ export class IngestQueue implements IngestWriter {
       for (let i = 0; i < slots.length; i++) this.queue.push(slots[i]!);
     }
     this.queuedCount += records.length;
+    this.heldBytes += request.bytes;
     this.wake.notify();
     if (signal.aborted) this.abandon(request, abortMessage(signal));
     else signal.addEventListener("abort", request, ONCE);
@@ -284,6 +283,7 @@ export class IngestQueue implements IngestWriter {
     request.remaining--;
     if (request.remaining === 0 && !request.done) {
       request.done = true;
+      this.heldBytes -= request.bytes;
       request.resolve(request.outcomes as RecordOutcome[]);
     }
   }

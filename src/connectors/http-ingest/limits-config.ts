@@ -75,6 +75,13 @@ export const ingestLimitsConfigDef = defineConfig({
     group: LIMITS,
     validators: [check.atLeast(1)],
   }),
+  "ingest.queue.max.bytes": key.long({
+    doc: "Bytes of records (their size as received) a task holds before Kafka acknowledges them; a request that would exceed it gets 503 with Retry-After (a request is always taken when the task holds nothing). Bounds the memory concurrent requests of large records take while Kafka is slow or unreachable: without it, up to ingest.max.concurrent.requests times ingest.max.body.bytes.",
+    default: 67_108_864,
+    importance: "LOW",
+    group: LIMITS,
+    validators: [check.atLeast(1)],
+  }),
   "ingest.poll.max.records": key.int({
     doc: "Most records a task hands to the producer in one poll (records of many requests share one produce call).",
     default: 10_000,

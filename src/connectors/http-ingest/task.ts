@@ -98,6 +98,7 @@ export class HttpIngestSourceTask implements SourceTask {
     }
     this.queue = new IngestQueue({
       maxQueued: parsed["ingest.queue.max.records"],
+      maxQueuedBytes: parsed["ingest.queue.max.bytes"],
       maxPoll: parsed["ingest.poll.max.records"],
       retryAfterSeconds: parsed["ingest.retry.after.seconds"],
       toSourceRecord,

@@ -31,6 +31,8 @@ export class BatchSettlement {
   /** Why metadata or a producer id could not be had lately (for the expiry message). */
   lastError: string | undefined;
   private readonly retryWarnings: RetryWarnings;
+  /** Partitions where a batch was refused behind one not settled yet: their next `restart` is for that gap. */
+  private readonly refusedGaps = new WeakSet<PartitionBatches>();
 
   constructor(
     private readonly s: PipelineSettings,
@@ -108,7 +110,10 @@ export class BatchSettlement {
     }
     b.part.restartSequences();
     const tp = `${b.part.topic}-${b.part.partition}`;
-    const how = `the broker lost this producer's state: sending ${tp}'s pending batches again in order with producer epoch ${epoch + b.part.epochBump} and sequences from 0, one on the wire until one is written; retrying`;
+    const why = this.refusedGaps.delete(b.part)
+      ? "a batch before it was refused"
+      : "the broker lost this producer's state";
+    const how = `${why}: sending ${tp}'s pending batches again in order with producer epoch ${epoch + b.part.epochBump} and sequences from 0, one on the wire until one is written; retrying`;
     this.retry(b, code, message, undefined, how);
   }
 
@@ -118,20 +123,27 @@ export class BatchSettlement {
    * producer epoch (PartitionBatches.refused), as Java's idempotent producer; with
    * keepOrderAfterRefusal its later batches not written yet fail too (NotSentError). When the epoch
    * (`epoch`, the producer's, plus the partition's bumps) cannot go higher, the later batches fail
-   * with it and so does the pipeline (the caller takes a new producer id, as Java then does). So
-   * they do when `b` is not its partition's oldest pending batch: one ahead of it (a timeout, a lost
-   * answer, NOT_ENOUGH_REPLICAS_AFTER_APPEND) may be in the log already; sent again at the next
-   * epoch from sequence 0 it would be written twice, sent again with its own sequence (the failed
-   * pipeline's way) it is DUPLICATE_SEQUENCE_NUMBER: written once.
+   * with it and so does the pipeline (the caller takes a new producer id, as Java then does).
+   * When `b` is not its partition's oldest pending batch, the epoch is not bumped now: one ahead of
+   * it (a timeout, a lost answer, NOT_ENOUGH_REPLICAS_AFTER_APPEND) may be in the log already; sent
+   * again at the next epoch from sequence 0 it would be written twice. It goes again with its own
+   * sequence (DUPLICATE_SEQUENCE_NUMBER or written: once); the batches after `b` come back
+   * OUT_OF_ORDER_SEQUENCE_NUMBER (`b`'s sequences are missing) and wait behind it, and once it is
+   * written the first of them, now the oldest, takes the next epoch from sequence 0 (`restart`).
+   * The pipeline used to fail instead: the caller then sent the later batches again on a new
+   * producer id, and one that an earlier attempt had written (a lost answer) was written twice.
    */
   refuse(b: Batch, code: number, message: string | null | undefined, epoch: number): void {
-    if (this.s.idempotent && (epoch + b.part.epochBump >= MAX_PRODUCER_EPOCH || b.part.queue[0] !== b)) {
+    if (this.s.idempotent && epoch + b.part.epochBump >= MAX_PRODUCER_EPOCH) {
       this.reject(b, code, message);
       return;
     }
     const error = this.refusal(b, code, message);
     b.part.refusal = { at: ++this.refusals, error };
-    const later = b.part.refused(b, this.s.keepOrderAfterRefusal ? notSentAfter(b.part, error) : undefined);
+    const laterFailWith = this.s.keepOrderAfterRefusal ? notSentAfter(b.part, error) : undefined;
+    const oldest = b.part.queue[0] === b;
+    if (!oldest) this.refusedGaps.add(b.part);
+    const later = b.part.refused(b, laterFailWith, oldest);
     this.finish(b, error);
     for (const l of later) this.finish(l, l.notSentAfter ?? notSentAfter(b.part, error));
   }

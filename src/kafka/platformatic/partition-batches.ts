@@ -13,8 +13,7 @@
  * A batch refused for good (INVALID_RECORD, …) fails alone; the partition takes its next epoch (`refused`). When the
  * broker lost this producer's state mid-stream (the oldest pending batch comes back OUT_OF_ORDER_SEQUENCE_NUMBER or
  * UNKNOWN_PRODUCER_ID), the partition starts again as Java's idempotent producer does (`restartSequences`): a new
- * epoch, sequences from 0 for the pending batches in their order, and the one-batch guard armed again until a batch
- * is written.
+ * epoch, sequences from 0 for the pending batches in their order, and the one-batch guard armed again until written.
  */
 
 export type BatchState = "queued" | "inflight" | "waiting" | "done";
@@ -234,14 +233,15 @@ export class PartitionBatches {
    * requestEpochBumpForPartition → startSequencesAtBeginning): the later batches take the next epoch
    * and sequences from 0 (`restartSequences`); those on the wire come back OUT_OF_ORDER_SEQUENCE_NUMBER
    * and go again. With `laterFailWith` (keepOrderAfterRefusal) they fail instead: those not on the
-   * wire leave the queue (returned), those on the wire once they come back (`notSentAfter`).
+   * wire leave the queue (returned), those on the wire once they come back (`notSentAfter`). Without
+   * `restart` (`b` was behind a batch not settled yet: BatchSettlement.refuse) sequences stay.
    */
-  refused(b: Batch, laterFailWith?: Error): Batch[] {
+  refused(b: Batch, laterFailWith?: Error, restart = true): Batch[] {
     const later = laterFailWith ? this.queue.slice(this.queue.indexOf(b) + 1) : [];
     for (const l of later) if (l.state === "inflight") l.notSentAfter = laterFailWith;
     const failed = later.filter((l) => l.state !== "inflight");
     for (const gone of [b, ...failed]) this.drop(gone);
-    if (this.idempotent) this.restartSequences();
+    if (this.idempotent && restart) this.restartSequences();
     return failed;
   }
 

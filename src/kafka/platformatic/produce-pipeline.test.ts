@@ -454,7 +454,7 @@ describe("ProducePipeline when the broker refuses a batch for good (as Java's id
       (r: SentRequest) => r.failWith(new Error("Connection closed")),
     ],
   ])(
-    "a batch refused behind one that came back %s fails the pipeline as before: the one ahead is written once (its own sequence: DUPLICATE_SEQUENCE_NUMBER), never again at the next epoch",
+    "a batch refused behind one that came back %s fails alone: the one ahead is written once (its own sequence: DUPLICATE_SEQUENCE_NUMBER), never again at the next epoch; the one after it takes the next epoch once the one ahead is written; the pipeline goes on",
     async (_, unsettled) => {
       const broker = new FakeBroker();
       broker.refusals.set(1, 87);
@@ -468,14 +468,19 @@ describe("ProducePipeline when the broker refuses a batch for good (as Java's id
       broker.deliver(1); // INVALID_RECORD
       broker.deliver(2); // OUT_OF_ORDER_SEQUENCE_NUMBER
       await broker.deliverUntil(all);
-      expect(broker.logs.get("t-0")).toEqual([0]);
-      expect(outcomes).toEqual([
-        0,
-        "failed: Kafka rejected 1 record(s) for t-0: INVALID_RECORD",
-        "failed: Not sent: an earlier batch of t-0 failed",
-      ]);
-      expect(kafkaErrorOf(pipeline.failure)).toBe("INVALID_RECORD");
-      expect(broker.requests.flatMap((r) => r.epochs)).not.toContain(1);
+      expect(broker.logs.get("t-0")).toEqual([0, 2]);
+      expect(outcomes).toEqual([0, "failed: Kafka rejected 1 record(s) for t-0: INVALID_RECORD", 1]);
+      expect(pipeline.failure).toBeUndefined();
+      // Batch 0 only ever at epoch 0; batch 2 last at epoch 1 (from sequence 0).
+      const sent = broker.requests.flatMap((r) =>
+        r.sent.map(([label, sequence], i) => [label, r.epochs[i]!, sequence]),
+      );
+      expect(sent.filter(([label]) => label === 0).every(([, epoch]) => epoch === 0)).toBe(true);
+      expect(sent.filter(([label]) => label === 2).at(-1)).toEqual([2, 1, 0]);
+      // Nothing is stuck: the next batch goes on at the next epoch.
+      const next = pipeline.append("t", 0, batch(3), 1);
+      await broker.deliverUntil(next);
+      expect(await next).toBe(2);
     },
   );
 

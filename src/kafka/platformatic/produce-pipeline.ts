@@ -14,10 +14,10 @@
  * partition takes its next epoch and sequences from 0 (PartitionBatches.restartSequences).
  *
  * A batch the broker refuses for good (INVALID_RECORD, INVALID_TIMESTAMP, one record too large, …)
- * as its partition's oldest pending batch fails alone and the producer goes on, as Java's: the
- * partition takes its next epoch and sequences from 0 (BatchSettlement.refuse). A batch fails for
- * good, and the pipeline with it, on an error fatal to the producer (CLUSTER_AUTHORIZATION_FAILED,
- * …), a refusal behind an unsettled batch, after `retries` or past delivery.timeout.ms: the later
+ * fails alone and the producer goes on, as Java's: the partition takes its next epoch and sequences
+ * from 0 (BatchSettlement.refuse; behind a batch not settled yet, once that one is written). A
+ * batch fails for good, and the pipeline with it, on an error fatal to the producer
+ * (CLUSTER_AUTHORIZATION_FAILED, …), after `retries` or past delivery.timeout.ms: the later
  * batches of its partition not on the wire fail with it (NotSentError; a retriable error saying it
  * may have been written for one an earlier attempt of which got no answer), those on the wire settle on
  * their answer; the pipeline takes no new batches (`failure`), the caller replaces the producer.
