@@ -8,8 +8,8 @@
  * read with one `bytes()`: the HTTP server frames it by that same length (a repeated
  * `N, N` is framed as N), so the read ends at the declared length, which is within the limit;
  * what was read is checked against the limit again (`checkedBody`). Bun's own
- * `maxRequestBodySize` (the largest route limit, ingest-server.ts) bounds what Bun buffers
- * before the handler reads.
+ * `maxRequestBodySize` sits above the routes' limits (ingest-server.ts, `bunBodyLimit`), so the
+ * refusals here are what clients get for a body over a route's limit.
  *
  * A body with a Content-Encoding other than `identity` (a client gzipping its request) is 415 before
  * it is read, with `Accept-Encoding: identity` (RFC 7694): the gateway does not decode request
