@@ -116,6 +116,43 @@ async function run(client: ClientName, listener: Listener): Promise<RunResult> {
   return { tag, topic, cases: list, answers };
 }
 
+async function output(cmd: string[]): Promise<string> {
+  const proc = Bun.spawn(cmd, { stdin: new Uint8Array(0), stdout: "pipe", stderr: "pipe" });
+  const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  await proc.exited;
+  return `${out}${err}`;
+}
+
+describe("ALPN on the https listener", () => {
+  test("http/1.1 is selected, so a client that assumes HTTP/2 when ALPN agrees on nothing speaks HTTP/1.1", async () => {
+    // curl --http2-prior-knowledge offers h2,http/1.1 and, with no protocol agreed, sent the HTTP/2
+    // preface over TLS: the listener dropped the connection without an answer (curl exit 55).
+    const curl = await output([
+      "curl",
+      "-sS",
+      "--max-time",
+      "20",
+      "--http2-prior-knowledge",
+      "--cacert",
+      pki.caCert,
+      "-H",
+      "Content-Type: application/json",
+      "--data-binary",
+      "{",
+      "-w",
+      "\t%{http_code}\t%{http_version}",
+      `${https}/ingest/dc`,
+    ]);
+    expect(curl).toMatch(/^\{"error_code":400,"message":"[^"]+"\}\t400\t1\.1$/);
+    const hostPort = new URL(https).host;
+    const offered = (alpn: string) =>
+      output(["openssl", "s_client", "-connect", hostPort, "-alpn", alpn, "-CAfile", pki.caCert]);
+    expect(await offered("h2,http/1.1")).toContain("ALPN protocol: http/1.1");
+    // A client that offers only h2 is told at once (RFC 7301's alert), not after its first request.
+    expect(await offered("h2")).toContain("no application protocol");
+  }, 60_000);
+});
+
 describe("device clients", () => {
   const results = new Map<string, RunResult>();
 
