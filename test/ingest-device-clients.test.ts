@@ -148,6 +148,25 @@ describe("ALPN on the https listener", () => {
     const offered = (alpn: string) =>
       output(["openssl", "s_client", "-connect", hostPort, "-alpn", alpn, "-CAfile", pki.caCert]);
     expect(await offered("h2,http/1.1")).toContain("ALPN protocol: http/1.1");
+    // An HTTP/1.0 device (curl --http1.0 offers only http/1.0) is served too.
+    expect(await offered("http/1.0")).toContain("ALPN protocol: http/1.0");
+    const http10 = await output([
+      "curl",
+      "-sS",
+      "--max-time",
+      "20",
+      "--http1.0",
+      "--cacert",
+      pki.caCert,
+      "-H",
+      "Content-Type: application/json",
+      "--data-binary",
+      "{",
+      "-w",
+      "\t%{http_code}",
+      `${https}/ingest/dc`,
+    ]);
+    expect(http10).toMatch(/^\{"error_code":400,"message":"[^"]+"\}\t400$/);
     // A client that offers only h2 is told at once (RFC 7301's alert), not after its first request.
     expect(await offered("h2")).toContain("no application protocol");
   }, 60_000);
