@@ -198,6 +198,13 @@ describe("device clients", () => {
         if (got.status !== c.status || !fits || !/^HTTP[/_]1[._]1$/.test(got.version))
           wrong.push(`${tag} ${c.name}: ${got.version} ${got.status} ${got.body.slice(0, 300)}`);
       });
+      // Keep-alive: curl tells which requests opened a connection. Only the 413 (over the limit,
+      // answered before its body was read) closes one; every other refusal keeps it usable.
+      if (tag.startsWith("curl-")) {
+        const opened = list.filter((_, i) => answers[i]!.connects !== 0).map((c) => c.name);
+        if (opened.join() !== "single JSON,wrong v2 Content-Type")
+          wrong.push(`${tag} opened a connection for: ${opened.join(", ")}`);
+      }
     }
     expect(wrong).toEqual([]);
   }, 120_000);

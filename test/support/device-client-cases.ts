@@ -68,19 +68,20 @@ export function cases(tag: string, path: string, topic: string): Case[] {
     {
       name: "batch",
       path,
-      headers: ct("application/json", "batch", { "Idempotency-Key": k("idem") }),
+      // Header names in lower case, as HTTP/2-minded clients write them.
+      headers: ct("application/json", "batch", { "Idempotency-Key": k("idem"), "x-site": tag }),
       body: text('[{"n":2},{"n":3}]'),
       status: 200,
       answer: nativeOk(topic, 2),
       records: [
-        { key: k("batch"), value: '{"n":2}', headers: jsonCt },
-        { key: k("batch"), value: '{"n":3}', headers: jsonCt },
+        { key: k("batch"), value: '{"n":2}', headers: { "X-Site": tag, ...jsonCt } },
+        { key: k("batch"), value: '{"n":3}', headers: { "X-Site": tag, ...jsonCt } },
       ],
     },
     {
       name: "batch retried",
       path,
-      headers: ct("application/json", "batch", { "Idempotency-Key": k("idem") }),
+      headers: ct("application/json", "batch", { "idempotency-key": k("idem"), "X-SITE": tag }),
       body: text('[{"n":2},{"n":3}]'),
       status: 200,
       answer: 1,

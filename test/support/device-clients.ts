@@ -26,6 +26,8 @@ export interface ClientAnswer {
   readonly version: string;
   readonly status: number;
   readonly body: string;
+  /** curl only: connections opened for this request (0: an open keep-alive connection was reused). */
+  readonly connects?: number;
 }
 
 /** Where to send and which TLS material to use (ca alone: https; ca + cert + key: mTLS). */
@@ -83,7 +85,7 @@ function curlCommand(target: ClientTarget, specDir: string, requests: readonly C
     if (target.cert) cmd.push("--cert", target.cert, "--key", target.key!);
     for (const [name, value] of Object.entries(request.headers)) cmd.push("-H", `${name}: ${value}`);
     cmd.push("--data-binary", `@${join(specDir, `body-${i}`)}`);
-    cmd.push("-w", "\\t%{http_code}\\t%{http_version}\\n", target.base + request.path);
+    cmd.push("-w", "\\t%{http_code}\\t%{http_version}\\t%{num_connects}\\n", target.base + request.path);
   });
   return cmd;
 }
@@ -112,7 +114,8 @@ function parseAnswers(client: ClientName, out: string): ClientAnswer[] {
     .filter((line) => line !== "")
     .map((line) => {
       const f = line.split("\t");
-      if (client === "curl") return { body: f[0]!, status: Number(f[1]), version: `HTTP/${f[2]}` };
+      if (client === "curl")
+        return { body: f[0]!, status: Number(f[1]), version: `HTTP/${f[2]}`, connects: Number(f[3]) };
       return { version: f[0]!, status: Number(f[1]), body: f[2] ?? "" };
     });
 }
