@@ -18,6 +18,7 @@ import {
   type BuiltClients,
   buildClients,
   CLIENTS,
+  type ClientAnswer,
   type ClientName,
   type ClientTarget,
   runClient,
@@ -103,7 +104,7 @@ interface RunResult {
   readonly tag: string;
   readonly topic: string;
   readonly cases: Case[];
-  readonly answers: { version: string; status: number; body: string }[];
+  readonly answers: ClientAnswer[];
 }
 
 async function run(client: ClientName, listener: Listener): Promise<RunResult> {
