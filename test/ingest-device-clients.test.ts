@@ -1,7 +1,7 @@
 /**
  * The device ingest endpoint against the HTTP clients real devices and edge apps use, each with its
  * own defaults (test/support/device-clients.ts): Java's HttpClient (HTTP/2 first: `Upgrade: h2c` on
- * plain http, ALPN h2 over TLS), Go's net/http (chunked bodies, ALPN h2), Python's http.client,
+ * plain http, ALPN h2 over TLS), Python's http.client,
  * curl --http2 (h2c upgrade, ALPN h2, `Expect: 100-continue` over 1 KB), Node's and Bun's fetch, on
  * the plain listener, the https listener (node:tls front end) and the same with a client
  * certificate (mTLS, the connector requiring it). Over one keep-alive client each sends single
