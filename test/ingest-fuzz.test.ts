@@ -157,7 +157,7 @@ function declared(operation: Record<string, unknown>, status: number) {
 /** What an answer breaks of the spec (empty when it conforms). */
 function specErrors(a: Answer, biggestBody: number): string[] {
   const body = typeof a.fuzz.body === "string" ? Buffer.byteLength(a.fuzz.body) : a.fuzz.body.length;
-  // Bun's own 413 (no JSON body) for a body over every route's limit: README, "Request hardening".
+  // Bun's own 413 (no JSON body) for a body over its own limit (above every route's): README, "Request hardening".
   if (a.status === 413 && body > biggestBody) return [];
   const response = declared(a.fuzz.operation, a.status);
   if (!response && !GENERIC.includes(String(a.status))) return [`undeclared status ${a.status}`];

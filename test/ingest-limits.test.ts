@@ -1,8 +1,8 @@
 /**
  * Limits of the ingest listener against hostile clients (security review of 2026-12-01), on the
  * gateway (the compiled binary when GATEWAY_BIN is set) with raw sockets: a repeated
- * Content-Length must not bypass `ingest.max.body.bytes` (P1.3), and Bun's own body limit is the
- * largest route limit; deeply nested JSON is refused and leaves the task running (P1.2); slow bodies
+ * Content-Length must not bypass `ingest.max.body.bytes` (P1.3), and Bun's own body limit is above the
+ * largest route limit (bunBodyLimit); deeply nested JSON is refused and leaves the task running (P1.2); slow bodies
  * cannot hold a route's concurrency slots (P2.4).
  */
 import { beforeAll, describe, expect, test } from "bun:test";

@@ -35,6 +35,26 @@ describe("readBody", () => {
   });
 });
 
+describe("Content-Encoding (a gzipped request body is never taken as the body)", () => {
+  const encoded = (encoding: string) =>
+    new Request("http://x/", { method: "POST", body: "{}", headers: { "Content-Encoding": encoding } });
+
+  test("gzip, deflate, br or a list of codings is 415 with Accept-Encoding: identity, before reading", async () => {
+    for (const encoding of ["gzip", "GZIP", "deflate", "br", "gzip, identity", "x-gzip"]) {
+      await expect(readBody(encoded(encoding), 100)).rejects.toMatchObject({
+        status: 415,
+        errorCode: 415,
+        options: { headers: { "Accept-Encoding": "identity" } },
+      });
+    }
+  });
+
+  test("identity (any case) and an empty value read the body as it is", async () => {
+    for (const encoding of ["identity", " Identity ", ""])
+      expect(new TextDecoder().decode(await readBody(encoded(encoding), 100))).toBe("{}");
+  });
+});
+
 describe("Content-Length (P1.3: a repeated header must not skip the limit)", () => {
   const declared = (value: string, body = "x".repeat(20)) =>
     new Request("http://x/", { method: "POST", body, headers: { "Content-Length": value } });

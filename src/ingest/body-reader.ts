@@ -8,8 +8,13 @@
  * read with one `bytes()`: the HTTP server frames it by that same length (a repeated
  * `N, N` is framed as N), so the read ends at the declared length, which is within the limit;
  * what was read is checked against the limit again (`checkedBody`). Bun's own
- * `maxRequestBodySize` (the largest route limit, ingest-server.ts) bounds what Bun buffers
- * before the handler reads.
+ * `maxRequestBodySize` sits above the routes' limits (ingest-server.ts, `bunBodyLimit`), so the
+ * refusals here are what clients get for a body over a route's limit.
+ *
+ * A body with a Content-Encoding other than `identity` (a client gzipping its request) is 415 before
+ * it is read, with `Accept-Encoding: identity` (RFC 7694): the gateway does not decode request
+ * bodies, and taking the encoded bytes as the body would write a garbled record (a raw route) or
+ * answer a misleading "not JSON" 400. Confluent REST Proxy has no request decoding either.
  *
  * `BodyRead` bounds the read in time: the request's deadline (ingest.request.timeout.ms) passing
  * before the body arrived is 408 and the connection closes, so a slow body cannot hold a route's
@@ -36,6 +41,11 @@ export function readBody(request: Request, limit: number): Promise<Uint8Array> {
  * `checkedBody` (one promise a request fewer than `readBody`'s `then`).
  */
 export function readRawBody(request: Request, limit: number): Promise<Uint8Array> {
+  const encoding = request.headers.get("content-encoding");
+  if (encoding !== null && !isIdentity(encoding)) {
+    void request.body?.cancel().catch(() => undefined);
+    return Promise.reject(unsupportedEncoding(encoding));
+  }
   const header = request.headers.get("content-length");
   if (header !== null) {
     const declared = declaredLength(header);
@@ -53,6 +63,21 @@ export function readRawBody(request: Request, limit: number): Promise<Uint8Array
     return request.bytes();
   }
   return readChunked(request, limit);
+}
+
+/** `identity`, or an empty value (no coding), in any case and with white space around it. */
+function isIdentity(encoding: string): boolean {
+  const value = encoding.trim().toLowerCase();
+  return value === "" || value === "identity";
+}
+
+function unsupportedEncoding(encoding: string): IngestError {
+  return new IngestError(
+    415,
+    ErrorCodes.UNSUPPORTED_MEDIA_TYPE,
+    `Unsupported Content-Encoding: ${JSON.stringify(encoding.slice(0, 40))}; send the request body uncompressed`,
+    { headers: { "Accept-Encoding": "identity" } },
+  );
 }
 
 function invalidLength(header: string): IngestError {

@@ -9,12 +9,17 @@
  * listener is Bun.serve with a POST route per connector path (`routes`, reloaded whenever the route
  * table changes: Bun matches the single-record hot path natively) and `fetch` for everything else.
  *
- * Bun buffers a request body before the handler reads it, up to `maxRequestBodySize`, and answers a
- * larger one itself (413, no body, connection closed). A plain listener's limit is the largest
- * `ingest.max.body.bytes` of its routes; `server.reload` does not change it (Bun 1.4 reloads
- * routes and handlers only), so when the largest limit changes the listener is opened again on
- * the same address: the old socket stops accepting (requests in flight finish on it) and the new
- * one is bound in the same tick.
+ * Bun answers a body over its `maxRequestBodySize` itself: 413 without a body, and the socket is
+ * closed at once, while the client may still be sending. A client that writes its whole body
+ * before it reads (Java's HttpClient, Python's http.client) then gets a reset and never sees the
+ * 413, even for a body one byte over (a device cannot tell "too large" from a network error and
+ * retries forever). So Bun's limit sits above the routes' own: twice the largest
+ * `ingest.max.body.bytes` plus 1 MiB (`bunBodyLimit`), and a body over a route's limit gets the
+ * route's JSON 413 from the handler, which refuses a declared length before reading and stops a
+ * chunked body at the limit (body-reader.ts), so what is read stays within the route's limit.
+ * `server.reload` does not change Bun's limit (Bun 1.4 reloads routes and handlers only), so when
+ * the largest limit changes the listener is opened again on the same address: the old socket
+ * stops accepting (requests in flight finish on it) and the new one is bound in the same tick.
  */
 import type { Server } from "bun";
 import { type Listener, parseListener } from "../listener.ts";
@@ -42,6 +47,14 @@ export interface IngestServerOptions {
 
 /** Bun's body limit while no route is open (the default of ingest.max.body.bytes). */
 const DEFAULT_BODY_LIMIT = 1_048_576;
+
+/**
+ * Bun's own body limit for a largest route limit: far enough above it that a body over a route's
+ * limit is answered by the route's 413, which every client reads (see the header comment).
+ */
+export function bunBodyLimit(largestRouteLimit: number): number {
+  return 2 * largestRouteLimit + 1_048_576;
+}
 
 /** The largest `ingest.max.body.bytes` of the open routes; null when none is open. */
 export function largestBodyLimit(routes: IngestRouteTable): number | null {
@@ -168,8 +181,15 @@ export class IngestServer {
     // The server, not a connection object: one is made only if a stage asks for the peer address.
     const fetch = (request: Request, srv: Server<undefined>) => app.serve(request, srv);
     const hostname = listener.host === "" ? "0.0.0.0" : listener.host;
-    const bind = (port: number, maxRequestBodySize: number) =>
-      Bun.serve({ hostname, port, routes: this.postRoutes(), fetch, maxRequestBodySize, idleTimeout: 120 });
+    const bind = (port: number, largestRouteLimit: number) =>
+      Bun.serve({
+        hostname,
+        port,
+        routes: this.postRoutes(),
+        fetch,
+        maxRequestBodySize: bunBodyLimit(largestRouteLimit),
+        idleTimeout: 120,
+      });
     let limit = largestBodyLimit(this.o.routes) ?? DEFAULT_BODY_LIMIT;
     let server: Server<undefined>;
     try {

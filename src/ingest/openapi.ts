@@ -87,10 +87,13 @@ const errorResponses = {
   },
   "413": {
     description:
-      "Body or record too large (a body over every route's ingest.max.body.bytes gets the HTTP server's own 413, without a body)",
+      "Body or record too large (a body over twice the largest ingest.max.body.bytes plus 1 MiB gets the HTTP server's own 413, without a body)",
     content: { "application/json": json(ErrorResponse) },
   },
-  "415": { description: "Unsupported Content-Type", content: { "application/json": json(ErrorResponse) } },
+  "415": {
+    description: "Unsupported Content-Type, or a Content-Encoding other than identity (bodies are not decoded)",
+    content: { "application/json": json(ErrorResponse) },
+  },
   "422": {
     description: "Invalid records, too many records, or Idempotency-Key reused with another body",
     content: { "application/json": json(ErrorResponse) },

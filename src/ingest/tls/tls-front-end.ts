@@ -32,6 +32,10 @@
  * the answer (curl: "Send failure: Broken pipe"). What it reads is dropped unparsed (node:http's
  * 'data' listeners removed), so a connection given up parses no further request.
  *
+ * ALPN: the listener selects `http/1.1` when a client offers it (Java's HttpClient and Go offer
+ * h2 first and fall back), else `http/1.0`; a client offering only h2 fails the handshake
+ * (no_application_protocol).
+ *
  * Half-close: a client that ends its side after sending its requests still gets their answers
  * (allowHalfOpen, httpAllowHalfOpen); the connection ends after the last one.
  *
@@ -148,6 +152,11 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
 
   const tls = createTlsServer({
     allowHalfOpen: true,
+    // ALPN: the protocols served, http/1.1 first (the server's order decides). Agreeing on none let
+    // clients that assume HTTP/2 then (curl --http2-prior-knowledge) send its preface, dropped
+    // unanswered; one offering only h2 now fails the handshake with no_application_protocol
+    // (RFC 7301). http/1.0 is listed for devices that offer only it (curl --http1.0).
+    ALPNProtocols: ["http/1.1", "http/1.0"],
     ...contextOptions(settings),
     requestCert: settings.server.clientAuth !== "none",
     rejectUnauthorized: settings.server.clientAuth === "required",
