@@ -10,6 +10,7 @@
  * Any HTTP status is a response, never an error: the caller's retry policy classifies statuses.
  * The body is read with a cap (`maxResponseBytes`, decompressed bytes): past it the transfer is
  * cancelled, so a large or endless stream or a compression bomb cannot exhaust the task's memory.
+ * A caller that needs only the status and an excerpt asks for a body prefix instead (`bodyPrefixBytes`).
  * Redirects are followed by the client (redirects.ts): the caller's headers and the request body
  * never go to another origin. URLs in messages have their credentials and secret-looking query
  * values redacted.
@@ -33,6 +34,13 @@ export interface HttpRequest {
   readonly signal?: AbortSignal;
   /** false: a 3xx is the response (token requests); default: followed as redirects.ts says. */
   readonly followRedirects?: boolean;
+  /**
+   * Keep only the body's first this many bytes: the rest is not read (the transfer is cancelled),
+   * and a body still arriving at the request timeout ends there; the response says `truncated`.
+   * For callers that need the status and an excerpt only (the HTTP sink): an endless or huge body
+   * neither fails the exchange nor fills memory.
+   */
+  readonly bodyPrefixBytes?: number;
 }
 
 export interface HttpResponse {
@@ -40,6 +48,8 @@ export interface HttpResponse {
   readonly headers: Headers;
   readonly body: Uint8Array;
   readonly durationMs: number;
+  /** The body is a prefix (`bodyPrefixBytes`): the rest was not read. */
+  readonly truncated?: boolean;
 }
 
 /** Client-side TLS, as produced by `loadTlsMaterial`. */
@@ -141,6 +151,37 @@ async function readCapped(response: Response, max: number, what: () => string): 
   return body;
 }
 
+/**
+ * The body's first `keep` bytes (`bodyPrefixBytes`): reading stops there, or where the request
+ * timed out (`timedOut`) after the response head came; other read failures are thrown.
+ */
+async function readPrefix(
+  response: Response,
+  keep: number,
+  timedOut: () => boolean,
+): Promise<{ body: Uint8Array; truncated: boolean }> {
+  if (!response.body) return { body: new Uint8Array(0), truncated: false };
+  const reader = response.body.getReader();
+  const body = new Uint8Array(keep);
+  let at = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return { body: body.subarray(0, at), truncated: false };
+      const take = Math.min(value.length, keep - at);
+      body.set(value.subarray(0, take), at);
+      at += take;
+      if (take < value.length || at === keep) {
+        await reader.cancel().catch(() => undefined);
+        return { body: body.subarray(0, at), truncated: true };
+      }
+    }
+  } catch (error) {
+    if (timedOut()) return { body: body.subarray(0, at), truncated: true };
+    throw error;
+  }
+}
+
 export class HttpClient {
   readonly connectTimeoutMs: number;
   readonly requestTimeoutMs: number;
@@ -194,6 +235,11 @@ export class HttpClient {
           hop = next;
           continue;
         }
+        const durationMs = () => performance.now() - started;
+        if (req.bodyPrefixBytes !== undefined) {
+          const read = await readPrefix(response, req.bodyPrefixBytes, () => timedOut !== undefined);
+          return { status: response.status, headers: response.headers, ...read, durationMs: durationMs() };
+        }
         const declared = Number(response.headers.get("content-length") ?? "0");
         if (declared > this.maxResponseBytes) {
           await response.body?.cancel().catch(() => undefined);
@@ -202,7 +248,7 @@ export class HttpClient {
           );
         }
         const body = await readCapped(response, this.maxResponseBytes, () => what);
-        return { status: response.status, headers: response.headers, body, durationMs: performance.now() - started };
+        return { status: response.status, headers: response.headers, body, durationMs: durationMs() };
       }
     } catch (error) {
       if (req.signal?.aborted) throw req.signal.reason;

@@ -76,6 +76,11 @@ export type DeliveryOutcome =
   | { readonly kind: "aborted" };
 
 const EXCERPT_CHARS = 512;
+/**
+ * Response bytes kept (for the excerpt and the TRACE log): the status is the endpoint's answer, so
+ * an endless or huge body neither turns delivered records into errant ones nor fills memory.
+ */
+const RESPONSE_BYTES_KEPT = 64 * 1024;
 const decoder = new TextDecoder();
 
 /** The start of a response body as one line, for messages and the DLQ. */
@@ -198,6 +203,7 @@ export class HttpDelivery {
         body: request.body,
         timeoutMs: this.s.timeoutMs,
         signal,
+        bodyPrefixBytes: RESPONSE_BYTES_KEPT,
       });
       this.metrics.requests.inc({ status_class: SinkMetrics.statusClass(response.status) });
       this.metrics.latency.observe(response.durationMs / 1000);
@@ -216,7 +222,7 @@ export class HttpDelivery {
 
   private logExchange(request: OutgoingRequest, response: HttpResponse): void {
     if (!this.s.logRequests || !this.log.isEnabled("DEBUG")) return;
-    const line = `${this.s.method} ${redactUrl(request.url)} → ${response.status} in ${Math.round(response.durationMs)} ms (${request.records} records, ${request.body.length} bytes sent, ${response.body.length} bytes received)`;
+    const line = `${this.s.method} ${redactUrl(request.url)} → ${response.status} in ${Math.round(response.durationMs)} ms (${request.records} records, ${request.body.length} bytes sent, ${response.body.length}${response.truncated ? " (first)" : ""} bytes received)`;
     if (this.log.isEnabled("TRACE")) {
       this.log.trace(
         `${line}\nRequest body: ${decoder.decode(request.body)}\nResponse body: ${decoder.decode(response.body)}`,
