@@ -4,7 +4,9 @@
  * Retriable failures (transport errors and timeouts, 408, 429, 5xx other than 501/505) are retried
  * on the shared backoff, a Retry-After on 429/503 replacing the computed delay (capped at the
  * backoff maximum). With OIDC, a 401 invalidates the token and the request is sent once more with
- * a fresh one, without counting as an attempt. Each attempt is measured and, with the
+ * a fresh one, without counting as an attempt; a token fetched so that is refused too before any
+ * request with it succeeded is not renewed again on its 401s (the endpoint refuses our tokens, not
+ * an old one: no token request per record request), until it expires or once it has been accepted. Each attempt is measured and, with the
  * `slf4j-logger` request callback, logged at DEBUG (bodies at TRACE). Headers are never logged.
  *
  * A 3xx reaching here was not followed by the client (300, 304, 305, or a redirect without
@@ -102,6 +104,11 @@ export class HttpDelivery {
     private readonly signal: AbortSignal,
   ) {}
 
+  /** A token fetched after a 401 and refused too before any success: its 401s stand (no renewal). */
+  private refusedFresh: string | undefined;
+  /** The token fetched after a 401, until a request with it succeeds or it is refused. */
+  private renewedUnproven: string | undefined;
+
   /** 3xx statuses already warned about (once each per task). */
   private readonly warnedRedirects = new Set<number>();
 
@@ -178,8 +185,18 @@ export class HttpDelivery {
         }
         merged.set("authorization", ["Authorization", `Bearer ${token}`]);
       }
+      if (renewed && token !== this.refusedFresh) this.renewedUnproven = token;
       const response = await this.exchange(request, [...merged.values()], signal);
-      if (response.status === 401 && token !== undefined && !renewed) {
+      if (token === undefined) return response;
+      if (response.status !== 401) {
+        if (token === this.renewedUnproven) this.renewedUnproven = undefined;
+        return response;
+      }
+      if (token === this.renewedUnproven) {
+        this.renewedUnproven = undefined;
+        this.refusedFresh = token;
+      }
+      if (!renewed && token !== this.refusedFresh) {
         renewed = true;
         this.s.tokens!.invalidate(token);
         continue;

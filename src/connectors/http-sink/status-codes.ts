@@ -50,3 +50,11 @@ export function errorStatusChecker(errors: readonly string[], exclude: readonly 
   const excluded = parseStatusCodes(exclude);
   return (status) => contains(included, status) && !contains(excluded, status);
 }
+
+/**
+ * Statuses that refuse the request's credentials (401, 403, 407), not its records: a batch
+ * answered so is not re-sent record by record, as every record would be refused the same way.
+ */
+export function refusesCredentials(status: number): boolean {
+  return status === 401 || status === 403 || status === 407;
+}

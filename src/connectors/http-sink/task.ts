@@ -7,7 +7,7 @@
  * OIDC renewal) and then completes its records: delivered, or reported through the errant record
  * reporter (errors.tolerance: dead letter queue or task failure). A batch the endpoint rejects with
  * a non-retriable status is re-sent record by record, so one poison record does not take its
- * neighbours to the DLQ.
+ * neighbours to the DLQ (not when it refuses the credentials: 401, 403, 407).
  *
  * Guarantees: records of one partition are in at most one request at a time, in offset order;
  * `preCommit` returns, per partition, the offset of its first record not yet done, so offsets
@@ -38,6 +38,7 @@ import { RecordBuffer, type TakenRequest } from "./record-buffer.ts";
 import { batchBody, type EncodedRecord, RecordEncoder, tpKey } from "./record-encoder.ts";
 import { type SinkSettings, sinkSettings } from "./settings.ts";
 import { SinkMetrics } from "./sink-metrics.ts";
+import { refusesCredentials } from "./status-codes.ts";
 
 const EMPTY = new Uint8Array(0);
 const COMMIT_REQUEST_INTERVAL_MS = 250;
@@ -257,7 +258,8 @@ export class HttpSinkTask implements SinkTask {
       return undefined;
     }
     const error = outcome.error;
-    const definitive = error instanceof HttpStatusError && !isRetriableStatus(error.status);
+    const definitive =
+      error instanceof HttpStatusError && !isRetriableStatus(error.status) && !refusesCredentials(error.status);
     if (records.length > 1 && definitive) {
       this.log.warn(`${error.message}; sending its ${records.length} records one by one to find the rejected ones`);
       for (const [i, record] of records.entries()) {
