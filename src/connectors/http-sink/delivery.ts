@@ -2,8 +2,8 @@
  * HttpDelivery: sends one request of the HTTP sink until it is delivered or fails for good.
  * A status is an error when the sink.error.code lists say so; anything else counts as delivered.
  * Retriable failures (transport errors and timeouts, 408, 429, 5xx other than 501/505) are retried
- * on the shared backoff, a Retry-After on 429/503 replacing the computed delay (capped at the
- * backoff maximum). With OIDC, a 401 invalidates the token and the request is sent once more with
+ * on the shared backoff; a Retry-After on 429/503 is a least wait (the computed delay when that is
+ * longer, so `0` or a past date does not retry at once), capped at the backoff maximum. With OIDC, a 401 invalidates the token and the request is sent once more with
  * a fresh one, without counting as an attempt; a token fetched so that is refused too before any
  * request with it succeeded is not renewed again on its 401s (the endpoint refuses our tokens, not
  * an old one: no token request per record request), until it expires or once it has been accepted. Each attempt is measured and, with the
@@ -132,7 +132,11 @@ export class HttpDelivery {
           classify: (error) => {
             if (error instanceof RetriableStatus) {
               const wish = retryAfterMs(error.response, this.clock.now());
-              return { retriable: true, delayMs: wish === undefined ? undefined : Math.min(wish, this.s.policy.maxMs) };
+              // A least wait: "0" or a date already past (the endpoint's clock behind) does not undo the backoff.
+              return {
+                retriable: true,
+                minDelayMs: wish === undefined ? undefined : Math.min(wish, this.s.policy.maxMs),
+              };
             }
             return { retriable: isRetriable(error) };
           },

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
+import { ManualClock } from "../../util/manual-clock.ts";
 import { endpoint, harness, record } from "./test-support.ts";
 
 const fast = {
@@ -66,5 +67,54 @@ describe("HttpSinkTask against a misbehaving endpoint", () => {
     await waitFor(() => h.errant.length === 1, { timeoutMs: 10_000 });
     expect(server.received).toHaveLength(2);
     expect(h.errant[0]!.error.message).toStartWith(`HTTP 500 from POST ${server.url()} after 2 attempt(s): xxxx`);
+  });
+});
+
+describe("HttpSinkTask when the endpoint asks for no wait", () => {
+  test.each([
+    ["0", "Retry-After: 0"],
+    ["Thu, 01 Jan 1970 00:00:00 GMT", "a Retry-After date already past (the endpoint's clock behind)"],
+  ])("%p: the retries still back off, so a short outage does not send the records to the DLQ", async (value) => {
+    await using server = endpoint();
+    server.answer((_r, n) =>
+      n <= 3 ? new Response("overloaded", { status: 503, headers: { "Retry-After": value } }) : new Response("ok"),
+    );
+    const clock = new ManualClock(0);
+    await using h = harness(
+      {
+        url: server.url(),
+        "sink.flush-buffer.timeout": "0",
+        "sink.retry.backoff.initial.ms": "1000",
+        "sink.retry.backoff.max.ms": "60000",
+      },
+      { clock },
+    );
+    await h.task.put([record(0, 0, 1)]);
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      await waitFor(() => clock.sleeps.length >= attempt);
+      // The backoff: initial × 2^(attempt-1), less up to 20% jitter.
+      expect(clock.sleeps.at(-1)!).toBeGreaterThanOrEqual(800 * 2 ** (attempt - 1));
+      clock.advance(clock.sleeps.at(-1)!);
+    }
+    await waitFor(() => server.received.length === 4);
+    await h.task.idle();
+    expect(h.errant).toEqual([]);
+  });
+
+  test("a Retry-After shorter than the backoff is a least wait: the backoff applies", async () => {
+    await using server = endpoint();
+    server.answer((_r, n) =>
+      n === 1 ? new Response("", { status: 429, headers: { "Retry-After": "1" } }) : new Response("ok"),
+    );
+    const clock = new ManualClock(0);
+    await using h = harness(
+      { url: server.url(), "sink.flush-buffer.timeout": "0", "sink.retry.backoff.initial.ms": "5000" },
+      { clock },
+    );
+    await h.task.put([record(0, 0, 1)]);
+    await waitFor(() => clock.sleeps.length === 1);
+    expect(clock.sleeps[0]!).toBeGreaterThanOrEqual(4000);
+    clock.advance(clock.sleeps[0]!);
+    await waitFor(() => server.received.length === 2);
   });
 });
