@@ -16,8 +16,8 @@
  * Revocation (`close`): a request holding records of a revoked partition is aborted, never retried
  * (their offsets were not committed: the next owner re-reads them); a still-owned partition's
  * records of it go back to the head of their lane. A request already on the wire cannot be unsent.
- * Backpressure: at `sink.requests.max-buffered` records (buffered or in flight) the task pauses
- * its partitions and resumes them at half; partitions opened meanwhile are paused too, and one it
+ * Backpressure: at `sink.requests.max-buffered` records or `.bytes` (buffered or in flight) the task
+ * pauses its partitions and resumes them at half; partitions opened meanwhile are paused too, and one it
  * paused that was revoked before the resume is resumed when opened again (Backpressure).
  *
  * Concurrency: all state is touched on the event loop only; requests run concurrently.
@@ -86,7 +86,7 @@ export class HttpSinkTask implements SinkTask {
     this.metrics = new SinkMetrics(this.context.pluginMetrics);
     this.encoder = new RecordEncoder(s.encoder, converters, () => monotonicNow(this.clock));
     this.buffer = new RecordBuffer(s.limits);
-    this.backpressure = new Backpressure(this.context, s.maxBuffered, this.log);
+    this.backpressure = new Backpressure(this.context, s.maxBuffered, s.maxBufferedBytes, this.log);
     const client = new HttpClient({ connectTimeoutMs: s.timeoutMs, requestTimeoutMs: s.timeoutMs, tls: s.tls });
     const tokens =
       s.oidc &&
@@ -293,6 +293,6 @@ export class HttpSinkTask implements SinkTask {
   }
 
   private applyBackpressure(): void {
-    this.backpressure.update(this.buffer.size);
+    this.backpressure.update(this.buffer.size, this.buffer.bytes);
   }
 }
