@@ -24,6 +24,7 @@ import type { TokenProvider } from "../../http/token-provider.ts";
 import { type BackoffPolicy, retry } from "../../util/backoff.ts";
 import { type Clock, monotonicNow } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
+import { SecretMask } from "./secret-mask.ts";
 import { SinkMetrics } from "./sink-metrics.ts";
 
 export interface DeliverySettings {
@@ -85,10 +86,9 @@ const EXCERPT_CHARS = 512;
 const RESPONSE_BYTES_KEPT = 64 * 1024;
 const decoder = new TextDecoder();
 
-/** The start of a response body as one line, for messages and the DLQ. */
-export function excerptOf(body: Uint8Array): string {
-  const text = decoder
-    .decode(body.subarray(0, EXCERPT_CHARS * 4))
+/** The start of a response body as one line, for messages and the DLQ (`mask` hides our credentials). */
+export function excerptOf(body: Uint8Array, mask: (text: string) => string = (t) => t): string {
+  const text = mask(decoder.decode(body.subarray(0, EXCERPT_CHARS * 4)))
     .replace(/\s+/g, " ")
     .trim();
   return text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS)}…` : text;
@@ -102,12 +102,16 @@ export class HttpDelivery {
     private readonly log: Logger,
     private readonly metrics: SinkMetrics,
     private readonly signal: AbortSignal,
-  ) {}
+  ) {
+    this.mask = new SecretMask(s.headers);
+  }
 
   /** A token fetched after a 401 and refused too before any success: its 401s stand (no renewal). */
   private refusedFresh: string | undefined;
   /** The token fetched after a 401, until a request with it succeeds or it is refused. */
   private renewedUnproven: string | undefined;
+
+  private readonly mask: SecretMask;
 
   /** 3xx statuses already warned about (once each per task). */
   private readonly warnedRedirects = new Set<number>();
@@ -187,6 +191,7 @@ export class HttpDelivery {
           // Retriable token endpoint failures are retried like the request; others fail the task.
           throw isRetriable(error) ? error : new TokenFailure(error);
         }
+        this.mask.token(token);
         merged.set("authorization", ["Authorization", `Bearer ${token}`]);
       }
       if (renewed && token !== this.refusedFresh) this.renewedUnproven = token;
@@ -246,7 +251,7 @@ export class HttpDelivery {
     const line = `${this.s.method} ${redactUrl(request.url)} → ${response.status} in ${Math.round(response.durationMs)} ms (${request.records} records, ${request.body.length} bytes sent, ${response.body.length}${response.truncated ? " (first)" : ""} bytes received)`;
     if (this.log.isEnabled("TRACE")) {
       this.log.trace(
-        `${line}\nRequest body: ${decoder.decode(request.body)}\nResponse body: ${decoder.decode(response.body)}`,
+        `${line}\nRequest body: ${decoder.decode(request.body)}\nResponse body: ${this.mask.apply(decoder.decode(response.body))}`,
       );
     } else {
       this.log.debug(line);
@@ -254,7 +259,7 @@ export class HttpDelivery {
   }
 
   private statusError(request: OutgoingRequest, response: HttpResponse, attempts: number): HttpStatusError {
-    const excerpt = excerptOf(response.body);
+    const excerpt = excerptOf(response.body, (text) => this.mask.apply(text));
     return new HttpStatusError(
       response.status,
       `HTTP ${response.status} from ${this.s.method} ${redactUrl(request.url)} after ${attempts} attempt(s)${excerpt ? `: ${excerpt}` : ""}`,

@@ -10,15 +10,15 @@ const fast = {
   "sink.request.batch.size": "20",
 };
 
-/** A token endpoint issuing `t1`, `t2`, … valid for an hour. */
-function tokenEndpoint() {
+/** A token endpoint issuing `t1`, `t2`, … (after `prefix`) valid for an hour. */
+function tokenEndpoint(prefix = "") {
   const state = { calls: 0 };
   const server = Bun.serve({
     port: 0,
     hostname: "127.0.0.1",
     fetch: () => {
       state.calls++;
-      return Response.json({ access_token: `t${state.calls}`, expires_in: 3600 });
+      return Response.json({ access_token: `${prefix}t${state.calls}`, expires_in: 3600 });
     },
   });
   return {
@@ -87,5 +87,47 @@ describe("HttpSinkTask when the endpoint refuses the credentials, not the record
     await h.task.idle();
     expect(h.errant).toEqual([]);
     expect(tokens.state.calls).toBe(3);
+  });
+
+  describe("when the endpoint echoes the request's credentials in its error body", () => {
+    test("Basic credentials and configured secret headers are masked in the error, the DLQ context and the log", async () => {
+      await using server = endpoint();
+      server.answer(
+        (r) =>
+          new Response(`rejected: authorization=${r.headers.authorization} x-api-key=${r.headers["x-api-key"]}`, {
+            status: 400,
+          }),
+      );
+      await using h = harness({
+        url: server.url(),
+        ...fast,
+        "sink.header.Authorization": "user:s3cret",
+        "sink.header.X-Api-Key": "k3y-value",
+      });
+      await h.task.put([record(0, 0, 1)]);
+      await waitFor(() => h.errant.length === 1);
+      const basic = btoa("user:s3cret");
+      const error = h.errant[0]!.error as Error & { errorContext: Record<string, string> };
+      expect(error.message).toBe(
+        `HTTP 400 from POST ${server.url()} after 1 attempt(s): rejected: authorization=Basic *** x-api-key=***`,
+      );
+      const shown = [error.message, JSON.stringify(error.errorContext), ...h.lines].join("\n");
+      for (const secret of [basic, "s3cret", "k3y-value"]) expect(shown).not.toContain(secret);
+    });
+
+    test("the OIDC token is masked", async () => {
+      await using tokens = tokenEndpoint("eyJhbGciOi.");
+      await using server = endpoint();
+      server.answer((r) => new Response(`bad request with ${r.headers.authorization}`, { status: 422 }));
+      await using h = harness({
+        url: server.url(),
+        ...fast,
+        "security.oidc.token.request": "grant_type=client_credentials",
+        "security.oidc.token.endpoint.url": tokens.url,
+      });
+      await h.task.put([record(0, 0, 1)]);
+      await waitFor(() => h.errant.length === 1);
+      expect(h.errant[0]!.error.message).toEndWith("after 1 attempt(s): bad request with Bearer ***");
+    });
   });
 });
