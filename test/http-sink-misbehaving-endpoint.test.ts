@@ -4,7 +4,8 @@
  * DELETE, with no offset committed past what the endpoint acknowledged, so a connector of the same
  * name (same group) sends them again; a 200 whose body never ends is the endpoint's
  * acknowledgement: the records count as delivered and are committed, nothing goes to the dead
- * letter queue (before, the body was read up to 64 MiB and the records were dead-lettered).
+ * letter queue (before, the body was read up to 64 MiB and the records were dead-lettered); a
+ * worker shutdown while requests hang exits cleanly and commits none of them.
  */
 import { describe, expect, test } from "bun:test";
 import { type Gateway, startGateway } from "./support/gateway.ts";
@@ -23,16 +24,22 @@ async function committed(group: string, topic: string): Promise<number[]> {
   }
 }
 
-async function topicWithEvents(topic: string, partitions: number, count: number): Promise<void> {
-  const client = await testClient();
-  const admin = client.admin();
+async function createTopic(topic: string, partitions: number): Promise<void> {
+  const admin = (await testClient()).admin();
   await admin.connect();
   await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
   await admin.disconnect();
-  const producer = client.producer();
+}
+
+/** Events `{p, i}` for i in [from, to) on each of `partitions` (i is the offset when from is the end). */
+async function produceEvents(topic: string, partitions: number, from: number, to: number): Promise<void> {
+  const producer = (await testClient()).producer();
   await producer.connect();
   for (let p = 0; p < partitions; p++) {
-    const messages = Array.from({ length: count }, (_, i) => ({ partition: p, value: JSON.stringify({ p, i }) }));
+    const messages = Array.from({ length: to - from }, (_, k) => ({
+      partition: p,
+      value: JSON.stringify({ p, i: from + k }),
+    }));
     await producer.send({ topic, acks: -1, messages });
   }
   await producer.disconnect();
@@ -48,7 +55,8 @@ describe("HTTP sink against a misbehaving endpoint, in the gateway", () => {
   test("DELETE while requests hang commits nothing unacknowledged; a 200 with an endless body is delivered", async () => {
     await using dir = await tempDir();
     const topic = uniqueTopic("http-sink-misbehaving");
-    await topicWithEvents(topic, 2, 10);
+    await createTopic(topic, 2);
+    await produceEvents(topic, 2, 0, 10);
     let mode: "hang" | "endless" = "hang";
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
@@ -120,7 +128,14 @@ describe("HTTP sink against a misbehaving endpoint, in the gateway", () => {
     expect(status.tasks.map((t: { state: string }) => t.state)).toEqual(["RUNNING"]);
     const metrics = (await gw.rest.get("/metrics")).text;
     expect(metrics).not.toMatch(/http_sink_records_dlq_total\{connector="misbehaving",task="0"\} [1-9]/);
+
+    // A worker shutdown while requests hang ends cleanly and commits none of them.
+    mode = "hang";
+    held = 0;
+    await produceEvents(topic, 2, 10, 15);
+    await waitFor(() => held >= 1, { what: "a request hanging again", timeoutMs: 30_000 });
     expect(await gw.stop()).toBe(0);
+    expect(await committed("connect-misbehaving", topic)).toEqual([10, 10]);
     passed = true;
   }, 120_000);
 });
