@@ -141,14 +141,7 @@ async function readCapped(response: Response, max: number, what: () => string): 
     }
     chunks.push(value);
   }
-  if (chunks.length === 1) return chunks[0]!;
-  const body = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, at);
-    at += chunk.length;
-  }
-  return body;
+  return concat(chunks, total);
 }
 
 /**
@@ -162,24 +155,38 @@ async function readPrefix(
 ): Promise<{ body: Uint8Array; truncated: boolean }> {
   if (!response.body) return { body: new Uint8Array(0), truncated: false };
   const reader = response.body.getReader();
-  const body = new Uint8Array(keep);
-  let at = 0;
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let truncated = false;
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) return { body: body.subarray(0, at), truncated: false };
-      const take = Math.min(value.length, keep - at);
-      body.set(value.subarray(0, take), at);
-      at += take;
-      if (take < value.length || at === keep) {
+      if (done) break;
+      const take = Math.min(value.length, keep - total);
+      chunks.push(take < value.length ? value.subarray(0, take) : value);
+      total += take;
+      if (take < value.length || total === keep) {
+        truncated = true;
         await reader.cancel().catch(() => undefined);
-        return { body: body.subarray(0, at), truncated: true };
+        break;
       }
     }
   } catch (error) {
-    if (timedOut()) return { body: body.subarray(0, at), truncated: true };
-    throw error;
+    if (!timedOut()) throw error;
+    truncated = true;
   }
+  return { body: concat(chunks, total), truncated };
+}
+
+function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const body = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, at);
+    at += chunk.length;
+  }
+  return body;
 }
 
 export class HttpClient {
