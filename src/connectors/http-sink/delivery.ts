@@ -3,10 +3,10 @@
  * A status is an error when the sink.error.code lists say so; anything else counts as delivered.
  * Retriable failures (transport errors and timeouts, 408, 429, 5xx other than 501/505) are retried
  * on the shared backoff; a Retry-After on 429/503 is a least wait (the computed delay when that is
- * longer, so `0` or a past date does not retry at once), capped at the backoff maximum. With OIDC, a 401 invalidates the token and the request is sent once more with
- * a fresh one, without counting as an attempt; a token fetched so that is refused too before any
- * request with it succeeded is not renewed again on its 401s (the endpoint refuses our tokens, not
- * an old one: no token request per record request), until it expires or once it has been accepted. Each attempt is measured and, with the
+ * longer, so `0` or a past date does not retry at once), capped at the backoff maximum. With
+ * OIDC, a 401 invalidates the token and the request is sent once more with a fresh one, without
+ * counting as an attempt (as TokenRenewal allows: not at every request while fresh tokens are
+ * refused too). Each attempt is measured and, with the
  * `slf4j-logger` request callback, logged at DEBUG (bodies at TRACE). Headers are never logged.
  *
  * A 3xx reaching here was not followed by the client (300, 304, 305, or a redirect without
@@ -26,6 +26,7 @@ import { type Clock, monotonicNow } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
 import { SecretMask } from "./secret-mask.ts";
 import { SinkMetrics } from "./sink-metrics.ts";
+import { TokenRenewal } from "./token-renewal.ts";
 
 export interface DeliverySettings {
   readonly method: string;
@@ -106,11 +107,7 @@ export class HttpDelivery {
     this.mask = new SecretMask(s.headers);
   }
 
-  /** A token fetched after a 401 and refused too before any success: its 401s stand (no renewal). */
-  private refusedFresh: string | undefined;
-  /** The token fetched after a 401, until a request with it succeeds or it is refused. */
-  private renewedUnproven: string | undefined;
-
+  private readonly renewal = new TokenRenewal(() => monotonicNow(this.clock));
   private readonly mask: SecretMask;
 
   /** 3xx statuses already warned about (once each per task). */
@@ -194,18 +191,14 @@ export class HttpDelivery {
         this.mask.token(token);
         merged.set("authorization", ["Authorization", `Bearer ${token}`]);
       }
-      if (renewed && token !== this.refusedFresh) this.renewedUnproven = token;
+      if (token !== undefined) this.renewal.sending(token, renewed);
       const response = await this.exchange(request, [...merged.values()], signal);
       if (token === undefined) return response;
       if (response.status !== 401) {
-        if (token === this.renewedUnproven) this.renewedUnproven = undefined;
+        this.renewal.accepted(token);
         return response;
       }
-      if (token === this.renewedUnproven) {
-        this.renewedUnproven = undefined;
-        this.refusedFresh = token;
-      }
-      if (!renewed && token !== this.refusedFresh) {
+      if (this.renewal.renewOn401(token, renewed)) {
         renewed = true;
         this.s.tokens!.invalidate(token);
         continue;

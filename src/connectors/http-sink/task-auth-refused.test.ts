@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
+import { ManualClock } from "../../util/manual-clock.ts";
 import { endpoint, harness, record } from "./test-support.ts";
 
 const fast = {
@@ -62,6 +63,43 @@ describe("HttpSinkTask when the endpoint refuses the credentials, not the record
     expect(server.received.map((r) => r.headers.authorization)).toEqual([
       "Bearer t1",
       ...Array.from({ length: 20 }, () => "Bearer t2"),
+    ]);
+  });
+
+  test("OIDC: while fresh tokens are refused, the token is renewed at most every 30 s", async () => {
+    await using tokens = tokenEndpoint();
+    await using server = endpoint();
+    server.answer(() => new Response("wrong audience", { status: 401 }));
+    const clock = new ManualClock(1_000_000);
+    await using h = harness(
+      {
+        url: server.url(),
+        ...fast,
+        "sink.writer.request.mode": "single",
+        "security.oidc.token.request": "grant_type=client_credentials",
+        "security.oidc.token.endpoint.url": tokens.url,
+      },
+      { clock },
+    );
+    await h.task.put([record(0, 0, 0), record(0, 1, 1)]);
+    await waitFor(() => h.errant.length === 2);
+    expect(tokens.state.calls).toBe(2);
+    clock.advance(29_000);
+    await h.task.put([record(0, 2, 2)]);
+    await waitFor(() => h.errant.length === 3);
+    expect(tokens.state.calls).toBe(2);
+    clock.advance(1_000);
+    await h.task.put([record(0, 3, 3), record(0, 4, 4)]);
+    await waitFor(() => h.errant.length === 5);
+    expect(tokens.state.calls).toBe(3);
+    expect(server.received.map((r) => r.headers.authorization)).toEqual([
+      "Bearer t1",
+      "Bearer t2",
+      "Bearer t2",
+      "Bearer t2",
+      "Bearer t2",
+      "Bearer t3",
+      "Bearer t3",
     ]);
   });
 
