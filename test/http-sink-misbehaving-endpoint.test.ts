@@ -138,4 +138,83 @@ describe("HTTP sink against a misbehaving endpoint, in the gateway", () => {
     expect(await committed("connect-misbehaving", topic)).toEqual([10, 10]);
     passed = true;
   }, 120_000);
+
+  test("tasks.max 1 → 2 while batches hang: the revoked partitions' requests are abandoned, nothing is lost", async () => {
+    await using dir = await tempDir();
+    const topic = uniqueTopic("http-sink-rebalance-hang");
+    await createTopic(topic, 4);
+    await produceEvents(topic, 4, 0, 10);
+    let hanging = true;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let held = 0;
+    const accepted: { p: number; i: number }[] = [];
+    const server = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      idleTimeout: 0,
+      async fetch(req) {
+        const body = (await req.json()) as { p: number; i: number }[];
+        if (hanging) {
+          held++;
+          await gate;
+          // The first task gave these up: its abort came before this answer, so they count for nobody.
+          return new Response("too late", { status: 503 });
+        }
+        accepted.push(...body);
+        return new Response("ok");
+      },
+    });
+    const kafka = await kafkaBroker();
+    let gw: Gateway | undefined;
+    let passed = false;
+    await using _cleanup = {
+      [Symbol.asyncDispose]: async () => {
+        release();
+        if (gw && !passed) console.error(`gateway log (tail):\n${gw.output().slice(-8000)}`);
+        if (gw?.proc.exitCode === null) gw.proc.kill("SIGKILL");
+        await server.stop(true);
+      },
+    };
+    gw = await startGateway({
+      dir: dir.path,
+      worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data"), "offset.flush.interval.ms": "200" },
+    });
+    const config = {
+      "connector.class": "HttpSink",
+      topics: topic,
+      "tasks.max": "1",
+      url: `http://127.0.0.1:${server.port}/events`,
+      "sink.flush-buffer.timeout": "20",
+      "sink.request.timeout": "120",
+      "sink.request.batch.size": "5",
+      "sink.writer.thread-pool.size": "4",
+      "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+      "value.converter.schemas.enable": "false",
+    };
+    expect((await gw.rest.post("/connectors", { name: "rebalance-hang", config })).status).toBe(201);
+    await waitFor(() => held >= 4, { what: "four requests hanging", timeoutMs: 30_000 });
+    hanging = false;
+    const reconfigured = await gw.rest.request("PUT", "/connectors/rebalance-hang/config", {
+      ...config,
+      "tasks.max": "2",
+    });
+    expect(reconfigured.status).toBe(200);
+    await produceEvents(topic, 4, 10, 20);
+    await waitFor(async () => (await committed("connect-rebalance-hang", topic)).every((o) => o === 20), {
+      what: "every record committed",
+      timeoutMs: 60_000,
+    });
+    // Every record reached the endpoint, each partition in order from where it was taken over.
+    for (let p = 0; p < 4; p++) {
+      const seen = accepted.filter((e) => e.p === p).map((e) => e.i);
+      const from = seen[0]!;
+      expect(from).toBe(0);
+      expect(seen).toEqual(Array.from({ length: 20 - from }, (_, k) => from + k));
+    }
+    const status = (await gw.rest.get("/connectors/rebalance-hang/status")).body;
+    expect(status.tasks.map((t: { state: string }) => t.state)).toEqual(["RUNNING", "RUNNING"]);
+    expect(await gw.stop()).toBe(0);
+    passed = true;
+  }, 120_000);
 });
