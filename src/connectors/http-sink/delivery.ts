@@ -87,10 +87,11 @@ const EXCERPT_CHARS = 512;
 const RESPONSE_BYTES_KEPT = 64 * 1024;
 const decoder = new TextDecoder();
 
-/** The start of a response body as one line, for messages and the DLQ (`mask` hides our credentials). */
+/** The start of a response body as one printable line, for messages and the DLQ (`mask` hides our credentials). */
 export function excerptOf(body: Uint8Array, mask: (text: string) => string = (t) => t): string {
   const text = mask(decoder.decode(body.subarray(0, EXCERPT_CHARS * 4)))
-    .replace(/\s+/g, " ")
+    // Control characters (terminal escapes, NUL) never reach a log line or a DLQ header.
+    .replace(/[\s\p{Cc}]+/gu, " ")
     .trim();
   return text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS)}…` : text;
 }

@@ -70,6 +70,20 @@ describe("HttpSinkTask against a misbehaving endpoint", () => {
   });
 });
 
+describe("HttpSinkTask when an error body carries control characters", () => {
+  test("they do not reach the log line, the error or the DLQ context (no terminal escapes, no NUL)", async () => {
+    await using server = endpoint();
+    server.answer(() => new Response("\u001b[2J\u001b[31mbad\u0000 input\u0007\u009b", { status: 400 }));
+    await using h = harness({ url: server.url(), ...fast });
+    await h.task.put([record(0, 0, 1)]);
+    await waitFor(() => h.errant.length === 1);
+    const error = h.errant[0]!.error as Error & { errorContext: Record<string, string> };
+    expect(error.errorContext["http.response.body"]).toBe("[2J [31mbad input");
+    const shown = [error.message, ...h.lines].join("\n");
+    expect(shown).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+  });
+});
+
 describe("HttpSinkTask when the endpoint asks for no wait", () => {
   test.each([
     ["0", "Retry-After: 0"],
