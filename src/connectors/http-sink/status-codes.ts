@@ -52,9 +52,10 @@ export function errorStatusChecker(errors: readonly string[], exclude: readonly 
 }
 
 /**
- * Statuses that refuse the request's credentials (401, 403, 407), not its records: a batch
- * answered so is not re-sent record by record, as every record would be refused the same way.
+ * Statuses that refuse the request's credentials (401, 407), not its records: a batch answered so
+ * is not re-sent record by record, as every record would be refused the same way. Not 403: an
+ * endpoint may forbid what some records say (another tenant's), so that batch is still split.
  */
 export function refusesCredentials(status: number): boolean {
-  return status === 401 || status === 403 || status === 407;
+  return status === 401 || status === 407;
 }

@@ -32,7 +32,7 @@ function tokenEndpoint(prefix = "") {
 }
 
 describe("HttpSinkTask when the endpoint refuses the credentials, not the records", () => {
-  test.each([401, 403, 407])("a batch answered %p is reported whole, not re-sent record by record", async (status) => {
+  test.each([401, 407])("a batch answered %p is reported whole, not re-sent record by record", async (status) => {
     await using server = endpoint();
     server.answer(() => new Response("not allowed", { status }));
     await using h = harness({ url: server.url(), ...fast, "sink.header.Authorization": "user:wrong" });
@@ -41,6 +41,18 @@ describe("HttpSinkTask when the endpoint refuses the credentials, not the record
     await h.task.idle();
     expect(server.received).toHaveLength(1);
     expect(h.errant[0]!.error.message).toBe(`HTTP ${status} from POST ${server.url()} after 1 attempt(s): not allowed`);
+  });
+
+  test("a batch answered 403 is still re-sent record by record: the endpoint may forbid only some records", async () => {
+    await using server = endpoint();
+    server.answer((r) =>
+      r.body.includes('"tenant-b"') ? new Response("tenant-b is not yours", { status: 403 }) : new Response("ok"),
+    );
+    await using h = harness({ url: server.url(), ...fast });
+    await h.task.put([record(0, 0, "tenant-a"), record(0, 1, "tenant-b"), record(0, 2, "tenant-a")]);
+    await waitFor(() => h.errant.length === 1 && server.received.length === 4);
+    await h.task.idle();
+    expect(h.errant[0]!.record.kafkaOffset).toBe(1);
   });
 
   test("OIDC: a fresh token refused too is not renewed again at every request", async () => {

@@ -7,7 +7,7 @@
  * OIDC renewal) and then completes its records: delivered, or reported through the errant record
  * reporter (errors.tolerance: dead letter queue or task failure). A batch the endpoint rejects with
  * a non-retriable status is re-sent record by record, so one poison record does not take its
- * neighbours to the DLQ (not when it refuses the credentials: 401, 403, 407).
+ * neighbours to the DLQ (not when it refuses the credentials: 401, 407).
  *
  * Guarantees: records of one partition are in at most one request at a time, in offset order;
  * `preCommit` returns, per partition, the offset of its first record not yet done, so offsets
