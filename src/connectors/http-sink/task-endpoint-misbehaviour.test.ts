@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { createServer } from "node:net";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { ManualClock } from "../../util/manual-clock.ts";
 import { endpoint, harness, record } from "./test-support.ts";
@@ -67,6 +68,45 @@ describe("HttpSinkTask against a misbehaving endpoint", () => {
     await waitFor(() => h.errant.length === 1, { timeoutMs: 10_000 });
     expect(server.received).toHaveLength(2);
     expect(h.errant[0]!.error.message).toStartWith(`HTTP 500 from POST ${server.url()} after 2 attempt(s): xxxx`);
+  });
+});
+
+describe("HttpSinkTask when the endpoint drops the connection", () => {
+  test("mid-request and mid-response: the request is retried, delivered once acknowledged, nothing reported", async () => {
+    let connections = 0;
+    const acknowledged: string[] = [];
+    const server = createServer((socket) => {
+      const n = ++connections;
+      let data = "";
+      socket.on("error", () => {});
+      socket.on("data", (chunk) => {
+        data += chunk.toString();
+        if (n === 1)
+          socket.destroy(); // mid-request
+        else if (!data.endsWith("]")) return;
+        else if (n === 2) {
+          socket.write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial");
+          socket.destroy(); // mid-response
+        } else {
+          acknowledged.push(data.slice(data.indexOf("\r\n\r\n") + 4));
+          socket.end("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    using _server = { [Symbol.dispose]: () => server.close() };
+    const { port } = server.address() as { port: number };
+    await using h = harness({ url: `http://127.0.0.1:${port}/in`, ...fast });
+    await h.task.put([record(0, 0, 1), record(0, 1, 2)]);
+    await waitFor(() => acknowledged.length === 1);
+    await h.task.idle();
+    expect(acknowledged).toEqual(["[1,2]"]);
+    expect(connections).toBe(3);
+    expect(h.errant).toEqual([]);
+    expect(h.lines.filter((l) => l.includes("WARN") && l.includes("retrying in"))).toHaveLength(2);
+    expect(await h.task.preCommit([{ topic: "orders", partition: 0, offset: 2 }])).toEqual([
+      { topic: "orders", partition: 0, offset: 2 },
+    ]);
   });
 });
 
