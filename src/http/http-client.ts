@@ -11,6 +11,7 @@
  * Any HTTP status is a response, never an error: the caller's retry policy classifies statuses.
  * The body is read with a cap (`maxResponseBytes`, decompressed bytes): past it the transfer is
  * cancelled, so a large or endless stream or a compression bomb cannot exhaust the task's memory.
+ * A caller that needs only the status and an excerpt asks for a body prefix instead (`bodyPrefixBytes`).
  * Redirects are followed by the client (redirects.ts): the caller's headers and the request body
  * never go to another origin. URLs in messages have their credentials and secret-looking query
  * values redacted.
@@ -34,6 +35,13 @@ export interface HttpRequest {
   readonly signal?: AbortSignal;
   /** false: a 3xx is the response (token requests); default: followed as redirects.ts says. */
   readonly followRedirects?: boolean;
+  /**
+   * Keep only the body's first this many bytes: the rest is not read (the transfer is cancelled),
+   * and a body still arriving at the request timeout ends there; the response says `truncated`.
+   * For callers that need the status and an excerpt only (the HTTP sink): an endless or huge body
+   * neither fails the exchange nor fills memory.
+   */
+  readonly bodyPrefixBytes?: number;
 }
 
 export interface HttpResponse {
@@ -41,6 +49,8 @@ export interface HttpResponse {
   readonly headers: Headers;
   readonly body: Uint8Array;
   readonly durationMs: number;
+  /** The body is a prefix (`bodyPrefixBytes`): the rest was not read. */
+  readonly truncated?: boolean;
 }
 
 /** Client-side TLS, as produced by `loadTlsMaterial`. */
@@ -134,6 +144,44 @@ async function readCapped(response: Response, max: number, what: () => string): 
     }
     chunks.push(value);
   }
+  return concat(chunks, total);
+}
+
+/**
+ * The body's first `keep` bytes (`bodyPrefixBytes`): reading stops there, or where the request
+ * timed out (`timedOut`) after the response head came; other read failures are thrown.
+ */
+async function readPrefix(
+  response: Response,
+  keep: number,
+  timedOut: () => boolean,
+): Promise<{ body: Uint8Array; truncated: boolean }> {
+  if (!response.body) return { body: new Uint8Array(0), truncated: false };
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let truncated = false;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const take = Math.min(value.length, keep - total);
+      chunks.push(take < value.length ? value.subarray(0, take) : value);
+      total += take;
+      if (take < value.length || total === keep) {
+        truncated = true;
+        await reader.cancel().catch(() => undefined);
+        break;
+      }
+    }
+  } catch (error) {
+    if (!timedOut()) throw error;
+    truncated = true;
+  }
+  return { body: concat(chunks, total), truncated };
+}
+
+function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
   if (chunks.length === 1) return chunks[0]!;
   const body = new Uint8Array(total);
   let at = 0;
@@ -199,6 +247,11 @@ export class HttpClient {
           hop = next;
           continue;
         }
+        const durationMs = () => performance.now() - started;
+        if (req.bodyPrefixBytes !== undefined) {
+          const read = await readPrefix(response, req.bodyPrefixBytes, () => timedOut !== undefined);
+          return { status: response.status, headers: response.headers, ...read, durationMs: durationMs() };
+        }
         const declared = Number(response.headers.get("content-length") ?? "0");
         if (declared > this.maxResponseBytes) {
           await response.body?.cancel().catch(() => undefined);
@@ -207,7 +260,7 @@ export class HttpClient {
           );
         }
         const body = await readCapped(response, this.maxResponseBytes, () => what);
-        return { status: response.status, headers: response.headers, body, durationMs: performance.now() - started };
+        return { status: response.status, headers: response.headers, body, durationMs: durationMs() };
       }
     } catch (error) {
       if (req.signal?.aborted) throw req.signal.reason;

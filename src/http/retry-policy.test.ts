@@ -86,6 +86,22 @@ describe("retry policy", () => {
       expect(clock.sleeps).toEqual([2000, 30_000]);
     });
 
+    test("a Retry-After of 0 or a date already past is a least wait: the backoff still applies", async () => {
+      using server = scripted([
+        () => new Response("busy", { status: 503, headers: { "retry-after": "0" } }),
+        () => new Response("busy", { status: 503, headers: { "retry-after": "Thu, 01 Jan 1970 00:00:00 GMT" } }),
+        () => new Response("ok"),
+      ]);
+      const clock = recordingClock();
+      const res = await sendWithRetry(new HttpClient(), () => ({ method: "GET", url: server.url.href }), {
+        policy,
+        maxAttempts: 5,
+        clock,
+      });
+      expect(res.status).toBe(200);
+      expect(clock.sleeps).toEqual([100, 200]);
+    });
+
     // Review finding P3.12: Retry-After: 86400 idled a running source task for a day.
     test("caps Retry-After at the policy's longest wait", async () => {
       using server = scripted([

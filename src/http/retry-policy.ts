@@ -3,7 +3,8 @@
  * (`src/util/backoff.ts`). Retried: transport failures (refused, reset, timeouts, TLS) and the
  * statuses that say "later" — 408, 429 and every 5xx except 501 and 505 (the server will not change
  * its mind about a method or a version). A `Retry-After` (delta-seconds or HTTP-date) on 429 and 503
- * replaces the computed backoff, capped at the policy's `maxMs` (a day-long Retry-After would idle a
+ * is the least wait (the computed backoff when that is longer, so `0` or a past date does not spend
+ * the attempts back to back), capped at the policy's `maxMs` (a day-long Retry-After would idle a
  * running task for a day). Used by the HTTP source and sink connectors.
  */
 import { isRetriable } from "../errors.ts";
@@ -90,10 +91,11 @@ export async function sendWithRetry(
         classify: (error) => {
           if (!(error instanceof RetriableStatus)) return classifyError(error);
           const decision = classifyResponse(error.response, o.clock.now());
-          // The server's wish is honoured up to the policy's longest wait, as the sink does.
+          // The server's wish is a least wait, honoured up to the policy's longest wait, as the sink
+          // does: "0" or a date already past (the server's clock behind) does not undo the backoff.
           return decision.delayMs === undefined
             ? decision
-            : { ...decision, delayMs: Math.min(decision.delayMs, o.policy.maxMs) };
+            : { retriable: decision.retriable, minDelayMs: Math.min(decision.delayMs, o.policy.maxMs) };
         },
         onRetry: (error, attempt, delayMs) =>
           o.onRetry?.(attempt, error instanceof RetriableStatus ? error.response : error, delayMs),

@@ -3,6 +3,7 @@ import { SignJWT } from "jose";
 import { waitFor } from "../../test/support/wait-for.ts";
 import { isRetriable } from "../errors.ts";
 import type { Clock } from "../util/clock.ts";
+import { HttpClient } from "./http-client.ts";
 import { type TokenHttpClient, TokenProvider, TokenRequestError } from "./token-provider.ts";
 
 /**
@@ -296,11 +297,36 @@ describe("TokenProvider", () => {
       const closed = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
       const port = closed.port;
       closed.stop(true);
-      const error = await provider({ tokenUrl: `http://user:pw@127.0.0.1:${port}/t?client_secret=x` })
+      const error = await provider({
+        tokenUrl: `http://user:pw@127.0.0.1:${port}/t?client_secret=x`,
+        client: new HttpClient(),
+      })
         .token()
         .catch((e: unknown) => e);
       expect(isRetriable(error)).toBe(true);
-      expect((error as Error).message).toBe(`Could not reach the OIDC token endpoint http://127.0.0.1:${port}/t`);
+      expect((error as Error).message).toBe(
+        `Could not reach the OIDC token endpoint http://127.0.0.1:${port}/t (connection refused or host unreachable)`,
+      );
+    });
+
+    test("a token endpoint slower than the timeout is retriable and the message says it timed out", async () => {
+      const slow = Bun.serve({
+        port: 0,
+        hostname: "127.0.0.1",
+        fetch: () => new Promise<Response>(() => {}),
+      });
+      using _slow = { [Symbol.dispose]: () => slow.stop(true) };
+      const error = await provider({
+        tokenUrl: `http://127.0.0.1:${slow.port}/t`,
+        timeoutMs: 200,
+        client: new HttpClient(),
+      })
+        .token()
+        .catch((e: unknown) => e);
+      expect(isRetriable(error)).toBe(true);
+      expect((error as Error).message).toBe(
+        `Could not reach the OIDC token endpoint http://127.0.0.1:${slow.port}/t (no answer within 200 ms)`,
+      );
     });
   });
 });

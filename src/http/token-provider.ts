@@ -20,6 +20,7 @@ import { decodeJwt } from "jose";
 import { ConnectError, RetriableError } from "../errors.ts";
 import { ABORTED, abortable } from "../util/async.ts";
 import { type Clock, type Moment, momentOf, monotonicNow } from "../util/clock.ts";
+import { HttpTransportError } from "./http-client.ts";
 
 /** The slice of the shared HttpClient (src/http/http-client.ts) this module needs. */
 export interface TokenHttpClient {
@@ -142,11 +143,10 @@ export class TokenProvider {
         followRedirects: false,
       });
     } catch (error) {
+      const why = unreachable(error, this.o.timeoutMs ?? 30_000);
       throw new RetriableTokenRequestError(
-        `Could not reach the OIDC token endpoint ${shownEndpoint(this.o.tokenUrl)}`,
-        {
-          cause: error,
-        },
+        `Could not reach the OIDC token endpoint ${shownEndpoint(this.o.tokenUrl)}${why ? ` (${why})` : ""}`,
+        { cause: error },
       );
     }
     const where = `the OIDC token endpoint ${shownEndpoint(this.o.tokenUrl)}`;
@@ -223,5 +223,20 @@ function shownEndpoint(url: string): string {
     return u.toString();
   } catch {
     return "(invalid URL)";
+  }
+}
+
+/** Why a token request got no response, in words that carry no URL or secret. */
+function unreachable(error: unknown, timeoutMs: number): string {
+  if (!(error instanceof HttpTransportError)) return "";
+  switch (error.failure) {
+    case "timeout":
+      return `no answer within ${timeoutMs} ms`;
+    case "connect":
+      return "connection refused or host unreachable";
+    case "tls":
+      return `TLS: ${(error.cause as Error | undefined)?.message ?? "handshake failed"}`;
+    default:
+      return "the connection failed";
   }
 }

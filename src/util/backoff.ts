@@ -52,6 +52,8 @@ export interface RetryVerdict {
   readonly retriable: boolean;
   /** Wait this long instead of the policy's delay (e.g. from Retry-After). */
   readonly delayMs?: number;
+  /** Wait at least this long: the policy's delay when that is longer (a Retry-After taken as a least wait). */
+  readonly minDelayMs?: number;
 }
 
 export interface RetryOptions {
@@ -98,7 +100,7 @@ export async function retry<T>(op: (attempt: number) => Promise<T>, o: RetryOpti
       if (o.signal?.aborted) throw abortReason(o.signal);
       const verdict = o.classify(error);
       if (!verdict.retriable || attempt + 1 >= o.maxAttempts) throw error;
-      let delay = verdict.delayMs ?? backoffDelay(o.policy, attempt, o.random);
+      let delay = verdict.delayMs ?? Math.max(verdict.minDelayMs ?? 0, backoffDelay(o.policy, attempt, o.random));
       if (o.timeoutMs !== undefined) {
         const remaining = o.timeoutMs - (monotonicNow(clock) - started);
         if (remaining <= 0) throw error;

@@ -1,10 +1,12 @@
 /**
  * Backpressure: the HTTP sink task's pause of consumption while `sink.requests.max-buffered`
- * records are buffered or in flight, through its SinkTaskContext. HttpSinkTask calls `update`
- * whenever the count changes and `open` from its own `open(partitions)`.
+ * records, or `sink.requests.max-buffered.bytes` bytes, are buffered or in flight, through its
+ * SinkTaskContext. HttpSinkTask calls `update` whenever they change and `open` from its own
+ * `open(partitions)`.
  *
- * At the limit every assigned partition is paused; at half the assignment of that moment is
- * resumed. A partition assigned while paused (a rebalance during backpressure) is paused too when
+ * At either limit every assigned partition is paused; once both are at half or below, the
+ * assignment of that moment is resumed. The byte bound keeps large records from filling memory
+ * while a slow endpoint holds them (10000 records of 1 MiB would be 10 GiB). A partition assigned while paused (a rebalance during backpressure) is paused too when
  * it is opened, else it would fill the buffer while the endpoint is slow. The runtime keeps what
  * the task paused across rebalances and connector pause/resume (Connect's pausedPartitions) and
  * pauses it again when it is assigned again; a resume that came while a partition was not assigned
@@ -23,18 +25,19 @@ export class Backpressure {
   constructor(
     private readonly context: SinkTaskContext,
     private readonly maxBuffered: number,
+    private readonly maxBufferedBytes: number,
     private readonly log: Logger,
   ) {}
 
-  /** `size`: records buffered or in flight. */
-  update(size: number): void {
-    if (!this.paused && size >= this.maxBuffered) {
+  /** `size`: records buffered or in flight; `bytes`: their bytes. */
+  update(size: number, bytes: number): void {
+    if (!this.paused && (size >= this.maxBuffered || bytes >= this.maxBufferedBytes)) {
       this.paused = true;
-      this.log.debug(`${size} records buffered: pausing consumption`);
+      this.log.debug(`${size} records (${bytes} bytes) buffered: pausing consumption`);
       this.pause(this.context.assignment());
-    } else if (this.paused && size <= this.maxBuffered / 2) {
+    } else if (this.paused && size <= this.maxBuffered / 2 && bytes <= this.maxBufferedBytes / 2) {
       this.paused = false;
-      this.log.debug(`${size} records buffered: resuming consumption`);
+      this.log.debug(`${size} records (${bytes} bytes) buffered: resuming consumption`);
       this.resume(this.context.assignment());
     }
   }

@@ -134,6 +134,13 @@ export const httpSinkConfig = new AliasedConfigDef(
       group: BUFFERING,
       validators: [check.atLeast(1)],
     }),
+    "sink.requests.max-buffered.bytes": key.long({
+      doc: "Bytes (converted values) buffered or in flight at which the task pauses its partitions, as sink.requests.max-buffered does for records; it resumes them once both are at half. Bounds the task's memory when records are large.",
+      default: 67_108_864,
+      importance: "MEDIUM",
+      group: BUFFERING,
+      validators: [check.atLeast(1)],
+    }),
     "sink.forward.key.header": key.string({
       doc: "When set, the name of the HTTP header carrying the record key (converted by the key converter, as text).",
       default: "",

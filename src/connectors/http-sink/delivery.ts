@@ -2,9 +2,11 @@
  * HttpDelivery: sends one request of the HTTP sink until it is delivered or fails for good.
  * A status is an error when the sink.error.code lists say so; anything else counts as delivered.
  * Retriable failures (transport errors and timeouts, 408, 429, 5xx other than 501/505) are retried
- * on the shared backoff, a Retry-After on 429/503 replacing the computed delay (capped at the
- * backoff maximum). With OIDC, a 401 invalidates the token and the request is sent once more with
- * a fresh one, without counting as an attempt. Each attempt is measured and, with the
+ * on the shared backoff; a Retry-After on 429/503 is a least wait (the computed delay when that is
+ * longer, so `0` or a past date does not retry at once), capped at the backoff maximum. With
+ * OIDC, a 401 invalidates the token and the request is sent once more with a fresh one, without
+ * counting as an attempt (as TokenRenewal allows: not at every request while fresh tokens are
+ * refused too). Each attempt is measured and, with the
  * `slf4j-logger` request callback, logged at DEBUG (bodies at TRACE). Headers are never logged.
  *
  * A 3xx reaching here was not followed by the client (300, 304, 305, or a redirect without
@@ -22,7 +24,9 @@ import type { TokenProvider } from "../../http/token-provider.ts";
 import { type BackoffPolicy, retry } from "../../util/backoff.ts";
 import { type Clock, monotonicNow } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
+import { SecretMask } from "./secret-mask.ts";
 import { SinkMetrics } from "./sink-metrics.ts";
+import { TokenRenewal } from "./token-renewal.ts";
 
 export interface DeliverySettings {
   readonly method: string;
@@ -76,13 +80,18 @@ export type DeliveryOutcome =
   | { readonly kind: "aborted" };
 
 const EXCERPT_CHARS = 512;
+/**
+ * Response bytes kept (for the excerpt and the TRACE log): the status is the endpoint's answer, so
+ * an endless or huge body neither turns delivered records into errant ones nor fills memory.
+ */
+const RESPONSE_BYTES_KEPT = 64 * 1024;
 const decoder = new TextDecoder();
 
-/** The start of a response body as one line, for messages and the DLQ. */
-export function excerptOf(body: Uint8Array): string {
-  const text = decoder
-    .decode(body.subarray(0, EXCERPT_CHARS * 4))
-    .replace(/\s+/g, " ")
+/** The start of a response body as one printable line, for messages and the DLQ (`mask` hides our credentials). */
+export function excerptOf(body: Uint8Array, mask: (text: string) => string = (t) => t): string {
+  const text = mask(decoder.decode(body.subarray(0, EXCERPT_CHARS * 4)))
+    // Control characters (terminal escapes, NUL) never reach a log line or a DLQ header.
+    .replace(/[\s\p{Cc}]+/gu, " ")
     .trim();
   return text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS)}…` : text;
 }
@@ -95,7 +104,12 @@ export class HttpDelivery {
     private readonly log: Logger,
     private readonly metrics: SinkMetrics,
     private readonly signal: AbortSignal,
-  ) {}
+  ) {
+    this.mask = new SecretMask(s.headers);
+  }
+
+  private readonly renewal = new TokenRenewal(() => monotonicNow(this.clock));
+  private readonly mask: SecretMask;
 
   /** 3xx statuses already warned about (once each per task). */
   private readonly warnedRedirects = new Set<number>();
@@ -120,7 +134,11 @@ export class HttpDelivery {
           classify: (error) => {
             if (error instanceof RetriableStatus) {
               const wish = retryAfterMs(error.response, this.clock.now());
-              return { retriable: true, delayMs: wish === undefined ? undefined : Math.min(wish, this.s.policy.maxMs) };
+              // A least wait: "0" or a date already past (the endpoint's clock behind) does not undo the backoff.
+              return {
+                retriable: true,
+                minDelayMs: wish === undefined ? undefined : Math.min(wish, this.s.policy.maxMs),
+              };
             }
             return { retriable: isRetriable(error) };
           },
@@ -171,10 +189,17 @@ export class HttpDelivery {
           // Retriable token endpoint failures are retried like the request; others fail the task.
           throw isRetriable(error) ? error : new TokenFailure(error);
         }
+        this.mask.token(token);
         merged.set("authorization", ["Authorization", `Bearer ${token}`]);
       }
+      if (token !== undefined) this.renewal.sending(token, renewed);
       const response = await this.exchange(request, [...merged.values()], signal);
-      if (response.status === 401 && token !== undefined && !renewed) {
+      if (token === undefined) return response;
+      if (response.status !== 401) {
+        this.renewal.accepted(token);
+        return response;
+      }
+      if (this.renewal.renewOn401(token, renewed)) {
         renewed = true;
         this.s.tokens!.invalidate(token);
         continue;
@@ -198,6 +223,7 @@ export class HttpDelivery {
         body: request.body,
         timeoutMs: this.s.timeoutMs,
         signal,
+        bodyPrefixBytes: RESPONSE_BYTES_KEPT,
       });
       this.metrics.requests.inc({ status_class: SinkMetrics.statusClass(response.status) });
       this.metrics.latency.observe(response.durationMs / 1000);
@@ -216,10 +242,10 @@ export class HttpDelivery {
 
   private logExchange(request: OutgoingRequest, response: HttpResponse): void {
     if (!this.s.logRequests || !this.log.isEnabled("DEBUG")) return;
-    const line = `${this.s.method} ${redactUrl(request.url)} → ${response.status} in ${Math.round(response.durationMs)} ms (${request.records} records, ${request.body.length} bytes sent, ${response.body.length} bytes received)`;
+    const line = `${this.s.method} ${redactUrl(request.url)} → ${response.status} in ${Math.round(response.durationMs)} ms (${request.records} records, ${request.body.length} bytes sent, ${response.body.length}${response.truncated ? " (first)" : ""} bytes received)`;
     if (this.log.isEnabled("TRACE")) {
       this.log.trace(
-        `${line}\nRequest body: ${decoder.decode(request.body)}\nResponse body: ${decoder.decode(response.body)}`,
+        `${line}\nRequest body: ${decoder.decode(request.body)}\nResponse body: ${this.mask.apply(decoder.decode(response.body))}`,
       );
     } else {
       this.log.debug(line);
@@ -227,7 +253,7 @@ export class HttpDelivery {
   }
 
   private statusError(request: OutgoingRequest, response: HttpResponse, attempts: number): HttpStatusError {
-    const excerpt = excerptOf(response.body);
+    const excerpt = excerptOf(response.body, (text) => this.mask.apply(text));
     return new HttpStatusError(
       response.status,
       `HTTP ${response.status} from ${this.s.method} ${redactUrl(request.url)} after ${attempts} attempt(s)${excerpt ? `: ${excerpt}` : ""}`,

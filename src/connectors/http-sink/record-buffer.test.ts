@@ -97,4 +97,27 @@ describe("RecordBuffer", () => {
     expect(b.laneKeys()).toEqual(["b"]);
     expect(b.take()!.records.map((r) => `${r.tp}${r.offset}`)).toEqual(["b1"]);
   });
+
+  test("bytes held count waiting and in-flight records, and go back to 0 through complete, requeue and drop", () => {
+    const b = new RecordBuffer({ ...limits, requestRecords: 4 });
+    b.add(rec("a", 10)); // "10" and its comma: 3 bytes
+    b.add(rec("b", 20));
+    b.add(rec("a", 11));
+    expect(b.bytes).toBe(9);
+    const first = b.take()!;
+    expect(first.bytes).toBe(9);
+    b.add(rec("a", 12));
+    expect(b.bytes).toBe(12);
+    b.drop(["b"]);
+    b.requeue(first, 1);
+    expect(b.bytes).toBe(6);
+    const second = b.take()!;
+    b.complete(second);
+    expect(b.bytes).toBe(0);
+    b.add(rec("c", 30));
+    const third = b.take()!;
+    b.drop(["c"]);
+    b.complete(third);
+    expect(b.bytes).toBe(0);
+  });
 });

@@ -36,6 +36,8 @@ interface Lane {
 export interface TakenRequest {
   readonly records: readonly EncodedRecord[];
   readonly lanes: readonly string[];
+  /** Its records' batch-body bytes (what it holds in memory). */
+  readonly bytes: number;
 }
 
 export class RecordBuffer {
@@ -44,12 +46,19 @@ export class RecordBuffer {
   private waitingCount = 0;
   /** Records in requests in flight. */
   private inFlightCount = 0;
+  /** Batch-body bytes of the records waiting and in flight. */
+  private heldBytes = 0;
 
   constructor(private readonly limits: BufferLimits) {}
 
   /** Records buffered or in flight (what backpressure bounds). */
   get size(): number {
     return this.waitingCount + this.inFlightCount;
+  }
+
+  /** Bytes of the records buffered or in flight (what backpressure bounds too). */
+  get bytes(): number {
+    return this.heldBytes;
   }
 
   get waiting(): number {
@@ -63,7 +72,9 @@ export class RecordBuffer {
       this.lanes.set(record.tp, lane);
     }
     lane.queue.push(record);
-    lane.bytes += encodedSize(record);
+    const size = encodedSize(record);
+    lane.bytes += size;
+    this.heldBytes += size;
     this.waitingCount++;
   }
 
@@ -124,7 +135,7 @@ export class RecordBuffer {
     }
     this.waitingCount -= records.length;
     this.inFlightCount += records.length;
-    const request: TakenRequest = { records, lanes: taken.map(([lane]) => lane.key) };
+    const request: TakenRequest = { records, lanes: taken.map(([lane]) => lane.key), bytes: bytes - 1 };
     for (const [lane, from] of taken) {
       lane.inFlight = { request, from };
       this.compact(lane);
@@ -142,6 +153,7 @@ export class RecordBuffer {
   /** The request is done (delivered or reported): its lanes are idle again. */
   complete(request: TakenRequest): void {
     this.inFlightCount -= request.records.length;
+    this.heldBytes -= request.bytes;
     for (const key of request.lanes) {
       const lane = this.lanes.get(key);
       if (lane?.inFlight?.request !== request) continue;
@@ -158,6 +170,7 @@ export class RecordBuffer {
    */
   requeue(request: TakenRequest, undone = 0): void {
     this.inFlightCount -= request.records.length;
+    this.heldBytes -= request.bytes;
     for (const key of request.lanes) {
       const lane = this.lanes.get(key);
       if (lane?.inFlight?.request !== request) continue;
@@ -165,7 +178,10 @@ export class RecordBuffer {
       const back = request.records.slice(undone).filter((r) => r.tp === key);
       lane.queue.splice(0, lane.head, ...back);
       lane.head = 0;
-      for (const r of back) lane.bytes += encodedSize(r);
+      for (const r of back) {
+        lane.bytes += encodedSize(r);
+        this.heldBytes += encodedSize(r);
+      }
       this.waitingCount += back.length;
       if (lane.head >= lane.queue.length) this.lanes.delete(key);
     }
@@ -185,6 +201,7 @@ export class RecordBuffer {
       if (!lane) continue;
       // A request in flight still completes (and is then counted out); its records no longer matter here.
       this.waitingCount -= lane.queue.length - lane.head;
+      this.heldBytes -= lane.bytes;
       this.lanes.delete(tp);
     }
   }

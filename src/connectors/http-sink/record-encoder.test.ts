@@ -32,6 +32,42 @@ describe("RecordEncoder", () => {
       },
     );
 
+    test.each([
+      [null, "a null key"],
+      ["", "an empty key"],
+    ])("%p: %s would leave the path segment empty (another resource): a data error", async (key) => {
+      await using server = endpoint();
+      await using h = harness(
+        { url: server.url("/v1/tenants/${key}/orders"), ...fast },
+        { converters: stringConverters() },
+      );
+      await h.task.put([
+        record(0, 0, "before", { key: "t1" }),
+        // record() turns a null key into null; an empty one stays "".
+        { ...record(0, 1, "bad"), key },
+        record(0, 2, "after", { key: "t2" }),
+      ]);
+      await waitFor(() => server.received.length === 2 && h.errant.length === 1);
+      expect(server.received.map((r) => r.path)).toEqual(["/v1/tenants/t1/orders", "/v1/tenants/t2/orders"]);
+      expect(h.errant[0]!.record.kafkaOffset).toBe(1);
+      expect(h.errant[0]!.error).toBeInstanceOf(DataError);
+      expect(h.errant[0]!.error.message).toBe(
+        "The record's key is empty or null: the URL path would have an empty segment, another resource than the template names",
+      );
+    });
+
+    test("an empty key within a longer path segment, or in the query, is data", async () => {
+      await using server = endpoint();
+      await using h = harness(
+        { url: server.url("/v1/tenant-${key}/orders?k=${key}"), ...fast },
+        { converters: stringConverters() },
+      );
+      await h.task.put([record(0, 0, "x")]);
+      await waitFor(() => server.received.length === 1);
+      expect(server.received[0]!.path).toBe("/v1/tenant-/orders?k=");
+      expect(h.errant).toEqual([]);
+    });
+
     test("in the query string a dot key is data like any other", async () => {
       await using server = endpoint();
       await using h = harness(

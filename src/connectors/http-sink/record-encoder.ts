@@ -6,7 +6,8 @@
  * record's own HTTP headers (forwarded key and Kafka headers, CloudEvents binary mode). Records
  * whose URL and own headers are equal share a `route` and may travel in one batch request. A value
  * that would fill a path segment with `.` or `..` (also as `%2e`) is a DataError: the URL parser
- * would resolve it to a parent path, another resource than the template names. With
+ * would resolve it to a parent path, another resource than the template names; so is a null or
+ * empty key there (`/items/${key}` would become `/items/`, the collection). With
  * `sink.forward.headers=*`, hop-by-hop and credential headers (`isReservedHeader`) are not forwarded
  * unless the list names them.
  * Also builds request bodies: a JSON array of values (batch) or one value (single).
@@ -133,12 +134,17 @@ export class RecordEncoder {
       return keyText;
     };
     const url = this.templated
-      ? this.s.url.replace(PLACEHOLDER, (_m, name: string, at: number) => {
+      ? this.s.url.replace(PLACEHOLDER, (m: string, name: string, at: number) => {
           const value =
             name === "topic" ? record.topic : name === "partition" ? String(record.kafkaPartition) : (key() ?? "");
           if (at < this.pathEnd && DOT_SEGMENT.test(value)) {
             throw new DataError(
               `The record's ${name} "${value}" would be a dot segment of the URL path, moving the request to another resource`,
+            );
+          }
+          if (value === "" && this.wholeSegment(at, m.length)) {
+            throw new DataError(
+              `The record's ${name} is empty or null: the URL path would have an empty segment, another resource than the template names`,
             );
           }
           return encodeURIComponent(value);
@@ -155,6 +161,12 @@ export class RecordEncoder {
       route: this.templated || headers.length > 0 ? `${url}\n${JSON.stringify(headers)}` : "",
       enqueuedAt: this.now(),
     };
+  }
+
+  /** Whether the placeholder at `at` is a whole path segment of the template (`/${key}/`, `/${key}` at the path's end). */
+  private wholeSegment(at: number, length: number): boolean {
+    const end = at + length;
+    return at < this.pathEnd && this.s.url[at - 1] === "/" && (end === this.pathEnd || this.s.url[end] === "/");
   }
 
   private keyText(record: SinkRecord): string | null {

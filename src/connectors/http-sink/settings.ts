@@ -29,6 +29,7 @@ export interface SinkSettings {
   /** Requests at once: min(thread-pool size, max in-flight). */
   readonly concurrency: number;
   readonly maxBuffered: number;
+  readonly maxBufferedBytes: number;
   readonly logRequests: boolean;
   readonly tls: ClientTls | undefined;
   readonly allowSelfSigned: boolean;
@@ -94,6 +95,7 @@ export function sinkSettings(config: Config): SinkSettings {
     headers,
     concurrency: Math.min(c["sink.writer.thread-pool.size"], c["sink.requests.max-inflight"]),
     maxBuffered: c["sink.requests.max-buffered"],
+    maxBufferedBytes: c["sink.requests.max-buffered.bytes"],
     logRequests: c["sink.request-callback"] === "slf4j-logger",
     tls,
     allowSelfSigned,

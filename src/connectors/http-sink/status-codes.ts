@@ -50,3 +50,12 @@ export function errorStatusChecker(errors: readonly string[], exclude: readonly 
   const excluded = parseStatusCodes(exclude);
   return (status) => contains(included, status) && !contains(excluded, status);
 }
+
+/**
+ * Statuses that refuse the request's credentials (401, 407), not its records: a batch answered so
+ * is not re-sent record by record, as every record would be refused the same way. Not 403: an
+ * endpoint may forbid what some records say (another tenant's), so that batch is still split.
+ */
+export function refusesCredentials(status: number): boolean {
+  return status === 401 || status === 407;
+}

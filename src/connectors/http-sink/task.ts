@@ -7,7 +7,7 @@
  * OIDC renewal) and then completes its records: delivered, or reported through the errant record
  * reporter (errors.tolerance: dead letter queue or task failure). A batch the endpoint rejects with
  * a non-retriable status is re-sent record by record, so one poison record does not take its
- * neighbours to the DLQ.
+ * neighbours to the DLQ (not when it refuses the credentials: 401, 407).
  *
  * Guarantees: records of one partition are in at most one request at a time, in offset order;
  * `preCommit` returns, per partition, the offset of its first record not yet done, so offsets
@@ -16,8 +16,8 @@
  * Revocation (`close`): a request holding records of a revoked partition is aborted, never retried
  * (their offsets were not committed: the next owner re-reads them); a still-owned partition's
  * records of it go back to the head of their lane. A request already on the wire cannot be unsent.
- * Backpressure: at `sink.requests.max-buffered` records (buffered or in flight) the task pauses
- * its partitions and resumes them at half; partitions opened meanwhile are paused too, and one it
+ * Backpressure: at `sink.requests.max-buffered` records or `.bytes` (buffered or in flight) the task
+ * pauses its partitions and resumes them at half; partitions opened meanwhile are paused too, and one it
  * paused that was revoked before the resume is resumed when opened again (Backpressure).
  *
  * Concurrency: all state is touched on the event loop only; requests run concurrently.
@@ -38,6 +38,7 @@ import { RecordBuffer, type TakenRequest } from "./record-buffer.ts";
 import { batchBody, type EncodedRecord, RecordEncoder, tpKey } from "./record-encoder.ts";
 import { type SinkSettings, sinkSettings } from "./settings.ts";
 import { SinkMetrics } from "./sink-metrics.ts";
+import { refusesCredentials } from "./status-codes.ts";
 
 const EMPTY = new Uint8Array(0);
 const COMMIT_REQUEST_INTERVAL_MS = 250;
@@ -85,7 +86,7 @@ export class HttpSinkTask implements SinkTask {
     this.metrics = new SinkMetrics(this.context.pluginMetrics);
     this.encoder = new RecordEncoder(s.encoder, converters, () => monotonicNow(this.clock));
     this.buffer = new RecordBuffer(s.limits);
-    this.backpressure = new Backpressure(this.context, s.maxBuffered, this.log);
+    this.backpressure = new Backpressure(this.context, s.maxBuffered, s.maxBufferedBytes, this.log);
     const client = new HttpClient({ connectTimeoutMs: s.timeoutMs, requestTimeoutMs: s.timeoutMs, tls: s.tls });
     const tokens =
       s.oidc &&
@@ -257,7 +258,8 @@ export class HttpSinkTask implements SinkTask {
       return undefined;
     }
     const error = outcome.error;
-    const definitive = error instanceof HttpStatusError && !isRetriableStatus(error.status);
+    const definitive =
+      error instanceof HttpStatusError && !isRetriableStatus(error.status) && !refusesCredentials(error.status);
     if (records.length > 1 && definitive) {
       this.log.warn(`${error.message}; sending its ${records.length} records one by one to find the rejected ones`);
       for (const [i, record] of records.entries()) {
@@ -291,6 +293,6 @@ export class HttpSinkTask implements SinkTask {
   }
 
   private applyBackpressure(): void {
-    this.backpressure.update(this.buffer.size);
+    this.backpressure.update(this.buffer.size, this.buffer.bytes);
   }
 }

@@ -1,0 +1,51 @@
+/**
+ * SecretMask: hides the credentials the HTTP sink sends (configured secret headers, Basic
+ * credentials, OIDC tokens) in what an endpoint answers, before a response excerpt reaches an
+ * error message, the dead letter queue's context headers or the log. An endpoint that echoes the
+ * request's headers in its error body (debug pages, some gateways) would otherwise publish them.
+ *
+ * Secret headers: Authorization, Proxy-Authorization, Cookie and any name that says token, secret,
+ * key, auth, password, credential or session. Of a value with a scheme (`Basic x`, `Bearer x`) the
+ * part after it is masked, so the answer still says which scheme was refused; of Basic credentials
+ * also their decoded `user:password`. The last few OIDC tokens used are remembered and masked too.
+ */
+const SECRET_NAME = /^(authorization|proxy-authorization|cookie)$|token|secret|key|auth|passw|credential|session/i;
+const SCHEME = /^([A-Za-z][\w.+-]*)\s+(\S.*)$/;
+/** Shorter values are too likely to be ordinary words of a response. */
+const MIN_LENGTH = 4;
+const TOKENS_KEPT = 4;
+
+export class SecretMask {
+  private readonly fixed: string[] = [];
+  private readonly tokens: string[] = [];
+
+  constructor(headers: readonly (readonly [string, string])[]) {
+    for (const [name, value] of headers) if (SECRET_NAME.test(name)) this.fixed.push(...secretsOf(value));
+  }
+
+  /** An OIDC token about to be sent. */
+  token(token: string): void {
+    if (this.tokens.includes(token)) return;
+    this.tokens.push(token);
+    if (this.tokens.length > TOKENS_KEPT) this.tokens.shift();
+  }
+
+  apply(text: string): string {
+    let out = text;
+    for (const secret of [...this.fixed, ...this.tokens]) {
+      if (secret.length >= MIN_LENGTH) out = out.replaceAll(secret, "***");
+    }
+    return out;
+  }
+}
+
+function secretsOf(value: string): string[] {
+  const scheme = SCHEME.exec(value);
+  if (!scheme) return [value];
+  const credentials = scheme[2]!.trim();
+  if (scheme[1]!.toLowerCase() !== "basic") return [credentials];
+  const decoded = Buffer.from(credentials, "base64").toString("utf8");
+  const password = decoded.slice(decoded.indexOf(":") + 1);
+  // The longer first: a password inside the decoded pair is masked with it.
+  return [credentials, decoded, password].sort((a, b) => b.length - a.length);
+}

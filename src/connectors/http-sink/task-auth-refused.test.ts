@@ -1,0 +1,183 @@
+import { describe, expect, test } from "bun:test";
+import { waitFor } from "../../../test/support/wait-for.ts";
+import { ManualClock } from "../../util/manual-clock.ts";
+import { endpoint, harness, record } from "./test-support.ts";
+
+const fast = {
+  "sink.retry.backoff.initial.ms": "1",
+  "sink.retry.backoff.max.ms": "5",
+  "sink.flush-buffer.timeout": "0",
+  "sink.batch.max-size": "20",
+  "sink.request.batch.size": "20",
+};
+
+/** A token endpoint issuing `t1`, `t2`, … (after `prefix`) valid for an hour. */
+function tokenEndpoint(prefix = "") {
+  const state = { calls: 0 };
+  const server = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    fetch: () => {
+      state.calls++;
+      return Response.json({ access_token: `${prefix}t${state.calls}`, expires_in: 3600 });
+    },
+  });
+  return {
+    state,
+    url: `http://127.0.0.1:${server.port}/token`,
+    async [Symbol.asyncDispose]() {
+      await server.stop(true);
+    },
+  };
+}
+
+describe("HttpSinkTask when the endpoint refuses the credentials, not the records", () => {
+  test.each([401, 407])("a batch answered %p is reported whole, not re-sent record by record", async (status) => {
+    await using server = endpoint();
+    server.answer(() => new Response("not allowed", { status }));
+    await using h = harness({ url: server.url(), ...fast, "sink.header.Authorization": "user:wrong" });
+    await h.task.put(Array.from({ length: 20 }, (_, i) => record(0, i, i)));
+    await waitFor(() => h.errant.length === 20);
+    await h.task.idle();
+    expect(server.received).toHaveLength(1);
+    expect(h.errant[0]!.error.message).toBe(`HTTP ${status} from POST ${server.url()} after 1 attempt(s): not allowed`);
+  });
+
+  test("a batch answered 403 is still re-sent record by record: the endpoint may forbid only some records", async () => {
+    await using server = endpoint();
+    server.answer((r) =>
+      r.body.includes('"tenant-b"') ? new Response("tenant-b is not yours", { status: 403 }) : new Response("ok"),
+    );
+    await using h = harness({ url: server.url(), ...fast });
+    await h.task.put([record(0, 0, "tenant-a"), record(0, 1, "tenant-b"), record(0, 2, "tenant-a")]);
+    await waitFor(() => h.errant.length === 1 && server.received.length === 4);
+    await h.task.idle();
+    expect(h.errant[0]!.record.kafkaOffset).toBe(1);
+  });
+
+  test("OIDC: a fresh token refused too is not renewed again at every request", async () => {
+    await using tokens = tokenEndpoint();
+    await using server = endpoint();
+    // A token of the wrong audience: the endpoint refuses every token.
+    server.answer(() => new Response("wrong audience", { status: 401 }));
+    await using h = harness({
+      url: server.url(),
+      ...fast,
+      "sink.writer.request.mode": "single",
+      "security.oidc.token.request": "grant_type=client_credentials",
+      "security.oidc.token.endpoint.url": tokens.url,
+    });
+    await h.task.put(Array.from({ length: 20 }, (_, i) => record(0, i, i)));
+    await waitFor(() => h.errant.length === 20);
+    await h.task.idle();
+    // The first request renews once; the fresh token is refused as well, so the 401s stand.
+    expect(tokens.state.calls).toBe(2);
+    expect(server.received.map((r) => r.headers.authorization)).toEqual([
+      "Bearer t1",
+      ...Array.from({ length: 20 }, () => "Bearer t2"),
+    ]);
+  });
+
+  test("OIDC: while fresh tokens are refused, the token is renewed at most every 30 s", async () => {
+    await using tokens = tokenEndpoint();
+    await using server = endpoint();
+    server.answer(() => new Response("wrong audience", { status: 401 }));
+    const clock = new ManualClock(1_000_000);
+    await using h = harness(
+      {
+        url: server.url(),
+        ...fast,
+        "sink.writer.request.mode": "single",
+        "security.oidc.token.request": "grant_type=client_credentials",
+        "security.oidc.token.endpoint.url": tokens.url,
+      },
+      { clock },
+    );
+    await h.task.put([record(0, 0, 0), record(0, 1, 1)]);
+    await waitFor(() => h.errant.length === 2);
+    expect(tokens.state.calls).toBe(2);
+    clock.advance(29_000);
+    await h.task.put([record(0, 2, 2)]);
+    await waitFor(() => h.errant.length === 3);
+    expect(tokens.state.calls).toBe(2);
+    clock.advance(1_000);
+    await h.task.put([record(0, 3, 3), record(0, 4, 4)]);
+    await waitFor(() => h.errant.length === 5);
+    expect(tokens.state.calls).toBe(3);
+    expect(server.received.map((r) => r.headers.authorization)).toEqual([
+      "Bearer t1",
+      "Bearer t2",
+      "Bearer t2",
+      "Bearer t2",
+      "Bearer t2",
+      "Bearer t3",
+      "Bearer t3",
+    ]);
+  });
+
+  test("OIDC: a renewed token that was accepted is renewed again on a later 401", async () => {
+    await using tokens = tokenEndpoint();
+    await using server = endpoint();
+    // t1 is refused; t2 works for 3 requests, then is revoked; t3 works.
+    server.answer((r) => {
+      const auth = r.headers.authorization;
+      const t2Uses = server.received.filter((x) => x.headers.authorization === "Bearer t2").length;
+      if (auth === "Bearer t3" || (auth === "Bearer t2" && t2Uses <= 3)) return new Response("ok");
+      return new Response("revoked", { status: 401 });
+    });
+    await using h = harness({
+      url: server.url(),
+      ...fast,
+      "sink.writer.request.mode": "single",
+      "security.oidc.token.request": "grant_type=client_credentials",
+      "security.oidc.token.endpoint.url": tokens.url,
+    });
+    await h.task.put(Array.from({ length: 6 }, (_, i) => record(0, i, i)));
+    await waitFor(() => server.received.filter((r) => r.headers.authorization === "Bearer t3").length === 3);
+    await h.task.idle();
+    expect(h.errant).toEqual([]);
+    expect(tokens.state.calls).toBe(3);
+  });
+
+  describe("when the endpoint echoes the request's credentials in its error body", () => {
+    test("Basic credentials and configured secret headers are masked in the error, the DLQ context and the log", async () => {
+      await using server = endpoint();
+      server.answer(
+        (r) =>
+          new Response(`rejected: authorization=${r.headers.authorization} x-api-key=${r.headers["x-api-key"]}`, {
+            status: 400,
+          }),
+      );
+      await using h = harness({
+        url: server.url(),
+        ...fast,
+        "sink.header.Authorization": "user:s3cret",
+        "sink.header.X-Api-Key": "k3y-value",
+      });
+      await h.task.put([record(0, 0, 1)]);
+      await waitFor(() => h.errant.length === 1);
+      const basic = btoa("user:s3cret");
+      const error = h.errant[0]!.error as Error & { errorContext: Record<string, string> };
+      expect(error.message).toBe(
+        `HTTP 400 from POST ${server.url()} after 1 attempt(s): rejected: authorization=Basic *** x-api-key=***`,
+      );
+      const shown = [error.message, JSON.stringify(error.errorContext), ...h.lines].join("\n");
+      for (const secret of [basic, "s3cret", "k3y-value"]) expect(shown).not.toContain(secret);
+    });
+
+    test("the OIDC token is masked", async () => {
+      await using tokens = tokenEndpoint("eyJhbGciOi.");
+      await using server = endpoint();
+      server.answer((r) => new Response(`bad request with ${r.headers.authorization}`, { status: 422 }));
+      await using h = harness({
+        url: server.url(),
+        ...fast,
+        "security.oidc.token.request": "grant_type=client_credentials",
+        "security.oidc.token.endpoint.url": tokens.url,
+      });
+      await h.task.put([record(0, 0, 1)]);
+      await waitFor(() => h.errant.length === 1);
+      expect(h.errant[0]!.error.message).toEndWith("after 1 attempt(s): bad request with Bearer ***");
+    });
+  });
+});

@@ -1,0 +1,54 @@
+import { describe, expect, test } from "bun:test";
+import { waitFor } from "../../../test/support/wait-for.ts";
+import { endpoint, harness, record } from "./test-support.ts";
+
+/** An endpoint holding every request until `release`. */
+function heldEndpoint() {
+  const server = endpoint();
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  server.answer(async () => {
+    await gate;
+    return new Response("ok");
+  });
+  return { server, release };
+}
+
+describe("HttpSinkTask backpressure by bytes", () => {
+  test("large records pause consumption at 64 MiB held by default, long before sink.requests.max-buffered records", async () => {
+    const { server, release } = heldEndpoint();
+    await using _server = server;
+    await using h = harness({ url: server.url() });
+    const big = "x".repeat(1024 * 1024);
+    // 70 records of 1 MiB: far below the 10000 records of sink.requests.max-buffered.
+    for (let i = 0; i < 70 && h.events.length === 0; i++) await h.task.put([record(0, i, big)]);
+    expect(h.events).toEqual(["pause 1"]);
+    release();
+    await waitFor(() => h.events.length === 2, { timeoutMs: 20_000 });
+    expect(h.events).toEqual(["pause 1", "resume 1"]);
+  });
+
+  test("sink.requests.max-buffered.bytes sets the bound; it resumes at half, counting requests in flight", async () => {
+    const { server, release } = heldEndpoint();
+    await using _server = server;
+    await using h = harness({
+      url: server.url(),
+      "sink.requests.max-buffered.bytes": "1000",
+      "sink.flush-buffer.timeout": "0",
+      "sink.request.batch.size": "2",
+    });
+    const v = "y".repeat(298); // 300 bytes as JSON, 301 in a batch body
+    await h.task.put([record(0, 0, v), record(0, 1, v)]);
+    await waitFor(() => server.received.length === 1);
+    expect(h.events).toEqual([]);
+    // 602 bytes in flight plus 301 waiting, then 301 more: 1204 ≥ 1000.
+    await h.task.put([record(0, 2, v)]);
+    expect(h.events).toEqual([]);
+    await h.task.put([record(0, 3, v)]);
+    expect(h.events).toEqual(["pause 1"]);
+    release();
+    await waitFor(() => server.values().length === 4);
+    await h.task.idle();
+    expect(h.events).toEqual(["pause 1", "resume 1"]);
+  });
+});

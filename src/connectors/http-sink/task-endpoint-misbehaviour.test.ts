@@ -1,0 +1,174 @@
+import { describe, expect, test } from "bun:test";
+import { createServer } from "node:net";
+import { waitFor } from "../../../test/support/wait-for.ts";
+import { ManualClock } from "../../util/manual-clock.ts";
+import { endpoint, harness, record } from "./test-support.ts";
+
+const fast = {
+  "sink.retry.backoff.initial.ms": "1",
+  "sink.retry.backoff.max.ms": "5",
+  "sink.flush-buffer.timeout": "0",
+};
+
+/** A body stream that never ends (1 KiB chunks as fast as the reader takes them). */
+function endless(): ReadableStream<Uint8Array> {
+  const chunk = new Uint8Array(1024).fill(120);
+  return new ReadableStream({
+    pull(controller) {
+      controller.enqueue(chunk);
+    },
+  });
+}
+
+describe("HttpSinkTask against a misbehaving endpoint", () => {
+  test("a 2xx whose body never ends: the records count as delivered, not reported", async () => {
+    await using server = endpoint();
+    server.answer(() => new Response(endless(), { status: 200 }));
+    await using h = harness({ url: server.url(), ...fast, "sink.request.timeout": "2" });
+    await h.task.put([record(0, 0, 1), record(0, 1, 2)]);
+    await waitFor(() => server.received.length >= 1);
+    await h.task.idle();
+    expect(h.errant).toEqual([]);
+    expect(server.received).toHaveLength(1);
+    expect(await h.task.preCommit([{ topic: "orders", partition: 0, offset: 2 }])).toEqual([
+      { topic: "orders", partition: 0, offset: 2 },
+    ]);
+  });
+
+  test("a 2xx whose body stalls: at sink.request.timeout the records count as delivered, not sent again", async () => {
+    await using server = endpoint();
+    const stalled = () =>
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode("accepted, now streaming"));
+        },
+      });
+    server.answer(() => new Response(stalled(), { status: 202 }));
+    await using h = harness({ url: server.url(), ...fast, "sink.request.timeout": "1" });
+    await h.task.put([record(0, 0, 1)]);
+    await waitFor(() => server.received.length === 1);
+    await h.task.idle();
+    expect(server.received).toHaveLength(1);
+    expect(h.errant).toEqual([]);
+    expect(await h.task.preCommit([{ topic: "orders", partition: 0, offset: 1 }])).toEqual([
+      { topic: "orders", partition: 0, offset: 1 },
+    ]);
+  });
+
+  test("a 500 whose body never ends is retried, and reported with an excerpt after the attempts", async () => {
+    await using server = endpoint();
+    server.answer(() => new Response(endless(), { status: 500 }));
+    await using h = harness({
+      url: server.url(),
+      ...fast,
+      "sink.request.timeout": "2",
+      "sink.retry.max-attempts": "2",
+    });
+    await h.task.put([record(0, 0, 1)]);
+    await waitFor(() => h.errant.length === 1, { timeoutMs: 10_000 });
+    expect(server.received).toHaveLength(2);
+    expect(h.errant[0]!.error.message).toStartWith(`HTTP 500 from POST ${server.url()} after 2 attempt(s): xxxx`);
+  });
+});
+
+describe("HttpSinkTask when the endpoint drops the connection", () => {
+  test("mid-request and mid-response: the request is retried, delivered once acknowledged, nothing reported", async () => {
+    let connections = 0;
+    const acknowledged: string[] = [];
+    const server = createServer((socket) => {
+      const n = ++connections;
+      let data = "";
+      socket.on("error", () => {});
+      socket.on("data", (chunk) => {
+        data += chunk.toString();
+        if (n === 1)
+          socket.destroy(); // mid-request
+        else if (!data.endsWith("]")) return;
+        else if (n === 2) {
+          socket.write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial");
+          socket.destroy(); // mid-response
+        } else {
+          acknowledged.push(data.slice(data.indexOf("\r\n\r\n") + 4));
+          socket.end("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    using _server = { [Symbol.dispose]: () => server.close() };
+    const { port } = server.address() as { port: number };
+    await using h = harness({ url: `http://127.0.0.1:${port}/in`, ...fast });
+    await h.task.put([record(0, 0, 1), record(0, 1, 2)]);
+    await waitFor(() => acknowledged.length === 1);
+    await h.task.idle();
+    expect(acknowledged).toEqual(["[1,2]"]);
+    expect(connections).toBe(3);
+    expect(h.errant).toEqual([]);
+    expect(h.lines.filter((l) => l.includes("WARN") && l.includes("retrying in"))).toHaveLength(2);
+    expect(await h.task.preCommit([{ topic: "orders", partition: 0, offset: 2 }])).toEqual([
+      { topic: "orders", partition: 0, offset: 2 },
+    ]);
+  });
+});
+
+describe("HttpSinkTask when an error body carries control characters", () => {
+  test("they do not reach the log line, the error or the DLQ context (no terminal escapes, no NUL)", async () => {
+    await using server = endpoint();
+    server.answer(() => new Response("\u001b[2J\u001b[31mbad\u0000 input\u0007\u009b", { status: 400 }));
+    await using h = harness({ url: server.url(), ...fast });
+    await h.task.put([record(0, 0, 1)]);
+    await waitFor(() => h.errant.length === 1);
+    const error = h.errant[0]!.error as Error & { errorContext: Record<string, string> };
+    expect(error.errorContext["http.response.body"]).toBe("[2J [31mbad input");
+    const shown = [error.message, ...h.lines].join("\n");
+    expect(shown).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+  });
+});
+
+describe("HttpSinkTask when the endpoint asks for no wait", () => {
+  test.each([
+    ["0", "Retry-After: 0"],
+    ["Thu, 01 Jan 1970 00:00:00 GMT", "a Retry-After date already past (the endpoint's clock behind)"],
+  ])("%p: the retries still back off, so a short outage does not send the records to the DLQ", async (value) => {
+    await using server = endpoint();
+    server.answer((_r, n) =>
+      n <= 3 ? new Response("overloaded", { status: 503, headers: { "Retry-After": value } }) : new Response("ok"),
+    );
+    const clock = new ManualClock(0);
+    await using h = harness(
+      {
+        url: server.url(),
+        "sink.flush-buffer.timeout": "0",
+        "sink.retry.backoff.initial.ms": "1000",
+        "sink.retry.backoff.max.ms": "60000",
+      },
+      { clock },
+    );
+    await h.task.put([record(0, 0, 1)]);
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      await waitFor(() => clock.sleeps.length >= attempt);
+      // The backoff: initial × 2^(attempt-1), less up to 20% jitter.
+      expect(clock.sleeps.at(-1)!).toBeGreaterThanOrEqual(800 * 2 ** (attempt - 1));
+      clock.advance(clock.sleeps.at(-1)!);
+    }
+    await waitFor(() => server.received.length === 4);
+    await h.task.idle();
+    expect(h.errant).toEqual([]);
+  });
+
+  test("a Retry-After shorter than the backoff is a least wait: the backoff applies", async () => {
+    await using server = endpoint();
+    server.answer((_r, n) =>
+      n === 1 ? new Response("", { status: 429, headers: { "Retry-After": "1" } }) : new Response("ok"),
+    );
+    const clock = new ManualClock(0);
+    await using h = harness(
+      { url: server.url(), "sink.flush-buffer.timeout": "0", "sink.retry.backoff.initial.ms": "5000" },
+      { clock },
+    );
+    await h.task.put([record(0, 0, 1)]);
+    await waitFor(() => clock.sleeps.length === 1);
+    expect(clock.sleeps[0]!).toBeGreaterThanOrEqual(4000);
+    clock.advance(clock.sleeps[0]!);
+    await waitFor(() => server.received.length === 2);
+  });
+});
