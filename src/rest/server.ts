@@ -20,7 +20,7 @@ import { type RestAuthenticationEnv, restAuthentication } from "./auth/auth-midd
 import { errorResponse, HTTP_MESSAGES } from "./error-mapping.ts";
 import type { RequestInfo } from "./http1/http1-connection.ts";
 import { type Http1Server, startHttp1Server } from "./http1/http1-server.ts";
-import { acceptsJson, isJsonMediaType } from "./media-types.ts";
+import { acceptsJson, matchContentType } from "./media-types.ts";
 import { type BodyLimits, DEFAULT_BODY_LIMITS, hasBody, readBody } from "./request-body.ts";
 import type { Route, RouteDeps } from "./route.ts";
 import { connectorPluginRoutes } from "./routes/connector-plugins.ts";
@@ -168,11 +168,13 @@ export function restApp(
     app.on(route.method, route.path, async (c) => {
       if (route.consumesJson && ["POST", "PUT", "PATCH"].includes(c.req.method)) {
         const contentType = c.req.header("Content-Type");
-        // A missing Content-Type on an entity is answered with a JSON-typed 415, a wrong one without.
-        if (contentType ? !isJsonMediaType(contentType) : route.readsBody && hasBody(c.req.raw)) {
-          // application/* selects the JSON method and then finds no reader: Connect's mapper types it.
-          return frameworkError(415, !contentType || /^\s*application\/\*\s*(;|$)/i.test(contentType));
-        }
+        const match = contentType ? matchContentType(contentType) : "json";
+        // A Content-Type Jersey cannot parse is a bare 400 (no body, no type).
+        if (match === "invalid") return new Response(null, { status: 400 });
+        // A missing Content-Type on an entity is answered with a JSON-typed 415, a wrong one without;
+        // application/* or */* selects the JSON method and then finds no reader: Connect's mapper types it.
+        if (match !== "json") return frameworkError(415, match === "unreadable");
+        if (!contentType && route.readsBody && hasBody(c.req.raw)) return frameworkError(415, true);
       }
       if (!route.producesText && !acceptsJson(c.req.header("Accept"))) return frameworkError(406);
       if (route.readsBody) c.set("body" as never, (await readBody(c.req.raw, bodyLimits)) as never);
@@ -188,7 +190,8 @@ export function restApp(
     const taskPath = /^(\/connectors\/[^/]+\/tasks\/)[^/]+(\/(?:status|restart))$/.exec(path);
     const methods = javaHashOrder(methodsFor(taskPath ? `${taskPath[1]}0${taskPath[2]}` : path));
     if (methods.length === 0) return frameworkError(404);
-    if (taskPath && methods.includes(c.req.method)) return frameworkError(404, true);
+    // OPTIONS is Jersey's own answer, which converts no {task}.
+    if (taskPath && c.req.method !== "OPTIONS" && methods.includes(c.req.method)) return frameworkError(404, true);
     if (c.req.method === "OPTIONS") {
       return new Response(methods.join(", "), {
         status: 200,
