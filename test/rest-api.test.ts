@@ -587,7 +587,14 @@ describe("failures", () => {
     expect(plan.status).toBe(202);
     expect(plan.body.connector.state).toBe("RUNNING");
     expect(plan.body.tasks).toEqual([
-      { id: 0, state: "RESTARTING", worker_id: failed.tasks[0].worker_id, version: "4.3.1" },
+      // Connect's restart plan keeps the stored trace (recordings.json: restart-failing-plan).
+      {
+        id: 0,
+        state: "RESTARTING",
+        worker_id: failed.tasks[0].worker_id,
+        version: "4.3.1",
+        trace: failed.tasks[0].trace,
+      },
     ]);
     const healed = await waitForState(name, "RUNNING", ["RUNNING"]);
     expect(healed.tasks[0].trace).toBeUndefined();
