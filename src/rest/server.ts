@@ -20,6 +20,7 @@ import { type RestAuthenticationEnv, restAuthentication } from "./auth/auth-midd
 import { errorResponse, HTTP_MESSAGES } from "./error-mapping.ts";
 import type { RequestInfo } from "./http1/http1-connection.ts";
 import { type Http1Server, startHttp1Server } from "./http1/http1-server.ts";
+import { errorPageFor, jettyErrorResponse } from "./http1/jetty-error-page.ts";
 import { acceptsJson, matchContentType } from "./media-types.ts";
 import { type BodyLimits, DEFAULT_BODY_LIMITS, hasBody, readBody } from "./request-body.ts";
 import type { Route, RouteDeps } from "./route.ts";
@@ -168,9 +169,12 @@ export function restApp(
     app.on(route.method, route.path, async (c) => {
       if (route.consumesJson && ["POST", "PUT", "PATCH"].includes(c.req.method)) {
         const contentType = c.req.header("Content-Type");
-        const match = contentType ? matchContentType(contentType) : "json";
-        // A Content-Type Jersey cannot parse is a bare 400 (no body, no type).
-        if (match === "invalid") return new Response(null, { status: 400 });
+        const match = contentType !== undefined ? matchContentType(contentType) : "json";
+        // A Content-Type that cannot be parsed (an empty one too) is Jetty's 400: its page for a
+        // POST, the status alone for a PUT or PATCH.
+        if (match === "invalid") {
+          return jettyErrorResponse(400, "Bad Request", c.req.url, !errorPageFor(c.req.method));
+        }
         // A missing Content-Type on an entity is answered with a JSON-typed 415, a wrong one without;
         // application/* or */* selects the JSON method and then finds no reader: Connect's mapper types it.
         if (match !== "json") return frameworkError(415, match === "unreadable");
