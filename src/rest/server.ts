@@ -20,7 +20,8 @@ import { type RestAuthenticationEnv, restAuthentication } from "./auth/auth-midd
 import { errorResponse, HTTP_MESSAGES } from "./error-mapping.ts";
 import type { RequestInfo } from "./http1/http1-connection.ts";
 import { type Http1Server, startHttp1Server } from "./http1/http1-server.ts";
-import { acceptsJson, isJsonMediaType } from "./media-types.ts";
+import { errorPageFor, jettyErrorResponse } from "./http1/jetty-error-page.ts";
+import { acceptsJson, matchContentType } from "./media-types.ts";
 import { type BodyLimits, DEFAULT_BODY_LIMITS, hasBody, readBody } from "./request-body.ts";
 import type { Route, RouteDeps } from "./route.ts";
 import { connectorPluginRoutes } from "./routes/connector-plugins.ts";
@@ -168,11 +169,16 @@ export function restApp(
     app.on(route.method, route.path, async (c) => {
       if (route.consumesJson && ["POST", "PUT", "PATCH"].includes(c.req.method)) {
         const contentType = c.req.header("Content-Type");
-        // A missing Content-Type on an entity is answered with a JSON-typed 415, a wrong one without.
-        if (contentType ? !isJsonMediaType(contentType) : route.readsBody && hasBody(c.req.raw)) {
-          // application/* selects the JSON method and then finds no reader: Connect's mapper types it.
-          return frameworkError(415, !contentType || /^\s*application\/\*\s*(;|$)/i.test(contentType));
+        const match = contentType !== undefined ? matchContentType(contentType) : "json";
+        // A Content-Type that cannot be parsed (an empty one too) is Jetty's 400: its page for a
+        // POST, the status alone for a PUT or PATCH.
+        if (match === "invalid") {
+          return jettyErrorResponse(400, "Bad Request", c.req.url, !errorPageFor(c.req.method));
         }
+        // A missing Content-Type on an entity is answered with a JSON-typed 415, a wrong one without;
+        // application/* or */* selects the JSON method and then finds no reader: Connect's mapper types it.
+        if (match !== "json") return frameworkError(415, match === "unreadable");
+        if (!contentType && route.readsBody && hasBody(c.req.raw)) return frameworkError(415, true);
       }
       if (!route.producesText && !acceptsJson(c.req.header("Accept"))) return frameworkError(406);
       if (route.readsBody) c.set("body" as never, (await readBody(c.req.raw, bodyLimits)) as never);
@@ -188,7 +194,8 @@ export function restApp(
     const taskPath = /^(\/connectors\/[^/]+\/tasks\/)[^/]+(\/(?:status|restart))$/.exec(path);
     const methods = javaHashOrder(methodsFor(taskPath ? `${taskPath[1]}0${taskPath[2]}` : path));
     if (methods.length === 0) return frameworkError(404);
-    if (taskPath && methods.includes(c.req.method)) return frameworkError(404, true);
+    // OPTIONS is Jersey's own answer, which converts no {task}.
+    if (taskPath && c.req.method !== "OPTIONS" && methods.includes(c.req.method)) return frameworkError(404, true);
     if (c.req.method === "OPTIONS") {
       return new Response(methods.join(", "), {
         status: 200,

@@ -7,7 +7,7 @@
  */
 import type { Config, SinkConnector, SourceConnector } from "../api/connector.ts";
 import type { SourceMap, TopicPartition, TopicPartitionOffset } from "../api/record.ts";
-import { BadRequestError, ConnectError, UnsupportedOperationError } from "../errors.ts";
+import { BadRequestError, ConnectError, DataError, UnsupportedOperationError } from "../errors.ts";
 import type { KafkaAdmin } from "../kafka/kafka-port.ts";
 import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
 import { canonicalJson, type OffsetStore } from "../store/offset-store.ts";
@@ -158,7 +158,11 @@ export async function modifyOffsets(
     requested === null
       ? store.all(name).map((e) => ({ partition: e.partition, offset: null }))
       : lastPerPartition(requested).map((r) => ({ partition: r.partition, offset: r.offset ?? null }));
-  // The connector checks first (Connect calls SourceConnector.alterOffsets before writing).
+  for (const c of changes) {
+    validateOffsetFormat(c.partition);
+    validateOffsetFormat(c.offset);
+  }
+  // The connector checks next (Connect calls SourceConnector.alterOffsets before writing).
   const connector = descriptor.create() as SourceConnector;
   const managed = connector.alterOffsets
     ? await callAlterOffsets(name, () => connector.alterOffsets!(config, changes))
@@ -170,4 +174,24 @@ export async function modifyOffsets(
     changes.filter((c) => c.partition !== null && c.partition !== undefined),
   );
   return alteredMessage(managed, verb);
+}
+
+const LONG_MIN = -(2n ** 63n);
+const LONG_MAX = 2n ** 63n - 1n;
+
+/**
+ * Connect's OffsetUtils.validateFormat, run on a source connector's partitions and offsets before
+ * its alterOffsets: each value must be a primitive (JSON null, string, number, boolean). Jackson
+ * reads an integer beyond a long as a BigInteger, which is no Connect type.
+ */
+function validateOffsetFormat(data: SourceMap | null | undefined): void {
+  if (data === null || data === undefined) return;
+  for (const [key, value] of Object.entries(data)) {
+    if (value === null || value === undefined) continue;
+    const fail = (what: string) =>
+      new DataError(`Offsets may only contain primitive types as values, but field ${key} contains ${what}`);
+    if (typeof value === "bigint" && (value < LONG_MIN || value > LONG_MAX)) throw fail("class java.math.BigInteger");
+    if (Array.isArray(value)) throw fail("ARRAY");
+    if (typeof value === "object") throw fail("MAP");
+  }
 }

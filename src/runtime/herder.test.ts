@@ -375,7 +375,14 @@ describe("Herder", () => {
         connector: { state: "RUNNING", worker_id: WORKER, version: "1.0" },
         tasks: [
           { id: 0, state: "RUNNING", worker_id: WORKER, version: "1.0" },
-          { id: 1, state: "RESTARTING", worker_id: WORKER, version: "1.0" },
+          // As Connect's buildRestartPlan: what restarts keeps its stored trace (recorded: restart-failing-plan).
+          {
+            id: 1,
+            state: "RESTARTING",
+            worker_id: WORKER,
+            version: "1.0",
+            trace: expect.stringMatching(/^org\.apache\.kafka\.connect\.errors\.ConnectException: task 1 cannot open/),
+          },
         ],
         type: "source",
       });

@@ -192,6 +192,9 @@ export class Herder extends HerderThread {
     return this.executor.run(async () => {
       if (!this.deps.configs.has(name)) throw new NotFoundError(`Unknown connector: ${name}`);
       await this.restartConnectorInstance(name, false);
+      // As Connect's restartConnector: a connector that fails to start fails the request.
+      const wc = this.deps.worker.connector(name);
+      if (!wc || wc.failed) throw new ConnectError(`Failed to start connector: ${name}`);
     });
   }
 
@@ -222,10 +225,7 @@ export class Herder extends HerderThread {
       if (!status) throw new NotFoundError(`Status for connector ${name} not found`);
       const { restartConnector, tasksToRestart, stateInfo } = buildRestartPlan(
         { connector: name, onlyFailed, includeTasks },
-        status,
-        this.statuses.tasks(name),
-        this.pluginVersion(stored.config),
-        this.connectorType(stored.config),
+        this.connectorStatus(name),
       );
       if (restartConnector) this.status.connector(name, "RESTARTING");
       for (const task of tasksToRestart) this.status.task({ connector: name, task }, "RESTARTING", null);

@@ -1,11 +1,10 @@
 /**
  * KIP-745's RestartPlan (Connect's RestartRequest and RestartPlan): which of a connector and its
  * tasks a `POST /connectors/{name}/restart` restarts, given `onlyFailed` and `includeTasks`, and the
- * ConnectorStateInfo it answers with (RESTARTING where applicable). The Herder builds it from the
- * stored statuses, answers with it, then carries it out.
+ * ConnectorStateInfo it answers with. The Herder builds it from the current status answer, answers
+ * with it, then carries it out.
  */
-import type { Status } from "../store/status-store.ts";
-import { type ConnectorStateInfo, type ConnectorType, connectorState, taskState } from "./entities.ts";
+import type { ConnectorStateInfo } from "./entities.ts";
 
 export interface RestartRequest {
   readonly connector: string;
@@ -16,36 +15,25 @@ export interface RestartRequest {
 export interface RestartPlan {
   readonly restartConnector: boolean;
   readonly tasksToRestart: readonly number[];
-  /** The answer to the request: current statuses, RESTARTING for what restarts. */
+  /** The answer to the request: the current statuses, RESTARTING for what restarts. */
   readonly stateInfo: ConnectorStateInfo;
 }
 
-export function buildRestartPlan(
-  request: RestartRequest,
-  status: Status,
-  taskStatuses: readonly { id: number; status: Status }[],
-  version: string | null,
-  type: ConnectorType,
-): RestartPlan {
-  const { connector: name, onlyFailed, includeTasks } = request;
-  const restartConnector = !onlyFailed || status.state === "FAILED";
-  const tasksToRestart = taskStatuses
-    .filter((t) => includeTasks && (!onlyFailed || t.status.state === "FAILED"))
+/**
+ * As Connect's AbstractHerder.buildRestartPlan, only the state of what restarts changes: its worker,
+ * version and trace stay those of its stored status (a connector that failed before the worker made
+ * an instance keeps version null and its failure's trace while RESTARTING).
+ */
+export function buildRestartPlan(request: RestartRequest, current: ConnectorStateInfo): RestartPlan {
+  const { onlyFailed, includeTasks } = request;
+  const restartConnector = !onlyFailed || current.connector.state === "FAILED";
+  const tasksToRestart = current.tasks
+    .filter((t) => includeTasks && (!onlyFailed || t.state === "FAILED"))
     .map((t) => t.id);
   const stateInfo: ConnectorStateInfo = {
-    name,
-    connector: connectorState(
-      restartConnector ? "RESTARTING" : status.state,
-      status.workerId,
-      restartConnector ? null : status.trace,
-      version,
-    ),
-    tasks: taskStatuses.map((t) =>
-      tasksToRestart.includes(t.id)
-        ? taskState(t.id, "RESTARTING", t.status.workerId, null, version)
-        : taskState(t.id, t.status.state, t.status.workerId, t.status.trace, version),
-    ),
-    type,
+    ...current,
+    connector: restartConnector ? { ...current.connector, state: "RESTARTING" } : current.connector,
+    tasks: current.tasks.map((t) => (tasksToRestart.includes(t.id) ? { ...t, state: "RESTARTING" } : t)),
   };
   return { restartConnector, tasksToRestart, stateInfo };
 }

@@ -69,6 +69,18 @@ describe("LogManager", () => {
       expect(logs.setLevel("root", "WARN", 9)).toEqual(["r", "r.Worker", "r.sub.Herder", "root"]);
     });
 
+    // Found by scripts/diff-connect (seed 7): Connect takes the level before from allLevels, which
+    // leaves loggers at OFF out, so a logger at OFF is "changed" by any level, OFF again included.
+    test("setLevel counts a logger at OFF as changed, even when set to OFF again", () => {
+      const logs = new LogManager({ sink: () => {} });
+      logs.get("o.A");
+      expect(logs.setLevel("o", "OFF", 1)).toEqual(["o", "o.A"]);
+      expect(logs.setLevel("o", "OFF", 2)).toEqual(["o", "o.A"]);
+      expect(logs.level("o.A")).toEqual({ level: "OFF", lastModified: 2 });
+      expect(logs.setLevel("o.A", "INFO", 3)).toEqual(["o.A"]);
+      expect(logs.setLevel("o", "INFO", 4)).toEqual(["o"]);
+    });
+
     test("allLevels lists every known logger with its inherited level, leaving out those at OFF", () => {
       const logs = new LogManager({ sink: () => {} });
       logs.get("a.b.C");

@@ -137,7 +137,8 @@ export class LogManager {
    * Sets `namespace` (created if absent) and every known logger whose name starts with it; `root`
    * sets every logger. Returns, sorted, the names whose level changed (their own or inherited level
    * before, as Connect 4.3.1's Log4jLoggers.setLevel: setting a level a logger already has answers
-   * `[]`); `lastModified` moves only for those.
+   * `[]`); `lastModified` moves only for those. A logger at OFF always counts as changed, as in
+   * Connect, whose "level before" comes from allLevels, which leaves loggers at OFF out.
    */
   setLevel(namespace: string, level: Level, now = Date.now()): string[] {
     const isRoot = namespace.toLowerCase() === "root";
@@ -155,7 +156,7 @@ export class LogManager {
     const before = [...names].map((n) => [n, this.explicit.get(n)?.level ?? this.effectiveLevel(n)] as const);
     const changed: string[] = [];
     for (const [n, was] of before) {
-      if (was !== level) {
+      if (was === "OFF" || was !== level) {
         this.explicit.set(n, { level, lastModified: now });
         changed.push(n);
       } else if (!this.explicit.has(n)) this.explicit.set(n, { level, lastModified: null });

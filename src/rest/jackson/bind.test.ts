@@ -110,6 +110,14 @@ describe("bindBody (Jackson's wording, diff-connect)", () => {
     );
   });
 
+  // Found by scripts/diff-connect (seed 7): Jackson's blank is every char <= U+0020 (not trim()).
+  test("a config of control characters is an empty String to Jackson; U+00A0 is not", () => {
+    expect(create('{"name":"a","config":"\\u0000\\t"}')).toStartWith('Cannot coerce empty String ("")');
+    expect(create('{"name":"a","config":"\\u00a0"}')).toStartWith(
+      "Cannot construct instance of `java.util.LinkedHashMap` (although at least one Creator exists): no String-argument constructor/factory method to deserialize from String value ('\u00a0')",
+    );
+  });
+
   test("a UTF-8 encoded surrogate is Jackson's 'Illegal surrogate' error, in a known or an unknown field", () => {
     const surrogate = (prefix: string) =>
       new Uint8Array([...Buffer.from(prefix), 0xed, 0xa0, 0x80, ...Buffer.from('"}')]);

@@ -105,11 +105,20 @@ function creatorMismatch(p: JsonParser, type: string, ctor: string): JacksonErro
   return mismatch(p, `Cannot construct instance of \`${type}\` (although at least one Creator exists): ${ctor}`);
 }
 
+/**
+ * Jackson's "blank" String (StdDeserializer._isBlank): every char at most U+0020, so NUL and other
+ * control characters count and U+00A0 or U+3000 do not (unlike String.prototype.trim).
+ */
+function isJacksonBlank(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x20) return false;
+  return true;
+}
+
 /** A JSON object into a LinkedHashMap of `valueType`; `null` for JSON null. */
 export function bindMap<T>(type: string, value: Binder<T>): Binder<Record<string, T> | null> {
   return (p) => {
     if (p.token === "VALUE_NULL") return null;
-    if (p.token === "VALUE_STRING" && p.text().trim() === "") {
+    if (p.token === "VALUE_STRING" && isJacksonBlank(p.text())) {
       throw mismatch(
         p,
         'Cannot coerce empty String ("") to element of `java.util.LinkedHashMap` (but could if coercion was enabled using `CoercionConfig`)',

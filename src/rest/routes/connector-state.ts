@@ -5,9 +5,12 @@
  */
 import { RestError } from "../../errors.ts";
 import { javaHashMap } from "../../util/java-hash-order.ts";
-import { emptyResponse, jsonResponse } from "../json-body.ts";
+import { bindBody, bindList, bindStringMap } from "../jackson/bind.ts";
+import { bodyOf, emptyResponse, jsonResponse } from "../json-body.ts";
 import { booleanQuery, type Route } from "../route.ts";
 import { C, name, TASK, task } from "./connector-params.ts";
+
+const TASK_CONFIGS = bindList("java.util.ArrayList<java.util.Map<java.lang.String,java.lang.String>>", bindStringMap);
 
 export function connectorStateRoutes(): Route[] {
   return [
@@ -31,7 +34,11 @@ export function connectorStateRoutes(): Route[] {
       method: "POST",
       path: `${C}/tasks`,
       consumesJson: true,
-      handle: () => {
+      readsBody: true,
+      handle: (c) => {
+        // Jersey binds the List<Map<String, String>> entity before the method runs: a body of
+        // another shape is Jackson's 500 first.
+        bindBody(bodyOf(c), TASK_CONFIGS);
         throw new RestError(
           500,
           "Kafka Connect in standalone mode does not support externally setting task configurations.",

@@ -173,6 +173,19 @@ describe("ConnectorsResource routes, in-process", () => {
       await using w = await inProcessWorker();
       expect(await w.rest(method, path, [])).toEqual({ status: 500, body: { error_code: 500, message } });
     });
+
+    // Found by scripts/diff-connect (blind.ts): Jersey binds the entity before the method runs.
+    test("POST …/tasks with a body that is no list is Jackson's 500 first", async () => {
+      await using w = await inProcessWorker();
+      expect(await w.rest("POST", "/connectors/a/tasks", {})).toEqual({
+        status: 500,
+        body: {
+          error_code: 500,
+          message:
+            "Cannot deserialize value of type `java.util.ArrayList<java.util.Map<java.lang.String,java.lang.String>>` from Object value (token `JsonToken.START_OBJECT`)\n at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: 1]",
+        },
+      });
+    });
   });
 
   describe("GET /connectors?expand", () => {
