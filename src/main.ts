@@ -12,12 +12,7 @@ import { clientProperties } from "./client-properties.ts";
 import type { ConfigProvider } from "./config-providers/config-provider.ts";
 import { configProvidersFromWorkerConfig, resolveConfig } from "./config-providers/config-transformer.ts";
 import { OVERRIDE_POLICY_PACKAGE, PRINCIPAL_DEPRECATION } from "./connector-client-config-override-policy.ts";
-import {
-  CONNECTOR_FILE_EXIT_CODE,
-  CONNECTOR_FILE_FAILED,
-  type ConnectorFile,
-  readConnectorFile,
-} from "./connector-file.ts";
+import { CONNECTOR_FILE_EXIT_CODE, CONNECTOR_FILE_FAILED, readConnectorFile } from "./connector-file.ts";
 import { ConfigError, messageOf } from "./errors.ts";
 import { gracefulShutdown } from "./graceful-shutdown.ts";
 import { type EnvironmentKeys, withWorkerKey, workerClassListWarnings } from "./kafka/client-class-hints.ts";
