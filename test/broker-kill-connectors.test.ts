@@ -19,9 +19,9 @@ import { committedOffsets, readOwnTopic, startOwnBroker, topicEnd } from "./supp
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
-const LINES = 6_000;
-const SERVED = 6_000;
-const PRODUCED = 6_000;
+const LINES = 9_000;
+const SERVED = 9_000;
+const PRODUCED = 9_000;
 const SINK_PARTITIONS = 3;
 const SINK_GROUPS = ["connect-file-out", "connect-http-out"];
 const JSON_VALUES = {
@@ -296,5 +296,5 @@ describe("connectors across kill -9 of the broker", () => {
     };
     console.log(`broker kill -9: duplicates (at-least-once) ${JSON.stringify(copies)}`);
     await checkCommitted(await storedOffsets(gw), "at the end");
-  }, 240_000);
+  }, 300_000);
 });
