@@ -12,6 +12,7 @@ import { clientProperties } from "./client-properties.ts";
 import type { ConfigProvider } from "./config-providers/config-provider.ts";
 import { configProvidersFromWorkerConfig, resolveConfig } from "./config-providers/config-transformer.ts";
 import { OVERRIDE_POLICY_PACKAGE, PRINCIPAL_DEPRECATION } from "./connector-client-config-override-policy.ts";
+import { CONNECTOR_FILE_EXIT_CODE, CONNECTOR_FILE_FAILED, readConnectorFile } from "./connector-file.ts";
 import { ConfigError, messageOf } from "./errors.ts";
 import { gracefulShutdown } from "./graceful-shutdown.ts";
 import { type EnvironmentKeys, withWorkerKey, workerClassListWarnings } from "./kafka/client-class-hints.ts";
@@ -26,6 +27,8 @@ import { GATEWAY_VERSION } from "./version.ts";
 import { loadWorkerConfig, type WorkerConfig } from "./worker-config.ts";
 
 const log = getLogger("io.edgegateway.Gateway");
+/** connect-standalone's logger, for what it logs when a connector file fails. */
+const standaloneLog = getLogger("org.apache.kafka.connect.cli.ConnectStandalone");
 
 /** How long a graceful stop may take before the gateway forces its exit. */
 const STOP_TIMEOUT_MS = 60_000;
@@ -50,33 +53,6 @@ function propertiesOf(path: string, text: string): Record<string, string> {
   } catch (error) {
     throw new ConfigError(`${path} is not a valid properties file: ${messageOf(error)}`);
   }
-}
-
-/** A connector file: Java properties, or JSON either `{name, config}` or a flat config map. */
-export function parseConnectorFile(path: string, text: string): { name: string; config: Record<string, string> } {
-  let config: Record<string, unknown>;
-  if (path.endsWith(".json")) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (error) {
-      throw new ConfigError(`${path} is not valid JSON: ${messageOf(error)}`);
-    }
-    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
-      throw new ConfigError(`${path} must hold a JSON object`);
-    const obj = parsed as Record<string, unknown>;
-    config =
-      obj.config && typeof obj.config === "object"
-        ? { ...(obj.config as Record<string, unknown>), name: obj.name ?? (obj.config as Record<string, unknown>).name }
-        : obj;
-  } else {
-    config = propertiesOf(path, text);
-  }
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(config)) if (v !== undefined && v !== null) out[k] = String(v);
-  const name = out.name?.trim();
-  if (!name) throw new ConfigError(`${path} has no connector name ("name")`);
-  return { name, config: out };
 }
 
 function sameConfig(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
@@ -205,12 +181,15 @@ export async function main(argv: readonly string[]): Promise<void> {
       .get(`${OVERRIDE_POLICY_PACKAGE}PrincipalConnectorClientConfigOverridePolicy`)
       .warn(PRINCIPAL_DEPRECATION);
 
-  const connectorSpecs: { name: string; config: Record<string, string> }[] = [];
+  // A connector file that cannot be read or parsed stops the gateway as connect-standalone stops
+  // (its ERROR line, exit code 3), here before anything started.
+  const connectorSpecs: ReturnType<typeof readConnectorFile>[] = [];
   for (const path of connectorFiles) {
     try {
-      connectorSpecs.push(parseConnectorFile(path, readFile(path, "connector config")));
+      connectorSpecs.push(readConnectorFile(path));
     } catch (error) {
-      fail(messageOf(error));
+      standaloneLog.error(`${CONNECTOR_FILE_FAILED}: ${messageOf(error)}`);
+      process.exit(CONNECTOR_FILE_EXIT_CODE);
     }
   }
 
@@ -262,9 +241,10 @@ export async function main(argv: readonly string[]): Promise<void> {
       await app.herder.putConnectorConfig(spec.name, spec.config, { allowReplace: true });
       log.info(`Created connector ${spec.name}`);
     } catch (error) {
-      log.error(`Failed to create connector ${spec.name}: ${messageOf(error)}`);
+      standaloneLog.error(`Failed to create connector for ${spec.path}`);
+      standaloneLog.error(`${CONNECTOR_FILE_FAILED}: ${messageOf(error)}`);
       await app.stop();
-      process.exit(1);
+      process.exit(CONNECTOR_FILE_EXIT_CODE);
     }
   }
   log.info("Gateway started");

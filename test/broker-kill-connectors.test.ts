@@ -5,11 +5,13 @@
  * topic a test producer keeps writing. Connect's at-least-once contract is checked: at every kill
  * the source offsets stored so far and the sink groups' committed offsets cover only what is in
  * Kafka / what the sinks delivered; afterwards every line, every served record and every record of
- * the sink topic arrived at least once, and every task is RUNNING again without a restart.
+ * the sink topic arrived at least once, and every task is RUNNING again without a restart. A fifth
+ * connector (test/support/broker-kill-dlq.ts) has every poison record its group committed in its DLQ.
  */
 import { describe, expect, test } from "bun:test";
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { fileLines, quickProducer, sinkEndpoint } from "./support/broker-kill.ts";
+import { POISONED, startPoisonFlow } from "./support/broker-kill-dlq.ts";
 import { type Gateway, startGateway, taskState } from "./support/gateway.ts";
 import { startApi } from "./support/http-api.ts";
 import { uniqueTopic } from "./support/kafka.ts";
@@ -17,9 +19,9 @@ import { committedOffsets, readOwnTopic, startOwnBroker, topicEnd } from "./supp
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
-const LINES = 6_000;
-const SERVED = 6_000;
-const PRODUCED = 6_000;
+const LINES = 9_000;
+const SERVED = 9_000;
+const PRODUCED = 9_000;
 const SINK_PARTITIONS = 3;
 const SINK_GROUPS = ["connect-file-out", "connect-http-out"];
 const JSON_VALUES = {
@@ -37,6 +39,7 @@ describe("connectors across kill -9 of the broker", () => {
     const fileTopic = uniqueTopic("bk-file");
     const apiTopic = uniqueTopic("bk-api");
     const sinkTopic = uniqueTopic("bk-sink");
+    const poisonTopic = uniqueTopic("bk-poison");
     const admin = kafka.client().admin();
     await admin.connect();
     await admin.createTopics({
@@ -44,6 +47,7 @@ describe("connectors across kill -9 of the broker", () => {
         { topic: fileTopic, numPartitions: 1 },
         { topic: apiTopic, numPartitions: 1 },
         { topic: sinkTopic, numPartitions: SINK_PARTITIONS },
+        { topic: poisonTopic, numPartitions: 1 },
       ],
       waitForLeaders: true,
     });
@@ -135,10 +139,10 @@ describe("connectors across kill -9 of the broker", () => {
         ...JSON_VALUES,
       },
     };
-    for (const [name, config] of Object.entries(connectors)) {
+    const poison = await startPoisonFlow(kafka, poisonTopic, dir.file("poison-out.txt"), () => tick.promise);
+    connectors[POISONED] = poison.config;
+    for (const [name, config] of Object.entries(connectors))
       expect((await gw.rest.post("/connectors", { name, config })).status).toBe(201);
-    }
-
     const storedOffsets = async (gateway: Gateway) => {
       const of = async (name: string) =>
         (await gateway.rest.get(`/connectors/${name}/offsets`)).body.offsets?.[0]?.offset;
@@ -151,6 +155,7 @@ describe("connectors across kill -9 of the broker", () => {
       ...(await storedOffsets(gw)),
       fileOut: fileLines(output).length,
       httpOut: endpoint.delivered.size,
+      dlq: await poison.dlqSize(),
     });
 
     /** The committed offsets of a sink group, summed over the sink topic's partitions. */
@@ -206,6 +211,7 @@ describe("connectors across kill -9 of the broker", () => {
             "api-in": now.cursor > before.cursor,
             "file-out": now.fileOut > before.fileOut,
             "http-out": now.httpOut > before.httpOut,
+            [POISONED]: now.dlq > before.dlq && now.dlq >= 100,
           };
           return Object.keys(moved).filter((k) => !moved[k as keyof typeof moved]);
         };
@@ -219,20 +225,13 @@ describe("connectors across kill -9 of the broker", () => {
           throw e;
         });
         const commits = await Promise.all(SINK_GROUPS.map(sinkCommits));
+        const poisoned = poison.produced;
         await kafka.kill();
         // What was stored before the broker died must be in Kafka (checked once it is back).
         const stored = await storedOffsets(gw);
-        kills.push(
-          JSON.stringify({
-            movingAfterMs: Math.round(performance.now() - waiting),
-            round,
-            s: Math.round(performance.now() - t0) / 1000,
-            ...stored,
-            produced,
-            written,
-            commits,
-          }),
-        );
+        const s = Math.round(performance.now() - t0) / 1000;
+        const movingAfterMs = Math.round(performance.now() - waiting);
+        kills.push(JSON.stringify({ movingAfterMs, round, s, ...stored, produced, written, commits, poisoned }));
         await kafka.restart();
         if (round === 1) {
           // A flapping broker: it dies again as soon as it is back, while the clients reconnect.
@@ -240,9 +239,12 @@ describe("connectors across kill -9 of the broker", () => {
           await kafka.restart();
         }
         await checkCommitted(stored, `after kill ${round}`);
+        // Poison records keep coming before, during (the writer retries) and after the outage.
+        await waitFor(() => poison.produced >= poisoned + 300, { what: "poison after the restart", timeoutMs: 60_000 });
       }
     } catch (e) {
       producing = false;
+      await poison.stop();
       throw e;
     } finally {
       clearInterval(feed);
@@ -251,6 +253,7 @@ describe("connectors across kill -9 of the broker", () => {
     }
     await writer;
     await producer.disconnect();
+    await poison.finish();
     // The rest of the input, now that the broker is back for good.
     appendFileSync(input, Array.from({ length: LINES - written }, (_, i) => `${lineText(written + i)}\n`).join(""));
     available = SERVED;
@@ -267,15 +270,12 @@ describe("connectors across kill -9 of the broker", () => {
     );
     const sinkEnd = await topicEnd(kafka, sinkTopic);
     for (const group of SINK_GROUPS) {
-      await waitFor(async () => (await sinkCommits(group)) === sinkEnd, {
-        what: `${group} committed to the end`,
-        timeoutMs: 60_000,
-      });
+      const what = `${group} committed to the end`;
+      await waitFor(async () => (await sinkCommits(group)) === sinkEnd, { what, timeoutMs: 60_000 });
     }
     for (const name of Object.keys(connectors)) expect([name, await taskState(gw, name)]).toEqual([name, "RUNNING"]);
-    console.log(
-      `broker kill -9 at ${kills.join(" ")}; caught up ${Math.round(performance.now() - catchUp)} ms after the last restart`,
-    );
+    const caughtUp = Math.round(performance.now() - catchUp);
+    console.log(`broker kill -9 at ${kills.join(" ")}; caught up ${caughtUp} ms after the last restart`);
 
     // Everything arrived: every line and every served record in Kafka, every sink record delivered.
     const inFileTopic = (await readOwnTopic(kafka, fileTopic)).map((r) => r.value);
@@ -296,5 +296,5 @@ describe("connectors across kill -9 of the broker", () => {
     };
     console.log(`broker kill -9: duplicates (at-least-once) ${JSON.stringify(copies)}`);
     await checkCommitted(await storedOffsets(gw), "at the end");
-  }, 240_000);
+  }, 300_000);
 });

@@ -1,6 +1,7 @@
 /**
- * Startup failures of the real binary: each stops the process with exit code 1 and one clear
- * message naming what is wrong (the key, the file), never a stack trace.
+ * Startup failures of the real binary: each stops the process with exit code 1 (3 for a connector
+ * file, as connect-standalone) and one clear message naming what is wrong (the key, the file), never
+ * a stack trace.
  */
 import { describe, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
@@ -38,16 +39,32 @@ describe("startup errors", () => {
     expect(output).not.toContain("    at ");
   });
 
-  test("a connector file Java's Properties.load refuses stops startup naming the file, without a stack trace", async () => {
-    await using dir = await tempDir();
-    const file = `${dir.path}/bad.properties`;
-    writeFileSync(file, "name=bad\nconnector.class=FileStreamSource\ntopic=caf\\u00e\n");
-    const { proc, output, pumped } = spawnGateway({ dir: dir.path, worker: {}, args: [file] });
-    expect(await proc.exited).toBe(1);
-    await pumped;
-    expect(output()).toContain(`gateway: ${file} is not a valid properties file: Malformed \\uxxxx encoding.`);
-    expect(output()).not.toContain("    at ");
-  });
+  // As connect-standalone 4.3.1 stops on such a file: its ERROR line, exit code 3.
+  test.each([
+    [
+      "bad.properties",
+      "name=bad\nconnector.class=FileStreamSource\ntopic=caf\\u00e\n",
+      (f: string) => `${f} is not a valid properties file: Malformed \\uxxxx encoding.`,
+    ],
+    [
+      "noname.json",
+      '{"connector.class": "FileStreamSource"}',
+      (f: string) => `Connector configuration at '${f}' is missing the mandatory 'name' configuration`,
+    ],
+    ["missing.properties", undefined, (f: string) => `Cannot read the connector configuration file ${f}: ENOENT`],
+  ])(
+    "a connector file %s that cannot be used stops startup naming the file, exit code 3, without a stack trace",
+    async (name, text, message) => {
+      await using dir = await tempDir();
+      const file = `${dir.path}/${name}`;
+      if (text !== undefined) writeFileSync(file, text);
+      const { proc, output, pumped } = spawnGateway({ dir: dir.path, worker: {}, args: [file] });
+      expect(await proc.exited).toBe(3);
+      await pumped;
+      expect(output()).toContain(`ERROR Stopping after connector error: ${message(file)}`);
+      expect(output()).not.toContain("    at ");
+    },
+  );
 
   test("CONNECT_* environment variables configure the worker (and can be wrong too)", async () => {
     await using dir = await tempDir();

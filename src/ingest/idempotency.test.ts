@@ -5,6 +5,7 @@
 import type { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { tempDir } from "../../test/support/temp-dir.ts";
+import { waitFor } from "../../test/support/wait-for.ts";
 import { openDatabase } from "../store/database.ts";
 import { IdempotencyStore } from "../store/idempotency-store.ts";
 import { LogManager } from "../util/logger.ts";
@@ -41,8 +42,16 @@ function makeFull(db: Database): void {
   }
 }
 
-/** An ingest listener whose route `c` (`/ingest/t`) acknowledges every record, keys in `dir`'s database. */
-function gateway(dir: string, stages: IngestStages = passThroughStages, config: Record<string, string> = {}) {
+/**
+ * An ingest listener whose route `c` (`/ingest/t`) acknowledges every record, keys in `dir`'s
+ * database; `sync` stands for the store's WAL fsync.
+ */
+function gateway(
+  dir: string,
+  stages: IngestStages = passThroughStages,
+  config: Record<string, string> = {},
+  sync?: () => Promise<void>,
+) {
   const db = openDatabase(dir);
   const routes = new IngestRouteTable();
   routes.open("c", testSettings({ "ingest.idempotency.window.ms": "60000", ...config }), stages);
@@ -59,7 +68,8 @@ function gateway(dir: string, stages: IngestStages = passThroughStages, config: 
   const logs = new LogManager({ sink: (line) => lines.push(line) });
   const clock = new ManualClock(1_700_000_000_000);
   const metrics = new IngestMetrics();
-  const guard = new StoredIdempotencyGuard(new IdempotencyStore(db), clock, logs.get("idempotency"), metrics);
+  const store = new IdempotencyStore(db, { sync });
+  const guard = new StoredIdempotencyGuard(store, clock, logs.get("idempotency"), metrics);
   const app = ingestApp({ routes, metrics, clock, log: logs.get("ingest"), redact: (t) => t, idempotency: guard });
   const send = async (key: string, body = '{"n":1}', headers: Record<string, string> = {}) => {
     const response = await app.fetch(post(body, "application/json", { "Idempotency-Key": key, ...headers }), {});
@@ -74,7 +84,41 @@ function gateway(dir: string, stages: IngestStages = passThroughStages, config: 
   return { db, clock, send, lines, notStored, written: () => written };
 }
 
+const storedKeys = (db: Database) =>
+  (db.query("SELECT count(*) AS n FROM ingest_idempotency").get() as { n: number }).n;
+
 describe("StoredIdempotencyGuard", () => {
+  describe("durability of a stored key (gateway.db commits at synchronous=NORMAL)", () => {
+    test("the answer waits until the key is durable: the WAL is fsync'ed after its row was written", async () => {
+      await using dir = await tempDir("idempotency-");
+      const events: string[] = [];
+      const synced = Promise.withResolvers<void>();
+      const g = gateway(dir.path, passThroughStages, {}, () => {
+        events.push(`sync with ${storedKeys(g.db)} key(s) stored`);
+        return synced.promise;
+      });
+      const answered = g.send("k1").then((r) => events.push(`answered ${r.status}`));
+      await waitFor(() => events.length > 0, { what: "the sync or the answer" });
+      expect(events).toEqual(["sync with 1 key(s) stored"]);
+      synced.resolve();
+      await answered;
+      expect(events).toEqual(["sync with 1 key(s) stored", "answered 200"]);
+      expect((await g.send("k1")).replayed).toBe("true");
+      g.db.close();
+    });
+
+    test("a failed fsync: the answer stands, counted and warned as a key not stored", async () => {
+      await using dir = await tempDir("idempotency-");
+      const g = gateway(dir.path, passThroughStages, {}, () => Promise.reject(new Error("EIO: i/o error, fsync")));
+      expect((await g.send("k1")).status).toBe(200);
+      expect(g.notStored()).toEqual([{ labels: { connector: "c" }, value: 1 }]);
+      expect(g.lines.filter((l) => l.includes("Could not store the Idempotency-Key"))).toEqual([
+        expect.stringContaining("EIO: i/o error, fsync"),
+      ]);
+      g.db.close();
+    });
+  });
+
   describe("when the key cannot be stored (the database is full)", () => {
     test("answers what Kafka acknowledged (not 500), warns once per episode without the key, and counts each request", async () => {
       await using dir = await tempDir("idempotency-");

@@ -13,7 +13,9 @@
  * lost record would be worse, and the answer says so); a request refused before it was submitted
  * is final below 500. A replayed answer carries `Idempotent-Replayed: true`.
  *
- * Remembering comes after Kafka acknowledged the records: a key that cannot be stored (a full disk,
+ * Remembering comes after Kafka acknowledged the records, and the answer waits until the key is
+ * durable (IdempotencyStore.durable: a device's retry after a power loss is still recognised). A
+ * key that cannot be stored or made durable (a full disk,
  * SQLITE_FULL) does not change the answer, which says what was written. The request is counted in
  * `ingest_idempotency_keys_not_stored_total`, and a WARN (once per episode: until a key is stored
  * again, then an INFO) says that a retry with such a key writes its records again.
@@ -118,6 +120,8 @@ export class StoredIdempotencyGuard implements IdempotencyGuard {
           this.clock.now(),
           route.settings.idempotencyWindowMs,
         );
+        // The answer goes out once its key survives a power loss (the store's WAL fsync'ed).
+        await this.store.durable();
       } catch (error) {
         this.notStored(route, response.status, error);
         return;

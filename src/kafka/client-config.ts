@@ -7,6 +7,7 @@
 import { ConfigError } from "../errors.ts";
 import { loadTlsMaterial, type TlsMaterial } from "../tls/key-stores.ts";
 import { checkClientClasses } from "./client-classes.ts";
+import { JaasConfigError, type JaasEntry, parseJaasConfig } from "./jaas-config.ts";
 import type { ClientProperties } from "./kafka-port.ts";
 
 export interface SaslSettings {
@@ -91,16 +92,25 @@ export function parseJaas(jaas: string | undefined, mechanism: string): { userna
   const key = "sasl.jaas.config";
   if (!jaas)
     invalidProperty(key, jaas, `SASL mechanism ${mechanism} needs a JAAS configuration with username and password`);
-  const module = /^\s*([\w.$]+)\s+(required|requisite|sufficient|optional)/.exec(jaas);
-  if (!module) invalidProperty(key, "[hidden]", 'expected \'<LoginModule> required username="…" password="…";\'');
-  const options = new Map<string, string>();
-  for (const m of jaas.matchAll(/([\w.]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s;]+))/g)) {
-    options.set(m[1]!, (m[2] ?? m[3] ?? "").replace(/\\(.)/g, "$1"));
+  let entries: JaasEntry[];
+  try {
+    entries = parseJaasConfig(jaas);
+  } catch (error) {
+    if (!(error instanceof JaasConfigError)) throw error;
+    invalidProperty(key, "[hidden]", error.message);
   }
+  // Kafka's JaasContext: the client's login context has exactly one module.
+  if (entries.length !== 1)
+    invalidProperty(
+      key,
+      "[hidden]",
+      `JAAS config property contains ${entries.length} login modules, should be 1 module`,
+    );
+  const { loginModule, options } = entries[0]!;
   const username = options.get("username");
   const password = options.get("password");
   if (username === undefined || password === undefined) {
-    invalidProperty(key, "[hidden]", `${module[1]} needs username and password options`);
+    invalidProperty(key, "[hidden]", `${loginModule} needs username and password options`);
   }
   return { username, password };
 }

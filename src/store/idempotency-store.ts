@@ -2,8 +2,15 @@
  * Idempotency-Key records of the ingest listener, in SQLite (migrations 2 and 3), so a retried
  * request is recognised across a gateway restart: per connector, requester (`principal`, '' for
  * anonymous requests) and key, a hash of the request and the response it got, until `expires_at`. Expired rows are ignored at once and deleted in passing.
+ *
+ * gateway.db commits at `synchronous = NORMAL`; a key's answer must not be sent before its row is
+ * durable (a key lost to a power loss after its answer makes the device's retry write again), so
+ * `durable()` fsyncs the WAL (wal-sync.ts: off the event loop, one fsync for the keys of many
+ * requests) and the guard awaits it before answering. bench/idempotency-durable.ts measured the
+ * alternatives (BENCHMARKS.md "Durable Idempotency-Keys").
  */
 import type { Database, Statement } from "bun:sqlite";
+import { WalSync } from "./wal-sync.ts";
 
 export interface StoredResponse {
   readonly requestHash: string;
@@ -25,7 +32,14 @@ export class IdempotencyStore {
   private readonly prune: Statement<unknown, [number]>;
   private lastPrune = 0;
 
-  constructor(db: Database) {
+  /** `sync`: what makes the commits so far durable (tests); by default an fsync of the file's WAL. */
+  constructor(db: Database, options: { sync?: () => Promise<void> } = {}) {
+    const file = db.filename;
+    if (options.sync) this.durable = options.sync;
+    else if (file !== "" && file !== ":memory:") {
+      const wal = new WalSync(`${file}-wal`);
+      this.durable = () => wal.sync();
+    } else this.durable = async () => {};
     this.getQuery = db.query(
       `SELECT request_hash, status, content_type, body FROM ingest_idempotency
        WHERE connector = ? AND principal = ? AND idempotency_key = ? AND expires_at > ?`,
@@ -39,6 +53,9 @@ export class IdempotencyStore {
     );
     this.prune = db.query("DELETE FROM ingest_idempotency WHERE expires_at <= ?");
   }
+
+  /** Resolves once every key stored before the call is durable (survives a power loss). */
+  readonly durable: () => Promise<void>;
 
   /** `principal`: who sent the request ('' for anonymous requests); keys of others are not seen. */
   get(connector: string, principal: string, key: string, now: number): StoredResponse | undefined {

@@ -115,13 +115,34 @@ describe("migrating the spool file (issue F4)", () => {
     await expect(SpoolStore.open(dir.path)).rejects.toThrow(`Cannot read the schema of the spool file ${path}`);
   });
 
-  test("a file that is not a database is a StoreError naming the file", async () => {
+  /** What a corrupt spool file fails with: which file, to move it away, that it is never deleted. */
+  const corrupt = (path: string, reason: string) =>
+    `The spool file ${path} is corrupt or not an SQLite database (${reason}). Move it away (with its spool.db-wal and spool.db-shm files, if any) and start again: a new, empty spool file is created. The gateway never deletes it, since it may hold records devices were told were accepted: keep it to recover them (sqlite3's .recover).`;
+
+  test("a file that is not a database is a StoreError naming the file and saying to move it away; the file stays", async () => {
     await using dir = await tempDir("spool-file-");
     const path = join(dir.path, SPOOL_FILE);
-    await Bun.write(path, "not a database, just text that is long enough to be a header ".repeat(4));
-    expect(() => openSpoolDatabase(dir.path)).toThrow(
-      new StoreError(`Cannot open the spool file ${path}: file is not a database`),
+    const text = "not a database, just text that is long enough to be a header ".repeat(4);
+    await Bun.write(path, text);
+    const expected = corrupt(path, "SQLITE_NOTADB: file is not a database");
+    expect(() => openSpoolDatabase(dir.path)).toThrow(new StoreError(expected));
+    await expect(SpoolStore.open(dir.path)).rejects.toThrow(expected);
+    expect(readFileSync(path, "utf8")).toBe(text);
+  });
+
+  test("a file with malformed pages (its header intact) fails the open the same way; the file stays", async () => {
+    await using dir = await tempDir("spool-file-");
+    const path = join(dir.path, SPOOL_FILE);
+    const store = await SpoolStore.open(dir.path);
+    await Promise.all(Array.from({ length: 20 }, () => store.append("c1", [new Uint8Array(4000)])));
+    await store.close();
+    const bytes = readFileSync(path);
+    bytes.fill(0x5a, PAGE_SIZE);
+    await Bun.write(path, bytes);
+    await expect(SpoolStore.open(dir.path)).rejects.toThrow(
+      corrupt(path, "SQLITE_CORRUPT: database disk image is malformed"),
     );
+    expect(readFileSync(path)).toEqual(bytes);
   });
 });
 

@@ -3,7 +3,9 @@
  * (migrations/spool.ts). The spool worker thread opens it (SpoolWorkerLoop); SpoolTable
  * (spool-database.ts) runs the statements on it. Opening and migrating failures are StoreErrors
  * naming the file; migrating an existing file logs a line before and after (through `info`, which
- * the worker posts to the main thread's logger).
+ * the worker posts to the main thread's logger). A file SQLite finds corrupt (not a database, or
+ * malformed pages) is a StoreError saying to move it away: the gateway never deletes it, since it
+ * may hold records devices were told were accepted.
  */
 import { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
@@ -11,6 +13,7 @@ import { join, resolve } from "node:path";
 import { StoreError } from "./database.ts";
 import type { Migration } from "./migrations/index.ts";
 import { spoolMigrations } from "./migrations/spool.ts";
+import { storeErrorCode } from "./store-full.ts";
 
 export const SPOOL_FILE = "spool.db";
 /** Page size of a new spool file (a commit writes ~1 MiB of records: fewer, larger frames). */
@@ -22,6 +25,20 @@ export const WAL_AUTOCHECKPOINT_PAGES = 4_000;
 
 /** Receives the lines a migration logs (the worker posts them to the main thread's logger). */
 export type SpoolLog = (message: string) => void;
+
+/**
+ * The StoreError for `error` when SQLite found the spool file at `path` corrupt (SQLITE_NOTADB,
+ * SQLITE_CORRUPT*, by code), else undefined. Says which file, and that the operator moves it away.
+ */
+export function corruptSpoolError(path: string, error: unknown): StoreError | undefined {
+  if (error instanceof StoreError) return undefined;
+  const code = storeErrorCode(error);
+  if (code !== "SQLITE_NOTADB" && !code?.startsWith("SQLITE_CORRUPT")) return undefined;
+  return new StoreError(
+    `The spool file ${path} is corrupt or not an SQLite database (${code}: ${(error as Error).message}). Move it away (with its ${SPOOL_FILE}-wal and ${SPOOL_FILE}-shm files, if any) and start again: a new, empty spool file is created. The gateway never deletes it, since it may hold records devices were told were accepted: keep it to recover them (sqlite3's .recover).`,
+    { cause: error },
+  );
+}
 
 /** Opens (creating if needed) the spool file and brings its schema up to date. */
 export function openSpoolDatabase(dataDir: string, info: SpoolLog = () => {}): Database {
@@ -46,7 +63,10 @@ export function openSpoolDatabase(dataDir: string, info: SpoolLog = () => {}): D
     db.run(`PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
   } catch (error) {
     db?.close();
-    throw new StoreError(`Cannot open the spool file ${path}: ${(error as Error).message}`);
+    throw (
+      corruptSpoolError(path, error) ??
+      new StoreError(`Cannot open the spool file ${path}: ${(error as Error).message}`)
+    );
   }
   try {
     migrateSpool(db, path, spoolMigrations, info);
@@ -76,6 +96,8 @@ export function migrateSpool(
     current = (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
     if (current > 0 && current < latest) rows = (db.query("SELECT count(*) AS n FROM spool").get() as { n: number }).n;
   } catch (error) {
+    const corrupt = corruptSpoolError(path, error);
+    if (corrupt) throw corrupt;
     throw new StoreError(`Cannot read the schema of the spool file ${path}: ${(error as Error).message}`);
   }
   if (current > latest) {
@@ -94,8 +116,11 @@ export function migrateSpool(
         db.run(`PRAGMA user_version = ${m.version}`);
       })();
     } catch (error) {
-      throw new StoreError(
-        `Cannot migrate the spool file ${path} to schema version ${m.version} (${m.name}): ${(error as Error).message}`,
+      throw (
+        corruptSpoolError(path, error) ??
+        new StoreError(
+          `Cannot migrate the spool file ${path} to schema version ${m.version} (${m.name}): ${(error as Error).message}`,
+        )
       );
     }
   }

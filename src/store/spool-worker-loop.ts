@@ -17,9 +17,10 @@
  * (cancelled at close), ride in an append commit if one comes first, and log one warning per
  * episode and an info line once they are written.
  */
+import { join, resolve } from "node:path";
 import { type SetTimer, unrefTimer } from "../util/timer.ts";
 import { type AppendRows, type DeleteRange, SpoolTable } from "./spool-database.ts";
-import { openSpoolDatabase, type SpoolLog } from "./spool-file.ts";
+import { corruptSpoolError, openSpoolDatabase, SPOOL_FILE, type SpoolLog } from "./spool-file.ts";
 import { appendedRows, COMMIT_MAX_BYTES, type FromWorker, pack, type ToWorker, transferOf } from "./spool-protocol.ts";
 import type { QuarantineEntry } from "./spool-quarantine.ts";
 
@@ -191,8 +192,13 @@ export class SpoolWorkerLoop {
     try {
       switch (m.op) {
         case "open": {
-          this.table ??= this.open(m.dataDir, (message) => this.post({ op: "info", message }));
-          this.post({ op: "opened", id: m.id, stats: this.table.stats() });
+          try {
+            this.table ??= this.open(m.dataDir, (message) => this.post({ op: "info", message }));
+            this.post({ op: "opened", id: m.id, stats: this.table.stats() });
+          } catch (error) {
+            // Malformed pages show when the statistics read the rows.
+            throw corruptSpoolError(join(resolve(m.dataDir), SPOOL_FILE), error) ?? error;
+          }
           return;
         }
         case "read": {

@@ -253,7 +253,7 @@ export class SpoolWriter implements IngestWriter {
     }
   }
 
-  /** Moves a row Kafka refused for good (or a converter or transformation failed on) to the quarantine (with its delete), counted, a WARN per episode. */
+  /** Moves a row Kafka refused for good (or a converter or transformation failed on) to the quarantine (with its delete), counted, a WARN per episode (never quoting the failure's message). */
   private quarantine(seq: number, bytes: number, topic: string | null, rejection: RecordRejection): void {
     const at = (this.o.now ?? Date.now)();
     this.o.store.delete(this.o.connector, seq, bytes, {
@@ -267,7 +267,7 @@ export class SpoolWriter implements IngestWriter {
     this.quarantining = true;
     const what = rejection.stage === undefined ? "Kafka refused" : "A transformation or converter failed on";
     (this.o.log ?? log).warn(
-      `${what} spooled record ${seq} of connector ${this.o.connector} ${rejection.skipped ? "(skipped under errors.tolerance=all)" : "for good"} (${rejection.error}): it was moved to the spool's quarantine table (spool_quarantine in <data.dir>/spool.db) and the drain goes on; ingest_spool_quarantined_total counts such records, no further line until a record is delivered again. ${rejection.message}`,
+      `${what} spooled record ${seq} of connector ${this.o.connector} ${rejection.skipped ? "(skipped under errors.tolerance=all)" : "for good"} (${rejection.error}): the record (${bytes} bytes) was moved to the spool's quarantine table (spool_quarantine in <data.dir>/spool.db, whose message column says why) and the drain goes on; ingest_spool_quarantined_total counts such records, no further line until a record is delivered again`,
     );
   }
 

@@ -1,0 +1,54 @@
+/**
+ * Connector files read as connect-standalone 4.3.1 reads them (ConnectStandalone
+ * .parseConnectorConfigurationFile): the messages were checked against it, run on the same files.
+ */
+import { describe, expect, test } from "bun:test";
+import { tempDir } from "../test/support/temp-dir.ts";
+import { parseConnectorFile, readConnectorFile } from "./connector-file.ts";
+
+describe("parseConnectorFile", () => {
+  test.each([
+    [
+      "c.properties",
+      "name=p\nconnector.class=FileStreamSource\n",
+      { name: "p", "connector.class": "FileStreamSource" },
+    ],
+    ["c.json", '{"name": "flat", "tasks.max": 1, "x": true}', { name: "flat", "tasks.max": "1", x: "true" }],
+    ["c.json", '{"name": "n", "config": {"topic": "t"}}', { name: "n", topic: "t" }],
+    // JSON in a file of any name, and properties in a .json file, as connect-standalone tries both.
+    ["c.properties", '{"name": "j"}', { name: "j" }],
+    ["c.json", "name=p\n", { name: "p" }],
+  ])("%s %s", (path, text, config) => {
+    expect(parseConnectorFile(path, text)).toEqual({ name: config.name, config });
+  });
+
+  test.each([
+    ["noname.properties", "connector.class=FileStreamSource\ntopic=x\n"],
+    // Not JSON: read as properties, which have no name.
+    ["broken.json", '{"name": "j", "config": {'],
+  ])("%s without a name: connect-standalone's message", (path, text) => {
+    expect(() => parseConnectorFile(path, text)).toThrow(
+      `Connector configuration at '${path}' is missing the mandatory 'name' configuration`,
+    );
+  });
+
+  test("a name in config other than the file's name: connect-standalone's message", () => {
+    expect(() => parseConnectorFile("mismatch.json", '{"name": "a", "config": {"name": "b"}}')).toThrow(
+      "Connector name configuration in 'config' doesn't match the one specified in 'name' at 'mismatch.json'",
+    );
+  });
+
+  test("a properties text Java's Properties.load refuses names the file", () => {
+    expect(() => parseConnectorFile("bad.properties", "name=bad\nfile=\\u12\n")).toThrow(
+      "bad.properties is not a valid properties file: Malformed \\uxxxx encoding.",
+    );
+  });
+});
+
+describe("readConnectorFile", () => {
+  test("a file that cannot be read names it", async () => {
+    await using dir = await tempDir();
+    const path = dir.file("missing.properties");
+    expect(() => readConnectorFile(path)).toThrow(`Cannot read the connector configuration file ${path}: ENOENT`);
+  });
+});
