@@ -58,7 +58,9 @@ export async function startPoisonFlow(
         await producer.send({ topic, acks: -1, messages: values.map((value) => ({ value })) });
         produced += values.length;
       } catch {
-        // the broker is gone: the same values go again
+        // the broker is gone: the same values again, after a backoff (failing at once, a send loop
+        // would spin in microtasks and starve every timer)
+        await new Promise((retry) => setTimeout(retry, 50));
       }
     }
   })();
