@@ -10,7 +10,7 @@
 import { describe, expect, test } from "bun:test";
 import { type Gateway, startGateway } from "./support/gateway.ts";
 import { kafkaBroker, testClient, uniqueTopic } from "./support/kafka.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { type TempDir, tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 async function committed(group: string, topic: string): Promise<number[]> {
@@ -51,6 +51,50 @@ function endless(): ReadableStream<Uint8Array> {
   return new ReadableStream({ pull: (c) => c.enqueue(chunk) });
 }
 
+type Event = { p: number; i: number };
+
+/**
+ * The scene of a test: an endpoint that calls `answer` with each request's events (`gate` resolves
+ * when the scene ends, releasing requests held on it) and a gateway on the shared broker. Disposing
+ * of it releases the held requests, kills a gateway still running, stops the endpoint and, unless
+ * `passed` was set, prints the tail of the gateway's log.
+ */
+async function scene(
+  dir: TempDir,
+  answer: (events: Event[], gate: Promise<void>) => Promise<Response> | Response,
+): Promise<AsyncDisposable & { readonly gw: Gateway; readonly port: number; passed: boolean }> {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const server = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    idleTimeout: 0,
+    fetch: async (req) => answer((await req.json()) as Event[], gate),
+  });
+  let gw: Gateway | undefined;
+  const ended = {
+    passed: false,
+    async [Symbol.asyncDispose]() {
+      release();
+      if (gw && !this.passed) console.error(`gateway log (tail):\n${gw.output().slice(-8000)}`);
+      if (gw?.proc.exitCode === null) gw.proc.kill("SIGKILL");
+      await server.stop(true);
+    },
+  };
+  try {
+    const kafka = await kafkaBroker();
+    gw = await startGateway({
+      dir: dir.path,
+      worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data"), "offset.flush.interval.ms": "200" },
+    });
+  } catch (error) {
+    await ended[Symbol.asyncDispose]();
+    throw error;
+  }
+  const started = gw;
+  return Object.assign(ended, { gw: started, port: server.port as number });
+}
+
 describe("HTTP sink against a misbehaving endpoint, in the gateway", () => {
   test("DELETE while requests hang commits nothing unacknowledged; a 200 with an endless body is delivered", async () => {
     await using dir = await tempDir();
@@ -58,44 +102,22 @@ describe("HTTP sink against a misbehaving endpoint, in the gateway", () => {
     await createTopic(topic, 2);
     await produceEvents(topic, 2, 0, 10);
     let mode: "hang" | "endless" = "hang";
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
     let held = 0;
-    const received: { p: number; i: number }[] = [];
-    const server = Bun.serve({
-      port: 0,
-      hostname: "127.0.0.1",
-      idleTimeout: 0,
-      async fetch(req) {
-        const body = (await req.json()) as { p: number; i: number }[];
-        if (mode === "hang") {
-          held++;
-          await gate;
-          return new Response("too late");
-        }
-        received.push(...body);
-        return new Response(endless(), { headers: { "content-type": "text/plain" } });
-      },
+    const received: Event[] = [];
+    await using sc = await scene(dir, async (body, gate) => {
+      if (mode === "hang") {
+        held++;
+        await gate;
+        return new Response("too late");
+      }
+      received.push(...body);
+      return new Response(endless(), { headers: { "content-type": "text/plain" } });
     });
-    const kafka = await kafkaBroker();
-    let gw: Gateway | undefined;
-    let passed = false;
-    await using _cleanup = {
-      [Symbol.asyncDispose]: async () => {
-        release();
-        if (gw && !passed) console.error(`gateway log (tail):\n${gw.output().slice(-8000)}`);
-        if (gw?.proc.exitCode === null) gw.proc.kill("SIGKILL");
-        await server.stop(true);
-      },
-    };
-    gw = await startGateway({
-      dir: dir.path,
-      worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data"), "offset.flush.interval.ms": "200" },
-    });
+    const { gw, port } = sc;
     const config = {
       "connector.class": "HttpSink",
       topics: topic,
-      url: `http://127.0.0.1:${server.port}/events`,
+      url: `http://127.0.0.1:${port}/events`,
       "sink.flush-buffer.timeout": "20",
       "sink.request.timeout": "120",
       "sink.writer.thread-pool.size": "2",
@@ -109,7 +131,7 @@ describe("HTTP sink against a misbehaving endpoint, in the gateway", () => {
     await waitFor(() => held >= 1, { what: "a request hanging", timeoutMs: 30_000 });
 
     expect((await gw.rest.request("DELETE", "/connectors/misbehaving")).status).toBe(204);
-    await waitFor(async () => (await gw!.rest.get("/connectors/misbehaving/status")).status === 404, {
+    await waitFor(async () => (await gw.rest.get("/connectors/misbehaving/status")).status === 404, {
       what: "the connector gone",
     });
     // Nothing was acknowledged: no partition is committed past its first record.
@@ -136,7 +158,7 @@ describe("HTTP sink against a misbehaving endpoint, in the gateway", () => {
     await waitFor(() => held >= 1, { what: "a request hanging again", timeoutMs: 30_000 });
     expect(await gw.stop()).toBe(0);
     expect(await committed("connect-misbehaving", topic)).toEqual([10, 10]);
-    passed = true;
+    sc.passed = true;
   }, 120_000);
 
   test("tasks.max 1 → 2 while batches hang: the revoked partitions' requests are abandoned, nothing is lost", async () => {
@@ -145,46 +167,24 @@ describe("HTTP sink against a misbehaving endpoint, in the gateway", () => {
     await createTopic(topic, 4);
     await produceEvents(topic, 4, 0, 10);
     let hanging = true;
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
     let held = 0;
-    const accepted: { p: number; i: number }[] = [];
-    const server = Bun.serve({
-      port: 0,
-      hostname: "127.0.0.1",
-      idleTimeout: 0,
-      async fetch(req) {
-        const body = (await req.json()) as { p: number; i: number }[];
-        if (hanging) {
-          held++;
-          await gate;
-          // The first task gave these up: its abort came before this answer, so they count for nobody.
-          return new Response("too late", { status: 503 });
-        }
-        accepted.push(...body);
-        return new Response("ok");
-      },
+    const accepted: Event[] = [];
+    await using sc = await scene(dir, async (body, gate) => {
+      if (hanging) {
+        held++;
+        await gate;
+        // The first task gave these up: its abort came before this answer, so they count for nobody.
+        return new Response("too late", { status: 503 });
+      }
+      accepted.push(...body);
+      return new Response("ok");
     });
-    const kafka = await kafkaBroker();
-    let gw: Gateway | undefined;
-    let passed = false;
-    await using _cleanup = {
-      [Symbol.asyncDispose]: async () => {
-        release();
-        if (gw && !passed) console.error(`gateway log (tail):\n${gw.output().slice(-8000)}`);
-        if (gw?.proc.exitCode === null) gw.proc.kill("SIGKILL");
-        await server.stop(true);
-      },
-    };
-    gw = await startGateway({
-      dir: dir.path,
-      worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data"), "offset.flush.interval.ms": "200" },
-    });
+    const { gw, port } = sc;
     const config = {
       "connector.class": "HttpSink",
       topics: topic,
       "tasks.max": "1",
-      url: `http://127.0.0.1:${server.port}/events`,
+      url: `http://127.0.0.1:${port}/events`,
       "sink.flush-buffer.timeout": "20",
       "sink.request.timeout": "120",
       "sink.request.batch.size": "5",
@@ -215,6 +215,6 @@ describe("HTTP sink against a misbehaving endpoint, in the gateway", () => {
     const status = (await gw.rest.get("/connectors/rebalance-hang/status")).body;
     expect(status.tasks.map((t: { state: string }) => t.state)).toEqual(["RUNNING", "RUNNING"]);
     expect(await gw.stop()).toBe(0);
-    passed = true;
+    sc.passed = true;
   }, 120_000);
 });

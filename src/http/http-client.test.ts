@@ -48,6 +48,23 @@ describe("HttpClient", () => {
       expect(new TextDecoder().decode(res.body)).toBe('[{"id":1}]');
     });
 
+    test("with bodyPrefixBytes, a body that does not decompress as its Content-Encoding says still gives the status (the body cut where it failed)", async () => {
+      using server = serve(
+        () => new Response("ok, accepted", { status: 200, headers: { "content-encoding": "gzip" } }),
+      );
+      const res = await new HttpClient().request({
+        method: "POST",
+        url: server.url.href,
+        body: "[1]",
+        bodyPrefixBytes: 1024,
+      });
+      expect([res.status, res.truncated]).toEqual([200, true]);
+      // Without a prefix (the HTTP source reads the whole body) it is the `decode` failure.
+      await expect(new HttpClient().request({ method: "GET", url: server.url.href })).rejects.toThrow(
+        expect.objectContaining({ failure: "decode" }),
+      );
+    });
+
     test("an error status is a response, not an exception", async () => {
       using server = serve(() => new Response("nope", { status: 503 }));
       const res = await new HttpClient().request({ method: "GET", url: server.url.href });

@@ -148,8 +148,11 @@ async function readCapped(response: Response, max: number, what: () => string): 
 }
 
 /**
- * The body's first `keep` bytes (`bodyPrefixBytes`): reading stops there, or where the request
- * timed out (`timedOut`) after the response head came; other read failures are thrown.
+ * The body's first `keep` bytes (`bodyPrefixBytes`): reading stops there, where the request timed
+ * out (`timedOut`) after the response head came, or where the body stopped decompressing as its
+ * Content-Encoding says (a 2xx with a mislabelled body is still the endpoint's answer: thrown, it
+ * would be a transport failure and the records, delivered, sent again); other read failures are
+ * thrown.
  */
 async function readPrefix(
   response: Response,
@@ -175,7 +178,7 @@ async function readPrefix(
       }
     }
   } catch (error) {
-    if (!timedOut()) throw error;
+    if (!timedOut() && classify(error) !== "decode") throw error;
     truncated = true;
   }
   return { body: concat(chunks, total), truncated };

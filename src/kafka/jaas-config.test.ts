@@ -45,6 +45,27 @@ describe("parseJaasConfig", () => {
       "Value not specified for key '[hidden]' in JAAS config",
     );
   });
+
+  test("words after an unquoted value are hidden too: a password with a space or ';' in it is not quoted in part", () => {
+    const refused = (value: string) => {
+      try {
+        parseJaasConfig(value);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error("accepted");
+    };
+    expect(refused(`${PLAIN} required username="u" password=my s3cret;`)).toBe(
+      "Value not specified for key '[hidden]' in JAAS config",
+    );
+    expect(refused(`${PLAIN} required username=u password=my;s3cret word;`)).toBe(
+      "Invalid login module control flag '[hidden]' in JAAS config",
+    );
+    // Before any unquoted value, words are Kafka's message as they are.
+    expect(refused(`${PLAIN} required username="u" password;`)).toBe(
+      "Value not specified for key 'password' in JAAS config",
+    );
+  });
 });
 
 describe("sasl.jaas.config of a client", () => {

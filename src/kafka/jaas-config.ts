@@ -10,7 +10,10 @@
  * with a digit, `.` or `-` followed by a digit is a number, which has no string value: Kafka
  * refuses `password=123`, and so do we); strings in `"` or `'` (backslash escapes, ended by the
  * quote or a line end); any other character is a token of its own (`=`, `;`).
- * A quoted token's text never appears in a message (it may be a password); a word's does, as in Kafka.
+ * A quoted token's text never appears in a message (it may be a password); a word's does, as in
+ * Kafka, until an option had an unquoted value: from then on words are hidden too, as a word there
+ * may be the rest of that value (`password=my secret;` makes `secret` a key, `password=a;b c;` makes
+ * `c` a control flag), which Kafka's message would quote.
  */
 
 export interface JaasEntry {
@@ -112,19 +115,27 @@ class Tokenizer {
 
 /** A token's string value (a word's or a string's), undefined for numbers and single characters. */
 const stringOf = (t: Token) => (t.kind === "word" || t.kind === "quoted" ? t.text : undefined);
-/** How a token appears in a message: a string's text stays hidden. */
-const shown = (t: Token) => (t.kind === "word" ? t.text : t.kind === "quoted" ? "[hidden]" : "null");
+/** What the parse has seen so far that changes its messages. */
+interface ParseState {
+  /** An option's value was a word (unquoted): a later word may be the rest of it. */
+  unquotedValue: boolean;
+}
+
+/** How a token appears in a message: a string's text stays hidden, a word's after an unquoted value. */
+const shown = (t: Token, state: ParseState) =>
+  t.kind === "word" ? (state.unquotedValue ? "[hidden]" : t.text) : t.kind === "quoted" ? "[hidden]" : "null";
 
 /** The entries of `value`, or a JaasConfigError with the message Kafka's JaasConfig gives. */
 export function parseJaasConfig(value: string): JaasEntry[] {
   const tokens = new Tokenizer(value);
   const entries: JaasEntry[] = [];
-  for (let t = tokens.next(); t.kind !== "eof"; t = tokens.next()) entries.push(parseEntry(t, tokens));
+  const state: ParseState = { unquotedValue: false };
+  for (let t = tokens.next(); t.kind !== "eof"; t = tokens.next()) entries.push(parseEntry(t, tokens, state));
   if (entries.length === 0) throw new JaasConfigError("Login module not specified in JAAS config");
   return entries;
 }
 
-function parseEntry(first: Token, tokens: Tokenizer): JaasEntry {
+function parseEntry(first: Token, tokens: Tokenizer, state: ParseState): JaasEntry {
   const loginModule = stringOf(first) ?? "null";
   const flagToken = tokens.next();
   if (flagToken.kind === "eof") throw new JaasConfigError("Login module control flag not specified in JAAS config");
@@ -132,7 +143,7 @@ function parseEntry(first: Token, tokens: Tokenizer): JaasEntry {
   if (flag === undefined) throw new JaasConfigError("Login module control flag is not available in the JAAS config");
   const controlFlag = flag.toUpperCase();
   if (!["REQUIRED", "REQUISITE", "SUFFICIENT", "OPTIONAL"].includes(controlFlag))
-    throw new JaasConfigError(`Invalid login module control flag '${shown(flagToken)}' in JAAS config`);
+    throw new JaasConfigError(`Invalid login module control flag '${shown(flagToken, state)}' in JAAS config`);
   const options = new Map<string, string>();
   let t = tokens.next();
   for (; t.kind !== "eof" && !(t.kind === "char" && t.char === ";"); t = tokens.next()) {
@@ -141,7 +152,8 @@ function parseEntry(first: Token, tokens: Tokenizer): JaasEntry {
     const valueToken = equals.kind === "char" && equals.char === "=" ? tokens.next() : undefined;
     const optionValue = valueToken ? stringOf(valueToken) : undefined;
     if (optionValue === undefined)
-      throw new JaasConfigError(`Value not specified for key '${shown(keyToken)}' in JAAS config`);
+      throw new JaasConfigError(`Value not specified for key '${shown(keyToken, state)}' in JAAS config`);
+    if (valueToken!.kind === "word") state.unquotedValue = true;
     options.set(stringOf(keyToken) ?? "null", optionValue);
   }
   if (t.kind === "eof") throw new JaasConfigError("JAAS config entry not terminated by semi-colon");

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { tempDir } from "../../test/support/temp-dir.ts";
+import { waitFor } from "../../test/support/wait-for.ts";
 import { openDatabase } from "./database.ts";
 import { IdempotencyStore } from "./idempotency-store.ts";
 import { WalSync } from "./wal-sync.ts";
@@ -37,6 +38,22 @@ describe("WalSync", () => {
     fail = false;
     await wal.sync();
     expect(wal.syncs).toBe(2);
+  });
+
+  test("an fsync that hangs: its callers and those queued behind it are rejected after the timeout, not held; once it ends the next one runs", async () => {
+    const hung = Promise.withResolvers<void>();
+    let calls = 0;
+    const wal = new WalSync("x-wal", () => (++calls === 1 ? hung.promise : Promise.resolve()), 5);
+    const first = wal.sync();
+    const second = wal.sync();
+    await expect(first).rejects.toThrow("The fsync of x-wal did not finish within 5 ms");
+    await expect(second).rejects.toThrow("did not finish within 5 ms");
+    // Still hung: a later caller is not held either, and no second fsync piles up on the thread pool.
+    await expect(wal.sync()).rejects.toThrow("did not finish within 5 ms");
+    expect(calls).toBe(1);
+    hung.resolve();
+    await waitFor(() => calls === 2, { what: "the fsync queued behind the hung one" });
+    await wal.sync();
   });
 
   test("on gateway.db: the store's durable() resolves (the real fsync of its WAL file works)", async () => {

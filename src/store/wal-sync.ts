@@ -12,6 +12,12 @@
  * locking keeps the index in memory and locks the database file), so opening and closing it here
  * cannot release one.
  *
+ * An fsync that does not finish within `timeoutMs` (a stalled disk) rejects its callers and those
+ * queued behind it, as a failed one does: an ingest request waiting for its key to be durable is
+ * answered (its key counted as not stored) instead of holding its route's request slot and its
+ * key forever. No second fsync starts while one is still running (a stalled disk would tie up the
+ * thread pool); the one queued behind it runs once it ends.
+ *
  * Used by IdempotencyStore: an Idempotency-Key is answered only once its row is durable.
  */
 import { open } from "node:fs/promises";
@@ -25,14 +31,17 @@ export class WalSync {
   constructor(
     private readonly walPath: string,
     private readonly fsync: (path: string) => Promise<void> = fsyncFile,
+    private readonly timeoutMs = 10_000,
   ) {}
 
   /** Resolves once every commit made before the call is on disk; rejects when the fsync failed. */
   sync(): Promise<void> {
     if (!this.inFlight) return this.start();
-    this.queued ??= this.inFlight.then(
-      () => this.start(),
-      () => this.start(),
+    this.queued ??= this.bounded(
+      this.inFlight.then(
+        () => this.start(),
+        () => this.start(),
+      ),
     );
     return this.queued;
   }
@@ -44,7 +53,19 @@ export class WalSync {
       if (this.inFlight === run) this.inFlight = undefined;
     });
     this.inFlight = run;
-    return run;
+    return this.bounded(run);
+  }
+
+  /** `fsync`, rejected once `timeoutMs` passed without it settling (one timer per group of callers). */
+  private bounded(fsync: Promise<void>): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`The fsync of ${this.walPath} did not finish within ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
+      timer.unref();
+      fsync.then(resolve, reject).finally(() => clearTimeout(timer));
+    });
   }
 }
 

@@ -55,6 +55,20 @@ describe("HttpSinkTask against a misbehaving endpoint", () => {
     ]);
   });
 
+  test("a 2xx whose body is not what its Content-Encoding says: delivered once, not sent again nor reported", async () => {
+    await using server = endpoint();
+    server.answer(() => new Response("accepted", { status: 200, headers: { "content-encoding": "gzip" } }));
+    await using h = harness({ url: server.url(), ...fast, "sink.retry.max-attempts": "3" });
+    await h.task.put([record(0, 0, 1)]);
+    await waitFor(() => server.received.length >= 1);
+    await h.task.idle();
+    expect(h.errant).toEqual([]);
+    expect(server.received).toHaveLength(1);
+    expect(await h.task.preCommit([{ topic: "orders", partition: 0, offset: 1 }])).toEqual([
+      { topic: "orders", partition: 0, offset: 1 },
+    ]);
+  });
+
   test("a 500 whose body never ends is retried, and reported with an excerpt after the attempts", async () => {
     await using server = endpoint();
     server.answer(() => new Response(endless(), { status: 500 }));
