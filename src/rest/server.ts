@@ -18,6 +18,7 @@ import type { WorkerConfig } from "../worker-config.ts";
 import { restAuthenticationOptions } from "./auth/auth-config.ts";
 import { type RestAuthenticationEnv, restAuthentication } from "./auth/auth-middleware.ts";
 import { errorResponse, HTTP_MESSAGES } from "./error-mapping.ts";
+import { headContentLengthMiddleware } from "./head-length.ts";
 import type { RequestInfo } from "./http1/http1-connection.ts";
 import { type Http1Server, startHttp1Server } from "./http1/http1-server.ts";
 import { errorPageFor, jettyErrorResponse } from "./http1/jetty-error-page.ts";
@@ -145,6 +146,7 @@ export function restApp(
   };
   const cors = options.cors && options.cors.allowOrigin.trim() !== "" ? options.cors : undefined;
 
+  app.use("*", headContentLengthMiddleware);
   app.use("*", async (c, next) => {
     await next();
     if (!cors) return;
