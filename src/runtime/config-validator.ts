@@ -16,6 +16,7 @@ import type { LogManager } from "../util/logger.ts";
 import type { ConverterDefaults } from "./connector-config-def.ts";
 import { connectorPluginConfigDef } from "./connector-config-def.ts";
 import type { PluginInfo } from "./entities.ts";
+import { invalidPluginClassMessage, isNonPluginClass } from "./non-plugin-classes.ts";
 import { UnknownConnectorClassError } from "./resolve-connector.ts";
 import { HIDDEN, type ResolveConfig, ResolvedValues } from "./resolved-values.ts";
 import { secretValues } from "./secret-keys.ts";
@@ -163,6 +164,9 @@ export class ConfigValidator {
   pluginConfig(pluginName: string, versionSpec?: string): ConfigKeyInfo[] {
     const range = versionSpec === undefined ? undefined : parseVersionRange(versionSpec);
     const plugin = this.registry.findAny(pluginName);
+    if (!plugin && isNonPluginClass(this.registry, pluginName)) {
+      throw new BadRequestError(invalidPluginClassMessage(pluginName));
+    }
     if (!plugin) throw new NotFoundError(`Unknown plugin ${pluginName}.`);
     if (range !== undefined) {
       const versions = this.registry

@@ -71,6 +71,29 @@ describe("GET /connector-plugins and …/{plugin}/config", () => {
       body: { error_code: 404, message: "Unknown plugin Nope." },
     });
   });
+
+  test("answers 400 for a known class that is no plugin: a connector's task, a config provider", async () => {
+    await using w = await inProcessWorker();
+    for (const name of [
+      "test.ScriptedSourceTask",
+      "org.apache.kafka.common.config.provider.FileConfigProvider",
+      "FileConfigProvider",
+      "EnvVar",
+    ]) {
+      expect(await w.rest("GET", `/connector-plugins/${name}/config`)).toEqual({
+        status: 400,
+        body: {
+          error_code: 400,
+          message: `Invalid plugin class ${name}. Valid types are sink, source, converter, header_converter, transformation, predicate.`,
+        },
+      });
+    }
+  });
+
+  test("answers 404 for a task's simple name: tasks have no aliases", async () => {
+    await using w = await inProcessWorker();
+    expect((await w.rest("GET", "/connector-plugins/ScriptedSourceTask/config")).status).toBe(404);
+  });
 });
 
 describe("PUT …/config/validate with another connector.class than the path", () => {
