@@ -38,6 +38,40 @@ describe("parseConnectorFile", () => {
     );
   });
 
+  test.each([
+    ["PAUSED", "PAUSED"],
+    ["stopped", "STOPPED"],
+    ["Running", "RUNNING"],
+  ] as const)("initial_state %s (KIP-980): %s, upper-cased as InitialState.forValue", (given, state) => {
+    const text = JSON.stringify({ name: "n", config: { topic: "t" }, initial_state: given });
+    expect(parseConnectorFile("c.json", text)).toEqual({
+      name: "n",
+      config: { topic: "t", name: "n" },
+      initialState: state,
+    });
+  });
+
+  test("initial_state null or absent: none (the connector runs)", () => {
+    const text = '{"name": "n", "config": {}, "initial_state": null}';
+    expect(parseConnectorFile("c.json", text).initialState).toBeUndefined();
+    expect(parseConnectorFile("c.json", '{"name": "n", "config": {}}').initialState).toBeUndefined();
+  });
+
+  test.each([
+    [
+      '"sleeping"',
+      "No enum constant org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest.InitialState.SLEEPING",
+    ],
+    ["1", "No enum constant org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRequest.InitialState.1"],
+    ['["PAUSED"]', "initial_state must be RUNNING, PAUSED or STOPPED, not an object or array"],
+  ])("initial_state %s: the JSON form fails, the properties reading has no name; the reason is given", (value, why) => {
+    const text = `{"name": "n", "config": {"topic": "t"}, "initial_state": ${value}}`;
+    expect(() => parseConnectorFile("c.json", text)).toThrow(
+      `Connector configuration at 'c.json' is missing the mandatory 'name' configuration (`,
+    );
+    expect(() => parseConnectorFile("c.json", text)).toThrow(why);
+  });
+
   test("a properties text Java's Properties.load refuses names the file", () => {
     expect(() => parseConnectorFile("bad.properties", "name=bad\nfile=\\u12\n")).toThrow(
       "bad.properties is not a valid properties file: Malformed \\uxxxx encoding.",

@@ -2,12 +2,15 @@
  * A connector config file given on the command line (`gateway worker.properties c1.properties
  * c2.json …`), read as Apache's connect-standalone reads it (ConnectStandalone
  * .parseConnectorConfigurationFile), whatever the file's extension: a JSON object of the config's
- * keys, else a JSON `{name, config}` (a `name` in `config` must be the same), else a Java
- * properties file. Called by main.ts, which stops as connect-standalone does when a file fails
- * (CONNECTOR_FILE_EXIT_CODE).
+ * keys, else a JSON `{name, config, initial_state}` (a `name` in `config` must be the same;
+ * initial_state, KIP-980, is RUNNING, PAUSED or STOPPED in any case, the state the connector is
+ * created in), else a Java properties file. Called by main.ts, which stops as connect-standalone
+ * does when a file fails (CONNECTOR_FILE_EXIT_CODE).
  */
 import { readFileSync } from "node:fs";
 import { ConfigError, messageOf } from "./errors.ts";
+import { noInitialState } from "./rest/jackson/bind.ts";
+import type { InitialState } from "./runtime/herder.ts";
 import { parseProperties } from "./util/properties.ts";
 
 /** connect-standalone's exit code when a connector file cannot be read, parsed or created. */
@@ -19,6 +22,8 @@ export const CONNECTOR_FILE_FAILED = "Stopping after connector error";
 export interface ConnectorFile {
   readonly name: string;
   readonly config: Record<string, string>;
+  /** The file's initial_state (absent or null: none, the connector runs). */
+  readonly initialState?: InitialState;
 }
 
 /** A config value as Jackson reads it into a String (scalars only); undefined for objects and arrays. */
@@ -39,18 +44,37 @@ function flatConfig(obj: Record<string, unknown>): Record<string, string> | unde
   return out;
 }
 
-const missingName = (path: string) =>
-  new ConfigError(`Connector configuration at '${path}' is missing the mandatory 'name' configuration`);
+/** connect-standalone's message; `why` the reason the `{name, config}` form did not apply, if that was all. */
+const missingName = (path: string, why?: string) =>
+  new ConfigError(
+    `Connector configuration at '${path}' is missing the mandatory 'name' configuration${why ? ` (${why})` : ""}`,
+  );
 
-function withName(path: string, config: Record<string, string>): ConnectorFile {
+function withName(path: string, config: Record<string, string>, why?: string): ConnectorFile {
   const name = config.name;
-  if (name === undefined) throw missingName(path);
+  if (name === undefined) throw missingName(path, why);
   return { name, config };
+}
+
+const STATES: readonly string[] = ["RUNNING", "PAUSED", "STOPPED"];
+
+/**
+ * initial_state as CreateConnectorRequest's Jackson binding reads it: null or absent is none; a
+ * scalar, upper-cased, must name an InitialState; anything else fails the binding (Jackson's message).
+ */
+function initialStateOf(value: unknown): { state?: InitialState; problem?: string } {
+  if (value === undefined || value === null) return {};
+  const text = scalar(value);
+  if (typeof text !== "string")
+    return { problem: "initial_state must be RUNNING, PAUSED or STOPPED, not an object or array" };
+  const state = text.toUpperCase();
+  return STATES.includes(state) ? { state: state as InitialState } : { problem: noInitialState(state) };
 }
 
 /** The file's connector, or a ConfigError naming the file (connect-standalone's messages). */
 export function parseConnectorFile(path: string, text: string): ConnectorFile {
   let parsed: unknown;
+  let problem: string | undefined;
   try {
     parsed = JSON.parse(text);
   } catch {
@@ -65,12 +89,15 @@ export function parseConnectorFile(path: string, text: string): ConnectorFile {
         ? flatConfig(obj.config as Record<string, unknown>)
         : undefined;
     const name = scalar(obj.name);
-    if (nested && typeof name === "string") {
+    const initial = initialStateOf(obj.initial_state);
+    // A bad initial_state fails this form's binding: connect-standalone then reads the file as properties.
+    problem = initial.problem;
+    if (nested && typeof name === "string" && !problem) {
       if (nested.name !== undefined && nested.name !== name)
         throw new ConfigError(
           `Connector name configuration in 'config' doesn't match the one specified in 'name' at '${path}'`,
         );
-      return { name, config: { ...nested, name } };
+      return { name, config: { ...nested, name }, ...(initial.state ? { initialState: initial.state } : {}) };
     }
   }
   // Neither JSON form (not JSON at all, most often): a properties file, as connect-standalone tries last.
@@ -80,7 +107,7 @@ export function parseConnectorFile(path: string, text: string): ConnectorFile {
   } catch (error) {
     throw new ConfigError(`${path} is not a valid properties file: ${messageOf(error)}`);
   }
-  return withName(path, config);
+  return withName(path, config, problem);
 }
 
 /** Reads and parses the file (its path kept); a file that cannot be read is a ConfigError naming it. */

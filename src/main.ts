@@ -238,7 +238,11 @@ export async function main(argv: readonly string[]): Promise<void> {
         log.info(`Connector ${spec.name} is up to date with ${spec.name}'s file`);
         continue;
       }
-      await app.herder.putConnectorConfig(spec.name, spec.config, { allowReplace: true });
+      // initial_state (KIP-980) applies when the file creates the connector; a stored one keeps its state.
+      await app.herder.putConnectorConfig(spec.name, spec.config, {
+        allowReplace: true,
+        initialState: spec.initialState,
+      });
       log.info(`Created connector ${spec.name}`);
     } catch (error) {
       standaloneLog.error(`Failed to create connector for ${spec.path}`);

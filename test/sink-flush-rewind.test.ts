@@ -73,6 +73,7 @@ test.each([["platformatic"], ["kafkajs"]] as const)(
       initialState: "STARTED",
       task: plugin,
       taskClass: "test.BufferingSink",
+      errantRecordReporter: false,
       config: {},
       consumer: () =>
         port.consumer({

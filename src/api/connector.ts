@@ -211,7 +211,11 @@ export interface TaskConverters {
 
 export interface SinkTaskContext extends PluginContext {
   readonly config: Config;
-  /** Reports records `put` accepted but could not deliver; report the very object `put` received. */
+  /**
+   * Reports records `put` accepted but could not deliver; report the very object `put` received.
+   * As in Connect, present only when the connector has a dead letter queue topic or
+   * errors.log.enable=true; without one, fail (throw) unless the connector tolerates errors itself.
+   */
   readonly errantRecordReporter?: ErrantRecordReporter;
   /** The connector's key, value and header converters. */
   readonly converters?: TaskConverters;

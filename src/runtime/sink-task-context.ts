@@ -42,6 +42,11 @@ export interface SinkTaskContextOptions {
   /** `context.pause`/`resume`: kept as the task's own pauses, on the consumer unless the connector is paused. */
   readonly pauses: Pick<SinkPartitionOwnership, "pauseByTask" | "resumeByTask">;
   readonly operator: RetryWithToleranceOperator;
+  /**
+   * Whether the task gets an errantRecordReporter: as Connect's Worker, only when the connector has
+   * a dead letter queue topic or errors.log.enable=true; otherwise it is null (undefined here).
+   */
+  readonly errantRecordReporter: boolean;
   readonly converters: RecordConverters;
   readonly pluginMetrics: TaskMetrics["plugin"];
   /** The consumed record behind a record handed to `put`. */
@@ -120,7 +125,7 @@ export function sinkTaskContext(c: SinkTaskContextOptions): WorkerSinkTaskContex
     requestCommit: () => {
       c.requestCommit();
     },
-    errantRecordReporter: errantRecordReporter(c),
+    ...(c.errantRecordReporter ? { errantRecordReporter: errantRecordReporter(c) } : {}),
     converters: c.converters,
     pluginMetrics: c.pluginMetrics,
     raiseError: (error) => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
-import type { Config } from "../api/connector.ts";
+import type { Config, SinkTaskContext } from "../api/connector.ts";
 import { type InProcessWorker, inProcessWorker, SCRIPTED_SINK, SCRIPTED_SOURCE } from "./herder-test-support.ts";
 
 const source = (extra: Config = {}): Config => ({ "connector.class": SCRIPTED_SOURCE, ...extra });
@@ -124,5 +124,26 @@ describe("buildTask", () => {
         expect(status.tasks[0].state).toBe("RUNNING");
       });
     });
+  });
+});
+
+describe("a sink task's errantRecordReporter, as Connect's Worker.createWorkerErrantRecordReporter", () => {
+  const reporterOf = async (extra: Config) => {
+    await using w = await inProcessWorker();
+    expect((await w.rest("POST", "/connectors", { name: "s", config: sink(extra) })).status).toBe(201);
+    await awaitTask0(w, "s", "RUNNING");
+    const context = w.scripted.taskContexts[0] as SinkTaskContext;
+    return context.errantRecordReporter;
+  };
+
+  test("neither a DLQ topic nor errors.log.enable: none (null in Connect), whatever errors.tolerance", async () => {
+    expect(await reporterOf({})).toBeUndefined();
+    expect(await reporterOf({ "errors.tolerance": "all" })).toBeUndefined();
+    expect(await reporterOf({ "errors.deadletterqueue.topic.name": "  " })).toBeUndefined();
+  });
+
+  test("errors.log.enable=true or a DLQ topic: the task has one", async () => {
+    expect(await reporterOf({ "errors.log.enable": "true" })).toBeDefined();
+    expect(await reporterOf({ "errors.deadletterqueue.topic.name": "dlq" })).toBeDefined();
   });
 });

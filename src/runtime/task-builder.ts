@@ -165,6 +165,7 @@ export async function buildTask(
     ...common,
     task: descriptor.createTask(),
     operator,
+    errantRecordReporter: dlqTopic !== "" || framework["errors.log.enable"],
     maxPutRecords: Math.max(1, Number(consumerProps["max.poll.records"] ?? 500) || 500),
     consumer: () =>
       deps.kafka.consumer({

@@ -127,6 +127,7 @@ export function memorySinkTask(o: {
     task: o.plugin,
     taskClass: o.taskClass,
     config: {},
+    errantRecordReporter: true, // as with a DLQ topic or errors.log.enable
     consumer: async () => {
       const consumer = await kafka.consumer({ groupId: "connect-c", topics: ["in"], properties: {} });
       const { onCommit } = o;

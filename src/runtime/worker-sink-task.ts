@@ -37,11 +37,10 @@ import { WorkerTask, type WorkerTaskOptions } from "./worker-task.ts";
 export interface WorkerSinkTaskOptions extends WorkerTaskOptions {
   readonly task: SinkTask;
   readonly consumer: () => Promise<KafkaConsumer>;
-  /**
-   * At most this many records per `put` (the consumer's max.poll.records): a fetched batch larger
-   * than that is put in consecutive slices, in offset order.
-   */
+  /** At most this many records per `put` (max.poll.records): a larger batch is put in slices, in order. */
   readonly maxPutRecords?: number;
+  /** The task's context has an errant record reporter (a DLQ topic or errors.log.enable, as Connect). */
+  readonly errantRecordReporter: boolean;
 }
 
 const HEARTBEAT_EVERY_MS = 3000;

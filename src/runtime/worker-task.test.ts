@@ -60,6 +60,7 @@ function sinkWithDlq({
     initialState,
     task: plugin,
     taskClass: "test.Sink",
+    errantRecordReporter: false,
     config: {},
     consumer: async () => {
       seen.push(`consumer created, topics ${await (await kafka.admin()).listTopics()}`);

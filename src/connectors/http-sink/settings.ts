@@ -33,6 +33,8 @@ export interface SinkSettings {
   readonly logRequests: boolean;
   readonly tls: ClientTls | undefined;
   readonly allowSelfSigned: boolean;
+  /** errors.tolerance=all: the sink's own tolerance when the task has no errantRecordReporter. */
+  readonly tolerateAll: boolean;
   readonly oidc: { readonly tokenUrl: string; readonly form: string; readonly expiryReductionMs: number } | undefined;
 }
 
@@ -99,6 +101,7 @@ export function sinkSettings(config: Config): SinkSettings {
     logRequests: c["sink.request-callback"] === "slf4j-logger",
     tls,
     allowSelfSigned,
+    tolerateAll: (config["errors.tolerance"] ?? "none").trim().toLowerCase() === "all",
     oidc:
       tokenRequest && tokenUrl
         ? {

@@ -281,6 +281,8 @@ export class HttpSinkTask implements SinkTask {
     this.metrics.recordsFailed.inc({}, records.length);
     this.log.warn(`${records.length} record(s) could not be delivered: ${(error as Error).message}`);
     const reporter = this.context.errantRecordReporter;
+    // No reporter (Connect gives none without a DLQ topic or errors.log.enable): its own errors.tolerance.
+    if (!reporter && this.settings.tolerateAll) return;
     if (!reporter) throw error;
     for (const record of records) await reporter.report(record, error);
   }

@@ -122,6 +122,8 @@ export function record(
 
 export interface HarnessOptions {
   readonly tolerance?: "all" | "none";
+  /** No errantRecordReporter, as Connect gives none without a DLQ topic or errors.log.enable. */
+  readonly noReporter?: boolean;
   readonly converters?: TaskConverters;
   readonly clock?: Clock;
   readonly assignment?: TopicPartition[];
@@ -157,7 +159,7 @@ export function harness(config: Record<string, string>, o: HarnessOptions = {}) 
     requestCommit: () => {
       commits++;
     },
-    errantRecordReporter: reporter,
+    ...(o.noReporter ? {} : { errantRecordReporter: reporter }),
     converters: o.converters ?? jsonConverters(),
     pluginMetrics: metrics,
     raiseError: (error) => void events.push(`raiseError ${error.message}`),

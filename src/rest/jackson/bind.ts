@@ -231,14 +231,13 @@ export const bindInitialState: Binder<string | null> = (p) => {
     );
   }
   const value = p.text().toUpperCase();
-  if (!["RUNNING", "PAUSED", "STOPPED"].includes(value)) {
-    throw mismatch(
-      p,
-      `Cannot construct instance of \`${INITIAL_STATE}\`, problem: No enum constant ${ENTITIES}CreateConnectorRequest.InitialState.${value}`,
-    );
-  }
+  if (!["RUNNING", "PAUSED", "STOPPED"].includes(value)) throw mismatch(p, noInitialState(value));
   return value;
 };
+
+/** Jackson's message for an initial_state that is no InitialState (`value` upper-cased, as forValue does). */
+export const noInitialState = (value: string) =>
+  `Cannot construct instance of \`${INITIAL_STATE}\`, problem: No enum constant ${ENTITIES}CreateConnectorRequest.InitialState.${value}`;
 
 export type CreateConnectorRequest = {
   name: string | null;
