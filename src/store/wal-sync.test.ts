@@ -44,7 +44,11 @@ describe("WalSync", () => {
     const hung = Promise.withResolvers<void>();
     let calls = 0;
     const wal = new WalSync("x-wal", () => (++calls === 1 ? hung.promise : Promise.resolve()), 5);
-    const refusal = (sync: Promise<void>) => sync.then(() => "resolved", (e: Error) => e.message);
+    const refusal = (sync: Promise<void>) =>
+      sync.then(
+        () => "resolved",
+        (e: Error) => e.message,
+      );
     const first = refusal(wal.sync());
     const second = refusal(wal.sync());
     expect(await first).toBe("The fsync of x-wal did not finish within 5 ms");
