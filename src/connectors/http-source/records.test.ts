@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { JsonText } from "../../api/data/json-text.ts";
+import { Slicer } from "../../util/sliced.ts";
 import { parseJsonBody, ResponseFormatError, selectAll, selectRecords } from "./records.ts";
 import { api, startTask } from "./test-support.ts";
 
@@ -8,9 +9,9 @@ const texts = (records: { value: unknown }[]) =>
   records.map((r) => (r.value instanceof JsonText ? `json:${r.value.text}` : r.value));
 
 describe("selectRecords", () => {
-  test("a recursive descent over a number that needs the exact reading selects the number, not its inside", () => {
+  test("a recursive descent over a number that needs the exact reading selects the number, not its inside", async () => {
     const doc = body('{"a":0.12345678901234567890,"b":{"c":"x","d":1.50}}');
-    expect(texts(selectRecords(doc, "$..*"))).toEqual([
+    expect(texts(await selectRecords(doc, "$..*", new Slicer()))).toEqual([
       "json:0.12345678901234567890",
       'json:{"c":"x","d":1.50}',
       "x",
@@ -19,10 +20,12 @@ describe("selectRecords", () => {
     expect(selectAll(doc.json, "$..source")).toEqual([]);
   });
 
-  test("a field really named source is still selected", () => {
+  test("a field really named source is still selected", async () => {
     const doc = body('{"items":[{"source":"sensor-1","v":1.50}]}');
-    expect(texts(selectRecords(doc, "$..source"))).toEqual(["sensor-1"]);
-    expect(texts(selectRecords(doc, "$.items[*]"))).toEqual(['json:{"source":"sensor-1","v":1.50}']);
+    expect(texts(await selectRecords(doc, "$..source", new Slicer()))).toEqual(["sensor-1"]);
+    expect(texts(await selectRecords(doc, "$.items[*]", new Slicer()))).toEqual([
+      'json:{"source":"sensor-1","v":1.50}',
+    ]);
   });
 });
 
@@ -33,13 +36,7 @@ describe("a body nested too deeply for the records path (review P3.11)", () => {
   test("is a ResponseFormatError, and behavior.on.error decides: log goes on, fail fails with the reason", async () => {
     using server = api(() => new Response(deep(100_000), { headers: { "content-type": "application/json" } }));
     const config = { "http.url": `${server.base}/e`, "http.response.records.path": "$..*" };
-    const thrown = (() => {
-      try {
-        selectRecords(body(deep(100_000)), "$..*");
-      } catch (error) {
-        return error;
-      }
-    })();
+    const thrown = await selectRecords(body(deep(100_000)), "$..*", new Slicer()).catch((error) => error);
     expect(thrown).toBeInstanceOf(ResponseFormatError);
     const tolerant = await startTask({ ...config, "behavior.on.error": "log" });
     expect(await tolerant.task.poll(new AbortController().signal)).toBeNull();

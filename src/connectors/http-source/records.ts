@@ -11,6 +11,7 @@ import { JSONPath } from "jsonpath-plus";
 import { JsonNumberText, readJsonText } from "../../api/data/json-reader.ts";
 import { JsonSpans } from "../../api/data/json-spans.ts";
 import { JsonText } from "../../api/data/json-text.ts";
+import type { Slicer } from "../../util/sliced.ts";
 import type { OffsetValue } from "./offsets.ts";
 
 /** The response could not be read as records (not JSON, not UTF-8, a path that fails on it). */
@@ -72,24 +73,34 @@ function unreadableOnError<T>(path: string, select: () => T): T {
   try {
     return select();
   } catch (error) {
-    if (error instanceof ResponseFormatError) throw error;
-    throw new ResponseFormatError(`${path} could not be evaluated on the response (${(error as Error).message})`);
+    throw formatError(path, error);
   }
 }
 
-/** The records `path` selects in `doc`, in document order, as described above. */
-export function selectRecords(doc: ResponseDocument, path: string): SelectedRecord[] {
+function formatError(path: string, error: unknown): ResponseFormatError {
+  if (error instanceof ResponseFormatError) return error;
+  return new ResponseFormatError(`${path} could not be evaluated on the response (${(error as Error).message})`);
+}
+
+/**
+ * The records `path` selects in `doc`, in document order, as described above. Past the selection
+ * itself, the work runs in `slicer`'s slices (util/sliced.ts); an abort of its signal is thrown as
+ * is, not as a ResponseFormatError.
+ */
+export async function selectRecords(doc: ResponseDocument, path: string, slicer: Slicer): Promise<SelectedRecord[]> {
   const found = query(doc.json, path);
   let spans: JsonSpans | undefined;
-  return unreadableOnError(path, () =>
-    found.map(({ value, pointer }) => {
-      const kind = typeof value;
-      if (kind === "string" || kind === "boolean" || value === null) return { value, parsed: value };
+  return slicer.map(found, ({ value, pointer }) => {
+    const kind = typeof value;
+    if (kind === "string" || kind === "boolean" || value === null) return { value, parsed: value };
+    try {
       spans ??= new JsonSpans(doc.text);
       const text = spans.text(pointer);
       return { value: text === undefined ? value : new JsonText(text), parsed: value };
-    }),
-  );
+    } catch (error) {
+      throw formatError(path, error);
+    }
+  });
 }
 
 /**

@@ -26,6 +26,7 @@ import { PluginMetrics } from "../../metrics/plugin-metrics.ts";
 import { within } from "../../util/async.ts";
 import { type Clock, momentOf } from "../../util/clock.ts";
 import { type Logger, logManager } from "../../util/logger.ts";
+import { Slicer } from "../../util/sliced.ts";
 import type { HttpSourceConfig } from "./config.ts";
 import { checkedConfig } from "./config-rules.ts";
 import { type Behavior, bodySnippet, errorBehavior, errorStatus, passingStatus } from "./error-behavior.ts";
@@ -255,9 +256,11 @@ export class HttpSourceTask implements SourceTask {
       return [];
     }
     let page: PageContent;
-    let next: ReturnType<typeof readPage>["next"];
+    let next: Awaited<ReturnType<typeof readPage>>["next"];
+    // A large page is read in slices; a stop or pause between them drops it, the run untouched.
+    const slicer = new Slicer(signal);
     try {
-      ({ page, next } = readPage(response, run, this.pageOptions, this.pagination));
+      ({ page, next } = await readPage(response, run, this.pageOptions, this.pagination, slicer));
     } catch (error) {
       if (!(error instanceof ResponseFormatError)) throw error;
       this.pageFailed(run, `Unreadable response from ${method} ${redactUrl(url)}: ${error.message}`, {
@@ -281,7 +284,7 @@ export class HttpSourceTask implements SourceTask {
       this.log.warn(`${unfollowed}: the poll ends here`);
       next = null;
     }
-    const records = pageRecords(run, page, next === null, this.pageOptions);
+    const records = await pageRecords(run, page, next === null, this.pageOptions, slicer);
     this.metrics.records.inc({}, records.length);
     if (next) {
       run.page = next;
