@@ -124,6 +124,32 @@ export class JsonSpans {
     return span && this.#text.slice(span.start, span.end);
   }
 
+  /**
+   * The spans of the elements of the array at `pointer`, one per call of `next` and in order
+   * (undefined past the last), found as they are asked for; undefined when there is no array there.
+   */
+  elements(pointer: string): { next(): Span | undefined } | undefined {
+    const array = this.span(pointer);
+    const text = this.#text;
+    if (array === undefined || text.charCodeAt(array.start) !== 0x5b) return undefined;
+    let i = skipWhiteSpace(text, array.start + 1);
+    return {
+      next: () => {
+        if (i >= array.end || text.charCodeAt(i) === 0x5d) return undefined;
+        const start = i;
+        const end = valueEnd(text, i);
+        i = skipWhiteSpace(text, end);
+        if (text.charCodeAt(i) === 0x2c) i = skipWhiteSpace(text, i + 1);
+        return { start, end };
+      },
+    };
+  }
+
+  /** The exact text of `span`. */
+  textOf(span: Span): string {
+    return this.#text.slice(span.start, span.end);
+  }
+
   #childrenOf(container: Span): Children {
     let children = this.#children.get(container.start);
     if (children) return children;

@@ -29,6 +29,36 @@ describe("selectRecords", () => {
   });
 });
 
+describe("selectRecords on a plain array path ($.a.b[*], read without jsonpath-plus)", () => {
+  const doc = body(
+    ' { "a" : { "b" : [ 1.50 , null,"x\\"y" ,true,{"k":[1, 2 ]} , [ ],12345678901234567890,-0.0e+1, "" ] , "n": 1 },"top":[{"c":1}] } ',
+  );
+  // The same selections in bracket notation go through jsonpath-plus: both must agree exactly.
+  test.each([
+    ["$.a.b[*]", "$['a']['b'][*]"],
+    ["$.a.b.*", "$['a']['b'][*]"],
+    ["$.top[*]", "$['top'][*]"],
+  ])("%s selects what %s selects, with the same texts", async (plain, bracketed) => {
+    const fast = await selectRecords(doc, plain, new Slicer());
+    const general = await selectRecords(doc, bracketed, new Slicer());
+    expect(texts(fast)).toEqual(texts(general));
+    expect(fast.map((r) => r.parsed)).toEqual(general.map((r) => r.parsed));
+    expect(fast.length).toBeGreaterThan(0);
+  });
+
+  test("a root array, and a duplicate member name (the last one counts, as JSON.parse keeps it)", async () => {
+    expect(texts(await selectRecords(body("[ 1.0 ,{ } ]"), "$[*]", new Slicer()))).toEqual(["json:1.0", "json:{ }"]);
+    const dup = body('{"d":[1.0],"d":[2.0,3.0]}');
+    expect(texts(await selectRecords(dup, "$.d[*]", new Slicer()))).toEqual(["json:2.0", "json:3.0"]);
+  });
+
+  test("a path to something else than an array goes through jsonpath-plus as before", async () => {
+    const obj = body('{"d":{"x":1.0,"y":"s"}}');
+    expect(texts(await selectRecords(obj, "$.d[*]", new Slicer()))).toEqual(["json:1.0", "s"]);
+    expect(texts(await selectRecords(obj, "$.missing[*]", new Slicer()))).toEqual([]);
+  });
+});
+
 describe("a body nested too deeply for the records path (review P3.11)", () => {
   // Deep enough to overflow the stack of a recursive descent on any platform Bun runs on.
   const deep = (depth: number) => `{"data":[${"[".repeat(depth)}${"]".repeat(depth)}]}`;
