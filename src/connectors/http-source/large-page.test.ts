@@ -4,7 +4,7 @@ import type { Clock } from "../../util/clock.ts";
 import { Slicer } from "../../util/sliced.ts";
 import { httpSourceConfig } from "./config.ts";
 import { firstPage, paginationSettings } from "./pagination.ts";
-import { newRun, pageRecords, pageRecordsOptions, readPage } from "./poll-run.ts";
+import { finishPage, newRun, pageRecords, pageRecordsOptions, readPage } from "./poll-run.ts";
 
 const COUNT = 200_000;
 const base = "http://127.0.0.1:1/e";
@@ -41,7 +41,7 @@ describe("a large page (200k records) shares the event loop", () => {
     setImmediate(tick);
     const run = freshRun();
     const { page } = await readPage(response, run, options, pagination);
-    const records = await pageRecords(run, page, true, options);
+    const records = finishPage(run, await pageRecords(run, page, options), true);
     done = true;
     expect(firedBeforeDone).toBe(true);
     // The loop got many turns, not one at the end.
@@ -49,6 +49,8 @@ describe("a large page (200k records) shares the event loop", () => {
     expect(records.length).toBe(COUNT);
     for (const i of [0, 1, COUNT / 2, COUNT - 1]) expect((records[i]!.value as JsonText).text).toBe(elementText(i));
     expect(run.best).toBe("2024-01-01T00:00:59Z");
+    expect(records.at(-2)!.sourceOffset).toMatchObject({ offset: null });
+    expect(records.at(-1)!.sourceOffset).toMatchObject({ offset: "2024-01-01T00:00:59Z" });
   });
 
   test("an abort while the records are made drops the page: the run is as it was", async () => {
@@ -56,7 +58,7 @@ describe("a large page (200k records) shares the event loop", () => {
     const { page } = await readPage(response, run, options, pagination);
     const stop = new AbortController();
     setImmediate(() => stop.abort(new Error("stopping")));
-    const made = pageRecords(run, page, true, options, new Slicer(stop.signal));
+    const made = pageRecords(run, page, options, new Slicer(stop.signal));
     await expect(made).rejects.toThrow("stopping");
     expect(run.best).toBeNull();
     expect(run.bestSeen).toBeNull();

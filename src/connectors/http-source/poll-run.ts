@@ -191,18 +191,27 @@ interface Fresh {
   readonly bestSeen: Seen;
 }
 
+/** A page's new records, made but not yet taken by its run (finishPage). */
+export interface MadeRecords {
+  /** Each carrying where to resume after it. */
+  readonly records: SourceRecord[];
+  readonly best: OffsetValue;
+  readonly bestSeen: Seen;
+  /** The page's last record carrying the run's final offset, for the poll's last page. */
+  readonly final: (() => SourceRecord) | undefined;
+}
+
 /**
- * The page's records not yet delivered and new per the offset mode; advances `run.best`. `last`:
- * the poll's last page. Runs in `slicer`'s slices; `run` changes only once the page is done, so an
- * abort of the slicer's signal (thrown as is) leaves it as it was.
+ * The page's records not yet delivered and new per the offset mode, in `slicer`'s slices. `run` does
+ * not change (finishPage takes them), so an abort of the slicer's signal (thrown as is) leaves the
+ * run as it was.
  */
 export async function pageRecords(
   run: Run,
   page: PageContent,
-  last: boolean,
   o: PageRecordsOptions,
   slicer: Slicer = new Slicer(),
-): Promise<SourceRecord[]> {
+): Promise<MadeRecords> {
   const elements = page.elements;
   const fresh: Fresh[] = [];
   let best = run.best;
@@ -220,28 +229,39 @@ export async function pageRecords(
       fresh.push({ index: i, element, key, best, bestSeen });
   });
   const timestamp = o.clock.now();
-  const records = await slicer.map(fresh, ({ index, element, key, best: at, bestSeen: seenAt }, n) => {
-    // The poll's last record carries the poll's final offset (later elements of the page, skipped
-    // as not new, still count towards it); every other record says where to resume.
-    const offset =
-      last && n === fresh.length - 1
-        ? encodeOffset({ offset: best, seen: bestSeen, pollTime: run.started.wall })
-        : encodeOffset({
-            offset: run.offset,
-            seen: run.offsetSeen,
-            pollTime: run.started.wall,
-            resume: { nextOffset: at, nextSeen: seenAt, page: run.page, skip: index + 1 },
-          });
-    return sourceRecord({
+  const record = ({ element, key }: Fresh, sourceOffset: Record<string, unknown>) =>
+    sourceRecord({
       sourcePartition: o.partition,
-      sourceOffset: offset,
+      sourceOffset,
       topic: o.topic,
       key: key ?? null,
       value: element,
       timestamp,
     });
-  });
-  run.best = best;
-  run.bestSeen = bestSeen;
+  // Every record says where to resume; on the poll's last page, the last one carries the poll's
+  // final offset instead (later elements of the page, skipped as not new, still count towards it).
+  const records = await slicer.map(fresh, (f) =>
+    record(
+      f,
+      encodeOffset({
+        offset: run.offset,
+        seen: run.offsetSeen,
+        pollTime: run.started.wall,
+        resume: { nextOffset: f.best, nextSeen: f.bestSeen, page: run.page, skip: f.index + 1 },
+      }),
+    ),
+  );
+  const last = fresh.at(-1);
+  const final =
+    last && (() => record(last, encodeOffset({ offset: best, seen: bestSeen, pollTime: run.started.wall })));
+  return { records, best, bestSeen, final };
+}
+
+/** The run takes its page's records (`last`: the poll's last page); returns them. */
+export function finishPage(run: Run, made: MadeRecords, last: boolean): SourceRecord[] {
+  run.best = made.best;
+  run.bestSeen = made.bestSeen;
+  const records = made.records;
+  if (last && made.final) records[records.length - 1] = made.final();
   return records;
 }

@@ -39,10 +39,11 @@ import {
   pageFetcherOf,
   undecodable,
 } from "./page-fetcher.ts";
-import { repeatedPage, unfollowedPage } from "./page-guard.ts";
+import { pageDigest, repeatedPage, unfollowedPage } from "./page-guard.ts";
 import { describePage, firstPage, type PaginationSettings, paginationSettings } from "./pagination.ts";
 import {
   afterFailedPage,
+  finishPage,
   newRun,
   type PageContent,
   type PageRecordsOptions,
@@ -269,7 +270,11 @@ export class HttpSourceTask implements SourceTask {
       });
       return [];
     }
-    const repeated = repeatedPage(run.trail, url, response.body, page.elements, this.pagination.type === "OFFSET");
+    // Everything slow is done before the run or its trail change: a stop or a pause in the middle
+    // of it leaves both as they were, and the page is read again.
+    const digest = await pageDigest(response.body, page.elements, this.pagination.type === "OFFSET", slicer);
+    const made = await pageRecords(run, page, this.pageOptions, slicer);
+    const repeated = repeatedPage(run.trail, url, digest);
     if (repeated) {
       this.log.warn(`${repeated} (${redactUrl(url)}): its records are not delivered again, the poll ends here`);
       this.endRun(run);
@@ -284,7 +289,7 @@ export class HttpSourceTask implements SourceTask {
       this.log.warn(`${unfollowed}: the poll ends here`);
       next = null;
     }
-    const records = await pageRecords(run, page, next === null, this.pageOptions, slicer);
+    const records = finishPage(run, made, next === null);
     this.metrics.records.inc({}, records.length);
     if (next) {
       run.page = next;
