@@ -86,11 +86,17 @@ export function pointerTokens(pointer: string): string[] {
     .map((t) => (t.includes("~") ? t.replaceAll("~1", "/").replaceAll("~0", "~") : t));
 }
 
+/** An array index token (RFC 6901: `0` or digits without a leading zero). */
+const ARRAY_INDEX = /^(?:0|[1-9][0-9]*)$/;
+
+/** The members of a scanned object by name; the elements of a scanned array in order. */
+type Children = Map<string, Span> | Span[];
+
 export class JsonSpans {
   readonly #text: string;
   readonly #root: Span;
   /** Children of each container scanned so far, by the container's start. */
-  readonly #children = new Map<number, Map<string, Span>>();
+  readonly #children = new Map<number, Children>();
 
   constructor(text: string) {
     this.#text = text;
@@ -104,7 +110,9 @@ export class JsonSpans {
   span(pointer: string): Span | undefined {
     let at: Span | undefined = this.#root;
     for (const token of pointerTokens(pointer)) {
-      at = this.#childrenOf(at).get(token);
+      const children = this.#childrenOf(at);
+      if (Array.isArray(children)) at = ARRAY_INDEX.test(token) ? children[Number(token)] : undefined;
+      else at = children.get(token);
       if (at === undefined) return undefined;
     }
     return at;
@@ -116,30 +124,59 @@ export class JsonSpans {
     return span && this.#text.slice(span.start, span.end);
   }
 
-  #childrenOf(container: Span): Map<string, Span> {
+  /**
+   * The spans of the elements of the array at `pointer`, one per call of `next` and in order
+   * (undefined past the last), found as they are asked for; undefined when there is no array there.
+   */
+  elements(pointer: string): { next(): Span | undefined } | undefined {
+    const array = this.span(pointer);
+    const text = this.#text;
+    if (array === undefined || text.charCodeAt(array.start) !== 0x5b) return undefined;
+    let i = skipWhiteSpace(text, array.start + 1);
+    return {
+      next: () => {
+        if (i >= array.end || text.charCodeAt(i) === 0x5d) return undefined;
+        const start = i;
+        const end = valueEnd(text, i);
+        i = skipWhiteSpace(text, end);
+        if (text.charCodeAt(i) === 0x2c) i = skipWhiteSpace(text, i + 1);
+        return { start, end };
+      },
+    };
+  }
+
+  /** The exact text of `span`. */
+  textOf(span: Span): string {
+    return this.#text.slice(span.start, span.end);
+  }
+
+  #childrenOf(container: Span): Children {
     let children = this.#children.get(container.start);
     if (children) return children;
-    children = new Map();
-    this.#children.set(container.start, children);
     const text = this.#text;
     const open = text.charCodeAt(container.start);
-    if (open !== 0x7b && open !== 0x5b) return children;
     const isObject = open === 0x7b;
+    // An array's elements are found by index: a list, not a map keyed by index texts.
+    const members = isObject ? new Map<string, Span>() : undefined;
+    const elements: Span[] = [];
+    children = members ?? elements;
+    this.#children.set(container.start, children);
+    if (!isObject && open !== 0x5b) return children;
     let i = skipWhiteSpace(text, container.start + 1);
-    let index = 0;
     while (i < container.end) {
       const c = text.charCodeAt(i);
       if (c === 0x7d || c === 0x5d) break;
-      let name: string;
-      if (isObject) {
+      let name = "";
+      if (members) {
         const nameEnd = stringEnd(text, i);
         const raw = text.slice(i + 1, nameEnd - 1);
         name = raw.includes("\\") ? (JSON.parse(text.slice(i, nameEnd)) as string) : raw;
         i = skipWhiteSpace(text, nameEnd);
         i = skipWhiteSpace(text, i + 1); // past the colon
-      } else name = String(index++);
+      }
       const end = valueEnd(text, i);
-      children.set(name, { start: i, end });
+      if (members) members.set(name, { start: i, end });
+      else elements.push({ start: i, end });
       i = skipWhiteSpace(text, end);
       if (text.charCodeAt(i) === 0x2c) i = skipWhiteSpace(text, i + 1);
     }

@@ -13,6 +13,7 @@
  */
 import { JsonText } from "../../api/data/json-text.ts";
 import { redactUrl } from "../../http/http-client.ts";
+import { Slicer } from "../../util/sliced.ts";
 import type { PageState } from "./offsets.ts";
 import type { SelectedRecord } from "./records.ts";
 
@@ -35,32 +36,44 @@ function recordText(record: SelectedRecord): string {
   return value instanceof JsonText ? value.text : typeof value === "string" ? JSON.stringify(value) : String(value);
 }
 
-/** A digest of the records' texts in order, each hashed with the previous digest as seed (no copy). */
-function recordsDigest(records: SelectedRecord[]): bigint | number {
+/**
+ * A digest of the records' texts in order, each hashed with the previous digest as seed (no copy),
+ * in `slicer`'s slices.
+ */
+async function recordsDigest(records: SelectedRecord[], slicer: Slicer): Promise<bigint | number> {
   let digest: bigint | number = records.length;
-  for (const record of records) digest = Bun.hash(recordText(record), digest);
+  await slicer.each(0, records.length, (i) => {
+    digest = Bun.hash(recordText(records[i]!), digest);
+  });
   return digest;
 }
 
+/** What repeatedPage compares of a page. */
+export type PageDigest = NonNullable<PageTrail["last"]>;
+
 /**
- * Records the page just read; with `compare` (OFFSET pagination), says why it repeats the previous
- * page of the poll, else undefined. Pages without records compare by body only (two empty pages
- * may well differ in what follows).
+ * The digest of a page for repeatedPage, with `compare` (OFFSET pagination), else undefined; in
+ * `slicer`'s slices (an abort of its signal is thrown as is).
  */
-export function repeatedPage(
-  trail: PageTrail,
-  url: string,
+export async function pageDigest(
   body: Uint8Array,
   records: SelectedRecord[],
   compare: boolean,
-): string | undefined {
+  slicer: Slicer = new Slicer(),
+): Promise<PageDigest | undefined> {
+  if (!compare) return undefined;
+  return { body: Bun.hash(body), records: records.length > 0 ? await recordsDigest(records, slicer) : undefined };
+}
+
+/**
+ * Records the page just read (`digest`: pageDigest's); with a digest, says why the page repeats the
+ * previous page of the poll, else undefined. Pages without records compare by body only (two empty
+ * pages may well differ in what follows).
+ */
+export function repeatedPage(trail: PageTrail, url: string, digest: PageDigest | undefined): string | undefined {
   trail.visited.add(url);
   trail.pages++;
-  if (!compare) return undefined;
-  const digest = {
-    body: Bun.hash(body),
-    records: records.length > 0 ? recordsDigest(records) : undefined,
-  };
+  if (digest === undefined) return undefined;
   const last = trail.last;
   trail.last = digest;
   if (last === undefined) return undefined;

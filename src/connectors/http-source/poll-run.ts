@@ -6,6 +6,7 @@
  */
 import { type SourceRecord, sourceRecord } from "../../api/record.ts";
 import type { Clock, Moment } from "../../util/clock.ts";
+import { Slicer } from "../../util/sliced.ts";
 import type { HttpSourceConfig } from "./config.ts";
 import {
   advanceOffset,
@@ -140,77 +141,127 @@ export interface PageContent {
 }
 
 /**
- * The records of a parsed response with their offset fields and keys. Throws a ResponseFormatError
- * when a path cannot be evaluated on the response or a record.
+ * The records of a parsed response with their offset fields and keys, in `slicer`'s slices.
+ * Throws a ResponseFormatError when a path cannot be evaluated on the response or a record.
  */
-export function pageContent(doc: ResponseDocument, o: PageRecordsOptions): PageContent {
-  const elements = selectRecords(doc, o.recordsPath);
+export async function pageContent(doc: ResponseDocument, o: PageRecordsOptions, slicer: Slicer): Promise<PageContent> {
+  const elements = await selectRecords(doc, o.recordsPath, slicer);
   const offsetField = o.mode === "NONE" ? null : o.offsetField;
   const keyField = o.keyField;
   return {
     elements,
-    values: elements.map(({ parsed }) => (offsetField ? fieldValue(parsed, offsetField) : null)),
-    keys: elements.map((element) => (keyField ? recordKey(element, keyField) : undefined)),
+    values: offsetField ? await slicer.map(elements, ({ parsed }) => fieldValue(parsed, offsetField)) : nulls(elements),
+    keys: keyField
+      ? await slicer.map(elements, (element) => recordKey(element, keyField))
+      : new Array<undefined>(elements.length).fill(undefined),
   };
+}
+
+function nulls(items: readonly unknown[]): null[] {
+  return new Array<null>(items.length).fill(null);
 }
 
 /**
  * The records of a response and the page after it (pagination.ts). A 204 No Content is a page
  * without records, the last of the poll (an API with nothing new), whatever behavior.on.error.
  * Throws a ResponseFormatError for a body that is not JSON or on which a path cannot be evaluated.
+ * Past the JSON parse, the page is read in `slicer`'s slices (util/sliced.ts): a large page does
+ * not hold the worker's event loop; an abort of the slicer's signal is thrown as is.
  */
-export function readPage(
+export async function readPage(
   response: { readonly status: number; readonly headers: Headers; readonly body: Uint8Array },
   run: Run,
   o: PageRecordsOptions,
   p: PaginationSettings,
-): { page: PageContent; next: PageState | PaginationStop | null } {
+  slicer: Slicer = new Slicer(),
+): Promise<{ page: PageContent; next: PageState | PaginationStop | null }> {
   if (response.status === 204) return { page: { elements: [], values: [], keys: [] }, next: null };
   const doc = parseJsonBody(response.body);
-  const page = pageContent(doc, o);
+  await slicer.pause();
+  const page = await pageContent(doc, o, slicer);
   const result = { headers: response.headers, json: doc.json, recordCount: page.elements.length };
   return { page, next: nextPage(p, run.page, result, run.base) };
 }
 
+interface Fresh {
+  readonly index: number;
+  readonly element: unknown;
+  readonly key: string | undefined;
+  readonly best: OffsetValue;
+  readonly bestSeen: Seen;
+}
+
+/** A page's new records, made but not yet taken by its run (finishPage). */
+export interface MadeRecords {
+  /** Each carrying where to resume after it. */
+  readonly records: SourceRecord[];
+  readonly best: OffsetValue;
+  readonly bestSeen: Seen;
+  /** The page's last record carrying the run's final offset, for the poll's last page. */
+  readonly final: (() => SourceRecord) | undefined;
+}
+
 /**
- * The page's records not yet delivered and new per the offset mode; advances `run.best`. `last`:
- * the poll's last page.
+ * The page's records not yet delivered and new per the offset mode, in `slicer`'s slices. `run` does
+ * not change (finishPage takes them), so an abort of the slicer's signal (thrown as is) leaves the
+ * run as it was.
  */
-export function pageRecords(run: Run, page: PageContent, last: boolean, o: PageRecordsOptions): SourceRecord[] {
+export async function pageRecords(
+  run: Run,
+  page: PageContent,
+  o: PageRecordsOptions,
+  slicer: Slicer = new Slicer(),
+): Promise<MadeRecords> {
   const elements = page.elements;
-  const fresh: { index: number; element: unknown; key: string | undefined; best: OffsetValue; bestSeen: Seen }[] = [];
-  for (let i = run.skip; i < elements.length; i++) {
+  const fresh: Fresh[] = [];
+  let best = run.best;
+  let bestSeen = run.bestSeen;
+  await slicer.each(run.skip, elements.length, (i) => {
     const element = elements[i]!.value;
     const value = page.values[i] ?? null;
     const key = page.keys[i];
     // Without a key field, nothing identifies a record at the offset's instant (isNewRecord).
     const print = o.keyField ? () => (key === undefined ? undefined : keyFingerprint(key)) : undefined;
-    const before = run.best;
-    run.best = advanceOffset(o.mode, run.best, value);
-    if (o.mode === "TIMESTAMP") run.bestSeen = print ? seenAfter(run.bestSeen, before, run.best, value, print) : null;
+    const before = best;
+    best = advanceOffset(o.mode, best, value);
+    if (o.mode === "TIMESTAMP") bestSeen = print ? seenAfter(bestSeen, before, best, value, print) : null;
     if (isNewRecord(o.mode, run.offset, value, run.offsetSeen, print))
-      fresh.push({ index: i, element, key, best: run.best, bestSeen: run.bestSeen });
-  }
+      fresh.push({ index: i, element, key, best, bestSeen });
+  });
   const timestamp = o.clock.now();
-  return fresh.map(({ index, element, key, best, bestSeen }, n) => {
-    // The poll's last record carries the poll's final offset (later elements of the page, skipped
-    // as not new, still count towards it); every other record says where to resume.
-    const offset =
-      last && n === fresh.length - 1
-        ? encodeOffset({ offset: run.best, seen: run.bestSeen, pollTime: run.started.wall })
-        : encodeOffset({
-            offset: run.offset,
-            seen: run.offsetSeen,
-            pollTime: run.started.wall,
-            resume: { nextOffset: best, nextSeen: bestSeen, page: run.page, skip: index + 1 },
-          });
-    return sourceRecord({
+  const record = ({ element, key }: Fresh, sourceOffset: Record<string, unknown>) =>
+    sourceRecord({
       sourcePartition: o.partition,
-      sourceOffset: offset,
+      sourceOffset,
       topic: o.topic,
       key: key ?? null,
       value: element,
       timestamp,
     });
-  });
+  // Every record says where to resume; on the poll's last page, the last one carries the poll's
+  // final offset instead (later elements of the page, skipped as not new, still count towards it).
+  const records = await slicer.map(fresh, (f) =>
+    record(
+      f,
+      encodeOffset({
+        offset: run.offset,
+        seen: run.offsetSeen,
+        pollTime: run.started.wall,
+        resume: { nextOffset: f.best, nextSeen: f.bestSeen, page: run.page, skip: f.index + 1 },
+      }),
+    ),
+  );
+  const last = fresh.at(-1);
+  const final =
+    last && (() => record(last, encodeOffset({ offset: best, seen: bestSeen, pollTime: run.started.wall })));
+  return { records, best, bestSeen, final };
+}
+
+/** The run takes its page's records (`last`: the poll's last page); returns them. */
+export function finishPage(run: Run, made: MadeRecords, last: boolean): SourceRecord[] {
+  run.best = made.best;
+  run.bestSeen = made.bestSeen;
+  const records = made.records;
+  if (last && made.final) records[records.length - 1] = made.final();
+  return records;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { JsonText } from "../../api/data/json-text.ts";
+import { Slicer } from "../../util/sliced.ts";
 import { parseJsonBody, ResponseFormatError, selectAll, selectRecords } from "./records.ts";
 import { api, startTask } from "./test-support.ts";
 
@@ -8,9 +9,9 @@ const texts = (records: { value: unknown }[]) =>
   records.map((r) => (r.value instanceof JsonText ? `json:${r.value.text}` : r.value));
 
 describe("selectRecords", () => {
-  test("a recursive descent over a number that needs the exact reading selects the number, not its inside", () => {
+  test("a recursive descent over a number that needs the exact reading selects the number, not its inside", async () => {
     const doc = body('{"a":0.12345678901234567890,"b":{"c":"x","d":1.50}}');
-    expect(texts(selectRecords(doc, "$..*"))).toEqual([
+    expect(texts(await selectRecords(doc, "$..*", new Slicer()))).toEqual([
       "json:0.12345678901234567890",
       'json:{"c":"x","d":1.50}',
       "x",
@@ -19,10 +20,42 @@ describe("selectRecords", () => {
     expect(selectAll(doc.json, "$..source")).toEqual([]);
   });
 
-  test("a field really named source is still selected", () => {
+  test("a field really named source is still selected", async () => {
     const doc = body('{"items":[{"source":"sensor-1","v":1.50}]}');
-    expect(texts(selectRecords(doc, "$..source"))).toEqual(["sensor-1"]);
-    expect(texts(selectRecords(doc, "$.items[*]"))).toEqual(['json:{"source":"sensor-1","v":1.50}']);
+    expect(texts(await selectRecords(doc, "$..source", new Slicer()))).toEqual(["sensor-1"]);
+    expect(texts(await selectRecords(doc, "$.items[*]", new Slicer()))).toEqual([
+      'json:{"source":"sensor-1","v":1.50}',
+    ]);
+  });
+});
+
+describe("selectRecords on a plain array path ($.a.b[*], read without jsonpath-plus)", () => {
+  const doc = body(
+    ' { "a" : { "b" : [ 1.50 , null,"x\\"y" ,true,{"k":[1, 2 ]} , [ ],12345678901234567890,-0.0e+1, "" ] , "n": 1 },"top":[{"c":1}] } ',
+  );
+  // The same selections in bracket notation go through jsonpath-plus: both must agree exactly.
+  test.each([
+    ["$.a.b[*]", "$['a']['b'][*]"],
+    ["$.a.b.*", "$['a']['b'][*]"],
+    ["$.top[*]", "$['top'][*]"],
+  ])("%s selects what %s selects, with the same texts", async (plain, bracketed) => {
+    const fast = await selectRecords(doc, plain, new Slicer());
+    const general = await selectRecords(doc, bracketed, new Slicer());
+    expect(texts(fast)).toEqual(texts(general));
+    expect(fast.map((r) => r.parsed)).toEqual(general.map((r) => r.parsed));
+    expect(fast.length).toBeGreaterThan(0);
+  });
+
+  test("a root array, and a duplicate member name (the last one counts, as JSON.parse keeps it)", async () => {
+    expect(texts(await selectRecords(body("[ 1.0 ,{ } ]"), "$[*]", new Slicer()))).toEqual(["json:1.0", "json:{ }"]);
+    const dup = body('{"d":[1.0],"d":[2.0,3.0]}');
+    expect(texts(await selectRecords(dup, "$.d[*]", new Slicer()))).toEqual(["json:2.0", "json:3.0"]);
+  });
+
+  test("a path to something else than an array goes through jsonpath-plus as before", async () => {
+    const obj = body('{"d":{"x":1.0,"y":"s"}}');
+    expect(texts(await selectRecords(obj, "$.d[*]", new Slicer()))).toEqual(["json:1.0", "s"]);
+    expect(texts(await selectRecords(obj, "$.missing[*]", new Slicer()))).toEqual([]);
   });
 });
 
@@ -33,13 +66,7 @@ describe("a body nested too deeply for the records path (review P3.11)", () => {
   test("is a ResponseFormatError, and behavior.on.error decides: log goes on, fail fails with the reason", async () => {
     using server = api(() => new Response(deep(100_000), { headers: { "content-type": "application/json" } }));
     const config = { "http.url": `${server.base}/e`, "http.response.records.path": "$..*" };
-    const thrown = (() => {
-      try {
-        selectRecords(body(deep(100_000)), "$..*");
-      } catch (error) {
-        return error;
-      }
-    })();
+    const thrown = await selectRecords(body(deep(100_000)), "$..*", new Slicer()).catch((error) => error);
     expect(thrown).toBeInstanceOf(ResponseFormatError);
     const tolerant = await startTask({ ...config, "behavior.on.error": "log" });
     expect(await tolerant.task.poll(new AbortController().signal)).toBeNull();

@@ -26,6 +26,7 @@ import { PluginMetrics } from "../../metrics/plugin-metrics.ts";
 import { within } from "../../util/async.ts";
 import { type Clock, momentOf } from "../../util/clock.ts";
 import { type Logger, logManager } from "../../util/logger.ts";
+import { Slicer } from "../../util/sliced.ts";
 import type { HttpSourceConfig } from "./config.ts";
 import { checkedConfig } from "./config-rules.ts";
 import { type Behavior, bodySnippet, errorBehavior, errorStatus, passingStatus } from "./error-behavior.ts";
@@ -38,10 +39,11 @@ import {
   pageFetcherOf,
   undecodable,
 } from "./page-fetcher.ts";
-import { repeatedPage, unfollowedPage } from "./page-guard.ts";
+import { pageDigest, repeatedPage, unfollowedPage } from "./page-guard.ts";
 import { describePage, firstPage, type PaginationSettings, paginationSettings } from "./pagination.ts";
 import {
   afterFailedPage,
+  finishPage,
   newRun,
   type PageContent,
   type PageRecordsOptions,
@@ -255,9 +257,11 @@ export class HttpSourceTask implements SourceTask {
       return [];
     }
     let page: PageContent;
-    let next: ReturnType<typeof readPage>["next"];
+    let next: Awaited<ReturnType<typeof readPage>>["next"];
+    // A large page is read in slices; a stop or pause between them drops it, the run untouched.
+    const slicer = new Slicer(signal);
     try {
-      ({ page, next } = readPage(response, run, this.pageOptions, this.pagination));
+      ({ page, next } = await readPage(response, run, this.pageOptions, this.pagination, slicer));
     } catch (error) {
       if (!(error instanceof ResponseFormatError)) throw error;
       this.pageFailed(run, `Unreadable response from ${method} ${redactUrl(url)}: ${error.message}`, {
@@ -266,7 +270,11 @@ export class HttpSourceTask implements SourceTask {
       });
       return [];
     }
-    const repeated = repeatedPage(run.trail, url, response.body, page.elements, this.pagination.type === "OFFSET");
+    // Everything slow is done before the run or its trail change: a stop or a pause in the middle
+    // of it leaves both as they were, and the page is read again.
+    const digest = await pageDigest(response.body, page.elements, this.pagination.type === "OFFSET", slicer);
+    const made = await pageRecords(run, page, this.pageOptions, slicer);
+    const repeated = repeatedPage(run.trail, url, digest);
     if (repeated) {
       this.log.warn(`${repeated} (${redactUrl(url)}): its records are not delivered again, the poll ends here`);
       this.endRun(run);
@@ -281,7 +289,7 @@ export class HttpSourceTask implements SourceTask {
       this.log.warn(`${unfollowed}: the poll ends here`);
       next = null;
     }
-    const records = pageRecords(run, page, next === null, this.pageOptions);
+    const records = finishPage(run, made, next === null);
     this.metrics.records.inc({}, records.length);
     if (next) {
       run.page = next;
