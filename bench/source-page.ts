@@ -1,7 +1,7 @@
 /**
  * How long one large HTTP source page blocks the event loop: parses and reads a page of N small
  * JSON objects (readPage, pageRecords and finishPage, as the task does) while a 1 ms interval notes the longest
- * gap between its ticks. Usage: bun scripts/bench-source-page.ts [records=800000] [records path=$.data[*]]
+ * gap between its ticks. Usage: bun bench/source-page.ts [records=800000] [records path=$.data[*]]
  */
 
 import { httpSourceConfig } from "../src/connectors/http-source/config.ts";

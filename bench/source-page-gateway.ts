@@ -2,7 +2,7 @@
  * The worker's REST API while the compiled gateway reads one large HTTP source page: serves a page
  * of N small JSON objects, asks the REST API every 20 ms until every record is polled and its
  * offset committed and notes the slowest answer, and the gateway's peak RSS. Needs GATEWAY_BIN and KAFKA_INFO_FILE.
- * Usage: bun scripts/bench-source-page-gateway.ts [records=800000]
+ * Usage: bun bench/source-page-gateway.ts [records=800000]
  */
 import { readFileSync } from "node:fs";
 import { startGateway } from "../test/support/gateway.ts";
