@@ -60,9 +60,18 @@ interface Found {
  */
 function query(json: unknown, path: string): Found[] {
   return unreadableOnError(path, () => {
-    const found = JSONPath({ path, json: json as object, eval: false, wrap: true, resultType: "all" }) as Found[];
+    const found = evaluate(json, path);
+    if (found === undefined) {
+      // jsonpath-plus answers nothing at all (not a list) on null, false, 0 or "": such a document
+      // or record is a scalar like the others, of which a path selects at most the whole (`$`).
+      return (evaluate(1, path) ?? []).filter((f) => f.pointer === "").map((f) => ({ ...f, value: json }));
+    }
     return found.filter((f) => !(f.parent instanceof JsonNumberText));
   });
+}
+
+function evaluate(json: unknown, path: string): Found[] | undefined {
+  return JSONPath({ path, json: json as object, eval: false, wrap: true, resultType: "all" }) as Found[] | undefined;
 }
 
 /**
