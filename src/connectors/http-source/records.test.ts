@@ -89,6 +89,12 @@ describe("a document or record that is null, false, 0 or an empty string (jsonpa
     }
   });
 
+  test("a string has no length or characters to select either", async () => {
+    expect(fieldValue("abc", "$.length")).toBeNull();
+    expect(await selectRecords(body('"abc"'), "$[0]", new Slicer())).toEqual([]);
+    expect((await selectRecords(body('"abc"'), "$", new Slicer())).map((r) => r.value)).toEqual(["abc"]);
+  });
+
   test("a page with such an element and a JSONPath offset field is read, not failed as unreadable", async () => {
     const page = '{"data":[{"ts":"2024-01-01T00:00:01Z"},null,{"ts":"2024-01-01T00:00:02Z"},0]}';
     using server = api(() => new Response(page, { headers: { "content-type": "application/json" } }));

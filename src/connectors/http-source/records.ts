@@ -60,13 +60,13 @@ interface Found {
  */
 function query(json: unknown, path: string): Found[] {
   return unreadableOnError(path, () => {
-    const found = evaluate(json, path);
-    if (found === undefined) {
-      // jsonpath-plus answers nothing at all (not a list) on null, false, 0 or "": such a document
-      // or record is a scalar like the others, of which a path selects at most the whole (`$`).
+    if (json === null || typeof json !== "object") {
+      // A scalar has nothing inside: a path selects at most the whole of it (`$`). jsonpath-plus
+      // itself answers nothing at all (not a list) on null, false, 0 or "", and a string's
+      // `length` and characters on a longer one.
       return (evaluate(1, path) ?? []).filter((f) => f.pointer === "").map((f) => ({ ...f, value: json }));
     }
-    return found.filter((f) => !(f.parent instanceof JsonNumberText));
+    return (evaluate(json, path) ?? []).filter((f) => !(f.parent instanceof JsonNumberText));
   });
 }
 
