@@ -33,7 +33,8 @@ export function compileJsonPath(path: string, configKey: string): JsonPathGetter
     return (document) => {
       let current: unknown = document;
       for (const s of segments) {
-        if (current === null || typeof current !== "object") return undefined;
+        // Own members only: a document lacking `constructor` has none (not Object's).
+        if (current === null || typeof current !== "object" || !Object.hasOwn(current, s)) return undefined;
         current = (current as Record<string | number, unknown>)[s];
       }
       return current;

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { JsonText } from "../../api/data/json-text.ts";
 import { Slicer } from "../../util/sliced.ts";
-import { parseJsonBody, ResponseFormatError, selectAll, selectRecords } from "./records.ts";
+import { fieldValue, parseJsonBody, ResponseFormatError, selectAll, selectRecords } from "./records.ts";
 import { api, startTask } from "./test-support.ts";
 
 const body = (text: string) => parseJsonBody(new TextEncoder().encode(text));
@@ -75,5 +75,37 @@ describe("a body nested too deeply for the records path (review P3.11)", () => {
     const error = await strict.task.poll(new AbortController().signal).catch((e) => e);
     expect(error.name).toBe("ConnectError");
     expect(error.message).toContain(`Unreadable response from GET ${server.base}/e: $..* could not be evaluated`);
+  });
+});
+
+describe("a document or record that is null, false, 0 or an empty string (jsonpath-plus answers nothing at all)", () => {
+  test("is a scalar like any other: `$` selects it, any other path nothing", async () => {
+    for (const text of ["null", "false", "0", '""']) {
+      expect(await selectRecords(body(text), "$.data[*]", new Slicer())).toEqual([]);
+      expect(await selectRecords(body(text), "$..*", new Slicer())).toEqual([]);
+      const whole = await selectRecords(body(text), "$", new Slicer());
+      expect(whole.map((r) => r.parsed)).toEqual([JSON.parse(text)]);
+      expect(fieldValue(JSON.parse(text), "$.ts")).toBeNull();
+    }
+  });
+
+  test("a string has no length or characters to select either", async () => {
+    expect(fieldValue("abc", "$.length")).toBeNull();
+    expect(await selectRecords(body('"abc"'), "$[0]", new Slicer())).toEqual([]);
+    expect((await selectRecords(body('"abc"'), "$", new Slicer())).map((r) => r.value)).toEqual(["abc"]);
+  });
+
+  test("a page with such an element and a JSONPath offset field is read, not failed as unreadable", async () => {
+    const page = '{"data":[{"ts":"2024-01-01T00:00:01Z"},null,{"ts":"2024-01-01T00:00:02Z"},0]}';
+    using server = api(() => new Response(page, { headers: { "content-type": "application/json" } }));
+    const { task } = await startTask({
+      "http.url": `${server.base}/e`,
+      "http.response.records.path": "$.data[*]",
+      "http.offset.mode": "TIMESTAMP",
+      "http.offset.field": "$.ts",
+      "http.record.key.field": "$.ts",
+    });
+    const records = await task.poll(new AbortController().signal);
+    expect(records?.map((r) => r.key)).toEqual(["2024-01-01T00:00:01Z", null, "2024-01-01T00:00:02Z", null]);
   });
 });

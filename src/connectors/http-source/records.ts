@@ -60,9 +60,18 @@ interface Found {
  */
 function query(json: unknown, path: string): Found[] {
   return unreadableOnError(path, () => {
-    const found = JSONPath({ path, json: json as object, eval: false, wrap: true, resultType: "all" }) as Found[];
-    return found.filter((f) => !(f.parent instanceof JsonNumberText));
+    if (json === null || typeof json !== "object") {
+      // A scalar has nothing inside: a path selects at most the whole of it (`$`). jsonpath-plus
+      // itself answers nothing at all (not a list) on null, false, 0 or "", and a string's
+      // `length` and characters on a longer one.
+      return (evaluate(1, path) ?? []).filter((f) => f.pointer === "").map((f) => ({ ...f, value: json }));
+    }
+    return (evaluate(json, path) ?? []).filter((f) => !(f.parent instanceof JsonNumberText));
   });
+}
+
+function evaluate(json: unknown, path: string): Found[] | undefined {
+  return JSONPath({ path, json: json as object, eval: false, wrap: true, resultType: "all" }) as Found[] | undefined;
 }
 
 /**
