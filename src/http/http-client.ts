@@ -11,16 +11,19 @@
  * Any HTTP status is a response, never an error: the caller's retry policy classifies statuses.
  * The body is read with a cap (`maxResponseBytes`, decompressed bytes): past it the transfer is
  * cancelled, so a large or endless stream or a compression bomb cannot exhaust the task's memory.
- * A caller that needs only the status and an excerpt asks for a body prefix instead (`bodyPrefixBytes`).
+ * A caller that needs only the status and an excerpt asks for a body prefix instead (`bodyPrefixBytes`;
+ * both in response-body.ts). The errors are in http-errors.ts.
  * Redirects are followed by the client (redirects.ts): the caller's headers and the request body
  * never go to another origin. URLs in messages have their credentials and secret-looking query
  * values redacted.
  */
-import { ConnectError, RetriableError } from "../errors.ts";
 import { timerMs } from "../util/clock.ts";
 import { GATEWAY_VERSION } from "../version.ts";
+import { HttpResponseTooLargeError, HttpTransportError, transportFailureOf } from "./http-errors.ts";
 import { type Hop, HttpRedirectError, nextHop } from "./redirects.ts";
+import { readCapped, readPrefix } from "./response-body.ts";
 
+export { HttpResponseTooLargeError, HttpTransportError, type TransportFailure } from "./http-errors.ts";
 export { HttpRedirectError } from "./redirects.ts";
 
 export type HttpHeaders = Record<string, string> | [string, string][];
@@ -73,26 +76,6 @@ export interface HttpClientOptions {
   readonly maxResponseBytes?: number;
 }
 
-/** `decode`: a body its Content-Encoding does not describe (not gzip, deflate, br or zstd after all). */
-export type TransportFailure = "connect" | "timeout" | "tls" | "io" | "decode";
-
-/** A request that got no HTTP response: nothing reached the caller. */
-export class HttpTransportError extends RetriableError {
-  override name = "HttpTransportError";
-  constructor(
-    readonly failure: TransportFailure,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
-}
-
-/** The response body is larger than `maxResponseBytes` (not retried: it would be as large again). */
-export class HttpResponseTooLargeError extends ConnectError {
-  override name = "HttpResponseTooLargeError";
-}
-
 export const DEFAULT_USER_AGENT = `edge-gateway/${GATEWAY_VERSION}`;
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
@@ -112,87 +95,6 @@ export function redactUrl(url: string): string {
   }
   for (const name of [...parsed.searchParams.keys()]) if (SECRET_QUERY.test(name)) parsed.searchParams.set(name, "***");
   return parsed.toString().replace("%2A%2A%2A", "***");
-}
-
-function classify(error: unknown): TransportFailure {
-  const code = String((error as { code?: unknown }).code ?? "");
-  const text = `${code} ${(error as Error).message ?? ""}`;
-  if (/^(ZlibError|BrotliDecompressionError|ZstdDecompressionError)$/.test(code)) return "decode";
-  if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME|ALTNAME|certificate/i.test(text)) return "tls";
-  if (/Refused|ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|FailedToOpenSocket|DNS|ConnectionClosed/i.test(text))
-    return "connect";
-  return "io";
-}
-
-/**
- * The body, read chunk by chunk: the decompressed bytes are counted as they arrive and the stream is
- * cancelled as soon as they pass `max`, so neither a long stream nor a compression bomb grows the
- * task's memory beyond the limit.
- */
-async function readCapped(response: Response, max: number, what: () => string): Promise<Uint8Array> {
-  if (!response.body) return new Uint8Array(0);
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > max) {
-      await reader.cancel().catch(() => undefined);
-      throw new HttpResponseTooLargeError(`${what()}: the response exceeds the limit of ${max} bytes`);
-    }
-    chunks.push(value);
-  }
-  return concat(chunks, total);
-}
-
-/**
- * The body's first `keep` bytes (`bodyPrefixBytes`): reading stops there, where the request timed
- * out (`timedOut`) after the response head came, or where the body stopped decompressing as its
- * Content-Encoding says (a 2xx with a mislabelled body is still the endpoint's answer: thrown, it
- * would be a transport failure and the records, delivered, sent again); other read failures are
- * thrown.
- */
-async function readPrefix(
-  response: Response,
-  keep: number,
-  timedOut: () => boolean,
-): Promise<{ body: Uint8Array; truncated: boolean }> {
-  if (!response.body) return { body: new Uint8Array(0), truncated: false };
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  let truncated = false;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      const take = Math.min(value.length, keep - total);
-      chunks.push(take < value.length ? value.subarray(0, take) : value);
-      total += take;
-      if (take < value.length || total === keep) {
-        truncated = true;
-        await reader.cancel().catch(() => undefined);
-        break;
-      }
-    }
-  } catch (error) {
-    if (!timedOut() && classify(error) !== "decode") throw error;
-    truncated = true;
-  }
-  return { body: concat(chunks, total), truncated };
-}
-
-function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const body = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, at);
-    at += chunk.length;
-  }
-  return body;
 }
 
 export class HttpClient {
@@ -274,7 +176,7 @@ export class HttpClient {
       )
         throw error;
       if (timedOut !== undefined) throw new HttpTransportError("timeout", `${what} timed out: ${timedOut}`);
-      const failure = classify(error);
+      const failure = transportFailureOf(error);
       const reason =
         failure === "decode"
           ? `the response body could not be decompressed (Content-Encoding: ${encoding})`

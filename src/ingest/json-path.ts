@@ -1,34 +1,18 @@
 /**
  * JSONPath for record keys (`ingest.key.field`): plain member/index paths (`$.device.id`,
- * `$['device-id']`, `$.items[0]`) compile to direct property access, since it runs for every
- * record; anything else (filters, wildcards, recursive descent) goes through jsonpath-plus with
+ * `$['device-id']`, `$.items[0]`; api/data/json-member-path.ts) compile to direct property access,
+ * since it runs for every record; anything else (filters, wildcards, recursive descent) goes through jsonpath-plus with
  * script evaluation off, taking the first match.
  */
 import { JSONPath } from "jsonpath-plus";
+import { memberPathSegments } from "../api/data/json-member-path.ts";
 import { ConfigError } from "../errors.ts";
 
 export type JsonPathGetter = (document: unknown) => unknown;
 
-const SEGMENT = /^(?:\.([A-Za-z_$][\w$-]*)|\[(\d+)\]|\['((?:[^'\\]|\\.)*)'\]|\["((?:[^"\\]|\\.)*)"\])/;
-
-function simpleSegments(path: string): (string | number)[] | undefined {
-  if (!path.startsWith("$")) return undefined;
-  const out: (string | number)[] = [];
-  let rest = path.slice(1);
-  while (rest.length > 0) {
-    const m = SEGMENT.exec(rest);
-    if (!m) return undefined;
-    if (m[1] !== undefined) out.push(m[1]);
-    else if (m[2] !== undefined) out.push(Number(m[2]));
-    else out.push((m[3] ?? m[4])!.replace(/\\(.)/g, "$1"));
-    rest = rest.slice(m[0].length);
-  }
-  return out;
-}
-
 /** Compiles `path`, or throws a ConfigError naming `configKey`. Missing values read as undefined. */
 export function compileJsonPath(path: string, configKey: string): JsonPathGetter {
-  const segments = simpleSegments(path.trim());
+  const segments = memberPathSegments(path.trim());
   if (segments) {
     return (document) => {
       let current: unknown = document;

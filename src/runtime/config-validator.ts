@@ -12,13 +12,13 @@ import { type ConfigInfos, type ConfigKeyInfo, describeConfig } from "../plugin/
 import type { PluginType } from "../plugin/descriptor.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
 import { parseVersionRange } from "../plugin/version-range.ts";
-import type { LogManager } from "../util/logger.ts";
+import { HIDDEN, type LogManager } from "../util/logger.ts";
 import type { ConverterDefaults } from "./connector-config-def.ts";
 import { connectorPluginConfigDef } from "./connector-config-def.ts";
 import type { PluginInfo } from "./entities.ts";
 import { invalidPluginClassMessage, isNonPluginClass } from "./non-plugin-classes.ts";
 import { UnknownConnectorClassError } from "./resolve-connector.ts";
-import { HIDDEN, type ResolveConfig, ResolvedValues } from "./resolved-values.ts";
+import { type ResolveConfig, ResolvedValues } from "./resolved-values.ts";
 import { secretValues } from "./secret-keys.ts";
 import { configErrorMessage, validateConnectorConfig } from "./validate-connector-config.ts";
 

@@ -14,11 +14,11 @@
  */
 import type { Config } from "../api/connector.ts";
 import { CONFIG_VARIABLE_PATTERN } from "../config-providers/config-transformer.ts";
+import { HIDDEN } from "../util/logger.ts";
 
 /** Resolves provider references in a config; `onValue` receives every value a provider resolved. */
 export type ResolveConfig = (config: Config, onValue?: (value: string) => void) => Promise<Config>;
 
-export const HIDDEN = "[hidden]";
 const SHORT = 4;
 const WHOLE_REFERENCE = new RegExp(`^${CONFIG_VARIABLE_PATTERN.source}$`);
 

@@ -2,17 +2,15 @@
  * Worker: builds and owns running connectors and tasks (Connect's Worker). It turns a stored
  * connector config into a WorkerConnector, and a task config into a WorkerSourceTask or
  * WorkerSinkTask with its converters, transformation chain, error operator and Kafka clients
- * (built by task-builder.ts). It holds no state machine of its own: the Herder decides what
- * runs; the Worker makes it so. Status reports from instances the Worker no longer owns (an
- * abandoned or replaced task) are dropped here, so they cannot overwrite the status of their
- * successor.
+ * (built by task-builder.ts); its admin clients are in worker-admin.ts. It holds no state machine
+ * of its own: the Herder decides what runs; the Worker makes it so. Status reports from instances
+ * the Worker no longer owns (an abandoned or replaced task) are dropped here, so they cannot
+ * overwrite the status of their successor.
  */
 import type { Config } from "../api/connector.ts";
-import { clientProperties } from "../client-properties.ts";
 import {
-  ConnectorClientConfigOverridePolicy,
+  type ConnectorClientConfigOverridePolicy,
   connectorClientOverrides,
-  overridePrefix,
 } from "../connector-client-config-override-policy.ts";
 import { ConnectError, JavaException } from "../errors.ts";
 import type { ClientType } from "../kafka/client-config-keys.ts";
@@ -27,6 +25,7 @@ import { AbandonedTasks } from "./abandoned-tasks.ts";
 import { resolveConnector } from "./resolve-connector.ts";
 import { buildTask } from "./task-builder.ts";
 import { workerTopicCreationGroups } from "./topic-creation.ts";
+import { WorkerAdmin } from "./worker-admin.ts";
 import { type ConnectorStatusListener, WorkerConnector } from "./worker-connector.ts";
 import { type ConnectorTaskId, type TaskStatusListener, taskIdString, type WorkerTask } from "./worker-task.ts";
 
@@ -40,12 +39,6 @@ export interface WorkerDeps {
   /** Resolves `${provider:path:key}` references just before a connector or task starts. */
   readonly resolveConfig: (config: Config) => Promise<Config>;
   readonly onTopic: (connector: string, topic: string) => void;
-}
-
-/** Whether the connector config has a `<type>.override.` key. */
-function hasOverrides(connectorConfig: Config, type: ClientType): boolean {
-  const prefix = overridePrefix(type);
-  return Object.keys(connectorConfig).some((k) => k.startsWith(prefix));
 }
 
 /**
@@ -70,67 +63,35 @@ export class Worker {
   /** Aborts a task's retry back-offs when it is asked to stop. */
   private readonly taskAborts = new Map<WorkerTask, AbortController>();
   private readonly abandoned = new AbandonedTasks();
-  private sharedAdmin: Promise<KafkaAdmin> | undefined;
+  private readonly admins: WorkerAdmin;
 
-  constructor(private readonly deps: WorkerDeps) {}
+  constructor(private readonly deps: WorkerDeps) {
+    this.admins = new WorkerAdmin(deps);
+  }
 
   /** The worker's connector.client.config.override.policy; the Herder's validation applies this one too. */
   get overridePolicy(): ConnectorClientConfigOverridePolicy {
     return this.deps.config.overridePolicy;
   }
 
-  /** A lazily created admin client on the worker's own client settings. */
+  /** A lazily created admin client on the worker's own client settings (worker-admin.ts). */
   admin(): Promise<KafkaAdmin> {
-    this.sharedAdmin ??= this.deps.kafka.admin(clientProperties(this.deps.config, "admin")).catch((error) => {
-      this.sharedAdmin = undefined;
-      throw error;
-    });
-    return this.sharedAdmin;
+    return this.admins.shared();
   }
 
   /** Closes the shared admin client if one was ever created (never creates one to close it). */
-  async closeAdmin(): Promise<void> {
-    const admin = this.sharedAdmin;
-    this.sharedAdmin = undefined;
-    if (!admin) return;
-    // An admin still connecting to an unreachable broker must not hold up shutdown.
-    const closed = admin.then((a) => a.close()).catch(() => undefined);
-    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2000))]);
+  closeAdmin(): Promise<void> {
+    return this.admins.close();
   }
 
-  /**
-   * Throws Connect's Worker refusal (ConnectError `Client Config Overrides not allowed […]`) when
-   * the connector has a `<type>.override.` key of one of `types` (checked in that order) that the
-   * override policy does not allow; the config is resolved only when there is something to check.
-   * Returns the resolved config when it was resolved.
-   */
-  async checkClientOverrides(connectorConfig: Config, types: readonly ClientType[]): Promise<Config | undefined> {
-    // Under All no key can be refused.
-    const present = types.some((type) => hasOverrides(connectorConfig, type));
-    if (this.overridePolicy === ConnectorClientConfigOverridePolicy.ALL || !present) return undefined;
-    const resolved = await this.deps.resolveConfig(connectorConfig);
-    for (const type of types) connectorClientOverrides(this.overridePolicy, resolved, type);
-    return resolved;
+  /** The client-override check of a connector's `<type>.override.*` keys (WorkerAdmin.checkClientOverrides). */
+  checkClientOverrides(connectorConfig: Config, types: readonly ClientType[]): Promise<Config | undefined> {
+    return this.admins.checkClientOverrides(connectorConfig, types);
   }
 
-  /**
-   * Runs `use` with an admin client for a sink connector's offsets: the shared one, or, when the
-   * connector has `admin.override.*` keys, one made with those and closed after. As Connect's
-   * Worker builds the connector's admin config, then its consumer config, for this, an
-   * `admin.override.*` or `consumer.override.*` key the override policy does not allow fails it
-   * (ConnectError) in that order.
-   */
-  async withConnectorAdmin<T>(connectorConfig: Config, use: (admin: KafkaAdmin) => Promise<T>): Promise<T> {
-    // Only a check for the consumer: its overrides (its group.id) are read by the offsets code itself.
-    const checked = await this.checkClientOverrides(connectorConfig, ["admin", "consumer"]);
-    if (!hasOverrides(connectorConfig, "admin")) return use(await this.admin());
-    const resolved = checked ?? (await this.deps.resolveConfig(connectorConfig));
-    const admin = await this.deps.kafka.admin(clientProperties(this.deps.config, "admin", resolved));
-    try {
-      return await use(admin);
-    } finally {
-      await admin.close().catch(() => undefined);
-    }
+  /** Runs `use` with an admin client for a sink connector's offsets (WorkerAdmin.withConnectorAdmin). */
+  withConnectorAdmin<T>(connectorConfig: Config, use: (admin: KafkaAdmin) => Promise<T>): Promise<T> {
+    return this.admins.withConnectorAdmin(connectorConfig, use);
   }
 
   connector(name: string): WorkerConnector | undefined {

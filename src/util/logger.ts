@@ -8,6 +8,12 @@
  * provider values, passwords) are replaced by `[hidden]` before anything is written.
  */
 
+/**
+ * What a hidden value shows as, in log lines and wherever else a secret is masked (Connect's
+ * `Password.HIDDEN`, its string form of a PASSWORD value).
+ */
+export const HIDDEN = "[hidden]";
+
 export const LEVELS = ["OFF", "FATAL", "ERROR", "WARN", "INFO", "DEBUG", "TRACE", "ALL"] as const;
 export type Level = (typeof LEVELS)[number];
 
@@ -92,7 +98,7 @@ export class LogManager {
 
   redact(text: string): string {
     let out = text;
-    for (const secret of this.secrets.keys()) if (out.includes(secret)) out = out.split(secret).join("[hidden]");
+    for (const secret of this.secrets.keys()) if (out.includes(secret)) out = out.split(secret).join(HIDDEN);
     return out;
   }
 

@@ -8,7 +8,10 @@
  * key, auth, password, credential or session. Of a value with a scheme (`Basic x`, `Bearer x`) the
  * part after it is masked, so the answer still says which scheme was refused; of Basic credentials
  * also their decoded `user:password`. The last few OIDC tokens used are remembered and masked too.
+ * A masked secret shows as `[hidden]`, the logger's marker (util/logger.ts HIDDEN).
  */
+import { HIDDEN } from "../../util/logger.ts";
+
 const SECRET_NAME = /^(authorization|proxy-authorization|cookie)$|token|secret|key|auth|passw|credential|session/i;
 const SCHEME = /^([A-Za-z][\w.+-]*)\s+(\S.*)$/;
 /** Shorter values are too likely to be ordinary words of a response. */
@@ -33,7 +36,7 @@ export class SecretMask {
   apply(text: string): string {
     let out = text;
     for (const secret of [...this.fixed, ...this.tokens]) {
-      if (secret.length >= MIN_LENGTH) out = out.replaceAll(secret, "***");
+      if (secret.length >= MIN_LENGTH) out = out.replaceAll(secret, HIDDEN);
     }
     return out;
   }

@@ -159,7 +159,7 @@ describe("HttpSinkTask when the endpoint refuses the credentials, not the record
       const basic = btoa("user:s3cret");
       const error = h.errant[0]!.error as Error & { errorContext: Record<string, string> };
       expect(error.message).toBe(
-        `HTTP 400 from POST ${server.url()} after 1 attempt(s): rejected: authorization=Basic *** x-api-key=***`,
+        `HTTP 400 from POST ${server.url()} after 1 attempt(s): rejected: authorization=Basic [hidden] x-api-key=[hidden]`,
       );
       const shown = [error.message, JSON.stringify(error.errorContext), ...h.lines].join("\n");
       for (const secret of [basic, "s3cret", "k3y-value"]) expect(shown).not.toContain(secret);
@@ -177,7 +177,7 @@ describe("HttpSinkTask when the endpoint refuses the credentials, not the record
       });
       await h.task.put([record(0, 0, 1)]);
       await waitFor(() => h.errant.length === 1);
-      expect(h.errant[0]!.error.message).toEndWith("after 1 attempt(s): bad request with Bearer ***");
+      expect(h.errant[0]!.error.message).toEndWith("after 1 attempt(s): bad request with Bearer [hidden]");
     });
   });
 });

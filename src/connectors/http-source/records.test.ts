@@ -33,11 +33,14 @@ describe("selectRecords on a plain array path ($.a.b[*], read without jsonpath-p
   const doc = body(
     ' { "a" : { "b" : [ 1.50 , null,"x\\"y" ,true,{"k":[1, 2 ]} , [ ],12345678901234567890,-0.0e+1, "" ] , "n": 1 },"top":[{"c":1}] } ',
   );
-  // The same selections in bracket notation go through jsonpath-plus: both must agree exactly.
+  // The same selections as a slice go through jsonpath-plus: both must agree exactly.
   test.each([
-    ["$.a.b[*]", "$['a']['b'][*]"],
-    ["$.a.b.*", "$['a']['b'][*]"],
-    ["$.top[*]", "$['top'][*]"],
+    ["$.a.b[*]", "$['a']['b'][0:]"],
+    ["$.a.b.*", "$['a']['b'][0:]"],
+    ["$.top[*]", "$['top'][0:]"],
+    ["$['a']['b'][*]", "$.a.b[0:]"],
+    ['$["a"].b.*', "$.a.b[0:]"],
+    ['$["top"][*]', "$.top[0:]"],
   ])("%s selects what %s selects, with the same texts", async (plain, bracketed) => {
     const fast = await selectRecords(doc, plain, new Slicer());
     const general = await selectRecords(doc, bracketed, new Slicer());
@@ -50,6 +53,16 @@ describe("selectRecords on a plain array path ($.a.b[*], read without jsonpath-p
     expect(texts(await selectRecords(body("[ 1.0 ,{ } ]"), "$[*]", new Slicer()))).toEqual(["json:1.0", "json:{ }"]);
     const dup = body('{"d":[1.0],"d":[2.0,3.0]}');
     expect(texts(await selectRecords(dup, "$.d[*]", new Slicer()))).toEqual(["json:2.0", "json:3.0"]);
+  });
+
+  // Member paths jsonpath-plus reads otherwise than as plain members: it selects, not the fast path.
+  test.each([
+    ["$.$[*]", '{"$":[1],"x":[2]}', ["json:[1]", "json:[2]"]],
+    ["$['$'][*]", '{"$":[1],"x":[2]}', ["json:[1]", "json:[2]"]],
+    ["$['ite\\ms'][*]", '{"items":[1],"ite\\\\ms":[2]}', ["json:2"]],
+    ["$.items[0][*]", '{"items":[[1,2]]}', ["json:1", "json:2"]],
+  ])("%s on %s selects as jsonpath-plus does", async (path, text, expected) => {
+    expect(texts(await selectRecords(body(text), path, new Slicer()))).toEqual(expected);
   });
 
   test("a path to something else than an array goes through jsonpath-plus as before", async () => {

@@ -8,6 +8,7 @@
  * Offset and cursor fields are read from the exact parse: a long integer is kept as its digits.
  */
 import { JSONPath } from "jsonpath-plus";
+import { memberPathSegments } from "../../api/data/json-member-path.ts";
 import { JsonNumberText, readJsonText } from "../../api/data/json-reader.ts";
 import { JsonSpans } from "../../api/data/json-spans.ts";
 import { JsonText } from "../../api/data/json-text.ts";
@@ -124,18 +125,37 @@ export async function selectRecords(doc: ResponseDocument, path: string, slicer:
   });
 }
 
-/** `$.a.b[*]`, `$[*]`, `$.a.*`: every element of an array reached by plain member names. */
-const SIMPLE_ARRAY_PATH = /^\$((?:\.[A-Za-z_][A-Za-z0-9_]*)*)(?:\[\*\]|\.\*)$/;
+/** `…[*]` or `….*` at the end of a path: every element of what the rest selects. */
+const EVERY_ELEMENT = /(?:\[\*\]|\.\*)$/;
+/**
+ * A member name jsonpath-plus reads as the plain member it is (it gives `$`, `~`, `^` and `@`
+ * meanings of its own) and a JSON Pointer holds unescaped.
+ */
+const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
- * The array a path of the form SIMPLE_ARRAY_PATH selects every element of, and its JSON Pointer,
+ * The member names of a path such as `$.a.b[*]`, `$['a'].b.*` or `$[*]`: a plain member path
+ * (api/data/json-member-path.ts) of plain names only, no index and no escape (jsonpath-plus keeps
+ * a backslash in a quoted name as it is), then every element. Undefined for any other path.
+ */
+function everyElementNames(path: string): string[] | undefined {
+  const suffix = EVERY_ELEMENT.exec(path);
+  if (!suffix) return undefined;
+  const prefix = path.slice(0, suffix.index);
+  if (prefix.includes("\\")) return undefined;
+  const segments = memberPathSegments(prefix);
+  if (!segments?.every((s) => typeof s === "string" && PLAIN_NAME.test(s))) return undefined;
+  return segments as string[];
+}
+
+/**
+ * The array a path of everyElementNames' form selects every element of, and its JSON Pointer,
  * read without jsonpath-plus (which takes seconds on an array of ~10^6 elements, in one stretch);
  * undefined for any other path or document (jsonpath-plus then selects, as always).
  */
 function simpleArray(json: unknown, path: string): { elements: unknown[]; pointer: string } | undefined {
-  const match = SIMPLE_ARRAY_PATH.exec(path);
-  if (!match) return undefined;
-  const names = match[1] ? match[1].slice(1).split(".") : [];
+  const names = everyElementNames(path);
+  if (!names) return undefined;
   let at = json;
   for (const name of names) {
     if (at === null || typeof at !== "object" || Array.isArray(at) || at instanceof JsonNumberText) return undefined;

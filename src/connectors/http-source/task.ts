@@ -40,6 +40,7 @@ import {
   undecodable,
 } from "./page-fetcher.ts";
 import { pageDigest, repeatedPage, unfollowedPage } from "./page-guard.ts";
+import { pageRequest, withOffset } from "./page-request.ts";
 import { describePage, firstPage, type PaginationSettings, paginationSettings } from "./pagination.ts";
 import {
   afterFailedPage,
@@ -122,7 +123,7 @@ export class HttpSourceTask implements SourceTask {
     this.offset = decoded.offset;
     this.offsetSeen = decoded.seen ?? null;
     if (decoded.resume) {
-      const base = this.substitute(this.c["http.url"], true, decoded.offset);
+      const base = withOffset(this.c["http.url"], decoded.offset, true);
       const run = resumedRun(decoded, decoded.resume, base, this.pagination, now);
       if ("stop" in run) {
         // The poll's records up to the resume point are in Kafka: the next poll starts after them.
@@ -188,7 +189,7 @@ export class HttpSourceTask implements SourceTask {
   }
 
   private startRun(): Run {
-    const base = this.substitute(this.c["http.url"], true);
+    const base = withOffset(this.c["http.url"], this.offset, true);
     return newRun(momentOf(this.clock), base, this.offset, this.offsetSeen, firstPage(this.pagination, base));
   }
 
@@ -218,27 +219,13 @@ export class HttpSourceTask implements SourceTask {
     else if (this.behavior === "log") this.log.warn(`${reason}; skipped (behavior.on.error=log), ${then}`);
   }
 
-  private substitute(template: string, encode: boolean, offset = this.run?.offset ?? this.offset): string {
-    const value = offset === null ? "" : String(offset);
-    return template.replaceAll("${offset}", encode ? encodeURIComponent(value) : value);
-  }
-
   /** Fetches the run's current page; returns its new records and moves the run on (or ends it). */
   private async fetchPage(run: Run, signal: AbortSignal): Promise<SourceRecord[]> {
-    const method = this.c["http.method"].toUpperCase();
-    const body = this.c["http.request.body"];
-    const url = run.page.url;
+    const request = pageRequest(this.c, this.headers, run.page.url, run.offset);
+    const { method, url } = request;
     let response: Awaited<ReturnType<PageFetcher["fetch"]>>;
     try {
-      response = await this.fetcher.fetch(
-        {
-          method,
-          url,
-          headers: this.headers.map(([k, v]) => [k, this.substitute(v, false, run.offset)]),
-          body: body === null ? undefined : this.substitute(body, false, run.offset),
-        },
-        signal,
-      );
+      response = await this.fetcher.fetch(request, signal);
     } catch (error) {
       if (signal.aborted) throw error;
       if (error instanceof HttpResponseTooLargeError || undecodable(error)) {

@@ -22,8 +22,8 @@
  * client id, left by a kill -9), unless the member is static. A `topics.regex` subscription is
  * matched against the cluster's topics at start and again every `metadata.max.age.ms` (as Java's
  * consumer does at each metadata refresh); a change rejoins the group with the new topic list.
- * Those steps are in group-entry.ts. A close leaves no member behind, pending ones included
- * (join-watch.ts). Heartbeats do not depend on the handler: a long batch costs no membership.
+ * Those steps are in group-entry.ts, the later matching in topic-pattern-watch.ts. A close leaves
+ * no member behind, pending ones included (join-watch.ts). Heartbeats do not depend on the handler: a long batch costs no membership.
  */
 import { Consumer, type GroupAssignment } from "@platformatic/kafka";
 import { partitionMapKey as keyOf, type TopicPartition, type TopicPartitionOffset } from "../../api/record.ts";
@@ -32,10 +32,11 @@ import type { ConnectionSettings, ConsumerSettings } from "../client-config.ts";
 import type { ConsumerHandlers, ConsumerOptions, KafkaConsumer } from "../kafka-port.ts";
 import { baseOptions } from "./client-options.ts";
 import { closeForGood, detach, JoinHook } from "./consumer-shutdown.ts";
-import { retriable, wrap } from "./errors.ts";
+import { wrap } from "./errors.ts";
 import { awaitTopics, fenceZombies, matchingTopics } from "./group-entry.ts";
 import { closeLeavingGroup } from "./join-watch.ts";
 import { PartitionFetcher } from "./partition-fetcher.ts";
+import { watchTopicPattern } from "./topic-pattern-watch.ts";
 
 /** The subscription's user data: none (the round-robin assignor reads none). */
 const NO_USER_DATA = Buffer.alloc(0);
@@ -48,7 +49,8 @@ export class PlatformaticConsumer implements KafkaConsumer {
   private assigned: TopicPartition[] = [];
   /** Assignment changes reach the handler one after another. */
   private assignments: Promise<void> = Promise.resolve();
-  private watchTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Cancels the `topics.regex` watch (topic-pattern-watch.ts). */
+  private stopWatch: (() => void) | undefined;
   private closing: Promise<void> = Promise.resolve();
   /** The next rejoin gives partitions up in order (a rebalance in progress, or our own rejoin), rather than after losing them. */
   private orderlyRejoin = false;
@@ -140,7 +142,15 @@ export class PlatformaticConsumer implements KafkaConsumer {
       for (const t of subscribed) consumer.topics.track(t);
       await this.join(consumer);
       if (cancelled()) throw closedMeanwhile();
-      if (topics instanceof RegExp) this.watch(topics, consumer, generation, crash);
+      if (topics instanceof RegExp) {
+        const { connection, settings } = this;
+        const current = () => !cancelled();
+        const rejoin = () => {
+          this.orderlyRejoin = true;
+          return this.join(consumer);
+        };
+        this.stopWatch = watchTopicPattern({ pattern: topics, consumer, connection, settings, current, crash, rejoin });
+      }
     } catch (error) {
       if (this.consumer === consumer) {
         this.consumer = undefined;
@@ -221,35 +231,6 @@ export class PlatformaticConsumer implements KafkaConsumer {
     return this.assigned.some((a) => a.topic === tp.topic && a.partition === tp.partition);
   }
 
-  /** Every `metadata.max.age.ms`: new or deleted matching topics rejoin the group with the new list. */
-  private watch(
-    pattern: RegExp,
-    consumer: Consumer<Buffer, Buffer, Buffer, Buffer>,
-    generation: number,
-    crash: (error: unknown) => void,
-  ): void {
-    this.watchTimer = setTimeout(async () => {
-      if (generation !== this.generation) return;
-      try {
-        const now = await matchingTopics(this.connection, pattern);
-        if (generation !== this.generation) return;
-        const current = [...consumer.topics.current].sort();
-        if (now.join("\u0000") !== current.join("\u0000")) {
-          for (const t of current) if (!now.includes(t)) consumer.topics.untrack(t);
-          await awaitTopics(consumer, now, this.settings.allowAutoTopicCreation);
-          for (const t of now) if (!current.includes(t)) consumer.topics.track(t);
-          if (generation !== this.generation) return;
-          this.orderlyRejoin = true;
-          await this.join(consumer);
-        }
-      } catch (error) {
-        // A failed look-up is tried again at the next interval; a failed rejoin ends the member.
-        if (!retriable(error)) return crash(error);
-      }
-      if (generation === this.generation) this.watch(pattern, consumer, generation, crash);
-    }, this.settings.metadataMaxAgeMs);
-  }
-
   async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
     if (!this.consumer || offsets.length === 0) return;
     try {
@@ -285,7 +266,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
 
   close(): Promise<void> {
     this.generation++;
-    clearTimeout(this.watchTimer);
+    this.stopWatch?.();
     this.fetcher?.stop();
     const consumer = this.consumer;
     // Closed already (or never started): a second close settles with the first.

@@ -1,0 +1,43 @@
+import { describe, expect, test } from "bun:test";
+import { parseHttpSourceConfig } from "./config-rules.ts";
+import { pageRequest, withOffset } from "./page-request.ts";
+
+describe("page-request", () => {
+  describe("withOffset", () => {
+    test.each([
+      ["?since=${offset}", "a b&c", true, "?since=a%20b%26c"],
+      ["since ${offset}", "a b&c", false, "since a b&c"],
+      ["?since=${offset}&again=${offset}", 42, true, "?since=42&again=42"],
+      ["?since=${offset}", null, true, "?since="],
+      ["no placeholder", "x", true, "no placeholder"],
+    ])("%p with %p (encode %p) is %p", (template, offset, encode, expected) => {
+      expect(withOffset(template, offset, encode)).toBe(expected);
+    });
+  });
+
+  test("the request carries the method in capitals and the offset in its headers and body, as is", () => {
+    const c = parseHttpSourceConfig({
+      "http.url": "http://127.0.0.1:1/events?since=${offset}",
+      "kafka.topic": "t",
+      "http.method": "post",
+      "http.request.body": '{"since":"${offset}"}',
+    });
+    const headers: [string, string][] = [["X-Since", "${offset}"]];
+    expect(pageRequest(c, headers, "http://127.0.0.1:1/events?since=a%20b", "a b")).toEqual({
+      method: "POST",
+      url: "http://127.0.0.1:1/events?since=a%20b",
+      headers: [["X-Since", "a b"]],
+      body: '{"since":"a b"}',
+    });
+  });
+
+  test("without http.request.body the request has no body", () => {
+    const c = parseHttpSourceConfig({ "http.url": "http://127.0.0.1:1/events", "kafka.topic": "t" });
+    expect(pageRequest(c, [], "http://127.0.0.1:1/events", null)).toEqual({
+      method: "GET",
+      url: "http://127.0.0.1:1/events",
+      headers: [],
+      body: undefined,
+    });
+  });
+});

@@ -1,0 +1,38 @@
+/**
+ * The errors of the outbound HTTP client (http-client.ts): a request that got no response
+ * (`HttpTransportError`, retriable, with the kind of failure read from what fetch threw) and a
+ * response body past the client's limit (`HttpResponseTooLargeError`, not retriable). Any HTTP status
+ * is a response, never one of these.
+ */
+import { ConnectError, RetriableError } from "../errors.ts";
+
+/** `decode`: a body its Content-Encoding does not describe (not gzip, deflate, br or zstd after all). */
+export type TransportFailure = "connect" | "timeout" | "tls" | "io" | "decode";
+
+/** A request that got no HTTP response: nothing reached the caller. */
+export class HttpTransportError extends RetriableError {
+  override name = "HttpTransportError";
+  constructor(
+    readonly failure: TransportFailure,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** The response body is larger than `maxResponseBytes` (not retried: it would be as large again). */
+export class HttpResponseTooLargeError extends ConnectError {
+  override name = "HttpResponseTooLargeError";
+}
+
+/** The kind of failure an error thrown by fetch (or by reading its body) is, from its code and message. */
+export function transportFailureOf(error: unknown): TransportFailure {
+  const code = String((error as { code?: unknown }).code ?? "");
+  const text = `${code} ${(error as Error).message ?? ""}`;
+  if (/^(ZlibError|BrotliDecompressionError|ZstdDecompressionError)$/.test(code)) return "decode";
+  if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME|ALTNAME|certificate/i.test(text)) return "tls";
+  if (/Refused|ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|FailedToOpenSocket|DNS|ConnectionClosed/i.test(text))
+    return "connect";
+  return "io";
+}

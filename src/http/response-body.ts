@@ -1,0 +1,86 @@
+/**
+ * Reading a response body as the outbound HTTP client (http-client.ts) does: chunk by chunk, with
+ * the decompressed bytes counted as they arrive and the transfer cancelled as soon as the reader
+ * has what it may keep, so neither a long stream nor a compression bomb grows the task's memory.
+ * Two stop rules: a cap the whole body must fit (`readCapped`, past it an error) and a prefix to
+ * keep (`readPrefix`, past it the rest is not read).
+ */
+import { HttpResponseTooLargeError, transportFailureOf } from "./http-errors.ts";
+
+/** Bytes read so far. */
+class Chunks {
+  private readonly chunks: Uint8Array[] = [];
+  total = 0;
+
+  push(chunk: Uint8Array): void {
+    this.chunks.push(chunk);
+    this.total += chunk.length;
+  }
+
+  concat(): Uint8Array {
+    if (this.chunks.length === 1) return this.chunks[0]!;
+    const body = new Uint8Array(this.total);
+    let at = 0;
+    for (const chunk of this.chunks) {
+      body.set(chunk, at);
+      at += chunk.length;
+    }
+    return body;
+  }
+}
+
+/** Hands each chunk to `take` until the body ends or `take` answers false (the transfer is cancelled then). */
+async function readChunks(body: ReadableStream<Uint8Array>, take: (chunk: Uint8Array) => boolean): Promise<void> {
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    if (!take(value)) {
+      await reader.cancel().catch(() => undefined);
+      return;
+    }
+  }
+}
+
+/** The whole body, or `HttpResponseTooLargeError` (`what` names the request) once it passes `max` bytes. */
+export async function readCapped(response: Response, max: number, what: () => string): Promise<Uint8Array> {
+  const read = new Chunks();
+  if (!response.body) return read.concat();
+  let over = false;
+  await readChunks(response.body, (chunk) => {
+    over = read.total + chunk.length > max;
+    if (!over) read.push(chunk);
+    return !over;
+  });
+  if (over) throw new HttpResponseTooLargeError(`${what()}: the response exceeds the limit of ${max} bytes`);
+  return read.concat();
+}
+
+/**
+ * The body's first `keep` bytes (`bodyPrefixBytes`): reading stops there, where the request timed
+ * out (`timedOut`) after the response head came, or where the body stopped decompressing as its
+ * Content-Encoding says (a 2xx with a mislabelled body is still the endpoint's answer: thrown, it
+ * would be a transport failure and the records, delivered, sent again); other read failures are
+ * thrown.
+ */
+export async function readPrefix(
+  response: Response,
+  keep: number,
+  timedOut: () => boolean,
+): Promise<{ body: Uint8Array; truncated: boolean }> {
+  const read = new Chunks();
+  let truncated = false;
+  if (!response.body) return { body: read.concat(), truncated };
+  try {
+    await readChunks(response.body, (chunk) => {
+      const take = Math.min(chunk.length, keep - read.total);
+      read.push(take < chunk.length ? chunk.subarray(0, take) : chunk);
+      truncated = take < chunk.length || read.total === keep;
+      return !truncated;
+    });
+  } catch (error) {
+    if (!timedOut() && transportFailureOf(error) !== "decode") throw error;
+    truncated = true;
+  }
+  return { body: read.concat(), truncated };
+}

@@ -1,0 +1,90 @@
+/**
+ * The Worker's admin clients, as Connect's Worker makes them outside tasks: one shared client on
+ * the worker's own client settings (cluster id, partition counts, offsets of connectors without
+ * overrides), created on first use, and one per use for a connector with `admin.override.*` keys.
+ * Before a connector's client config is built, its `<type>.override.*` keys go through the
+ * worker's connector.client.config.override.policy, as Connect's Worker checks them. Used by worker.ts.
+ */
+import type { Config } from "../api/connector.ts";
+import { clientProperties } from "../client-properties.ts";
+import {
+  ConnectorClientConfigOverridePolicy,
+  connectorClientOverrides,
+  overridePrefix,
+} from "../connector-client-config-override-policy.ts";
+import type { ClientType } from "../kafka/client-config-keys.ts";
+import type { KafkaAdmin, KafkaPort } from "../kafka/kafka-port.ts";
+import type { WorkerConfig } from "../worker-config.ts";
+
+export interface WorkerAdminDeps {
+  readonly config: WorkerConfig;
+  readonly kafka: KafkaPort;
+  readonly resolveConfig: (config: Config) => Promise<Config>;
+}
+
+/** Whether the connector config has a `<type>.override.` key. */
+function hasOverrides(connectorConfig: Config, type: ClientType): boolean {
+  const prefix = overridePrefix(type);
+  return Object.keys(connectorConfig).some((k) => k.startsWith(prefix));
+}
+
+export class WorkerAdmin {
+  private sharedAdmin: Promise<KafkaAdmin> | undefined;
+
+  constructor(private readonly deps: WorkerAdminDeps) {}
+
+  /** A lazily created admin client on the worker's own client settings. */
+  shared(): Promise<KafkaAdmin> {
+    this.sharedAdmin ??= this.deps.kafka.admin(clientProperties(this.deps.config, "admin")).catch((error) => {
+      this.sharedAdmin = undefined;
+      throw error;
+    });
+    return this.sharedAdmin;
+  }
+
+  /** Closes the shared admin client if one was ever created (never creates one to close it). */
+  async close(): Promise<void> {
+    const admin = this.sharedAdmin;
+    this.sharedAdmin = undefined;
+    if (!admin) return;
+    // An admin still connecting to an unreachable broker must not hold up shutdown.
+    const closed = admin.then((a) => a.close()).catch(() => undefined);
+    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2000))]);
+  }
+
+  /**
+   * Throws Connect's Worker refusal (ConnectError `Client Config Overrides not allowed […]`) when
+   * the connector has a `<type>.override.` key of one of `types` (checked in that order) that the
+   * override policy does not allow; the config is resolved only when there is something to check.
+   * Returns the resolved config when it was resolved.
+   */
+  async checkClientOverrides(connectorConfig: Config, types: readonly ClientType[]): Promise<Config | undefined> {
+    const policy = this.deps.config.overridePolicy;
+    // Under All no key can be refused.
+    const present = types.some((type) => hasOverrides(connectorConfig, type));
+    if (policy === ConnectorClientConfigOverridePolicy.ALL || !present) return undefined;
+    const resolved = await this.deps.resolveConfig(connectorConfig);
+    for (const type of types) connectorClientOverrides(policy, resolved, type);
+    return resolved;
+  }
+
+  /**
+   * Runs `use` with an admin client for a sink connector's offsets: the shared one, or, when the
+   * connector has `admin.override.*` keys, one made with those and closed after. As Connect's
+   * Worker builds the connector's admin config, then its consumer config, for this, an
+   * `admin.override.*` or `consumer.override.*` key the override policy does not allow fails it
+   * (ConnectError) in that order.
+   */
+  async withConnectorAdmin<T>(connectorConfig: Config, use: (admin: KafkaAdmin) => Promise<T>): Promise<T> {
+    // Only a check for the consumer: its overrides (its group.id) are read by the offsets code itself.
+    const checked = await this.checkClientOverrides(connectorConfig, ["admin", "consumer"]);
+    if (!hasOverrides(connectorConfig, "admin")) return use(await this.shared());
+    const resolved = checked ?? (await this.deps.resolveConfig(connectorConfig));
+    const admin = await this.deps.kafka.admin(clientProperties(this.deps.config, "admin", resolved));
+    try {
+      return await use(admin);
+    } finally {
+      await admin.close().catch(() => undefined);
+    }
+  }
+}
