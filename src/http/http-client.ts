@@ -91,6 +91,13 @@ export class HttpTransportError extends RetriableError {
 /** The response body is larger than `maxResponseBytes` (not retried: it would be as large again). */
 export class HttpResponseTooLargeError extends ConnectError {
   override name = "HttpResponseTooLargeError";
+  constructor(
+    message: string,
+    /** The limit passed, in bytes. */
+    readonly limit: number,
+  ) {
+    super(message);
+  }
 }
 
 export const DEFAULT_USER_AGENT = `edge-gateway/${GATEWAY_VERSION}`;
@@ -140,7 +147,7 @@ async function readCapped(response: Response, max: number, what: () => string): 
     total += value.length;
     if (total > max) {
       await reader.cancel().catch(() => undefined);
-      throw new HttpResponseTooLargeError(`${what()}: the response exceeds the limit of ${max} bytes`);
+      throw new HttpResponseTooLargeError(`${what()}: the response exceeds the limit of ${max} bytes`, max);
     }
     chunks.push(value);
   }
@@ -182,6 +189,28 @@ async function readPrefix(
     truncated = true;
   }
   return { body: concat(chunks, total), truncated };
+}
+
+/**
+ * The runtime's error with the request URL in its message and stack redacted (Bun writes
+ * `… fetching "<url>"`, query secrets included): the cause reaches status traces and logs.
+ */
+function withoutUrl(error: unknown, url: string): unknown {
+  if (!(error instanceof Error)) return error;
+  let href = url;
+  try {
+    href = new URL(url).href;
+  } catch {
+    // Not a URL: only the raw form can appear.
+  }
+  const shown = redactUrl(url);
+  const scrub = (text: string) => text.replaceAll(url, shown).replaceAll(href, shown);
+  if (scrub(error.message) === error.message && scrub(error.stack ?? "") === (error.stack ?? "")) return error;
+  const Kind = error instanceof TypeError ? TypeError : Error;
+  const copy = new Kind(scrub(error.message));
+  copy.name = error.name;
+  copy.stack = scrub(error.stack ?? "");
+  return copy;
 }
 
 function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
@@ -230,9 +259,11 @@ export class HttpClient {
     const target = redactUrl(req.url);
     const what = `${req.method} ${target}`;
     let encoding: string | null = null;
+    let hopUrl = req.url;
     try {
       let hop: Hop = { method: req.method, url: req.url, headers, body: req.body };
       for (let redirects = 0; ; redirects++) {
+        hopUrl = hop.url;
         connectTimer = setTimeout(
           onTimeout(`no response within the connect timeout of ${this.connectTimeoutMs} ms`),
           timerMs(this.connectTimeoutMs),
@@ -260,6 +291,7 @@ export class HttpClient {
           await response.body?.cancel().catch(() => undefined);
           throw new HttpResponseTooLargeError(
             `${what}: the response of ${declared} bytes exceeds the limit of ${this.maxResponseBytes} bytes`,
+            this.maxResponseBytes,
           );
         }
         const body = await readCapped(response, this.maxResponseBytes, () => what);
@@ -280,7 +312,7 @@ export class HttpClient {
           ? `the response body could not be decompressed (Content-Encoding: ${encoding})`
           : ((error as Error)?.message ?? String(error));
       throw new HttpTransportError(failure, `${what} failed (${failure}): ${reason}`, {
-        cause: error,
+        cause: withoutUrl(error, hopUrl),
       });
     } finally {
       clearTimeout(requestTimer);
