@@ -10,6 +10,7 @@
  */
 import { JavaException } from "../../errors.ts";
 import { IllegalArgumentError } from "./errors.ts";
+import { javaPatternSyntaxError, patternSyntaxMessage } from "./java-pattern-syntax.ts";
 
 export interface JavaPattern {
   /** The pattern as configured. */
@@ -151,10 +152,21 @@ function translate(pattern: string): { source: string; flags: string } {
   return { source: out, flags };
 }
 
-/** Compiles a Java pattern; throws SyntaxError with the reason when it is invalid or unsupported. */
+/**
+ * Compiles a Java pattern; throws SyntaxError with the reason when it is invalid or unsupported:
+ * Java's own message (PatternSyntaxException's) for the common mistakes, else a message of ours.
+ */
 export function compileJavaRegex(pattern: string): JavaPattern {
+  const fault = javaPatternSyntaxError(pattern);
+  if (fault !== undefined) throw new SyntaxError(fault);
   const { source, flags } = translate(pattern);
-  return { pattern, find: new RegExp(source, flags), whole: new RegExp(`^(?:${source})$`, flags) };
+  try {
+    return { pattern, find: new RegExp(source, flags), whole: new RegExp(`^(?:${source})$`, flags) };
+  } catch (error) {
+    // JavaScript's wording echoes the translated source: name the reason and the pattern as written.
+    const reason = (error as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, "");
+    throw new SyntaxError(patternSyntaxMessage(`Invalid regular expression (${reason})`, -1, pattern));
+  }
 }
 
 export function matches(pattern: JavaPattern, input: string): boolean {
