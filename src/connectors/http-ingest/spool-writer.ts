@@ -78,6 +78,8 @@ export interface SpoolWriterOptions {
   readonly now?: () => number;
   /** Where its warnings go; default the logger `io.edgegateway.ingest.Spool`. */
   readonly log?: Logger;
+  /** The largest request body the route takes (ingest.max.body.bytes), checked against the worker's cap at start. */
+  readonly maxRequestBytes?: number;
 }
 
 export class SpoolWriter implements IngestWriter {
@@ -112,6 +114,13 @@ export class SpoolWriter implements IngestWriter {
 
   /** Deletes the rows a committed offset covers; call once before routing requests or polling. */
   async start(): Promise<void> {
+    // A worker key, so the connector's validation cannot see it: said once at start instead.
+    const totalMax = this.o.store.totalMaxBytes;
+    if (totalMax !== null && this.o.maxRequestBytes !== undefined && totalMax < this.o.maxRequestBytes) {
+      (this.o.log ?? log).warn(
+        `Connector ${this.o.connector}: the worker's ingest.spool.total.max.bytes (${totalMax}) is smaller than its ingest.max.body.bytes (${this.o.maxRequestBytes}): a request larger than the worker's cap is taken only while the connector's spool holds nothing; raise ingest.spool.total.max.bytes or lower ingest.max.body.bytes`,
+      );
+    }
     if (this.o.committedSeq === null) return;
     if (await this.o.store.deleteThrough(this.o.connector, this.o.committedSeq)) {
       this.cursor = this.o.committedSeq;
@@ -119,7 +128,7 @@ export class SpoolWriter implements IngestWriter {
     }
     // The committed offset is of a spool file that is gone (deleted or recreated): the rows of
     // this file are all unsent, and new ones get sequences above the offset (SpoolTable).
-    log.warn(
+    (this.o.log ?? log).warn(
       `The committed offset of connector ${this.o.connector} (spool sequence ${this.o.committedSeq}) is above every sequence of the spool file: the file was lost or recreated since, records acknowledged into the old one and not yet in Kafka are lost; draining the new file from its start`,
     );
   }
