@@ -40,6 +40,7 @@ import {
   undecodable,
 } from "./page-fetcher.ts";
 import { pageDigest, repeatedPage, unfollowedPage } from "./page-guard.ts";
+import { PageWarnings } from "./page-warnings.ts";
 import { describePage, firstPage, type PaginationSettings, paginationSettings } from "./pagination.ts";
 import {
   afterFailedPage,
@@ -80,6 +81,7 @@ export class HttpSourceTask implements SourceTask {
   private offset: OffsetValue = null;
   private offsetSeen: Seen = null;
   private run: Run | undefined;
+  private warnings!: PageWarnings;
   /** When the next poll is due, on the schedule's reading of the clock (Schedule.now). */
   private due = 0;
   /** The page request in progress, possibly started by an earlier poll. */
@@ -100,6 +102,7 @@ export class HttpSourceTask implements SourceTask {
     // Every counter shows from the start, at 0, so dashboards and rate() see the series.
     for (const counter of [this.metrics.requests, this.metrics.errors, this.metrics.records]) counter.inc({}, 0);
     this.pageOptions = pageRecordsOptions(c, this.clock);
+    this.warnings = new PageWarnings(this.pageOptions, this.log);
     this.behavior = errorBehavior(c["behavior.on.error"], config);
     this.headers = parseHeaders(c["http.headers"] ?? "");
     this.pagination = paginationSettings(c);
@@ -258,10 +261,11 @@ export class HttpSourceTask implements SourceTask {
     }
     let page: PageContent;
     let next: Awaited<ReturnType<typeof readPage>>["next"];
+    let json: unknown;
     // A large page is read in slices; a stop or pause between them drops it, the run untouched.
     const slicer = new Slicer(signal);
     try {
-      ({ page, next } = await readPage(response, run, this.pageOptions, this.pagination, slicer));
+      ({ page, next, json } = await readPage(response, run, this.pageOptions, this.pagination, slicer));
     } catch (error) {
       if (!(error instanceof ResponseFormatError)) throw error;
       this.pageFailed(run, `Unreadable response from ${method} ${redactUrl(url)}: ${error.message}`, {
@@ -270,6 +274,7 @@ export class HttpSourceTask implements SourceTask {
       });
       return [];
     }
+    if (response.status !== 204) this.warnings.observe(`${method} ${redactUrl(url)}`, json, page);
     // Everything slow is done before the run or its trail change: a stop or a pause in the middle
     // of it leaves both as they were, and the page is read again.
     const digest = await pageDigest(response.body, page.elements, this.pagination.type === "OFFSET", slicer);
