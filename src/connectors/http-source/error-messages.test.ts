@@ -9,6 +9,7 @@ import { api, startTask } from "./test-support.ts";
 
 let flaky = 0;
 const server = api((_req, url) => {
+  if (url.pathname === "/down") return new Response("maintenance", { status: 503 });
   // An error document twice, records once, then error documents again.
   if (url.pathname === "/flaky")
     return Response.json(++flaky === 3 ? { items: [{ id: 3 }] } : { error: "maintenance" });
@@ -36,6 +37,19 @@ describe("HttpSourceTask error messages", () => {
     const error = await h.task.poll(signal).catch((e: unknown) => e as Error);
     expect((error as Error).message).toBe(
       `GET http://***@127.0.0.1:${port}/events?api_key=*** failed after 2 attempts: connection refused or host unreachable (ECONNREFUSED: Unable to connect. Is the computer able to access the url?)`,
+    );
+    h.task.stop();
+  });
+
+  test("a 5xx after the retries says how many attempts it took", async () => {
+    const h = await startTask({
+      "http.url": `${server.base}/down?api_key=s3cr3t`,
+      "http.retry.max.attempts": "3",
+      "http.retry.backoff.ms": "1",
+    });
+    const error = await h.task.poll(signal).catch((e: unknown) => e as Error);
+    expect((error as Error).message).toBe(
+      `HTTP 503 from GET ${server.base}/down?api_key=*** after 3 attempts: maintenance (behavior.on.error=fail)`,
     );
     h.task.stop();
   });

@@ -131,6 +131,7 @@ export class PageFetcher {
   constructor(private readonly o: PageFetcherOptions) {}
 
   async fetch(req: PageRequest, signal: AbortSignal): Promise<HttpResponse> {
+    this.attempts = 0;
     try {
       let response = await this.send(req, signal);
       if (response.status === 401 && this.lastAuth !== undefined && this.o.auth.rejected(this.lastAuth)) {
@@ -155,6 +156,8 @@ export class PageFetcher {
   }
 
   private lastAuth: [string, string] | null | undefined;
+  /** How many requests the last `fetch` sent (its retries and a 401's renewal included). */
+  attempts = 0;
 
   private send(req: PageRequest, signal: AbortSignal): Promise<HttpResponse> {
     const { metrics, clock } = this.o;
@@ -176,6 +179,7 @@ export class PageFetcher {
         signal,
         onAttempt: ({ response, error }) => {
           if (signal.aborted) return;
+          this.attempts++;
           metrics.requests.inc();
           if (response) {
             metrics.latency.observe(response.durationMs / 1000);

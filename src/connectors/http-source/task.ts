@@ -252,7 +252,8 @@ export class HttpSourceTask implements SourceTask {
     }
     const status = errorStatus(response.status, this.c["http.response.error.codes"]);
     if (status !== "ok") {
-      const reason = `HTTP ${response.status} from ${method} ${redactUrl(url)}: ${bodySnippet(response.body)}`;
+      const tries = this.fetcher.attempts > 1 ? ` after ${this.fetcher.attempts} attempts` : "";
+      const reason = `HTTP ${response.status} from ${method} ${redactUrl(url)}${tries}: ${bodySnippet(response.body)}`;
       this.pageFailed(run, reason, {
         error: status === "error",
         passing: status === "error" && passingStatus(response.status),
