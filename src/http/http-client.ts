@@ -20,6 +20,7 @@ import { ConnectError, RetriableError } from "../errors.ts";
 import { timerMs } from "../util/clock.ts";
 import { GATEWAY_VERSION } from "../version.ts";
 import { type Hop, HttpRedirectError, nextHop } from "./redirects.ts";
+import { withoutUrl } from "./without-url.ts";
 
 export { HttpRedirectError } from "./redirects.ts";
 
@@ -191,28 +192,6 @@ async function readPrefix(
   return { body: concat(chunks, total), truncated };
 }
 
-/**
- * The runtime's error with the request URL in its message and stack redacted (Bun writes
- * `… fetching "<url>"`, query secrets included): the cause reaches status traces and logs.
- */
-function withoutUrl(error: unknown, url: string): unknown {
-  if (!(error instanceof Error)) return error;
-  let href = url;
-  try {
-    href = new URL(url).href;
-  } catch {
-    // Not a URL: only the raw form can appear.
-  }
-  const shown = redactUrl(url);
-  const scrub = (text: string) => text.replaceAll(url, shown).replaceAll(href, shown);
-  if (scrub(error.message) === error.message && scrub(error.stack ?? "") === (error.stack ?? "")) return error;
-  const Kind = error instanceof TypeError ? TypeError : Error;
-  const copy = new Kind(scrub(error.message));
-  copy.name = error.name;
-  copy.stack = scrub(error.stack ?? "");
-  return copy;
-}
-
 function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
   if (chunks.length === 1) return chunks[0]!;
   const body = new Uint8Array(total);
@@ -312,7 +291,7 @@ export class HttpClient {
           ? `the response body could not be decompressed (Content-Encoding: ${encoding})`
           : ((error as Error)?.message ?? String(error));
       throw new HttpTransportError(failure, `${what} failed (${failure}): ${reason}`, {
-        cause: withoutUrl(error, hopUrl),
+        cause: withoutUrl(error, hopUrl, redactUrl(hopUrl)),
       });
     } finally {
       clearTimeout(requestTimer);

@@ -7,7 +7,8 @@
  * never refused for good): with such limits every large request waits for an empty queue, and a
  * steady stream of small ones can keep it out indefinitely. The worker's
  * `ingest.spool.total.max.bytes` is not a connector key, so validation cannot see it: the spool
- * writer lets a request to an empty spool through it the same way.
+ * writer lets a request to an empty spool through it the same way, and warns at start
+ * (`spoolTotalWarning`).
  */
 import type { ConfigProblem } from "../../plugin/descriptor.ts";
 import type { HttpIngestConfig } from "./config.ts";
@@ -34,4 +35,10 @@ export function requestFitsQueueProblems(parsed: HttpIngestConfig): ConfigProble
   if (queueRecords < records)
     tooSmall("ingest.queue.max.records", queueRecords, "ingest.max.records records", "ingest.max.records", records);
   return problems;
+}
+
+/** The WARN a spooled connector's task gives at start when the worker's spool cap is below its largest request. */
+export function spoolTotalWarning(connector: string, totalMax: number | null, maxRequestBytes: number | undefined) {
+  if (totalMax === null || maxRequestBytes === undefined || totalMax >= maxRequestBytes) return undefined;
+  return `Connector ${connector}: the worker's ingest.spool.total.max.bytes (${totalMax}) is smaller than its ingest.max.body.bytes (${maxRequestBytes}): a request larger than the worker's cap is taken only while the connector's spool holds nothing; raise ingest.spool.total.max.bytes or lower ingest.max.body.bytes`;
 }

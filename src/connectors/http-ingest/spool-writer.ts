@@ -54,6 +54,7 @@ import { encodeSpoolRecords } from "../../ingest/spool/spool-record.ts";
 import type { SpoolRow, SpoolStore } from "../../store/spool-store.ts";
 import { Signal } from "../../util/async.ts";
 import { getLogger, type Logger } from "../../util/logger.ts";
+import { spoolTotalWarning } from "./request-fits-queue.ts";
 import { type Spooled, spooled } from "./spooled-row.ts";
 
 const log = getLogger("io.edgegateway.ingest.Spool");
@@ -114,13 +115,8 @@ export class SpoolWriter implements IngestWriter {
 
   /** Deletes the rows a committed offset covers; call once before routing requests or polling. */
   async start(): Promise<void> {
-    // A worker key, so the connector's validation cannot see it: said once at start instead.
-    const totalMax = this.o.store.totalMaxBytes;
-    if (totalMax !== null && this.o.maxRequestBytes !== undefined && totalMax < this.o.maxRequestBytes) {
-      (this.o.log ?? log).warn(
-        `Connector ${this.o.connector}: the worker's ingest.spool.total.max.bytes (${totalMax}) is smaller than its ingest.max.body.bytes (${this.o.maxRequestBytes}): a request larger than the worker's cap is taken only while the connector's spool holds nothing; raise ingest.spool.total.max.bytes or lower ingest.max.body.bytes`,
-      );
-    }
+    const warning = spoolTotalWarning(this.o.connector, this.o.store.totalMaxBytes, this.o.maxRequestBytes);
+    if (warning !== undefined) (this.o.log ?? log).warn(warning);
     if (this.o.committedSeq === null) return;
     if (await this.o.store.deleteThrough(this.o.connector, this.o.committedSeq)) {
       this.cursor = this.o.committedSeq;
