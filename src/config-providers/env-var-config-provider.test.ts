@@ -52,7 +52,7 @@ describe("EnvVarConfigProvider", () => {
     expectThrows(
       () => provider({ "allowlist.pattern": "(" }),
       ConfigError,
-      "Invalid value ( for configuration allowlist.pattern: Invalid regular expression: missing )",
+      "Invalid value ( for configuration allowlist.pattern: Unclosed group near index 1\n(",
     );
   });
 

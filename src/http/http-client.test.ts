@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { gzipSync } from "node:zlib";
 import { type TempDir, tempDir } from "../../test/support/temp-dir.ts";
 import { makeTls, type TlsFiles } from "../../test/support/tls.ts";
-import { isRetriable } from "../errors.ts";
+import { isRetriable, traceOf } from "../errors.ts";
 import {
   DEFAULT_USER_AGENT,
   HttpClient,
@@ -63,6 +63,16 @@ describe("HttpClient", () => {
       await expect(new HttpClient().request({ method: "GET", url: server.url.href })).rejects.toThrow(
         expect.objectContaining({ failure: "decode" }),
       );
+    });
+
+    test("a decode failure's trace shows the URL's query secrets redacted, in its cause too (Bun's error names the URL)", async () => {
+      using server = serve(() => new Response("plain", { headers: { "content-encoding": "gzip" } }));
+      const error = await new HttpClient()
+        .request({ method: "GET", url: `${server.url.href}x?api_key=s3cr3t-value` })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(HttpTransportError);
+      expect(traceOf(error)).toContain("api_key=***");
+      expect(traceOf(error)).not.toContain("s3cr3t");
     });
 
     test("an error status is a response, not an exception", async () => {

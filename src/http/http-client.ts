@@ -22,6 +22,7 @@ import { GATEWAY_VERSION } from "../version.ts";
 import { HttpResponseTooLargeError, HttpTransportError, transportFailureOf } from "./http-errors.ts";
 import { type Hop, HttpRedirectError, nextHop } from "./redirects.ts";
 import { readCapped, readPrefix } from "./response-body.ts";
+import { withoutUrl } from "./without-url.ts";
 
 export { HttpResponseTooLargeError, HttpTransportError, type TransportFailure } from "./http-errors.ts";
 export { HttpRedirectError } from "./redirects.ts";
@@ -132,9 +133,11 @@ export class HttpClient {
     const target = redactUrl(req.url);
     const what = `${req.method} ${target}`;
     let encoding: string | null = null;
+    let hopUrl = req.url;
     try {
       let hop: Hop = { method: req.method, url: req.url, headers, body: req.body };
       for (let redirects = 0; ; redirects++) {
+        hopUrl = hop.url;
         connectTimer = setTimeout(
           onTimeout(`no response within the connect timeout of ${this.connectTimeoutMs} ms`),
           timerMs(this.connectTimeoutMs),
@@ -162,6 +165,7 @@ export class HttpClient {
           await response.body?.cancel().catch(() => undefined);
           throw new HttpResponseTooLargeError(
             `${what}: the response of ${declared} bytes exceeds the limit of ${this.maxResponseBytes} bytes`,
+            this.maxResponseBytes,
           );
         }
         const body = await readCapped(response, this.maxResponseBytes, () => what);
@@ -182,7 +186,7 @@ export class HttpClient {
           ? `the response body could not be decompressed (Content-Encoding: ${encoding})`
           : ((error as Error)?.message ?? String(error));
       throw new HttpTransportError(failure, `${what} failed (${failure}): ${reason}`, {
-        cause: error,
+        cause: withoutUrl(error, hopUrl, redactUrl(hopUrl)),
       });
     } finally {
       clearTimeout(requestTimer);

@@ -24,6 +24,13 @@ export class HttpTransportError extends RetriableError {
 /** The response body is larger than `maxResponseBytes` (not retried: it would be as large again). */
 export class HttpResponseTooLargeError extends ConnectError {
   override name = "HttpResponseTooLargeError";
+  constructor(
+    message: string,
+    /** The limit passed, in bytes. */
+    readonly limit: number,
+  ) {
+    super(message);
+  }
 }
 
 /** The kind of failure an error thrown by fetch (or by reading its body) is, from its code and message. */

@@ -52,7 +52,7 @@ export async function readCapped(response: Response, max: number, what: () => st
     if (!over) read.push(chunk);
     return !over;
   });
-  if (over) throw new HttpResponseTooLargeError(`${what()}: the response exceeds the limit of ${max} bytes`);
+  if (over) throw new HttpResponseTooLargeError(`${what()}: the response exceeds the limit of ${max} bytes`, max);
   return read.concat();
 }
 

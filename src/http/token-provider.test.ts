@@ -290,7 +290,7 @@ describe("TokenProvider", () => {
 
     test("a response without access_token is an error", async () => {
       behaviour = { lifetimeS: 60, status: 200, body: JSON.stringify({ token_type: "Bearer" }) };
-      await expect(provider().token()).rejects.toThrow("answered without an access_token");
+      await expect(provider().token()).rejects.toThrow("was reached, but its answer is not a token response");
     });
 
     test("an unreachable endpoint is retriable and its URL is shown without credentials", async () => {

@@ -20,7 +20,7 @@ import { decodeJwt } from "jose";
 import { ConnectError, RetriableError } from "../errors.ts";
 import { ABORTED, abortable } from "../util/async.ts";
 import { type Clock, type Moment, momentOf, monotonicNow } from "../util/clock.ts";
-import { HttpTransportError } from "./http-client.ts";
+import { HttpResponseTooLargeError, HttpTransportError } from "./http-client.ts";
 
 /** The slice of the shared HttpClient (src/http/http-client.ts) this module needs. */
 export interface TokenHttpClient {
@@ -131,7 +131,10 @@ export class TokenProvider {
       headers.Authorization = `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
     }
     const requestedAt = momentOf(this.o.clock);
-    let response: { status: number; body: Uint8Array };
+    const where = `the OIDC token endpoint ${shownEndpoint(this.o.tokenUrl)}`;
+    const unusable = (detail: string) =>
+      new TokenRequestError(`${where} was reached, but its answer is not a token response: ${detail}`);
+    let response: { status: number; headers: Headers; body: Uint8Array };
     try {
       response = await this.o.client.request({
         method: "POST",
@@ -143,13 +146,19 @@ export class TokenProvider {
         followRedirects: false,
       });
     } catch (error) {
+      // Reached, but the answer cannot be read: it would be as unusable again, so not retried.
+      if (error instanceof HttpTransportError && error.failure === "decode") {
+        throw unusable("its body does not decompress as its Content-Encoding says");
+      }
+      if (error instanceof HttpResponseTooLargeError) {
+        throw unusable(`its body is larger than the limit of ${error.limit} bytes`);
+      }
       const why = unreachable(error, this.o.timeoutMs ?? 30_000);
       throw new RetriableTokenRequestError(
         `Could not reach the OIDC token endpoint ${shownEndpoint(this.o.tokenUrl)}${why ? ` (${why})` : ""}`,
         { cause: error },
       );
     }
-    const where = `the OIDC token endpoint ${shownEndpoint(this.o.tokenUrl)}`;
     if (response.status < 200 || response.status >= 300) {
       const detail = oauthError(response.body);
       const redirect =
@@ -158,15 +167,16 @@ export class TokenProvider {
       if (response.status === 429 || response.status >= 500) throw new RetriableTokenRequestError(message);
       throw new TokenRequestError(message);
     }
+    const answered = `HTTP ${response.status} with ${contentTypeOf(response.headers)}`;
     let parsed: unknown;
     try {
       parsed = JSON.parse(decoder.decode(response.body));
     } catch {
-      throw new TokenRequestError(`${where} did not answer with a JSON token response`);
+      throw unusable(`${answered} and a body that is not JSON`);
     }
     const fields = (parsed ?? {}) as { access_token?: unknown; expires_in?: unknown };
     if (typeof fields.access_token !== "string" || fields.access_token === "") {
-      throw new TokenRequestError(`${where} answered without an access_token`);
+      throw unusable(`${answered} and no access_token in it`);
     }
     return {
       token: fields.access_token,
@@ -224,6 +234,18 @@ function shownEndpoint(url: string): string {
   } catch {
     return "(invalid URL)";
   }
+}
+
+/** The answer's Content-Type for messages: printable, its media type only (no parameters), bounded. */
+function contentTypeOf(headers: Headers): string {
+  const value = headers.get("content-type");
+  if (value === null || value.trim() === "") return "no Content-Type";
+  const media = value
+    .split(";")[0]!
+    .trim()
+    .replace(/[^\x21-\x7e]/g, "?")
+    .slice(0, 100);
+  return `Content-Type ${media}`;
 }
 
 /** Why a token request got no response, in words that carry no URL or secret. */

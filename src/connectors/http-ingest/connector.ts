@@ -13,7 +13,8 @@ import type { IngestRouteTable } from "../../ingest/route-table.ts";
 import type { SpoolMetrics } from "../../ingest/spool/spool-metrics.ts";
 import type { ConfigProblem } from "../../plugin/descriptor.ts";
 import type { SpoolStore } from "../../store/spool-store.ts";
-import { httpIngestConfig, routeSettings } from "./config.ts";
+import { type HttpIngestConfig, httpIngestConfig, routeSettings } from "./config.ts";
+import { requestFitsQueueProblems } from "./request-fits-queue.ts";
 
 export interface HttpIngestServices {
   readonly routes: IngestRouteTable;
@@ -24,9 +25,16 @@ export interface HttpIngestServices {
   readonly spoolMetrics?: SpoolMetrics;
 }
 
-/** Cross-key rules: a JSONPath key needs a valid ingest.key.field. */
+/**
+ * Cross-key rules: a JSONPath key needs a valid ingest.key.field; the largest request fits the
+ * queue (or spool) limits (request-fits-queue.ts).
+ */
 export function validateHttpIngest(config: Config): ConfigProblem[] {
   const parsed = httpIngestConfig.parse(config);
+  return [...keyFieldProblems(parsed), ...requestFitsQueueProblems(parsed)];
+}
+
+function keyFieldProblems(parsed: HttpIngestConfig): ConfigProblem[] {
   if (parsed["ingest.key.source"] !== "field") return [];
   const path = parsed["ingest.key.field"];
   if (!path) return [{ key: "ingest.key.field", message: "ingest.key.field is required when ingest.key.source=field" }];

@@ -4,6 +4,7 @@ import { tempDir } from "../../../test/support/temp-dir.ts";
 import { IngestError } from "../../ingest/ingest-error.ts";
 import type { IngestRecord } from "../../ingest/ingest-record.ts";
 import { SpoolStore } from "../../store/spool-store.ts";
+import { LogManager } from "../../util/logger.ts";
 import { SpoolWriter } from "./spool-writer.ts";
 import { toSourceRecord } from "./task.ts";
 
@@ -118,5 +119,28 @@ describe("SpoolWriter with the worker's ingest.spool.total.max.bytes", () => {
     expect((await writer(capped, "b").submit(submission("y"))).map((o) => o.kind)).toEqual(["spooled"]);
     expect((await refusal(a.submit(submission("y"))))?.status).toBe(503);
     await capped.close();
+  });
+
+  test("a worker cap below the connector's ingest.max.body.bytes is a WARN at start (a worker key: validation cannot see it)", async () => {
+    await using dir = await tempDir("spool-total-");
+    const store = await SpoolStore.open(dir.path, { totalMaxBytes: 1000 });
+    const lines: string[] = [];
+    const log = new LogManager({ sink: (l) => lines.push(l) }).get("test");
+    const options = {
+      store,
+      maxBytes: 1_000_000,
+      maxPoll: 100,
+      retryAfterSeconds: 7,
+      toSourceRecord,
+      committedSeq: null,
+      log,
+    };
+    await new SpoolWriter({ ...options, connector: "small", maxRequestBytes: 1000 }).start();
+    expect(lines).toEqual([]);
+    await new SpoolWriter({ ...options, connector: "large", maxRequestBytes: 4096 }).start();
+    expect(lines.map((l) => l.replace(/^\[[^\]]*\] /, ""))).toEqual([
+      "WARN Connector large: the worker's ingest.spool.total.max.bytes (1000) is smaller than its ingest.max.body.bytes (4096): a request larger than the worker's cap is taken only while the connector's spool holds nothing; raise ingest.spool.total.max.bytes or lower ingest.max.body.bytes (test)",
+    ]);
+    await store.close();
   });
 });

@@ -54,6 +54,7 @@ import { encodeSpoolRecords } from "../../ingest/spool/spool-record.ts";
 import type { SpoolRow, SpoolStore } from "../../store/spool-store.ts";
 import { Signal } from "../../util/async.ts";
 import { getLogger, type Logger } from "../../util/logger.ts";
+import { spoolTotalWarning } from "./request-fits-queue.ts";
 import { type Spooled, spooled } from "./spooled-row.ts";
 
 const log = getLogger("io.edgegateway.ingest.Spool");
@@ -78,6 +79,8 @@ export interface SpoolWriterOptions {
   readonly now?: () => number;
   /** Where its warnings go; default the logger `io.edgegateway.ingest.Spool`. */
   readonly log?: Logger;
+  /** The largest request body the route takes (ingest.max.body.bytes), checked against the worker's cap at start. */
+  readonly maxRequestBytes?: number;
 }
 
 export class SpoolWriter implements IngestWriter {
@@ -112,6 +115,8 @@ export class SpoolWriter implements IngestWriter {
 
   /** Deletes the rows a committed offset covers; call once before routing requests or polling. */
   async start(): Promise<void> {
+    const warning = spoolTotalWarning(this.o.connector, this.o.store.totalMaxBytes, this.o.maxRequestBytes);
+    if (warning !== undefined) (this.o.log ?? log).warn(warning);
     if (this.o.committedSeq === null) return;
     if (await this.o.store.deleteThrough(this.o.connector, this.o.committedSeq)) {
       this.cursor = this.o.committedSeq;
@@ -119,7 +124,7 @@ export class SpoolWriter implements IngestWriter {
     }
     // The committed offset is of a spool file that is gone (deleted or recreated): the rows of
     // this file are all unsent, and new ones get sequences above the offset (SpoolTable).
-    log.warn(
+    (this.o.log ?? log).warn(
       `The committed offset of connector ${this.o.connector} (spool sequence ${this.o.committedSeq}) is above every sequence of the spool file: the file was lost or recreated since, records acknowledged into the old one and not yet in Kafka are lost; draining the new file from its start`,
     );
   }

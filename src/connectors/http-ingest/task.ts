@@ -86,6 +86,7 @@ export class HttpIngestSourceTask implements SourceTask {
         store,
         connector: this.connector,
         maxBytes: parsed["ingest.spool.max.bytes"],
+        maxRequestBytes: parsed["ingest.max.body.bytes"],
         maxPoll: parsed["ingest.poll.max.records"],
         retryAfterSeconds: parsed["ingest.retry.after.seconds"],
         toSourceRecord,

@@ -109,10 +109,29 @@ export function undecodable(error: unknown): error is HttpTransportError {
   return error instanceof HttpTransportError && error.failure === "decode";
 }
 
+const FAILURE_WORDS: Readonly<Record<string, string>> = {
+  connect: "connection refused or host unreachable",
+  tls: "TLS failure",
+  io: "the connection failed",
+};
+
+/**
+ * Why a request got no response, without repeating the request the message is about: the
+ * transport error's own message starts with the same method and URL.
+ */
+function failureReason(error: Error, req: PageRequest): string {
+  if (!(error instanceof HttpTransportError)) return error.message;
+  const prefix = `${req.method} ${redacted(req.url)} `;
+  const rest = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+  const m = /^failed \((\w+)\): (.*)$/s.exec(rest);
+  return m && FAILURE_WORDS[m[1]!] ? `${FAILURE_WORDS[m[1]!]} (${m[2]})` : rest;
+}
+
 export class PageFetcher {
   constructor(private readonly o: PageFetcherOptions) {}
 
   async fetch(req: PageRequest, signal: AbortSignal): Promise<HttpResponse> {
+    this.attempts = 0;
     try {
       let response = await this.send(req, signal);
       if (response.status === 401 && this.lastAuth !== undefined && this.o.auth.rejected(this.lastAuth)) {
@@ -129,7 +148,7 @@ export class PageFetcher {
       if (undecodable(error)) throw error;
       if (!signal.aborted && (error instanceof HttpTransportError || error instanceof RetriableTokenRequestError))
         throw new ConnectError(
-          `${req.method} ${redacted(req.url)} failed after ${this.o.maxAttempts} attempts: ${error.message}`,
+          `${req.method} ${redacted(req.url)} failed after ${this.o.maxAttempts} attempts: ${failureReason(error, req)}`,
           { cause: error },
         );
       throw error;
@@ -137,6 +156,8 @@ export class PageFetcher {
   }
 
   private lastAuth: [string, string] | null | undefined;
+  /** How many requests the last `fetch` sent (its retries and a 401's renewal included). */
+  attempts = 0;
 
   private send(req: PageRequest, signal: AbortSignal): Promise<HttpResponse> {
     const { metrics, clock } = this.o;
@@ -158,6 +179,7 @@ export class PageFetcher {
         signal,
         onAttempt: ({ response, error }) => {
           if (signal.aborted) return;
+          this.attempts++;
           metrics.requests.inc();
           if (response) {
             metrics.latency.observe(response.durationMs / 1000);

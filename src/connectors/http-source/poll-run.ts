@@ -165,6 +165,7 @@ function nulls(items: readonly unknown[]): null[] {
  * The records of a response and the page after it (pagination.ts). A 204 No Content is a page
  * without records, the last of the poll (an API with nothing new), whatever behavior.on.error.
  * Throws a ResponseFormatError for a body that is not JSON or on which a path cannot be evaluated.
+ * `json`: the parsed body (none for a 204).
  * Past the JSON parse, the page is read in `slicer`'s slices (util/sliced.ts): a large page does
  * not hold the worker's event loop; an abort of the slicer's signal is thrown as is.
  */
@@ -174,13 +175,13 @@ export async function readPage(
   o: PageRecordsOptions,
   p: PaginationSettings,
   slicer: Slicer = new Slicer(),
-): Promise<{ page: PageContent; next: PageState | PaginationStop | null }> {
+): Promise<{ page: PageContent; next: PageState | PaginationStop | null; json?: unknown }> {
   if (response.status === 204) return { page: { elements: [], values: [], keys: [] }, next: null };
   const doc = parseJsonBody(response.body);
   await slicer.pause();
   const page = await pageContent(doc, o, slicer);
   const result = { headers: response.headers, json: doc.json, recordCount: page.elements.length };
-  return { page, next: nextPage(p, run.page, result, run.base) };
+  return { page, next: nextPage(p, run.page, result, run.base), json: doc.json };
 }
 
 interface Fresh {

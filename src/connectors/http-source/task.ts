@@ -41,6 +41,7 @@ import {
 } from "./page-fetcher.ts";
 import { pageDigest, repeatedPage, unfollowedPage } from "./page-guard.ts";
 import { pageRequest, withOffset } from "./page-request.ts";
+import { PageWarnings } from "./page-warnings.ts";
 import { describePage, firstPage, type PaginationSettings, paginationSettings } from "./pagination.ts";
 import {
   afterFailedPage,
@@ -81,6 +82,7 @@ export class HttpSourceTask implements SourceTask {
   private offset: OffsetValue = null;
   private offsetSeen: Seen = null;
   private run: Run | undefined;
+  private warnings!: PageWarnings;
   /** When the next poll is due, on the schedule's reading of the clock (Schedule.now). */
   private due = 0;
   /** The page request in progress, possibly started by an earlier poll. */
@@ -101,6 +103,7 @@ export class HttpSourceTask implements SourceTask {
     // Every counter shows from the start, at 0, so dashboards and rate() see the series.
     for (const counter of [this.metrics.requests, this.metrics.errors, this.metrics.records]) counter.inc({}, 0);
     this.pageOptions = pageRecordsOptions(c, this.clock);
+    this.warnings = new PageWarnings(this.pageOptions, this.log);
     this.behavior = errorBehavior(c["behavior.on.error"], config);
     this.headers = parseHeaders(c["http.headers"] ?? "");
     this.pagination = paginationSettings(c);
@@ -236,7 +239,8 @@ export class HttpSourceTask implements SourceTask {
     }
     const status = errorStatus(response.status, this.c["http.response.error.codes"]);
     if (status !== "ok") {
-      const reason = `HTTP ${response.status} from ${method} ${redactUrl(url)}: ${bodySnippet(response.body)}`;
+      const tries = this.fetcher.attempts > 1 ? ` after ${this.fetcher.attempts} attempts` : "";
+      const reason = `HTTP ${response.status} from ${method} ${redactUrl(url)}${tries}: ${bodySnippet(response.body)}`;
       this.pageFailed(run, reason, {
         error: status === "error",
         passing: status === "error" && passingStatus(response.status),
@@ -245,10 +249,11 @@ export class HttpSourceTask implements SourceTask {
     }
     let page: PageContent;
     let next: Awaited<ReturnType<typeof readPage>>["next"];
+    let json: unknown;
     // A large page is read in slices; a stop or pause between them drops it, the run untouched.
     const slicer = new Slicer(signal);
     try {
-      ({ page, next } = await readPage(response, run, this.pageOptions, this.pagination, slicer));
+      ({ page, next, json } = await readPage(response, run, this.pageOptions, this.pagination, slicer));
     } catch (error) {
       if (!(error instanceof ResponseFormatError)) throw error;
       this.pageFailed(run, `Unreadable response from ${method} ${redactUrl(url)}: ${error.message}`, {
@@ -257,6 +262,7 @@ export class HttpSourceTask implements SourceTask {
       });
       return [];
     }
+    if (response.status !== 204) this.warnings.observe(`${method} ${redactUrl(url)}`, json, page);
     // Everything slow is done before the run or its trail change: a stop or a pause in the middle
     // of it leaves both as they were, and the page is read again.
     const digest = await pageDigest(response.body, page.elements, this.pagination.type === "OFFSET", slicer);

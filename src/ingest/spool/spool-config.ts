@@ -22,7 +22,7 @@ export const ingestSpoolConfigDef = defineConfig({
     validators: [check.oneOf(["kafka", "spool"])],
   }),
   "ingest.spool.max.bytes": key.long({
-    doc: "Most bytes of records this connector keeps in the spool; beyond it requests get 503 with Retry-After until the drainer catches up.",
+    doc: "Most bytes of records this connector keeps in the spool; beyond it requests get 503 with Retry-After until the drainer catches up (a request is always taken when the connector's spool holds nothing). At least ingest.max.body.bytes: validation refuses less.",
     default: 1_073_741_824,
     importance: "MEDIUM",
     group: GROUP,

@@ -31,8 +31,12 @@ export class BatchSettlement {
   /** Why metadata or a producer id could not be had lately (for the expiry message). */
   lastError: string | undefined;
   private readonly retryWarnings: RetryWarnings;
-  /** Partitions where a batch was refused behind one not settled yet: their next `restart` is for that gap. */
-  private readonly refusedGaps = new WeakSet<PartitionBatches>();
+  /**
+   * Partitions where a batch was refused behind one not settled yet, with the producer epoch the
+   * refused batch had: a `restart` at that epoch is for the sequence gap it left; once the epoch has
+   * moved on (another refusal took the next one) the gap is gone and a restart has another cause.
+   */
+  private readonly refusedGaps = new WeakMap<PartitionBatches, number>();
 
   constructor(
     private readonly s: PipelineSettings,
@@ -108,11 +112,12 @@ export class BatchSettlement {
       this.fail(b, this.s.error(describeBatch(b, code, message), true));
       return;
     }
+    const gapAt = this.refusedGaps.get(b.part);
+    this.refusedGaps.delete(b.part);
+    const why =
+      gapAt === epoch + b.part.epochBump ? "a batch before it was refused" : "the broker lost this producer's state";
     b.part.restartSequences();
     const tp = `${b.part.topic}-${b.part.partition}`;
-    const why = this.refusedGaps.delete(b.part)
-      ? "a batch before it was refused"
-      : "the broker lost this producer's state";
     const how = `${why}: sending ${tp}'s pending batches again in order with producer epoch ${epoch + b.part.epochBump} and sequences from 0, one on the wire until one is written; retrying`;
     this.retry(b, code, message, undefined, how);
   }
@@ -142,7 +147,7 @@ export class BatchSettlement {
     b.part.refusal = { at: ++this.refusals, error };
     const laterFailWith = this.s.keepOrderAfterRefusal ? notSentAfter(b.part, error) : undefined;
     const oldest = b.part.queue[0] === b;
-    if (!oldest) this.refusedGaps.add(b.part);
+    if (!oldest) this.refusedGaps.set(b.part, epoch + b.part.epochBump);
     const later = b.part.refused(b, laterFailWith, oldest);
     this.finish(b, error);
     for (const l of later) this.finish(l, l.notSentAfter ?? notSentAfter(b.part, error));

@@ -2,14 +2,16 @@
  * Java regular expressions (java.util.regex.Pattern) on JavaScript's RegExp, for RegexRouter and
  * TopicNameMatches. The syntax both share passes through; the Java-only parts users write in
  * topic patterns are translated: `\Q…\E` quoting, leading inline flags `(?i)`, `\A` `\z` `\Z`,
- * possessive quantifiers and atomic groups (run as greedy / non-capturing: the same matches for
- * topic names), and the POSIX classes `\p{Alpha}` …. Other Java-only syntax is rejected.
+ * possessive quantifiers and atomic groups (never backtracked into, as in Java:
+ * java-regex-atomic.ts), and the POSIX classes `\p{Alpha}` …. Other Java-only syntax is rejected.
  *
  * `matches` is `Matcher.matches()` (the whole input must match) and `replaceFirst` is
  * `Matcher.replaceFirst()` with Java's replacement syntax (`$1`, `${name}`, `\$`).
  */
 import { JavaException } from "../../errors.ts";
 import { IllegalArgumentError } from "./errors.ts";
+import { javaPatternSyntaxError, patternSyntaxMessage } from "./java-pattern-syntax.ts";
+import { atomic, backreference, javaGroups, resolveBackreferences } from "./java-regex-atomic.ts";
 
 export interface JavaPattern {
   /** The pattern as configured. */
@@ -18,6 +20,8 @@ export interface JavaPattern {
   readonly find: RegExp;
   /** Matches the whole input only (Matcher.matches). */
   readonly whole: RegExp;
+  /** Each Java group number's group in the RegExps (java-regex-atomic.ts: atomic helpers shift them). */
+  readonly groups: readonly number[];
 }
 
 const POSIX_CLASSES: Readonly<Record<string, string>> = {
@@ -58,18 +62,40 @@ function translate(pattern: string): { source: string; flags: string } {
   let out = "";
   let inClass = false;
   let afterQuantifier = false;
+  // Where the last atom (a character, escape, class or group) starts in `out`: a possessive
+  // quantifier makes it and its quantifier atomic.
+  let atomStart = 0;
+  let atomics = 0;
+  let javaGroupCount = 0;
+  const open: { start: number; atomic: boolean }[] = [];
   while (i < pattern.length) {
     const c = pattern[i]!;
     const wasQuantifier: boolean = afterQuantifier;
     afterQuantifier = false;
+    if (!inClass && !"*+?{)".includes(c)) atomStart = out.length;
     if (c === "\\") {
       const next = pattern[i + 1];
       if (next === undefined) throw new SyntaxError(`Unexpected internal error near index ${i + 1}`);
       if (next === "Q") {
         const end = pattern.indexOf("\\E", i + 2);
         const literal = pattern.slice(i + 2, end < 0 ? pattern.length : end);
-        out += escapeLiteral(literal);
+        for (const ch of literal) {
+          if (!inClass) atomStart = out.length;
+          out += escapeLiteral(ch);
+        }
         i = end < 0 ? pattern.length : end + 2;
+        continue;
+      }
+      if (!inClass && next >= "1" && next <= "9") {
+        // Java reads as many digits as still name a group opened before it (`\10` with one group is `\1` then 0).
+        let ref = Number(next);
+        let j = i + 2;
+        while (j < pattern.length && /\d/.test(pattern[j]!) && ref * 10 + Number(pattern[j]) <= javaGroupCount) {
+          ref = ref * 10 + Number(pattern[j]);
+          j++;
+        }
+        out += backreference(ref);
+        i = j;
         continue;
       }
       if (!inClass && next === "A") {
@@ -117,22 +143,40 @@ function translate(pattern: string): { source: string; flags: string } {
       }
       continue;
     }
-    if (c === "(" && pattern.startsWith("(?>", i)) {
-      out += "(?:";
-      i += 3;
+    if (c === "(") {
+      if (/^\(\?[a-zA-Z-]+[):]/.test(pattern.slice(i))) {
+        throw new SyntaxError(`Inline flags are only supported at the start of the pattern (index ${i})`);
+      }
+      const opener = /^\((?:\?(?:[:=!>]|<[=!]|<[a-zA-Z][a-zA-Z0-9]*>))?/.exec(pattern.slice(i))![0];
+      const atomicGroup = opener === "(?>";
+      if (opener === "(" || /^\(\?<[a-zA-Z]/.test(opener)) javaGroupCount++;
+      open.push({ start: out.length, atomic: atomicGroup });
+      out += atomicGroup ? "(?:" : opener;
+      i += opener.length;
       continue;
     }
-    if (c === "(" && /^\(\?[a-zA-Z-]+[):]/.test(pattern.slice(i))) {
-      throw new SyntaxError(`Inline flags are only supported at the start of the pattern (index ${i})`);
+    if (c === ")" && open.length > 0) {
+      const group = open.pop()!;
+      out += ")";
+      if (group.atomic) out = out.slice(0, group.start) + atomic(out.slice(group.start), atomics++);
+      atomStart = group.start;
+      i++;
+      continue;
     }
     if (c === "+" && wasQuantifier) {
-      // Possessive quantifier: matched greedily.
+      // Possessive: the atom with its quantifier, atomic.
+      out = out.slice(0, atomStart) + atomic(out.slice(atomStart), atomics++);
       i++;
       continue;
     }
     if (c === "*" || c === "+" || c === "?") {
+      if (c === "?" && wasQuantifier) {
+        out += "?";
+        i++;
+        continue;
+      }
       out += c;
-      afterQuantifier = !(c === "?" && wasQuantifier);
+      afterQuantifier = true;
       i++;
       continue;
     }
@@ -151,10 +195,24 @@ function translate(pattern: string): { source: string; flags: string } {
   return { source: out, flags };
 }
 
-/** Compiles a Java pattern; throws SyntaxError with the reason when it is invalid or unsupported. */
+/**
+ * Compiles a Java pattern; throws SyntaxError with the reason when it is invalid or unsupported:
+ * Java's own message (PatternSyntaxException's) for the common mistakes, else a message of ours.
+ */
 export function compileJavaRegex(pattern: string): JavaPattern {
-  const { source, flags } = translate(pattern);
-  return { pattern, find: new RegExp(source, flags), whole: new RegExp(`^(?:${source})$`, flags) };
+  const fault = javaPatternSyntaxError(pattern);
+  if (fault !== undefined) throw new SyntaxError(fault);
+  const translated = translate(pattern);
+  const groups = javaGroups(translated.source);
+  const source = resolveBackreferences(translated.source, groups);
+  const flags = translated.flags;
+  try {
+    return { pattern, find: new RegExp(source, flags), whole: new RegExp(`^(?:${source})$`, flags), groups };
+  } catch (error) {
+    // JavaScript's wording echoes the translated source: name the reason and the pattern as written.
+    const reason = (error as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, "");
+    throw new SyntaxError(patternSyntaxMessage(`Invalid regular expression (${reason})`, -1, pattern));
+  }
 }
 
 export function matches(pattern: JavaPattern, input: string): boolean {
@@ -165,12 +223,14 @@ export function matches(pattern: JavaPattern, input: string): boolean {
 export function replaceFirst(pattern: JavaPattern, input: string, replacement: string): string {
   const m = pattern.find.exec(input);
   if (!m) return input;
-  return input.slice(0, m.index) + expandReplacement(m, replacement) + input.slice(m.index + m[0].length);
+  return (
+    input.slice(0, m.index) + expandReplacement(m, pattern.groups, replacement) + input.slice(m.index + m[0].length)
+  );
 }
 
 /** Java's replacement syntax: `\x` is a literal x, `$n` a group (as many digits as name a group), `${name}` a named group. */
-function expandReplacement(m: RegExpExecArray, replacement: string): string {
-  const groupCount = m.length - 1;
+function expandReplacement(m: RegExpExecArray, groups: readonly number[], replacement: string): string {
+  const groupCount = groups.length - 1;
   let out = "";
   let i = 0;
   while (i < replacement.length) {
@@ -204,7 +264,7 @@ function expandReplacement(m: RegExpExecArray, replacement: string): string {
         }
         // Matcher.appendReplacement: a reference past the last group is an IndexOutOfBoundsException.
         if (ref > groupCount) throw new JavaException("java.lang.IndexOutOfBoundsException", `No group ${ref}`);
-        out += m[ref] ?? "";
+        out += m[groups[ref]!] ?? "";
       }
     } else {
       out += c;

@@ -1,0 +1,89 @@
+/**
+ * The HTTP source's messages for the failures an operator must act on (review P3): each says what
+ * failed and where (the request, its URL without credentials or secret query values), once. A
+ * transport failure no longer repeats the request inside its reason; a records path that finds
+ * nothing to select and an offset field that gives no value were silent.
+ */
+import { afterAll, describe, expect, test } from "bun:test";
+import { api, startTask } from "./test-support.ts";
+
+let flaky = 0;
+const server = api((_req, url) => {
+  if (url.pathname === "/down") return new Response("maintenance", { status: 503 });
+  // An error document twice, records once, then error documents again.
+  if (url.pathname === "/flaky")
+    return Response.json(++flaky === 3 ? { items: [{ id: 3 }] } : { error: "maintenance" });
+  if (url.pathname === "/no-cursor") return Response.json({ items: [{ id: 1 }, { id: 2, next: "c2" }, { id: 3 }] });
+  return Response.json({ items: [] });
+});
+afterAll(() => server.stop(true));
+
+const warnings = (logs: string[]) =>
+  logs
+    .filter((l) => l.includes(" WARN "))
+    .map((l) => l.replace(/^\[[^\]]*\] WARN \[test-source\|task-0\] /, "").replace(/ \(io\.confluent\.[\w.]+\)$/, ""));
+const signal = new AbortController().signal;
+
+describe("HttpSourceTask error messages", () => {
+  test("connection refused: the request once, then the reason in words", async () => {
+    const closed = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+    const port = closed.port;
+    closed.stop(true);
+    const h = await startTask({
+      "http.url": `http://user:pw@127.0.0.1:${port}/events?api_key=s3cr3t`,
+      "http.retry.max.attempts": "2",
+      "http.retry.backoff.ms": "1",
+    });
+    const error = await h.task.poll(signal).catch((e: unknown) => e as Error);
+    expect((error as Error).message).toBe(
+      `GET http://***@127.0.0.1:${port}/events?api_key=*** failed after 2 attempts: connection refused or host unreachable (ECONNREFUSED: Unable to connect. Is the computer able to access the url?)`,
+    );
+    h.task.stop();
+  });
+
+  test("a 5xx after the retries says how many attempts it took", async () => {
+    const h = await startTask({
+      "http.url": `${server.base}/down?api_key=s3cr3t`,
+      "http.retry.max.attempts": "3",
+      "http.retry.backoff.ms": "1",
+    });
+    const error = await h.task.poll(signal).catch((e: unknown) => e as Error);
+    expect((error as Error).message).toBe(
+      `HTTP 503 from GET ${server.base}/down?api_key=*** after 3 attempts: maintenance (behavior.on.error=fail)`,
+    );
+    h.task.stop();
+  });
+
+  test("a records path with nothing to select from is a WARN naming the path and the request, once per episode", async () => {
+    const h = await startTask({
+      "http.url": `${server.base}/flaky?token=s3cr3t`,
+      "http.response.records.path": "$.items[*]",
+      "http.timer.interval.ms": "1000",
+    });
+    while (flaky < 4) await h.task.poll(signal);
+    const missing = `http.response.records.path $.items[*] selects nothing in the response of GET ${server.base}/flaky?token=***: the response has nothing at $.items (an error document answered with a success status, or a path that does not fit the API?); the page has no records`;
+    expect(warnings(h.logs)).toEqual([missing, missing]);
+    h.task.stop();
+  });
+
+  test("an empty records array is no warning", async () => {
+    const h = await startTask({ "http.url": `${server.base}/empty`, "http.response.records.path": "$.items[*]" });
+    await h.task.poll(signal);
+    expect(warnings(h.logs)).toEqual([]);
+    h.task.stop();
+  });
+
+  test("records without a usable http.offset.field are a WARN saying what it does to the cursor", async () => {
+    const h = await startTask({
+      "http.url": `${server.base}/no-cursor?c=\${offset}`,
+      "http.response.records.path": "$.items[*]",
+      "http.offset.mode": "CURSOR",
+      "http.offset.field": "next",
+    });
+    expect(await h.collect(3)).toHaveLength(3);
+    expect(warnings(h.logs)).toEqual([
+      `http.offset.field next gives no string or number in 2 of 3 records of GET ${server.base}/no-cursor?c=: they do not move the cursor (if the last records lack it, the next poll starts from the same cursor and fetches them again)`,
+    ]);
+    h.task.stop();
+  });
+});

@@ -1,0 +1,45 @@
+import { describe, expect, test } from "bun:test";
+import { javaPatternSyntaxError } from "./java-pattern-syntax.ts";
+
+describe("javaPatternSyntaxError", () => {
+  test.each<[string, string]>([
+    ["(abc", "Unclosed group near index 4\n(abc"],
+    [")", "Unmatched closing ')'\n)"],
+    ["a**", "Dangling meta character '*' near index 2\na**\n  ^"],
+    ["a*?+", "Dangling meta character '+' near index 3\na*?+\n   ^"],
+    ["(|+)", "Dangling meta character '+' near index 2\n(|+)\n  ^"],
+    ["[^]", "Unclosed character class near index 2\n[^]\n  ^"],
+    ["[a\\", "Unclosed character class near index 3\n[a\\"],
+    ["x{", "Illegal repetition near index 2\nx{"],
+    ["ab{x}cd", "Illegal repetition near index 3\nab{x}cd\n   ^"],
+    ["a{,3}", "Illegal repetition near index 2\na{,3}\n  ^"],
+    ["a{2", "Unclosed counted closure near index 3\na{2"],
+    ["a{3,2}", "Illegal repetition range near index 5\na{3,2}\n     ^"],
+    ["(?iz)a", "Unknown inline modifier near index 3\n(?iz)a\n   ^"],
+  ])("%p: %p", (pattern, message) => {
+    expect(javaPatternSyntaxError(pattern)).toBe(message);
+  });
+
+  test.each([
+    "a*+",
+    "a*?",
+    "a{2}+",
+    "a{2,}?",
+    "[a-z]+",
+    "[]a]",
+    "[a-]",
+    "[\\w-]",
+    "[a[b]]",
+    "(?i)x",
+    "(?i:x)+",
+    "(?<=a)b",
+    "(?<!a)b",
+    "(?>ab)+c",
+    "(?<n>x)\\k<n>",
+    "\\Q(*\\E",
+    "^$",
+    "a|",
+  ])("accepts %p", (pattern) => {
+    expect(javaPatternSyntaxError(pattern)).toBeUndefined();
+  });
+});

@@ -1,0 +1,180 @@
+/**
+ * The syntax errors java.util.regex.Pattern reports for the mistakes users make most (an unclosed
+ * group or character class, a dangling quantifier, a bad range, a trailing backslash, an unknown
+ * inline flag), worded and placed as its PatternSyntaxException says them, so a pattern Connect
+ * refuses is refused here with the same message (recorded from Connect 4.3.1:
+ * test/fixtures/connect-rest/topic-creation-regex.json). java-regex.ts asks this module first; a
+ * pattern it finds no fault in is translated and compiled as JavaScript.
+ */
+
+/** PatternSyntaxException.getMessage(): the description, `near index N`, the pattern, a caret under N. */
+export function patternSyntaxMessage(description: string, index: number, pattern: string): string {
+  const near = index >= 0 ? ` near index ${index}` : "";
+  const caret = index >= 0 && index < pattern.length ? `\n${" ".repeat(index)}^` : "";
+  return `${description}${near}\n${pattern}${caret}`;
+}
+
+interface Fault {
+  readonly description: string;
+  readonly index: number;
+}
+
+const INLINE_FLAGS = /^[idmsuxU]*(?:-[idmsuxU]*)?$/;
+
+/** The first of the common Java syntax errors in `pattern`, as Java's message, or undefined. */
+export function javaPatternSyntaxError(pattern: string): string | undefined {
+  const fault = scan(pattern);
+  return fault && patternSyntaxMessage(fault.description, fault.index, pattern);
+}
+
+function scan(p: string): Fault | undefined {
+  const groups: number[] = [];
+  const names = new Set<string>();
+  // Whether the previous item can take a quantifier; whether it has one ("just": a lazy `?` or
+  // possessive `+` may still follow, "modified": nothing may).
+  let atom = false;
+  let quantified: "no" | "just" | "modified" = "no";
+  let i = 0;
+  const quantifier = (at: number): Fault | undefined => {
+    if (!atom || quantified !== "no") return { description: `Dangling meta character '${p[at]}'`, index: at };
+    quantified = "just";
+    return undefined;
+  };
+  while (i < p.length) {
+    const c = p[i]!;
+    if (c === "\\") {
+      const next = p[i + 1];
+      if (next === undefined) return { description: "Unexpected internal error", index: p.length };
+      if (next === "Q") {
+        const end = p.indexOf("\\E", i + 2);
+        i = end < 0 ? p.length : end + 2;
+      } else if (next === "k" && p[i + 2] === "<") {
+        const end = p.indexOf(">", i + 3);
+        const name = end < 0 ? "" : p.slice(i + 3, end);
+        if (end >= 0 && !names.has(name)) {
+          return { description: `named capturing group <${name}> does not exist`, index: end };
+        }
+        i = end < 0 ? p.length : end + 1;
+      } else {
+        // `\p{Alpha}`, `\x{263A}`…: the braces belong to the escape.
+        const braced = /^\\[pPxN]\{[^}]*\}/.exec(p.slice(i));
+        i += braced ? braced[0].length : 2;
+      }
+      atom = true;
+      quantified = "no";
+      continue;
+    }
+    if (c === "[") {
+      const end = classEnd(p, i);
+      if ("description" in end) return end;
+      i = end.next;
+      atom = true;
+      quantified = "no";
+      continue;
+    }
+    if (c === "(") {
+      if (p[i + 1] === "?") {
+        const flags = /^\(\?([a-zA-Z-]*)([):])/.exec(p.slice(i));
+        if (flags && !INLINE_FLAGS.test(flags[1]!)) {
+          const bad = flags[1]!.search(/[^idmsuxU-]/);
+          return { description: "Unknown inline modifier", index: i + 2 + Math.max(bad, 0) };
+        }
+        if (flags?.[2] === ")") {
+          i += flags[0].length;
+          atom = false;
+          continue;
+        }
+        const named = /^\(\?<([a-zA-Z][a-zA-Z0-9]*)>/.exec(p.slice(i));
+        if (named) names.add(named[1]!);
+      }
+      groups.push(i);
+      // The opener: `(`, or `(?:` `(?=` `(?!` `(?>` `(?<=` `(?<!` `(?<name>` `(?flags:`.
+      const opener = /^\((?:\?(?:[:=!>]|<[=!]|<[a-zA-Z][a-zA-Z0-9]*>|[a-zA-Z-]*:))?/.exec(p.slice(i))!;
+      i += opener[0].length;
+      atom = false;
+      continue;
+    }
+    if (c === ")") {
+      if (groups.length === 0) return { description: "Unmatched closing ')'", index: i - 1 };
+      groups.pop();
+      i++;
+      atom = true;
+      quantified = "no";
+      continue;
+    }
+    if (c === "|") {
+      i++;
+      atom = false;
+      continue;
+    }
+    if (c === "*" || c === "+" || c === "?") {
+      // A lazy `?` or possessive `+` right after a quantifier belongs to it.
+      if (quantified === "just" && c !== "*") {
+        quantified = "modified";
+        i++;
+        continue;
+      }
+      const fault = quantifier(i);
+      if (fault) return fault;
+      i++;
+      continue;
+    }
+    if (c === "{") {
+      const m = /^\{(\d+)(,(\d*))?(\})?/.exec(p.slice(i));
+      if (!m) return { description: "Illegal repetition", index: i + 1 };
+      if (!m[4]) return { description: "Unclosed counted closure", index: i + m[0].length };
+      if (m[3] && Number(m[3]) < Number(m[1])) {
+        return { description: "Illegal repetition range", index: i + m[0].length - 1 };
+      }
+      if (atom && quantified === "no") quantified = "just";
+      i += m[0].length;
+      continue;
+    }
+    i++;
+    atom = c !== "^" && c !== "$";
+    quantified = "no";
+  }
+  if (groups.length > 0) return { description: "Unclosed group", index: p.length };
+  return undefined;
+}
+
+/** Where the character class opened at `start` ends (after its `]`), or Java's fault in it. */
+function classEnd(p: string, start: number): { next: number } | Fault {
+  let i = start + 1;
+  if (p[i] === "^") i++;
+  // A `]` first in the class is a literal.
+  if (p[i] === "]") i++;
+  let previous: string | undefined;
+  while (i < p.length) {
+    const c = p[i]!;
+    if (c === "]") return { next: i + 1 };
+    if (c === "[") {
+      const inner = classEnd(p, i);
+      if ("description" in inner) return inner;
+      i = inner.next;
+      previous = undefined;
+      continue;
+    }
+    let literal = c;
+    let width = 1;
+    if (c === "\\") {
+      if (i + 1 >= p.length) return { description: "Unclosed character class", index: p.length };
+      literal = /[a-zA-Z0-9]/.test(p[i + 1]!) ? "" : p[i + 1]!;
+      width = 2;
+    }
+    if (c === "-" && previous !== undefined && p[i + 1] !== "]") {
+      const endAt = i + 1;
+      if (endAt >= p.length) return { description: "Illegal character range", index: p.length };
+      const end = p[endAt] === "\\" ? (/[a-zA-Z0-9]/.test(p[endAt + 1] ?? "a") ? "" : p[endAt + 1]!) : p[endAt]!;
+      if (end !== "" && previous !== "" && end.codePointAt(0)! < previous.codePointAt(0)!) {
+        return { description: "Illegal character range", index: endAt };
+      }
+      i = endAt + (p[endAt] === "\\" ? 2 : 1);
+      previous = undefined;
+      continue;
+    }
+    previous = literal;
+    i += width;
+  }
+  return { description: "Unclosed character class", index: p.length - 1 };
+}
