@@ -63,7 +63,9 @@ describe("a data.dir that goes read-only", () => {
       const spoolRefused = await post(url, 4);
       expect(spoolRefused.status).toBe(503);
       expect(spoolRefused.headers.get("Retry-After")).not.toBeNull();
-      expect(((await spoolRefused.json()) as { message: string }).message).toStartWith("The spool could not store the records: ");
+      expect(((await spoolRefused.json()) as { message: string }).message).toStartWith(
+        "The spool could not store the records: ",
+      );
       expect((await gw.rest.get("/connectors")).body.sort()).toEqual(["other", "spooled"]);
       for (const name of ["other", "spooled"]) {
         const status = (await gw.rest.get(`/connectors/${name}/status`)).body;
