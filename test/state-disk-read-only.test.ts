@@ -71,7 +71,7 @@ describe("a data.dir that goes read-only", () => {
         const status = (await gw.rest.get(`/connectors/${name}/status`)).body;
         expect([status.connector.state, status.tasks[0].state]).toEqual(["RUNNING", "RUNNING"]);
       }
-      await gw.stop();
+      expect(await gw.stop()).toBe(0);
     }
 
     volume.repair();
