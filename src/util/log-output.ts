@@ -22,25 +22,38 @@ const GONE = new Set(["EPIPE", "EIO"]);
 export function sinkAfterStdoutError(error: unknown, warn: (message: string) => void): Sink {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === "string" && GONE.has(code)) return () => {};
-  return new LogFileOutput((text) => writeAll(1, text), warn).sink;
+  return new LogFileOutput((bytes, from) => writeSync(1, bytes, from), warn).sink;
 }
 
-/** Writes all of `text`, going on after a short write; throws the write's error. */
-function writeAll(fd: number, text: string): void {
-  const bytes = Buffer.from(text);
-  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done);
-}
-
-/** Log lines written one by one; lines that fail are counted and reported once writes work again. */
+/**
+ * Log lines written one by one; lines that fail are counted and reported once writes work again. A
+ * line the file took only in part (a short write, then the error) is ended before the next line.
+ */
 export class LogFileOutput {
   private lost = 0;
   private reason = "";
   private reporting = false;
+  /** The last failed write left part of its line in the file. */
+  private cut = false;
 
+  /** `write`: writeSync's contract, the bytes of `bytes` from `from` on; returns how many it wrote. */
   constructor(
-    private readonly write: (text: string) => void,
+    private readonly write: (bytes: Buffer, from: number) => number,
     private readonly warn: (message: string) => void,
   ) {}
+
+  /** Writes all of `text`, going on after a short write; throws the write's error. */
+  private writeAll(text: string): void {
+    const bytes = Buffer.from(this.cut ? `\n${text}` : text);
+    let done = 0;
+    try {
+      while (done < bytes.length) done += this.write(bytes, done);
+      this.cut = false;
+    } catch (error) {
+      if (done > 0) this.cut = true;
+      throw error;
+    }
+  }
 
   readonly sink: Sink = (line) => {
     if (this.lost > 0 && !this.reporting) {
@@ -58,7 +71,7 @@ export class LogFileOutput {
       }
     }
     try {
-      this.write(`${line}\n`);
+      this.writeAll(`${line}\n`);
       if (this.reporting) this.lost = 0;
     } catch (error) {
       if (this.reporting) return;
