@@ -54,6 +54,8 @@ import { encodeSpoolRecords } from "../../ingest/spool/spool-record.ts";
 import type { SpoolRow, SpoolStore } from "../../store/spool-store.ts";
 import { Signal } from "../../util/async.ts";
 import { getLogger, type Logger } from "../../util/logger.ts";
+import type { SetTimer } from "../../util/timer.ts";
+import { SpoolStart } from "./spool-start.ts";
 import { type Spooled, spooled } from "./spooled-row.ts";
 
 const log = getLogger("io.edgegateway.ingest.Spool");
@@ -78,6 +80,8 @@ export interface SpoolWriterOptions {
   readonly now?: () => number;
   /** Where its warnings go; default the logger `io.edgegateway.ingest.Spool`. */
   readonly log?: Logger;
+  /** Timers of the start's retries (SpoolStart); default unref'd setTimeout. */
+  readonly setTimer?: SetTimer;
 }
 
 export class SpoolWriter implements IngestWriter {
@@ -92,6 +96,8 @@ export class SpoolWriter implements IngestWriter {
   private sentBytes: number[] = [];
   private sentHead = 0;
   private readonly wake = new Signal();
+  /** The start's delete of the delivered rows, while it is being retried (SpoolStart). */
+  private starting: SpoolStart | undefined;
   private closed = false;
   /** The rows after `cursor`, read ahead while the previous batch is produced. */
   private prefetched: Promise<SpoolRow[]> | undefined;
@@ -110,18 +116,18 @@ export class SpoolWriter implements IngestWriter {
     this.unsubscribe = o.store.onFailure(() => this.wake.notify());
   }
 
-  /** Deletes the rows a committed offset covers; call once before routing requests or polling. */
+  /**
+   * Deletes the rows a committed offset covers; call once before routing requests or polling. When
+   * that fails (a full disk), it is retried and nothing is accepted or polled meanwhile (SpoolStart).
+   */
   async start(): Promise<void> {
     if (this.o.committedSeq === null) return;
-    if (await this.o.store.deleteThrough(this.o.connector, this.o.committedSeq)) {
-      this.cursor = this.o.committedSeq;
-      return;
-    }
-    // The committed offset is of a spool file that is gone (deleted or recreated): the rows of
-    // this file are all unsent, and new ones get sequences above the offset (SpoolTable).
-    log.warn(
-      `The committed offset of connector ${this.o.connector} (spool sequence ${this.o.committedSeq}) is above every sequence of the spool file: the file was lost or recreated since, records acknowledged into the old one and not yet in Kafka are lost; draining the new file from its start`,
-    );
+    const onReady = (cursor: number) => {
+      this.cursor = cursor;
+      this.wake.notify();
+    };
+    this.starting = new SpoolStart({ ...this.o, committedSeq: this.o.committedSeq, log: this.o.log ?? log, onReady });
+    await this.starting.run();
   }
 
   get pending(): number {
@@ -133,6 +139,8 @@ export class SpoolWriter implements IngestWriter {
       throw unavailable(`The ingest task of connector ${this.o.connector} is stopping`, this.o.retryAfterSeconds);
     const failure = this.o.store.failure;
     if (failure) throw unavailable(this.failedMessage(failure), this.o.retryAfterSeconds);
+    const notReady = this.starting?.pending;
+    if (notReady !== undefined) throw unavailable(notReady, this.o.retryAfterSeconds);
     const { topic, records } = submission;
     const encoded = encodeSpoolRecords(topic, records);
     const size = encoded.data.byteLength;
@@ -183,6 +191,10 @@ export class SpoolWriter implements IngestWriter {
       if (this.closed || signal.aborted) return [];
       const failure = this.o.store.failure;
       if (failure) throw new ConnectError(this.failedMessage(failure), { cause: failure });
+      if (this.starting?.pending !== undefined) {
+        await this.waitForWake(signal);
+        continue;
+      }
       let rows: SpoolRow[];
       try {
         rows = await (this.prefetched ?? this.o.store.read(this.o.connector, this.cursor, this.o.maxPoll));
@@ -212,15 +224,20 @@ export class SpoolWriter implements IngestWriter {
         }
         return out;
       }
-      await new Promise<void>((resolve) => {
-        const onAbort = () => resolve();
-        signal.addEventListener("abort", onAbort, { once: true });
-        void this.wake.wait(1_000).then(() => {
-          signal.removeEventListener("abort", onAbort);
-          resolve();
-        });
-      });
+      await this.waitForWake(signal);
     }
+  }
+
+  /** Until a submit or the spool's start wakes the drainer, the task stops, or a second passes. */
+  private waitForWake(signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const onAbort = () => resolve();
+      signal.addEventListener("abort", onAbort, { once: true });
+      void this.wake.wait(1_000).then(() => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      });
+    });
   }
 
   /**
@@ -282,6 +299,7 @@ export class SpoolWriter implements IngestWriter {
   stop(): void {
     if (this.closed) return;
     this.closed = true;
+    this.starting?.cancel();
     this.unsubscribe();
     this.prefetched = undefined;
     this.o.store.flushDeletes();
