@@ -21,6 +21,7 @@ import { connectionSettings, consumerSettings, producerSettings } from "./kafka/
 import { secretValues } from "./runtime/secret-keys.ts";
 import { exitOnUncaughtErrors } from "./uncaught-errors.ts";
 import { unknownKeyWarning, unknownWorkerKeys } from "./unknown-worker-keys.ts";
+import { sinkAfterStdoutError } from "./util/log-output.ts";
 import { getLogger, logManager, parseLevel } from "./util/logger.ts";
 import { configFromEnvironment, environmentKeys, parseProperties } from "./util/properties.ts";
 import { GATEWAY_VERSION } from "./version.ts";
@@ -164,6 +165,13 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
   const { workerFile, connectorFiles } = command;
   exitOnUncaughtErrors(process, { log, exit: (code) => process.exit(code) });
+  // A failed log write (a closed terminal, a log reader gone, a full disk under a redirected
+  // stdout) never stops the gateway: log-output.ts says where the lines go then. Unheard, it is an
+  // uncaught error that exits at once, skipping the graceful stop of the SIGHUP a hang-up sends.
+  process.stdout.on("error", (error) =>
+    logManager.configure({ sink: sinkAfterStdoutError(error, (message) => log.warn(message)) }),
+  );
+  process.stderr.on("error", () => {});
   const { config, providers } = await loadConfig(workerFile);
   logManager.configure({ rootLevel: parseLevel(config["log.level"]) ?? "INFO", json: config["log.format"] === "json" });
   for (const secret of secretValues(config.originals)) logManager.registerSecret(secret);
@@ -216,11 +224,6 @@ export async function main(argv: readonly string[]): Promise<void> {
     log,
     timeoutMs: STOP_TIMEOUT_MS,
   });
-  // A closed terminal (EIO) or a log reader gone (EPIPE): the output has nowhere to go and the
-  // gateway runs on without it, as a JVM's System.out swallows such errors. Unheard, the failed write
-  // is an uncaught error that exits at once, skipping the graceful stop of the SIGHUP a hang-up sends.
-  process.stdout.on("error", () => logManager.configure({ sink: () => {} }));
-  process.stderr.on("error", () => {});
   process.on("SIGINT", () => shutdown("SIGINT"));
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   // The JVM runs Connect's shutdown hook on SIGHUP too (a closed terminal or SSH session): without

@@ -5,10 +5,12 @@
  * worker's SQLite file is full (SQLITE_FULL) stays a 500, as Connect answers a failed config-topic
  * write (ConnectExceptionMapper), with a message saying so and what to do instead of SQLite's text.
  * Any other SQLite failure behind a 500 (a disk I/O error, a read-only file) is logged at ERROR
- * with SQLite's code, so an operator finds why the API refused writes without DEBUG logging.
+ * with SQLite's code, so an operator finds why the API refused writes without DEBUG logging; when
+ * it is one of the volume (SQLITE_IOERR_*, SQLITE_READONLY_*, SQLITE_CANTOPEN_*) the answer says so
+ * in words instead of SQLite's bare "disk I/O error".
  */
 import { AlreadyExistsError, messageOf, NotFoundError, RestError } from "../errors.ts";
-import { isStoreFull, STORE_FULL_MESSAGE, storeErrorCode } from "../store/store-full.ts";
+import { isStoreFull, STORE_FULL_MESSAGE, storeErrorCode, storeVolumeFailureMessage } from "../store/store-full.ts";
 import type { LogManager } from "../util/logger.ts";
 
 export interface ErrorBody {
@@ -34,7 +36,8 @@ export function errorResponse(error: unknown, logs: LogManager): Response {
       `A REST request failed on the worker's state store in data.dir (${storeCode}): ${messageOf(error)}`,
       error,
     );
-  const message = full ? STORE_FULL_MESSAGE : logs.redact(messageOf(error));
+  const volume = storeCode !== undefined ? storeVolumeFailureMessage(error) : undefined;
+  const message = full ? STORE_FULL_MESSAGE : (volume ?? logs.redact(messageOf(error)));
   const body: ErrorBody = { error_code: status, message };
   // A body refused (too large, too slow) was not read to its end: the connection cannot be reused.
   const close = status === 408 || status === 413 ? { Connection: "close" } : {};

@@ -44,8 +44,11 @@ function ensureDirectory(dir: string): void {
   }
 }
 
-/** Creates the database file 0600 when absent; tightens it and its companions when present. */
-function privateFiles(path: string): void {
+/**
+ * Creates an SQLite file 0600 when absent (SQLite gives its -wal and -shm files the file's mode);
+ * tightens it and its companions when present. Used for gateway.db and spool.db.
+ */
+export function privateFiles(path: string): void {
   try {
     closeSync(openSync(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600));
   } catch (error) {

@@ -1,6 +1,6 @@
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { chmodSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../../test/support/temp-dir.ts";
 import { LogManager } from "../util/logger.ts";
@@ -160,5 +160,21 @@ describe("README's spool section", () => {
     expect(readme).toContain(
       `The WAL file (\`spool.db-wal\`, up to ~${walMiB} MiB: \`wal_autocheckpoint\` ${WAL_AUTOCHECKPOINT_PAGES} pages of ${PAGE_SIZE / 1024} KiB) is not counted in \`ingest.spool.max.bytes\``,
     );
+  });
+});
+
+describe("the spool file's mode", () => {
+  test("a new spool file and its WAL are 0600, an existing one open to others is tightened: they hold device records", async () => {
+    await using dir = await tempDir("spool-file-mode-");
+    const mode = (name: string) => statSync(join(dir.path, name)).mode & 0o777;
+    const db = openSpoolDatabase(dir.path);
+    db.run(
+      "INSERT INTO spool (seq, partition, record, bytes, spooled_at, record_count) VALUES (1, 'c', x'61', 1, 1, 1)",
+    );
+    expect([mode(SPOOL_FILE), mode(`${SPOOL_FILE}-wal`)]).toEqual([0o600, 0o600]);
+    db.close();
+    chmodSync(join(dir.path, SPOOL_FILE), 0o644);
+    openSpoolDatabase(dir.path).close();
+    expect(mode(SPOOL_FILE)).toBe(0o600);
   });
 });

@@ -10,7 +10,7 @@
 import { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { StoreError } from "./database.ts";
+import { privateFiles, StoreError } from "./database.ts";
 import type { Migration } from "./migrations/index.ts";
 import { spoolMigrations } from "./migrations/spool.ts";
 import { storeErrorCode } from "./store-full.ts";
@@ -43,8 +43,10 @@ export function corruptSpoolError(path: string, error: unknown): StoreError | un
 /** Opens (creating if needed) the spool file and brings its schema up to date. */
 export function openSpoolDatabase(dataDir: string, info: SpoolLog = () => {}): Database {
   const dir = resolve(dataDir);
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, SPOOL_FILE);
+  // Device records, as private as the worker's state (README "The data directory").
+  privateFiles(path);
   let db: Database | undefined;
   try {
     db = new Database(path, { create: true, strict: true });

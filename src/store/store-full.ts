@@ -33,3 +33,20 @@ export function storeErrorCode(error: unknown): string | undefined {
 /** What a REST request whose write failed on a full store answers (no value of the request in it). */
 export const STORE_FULL_MESSAGE =
   "The worker's state store is full (SQLITE_FULL: database or disk is full), so the request could not be completed. Free space on the volume of data.dir and retry.";
+
+/** SQLite codes of a volume that cannot be written or read (read-only, failing), by prefix. */
+const VOLUME_FAILURES = ["SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_CANTOPEN"];
+
+/**
+ * What a REST request answers when the worker's state store failed on its volume (a disk remounted
+ * read-only after errors, a failing disk: SQLITE_IOERR_*, SQLITE_READONLY_*, SQLITE_CANTOPEN_*),
+ * else undefined. SQLite's own text for the code only, never a value of the request.
+ */
+export function storeVolumeFailureMessage(error: unknown): string | undefined {
+  for (let e = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && VOLUME_FAILURES.some((p) => code === p || code.startsWith(`${p}_`)))
+      return `The worker's state store in data.dir failed on its volume (${code}: ${e.message}), so the request could not be completed. The volume of data.dir may be read-only or failing: check it and retry.`;
+  }
+  return undefined;
+}

@@ -54,7 +54,11 @@ import { encodeSpoolRecords } from "../../ingest/spool/spool-record.ts";
 import type { SpoolRow, SpoolStore } from "../../store/spool-store.ts";
 import { Signal } from "../../util/async.ts";
 import { getLogger, type Logger } from "../../util/logger.ts";
+import type { SetTimer } from "../../util/timer.ts";
+import { PolledRows } from "./polled-rows.ts";
 import { spoolTotalWarning } from "./request-fits-queue.ts";
+import { spoolRoomRefusal } from "./spool-room.ts";
+import { SpoolStart } from "./spool-start.ts";
 import { type Spooled, spooled } from "./spooled-row.ts";
 
 const log = getLogger("io.edgegateway.ingest.Spool");
@@ -81,20 +85,17 @@ export interface SpoolWriterOptions {
   readonly log?: Logger;
   /** The largest request body the route takes (ingest.max.body.bytes), checked against the worker's cap at start. */
   readonly maxRequestBytes?: number;
+  /** Timers of the start's retries (SpoolStart); default unref'd setTimeout. */
+  readonly setTimer?: SetTimer;
 }
 
 export class SpoolWriter implements IngestWriter {
   private cursor = 0;
   private reservedBytes = 0;
-  /**
-   * The rows polled and not yet acknowledged, in poll order (sequence and size, side by side from
-   * `sentHead` on): the runtime acknowledges in poll order, so an acknowledgement finds its row at
-   * the head (or just after rows it never acknowledges, which then stay in the spool).
-   */
-  private sentSeqs: number[] = [];
-  private sentBytes: number[] = [];
-  private sentHead = 0;
+  private readonly sent = new PolledRows();
   private readonly wake = new Signal();
+  /** The start's delete of the delivered rows, while it is being retried (SpoolStart). */
+  private starting: SpoolStart | undefined;
   private closed = false;
   /** The rows after `cursor`, read ahead while the previous batch is produced. */
   private prefetched: Promise<SpoolRow[]> | undefined;
@@ -113,20 +114,20 @@ export class SpoolWriter implements IngestWriter {
     this.unsubscribe = o.store.onFailure(() => this.wake.notify());
   }
 
-  /** Deletes the rows a committed offset covers; call once before routing requests or polling. */
+  /**
+   * Deletes the rows a committed offset covers; call once before routing requests or polling. When
+   * that fails (a full disk), it is retried and nothing is accepted or polled meanwhile (SpoolStart).
+   */
   async start(): Promise<void> {
     const warning = spoolTotalWarning(this.o.connector, this.o.store.totalMaxBytes, this.o.maxRequestBytes);
     if (warning !== undefined) (this.o.log ?? log).warn(warning);
     if (this.o.committedSeq === null) return;
-    if (await this.o.store.deleteThrough(this.o.connector, this.o.committedSeq)) {
-      this.cursor = this.o.committedSeq;
-      return;
-    }
-    // The committed offset is of a spool file that is gone (deleted or recreated): the rows of
-    // this file are all unsent, and new ones get sequences above the offset (SpoolTable).
-    (this.o.log ?? log).warn(
-      `The committed offset of connector ${this.o.connector} (spool sequence ${this.o.committedSeq}) is above every sequence of the spool file: the file was lost or recreated since, records acknowledged into the old one and not yet in Kafka are lost; draining the new file from its start`,
-    );
+    const onReady = (cursor: number) => {
+      this.cursor = cursor;
+      this.wake.notify();
+    };
+    this.starting = new SpoolStart({ ...this.o, committedSeq: this.o.committedSeq, log: this.o.log ?? log, onReady });
+    await this.starting.run();
   }
 
   get pending(): number {
@@ -138,27 +139,16 @@ export class SpoolWriter implements IngestWriter {
       throw unavailable(`The ingest task of connector ${this.o.connector} is stopping`, this.o.retryAfterSeconds);
     const failure = this.o.store.failure;
     if (failure) throw unavailable(this.failedMessage(failure), this.o.retryAfterSeconds);
+    const notReady = this.starting?.pending;
+    if (notReady !== undefined) throw unavailable(notReady, this.o.retryAfterSeconds);
     const { topic, records } = submission;
     const encoded = encodeSpoolRecords(topic, records);
     const size = encoded.data.byteLength;
-    const held = this.o.store.heldBytes(this.o.connector) + this.reservedBytes;
-    if (held > 0 && held + size > this.o.maxBytes) {
-      throw unavailable(
-        `The spool of connector ${this.o.connector} is full (${held} bytes, ingest.spool.max.bytes=${this.o.maxBytes}); retry later`,
-        this.o.retryAfterSeconds,
-      );
-    }
-    // The worker's cap over every connector's spool (appends in flight of every writer included).
-    // A connector holding nothing is let through: rows no drainer empties (a deleted connector's,
-    // a paused one's) must not refuse every other connector for good.
-    const total = this.o.store.totalBytes;
-    const totalMax = this.o.store.totalMaxBytes;
-    if (totalMax !== null && held > 0 && total + size > totalMax) {
-      throw unavailable(
-        `The spool of this worker is full (${total} bytes held by all its connectors, ingest.spool.total.max.bytes=${totalMax}); retry later`,
-        this.o.retryAfterSeconds,
-      );
-    }
+    const { connector, maxBytes, store } = this.o;
+    const held = store.heldBytes(connector) + this.reservedBytes;
+    const room = { connector, held, maxBytes, total: store.totalBytes, totalMax: store.totalMaxBytes };
+    const refusal = spoolRoomRefusal(room, size);
+    if (refusal !== undefined) throw unavailable(refusal, this.o.retryAfterSeconds);
     this.reservedBytes += size;
     let seqs: number[];
     try {
@@ -188,6 +178,10 @@ export class SpoolWriter implements IngestWriter {
       if (this.closed || signal.aborted) return [];
       const failure = this.o.store.failure;
       if (failure) throw new ConnectError(this.failedMessage(failure), { cause: failure });
+      if (this.starting?.pending !== undefined) {
+        await this.waitForWake(signal);
+        continue;
+      }
       let rows: SpoolRow[];
       try {
         rows = await (this.prefetched ?? this.o.store.read(this.o.connector, this.cursor, this.o.maxPoll));
@@ -212,20 +206,24 @@ export class SpoolWriter implements IngestWriter {
           const row = rows[i]!;
           const { topic, record } = spooled(row);
           out[i] = this.o.toSourceRecord(topic, record, this.partition, { seq: row.seq });
-          this.sentSeqs.push(row.seq);
-          this.sentBytes.push(row.bytes);
+          this.sent.add(row.seq, row.bytes);
         }
         return out;
       }
-      await new Promise<void>((resolve) => {
-        const onAbort = () => resolve();
-        signal.addEventListener("abort", onAbort, { once: true });
-        void this.wake.wait(1_000).then(() => {
-          signal.removeEventListener("abort", onAbort);
-          resolve();
-        });
-      });
+      await this.waitForWake(signal);
     }
+  }
+
+  /** Until a submit or the spool's start wakes the drainer, the task stops, or a second passes. */
+  private waitForWake(signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const onAbort = () => resolve();
+      signal.addEventListener("abort", onAbort, { once: true });
+      void this.wake.wait(1_000).then(() => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      });
+    });
   }
 
   /**
@@ -235,26 +233,13 @@ export class SpoolWriter implements IngestWriter {
   ack(record: SourceRecord, _metadata?: unknown, rejection?: RecordRejection): void {
     const seq = (record.sourceOffset as { seq?: unknown } | null)?.seq;
     if (record.sourcePartition !== this.partition || typeof seq !== "number") return;
-    let at = this.sentHead;
-    if (this.sentSeqs[at] !== seq) {
-      at = this.sentSeqs.indexOf(seq, at);
-      if (at < 0) return; // not polled by this writer, or acknowledged already
-    }
-    if (rejection) this.quarantine(seq, this.sentBytes[at]!, record.topic ?? null, rejection);
+    const bytes = this.sent.take(seq);
+    if (bytes === undefined) return;
+    if (rejection) this.quarantine(seq, bytes, record.topic ?? null, rejection);
     else {
-      this.o.store.delete(this.o.connector, seq, this.sentBytes[at]!);
+      this.o.store.delete(this.o.connector, seq, bytes);
       this.drained += 1;
       this.quarantining = false;
-    }
-    this.sentHead = at + 1;
-    if (this.sentHead === this.sentSeqs.length) {
-      this.sentSeqs = [];
-      this.sentBytes = [];
-      this.sentHead = 0;
-    } else if (this.sentHead > 4096 && this.sentHead * 2 > this.sentSeqs.length) {
-      this.sentSeqs = this.sentSeqs.slice(this.sentHead);
-      this.sentBytes = this.sentBytes.slice(this.sentHead);
-      this.sentHead = 0;
     }
   }
 
@@ -287,6 +272,7 @@ export class SpoolWriter implements IngestWriter {
   stop(): void {
     if (this.closed) return;
     this.closed = true;
+    this.starting?.cancel();
     this.unsubscribe();
     this.prefetched = undefined;
     this.o.store.flushDeletes();
@@ -297,9 +283,7 @@ export class SpoolWriter implements IngestWriter {
   /** `stop`; acknowledgements are ignored from now on (rows not acknowledged stay in the spool). */
   close(): void {
     this.stop();
-    this.sentSeqs = [];
-    this.sentBytes = [];
-    this.sentHead = 0;
+    this.sent.clear();
     this.o.store.flushDeletes();
   }
 }

@@ -1,0 +1,82 @@
+/**
+ * Where the process's log lines go once a write to stdout failed (main.ts listens for the error of
+ * `process.stdout`, after which that stream takes no more writes).
+ *
+ * - A log reader gone (EPIPE) or a closed terminal (EIO): the output has nowhere to go, for good;
+ *   lines are dropped, as a JVM's System.out swallows such errors.
+ * - Anything else, such as a full disk (ENOSPC, EDQUOT) or a file size limit (EFBIG) when stdout is
+ *   redirected to a file: the condition may pass (the disk gets room, the file is rotated), so the
+ *   lines are written straight to the descriptor from then on (LogFileOutput). A line that cannot be
+ *   written is dropped and counted, and once a write works again a WARN says how many were lost and
+ *   why, so the log resumes with its gap marked instead of staying silent until a restart.
+ */
+import { writeSync } from "node:fs";
+import { messageOf } from "../errors.ts";
+
+type Sink = (line: string) => void;
+
+/** Errors after which stdout cannot take a write again. */
+const GONE = new Set(["EPIPE", "EIO"]);
+
+/** The sink for the log lines after `error` on stdout (fd 1). `warn` logs a line (through the same sink). */
+export function sinkAfterStdoutError(error: unknown, warn: (message: string) => void): Sink {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && GONE.has(code)) return () => {};
+  return new LogFileOutput((bytes, from) => writeSync(1, bytes, from), warn).sink;
+}
+
+/**
+ * Log lines written one by one; lines that fail are counted and reported once writes work again. A
+ * line the file took only in part (a short write, then the error) is ended before the next line.
+ */
+export class LogFileOutput {
+  private lost = 0;
+  private reason = "";
+  private reporting = false;
+  /** The last failed write left part of its line in the file. */
+  private cut = false;
+
+  /** `write`: writeSync's contract, the bytes of `bytes` from `from` on; returns how many it wrote. */
+  constructor(
+    private readonly write: (bytes: Buffer, from: number) => number,
+    private readonly warn: (message: string) => void,
+  ) {}
+
+  /** Writes all of `text`, going on after a short write; throws the write's error. */
+  private writeAll(text: string): void {
+    const bytes = Buffer.from(this.cut ? `\n${text}` : text);
+    let done = 0;
+    try {
+      while (done < bytes.length) done += this.write(bytes, done);
+      this.cut = false;
+    } catch (error) {
+      if (done > 0) this.cut = true;
+      throw error;
+    }
+  }
+
+  readonly sink: Sink = (line) => {
+    if (this.lost > 0 && !this.reporting) {
+      this.reporting = true;
+      try {
+        this.warn(
+          `${this.lost} log line(s) could not be written and are lost (${this.reason}); the log is written again`,
+        );
+      } finally {
+        this.reporting = false;
+      }
+      if (this.lost > 0) {
+        this.lost++;
+        return;
+      }
+    }
+    try {
+      this.writeAll(`${line}\n`);
+      if (this.reporting) this.lost = 0;
+    } catch (error) {
+      if (this.reporting) return;
+      if (this.lost === 0) this.reason = messageOf(error);
+      this.lost++;
+    }
+  };
+}
