@@ -220,7 +220,9 @@ export class HttpSourceTask implements SourceTask {
 
   private substitute(template: string, encode: boolean, offset = this.run?.offset ?? this.offset): string {
     const value = offset === null ? "" : String(offset);
-    return template.replaceAll("${offset}", encode ? encodeURIComponent(value) : value);
+    const text = encode ? encodeURIComponent(value) : value;
+    // A function: a replacement string would read `$&`, `$$`, … in the offset as patterns.
+    return template.replaceAll("${offset}", () => text);
   }
 
   /** Fetches the run's current page; returns its new records and moves the run on (or ends it). */
