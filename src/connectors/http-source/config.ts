@@ -42,12 +42,12 @@ export const httpSourceConfig = defineConfig({
     validators: [check.oneOfIgnoreCase(METHODS)],
   }),
   "http.headers": key.string({
-    doc: "Request headers as `Name: value, Name2: value2`. A comma starts a new header only when a `Name:` follows it, so values may hold commas. `${offset}` is replaced. Values of Authorization, cookie, token and key headers are never logged.",
+    doc: "Request headers as `Name: value, Name2: value2`. A comma starts a new header only when a `Name:` follows it, so values may hold commas. `${offset}` is replaced (characters a header cannot carry, such as CR/LF or non-ASCII, percent-encoded). Values of Authorization, cookie, token and key headers are never logged.",
     default: null,
     group: G.request,
   }),
   "http.request.body": key.string({
-    doc: "The request body (POST, PUT, PATCH). `${offset}` is replaced.",
+    doc: "The request body (POST, PUT, PATCH). `${offset}` is replaced by the offset's text as it is.",
     default: null,
     group: G.request,
   }),

@@ -31,6 +31,7 @@ import type { HttpSourceConfig } from "./config.ts";
 import { checkedConfig } from "./config-rules.ts";
 import { type Behavior, bodySnippet, errorBehavior, errorStatus, passingStatus } from "./error-behavior.ts";
 import { holdHeaderSecrets, parseHeaders } from "./headers.ts";
+import { withOffset } from "./offset-template.ts";
 import { decodeOffset, type OffsetValue, type Seen, withoutSeen } from "./offsets.ts";
 import {
   type HttpSourceMetrics,
@@ -122,7 +123,7 @@ export class HttpSourceTask implements SourceTask {
     this.offset = decoded.offset;
     this.offsetSeen = decoded.seen ?? null;
     if (decoded.resume) {
-      const base = this.substitute(this.c["http.url"], true, decoded.offset);
+      const base = withOffset(this.c["http.url"], decoded.offset, "url");
       const run = resumedRun(decoded, decoded.resume, base, this.pagination, now);
       if ("stop" in run) {
         // The poll's records up to the resume point are in Kafka: the next poll starts after them.
@@ -188,7 +189,7 @@ export class HttpSourceTask implements SourceTask {
   }
 
   private startRun(): Run {
-    const base = this.substitute(this.c["http.url"], true);
+    const base = withOffset(this.c["http.url"], this.offset, "url");
     return newRun(momentOf(this.clock), base, this.offset, this.offsetSeen, firstPage(this.pagination, base));
   }
 
@@ -218,13 +219,6 @@ export class HttpSourceTask implements SourceTask {
     else if (this.behavior === "log") this.log.warn(`${reason}; skipped (behavior.on.error=log), ${then}`);
   }
 
-  private substitute(template: string, encode: boolean, offset = this.run?.offset ?? this.offset): string {
-    const value = offset === null ? "" : String(offset);
-    const text = encode ? encodeURIComponent(value) : value;
-    // A function: a replacement string would read `$&`, `$$`, … in the offset as patterns.
-    return template.replaceAll("${offset}", () => text);
-  }
-
   /** Fetches the run's current page; returns its new records and moves the run on (or ends it). */
   private async fetchPage(run: Run, signal: AbortSignal): Promise<SourceRecord[]> {
     const method = this.c["http.method"].toUpperCase();
@@ -236,8 +230,8 @@ export class HttpSourceTask implements SourceTask {
         {
           method,
           url,
-          headers: this.headers.map(([k, v]) => [k, this.substitute(v, false, run.offset)]),
-          body: body === null ? undefined : this.substitute(body, false, run.offset),
+          headers: this.headers.map(([k, v]) => [k, withOffset(v, run.offset, "header")]),
+          body: body === null ? undefined : withOffset(body, run.offset, "body"),
         },
         signal,
       );
