@@ -197,7 +197,7 @@ export const httpSourceConfig = defineConfig({
   "http.oauth2.client.secret": key.password({ doc: "OAUTH2: the client secret.", default: null, group: G.auth }),
   "http.oauth2.scope": key.string({ doc: "OAUTH2: the scope requested.", default: null, group: G.auth }),
   "http.oauth2.client.auth.mode": key.string({
-    doc: "OAUTH2: `header` sends the client id and secret as HTTP Basic authentication (RFC 6749 §2.3.1), `body` as `client_id`/`client_secret` form fields.",
+    doc: "OAUTH2: `header` sends the client id and secret as HTTP Basic authentication (RFC 6749 §2.3.1: each form-encoded first, so a `:` in the id or a `+` or `%` in the secret reaches the token endpoint as it is), `body` as `client_id`/`client_secret` form fields (for a token endpoint that does not decode the Basic credentials).",
     default: "header",
     group: G.auth,
     recommended: ["header", "body"],
