@@ -173,7 +173,8 @@ export interface SourceTask {
    */
   notSent?(records: ReadonlyArray<SourceRecord>, rejections?: ReadonlyMap<number, RecordRejection>): MaybePromise<void>;
   /**
-   * Connect's `SourceTask.updateOffsets` (KIP-910): called before each offset commit (every
+   * Gateway extension, not in Connect (Apache Kafka 4.3.1 and 4.4.0 have no such method; it follows
+   * the KIP-910 proposal's `SourceTask.updateOffsets`): called before each offset commit (every
    * offset.flush.interval.ms, and the last one after `stop()`) with the offsets of acknowledged
    * records about to be committed, possibly none. The entries it returns are committed with them,
    * replacing the offset of the same partition, so a task can move the offset of a partition no

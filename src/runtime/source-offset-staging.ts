@@ -1,8 +1,7 @@
 /**
  * Staging of source offsets as Kafka acknowledges a task's batches: per source partition the last
  * offset of the batch, keyed by the partition's canonical JSON (the offset store's key), a later
- * batch overwriting an earlier one; before a flush the task may update them (KIP-910
- * `updateOffsets`). WorkerSourceTask writes what is staged on its offset flush.
+ * batch overwriting an earlier one; before a flush the task may update them (`updateOffsets`). WorkerSourceTask writes what is staged on its offset flush.
  */
 import type { SourceTask } from "../api/connector.ts";
 import type { SourceMap, SourceRecord } from "../api/record.ts";
@@ -42,9 +41,9 @@ export function stageOffsets(staged: StagedOffsets, records: readonly SourceReco
 }
 
 /**
- * Lets the task update the staged offsets before a commit (Connect's `SourceTask.updateOffsets`,
- * KIP-910): the entries it returns replace or add to them. A task that throws keeps them as they
- * are (logged), as Connect commits the original offsets then.
+ * Lets the task update the staged offsets before a commit (`SourceTask.updateOffsets`, a gateway
+ * extension after the KIP-910 proposal): the entries it returns replace or add to them. A task that
+ * throws keeps them as they are (logged).
  */
 export function updateStagedOffsets(task: SourceTask, staged: StagedOffsets, log: Logger): void {
   if (!task.updateOffsets) return;

@@ -46,7 +46,7 @@ const rec = (file: string, pos: number) =>
     sourceOffset: { pos },
   });
 
-describe("SourceTask.updateOffsets (Connect's KIP-910)", () => {
+describe("SourceTask.updateOffsets (gateway extension after the KIP-910 proposal)", () => {
   test("is asked before each commit, also with nothing staged; what it returns is committed with the rest", async () => {
     const offsets = memoryOffsetStore();
     let extra = false;

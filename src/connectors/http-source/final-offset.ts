@@ -7,9 +7,9 @@
  * a restart would run that finished poll again from its start offset, and deliver again what its
  * pages hold by then after the skipped position.
  *
- * So the task hands the final offset to the runtime (SourceTask.updateOffsets, KIP-910) once
- * Kafka acknowledged that last record, and only then: never ahead of a record in flight. If later
- * records are acknowledged first, their own offsets supersede it and it is dropped.
+ * So the task hands the final offset to the runtime (SourceTask.updateOffsets, a gateway
+ * extension) once Kafka acknowledged that last record, and only then: never ahead of a record in
+ * flight. If later records are acknowledged first, their own offsets supersede it and it is dropped.
  */
 import type { SourceMap, SourceRecord } from "../../api/record.ts";
 
