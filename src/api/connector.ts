@@ -172,6 +172,18 @@ export interface SourceTask {
    * metadata, as Connect commits a dropped record at once, whatever becomes of its poll.
    */
   notSent?(records: ReadonlyArray<SourceRecord>, rejections?: ReadonlyMap<number, RecordRejection>): MaybePromise<void>;
+  /**
+   * Gateway extension, not in Connect (Apache Kafka 4.3.1 and 4.4.0 have no such method; it follows
+   * the KIP-910 proposal's `SourceTask.updateOffsets`): called before each offset commit (every
+   * offset.flush.interval.ms, and the last one after `stop()`) with the offsets of acknowledged
+   * records about to be committed, possibly none. The entries it returns are committed with them,
+   * replacing the offset of the same partition, so a task can move the offset of a partition no
+   * record carried; null or undefined commits the offsets as given. A task must only return an
+   * offset that is safe once the records acknowledged so far are in Kafka.
+   */
+  updateOffsets?(
+    offsets: ReadonlyArray<{ partition: SourceMap; offset: SourceMap }>,
+  ): ReadonlyArray<{ partition: SourceMap; offset: SourceMap }> | null | undefined;
   /** Offsets up to the last acknowledged records were committed. */
   commit?(): MaybePromise<void>;
   /**

@@ -1,10 +1,12 @@
 /**
  * Staging of source offsets as Kafka acknowledges a task's batches: per source partition the last
  * offset of the batch, keyed by the partition's canonical JSON (the offset store's key), a later
- * batch overwriting an earlier one. WorkerSourceTask writes what is staged on its offset flush.
+ * batch overwriting an earlier one; before a flush the task may update them (`updateOffsets`). WorkerSourceTask writes what is staged on its offset flush.
  */
+import type { SourceTask } from "../api/connector.ts";
 import type { SourceMap, SourceRecord } from "../api/record.ts";
 import { canonicalJson } from "../store/offset-store.ts";
+import type { Logger } from "../util/logger.ts";
 
 /** Staged offsets by canonical partition key. */
 export type StagedOffsets = Map<string, { partition: SourceMap; offset: SourceMap }>;
@@ -36,4 +38,21 @@ export function stageOffsets(staged: StagedOffsets, records: readonly SourceReco
     seen.add(key);
     staged.set(key, { partition: sourcePartition, offset: sourceOffset });
   }
+}
+
+/**
+ * Lets the task update the staged offsets before a commit (`SourceTask.updateOffsets`, a gateway
+ * extension after the KIP-910 proposal): the entries it returns replace or add to them. A task that
+ * throws keeps them as they are (logged).
+ */
+export function updateStagedOffsets(task: SourceTask, staged: StagedOffsets, log: Logger): void {
+  if (!task.updateOffsets) return;
+  let updated: ReturnType<NonNullable<SourceTask["updateOffsets"]>>;
+  try {
+    updated = task.updateOffsets([...staged.values()].map((e) => ({ partition: e.partition, offset: e.offset })));
+  } catch (error) {
+    log.error("SourceTask.updateOffsets() failed; committing the offsets of the acknowledged records", error);
+    return;
+  }
+  for (const { partition, offset } of updated ?? []) staged.set(canonicalJson(partition), { partition, offset });
 }

@@ -40,7 +40,7 @@ import { InFlightBatches } from "./in-flight-batches.ts";
 import { toProducerRecordDirect } from "./record-conversion.ts";
 import { commitSourceRecords } from "./record-rejection.ts";
 import { type BatchResult, recordBytes } from "./send-coalescer.ts";
-import { type StagedOffsets, stageOffsets } from "./source-offset-staging.ts";
+import { type StagedOffsets, stageOffsets, updateStagedOffsets } from "./source-offset-staging.ts";
 import {
   batchNotSent,
   closeSourceTaskResources,
@@ -251,7 +251,9 @@ export class WorkerSourceTask extends WorkerTask {
 
   private async commitOffsets(): Promise<void> {
     this.lastFlush = monotonicNow(this.clock);
-    if (this.staged.size === 0 || this.cancelled) return;
+    if (this.cancelled) return;
+    updateStagedOffsets(this.o.task, this.staged, this.log);
+    if (this.staged.size === 0) return;
     const entries = [...this.staged.values()];
     const started = monotonicNow(this.clock);
     try {

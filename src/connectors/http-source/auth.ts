@@ -2,7 +2,8 @@
  * Request authentication of the HTTP source: NONE, BASIC (`http.auth.user` / `http.auth.password`)
  * or OAUTH2 client credentials through the shared TokenProvider (token cached until shortly before
  * it expires; a 401 drops it so the request is retried once with a fresh one). The client secret
- * goes as HTTP Basic authentication or in the form body (`http.oauth2.client.auth.mode`).
+ * goes as HTTP Basic authentication (id and secret each form-encoded first, RFC 6749 §2.3.1) or in
+ * the form body (`http.oauth2.client.auth.mode`).
  */
 import type { HttpClient } from "../../http/http-client.ts";
 import { TokenProvider } from "../../http/token-provider.ts";
@@ -25,6 +26,11 @@ function basic(user: string, password: string): Authenticator {
   return { header: async () => ["Authorization", value], rejected: () => false, tokenFetches: 0 };
 }
 
+/** application/x-www-form-urlencoded, as RFC 6749 §2.3.1 has the client id and secret encoded before Basic. */
+function formEncoded(text: string): string {
+  return new URLSearchParams([["", text]]).toString().slice(1);
+}
+
 function oauth2(c: HttpSourceConfig, client: HttpClient, clock: Clock): Authenticator {
   const id = c["http.oauth2.client.id"] ?? "";
   const secret = c["http.oauth2.client.secret"]?.value() ?? "";
@@ -38,7 +44,7 @@ function oauth2(c: HttpSourceConfig, client: HttpClient, clock: Clock): Authenti
   const provider = new TokenProvider({
     tokenUrl: c["http.oauth2.token.url"] ?? "",
     form,
-    basicAuth: inBody ? undefined : { user: id, password: secret },
+    basicAuth: inBody ? undefined : { user: formEncoded(id), password: formEncoded(secret) },
     expiryReductionMs: c["http.oauth2.token.expiry.margin.ms"],
     client,
     clock,

@@ -42,12 +42,12 @@ export const httpSourceConfig = defineConfig({
     validators: [check.oneOfIgnoreCase(METHODS)],
   }),
   "http.headers": key.string({
-    doc: "Request headers as `Name: value, Name2: value2`. A comma starts a new header only when a `Name:` follows it, so values may hold commas. `${offset}` is replaced. Values of Authorization, cookie, token and key headers are never logged.",
+    doc: "Request headers as `Name: value, Name2: value2`. A comma starts a new header only when a `Name:` follows it, so values may hold commas; a control character or one beyond U+00FF is refused. `${offset}` is replaced (characters a header cannot carry, such as CR/LF or non-ASCII, percent-encoded). Values of Authorization, cookie, token and key headers are never logged.",
     default: null,
     group: G.request,
   }),
   "http.request.body": key.string({
-    doc: "The request body (POST, PUT, PATCH). `${offset}` is replaced.",
+    doc: "The request body (POST, PUT, PATCH). `${offset}` is replaced by the offset's text as it is.",
     default: null,
     group: G.request,
   }),
@@ -102,7 +102,7 @@ export const httpSourceConfig = defineConfig({
     validators: [positive],
   }),
   "http.timer.cron.expression": key.string({
-    doc: "Quartz cron expression with seconds (`0 */5 * * * ?` = every 5 minutes); `?`, `L`, `W`, `#` and `0/5` steps are accepted, weekdays 1-7 count from Sunday as in Quartz.",
+    doc: "Quartz cron expression with seconds (`0 */5 * * * ?` = every 5 minutes); `?`, `L`, `W`, `#`, `0/5` steps and ranges that wrap around (`22-2` hours, `FRI-MON`) are accepted, weekdays 1-7 count from Sunday as in Quartz (`L` alone as the weekday is Saturday).",
     default: null,
     group: G.schedule,
   }),
@@ -197,7 +197,7 @@ export const httpSourceConfig = defineConfig({
   "http.oauth2.client.secret": key.password({ doc: "OAUTH2: the client secret.", default: null, group: G.auth }),
   "http.oauth2.scope": key.string({ doc: "OAUTH2: the scope requested.", default: null, group: G.auth }),
   "http.oauth2.client.auth.mode": key.string({
-    doc: "OAUTH2: `header` sends the client id and secret as HTTP Basic authentication (RFC 6749 §2.3.1), `body` as `client_id`/`client_secret` form fields.",
+    doc: "OAUTH2: `header` sends the client id and secret as HTTP Basic authentication (RFC 6749 §2.3.1: each form-encoded first, so a `:` in the id or a `+` or `%` in the secret reaches the token endpoint as it is), `body` as `client_id`/`client_secret` form fields (for a token endpoint that does not decode the Basic credentials).",
     default: "header",
     group: G.auth,
     recommended: ["header", "body"],

@@ -32,7 +32,7 @@ function decode(text: string): string {
 }
 
 /** The `&`-separated parts of a query (`?…`), each kept as sent and decoded to compare. */
-function segments(search: string): Segment[] {
+export function segments(search: string): Segment[] {
   return search
     .replace(/^\?/, "")
     .split("&")

@@ -1,17 +1,18 @@
 import { describe, expect, test } from "bun:test";
 import { parseHttpSourceConfig } from "./config-rules.ts";
-import { pageRequest, withOffset } from "./page-request.ts";
+import { withOffset } from "./offset-template.ts";
+import { pageRequest } from "./page-request.ts";
 
 describe("page-request", () => {
   describe("withOffset", () => {
     test.each([
-      ["?since=${offset}", "a b&c", true, "?since=a%20b%26c"],
-      ["since ${offset}", "a b&c", false, "since a b&c"],
-      ["?since=${offset}&again=${offset}", 42, true, "?since=42&again=42"],
-      ["?since=${offset}", null, true, "?since="],
-      ["no placeholder", "x", true, "no placeholder"],
-    ])("%p with %p (encode %p) is %p", (template, offset, encode, expected) => {
-      expect(withOffset(template, offset, encode)).toBe(expected);
+      ["?since=${offset}", "a b&c", "url", "?since=a%20b%26c"],
+      ["since ${offset}", "a b&c", "body", "since a b&c"],
+      ["?since=${offset}&again=${offset}", 42, "url", "?since=42&again=42"],
+      ["?since=${offset}", null, "url", "?since="],
+      ["no placeholder", "x", "url", "no placeholder"],
+    ] as const)("%p with %p (in the %p) is %p", (template, offset, place, expected) => {
+      expect(withOffset(template, offset, place)).toBe(expected);
     });
   });
 

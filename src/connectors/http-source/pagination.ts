@@ -15,7 +15,7 @@
  */
 import type { HttpSourceConfig } from "./config.ts";
 import type { PageState, StoredPage } from "./offsets.ts";
-import { linkUrl, storedLink } from "./page-link.ts";
+import { linkUrl, segments, storedLink } from "./page-link.ts";
 import { selectFirst } from "./records.ts";
 
 export type PaginationType = "NONE" | "OFFSET" | "CURSOR" | "LINK_HEADER";
@@ -52,9 +52,24 @@ export interface PageResult {
   readonly recordCount: number;
 }
 
+/**
+ * `url` with `params` set (form-encoded; a parameter given twice keeps its first place, once):
+ * the rest of the query stays as written, so `$filter`, `%20` and a flag without `=` reach the API
+ * as the user configured them (URLSearchParams would re-serialize every parameter).
+ */
 function withParams(url: string, params: Record<string, string>): string {
   const u = new URL(url);
-  for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
+  const pending = new Map(Object.entries(params));
+  const out: string[] = [];
+  for (const s of segments(u.search)) {
+    if (!Object.hasOwn(params, s.name)) out.push(s.raw);
+    else if (pending.has(s.name)) {
+      out.push(new URLSearchParams([[s.name, pending.get(s.name)!]]).toString());
+      pending.delete(s.name);
+    }
+  }
+  if (pending.size > 0) out.push(new URLSearchParams([...pending]).toString());
+  u.search = out.join("&");
   return u.toString();
 }
 

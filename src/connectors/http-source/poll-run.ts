@@ -4,7 +4,7 @@
  * offsets a restart resumes from (the poll's last record carries the poll's final offset).
  * Used by HttpSourceTask.
  */
-import { type SourceRecord, sourceRecord } from "../../api/record.ts";
+import { type SourceMap, type SourceRecord, sourceRecord } from "../../api/record.ts";
 import type { Clock, Moment } from "../../util/clock.ts";
 import { Slicer } from "../../util/sliced.ts";
 import type { HttpSourceConfig } from "./config.ts";
@@ -48,6 +48,8 @@ export interface Run {
   readonly trail: PageTrail;
   /** A page failed: the run waits for the next scheduled poll, which resumes it at that page. */
   suspended?: boolean;
+  /** The last record the run delivered, and whether it carries the run's final offset. */
+  last?: { readonly record: SourceRecord; readonly final: boolean };
 }
 
 /** A run that starts at `started` on `page`, from the task's offset and the records seen at it. */
@@ -264,5 +266,11 @@ export function finishPage(run: Run, made: MadeRecords, last: boolean): SourceRe
   run.bestSeen = made.bestSeen;
   const records = made.records;
   if (last && made.final) records[records.length - 1] = made.final();
+  if (records.length > 0) run.last = { record: records[records.length - 1]!, final: last };
   return records;
+}
+
+/** The offset a run that ended commits: its best, without a page to resume. */
+export function finalOffset(run: Run): SourceMap {
+  return encodeOffset({ offset: run.best, seen: run.bestSeen, pollTime: run.started.wall });
 }

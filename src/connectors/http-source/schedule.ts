@@ -13,6 +13,7 @@ import { Cron } from "croner";
 import { type Clock, type Moment, monotonicNow } from "../../util/clock.ts";
 import type { HttpSourceConfig } from "./config.ts";
 import { cronOptions } from "./config-checks.ts";
+import { quartzForCroner } from "./quartz-cron.ts";
 
 /** Poll times are on the schedule's own reading of a clock (`now`): compare them only with it. */
 export interface Schedule {
@@ -34,7 +35,7 @@ export function intervalSchedule(intervalMs: number): Schedule {
 }
 
 export function cronSchedule(expression: string, timezone: string): Schedule {
-  const cron = new Cron(expression, cronOptions(timezone));
+  const cron = new Cron(quartzForCroner(expression), cronOptions(timezone));
   const after = (ms: number) => cron.nextRun(new Date(ms))?.getTime() ?? Number.POSITIVE_INFINITY;
   return {
     first: ({ wall: now }, last) =>

@@ -30,8 +30,10 @@ import { Slicer } from "../../util/sliced.ts";
 import type { HttpSourceConfig } from "./config.ts";
 import { checkedConfig } from "./config-rules.ts";
 import { type Behavior, bodySnippet, errorBehavior, errorStatus, passingStatus } from "./error-behavior.ts";
+import { FinalOffset } from "./final-offset.ts";
 import { holdHeaderSecrets, parseHeaders } from "./headers.ts";
-import { decodeOffset, type OffsetValue, type Seen, withoutSeen } from "./offsets.ts";
+import { withOffset } from "./offset-template.ts";
+import type { OffsetValue, Seen } from "./offsets.ts";
 import {
   type HttpSourceMetrics,
   httpSourceMetrics,
@@ -40,11 +42,12 @@ import {
   undecodable,
 } from "./page-fetcher.ts";
 import { pageDigest, repeatedPage, unfollowedPage } from "./page-guard.ts";
-import { pageRequest, withOffset } from "./page-request.ts";
+import { pageRequest } from "./page-request.ts";
 import { PageWarnings } from "./page-warnings.ts";
-import { describePage, firstPage, type PaginationSettings, paginationSettings } from "./pagination.ts";
+import { firstPage, type PaginationSettings, paginationSettings } from "./pagination.ts";
 import {
   afterFailedPage,
+  finalOffset,
   finishPage,
   newRun,
   type PageContent,
@@ -53,10 +56,10 @@ import {
   pageRecordsOptions,
   type Run,
   readPage,
-  resumedRun,
   resumeRun,
 } from "./poll-run.ts";
 import { ResponseFormatError } from "./records.ts";
+import { restoredState } from "./restore.ts";
 import { type Schedule, scheduleOf } from "./schedule.ts";
 
 const MAX_IDLE_WAIT_MS = 1000;
@@ -88,6 +91,7 @@ export class HttpSourceTask implements SourceTask {
   /** The page request in progress, possibly started by an earlier poll. */
   private pending: Promise<{ records: SourceRecord[] } | { error: unknown } | { aborted: true }> | undefined;
   private readonly stopped = new AbortController();
+  private readonly final = new FinalOffset();
 
   initialize(context: SourceTaskContext): void {
     this.context = context;
@@ -116,31 +120,12 @@ export class HttpSourceTask implements SourceTask {
   private async restore(): Promise<void> {
     const stored = await this.context.offsetStorageReader.offset(this.pageOptions.partition);
     const now = momentOf(this.clock);
-    if (stored === null) {
-      this.offset = this.c["http.initial.offset"];
-      this.due = this.schedule.first(now, undefined);
-      return;
-    }
-    // Without a key field, no record is identified at the offset's instant: fingerprints are moot.
-    const decoded = this.c["http.record.key.field"] ? decodeOffset(stored) : withoutSeen(decodeOffset(stored));
-    this.offset = decoded.offset;
-    this.offsetSeen = decoded.seen ?? null;
-    if (decoded.resume) {
-      const base = withOffset(this.c["http.url"], decoded.offset, true);
-      const run = resumedRun(decoded, decoded.resume, base, this.pagination, now);
-      if ("stop" in run) {
-        // The poll's records up to the resume point are in Kafka: the next poll starts after them.
-        if (this.pageOptions.mode !== "NONE") {
-          this.offset = decoded.resume.nextOffset;
-          this.offsetSeen = decoded.resume.nextSeen ?? null;
-        }
-        this.log.warn(`Not resuming the interrupted poll: ${run.stop}; the next poll starts after its records`);
-      } else {
-        this.log.info(`Resuming the interrupted poll at ${describePage(run.page)} after ${run.skip} records`);
-        this.run = run;
-      }
-    }
-    this.due = this.schedule.first(now, decoded.pollTime);
+    const r = restoredState(stored, this.c, this.pagination, this.pageOptions.mode, now);
+    this.offset = r.offset;
+    this.offsetSeen = r.offsetSeen;
+    this.run = r.run;
+    if (r.note) this.log[r.note.level](r.note.text);
+    this.due = this.schedule.first(now, r.pollTime);
   }
 
   /**
@@ -192,11 +177,12 @@ export class HttpSourceTask implements SourceTask {
   }
 
   private startRun(): Run {
-    const base = withOffset(this.c["http.url"], this.offset, true);
+    const base = withOffset(this.c["http.url"], this.offset, "url");
     return newRun(momentOf(this.clock), base, this.offset, this.offsetSeen, firstPage(this.pagination, base));
   }
 
   private endRun(run: Run): void {
+    if (run.last && !run.last.final) this.final.ended(run.last.record, finalOffset(run));
     this.offset = run.best;
     this.offsetSeen = run.bestSeen;
     this.run = undefined;
@@ -289,6 +275,15 @@ export class HttpSourceTask implements SourceTask {
       run.skip = 0;
     } else this.endRun(run);
     return records;
+  }
+
+  /** Kafka has them: a poll's final offset waiting for its last record may be committed (final-offset.ts). */
+  commitRecords(records: ReadonlyArray<SourceRecord>): void {
+    this.final.acknowledged(records);
+  }
+
+  updateOffsets(): ReturnType<FinalOffset["take"]> {
+    return this.final.take(this.pageOptions.partition);
   }
 
   stop(): void {

@@ -1,0 +1,53 @@
+import { describe, expect, test } from "bun:test";
+import { withOffset } from "./offset-template.ts";
+import { api, startTask } from "./test-support.ts";
+
+/** `${offset}` in http.url, http.headers and http.request.body is replaced by the offset's text. */
+describe("${offset} templating", () => {
+  test("an offset holding $&, $$ or $` is put in the body, headers and URL literally", async () => {
+    const offset = "a$&b$$c$`d$'e";
+    using server = api(() => Response.json([]));
+    const h = await startTask({
+      "http.url": `${server.base}/query?after=\${offset}`,
+      "http.method": "POST",
+      "http.headers": "X-After: ${offset}",
+      "http.request.body": '{"after": "${offset}"}',
+      "http.response.records.path": "$[*]",
+      "http.offset.mode": "CURSOR",
+      "http.offset.field": "id",
+      "http.initial.offset": offset,
+    });
+    await h.collect(1, 1);
+    expect(server.seen.map((s) => [s.query.after, s.headers.get("x-after"), s.body])).toEqual([
+      [offset, offset, `{"after": "${offset}"}`],
+    ]);
+  });
+
+  test("a cursor from the API that a header cannot carry is percent-encoded there: no added header, no failed task", async () => {
+    using server = api((_req, _url, n) => Response.json(n === 1 ? [{ id: "日本\r\nX-Evil: 1" }] : []));
+    const h = await startTask({
+      "http.url": `${server.base}/query`,
+      "http.headers": "X-After: ${offset}",
+      "http.response.records.path": "$[*]",
+      "http.offset.mode": "CURSOR",
+      "http.offset.field": "id",
+      "http.timer.interval.ms": "1000",
+    });
+    expect(await h.collect(1)).toHaveLength(1);
+    expect(await h.collect(1, 1)).toEqual([]);
+    expect(server.seen).toHaveLength(2);
+    expect(server.seen[1]!.headers.get("x-after")).toBe("%E6%97%A5%E6%9C%AC%0D%0AX-Evil: 1");
+    expect(server.seen[1]!.headers.get("x-evil")).toBeNull();
+  });
+
+  test("each place encodes the offset its own way; a template without the placeholder is left alone", () => {
+    expect(withOffset("http://h/x?since=${offset}", "2024-01-01T00:00:00+02:00", "url")).toBe(
+      "http://h/x?since=2024-01-01T00%3A00%3A00%2B02%3A00",
+    );
+    expect(withOffset("v=${offset}", "café\t1", "header")).toBe("v=caf%C3%A9\t1");
+    expect(withOffset('{"a":"${offset}"}', "café", "body")).toBe('{"a":"café"}');
+    expect(withOffset("${offset}-${offset}", 12, "body")).toBe("12-12");
+    expect(withOffset("${offset}", null, "url")).toBe("");
+    expect(withOffset("$& plain", "x", "body")).toBe("$& plain");
+  });
+});

@@ -1,0 +1,57 @@
+import { describe, expect, test } from "bun:test";
+import { cronProblem } from "./config-checks.ts";
+import { quartzForCroner } from "./quartz-cron.ts";
+import { cronSchedule } from "./schedule.ts";
+
+const THURSDAY = Date.UTC(2026, 0, 1, 0, 0, 0);
+const at = (wall: number) => ({ wall, monotonic: wall });
+const fires = (expression: string, n: number) => {
+  const s = cronSchedule(expression, "UTC");
+  const out: string[] = [];
+  let t = THURSDAY;
+  for (let i = 0; i < n; i++) {
+    t = s.next(at(t));
+    out.push(new Date(t).toISOString());
+  }
+  return out;
+};
+
+describe("Quartz syntax croner does not read (the document's cron schedules are Quartz)", () => {
+  test("a day-of-week range wrapping past Saturday (FRI-MON, 6-2) fires Friday to Monday", () => {
+    const expected = [
+      "2026-01-02T12:00:00.000Z",
+      "2026-01-03T12:00:00.000Z",
+      "2026-01-04T12:00:00.000Z",
+      "2026-01-05T12:00:00.000Z",
+      "2026-01-09T12:00:00.000Z",
+    ];
+    expect(fires("0 0 12 ? * FRI-MON", 5)).toEqual(expected);
+    expect(fires("0 0 12 ? * 6-2", 5)).toEqual(expected);
+  });
+
+  test("an hour range wrapping past midnight (22-2) fires from 22:00 to 02:00", () => {
+    expect(fires("0 0 22-2 * * ?", 6).map((t) => t.slice(11, 16))).toEqual([
+      "01:00",
+      "02:00",
+      "22:00",
+      "23:00",
+      "00:00",
+      "01:00",
+    ]);
+  });
+
+  test("L alone as the day of week is Saturday", () => {
+    expect(fires("0 0 12 ? * L", 2)).toEqual(["2026-01-03T12:00:00.000Z", "2026-01-10T12:00:00.000Z"]);
+  });
+
+  test("validation accepts them; what croner cannot read is still refused with its message", () => {
+    expect(cronProblem("0 0 12 ? * FRI-MON", "UTC")).toBeUndefined();
+    expect(cronProblem("0 0 12 ? * L", "UTC")).toBeUndefined();
+    expect(cronProblem("0 0 12 L-3 * ?", "UTC")).toContain("Invalid cron expression");
+  });
+
+  test("expressions croner reads are passed on unchanged", () => {
+    for (const e of ["0 */5 * * * ?", "0 0 12 ? * MON-FRI", "0 15 10 ? * 6#3", "0 0 12 LW * ?", "0 0 12 * * ? 2027"])
+      expect(quartzForCroner(e)).toBe(e);
+  });
+});

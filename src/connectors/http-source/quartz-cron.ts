@@ -1,0 +1,53 @@
+/**
+ * Quartz cron syntax croner does not read, rewritten to what it does (same fire times): a range that
+ * wraps around its field (`22-2` hours, `FRI-MON`, `11-2` months: Quartz runs on to the field's
+ * end and on from its start) becomes two ranges, and `L` alone as the day of week (Quartz: the
+ * last day of the week, Saturday) becomes `7`. Everything else is passed on as written, so croner
+ * still refuses what it cannot read, with its own message. Used by schedule.ts and config-checks.ts.
+ */
+
+/** Per field (seconds, minutes, hours, day of month, month, day of week): its first and last value. */
+const BOUNDS: readonly (readonly [number, number])[] = [
+  [0, 59],
+  [0, 59],
+  [0, 23],
+  [1, 31],
+  [1, 12],
+  [1, 7],
+];
+const MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
+const DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
+const MONTH_FIELD = 4;
+const DAY_OF_WEEK_FIELD = 5;
+
+function fieldValueOf(text: string, field: number): number | undefined {
+  if (/^\d+$/.test(text)) return Number(text);
+  const names = field === MONTH_FIELD ? MONTHS : field === DAY_OF_WEEK_FIELD ? DAYS : [];
+  const at = names.indexOf(text.toUpperCase());
+  return at < 0 ? undefined : at + 1;
+}
+
+function unwrapped(part: string, field: number): string {
+  const range = /^([A-Za-z]+|\d+)-([A-Za-z]+|\d+)$/.exec(part);
+  const bounds = BOUNDS[field];
+  if (!range || !bounds) return part;
+  const from = fieldValueOf(range[1]!, field);
+  const to = fieldValueOf(range[2]!, field);
+  if (from === undefined || to === undefined || from <= to) return part;
+  const [first, last] = bounds;
+  return `${from}-${last},${first}-${to}`;
+}
+
+/** `expression` (Quartz, with seconds) in the form croner reads with the gateway's options. */
+export function quartzForCroner(expression: string): string {
+  const fields = expression.trim().split(/\s+/);
+  return fields
+    .map((field, i) => {
+      if (i === DAY_OF_WEEK_FIELD && field.toUpperCase() === "L") return "7";
+      return field
+        .split(",")
+        .map((part) => unwrapped(part, i))
+        .join(",");
+    })
+    .join(" ");
+}

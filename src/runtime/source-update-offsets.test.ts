@@ -1,0 +1,93 @@
+import { describe, expect, test } from "bun:test";
+import { waitFor } from "../../test/support/wait-for.ts";
+import type { SourceTask } from "../api/connector.ts";
+import { Schemas } from "../api/data/schema.ts";
+import { type SourceMap, type SourceRecord, sourceRecord } from "../api/record.ts";
+import { memoryOffsetStore, memorySourceTask } from "./task-test-support.ts";
+
+type Entries = ReadonlyArray<{ partition: SourceMap; offset: SourceMap }>;
+
+/** Hands out its queued batches, then nothing; `update` answers updateOffsets. */
+class UpdatingSource implements SourceTask {
+  readonly queue: SourceRecord[][] = [];
+  readonly asked: Entries[] = [];
+  constructor(private readonly update: (offsets: Entries) => Entries | null | undefined) {}
+  initialize(): void {}
+  start(): void {}
+  async poll(signal: AbortSignal): Promise<SourceRecord[] | null> {
+    const next = this.queue.shift();
+    if (next) return next;
+    await new Promise<void>((resolve) => {
+      const onAbort = () => {
+        clearTimeout(t);
+        resolve();
+      };
+      const t = setTimeout(() => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      }, 5);
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+    return null;
+  }
+  updateOffsets(offsets: Entries): Entries | null | undefined {
+    this.asked.push(offsets);
+    return this.update(offsets);
+  }
+  stop(): void {}
+}
+
+const rec = (file: string, pos: number) =>
+  sourceRecord({
+    topic: "t",
+    value: `${file}:${pos}`,
+    valueSchema: Schemas.STRING,
+    sourcePartition: { file },
+    sourceOffset: { pos },
+  });
+
+describe("SourceTask.updateOffsets (gateway extension after the KIP-910 proposal)", () => {
+  test("is asked before each commit, also with nothing staged; what it returns is committed with the rest", async () => {
+    const offsets = memoryOffsetStore();
+    let extra = false;
+    const plugin = new UpdatingSource(() =>
+      extra
+        ? [
+            { partition: { file: "a" }, offset: { pos: 9 } },
+            { partition: { file: "z" }, offset: { pos: 1 } },
+          ]
+        : null,
+    );
+    plugin.queue.push([rec("a", 1), rec("b", 1)]);
+    const { task } = memorySourceTask({
+      plugin,
+      taskClass: "test.UpdatingSource",
+      options: { offsets, offsetFlushIntervalMs: 0 },
+    });
+    task.start();
+    await waitFor(() => offsets.get("c", { file: "b" }) !== null);
+    expect(offsets.get("c", { file: "a" })).toEqual({ pos: 1 });
+    expect(plugin.asked.some((entries) => entries.length === 2)).toBe(true);
+    extra = true;
+    await waitFor(() => offsets.get("c", { file: "z" }) !== null);
+    expect(offsets.get("c", { file: "a" })).toEqual({ pos: 9 });
+    expect(offsets.get("c", { file: "b" })).toEqual({ pos: 1 });
+    expect(plugin.asked.some((entries) => entries.length === 0)).toBe(true);
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+  });
+
+  test("a task that throws there has the acknowledged offsets committed as they are", async () => {
+    const offsets = memoryOffsetStore();
+    const plugin = new UpdatingSource(() => {
+      throw new Error("boom");
+    });
+    plugin.queue.push([rec("a", 1)]);
+    const { task } = memorySourceTask({ plugin, taskClass: "test.UpdatingSource", options: { offsets } });
+    task.start();
+    await waitFor(() => plugin.queue.length === 0);
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+    expect(offsets.get("c", { file: "a" })).toEqual({ pos: 1 });
+  });
+});
