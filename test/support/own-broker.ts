@@ -137,6 +137,14 @@ export function outageIngestWorker(broker: Pick<OwnBroker, "bootstrap">, dataDir
   };
 }
 
+/**
+ * The partitions' offsets of `topic`, asked again while the broker answers with an error: just after
+ * a restart its partitions have no leader for a moment (NOT_LEADER_OR_FOLLOWER).
+ */
+function topicOffsets(admin: ReturnType<Kafka["admin"]>, topic: string) {
+  return waitFor(() => admin.fetchTopicOffsets(topic), { timeoutMs: 30_000, what: `the offsets of ${topic}` });
+}
+
 /** Every record of `topic` on `broker` (up to the high watermarks at call time), in offset order per partition. */
 export async function readOwnTopic(
   broker: Pick<OwnBroker, "client">,
@@ -147,7 +155,7 @@ export async function readOwnTopic(
   await admin.connect();
   const ends = new Map<number, number>();
   try {
-    for (const p of await admin.fetchTopicOffsets(topic))
+    for (const p of await topicOffsets(admin, topic))
       if (Number(p.high) > Number(p.low)) ends.set(p.partition, Number(p.high));
   } finally {
     await admin.disconnect();
@@ -196,7 +204,7 @@ export async function topicEnd(broker: Pick<OwnBroker, "client">, topic: string)
   const admin = broker.client().admin();
   await admin.connect();
   try {
-    return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
+    return (await topicOffsets(admin, topic)).reduce((sum, p) => sum + Number(p.high), 0);
   } finally {
     await admin.disconnect();
   }
