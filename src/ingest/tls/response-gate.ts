@@ -46,6 +46,8 @@ interface Connection {
   givenUp: boolean;
   /** Over MAX_WAITING: `onOverflow` ends the connection after its answers in progress. */
   overflowed: boolean;
+  /** Set by `afterAnswers`: runs once no answer is in progress nor request waiting; nothing is read meanwhile. */
+  last: (() => void) | undefined;
 }
 
 export class ResponseGate {
@@ -86,10 +88,31 @@ export class ResponseGate {
     this.drop(socket, this.connectionOf(socket));
   }
 
+  /**
+   * Runs `last` once every request of the connection already handed over or waiting is answered
+   * (now when none is), and keeps the socket from reading meanwhile: the HTTP parser failed on the
+   * bytes after them (tls-client-error.ts), so the requests before the bad one are answered first,
+   * in order, and the error answer comes last.
+   */
+  afterAnswers(socket: Socket, last: () => void): void {
+    const c = this.connectionOf(socket);
+    c.last = last;
+    c.paused = true;
+    socket.pause();
+    this.next(socket, c);
+  }
+
   private connectionOf(socket: Socket): Connection {
     let c = this.connections.get(socket);
     if (!c) {
-      const created: Connection = { running: 0, waiting: [], paused: false, givenUp: false, overflowed: false };
+      const created: Connection = {
+        running: 0,
+        waiting: [],
+        paused: false,
+        givenUp: false,
+        overflowed: false,
+        last: undefined,
+      };
       this.connections.set(socket, created);
       socket.on("drain", () => this.next(socket, created));
       c = created;
@@ -130,6 +153,14 @@ export class ResponseGate {
       return;
     }
     while (c.waiting.length > 0 && this.open(socket, c)) c.waiting.shift()!();
+    if (c.last !== undefined) {
+      socket.pause();
+      if (c.running > 0 || c.waiting.length > 0) return;
+      const last = c.last;
+      c.last = undefined;
+      last();
+      return;
+    }
     if (c.waiting.length > 0)
       socket.pause(); // Bun's node:http resumes the socket on 'drain' itself
     else if (c.paused && !socket.destroyed) {
