@@ -72,7 +72,8 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
       // it is late, so a slow body cannot hold the slot) and then Kafka's acknowledgement.
       const signal = deadlines.start(limits.requestTimeoutMs, context.request);
       try {
-        const read = new BodyRead(readRawBody(context.request, limits.maxBodyBytes), signal, limits.requestTimeoutMs);
+        const reading = readRawBody(context.request, limits.maxBodyBytes, signal);
+        const read = new BodyRead(reading, signal, limits.requestTimeoutMs);
         const raw = await read.body;
         read.done();
         const body = checkedBody(raw, limits.maxBodyBytes);
