@@ -57,6 +57,13 @@ async function written(value: string): Promise<number> {
   return (await readAll(topic)).filter((r) => r.value?.toString() === value).length;
 }
 
+/** `ingest_requests_total` of the route by status class, from /metrics. */
+async function answered(statusClass: string): Promise<number> {
+  const text = await (await fetch(`${suite.gw.url}/metrics`)).text();
+  const line = new RegExp(`ingest_requests_total\\{route="${PATH}",status_class="${statusClass}"\\} (\\d+)`).exec(text);
+  return line ? Number(line[1]) : 0;
+}
+
 beforeAll(async () => {
   const created = await suite.gw.rest.post("/connectors", {
     name: "wire-plain",
@@ -103,5 +110,23 @@ describe("the plain ingest listener on the wire", () => {
     expect(statuses(await exchange(head("/ingest/none", 7), (t) => statuses(t).length === 2))).toEqual([100, 404]);
     expect(statuses(await exchange(head(PATH, 5000), (t) => statuses(t).length === 2))).toEqual([100, 413]);
     expect(statuses(await exchange(head(PATH, 7), (t) => statuses(t).length === 1))).toEqual([100]);
+  });
+
+  test("a client that closes mid-body has nothing written, and is not counted or logged as a gateway failure", async () => {
+    const before = { client: await answered("4xx"), server: await answered("5xx") };
+    const url = new URL(suite.ingest);
+    const socket = connect({ host: url.hostname, port: Number(url.port) });
+    socket.on("error", () => {});
+    await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+    socket.end(
+      `POST ${PATH} HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n{"gone":`,
+    );
+    // Before the fix: 500 and an ERROR "Ingest request on … failed" (the body read's AbortError taken for a bug).
+    await waitFor(async () => (await answered("4xx")) + (await answered("5xx")) > before.client + before.server, {
+      what: "the request to be answered",
+    });
+    expect(await answered("5xx")).toBe(before.server);
+    expect(suite.gw.output()).not.toContain("ERROR Ingest request on");
+    socket.destroy();
   });
 });

@@ -49,6 +49,13 @@ async function exchange(bytes: string, done: (text: string) => boolean): Promise
   return client.text();
 }
 
+/** `ingest_requests_total` of the route by status class, from /metrics. */
+async function answered(statusClass: string): Promise<number> {
+  const text = await (await fetch(`${suite.gw.url}/metrics`)).text();
+  const line = new RegExp(`ingest_requests_total\\{route="${PATH}",status_class="${statusClass}"\\} (\\d+)`).exec(text);
+  return line ? Number(line[1]) : 0;
+}
+
 beforeAll(async () => {
   const created = await suite.gw.rest.post("/connectors", {
     name: "wire",
@@ -107,5 +114,18 @@ describe("the https ingest listener on the wire", () => {
     expect(statuses(await exchange(head(PATH, 5000), (t) => statuses(t).length === 1))).toEqual([413]);
     const accepted = await exchange(head(PATH, 7), (t) => statuses(t).length === 1);
     expect(statuses(accepted)).toEqual([100]);
+  });
+
+  test("a client that closes mid-body has nothing written, and is not counted or logged as a gateway failure", async () => {
+    const before = { client: await answered("4xx"), server: await answered("5xx") };
+    const { socket } = await tlsClient(port(), pki.caCert);
+    const head = `POST ${PATH} HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n`;
+    socket.write(`${head}{"gone":`, () => socket.destroy()); // 8 of the 40 bytes, then the close
+    // Before the fix: 500 and an ERROR "Ingest request on … failed" (the body read's AbortError taken for a bug).
+    await waitFor(async () => (await answered("4xx")) + (await answered("5xx")) > before.client + before.server, {
+      what: "the request to be answered",
+    });
+    expect(await answered("5xx")).toBe(before.server);
+    expect(suite.gw.output()).not.toContain("ERROR Ingest request on");
   });
 });

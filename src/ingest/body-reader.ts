@@ -158,6 +158,23 @@ async function readChunked(request: Request, limit: number): Promise<Uint8Array>
 }
 
 /**
+ * What a failed body read answers: its own IngestError (413, 415, 400, 408), or, when the server's
+ * stream failed (the client closed the connection mid-body: Bun's `AbortError` "The connection
+ * was closed.", node:http's "aborted"), 400 with the connection closed. That is the client's
+ * doing, not the gateway's: counted as 4xx and not logged as an internal error (which answered 500
+ * and logged an ERROR for every device whose network dropped mid-upload). Nothing was written.
+ */
+export function unreadBody(error: unknown): IngestError {
+  if (error instanceof IngestError) return error;
+  return new IngestError(
+    400,
+    ErrorCodes.BAD_REQUEST,
+    "The request body was not received in full: the connection closed before its end",
+    { headers: { Connection: "close" } },
+  );
+}
+
+/**
  * The body being read, bounded by the request's deadline: IngestError 408 (connection closed) when
  * `signal` aborts first (its deadline passed, or its client left, before the body arrived). One
  * object a request, which is also the abort listener (no closure per request); `await` its `body`,
@@ -167,14 +184,16 @@ export class BodyRead {
   private readonly reject: (error: unknown) => void;
   readonly body: Promise<Uint8Array>;
 
+  /** Starts reading `request`'s body (readRawBody, up to `limit`; `signal` also watches a chunked body's client). */
   constructor(
-    reading: Promise<Uint8Array>,
+    request: Request,
+    limit: number,
     private readonly signal: RequestAbort,
     private readonly timeoutMs: number,
   ) {
     this.body = new Promise<Uint8Array>(takeBodyCallbacks);
     this.reject = bodyReject!;
-    reading.then(bodyResolve!, this.reject);
+    readRawBody(request, limit, signal).then(bodyResolve!, this.reject);
     bodyResolve = bodyReject = undefined;
     signal.addEventListener("abort", this);
   }

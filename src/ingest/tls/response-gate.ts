@@ -48,6 +48,8 @@ interface Connection {
   overflowed: boolean;
   /** Set by `afterAnswers`: runs once no answer is in progress nor request waiting; nothing is read meanwhile. */
   last: (() => void) | undefined;
+  /** The request parsed last (only it can still be receiving its body). */
+  latest: IncomingMessage | undefined;
 }
 
 export class ResponseGate {
@@ -60,6 +62,7 @@ export class ResponseGate {
   admit(req: IncomingMessage, res: ServerResponse, serve: () => void): void {
     const socket = req.socket;
     const c = this.connectionOf(socket);
+    c.latest = req;
     if (c.givenUp) {
       socket.pause(); // parse no further request: the connection is being given up
       return;
@@ -92,14 +95,19 @@ export class ResponseGate {
    * Runs `last` once every request of the connection already handed over or waiting is answered
    * (now when none is), and keeps the socket from reading meanwhile: the HTTP parser failed on the
    * bytes after them (tls-client-error.ts), so the requests before the bad one are answered first,
-   * in order, and the error answer comes last.
+   * in order, and the error answer comes last. False (and nothing done) when the request parsed
+   * last has not received all of its body: the bad bytes (or the client's close) are in that body,
+   * which will never complete, so waiting for its answer would hold the connection until the
+   * request's deadline.
    */
-  afterAnswers(socket: Socket, last: () => void): void {
+  afterAnswers(socket: Socket, last: () => void): boolean {
     const c = this.connectionOf(socket);
+    if (c.latest !== undefined && !c.latest.complete) return false;
     c.last = last;
     c.paused = true;
     socket.pause();
     this.next(socket, c);
+    return true;
   }
 
   private connectionOf(socket: Socket): Connection {
@@ -112,6 +120,7 @@ export class ResponseGate {
         givenUp: false,
         overflowed: false,
         last: undefined,
+        latest: undefined,
       };
       this.connections.set(socket, created);
       socket.on("drain", () => this.next(socket, created));

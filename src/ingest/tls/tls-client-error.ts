@@ -9,7 +9,9 @@
  * while that request's records were written to Kafka, and its real answer was lost with the
  * socket. Here the requests parsed before the bad bytes are answered first, in order (ResponseGate
  * `afterAnswers`); then the error answer is written with `Connection: close` and the connection
- * closes (the lingering close of tls-front-end.ts). A socket error (ECONNRESET…) or a socket that
+ * closes (the lingering close of tls-front-end.ts). An error inside the body of the request being
+ * handled (a bad chunk size, the client's close mid-body) is answered at once and the socket
+ * destroyed, as before: that request's body never completes, so waiting would hold it to its deadline. A socket error (ECONNRESET…) or a socket that
  * can no longer be written is destroyed at once, as node:http does.
  */
 import type { Socket } from "node:net";
@@ -34,10 +36,17 @@ export function onClientError(gate: ResponseGate): (error: NodeJS.ErrnoException
       socket.destroy();
       return;
     }
-    gate.afterAnswers(socket, () => {
+    const answer = clientErrorAnswer(code);
+    const waited = gate.afterAnswers(socket, () => {
       if (socket.destroyed || socket.writableEnded) return;
-      socket.write(clientErrorAnswer(code));
+      socket.write(answer);
       socket.destroySoon();
     });
+    if (!waited) {
+      // In the body of the request being handled (or the client closed mid-body): answered now,
+      // as node:http does; the handler's body read fails, so nothing of that request is written.
+      socket.write(answer);
+      socket.destroy();
+    }
   };
 }

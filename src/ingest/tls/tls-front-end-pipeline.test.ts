@@ -281,4 +281,19 @@ describe("TlsFrontEnd with pipelined requests", () => {
     expect(client.text()).toBe("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
     expect(h.handled).toEqual([]);
   });
+
+  test("a bad chunk in the body of the request being handled is 400 at once, and its body read fails (W1)", async () => {
+    const failures: unknown[] = [];
+    const handler: ConnectionFetchHandler = (request) =>
+      request.arrayBuffer().then(
+        () => new Response("read"),
+        (error) => new Response(String(failures.push(error))),
+      );
+    await using fe = frontEnd(handler);
+    using client = await tlsClient(fe.port, pki.caCert);
+    client.socket.write("POST /a HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nZZ\r\n");
+    await client.closed;
+    expect(client.text()).toBe("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+    await waitFor(() => failures.length === 1, { what: "the body read to fail" });
+  });
 });
