@@ -11,20 +11,23 @@
  * `afterAnswers`); then the error answer is written with `Connection: close` and the connection
  * closes (the lingering close of tls-front-end.ts). An error inside the body of the request being
  * handled (a bad chunk size, the client's close mid-body) is answered at once and the socket
- * destroyed, as before: that request's body never completes, so waiting would hold it to its deadline. A socket error (ECONNRESET…) or a socket that
- * can no longer be written is destroyed at once, as node:http does.
+ * destroyed, as before: that request's body never completes, so waiting would hold it to its
+ * deadline. A socket error (ECONNRESET…) or a socket that can no longer be written is destroyed at
+ * once, as node:http does (after its 408 for node:http's own request timeout).
  */
 import type { Socket } from "node:net";
 import type { ResponseGate } from "./response-gate.ts";
 
-/** The answer node:http writes for a parse error code (Node's mapping: 431, 413, else 400). */
+/** The answer node:http writes for a parse error code (Node's mapping: 431, 413, 408, else 400). */
 export function clientErrorAnswer(code: string | undefined): string {
   const status =
     code === "HPE_HEADER_OVERFLOW"
       ? "431 Request Header Fields Too Large"
       : code === "HPE_CHUNK_EXTENSIONS_OVERFLOW"
         ? "413 Payload Too Large"
-        : "400 Bad Request";
+        : code === "ERR_HTTP_REQUEST_TIMEOUT"
+          ? "408 Request Timeout"
+          : "400 Bad Request";
   return `HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`;
 }
 
@@ -33,6 +36,7 @@ export function onClientError(gate: ResponseGate): (error: NodeJS.ErrnoException
   return (error, socket) => {
     const code = error.code;
     if (!code?.startsWith("HPE_") || !socket.writable) {
+      if (code === "ERR_HTTP_REQUEST_TIMEOUT" && socket.writable) socket.write(clientErrorAnswer(code));
       socket.destroy();
       return;
     }
