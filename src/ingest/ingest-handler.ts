@@ -7,8 +7,9 @@
  * request does can fail a task. The pipeline's types are in ingest-pipeline-contract.ts.
  */
 import { Hono } from "hono";
+import { isPromise } from "../util/async.ts";
 import { monotonicNow, monotonicView } from "../util/clock.ts";
-import { BodyRead, checkedBody, readRawBody } from "./body-reader.ts";
+import { BodyRead, checkedBody, unreadBody } from "./body-reader.ts";
 import {
   ErrorCodes,
   errorBody,
@@ -28,11 +29,6 @@ import { PlainConnection } from "./request-context.ts";
 import { RequestDeadlines } from "./request-deadlines.ts";
 import { restProxyRoutes } from "./rest-proxy-routes.ts";
 import type { IngestRoute } from "./route-table.ts";
-
-/** A stage's result: awaited only when the stage is asynchronous (most are not). */
-function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
-  return value instanceof Promise;
-}
 
 /** Counts a finished request in the metrics; returns its answer. */
 function finished(deps: IngestHandlerDeps, label: string, context: IngestExchange, response: Response): Response {
@@ -72,8 +68,13 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
       // it is late, so a slow body cannot hold the slot) and then Kafka's acknowledgement.
       const signal = deadlines.start(limits.requestTimeoutMs, context.request);
       try {
-        const read = new BodyRead(readRawBody(context.request, limits.maxBodyBytes), signal, limits.requestTimeoutMs);
-        const raw = await read.body;
+        const read = new BodyRead(context.request, limits.maxBodyBytes, signal, limits.requestTimeoutMs);
+        let raw: Uint8Array;
+        try {
+          raw = await read.body;
+        } catch (error) {
+          throw unreadBody(error);
+        }
         read.done();
         const body = checkedBody(raw, limits.maxBodyBytes);
         const limited = route.stages.limit(identity, target, body.length);

@@ -1,8 +1,13 @@
 /**
  * Small concurrency primitives used by the runtime: a serial executor (the herder's "thread"),
- * a latch that wakes a waiting loop, and waits bounded by an abort signal or a time.
+ * a latch that wakes a waiting loop, waits bounded by an abort signal or a time, and `isPromise`.
  */
 import { timerMs } from "./clock.ts";
+
+/** A result that may or may not be a promise: awaited only when it is one (most stages are synchronous). */
+export function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return value instanceof Promise;
+}
 
 /** Runs submitted operations one at a time, in submission order. */
 export class SerialExecutor {

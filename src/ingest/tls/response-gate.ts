@@ -46,6 +46,10 @@ interface Connection {
   givenUp: boolean;
   /** Over MAX_WAITING: `onOverflow` ends the connection after its answers in progress. */
   overflowed: boolean;
+  /** Set by `afterAnswers`: runs once no answer is in progress nor request waiting; nothing is read meanwhile. */
+  last: (() => void) | undefined;
+  /** The request parsed last (only it can still be receiving its body). */
+  latest: IncomingMessage | undefined;
 }
 
 export class ResponseGate {
@@ -58,6 +62,7 @@ export class ResponseGate {
   admit(req: IncomingMessage, res: ServerResponse, serve: () => void): void {
     const socket = req.socket;
     const c = this.connectionOf(socket);
+    c.latest = req;
     if (c.givenUp) {
       socket.pause(); // parse no further request: the connection is being given up
       return;
@@ -86,10 +91,37 @@ export class ResponseGate {
     this.drop(socket, this.connectionOf(socket));
   }
 
+  /**
+   * Runs `last` once every request of the connection already handed over or waiting is answered
+   * (now when none is), and keeps the socket from reading meanwhile: the HTTP parser failed on the
+   * bytes after them (tls-client-error.ts), so the requests before the bad one are answered first,
+   * in order, and the error answer comes last. False (and nothing done) when the request parsed
+   * last has not received all of its body: the bad bytes (or the client's close) are in that body,
+   * which will never complete, so waiting for its answer would hold the connection until the
+   * request's deadline.
+   */
+  afterAnswers(socket: Socket, last: () => void): boolean {
+    const c = this.connectionOf(socket);
+    if (c.latest !== undefined && !c.latest.complete) return false;
+    c.last = last;
+    c.paused = true;
+    socket.pause();
+    this.next(socket, c);
+    return true;
+  }
+
   private connectionOf(socket: Socket): Connection {
     let c = this.connections.get(socket);
     if (!c) {
-      const created: Connection = { running: 0, waiting: [], paused: false, givenUp: false, overflowed: false };
+      const created: Connection = {
+        running: 0,
+        waiting: [],
+        paused: false,
+        givenUp: false,
+        overflowed: false,
+        last: undefined,
+        latest: undefined,
+      };
       this.connections.set(socket, created);
       socket.on("drain", () => this.next(socket, created));
       c = created;
@@ -130,6 +162,14 @@ export class ResponseGate {
       return;
     }
     while (c.waiting.length > 0 && this.open(socket, c)) c.waiting.shift()!();
+    if (c.last !== undefined) {
+      socket.pause();
+      if (c.running > 0 || c.waiting.length > 0) return;
+      const last = c.last;
+      c.last = undefined;
+      last();
+      return;
+    }
     if (c.waiting.length > 0)
       socket.pause(); // Bun's node:http resumes the socket on 'drain' itself
     else if (c.paused && !socket.destroyed) {

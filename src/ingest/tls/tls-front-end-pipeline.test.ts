@@ -16,6 +16,9 @@ import { type ConnectionFetchHandler, startTlsFrontEnd, type TlsFrontEnd } from 
 // Re-review (2026-12-01): R1 a revoked connection kept having requests handled while one was in
 // flight; R2 after an overflow the socket was resumed (on 'drain', by the lingering close) and
 // every request the client sent was still parsed; R3 a client that half-closed lost its answers.
+// Wire review (2026-12-02): W1 a request the parser refused behind pipelined ones was answered
+// (400) at once and the connection destroyed: the client read the 400 as the first request's answer
+// while that request's records were written.
 
 let dir: TempDir;
 let pki: DevicePki;
@@ -233,4 +236,64 @@ describe("TlsFrontEnd with pipelined requests", () => {
       await client.closed;
       expect(answersIn(client.text())).toEqual(Array.from({ length: count }, (_, n) => n));
     });
+
+  for (const [what, bad, status] of [
+    ["a malformed request line", "GARBAGE\r\n\r\n", "400 Bad Request"],
+    [
+      "Content-Length with Transfer-Encoding",
+      "POST /a?n=99 HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+      "400 Bad Request",
+    ],
+    [
+      "headers over the limit",
+      `GET /a?n=99 HTTP/1.1\r\nHost: h\r\nX-Big: ${"b".repeat(20_000)}\r\n\r\n`,
+      "431 Request Header Fields Too Large",
+    ],
+  ] as const)
+    test(`${what} behind pipelined requests is answered after their answers, in order (W1)`, async () => {
+      const h = held(() => true);
+      await using fe = frontEnd(h.handler);
+      using client = await tlsClient(fe.port, pki.caCert);
+      const count = PIPELINE_DEPTH + 2; // the last two wait in the gate
+      client.socket.write(requests(0, count) + bad);
+      await waitFor(() => h.release.length === PIPELINE_DEPTH, { what: "the gate to be full" });
+      await waitFor(
+        async () => {
+          h.releaseAll();
+          await Promise.race([client.closed, Promise.resolve()]);
+          return client.socket.destroyed || undefined;
+        },
+        { what: "the close", intervalMs: 5 },
+      );
+      const expected = Array.from({ length: count }, (_, n) => n);
+      expect(h.handled).toEqual(expected);
+      expect(answersIn(client.text())).toEqual(expected);
+      const text = client.text();
+      expect(text.slice(text.lastIndexOf("HTTP/1.1 "))).toBe(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+    });
+
+  test("a request the parser refuses with nothing in progress is answered at once (W1)", async () => {
+    const h = held(() => false);
+    await using fe = frontEnd(h.handler);
+    using client = await tlsClient(fe.port, pki.caCert);
+    client.socket.write("GARBAGE\r\n\r\n");
+    await client.closed;
+    expect(client.text()).toBe("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+    expect(h.handled).toEqual([]);
+  });
+
+  test("a bad chunk in the body of the request being handled is 400 at once, and its body read fails (W1)", async () => {
+    const failures: unknown[] = [];
+    const handler: ConnectionFetchHandler = (request) =>
+      request.arrayBuffer().then(
+        () => new Response("read"),
+        (error) => new Response(String(failures.push(error))),
+      );
+    await using fe = frontEnd(handler);
+    using client = await tlsClient(fe.port, pki.caCert);
+    client.socket.write("POST /a HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nZZ\r\n");
+    await client.closed;
+    expect(client.text()).toBe("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+    await waitFor(() => failures.length === 1, { what: "the body read to fail" });
+  });
 });

@@ -36,6 +36,9 @@
  * h2 first and fall back), else `http/1.0`; a client offering only h2 fails the handshake
  * (no_application_protocol).
  *
+ * A request the parser cannot read behind pipelined requests in progress is answered after them
+ * (tls-client-error.ts), so its 400 is never read as their answer.
+ *
  * Half-close: a client that ends its side after sending its requests still gets their answers
  * (allowHalfOpen, httpAllowHalfOpen); the connection ends after the last one.
  *
@@ -56,6 +59,7 @@ import { nodeListener } from "./fetch-bridge.ts";
 import type { IngestTlsSettings } from "./ingest-tls-config.ts";
 import { fromNodeCertificate } from "./peer-certificate.ts";
 import { ResponseGate } from "./response-gate.ts";
+import { onClientError } from "./tls-client-error.ts";
 
 /** Serves one request; `connection` carries the verified client certificate, if any. */
 export type ConnectionFetchHandler = (request: Request, connection: IngestConnection) => Response | Promise<Response>;
@@ -147,6 +151,7 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
     });
   const http = createHttpServer({ keepAliveTimeout: settings.limits.idleTimeoutMs }, listener);
   http.on("checkContinue", listener);
+  http.on("clientError", onClientError(gate));
   // A client that half-closes after its requests still gets their answers (Bun's node:http reads the flag).
   (http as unknown as { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
 
