@@ -44,6 +44,35 @@ describe("IngestRouteTable", () => {
     expect(route.writer()).toBe(first);
   });
 
+  test("a connector paused without starting reserves a suspended route: 503, not 404, until it opens or is stopped", () => {
+    const table = new IngestRouteTable();
+    table.reserve("c", testSettings()); // created PAUSED: no task yet
+    expect(table.byPath("/ingest/t")?.state).toBe("suspended");
+    expect(table.byTopic("t")?.connector).toBe("c");
+    const w = writer();
+    table.attach("c", w);
+    table.open("c", testSettings(), passThroughStages); // resumed
+    expect(table.byPath("/ingest/t")?.writer()).toBe(w);
+    table.reserve("c", testSettings({ "ingest.path": "/ingest/old" })); // a route already: nothing
+    expect(table.routes().map((r) => [r.settings.path, r.state])).toEqual([["/ingest/t", "open"]]);
+    table.suspend("c");
+    table.detach("c", w);
+    expect(table.routes()).toEqual([]);
+    table.reserve("c", testSettings());
+    table.suspend("c"); // deleted or stopped while paused
+    expect(table.routes()).toEqual([]);
+  });
+
+  test("a reservation never takes another connector's path, and gives way to a connector opening it", () => {
+    const table = new IngestRouteTable();
+    table.open("a", testSettings(), passThroughStages);
+    table.reserve("b", testSettings());
+    expect(table.byPath("/ingest/t")?.connector).toBe("a");
+    table.reserve("b", testSettings({ "ingest.path": "/ingest/b" }));
+    expect(table.open("c", testSettings({ "ingest.path": "/ingest/b" }), passThroughStages).connector).toBe("c");
+    expect(table.routes().map((r) => r.connector)).toEqual(["a", "c"]);
+  });
+
   test("a path held by another connector cannot be opened", () => {
     const table = new IngestRouteTable();
     table.open("a", testSettings(), passThroughStages);

@@ -4,6 +4,9 @@
  *
  * Lifecycle, driven by the connector and its tasks (see connectors/http-ingest/):
  *   connector start  → `open(connector, settings, stages)`: the route answers (503 until a task attaches)
+ *   connector PAUSED without starting (created or restarted PAUSED) → `reserve(connector, settings)`:
+ *                      a suspended route, so its path answers 503 as after a pause, not 404
+ *                      (devices retry a 503); `suspend` removes it again while no task is attached
  *   task start/stop  → `attach` / `detach` a writer (the task's queue)
  *   connector stop   → `suspend(connector)`: 503 + Retry-After (pause); queued, unsent records are
  *                      withdrawn (their requests answer 503, nothing written)
@@ -12,7 +15,7 @@
  */
 import { ConnectError } from "../errors.ts";
 import type { IngestSubmission, RecordOutcome } from "./ingest-record.ts";
-import type { IngestStages } from "./request-context.ts";
+import { type IngestStages, passThroughStages } from "./request-context.ts";
 import type { IngestRouteSettings } from "./route-settings.ts";
 
 /** Takes a request's records and resolves with their outcomes once Kafka acknowledged them. */
@@ -90,13 +93,20 @@ export class IngestRouteTable {
   /** Writers by connector; a task may start before its connector opens the route (worker restart). */
   private readonly writers = new Map<string, IngestWriter[]>();
   private readonly listeners = new Set<RouteListener>();
+  /** Routes made by `reserve`, until their connector opens its own. */
+  private readonly reserved = new WeakSet<IngestRoute>();
   /** The routes as of the last change, for `byPath` (per request: an array, no iterator object). */
   private current: readonly IngestRoute[] = [];
 
   /** Opens (or reopens with new settings) the route of a connector. */
   open(connector: string, settings: IngestRouteSettings, stages: IngestStages): IngestRoute {
-    for (const other of this.byConnector.values()) {
+    for (const other of [...this.byConnector.values()]) {
       if (other.connector !== connector && other.settings.path === settings.path) {
+        // A reservation from an older task config (paused, then given another path) gives way.
+        if (this.reserved.has(other)) {
+          this.byConnector.delete(other.connector);
+          continue;
+        }
         throw new ConnectError(
           `ingest.path ${settings.path} is already served by connector ${other.connector}; each ingest connector needs its own path`,
         );
@@ -105,9 +115,27 @@ export class IngestRouteTable {
     const previous = this.byConnector.get(connector);
     const route = new IngestRoute(connector, settings, stages, this.writersOf(connector), previous?.requests);
     if (previous && previous.stages !== stages) void previous.stages.close?.();
+    if (previous) this.reserved.delete(previous);
     this.byConnector.set(connector, route);
     this.changed();
     return route;
+  }
+
+  /**
+   * A connector PAUSED without having started: a suspended route at its path, answering 503 with
+   * Retry-After until the connector starts and opens its own, or is stopped (`suspend` with no task
+   * attached removes it). Nothing when the connector has a route, or when another connector holds
+   * the path; another connector opening the path displaces it.
+   */
+  reserve(connector: string, settings: IngestRouteSettings): void {
+    if (this.byConnector.has(connector)) return;
+    for (const other of this.byConnector.values()) if (other.settings.path === settings.path) return;
+    // A suspended route answers before any stage runs: it needs none of its own.
+    const route = new IngestRoute(connector, settings, passThroughStages, this.writersOf(connector));
+    route.state = "suspended";
+    this.reserved.add(route);
+    this.byConnector.set(connector, route);
+    this.changed();
   }
 
   /** Pauses the route: 503 with Retry-After; records not yet sent are withdrawn. */
