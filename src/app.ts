@@ -81,7 +81,12 @@ export function startApp(options: AppOptions): App {
   const { config } = options;
   const logs = options.logs ?? logManager;
   const clock = options.clock ?? systemClock;
-  const ingestRoutes = new IngestRouteTable();
+  // A route stays (503) while its connector exists and is not STOPPED: a restart or config change
+  // replaces the instance without a 404 in between.
+  const ingestRoutes = new IngestRouteTable((connector) => {
+    const target = configs.targetState(connector);
+    return target !== undefined && target !== "STOPPED";
+  });
   const ingestSecurity = new IngestSecurity({
     mtlsIdentity: config["ingest.listeners.https.ssl.client.identity"] as ClientIdentitySource,
     clock,

@@ -3,9 +3,11 @@
  * came to be paused, so devices retry rather than give up: paused through the REST API, created
  * with initial_state PAUSED, or paused when the gateway restarted. Regression: the last two
  * answered 404, as a paused connector is never started and only a started one opened its route.
+ * The same holds while a connector restarts (a config change, POST …/restart): regression, its
+ * path answered 404 between the old instance's stop and the new one's start.
  */
 import { describe, expect, test } from "bun:test";
-import { curlPost } from "./support/curl.ts";
+import { curl, curlPost } from "./support/curl.ts";
 import { type Gateway, startGateway } from "./support/gateway.ts";
 import { createTopic, kafkaBroker, readTopic, uniqueTopic } from "./support/kafka.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
@@ -112,5 +114,58 @@ describe("a paused HttpIngestSource connector", () => {
     expect((await second.gw.rest.request("DELETE", "/connectors/a")).status).toBe(204);
     await answered(`${second.ingest}/ingest/a`, 404);
     await answered(`${second.ingest}/ingest/b`, 200);
+  }, 90_000);
+});
+
+describe("an HttpIngestSource connector restarting", () => {
+  test("a config change or a restart under load: every request 200 or 503 Retry-After (never 404); all 200s written once", async () => {
+    await using dir = await tempDir();
+    const topic = uniqueTopic("ingest-reconfigure");
+    await createTopic(topic);
+    const { gw, ingest } = await start(dir);
+    await using _gw = gw;
+    const config = (tasks: number) => ({
+      "connector.class": "HttpIngest",
+      "ingest.path": "/ingest/r",
+      "kafka.topic": topic,
+      "tasks.max": String(tasks),
+    });
+    expect((await gw.rest.put("/connectors/r/config", config(1))).status).toBe(201);
+    await answered(`${ingest}/ingest/r`, 200);
+    const answers = new Map<number, number>();
+    const accepted: string[] = [];
+    let running = true;
+    const client = async (id: number) => {
+      for (let n = 0; running; n++) {
+        const body = `{"k":"${id}-${n}"}`;
+        const r = await curl(`${ingest}/ingest/r`, [
+          "-X",
+          "POST",
+          "-H",
+          "Content-Type: application/json",
+          "--data-binary",
+          body,
+        ]);
+        answers.set(r.status, (answers.get(r.status) ?? 0) + 1);
+        if (r.status === 200) accepted.push(body);
+        else
+          expect({ status: r.status, retryAfter: r.headers["retry-after"] }).toEqual({ status: 503, retryAfter: "5" });
+      }
+    };
+    const clients = [0, 1, 2, 3].map(client);
+    for (const tasks of [3, 1, 2]) {
+      expect((await gw.rest.put("/connectors/r/config", config(tasks))).status).toBe(200);
+      await waitFor(async () => (await gw.rest.get("/connectors/r/status")).body?.tasks?.length === tasks, {
+        what: `${tasks} tasks`,
+      });
+    }
+    expect((await gw.rest.post("/connectors/r/restart?includeTasks=true", {})).status).toBe(202);
+    await waitFor(() => tasksIn(gw, "r", "RUNNING"), { what: "running after the restart" });
+    await answered(`${ingest}/ingest/r`, 200);
+    running = false;
+    await Promise.all(clients);
+    expect([...answers.keys()].filter((s) => s !== 200 && s !== 503)).toEqual([]);
+    const written = (await readTopic(topic, accepted.length + 2)).map((r) => r.value?.toString());
+    expect(written.filter((v) => v !== '{"t":1}').sort()).toEqual([...accepted].sort());
   }, 90_000);
 });

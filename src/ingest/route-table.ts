@@ -5,12 +5,13 @@
  * Lifecycle, driven by the connector and its tasks (see connectors/http-ingest/):
  *   connector start  → `open(connector, settings, stages)`: the route answers (503 until a task attaches)
  *   connector PAUSED without starting (created or restarted PAUSED) → `reserve(connector, settings)`:
- *                      a suspended route, so its path answers 503 as after a pause, not 404
- *                      (devices retry a 503); `suspend` removes it again while no task is attached
+ *                      a suspended route, so its path answers 503 as after a pause
  *   task start/stop  → `attach` / `detach` a writer (the task's queue)
  *   connector stop   → `suspend(connector)`: 503 + Retry-After (pause); queued, unsent records are
  *                      withdrawn (their requests answer 503, nothing written)
- *   suspended and no writer left (delete, STOPPED) → the route is gone: 404
+ *   suspended and no writer left → the route is gone (404) once `retains` (the connector exists and
+ *                      is not STOPPED) says so: after a delete or a stop, not while a restart or a
+ *                      config change replaces the instance (devices retry a 503; a 404 is final)
  * A path belongs to one connector: opening a path another connector holds throws.
  */
 import { ConnectError } from "../errors.ts";
@@ -93,18 +94,24 @@ export class IngestRouteTable {
   /** Writers by connector; a task may start before its connector opens the route (worker restart). */
   private readonly writers = new Map<string, IngestWriter[]>();
   private readonly listeners = new Set<RouteListener>();
-  /** Routes made by `reserve`, until their connector opens its own. */
-  private readonly reserved = new WeakSet<IngestRoute>();
   /** The routes as of the last change, for `byPath` (per request: an array, no iterator object). */
   private current: readonly IngestRoute[] = [];
+
+  /**
+   * @param retains whether a connector's route stays (suspended, 503) once no task is attached: the
+   *   connector exists and is not STOPPED. Asked again when such a route is looked up, so one left
+   *   by an instance that never stopped (it failed to start) is gone once its connector is.
+   */
+  constructor(private readonly retains: (connector: string) => boolean = () => false) {}
 
   /** Opens (or reopens with new settings) the route of a connector. */
   open(connector: string, settings: IngestRouteSettings, stages: IngestStages): IngestRoute {
     for (const other of [...this.byConnector.values()]) {
       if (other.connector !== connector && other.settings.path === settings.path) {
-        // A reservation from an older task config (paused, then given another path) gives way.
-        if (this.reserved.has(other)) {
-          this.byConnector.delete(other.connector);
+        // Validation keeps paths unique among stored configs: a suspended route at this path is
+        // left from another connector's older config (it was given another path), and gives way.
+        if (other.state === "suspended") {
+          this.drop(other);
           continue;
         }
         throw new ConnectError(
@@ -115,25 +122,33 @@ export class IngestRouteTable {
     const previous = this.byConnector.get(connector);
     const route = new IngestRoute(connector, settings, stages, this.writersOf(connector), previous?.requests);
     if (previous && previous.stages !== stages) void previous.stages.close?.();
-    if (previous) this.reserved.delete(previous);
     this.byConnector.set(connector, route);
     this.changed();
     return route;
   }
 
   /**
-   * A connector PAUSED without having started: a suspended route at its path, answering 503 with
-   * Retry-After until the connector starts and opens its own, or is stopped (`suspend` with no task
-   * attached removes it). Nothing when the connector has a route, or when another connector holds
-   * the path; another connector opening the path displaces it.
+   * A connector PAUSED without having started: a suspended route at its path (replacing a suspended
+   * one of an older config), answering 503 with Retry-After until the connector starts and opens
+   * its own, or is stopped. Nothing when the connector's route is open, or when another connector
+   * holds the path; another connector opening the path displaces it.
    */
   reserve(connector: string, settings: IngestRouteSettings): void {
-    if (this.byConnector.has(connector)) return;
-    for (const other of this.byConnector.values()) if (other.settings.path === settings.path) return;
+    const previous = this.byConnector.get(connector);
+    if (previous?.state === "open") return;
+    for (const other of this.byConnector.values()) {
+      if (other.connector !== connector && other.settings.path === settings.path) return;
+    }
     // A suspended route answers before any stage runs: it needs none of its own.
-    const route = new IngestRoute(connector, settings, passThroughStages, this.writersOf(connector));
+    const route = new IngestRoute(
+      connector,
+      settings,
+      passThroughStages,
+      this.writersOf(connector),
+      previous?.requests,
+    );
     route.state = "suspended";
-    this.reserved.add(route);
+    if (previous && previous.stages !== passThroughStages) void previous.stages.close?.();
     this.byConnector.set(connector, route);
     this.changed();
   }
@@ -168,17 +183,20 @@ export class IngestRouteTable {
   /** The route serving `path`, if any. */
   byPath(path: string): IngestRoute | undefined {
     const routes = this.current;
-    for (let i = 0; i < routes.length; i++) if (routes[i]!.settings.path === path) return routes[i];
+    for (let i = 0; i < routes.length; i++) {
+      const route = routes[i]!;
+      if (route.settings.path === path) return route.state === "open" ? route : this.stillThere(route);
+    }
     return undefined;
   }
 
   /** The route accepting REST Proxy produce requests for `topic`: an open one first. */
   byTopic(topic: string): IngestRoute | undefined {
     let found: IngestRoute | undefined;
-    for (const route of this.byConnector.values()) {
+    for (const route of [...this.byConnector.values()]) {
       if (!route.restProxyTopics.includes(topic)) continue;
       if (route.state === "open" && route.writers.length > 0) return route;
-      found ??= route;
+      if (route.state === "open" || this.stillThere(route)) found ??= route;
     }
     return found;
   }
@@ -202,12 +220,29 @@ export class IngestRouteTable {
     return writers;
   }
 
+  /** A suspended route, or undefined once it is idle and its connector no longer retains it. */
+  private stillThere(route: IngestRoute): IngestRoute | undefined {
+    this.removeIfIdle(route);
+    if (this.byConnector.get(route.connector) === route) return route;
+    this.changed();
+    return undefined;
+  }
+
   private removeIfIdle(route: IngestRoute): void {
-    if (route.state === "suspended" && route.writers.length === 0 && this.byConnector.get(route.connector) === route) {
-      this.byConnector.delete(route.connector);
+    if (
+      route.state === "suspended" &&
+      route.writers.length === 0 &&
+      this.byConnector.get(route.connector) === route &&
+      !this.retains(route.connector)
+    ) {
+      this.drop(route);
       this.writers.delete(route.connector);
-      void route.stages.close?.();
     }
+  }
+
+  private drop(route: IngestRoute): void {
+    this.byConnector.delete(route.connector);
+    void route.stages.close?.();
   }
 
   private changed(): void {
