@@ -59,14 +59,16 @@ export interface App {
   readonly db: Database;
   readonly rest: RestServers;
   readonly ingest: IngestServer;
+  /** The URL other workers are told to reach this one at (rest.advertised.*), as Connect logs it. */
+  readonly advertisedUrl: string;
   /** Stops connectors and tasks (committing what Kafka acknowledged), the listeners and the store. */
   stop(): Promise<void>;
 }
 
 const CLUSTER_ID_TIMEOUT_MS = 5000;
 
-/** `<advertised host>:<advertised port>` (Connect's worker_id). */
-function workerId(config: WorkerConfig, urls: readonly string[]): string {
+/** Connect's advertised URL, and its `<advertised host>:<advertised port>` (the worker_id). */
+function advertised(config: WorkerConfig, urls: readonly string[]): { url: string; workerId: string } {
   const wanted = config["rest.advertised.listener"]?.toLowerCase();
   const index = Math.max(0, wanted ? config.restListeners.findIndex((l) => l.protocol === wanted) : 0);
   const listener = config.restListeners[index]!;
@@ -74,7 +76,7 @@ function workerId(config: WorkerConfig, urls: readonly string[]): string {
   const host =
     config["rest.advertised.host.name"] ?? (listener.host && listener.host !== "0.0.0.0" ? listener.host : hostname());
   const port = config["rest.advertised.port"] ?? Number(bound.port);
-  return `${host}:${port}`;
+  return { url: `${bound.protocol}//${host}:${port}/`, workerId: `${host}:${port}` };
 }
 
 export function startApp(options: AppOptions): App {
@@ -193,7 +195,8 @@ export function startApp(options: AppOptions): App {
     },
   });
   reachability.start();
-  id = workerId(config, rest.urls);
+  const { url: advertisedUrl, workerId } = advertised(config, rest.urls);
+  id = workerId;
   const ingest = new IngestServer({
     listeners: config["ingest.listeners"],
     originals: config.originals,
@@ -222,6 +225,7 @@ export function startApp(options: AppOptions): App {
     db,
     rest,
     ingest,
+    advertisedUrl,
     stop: async () => {
       // No new requests while tasks stop and commit.
       await rest.stop();
