@@ -86,8 +86,13 @@ export function startApp(options: AppOptions): App {
   // A route stays (503) while its connector exists and is not STOPPED: a restart or config change
   // replaces the instance without a 404 in between.
   const ingestRoutes = new IngestRouteTable((connector) => {
-    const target = configs.targetState(connector);
-    return target !== undefined && target !== "STOPPED";
+    try {
+      const target = configs.targetState(connector);
+      return target !== undefined && target !== "STOPPED";
+    } catch {
+      // The store cannot be read (closed at shutdown, an I/O error): keep answering 503.
+      return true;
+    }
   });
   const ingestSecurity = new IngestSecurity({
     mtlsIdentity: config["ingest.listeners.https.ssl.client.identity"] as ClientIdentitySource,
