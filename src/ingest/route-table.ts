@@ -193,7 +193,7 @@ export class IngestRouteTable {
   /** The route accepting REST Proxy produce requests for `topic`: an open one first. */
   byTopic(topic: string): IngestRoute | undefined {
     let found: IngestRoute | undefined;
-    for (const route of [...this.byConnector.values()]) {
+    for (const route of this.byConnector.values()) {
       if (!route.restProxyTopics.includes(topic)) continue;
       if (route.state === "open" && route.writers.length > 0) return route;
       if (route.state === "open" || this.stillThere(route)) found ??= route;
