@@ -59,14 +59,16 @@ export interface App {
   readonly db: Database;
   readonly rest: RestServers;
   readonly ingest: IngestServer;
+  /** The URL other workers are told to reach this one at (rest.advertised.*), as Connect logs it. */
+  readonly advertisedUrl: string;
   /** Stops connectors and tasks (committing what Kafka acknowledged), the listeners and the store. */
   stop(): Promise<void>;
 }
 
 const CLUSTER_ID_TIMEOUT_MS = 5000;
 
-/** `<advertised host>:<advertised port>` (Connect's worker_id). */
-function workerId(config: WorkerConfig, urls: readonly string[]): string {
+/** Connect's advertised URL, and its `<advertised host>:<advertised port>` (the worker_id). */
+function advertised(config: WorkerConfig, urls: readonly string[]): { url: string; workerId: string } {
   const wanted = config["rest.advertised.listener"]?.toLowerCase();
   const index = Math.max(0, wanted ? config.restListeners.findIndex((l) => l.protocol === wanted) : 0);
   const listener = config.restListeners[index]!;
@@ -74,14 +76,24 @@ function workerId(config: WorkerConfig, urls: readonly string[]): string {
   const host =
     config["rest.advertised.host.name"] ?? (listener.host && listener.host !== "0.0.0.0" ? listener.host : hostname());
   const port = config["rest.advertised.port"] ?? Number(bound.port);
-  return `${host}:${port}`;
+  return { url: `${bound.protocol}//${host}:${port}/`, workerId: `${host}:${port}` };
 }
 
 export function startApp(options: AppOptions): App {
   const { config } = options;
   const logs = options.logs ?? logManager;
   const clock = options.clock ?? systemClock;
-  const ingestRoutes = new IngestRouteTable();
+  // A route stays (503) while its connector exists and is not STOPPED: a restart or config change
+  // replaces the instance without a 404 in between.
+  const ingestRoutes = new IngestRouteTable((connector) => {
+    try {
+      const target = configs.targetState(connector);
+      return target !== undefined && target !== "STOPPED";
+    } catch {
+      // The store cannot be read (closed at shutdown, an I/O error): keep answering 503.
+      return true;
+    }
+  });
   const ingestSecurity = new IngestSecurity({
     mtlsIdentity: config["ingest.listeners.https.ssl.client.identity"] as ClientIdentitySource,
     clock,
@@ -188,7 +200,8 @@ export function startApp(options: AppOptions): App {
     },
   });
   reachability.start();
-  id = workerId(config, rest.urls);
+  const { url: advertisedUrl, workerId } = advertised(config, rest.urls);
+  id = workerId;
   const ingest = new IngestServer({
     listeners: config["ingest.listeners"],
     originals: config.originals,
@@ -217,6 +230,7 @@ export function startApp(options: AppOptions): App {
     db,
     rest,
     ingest,
+    advertisedUrl,
     stop: async () => {
       // No new requests while tasks stop and commit.
       await rest.stop();

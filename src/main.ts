@@ -10,7 +10,11 @@ import { type App, startApp } from "./app.ts";
 import { parseCommandLine, USAGE } from "./cli.ts";
 import { clientProperties } from "./client-properties.ts";
 import type { ConfigProvider } from "./config-providers/config-provider.ts";
-import { configProvidersFromWorkerConfig, resolveConfig } from "./config-providers/config-transformer.ts";
+import {
+  ConfigProviderError,
+  configProvidersFromWorkerConfig,
+  resolveConfig,
+} from "./config-providers/config-transformer.ts";
 import { OVERRIDE_POLICY_PACKAGE, PRINCIPAL_DEPRECATION } from "./connector-client-config-override-policy.ts";
 import { CONNECTOR_FILE_EXIT_CODE, CONNECTOR_FILE_FAILED, readConnectorFile } from "./connector-file.ts";
 import { ConfigError, messageOf } from "./errors.ts";
@@ -142,7 +146,8 @@ function withEnvironmentVariables(error: ConfigError): string {
     const entry = fromEnv.get(k);
     return entry ? [`${k} comes from the environment variable ${entry.variable}`] : [];
   });
-  return variables.length > 0 ? `${error.message} (${variables.join("; ")})` : error.message;
+  const message = error instanceof ConfigProviderError ? error.described : error.message;
+  return variables.length > 0 ? `${message} (${variables.join("; ")})` : message;
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
@@ -215,7 +220,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   } catch (error) {
     fail(messageOf(error));
   }
-  for (const url of app.rest.urls) log.info(`REST server listening at ${url}/, advertising URL ${url}/`);
+  for (const url of app.rest.urls) log.info(`REST server listening at ${url}/, advertising URL ${app.advertisedUrl}`);
   for (const url of app.rest.adminUrls) log.info(`Admin REST server listening at ${url}/`);
 
   const shutdown = gracefulShutdown({

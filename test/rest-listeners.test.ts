@@ -75,6 +75,32 @@ describe("CORS", () => {
   });
 });
 
+describe("rest.advertised.*", () => {
+  test("the log's advertised URL and the worker_id name the advertised host and port, as Connect's RestServer logs them (regression: the listener's URL was logged)", async () => {
+    await using dir = await tempDir();
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: {
+        "bootstrap.servers": kafka.bootstrap,
+        "data.dir": dir.file("data"),
+        "rest.advertised.host.name": "gateway.example",
+        "rest.advertised.port": "18083",
+      },
+    });
+    expect(gw.output()).toContain(`REST server listening at ${gw.url}/, advertising URL http://gateway.example:18083/`);
+    const created = await gw.rest.put("/connectors/adv/config", {
+      "connector.class": "FileStreamSource",
+      topic: "adv",
+      file: dir.file("in.txt"),
+    });
+    expect(created.status).toBe(201);
+    await waitFor(async () => (await gw.rest.get("/connectors/adv/status")).body?.connector?.worker_id, {
+      what: "a status",
+    });
+    expect((await gw.rest.get("/connectors/adv/status")).body.connector.worker_id).toBe("gateway.example:18083");
+  });
+});
+
 describe("admin.listeners", () => {
   test("serves /admin/loggers only on the admin listener when set", async () => {
     await using dir = await tempDir();

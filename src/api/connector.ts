@@ -48,6 +48,13 @@ export interface Connector {
   start(config: Config): MaybePromise<void>;
   taskConfigs(maxTasks: number): MaybePromise<Config[]>;
   stop(): MaybePromise<void>;
+  /**
+   * Gateway extension (Connect has none): the connector is PAUSED and was never started (created
+   * PAUSED, or PAUSED when the worker started or its config changed), so `start` is not called, as
+   * in Connect. A connector that clients reach directly (an ingest route) may show itself as paused
+   * to them. `stop()` follows when it is stopped, deleted or restarted without having started.
+   */
+  announcePaused?(config: Config): void;
 }
 
 export interface SourceConnector extends Connector {

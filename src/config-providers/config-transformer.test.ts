@@ -5,6 +5,7 @@ import { ConfigError } from "../errors.ts";
 import type { ConfigProvider } from "./config-provider.ts";
 import {
   CONFIG_VARIABLE_PATTERN,
+  ConfigProviderError,
   closeConfigProviders,
   configProvidersFromWorkerConfig,
   resolveConfig,
@@ -116,13 +117,13 @@ describe("resolveConfig", () => {
   });
 
   describe("when a provider fails", () => {
-    test("throws a ConfigError naming the provider, the path and the keys, never a value", async () => {
+    test("throws the provider's message, as Connect's ConfigException; `described` and each key's message name the provider, the path and the keys, never a value", async () => {
       await using dir = await tempDir();
       await writeFile(dir.file("ok.properties"), "password=pw-123\n");
       const file = new FileConfigProvider(capturedLogs().logs.get("test"));
       file.configure({});
       const missing = dir.file("missing.properties");
-      const message =
+      const described =
         `Could not resolve config provider 'file' at path '${missing}' referenced by connection.url, ` +
         `connection.password: Could not read properties from file ${missing}`;
       const error = await expectRejects(
@@ -134,25 +135,29 @@ describe("resolveConfig", () => {
           },
           new Map([["file", file]]),
         ),
-        ConfigError,
-        message,
+        ConfigProviderError,
+        `Could not read properties from file ${missing}`,
       );
+      expect((error as ConfigProviderError).described).toBe(described);
       expect((error as ConfigError).errors).toEqual(
         new Map([
-          ["connection.url", [message]],
-          ["connection.password", [message]],
+          ["connection.url", [described]],
+          ["connection.password", [described]],
         ]),
       );
-      expect(error.message).not.toContain("pw-123");
+      expect(described).not.toContain("pw-123");
     });
 
     test("names the provider alone when the reference has no path", async () => {
       const secrets = new SecretFilesConfigProvider();
       await using dir = await tempDir();
       secrets.configure({ dir: dir.path });
-      await expectRejects(
+      const error = await expectRejects(
         resolveConfig({ "http.token": "${secrets:../etc/passwd}" }, new Map([["secrets", secrets]])),
-        ConfigError,
+        ConfigProviderError,
+        "Secret ../etc/passwd must not contain '..'",
+      );
+      expect((error as ConfigProviderError).described).toBe(
         "Could not resolve config provider 'secrets' referenced by http.token: Secret ../etc/passwd must not contain '..'",
       );
     });

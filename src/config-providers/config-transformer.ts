@@ -119,6 +119,23 @@ export async function closeConfigProviders(providers: ReadonlyMap<string, Config
   }
 }
 
+/**
+ * A provider failed to resolve a reference. The message is the provider's own, as Connect's REST
+ * answer and the connector's trace show it (its ConfigException); `described` names the provider,
+ * path and the keys referencing it, for the worker's startup error and the per-key messages.
+ */
+export class ConfigProviderError extends ConfigError {
+  override name = "ConfigProviderError";
+  constructor(
+    message: string,
+    readonly described: string,
+    errors: ReadonlyMap<string, readonly string[]>,
+    options?: ErrorOptions,
+  ) {
+    super(message, errors, options);
+  }
+}
+
 interface PathLookup {
   readonly keys: Set<string>;
   /** The config keys whose values reference this provider and path, for error messages. */
@@ -165,9 +182,11 @@ export async function resolveConfig(
         data = await provider.get(path, new Set(keys));
       } catch (cause) {
         const used = [...configKeys];
-        const message =
+        const described =
           `Could not resolve ${describeReference(name, path)} referenced by ${used.join(", ")}: ` + messageOf(cause);
-        throw new ConfigError(message, new Map(used.map((k) => [k, [message]])), { cause });
+        throw new ConfigProviderError(messageOf(cause), described, new Map(used.map((k) => [k, [described]])), {
+          cause,
+        });
       }
       for (const variable of keys) {
         const value = data.get(variable);

@@ -44,6 +44,57 @@ describe("IngestRouteTable", () => {
     expect(route.writer()).toBe(first);
   });
 
+  test("a connector paused without starting reserves a suspended route: 503, not 404, until it opens or is stopped", () => {
+    const existing = new Set(["c"]);
+    const table = new IngestRouteTable((c) => existing.has(c));
+    table.reserve("c", testSettings()); // created PAUSED: no task yet
+    expect(table.byPath("/ingest/t")?.state).toBe("suspended");
+    expect(table.byTopic("t")?.connector).toBe("c");
+    table.reserve("c", testSettings({ "ingest.path": "/ingest/new" })); // its config changed while paused
+    expect(table.routes().map((r) => [r.settings.path, r.state])).toEqual([["/ingest/new", "suspended"]]);
+    const w = writer();
+    table.attach("c", w);
+    table.open("c", testSettings(), passThroughStages); // resumed
+    expect(table.byPath("/ingest/t")?.writer()).toBe(w);
+    table.reserve("c", testSettings({ "ingest.path": "/ingest/old" })); // an open route: nothing
+    expect(table.routes().map((r) => [r.settings.path, r.state])).toEqual([["/ingest/t", "open"]]);
+    existing.delete("c"); // deleted or STOPPED
+    table.suspend("c");
+    table.detach("c", w);
+    expect(table.routes()).toEqual([]);
+  });
+
+  test("a restart or config change keeps the route suspended (503) between the instances; gone once the connector is", () => {
+    const existing = new Set(["c"]);
+    const table = new IngestRouteTable((c) => existing.has(c));
+    const w = writer();
+    table.attach("c", w);
+    table.open("c", testSettings(), passThroughStages);
+    table.suspend("c"); // the old instance stops, then its tasks
+    table.detach("c", w);
+    expect(table.byPath("/ingest/t")?.state).toBe("suspended");
+    table.open("c", testSettings({ "ingest.path": "/ingest/new" }), passThroughStages); // the new instance
+    expect(table.byPath("/ingest/t")).toBeUndefined();
+    expect(table.byPath("/ingest/new")?.state).toBe("open");
+    table.suspend("c"); // the next instance never starts (FAILED): nothing stops it, then it is deleted
+    existing.delete("c");
+    expect(table.byTopic("t")).toBeUndefined();
+    expect(table.byPath("/ingest/new")).toBeUndefined();
+    expect(table.routes()).toEqual([]);
+  });
+
+  test("a reservation never takes another connector's path; a connector opening a path displaces a suspended route", () => {
+    const table = new IngestRouteTable(() => true);
+    table.open("a", testSettings(), passThroughStages);
+    table.reserve("b", testSettings());
+    expect(table.byPath("/ingest/t")?.connector).toBe("a");
+    table.reserve("b", testSettings({ "ingest.path": "/ingest/b" }));
+    expect(table.open("c", testSettings({ "ingest.path": "/ingest/b" }), passThroughStages).connector).toBe("c");
+    table.suspend("a"); // left from a's older config
+    expect(table.open("d", testSettings(), passThroughStages).connector).toBe("d");
+    expect(table.routes().map((r) => r.connector)).toEqual(["c", "d"]);
+  });
+
   test("a path held by another connector cannot be opened", () => {
     const table = new IngestRouteTable();
     table.open("a", testSettings(), passThroughStages);

@@ -4,15 +4,19 @@
  *
  * Lifecycle, driven by the connector and its tasks (see connectors/http-ingest/):
  *   connector start  → `open(connector, settings, stages)`: the route answers (503 until a task attaches)
+ *   connector PAUSED without starting (created or restarted PAUSED) → `reserve(connector, settings)`:
+ *                      a suspended route, so its path answers 503 as after a pause
  *   task start/stop  → `attach` / `detach` a writer (the task's queue)
  *   connector stop   → `suspend(connector)`: 503 + Retry-After (pause); queued, unsent records are
  *                      withdrawn (their requests answer 503, nothing written)
- *   suspended and no writer left (delete, STOPPED) → the route is gone: 404
+ *   suspended and no writer left → the route is gone (404) once `retains` (the connector exists and
+ *                      is not STOPPED) says so: after a delete or a stop, not while a restart or a
+ *                      config change replaces the instance (devices retry a 503; a 404 is final)
  * A path belongs to one connector: opening a path another connector holds throws.
  */
 import { ConnectError } from "../errors.ts";
 import type { IngestSubmission, RecordOutcome } from "./ingest-record.ts";
-import type { IngestStages } from "./request-context.ts";
+import { type IngestStages, passThroughStages } from "./request-context.ts";
 import type { IngestRouteSettings } from "./route-settings.ts";
 
 /** Takes a request's records and resolves with their outcomes once Kafka acknowledged them. */
@@ -93,10 +97,23 @@ export class IngestRouteTable {
   /** The routes as of the last change, for `byPath` (per request: an array, no iterator object). */
   private current: readonly IngestRoute[] = [];
 
+  /**
+   * @param retains whether a connector's route stays (suspended, 503) once no task is attached: the
+   *   connector exists and is not STOPPED. Asked again when such a route is looked up, so one left
+   *   by an instance that never stopped (it failed to start) is gone once its connector is.
+   */
+  constructor(private readonly retains: (connector: string) => boolean = () => false) {}
+
   /** Opens (or reopens with new settings) the route of a connector. */
   open(connector: string, settings: IngestRouteSettings, stages: IngestStages): IngestRoute {
-    for (const other of this.byConnector.values()) {
+    for (const other of [...this.byConnector.values()]) {
       if (other.connector !== connector && other.settings.path === settings.path) {
+        // Validation keeps paths unique among stored configs: a suspended route at this path is
+        // left from another connector's older config (it was given another path), and gives way.
+        if (other.state === "suspended") {
+          this.drop(other);
+          continue;
+        }
         throw new ConnectError(
           `ingest.path ${settings.path} is already served by connector ${other.connector}; each ingest connector needs its own path`,
         );
@@ -108,6 +125,32 @@ export class IngestRouteTable {
     this.byConnector.set(connector, route);
     this.changed();
     return route;
+  }
+
+  /**
+   * A connector PAUSED without having started: a suspended route at its path (replacing a suspended
+   * one of an older config), answering 503 with Retry-After until the connector starts and opens
+   * its own, or is stopped. Nothing when the connector's route is open, or when another connector
+   * holds the path; another connector opening the path displaces it.
+   */
+  reserve(connector: string, settings: IngestRouteSettings): void {
+    const previous = this.byConnector.get(connector);
+    if (previous?.state === "open") return;
+    for (const other of this.byConnector.values()) {
+      if (other.connector !== connector && other.settings.path === settings.path) return;
+    }
+    // A suspended route answers before any stage runs: it needs none of its own.
+    const route = new IngestRoute(
+      connector,
+      settings,
+      passThroughStages,
+      this.writersOf(connector),
+      previous?.requests,
+    );
+    route.state = "suspended";
+    if (previous && previous.stages !== passThroughStages) void previous.stages.close?.();
+    this.byConnector.set(connector, route);
+    this.changed();
   }
 
   /** Pauses the route: 503 with Retry-After; records not yet sent are withdrawn. */
@@ -140,7 +183,10 @@ export class IngestRouteTable {
   /** The route serving `path`, if any. */
   byPath(path: string): IngestRoute | undefined {
     const routes = this.current;
-    for (let i = 0; i < routes.length; i++) if (routes[i]!.settings.path === path) return routes[i];
+    for (let i = 0; i < routes.length; i++) {
+      const route = routes[i]!;
+      if (route.settings.path === path) return route.state === "open" ? route : this.stillThere(route);
+    }
     return undefined;
   }
 
@@ -150,7 +196,7 @@ export class IngestRouteTable {
     for (const route of this.byConnector.values()) {
       if (!route.restProxyTopics.includes(topic)) continue;
       if (route.state === "open" && route.writers.length > 0) return route;
-      found ??= route;
+      if (route.state === "open" || this.stillThere(route)) found ??= route;
     }
     return found;
   }
@@ -174,12 +220,29 @@ export class IngestRouteTable {
     return writers;
   }
 
+  /** A suspended route, or undefined once it is idle and its connector no longer retains it. */
+  private stillThere(route: IngestRoute): IngestRoute | undefined {
+    this.removeIfIdle(route);
+    if (this.byConnector.get(route.connector) === route) return route;
+    this.changed();
+    return undefined;
+  }
+
   private removeIfIdle(route: IngestRoute): void {
-    if (route.state === "suspended" && route.writers.length === 0 && this.byConnector.get(route.connector) === route) {
-      this.byConnector.delete(route.connector);
+    if (
+      route.state === "suspended" &&
+      route.writers.length === 0 &&
+      this.byConnector.get(route.connector) === route &&
+      !this.retains(route.connector)
+    ) {
+      this.drop(route);
       this.writers.delete(route.connector);
-      void route.stages.close?.();
     }
+  }
+
+  private drop(route: IngestRoute): void {
+    this.byConnector.delete(route.connector);
+    void route.stages.close?.();
   }
 
   private changed(): void {

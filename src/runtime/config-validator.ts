@@ -185,7 +185,8 @@ export class ConfigValidator {
 }
 
 /**
- * ConfigInfos as a client may see them. Entries whose raw value holds a reference show it; entries
+ * ConfigInfos as a client may see them. Entries whose raw value holds a reference show it (unless
+ * it did not parse: null, as Connect); entries
  * named after resolved aliases get their names, groups and docs hidden. Messages of those two kinds
  * of entries hide every resolved value; other entries' messages hide values of 4 characters or
  * more (a short value would otherwise blank out ordinary words and numbers such as "at least 1"),
@@ -220,7 +221,8 @@ function hideResolvedValues(
     const aliasNamed = hide(value.name) !== value.name;
     value.name = hide(value.name);
     if (referenced) {
-      if (value.value !== HIDDEN) value.value = rawValue;
+      // A value that did not parse stays null, as Connect shows it; a parsed one shows its reference.
+      if (value.value !== HIDDEN && value.value !== null) value.value = rawValue;
     } else if (value.value !== null) {
       value.value = aliasNamed ? hide(value.value) : redact(value.value);
     }

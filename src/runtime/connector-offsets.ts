@@ -31,7 +31,8 @@ export async function readOffsets(
   const committed = await admin!.groupOffsets(sinkGroupId(name, config));
   return {
     offsets: committed.map((o) => ({
-      partition: { [KAFKA_TOPIC]: o.topic, [KAFKA_PARTITION]: o.partition },
+      // Connect's HashMap order (SinkUtils.consumerGroupOffsetsToConnectorOffsets), as recorded.
+      partition: { [KAFKA_PARTITION]: o.partition, [KAFKA_TOPIC]: o.topic },
       offset: { [KAFKA_OFFSET]: o.offset },
     })),
   };

@@ -8,6 +8,8 @@
  *   STARTED: `start(config)` succeeded (status RUNNING). A start that returns synchronously goes
  *     straight here; one that settles later reports through the listener and `onStarted`.
  *   PAUSED / STOPPED: the connector instance is stopped (`stop()` was called if it had started).
+ *     One that reaches PAUSED without being started is told so (`announcePaused`, a gateway
+ *     extension: an ingest route answers 503, not 404) and is stopped as if it had started.
  *   FAILED: `start` threw or timed out, or the connector raised an error; only STOPPED or a
  *     restart leaves it.
  * Calls are serialized by the Herder, so no two transitions start at once; a settling start is
@@ -61,6 +63,8 @@ export class WorkerConnector {
   private readonly log: Logger;
   /** Ends the start timeout early when the connector is shut down while starting. */
   private startTimer: AbortController | undefined;
+  /** `announcePaused` was called: the instance is stopped like a started one. */
+  private announcedPaused = false;
 
   constructor(
     readonly name: string,
@@ -114,7 +118,11 @@ export class WorkerConnector {
       case "PAUSED":
       case "STOPPED": {
         if (this.state === target) return;
-        if (this.state === "STARTED") await this.stopInstance();
+        // Not started (created, or STOPPED before): announced as paused instead.
+        const announce = target === "PAUSED" && this.state !== "STARTED";
+        if (this.state === "STARTED" || this.announcedPaused) await this.stopInstance();
+        this.announcedPaused = false;
+        if (announce) this.announcePaused();
         this.state = target;
         if (target === "PAUSED") this.listener.onPause(this.name);
         else this.listener.onStop(this.name);
@@ -123,8 +131,19 @@ export class WorkerConnector {
     }
   }
 
+  private announcePaused(): void {
+    if (!this.connector.announcePaused) return;
+    try {
+      this.connector.announcePaused(this.config);
+      this.announcedPaused = true;
+    } catch (error) {
+      this.log.warn(`Connector ${this.name} could not announce that it is paused`, error);
+    }
+  }
+
   private beginStart(): void {
     const resuming = this.state === "PAUSED";
+    this.announcedPaused = false;
     let result: unknown;
     try {
       result = this.connector.start(this.config);
@@ -210,7 +229,8 @@ export class WorkerConnector {
 
   /** Stops the instance for good (delete, restart or worker shutdown); never waits for a start. */
   async shutdown(): Promise<void> {
-    const wasStarted = this.state === "STARTED";
+    const wasStarted = this.state === "STARTED" || this.announcedPaused;
+    this.announcedPaused = false;
     this.state = "STOPPED";
     this.startTimer?.abort();
     if (wasStarted) await this.stopInstance();

@@ -22,6 +22,7 @@ type Row = { name: string; config: string; target_state: TargetState };
 export class ConfigStore {
   private readonly listQuery: Statement<{ name: string }, []>;
   private readonly getQuery: Statement<Row, [string]>;
+  private readonly targetQuery: Statement<{ target_state: TargetState }, [string]>;
   private readonly tasksQuery: Statement<{ config: string }, [string]>;
   private readonly upsert: Statement<unknown, [string, string, string, number, number]>;
   private readonly updateConfig: Statement<unknown, [string, number, string]>;
@@ -33,6 +34,7 @@ export class ConfigStore {
   constructor(private readonly db: Database) {
     this.listQuery = db.query("SELECT name FROM connectors ORDER BY created_at, name");
     this.getQuery = db.query("SELECT name, config, target_state FROM connectors WHERE name = ?");
+    this.targetQuery = db.query("SELECT target_state FROM connectors WHERE name = ?");
     this.tasksQuery = db.query("SELECT config FROM task_configs WHERE connector = ? ORDER BY task");
     this.upsert = db.query(
       "INSERT INTO connectors (name, config, target_state, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
@@ -57,6 +59,11 @@ export class ConfigStore {
       targetState: row.target_state,
       taskConfigs: this.tasksQuery.all(name).map((r) => JSON.parse(r.config) as RawConnectorConfig),
     };
+  }
+
+  /** The connector's target state, or undefined when there is no such connector. */
+  targetState(name: string): TargetState | undefined {
+    return this.targetQuery.get(name)?.target_state;
   }
 
   has(name: string): boolean {

@@ -2,7 +2,9 @@
  * HttpIngestSourceConnector: owns an ingest route. `start` validates the config and opens the
  * route on the ingest listener (`ingest.path`, plus the REST Proxy topics); `stop` (pause, stop,
  * delete, restart) suspends it: 503 with Retry-After until it starts again, and the route is gone
- * once its tasks have stopped too. Tasks (tasks.max, each with its own producer) share the route.
+ * once its tasks have stopped too. A connector PAUSED without having started (created PAUSED, or
+ * paused when the gateway started) reserves its suspended route (`announcePaused`): 503 as well.
+ * Tasks (tasks.max, each with its own producer) share the route.
  */
 import type { Config, SourceConnector } from "../../api/connector.ts";
 import { ConfigError } from "../../errors.ts";
@@ -71,6 +73,12 @@ export class HttpIngestSourceConnector implements SourceConnector {
   taskConfigs(maxTasks: number): Config[] {
     const spool = (this.config["ingest.ack.mode"] ?? "kafka").trim() === "spool";
     return Array.from({ length: spool ? 1 : Math.max(1, maxTasks) }, () => ({ ...this.config }));
+  }
+
+  announcePaused(config: Config): void {
+    const parsed = httpIngestConfig.parse(config);
+    this.name = config.name ?? "";
+    this.services.routes.reserve(this.name, routeSettings(parsed, config["value.converter"], config["key.converter"]));
   }
 
   stop(): void {
