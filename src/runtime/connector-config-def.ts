@@ -130,7 +130,9 @@ export function withWorkerDefaults(
           .map((p) => p.className)
           .sort(),
       });
-      const chosen = registry.find([type], config[prop]?.trim() || defaults[prop]);
+      // A value that is set (even empty) and names no converter has no version to show.
+      const value = config[prop];
+      const chosen = registry.find([type], value === undefined || value === null ? defaults[prop] : value.trim());
       replaced.set(
         `${prop}.plugin.version`,
         chosen ? { default: chosen.version, recommended: [chosen.version] } : { default: null, recommended: [] },

@@ -196,7 +196,7 @@ export const commonConnectorConfig = defineConfig({
 });
 
 /** ConfigDef.ValidList.anyNonDuplicateValues: a null (an explicit JSON null) is refused too. */
-function duplicateAliases(list: string[] | null): string | undefined {
+export function duplicateAliases(list: string[] | null): string | undefined {
   if (list === null) return NON_NULL_LIST;
   return new Set(list).size !== list.length ? "Duplicate alias provided." : undefined;
 }

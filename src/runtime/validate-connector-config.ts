@@ -85,6 +85,21 @@ export function validateConnectorConfig(
     const cls = config[prop];
     if (cls === undefined || cls === null) continue;
     const converter = registry.find(types, cls);
+    const other = converter ? undefined : registry.findAny(cls.trim());
+    if (other) {
+      // A class Connect loads that is not a converter: ConfigDef parses it (its name is the value),
+      // then the converter check refuses it; its version key stays visible with no version.
+      const iface = prop === "header.converter" ? "HeaderConverter" : "Converter";
+      results.set(prop, {
+        value: other.className,
+        errors: [
+          ...(results.get(prop)?.errors ?? []),
+          `Class class ${other.className} does not implement the ${iface} interface`,
+        ],
+      });
+      results.set(`${prop}.plugin.version`, { value: null, errors: [] });
+      continue;
+    }
     if (!converter) {
       // A CLASS value that names no class fails to parse: its value is null, and the version key
       // of a converter that does not exist is hidden without recommendations.
@@ -98,6 +113,9 @@ export function validateConnectorConfig(
       results.set(`${prop}.plugin.version`, { value: null, errors: [], visible: false });
       continue;
     }
+    // ConfigDef parses a CLASS value to the class an alias names: its full name is the value shown.
+    const shown = results.get(prop);
+    if (shown && shown.errors.length === 0) results.set(prop, { ...shown, value: converter.className });
     // As AbstractHerder.validateConverterConfig: the runtime supplies converter.type.
     const sub = {
       ...Object.fromEntries(
