@@ -14,10 +14,12 @@ import { type ConfigInfos, configInfos, groupsOf } from "../plugin/describe-conf
 import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
 import { javaHashMap, javaHashOrder } from "../util/java-hash-order.ts";
+import { aliasTypeResults } from "./alias-config-def.ts";
 import { type ConverterDefaults, enrichedConfigDef, withWorkerDefaults } from "./connector-config-def.ts";
 import { regexError, splitList, topicPattern } from "./connector-config-values.ts";
 import { resolveConnector } from "./resolve-connector.ts";
 import { validateClientOverrides } from "./validate-client-overrides.ts";
+import { exactlyOnceChecks } from "./validate-exactly-once.ts";
 
 /** Java's `Map.toString()` rendering, as Connect prints configs in some messages. */
 export function javaMapString(config: Readonly<Record<string, string | null>>): string {
@@ -60,19 +62,10 @@ export function validateConnectorConfig(
     converterDefaults,
   );
   const results = frameworkDef.validate(config);
+  aliasTypeResults(registry, config, results);
 
   if (connector.type === "sink") sinkChecks(config, results);
-  const negateErrors = new Map<string, string>();
-  for (const alias of splitList(config.transforms)) {
-    const negate = config[`transforms.${alias}.negate`];
-    if (negate !== undefined && negate !== null && !config[`transforms.${alias}.predicate`]) {
-      negateErrors.set(
-        `transforms.${alias}.negate`,
-        `Config 'transforms.${alias}.negate' was provided but there is no config 'transforms.${alias}.predicate' defining a predicate to be negated.`,
-      );
-    }
-  }
-  for (const [k, message] of negateErrors) addError(results, k, message);
+  else exactlyOnceChecks(connector, config, results);
 
   // Converter classes must exist; a converter's own keys are validated under its prefix.
   let convertersDef = new ConfigDef([]);
