@@ -41,11 +41,6 @@ const KNOWN_DIVERGENCES: readonly { readonly cases: RegExp; readonly reason: str
       "Apache's message prints Java objects (InsertField$InsertionSpec@<hash>, a record's toString with byte[] identities)",
   },
   {
-    cases: /^(RegexRouter \( -> x|TopicNameMatches \()$/,
-    reason:
-      "the regular expression syntax error comes from JavaScript's engine, not java.util.regex, so its text differs",
-  },
-  {
     cases: /^HeaderFrom (missing\/hm\/copy on struct|V2 nested) \(/,
     reason:
       "Apache fails with a NullPointerException on a field the schema lacks; we name the field in a DataException",

@@ -10,6 +10,7 @@
  */
 import { JavaException } from "../../errors.ts";
 import { IllegalArgumentError } from "./errors.ts";
+import { javaSyntaxError } from "./java-regex-syntax.ts";
 
 export interface JavaPattern {
   /** The pattern as configured. */
@@ -153,6 +154,8 @@ function translate(pattern: string): { source: string; flags: string } {
 
 /** Compiles a Java pattern; throws SyntaxError with the reason when it is invalid or unsupported. */
 export function compileJavaRegex(pattern: string): JavaPattern {
+  const javaError = javaSyntaxError(pattern);
+  if (javaError !== undefined) throw new SyntaxError(javaError);
   const { source, flags } = translate(pattern);
   return { pattern, find: new RegExp(source, flags), whole: new RegExp(`^(?:${source})$`, flags) };
 }
