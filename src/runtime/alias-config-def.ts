@@ -62,8 +62,11 @@ export function aliasConfigDef(
   const prefix = `${kind}.${alias}.`;
   const group = `${kind === "transforms" ? "Transforms" : "Predicates"}: ${alias}`;
   const typeValue = config[`${prefix}type`];
-  const plugin =
+  const named =
     typeValue === undefined || typeValue === null ? undefined : registry.find([pluginType], typeValue.trim());
+  // The class parses from the trimmed value, but Connect loads the plugin's version and keys by the
+  // value as given: with spaces around it, neither is found (the recommender still names the version).
+  const plugin = named && typeValue === typeValue?.trim() ? named : undefined;
   const head = defineConfig({
     [`${prefix}type`]: key.class({
       doc: `Class for the '${alias}' ${KIND_WORD[kind]}.`,
@@ -82,7 +85,7 @@ export function aliasConfigDef(
       order: 1,
       width: "LONG",
       displayName: `${BASE_CLASS[kind]} version for ${alias}`,
-      recommended: plugin ? [plugin.version] : [],
+      recommended: named ? [named.version] : [],
     }),
   });
   if (!plugin) return head;

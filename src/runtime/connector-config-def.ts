@@ -66,11 +66,14 @@ export function withWorkerDefaults(
       });
       // A value that is set (even empty) and names no converter has no version to show.
       const value = config[prop];
-      const chosen = registry.find([type], value === undefined || value === null ? defaults[prop] : value.trim());
-      replaced.set(
-        `${prop}.plugin.version`,
-        chosen ? { default: chosen.version, recommended: [chosen.version] } : { default: null, recommended: [] },
-      );
+      const named = registry.find([type], value === undefined || value === null ? defaults[prop] : value.trim());
+      // The recommender finds the class by its trimmed name; the default is looked up by the value
+      // as given, which names nothing with spaces around it.
+      const exact = value === undefined || value === null || value === value.trim();
+      replaced.set(`${prop}.plugin.version`, {
+        default: named && exact ? named.version : null,
+        recommended: named ? [named.version] : [],
+      });
     }
   }
   return new ConfigDef(

@@ -109,14 +109,21 @@ export function validateConnectorConfig(
     // ConfigDef parses a CLASS value to the class an alias names: its full name is the value shown.
     const shown = results.get(prop);
     if (shown && shown.errors.length === 0) results.set(prop, { ...shown, value: converter.className });
-    // As AbstractHerder.validateConverterConfig: the runtime supplies converter.type.
+    if (cls !== cls.trim()) {
+      // Connect loads the converter by the value as given, spaces included: it finds none.
+      addError(results, prop, `Failed to load class ${cls}: ${cls}`, converter.className);
+      results.set(`${prop}.plugin.version`, { value: null, errors: [] });
+      continue;
+    }
+    // As AbstractHerder.validateConverterConfig: the runtime supplies converter.type unless the
+    // connector config sets `<prop>.converter.type` itself.
     const sub = {
+      "converter.type": prop.split(".")[0]!,
       ...Object.fromEntries(
         Object.entries(config)
           .filter(([k]) => k.startsWith(`${prop}.`))
           .map(([k, v]) => [k.slice(prop.length + 1), v]),
       ),
-      "converter.type": prop.split(".")[0]!,
     };
     // Connect lists a converter's keys as ConfigDef.validateAll's HashMap iterates them.
     const own = converter.config as ConfigDef;
@@ -133,6 +140,12 @@ export function validateConnectorConfig(
   for (const g of groupsOf(connectorDef)) if (!groups.includes(g)) groups.push(g);
 
   const undefinedValues = new Map<string, KeyValidation>();
+  // Connect's distributed herder checks a sink's consumer group override against its worker's
+  // group (the gateway has none to conflict with) and lists the key, defined or not, first.
+  const groupOverride = config["consumer.override.group.id"];
+  if (connector.type === "sink" && typeof groupOverride === "string") {
+    undefinedValues.set("consumer.override.group.id", { value: groupOverride, errors: [] });
+  }
   for (const [k, v] of Object.entries(config)) {
     // Connect's generateResult keeps one ConfigValue per name, the connector's own validate()
     // result last: a key the connector defines loses the framework's null-value error.
