@@ -10,6 +10,7 @@
 import { ConfigDef, defineConfig, type KeyValidation, key, type NamedKey } from "../plugin/config-def.ts";
 import type { PluginType } from "../plugin/descriptor.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
+import { parseVersionRange, type VersionRange } from "../plugin/version-range.ts";
 import { splitList } from "./connector-config-values.ts";
 
 export type AliasKind = "transforms" | "predicates";
@@ -66,7 +67,10 @@ export function aliasConfigDef(
     typeValue === undefined || typeValue === null ? undefined : registry.find([pluginType], typeValue.trim());
   // The class parses from the trimmed value, but Connect loads the plugin's version and keys by the
   // value as given: with spaces around it, neither is found (the recommender still names the version).
-  const plugin = named && typeValue === typeValue?.trim() ? named : undefined;
+  const loadable = named && typeValue === typeValue?.trim() ? named : undefined;
+  // A plugin.version its version is not in loads nothing either: no keys of its own are listed.
+  const plugin =
+    loadable && versionMismatch(loadable, config[`${prefix}plugin.version`]) === undefined ? loadable : undefined;
   const head = defineConfig({
     [`${prefix}type`]: key.class({
       doc: `Class for the '${alias}' ${KIND_WORD[kind]}.`,
@@ -79,7 +83,7 @@ export function aliasConfigDef(
     }),
     [`${prefix}plugin.version`]: key.string({
       doc: `Version of the '${alias}' ${KIND_WORD[kind]}.`,
-      default: plugin?.version ?? null,
+      default: loadable?.version ?? null,
       importance: "HIGH",
       group,
       order: 1,
@@ -128,7 +132,15 @@ export function aliasTypeResults(
       const negate = kind === "transforms" ? negateError(config, alias) : undefined;
       const plugin = registry.find([PLUGIN_TYPE[kind]], cls);
       if (plugin) {
-        results.set(name, { ...current, value: plugin.className, errors: negate ? [negate] : [] });
+        const mismatch = raw === cls ? versionMismatch(plugin, config[`${kind}.${alias}.plugin.version`]) : undefined;
+        results.set(name, {
+          ...current,
+          value: plugin.className,
+          errors: [negate ?? mismatch].filter((e) => e !== undefined),
+        });
+        const version = results.get(`${kind}.${alias}.plugin.version`);
+        if (mismatch && version)
+          results.set(`${kind}.${alias}.plugin.version`, { ...version, errors: [...version.errors, mismatch] });
         continue;
       }
       const other = registry.findAny(cls);
@@ -158,4 +170,20 @@ function negateError(config: Readonly<Record<string, string | null>>, alias: str
   // Connect asks whether the key is there: a JSON null negate is "provided" too.
   if (!Object.hasOwn(config, `transforms.${alias}.negate`) || config[`transforms.${alias}.predicate`]) return undefined;
   return `Config 'transforms.${alias}.negate' was provided but there is no config 'transforms.${alias}.predicate' defining a predicate to be negated.`;
+}
+
+/** Connect's refusal of a `plugin.version` range the installed plugin's version is not in. */
+function versionMismatch(
+  plugin: { className: string; version: string },
+  spec: string | null | undefined,
+): string | undefined {
+  if (spec === undefined || spec === null) return undefined;
+  let range: VersionRange;
+  try {
+    range = parseVersionRange(spec);
+  } catch {
+    return undefined;
+  }
+  if (range.contains(plugin.version)) return undefined;
+  return `Plugin ${plugin.className} not found that matches the version range ${range}, available versions: [${plugin.version}]`;
 }
