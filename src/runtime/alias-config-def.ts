@@ -126,10 +126,15 @@ export function aliasTypeResults(
       const name = `${kind}.${alias}.type`;
       const raw = config[name];
       const current = results.get(name);
-      if (raw === undefined || raw === null || !current || current.errors.length > 0) continue;
-      const cls = raw.trim();
-      // The type's validator first checks `negate` has a predicate (validateProps), then loads the plugin.
+      if (!current) continue;
+      // The type's validator first checks `negate` has a predicate (validateProps), then loads the
+      // plugin; it runs even when the type is missing or names no class (it then sees null).
       const negate = kind === "transforms" ? negateError(config, alias) : undefined;
+      if (raw === undefined || raw === null || current.errors.length > 0) {
+        if (negate) results.set(name, { ...current, errors: [...current.errors, negate] });
+        continue;
+      }
+      const cls = raw.trim();
       const plugin = registry.find([PLUGIN_TYPE[kind]], cls);
       if (plugin) {
         const mismatch = raw === cls ? versionMismatch(plugin, config[`${kind}.${alias}.plugin.version`]) : undefined;
@@ -158,10 +163,8 @@ export function aliasTypeResults(
         results.set(name, { value: cls, errors: [negate ?? message] });
         continue;
       }
-      results.set(name, {
-        value: null,
-        errors: [`Invalid value ${raw} for configuration ${name}: Class ${cls} could not be found.`],
-      });
+      const notFound = `Invalid value ${raw} for configuration ${name}: Class ${cls} could not be found.`;
+      results.set(name, { value: null, errors: negate ? [notFound, negate] : [notFound] });
     }
   }
 }

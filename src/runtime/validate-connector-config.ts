@@ -13,6 +13,7 @@ import { ConfigDef, type KeyValidation } from "../plugin/config-def.ts";
 import { type ConfigInfos, configInfos, groupsOf } from "../plugin/describe-config.ts";
 import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
+import { javaSyntaxError } from "../transforms/util/java-regex-syntax.ts";
 import { javaHashMap, javaHashOrder } from "../util/java-hash-order.ts";
 import { aliasTypeResults } from "./alias-config-def.ts";
 import { type ConverterDefaults, enrichedConfigDef, withWorkerDefaults } from "./connector-config-def.ts";
@@ -202,16 +203,15 @@ function sinkChecks(config: Readonly<Record<string, string | null>>, results: Ma
   const topics = splitList(config.topics);
   // Utils.isBlank: Java's trim() drops every char up to U+0020, control characters too.
   const regex = javaTrim(config["topics.regex"] ?? "");
-  if (topics.length === 0 && regex === "") {
-    addError(results, "topics", "Must configure one of topics or topics.regex");
-    addError(results, "topics.regex", "Must configure one of topics or topics.regex");
-    return;
-  }
+  // As SinkConnectorConfig.validate: each check on its own, none stops the next.
   if (topics.length > 0 && regex !== "") {
     const message = "topics and topics.regex are mutually exclusive options, but both are set.";
     addError(results, "topics", message);
     addError(results, "topics.regex", message);
-    return;
+  }
+  if (topics.length === 0 && regex === "") {
+    addError(results, "topics", "Must configure one of topics or topics.regex");
+    addError(results, "topics.regex", "Must configure one of topics or topics.regex");
   }
   const dlq = (config["errors.deadletterqueue.topic.name"] ?? "").trim();
   if (dlq === "") return;
@@ -221,7 +221,12 @@ function sinkChecks(config: Readonly<Record<string, string | null>>, results: Ma
       "topics",
       `The DLQ topic '${dlq}' may not be included in the list of topics ('topics=[${topics.join(", ")}]') consumed by the connector`,
     );
-  } else if (regex !== "" && !regexError(regex) && topicPattern(regex).test(dlq)) {
+  }
+  if (regex === "") return;
+  // Connect compiles topics.regex here without a guard: a pattern Java refuses is its 500.
+  const syntax = javaSyntaxError(regex);
+  if (syntax !== undefined) throw new JavaException("java.util.regex.PatternSyntaxException", syntax);
+  if (!regexError(regex) && topicPattern(regex).test(dlq)) {
     addError(
       results,
       "topics.regex",
