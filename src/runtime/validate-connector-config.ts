@@ -53,8 +53,13 @@ export function validateConnectorConfig(
   }
   const connector = resolveConnector(registry, connectorClass);
   // Connect trims these with props.getOrDefault(key, "").trim(): a null value is an NPE, its 500.
-  const trimmed = connector.type === "sink" ? "errors.deadletterqueue.topic.name" : "offsets.storage.topic";
-  if (config[trimmed] === null) throw new JavaException("java.lang.NullPointerException", TRIM_NPE);
+  // A source's client overrides are parsed first: one that does not parse is a ConfigError, and a
+  // null offsets.storage.topic fails when Connect asks whether it is set (validate-client-overrides.ts).
+  const sourceOverrides =
+    connector.type === "source" ? validateClientOverrides(connectorClass, connector.type, config, policy) : undefined;
+  if (connector.type === "sink" && config["errors.deadletterqueue.topic.name"] === null) {
+    throw new JavaException("java.lang.NullPointerException", TRIM_NPE);
+  }
   const frameworkDef = withWorkerDefaults(
     registry,
     enrichedConfigDef(registry, connector.type, config),
@@ -171,7 +176,7 @@ export function validateConnectorConfig(
   // As Connect merges them: the connector's keys, its client overrides, then its converters' keys.
   const infos = mergeConfigInfos(connectorClass, [
     configInfos(connectorClass, def, results, undefinedValues, groups),
-    validateClientOverrides(connectorClass, connector.type, config, policy),
+    sourceOverrides ?? validateClientOverrides(connectorClass, connector.type, config, policy),
     configInfos(connectorClass, convertersDef, converterResults),
   ]);
   return { infos, connector };
