@@ -52,7 +52,8 @@ describe("EnvVarConfigProvider", () => {
     expectThrows(
       () => provider({ "allowlist.pattern": "(" }),
       ConfigError,
-      "Invalid value ( for configuration allowlist.pattern: Invalid regular expression: missing )",
+      // java.util.regex's PatternSyntaxException message, as Apache's provider reports it.
+      "Invalid value ( for configuration allowlist.pattern: Unclosed group near index 1\n(",
     );
   });
 
