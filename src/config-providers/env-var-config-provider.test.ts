@@ -52,6 +52,7 @@ describe("EnvVarConfigProvider", () => {
     expectThrows(
       () => provider({ "allowlist.pattern": "(" }),
       ConfigError,
+      // java.util.regex's PatternSyntaxException message, as Apache's provider reports it.
       "Invalid value ( for configuration allowlist.pattern: Unclosed group near index 1\n(",
     );
   });

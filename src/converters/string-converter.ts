@@ -16,7 +16,7 @@ import { converterTypeKey, withConverterType } from "./converter-config.ts";
 export const stringConverterConfig = defineConfig({
   "converter.type": converterTypeKey(),
   "converter.encoding": key.string({
-    doc: "The Java character set used to turn strings into bytes and back.",
+    doc: "The name of the Java character set to use for encoding strings as byte arrays.",
     default: "UTF-8",
     importance: "HIGH",
     width: "MEDIUM",

@@ -36,6 +36,8 @@ export const check = {
         ? `String must be one of (case insensitive): ${shown}`
         : undefined;
   },
+  /** ConfigDef.NonNullValidator. */
+  nonNull: (): Validator<unknown> => (x) => (x === null ? "entry must be non null" : undefined),
   nonEmpty: (): Validator<string | null> => (s) => (s !== null && s === "" ? "String may not be empty" : undefined),
   /** An http or https URL (unset or empty passes). */
   httpUrl: (): Validator<string | null> => (s) => {

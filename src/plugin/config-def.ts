@@ -72,7 +72,10 @@ export class ConfigDef<T = Record<string, unknown>> {
       const input = raw[k.name];
       // As ConfigDef.parseForValidate: a key present with a null value parses to null (no default,
       // not "missing"), and its validators see null.
-      out.set(k.name, input === null ? { value: null, errors: nullValidationErrors(k) } : validateKey(k, input).result);
+      out.set(
+        k.name,
+        input === null ? { value: null, errors: nullValidationErrors(k) } : validateKey(k, input, true).result,
+      );
     }
     return out;
   }
@@ -128,14 +131,18 @@ export function defineConfig<K extends Record<string, ConfigKey<unknown>>>(keys:
   return new ConfigDef<KeysOutput<K>>(named);
 }
 
-function validateKey(k: NamedKey, raw: string | null | undefined): { result: KeyValidation; value: unknown } {
+function validateKey(
+  k: NamedKey,
+  raw: string | null | undefined,
+  validating = false,
+): { result: KeyValidation; value: unknown } {
   let input = raw;
   if (input === undefined || input === null) {
     if (k.meta.default === undefined) {
-      return {
-        result: { value: null, errors: [`Missing required configuration "${k.name}" which has no default value.`] },
-        value: undefined,
-      };
+      // As Connect 4.3.1's ConfigDef.validate (not parse): the validators still see the missing value as null.
+      const missing = `Missing required configuration "${k.name}" which has no default value.`;
+      const more = validating ? nullValidationErrors(k) : [];
+      return { result: { value: null, errors: [missing, ...more] }, value: undefined };
     }
     if (k.meta.default === null) return { result: { value: null, errors: [] }, value: null };
     input = k.meta.default;
@@ -151,7 +158,7 @@ function validateKey(k: NamedKey, raw: string | null | undefined): { result: Key
     const reasons = parsed.issues.map((issue) =>
       issue.expected === VERBATIM_ISSUE
         ? issue.message
-        : `Invalid value ${shown} for configuration ${k.name}: ${issue.message}`,
+        : `Invalid value ${shown} for configuration ${typed ? (k.meta.validatorName ?? k.name) : k.name}: ${issue.message}`,
     );
     // As ConfigDef.validate: a value that does not parse is validated as null afterwards.
     if (!typed) reasons.push(...nullValidationErrors(k));
@@ -169,8 +176,10 @@ function nullValidationErrors(k: NamedKey): string[] {
     } catch {
       failure = undefined;
     }
-    if (failure)
-      out.push(failure.verbatim ? failure.reason : `Invalid value null for configuration ${k.name}: ${failure.reason}`);
+    if (failure) {
+      const name = k.meta.validatorName ?? k.name;
+      out.push(failure.verbatim ? failure.reason : `Invalid value null for configuration ${name}: ${failure.reason}`);
+    }
   }
   return out;
 }

@@ -31,6 +31,12 @@ export interface ConnectKeyMeta {
   readonly recommended: readonly string[];
   /** Keys hidden from generated docs (still validated and described). */
   readonly internal: boolean;
+  /**
+   * The name a validator's "Invalid value … for configuration <name>" message shows: a key embedded
+   * under a prefix (a transformation's own key) is validated under its own name, as Connect's
+   * ConfigDef.embed wraps the validator. Unset: the key's name.
+   */
+  readonly validatorName?: string;
   /** The key's validators, run again on null when the value fails to parse (ConfigDef.validate). */
   readonly validators?: readonly Validator<never>[];
 }

@@ -82,6 +82,14 @@ export interface SourceConnectorDescriptor extends Descriptor<"source", SourceCo
    * in flight, so a retried batch cannot land after a later one. Undefined: false.
    */
   keepsOrder?(taskConfig: Config): boolean;
+  /**
+   * Connect's SourceConnector.exactlyOnceSupport: whether the connector can give exactly-once
+   * semantics with this config, asked when `exactly.once.support=required`. Undefined: the
+   * connector does not say (Connect's default, null).
+   */
+  exactlyOnceSupport?(config: Config): "SUPPORTED" | "UNSUPPORTED";
+  /** Connect's SourceConnector.canDefineTransactionBoundaries. Undefined: UNSUPPORTED (Connect's default). */
+  canDefineTransactionBoundaries?(config: Config): "SUPPORTED" | "UNSUPPORTED";
 }
 
 export interface SinkConnectorDescriptor extends Descriptor<"sink", SinkConnector>, ConnectorDescriptorBase {

@@ -70,6 +70,15 @@ export class ConfigValidator {
     const release = this.logs.holdSecrets(secretValues(config, this.registry));
     try {
       return await this.validateHeld(config);
+    } catch (error) {
+      // Connect's plugin lookup remembers a class it failed to find, whichever endpoint asked:
+      // from the second time on the failure is its ConnectException, message and all.
+      if (!(error instanceof UnknownConnectorClassError)) throw error;
+      if (!this.unknownClasses.has(error.className)) {
+        this.unknownClasses.add(error.className);
+        throw error;
+      }
+      throw new BadRequestError(`org.apache.kafka.connect.errors.ConnectException: ${error.message}`);
     } finally {
       release();
     }
@@ -123,17 +132,7 @@ export class ConfigValidator {
    * message then starts with the exception class: the same here.
    */
   async validateOrThrow(config: Readonly<Record<string, string | null>>): Promise<void> {
-    let infos: ConfigInfos;
-    try {
-      infos = await this.validate(config);
-    } catch (error) {
-      if (!(error instanceof UnknownConnectorClassError)) throw error;
-      if (!this.unknownClasses.has(error.className)) {
-        this.unknownClasses.add(error.className);
-        throw error;
-      }
-      throw new BadRequestError(`org.apache.kafka.connect.errors.ConnectException: ${error.message}`);
-    }
+    const infos = await this.validate(config);
     if (infos.error_count > 0) throw new BadRequestError(configErrorMessage(infos));
   }
 

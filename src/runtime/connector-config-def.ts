@@ -7,10 +7,11 @@
  * `topic.creation.groups` is listed, recorded in test/fixtures/connect-rest): they are parsed when
  * the Worker starts a source connector (topic-creation.ts), where a bad value fails the connector.
  */
-import { ConfigDef, defineConfig, key } from "../plugin/config-def.ts";
+import { ConfigDef } from "../plugin/config-def.ts";
 import type { ConnectKeyMeta } from "../plugin/config-key.ts";
-import type { ConnectorDescriptor, PluginType } from "../plugin/descriptor.ts";
+import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
+import { aliasConfigDef } from "./alias-config-def.ts";
 import { splitList } from "./connector-config-values.ts";
 import { sinkConnectorConfig } from "./sink-connector-config.ts";
 import { sourceConnectorConfig } from "./source-connector-config.ts";
@@ -25,73 +26,6 @@ export function enrichedConfigDef(
   for (const kind of ["transforms", "predicates"] as const) {
     const aliases = [...new Set(splitList(config[kind]))];
     for (const alias of aliases) def = def.concat(aliasConfigDef(registry, kind, alias, config));
-  }
-  return def;
-}
-
-function aliasConfigDef(
-  registry: PluginRegistry,
-  kind: "transforms" | "predicates",
-  alias: string,
-  config: Readonly<Record<string, string | null>>,
-): ConfigDef {
-  const pluginType: PluginType = kind === "transforms" ? "transformation" : "predicate";
-  const prefix = `${kind}.${alias}.`;
-  const group = `${kind === "transforms" ? "Transforms" : "Predicates"}: ${alias}`;
-  const recommended = registry.ofType(pluginType).map((p) => p.className);
-  const classKey = key.class({
-    doc: `Class for the '${alias}' ${kind === "transforms" ? "transformation" : "predicate"}.`,
-    importance: "HIGH",
-    group,
-    order: 0,
-    width: "LONG",
-    displayName: `${kind === "transforms" ? "Transformation" : "Predicate"} type for ${alias}`,
-    recommended,
-    validators: [(cls) => (registry.find([pluginType], cls) ? undefined : `Class ${cls} could not be found.`)],
-  });
-  const keys: Record<
-    string,
-    ReturnType<typeof key.class> | ReturnType<typeof key.string> | ReturnType<typeof key.boolean>
-  > = { [`${prefix}type`]: classKey };
-  let order = 1;
-  if (kind === "transforms") {
-    keys[`${prefix}predicate`] = key.string({
-      doc: "The alias of a predicate used to determine whether to apply this transformation.",
-      default: null,
-      importance: "MEDIUM",
-      group,
-      order: order++,
-      width: "LONG",
-      displayName: `Predicate for ${alias}`,
-      validators: [
-        (p) =>
-          p && !splitList(config.predicates).includes(p)
-            ? `Predicate '${p}' is not defined in 'predicates'`
-            : undefined,
-      ],
-    });
-    keys[`${prefix}negate`] = key.boolean({
-      doc: "Whether the configured predicate should be negated.",
-      default: false,
-      importance: "MEDIUM",
-      group,
-      order: order++,
-      width: "SHORT",
-      displayName: `Negate predicate for ${alias}`,
-    });
-  }
-  let def: ConfigDef = defineConfig(keys);
-  const plugin = registry.find([pluginType], config[`${prefix}type`]?.trim() ?? "");
-  if (plugin) {
-    def = def.concat(
-      new ConfigDef(
-        plugin.config.keys.map((k, i) => ({
-          ...k,
-          name: `${prefix}${k.name}`,
-          meta: { ...k.meta, group: k.meta.group ? `${group}: ${k.meta.group}` : group, order: order + i },
-        })),
-      ),
-    );
   }
   return def;
 }
@@ -130,11 +64,16 @@ export function withWorkerDefaults(
           .map((p) => p.className)
           .sort(),
       });
-      const chosen = registry.find([type], config[prop]?.trim() || defaults[prop]);
-      replaced.set(
-        `${prop}.plugin.version`,
-        chosen ? { default: chosen.version, recommended: [chosen.version] } : { default: null, recommended: [] },
-      );
+      // A value that is set (even empty) and names no converter has no version to show.
+      const value = config[prop];
+      const named = registry.find([type], value === undefined || value === null ? defaults[prop] : value.trim());
+      // The recommender finds the class by its trimmed name; the default is looked up by the value
+      // as given, which names nothing with spaces around it.
+      const exact = value === undefined || value === null || value === value.trim();
+      replaced.set(`${prop}.plugin.version`, {
+        default: named && exact ? named.version : null,
+        recommended: named ? [named.version] : [],
+      });
     }
   }
   return new ConfigDef(

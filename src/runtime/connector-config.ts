@@ -20,7 +20,13 @@ export const commonConnectorConfig = defineConfig({
     displayName: "Connector name",
     validators: [
       check.nonEmpty(),
-      (s) => (s !== null && /[\u0000-\u001f\u007f]/.test(s) ? "String may not contain control sequences" : undefined),
+      // NonEmptyStringWithoutControlChars: lists each ISO control character's code (Character.isISOControl).
+      (s) => {
+        const codes = [...(s ?? "")].map((c) => c.codePointAt(0)!).filter((c) => c <= 0x1f || (c >= 0x7f && c <= 0x9f));
+        return codes.length > 0
+          ? `String may not contain control sequences but had the following ASCII chars: ${codes.join(", ")}`
+          : undefined;
+      },
     ],
   }),
   "connector.class": key.string({
@@ -196,7 +202,7 @@ export const commonConnectorConfig = defineConfig({
 });
 
 /** ConfigDef.ValidList.anyNonDuplicateValues: a null (an explicit JSON null) is refused too. */
-function duplicateAliases(list: string[] | null): string | undefined {
+export function duplicateAliases(list: string[] | null): string | undefined {
   if (list === null) return NON_NULL_LIST;
   return new Set(list).size !== list.length ? "Duplicate alias provided." : undefined;
 }

@@ -29,7 +29,8 @@ export class UnknownConnectorClassError extends BadRequestError {
 }
 
 export function resolveConnector(registry: PluginRegistry, className: string): ConnectorDescriptor {
-  const found = registry.find(["source", "sink"], className);
+  // Connect loads the class by the name as given: spaces around it name no connector.
+  const found = className === className.trim() ? registry.find(["source", "sink"], className) : undefined;
   if (!found) {
     throw new UnknownConnectorClassError(
       className,

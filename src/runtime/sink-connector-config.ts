@@ -2,9 +2,23 @@
  * The keys only sink connectors have (Connect's SinkConnectorConfig), declared once in Connect's
  * order, and the full framework key list of a sink connector.
  */
+import { ConfigError } from "../errors.ts";
 import { defineConfig, key } from "../plugin/config-def.ts";
 import { COMMON, commonConnectorConfig, ERRORS } from "./connector-config.ts";
 import { regexError } from "./connector-config-values.ts";
+
+/**
+ * ConfigDef.ValidList.anyNonDuplicateValues(true, false) as SinkConnectorConfig declares `topics`:
+ * duplicates, then empty names; it throws its ConfigException itself (no "Invalid value" prefix).
+ * A null is refused in validate-connector-config.ts.
+ */
+function topicList(list: string[] | null): undefined {
+  if (list === null) return undefined;
+  if (new Set(list).size !== list.length)
+    throw new ConfigError("Configuration 'topics' values must not be duplicated.");
+  if (list.some((t) => t.trim() === "")) throw new ConfigError("Configuration 'topics' values must not be empty.");
+  return undefined;
+}
 
 /** Keys only sink connectors have (SinkConnectorConfig). */
 export const sinkOnlyConfig = defineConfig({
@@ -16,6 +30,7 @@ export const sinkOnlyConfig = defineConfig({
     order: 4,
     width: "LONG",
     displayName: "Topics",
+    validators: [topicList],
   }),
   "topics.regex": key.string({
     doc: "Regular expression giving topics to consume. Under the hood, the regex is compiled to a <code>java.util.regex.Pattern</code>. Only one of topics or topics.regex should be specified.",

@@ -4,7 +4,7 @@
  * `topic.creation.<group>.*` keys are in topic-creation.ts.
  */
 import { check, defineConfig, key } from "../plugin/config-def.ts";
-import { commonConnectorConfig, NON_NULL_LIST } from "./connector-config.ts";
+import { commonConnectorConfig, duplicateAliases } from "./connector-config.ts";
 
 /** Keys only source connectors have (SourceConnectorConfig). */
 export const sourceOnlyConfig = defineConfig({
@@ -16,7 +16,7 @@ export const sourceOnlyConfig = defineConfig({
     order: 1,
     width: "LONG",
     displayName: "Topic Creation Groups",
-    validators: [(list) => (list === null ? NON_NULL_LIST : undefined)],
+    validators: [duplicateAliases],
   }),
   "exactly.once.support": key.string({
     doc: 'Permitted values are requested, required. If set to "required", forces a preflight check for the connector to ensure that it can provide exactly-once semantics with the given configuration. Some connectors may be capable of providing exactly-once semantics but not signal to Connect that they support this; in that case, documentation for the connector should be consulted carefully before creating it, and the value for this property should be set to "requested". Additionally, if the value is set to "required" but the worker that performs preflight validation does not have exactly-once support enabled for source connectors, requests to create or validate the connector will fail.',
@@ -46,6 +46,8 @@ export const sourceOnlyConfig = defineConfig({
     order: 4,
     width: "SHORT",
     displayName: "Transaction boundary interval",
+    // Connect's validator skips an unset (null) value and refuses a negative one as Range.atLeast(0).
+    validators: [(ms) => (ms !== null && ms < 0 ? "Value must be at least 0" : undefined)],
   }),
   "offsets.storage.topic": key.string({
     doc: "The name of a separate offsets topic to use for this connector. If empty or not specified, the worker’s global offsets topic name will be used. If specified, the offsets topic will be created if it does not already exist on the Kafka cluster targeted by this connector (which may be different from the one used for the worker's global offsets topic if the bootstrap.servers property of the connector's producer has been overridden from the worker's). Only applicable in distributed mode; in standalone mode, setting this property will have no effect.",
@@ -55,7 +57,7 @@ export const sourceOnlyConfig = defineConfig({
     order: 1,
     width: "LONG",
     displayName: "Offsets topic",
-    validators: [check.nonEmpty()],
+    validators: [check.nonEmptyString()],
   }),
 });
 

@@ -23,6 +23,18 @@ describe("clientsUsed (Connect's connectorUsesProducer/Consumer/Admin)", () => {
       { "topic.creation.groups": "" },
       { producer: true, consumer: false, admin: true },
     ],
+    [
+      "a source with an offsets topic of its own",
+      "source",
+      { "offsets.storage.topic": "o" },
+      { producer: true, consumer: true, admin: true },
+    ],
+    [
+      "a source with a blank offsets topic",
+      "source",
+      { "offsets.storage.topic": " " },
+      { producer: true, consumer: false, admin: false },
+    ],
     ["a sink", "sink", {}, { producer: false, consumer: true, admin: false }],
     ["a sink with a DLQ", "sink", DLQ, { producer: true, consumer: true, admin: true }],
     [

@@ -2,7 +2,8 @@
  * validateClientOverrides: the ConfigInfos part of a connector's `producer.override.*`,
  * `consumer.override.*` and `admin.override.*` keys, as Connect's
  * AbstractHerder.validateClientOverrides makes it. Only the clients the connector uses are
- * validated: a source's producer (and its admin client when a `topic.creation.*` key is set), a
+ * validated: a source's producer (and its admin client when a `topic.creation.*` key is set, its
+ * consumer and admin client when it has an offsets.storage.topic of its own), a
  * sink's consumer (and its dead letter queue's producer and admin client when
  * errors.deadletterqueue.topic.name is set); other override keys are left alone. Each key of a
  * validated client is one entry: its value parsed by the client key's type (a value that does not
@@ -16,6 +17,7 @@ import {
   overridePrefix,
   overridesOf,
 } from "../connector-client-config-override-policy.ts";
+import { JavaException } from "../errors.ts";
 import { type ClientType, clientConfigKey, parseClientValue } from "../kafka/client-config-keys.ts";
 import type { ConfigInfo, ConfigInfos } from "../plugin/describe-config.ts";
 import { javaHashOrder } from "../util/java-hash-order.ts";
@@ -27,7 +29,21 @@ type RawConfig = Readonly<Record<string, string | null>>;
 export function clientsUsed(connectorType: "source" | "sink", config: RawConfig): Record<ClientType, boolean> {
   const dlq = (config["errors.deadletterqueue.topic.name"] ?? "").trim() !== "";
   if (connectorType === "sink") return { producer: dlq, consumer: true, admin: dlq };
-  return { producer: true, consumer: false, admin: usesTopicCreation(config) };
+  // A distributed worker reads and writes a source's own offsets topic with a consumer and an
+  // admin client too: their overrides are validated then.
+  const ownOffsets = () => ownOffsetsTopic(config);
+  const admin = usesTopicCreation(config) || ownOffsets();
+  return { producer: true, admin, consumer: ownOffsets() };
+}
+
+const TRIM_NPE =
+  'Cannot invoke "String.trim()" because the return value of "java.util.Map.getOrDefault(Object, Object)" is null';
+
+/** Connect trims offsets.storage.topic with props.getOrDefault(key, "").trim(): a null is an NPE, its 500. */
+function ownOffsetsTopic(config: RawConfig): boolean {
+  const topic = config["offsets.storage.topic"];
+  if (topic === null) throw new JavaException("java.lang.NullPointerException", TRIM_NPE);
+  return (topic ?? "").trim() !== "";
 }
 
 function clientSection(
@@ -69,10 +85,14 @@ export function validateClientOverrides(
   config: RawConfig,
   policy: ConnectorClientConfigOverridePolicy,
 ): ConfigInfos {
-  const used = clientsUsed(connectorType, config);
-  const producer = used.producer ? clientSection("producer", config, policy) : undefined;
-  const admin = used.admin ? clientSection("admin", config, policy) : undefined;
-  const consumer = used.consumer ? clientSection("consumer", config, policy) : undefined;
+  // As Connect: the producer's overrides are parsed, then whether the admin client is used is
+  // decided (a source's null offsets.storage.topic fails there) and its overrides parsed, then the consumer's.
+  const sink = connectorType === "sink";
+  const dlq = (config["errors.deadletterqueue.topic.name"] ?? "").trim() !== "";
+  const producer = !sink || dlq ? clientSection("producer", config, policy) : undefined;
+  const usesAdmin = sink ? dlq : usesTopicCreation(config) || ownOffsetsTopic(config);
+  const admin = usesAdmin ? clientSection("admin", config, policy) : undefined;
+  const consumer = sink || ownOffsetsTopic(config) ? clientSection("consumer", config, policy) : undefined;
   const sections = [producer, consumer, admin].filter((s) => s !== undefined);
   const configs = sections.flatMap((s) => s.configs);
   const groups = [...new Set(sections.flatMap((s) => s.groups))];

@@ -13,11 +13,14 @@ import { ConfigDef, type KeyValidation } from "../plugin/config-def.ts";
 import { type ConfigInfos, configInfos, groupsOf } from "../plugin/describe-config.ts";
 import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
+import { javaPatternSyntaxError } from "../transforms/util/java-pattern-syntax.ts";
 import { javaHashMap, javaHashOrder } from "../util/java-hash-order.ts";
+import { aliasTypeResults } from "./alias-config-def.ts";
 import { type ConverterDefaults, enrichedConfigDef, withWorkerDefaults } from "./connector-config-def.ts";
 import { regexError, splitList, topicPattern } from "./connector-config-values.ts";
 import { resolveConnector } from "./resolve-connector.ts";
 import { validateClientOverrides } from "./validate-client-overrides.ts";
+import { exactlyOnceChecks } from "./validate-exactly-once.ts";
 
 /** Java's `Map.toString()` rendering, as Connect prints configs in some messages. */
 export function javaMapString(config: Readonly<Record<string, string | null>>): string {
@@ -50,8 +53,13 @@ export function validateConnectorConfig(
   }
   const connector = resolveConnector(registry, connectorClass);
   // Connect trims these with props.getOrDefault(key, "").trim(): a null value is an NPE, its 500.
-  const trimmed = connector.type === "sink" ? "errors.deadletterqueue.topic.name" : "offsets.storage.topic";
-  if (config[trimmed] === null) throw new JavaException("java.lang.NullPointerException", TRIM_NPE);
+  // A source's client overrides are parsed first: one that does not parse is a ConfigError, and a
+  // null offsets.storage.topic fails when Connect asks whether it is set (validate-client-overrides.ts).
+  const sourceOverrides =
+    connector.type === "source" ? validateClientOverrides(connectorClass, connector.type, config, policy) : undefined;
+  if (connector.type === "sink" && config["errors.deadletterqueue.topic.name"] === null) {
+    throw new JavaException("java.lang.NullPointerException", TRIM_NPE);
+  }
   const frameworkDef = withWorkerDefaults(
     registry,
     enrichedConfigDef(registry, connector.type, config),
@@ -60,19 +68,10 @@ export function validateConnectorConfig(
     converterDefaults,
   );
   const results = frameworkDef.validate(config);
+  aliasTypeResults(registry, config, results);
 
   if (connector.type === "sink") sinkChecks(config, results);
-  const negateErrors = new Map<string, string>();
-  for (const alias of splitList(config.transforms)) {
-    const negate = config[`transforms.${alias}.negate`];
-    if (negate !== undefined && negate !== null && !config[`transforms.${alias}.predicate`]) {
-      negateErrors.set(
-        `transforms.${alias}.negate`,
-        `Config 'transforms.${alias}.negate' was provided but there is no config 'transforms.${alias}.predicate' defining a predicate to be negated.`,
-      );
-    }
-  }
-  for (const [k, message] of negateErrors) addError(results, k, message);
+  else exactlyOnceChecks(connector, config, results);
 
   // Converter classes must exist; a converter's own keys are validated under its prefix.
   let convertersDef = new ConfigDef([]);
@@ -85,6 +84,21 @@ export function validateConnectorConfig(
     const cls = config[prop];
     if (cls === undefined || cls === null) continue;
     const converter = registry.find(types, cls);
+    const other = converter ? undefined : registry.findAny(cls.trim());
+    if (other) {
+      // A class Connect loads that is not a converter: ConfigDef parses it (its name is the value),
+      // then the converter check refuses it; its version key stays visible with no version.
+      const iface = prop === "header.converter" ? "HeaderConverter" : "Converter";
+      results.set(prop, {
+        value: other.className,
+        errors: [
+          ...(results.get(prop)?.errors ?? []),
+          `Class class ${other.className} does not implement the ${iface} interface`,
+        ],
+      });
+      results.set(`${prop}.plugin.version`, { value: null, errors: [] });
+      continue;
+    }
     if (!converter) {
       // A CLASS value that names no class fails to parse: its value is null, and the version key
       // of a converter that does not exist is hidden without recommendations.
@@ -98,14 +112,24 @@ export function validateConnectorConfig(
       results.set(`${prop}.plugin.version`, { value: null, errors: [], visible: false });
       continue;
     }
-    // As AbstractHerder.validateConverterConfig: the runtime supplies converter.type.
+    // ConfigDef parses a CLASS value to the class an alias names: its full name is the value shown.
+    const shown = results.get(prop);
+    if (shown && shown.errors.length === 0) results.set(prop, { ...shown, value: converter.className });
+    if (cls !== cls.trim()) {
+      // Connect loads the converter by the value as given, spaces included: it finds none.
+      addError(results, prop, `Failed to load class ${cls}: ${cls}`, converter.className);
+      results.set(`${prop}.plugin.version`, { value: null, errors: [] });
+      continue;
+    }
+    // As AbstractHerder.validateConverterConfig: the runtime supplies converter.type unless the
+    // connector config sets `<prop>.converter.type` itself.
     const sub = {
+      "converter.type": prop.split(".")[0]!,
       ...Object.fromEntries(
         Object.entries(config)
           .filter(([k]) => k.startsWith(`${prop}.`))
           .map(([k, v]) => [k.slice(prop.length + 1), v]),
       ),
-      "converter.type": prop.split(".")[0]!,
     };
     // Connect lists a converter's keys as ConfigDef.validateAll's HashMap iterates them.
     const own = converter.config as ConfigDef;
@@ -122,6 +146,12 @@ export function validateConnectorConfig(
   for (const g of groupsOf(connectorDef)) if (!groups.includes(g)) groups.push(g);
 
   const undefinedValues = new Map<string, KeyValidation>();
+  // Connect's distributed herder checks a sink's consumer group override against its worker's
+  // group (the gateway has none to conflict with) and lists the key, defined or not, first.
+  const groupOverride = config["consumer.override.group.id"];
+  if (connector.type === "sink" && typeof groupOverride === "string") {
+    undefinedValues.set("consumer.override.group.id", { value: groupOverride, errors: [] });
+  }
   for (const [k, v] of Object.entries(config)) {
     // Connect's generateResult keeps one ConfigValue per name, the connector's own validate()
     // result last: a key the connector defines loses the framework's null-value error.
@@ -146,7 +176,7 @@ export function validateConnectorConfig(
   // As Connect merges them: the connector's keys, its client overrides, then its converters' keys.
   const infos = mergeConfigInfos(connectorClass, [
     configInfos(connectorClass, def, results, undefinedValues, groups),
-    validateClientOverrides(connectorClass, connector.type, config, policy),
+    sourceOverrides ?? validateClientOverrides(connectorClass, connector.type, config, policy),
     configInfos(connectorClass, convertersDef, converterResults),
   ]);
   return { infos, connector };
@@ -178,16 +208,15 @@ function sinkChecks(config: Readonly<Record<string, string | null>>, results: Ma
   const topics = splitList(config.topics);
   // Utils.isBlank: Java's trim() drops every char up to U+0020, control characters too.
   const regex = javaTrim(config["topics.regex"] ?? "");
-  if (topics.length === 0 && regex === "") {
-    addError(results, "topics", "Must configure one of topics or topics.regex");
-    addError(results, "topics.regex", "Must configure one of topics or topics.regex");
-    return;
-  }
+  // As SinkConnectorConfig.validate: each check on its own, none stops the next.
   if (topics.length > 0 && regex !== "") {
     const message = "topics and topics.regex are mutually exclusive options, but both are set.";
     addError(results, "topics", message);
     addError(results, "topics.regex", message);
-    return;
+  }
+  if (topics.length === 0 && regex === "") {
+    addError(results, "topics", "Must configure one of topics or topics.regex");
+    addError(results, "topics.regex", "Must configure one of topics or topics.regex");
   }
   const dlq = (config["errors.deadletterqueue.topic.name"] ?? "").trim();
   if (dlq === "") return;
@@ -197,7 +226,12 @@ function sinkChecks(config: Readonly<Record<string, string | null>>, results: Ma
       "topics",
       `The DLQ topic '${dlq}' may not be included in the list of topics ('topics=[${topics.join(", ")}]') consumed by the connector`,
     );
-  } else if (regex !== "" && !regexError(regex) && topicPattern(regex).test(dlq)) {
+  }
+  if (regex === "") return;
+  // Connect compiles topics.regex here without a guard: a pattern Java refuses is its 500.
+  const syntax = javaPatternSyntaxError(regex);
+  if (syntax !== undefined) throw new JavaException("java.util.regex.PatternSyntaxException", syntax);
+  if (!regexError(regex) && topicPattern(regex).test(dlq)) {
     addError(
       results,
       "topics.regex",

@@ -90,15 +90,13 @@ export function parseCastSpec(mappings: readonly string[]): CastSpec {
 
 const config = defineConfig({
   spec: key.list({
-    doc:
-      "The casts to make: `field1:type,field2:type` casts fields of a Struct or Map, a single type casts the whole " +
-      "key or value. Types: int8, int16, int32, int64, float32, float64, boolean and string; binary values can " +
-      "only be cast to string.",
+    doc: "List of fields and the type to cast them to of the form field1:type,field2:type to cast fields of Maps or Structs. A single type to cast the entire value. Valid types are int8, int16, int32, int64, float32, float64, boolean, and string. Note that binary fields can only be cast to string.",
     importance: "HIGH",
     validators: [
       // Apache's validator throws its ConfigExceptions itself, so they carry no key prefix.
       (list) => {
-        if (list.length === 0) throw new ConfigError("Must specify at least one field to cast.");
+        // A missing spec is validated as null too (Connect 4.3.1's ConfigDef.validate): same refusal.
+        if (list === null || list.length === 0) throw new ConfigError("Must specify at least one field to cast.");
         parseCastSpec(list);
         return undefined;
       },

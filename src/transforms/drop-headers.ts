@@ -10,7 +10,7 @@ import { transformation } from "./util/descriptors.ts";
 
 const config = defineConfig({
   headers: key.list({
-    doc: "The keys of the headers to remove.",
+    doc: "The name of the headers to be removed.",
     importance: "HIGH",
     validators: [nonEmptyValues("headers")],
   }),

@@ -17,7 +17,7 @@ import { requireMapOrNull, requireStructOrNull } from "./util/requirements.ts";
 const PURPOSE = "field extraction";
 
 const config = defineConfig({
-  field: key.string({ doc: "The name (or, with V2 syntax, the path) of the field to extract.", importance: "MEDIUM" }),
+  field: key.string({ doc: "Field name to extract.", importance: "MEDIUM" }),
   "replace.null.with.default": replaceNullWithDefaultKey(),
   "field.syntax.version": fieldSyntaxVersionKey(),
 });

@@ -21,7 +21,7 @@ const KEPT_TYPES = new Set<SchemaType>([...PRIMITIVE_TYPES, "ARRAY"]);
 
 const config = defineConfig({
   delimiter: key.string({
-    doc: "The text put between the names of the nested fields to form a flattened field's name.",
+    doc: "Delimiter to insert between field names from the input record when generating field names for the output record",
     default: ".",
     importance: "MEDIUM",
   }),

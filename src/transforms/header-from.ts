@@ -21,17 +21,17 @@ type Operation = "move" | "copy";
 
 const config = defineConfig({
   fields: key.list({
-    doc: "The names of the fields whose values are copied or moved into headers.",
+    doc: "Field names in the record whose values are to be copied or moved to headers.",
     importance: "HIGH",
     validators: [nonEmptyList],
   }),
   headers: key.list({
-    doc: "The header keys, in the same order as the fields they receive.",
+    doc: "Header names, in the same order as the field names listed in the fields configuration property.",
     importance: "HIGH",
     validators: [nonEmptyList],
   }),
   operation: key.string({
-    doc: "`move` to remove the fields from the key or value, `copy` to keep them there.",
+    doc: "Either <code>move</code> if the fields are to be moved to the headers (removed from the key/value), or <code>copy</code> if the fields are to be copied to the headers (retained in the key/value).",
     importance: "HIGH",
     validators: [check.oneOf(["move", "copy"])],
   }),

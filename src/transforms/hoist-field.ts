@@ -13,7 +13,7 @@ import { SchemaUpdateCache } from "./util/schema-util.ts";
 
 const config = defineConfig({
   field: key.string({
-    doc: "The name of the single field of the Struct or map that wraps the original key or value.",
+    doc: "Field name for the single field that will be created in the resulting Struct or Map.",
     importance: "MEDIUM",
   }),
 });

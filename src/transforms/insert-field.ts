@@ -20,20 +20,21 @@ import { copySchemaBasics, SchemaUpdateCache } from "./util/schema-util.ts";
 import { mapCopy, mapLike } from "./util/schemaless-map.ts";
 
 const PURPOSE = "field insertion";
-const OPTIONALITY = "End the name with `!` to make the field required, or `?` to keep it optional (the default).";
+const OPTIONALITY =
+  "Suffix with <code>!</code> to make this a required field, or <code>?</code> to keep it optional (the default).";
 const OPTIONAL_TIMESTAMP = ConnectTimestamp.builder().optional().build();
 const TIMESTAMP = ConnectTimestamp.schema();
 
 const config = defineConfig({
-  "topic.field": key.string({ doc: `Field for the record's Kafka topic. ${OPTIONALITY}`, default: null }),
-  "partition.field": key.string({ doc: `Field for the record's Kafka partition. ${OPTIONALITY}`, default: null }),
+  "topic.field": key.string({ doc: `Field name for Kafka topic. ${OPTIONALITY}`, default: null }),
+  "partition.field": key.string({ doc: `Field name for Kafka partition. ${OPTIONALITY}`, default: null }),
   "offset.field": key.string({
-    doc: `Field for the record's Kafka offset; sink connectors only. ${OPTIONALITY}`,
+    doc: `Field name for Kafka offset - only applicable to sink connectors.<br/>${OPTIONALITY}`,
     default: null,
   }),
-  "timestamp.field": key.string({ doc: `Field for the record's timestamp. ${OPTIONALITY}`, default: null }),
-  "static.field": key.string({ doc: `Field for a fixed value. ${OPTIONALITY}`, default: null }),
-  "static.value": key.string({ doc: "The fixed value put in `static.field`.", default: null }),
+  "timestamp.field": key.string({ doc: `Field name for record timestamp. ${OPTIONALITY}`, default: null }),
+  "static.field": key.string({ doc: `Field name for static data field. ${OPTIONALITY}`, default: null }),
+  "static.value": key.string({ doc: "Static field value, if field name configured.", default: null }),
   "replace.null.with.default": replaceNullWithDefaultKey(),
 });
 

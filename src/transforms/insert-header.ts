@@ -7,14 +7,15 @@ import type { SchemaAndValue } from "../api/converter.ts";
 import { parseString } from "../api/data/values.ts";
 import type { ConnectRecord } from "../api/record.ts";
 import type { Transformation } from "../api/transformation.ts";
-import { defineConfig, key } from "../plugin/config-def.ts";
+import { check, defineConfig, key } from "../plugin/config-def.ts";
 import { transformation } from "./util/descriptors.ts";
 
 const config = defineConfig({
-  header: key.string({ doc: "The key of the header to add.", importance: "HIGH" }),
+  header: key.string({ doc: "The name of the header.", importance: "HIGH", validators: [check.nonNull()] }),
   "value.literal": key.string({
-    doc: "The literal value of the header added to every record, parsed into a typed Connect value.",
+    doc: "The literal value that is to be set as the header value on all records.",
     importance: "HIGH",
+    validators: [check.nonNull()],
   }),
 });
 

@@ -24,12 +24,12 @@ const PURPOSE = "mask fields";
 
 const config = defineConfig({
   fields: key.list({
-    doc: "The names of the fields to mask.",
+    doc: "Names of fields to mask.",
     importance: "HIGH",
     validators: [nonEmptyValues("fields")],
   }),
   replacement: key.string({
-    doc: "A value used instead of the type's empty value for every masked field; numeric or non-empty string fields only.",
+    doc: "Custom value replacement, that will be applied to all 'fields' values (numeric or non-empty string values only).",
     default: null,
     importance: "LOW",
     validators: [nonEmptyString],

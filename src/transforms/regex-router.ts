@@ -12,12 +12,12 @@ import { compileJavaRegex, type JavaPattern, matches, replaceFirst } from "./uti
 
 const config = defineConfig({
   regex: key.string({
-    doc: "The (Java) regular expression the topic must match.",
+    doc: "Regular expression to use for matching.",
     importance: "HIGH",
     validators: [validRegex],
   }),
   replacement: key.string({
-    doc: "The new topic; `$1`, `$2` … insert the regular expression's groups.",
+    doc: "Replacement string.",
     importance: "HIGH",
   }),
 });

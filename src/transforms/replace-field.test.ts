@@ -97,12 +97,10 @@ describe("ReplaceField", () => {
     expectError(() => new ReplaceField(VALUE_SIDE).configure(configs), ConfigError, message);
   });
 
-  test("declares the deprecated aliases after the keys they stand for", () => {
+  test("declares Connect 4.3.1's keys only: the deprecated aliases are translated, not declared", () => {
     expect(replaceFieldValue.config.keys.map((k) => [k.name, k.meta.type, k.meta.default, k.meta.importance])).toEqual([
       ["exclude", "LIST", "", "MEDIUM"],
-      ["blacklist", "LIST", null, "LOW"],
       ["include", "LIST", "", "MEDIUM"],
-      ["whitelist", "LIST", null, "LOW"],
       ["renames", "LIST", "", "MEDIUM"],
       ["replace.null.with.default", "BOOLEAN", "true", "MEDIUM"],
     ]);

@@ -3,7 +3,7 @@
  * only the `include`d fields (all when empty), drops the `exclude`d ones (exclude wins), and
  * renames fields with `renames` (`old:new`). The deprecated `whitelist`/`blacklist` keys still
  * work as aliases of `include`/`exclude` (the new key wins when both are set), as before
- * Kafka 4.0 removed them. Null keys or values pass unchanged.
+ * Kafka 4.0 removed them; like Connect 4.3.1 the definitions do not list them. Null keys or values pass unchanged.
  */
 import { type Schema, SchemaBuilder } from "../api/data/schema.ts";
 import { Struct } from "../api/data/struct.ts";
@@ -33,12 +33,10 @@ export function parseRenameMappings(mappings: readonly string[]): Map<string, st
 }
 
 const config = defineConfig({
-  exclude: key.list({ doc: "Fields to drop. Takes precedence over `include`.", default: [] }),
-  blacklist: key.list({ doc: "Deprecated: use `exclude`.", default: null, importance: "LOW" }),
-  include: key.list({ doc: "Fields to keep; when set, every other field is dropped.", default: [] }),
-  whitelist: key.list({ doc: "Deprecated: use `include`.", default: null, importance: "LOW" }),
+  exclude: key.list({ doc: "Fields to exclude. This takes precedence over the fields to include.", default: [] }),
+  include: key.list({ doc: "Fields to include. If specified, only these fields will be used.", default: [] }),
   renames: key.list({
-    doc: "Fields to rename, as `old:new` pairs, e.g. `foo:bar,abc:xyz`.",
+    doc: "Field rename mappings.",
     default: [],
     validators: [
       (list) => {

@@ -16,8 +16,8 @@ import type { RecordSide } from "./util/record-side.ts";
 import { requireSchema } from "./util/requirements.ts";
 
 const config = defineConfig({
-  "schema.name": key.string({ doc: "The schema name to set.", default: null, importance: "HIGH" }),
-  "schema.version": key.int({ doc: "The schema version to set.", default: null, importance: "HIGH" }),
+  "schema.name": key.string({ doc: "Schema name to set.", default: null, importance: "HIGH" }),
+  "schema.version": key.int({ doc: "Schema version to set.", default: null, importance: "HIGH" }),
   "replace.null.with.default": replaceNullWithDefaultKey(),
 });
 

@@ -37,26 +37,22 @@ type UnixPrecision = "seconds" | "milliseconds" | "microseconds" | "nanoseconds"
 
 const config = defineConfig({
   field: key.string({
-    doc: "The field holding the timestamp; empty when the whole key or value is the timestamp.",
+    doc: "The field containing the timestamp, or empty if the entire value is a timestamp",
     default: "",
     importance: "HIGH",
   }),
   "target.type": key.string({
-    doc: "The representation to convert to: string, unix, Date, Time or Timestamp.",
+    doc: "The desired timestamp representation: string, unix, Date, Time, or Timestamp",
     importance: "HIGH",
     validators: [check.oneOf(["string", "unix", "Date", "Time", "Timestamp"])],
   }),
   format: key.string({
-    doc:
-      "A java.text.SimpleDateFormat pattern (applied in UTC): how the output is written when target.type=string, " +
-      "and how string input is read.",
+    doc: "A SimpleDateFormat-compatible format for the timestamp. Used to generate the output when type=string or used to parse the input if the input is a string.",
     default: "",
     importance: "MEDIUM",
   }),
   "unix.precision": key.string({
-    doc:
-      "The unit of unix timestamps: seconds, milliseconds, microseconds or nanoseconds. Used for the output when " +
-      "target.type=unix and to read integer input. Conversions from or to sub-millisecond units lose that precision.",
+    doc: "The desired Unix precision for the timestamp: seconds, milliseconds, microseconds, or nanoseconds. Used to generate the output when type=unix or used to parse the input if the input is a Long.Note: This SMT will cause precision loss during conversions from, and to, values with sub-millisecond components.",
     default: "milliseconds",
     importance: "LOW",
     validators: [check.oneOf(["nanoseconds", "microseconds", "milliseconds", "seconds"])],

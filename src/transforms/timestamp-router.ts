@@ -17,12 +17,12 @@ const TIMESTAMP = "$" + "{timestamp}";
 
 const config = defineConfig({
   "topic.format": key.string({
-    doc: `The new topic; \`${TOPIC}\` and \`${TIMESTAMP}\` stand for the original topic and the formatted timestamp.`,
+    doc: `Format string which can contain <code>${TOPIC}</code> and <code>${TIMESTAMP}</code> as placeholders for the topic and timestamp, respectively.`,
     default: `${TOPIC}-${TIMESTAMP}`,
     importance: "HIGH",
   }),
   "timestamp.format": key.string({
-    doc: `How \`${TIMESTAMP}\` is written: a java.text.SimpleDateFormat pattern, applied in UTC.`,
+    doc: "Format string for the timestamp that is compatible with <code>java.text.SimpleDateFormat</code>.",
     default: "yyyyMMdd",
     importance: "HIGH",
   }),

@@ -18,7 +18,7 @@ const PURPOSE = "copying fields from value to key";
 
 const config = defineConfig({
   fields: key.list({
-    doc: "The fields of the value that make up the new key.",
+    doc: "Field names on the record value to extract as the record key.",
     importance: "HIGH",
     validators: [nonEmptyValues("fields")],
   }),

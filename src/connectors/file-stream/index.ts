@@ -26,6 +26,8 @@ export const fileStreamSource: SourceConnectorDescriptor = {
   taskClass: FILE_SOURCE_TASK,
   create: () => new FileStreamSourceConnector(),
   createTask: () => new FileStreamSourceTask(),
+  // As FileStreamSourceConnector: exactly-once when reading a real file (its offsets are tracked), not stdin.
+  exactlyOnceSupport: (config) => ((config.file ?? "").trim() !== "" ? "SUPPORTED" : "UNSUPPORTED"),
 };
 
 export const fileStreamSink: SinkConnectorDescriptor = {

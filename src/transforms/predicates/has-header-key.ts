@@ -9,7 +9,7 @@ import { nonEmptyString } from "../util/config.ts";
 import { predicate } from "../util/descriptors.ts";
 
 const config = defineConfig({
-  name: key.string({ doc: "The header key to look for.", importance: "MEDIUM", validators: [nonEmptyString] }),
+  name: key.string({ doc: "The header name.", importance: "MEDIUM", validators: [nonEmptyString] }),
 });
 
 export class HasHeaderKey implements Predicate {

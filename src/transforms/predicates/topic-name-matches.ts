@@ -11,7 +11,7 @@ import { compileJavaRegex, type JavaPattern, matches } from "../util/java-regex.
 
 const config = defineConfig({
   pattern: key.string({
-    doc: "A Java regular expression the whole topic name must match.",
+    doc: "A Java regular expression for matching against the name of a record's topic.",
     importance: "MEDIUM",
     validators: [nonEmptyString, validRegex],
   }),

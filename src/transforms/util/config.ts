@@ -31,7 +31,8 @@ export const nonEmptyList: Validator<string[] | null> = (list) =>
 
 /** transforms.util.RegexValidator: the value compiles as a (Java) regular expression. */
 export const validRegex: Validator<string | null> = (s) => {
-  if (s === null) return undefined;
+  // Pattern.compile(null) fails inside Java's Pattern: the NullPointerException's message is the reason.
+  if (s === null) return 'Invalid regex: Cannot invoke "String.isEmpty()" because "this.pattern" is null';
   try {
     compileJavaRegex(s);
     return undefined;
@@ -43,9 +44,7 @@ export const validRegex: Validator<string | null> = (s) => {
 /** The `replace.null.with.default` key, as Cast, ExtractField, HeaderFrom … declare it. */
 export function replaceNullWithDefaultKey() {
   return key.boolean({
-    doc:
-      "Whether a null field that has a default value in its schema is replaced by that default. " +
-      "When true the default is used, when false the null is kept.",
+    doc: "Whether to replace fields that have a default value and that are null to the default value. When set to true, the default value is used, otherwise null is used.",
     default: true,
     importance: "MEDIUM",
   });

@@ -18,10 +18,7 @@ export const FIELD_SYNTAX_VERSION_CONFIG = "field.syntax.version";
 /** The `field.syntax.version` key, appended to the configs of the SMTs that support nested paths. */
 export function fieldSyntaxVersionKey() {
   return key.string({
-    doc:
-      "How field paths are read. `V1` names a field at the root of the struct or map. `V2` reads a " +
-      "dotted path into nested structs or maps; wrap a name that contains dots in backticks, e.g. " +
-      '"`foo.bar`.baz" for the subfield `baz` of the field "foo.bar".',
+    doc: 'Defines the version of the syntax to access fields. If set to <code>V1</code>, then the field paths are limited to access the elements at the root level of the struct or map. If set to <code>V2</code>, the syntax will support accessing nested elements. To access nested elements, dotted notation is used. If dots are already included in the field name, then backtick pairs can be used to wrap field names containing dots. E.g. to access the subfield <code>baz</code> from a field named "foo.bar" in a struct/map the following format can be used to access its elements: "<code>foo.bar</code>.baz".',
     default: "V1",
     importance: "HIGH",
     validators: [check.oneOfIgnoreCase(["V1", "V2"])],
