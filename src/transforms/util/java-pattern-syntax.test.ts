@@ -16,6 +16,8 @@ describe("javaPatternSyntaxError", () => {
     ["a{2", "Unclosed counted closure near index 3\na{2"],
     ["a{3,2}", "Illegal repetition range near index 5\na{3,2}\n     ^"],
     ["(?iz)a", "Unknown inline modifier near index 3\n(?iz)a\n   ^"],
+    ["(?<n", "named capturing group is missing trailing '>' near index 4\n(?<n"],
+    ["(?<na-b>x)", "named capturing group is missing trailing '>' near index 5\n(?<na-b>x)\n     ^"],
   ])("%p: %p", (pattern, message) => {
     expect(javaPatternSyntaxError(pattern)).toBe(message);
   });

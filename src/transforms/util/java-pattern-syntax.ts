@@ -84,6 +84,11 @@ function scan(p: string): Fault | undefined {
           atom = false;
           continue;
         }
+        if (p[i + 2] === "<" && p[i + 3] !== "=" && p[i + 3] !== "!") {
+          let end = i + 3;
+          while (end < p.length && /[a-zA-Z0-9]/.test(p[end]!)) end++;
+          if (p[end] !== ">") return { description: "named capturing group is missing trailing '>'", index: end };
+        }
         const named = /^\(\?<([a-zA-Z][a-zA-Z0-9]*)>/.exec(p.slice(i));
         if (named) names.add(named[1]!);
       }
