@@ -28,7 +28,7 @@ import type { IngestConnection, IngestShape, PeerAddressLookup } from "./request
 import { PlainConnection } from "./request-context.ts";
 import { RequestDeadlines } from "./request-deadlines.ts";
 import { restProxyRoutes } from "./rest-proxy-routes.ts";
-import type { IngestRoute } from "./route-table.ts";
+import { type IngestRoute, suspendedMessage } from "./route-table.ts";
 
 /** Counts a finished request in the metrics; returns its answer. */
 function finished(deps: IngestHandlerDeps, label: string, context: IngestExchange, response: Response): Response {
@@ -48,8 +48,7 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
     let answer: Response | undefined;
     try {
       const { limits } = route.settings;
-      if (route.state !== "open")
-        throw unavailable(`The ingest connector ${route.connector} is paused`, limits.retryAfterSeconds);
+      if (route.state !== "open") throw unavailable(suspendedMessage(route.connector), limits.retryAfterSeconds);
       if (route.writers.length === 0)
         throw unavailable(`The ingest connector ${route.connector} has no running task`, limits.retryAfterSeconds);
       // Authentication first: a client that is not let in never holds one of the route's slots.

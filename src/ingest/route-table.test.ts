@@ -20,7 +20,7 @@ describe("IngestRouteTable", () => {
     expect(table.byTopic("t")?.connector).toBe("c");
     table.suspend("c");
     expect(table.byPath("/ingest/t")?.state).toBe("suspended");
-    expect(w.withdrawn).toEqual(["The ingest connector c is paused"]);
+    expect(w.withdrawn).toEqual(["The ingest connector c is paused or restarting"]);
     table.open("c", testSettings(), passThroughStages);
     expect(table.byPath("/ingest/t")?.writer()).toBe(w);
     table.suspend("c");

@@ -36,6 +36,11 @@ export interface IngestWriter {
 
 export type RouteState = "open" | "suspended";
 
+/** What a request to a suspended route is told: a pause, a restart and a config change all stop the connector. */
+export function suspendedMessage(connector: string): string {
+  return `The ingest connector ${connector} is paused or restarting`;
+}
+
 /** Records a task may hold before requests go to another task (IngestRoute.writer). */
 export const FILL_FIRST_RECORDS = 1000;
 
@@ -158,7 +163,7 @@ export class IngestRouteTable {
     const route = this.byConnector.get(connector);
     if (!route) return;
     route.state = "suspended";
-    for (const w of route.writers) w.withdrawQueued(`The ingest connector ${connector} is paused`);
+    for (const w of route.writers) w.withdrawQueued(suspendedMessage(connector));
     this.removeIfIdle(route);
     this.changed();
   }
