@@ -77,9 +77,14 @@ export function isReservedHeader(name: string): boolean {
   return RESERVED.has(lower) || lower.startsWith("proxy-");
 }
 
-/** Header values must be visible ASCII: anything else is percent-encoded (CR/LF can never pass). */
+/**
+ * Header values must be visible ASCII: anything else is percent-encoded (CR/LF can never pass), a
+ * whole code point at a time (a surrogate half alone made encodeURIComponent throw on any emoji).
+ */
 export function headerSafe(value: string): string {
-  return /^[\t\x20-\x7e]*$/.test(value) ? value : value.replace(/[^\t\x20-\x7e]/g, (c) => encodeURIComponent(c));
+  return /^[\t\x20-\x7e]*$/.test(value)
+    ? value
+    : value.toWellFormed().replace(/[^\t\x20-\x7e]/gu, (c) => encodeURIComponent(c));
 }
 
 export function tpKey(topic: string, partition: number): string {
@@ -147,7 +152,7 @@ export class RecordEncoder {
               `The record's ${name} is empty or null: the URL path would have an empty segment, another resource than the template names`,
             );
           }
-          return encodeURIComponent(value);
+          return encodeURIComponent(value.toWellFormed());
         })
       : this.s.url;
     const headers = this.perRecordHeaders ? this.ownHeaders(record, key) : [];

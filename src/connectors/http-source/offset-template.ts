@@ -13,9 +13,11 @@ export type TemplatePlace = "url" | "header" | "body";
 const PLACEHOLDER = "${offset}";
 
 function encoded(text: string, place: TemplatePlace): string {
-  if (place === "url") return encodeURIComponent(text);
+  // A lone surrogate (a JSON cursor may hold one) has no UTF-8 form: encodeURIComponent throws on
+  // it, which failed every poll; it is sent as U+FFFD, as TextEncoder does in a body.
+  if (place === "url") return encodeURIComponent(text.toWellFormed());
   if (place === "header" && !/^[\t\x20-\x7e]*$/.test(text))
-    return text.replace(/[^\t\x20-\x7e]/gu, (c) => encodeURIComponent(c));
+    return text.toWellFormed().replace(/[^\t\x20-\x7e]/gu, (c) => encodeURIComponent(c));
   return text;
 }
 
