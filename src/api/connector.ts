@@ -182,7 +182,7 @@ export interface SourceTask {
   /**
    * Gateway extension, not in Connect (Apache Kafka 4.3.1 and 4.4.0 have no such method; it follows
    * the KIP-910 proposal's `SourceTask.updateOffsets`): called before each offset commit (every
-   * offset.flush.interval.ms, and the last one after `stop()`) with the offsets of acknowledged
+   * offset.flush.interval.ms, and the last one after `stop()`; never for a task whose `start` did not return) with the offsets of acknowledged
    * records about to be committed, possibly none. The entries it returns are committed with them,
    * replacing the offset of the same partition, so a task can move the offset of a partition no
    * record carried; null or undefined commits the offsets as given. A task must only return an

@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { declaredLength, readBody } from "./body-reader.ts";
+import { ManualClock } from "../util/manual-clock.ts";
+import { BodyRead, declaredLength, readBody } from "./body-reader.ts";
+import { RequestDeadlines } from "./request-deadlines.ts";
 
 function streaming(chunks: string[], pulled: { count: number }): Request {
   const body = new ReadableStream<Uint8Array>({
@@ -87,5 +89,34 @@ describe("Content-Length (P1.3: a repeated header must not skip the limit)", () 
       message: 'Invalid Content-Length: "20, 21"',
       options: { headers: { Connection: "close" } },
     });
+  });
+});
+
+describe("BodyRead of a chunked body whose client is already gone", () => {
+  test("fails at once (the watch's abort reaches it), rather than waiting on a body that never ends", async () => {
+    const deadlines = new RequestDeadlines(new ManualClock(1000));
+    const gone = new AbortController();
+    gone.abort();
+    // A chunked body (no Content-Length) that never delivers a byte nor ends.
+    const body = new ReadableStream<Uint8Array>({ pull: () => new Promise<void>(() => {}) });
+    const request = new Request("http://x/", {
+      method: "POST",
+      body,
+      duplex: "half",
+      signal: gone.signal,
+    } as RequestInit);
+    const signal = deadlines.start(30_000, request);
+    const read = new BodyRead(request, 1000, signal, 30_000);
+    let outcome = "still waiting";
+    read.body.then(
+      () => {
+        outcome = "read";
+      },
+      (error: { status?: number }) => {
+        outcome = `failed ${error.status}`;
+      },
+    );
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    expect(outcome).toBe("failed 408");
   });
 });

@@ -193,9 +193,12 @@ export class BodyRead {
   ) {
     this.body = new Promise<Uint8Array>(takeBodyCallbacks);
     this.reject = bodyReject!;
-    readRawBody(request, limit, signal).then(bodyResolve!, this.reject);
+    const resolve = bodyResolve!;
     bodyResolve = bodyReject = undefined;
+    // Listening before the read starts: a chunked body's client found gone at once aborts the
+    // signal inside readRawBody (its watch), and a listener added after that is never called.
     signal.addEventListener("abort", this);
+    readRawBody(request, limit, signal).then(resolve, this.reject);
   }
 
   /** The signal aborted before the body arrived. */

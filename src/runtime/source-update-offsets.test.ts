@@ -91,3 +91,18 @@ describe("SourceTask.updateOffsets (gateway extension after the KIP-910 proposal
     expect(offsets.get("c", { file: "a" })).toEqual({ pos: 1 });
   });
 });
+
+describe("SourceTask.updateOffsets on a task that never started", () => {
+  test("is not called when start failed (the task has nothing of its own to add; it may not be set up to answer)", async () => {
+    const plugin = new UpdatingSource(() => null);
+    plugin.start = () => {
+      throw new Error("bad config");
+    };
+    const { task, listener } = memorySourceTask({ plugin, taskClass: "test.UpdatingSource" });
+    task.start();
+    await waitFor(() => listener.events.includes("FAILED"));
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+    expect(plugin.asked).toEqual([]);
+  });
+});

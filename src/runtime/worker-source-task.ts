@@ -71,6 +71,8 @@ export class WorkerSourceTask extends WorkerTask {
   /** Set once a batch failed or was abandoned: nothing after it is ever acknowledged. */
   private halted = false;
   private failure: { error: unknown } | undefined;
+  /** `SourceTask.start` returned. */
+  private started = false;
   /**
    * Aborted when a batch fails: a poll waiting for records (batches are in flight meanwhile)
    * returns, so the task fails at once rather than at the SourceTask's next records.
@@ -95,8 +97,9 @@ export class WorkerSourceTask extends WorkerTask {
     return this.o.metrics;
   }
 
-  protected initializeAndStart(): Promise<void> {
-    return initializeAndStartSourceTask(this.o, this.log, this.clock);
+  protected async initializeAndStart(): Promise<void> {
+    await initializeAndStartSourceTask(this.o, this.log, this.clock);
+    this.started = true;
   }
 
   protected async execute(): Promise<void> {
@@ -252,7 +255,9 @@ export class WorkerSourceTask extends WorkerTask {
   private async commitOffsets(): Promise<void> {
     this.lastFlush = monotonicNow(this.clock);
     if (this.cancelled) return;
-    updateStagedOffsets(this.o.task, this.staged, this.log);
+    // A task whose start failed, or that was stopped before it started, polled nothing and is not
+    // asked (as Connect, which makes no final offset commit for it).
+    if (this.started) updateStagedOffsets(this.o.task, this.staged, this.log);
     if (this.staged.size === 0) return;
     const entries = [...this.staged.values()];
     const started = monotonicNow(this.clock);

@@ -59,6 +59,27 @@ describe("LogFileOutput", () => {
   });
 });
 
+describe("LogFileOutput when WARN is not logged", () => {
+  test("a WARN the log level filters out (log.level=ERROR) does not keep every later line lost", () => {
+    const written: string[] = [];
+    let room = true;
+    const out = new LogFileOutput(
+      (bytes, from) => {
+        if (!room) throw enospc;
+        written.push(bytes.subarray(from).toString());
+        return bytes.length - from;
+      },
+      () => {}, // the logger's WARN is below its level: nothing reaches the sink
+    );
+    room = false;
+    out.sink("lost");
+    room = true;
+    out.sink("ERROR after");
+    out.sink("ERROR later");
+    expect(written).toEqual(["ERROR after\n", "ERROR later\n"]);
+  });
+});
+
 describe("LogFileOutput after a short write", () => {
   test("a line cut by a short write is ended before the next line, so that one starts on its own line", () => {
     const o = output();

@@ -33,6 +33,8 @@ export class LogFileOutput {
   private lost = 0;
   private reason = "";
   private reporting = false;
+  /** The WARN about lost lines reached the sink (false: its level filtered it out). */
+  private reported = false;
   /** The last failed write left part of its line in the file. */
   private cut = false;
 
@@ -58,6 +60,7 @@ export class LogFileOutput {
   readonly sink: Sink = (line) => {
     if (this.lost > 0 && !this.reporting) {
       this.reporting = true;
+      this.reported = false;
       try {
         this.warn(
           `${this.lost} log line(s) could not be written and are lost (${this.reason}); the log is written again`,
@@ -65,11 +68,15 @@ export class LogFileOutput {
       } finally {
         this.reporting = false;
       }
+      // The WARN never came here (its logger's level is above WARN): the gap goes unmarked, as
+      // every WARN does at that level, and the log goes on.
+      if (!this.reported) this.lost = 0;
       if (this.lost > 0) {
         this.lost++;
         return;
       }
     }
+    if (this.reporting) this.reported = true;
     try {
       this.writeAll(`${line}\n`);
       if (this.reporting) this.lost = 0;

@@ -92,3 +92,17 @@ describe("RecordEncoder", () => {
     });
   });
 });
+
+describe("RecordEncoder header values", () => {
+  test("a key forwarded as a header holding a character beyond the BMP (an emoji) is sent percent-encoded, not rejected", async () => {
+    await using server = endpoint();
+    await using h = harness(
+      { url: server.url("/in"), "sink.forward.key.header": "X-Key", ...fast },
+      { converters: stringConverters() },
+    );
+    await h.task.put([record(0, 0, "v", { key: "a😀b" })]);
+    await waitFor(() => server.received.length === 1 || h.errant.length > 0);
+    expect(h.errant).toEqual([]);
+    expect(server.received[0]!.headers["x-key"]).toBe("a%F0%9F%98%80b");
+  });
+});

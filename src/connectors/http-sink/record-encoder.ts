@@ -17,6 +17,7 @@ import { materialized } from "../../api/data/json-text.ts";
 import type { SinkRecord } from "../../api/record.ts";
 import { RecordHeaders } from "../../api/record-headers.ts";
 import { DataError } from "../../errors.ts";
+import { headerValueOf } from "../../http/header-value.ts";
 
 export interface EncoderSettings {
   readonly url: string;
@@ -75,11 +76,6 @@ const RESERVED = new Set([
 export function isReservedHeader(name: string): boolean {
   const lower = name.toLowerCase();
   return RESERVED.has(lower) || lower.startsWith("proxy-");
-}
-
-/** Header values must be visible ASCII: anything else is percent-encoded (CR/LF can never pass). */
-export function headerSafe(value: string): string {
-  return /^[\t\x20-\x7e]*$/.test(value) ? value : value.replace(/[^\t\x20-\x7e]/g, (c) => encodeURIComponent(c));
 }
 
 export function tpKey(topic: string, partition: number): string {
@@ -147,7 +143,7 @@ export class RecordEncoder {
               `The record's ${name} is empty or null: the URL path would have an empty segment, another resource than the template names`,
             );
           }
-          return encodeURIComponent(value);
+          return encodeURIComponent(value.toWellFormed());
         })
       : this.s.url;
     const headers = this.perRecordHeaders ? this.ownHeaders(record, key) : [];
@@ -207,7 +203,7 @@ export class RecordEncoder {
         if (value === null) continue;
         const name = h.key.toLowerCase() === "content-type" ? "content-type" : `ce-${h.key.slice(3)}`;
         ceSeen.add(name);
-        out.push([name, headerSafe(value)]);
+        out.push([name, headerValueOf(value)]);
         continue;
       }
       const named = this.forwardNames.has(h.key);
@@ -215,11 +211,11 @@ export class RecordEncoder {
       const name = `${this.s.forwardHeadersPrefix}${h.key}`;
       if (!named && isReservedHeader(name)) continue;
       const value = this.headerText(record, h.key, h.schema, h.value);
-      if (value !== null) out.push([name, headerSafe(value)]);
+      if (value !== null) out.push([name, headerValueOf(value)]);
     }
     if (this.s.forwardKeyHeader !== "") {
       const k = key();
-      if (k !== null) out.push([this.s.forwardKeyHeader, headerSafe(k)]);
+      if (k !== null) out.push([this.s.forwardKeyHeader, headerValueOf(k)]);
     }
     if (ce !== null) {
       const defaults: [string, () => string | null][] = [
@@ -232,7 +228,7 @@ export class RecordEncoder {
       for (const [name, value] of defaults) {
         if (ceSeen.has(name)) continue;
         const v = value();
-        if (v !== null) out.push([name, headerSafe(v)]);
+        if (v !== null) out.push([name, headerValueOf(v)]);
       }
     }
     return out;

@@ -40,6 +40,26 @@ describe("${offset} templating", () => {
     expect(server.seen[1]!.headers.get("x-evil")).toBeNull();
   });
 
+  test("a cursor from the API holding a lone surrogate is sent as U+FFFD in the URL and a header, not a failed poll", async () => {
+    using server = api(
+      (_req, _url, n) =>
+        new Response(n === 1 ? '[{"id": "a\\ud800b"}]' : "[]", { headers: { "content-type": "application/json" } }),
+    );
+    const h = await startTask({
+      "http.url": `${server.base}/query?after=\${offset}`,
+      "http.headers": "X-After: ${offset}",
+      "http.response.records.path": "$[*]",
+      "http.offset.mode": "CURSOR",
+      "http.offset.field": "id",
+      "http.timer.interval.ms": "1000",
+    });
+    expect(await h.collect(1)).toHaveLength(1);
+    expect(await h.collect(1, 1)).toEqual([]);
+    expect(server.seen).toHaveLength(2);
+    expect(server.seen[1]!.query.after).toBe("a\ufffdb");
+    expect(server.seen[1]!.headers.get("x-after")).toBe("a%EF%BF%BDb");
+  });
+
   test("each place encodes the offset its own way; a template without the placeholder is left alone", () => {
     expect(withOffset("http://h/x?since=${offset}", "2024-01-01T00:00:00+02:00", "url")).toBe(
       "http://h/x?since=2024-01-01T00%3A00%3A00%2B02%3A00",

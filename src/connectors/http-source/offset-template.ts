@@ -6,6 +6,7 @@
  * unsendable (which would fail the task at every poll, the offset stored). In the body it is the
  * text as it is. The text is inserted literally: `$&` or `$$` in an offset are not patterns.
  */
+import { headerValueOf } from "../../http/header-value.ts";
 import type { OffsetValue } from "./offsets.ts";
 
 export type TemplatePlace = "url" | "header" | "body";
@@ -13,9 +14,10 @@ export type TemplatePlace = "url" | "header" | "body";
 const PLACEHOLDER = "${offset}";
 
 function encoded(text: string, place: TemplatePlace): string {
-  if (place === "url") return encodeURIComponent(text);
-  if (place === "header" && !/^[\t\x20-\x7e]*$/.test(text))
-    return text.replace(/[^\t\x20-\x7e]/gu, (c) => encodeURIComponent(c));
+  // A lone surrogate (a JSON cursor may hold one) has no UTF-8 form: encodeURIComponent threw on
+  // it, which failed every poll; it is sent as U+FFFD, as TextEncoder does in a body.
+  if (place === "url") return encodeURIComponent(text.toWellFormed());
+  if (place === "header") return headerValueOf(text);
   return text;
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { javaPatternSyntaxError } from "./java-pattern-syntax.ts";
+import { compileJavaRegex } from "./java-regex.ts";
 
 describe("javaPatternSyntaxError", () => {
   test.each<[string, string]>([
@@ -43,5 +44,11 @@ describe("javaPatternSyntaxError", () => {
     "a|",
   ])("accepts %p", (pattern) => {
     expect(javaPatternSyntaxError(pattern)).toBeUndefined();
+  });
+});
+
+describe("compileJavaRegex's message for what only JavaScript refuses", () => {
+  test("names JavaScript's reason once, then the pattern as written", () => {
+    expect(() => compileJavaRegex("a{2}{3}")).toThrow("Invalid regular expression (nothing to repeat)\na{2}{3}");
   });
 });

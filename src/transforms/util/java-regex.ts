@@ -210,7 +210,8 @@ export function compileJavaRegex(pattern: string): JavaPattern {
     return { pattern, find: new RegExp(source, flags), whole: new RegExp(`^(?:${source})$`, flags), groups };
   } catch (error) {
     // JavaScript's wording echoes the translated source: name the reason and the pattern as written.
-    const reason = (error as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, "");
+    // (V8 writes `Invalid regular expression: /<source>/<flags>: <reason>`, Bun's JSC `Invalid regular expression: <reason>`.)
+    const reason = (error as Error).message.replace(/^Invalid regular expression: (?:\/.*\/[a-z]*: )?/s, "");
     throw new SyntaxError(patternSyntaxMessage(`Invalid regular expression (${reason})`, -1, pattern));
   }
 }
