@@ -3,8 +3,11 @@
  * P3: a request larger than ingest.queue.max.bytes was taken only while the queue was empty, and
  * nothing told the operator who configured it so).
  */
-import { describe, expect, test } from "bun:test";
-import { validateHttpIngest } from "./connector.ts";
+import { describe, expect, spyOn, test } from "bun:test";
+import { passThroughStages } from "../../ingest/request-context.ts";
+import { IngestRouteTable } from "../../ingest/route-table.ts";
+import { Logger } from "../../util/logger.ts";
+import { HttpIngestSourceConnector, validateHttpIngest } from "./connector.ts";
 
 const base = { "ingest.path": "/p", "kafka.topic": "t" };
 
@@ -64,5 +67,25 @@ describe("validateHttpIngest: the largest request fits the queue", () => {
           "ingest.spool.max.bytes (2000) is smaller than ingest.max.body.bytes (4000): a request of up to ingest.max.body.bytes would be taken only while the connector holds nothing; set ingest.spool.max.bytes to at least 4000, or lower ingest.max.body.bytes",
       },
     ]);
+  });
+});
+
+describe("a stored config that breaks the rule (stored before it existed)", () => {
+  test("starts, with a WARN per key: failing it would stop a working route on upgrade", async () => {
+    const warn = spyOn(Logger.prototype, "warn");
+    try {
+      const routes = new IngestRouteTable();
+      const connector = new HttpIngestSourceConnector({ routes, stages: async () => passThroughStages });
+      await connector.start({ ...base, name: "old", "ingest.queue.max.records": "50", "ingest.max.records": "100" });
+      expect(routes.routes().map((r) => [r.connector, r.state])).toEqual([["old", "open"]]);
+      const lines = warn.mock.calls.map((c) => String(c[0]));
+      expect(lines).toEqual([
+        expect.stringContaining(
+          "Connector old: ingest.queue.max.records (50) is smaller than ingest.max.records (100)",
+        ),
+      ]);
+    } finally {
+      warn.mockRestore();
+    }
   });
 });
