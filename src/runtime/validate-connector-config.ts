@@ -145,19 +145,37 @@ export function validateConnectorConfig(
   const groups = [...groupsOf(frameworkDef)];
   for (const g of groupsOf(connectorDef)) if (!groups.includes(g)) groups.push(g);
 
-  const undefinedValues = new Map<string, KeyValidation>();
+  const unordered = new Map<string, KeyValidation>();
   // Connect's distributed herder checks a sink's consumer group override against its worker's
-  // group (the gateway has none to conflict with) and lists the key, defined or not, first.
+  // group (the gateway has none to conflict with) and adds the key to the validated names.
   const groupOverride = config["consumer.override.group.id"];
-  if (connector.type === "sink" && typeof groupOverride === "string") {
-    undefinedValues.set("consumer.override.group.id", { value: groupOverride, errors: [] });
+  const added: string[] = [];
+  if (
+    connector.type === "sink" &&
+    typeof groupOverride === "string" &&
+    !frameworkDef.has("consumer.override.group.id")
+  ) {
+    unordered.set("consumer.override.group.id", { value: groupOverride, errors: [] });
+    added.push("consumer.override.group.id");
   }
-  for (const [k, v] of Object.entries(config)) {
+  // Connect reads the config as a HashMap copy (its ConfigTransformer's), so null values are
+  // added to the validated names in that map's order.
+  for (const k of javaHashOrder(Object.keys(config), true)) {
+    if (config[k] !== null || frameworkDef.has(k) || added.includes(k)) continue;
+    added.push(k);
     // Connect's generateResult keeps one ConfigValue per name, the connector's own validate()
     // result last: a key the connector defines loses the framework's null-value error.
-    if (v !== null || connectorDef.has(k)) continue;
-    if (def.has(k)) addError(results, k, NULL_VALUE_ERROR);
-    else undefinedValues.set(k, { value: null, errors: [NULL_VALUE_ERROR] });
+    if (!connectorDef.has(k)) unordered.set(k, { value: null, errors: [NULL_VALUE_ERROR] });
+  }
+  for (const [k, v] of Object.entries(config)) {
+    if (v === null && frameworkDef.has(k) && !connectorDef.has(k)) addError(results, k, NULL_VALUE_ERROR);
+  }
+  // Connect lists the names no definition knows as its HashMap of every validated name (the
+  // framework's, then those added above) iterates them: by hash bucket, not in config order.
+  const undefinedValues = new Map<string, KeyValidation>();
+  for (const k of javaHashOrder([...frameworkDef.keys.map((key) => key.name), ...added])) {
+    const entry = unordered.get(k);
+    if (entry) undefinedValues.set(k, entry);
   }
 
   // The connector's cross-key rules, once its own keys are individually valid and none is null (a null passes
