@@ -14,7 +14,7 @@ import { type ConfigInfos, configInfos, groupsOf } from "../plugin/describe-conf
 import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
 import { javaPatternSyntaxError } from "../transforms/util/java-pattern-syntax.ts";
-import { javaHashMap, javaHashOrder } from "../util/java-hash-order.ts";
+import { JavaHashMapOrder, javaHashMap, javaHashOrder } from "../util/java-hash-order.ts";
 import { aliasTypeResults } from "./alias-config-def.ts";
 import { type ConverterDefaults, enrichedConfigDef, withWorkerDefaults } from "./connector-config-def.ts";
 import { regexError, splitList, topicPattern } from "./connector-config-values.ts";
@@ -145,35 +145,31 @@ export function validateConnectorConfig(
   const groups = [...groupsOf(frameworkDef)];
   for (const g of groupsOf(connectorDef)) if (!groups.includes(g)) groups.push(g);
 
+  // Connect's validated names are a HashMap: the framework keys (ConfigDef.validateAll's puts), then
+  // by computeIfAbsent a sink's consumer group override (the distributed herder checks it against
+  // its worker's group; the gateway has none to conflict with) and each key with a null value, in
+  // the order of the config's HashMap copy (its ConfigTransformer's). The names no definition
+  // knows are listed in that map's order.
+  const validatedNames = new JavaHashMapOrder();
+  for (const key of frameworkDef.keys) validatedNames.put(key.name);
   const unordered = new Map<string, KeyValidation>();
-  // Connect's distributed herder checks a sink's consumer group override against its worker's
-  // group (the gateway has none to conflict with) and adds the key to the validated names.
   const groupOverride = config["consumer.override.group.id"];
-  const added: string[] = [];
-  if (
-    connector.type === "sink" &&
-    typeof groupOverride === "string" &&
-    !frameworkDef.has("consumer.override.group.id")
-  ) {
-    unordered.set("consumer.override.group.id", { value: groupOverride, errors: [] });
-    added.push("consumer.override.group.id");
+  if (connector.type === "sink" && typeof groupOverride === "string") {
+    validatedNames.computeIfAbsent("consumer.override.group.id");
+    if (!frameworkDef.has("consumer.override.group.id"))
+      unordered.set("consumer.override.group.id", { value: groupOverride, errors: [] });
   }
-  // Connect reads the config as a HashMap copy (its ConfigTransformer's), so null values are
-  // added to the validated names in that map's order.
   for (const k of javaHashOrder(Object.keys(config), true)) {
-    if (config[k] !== null || frameworkDef.has(k) || added.includes(k)) continue;
-    added.push(k);
+    if (config[k] !== null) continue;
+    validatedNames.computeIfAbsent(k);
     // Connect's generateResult keeps one ConfigValue per name, the connector's own validate()
     // result last: a key the connector defines loses the framework's null-value error.
-    if (!connectorDef.has(k)) unordered.set(k, { value: null, errors: [NULL_VALUE_ERROR] });
+    if (connectorDef.has(k)) continue;
+    if (frameworkDef.has(k)) addError(results, k, NULL_VALUE_ERROR);
+    else if (!unordered.has(k)) unordered.set(k, { value: null, errors: [NULL_VALUE_ERROR] });
   }
-  for (const [k, v] of Object.entries(config)) {
-    if (v === null && frameworkDef.has(k) && !connectorDef.has(k)) addError(results, k, NULL_VALUE_ERROR);
-  }
-  // Connect lists the names no definition knows as its HashMap of every validated name (the
-  // framework's, then those added above) iterates them: by hash bucket, not in config order.
   const undefinedValues = new Map<string, KeyValidation>();
-  for (const k of javaHashOrder([...frameworkDef.keys.map((key) => key.name), ...added])) {
+  for (const k of validatedNames.keys()) {
     const entry = unordered.get(k);
     if (entry) undefinedValues.set(k, entry);
   }
