@@ -14,7 +14,7 @@ import { type ConfigInfos, configInfos, groupsOf } from "../plugin/describe-conf
 import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
 import { javaPatternSyntaxError } from "../transforms/util/java-pattern-syntax.ts";
-import { javaHashMap, javaHashOrder } from "../util/java-hash-order.ts";
+import { JavaHashMapOrder, javaHashMap, javaHashOrder } from "../util/java-hash-order.ts";
 import { aliasTypeResults } from "./alias-config-def.ts";
 import { type ConverterDefaults, enrichedConfigDef, withWorkerDefaults } from "./connector-config-def.ts";
 import { regexError, splitList, topicPattern } from "./connector-config-values.ts";
@@ -145,19 +145,33 @@ export function validateConnectorConfig(
   const groups = [...groupsOf(frameworkDef)];
   for (const g of groupsOf(connectorDef)) if (!groups.includes(g)) groups.push(g);
 
-  const undefinedValues = new Map<string, KeyValidation>();
-  // Connect's distributed herder checks a sink's consumer group override against its worker's
-  // group (the gateway has none to conflict with) and lists the key, defined or not, first.
+  // Connect's validated names are a HashMap: the framework keys (ConfigDef.validateAll's puts), then
+  // by computeIfAbsent a sink's consumer group override (the distributed herder checks it against
+  // its worker's group; the gateway has none to conflict with) and each key with a null value, in
+  // the order of the config's HashMap copy (its ConfigTransformer's). The names no definition
+  // knows are listed in that map's order.
+  const validatedNames = new JavaHashMapOrder();
+  for (const key of frameworkDef.keys) validatedNames.put(key.name);
+  const unordered = new Map<string, KeyValidation>();
   const groupOverride = config["consumer.override.group.id"];
   if (connector.type === "sink" && typeof groupOverride === "string") {
-    undefinedValues.set("consumer.override.group.id", { value: groupOverride, errors: [] });
+    validatedNames.computeIfAbsent("consumer.override.group.id");
+    if (!frameworkDef.has("consumer.override.group.id"))
+      unordered.set("consumer.override.group.id", { value: groupOverride, errors: [] });
   }
-  for (const [k, v] of Object.entries(config)) {
+  for (const k of javaHashOrder(Object.keys(config), true)) {
+    if (config[k] !== null) continue;
+    validatedNames.computeIfAbsent(k);
     // Connect's generateResult keeps one ConfigValue per name, the connector's own validate()
     // result last: a key the connector defines loses the framework's null-value error.
-    if (v !== null || connectorDef.has(k)) continue;
-    if (def.has(k)) addError(results, k, NULL_VALUE_ERROR);
-    else undefinedValues.set(k, { value: null, errors: [NULL_VALUE_ERROR] });
+    if (connectorDef.has(k)) continue;
+    if (frameworkDef.has(k)) addError(results, k, NULL_VALUE_ERROR);
+    else if (!unordered.has(k)) unordered.set(k, { value: null, errors: [NULL_VALUE_ERROR] });
+  }
+  const undefinedValues = new Map<string, KeyValidation>();
+  for (const k of validatedNames.keys()) {
+    const entry = unordered.get(k);
+    if (entry) undefinedValues.set(k, entry);
   }
 
   // The connector's cross-key rules, once its own keys are individually valid and none is null (a null passes

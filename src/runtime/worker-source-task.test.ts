@@ -518,6 +518,28 @@ describe("WorkerSourceTask with several batches in flight", () => {
   });
 });
 
+describe("WorkerSourceTask's offset commit on stop", () => {
+  test("failing (a full disk) when the flush interval is also due, it is logged once, in Connect's words", async () => {
+    const lines: string[] = [];
+    const logs = new LogManager({ sink: (l) => lines.push(l) });
+    const clock = new ManualClock();
+    const s = setup({ clock, flushMs: 1000, log: logs.get("org.apache.kafka.connect.runtime.WorkerSourceTask") });
+    s.plugin.queue.push([line(1)]);
+    s.task.start();
+    await waitFor(() => s.plugin.committed.length === 1);
+    s.offsets.write = () => {
+      throw new Error("database or disk is full");
+    };
+    clock.advance(1000);
+    s.task.stop();
+    expect(await s.task.awaitStop(5000)).toBe(true);
+    const failures = lines.filter((l) => l.includes("ERROR"));
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toContain("Failed to flush offsets to storage");
+    expect(lines.join("\n")).toContain("database or disk is full");
+  });
+});
+
 describe("WorkerSourceTask's SourceTaskContext", () => {
   test("carries a logger named for the task class with [connector|task-N], and the worker's clock", async () => {
     const lines: string[] = [];

@@ -165,7 +165,9 @@ export class WorkerSourceTask extends WorkerTask {
     if (this.failure) throw this.failure.error;
   }
 
+  /** A stopping task leaves its offsets to the final commit (close): one attempt, one failure logged. */
   private async maybeCommitOffsets(): Promise<void> {
+    if (this.stopping) return;
     if (monotonicNow(this.clock) - this.lastFlush >= this.o.offsetFlushIntervalMs) await this.commitOffsets();
   }
 
@@ -268,7 +270,8 @@ export class WorkerSourceTask extends WorkerTask {
       TaskMetrics.record(this.metrics.offsetCommit, monotonicNow(this.clock) - started);
     } catch (error) {
       this.metrics.offsetCommitFailure++;
-      this.log.error(`Failed to commit offsets for ${entries.length} source partitions`, error);
+      // Connect's words when its offset store fails a flush (the offsets are kept for the next attempt).
+      this.log.error("Failed to flush offsets to storage", error);
       return;
     }
     try {

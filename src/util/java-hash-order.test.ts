@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { javaHashMap, javaHashOrder } from "./java-hash-order.ts";
+import { JavaHashMapOrder, javaHashMap, javaHashOrder } from "./java-hash-order.ts";
 
 describe("javaHashOrder", () => {
   test("orders as Java's HashSet does (answers recorded from Connect 4.3.1)", () => {
@@ -24,5 +24,28 @@ describe("javaHashOrder", () => {
     const keys = Array.from({ length: 13 }, (_, i) => `k${i}`);
     expect(javaHashOrder(keys)).toHaveLength(13);
     expect(new Set(javaHashOrder(keys))).toEqual(new Set(keys));
+  });
+});
+
+describe("JavaHashMapOrder", () => {
+  // "Aa" and "BB" have the same String.hashCode; "a" and "q" share a bucket of a 16-table, not of a 32-table.
+  test("put appends to its bucket, computeIfAbsent puts the new key at the bucket's head", () => {
+    expect(new JavaHashMapOrder().put("Aa").put("BB").keys()).toEqual(["Aa", "BB"]);
+    expect(new JavaHashMapOrder().computeIfAbsent("Aa").computeIfAbsent("BB").keys()).toEqual(["BB", "Aa"]);
+    expect(new JavaHashMapOrder().put("Aa").computeIfAbsent("BB").computeIfAbsent("Aa").keys()).toEqual(["BB", "Aa"]);
+  });
+
+  test("computeIfAbsent grows the table before an insert once it is past 3/4 full", () => {
+    const order = (fillers: number) => {
+      const map = new JavaHashMapOrder();
+      for (let i = 0; i < fillers; i++) map.put(`filler${i}`);
+      return map
+        .computeIfAbsent("a")
+        .computeIfAbsent("q")
+        .keys()
+        .filter((k) => k === "a" || k === "q");
+    };
+    expect(order(11)).toEqual(["q", "a"]); // 12 keys before "q": still a 16-table
+    expect(order(12)).toEqual(["a", "q"]); // 13 keys before "q": grown to 32 first
   });
 });

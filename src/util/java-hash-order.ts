@@ -41,3 +41,46 @@ export function javaHashMap<T>(map: Readonly<Record<string, T>>, copy = false): 
   for (const key of javaHashOrder(Object.keys(map), copy)) out[key] = map[key] as T;
   return out;
 }
+
+/**
+ * The iteration order of a Java HashMap<String, …> built by `put`s and `computeIfAbsent`s, in the
+ * order they are made: `put` appends a new key to its bucket and grows the table after the insert
+ * that passes 3/4; `computeIfAbsent` puts a new key at the head of its bucket and grows the table
+ * before inserting when it is already past 3/4. Growing keeps the order within each bucket.
+ */
+export class JavaHashMapOrder {
+  private bins: string[][] = [];
+  private present = new Set<string>();
+
+  put(key: string): this {
+    if (this.present.has(key)) return this;
+    if (this.bins.length === 0) this.grow();
+    this.binOf(key).push(key);
+    this.present.add(key);
+    if (this.present.size > this.bins.length * 0.75) this.grow();
+    return this;
+  }
+
+  computeIfAbsent(key: string): this {
+    if (this.present.has(key)) return this;
+    if (this.bins.length === 0 || this.present.size > this.bins.length * 0.75) this.grow();
+    this.binOf(key).unshift(key);
+    this.present.add(key);
+    return this;
+  }
+
+  keys(): string[] {
+    return this.bins.flat();
+  }
+
+  private binOf(key: string): string[] {
+    const h = stringHash(key);
+    return this.bins[(h ^ (h >>> 16)) & (this.bins.length - 1)]!;
+  }
+
+  private grow(): void {
+    const old = this.bins;
+    this.bins = Array.from({ length: old.length === 0 ? 16 : old.length * 2 }, () => []);
+    for (const bin of old) for (const key of bin) this.binOf(key).push(key);
+  }
+}

@@ -7,7 +7,7 @@
 import { Cron } from "croner";
 import { JSONPath } from "jsonpath-plus";
 import { check } from "../../plugin/config-def.ts";
-import { quartzForCroner } from "./quartz-cron.ts";
+import { quartzDayFieldsProblem, quartzForCroner } from "./quartz-cron.ts";
 
 export const positive = check.atLeast(1);
 export const nonNegative = check.atLeast(0);
@@ -52,6 +52,8 @@ export function cronOptions(timezone: string) {
 }
 
 export function cronProblem(expression: string, timezone: string): string | undefined {
+  const dayFields = quartzDayFieldsProblem(expression);
+  if (dayFields !== undefined) return `Invalid cron expression: ${dayFields}`;
   try {
     const cron = new Cron(quartzForCroner(expression), cronOptions(timezone));
     if (cron.nextRun() === null) return "The cron expression never fires";

@@ -50,6 +50,14 @@ describe("Quartz syntax croner does not read (the document's cron schedules are 
     expect(cronProblem("0 0 12 L-3 * ?", "UTC")).toContain("Invalid cron expression");
   });
 
+  test("a day of month and a day of week both given (or both ?) are refused as Quartz refuses them", () => {
+    const quartz =
+      "Invalid cron expression: Support for specifying both a day-of-week AND a day-of-month parameter is not implemented.";
+    for (const e of ["0 0 12 1 * MON", "0 0 12 * * *", "0 0 12 ? * ?", "0 0 12 L * 6#3"])
+      expect(cronProblem(e, "UTC")).toBe(quartz);
+    for (const e of ["0 0 12 1 * ?", "0 0 12 ? * MON", "0 */5 * * * ?"]) expect(cronProblem(e, "UTC")).toBeUndefined();
+  });
+
   test("expressions croner reads are passed on unchanged", () => {
     for (const e of ["0 */5 * * * ?", "0 0 12 ? * MON-FRI", "0 15 10 ? * 6#3", "0 0 12 LW * ?", "0 0 12 * * ? 2027"])
       expect(quartzForCroner(e)).toBe(e);

@@ -4,6 +4,8 @@
  * end and on from its start) becomes two ranges, and `L` alone as the day of week (Quartz: the
  * last day of the week, Saturday) becomes `7`. Everything else is passed on as written, so croner
  * still refuses what it cannot read, with its own message. Used by schedule.ts and config-checks.ts.
+ * Quartz also refuses what croner reads: a day of month and a day of week both given, or both `?`
+ * (quartzDayFieldsProblem).
  */
 
 /** Per field (seconds, minutes, hours, day of month, month, day of week): its first and last value. */
@@ -50,4 +52,20 @@ export function quartzForCroner(expression: string): string {
         .join(",");
     })
     .join(" ");
+}
+
+const DAY_OF_MONTH_FIELD = 3;
+
+/**
+ * Quartz's refusal of an expression whose day-of-month and day-of-week are both given (croner fires
+ * on either day) or both `?`: exactly one of them must be `?`. Undefined when that holds or when
+ * the expression has no day-of-week field (croner then refuses it on its own).
+ */
+export function quartzDayFieldsProblem(expression: string): string | undefined {
+  const fields = expression.trim().split(/\s+/);
+  const dayOfMonth = fields[DAY_OF_MONTH_FIELD];
+  const dayOfWeek = fields[DAY_OF_WEEK_FIELD];
+  if (dayOfMonth === undefined || dayOfWeek === undefined) return undefined;
+  if (dayOfMonth.includes("?") !== dayOfWeek.includes("?")) return undefined;
+  return "Support for specifying both a day-of-week AND a day-of-month parameter is not implemented.";
 }

@@ -61,6 +61,7 @@ import {
 import { ResponseFormatError } from "./records.ts";
 import { restoredState } from "./restore.ts";
 import { type Schedule, scheduleOf } from "./schedule.ts";
+import { ignoredTlsWarning } from "./tls-keys.ts";
 
 const MAX_IDLE_WAIT_MS = 1000;
 /**
@@ -113,6 +114,8 @@ export class HttpSourceTask implements SourceTask {
     this.pagination = paginationSettings(c);
     this.schedule = scheduleOf(c);
     this.fetcher = pageFetcherOf(c, name, this.clock, this.log, this.metrics);
+    const tlsIgnored = ignoredTlsWarning(config, c["http.ssl.enabled"]);
+    if (tlsIgnored) this.log.warn(tlsIgnored);
     await this.restore();
     holdHeaderSecrets(this.headers, logManager, this.stopped.signal);
   }

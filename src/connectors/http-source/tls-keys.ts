@@ -1,6 +1,7 @@
 /**
  * The HTTP source's TLS keys (group "TLS"), part of its config declaration in config.ts: trust and
- * key stores in JKS, PKCS12 or PEM, read by config-rules.ts (tlsMaterialOf).
+ * key stores in JKS, PKCS12 or PEM, read by config-rules.ts (tlsMaterialOf). Store keys set while
+ * http.ssl.enabled is not true are ignored: the task names them in a warning (ignoredTlsWarning).
  */
 import { check, key } from "../../plugin/config-def.ts";
 
@@ -9,7 +10,7 @@ const STORE_TYPES = ["JKS", "PKCS12", "PEM"];
 
 export const tlsKeys = {
   "http.ssl.enabled": key.boolean({
-    doc: "Use the trust and key stores below for https URLs (without them the system's CAs are trusted).",
+    doc: "Use the trust and key stores below for https URLs (without them the system's CAs are trusted). When false, store keys that are set are ignored, and the task logs a warning naming them.",
     default: false,
     group: TLS,
   }),
@@ -52,3 +53,19 @@ export const tlsKeys = {
     group: TLS,
   }),
 };
+
+/** The keys that only apply with http.ssl.enabled=true. */
+const STORE_KEYS = Object.keys(tlsKeys).filter(
+  (k) => k !== "http.ssl.enabled" && k !== "http.ssl.verification.enabled",
+);
+
+/**
+ * The warning for store keys `config` sets (non-empty) while http.ssl.enabled is not true, naming
+ * the keys only (never their values), or undefined when there are none.
+ */
+export function ignoredTlsWarning(config: Readonly<Record<string, string | null | undefined>>, enabled: boolean) {
+  if (enabled) return undefined;
+  const ignored = STORE_KEYS.filter((k) => (config[k] ?? "") !== "");
+  if (ignored.length === 0) return undefined;
+  return `http.ssl.enabled is not true: ${ignored.join(", ")} ${ignored.length === 1 ? "is" : "are"} ignored (the system's CAs are trusted and no client certificate is sent)`;
+}
