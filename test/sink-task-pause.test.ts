@@ -134,4 +134,7 @@ test.each([["platformatic"], ["kafkajs"]] as const)(
     const a0 = endpoint.requests.flat().filter((e) => e.t === "a" && e.i === 0);
     expect(a0).toHaveLength(2);
   },
+  // Two rebalances and waits of up to 30 s: above CI's 60 s per test, so that a slow run is reported
+  // by the wait that was slow rather than cut off.
+  120_000,
 );
