@@ -27,5 +27,7 @@ describe("code quality", () => {
   test("tsc --noEmit passes in strict mode", async () => {
     const { code, output } = await run([join(REPO, "node_modules/.bin/tsc"), "--noEmit", "-p", "."]);
     expect(code === 0 ? "" : output).toBe("");
-  });
+    // tsc over the whole repository took 39 s on 2 loaded cores, and timed out at the suite's 60 s
+    // with other gateways and brokers busy.
+  }, 180_000);
 });

@@ -92,5 +92,7 @@ describe("HTTP source across a graceful restart", () => {
       { what: "the final offset of the restart's poll committed" },
     );
     expect(await gw.stop()).toBe(0);
-  });
+    // Two gateway starts and waits of up to 60 s each: more than CI's 60 s per test under load,
+    // which would cut the test before a wait could say what it was waiting for.
+  }, 180_000);
 });

@@ -2,8 +2,11 @@
  * Volumes for the gateway's disk failures, real ones (not `PRAGMA max_page_count`): a small tmpfs a
  * test fills up and frees again (ENOSPC; smallVolume), and an ext4 image that fails and goes
  * read-only (EROFS; failingVolume). Both mount, so they need root (CI runs the suite as root);
- * `await using` unmounts.
+ * `await using` unmounts, and so does the end of the test that mounted it when the test failed or
+ * timed out (bun leaves a timed-out test's body, and its `await using` disposals, unfinished): a
+ * volume is made inside a test, never in a hook.
  */
+import { onTestFinished } from "bun:test";
 import { closeSync, mkdirSync, openSync, rmdirSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 
@@ -20,6 +23,21 @@ function run(command: string[]): void {
   if (result.exitCode !== 0) throw new Error(`${command.join(" ")} failed: ${result.stderr.toString().trim()}`);
 }
 
+/**
+ * `cleanup` once: on dispose, or when the current test ends without having disposed (a timeout, or
+ * a throw before `await using` took it), so no mount outlives its test.
+ */
+function unmountOnce(cleanup: () => void): () => void {
+  let done = false;
+  const once = () => {
+    if (done) return;
+    done = true;
+    cleanup();
+  };
+  onTestFinished(once);
+  return once;
+}
+
 export function smallVolume(path: string, sizeBytes: number): SmallVolume {
   if (process.getuid?.() !== 0) {
     throw new Error(
@@ -28,6 +46,10 @@ export function smallVolume(path: string, sizeBytes: number): SmallVolume {
   }
   mkdirSync(path, { recursive: true });
   run(["mount", "-t", "tmpfs", "-o", `size=${sizeBytes},mode=0700`, "tmpfs", path]);
+  const unmount = unmountOnce(() => {
+    run(["umount", "-l", path]);
+    rmdirSync(path);
+  });
   const filler = join(path, "filler");
   return {
     path,
@@ -53,8 +75,7 @@ export function smallVolume(path: string, sizeBytes: number): SmallVolume {
       rmSync(filler, { force: true });
     },
     async [Symbol.asyncDispose]() {
-      run(["umount", "-l", path]);
-      rmdirSync(path);
+      unmount();
     },
   };
 }
@@ -83,11 +104,15 @@ export function failingVolume(dir: string, sizeBytes: number): FailingVolume {
   run(["mkfs.ext4", "-q", image]);
   const mount = () => run(["mount", "-o", "loop,errors=remount-ro", image, path]);
   mount();
+  let mounted = true;
+  const unmount = unmountOnce(() => {
+    if (mounted) run(["umount", "-l", path]);
+    rmdirSync(path);
+  });
   const device = () => {
     const result = Bun.spawnSync(["findmnt", "-n", "-o", "SOURCE", path]);
     return result.stdout.toString().trim().split("/").pop()!;
   };
-  let mounted = true;
   return {
     path,
     fail() {
@@ -104,8 +129,7 @@ export function failingVolume(dir: string, sizeBytes: number): FailingVolume {
       mounted = true;
     },
     async [Symbol.asyncDispose]() {
-      if (mounted) run(["umount", "-l", path]);
-      rmdirSync(path);
+      unmount();
     },
   };
 }

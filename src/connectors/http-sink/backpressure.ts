@@ -29,6 +29,16 @@ export class Backpressure {
     private readonly log: Logger,
   ) {}
 
+  /**
+   * Consumption is held paused: no record comes to fill a partial batch, so what is buffered is
+   * sent without waiting for the flush timeout (as Flink's AsyncSinkWriter flushes at its buffer's
+   * limit); else records above half the limit could wait there for the timeout, and so would the
+   * resume.
+   */
+  get holding(): boolean {
+    return this.paused;
+  }
+
   /** `size`: records buffered or in flight; `bytes`: their bytes. */
   update(size: number, bytes: number): void {
     if (!this.paused && (size >= this.maxBuffered || bytes >= this.maxBufferedBytes)) {

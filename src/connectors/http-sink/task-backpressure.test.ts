@@ -59,6 +59,40 @@ describe("HttpSinkTask backpressure and open", () => {
     expect(calls).toEqual(["pause orders-0", "pause orders-1", "resume orders-0,orders-1"]);
   });
 
+  test("records left buffered while it holds consumption paused are sent without waiting for the flush timeout", async () => {
+    // Three records pause it; five came in one put: [0,1,2] go, [3,4] wait for a batch of three
+    // that cannot fill while consumption is paused, and two is above the resume at half. Before,
+    // they waited for sink.flush-buffer.timeout (an hour here) and the partition stayed paused.
+    const { server, release } = await heldEndpoint();
+    await using _server = server;
+    const calls: string[] = [];
+    await using h = harness(
+      {
+        url: server.url(),
+        "sink.requests.max-buffered": "3",
+        "sink.batch.max-size": "3",
+        "sink.request.batch.size": "3",
+        "sink.requests.max-inflight": "1",
+        "sink.flush-buffer.timeout": "3600000",
+      },
+      {
+        context: {
+          assignment: () => [p0],
+          pause: (tps) => void calls.push(`pause ${names(tps)}`),
+          resume: (tps) => void calls.push(`resume ${names(tps)}`),
+        },
+      },
+    );
+    await h.task.put([0, 1, 2, 3, 4].map((i) => record(0, i, i)));
+    await waitFor(() => server.received.length === 1, { what: "the first request" });
+    expect(calls).toEqual(["pause orders-0"]);
+    release();
+    await waitFor(() => server.received.length === 2, { what: "the buffered records sent" });
+    expect(server.values()).toEqual([0, 1, 2, 3, 4]);
+    await waitFor(() => calls.length === 2, { what: "the resume" });
+    expect(calls).toEqual(["pause orders-0", "resume orders-0"]);
+  });
+
   test("a partition opened while not paused is left as it is", async () => {
     await using server = endpoint();
     const calls: string[] = [];

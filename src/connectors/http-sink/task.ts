@@ -17,8 +17,8 @@
  * (their offsets were not committed: the next owner re-reads them); a still-owned partition's
  * records of it go back to the head of their lane. A request already on the wire cannot be unsent.
  * Backpressure: at `sink.requests.max-buffered` records or `.bytes` (buffered or in flight) the task
- * pauses its partitions and resumes them at half; partitions opened meanwhile are paused too, and one it
- * paused that was revoked before the resume is resumed when opened again (Backpressure).
+ * pauses its partitions (sending partial batches: none can fill) and resumes them at half; partitions
+ * opened meanwhile are paused too, one revoked before the resume is resumed when opened (Backpressure).
  *
  * Concurrency: all state is touched on the event loop only; requests run concurrently.
  * States: initialized → started → (failed) → stopped. After a failure (tolerance none, or a token
@@ -187,7 +187,7 @@ export class HttpSinkTask implements SinkTask {
       // As Flink's AsyncSinkWriter: a flush releases up to sink.batch.max-size records, sent in
       // requests of up to sink.request.batch.size as fast as concurrency allows.
       if (this.released <= 0) {
-        if (!this.buffer.flushable(now)) break;
+        if (!this.buffer.flushable(now, this.backpressure.holding)) break;
         this.released = this.settings.limits.maxBatchRecords;
       }
       const request = this.buffer.take(this.released);
