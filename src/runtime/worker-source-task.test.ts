@@ -70,6 +70,7 @@ function setup(
     log?: Logger;
     topicCreator?: { ensure(topic: string): Promise<void>; close(): Promise<void> };
     producer?: (kafka: MemoryKafka) => Promise<KafkaProducer>;
+    onTopic?: (topic: string) => void;
   } = {},
 ) {
   const kafka = new MemoryKafka();
@@ -91,7 +92,7 @@ function setup(
     maxRequestBytes: options.maxRequestBytes ?? 1_048_576,
     ...(options.maxInFlightBatches ? { maxInFlightBatches: options.maxInFlightBatches } : {}),
     offsetFlushIntervalMs: options.flushMs ?? 0,
-    onTopic: () => {},
+    onTopic: options.onTopic ?? (() => {}),
     ...(options.topicCreator ? { topicCreator: options.topicCreator } : {}),
   });
   return { kafka, offsets, plugin, task, listener: basics.listener };
@@ -117,6 +118,21 @@ describe("WorkerSourceTask", () => {
     task.stop();
     expect(await task.awaitStop(5000)).toBe(true);
     expect(plugin.stopped).toBe(true);
+  });
+
+  test("a topic is active once Kafka acknowledged a record of it, not when the record is sent (Connect)", async () => {
+    const topics: string[] = [];
+    const { kafka, plugin, task } = setup({ onTopic: (t) => topics.push(t) });
+    kafka.holdAcks();
+    plugin.queue.push([line(1), line(2)]);
+    task.start();
+    await waitFor(() => kafka.sends === 1);
+    expect(topics).toEqual([]);
+    kafka.releaseAcks();
+    await waitFor(() => topics.length > 0);
+    expect(topics).toEqual(["t"]);
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
   });
 
   test("a retriable send failure is retried; the task stays up and nothing is lost or doubled", async () => {

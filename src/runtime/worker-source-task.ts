@@ -36,6 +36,7 @@ import type { ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
 import { abortable } from "../util/async.ts";
 import { type BackoffPolicy, retry } from "../util/backoff.ts";
 import { monotonicNow } from "../util/clock.ts";
+import { ActiveTopics } from "./active-topics.ts";
 import { InFlightBatches } from "./in-flight-batches.ts";
 import { toProducerRecordDirect } from "./record-conversion.ts";
 import { commitSourceRecords } from "./record-rejection.ts";
@@ -64,7 +65,7 @@ const POLL_BACKOFF: BackoffPolicy = { initialMs: EMPTY_POLL_WAIT_MS, maxMs: 10_0
 export class WorkerSourceTask extends WorkerTask {
   private readonly staged: StagedOffsets = new Map();
   private lastFlush: number;
-  private readonly seenTopics = new Set<string>();
+  private readonly activeTopics: ActiveTopics;
   private readonly inFlight: InFlightBatches<PollBatch, BatchResult>;
   /** Acknowledgements are handled one batch at a time, in poll order. */
   private acknowledging: Promise<void> = Promise.resolve();
@@ -86,6 +87,7 @@ export class WorkerSourceTask extends WorkerTask {
   constructor(private readonly o: WorkerSourceTaskOptions) {
     super(o.id, o.initialState, o.listener, o.clock, o.log, o.operator);
     this.lastFlush = monotonicNow(o.clock);
+    this.activeTopics = new ActiveTopics(o.onTopic);
     this.inFlight = new InFlightBatches(o.maxInFlightBatches ?? 5, o.maxInFlightBytes ?? 33_554_432);
     this.sender = sourceTaskSender(o, this.log, () => this.stopSignal);
     if (o.task.rejectsRecords === true) o.operator.skipsRetriable = false;
@@ -201,10 +203,6 @@ export class WorkerSourceTask extends WorkerTask {
           positions[i] = outgoing.length;
           outgoing.push({ record, produced });
           bytes += recordBytes(produced);
-          if (!this.seenTopics.has(produced.topic)) {
-            this.seenTopics.add(produced.topic);
-            this.o.onTopic(produced.topic);
-          }
         } else positions[i] = -1;
       }
       while (!this.inFlight.hasRoom(bytes) && !this.stopping) {
@@ -247,7 +245,8 @@ export class WorkerSourceTask extends WorkerTask {
   }
 
   private async acknowledge(batch: PollBatch, metadata: readonly (ProducedMetadata | null)[]): Promise<void> {
-    const { records, positions } = batch;
+    const { records, positions, outgoing } = batch;
+    this.activeTopics.acknowledged(outgoing, metadata);
     await commitSourceRecords(this.o.task, records, positions, metadata, this.sender.rejections, this.log);
     this.metrics.sourceRecordWriteTotal += batch.outgoing.length;
     this.metrics.sourceRecordWriteRate.record(batch.outgoing.length);
