@@ -47,7 +47,7 @@ export function readBody(request: Request, limit: number): Promise<Uint8Array> {
  * chunked request meets the same close). Watched from the start, the abort withdraws the records
  * still queued, so the client's 400 means that none was written.
  */
-export function readRawBody(request: Request, limit: number, client?: RequestAbort): Promise<Uint8Array> {
+function readRawBody(request: Request, limit: number, client?: RequestAbort): Promise<Uint8Array> {
   const encoding = request.headers.get("content-encoding");
   if (encoding !== null && !isIdentity(encoding)) {
     void request.body?.cancel().catch(() => undefined);
@@ -164,13 +164,27 @@ async function readChunked(request: Request, limit: number): Promise<Uint8Array>
  * doing, not the gateway's: counted as 4xx and not logged as an internal error (which answered 500
  * and logged an ERROR for every device whose network dropped mid-upload). Nothing was written.
  */
-export function unreadBody(error: unknown): IngestError {
+export function unreadBody(error: unknown, unexpected: (error: unknown) => void): IngestError {
   if (error instanceof IngestError) return error;
+  // Anything else (a TypeError of a bug, a storage error) is the gateway's: logged, not hidden in a 400.
+  if (!connectionClosed(error)) unexpected(error);
   return new IngestError(
     400,
     ErrorCodes.BAD_REQUEST,
     "The request body was not received in full: the connection closed before its end",
     { headers: { Connection: "close" } },
+  );
+}
+
+/** The server's stream failed because the client's connection closed mid-body (Bun, node:http). */
+function connectionClosed(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return (
+    error.name === "AbortError" ||
+    code === "ECONNRESET" ||
+    code === "ERR_STREAM_PREMATURE_CLOSE" ||
+    error.message === "aborted"
   );
 }
 

@@ -91,6 +91,20 @@ export const INTERNAL_ERROR_MESSAGE = "Internal Server Error";
 /** The internal-error log of each handler (its deps object). */
 const internalErrorLogs = new WeakMap<object, InternalErrorLog>();
 
+/** Logs (rate-limited, without request data) a failure of the gateway's own on `label`. */
+export function reportInternalError(
+  deps: Pick<IngestHandlerDeps, "log" | "clock">,
+  label: string,
+  error: unknown,
+): void {
+  let log = internalErrorLogs.get(deps);
+  if (log === undefined) {
+    log = new InternalErrorLog(deps.log, deps.clock);
+    internalErrorLogs.set(deps, log);
+  }
+  log.report(label, error);
+}
+
 /** The one error mapping of the ingest listener. */
 export function failedAnswer(
   deps: Pick<IngestHandlerDeps, "log" | "redact" | "clock">,
@@ -98,12 +112,7 @@ export function failedAnswer(
   error: unknown,
 ): Response {
   if (error instanceof IngestError) return ingestErrorResponse(error, deps.redact);
-  let log = internalErrorLogs.get(deps);
-  if (log === undefined) {
-    log = new InternalErrorLog(deps.log, deps.clock);
-    internalErrorLogs.set(deps, log);
-  }
-  log.report(label, error);
+  reportInternalError(deps, label, error);
   return new Response(errorBody(ErrorCodes.INTERNAL_SERVER_ERROR, INTERNAL_ERROR_MESSAGE), {
     status: 500,
     headers: { "Content-Type": "application/json" },

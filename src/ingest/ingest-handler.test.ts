@@ -238,3 +238,49 @@ describe("a route's concurrency slot (P2.4)", () => {
     expect((await authenticating).status).toBe(200);
   });
 });
+
+describe("a body read that fails", () => {
+  async function failingBody(error: Error): Promise<{ status: number; logged: string[] }> {
+    const logged: string[] = [];
+    const routes = new RouteTable();
+    routes.open("c", testSettings({}), passThroughStages);
+    routes.attach("c", { pending: 0, submit: () => Promise.resolve([]), withdrawQueued: () => undefined });
+    const app = ingestApp({
+      routes,
+      metrics: new IngestMetrics(),
+      clock: new ManualClock(1_700_000_000_000),
+      log: new LogManager({ sink: (line) => logged.push(line) }).get("ingest"),
+      redact: (t) => t,
+    });
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        controller.error(error);
+      },
+    });
+    const response = await app.fetch(
+      new Request("http://gateway/ingest/t", {
+        method: "POST",
+        body,
+        headers: { "Content-Type": "application/json", "x-device-secret": "s3cret-header" },
+        duplex: "half",
+      } as RequestInit),
+      {},
+    );
+    return { status: response.status, logged };
+  }
+
+  test("a client that closed its connection mid-body is a 400, not logged", async () => {
+    const { status, logged } = await failingBody(new DOMException("The connection was closed.", "AbortError"));
+    expect(status).toBe(400);
+    expect(logged).toEqual([]);
+  });
+
+  test("an error of the gateway's own while reading is still a 400 but logged at ERROR, without request data", async () => {
+    const { status, logged } = await failingBody(new TypeError("undefined is not a function (a bug)"));
+    expect(status).toBe(400);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toContain("ERROR");
+    expect(logged[0]).toContain("undefined is not a function (a bug)");
+    expect(logged[0]).not.toContain("s3cret-header");
+  });
+});

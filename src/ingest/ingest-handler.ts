@@ -17,6 +17,7 @@ import {
   IngestError,
   ingestErrorResponse,
   notFound,
+  reportInternalError,
   unavailable,
 } from "./ingest-error.ts";
 import { IngestExchange } from "./ingest-exchange.ts";
@@ -72,7 +73,7 @@ export function createPipeline(deps: IngestHandlerDeps, deadlines: RequestDeadli
         try {
           raw = await read.body;
         } catch (error) {
-          throw unreadBody(error);
+          throw unreadBody(error, (unexpected) => reportInternalError(deps, label ?? route.settings.path, unexpected));
         }
         read.done();
         const body = checkedBody(raw, limits.maxBodyBytes);

@@ -18,7 +18,7 @@ function containerPath(path: string): string | undefined {
 }
 
 /** Whether `path` selected nothing because the response lacks what it selects from. */
-export function recordsPathAbsent(json: unknown, path: string): boolean {
+function recordsPathAbsent(json: unknown, path: string): boolean {
   const container = containerPath(path);
   if (container === undefined) return true;
   try {
