@@ -9,6 +9,7 @@ describe("javaPatternSyntaxError", () => {
     ["a**", "Dangling meta character '*' near index 2\na**\n  ^"],
     ["a*?+", "Dangling meta character '+' near index 3\na*?+\n   ^"],
     ["(|+)", "Dangling meta character '+' near index 2\n(|+)\n  ^"],
+    ["(?i)*", "Dangling meta character '*' near index 4\n(?i)*\n    ^"],
     ["[^]", "Unclosed character class near index 2\n[^]\n  ^"],
     ["[a\\", "Unclosed character class near index 3\n[a\\"],
     ["x{", "Illegal repetition near index 2\nx{"],
@@ -41,6 +42,9 @@ describe("javaPatternSyntaxError", () => {
     "(?<n>x)\\k<n>",
     "\\Q(*\\E",
     "^$",
+    "^*",
+    "$?",
+    "^+a$*",
     "a|",
   ])("accepts %p", (pattern) => {
     expect(javaPatternSyntaxError(pattern)).toBeUndefined();

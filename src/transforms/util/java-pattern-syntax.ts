@@ -135,8 +135,9 @@ function scan(p: string): Fault | undefined {
       i += m[0].length;
       continue;
     }
+    // Java quantifies anything else, `^` and `$` too (`^*` matches empty).
     i++;
-    atom = c !== "^" && c !== "$";
+    atom = true;
     quantified = "no";
   }
   if (groups.length > 0) return { description: "Unclosed group", index: p.length };

@@ -24,6 +24,23 @@ describe("Java regular expressions", () => {
     expect(matches(compileJavaRegex(pattern), input)).toBe(expected);
   });
 
+  // Java quantifies assertions (verified with java.util.regex on Java 17); JS refuses `^*`.
+  test.each<[string, boolean, boolean]>([
+    ["^*ab", true, true],
+    ["ab$?", true, true],
+    ["^+ab$+", true, true],
+    ["^{2}ab", true, true],
+    ["\\b*ab", true, true],
+    ["^*+ab", true, true],
+    ["^??ab", true, true],
+    ["\\Aab\\z?", true, true],
+    ["a|^*b", true, false],
+    ["^*", true, false],
+  ])("a quantified assertion %p: found in 'ab' %p, matches 'ab' %p", (pattern, found, whole) => {
+    const compiled = compileJavaRegex(pattern);
+    expect([compiled.find.test("ab"), matches(compiled, "ab")]).toEqual([found, whole]);
+  });
+
   test.each(["(", "[a-", "a{2,1}", "(?i:x)", "[a&&[b]]", "\\p{IsLatin}"])("rejects %p", (pattern) => {
     expect(() => compileJavaRegex(pattern)).toThrow(SyntaxError);
   });

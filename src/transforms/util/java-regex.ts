@@ -68,6 +68,9 @@ function translate(pattern: string): { source: string; flags: string } {
   let atomics = 0;
   let javaGroupCount = 0;
   const open: { start: number; atomic: boolean }[] = [];
+  // Java quantifies an assertion (`^*`, `$?`, `\b+`: it matches empty), JS refuses it: grouped.
+  const assertion = (text: string, after: number): string =>
+    "*+?{".includes(pattern[after] ?? "x") ? `(?:${text})` : text;
   while (i < pattern.length) {
     const c = pattern[i]!;
     const wasQuantifier: boolean = afterQuantifier;
@@ -99,9 +102,11 @@ function translate(pattern: string): { source: string; flags: string } {
         continue;
       }
       if (!inClass && next === "A") {
-        out += "^";
+        out += assertion("^", i + 2);
       } else if (!inClass && next === "z") {
-        out += "$";
+        out += assertion("$", i + 2);
+      } else if (!inClass && (next === "b" || next === "B")) {
+        out += assertion(c + next, i + 2);
       } else if (!inClass && next === "Z") {
         out += "(?=\\n?$)";
       } else if (next === "p" || next === "P") {
@@ -189,7 +194,7 @@ function translate(pattern: string): { source: string; flags: string } {
         continue;
       }
     }
-    out += c;
+    out += c === "^" || c === "$" ? assertion(c, i + 1) : c;
     i++;
   }
   return { source: out, flags };
