@@ -10,6 +10,7 @@ import type { ConfigProblem } from "../../plugin/descriptor.ts";
 import { type HttpSourceConfig, httpSourceConfig } from "./config.ts";
 import { cronProblem, jsonPathProblem, validUrl } from "./config-checks.ts";
 import { parseHeaders } from "./headers.ts";
+import { quartzOnlyProblem } from "./quartz-cron.ts";
 
 const upper = (s: string | null | undefined) => (s ?? "").toUpperCase();
 
@@ -17,7 +18,7 @@ const upper = (s: string | null | undefined) => (s ?? "").toUpperCase();
  * Errors that involve more than one key, each on the key at fault (the parsed config is valid per
  * key). Reads the TLS stores when http.ssl.enabled, so a wrong password shows at validation.
  */
-export function crossKeyErrors(c: HttpSourceConfig): ConfigProblem[] {
+export function crossKeyErrors(c: HttpSourceConfig, quartzOnly = true): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   const need = (keyName: keyof HttpSourceConfig, when: string) => {
     const value = c[keyName];
@@ -28,7 +29,7 @@ export function crossKeyErrors(c: HttpSourceConfig): ConfigProblem[] {
     need("http.timer.cron.expression", "http.timer.type=cron");
     const expression = c["http.timer.cron.expression"];
     if (expression) {
-      const problem = cronProblem(expression, c["http.timer.cron.timezone"]);
+      const problem = cronProblem(expression, c["http.timer.cron.timezone"], quartzOnly);
       if (problem) out.push({ key: "http.timer.cron.expression", message: problem });
     }
   }
@@ -110,9 +111,21 @@ export function parseHttpSourceConfig(raw: RawConfig): HttpSourceConfig {
 }
 
 /** The parsed config, checked per key and across keys; throws a ConfigError naming each key at fault. */
-export function checkedConfig(config: RawConfig): HttpSourceConfig {
+/**
+ * The config a connector or task starts with, or a ConfigError. A cron expression Quartz refuses
+ * but croner runs (stored before validation refused it) is `warn`ed about, not refused: the
+ * connector keeps running on upgrade as it did.
+ */
+export function checkedConfig(config: RawConfig, warn: (message: string) => void = () => {}): HttpSourceConfig {
   const c = parseHttpSourceConfig(config);
-  const problems = crossKeyErrors(c);
+  const problems = crossKeyErrors(c, false);
+  const expression = c["http.timer.cron.expression"];
+  const quartz =
+    c["http.timer.type"].toLowerCase() === "cron" && expression ? quartzOnlyProblem(expression) : undefined;
+  if (quartz !== undefined && problems.length === 0)
+    warn(
+      `Connector ${config.name ?? ""}: http.timer.cron.expression runs as before, though validation refuses it now: ${quartz}`,
+    );
   if (problems.length > 0)
     throw new ConfigError(
       problems.map((p) => `${p.key}: ${p.message}`).join("; "),

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { cronProblem } from "./config-checks.ts";
+import { checkedConfig } from "./config-rules.ts";
 import { quartzForCroner } from "./quartz-cron.ts";
 import { cronSchedule } from "./schedule.ts";
 
@@ -61,5 +62,30 @@ describe("Quartz syntax croner does not read (the document's cron schedules are 
   test("expressions croner reads are passed on unchanged", () => {
     for (const e of ["0 */5 * * * ?", "0 0 12 ? * MON-FRI", "0 15 10 ? * 6#3", "0 0 12 LW * ?", "0 0 12 * * ? 2027"])
       expect(quartzForCroner(e)).toBe(e);
+  });
+
+  test("a Unix (5-field) or an 8-field expression is refused: Quartz needs 6 or 7 fields", () => {
+    expect(cronProblem("*/5 * * * *", "UTC")).toBe(
+      "Invalid cron expression: A Quartz cron expression has 6 or 7 fields (seconds, minutes, hours, day-of-month, month, day-of-week, optional year); this one has 5 (a Unix cron expression? '0 */5 * * * ?' is every 5 minutes)",
+    );
+    expect(cronProblem("0 0 1 1 1 ? 2030 1", "UTC")).toContain("has 6 or 7 fields");
+    expect(cronProblem("0 0 12 * * ? 2030", "UTC")).toBeUndefined();
+  });
+
+  test("a config stored before these rules still starts, with a WARN (a connector does not fail on upgrade)", () => {
+    const warned: string[] = [];
+    for (const expression of ["0 0 12 * * *", "*/5 * * * *"]) {
+      const config = {
+        name: "src",
+        "http.url": "https://api.example.com/events",
+        "kafka.topic": "t",
+        "http.timer.type": "cron",
+        "http.timer.cron.expression": expression,
+      };
+      expect(checkedConfig(config, (m) => warned.push(m))["http.timer.cron.expression"]).toBe(expression);
+    }
+    expect(warned).toHaveLength(2);
+    expect(warned[0]).toContain("Connector src: http.timer.cron.expression runs as before");
+    expect(warned[1]).toContain("has 5");
   });
 });

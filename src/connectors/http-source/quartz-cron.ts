@@ -4,8 +4,8 @@
  * end and on from its start) becomes two ranges, and `L` alone as the day of week (Quartz: the
  * last day of the week, Saturday) becomes `7`. Everything else is passed on as written, so croner
  * still refuses what it cannot read, with its own message. Used by schedule.ts and config-checks.ts.
- * Quartz also refuses what croner reads: a day of month and a day of week both given, or both `?`
- * (quartzDayFieldsProblem).
+ * Quartz also refuses what croner reads: other than 6 or 7 fields, a day of month and a day of
+ * week both given, or both `?` (quartzOnlyProblem).
  */
 
 /** Per field (seconds, minutes, hours, day of month, month, day of week): its first and last value. */
@@ -57,15 +57,18 @@ export function quartzForCroner(expression: string): string {
 const DAY_OF_MONTH_FIELD = 3;
 
 /**
- * Quartz's refusal of an expression whose day-of-month and day-of-week are both given (croner fires
- * on either day) or both `?`: exactly one of them must be `?`. Undefined when that holds or when
- * the expression has no day-of-week field (croner then refuses it on its own).
+ * What Quartz refuses but croner reads (undefined when nothing): a count of fields other than 6 or
+ * 7 (croner reads 5 as Unix cron, without seconds: `0 12 * * *` would run daily at 12:00 where
+ * Quartz refuses it), then a day-of-month and a day-of-week both given (croner fires on either day)
+ * or both `?`: exactly one of them must be `?`. Refused at validation; a config stored before these
+ * rules still starts, with a WARN (config-rules.ts, checkedConfig).
  */
-export function quartzDayFieldsProblem(expression: string): string | undefined {
+export function quartzOnlyProblem(expression: string): string | undefined {
   const fields = expression.trim().split(/\s+/);
-  const dayOfMonth = fields[DAY_OF_MONTH_FIELD];
-  const dayOfWeek = fields[DAY_OF_WEEK_FIELD];
-  if (dayOfMonth === undefined || dayOfWeek === undefined) return undefined;
+  if (fields.length < 6 || fields.length > 7)
+    return `A Quartz cron expression has 6 or 7 fields (seconds, minutes, hours, day-of-month, month, day-of-week, optional year); this one has ${fields.length}${fields.length === 5 ? " (a Unix cron expression? '0 */5 * * * ?' is every 5 minutes)" : ""}`;
+  const dayOfMonth = fields[DAY_OF_MONTH_FIELD]!;
+  const dayOfWeek = fields[DAY_OF_WEEK_FIELD]!;
   if (dayOfMonth.includes("?") !== dayOfWeek.includes("?")) return undefined;
   return "Support for specifying both a day-of-week AND a day-of-month parameter is not implemented.";
 }
