@@ -173,6 +173,21 @@ describe("WorkerSourceTask", () => {
     await task.awaitStop(5000);
   });
 
+  test("a record skipped with errors.tolerance=all (never written) does not make its topic active (Connect's callback)", async () => {
+    const topics: string[] = [];
+    const { kafka, plugin, task, offsets } = setup({ tolerance: "all", onTopic: (t) => topics.push(t) });
+    kafka.failSends(new ConnectError("record too large"));
+    plugin.queue.push([line(1)]);
+    task.start();
+    await waitFor(() => offsets.get("c", { file: "f" })?.pos === 1);
+    expect(topics).toEqual([]);
+    plugin.queue.push([line(2)]);
+    await waitFor(() => topics.length > 0);
+    expect(topics).toEqual(["t"]);
+    task.stop();
+    await task.awaitStop(5000);
+  });
+
   test("pause stops polling and reports PAUSED; resume reports RUNNING and polls again", async () => {
     const { plugin, task, listener } = setup();
     task.start();
