@@ -11,6 +11,7 @@
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { type DevicePki, makeDevicePki } from "./support/device-pki.ts";
+import { ingestRequests } from "./support/gateway.ts";
 import { readAll, uniqueTopic } from "./support/kafka.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
 import { tlsClient } from "./support/tls-client.ts";
@@ -50,11 +51,7 @@ async function exchange(bytes: string, done: (text: string) => boolean): Promise
 }
 
 /** `ingest_requests_total` of the route by status class, from /metrics. */
-async function answered(statusClass: string): Promise<number> {
-  const text = await (await fetch(`${suite.gw.url}/metrics`)).text();
-  const line = new RegExp(`ingest_requests_total\\{route="${PATH}",status_class="${statusClass}"\\} (\\d+)`).exec(text);
-  return line ? Number(line[1]) : 0;
-}
+const answered = (statusClass: string) => ingestRequests(suite.gw, PATH, statusClass);
 
 beforeAll(async () => {
   const created = await suite.gw.rest.post("/connectors", {

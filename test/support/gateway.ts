@@ -132,3 +132,12 @@ export async function metric(gw: Gateway, name: string, connector: string): Prom
   const m = new RegExp(`${name}\\{connector="${connector}"\\} (\\d+)`).exec(text);
   return m ? Number(m[1]) : undefined;
 }
+
+/** `ingest_requests_total` of an ingest route by status class (`2xx`, `4xx`, …), from /metrics; 0 when absent. */
+export async function ingestRequests(gw: Gateway, route: string, statusClass: string): Promise<number> {
+  const text = await (await fetch(`${gw.url}/metrics`)).text();
+  const line = new RegExp(`ingest_requests_total\\{route="${route}",status_class="${statusClass}"\\} (\\d+)`).exec(
+    text,
+  );
+  return line ? Number(line[1]) : 0;
+}
