@@ -69,6 +69,17 @@ interface ConnectorDescriptorBase {
    * not do I/O; the message is shown as is (Connect style: a sentence naming the keys involved).
    */
   validate?(config: Config): ReadonlyArray<ConfigProblem>;
+  /**
+   * Validation-only (upgrade-tolerant) rules: what validation refuses now but a config stored
+   * before the rule existed still runs with (a queue limit below the request limit, a cron
+   * expression croner runs but Quartz refuses). Validation adds each problem like `validate`'s
+   * (on a key one of these faults, `validate`'s problems are not added: one explanation per
+   * value); when the worker starts a connector whose stored config breaks one, it logs one WARN
+   * per problem naming the connector and the key, and starts it anyway. So the connector's
+   * `start` must not check these itself. Same contract as `validate` (parse safely, no I/O); the
+   * message is also logged, so it must not quote a secret.
+   */
+  validationOnly?(config: Config): ReadonlyArray<ConfigProblem>;
 }
 
 export interface SourceConnectorDescriptor extends Descriptor<"source", SourceConnector>, ConnectorDescriptorBase {

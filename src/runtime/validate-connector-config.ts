@@ -4,7 +4,8 @@
  * with `transforms.<alias>.*` and `predicates.<alias>.*`, the connector's own keys, client
  * overrides against the worker's override policy, converter sub-configs, sink topic checks, null
  * values and the connector's cross-key rules (its descriptor's `validate`, Connect's
- * `Connector.validate`), producing Connect's ConfigInfos and messages.
+ * `Connector.validate`, and its `validationOnly` rules, which a stored config's start only warns
+ * about: stored-config-warnings.ts), producing Connect's ConfigInfos and messages.
  */
 import { javaTrim } from "../api/data/java-text.ts";
 import { ConnectorClientConfigOverridePolicy } from "../connector-client-config-override-policy.ts";
@@ -179,9 +180,13 @@ export function validateConnectorConfig(
   const ownKeysValid = connectorDef.keys.every(
     (k) => (results.get(k.name)?.errors.length ?? 0) === 0 && config[k.name] !== null,
   );
-  if (connector.validate && ownKeysValid) {
+  if ((connector.validate || connector.validationOnly) && ownKeysValid) {
     const present = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== null)) as Record<string, string>;
-    for (const problem of connector.validate(present)) {
+    // Validation-only rules first; a key one of them faults gets no other cross-key problem.
+    const validationOnly = connector.validationOnly?.(present) ?? [];
+    const faulted = new Set(validationOnly.map((p) => p.key));
+    const rest = (connector.validate?.(present) ?? []).filter((p) => !faulted.has(p.key));
+    for (const problem of [...validationOnly, ...rest]) {
       if (def.has(problem.key)) addError(results, problem.key, problem.message);
       else if (convertersDef.has(problem.key)) addError(converterResults, problem.key, problem.message);
       else addError(undefinedValues, problem.key, problem.message, config[problem.key] ?? null);

@@ -12,6 +12,8 @@
  *     extension: an ingest route answers 503, not 404) and is stopped as if it had started.
  *   FAILED: `start` threw or timed out, or the connector raised an error; only STOPPED or a
  *     restart leaves it.
+ * Before each `start`, the problems the descriptor's `validationOnly` rules find in the stored
+ * config are logged as WARNs (stored-config-warnings.ts); they never stop the start.
  * Calls are serialized by the Herder, so no two transitions start at once; a settling start is
  * the only thing that runs concurrently with them, and it re-checks the state when it lands.
  * `stop()` is bounded too (`task.shutdown.graceful.timeout.ms`), so a connector that hangs in
@@ -23,6 +25,7 @@ import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
 import type { TargetState } from "../store/config-store.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
+import { warnValidationOnlyProblems } from "./stored-config-warnings.ts";
 
 export interface ConnectorStatusListener {
   onStartup(connector: string): void;
@@ -144,6 +147,7 @@ export class WorkerConnector {
   private beginStart(): void {
     const resuming = this.state === "PAUSED";
     this.announcedPaused = false;
+    warnValidationOnlyProblems(this.descriptor, this.name, this.config, this.log);
     let result: unknown;
     try {
       result = this.connector.start(this.config);

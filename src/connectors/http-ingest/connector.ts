@@ -15,11 +15,7 @@ import type { IngestRouteTable } from "../../ingest/route-table.ts";
 import type { SpoolMetrics } from "../../ingest/spool/spool-metrics.ts";
 import type { ConfigProblem } from "../../plugin/descriptor.ts";
 import type { SpoolStore } from "../../store/spool-store.ts";
-import { getLogger } from "../../util/logger.ts";
 import { type HttpIngestConfig, httpIngestConfig, routeSettings } from "./config.ts";
-import { requestFitsQueueProblems } from "./request-fits-queue.ts";
-
-const log = getLogger("io.edgegateway.connect.http.HttpIngestSourceConnector");
 
 export interface HttpIngestServices {
   readonly routes: IngestRouteTable;
@@ -31,12 +27,11 @@ export interface HttpIngestServices {
 }
 
 /**
- * Cross-key rules: a JSONPath key needs a valid ingest.key.field; the largest request fits the
- * queue (or spool) limits (request-fits-queue.ts).
+ * Cross-key rules: a JSONPath key needs a valid ingest.key.field. (That the largest request fits
+ * the queue or spool limits is a validation-only rule: request-fits-queue.ts.)
  */
 export function validateHttpIngest(config: Config): ConfigProblem[] {
-  const parsed = httpIngestConfig.parse(config);
-  return [...keyFieldProblems(parsed), ...requestFitsQueueProblems(parsed)];
+  return keyFieldProblems(httpIngestConfig.parse(config));
 }
 
 function keyFieldProblems(parsed: HttpIngestConfig): ConfigProblem[] {
@@ -60,9 +55,6 @@ export class HttpIngestSourceConnector implements SourceConnector {
   async start(config: Config): Promise<void> {
     const parsed = httpIngestConfig.parse(config);
     const problems = keyFieldProblems(parsed);
-    // Refused by validation (create, PUT) but not at start: a config stored before the rule still
-    // works (its large requests wait for an empty queue), so it is a WARN, not a failed connector.
-    for (const p of requestFitsQueueProblems(parsed)) log.warn(`Connector ${config.name ?? ""}: ${p.message}`);
     if (problems.length > 0)
       throw new ConfigError(
         problems.map((p) => p.message).join("; "),

@@ -1,7 +1,7 @@
 /**
- * HttpIngestSourceConnector's rule across its limit keys (called by validateHttpIngest, so by
- * `PUT /connector-plugins/…/config/validate` and the connector's start): the largest request the
- * route accepts must fit what the connector holds for it. A request larger than
+ * HttpIngestSourceConnector's rule across its limit keys, a validation-only rule (the descriptor's
+ * `validationOnly`: refused by validation, a WARN when a config stored before it starts): the
+ * largest request the route accepts must fit what the connector holds for it. A request larger than
  * `ingest.queue.max.bytes` (records awaiting Kafka), more records than `ingest.queue.max.records`,
  * or, spooled, larger than `ingest.spool.max.bytes`, is taken only while nothing is held (so it is
  * never refused for good): with such limits every large request waits for an empty queue, and a

@@ -7,7 +7,7 @@
 import { Cron } from "croner";
 import { JSONPath } from "jsonpath-plus";
 import { check } from "../../plugin/config-def.ts";
-import { quartzForCroner, quartzOnlyProblem } from "./quartz-cron.ts";
+import { quartzForCroner } from "./quartz-cron.ts";
 
 export const positive = check.atLeast(1);
 export const nonNegative = check.atLeast(0);
@@ -51,10 +51,11 @@ export function cronOptions(timezone: string) {
   return { paused: true, timezone, sloppyRanges: true, alternativeWeekdays: true } as const;
 }
 
-/** `quartzOnly`: also what Quartz refuses but croner runs (validation; a stored config only warns). */
-export function cronProblem(expression: string, timezone: string, quartzOnly = true): string | undefined {
-  const quartz = quartzOnly ? quartzOnlyProblem(expression) : undefined;
-  if (quartz !== undefined) return `Invalid cron expression: ${quartz}`;
+/**
+ * Why croner cannot run the expression (what Quartz alone refuses is a validation-only rule:
+ * config-rules.ts, quartzCronProblems).
+ */
+export function cronProblem(expression: string, timezone: string): string | undefined {
   try {
     const cron = new Cron(quartzForCroner(expression), cronOptions(timezone));
     if (cron.nextRun() === null) return "The cron expression never fires";

@@ -18,7 +18,7 @@ const upper = (s: string | null | undefined) => (s ?? "").toUpperCase();
  * Errors that involve more than one key, each on the key at fault (the parsed config is valid per
  * key). Reads the TLS stores when http.ssl.enabled, so a wrong password shows at validation.
  */
-export function crossKeyErrors(c: HttpSourceConfig, quartzOnly = true): ConfigProblem[] {
+export function crossKeyErrors(c: HttpSourceConfig): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   const need = (keyName: keyof HttpSourceConfig, when: string) => {
     const value = c[keyName];
@@ -29,7 +29,7 @@ export function crossKeyErrors(c: HttpSourceConfig, quartzOnly = true): ConfigPr
     need("http.timer.cron.expression", "http.timer.type=cron");
     const expression = c["http.timer.cron.expression"];
     if (expression) {
-      const problem = cronProblem(expression, c["http.timer.cron.timezone"], quartzOnly);
+      const problem = cronProblem(expression, c["http.timer.cron.timezone"]);
       if (problem) out.push({ key: "http.timer.cron.expression", message: problem });
     }
   }
@@ -110,22 +110,28 @@ export function parseHttpSourceConfig(raw: RawConfig): HttpSourceConfig {
   return c;
 }
 
-/** The parsed config, checked per key and across keys; throws a ConfigError naming each key at fault. */
 /**
- * The config a connector or task starts with, or a ConfigError. A cron expression Quartz refuses
- * but croner runs (stored before validation refused it) is `warn`ed about, not refused: the
- * connector keeps running on upgrade as it did.
+ * The validation-only rule (the descriptor's `validationOnly`): a cron expression croner runs but
+ * Quartz refuses (quartz-cron.ts, quartzOnlyProblem). Validation refuses it; a config stored
+ * before the rule starts with a WARN and runs as it did.
  */
-export function checkedConfig(config: RawConfig, warn: (message: string) => void = () => {}): HttpSourceConfig {
-  const c = parseHttpSourceConfig(config);
-  const problems = crossKeyErrors(c, false);
+export function quartzCronProblems(raw: RawConfig): ConfigProblem[] {
+  const c = httpSourceConfig.parse(raw);
   const expression = c["http.timer.cron.expression"];
-  const quartz =
-    c["http.timer.type"].toLowerCase() === "cron" && expression ? quartzOnlyProblem(expression) : undefined;
-  if (quartz !== undefined && problems.length === 0)
-    warn(
-      `Connector ${config.name ?? ""}: http.timer.cron.expression runs as before, though validation refuses it now: ${quartz}`,
-    );
+  if (c["http.timer.type"].toLowerCase() !== "cron" || !expression) return [];
+  const quartz = quartzOnlyProblem(expression);
+  return quartz === undefined
+    ? []
+    : [{ key: "http.timer.cron.expression", message: `Invalid cron expression: ${quartz}` }];
+}
+
+/**
+ * The config a connector or task starts with (checked per key and across keys), or a ConfigError
+ * naming each key at fault. The validation-only rule is not checked here.
+ */
+export function checkedConfig(config: RawConfig): HttpSourceConfig {
+  const c = parseHttpSourceConfig(config);
+  const problems = crossKeyErrors(c);
   if (problems.length > 0)
     throw new ConfigError(
       problems.map((p) => `${p.key}: ${p.message}`).join("; "),

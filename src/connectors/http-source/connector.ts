@@ -5,19 +5,15 @@
  */
 import type { Config, SourceConnector } from "../../api/connector.ts";
 import type { SourceMap } from "../../api/record.ts";
-import { getLogger } from "../../util/logger.ts";
 import { checkedConfig } from "./config-rules.ts";
 import { type OffsetMode, validateAlteredOffsets } from "./offsets.ts";
 import { releaseConnectorThrottle } from "./rate-limit.ts";
-
-const log = getLogger("io.edgegateway.connect.http.HttpSourceConnector");
 
 export class HttpSourceConnector implements SourceConnector {
   private config: Config = {};
 
   start(config: Config): void {
-    // The task checks it again without warning: one WARN a start.
-    checkedConfig(config, (message) => log.warn(message));
+    checkedConfig(config);
     this.config = config;
   }
 

@@ -1,8 +1,26 @@
 import { describe, expect, test } from "bun:test";
+import { PluginRegistry } from "../../plugin/registry.ts";
+import { validateConnectorConfig } from "../../runtime/validate-connector-config.ts";
 import { cronProblem } from "./config-checks.ts";
 import { checkedConfig } from "./config-rules.ts";
+import { httpSource } from "./index.ts";
 import { quartzForCroner } from "./quartz-cron.ts";
 import { cronSchedule } from "./schedule.ts";
+
+const cronConfig = (expression: string) => ({
+  name: "src",
+  "connector.class": "HttpSource",
+  "http.url": "https://api.example.com/events",
+  "kafka.topic": "t",
+  "http.timer.type": "cron",
+  "http.timer.cron.expression": expression,
+});
+const registry = new PluginRegistry([httpSource]);
+/** The errors validation (PUT …/config/validate, create, update) reports on the cron expression. */
+const refused = (expression: string) =>
+  validateConnectorConfig(registry, cronConfig(expression)).infos.configs.find(
+    (c) => c.value?.name === "http.timer.cron.expression",
+  )?.value?.errors;
 
 const THURSDAY = Date.UTC(2026, 0, 1, 0, 0, 0);
 const at = (wall: number) => ({ wall, monotonic: wall });
@@ -55,8 +73,8 @@ describe("Quartz syntax croner does not read (the document's cron schedules are 
     const quartz =
       "Invalid cron expression: Support for specifying both a day-of-week AND a day-of-month parameter is not implemented.";
     for (const e of ["0 0 12 1 * MON", "0 0 12 * * *", "0 0 12 ? * ?", "0 0 12 L * 6#3"])
-      expect(cronProblem(e, "UTC")).toBe(quartz);
-    for (const e of ["0 0 12 1 * ?", "0 0 12 ? * MON", "0 */5 * * * ?"]) expect(cronProblem(e, "UTC")).toBeUndefined();
+      expect(refused(e)).toEqual([quartz]);
+    for (const e of ["0 0 12 1 * ?", "0 0 12 ? * MON", "0 */5 * * * ?"]) expect(refused(e)).toEqual([]);
   });
 
   test("expressions croner reads are passed on unchanged", () => {
@@ -65,27 +83,23 @@ describe("Quartz syntax croner does not read (the document's cron schedules are 
   });
 
   test("a Unix (5-field) or an 8-field expression is refused: Quartz needs 6 or 7 fields", () => {
-    expect(cronProblem("*/5 * * * *", "UTC")).toBe(
+    expect(refused("*/5 * * * *")).toEqual([
       "Invalid cron expression: A Quartz cron expression has 6 or 7 fields (seconds, minutes, hours, day-of-month, month, day-of-week, optional year); this one has 5 (a Unix cron expression? '0 */5 * * * ?' is every 5 minutes)",
-    );
-    expect(cronProblem("0 0 1 1 1 ? 2030 1", "UTC")).toContain("has 6 or 7 fields");
-    expect(cronProblem("0 0 12 * * ? 2030", "UTC")).toBeUndefined();
+    ]);
+    // croner refuses 8 fields too: validation still gives the one Quartz explanation.
+    expect(refused("0 0 1 1 1 ? 2030 1")).toEqual([expect.stringContaining("has 6 or 7 fields")]);
+    expect(refused("0 0 12 * * ? 2030")).toEqual([]);
   });
 
-  test("a config stored before these rules still starts, with a WARN (a connector does not fail on upgrade)", () => {
-    const warned: string[] = [];
+  test("these rules are validation-only: the connector's and the task's start accept a stored config breaking them", () => {
     for (const expression of ["0 0 12 * * *", "*/5 * * * *"]) {
-      const config = {
-        name: "src",
-        "http.url": "https://api.example.com/events",
-        "kafka.topic": "t",
-        "http.timer.type": "cron",
-        "http.timer.cron.expression": expression,
-      };
-      expect(checkedConfig(config, (m) => warned.push(m))["http.timer.cron.expression"]).toBe(expression);
+      expect(checkedConfig(cronConfig(expression))["http.timer.cron.expression"]).toBe(expression);
+      expect(httpSource.validationOnly?.(cronConfig(expression))).toEqual([
+        { key: "http.timer.cron.expression", message: expect.stringContaining("Invalid cron expression") },
+      ]);
+      expect(httpSource.validate?.(cronConfig(expression))).toEqual([]);
     }
-    expect(warned).toHaveLength(2);
-    expect(warned[0]).toContain("Connector src: http.timer.cron.expression runs as before");
-    expect(warned[1]).toContain("has 5");
+    // What croner cannot run still fails the start.
+    expect(() => checkedConfig(cronConfig("0 0 1 1 1 ? 2030 1"))).toThrow("Invalid cron expression: CronPattern");
   });
 });
