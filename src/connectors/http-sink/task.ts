@@ -13,9 +13,12 @@
  * `preCommit` returns, per partition, the offset of its first record not yet done, so offsets
  * are committed only for records delivered or reported (a restart re-delivers nothing committed
  * and loses nothing). After each request the task asks for a commit, which the runtime coalesces.
- * Revocation (`close`): a request holding records of a revoked partition is aborted, never retried
+ * Revocation (`close`): a request holding records of a revoked partition is abandoned, never retried
  * (their offsets were not committed: the next owner re-reads them); a still-owned partition's
- * records of it go back to the head of their lane. A request already on the wire cannot be unsent.
+ * records of it go back to the head of their lane. An attempt already on the wire cannot be unsent:
+ * hanging up would not stop the endpoint from applying it after what the next owner sends, so
+ * `close` waits for its answer (at most sink.request.timeout), as Connect's close of a partition
+ * leaves nothing of it in flight; only `stop` cuts attempts off.
  * Backpressure: at `sink.requests.max-buffered` records or `.bytes` (buffered or in flight) the task
  * pauses its partitions (sending partial batches: none can fill) and resumes them at half; partitions
  * opened meanwhile are paused too, one revoked before the resume is resumed when opened (Backpressure).
@@ -64,8 +67,8 @@ export class HttpSinkTask implements SinkTask {
   private backpressure!: Backpressure;
   private timer: { at: number; cancel: AbortController } | undefined;
   private readonly running = new Set<Promise<void>>();
-  /** Each request in flight's own abort, chained to `stopping`. */
-  private readonly aborts = new Map<TakenRequest, AbortController>();
+  /** Each request in flight's own abort (no further attempt), and its run. */
+  private readonly aborts = new Map<TakenRequest, { abort: AbortController; run: Promise<void> }>();
 
   initialize(context: SinkTaskContext): void {
     this.context = context;
@@ -152,16 +155,20 @@ export class HttpSinkTask implements SinkTask {
     });
   }
 
-  close(partitions: ReadonlyArray<TopicPartition>): void {
+  async close(partitions: ReadonlyArray<TopicPartition>): Promise<void> {
     if (!this.buffer) return;
     this.buffer.drop(partitions.map((p) => tpKey(p.topic, p.partition)));
     // preCommit ran before close for these partitions (Connect's closePartitions), so what is in
-    // flight for them stays uncommitted; no retry may land after what the next owner sends.
-    for (const [request, abort] of this.aborts) {
-      if (request.lanes.some((tp) => !this.buffer.owns(request, tp)))
-        abort.abort(new ConnectError("Partition revoked"));
+    // flight for them stays uncommitted; no retry may land after what the next owner sends, nor
+    // an attempt still on the wire: the runtime commits and rejoins once close returned.
+    const abandoned: Promise<void>[] = [];
+    for (const [request, { abort, run }] of this.aborts) {
+      if (request.lanes.every((tp) => this.buffer.owns(request, tp))) continue;
+      abort.abort(new ConnectError("Partition revoked"));
+      abandoned.push(run);
     }
     this.applyBackpressure();
+    await Promise.allSettled(abandoned);
   }
 
   async stop(): Promise<void> {
@@ -215,7 +222,6 @@ export class HttpSinkTask implements SinkTask {
   private launch(request: TakenRequest): void {
     this.requestsInFlight++;
     const abort = new AbortController();
-    this.aborts.set(request, abort);
     const run = this.deliver(request, AbortSignal.any([this.stopping.signal, abort.signal]))
       .catch((error: unknown) => this.fail(error))
       .then((undone) => {
@@ -229,6 +235,7 @@ export class HttpSinkTask implements SinkTask {
         this.maybeRequestCommit();
       });
     this.running.add(run);
+    this.aborts.set(request, { abort, run });
   }
 
   /**
