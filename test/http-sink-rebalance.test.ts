@@ -44,6 +44,8 @@ function endpoint() {
   /** Per partition: the index of the last event accepted. */
   const last = Array.from({ length: PARTITIONS }, () => -1);
   const gaps: string[] = [];
+  const refused = new Set<string>();
+  const held = new Set<string>();
   const pending = new Set<ReturnType<typeof setTimeout>>();
   const delay = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -60,8 +62,17 @@ function endpoint() {
       const n = ++requests;
       const parsed = JSON.parse(await req.text()) as Event | Event[];
       const events = Array.isArray(parsed) ? parsed : [parsed];
-      if (mode !== "ok") await delay(20 + (n % 5) * 20);
-      if (mode === "flaky" && n % 4 === 0) return new Response("busy", { status: 503 });
+      const first = `${events[0]!.p}:${events[0]!.i}`;
+      // Slow: 20-100 ms; now and then (once per record) a request takes long enough to be on the
+      // wire while its partition moves to another task, and is applied when it ends.
+      if (mode !== "ok") await delay(events[0]!.i % 40 === 20 && !held.has(first) ? 1500 : 20 + (n % 5) * 20);
+      held.add(first);
+      // Flaky: every fourth request is refused, but a request starting with the same record only
+      // once, so no record runs out of retries.
+      if (mode === "flaky" && n % 4 === 0 && !refused.has(first)) {
+        refused.add(first);
+        return new Response("busy", { status: 503 });
+      }
       if (events.some((e) => e.poison)) {
         if (events.length === 1) done[events[0]!.p]!.add(events[0]!.i);
         return new Response("poison", { status: 400 });
@@ -158,13 +169,25 @@ function commitSampler(group: string, topic: string, site: ReturnType<typeof end
   let samples = 0;
   let stopping = false;
   const running = (async () => {
-    while (!stopping) {
-      const committed = await committedOffsets(group, topic);
-      for (const [p, offset] of committed) {
-        const prefix = site.prefix(p);
-        if (offset > prefix) ahead.push(`${p}: committed ${offset}, done ${prefix}`);
-      }
-      samples++;
+    const admin = (await testClient()).admin();
+    await admin.connect();
+    try {
+      await waitFor(
+        async () => {
+          if (stopping) return true;
+          const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+          // Read after the offsets: the endpoint's count only grows, so this compares fairly.
+          for (const { partition, offset } of offsets!.partitions) {
+            const prefix = site.prefix(partition);
+            if (Number(offset) > prefix) ahead.push(`${partition}: committed ${offset}, done ${prefix}`);
+          }
+          samples++;
+          return stopping;
+        },
+        { what: "the end of the scenario", intervalMs: 100, timeoutMs: 300_000 },
+      );
+    } finally {
+      await admin.disconnect();
     }
   })();
   return {
@@ -189,6 +212,7 @@ async function tasksRunning(gw: Gateway, connector: string, count: number): Prom
 const SCENARIOS = [
   {
     name: "single mode",
+    client: "platformatic",
     config: {
       "sink.writer.request.mode": "single",
       "sink.writer.thread-pool.size": "4",
@@ -197,6 +221,7 @@ const SCENARIOS = [
   },
   {
     name: "batch mode, poison records to the dead letter queue",
+    client: "kafkajs",
     config: {
       "sink.batch.max-size": "25",
       "sink.request.batch.size": "25",
@@ -208,9 +233,7 @@ const SCENARIOS = [
   },
 ] as const;
 
-const CLIENTS = (process.env.SINK_HUNT_CLIENTS ?? "platformatic").split(",");
-
-test.each(CLIENTS.flatMap((client) => SCENARIOS.map((s) => [s.name, client, s] as const)))(
+test.each(SCENARIOS.map((s) => [s.name, s.client, s] as const))(
   "HTTP sink, %s, kafka.client=%s: tasks.max 2 → 3 → 1 → 2, restarts, pause/resume while records flow: all delivered, no gap, commits never ahead",
   async (_name, client, scenario) => {
     const kafka = await kafkaBroker();
