@@ -71,6 +71,41 @@ describe("HttpSinkTask when partitions are revoked", () => {
     never.resolve(new Response("too late"));
   });
 
+  test("OIDC: a revoked partition's attempt answered 401 once close waits for it is not sent again with a fresh token", async () => {
+    let tokens = 0;
+    const tokenServer = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch: () => Response.json({ access_token: `t${++tokens}`, expires_in: 3600 }),
+    });
+    await using _tokens = { [Symbol.asyncDispose]: () => tokenServer.stop(true) };
+    await using server = endpoint();
+    const hang = deferred<void>();
+    server.answer(async (_r, n) => {
+      if (n === 1) await hang.promise;
+      return new Response("token revoked", { status: 401 });
+    });
+    await using h = harness(
+      {
+        url: server.url(),
+        "sink.batch.max-size": "1",
+        "security.oidc.token.request": "grant_type=client_credentials",
+        "security.oidc.token.endpoint.url": `http://127.0.0.1:${tokenServer.port}/token`,
+        ...retryFast,
+      },
+      { assignment: [p0] },
+    );
+    await h.task.put([record(0, 0, "old")]);
+    await waitFor(() => server.received.length === 1);
+    const closing = h.task.close([p0]);
+    hang.resolve();
+    await closing;
+    await h.task.idle();
+    expect(server.received).toHaveLength(1);
+    expect(tokens).toBe(1);
+    expect(h.errant).toEqual([]);
+  });
+
   test("with one request slot, the revoked partition's request frees it once its attempt ends", async () => {
     await using server = endpoint();
     const hang = deferred<void>();
