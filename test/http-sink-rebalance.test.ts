@@ -1,13 +1,17 @@
 /**
  * The HTTP sink connector under consumer-group rebalances and task restarts, in the whole gateway
  * (the compiled binary with GATEWAY_BIN) against the real broker and a loopback endpoint, while
- * records keep flowing: tasks.max 2 → 3 → 1 (PUT config), a restart of the connector and its
- * tasks, a pause and resume, with the endpoint answering slowly, then with 503s, during the
- * rebalances. Checked from the endpoint's log: every record produced reached it at least once (or,
- * a poison record it refused, the dead letter queue), records of a partition never skip ahead
- * (an at-least-once replay starts at or before the next record, never after it), and the offsets
- * the group committed, sampled throughout, never ran ahead of what the endpoint had accepted or
- * refused for good; at the end the connector and its one task are RUNNING and nothing is in flight.
+ * records keep flowing: tasks.max 2 → 3 → 1 → 2 (PUT config), a restart of one task, then of the
+ * connector and its tasks, a pause and resume, with the endpoint answering slowly (now and then a
+ * request held 1.5 s, so that it is on the wire while its partition moves), then with 503s. Single
+ * mode on one client library; batch mode with poison records for the dead letter queue
+ * (errors.tolerance=all) on the other. Checked from the endpoint's log: every record produced
+ * reached it at least once (a poison record: the dead letter queue), a partition's records never
+ * skip ahead of the last one accepted (an at-least-once replay starts at or before the next
+ * record; a request cut off by a task giving its partition up but applied late would be followed
+ * by one that does not follow it), its last write is its last record, and the offsets the group
+ * committed, sampled throughout, never ran ahead of what the endpoint had accepted or refused for
+ * good; at the end the connector and its two tasks are RUNNING and nothing is in flight.
  */
 import { expect, test } from "bun:test";
 import { type Gateway, startGateway } from "./support/gateway.ts";
