@@ -1,7 +1,9 @@
 /**
  * The HTTP sink in the whole gateway (the compiled binary with GATEWAY_BIN) against the real
- * broker and an endpoint that misbehaves: requests that hang are abandoned at once by a connector
- * DELETE, with no offset committed past what the endpoint acknowledged, so a connector of the same
+ * broker and an endpoint that misbehaves: requests that hang are abandoned by a connector DELETE
+ * (the task waits for the attempts on the wire until task.shutdown.graceful.timeout.ms, as the
+ * endpoint could still apply them, and is then abandoned), with no offset committed past what the
+ * endpoint acknowledged, so a connector of the same
  * name (same group) sends them again; a 200 whose body never ends is the endpoint's
  * acknowledgement: the records count as delivered and are committed, nothing goes to the dead
  * letter queue (before, the body was read up to 64 MiB and the records were dead-lettered); a

@@ -3,10 +3,10 @@
  * Connect's WorkerSinkTaskContext.pausedPartitions: the HTTP sink pauses its partition when
  * `sink.requests.max-buffered` records wait for a slow endpoint, and pausing and resuming the
  * connector through REST leaves it paused. A new topic matching `topics.regex` then rebalances the
- * group (eager: everything is revoked first): the revocation drops the task's records and ends its
- * backpressure while nothing is assigned, so its partition, paused again by the runtime on
- * assignment, is resumed by the task's `open` and read again from the committed offset (before, it
- * stayed paused for good). The read count checks that the records produced after the REST resume
+ * group (eager: everything is revoked first): the revocation waits for the request on the wire (its
+ * answer a 503, not retried), drops the task's records and ends its backpressure while nothing is
+ * assigned, so its partition, paused again by the runtime on assignment, is resumed by the task's
+ * `open` and read again from the committed offset (before, it stayed paused for good). The read count checks that the records produced after the REST resume
  * were read once, after the rebalance (while every partition of the task is paused no fetch shows
  * that they would have been read earlier; worker-sink-task-pause.test.ts proves that rule).
  */
@@ -21,7 +21,10 @@ interface Event {
   readonly i: number;
 }
 
-/** A loopback endpoint that holds every request until `release()`, then answers 200 to all. */
+/**
+ * A loopback endpoint that holds every request until `release()`, then answers 200 to all;
+ * `refuseFirst()` answers the first one 503 at once.
+ */
 function slowEndpoint() {
   const requests: Event[][] = [];
   let released = false;
@@ -29,11 +32,19 @@ function slowEndpoint() {
   const gate = new Promise<void>((resolve) => {
     release = resolve;
   });
+  let refuseFirst!: () => void;
+  const firstRefused = new Promise<void>((resolve) => {
+    refuseFirst = resolve;
+  });
   const server = Bun.serve({
     port: 0,
     hostname: "127.0.0.1",
     async fetch(req) {
       requests.push(JSON.parse(await req.text()) as Event[]);
+      if (requests.length === 1) {
+        if (await Promise.race([gate.then(() => false), firstRefused.then(() => true)]))
+          return new Response("busy", { status: 503 });
+      }
       if (!released) await gate;
       return new Response("ok");
     },
@@ -41,6 +52,7 @@ function slowEndpoint() {
   return {
     requests,
     url: `http://127.0.0.1:${server.port}/events`,
+    refuseFirst,
     release() {
       released = true;
       release();
@@ -112,10 +124,13 @@ test.each([["platformatic"], ["kafkajs"]] as const)(
 
     // Produced after the REST resume, while the task holds its partition paused.
     await produce(a, events("a", 3, 5));
-    // The new topic rebalances the group: a is revoked (its request aborted, its records dropped,
-    // nothing committed), then a and b are assigned and opened; the task is no longer paused, so a
-    // is read again from offset 0 and b from its start, until the buffer pauses them again.
+    // The new topic rebalances the group: a is revoked (its records dropped, nothing committed; the
+    // revocation waits for the request on the wire, which the endpoint then refuses, and does not
+    // retry it), then a and b are assigned and opened; the task is no longer paused, so a is read
+    // again from offset 0 and b from its start, until the buffer pauses them again.
     await createTopic(b);
+    await gw.waitForOutput(new RegExp(`Partitions (revoked|lost): ${a}-0`), 30_000);
+    endpoint.refuseFirst();
     await produce(b, events("b", 0, 1));
     await waitFor(() => endpoint.requests.length === 2, { what: "a request after the rebalance", timeoutMs: 30_000 });
 

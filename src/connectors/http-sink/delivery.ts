@@ -15,7 +15,10 @@
  * counts as delivered, with a WARN once per status, as the endpoint may not have stored anything.
  *
  * `send` stops (outcome "aborted", no further attempt) when its signal aborts: the task stopping,
- * or the task abandoning a request whose partitions were revoked.
+ * or the task abandoning a request whose partitions were revoked. Only the task stopping (the
+ * signal given to the constructor) also cuts off an attempt on the wire: an abandoned request's
+ * attempt runs to its answer or timeout, since the endpoint may apply it even when the client
+ * hangs up, and the task waits for it before the partitions go to their next owner.
  */
 import { ConnectError, isRetriable, RetriableError } from "../../errors.ts";
 import { type HttpClient, type HttpResponse, redactUrl } from "../../http/http-client.ts";
@@ -115,6 +118,7 @@ export class HttpDelivery {
   private readonly warnedRedirects = new Set<number>();
 
   async send(request: OutgoingRequest, signal: AbortSignal = this.signal): Promise<DeliveryOutcome> {
+    if (signal.aborted) return { kind: "aborted" };
     this.metrics.batchSize.observe(request.records);
     let attempts = 0;
     try {
@@ -193,7 +197,8 @@ export class HttpDelivery {
         merged.set("authorization", ["Authorization", `Bearer ${token}`]);
       }
       if (token !== undefined) this.renewal.sending(token, renewed);
-      const response = await this.exchange(request, [...merged.values()], signal);
+      // On the wire only the task's stop cuts the attempt off (see the class comment).
+      const response = await this.exchange(request, [...merged.values()], this.signal);
       if (token === undefined) return response;
       if (response.status !== 401) {
         this.renewal.accepted(token);

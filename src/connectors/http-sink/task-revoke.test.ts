@@ -1,5 +1,7 @@
 // Review finding P2 (revoked partition): a request for a revoked partition kept retrying and its
 // stale value landed after the newer records the next owner (here: this task, re-assigned) sent.
+// Then (rebalance hunt): close cut the attempt on the wire off on the client's side only; the
+// endpoint could still apply it after the next owner's newer records. close now awaits it.
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { deferred } from "../../util/async.ts";
@@ -21,10 +23,11 @@ function firstRequestHangs(server: ReturnType<typeof endpoint>) {
 }
 
 describe("HttpSinkTask when partitions are revoked", () => {
-  test("a request of a revoked partition is aborted, never retried: the endpoint's last write is the newer record", async () => {
+  test("close waits for a revoked partition's attempt on the wire and never retries it: the next owner's records come after it", async () => {
     await using server = endpoint();
     // The first request ("old") hangs until the test releases it with a 503, which would be retried.
     const hang = firstRequestHangs(server);
+    const order: string[] = [];
     await using h = harness(
       { url: server.url(), "sink.writer.thread-pool.size": "2", "sink.batch.max-size": "1", ...retryFast },
       { assignment: [p0] },
@@ -33,20 +36,77 @@ describe("HttpSinkTask when partitions are revoked", () => {
     await waitFor(() => server.received.length === 1);
     // Connect's closePartitions: preCommit for the revoked partition, then close.
     expect(h.task.preCommit([{ ...p0, offset: 11 }])).toEqual([{ ...p0, offset: 10 }]);
-    h.task.close([p0]);
+    // Cut off on the client's side, the request could still be applied by the endpoint after what
+    // the next owner sends: close returns only once its answer came.
+    const closing = Promise.resolve(h.task.close([p0])).then(() => order.push("closed"));
+    hang.promise.then(() => order.push("answered"));
+    hang.resolve();
+    await closing;
+    expect(order).toEqual(["answered", "closed"]);
     // Re-assigned (eager rebalance): the uncommitted offset 10 comes again, now with its newer value.
     await h.task.put([record(0, 10, "new"), record(0, 11, "new")]);
     await waitFor(() => server.received.length === 3);
-    hang.resolve();
     await h.task.idle();
     expect(server.values()).toEqual(["old", "new", "new"]);
-    expect(server.values().at(-1)).toBe("new");
     expect(h.lines.filter((l) => l.includes("retrying"))).toEqual([]);
     expect(h.errant).toEqual([]);
     expect(h.task.preCommit([{ ...p0, offset: 12 }])).toEqual([{ ...p0, offset: 12 }]);
   });
 
-  test("with one request slot, the revoked partition's hanging request frees it at once", async () => {
+  test("a revoked partition's attempt that the endpoint never answers ends at sink.request.timeout: close returns, nothing retried", async () => {
+    await using server = endpoint();
+    const never = deferred<Response>();
+    server.answer((_r, n) => (n === 1 ? never.promise : new Response("ok")));
+    await using h = harness(
+      { url: server.url(), "sink.batch.max-size": "1", "sink.request.timeout": "1", ...retryFast },
+      { assignment: [p0] },
+    );
+    await h.task.put([record(0, 0, "hanging")]);
+    await waitFor(() => server.received.length === 1);
+    await h.task.close([p0]);
+    await h.task.idle();
+    expect(server.received).toHaveLength(1);
+    expect(h.lines.filter((l) => l.includes("retrying"))).toEqual([]);
+    expect(h.errant).toEqual([]);
+    never.resolve(new Response("too late"));
+  });
+
+  test("OIDC: a revoked partition's attempt answered 401 once close waits for it is not sent again with a fresh token", async () => {
+    let tokens = 0;
+    const tokenServer = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch: () => Response.json({ access_token: `t${++tokens}`, expires_in: 3600 }),
+    });
+    await using _tokens = { [Symbol.asyncDispose]: () => tokenServer.stop(true) };
+    await using server = endpoint();
+    const hang = deferred<void>();
+    server.answer(async (_r, n) => {
+      if (n === 1) await hang.promise;
+      return new Response("token revoked", { status: 401 });
+    });
+    await using h = harness(
+      {
+        url: server.url(),
+        "sink.batch.max-size": "1",
+        "security.oidc.token.request": "grant_type=client_credentials",
+        "security.oidc.token.endpoint.url": `http://127.0.0.1:${tokenServer.port}/token`,
+        ...retryFast,
+      },
+      { assignment: [p0] },
+    );
+    await h.task.put([record(0, 0, "old")]);
+    await waitFor(() => server.received.length === 1);
+    const closing = h.task.close([p0]);
+    hang.resolve();
+    await closing;
+    await h.task.idle();
+    expect(server.received).toHaveLength(1);
+    expect(tokens).toBe(1);
+    expect(h.errant).toEqual([]);
+  });
+
+  test("with one request slot, the revoked partition's request frees it once its attempt ends", async () => {
     await using server = endpoint();
     const hang = deferred<void>();
     server.answer(async (r) => {
@@ -57,14 +117,15 @@ describe("HttpSinkTask when partitions are revoked", () => {
     await h.task.put([record(0, 0, "stuck")]);
     await waitFor(() => server.received.length === 1);
     await h.task.put([record(1, 0, "waiting")]);
-    h.task.close([p0]);
+    const closing = h.task.close([p0]);
+    hang.resolve();
+    await closing;
     await waitFor(() => server.received.length === 2);
     await h.task.idle();
     expect(server.values()).toEqual(["stuck", "waiting"]);
-    hang.resolve();
   });
 
-  test("a request mixing partitions is aborted; the still-owned partition's records are sent again, in order", async () => {
+  test("a request mixing partitions is not retried; the still-owned partition's records are sent again, in order", async () => {
     await using server = endpoint();
     const hang = firstRequestHangs(server);
     await using h = harness(
@@ -75,12 +136,13 @@ describe("HttpSinkTask when partitions are revoked", () => {
     await waitFor(() => server.received.length === 1);
     expect(JSON.parse(server.received[0]!.body).sort()).toEqual(["a5", "a6", "b7", "b8"]);
     expect(h.task.preCommit([{ ...p1, offset: 9 }])).toEqual([{ ...p1, offset: 7 }]);
-    h.task.close([p1]);
+    const closing = h.task.close([p1]);
     // p0 stays at its first record until it is delivered again.
     expect(h.task.preCommit([{ ...p0, offset: 7 }])).toEqual([{ ...p0, offset: 5 }]);
+    hang.resolve();
+    await closing;
     await h.task.put([record(0, 7, "a7"), record(0, 8, "a8")]);
     await waitFor(() => server.received.length === 2);
-    hang.resolve();
     await h.task.idle();
     expect(server.received.map((r) => r.body)).toEqual([server.received[0]!.body, '["a5","a6","a7","a8"]']);
     expect(h.lines.filter((l) => l.includes("retrying"))).toEqual([]);

@@ -13,9 +13,11 @@
  * `preCommit` returns, per partition, the offset of its first record not yet done, so offsets
  * are committed only for records delivered or reported (a restart re-delivers nothing committed
  * and loses nothing). After each request the task asks for a commit, which the runtime coalesces.
- * Revocation (`close`): a request holding records of a revoked partition is aborted, never retried
+ * Revocation (`close`): a request holding records of a revoked partition is abandoned, never retried
  * (their offsets were not committed: the next owner re-reads them); a still-owned partition's
- * records of it go back to the head of their lane. A request already on the wire cannot be unsent.
+ * records of it go back to the head of their lane. `close` waits for an attempt already on the
+ * wire (at most sink.request.timeout): cut off, the endpoint could still apply it after what the
+ * next owner sends. Only `stop` cuts attempts off.
  * Backpressure: at `sink.requests.max-buffered` records or `.bytes` (buffered or in flight) the task
  * pauses its partitions (sending partial batches: none can fill) and resumes them at half; partitions
  * opened meanwhile are paused too, one revoked before the resume is resumed when opened (Backpressure).
@@ -55,7 +57,6 @@ export class HttpSinkTask implements SinkTask {
   private log!: Logger;
   private clock!: Clock;
   private readonly stopping = new AbortController();
-  private requestsInFlight = 0;
   /** Monotonic ms, as the buffer's flush timeouts: a step of the host's clock neither holds nor hastens them. */
   private lastCommitRequest = Number.NEGATIVE_INFINITY;
   /** Records a flush released that are not in a request yet. */
@@ -63,9 +64,8 @@ export class HttpSinkTask implements SinkTask {
   private failure: Error | undefined;
   private backpressure!: Backpressure;
   private timer: { at: number; cancel: AbortController } | undefined;
-  private readonly running = new Set<Promise<void>>();
-  /** Each request in flight's own abort, chained to `stopping`. */
-  private readonly aborts = new Map<TakenRequest, AbortController>();
+  /** Each request in flight: its own abort (no further attempt) and its run. */
+  private readonly inFlight = new Map<TakenRequest, { abort: AbortController; run: Promise<void> }>();
 
   initialize(context: SinkTaskContext): void {
     this.context = context;
@@ -152,28 +152,32 @@ export class HttpSinkTask implements SinkTask {
     });
   }
 
-  close(partitions: ReadonlyArray<TopicPartition>): void {
+  async close(partitions: ReadonlyArray<TopicPartition>): Promise<void> {
     if (!this.buffer) return;
     this.buffer.drop(partitions.map((p) => tpKey(p.topic, p.partition)));
-    // preCommit ran before close for these partitions (Connect's closePartitions), so what is in
-    // flight for them stays uncommitted; no retry may land after what the next owner sends.
-    for (const [request, abort] of this.aborts) {
-      if (request.lanes.some((tp) => !this.buffer.owns(request, tp)))
-        abort.abort(new ConnectError("Partition revoked"));
+    // preCommit ran before close for these partitions (Connect's closePartitions), so what is in flight
+    // for them stays uncommitted; neither a retry nor an attempt on the wire may land after what the
+    // next owner sends (the runtime commits and rejoins once close returned).
+    const abandoned: Promise<void>[] = [];
+    for (const [request, { abort, run }] of this.inFlight) {
+      if (request.lanes.every((tp) => this.buffer.owns(request, tp))) continue;
+      abort.abort(new ConnectError("Partition revoked"));
+      abandoned.push(run);
     }
     this.applyBackpressure();
+    await Promise.allSettled(abandoned);
   }
 
   async stop(): Promise<void> {
     this.stopping.abort(new ConnectError("The task is stopping"));
     this.timer?.cancel.abort();
     this.timer = undefined;
-    await Promise.allSettled([...this.running]);
+    await Promise.allSettled([...this.inFlight.values()].map((r) => r.run));
   }
 
   /** Resolves when no request is in flight (tests). */
   async idle(): Promise<void> {
-    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight.values()].map((r) => r.run));
   }
 
   private throwIfFailed(): void {
@@ -183,7 +187,7 @@ export class HttpSinkTask implements SinkTask {
   private pump(): void {
     if (this.failure || this.stopping.signal.aborted) return;
     const now = monotonicNow(this.clock);
-    while (this.requestsInFlight < this.settings.concurrency) {
+    while (this.inFlight.size < this.settings.concurrency) {
       // As Flink's AsyncSinkWriter: a flush releases up to sink.batch.max-size records, sent in
       // requests of up to sink.request.batch.size as fast as concurrency allows.
       if (this.released <= 0) {
@@ -200,7 +204,7 @@ export class HttpSinkTask implements SinkTask {
 
   /** Wakes `pump` when the oldest waiting record reaches the flush timeout. */
   private scheduleFlush(now: number): void {
-    const at = this.requestsInFlight < this.settings.concurrency ? this.buffer.nextTimeout() : undefined;
+    const at = this.inFlight.size < this.settings.concurrency ? this.buffer.nextTimeout() : undefined;
     if (at === undefined || (this.timer && this.timer.at <= at)) return;
     this.timer?.cancel.abort();
     const cancel = new AbortController();
@@ -213,22 +217,18 @@ export class HttpSinkTask implements SinkTask {
   }
 
   private launch(request: TakenRequest): void {
-    this.requestsInFlight++;
     const abort = new AbortController();
-    this.aborts.set(request, abort);
     const run = this.deliver(request, AbortSignal.any([this.stopping.signal, abort.signal]))
       .catch((error: unknown) => this.fail(error))
       .then((undone) => {
-        this.requestsInFlight--;
-        this.running.delete(run);
-        this.aborts.delete(request);
+        this.inFlight.delete(request);
         if (undone !== undefined && abort.signal.aborted) this.buffer.requeue(request, undone);
         else this.buffer.complete(request);
         this.applyBackpressure();
         this.pump();
         this.maybeRequestCommit();
       });
-    this.running.add(run);
+    this.inFlight.set(request, { abort, run });
   }
 
   /**
@@ -239,7 +239,7 @@ export class HttpSinkTask implements SinkTask {
   private maybeRequestCommit(): void {
     if (this.stopping.signal.aborted || this.failure) return;
     const now = monotonicNow(this.clock);
-    const idle = this.requestsInFlight === 0 && this.buffer.size === 0;
+    const idle = this.inFlight.size === 0 && this.buffer.size === 0;
     if (!idle && now - this.lastCommitRequest < COMMIT_REQUEST_INTERVAL_MS) return;
     this.lastCommitRequest = now;
     this.context.requestCommit();
