@@ -1,0 +1,130 @@
+import type { Database } from "bun:sqlite";
+import { describe, expect, test } from "bun:test";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type TempDir, tempDir } from "../../test/support/temp-dir.ts";
+import { StoreError } from "./database.ts";
+import { openSpoolDatabase, PAGE_SIZE, SPOOL_FILE } from "./spool-file.ts";
+import { walDamage } from "./wal-check.ts";
+
+const FRAME = 24 + PAGE_SIZE;
+const frameAt = (i: number) => 32 + i * FRAME;
+
+/**
+ * The spool files of `dir`/live as a kill -9 leaves them, copied to `dir`/crashed while the file is
+ * open (its records in the WAL only): `rows` rows of 3000 bytes, one commit each; `prepare` runs
+ * on the open database first.
+ */
+function crashedSpool(dir: TempDir, rows: number, prepare?: (db: Database) => void): string {
+  const live = dir.file("live");
+  const crashed = dir.file("crashed");
+  mkdirSync(crashed);
+  const db = openSpoolDatabase(live);
+  prepare?.(db);
+  const insert = db.query("INSERT INTO spool (partition, record, bytes, spooled_at) VALUES ('c1', ?, 3000, 1)");
+  for (let i = 0; i < rows; i++) insert.run(new Uint8Array(3000).fill(i));
+  for (const f of [SPOOL_FILE, `${SPOOL_FILE}-wal`]) copyFileSync(join(live, f), join(crashed, f));
+  db.close();
+  return crashed;
+}
+
+const walOf = (dataDir: string) => join(dataDir, `${SPOOL_FILE}-wal`);
+const framesOf = (dataDir: string) => Math.floor((readFileSync(walOf(dataDir)).length - 32) / FRAME);
+const isCommit = (wal: Buffer, i: number) => wal.readUInt32BE(frameAt(i) + 4) !== 0;
+
+function damage(dataDir: string, at: number, length = 64): void {
+  const wal = readFileSync(walOf(dataDir));
+  wal.fill(0x5a, at, at + length);
+  writeFileSync(walOf(dataDir), wal);
+}
+
+function rowsAfterOpen(dataDir: string, log?: (message: string, level?: string) => void): number {
+  const db = openSpoolDatabase(dataDir, log);
+  try {
+    return (db.query("SELECT count(*) AS n FROM spool").get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+describe("the spool's write-ahead log at open (kill -9, then a damaged WAL)", () => {
+  test("an intact WAL: no damage, every committed row is there", async () => {
+    await using dir = await tempDir("wal-check-");
+    const crashed = crashedSpool(dir, 40);
+    expect(walDamage(join(crashed, SPOOL_FILE))).toBeUndefined();
+    expect(rowsAfterOpen(crashed)).toBe(40);
+  });
+
+  test("a damaged frame in the middle: the open refuses (SQLite would drop the later commits silently) and leaves both files as they were", async () => {
+    await using dir = await tempDir("wal-check-");
+    const crashed = crashedSpool(dir, 40);
+    const middle = Math.floor(framesOf(crashed) / 2);
+    damage(crashed, frameAt(middle) + 24 + 100);
+    const before = [readFileSync(join(crashed, SPOOL_FILE)), readFileSync(walOf(crashed))];
+    const found = walDamage(join(crashed, SPOOL_FILE));
+    expect(found?.lost).toBeGreaterThan(10);
+    expect(found?.firstDropped).toBeLessThanOrEqual(middle + 1);
+    expect(() => rowsAfterOpen(crashed)).toThrow(StoreError);
+    expect(() => rowsAfterOpen(crashed)).toThrow(
+      new RegExp(
+        `^The spool file's write-ahead log ${walOf(crashed)} is damaged from frame ${found?.firstDropped} on: SQLite would drop ${found?.lost} committed transaction\\(s\\) after it, with records devices were told were accepted, so the spool is not opened\\. Stop the gateway, copy spool\\.db and spool\\.db-wal away`,
+      ),
+    );
+    expect([readFileSync(join(crashed, SPOOL_FILE)), readFileSync(walOf(crashed))]).toEqual(before);
+  });
+
+  test("a damaged WAL header drops the whole log: refused too", async () => {
+    await using dir = await tempDir("wal-check-");
+    const crashed = crashedSpool(dir, 10);
+    damage(crashed, 16, 8); // the salts
+    // Every commit is dropped: the migrations' and the 10 rows', the last one possibly torn.
+    const found = walDamage(join(crashed, SPOOL_FILE));
+    expect(found).toMatchObject({ firstDropped: 1, unsure: true });
+    expect(found?.lost).toBeGreaterThanOrEqual(9);
+    expect(() => rowsAfterOpen(crashed)).toThrow(StoreError);
+  });
+
+  test("a damaged last commit (what a power loss mid-commit leaves): opened with a warning, the commits before it kept", async () => {
+    await using dir = await tempDir("wal-check-");
+    const crashed = crashedSpool(dir, 10);
+    const frames = framesOf(crashed);
+    const wal = readFileSync(walOf(crashed));
+    expect(isCommit(wal, frames - 1)).toBe(true);
+    expect(isCommit(wal, frames - 2)).toBe(false); // the last commit spans two frames or more
+    damage(crashed, frameAt(frames - 2) + 24 + 100);
+    expect(walDamage(join(crashed, SPOOL_FILE))).toMatchObject({ lost: 0, unsure: true });
+    const lines: [string, string | undefined][] = [];
+    expect(rowsAfterOpen(crashed, (message, level) => lines.push([message, level]))).toBe(9);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]![1]).toBe("warning");
+    expect(lines[0]![0]).toStartWith(`The last commit in the spool file's write-ahead log ${walOf(crashed)}`);
+  });
+
+  test("a WAL cut short (a torn last frame, or at a frame's end) is what SQLite recovers as it is: no damage reported", async () => {
+    await using dir = await tempDir("wal-check-");
+    const crashed = crashedSpool(dir, 10);
+    const wal = readFileSync(walOf(crashed));
+    writeFileSync(walOf(crashed), wal.subarray(0, frameAt(framesOf(crashed) - 1) + 500));
+    expect(walDamage(join(crashed, SPOOL_FILE))).toBeUndefined();
+    expect(rowsAfterOpen(crashed)).toBe(9);
+  });
+
+  test("frames an earlier log generation left after a reset (older salts) are not damage", async () => {
+    await using dir = await tempDir("wal-check-");
+    const crashed = crashedSpool(dir, 3, (db) => {
+      for (let i = 0; i < 30; i++)
+        db.run("INSERT INTO spool (partition, record, bytes, spooled_at) VALUES ('old', x'61', 1, 1)");
+      db.run("PRAGMA wal_checkpoint(RESTART)");
+    });
+    expect(framesOf(crashed)).toBeGreaterThan(30); // the old generation's frames are still in the file
+    expect(walDamage(join(crashed, SPOOL_FILE))).toBeUndefined();
+    expect(rowsAfterOpen(crashed)).toBe(33);
+  });
+
+  test("no WAL, or an empty one: nothing to check", async () => {
+    await using dir = await tempDir("wal-check-");
+    expect(walDamage(dir.file(SPOOL_FILE))).toBeUndefined();
+    writeFileSync(dir.file(`${SPOOL_FILE}-wal`), "");
+    expect(walDamage(dir.file(SPOOL_FILE))).toBeUndefined();
+  });
+});
