@@ -49,7 +49,7 @@ export function corruptSpoolError(path: string, error: unknown): StoreError | un
  * A damaged commit as the log's last frame may be the torn write of a power loss: a warning.
  */
 function checkSpoolWal(path: string, log: SpoolLog): void {
-  const damage = walDamage(path);
+  const damage = walDamage(path, "sqlite_sequence");
   if (!damage) return;
   const wal = `${path}-wal`;
   if (damage.lost > 0) {

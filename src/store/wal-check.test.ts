@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { type TempDir, tempDir } from "../../test/support/temp-dir.ts";
 import { StoreError } from "./database.ts";
 import { openSpoolDatabase, PAGE_SIZE, SPOOL_FILE } from "./spool-file.ts";
-import { walDamage } from "./wal-check.ts";
+import { rootPageOf, walDamage } from "./wal-check.ts";
 
 const FRAME = 24 + PAGE_SIZE;
 const frameAt = (i: number) => 32 + i * FRAME;
@@ -13,9 +13,14 @@ const frameAt = (i: number) => 32 + i * FRAME;
 /**
  * The spool files of `dir`/live as a kill -9 leaves them, copied to `dir`/crashed while the file is
  * open (its records in the WAL only): `rows` rows of 3000 bytes, one commit each; `prepare` runs
- * on the open database first.
+ * on the open database first, `after` after the rows.
  */
-function crashedSpool(dir: TempDir, rows: number, prepare?: (db: Database) => void): string {
+function crashedSpool(
+  dir: TempDir,
+  rows: number,
+  prepare?: (db: Database) => void,
+  after?: (db: Database) => void,
+): string {
   const live = dir.file("live");
   const crashed = dir.file("crashed");
   mkdirSync(crashed);
@@ -23,11 +28,14 @@ function crashedSpool(dir: TempDir, rows: number, prepare?: (db: Database) => vo
   prepare?.(db);
   const insert = db.query("INSERT INTO spool (partition, record, bytes, spooled_at) VALUES ('c1', ?, 3000, 1)");
   for (let i = 0; i < rows; i++) insert.run(new Uint8Array(3000).fill(i));
+  after?.(db);
   for (const f of [SPOOL_FILE, `${SPOOL_FILE}-wal`]) copyFileSync(join(live, f), join(crashed, f));
   db.close();
   return crashed;
 }
 
+/** What the spool's open finds: only commits that write sqlite_sequence (appends) count. */
+const damageOf = (dataDir: string) => walDamage(join(dataDir, SPOOL_FILE), "sqlite_sequence");
 const walOf = (dataDir: string) => join(dataDir, `${SPOOL_FILE}-wal`);
 const framesOf = (dataDir: string) => Math.floor((readFileSync(walOf(dataDir)).length - 32) / FRAME);
 const isCommit = (wal: Buffer, i: number) => wal.readUInt32BE(frameAt(i) + 4) !== 0;
@@ -51,7 +59,7 @@ describe("the spool's write-ahead log at open (kill -9, then a damaged WAL)", ()
   test("an intact WAL: no damage, every committed row is there", async () => {
     await using dir = await tempDir("wal-check-");
     const crashed = crashedSpool(dir, 40);
-    expect(walDamage(join(crashed, SPOOL_FILE))).toBeUndefined();
+    expect(damageOf(crashed)).toBeUndefined();
     expect(rowsAfterOpen(crashed)).toBe(40);
   });
 
@@ -61,7 +69,7 @@ describe("the spool's write-ahead log at open (kill -9, then a damaged WAL)", ()
     const middle = Math.floor(framesOf(crashed) / 2);
     damage(crashed, frameAt(middle) + 24 + 100);
     const before = [readFileSync(join(crashed, SPOOL_FILE)), readFileSync(walOf(crashed))];
-    const found = walDamage(join(crashed, SPOOL_FILE));
+    const found = damageOf(crashed);
     expect(found?.lost).toBeGreaterThan(10);
     expect(found?.firstDropped).toBeLessThanOrEqual(middle + 1);
     expect(() => rowsAfterOpen(crashed)).toThrow(StoreError);
@@ -78,7 +86,7 @@ describe("the spool's write-ahead log at open (kill -9, then a damaged WAL)", ()
     const crashed = crashedSpool(dir, 10);
     damage(crashed, 16, 8); // the salts
     // Every commit is dropped: the migrations' and the 10 rows', the last one possibly torn.
-    const found = walDamage(join(crashed, SPOOL_FILE));
+    const found = damageOf(crashed);
     expect(found).toMatchObject({ firstDropped: 1, unsure: true });
     expect(found?.lost).toBeGreaterThanOrEqual(9);
     expect(() => rowsAfterOpen(crashed)).toThrow(StoreError);
@@ -92,7 +100,7 @@ describe("the spool's write-ahead log at open (kill -9, then a damaged WAL)", ()
     expect(isCommit(wal, frames - 1)).toBe(true);
     expect(isCommit(wal, frames - 2)).toBe(false); // the last commit spans two frames or more
     damage(crashed, frameAt(frames - 2) + 24 + 100);
-    expect(walDamage(join(crashed, SPOOL_FILE))).toMatchObject({ lost: 0, unsure: true });
+    expect(damageOf(crashed)).toMatchObject({ lost: 0, unsure: true });
     const lines: [string, string | undefined][] = [];
     expect(rowsAfterOpen(crashed, (message, level) => lines.push([message, level]))).toBe(9);
     expect(lines).toHaveLength(1);
@@ -105,7 +113,7 @@ describe("the spool's write-ahead log at open (kill -9, then a damaged WAL)", ()
     const crashed = crashedSpool(dir, 10);
     const wal = readFileSync(walOf(crashed));
     writeFileSync(walOf(crashed), wal.subarray(0, frameAt(framesOf(crashed) - 1) + 500));
-    expect(walDamage(join(crashed, SPOOL_FILE))).toBeUndefined();
+    expect(damageOf(crashed)).toBeUndefined();
     expect(rowsAfterOpen(crashed)).toBe(9);
   });
 
@@ -117,14 +125,54 @@ describe("the spool's write-ahead log at open (kill -9, then a damaged WAL)", ()
       db.run("PRAGMA wal_checkpoint(RESTART)");
     });
     expect(framesOf(crashed)).toBeGreaterThan(30); // the old generation's frames are still in the file
-    expect(walDamage(join(crashed, SPOOL_FILE))).toBeUndefined();
+    expect(damageOf(crashed)).toBeUndefined();
     expect(rowsAfterOpen(crashed)).toBe(33);
+  });
+
+  test("deletes committed without an fsync, torn at the tail by a power loss, are not damage: dropping them only re-sends records", async () => {
+    await using dir = await tempDir("wal-check-");
+    let appendFrames = 0;
+    const crashed = crashedSpool(dir, 10, undefined, (db) => {
+      appendFrames = framesOf(dir.file("live"));
+      db.run("PRAGMA synchronous = NORMAL");
+      for (let seq = 1; seq <= 3; seq++) db.run("DELETE FROM spool WHERE seq = ?", [seq]);
+    });
+    expect(framesOf(crashed)).toBeGreaterThan(appendFrames + 2);
+    damage(crashed, frameAt(appendFrames) + 24 + 100); // the first delete's first frame
+    expect(damageOf(crashed)).toBeUndefined();
+    expect(walDamage(join(crashed, SPOOL_FILE))).toMatchObject({ lost: 2, unsure: true }); // counting every commit
+    expect(rowsAfterOpen(crashed)).toBe(10);
+  });
+
+  test("a damaged delete with an append after it: the append is lost, refused", async () => {
+    await using dir = await tempDir("wal-check-");
+    let appendFrames = 0;
+    const crashed = crashedSpool(dir, 10, undefined, (db) => {
+      appendFrames = framesOf(dir.file("live"));
+      db.run("DELETE FROM spool WHERE seq = 1");
+      db.run("INSERT INTO spool (partition, record, bytes, spooled_at) VALUES ('c1', x'61', 1, 1)");
+      db.run("DELETE FROM spool WHERE seq = 2");
+    });
+    damage(crashed, frameAt(appendFrames) + 24 + 100);
+    expect(damageOf(crashed)).toEqual({ firstDropped: appendFrames + 1, lost: 1, unsure: false });
+    expect(() => rowsAfterOpen(crashed)).toThrow(StoreError);
+  });
+
+  test("rootPageOf reads a table's root page from sqlite_master (page 1)", async () => {
+    await using dir = await tempDir("wal-check-");
+    openSpoolDatabase(dir.path).close();
+    const page1 = readFileSync(dir.file(SPOOL_FILE)).subarray(0, PAGE_SIZE);
+    expect([rootPageOf(page1, "spool"), rootPageOf(page1, "sqlite_sequence"), rootPageOf(page1, "nope")]).toEqual([
+      2,
+      3,
+      undefined,
+    ]);
   });
 
   test("no WAL, or an empty one: nothing to check", async () => {
     await using dir = await tempDir("wal-check-");
-    expect(walDamage(dir.file(SPOOL_FILE))).toBeUndefined();
+    expect(damageOf(dir.path)).toBeUndefined();
     writeFileSync(dir.file(`${SPOOL_FILE}-wal`), "");
-    expect(walDamage(dir.file(SPOOL_FILE))).toBeUndefined();
+    expect(damageOf(dir.path)).toBeUndefined();
   });
 });
