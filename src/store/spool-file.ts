@@ -16,7 +16,7 @@ import { privateFiles, StoreError } from "./database.ts";
 import type { Migration } from "./migrations/index.ts";
 import { spoolMigrations } from "./migrations/spool.ts";
 import { storeErrorCode } from "./store-full.ts";
-import { walDamage } from "./wal-check.ts";
+import { orphanWal, walDamage } from "./wal-check.ts";
 
 export const SPOOL_FILE = "spool.db";
 /** Page size of a new spool file (a commit writes ~1 MiB of records: fewer, larger frames). */
@@ -70,6 +70,11 @@ export function openSpoolDatabase(dataDir: string, info: SpoolLog = () => {}): D
   const dir = resolve(dataDir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, SPOOL_FILE);
+  if (orphanWal(path)) {
+    throw new StoreError(
+      `The spool file ${path} is missing or empty but its write-ahead log ${path}-wal holds committed records: was ${SPOOL_FILE} moved away without it? SQLite would delete that log and start an empty spool, so the spool is not opened. Put ${SPOOL_FILE} back beside it, or move ${SPOOL_FILE}-wal (and ${SPOOL_FILE}-shm, if any) away too to start with an empty spool.`,
+    );
+  }
   // Device records, as private as the worker's state (README "The data directory").
   privateFiles(path);
   checkSpoolWal(path, info);

@@ -22,7 +22,7 @@
  * `sqlite_sequence`, which every append bumps (AUTOINCREMENT) and no delete writes, are counted
  * (its root page read from sqlite_master, page 1).
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 
 const HEADER = 32;
 const FRAME_HEADER = 24;
@@ -132,15 +132,16 @@ interface Frame {
   readonly intact: boolean;
 }
 
-/**
- * The damage in the WAL of the database at `dbPath`, or undefined when SQLite's recovery would take
- * every committed transaction in it (no WAL, an empty one, or one that ends cleanly). With
- * `writing`, only transactions that write the root page of that table count (the spool's appends
- * bump `sqlite_sequence`; its deletes, committed without an fsync of their own, do not, and a
- * power loss may leave any of them torn); without it, or when the schema cannot be read, every
- * transaction counts.
- */
-export function walDamage(dbPath: string, writing?: string): WalDamage | undefined {
+interface Wal {
+  readonly bytes: Buffer;
+  readonly frames: readonly Frame[];
+  readonly frameSize: number;
+  readonly pageSize: number;
+  readonly headerOk: boolean;
+}
+
+/** The frames of the WAL of `dbPath`, each checked on its own; undefined without one that has frames. */
+function readWal(dbPath: string): Wal | undefined {
   const walPath = `${dbPath}-wal`;
   if (!existsSync(walPath)) return undefined;
   const bytes = readFileSync(walPath);
@@ -173,6 +174,38 @@ export function walDamage(dbPath: string, writing?: string): WalDamage | undefin
     frames.push({ page: data.getUint32(at), commit: data.getUint32(at + 4) !== 0, intact });
     seed = stored(at + 16);
   }
+  return { bytes, frames, frameSize, pageSize, headerOk };
+}
+
+/**
+ * True when the database file at `dbPath` is missing or empty while its WAL holds commits SQLite
+ * would otherwise take: the file was moved away without its WAL. SQLite deletes a WAL beside a
+ * database of zero pages (pager.c, pagerOpenWalIfPresent), so what it held would be lost.
+ */
+export function orphanWal(dbPath: string): boolean {
+  if (existsSync(dbPath) && statSync(dbPath).size > 0) return false;
+  const wal = readWal(dbPath);
+  if (!wal?.headerOk) return false;
+  for (const f of wal.frames) {
+    if (!f.intact) return false;
+    if (f.commit) return true;
+  }
+  return false;
+}
+
+/**
+ * The damage in the WAL of the database at `dbPath`, or undefined when SQLite's recovery would take
+ * every committed transaction in it (no WAL, an empty one, or one that ends cleanly). With
+ * `writing`, only transactions that write the root page of that table count (the spool's appends
+ * bump `sqlite_sequence`; its deletes, committed without an fsync of their own, do not, and a
+ * power loss may leave any of them torn); without it, or when the schema cannot be read, every
+ * transaction counts.
+ */
+export function walDamage(dbPath: string, writing?: string): WalDamage | undefined {
+  const wal = readWal(dbPath);
+  if (!wal) return undefined;
+  const { bytes, frames, frameSize, pageSize, headerOk } = wal;
+  const count = frames.length;
   // SQLite takes frames while they chain, through the last commit among them.
   const broken = headerOk ? frames.findIndex((f) => !f.intact) : 0;
   if (broken < 0) return undefined;
