@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { type TempDir, tempDir } from "../../test/support/temp-dir.ts";
 import { StoreError } from "./database.ts";
 import { openSpoolDatabase, PAGE_SIZE, SPOOL_FILE } from "./spool-file.ts";
-import { rootPageOf, walDamage } from "./wal-check.ts";
+import { walDamage } from "./wal-check.ts";
 
 const FRAME = 24 + PAGE_SIZE;
 const frameAt = (i: number) => 32 + i * FRAME;
@@ -156,31 +156,6 @@ describe("the spool's write-ahead log at open (kill -9, then a damaged WAL)", ()
     damage(crashed, frameAt(appendFrames) + 24 + 100);
     expect(damageOf(crashed)).toEqual({ firstDropped: appendFrames + 1, lost: 1, unsure: false });
     expect(() => rowsAfterOpen(crashed)).toThrow(StoreError);
-  });
-
-  test("rootPageOf reads a table's root page from sqlite_master (page 1)", async () => {
-    await using dir = await tempDir("wal-check-");
-    openSpoolDatabase(dir.path).close();
-    const page1 = readFileSync(dir.file(SPOOL_FILE)).subarray(0, PAGE_SIZE);
-    expect([rootPageOf(page1, "spool"), rootPageOf(page1, "sqlite_sequence"), rootPageOf(page1, "nope")]).toEqual([
-      2,
-      3,
-      undefined,
-    ]);
-  });
-
-  test("spool.db moved away without its WAL: refused (SQLite would delete the WAL and its records); with the WAL moved too, a new empty spool", async () => {
-    await using dir = await tempDir("wal-check-");
-    const crashed = crashedSpool(dir, 5);
-    rmSync(join(crashed, SPOOL_FILE));
-    const wal = readFileSync(walOf(crashed));
-    expect(() => rowsAfterOpen(crashed)).toThrow(
-      `The spool file ${join(crashed, SPOOL_FILE)} is missing or empty but its write-ahead log ${walOf(crashed)} holds committed records: was spool.db moved away without it?`,
-    );
-    expect(readFileSync(walOf(crashed))).toEqual(wal);
-    expect(() => rowsAfterOpen(crashed)).toThrow(StoreError); // an empty spool.db left by a start is no different
-    rmSync(walOf(crashed));
-    expect(rowsAfterOpen(crashed)).toBe(0);
   });
 
   test("no WAL, or an empty one: nothing to check", async () => {

@@ -23,6 +23,7 @@
  * (its root page read from sqlite_master, page 1).
  */
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
+import { rootPageOf } from "./sqlite-master-page.ts";
 
 const HEADER = 32;
 const FRAME_HEADER = 24;
@@ -76,56 +77,6 @@ function databasePageSize(dbPath: string): number | undefined {
 const validPageSize = (n: number | undefined): n is number =>
   n !== undefined && n >= 512 && n <= 65_536 && (n & (n - 1)) === 0;
 
-/** An SQLite varint at `at`: its value and length (values past 2^53 lose precision, unused here). */
-function varint(b: Uint8Array, at: number): [number, number] {
-  let v = 0;
-  for (let i = 0; i < 8; i++) {
-    const byte = b[at + i]!;
-    v = v * 128 + (byte & 0x7f);
-    if (byte < 0x80) return [v, i + 1];
-  }
-  return [v * 256 + b[at + 8]!, 9];
-}
-
-/**
- * The root page of table `name` from page 1 (sqlite_master) when it is one leaf page with every
- * row on it (a small schema, as the spool's), else undefined.
- */
-export function rootPageOf(page1: Uint8Array, name: string): number | undefined {
-  const header = 100;
-  if (page1.length < header + 8 || page1[header] !== 0x0d) return undefined;
-  const cells = (page1[header + 3]! << 8) | page1[header + 4]!;
-  for (let c = 0; c < cells; c++) {
-    const cellAt = header + 8 + 2 * c;
-    let at = (page1[cellAt]! << 8) | page1[cellAt + 1]!;
-    const [payload, n1] = varint(page1, at);
-    at += n1;
-    at += varint(page1, at)[1]; // rowid
-    if (at + payload > page1.length) continue; // overflows: not one of the spool's rows
-    const [headerSize, n2] = varint(page1, at);
-    const types: number[] = [];
-    for (let h = at + n2; h < at + headerSize; ) {
-      const [type, n] = varint(page1, h);
-      types.push(type);
-      h += n;
-    }
-    let field = at + headerSize;
-    const values: (string | number | undefined)[] = [];
-    for (const type of types) {
-      const size = type >= 12 ? (type - 12) >> 1 : ([0, 1, 2, 3, 4, 6, 8, 8, 0, 0][type] ?? 0);
-      if (type >= 13 && type % 2 === 1) values.push(new TextDecoder().decode(page1.subarray(field, field + size)));
-      else if (type >= 1 && type <= 6) {
-        let v = 0;
-        for (let k = 0; k < size; k++) v = v * 256 + page1[field + k]!;
-        values.push(v);
-      } else values.push(type === 9 ? 1 : type === 8 ? 0 : undefined);
-      field += size;
-    }
-    if (values[0] === "table" && values[1] === name && typeof values[3] === "number") return values[3];
-  }
-  return undefined;
-}
-
 interface Frame {
   readonly page: number;
   readonly commit: boolean;
@@ -169,8 +120,14 @@ function readWal(dbPath: string): Wal | undefined {
   let seed = stored(24);
   for (let i = 0; i < count; i++) {
     const at = HEADER + i * frameSize;
-    const sum = checksum(data, at + FRAME_HEADER, at + frameSize, le, checksum(data, at, at + 8, le, seed));
-    const intact = same(stored(at + 8), salt) && data.getUint32(at) !== 0 && same(sum, stored(at + 16));
+    // Frames of an older generation (other salts) need no checksum: a reset WAL is mostly those.
+    const intact =
+      same(stored(at + 8), salt) &&
+      data.getUint32(at) !== 0 &&
+      same(
+        checksum(data, at + FRAME_HEADER, at + frameSize, le, checksum(data, at, at + 8, le, seed)),
+        stored(at + 16),
+      );
     frames.push({ page: data.getUint32(at), commit: data.getUint32(at + 4) !== 0, intact });
     seed = stored(at + 16);
   }
