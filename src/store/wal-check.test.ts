@@ -158,6 +158,20 @@ describe("the spool's write-ahead log at open (kill -9, then a damaged WAL)", ()
     expect(() => rowsAfterOpen(crashed)).toThrow(StoreError);
   });
 
+  test("spool.db moved away without its WAL: refused (SQLite would delete the WAL and its records); with the WAL moved too, a new empty spool", async () => {
+    await using dir = await tempDir("wal-check-");
+    const crashed = crashedSpool(dir, 5);
+    rmSync(join(crashed, SPOOL_FILE));
+    const wal = readFileSync(walOf(crashed));
+    expect(() => rowsAfterOpen(crashed)).toThrow(
+      `The spool file ${join(crashed, SPOOL_FILE)} is missing or empty but its write-ahead log ${walOf(crashed)} holds committed records: was spool.db moved away without it?`,
+    );
+    expect(readFileSync(walOf(crashed))).toEqual(wal);
+    expect(() => rowsAfterOpen(crashed)).toThrow(StoreError); // an empty spool.db left by a start is no different
+    rmSync(walOf(crashed));
+    expect(rowsAfterOpen(crashed)).toBe(0);
+  });
+
   test("no WAL, or an empty one: nothing to check", async () => {
     await using dir = await tempDir("wal-check-");
     expect(damageOf(dir.path)).toBeUndefined();
