@@ -5,7 +5,9 @@
  * naming the file; migrating an existing file logs a line before and after (through `info`, which
  * the worker posts to the main thread's logger). A file SQLite finds corrupt (not a database, or
  * malformed pages) is a StoreError saying to move it away: the gateway never deletes it, since it
- * may hold records devices were told were accepted.
+ * may hold records devices were told were accepted. Nor does it let SQLite replay a damaged
+ * write-ahead log that would drop commits (wal-check.ts): that is a StoreError too, before SQLite
+ * touches the files; a damaged last commit, which a power loss also leaves, is a warning.
  */
 import { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
@@ -14,6 +16,7 @@ import { privateFiles, StoreError } from "./database.ts";
 import type { Migration } from "./migrations/index.ts";
 import { spoolMigrations } from "./migrations/spool.ts";
 import { storeErrorCode } from "./store-full.ts";
+import { orphanWal, walDamage } from "./wal-check.ts";
 
 export const SPOOL_FILE = "spool.db";
 /** Page size of a new spool file (a commit writes ~1 MiB of records: fewer, larger frames). */
@@ -23,8 +26,8 @@ export const CACHE_KIB = 32_768;
 /** WAL pages after which a commit checkpoints. */
 export const WAL_AUTOCHECKPOINT_PAGES = 4_000;
 
-/** Receives the lines a migration logs (the worker posts them to the main thread's logger). */
-export type SpoolLog = (message: string) => void;
+/** Receives the lines opening the file logs, INFO unless said (the worker posts them to the main thread's logger). */
+export type SpoolLog = (message: string, level?: "info" | "warning") => void;
 
 /**
  * The StoreError for `error` when SQLite found the spool file at `path` corrupt (SQLITE_NOTADB,
@@ -40,13 +43,41 @@ export function corruptSpoolError(path: string, error: unknown): StoreError | un
   );
 }
 
+/**
+ * Refuses a spool whose WAL SQLite would replay only in part, dropping commits that had ended
+ * (records acknowledged to devices): the files stay as they are for the operator to recover them.
+ * A damaged commit as the log's last frame may be the torn write of a power loss: a warning.
+ */
+function checkSpoolWal(path: string, log: SpoolLog): void {
+  const damage = walDamage(path, "sqlite_sequence");
+  if (!damage) return;
+  const wal = `${path}-wal`;
+  if (damage.lost > 0) {
+    throw new StoreError(
+      `The spool file's write-ahead log ${wal} is damaged from frame ${damage.firstDropped} on: SQLite would drop ${damage.lost} committed transaction(s) after it, with records devices were told were accepted, so the spool is not opened. Stop the gateway, copy ${SPOOL_FILE} and ${SPOOL_FILE}-wal away, salvage what you can (sqlite3's .recover on the copy), then move them away (with ${SPOOL_FILE}-shm, if any) and start again: a new, empty spool file is created. The gateway never deletes them.`,
+    );
+  }
+  if (damage.unsure) {
+    log(
+      `The last commit in the spool file's write-ahead log ${wal} (frame ${damage.firstDropped} on) is damaged and is dropped: after a power loss in the middle of a commit that is expected (nothing of it was acknowledged); otherwise the records of that commit are lost.`,
+      "warning",
+    );
+  }
+}
+
 /** Opens (creating if needed) the spool file and brings its schema up to date. */
 export function openSpoolDatabase(dataDir: string, info: SpoolLog = () => {}): Database {
   const dir = resolve(dataDir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, SPOOL_FILE);
+  if (orphanWal(path)) {
+    throw new StoreError(
+      `The spool file ${path} is missing or empty but its write-ahead log ${path}-wal holds committed records: was ${SPOOL_FILE} moved away without it? SQLite would delete that log and start an empty spool, so the spool is not opened. Put ${SPOOL_FILE} back beside it, or move ${SPOOL_FILE}-wal (and ${SPOOL_FILE}-shm, if any) away too to start with an empty spool.`,
+    );
+  }
   // Device records, as private as the worker's state (README "The data directory").
   privateFiles(path);
+  checkSpoolWal(path, info);
   let db: Database | undefined;
   try {
     db = new Database(path, { create: true, strict: true });

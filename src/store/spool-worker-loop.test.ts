@@ -1,9 +1,11 @@
 import { describe, expect, test } from "bun:test";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { tempDir } from "../../test/support/temp-dir.ts";
 import { ManualClock } from "../util/manual-clock.ts";
 import { clockTimer, type SetTimer } from "../util/timer.ts";
 import { type AppendRows, type DeleteRange, SpoolTable } from "./spool-database.ts";
-import { openSpoolDatabase } from "./spool-file.ts";
+import { openSpoolDatabase, PAGE_SIZE, SPOOL_FILE } from "./spool-file.ts";
 import { deleteRanges, type FromWorker, pack, type ToWorker, unpack } from "./spool-protocol.ts";
 import { DELETE_RETRY_MS, SpoolWorkerLoop } from "./spool-worker-loop.ts";
 
@@ -326,5 +328,31 @@ describe("SpoolWorkerLoop", () => {
     loop.receive({ op: "release", partition: "c1" });
     loop.run();
     expect(posts).toEqual([]);
+  });
+
+  test("malformed pages met by a read after the open fail it with the message that names the file and says to move it away", async () => {
+    await using dir = await tempDir("spool-loop-");
+    const written = new SpoolTable(openSpoolDatabase(dir.path));
+    const big = "x".repeat(40_000); // overflow pages, which the open's statistics (an index) do not read
+    const { data, lengths } = pack(Array.from({ length: 20 }, () => bytes(big)));
+    written.commit([{ partition: "c1", now: 1, data: new Uint8Array(data), lengths }], [], []);
+    written.close();
+    const path = join(dir.path, SPOOL_FILE);
+    const file = readFileSync(path);
+    const middle = Math.floor(file.length / 2 / PAGE_SIZE) * PAGE_SIZE;
+    file.fill(0x5a, middle, middle + PAGE_SIZE);
+    writeFileSync(path, file);
+    const posts: FromWorker[] = [];
+    const loop = new SpoolWorkerLoop((m) => posts.push(m));
+    loop.receive({ op: "open", id: 1, dataDir: dir.path });
+    loop.receive({ op: "read", id: 2, partition: "c1", after: 0, limit: 20 });
+    loop.receive({ op: "close", id: 3 });
+    loop.run();
+    expect(posts.map((m) => m.op)).toEqual(["opened", "failed", "done"]);
+    expect(posts[1]).toEqual({
+      op: "failed",
+      ids: [2],
+      message: `The spool file ${path} is corrupt or not an SQLite database (SQLITE_CORRUPT: database disk image is malformed). Move it away (with its spool.db-wal and spool.db-shm files, if any) and start again: a new, empty spool file is created. The gateway never deletes it, since it may hold records devices were told were accepted: keep it to recover them (sqlite3's .recover).`,
+    });
   });
 });

@@ -42,6 +42,8 @@ export class SpoolWorkerLoop {
   /** A delete failed and none was written since (one warning per episode). */
   private deletesFailing = false;
   private deleteRetry: { cancel(): void } | undefined;
+  /** The spool file's path, once an open was asked for. */
+  private path: string | undefined;
 
   constructor(
     private readonly post: Post,
@@ -108,7 +110,7 @@ export class SpoolWorkerLoop {
       this.deletes = deletes.concat(this.deletes);
       this.quarantined = quarantined.concat(this.quarantined);
       this.retryDeletesLater();
-      const message = (error as Error).message;
+      const message = this.messageOf(error);
       if (!this.appendsFailing) {
         this.appendsFailing = true;
         this.post({
@@ -154,7 +156,7 @@ export class SpoolWorkerLoop {
         this.deletesFailing = true;
         this.post({
           op: "warning",
-          message: `Deleting delivered rows failed (${(error as Error).message}): they stay in the file and are retried every ${DELETE_RETRY_MS} ms until the delete works`,
+          message: `Deleting delivered rows failed (${this.messageOf(error)}): they stay in the file and are retried every ${DELETE_RETRY_MS} ms until the delete works`,
         });
       }
       return;
@@ -192,12 +194,13 @@ export class SpoolWorkerLoop {
     try {
       switch (m.op) {
         case "open": {
+          this.path = join(resolve(m.dataDir), SPOOL_FILE);
           try {
-            this.table ??= this.open(m.dataDir, (message) => this.post({ op: "info", message }));
+            this.table ??= this.open(m.dataDir, (message, level = "info") => this.post({ op: level, message }));
             this.post({ op: "opened", id: m.id, stats: this.table.stats() });
           } catch (error) {
             // Malformed pages show when the statistics read the rows.
-            throw corruptSpoolError(join(resolve(m.dataDir), SPOOL_FILE), error) ?? error;
+            throw corruptSpoolError(this.path, error) ?? error;
           }
           return;
         }
@@ -239,8 +242,16 @@ export class SpoolWorkerLoop {
         }
       }
     } catch (error) {
-      this.post({ op: "failed", ids: [m.id], message: (error as Error).message });
+      this.post({ op: "failed", ids: [m.id], message: this.messageOf(error) });
     }
+  }
+
+  /**
+   * An error's message; for malformed pages met after the open (a read or a delete of the drain, a
+   * commit), the corrupt-file message that names the file and says what to do.
+   */
+  private messageOf(error: unknown): string {
+    return ((this.path && corruptSpoolError(this.path, error)) || (error as Error)).message;
   }
 
   private requireTable(): SpoolTable {
