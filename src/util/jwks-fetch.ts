@@ -57,6 +57,19 @@ export function shownJwksUrl(url: URL): string {
   return u.toString();
 }
 
+/**
+ * `text` without the URL's query and password: Bun's fetch errors can quote the URL they fetched
+ * (a refused redirect says `UnexpectedRedirect fetching "http://idp/jwks?key=…"`), which undid
+ * `shownJwksUrl` in the WARN that reports the failure (security hunt 2026-12-02).
+ */
+export function withoutUrlSecrets(text: string, url: URL): string {
+  let out = text;
+  for (const secret of [url.search, url.password]) {
+    if (secret.length > 1) out = out.split(secret).join("");
+  }
+  return out;
+}
+
 /** Fetches and parses the set; redirects are refused (the configured URL is the trust anchor). */
 export async function fetchKeySet(url: URL, options: FetchKeySetOptions): Promise<FetchedKeySet> {
   const shown = shownJwksUrl(url);
@@ -68,7 +81,7 @@ export async function fetchKeySet(url: URL, options: FetchKeySetOptions): Promis
       redirect: "error",
     });
   } catch (error) {
-    throw new JwksUnavailableError(`cannot fetch the JWKS from ${shown}: ${messageOf(error)}`);
+    throw new JwksUnavailableError(`cannot fetch the JWKS from ${shown}: ${withoutUrlSecrets(messageOf(error), url)}`);
   }
   if (!response.ok) throw new JwksUnavailableError(`the JWKS at ${shown} answered HTTP ${response.status}`);
   try {
