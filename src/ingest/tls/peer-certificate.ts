@@ -57,6 +57,21 @@ export function fingerprintHex(fingerprint256: string): string {
   return fingerprint256.replace(/:/g, "").toLowerCase();
 }
 
+/**
+ * Why `cert` is outside its validity window at `nowMs` (wall clock), in OpenSSL's words, or
+ * undefined. For resumed sessions, whose certificate the TLS library does not check again; a date
+ * node gives in a form that does not parse is not held against the certificate (the full
+ * handshake checked it).
+ */
+export function validityError(
+  cert: { readonly valid_from?: string; readonly valid_to?: string },
+  nowMs: number,
+): "CERT_HAS_EXPIRED" | "CERT_NOT_YET_VALID" | undefined {
+  if (nowMs > Date.parse(cert.valid_to ?? "")) return "CERT_HAS_EXPIRED";
+  if (nowMs < Date.parse(cert.valid_from ?? "")) return "CERT_NOT_YET_VALID";
+  return undefined;
+}
+
 /** The certificate node reports, or null when the client sent none. */
 export function fromNodeCertificate(
   cert: NodePeerCertificate | Record<string, never> | null | undefined,

@@ -4,9 +4,11 @@
  * extended key usage is for servers only, a certificate "issued" by a device with its own device
  * certificate as the CA (the classic basicConstraints forgery), and a TLS session taken before a
  * device's revocation, offered for resumption after the CRL reload (a resumed handshake checks
- * no certificate, so it would skip the CRL). openssl makes the material; node:tls is the device.
+ * no certificate, so it would skip the CRL); and (a bug the hunt found) a session resumed after its
+ * certificate expired. openssl makes the material; node:tls is the device.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { connect } from "node:tls";
 import { openssl } from "../../../test/support/command.ts";
@@ -47,7 +49,10 @@ afterAll(async () => {
   await dir[Symbol.asyncDispose]();
 });
 
-async function frontEnd(clientAuth: "required" | "requested"): Promise<TlsFrontEnd & AsyncDisposable> {
+async function frontEnd(
+  clientAuth: "required" | "requested",
+  now?: () => number,
+): Promise<TlsFrontEnd & AsyncDisposable> {
   const props = {
     "ingest.listeners.https.ssl.keystore.location": pki.serverPem,
     "ingest.listeners.https.ssl.truststore.location": pki.caCert,
@@ -61,6 +66,7 @@ async function frontEnd(clientAuth: "required" | "requested"): Promise<TlsFrontE
     handler: (_request, connection) =>
       Response.json({ cn: connection.peerCertificate?.subject.CN ?? null }, { headers: { Connection: "close" } }),
     load: () => loadIngestTls(props),
+    ...(now ? { now } : {}),
   });
   return Object.assign(fe, { [Symbol.asyncDispose]: () => fe.stop() });
 }
@@ -142,5 +148,27 @@ describe("TlsFrontEnd and device-made certificates", () => {
     const revoked = await exchange(fe.port, device, again.session ?? first.session);
     expect([revoked.body, revoked.resumed]).toEqual(["", false]);
     expect(fe.handshakeFailures.get("CERT_REVOKED")).toBe(1);
+  });
+
+  // Found by the hunt: the TLS library checks no certificate on resumption, and each resumption
+  // issues the next ticket, so an expired device certificate kept working (Bun: for days).
+  test.each([
+    ["expired", (c: X509Certificate) => Date.parse(c.validTo) + 1_000, "CERT_HAS_EXPIRED"],
+    [
+      "not yet valid (the clock stepped back)",
+      (c: X509Certificate) => Date.parse(c.validFrom) - 1_000,
+      "CERT_NOT_YET_VALID",
+    ],
+  ] as const)("a resumed session whose certificate is now %s is refused", async (_what, at, reason) => {
+    const device = await pki.issue(`dated-${reason}`, "device-6");
+    const x509 = new X509Certificate(readFileSync(device.cert));
+    let wallClock: number | undefined;
+    await using fe = await frontEnd("required", () => wallClock ?? Date.now());
+    const first = await exchange(fe.port, device);
+    expect(first.body).toBe('{"cn":"device-6"}');
+    wallClock = at(x509);
+    const resumed = await exchange(fe.port, device, first.session);
+    expect([resumed.body, resumed.resumed]).toEqual(["", true]);
+    expect(Object.fromEntries(fe.handshakeFailures)).toEqual({ [reason]: 1 });
   });
 });
