@@ -51,6 +51,8 @@ export interface PeerCertificateInfo {
   readonly issuer?: Readonly<Record<string, string | readonly string[]>>;
   /** Serial number, upper-case hex as Node prints it. */
   readonly serialNumber?: string;
+  /** When the certificate expires (its notAfter), wall-clock ms; set by the TLS front end. */
+  readonly notAfter?: number;
 }
 
 /** The transport a request came over. A plain listener fills only `remoteAddress`. */

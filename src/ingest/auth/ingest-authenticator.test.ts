@@ -145,3 +145,20 @@ test("an unavailable key set is 503 for every request but a WARN at most once a 
     "Cannot verify a bearer token (and 4 more since the last such line): the JWKS at http://idp/ answered HTTP 503",
   );
 });
+
+// Security hunt 2026-12-02: a connection kept busy outlived its client certificate, and each of its
+// requests still authenticated as the device.
+test("a client certificate is refused once it has expired, though its connection is still open", async () => {
+  const clock = new ManualClock(Date.parse("2026-12-02T00:00:00Z"));
+  const mtls = ingestAuthenticator({ mtls: "cn", jwt: null, basic: null, clock });
+  const dated: PeerCertificateInfo = { ...peer, notAfter: Date.parse("2026-12-03T00:00:00Z") };
+  expect((await mtls.authenticate(request({}, dated))).principal).toBe("device-9");
+  clock.set(Date.parse("2026-12-03T00:00:00Z"));
+  expect((await mtls.authenticate(request({}, dated))).principal).toBe("device-9");
+  clock.advance(1);
+  expect(await refusal(mtls, request({}, dated))).toEqual({
+    status: 401,
+    headers: { "content-type": "application/json" },
+    body: { error_code: 40101, message: "The client certificate has expired" },
+  });
+});

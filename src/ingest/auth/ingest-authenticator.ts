@@ -2,8 +2,9 @@
  * The `authenticate(context) → identity` stage of the ingest pipeline for one connector: tries the
  * methods its `ingest.auth.methods` enables, in the order the request offers them: an
  * Authorization header (Bearer → JWT, Basic → hashed passwords of the REST API's credentials
- * file), else the verified client certificate of the TLS connection (mtls). No methods: every
- * request is the anonymous identity.
+ * file), else the verified client certificate of the TLS connection (mtls; refused once it has
+ * expired, which a connection kept open can outlive). No methods: every request is the anonymous
+ * identity.
  *
  * Refusals are IngestErrors: 401 (REST Proxy 40101) with a WWW-Authenticate challenge for each
  * enabled header scheme (`Bearer error="invalid_token"` after a bad token), 503 with Retry-After
@@ -33,7 +34,7 @@ export interface IngestAuthenticatorOptions {
     readonly guard?: BasicAttemptGuard;
   } | null;
   readonly logger?: Logger;
-  /** For the interval between WARNs about an unavailable key set. */
+  /** For the interval between WARNs about an unavailable key set, and client certificates' expiry. */
   readonly clock?: Clock;
 }
 
@@ -141,6 +142,10 @@ export function ingestAuthenticator(options: IngestAuthenticatorOptions): Ingest
       if (mtls) {
         const peer = context.connection.peerCertificate;
         if (peer) {
+          // The handshake checked the certificate, but a connection kept busy outlives it: its
+          // requests after the certificate's expiry are refused (security hunt 2026-12-02).
+          if (peer.notAfter !== undefined && clock.now() > peer.notAfter)
+            throw unauthorized("The client certificate has expired");
           const identity = mtlsIdentity(peer, mtls);
           if (identity) return identity;
           throw unauthorized(`The client certificate has no ${mtls} to identify the device by`);

@@ -77,7 +77,9 @@ export function fromNodeCertificate(
   cert: NodePeerCertificate | Record<string, never> | null | undefined,
 ): PeerCertificateInfo | null {
   if (!cert || !("fingerprint256" in cert) || !cert.fingerprint256) return null;
+  const notAfter = Date.parse(cert.valid_to ?? "");
   return {
+    ...(Number.isFinite(notAfter) ? { notAfter } : {}),
     subject: fields(cert.subject),
     subjectAltName: cert.subjectaltname ?? null,
     fingerprint256: cert.fingerprint256,
