@@ -14,6 +14,7 @@ import { connect } from "node:tls";
 import { openssl } from "../../../test/support/command.ts";
 import { type DeviceCert, type DevicePki, makeDevicePki } from "../../../test/support/device-pki.ts";
 import { type TempDir, tempDir } from "../../../test/support/temp-dir.ts";
+import { waitFor } from "../../../test/support/wait-for.ts";
 import { loadIngestTls } from "./ingest-tls-config.ts";
 import { startTlsFrontEnd, type TlsFrontEnd } from "./tls-front-end.ts";
 
@@ -52,10 +53,11 @@ afterAll(async () => {
 async function frontEnd(
   clientAuth: "required" | "requested",
   now?: () => number,
+  trustStore = pki.caCert,
 ): Promise<TlsFrontEnd & AsyncDisposable> {
   const props = {
     "ingest.listeners.https.ssl.keystore.location": pki.serverPem,
-    "ingest.listeners.https.ssl.truststore.location": pki.caCert,
+    "ingest.listeners.https.ssl.truststore.location": trustStore,
     "ingest.listeners.https.ssl.client.auth": clientAuth,
     "ingest.listeners.https.ssl.crl.location": pki.crl,
     "ingest.listeners.https.ssl.reload.interval.ms": "0",
@@ -63,8 +65,11 @@ async function frontEnd(
   const fe = startTlsFrontEnd({
     host: "127.0.0.1",
     port: 0,
-    handler: (_request, connection) =>
-      Response.json({ cn: connection.peerCertificate?.subject.CN ?? null }, { headers: { Connection: "close" } }),
+    handler: (request, connection) =>
+      Response.json(
+        { cn: connection.peerCertificate?.subject.CN ?? null },
+        { headers: new URL(request.url).pathname === "/keep" ? {} : { Connection: "close" } },
+      ),
     load: () => loadIngestTls(props),
     ...(now ? { now } : {}),
   });
@@ -170,5 +175,43 @@ describe("TlsFrontEnd and device-made certificates", () => {
     const resumed = await exchange(fe.port, device, first.session);
     expect([resumed.body, resumed.resumed]).toEqual(["", true]);
     expect(Object.fromEntries(fe.handshakeFailures)).toEqual({ [reason]: 1 });
+  });
+
+  // Found by the hunt: only a CRL change closed open connections with a client certificate.
+  test("a trust store reload closes the open connections of client certificates; a key store reload does not", async () => {
+    const trust = dir.file("trust.pem");
+    await Bun.write(trust, readFileSync(pki.caCert));
+    await using fe = await frontEnd("required", undefined, trust);
+    const socket = connect({
+      port: fe.port,
+      host: "127.0.0.1",
+      servername: "localhost",
+      ca: readFileSync(pki.caCert),
+      cert: readFileSync(certs.good!.cert),
+      key: readFileSync(certs.good!.key),
+    });
+    socket.on("error", () => {});
+    const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+    let text = "";
+    socket.on("data", (chunk: Buffer) => {
+      text += chunk.toString("latin1");
+    });
+    const ask = async (n: number) => {
+      socket.write("GET /keep HTTP/1.1\r\nHost: localhost\r\n\r\n");
+      await waitFor(() => text.split('{"cn":"device-1"}').length > n, { what: `answer ${n}` });
+    };
+    try {
+      await ask(1);
+      // The same key store written again: reloaded, the device's connection kept.
+      await Bun.write(pki.serverPem, readFileSync(pki.serverPem));
+      expect(fe.reloadIfChanged()).toBe(true);
+      await ask(2);
+      // The device CA taken out of the trust store: the connection is closed.
+      await Bun.write(trust, readFileSync(pki.otherCaCert));
+      expect(fe.reloadIfChanged()).toBe(true);
+      await closed;
+    } finally {
+      socket.destroy();
+    }
   });
 });

@@ -17,7 +17,8 @@
  *
  * Reload: every `reloadIntervalMs` the key store, trust store and CRL files are stat'ed; on a
  * change the settings are loaded again and installed with `setSecureContext` (new connections
- * use them). When the CRL changed, open connections that carry a client certificate handle no
+ * use them). When the CRL or the trust store changed (security hunt 2026-12-02: a CA removed from
+ * the trust store kept its devices' open connections), open connections that carry a client certificate handle no
  * further request (ResponseGate.giveUp) and are closed once their answers in progress are sent, so
  * a revoked device cannot keep using a connection made before; the others keep theirs. A file that fails to load keeps the previous
  * material and logs an error once per change.
@@ -231,11 +232,13 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
       const next = options.load();
       tls.setSecureContext(contextOptions(next));
       const crlChanged = next.crl !== undefined && !settings.crl?.equals(next.crl);
+      // A CA taken out of the trust store must not keep its devices' open connections either.
+      const trustChanged = (next.server.ca ?? []).join("\n") !== (settings.server.ca ?? []).join("\n");
       // requestCert/rejectUnauthorized belong to the server, not the context: client auth keeps its start value.
       settings = { ...next, server: { ...next.server, clientAuth: settings.server.clientAuth } };
       seen = fingerprint(next.files);
       failedAt = undefined;
-      if (crlChanged)
+      if (crlChanged || trustChanged)
         guard.closeWhen((socket) => {
           if (!peerOf.has(socket)) return false;
           gate.giveUp(socket); // no further request of it is handled, even while answers are in progress
