@@ -18,6 +18,37 @@ export interface FetchedKeySet {
   readonly freshnessMs: number | undefined;
 }
 
+/**
+ * The largest key set read (a JWKS is a few KB): a response that is larger, or says it will be,
+ * is refused before it is all in memory (security hunt 2026-12-02: it was read whole, so a
+ * misconfigured URL serving a large file could exhaust an edge device's memory).
+ */
+export const MAX_JWKS_BYTES = 1_048_576;
+
+/** The response's body as text, refused past `max` bytes. */
+async function boundedText(response: Response, max: number): Promise<string> {
+  const declared = Number(response.headers.get("content-length"));
+  if (declared > max) {
+    await response.body?.cancel().catch(() => {});
+    throw new Error(`the response has ${declared} bytes, more than ${max}`);
+  }
+  const reader = response.body?.getReader();
+  if (!reader) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => {});
+      throw new Error(`the response is larger than ${max} bytes`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
 /** The set could not be fetched or is not a key set (the provider's fault: 503, not 401). */
 export class JwksUnavailableError extends Error {
   override name = "JwksUnavailableError";
@@ -83,9 +114,12 @@ export async function fetchKeySet(url: URL, options: FetchKeySetOptions): Promis
   } catch (error) {
     throw new JwksUnavailableError(`cannot fetch the JWKS from ${shown}: ${withoutUrlSecrets(messageOf(error), url)}`);
   }
-  if (!response.ok) throw new JwksUnavailableError(`the JWKS at ${shown} answered HTTP ${response.status}`);
+  if (!response.ok) {
+    await response.body?.cancel().catch(() => {});
+    throw new JwksUnavailableError(`the JWKS at ${shown} answered HTTP ${response.status}`);
+  }
   try {
-    const body = (await response.json()) as JSONWebKeySet;
+    const body = JSON.parse(await boundedText(response, MAX_JWKS_BYTES)) as JSONWebKeySet;
     const set = createLocalJWKSet(body);
     const kids = new Set(body.keys.flatMap((k) => (typeof k.kid === "string" ? [k.kid] : [])));
     return { set, kids, freshnessMs: freshnessMs(response.headers, Date.now()) };
