@@ -218,6 +218,7 @@ describe("bearer tokens", () => {
 
   test("a flood of made-up kids makes the gateway fetch the key set at most once more (cooldown)", async () => {
     const before = jwksFetches;
+    const started = performance.now();
     const tokens = await Promise.all(Array.from({ length: 24 }, () => sign({}, { kid: randomUUID() })));
     sent.push(...tokens);
     const statuses = await Promise.all(
@@ -233,8 +234,9 @@ describe("bearer tokens", () => {
       }),
     );
     expect(new Set(statuses)).toEqual(new Set([401]));
-    // Default cooldown (30 s) after the fetch at start: none more, or one if the cooldown passed.
-    expect(jwksFetches - before).toBeLessThanOrEqual(1);
+    // At most one fetch per default cooldown (30 s) the flood lasted (a few hundred ms unloaded), not one per request.
+    const cooldowns = Math.floor((performance.now() - started) / 30_000);
+    expect(jwksFetches - before).toBeLessThanOrEqual(1 + cooldowns);
     // A known kid still works.
     expect((await bearer(await sign({}))).status).toBe(200);
   });
