@@ -22,6 +22,13 @@ export interface IngestIdentity {
   readonly principal: string;
   readonly source: IngestIdentitySource;
   readonly attributes: Record<string, string>;
+  /**
+   * Each value of the attributes that have several (a certificate's SANs of one type or repeated
+   * subject field, a token's array claim), which `attributes` shows joined with ",". ACL conditions
+   * test these values one by one: a glob tested on the joined text matched across two values
+   * (`pump-*.fleet.example` matched the SANs `pump-1.evil.example` and `x.fleet.example`).
+   */
+  readonly multiValued?: Readonly<Record<string, readonly string[]>>;
 }
 
 export const ANONYMOUS: IngestIdentity = Object.freeze({
@@ -32,8 +39,8 @@ export const ANONYMOUS: IngestIdentity = Object.freeze({
 
 /** The verified client certificate of a TLS connection (set by a TLS front end that sees it). */
 export interface PeerCertificateInfo {
-  /** Subject fields, e.g. `{ CN: "device-17", O: "Acme" }`. */
-  readonly subject: Readonly<Record<string, string>>;
+  /** Subject fields, e.g. `{ CN: "device-17", O: "Acme" }`; a repeated field has each value. */
+  readonly subject: Readonly<Record<string, string | readonly string[]>>;
   /** Node's `subjectaltname` text, e.g. `DNS:device-17.example, URI:spiffe://…`. */
   readonly subjectAltName: string | null;
   /** SHA-256 fingerprint, colon-separated upper-case hex as Node prints it. */
@@ -41,9 +48,11 @@ export interface PeerCertificateInfo {
   /** DER bytes of the certificate. */
   readonly raw: Uint8Array | null;
   /** Issuer fields, e.g. `{ CN: "device CA" }` (set by the TLS front end). */
-  readonly issuer?: Readonly<Record<string, string>>;
+  readonly issuer?: Readonly<Record<string, string | readonly string[]>>;
   /** Serial number, upper-case hex as Node prints it. */
   readonly serialNumber?: string;
+  /** When the certificate expires (its notAfter), wall-clock ms; set by the TLS front end. */
+  readonly notAfter?: number;
 }
 
 /** The transport a request came over. A plain listener fills only `remoteAddress`. */

@@ -18,6 +18,37 @@ export interface FetchedKeySet {
   readonly freshnessMs: number | undefined;
 }
 
+/**
+ * The largest key set read (a JWKS is a few KB): a response that is larger, or says it will be,
+ * is refused before it is all in memory (security hunt 2026-12-02: it was read whole, so a
+ * misconfigured URL serving a large file could exhaust an edge device's memory).
+ */
+export const MAX_JWKS_BYTES = 1_048_576;
+
+/** The response's body as text, refused past `max` bytes. */
+async function boundedText(response: Response, max: number): Promise<string> {
+  const declared = Number(response.headers.get("content-length"));
+  if (declared > max) {
+    await response.body?.cancel().catch(() => {});
+    throw new Error(`the response has ${declared} bytes, more than ${max}`);
+  }
+  const reader = response.body?.getReader();
+  if (!reader) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => {});
+      throw new Error(`the response is larger than ${max} bytes`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
 /** The set could not be fetched or is not a key set (the provider's fault: 503, not 401). */
 export class JwksUnavailableError extends Error {
   override name = "JwksUnavailableError";
@@ -57,6 +88,19 @@ export function shownJwksUrl(url: URL): string {
   return u.toString();
 }
 
+/**
+ * `text` without the URL's query and password: Bun's fetch errors can quote the URL they fetched
+ * (a refused redirect says `UnexpectedRedirect fetching "http://idp/jwks?key=…"`), which undid
+ * `shownJwksUrl` in the WARN that reports the failure (security hunt 2026-12-02).
+ */
+export function withoutUrlSecrets(text: string, url: URL): string {
+  let out = text;
+  for (const secret of [url.search, url.password]) {
+    if (secret.length > 1) out = out.split(secret).join("");
+  }
+  return out;
+}
+
 /** Fetches and parses the set; redirects are refused (the configured URL is the trust anchor). */
 export async function fetchKeySet(url: URL, options: FetchKeySetOptions): Promise<FetchedKeySet> {
   const shown = shownJwksUrl(url);
@@ -68,11 +112,14 @@ export async function fetchKeySet(url: URL, options: FetchKeySetOptions): Promis
       redirect: "error",
     });
   } catch (error) {
-    throw new JwksUnavailableError(`cannot fetch the JWKS from ${shown}: ${messageOf(error)}`);
+    throw new JwksUnavailableError(`cannot fetch the JWKS from ${shown}: ${withoutUrlSecrets(messageOf(error), url)}`);
   }
-  if (!response.ok) throw new JwksUnavailableError(`the JWKS at ${shown} answered HTTP ${response.status}`);
+  if (!response.ok) {
+    await response.body?.cancel().catch(() => {});
+    throw new JwksUnavailableError(`the JWKS at ${shown} answered HTTP ${response.status}`);
+  }
   try {
-    const body = (await response.json()) as JSONWebKeySet;
+    const body = JSON.parse(await boundedText(response, MAX_JWKS_BYTES)) as JSONWebKeySet;
     const set = createLocalJWKSet(body);
     const kids = new Set(body.keys.flatMap((k) => (typeof k.kid === "string" ? [k.kid] : [])));
     return { set, kids, freshnessMs: freshnessMs(response.headers, Date.now()) };

@@ -20,6 +20,8 @@ export interface DeviceCertOptions {
   readonly endDate?: string;
   /** Sign with the other CA instead of the device CA. */
   readonly otherCa?: boolean;
+  /** More extensions in `openssl req -addext` syntax, e.g. `extendedKeyUsage=serverAuth`. */
+  readonly addext?: readonly string[];
 }
 
 export interface DevicePki {
@@ -111,6 +113,7 @@ export async function makeDevicePki(dir: string): Promise<DevicePki> {
     const ca = options.otherCa ? "other-ca" : "device-ca";
     const reqArgs = ["req", ...EC, "-subj", `/CN=${cn}`, "-keyout", `${name}.key`, "-out", `${name}.csr`];
     if (options.san) reqArgs.push("-addext", `subjectAltName=${options.san}`);
+    for (const ext of options.addext ?? []) reqArgs.push("-addext", ext);
     await openssl(dir, ...reqArgs);
     const dates = [
       ...(options.startDate ? ["-startdate", options.startDate] : []),

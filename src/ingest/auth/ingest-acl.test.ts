@@ -77,6 +77,48 @@ describe("ingestAcl", () => {
     }
   });
 
+  // Security hunt 2026-12-02: conditions were tested on a multi-valued attribute's values joined
+  // with ",", so a glob spanned two values (over-match) and an exact value was missed.
+  describe("a multi-valued attribute matches when one of its values does", () => {
+    const device = (sans: string[]): IngestIdentity => ({
+      principal: "dev-1",
+      source: "mtls",
+      attributes: { "cert.san.dns": sans.join(",") },
+      ...(sans.length > 1 ? { multiValued: { "cert.san.dns": sans } } : {}),
+    });
+    const member = (groups: string[]): IngestIdentity => ({
+      principal: "sensor-1",
+      source: "jwt",
+      attributes: { "claim.groups": groups.join(",") },
+      multiValued: { "claim.groups": groups },
+    });
+    test.each<[string, string, IngestIdentity, true | 403]>([
+      [
+        "a glob spanning two SANs",
+        "cert.san.dns=pump-*.fleet.example",
+        device(["pump-1.evil.example", "x.fleet.example"]),
+        403,
+      ],
+      [
+        "a glob matching one SAN",
+        "cert.san.dns=pump-*.fleet.example",
+        device(["a.example", "pump-1.fleet.example"]),
+        true,
+      ],
+      ["an exact SAN among several", "cert.san.dns=x.fleet.example", device(["x.fleet.example", "x.local"]), true],
+      ["a single SAN", "cert.san.dns=x.fleet.example", device(["x.fleet.example"]), true],
+      ["a glob spanning two groups", "claim.groups=fleet-*-writers", member(["fleet-a-readers", "ops-writers"]), 403],
+      ["an exact group among several", "claim.groups=writers", member(["readers", "writers"]), true],
+    ])("%s: %s", (_what, rule, identity, expected) => {
+      expect(allowed({ "ingest.acl.allow": rule }, identity, route)).toBe(expected);
+      expect(allowed({ "ingest.acl.topic.rules": `telemetry:${rule}` }, identity, topic("telemetry"))).toBe(expected);
+    });
+  });
+
+  test("a condition never reads an attribute the identity does not have (Object's own members)", () => {
+    expect(allowed({ "ingest.acl.allow": "constructor=*" }, pump, route)).toBe(403);
+  });
+
   test("a glob treats regex characters literally", () => {
     expect(allowed({ "ingest.acl.allow": "a.c" }, { ...pump, principal: "abc" }, route)).toBe(403);
   });

@@ -13,7 +13,11 @@
  * An identity matcher is `*`, a principal (exact, or a glob with `*` and `?`), or conditions on
  * identity attributes joined with `&`: `cert.o=Fleet&cert.ou=pumps`, `claim.fleet=north-*`,
  * `source=mtls` (attributes come from the certificate, `cert.*`, or the token's claims,
- * `claim.*`). Globs are anchored and case-sensitive; nothing else is special (no regex).
+ * `claim.*`). Globs are anchored and case-sensitive; nothing else is special (no regex). A
+ * condition on a multi-valued attribute (several SANs of a type, an array claim) holds when one of
+ * its values matches (security hunt 2026-12-02: it was tested on the values joined with ",", so
+ * `cert.san.dns=pump-*.fleet.example` matched the SANs `pump-1.evil.example, x.fleet.example`,
+ * neither of which it names, and `claim.groups=writers` missed `["readers","writers"]`).
  *
  * Refusals are IngestError 403 (REST Proxy 40301), naming the principal and target only.
  */
@@ -49,8 +53,13 @@ export function parseMatcher(text: string): Matcher {
     const name = part.slice(0, eq).trim();
     const re = globRegex(part.slice(eq + 1).trim());
     return (identity: IngestIdentity) => {
-      const value =
-        name === "principal" ? identity.principal : name === "source" ? identity.source : identity.attributes[name];
+      if (name === "principal") return re.test(identity.principal);
+      if (name === "source") return re.test(identity.source);
+      // A multi-valued attribute (two SANs, an array claim) matches when one of its values does:
+      // its joined text would let `*` span values, and an exact value would miss.
+      const values = identity.multiValued?.[name];
+      if (values !== undefined) return anyValueMatches(re, values);
+      const value = Object.hasOwn(identity.attributes, name) ? identity.attributes[name] : undefined;
       return value !== undefined && re.test(value);
     };
   });
@@ -133,6 +142,11 @@ export function ingestAcl(config: Pick<IngestAclConfig, "ingest.acl.allow" | "in
         throw forbidden(identity, native ? `topic ${target.topic} (route ${target.path})` : `topic ${target.topic}`);
     },
   };
+}
+
+function anyValueMatches(re: RegExp, values: readonly string[]): boolean {
+  for (let i = 0; i < values.length; i++) if (re.test(values[i]!)) return true;
+  return false;
 }
 
 function anyMatches(matchers: readonly ((identity: IngestIdentity) => boolean)[], identity: IngestIdentity): boolean {

@@ -229,7 +229,13 @@ export function ingestAuthenticatorFrom(config: IngestAuthConfig, deps: IngestAu
       fail(name, error.message);
     }
   }
-  return ingestAuthenticator({ mtls: methods.has("mtls") ? deps.mtlsIdentity : null, jwt, basic });
+  return ingestAuthenticator({
+    mtls: methods.has("mtls") ? deps.mtlsIdentity : null,
+    jwt,
+    basic,
+    logger: deps.connector ? log.withContext(`[${deps.connector}]`) : log,
+    ...(deps.clock ? { clock: deps.clock } : {}),
+  });
 }
 
 type IngestAuthenticatorBasic = NonNullable<Parameters<typeof ingestAuthenticator>[0]["basic"]>;

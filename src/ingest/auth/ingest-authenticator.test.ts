@@ -2,6 +2,8 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { exportSPKI, generateKeyPair, SignJWT } from "jose";
 import { basicAuthenticator } from "../../rest/auth/basic-auth.ts";
 import { fastHash } from "../../rest/auth/test-support.ts";
+import type { Logger } from "../../util/logger.ts";
+import { ManualClock } from "../../util/manual-clock.ts";
 import { IngestError, ingestErrorResponse } from "../ingest-error.ts";
 import {
   ANONYMOUS,
@@ -9,7 +11,11 @@ import {
   type PeerCertificateInfo,
   PLAIN_CONNECTION,
 } from "../request-context.ts";
-import { type IngestAuthenticator, ingestAuthenticator } from "./ingest-authenticator.ts";
+import {
+  type IngestAuthenticator,
+  ingestAuthenticator,
+  JWKS_UNAVAILABLE_LOG_INTERVAL_MS,
+} from "./ingest-authenticator.ts";
 import { jwtAuthenticator } from "./jwt-authenticator.ts";
 
 const peer: PeerCertificateInfo = {
@@ -113,5 +119,46 @@ describe("ingestAuthenticator", () => {
       error_code: 40101,
       message: "Authentication required: send a bearer token or basic credentials or a client certificate",
     });
+  });
+});
+
+// Security hunt 2026-12-02: every request with a token logged a WARN while the key set was
+// unavailable, so a fleet could fill the log of an edge device during an identity provider outage.
+test("an unavailable key set is 503 for every request but a WARN at most once a minute", async () => {
+  const clock = new ManualClock(1_000_000);
+  const warnings: string[] = [];
+  const logger = { warn: (m: string) => warnings.push(m), debug: () => {} } as unknown as Logger;
+  const down = ingestAuthenticator({
+    mtls: null,
+    jwt: { verify: async () => ({ outcome: "unavailable", reason: "the JWKS at http://idp/ answered HTTP 503" }) },
+    basic: null,
+    logger,
+    clock,
+  });
+  const statuses: number[] = [];
+  for (let i = 0; i < 5; i++) statuses.push((await refusal(down, request({ Authorization: "Bearer a.b.c" }))).status);
+  expect(statuses).toEqual([503, 503, 503, 503, 503]);
+  expect(warnings).toEqual(["Cannot verify a bearer token: the JWKS at http://idp/ answered HTTP 503"]);
+  clock.advance(JWKS_UNAVAILABLE_LOG_INTERVAL_MS);
+  await refusal(down, request({ Authorization: "Bearer a.b.c" }));
+  expect(warnings[1]).toBe(
+    "Cannot verify a bearer token (and 4 more since the last such line): the JWKS at http://idp/ answered HTTP 503",
+  );
+});
+
+// Security hunt 2026-12-02: a connection kept busy outlived its client certificate, and each of its
+// requests still authenticated as the device.
+test("a client certificate is refused once it has expired, though its connection is still open", async () => {
+  const clock = new ManualClock(Date.parse("2026-12-02T00:00:00Z"));
+  const mtls = ingestAuthenticator({ mtls: "cn", jwt: null, basic: null, clock });
+  const dated: PeerCertificateInfo = { ...peer, notAfter: Date.parse("2026-12-03T00:00:00Z") };
+  expect((await mtls.authenticate(request({}, dated))).principal).toBe("device-9");
+  clock.set(Date.parse("2026-12-03T00:00:00Z"));
+  expect((await mtls.authenticate(request({}, dated))).principal).toBe("device-9");
+  clock.advance(1);
+  expect(await refusal(mtls, request({}, dated))).toEqual({
+    status: 401,
+    headers: { "content-type": "application/json" },
+    body: { error_code: 40101, message: "The client certificate has expired" },
   });
 });

@@ -2,17 +2,19 @@
  * The `authenticate(context) → identity` stage of the ingest pipeline for one connector: tries the
  * methods its `ingest.auth.methods` enables, in the order the request offers them: an
  * Authorization header (Bearer → JWT, Basic → hashed passwords of the REST API's credentials
- * file), else the verified client certificate of the TLS connection (mtls). No methods: every
- * request is the anonymous identity.
+ * file), else the verified client certificate of the TLS connection (mtls; refused once it has
+ * expired, which a connection kept open can outlive). No methods: every request is the anonymous
+ * identity.
  *
  * Refusals are IngestErrors: 401 (REST Proxy 40101) with a WWW-Authenticate challenge for each
  * enabled header scheme (`Bearer error="invalid_token"` after a bad token), 503 with Retry-After
  * when the JWKS cannot be fetched. Basic credentials the success cache does not know pass the
  * BasicAttemptGuard first (429 for a blocked address or too many failures overall, 503 when every
  * verification slot is busy), so guessing cannot use up the CPU. Messages say which check failed, never the credentials; unknown
- * users are not named in logs.
+ * users are not named in logs. An unavailable key set is logged at most once a minute.
  */
 import { type BasicAuthenticator, parseBasicCredentials } from "../../rest/auth/basic-auth.ts";
+import { type Clock, monotonicNow, systemClock } from "../../util/clock.ts";
 import { getLogger, type Logger } from "../../util/logger.ts";
 import { ErrorCodes, IngestError } from "../ingest-error.ts";
 import { ANONYMOUS, type IngestIdentity, type IngestRequestContext } from "../request-context.ts";
@@ -32,6 +34,8 @@ export interface IngestAuthenticatorOptions {
     readonly guard?: BasicAttemptGuard;
   } | null;
   readonly logger?: Logger;
+  /** For the interval between WARNs about an unavailable key set, and client certificates' expiry. */
+  readonly clock?: Clock;
 }
 
 export interface IngestAuthenticator {
@@ -42,11 +46,31 @@ export interface IngestAuthenticator {
 
 /** Seconds a client waits before retrying when the identity provider's keys are unavailable. */
 const JWKS_RETRY_AFTER_SECONDS = 5;
+/**
+ * At most one WARN per this interval says the key set is unavailable: every device's request
+ * fails alike while the provider is down, and one line per request filled the log (security hunt
+ * 2026-12-02: 1000 devices sending once a second wrote 1000 lines a second).
+ */
+export const JWKS_UNAVAILABLE_LOG_INTERVAL_MS = 60_000;
 
 export function ingestAuthenticator(options: IngestAuthenticatorOptions): IngestAuthenticator {
   const { mtls, jwt, basic } = options;
   const log = options.logger ?? getLogger("io.edgegateway.ingest.IngestAuthentication");
   const enabled = mtls !== null || jwt !== null || basic !== null;
+  const clock = options.clock ?? systemClock;
+  let unavailableLoggedAt = Number.NEGATIVE_INFINITY;
+  let unavailableSince = 0;
+  const warnUnavailable = (reason: string) => {
+    const now = monotonicNow(clock);
+    if (now - unavailableLoggedAt < JWKS_UNAVAILABLE_LOG_INTERVAL_MS) {
+      unavailableSince++;
+      return;
+    }
+    const more = unavailableSince > 0 ? ` (and ${unavailableSince} more since the last such line)` : "";
+    unavailableLoggedAt = now;
+    unavailableSince = 0;
+    log.warn(`Cannot verify a bearer token${more}: ${reason}`);
+  };
 
   const unauthorized = (message: string, invalidToken = false): IngestError => {
     const challenges: string[] = [];
@@ -78,7 +102,7 @@ export function ingestAuthenticator(options: IngestAuthenticatorOptions): Ingest
           const result = await jwt.verify(credentials);
           if (result.outcome === "authenticated") return result.identity;
           if (result.outcome === "unavailable") {
-            log.warn(`Cannot verify a bearer token: ${result.reason}`);
+            warnUnavailable(result.reason);
             throw new IngestError(
               503,
               ErrorCodes.SERVICE_UNAVAILABLE,
@@ -118,6 +142,10 @@ export function ingestAuthenticator(options: IngestAuthenticatorOptions): Ingest
       if (mtls) {
         const peer = context.connection.peerCertificate;
         if (peer) {
+          // The handshake checked the certificate, but a connection kept busy outlives it: its
+          // requests after the certificate's expiry are refused (security hunt 2026-12-02).
+          if (peer.notAfter !== undefined && clock.now() > peer.notAfter)
+            throw unauthorized("The client certificate has expired");
           const identity = mtlsIdentity(peer, mtls);
           if (identity) return identity;
           throw unauthorized(`The client certificate has no ${mtls} to identify the device by`);

@@ -83,6 +83,15 @@ describe("jwtAuthenticator", () => {
     });
   });
 
+  test("an array claim of several values keeps each one for ACL conditions (joined in attributes)", async () => {
+    const { auth } = authenticator();
+    const result = await auth.verify(await token(rsa1, "k1", { groups: ["readers", "writers"], one: ["x"] }));
+    expect(result.outcome === "authenticated" && result.identity.attributes["claim.groups"]).toBe("readers,writers");
+    expect(result.outcome === "authenticated" && result.identity.multiValued).toEqual({
+      "claim.groups": ["readers", "writers"],
+    });
+  });
+
   test("the identity claim is configurable", async () => {
     const { auth } = authenticator({ identityClaim: "device_id" });
     const result = await auth.verify(await token(rsa1, "k1", { device_id: "pump-7" }));

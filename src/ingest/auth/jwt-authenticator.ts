@@ -10,7 +10,8 @@
  *
  * Outcomes keep the client's fault (invalid token: 401) apart from the provider's (keys cannot be
  * fetched: 503). Reasons are jose's messages and never quote the token. Claims become identity
- * attributes `claim.<name>` (strings, numbers, booleans; arrays joined with ",") for ACL rules.
+ * attributes `claim.<name>` (strings, numbers, booleans; arrays joined with ",", and each of their values
+ * in `multiValued`, which ACL conditions test one by one) for ACL rules.
  */
 import { createPublicKey, type KeyObject } from "node:crypto";
 import { errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
@@ -42,16 +43,19 @@ export interface JwtAuthenticator {
   verify(token: string): Promise<JwtVerification>;
 }
 
-function claimAttributes(payload: JWTPayload): Record<string, string> {
-  const out: Record<string, string> = {};
+/** Claims as attributes; an array claim of two or more values keeps each one for ACL conditions. */
+function claimAttributes(payload: JWTPayload): Pick<IngestIdentity, "attributes" | "multiValued"> {
+  const attributes: Record<string, string> = {};
+  const multiValued: Record<string, readonly string[]> = {};
   for (const [name, value] of Object.entries(payload)) {
     if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
-      out[`claim.${name}`] = String(value);
+      attributes[`claim.${name}`] = String(value);
     } else if (Array.isArray(value) && value.every((v) => typeof v === "string" || typeof v === "number")) {
-      out[`claim.${name}`] = value.join(",");
+      attributes[`claim.${name}`] = value.join(",");
+      if (value.length > 1) multiValued[`claim.${name}`] = value.map(String);
     }
   }
-  return out;
+  return Object.keys(multiValued).length > 0 ? { attributes, multiValued } : { attributes };
 }
 
 function staticKey(pem: string): KeyObject {
@@ -95,7 +99,7 @@ export function jwtAuthenticator(options: JwtAuthenticatorOptions): JwtAuthentic
         }
         return {
           outcome: "authenticated",
-          identity: { principal: String(principal), source: "jwt", attributes: claimAttributes(payload) },
+          identity: { principal: String(principal), source: "jwt", ...claimAttributes(payload) },
         };
       } catch (error) {
         if (error instanceof JwksUnavailableError) return { outcome: "unavailable", reason: error.message };

@@ -9,11 +9,16 @@
  * `requested` asks for one and fails the handshake when the one sent is not trusted (as Java's
  * want-client-auth does), so a request never carries an unverified certificate; `none` asks for
  * none. Expiry, not-yet-valid, wrong CA, self-signed and CRL revocation are checked by the TLS
- * library during the handshake.
+ * library during the handshake. A resumed session (TLS 1.3 ticket, TLS 1.2 session) checks no
+ * certificate: the library trusts the one of the session's full handshake, and a resumption issues
+ * the next ticket, so a device kept using a certificate days after it expired (security hunt
+ * 2026-12-02; short-lived certificates are a fleet's revocation). Its validity window is checked
+ * here; a reload (a new CRL or trust store) makes earlier sessions unusable (new ticket keys).
  *
  * Reload: every `reloadIntervalMs` the key store, trust store and CRL files are stat'ed; on a
  * change the settings are loaded again and installed with `setSecureContext` (new connections
- * use them). When the CRL changed, open connections that carry a client certificate handle no
+ * use them). When the CRL or the trust store changed (security hunt 2026-12-02: a CA removed from
+ * the trust store kept its devices' open connections), open connections that carry a client certificate handle no
  * further request (ResponseGate.giveUp) and are closed once their answers in progress are sent, so
  * a revoked device cannot keep using a connection made before; the others keep theirs. A file that fails to load keeps the previous
  * material and logs an error once per change.
@@ -57,7 +62,7 @@ import type { IngestConnection, PeerCertificateInfo } from "../request-context.t
 import { ConnectionGuard } from "./connection-guard.ts";
 import { nodeListener } from "./fetch-bridge.ts";
 import type { IngestTlsSettings } from "./ingest-tls-config.ts";
-import { fromNodeCertificate } from "./peer-certificate.ts";
+import { fromNodeCertificate, validityError } from "./peer-certificate.ts";
 import { ResponseGate } from "./response-gate.ts";
 import { onClientError } from "./tls-client-error.ts";
 
@@ -72,6 +77,8 @@ export interface TlsFrontEndOptions {
   /** Reads the settings (called at start and on every file change). */
   readonly load: () => IngestTlsSettings;
   readonly logger?: Logger;
+  /** Wall-clock ms for the validity of a resumed session's certificate (tests drive it). */
+  readonly now?: () => number;
 }
 
 export interface TlsFrontEnd {
@@ -126,6 +133,7 @@ function contextOptions(s: IngestTlsSettings): SecureContextOptions {
 
 export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
   const log = options.logger ?? getLogger("ingest.tls");
+  const now = options.now ?? Date.now;
   let settings = options.load();
   let seen = fingerprint(settings.files);
   let failedAt: Fingerprint | undefined;
@@ -173,9 +181,16 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
   });
   tls.on("secureConnection", (socket: TLSSocket) => {
     if (settings.server.clientAuth !== "none") {
-      const peer = fromNodeCertificate(socket.getPeerCertificate());
-      if (peer && !socket.authorized) {
-        const reason = String(socket.authorizationError ?? "UNTRUSTED");
+      const cert = socket.getPeerCertificate();
+      const peer = fromNodeCertificate(cert);
+      const reason = !peer
+        ? undefined
+        : !socket.authorized
+          ? String(socket.authorizationError ?? "UNTRUSTED")
+          : socket.isSessionReused()
+            ? validityError(cert, now())
+            : undefined;
+      if (reason !== undefined) {
         failures.set(reason, (failures.get(reason) ?? 0) + 1);
         socket.destroy();
         return;
@@ -217,11 +232,13 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
       const next = options.load();
       tls.setSecureContext(contextOptions(next));
       const crlChanged = next.crl !== undefined && !settings.crl?.equals(next.crl);
+      // A CA taken out of the trust store must not keep its devices' open connections either.
+      const trustChanged = (next.server.ca ?? []).join("\n") !== (settings.server.ca ?? []).join("\n");
       // requestCert/rejectUnauthorized belong to the server, not the context: client auth keeps its start value.
       settings = { ...next, server: { ...next.server, clientAuth: settings.server.clientAuth } };
       seen = fingerprint(next.files);
       failedAt = undefined;
-      if (crlChanged)
+      if (crlChanged || trustChanged)
         guard.closeWhen((socket) => {
           if (!peerOf.has(socket)) return false;
           gate.giveUp(socket); // no further request of it is handled, even while answers are in progress

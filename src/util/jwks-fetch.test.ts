@@ -1,0 +1,75 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { fetchKeySet, JwksUnavailableError, MAX_JWKS_BYTES, withoutUrlSecrets } from "./jwks-fetch.ts";
+
+// A JWKS endpoint that redirects: fetchKeySet refuses redirects, and Bun's error quotes the URL.
+const redirecting = Bun.serve({
+  hostname: "127.0.0.1",
+  port: 0,
+  fetch: () => new Response(null, { status: 302, headers: { Location: "/elsewhere" } }),
+});
+// A "key set" of MAX_JWKS_BYTES + 1 bytes, with its length declared (/declared) or streamed in chunks.
+const padding = " ".repeat(MAX_JWKS_BYTES - 10);
+const huge = Bun.serve({
+  hostname: "127.0.0.1",
+  port: 0,
+  fetch: (request) => {
+    const text = `{"keys":[]${padding}}`.padEnd(MAX_JWKS_BYTES + 1, " ");
+    if (new URL(request.url).pathname === "/declared") return new Response(text);
+    const bytes = new TextEncoder().encode(text);
+    let at = 0;
+    return new Response(
+      new ReadableStream({
+        pull(controller) {
+          if (at >= bytes.length) return controller.close();
+          controller.enqueue(bytes.subarray(at, at + 65_536));
+          at += 65_536;
+        },
+      }),
+    );
+  },
+});
+afterAll(() => {
+  redirecting.stop(true);
+  huge.stop(true);
+});
+
+describe("fetchKeySet's errors", () => {
+  // Security hunt 2026-12-02: the refused redirect's message quoted the URL with its query.
+  test("a refused redirect says so without the URL's query or credentials", async () => {
+    const url = new URL(`http://jwks-user:s3cret-pass@127.0.0.1:${redirecting.port}/jwks?api_key=s3cret-query`);
+    const error = await fetchKeySet(url, { timeoutMs: 10_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(JwksUnavailableError);
+    const message = (error as Error).message;
+    expect(message).toStartWith(`cannot fetch the JWKS from http://127.0.0.1:${redirecting.port}/jwks: `);
+    expect(message).toContain("Redirect");
+    expect(message).not.toContain("s3cret");
+  });
+
+  test("withoutUrlSecrets removes the query and the password wherever the text quotes them", () => {
+    const url = new URL("https://u:pw-123@idp.example/jwks?k=v");
+    expect(withoutUrlSecrets('fetching "https://idp.example/jwks?k=v" failed (pw-123)', url)).toBe(
+      'fetching "https://idp.example/jwks" failed ()',
+    );
+    expect(withoutUrlSecrets("Unable to connect", new URL("https://idp.example/jwks"))).toBe("Unable to connect");
+  });
+
+  // Security hunt 2026-12-02: the body was read whole, however large.
+  test.each([
+    ["/declared", "the response has 1048577 bytes, more than 1048576"],
+    ["/streamed", "the response is larger than 1048576 bytes"],
+  ])("a key set over MAX_JWKS_BYTES (%s) is refused", async (path, reason) => {
+    const url = new URL(`http://127.0.0.1:${huge.port}${path}`);
+    const error = await fetchKeySet(url, { timeoutMs: 10_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(JwksUnavailableError);
+    expect((error as Error).message).toBe(`the JWKS at ${url} is not a JSON Web Key Set: ${reason}`);
+  });
+
+  test("a key set just under the limit is read", async () => {
+    const keys = { keys: [], note: "x".repeat(MAX_JWKS_BYTES - 100) };
+    const fetched = await fetchKeySet(new URL("http://idp.test/jwks"), {
+      timeoutMs: 10_000,
+      fetch: async () => Response.json(keys),
+    });
+    expect(fetched.kids.size).toBe(0);
+  });
+});
