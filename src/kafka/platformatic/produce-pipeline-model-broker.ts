@@ -40,6 +40,13 @@ export interface Faults {
   readonly reconnect: number;
   /** A request is answered NOT_LEADER_OR_FOLLOWER, unhandled (per chance). */
   readonly notLeader: number;
+  /**
+   * The answers of one read reach the pipeline through promise chains of different lengths (per
+   * chance a step answers several requests of a connection at once, each a random 0 to 2 microtasks
+   * late): a later request's answer may be handled first, as the transport's requests that waited
+   * for their connection reach the pipeline a microtask after those sent on it directly.
+   */
+  readonly answersOutOfOrder: number;
 }
 
 /** One batch of a request, as the broker read it. */
@@ -153,14 +160,23 @@ export class ModelBroker implements ProduceTransport {
     return true;
   }
 
-  /** The oldest request of a connection is answered (handled first when it was not yet). */
+  /**
+   * The oldest request of a connection is answered (handled first when it was not yet); per chance
+   * (`answersOutOfOrder`) the next ones too, in one read, each reaching the pipeline 0 to 2 microtasks late.
+   */
   answerNext(): boolean {
-    const head = this.busy()?.shift();
-    if (!head) return false;
-    if (!head.handled) this.handle(head);
-    for (const a of head.handled!) this.answered.push(a.errorCode);
-    this.trace?.(`answered: ${JSON.stringify(head.handled!.map((a) => [a.partition, a.errorCode, a.baseOffset]))}`);
-    head.resolve(head.handled!);
+    const connection = this.busy();
+    if (!connection || connection.length === 0) return false;
+    const burst = this.random() < this.faults.answersOutOfOrder ? 1 + Math.floor(this.random() * 3) : 1;
+    for (const head of connection.splice(0, burst)) {
+      if (!head.handled) this.handle(head);
+      const answers = head.handled!;
+      for (const a of answers) this.answered.push(a.errorCode);
+      this.trace?.(`answered: ${JSON.stringify(answers.map((a) => [a.partition, a.errorCode, a.baseOffset]))}`);
+      let late = burst > 1 ? Math.floor(this.random() * 3) : 0;
+      const deliver = () => (late-- > 0 ? queueMicrotask(deliver) : head.resolve(answers));
+      deliver();
+    }
     return true;
   }
 
