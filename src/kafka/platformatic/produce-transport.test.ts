@@ -180,6 +180,24 @@ describe("PlatformaticTransport.produce while connecting", () => {
     await c;
     expect(fake.written).toEqual(["C"]);
   });
+
+  test("a pool that throws instead of rejecting fails the request; the node is not left waiting for ever", async () => {
+    const fake = fakePool();
+    const get = fake.pool.get.bind(fake.pool);
+    let calls = 0;
+    (fake.pool as { get: typeof get }).get = ((broker) => {
+      if (calls++ === 0) throw new Error("thrown by the pool");
+      return get(broker);
+    }) as typeof get;
+    const transport = new PlatformaticTransport(oneNodeClient, "test", {}, -1, 5_000, fake.pool);
+    await transport.leaders(["t"], true);
+    expect(await transport.produce(1, batch("A")).catch((e: Error) => e.message)).toBe("thrown by the pool");
+    const b = transport.produce(1, batch("B"));
+    expect(fake.attempts.length).toBe(1);
+    fake.connect();
+    await b;
+    expect(fake.written).toEqual(["B"]);
+  });
 });
 
 describe("the dependency patch check (scripts/patch-dependencies.mjs)", () => {

@@ -142,7 +142,14 @@ export class PlatformaticTransport implements ProduceTransport {
    * goes in the same step: a later request never overtakes one that waited.
    */
   private connect(node: number, broker: { host: string; port: number }, queue: WaitingRequest[]): void {
-    this.pool.get(broker).then(
+    let connecting: Promise<Connection>;
+    try {
+      connecting = this.pool.get(broker);
+    } catch (error) {
+      // Thrown, not rejected: the waiting requests fail (retried), and the node's queue goes with them.
+      connecting = Promise.reject(error);
+    }
+    connecting.then(
       (connection) => {
         this.waiting.delete(node);
         this.connections.set(node, connection);
