@@ -2,8 +2,8 @@
  * ProducePipeline (idempotent, 5 requests in flight) against a model broker (ModelBroker) whose
  * connections break, for about a thousand seeded random runs: answers lost (a connection cut right
  * after a request was written; the broker may still handle requests of a cut connection, later,
- * after requests of the next one), answers of one read handled out of order (as the transport
- * delivers them), requests failing before they are written, metadata failing, NOT_LEADER_OR_FOLLOWER,
+ * after requests of the next one), answers of one read handled out of order (as PlatformaticTransport
+ * delivered them until 0115b83), requests failing before they are written, metadata failing, NOT_LEADER_OR_FOLLOWER,
  * a second connection answering beside the first, answers delayed, and batches the broker refuses for
  * good (INVALID_RECORD, as keyless records on a compacted topic). Whatever the order: the pipeline
  * never fails for good (every fault is retriable) and no live answer is INVALID_PRODUCER_EPOCH; each

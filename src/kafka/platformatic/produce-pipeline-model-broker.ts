@@ -43,8 +43,9 @@ export interface Faults {
   /**
    * The answers of one read reach the pipeline through promise chains of different lengths (per
    * chance a step answers several requests of a connection at once, each a random 0 to 2 microtasks
-   * late): a later request's answer may be handled first, as the transport's requests that waited
-   * for their connection reach the pipeline a microtask after those sent on it directly.
+   * late): a later request's answer may be handled first, as PlatformaticTransport's requests that
+   * had waited for their connection reached the pipeline a microtask after those sent on it directly
+   * (until 0115b83; the pipeline must not depend on it).
    */
   readonly answersOutOfOrder: number;
 }
