@@ -65,4 +65,20 @@ describe("InFlightRequests (through ProducePipeline)", () => {
     await other.all;
     expect(other.outcomes).toEqual([0, 1]);
   });
+
+  test("a transport that throws instead of rejecting: the request failed as a whole, its batch goes again", async () => {
+    const broker = new FakeBroker();
+    const pipeline = await warmedUp(broker, settings());
+    const produce = broker.produce.bind(broker);
+    let throws = 1;
+    broker.produce = (node, batches) => {
+      if (throws-- > 0) throw new Error("thrown by the transport");
+      return produce(node, batches);
+    };
+    const { outcomes, all } = appendAll(pipeline, [0]);
+    await broker.deliverUntil(all);
+    expect(outcomes).toEqual([0]);
+    expect(broker.logs.get("t-0")).toEqual([0]);
+    expect(pipeline.failure).toBeUndefined();
+  });
 });

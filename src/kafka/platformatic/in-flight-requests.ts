@@ -46,7 +46,16 @@ export class InFlightRequests {
     for (const b of batches) bytes += b.records.length;
     this.wireBytes += bytes;
     const outgoing = batches.map((b) => ({ topic: b.part.topic, partition: b.part.partition, records: b.records }));
-    this.transport.produce(node, outgoing).then(
+    let answered: Promise<readonly PartitionAnswer[] | null>;
+    try {
+      answered = this.transport.produce(node, outgoing);
+    } catch (error) {
+      // Thrown, not rejected (a library's connection pool, say): the request failed as a whole. A
+      // throw here would reject the pipeline's pump, which nothing awaits, and hold these batches
+      // on the wire for ever.
+      answered = Promise.reject(error);
+    }
+    answered.then(
       (answers) => {
         this.wireBytes -= bytes;
         this.onAnswers(node, batches, answers);

@@ -8,13 +8,16 @@
  * waiting batches go oldest first. Until a batch of the partition is written, one is on the wire at a time: a broker
  * without this producer's state for the partition takes any sequence (Kafka's ProducerAppendInfo, since KIP-360), so
  * a later batch would be written ahead of an earlier one that failed (too large, …). A batch too large for the broker
- * is replaced by its pieces (batch-split.ts), which keep its sequence range.
+ * is replaced by its pieces (batch-split.ts), which keep its sequence range. A batch takes a new sequence only within
+ * 5 batches of the oldest not settled (sequence-window.ts: the broker recognises a retry of its last 5 batches only).
  *
  * A batch refused for good (INVALID_RECORD, …) fails alone; the partition takes its next epoch (`refused`). When the
  * broker lost this producer's state mid-stream (the oldest pending batch comes back OUT_OF_ORDER_SEQUENCE_NUMBER or
  * UNKNOWN_PRODUCER_ID), the partition starts again as Java's idempotent producer does (`restartSequences`): a new
  * epoch, sequences from 0 for the pending batches in their order, and the one-batch guard armed again until written.
  */
+
+import { SequenceWindow } from "./sequence-window.ts";
 
 export type BatchState = "queued" | "inflight" | "waiting" | "done";
 
@@ -105,6 +108,8 @@ export class PartitionBatches {
   /** Batches not yet settled, in append (= sequence) order. */
   readonly queue: Batch[] = [];
   private nextSequence = 0;
+  /** New sequences stay within the broker's duplicate window of the oldest batch not settled. */
+  private readonly window = new SequenceWindow(MAX_IN_FLIGHT_PER_PARTITION);
   /** Bumped by a retriable failure: batches sent before it must come back first. */
   private generation = 0;
   /** A batch was written: the broker has this producer's state, and checks sequences. */
@@ -137,8 +142,9 @@ export class PartitionBatches {
         wake(b.retryAt);
         return undefined;
       }
-      if (this.idempotent && onWire >= (this.acknowledged ? MAX_IN_FLIGHT_PER_PARTITION : 1)) return undefined;
-      return b;
+      if (!this.idempotent) return b;
+      if (onWire >= (this.acknowledged ? MAX_IN_FLIGHT_PER_PARTITION : 1)) return undefined;
+      return b.sequence >= 0 || this.window.open(this.queue.find((q) => q.sequence >= 0)) ? b : undefined;
     }
     return undefined;
   }
@@ -147,6 +153,7 @@ export class PartitionBatches {
   sent(b: Batch, stamp: (sequence: number) => void): void {
     if (this.idempotent && b.sequence < 0) {
       b.sequence = this.nextSequence;
+      this.window.take(b);
       this.nextSequence = (this.nextSequence + b.count) % SEQUENCE_LIMIT;
       stamp(b.sequence);
     }
@@ -183,11 +190,7 @@ export class PartitionBatches {
     return PRODUCER_FATAL.has(code) ? "fatal" : "refused";
   }
 
-  /**
-   * `b` is written: it leaves the queue (the caller settles it). A batch of the epoch before a
-   * restart (its sequence reset while it was on the wire) does not count as the new epoch's first
-   * write: the one-batch guard stays armed until a batch of the new epoch is written.
-   */
+  /** `b` is written: it leaves the queue (one of the epoch before a restart leaves the one-batch guard armed). */
   written(b: Batch): void {
     if (b.sequence >= 0) this.acknowledged = true;
     this.queue.splice(this.queue.indexOf(b), 1);
@@ -204,21 +207,18 @@ export class PartitionBatches {
 
   /**
    * The broker lost this producer's state for the partition: its oldest pending batch came back
-   * OUT_OF_ORDER_SEQUENCE_NUMBER or UNKNOWN_PRODUCER_ID (an unclean leader election or a truncated
-   * log leaves the broker behind the producer's last batches; a broker restarted from a snapshot
-   * keeps only the last batch, so a retry of an earlier one is refused; a broker that forgot the
-   * producer altogether, e.g. producer.id.expiration.ms, takes any sequence and answers neither). As Java's idempotent producer (TransactionManager.canRetry → requestEpochBumpForPartition,
-   * bumpIdempotentProducerEpoch, TxnPartitionEntry.startSequencesAtBeginning), the partition's epoch
-   * goes up by one (a broker that still knows the old epoch takes only sequence 0 for the new one)
-   * and every pending batch takes a new sequence from 0 when it is next sent, in queue order; those on
-   * the wire keep their bytes until they come back (`waitForRetry`), the others are copied at once
-   * (a frame of an earlier attempt may still sit in a socket's queue: it is never rewritten). The
-   * one-batch guard is armed again: a broker without the producer's state takes any sequence, so
-   * one batch is on the wire until one is written.
+   * OUT_OF_ORDER_SEQUENCE_NUMBER or UNKNOWN_PRODUCER_ID (an unclean leader election, a truncated log,
+   * a broker restarted from a snapshot that keeps only the last batch). As Java's idempotent producer
+   * (TransactionManager.requestEpochBumpForPartition, TxnPartitionEntry.startSequencesAtBeginning), the
+   * partition's epoch goes up by one and every pending batch takes a new sequence from 0 when next sent,
+   * in queue order; those on the wire keep their bytes until they come back (`waitForRetry`), the
+   * others are copied at once (a frame of an earlier attempt may still sit in a socket's queue: it is
+   * never rewritten). The one-batch guard is armed again (a broker without the state takes any sequence).
    */
   restartSequences(): void {
     this.epochBump++;
     this.nextSequence = 0;
+    this.window.restart();
     this.acknowledged = false;
     for (const b of this.queue) {
       if (b.sequence < 0) continue;
@@ -252,13 +252,13 @@ export class PartitionBatches {
   }
 
   /**
-   * `big` (on the wire, not written) gives way to `pieces`, which go next in its place with its
-   * sequence range (`stamp` writes each piece's), after every batch sent before it came back (as a
-   * retry, without backoff).
+   * `big` (on the wire, not written) gives way to `pieces`, which go next in its place with its sequence
+   * range (`stamp` writes each piece's), after every batch sent before it came back (a retry, no backoff).
    */
   replace(big: Batch, pieces: readonly Batch[], stamp: (piece: Batch) => void): void {
     if (big.generation === this.generation) this.generation++;
     let sequence = big.sequence;
+    if (this.idempotent && sequence >= 0) this.window.split(big, pieces);
     for (const piece of pieces) {
       if (this.idempotent && sequence >= 0) {
         piece.sequence = sequence;

@@ -180,6 +180,49 @@ describe("PlatformaticTransport.produce while connecting", () => {
     await c;
     expect(fake.written).toEqual(["C"]);
   });
+
+  test("answers of one read reach the caller in the broker's order, for a request that waited for the connection as for one sent at once", async () => {
+    const answer: ((error: Error | null, value: unknown) => void)[] = [];
+    const connection = {
+      isConnected: () => true,
+      send: (...args: unknown[]) => void answer.push(args[6] as (error: Error | null, value: unknown) => void),
+    } as unknown as Connection;
+    let connected: (c: Connection) => void = () => {};
+    const pool = {
+      get: () => new Promise<Connection>((resolve) => (connected = resolve)),
+      close: async () => {},
+      *[Symbol.iterator]() {},
+    } as unknown as ConnectionSource;
+    const transport = new PlatformaticTransport(oneNodeClient, "test", {}, -1, 5_000, pool);
+    await transport.leaders(["t"], true);
+    const order: string[] = [];
+    const waited = transport.produce(1, batch("A")).then(() => order.push("A"));
+    connected(connection);
+    await waitFor(() => answer.length === 1, { what: "A written" });
+    const direct = transport.produce(1, batch("B")).then(() => order.push("B"));
+    answer[0]!(null, []); // one read holds both answers, A's first
+    answer[1]!(null, []);
+    await Promise.all([waited, direct]);
+    expect(order).toEqual(["A", "B"]);
+  });
+
+  test("a pool that throws instead of rejecting fails the request; the node is not left waiting for ever", async () => {
+    const fake = fakePool();
+    const get = fake.pool.get.bind(fake.pool);
+    let calls = 0;
+    (fake.pool as { get: typeof get }).get = ((broker) => {
+      if (calls++ === 0) throw new Error("thrown by the pool");
+      return get(broker);
+    }) as typeof get;
+    const transport = new PlatformaticTransport(oneNodeClient, "test", {}, -1, 5_000, fake.pool);
+    await transport.leaders(["t"], true);
+    expect(await transport.produce(1, batch("A")).catch((e: Error) => e.message)).toBe("thrown by the pool");
+    const b = transport.produce(1, batch("B"));
+    expect(fake.attempts.length).toBe(1);
+    fake.connect();
+    await b;
+    expect(fake.written).toEqual(["B"]);
+  });
 });
 
 describe("the dependency patch check (scripts/patch-dependencies.mjs)", () => {

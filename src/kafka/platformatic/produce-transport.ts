@@ -64,11 +64,14 @@ export function requireFramedSend(send?: (...args: never[]) => unknown): void {
 /** The first flexible version; requests and answers as v10/v11 apart from tagged fields. */
 const PRODUCE_VERSION = 9;
 
+type Answered = (answers: readonly PartitionAnswer[] | null) => void;
+type Failed = (error: unknown) => void;
+
 /** A request waiting for its node's connection. */
 interface WaitingRequest {
   readonly batches: readonly OutgoingBatch[];
-  readonly resolve: (answers: readonly PartitionAnswer[] | null) => void;
-  readonly reject: (error: unknown) => void;
+  readonly resolve: Answered;
+  readonly reject: Failed;
 }
 
 /** The part of the library's ConnectionPool the transport uses (its unit tests fake it). */
@@ -142,11 +145,18 @@ export class PlatformaticTransport implements ProduceTransport {
    * goes in the same step: a later request never overtakes one that waited.
    */
   private connect(node: number, broker: { host: string; port: number }, queue: WaitingRequest[]): void {
-    this.pool.get(broker).then(
+    let connecting: Promise<Connection>;
+    try {
+      connecting = this.pool.get(broker);
+    } catch (error) {
+      // Thrown, not rejected: the waiting requests fail (retried), and the node's queue goes with them.
+      connecting = Promise.reject(error);
+    }
+    connecting.then(
       (connection) => {
         this.waiting.delete(node);
         this.connections.set(node, connection);
-        for (const w of queue) this.send(connection, w.batches).then(w.resolve, w.reject);
+        for (const w of queue) this.write(connection, w.batches, w.resolve, w.reject);
       },
       (error: unknown) => {
         this.waiting.delete(node);
@@ -156,7 +166,17 @@ export class PlatformaticTransport implements ProduceTransport {
   }
 
   private send(connection: Connection, batches: readonly OutgoingBatch[]): Promise<readonly PartitionAnswer[] | null> {
-    return new Promise((resolve, reject) => {
+    return new Promise((resolve, reject) => this.write(connection, batches, resolve, reject));
+  }
+
+  /**
+   * Writes one request; `resolve` or `reject` is called from the connection's callback itself, for
+   * a request that waited for its connection as for one sent at once, so the answers of one read
+   * reach the pipeline in the order the broker sent them (a `.then` more on one path handled a
+   * later answer first).
+   */
+  private write(connection: Connection, batches: readonly OutgoingBatch[], resolve: Answered, reject: Failed): void {
+    try {
       // What the patched Connection.send takes instead of a Writer: the whole request, its
       // correlation id written in place.
       const payload = {
@@ -173,7 +193,9 @@ export class PlatformaticTransport implements ProduceTransport {
         // acks=0: the library answers `true` once written (no response to wait for).
         (error, value) => (error ? reject(error) : resolve(Array.isArray(value) ? value : null)),
       );
-    });
+    } catch (error) {
+      reject(error);
+    }
   }
 
   /**

@@ -1,0 +1,272 @@
+/**
+ * Test support: a model of one Kafka broker as an idempotent producer meets it over connections
+ * that break (ProducePipeline's randomized test). Per partition, as Kafka's ProducerStateManager
+ * (since KIP-360): records are validated before the producer's sequence (a batch holding a label
+ * of `invalid`, a keyless record on a compacted topic, is INVALID_RECORD); a producer without state
+ * is written at any sequence; an older epoch is INVALID_PRODUCER_EPOCH; a newer one is written from
+ * sequence 0 only; a duplicate of one of the last 5 batches answers that batch's offset; any other
+ * gap is OUT_OF_ORDER_SEQUENCE_NUMBER.
+ *
+ * Connections: requests go on the newest connection; on each, the broker handles them in order
+ * (`processNext`) and answers them in order (`answerNext`, or NOT_LEADER_OR_FOLLOWER unhandled);
+ * connections interleave in any order. A `cut` loses every answer due on a connection (the pipeline
+ * gets "Connection closed"); of its requests not handled yet, a first few may still be handled later
+ * (`processStale`, in their order, answers lost: the broker reads what reached its socket), the rest
+ * never. A `reconnect` opens a new connection while the older ones still answer what they carry (a
+ * client whose pool replaced a connection it still reads). A request may fail before it is written
+ * (`produce` rejects at once), and metadata may fail (retriably).
+ */
+import { NetworkError } from "@platformatic/kafka";
+import type { Prng } from "../../../test/support/prng.ts";
+import type { OutgoingBatch, PartitionAnswer, ProduceTransport } from "./produce-transport.ts";
+import { stampRecordBatch } from "./record-batch.ts";
+
+const INVALID_RECORD = 87;
+const INVALID_PRODUCER_EPOCH = 47;
+const OUT_OF_ORDER_SEQUENCE_NUMBER = 45;
+const NOT_LEADER_OR_FOLLOWER = 6;
+/** Batches per producer and partition whose duplicates the broker recognises (Kafka's NUM_BATCHES_TO_RETAIN). */
+const CACHED_BATCHES = 5;
+
+/** How often each fault happens (probabilities per chance). */
+export interface Faults {
+  /** A request fails before it is written (not handled). */
+  readonly failBeforeWrite: number;
+  /** The connection is cut right after a request is written (every answer due on it lost). */
+  readonly cutAfterWrite: number;
+  /** A metadata request fails (retriably). */
+  readonly metadataFailure: number;
+  /** A new connection is opened, the older ones still live (per chance). */
+  readonly reconnect: number;
+  /** A request is answered NOT_LEADER_OR_FOLLOWER, unhandled (per chance). */
+  readonly notLeader: number;
+  /**
+   * The answers of one read reach the pipeline through promise chains of different lengths (per
+   * chance a step answers several requests of a connection at once, each a random 0 to 2 microtasks
+   * late): a later request's answer may be handled first, as PlatformaticTransport's requests that
+   * had waited for their connection reached the pipeline a microtask after those sent on it directly
+   * (until 0115b83; the pipeline must not depend on it).
+   */
+  readonly answersOutOfOrder: number;
+}
+
+/** One batch of a request, as the broker read it. */
+interface WireBatch {
+  readonly partition: number;
+  readonly labels: readonly number[];
+  readonly epoch: number;
+  readonly sequence: number;
+}
+
+export interface ModelRequest {
+  readonly batches: readonly WireBatch[];
+  /** The broker's answers once it handled the request. */
+  handled: PartitionAnswer[] | undefined;
+  readonly resolve: (answers: readonly PartitionAnswer[]) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+interface ProducerState {
+  epoch: number;
+  lastSequence: number;
+  readonly cached: { first: number; last: number; offset: number }[];
+}
+
+/** A fake record batch of one record per label, as produce-pipeline-test-support's `batch`. */
+function labelsOf(records: Buffer): number[] {
+  return Array.from({ length: records.readInt32BE(57) }, (_, i) => records.readInt32BE(61 + 4 * i));
+}
+
+export class ModelBroker implements ProduceTransport {
+  /** Per partition: the labels written, in log order. */
+  readonly logs: number[][];
+  /** Labels of records the broker refuses (INVALID_RECORD, with their batch). */
+  readonly invalid = new Set<number>();
+  /** Per live connection (the newest last), its requests not answered yet, in the order written. */
+  readonly live: ModelRequest[][] = [[]];
+  /** Per cut connection, the requests the broker will still handle (answers lost), in order. */
+  readonly stale: ModelRequest[][] = [];
+  /** Every error code answered on a live connection. */
+  readonly answered: number[] = [];
+  /** The connection of the request just written breaks (at the driver's next step). */
+  cutDue: ModelRequest[] | undefined;
+  private readonly states: (ProducerState | undefined)[];
+
+  constructor(
+    private readonly partitions: number,
+    private readonly random: Prng["random"],
+    private readonly faults: Faults,
+    /** Told what happens (a failing seed's story). */
+    private readonly trace?: (line: string) => void,
+  ) {
+    this.logs = Array.from({ length: partitions }, () => []);
+    this.states = Array.from({ length: partitions }, () => undefined);
+  }
+
+  /** Requests written and not answered yet, on every live connection. */
+  get pending(): number {
+    let n = 0;
+    for (const c of this.live) n += c.length;
+    return n;
+  }
+
+  async leaders(topics: readonly string[], refresh: boolean): Promise<Map<string, readonly number[]>> {
+    if (refresh && this.random() < this.faults.metadataFailure) {
+      this.trace?.("metadata fails");
+      throw new NetworkError("Connection closed");
+    }
+    return new Map(topics.map((t) => [t, Array.from({ length: this.partitions }, () => 1)]));
+  }
+
+  async initProducerId(): Promise<{ producerId: bigint; producerEpoch: number }> {
+    return { producerId: 1000n, producerEpoch: 0 };
+  }
+
+  stamp(records: Buffer, producerId: bigint, epoch: number, sequence: number): void {
+    stampRecordBatch(records, producerId, epoch, sequence);
+  }
+
+  produce(_node: number, batches: readonly OutgoingBatch[]): Promise<readonly PartitionAnswer[] | null> {
+    // What the broker reads is the bytes as written now (a later stamp must not change them).
+    const read = batches.map((b) => ({
+      partition: b.partition,
+      labels: labelsOf(b.records),
+      epoch: b.records.readInt16BE(51),
+      sequence: b.records.readInt32BE(53),
+    }));
+    if (this.random() < this.faults.failBeforeWrite) {
+      this.trace?.(`fails before it is written: ${JSON.stringify(read)}`);
+      return Promise.reject(new NetworkError("Connection closed"));
+    }
+    const { promise, resolve, reject } = Promise.withResolvers<readonly PartitionAnswer[]>();
+    const connection = this.live.length - 1;
+    this.trace?.(`written on connection ${connection}: ${JSON.stringify(read)}`);
+    this.live[connection]!.push({ batches: read, handled: undefined, resolve, reject });
+    if (this.random() < this.faults.cutAfterWrite) this.cutDue = this.live[connection];
+    return promise;
+  }
+
+  /** A live connection with requests (the newest more often), or undefined. */
+  private busy(): ModelRequest[] | undefined {
+    const busy = this.live.filter((c) => c.length > 0);
+    if (busy.length === 0) return undefined;
+    return this.random() < 0.5 ? busy.at(-1) : busy[Math.floor(this.random() * busy.length)];
+  }
+
+  /** The broker handles the next request of a connection not handled yet. */
+  processNext(): boolean {
+    const next = this.busy()?.find((r) => !r.handled);
+    if (!next) return false;
+    this.handle(next);
+    return true;
+  }
+
+  /**
+   * The oldest request of a connection is answered (handled first when it was not yet); per chance
+   * (`answersOutOfOrder`) the next ones too, in one read, each reaching the pipeline 0 to 2 microtasks late.
+   */
+  answerNext(): boolean {
+    const connection = this.busy();
+    if (!connection || connection.length === 0) return false;
+    const burst = this.random() < this.faults.answersOutOfOrder ? 1 + Math.floor(this.random() * 3) : 1;
+    for (const head of connection.splice(0, burst)) {
+      if (!head.handled) this.handle(head);
+      const answers = head.handled!;
+      for (const a of answers) this.answered.push(a.errorCode);
+      this.trace?.(`answered: ${JSON.stringify(answers.map((a) => [a.partition, a.errorCode, a.baseOffset]))}`);
+      let late = burst > 1 ? Math.floor(this.random() * 3) : 0;
+      const deliver = () => (late-- > 0 ? queueMicrotask(deliver) : head.resolve(answers));
+      deliver();
+    }
+    return true;
+  }
+
+  /** The oldest request of a connection, not handled yet, is answered NOT_LEADER_OR_FOLLOWER. */
+  notLeader(): boolean {
+    const connection = this.busy();
+    const head = connection?.[0];
+    if (!head || head.handled) return false;
+    connection!.shift();
+    this.trace?.(`answered NOT_LEADER_OR_FOLLOWER: ${JSON.stringify(head.batches)}`);
+    head.resolve(head.batches.map((b) => this.answer(b, NOT_LEADER_OR_FOLLOWER, -1)));
+    return true;
+  }
+
+  /** New requests go on a new connection; the older ones go on answering theirs. */
+  reconnect(): true {
+    this.trace?.("reconnect");
+    this.live.push([]);
+    return true;
+  }
+
+  /** `connection` (the newest by default) breaks: its answers are lost; a first few requests not handled yet still will be. */
+  cut(connection: ModelRequest[] | undefined = this.live.at(-1)): true {
+    if (this.cutDue === connection) this.cutDue = undefined;
+    const at = this.live.indexOf(connection!);
+    if (at < 0) return true;
+    const lost = connection!.splice(0);
+    if (at === this.live.length - 1) this.live.push([]);
+    this.live.splice(at, 1);
+    const unhandled = lost.filter((r) => !r.handled);
+    const reaching = Math.floor(this.random() * (unhandled.length + 1));
+    if (reaching > 0) this.stale.push(unhandled.slice(0, reaching));
+    this.trace?.(`cut: ${lost.length} answers lost, ${reaching} requests still to be handled`);
+    for (const r of lost) r.reject(new NetworkError("Connection closed"));
+    return true;
+  }
+
+  /** A request of a cut connection is handled now (its answer lost). */
+  processStale(): boolean {
+    if (this.stale.length === 0) return false;
+    const at = Math.floor(this.random() * this.stale.length);
+    const queue = this.stale[at]!;
+    const r = queue.shift()!;
+    if (queue.length === 0) this.stale.splice(at, 1);
+    this.trace?.("a request of a cut connection is handled");
+    this.handle(r);
+    return true;
+  }
+
+  private handle(r: ModelRequest): void {
+    r.handled = r.batches.map((b) => {
+      const a = this.append(b);
+      this.trace?.(`  ${JSON.stringify(b)} -> ${a.errorCode} ${a.baseOffset}; log ${this.logs[b.partition]!.join()}`);
+      return a;
+    });
+  }
+
+  private answer(b: WireBatch, errorCode: number, baseOffset: number): PartitionAnswer {
+    return { topic: "t", partition: b.partition, errorCode, baseOffset };
+  }
+
+  private append(b: WireBatch): PartitionAnswer {
+    if (b.labels.some((l) => this.invalid.has(l))) return this.answer(b, INVALID_RECORD, -1);
+    const log = this.logs[b.partition]!;
+    const last = b.sequence + b.labels.length - 1;
+    const write = (state: ProducerState) => {
+      const offset = log.length;
+      log.push(...b.labels);
+      state.epoch = b.epoch;
+      state.lastSequence = last;
+      state.cached.push({ first: b.sequence, last, offset });
+      if (state.cached.length > CACHED_BATCHES) state.cached.shift();
+      return this.answer(b, 0, offset);
+    };
+    const state = this.states[b.partition];
+    if (!state) {
+      const fresh: ProducerState = { epoch: b.epoch, lastSequence: last, cached: [] };
+      this.states[b.partition] = fresh;
+      return write(fresh);
+    }
+    if (b.epoch < state.epoch) return this.answer(b, INVALID_PRODUCER_EPOCH, -1);
+    if (b.epoch > state.epoch) {
+      if (b.sequence !== 0) return this.answer(b, OUT_OF_ORDER_SEQUENCE_NUMBER, -1);
+      state.cached.splice(0);
+      return write(state);
+    }
+    const duplicate = state.cached.find((c) => c.first === b.sequence && c.last === last);
+    if (duplicate) return this.answer(b, 0, duplicate.offset);
+    if (b.sequence !== state.lastSequence + 1) return this.answer(b, OUT_OF_ORDER_SEQUENCE_NUMBER, -1);
+    return write(state);
+  }
+}
