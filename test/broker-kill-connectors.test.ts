@@ -14,7 +14,7 @@ import { fileLines, quickProducer, sinkEndpoint } from "./support/broker-kill.ts
 import { POISONED, startPoisonFlow } from "./support/broker-kill-dlq.ts";
 import { type Gateway, startGateway, taskState } from "./support/gateway.ts";
 import { startApi } from "./support/http-api.ts";
-import { uniqueTopic } from "./support/kafka.ts";
+import { createTopicsOn, uniqueTopic } from "./support/kafka.ts";
 import { committedOffsets, readOwnTopic, startOwnBroker, topicEnd } from "./support/own-broker.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -42,15 +42,12 @@ describe("connectors across kill -9 of the broker", () => {
     const poisonTopic = uniqueTopic("bk-poison");
     const admin = kafka.client().admin();
     await admin.connect();
-    await admin.createTopics({
-      topics: [
-        { topic: fileTopic, numPartitions: 1 },
-        { topic: apiTopic, numPartitions: 1 },
-        { topic: sinkTopic, numPartitions: SINK_PARTITIONS },
-        { topic: poisonTopic, numPartitions: 1 },
-      ],
-      waitForLeaders: true,
-    });
+    await createTopicsOn(admin, [
+      { topic: fileTopic, numPartitions: 1 },
+      { topic: apiTopic, numPartitions: 1 },
+      { topic: sinkTopic, numPartitions: SINK_PARTITIONS },
+      { topic: poisonTopic, numPartitions: 1 },
+    ]);
     await admin.disconnect();
 
     // The sources' input grows on a timer: the file by lines, the API by records it serves.
