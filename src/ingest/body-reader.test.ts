@@ -43,6 +43,13 @@ describe("readBody", () => {
     expect(pulled.count).toBe(21); // every chunk, and the end
   });
 
+  test("with Expect: 100-continue a declared Content-Length over the limit is refused before reading (no 100 asked for)", async () => {
+    const pulled = { count: 0 };
+    const request = new Request(endless(pulled), { headers: { "Content-Length": "5000", Expect: "100-Continue" } });
+    await expect(readBody(request, 1000)).rejects.toMatchObject({ status: 413, errorCode: 413 });
+    expect(pulled.count).toBeLessThan(3); // the stream's own read-ahead only
+  });
+
   test("a declared Content-Length over twice the limit plus 1 MiB is refused before reading", async () => {
     const pulled = { count: 0 };
     const request = new Request(endless(pulled), { headers: { "Content-Length": String(2 * 10 + 1_048_576 + 1) } });

@@ -63,7 +63,7 @@ function readRawBody(request: Request, limit: number, client?: RequestAbort, rea
     if (declared > limit) {
       const refusal = tooLarge(limit);
       if (read) read.refused = refusal;
-      if (declared > drainLimit(limit)) {
+      if (declared > drainLimit(limit) || awaitsContinue(request)) {
         void request.body?.cancel().catch(() => undefined);
         return Promise.reject(refusal);
       }
@@ -78,12 +78,14 @@ function readRawBody(request: Request, limit: number, client?: RequestAbort, rea
   return readChunked(request, limit, read);
 }
 
-/**
- * How much of a body over `limit` is read (and dropped) before its 413: as much as Bun's own body
- * limit lets through on the plain listener (bunBodyLimit, ingest-server.ts). More is refused at once.
- */
+/** How much of a body over `limit` is read and dropped before its 413: Bun's own limit (bunBodyLimit). */
 function drainLimit(limit: number): number {
   return 2 * limit + 1_048_576;
+}
+
+/** `Expect: 100-continue`: no body comes before a 100 (https sends it at the first read: none is asked for). */
+function awaitsContinue(request: Request): boolean {
+  return request.headers.get("expect")?.toLowerCase() === "100-continue";
 }
 
 /** How long the rest of a refused body is read at most: as the https listener's lingering close (LINGER_MS). */
@@ -186,8 +188,11 @@ async function readChunked(request: Request, limit: number, read?: BodyRead): Pr
     if (size > limit) {
       const refusal = tooLarge(limit);
       if (read) read.refused = refusal;
-      reader.releaseLock();
-      await drained(body, size, limit);
+      if (awaitsContinue(request)) await reader.cancel().catch(() => undefined);
+      else {
+        reader.releaseLock();
+        await drained(body, size, limit);
+      }
       throw refusal;
     }
     chunks.push(value);
