@@ -9,7 +9,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { ingestUrlOf, metric, startGateway, taskState } from "./support/gateway.ts";
-import { uniqueTopic } from "./support/kafka.ts";
+import { createTopicsOn, uniqueTopic } from "./support/kafka.ts";
 import { outageIngestWorker, readOwnTopic, startOwnBroker } from "./support/own-broker.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -78,7 +78,7 @@ describe("device ingest across kill -9 of the broker", () => {
     const topic = uniqueTopic("bk-ingest");
     const admin = kafka.client().admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+    await createTopicsOn(admin, [{ topic, numPartitions: 2 }]);
     await admin.disconnect();
     await using gw = await startGateway({
       dir: dir.path,

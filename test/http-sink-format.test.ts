@@ -7,7 +7,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { startGateway } from "./support/gateway.ts";
-import { kafkaBroker, testClient, uniqueTopic } from "./support/kafka.ts";
+import { createTopicsOn, kafkaBroker, testClient, uniqueTopic } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -36,7 +36,7 @@ describe("HTTP sink with Flink's format", () => {
     });
     const admin = (await testClient()).admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    await createTopicsOn(admin, [{ topic, numPartitions: 1 }]);
     await admin.disconnect();
     const producer = (await testClient()).producer();
     await producer.connect();

@@ -11,7 +11,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { type Gateway, startGateway } from "./support/gateway.ts";
-import { kafkaBroker, testClient, uniqueTopic } from "./support/kafka.ts";
+import { createTopicsOn, kafkaBroker, testClient, uniqueTopic } from "./support/kafka.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -29,7 +29,7 @@ async function committed(group: string, topic: string): Promise<number[]> {
 async function createTopic(topic: string, partitions: number): Promise<void> {
   const admin = (await testClient()).admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+  await createTopicsOn(admin, [{ topic, numPartitions: partitions }]);
   await admin.disconnect();
 }
 

@@ -11,7 +11,7 @@
 import { describe, expect, test } from "bun:test";
 import { SignJWT } from "jose";
 import { type Gateway, startGateway } from "./support/gateway.ts";
-import { kafkaBroker, readTopic, testClient, uniqueTopic } from "./support/kafka.ts";
+import { createTopicsOn, kafkaBroker, readTopic, testClient, uniqueTopic } from "./support/kafka.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
 import { makeTls } from "./support/tls.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -54,7 +54,7 @@ async function createTopic(topic: string, partitions: number): Promise<void> {
   const admin = (await testClient()).admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+    await createTopicsOn(admin, [{ topic, numPartitions: partitions }]);
   } finally {
     await admin.disconnect();
   }

@@ -207,6 +207,16 @@ describe("device clients", () => {
           wrong.push(`${tag} opened a connection for: ${opened.join(", ")}`);
       }
     }
+    if (wrong.length > 0) {
+      // Which deadline or refusal of the https listener closed a connection, if one did.
+      const metrics = await (await fetch(`${suite.gw.url}/metrics`)).text();
+      wrong.push(
+        `gateway: ${metrics
+          .split("\n")
+          .filter((l) => /^ingest_tls_\w+\{/.test(l))
+          .join("; ")}`,
+      );
+    }
     expect(wrong).toEqual([]);
   }, 120_000);
 

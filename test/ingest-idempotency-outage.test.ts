@@ -8,7 +8,7 @@ import { expect, test } from "bun:test";
 import { connect, createServer, type Socket } from "node:net";
 import { curlPost } from "./support/curl.ts";
 import { startGateway } from "./support/gateway.ts";
-import { kafkaBroker, readTopic, testClient, uniqueTopic } from "./support/kafka.ts";
+import { createTopicsOn, kafkaBroker, readTopic, testClient, uniqueTopic } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -51,7 +51,7 @@ test("v2 with an Idempotency-Key: records not acknowledged answer 200 with error
   const admin = (await testClient()).admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+    await createTopicsOn(admin, [{ topic, numPartitions: 1, replicationFactor: 1 }]);
   } finally {
     await admin.disconnect();
   }

@@ -14,7 +14,7 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Kafka } from "kafkajs";
 import { type Gateway, ingestUrlOf, metric, startGateway, taskState } from "./support/gateway.ts";
-import { kafkaBroker, readAll, testClient, uniqueTopic } from "./support/kafka.ts";
+import { createTopicsOn, kafkaBroker, readAll, testClient, uniqueTopic } from "./support/kafka.ts";
 import { outageIngestWorker, startOwnBroker } from "./support/own-broker.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -28,19 +28,16 @@ async function strictTopic(kafka: Kafka, prefix: string): Promise<string> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({
-      topics: [
-        {
-          topic,
-          numPartitions: 1,
-          configEntries: [
-            { name: "max.message.bytes", value: String(MAX_MESSAGE_BYTES) },
-            { name: "message.timestamp.after.max.ms", value: "60000" },
-          ],
-        },
-      ],
-      waitForLeaders: true,
-    });
+    await createTopicsOn(admin, [
+      {
+        topic,
+        numPartitions: 1,
+        configEntries: [
+          { name: "max.message.bytes", value: String(MAX_MESSAGE_BYTES) },
+          { name: "message.timestamp.after.max.ms", value: "60000" },
+        ],
+      },
+    ]);
   } finally {
     await admin.disconnect();
   }

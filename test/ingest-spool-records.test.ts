@@ -7,7 +7,7 @@
  * receive-time headers, and StringConverter and ByteArrayConverter routes (text and raw bytes).
  */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { readTopic, testClient, uniqueTopic } from "./support/kafka.ts";
+import { createTopicsOn, readTopic, testClient, uniqueTopic } from "./support/kafka.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -35,10 +35,10 @@ describe("ingest.ack.mode=spool: records reach Kafka exactly", () => {
   beforeAll(async () => {
     const admin = (await testClient()).admin();
     await admin.connect();
-    await admin.createTopics({
-      topics: [T_JSON, T_STRING, T_BYTES].map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })),
-      waitForLeaders: true,
-    });
+    await createTopicsOn(
+      admin,
+      [T_JSON, T_STRING, T_BYTES].map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })),
+    );
     await admin.disconnect();
     const spool = {
       "connector.class": "HttpIngestSource",

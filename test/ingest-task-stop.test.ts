@@ -8,7 +8,7 @@
  */
 import { beforeAll, expect, test } from "bun:test";
 import { metric } from "./support/gateway.ts";
-import { readTopic, testClient, uniqueTopic } from "./support/kafka.ts";
+import { createTopicsOn, readTopic, testClient, uniqueTopic } from "./support/kafka.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -55,10 +55,7 @@ const CONFIG = {
 beforeAll(async () => {
   const admin = (await testClient()).admin();
   await admin.connect();
-  await admin.createTopics({
-    topics: [{ topic: TOPIC, numPartitions: 1, replicationFactor: 1 }],
-    waitForLeaders: true,
-  });
+  await createTopicsOn(admin, [{ topic: TOPIC, numPartitions: 1, replicationFactor: 1 }]);
   await admin.disconnect();
   await running("stopper", CONFIG);
 });

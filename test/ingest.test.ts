@@ -8,7 +8,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { curl, curlPost } from "./support/curl.ts";
 import { type Gateway, startGateway } from "./support/gateway.ts";
-import { kafkaBroker, readTopic, testClient, uniqueTopic } from "./support/kafka.ts";
+import { createTopicsOn, kafkaBroker, readTopic, testClient, uniqueTopic } from "./support/kafka.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
 import { makeTls } from "./support/tls.ts";
@@ -25,7 +25,10 @@ async function createTopics(specs: { topic: string; numPartitions: number }[]): 
   const admin = (await testClient()).admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: specs.map((s) => ({ ...s, replicationFactor: 1 })), waitForLeaders: true });
+    await createTopicsOn(
+      admin,
+      specs.map((s) => ({ ...s, replicationFactor: 1 })),
+    );
   } finally {
     await admin.disconnect();
   }

@@ -8,7 +8,7 @@ import { describe, expect, test } from "bun:test";
 import type { KafkaProducer, ProducedMetadata } from "../src/kafka/kafka-port.ts";
 import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
 import { LogManager } from "../src/util/logger.ts";
-import { uniqueTopic } from "./support/kafka.ts";
+import { createTopicsOn, uniqueTopic } from "./support/kafka.ts";
 import { startOwnBroker } from "./support/own-broker.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -66,7 +66,7 @@ describe("the pipelined producer across a broker restart", () => {
     const topic = uniqueTopic("pipelined-outage");
     const admin = kafka.client().admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+    await createTopicsOn(admin, [{ topic, numPartitions: 3 }]);
     await admin.disconnect();
 
     const port = kafkaPorts.platformatic(new LogManager({ sink: () => {} }));

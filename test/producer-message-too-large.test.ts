@@ -17,7 +17,7 @@ import { memoryOffsetStore, stringConverters, taskBasics } from "../src/runtime/
 import { TransformationChain } from "../src/runtime/transformation-chain.ts";
 import { WorkerSourceTask } from "../src/runtime/worker-source-task.ts";
 import { LogManager } from "../src/util/logger.ts";
-import { type KafkaInfo, kafkaBroker, readTopic, testClient, uniqueTopic } from "./support/kafka.ts";
+import { createTopicsOn, type KafkaInfo, kafkaBroker, readTopic, testClient, uniqueTopic } from "./support/kafka.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const MAX_MESSAGE_BYTES = 2048;
@@ -34,12 +34,9 @@ async function smallMessageTopic(prefix: string): Promise<string> {
   const admin = (await testClient()).admin();
   await admin.connect();
   try {
-    await admin.createTopics({
-      topics: [
-        { topic, numPartitions: 1, configEntries: [{ name: "max.message.bytes", value: String(MAX_MESSAGE_BYTES) }] },
-      ],
-      waitForLeaders: true,
-    });
+    await createTopicsOn(admin, [
+      { topic, numPartitions: 1, configEntries: [{ name: "max.message.bytes", value: String(MAX_MESSAGE_BYTES) }] },
+    ]);
   } finally {
     await admin.disconnect();
   }

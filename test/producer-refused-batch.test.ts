@@ -9,7 +9,7 @@
 import { describe, expect, test } from "bun:test";
 import { Connection, describeProducersV0 } from "@platformatic/kafka";
 import { type Gateway, startGateway } from "./support/gateway.ts";
-import { kafkaBroker, readAll, testClient, uniqueTopic } from "./support/kafka.ts";
+import { createTopicsOn, kafkaBroker, readAll, testClient, uniqueTopic } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -18,10 +18,9 @@ async function compactedTopic(): Promise<string> {
   const admin = (await testClient()).admin();
   await admin.connect();
   try {
-    await admin.createTopics({
-      topics: [{ topic, numPartitions: 1, configEntries: [{ name: "cleanup.policy", value: "compact" }] }],
-      waitForLeaders: true,
-    });
+    await createTopicsOn(admin, [
+      { topic, numPartitions: 1, configEntries: [{ name: "cleanup.policy", value: "compact" }] },
+    ]);
   } finally {
     await admin.disconnect();
   }

@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { produce, testClient, uniqueTopic } from "./support/kafka.ts";
+import { createTopicsOn, produce, testClient, uniqueTopic } from "./support/kafka.ts";
 import type { RestClient } from "./support/rest-client.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -615,7 +615,7 @@ describe("tasks.max", () => {
     const topic = uniqueTopic("two-tasks");
     const kafkaAdmin = (await testClient()).admin();
     await kafkaAdmin.connect();
-    await kafkaAdmin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+    await createTopicsOn(kafkaAdmin, [{ topic, numPartitions: 2 }]);
     await kafkaAdmin.disconnect();
     const out = suite.dir.file("two-tasks.out");
     const created = await rest.post("/connectors", {

@@ -12,7 +12,7 @@ import type { TopicPartition } from "../src/api/record.ts";
 import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
 import { LogManager } from "../src/util/logger.ts";
 import { startGateway } from "./support/gateway.ts";
-import { kafkaBroker, testClient, uniqueTopic } from "./support/kafka.ts";
+import { createTopicsOn, kafkaBroker, testClient, uniqueTopic } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -45,7 +45,7 @@ test.each([["platformatic"], ["kafkajs"]] as const)(
     const admin = (await testClient()).admin();
     await admin.connect();
     try {
-      await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
+      await createTopicsOn(admin, [{ topic, numPartitions: PARTITIONS }]);
     } finally {
       await admin.disconnect();
     }

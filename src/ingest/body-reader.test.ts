@@ -14,21 +14,69 @@ function streaming(chunks: string[], pulled: { count: number }): Request {
   return new Request("http://x/", { method: "POST", body, duplex: "half" } as RequestInit);
 }
 
+/** A request declaring `length` bytes whose body is `chunks`, counting the chunks read. */
+function declaring(length: number, chunks: string[], pulled: { count: number }): Request {
+  const request = streaming(chunks, pulled);
+  return new Request(request, { headers: { "Content-Length": String(length) } });
+}
+
+/** An endless body of 64 KiB chunks. */
+function endless(pulled: { count: number }): Request {
+  const chunk = new Uint8Array(65_536);
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      pulled.count++;
+      controller.enqueue(chunk);
+    },
+  });
+  return new Request("http://x/", { method: "POST", body, duplex: "half" } as RequestInit);
+}
+
 describe("readBody", () => {
-  test("a declared Content-Length over the limit is refused before reading", async () => {
-    const request = new Request("http://x/", {
-      method: "POST",
-      body: "x".repeat(20),
-      headers: { "Content-Length": "20" },
-    });
-    await expect(readBody(request, 10)).rejects.toMatchObject({ status: 413, errorCode: 413 });
+  // The 413 and the close come after the client's last byte: a server closing while the client
+  // still writes fails that write, and Java's HttpClient then reports the failure ("HTTP/1.1 header
+  // parser received no bytes"), not the 413 already in its socket (device-clients test, plain listener).
+  test("a declared Content-Length over the limit is 413, after the body was read to its end and dropped", async () => {
+    const pulled = { count: 0 };
+    const chunks = Array.from({ length: 20 }, () => "0123456789");
+    await expect(readBody(declaring(200, chunks, pulled), 10)).rejects.toMatchObject({ status: 413, errorCode: 413 });
+    expect(pulled.count).toBe(21); // every chunk, and the end
   });
 
-  test("a chunked body stops being read once it crosses the limit", async () => {
+  test("with Expect: 100-continue a declared Content-Length over the limit is refused before reading (no 100 asked for)", async () => {
+    const pulled = { count: 0 };
+    const request = new Request(endless(pulled), { headers: { "Content-Length": "5000", Expect: "100-Continue" } });
+    await expect(readBody(request, 1000)).rejects.toMatchObject({ status: 413, errorCode: 413 });
+    expect(pulled.count).toBeLessThan(3); // the stream's own read-ahead only
+  });
+
+  test("a declared Content-Length over twice the limit plus 1 MiB is refused before reading", async () => {
+    const pulled = { count: 0 };
+    const request = new Request(endless(pulled), { headers: { "Content-Length": String(2 * 10 + 1_048_576 + 1) } });
+    await expect(readBody(request, 10)).rejects.toMatchObject({ status: 413, errorCode: 413 });
+    expect(pulled.count).toBeLessThan(3); // the stream's own read-ahead only
+  });
+
+  test("a chunked body over the limit is 413, after the rest was read and dropped", async () => {
     const pulled = { count: 0 };
     const chunks = Array.from({ length: 100 }, () => "0123456789");
     await expect(readBody(streaming(chunks, pulled), 25)).rejects.toMatchObject({ status: 413 });
-    expect(pulled.count).toBeLessThan(6);
+    expect(pulled.count).toBe(101);
+  });
+
+  test("a body over the limit that stalls is 413 after 2 s of waiting for its rest", async () => {
+    const body = new ReadableStream<Uint8Array>({ pull: () => new Promise<void>(() => {}) });
+    const stalled = new Request("http://x/", { method: "POST", body, duplex: "half" } as RequestInit);
+    const request = new Request(stalled, { headers: { "Content-Length": "5000" } });
+    await expect(readBody(request, 1000)).rejects.toMatchObject({ status: 413 });
+  });
+
+  test("a chunked body is read no further than twice the limit plus 1 MiB", async () => {
+    const pulled = { count: 0 };
+    await expect(readBody(endless(pulled), 25)).rejects.toMatchObject({ status: 413 });
+    // 1 MiB and 50 bytes in 64 KiB chunks: 17 of them, give or take the stream's read-ahead.
+    expect(pulled.count).toBeGreaterThanOrEqual(17);
+    expect(pulled.count).toBeLessThan(20);
   });
 
   test("bodies within the limit are read whole", async () => {
@@ -118,5 +166,33 @@ describe("BodyRead of a chunked body whose client is already gone", () => {
     );
     for (let i = 0; i < 10; i++) await Promise.resolve();
     expect(outcome).toBe("failed 408");
+  });
+});
+
+describe("BodyRead of a body over the limit", () => {
+  test("the deadline passing while the rest of the body is dropped answers its 413, not 408 (a device retries a 408)", async () => {
+    const clock = new ManualClock(1000);
+    const deadlines = new RequestDeadlines(clock);
+    // Declares more than the limit, then never delivers a byte nor ends.
+    const body = new ReadableStream<Uint8Array>({ pull: () => new Promise<void>(() => {}) });
+    const stalled = new Request("http://x/", { method: "POST", body, duplex: "half" } as RequestInit);
+    const request = new Request(stalled, { headers: { "Content-Length": "5000" } });
+    const signal = deadlines.start(30_000, request);
+    const read = new BodyRead(request, 1000, signal, 30_000);
+    let outcome = "still waiting";
+    read.body.then(
+      () => {
+        outcome = "read";
+      },
+      (error: { status?: number }) => {
+        outcome = `failed ${error.status}`;
+      },
+    );
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    expect(outcome).toBe("still waiting");
+    while (outcome === "still waiting" && clock.advanceToNext()) await Promise.resolve();
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    expect(outcome).toBe("failed 413");
+    read.done();
   });
 });

@@ -47,7 +47,7 @@ export function readBody(request: Request, limit: number): Promise<Uint8Array> {
  * chunked request meets the same close). Watched from the start, the abort withdraws the records
  * still queued, so the client's 400 means that none was written.
  */
-function readRawBody(request: Request, limit: number, client?: RequestAbort): Promise<Uint8Array> {
+function readRawBody(request: Request, limit: number, client?: RequestAbort, read?: BodyRead): Promise<Uint8Array> {
   const encoding = request.headers.get("content-encoding");
   if (encoding !== null && !isIdentity(encoding)) {
     void request.body?.cancel().catch(() => undefined);
@@ -61,8 +61,13 @@ function readRawBody(request: Request, limit: number, client?: RequestAbort): Pr
       return Promise.reject(invalidLength(header));
     }
     if (declared > limit) {
-      void request.body?.cancel().catch(() => undefined);
-      return Promise.reject(tooLarge(limit));
+      const refusal = tooLarge(limit);
+      if (read) read.refused = refusal;
+      if (declared > drainLimit(limit) || awaitsContinue(request)) {
+        void request.body?.cancel().catch(() => undefined);
+        return Promise.reject(refusal);
+      }
+      return drained(request.body, 0, limit).then(() => Promise.reject(refusal));
     }
     // Within the limit as declared: one read of the whole body (without making its stream, which
     // Bun creates only when `body` is touched) is the fast path. `bytes()` rather than
@@ -70,7 +75,46 @@ function readRawBody(request: Request, limit: number, client?: RequestAbort): Pr
     return request.bytes();
   }
   client?.watch(request.signal);
-  return readChunked(request, limit);
+  return readChunked(request, limit, read);
+}
+
+/** How much of a body over `limit` is read and dropped before its 413: Bun's own limit (bunBodyLimit). */
+function drainLimit(limit: number): number {
+  return 2 * limit + 1_048_576;
+}
+
+/** `Expect: 100-continue`: no body comes before a 100 (https sends it at the first read: none is asked for). */
+function awaitsContinue(request: Request): boolean {
+  return request.headers.get("expect")?.toLowerCase() === "100-continue";
+}
+
+/** How long the rest of a refused body is read at most: as the https listener's lingering close (LINGER_MS). */
+const DRAIN_MS = 2_000;
+
+/**
+ * Reads the rest of a refused body and drops it, so that its 413 and the close come after the
+ * client's last byte. Closing while the client still writes fails its write, and Java's HttpClient
+ * then reports that failure ("HTTP/1.1 header parser received no bytes") instead of the 413 already
+ * in its socket: a device that cannot tell "too large" from a network error retries for ever. Stops
+ * past `drainLimit` or DRAIN_MS, when the client leaves, or when the request's deadline closes the
+ * connection.
+ */
+async function drained(body: ReadableStream<Uint8Array> | null, size: number, limit: number): Promise<void> {
+  if (!body) return;
+  const reader = body.getReader();
+  const stop = setTimeout(() => void reader.cancel().catch(() => undefined), DRAIN_MS);
+  try {
+    for (let read = size; read <= drainLimit(limit); ) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      read += value.length;
+    }
+    await reader.cancel();
+  } catch {
+    // The client left, or the connection closed: nobody is waiting for the answer.
+  } finally {
+    clearTimeout(stop);
+  }
 }
 
 /** `identity`, or an empty value (no coding), in any case and with white space around it. */
@@ -131,7 +175,7 @@ export function checkedBody(raw: Uint8Array, limit: number): Uint8Array {
   return raw;
 }
 
-async function readChunked(request: Request, limit: number): Promise<Uint8Array> {
+async function readChunked(request: Request, limit: number, read?: BodyRead): Promise<Uint8Array> {
   const body = request.body;
   if (!body) return new Uint8Array(0);
   const reader = body.getReader();
@@ -142,8 +186,14 @@ async function readChunked(request: Request, limit: number): Promise<Uint8Array>
     if (done) break;
     size += value.length;
     if (size > limit) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge(limit);
+      const refusal = tooLarge(limit);
+      if (read) read.refused = refusal;
+      if (awaitsContinue(request)) await reader.cancel().catch(() => undefined);
+      else {
+        reader.releaseLock();
+        await drained(body, size, limit);
+      }
+      throw refusal;
     }
     chunks.push(value);
   }
@@ -197,6 +247,8 @@ function connectionClosed(error: unknown): boolean {
 export class BodyRead {
   private readonly reject: (error: unknown) => void;
   readonly body: Promise<Uint8Array>;
+  /** The body's 413, known before the rest of it is read and dropped: what a deadline then answers. */
+  refused: IngestError | undefined;
 
   /** Starts reading `request`'s body (readRawBody, up to `limit`; `signal` also watches a chunked body's client). */
   constructor(
@@ -212,12 +264,12 @@ export class BodyRead {
     // Listening before the read starts: a chunked body's client found gone at once aborts the
     // signal inside readRawBody (its watch), and a listener added after that is never called.
     signal.addEventListener("abort", this);
-    readRawBody(request, limit, signal).then(resolve, this.reject);
+    readRawBody(request, limit, signal, this).then(resolve, this.reject);
   }
 
-  /** The signal aborted before the body arrived. */
+  /** The signal aborted before the body arrived (or before the rest of a refused one was dropped). */
   handleEvent(): void {
-    this.reject(bodyTimeout(this.timeoutMs));
+    this.reject(this.refused ?? bodyTimeout(this.timeoutMs));
   }
 
   done(): void {

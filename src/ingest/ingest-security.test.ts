@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { fastHash } from "../rest/auth/test-support.ts";
-import { systemClock } from "../util/clock.ts";
+import { ManualClock } from "../util/manual-clock.ts";
 import { IngestError } from "./ingest-error.ts";
 import type { IngestRecord } from "./ingest-record.ts";
 import { IngestSecurity, stampIdentity } from "./ingest-security.ts";
@@ -81,7 +81,9 @@ describe("IngestSecurity", () => {
     const hash = await fastHash.bcrypt("pw-123456");
     const file = `${process.env.TMPDIR ?? "/tmp"}/ingest-security-${process.pid}.creds`;
     await Bun.write(file, `meter-1:${hash}\nmeter-2:${hash}\n`);
-    const security = new IngestSecurity({ mtlsIdentity: "cn", clock: systemClock });
+    // A clock that stands still: the quota's bucket must not refill between the two limits (with the
+    // system clock, a bcrypt check slower than 1 s on loaded cores between them let the second through).
+    const security = new IngestSecurity({ mtlsIdentity: "cn", clock: new ManualClock(1_800_000_000_000) });
     const stages = await security.stagesFactory("c1", {
       "ingest.auth.methods": "basic",
       "ingest.auth.basic.credentials.file": file,
@@ -113,7 +115,7 @@ describe("IngestSecurity", () => {
   test("the gateway-wide cap is shared by every connector", async () => {
     const security = new IngestSecurity({
       mtlsIdentity: "cn",
-      clock: systemClock,
+      clock: new ManualClock(1_800_000_000_000),
       global: { "ingest.quota.global.requests.per.second": "2" },
     });
     const a = await security.stagesFactory("a", {});

@@ -15,8 +15,9 @@
  * 413, even for a body one byte over (a device cannot tell "too large" from a network error and
  * retries forever). So Bun's limit sits above the routes' own: twice the largest
  * `ingest.max.body.bytes` plus 1 MiB (`bunBodyLimit`), and a body over a route's limit gets the
- * route's JSON 413 from the handler, which refuses a declared length before reading and stops a
- * chunked body at the limit (body-reader.ts), so what is read stays within the route's limit.
+ * route's JSON 413 from the handler, which refuses a declared length, or a chunked body at the
+ * limit, without keeping any of it (body-reader.ts): the rest is read and dropped first (up to 2 s,
+ * up to Bun's limit), so that the 413 and the close come after the client's last byte.
  * `server.reload` does not change Bun's limit (Bun 1.4 reloads routes and handlers only), so when
  * the largest limit changes the listener is opened again on the same address: the old socket
  * stops accepting (requests in flight finish on it) and the new one is bound in the same tick.

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Kafka, logLevel } from "kafkajs";
+import { type Admin, type ITopicConfig, Kafka, logLevel } from "kafkajs";
 import { waitFor } from "./wait-for.ts";
 
 export interface KafkaInfo {
@@ -81,12 +81,31 @@ export function uniqueTopic(prefix = "t"): string {
   return `${prefix}-${process.pid}-${Date.now().toString(36)}-${topicCounter}`;
 }
 
+/**
+ * Creates `topics` on `admin` and waits until every partition of each has a leader; true when all
+ * were new. Not kafkajs' `waitForLeaders`: its metadata check gives up at once on
+ * UNKNOWN_TOPIC_OR_PARTITION, which the broker answers until its metadata cache has the topic its
+ * controller just created (a window that grows on a loaded machine: a test failed at its first topic).
+ */
+export async function createTopicsOn(admin: Admin, topics: ITopicConfig[], timeoutMs = 30_000): Promise<boolean> {
+  const created = await admin.createTopics({ topics, waitForLeaders: false });
+  const names = topics.map((t) => t.topic);
+  await waitFor(
+    async () => {
+      const md = await admin.fetchTopicMetadata({ topics: names });
+      return md.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+    },
+    { timeoutMs, what: `the leaders of ${names.join(", ")}` },
+  );
+  return created;
+}
+
 /** Creates `topic` with `numPartitions` partitions and waits for their leaders. */
 export async function createTopic(topic: string, numPartitions = 1): Promise<void> {
   const admin = (await testClient()).admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: true });
+    await createTopicsOn(admin, [{ topic, numPartitions }]);
   } finally {
     await admin.disconnect();
   }
@@ -146,10 +165,16 @@ export async function readTopic(
         if (out.length >= count) done();
       },
     });
-    const timer = new Promise<void>((_, reject) =>
-      setTimeout(() => reject(new Error(`read ${out.length} of ${count} records from ${topic}`)), timeoutMs),
-    );
-    await Promise.race([finished, timer]);
+    // Cleared once done: a timer left behind would outlive the test in the suite's one process.
+    let timeout: ReturnType<typeof setTimeout> | undefined;
+    const timer = new Promise<void>((_, reject) => {
+      timeout = setTimeout(() => reject(new Error(`read ${out.length} of ${count} records from ${topic}`)), timeoutMs);
+    });
+    try {
+      await Promise.race([finished, timer]);
+    } finally {
+      clearTimeout(timeout);
+    }
   } finally {
     await consumer.disconnect();
   }
