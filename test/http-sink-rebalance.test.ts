@@ -15,7 +15,7 @@
  */
 import { expect, test } from "bun:test";
 import { type Gateway, startGateway } from "./support/gateway.ts";
-import { kafkaBroker, readAll, testClient, uniqueTopic } from "./support/kafka.ts";
+import { createTopic, kafkaBroker, readAll, testClient, uniqueTopic } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -246,13 +246,7 @@ test.each(SCENARIOS.map((s) => [s.name, s.client, s] as const))(
     const dlq = `${topic}-dlq`;
     const connector = `rebalance-${scenario.poison ? "batch" : "single"}`;
     const group = `connect-${connector}`;
-    const admin = (await testClient()).admin();
-    await admin.connect();
-    try {
-      await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
-    } finally {
-      await admin.disconnect();
-    }
+    await createTopic(topic, PARTITIONS);
     using site = endpoint();
     await using gw = await startGateway({
       dir: dir.path,

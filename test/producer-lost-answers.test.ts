@@ -14,7 +14,7 @@ import { describe, expect, test } from "bun:test";
 import type { ProducerRecord } from "../src/kafka/kafka-port.ts";
 import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
 import { LogManager } from "../src/util/logger.ts";
-import { kafkaBroker, readAll, testClient, uniqueTopic } from "./support/kafka.ts";
+import { createTopicsOn, kafkaBroker, readAll, testClient, uniqueTopic } from "./support/kafka.ts";
 import { PRODUCE, tapRequests } from "./support/wire-tap.ts";
 
 const SENDS = 300;
@@ -28,7 +28,7 @@ async function compactedTopic(partitions: number): Promise<string> {
   await admin.connect();
   try {
     const configEntries = [{ name: "cleanup.policy", value: "compact" }];
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, configEntries }], waitForLeaders: true });
+    await createTopicsOn(admin, [{ topic, numPartitions: partitions, configEntries }]);
   } finally {
     await admin.disconnect();
   }
