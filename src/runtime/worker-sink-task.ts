@@ -112,6 +112,7 @@ export class WorkerSinkTask extends WorkerTask {
         this.notify();
       },
       raise: (error) => this.raise(error),
+      stopping: this.stopSignal,
     });
     const { batches, putRetry, ownership, offsets, context } = this;
     const throwIfFailed = () => this.throwIfFailed();

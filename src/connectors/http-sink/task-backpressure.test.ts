@@ -198,13 +198,15 @@ describe("HttpSinkTask backpressure with the runtime's own-pause rule", () => {
     const { server, release, rt, h } = held;
     await waitFor(() => server.received.length === 1);
     expect(rt.paused()).toEqual(["orders-0"]);
-    // Revoked: the request in flight is aborted and the buffer empties while nothing is assigned.
+    // Revoked: close waits for the request in flight (its answer comes now, not at the default
+    // 30 s sink.request.timeout), and the buffer empties while nothing is assigned.
     rt.consumer.assigned = [];
     rt.consumer.paused.clear();
-    h.task.close([p0]);
+    const closing = h.task.close([p0]);
+    release();
+    await closing;
     await h.task.idle();
     await rt.assign([p0, p1]);
     expect(rt.paused()).toEqual([]);
-    release();
   });
 });
