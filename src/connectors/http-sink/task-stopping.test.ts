@@ -14,20 +14,30 @@ const retryFast = { "sink.retry.backoff.initial.ms": "1", "sink.retry.backoff.ma
 /** Far beyond the test's own timeout: a close that waits for the attempt fails the test. */
 const hangs = { "sink.batch.max-size": "1", "sink.request.timeout": "3600", ...retryFast };
 
-function neverAnswered(server: ReturnType<typeof endpoint>) {
+/** A task whose first request the endpoint never answers, on the wire; `stop` is the context's `stopping`. */
+async function hangingRequest() {
+  const server = endpoint();
   const never = deferred<Response>();
   server.answer((_r, n) => (n === 1 ? never.promise : new Response("ok")));
-  return never;
+  const stop = new AbortController();
+  const h = harness({ url: server.url(), ...hangs }, { assignment: [p0], context: { stopping: stop.signal } });
+  const dispose = async () => {
+    await h[Symbol.asyncDispose]();
+    never.resolve(new Response("too late"));
+    await server[Symbol.asyncDispose]();
+  };
+  await h.task.put([record(0, 0, "hanging")]);
+  await waitFor(() => server.received.length === 1).catch(async (error) => {
+    await dispose();
+    throw error;
+  });
+  return { server, h, stop, [Symbol.asyncDispose]: dispose };
 }
 
 describe("HttpSinkTask told to stop (the context's stopping)", () => {
   test("cuts off its attempt on the wire: the stop's close of every partition returns, the record stays uncommitted", async () => {
-    await using server = endpoint();
-    const never = neverAnswered(server);
-    const stop = new AbortController();
-    await using h = harness({ url: server.url(), ...hangs }, { assignment: [p0], context: { stopping: stop.signal } });
-    await h.task.put([record(0, 0, "hanging")]);
-    await waitFor(() => server.received.length === 1);
+    await using t = await hangingRequest();
+    const { server, h, stop } = t;
     stop.abort();
     await h.task.idle();
     // The runtime's last commit (WorkerSinkTask.close) comes after: the cut-off record is not done.
@@ -36,21 +46,15 @@ describe("HttpSinkTask told to stop (the context's stopping)", () => {
     await h.task.stop();
     expect(server.received).toHaveLength(1);
     expect(h.errant).toEqual([]);
-    never.resolve(new Response("too late"));
   });
 
   test("a stop while a revoked partition's close waits for its attempt ends that wait", async () => {
-    await using server = endpoint();
-    const never = neverAnswered(server);
-    const stop = new AbortController();
-    await using h = harness({ url: server.url(), ...hangs }, { assignment: [p0], context: { stopping: stop.signal } });
-    await h.task.put([record(0, 0, "hanging")]);
-    await waitFor(() => server.received.length === 1);
+    await using t = await hangingRequest();
+    const { server, h, stop } = t;
     const closing = h.task.close([p0]);
     stop.abort();
     await closing;
     expect(server.received).toHaveLength(1);
     expect(h.lines.filter((l) => l.includes("retrying"))).toEqual([]);
-    never.resolve(new Response("too late"));
   });
 });
