@@ -254,12 +254,6 @@ export interface SinkTaskContext extends PluginContext {
   resume(partitions: ReadonlyArray<TopicPartition>): void;
   /** Ask for an offset commit as soon as possible. */
   requestCommit(): void;
-  /**
-   * Aborts when the task is told to stop, before the runtime's last commit, its close of every
-   * partition and `stop` (an extension: Connect's close cannot tell a stop from a rebalance). A
-   * close that waits for work in flight (a revoked partition's request) stops waiting on it.
-   */
-  readonly stopping?: AbortSignal;
 }
 
 export interface SinkTask {

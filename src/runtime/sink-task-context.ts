@@ -54,8 +54,6 @@ export interface SinkTaskContextOptions {
   /** `context.timeout(ms)`: the backoff before redelivering a put that failed with a RetriableError. */
   readonly setPutRetryTimeout: (ms: number) => void;
   readonly requestCommit: () => void;
-  /** Aborts when the task is told to stop (the context's `stopping`). */
-  readonly stopping: AbortSignal;
   /** Fails the task with this error (the first one raised wins). */
   readonly raise: (error: Error) => void;
 }
@@ -99,7 +97,6 @@ export function sinkTaskContext(c: SinkTaskContextOptions): WorkerSinkTaskContex
     config: c.config,
     logger: c.logger,
     clock: c.clock,
-    stopping: c.stopping,
     offset: (offsets) => {
       for (const o of offsets) {
         if (holds > 0) held.set(key(o), o);

@@ -70,23 +70,6 @@ describe("WorkerSinkTask's SinkTaskContext", () => {
     task.stop();
     expect(await task.awaitStop(5000)).toBe(true);
   });
-
-  test("its `stopping` aborts when the task is told to stop, before the close of every partition", async () => {
-    const { plugin, task } = setup(3_600_000);
-    task.start();
-    await waitFor(() => plugin.calls.includes("open in-0"));
-    expect(plugin.context.stopping?.aborted).toBe(false);
-    const close = plugin.close.bind(plugin);
-    let abortedAtClose: boolean | undefined;
-    plugin.close = (partitions) => {
-      abortedAtClose = plugin.context.stopping?.aborted;
-      close(partitions);
-    };
-    task.stop();
-    expect(plugin.context.stopping?.aborted).toBe(true);
-    expect(await task.awaitStop(5000)).toBe(true);
-    expect(abortedAtClose).toBe(true);
-  });
 });
 
 describe("WorkerSinkTask", () => {

@@ -112,7 +112,6 @@ export class WorkerSinkTask extends WorkerTask {
         this.notify();
       },
       raise: (error) => this.raise(error),
-      stopping: this.stopSignal,
     });
     const { batches, putRetry, ownership, offsets, context } = this;
     const throwIfFailed = () => this.throwIfFailed();

@@ -17,7 +17,7 @@
  * (their offsets were not committed: the next owner re-reads them); a still-owned partition's
  * records of it go back to the head of their lane. `close` waits for an attempt already on the
  * wire (at most sink.request.timeout): cut off, the endpoint could still apply it after what the
- * next owner sends. Only a stop (`stop`, or the context's `stopping`, before a stop's close) cuts them off.
+ * next owner sends. Only `stop` cuts attempts off.
  * Backpressure: at `sink.requests.max-buffered` records or `.bytes` (buffered or in flight) the task
  * pauses its partitions (sending partial batches: none can fill) and resumes them at half; partitions
  * opened meanwhile are paused too, one revoked before the resume is resumed when opened (Backpressure).
@@ -76,7 +76,6 @@ export class HttpSinkTask implements SinkTask {
     this.clock = this.context.clock;
     this.settings = sinkSettings(config);
     const s = this.settings;
-    this.context.stopping?.addEventListener("abort", () => void this.stop(), { once: true });
     if (s.allowSelfSigned) {
       this.log.warn(
         "security.cert.server.allowSelfSigned is true: the endpoint's certificate is NOT verified (any certificate is accepted)",
@@ -156,8 +155,9 @@ export class HttpSinkTask implements SinkTask {
   async close(partitions: ReadonlyArray<TopicPartition>): Promise<void> {
     if (!this.buffer) return;
     this.buffer.drop(partitions.map((p) => tpKey(p.topic, p.partition)));
-    // preCommit ran before close (Connect's closePartitions): what is in flight stays uncommitted, and neither
-    // a retry nor an attempt on the wire may land after what the next owner sends (it rejoins once close returned).
+    // preCommit ran before close for these partitions (Connect's closePartitions), so what is in flight
+    // for them stays uncommitted; neither a retry nor an attempt on the wire may land after what the
+    // next owner sends (the runtime commits and rejoins once close returned).
     const abandoned: Promise<void>[] = [];
     for (const [request, { abort, run }] of this.inFlight) {
       if (request.lanes.every((tp) => this.buffer.owns(request, tp))) continue;
@@ -222,7 +222,7 @@ export class HttpSinkTask implements SinkTask {
       .catch((error: unknown) => this.fail(error))
       .then((undone) => {
         this.inFlight.delete(request);
-        if (undone !== undefined) this.buffer.requeue(request, undone);
+        if (undone !== undefined && abort.signal.aborted) this.buffer.requeue(request, undone);
         else this.buffer.complete(request);
         this.applyBackpressure();
         this.pump();

@@ -129,7 +129,7 @@ export interface HarnessOptions {
   readonly assignment?: TopicPartition[];
   readonly rootLevel?: "DEBUG" | "TRACE" | "INFO";
   /** The runtime's side of the context, instead of the recording one. */
-  readonly context?: Partial<Pick<SinkTaskContext, "assignment" | "pause" | "resume" | "stopping">>;
+  readonly context?: Partial<Pick<SinkTaskContext, "assignment" | "pause" | "resume">>;
 }
 
 /** An HttpSinkTask started with `config` in a recording context. */
