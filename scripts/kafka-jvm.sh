@@ -29,7 +29,7 @@ cds_archive() {
   key=$({
     echo "$java_bin"
     stat -Lc '%s %Y' "$java_bin" "$(dirname "$java_bin")/../lib/server/libjvm.so" 2>/dev/null
-    ls -l --time-style=+%s "$CACHE/lib"
+    ls -l --time-style=+%s "$CACHE/lib/"
   } | cksum | cut -d' ' -f1)
   echo "$CACHE/cds/broker-$key.jsa"
 }
@@ -53,7 +53,7 @@ build_cds() {
       ok=1
     else
       tail -n 20 "$dir/build.log" >&2 || true
-      echo "scripts/kafka: the class-data archive could not be built; brokers start without it" >&2
+      echo "scripts/kafka: the class-data archive could not be built; brokers start without it (delete $archive.failed to try again)" >&2
       touch "$archive.failed"
     fi
     KAFKA_STATE_DIR="$dir/state" bash "$SELF" stop >/dev/null 2>&1 || true
