@@ -3,7 +3,8 @@
  * or kill a broker: the shared broker other people's tests use is never touched. `stop()` ends the
  * process (SIGTERM, data kept); `kill()` ends it hard (SIGKILL, kill -9: no flush, no controlled
  * shutdown, what the OS wrote to its log dirs stays); `restart()` runs the same command line again,
- * so the broker comes back on the same ports with the same data. `await using` removes it.
+ * so the broker comes back on the same ports with the same data. `await using` kills it (SIGKILL:
+ * its state dir is the test's and goes with it).
  */
 import { readFileSync } from "node:fs";
 import { connect } from "node:net";
@@ -60,7 +61,9 @@ function portOpen(hostPort: string): Promise<boolean> {
 
 export async function startOwnBroker(stateDir: string): Promise<OwnBroker> {
   const script = join(REPO, "scripts", "kafka");
-  const env = { ...process.env, KAFKA_STATE_DIR: stateDir };
+  // A broker that lives for one test: the C1 compiler alone starts it with about half the CPU time
+  // (C2's compiles would not pay off before it is stopped again); restarts keep the same flags.
+  const env = { ...process.env, KAFKA_STATE_DIR: stateDir, KAFKA_OPTS: "-XX:TieredStopAtLevel=1" };
   const proc = Bun.spawn(["bash", script, "start"], { env, stdout: "pipe", stderr: "inherit" });
   const out = await new Response(proc.stdout).text();
   if ((await proc.exited) !== 0) throw new Error("scripts/kafka start failed for the test's own broker");
@@ -90,6 +93,10 @@ export async function startOwnBroker(stateDir: string): Promise<OwnBroker> {
     process.kill(pid, "SIGTERM");
     await exited(pid);
   };
+  const kill = async () => {
+    process.kill(pid, "SIGKILL");
+    await exited(pid);
+  };
   return {
     bootstrap,
     get pid() {
@@ -97,10 +104,7 @@ export async function startOwnBroker(stateDir: string): Promise<OwnBroker> {
     },
     client,
     stop,
-    async kill() {
-      process.kill(pid, "SIGKILL");
-      await exited(pid);
-    },
+    kill,
     async restart() {
       const started = Bun.spawn(cmdline, {
         env,
@@ -112,9 +116,11 @@ export async function startOwnBroker(stateDir: string): Promise<OwnBroker> {
       await Bun.write(join(stateDir, "broker.pid"), String(pid));
       await ready();
     },
+    // The state dir goes with the test: no controlled shutdown to wait for (seconds on a busy
+    // machine), and a broker the test left frozen (SIGSTOP) ends too.
     async [Symbol.asyncDispose]() {
       try {
-        await stop();
+        await kill();
       } catch {
         // already gone
       }
