@@ -3,6 +3,20 @@ import { ManualClock } from "../util/manual-clock.ts";
 import { BodyRead, declaredLength, readBody } from "./body-reader.ts";
 import { RequestDeadlines } from "./request-deadlines.ts";
 
+/** What `read`'s body came to so far: "still waiting", "read" or "failed <status>". */
+function outcomeOf(read: BodyRead): { now: string } {
+  const outcome = { now: "still waiting" };
+  read.body.then(
+    () => {
+      outcome.now = "read";
+    },
+    (error: { status?: number }) => {
+      outcome.now = `failed ${error.status}`;
+    },
+  );
+  return outcome;
+}
+
 function streaming(chunks: string[], pulled: { count: number }): Request {
   const body = new ReadableStream<Uint8Array>({
     pull(controller) {
@@ -155,17 +169,9 @@ describe("BodyRead of a chunked body whose client is already gone", () => {
     } as RequestInit);
     const signal = deadlines.start(30_000, request);
     const read = new BodyRead(request, 1000, signal, 30_000);
-    let outcome = "still waiting";
-    read.body.then(
-      () => {
-        outcome = "read";
-      },
-      (error: { status?: number }) => {
-        outcome = `failed ${error.status}`;
-      },
-    );
+    const outcome = outcomeOf(read);
     for (let i = 0; i < 10; i++) await Promise.resolve();
-    expect(outcome).toBe("failed 408");
+    expect(outcome.now).toBe("failed 408");
   });
 });
 
@@ -179,20 +185,12 @@ describe("BodyRead of a body over the limit", () => {
     const request = new Request(stalled, { headers: { "Content-Length": "5000" } });
     const signal = deadlines.start(30_000, request);
     const read = new BodyRead(request, 1000, signal, 30_000);
-    let outcome = "still waiting";
-    read.body.then(
-      () => {
-        outcome = "read";
-      },
-      (error: { status?: number }) => {
-        outcome = `failed ${error.status}`;
-      },
-    );
+    const outcome = outcomeOf(read);
     for (let i = 0; i < 10; i++) await Promise.resolve();
-    expect(outcome).toBe("still waiting");
-    while (outcome === "still waiting" && clock.advanceToNext()) await Promise.resolve();
+    expect(outcome.now).toBe("still waiting");
+    while (outcome.now === "still waiting" && clock.advanceToNext()) await Promise.resolve();
     for (let i = 0; i < 10; i++) await Promise.resolve();
-    expect(outcome).toBe("failed 413");
+    expect(outcome.now).toBe("failed 413");
     read.done();
   });
 });
