@@ -109,6 +109,7 @@ describe("splitBatch", () => {
       settle: (outcome) => outcomes.push(outcome),
       state: "inflight",
       sequence: 7,
+      place: -1,
       generation: 0,
       retryAt: 0,
       attempts: 1,

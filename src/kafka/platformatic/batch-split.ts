@@ -83,6 +83,7 @@ export function splitBatch(big: Batch, targetBytes: number): Batch[] {
     settle: settles[i]!,
     state: "waiting",
     sequence: -1,
+    place: -1,
     generation: big.generation,
     retryAt: 0,
     attempts: 0,

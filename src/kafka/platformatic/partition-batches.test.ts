@@ -10,6 +10,7 @@ function add(part: PartitionBatches): Batch {
     settle: () => {},
     state: "queued",
     sequence: -1,
+    place: -1,
     generation: 0,
     retryAt: 0,
     attempts: 0,

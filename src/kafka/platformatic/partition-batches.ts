@@ -17,7 +17,7 @@
  * epoch, sequences from 0 for the pending batches in their order, and the one-batch guard armed again until written.
  */
 
-import { SequenceWindow } from "./sequence-window.ts";
+import { type Placed, SequenceWindow } from "./sequence-window.ts";
 
 export type BatchState = "queued" | "inflight" | "waiting" | "done";
 
@@ -37,7 +37,7 @@ export interface BatchPiece {
 /** Encodes the records of a batch again as pieces of at most `targetBytes` (at least two pieces). */
 export type SplitRecords = (targetBytes: number) => readonly BatchPiece[];
 
-export interface Batch {
+export interface Batch extends Placed {
   readonly part: PartitionBatches;
   /**
    * The encoded RecordBatch (stamped with producer id, epoch and sequence when first sent); a copy
@@ -129,22 +129,24 @@ export class PartitionBatches {
 
   /** The next batch that may go now; `wake` learns when a waiting one may (its backoff). */
   sendable(now: number, wake: (at: number) => void): Batch | undefined {
-    // Anything still on the wire from before the last retriable failure (wherever it stands in
-    // the queue) holds the partition back: the retried batches must not overtake its answer.
-    for (const b of this.queue) if (b.state === "inflight" && b.generation !== this.generation) return undefined;
-    let onWire = 0;
+    // Anything still on the wire from before the last retriable failure (wherever it stands in the queue) holds
+    // the partition back: the retried batches must not overtake its answer. The pass finds `oldest` for the window.
+    let oldest: Batch | undefined;
     for (const b of this.queue) {
-      if (b.state === "inflight") {
-        onWire++;
-        continue;
-      }
+      if (b.state === "inflight" && b.generation !== this.generation) return undefined;
+      if (!oldest && b.sequence >= 0) oldest = b;
+    }
+    // Every batch before the first not on the wire is on the wire: `onWire` of them.
+    for (let onWire = 0; onWire < this.queue.length; onWire++) {
+      const b = this.queue[onWire]!;
+      if (b.state === "inflight") continue;
       if (b.state === "waiting" && b.retryAt > now) {
         wake(b.retryAt);
         return undefined;
       }
       if (!this.idempotent) return b;
       if (onWire >= (this.acknowledged ? MAX_IN_FLIGHT_PER_PARTITION : 1)) return undefined;
-      return b.sequence >= 0 || this.window.open(this.queue.find((q) => q.sequence >= 0)) ? b : undefined;
+      return b.sequence >= 0 || this.window.open(oldest) ? b : undefined;
     }
     return undefined;
   }
@@ -288,9 +290,7 @@ export class PartitionBatches {
 
   /** The earliest delivery timeout of the batches not settled (Infinity: none). */
   earliestDeadline(): number {
-    let earliest = Number.POSITIVE_INFINITY;
-    for (const b of this.queue) earliest = Math.min(earliest, b.deadline);
-    return earliest;
+    return this.queue.reduce((earliest, b) => Math.min(earliest, b.deadline), Number.POSITIVE_INFINITY);
   }
 
   /** The first batch not on the wire whose delivery timeout has passed. */

@@ -162,6 +162,7 @@ export class ProducePipeline {
       settle,
       state: "queued",
       sequence: -1,
+      place: -1,
       generation: 0,
       retryAt: 0,
       attempts: 0,

@@ -19,6 +19,7 @@ function queued(topic: string, partition: number, bytes: number): PartitionBatch
     settle: () => {},
     state: "queued",
     sequence: -1,
+    place: -1,
     generation: 0,
     retryAt: 0,
     attempts: 0,

@@ -15,28 +15,31 @@
  * batches when it goes again, as Java's producer keeps it (at most 5 requests in flight, and a batch
  * being retried goes before any new one).
  */
+/** A batch as the window sees it: its place among those that took a sequence since the last restart (-1: none yet). */
+export interface Placed {
+  place: number;
+}
+
 export class SequenceWindow {
-  /** Each batch's place among those that took a sequence since the last restart. */
-  private readonly places = new WeakMap<object, number>();
   private next = 0;
 
   constructor(private readonly size: number) {}
 
   /** Whether a batch may take a sequence now; `oldest`: the oldest batch not settled that has one. */
-  open(oldest: object | undefined): boolean {
+  open(oldest: Placed | undefined): boolean {
     if (oldest === undefined) return true;
-    return this.next - (this.places.get(oldest) ?? this.next) < this.size;
+    return this.next - (oldest.place >= 0 ? oldest.place : this.next) < this.size;
   }
 
   /** `b` took the next sequence. */
-  take(b: object): void {
-    this.places.set(b, this.next++);
+  take(b: Placed): void {
+    b.place = this.next++;
   }
 
   /** `pieces` took `big`'s sequences: one place each, from `big`'s on. */
-  split(big: object, pieces: readonly object[]): void {
-    const at = this.places.get(big) ?? this.next;
-    for (const [i, piece] of pieces.entries()) this.places.set(piece, at + i);
+  split(big: Placed, pieces: readonly Placed[]): void {
+    const at = big.place >= 0 ? big.place : this.next;
+    for (let i = 0; i < pieces.length; i++) pieces[i]!.place = at + i;
     this.next += pieces.length - 1;
   }
 
