@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { type TempDir, tempDir } from "../../test/support/temp-dir.ts";
 import { StoreError } from "./database.ts";
 import { openSpoolDatabase, PAGE_SIZE, SPOOL_FILE } from "./spool-file.ts";
-import { walDamage } from "./wal-check.ts";
+import { WAL_READ_BYTES, walDamage } from "./wal-check.ts";
 
 const FRAME = 24 + PAGE_SIZE;
 const frameAt = (i: number) => 32 + i * FRAME;
@@ -79,6 +79,28 @@ describe("the spool's write-ahead log at open (kill -9, then a damaged WAL)", ()
       ),
     );
     expect([readFileSync(join(crashed, SPOOL_FILE)), readFileSync(walOf(crashed))]).toEqual(before);
+  });
+
+  test("a WAL several times larger than what is read at once: a damaged frame in its last part is found, with every commit after it", async () => {
+    await using dir = await tempDir("wal-check-");
+    const crashed = crashedSpool(dir, 90);
+    const frames = framesOf(crashed);
+    expect(frames * FRAME).toBeGreaterThan(3 * WAL_READ_BYTES);
+    const wal = readFileSync(walOf(crashed));
+    const commits = Array.from({ length: frames }, (_, i) => i).filter((i) => isCommit(wal, i));
+    // A frame (not a commit) past the first two reads, with commits after it.
+    let at = frames - 8;
+    while (isCommit(wal, at)) at--;
+    expect(at * FRAME).toBeGreaterThan(2 * WAL_READ_BYTES);
+    damage(crashed, frameAt(at) + 24 + 100);
+    // SQLite keeps the commits before it; every later one is lost (each an append), the last one maybe torn.
+    expect(damageOf(crashed)).toEqual({
+      firstDropped: Math.max(...commits.filter((c) => c < at)) + 2,
+      lost: commits.filter((c) => c > at && c < frames - 1).length,
+      unsure: commits.includes(frames - 1),
+    });
+    expect(commits.filter((c) => c > at && c < frames - 1).length).toBeGreaterThan(0);
+    expect(() => rowsAfterOpen(crashed)).toThrow(StoreError);
   });
 
   test("a damaged WAL header drops the whole log: refused too", async () => {

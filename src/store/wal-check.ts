@@ -22,7 +22,7 @@
  * `sqlite_sequence`, which every append bumps (AUTOINCREMENT) and no delete writes, are counted
  * (its root page read from sqlite_master, page 1).
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import { rootPageOf } from "./sqlite-master-page.ts";
 
 const HEADER = 32;
@@ -31,6 +31,8 @@ const MAGIC_LE = 0x377f0682;
 const MAGIC_BE = 0x377f0683;
 const VERSION = 3007000;
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+/** How much of the log is read at once (whole frames; one frame when a frame is larger). */
+export const WAL_READ_BYTES = 1 << 20;
 
 export interface WalDamage {
   /** 1-based number of the first frame SQLite's recovery does not take (its log ends before it). */
@@ -42,7 +44,7 @@ export interface WalDamage {
 }
 
 /** SQLite's WAL checksum of `data` from `start` to `end` (pairs of 32-bit words), going on from `s`. */
-function checksum(data: DataView, start: number, end: number, le: boolean, s: [number, number]): [number, number] {
+function checksum(data: DataView, start: number, end: number, le: boolean, s: Pair): Pair {
   let [s0, s1] = s;
   // Words in the host's order (little-endian) read as a typed array: several times faster.
   if (le && LITTLE_ENDIAN_HOST && (data.byteOffset + start) % 4 === 0) {
@@ -60,16 +62,31 @@ function checksum(data: DataView, start: number, end: number, le: boolean, s: [n
   return [s0, s1];
 }
 
-/** The database's page size from its header (bytes 16-17; 1 means 65536), if the file has one. */
-function databasePageSize(dbPath: string): number | undefined {
-  if (!existsSync(dbPath)) return undefined;
-  const head = Buffer.alloc(100);
-  const fd = openSync(dbPath, "r");
+/** `length` bytes of the file at `path` from `position`; undefined when it is shorter. */
+function readAt(path: string, length: number, position: number): Buffer | undefined {
+  const bytes = Buffer.alloc(length);
+  const fd = openSync(path, "r");
   try {
-    if (readSync(fd, head, 0, 100, 0) < 100) return undefined;
+    return readFully(fd, bytes, length, position) ? bytes : undefined;
   } finally {
     closeSync(fd);
   }
+}
+
+/** Reads `length` bytes at `position` into the start of `into`; false when the file ends before. */
+function readFully(fd: number, into: Buffer, length: number, position: number): boolean {
+  for (let done = 0; done < length; ) {
+    const n = readSync(fd, into, done, length - done, position + done);
+    if (n === 0) return false;
+    done += n;
+  }
+  return true;
+}
+
+/** The database's page size from its header (bytes 16-17; 1 means 65536), if the file has one. */
+function databasePageSize(dbPath: string): number | undefined {
+  const head = existsSync(dbPath) ? readAt(dbPath, 100, 0) : undefined;
+  if (!head) return undefined;
   const size = head.readUInt16BE(16);
   return size === 1 ? 65_536 : size;
 }
@@ -84,54 +101,72 @@ interface Frame {
 }
 
 interface Wal {
-  readonly bytes: Buffer;
+  readonly path: string;
   readonly frames: readonly Frame[];
   readonly frameSize: number;
   readonly pageSize: number;
   readonly headerOk: boolean;
 }
 
-/** The frames of the WAL of `dbPath`, each checked on its own; undefined without one that has frames. */
+type Pair = [number, number];
+const pairAt = (data: DataView, at: number): Pair => [data.getUint32(at), data.getUint32(at + 4)];
+const same = (a: Pair, b: Pair) => a[0] === b[0] && a[1] === b[1];
+
+/**
+ * The frames of the WAL of `dbPath`, each checked on its own; undefined without one that has frames.
+ * The log is read a few frames at a time (at most WAL_READ_BYTES, or one frame), never whole.
+ */
 function readWal(dbPath: string): Wal | undefined {
-  const walPath = `${dbPath}-wal`;
-  if (!existsSync(walPath)) return undefined;
-  const bytes = readFileSync(walPath);
-  if (bytes.length < HEADER) return undefined;
-  const data = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-  const magic = data.getUint32(0);
-  const le = magic !== MAGIC_BE;
-  const walPageSize = data.getUint32(8);
-  const dbPageSize = databasePageSize(dbPath);
-  const pageSize = validPageSize(dbPageSize) ? dbPageSize : walPageSize;
-  if (!validPageSize(pageSize)) return undefined;
-  const stored = (at: number): [number, number] => [data.getUint32(at), data.getUint32(at + 4)];
-  const same = (a: [number, number], b: [number, number]) => a[0] === b[0] && a[1] === b[1];
-  const headerOk =
-    (magic === MAGIC_LE || magic === MAGIC_BE) &&
-    data.getUint32(4) === VERSION &&
-    walPageSize === pageSize &&
-    same(checksum(data, 0, 24, le, [0, 0]), stored(24));
-  const frameSize = FRAME_HEADER + pageSize;
-  const count = Math.floor((bytes.length - HEADER) / frameSize);
-  if (count === 0) return undefined;
-  // The log's salts: the header's, or (header damaged) its first frame's.
-  const salt = stored(headerOk ? 16 : HEADER + 8);
-  const frames: Frame[] = [];
-  let seed = stored(24);
-  for (let i = 0; i < count; i++) {
-    const at = HEADER + i * frameSize;
-    // Frames of an older generation (other salts) need no checksum: a reset WAL is mostly those.
-    const intact =
-      same(stored(at + 8), salt) &&
-      data.getUint32(at) !== 0 &&
-      same(
-        checksum(data, at + FRAME_HEADER, at + frameSize, le, checksum(data, at, at + 8, le, seed)),
-        stored(at + 16),
-      );
-    frames.push({ page: data.getUint32(at), commit: data.getUint32(at + 4) !== 0, intact });
-    seed = stored(at + 16);
+  const path = `${dbPath}-wal`;
+  if (!existsSync(path)) return undefined;
+  const fd = openSync(path, "r");
+  try {
+    const size = fstatSync(fd).size;
+    const header = Buffer.alloc(HEADER);
+    if (size < HEADER || !readFully(fd, header, HEADER, 0)) return undefined;
+    const head = new DataView(header.buffer, header.byteOffset, HEADER);
+    const magic = head.getUint32(0);
+    const le = magic !== MAGIC_BE;
+    const walPageSize = head.getUint32(8);
+    const dbPageSize = databasePageSize(dbPath);
+    const pageSize = validPageSize(dbPageSize) ? dbPageSize : walPageSize;
+    if (!validPageSize(pageSize)) return undefined;
+    const headerOk =
+      (magic === MAGIC_LE || magic === MAGIC_BE) &&
+      head.getUint32(4) === VERSION &&
+      walPageSize === pageSize &&
+      same(checksum(head, 0, 24, le, [0, 0]), pairAt(head, 24));
+    const frameSize = FRAME_HEADER + pageSize;
+    const count = Math.floor((size - HEADER) / frameSize);
+    if (count === 0) return undefined;
+    const perRead = Math.max(1, Math.floor(WAL_READ_BYTES / frameSize));
+    const chunk = Buffer.alloc(perRead * frameSize);
+    const data = new DataView(chunk.buffer, chunk.byteOffset, chunk.length);
+    let salt: Pair | undefined = headerOk ? pairAt(head, 16) : undefined;
+    const frames: Frame[] = [];
+    let seed = pairAt(head, 24);
+    for (let first = 0; first < count; first += perRead) {
+      const n = Math.min(perRead, count - first);
+      if (!readFully(fd, chunk, n * frameSize, HEADER + first * frameSize)) break; // cut short meanwhile
+      // The log's salts: the header's, or (header damaged) its first frame's.
+      salt ??= pairAt(data, 8);
+      for (let at = 0; at < n * frameSize; at += frameSize) {
+        // Frames of an older generation (other salts) need no checksum: a reset WAL is mostly those.
+        const intact =
+          same(pairAt(data, at + 8), salt) &&
+          data.getUint32(at) !== 0 &&
+          same(
+            checksum(data, at + FRAME_HEADER, at + frameSize, le, checksum(data, at, at + 8, le, seed)),
+            pairAt(data, at + 16),
+          );
+        frames.push({ page: data.getUint32(at), commit: data.getUint32(at + 4) !== 0, intact });
+        seed = pairAt(data, at + 16);
+      }
+    }
+    return frames.length > 0 ? { path, frames, frameSize, pageSize, headerOk } : undefined;
+  } finally {
+    closeSync(fd);
   }
-  return { bytes, frames, frameSize, pageSize, headerOk };
 }
 
 /**
@@ -161,14 +196,14 @@ export function orphanWal(dbPath: string): boolean {
 export function walDamage(dbPath: string, writing?: string): WalDamage | undefined {
   const wal = readWal(dbPath);
   if (!wal) return undefined;
-  const { bytes, frames, frameSize, pageSize, headerOk } = wal;
+  const { frames, headerOk } = wal;
   const count = frames.length;
   // SQLite takes frames while they chain, through the last commit among them.
   const broken = headerOk ? frames.findIndex((f) => !f.intact) : 0;
   if (broken < 0) return undefined;
   let recovered = 0;
   for (let i = 0; i < broken; i++) if (frames[i]!.commit) recovered = i + 1;
-  const counted = countedPage(bytes, frames, recovered, frameSize, dbPath, pageSize, writing);
+  const counted = countedPage(wal, recovered, dbPath, writing);
   const lastIntact = frames.findLastIndex((f) => f.intact);
   // Transactions beyond what SQLite takes, each ending in an intact commit frame.
   let lost = 0;
@@ -187,29 +222,12 @@ export function walDamage(dbPath: string, writing?: string): WalDamage | undefin
 }
 
 /** The root page of `writing` in the schema SQLite recovers (page 1 from the WAL's prefix, or the file). */
-function countedPage(
-  wal: Uint8Array,
-  frames: readonly Frame[],
-  recovered: number,
-  frameSize: number,
-  dbPath: string,
-  pageSize: number,
-  writing: string | undefined,
-): number | undefined {
+function countedPage(wal: Wal, recovered: number, dbPath: string, writing: string | undefined): number | undefined {
   if (writing === undefined) return undefined;
-  let page1: Uint8Array | undefined;
-  for (let i = recovered - 1; i >= 0 && !page1; i--)
-    if (frames[i]!.page === 1)
-      page1 = wal.subarray(HEADER + i * frameSize + FRAME_HEADER, HEADER + (i + 1) * frameSize);
-  if (!page1) {
-    const head = Buffer.alloc(pageSize);
-    const fd = openSync(dbPath, "r");
-    try {
-      if (readSync(fd, head, 0, pageSize, 0) < pageSize) return undefined;
-    } finally {
-      closeSync(fd);
-    }
-    page1 = head;
-  }
-  return rootPageOf(page1, writing);
+  const { frames, frameSize, pageSize } = wal;
+  let i = recovered - 1;
+  while (i >= 0 && frames[i]!.page !== 1) i--;
+  const page1 =
+    i >= 0 ? readAt(wal.path, pageSize, HEADER + i * frameSize + FRAME_HEADER) : readAt(dbPath, pageSize, 0);
+  return page1 && rootPageOf(page1, writing);
 }
