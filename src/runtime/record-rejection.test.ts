@@ -9,7 +9,7 @@ import { MemoryKafka } from "../kafka/memory-kafka.ts";
 import { ToleranceExceededError } from "./errors/retry-with-tolerance.ts";
 import type { RecordConverters } from "./record-conversion.ts";
 import { conversionRejectionOf, recordRejectionOf } from "./record-rejection.ts";
-import { memoryOffsetStore, memorySourceTask, stringConverters, taskBasics } from "./task-test-support.ts";
+import { idlePoll, memoryOffsetStore, memorySourceTask, stringConverters, taskBasics } from "./task-test-support.ts";
 
 type Commit = [value: string, offset: number | null, rejection?: RecordRejection];
 
@@ -31,17 +31,7 @@ class Source implements SourceTask {
   async poll(signal: AbortSignal): Promise<SourceRecord[] | null> {
     const next = this.queue.shift();
     if (next) return next;
-    await new Promise<void>((resolve) => {
-      const onAbort = () => {
-        clearTimeout(t);
-        resolve();
-      };
-      const t = setTimeout(() => {
-        signal.removeEventListener("abort", onAbort);
-        resolve();
-      }, 5);
-      signal.addEventListener("abort", onAbort, { once: true });
-    });
+    await idlePoll(signal);
     return null;
   }
   private single(record: SourceRecord, metadata: RecordMetadata | null, rejection?: RecordRejection): void {

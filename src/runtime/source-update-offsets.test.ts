@@ -3,7 +3,7 @@ import { waitFor } from "../../test/support/wait-for.ts";
 import type { SourceTask } from "../api/connector.ts";
 import { Schemas } from "../api/data/schema.ts";
 import { type SourceMap, type SourceRecord, sourceRecord } from "../api/record.ts";
-import { memoryOffsetStore, memorySourceTask } from "./task-test-support.ts";
+import { idlePoll, memoryOffsetStore, memorySourceTask } from "./task-test-support.ts";
 
 type Entries = ReadonlyArray<{ partition: SourceMap; offset: SourceMap }>;
 
@@ -17,17 +17,7 @@ class UpdatingSource implements SourceTask {
   async poll(signal: AbortSignal): Promise<SourceRecord[] | null> {
     const next = this.queue.shift();
     if (next) return next;
-    await new Promise<void>((resolve) => {
-      const onAbort = () => {
-        clearTimeout(t);
-        resolve();
-      };
-      const t = setTimeout(() => {
-        signal.removeEventListener("abort", onAbort);
-        resolve();
-      }, 5);
-      signal.addEventListener("abort", onAbort, { once: true });
-    });
+    await idlePoll(signal);
     return null;
   }
   updateOffsets(offsets: Entries): Entries | null | undefined {

@@ -195,3 +195,18 @@ export function memorySourceTask(o: {
   });
   return { kafka, task, basics, listener: basics.listener };
 }
+
+/** A source task's empty poll: waits 5 ms, or until `signal` aborts (the task is stopping). */
+export function idlePoll(signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const onAbort = () => {
+      clearTimeout(t);
+      resolve();
+    };
+    const t = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, 5);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}

@@ -11,7 +11,7 @@ import { testProducer } from "../kafka/platformatic/producer-test-support.ts";
 import type { Clock } from "../util/clock.ts";
 import { type Logger, LogManager } from "../util/logger.ts";
 import { ManualClock } from "../util/manual-clock.ts";
-import { memoryOffsetStore, stringConverters, taskBasics } from "./task-test-support.ts";
+import { idlePoll, memoryOffsetStore, stringConverters, taskBasics } from "./task-test-support.ts";
 import { TransformationChain } from "./transformation-chain.ts";
 import { WorkerSourceTask } from "./worker-source-task.ts";
 
@@ -30,17 +30,7 @@ class QueuedSource implements SourceTask {
     this.polls++;
     const next = this.queue.shift();
     if (next) return next;
-    await new Promise((resolve) => {
-      const onAbort = () => {
-        clearTimeout(t);
-        resolve(undefined);
-      };
-      const t = setTimeout(() => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(undefined);
-      }, 5);
-      signal.addEventListener("abort", onAbort, { once: true });
-    });
+    await idlePoll(signal);
     return null;
   }
   commitRecord(record: SourceRecord, metadata: RecordMetadata | null): void {
