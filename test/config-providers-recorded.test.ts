@@ -6,40 +6,26 @@
  * with its exception class on validate), and a reference nothing resolves stays as written.
  * Regression: the gateway's 500 named the provider, path and keys before the provider's message.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { withoutGatewayPlugins } from "./fixtures/connect-rest/apache-only.ts";
 import { PROVIDER_STEPS, PROVIDERS_WORKER } from "./fixtures/connect-rest/config-providers.ts";
-import { type Recording, replay } from "./fixtures/connect-rest/scenario.ts";
-import { type Gateway, startGateway } from "./support/gateway.ts";
-import { kafkaBroker, REPO } from "./support/kafka.ts";
-import { type TempDir, tempDir } from "./support/temp-dir.ts";
+import type { Recording } from "./fixtures/connect-rest/scenario.ts";
+import { REPO } from "./support/kafka.ts";
+import { answersOfGateway } from "./support/recorded-replay.ts";
 
 const recordings: Recording[] = JSON.parse(
   readFileSync(join(REPO, "test/fixtures/connect-rest/config-providers.json"), "utf8"),
 );
 
 describe("config provider failures recorded from Apache Kafka Connect 4.3.1", () => {
-  let dir: TempDir;
-  let gw: Gateway;
   let answers: Map<string, Recording>;
 
   beforeAll(async () => {
-    const kafka = await kafkaBroker();
-    dir = await tempDir();
-    gw = await startGateway({
-      dir: dir.path,
-      worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data"), ...PROVIDERS_WORKER },
-    });
-    const answered = await replay(gw.url, { run: `g${Date.now().toString(36)}`, dir: dir.path }, PROVIDER_STEPS);
-    answers = new Map(answered.map((a) => [a.id, { ...a, body: withoutGatewayPlugins(a.body) }]));
+    const answered = await answersOfGateway(PROVIDERS_WORKER, PROVIDER_STEPS);
+    answers = new Map([...answered].map(([id, a]) => [id, { ...a, body: withoutGatewayPlugins(a.body) }]));
   }, 120_000);
-
-  afterAll(async () => {
-    await gw?.stop();
-    await dir?.[Symbol.asyncDispose]();
-  });
 
   test("every step was recorded", () => {
     expect(recordings.map((r) => r.id)).toEqual(PROVIDER_STEPS.map((s) => s.id));

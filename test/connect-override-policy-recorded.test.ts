@@ -7,39 +7,24 @@
  * uses), the 400 refusing a create or update with a key the policy does not allow, the 500 of a
  * value that does not parse, and creates the policy allows. Compared after scenario.ts's normalization.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type PolicyRecordings, RUNS } from "./fixtures/connect-rest/override-policy.ts";
-import { type Recording, replay } from "./fixtures/connect-rest/scenario.ts";
-import { type Gateway, startGateway } from "./support/gateway.ts";
-import { kafkaBroker, REPO } from "./support/kafka.ts";
-import { type TempDir, tempDir } from "./support/temp-dir.ts";
+import type { Recording } from "./fixtures/connect-rest/scenario.ts";
+import { REPO } from "./support/kafka.ts";
+import { answersOfGateway } from "./support/recorded-replay.ts";
 
 const recordings: PolicyRecordings = JSON.parse(
   readFileSync(join(REPO, "test/fixtures/connect-rest/override-policy.json"), "utf8"),
 );
 
 describe.each(RUNS.map((run) => [run.id, run] as const))("policy run %s", (id, run) => {
-  let dir: TempDir;
-  let gw: Gateway;
   let answers: Map<string, Recording>;
 
   beforeAll(async () => {
-    const kafka = await kafkaBroker();
-    dir = await tempDir();
-    gw = await startGateway({
-      dir: dir.path,
-      worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data"), ...run.worker },
-    });
-    const answered = await replay(gw.url, { run: `g${Date.now().toString(36)}`, dir: dir.path }, run.steps);
-    answers = new Map(answered.map((a) => [a.id, a]));
+    answers = await answersOfGateway(run.worker, run.steps);
   }, 120_000);
-
-  afterAll(async () => {
-    await gw?.stop();
-    await dir?.[Symbol.asyncDispose]();
-  });
 
   test("every step was recorded", () => {
     expect((recordings[id] ?? []).map((r) => r.id)).toEqual(run.steps.map((s) => s.id));

@@ -1,0 +1,27 @@
+/**
+ * Replays recorded Connect REST steps (test/fixtures/connect-rest/scenario.ts) on a gateway of its
+ * own: the recorded-answer test files that need a worker configured their way start one here.
+ */
+import { type Recording, replay, type Step } from "../fixtures/connect-rest/scenario.ts";
+import { startGateway } from "./gateway.ts";
+import { kafkaBroker } from "./kafka.ts";
+import { tempDir } from "./temp-dir.ts";
+
+/** Starts a gateway with `worker`'s keys on the test broker, replays `steps` on it and stops it: its answers by step id. */
+export async function answersOfGateway(
+  worker: Record<string, string>,
+  steps: readonly Step[],
+): Promise<Map<string, Recording>> {
+  const kafka = await kafkaBroker();
+  await using dir = await tempDir();
+  const gw = await startGateway({
+    dir: dir.path,
+    worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data"), ...worker },
+  });
+  try {
+    const answered = await replay(gw.url, { run: `g${Date.now().toString(36)}`, dir: dir.path }, steps);
+    return new Map(answered.map((a) => [a.id, a]));
+  } finally {
+    await gw.stop();
+  }
+}
