@@ -3,7 +3,7 @@
  * support/bun-answer-server.ts): CPU microseconds of the server process per request under wrk, 64
  * keep-alive connections POSTing the 200 B body of bench/ingest-single-ab.ts. Modes alternate over
  * BENCH_ROUNDS (3) rounds of BENCH_DURATION_S (5) seconds after a 2 s warm-up; medians printed.
- * BENCH_MODES picks the modes (default sync,await,arrayBuffer,bytes,text; also stream, and any
+ * BENCH_MODES picks the modes (default sync,await,arrayBuffer,bytes,text; also stream, listen, and any
  * mode with -routes).
  *
  *   flock /work/bench.lock node_modules/.bin/bun bench/bun-request-cost.ts

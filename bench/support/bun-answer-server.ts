@@ -6,6 +6,9 @@
  *   arrayBuffer, bytes, text: awaits the body read that way first
  *   stream:        `Bun.readableStreamToBytes(request.body)`, awaited only if it gives a promise
  * A mode with the suffix `-routes` is served through `Bun.serve`'s `routes` (POST /s), not `fetch`.
+ *   listen:        no Bun.serve: a toy HTTP/1.1 reader on `Bun.listen` (Content-Length bodies only,
+ *                  no validation) that answers the same bytes once a request's body is in: what a
+ *                  hand-written server on Bun's raw sockets could save at best.
  */
 export {}; // a module: its names do not meet other scripts' in the type check
 
@@ -38,10 +41,48 @@ const handlers: Record<string, (request: Request) => Response | Promise<Response
     return read instanceof Promise ? read.then(answer) : answer();
   },
 };
-const handler = handlers[mode];
-if (!handler) throw new Error(`unknown mode ${mode}`);
 const port = Number(process.argv[2]);
-if (viaRoutes === "routes")
+
+function listenToy(): void {
+  const encoder = new TextEncoder();
+  const decoder = new TextDecoder();
+  const reply = (n: number) => {
+    const json = `{"topic":"t","offsets":[{"partition":0,"offset":${n},"timestamp":1700000000000}]}`;
+    return encoder.encode(
+      `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${json.length}\r\n\r\n${json}`,
+    );
+  };
+  const headEnd = (b: Uint8Array) => {
+    for (let i = 3; i < b.length; i++)
+      if (b[i] === 10 && b[i - 1] === 13 && b[i - 2] === 10 && b[i - 3] === 13) return i + 1;
+    return -1;
+  };
+  Bun.listen<{ pending: Uint8Array | null }>({
+    hostname: "127.0.0.1",
+    port,
+    socket: {
+      open: (socket) => {
+        socket.data = { pending: null };
+      },
+      data: (socket, chunk) => {
+        let bytes: Uint8Array = socket.data.pending ? Buffer.concat([socket.data.pending, chunk]) : chunk;
+        for (let end = headEnd(bytes); end > 0; end = headEnd(bytes)) {
+          const length = Number(/content-length:\s*(\d+)/i.exec(decoder.decode(bytes.subarray(0, end)))?.[1] ?? 0);
+          if (bytes.length < end + length) break;
+          JSON.parse(decoder.decode(bytes.subarray(end, end + length)));
+          socket.write(reply(offset++));
+          bytes = bytes.subarray(end + length);
+        }
+        socket.data.pending = bytes.length > 0 ? new Uint8Array(bytes) : null;
+      },
+    },
+  });
+}
+
+const handler = handlers[mode];
+if (mode === "listen") listenToy();
+else if (!handler) throw new Error(`unknown mode ${mode}`);
+else if (viaRoutes === "routes")
   Bun.serve({
     hostname: "127.0.0.1",
     port,
