@@ -120,7 +120,7 @@ describe("bearer authentication", () => {
         "data.dir": dir.file("data"),
         "rest.authentication": "bearer",
         "rest.authentication.bearer.jwks.url": `http://127.0.0.1:${jwks.port}/jwks.json`,
-        "rest.authentication.bearer.jwks.cooldown.ms": "60000",
+        "rest.authentication.bearer.jwks.cooldown.ms": "1000",
       },
     });
     const call = async (token: string) =>
@@ -135,8 +135,8 @@ describe("bearer authentication", () => {
     expect((await call(token)).status).toBe(200);
     keys = keys.filter((k) => k.kid !== "k1");
     const before = jwksRequests;
-    // max-age=1: within about a second the gateway refetches the JWKS and k1 is gone (the cooldown
-    // of 60 s does not delay a refetch of an expired set).
+    // max-age=1: within about a second the gateway refetches the JWKS and k1 is gone (the 1 s
+    // cooldown, the least time between two fetches, is no longer than that lifetime).
     const refused = await waitFor(
       async () => {
         const r = await call(token);

@@ -88,6 +88,28 @@ describe("a descriptor's validation-only rules", () => {
     expect((await w.rest("PUT", "/connectors/c/config", { ...config, topic: "new" })).status).toBe(200);
   });
 
+  // Leftover (session 11): the WARN came again on every resume from PAUSED. An operator reads it as
+  // "this connector started with a config validation now refuses": once per start of the connector
+  // with that config (a restart, a new config, a worker start), not once per pause/resume.
+  test("the WARN is logged once per start of the connector, not again on each resume from PAUSED", async () => {
+    const { descriptor, rule } = upgradedSource();
+    rule.check = topicRule;
+    await using w = await inProcessWorker({ plugins: [descriptor] });
+    const { listener, started, failed } = recording();
+    await w.worker.startConnector("c", { "connector.class": UPGRADED, topic: "old" }, "STARTED", listener, () => {});
+    const connector = w.worker.connector("c")!;
+    for (let i = 0; i < 2; i++) {
+      await connector.transitionTo("PAUSED");
+      await connector.transitionTo("STARTED");
+    }
+    expect({ started, failed }).toEqual({ started: ["c"], failed: [] });
+    expect(warnings(w)).toEqual([expect.stringContaining("Connector c: topic runs as before")]);
+    await w.worker.stopConnector("c");
+    await w.worker.startConnector("c", { "connector.class": UPGRADED, topic: "old" }, "STARTED", listener, () => {});
+    expect(warnings(w)).toHaveLength(2);
+    await w.worker.stopConnector("c");
+  });
+
   test("a rule that cannot read the config leaves it to the connector's start: a per-key error without a WARN, anything else with one", async () => {
     const { descriptor, rule } = upgradedSource();
     await using w = await inProcessWorker({ plugins: [descriptor] });

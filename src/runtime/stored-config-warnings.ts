@@ -2,8 +2,9 @@
  * The worker's side of a connector descriptor's `validationOnly` rules (descriptor.ts): validation
  * refuses what they find (validate-connector-config.ts), but a stored config that breaks one,
  * written before the rule existed, must keep running on upgrade. So each time the worker starts
- * the connector (WorkerConnector), every such problem is one WARN naming the connector and the
- * key, and the connector starts anyway. A config whose keys do not parse is left to the
+ * the connector with a config (WorkerConnector: a worker start, a restart, a new config; not a
+ * resume from PAUSED), every such problem is one WARN naming the connector and the key, and the
+ * connector starts anyway. A config whose keys do not parse is left to the
  * connector's `start`, which fails it with the per-key error.
  */
 import type { Config } from "../api/connector.ts";

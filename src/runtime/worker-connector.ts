@@ -12,8 +12,9 @@
  *     extension: an ingest route answers 503, not 404) and is stopped as if it had started.
  *   FAILED: `start` threw or timed out, or the connector raised an error; only STOPPED or a
  *     restart leaves it.
- * Before each `start`, the problems the descriptor's `validationOnly` rules find in the stored
- * config are logged as WARNs (stored-config-warnings.ts); they never stop the start.
+ * Before its first `start`, the problems the descriptor's `validationOnly` rules find in the stored
+ * config are logged as WARNs (stored-config-warnings.ts), once per instance (its config is fixed):
+ * a resume from PAUSED or STOPPED does not repeat them. They never stop the start.
  * Calls are serialized by the Herder, so no two transitions start at once; a settling start is
  * the only thing that runs concurrently with them, and it re-checks the state when it lands.
  * `stop()` is bounded too (`task.shutdown.graceful.timeout.ms`), so a connector that hangs in
@@ -68,6 +69,8 @@ export class WorkerConnector {
   private startTimer: AbortController | undefined;
   /** `announcePaused` was called: the instance is stopped like a started one. */
   private announcedPaused = false;
+  /** The stored config's validation-only problems were logged (once per instance, not per resume). */
+  private storedConfigChecked = false;
 
   constructor(
     readonly name: string,
@@ -147,7 +150,10 @@ export class WorkerConnector {
   private beginStart(): void {
     const resuming = this.state === "PAUSED";
     this.announcedPaused = false;
-    warnValidationOnlyProblems(this.descriptor, this.name, this.config, this.log);
+    if (!this.storedConfigChecked) {
+      this.storedConfigChecked = true;
+      warnValidationOnlyProblems(this.descriptor, this.name, this.config, this.log);
+    }
     let result: unknown;
     try {
       result = this.connector.start(this.config);

@@ -125,6 +125,40 @@ describe("HttpSinkTask when partitions are revoked", () => {
     expect(server.values()).toEqual(["stuck", "waiting"]);
   });
 
+  // Leftover (session 11): close dropped the revoked partition's released records but not their count,
+  // so the next records put were sent at once, without a flush condition (batch full, bytes, timeout).
+  test("the records a flush released for a revoked partition do not let a later record skip its flush", async () => {
+    await using server = endpoint();
+    const hang = firstRequestHangs(server);
+    await using h = harness(
+      {
+        url: server.url(),
+        "sink.batch.max-size": "4",
+        "sink.request.batch.size": "1",
+        "sink.writer.thread-pool.size": "1",
+        "sink.flush-buffer.timeout": "3600000",
+        ...retryFast,
+      },
+      { assignment: [p0, p1] },
+    );
+    // A full batch: the flush releases 4 records, one request at a time; the first hangs.
+    await h.task.put([record(0, 0, "a0"), record(0, 1, "a1"), record(0, 2, "a2"), record(0, 3, "a3")]);
+    await waitFor(() => server.received.length === 1);
+    const closing = h.task.close([p0]);
+    hang.resolve();
+    await closing;
+    await h.task.idle();
+    // One record of p1 is no flush: it waits for three more (or the hour's timeout).
+    await h.task.put([record(1, 0, "b0")]);
+    await h.task.idle();
+    expect(server.received).toHaveLength(1);
+    await h.task.put([record(1, 1, "b1"), record(1, 2, "b2"), record(1, 3, "b3")]);
+    await waitFor(() => server.received.length === 5);
+    await h.task.idle();
+    expect(server.values()).toEqual(["a0", "b0", "b1", "b2", "b3"]);
+    expect(h.task.preCommit([{ ...p1, offset: 4 }])).toEqual([{ ...p1, offset: 4 }]);
+  });
+
   test("a request mixing partitions is not retried; the still-owned partition's records are sent again, in order", async () => {
     await using server = endpoint();
     const hang = firstRequestHangs(server);

@@ -155,6 +155,8 @@ export class HttpSinkTask implements SinkTask {
   async close(partitions: ReadonlyArray<TopicPartition>): Promise<void> {
     if (!this.buffer) return;
     this.buffer.drop(partitions.map((p) => tpKey(p.topic, p.partition)));
+    // The dropped records a flush released are not sent: they no longer count as released.
+    this.released = Math.min(this.released, this.buffer.waiting);
     // preCommit ran before close for these partitions (Connect's closePartitions), so what is in flight
     // for them stays uncommitted; neither a retry nor an attempt on the wire may land after what the
     // next owner sends (the runtime commits and rejoins once close returned).

@@ -79,10 +79,7 @@ export class BasicAttemptGuard {
   /** Ends an admitted verify with its outcome. */
   release(client: string, ok: boolean): void {
     this.running--;
-    if (ok) {
-      this.throttle.success(client);
-      return;
-    }
+    if (ok) return;
     this.throttle.failure(client);
     this.global?.take(1, monotonicNow(this.clock));
   }

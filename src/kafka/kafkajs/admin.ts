@@ -2,9 +2,15 @@
  * The admin side of the kafkajs adapter: cluster id, topics, and consumer-group offsets, including
  * OffsetCommit with generation -1 for an inactive group (what Java's alterConsumerGroupOffsets
  * sends; kafkajs' setOffsets joins the group with a throwaway consumer) and OffsetDelete.
+ * A created topic is waited for here until every partition has a leader: kafkajs' own
+ * `waitForLeaders` gives up at once when the broker answers UNKNOWN_TOPIC_OR_PARTITION, as it does
+ * until its metadata cache has what its controller just created (longer on a loaded machine), and
+ * then throws for a topic it created (a caller's retry would see it as existing already).
  */
 import { type Admin, ConfigResourceTypes, type Kafka } from "kafkajs";
 import type { TopicPartition, TopicPartitionOffset } from "../../api/record.ts";
+import { RetriableError } from "../../errors.ts";
+import { retry } from "../../util/backoff.ts";
 import type { KafkaAdmin, TopicDescription, TopicSpec } from "../kafka-port.ts";
 import { wrap } from "./errors.ts";
 import { type BrokerLike, type ClusterLike, createCluster, groupByTopic, offsetDeleteRequest } from "./protocol.ts";
@@ -55,8 +61,8 @@ export class KafkajsAdmin implements KafkaAdmin {
   async createTopic(spec: TopicSpec): Promise<boolean> {
     try {
       const defaults = spec.partitions < 0 || spec.replicationFactor < 0 ? await this.brokerDefaults() : undefined;
-      return await this.admin.createTopics({
-        waitForLeaders: true,
+      const created = await this.admin.createTopics({
+        waitForLeaders: false,
         topics: [
           {
             topic: spec.topic,
@@ -66,9 +72,35 @@ export class KafkajsAdmin implements KafkaAdmin {
           },
         ],
       });
+      if (created) await this.awaitLeaders(spec.topic);
+      return created;
     } catch (error) {
       throw wrap(error, `Failed to create topic ${spec.topic}`);
     }
+  }
+
+  /** Until every partition of `topic` has a leader, whatever the broker answers meanwhile (at most ~30 s). */
+  private async awaitLeaders(topic: string): Promise<void> {
+    const notReady = new RetriableError(`Topic ${topic} has no leaders yet`);
+    await retry(
+      async () => {
+        let ready = false;
+        try {
+          const md = await this.admin.fetchTopicMetadata({ topics: [topic] });
+          const partitions = md.topics.find((t) => t.name === topic)?.partitions ?? [];
+          ready = partitions.length > 0 && partitions.every((p) => p.leader >= 0);
+        } catch {
+          ready = false;
+        }
+        if (!ready) throw notReady;
+      },
+      {
+        policy: { initialMs: 50, maxMs: 200, jitter: 0 },
+        maxAttempts: Number.POSITIVE_INFINITY,
+        timeoutMs: 30_000,
+        classify: (error) => ({ retriable: error === notReady }),
+      },
+    );
   }
 
   async describeTopics(topics: readonly string[]): Promise<TopicDescription[]> {

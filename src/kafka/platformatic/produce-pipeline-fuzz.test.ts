@@ -18,10 +18,10 @@
  */
 import { describe, expect, test } from "bun:test";
 import { prng } from "../../../test/support/prng.ts";
+import { type Faults, ModelBroker } from "../../../test/support/produce-pipeline-model-broker.ts";
 import { kafkaErrorOf } from "../kafka-port.ts";
 import type { BatchOutcome } from "./partition-batches.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
-import { type Faults, ModelBroker } from "./produce-pipeline-model-broker.ts";
 import { batch, settings } from "./produce-pipeline-test-support.ts";
 
 /** Appends outstanding at once (as a caller with a few sends in flight). */

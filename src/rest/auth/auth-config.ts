@@ -86,14 +86,14 @@ export const restAuthenticationConfigDef = defineConfig({
     validators: [check.atLeast(0)],
   }),
   "rest.authentication.bearer.jwks.cooldown.ms": key.long({
-    doc: "After fetching the JWKS, how long a token with an unknown key id is rejected before the JWKS is fetched again (protects the identity provider from floods of bad tokens).",
+    doc: "The least time between two fetches of the JWKS, failed ones included (protects the identity provider from floods of bad tokens): a token with an unknown key id is rejected until then, a JWKS announced no-cache or with a shorter max-age is kept that long (never past jwks.cache.max.age.ms), and while no JWKS is trusted requests answer 503 without fetching it.",
     default: 30000,
     importance: "LOW",
     group: GROUP,
     validators: [check.atLeast(0)],
   }),
   "rest.authentication.bearer.jwks.cache.max.age.ms": key.long({
-    doc: "The longest fetched JWKS keys are trusted before the JWKS is fetched again; shorter when the JWKS response's Cache-Control max-age says so. A key removed from the JWKS stops being accepted within this time.",
+    doc: "The longest fetched JWKS keys are trusted before the JWKS is fetched again; shorter when the JWKS response's Cache-Control max-age says so (but not shorter than jwks.cooldown.ms). A key removed from the JWKS stops being accepted within this time.",
     default: 600000,
     importance: "LOW",
     group: GROUP,

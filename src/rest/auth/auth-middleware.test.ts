@@ -196,6 +196,33 @@ describe("restAuthentication", () => {
       expect((await server.request("/connectors", good)).status).toBe(200);
     });
 
+    // Leftover (session 11): a good login cleared the count, so a guesser sharing an address with
+    // a client that logs in (or holding one password and guessing another user's) was never blocked.
+    // The documented rule counts failed attempts within the window, whatever succeeds between them.
+    test("a good login between failed attempts does not clear their count", async () => {
+      await using files = await tempFiles();
+      const clock = new ManualClock(1_000_000);
+      const { auth } = middleware(
+        {
+          "rest.authentication": "basic",
+          "rest.authentication.basic.credentials.file": await credentialsFile(files),
+          "rest.authentication.failures.max": "3",
+          "rest.authentication.failures.lockout.ms": "30000",
+        },
+        clock,
+      );
+      await using server = serve(auth);
+      const good = { Authorization: basic("alice", PASSWORDS.alice) };
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        statuses.push((await server.request("/connectors", { Authorization: basic("bob", `guess-${i}`) })).status);
+        statuses.push((await server.request("/connectors", good)).status);
+      }
+      expect(statuses).toEqual([401, 200, 401, 200, 401, 429]);
+      clock.advance(30_000);
+      expect((await server.request("/connectors", good)).status).toBe(200);
+    });
+
     test("a request without credentials is not a failed attempt", async () => {
       await using files = await tempFiles();
       const { auth } = middleware({

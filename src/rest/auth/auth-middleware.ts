@@ -120,7 +120,6 @@ export function restAuthentication(
         const who = basic.authenticator.hasUser(parsed.user) ? `user "${parsed.user}"` : "an unknown user";
         return failed(`invalid credentials for ${who}`, "Invalid credentials");
       }
-      throttle?.success(client);
       c.set("principal", { scheme: "basic", name: parsed.user });
       return next();
     }
@@ -136,7 +135,6 @@ export function restAuthentication(
         return jsonResponse(503, body);
       }
       if (result.outcome === "rejected") return failed(result.reason, result.reason, true);
-      throttle?.success(client);
       c.set("principal", { scheme: "bearer", name: result.subject, claims: result.claims });
       return next();
     }

@@ -237,7 +237,7 @@ describe("bearerAuthenticator", () => {
       await using server = await jwksServer();
       await server.addKey();
       const clock = new ManualClock(Date.now());
-      const auth = authenticatorFor(server, { clock, jwksCacheMaxAgeMs: 1_000 });
+      const auth = authenticatorFor(server, { clock, jwksCacheMaxAgeMs: 1_000, jwksCooldownMs: 0 });
       const token = await server.sign();
       expect((await auth.verify(token)).outcome).toBe("authenticated");
       server.status = 503;
@@ -251,6 +251,62 @@ describe("bearerAuthenticator", () => {
       const token = await server.sign();
       await server[Symbol.asyncDispose]();
       expect((await authenticatorFor(server).verify(token)).outcome).toBe("unavailable");
+    });
+  });
+
+  // Leftover (session 11): a JWKS answered no-cache (every key's lifetime over at once), or one that
+  // could not be fetched, was fetched again on every request: a bounded rate now, as jose's cooldownDuration.
+  describe("the JWKS is fetched at most once per cooldown", () => {
+    test("a set announced no-cache is kept for the cooldown, then fetched again", async () => {
+      await using server = await jwksServer();
+      await server.addKey();
+      server.cacheControl = "no-cache";
+      const clock = new ManualClock(Date.now());
+      const auth = authenticatorFor(server, { clock, jwksCooldownMs: 30_000 });
+      const token = await server.sign();
+      for (let i = 0; i < 5; i++) expect((await auth.verify(token)).outcome).toBe("authenticated");
+      expect(server.requests).toBe(1);
+      clock.advance(30_000);
+      expect((await auth.verify(token)).outcome).toBe("authenticated");
+      expect(server.requests).toBe(2);
+    });
+
+    test("a JWKS that cannot be fetched fails closed without a fetch per request until the cooldown has passed", async () => {
+      await using server = await jwksServer();
+      await server.addKey();
+      server.status = 503;
+      const clock = new ManualClock(Date.now());
+      const auth = authenticatorFor(server, { clock, jwksCooldownMs: 30_000 });
+      const token = await server.sign();
+      const outcomes = [];
+      for (let i = 0; i < 5; i++) outcomes.push(await auth.verify(token));
+      expect(outcomes.map((o) => o.outcome)).toEqual(Array(5).fill("unavailable"));
+      expect(outcomes[4]).toEqual(outcomes[0]!);
+      expect(server.requests).toBe(1);
+      server.status = 200;
+      clock.advance(29_999);
+      expect((await auth.verify(token)).outcome).toBe("unavailable");
+      clock.advance(1);
+      expect((await auth.verify(token)).outcome).toBe("authenticated");
+      expect(server.requests).toBe(2);
+    });
+
+    test("a set past the configured maximum within the cooldown is not trusted, and not fetched again before it", async () => {
+      await using server = await jwksServer();
+      await server.addKey();
+      const clock = new ManualClock(Date.now());
+      const auth = authenticatorFor(server, { clock, jwksCacheMaxAgeMs: 1_000, jwksCooldownMs: 30_000 });
+      const token = await server.sign();
+      expect((await auth.verify(token)).outcome).toBe("authenticated");
+      clock.advance(1_000);
+      expect(await auth.verify(token)).toEqual({
+        outcome: "unavailable",
+        reason: expect.stringMatching(/^the JWKS at \S+ expired and is fetched again at most once per 30000 ms$/),
+      });
+      expect(server.requests).toBe(1);
+      clock.advance(29_000);
+      expect((await auth.verify(token)).outcome).toBe("authenticated");
+      expect(server.requests).toBe(2);
     });
   });
 

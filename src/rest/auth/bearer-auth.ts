@@ -5,8 +5,9 @@
  *
  * Keys come from `jwks-cache.ts`: fetched on first use, kept for the lifetime the JWKS response
  * announces (Cache-Control max-age) but never longer than `jwksCacheMaxAgeMs`, and refetched
- * early when a token names an unknown `kid` (key rotation), at most once per `jwksCooldownMs` so
- * that tokens with made-up kids cannot flood the identity provider.
+ * early when a token names an unknown `kid` (key rotation). Fetches, failed ones too, are at
+ * least `jwksCooldownMs` apart (a set announced no-cache is kept that long), so that neither
+ * tokens with made-up kids nor a provider that is down or says no-cache flood the provider.
  *
  * Time claims: `exp` and `nbf` as jose checks them, and an `iat` later than now plus the clock
  * tolerance is refused too (a token cannot have been issued in the future; jose checks `iat` only

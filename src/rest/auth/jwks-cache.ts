@@ -9,6 +9,11 @@
  *   lifetime;
  * - a token naming a key id the cached set lacks (key rotation) refetches it at once, at most once
  *   per `cooldownMs`, so tokens with made-up key ids cannot flood the provider;
+ * - every fetch, failed or not, is followed by `cooldownMs` without another (as jose's
+ *   cooldownDuration): a set announced as `no-cache`/`max-age=0` is kept for the cooldown (never
+ *   past `maxAgeMs`), and while no set is trusted (a fetch failed, or `maxAgeMs` ended within the
+ *   cooldown) lookups fail closed without fetching, so neither a provider that is down nor one
+ *   that says "do not cache" makes each request fetch the set again;
  * - concurrent lookups share one fetch. When the set cannot be fetched, lookups fail (the caller
  *   answers 503) rather than trusting an expired set.
  *
@@ -17,7 +22,7 @@
  */
 import { errors, type JWTVerifyGetKey } from "jose";
 import { type Clock, monotonicNow, systemClock } from "../../util/clock.ts";
-import { fetchKeySet, type LocalKeySet } from "../../util/jwks-fetch.ts";
+import { fetchKeySet, JwksUnavailableError, type LocalKeySet, shownJwksUrl } from "../../util/jwks-fetch.ts";
 
 export interface JwksCacheOptions {
   readonly url: URL;
@@ -34,36 +39,58 @@ export function jwksKeySource(options: JwksCacheOptions): JWTVerifyGetKey {
   const clock = options.clock ?? systemClock;
   const timeoutMs = options.timeoutMs ?? 5000;
   let keys: LocalKeySet | undefined;
-  let fetchedAt = Number.NEGATIVE_INFINITY;
+  /** Monotonic ms when the last fetch began, failed ones too. */
+  let attemptedAt = Number.NEGATIVE_INFINITY;
   let expiresAt = Number.NEGATIVE_INFINITY;
+  let lastError: unknown;
   let pending: Promise<void> | undefined;
 
   async function fetchSet(): Promise<void> {
-    const fetched = await fetchKeySet(options.url, { timeoutMs });
-    const now = monotonicNow(clock);
-    keys = fetched.set;
-    fetchedAt = now;
-    expiresAt = now + Math.min(options.maxAgeMs, fetched.freshnessMs ?? options.maxAgeMs);
+    try {
+      const fetched = await fetchKeySet(options.url, { timeoutMs });
+      const now = monotonicNow(clock);
+      const announced = fetched.freshnessMs ?? options.maxAgeMs;
+      keys = fetched.set;
+      expiresAt = now + Math.min(options.maxAgeMs, Math.max(options.cooldownMs, announced));
+      lastError = undefined;
+    } catch (error) {
+      lastError = error;
+      throw error;
+    }
+  }
+
+  function coolingDown(): boolean {
+    return monotonicNow(clock) - attemptedAt < options.cooldownMs;
   }
 
   function reload(): Promise<void> {
-    pending ??= fetchSet().finally(() => {
-      pending = undefined;
-    });
+    if (!pending) {
+      attemptedAt = monotonicNow(clock);
+      pending = fetchSet().finally(() => {
+        pending = undefined;
+      });
+    }
     return pending;
   }
 
   return async (header, token) => {
     if (keys === undefined || monotonicNow(clock) >= expiresAt) {
-      // An expired set is not trusted while the refetch fails.
+      // An expired set is not trusted while the refetch fails, nor until the cooldown allows one.
       keys = undefined;
+      if (!pending && coolingDown()) {
+        throw (
+          lastError ??
+          new JwksUnavailableError(
+            `the JWKS at ${shownJwksUrl(options.url)} expired and is fetched again at most once per ${options.cooldownMs} ms`,
+          )
+        );
+      }
       await reload();
     }
     try {
       return await keys!(header, token);
     } catch (error) {
-      if (!(error instanceof errors.JWKSNoMatchingKey) || monotonicNow(clock) - fetchedAt < options.cooldownMs)
-        throw error;
+      if (!(error instanceof errors.JWKSNoMatchingKey) || coolingDown()) throw error;
       await reload();
       return keys!(header, token);
     }

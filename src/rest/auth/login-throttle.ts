@@ -1,11 +1,12 @@
 /**
  * LoginThrottle: slows password and token guessing per client address. `auth-middleware.ts` asks
  * `retryAfterMs` before checking credentials (a blocked client gets 429 with Retry-After, and
- * costs no password verify), reports each failed attempt with `failure` and each success with
- * `success`.
+ * costs no password verify) and reports each failed attempt with `failure`.
  *
- * Rule: `maxFailures` failed attempts from one address within `lockoutMs` of its first counted
- * failure block that address for `lockoutMs` from the last one; a success clears its count. The
+ * Rule (README, `rest.authentication.failures.*`): `maxFailures` failed attempts from one address
+ * within `lockoutMs` of its first counted failure block that address for `lockoutMs` from the last
+ * one. Successes between them do not clear the count: else a guesser sharing an address with a
+ * client that logs in, or holding one user's password, would never be blocked. The
  * address is the TCP peer's (X-Forwarded-For is not trusted: anyone can send it), so clients
  * behind one proxy or NAT share a count. At most `maxClients` addresses are tracked; the oldest
  * entry is dropped first. Windows and blocks are measured on the clock's monotonic reading: a step
@@ -67,10 +68,5 @@ export class LoginThrottle {
     entry.failures = 0;
     entry.windowStart = now;
     return true;
-  }
-
-  success(client: string): void {
-    const entry = this.entries.get(client);
-    if (entry !== undefined && entry.blockedUntil <= monotonicNow(this.clock)) this.entries.delete(client);
   }
 }

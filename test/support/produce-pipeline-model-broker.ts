@@ -1,5 +1,5 @@
 /**
- * Test support: a model of one Kafka broker as an idempotent producer meets it over connections
+ * Test support (src/kafka/platformatic/produce-pipeline-fuzz.test.ts): a model of one Kafka broker as an idempotent producer meets it over connections
  * that break (ProducePipeline's randomized test). Per partition, as Kafka's ProducerStateManager
  * (since KIP-360): records are validated before the producer's sequence (a batch holding a label
  * of `invalid`, a keyless record on a compacted topic, is INVALID_RECORD); a producer without state
@@ -17,9 +17,13 @@
  * (`produce` rejects at once), and metadata may fail (retriably).
  */
 import { NetworkError } from "@platformatic/kafka";
-import type { Prng } from "../../../test/support/prng.ts";
-import type { OutgoingBatch, PartitionAnswer, ProduceTransport } from "./produce-transport.ts";
-import { stampRecordBatch } from "./record-batch.ts";
+import type {
+  OutgoingBatch,
+  PartitionAnswer,
+  ProduceTransport,
+} from "../../src/kafka/platformatic/produce-transport.ts";
+import { stampRecordBatch } from "../../src/kafka/platformatic/record-batch.ts";
+import type { Prng } from "./prng.ts";
 
 const INVALID_RECORD = 87;
 const INVALID_PRODUCER_EPOCH = 47;
