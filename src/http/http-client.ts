@@ -181,13 +181,13 @@ export class HttpClient {
         throw error;
       if (timedOut !== undefined) throw new HttpTransportError("timeout", `${what} timed out: ${timedOut}`);
       const failure = transportFailureOf(error);
+      // Bun's message may quote the URL, query secrets included (`ERR_TLS_CERT_ALTNAME_INVALID fetching "<url>"`).
+      const cause = withoutUrl(error, hopUrl, redactUrl(hopUrl));
       const reason =
         failure === "decode"
           ? `the response body could not be decompressed (Content-Encoding: ${encoding})`
-          : ((error as Error)?.message ?? String(error));
-      throw new HttpTransportError(failure, `${what} failed (${failure}): ${reason}`, {
-        cause: withoutUrl(error, hopUrl, redactUrl(hopUrl)),
-      });
+          : ((cause as Error)?.message ?? String(cause));
+      throw new HttpTransportError(failure, `${what} failed (${failure}): ${reason}`, { cause });
     } finally {
       clearTimeout(requestTimer);
       if (connectTimer) clearTimeout(connectTimer);

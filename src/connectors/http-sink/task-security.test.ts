@@ -32,6 +32,37 @@ beforeAll(async () => {
   selfSignedKey = dir.file("self.key");
   await openssl("pkcs8", "-topk8", "-nocrypt", "-in", tls.clientKey, "-outform", "DER", "-out", "client-key.der");
   clientKeyDer = dir.file("client-key.der");
+  // Signed by the trusted CA, but for another host than the endpoint's 127.0.0.1.
+  await Bun.write(dir.file("other.ext"), "subjectAltName=DNS:other.example\n");
+  await openssl(
+    "req",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-subj",
+    "/CN=other.example",
+    "-keyout",
+    "other.key",
+    "-out",
+    "other.csr",
+  );
+  await openssl(
+    "x509",
+    "-req",
+    "-in",
+    "other.csr",
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-days",
+    "2",
+    "-extfile",
+    "other.ext",
+    "-out",
+    "other.pem",
+  );
 });
 
 afterAll(async () => {
@@ -66,6 +97,23 @@ describe("HttpSinkTask over TLS", () => {
     await waitFor(() => h.errant.length === 1);
     expect(server.received).toEqual([]);
     expect(h.errant[0]!.error.message).toContain("(tls)");
+  });
+
+  test("a trusted CA's certificate for another host name is refused; the error says so without the URL's query secrets", async () => {
+    await using server = endpoint({ cert: file(dir.file("other.pem")), key: file(dir.file("other.key")) });
+    await using h = harness({
+      url: server.url("/ingest?api_key=s3cr3t-value"),
+      ...fast,
+      "sink.retry.max-attempts": "1",
+      "security.cert.server": tls.caCert,
+    });
+    await h.task.put([record(0, 0, 1)]);
+    await waitFor(() => h.errant.length === 1);
+    expect(server.received).toEqual([]);
+    const error = h.errant[0]!.error;
+    expect(error.message).toContain("(tls): ERR_TLS_CERT_ALTNAME_INVALID");
+    expect(error.message).toContain("api_key=***");
+    for (const text of [error.message, Bun.inspect(error), ...h.lines]) expect(text).not.toContain("s3cr3t");
   });
 
   test("allowSelfSigned accepts any certificate and warns at start", async () => {
