@@ -22,6 +22,17 @@ export const httpUrl: Validator<string | null> = (url) => {
   return undefined;
 };
 
+/** The OIDC token endpoint: an http or https URL, no placeholders (unset or empty: no OIDC). */
+export const tokenEndpointUrl: Validator<string | null> = (url) => {
+  if (url === null || url === "") return undefined;
+  try {
+    const { protocol } = new URL(url);
+    return protocol === "http:" || protocol === "https:" ? undefined : "The URL must use http or https";
+  } catch {
+    return "Not a valid URL";
+  }
+};
+
 export const statusCodes: Validator<string[] | null> = (list) => {
   try {
     parseStatusCodes(list ?? []);

@@ -16,6 +16,7 @@ import {
   httpUrl,
   privateKeyFile,
   statusCodes,
+  tokenEndpointUrl,
 } from "./config-checks.ts";
 
 export const HTTP_SINK_CONNECTOR = "io.edgegateway.connect.http.HttpSinkConnector";
@@ -252,10 +253,11 @@ export const httpSinkConfig = new AliasedConfigDef(
       group: SECURITY,
     }),
     "security.oidc.token.endpoint.url": key.string({
-      doc: "OIDC bearer authentication: the token endpoint the token request is posted to.",
+      doc: "OIDC bearer authentication: the token endpoint (http or https) the token request is posted to.",
       default: null,
       importance: "MEDIUM",
       group: SECURITY,
+      validators: [tokenEndpointUrl],
     }),
     "security.oidc.token.expiry.reduction": key.string({
       doc: "OIDC: a new token is requested once the current time is later than the token's expiry minus this duration (at most half the token's lifetime). A Flink duration: a number of ms, or one with a unit (`1 s`, `500 ms`, `2 min`, `1 h`, `1500 µs`, `10 ns`).",
@@ -282,9 +284,10 @@ export function crossKeyErrors(raw: RawConfig): { key: string; message: string }
     const missing = c["security.cert.client"] === null ? "security.cert.client" : "security.key.client";
     errors.push({ key: missing, message: "mTLS needs both security.cert.client and security.key.client" });
   }
-  if ((c["security.oidc.token.request"] === null) !== (c["security.oidc.token.endpoint.url"] === null)) {
-    const missing =
-      c["security.oidc.token.request"] === null ? "security.oidc.token.request" : "security.oidc.token.endpoint.url";
+  // An empty value is no value: settings turn OIDC off unless both are given.
+  const noRequest = (c["security.oidc.token.request"]?.value() ?? "") === "";
+  if (noRequest !== ((c["security.oidc.token.endpoint.url"] ?? "") === "")) {
+    const missing = noRequest ? "security.oidc.token.request" : "security.oidc.token.endpoint.url";
     errors.push({
       key: missing,
       message: "OIDC needs both security.oidc.token.request and security.oidc.token.endpoint.url",
