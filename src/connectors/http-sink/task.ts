@@ -87,14 +87,16 @@ export class HttpSinkTask implements SinkTask {
     this.encoder = new RecordEncoder(s.encoder, converters, () => monotonicNow(this.clock));
     this.buffer = new RecordBuffer(s.limits);
     this.backpressure = new Backpressure(this.context, s.maxBuffered, s.maxBufferedBytes, this.log);
-    const client = new HttpClient({ connectTimeoutMs: s.timeoutMs, requestTimeoutMs: s.timeoutMs, tls: s.tls });
+    const clientWith = (tls: SinkSettings["tls"]) =>
+      new HttpClient({ connectTimeoutMs: s.timeoutMs, requestTimeoutMs: s.timeoutMs, tls });
+    const client = clientWith(s.tls);
     const tokens =
       s.oidc &&
       new TokenProvider({
         tokenUrl: s.oidc.tokenUrl,
         form: s.oidc.form,
         expiryReductionMs: s.oidc.expiryReductionMs,
-        client,
+        client: s.oidc.tls === s.tls ? client : clientWith(s.oidc.tls),
         clock: this.clock,
         timeoutMs: s.timeoutMs,
       });
