@@ -57,6 +57,20 @@ describe("httpSinkConfig", () => {
     ]);
   });
 
+  test("a header named under two spellings in another case is sent once, as the bare key says", () => {
+    const settings = sinkSettings({
+      url: "http://h/",
+      "http.sink.header.authorization": "Basic alias",
+      "sink.header.Authorization": "Basic bare",
+      "flink.connector.http.sink.header.X-TENANT": "alias",
+      "sink.header.X-Tenant": "bare",
+    });
+    expect(settings.headers).toEqual([
+      ["Authorization", "Basic bare"],
+      ["X-Tenant", "bare"],
+    ]);
+  });
+
   test.each([
     ["http://h/${topic}/${partition}?k=${key}", undefined],
     ["ftp://h/x", "The URL must use http or https"],

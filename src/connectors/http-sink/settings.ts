@@ -71,7 +71,11 @@ export function sinkSettings(config: Config): SinkSettings {
   const single = c["sink.writer.request.mode"].toLowerCase() === "single";
   const cloudEvents = c["sink.cloudevents.binary"];
   const headers: [string, string][] = [];
+  const named = new Set<string>();
   for (const [name, value] of httpSinkConfig.family(config, HEADER_FAMILY)) {
+    // Names are case-insensitive: the first spelling wins (the bare key before its aliases, as for every key).
+    if (named.has(name.toLowerCase())) continue;
+    named.add(name.toLowerCase());
     headers.push([
       name,
       name.toLowerCase() === "authorization" ? authorizationValue(value, c["use-raw-authorization-header"]) : value,
