@@ -9,3 +9,10 @@ export function headerValueOf(text: string): string {
   if (/^[\t\x20-\x7e]*$/.test(text)) return text;
   return text.toWellFormed().replace(/[^\t\x20-\x7e]/gu, (c) => encodeURIComponent(c));
 }
+
+/** RFC 9110's token: what a header name must be (fetch refuses any other, failing the whole request). */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+export function isHeaderName(name: string): boolean {
+  return TOKEN.test(name);
+}

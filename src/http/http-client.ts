@@ -98,6 +98,25 @@ export function redactUrl(url: string): string {
   return parsed.toString().replace("%2A%2A%2A", "***");
 }
 
+/**
+ * A fetch failure's text for people: without Bun's hint to developers (`pass verbose: true`), and a
+ * certificate for another host said in words (Bun names only the code).
+ */
+function readable(error: unknown, url: string): string {
+  const text = ((error as Error)?.message ?? String(error)).replace(
+    /\s*For more information, pass `verbose: true`.*$/s,
+    "",
+  );
+  if (!/ERR_TLS_CERT_ALTNAME_INVALID/.test(text)) return text;
+  let host = "the host";
+  try {
+    host = new URL(url).hostname;
+  } catch {
+    // Not a URL: fetch would not have got as far as TLS.
+  }
+  return `${text}: the endpoint's certificate is not for ${host} (hostname verification)`;
+}
+
 export class HttpClient {
   readonly connectTimeoutMs: number;
   readonly requestTimeoutMs: number;
@@ -181,13 +200,13 @@ export class HttpClient {
         throw error;
       if (timedOut !== undefined) throw new HttpTransportError("timeout", `${what} timed out: ${timedOut}`);
       const failure = transportFailureOf(error);
+      // Bun's message may quote the URL, query secrets included (`ERR_TLS_CERT_ALTNAME_INVALID fetching "<url>"`).
+      const cause = withoutUrl(error, hopUrl, redactUrl(hopUrl));
       const reason =
         failure === "decode"
           ? `the response body could not be decompressed (Content-Encoding: ${encoding})`
-          : ((error as Error)?.message ?? String(error));
-      throw new HttpTransportError(failure, `${what} failed (${failure}): ${reason}`, {
-        cause: withoutUrl(error, hopUrl, redactUrl(hopUrl)),
-      });
+          : readable(cause, hopUrl);
+      throw new HttpTransportError(failure, `${what} failed (${failure}): ${reason}`, { cause });
     } finally {
       clearTimeout(requestTimer);
       if (connectTimer) clearTimeout(connectTimer);

@@ -4,6 +4,7 @@
  * header names and values.
  */
 import { ConfigError } from "../../errors.ts";
+import { isHeaderName } from "../../http/header-value.ts";
 import { loadPemFiles } from "../../http/tls-material.ts";
 import type { RawConfig, Validator } from "../../plugin/config-def.ts";
 import { parseStatusCodes } from "./status-codes.ts";
@@ -21,6 +22,31 @@ export const httpUrl: Validator<string | null> = (url) => {
   }
   return undefined;
 };
+
+/** The OIDC token endpoint: an http or https URL, no placeholders (unset or empty: no OIDC). */
+export const tokenEndpointUrl: Validator<string | null> = (url) => {
+  if (url === null || url === "") return undefined;
+  try {
+    const { protocol } = new URL(url);
+    return protocol === "http:" || protocol === "https:" ? undefined : "The URL must use http or https";
+  } catch {
+    return "Not a valid URL";
+  }
+};
+
+/** sink.forward.key.header: empty (off) or a header name. */
+export const headerName: Validator<string> = (name) =>
+  name === "" || isHeaderName(name) ? undefined : "Not a valid HTTP header name";
+
+/** sink.forward.headers: `*` or Kafka header names, each a valid HTTP header name. */
+export const forwardedHeaderNames: Validator<string[] | null> = (names) => {
+  const bad = (names ?? []).find((n) => n !== "*" && !isHeaderName(n));
+  return bad === undefined ? undefined : `${JSON.stringify(bad)} is not a valid HTTP header name`;
+};
+
+/** sink.forward.headers.prefix: empty or the start of a header name. */
+export const headerNamePrefix: Validator<string> = (prefix) =>
+  prefix === "" || isHeaderName(prefix) ? undefined : "Not valid at the start of an HTTP header name";
 
 export const statusCodes: Validator<string[] | null> = (list) => {
   try {
@@ -95,7 +121,6 @@ export const attempts: Validator<number> = (n) =>
 // RFC 9110 token; a field value of visible ASCII, space and tab. Java's HttpClient (what Flink's
 // HTTP sink sends with) fails the job at its first request on a control character or anything above
 // U+00FF, and sends U+0080..U+00FF as "?": neither is a header anyone meant to send.
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FIELD_VALUE = /^[\t\x20-\x7e]*$/;
 
 /**
@@ -117,7 +142,7 @@ export function headerErrors(
     if (name === "") continue;
     // An Authorization value that is sent base64-encoded (Basic credentials) may hold any character.
     const encoded = name.toLowerCase() === "authorization" && !rawAuthorization && !value.startsWith("Basic");
-    if (!TOKEN.test(name)) errors.push({ key, message: `${name} is not a valid HTTP header name` });
+    if (!isHeaderName(name)) errors.push({ key, message: `${name} is not a valid HTTP header name` });
     else if (!encoded && !FIELD_VALUE.test(value)) {
       errors.push({
         key,

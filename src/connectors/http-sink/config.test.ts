@@ -57,6 +57,20 @@ describe("httpSinkConfig", () => {
     ]);
   });
 
+  test("a header named under two spellings in another case is sent once, as the bare key says", () => {
+    const settings = sinkSettings({
+      url: "http://h/",
+      "http.sink.header.authorization": "Basic alias",
+      "sink.header.Authorization": "Basic bare",
+      "flink.connector.http.sink.header.X-TENANT": "alias",
+      "sink.header.X-Tenant": "bare",
+    });
+    expect(settings.headers).toEqual([
+      ["Authorization", "Basic bare"],
+      ["X-Tenant", "bare"],
+    ]);
+  });
+
   test.each([
     ["http://h/${topic}/${partition}?k=${key}", undefined],
     ["ftp://h/x", "The URL must use http or https"],
@@ -114,6 +128,31 @@ describe("httpSinkConfig", () => {
         message: "OIDC needs both security.oidc.token.request and security.oidc.token.endpoint.url",
       },
     ]);
+  });
+
+  test("the OIDC token endpoint must be an http or https URL; an empty one is a missing one", () => {
+    const errorsOf = (config: Record<string, string>) =>
+      validateConnectorConfig(builtInRegistry(), {
+        "connector.class": "HttpSink",
+        name: "s",
+        topics: "t",
+        url: "http://127.0.0.1/in",
+        "security.oidc.token.request": "grant_type=client_credentials",
+        ...config,
+      })
+        .infos.configs.filter((c) => (c.value?.errors.length ?? 0) > 0)
+        .map((c) => [c.value?.name, c.value?.errors]);
+    const key = "security.oidc.token.endpoint.url";
+    expect(errorsOf({ [key]: "idp.example/token" })).toEqual([
+      [key, [`Invalid value idp.example/token for configuration ${key}: Not a valid URL`]],
+    ]);
+    expect(errorsOf({ [key]: "ftp://idp.example/token" })).toEqual([
+      [key, [`Invalid value ftp://idp.example/token for configuration ${key}: The URL must use http or https`]],
+    ]);
+    expect(errorsOf({ [key]: "" })).toEqual([
+      [key, ["OIDC needs both security.oidc.token.request and security.oidc.token.endpoint.url"]],
+    ]);
+    expect(errorsOf({ [key]: "https://idp.example/token" })).toEqual([]);
   });
 
   test("config/validate reports a prefixed key's error and cross-key problems on the key at fault", () => {

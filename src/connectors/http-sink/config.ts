@@ -7,16 +7,7 @@
  */
 import { AliasedConfigDef } from "../../plugin/config-aliases.ts";
 import { check, defineConfig, key, type RawConfig } from "../../plugin/config-def.ts";
-import {
-  attempts,
-  certificateFile,
-  certificateFiles,
-  duration,
-  headerErrors,
-  httpUrl,
-  privateKeyFile,
-  statusCodes,
-} from "./config-checks.ts";
+import * as checks from "./config-checks.ts";
 
 export const HTTP_SINK_CONNECTOR = "io.edgegateway.connect.http.HttpSinkConnector";
 export const HTTP_SINK_TASK = "io.edgegateway.connect.http.HttpSinkTask";
@@ -52,7 +43,7 @@ export const httpSinkConfig = new AliasedConfigDef(
       importance: "HIGH",
       group: CONNECTION,
       width: "LONG",
-      validators: [httpUrl],
+      validators: [checks.httpUrl],
     }),
     "insert-method": key.string({
       doc: "The HTTP method of the requests: POST or PUT.",
@@ -146,18 +137,21 @@ export const httpSinkConfig = new AliasedConfigDef(
       default: "",
       importance: "LOW",
       group: HEADERS,
+      validators: [checks.headerName],
     }),
     "sink.forward.headers": key.list({
-      doc: "Kafka record headers forwarded as HTTP headers (values converted by the header converter, as text): a list of names, or * for all.",
+      doc: "Kafka record headers forwarded as HTTP headers (values converted by the header converter, as text): a list of names, or * for all (with *, a header whose name cannot be an HTTP header name is not forwarded).",
       default: [],
       importance: "LOW",
       group: HEADERS,
+      validators: [checks.forwardedHeaderNames],
     }),
     "sink.forward.headers.prefix": key.string({
       doc: "Prefix added to the names of forwarded Kafka headers.",
       default: "",
       importance: "LOW",
       group: HEADERS,
+      validators: [checks.headerNamePrefix],
     }),
     "sink.cloudevents.binary": key.boolean({
       doc: "CloudEvents binary content mode: each request carries one record (as in single mode) with ce-specversion, ce-id, ce-source, ce-type and ce-time headers; a record's own ce_* Kafka headers (the CloudEvents Kafka binding) take precedence.",
@@ -182,21 +176,21 @@ export const httpSinkConfig = new AliasedConfigDef(
       default: ["4XX", "5XX"],
       importance: "MEDIUM",
       group: ERRORS,
-      validators: [statusCodes],
+      validators: [checks.statusCodes],
     }),
     "sink.error.code.exclude": key.list({
       doc: "HTTP status codes (or classes) removed from sink.error.code: they count as delivered.",
       default: [],
       importance: "MEDIUM",
       group: ERRORS,
-      validators: [statusCodes],
+      validators: [checks.statusCodes],
     }),
     "sink.retry.max-attempts": key.int({
       doc: "Attempts per request for retriable failures (connect errors, timeouts, 408, 429, 5xx other than 501 and 505), the first included; -1 retries forever. A request that still fails goes to errors.tolerance (dead letter queue or task failure).",
       default: 10,
       importance: "MEDIUM",
       group: ERRORS,
-      validators: [attempts],
+      validators: [checks.attempts],
     }),
     "sink.retry.backoff.initial.ms": key.long({
       doc: "Wait before the first retry; it doubles per attempt (with 20% jitter). A Retry-After header on 429 and 503 replaces it.",
@@ -217,21 +211,21 @@ export const httpSinkConfig = new AliasedConfigDef(
       default: [],
       importance: "MEDIUM",
       group: SECURITY,
-      validators: [certificateFiles],
+      validators: [checks.certificateFiles],
     }),
     "security.cert.client": key.string({
       doc: "PEM file of the client certificate for mTLS (with security.key.client).",
       default: null,
       importance: "MEDIUM",
       group: SECURITY,
-      validators: [certificateFile],
+      validators: [checks.certificateFile],
     }),
     "security.key.client": key.string({
       doc: "The client's private key for mTLS: PKCS8, PEM or DER.",
       default: null,
       importance: "MEDIUM",
       group: SECURITY,
-      validators: [privateKeyFile],
+      validators: [checks.privateKeyFile],
     }),
     "security.cert.server.allowSelfSigned": key.boolean({
       doc: "Accept any server certificate without verification (logged as a warning at start). Not for production.",
@@ -252,17 +246,18 @@ export const httpSinkConfig = new AliasedConfigDef(
       group: SECURITY,
     }),
     "security.oidc.token.endpoint.url": key.string({
-      doc: "OIDC bearer authentication: the token endpoint the token request is posted to.",
+      doc: "OIDC bearer authentication: the token endpoint (http or https) the token request is posted to.",
       default: null,
       importance: "MEDIUM",
       group: SECURITY,
+      validators: [checks.tokenEndpointUrl],
     }),
     "security.oidc.token.expiry.reduction": key.string({
       doc: "OIDC: a new token is requested once the current time is later than the token's expiry minus this duration (at most half the token's lifetime). A Flink duration: a number of ms, or one with a unit (`1 s`, `500 ms`, `2 min`, `1 h`, `1500 µs`, `10 ns`).",
       default: "1 s",
       importance: "LOW",
       group: SECURITY,
-      validators: [duration],
+      validators: [checks.duration],
     }),
   }),
   ALIAS_PREFIXES,
@@ -277,14 +272,15 @@ export type HttpSinkKeys = ReturnType<typeof httpSinkConfig.parse>;
  */
 export function crossKeyErrors(raw: RawConfig): { key: string; message: string }[] {
   const c = httpSinkConfig.parse(raw);
-  const errors = headerErrors(raw, HEADER_FAMILY, ALIAS_PREFIXES, c["use-raw-authorization-header"]);
+  const errors = checks.headerErrors(raw, HEADER_FAMILY, ALIAS_PREFIXES, c["use-raw-authorization-header"]);
   if ((c["security.cert.client"] === null) !== (c["security.key.client"] === null)) {
     const missing = c["security.cert.client"] === null ? "security.cert.client" : "security.key.client";
     errors.push({ key: missing, message: "mTLS needs both security.cert.client and security.key.client" });
   }
-  if ((c["security.oidc.token.request"] === null) !== (c["security.oidc.token.endpoint.url"] === null)) {
-    const missing =
-      c["security.oidc.token.request"] === null ? "security.oidc.token.request" : "security.oidc.token.endpoint.url";
+  // An empty value is no value: settings turn OIDC off unless both are given.
+  const noRequest = (c["security.oidc.token.request"]?.value() ?? "") === "";
+  if (noRequest !== ((c["security.oidc.token.endpoint.url"] ?? "") === "")) {
+    const missing = noRequest ? "security.oidc.token.request" : "security.oidc.token.endpoint.url";
     errors.push({
       key: missing,
       message: "OIDC needs both security.oidc.token.request and security.oidc.token.endpoint.url",

@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
+import { builtInRegistry } from "../../plugins.ts";
+import { validateConnectorConfig } from "../../runtime/validate-connector-config.ts";
 import { endpoint, harness, record, stringConverters } from "./test-support.ts";
 
 const fast = { "sink.flush-buffer.timeout": "0", "sink.writer.request.mode": "single" };
@@ -75,5 +77,42 @@ describe("HttpDelivery headers", () => {
     await waitFor(() => server.received.length === 1);
     expect(server.received[0]!.headers["x-kafka-authorization"]).toBe("Basic cHJvZHVjZXI6eA==");
     expect(server.received[0]!.headers.authorization).toBeUndefined();
+  });
+
+  test("with *, a producer's header whose name cannot be an HTTP header is not forwarded; its record is delivered", async () => {
+    await using server = endpoint();
+    await using h = harness(
+      { url: server.url(), ...fast, "sink.forward.headers": "*", "sink.cloudevents.binary": "true" },
+      { converters: stringConverters(), tolerance: "none" },
+    );
+    const odd: [string, string][] = [
+      ["bad name", "1"],
+      ["grüße", "2"],
+      ["", "3"],
+      ["ce_bad id", "4"],
+      ["X-Ok", "5"],
+    ];
+    await h.task.put([record(0, 0, "x", { headers: odd })]);
+    await waitFor(() => server.received.length === 1);
+    expect(server.received[0]!.headers).toMatchObject({ "x-ok": "5", "ce-id": "orders-0-0" });
+    expect(Object.values(server.received[0]!.headers)).not.toContain("4");
+    expect([h.errant, h.events]).toEqual([[], []]);
+  });
+
+  test("config/validate refuses forwarded header names, a prefix and a key header that cannot be HTTP header names", () => {
+    const errorsOf = (config: Record<string, string>) =>
+      validateConnectorConfig(builtInRegistry(), {
+        "connector.class": "HttpSink",
+        name: "s",
+        topics: "t",
+        url: "http://127.0.0.1/in",
+        ...config,
+      })
+        .infos.configs.filter((c) => (c.value?.errors.length ?? 0) > 0)
+        .map((c) => c.value?.name);
+    expect(errorsOf({ "sink.forward.headers": "X-Ok,bad name" })).toEqual(["sink.forward.headers"]);
+    expect(errorsOf({ "sink.forward.headers.prefix": "X Kafka-" })).toEqual(["sink.forward.headers.prefix"]);
+    expect(errorsOf({ "sink.forward.key.header": "X:Key" })).toEqual(["sink.forward.key.header"]);
+    expect(errorsOf({ "sink.forward.headers": "*,X-Ok", "sink.forward.headers.prefix": "X-Kafka-" })).toEqual([]);
   });
 });

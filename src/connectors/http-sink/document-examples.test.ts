@@ -136,6 +136,7 @@ describe("Flink HTTP connector document: sink options", () => {
       tokenUrl: "http://127.0.0.1/token",
       form: "grant_type=client_credentials&client_id=c&client_secret=s",
       expiryReductionMs: 1000,
+      tls: undefined,
     });
     const reduced = { ...config, "flink.connector.http.security.oidc.token.expiry.reduction": "5 s" };
     expect(errorsOf(reduced)).toEqual([]);

@@ -9,7 +9,7 @@
  * would resolve it to a parent path, another resource than the template names; so is a null or
  * empty key there (`/items/${key}` would become `/items/`, the collection). With
  * `sink.forward.headers=*`, hop-by-hop and credential headers (`isReservedHeader`) are not forwarded
- * unless the list names them.
+ * unless the list names them, nor are headers whose names cannot be HTTP header names.
  * Also builds request bodies: a JSON array of values (batch) or one value (single).
  */
 import type { TaskConverters } from "../../api/connector.ts";
@@ -17,7 +17,7 @@ import { materialized } from "../../api/data/json-text.ts";
 import type { SinkRecord } from "../../api/record.ts";
 import { RecordHeaders } from "../../api/record-headers.ts";
 import { DataError } from "../../errors.ts";
-import { headerValueOf } from "../../http/header-value.ts";
+import { headerValueOf, isHeaderName } from "../../http/header-value.ts";
 
 export interface EncoderSettings {
   readonly url: string;
@@ -202,6 +202,7 @@ export class RecordEncoder {
         const value = this.headerText(record, h.key, h.schema, h.value);
         if (value === null) continue;
         const name = h.key.toLowerCase() === "content-type" ? "content-type" : `ce-${h.key.slice(3)}`;
+        if (!isHeaderName(name)) continue;
         ceSeen.add(name);
         out.push([name, headerValueOf(value)]);
         continue;
@@ -209,7 +210,8 @@ export class RecordEncoder {
       const named = this.forwardNames.has(h.key);
       if (!this.forwardAll && !named) continue;
       const name = `${this.s.forwardHeadersPrefix}${h.key}`;
-      if (!named && isReservedHeader(name)) continue;
+      // A name fetch refuses would fail the record's request: with *, such a header is not forwarded.
+      if (!named && (isReservedHeader(name) || !isHeaderName(name))) continue;
       const value = this.headerText(record, h.key, h.schema, h.value);
       if (value !== null) out.push([name, headerValueOf(value)]);
     }

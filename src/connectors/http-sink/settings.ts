@@ -4,6 +4,7 @@
  * `sink.header.<NAME>` family (any spelling); an Authorization value is turned into Basic
  * credentials as Flink's connector does.
  */
+import { getCACertificates } from "node:tls";
 import type { Config } from "../../api/connector.ts";
 import type { ClientTls } from "../../http/http-client.ts";
 import { loadPemFiles } from "../../http/tls-material.ts";
@@ -35,7 +36,28 @@ export interface SinkSettings {
   readonly allowSelfSigned: boolean;
   /** errors.tolerance=all: the sink's own tolerance when the task has no errantRecordReporter. */
   readonly tolerateAll: boolean;
-  readonly oidc: { readonly tokenUrl: string; readonly form: string; readonly expiryReductionMs: number } | undefined;
+  readonly oidc:
+    | {
+        readonly tokenUrl: string;
+        readonly form: string;
+        readonly expiryReductionMs: number;
+        /** The token endpoint's TLS (tokenEndpointTls). */
+        readonly tls: ClientTls | undefined;
+      }
+    | undefined;
+}
+
+/**
+ * The token endpoint's TLS: always verified, against the system trust store plus the
+ * security.cert.server certificates. Flink's connector posts its token requests with a default Java
+ * client (the JVM's trust store); the listed certificates are trusted too, so an identity provider
+ * under the endpoint's private CA still works. allowSelfSigned is the endpoint's only: the client
+ * credentials never go to a server nobody verified.
+ */
+export function tokenEndpointTls(tls: ClientTls | undefined): ClientTls | undefined {
+  if (!tls) return undefined;
+  const ca = tls.ca && tls.ca.length > 0 ? [...getCACertificates("default"), ...tls.ca] : undefined;
+  return { ...tls, ca, rejectUnauthorized: true };
 }
 
 /** Flink's rule: the Authorization value is base64-encoded unless it starts with "Basic" or raw is asked for. */
@@ -49,7 +71,11 @@ export function sinkSettings(config: Config): SinkSettings {
   const single = c["sink.writer.request.mode"].toLowerCase() === "single";
   const cloudEvents = c["sink.cloudevents.binary"];
   const headers: [string, string][] = [];
+  const named = new Set<string>();
   for (const [name, value] of httpSinkConfig.family(config, HEADER_FAMILY)) {
+    // Names are case-insensitive: the first spelling wins (the bare key before its aliases, as for every key).
+    if (named.has(name.toLowerCase())) continue;
+    named.add(name.toLowerCase());
     headers.push([
       name,
       name.toLowerCase() === "authorization" ? authorizationValue(value, c["use-raw-authorization-header"]) : value,
@@ -108,6 +134,7 @@ export function sinkSettings(config: Config): SinkSettings {
             tokenUrl,
             form: tokenRequest.value(),
             expiryReductionMs: parseDurationMs(c["security.oidc.token.expiry.reduction"]) ?? 1000,
+            tls: tokenEndpointTls(tls),
           }
         : undefined,
   };

@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { getCACertificates } from "node:tls";
 import { SignJWT } from "jose";
 import { type TempDir, tempDir } from "../../../test/support/temp-dir.ts";
 import { makeRsaCert, makeTls, type TlsFiles } from "../../../test/support/tls.ts";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { ManualClock } from "../../util/manual-clock.ts";
 import { httpSinkConfig } from "./config.ts";
+import { sinkSettings } from "./settings.ts";
 import { endpoint, harness, record } from "./test-support.ts";
 
 const fast = {
@@ -32,6 +34,37 @@ beforeAll(async () => {
   selfSignedKey = dir.file("self.key");
   await openssl("pkcs8", "-topk8", "-nocrypt", "-in", tls.clientKey, "-outform", "DER", "-out", "client-key.der");
   clientKeyDer = dir.file("client-key.der");
+  // Signed by the trusted CA, but for another host than the endpoint's 127.0.0.1.
+  await Bun.write(dir.file("other.ext"), "subjectAltName=DNS:other.example\n");
+  await openssl(
+    "req",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-subj",
+    "/CN=other.example",
+    "-keyout",
+    "other.key",
+    "-out",
+    "other.csr",
+  );
+  await openssl(
+    "x509",
+    "-req",
+    "-in",
+    "other.csr",
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-days",
+    "2",
+    "-extfile",
+    "other.ext",
+    "-out",
+    "other.pem",
+  );
 });
 
 afterAll(async () => {
@@ -66,6 +99,24 @@ describe("HttpSinkTask over TLS", () => {
     await waitFor(() => h.errant.length === 1);
     expect(server.received).toEqual([]);
     expect(h.errant[0]!.error.message).toContain("(tls)");
+  });
+
+  test("a trusted CA's certificate for another host name is refused; the error says so without the URL's query secrets", async () => {
+    await using server = endpoint({ cert: file(dir.file("other.pem")), key: file(dir.file("other.key")) });
+    await using h = harness({
+      url: server.url("/ingest?api_key=s3cr3t-value"),
+      ...fast,
+      "sink.retry.max-attempts": "1",
+      "security.cert.server": tls.caCert,
+    });
+    await h.task.put([record(0, 0, 1)]);
+    await waitFor(() => h.errant.length === 1);
+    expect(server.received).toEqual([]);
+    const error = h.errant[0]!.error;
+    expect(error.message).toContain("(tls): ERR_TLS_CERT_ALTNAME_INVALID");
+    expect(error.message).toEndWith("the endpoint's certificate is not for 127.0.0.1 (hostname verification)");
+    expect(error.message).toContain("api_key=***");
+    for (const text of [error.message, Bun.inspect(error), ...h.lines]) expect(text).not.toContain("s3cr3t");
   });
 
   test("allowSelfSigned accepts any certificate and warns at start", async () => {
@@ -244,6 +295,63 @@ describe("HttpSinkTask authentication", () => {
         `Bearer ${tokens.state.issued[0]}`,
         `Bearer ${tokens.state.issued[1]}`,
       ]);
+    });
+
+    /** An https token endpoint with `cert`/`key`, counting the token requests that reached it. */
+    function httpsTokenEndpoint(cert: string, key: string) {
+      const state = { calls: 0 };
+      const server = Bun.serve({
+        port: 0,
+        hostname: "127.0.0.1",
+        tls: { cert: file(cert), key: file(key) },
+        fetch() {
+          state.calls++;
+          return Response.json({ access_token: "tls-token", expires_in: 3600 });
+        },
+      });
+      return {
+        state,
+        url: `https://127.0.0.1:${server.port}/token`,
+        [Symbol.dispose]: () => void server.stop(true),
+      };
+    }
+
+    test("allowSelfSigned is the endpoint's only: the client secret never goes to an unverified token endpoint", async () => {
+      using idp = httpsTokenEndpoint(selfSignedCert, selfSignedKey);
+      await using server = endpoint({ cert: file(selfSignedCert), key: file(selfSignedKey) });
+      await using h = harness({
+        url: server.url(),
+        ...fast,
+        "sink.retry.max-attempts": "1",
+        "security.cert.server.allowSelfSigned": "true",
+        "security.oidc.token.request": "grant_type=client_credentials&client_secret=s3cret",
+        "security.oidc.token.endpoint.url": idp.url,
+      });
+      await h.task.put([record(0, 0, 1)]);
+      await waitFor(() => h.errant.length === 1);
+      expect(h.errant[0]!.error.message).toContain("Could not reach the OIDC token endpoint");
+      expect(idp.state.calls).toBe(0);
+      expect(server.received).toEqual([]);
+    });
+
+    test("the token endpoint trusts security.cert.server as well as the system trust store", async () => {
+      using idp = httpsTokenEndpoint(tls.serverCert, tls.serverKey);
+      await using server = endpoint({ cert: file(tls.serverCert), key: file(tls.serverKey) });
+      const config = {
+        url: server.url(),
+        ...fast,
+        "security.cert.server": tls.caCert,
+        "security.oidc.token.request": "grant_type=client_credentials",
+        "security.oidc.token.endpoint.url": idp.url,
+      };
+      await using h = harness(config);
+      await h.task.put([record(0, 0, 1)]);
+      await waitFor(() => server.received.length === 1);
+      expect(server.received[0]!.headers.authorization).toBe("Bearer tls-token");
+      const { ca, rejectUnauthorized } = sinkSettings(config).oidc!.tls!;
+      expect(rejectUnauthorized).toBe(true);
+      expect(ca!.slice(0, -1)).toEqual(getCACertificates("default"));
+      expect(ca!.at(-1)).toBe(sinkSettings(config).tls!.ca![0]!);
     });
 
     test("a token endpoint refusing the request fails the task; no record is reported", async () => {

@@ -109,6 +109,23 @@ describe("HttpSinkTask", () => {
       await waitFor(() => server.received.length === 3);
       expect(server.received[2]!.body).toBe("[3]");
     });
+
+    test("records put after a flush of a partial batch wait for the next flush, they are not sent one by one", async () => {
+      await using server = endpoint();
+      const clock = new ManualClock(1_000_000);
+      await using h = harness({ url: server.url(), "sink.flush-buffer.timeout": "5000" }, { clock });
+      await h.task.put([record(0, 0, 1), record(0, 1, 2)]);
+      clock.advance(5000);
+      await waitFor(() => server.received.length === 1);
+      await h.task.idle();
+      await h.task.put([record(0, 2, 3)]);
+      await h.task.put([record(0, 3, 4)]);
+      await h.task.idle();
+      expect(server.received.map((r) => r.body)).toEqual(["[1,2]"]);
+      clock.advance(5000);
+      await waitFor(() => server.received.length === 2);
+      expect(server.received.map((r) => r.body)).toEqual(["[1,2]", "[3,4]"]);
+    });
   });
 
   describe("with consumed JSON passed through (JsonText values, JsonConverter schemas.enable=false)", () => {

@@ -37,7 +37,7 @@ import type { Logger } from "../../util/logger.ts";
 import { Backpressure } from "./backpressure.ts";
 import { HttpDelivery, HttpStatusError } from "./delivery.ts";
 import { RecordBuffer, type TakenRequest } from "./record-buffer.ts";
-import { batchBody, type EncodedRecord, RecordEncoder, tpKey } from "./record-encoder.ts";
+import { batchBody, RecordEncoder, tpKey } from "./record-encoder.ts";
 import { type SinkSettings, sinkSettings } from "./settings.ts";
 import { SinkMetrics } from "./sink-metrics.ts";
 import { refusesCredentials } from "./status-codes.ts";
@@ -59,7 +59,7 @@ export class HttpSinkTask implements SinkTask {
   private readonly stopping = new AbortController();
   /** Monotonic ms, as the buffer's flush timeouts: a step of the host's clock neither holds nor hastens them. */
   private lastCommitRequest = Number.NEGATIVE_INFINITY;
-  /** Records a flush released that are not in a request yet. */
+  /** Records a flush released that are not in a request yet (at most those waiting). */
   private released = 0;
   private failure: Error | undefined;
   private backpressure!: Backpressure;
@@ -87,14 +87,16 @@ export class HttpSinkTask implements SinkTask {
     this.encoder = new RecordEncoder(s.encoder, converters, () => monotonicNow(this.clock));
     this.buffer = new RecordBuffer(s.limits);
     this.backpressure = new Backpressure(this.context, s.maxBuffered, s.maxBufferedBytes, this.log);
-    const client = new HttpClient({ connectTimeoutMs: s.timeoutMs, requestTimeoutMs: s.timeoutMs, tls: s.tls });
+    const clientWith = (tls: SinkSettings["tls"]) =>
+      new HttpClient({ connectTimeoutMs: s.timeoutMs, requestTimeoutMs: s.timeoutMs, tls });
+    const client = clientWith(s.tls);
     const tokens =
       s.oidc &&
       new TokenProvider({
         tokenUrl: s.oidc.tokenUrl,
         form: s.oidc.form,
         expiryReductionMs: s.oidc.expiryReductionMs,
-        client,
+        client: s.oidc.tls === s.tls ? client : clientWith(s.oidc.tls),
         clock: this.clock,
         timeoutMs: s.timeoutMs,
       });
@@ -131,14 +133,11 @@ export class HttpSinkTask implements SinkTask {
   async put(records: ReadonlyArray<SinkRecord>): Promise<void> {
     this.throwIfFailed();
     for (const record of records) {
-      let encoded: EncodedRecord;
       try {
-        encoded = this.encoder.encode(record);
+        this.buffer.add(this.encoder.encode(record));
       } catch (error) {
         await this.reportErrant([record], error);
-        continue;
       }
-      this.buffer.add(encoded);
     }
     this.applyBackpressure();
     this.pump();
@@ -190,11 +189,12 @@ export class HttpSinkTask implements SinkTask {
     if (this.failure || this.stopping.signal.aborted) return;
     const now = monotonicNow(this.clock);
     while (this.inFlight.size < this.settings.concurrency) {
-      // As Flink's AsyncSinkWriter: a flush releases up to sink.batch.max-size records, sent in
-      // requests of up to sink.request.batch.size as fast as concurrency allows.
+      // As Flink's AsyncSinkWriter: a flush releases up to sink.batch.max-size of the records buffered then (those put
+      // later wait for the next flush), sent in requests of up to sink.request.batch.size as fast as concurrency allows.
+      this.released = Math.min(this.released, this.buffer.waiting);
       if (this.released <= 0) {
         if (!this.buffer.flushable(now, this.backpressure.holding)) break;
-        this.released = this.settings.limits.maxBatchRecords;
+        this.released = Math.min(this.settings.limits.maxBatchRecords, this.buffer.waiting);
       }
       const request = this.buffer.take(this.released);
       if (!request) break;
