@@ -154,8 +154,7 @@ export class HttpSinkTask implements SinkTask {
   async close(partitions: ReadonlyArray<TopicPartition>): Promise<void> {
     if (!this.buffer) return;
     this.buffer.drop(partitions.map((p) => tpKey(p.topic, p.partition)));
-    // The dropped records a flush released are not sent: they no longer count as released.
-    this.released = Math.min(this.released, this.buffer.waiting);
+    this.released = Math.min(this.released, this.buffer.waiting); // dropped records are released no more
     // preCommit ran before close for these partitions (Connect's closePartitions), so what is in flight
     // for them stays uncommitted; neither a retry nor an attempt on the wire may land after what the
     // next owner sends (the runtime commits and rejoins once close returned).
@@ -189,8 +188,8 @@ export class HttpSinkTask implements SinkTask {
     if (this.failure || this.stopping.signal.aborted) return;
     const now = monotonicNow(this.clock);
     while (this.inFlight.size < this.settings.concurrency) {
-      // As Flink's AsyncSinkWriter: a flush releases up to sink.batch.max-size of the records buffered then (those put
-      // later wait for the next flush), sent in requests of up to sink.request.batch.size as fast as concurrency allows.
+      // As Flink's AsyncSinkWriter: a flush releases up to sink.batch.max-size of the records buffered then (later ones
+      // wait for the next flush), sent in requests of up to sink.request.batch.size as fast as concurrency allows.
       this.released = Math.min(this.released, this.buffer.waiting);
       if (this.released <= 0) {
         if (!this.buffer.flushable(now, this.backpressure.holding)) break;
