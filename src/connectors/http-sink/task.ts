@@ -114,6 +114,7 @@ export class HttpSinkTask implements SinkTask {
         headers: s.headers,
         tokens: tokens || undefined,
         logRequests: s.logRequests,
+        urls: [s.encoder.url, ...(s.oidc ? [s.oidc.tokenUrl] : [])],
       },
       client,
       this.clock,

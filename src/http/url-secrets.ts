@@ -1,0 +1,40 @@
+/**
+ * The secrets a configured URL carries, as they may come back in an answer: the password of its
+ * user info (as written, decoded, and inside the Basic credentials fetch makes of it) and the values
+ * of query parameters that look like keys (`SECRET_QUERY`, the parameters `redactUrl` hides), as
+ * written and decoded. For maskers of response text (the HTTP sink's SecretMask); values holding a
+ * `${…}` placeholder are left out (they are filled per request).
+ */
+import { SECRET_QUERY } from "./http-client.ts";
+
+export function urlSecrets(url: string): string[] {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  if (parsed.password) {
+    const user = safeDecode(parsed.username);
+    const password = safeDecode(parsed.password);
+    out.push(parsed.password, password, Buffer.from(`${user}:${password}`).toString("base64"));
+  }
+  for (const pair of parsed.search.slice(1).split("&")) {
+    const equals = pair.indexOf("=");
+    if (equals < 0) continue;
+    const name = safeDecode(pair.slice(0, equals).replaceAll("+", " "));
+    const raw = pair.slice(equals + 1);
+    if (!SECRET_QUERY.test(name) || raw.includes("${") || raw.includes("%7B")) continue;
+    out.push(raw, safeDecode(raw.replaceAll("+", " ")));
+  }
+  return [...new Set(out)].filter((s) => s !== "");
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
