@@ -8,8 +8,8 @@ describe("urlSecrets", () => {
     ["https://api.example/in?page=2&sort=asc", []],
     ["https://api.example/in?api_key=k3y%2Bv&page=2", ["k3y%2Bv", "k3y+v"]],
     ["https://api.example/in?sig=a+b&token=t0k", ["a+b", "a b", "t0k"]],
-    ["https://dev:pa55%40w@api.example/in", ["pa55%40w", "pa55@w", btoa("dev:pa55@w")]],
-    ["https://dev@api.example/in", []],
+    ["https://dev:pa55%40w@api.example/in", [btoa("dev:pa55@w"), "dev", "pa55%40w", "pa55@w"]],
+    ["https://sk_l1ve_k3y@api.example/in", [btoa("sk_l1ve_k3y:"), "sk_l1ve_k3y"]],
     ["https://api.example/${topic}?key=${key}&secret=s3", ["s3"]],
     ["not a url?token=x", []],
   ])("%s", (url, secrets) => {

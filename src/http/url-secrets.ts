@@ -1,6 +1,7 @@
 /**
- * The secrets a configured URL carries, as they may come back in an answer: the password of its
- * user info (as written, decoded, and inside the Basic credentials fetch makes of it) and the values
+ * The secrets a configured URL carries, as they may come back in an answer: its user info (user
+ * and password as written and decoded, and the Basic credentials fetch makes of them: a key is often
+ * the user name alone) and the values
  * of query parameters that look like keys (`SECRET_QUERY`, the parameters `redactUrl` hides), as
  * written and decoded. For maskers of response text (the HTTP sink's SecretMask); values holding a
  * `${…}` placeholder are left out (they are filled per request).
@@ -15,10 +16,11 @@ export function urlSecrets(url: string): string[] {
     return [];
   }
   const out: string[] = [];
-  if (parsed.password) {
+  if (parsed.username || parsed.password) {
     const user = safeDecode(parsed.username);
     const password = safeDecode(parsed.password);
-    out.push(parsed.password, password, Buffer.from(`${user}:${password}`).toString("base64"));
+    const basic = Buffer.from(`${user}:${password}`).toString("base64");
+    out.push(basic, parsed.username, user, parsed.password, password);
   }
   for (const pair of parsed.search.slice(1).split("&")) {
     const equals = pair.indexOf("=");
