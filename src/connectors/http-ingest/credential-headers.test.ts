@@ -39,4 +39,16 @@ describe("credential headers in ingest.headers.allowlist", () => {
     ]);
     expect(httpIngestSource().validationOnly!(config("X-Site,X-Api-Version"))).toEqual([]);
   });
+
+  test("as ingest.key.header they are refused too (validation-only: a stored config keeps its partitions)", () => {
+    const keyed = { ...config(""), "ingest.key.source": "header", "ingest.key.header": "authorization" };
+    expect(httpIngestSource().validationOnly!(keyed)).toEqual([
+      {
+        key: "ingest.key.header",
+        message:
+          "authorization carries the device's credentials: as the key it would be in every record; set ingest.identity.key=true to key records by the authenticated identity",
+      },
+    ]);
+    expect(httpIngestSource().validationOnly!({ ...keyed, "ingest.key.source": "none" })).toEqual([]);
+  });
 });
