@@ -38,8 +38,16 @@ const standaloneLog = getLogger("org.apache.kafka.connect.cli.ConnectStandalone"
 /** How long a graceful stop may take before the gateway forces its exit. */
 const STOP_TIMEOUT_MS = 60_000;
 
+/**
+ * The last word on stderr, redacted as log lines are: a resolved config provider value (registered
+ * before the worker config is checked) can be the value a startup error quotes.
+ */
+function writeFatal(message: string): void {
+  process.stderr.write(`gateway: ${logManager.redact(message)}\n`);
+}
+
 function fail(message: string): never {
-  process.stderr.write(`gateway: ${message}\n`);
+  writeFatal(message);
   process.exit(1);
 }
 
@@ -264,7 +272,7 @@ export async function main(argv: readonly string[]): Promise<void> {
 
 if (import.meta.main) {
   main(process.argv.slice(2)).catch((error) => {
-    process.stderr.write(`gateway: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    writeFatal(error instanceof Error ? (error.stack ?? error.message) : String(error));
     process.exit(1);
   });
 }

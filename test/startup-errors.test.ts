@@ -66,6 +66,25 @@ describe("startup errors", () => {
     },
   );
 
+  // A resolved value is a secret wherever it lands: stderr shows [hidden], as the log does.
+  test("a config provider's value that is invalid for its key is hidden in the startup error", async () => {
+    await using dir = await tempDir();
+    const { code, output } = await failedStartup(
+      dir.path,
+      {
+        "config.providers": "env",
+        "config.providers.env.class": "org.apache.kafka.common.config.provider.EnvVarConfigProvider",
+        "offset.flush.interval.ms": "${env:STARTUP_SECRET}",
+      },
+      { STARTUP_SECRET: "st4rtup-s3cret-value" },
+    );
+    expect(code).toBe(1);
+    expect(output).toContain(
+      "gateway: invalid worker configuration: Invalid value [hidden] for configuration offset.flush.interval.ms: Not a number of type LONG",
+    );
+    expect(output).not.toContain("st4rtup-s3cret-value");
+  });
+
   test("CONNECT_* environment variables configure the worker (and can be wrong too)", async () => {
     await using dir = await tempDir();
     const { code, output } = await failedStartup(dir.path, {}, { CONNECT_TASK_SHUTDOWN_GRACEFUL_TIMEOUT_MS: "x" });

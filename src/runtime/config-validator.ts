@@ -92,10 +92,13 @@ export class ConfigValidator {
     try {
       validated = validateConnectorConfig(this.registry, resolved, this.converterDefaults, this.overridePolicy);
     } catch (error) {
-      // A value that does not parse (a client override's type) is named in the message: the
-      // resolved one must not be shown, however short.
-      if (!(error instanceof ConfigError)) throw error;
+      // A value that does not parse (a client override's type) is named in the message, and a
+      // config without connector.class is printed whole: the resolved values must not be shown,
+      // however short.
       const hide = (text: string) => this.logs.redact(values.hide(text));
+      if (error instanceof BadRequestError && !(error instanceof UnknownConnectorClassError))
+        throw new BadRequestError(hide(error.message));
+      if (!(error instanceof ConfigError)) throw error;
       const errors = new Map([...error.errors].map(([k, messages]) => [hide(k), messages.map(hide)] as const));
       throw new ConfigError(hide(error.message), errors);
     }

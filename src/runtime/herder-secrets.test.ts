@@ -74,4 +74,25 @@ describe("Herder with provider references", () => {
     expect(created.status).toBe(500);
     expect(created.body.message).toBe("Invalid value [hidden] for configuration linger.ms: Not a number of type LONG");
   });
+
+  // Connect prints the whole map here, secrets and resolved values in clear.
+  test("a config without connector.class is printed with its secrets and resolved values hidden", async () => {
+    await using w = await inProcessWorker({ resolveConfig: resolver });
+    const config = {
+      name: "c",
+      "http.auth.password": "pw9",
+      "producer.override.sasl.jaas.config": 'PlainLoginModule required username="u" password="jaas-pw";',
+      topic: "${env:TOPIC}",
+      short: "${env:SHORT}",
+    };
+    const created = await w.rest("PUT", "/connectors/c/config", config);
+    expect(created).toEqual({
+      status: 400,
+      body: {
+        error_code: 400,
+        message:
+          "Connector config {name=c, producer.override.sasl.jaas.config=[hidden], topic=[hidden], short=[hidden], http.auth.password=[hidden]} contains no connector type",
+      },
+    });
+  });
 });

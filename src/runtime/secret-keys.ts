@@ -14,7 +14,8 @@ const CLIENT_SECRET =
   /(^|\.)(password|sasl\.jaas\.config|basic\.auth\.user\.info|ssl\.keystore\.key|sasl\.oauthbearer\.client\.secret)$|(secret|token|credentials?)$|(^|\.)header\.(proxy-)?authorization$/i;
 const CLIENT_PREFIX = /^(?:producer|consumer|admin)\.(?:override\.)?/;
 
-function isClientSecret(key: string): boolean {
+/** Whether a key is a secret by its name alone (a Kafka client PASSWORD key), whatever plugin reads it. */
+export function isClientSecret(key: string): boolean {
   return CLIENT_SECRET.test(key) || PASSWORD_KEYS.has(key.replace(CLIENT_PREFIX, ""));
 }
 

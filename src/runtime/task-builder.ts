@@ -144,6 +144,7 @@ export async function buildTask(
           topic: dlqTopic,
           replicationFactor: sinkFramework["errors.deadletterqueue.topic.replication.factor"],
           contextHeaders: sinkFramework["errors.deadletterqueue.context.headers.enable"],
+          redact: (text) => deps.logs.redact(text),
         },
         () => deps.kafka.admin(dlqAdminProps),
         {

@@ -16,10 +16,12 @@ import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
 import { javaPatternSyntaxError } from "../transforms/util/java-pattern-syntax.ts";
 import { JavaHashMapOrder, javaHashMap, javaHashOrder } from "../util/java-hash-order.ts";
+import { HIDDEN } from "../util/logger.ts";
 import { aliasTypeResults } from "./alias-config-def.ts";
 import { type ConverterDefaults, enrichedConfigDef, withWorkerDefaults } from "./connector-config-def.ts";
 import { regexError, splitList, topicPattern } from "./connector-config-values.ts";
 import { resolveConnector } from "./resolve-connector.ts";
+import { isClientSecret } from "./secret-keys.ts";
 import { validateClientOverrides } from "./validate-client-overrides.ts";
 import { exactlyOnceChecks } from "./validate-exactly-once.ts";
 
@@ -50,7 +52,10 @@ export function validateConnectorConfig(
 ): { infos: ConfigInfos; connector: ConnectorDescriptor } {
   const connectorClass = config["connector.class"];
   if (connectorClass === undefined || connectorClass === null) {
-    throw new BadRequestError(`Connector config ${javaMapString(config)} contains no connector type`);
+    // Connect prints the map as it is; with no plugin to say which keys are PASSWORD, keys that are
+    // secrets by name show [hidden] (ConfigValidator hides resolved values in it).
+    const shown = Object.fromEntries(Object.entries(config).map(([k, v]) => [k, v && isClientSecret(k) ? HIDDEN : v]));
+    throw new BadRequestError(`Connector config ${javaMapString(shown)} contains no connector type`);
   }
   const connector = resolveConnector(registry, connectorClass);
   // Connect trims these with props.getOrDefault(key, "").trim(): a null value is an NPE, its 500.

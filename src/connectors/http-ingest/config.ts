@@ -8,6 +8,7 @@ import { ingestSecurityConfigDef } from "../../ingest/ingest-security.ts";
 import type { IngestRouteSettings, KeySource, ValueFormat } from "../../ingest/route-settings.ts";
 import { ingestSpoolConfigDef } from "../../ingest/spool/spool-config.ts";
 import { check, defineConfig, key } from "../../plugin/config-def.ts";
+import { allowlistSource, isCredentialHeader } from "./credential-headers.ts";
 import { ingestLimitsConfigDef } from "./limits-config.ts";
 
 export const HTTP_INGEST_CONNECTOR = "io.edgegateway.connect.http.HttpIngestSourceConnector";
@@ -97,7 +98,7 @@ export const httpIngestConfig = defineConfig({
     group: KEYS,
   }),
   "ingest.headers.allowlist": key.list({
-    doc: "HTTP request headers copied into every record as Kafka headers: Name, or Name:kafka-name to rename.",
+    doc: "HTTP request headers copied into every record as Kafka headers: Name, or Name:kafka-name to rename. Authorization, Proxy-Authorization and Cookie (the device's credentials) are refused and never copied.",
     default: [],
     importance: "MEDIUM",
     group: KEYS,
@@ -186,11 +187,13 @@ export function routeSettings(
     keyFormat: valueFormatFor(keyConverter),
     key: keySource,
     headers: {
-      allow: config["ingest.headers.allowlist"].map((entry) => {
-        const i = entry.indexOf(":");
-        const from = (i < 0 ? entry : entry.slice(0, i)).trim();
-        return { from: from.toLowerCase(), to: i < 0 ? from : entry.slice(i + 1).trim() };
-      }),
+      allow: config["ingest.headers.allowlist"]
+        .filter((entry) => !isCredentialHeader(allowlistSource(entry)))
+        .map((entry) => {
+          const i = entry.indexOf(":");
+          const from = allowlistSource(entry);
+          return { from: from.toLowerCase(), to: i < 0 ? from : entry.slice(i + 1).trim() };
+        }),
       static: config["ingest.headers.static"].map((entry) => {
         const i = entry.indexOf("=");
         return [entry.slice(0, i).trim(), entry.slice(i + 1)] as const;

@@ -10,6 +10,7 @@ import type { SourceConnectorDescriptor } from "../../plugin/descriptor.ts";
 import { GATEWAY_VERSION } from "../../version.ts";
 import { HTTP_INGEST_ALIASES, HTTP_INGEST_CONNECTOR, HTTP_INGEST_TASK, httpIngestConfig } from "./config.ts";
 import { type HttpIngestServices, HttpIngestSourceConnector, validateHttpIngest } from "./connector.ts";
+import { credentialHeaderProblems } from "./credential-headers.ts";
 import { requestFitsQueueProblems } from "./request-fits-queue.ts";
 import { HttpIngestSourceTask } from "./task.ts";
 
@@ -28,8 +29,11 @@ export function httpIngestSource(
     uniqueKeys: ["ingest.path"],
     validate: validateHttpIngest,
     // Refused by validation, only a WARN at start: a config stored before the rule still works
-    // (its large requests wait for an empty queue).
-    validationOnly: (config) => requestFitsQueueProblems(httpIngestConfig.parse(config)),
+    // (its large requests wait for an empty queue; its credential headers are not copied).
+    validationOnly: (config) => {
+      const parsed = httpIngestConfig.parse(config);
+      return [...requestFitsQueueProblems(parsed), ...credentialHeaderProblems(parsed)];
+    },
     converterDefaults: {
       "key.converter": { "schemas.enable": "false" },
       "value.converter": { "schemas.enable": "false" },

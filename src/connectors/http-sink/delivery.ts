@@ -44,6 +44,8 @@ export interface DeliverySettings {
   readonly headers: readonly [string, string][];
   readonly tokens: TokenProvider | undefined;
   readonly logRequests: boolean;
+  /** Configured URLs whose password and key-like query values are masked in answers (SecretMask). */
+  readonly urls?: readonly string[];
 }
 
 export interface OutgoingRequest {
@@ -108,7 +110,7 @@ export class HttpDelivery {
     private readonly metrics: SinkMetrics,
     private readonly signal: AbortSignal,
   ) {
-    this.mask = new SecretMask(s.headers);
+    this.mask = new SecretMask(s.headers, s.urls);
   }
 
   private readonly renewal = new TokenRenewal(() => monotonicNow(this.clock));

@@ -4,15 +4,18 @@
  * error message, the dead letter queue's context headers or the log. An endpoint that echoes the
  * request's headers in its error body (debug pages, some gateways) would otherwise publish them.
  *
- * Secret headers: Authorization, Proxy-Authorization, Cookie and any name that says token, secret,
- * key, auth, password, credential or session. Of a value with a scheme (`Basic x`, `Bearer x`) the
- * part after it is masked, so the answer still says which scheme was refused; of Basic credentials
- * also their decoded `user:password`. The last few OIDC tokens used are remembered and masked too.
+ * Secret headers: http/secret-headers.ts (Authorization, Cookie, and any name that says token,
+ * secret, key, auth, password, credential or session). Of a value with a scheme (`Basic x`,
+ * `Bearer x`) the part after it is masked, so the answer still says which scheme was refused; of Basic credentials
+ * also their decoded `user:password`. The last few OIDC tokens used are remembered and masked too,
+ * and so are the secrets of the configured URLs (`urlSecrets`: the user info's password, key-like
+ * query values), which an endpoint quoting the request line or its Authorization would show.
  * A masked secret shows as `[hidden]`, the logger's marker (util/logger.ts HIDDEN).
  */
+import { isSecretHeader } from "../../http/secret-headers.ts";
+import { urlSecrets } from "../../http/url-secrets.ts";
 import { HIDDEN } from "../../util/logger.ts";
 
-const SECRET_NAME = /^(authorization|proxy-authorization|cookie)$|token|secret|key|auth|passw|credential|session/i;
 const SCHEME = /^([A-Za-z][\w.+-]*)\s+(\S.*)$/;
 /** Shorter values are too likely to be ordinary words of a response. */
 const MIN_LENGTH = 4;
@@ -22,8 +25,11 @@ export class SecretMask {
   private readonly fixed: string[] = [];
   private readonly tokens: string[] = [];
 
-  constructor(headers: readonly (readonly [string, string])[]) {
-    for (const [name, value] of headers) if (SECRET_NAME.test(name)) this.fixed.push(...secretsOf(value));
+  constructor(headers: readonly (readonly [string, string])[], urls: readonly string[] = []) {
+    for (const [name, value] of headers) if (isSecretHeader(name)) this.fixed.push(...secretsOf(value));
+    for (const url of urls) this.fixed.push(...urlSecrets(url));
+    // The longer first: a secret inside another (a password in its Basic pair) goes with it.
+    this.fixed.sort((a, b) => b.length - a.length);
   }
 
   /** An OIDC token about to be sent. */

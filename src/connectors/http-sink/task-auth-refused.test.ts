@@ -165,6 +165,23 @@ describe("HttpSinkTask when the endpoint refuses the credentials, not the record
       for (const secret of [basic, "s3cret", "k3y-value"]) expect(shown).not.toContain(secret);
     });
 
+    test("secret query values and the password of the URL are masked", async () => {
+      await using server = endpoint();
+      server.answer(
+        (r) => new Response(`no route for ${r.path} (authorization ${r.headers.authorization})`, { status: 404 }),
+      );
+      const url = server.url("/in?api_key=qu3ry-k3y%2Bx&page=1").replace("http://", "http://dev:pa55-w0rd@");
+      await using h = harness({ url, ...fast });
+      await h.task.put([record(0, 0, 1)]);
+      await waitFor(() => h.errant.length === 1);
+      const error = h.errant[0]!.error as Error & { errorContext: Record<string, string> };
+      expect(error.message).toEndWith(
+        "after 1 attempt(s): no route for /in?api_key=[hidden]&page=1 (authorization Basic [hidden])",
+      );
+      const shown = [error.message, JSON.stringify(error.errorContext), ...h.lines].join("\n");
+      for (const secret of ["qu3ry-k3y", "pa55-w0rd", btoa("dev:pa55-w0rd")]) expect(shown).not.toContain(secret);
+    });
+
     test("the OIDC token is masked", async () => {
       await using tokens = tokenEndpoint("eyJhbGciOi.");
       await using server = endpoint();

@@ -116,6 +116,7 @@ export class HttpSinkTask implements SinkTask {
         headers: s.headers,
         tokens: tokens || undefined,
         logRequests: s.logRequests,
+        urls: [s.encoder.url, ...(s.oidc ? [s.oidc.tokenUrl] : [])],
       },
       client,
       this.clock,

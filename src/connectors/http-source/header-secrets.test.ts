@@ -16,4 +16,20 @@ describe("HttpSourceTask's sensitive header values", () => {
     }
     expect(logManager.secretCount).toBe(baseline);
   });
+
+  // The http.headers doc promises that values of key headers are never logged, whatever the name.
+  test.each(["Ocp-Apim-Subscription-Key", "DD-Application-Key", "Access-Key", "X-Api-Key", "Private-Token", "X-Auth"])(
+    "a %s header's value is hidden from the logs while the task runs",
+    async (name) => {
+      const h = await startTask({
+        "http.url": "http://127.0.0.1:9/events",
+        "http.headers": `${name}: k3y-of-${name}, Accept: application/json`,
+      });
+      try {
+        expect(logManager.redact(`echoed k3y-of-${name}`)).toBe("echoed [hidden]");
+      } finally {
+        h.task.stop();
+      }
+    },
+  );
 });

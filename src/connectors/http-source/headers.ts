@@ -4,11 +4,12 @@
  * `Accept: application/json, text/plain` keeps its comma. Names are HTTP tokens (RFC 9110 §5.1);
  * values hold no control character and nothing beyond U+00FF, which no request could carry.
  */
+import { isSecretHeader } from "../../http/secret-headers.ts";
+
 const NEXT_HEADER = /,\s*(?=[!#$%&'*+.^_`|~0-9A-Za-z-]+\s*:)/;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Visible ASCII, space, tab and Latin-1 (sent as its bytes): what fetch can put in a header. */
 const FIELD_VALUE = /^[\t\x20-\x7e\xa0-\xff]*$/;
-const SENSITIVE = /authorization|cookie|token|secret|password|api[-_]?key|^x-.*key$/i;
 
 export type HeaderList = [string, string][];
 
@@ -30,9 +31,9 @@ export function parseHeaders(text: string): HeaderList {
   });
 }
 
-/** Whether a header's value must never be logged (credentials, tokens, keys). */
+/** Whether a header's value must never be logged (credentials, tokens, keys): http/secret-headers.ts. */
 export function isSensitiveHeader(name: string): boolean {
-  return SENSITIVE.test(name);
+  return isSecretHeader(name);
 }
 
 /**

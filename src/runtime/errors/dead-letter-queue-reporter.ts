@@ -41,12 +41,18 @@ export interface DeadLetterQueueConfig {
   readonly topic: string;
   readonly replicationFactor: number;
   readonly contextHeaders: boolean;
+  /**
+   * Hides secrets in the context headers' error texts (message, stack trace, an error's own
+   * details) as in log lines and status traces: the log manager's `redact`. A record's own bytes
+   * and headers are copied untouched.
+   */
+  readonly redact?: (text: string) => string;
 }
 
 const encoder = new TextEncoder();
 const utf8 = (s: string) => encoder.encode(s);
 
-export function errorContextHeaders(c: ProcessingContext): KafkaHeader[] {
+export function errorContextHeaders(c: ProcessingContext, redact: (text: string) => string = (t) => t): KafkaHeader[] {
   const headers: [string, string][] = [];
   if (c.consumed) {
     headers.push(
@@ -64,13 +70,13 @@ export function errorContextHeaders(c: ProcessingContext): KafkaHeader[] {
   if (c.error !== undefined) {
     headers.push(
       ["exception.class.name", javaClassOf(c.error)],
-      ["exception.message", messageOf(c.error)],
-      ["exception.stacktrace", traceOf(c.error)],
+      ["exception.message", redact(messageOf(c.error))],
+      ["exception.stacktrace", redact(traceOf(c.error))],
     );
     // Errors may add details of their own (an HTTP sink: the status code and a response excerpt).
     const extra = (c.error as { errorContext?: unknown } | null)?.errorContext;
     if (extra && typeof extra === "object") {
-      for (const [k, v] of Object.entries(extra)) if (typeof v === "string") headers.push([k, v]);
+      for (const [k, v] of Object.entries(extra)) if (typeof v === "string") headers.push([k, redact(v)]);
     }
   }
   return headers.map(([k, v]) => ({ key: `${ERROR_HEADER_PREFIX}${k}`, value: utf8(v) }));
@@ -158,7 +164,10 @@ export class DeadLetterQueueReporter implements ErrorReporter {
   async report(c: ProcessingContext): Promise<void> {
     if (!c.consumed) return;
     this.metrics.deadLetterQueueProduceRequests++;
-    const headers = [...c.consumed.headers, ...(this.config.contextHeaders ? errorContextHeaders(c) : [])];
+    const headers = [
+      ...c.consumed.headers,
+      ...(this.config.contextHeaders ? errorContextHeaders(c, this.config.redact) : []),
+    ];
     let producer: KafkaProducer;
     try {
       producer = await this.connect();

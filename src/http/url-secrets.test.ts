@@ -1,0 +1,25 @@
+import { describe, expect, test } from "bun:test";
+import { redactUrl } from "./http-client.ts";
+import { urlSecrets } from "./url-secrets.ts";
+
+describe("urlSecrets", () => {
+  test.each([
+    ["https://api.example/in", []],
+    ["https://api.example/in?page=2&sort=asc", []],
+    ["https://api.example/in?api_key=k3y%2Bv&page=2", ["k3y%2Bv", "k3y+v"]],
+    ["https://api.example/in?sig=a+b&token=t0k", ["a+b", "a b", "t0k"]],
+    ["https://dev:pa55%40w@api.example/in", [btoa("dev:pa55@w"), "dev", "pa55%40w", "pa55@w"]],
+    ["https://sk_l1ve_k3y@api.example/in", [btoa("sk_l1ve_k3y:"), "sk_l1ve_k3y"]],
+    ["https://api.example/${topic}?key=${key}&secret=s3", ["s3"]],
+    ["not a url?token=x", []],
+  ])("%s", (url, secrets) => {
+    expect(urlSecrets(url)).toEqual(secrets);
+  });
+
+  test("they are the parts redactUrl hides", () => {
+    const url = "https://dev:pw0rd@api.example/in?api_key=k3y&page=2";
+    const shown = redactUrl(url);
+    for (const secret of urlSecrets(url)) expect(shown).not.toContain(secret);
+    expect(shown).toContain("page=2");
+  });
+});

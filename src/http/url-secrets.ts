@@ -1,0 +1,42 @@
+/**
+ * The secrets a configured URL carries, as they may come back in an answer: its user info (user
+ * and password as written and decoded, and the Basic credentials fetch makes of them: a key is often
+ * the user name alone) and the values
+ * of query parameters that look like keys (`SECRET_QUERY`, the parameters `redactUrl` hides), as
+ * written and decoded. For maskers of response text (the HTTP sink's SecretMask); values holding a
+ * `${…}` placeholder are left out (they are filled per request).
+ */
+import { SECRET_QUERY } from "./http-client.ts";
+
+export function urlSecrets(url: string): string[] {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  if (parsed.username || parsed.password) {
+    const user = safeDecode(parsed.username);
+    const password = safeDecode(parsed.password);
+    const basic = Buffer.from(`${user}:${password}`).toString("base64");
+    out.push(basic, parsed.username, user, parsed.password, password);
+  }
+  for (const pair of parsed.search.slice(1).split("&")) {
+    const equals = pair.indexOf("=");
+    if (equals < 0) continue;
+    const name = safeDecode(pair.slice(0, equals).replaceAll("+", " "));
+    const raw = pair.slice(equals + 1);
+    if (!SECRET_QUERY.test(name) || raw.includes("${") || raw.includes("%7B")) continue;
+    out.push(raw, safeDecode(raw.replaceAll("+", " ")));
+  }
+  return [...new Set(out)].filter((s) => s !== "");
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
