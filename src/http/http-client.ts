@@ -80,7 +80,8 @@ export interface HttpClientOptions {
 export const DEFAULT_USER_AGENT = `edge-gateway/${GATEWAY_VERSION}`;
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
-const SECRET_QUERY = /token|secret|password|passwd|key|signature|sig|auth|credential/i;
+/** Query parameter names whose values are secrets (redactUrl). */
+export const SECRET_QUERY = /token|secret|password|passwd|key|signature|sig|auth|credential/i;
 
 /** The URL with user info and secret-looking query values replaced by `***`, for messages. */
 export function redactUrl(url: string): string {

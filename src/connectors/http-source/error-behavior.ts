@@ -5,6 +5,9 @@
  * fails, errors.tolerance=all logs (errors.log.enable=true) or ignores.
  */
 import type { Config } from "../../api/connector.ts";
+import { withoutEchoes } from "./echoed-secrets.ts";
+
+const SNIPPET = 300;
 
 export type Behavior = "fail" | "log" | "ignore";
 
@@ -29,8 +32,14 @@ export function passingStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
 }
 
-/** The start of an error response's body for the error message (whitespace folded, at most 300 bytes). */
-export function bodySnippet(body: Uint8Array): string {
-  const text = new TextDecoder().decode(body.subarray(0, 300)).replace(/\s+/g, " ").trim();
-  return text === "" ? "(empty body)" : body.length > 300 ? `${text}…` : text;
+/**
+ * The start of an error response's body for the error message (whitespace folded, at most 300
+ * characters), with `secrets` the request carried hidden (echoed-secrets.ts): one that begins
+ * within the start is hidden whole, not cut in two.
+ */
+export function bodySnippet(body: Uint8Array, secrets: readonly string[] = []): string {
+  const longest = secrets.reduce((n, s) => Math.max(n, Buffer.byteLength(s)), 0);
+  const read = new TextDecoder().decode(body.subarray(0, SNIPPET + longest)).replace(/\s+/g, " ");
+  const text = withoutEchoes(read, secrets).slice(0, SNIPPET).trim();
+  return text === "" ? "(empty body)" : body.length > SNIPPET ? `${text}…` : text;
 }

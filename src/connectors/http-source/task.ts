@@ -29,6 +29,7 @@ import { type Logger, logManager } from "../../util/logger.ts";
 import { Slicer } from "../../util/sliced.ts";
 import type { HttpSourceConfig } from "./config.ts";
 import { checkedConfig } from "./config-rules.ts";
+import { withoutEchoes } from "./echoed-secrets.ts";
 import { type Behavior, bodySnippet, errorBehavior, errorStatus, passingStatus } from "./error-behavior.ts";
 import { FinalOffset } from "./final-offset.ts";
 import { holdHeaderSecrets, parseHeaders } from "./headers.ts";
@@ -229,7 +230,8 @@ export class HttpSourceTask implements SourceTask {
     const status = errorStatus(response.status, this.c["http.response.error.codes"]);
     if (status !== "ok") {
       const tries = this.fetcher.attempts > 1 ? ` after ${this.fetcher.attempts} attempts` : "";
-      const reason = `HTTP ${response.status} from ${method} ${redactUrl(url)}${tries}: ${bodySnippet(response.body)}`;
+      const body = bodySnippet(response.body, this.fetcher.echoedSecrets(request));
+      const reason = `HTTP ${response.status} from ${method} ${redactUrl(url)}${tries}: ${body}`;
       this.pageFailed(run, reason, {
         error: status === "error",
         passing: status === "error" && passingStatus(response.status),
@@ -245,7 +247,8 @@ export class HttpSourceTask implements SourceTask {
       ({ page, next, json } = await readPage(response, run, this.pageOptions, this.pagination, slicer));
     } catch (error) {
       if (!(error instanceof ResponseFormatError)) throw error;
-      this.pageFailed(run, `Unreadable response from ${method} ${redactUrl(url)}: ${error.message}`, {
+      const why = withoutEchoes(error.message, this.fetcher.echoedSecrets(request));
+      this.pageFailed(run, `Unreadable response from ${method} ${redactUrl(url)}: ${why}`, {
         error: true,
         passing: true,
       });
