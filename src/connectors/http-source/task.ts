@@ -59,18 +59,13 @@ import {
   readPage,
   resumeRun,
 } from "./poll-run.ts";
+import { ReadyRecords } from "./ready-records.ts";
 import { ResponseFormatError } from "./records.ts";
 import { restoredState } from "./restore.ts";
 import { type Schedule, scheduleOf } from "./schedule.ts";
 import { ignoredTlsWarning } from "./tls-keys.ts";
 
 const MAX_IDLE_WAIT_MS = 1000;
-/**
- * A poll gathers pages until it has this many records. One page per poll measured best: the
- * next page is fetched while the runtime sends the current one, and the runtime keeps several
- * sends in flight; gathering 5 pages per poll was not faster (bench/http-source.ts).
- */
-const MAX_POLL_RECORDS = 1;
 
 export class HttpSourceTask implements SourceTask {
   private context!: SourceTaskContext;
@@ -94,6 +89,8 @@ export class HttpSourceTask implements SourceTask {
   private pending: Promise<{ records: SourceRecord[] } | { error: unknown } | { aborted: true }> | undefined;
   private readonly stopped = new AbortController();
   private readonly final = new FinalOffset();
+  /** Records read, not yet handed out: a page goes in batches of at most MAX_BATCH_RECORDS. */
+  private readonly ready = new ReadyRecords();
 
   initialize(context: SourceTaskContext): void {
     this.context = context;
@@ -133,18 +130,17 @@ export class HttpSourceTask implements SourceTask {
   }
 
   /**
-   * Records of the pages fetched back to back within ~1 s, up to MAX_POLL_RECORDS (pages with no
-   * new record are passed over). A page still in flight at the deadline stays pending for the next
-   * poll; a failure after records is thrown by the next poll, once those records are on their way.
+   * The next batch of the page read last (ready-records.ts); else the records of the next page with
+   * new records fetched within ~1 s (pages with none are passed over). A page still in flight at the
+   * deadline stays pending for the next poll; a failure after records is thrown by the poll after
+   * they are all handed out, once they are on their way.
    */
   async poll(signal: AbortSignal): Promise<SourceRecord[] | null> {
     const active = AbortSignal.any([signal, this.stopped.signal]);
     const deadline = performance.now() + MAX_IDLE_WAIT_MS;
-    const out: SourceRecord[] = [];
-    while (!active.aborted && out.length < MAX_POLL_RECORDS) {
+    while (!active.aborted && this.ready.empty) {
       if (!this.pending) {
         if (!this.run || this.run.suspended) {
-          if (out.length > 0) break;
           const wait = this.due - this.schedule.now(this.clock);
           if (wait > 0) {
             await this.clock.sleep(Math.min(wait, MAX_IDLE_WAIT_MS), active);
@@ -156,21 +152,16 @@ export class HttpSourceTask implements SourceTask {
       }
       const outcome = await within(this.pending, deadline - performance.now());
       if (outcome === undefined) break;
-      if ("error" in outcome) {
-        // Deliver what came before the failure first; the next poll throws it.
-        if (out.length > 0) break;
-        this.pending = undefined;
-        throw outcome.error;
-      }
       this.pending = undefined;
-      // One by one: spreading a page of ~10^6 records into push overflows the call stack.
-      if ("records" in outcome) for (const record of outcome.records) out.push(record);
+      if ("error" in outcome) throw outcome.error;
+      if ("records" in outcome) this.ready.add(outcome.records);
       if (!this.run) break;
     }
-    // The next page is fetched while the runtime sends these records to Kafka.
-    if (this.run && !this.run.suspended && !this.pending && !active.aborted)
+    const out = active.aborted ? null : this.ready.take();
+    // The next page is fetched while the runtime sends the last batch of this one.
+    if (this.ready.empty && this.run && !this.run.suspended && !this.pending && !active.aborted)
       this.pending = this.fetchInBackground(this.run, active);
-    return out.length > 0 ? out : null;
+    return out;
   }
 
   private fetchInBackground(run: Run, signal: AbortSignal): NonNullable<typeof this.pending> {
