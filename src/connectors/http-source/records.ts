@@ -192,6 +192,8 @@ export function selectFirst(json: unknown, path: string): unknown {
   return selectAll(json, path)[0];
 }
 
+const PLAIN_DECIMAL = /^-?\d+\.\d+$/;
+
 /** A record's offset field: a name, a dotted path or a JSONPath. Only strings and numbers count. */
 export function fieldValue(record: unknown, field: string): OffsetValue {
   let value: unknown;
@@ -204,6 +206,7 @@ export function fieldValue(record: unknown, field: string): OffsetValue {
     }
   }
   if (typeof value === "bigint") return value.toString();
-  if (value instanceof JsonNumberText) value = value.toNumber();
+  // A decimal read exactly (exact-offsets.ts) is its text: a double would drop its last digits.
+  if (value instanceof JsonNumberText) value = PLAIN_DECIMAL.test(value.source) ? value.source : value.toNumber();
   return typeof value === "string" || (typeof value === "number" && Number.isFinite(value)) ? value : null;
 }
