@@ -6,9 +6,9 @@
  * back, one page per `poll()` call, a large one in batches, so records reach Kafka as they come) →
  * idle. `poll()` never waits longer than ~1 s and returns at once when the runtime's signal aborts
  * (pause or stop); an in-flight request is aborted then, and the page is fetched again on resume.
- * Each record carries
- * the offset a restart needs (see offsets.ts); the runtime commits it once Kafka acknowledged the
- * record, so after a crash the task resumes with the first unacknowledged record of its poll.
+ * Each record carries the offset a restart needs (see offsets.ts); the runtime commits it once
+ * Kafka acknowledged the record, so after a crash the task resumes with the first unacknowledged
+ * record of its poll.
  *
  * Errors: a status in http.response.error.codes (default: ≥ 400) after retries, or a body that is
  * not JSON, goes to behavior.on.error (fail → the task FAILS with the status and redacted URL; log
