@@ -278,7 +278,7 @@ describe("TokenProvider", () => {
       expect((error as Error).message).not.toContain("s3cr3t");
     });
 
-    test("an error description quoting the request shows *** for the Basic credential and the secret form fields", async () => {
+    test("an error description quoting the request shows [hidden] for the Basic credential and the secret form fields", async () => {
       const basic = Buffer.from("gw:b4sic-secret").toString("base64");
       behaviour = {
         lifetimeS: 60,
@@ -295,7 +295,7 @@ describe("TokenProvider", () => {
         .token()
         .catch((e: unknown) => e as Error);
       expect((error as Error).message).toBe(
-        `the OIDC token endpoint http://127.0.0.1:${server.port}/oauth/token answered HTTP 401 (invalid_client: rejected Basic *** with client_secret=*** (***))`,
+        `the OIDC token endpoint http://127.0.0.1:${server.port}/oauth/token answered HTTP 401 (invalid_client: rejected Basic [hidden] with client_secret=[hidden] ([hidden]))`,
       );
     });
 

@@ -20,6 +20,7 @@ import { decodeJwt } from "jose";
 import { ConnectError, RetriableError } from "../errors.ts";
 import { ABORTED, abortable } from "../util/async.ts";
 import { type Clock, type Moment, momentOf, monotonicNow } from "../util/clock.ts";
+import { HIDDEN } from "../util/logger.ts";
 import { HttpResponseTooLargeError, HttpTransportError } from "./http-client.ts";
 
 /** The slice of the shared HttpClient (src/http/http-client.ts) this module needs. */
@@ -235,7 +236,7 @@ function oauthError(body: Uint8Array, hidden: readonly string[]): string | undef
     const parts = [json.error, json.error_description].filter((p): p is string => typeof p === "string");
     if (parts.length === 0) return undefined;
     let text = parts.join(": ");
-    for (const secret of hidden) text = text.split(secret).join("***");
+    for (const secret of hidden) text = text.split(secret).join(HIDDEN);
     return text.slice(0, 200);
   } catch {
     return undefined;

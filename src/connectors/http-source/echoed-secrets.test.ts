@@ -36,7 +36,7 @@ function auth(kind: "BASIC" | "OAUTH2", tokenUrl: string): Record<string, string
 
 describe("an API answer quoting the request", () => {
   test.each(["BASIC", "OAUTH2"] as const)(
-    "%s: the key in the URL, the credentials and sensitive headers are *** in the task's error and the logs",
+    "%s: the key in the URL, the credentials and sensitive headers are [hidden] in the task's error and the logs",
     async (kind) => {
       using tokens = api(() => Response.json({ access_token: "ACCESS-TOKEN-123", expires_in: 3600 }));
       for (const [status, behavior] of [
@@ -59,7 +59,7 @@ describe("an API answer quoting the request", () => {
         );
         expect(server.seen.length).toBe(1);
         const shown = `${error?.message ?? ""}\n${h.logs.join("\n")}`;
-        expect(shown).toContain(status === 200 ? 'Unexpected identifier "***"' : "authorization=***");
+        expect(shown).toContain(status === 200 ? 'Unexpected identifier "[hidden]"' : "authorization=[hidden]");
         if (status !== 200) expect(shown).toContain("/items?api_key=***&q=1");
         for (const secret of SECRETS) expect(shown).not.toContain(secret);
         h.task.stop();
@@ -69,12 +69,12 @@ describe("an API answer quoting the request", () => {
 
   test("a secret is hidden whole where the snippet ends in it; the URL's secrets are found as written and decoded", () => {
     const body = new TextEncoder().encode(`${"x".repeat(295)} SECRET-VALUE-0123456789 and more`);
-    expect(bodySnippet(body, ["SECRET-VALUE-0123456789"])).toBe(`${"x".repeat(295)} ***…`);
+    expect(bodySnippet(body, ["SECRET-VALUE-0123456789"])).toBe(`${"x".repeat(295)} [hidden]…`);
     expect(bodySnippet(body)).toBe(`${"x".repeat(295)} SECR…`);
     expect(urlSecrets("http://me:p%40ss@h/x?token=a%2Bb&page=2&api_key=k+1")).toEqual(
       expect.arrayContaining(["me", "p%40ss", "p@ss", "a%2Bb", "a+b", "k+1", "k 1"]),
     );
     expect(urlSecrets("http://h/x?page=2345")).toEqual(["", "", "", ""]);
-    expect(withoutEchoes("abc key-1 key-12", ["key-1", "key-12", "k"])).toBe("abc *** ***");
+    expect(withoutEchoes("abc key-1 key-12", ["key-1", "key-12", "k"])).toBe("abc [hidden] [hidden]");
   });
 });

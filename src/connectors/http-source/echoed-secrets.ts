@@ -4,10 +4,11 @@
  * secret-looking query values of the URL (those redactUrl hides), the values of sensitive headers
  * and the credential after their scheme, the Authorization sent (Basic or Bearer) and the
  * configured password or client secret. What the task quotes of a response (an error body's
- * start, a parse error) shows `***` in their place, in logs, in the task's status and in errors.
+ * start, a parse error) shows `[hidden]` (the logger's marker, as the HTTP sink's SecretMask) in their place, in logs, in the task's status and in errors.
  * Used by PageFetcher and HttpSourceTask.
  */
 import { SECRET_QUERY } from "../../http/http-client.ts";
+import { HIDDEN } from "../../util/logger.ts";
 import { isSensitiveHeader } from "./headers.ts";
 
 /** Shorter values are not hidden (as the logger's secrets): they would blot out ordinary text. */
@@ -48,10 +49,10 @@ export function headerSecrets(headers: readonly (readonly [string, string])[]): 
     .flatMap(([, value]) => [value, value.split(/\s+/).at(-1) ?? value]);
 }
 
-/** `text` with every secret in `secrets` (the longest first) replaced by `***`. */
+/** `text` with every secret in `secrets` (the longest first) replaced by `[hidden]`, the logger's marker. */
 export function withoutEchoes(text: string, secrets: readonly string[]): string {
   const hidden = [...new Set(secrets)].filter((s) => s.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
   let out = text;
-  for (const secret of hidden) if (out.includes(secret)) out = out.split(secret).join("***");
+  for (const secret of hidden) if (out.includes(secret)) out = out.split(secret).join(HIDDEN);
   return out;
 }

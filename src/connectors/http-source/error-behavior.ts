@@ -40,6 +40,11 @@ export function passingStatus(status: number): boolean {
 export function bodySnippet(body: Uint8Array, secrets: readonly string[] = []): string {
   const longest = secrets.reduce((n, s) => Math.max(n, Buffer.byteLength(s)), 0);
   const read = new TextDecoder().decode(body.subarray(0, SNIPPET + longest)).replace(/\s+/g, " ");
-  const text = withoutEchoes(read, secrets).slice(0, SNIPPET).trim();
+  // The start ends past a secret that begins within it, so the secret is hidden whole.
+  let end = Math.min(read.length, SNIPPET);
+  for (const secret of secrets)
+    for (let at = secret === "" ? -1 : read.indexOf(secret); at >= 0 && at < end; at = read.indexOf(secret, at + 1))
+      end = Math.max(end, at + secret.length);
+  const text = withoutEchoes(read.slice(0, end), secrets).trim();
   return text === "" ? "(empty body)" : body.length > SNIPPET ? `${text}…` : text;
 }
