@@ -44,4 +44,20 @@ describe("an offset field in decimal epoch seconds to the nanosecond", () => {
     await h.collect(1, 1);
     expect(server.seen.map((s) => s.query.after)).toEqual(["", "12.5", "1700000000.123456789", "1700000000123"]);
   });
+
+  test("CURSOR pagination: a long decimal next cursor goes into the cursor parameter as the API wrote it", async () => {
+    using server = api((_req, url) =>
+      url.searchParams.get("cursor")
+        ? Response.json({ data: [{ id: 2 }] })
+        : new Response('{"data":[{"id":1}],"next":1700000000.123456789}'),
+    );
+    const h = await startTask({
+      "http.url": `${server.base}/e`,
+      "http.response.records.path": "$.data[*]",
+      "http.pagination.type": "CURSOR",
+      "http.pagination.cursor.path": "$.next",
+    });
+    expect(await h.collect(2)).toHaveLength(2);
+    expect(server.seen.map((s) => s.query.cursor)).toEqual([undefined, "1700000000.123456789"]);
+  });
 });

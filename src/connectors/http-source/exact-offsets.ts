@@ -7,13 +7,14 @@
  * never delivered. So when a page's offsets are decimals, or whole numbers of the size of epoch
  * seconds (a fraction such as `.000000001` rounds away to nothing), and the page holds such a long
  * decimal, its records are read again exactly and the field is the number's text as the API sent
- * it (records.ts fieldValue). Used by poll-run.ts pageContent.
+ * it (records.ts fieldValue); so is a CURSOR pagination cursor. Used by poll-run.ts pageContent and
+ * pagination.ts.
  */
-import { readJsonText } from "../../api/data/json-reader.ts";
+import { JsonNumberText, readJsonText } from "../../api/data/json-reader.ts";
 import { JsonText } from "../../api/data/json-text.ts";
 import type { Slicer } from "../../util/sliced.ts";
 import type { OffsetValue } from "./offsets.ts";
-import { fieldValue, type ResponseDocument, type SelectedRecord } from "./records.ts";
+import { fieldValue, PLAIN_DECIMAL, type ResponseDocument, type SelectedRecord, selectFirst } from "./records.ts";
 
 /** 16 or more digits around a decimal point: more than a double holds. */
 const LONG_DECIMAL = /(?<![\d.])(?=[\d.]{17})\d+\.\d+/;
@@ -21,10 +22,22 @@ const LONG_DECIMAL = /(?<![\d.])(?=[\d.]{17})\d+\.\d+/;
 const EPOCH_SECONDS = 1e9;
 const EPOCH_MILLIS = 1e11;
 
-function mayHaveLostDigits(value: OffsetValue): boolean {
+/** Whether a number of the fast parse may be a long decimal rounded to a double. */
+export function mayHaveLostDigits(value: unknown): boolean {
   if (typeof value !== "number") return false;
   const size = Math.abs(value);
   return !Number.isInteger(value) || (size >= EPOCH_SECONDS && size < EPOCH_MILLIS);
+}
+
+/**
+ * The value `path` selects first in a page (its parse `json`, its `text`), a long decimal as its
+ * text: the CURSOR pagination's cursor (pagination.ts).
+ */
+export function exactFirst(json: unknown, text: string | undefined, path: string): unknown {
+  const value = selectFirst(json, path);
+  if (text === undefined || !mayHaveLostDigits(value) || !LONG_DECIMAL.test(text)) return value;
+  const exact = selectFirst(readJsonText(text, true), path);
+  return exact instanceof JsonNumberText && PLAIN_DECIMAL.test(exact.source) ? exact.source : value;
 }
 
 /** `field` of each of the page's `elements`, read from `doc` exactly where the fast parse may have rounded it. */

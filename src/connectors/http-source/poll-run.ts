@@ -182,7 +182,7 @@ export async function readPage(
   const doc = parseJsonBody(response.body);
   await slicer.pause();
   const page = await pageContent(doc, o, slicer);
-  const result = { headers: response.headers, json: doc.json, recordCount: page.elements.length };
+  const result = { headers: response.headers, json: doc.json, text: doc.text, recordCount: page.elements.length };
   return { page, next: nextPage(p, run.page, result, run.base), json: doc.json };
 }
 

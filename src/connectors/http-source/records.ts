@@ -192,7 +192,8 @@ export function selectFirst(json: unknown, path: string): unknown {
   return selectAll(json, path)[0];
 }
 
-const PLAIN_DECIMAL = /^-?\d+\.\d+$/;
+/** A decimal without an exponent: its text is an exact offset value. */
+export const PLAIN_DECIMAL = /^-?\d+\.\d+$/;
 
 /** A record's offset field: a name, a dotted path or a JSONPath. Only strings and numbers count. */
 export function fieldValue(record: unknown, field: string): OffsetValue {
