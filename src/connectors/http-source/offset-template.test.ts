@@ -102,6 +102,9 @@ describe("${offset} templating", () => {
     expect(bodyPlace('{"a": ${offset}}', [])).toBe("json");
     expect(bodyPlace('{"a": "${offset}"}', [["content-type", "text/plain"]])).toBe("body");
     expect(bodyPlace("after=${offset}", [])).toBe("body");
+    expect(bodyPlace("${offset}", [])).toBe("body");
+    expect(bodyPlace('"${offset}"', [])).toBe("body");
+    expect(bodyPlace("${offset}", [["Content-Type", "application/json"]])).toBe("json");
     expect(bodyPlace("not json ${offset}", [[" Content-Type ", "application/vnd.api+json; charset=utf-8"]])).toBe(
       "json",
     );

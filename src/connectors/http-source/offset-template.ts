@@ -4,7 +4,7 @@
  * header cannot carry (control characters, CR/LF, anything beyond visible ASCII) are
  * percent-encoded, so a cursor from the API can neither add a header nor make the request
  * unsendable (which would fail the task at every poll, the offset stored). In a JSON body (its
- * Content-Type in http.headers says JSON, or, without a Content-Type, the body is JSON) it is
+ * Content-Type in http.headers says JSON, or, without one, the body is a JSON object or array) it is
  * JSON-escaped inside a string (`"after": "${offset}"`) and a JSON value outside one (`"after":
  * ${offset}`: a number as it is, other text quoted, no offset `null`), so a cursor holding `"` or
  * `\` neither breaks the request nor adds a field. In any other body it is the text as it is.
@@ -38,11 +38,13 @@ export function withOffset(template: string, offset: OffsetValue, place: Templat
 /**
  * Where `${offset}` goes in http.request.body: "json" when the Content-Type of `headers` says JSON
  * (application/json, anything +json), or when there is none and the body with its placeholders
- * filled is JSON; else "body".
+ * filled is a JSON object or array; else "body".
  */
 export function bodyPlace(body: string, headers: readonly (readonly [string, string])[]): "json" | "body" {
   const type = headers.find(([name]) => name.trim().toLowerCase() === "content-type")?.[1];
   if (type !== undefined) return /^\s*[\w.+-]+\/(?:[\w.-]+\+)?json\s*(?:;|$)/i.test(type) ? "json" : "body";
+  // An object or an array: a body of a bare `${offset}` (or a quoted one) stays the text as it is.
+  if (!/^\s*[[{]/.test(body)) return "body";
   try {
     JSON.parse(body.replaceAll(PLACEHOLDER, "0"));
     return "json";
