@@ -133,14 +133,15 @@ export async function selectRecords(doc: ResponseDocument, path: string, slicer:
 const OWN_ORDER = /[,:?(]/;
 
 /**
- * `found` in the order the response has them. A wildcard or `..` over an object selects its
- * members in JavaScript's property order, which puts integer-like names (`"10"`, `"2"`) first and
- * ascending, not where the API wrote them: the records of `{"2": …, "1": …}` came out swapped, and a
- * CURSOR offset (the last record's field) was taken from the wrong record. A path with a selector of
- * its own order keeps jsonpath-plus's order.
+ * `found` in the order the response has them. A wildcard over an object selects its members in
+ * JavaScript's property order, which puts integer-like names (`"10"`, `"2"`) first and ascending,
+ * not where the API wrote them: the records of `{"2": …, "1": …}` came out swapped, and a CURSOR
+ * offset (the last record's field) was taken from the wrong record. A path with a selector of its
+ * own order, or with `..` (jsonpath-plus lists a level before the levels under it), keeps
+ * jsonpath-plus's order.
  */
 function inDocumentOrder(found: Found[], path: string, json: unknown, spansOf: () => JsonSpans): Found[] {
-  if (found.length < 2 || !(path.includes("*") || path.includes("..")) || OWN_ORDER.test(path)) return found;
+  if (found.length < 2 || !path.includes("*") || path.includes("..") || OWN_ORDER.test(path)) return found;
   if (!found.some((f) => underIntegerName(json, f.pointer))) return found;
   const spans = spansOf();
   const starts = found.map((f) => spans.span(f.pointer)?.start ?? -1);
