@@ -80,6 +80,7 @@ export interface HttpClientOptions {
 export const DEFAULT_USER_AGENT = `edge-gateway/${GATEWAY_VERSION}`;
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+/** Query parameter names whose values are secrets (redactUrl). */
 export const SECRET_QUERY = /token|secret|password|passwd|key|signature|sig|auth|credential/i;
 
 /** The URL with user info and secret-looking query values replaced by `***`, for messages. */

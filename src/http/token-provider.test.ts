@@ -278,6 +278,27 @@ describe("TokenProvider", () => {
       expect((error as Error).message).not.toContain("s3cr3t");
     });
 
+    test("an error description quoting the request shows [hidden] for the Basic credential and the secret form fields", async () => {
+      const basic = Buffer.from("gw:b4sic-secret").toString("base64");
+      behaviour = {
+        lifetimeS: 60,
+        status: 401,
+        body: JSON.stringify({
+          error: "invalid_client",
+          error_description: `rejected Basic ${basic} with client_secret=s3cr3t%2Bvalue (s3cr3t+value)`,
+        }),
+      };
+      const error = await provider({
+        form: { grant_type: "client_credentials", client_secret: "s3cr3t+value" },
+        basicAuth: { user: "gw", password: "b4sic-secret" },
+      })
+        .token()
+        .catch((e: unknown) => e as Error);
+      expect((error as Error).message).toBe(
+        `the OIDC token endpoint http://127.0.0.1:${server.port}/oauth/token answered HTTP 401 (invalid_client: rejected Basic [hidden] with client_secret=[hidden] ([hidden]))`,
+      );
+    });
+
     test("a 503 is retriable and the next call tries again", async () => {
       behaviour = { lifetimeS: 60, status: 503 };
       const p = provider();

@@ -20,6 +20,7 @@ import { decodeJwt } from "jose";
 import { ConnectError, RetriableError } from "../errors.ts";
 import { ABORTED, abortable } from "../util/async.ts";
 import { type Clock, type Moment, momentOf, monotonicNow } from "../util/clock.ts";
+import { HIDDEN } from "../util/logger.ts";
 import { HttpResponseTooLargeError, HttpTransportError } from "./http-client.ts";
 
 /** The slice of the shared HttpClient (src/http/http-client.ts) this module needs. */
@@ -126,9 +127,11 @@ export class TokenProvider {
       "Content-Type": "application/x-www-form-urlencoded",
       Accept: "application/json",
     };
+    let basic: string | undefined;
     if (this.o.basicAuth) {
       const { user, password } = this.o.basicAuth;
-      headers.Authorization = `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+      basic = Buffer.from(`${user}:${password}`).toString("base64");
+      headers.Authorization = `Basic ${basic}`;
     }
     const requestedAt = momentOf(this.o.clock);
     const where = `the OIDC token endpoint ${shownEndpoint(this.o.tokenUrl)}`;
@@ -160,7 +163,7 @@ export class TokenProvider {
       );
     }
     if (response.status < 200 || response.status >= 300) {
-      const detail = oauthError(response.body);
+      const detail = oauthError(response.body, sentSecrets(body, basic));
       const redirect =
         response.status >= 300 && response.status < 400 ? " (token requests do not follow redirects)" : "";
       const message = `${where} answered HTTP ${response.status}${detail ? ` (${detail})` : ""}${redirect}`;
@@ -208,12 +211,33 @@ function renewalOf(token: string, expiresIn: unknown, requestedAt: Moment, reduc
   return { at: null, on: "wall" };
 }
 
-/** Only the OAuth2 `error` code and description: never echo anything else the endpoint sent. */
-function oauthError(body: Uint8Array): string | undefined {
+/** Form fields of a token request whose values are credentials. */
+const SECRET_FIELD = /secret|password|assertion|token/i;
+
+/**
+ * What a token request carried that an endpoint's error may quote back (an `error_description`
+ * echoing the request): the Basic credential (base64 of id and secret) and the values of secret
+ * form fields, as sent and decoded.
+ */
+function sentSecrets(body: string, basic: string | undefined): string[] {
+  const out = basic === undefined ? [] : [basic];
+  for (const [name, value] of new URLSearchParams(body))
+    if (SECRET_FIELD.test(name)) out.push(value, new URLSearchParams([["", value]]).toString().slice(1));
+  return out.filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+}
+
+/**
+ * Only the OAuth2 `error` code and description: never echo anything else the endpoint sent, nor
+ * `hidden` (sentSecrets) where the description quotes the request.
+ */
+function oauthError(body: Uint8Array, hidden: readonly string[]): string | undefined {
   try {
     const json = JSON.parse(decoder.decode(body)) as { error?: unknown; error_description?: unknown };
     const parts = [json.error, json.error_description].filter((p): p is string => typeof p === "string");
-    return parts.length > 0 ? parts.join(": ").slice(0, 200) : undefined;
+    if (parts.length === 0) return undefined;
+    let text = parts.join(": ");
+    for (const secret of hidden) text = text.split(secret).join(HIDDEN);
+    return text.slice(0, 200);
   } catch {
     return undefined;
   }

@@ -17,13 +17,16 @@ export interface Authenticator {
   rejected(header: [string, string] | null): boolean;
   /** Token requests made so far (OAUTH2). */
   readonly tokenFetches: number;
+  /** The configured password or client secret (hidden where an answer echoes it: echoed-secrets.ts). */
+  readonly secrets: readonly string[];
 }
 
-const none: Authenticator = { header: async () => null, rejected: () => false, tokenFetches: 0 };
+const none: Authenticator = { header: async () => null, rejected: () => false, tokenFetches: 0, secrets: [] };
 
 function basic(user: string, password: string): Authenticator {
   const value = `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
-  return { header: async () => ["Authorization", value], rejected: () => false, tokenFetches: 0 };
+  const secrets = [password, `${user}:${password}`];
+  return { header: async () => ["Authorization", value], rejected: () => false, tokenFetches: 0, secrets };
 }
 
 /** application/x-www-form-urlencoded, as RFC 6749 §2.3.1 has the client id and secret encoded before Basic. */
@@ -59,6 +62,7 @@ function oauth2(c: HttpSourceConfig, client: HttpClient, clock: Clock): Authenti
     get tokenFetches() {
       return provider.fetchCount;
     },
+    secrets: [secret, formEncoded(secret)],
   };
 }
 

@@ -5,6 +5,9 @@
  * fails, errors.tolerance=all logs (errors.log.enable=true) or ignores.
  */
 import type { Config } from "../../api/connector.ts";
+import { withoutEchoes } from "./echoed-secrets.ts";
+
+const SNIPPET = 300;
 
 export type Behavior = "fail" | "log" | "ignore";
 
@@ -29,8 +32,19 @@ export function passingStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
 }
 
-/** The start of an error response's body for the error message (whitespace folded, at most 300 bytes). */
-export function bodySnippet(body: Uint8Array): string {
-  const text = new TextDecoder().decode(body.subarray(0, 300)).replace(/\s+/g, " ").trim();
-  return text === "" ? "(empty body)" : body.length > 300 ? `${text}…` : text;
+/**
+ * The start of an error response's body for the error message (whitespace folded, at most 300
+ * characters), with `secrets` the request carried hidden (echoed-secrets.ts): one that begins
+ * within the start is hidden whole, not cut in two.
+ */
+export function bodySnippet(body: Uint8Array, secrets: readonly string[] = []): string {
+  const longest = secrets.reduce((n, s) => Math.max(n, Buffer.byteLength(s)), 0);
+  const read = new TextDecoder().decode(body.subarray(0, SNIPPET + longest)).replace(/\s+/g, " ");
+  // The start ends past a secret that begins within it, so the secret is hidden whole.
+  let end = Math.min(read.length, SNIPPET);
+  for (const secret of secrets)
+    for (let at = secret === "" ? -1 : read.indexOf(secret); at >= 0 && at < end; at = read.indexOf(secret, at + 1))
+      end = Math.max(end, at + secret.length);
+  const text = withoutEchoes(read.slice(0, end), secrets).trim();
+  return text === "" ? "(empty body)" : body.length > SNIPPET ? `${text}…` : text;
 }

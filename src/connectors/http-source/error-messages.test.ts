@@ -13,6 +13,9 @@ const server = api((_req, url) => {
   // An error document twice, records once, then error documents again.
   if (url.pathname === "/flaky")
     return Response.json(++flaky === 3 ? { items: [{ id: 3 }] } : { error: "maintenance" });
+  if (url.pathname === "/null") return Response.json({ items: null });
+  if (url.pathname === "/scalar")
+    return new Response(`{"items": ${url.searchParams.get("n") ? "12345678901234567890" : '"none"'}}`);
   if (url.pathname === "/no-cursor") return Response.json({ items: [{ id: 1 }, { id: 2, next: "c2" }, { id: 3 }] });
   return Response.json({ items: [] });
 });
@@ -63,6 +66,27 @@ describe("HttpSourceTask error messages", () => {
     while (flaky < 4) await h.task.poll(signal);
     const missing = `http.response.records.path $.items[*] selects nothing in the response of GET ${server.base}/flaky?token=***: the response has nothing at $.items (an error document answered with a success status, or a path that does not fit the API?); the page has no records`;
     expect(warnings(h.logs)).toEqual([missing, missing]);
+    h.task.stop();
+  });
+
+  test("a string or number where the records array should be is a WARN saying so; null there is none", async () => {
+    for (const [query, what] of [
+      ["", "a string"],
+      ["?n=1", "a number"],
+    ]) {
+      const h = await startTask({
+        "http.url": `${server.base}/scalar${query}`,
+        "http.response.records.path": "$.items[*]",
+      });
+      await h.task.poll(signal);
+      expect(warnings(h.logs)).toEqual([
+        `http.response.records.path $.items[*] selects nothing in the response of GET ${server.base}/scalar${query}: the response has ${what} at $.items, not an array or object (an error document answered with a success status, or a path that does not fit the API?); the page has no records`,
+      ]);
+      h.task.stop();
+    }
+    const h = await startTask({ "http.url": `${server.base}/null`, "http.response.records.path": "$.items[*]" });
+    await h.task.poll(signal);
+    expect(warnings(h.logs)).toEqual([]);
     h.task.stop();
   });
 

@@ -6,6 +6,7 @@ import { describe, expect, test } from "bun:test";
 import { gzipSync } from "node:zlib";
 import { materialized } from "../../api/data/json-text.ts";
 import { ConnectError } from "../../errors.ts";
+import { MAX_BATCH_RECORDS } from "./ready-records.ts";
 import { api, FastForwardClock, startTask } from "./test-support.ts";
 
 const ids = (records: readonly { value: unknown }[]) =>
@@ -116,17 +117,25 @@ describe("HttpSourceTask with TIMESTAMP offsets and a record whose field is not 
 });
 
 describe("HttpSourceTask and a page of a million records (a bulk export within http.response.max.bytes)", () => {
-  test("delivers them all in one batch: gathering them does not overflow the call stack", async () => {
+  test("delivers them all, in order, in poll batches of at most MAX_BATCH_RECORDS; the next page waits for the last batch", async () => {
     const count = 1_000_000;
     const body = `[${'"a",'.repeat(count - 1)}"a"]`;
     using server = api(() => new Response(body));
     const h = await startTask({ "http.url": `${server.base}/e`, "http.response.records.path": "$[*]" });
     // The page is read in slices (it does not hold the event loop): a poll that ends while it is
-    // read leaves it pending, and a later poll delivers it whole.
-    let records: unknown = null;
-    for (let polls = 0; records === null && polls < 100; polls++)
-      records = await h.task.poll(new AbortController().signal).catch((e: unknown) => e);
-    expect(Array.isArray(records) ? records.length : String(records)).toBe(count);
+    // read leaves it pending, and a later poll hands out its first batch.
+    const sizes: number[] = [];
+    let skips = 0;
+    for (let polls = 0; sizes.reduce((a, b) => a + b, 0) < count && polls < 500; polls++) {
+      const records = await h.task.poll(new AbortController().signal);
+      if (!records) continue;
+      sizes.push(records.length);
+      for (const r of records) if (r.sourceOffset?.skip === skips + 1) skips++;
+      expect(server.seen.length).toBe(1);
+    }
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(count);
+    expect(Math.max(...sizes)).toBe(MAX_BATCH_RECORDS);
+    expect(skips).toBe(count - 1); // every record in page order; the last carries the poll's final offset
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { withOffset } from "./offset-template.ts";
+import { bodyPlace, withOffset } from "./offset-template.ts";
 import { api, startTask } from "./test-support.ts";
 
 /** `${offset}` in http.url, http.headers and http.request.body is replaced by the offset's text. */
@@ -69,5 +69,44 @@ describe("${offset} templating", () => {
     expect(withOffset("${offset}-${offset}", 12, "body")).toBe("12-12");
     expect(withOffset("${offset}", null, "url")).toBe("");
     expect(withOffset("$& plain", "x", "body")).toBe("$& plain");
+  });
+
+  test("a cursor holding quotes and backslashes goes JSON-escaped into a JSON body: the body stays JSON, no field added", async () => {
+    const cursor = 'a"b\\c", "admin": true, "x": "\u0001';
+    using server = api((_req, _url, n) => Response.json(n === 1 ? [{ id: cursor }] : []));
+    const h = await startTask({
+      "http.url": `${server.base}/query`,
+      "http.method": "POST",
+      "http.headers": "Content-Type: application/json",
+      "http.request.body": '{"after": "${offset}", "n": ${offset}}',
+      "http.response.records.path": "$[*]",
+      "http.offset.mode": "CURSOR",
+      "http.offset.field": "id",
+      "http.timer.interval.ms": "1000",
+    });
+    expect(await h.collect(1)).toHaveLength(1);
+    expect(await h.collect(1, 1)).toEqual([]);
+    expect(server.seen).toHaveLength(2);
+    expect(JSON.parse(server.seen[0]!.body)).toEqual({ after: "", n: "" });
+    expect(JSON.parse(server.seen[1]!.body)).toEqual({ after: cursor, n: cursor });
+  });
+
+  test("in a JSON body the offset is escaped in a string and a value outside one; other bodies take it as it is", () => {
+    const json = '{"a": "x ${offset} \\" ${offset}", "b": ${offset}, "c": [${offset}]}';
+    expect(JSON.parse(withOffset(json, 'q"\\', "json"))).toEqual({ a: 'x q"\\ " q"\\', b: 'q"\\', c: ['q"\\'] });
+    expect(JSON.parse(withOffset(json, 12, "json"))).toEqual({ a: 'x 12 " 12', b: 12, c: [12] });
+    expect(JSON.parse(withOffset(json, "12345678901234567890", "json")).b).toBe(12345678901234567000);
+    expect(withOffset('{"b": ${offset}}', "12345678901234567890", "json")).toBe('{"b": 12345678901234567890}');
+    expect(JSON.parse(withOffset(json, null, "json"))).toEqual({ a: 'x  " ', b: null, c: [null] });
+    expect(withOffset('{"a":"${offset}"}', 'q"', "body")).toBe('{"a":"q""}');
+    expect(bodyPlace('{"a": ${offset}}', [])).toBe("json");
+    expect(bodyPlace('{"a": "${offset}"}', [["content-type", "text/plain"]])).toBe("body");
+    expect(bodyPlace("after=${offset}", [])).toBe("body");
+    expect(bodyPlace("${offset}", [])).toBe("body");
+    expect(bodyPlace('"${offset}"', [])).toBe("body");
+    expect(bodyPlace("${offset}", [["Content-Type", "application/json"]])).toBe("json");
+    expect(bodyPlace("not json ${offset}", [[" Content-Type ", "application/vnd.api+json; charset=utf-8"]])).toBe(
+      "json",
+    );
   });
 });

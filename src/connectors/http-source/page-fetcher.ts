@@ -21,6 +21,7 @@ import type { Logger } from "../../util/logger.ts";
 import { type Authenticator, authenticator } from "./auth.ts";
 import type { HttpSourceConfig } from "./config.ts";
 import { tlsMaterialOf } from "./config-rules.ts";
+import { headerSecrets, urlSecrets } from "./echoed-secrets.ts";
 import type { HeaderList } from "./headers.ts";
 import { connectorThrottle, RateLimitGate, type RequestThrottle } from "./rate-limit.ts";
 
@@ -156,6 +157,12 @@ export class PageFetcher {
   }
 
   private lastAuth: [string, string] | null | undefined;
+
+  /** The secrets the last request for `req` carried, which its answer may echo (echoed-secrets.ts). */
+  echoedSecrets(req: PageRequest): string[] {
+    const auth = this.lastAuth ? headerSecrets([this.lastAuth]) : [];
+    return [...urlSecrets(req.url), ...headerSecrets(req.headers), ...auth, ...this.o.auth.secrets];
+  }
   /** How many requests the last `fetch` sent (its retries and a 401's renewal included). */
   attempts = 0;
 

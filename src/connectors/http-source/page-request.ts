@@ -1,9 +1,10 @@
 /**
  * The request for a page (HttpSourceTask): `http.method`, `http.headers` and `http.request.body`
- * with `${offset}` replaced (offset-template.ts: encoded as each place needs), sent to the page's URL.
+ * with `${offset}` replaced (offset-template.ts: encoded as each place needs, JSON-escaped in a JSON
+ * body), sent to the page's URL.
  */
 import type { HttpSourceConfig } from "./config.ts";
-import { withOffset } from "./offset-template.ts";
+import { bodyPlace, withOffset } from "./offset-template.ts";
 import type { OffsetValue } from "./offsets.ts";
 import type { PageRequest } from "./page-fetcher.ts";
 
@@ -19,6 +20,6 @@ export function pageRequest(
     method: c["http.method"].toUpperCase(),
     url,
     headers: headers.map(([k, v]) => [k, withOffset(v, offset, "header")]),
-    body: body === null ? undefined : withOffset(body, offset, "body"),
+    body: body === null ? undefined : withOffset(body, offset, bodyPlace(body, headers)),
   };
 }

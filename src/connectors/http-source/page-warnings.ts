@@ -1,12 +1,14 @@
 /**
  * The HTTP source's warnings about pages that do not fit its config, which fail nothing and would
  * otherwise pass unnoticed: `http.response.records.path` finds nothing to select in the response
- * (its array, or whatever it selects from, is absent: an API answering an error document with 200,
- * or a path that does not match the API), and `http.offset.field` gives no string or number for
+ * (its array, or whatever it selects from, is absent or a plain value: an API answering an error
+ * document with 200, or a path that does not match the API), and `http.offset.field` gives no string or number for
  * some records (with CURSOR the offset never moves past them: each poll fetches them again). One
  * WARN per episode: said when a condition starts, again only after a page without it. Used by
  * HttpSourceTask after each page it reads.
  */
+
+import { JsonNumberText } from "../../api/data/json-reader.ts";
 import type { Logger } from "../../util/logger.ts";
 import type { PageContent, PageRecordsOptions } from "./poll-run.ts";
 import { selectAll } from "./records.ts";
@@ -17,15 +19,26 @@ function containerPath(path: string): string | undefined {
   return m && m[1] !== "" ? m[1] : undefined;
 }
 
-/** Whether `path` selected nothing because the response lacks what it selects from. */
-function recordsPathAbsent(json: unknown, path: string): boolean {
+/**
+ * What the response has where `path` selects its records from, when that is why it selected
+ * nothing: no value there, or only a string, number or boolean (an array was expected: `$.data[*]`
+ * on `{"data": 5}`); undefined when it selected nothing from an empty array or object, or null
+ * (how some APIs say "no results").
+ */
+function nothingToSelect(json: unknown, path: string): string | undefined {
   const container = containerPath(path);
-  if (container === undefined) return true;
+  if (container === undefined) return "no value there";
+  let found: unknown[];
   try {
-    return selectAll(json, container).length === 0;
+    found = selectAll(json, container);
   } catch {
-    return true;
+    return `nothing at ${container}`;
   }
+  if (found.length === 0) return `nothing at ${container}`;
+  const scalar = (v: unknown) => v !== null && (typeof v !== "object" || v instanceof JsonNumberText);
+  if (!found.every(scalar)) return undefined;
+  const kind = found[0] instanceof JsonNumberText || typeof found[0] === "bigint" ? "number" : typeof found[0];
+  return `a ${kind} at ${container}, not an array or object`;
 }
 
 export class PageWarnings {
@@ -39,13 +52,12 @@ export class PageWarnings {
   /** After reading a page of the request `where` (method and redacted URL) whose JSON is `json`. */
   observe(where: string, json: unknown, page: PageContent): void {
     const path = this.o.recordsPath;
+    const nothing = page.elements.length === 0 ? nothingToSelect(json, path) : undefined;
     this.episode(
       "records",
-      page.elements.length === 0 && recordsPathAbsent(json, path),
+      nothing !== undefined,
       () =>
-        `http.response.records.path ${path} selects nothing in the response of ${where}: the response has ${
-          containerPath(path) === undefined ? "no value there" : `nothing at ${containerPath(path)}`
-        } (an error document answered with a success status, or a path that does not fit the API?); the page has no records`,
+        `http.response.records.path ${path} selects nothing in the response of ${where}: the response has ${nothing} (an error document answered with a success status, or a path that does not fit the API?); the page has no records`,
     );
     const field = this.o.mode === "NONE" ? null : this.o.offsetField;
     const missing = field === null ? 0 : page.values.reduce<number>((n, v) => (v === null ? n + 1 : n), 0);

@@ -14,9 +14,9 @@
  * Where pagination ends although a next page is offered (loops, repeats, max pages): page-guard.ts.
  */
 import type { HttpSourceConfig } from "./config.ts";
+import { exactFirst } from "./exact-offsets.ts";
 import type { PageState, StoredPage } from "./offsets.ts";
 import { linkUrl, segments, storedLink } from "./page-link.ts";
-import { selectFirst } from "./records.ts";
 
 export type PaginationType = "NONE" | "OFFSET" | "CURSOR" | "LINK_HEADER";
 
@@ -49,6 +49,8 @@ export function paginationSettings(c: HttpSourceConfig): PaginationSettings {
 export interface PageResult {
   readonly headers: Headers;
   readonly json: unknown;
+  /** The body's text, where a number of `json` may have lost digits (exact-offsets.ts). */
+  readonly text?: string;
   readonly recordCount: number;
 }
 
@@ -123,7 +125,7 @@ export function nextPage(
       };
     }
     case "CURSOR": {
-      const cursor = selectFirst(result.json, p.cursorPath ?? "$.next_cursor");
+      const cursor = exactFirst(result.json, result.text, p.cursorPath ?? "$.next_cursor");
       if (cursor === undefined || cursor === null || cursor === "") return null;
       // A long integer cursor (bigint in the exact parse) keeps its digits.
       if (typeof cursor !== "string" && typeof cursor !== "number" && typeof cursor !== "bigint") return null;

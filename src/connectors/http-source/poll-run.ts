@@ -8,6 +8,7 @@ import { type SourceMap, type SourceRecord, sourceRecord } from "../../api/recor
 import type { Clock, Moment } from "../../util/clock.ts";
 import { Slicer } from "../../util/sliced.ts";
 import type { HttpSourceConfig } from "./config.ts";
+import { offsetValues } from "./exact-offsets.ts";
 import {
   advanceOffset,
   encodeOffset,
@@ -23,7 +24,6 @@ import {
 import { newTrail, type PageTrail } from "./page-guard.ts";
 import { nextPage, type PaginationSettings, type PaginationStop, resumedPage } from "./pagination.ts";
 import {
-  fieldValue,
   keyFingerprint,
   parseJsonBody,
   type ResponseDocument,
@@ -152,7 +152,7 @@ export async function pageContent(doc: ResponseDocument, o: PageRecordsOptions, 
   const keyField = o.keyField;
   return {
     elements,
-    values: offsetField ? await slicer.map(elements, ({ parsed }) => fieldValue(parsed, offsetField)) : nulls(elements),
+    values: offsetField ? await offsetValues(doc, elements, offsetField, slicer) : nulls(elements),
     keys: keyField
       ? await slicer.map(elements, (element) => recordKey(element, keyField))
       : new Array<undefined>(elements.length).fill(undefined),
@@ -182,7 +182,7 @@ export async function readPage(
   const doc = parseJsonBody(response.body);
   await slicer.pause();
   const page = await pageContent(doc, o, slicer);
-  const result = { headers: response.headers, json: doc.json, recordCount: page.elements.length };
+  const result = { headers: response.headers, json: doc.json, text: doc.text, recordCount: page.elements.length };
   return { page, next: nextPage(p, run.page, result, run.base), json: doc.json };
 }
 

@@ -20,6 +20,15 @@ describe("selectRecords", () => {
     expect(selectAll(doc.json, "$..source")).toEqual([]);
   });
 
+  test("members of an object come in the order the response has them, integer-like names too", async () => {
+    const doc = body('{"data":{"20":{"id":"c"},"3":{"id":"a"},"x":{"id":"b"},"1":{"id":"d"}},"next":"n"}');
+    const ids = ['json:{"id":"c"}', 'json:{"id":"a"}', 'json:{"id":"b"}', 'json:{"id":"d"}'];
+    expect(texts(await selectRecords(doc, "$.data[*]", new Slicer()))).toEqual(ids);
+    expect(texts(await selectRecords(doc, "$.data.*", new Slicer()))).toEqual(ids);
+    // A union keeps the order it names.
+    expect(texts(await selectRecords(doc, "$.data['1','20']", new Slicer()))).toEqual([ids[3], ids[0]]);
+  });
+
   test("a field really named source is still selected", async () => {
     const doc = body('{"items":[{"source":"sensor-1","v":1.50}]}');
     expect(texts(await selectRecords(doc, "$..source", new Slicer()))).toEqual(["sensor-1"]);

@@ -10,7 +10,7 @@
 import { JSONPath } from "jsonpath-plus";
 import { memberPathSegments } from "../../api/data/json-member-path.ts";
 import { JsonNumberText, readJsonText } from "../../api/data/json-reader.ts";
-import { JsonSpans } from "../../api/data/json-spans.ts";
+import { JsonSpans, pointerTokens } from "../../api/data/json-spans.ts";
 import { JsonText } from "../../api/data/json-text.ts";
 import type { Slicer } from "../../util/sliced.ts";
 import type { OffsetValue } from "./offsets.ts";
@@ -110,19 +110,59 @@ export async function selectRecords(doc: ResponseDocument, path: string, slicer:
       return { value: span === undefined ? value : new JsonText(spans.textOf(span)), parsed: value };
     });
   }
-  const found = query(doc.json, path);
   let spans: JsonSpans | undefined;
+  const spansOf = () => {
+    spans ??= new JsonSpans(doc.text);
+    return spans;
+  };
+  const found = unreadableOnError(path, () => inDocumentOrder(query(doc.json, path), path, doc.json, spansOf));
   return slicer.map(found, ({ value, pointer }) => {
     const kind = typeof value;
     if (kind === "string" || kind === "boolean" || value === null) return { value, parsed: value };
     try {
-      spans ??= new JsonSpans(doc.text);
+      spans = spansOf();
       const text = spans.text(pointer);
       return { value: text === undefined ? value : new JsonText(text), parsed: value };
     } catch (error) {
       throw formatError(path, error);
     }
   });
+}
+
+/** A selector whose order is its own: a union, a slice (a step may reverse), a filter. */
+const OWN_ORDER = /[,:?(]/;
+
+/**
+ * `found` in the order the response has them. A wildcard over an object selects its members in
+ * JavaScript's property order, which puts integer-like names (`"10"`, `"2"`) first and ascending,
+ * not where the API wrote them: the records of `{"2": …, "1": …}` came out swapped, and a CURSOR
+ * offset (the last record's field) was taken from the wrong record. A path with a selector of its
+ * own order, or with `..` (jsonpath-plus lists a level before the levels under it), keeps
+ * jsonpath-plus's order.
+ */
+function inDocumentOrder(found: Found[], path: string, json: unknown, spansOf: () => JsonSpans): Found[] {
+  if (found.length < 2 || !path.includes("*") || path.includes("..") || OWN_ORDER.test(path)) return found;
+  if (!found.some((f) => underIntegerName(json, f.pointer))) return found;
+  const spans = spansOf();
+  const starts = found.map((f) => spans.span(f.pointer)?.start ?? -1);
+  if (starts.every((start, i) => i === 0 || start >= starts[i - 1]!)) return found;
+  return found
+    .map((_, i) => i)
+    .sort((a, b) => starts[a]! - starts[b]! || a - b)
+    .map((i) => found[i]!);
+}
+
+const INTEGER_NAME = /^(?:0|[1-9]\d*)$/;
+
+/** Whether the value at `pointer` is, or is inside, an object member whose name looks like an integer. */
+function underIntegerName(json: unknown, pointer: string): boolean {
+  let at = json;
+  for (const token of pointerTokens(pointer)) {
+    if (at === null || typeof at !== "object") return false;
+    if (!Array.isArray(at) && INTEGER_NAME.test(token)) return true;
+    at = (at as Record<string, unknown>)[token];
+  }
+  return false;
 }
 
 /** `…[*]` or `….*` at the end of a path: every element of what the rest selects. */
@@ -192,6 +232,9 @@ export function selectFirst(json: unknown, path: string): unknown {
   return selectAll(json, path)[0];
 }
 
+/** A decimal without an exponent: its text is an exact offset value. */
+export const PLAIN_DECIMAL = /^-?\d+\.\d+$/;
+
 /** A record's offset field: a name, a dotted path or a JSONPath. Only strings and numbers count. */
 export function fieldValue(record: unknown, field: string): OffsetValue {
   let value: unknown;
@@ -204,6 +247,7 @@ export function fieldValue(record: unknown, field: string): OffsetValue {
     }
   }
   if (typeof value === "bigint") return value.toString();
-  if (value instanceof JsonNumberText) value = value.toNumber();
+  // A decimal read exactly (exact-offsets.ts) is its text: a double would drop its last digits.
+  if (value instanceof JsonNumberText) value = PLAIN_DECIMAL.test(value.source) ? value.source : value.toNumber();
   return typeof value === "string" || (typeof value === "number" && Number.isFinite(value)) ? value : null;
 }

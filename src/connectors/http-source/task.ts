@@ -3,11 +3,12 @@
  * SourceRecords for `kafka.topic`.
  *
  * States: idle (waiting for the next scheduled poll) → polling (a run of pages, fetched back to
- * back, one page per `poll()` call so records reach Kafka as they come) → idle. `poll()` never
- * waits longer than ~1 s and returns at once when the runtime's signal aborts (pause or stop); an
- * in-flight request is aborted then, and the page is fetched again on resume. Each record carries
- * the offset a restart needs (see offsets.ts); the runtime commits it once Kafka acknowledged the
- * record, so after a crash the task resumes with the first unacknowledged record of its poll.
+ * back, one page per `poll()` call, a large one in batches, so records reach Kafka as they come) →
+ * idle. `poll()` never waits longer than ~1 s and returns at once when the runtime's signal aborts
+ * (pause or stop); an in-flight request is aborted then, and the page is fetched again on resume.
+ * Each record carries the offset a restart needs (see offsets.ts); the runtime commits it once
+ * Kafka acknowledged the record, so after a crash the task resumes with the first unacknowledged
+ * record of its poll.
  *
  * Errors: a status in http.response.error.codes (default: ≥ 400) after retries, or a body that is
  * not JSON, goes to behavior.on.error (fail → the task FAILS with the status and redacted URL; log
@@ -29,6 +30,7 @@ import { type Logger, logManager } from "../../util/logger.ts";
 import { Slicer } from "../../util/sliced.ts";
 import type { HttpSourceConfig } from "./config.ts";
 import { checkedConfig } from "./config-rules.ts";
+import { withoutEchoes } from "./echoed-secrets.ts";
 import { type Behavior, bodySnippet, errorBehavior, errorStatus, passingStatus } from "./error-behavior.ts";
 import { FinalOffset } from "./final-offset.ts";
 import { holdHeaderSecrets, parseHeaders } from "./headers.ts";
@@ -58,18 +60,13 @@ import {
   readPage,
   resumeRun,
 } from "./poll-run.ts";
+import { ReadyRecords } from "./ready-records.ts";
 import { ResponseFormatError } from "./records.ts";
 import { restoredState } from "./restore.ts";
 import { type Schedule, scheduleOf } from "./schedule.ts";
 import { ignoredTlsWarning } from "./tls-keys.ts";
 
 const MAX_IDLE_WAIT_MS = 1000;
-/**
- * A poll gathers pages until it has this many records. One page per poll measured best: the
- * next page is fetched while the runtime sends the current one, and the runtime keeps several
- * sends in flight; gathering 5 pages per poll was not faster (bench/http-source.ts).
- */
-const MAX_POLL_RECORDS = 1;
 
 export class HttpSourceTask implements SourceTask {
   private context!: SourceTaskContext;
@@ -93,6 +90,8 @@ export class HttpSourceTask implements SourceTask {
   private pending: Promise<{ records: SourceRecord[] } | { error: unknown } | { aborted: true }> | undefined;
   private readonly stopped = new AbortController();
   private readonly final = new FinalOffset();
+  /** Records read, not yet handed out: a page goes in batches of at most MAX_BATCH_RECORDS. */
+  private readonly ready = new ReadyRecords();
 
   initialize(context: SourceTaskContext): void {
     this.context = context;
@@ -132,18 +131,17 @@ export class HttpSourceTask implements SourceTask {
   }
 
   /**
-   * Records of the pages fetched back to back within ~1 s, up to MAX_POLL_RECORDS (pages with no
-   * new record are passed over). A page still in flight at the deadline stays pending for the next
-   * poll; a failure after records is thrown by the next poll, once those records are on their way.
+   * The next batch of the page read last (ready-records.ts); else the records of the next page with
+   * new records fetched within ~1 s (pages with none are passed over). A page still in flight at the
+   * deadline stays pending for the next poll; a failure after records is thrown by the poll after
+   * they are all handed out, once they are on their way.
    */
   async poll(signal: AbortSignal): Promise<SourceRecord[] | null> {
     const active = AbortSignal.any([signal, this.stopped.signal]);
     const deadline = performance.now() + MAX_IDLE_WAIT_MS;
-    const out: SourceRecord[] = [];
-    while (!active.aborted && out.length < MAX_POLL_RECORDS) {
+    while (!active.aborted && this.ready.empty) {
       if (!this.pending) {
         if (!this.run || this.run.suspended) {
-          if (out.length > 0) break;
           const wait = this.due - this.schedule.now(this.clock);
           if (wait > 0) {
             await this.clock.sleep(Math.min(wait, MAX_IDLE_WAIT_MS), active);
@@ -155,21 +153,16 @@ export class HttpSourceTask implements SourceTask {
       }
       const outcome = await within(this.pending, deadline - performance.now());
       if (outcome === undefined) break;
-      if ("error" in outcome) {
-        // Deliver what came before the failure first; the next poll throws it.
-        if (out.length > 0) break;
-        this.pending = undefined;
-        throw outcome.error;
-      }
       this.pending = undefined;
-      // One by one: spreading a page of ~10^6 records into push overflows the call stack.
-      if ("records" in outcome) for (const record of outcome.records) out.push(record);
+      if ("error" in outcome) throw outcome.error;
+      if ("records" in outcome) this.ready.add(outcome.records);
       if (!this.run) break;
     }
-    // The next page is fetched while the runtime sends these records to Kafka.
-    if (this.run && !this.run.suspended && !this.pending && !active.aborted)
+    const out = active.aborted ? null : this.ready.take();
+    // The next page is fetched while the runtime sends the last batch of this one.
+    if (this.ready.empty && this.run && !this.run.suspended && !this.pending && !active.aborted)
       this.pending = this.fetchInBackground(this.run, active);
-    return out.length > 0 ? out : null;
+    return out;
   }
 
   private fetchInBackground(run: Run, signal: AbortSignal): NonNullable<typeof this.pending> {
@@ -229,7 +222,8 @@ export class HttpSourceTask implements SourceTask {
     const status = errorStatus(response.status, this.c["http.response.error.codes"]);
     if (status !== "ok") {
       const tries = this.fetcher.attempts > 1 ? ` after ${this.fetcher.attempts} attempts` : "";
-      const reason = `HTTP ${response.status} from ${method} ${redactUrl(url)}${tries}: ${bodySnippet(response.body)}`;
+      const body = bodySnippet(response.body, this.fetcher.echoedSecrets(request));
+      const reason = `HTTP ${response.status} from ${method} ${redactUrl(url)}${tries}: ${body}`;
       this.pageFailed(run, reason, {
         error: status === "error",
         passing: status === "error" && passingStatus(response.status),
@@ -245,7 +239,8 @@ export class HttpSourceTask implements SourceTask {
       ({ page, next, json } = await readPage(response, run, this.pageOptions, this.pagination, slicer));
     } catch (error) {
       if (!(error instanceof ResponseFormatError)) throw error;
-      this.pageFailed(run, `Unreadable response from ${method} ${redactUrl(url)}: ${error.message}`, {
+      const why = withoutEchoes(error.message, this.fetcher.echoedSecrets(request));
+      this.pageFailed(run, `Unreadable response from ${method} ${redactUrl(url)}: ${why}`, {
         error: true,
         passing: true,
       });

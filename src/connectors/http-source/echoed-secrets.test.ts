@@ -1,0 +1,80 @@
+import { describe, expect, test } from "bun:test";
+import { urlSecrets, withoutEchoes } from "./echoed-secrets.ts";
+import { bodySnippet } from "./error-behavior.ts";
+import { api, startTask } from "./test-support.ts";
+
+const SECRETS = [
+  "APIKEY_555",
+  "ACCESS-TOKEN-123",
+  "BASIC-PASS-77",
+  btoa("u:BASIC-PASS-77"),
+  "CLIENT-SECRET-9",
+  "HDR-TOKEN-42",
+];
+
+/** An API that answers every page with an error quoting the request, as many error pages do. */
+function echoingApi(status: number) {
+  return api(
+    (req, url) =>
+      new Response(
+        `${status === 200 ? url.searchParams.get("api_key") : "bad request"} ${url.pathname}${url.search} authorization=${req.headers.get("authorization")} x-api-token=${req.headers.get("x-api-token")}`,
+        { status },
+      ),
+  );
+}
+
+function auth(kind: "BASIC" | "OAUTH2", tokenUrl: string): Record<string, string> {
+  return kind === "BASIC"
+    ? { "http.auth.type": "BASIC", "http.auth.user": "u", "http.auth.password": "BASIC-PASS-77" }
+    : {
+        "http.auth.type": "OAUTH2",
+        "http.oauth2.token.url": tokenUrl,
+        "http.oauth2.client.id": "cid",
+        "http.oauth2.client.secret": "CLIENT-SECRET-9",
+      };
+}
+
+describe("an API answer quoting the request", () => {
+  test.each(["BASIC", "OAUTH2"] as const)(
+    "%s: the key in the URL, the credentials and sensitive headers are [hidden] in the task's error and the logs",
+    async (kind) => {
+      using tokens = api(() => Response.json({ access_token: "ACCESS-TOKEN-123", expires_in: 3600 }));
+      for (const [status, behavior] of [
+        [400, "fail"],
+        [503, "log"],
+        [200, "log"],
+      ] as const) {
+        using server = echoingApi(status);
+        const h = await startTask({
+          "http.url": `${server.base}/items?api_key=APIKEY_555&q=1`,
+          "http.headers": "X-Api-Token: HDR-TOKEN-42",
+          "http.response.records.path": "$[*]",
+          "http.retry.max.attempts": "1",
+          "behavior.on.error": behavior,
+          ...auth(kind, `${tokens.base}/token`),
+        });
+        const error = await h.task.poll(new AbortController().signal).then(
+          () => undefined,
+          (e: Error) => e,
+        );
+        expect(server.seen.length).toBe(1);
+        const shown = `${error?.message ?? ""}\n${h.logs.join("\n")}`;
+        expect(shown).toContain(status === 200 ? 'Unexpected identifier "[hidden]"' : "authorization=[hidden]");
+        if (status !== 200) expect(shown).toContain("/items?api_key=***&q=1");
+        for (const secret of SECRETS) expect(shown).not.toContain(secret);
+        h.task.stop();
+      }
+    },
+  );
+
+  test("a secret is hidden whole where the snippet ends in it; the URL's secrets are found as written and decoded", () => {
+    const body = new TextEncoder().encode(`${"x".repeat(295)} SECRET-VALUE-0123456789 and more`);
+    expect(bodySnippet(body, ["SECRET-VALUE-0123456789"])).toBe(`${"x".repeat(295)} [hidden]…`);
+    expect(bodySnippet(body)).toBe(`${"x".repeat(295)} SECR…`);
+    expect(urlSecrets("http://me:p%40ss@h/x?token=a%2Bb&page=2&api_key=k+1")).toEqual(
+      expect.arrayContaining(["me", "p%40ss", "p@ss", "a%2Bb", "a+b", "k+1", "k 1"]),
+    );
+    expect(urlSecrets("http://h/x?page=2345")).toEqual(["", "", "", ""]);
+    expect(withoutEchoes("abc key-1 key-12", ["key-1", "key-12", "k"])).toBe("abc [hidden] [hidden]");
+  });
+});

@@ -1,0 +1,58 @@
+/**
+ * The secrets a page request carried, which an API's answer may echo (an error page quoting the
+ * request URL, a 401 naming the rejected token, a debug echo of the headers): the user info and the
+ * secret-looking query values of the URL (those redactUrl hides), the values of sensitive headers
+ * and the credential after their scheme, the Authorization sent (Basic or Bearer) and the
+ * configured password or client secret. What the task quotes of a response (an error body's
+ * start, a parse error) shows `[hidden]` (the logger's marker, as the HTTP sink's SecretMask) in their place, in logs, in the task's status and in errors.
+ * Used by PageFetcher and HttpSourceTask.
+ */
+import { SECRET_QUERY } from "../../http/http-client.ts";
+import { HIDDEN } from "../../util/logger.ts";
+import { isSensitiveHeader } from "./headers.ts";
+
+/** Shorter values are not hidden (as the logger's secrets): they would blot out ordinary text. */
+const MIN_SECRET_LENGTH = 4;
+
+/** The user info and secret-looking query values of `url`, decoded and as written. */
+export function urlSecrets(url: string): string[] {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return [];
+  }
+  const out = [u.username, u.password, safeDecode(u.username), safeDecode(u.password)];
+  for (const part of u.search.slice(1).split("&")) {
+    const eq = part.indexOf("=");
+    if (eq < 0) continue;
+    const name = safeDecode(part.slice(0, eq).replaceAll("+", " "));
+    if (!SECRET_QUERY.test(name)) continue;
+    const raw = part.slice(eq + 1);
+    out.push(raw, safeDecode(raw.replaceAll("+", " ")));
+  }
+  return out;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** The values of the sensitive headers among `headers`, whole and the credential after a scheme. */
+export function headerSecrets(headers: readonly (readonly [string, string])[]): string[] {
+  return headers
+    .filter(([name]) => isSensitiveHeader(name))
+    .flatMap(([, value]) => [value, value.split(/\s+/).at(-1) ?? value]);
+}
+
+/** `text` with every secret in `secrets` (the longest first) replaced by `[hidden]`, the logger's marker. */
+export function withoutEchoes(text: string, secrets: readonly string[]): string {
+  const hidden = [...new Set(secrets)].filter((s) => s.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
+  let out = text;
+  for (const secret of hidden) if (out.includes(secret)) out = out.split(secret).join(HIDDEN);
+  return out;
+}
