@@ -74,7 +74,7 @@ describe("an API answer quoting the request", () => {
     expect(urlSecrets("http://me:p%40ss@h/x?token=a%2Bb&page=2&api_key=k+1")).toEqual(
       expect.arrayContaining(["me", "p%40ss", "p@ss", "a%2Bb", "a+b", "k+1", "k 1"]),
     );
-    expect(urlSecrets("http://h/x?page=2345")).toEqual(["", "", "", ""]);
+    expect(urlSecrets("http://h/x?page=2345")).toEqual([]);
     expect(withoutEchoes("abc key-1 key-12", ["key-1", "key-12", "k"])).toBe("abc [hidden] [hidden]");
   });
 });

@@ -7,40 +7,13 @@
  * start, a parse error) shows `[hidden]` (the logger's marker, as the HTTP sink's SecretMask) in their place, in logs, in the task's status and in errors.
  * Used by PageFetcher and HttpSourceTask.
  */
-import { SECRET_QUERY } from "../../http/http-client.ts";
+export { urlSecrets } from "../../http/url-secrets.ts";
+
 import { HIDDEN } from "../../util/logger.ts";
 import { isSensitiveHeader } from "./headers.ts";
 
 /** Shorter values are not hidden (as the logger's secrets): they would blot out ordinary text. */
 const MIN_SECRET_LENGTH = 4;
-
-/** The user info and secret-looking query values of `url`, decoded and as written. */
-export function urlSecrets(url: string): string[] {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return [];
-  }
-  const out = [u.username, u.password, safeDecode(u.username), safeDecode(u.password)];
-  for (const part of u.search.slice(1).split("&")) {
-    const eq = part.indexOf("=");
-    if (eq < 0) continue;
-    const name = safeDecode(part.slice(0, eq).replaceAll("+", " "));
-    if (!SECRET_QUERY.test(name)) continue;
-    const raw = part.slice(eq + 1);
-    out.push(raw, safeDecode(raw.replaceAll("+", " ")));
-  }
-  return out;
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
 
 /** The values of the sensitive headers among `headers`, whole and the credential after a scheme. */
 export function headerSecrets(headers: readonly (readonly [string, string])[]): string[] {
