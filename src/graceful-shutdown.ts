@@ -1,9 +1,9 @@
 /**
  * What the gateway does on SIGINT/SIGTERM/SIGHUP (main.ts installs it). The first signal starts one
- * graceful stop and exits 0 when it finished (1 when it failed). Ctrl-C in a terminal reaches the
- * gateway and scripts/run at once, and scripts/run forwards it: so a second signal only says the
- * stop goes on. A third signal, or the stop taking longer than `timeoutMs`, forces the exit and
- * says so.
+ * graceful stop and exits 0 when it finished (1 when it failed). A closed terminal's SIGHUP reaches
+ * the gateway and scripts/run at once, and scripts/run forwards it as SIGTERM (a Ctrl-C it does not
+ * forward): so a second signal only says the stop goes on. A third signal, or the stop taking
+ * longer than `timeoutMs`, forces the exit and says so.
  */
 export interface GracefulShutdownOptions {
   readonly stop: () => Promise<void>;

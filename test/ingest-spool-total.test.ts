@@ -88,7 +88,12 @@ describe("ingest.spool.total.max.bytes", () => {
       (await g.waitForOutput(/Ingest listener open at (http:\/\/[^\s]+?)\/?\s/))[1]!;
     const create = async (g: Gateway, name: string, topic: string) =>
       expect((await g.rest.post("/connectors", { name, config: spoolConnector(name, topic) })).status).toBe(201);
-    await using gw = await startGateway({ dir: dir.path, worker });
+    // This gateway deletes a connector and stops with Kafka away: each spool task's stop then waits
+    // for the worker's graceful timeout (it cannot end) and is abandoned, after 1 s instead of 5.
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: { ...worker, "task.shutdown.graceful.timeout.ms": "1000" },
+    });
     const url = await ingestUrl(gw);
     for (const [name, topic] of [
       ["a", topicA],

@@ -257,9 +257,11 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
     const groupId = `group-${topic}`;
     await admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
     await awaitTopic(topic);
+    // Heartbeats every 300 ms (not 3 s): the first member learns of each rebalance at once.
     const properties = (member: string, extra: Record<string, string> = {}) => ({
       "bootstrap.servers": info.bootstrap,
       "client.id": `${groupId}-${member}`,
+      "heartbeat.interval.ms": "300",
       ...extra,
     });
     const owned = { a: new Set<number>(), c: new Set<number>() };
@@ -320,9 +322,11 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
     const groupId = `group-${topic}`;
     await admin.createTopic({ topic, partitions: 2, replicationFactor: 1 });
     await awaitTopic(topic);
+    // Heartbeats every 300 ms (not 3 s): the members learn of each rebalance at once.
     const properties = (member: string) => ({
       "bootstrap.servers": info.bootstrap,
       "client.id": `${groupId}-${member}`,
+      "heartbeat.interval.ms": "300",
     });
     const owned = { a: new Set<number>(), b: new Set<number>(), c: new Set<number>() };
     // Armed later: A's revocation then waits, so the group's next join phase waits for A.

@@ -16,7 +16,8 @@
  * `https://idp.example.internal` → one https server with a certificate of a CA made by openssl,
  * whose CA file stands for `/etc/gateway/ca.pem`); the topics `github-events`, `orders` and
  * `orders-rejected` → unique topics. `$GITHUB_TOKEN` and `$CLIENT_SECRET` are set in the commands'
- * environment. The working directory is a scratch directory with `config/worker.properties` (the
+ * environment. Source offsets are flushed every second instead of 10 s (the README's 10 s is checked
+ * against config/worker.properties), so the offsets show sooner. The working directory is a scratch directory with `config/worker.properties` (the
  * file `scripts/run` reads) as the gateway's worker file; where the README says to restart the
  * gateway after adding the config provider, the test restarts it with that file.
  */
@@ -146,13 +147,15 @@ beforeAll(async () => {
     { cert: readFileSync(tls.serverCert, "utf8"), key: readFileSync(tls.serverKey, "utf8") },
   );
 
-  // config/worker.properties, the worker file scripts/run reads, as this machine needs it.
+  // config/worker.properties, the worker file scripts/run reads, as this machine needs it; source
+  // offsets flushed every second, not 10 s (the README's wait for them is checked against the file).
   mkdirSync(dir.file("config"));
   const worker = {
     ...workerProperties(),
     "bootstrap.servers": kafka.bootstrap,
     listeners: "http://127.0.0.1:0",
     "data.dir": dir.file("data"),
+    "offset.flush.interval.ms": "1000",
   };
   gw = await startGateway({ dir: dir.file("config"), worker });
 });
@@ -191,6 +194,12 @@ describe("README: HTTP source worked example", () => {
     );
     expect(github.seen.map((s) => s.url.searchParams.get("page"))).toEqual([null, "2"]);
 
+    // "The offsets show once the first poll's are stored (every `offset.flush.interval.ms`: 10 s in
+    // `config/worker.properties`, …)": the file says so; this gateway flushes every second.
+    const flush = /every `offset\.flush\.interval\.ms`: (\d+) s in `config\/worker\.properties`/.exec(
+      readmeText().replace(/\s+/g, " "),
+    );
+    expect(Number(flush?.[1]) * 1000).toBe(Number(workerProperties()["offset.flush.interval.ms"]));
     await runUntil(offsets!, (r) => shownAnswer(offsets!.comment!).test(r.output), `the answer ${offsets!.comment}`);
     const shownMetrics = await runUntil(metrics!, (r) => r.output.includes("http_source_records_polled"), "metrics");
     const names = new Set(

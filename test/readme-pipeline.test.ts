@@ -3,9 +3,10 @@
  * under "A first pipeline", with the worker settings of config/worker.properties), then the block
  * that resets it ("To run the example again"), then the first block again, which must give the
  * same answers. Only what must differ on a shared test machine is replaced: the gateway's address
- * (port 0), the scratch directory for /tmp/ and the topic name. The FileStreamSink writes as it
- * receives, so `cat` shows hello and world within the README's `sleep 2`, long before the 10 s
- * offset flush.
+ * (port 0), the scratch directory for /tmp/ and the topic name; and the wait for the source's offset
+ * flush is cut (every 1 s and `sleep 3` instead of the README's 10 s and `sleep 10`, which are
+ * checked to agree with config/worker.properties). The FileStreamSink writes as it receives, so
+ * `cat` shows hello and world within the README's `sleep 2`, before the offset flush.
  */
 import { describe, expect, test } from "bun:test";
 import { startGateway } from "./support/gateway.ts";
@@ -25,6 +26,14 @@ describe("README: a first pipeline", () => {
   test("works as written, and again after the README's reset", async () => {
     const kafka = await kafkaBroker();
     await using dir = await tempDir();
+    // The block waits for the source's offset flush with `sleep 10` (README: "stored every 10 s
+    // (offset.flush.interval.ms)"), twice: it must say the interval config/worker.properties sets;
+    // the run here flushes every second and sleeps 3 s instead of 10 (the same wait, 16 s less).
+    const readmeFlush = /sleep (\d+) +# source offsets are stored every (\d+) s \(offset\.flush\.interval\.ms\)/.exec(
+      readmeBlock("## A first pipeline"),
+    );
+    const flushMs = Number(workerProperties()["offset.flush.interval.ms"]);
+    expect([Number(readmeFlush?.[1]) * 1000, Number(readmeFlush?.[2]) * 1000]).toEqual([flushMs, flushMs]);
     await using gw = await startGateway({
       dir: dir.path,
       worker: {
@@ -32,6 +41,7 @@ describe("README: a first pipeline", () => {
         "bootstrap.servers": kafka.bootstrap,
         listeners: "http://127.0.0.1:0",
         "data.dir": dir.file("data"),
+        "offset.flush.interval.ms": "1000",
       },
     });
     const topic = uniqueTopic("lines");
@@ -40,7 +50,10 @@ describe("README: a first pipeline", () => {
         ["localhost:8083", new URL(gw.url).host],
         ["/tmp/", `${dir.path}/`],
       ]);
-    const pipeline = substitute(localize(readmeBlock("## A first pipeline")), [['"lines"', `"${topic}"`]]);
+    const pipeline = substitute(localize(readmeBlock("## A first pipeline")), [
+      ['"lines"', `"${topic}"`],
+      [/sleep 10 (?= +# source offsets are stored)/, "sleep 3 "],
+    ]);
 
     const runPipeline = async () => {
       const proc = Bun.spawn(["bash", "-euo", "pipefail", "-c", pipeline], { stdout: "pipe", stderr: "pipe" });

@@ -142,37 +142,8 @@ async function rootInfo(url: string): Promise<{ kafka_cluster_id: string | null 
 }
 
 describe("scripts/run", () => {
-  test("keeps the broker's state under data.dir; Ctrl-C twice still gives one graceful stop, exit 0", async () => {
-    await using dir = await tempDir();
-    const worker = workerFile(dir.path);
-    const kafkaState = join(dir.path, "data", "kafka");
-    const run = runScript(worker, kafkaState);
-    try {
-      const url = await run.url();
-      expect(run.output()).toContain(`starting a local Kafka broker (scripts/kafka, state in ${kafkaState})`);
-      const root = await rootInfo(url);
-      expect(readFileSync(join(kafkaState, "cluster_id"), "utf8").trim()).toBe(root.kafka_cluster_id!);
-      const brokerPid = Number(readFileSync(join(kafkaState, "broker.pid"), "utf8"));
-
-      run.signalGroup("SIGINT");
-      await waitFor(() => run.output().includes("stopping the gateway"), { what: "the graceful stop" });
-      run.signalGroup("SIGINT");
-      expect(await run.exited).toBe(0);
-      const output = run.output();
-      expect(output).not.toContain("forcing exit");
-      expect(output.match(/Gateway stopped/g)).toHaveLength(1);
-      expect(output).toContain(`Kafka stopped (state kept in ${kafkaState})`);
-      expect(() => process.kill(brokerPid, 0)).toThrow();
-      // Nothing was deleted: the next start is the same cluster.
-      expect(readFileSync(join(kafkaState, "cluster_id"), "utf8").trim()).toBe(root.kafka_cluster_id!);
-      expect(existsSync(join(dir.path, "data", "gateway.db"))).toBe(true);
-    } finally {
-      if (run.proc.exitCode === null) run.signalGroup("SIGKILL");
-      killBroker(kafkaState);
-    }
-  }, 240_000);
-
-  test("the README pipeline loses no line when the gateway is killed with SIGKILL and restarted", async () => {
+  // One test, one broker start less: the restart after the SIGKILL is the run that Ctrl-C (twice) stops.
+  test("keeps the broker's state under data.dir; the README pipeline loses no line when the gateway is killed with SIGKILL and restarted; Ctrl-C twice still gives one graceful stop, exit 0", async () => {
     await using dir = await tempDir();
     const worker = workerFile(dir.path);
     const kafkaState = join(dir.path, "data", "kafka");
@@ -187,7 +158,9 @@ describe("scripts/run", () => {
     };
     try {
       const url = await run.url();
+      expect(run.output()).toContain(`starting a local Kafka broker (scripts/kafka, state in ${kafkaState})`);
       const clusterId = (await rootInfo(url)).kafka_cluster_id;
+      expect(readFileSync(join(kafkaState, "cluster_id"), "utf8").trim()).toBe(clusterId!);
       const post = (body: unknown) =>
         fetch(`${url}/connectors`, {
           method: "POST",
@@ -276,8 +249,20 @@ describe("scripts/run", () => {
         replays: expect.any(Array),
       });
 
+      // Ctrl-C twice: one graceful stop of gateway and broker; the broker's state is kept.
+      const brokerPid = Number(readFileSync(join(kafkaState, "broker.pid"), "utf8"));
+      run.signalGroup("SIGINT");
+      await waitFor(() => run.output().includes("stopping the gateway"), { what: "the graceful stop" });
       run.signalGroup("SIGINT");
       expect(await run.exited).toBe(0);
+      const stopped = run.output();
+      expect(stopped).not.toContain("forcing exit");
+      expect(stopped.match(/Gateway stopped/g)).toHaveLength(1);
+      expect(stopped).toContain(`Kafka stopped (state kept in ${kafkaState})`);
+      expect(() => process.kill(brokerPid, 0)).toThrow();
+      // Nothing was deleted: the next start is the same cluster.
+      expect(readFileSync(join(kafkaState, "cluster_id"), "utf8").trim()).toBe(clusterId!);
+      expect(existsSync(join(dir.path, "data", "gateway.db"))).toBe(true);
     } finally {
       if (run.proc.exitCode === null) run.signalGroup("SIGKILL");
       killBroker(kafkaState);

@@ -63,7 +63,15 @@ export async function startOwnBroker(stateDir: string): Promise<OwnBroker> {
   const script = join(REPO, "scripts", "kafka");
   // A broker that lives for one test: the C1 compiler alone starts it with about half the CPU time
   // (C2's compiles would not pay off before it is stopped again); restarts keep the same flags.
-  const env = { ...process.env, KAFKA_STATE_DIR: stateDir, KAFKA_OPTS: "-XX:TieredStopAtLevel=1" };
+  // After a kill -9 the restarted controller keeps the dead incarnation registered until its session
+  // times out (DUPLICATE_BROKER_REGISTRATION until then): 4 s instead of Kafka's 9 s, heartbeats
+  // every second instead of 2 (still four missed before a live broker is fenced).
+  const env = {
+    ...process.env,
+    KAFKA_STATE_DIR: stateDir,
+    KAFKA_OPTS: "-XX:TieredStopAtLevel=1",
+    KAFKA_SERVER_PROPERTIES: "broker.session.timeout.ms=4000\nbroker.heartbeat.interval.ms=1000",
+  };
   const proc = Bun.spawn(["bash", script, "start"], { env, stdout: "pipe", stderr: "inherit" });
   const out = await new Response(proc.stdout).text();
   if ((await proc.exited) !== 0) throw new Error("scripts/kafka start failed for the test's own broker");
