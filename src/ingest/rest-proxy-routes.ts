@@ -18,7 +18,16 @@ import {
   v2Response,
   v2ResponseType,
 } from "./rest-proxy-v2.ts";
-import { parseV3Batch, parseV3Records, v3BatchResponse, v3RecordsResponse } from "./rest-proxy-v3.ts";
+import {
+  failedItem,
+  parseV3Batch,
+  parseV3Records,
+  type V3Item,
+  type V3Parsed,
+  v3BatchResponse,
+  v3RecordsResponse,
+} from "./rest-proxy-v3.ts";
+import { RecordError } from "./rest-proxy-v3-fields.ts";
 
 export interface RestProxyRoute {
   readonly method: "POST";
@@ -35,11 +44,29 @@ function partitionNotFound(): IngestError {
   return new IngestError(404, ErrorCodes.PARTITION_NOT_FOUND, "Partition not found.");
 }
 
+/**
+ * `parsed` with each record that names a partition at or over `count` (null: the topic's count is
+ * unknown) failed on its own (404, 40402), and the others renumbered.
+ */
+function withKnownPartitions(parsed: V3Parsed, count: number | null): V3Parsed {
+  const records: IngestRecord[] = [];
+  const items = parsed.items.map((item): V3Item => {
+    if (!item.ok) return item;
+    const record = parsed.records[item.index]!;
+    if (record.partition !== null && (count === null || record.partition >= count))
+      return failedItem(item.id, new RecordError("Partition not found.", 404, ErrorCodes.PARTITION_NOT_FOUND));
+    records.push(record);
+    return { ...item, index: records.length - 1 };
+  });
+  return { records, items };
+}
+
 export function restProxyRoutes(deps: IngestHandlerDeps, pipeline: Pipeline): RestProxyRoute[] {
+  const partitionCount = async (topic: string) => (deps.partitions ? await deps.partitions(topic) : null);
   const checkPartitions = async (topic: string, records: readonly IngestRecord[]) => {
     const named = namedPartitions(records);
     if (named.length === 0) return;
-    const count = deps.partitions ? await deps.partitions(topic) : null;
+    const count = await partitionCount(topic);
     if (count === null || named.some((p) => p >= count)) throw partitionNotFound();
   };
 
@@ -78,10 +105,12 @@ export function restProxyRoutes(deps: IngestHandlerDeps, pipeline: Pipeline): Re
     const streaming = (context.request.headers.get("transfer-encoding") ?? "").toLowerCase().includes("chunked");
     return pipeline(context, route, target, {
       parse: async (body) => {
-        const parsed = batch
+        const read = batch
           ? parseV3Batch(route.settings, context.request, body, context.receivedAt)
           : parseV3Records(route.settings, context.request, body, context.receivedAt);
-        await checkPartitions(topic, parsed.records);
+        // Each record naming a partition the topic lacks fails alone (its own report), as REST Proxy.
+        const parsed =
+          namedPartitions(read.records).length === 0 ? read : withKnownPartitions(read, await partitionCount(topic));
         return {
           records: parsed.records,
           respond: (outcomes) =>
