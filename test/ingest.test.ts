@@ -312,6 +312,37 @@ describe("device ingest", () => {
     });
   });
 
+  test("a partition added to the topic after the task's producer learned its count is written there; the task keeps running", async () => {
+    const topic = uniqueTopic("ingest-grown");
+    await createTopics([{ topic, numPartitions: 1 }]);
+    await createConnector(suite.gw, "grown", { "ingest.path": "/ingest/grown", "kafka.topic": topic });
+    expect((await curlPost(`${suite.ingest}/ingest/grown`, '"before"', "application/json")).status).toBe(200);
+    const admin = (await testClient()).admin();
+    await admin.connect();
+    try {
+      await admin.createPartitions({ topicPartitions: [{ topic, count: 2 }] });
+    } finally {
+      await admin.disconnect();
+    }
+    // REST Proxy's check asks Kafka (2 partitions); the producer knew 1 and refused partition 1,
+    // failing the task (DataException) and answering "may still be written".
+    const r = await curlPost(
+      `${suite.ingest}/topics/${topic}/partitions/1`,
+      '{"records":[{"value":"after"}]}',
+      "application/vnd.kafka.json.v2+json",
+    );
+    expect([r.status, r.body]).toEqual([
+      200,
+      '{"offsets":[{"partition":1,"offset":0,"error_code":null,"error":null}],"key_schema_id":null,"value_schema_id":null}',
+    ]);
+    expect((await suite.gw.rest.get("/connectors/grown/status")).body.tasks[0].state).toBe("RUNNING");
+    expect((await readTopic(topic, 2)).map((x) => [x.partition, text(x.value)])).toEqual([
+      [0, '"before"'],
+      [1, '"after"'],
+    ]);
+    expect((await suite.gw.rest.delete("/connectors/grown")).status).toBe(204);
+  });
+
   test("every bad input gets a 4xx in REST Proxy's error shape and writes nothing", async () => {
     const before = await endOffsets(T_BAD);
     const url = `${suite.ingest}/ingest/bad`;

@@ -207,6 +207,32 @@ describe("PlatformaticProducer", () => {
     expect(broker.produced).toEqual([]);
   });
 
+  test("a partition added since the topic's count was known is asked for again, and written (was: the send refused, failing an ingest task)", async () => {
+    const broker = new GatedBroker();
+    broker.gate.resolve();
+    let partitions = 2;
+    let asked = 0;
+    broker.leaders = async (topics) => {
+      asked++;
+      return new Map(topics.map((t) => [t, Array.from({ length: partitions }, () => 1)]));
+    };
+    const producer = producerOn(broker);
+    expect((await producer.send([record("t", 1, "a")])).map((m) => m.offset)).toEqual([0]);
+    partitions = 3;
+    expect((await producer.send([record("t", 2, "b")])).map((m) => [m.partition, m.offset])).toEqual([[2, 0]]);
+    expect(asked).toBe(2);
+    // Still beyond the count once asked again: refused, nothing written; a failed lookup refuses too.
+    await expect(producer.send([record("t", 3, "c")])).rejects.toThrow("3 is not in the range [0...3) of t");
+    broker.leaders = async () => Promise.reject(new Error("unreachable"));
+    await expect(producer.send([record("t", 3, "d")])).rejects.toThrow("3 is not in the range [0...3) of t");
+    expect((await producer.send([record("t", 0, "e")])).map((m) => m.offset)).toEqual([0]);
+    expect(broker.produced).toEqual([
+      ["t", 1, 1],
+      ["t", 2, 1],
+      ["t", 0, 1],
+    ]);
+  });
+
   test("an explicit partition the topic does not have rejects the send at once, writing nothing", async () => {
     const broker = new GatedBroker();
     broker.gate.resolve();

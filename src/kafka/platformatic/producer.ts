@@ -52,7 +52,7 @@ function checkTimestamp(r: ProducerRecord): void {
   );
 }
 
-/** An explicit partition the topic does not have fails the send at once (Java's IllegalArgumentException). */
+/** An explicit partition the topic lacks, counted again (`send`), fails the send (Java's IllegalArgumentException). */
 function checkPartition(topic: string, partition: number, count: number | undefined): void {
   if (count === undefined || (Number.isInteger(partition) && partition >= 0 && partition < count)) return;
   throw new DataError(
@@ -96,8 +96,14 @@ export class PlatformaticProducer implements KafkaProducer {
     if (this.closing) return Promise.reject(markNeverSent(new ConnectError("The producer is closed")));
     if (records.length === 0) return Promise.resolve([]);
     const unknown = new Set<string>();
-    for (const r of records) if (this.pipeline.knownPartitionCount(r.topic) === undefined) unknown.add(r.topic);
-    if (unknown.size === 0 && this.admitting === undefined) return this.admit(records, since);
+    /** Topics a record names a partition of beyond the count known: partitions added since? Asked again first. */
+    const grown = new Set<string>();
+    for (const r of records) {
+      const count = this.pipeline.knownPartitionCount(r.topic);
+      if (count === undefined) unknown.add(r.topic);
+      else if (r.partition !== null && r.partition >= count) grown.add(r.topic);
+    }
+    if (unknown.size === 0 && grown.size === 0 && this.admitting === undefined) return this.admit(records, since);
     const admitted = (this.admitting ?? Promise.resolve()).then(async () => {
       const failed = this.failure ?? this.pipeline.failure;
       if (failed) throw markNeverSent(notSent(failed));
@@ -108,6 +114,8 @@ export class PlatformaticProducer implements KafkaProducer {
         this.failure ??= markNeverSent(wrap(error, "Failed to send records to Kafka"));
         throw this.failure;
       }
+      // As Java's waits for metadata with the partition; one still beyond the count is refused by admit.
+      for (const topic of grown) await this.pipeline.recountPartitions(topic).catch(() => undefined);
     });
     const result = admitted.then(() => this.admit(records, since));
     const tail = admitted.catch(() => undefined);
