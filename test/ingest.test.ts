@@ -321,6 +321,13 @@ describe("device ingest", () => {
     await admin.connect();
     try {
       await admin.createPartitions({ topicPartitions: [{ topic, count: 2 }] });
+      // The broker's metadata shows the new partition a moment after the controller made it.
+      await waitFor(
+        async () => (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions.length === 2,
+        {
+          what: `${topic} with 2 partitions`,
+        },
+      );
     } finally {
       await admin.disconnect();
     }
