@@ -252,6 +252,7 @@ export interface TopicSpec {
 
 export interface TopicDescription {
   readonly topic: string;
+  /** 0: the topic does not exist (`describeTopics` rejects only when the cluster cannot be asked). */
   readonly partitions: number;
 }
 
@@ -259,7 +260,6 @@ export interface KafkaAdmin {
   clusterId(): Promise<string>;
   /** Creates the topic; false when it existed already. */
   createTopic(spec: TopicSpec): Promise<boolean>;
-  /** Partition counts; a topic that does not exist has 0. Rejects when the cluster cannot be asked. */
   describeTopics(topics: readonly string[]): Promise<TopicDescription[]>;
   listTopics(): Promise<string[]>;
   /** Committed offsets of a consumer group (empty when the group has none). */
