@@ -129,6 +129,25 @@ describe("ingest.ack.mode=spool", () => {
     }
     expect(statuses.every((s) => s === 500 || s === 503)).toBe(true);
     expect(refused?.headers.get("Retry-After")).toBe("5");
+    // A REST Proxy request naming a partition whose count the gateway never learned (Kafka is down):
+    // 503 with Retry-After, nothing written; was REST Proxy's 404 "Partition not found.", which a
+    // device takes as final and drops its records.
+    const named = async () => {
+      const r = await fetch(`${url}/v3/clusters/c/topics/${topic}/records`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({
+          partition_id: 0,
+          key: { type: "STRING", data: "rp" },
+          value: { type: "JSON", data: { key: "rp", n: 1 } },
+        }),
+      });
+      return [r.status, r.headers.get("Retry-After"), await r.text()] as const;
+    };
+    const unchecked = await named();
+    expect(unchecked.slice(0, 2)).toEqual([503, "5"]);
+    expect(unchecked[2]).toContain("cannot be checked while Kafka is unreachable");
+    expect(await spoolDepth(gw)).toBeGreaterThan(0);
     const degraded = await waitFor(
       async () => {
         const status = (await gw.rest.get("/connectors/spooled/status")).body;
@@ -145,6 +164,9 @@ describe("ingest.ack.mode=spool", () => {
     }).catch((error) => {
       throw new Error(`${error.message}\n${gw.output().slice(-6000)}`);
     });
+    // Once Kafka answers again the partition is checked (a failed lookup is retried after 5 s) and written.
+    await waitFor(async () => (await named())[0] === 200, { what: "the partition-naming request accepted" });
+    acked.push({ key: "rp", n: 1 });
     const kafka = broker.client();
     const records: { key: Buffer | null; value: Buffer | null }[] = [];
     const consumer = kafka.consumer({ groupId: `check-${topic}` });

@@ -8,7 +8,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { curl, curlPost } from "./support/curl.ts";
 import { type Gateway, startGateway } from "./support/gateway.ts";
-import { createTopicsOn, kafkaBroker, readTopic, testClient, uniqueTopic } from "./support/kafka.ts";
+import { createTopicsOn, kafkaBroker, readAll, readTopic, testClient, uniqueTopic } from "./support/kafka.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
 import { makeTls } from "./support/tls.ts";
@@ -275,6 +275,79 @@ describe("device ingest", () => {
       );
       expect([p.status, p.body]).toEqual([404, '{"error_code":40402,"message":"Partition not found."}']);
     });
+
+    test("v3: a streamed record or batch entry naming a partition the topic lacks fails alone (40402); the others are written", async () => {
+      const base = `${suite.ingest}/v3/clusters/c/topics/${T_PROXY}`;
+      const stream = await curlPost(
+        `${base}/records`,
+        '{"partition_id":0,"value":{"type":"STRING","data":"s1"}}{"partition_id":9,"value":{"type":"STRING","data":"lost"}}{"partition_id":0,"value":{"type":"STRING","data":"s3"}}',
+        "application/json",
+        { "Transfer-Encoding": "chunked" },
+      );
+      expect(stream.status).toBe(200);
+      const reports = stream.body
+        .replace(/}{"error_code"/g, '}\n{"error_code"')
+        .split("\n")
+        .map((l) => JSON.parse(l));
+      expect(reports.map((x: { error_code: number; message?: string }) => [x.error_code, x.message])).toEqual([
+        [200, undefined],
+        [40402, "Partition not found."],
+        [200, undefined],
+      ]);
+      const batch = await curlPost(
+        `${base}/records:batch`,
+        '{"entries":[{"id":"a","partition_id":9,"value":{"type":"STRING","data":"lost"}},{"id":"b","partition_id":0,"value":{"type":"STRING","data":"b1"}}]}',
+        "application/json",
+      );
+      expect(batch.status).toBe(207);
+      expect(batch.json().failures).toEqual([{ id: "a", error_code: 40402, message: "Partition not found." }]);
+      expect(batch.json().successes.map((x: { id: string; partition_id: number }) => [x.id, x.partition_id])).toEqual([
+        ["b", 0],
+      ]);
+      const one = await curlPost(`${base}/records`, '{"partition_id":9,"value":{"data":"AA=="}}', "application/json");
+      expect([one.status, one.body]).toEqual([404, '{"error_code":40402,"message":"Partition not found."}']);
+      const offsets = [...reports.map((x: { offset?: number }) => x.offset), batch.json().successes[0].offset];
+      const written = (await readAll(T_PROXY)).filter((r) => r.partition === 0 && offsets.includes(Number(r.offset)));
+      expect(written.map((r) => text(r.value))).toEqual(['"s1"', '"s3"', '"b1"']);
+    });
+  });
+
+  test("a partition added to the topic after the task's producer learned its count is written there; the task keeps running", async () => {
+    const topic = uniqueTopic("ingest-grown");
+    await createTopics([{ topic, numPartitions: 1 }]);
+    await createConnector(suite.gw, "grown", { "ingest.path": "/ingest/grown", "kafka.topic": topic });
+    expect((await curlPost(`${suite.ingest}/ingest/grown`, '"before"', "application/json")).status).toBe(200);
+    const admin = (await testClient()).admin();
+    await admin.connect();
+    try {
+      await admin.createPartitions({ topicPartitions: [{ topic, count: 2 }] });
+      // The broker's metadata shows the new partition a moment after the controller made it.
+      await waitFor(
+        async () => (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions.length === 2,
+        {
+          what: `${topic} with 2 partitions`,
+        },
+      );
+    } finally {
+      await admin.disconnect();
+    }
+    // REST Proxy's check asks Kafka (2 partitions); the producer knew 1 and refused partition 1,
+    // failing the task (DataException) and answering "may still be written".
+    const r = await curlPost(
+      `${suite.ingest}/topics/${topic}/partitions/1`,
+      '{"records":[{"value":"after"}]}',
+      "application/vnd.kafka.json.v2+json",
+    );
+    expect([r.status, r.body]).toEqual([
+      200,
+      '{"offsets":[{"partition":1,"offset":0,"error_code":null,"error":null}],"key_schema_id":null,"value_schema_id":null}',
+    ]);
+    expect((await suite.gw.rest.get("/connectors/grown/status")).body.tasks[0].state).toBe("RUNNING");
+    expect((await readTopic(topic, 2)).map((x) => [x.partition, text(x.value)])).toEqual([
+      [0, '"before"'],
+      [1, '"after"'],
+    ]);
+    expect((await suite.gw.rest.delete("/connectors/grown")).status).toBe(204);
   });
 
   test("every bad input gets a 4xx in REST Proxy's error shape and writes nothing", async () => {

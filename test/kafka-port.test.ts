@@ -76,6 +76,14 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
     expect(await admin.createTopic({ topic, partitions: 3, replicationFactor: 1 })).toBe(true);
     expect(await admin.createTopic({ topic, partitions: 3, replicationFactor: 1 })).toBe(false);
     expect(await admin.describeTopics([topic])).toEqual([{ topic, partitions: 3 }]);
+    // A topic that does not exist has 0 partitions (was an error: REST Proxy requests naming a
+    // partition of it answered 503 "cannot be checked" rather than 404).
+    const missing = uniqueTopic("never-created");
+    expect(await admin.describeTopics([missing])).toEqual([{ topic: missing, partitions: 0 }]);
+    expect(await admin.describeTopics([topic, missing])).toEqual([
+      { topic, partitions: 3 },
+      { topic: missing, partitions: 0 },
+    ]);
     expect(await admin.listTopics()).toContain(topic);
   });
 

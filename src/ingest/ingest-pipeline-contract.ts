@@ -21,7 +21,10 @@ export interface IngestHandlerDeps {
   /** Secrets never reach a response. */
   readonly redact: (text: string) => string;
   readonly idempotency?: IdempotencyGuard;
-  /** Partition count of a topic (cached), null when unknown; for requests naming a partition. */
+  /**
+   * Partition count of a topic (cached; 0: no such topic), null when unknown (Kafka unreachable):
+   * for requests naming a partition (503 when unknown).
+   */
   readonly partitions?: (topic: string) => Promise<number | null>;
   /** The OpenAPI document of the current routes. */
   readonly openApi?: () => unknown;

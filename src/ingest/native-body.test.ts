@@ -87,6 +87,30 @@ describe("parseNativeBody", () => {
     expect(byHeader[0]!.key).toBe("k9");
   });
 
+  test("a JSONPath key is the one sent: an id beyond 2^53 stays exact (was rounded: 1234567890123456789 → …6800, keys of two devices could meet)", () => {
+    const body =
+      '[{"id":1234567890123456789},{"id":1234567890123456790},{"id":{"a":98765432109876543210,"b":1.50}},{"id":1.50},{"id":7}]';
+    const field = { "ingest.key.source": "field", "ingest.key.field": "$.id" };
+    // JsonConverter: the key's exact text (written as is, as an untouched value); read exactly.
+    const json = parse(field, body, "application/json").map((r) => r.key);
+    expect(json.map((k) => (k instanceof JsonText ? k.text : k))).toEqual([
+      "1234567890123456789",
+      "1234567890123456790",
+      '{"a":98765432109876543210,"b":1.50}',
+      "1.50",
+      7,
+    ]);
+    expect((json[0] as JsonText).value()).toBe(1234567890123456789n);
+    const asString = parse(field, body, "application/json", {}, { key: "StringConverter" });
+    expect(asString.map((r) => r.key)).toEqual([
+      "1234567890123456789",
+      "1234567890123456790",
+      '{"a":98765432109876543210,"b":1.50}',
+      "1.50",
+      "7",
+    ]);
+  });
+
   test.each([
     [{}, "{bad", "application/json", 400, "Malformed JSON in the request body"],
     [{}, "", "application/json", 400, "The request body is empty"],

@@ -5,10 +5,11 @@ import { partitionCounts } from "./partition-counts.ts";
 
 /** An admin whose topic has `partitions` partitions; counts its describeTopics calls. */
 function fakeAdmin() {
-  const state = { partitions: 3, calls: 0 };
+  const state = { partitions: 3, calls: 0, unreachable: false };
   const admin = {
     describeTopics: async (topics: readonly string[]) => {
       state.calls++;
+      if (state.unreachable) throw new Error("Failed to describe topics: connection refused");
       return topics.map((topic) => ({ topic, partitions: state.partitions }));
     },
   } as unknown as KafkaAdmin;
@@ -43,5 +44,31 @@ describe("partitionCounts", () => {
     clock.advance(1);
     await count("t");
     expect(state.calls).toBe(2);
+  });
+
+  test("Kafka unreachable: the last count known stands, none known is null (not 0, which would be a 404); asked again after 5 s", async () => {
+    const { state, admin } = fakeAdmin();
+    const clock = new ManualClock(1_000_000);
+    const count = partitionCounts(admin, clock);
+    state.unreachable = true;
+    expect(await count("never-seen")).toBeNull();
+    expect(await count("t")).toBeNull();
+    clock.advance(4_999);
+    expect([await count("t"), state.calls]).toEqual([null, 2]);
+    state.unreachable = false;
+    clock.advance(1);
+    expect([await count("t"), state.calls]).toEqual([3, 3]);
+    state.unreachable = true;
+    clock.advance(30_000);
+    expect([await count("t"), state.calls]).toEqual([3, 4]);
+    clock.advance(4_999);
+    expect([await count("t"), state.calls]).toEqual([3, 4]);
+    clock.advance(1);
+    expect([await count("t"), state.calls]).toEqual([3, 5]);
+  });
+
+  test("a topic that does not exist counts 0", async () => {
+    const admin = { describeTopics: async () => [] } as unknown as KafkaAdmin;
+    expect(await partitionCounts(async () => admin, new ManualClock(0))("gone")).toBe(0);
   });
 });

@@ -4,6 +4,8 @@
  * StringConverter, its bytes for ByteArrayConverter (no JSON round trip), plus the key (header,
  * JSONPath field or none) and the headers every record of the request carries.
  */
+import { readJsonText } from "../api/data/json-reader.ts";
+import { JsonText } from "../api/data/json-text.ts";
 import type { IngestHeaderValue, IngestRecord } from "./ingest-record.ts";
 import { compileJsonPath, type JsonPathGetter } from "./json-path.ts";
 import type { IngestRouteSettings, ValueFormat } from "./route-settings.ts";
@@ -70,9 +72,30 @@ export function nativeKey(settings: IngestRouteSettings, request: Request, eleme
   }
   const found = getter(element.value);
   if (found === undefined || found === null) return null;
-  return typeof found === "string"
-    ? represent({ kind: "string", text: found }, settings.keyFormat)
-    : represent({ kind: "json", value: found }, settings.keyFormat);
+  if (typeof found === "string") return represent({ kind: "string", text: found }, settings.keyFormat);
+  if (!mayBeRounded(found, element.text)) return represent({ kind: "json", value: found }, settings.keyFormat);
+  const text = jsonText(getter(readJsonText(element.text!, true)));
+  // As an untouched JSON value: its exact text (JsonConverter writes it as is, or reads it exactly).
+  if (settings.keyFormat === "json") return new JsonText(text);
+  return represent({ kind: "json", value: found, text }, settings.keyFormat);
+}
+
+/** Digits JSON.parse may have rounded or respelled: a long run, or a fraction or exponent. */
+const LOSSY_NUMBER = /\d{16}|\d[.eE]/;
+
+/**
+ * A key JSON.parse may have changed (a device id beyond 2^53, `1.50`): read again exactly from the
+ * element's text, as its value is, so the key is the one sent (as sent for String/ByteArray keys).
+ */
+function mayBeRounded(found: unknown, text: string | undefined): boolean {
+  if (text === undefined) return false;
+  if (typeof found === "number") return !Number.isSafeInteger(found);
+  return typeof found === "object" && LOSSY_NUMBER.test(text);
+}
+
+/** JSON text of a value read exactly (a bigint as its digits, a JsonNumberText as its source). */
+function jsonText(value: unknown): string {
+  return JSON.stringify(value, (_key, v) => (typeof v === "bigint" ? JSON.rawJSON(v.toString()) : v));
 }
 
 const NO_HEADERS: readonly (readonly [string, IngestHeaderValue])[] = Object.freeze([]);

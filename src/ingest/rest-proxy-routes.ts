@@ -4,7 +4,7 @@
  * else is REST Proxy's 404 `{"error_code":40401,"message":"Topic not found."}`. Each request then
  * runs the same pipeline as the connector's own path, with that connector's stages and limits.
  */
-import { ErrorCodes, IngestError, topicNotFound } from "./ingest-error.ts";
+import { ErrorCodes, IngestError, topicNotFound, unavailable } from "./ingest-error.ts";
 import type { IngestExchange } from "./ingest-exchange.ts";
 import type { IngestHandlerDeps, Pipeline } from "./ingest-pipeline-contract.ts";
 import type { IngestRecord } from "./ingest-record.ts";
@@ -18,7 +18,17 @@ import {
   v2Response,
   v2ResponseType,
 } from "./rest-proxy-v2.ts";
-import { parseV3Batch, parseV3Records, v3BatchResponse, v3RecordsResponse } from "./rest-proxy-v3.ts";
+import {
+  failedItem,
+  parseV3Batch,
+  parseV3Records,
+  type V3Item,
+  type V3Parsed,
+  v3BatchResponse,
+  v3RecordsResponse,
+} from "./rest-proxy-v3.ts";
+import { RecordError } from "./rest-proxy-v3-fields.ts";
+import type { IngestRoute } from "./route-table.ts";
 
 export interface RestProxyRoute {
   readonly method: "POST";
@@ -35,12 +45,45 @@ function partitionNotFound(): IngestError {
   return new IngestError(404, ErrorCodes.PARTITION_NOT_FOUND, "Partition not found.");
 }
 
+/**
+ * `parsed` with each record that names a partition at or over `count` failed on its own (404,
+ * 40402), and the others renumbered.
+ */
+function withKnownPartitions(parsed: V3Parsed, count: number): V3Parsed {
+  const records: IngestRecord[] = [];
+  const items = parsed.items.map((item): V3Item => {
+    if (!item.ok) return item;
+    const record = parsed.records[item.index]!;
+    if (record.partition !== null && record.partition >= count)
+      return failedItem(item.id, new RecordError("Partition not found.", 404, ErrorCodes.PARTITION_NOT_FOUND));
+    records.push(record);
+    return { ...item, index: records.length - 1 };
+  });
+  return { records, items };
+}
+
 export function restProxyRoutes(deps: IngestHandlerDeps, pipeline: Pipeline): RestProxyRoute[] {
-  const checkPartitions = async (topic: string, records: readonly IngestRecord[]) => {
+  /**
+   * The partition count of `topic` for a request naming a partition; when Kafka cannot be asked and
+   * no count is known (an outage since the gateway started), 503 with Retry-After: nothing is
+   * written, and a device retries rather than take a 404 as final or send a partition the topic
+   * may lack (the producer would refuse it only after the request was acknowledged, in spool mode).
+   */
+  const partitionCount = async (route: IngestRoute, topic: string): Promise<number | undefined> => {
+    if (!deps.partitions) return undefined;
+    const count = await deps.partitions(topic);
+    if (count === null)
+      throw unavailable(
+        `The partitions of ${topic} cannot be checked while Kafka is unreachable; retry later`,
+        route.settings.limits.retryAfterSeconds,
+      );
+    return count;
+  };
+  const checkPartitions = async (route: IngestRoute, topic: string, records: readonly IngestRecord[]) => {
     const named = namedPartitions(records);
     if (named.length === 0) return;
-    const count = deps.partitions ? await deps.partitions(topic) : null;
-    if (count === null || named.some((p) => p >= count)) throw partitionNotFound();
+    const count = await partitionCount(route, topic);
+    if (count !== undefined && named.some((p) => p >= count)) throw partitionNotFound();
   };
 
   const routeFor = (topic: string, shape: IngestShape) => {
@@ -63,7 +106,7 @@ export function restProxyRoutes(deps: IngestHandlerDeps, pipeline: Pipeline): Re
     return pipeline(context, route, target, {
       parse: async (body) => {
         const records = parseV2Body(route.settings, context.request, body, context.receivedAt, format, pathPartition);
-        await checkPartitions(topic, records);
+        await checkPartitions(route, topic, records);
         return { records, respond: (outcomes) => v2Response(outcomes, responseType) };
       },
     });
@@ -78,10 +121,12 @@ export function restProxyRoutes(deps: IngestHandlerDeps, pipeline: Pipeline): Re
     const streaming = (context.request.headers.get("transfer-encoding") ?? "").toLowerCase().includes("chunked");
     return pipeline(context, route, target, {
       parse: async (body) => {
-        const parsed = batch
+        const read = batch
           ? parseV3Batch(route.settings, context.request, body, context.receivedAt)
           : parseV3Records(route.settings, context.request, body, context.receivedAt);
-        await checkPartitions(topic, parsed.records);
+        // Each record naming a partition the topic lacks fails alone (its own report), as REST Proxy.
+        const count = namedPartitions(read.records).length === 0 ? undefined : await partitionCount(route, topic);
+        const parsed = count === undefined ? read : withKnownPartitions(read, count);
         return {
           records: parsed.records,
           respond: (outcomes) =>

@@ -3,7 +3,7 @@
  * rest-proxy-v2.ts): base64 data, the record's own headers (names validated, count bounded by
  * ingest.max.record.headers, gateway-stamped names dropped) and its timestamp (bounded by
  * ingest.timestamp.max.future.ms). A problem with one record throws RecordError, which the parser
- * turns into that record's own 400 report while the others are written.
+ * turns into that record's own report (400 unless it says otherwise) while the others are written.
  */
 import type { IngestHeaderValue } from "./ingest-record.ts";
 import type { IngestRouteSettings } from "./route-settings.ts";
@@ -17,8 +17,16 @@ export function decodeBase64(text: string): Uint8Array | null {
   return Buffer.from(text, "base64");
 }
 
-/** A problem with one record: reported for it alone (error_code 400). */
-export class RecordError extends Error {}
+/** A problem with one record: reported for it alone (error_code 400 unless given). */
+export class RecordError extends Error {
+  constructor(
+    message: string,
+    readonly status = 400,
+    readonly errorCode = 400,
+  ) {
+    super(message);
+  }
+}
 
 function headerValue(value: string | null | undefined): IngestHeaderValue {
   if (value === undefined || value === null) return null;

@@ -48,6 +48,26 @@ describe("REST Proxy v3 records", () => {
     ]);
   });
 
+  test("a record over ingest.max.record.bytes fails alone (413): streamed and batched, the others are written", async () => {
+    const settings = testSettings({ "ingest.max.record.bytes": "4" });
+    const body =
+      '{"value":{"type":"STRING","data":"ok"}} {"value":{"type":"STRING","data":"too long"}} {"value":{"data":"AA=="}}';
+    const parsed = parseV3Records(settings, post(body, "application/json"), bytes(body), 0);
+    expect(parsed.records.map((r) => r.value)).toEqual(["ok", expect.anything()]);
+    expect(parsed.items.map((i) => (i.ok ? "ok" : [i.status, i.errorCode]))).toEqual(["ok", [413, 413], "ok"]);
+    const one = '{"value":{"type":"STRING","data":"too long"}}';
+    const single = parseV3Records(settings, post(one, "application/json"), bytes(one), 0);
+    const response = v3RecordsResponse({ clusterId: "c", topic: "t" }, single, [], false);
+    expect([response.status, await response.text()]).toEqual([
+      413,
+      '{"error_code":413,"message":"The request included a message larger than the maximum message size of 4 bytes (ingest.max.record.bytes)"}',
+    ]);
+    const batch =
+      '{"entries":[{"id":"a","value":{"type":"STRING","data":"too long"}},{"id":"b","value":{"type":"STRING","data":"ok"}}]}';
+    const entries = parseV3Batch(settings, post(batch, "application/json"), bytes(batch), 0);
+    expect(entries.items.map((i) => (i.ok ? i.id : [i.id, i.errorCode]))).toEqual([["a", 413], "b"]);
+  });
+
   test("an array where an object is declared fails its record (ingest fuzz: `[]` was written as an empty record)", () => {
     const body = '[] {"value":{"type":"STRING","data":"ok"}} {"key":[],"value":{"type":"STRING","data":"k"}}';
     const parsed = parseV3Records(testSettings(), post(body, "application/json"), bytes(body), 0);
@@ -94,7 +114,9 @@ describe("REST Proxy v3 records", () => {
     ])("%s: that record fails with 400, nothing of it is written", (_what, timestamp, message) => {
       const parsed = read(testSettings(), timestamp);
       expect(parsed.records).toEqual([]);
-      expect(parsed.items).toEqual([{ ok: false, errorCode: 400, message: expect.stringContaining(message) }]);
+      expect(parsed.items).toEqual([
+        { ok: false, status: 400, errorCode: 400, message: expect.stringContaining(message) },
+      ]);
       const response = v3RecordsResponse({ clusterId: "c", topic: "t" }, parsed, [], false);
       expect(response.status).toBe(400);
     });
@@ -156,7 +178,9 @@ describe("REST Proxy v3 records", () => {
     ])("%s fails that record with 400", (_what, headers, message) => {
       const parsed = read(testSettings(), headers);
       expect(parsed.records).toEqual([]);
-      expect(parsed.items).toEqual([{ ok: false, errorCode: 400, message: expect.stringContaining(message) }]);
+      expect(parsed.items).toEqual([
+        { ok: false, status: 400, errorCode: 400, message: expect.stringContaining(message) },
+      ]);
     });
 
     test("more than ingest.max.record.headers fails that record with 400", () => {
@@ -171,7 +195,12 @@ describe("REST Proxy v3 records", () => {
       ]);
       const parsed = read(settings, [...two, { name: "c", value: null }]);
       expect(parsed.items).toEqual([
-        { ok: false, errorCode: 400, message: expect.stringContaining("more than 2 (ingest.max.record.headers)") },
+        {
+          ok: false,
+          status: 400,
+          errorCode: 400,
+          message: expect.stringContaining("more than 2 (ingest.max.record.headers)"),
+        },
       ]);
     });
   });

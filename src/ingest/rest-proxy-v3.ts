@@ -4,8 +4,10 @@
  *   records: one JSON object per record; several concatenated (streaming mode) get one delivery
  *   report each, in order, HTTP 200. A single record not sent chunked answers with its own status.
  *   records:batch: `{"entries":[{id, …}]}` → 207 `{"successes":[…],"failures":[…]}`.
- * A record that cannot be read fails on its own (a report with error_code 400); the others are
- * written. The whole body is read first (bounded by ingest.max.body.bytes), then answered.
+ * A record that cannot be read fails on its own (a report with error_code 400; 413 over
+ * ingest.max.record.bytes; 40402 naming a partition the topic lacks), the others are written, as
+ * REST Proxy produces each streamed record or batch entry on its own. The whole body is read first
+ * (bounded by ingest.max.body.bytes), then answered.
  */
 import * as v from "valibot";
 import { ErrorCodes, IngestError } from "./ingest-error.ts";
@@ -38,7 +40,14 @@ export type V3Item =
       readonly key: DataInfo | null;
       readonly value: DataInfo | null;
     }
-  | { readonly ok: false; readonly id?: string; readonly errorCode: number; readonly message: string };
+  | {
+      readonly ok: false;
+      readonly id?: string;
+      /** The HTTP status of a lone record's answer. */
+      readonly status: number;
+      readonly errorCode: number;
+      readonly message: string;
+    };
 
 export interface V3Parsed {
   readonly records: IngestRecord[];
@@ -89,10 +98,10 @@ function readRecord(
   const timestamp = r.timestamp ? clientTimestamp(settings, r.timestamp, receivedAt) : receivedAt;
   const bytes = value ? elementBytes(value.element) : 0;
   if (bytes > settings.limits.maxRecordBytes)
-    throw new IngestError(
+    throw new RecordError(
+      `The request included a message larger than the maximum message size of ${settings.limits.maxRecordBytes} bytes (ingest.max.record.bytes)`,
       413,
       ErrorCodes.PAYLOAD_TOO_LARGE,
-      `The request included a message larger than the maximum message size of ${settings.limits.maxRecordBytes} bytes (ingest.max.record.bytes)`,
     );
   const record = ingestRecord(
     key ? represent(key.element, settings.keyFormat) : null,
@@ -103,6 +112,10 @@ function readRecord(
     timestamp,
   );
   return { record, key: key?.info ?? null, value: value?.info ?? null };
+}
+
+export function failedItem(id: string | undefined, error: RecordError): V3Item {
+  return { ok: false, id, status: error.status, errorCode: error.errorCode, message: error.message };
 }
 
 /** The body as text, checked against `ingest.max.json.depth` before anything parses it. */
@@ -145,7 +158,7 @@ export function parseV3Records(
       records.push(record);
       return { ok: true, index: records.length - 1, key, value };
     } catch (error) {
-      if (error instanceof RecordError) return { ok: false, errorCode: 400, message: error.message };
+      if (error instanceof RecordError) return failedItem(undefined, error);
       throw error;
     }
   });
@@ -189,7 +202,7 @@ export function parseV3Batch(
       records.push(record);
       return { ok: true, id, index: records.length - 1, key, value };
     } catch (error) {
-      if (error instanceof RecordError) return { ok: false, id, errorCode: 400, message: error.message };
+      if (error instanceof RecordError) return failedItem(id, error);
       throw error;
     }
   });
@@ -224,7 +237,7 @@ function report(
   outcomes: readonly RecordOutcome[],
 ): { status: number; json: string } {
   if (!item.ok)
-    return { status: item.errorCode, json: JSON.stringify({ error_code: item.errorCode, message: item.message }) };
+    return { status: item.status, json: JSON.stringify({ error_code: item.errorCode, message: item.message }) };
   const outcome = outcomes[item.index]!;
   if (outcome.kind === "failed") {
     const code = outcome.retriable ? ErrorCodes.KAFKA_RETRIABLE_ERROR : ErrorCodes.KAFKA_ERROR;

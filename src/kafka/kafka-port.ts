@@ -259,7 +259,7 @@ export interface KafkaAdmin {
   clusterId(): Promise<string>;
   /** Creates the topic; false when it existed already. */
   createTopic(spec: TopicSpec): Promise<boolean>;
-  describeTopics(topics: readonly string[]): Promise<TopicDescription[]>;
+  describeTopics(topics: readonly string[]): Promise<TopicDescription[]>; // a topic that does not exist: 0 partitions
   listTopics(): Promise<string[]>;
   /** Committed offsets of a consumer group (empty when the group has none). */
   groupOffsets(groupId: string): Promise<TopicPartitionOffset[]>;

@@ -112,6 +112,7 @@ describe("a record Kafka refuses for good on its own (P1.1)", () => {
     ["INVALID_RECORD", true],
     ["MESSAGE_TOO_LARGE", false],
     ["RECORD_LIST_TOO_LARGE", true],
+    ["INVALID_PARTITION", false],
   ])(
     "%s is that record's failure for a task that rejectsRecords (commitRecords: %p); the task goes on",
     async (kafkaError, batchApi) => {

@@ -28,7 +28,8 @@ import type { ConnectorTaskId } from "./worker-task.ts";
  * Kafka's errors that refuse one record for its own content, whatever is sent around it, and that
  * a retry cannot cure: the timestamp outside the topic's message.timestamp.*.max.ms, a record the
  * broker finds invalid (a null key on a compacted topic; KIP-467's per-record errors), a record
- * or batch larger than the topic's max.message.bytes. (CORRUPT_MESSAGE is retriable in Kafka and
+ * or batch larger than the topic's max.message.bytes, a partition the topic does not have (the
+ * producer's refusal once it asked the cluster again). (CORRUPT_MESSAGE is retriable in Kafka and
  * stays so: the producer sends it again.)
  */
 export const RECORD_REJECTIONS: ReadonlySet<string> = new Set([
@@ -36,6 +37,8 @@ export const RECORD_REJECTIONS: ReadonlySet<string> = new Set([
   "INVALID_RECORD",
   "MESSAGE_TOO_LARGE",
   "RECORD_LIST_TOO_LARGE",
+  // The producer's own: a partition the topic lacks by the cluster's fresh answer (record-checks.ts).
+  "INVALID_PARTITION",
 ]);
 
 /** The rejection of a send that failed with `error`, when that is a per-record refusal. */

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { httpIngestConfig } from "./config.ts";
+import { headerNameProblems, httpIngestConfig } from "./config.ts";
+import { httpIngestSource } from "./index.ts";
 
 const pathErrors = (path: string) =>
   httpIngestConfig.validate({ "ingest.path": path, "kafka.topic": "t" }).get("ingest.path")!.errors;
@@ -24,5 +25,44 @@ describe("ingest.path", () => {
     ["/metrics/x", "/metrics is reserved for the listener's own routes"],
   ])("%s is refused: %s", (path, message) => {
     expect(pathErrors(path)).toEqual([`Invalid value ${path} for configuration ingest.path: ${message}`]);
+  });
+});
+
+describe("names a request cannot carry (ingest hunt, P3)", () => {
+  test("a percent-encoded ingest.path is refused: requests are routed by their decoded path, it never matched", () => {
+    expect(pathErrors("/pc%41t")).toEqual([
+      "Invalid value /pc%41t for configuration ingest.path: Must not contain percent-encoding (%XX); give the path as it is decoded",
+    ]);
+  });
+
+  const problems = (config: Record<string, string>) =>
+    headerNameProblems(httpIngestConfig.parse({ "ingest.path": "/p", "kafka.topic": "t", ...config }));
+
+  test.each([
+    ["X A", "ingest.headers.allowlist"],
+    ["X-A:", "ingest.headers.allowlist"],
+    ["X-Site,Bad\u0001Name:b", "ingest.headers.allowlist"],
+  ])("allow-list %p is a validation problem of %s", (allowlist, key) => {
+    expect(problems({ "ingest.headers.allowlist": allowlist }).map((p) => p.key)).toEqual([key]);
+  });
+
+  test("a key header with a space is a problem; valid names are none", () => {
+    expect(problems({ "ingest.key.header": "Bad Header" }).map((p) => p.key)).toEqual(["ingest.key.header"]);
+    expect(
+      problems({ "ingest.headers.allowlist": "X-Site,X-Firmware:firmware,x_y.z", "ingest.key.header": "X-Kafka-Key" }),
+    ).toEqual([]);
+  });
+
+  test("the connector's validation refuses them, on their key (a stored config only WARNs at start)", () => {
+    const config = {
+      "ingest.path": "/p",
+      "kafka.topic": "t",
+      "ingest.headers.allowlist": "X A",
+      "ingest.key.header": "a b",
+    };
+    expect(httpIngestSource().validationOnly!(config).map((p) => p.key)).toEqual([
+      "ingest.headers.allowlist",
+      "ingest.key.header",
+    ]);
   });
 });

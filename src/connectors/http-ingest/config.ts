@@ -8,6 +8,7 @@ import { ingestSecurityConfigDef } from "../../ingest/ingest-security.ts";
 import type { IngestRouteSettings, KeySource, ValueFormat } from "../../ingest/route-settings.ts";
 import { ingestSpoolConfigDef } from "../../ingest/spool/spool-config.ts";
 import { check, defineConfig, key } from "../../plugin/config-def.ts";
+import type { ConfigProblem } from "../../plugin/descriptor.ts";
 import { allowlistSource, isCredentialHeader } from "./credential-headers.ts";
 import { ingestLimitsConfigDef } from "./limits-config.ts";
 
@@ -26,6 +27,8 @@ function pathError(path: string | null): string | undefined {
   if (path === null) return undefined;
   if (!/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/.test(path) || path.includes("//") || path.length < 2)
     return "Must be an absolute URL path such as /ingest/telemetry";
+  // Requests are routed by their decoded path: a %XX escape here would never match one.
+  if (path.includes("%")) return "Must not contain percent-encoding (%XX); give the path as it is decoded";
   if (path.endsWith("/")) return "Must not end with /";
   if (/\/\.\.?(\/|$)/.test(path)) return "Must not contain . or .. segments";
   for (const reserved of RESERVED_PATHS)
@@ -216,4 +219,32 @@ export function routeSettings(
     },
     idempotencyWindowMs: config["ingest.idempotency.window.ms"],
   };
+}
+
+/** An HTTP field name (RFC 9110 token): the only names a request header can have. */
+const HTTP_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * Header names no request can carry (a space, a control character: the header is never copied,
+ * the key never read) and allow-list renames to an empty Kafka header name. Refused by validation,
+ * only a WARN at start (`validationOnly`): a config stored before the rule still starts.
+ */
+export function headerNameProblems(parsed: HttpIngestConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const entry of parsed["ingest.headers.allowlist"]) {
+    const i = entry.indexOf(":");
+    const from = (i < 0 ? entry : entry.slice(0, i)).trim();
+    if (!HTTP_TOKEN.test(from) || (i > 0 && entry.slice(i + 1).trim() === ""))
+      problems.push({
+        key: "ingest.headers.allowlist",
+        message: `Each entry must be Name or Name:kafka-name, Name an HTTP header name and kafka-name not empty; got '${entry}'`,
+      });
+  }
+  const keyHeader = parsed["ingest.key.header"];
+  if (keyHeader !== null && !HTTP_TOKEN.test(keyHeader))
+    problems.push({
+      key: "ingest.key.header",
+      message: `ingest.key.header must be an HTTP header name (letters, digits and !#$%&'*+-.^_\`|~); got '${keyHeader}'`,
+    });
+  return problems;
 }

@@ -8,7 +8,13 @@ import { IngestRouteTable } from "../../ingest/route-table.ts";
 import { spoolMode } from "../../ingest/spool/spool-config.ts";
 import type { SourceConnectorDescriptor } from "../../plugin/descriptor.ts";
 import { GATEWAY_VERSION } from "../../version.ts";
-import { HTTP_INGEST_ALIASES, HTTP_INGEST_CONNECTOR, HTTP_INGEST_TASK, httpIngestConfig } from "./config.ts";
+import {
+  HTTP_INGEST_ALIASES,
+  HTTP_INGEST_CONNECTOR,
+  HTTP_INGEST_TASK,
+  headerNameProblems,
+  httpIngestConfig,
+} from "./config.ts";
 import { type HttpIngestServices, HttpIngestSourceConnector, validateHttpIngest } from "./connector.ts";
 import { credentialHeaderProblems } from "./credential-headers.ts";
 import { requestFitsQueueProblems } from "./request-fits-queue.ts";
@@ -29,10 +35,11 @@ export function httpIngestSource(
     uniqueKeys: ["ingest.path"],
     validate: validateHttpIngest,
     // Refused by validation, only a WARN at start: a config stored before the rule still works
-    // (its large requests wait for an empty queue; its credential headers are not copied).
+    // (its large requests wait for an empty queue; its credential headers are not copied; a header
+    // no request carries is never read).
     validationOnly: (config) => {
       const parsed = httpIngestConfig.parse(config);
-      return [...requestFitsQueueProblems(parsed), ...credentialHeaderProblems(parsed)];
+      return [...requestFitsQueueProblems(parsed), ...credentialHeaderProblems(parsed), ...headerNameProblems(parsed)];
     },
     converterDefaults: {
       "key.converter": { "schemas.enable": "false" },

@@ -108,6 +108,11 @@ export class KafkajsAdmin implements KafkaAdmin {
       const md = await this.admin.fetchTopicMetadata({ topics: [...topics] });
       return md.topics.map((t) => ({ topic: t.name, partitions: t.partitions.length }));
     } catch (error) {
+      // A topic the broker does not know fails the whole request: it has 0 partitions, the others are asked alone.
+      if ((error as { type?: unknown })?.type === "UNKNOWN_TOPIC_OR_PARTITION")
+        return topics.length === 1
+          ? [{ topic: topics[0]!, partitions: 0 }]
+          : (await Promise.all(topics.map((t) => this.describeTopics([t])))).flat();
       throw wrap(error, "Failed to describe topics");
     }
   }

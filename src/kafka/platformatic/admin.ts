@@ -11,7 +11,7 @@ import { retry } from "../../util/backoff.ts";
 import { connectionSettings } from "../client-config.ts";
 import type { ClientProperties, KafkaAdmin, TopicDescription, TopicSpec } from "../kafka-port.ts";
 import { baseOptions } from "./client-options.ts";
-import { wrap } from "./errors.ts";
+import { isUnknownTopic, wrap } from "./errors.ts";
 
 function byTopic<T extends TopicPartition>(items: readonly T[]): Map<string, T[]> {
   const out = new Map<string, T[]>();
@@ -83,6 +83,11 @@ export class PlatformaticAdmin implements KafkaAdmin {
       const md = await this.admin.metadata({ topics: [...topics], forceUpdate: true });
       return topics.map((topic) => ({ topic, partitions: md.topics.get(topic)?.partitionsCount ?? 0 }));
     } catch (error) {
+      // A topic the broker does not know fails the whole request: it has 0 partitions, the others are asked alone.
+      if (isUnknownTopic(error))
+        return topics.length === 1
+          ? [{ topic: topics[0]!, partitions: 0 }]
+          : (await Promise.all(topics.map((t) => this.describeTopics([t])))).flat();
       throw wrap(error, "Failed to describe topics");
     }
   }

@@ -55,6 +55,11 @@ export class PartitionLeaders {
     }
   }
 
+  /** Asks the cluster again for `topic` alone (partitions added since), leaving the stale mark as it is. */
+  async recount(topic: string): Promise<void> {
+    await this.fetch([topic], true);
+  }
+
   /** Asks the cluster again for `topics` (rejects when it cannot be reached). */
   async refresh(topics: readonly string[]): Promise<void> {
     await this.fetch(topics, true);

@@ -117,6 +117,11 @@ export class ProducePipeline {
     return this.leaders.count(topic);
   }
 
+  /** Asks the cluster again how many partitions `topic` has (some were added since it was known). */
+  recountPartitions(topic: string): Promise<void> {
+    return this.leaders.recount(topic);
+  }
+
   /** Knows `topic` already (its partitions can be chosen without a metadata call). */
   knownPartitionCount(topic: string): number | undefined {
     return this.leaders.known(topic);

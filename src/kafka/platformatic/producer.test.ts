@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { UserError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
-import { RetriableError } from "../../errors.ts";
+import { isRetriable, RetriableError } from "../../errors.ts";
+import { recordRejectionOf } from "../../runtime/record-rejection.ts";
 import { NotSentError, neverSent, type ProducerRecord, writtenRecords } from "../kafka-port.ts";
 import { HeldBroker } from "./held-broker-test-support.ts";
 import type { OutgoingBatch, PartitionAnswer, ProduceTransport } from "./produce-transport.ts";
@@ -205,6 +206,43 @@ describe("PlatformaticProducer", () => {
     expect(await pending).toBe("Failed to send records to Kafka: The producer is closed");
     expect(admittedSettled).toBe(true);
     expect(broker.produced).toEqual([]);
+  });
+
+  test("a partition added since the topic's count was known is asked for again, and written (was: the send refused, failing an ingest task)", async () => {
+    const broker = new GatedBroker();
+    broker.gate.resolve();
+    let partitions = 2;
+    let asked = 0;
+    broker.leaders = async (topics) => {
+      asked++;
+      return new Map(topics.map((t) => [t, Array.from({ length: partitions }, () => 1)]));
+    };
+    const producer = producerOn(broker);
+    expect((await producer.send([record("t", 1, "a")])).map((m) => m.offset)).toEqual([0]);
+    partitions = 3;
+    expect((await producer.send([record("t", 2, "b")])).map((m) => [m.partition, m.offset])).toEqual([[2, 0]]);
+    expect(asked).toBe(2);
+    // Still beyond the count once asked again: refused for good, a per-record refusal (an ingest
+    // spool quarantines the record instead of failing its drainer on it for ever), nothing written.
+    const refused = await producer.send([record("t", 3, "c")]).catch((e) => e);
+    expect(String(refused)).toContain("3 is not in the range [0...3) of t");
+    expect(recordRejectionOf(refused)?.error).toBe("INVALID_PARTITION");
+    // Not asked again (Kafka unreachable): not sent, retriable; neither refused nor a producer failure.
+    broker.leaders = async () => Promise.reject(new Error("unreachable"));
+    const unasked = await producer.send([record("t", 3, "d")]).catch((e) => e);
+    expect([isRetriable(unasked), neverSent(unasked), recordRejectionOf(unasked), producer.failed]).toEqual([
+      true,
+      true,
+      undefined,
+      false,
+    ]);
+    broker.leaders = async (topics) => new Map(topics.map((t) => [t, [1, 1, 1]]));
+    expect((await producer.send([record("t", 0, "e")])).map((m) => m.offset)).toEqual([0]);
+    expect(broker.produced).toEqual([
+      ["t", 1, 1],
+      ["t", 2, 1],
+      ["t", 0, 1],
+    ]);
   });
 
   test("an explicit partition the topic does not have rejects the send at once, writing nothing", async () => {

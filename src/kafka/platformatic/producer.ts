@@ -17,7 +17,7 @@
  * (ProducePipeline, as Java's); any other failure fails the producer (`failed`, the port's contract).
  */
 import { murmur2, Producer } from "@platformatic/kafka";
-import { ConnectError, DataError, RetriableError } from "../../errors.ts";
+import { ConnectError, messageOf, RetriableError } from "../../errors.ts";
 import { connectionSettings, producerSettings } from "../client-config.ts";
 import {
   type ClientProperties,
@@ -37,27 +37,11 @@ import { partitionKey } from "./partition-batches.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
 import { PlatformaticTransport, requireFramedSend } from "./produce-transport.ts";
 import { encodeRecordBatch } from "./record-batch.ts";
+import { checkPartition, checkTimestamp } from "./record-checks.ts";
 import { recordBytes, StickyPartitioner } from "./sticky-partitioner.ts";
 
 function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-/** A CreateTime is whole milliseconds (-1: none); anything else would not encode. */
-function checkTimestamp(r: ProducerRecord): void {
-  const ts = r.timestamp;
-  if (ts === null || ts === undefined || (Number.isSafeInteger(ts) && ts >= -1)) return;
-  throw new DataError(
-    `Invalid timestamp ${ts} for a record to ${r.topic}: it must be an integer number of milliseconds`,
-  );
-}
-
-/** An explicit partition the topic does not have fails the send at once (Java's IllegalArgumentException). */
-function checkPartition(topic: string, partition: number, count: number | undefined): void {
-  if (count === undefined || (Number.isInteger(partition) && partition >= 0 && partition < count)) return;
-  throw new DataError(
-    `Invalid partition given with record: ${partition} is not in the range [0...${count}) of ${topic}`,
-  );
 }
 
 export class PlatformaticProducer implements KafkaProducer {
@@ -96,8 +80,14 @@ export class PlatformaticProducer implements KafkaProducer {
     if (this.closing) return Promise.reject(markNeverSent(new ConnectError("The producer is closed")));
     if (records.length === 0) return Promise.resolve([]);
     const unknown = new Set<string>();
-    for (const r of records) if (this.pipeline.knownPartitionCount(r.topic) === undefined) unknown.add(r.topic);
-    if (unknown.size === 0 && this.admitting === undefined) return this.admit(records, since);
+    /** Topics a record names a partition of beyond the count known: partitions added since? Asked again first. */
+    const grown = new Set<string>();
+    for (const r of records) {
+      const count = this.pipeline.knownPartitionCount(r.topic);
+      if (count === undefined) unknown.add(r.topic);
+      else if (r.partition !== null && r.partition >= count) grown.add(r.topic);
+    }
+    if (unknown.size === 0 && grown.size === 0 && this.admitting === undefined) return this.admit(records, since);
     const admitted = (this.admitting ?? Promise.resolve()).then(async () => {
       const failed = this.failure ?? this.pipeline.failure;
       if (failed) throw markNeverSent(notSent(failed));
@@ -108,6 +98,13 @@ export class PlatformaticProducer implements KafkaProducer {
         this.failure ??= markNeverSent(wrap(error, "Failed to send records to Kafka"));
         throw this.failure;
       }
+      // As Java's waits for metadata with the partition; one still beyond the count is refused by
+      // admit. Unasked (Kafka unreachable), the send fails as not sent, to be retried, not refused.
+      for (const topic of grown)
+        await this.pipeline.recountPartitions(topic).catch((error) => {
+          const message = `Failed to send records to Kafka: the partitions of ${topic} could not be counted again: ${messageOf(error)}`;
+          throw markNeverSent(new RetriableError(message, { cause: error }));
+        });
     });
     const result = admitted.then(() => this.admit(records, since));
     const tail = admitted.catch(() => undefined);
