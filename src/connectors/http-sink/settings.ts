@@ -4,10 +4,10 @@
  * `sink.header.<NAME>` family (any spelling); an Authorization value is turned into Basic
  * credentials as Flink's connector does.
  */
-import { getCACertificates } from "node:tls";
 import type { Config } from "../../api/connector.ts";
 import type { ClientTls } from "../../http/http-client.ts";
 import { loadPemFiles } from "../../http/tls-material.ts";
+import { tokenEndpointTls } from "../../http/token-endpoint-tls.ts";
 import type { BackoffPolicy } from "../../util/backoff.ts";
 import { HEADER_FAMILY, httpSinkConfig } from "./config.ts";
 import { parseDurationMs } from "./config-checks.ts";
@@ -41,23 +41,10 @@ export interface SinkSettings {
         readonly tokenUrl: string;
         readonly form: string;
         readonly expiryReductionMs: number;
-        /** The token endpoint's TLS (tokenEndpointTls). */
+        /** The token endpoint's TLS (tokenEndpointTls: always verified; system roots plus security.cert.server, as Flink's default Java client). */
         readonly tls: ClientTls | undefined;
       }
     | undefined;
-}
-
-/**
- * The token endpoint's TLS: always verified, against the system trust store plus the
- * security.cert.server certificates. Flink's connector posts its token requests with a default Java
- * client (the JVM's trust store); the listed certificates are trusted too, so an identity provider
- * under the endpoint's private CA still works. allowSelfSigned is the endpoint's only: the client
- * credentials never go to a server nobody verified.
- */
-export function tokenEndpointTls(tls: ClientTls | undefined): ClientTls | undefined {
-  if (!tls) return undefined;
-  const ca = tls.ca && tls.ca.length > 0 ? [...getCACertificates("default"), ...tls.ca] : undefined;
-  return { ...tls, ca, rejectUnauthorized: true };
 }
 
 /** Flink's rule: the Authorization value is base64-encoded unless it starts with "Basic" or raw is asked for. */

@@ -3,7 +3,8 @@
  * or OAUTH2 client credentials through the shared TokenProvider (token cached until shortly before
  * it expires; a 401 drops it so the request is retried once with a fresh one). The client secret
  * goes as HTTP Basic authentication (id and secret each form-encoded first, RFC 6749 §2.3.1) or in
- * the form body (`http.oauth2.client.auth.mode`).
+ * the form body (`http.oauth2.client.auth.mode`). The token requests go through their own client,
+ * whose TLS is always verified (src/http/token-endpoint-tls.ts; pageFetcherOf builds it).
  */
 import type { HttpClient } from "../../http/http-client.ts";
 import { TokenProvider } from "../../http/token-provider.ts";

@@ -61,3 +61,36 @@ describe("an offset field in decimal epoch seconds to the nanosecond", () => {
     expect(server.seen.map((s) => s.query.cursor)).toEqual([undefined, "1700000000.123456789"]);
   });
 });
+
+describe("http.record.key.field holding a long decimal", () => {
+  test("each record's key is the number as the API wrote it: keys differing past a double's digits stay apart", async () => {
+    // No run of 16 digits: the page takes the fast parse, which rounds these decimals to doubles.
+    const keys = ["1700000000.123456789", "1700000000.123456790", "1700000000.000000001", "1700000000", "12.5", "7"];
+    using server = api(() => new Response(`[${keys.map((k) => `{"k":${k}}`).join(",")}]`));
+    const { task } = await startTask({
+      "http.url": `${server.base}/e`,
+      "http.response.records.path": "$[*]",
+      "http.record.key.field": "k",
+    });
+    const records = await task.poll(new AbortController().signal);
+    expect(records?.map((r) => r.key)).toEqual(keys);
+  });
+
+  test("TIMESTAMP: a record at the offset's instant whose key differs only past a double's digits is new, not skipped", async () => {
+    const T = "2024-06-01T10:00:01Z";
+    const events = ['{"k":1700000000.123456789,"ts":"2024-06-01T10:00:01Z"}'];
+    using server = api(() => new Response(`[${events.join(",")}]`));
+    const h = await startTask({
+      "http.url": `${server.base}/e?since=\${offset}`,
+      "http.response.records.path": "$[*]",
+      "http.offset.mode": "TIMESTAMP",
+      "http.offset.field": "ts",
+      "http.record.key.field": "k",
+      "http.timer.interval.ms": "60000",
+    });
+    expect(texts(await h.collect(1))).toEqual([events[0]!]);
+    events.push('{"k":1700000000.123456790,"ts":"2024-06-01T10:00:01Z"}');
+    expect(texts(await h.collect(1, 100))).toEqual([events[1]!]);
+    expect(server.seen.at(-1)!.query.since).toBe(T);
+  });
+});

@@ -7,8 +7,9 @@
  * never delivered. So when a page's offsets are decimals, or whole numbers of the size of epoch
  * seconds (a fraction such as `.000000001` rounds away to nothing), and the page holds such a long
  * decimal, its records are read again exactly and the field is the number's text as the API sent
- * it (records.ts fieldValue); so is a CURSOR pagination cursor. Used by poll-run.ts pageContent and
- * pagination.ts.
+ * it (records.ts fieldValue); so is a CURSOR pagination cursor, and so is a `http.record.key.field`
+ * key (two records whose long decimal keys differ only past a double's digits kept one Kafka key, and
+ * one TIMESTAMP fingerprint: offsets.ts). Used by poll-run.ts pageContent and pagination.ts.
  */
 import { JsonNumberText, readJsonText } from "../../api/data/json-reader.ts";
 import { JsonText } from "../../api/data/json-text.ts";
@@ -40,8 +41,13 @@ export function exactFirst(json: unknown, text: string | undefined, path: string
   return exact instanceof JsonNumberText && PLAIN_DECIMAL.test(exact.source) ? exact.source : value;
 }
 
-/** `field` of each of the page's `elements`, read from `doc` exactly where the fast parse may have rounded it. */
-export async function offsetValues(
+/**
+ * `field` of each of the page's `elements` (an offset field or the key field), read from `doc`
+ * exactly where the fast parse may have rounded it. Cheap unless it may: the page's text is scanned
+ * only when a value is a decimal or of epoch seconds' size, and records are parsed again only when
+ * the page holds a long decimal.
+ */
+export async function exactFieldValues(
   doc: ResponseDocument,
   elements: readonly SelectedRecord[],
   field: string,

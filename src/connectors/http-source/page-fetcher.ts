@@ -11,8 +11,15 @@
  * that does not decompress as its Content-Encoding says is thrown as it is (`undecodable`).
  */
 import { ConnectError } from "../../errors.ts";
-import { HttpClient, type HttpResponse, HttpTransportError, redactUrl as redacted } from "../../http/http-client.ts";
+import {
+  type ClientTls,
+  HttpClient,
+  type HttpResponse,
+  HttpTransportError,
+  redactUrl as redacted,
+} from "../../http/http-client.ts";
 import { retryAfterMs, sendWithRetry } from "../../http/retry-policy.ts";
+import { tokenEndpointTls } from "../../http/token-endpoint-tls.ts";
 import { RetriableTokenRequestError } from "../../http/token-provider.ts";
 import type { Counter, Histogram, PluginMetrics } from "../../metrics/plugin-metrics.ts";
 import type { BackoffPolicy } from "../../util/backoff.ts";
@@ -82,15 +89,19 @@ export function pageFetcherOf(
   log: Logger,
   metrics: HttpSourceMetrics,
 ): PageFetcher {
-  const client = new HttpClient({
-    connectTimeoutMs: c["http.connect.timeout.ms"],
-    requestTimeoutMs: c["http.request.timeout.ms"],
-    maxResponseBytes: c["http.response.max.bytes"],
-    tls: tlsMaterialOf(c),
-  });
+  const clientWith = (tls: ClientTls | undefined) =>
+    new HttpClient({
+      connectTimeoutMs: c["http.connect.timeout.ms"],
+      requestTimeoutMs: c["http.request.timeout.ms"],
+      maxResponseBytes: c["http.response.max.bytes"],
+      tls,
+    });
+  const tls = tlsMaterialOf(c);
+  const client = clientWith(tls);
   return new PageFetcher({
     client,
-    auth: authenticator(c, client, clock),
+    // The token endpoint is always verified (token-endpoint-tls.ts): its own client, never the API's trust-all.
+    auth: authenticator(c, clientWith(tokenEndpointTls(tls)), clock),
     clock,
     log,
     policy: { initialMs: c["http.retry.backoff.ms"], maxMs: c["http.retry.backoff.max.ms"] },

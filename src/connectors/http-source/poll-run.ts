@@ -8,7 +8,7 @@ import { type SourceMap, type SourceRecord, sourceRecord } from "../../api/recor
 import type { Clock, Moment } from "../../util/clock.ts";
 import { Slicer } from "../../util/sliced.ts";
 import type { HttpSourceConfig } from "./config.ts";
-import { offsetValues } from "./exact-offsets.ts";
+import { exactFieldValues } from "./exact-offsets.ts";
 import {
   advanceOffset,
   encodeOffset,
@@ -25,9 +25,9 @@ import { newTrail, type PageTrail } from "./page-guard.ts";
 import { nextPage, type PaginationSettings, type PaginationStop, resumedPage } from "./pagination.ts";
 import {
   keyFingerprint,
+  keyText,
   parseJsonBody,
   type ResponseDocument,
-  recordKey,
   type SelectedRecord,
   selectRecords,
 } from "./records.ts";
@@ -152,9 +152,9 @@ export async function pageContent(doc: ResponseDocument, o: PageRecordsOptions, 
   const keyField = o.keyField;
   return {
     elements,
-    values: offsetField ? await offsetValues(doc, elements, offsetField, slicer) : nulls(elements),
+    values: offsetField ? await exactFieldValues(doc, elements, offsetField, slicer) : nulls(elements),
     keys: keyField
-      ? await slicer.map(elements, (element) => recordKey(element, keyField))
+      ? (await exactFieldValues(doc, elements, keyField, slicer)).map(keyText)
       : new Array<undefined>(elements.length).fill(undefined),
   };
 }

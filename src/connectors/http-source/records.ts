@@ -206,11 +206,10 @@ function simpleArray(json: unknown, path: string): { elements: unknown[]; pointe
 }
 
 /**
- * A record's key (`http.record.key.field`): the field's text, undefined when the record has none.
- * Throws a ResponseFormatError when a JSONPath field cannot be evaluated on the record.
+ * A record's key (`http.record.key.field`) from its fieldValue (read exactly: exact-offsets.ts
+ * exactFieldValues): the field's text, undefined when the record has none.
  */
-export function recordKey(record: SelectedRecord, field: string): string | undefined {
-  const value = fieldValue(record.parsed, field);
+export function keyText(value: OffsetValue): string | undefined {
   return value === null ? undefined : String(value);
 }
 

@@ -15,7 +15,7 @@ export const tlsKeys = {
     group: TLS,
   }),
   "http.ssl.truststore.location": key.string({
-    doc: "Trust store (JKS, PKCS12 or PEM) with the CAs that sign the server's certificate.",
+    doc: "Trust store (JKS, PKCS12 or PEM) with the CAs that sign the server's certificate (the OAuth2 token endpoint trusts them as well as the system's CAs).",
     default: null,
     group: TLS,
   }),
@@ -48,7 +48,7 @@ export const tlsKeys = {
     group: TLS,
   }),
   "http.ssl.verification.enabled": key.boolean({
-    doc: "Verify the server's certificate and host name. Turn off only for tests.",
+    doc: "Verify the API server's certificate and host name (the OAuth2 token endpoint is always verified). Turn off only for tests.",
     default: true,
     group: TLS,
   }),
