@@ -88,6 +88,11 @@ export function validateConnectorConfig(
     ["value.converter", ["converter"]],
   ] as const) {
     const cls = config[prop];
+    if (cls === null) {
+      // A JSON null names no converter: its version key is hidden (the worker's version shown).
+      const version = results.get(`${prop}.plugin.version`);
+      if (version) results.set(`${prop}.plugin.version`, { ...version, visible: false });
+    }
     if (cls === undefined || cls === null) continue;
     const converter = registry.find(types, cls);
     const other = converter ? undefined : registry.findAny(cls.trim());
