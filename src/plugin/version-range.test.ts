@@ -46,7 +46,10 @@ describe("pluginVersionProblem (Connect's plugin.version, recorded from Connect 
     ["(1.0)", { message: "Single version must be surrounded by []: (1.0)", malformed: true }],
     ["1.0)", { message: "Single version must be surrounded by []: [1.0)", malformed: true }],
     ["[2.0,1.0]", { message: "Range defies version ordering: [2.0,1.0]", malformed: true }],
-    ["[1.0],2.0", { message: "Only fully-qualified sets allowed in multiple set scenario: [1.0],2.0", malformed: true }],
+    [
+      "[1.0],2.0",
+      { message: "Only fully-qualified sets allowed in multiple set scenario: [1.0],2.0", malformed: true },
+    ],
     ["]1.0[", { message: "Only fully-qualified sets allowed in multiple set scenario: []1.0[]", malformed: true }],
     ["[1.0,2.0],[1.5,3.0]", { message: "Ranges overlap: [1.0,2.0],[1.5,3.0]", malformed: true }],
   ])("%j", (spec, problem) => {
