@@ -203,8 +203,10 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
     ]);
     await admin.deleteGroupOffsets(groupId, [{ topic, partition: 0 }]);
     expect(await admin.groupOffsets(groupId)).toEqual([{ topic, partition: 1, offset: 7 }]);
-    // A group that never existed has nothing to delete: not an error.
-    await admin.deleteGroupOffsets(`never-${groupId}`, [{ topic, partition: 0 }]);
+    // A group that never existed is the broker's GROUP_ID_NOT_FOUND, an error (Connect's 500).
+    await expect(admin.deleteGroupOffsets(`never-${groupId}`, [{ topic, partition: 0 }])).rejects.toThrow(
+      `Failed to delete the offsets of consumer group never-${groupId}`,
+    );
   });
 
   test("refuses to alter offsets of a group with active members", async () => {

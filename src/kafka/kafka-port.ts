@@ -265,7 +265,11 @@ export interface KafkaAdmin {
   groupOffsets(groupId: string): Promise<TopicPartitionOffset[]>;
   /** Commits offsets for a group that has no active members (OffsetCommit, generation -1). */
   alterGroupOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void>;
-  /** Deletes committed offsets of an inactive group (OffsetDelete). */
+  /**
+   * Deletes committed offsets of an inactive group (OffsetDelete). A group that does not exist (it
+   * never committed) is the broker's GROUP_ID_NOT_FOUND, an error as with Kafka's admin client:
+   * Connect fails a request to reset a partition of such a group.
+   */
   deleteGroupOffsets(groupId: string, partitions: readonly TopicPartition[]): Promise<void>;
   close(): Promise<void>;
 }

@@ -11,6 +11,7 @@
  * (memory-consumer.ts).
  */
 import type { TopicPartition, TopicPartitionOffset } from "../api/record.ts";
+import { ConnectError } from "../errors.ts";
 import { deferred } from "../util/async.ts";
 import type {
   ConsumedRecord,
@@ -208,7 +209,11 @@ export class MemoryKafka implements KafkaPort {
         }),
       alterGroupOffsets: async (groupId, offsets) => this.commit(groupId, offsets),
       deleteGroupOffsets: async (groupId, partitions) => {
-        for (const p of partitions) this.groups.get(groupId)?.delete(`${p.topic}\u0000${p.partition}`);
+        if (partitions.length === 0) return;
+        const group = this.groups.get(groupId);
+        if (!group)
+          throw new ConnectError(`Failed to delete the offsets of consumer group ${groupId}: GROUP_ID_NOT_FOUND`);
+        for (const p of partitions) group.delete(`${p.topic}\u0000${p.partition}`);
       },
       close: async () => {},
     };

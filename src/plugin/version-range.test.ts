@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { compareVersions, parseVersionRange } from "./version-range.ts";
+import { compareVersions, parseVersionRange, pluginVersionProblem } from "./version-range.ts";
 
 describe("parseVersionRange", () => {
   test.each([
@@ -22,5 +22,42 @@ describe("parseVersionRange", () => {
   test("compares numerically, qualifiers before releases", () => {
     expect(compareVersions("4.10.0", "4.9.1")).toBeGreaterThan(0);
     expect(compareVersions("4.3.1-SNAPSHOT", "4.3.1")).toBeLessThan(0);
+  });
+});
+
+describe("pluginVersionProblem (Connect's plugin.version, recorded from Connect 4.3.1)", () => {
+  const notFound = (range: string) =>
+    `Plugin X not found that matches the version range ${range}, available versions: [4.3.1, 4.3.1]`;
+  test.each([
+    ["latest", undefined],
+    ["4.3.1", undefined],
+    [" 4.3.1 ", undefined],
+    ["[ 4.3.1 ]", undefined],
+    ["[,]", undefined],
+    ["(,)", undefined],
+    ["4.3.0", { message: notFound("[4.3.0,4.3.0]"), malformed: false }],
+    [" latest ", { message: notFound("[latest,latest]"), malformed: false }],
+    ["LATEST", { message: notFound("[LATEST,LATEST]"), malformed: false }],
+    ["", { message: notFound("[,]"), malformed: false }],
+    ["[]", { message: notFound("[,]"), malformed: false }],
+    ["abc[", { message: notFound("[abc[,abc[]"), malformed: false }],
+    ["[1.0],[1.1]", { message: notFound("[1.0,1.0],[1.1,1.1]"), malformed: false }],
+    ["[1.0", { message: "Unbounded range: [1.0", malformed: true }],
+    ["(1.0)", { message: "Single version must be surrounded by []: (1.0)", malformed: true }],
+    ["1.0)", { message: "Single version must be surrounded by []: [1.0)", malformed: true }],
+    ["[2.0,1.0]", { message: "Range defies version ordering: [2.0,1.0]", malformed: true }],
+    [
+      "[1.0],2.0",
+      { message: "Only fully-qualified sets allowed in multiple set scenario: [1.0],2.0", malformed: true },
+    ],
+    ["]1.0[", { message: "Only fully-qualified sets allowed in multiple set scenario: []1.0[]", malformed: true }],
+    ["[1.0,2.0],[1.5,3.0]", { message: "Ranges overlap: [1.0,2.0],[1.5,3.0]", malformed: true }],
+  ])("%j", (spec, problem) => {
+    expect(pluginVersionProblem("X", ["4.3.1", "4.3.1"], spec)).toEqual(problem);
+  });
+
+  test("no value is no requirement", () => {
+    expect(pluginVersionProblem("X", ["4.3.1"], undefined)).toBeUndefined();
+    expect(pluginVersionProblem("X", ["4.3.1"], null)).toBeUndefined();
   });
 });

@@ -85,6 +85,66 @@ export function parseVersionRange(spec: string): VersionRange {
     }
     if (restrictions.length === 0 || text.slice(at).trim() !== "") throw invalid(spec, "unbounded range");
   }
+  return rangeOf(restrictions);
+}
+
+/** A `plugin.version` value Maven's VersionRange refuses; the message is Maven's. */
+export class VersionSpecError extends BadRequestError {}
+
+interface MavenRange {
+  readonly restrictions: Restriction[];
+  /** A bare version (Maven's recommended version): no restriction of its own. */
+  readonly bare: boolean;
+}
+
+function mavenRestriction(text: string): Restriction {
+  const lowerInclusive = text.startsWith("[");
+  const upperInclusive = text.endsWith("]");
+  const inner = text.slice(1, -1).trim();
+  const comma = inner.indexOf(",");
+  if (comma < 0) {
+    if (!lowerInclusive || !upperInclusive)
+      throw new VersionSpecError(`Single version must be surrounded by []: ${text}`);
+    return { lower: inner, lowerInclusive, upper: inner, upperInclusive };
+  }
+  const lower = inner.slice(0, comma).trim() || null;
+  const upper = inner.slice(comma + 1).trim() || null;
+  if (upper !== null && lower !== null && compareVersions(upper, lower) < 0) {
+    throw new VersionSpecError(`Range defies version ordering: ${text}`);
+  }
+  return { lower, lowerInclusive, upper, upperInclusive };
+}
+
+/** Maven's VersionRange.createFromVersionSpec, with its messages. */
+function mavenRange(spec: string): MavenRange {
+  const restrictions: Restriction[] = [];
+  let rest = spec;
+  let upperBound: string | null = null;
+  while (rest.startsWith("[") || rest.startsWith("(")) {
+    const paren = rest.indexOf(")");
+    const square = rest.indexOf("]");
+    let end = square;
+    if ((square < 0 || paren < square) && paren >= 0) end = paren;
+    if (end < 0) throw new VersionSpecError(`Unbounded range: ${spec}`);
+    const r = mavenRestriction(rest.slice(0, end + 1));
+    if (upperBound !== null && (r.lower === null || compareVersions(r.lower, upperBound) < 0)) {
+      throw new VersionSpecError(`Ranges overlap: ${spec}`);
+    }
+    restrictions.push(r);
+    upperBound = r.upper;
+    rest = rest.slice(end + 1).trim();
+    if (rest.startsWith(",")) rest = rest.slice(1).trim();
+  }
+  if (rest.length > 0) {
+    if (restrictions.length > 0) {
+      throw new VersionSpecError(`Only fully-qualified sets allowed in multiple set scenario: ${spec}`);
+    }
+    return { restrictions: [], bare: true };
+  }
+  return { restrictions, bare: false };
+}
+
+function rangeOf(restrictions: readonly Restriction[]): VersionRange {
   return {
     contains: (version) =>
       restrictions.some(
@@ -96,4 +156,39 @@ export function parseVersionRange(spec: string): VersionRange {
       ),
     toString: () => restrictions.map(bracket).join(","),
   };
+}
+
+/**
+ * Connect's PluginVersionUtils.connectorVersionRequirement: no requirement for null or exactly
+ * `latest` (before trimming: ` latest ` is the version "latest"); a value without restrictions
+ * (a bare version, or empty) becomes `[value]`. Throws VersionSpecError with Maven's message.
+ */
+export function pluginVersionRequirement(spec: string | null | undefined): VersionRange | null {
+  if (spec === null || spec === undefined || spec === "latest") return null;
+  const text = spec.trim();
+  const range = mavenRange(text);
+  if (!range.bare && range.restrictions.length > 0) return rangeOf(range.restrictions);
+  return rangeOf(mavenRange(`[${text}]`).restrictions);
+}
+
+/**
+ * Why a plugin's `plugin.version` value refuses it: Maven's message when the value does not parse
+ * (`malformed`), Connect's "not found" when none of `versions` (the class's installed versions, one
+ * per plugin kind it is installed as) is in the range; undefined when it is satisfied.
+ */
+export function pluginVersionProblem(
+  className: string,
+  versions: readonly string[],
+  spec: string | null | undefined,
+): { message: string; malformed: boolean } | undefined {
+  let range: VersionRange | null;
+  try {
+    range = pluginVersionRequirement(spec);
+  } catch (error) {
+    if (error instanceof VersionSpecError) return { message: error.message, malformed: true };
+    throw error;
+  }
+  if (range === null || versions.some((v) => range.contains(v))) return undefined;
+  const message = `Plugin ${className} not found that matches the version range ${range}, available versions: [${versions.join(", ")}]`;
+  return { message, malformed: false };
 }

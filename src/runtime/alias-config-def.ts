@@ -10,7 +10,7 @@
 import { ConfigDef, defineConfig, type KeyValidation, key, type NamedKey } from "../plugin/config-def.ts";
 import type { PluginType } from "../plugin/descriptor.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
-import { parseVersionRange, type VersionRange } from "../plugin/version-range.ts";
+import { pluginVersionProblem } from "../plugin/version-range.ts";
 import { splitList } from "./connector-config-values.ts";
 
 export type AliasKind = "transforms" | "predicates";
@@ -137,15 +137,20 @@ export function aliasTypeResults(
       const cls = raw.trim();
       const plugin = registry.find([PLUGIN_TYPE[kind]], cls);
       if (plugin) {
-        const mismatch = raw === cls ? versionMismatch(plugin, config[`${kind}.${alias}.plugin.version`]) : undefined;
+        const spec = config[`${kind}.${alias}.plugin.version`];
+        const mismatch = raw === cls ? versionMismatch(plugin, spec) : undefined;
+        const versionKeyMismatch = raw === cls ? versionMismatch(plugin, spec?.trim()) : undefined;
         results.set(name, {
           ...current,
           value: plugin.className,
           errors: [negate ?? mismatch].filter((e) => e !== undefined),
         });
         const version = results.get(`${kind}.${alias}.plugin.version`);
-        if (mismatch && version)
-          results.set(`${kind}.${alias}.plugin.version`, { ...version, errors: [...version.errors, mismatch] });
+        if (versionKeyMismatch && version)
+          results.set(`${kind}.${alias}.plugin.version`, {
+            ...version,
+            errors: [...version.errors, versionKeyMismatch],
+          });
         continue;
       }
       const other = registry.findAny(cls);
@@ -175,18 +180,14 @@ function negateError(config: Readonly<Record<string, string | null>>, alias: str
   return `Config 'transforms.${alias}.negate' was provided but there is no config 'transforms.${alias}.predicate' defining a predicate to be negated.`;
 }
 
-/** Connect's refusal of a `plugin.version` range the installed plugin's version is not in. */
+/**
+ * Connect's refusal of a `plugin.version` value the installed plugin's version is not in, or
+ * Maven's message for one that does not parse (the type key sees the value as given, the version
+ * key's own check the trimmed value: ` latest ` refuses the type only).
+ */
 function versionMismatch(
   plugin: { className: string; version: string },
   spec: string | null | undefined,
 ): string | undefined {
-  if (spec === undefined || spec === null) return undefined;
-  let range: VersionRange;
-  try {
-    range = parseVersionRange(spec);
-  } catch {
-    return undefined;
-  }
-  if (range.contains(plugin.version)) return undefined;
-  return `Plugin ${plugin.className} not found that matches the version range ${range}, available versions: [${plugin.version}]`;
+  return pluginVersionProblem(plugin.className, [plugin.version], spec)?.message;
 }

@@ -16,7 +16,7 @@ import { HIDDEN, type LogManager } from "../util/logger.ts";
 import type { ConverterDefaults } from "./connector-config-def.ts";
 import { connectorPluginConfigDef } from "./connector-config-def.ts";
 import type { PluginInfo } from "./entities.ts";
-import { invalidPluginClassMessage, isNonPluginClass } from "./non-plugin-classes.ts";
+import { invalidPluginClassMessage, isNonPluginClass, nonPluginVersionMessage } from "./non-plugin-classes.ts";
 import { UnknownConnectorClassError } from "./resolve-connector.ts";
 import { type ResolveConfig, ResolvedValues } from "./resolved-values.ts";
 import { secretValues } from "./secret-keys.ts";
@@ -167,6 +167,7 @@ export class ConfigValidator {
     const range = versionSpec === undefined ? undefined : parseVersionRange(versionSpec);
     const plugin = this.registry.findAny(pluginName);
     if (!plugin && isNonPluginClass(this.registry, pluginName)) {
+      if (range !== undefined) throw new BadRequestError(nonPluginVersionMessage(pluginName, String(range)));
       throw new BadRequestError(invalidPluginClassMessage(pluginName));
     }
     if (!plugin) throw new NotFoundError(`Unknown plugin ${pluginName}.`);

@@ -70,9 +70,10 @@ export function withWorkerDefaults(
       // The recommender finds the class by its trimmed name; the default is looked up by the value
       // as given, which names nothing with spaces around it.
       const exact = value === undefined || value === null || value === value.trim();
+      // A JSON null value: the recommender sees no class (the default still comes from the worker's).
       replaced.set(`${prop}.plugin.version`, {
         default: named && exact ? named.version : null,
-        recommended: named ? [named.version] : [],
+        recommended: named && value !== null ? [named.version] : [],
       });
     }
   }

@@ -6,6 +6,8 @@
  * client is given for sink connectors only.
  */
 import type { Config, SinkConnector, SourceConnector } from "../api/connector.ts";
+import { JavaDouble } from "../api/data/java-double.ts";
+import { javaToString } from "../api/data/java-text.ts";
 import type { SourceMap, TopicPartition, TopicPartitionOffset } from "../api/record.ts";
 import { BadRequestError, ConnectError, DataError, UnsupportedOperationError } from "../errors.ts";
 import type { KafkaAdmin } from "../kafka/kafka-port.ts";
@@ -38,16 +40,23 @@ export async function readOffsets(
   };
 }
 
-function integer(value: unknown, message: (v: unknown) => string, nullMessage: string): number {
-  if (value === null || value === undefined) throw new BadRequestError(nullMessage);
-  const n =
-    typeof value === "number"
-      ? value
-      : typeof value === "string" && /^\s*-?\d+\s*$/.test(value)
-        ? Number(value)
-        : Number.NaN;
-  if (!Number.isSafeInteger(n)) throw new BadRequestError(message(value));
-  return n;
+/** Java's `String.valueOf` of a value Jackson bound into `Object` (a double prints as Java does). */
+function javaValueOf(value: unknown): string {
+  if (value === null || value === undefined) return "null";
+  if (value instanceof JavaDouble || typeof value !== "object") return String(value);
+  return javaToString(value);
+}
+
+/**
+ * `Integer.parseInt` (`bits` 32) or `Long.parseLong` (64) of `String.valueOf(value)`: an optional
+ * sign and digits only, in range; a double ("5.0"), null ("null") or spaces do not parse.
+ */
+function javaParseInteger(value: unknown, bits: 32 | 64, message: (text: string) => string): number {
+  const text = javaValueOf(value);
+  const limit = 2n ** BigInt(bits - 1);
+  const n = /^[+-]?\d+$/.test(text) ? BigInt(text) : undefined;
+  if (n === undefined || n < -limit || n >= limit) throw new BadRequestError(message(text));
+  return Number(n);
 }
 
 /** Parses sink offsets as Connect's SinkUtils.parseSinkConnectorOffsets does. */
@@ -63,14 +72,17 @@ export function parseSinkOffsets(
         `The partition for a sink connector offset must contain the keys '${KAFKA_TOPIC}' and '${KAFKA_PARTITION}'`,
       );
     }
-    const topic = partition[KAFKA_TOPIC];
-    if (typeof topic !== "string")
+    // As SinkUtils: topic and partition may not be null; then each is read from String.valueOf(…).
+    if (partition[KAFKA_TOPIC] === null || partition[KAFKA_TOPIC] === undefined)
       throw new BadRequestError("Kafka topic names must be valid strings and may not be null");
-    const p = integer(
+    if (partition[KAFKA_PARTITION] === null || partition[KAFKA_PARTITION] === undefined)
+      throw new BadRequestError("Kafka partitions must be valid numbers and may not be null");
+    const topic = javaValueOf(partition[KAFKA_TOPIC]);
+    const p = javaParseInteger(
       partition[KAFKA_PARTITION],
+      32,
       (v) =>
         `Failed to parse the following Kafka partition value in the provided offsets: '${v}'. Partition values for sink connectors need to be integers.`,
-      "Kafka partitions must be valid numbers and may not be null",
     );
     if (offset === null || offset === undefined) return { partition: { topic, partition: p }, offset: null };
     if (!(KAFKA_OFFSET in offset)) {
@@ -78,11 +90,11 @@ export function parseSinkOffsets(
         `The offset for a sink connector should either be null or contain the key '${KAFKA_OFFSET}'`,
       );
     }
-    const o = integer(
+    const o = javaParseInteger(
       offset[KAFKA_OFFSET],
+      64,
       (v) =>
         `Failed to parse the following Kafka offset value in the provided offsets: '${v}'. Offset values for sink connectors need to be integers.`,
-      "Kafka offsets must be valid numbers and may not be null",
     );
     return { partition: { topic, partition: p }, offset: o };
   });
@@ -151,8 +163,14 @@ export async function modifyOffsets(
     // reports as the generic failure (500), after the connector's alterOffsets accepted it.
     if (toCommit.some((o) => o.offset < 0))
       throw new ConnectError(`Failed to modify offsets for sink connector ${name}`);
-    await kafka.alterGroupOffsets(groupId, toCommit);
-    await kafka.deleteGroupOffsets(groupId, toDelete);
+    try {
+      await kafka.alterGroupOffsets(groupId, toCommit);
+      await kafka.deleteGroupOffsets(groupId, toDelete);
+    } catch (error) {
+      // Worker.alterSinkConnectorOffsets reports any failure of its admin calls so (a 500).
+      if (requested === null) throw error;
+      throw new ConnectError(`Failed to alter consumer group offsets for connector ${name}`, { cause: error });
+    }
     return alteredMessage(managed, verb);
   }
   const changes: { partition: SourceMap; offset: SourceMap | null }[] =
@@ -188,7 +206,7 @@ const LONG_MAX = 2n ** 63n - 1n;
 function validateOffsetFormat(data: SourceMap | null | undefined): void {
   if (data === null || data === undefined) return;
   for (const [key, value] of Object.entries(data)) {
-    if (value === null || value === undefined) continue;
+    if (value === null || value === undefined || value instanceof JavaDouble) continue;
     const fail = (what: string) =>
       new DataError(`Offsets may only contain primitive types as values, but field ${key} contains ${what}`);
     if (typeof value === "bigint" && (value < LONG_MIN || value > LONG_MAX)) throw fail("class java.math.BigInteger");

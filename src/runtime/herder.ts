@@ -14,6 +14,7 @@
  */
 import { AlreadyExistsError, BadRequestError, ConnectError, NotFoundError } from "../errors.ts";
 import type { TargetState } from "../store/config-store.ts";
+import { JavaHashMapOrder, javaHashOrder } from "../util/java-hash-order.ts";
 import { modifyOffsets } from "./connector-offsets.ts";
 import type { ConnectorInfo, ConnectorOffset, ConnectorStateInfo } from "./entities.ts";
 import { HerderThread } from "./herder-thread.ts";
@@ -94,13 +95,21 @@ export class Herder extends HerderThread {
   }
 
   async patchConnectorConfig(name: string, patch: Record<string, string | null>): Promise<ConnectorInfo> {
+    // ConnectUtils.patchConfig: a HashMap copy of the stored config (a HashMap itself), patched in
+    // the body's order; the answer and the stored config keep that map's order.
     const mergeInto = (current: Record<string, string>) => {
-      const merged: Record<string, string> = { ...current };
+      const order = JavaHashMapOrder.copyOf(javaHashOrder(Object.keys(current)));
+      const values: Record<string, string> = { ...current };
       for (const [k, v] of Object.entries(patch)) {
-        if (v === null) delete merged[k];
-        else merged[k] = v;
+        if (v === null) {
+          order.remove(k);
+          delete values[k];
+        } else {
+          order.put(k);
+          values[k] = v;
+        }
       }
-      return merged;
+      return Object.fromEntries(order.keys().map((k) => [k, values[k] as string]));
     };
     // Validated outside the herder's queue (as putConnectorConfig), again inside only when the
     // stored config changed meanwhile.

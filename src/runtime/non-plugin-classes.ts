@@ -27,3 +27,16 @@ export function isNonPluginClass(registry: PluginRegistry, name: string): boolea
 export function invalidPluginClassMessage(name: string): string {
   return `Invalid plugin class ${name}. Valid types are ${VALID_TYPES}.`;
 }
+
+/**
+ * Connect's message for such a class asked for in a version range (`?version=`), found before the
+ * "Invalid plugin class" check: a config provider is a plugin without a version (its full name,
+ * also for an alias), a task no plugin at all.
+ */
+export function nonPluginVersionMessage(name: string, range: string): string {
+  const provider = configProviders.find(name);
+  if (provider) {
+    return `Plugin ${provider.className} not found that matches the version range ${range}, available versions: [undefined]`;
+  }
+  return `Plugin ${name} is not part of Connect's plugin loading mechanism (ClassPath or Plugin Path)`;
+}

@@ -14,6 +14,7 @@ import { ConfigDef, type KeyValidation } from "../plugin/config-def.ts";
 import { type ConfigInfos, configInfos, groupsOf } from "../plugin/describe-config.ts";
 import type { ConnectorDescriptor } from "../plugin/descriptor.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
+import { pluginVersionProblem } from "../plugin/version-range.ts";
 import { javaPatternSyntaxError } from "../transforms/util/java-pattern-syntax.ts";
 import { JavaHashMapOrder, javaHashMap, javaHashOrder } from "../util/java-hash-order.ts";
 import { HIDDEN } from "../util/logger.ts";
@@ -24,6 +25,7 @@ import { resolveConnector } from "./resolve-connector.ts";
 import { isClientSecret } from "./secret-keys.ts";
 import { validateClientOverrides } from "./validate-client-overrides.ts";
 import { exactlyOnceChecks } from "./validate-exactly-once.ts";
+import { NULL_VALUE_ERROR, unloadableConnectorInfos } from "./validate-unloadable-connector.ts";
 
 /** Java's `Map.toString()` rendering, as Connect prints configs in some messages. */
 export function javaMapString(config: Readonly<Record<string, string | null>>): string {
@@ -31,8 +33,6 @@ export function javaMapString(config: Readonly<Record<string, string | null>>): 
     .map(([k, v]) => `${k}=${v}`)
     .join(", ")}}`;
 }
-
-const NULL_VALUE_ERROR = "Null value can not be supplied as the configuration value.";
 
 /**
  * Validates a full connector config as Connect's AbstractHerder does. Throws BadRequestError when
@@ -58,6 +58,11 @@ export function validateConnectorConfig(
     throw new BadRequestError(`Connector config ${javaMapString(shown)} contains no connector type`);
   }
   const connector = resolveConnector(registry, connectorClass);
+  // A connector.plugin.version that does not parse is Maven's message (a 400; the validate endpoint's
+  // 500); one the connector's version is not in leaves the connector unloaded.
+  const version = pluginVersionProblem(connector.className, [connector.version], config["connector.plugin.version"]);
+  if (version?.malformed) throw new BadRequestError(version.message);
+  if (version) return { infos: unloadableConnectorInfos(registry, connector, config, version.message), connector };
   // Connect trims these with props.getOrDefault(key, "").trim(): a null value is an NPE, its 500.
   // A source's client overrides are parsed first: one that does not parse is a ConfigError, and a
   // null offsets.storage.topic fails when Connect asks whether it is set (validate-client-overrides.ts).
@@ -88,6 +93,11 @@ export function validateConnectorConfig(
     ["value.converter", ["converter"]],
   ] as const) {
     const cls = config[prop];
+    if (cls === null) {
+      // A JSON null names no converter: its version key is hidden (the worker's version shown).
+      const version = results.get(`${prop}.plugin.version`);
+      if (version) results.set(`${prop}.plugin.version`, { ...version, visible: false });
+    }
     if (cls === undefined || cls === null) continue;
     const converter = registry.find(types, cls);
     const other = converter ? undefined : registry.findAny(cls.trim());
@@ -125,6 +135,21 @@ export function validateConnectorConfig(
       // Connect loads the converter by the value as given, spaces included: it finds none.
       addError(results, prop, `Failed to load class ${cls}: ${cls}`, converter.className);
       results.set(`${prop}.plugin.version`, { value: null, errors: [] });
+      continue;
+    }
+    // A plugin.version the converter's installed versions are not in (or that does not parse) loads
+    // nothing: its keys are not listed. Only a malformed one leaves the class key without error.
+    const problem = pluginVersionProblem(
+      converter.className,
+      registry
+        .sorted()
+        .filter((p) => p.className === converter.className)
+        .map((p) => p.version),
+      config[`${prop}.plugin.version`],
+    );
+    if (problem) {
+      if (!problem.malformed) addError(results, prop, problem.message);
+      addError(results, `${prop}.plugin.version`, problem.message);
       continue;
     }
     // As AbstractHerder.validateConverterConfig: the runtime supplies converter.type unless the

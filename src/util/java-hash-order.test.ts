@@ -48,4 +48,26 @@ describe("JavaHashMapOrder", () => {
     expect(order(11)).toEqual(["q", "a"]); // 12 keys before "q": still a 16-table
     expect(order(12)).toEqual(["a", "q"]); // 13 keys before "q": grown to 32 first
   });
+
+  test("copyOf sizes the table for the source's keys, as new HashMap<>(map) does", () => {
+    // 4 keys: an 8-table (Connect's PATCH …/config answer, ConnectUtils.patchConfig's copy).
+    expect(JavaHashMapOrder.copyOf(["connector.class", "file", "name", "topic"]).keys()).toEqual([
+      "connector.class",
+      "name",
+      "topic",
+      "file",
+    ]);
+    // 12 keys: a 32-table, where "a" and "q" no longer share a bucket.
+    const fillers = Array.from({ length: 10 }, (_, i) => `filler${i}`);
+    const copy = JavaHashMapOrder.copyOf(["q", "a", ...fillers]);
+    expect(copy.keys().filter((k) => k === "a" || k === "q")).toEqual(["a", "q"]);
+  });
+
+  test("remove takes the key out of its bucket and never shrinks the table", () => {
+    const fillers = Array.from({ length: 10 }, (_, i) => `filler${i}`);
+    const copy = JavaHashMapOrder.copyOf(["q", "a", ...fillers]);
+    for (const f of fillers) copy.remove(f);
+    expect(copy.remove("absent").keys()).toEqual(["a", "q"]);
+    expect(new JavaHashMapOrder().put("q").put("a").put("b").remove("a").keys()).toEqual(["q", "b"]);
+  });
 });

@@ -19,12 +19,7 @@ function stringHash(s: string): number {
  * (`tableSizeFor((int) (size / 0.75 + 1))`: 8 for 3 to 5 keys) instead of starting at 16.
  */
 export function javaHashOrder(keys: readonly string[], copy = false): string[] {
-  let size = 16;
-  if (copy) {
-    const wanted = Math.trunc(keys.length / 0.75 + 1);
-    size = 1;
-    while (size < wanted) size *= 2;
-  }
+  let size = copy ? copyCapacity(keys.length) : 16;
   while (keys.length > size * 0.75) size *= 2;
   return keys
     .map((key, index) => {
@@ -33,6 +28,14 @@ export function javaHashOrder(keys: readonly string[], copy = false): string[] {
     })
     .sort((a, b) => a.bucket - b.bucket || a.index - b.index)
     .map((e) => e.key);
+}
+
+/** The table size of `new HashMap<>(other)` for `size` keys: `tableSizeFor((int) (size / 0.75 + 1))`. */
+function copyCapacity(size: number): number {
+  const wanted = Math.trunc(size / 0.75 + 1);
+  let capacity = 1;
+  while (capacity < wanted) capacity *= 2;
+  return capacity;
 }
 
 /** A copy of `map` whose property order is Java's HashMap iteration order (see javaHashOrder). */
@@ -52,6 +55,17 @@ export class JavaHashMapOrder {
   private bins: string[][] = [];
   private present = new Set<string>();
 
+  /**
+   * `new HashMap<>(source)`: `keys` are the source map's in its iteration order, put into a table
+   * sized for them (an empty source leaves the table to the first put, as Java does).
+   */
+  static copyOf(keys: readonly string[]): JavaHashMapOrder {
+    const map = new JavaHashMapOrder();
+    if (keys.length > 0) map.bins = Array.from({ length: copyCapacity(keys.length) }, () => []);
+    for (const key of keys) map.put(key);
+    return map;
+  }
+
   put(key: string): this {
     if (this.present.has(key)) return this;
     if (this.bins.length === 0) this.grow();
@@ -66,6 +80,14 @@ export class JavaHashMapOrder {
     if (this.bins.length === 0 || this.present.size > this.bins.length * 0.75) this.grow();
     this.binOf(key).unshift(key);
     this.present.add(key);
+    return this;
+  }
+
+  /** Takes `key` out of its bucket; the table never shrinks. */
+  remove(key: string): this {
+    if (!this.present.delete(key)) return this;
+    const bin = this.binOf(key);
+    bin.splice(bin.indexOf(key), 1);
     return this;
   }
 

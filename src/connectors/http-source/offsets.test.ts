@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { JavaDouble } from "../../api/data/java-double.ts";
 import { materialized } from "../../api/data/json-text.ts";
-import { isNewRecord, MAX_SEEN, seenAfter } from "./offsets.ts";
+import { decodeOffset, isNewRecord, MAX_SEEN, seenAfter } from "./offsets.ts";
 import { api, commit, startTask } from "./test-support.ts";
 
 const ids = (records: readonly { value: unknown }[]) =>
@@ -137,5 +138,16 @@ describe("TIMESTAMP records at the offset's own instant (review P1.3, re-review 
     expect(isNewRecord("TIMESTAMP", T2, T2, ["y"])).toBe(false);
     expect(seenAfter(["a"], T1, T2, T2, () => undefined)).toEqual([]);
     expect(seenAfter(["a"], T2, T2, T2, () => undefined)).toEqual(["a"]);
+  });
+});
+
+describe("decodeOffset of an offset written through the REST API", () => {
+  // A JSON number with a fraction or exponent is bound as a Java double (JavaDouble), as Jackson does.
+  test("takes a double's value as the offset, and an integral one as poll_time", () => {
+    expect(decodeOffset({ offset: new JavaDouble(1.5), poll_time: new JavaDouble(5) })).toEqual({
+      offset: 1.5,
+      seen: null,
+      pollTime: 5,
+    });
   });
 });

@@ -22,6 +22,7 @@
  * PATCH /connectors/{c}/offsets:
  * `{"offset": "2024-05-01T00:00:00Z"}` is enough.
  */
+import { JavaDouble } from "../../api/data/java-double.ts";
 import type { SourceMap } from "../../api/record.ts";
 import { ConnectError } from "../../errors.ts";
 import { redactUrl } from "../../http/http-client.ts";
@@ -95,13 +96,15 @@ export function encodeOffset(o: StoredOffset): SourceMap {
 function offsetValue(value: unknown, name: string): OffsetValue {
   if (value === null || value === undefined) return null;
   if (typeof value === "string") return value;
-  if (typeof value === "number" && Number.isFinite(value)) return value;
+  // A number with a fraction or exponent written through the REST API is a JavaDouble.
+  const n = value instanceof JavaDouble ? value.value : value;
+  if (typeof n === "number" && Number.isFinite(n)) return n;
   if (typeof value === "bigint") return value.toString();
   throw new ConnectError(`The '${name}' of an HTTP source offset must be a string, a number or null`);
 }
 
 function nonNegativeInt(value: unknown, name: string): number {
-  const n = typeof value === "bigint" ? Number(value) : value;
+  const n = typeof value === "bigint" ? Number(value) : value instanceof JavaDouble ? value.value : value;
   if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0)
     throw new ConnectError(`The '${name}' of an HTTP source offset must be a non-negative integer`);
   return n;

@@ -162,9 +162,6 @@ export class KafkajsAdmin implements KafkaAdmin {
       const coordinator = await this.groupCoordinator(groupId);
       await coordinator.connectionPool.send(offsetDeleteRequest(groupId, partitions));
     } catch (error) {
-      const e = error as { type?: string };
-      // A group that never committed has nothing to delete.
-      if (e?.type === "GROUP_ID_NOT_FOUND") return;
       throw wrap(error, `Failed to delete the offsets of consumer group ${groupId}`);
     }
   }

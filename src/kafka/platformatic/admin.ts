@@ -138,8 +138,6 @@ export class PlatformaticAdmin implements KafkaAdmin {
         topics: [...byTopic(partitions)].map(([name, ps]) => ({ name, partitionIndexes: ps.map((p) => p.partition) })),
       });
     } catch (error) {
-      // A group that never committed has nothing to delete.
-      if (findErrorBy(error as Error, "apiId", "GROUP_ID_NOT_FOUND")) return;
       throw wrap(error, `Failed to delete the offsets of consumer group ${groupId}`);
     }
   }

@@ -7,6 +7,7 @@
  * chain of type mismatches only; beans and lists wrap every error, as Jackson's deserializers do.
  * Every failure is a 500 with Jackson's message, as Connect answers.
  */
+import { JavaDouble } from "../../api/data/java-double.ts";
 import { RestError } from "../../errors.ts";
 import { JacksonError } from "./jackson-error.ts";
 import { JsonParser, type TokenType } from "./json-parser.ts";
@@ -146,7 +147,31 @@ export function bindMap<T>(type: string, value: Binder<T>): Binder<Record<string
 }
 
 export const bindStringMap = bindMap(STRING_MAP, bindString);
-const bindObjectMap = bindMap(OBJECT_MAP, bindAny);
+/** As bindAny, with a fraction or exponent kept a Java double (JavaDouble): offsets tell them apart. */
+const bindOffsetValue: Binder<unknown> = (p) => {
+  switch (p.token) {
+    case "VALUE_NUMBER_FLOAT":
+      return new JavaDouble(Number(p.text()));
+    case "START_ARRAY": {
+      const out: unknown[] = [];
+      while (p.next() !== "END_ARRAY") out.push(bindOffsetValue(p));
+      return out;
+    }
+    case "START_OBJECT": {
+      const out = new Map<string, unknown>();
+      while (p.next() === "FIELD_NAME") {
+        const key = p.currentName;
+        p.next();
+        out.set(key, bindOffsetValue(p));
+      }
+      return Object.fromEntries(out);
+    }
+    default:
+      return bindAny(p);
+  }
+};
+
+const bindOffsetMap = bindMap(OBJECT_MAP, bindOffsetValue);
 
 function scalarCreatorProblem(p: JsonParser, type: string): JacksonError | null {
   const text = p.token === "VALUE_STRING" ? p.text() : "";
@@ -258,7 +283,7 @@ export type ConnectorOffsetBody = {
 
 const bindConnectorOffset = bindBean<ConnectorOffsetBody>(
   `${ENTITIES}ConnectorOffset`,
-  { partition: bindObjectMap, offset: bindObjectMap },
+  { partition: bindOffsetMap, offset: bindOffsetMap },
   ["partition", "offset"],
 );
 

@@ -141,10 +141,12 @@ export function connectorRoutes(): Route[] {
         const patch = readConfigMap(c);
         if (patch === null) {
           herder.connectorConfig(name(c));
-          throw nullEntity('Cannot invoke "java.util.Map.entrySet()" because "patch" is null');
+          throw nullEntity(
+            'Cannot invoke "java.util.Map.forEach(java.util.function.BiConsumer)" because "patch" is null',
+          );
         }
-        // ConnectUtils.patchConfig builds a HashMap: the patched config comes back in its order.
-        return jsonResponse(200, storedInfo(await timed(() => herder.patchConnectorConfig(name(c), patch))));
+        // The patched config comes back in the order of ConnectUtils.patchConfig's HashMap copy.
+        return jsonResponse(200, await timed(() => herder.patchConnectorConfig(name(c), patch)));
       },
     },
     {

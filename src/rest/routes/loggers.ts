@@ -2,7 +2,7 @@
  * LoggingResource (`/admin/loggers`): list, read and set log levels (KIP-495, KIP-976) on the
  * process's LogManager. Served on the admin listeners (or the regular ones when unset).
  */
-import { BadRequestError, NotFoundError } from "../../errors.ts";
+import { BadRequestError, NotFoundError, RestError } from "../../errors.ts";
 import { parseLevel } from "../../util/logger.ts";
 import { emptyResponse, jsonResponse, nullEntity, readConfigMap } from "../json-body.ts";
 import type { Route } from "../route.ts";
@@ -43,6 +43,9 @@ export function loggerRoutes(): Route[] {
         if (requested === undefined || requested === null) {
           throw new BadRequestError("Desired 'level' parameter was not specified in request.");
         }
+        // Connect's level lookup gets past an empty name (a blank one is just unknown) and then
+        // fails in log4j's Level.valueOf: its IllegalArgumentException is a 500.
+        if (requested === "") throw new RestError(500, "Illegal null or empty Level name.");
         const level = parseLevel(String(requested));
         if (!level) throw new NotFoundError(`invalid log level '${String(requested)}'.`);
         const affected = logs.setLevel(name, level);
