@@ -6,7 +6,7 @@
  * config is fixed. The gateway itself talks to the broker's plain listener.
  */
 import { describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { type Gateway, startGateway } from "./support/gateway.ts";
 import {
   createTopic,
@@ -24,7 +24,12 @@ const WRONG = "wr0ng-Passw0rd";
 const STRING = "org.apache.kafka.connect.storage.StringConverter";
 
 /** `<client>.override.*` keys that reach the SASL listener as `gateway` with this password and mechanism. */
-function saslOverrides(kafka: KafkaInfo, client: "consumer" | "producer", password: string, mechanism = "PLAIN") {
+function saslOverrides(
+  kafka: KafkaInfo,
+  client: "consumer" | "producer" | "admin",
+  password: string,
+  mechanism = "PLAIN",
+) {
   return {
     [`${client}.override.bootstrap.servers`]: kafka.bootstrapSasl,
     [`${client}.override.security.protocol`]: "SASL_PLAINTEXT",
@@ -125,6 +130,67 @@ describe.each(["platformatic", "kafkajs"])(
         },
         { timeoutMs: 25_000, what: "both records in the sink's file" },
       );
+    }, 60_000);
+
+    test("the dead letter queue: a refused admin fails the task at start; a refused producer loses the record to an ERROR line, as Connect's", async () => {
+      const kafka = await kafkaBroker();
+      await using dir = await tempDir();
+      const topic = uniqueTopic("sasl-dlq-in");
+      await createTopic(topic);
+      await using gw = await startGateway({
+        dir: dir.path,
+        worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data"), "kafka.client": client },
+      });
+      const sink = {
+        "connector.class": "FileStreamSink",
+        topics: topic,
+        "consumer.override.auto.offset.reset": "earliest",
+        "errors.tolerance": "all",
+        "errors.deadletterqueue.topic.replication.factor": "1",
+        "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+        "value.converter.schemas.enable": "false",
+      };
+      const adminDlq = uniqueTopic("sasl-dlq-a");
+      const created = await Promise.all([
+        gw.rest.post("/connectors", {
+          name: "dlq-admin",
+          config: {
+            ...sink,
+            file: dir.file("a.txt"),
+            "errors.deadletterqueue.topic.name": adminDlq,
+            ...saslOverrides(kafka, "admin", WRONG),
+          },
+        }),
+        gw.rest.post("/connectors", {
+          name: "dlq-producer",
+          config: {
+            ...sink,
+            file: dir.file("p.txt"),
+            "errors.deadletterqueue.topic.name": uniqueTopic("sasl-dlq-p"),
+            ...saslOverrides(kafka, "producer", WRONG),
+          },
+        }),
+      ]);
+      expect(created.map((r) => r.status)).toEqual([201, 201]);
+      const task = await failedTask(gw, "dlq-admin");
+      expect(String(task.trace).split("\n")[0]).toBe(
+        `org.apache.kafka.connect.errors.ConnectException: Could not initialize dead letter queue with topic=${adminDlq}`,
+      );
+      expect(String(task.trace)).toContain("Caused by: org.apache.kafka.common.errors.SaslAuthenticationException: ");
+
+      await runningTask(gw, "dlq-producer");
+      await produce(topic, [{ value: "not json" }, { value: '"good"' }]);
+      await waitFor(() => existsSync(dir.file("p.txt")) && readFileSync(dir.file("p.txt"), "utf8").includes("good"), {
+        timeoutMs: 25_000,
+        what: "the good record in the sink's file",
+      });
+      await waitFor(
+        // The task's context on the reporter's lines, as Connect's MDC puts it there.
+        () => gw.output().includes("ERROR [dlq-producer|task-0] Could not produce message to dead letter queue"),
+        { timeoutMs: 25_000, what: "the DLQ's ERROR line" },
+      );
+      expect(gw.output()).not.toContain(WRONG);
+      expect((await gw.rest.get("/connectors/dlq-producer/status")).body.tasks[0].state).toBe("RUNNING");
     }, 60_000);
   },
 );
