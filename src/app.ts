@@ -51,6 +51,8 @@ export interface AppOptions {
   readonly configProviders?: ReadonlyMap<string, ConfigProvider>;
   /** Builds each ingest route's authenticate/authorize/limit stages (default: device security from the connector's config). */
   readonly ingestStages?: IngestStagesFactory;
+  /** The broker refused the worker's credentials before the cluster was first reached (KafkaReachability). */
+  readonly onKafkaRefused?: (error: unknown) => void;
 }
 
 export interface App {
@@ -182,6 +184,7 @@ export function startApp(options: AppOptions): App {
     bootstrap: config["bootstrap.servers"].join(","),
     log: logs.get("io.edgegateway.Gateway"),
     lookupTimeoutMs: CLUSTER_ID_TIMEOUT_MS,
+    ...(options.onKafkaRefused ? { onRefused: options.onKafkaRefused } : {}),
   });
   const rest = startRestServers({
     config,

@@ -4,6 +4,8 @@
  * the gateway and scripts/run at once, and scripts/run forwards it as SIGTERM (a Ctrl-C it does not
  * forward): so a second signal only says the stop goes on. A third signal, or the stop taking
  * longer than `timeoutMs`, forces the exit and says so.
+ * A stop the gateway starts itself (`onSignal(reason, exitCode)`, e.g. Kafka refused the worker's
+ * credentials) exits with that code once stopped.
  */
 export interface GracefulShutdownOptions {
   readonly stop: () => Promise<void>;
@@ -17,7 +19,7 @@ export interface GracefulShutdownOptions {
   readonly setTimer?: (run: () => void, ms: number) => void;
 }
 
-export function gracefulShutdown(options: GracefulShutdownOptions): (signal: string) => void {
+export function gracefulShutdown(options: GracefulShutdownOptions): (signal: string, exitCode?: number) => void {
   const { stop, exit, log, timeoutMs } = options;
   const setTimer =
     options.setTimer ??
@@ -25,7 +27,7 @@ export function gracefulShutdown(options: GracefulShutdownOptions): (signal: str
       setTimeout(run, ms).unref();
     });
   let signals = 0;
-  return (signal) => {
+  return (signal, exitCode = 0) => {
     signals++;
     if (signals === 2) {
       log.warn(`Received ${signal} while stopping; still stopping gracefully (a third signal forces exit)`);
@@ -36,7 +38,7 @@ export function gracefulShutdown(options: GracefulShutdownOptions): (signal: str
       exit(130);
       return;
     }
-    log.info(`Received ${signal}, stopping the gateway`);
+    log.info(exitCode === 0 ? `Received ${signal}, stopping the gateway` : `${signal}: stopping the gateway`);
     setTimer(() => {
       log.error(`The graceful stop did not finish within ${timeoutMs / 1000} s: forcing exit`);
       exit(1);
@@ -44,7 +46,7 @@ export function gracefulShutdown(options: GracefulShutdownOptions): (signal: str
     stop().then(
       () => {
         log.info("Gateway stopped");
-        exit(0);
+        exit(exitCode);
       },
       (error: unknown) => {
         log.error("Error while stopping", error);

@@ -17,7 +17,7 @@ import {
 } from "./config-providers/config-transformer.ts";
 import { OVERRIDE_POLICY_PACKAGE, PRINCIPAL_DEPRECATION } from "./connector-client-config-override-policy.ts";
 import { CONNECTOR_FILE_EXIT_CODE, CONNECTOR_FILE_FAILED, readConnectorFile } from "./connector-file.ts";
-import { ConfigError, messageOf } from "./errors.ts";
+import { ConfigError, ConnectError, messageOf } from "./errors.ts";
 import { gracefulShutdown } from "./graceful-shutdown.ts";
 import { type EnvironmentKeys, withWorkerKey, workerClassListWarnings } from "./kafka/client-class-hints.ts";
 import { checkClientConfigValues } from "./kafka/client-classes.ts";
@@ -215,10 +215,23 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
 
   let app: App;
+  // Set below, before the first lookup can end (it is asynchronous).
+  let stopFor: (reason: string, exitCode: number) => void = () => {};
   try {
     app = startApp({
       config,
       configProviders: providers,
+      // As connect-standalone stops when its cluster id lookup fails (its ERROR line, exit code 2).
+      onKafkaRefused: (error) => {
+        log.error(
+          "Stopping due to error",
+          new ConnectError(
+            "Failed to connect to and describe Kafka cluster. Check worker's broker connection and security properties.",
+            { cause: error },
+          ),
+        );
+        stopFor("Kafka refused the worker's credentials", 2);
+      },
       resolveConfig: (c, onValue) =>
         resolveConfig(c, providers, (secret) => {
           logManager.registerSecret(secret);
@@ -237,6 +250,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     log,
     timeoutMs: STOP_TIMEOUT_MS,
   });
+  stopFor = shutdown;
   process.on("SIGINT", () => shutdown("SIGINT"));
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   // The JVM runs Connect's shutdown hook on SIGHUP too (a closed terminal or SSH session): without

@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
-import { startGateway } from "./support/gateway.ts";
+import { spawnGateway, startGateway } from "./support/gateway.ts";
 import { kafkaBroker, saslWorker, uniqueTopic } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -80,30 +80,40 @@ describe("connecting to a secured broker", () => {
     );
   });
 
-  test("wrong SASL credentials surface as a failed task, not a crash", async () => {
-    const kafka = await kafkaBroker();
-    await using dir = await tempDir();
-    await using gw = await startGateway({
-      dir: dir.path,
-      worker: {
-        ...saslWorker(kafka, "wrong-password"),
-        "data.dir": dir.file("data"),
-      },
-    });
-    writeFileSync(dir.file("in.txt"), "x\n");
-    await gw.rest.post("/connectors", {
-      name: "s",
-      config: { "connector.class": "FileStreamSink", file: dir.file("o.txt"), topics: "t" },
-    });
-    const status = await waitFor(async () => {
-      const s = await gw.rest.get("/connectors/s/status");
-      return s.body.tasks?.[0]?.state === "FAILED" || s.body.tasks?.[0]?.state === "RUNNING" ? s.body : undefined;
-    });
-    // The consumer keeps retrying authentication (the task stays up) or fails with a clear reason.
-    if (status.tasks[0].state === "FAILED") expect(status.tasks[0].trace).toContain("SASL");
-    expect((await gw.rest.get("/health")).status).toBe(200);
-    expect(gw.output()).not.toContain("wrong-password");
-  });
+  test.each(["platformatic", "kafkajs"])(
+    "wrong SASL credentials stop startup as Connect's do: one ERROR line naming the refusal, exit code 2 (kafka.client=%s)",
+    async (client) => {
+      const kafka = await kafkaBroker();
+      await using dir = await tempDir();
+      const { proc, output, pumped } = spawnGateway({
+        dir: dir.path,
+        worker: { ...saslWorker(kafka, "wrong-password"), "data.dir": dir.file("data"), "kafka.client": client },
+      });
+      // Bounded: a gateway that keeps running is killed, not left behind.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const code = await Promise.race([
+        proc.exited,
+        new Promise<string>((resolve) => {
+          timer = setTimeout(() => resolve("still running after 25 s"), 25_000);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (proc.exitCode === null) proc.kill("SIGKILL");
+      await pumped;
+      expect(code).toBe(2);
+      const errors = output()
+        .split("\n")
+        .filter((l) => l.includes(" ERROR "));
+      expect(errors).toEqual([expect.stringContaining("ERROR Stopping due to error")]);
+      expect(output()).toContain(
+        "Failed to connect to and describe Kafka cluster. Check worker's broker connection and security properties.",
+      );
+      expect(output()).toContain("Caused by: KafkaAccessError: Failed to connect the admin client: ");
+      expect(output()).toContain("Authentication failed: Invalid username or password");
+      expect(output()).not.toContain("wrong-password");
+    },
+    30_000,
+  );
 });
 
 describe("worker settings", () => {

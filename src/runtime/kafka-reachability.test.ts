@@ -1,9 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
+import { accessFailure } from "../kafka/access-errors.ts";
 import { LogManager } from "../util/logger.ts";
 import { KafkaReachability } from "./kafka-reachability.ts";
 
-function harness(results: (string | Error)[]) {
+function harness(results: (string | Error)[], onRefused?: (error: unknown) => void) {
   const lines: string[] = [];
   const logs = new LogManager({ rootLevel: "INFO", sink: (l) => lines.push(l) });
   const timers: { run: () => void; ms: number; cancelled: boolean }[] = [];
@@ -15,6 +16,7 @@ function harness(results: (string | Error)[]) {
       return r;
     },
     bootstrap: "broker:9092",
+    ...(onRefused ? { onRefused } : {}),
     log: logs.get("io.edgegateway.Gateway"),
     setTimer: (run, ms) => {
       const t = { run, ms, cancelled: false };
@@ -51,5 +53,31 @@ describe("KafkaReachability (issue 8 point 5)", () => {
     h.reachability.start();
     expect(await h.reachability.clusterId()).toBe("cluster-2");
     expect(h.lines.some((l) => l.includes("not reachable"))).toBe(false);
+  });
+
+  const refused = () =>
+    accessFailure("Failed to describe the Kafka cluster", "SASL_AUTHENTICATION_FAILED", "Authentication failed", null);
+
+  test("credentials refused before the cluster was reached: onRefused, once, and no more probing", async () => {
+    const seen: unknown[] = [];
+    const h = harness([new Error("connect ECONNREFUSED"), refused()], (e) => seen.push(e));
+    h.reachability.start();
+    expect(await h.reachability.clusterId()).toBeNull();
+    h.retries()[0]!.run();
+    await waitFor(() => seen.length === 1);
+    expect((seen[0] as Error).message).toBe("Failed to describe the Kafka cluster: Authentication failed");
+    expect(h.retries()).toHaveLength(1);
+  });
+
+  test("credentials refused once the cluster was reached: an outage like any, probed again", async () => {
+    const seen: unknown[] = [];
+    const h = harness(["cluster-3", refused(), "cluster-3"], (e) => seen.push(e));
+    h.reachability.start();
+    expect(await h.reachability.clusterId()).toBe("cluster-3");
+    // A later lookup (the next probe after a failure elsewhere) is refused: not fatal.
+    await (h.reachability as unknown as { probe(): Promise<void> }).probe();
+    expect(h.reachability.isReachable).toBe(false);
+    expect(seen).toEqual([]);
+    expect(h.retries()).toHaveLength(1);
   });
 });

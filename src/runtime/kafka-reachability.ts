@@ -3,8 +3,15 @@
  * an unreachable broker never stops startup: the gateway logs it once (WARN, with the reason),
  * keeps probing with backoff (1 s doubling to 30 s) and logs when it connects. `GET /` reports
  * the cluster id once known, `/health` says when Kafka has not been reached. Created by app.ts.
+ *
+ * A broker that answers but refuses the worker's credentials (or denies it the cluster) is no
+ * uplink coming later: Connect fails to start then ("Failed to connect to and describe Kafka
+ * cluster"). Until the cluster was first reached, such a refusal stops probing and goes to
+ * `onRefused` (main.ts stops the gateway with it); once it was reached, it is an outage like any.
  */
 import { messageOf } from "../errors.ts";
+import { isAccessError } from "../kafka/access-errors.ts";
+import { kafkaErrorOf } from "../kafka/kafka-port.ts";
 import type { Logger } from "../util/logger.ts";
 
 export interface KafkaReachabilityOptions {
@@ -15,6 +22,8 @@ export interface KafkaReachabilityOptions {
   /** Longest wait for one lookup. */
   readonly lookupTimeoutMs?: number;
   readonly setTimer?: (run: () => void, ms: number) => { cancel(): void };
+  /** A lookup refused for the worker's credentials before the cluster was ever reached. */
+  readonly onRefused?: (error: unknown) => void;
 }
 
 const FIRST_RETRY_MS = 1000;
@@ -72,6 +81,11 @@ export class KafkaReachability {
       this.reachable = true;
     } catch (error) {
       if (this.stopped) return;
+      if (this.clusterIdValue === null && this.o.onRefused && isAccessError(kafkaErrorOf(error))) {
+        this.stopped = true;
+        this.o.onRefused(error);
+        return;
+      }
       if (this.reachable !== false) {
         this.o.log.warn(
           `Kafka at ${this.o.bootstrap} is not reachable (${messageOf(error)}); the gateway keeps running, connectors wait, and it connects when the broker appears`,

@@ -154,7 +154,9 @@ export async function buildTask(
             ),
           create: () => deps.kafka.producer(dlqProducerProps),
         },
-        deps.logs.get("org.apache.kafka.connect.runtime.errors.DeadLetterQueueReporter"),
+        deps.logs
+          .get("org.apache.kafka.connect.runtime.errors.DeadLetterQueueReporter")
+          .withContext(`[${id.connector}|task-${id.task}]`),
         metrics,
       ),
     );

@@ -4,8 +4,9 @@ import {
   KafkaJSNonRetriableError,
   KafkaJSNumberOfRetriesExceeded,
   KafkaJSProtocolError,
+  KafkaJSSASLAuthenticationError,
 } from "kafkajs";
-import { isRetriable } from "../../errors.ts";
+import { isRetriable, traceOf } from "../../errors.ts";
 import { kafkaErrorOf } from "../kafka-port.ts";
 import { wrap } from "./errors.ts";
 
@@ -41,5 +42,25 @@ describe("wrap", () => {
     });
     expect(kafkaErrorOf(wrap(outer, "send"))).toBe("INVALID_TIMESTAMP");
     expect(kafkaErrorOf(wrap(new KafkaJSConnectionError("connect ECONNREFUSED"), "send"))).toBeUndefined();
+  });
+
+  test("a refused SASL login and an authorization failure: not retriable, the trace names Java's exception", () => {
+    // kafkajs' typings declare no constructor arguments; it takes the message like its other errors.
+    const login = new (KafkaJSSASLAuthenticationError as new (message: string) => Error)(
+      "SASL PLAIN authentication failed: Authentication failed: Invalid username or password",
+    );
+    const wrapped = wrap(login, "Failed to connect the producer");
+    expect(isRetriable(wrapped)).toBe(false);
+    expect(traceOf(wrapped).split("\n")[0]).toBe(
+      "org.apache.kafka.common.errors.SaslAuthenticationException: Failed to connect the producer: SASL PLAIN authentication failed: Authentication failed: Invalid username or password",
+    );
+    expect(kafkaErrorOf(wrapped)).toBe("SASL_AUTHENTICATION_FAILED");
+    const denied = new KafkaJSProtocolError("Not authorized to access group" as never);
+    Object.assign(denied, { type: "GROUP_AUTHORIZATION_FAILED", retriable: false });
+    const group = wrap(denied, "Failed to start the consumer of group g");
+    expect(isRetriable(group)).toBe(false);
+    expect(traceOf(group).split("\n")[0]).toBe(
+      "org.apache.kafka.common.errors.GroupAuthorizationException: Failed to start the consumer of group g: Not authorized to access group",
+    );
   });
 });

@@ -1,7 +1,9 @@
 /**
  * kafkajs errors → the gateway's error vocabulary, keeping whether a retry may cure them.
+ * Authentication and authorization failures become KafkaAccessError (access-errors.ts).
  */
 import { ConnectError, RetriableError } from "../../errors.ts";
+import { accessFailure, isAccessError } from "../access-errors.ts";
 import { withKafkaError } from "../kafka-port.ts";
 
 /**
@@ -30,8 +32,25 @@ function protocolErrorType(error: unknown): string | undefined {
   return undefined;
 }
 
+/** A refused SASL login in the cause chain: kafkajs reports it as KafkaJSSASLAuthenticationError. */
+function saslFailure(error: unknown): string | undefined {
+  let e = error as { name?: string; message?: string; cause?: unknown } | undefined;
+  for (let depth = 0; depth < 8 && e; depth++) {
+    if (e.name === "KafkaJSSASLAuthenticationError") return e.message ?? "SASL authentication failed";
+    if (e.cause === e) break;
+    e = e.cause as typeof e;
+  }
+  return undefined;
+}
+
 export function wrap(error: unknown, what: string): Error {
   if (error instanceof ConnectError) return error;
+  const sasl = saslFailure(error);
+  if (sasl !== undefined) return accessFailure(what, "SASL_AUTHENTICATION_FAILED", sasl, error);
+  const type = protocolErrorType(error);
+  if (isAccessError(type)) {
+    return accessFailure(what, type!, (error as { message?: string })?.message ?? String(type), error);
+  }
   const message = `${what}: ${(error as { message?: string })?.message ?? String(error)}`;
   const wrapped = retriable(error)
     ? new RetriableError(message, { cause: error })

@@ -1,7 +1,31 @@
 import { describe, expect, test } from "bun:test";
-import { MultipleErrors, NetworkError, ProtocolError, TimeoutError, UserError } from "@platformatic/kafka";
-import { ConnectError, isRetriable } from "../../errors.ts";
-import { wrap } from "./errors.ts";
+import {
+  AuthenticationError,
+  MultipleErrors,
+  NetworkError,
+  ProtocolError,
+  ResponseError,
+  TimeoutError,
+  UserError,
+} from "@platformatic/kafka";
+import { ConnectError, isRetriable, traceOf } from "../../errors.ts";
+import { kafkaErrorOf } from "../kafka-port.ts";
+import { retriable, wrap } from "./errors.ts";
+
+/** What the library throws when the broker refuses the SASL login: a retriable NetworkError around it. */
+function refusedLogin(api: number, code: string, serverMessage: string | null) {
+  const response = new ResponseError(
+    api,
+    2,
+    { "/": [code === "SASL_AUTHENTICATION_FAILED" ? 58 : 33, serverMessage] },
+    {},
+  );
+  const denied = new AuthenticationError("SASL authentication failed.", { cause: response });
+  const network = new NetworkError("Connection to 127.0.0.1:9093 failed.", { cause: denied });
+  return new MultipleErrors("metadata failed 4 times.", [
+    new MultipleErrors("Cannot connect to any broker.", [network]),
+  ]);
+}
 
 describe("wrap", () => {
   test.each([
@@ -28,6 +52,37 @@ describe("wrap", () => {
     expect(wrapped.message.startsWith("Failed to consume: ")).toBe(true);
     expect(wrapped.cause).toBe(error);
   });
+
+  test.each([
+    [
+      "a wrong password",
+      refusedLogin(36, "SASL_AUTHENTICATION_FAILED", "Authentication failed: Invalid username or password"),
+      "org.apache.kafka.common.errors.SaslAuthenticationException: Failed to connect the producer: Authentication failed: Invalid username or password",
+      "SASL_AUTHENTICATION_FAILED",
+    ],
+    [
+      "a mechanism the broker has not enabled",
+      refusedLogin(17, "UNSUPPORTED_SASL_MECHANISM", null),
+      "org.apache.kafka.common.errors.UnsupportedSaslMechanismException: Failed to connect the producer: The broker does not support the requested SASL mechanism.",
+      "UNSUPPORTED_SASL_MECHANISM",
+    ],
+    [
+      "a topic an ACL denies",
+      new ProtocolError("TOPIC_AUTHORIZATION_FAILED"),
+      "org.apache.kafka.common.errors.TopicAuthorizationException: Failed to connect the producer: ",
+      "TOPIC_AUTHORIZATION_FAILED",
+    ],
+  ])(
+    "%s: not retriable although the library marks its NetworkError retriable; the trace names it",
+    (_what, error, first, kafkaError) => {
+      expect(retriable(error)).toBe(false);
+      const wrapped = wrap(error, "Failed to connect the producer");
+      expect(isRetriable(wrapped)).toBe(false);
+      expect(traceOf(wrapped).split("\n")[0]).toStartWith(first);
+      expect(kafkaErrorOf(wrapped)).toBe(kafkaError);
+      expect(wrapped.cause).toBe(error);
+    },
+  );
 
   test("a ConnectError passes through unchanged", () => {
     const error = new ConnectError("The consumer of group g was closed while starting");

@@ -3,13 +3,47 @@
  * may cure with `canRetry` (network failures, retriable protocol errors) and group errors a rejoin
  * cures with `needsRejoin`, also inside the MultipleErrors it throws when its own retries ran out:
  * what counts is any such cause, so an unreachable broker stays retriable for the runtime however
- * long the outage lasts.
+ * long the outage lasts. An authentication or authorization failure anywhere in it is not, although
+ * the library reports a refused SASL login as a retriable NetworkError ("Connection to … failed.")
+ * with the AuthenticationError as its cause: Java's clients never retry those (access-errors.ts).
  */
 import { findErrorBy, TimeoutError } from "@platformatic/kafka";
 import { ConnectError, RetriableError } from "../../errors.ts";
+import { accessFailure, isAccessError } from "../access-errors.ts";
+
+interface AccessDenial {
+  readonly kafkaError: string;
+  readonly detail: string;
+}
+
+/** The first authentication or authorization failure in the error, its causes and aggregated errors. */
+function accessDenial(error: unknown, depth = 0): AccessDenial | undefined {
+  if (depth > 12 || error === null || typeof error !== "object") return undefined;
+  const e = error as {
+    code?: unknown;
+    apiId?: unknown;
+    serverErrorMessage?: unknown;
+    message?: unknown;
+    errors?: unknown;
+    cause?: unknown;
+  };
+  if (e.code === "PLT_KFK_PROTOCOL" && typeof e.apiId === "string" && isAccessError(e.apiId)) {
+    const server = typeof e.serverErrorMessage === "string" && e.serverErrorMessage ? e.serverErrorMessage : undefined;
+    return { kafkaError: e.apiId, detail: server ?? String(e.message) };
+  }
+  for (const inner of [...(Array.isArray(e.errors) ? e.errors : []), ...(e.cause !== error ? [e.cause] : [])]) {
+    const found = accessDenial(inner, depth + 1);
+    if (found) return found;
+  }
+  // A SASL exchange that failed on the client's side (a SCRAM server signature that does not verify).
+  if (e.code === "PLT_KFK_AUTHENTICATION")
+    return { kafkaError: "SASL_AUTHENTICATION_FAILED", detail: String(e.message) };
+  return undefined;
+}
 
 export function retriable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
+  if (accessDenial(error)) return false;
   return (
     error instanceof TimeoutError ||
     findErrorBy(error, "canRetry", true) !== null ||
@@ -22,6 +56,8 @@ export function retriable(error: unknown): boolean {
 
 export function wrap(error: unknown, what: string): Error {
   if (error instanceof ConnectError) return error;
+  const denial = accessDenial(error);
+  if (denial) return accessFailure(what, denial.kafkaError, denial.detail, error);
   const message = `${what}: ${(error as { message?: string })?.message ?? String(error)}`;
   return retriable(error) ? new RetriableError(message, { cause: error }) : new ConnectError(message, { cause: error });
 }
