@@ -4,6 +4,7 @@ import { validateConnectorConfig } from "../../runtime/validate-connector-config
 import { crossKeyErrors, HEADER_FAMILY, httpSinkConfig } from "./config.ts";
 import { parseDurationMs } from "./config-checks.ts";
 import { authorizationValue, sinkSettings } from "./settings.ts";
+import { validationErrors } from "./test-support.ts";
 
 describe("httpSinkConfig", () => {
   test("every key is accepted bare, with http. and with flink.connector.http.; the bare name wins", () => {
@@ -132,16 +133,7 @@ describe("httpSinkConfig", () => {
 
   test("the OIDC token endpoint must be an http or https URL; an empty one is a missing one", () => {
     const errorsOf = (config: Record<string, string>) =>
-      validateConnectorConfig(builtInRegistry(), {
-        "connector.class": "HttpSink",
-        name: "s",
-        topics: "t",
-        url: "http://127.0.0.1/in",
-        "security.oidc.token.request": "grant_type=client_credentials",
-        ...config,
-      })
-        .infos.configs.filter((c) => (c.value?.errors.length ?? 0) > 0)
-        .map((c) => [c.value?.name, c.value?.errors]);
+      validationErrors({ "security.oidc.token.request": "grant_type=client_credentials", ...config });
     const key = "security.oidc.token.endpoint.url";
     expect(errorsOf({ [key]: "idp.example/token" })).toEqual([
       [key, [`Invalid value idp.example/token for configuration ${key}: Not a valid URL`]],
@@ -172,15 +164,11 @@ describe("httpSinkConfig", () => {
         ["Invalid value 0 for configuration sink.requests.max-buffered: Value must be at least 1"],
       ],
     ]);
-    const oidc = validateConnectorConfig(builtInRegistry(), {
-      "connector.class": "HttpSinkConnector",
-      name: "s",
-      topics: "t",
-      url: "http://127.0.0.1/in",
-      "http.security.oidc.token.endpoint.url": "http://127.0.0.1/token",
-    }).infos;
-    expect(oidc.configs.find((c) => c.value?.name === "security.oidc.token.request")?.value?.errors).toEqual([
-      "OIDC needs both security.oidc.token.request and security.oidc.token.endpoint.url",
+    expect(validationErrors({ "http.security.oidc.token.endpoint.url": "http://127.0.0.1/token" })).toEqual([
+      [
+        "security.oidc.token.request",
+        ["OIDC needs both security.oidc.token.request and security.oidc.token.endpoint.url"],
+      ],
     ]);
   });
 
