@@ -3,6 +3,8 @@ import { builtInRegistry } from "../../plugins.ts";
 import { validateConnectorConfig } from "../../runtime/validate-connector-config.ts";
 import { crossKeyErrors, HEADER_FAMILY, httpSinkConfig } from "./config.ts";
 import { parseDurationMs } from "./config-checks.ts";
+import { HttpSinkConnector } from "./connector.ts";
+import { httpSink } from "./index.ts";
 import { authorizationValue, sinkSettings } from "./settings.ts";
 import { validationErrors } from "./test-support.ts";
 
@@ -202,5 +204,39 @@ describe("httpSinkConfig", () => {
         }),
       ).toEqual([]);
     });
+  });
+});
+
+// Review (session 11): the header-name and token-endpoint rules added by sinkhunt2 were key
+// validators and a start-time cross-key rule, so a stored config they refuse (that ran before:
+// OIDC off with an empty token endpoint, a forwarded header some records carry) FAILED at start
+// after an upgrade. Validation refuses them; a stored config starts with a WARN (validationOnly).
+describe("rules validation applies that a stored config starts with", () => {
+  const base = { "connector.class": "HttpSink", name: "s", topics: "t", url: "http://127.0.0.1/in" };
+  test.each([
+    [
+      { "security.oidc.token.endpoint.url": "", "security.oidc.token.request": "grant_type=x" },
+      "security.oidc.token.endpoint.url",
+    ],
+    [
+      { "security.oidc.token.endpoint.url": "ftp://idp.example/token", "security.oidc.token.request": "grant_type=x" },
+      "security.oidc.token.endpoint.url",
+    ],
+    [{ "http.sink.forward.headers": "X-Ok,trace id" }, "sink.forward.headers"],
+    [{ "sink.forward.headers.prefix": "X Kafka-" }, "sink.forward.headers.prefix"],
+    [{ "sink.forward.key.header": "X:Key" }, "sink.forward.key.header"],
+  ])("%j: refused by validation, started with a WARN", (config, key) => {
+    const stored = { ...base, ...config };
+    expect(validationErrors(config).map(([name]) => name)).toEqual([key]);
+    expect(httpSink.validationOnly?.(stored).map((p) => p.key)).toEqual([key]);
+    expect(() => new HttpSinkConnector().start(stored)).not.toThrow();
+    expect(() => sinkSettings(stored)).not.toThrow();
+  });
+
+  test("a missing half of the OIDC pair is still refused at start", () => {
+    const stored = { ...base, "security.oidc.token.request": "grant_type=x" };
+    expect(() => new HttpSinkConnector().start(stored)).toThrow(
+      "OIDC needs both security.oidc.token.request and security.oidc.token.endpoint.url",
+    );
   });
 });
