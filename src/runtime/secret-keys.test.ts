@@ -36,4 +36,18 @@ describe("secretValues", () => {
       expect(secretValues({ [key]: "hush", "tasks.max": "1", [`other.${key}`]: "shown" })).toEqual(["hush"]);
     },
   );
+
+  // Review (session 11): the HTTP sink masked an echoed X-Api-Key header value (secret-headers.ts)
+  // but the logs, status traces and DLQ headers knew only header.Authorization as a secret key.
+  test("takes static request headers whose names say credential, at any prefix, as the HTTP connectors mask them", () => {
+    expect(
+      secretValues({
+        "sink.header.X-Api-Key": "k-1",
+        "flink.connector.http.sink.header.Private-Token": "k-2",
+        "http.sink.header.Authorization": "k-3",
+        "sink.header.Content-Type": "application/json",
+        "sink.header.X-Site": "north",
+      }),
+    ).toEqual(["k-1", "k-2", "k-3"]);
+  });
 });

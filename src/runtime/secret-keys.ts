@@ -2,10 +2,12 @@
  * Which config values are secrets: keys a plugin declares as PASSWORD, and Kafka client keys that
  * are PASSWORD in Kafka (PASSWORD_KEYS, and by name `*.password`, `sasl.jaas.config`,
  * `basic.auth.user.info`, …, also under `producer.`/`consumer.`/`admin.` and their `.override.`
- * prefixes). Their values are registered
+ * prefixes), and static request headers whose names say credential (`sink.header.X-Api-Key`:
+ * http/secret-headers.ts, the rule the HTTP connectors mask answers by). Their values are registered
  * with the log manager so no log line or status trace shows them.
  */
 import { PASSWORD_KEYS } from "../connector-client-config-override-policy.ts";
+import { isSecretHeader } from "../http/secret-headers.ts";
 import { AliasedConfigDef } from "../plugin/config-aliases.ts";
 import type { ConfigDef } from "../plugin/config-def.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
@@ -19,6 +21,19 @@ export function isClientSecret(key: string): boolean {
   return CLIENT_SECRET.test(key) || PASSWORD_KEYS.has(key.replace(CLIENT_PREFIX, ""));
 }
 
+/** A static request header key (`sink.header.X-Api-Key`, any prefix) naming a credential header. */
+const HEADER_KEY = /(?:^|\.)header\.([^.]+)$/i;
+
+/**
+ * Whether a static header key's value is a credential by the header's name, the rule the HTTP
+ * connectors mask answers by (http/secret-headers.ts): `sink.header.X-Api-Key` as much as
+ * `sink.header.Authorization`.
+ */
+function isSecretHeaderKey(key: string): boolean {
+  const name = HEADER_KEY.exec(key)?.[1];
+  return name !== undefined && isSecretHeader(name);
+}
+
 export function secretValues(config: Readonly<Record<string, string | null>>, registry?: PluginRegistry): string[] {
   const declared = new Set<string>();
   const plugin = registry?.find(["source", "sink"], config["connector.class"] ?? "");
@@ -29,6 +44,6 @@ export function secretValues(config: Readonly<Record<string, string | null>>, re
     for (const name of def instanceof AliasedConfigDef ? def.spellings(k.name) : [k.name]) declared.add(name);
   }
   return Object.entries(config)
-    .filter(([k, v]) => v && (declared.has(k) || isClientSecret(k)))
+    .filter(([k, v]) => v && (declared.has(k) || isClientSecret(k) || isSecretHeaderKey(k)))
     .map(([, v]) => v as string);
 }

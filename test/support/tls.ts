@@ -73,6 +73,16 @@ export async function makeRsaCert(dir: string, name: string, cn: string, ...extr
   );
 }
 
+/**
+ * A certificate `<name>.pem` (key `<name>.key`) signed by the CA of `makeTls` in `dir`, for `cn`
+ * with the subjectAltName `san` (`DNS:other.example`): trusted, but for another host than the one
+ * a test connects to.
+ */
+export async function makeCaSignedCert(dir: string, name: string, cn: string, san: string): Promise<void> {
+  await Bun.write(join(dir, `${name}.ext`), `subjectAltName=${san}\n`);
+  await issue(dir, name, `/CN=${cn}`, `${name}.ext`);
+}
+
 export async function makeTls(dir: string): Promise<TlsFiles> {
   const f = (n: string) => join(dir, n);
   const password = "store-pass-123";

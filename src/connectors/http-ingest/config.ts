@@ -4,6 +4,7 @@
  * request path needs (src/ingest/route-settings.ts).
  */
 
+import { isHeaderName } from "../../http/header-value.ts";
 import { ingestSecurityConfigDef } from "../../ingest/ingest-security.ts";
 import type { IngestRouteSettings, KeySource, ValueFormat } from "../../ingest/route-settings.ts";
 import { ingestSpoolConfigDef } from "../../ingest/spool/spool-config.ts";
@@ -172,9 +173,13 @@ export function routeSettings(
   valueConverter: string | undefined,
   keyConverter: string | undefined,
 ): IngestRouteSettings {
+  const keyHeader = config["ingest.key.header"] ?? "X-Kafka-Key";
+  // A name no request can carry (a stored config: headerNameProblems) is never read: Headers.get would throw.
   const keySource: KeySource =
     config["ingest.key.source"] === "header"
-      ? { source: "header", header: (config["ingest.key.header"] ?? "X-Kafka-Key").toLowerCase() }
+      ? isHeaderName(keyHeader)
+        ? { source: "header", header: keyHeader.toLowerCase() }
+        : { source: "none" }
       : config["ingest.key.source"] === "field"
         ? { source: "field", path: config["ingest.key.field"] ?? "$" }
         : { source: "none" };
@@ -191,7 +196,7 @@ export function routeSettings(
     key: keySource,
     headers: {
       allow: config["ingest.headers.allowlist"]
-        .filter((entry) => !isCredentialHeader(allowlistSource(entry)))
+        .filter((entry) => isHeaderName(allowlistSource(entry)) && !isCredentialHeader(allowlistSource(entry)))
         .map((entry) => {
           const i = entry.indexOf(":");
           const from = allowlistSource(entry);
@@ -221,12 +226,9 @@ export function routeSettings(
   };
 }
 
-/** An HTTP field name (RFC 9110 token): the only names a request header can have. */
-const HTTP_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-
 /**
- * Header names no request can carry (a space, a control character: the header is never copied,
- * the key never read) and allow-list renames to an empty Kafka header name. Refused by validation,
+ * Header names no request can carry (a space, a control character: routeSettings leaves them out,
+ * so the header is never copied and the key never read) and allow-list renames to an empty Kafka header name. Refused by validation,
  * only a WARN at start (`validationOnly`): a config stored before the rule still starts.
  */
 export function headerNameProblems(parsed: HttpIngestConfig): ConfigProblem[] {
@@ -234,14 +236,14 @@ export function headerNameProblems(parsed: HttpIngestConfig): ConfigProblem[] {
   for (const entry of parsed["ingest.headers.allowlist"]) {
     const i = entry.indexOf(":");
     const from = (i < 0 ? entry : entry.slice(0, i)).trim();
-    if (!HTTP_TOKEN.test(from) || (i > 0 && entry.slice(i + 1).trim() === ""))
+    if (!isHeaderName(from) || (i > 0 && entry.slice(i + 1).trim() === ""))
       problems.push({
         key: "ingest.headers.allowlist",
         message: `Each entry must be Name or Name:kafka-name, Name an HTTP header name and kafka-name not empty; got '${entry}'`,
       });
   }
   const keyHeader = parsed["ingest.key.header"];
-  if (keyHeader !== null && !HTTP_TOKEN.test(keyHeader))
+  if (keyHeader !== null && !isHeaderName(keyHeader))
     problems.push({
       key: "ingest.key.header",
       message: `ingest.key.header must be an HTTP header name (letters, digits and !#$%&'*+-.^_\`|~); got '${keyHeader}'`,

@@ -1,8 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
-import { builtInRegistry } from "../../plugins.ts";
-import { validateConnectorConfig } from "../../runtime/validate-connector-config.ts";
-import { endpoint, harness, record, stringConverters } from "./test-support.ts";
+import { endpoint, harness, record, stringConverters, validationErrors } from "./test-support.ts";
 
 const fast = { "sink.flush-buffer.timeout": "0", "sink.writer.request.mode": "single" };
 
@@ -100,16 +98,7 @@ describe("HttpDelivery headers", () => {
   });
 
   test("config/validate refuses forwarded header names, a prefix and a key header that cannot be HTTP header names", () => {
-    const errorsOf = (config: Record<string, string>) =>
-      validateConnectorConfig(builtInRegistry(), {
-        "connector.class": "HttpSink",
-        name: "s",
-        topics: "t",
-        url: "http://127.0.0.1/in",
-        ...config,
-      })
-        .infos.configs.filter((c) => (c.value?.errors.length ?? 0) > 0)
-        .map((c) => c.value?.name);
+    const errorsOf = (config: Record<string, string>) => validationErrors(config).map(([name]) => name);
     expect(errorsOf({ "sink.forward.headers": "X-Ok,bad name" })).toEqual(["sink.forward.headers"]);
     expect(errorsOf({ "sink.forward.headers.prefix": "X Kafka-" })).toEqual(["sink.forward.headers.prefix"]);
     expect(errorsOf({ "sink.forward.key.header": "X:Key" })).toEqual(["sink.forward.key.header"]);

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { getCACertificates } from "node:tls";
 import { SignJWT } from "jose";
+import { openssl } from "../../../test/support/command.ts";
 import { type TempDir, tempDir } from "../../../test/support/temp-dir.ts";
-import { makeRsaCert, makeTls, type TlsFiles } from "../../../test/support/tls.ts";
+import { makeCaSignedCert, makeRsaCert, makeTls, type TlsFiles } from "../../../test/support/tls.ts";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { ManualClock } from "../../util/manual-clock.ts";
 import { httpSinkConfig } from "./config.ts";
@@ -21,50 +22,27 @@ let selfSignedCert: string;
 let selfSignedKey: string;
 let clientKeyDer: string;
 
-async function openssl(...args: string[]): Promise<void> {
-  const proc = Bun.spawn(["openssl", ...args], { cwd: dir.path, stdout: "ignore", stderr: "pipe" });
-  if ((await proc.exited) !== 0) throw new Error(await new Response(proc.stderr).text());
-}
-
 beforeAll(async () => {
   dir = await tempDir("http-sink-tls-");
   tls = await makeTls(dir.path);
   await makeRsaCert(dir.path, "self", "127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1");
   selfSignedCert = dir.file("self.pem");
   selfSignedKey = dir.file("self.key");
-  await openssl("pkcs8", "-topk8", "-nocrypt", "-in", tls.clientKey, "-outform", "DER", "-out", "client-key.der");
+  await openssl(
+    dir.path,
+    "pkcs8",
+    "-topk8",
+    "-nocrypt",
+    "-in",
+    tls.clientKey,
+    "-outform",
+    "DER",
+    "-out",
+    "client-key.der",
+  );
   clientKeyDer = dir.file("client-key.der");
   // Signed by the trusted CA, but for another host than the endpoint's 127.0.0.1.
-  await Bun.write(dir.file("other.ext"), "subjectAltName=DNS:other.example\n");
-  await openssl(
-    "req",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-subj",
-    "/CN=other.example",
-    "-keyout",
-    "other.key",
-    "-out",
-    "other.csr",
-  );
-  await openssl(
-    "x509",
-    "-req",
-    "-in",
-    "other.csr",
-    "-CA",
-    "ca.pem",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    "-days",
-    "2",
-    "-extfile",
-    "other.ext",
-    "-out",
-    "other.pem",
-  );
+  await makeCaSignedCert(dir.path, "other", "other.example", "DNS:other.example");
 });
 
 afterAll(async () => {

@@ -2,7 +2,7 @@
  * Building blocks for the HTTP sink's unit tests: a real endpoint on a loopback port that records
  * what it receives and answers as the test says, a SinkTaskContext with the runtime's real
  * converters and an errant record reporter that records (tolerance all) or fails (tolerance none),
- * and SinkRecords. Tests only.
+ * SinkRecords, and the errors config/validate reports for an HTTP sink config. Tests only.
  */
 import type { ErrantRecordReporter, SinkTaskContext, TaskConverters } from "../../api/connector.ts";
 import { Headers } from "../../api/data/headers.ts";
@@ -12,6 +12,8 @@ import { JsonConverter } from "../../converters/json-converter.ts";
 import { SimpleHeaderConverter } from "../../converters/simple-header-converter.ts";
 import { StringConverter } from "../../converters/string-converter.ts";
 import { PluginMetrics } from "../../metrics/plugin-metrics.ts";
+import { builtInRegistry } from "../../plugins.ts";
+import { validateConnectorConfig } from "../../runtime/validate-connector-config.ts";
 import { type Clock, systemClock } from "../../util/clock.ts";
 import { LogManager } from "../../util/logger.ts";
 import { HttpSinkTask } from "./task.ts";
@@ -180,4 +182,20 @@ export function harness(config: Record<string, string>, o: HarnessOptions = {}) 
       await task.stop();
     },
   };
+}
+
+/**
+ * The keys config/validate finds at fault in an HttpSink config (`url` and the connector's own keys
+ * given; `config` adds or replaces), each with its messages, in ConfigInfos order.
+ */
+export function validationErrors(config: Record<string, string>): [string | undefined, string[] | undefined][] {
+  return validateConnectorConfig(builtInRegistry(), {
+    "connector.class": "HttpSink",
+    name: "s",
+    topics: "t",
+    url: "http://127.0.0.1/in",
+    ...config,
+  })
+    .infos.configs.filter((c) => (c.value?.errors.length ?? 0) > 0)
+    .map((c) => [c.value?.name, c.value?.errors]);
 }

@@ -2,6 +2,14 @@ import { describe, expect, test } from "bun:test";
 import { bodyPlace, withOffset } from "./offset-template.ts";
 import { api, startTask } from "./test-support.ts";
 
+/** Records at `$[*]`, the CURSOR offset their `id`; the next poll a second later. */
+const cursorById = {
+  "http.response.records.path": "$[*]",
+  "http.offset.mode": "CURSOR",
+  "http.offset.field": "id",
+  "http.timer.interval.ms": "1000",
+};
+
 /** `${offset}` in http.url, http.headers and http.request.body is replaced by the offset's text. */
 describe("${offset} templating", () => {
   test("an offset holding $&, $$ or $` is put in the body, headers and URL literally", async () => {
@@ -28,10 +36,7 @@ describe("${offset} templating", () => {
     const h = await startTask({
       "http.url": `${server.base}/query`,
       "http.headers": "X-After: ${offset}",
-      "http.response.records.path": "$[*]",
-      "http.offset.mode": "CURSOR",
-      "http.offset.field": "id",
-      "http.timer.interval.ms": "1000",
+      ...cursorById,
     });
     expect(await h.collect(1)).toHaveLength(1);
     expect(await h.collect(1, 1)).toEqual([]);
@@ -48,10 +53,7 @@ describe("${offset} templating", () => {
     const h = await startTask({
       "http.url": `${server.base}/query?after=\${offset}`,
       "http.headers": "X-After: ${offset}",
-      "http.response.records.path": "$[*]",
-      "http.offset.mode": "CURSOR",
-      "http.offset.field": "id",
-      "http.timer.interval.ms": "1000",
+      ...cursorById,
     });
     expect(await h.collect(1)).toHaveLength(1);
     expect(await h.collect(1, 1)).toEqual([]);
@@ -79,10 +81,7 @@ describe("${offset} templating", () => {
       "http.method": "POST",
       "http.headers": "Content-Type: application/json",
       "http.request.body": '{"after": "${offset}", "n": ${offset}}',
-      "http.response.records.path": "$[*]",
-      "http.offset.mode": "CURSOR",
-      "http.offset.field": "id",
-      "http.timer.interval.ms": "1000",
+      ...cursorById,
     });
     expect(await h.collect(1)).toHaveLength(1);
     expect(await h.collect(1, 1)).toEqual([]);

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { getCACertificates } from "node:tls";
-import { openssl } from "../../../test/support/command.ts";
 import { type TempDir, tempDir } from "../../../test/support/temp-dir.ts";
-import { makeRsaCert, makeTls, type TlsFiles } from "../../../test/support/tls.ts";
+import { makeCaSignedCert, makeRsaCert, makeTls, type TlsFiles } from "../../../test/support/tls.ts";
 import { ConnectError, traceOf } from "../../errors.ts";
 import { tokenEndpointTls } from "../../http/token-endpoint-tls.ts";
 import { parseHttpSourceConfig, tlsMaterialOf } from "./config-rules.ts";
@@ -21,37 +20,7 @@ beforeAll(async () => {
   tls = await makeTls(dir.path);
   await makeRsaCert(dir.path, "self", "127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1");
   // Signed by the trusted CA, but for another host than the endpoint's 127.0.0.1.
-  await Bun.write(dir.file("other.ext"), "subjectAltName=DNS:other.example\n");
-  const run = (...args: string[]) => openssl(dir.path, ...args);
-  await run(
-    "req",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-subj",
-    "/CN=other.example",
-    "-keyout",
-    "other.key",
-    "-out",
-    "other.csr",
-  );
-  await run(
-    "x509",
-    "-req",
-    "-in",
-    "other.csr",
-    "-CA",
-    "ca.pem",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    "-days",
-    "2",
-    "-extfile",
-    "other.ext",
-    "-out",
-    "other.pem",
-  );
+  await makeCaSignedCert(dir.path, "other", "other.example", "DNS:other.example");
 });
 
 afterAll(async () => {

@@ -86,7 +86,7 @@ export const restAuthenticationConfigDef = defineConfig({
     validators: [check.atLeast(0)],
   }),
   "rest.authentication.bearer.jwks.cooldown.ms": key.long({
-    doc: "The least time between two fetches of the JWKS, failed ones included (protects the identity provider from floods of bad tokens): a token with an unknown key id is rejected until then, a JWKS announced no-cache or with a shorter max-age is kept that long (never past jwks.cache.max.age.ms), and while no JWKS is trusted requests answer 503 without fetching it.",
+    doc: "The least time between two fetches of the JWKS, failed ones included (protects the identity provider from floods of bad tokens): a token with an unknown key id is rejected until then, a JWKS announced no-cache or with a shorter max-age is kept that long (never past jwks.cache.max.age.ms), and after a failed fetch requests answer 503 without fetching it again (a JWKS past jwks.cache.max.age.ms is fetched again at once).",
     default: 30000,
     importance: "LOW",
     group: GROUP,

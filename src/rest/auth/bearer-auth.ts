@@ -7,7 +7,8 @@
  * announces (Cache-Control max-age) but never longer than `jwksCacheMaxAgeMs`, and refetched
  * early when a token names an unknown `kid` (key rotation). Fetches, failed ones too, are at
  * least `jwksCooldownMs` apart (a set announced no-cache is kept that long), so that neither
- * tokens with made-up kids nor a provider that is down or says no-cache flood the provider.
+ * tokens with made-up kids nor a provider that is down or says no-cache flood the provider; only a
+ * set that reached `jwksCacheMaxAgeMs` is fetched again within it.
  *
  * Time claims: `exp` and `nbf` as jose checks them, and an `iat` later than now plus the clock
  * tolerance is refused too (a token cannot have been issued in the future; jose checks `iat` only

@@ -9,11 +9,13 @@
  *   lifetime;
  * - a token naming a key id the cached set lacks (key rotation) refetches it at once, at most once
  *   per `cooldownMs`, so tokens with made-up key ids cannot flood the provider;
- * - every fetch, failed or not, is followed by `cooldownMs` without another (as jose's
- *   cooldownDuration): a set announced as `no-cache`/`max-age=0` is kept for the cooldown (never
- *   past `maxAgeMs`), and while no set is trusted (a fetch failed, or `maxAgeMs` ended within the
- *   cooldown) lookups fail closed without fetching, so neither a provider that is down nor one
- *   that says "do not cache" makes each request fetch the set again;
+ * - a fetch is followed by `cooldownMs` without another (as jose's cooldownDuration): a set
+ *   announced as `no-cache`/`max-age=0` is kept for the cooldown (never past `maxAgeMs`), and
+ *   after a failed fetch lookups fail closed without fetching until the cooldown has passed, so
+ *   neither a provider that is down nor one that says "do not cache" makes each request fetch the
+ *   set again. A set that was fetched and reached `maxAgeMs` is fetched again at once, even within
+ *   the cooldown: with `maxAgeMs` below the cooldown the set is fetched once per `maxAgeMs` (the
+ *   operator's bound), never refused while the provider answers;
  * - concurrent lookups share one fetch. When the set cannot be fetched, lookups fail (the caller
  *   answers 503) rather than trusting an expired set.
  *
@@ -22,7 +24,7 @@
  */
 import { errors, type JWTVerifyGetKey } from "jose";
 import { type Clock, monotonicNow, systemClock } from "../../util/clock.ts";
-import { fetchKeySet, JwksUnavailableError, type LocalKeySet, shownJwksUrl } from "../../util/jwks-fetch.ts";
+import { fetchKeySet, type LocalKeySet } from "../../util/jwks-fetch.ts";
 
 export interface JwksCacheOptions {
   readonly url: URL;
@@ -75,16 +77,9 @@ export function jwksKeySource(options: JwksCacheOptions): JWTVerifyGetKey {
 
   return async (header, token) => {
     if (keys === undefined || monotonicNow(clock) >= expiresAt) {
-      // An expired set is not trusted while the refetch fails, nor until the cooldown allows one.
+      // An expired set is not trusted while the refetch fails; after a failed fetch, none before the cooldown.
       keys = undefined;
-      if (!pending && coolingDown()) {
-        throw (
-          lastError ??
-          new JwksUnavailableError(
-            `the JWKS at ${shownJwksUrl(options.url)} expired and is fetched again at most once per ${options.cooldownMs} ms`,
-          )
-        );
-      }
+      if (!pending && lastError !== undefined && coolingDown()) throw lastError;
       await reload();
     }
     try {

@@ -1,0 +1,44 @@
+/**
+ * The HTTP sink's validation-only rules (the descriptor's `validationOnly`): refused by
+ * config/validate, a WARN when a config stored before them starts, which then runs as it did. A
+ * forwarded header, a prefix or a key header name that cannot be an HTTP header name fails only the
+ * requests that would carry it; an OIDC token endpoint left empty with a token request turns OIDC
+ * off; one that is not an http or https URL fails the token requests. Used by index.ts.
+ */
+import { redactUrl } from "../../http/http-client.ts";
+import type { RawConfig } from "../../plugin/config-def.ts";
+import type { ConfigProblem } from "../../plugin/descriptor.ts";
+import { httpSinkConfig } from "./config.ts";
+import { forwardedHeaderNames, headerName, headerNamePrefix, tokenEndpointUrl } from "./config-checks.ts";
+
+const OIDC_PAIR = "OIDC needs both security.oidc.token.request and security.oidc.token.endpoint.url";
+
+export function sinkValidationOnly(raw: RawConfig): ConfigProblem[] {
+  const c = httpSinkConfig.parse(raw);
+  const problems: ConfigProblem[] = [];
+  const check = <T>(key: string, value: T, shown: string, validate: (value: T) => string | undefined) => {
+    const reason = validate(value);
+    if (reason !== undefined)
+      problems.push({ key, message: `Invalid value ${shown} for configuration ${key}: ${reason}` });
+  };
+  const forwarded = c["sink.forward.headers"];
+  check("sink.forward.key.header", c["sink.forward.key.header"], c["sink.forward.key.header"], headerName);
+  check("sink.forward.headers", forwarded, `[${(forwarded ?? []).join(", ")}]`, forwardedHeaderNames);
+  check(
+    "sink.forward.headers.prefix",
+    c["sink.forward.headers.prefix"],
+    c["sink.forward.headers.prefix"],
+    headerNamePrefix,
+  );
+  const tokenUrl = c["security.oidc.token.endpoint.url"];
+  // Its user info and key-like query values hidden: the message is also logged at start.
+  check("security.oidc.token.endpoint.url", tokenUrl, redactUrl(tokenUrl ?? "null"), tokenEndpointUrl);
+  // An empty value is no value: OIDC is off unless both are given (crossKeyErrors refuses a missing one at start).
+  const noRequest = (c["security.oidc.token.request"]?.value() ?? "") === "";
+  if (noRequest !== ((tokenUrl ?? "") === "") && !problems.some((p) => p.key === "security.oidc.token.endpoint.url"))
+    problems.push({
+      key: noRequest ? "security.oidc.token.request" : "security.oidc.token.endpoint.url",
+      message: OIDC_PAIR,
+    });
+  return problems;
+}
