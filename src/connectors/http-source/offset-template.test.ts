@@ -90,13 +90,19 @@ describe("${offset} templating", () => {
     expect(JSON.parse(server.seen[1]!.body)).toEqual({ after: cursor, n: cursor });
   });
 
-  test("in a JSON body the offset is escaped in a string and a value outside one; other bodies take it as it is", () => {
+  test("in a JSON body the offset is escaped in a string and a value outside one (a JSON cursor as it is); other bodies take it as it is", () => {
     const json = '{"a": "x ${offset} \\" ${offset}", "b": ${offset}, "c": [${offset}]}';
     expect(JSON.parse(withOffset(json, 'q"\\', "json"))).toEqual({ a: 'x q"\\ " q"\\', b: 'q"\\', c: ['q"\\'] });
     expect(JSON.parse(withOffset(json, 12, "json"))).toEqual({ a: 'x 12 " 12', b: 12, c: [12] });
     expect(JSON.parse(withOffset(json, "12345678901234567890", "json")).b).toBe(12345678901234567000);
     expect(withOffset('{"b": ${offset}}', "12345678901234567890", "json")).toBe('{"b": 12345678901234567890}');
     expect(JSON.parse(withOffset(json, null, "json"))).toEqual({ a: 'x  " ', b: null, c: [null] });
+    // A cursor that is one JSON value goes outside a string as that value (it can add no field there).
+    expect(JSON.parse(withOffset('{"b": ${offset}}', '{"page":2,"k":"v"}', "json"))).toEqual({
+      b: { page: 2, k: "v" },
+    });
+    expect(JSON.parse(withOffset('{"b": ${offset}}', "true", "json"))).toEqual({ b: true });
+    expect(JSON.parse(withOffset('{"b": ${offset}}', '1, "evil": 2', "json"))).toEqual({ b: '1, "evil": 2' });
     expect(withOffset('{"a":"${offset}"}', 'q"', "body")).toBe('{"a":"q""}');
     expect(bodyPlace('{"a": ${offset}}', [])).toBe("json");
     expect(bodyPlace('{"a": "${offset}"}', [["content-type", "text/plain"]])).toBe("body");

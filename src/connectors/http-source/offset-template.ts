@@ -6,7 +6,8 @@
  * unsendable (which would fail the task at every poll, the offset stored). In a JSON body (its
  * Content-Type in http.headers says JSON, or, without one, the body is a JSON object or array) it is
  * JSON-escaped inside a string (`"after": "${offset}"`) and a JSON value outside one (`"after":
- * ${offset}`: a number as it is, other text quoted, no offset `null`), so a cursor holding `"` or
+ * ${offset}`: a cursor that is itself one JSON value (a number, an object, …) as it is, other text
+ * quoted, no offset `null`), so a cursor holding `"` or
  * `\` neither breaks the request nor adds a field. In any other body it is the text as it is.
  * The text is inserted literally: `$&` or `$$` in an offset are not patterns.
  */
@@ -16,7 +17,6 @@ import type { OffsetValue } from "./offsets.ts";
 export type TemplatePlace = "url" | "header" | "body" | "json";
 
 const PLACEHOLDER = "${offset}";
-const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
 function encoded(text: string, place: TemplatePlace): string {
   // A lone surrogate (a JSON cursor may hold one) has no UTF-8 form: encodeURIComponent threw on
@@ -57,7 +57,7 @@ export function bodyPlace(body: string, headers: readonly (readonly [string, str
 function inJson(template: string, offset: OffsetValue): string {
   const text = offset === null ? "" : String(offset);
   const escaped = JSON.stringify(text).slice(1, -1);
-  const value = offset === null ? "null" : JSON_NUMBER.test(text) ? text : JSON.stringify(text);
+  const value = offset === null ? "null" : isJsonValue(text) ? text : JSON.stringify(text);
   let out = "";
   let inString = false;
   let i = 0;
@@ -78,4 +78,14 @@ function inJson(template: string, offset: OffsetValue): string {
     i++;
   }
   return out;
+}
+
+/** Whether `text` is exactly one JSON value: inserted as it is, it is that value and nothing more. */
+function isJsonValue(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
