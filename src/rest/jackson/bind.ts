@@ -68,8 +68,33 @@ export const bindString: Binder<string | null> = (p) => {
   }
 };
 
+/** A binder of any JSON value: arrays and objects of such values, `scalar` for everything else. */
+function treeOf(scalar: Binder<unknown>): Binder<unknown> {
+  const bind: Binder<unknown> = (p) => {
+    switch (p.token) {
+      case "START_ARRAY": {
+        const out: unknown[] = [];
+        while (p.next() !== "END_ARRAY") out.push(bind(p));
+        return out;
+      }
+      case "START_OBJECT": {
+        const out = new Map<string, unknown>();
+        while (p.next() === "FIELD_NAME") {
+          const key = p.currentName;
+          p.next();
+          out.set(key, bind(p));
+        }
+        return Object.fromEntries(out);
+      }
+      default:
+        return scalar(p);
+    }
+  };
+  return bind;
+}
+
 /** Any JSON value as Jackson binds it into `Object` (integers beyond 2^53 stay exact). */
-export const bindAny: Binder<unknown> = (p) => {
+export const bindAny: Binder<unknown> = treeOf((p) => {
   switch (p.token) {
     case "VALUE_NULL":
       return null;
@@ -83,24 +108,10 @@ export const bindAny: Binder<unknown> = (p) => {
     }
     case "VALUE_NUMBER_FLOAT":
       return Number(p.text());
-    case "START_ARRAY": {
-      const out: unknown[] = [];
-      while (p.next() !== "END_ARRAY") out.push(bindAny(p));
-      return out;
-    }
-    case "START_OBJECT": {
-      const out = new Map<string, unknown>();
-      while (p.next() === "FIELD_NAME") {
-        const key = p.currentName;
-        p.next();
-        out.set(key, bindAny(p));
-      }
-      return Object.fromEntries(out);
-    }
     default:
       return p.text();
   }
-};
+});
 
 function creatorMismatch(p: JsonParser, type: string, ctor: string): JacksonError {
   return mismatch(p, `Cannot construct instance of \`${type}\` (although at least one Creator exists): ${ctor}`);
@@ -148,28 +159,9 @@ export function bindMap<T>(type: string, value: Binder<T>): Binder<Record<string
 
 export const bindStringMap = bindMap(STRING_MAP, bindString);
 /** As bindAny, with a fraction or exponent kept a Java double (JavaDouble): offsets tell them apart. */
-const bindOffsetValue: Binder<unknown> = (p) => {
-  switch (p.token) {
-    case "VALUE_NUMBER_FLOAT":
-      return new JavaDouble(Number(p.text()));
-    case "START_ARRAY": {
-      const out: unknown[] = [];
-      while (p.next() !== "END_ARRAY") out.push(bindOffsetValue(p));
-      return out;
-    }
-    case "START_OBJECT": {
-      const out = new Map<string, unknown>();
-      while (p.next() === "FIELD_NAME") {
-        const key = p.currentName;
-        p.next();
-        out.set(key, bindOffsetValue(p));
-      }
-      return Object.fromEntries(out);
-    }
-    default:
-      return bindAny(p);
-  }
-};
+const bindOffsetValue: Binder<unknown> = treeOf((p) =>
+  p.token === "VALUE_NUMBER_FLOAT" ? new JavaDouble(Number(p.text())) : bindAny(p),
+);
 
 const bindOffsetMap = bindMap(OBJECT_MAP, bindOffsetValue);
 
