@@ -2,7 +2,8 @@
  * Issue 8 points 2 and 3: `scripts/run` with a worker file that names no bootstrap.servers starts
  * a local Kafka broker whose state lives under <data.dir>/kafka and is never deleted; Ctrl-C
  * (SIGINT to the whole process group, as a terminal sends it) gives one graceful stop of gateway
- * and broker, also when the signal comes twice; scripts/run exits with the gateway's status. The
+ * and broker, also when the signal comes twice; a SIGINT sent to the script alone is not passed on,
+ * and a later SIGTERM to the script alone still is; scripts/run exits with the gateway's status. The
  * README pipeline survives a SIGKILL of the gateway while lines are appended: after a restart on
  * the same state (same cluster id) every line arrives, duplicates only for records in flight.
  * Each test runs its own broker (its own KAFKA_STATE_DIR), never the shared one.
@@ -134,6 +135,55 @@ function workerFile(dir: string): string {
   return worker;
 }
 
+/** Fields of /proc/<pid>/status. */
+function procStatus(pid: number): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const line of readFileSync(`/proc/${pid}/status`, "utf8").split("\n")) {
+    const at = line.indexOf(":");
+    if (at > 0) fields[line.slice(0, at)] = line.slice(at + 1).trim();
+  }
+  return fields;
+}
+
+/**
+ * Sends `signal` to the script alone and waits until its trap has run: the signal no longer
+ * pending and bash asleep again in its `wait` after waking (its voluntary context switches went up).
+ * Signals sent at once may run their traps in any order (bash ran TERM's before INT's).
+ */
+async function signalHandled(pid: number, signal: NodeJS.Signals): Promise<void> {
+  const before = Number(procStatus(pid).voluntary_ctxt_switches);
+  process.kill(pid, signal);
+  await waitFor(
+    () => {
+      const s = procStatus(pid);
+      return (
+        BigInt(`0x${s.SigPnd}`) === 0n &&
+        BigInt(`0x${s.ShdPnd}`) === 0n &&
+        s.State!.startsWith("S") &&
+        Number(s.voluntary_ctxt_switches) > before
+      );
+    },
+    { what: `scripts/run to handle ${signal}` },
+  );
+}
+
+/** A worker file naming the broker that scripts/run started under `kafkaState`. */
+function extraWorker(dir: string, kafkaState: string): string {
+  const worker = join(dir, "extra-worker.properties");
+  const bootstrap = /^bootstrap=(.+)$/m.exec(readFileSync(join(kafkaState, "info"), "utf8"))![1]!;
+  writeFileSync(
+    worker,
+    [
+      "listeners=http://127.0.0.1:0",
+      `data.dir=${join(dir, "extra-data")}`,
+      `bootstrap.servers=${bootstrap}`,
+      "key.converter=org.apache.kafka.connect.json.JsonConverter",
+      "value.converter=org.apache.kafka.connect.json.JsonConverter",
+    ].join("\n"),
+  );
+  return worker;
+}
+
 async function rootInfo(url: string): Promise<{ kafka_cluster_id: string | null }> {
   return waitFor(async () => {
     const body = (await (await fetch(`${url}/`)).json()) as { kafka_cluster_id: string | null };
@@ -143,7 +193,7 @@ async function rootInfo(url: string): Promise<{ kafka_cluster_id: string | null 
 
 describe("scripts/run", () => {
   // One test, one broker start less: the restart after the SIGKILL is the run that Ctrl-C (twice) stops.
-  test("keeps the broker's state under data.dir; the README pipeline loses no line when the gateway is killed with SIGKILL and restarted; Ctrl-C twice still gives one graceful stop, exit 0", async () => {
+  test("keeps the broker's state under data.dir; the README pipeline loses no line when the gateway is killed with SIGKILL and restarted; Ctrl-C twice still gives one graceful stop, exit 0; SIGINT then SIGTERM to the script alone: one graceful stop", async () => {
     await using dir = await tempDir();
     const worker = workerFile(dir.path);
     const kafkaState = join(dir.path, "data", "kafka");
@@ -152,6 +202,7 @@ describe("scripts/run", () => {
     const topic = `lines-${Date.now()}`;
     writeFileSync(input, "hello\n");
     let run = runScript(worker, kafkaState);
+    let extra: RunScript | undefined;
     let written = 1;
     const append = (n: number) => {
       for (let i = 0; i < n; i++) appendFileSync(input, `line-${written++}\n`);
@@ -214,6 +265,9 @@ describe("scripts/run", () => {
 
       run = runScript(worker, kafkaState);
       const url2 = await run.url();
+      // A second scripts/run on this broker (bootstrap.servers named: no broker of its own), for
+      // signals sent to the script alone; it starts while the pipeline catches up.
+      extra = runScript(extraWorker(dir.path, kafkaState), join(dir.path, "extra-kafka"));
       expect((await rootInfo(url2)).kafka_cluster_id).toBe(clusterId);
       append(100);
       const expected = ["hello", ...Array.from({ length: written - 1 }, (_, i) => `line-${i + 1}`)];
@@ -249,6 +303,22 @@ describe("scripts/run", () => {
         replays: expect.any(Array),
       });
 
+      // SIGINT to the script alone (not its group) is not passed on: the gateway keeps running; a
+      // later SIGTERM to the script alone still is: one graceful stop, exit 0.
+      await extra.url();
+      const extraRun = extra;
+      await signalHandled(extraRun.proc.pid!, "SIGINT");
+      expect(() => process.kill(gatewayPid(extraRun.proc.pid!), 0)).not.toThrow();
+      extraRun.proc.kill("SIGTERM");
+      await waitFor(() => extraRun.output().includes("stopping the gateway"), {
+        timeoutMs: 30_000,
+        what: `the SIGTERM passed on after a SIGINT; output so far:\n${extraRun.output()}`,
+      });
+      expect(await extraRun.exited).toBe(0);
+      expect(extraRun.output()).toContain("Received SIGTERM, stopping the gateway");
+      expect(extraRun.output()).not.toContain("SIGINT");
+      expect(extraRun.output().match(/Gateway stopped/g)).toHaveLength(1);
+
       // Ctrl-C twice: one graceful stop of gateway and broker; the broker's state is kept.
       const brokerPid = Number(readFileSync(join(kafkaState, "broker.pid"), "utf8"));
       run.signalGroup("SIGINT");
@@ -265,6 +335,11 @@ describe("scripts/run", () => {
       expect(existsSync(join(dir.path, "data", "gateway.db"))).toBe(true);
     } finally {
       if (run.proc.exitCode === null) run.signalGroup("SIGKILL");
+      if (extra && extra.proc.exitCode === null && extra.proc.signalCode === null) {
+        try {
+          extra.signalGroup("SIGKILL");
+        } catch {}
+      }
       killBroker(kafkaState);
     }
   }, 300_000);
