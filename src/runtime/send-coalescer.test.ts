@@ -64,6 +64,19 @@ describe("SendCoalescer", () => {
     expect(sender.requests).toHaveLength(3);
   });
 
+  test("a request that fails for good with its rest never sent (the producer refused: SASL) fails its batch as not sent from its first unwritten record", async () => {
+    const sender = new ManualSender();
+    const coalescer = new SendCoalescer(sender.sender, options());
+    const log: string[] = [];
+    track(coalescer, log, "A", [item("a1"), item("a2")]);
+    track(coalescer, log, "B", [item("b1")]);
+    sender.fail(0, markNeverSent(new Error("authentication failed")));
+    await waitFor(() => sender.recoveries.length === 1);
+    sender.recovered(1, new Error("authentication failed"), true);
+    await waitFor(() => log.length === 2);
+    expect(log).toEqual(["A:not sent from 1, failed Error: authentication failed", "B:not sent from 0"]);
+  });
+
   test("a request cut short by a stop (no failure) settles its batch with undefined, one never taken into a request as not sent", async () => {
     const sender = new ManualSender();
     const coalescer = new SendCoalescer(sender.sender, options());

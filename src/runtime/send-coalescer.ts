@@ -90,6 +90,11 @@ export interface SendCoalescerOptions {
  */
 export interface NotSent {
   readonly from: number;
+  /**
+   * Present when the batch failed for good (the task fails with this error) and the records from `from` on never
+   * reached a broker; a failure after which they may have rejects the batch instead.
+   */
+  readonly failure?: { readonly error: unknown };
 }
 
 /**
@@ -251,7 +256,9 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }> {
     this.unsentBatch = 0;
     this.unsentRecord = 0;
     if (first) {
-      if (outcome?.failure) first.done.reject(outcome.failure.error);
+      const failure = outcome?.failure;
+      if (failure && outcome?.neverSent && given[0]) first.done.resolve({ ...given[0], failure });
+      else if (failure) first.done.reject(failure.error);
       else first.done.resolve(given[0]);
     }
     for (let i = 0; i < later.length; i++) later[i]!.done.resolve(given[i + 1]);

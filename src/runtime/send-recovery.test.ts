@@ -240,6 +240,47 @@ describe("SendRecovery", () => {
   );
 });
 
+describe("SendRecovery failed for good before any attempt reached a broker (the producer refused: SASL)", () => {
+  const refused = () => markNeverSent(new ConnectError("SaslAuthenticationException: authentication failed"));
+
+  test.each([
+    ["one record", ["A"]],
+    ["records sent one by one", ["A", "B", "C"]],
+  ])("%s: the failure says the records never reached a broker", async (_what, values) => {
+    const r = recoveryOver();
+    r.hooks.producerFor = async () => ({
+      failed: true,
+      close: async () => {},
+      send: async () => {
+        throw refused();
+      },
+    });
+    const outcome = await r.recovery.recover(
+      values.map((v) => outgoing("t", v)),
+      refused(),
+    );
+    expect(outcome).toEqual({ metadata: [], failure: { error: expect.any(Error) }, neverSent: true });
+  });
+
+  test("one record whose own attempts may have reached a broker: the failure does not say never sent", async () => {
+    const r = recoveryOver({ rejectsRecords: false });
+    const refusal = new ConnectError("The broker closed the connection");
+    r.hooks.producerFor = async () => ({
+      failed: false,
+      close: async () => {},
+      send: async () => {
+        throw refusal;
+      },
+    });
+    const outcome = await r.recovery.recover(
+      ["A", "B"].map((v) => outgoing("t", v)),
+      refused(),
+    );
+    expect(outcome.failure).toBeDefined();
+    expect(outcome.neverSent).toBeUndefined();
+  });
+});
+
 describe("SendRecovery cut short by a stop (notsent-503)", () => {
   const never = markNeverSent(new RetriableError("The task is stopping"));
 

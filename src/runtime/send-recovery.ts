@@ -4,8 +4,8 @@
  * unreachable (the task is not polled meanwhile: `retrying`); records a rejection lists as written (the port's
  * PartlyWritten) are acknowledged and not sent again; when Kafka rejects the rest for good they are sent one by one,
  * so the culprit fails alone and takes Connect's KAFKA_PRODUCE path (or, a per-record refusal, is rejected to a task
- * that takes them: record-rejection.ts) while the others go through (at-least-once). A recovery the stop ends says
- * whether the records left unwritten certainly never reached a broker (`SendOutcome.neverSent`: no attempt at them
+ * that takes them: record-rejection.ts) while the others go through (at-least-once). A recovery the stop or a failure
+ * ends says whether the records left unwritten certainly never reached a broker (`SendOutcome.neverSent`: no attempt at them
  * did, by the port's neverSent), so that their SourceTask may learn they were not written.
  */
 import { isRetriable, messageOf } from "../errors.ts";
@@ -59,7 +59,12 @@ export class SendRecovery {
    * one by one to find those that fail on their own; a record that fails alone takes Connect's KAFKA_PRODUCE path
    * (fail the task, or skip it with errors.tolerance=all). Never throws.
    */
-  async recover(chunk: readonly Outgoing[], previous?: unknown): Promise<SendOutcome> {
+  async recover(
+    chunk: readonly Outgoing[],
+    previous?: unknown,
+    /** Whether an earlier attempt at `chunk` may have reached a broker (a request alone: unknown). */
+    sentBefore = previous === undefined || !neverSent(previous),
+  ): Promise<SendOutcome> {
     const records = chunk.map((o) => o.produced);
     /** Each record's metadata once written. */
     const done: (ProducedMetadata | undefined)[] = new Array(chunk.length).fill(undefined);
@@ -68,13 +73,13 @@ export class SendRecovery {
       const written = writtenRecords(error);
       for (let k = 0; written && k < sent.length; k++) done[sent[k]!] ??= written[k] ?? undefined;
     };
-    /** Whether an attempt at the records not written yet may have reached a broker (a request alone: unknown). */
-    let maybeSent = previous === undefined || !neverSent(previous);
+    /** Whether an attempt at the records not written yet may have reached a broker. */
+    let maybeSent = sentBefore;
     const outcome = (failure?: { error: unknown }): SendOutcome => {
       const end = done.indexOf(undefined);
       const metadata = done.slice(0, end < 0 ? done.length : end) as ProducedMetadata[];
-      if (failure) return { metadata, failure };
-      return maybeSent ? { metadata } : { metadata, neverSent: true };
+      const result: SendOutcome = failure ? { metadata, failure } : { metadata };
+      return maybeSent ? result : { ...result, neverSent: true };
     };
     let retrying = false;
     // The first warning of a recovery carries the error's trace; each retry after it is one line (a
@@ -134,7 +139,7 @@ export class SendRecovery {
     } catch (error) {
       if (this.c.stopSignal().aborted) return outcome();
       if (error instanceof TopicCreationError) return outcome({ error });
-      if (unsent().length > 1) return await this.oneByOne(chunk, done);
+      if (unsent().length > 1) return await this.oneByOne(chunk, done, maybeSent);
       try {
         await recordFailedAlone(this.c, chunk[unsent()[0] ?? 0]!.record, error);
       } catch (failure) {
@@ -150,6 +155,7 @@ export class SendRecovery {
   private async oneByOne(
     chunk: readonly Outgoing[],
     done: readonly (ProducedMetadata | undefined)[],
+    sentBefore: boolean,
   ): Promise<SendOutcome> {
     const metadata: (ProducedMetadata | null)[] = [];
     for (let i = 0; i < chunk.length; i++) {
@@ -158,8 +164,12 @@ export class SendRecovery {
         metadata.push(written);
         continue;
       }
-      const outcome = await this.recover([chunk[i]!]);
-      if (outcome.metadata.length === 0) return outcome.failure ? { metadata, failure: outcome.failure } : { metadata };
+      const outcome = await this.recover([chunk[i]!], undefined, sentBefore);
+      if (outcome.metadata.length === 0) {
+        // The records after this one were only in the attempts at the whole request (`sentBefore`).
+        const result: SendOutcome = outcome.failure ? { metadata, failure: outcome.failure } : { metadata };
+        return outcome.neverSent ? { ...result, neverSent: true } : result;
+      }
       metadata.push(outcome.metadata[0]!);
     }
     return { metadata };

@@ -226,21 +226,19 @@ export class WorkerSourceTask extends WorkerTask {
   private async acknowledgeSettled(): Promise<void> {
     for (const { payload, outcome } of this.inFlight.takeSettled()) {
       if (this.cancelled) continue; // abandoned: nothing more reaches the task (Connect)
-      if (outcome.ok && !Array.isArray(outcome.value)) {
+      // Failed for good, its rest perhaps never sent (NotSent.failure): the task fails.
+      const failed = outcome.ok ? (Array.isArray(outcome.value) ? undefined : outcome.value?.failure) : outcome;
+      if (failed && !this.halted) {
+        this.failure = { error: failed.error };
+        this.failed.abort();
+        this.notify();
+      }
+      if (!outcome.ok) this.halted = true;
+      else if (!Array.isArray(outcome.value)) {
         // Given up (stopping, or after a failure): nothing from here on is committed; what never reached Kafka is told.
         this.halted = true;
         if (outcome.value) await batchNotSent(this.o.task, this.sender, payload, outcome.value.from, this.log);
-        continue;
-      }
-      if (this.halted) continue;
-      if (!outcome.ok) {
-        this.halted = true;
-        this.failure = { error: outcome.error };
-        this.failed.abort();
-        this.notify();
-        continue;
-      }
-      if (Array.isArray(outcome.value)) await this.acknowledge(payload, outcome.value);
+      } else if (!this.halted) await this.acknowledge(payload, outcome.value);
     }
   }
 
