@@ -76,6 +76,19 @@ describe("http.record.key.field holding a long decimal", () => {
     expect(records?.map((r) => r.key)).toEqual(keys);
   });
 
+  test("a decimal a double holds (1.50, 0.10) keeps one key whatever its page holds: the double's text, as on a page without a long decimal", async () => {
+    const pages = ['[{"k":1.50},{"k":0.10}]', '[{"k":1.50},{"k":0.10},{"k":1700000000.123456789}]'];
+    using server = api((_req, _url, n) => new Response(pages[Math.min(n, pages.length) - 1]));
+    const h = await startTask({
+      "http.url": `${server.base}/e`,
+      "http.response.records.path": "$[*]",
+      "http.record.key.field": "k",
+      "http.timer.interval.ms": "1000",
+    });
+    expect((await h.collect(2)).map((r) => r.key)).toEqual(["1.5", "0.1"]);
+    expect((await h.collect(3)).map((r) => r.key)).toEqual(["1.5", "0.1", "1700000000.123456789"]);
+  });
+
   test("TIMESTAMP: a record at the offset's instant whose key differs only past a double's digits is new, not skipped", async () => {
     const T = "2024-06-01T10:00:01Z";
     const events = ['{"k":1700000000.123456789,"ts":"2024-06-01T10:00:01Z"}'];

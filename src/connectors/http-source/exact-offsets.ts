@@ -7,7 +7,8 @@
  * never delivered. So when a page's offsets are decimals, or whole numbers of the size of epoch
  * seconds (a fraction such as `.000000001` rounds away to nothing), and the page holds such a long
  * decimal, its records are read again exactly and the field is the number's text as the API sent
- * it (records.ts fieldValue); so is a CURSOR pagination cursor, and so is a `http.record.key.field`
+ * it where a double would round it, the double otherwise, as on any other page (records.ts
+ * exactNumber: `1.50` is 1.5 on every page); so is a CURSOR pagination cursor, and so is a `http.record.key.field`
  * key (two records whose long decimal keys differ only past a double's digits kept one Kafka key, and
  * one TIMESTAMP fingerprint: offsets.ts). Used by poll-run.ts pageContent and pagination.ts.
  */
@@ -15,7 +16,7 @@ import { JsonNumberText, readJsonText } from "../../api/data/json-reader.ts";
 import { JsonText } from "../../api/data/json-text.ts";
 import type { Slicer } from "../../util/sliced.ts";
 import type { OffsetValue } from "./offsets.ts";
-import { fieldValue, PLAIN_DECIMAL, type ResponseDocument, type SelectedRecord, selectFirst } from "./records.ts";
+import { exactNumber, fieldValue, type ResponseDocument, type SelectedRecord, selectFirst } from "./records.ts";
 
 /** 16 or more digits around a decimal point: more than a double holds. */
 const LONG_DECIMAL = /(?<![\d.])(?=[\d.]{17})\d+\.\d+/;
@@ -38,7 +39,7 @@ export function exactFirst(json: unknown, text: string | undefined, path: string
   const value = selectFirst(json, path);
   if (text === undefined || !mayHaveLostDigits(value) || !LONG_DECIMAL.test(text)) return value;
   const exact = selectFirst(readJsonText(text, true), path);
-  return exact instanceof JsonNumberText && PLAIN_DECIMAL.test(exact.source) ? exact.source : value;
+  return exact instanceof JsonNumberText ? exactNumber(exact) : value;
 }
 
 /**

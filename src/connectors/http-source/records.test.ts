@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
+import { JsonNumberText } from "../../api/data/json-reader.ts";
 import { JsonText } from "../../api/data/json-text.ts";
 import { Slicer } from "../../util/sliced.ts";
-import { fieldValue, parseJsonBody, ResponseFormatError, selectAll, selectRecords } from "./records.ts";
+import { exactNumber, fieldValue, parseJsonBody, ResponseFormatError, selectAll, selectRecords } from "./records.ts";
 import { api, startTask } from "./test-support.ts";
 
 const body = (text: string) => parseJsonBody(new TextEncoder().encode(text));
@@ -140,5 +141,23 @@ describe("a document or record that is null, false, 0 or an empty string (jsonpa
     });
     const records = await task.poll(new AbortController().signal);
     expect(records?.map((r) => r.key)).toEqual(["2024-01-01T00:00:01Z", null, "2024-01-01T00:00:02Z", null]);
+  });
+});
+
+describe("exactNumber", () => {
+  test("the double where it holds the decimal's value, the text where a double would round it", () => {
+    const cases = ["1.50", "-0.10", "0.0000001", "-0.0", "1e5", "1700000000.1234567", "1700000000.123456789"];
+    expect(cases.map((c) => exactNumber(new JsonNumberText(c)))).toEqual([
+      1.5,
+      -0.1,
+      1e-7,
+      -0,
+      1e5,
+      1700000000.1234567,
+      "1700000000.123456789",
+    ]);
+    expect(exactNumber(new JsonNumberText("0.1000000000000000055511151231257827"))).toBe(
+      "0.1000000000000000055511151231257827",
+    );
   });
 });

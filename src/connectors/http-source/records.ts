@@ -234,6 +234,31 @@ export function selectFirst(json: unknown, path: string): unknown {
 /** A decimal without an exponent: its text is an exact offset value. */
 export const PLAIN_DECIMAL = /^-?\d+\.\d+$/;
 
+/**
+ * A number read exactly (exact-offsets.ts) as an offset, key or cursor: the double the fast parse
+ * gives when it holds the decimal's value (`1.50` is 1.5, key "1.5", whatever else the page holds:
+ * the same record keeps its key), the API's text only for a plain decimal a double would round.
+ */
+export function exactNumber(number: JsonNumberText): string | number {
+  const value = number.toNumber();
+  return PLAIN_DECIMAL.test(number.source) && decimalOf(number.source) !== decimalOf(String(value))
+    ? number.source
+    : value;
+}
+
+/** A decimal text (`-12.50`, `1e-7`) as `digits e exponent` without redundant zeros: equal for equal values. */
+function decimalOf(text: string): string {
+  const m = /^(-?)(\d*)(?:\.(\d*))?(?:e([+-]?\d+))?$/i.exec(text);
+  if (!m) return text;
+  const fraction = m[3] ?? "";
+  let digits = `${m[2]}${fraction}`.replace(/^0+/, "");
+  let exponent = Number(m[4] ?? 0) - fraction.length;
+  const trailing = digits.length - digits.replace(/0+$/, "").length;
+  digits = digits.slice(0, digits.length - trailing);
+  exponent += trailing;
+  return digits === "" ? "0" : `${m[1]}${digits}e${exponent}`;
+}
+
 /** A record's offset field: a name, a dotted path or a JSONPath. Only strings and numbers count. */
 export function fieldValue(record: unknown, field: string): OffsetValue {
   let value: unknown;
@@ -246,7 +271,7 @@ export function fieldValue(record: unknown, field: string): OffsetValue {
     }
   }
   if (typeof value === "bigint") return value.toString();
-  // A decimal read exactly (exact-offsets.ts) is its text: a double would drop its last digits.
-  if (value instanceof JsonNumberText) value = PLAIN_DECIMAL.test(value.source) ? value.source : value.toNumber();
+  // A decimal read exactly (exact-offsets.ts) is its text where a double would drop its last digits.
+  if (value instanceof JsonNumberText) value = exactNumber(value);
   return typeof value === "string" || (typeof value === "number" && Number.isFinite(value)) ? value : null;
 }
