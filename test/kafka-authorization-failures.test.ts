@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, type Kafka, ResourcePatternTypes } from "kafkajs";
-import { type Gateway, ingestUrlOf, startGateway, taskState } from "./support/gateway.ts";
+import { type Gateway, ingestUrlOf, spawnGateway, startGateway, taskState } from "./support/gateway.ts";
 import { createTopicsOn, kafkaBroker, plainJaas } from "./support/kafka.ts";
 import { type OwnBroker, startOwnBroker } from "./support/own-broker.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
@@ -194,3 +194,39 @@ describe.each(["platformatic", "kafkajs"])("a task denied by the broker (kafka.c
     expect(gw.output()).not.toContain(PASSWORD);
   }, 45_000);
 });
+
+test.each(["platformatic", "kafkajs"])(
+  "a worker whose trust store does not trust the broker's certificate stops at startup as Connect's does: exit code 2, the handshake named (kafka.client=%s)",
+  async (client) => {
+    const shared = await kafkaBroker(); // its CA did not sign the own broker's certificate
+    await using work = await tempDir();
+    const { proc, output, pumped } = spawnGateway({
+      dir: work.path,
+      worker: {
+        "bootstrap.servers": broker.info.bootstrap_ssl!,
+        "security.protocol": "SSL",
+        "ssl.truststore.type": "PEM",
+        "ssl.truststore.location": shared.sslCa,
+        "data.dir": work.file("data"),
+        "kafka.client": client,
+      },
+    });
+    // Bounded: a gateway that keeps running is killed, not left behind.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const code = await Promise.race([
+      proc.exited,
+      new Promise<string>((resolve) => {
+        timer = setTimeout(() => resolve("still running after 20 s"), 20_000);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (proc.exitCode === null) proc.kill("SIGKILL");
+    await pumped;
+    expect(code).toBe(2);
+    expect(output()).toContain("ERROR Stopping due to error");
+    expect(output()).toContain(
+      "Caused by: KafkaAccessError: Failed to connect the admin client: SSL handshake failed (SELF_SIGNED_CERT_IN_CHAIN: ",
+    );
+  },
+  30_000,
+);
