@@ -6,7 +6,10 @@
 //   2. the protocol Encoder allocated zero-filled buffers (Buffer.alloc) for every request and
 //      record, although it writes every byte it exposes (Buffer.allocUnsafe is safe there);
 //   3. its request queue scheduled a timer of minus the epoch time when never throttled
-//      (kafkajs issue 1751): every client printed a TimeoutNegativeWarning at connect.
+//      (kafkajs issue 1751): every client printed a TimeoutNegativeWarning at connect;
+//   4. findGroupCoordinatorMetadata dropped the broker's refusal (GROUP_AUTHORIZATION_FAILED: an
+//      ACL denies the group) for a bare "Failed to find group coordinator"; it is kept as the cause,
+//      so the gateway maps it to Java's GroupAuthorizationException (src/kafka/access-errors.ts).
 // @platformatic/kafka loads its CRC32C/LZ4/Snappy WebAssembly from a file next to
 // @platformatic/wasm-utils' index, which a `bun build --compile` binary does not contain (it
 // crashes at start: ENOENT /$bunfs/dist/native.wasm); the package's `bundled` entry inlines the
@@ -63,6 +66,38 @@ const patches = [
       }, scheduleAt)`,
     to: `        this.checkPendingRequests()
       }, Math.max(1, scheduleAt)) // edge-gateway patch: never a negative delay`,
+  },
+  {
+    file: "node_modules/kafkajs/src/cluster/index.js",
+    from: `  async findGroupCoordinatorMetadata({ groupId, coordinatorType }) {
+    const brokerMetadata = await this.brokerPool.withBroker(async ({ nodeId, broker }) => {`,
+    to: `  async findGroupCoordinatorMetadata({ groupId, coordinatorType }) {
+    let refusal // edge-gateway patch: the broker's answer (GROUP_AUTHORIZATION_FAILED) kept as the cause
+    const brokerMetadata = await this.brokerPool.withBroker(async ({ nodeId, broker }) => {`,
+  },
+  {
+    file: "node_modules/kafkajs/src/cluster/index.js",
+    from: `          bail(e)
+        }
+      })
+    })
+
+    if (brokerMetadata) {
+      return brokerMetadata
+    }
+
+    throw new KafkaJSGroupCoordinatorNotFound('Failed to find group coordinator')`,
+    to: `          refusal = e // edge-gateway patch
+          bail(e)
+        }
+      })
+    })
+
+    if (brokerMetadata) {
+      return brokerMetadata
+    }
+
+    throw new KafkaJSGroupCoordinatorNotFound('Failed to find group coordinator', { cause: refusal })`,
   },
   {
     file: "node_modules/@platformatic/kafka/dist/protocol/crc32c.js",

@@ -6,7 +6,9 @@
  * exception in its trace. Both adapters' error mapping (`kafkajs/errors.ts`,
  * `platformatic/errors.ts`) find the protocol error in their library's error and call
  * `accessFailure`, so the runtime sees a non-retriable ConnectError whose trace starts with Java's
- * class name.
+ * class name. A TLS handshake the client refuses (a broker certificate its trust store does not
+ * trust, a host name it does not name) is Java's SslAuthenticationException, an
+ * AuthenticationException: fatal too (`tlsFailure`).
  */
 import { ConnectError } from "../errors.ts";
 import { withKafkaError } from "./kafka-port.ts";
@@ -21,6 +23,8 @@ const JAVA_CLASSES: Readonly<Record<string, string>> = {
   TRANSACTIONAL_ID_AUTHORIZATION_FAILED: "org.apache.kafka.common.errors.TransactionalIdAuthorizationException",
 };
 
+const SSL_AUTHENTICATION = "org.apache.kafka.common.errors.SslAuthenticationException";
+
 /** True for the Kafka protocol errors (by name) that are authentication or authorization failures. */
 export function isAccessError(kafkaError: string | undefined): boolean {
   return kafkaError !== undefined && Object.hasOwn(JAVA_CLASSES, kafkaError);
@@ -30,9 +34,10 @@ export function isAccessError(kafkaError: string | undefined): boolean {
 export class KafkaAccessError extends ConnectError {
   override readonly javaClass: string;
   override name = "KafkaAccessError";
-  constructor(kafkaError: string, message: string, options?: ErrorOptions) {
+  constructor(kafkaError: string, message: string, options?: ErrorOptions & { javaClass?: string }) {
     super(message, options);
-    this.javaClass = JAVA_CLASSES[kafkaError] ?? "org.apache.kafka.common.errors.AuthenticationException";
+    this.javaClass =
+      options?.javaClass ?? JAVA_CLASSES[kafkaError] ?? "org.apache.kafka.common.errors.AuthenticationException";
   }
 }
 
@@ -43,4 +48,39 @@ export class KafkaAccessError extends ConnectError {
  */
 export function accessFailure(what: string, kafkaError: string, detail: string, cause: unknown): KafkaAccessError {
   return withKafkaError(new KafkaAccessError(kafkaError, `${what}: ${detail}`, { cause }), kafkaError);
+}
+
+/**
+ * Node's (and Bun's) codes for a TLS handshake that failed on certificate grounds: a chain the
+ * trust store does not reach (SELF_SIGNED_CERT_IN_CHAIN, UNABLE_TO_VERIFY_LEAF_SIGNATURE …), an
+ * expired or not yet valid certificate, a host name it does not name, a peer's alert about our own
+ * certificate (ERR_SSL_…ALERT…). Retrying cannot cure any of them.
+ */
+const TLS_CODE =
+  /^(ERR_TLS_CERT_ALTNAME_INVALID|ERR_SSL_\w*ALERT\w*|\w*SELF_SIGNED\w*|UNABLE_TO_\w+|CERT_\w+|HOSTNAME_MISMATCH)$/;
+
+/** The first TLS certificate failure in the error, its causes and aggregated errors. */
+function tlsFailureIn(error: unknown, depth = 0): { code: string; message: string } | undefined {
+  if (depth > 12 || error === null || typeof error !== "object") return undefined;
+  const e = error as { code?: unknown; message?: unknown; errors?: unknown; cause?: unknown };
+  if (typeof e.code === "string" && TLS_CODE.test(e.code)) return { code: e.code, message: String(e.message) };
+  for (const inner of [...(Array.isArray(e.errors) ? e.errors : []), ...(e.cause !== error ? [e.cause] : [])]) {
+    const found = tlsFailureIn(inner, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * The failure of `what` as Java's SslAuthenticationException when a TLS certificate failure is
+ * anywhere in `error` (kafkajs keeps the socket's code on its connection error; @platformatic/kafka
+ * keeps the socket's error as the cause of its network error), else undefined.
+ */
+export function tlsFailure(what: string, error: unknown): KafkaAccessError | undefined {
+  const found = tlsFailureIn(error);
+  if (found === undefined) return undefined;
+  return new KafkaAccessError("", `${what}: SSL handshake failed (${found.code}: ${found.message})`, {
+    cause: error,
+    javaClass: SSL_AUTHENTICATION,
+  });
 }

@@ -82,6 +82,38 @@ describe("kafkajs request queue patch (scripts/patch-dependencies.mjs)", () => {
   });
 });
 
+describe("kafkajs group coordinator patch (scripts/patch-dependencies.mjs)", () => {
+  test("findGroupCoordinatorMetadata keeps the broker's refusal as the cause of its 'Failed to find group coordinator'", async () => {
+    const path = require.resolve("kafkajs/src/cluster/index.js");
+    expect(readFileSync(path, "utf8")).toContain(
+      "edge-gateway patch: the broker's answer (GROUP_AUTHORIZATION_FAILED)",
+    );
+    const Cluster = require(path) as { prototype: { findGroupCoordinatorMetadata(o: unknown): Promise<unknown> } };
+    const refusal = Object.assign(new Error("Not authorized to access group"), { type: "GROUP_AUTHORIZATION_FAILED" });
+    const self = {
+      logger: { debug() {} },
+      retrier: (fn: (bail: (e: Error) => never) => Promise<unknown>) =>
+        fn((e) => {
+          throw e;
+        }),
+      brokerPool: {
+        async withBroker(callback: (o: unknown) => Promise<unknown>) {
+          try {
+            return await callback({ nodeId: 1, broker: { findGroupCoordinator: () => Promise.reject(refusal) } });
+          } catch {
+            return null; // kafkajs drops the error here
+          }
+        },
+      },
+    };
+    const error = (await Cluster.prototype.findGroupCoordinatorMetadata
+      .call(self, { groupId: "g" })
+      .catch((e: unknown) => e)) as Error;
+    expect(error.message).toBe("Failed to find group coordinator");
+    expect(error.cause).toBe(refusal);
+  });
+});
+
 describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
   test.each([["crc32c.js"], ["compression.js"]])(
     "%s loads the inlined WebAssembly (a compiled binary has no native.wasm file)",

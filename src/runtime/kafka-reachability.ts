@@ -4,13 +4,14 @@
  * keeps probing with backoff (1 s doubling to 30 s) and logs when it connects. `GET /` reports
  * the cluster id once known, `/health` says when Kafka has not been reached. Created by app.ts.
  *
- * A broker that answers but refuses the worker's credentials (or denies it the cluster) is no
+ * A broker that answers but refuses the worker's credentials (or denies it the cluster), or shows a
+ * certificate the worker's trust store does not trust (Java's SslAuthenticationException), is no
  * uplink coming later: Connect fails to start then ("Failed to connect to and describe Kafka
  * cluster"). Until the cluster was first reached, such a refusal stops probing and goes to
  * `onRefused` (main.ts stops the gateway with it); once it was reached, it is an outage like any.
  */
 import { messageOf } from "../errors.ts";
-import { isAccessError } from "../kafka/access-errors.ts";
+import { isAccessError, KafkaAccessError } from "../kafka/access-errors.ts";
 import { kafkaErrorOf } from "../kafka/kafka-port.ts";
 import type { Logger } from "../util/logger.ts";
 
@@ -81,7 +82,7 @@ export class KafkaReachability {
       this.reachable = true;
     } catch (error) {
       if (this.stopped) return;
-      if (this.clusterIdValue === null && this.o.onRefused && isAccessError(kafkaErrorOf(error))) {
+      if (this.clusterIdValue === null && this.o.onRefused && refused(error)) {
         this.stopped = true;
         this.o.onRefused(error);
         return;
@@ -107,4 +108,9 @@ export class KafkaReachability {
     t.unref?.();
     return { cancel: () => clearTimeout(t) };
   }
+}
+
+/** The broker refused the worker's credentials, or its certificate failed the worker's trust store (TLS). */
+function refused(error: unknown): boolean {
+  return error instanceof KafkaAccessError || isAccessError(kafkaErrorOf(error));
 }

@@ -15,6 +15,8 @@ import { waitFor } from "./wait-for.ts";
 
 export interface OwnBroker extends AsyncDisposable {
   readonly bootstrap: string;
+  /** Everything `scripts/kafka start` printed: bootstrap_sasl, bootstrap_ssl, ssl_ca, cluster_id … */
+  readonly info: Readonly<Record<string, string>>;
   /** The broker process (changes with `restart()`): a test may freeze it (SIGSTOP/SIGCONT). */
   readonly pid: number;
   stop(): Promise<void>;
@@ -59,7 +61,8 @@ function portOpen(hostPort: string): Promise<boolean> {
   });
 }
 
-export async function startOwnBroker(stateDir: string): Promise<OwnBroker> {
+/** `extraProperties` (lines of key=value) go into the broker's server.properties after the rest. */
+export async function startOwnBroker(stateDir: string, extraProperties = ""): Promise<OwnBroker> {
   const script = join(REPO, "scripts", "kafka");
   // A broker that lives for one test: the C1 compiler alone starts it with about half the CPU time
   // (C2's compiles would not pay off before it is stopped again); restarts keep the same flags.
@@ -70,7 +73,7 @@ export async function startOwnBroker(stateDir: string): Promise<OwnBroker> {
     ...process.env,
     KAFKA_STATE_DIR: stateDir,
     KAFKA_OPTS: "-XX:TieredStopAtLevel=1",
-    KAFKA_SERVER_PROPERTIES: "broker.session.timeout.ms=4000\nbroker.heartbeat.interval.ms=1000",
+    KAFKA_SERVER_PROPERTIES: `broker.session.timeout.ms=4000\nbroker.heartbeat.interval.ms=1000\n${extraProperties}`,
   };
   const proc = Bun.spawn(["bash", script, "start"], { env, stdout: "pipe", stderr: "inherit" });
   const out = await new Response(proc.stdout).text();
@@ -107,6 +110,7 @@ export async function startOwnBroker(stateDir: string): Promise<OwnBroker> {
   };
   return {
     bootstrap,
+    info,
     get pid() {
       return pid;
     },

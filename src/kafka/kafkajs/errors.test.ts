@@ -64,3 +64,23 @@ describe("wrap", () => {
     );
   });
 });
+
+describe("a TLS certificate failure (the broker's certificate not trusted)", () => {
+  test("is Java's SslAuthenticationException, never retried, also after kafkajs ran out of retries", () => {
+    const connection = Object.assign(new Error("Connection error: unable to verify the first certificate"), {
+      name: "KafkaJSConnectionError",
+      retriable: true,
+      code: "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+    });
+    const outer = Object.assign(new Error(connection.message), {
+      name: "KafkaJSNumberOfRetriesExceeded",
+      retriable: false,
+      cause: connection,
+    });
+    const wrapped = wrap(outer, "Failed to connect the producer");
+    expect(isRetriable(wrapped)).toBe(false);
+    expect(traceOf(wrapped).split("\n")[0]).toStartWith(
+      "org.apache.kafka.common.errors.SslAuthenticationException: Failed to connect the producer: SSL handshake failed (UNABLE_TO_VERIFY_LEAF_SIGNATURE: ",
+    );
+  });
+});

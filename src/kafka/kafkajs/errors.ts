@@ -3,7 +3,7 @@
  * Authentication and authorization failures become KafkaAccessError (access-errors.ts).
  */
 import { ConnectError, RetriableError } from "../../errors.ts";
-import { accessFailure, isAccessError } from "../access-errors.ts";
+import { accessFailure, isAccessError, tlsFailure } from "../access-errors.ts";
 import { withKafkaError } from "../kafka-port.ts";
 
 /**
@@ -47,6 +47,8 @@ export function wrap(error: unknown, what: string): Error {
   if (error instanceof ConnectError) return error;
   const sasl = saslFailure(error);
   if (sasl !== undefined) return accessFailure(what, "SASL_AUTHENTICATION_FAILED", sasl, error);
+  const tls = tlsFailure(what, error);
+  if (tls) return tls;
   const type = protocolErrorType(error);
   if (isAccessError(type)) {
     return accessFailure(what, type!, (error as { message?: string })?.message ?? String(type), error);

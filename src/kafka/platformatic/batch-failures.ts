@@ -6,6 +6,7 @@
  */
 import { protocolErrorsCodesById } from "@platformatic/kafka";
 import { ConnectError, isRetriable, RetriableError } from "../../errors.ts";
+import { isAccessError, KafkaAccessError } from "../access-errors.ts";
 import { markNeverSent, NotSentError, withKafkaError } from "../kafka-port.ts";
 import type { Batch, PartitionBatches } from "./partition-batches.ts";
 
@@ -23,9 +24,16 @@ export function describeBatch(b: Batch, code: number, message: string | null | u
   return `Kafka rejected ${what}: ${name}${why ? ` (${why})` : ""}`;
 }
 
-/** `error`, marked with the name of the broker's answer `code` (the port's kafkaErrorOf). */
-export function brokerAnswer<E extends Error>(error: E, code: number): E {
-  return withKafkaError(error, code > 0 ? protocolErrorsCodesById[code] : undefined);
+/**
+ * `error`, marked with the name of the broker's answer `code` (the port's kafkaErrorOf); an
+ * authorization refusal (TOPIC_AUTHORIZATION_FAILED: no WRITE on the topic) becomes Java's
+ * exception for it, never retried (access-errors.ts), with `error`'s message.
+ */
+export function brokerAnswer<E extends Error>(error: E, code: number): E | KafkaAccessError {
+  const name = code > 0 ? protocolErrorsCodesById[code] : undefined;
+  if (name !== undefined && isAccessError(name))
+    return withKafkaError(new KafkaAccessError(name, error.message, { cause: error.cause }), name);
+  return withKafkaError(error, name);
 }
 
 /** Why `b` came back: the request's error when it failed as a whole, else the broker's answer. */

@@ -89,3 +89,27 @@ describe("wrap", () => {
     expect(wrap(error, "Failed to start")).toBe(error);
   });
 });
+
+describe("a TLS certificate failure (the broker's certificate not trusted)", () => {
+  test("is Java's SslAuthenticationException, never retried, wherever the library nests the socket's error", () => {
+    const socket = Object.assign(new Error("self signed certificate in certificate chain"), {
+      code: "SELF_SIGNED_CERT_IN_CHAIN",
+    });
+    const network = new NetworkError("Connection to 127.0.0.1:9094 failed.", { canRetry: true, cause: socket });
+    const error = new MultipleErrors("metadata failed 4 times.", [
+      new MultipleErrors("Cannot connect to any broker.", [network]),
+    ]);
+    expect(retriable(error)).toBe(false);
+    const wrapped = wrap(error, "Failed to connect the producer");
+    expect(isRetriable(wrapped)).toBe(false);
+    expect(traceOf(wrapped).split("\n")[0]).toBe(
+      "org.apache.kafka.common.errors.SslAuthenticationException: Failed to connect the producer: SSL handshake failed (SELF_SIGNED_CERT_IN_CHAIN: self signed certificate in certificate chain)",
+    );
+  });
+
+  test("a refused connection with a code that is no certificate's stays retriable", () => {
+    const socket = Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
+    const error = new NetworkError("Connection to 127.0.0.1:9094 failed.", { canRetry: true, cause: socket });
+    expect(isRetriable(wrap(error, "Failed to connect the producer"))).toBe(true);
+  });
+});

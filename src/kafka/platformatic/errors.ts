@@ -9,7 +9,7 @@
  */
 import { findErrorBy, TimeoutError } from "@platformatic/kafka";
 import { ConnectError, RetriableError } from "../../errors.ts";
-import { accessFailure, isAccessError } from "../access-errors.ts";
+import { accessFailure, isAccessError, tlsFailure } from "../access-errors.ts";
 
 interface AccessDenial {
   readonly kafkaError: string;
@@ -43,7 +43,7 @@ function accessDenial(error: unknown, depth = 0): AccessDenial | undefined {
 
 export function retriable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  if (accessDenial(error)) return false;
+  if (accessDenial(error) || tlsFailure("", error)) return false;
   return (
     error instanceof TimeoutError ||
     findErrorBy(error, "canRetry", true) !== null ||
@@ -58,6 +58,8 @@ export function wrap(error: unknown, what: string): Error {
   if (error instanceof ConnectError) return error;
   const denial = accessDenial(error);
   if (denial) return accessFailure(what, denial.kafkaError, denial.detail, error);
+  const tls = tlsFailure(what, error);
+  if (tls) return tls;
   const message = `${what}: ${(error as { message?: string })?.message ?? String(error)}`;
   return retriable(error) ? new RetriableError(message, { cause: error }) : new ConnectError(message, { cause: error });
 }
