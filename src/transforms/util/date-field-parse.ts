@@ -3,6 +3,7 @@
  * Java's default does, and builds the UTC date from them. Used by SimpleDateFormat.parsePrefix.
  */
 import { DAYS, MONTHS, type Token } from "./date-pattern.ts";
+import { calendarMillis, yearStartMillis } from "./gregorian-calendar.ts";
 
 export interface Fields {
   era: number;
@@ -19,12 +20,24 @@ export interface Fields {
   offsetMinutes: number;
 }
 
-function parseNumber(text: string, pos: number, width: number | null): { value: number; end: number } | null {
-  let end = pos;
-  const limit = width === null ? text.length : Math.min(text.length, pos + width);
+/**
+ * A number as the DecimalFormat inside SimpleDateFormat reads it: digits after an optional minus
+ * sign ("-0001" is the year 2 BC); a width counts from where the field started, blanks included.
+ */
+function parseNumber(
+  text: string,
+  start: number,
+  pos: number,
+  width: number | null,
+): { value: number; end: number } | null {
+  const limit = width === null ? text.length : Math.min(text.length, start + width);
+  const negative = text[pos] === "-" && pos + 1 < limit;
+  const digits = negative ? pos + 1 : pos;
+  let end = digits;
   while (end < limit && text.charCodeAt(end) >= 48 && text.charCodeAt(end) <= 57) end++;
-  if (end === pos || (width !== null && end - pos !== width)) return null;
-  return { value: Number(text.slice(pos, end)), end };
+  if (end === digits || (width !== null && end - start !== width)) return null;
+  const value = Number(text.slice(digits, end));
+  return { value: negative ? -value : value, end };
 }
 
 function matchName(text: string, pos: number, names: readonly string[]): { index: number; end: number } | null {
@@ -60,12 +73,29 @@ function parseOffset(text: string, pos: number): { offset: number; end: number }
   return { offset: m[1] === "-" ? -minutes : minutes, end: pos + m[0].length };
 }
 
-export function parseField(text: string, pos: number, token: Token & { kind: "field" }, abutting: boolean, f: Fields) {
+function skipBlanks(text: string, pos: number): number {
+  let at = pos;
+  while (at < text.length && (text[at] === " " || text[at] === "\t")) at++;
+  return at;
+}
+
+export function parseField(
+  text: string,
+  fieldStart: number,
+  token: Token & { kind: "field" },
+  abutting: boolean,
+  f: Fields,
+) {
   const { letter, count } = token;
   const width = abutting ? count : null;
+  // SimpleDateFormat.subParse skips spaces and tabs before a field and fails at the end of the text,
+  // but matches names (months, days, eras, AM/PM) from where the field started, blanks and all.
+  const start = fieldStart;
+  const pos = skipBlanks(text, fieldStart);
+  if (pos >= text.length) return null;
   switch (letter) {
     case "G": {
-      const m = matchName(text, pos, ["AD", "BC"]);
+      const m = matchName(text, start, ["AD", "BC"]);
       if (!m) return null;
       f.era = m.index === 0 ? 1 : 0;
       return m.end;
@@ -73,18 +103,18 @@ export function parseField(text: string, pos: number, token: Token & { kind: "fi
     case "M":
     case "L":
       if (count >= 3) {
-        const m = matchName(text, pos, MONTHS);
+        const m = matchName(text, start, MONTHS);
         if (!m) return null;
         f.month = m.index + 1;
         return m.end;
       }
       break;
     case "E": {
-      const m = matchName(text, pos, DAYS);
+      const m = matchName(text, start, DAYS);
       return m ? m.end : null;
     }
     case "a": {
-      const m = matchName(text, pos, ["AM", "PM"]);
+      const m = matchName(text, start, ["AM", "PM"]);
       if (!m) return null;
       f.pm = m.index === 1;
       return m.end;
@@ -98,7 +128,7 @@ export function parseField(text: string, pos: number, token: Token & { kind: "fi
       return zone.end;
     }
   }
-  const n = parseNumber(text, pos, width);
+  const n = parseNumber(text, start, pos, width);
   if (!n) return null;
   switch (letter) {
     case "y":
@@ -155,9 +185,10 @@ function twoDigitYear(yy: number): number {
 export function toDate(f: Fields): Date {
   const year = f.era === 1 ? f.year : 1 - f.year;
   const hour = f.hour12 && f.pm ? f.hour + 12 : f.hour;
-  const d = new Date(0);
-  if (f.dayOfYear !== null) d.setUTCFullYear(year, 0, f.dayOfYear);
-  else d.setUTCFullYear(year, f.month - 1, f.day);
-  d.setUTCHours(hour, f.minute, f.second, f.millis);
-  return new Date(d.getTime() - f.offsetMinutes * 60_000);
+  const time = ((hour * 60 + f.minute) * 60 + f.second) * 1000 + f.millis;
+  const ms =
+    f.dayOfYear !== null
+      ? yearStartMillis(year) + (f.dayOfYear - 1) * 86_400_000 + time
+      : calendarMillis(year, f.month - 1, f.day, time);
+  return new Date(ms - f.offsetMinutes * 60_000);
 }
