@@ -1,8 +1,9 @@
 /**
  * Formats one SimpleDateFormat pattern field of a date, in UTC. Used by SimpleDateFormat.format.
  */
+
+import { type CalendarFields, calendarFields, yearStartMillis } from "../../api/data/gregorian-calendar.ts";
 import { DAYS, MONTHS } from "./date-pattern.ts";
-import { type CalendarFields, calendarFields, yearStartMillis } from "./gregorian-calendar.ts";
 
 const MS_PER_DAY = 86_400_000;
 

@@ -2,8 +2,9 @@
  * Parses one SimpleDateFormat pattern field into the date fields being collected, leniently as
  * Java's default does, and builds the UTC date from them. Used by SimpleDateFormat.parsePrefix.
  */
+
+import { calendarMillis, yearStartMillis } from "../../api/data/gregorian-calendar.ts";
 import { DAYS, MONTHS, type Token } from "./date-pattern.ts";
-import { calendarMillis, yearStartMillis } from "./gregorian-calendar.ts";
 
 export interface Fields {
   era: number;

@@ -2,7 +2,8 @@
  * java.util.GregorianCalendar's hybrid calendar in UTC, which SimpleDateFormat formats and parses
  * with: Julian before 1582-10-15 (the Gregorian cutover, when ten days were skipped), Gregorian from
  * then on. JavaScript's Date is proleptic Gregorian, so a date before the cutover (a "0001-01-01"
- * sentinel, say) would otherwise be two days off. Used by date-field-format and date-field-parse.
+ * sentinel, say) would otherwise be two days off. Used by SimpleDateFormat (transforms/util) and
+ * Values.parseString (values.ts).
  */
 
 const MS_PER_DAY = 86_400_000;
