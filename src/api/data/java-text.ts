@@ -5,6 +5,8 @@
  * `Object.toString` as StringConverter prints values. Shared by the converters, the config keys
  * and the transformations (Cast prints numbers with it; `java-floating.ts` parses them).
  */
+
+import { calendarFields } from "./gregorian-calendar.ts";
 import { BigDecimal } from "./logical.ts";
 import type { Schema } from "./schema.ts";
 import { Struct } from "./struct.ts";
@@ -91,11 +93,15 @@ const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 const pad2 = (n: number) => String(n).padStart(2, "0");
 
-/** `java.util.Date.toString()` in UTC: `Mon Jan 15 12:34:56 UTC 2024`. */
+/**
+ * `java.util.Date.toString()` in UTC: `Mon Jan 15 12:34:56 UTC 2024`; Julian before 1582-10-15, and
+ * the year of the era without the era (1 BC prints as 1).
+ */
 export function javaDateToString(date: Date): string {
+  const c = calendarFields(date.getTime());
   return (
-    `${DAYS[date.getUTCDay()]} ${MONTHS[date.getUTCMonth()]} ${pad2(date.getUTCDate())} ` +
-    `${pad2(date.getUTCHours())}:${pad2(date.getUTCMinutes())}:${pad2(date.getUTCSeconds())} UTC ${date.getUTCFullYear()}`
+    `${DAYS[c.weekday]} ${MONTHS[c.month]} ${pad2(c.day)} ` +
+    `${pad2(date.getUTCHours())}:${pad2(date.getUTCMinutes())}:${pad2(date.getUTCSeconds())} UTC ${c.year > 0 ? c.year : 1 - c.year}`
   );
 }
 
