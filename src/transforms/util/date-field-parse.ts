@@ -54,24 +54,98 @@ function matchName(text: string, pos: number, names: readonly string[]): { index
   return best;
 }
 
-function parseZone(text: string, pos: number, letter: string): { offset: number; end: number } | null {
-  const rest = text.slice(pos);
-  if (letter === "X" && /^[zZ]/.test(rest)) return { offset: 0, end: pos + 1 };
-  if (letter !== "X") {
-    const named = /^(Coordinated Universal Time|UTC|GMT|UT)/.exec(rest);
-    if (named) {
-      const after = parseOffset(text, pos + named[0].length);
-      return after ?? { offset: 0, end: pos + named[0].length };
+/**
+ * Zone names SimpleDateFormat (en_US, JDK 17) reads for `z` and `Z`, case-insensitively, with their
+ * offsets in minutes as it applied them (daylight names with their daylight offset). Names outside
+ * this table fail to parse.
+ */
+const ZONE_NAMES: readonly (readonly [string, number])[] = [
+  ["Coordinated Universal Time", 0],
+  ["Greenwich Mean Time", 0],
+  ["Pacific Standard Time", -480],
+  ["UTC", 0],
+  ["PST", -480],
+  ["PDT", -420],
+  ["MST", -420],
+  ["MDT", -360],
+  ["CST", -360],
+  ["CDT", -300],
+  ["EST", -300],
+  ["EDT", -240],
+  ["AKST", -540],
+  ["HST", -600],
+  ["CET", 60],
+  ["CEST", 120],
+  ["EET", 120],
+  ["WET", 0],
+  ["JST", 540],
+  ["IST", 120],
+  ["BST", 60],
+  ["MSK", 180],
+  ["AEST", 600],
+];
+
+/**
+ * A zone as SimpleDateFormat.subParse reads it. `z` and `Z`: a sign and exactly hhmm (RFC 822),
+ * "GMT" (any case) alone or with a sign and h:mm or hh:mm, or a zone name. `X`: "Z", or a sign and
+ * hh (X), hhmm (XX) or hh:mm (XXX). Hours above 23 and minutes above 59 fail.
+ */
+function parseZone(text: string, pos: number, letter: string, count: number): { offset: number; end: number } | null {
+  const c = text[pos];
+  const sign = c === "+" ? 1 : c === "-" ? -1 : 0;
+  if (letter === "X") {
+    if (c === "Z") return { offset: 0, end: pos + 1 };
+    return sign === 0 ? null : numericZone(text, pos + 1, sign, count, count === 3);
+  }
+  if (sign !== 0) return numericZone(text, pos + 1, sign, 0, false);
+  if (text.slice(pos, pos + 3).toUpperCase() === "GMT") {
+    const next = text[pos + 3];
+    const gmtSign = next === "+" ? 1 : next === "-" ? -1 : 0;
+    return gmtSign === 0 ? { offset: 0, end: pos + 3 } : numericZone(text, pos + 4, gmtSign, 0, true);
+  }
+  const rest = text.slice(pos).toLowerCase();
+  let best: { offset: number; end: number } | null = null;
+  for (const [name, offset] of ZONE_NAMES) {
+    if (rest.startsWith(name.toLowerCase()) && (best === null || pos + name.length > best.end)) {
+      best = { offset, end: pos + name.length };
     }
   }
-  return parseOffset(text, pos);
+  return best;
 }
 
-function parseOffset(text: string, pos: number): { offset: number; end: number } | null {
-  const m = /^([+-])(\d{2})(?::?(\d{2}))?/.exec(text.slice(pos));
-  if (!m) return null;
-  const minutes = Number(m[2]) * 60 + Number(m[3] ?? 0);
-  return { offset: m[1] === "-" ? -minutes : minutes, end: pos + m[0].length };
+/** SimpleDateFormat.subParseNumericZone: hh (one digit only with a colon and no count), then mm. */
+function numericZone(
+  text: string,
+  pos: number,
+  sign: number,
+  count: number,
+  colon: boolean,
+): { offset: number; end: number } | null {
+  const digit = (i: number) => (i < text.length && text[i]! >= "0" && text[i]! <= "9" ? Number(text[i]) : null);
+  let at = pos;
+  const h1 = digit(at++);
+  if (h1 === null) return null;
+  let hours = h1;
+  const h2 = digit(at);
+  if (h2 !== null) {
+    hours = hours * 10 + h2;
+    at++;
+  } else if (count > 0 || !colon) return null;
+  if (hours > 23) return null;
+  let minutes = 0;
+  if (count !== 1) {
+    if (colon) {
+      if (text[at] !== ":") return null;
+      at++;
+    }
+    const m1 = digit(at);
+    const m2 = digit(at + 1);
+    if (m1 === null || m2 === null) return null;
+    minutes = m1 * 10 + m2;
+    if (minutes > 59) return null;
+    at += 2;
+  }
+  return { offset: sign * (hours * 60 + minutes), end: at };
 }
 
 function skipBlanks(text: string, pos: number): number {
@@ -123,7 +197,7 @@ export function parseField(
     case "z":
     case "Z":
     case "X": {
-      const zone = parseZone(text, pos, letter);
+      const zone = parseZone(text, pos, letter, count);
       if (!zone) return null;
       f.offsetMinutes = zone.offset;
       return zone.end;
