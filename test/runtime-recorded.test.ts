@@ -3,10 +3,13 @@
  * (test/fixtures/runtime: scenario.ts holds the connector configs, run.ts runs them and reads what
  * came out, record.sh recorded Apache's outputs into fixtures.json). Covered: FileStreamSource
  * records (JsonConverter with and without schemas, StringConverter, an SMT chain with
- * HoistField/InsertField/ValueToKey/InsertHeader) with their keys, values, headers in order and
- * partitions, and the source offsets after a stop; FileStreamSink with errors.tolerance=all and a
- * dead letter queue with context headers (a converter failure and a Cast failure): the DLQ records
- * and the sink file; errors.tolerance=none: the FAILED task's trace without its frames.
+ * HoistField/InsertField/ValueToKey/InsertHeader, odd inputs through Cast, TimestampConverter
+ * (dates before 1582), HeaderFrom, ExtractField and Flatten, predicates with negate, header
+ * literals and struct headers through SimpleHeaderConverter) with their keys, values, headers in
+ * order and partitions, and the source offsets after a stop;
+ * FileStreamSink with errors.tolerance=all and a dead letter queue with context headers (a
+ * converter failure and Cast failures, alone and in a chain with TimestampConverter): the DLQ
+ * records and the sink file; errors.tolerance=none: the FAILED task's trace without its frames.
  * INTENDED lists what differs on purpose, and why.
  */
 import { beforeAll, describe, expect, test } from "bun:test";

@@ -24,6 +24,19 @@ describe("charsetForName", () => {
     ["UTF-16", bytes(0xff, 0xfe, 0x61, 0), "a"],
     ["UTF-16", bytes(0, 0x61), "a"],
     ["UTF-16LE", bytes(0x61, 0), "a"],
+    // JDK 17's answers: a surrogate encoded in UTF-8 is one malformed sequence, not one per byte.
+    ["UTF-8", bytes(0xed, 0xa0, 0x80), "\ufffd"],
+    ["UTF-8", bytes(0xed, 0xa0, 0x80, 0xed, 0xb0, 0x80), "\ufffd\ufffd"],
+    ["UTF-8", bytes(0xed, 0xa0, 0x41), "\ufffdA"],
+    ["UTF-8", bytes(0xed, 0xa0), "\ufffd"],
+    ["UTF-8", bytes(0xe0, 0x80, 0x80), "\ufffd\ufffd\ufffd"],
+    ["UTF-8", bytes(0xed, 0x9f, 0xbf, 0xef, 0xbf, 0xbd), "\ud7ff\ufffd"],
+    // A high surrogate and the unit after it, when that is no low surrogate, are one malformed unit.
+    ["UTF-16", bytes(0xd8, 0, 0, 0x41), "\ufffd"],
+    ["UTF-16", bytes(0xd8, 0, 0xd8, 0, 0xdc, 0), "\ufffd\ufffd"],
+    ["UTF-16", bytes(0xd8, 0, 0xdc), "\ufffd"],
+    ["UTF-16LE", bytes(0, 0xdc, 0x41, 0), "\ufffdA"],
+    ["UTF-16BE", bytes(0, 0x41, 0), "A\ufffd"],
   ])("%s decodes %p as Java does", (name, input, expected) => {
     expect(charsetForName(name).decode(input)).toBe(expected);
   });

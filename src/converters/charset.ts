@@ -59,18 +59,71 @@ function utf16(name: string, littleEndian: boolean, bom: boolean): Charset {
       return out;
     },
     decode(bytes) {
-      if (!bom) return (littleEndian ? utf16leDecoder : utf16beDecoder).decode(bytes);
-      if (bytes[0] === 0xff && bytes[1] === 0xfe) return utf16leDecoder.decode(bytes.subarray(2));
-      if (bytes[0] === 0xfe && bytes[1] === 0xff) return utf16beDecoder.decode(bytes.subarray(2));
-      return utf16beDecoder.decode(bytes);
+      if (!bom) return decodeUtf16(bytes, littleEndian);
+      if (bytes[0] === 0xff && bytes[1] === 0xfe) return decodeUtf16(bytes.subarray(2), true);
+      if (bytes[0] === 0xfe && bytes[1] === 0xff) return decodeUtf16(bytes.subarray(2), false);
+      return decodeUtf16(bytes, false);
     },
   };
+}
+
+/**
+ * Java's UTF-16 decoder replaces a high surrogate and the unit after it, when that is no low
+ * surrogate, with one U+FFFD (and a high surrogate with less than a unit after it, with what is
+ * left); the WHATWG decoder replaces only the high surrogate. Only text with a U+FFFD in it can
+ * differ, so other text keeps the fast decoder.
+ */
+function decodeUtf16(bytes: Uint8Array, littleEndian: boolean): string {
+  const fast = (littleEndian ? utf16leDecoder : utf16beDecoder).decode(bytes);
+  if (!fast.includes("\ufffd")) return fast;
+  const unit = (i: number) => (littleEndian ? bytes[i]! | (bytes[i + 1]! << 8) : (bytes[i]! << 8) | bytes[i + 1]!);
+  const units: number[] = [];
+  let i = 0;
+  for (; i + 1 < bytes.length; i += 2) {
+    const u = unit(i);
+    if (u >= 0xd800 && u <= 0xdbff) {
+      if (i + 3 >= bytes.length) {
+        units.push(0xfffd);
+        i = bytes.length;
+        break;
+      }
+      const next = unit(i + 2);
+      units.push(...(next >= 0xdc00 && next <= 0xdfff ? [u, next] : [0xfffd]));
+      i += 2;
+    } else units.push(u >= 0xdc00 && u <= 0xdfff ? 0xfffd : u);
+  }
+  if (i < bytes.length) units.push(0xfffd);
+  let out = "";
+  for (let k = 0; k < units.length; k += 8192) out += String.fromCharCode(...units.slice(k, k + 8192));
+  return out;
+}
+
+/**
+ * JDK 17's `new String(bytes, UTF_8)` reads 0xED followed by 0xA0–0xBF (a UTF-16 surrogate encoded
+ * in UTF-8, as CESU-8 writes it), with the next byte when that is a continuation byte, as one
+ * malformed sequence: one U+FFFD where the WHATWG decoder gives one per byte. 0xED is never a
+ * continuation byte, so each such pair starts a sequence in both decoders.
+ */
+function decodeUtf8(bytes: Uint8Array): string {
+  const fast = utf8Decoder.decode(bytes);
+  if (!fast.includes("\ufffd")) return fast;
+  let out = "";
+  let start = 0;
+  for (let i = 0; i + 1 < bytes.length; i++) {
+    if (bytes[i] !== 0xed || bytes[i + 1]! < 0xa0 || bytes[i + 1]! > 0xbf) continue;
+    out += utf8Decoder.decode(bytes.subarray(start, i));
+    out += "\ufffd";
+    const third = bytes[i + 2];
+    start = i + (third !== undefined && third >= 0x80 && third <= 0xbf ? 3 : 2);
+    i = start - 1;
+  }
+  return out + utf8Decoder.decode(bytes.subarray(start));
 }
 
 const UTF_8: Charset = {
   name: "UTF-8",
   encode: (text) => utf8Encoder.encode(wellFormed(text)),
-  decode: (bytes) => utf8Decoder.decode(bytes),
+  decode: decodeUtf8,
 };
 
 const CHARSETS: readonly [Charset, readonly string[]][] = [

@@ -1,5 +1,12 @@
 import { describe, expect, test } from "bun:test";
-import { javaClassOf, javaDoubleToString, javaFloatToString, javaToString, javaTrim } from "./java-text.ts";
+import {
+  javaClassOf,
+  javaDateToString,
+  javaDoubleToString,
+  javaFloatToString,
+  javaToString,
+  javaTrim,
+} from "./java-text.ts";
 import { BigDecimal } from "./logical.ts";
 import { SchemaBuilder, Schemas } from "./schema.ts";
 import { Struct } from "./struct.ts";
@@ -83,4 +90,19 @@ describe("javaToString", () => {
 
 test("javaTrim strips control characters but not other white space", () => {
   expect(javaTrim("\u0001 a\u00a0 \n")).toBe("a\u00a0");
+});
+
+describe("javaDateToString", () => {
+  // What java.util.Date.toString() printed for these instants (JDK 17, TZ=UTC).
+  test.each([
+    [0, "Thu Jan 01 00:00:00 UTC 1970"],
+    [-12_219_292_800_000, "Fri Oct 15 00:00:00 UTC 1582"],
+    [-12_219_292_800_001, "Thu Oct 04 23:59:59 UTC 1582"],
+    [-62_135_769_600_000, "Sat Jan 01 00:00:00 UTC 1"],
+    [-62_135_769_600_001, "Fri Dec 31 23:59:59 UTC 1"],
+    [-62_198_928_000_000, "Wed Jan 01 00:00:00 UTC 2"],
+    [-1_700_000_000_999_999, "Sun Mar 20 01:30:00 UTC 51901"],
+  ])("prints %p as %p", (ms, expected) => {
+    expect(javaDateToString(new Date(ms))).toBe(expected);
+  });
 });

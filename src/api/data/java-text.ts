@@ -5,9 +5,13 @@
  * `Object.toString` as StringConverter prints values. Shared by the converters, the config keys
  * and the transformations (Cast prints numbers with it; `java-floating.ts` parses them).
  */
+
+import { javaDateToString } from "./java-date.ts";
 import { BigDecimal } from "./logical.ts";
 import type { Schema } from "./schema.ts";
 import { Struct } from "./struct.ts";
+
+export { javaDateToString };
 
 /** `Double.toString(d)`: plain notation in [10^-3, 10^7), otherwise `d.dddE±n`; always a fraction digit. */
 export function javaDoubleToString(d: number): string {
@@ -85,18 +89,6 @@ export function dataClassName(value: unknown): string | null {
   if (value instanceof Date) return "java.util.Date";
   if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) return "java.util.HashMap";
   return null;
-}
-
-const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-const pad2 = (n: number) => String(n).padStart(2, "0");
-
-/** `java.util.Date.toString()` in UTC: `Mon Jan 15 12:34:56 UTC 2024`. */
-export function javaDateToString(date: Date): string {
-  return (
-    `${DAYS[date.getUTCDay()]} ${MONTHS[date.getUTCMonth()]} ${pad2(date.getUTCDate())} ` +
-    `${pad2(date.getUTCHours())}:${pad2(date.getUTCMinutes())}:${pad2(date.getUTCSeconds())} UTC ${date.getUTCFullYear()}`
-  );
 }
 
 /**

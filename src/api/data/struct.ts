@@ -3,6 +3,7 @@
  * (ConnectSchema.validateValue), with Connect's error messages.
  */
 import { DataError } from "../../errors.ts";
+import { javaDateToString } from "./java-date.ts";
 import { BigDecimal, DATE_NAME, DECIMAL_NAME, TIME_NAME, TIMESTAMP_NAME } from "./logical.ts";
 import { type Field, type Schema, schemaEquals, valueEquals } from "./schema.ts";
 
@@ -68,7 +69,7 @@ export class Struct {
 export function displayValue(value: unknown): string {
   if (value === null || value === undefined) return "null";
   if (value instanceof Uint8Array) return `[B@${value.length}`;
-  if (value instanceof Date) return value.toString();
+  if (value instanceof Date) return javaDateToString(value);
   if (Array.isArray(value)) return `[${value.map(displayValue).join(", ")}]`;
   if (value instanceof Map)
     return `{${[...value].map(([k, v]) => `${displayValue(k)}=${displayValue(v)}`).join(", ")}}`;

@@ -74,9 +74,22 @@ describe("formatDate", () => {
     [3_600_000, "01:00:00.000Z"],
     [86_400_000, "1970-01-02"],
     [86_400_001, "1970-01-02T00:00:00.001Z"],
+    // Values.dateFormatFor: any instant before 1970-01-02 is written as a time of day.
+    [-62_135_769_600_000, "00:00:00.000Z"],
   ])("formatDate(%p) writes %p", (ms, expected) => {
     const date = new Date(ms);
     expect(formatDate(date)).toBe(expected);
+  });
+});
+
+describe("Values.parseString of a date before the Gregorian cutover of 1582", () => {
+  test.each<[string, number]>([
+    ["0001-01-01", -62_135_769_600_000],
+    ["1582-10-10", -12_218_860_800_000],
+    ["1500-02-29", -14_825_894_400_000],
+    ["0001-01-01T00:00:00.000Z", -62_135_769_600_000],
+  ])("Values.parseString(%p) reads the date as Java's lenient GregorianCalendar (%p)", (text, ms) => {
+    expect((parseString(text).value as Date).getTime()).toBe(ms);
   });
 });
 

@@ -14,6 +14,7 @@
 import { DataError } from "../../errors.ts";
 import type { SchemaAndValue } from "../converter.ts";
 import { NULL_SCHEMA_AND_VALUE } from "../converter.ts";
+import { calendarMillis } from "./gregorian-calendar.ts";
 import { javaDoubleToString, javaTrim } from "./java-text.ts";
 import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from "./logical.ts";
 import { int64Value, type Schema, SchemaBuilder, Schemas } from "./schema.ts";
@@ -166,7 +167,8 @@ const TIMESTAMP_PATTERN = /^(\d+)-(\d+)-(\d+)T(\d+):(\d+):(\d+)\.(\d+)Z/;
 /**
  * `yyyy-MM-dd` (10 characters), `HH:mm:ss.SSS'Z'` (13) or `yyyy-MM-dd'T'HH:mm:ss.SSS'Z'` (24),
  * read leniently like Java's SimpleDateFormat: out-of-range fields roll over (2024-13-45 is
- * 2025-02-14) and text after a complete match is ignored. Always UTC.
+ * 2025-02-14), text after a complete match is ignored and dates before 1582-10-15 are Julian.
+ * Always UTC.
  */
 function parseTemporal(text: string): SchemaAndValue | null {
   const token = text.replaceAll("\\:", ":");
@@ -181,10 +183,17 @@ function parseTemporal(text: string): SchemaAndValue | null {
   const m = pattern?.exec(token);
   if (!m || !schema) return null;
   const f = m.slice(1).map(Number);
-  const date = new Date(0);
-  if (pattern === TIME_PATTERN) date.setUTCHours(f[0]!, f[1]!, f[2]!, f[3]!);
-  else date.setUTCFullYear(f[0]!, f[1]! - 1, f[2]!);
-  if (pattern === TIMESTAMP_PATTERN) date.setUTCHours(f[3]!, f[4]!, f[5]!, f[6]!);
+  const timeOfDay = (h: number, min: number, s: number, ms: number) => ((h * 60 + min) * 60 + s) * 1000 + ms;
+  const date = new Date(
+    pattern === TIME_PATTERN
+      ? timeOfDay(f[0]!, f[1]!, f[2]!, f[3]!)
+      : calendarMillis(
+          f[0]!,
+          f[1]! - 1,
+          f[2]!,
+          pattern === TIMESTAMP_PATTERN ? timeOfDay(f[3]!, f[4]!, f[5]!, f[6]!) : 0,
+        ),
+  );
   return Number.isNaN(date.getTime()) ? null : { schema, value: date };
 }
 

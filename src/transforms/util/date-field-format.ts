@@ -1,6 +1,8 @@
 /**
  * Formats one SimpleDateFormat pattern field of a date, in UTC. Used by SimpleDateFormat.format.
  */
+
+import { type CalendarFields, calendarFields, yearStartMillis } from "../../api/data/gregorian-calendar.ts";
 import { DAYS, MONTHS } from "./date-pattern.ts";
 
 const MS_PER_DAY = 86_400_000;
@@ -15,18 +17,18 @@ function pad(n: number, width: number): string {
  * Sunday and week 1 is the one holding January 1, so the last days of December can be in week 1 of
  * the next year.
  */
-function weekOfYear(date: Date): { week: number; weekYear: number } {
-  const year = date.getUTCFullYear();
-  const day = Date.UTC(year, date.getUTCMonth(), date.getUTCDate());
-  const sunday = day - date.getUTCDay() * MS_PER_DAY;
-  if (sunday + 7 * MS_PER_DAY > Date.UTC(year + 1, 0, 1)) return { week: 1, weekYear: year + 1 };
-  const jan1 = Date.UTC(year, 0, 1);
+function weekOfYear(ms: number, c: CalendarFields): { week: number; weekYear: number } {
+  const day = ms - (((ms % MS_PER_DAY) + MS_PER_DAY) % MS_PER_DAY);
+  const sunday = day - c.weekday * MS_PER_DAY;
+  if (sunday + 7 * MS_PER_DAY > yearStartMillis(c.year + 1)) return { week: 1, weekYear: c.year + 1 };
+  const jan1 = yearStartMillis(c.year);
   const firstSunday = jan1 - new Date(jan1).getUTCDay() * MS_PER_DAY;
-  return { week: Math.floor((sunday - firstSunday) / (7 * MS_PER_DAY)) + 1, weekYear: year };
+  return { week: Math.floor((sunday - firstSunday) / (7 * MS_PER_DAY)) + 1, weekYear: c.year };
 }
 
 export function formatField(date: Date, letter: string, count: number): string {
-  const year = date.getUTCFullYear();
+  const c = calendarFields(date.getTime());
+  const year = c.year;
   const hours = date.getUTCHours();
   switch (letter) {
     case "G":
@@ -37,21 +39,21 @@ export function formatField(date: Date, letter: string, count: number): string {
     }
     case "M":
     case "L": {
-      const month = date.getUTCMonth();
+      const month = c.month;
       if (count >= 4) return MONTHS[month]!;
       if (count === 3) return MONTHS[month]!.slice(0, 3);
       return pad(month + 1, count);
     }
     case "d":
-      return pad(date.getUTCDate(), count);
+      return pad(c.day, count);
     case "D":
-      return pad(Math.floor((date.getTime() - Date.UTC(year, 0, 1)) / MS_PER_DAY) + 1, count);
+      return pad(c.dayOfYear, count);
     case "E": {
-      const day = DAYS[date.getUTCDay()]!;
+      const day = DAYS[c.weekday]!;
       return count >= 4 ? day : day.slice(0, 3);
     }
     case "u":
-      return pad(date.getUTCDay() === 0 ? 7 : date.getUTCDay(), count);
+      return pad(c.weekday === 0 ? 7 : c.weekday, count);
     case "a":
       return hours < 12 ? "AM" : "PM";
     case "H":
@@ -69,18 +71,18 @@ export function formatField(date: Date, letter: string, count: number): string {
     case "S":
       return pad(date.getUTCMilliseconds(), count);
     case "Y": {
-      const weekYear = weekOfYear(date).weekYear;
+      const weekYear = weekOfYear(date.getTime(), c).weekYear;
       return count === 2 ? pad(weekYear % 100, 2) : pad(weekYear, count);
     }
     case "w":
-      return pad(weekOfYear(date).week, count);
+      return pad(weekOfYear(date.getTime(), c).week, count);
     case "W":
       return pad(
-        Math.floor((date.getUTCDate() - 1 + new Date(Date.UTC(year, date.getUTCMonth(), 1)).getUTCDay()) / 7) + 1,
+        Math.floor((c.dayOfMonthIndex - 1 + ((((c.weekday - (c.dayOfMonthIndex - 1)) % 7) + 7) % 7)) / 7) + 1,
         count,
       );
     case "F":
-      return pad(Math.floor((date.getUTCDate() - 1) / 7) + 1, count);
+      return pad(Math.floor((c.dayOfMonthIndex - 1) / 7) + 1, count);
     case "z":
       return count >= 4 ? "Coordinated Universal Time" : "UTC";
     case "Z":

@@ -2,6 +2,8 @@
  * Parses one SimpleDateFormat pattern field into the date fields being collected, leniently as
  * Java's default does, and builds the UTC date from them. Used by SimpleDateFormat.parsePrefix.
  */
+
+import { calendarMillis, yearStartMillis } from "../../api/data/gregorian-calendar.ts";
 import { DAYS, MONTHS, type Token } from "./date-pattern.ts";
 
 export interface Fields {
@@ -19,12 +21,24 @@ export interface Fields {
   offsetMinutes: number;
 }
 
-function parseNumber(text: string, pos: number, width: number | null): { value: number; end: number } | null {
-  let end = pos;
-  const limit = width === null ? text.length : Math.min(text.length, pos + width);
+/**
+ * A number as the DecimalFormat inside SimpleDateFormat reads it: digits after an optional minus
+ * sign ("-0001" is the year 2 BC); a width counts from where the field started, blanks included.
+ */
+function parseNumber(
+  text: string,
+  start: number,
+  pos: number,
+  width: number | null,
+): { value: number; end: number } | null {
+  const limit = width === null ? text.length : Math.min(text.length, start + width);
+  const negative = text[pos] === "-" && pos + 1 < limit;
+  const digits = negative ? pos + 1 : pos;
+  let end = digits;
   while (end < limit && text.charCodeAt(end) >= 48 && text.charCodeAt(end) <= 57) end++;
-  if (end === pos || (width !== null && end - pos !== width)) return null;
-  return { value: Number(text.slice(pos, end)), end };
+  if (end === digits || (width !== null && end - start !== width)) return null;
+  const value = Number(text.slice(digits, end));
+  return { value: negative ? -value : value, end };
 }
 
 function matchName(text: string, pos: number, names: readonly string[]): { index: number; end: number } | null {
@@ -40,32 +54,123 @@ function matchName(text: string, pos: number, names: readonly string[]): { index
   return best;
 }
 
-function parseZone(text: string, pos: number, letter: string): { offset: number; end: number } | null {
-  const rest = text.slice(pos);
-  if (letter === "X" && /^[zZ]/.test(rest)) return { offset: 0, end: pos + 1 };
-  if (letter !== "X") {
-    const named = /^(Coordinated Universal Time|UTC|GMT|UT)/.exec(rest);
-    if (named) {
-      const after = parseOffset(text, pos + named[0].length);
-      return after ?? { offset: 0, end: pos + named[0].length };
+/**
+ * Zone names SimpleDateFormat (en_US, JDK 17) reads for `z` and `Z`, case-insensitively, with their
+ * offsets in minutes as it applied them (daylight names with their daylight offset). Names outside
+ * this table fail to parse.
+ */
+const ZONE_NAMES: readonly (readonly [string, number])[] = [
+  ["Coordinated Universal Time", 0],
+  ["Greenwich Mean Time", 0],
+  ["Pacific Standard Time", -480],
+  ["UTC", 0],
+  ["PST", -480],
+  ["PDT", -420],
+  ["MST", -420],
+  ["MDT", -360],
+  ["CST", -360],
+  ["CDT", -300],
+  ["EST", -300],
+  ["EDT", -240],
+  ["AKST", -540],
+  ["HST", -600],
+  ["CET", 60],
+  ["CEST", 120],
+  ["EET", 120],
+  ["WET", 0],
+  ["JST", 540],
+  ["IST", 120],
+  ["BST", 60],
+  ["MSK", 180],
+  ["AEST", 600],
+];
+
+/**
+ * A zone as SimpleDateFormat.subParse reads it. `z` and `Z`: a sign and exactly hhmm (RFC 822),
+ * "GMT" (any case) alone or with a sign and h:mm or hh:mm, or a zone name. `X`: "Z", or a sign and
+ * hh (X), hhmm (XX) or hh:mm (XXX). Hours above 23 and minutes above 59 fail.
+ */
+function parseZone(text: string, pos: number, letter: string, count: number): { offset: number; end: number } | null {
+  const c = text[pos];
+  const sign = c === "+" ? 1 : c === "-" ? -1 : 0;
+  if (letter === "X") {
+    if (c === "Z") return { offset: 0, end: pos + 1 };
+    return sign === 0 ? null : numericZone(text, pos + 1, sign, count, count === 3);
+  }
+  if (sign !== 0) return numericZone(text, pos + 1, sign, 0, false);
+  if (text.slice(pos, pos + 3).toUpperCase() === "GMT") {
+    const next = text[pos + 3];
+    const gmtSign = next === "+" ? 1 : next === "-" ? -1 : 0;
+    return gmtSign === 0 ? { offset: 0, end: pos + 3 } : numericZone(text, pos + 4, gmtSign, 0, true);
+  }
+  const rest = text.slice(pos).toLowerCase();
+  let best: { offset: number; end: number } | null = null;
+  for (const [name, offset] of ZONE_NAMES) {
+    if (rest.startsWith(name.toLowerCase()) && (best === null || pos + name.length > best.end)) {
+      best = { offset, end: pos + name.length };
     }
   }
-  return parseOffset(text, pos);
+  return best;
 }
 
-function parseOffset(text: string, pos: number): { offset: number; end: number } | null {
-  const m = /^([+-])(\d{2})(?::?(\d{2}))?/.exec(text.slice(pos));
-  if (!m) return null;
-  const minutes = Number(m[2]) * 60 + Number(m[3] ?? 0);
-  return { offset: m[1] === "-" ? -minutes : minutes, end: pos + m[0].length };
+/** SimpleDateFormat.subParseNumericZone: hh (one digit only with a colon and no count), then mm. */
+function numericZone(
+  text: string,
+  pos: number,
+  sign: number,
+  count: number,
+  colon: boolean,
+): { offset: number; end: number } | null {
+  const digit = (i: number) => (i < text.length && text[i]! >= "0" && text[i]! <= "9" ? Number(text[i]) : null);
+  let at = pos;
+  const h1 = digit(at++);
+  if (h1 === null) return null;
+  let hours = h1;
+  const h2 = digit(at);
+  if (h2 !== null) {
+    hours = hours * 10 + h2;
+    at++;
+  } else if (count > 0 || !colon) return null;
+  if (hours > 23) return null;
+  let minutes = 0;
+  if (count !== 1) {
+    if (colon) {
+      if (text[at] !== ":") return null;
+      at++;
+    }
+    const m1 = digit(at);
+    const m2 = digit(at + 1);
+    if (m1 === null || m2 === null) return null;
+    minutes = m1 * 10 + m2;
+    if (minutes > 59) return null;
+    at += 2;
+  }
+  return { offset: sign * (hours * 60 + minutes), end: at };
 }
 
-export function parseField(text: string, pos: number, token: Token & { kind: "field" }, abutting: boolean, f: Fields) {
+function skipBlanks(text: string, pos: number): number {
+  let at = pos;
+  while (at < text.length && (text[at] === " " || text[at] === "\t")) at++;
+  return at;
+}
+
+export function parseField(
+  text: string,
+  fieldStart: number,
+  token: Token & { kind: "field" },
+  abutting: boolean,
+  f: Fields,
+) {
   const { letter, count } = token;
   const width = abutting ? count : null;
+  // SimpleDateFormat.subParse skips spaces and tabs before a field and fails at the end of the text,
+  // but matches names (months, days, eras, AM/PM) from where the field started, blanks and all.
+  const start = fieldStart;
+  const pos = skipBlanks(text, fieldStart);
+  if (pos >= text.length) return null;
   switch (letter) {
     case "G": {
-      const m = matchName(text, pos, ["AD", "BC"]);
+      const m = matchName(text, start, ["AD", "BC"]);
       if (!m) return null;
       f.era = m.index === 0 ? 1 : 0;
       return m.end;
@@ -73,18 +178,18 @@ export function parseField(text: string, pos: number, token: Token & { kind: "fi
     case "M":
     case "L":
       if (count >= 3) {
-        const m = matchName(text, pos, MONTHS);
+        const m = matchName(text, start, MONTHS);
         if (!m) return null;
         f.month = m.index + 1;
         return m.end;
       }
       break;
     case "E": {
-      const m = matchName(text, pos, DAYS);
+      const m = matchName(text, start, DAYS);
       return m ? m.end : null;
     }
     case "a": {
-      const m = matchName(text, pos, ["AM", "PM"]);
+      const m = matchName(text, start, ["AM", "PM"]);
       if (!m) return null;
       f.pm = m.index === 1;
       return m.end;
@@ -92,13 +197,13 @@ export function parseField(text: string, pos: number, token: Token & { kind: "fi
     case "z":
     case "Z":
     case "X": {
-      const zone = parseZone(text, pos, letter);
+      const zone = parseZone(text, pos, letter, count);
       if (!zone) return null;
       f.offsetMinutes = zone.offset;
       return zone.end;
     }
   }
-  const n = parseNumber(text, pos, width);
+  const n = parseNumber(text, start, pos, width);
   if (!n) return null;
   switch (letter) {
     case "y":
@@ -155,9 +260,10 @@ function twoDigitYear(yy: number): number {
 export function toDate(f: Fields): Date {
   const year = f.era === 1 ? f.year : 1 - f.year;
   const hour = f.hour12 && f.pm ? f.hour + 12 : f.hour;
-  const d = new Date(0);
-  if (f.dayOfYear !== null) d.setUTCFullYear(year, 0, f.dayOfYear);
-  else d.setUTCFullYear(year, f.month - 1, f.day);
-  d.setUTCHours(hour, f.minute, f.second, f.millis);
-  return new Date(d.getTime() - f.offsetMinutes * 60_000);
+  const time = ((hour * 60 + f.minute) * 60 + f.second) * 1000 + f.millis;
+  const ms =
+    f.dayOfYear !== null
+      ? yearStartMillis(year) + (f.dayOfYear - 1) * 86_400_000 + time
+      : calendarMillis(year, f.month - 1, f.day, time);
+  return new Date(ms - f.offsetMinutes * 60_000);
 }

@@ -32,6 +32,11 @@ describe("Java numbers", () => {
     ["1.5", 32, null],
     [" 1", 32, null],
     ["9223372036854775807", 64, 9223372036854775807n],
+    // Character.digit takes any Unicode decimal digit (Arabic-Indic, fullwidth, mathematical bold).
+    ["\u0663", 8, 3],
+    ["-\uff11\uff12", 32, -12],
+    ["\u{1d7d7}\u{1d7d8}", 64, 90],
+    ["\u0663\u0660\u0660", 8, null],
   ])("parses the integer %p (%p bits) as %p", (text, bits, expected) => {
     expect(parseJavaInteger(text, bits)).toBe(expected);
   });

@@ -63,11 +63,25 @@ const INT_RANGES: Readonly<Record<IntBits, readonly [bigint, bigint]>> = {
 
 /** `Byte.parseByte` … `Long.parseLong`: null when Java throws NumberFormatException. */
 export function parseJavaInteger(text: string, bits: IntBits): number | bigint | null {
-  if (!/^[+-]?\d+$/.test(text)) return null;
-  const n = BigInt(text);
+  const ascii = asciiDigits(text);
+  if (!/^[+-]?\d+$/.test(ascii)) return null;
+  const n = BigInt(ascii);
   const [min, max] = INT_RANGES[bits];
   if (n < min || n > max) return null;
   return bits === 64 ? int64Value(n) : Number(n);
+}
+
+/**
+ * Java's integer parsers read a digit with `Character.digit`, which takes any Unicode decimal digit
+ * (Arabic-Indic `٣`, fullwidth `３`, …) as its value. Unicode lays each such digit set out as a
+ * contiguous run from 0 to 9, so a digit's value is its distance from the start of its run, mod 10.
+ */
+function asciiDigits(text: string): string {
+  return text.replace(/\p{Nd}/gu, (digit) => {
+    let start = digit.codePointAt(0) as number;
+    while (/\p{Nd}/u.test(String.fromCodePoint(start - 1))) start--;
+    return String(((digit.codePointAt(0) as number) - start) % 10);
+  });
 }
 
 /**

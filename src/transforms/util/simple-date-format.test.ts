@@ -50,6 +50,34 @@ describe("SimpleDateFormat", () => {
     expectError(() => new SimpleDateFormat("bad-format"), IllegalArgumentError, "Illegal pattern character 'b'");
   });
 
+  describe("before the Gregorian cutover of 1582-10-15 (java.util.GregorianCalendar is Julian there)", () => {
+    test.each<[number, string]>([
+      [-12_219_292_800_000, "1582-10-15 278 Fri"],
+      [-12_219_292_800_001, "1582-10-04 277 Thu"],
+      [-62_135_769_600_000, "0001-01-01 001 Sat"],
+      [-62_135_596_800_000, "0001-01-03 003 Mon"],
+    ])("formats %p as %p", (ms, expected) => {
+      expect(new SimpleDateFormat("yyyy-MM-dd DDD EEE").format(new Date(ms))).toBe(expected);
+    });
+
+    test.each<[string, number]>([
+      ["0001-01-01", -62_135_769_600_000],
+      ["1582-10-04", -12_219_379_200_000],
+      ["1582-10-10", -12_218_860_800_000], // a skipped day, read as Julian: 1582-10-20
+      ["1582-10-15", -12_219_292_800_000],
+      ["-0001-01-01", -62_198_928_000_000], // a minus sign: the year 2 BC
+    ])("parses %p as %p", (text, ms) => {
+      expect(new SimpleDateFormat("yyyy-MM-dd").parse(text).getTime()).toBe(ms);
+    });
+  });
+
+  test("skips blanks before a number but not before a name, as SimpleDateFormat.subParse does", () => {
+    expect(new SimpleDateFormat("yyyy-MM-dd").parse("  2023- 11-\t14").getTime()).toBe(Date.UTC(2023, 10, 14));
+    // The width of an abutting field counts the blanks: the year is 202 and the month 31.
+    expect(new SimpleDateFormat("yyyyMMdd").parse(" 20231114").getTime()).toBe(-55_704_153_600_000);
+    expect(() => new SimpleDateFormat("MMM dd yyyy").parse(" Nov 14 2023")).toThrow(DataError);
+  });
+
   test("fails on text that does not match", () => {
     expectError(
       () => new SimpleDateFormat("yyyy-MM-dd").parse("2024/03/05"),

@@ -9,7 +9,9 @@
  * week 1 holds January 1) but cannot be parsed (an IllegalArgumentError). Parsing is lenient like
  * Java's default: out-of-range fields roll over, trailing text is ignored, a numeric field takes
  * all its digits unless the next field is numeric too (then exactly as many as its pattern width),
- * and `yy` with two digits picks the century within 80 years before and 20 after now.
+ * and `yy` with two digits picks the century within 80 years before and 20 after now. Blanks
+ * before a numeric field are skipped and a minus sign is read; zones parse as JDK 17 does (a table
+ * of the zone names it knows for en_US); dates before 1582-10-15 are Julian (gregorian-calendar.ts).
  */
 import { DataError } from "../../errors.ts";
 import { formatField } from "./date-field-format.ts";
