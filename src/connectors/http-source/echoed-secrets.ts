@@ -9,8 +9,8 @@
  */
 export { urlSecrets } from "../../http/url-secrets.ts";
 
+import { isSecretHeader } from "../../http/secret-headers.ts";
 import { HIDDEN } from "../../util/logger.ts";
-import { isSensitiveHeader } from "./headers.ts";
 
 /** Shorter values are not hidden (as the logger's secrets): they would blot out ordinary text. */
 const MIN_SECRET_LENGTH = 4;
@@ -18,7 +18,7 @@ const MIN_SECRET_LENGTH = 4;
 /** The values of the sensitive headers among `headers`, whole and the credential after a scheme. */
 export function headerSecrets(headers: readonly (readonly [string, string])[]): string[] {
   return headers
-    .filter(([name]) => isSensitiveHeader(name))
+    .filter(([name]) => isSecretHeader(name))
     .flatMap(([, value]) => [value, value.split(/\s+/).at(-1) ?? value]);
 }
 

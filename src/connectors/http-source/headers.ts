@@ -31,11 +31,6 @@ export function parseHeaders(text: string): HeaderList {
   });
 }
 
-/** Whether a header's value must never be logged (credentials, tokens, keys): http/secret-headers.ts. */
-export function isSensitiveHeader(name: string): boolean {
-  return isSecretHeader(name);
-}
-
 /**
  * Hides the values of sensitive headers from the logs (the whole value and the credential after its
  * scheme) until `until` aborts (the task's stop), so rotated credentials do not pile up.
@@ -46,7 +41,7 @@ export function holdHeaderSecrets(
   until: AbortSignal,
 ): void {
   if (until.aborted) return;
-  const sensitive = headers.filter(([header]) => isSensitiveHeader(header));
+  const sensitive = headers.filter(([header]) => isSecretHeader(header));
   const release = logs.holdSecrets(sensitive.flatMap(([, value]) => [value, value.split(/\s+/).at(-1) ?? value]));
   until.addEventListener("abort", release, { once: true });
 }
