@@ -10,6 +10,7 @@ import type { ConfigProblem } from "../../plugin/descriptor.ts";
 import { type HttpSourceConfig, httpSourceConfig } from "./config.ts";
 import { cronProblem, jsonPathProblem, validUrl } from "./config-checks.ts";
 import { parseHeaders } from "./headers.ts";
+import { epochNanos } from "./instant.ts";
 import { quartzOnlyProblem } from "./quartz-cron.ts";
 
 const upper = (s: string | null | undefined) => (s ?? "").toUpperCase();
@@ -111,7 +112,7 @@ export function parseHttpSourceConfig(raw: RawConfig): HttpSourceConfig {
 }
 
 /**
- * The validation-only rule (the descriptor's `validationOnly`): a cron expression croner runs but
+ * A validation-only rule (the descriptor's `validationOnly`): a cron expression croner runs but
  * Quartz refuses (quartz-cron.ts, quartzOnlyProblem). Validation refuses it; a config stored
  * before the rule starts with a WARN and runs as it did.
  */
@@ -123,6 +124,30 @@ export function quartzCronProblems(raw: RawConfig): ConfigProblem[] {
   return quartz === undefined
     ? []
     : [{ key: "http.timer.cron.expression", message: `Invalid cron expression: ${quartz}` }];
+}
+
+/**
+ * The validation-only rule for http.initial.offset: with http.offset.mode=TIMESTAMP it must name an
+ * instant (ISO-8601 or epoch), as the REST offsets API requires of a TIMESTAMP offset
+ * (validateAlteredOffsets). A text that names none sorts before every timestamp, so a typo such as
+ * month 13 would silently deliver the API's whole history. A config stored before the rule starts
+ * with a WARN and runs as it did.
+ */
+export function initialOffsetProblems(raw: RawConfig): ConfigProblem[] {
+  const c = httpSourceConfig.parse(raw);
+  const initial = c["http.initial.offset"];
+  if (upper(c["http.offset.mode"]) !== "TIMESTAMP" || initial.trim() === "" || epochNanos(initial) !== null) return [];
+  return [
+    {
+      key: "http.initial.offset",
+      message: `${JSON.stringify(initial)} is not a timestamp (ISO-8601 such as 2024-01-01T00:00:00Z, or epoch seconds or milliseconds) as http.offset.mode=TIMESTAMP needs: every record would count as newer than it`,
+    },
+  ];
+}
+
+/** Every validation-only rule (the descriptor's `validationOnly`). */
+export function validationOnlyProblems(raw: RawConfig): ConfigProblem[] {
+  return [...quartzCronProblems(raw), ...initialOffsetProblems(raw)];
 }
 
 /**

@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { ConnectError } from "../../errors.ts";
+import { PluginRegistry } from "../../plugin/registry.ts";
+import { validateConnectorConfig } from "../../runtime/validate-connector-config.ts";
 import { httpSourceConfig } from "./config.ts";
 import { checkedConfig, crossKeyErrors, parseHttpSourceConfig } from "./config-rules.ts";
 import { HttpSourceConnector } from "./connector.ts";
@@ -151,5 +153,48 @@ describe("HTTP source retry backoff and its ceiling", () => {
     expect(() => checkedConfig(raw)).toThrow(
       "http.retry.backoff.max.ms: Must not be smaller than http.retry.backoff.ms",
     );
+  });
+});
+
+describe("http.initial.offset with http.offset.mode=TIMESTAMP", () => {
+  const registry = new PluginRegistry([httpSource]);
+  const config = (mode: string, initial: string) => ({
+    name: "src",
+    "connector.class": "HttpSource",
+    ...base,
+    "http.offset.mode": mode,
+    "http.offset.field": "updated_at",
+    "http.initial.offset": initial,
+  });
+  const errorsOf = (mode: string, initial: string) =>
+    validateConnectorConfig(registry, config(mode, initial)).infos.configs.find(
+      (c) => c.value?.name === "http.initial.offset",
+    )?.value?.errors;
+
+  test.each(["2024-13-01T00:00:00Z", "yesterday"])(
+    "%p, which names no instant, is refused by validation (the REST offsets API refuses it too)",
+    (initial) => {
+      expect(errorsOf("TIMESTAMP", initial)).toEqual([
+        `${JSON.stringify(initial)} is not a timestamp (ISO-8601 such as 2024-01-01T00:00:00Z, or epoch seconds or milliseconds) as http.offset.mode=TIMESTAMP needs: every record would count as newer than it`,
+      ]);
+    },
+  );
+
+  test.each([
+    "2024-01-01T00:00:00Z",
+    "2024-01-01T00:00:00.123456+02:00",
+    "2024-01-01",
+    "1704067200",
+    "1704067200000",
+    "",
+  ])("%p is accepted", (initial) => {
+    expect(errorsOf("TIMESTAMP", initial)).toEqual([]);
+  });
+
+  test("other offset modes take any text; the rule is validation-only: a stored config still starts", () => {
+    expect(errorsOf("CURSOR", "yesterday")).toEqual([]);
+    expect(errorsOf("NONE", "yesterday")).toEqual([]);
+    expect(checkedConfig(config("TIMESTAMP", "yesterday"))["http.initial.offset"]).toBe("yesterday");
+    expect(httpSource.validate?.(config("TIMESTAMP", "yesterday"))).toEqual([]);
   });
 });

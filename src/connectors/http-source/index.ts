@@ -6,7 +6,7 @@
 import type { SourceConnectorDescriptor } from "../../plugin/descriptor.ts";
 import { GATEWAY_VERSION } from "../../version.ts";
 import { httpSourceConfig } from "./config.ts";
-import { crossKeyErrors, parseHttpSourceConfig, quartzCronProblems } from "./config-rules.ts";
+import { crossKeyErrors, parseHttpSourceConfig, validationOnlyProblems } from "./config-rules.ts";
 import { HttpSourceConnector } from "./connector.ts";
 import { HttpSourceTask } from "./task.ts";
 
@@ -25,7 +25,7 @@ export const httpSource: SourceConnectorDescriptor = {
     "Polls an HTTP API on an interval or cron schedule and writes the records of each response (selected by JSONPath) to a Kafka topic, following OFFSET, CURSOR or Link-header pagination, with BASIC or OAuth2 authentication, TLS/mTLS from JKS, PKCS12 or PEM stores, retries with Retry-After, rate limits, and an offset (timestamp or cursor) that resumes after a restart.",
   taskClass: HTTP_SOURCE_TASK,
   validate: (config) => crossKeyErrors(parseHttpSourceConfig(config)),
-  validationOnly: quartzCronProblems,
+  validationOnly: validationOnlyProblems,
   create: () => new HttpSourceConnector(),
   createTask: () => new HttpSourceTask(),
 };
