@@ -46,6 +46,19 @@ export function jsonPathProblem(path: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Whether a valid JSONPath expression selects at most one node whatever the document: names and
+ * single indexes only, no `*`, `..`, union, slice or expression.
+ */
+export function isDefinitePath(path: string): boolean {
+  return JSONPath.toPathArray(path)
+    .slice(1)
+    .every((segment) => {
+      if (/^'.*'$/.test(segment)) return true;
+      return segment !== "*" && segment !== ".." && !/[,:(~^]/.test(segment);
+    });
+}
+
 /** Croner options for Quartz-style expressions (seconds field, `?`, `0/5` steps, 1 = Sunday). */
 export function cronOptions(timezone: string) {
   return { paused: true, timezone, sloppyRanges: true, alternativeWeekdays: true } as const;

@@ -8,7 +8,7 @@ import { loadTlsMaterial } from "../../http/tls-material.ts";
 import type { RawConfig } from "../../plugin/config-def.ts";
 import type { ConfigProblem } from "../../plugin/descriptor.ts";
 import { type HttpSourceConfig, httpSourceConfig } from "./config.ts";
-import { cronProblem, jsonPathProblem, validUrl } from "./config-checks.ts";
+import { cronProblem, isDefinitePath, jsonPathProblem, validUrl } from "./config-checks.ts";
 import { parseHeaders } from "./headers.ts";
 import { epochNanos } from "./instant.ts";
 import { quartzOnlyProblem } from "./quartz-cron.ts";
@@ -145,9 +145,29 @@ export function initialOffsetProblems(raw: RawConfig): ConfigProblem[] {
   ];
 }
 
+/**
+ * The validation-only rule for OFFSET pagination: a page with fewer records than
+ * http.pagination.limit.value is the last, so a records path that selects at most one record per
+ * response (`$`, the default, or `$.data`: no `*`, `..`, union or slice) ends every poll after its
+ * first page whenever the limit is above 1. Reported on the records path, naming the fix.
+ */
+export function offsetPaginationProblems(raw: RawConfig): ConfigProblem[] {
+  const c = httpSourceConfig.parse(raw);
+  const path = c["http.response.records.path"];
+  const limit = c["http.pagination.limit.value"];
+  if (upper(c["http.pagination.type"]) !== "OFFSET" || limit <= 1 || jsonPathProblem(path) || !isDefinitePath(path))
+    return [];
+  return [
+    {
+      key: "http.response.records.path",
+      message: `${path} selects at most one record per response, and with http.pagination.type=OFFSET a page with fewer records than http.pagination.limit.value (${limit}) is the last: no page after the first would be read. Select the records, e.g. $[*] or $.data[*]`,
+    },
+  ];
+}
+
 /** Every validation-only rule (the descriptor's `validationOnly`). */
 export function validationOnlyProblems(raw: RawConfig): ConfigProblem[] {
-  return [...quartzCronProblems(raw), ...initialOffsetProblems(raw)];
+  return [...quartzCronProblems(raw), ...initialOffsetProblems(raw), ...offsetPaginationProblems(raw)];
 }
 
 /**

@@ -9,6 +9,7 @@ import { parseHeaders } from "./headers.ts";
 import { httpSource } from "./index.ts";
 import { decodeOffset, encodeOffset } from "./offsets.ts";
 import { nextLink } from "./pagination.ts";
+import { api, startTask } from "./test-support.ts";
 
 const base = { "http.url": "https://api.example.com/events", "kafka.topic": "t" };
 const problems = (extra: Record<string, string>) => crossKeyErrors(httpSourceConfig.parse({ ...base, ...extra }));
@@ -196,5 +197,57 @@ describe("http.initial.offset with http.offset.mode=TIMESTAMP", () => {
     expect(errorsOf("NONE", "yesterday")).toEqual([]);
     expect(checkedConfig(config("TIMESTAMP", "yesterday"))["http.initial.offset"]).toBe("yesterday");
     expect(httpSource.validate?.(config("TIMESTAMP", "yesterday"))).toEqual([]);
+  });
+});
+
+describe("OFFSET pagination with a records path that selects one record per response", () => {
+  const registry = new PluginRegistry([httpSource]);
+  const config = (path: string | undefined, limit = "100", type = "OFFSET") => ({
+    name: "src",
+    "connector.class": "HttpSource",
+    ...base,
+    "http.pagination.type": type,
+    "http.pagination.limit.value": limit,
+    ...(path === undefined ? {} : { "http.response.records.path": path }),
+  });
+  const errorsOf = (path: string | undefined, limit?: string, type?: string) =>
+    validateConnectorConfig(registry, config(path, limit, type)).infos.configs.find(
+      (c) => c.value?.name === "http.response.records.path",
+    )?.value?.errors;
+
+  test("reads only the first page: each response is one record, fewer than the limit", async () => {
+    await using server = api((_req, url) =>
+      Response.json([{ at: url.searchParams.get("offset") }, { at: url.searchParams.get("offset") }]),
+    );
+    const h = await startTask({ "http.url": `${server.base}/events`, "http.pagination.type": "OFFSET" });
+    try {
+      expect((await h.collect(1)).map((r) => String(r.value))).toEqual(['[{"at":"0"},{"at":"0"}]']);
+      expect(server.seen.map((s) => s.query)).toEqual([{ offset: "0", limit: "100" }]);
+    } finally {
+      await h.task.stop();
+    }
+  });
+
+  test.each([undefined, "$", "$.data", "$.data[0]", "$['data']"])(
+    "records path %p is refused by validation, naming the fix",
+    (path) => {
+      expect(errorsOf(path)).toEqual([
+        `${path ?? "$"} selects at most one record per response, and with http.pagination.type=OFFSET a page with fewer records than http.pagination.limit.value (100) is the last: no page after the first would be read. Select the records, e.g. $[*] or $.data[*]`,
+      ]);
+    },
+  );
+
+  test.each(["$[*]", "$.data[*]", "$..items", "$.data[0,1]", "$.data[1:]", "$.*"])(
+    "records path %p is accepted",
+    (path) => {
+      expect(errorsOf(path)).toEqual([]);
+    },
+  );
+
+  test("a limit of 1, or another pagination type, is accepted; the rule is validation-only: a stored config still starts", () => {
+    expect(errorsOf("$", "1")).toEqual([]);
+    expect(errorsOf("$", "100", "LINK_HEADER")).toEqual([]);
+    expect(checkedConfig(config("$"))["http.response.records.path"]).toBe("$");
+    expect(httpSource.validate?.(config("$"))).toEqual([]);
   });
 });

@@ -152,7 +152,7 @@ export const httpSourceConfig = defineConfig({
     group: G.pagination,
   }),
   "http.pagination.limit.value": key.int({
-    doc: "OFFSET: the page size. A page with fewer records is the last.",
+    doc: "OFFSET: the page size. A page with fewer records (those http.response.records.path selects) is the last; validation refuses a records path that selects one record per response (`$`, `$.data`) with a limit above 1: no second page would be read.",
     default: 100,
     group: G.pagination,
     validators: [positive],

@@ -2,7 +2,8 @@
  * Every example config of the HTTP Source Connector document (shared seed 000), as written, on top
  * of its "Basic Configuration", through the validation POST /connectors and PUT …/config/validate
  * run (validateConnectorConfig on the built-in registry): none is refused, and each parses to what
- * the document says it does. The SSL example's `/path/to/*.jks` are placeholders: real JKS stores
+ * the document says it does; the Offset-Based example needs a records path that selects the records
+ * (the JSON Response's), alone it is refused with that fix named. The SSL example's `/path/to/*.jks` are placeholders: real JKS stores
  * stand in for them. `${secrets:…}` references stay unresolved here (no provider), as values.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -56,7 +57,9 @@ const examples: Record<string, Record<string, string>> = {
   "JSON Response": { "http.response.format": "JSON", "http.response.records.path": "$.data[*]" },
   "Array Response": { "http.response.format": "JSON", "http.response.records.path": "$[*]" },
   "Single Record": { "http.response.format": "JSON", "http.response.records.path": "$" },
+  // With the JSON Response's records path: the default `$` would make each page one record (see below).
   "Offset-Based": {
+    "http.response.records.path": "$.data[*]",
     "http.pagination.type": "OFFSET",
     "http.pagination.offset.param": "offset",
     "http.pagination.limit.param": "limit",
@@ -125,6 +128,18 @@ const errorsOf = (config: Record<string, string>) => {
 describe("HTTP Source document examples", () => {
   test.each(Object.entries(examples))("%s is accepted as written", (_name, example) => {
     expect(errorsOf({ ...basic, ...example })).toEqual([]);
+  });
+
+  test("Offset-Based alone (records path `$`, one record per page) is refused on the records path: only its first page would be read", () => {
+    const { "http.response.records.path": _, ...alone } = examples["Offset-Based"]!;
+    expect(errorsOf({ ...basic, ...alone })).toEqual([
+      [
+        "http.response.records.path",
+        [
+          "$ selects at most one record per response, and with http.pagination.type=OFFSET a page with fewer records than http.pagination.limit.value (100) is the last: no page after the first would be read. Select the records, e.g. $[*] or $.data[*]",
+        ],
+      ],
+    ]);
   });
 
   describe("SSL/TLS, its placeholder stores replaced by real JKS files", () => {
