@@ -66,7 +66,7 @@ export function cronOptions(timezone: string) {
 
 /**
  * Why croner cannot run the expression (what Quartz alone refuses is a validation-only rule:
- * config-rules.ts, quartzCronProblems).
+ * validation-only.ts, quartzCronProblems).
  */
 export function cronProblem(expression: string, timezone: string): string | undefined {
   try {

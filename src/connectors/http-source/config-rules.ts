@@ -8,10 +8,8 @@ import { loadTlsMaterial } from "../../http/tls-material.ts";
 import type { RawConfig } from "../../plugin/config-def.ts";
 import type { ConfigProblem } from "../../plugin/descriptor.ts";
 import { type HttpSourceConfig, httpSourceConfig } from "./config.ts";
-import { cronProblem, isDefinitePath, jsonPathProblem, validUrl } from "./config-checks.ts";
+import { cronProblem, jsonPathProblem, validUrl } from "./config-checks.ts";
 import { parseHeaders } from "./headers.ts";
-import { epochNanos } from "./instant.ts";
-import { quartzOnlyProblem } from "./quartz-cron.ts";
 
 const upper = (s: string | null | undefined) => (s ?? "").toUpperCase();
 
@@ -112,67 +110,8 @@ export function parseHttpSourceConfig(raw: RawConfig): HttpSourceConfig {
 }
 
 /**
- * A validation-only rule (the descriptor's `validationOnly`): a cron expression croner runs but
- * Quartz refuses (quartz-cron.ts, quartzOnlyProblem). Validation refuses it; a config stored
- * before the rule starts with a WARN and runs as it did.
- */
-export function quartzCronProblems(raw: RawConfig): ConfigProblem[] {
-  const c = httpSourceConfig.parse(raw);
-  const expression = c["http.timer.cron.expression"];
-  if (c["http.timer.type"].toLowerCase() !== "cron" || !expression) return [];
-  const quartz = quartzOnlyProblem(expression);
-  return quartz === undefined
-    ? []
-    : [{ key: "http.timer.cron.expression", message: `Invalid cron expression: ${quartz}` }];
-}
-
-/**
- * The validation-only rule for http.initial.offset: with http.offset.mode=TIMESTAMP it must name an
- * instant (ISO-8601 or epoch), as the REST offsets API requires of a TIMESTAMP offset
- * (validateAlteredOffsets). A text that names none sorts before every timestamp, so a typo such as
- * month 13 would silently deliver the API's whole history. A config stored before the rule starts
- * with a WARN and runs as it did.
- */
-export function initialOffsetProblems(raw: RawConfig): ConfigProblem[] {
-  const c = httpSourceConfig.parse(raw);
-  const initial = c["http.initial.offset"];
-  if (upper(c["http.offset.mode"]) !== "TIMESTAMP" || initial.trim() === "" || epochNanos(initial) !== null) return [];
-  return [
-    {
-      key: "http.initial.offset",
-      message: `${JSON.stringify(initial)} is not a timestamp (ISO-8601 such as 2024-01-01T00:00:00Z, or epoch seconds or milliseconds) as http.offset.mode=TIMESTAMP needs: every record would count as newer than it`,
-    },
-  ];
-}
-
-/**
- * The validation-only rule for OFFSET pagination: a page with fewer records than
- * http.pagination.limit.value is the last, so a records path that selects at most one record per
- * response (`$`, the default, or `$.data`: no `*`, `..`, union or slice) ends every poll after its
- * first page whenever the limit is above 1. Reported on the records path, naming the fix.
- */
-export function offsetPaginationProblems(raw: RawConfig): ConfigProblem[] {
-  const c = httpSourceConfig.parse(raw);
-  const path = c["http.response.records.path"];
-  const limit = c["http.pagination.limit.value"];
-  if (upper(c["http.pagination.type"]) !== "OFFSET" || limit <= 1 || jsonPathProblem(path) || !isDefinitePath(path))
-    return [];
-  return [
-    {
-      key: "http.response.records.path",
-      message: `${path} selects at most one record per response, and with http.pagination.type=OFFSET a page with fewer records than http.pagination.limit.value (${limit}) is the last: no page after the first would be read. Select the records, e.g. $[*] or $.data[*]`,
-    },
-  ];
-}
-
-/** Every validation-only rule (the descriptor's `validationOnly`). */
-export function validationOnlyProblems(raw: RawConfig): ConfigProblem[] {
-  return [...quartzCronProblems(raw), ...initialOffsetProblems(raw), ...offsetPaginationProblems(raw)];
-}
-
-/**
  * The config a connector or task starts with (checked per key and across keys), or a ConfigError
- * naming each key at fault. The validation-only rule is not checked here.
+ * naming each key at fault. The validation-only rules (validation-only.ts) are not checked here.
  */
 export function checkedConfig(config: RawConfig): HttpSourceConfig {
   const c = parseHttpSourceConfig(config);

@@ -1,7 +1,5 @@
 import { describe, expect, test } from "bun:test";
 import { ConnectError } from "../../errors.ts";
-import { PluginRegistry } from "../../plugin/registry.ts";
-import { validateConnectorConfig } from "../../runtime/validate-connector-config.ts";
 import { httpSourceConfig } from "./config.ts";
 import { checkedConfig, crossKeyErrors, parseHttpSourceConfig } from "./config-rules.ts";
 import { HttpSourceConnector } from "./connector.ts";
@@ -9,7 +7,6 @@ import { parseHeaders } from "./headers.ts";
 import { httpSource } from "./index.ts";
 import { decodeOffset, encodeOffset } from "./offsets.ts";
 import { nextLink } from "./pagination.ts";
-import { api, startTask } from "./test-support.ts";
 
 const base = { "http.url": "https://api.example.com/events", "kafka.topic": "t" };
 const problems = (extra: Record<string, string>) => crossKeyErrors(httpSourceConfig.parse({ ...base, ...extra }));
@@ -154,100 +151,5 @@ describe("HTTP source retry backoff and its ceiling", () => {
     expect(() => checkedConfig(raw)).toThrow(
       "http.retry.backoff.max.ms: Must not be smaller than http.retry.backoff.ms",
     );
-  });
-});
-
-describe("http.initial.offset with http.offset.mode=TIMESTAMP", () => {
-  const registry = new PluginRegistry([httpSource]);
-  const config = (mode: string, initial: string) => ({
-    name: "src",
-    "connector.class": "HttpSource",
-    ...base,
-    "http.offset.mode": mode,
-    "http.offset.field": "updated_at",
-    "http.initial.offset": initial,
-  });
-  const errorsOf = (mode: string, initial: string) =>
-    validateConnectorConfig(registry, config(mode, initial)).infos.configs.find(
-      (c) => c.value?.name === "http.initial.offset",
-    )?.value?.errors;
-
-  test.each(["2024-13-01T00:00:00Z", "yesterday"])(
-    "%p, which names no instant, is refused by validation (the REST offsets API refuses it too)",
-    (initial) => {
-      expect(errorsOf("TIMESTAMP", initial)).toEqual([
-        `${JSON.stringify(initial)} is not a timestamp (ISO-8601 such as 2024-01-01T00:00:00Z, or epoch seconds or milliseconds) as http.offset.mode=TIMESTAMP needs: every record would count as newer than it`,
-      ]);
-    },
-  );
-
-  test.each([
-    "2024-01-01T00:00:00Z",
-    "2024-01-01T00:00:00.123456+02:00",
-    "2024-01-01",
-    "1704067200",
-    "1704067200000",
-    "",
-  ])("%p is accepted", (initial) => {
-    expect(errorsOf("TIMESTAMP", initial)).toEqual([]);
-  });
-
-  test("other offset modes take any text; the rule is validation-only: a stored config still starts", () => {
-    expect(errorsOf("CURSOR", "yesterday")).toEqual([]);
-    expect(errorsOf("NONE", "yesterday")).toEqual([]);
-    expect(checkedConfig(config("TIMESTAMP", "yesterday"))["http.initial.offset"]).toBe("yesterday");
-    expect(httpSource.validate?.(config("TIMESTAMP", "yesterday"))).toEqual([]);
-  });
-});
-
-describe("OFFSET pagination with a records path that selects one record per response", () => {
-  const registry = new PluginRegistry([httpSource]);
-  const config = (path: string | undefined, limit = "100", type = "OFFSET") => ({
-    name: "src",
-    "connector.class": "HttpSource",
-    ...base,
-    "http.pagination.type": type,
-    "http.pagination.limit.value": limit,
-    ...(path === undefined ? {} : { "http.response.records.path": path }),
-  });
-  const errorsOf = (path: string | undefined, limit?: string, type?: string) =>
-    validateConnectorConfig(registry, config(path, limit, type)).infos.configs.find(
-      (c) => c.value?.name === "http.response.records.path",
-    )?.value?.errors;
-
-  test("reads only the first page: each response is one record, fewer than the limit", async () => {
-    await using server = api((_req, url) =>
-      Response.json([{ at: url.searchParams.get("offset") }, { at: url.searchParams.get("offset") }]),
-    );
-    const h = await startTask({ "http.url": `${server.base}/events`, "http.pagination.type": "OFFSET" });
-    try {
-      expect((await h.collect(1)).map((r) => String(r.value))).toEqual(['[{"at":"0"},{"at":"0"}]']);
-      expect(server.seen.map((s) => s.query)).toEqual([{ offset: "0", limit: "100" }]);
-    } finally {
-      await h.task.stop();
-    }
-  });
-
-  test.each([undefined, "$", "$.data", "$.data[0]", "$['data']"])(
-    "records path %p is refused by validation, naming the fix",
-    (path) => {
-      expect(errorsOf(path)).toEqual([
-        `${path ?? "$"} selects at most one record per response, and with http.pagination.type=OFFSET a page with fewer records than http.pagination.limit.value (100) is the last: no page after the first would be read. Select the records, e.g. $[*] or $.data[*]`,
-      ]);
-    },
-  );
-
-  test.each(["$[*]", "$.data[*]", "$..items", "$.data[0,1]", "$.data[1:]", "$.*"])(
-    "records path %p is accepted",
-    (path) => {
-      expect(errorsOf(path)).toEqual([]);
-    },
-  );
-
-  test("a limit of 1, or another pagination type, is accepted; the rule is validation-only: a stored config still starts", () => {
-    expect(errorsOf("$", "1")).toEqual([]);
-    expect(errorsOf("$", "100", "LINK_HEADER")).toEqual([]);
-    expect(checkedConfig(config("$"))["http.response.records.path"]).toBe("$");
-    expect(httpSource.validate?.(config("$"))).toEqual([]);
   });
 });

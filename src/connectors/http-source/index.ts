@@ -6,9 +6,10 @@
 import type { SourceConnectorDescriptor } from "../../plugin/descriptor.ts";
 import { GATEWAY_VERSION } from "../../version.ts";
 import { httpSourceConfig } from "./config.ts";
-import { crossKeyErrors, parseHttpSourceConfig, validationOnlyProblems } from "./config-rules.ts";
+import { crossKeyErrors, parseHttpSourceConfig } from "./config-rules.ts";
 import { HttpSourceConnector } from "./connector.ts";
 import { HttpSourceTask } from "./task.ts";
+import { validationOnlyProblems } from "./validation-only.ts";
 
 export const HTTP_SOURCE_CONNECTOR = "io.confluent.connect.http.HttpSourceConnector";
 export const HTTP_SOURCE_TASK = "io.confluent.connect.http.HttpSourceTask";

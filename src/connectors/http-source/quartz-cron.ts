@@ -61,7 +61,7 @@ const DAY_OF_MONTH_FIELD = 3;
  * 7 (croner reads 5 as Unix cron, without seconds: `0 12 * * *` would run daily at 12:00 where
  * Quartz refuses it), then a day-of-month and a day-of-week both given (croner fires on either day)
  * or both `?`: exactly one of them must be `?`. Refused at validation; a config stored before these
- * rules still starts, with a WARN (the descriptor's validationOnly: config-rules.ts, quartzCronProblems).
+ * rules still starts, with a WARN (the descriptor's validationOnly: validation-only.ts, quartzCronProblems).
  */
 export function quartzOnlyProblem(expression: string): string | undefined {
   const fields = expression.trim().split(/\s+/);

@@ -1,0 +1,155 @@
+/**
+ * The HTTP source's validation-only rules (validation-only.ts) through validateConnectorConfig, and
+ * the start of a config breaking them (accepted: a stored config runs as it did).
+ */
+import { describe, expect, test } from "bun:test";
+import { PluginRegistry } from "../../plugin/registry.ts";
+import { validateConnectorConfig } from "../../runtime/validate-connector-config.ts";
+import { checkedConfig } from "./config-rules.ts";
+import { httpSource } from "./index.ts";
+import { api, startTask } from "./test-support.ts";
+
+const base = { "http.url": "https://api.example.com/events", "kafka.topic": "t" };
+const registry = new PluginRegistry([httpSource]);
+/** The errors validation (config/validate, create, update) reports on `key`. */
+const errorsOn = (key: string, config: Record<string, string>) =>
+  validateConnectorConfig(registry, {
+    name: "src",
+    "connector.class": "HttpSource",
+    ...base,
+    ...config,
+  }).infos.configs.find((c) => c.value?.name === key)?.value?.errors;
+
+describe("http.initial.offset with http.offset.mode=TIMESTAMP", () => {
+  const config = (mode: string, initial: string) => ({
+    name: "src",
+    "connector.class": "HttpSource",
+    ...base,
+    "http.offset.mode": mode,
+    "http.offset.field": "updated_at",
+    "http.initial.offset": initial,
+  });
+  const errorsOf = (mode: string, initial: string) =>
+    validateConnectorConfig(registry, config(mode, initial)).infos.configs.find(
+      (c) => c.value?.name === "http.initial.offset",
+    )?.value?.errors;
+
+  test.each(["2024-13-01T00:00:00Z", "yesterday"])(
+    "%p, which names no instant, is refused by validation (the REST offsets API refuses it too)",
+    (initial) => {
+      expect(errorsOf("TIMESTAMP", initial)).toEqual([
+        `${JSON.stringify(initial)} is not a timestamp (ISO-8601 such as 2024-01-01T00:00:00Z, or epoch seconds or milliseconds) as http.offset.mode=TIMESTAMP needs: every record would count as newer than it`,
+      ]);
+    },
+  );
+
+  test.each([
+    "2024-01-01T00:00:00Z",
+    "2024-01-01T00:00:00.123456+02:00",
+    "2024-01-01",
+    "1704067200",
+    "1704067200000",
+    "",
+  ])("%p is accepted", (initial) => {
+    expect(errorsOf("TIMESTAMP", initial)).toEqual([]);
+  });
+
+  test("other offset modes take any text; the rule is validation-only: a stored config still starts", () => {
+    expect(errorsOf("CURSOR", "yesterday")).toEqual([]);
+    expect(errorsOf("NONE", "yesterday")).toEqual([]);
+    expect(checkedConfig(config("TIMESTAMP", "yesterday"))["http.initial.offset"]).toBe("yesterday");
+    expect(httpSource.validate?.(config("TIMESTAMP", "yesterday"))).toEqual([]);
+  });
+});
+
+describe("OFFSET pagination with a records path that selects one record per response", () => {
+  const config = (path: string | undefined, limit = "100", type = "OFFSET") => ({
+    name: "src",
+    "connector.class": "HttpSource",
+    ...base,
+    "http.pagination.type": type,
+    "http.pagination.limit.value": limit,
+    ...(path === undefined ? {} : { "http.response.records.path": path }),
+  });
+  const errorsOf = (path: string | undefined, limit?: string, type?: string) =>
+    validateConnectorConfig(registry, config(path, limit, type)).infos.configs.find(
+      (c) => c.value?.name === "http.response.records.path",
+    )?.value?.errors;
+
+  test("reads only the first page: each response is one record, fewer than the limit", async () => {
+    await using server = api((_req, url) =>
+      Response.json([{ at: url.searchParams.get("offset") }, { at: url.searchParams.get("offset") }]),
+    );
+    const h = await startTask({ "http.url": `${server.base}/events`, "http.pagination.type": "OFFSET" });
+    try {
+      expect((await h.collect(1)).map((r) => String(r.value))).toEqual(['[{"at":"0"},{"at":"0"}]']);
+      expect(server.seen.map((s) => s.query)).toEqual([{ offset: "0", limit: "100" }]);
+    } finally {
+      await h.task.stop();
+    }
+  });
+
+  test.each([undefined, "$", "$.data", "$.data[0]", "$['data']"])(
+    "records path %p is refused by validation, naming the fix",
+    (path) => {
+      expect(errorsOf(path)).toEqual([
+        `${path ?? "$"} selects at most one record per response, and with http.pagination.type=OFFSET a page with fewer records than http.pagination.limit.value (100) is the last: no page after the first would be read. Select the records, e.g. $[*] or $.data[*]`,
+      ]);
+    },
+  );
+
+  test.each(["$[*]", "$.data[*]", "$..items", "$.data[0,1]", "$.data[1:]", "$.*"])(
+    "records path %p is accepted",
+    (path) => {
+      expect(errorsOf(path)).toEqual([]);
+    },
+  );
+
+  test("a limit of 1, or another pagination type, is accepted; the rule is validation-only: a stored config still starts", () => {
+    expect(errorsOf("$", "1")).toEqual([]);
+    expect(errorsOf("$", "100", "LINK_HEADER")).toEqual([]);
+    expect(checkedConfig(config("$"))["http.response.records.path"]).toBe("$");
+    expect(httpSource.validate?.(config("$"))).toEqual([]);
+  });
+});
+
+describe("an Authorization header in http.headers while http.auth.type sends one", () => {
+  const basic = { "http.auth.type": "BASIC", "http.auth.user": "u", "http.auth.password": "p" };
+  const oauth2 = {
+    "http.auth.type": "OAUTH2",
+    "http.oauth2.token.url": "https://auth.example.com/oauth/token",
+    "http.oauth2.client.id": "id",
+  };
+
+  test("would reach the API as one combined value, which no server reads as either", async () => {
+    await using server = api(() => Response.json({ id: 1 }));
+    const h = await startTask({
+      "http.url": `${server.base}/e`,
+      "http.headers": "Authorization: Bearer abc",
+      ...basic,
+    });
+    try {
+      expect(await h.collect(1)).toHaveLength(1);
+      expect(server.seen[0]!.headers.get("authorization")).toBe("Bearer abc, Basic dTpw");
+    } finally {
+      await h.task.stop();
+    }
+  });
+
+  test.each([
+    ["BASIC", basic, "Authorization: Bearer abc, X-API-Version: v2"],
+    ["OAUTH2", oauth2, "Accept: application/json, authorization: Bearer abc"],
+  ] as const)("is refused by validation with %s on http.headers", (auth, keys, headers) => {
+    expect(errorsOn("http.headers", { ...keys, "http.headers": headers })).toEqual([
+      `Sets Authorization, which http.auth.type=${auth} sends as well: the request would carry both as one combined value. Remove it, or set http.auth.type=NONE`,
+    ]);
+  });
+
+  test("the document's API key header alone, or BASIC alone, is accepted; a stored config still starts", () => {
+    expect(errorsOn("http.headers", { "http.headers": "Authorization: Bearer ${secrets:api/token}" })).toEqual([]);
+    expect(errorsOn("http.headers", { ...basic, "http.headers": "Accept: application/json" })).toEqual([]);
+    const stored = { ...base, ...basic, "http.headers": "Authorization: Bearer abc" };
+    expect(checkedConfig(stored)["http.headers"]).toBe("Authorization: Bearer abc");
+    expect(httpSource.validate?.(stored)).toEqual([]);
+  });
+});

@@ -1,0 +1,100 @@
+/**
+ * The HTTP source's validation-only rules (the descriptor's `validationOnly`): refused by
+ * config/validate (and so by POST/PUT of a config), a WARN when a config stored before them
+ * starts, which then runs as it did (src/runtime/stored-config-warnings.ts). Each finds a value the
+ * task runs but not as its user meant: a cron expression Quartz refuses, a TIMESTAMP initial offset
+ * that names no instant, OFFSET pagination that cannot pass its first page, an Authorization header
+ * that http.auth.type sends too. Used by index.ts.
+ */
+import type { RawConfig } from "../../plugin/config-def.ts";
+import type { ConfigProblem } from "../../plugin/descriptor.ts";
+import { httpSourceConfig } from "./config.ts";
+import { isDefinitePath, jsonPathProblem } from "./config-checks.ts";
+import { parseHeaders } from "./headers.ts";
+import { epochNanos } from "./instant.ts";
+import { quartzOnlyProblem } from "./quartz-cron.ts";
+
+const upper = (s: string | null | undefined) => (s ?? "").toUpperCase();
+
+/** A cron expression croner runs but Quartz refuses (quartz-cron.ts, quartzOnlyProblem). */
+export function quartzCronProblems(raw: RawConfig): ConfigProblem[] {
+  const c = httpSourceConfig.parse(raw);
+  const expression = c["http.timer.cron.expression"];
+  if (c["http.timer.type"].toLowerCase() !== "cron" || !expression) return [];
+  const quartz = quartzOnlyProblem(expression);
+  return quartz === undefined
+    ? []
+    : [{ key: "http.timer.cron.expression", message: `Invalid cron expression: ${quartz}` }];
+}
+
+/**
+ * With http.offset.mode=TIMESTAMP, http.initial.offset must name an instant (ISO-8601 or epoch), as
+ * the REST offsets API requires of a TIMESTAMP offset (validateAlteredOffsets). A text that names
+ * none sorts before every timestamp, so a typo such as month 13 would silently deliver the API's
+ * whole history.
+ */
+export function initialOffsetProblems(raw: RawConfig): ConfigProblem[] {
+  const c = httpSourceConfig.parse(raw);
+  const initial = c["http.initial.offset"];
+  if (upper(c["http.offset.mode"]) !== "TIMESTAMP" || initial.trim() === "" || epochNanos(initial) !== null) return [];
+  return [
+    {
+      key: "http.initial.offset",
+      message: `${JSON.stringify(initial)} is not a timestamp (ISO-8601 such as 2024-01-01T00:00:00Z, or epoch seconds or milliseconds) as http.offset.mode=TIMESTAMP needs: every record would count as newer than it`,
+    },
+  ];
+}
+
+/**
+ * OFFSET pagination: a page with fewer records than
+ * http.pagination.limit.value is the last, so a records path that selects at most one record per
+ * response (`$`, the default, or `$.data`: no `*`, `..`, union or slice) ends every poll after its
+ * first page whenever the limit is above 1. Reported on the records path, naming the fix.
+ */
+export function offsetPaginationProblems(raw: RawConfig): ConfigProblem[] {
+  const c = httpSourceConfig.parse(raw);
+  const path = c["http.response.records.path"];
+  const limit = c["http.pagination.limit.value"];
+  if (upper(c["http.pagination.type"]) !== "OFFSET" || limit <= 1 || jsonPathProblem(path) || !isDefinitePath(path))
+    return [];
+  return [
+    {
+      key: "http.response.records.path",
+      message: `${path} selects at most one record per response, and with http.pagination.type=OFFSET a page with fewer records than http.pagination.limit.value (${limit}) is the last: no page after the first would be read. Select the records, e.g. $[*] or $.data[*]`,
+    },
+  ];
+}
+
+/**
+ * An Authorization header in http.headers while http.auth.type (BASIC or OAUTH2) sends its own: the request would carry both as one combined value (`Bearer …, Basic …`),
+ * which no server reads as either. Reported on http.headers.
+ */
+export function authorizationHeaderProblems(raw: RawConfig): ConfigProblem[] {
+  const c = httpSourceConfig.parse(raw);
+  const auth = upper(c["http.auth.type"]);
+  const headers = c["http.headers"];
+  if (auth === "NONE" || !headers) return [];
+  let names: string[];
+  try {
+    names = parseHeaders(headers).map(([name]) => name.toLowerCase());
+  } catch {
+    return []; // crossKeyErrors reports it
+  }
+  if (!names.includes("authorization")) return [];
+  return [
+    {
+      key: "http.headers",
+      message: `Sets Authorization, which http.auth.type=${auth} sends as well: the request would carry both as one combined value. Remove it, or set http.auth.type=NONE`,
+    },
+  ];
+}
+
+/** Every validation-only rule (the descriptor's `validationOnly`). */
+export function validationOnlyProblems(raw: RawConfig): ConfigProblem[] {
+  return [
+    ...quartzCronProblems(raw),
+    ...initialOffsetProblems(raw),
+    ...offsetPaginationProblems(raw),
+    ...authorizationHeaderProblems(raw),
+  ];
+}
