@@ -54,7 +54,8 @@ export function isDefinitePath(path: string): boolean {
   return JSONPath.toPathArray(path)
     .slice(1)
     .every((segment) => {
-      if (/^'.*'$/.test(segment)) return true;
+      // One quoted name (it may hold `,` or `*`); `'a','b'` is a union.
+      if (/^(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")$/.test(segment)) return true;
       return segment !== "*" && segment !== ".." && !/[,:(~^]/.test(segment);
     });
 }

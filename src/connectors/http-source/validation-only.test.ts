@@ -89,7 +89,7 @@ describe("OFFSET pagination with a records path that selects one record per resp
     }
   });
 
-  test.each([undefined, "$", "$.data", "$.data[0]", "$['data']"])(
+  test.each([undefined, "$", "$.data", "$.data[0]", "$['data']", "$['a,b']", "$['x\\'y']"])(
     "records path %p is refused by validation, naming the fix",
     (path) => {
       expect(errorsOf(path)).toEqual([
@@ -98,7 +98,7 @@ describe("OFFSET pagination with a records path that selects one record per resp
     },
   );
 
-  test.each(["$[*]", "$.data[*]", "$..items", "$.data[0,1]", "$.data[1:]", "$.*"])(
+  test.each(["$[*]", "$.data[*]", "$..items", "$.data[0,1]", "$.data[1:]", "$.*", "$['a','b']", '$["a","b"]'])(
     "records path %p is accepted",
     (path) => {
       expect(errorsOf(path)).toEqual([]);
