@@ -47,7 +47,7 @@ export const httpSourceConfig = defineConfig({
     group: G.request,
   }),
   "http.request.body": key.string({
-    doc: "The request body (POST, PUT, PATCH). `${offset}` is replaced by the offset's text as it is; in a JSON body (a JSON Content-Type in http.headers, or none and a JSON body) it is JSON-escaped inside a string and a JSON value outside one.",
+    doc: "The request body (POST, PUT, PATCH). `${offset}` is replaced by the offset's text as it is; in a JSON body (a JSON Content-Type in http.headers, or none and a JSON body) it is JSON-escaped inside a string and a JSON value outside one. A JSON object or array body goes with `Content-Type: application/json` unless http.headers sets a Content-Type.",
     default: null,
     group: G.request,
   }),

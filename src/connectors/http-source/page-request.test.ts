@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { parseHttpSourceConfig } from "./config-rules.ts";
 import { withOffset } from "./offset-template.ts";
 import { pageRequest } from "./page-request.ts";
+import { api, startTask } from "./test-support.ts";
 
 describe("page-request", () => {
   describe("withOffset", () => {
@@ -27,8 +28,39 @@ describe("page-request", () => {
     expect(pageRequest(c, headers, "http://127.0.0.1:1/events?since=a%20b", "a b")).toEqual({
       method: "POST",
       url: "http://127.0.0.1:1/events?since=a%20b",
-      headers: [["X-Since", "a b"]],
+      headers: [
+        ["X-Since", "a b"],
+        ["Content-Type", "application/json"],
+      ],
       body: '{"since":"a b"}',
+    });
+  });
+
+  describe("the Content-Type of http.request.body", () => {
+    test.each([
+      [
+        "a JSON object, none in http.headers: application/json",
+        '{"query": "SELECT * FROM events"}',
+        null,
+        "application/json",
+      ],
+      ["a JSON array with ${offset}: application/json", "[${offset}]", null, "application/json"],
+      ["set in http.headers: that one alone", '{"q":1}', "content-type: text/plain", "text/plain"],
+      ["a body that is no JSON object or array: none", "q=${offset}", null, null],
+    ])("%s", async (_name, body, headers, expected) => {
+      await using server = api(() => Response.json({ id: 1 }));
+      const h = await startTask({
+        "http.url": `${server.base}/query`,
+        "http.method": "POST",
+        "http.request.body": body,
+        ...(headers === null ? {} : { "http.headers": headers }),
+      });
+      try {
+        expect(await h.collect(1)).toHaveLength(1);
+        expect(server.seen[0]!.headers.get("content-type")).toBe(expected);
+      } finally {
+        await h.task.stop();
+      }
     });
   });
 
