@@ -63,7 +63,7 @@ export function crossKeyErrors(c: HttpSourceConfig): ConfigProblem[] {
         key: "http.response.error.codes",
         message: "An empty entry is not an HTTP status code (a stray comma?)",
       });
-    else if (!/^\d+$/.test(codeText.trim()) || code < 100 || code > 599)
+    else if (!Number.isInteger(code) || code < 100 || code > 599)
       out.push({ key: "http.response.error.codes", message: `${codeText} is not an HTTP status code (100-599)` });
   }
   if (c["http.retry.backoff.max.ms"] < c["http.retry.backoff.ms"])

@@ -153,3 +153,13 @@ describe("an Authorization header in http.headers while http.auth.type sends one
     expect(httpSource.validate?.(stored)).toEqual([]);
   });
 });
+
+describe("http.response.error.codes not in decimal digits", () => {
+  test.each(["4e2", "0x190"])("%p is refused by validation; a stored config still starts (read as 400)", (text) => {
+    expect(errorsOn("http.response.error.codes", { "http.response.error.codes": `${text},500` })).toEqual([
+      `${text} is not an HTTP status code (100-599)`,
+    ]);
+    const stored = { ...base, "http.response.error.codes": text };
+    expect(checkedConfig(stored)["http.response.error.codes"]).toEqual([text]);
+  });
+});

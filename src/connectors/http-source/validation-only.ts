@@ -4,7 +4,7 @@
  * starts, which then runs as it did (src/runtime/stored-config-warnings.ts). Each finds a value the
  * task runs but not as its user meant: a cron expression Quartz refuses, a TIMESTAMP initial offset
  * that names no instant, OFFSET pagination that cannot pass its first page, an Authorization header
- * that http.auth.type sends too. Used by index.ts.
+ * that http.auth.type sends too, a status code not in decimal digits. Used by index.ts.
  */
 import type { RawConfig } from "../../plugin/config-def.ts";
 import type { ConfigProblem } from "../../plugin/descriptor.ts";
@@ -89,6 +89,17 @@ export function authorizationHeaderProblems(raw: RawConfig): ConfigProblem[] {
   ];
 }
 
+/**
+ * http.response.error.codes written other than in decimal digits (`4e2`, `0x190`): the task reads
+ * them as numbers (400), which a config stored before this rule relies on.
+ */
+export function errorCodeTextProblems(raw: RawConfig): ConfigProblem[] {
+  return httpSourceConfig
+    .parse(raw)
+    ["http.response.error.codes"].filter((text) => text.trim() !== "" && !/^\d+$/.test(text.trim()))
+    .map((text) => ({ key: "http.response.error.codes", message: `${text} is not an HTTP status code (100-599)` }));
+}
+
 /** Every validation-only rule (the descriptor's `validationOnly`). */
 export function validationOnlyProblems(raw: RawConfig): ConfigProblem[] {
   return [
@@ -96,5 +107,6 @@ export function validationOnlyProblems(raw: RawConfig): ConfigProblem[] {
     ...initialOffsetProblems(raw),
     ...offsetPaginationProblems(raw),
     ...authorizationHeaderProblems(raw),
+    ...errorCodeTextProblems(raw),
   ];
 }
