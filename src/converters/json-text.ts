@@ -9,31 +9,32 @@
 import { MISSING, ONLY_WHITE_SPACE, readJsonText } from "../api/data/json-reader.ts";
 import { JsonText } from "../api/data/json-text.ts";
 import { DataError, JavaException, messageOf } from "../errors.ts";
+import { jacksonParseFailureClass } from "./jackson-parse-failure.ts";
 
 export { JsonNumberText, MISSING } from "../api/data/json-reader.ts";
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
 const encoder = new TextEncoder();
 
-const JACKSON_PARSE = "com.fasterxml.jackson.core.JsonParseException";
-
 /**
  * Parses UTF-8 JSON. Returns `MISSING` for empty input; throws DataError with Connect's message for
  * anything that is not JSON, its causes chained as Apache's are (a SerializationException around
- * Jackson's JsonParseException), with this parser's message: a FAILED task's trace reads the same
+ * Jackson's JsonParseException, or its JsonEOFException for a document that ends inside a value:
+ * jackson-parse-failure.ts), with this parser's message: a FAILED task's trace reads the same
  * down to the parser's own wording.
  */
 export function parseJson(bytes: Uint8Array, exact = false): unknown {
-  let text: string;
+  let text: string | undefined;
   try {
     text = decoder.decode(bytes);
     if (ONLY_WHITE_SPACE.test(text)) return MISSING;
     return readJsonText(text, exact);
   } catch (error) {
-    const parse = new JavaException(JACKSON_PARSE, messageOf(error));
+    const jackson = jacksonParseFailureClass(bytes, text);
+    const parse = new JavaException(jackson, messageOf(error));
     const cause = new JavaException(
       "org.apache.kafka.common.errors.SerializationException",
-      `${JACKSON_PARSE}: ${parse.message}`,
+      `${jackson}: ${parse.message}`,
     );
     cause.cause = parse;
     throw new DataError("Converting byte[] to Kafka Connect data failed due to serialization error: ", { cause });

@@ -21,6 +21,7 @@ import { ConnectError, RetriableError } from "../errors.ts";
 import { ABORTED, abortable } from "../util/async.ts";
 import { type Clock, type Moment, momentOf, monotonicNow } from "../util/clock.ts";
 import { HIDDEN } from "../util/logger.ts";
+import { basicCredentials } from "./basic-credentials.ts";
 import { HttpResponseTooLargeError, HttpTransportError } from "./http-client.ts";
 
 /** The slice of the shared HttpClient (src/http/http-client.ts) this module needs. */
@@ -40,6 +41,7 @@ export interface TokenProviderOptions {
   readonly tokenUrl: string;
   /** The token request: form fields, or a raw `x-www-form-urlencoded` body. */
   readonly form: Readonly<Record<string, string>> | string;
+  /** Client credentials sent as HTTP Basic authentication; a user holding ':' is refused (RangeError, RFC 7617). */
   readonly basicAuth?: { readonly user: string; readonly password: string };
   /** Renew this long before the token expires (the documents' default: 1 s). */
   readonly expiryReductionMs: number;
@@ -76,8 +78,12 @@ export class TokenProvider {
   private cached: CachedToken | undefined;
   private inflight: Promise<CachedToken> | undefined;
   private fetches = 0;
+  /** The token68 of `basicAuth`. */
+  private readonly basic: string | undefined;
 
-  constructor(private readonly o: TokenProviderOptions) {}
+  constructor(private readonly o: TokenProviderOptions) {
+    this.basic = o.basicAuth ? basicCredentials(o.basicAuth.user, o.basicAuth.password) : undefined;
+  }
 
   /** How many token requests were sent (for metrics and tests). */
   get fetchCount(): number {
@@ -127,12 +133,8 @@ export class TokenProvider {
       "Content-Type": "application/x-www-form-urlencoded",
       Accept: "application/json",
     };
-    let basic: string | undefined;
-    if (this.o.basicAuth) {
-      const { user, password } = this.o.basicAuth;
-      basic = Buffer.from(`${user}:${password}`).toString("base64");
-      headers.Authorization = `Basic ${basic}`;
-    }
+    const basic = this.basic;
+    if (basic !== undefined) headers.Authorization = `Basic ${basic}`;
     const requestedAt = momentOf(this.o.clock);
     const where = `the OIDC token endpoint ${shownEndpoint(this.o.tokenUrl)}`;
     const unusable = (detail: string) =>

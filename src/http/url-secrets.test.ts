@@ -22,4 +22,22 @@ describe("urlSecrets", () => {
     for (const secret of urlSecrets(url)) expect(shown).not.toContain(secret);
     expect(shown).toContain("page=2");
   });
+
+  test.each([
+    "https://us%C3%A9r:p%40ss@127.0.0.1/",
+    "https://a%3Ab:c@127.0.0.1/",
+    "https://us%E9r:x@127.0.0.1/",
+    "https://user@127.0.0.1/",
+  ])("%s: the Basic credentials fetch sends are among them", async (url) => {
+    await using server = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch: (request) => new Response(request.headers.get("authorization")),
+    });
+    const sent = await (
+      await fetch(url.replace("https:", "http:").replace("@127.0.0.1/", `@127.0.0.1:${server.port}/`))
+    ).text();
+    expect(sent.startsWith("Basic ")).toBe(true);
+    expect(urlSecrets(url)).toContain(sent.slice("Basic ".length));
+  });
 });

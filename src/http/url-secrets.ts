@@ -6,6 +6,7 @@
  * written and decoded. For maskers of response text (the HTTP sink's SecretMask); values holding a
  * `${…}` placeholder are left out (they are filled per request).
  */
+import { basicToken } from "./basic-credentials.ts";
 import { SECRET_QUERY } from "./http-client.ts";
 
 export function urlSecrets(url: string): string[] {
@@ -19,7 +20,8 @@ export function urlSecrets(url: string): string[] {
   if (parsed.username || parsed.password) {
     const user = safeDecode(parsed.username);
     const password = safeDecode(parsed.password);
-    const basic = Buffer.from(`${user}:${password}`).toString("base64");
+    // fetch percent-decodes the user info to bytes (a %E9 that is not UTF-8 stays one byte).
+    const basic = basicToken(Buffer.concat([percentDecoded(parsed.username), COLON, percentDecoded(parsed.password)]));
     out.push(basic, parsed.username, user, parsed.password, password);
   }
   for (const pair of parsed.search.slice(1).split("&")) {
@@ -31,6 +33,20 @@ export function urlSecrets(url: string): string[] {
     out.push(raw, safeDecode(raw.replaceAll("+", " ")));
   }
   return [...new Set(out)].filter((s) => s !== "");
+}
+
+const COLON = Buffer.from(":");
+
+/** The bytes of percent-encoded text: each %XX one byte, everything else UTF-8. */
+function percentDecoded(text: string): Buffer {
+  const parts: Buffer[] = [];
+  let plain = 0;
+  for (const match of text.matchAll(/%([0-9A-Fa-f]{2})/g)) {
+    parts.push(Buffer.from(text.slice(plain, match.index), "utf8"), Buffer.from([Number.parseInt(match[1]!, 16)]));
+    plain = match.index + match[0].length;
+  }
+  parts.push(Buffer.from(text.slice(plain), "utf8"));
+  return Buffer.concat(parts);
 }
 
 function safeDecode(text: string): string {

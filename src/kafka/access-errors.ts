@@ -11,7 +11,7 @@
  * AuthenticationException: fatal too (`tlsFailure`).
  */
 import { ConnectError } from "../errors.ts";
-import { withKafkaError } from "./kafka-port.ts";
+import { withKafkaError } from "./send-rejection.ts";
 
 const JAVA_CLASSES: Readonly<Record<string, string>> = {
   SASL_AUTHENTICATION_FAILED: "org.apache.kafka.common.errors.SaslAuthenticationException",

@@ -5,10 +5,10 @@
  *
  * Clients are configured with Kafka's own client properties (`bootstrap.servers`,
  * `security.protocol`, `sasl.jaas.config`, `ssl.truststore.location`, …) as Connect passes them;
- * the adapter maps them to its library.
+ * the adapter maps them to its library. What a rejected send says about its records (written,
+ * never sent, the broker's error) is send-rejection.ts.
  */
 import type { TopicPartition, TopicPartitionOffset } from "../api/record.ts";
-import { RetriableError } from "../errors.ts";
 
 export type ClientProperties = Readonly<Record<string, string>>;
 
@@ -31,67 +31,6 @@ export interface ProducedMetadata {
   readonly partition: number;
   readonly offset: number;
   readonly timestamp: number | null;
-}
-
-/**
- * A send's rejection may say which of its records were written all the same (other partitions of
- * the send were acknowledged): `written[i]` is record i's metadata, null when it was not and will
- * not be written by this producer. A caller sends again only the null ones.
- */
-export interface PartlyWritten {
-  readonly written: readonly (ProducedMetadata | null)[];
-}
-
-/**
- * A send (or part of one) rejected without being written because an earlier one failed (the
- * producer is failed, or an earlier batch of the same partition failed for good): sent again on a
- * new producer at once, without a backoff or a warning of its own (the earlier failure has them).
- */
-export class NotSentError extends RetriableError {
-  override name = "NotSentError";
-}
-
-/**
- * True when the records of a rejected send (those a PartlyWritten rejection lists as null) certainly
- * never reached a broker: no attempt at them was written to a connection (the producer was failed
- * or closed already, they waited behind a batch that failed, it never had a connection). A caller
- * may then answer for them "not written, safe to send again" instead of "may still be written".
- * An adapter sets it (`markNeverSent`) only when it is certain; one that cannot know never does.
- */
-export function neverSent(error: unknown): boolean {
-  return (error as { neverSent?: unknown } | null | undefined)?.neverSent === true;
-}
-
-/** `error`, marked as a rejection whose records never reached a broker (see neverSent). */
-export function markNeverSent<E extends Error>(error: E): E {
-  return Object.assign(error, { neverSent: true as const });
-}
-
-/** The records of a rejected send that were written (PartlyWritten), if the rejection says. */
-export function writtenRecords(error: unknown): readonly (ProducedMetadata | null)[] | undefined {
-  const written = (error as Partial<PartlyWritten> | null | undefined)?.written;
-  return Array.isArray(written) ? written : undefined;
-}
-
-/**
- * The Kafka protocol error (its name, e.g. INVALID_TIMESTAMP, MESSAGE_TOO_LARGE) a broker answered
- * for a rejected send, when the rejection is that answer: adapters set `kafkaError` on the error
- * they reject with (`withKafkaError`), possibly wrapped as the `cause` of another. Undefined for
- * failures without a broker's answer (a lost connection, a timeout, a closed producer).
- */
-export function kafkaErrorOf(error: unknown): string | undefined {
-  let e = error as { kafkaError?: unknown; cause?: unknown } | null | undefined;
-  for (let depth = 0; depth < 8 && e !== null && typeof e === "object"; depth++) {
-    if (typeof e.kafkaError === "string") return e.kafkaError;
-    if (e.cause === e) break;
-    e = e.cause as typeof e;
-  }
-  return undefined;
-}
-
-/** `error`, marked as the broker's answer `kafkaError` (see kafkaErrorOf). */
-export function withKafkaError<E extends Error>(error: E, kafkaError: string | undefined): E {
-  return kafkaError === undefined ? error : Object.assign(error, { kafkaError });
 }
 
 export interface KafkaProducer {

@@ -12,7 +12,7 @@
  */
 import { messageOf } from "../errors.ts";
 import { isAccessError, KafkaAccessError } from "../kafka/access-errors.ts";
-import { kafkaErrorOf } from "../kafka/kafka-port.ts";
+import { kafkaErrorOf } from "../kafka/send-rejection.ts";
 import type { Logger } from "../util/logger.ts";
 
 export interface KafkaReachabilityOptions {

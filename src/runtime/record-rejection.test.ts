@@ -4,8 +4,8 @@ import type { RecordMetadata, RecordRejection, SourceTask } from "../api/connect
 import { Schemas } from "../api/data/schema.ts";
 import { type SourceRecord, sourceRecord } from "../api/record.ts";
 import { ConnectError, DataError, RetriableError } from "../errors.ts";
-import { kafkaErrorOf, withKafkaError } from "../kafka/kafka-port.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
+import { kafkaErrorOf, withKafkaError } from "../kafka/send-rejection.ts";
 import { ToleranceExceededError } from "./errors/retry-with-tolerance.ts";
 import type { RecordConverters } from "./record-conversion.ts";
 import { conversionRejectionOf, recordRejectionOf } from "./record-rejection.ts";

@@ -17,7 +17,7 @@
 import type { RecordMetadata, RecordRejection, SourceTask } from "../api/connector.ts";
 import type { SourceRecord } from "../api/record.ts";
 import { isRetriable } from "../errors.ts";
-import { kafkaErrorOf } from "../kafka/kafka-port.ts";
+import { kafkaErrorOf } from "../kafka/send-rejection.ts";
 import type { Logger } from "../util/logger.ts";
 import type { ProcessingContext } from "./errors/processing-context.ts";
 import { type RetryWithToleranceOperator, ToleranceExceededError } from "./errors/retry-with-tolerance.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
-import { markNeverSent, NotSentError } from "../kafka/kafka-port.ts";
+import { markNeverSent, NotSentError } from "../kafka/send-rejection.ts";
 import { recordBytes, SendCoalescer } from "./send-coalescer.ts";
 import { type Item, item, ManualSender, options, track } from "./send-coalescer-test-support.ts";
 

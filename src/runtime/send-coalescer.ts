@@ -34,7 +34,8 @@
  * Used by WorkerSourceTask, which supplies the sender (producer attempt; retries, per-record
  * fallback).
  */
-import { neverSent, type ProducedMetadata, type ProducerRecord } from "../kafka/kafka-port.ts";
+import type { ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
+import { neverSent } from "../kafka/send-rejection.ts";
 import { type Deferred, deferred } from "../util/async.ts";
 import type { Logger } from "../util/logger.ts";
 

@@ -3,13 +3,8 @@ import { waitFor } from "../../test/support/wait-for.ts";
 import type { RecordRejection } from "../api/connector.ts";
 import type { SourceRecord } from "../api/record.ts";
 import { ConnectError, RetriableError } from "../errors.ts";
-import {
-  type KafkaProducer,
-  markNeverSent,
-  NotSentError,
-  type ProducedMetadata,
-  withKafkaError,
-} from "../kafka/kafka-port.ts";
+import type { KafkaProducer, ProducedMetadata } from "../kafka/kafka-port.ts";
+import { markNeverSent, NotSentError, withKafkaError } from "../kafka/send-rejection.ts";
 import { LogManager } from "../util/logger.ts";
 import { ManualClock } from "../util/manual-clock.ts";
 import { SendRecovery, type SendRecoveryOptions } from "./send-recovery.ts";

@@ -9,14 +9,8 @@
  * did, by the port's neverSent), so that their SourceTask may learn they were not written.
  */
 import { isRetriable, messageOf } from "../errors.ts";
-import {
-  type KafkaProducer,
-  NotSentError,
-  neverSent,
-  type ProducedMetadata,
-  type ProducerRecord,
-  writtenRecords,
-} from "../kafka/kafka-port.ts";
+import type { KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
+import { NotSentError, neverSent, writtenRecords } from "../kafka/send-rejection.ts";
 import { type BackoffPolicy, retry } from "../util/backoff.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";

@@ -1,12 +1,13 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
 import { ConnectError, RetriableError } from "../errors.ts";
-import { type KafkaProducer, NotSentError } from "../kafka/kafka-port.ts";
+import type { KafkaProducer } from "../kafka/kafka-port.ts";
 import { HeldBroker } from "../kafka/platformatic/held-broker-test-support.ts";
 import { ProducePipeline } from "../kafka/platformatic/produce-pipeline.ts";
 import type { ProduceTransport } from "../kafka/platformatic/produce-transport.ts";
 import { PlatformaticProducer } from "../kafka/platformatic/producer.ts";
 import { StickyPartitioner } from "../kafka/platformatic/sticky-partitioner.ts";
+import { NotSentError } from "../kafka/send-rejection.ts";
 import { ManualClock } from "../util/manual-clock.ts";
 import type { BatchResult } from "./send-coalescer.ts";
 import { SourceTaskSender } from "./source-task-sender.ts";

@@ -11,13 +11,8 @@
 import type { RecordRejection } from "../api/connector.ts";
 import type { SourceRecord } from "../api/record.ts";
 import { RetriableError } from "../errors.ts";
-import {
-  type KafkaProducer,
-  markNeverSent,
-  NotSentError,
-  type ProducedMetadata,
-  type ProducerRecord,
-} from "../kafka/kafka-port.ts";
+import type { KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
+import { markNeverSent, NotSentError } from "../kafka/send-rejection.ts";
 import { ABORTED, abortable } from "../util/async.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";

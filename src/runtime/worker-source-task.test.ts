@@ -4,10 +4,11 @@ import type { RecordMetadata, SourceTask, SourceTaskContext } from "../api/conne
 import { Schemas } from "../api/data/schema.ts";
 import { type SourceRecord, sourceRecord } from "../api/record.ts";
 import { ConnectError, RetriableError } from "../errors.ts";
-import { type KafkaProducer, NotSentError, type ProducerRecord, withKafkaError } from "../kafka/kafka-port.ts";
+import type { KafkaProducer, ProducerRecord } from "../kafka/kafka-port.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
 import type { OutgoingBatch, PartitionAnswer, ProduceTransport } from "../kafka/platformatic/produce-transport.ts";
 import { testProducer } from "../kafka/platformatic/producer-test-support.ts";
+import { NotSentError, withKafkaError } from "../kafka/send-rejection.ts";
 import type { Clock } from "../util/clock.ts";
 import { type Logger, LogManager } from "../util/logger.ts";
 import { ManualClock } from "../util/manual-clock.ts";

@@ -37,10 +37,6 @@ const KNOWN_DIVERGENCES: readonly { readonly cases: RegExp; readonly reason: str
     reason: "a JavaScript Date spans ±8.64e15 ms, a java.util.Date any long: we fail with a DataError instead",
   },
   {
-    cases: /^TimestampConverter odd format parse string '2023-W46' with YYYY/,
-    reason: "SimpleDateFormat parses week-based fields (Y w W F); ours formats them but fails to parse them",
-  },
-  {
     cases: /^TimestampConverter odd format parse string '1700000000' with yyyy$/,
     reason:
       "the year 1700000000 overflows Java's long milliseconds silently; it is beyond a JavaScript Date, so we fail",

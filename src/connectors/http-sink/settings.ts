@@ -5,6 +5,7 @@
  * credentials as Flink's connector does.
  */
 import type { Config } from "../../api/connector.ts";
+import { basicToken } from "../../http/basic-credentials.ts";
 import type { ClientTls } from "../../http/http-client.ts";
 import { loadPemFiles } from "../../http/tls-material.ts";
 import { tokenEndpointTls } from "../../http/token-endpoint-tls.ts";
@@ -50,7 +51,7 @@ export interface SinkSettings {
 /** Flink's rule: the Authorization value is base64-encoded unless it starts with "Basic" or raw is asked for. */
 export function authorizationValue(value: string, raw: boolean): string {
   if (raw || value.startsWith("Basic")) return value;
-  return `Basic ${Buffer.from(value, "utf8").toString("base64")}`;
+  return `Basic ${basicToken(value)}`;
 }
 
 export function sinkSettings(config: Config): SinkSettings {

@@ -1,11 +1,12 @@
 /**
  * HttpSinkTask: delivers the records `put` hands it to an HTTP endpoint, in batch or single mode.
  *
- * Flow: `put` encodes each record (value converter, URL template, own headers) into the
- * RecordBuffer and returns; `pump` starts requests while fewer than `concurrency` are in flight
- * and the buffer is flushable (size, bytes or age); each request runs in HttpDelivery (retries,
- * OIDC renewal) and then completes its records: delivered, or reported through the errant record
- * reporter (errors.tolerance: dead letter queue or task failure). A batch the endpoint rejects with
+ * Flow: `start` builds the delivery from the settings (delivery-for.ts); `put` encodes each record
+ * (value converter, URL template, own headers) into the RecordBuffer and returns; `pump` starts
+ * requests while fewer than `concurrency` are in flight and the buffer is flushable (size, bytes
+ * or age); each request runs in HttpDelivery (retries, OIDC renewal) and then completes its
+ * records: delivered, or reported through the errant record reporter (errors.tolerance: dead
+ * letter queue or task failure). A batch the endpoint rejects with
  * a non-retriable status is re-sent record by record, so one poison record does not take its
  * neighbours to the DLQ (not when it refuses the credentials: 401, 407).
  *
@@ -29,13 +30,13 @@
 import type { SinkTask, SinkTaskContext } from "../../api/connector.ts";
 import type { SinkRecord, TopicPartition, TopicPartitionOffset } from "../../api/record.ts";
 import { ConnectError } from "../../errors.ts";
-import { HttpClient } from "../../http/http-client.ts";
 import { isRetriableStatus } from "../../http/retry-policy.ts";
-import { TokenProvider } from "../../http/token-provider.ts";
 import { type Clock, monotonicNow } from "../../util/clock.ts";
 import type { Logger } from "../../util/logger.ts";
 import { Backpressure } from "./backpressure.ts";
-import { HttpDelivery, HttpStatusError } from "./delivery.ts";
+import type { HttpDelivery } from "./delivery.ts";
+import { HttpStatusError } from "./delivery.ts";
+import { deliveryFor } from "./delivery-for.ts";
 import { RecordBuffer, type TakenRequest } from "./record-buffer.ts";
 import { batchBody, RecordEncoder, tpKey } from "./record-encoder.ts";
 import { type SinkSettings, sinkSettings } from "./settings.ts";
@@ -87,43 +88,12 @@ export class HttpSinkTask implements SinkTask {
     this.encoder = new RecordEncoder(s.encoder, converters, () => monotonicNow(this.clock));
     this.buffer = new RecordBuffer(s.limits);
     this.backpressure = new Backpressure(this.context, s.maxBuffered, s.maxBufferedBytes, this.log);
-    const clientWith = (tls: SinkSettings["tls"]) =>
-      new HttpClient({ connectTimeoutMs: s.timeoutMs, requestTimeoutMs: s.timeoutMs, tls });
-    const client = clientWith(s.tls);
-    const tokens =
-      s.oidc &&
-      new TokenProvider({
-        tokenUrl: s.oidc.tokenUrl,
-        form: s.oidc.form,
-        expiryReductionMs: s.oidc.expiryReductionMs,
-        client: s.oidc.tls === s.tls ? client : clientWith(s.oidc.tls),
-        clock: this.clock,
-        timeoutMs: s.timeoutMs,
-      });
-    // The converter's content type, unless sink.header.Content-Type (or a CloudEvents record's content-type) says otherwise.
-    const contentType: [string, string] = [
-      "Content-Type",
-      s.singleBodies ? this.encoder.valueContentType : "application/json",
-    ];
-    this.delivery = new HttpDelivery(
-      {
-        method: s.method,
-        timeoutMs: s.timeoutMs,
-        isError: s.isError,
-        policy: s.policy,
-        maxAttempts: s.maxAttempts,
-        defaultHeaders: [contentType],
-        headers: s.headers,
-        tokens: tokens || undefined,
-        logRequests: s.logRequests,
-        urls: [s.encoder.url, ...(s.oidc ? [s.oidc.tokenUrl] : [])],
-      },
-      client,
-      this.clock,
-      this.log,
-      this.metrics,
-      this.stopping.signal,
-    );
+    this.delivery = deliveryFor(s, this.encoder.valueContentType, {
+      clock: this.clock,
+      log: this.log,
+      metrics: this.metrics,
+      stopping: this.stopping.signal,
+    });
   }
 
   /** Opened partitions take the backpressure state: paused while the task holds consumption paused, else resumed if it had paused them. */

@@ -6,6 +6,8 @@
  * the form body (`http.oauth2.client.auth.mode`). The token requests go through their own client,
  * whose TLS is always verified (src/http/token-endpoint-tls.ts; pageFetcherOf builds it).
  */
+
+import { basicCredentials } from "../../http/basic-credentials.ts";
 import type { HttpClient } from "../../http/http-client.ts";
 import { TokenProvider } from "../../http/token-provider.ts";
 import type { Clock } from "../../util/clock.ts";
@@ -25,7 +27,7 @@ export interface Authenticator {
 const none: Authenticator = { header: async () => null, rejected: () => false, tokenFetches: 0, secrets: [] };
 
 function basic(user: string, password: string): Authenticator {
-  const value = `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+  const value = `Basic ${basicCredentials(user, password)}`;
   const secrets = [password, `${user}:${password}`];
   return { header: async () => ["Authorization", value], rejected: () => false, tokenFetches: 0, secrets };
 }

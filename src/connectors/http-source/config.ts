@@ -6,7 +6,7 @@
  * Rules across keys are in config-rules.ts; the TLS keys are declared in tls-keys.ts.
  */
 import { check, defineConfig, key } from "../../plugin/config-def.ts";
-import { jsonPathProblem, nonNegative, positive, validTimezone, validUrl } from "./config-checks.ts";
+import { basicUser, jsonPathProblem, nonNegative, positive, validTimezone, validUrl } from "./config-checks.ts";
 import { tlsKeys } from "./tls-keys.ts";
 
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"];
@@ -186,7 +186,12 @@ export const httpSourceConfig = defineConfig({
     recommended: [...AUTH_TYPES],
     validators: [check.oneOfIgnoreCase(AUTH_TYPES)],
   }),
-  "http.auth.user": key.string({ doc: "BASIC: the user name.", default: null, group: G.auth }),
+  "http.auth.user": key.string({
+    doc: "BASIC: the user name (it cannot contain `:`, RFC 7617).",
+    default: null,
+    group: G.auth,
+    validators: [basicUser],
+  }),
   "http.auth.password": key.password({ doc: "BASIC: the password.", default: null, group: G.auth }),
   "http.oauth2.token.url": key.string({
     doc: "OAUTH2: the token endpoint.",

@@ -67,7 +67,7 @@ export const ingestAuthConfigDef = defineConfig({
     validators: [check.listOf(ASYMMETRIC_JWS_ALGORITHMS)],
   }),
   "ingest.auth.jwt.clock.skew.seconds": key.long({
-    doc: "Clock skew allowed when checking exp and nbf, in seconds.",
+    doc: "Clock skew allowed when checking exp, nbf and iat, in seconds (a token issued further in the future is refused).",
     default: 30,
     importance: "LOW",
     group: GROUP,

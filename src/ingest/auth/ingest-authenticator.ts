@@ -13,7 +13,8 @@
  * verification slot is busy), so guessing cannot use up the CPU. Messages say which check failed, never the credentials; unknown
  * users are not named in logs. An unavailable key set is logged at most once a minute.
  */
-import { type BasicAuthenticator, parseBasicCredentials } from "../../rest/auth/basic-auth.ts";
+import { parseBasicCredentials } from "../../http/basic-credentials.ts";
+import type { BasicAuthenticator } from "../../rest/auth/basic-auth.ts";
 import { type Clock, monotonicNow, systemClock } from "../../util/clock.ts";
 import { getLogger, type Logger } from "../../util/logger.ts";
 import { ErrorCodes, IngestError } from "../ingest-error.ts";

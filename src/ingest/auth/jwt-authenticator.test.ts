@@ -40,9 +40,10 @@ async function token(
   claims: Record<string, unknown> = {},
   expiresIn: string | number = "5m",
 ): Promise<string> {
-  return new SignJWT({ iss: "https://idp.test", sub: "device-1", aud: "ingest", ...claims })
+  const { iat, ...rest } = claims as { iat?: number };
+  return new SignJWT({ iss: "https://idp.test", sub: "device-1", aud: "ingest", ...rest })
     .setProtectedHeader({ alg: "RS256", kid })
-    .setIssuedAt()
+    .setIssuedAt(iat)
     .setExpirationTime(expiresIn)
     .sign(pair.privateKey);
 }
@@ -118,6 +119,18 @@ describe("jwtAuthenticator", () => {
     const result = await auth.verify(await token(rsa1, "k1", rest, exp ?? "5m"));
     expect(result.outcome).toBe("rejected");
     expect(result.outcome === "rejected" && result.reason).toMatch(reason);
+  });
+
+  test("a token issued in the future beyond the clock skew is rejected, within it accepted", async () => {
+    const now = 1_700_000_000;
+    const { auth } = authenticator({ nowSeconds: () => now });
+    const issuedAt = async (iat: number) => auth.verify(await token(rsa1, "k1", { iat }, now + 300));
+    expect(await issuedAt(now + 31)).toEqual({
+      outcome: "rejected",
+      reason: 'Invalid token: "iat" claim timestamp check failed (it should be in the past)',
+    });
+    expect((await issuedAt(now + 30)).outcome).toBe("authenticated");
+    expect((await issuedAt(now - 3600)).outcome).toBe("authenticated");
   });
 
   test("a token expired within the clock skew is accepted", async () => {
@@ -235,8 +248,8 @@ describe("JwksCache", () => {
       expect((await auth.verify(await token(rsa1, "k1"))).outcome).toBe("authenticated");
       clock.stepWallClock(step);
       const wallSeconds = () => Math.floor(clock.now() / 1000);
-      const valid = await token(rsa1, "k1", {}, wallSeconds() + 600);
-      const expired = await token(rsa1, "k1", {}, wallSeconds() - 60);
+      const valid = await token(rsa1, "k1", { iat: wallSeconds() }, wallSeconds() + 600);
+      const expired = await token(rsa1, "k1", { iat: wallSeconds() - 600 }, wallSeconds() - 60);
       expect((await auth.verify(valid)).outcome).toBe("authenticated");
       expect(await auth.verify(expired)).toEqual({
         outcome: "rejected",

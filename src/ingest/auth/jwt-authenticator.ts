@@ -1,8 +1,9 @@
 /**
  * Bearer JWT verification for device ingest: the signature against the provider's JWKS
  * (`jwks-cache.ts`: HTTP cache headers, one refresh on an unknown kid, rate-limited) or one static
- * public key; `iss`, `aud`, `exp` (required) and `nbf` with a small clock skew; the identity from a
- * configurable claim (`sub` by default).
+ * public key; `iss`, `aud`, `exp` (required) and `nbf` with a small clock skew, and an `iat` later
+ * than now plus that skew refused (util/jws.ts); the identity from a configurable claim (`sub` by
+ * default).
  *
  * Algorithm safety: only asymmetric algorithms can be configured (a JWKS or a public key has no
  * shared secret), so `alg: none` and HS256 tokens fail jose's algorithm allow-list before any key
@@ -16,7 +17,7 @@
 import { createPublicKey, type KeyObject } from "node:crypto";
 import { errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
 import { JwksUnavailableError } from "../../util/jwks-fetch.ts";
-import { ASYMMETRIC_JWS_ALGORITHMS } from "../../util/jws.ts";
+import { ASYMMETRIC_JWS_ALGORITHMS, futureIssuedAtReason } from "../../util/jws.ts";
 import type { IngestIdentity } from "../request-context.ts";
 import type { JwksCache } from "./jwks-cache.ts";
 
@@ -30,7 +31,7 @@ export interface JwtAuthenticatorOptions {
   readonly algorithms: readonly string[];
   readonly clockSkewSeconds: number;
   readonly identityClaim: string;
-  /** Current time for exp/nbf, seconds (tests drive it). */
+  /** Current time for exp, nbf and iat, seconds (tests drive it). */
   readonly nowSeconds?: () => number;
 }
 
@@ -86,10 +87,11 @@ export function jwtAuthenticator(options: JwtAuthenticatorOptions): JwtAuthentic
   return {
     async verify(token) {
       try {
-        const opts = options.nowSeconds
-          ? { ...verifyOptions, currentDate: new Date(options.nowSeconds() * 1000) }
-          : verifyOptions;
+        const nowSeconds = options.nowSeconds ? options.nowSeconds() : Date.now() / 1000;
+        const opts = { ...verifyOptions, currentDate: new Date(nowSeconds * 1000) };
         const { payload } = await jwtVerify(token, getKey, opts);
+        const future = futureIssuedAtReason(payload, nowSeconds, options.clockSkewSeconds);
+        if (future !== null) return { outcome: "rejected", reason: future };
         const principal = payload[options.identityClaim];
         if ((typeof principal !== "string" && typeof principal !== "number") || principal === "") {
           return {

@@ -7,7 +7,7 @@ import {
   KafkaJSSASLAuthenticationError,
 } from "kafkajs";
 import { isRetriable, traceOf } from "../../errors.ts";
-import { kafkaErrorOf } from "../kafka-port.ts";
+import { kafkaErrorOf } from "../send-rejection.ts";
 import { wrap } from "./errors.ts";
 
 describe("wrap", () => {

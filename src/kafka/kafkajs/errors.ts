@@ -4,7 +4,7 @@
  */
 import { ConnectError, RetriableError } from "../../errors.ts";
 import { accessFailure, isAccessError, tlsFailure } from "../access-errors.ts";
-import { withKafkaError } from "../kafka-port.ts";
+import { withKafkaError } from "../send-rejection.ts";
 
 /**
  * kafkajs errors that a retry may cure carry `retriable: true`. When kafkajs runs out of its own

@@ -7,7 +7,7 @@
 import { protocolErrorsCodesById } from "@platformatic/kafka";
 import { ConnectError, isRetriable, RetriableError } from "../../errors.ts";
 import { isAccessError, KafkaAccessError } from "../access-errors.ts";
-import { markNeverSent, NotSentError, withKafkaError } from "../kafka-port.ts";
+import { markNeverSent, NotSentError, withKafkaError } from "../send-rejection.ts";
 import type { Batch, PartitionBatches } from "./partition-batches.ts";
 
 /** What an error code means when the broker gives no message (as Java's exception messages say). */

@@ -14,7 +14,7 @@
  * split: it fails with MESSAGE_TOO_LARGE. Used by BatchSettlement.split (splitBatch) and
  * PlatformaticProducer (batchSplitter, which the pipeline calls back).
  */
-import { NotSentError } from "../kafka-port.ts";
+import { NotSentError } from "../send-rejection.ts";
 import type { Batch, BatchOutcome, SplitRecords } from "./partition-batches.ts";
 import { batchPiece, batchRecords, encodedRecordBytes } from "./record-batch-pieces.ts";
 

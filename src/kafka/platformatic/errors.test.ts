@@ -9,7 +9,7 @@ import {
   UserError,
 } from "@platformatic/kafka";
 import { ConnectError, isRetriable, traceOf } from "../../errors.ts";
-import { kafkaErrorOf } from "../kafka-port.ts";
+import { kafkaErrorOf } from "../send-rejection.ts";
 import { retriable, wrap } from "./errors.ts";
 
 /** What the library throws when the broker refuses the SASL login: a retriable NetworkError around it. */

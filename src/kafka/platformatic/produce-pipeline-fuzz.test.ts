@@ -19,7 +19,7 @@
 import { describe, expect, test } from "bun:test";
 import { prng } from "../../../test/support/prng.ts";
 import { type Faults, ModelBroker } from "../../../test/support/produce-pipeline-model-broker.ts";
-import { kafkaErrorOf } from "../kafka-port.ts";
+import { kafkaErrorOf } from "../send-rejection.ts";
 import type { BatchOutcome } from "./partition-batches.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
 import { batch, settings } from "./produce-pipeline-test-support.ts";

@@ -1,7 +1,7 @@
 import { describe, expect, setSystemTime, test } from "bun:test";
 import { NetworkError, ProtocolError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
-import { kafkaErrorOf, NotSentError } from "../kafka-port.ts";
+import { kafkaErrorOf, NotSentError } from "../send-rejection.ts";
 import { PartlyWrittenBatch } from "./batch-split.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
 import {

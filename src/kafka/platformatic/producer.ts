@@ -19,16 +19,15 @@
 import { murmur2, Producer } from "@platformatic/kafka";
 import { ConnectError, messageOf, RetriableError } from "../../errors.ts";
 import { connectionSettings, producerSettings } from "../client-config.ts";
-import {
-  type ClientProperties,
-  type KafkaProducer,
-  markNeverSent,
-  NotSentError,
-  type ProducedMetadata,
-  type ProducerOptions,
-  type ProducerRecord,
-  type SendOptions,
+import type {
+  ClientProperties,
+  KafkaProducer,
+  ProducedMetadata,
+  ProducerOptions,
+  ProducerRecord,
+  SendOptions,
 } from "../kafka-port.ts";
+import { markNeverSent, NotSentError } from "../send-rejection.ts";
 import { NeverSentBatch, notSent, rewrapped } from "./batch-failures.ts";
 import { batchSplitter, PartlyWrittenBatch } from "./batch-split.ts";
 import { baseOptions } from "./client-options.ts";

@@ -4,7 +4,8 @@
  * writing nothing of it.
  */
 import { DataError } from "../../errors.ts";
-import { type ProducerRecord, withKafkaError } from "../kafka-port.ts";
+import type { ProducerRecord } from "../kafka-port.ts";
+import { withKafkaError } from "../send-rejection.ts";
 
 /**
  * The refusal of a record naming a partition the topic does not have, by the cluster's own answer

@@ -18,10 +18,11 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import type { JWTPayload } from "jose";
+import { parseBasicCredentials } from "../../http/basic-credentials.ts";
 import { getLogger, type Logger } from "../../util/logger.ts";
 import type { ErrorBody } from "../error-mapping.ts";
 import { jsonResponse } from "../json-body.ts";
-import { type BasicAuthenticator, parseBasicCredentials } from "./basic-auth.ts";
+import type { BasicAuthenticator } from "./basic-auth.ts";
 import type { BearerAuthenticator } from "./bearer-auth.ts";
 import type { LoginThrottle } from "./login-throttle.ts";
 

@@ -2,17 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { ConfigError } from "../../errors.ts";
 import type { Clock } from "../../util/clock.ts";
 import { ManualClock } from "../../util/manual-clock.ts";
-import {
-  basicAuthenticator,
-  hashClass,
-  loadCredentialsFile,
-  parseBasicCredentials,
-  parseCredentials,
-  weakHashReason,
-} from "./basic-auth.ts";
+import { basicAuthenticator, hashClass, loadCredentialsFile, parseCredentials, weakHashReason } from "./basic-auth.ts";
 import { fastHash, tempFiles, weakHash } from "./test-support.ts";
-
-const basic = (text: string) => Buffer.from(text, "utf8").toString("base64");
 
 function countingVerify() {
   const hashes: string[] = [];
@@ -129,28 +120,6 @@ describe("loadCredentialsFile", () => {
   test("reports an unreadable file as a ConfigError", async () => {
     await using files = await tempFiles();
     expect(() => loadCredentialsFile(files.path("missing"))).toThrow(/^cannot read the file: .*ENOENT/);
-  });
-});
-
-describe("parseBasicCredentials", () => {
-  test.each([
-    ["user and password", basic("alice:s3cret"), { user: "alice", password: "s3cret" }],
-    ["a password with colons", basic("alice:a:b:c"), { user: "alice", password: "a:b:c" }],
-    ["an empty password", basic("alice:"), { user: "alice", password: "" }],
-    ["UTF-8", basic("zoë:pässwört"), { user: "zoë", password: "pässwört" }],
-  ])("reads %s", (_case, token, expected) => {
-    expect(parseBasicCredentials(token)).toEqual(expected);
-  });
-
-  test.each([
-    ["empty", ""],
-    ["no colon", basic("alice")],
-    ["an empty user", basic(":pw")],
-    ["not base64", "alice:s3cret"],
-    ["bad padding", "YWxpY2U6cw="],
-    ["invalid UTF-8", Buffer.from([0x61, 0x3a, 0xff, 0xfe]).toString("base64")],
-  ])("rejects %s", (_case, token) => {
-    expect(parseBasicCredentials(token)).toBeNull();
   });
 });
 

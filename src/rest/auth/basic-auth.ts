@@ -1,7 +1,7 @@
 /**
  * HTTP Basic authentication (RFC 7617) for the REST API: the credentials file, the `Basic`
  * credentials of an Authorization header, and password verification. `auth-config.ts` loads the
- * file at startup; `auth-middleware.ts` calls `parseBasicCredentials` and `authenticate` per request.
+ * file at startup; `auth-middleware.ts` reads the credentials (http/basic-credentials.ts) and calls `authenticate` per request.
  *
  * The file holds `user:hash` lines (`#` starts a comment) with hashes made by `Bun.password.hash`:
  * argon2 (`$argon2id$…`) or bcrypt (`$2b$…`, `$2a$`/`$2y$` from htpasswd -B work too). Anything
@@ -107,20 +107,6 @@ export function loadCredentialsFile(path: string): Credentials {
     }
   }
   return credentials;
-}
-
-/** The user and password of `Basic` credentials (the part after the scheme), or null when malformed. */
-export function parseBasicCredentials(token68: string): { user: string; password: string } | null {
-  if (token68.length === 0 || token68.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(token68)) return null;
-  let decoded: string;
-  try {
-    decoded = new TextDecoder("utf-8", { fatal: true }).decode(Buffer.from(token68, "base64"));
-  } catch {
-    return null;
-  }
-  const colon = decoded.indexOf(":");
-  if (colon <= 0) return null;
-  return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
 export interface BasicAuthenticatorOptions {

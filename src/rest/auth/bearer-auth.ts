@@ -21,6 +21,7 @@
 import { errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
 import { messageOf } from "../../errors.ts";
 import { type Clock, systemClock } from "../../util/clock.ts";
+import { futureIssuedAtReason } from "../../util/jws.ts";
 import { jwksKeySource } from "./jwks-cache.ts";
 
 export interface BearerAuthenticatorOptions {
@@ -101,12 +102,8 @@ export function bearerAuthenticator(options: BearerAuthenticatorOptions): Bearer
       try {
         const now = clock.now();
         const { payload } = await jwtVerify(token, getKey, { ...verifyOptions, currentDate: new Date(now) });
-        if (typeof payload.iat === "number" && payload.iat > now / 1000 + options.clockToleranceSeconds) {
-          return {
-            outcome: "rejected",
-            reason: 'Invalid token: "iat" claim timestamp check failed (it should be in the past)',
-          };
-        }
+        const future = futureIssuedAtReason(payload, now / 1000, options.clockToleranceSeconds);
+        if (future !== null) return { outcome: "rejected", reason: future };
         if (typeof payload.sub !== "string" || payload.sub === "") {
           return { outcome: "rejected", reason: 'Invalid token: "sub" claim must be a non-empty string' };
         }

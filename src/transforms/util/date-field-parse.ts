@@ -1,17 +1,27 @@
 /**
- * Parses one SimpleDateFormat pattern field into the date fields being collected, leniently as
- * Java's default does, and builds the UTC date from them. Used by SimpleDateFormat.parsePrefix.
+ * Parses one SimpleDateFormat pattern field into the fields being collected, leniently as Java's
+ * default does, and builds the UTC date from them (the day as calendar-date-fields.ts resolves
+ * the date fields). Used by SimpleDateFormat.parsePrefix.
  */
 
-import { calendarMillis, yearStartMillis } from "../../api/data/gregorian-calendar.ts";
+import {
+  type CalendarDateFields,
+  DAY_OF_MONTH,
+  DAY_OF_WEEK,
+  DAY_OF_WEEK_IN_MONTH,
+  DAY_OF_YEAR,
+  ERA,
+  MONTH,
+  WEEK_OF_MONTH,
+  WEEK_OF_YEAR,
+  WEEK_YEAR,
+  YEAR,
+} from "./calendar-date-fields.ts";
 import { DAYS, MONTHS, type Token } from "./date-pattern.ts";
 
 export interface Fields {
-  era: number;
-  year: number;
-  month: number;
-  day: number;
-  dayOfYear: number | null;
+  /** Era, years, month, days and weeks, with the order they were parsed in. */
+  date: CalendarDateFields;
   hour: number;
   pm: boolean | null;
   hour12: boolean;
@@ -172,7 +182,7 @@ export function parseField(
     case "G": {
       const m = matchName(text, start, ["AD", "BC"]);
       if (!m) return null;
-      f.era = m.index === 0 ? 1 : 0;
+      f.date.set(ERA, m.index === 0 ? 1 : 0);
       return m.end;
     }
     case "M":
@@ -180,13 +190,15 @@ export function parseField(
       if (count >= 3) {
         const m = matchName(text, start, MONTHS);
         if (!m) return null;
-        f.month = m.index + 1;
+        f.date.set(MONTH, m.index);
         return m.end;
       }
       break;
     case "E": {
       const m = matchName(text, start, DAYS);
-      return m ? m.end : null;
+      if (!m) return null;
+      f.date.set(DAY_OF_WEEK, m.index + 1);
+      return m.end;
     }
     case "a": {
       const m = matchName(text, start, ["AM", "PM"]);
@@ -207,17 +219,30 @@ export function parseField(
   if (!n) return null;
   switch (letter) {
     case "y":
-      f.year = count <= 2 && n.end - pos === 2 ? twoDigitYear(n.value) : n.value;
+    case "Y":
+      f.date.set(letter === "y" ? YEAR : WEEK_YEAR, count <= 2 && n.end - pos === 2 ? twoDigitYear(n.value) : n.value);
       break;
     case "M":
     case "L":
-      f.month = n.value;
+      f.date.set(MONTH, n.value - 1);
       break;
     case "d":
-      f.day = n.value;
+      f.date.set(DAY_OF_MONTH, n.value);
       break;
     case "D":
-      f.dayOfYear = n.value;
+      f.date.set(DAY_OF_YEAR, n.value);
+      break;
+    case "u":
+      f.date.setIsoDayOfWeek(n.value);
+      break;
+    case "w":
+      f.date.set(WEEK_OF_YEAR, n.value);
+      break;
+    case "W":
+      f.date.set(WEEK_OF_MONTH, n.value);
+      break;
+    case "F":
+      f.date.set(DAY_OF_WEEK_IN_MONTH, n.value);
       break;
     case "H":
       f.hour = n.value;
@@ -258,12 +283,7 @@ function twoDigitYear(yy: number): number {
 }
 
 export function toDate(f: Fields): Date {
-  const year = f.era === 1 ? f.year : 1 - f.year;
   const hour = f.hour12 && f.pm ? f.hour + 12 : f.hour;
   const time = ((hour * 60 + f.minute) * 60 + f.second) * 1000 + f.millis;
-  const ms =
-    f.dayOfYear !== null
-      ? yearStartMillis(year) + (f.dayOfYear - 1) * 86_400_000 + time
-      : calendarMillis(year, f.month - 1, f.day, time);
-  return new Date(ms - f.offsetMinutes * 60_000);
+  return new Date(f.date.epochDay() * 86_400_000 + time - f.offsetMinutes * 60_000);
 }

@@ -10,8 +10,6 @@ export type Token =
   | { readonly kind: "field"; readonly letter: string; readonly count: number };
 
 const KNOWN_LETTERS = "GyMLdDEuaHkKhmszZXSYwWF";
-/** Week-based fields: formatted, not parsed here. */
-export const WEEK_LETTERS = "YwWF";
 const NUMERIC_LETTERS = "ydDuHkKhmsSYwWF";
 export const MONTHS = [
   "January",

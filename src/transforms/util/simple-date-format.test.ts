@@ -36,6 +36,18 @@ describe("SimpleDateFormat", () => {
     expect(new SimpleDateFormat(pattern).parse(text).getTime()).toBe(expected);
   });
 
+  // Values from Connect 4.3.1's TimestampConverter (test/fixtures/transforms, CasesE.java).
+  test.each<[string, string, number, string]>([
+    ["YYYY-'W'ww-u", "2024-W01-3", Date.UTC(2024, 0, 3), "an ISO-looking week date, weeks counted from Sunday"],
+    ["YYYY-'W'ww", "2021-W01", Date.UTC(2020, 11, 27), "week 1 of 2021 starts in 2020"],
+    ["YYYY-MM-dd", "2023-11-14", Date.UTC(2023, 0, 1), "a week year with month and day: the week date wins"],
+    ["yyyy-MM F u", "2023-11 -1 5", Date.UTC(2023, 10, 24), "the last Friday of the month"],
+    ["yyyy-MM-dd W u", "2023-11-14 1 1", Date.UTC(2023, 9, 30), "the fields parsed last decide"],
+    ["yyyy EEE", "2023 Fri", Date.UTC(2023, 0, 6), "a day of week alone is the first in the month"],
+  ])("parses week fields with %p from %p", (pattern, text, expected) => {
+    expect(new SimpleDateFormat(pattern).parse(text).getTime()).toBe(expected);
+  });
+
   test("reads a two-digit year within the 80 years before now", () => {
     const year = new SimpleDateFormat("yy").parse("00").getUTCFullYear();
     expect(year % 100).toBe(0);

@@ -5,19 +5,19 @@
  *
  * Pattern letters: G y M L d D E u a H k K h m s S z Z X, quoted text ('…', '' for a quote) and
  * any other non-letter as a literal. Unknown letters fail as in Java (`Illegal pattern character
- * 'b'`); the week-based letters Y w W F format as Java's US locale counts weeks (Sunday first,
- * week 1 holds January 1) but cannot be parsed (an IllegalArgumentError). Parsing is lenient like
- * Java's default: out-of-range fields roll over, trailing text is ignored, a numeric field takes
+ * 'b'`); the week-based letters Y w W F u count weeks as Java's US locale does (Sunday first,
+ * week 1 holds January 1), in formatting and parsing (calendar-date-fields.ts: which of the parsed
+ * date fields make the date). Parsing is lenient like Java's default: out-of-range fields roll over, trailing text is ignored, a numeric field takes
  * all its digits unless the next field is numeric too (then exactly as many as its pattern width),
  * and `yy` with two digits picks the century within 80 years before and 20 after now. Blanks
  * before a numeric field are skipped and a minus sign is read; zones parse as JDK 17 does (a table
  * of the zone names it knows for en_US); dates before 1582-10-15 are Julian (gregorian-calendar.ts).
  */
 import { DataError } from "../../errors.ts";
+import { CalendarDateFields } from "./calendar-date-fields.ts";
 import { formatField } from "./date-field-format.ts";
 import { type Fields, parseField, toDate } from "./date-field-parse.ts";
-import { compileDatePattern, isNumeric, type Token, WEEK_LETTERS } from "./date-pattern.ts";
-import { IllegalArgumentError } from "./errors.ts";
+import { compileDatePattern, isNumeric, type Token } from "./date-pattern.ts";
 
 export class SimpleDateFormat {
   private readonly tokens: readonly Token[];
@@ -48,18 +48,8 @@ export class SimpleDateFormat {
 
   /** Parses from the start of `text`; `end` is where parsing stopped, or null when it failed. */
   parsePrefix(text: string): { date: Date; end: number } | null {
-    const week = this.tokens.find((t) => t.kind === "field" && WEEK_LETTERS.includes(t.letter));
-    if (week?.kind === "field") {
-      throw new IllegalArgumentError(
-        `Pattern character '${week.letter}' (week-based fields) is not supported for parsing`,
-      );
-    }
     const f: Fields = {
-      era: 1,
-      year: 1970,
-      month: 1,
-      day: 1,
-      dayOfYear: null,
+      date: new CalendarDateFields(),
       hour: 0,
       pm: null,
       hour12: false,

@@ -1,0 +1,58 @@
+/**
+ * The HttpDelivery an HTTP sink task's settings describe (HttpSinkTask.start builds it once): the
+ * endpoint's HTTP client (its TLS: trusted certificates, client certificate), the OIDC token
+ * provider with the token endpoint's own client when its TLS differs (always verified:
+ * tokenEndpointTls), and the default Content-Type (the value converter's in single mode, JSON for a
+ * batch's array), which sink.header.Content-Type or a CloudEvents record's content-type overrides.
+ */
+import { HttpClient } from "../../http/http-client.ts";
+import { TokenProvider } from "../../http/token-provider.ts";
+import type { Clock } from "../../util/clock.ts";
+import type { Logger } from "../../util/logger.ts";
+import { HttpDelivery } from "./delivery.ts";
+import type { SinkSettings } from "./settings.ts";
+import type { SinkMetrics } from "./sink-metrics.ts";
+
+export interface DeliveryDependencies {
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly metrics: SinkMetrics;
+  /** Aborts when the task stops: no further attempt, and one on the wire is cut off. */
+  readonly stopping: AbortSignal;
+}
+
+export function deliveryFor(s: SinkSettings, valueContentType: string, deps: DeliveryDependencies): HttpDelivery {
+  const clientWith = (tls: SinkSettings["tls"]) =>
+    new HttpClient({ connectTimeoutMs: s.timeoutMs, requestTimeoutMs: s.timeoutMs, tls });
+  const client = clientWith(s.tls);
+  const tokens =
+    s.oidc &&
+    new TokenProvider({
+      tokenUrl: s.oidc.tokenUrl,
+      form: s.oidc.form,
+      expiryReductionMs: s.oidc.expiryReductionMs,
+      client: s.oidc.tls === s.tls ? client : clientWith(s.oidc.tls),
+      clock: deps.clock,
+      timeoutMs: s.timeoutMs,
+    });
+  const contentType: [string, string] = ["Content-Type", s.singleBodies ? valueContentType : "application/json"];
+  return new HttpDelivery(
+    {
+      method: s.method,
+      timeoutMs: s.timeoutMs,
+      isError: s.isError,
+      policy: s.policy,
+      maxAttempts: s.maxAttempts,
+      defaultHeaders: [contentType],
+      headers: s.headers,
+      tokens: tokens || undefined,
+      logRequests: s.logRequests,
+      urls: [s.encoder.url, ...(s.oidc ? [s.oidc.tokenUrl] : [])],
+    },
+    client,
+    deps.clock,
+    deps.log,
+    deps.metrics,
+    deps.stopping,
+  );
+}
