@@ -50,13 +50,13 @@ export function yearStartMillis(year: number): number {
 }
 
 export function calendarFields(ms: number): CalendarFields {
-  const weekday = new Date(ms).getUTCDay();
+  const d = new Date(ms);
+  const weekday = d.getUTCDay();
   if (ms >= GREGORIAN_CUTOVER_MS) {
-    const d = new Date(ms);
     const year = d.getUTCFullYear();
     const month = d.getUTCMonth();
     const day = d.getUTCDate();
-    let dayOfYear = Math.floor((Date.UTC(year, month, day) - Date.UTC(year, 0, 1)) / MS_PER_DAY) + 1;
+    let dayOfYear = Math.floor((ms - Date.UTC(year, 0, 1)) / MS_PER_DAY) + 1;
     if (year === CUTOVER_YEAR) dayOfYear -= 10;
     const dayOfMonthIndex = year === CUTOVER_YEAR && month === 9 ? day - 10 : day;
     return { year, month, day, dayOfYear, dayOfMonthIndex, weekday };
