@@ -8,7 +8,7 @@
 
 const MS_PER_DAY = 86_400_000;
 /** 1582-10-15T00:00:00Z, the first Gregorian day (the day after Julian 1582-10-04). */
-export const GREGORIAN_CUTOVER_MS = -12_219_292_800_000;
+const GREGORIAN_CUTOVER_MS = -12_219_292_800_000;
 const CUTOVER_YEAR = 1582;
 /** Julian day number of 1970-01-01. */
 const EPOCH_JDN = 2_440_588;
