@@ -2,7 +2,9 @@
  * A connection cut in the middle of its SASL exchange (a broker restarting, a network blip) is a
  * disconnect, not a refused login: Java's NetworkClient logs "Connection to node … terminated
  * during authentication" and reconnects; only a broker's SASL_AUTHENTICATION_FAILED answer is an
- * AuthenticationException. So a worker whose first contact is cut there keeps probing and connects,
+ * AuthenticationException (Java 4.3.1's Admin.describeCluster, Connect's cluster id lookup at
+ * startup, answers through this same proxy after either cut). So a worker whose first contact is cut
+ * there keeps probing and connects,
  * where a wrong password stops it (exit 2, worker-config.test.ts). Both libraries report such a
  * cut as an authentication error of theirs (kafkajs: any failure of SaslAuthenticate;
  * @platformatic/kafka: any failure of SaslHandshake); the adapters look at its cause. Real binary,
