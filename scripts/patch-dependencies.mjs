@@ -9,7 +9,11 @@
 //      (kafkajs issue 1751): every client printed a TimeoutNegativeWarning at connect;
 //   4. findGroupCoordinatorMetadata dropped the broker's refusal (GROUP_AUTHORIZATION_FAILED: an
 //      ACL denies the group) for a bare "Failed to find group coordinator"; it is kept as the cause,
-//      so the gateway maps it to Java's GroupAuthorizationException (src/kafka/access-errors.ts).
+//      so the gateway maps it to Java's GroupAuthorizationException (src/kafka/access-errors.ts);
+//   5. its PLAIN and SCRAM authenticators turned any failure of the exchange into a bare
+//      KafkaJSSASLAuthenticationError, a connection cut mid-exchange (a broker restarting) as much
+//      as a refused password; the failure is kept as the cause, so the gateway retries a cut
+//      connection as Java's clients do and stops only for a refusal (src/kafka/kafkajs/errors.ts).
 // @platformatic/kafka loads its CRC32C/LZ4/Snappy WebAssembly from a file next to
 // @platformatic/wasm-utils' index, which a `bun build --compile` binary does not contain (it
 // crashes at start: ENOENT /$bunfs/dist/native.wasm); the package's `bundled` entry inlines the
@@ -98,6 +102,21 @@ const patches = [
     }
 
     throw new KafkaJSGroupCoordinatorNotFound('Failed to find group coordinator', { cause: refusal })`,
+  },
+  {
+    file: "node_modules/kafkajs/src/broker/saslAuthenticator/plain.js",
+    from: `        const error = new KafkaJSSASLAuthenticationError(
+          \`SASL PLAIN authentication failed: \${e.message}\`
+        )`,
+    to: `        const error = new KafkaJSSASLAuthenticationError(
+          \`SASL PLAIN authentication failed: \${e.message}\`,
+          { cause: e } // edge-gateway patch: a cut connection stays visible
+        )`,
+  },
+  {
+    file: "node_modules/kafkajs/src/broker/saslAuthenticator/scram.js",
+    from: `      const error = new KafkaJSSASLAuthenticationError(\`\${PREFIX} failed: \${e.message}\`)`,
+    to: `      const error = new KafkaJSSASLAuthenticationError(\`\${PREFIX} failed: \${e.message}\`, { cause: e }) // edge-gateway patch`,
   },
   {
     file: "node_modules/@platformatic/kafka/dist/protocol/crc32c.js",

@@ -114,6 +114,30 @@ describe("kafkajs group coordinator patch (scripts/patch-dependencies.mjs)", () 
   });
 });
 
+describe("kafkajs SASL authenticator patch (scripts/patch-dependencies.mjs)", () => {
+  test.each([["plain.js"], ["scram.js"]])("%s keeps the exchange's failure as the cause of its error", (file) => {
+    const path = require.resolve(`kafkajs/src/broker/saslAuthenticator/${file}`);
+    expect(readFileSync(path, "utf8")).toMatch(/KafkaJSSASLAuthenticationError\([^;]*\{ cause: e \}/);
+  });
+
+  test("PLAIN: a connection closed mid-exchange is the cause", async () => {
+    const provider = require("kafkajs/src/broker/saslAuthenticator/plain.js") as (sasl: unknown) => (o: unknown) => {
+      authenticate(): Promise<void>;
+    };
+    const closed = Object.assign(new Error("Closed connection"), { retriable: true });
+    const error = (await provider({ username: "u", password: "p" })({
+      host: "h",
+      port: 1,
+      logger: { debug() {}, error() {} },
+      saslAuthenticate: () => Promise.reject(closed),
+    })
+      .authenticate()
+      .catch((e: unknown) => e)) as Error;
+    expect(error.name).toBe("KafkaJSSASLAuthenticationError");
+    expect(error.cause).toBe(closed);
+  });
+});
+
 describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
   test.each([["crc32c.js"], ["compression.js"]])(
     "%s loads the inlined WebAssembly (a compiled binary has no native.wasm file)",

@@ -8,7 +8,7 @@
 
 const MS_PER_DAY = 86_400_000;
 /** 1582-10-15T00:00:00Z, the first Gregorian day (the day after Julian 1582-10-04). */
-export const GREGORIAN_CUTOVER_MS = -12_219_292_800_000;
+const GREGORIAN_CUTOVER_MS = -12_219_292_800_000;
 const CUTOVER_YEAR = 1582;
 /** Julian day number of 1970-01-01. */
 const EPOCH_JDN = 2_440_588;
@@ -50,13 +50,13 @@ export function yearStartMillis(year: number): number {
 }
 
 export function calendarFields(ms: number): CalendarFields {
-  const weekday = new Date(ms).getUTCDay();
+  const d = new Date(ms);
+  const weekday = d.getUTCDay();
   if (ms >= GREGORIAN_CUTOVER_MS) {
-    const d = new Date(ms);
     const year = d.getUTCFullYear();
     const month = d.getUTCMonth();
     const day = d.getUTCDate();
-    let dayOfYear = Math.floor((Date.UTC(year, month, day) - Date.UTC(year, 0, 1)) / MS_PER_DAY) + 1;
+    let dayOfYear = Math.floor((ms - Date.UTC(year, 0, 1)) / MS_PER_DAY) + 1;
     if (year === CUTOVER_YEAR) dayOfYear -= 10;
     const dayOfMonthIndex = year === CUTOVER_YEAR && month === 9 ? day - 10 : day;
     return { year, month, day, dayOfYear, dayOfMonthIndex, weekday };

@@ -1,12 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import {
-  javaClassOf,
-  javaDateToString,
-  javaDoubleToString,
-  javaFloatToString,
-  javaToString,
-  javaTrim,
-} from "./java-text.ts";
+import { javaDateToString } from "./java-date.ts";
+import { javaClassOf, javaDoubleToString, javaFloatToString, javaToString, javaTrim } from "./java-text.ts";
 import { BigDecimal } from "./logical.ts";
 import { SchemaBuilder, Schemas } from "./schema.ts";
 import { Struct } from "./struct.ts";

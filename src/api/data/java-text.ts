@@ -11,8 +11,6 @@ import { BigDecimal } from "./logical.ts";
 import type { Schema } from "./schema.ts";
 import { Struct } from "./struct.ts";
 
-export { javaDateToString };
-
 /** `Double.toString(d)`: plain notation in [10^-3, 10^7), otherwise `d.dddE±n`; always a fraction digit. */
 export function javaDoubleToString(d: number): string {
   if (!Number.isFinite(d)) return Number.isNaN(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity";

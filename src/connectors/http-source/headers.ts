@@ -4,7 +4,7 @@
  * `Accept: application/json, text/plain` keeps its comma. Names are HTTP tokens (RFC 9110 §5.1);
  * values hold no control character and nothing beyond U+00FF, which no request could carry.
  */
-import { isSecretHeader } from "../../http/secret-headers.ts";
+import { headerSecrets } from "./echoed-secrets.ts";
 
 const NEXT_HEADER = /,\s*(?=[!#$%&'*+.^_`|~0-9A-Za-z-]+\s*:)/;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -41,7 +41,6 @@ export function holdHeaderSecrets(
   until: AbortSignal,
 ): void {
   if (until.aborted) return;
-  const sensitive = headers.filter(([header]) => isSecretHeader(header));
-  const release = logs.holdSecrets(sensitive.flatMap(([, value]) => [value, value.split(/\s+/).at(-1) ?? value]));
+  const release = logs.holdSecrets(headerSecrets(headers));
   until.addEventListener("abort", release, { once: true });
 }

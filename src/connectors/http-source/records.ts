@@ -232,7 +232,7 @@ export function selectFirst(json: unknown, path: string): unknown {
 }
 
 /** A decimal without an exponent: its text is an exact offset value. */
-export const PLAIN_DECIMAL = /^-?\d+\.\d+$/;
+const PLAIN_DECIMAL = /^-?\d+\.\d+$/;
 
 /**
  * A number read exactly (exact-offsets.ts) as an offset, key or cursor: the double the fast parse

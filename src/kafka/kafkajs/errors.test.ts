@@ -84,3 +84,25 @@ describe("a TLS certificate failure (the broker's certificate not trusted)", () 
     );
   });
 });
+
+describe("a SASL exchange that lost its connection (its failure kept as the cause by patch-dependencies)", () => {
+  const login = KafkaJSSASLAuthenticationError as new (message: string, o: { cause: Error }) => Error;
+
+  test("is retried, not a refused login: Java's clients reconnect after 'terminated during authentication'", () => {
+    const closed = new KafkaJSConnectionError("Closed connection");
+    const cut = new login("SASL PLAIN authentication failed: Closed connection", { cause: closed });
+    const outer = new (KafkaJSNonRetriableError as new (e: Error, o: { cause: Error }) => Error)(cut, { cause: cut });
+    const wrapped = wrap(outer, "Failed to connect the admin client");
+    expect(isRetriable(wrapped)).toBe(true);
+    expect(kafkaErrorOf(wrapped)).toBeUndefined();
+  });
+
+  test("the broker's SASL_AUTHENTICATION_FAILED answer as the cause stays a refused login", () => {
+    const answer = new KafkaJSProtocolError("Authentication failed: Invalid username or password" as never);
+    Object.assign(answer, { type: "SASL_AUTHENTICATION_FAILED", retriable: false });
+    const refused = new login("SASL PLAIN authentication failed: Invalid username or password", { cause: answer });
+    const wrapped = wrap(refused, "Failed to connect the admin client");
+    expect(isRetriable(wrapped)).toBe(false);
+    expect(kafkaErrorOf(wrapped)).toBe("SASL_AUTHENTICATION_FAILED");
+  });
+});

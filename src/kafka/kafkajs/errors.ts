@@ -13,10 +13,16 @@ import { withKafkaError } from "../send-rejection.ts";
  * Nested retriers (a send retrying a connect that ran out of retries) wrap that once more as
  * KafkaJSNonRetriableError with the root cause (a refused connection of a stopped broker); the
  * root cause decides there too. A genuinely non-retriable error is its own cause, so stays so.
+ * A SASL exchange that failed keeps its failure as the cause (scripts/patch-dependencies.mjs): a
+ * connection cut or timed out mid-exchange is retried, as Java's clients reconnect after
+ * "terminated during authentication"; a broker's refusal is not retriable, so neither is the login.
  */
 function retriable(error: unknown, depth = 0): boolean {
   const e = error as { retriable?: boolean; name?: string; cause?: unknown } | undefined;
-  const wrapper = e?.name === "KafkaJSNumberOfRetriesExceeded" || e?.name === "KafkaJSNonRetriableError";
+  const wrapper =
+    e?.name === "KafkaJSNumberOfRetriesExceeded" ||
+    e?.name === "KafkaJSNonRetriableError" ||
+    e?.name === "KafkaJSSASLAuthenticationError";
   if (wrapper && e?.cause !== undefined && e.cause !== error && depth < 8) return retriable(e.cause, depth + 1);
   return e?.retriable === true;
 }
@@ -32,11 +38,17 @@ function protocolErrorType(error: unknown): string | undefined {
   return undefined;
 }
 
-/** A refused SASL login in the cause chain: kafkajs reports it as KafkaJSSASLAuthenticationError. */
+/**
+ * A refused SASL login in the cause chain: kafkajs reports it as KafkaJSSASLAuthenticationError,
+ * also when the exchange only lost its connection (a retriable cause: not a refusal).
+ */
 function saslFailure(error: unknown): string | undefined {
   let e = error as { name?: string; message?: string; cause?: unknown } | undefined;
   for (let depth = 0; depth < 8 && e; depth++) {
-    if (e.name === "KafkaJSSASLAuthenticationError") return e.message ?? "SASL authentication failed";
+    if (e.name === "KafkaJSSASLAuthenticationError") {
+      if ((e.cause as { retriable?: unknown } | undefined)?.retriable === true) return undefined;
+      return e.message ?? "SASL authentication failed";
+    }
     if (e.cause === e) break;
     e = e.cause as typeof e;
   }

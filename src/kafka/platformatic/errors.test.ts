@@ -113,3 +113,20 @@ describe("a TLS certificate failure (the broker's certificate not trusted)", () 
     expect(isRetriable(wrap(error, "Failed to connect the producer"))).toBe(true);
   });
 });
+
+describe("a SASL exchange that only lost its connection (a broker restarting mid-login)", () => {
+  test.each([
+    ["a SaslHandshake cut", "Cannot find a suitable SASL mechanism.", new NetworkError("Connection closed")],
+    ["a SCRAM request timed out", "SASL authentication failed.", new TimeoutError("Request timed out.")],
+  ])("%s stays retriable, as Java's clients reconnect; a client-side refusal does not", (_what, message, cut) => {
+    const attempt = (cause?: Error) =>
+      new NetworkError("Connection to 127.0.0.1:9093 failed.", {
+        cause: new AuthenticationError(message, cause ? { cause } : {}),
+      });
+    const refusedNow = new NetworkError("Connection to 127.0.0.1:9093 failed.", { cause: new Error("ECONNREFUSED") });
+    const exhausted = new MultipleErrors("metadata failed 2 times.", [attempt(cut), refusedNow]);
+    expect(retriable(exhausted)).toBe(true);
+    expect(isRetriable(wrap(exhausted, "Failed to connect the admin client"))).toBe(true);
+    expect(isRetriable(wrap(attempt(new Error("Invalid server signature.")), "Failed to connect"))).toBe(false);
+  });
+});

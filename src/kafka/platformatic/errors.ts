@@ -35,10 +35,19 @@ function accessDenial(error: unknown, depth = 0): AccessDenial | undefined {
     const found = accessDenial(inner, depth + 1);
     if (found) return found;
   }
-  // A SASL exchange that failed on the client's side (a SCRAM server signature that does not verify).
-  if (e.code === "PLT_KFK_AUTHENTICATION")
+  // A SASL exchange that failed on the client's side (a SCRAM server signature that does not verify),
+  // not one that only lost its connection: the library wraps a cut or timed-out SaslHandshake or
+  // SCRAM request in an AuthenticationError too, and Java's clients reconnect after those.
+  if (e.code === "PLT_KFK_AUTHENTICATION" && !lostConnection(e.cause))
     return { kafkaError: "SASL_AUTHENTICATION_FAILED", detail: String(e.message) };
   return undefined;
+}
+
+/** A network error (a closed connection, a request timeout) in the cause chain. */
+function lostConnection(error: unknown, depth = 0): boolean {
+  if (depth > 8 || error === null || typeof error !== "object") return false;
+  const e = error as { code?: unknown; cause?: unknown };
+  return e.code === "PLT_KFK_NETWORK" || (e.cause !== error && lostConnection(e.cause, depth + 1));
 }
 
 export function retriable(error: unknown): boolean {

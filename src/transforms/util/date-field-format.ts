@@ -1,8 +1,9 @@
 /**
- * Formats one SimpleDateFormat pattern field of a date, in UTC. Used by SimpleDateFormat.format.
+ * Formats one SimpleDateFormat pattern field of a date, in UTC. Used by SimpleDateFormat.format,
+ * which computes the date's calendar fields once for all its pattern's fields.
  */
 
-import { type CalendarFields, calendarFields, yearStartMillis } from "../../api/data/gregorian-calendar.ts";
+import { type CalendarFields, yearStartMillis } from "../../api/data/gregorian-calendar.ts";
 import { DAYS, MONTHS } from "./date-pattern.ts";
 
 const MS_PER_DAY = 86_400_000;
@@ -26,8 +27,8 @@ function weekOfYear(ms: number, c: CalendarFields): { week: number; weekYear: nu
   return { week: Math.floor((sunday - firstSunday) / (7 * MS_PER_DAY)) + 1, weekYear: c.year };
 }
 
-export function formatField(date: Date, letter: string, count: number): string {
-  const c = calendarFields(date.getTime());
+/** One field of `date`, whose calendar fields (gregorian-calendar.ts calendarFields) are `c`. */
+export function formatField(date: Date, c: CalendarFields, letter: string, count: number): string {
   const year = c.year;
   const hours = date.getUTCHours();
   switch (letter) {

@@ -61,11 +61,17 @@ const INT_RANGES: Readonly<Record<IntBits, readonly [bigint, bigint]>> = {
   64: [LONG_MIN, LONG_MAX],
 };
 
+const ASCII_INTEGER = /^[+-]?\d+$/;
+
 /** `Byte.parseByte` … `Long.parseLong`: null when Java throws NumberFormatException. */
 export function parseJavaInteger(text: string, bits: IntBits): number | bigint | null {
-  const ascii = asciiDigits(text);
-  if (!/^[+-]?\d+$/.test(ascii)) return null;
-  const n = BigInt(ascii);
+  let digits = text;
+  // Other Unicode digits only when the text is no ASCII integer (asciiDigits is ~15 times slower).
+  if (!ASCII_INTEGER.test(digits)) {
+    digits = asciiDigits(text);
+    if (!ASCII_INTEGER.test(digits)) return null;
+  }
+  const n = BigInt(digits);
   const [min, max] = INT_RANGES[bits];
   if (n < min || n > max) return null;
   return bits === 64 ? int64Value(n) : Number(n);

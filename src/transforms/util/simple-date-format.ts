@@ -13,6 +13,7 @@
  * before a numeric field are skipped and a minus sign is read; zones parse as JDK 17 does (a table
  * of the zone names it knows for en_US); dates before 1582-10-15 are Julian (gregorian-calendar.ts).
  */
+import { calendarFields } from "../../api/data/gregorian-calendar.ts";
 import { DataError } from "../../errors.ts";
 import { CalendarDateFields } from "./calendar-date-fields.ts";
 import { formatField } from "./date-field-format.ts";
@@ -32,9 +33,10 @@ export class SimpleDateFormat {
   }
 
   format(date: Date): string {
+    const c = calendarFields(date.getTime());
     let out = "";
     for (const token of this.tokens) {
-      out += token.kind === "literal" ? token.text : formatField(date, token.letter, token.count);
+      out += token.kind === "literal" ? token.text : formatField(date, c, token.letter, token.count);
     }
     return out;
   }
