@@ -19,6 +19,7 @@ import { OVERRIDE_POLICY_PACKAGE, PRINCIPAL_DEPRECATION } from "./connector-clie
 import { CONNECTOR_FILE_EXIT_CODE, CONNECTOR_FILE_FAILED, readConnectorFile } from "./connector-file.ts";
 import { ConfigError, ConnectError, messageOf } from "./errors.ts";
 import { gracefulShutdown } from "./graceful-shutdown.ts";
+import { checkHealth } from "./healthcheck.ts";
 import { type EnvironmentKeys, withWorkerKey, workerClassListWarnings } from "./kafka/client-class-hints.ts";
 import { checkClientConfigValues } from "./kafka/client-classes.ts";
 import { connectionSettings, consumerSettings, producerSettings } from "./kafka/client-config.ts";
@@ -74,16 +75,9 @@ function sameConfig(a: Readonly<Record<string, string>>, b: Readonly<Record<stri
 }
 
 async function healthcheck(url: string): Promise<never> {
-  try {
-    const response = await fetch(`${url.replace(/\/$/, "")}/health`, {
-      signal: AbortSignal.timeout(5000),
-      tls: { rejectUnauthorized: false },
-    });
-    const body = (await response.json()) as { status?: string };
-    process.exit(response.status === 200 && body.status === "healthy" ? 0 : 1);
-  } catch {
-    process.exit(1);
-  }
+  const { healthy, reason } = await checkHealth(url);
+  if (reason) process.stderr.write(`gateway healthcheck: ${reason}\n`);
+  process.exit(healthy ? 0 : 1);
 }
 
 /** Reads a password from standard input and prints its hash (argon2id, or bcrypt). */

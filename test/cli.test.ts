@@ -1,7 +1,8 @@
 /**
  * Issue 8 point 7: the command line of the real binary. `--help` lists every subcommand and
  * option; an unknown flag or subcommand is an error with the usage (exit 2), never read as a file
- * name; GET / reports the same commit whether the gateway runs from the sources or the binary.
+ * name; GET / reports the same commit whether the gateway runs from the sources or the binary;
+ * `healthcheck` says why it fails.
  */
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
@@ -40,6 +41,15 @@ describe("gateway command line", () => {
     expect(stderr).toStartWith(message);
     expect(stderr).toContain("usage: gateway");
     expect(stderr).not.toContain("cannot read worker config");
+  });
+
+  test("healthcheck says on stderr why the gateway is not healthy (exit 1)", async () => {
+    const closed = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") });
+    const url = `http://127.0.0.1:${closed.port}`;
+    closed.stop(true);
+    const { code, stdout, stderr } = await run(["healthcheck", url]);
+    expect({ code, stdout }).toEqual({ code: 1, stdout: "" });
+    expect(stderr).toStartWith(`gateway healthcheck: cannot reach ${url}/health: `);
   });
 
   test("GET / reports the same commit from the sources and from the binary", async () => {
