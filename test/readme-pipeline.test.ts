@@ -6,10 +6,12 @@
  * (port 0), the scratch directory for /tmp/ and the topic name; and the wait for the source's offset
  * flush is cut (every 1 s and `sleep 3` instead of the README's 10 s and `sleep 10`, which are
  * checked to agree with config/worker.properties). The FileStreamSink writes as it receives, so
- * `cat` shows hello and world within the README's `sleep 2`, before the offset flush.
+ * `cat` shows hello and world within the README's `sleep 2`, before the offset flush. Then the
+ * block of "## Operating" (metrics, a logger level, the health check) on the same gateway.
  */
 import { describe, expect, test } from "bun:test";
-import { startGateway } from "./support/gateway.ts";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { gatewayCommand, startGateway } from "./support/gateway.ts";
 import { kafkaBroker, uniqueTopic } from "./support/kafka.ts";
 import {
   curlHome,
@@ -94,5 +96,48 @@ describe("README: a first pipeline", () => {
     expect(statuses).toEqual([204, 200, 204, 204]);
 
     await runPipeline();
+
+    // "## Operating": its commands, on the gateway that now runs both connectors (`gateway` on
+    // PATH is the binary under test).
+    mkdirSync(dir.file("bin"));
+    writeFileSync(
+      dir.file("bin/gateway"),
+      `#!/usr/bin/env bash\nexec ${gatewayCommand()
+        .map((a) => `'${a}'`)
+        .join(" ")} "$@"\n`,
+    );
+    chmodSync(dir.file("bin/gateway"), 0o755);
+    const host = new URL(gw.url).host;
+    const operating = await splitCommands(
+      substitute(readmeBlock("## Operating"), [
+        ["localhost:8083", host],
+        ["http://127.0.0.1:8083", `http://${host}`],
+      ]),
+    );
+    expect(operating.map((c) => c.text.split(" ").slice(0, 2).join(" "))).toEqual([
+      "curl -s",
+      "curl -s",
+      "gateway healthcheck",
+    ]);
+    const answers: string[] = [];
+    for (const command of operating) {
+      const result = await runReadmeCommand(command, {
+        cwd: dir.path,
+        curlHome: home,
+        env: { PATH: `${dir.file("bin")}:${process.env.PATH}` },
+      });
+      expect({ command: command.text, code: result.code, stderr: result.stderr }).toEqual({
+        command: command.text,
+        code: 0,
+        stderr: "",
+      });
+      answers.push(result.output);
+    }
+    // The failed-task count of each connector (the README shows file-in's line), the loggers the
+    // PUT changed, and nothing from a healthy healthcheck.
+    expect(answers[0]!.split("\n")).toContain(operating[0]!.comment!);
+    expect(answers[0]).toContain('failed_task_count{connector="file-out"} 0');
+    expect(answers[1]).toMatch(shownAnswer(operating[1]!.comment!));
+    expect(answers[2]).toBe("");
   }, 90_000);
 });
