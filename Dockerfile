@@ -26,7 +26,8 @@ COPY --from=build --chown=65532:65532 /out/data /data
 ENV CONNECT_DATA_DIR=/data \
     CONNECT_LISTENERS=http://:8083
 VOLUME ["/data"]
-EXPOSE 8083
+# 8083: the REST API; 8080: device ingest (ingest.listeners), once an ingest connector runs
+EXPOSE 8083 8080
 USER 65532:65532
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["/usr/local/bin/gateway", "healthcheck", "http://127.0.0.1:8083"]

@@ -40,7 +40,7 @@ const ownWorkerConfig = defineConfig({
     displayName: "Listeners",
   }),
   "admin.listeners": key.list({
-    doc: "Listeners for the admin endpoints (/admin/loggers). Unset: served on the regular listeners. Empty: admin endpoints disabled. Otherwise served only on these listeners.",
+    doc: "Listeners for the admin endpoints (/admin/loggers and /metrics). Unset: served on the regular listeners. Empty: admin endpoints disabled. Otherwise served only on these listeners.",
     default: null,
     importance: "LOW",
     group: REST,
