@@ -18,5 +18,9 @@ ensure_deps() {
   "$BUN" --version >/dev/null 2>&1 || die "bun from node_modules does not run"
 }
 
-# The value of KEY in a key=value file (last one wins), or empty.
-prop() { [ -f "$2" ] && sed -n "s/^[[:space:]]*$1[[:space:]]*[=:][[:space:]]*//p" "$2" | tail -n 1 || true; }
+# The value of KEY in a Java properties file (last one wins), or empty. As Properties.load reads a
+# line, the key ends at `=`, `:` or white space (`bootstrap.servers broker:9092` sets it too).
+prop() {
+  local key="${1//./\\.}"
+  [ -f "$2" ] && sed -n "s/^[[:space:]]*$key\([[:space:]]*[=:]\|[[:space:]]\)[[:space:]]*//p" "$2" | tail -n 1 || true
+}
