@@ -237,7 +237,8 @@ export class WorkerSourceTask extends WorkerTask {
       else if (!Array.isArray(outcome.value)) {
         // Given up (stopping, or after a failure): nothing from here on is committed; what never reached Kafka is told.
         this.halted = true;
-        if (outcome.value) await batchNotSent(this.o.task, this.sender, payload, outcome.value.from, this.log);
+        const { value } = outcome;
+        if (value) await batchNotSent(this.o.task, this.sender, payload, value.from, this.log, value.failure?.error);
       } else if (!this.halted) await this.acknowledge(payload, outcome.value);
     }
   }

@@ -2,12 +2,13 @@
  * How ProducePipeline words a batch's failure and its retries: the message of a broker's answer,
  * the retriable NotSentError of batches that were only not sent because an earlier one failed,
  * the failure of a batch never put on the wire (NeverSentBatch, which the producer turns into the
- * port's neverSent) and the throttle on retry warnings (an outage would otherwise flood the log).
+ * port's neverSent), that of a batch the broker refused unwritten (RefusedBatch: the port's refused) and the
+ * throttle on retry warnings (an outage would otherwise flood the log).
  */
 import { protocolErrorsCodesById } from "@platformatic/kafka";
 import { ConnectError, isRetriable, RetriableError } from "../../errors.ts";
 import { isAccessError, KafkaAccessError } from "../access-errors.ts";
-import { markNeverSent, NotSentError, withKafkaError } from "../kafka-port.ts";
+import { kafkaErrorOf, markNeverSent, markRefused, NotSentError, withKafkaError } from "../kafka-port.ts";
 import type { Batch, PartitionBatches } from "./partition-batches.ts";
 
 /** What an error code means when the broker gives no message (as Java's exception messages say). */
@@ -62,15 +63,48 @@ export class NeverSentBatch extends Error {
   }
 }
 
-/** `error` as a new error of its kind (NotSentError, retriable or not), the cause; marked never sent when `neverSent`. */
-export function rewrapped(error: Error, neverSent: boolean): Error {
+/**
+ * How a batch that the broker refused unwritten fails (ProducePipeline.append): an authorization refusal (its answer,
+ * or metadata's) of a batch no earlier attempt of which may have been written (the port's refused). Its failure is the
+ * cause.
+ */
+export class RefusedBatch extends Error {
+  override name = "RefusedBatch";
+
+  constructor(override readonly cause: Error) {
+    super(cause.message, { cause });
+  }
+}
+
+/** `failure` of `batch` (in a request before, `attempts` > 0), as a RefusedBatch when the broker refused it unwritten. */
+export function attemptedBatchFailure(batch: { readonly uncertain: boolean }, failure: Error): Error {
+  return !batch.uncertain && failure instanceof KafkaAccessError ? new RefusedBatch(failure) : failure;
+}
+
+/** A copy of `error` (its class, answer and cause): a trace shows it once, not as its own cause. */
+function accessFailureCopy(error: KafkaAccessError): KafkaAccessError {
+  const kafkaError = kafkaErrorOf(error);
+  const copy = new KafkaAccessError(kafkaError ?? "", error.message, {
+    cause: error.cause,
+    javaClass: error.javaClass,
+  });
+  return withKafkaError(copy, kafkaError);
+}
+
+/**
+ * `error` as a new error of its kind (NotSentError, an access failure, retriable or not), the cause; marked never
+ * sent, or refused, as `mark` says.
+ */
+export function rewrapped(error: Error, mark?: "neverSent" | "refused"): Error {
   const again =
     error instanceof NotSentError
       ? new NotSentError(error.message, { cause: error })
-      : isRetriable(error)
-        ? new RetriableError(error.message, { cause: error })
-        : new ConnectError(error.message, { cause: error });
-  return neverSent ? markNeverSent(again) : again;
+      : error instanceof KafkaAccessError
+        ? accessFailureCopy(error)
+        : isRetriable(error)
+          ? new RetriableError(error.message, { cause: error })
+          : new ConnectError(error.message, { cause: error });
+  return mark === "neverSent" ? markNeverSent(again) : mark === "refused" ? markRefused(again) : again;
 }
 
 /** At most one retry warning per `intervalMs` (one per outage episode, not one per batch). */
