@@ -174,8 +174,9 @@ export interface SourceTask {
    * or after a send failed, the runtime gave them up certainly unwritten (never in a produce request,
    * or only in attempts the producer says never reached a broker or the broker refused: the port's
    * `unwritten`). None was written; `rejections` (index in `records`) as for commitRecords: records
-   * a transformation or converter refused; `failure`: the error the send failed with for good
-   * when it did (the task fails with it; e.g. the broker's authorization refusal, `kafkaErrorOf`). Records given up that may have been written are not passed here (`afterStop`),
+   * a transformation or converter refused; `failure`: the error the task failed with, when it
+   * failed (a send failed for good, e.g. the broker's TopicAuthorizationException; they were given
+   * up because of it). Records given up that may have been written are not passed here (`afterStop`),
    * nor those a transformation dropped: they reach `commitRecord` / `commitRecords` with null
    * metadata, as Connect commits a dropped record at once, whatever becomes of its poll.
    */

@@ -16,7 +16,7 @@ import { Headers } from "../../api/data/headers.ts";
 import { Schemas } from "../../api/data/schema.ts";
 import type { SourceMap, SourceRecord } from "../../api/record.ts";
 import { deniedOutcome, type IngestRecord } from "../../ingest/ingest-record.ts";
-import { kafkaErrorOf } from "../../kafka/kafka-port.ts";
+import { unauthorizedTopicsOf } from "../../kafka/access-errors.ts";
 import { httpIngestConfig } from "./config.ts";
 import type { HttpIngestServices } from "./connector.ts";
 import { IngestQueue } from "./ingest-queue.ts";
@@ -136,9 +136,9 @@ export class HttpIngestSourceTask implements SourceTask {
   /**
    * The runtime gave up records certainly unwritten (the task stopped or failed while converting their poll batch, or
    * they never reached a broker before the stop or a failure ended their sending, or the broker refused them): they
-   * fail as not written (503), those a transformation or converter refused with their rejection (422), those Kafka
-   * refused because the gateway's principal may not write their topic (`failure` an authorization refusal) as denied
-   * (deniedOutcome). Spooled rows stay in the spool: the next task drains them again.
+   * fail as not written (503), those a transformation or converter refused with their rejection (422), those of a
+   * topic the task failed on because its Kafka principal may not write it (`failure` a TopicAuthorizationException
+   * naming it) as denied (deniedOutcome). Spooled rows stay in the spool: the next task drains them again.
    */
   notSent(
     records: ReadonlyArray<SourceRecord>,
@@ -148,12 +148,12 @@ export class HttpIngestSourceTask implements SourceTask {
     const queue = this.queue;
     if (!(queue instanceof IngestQueue)) return;
     const reason = `The ingest task of connector ${this.connector} stopped or failed before the record was sent to Kafka`;
-    const denied = kafkaErrorOf(failure) === "TOPIC_AUTHORIZATION_FAILED";
+    const denied = unauthorizedTopicsOf(failure);
     for (let i = 0; i < records.length; i++) {
       const record = records[i]!;
       const rejection = rejections?.get(i);
       if (rejection && rejection.skipped !== true) queue.ack(record, null, rejection);
-      else queue.notSent(record, reason, denied ? deniedOutcome(record.topic) : undefined);
+      else queue.notSent(record, reason, denied?.includes(record.topic) ? deniedOutcome(record.topic) : undefined);
     }
   }
 

@@ -14,7 +14,7 @@
  * send to several topics it wrote, nor whether an unanswered earlier attempt of its own wrote them.
  */
 import type { Producer } from "kafkajs";
-import { KafkaAccessError } from "../access-errors.ts";
+import { KafkaAccessError, withUnauthorizedTopic } from "../access-errors.ts";
 import {
   type KafkaHeader,
   type KafkaProducer,
@@ -112,7 +112,9 @@ export class KafkajsProducer implements KafkaProducer {
     } catch (error) {
       const failure = wrap(error, "Failed to send records to Kafka");
       // An ACL refuses a topic's every partition: a send to one topic refused so wrote nothing (the port's refused).
-      throw byTopic.size === 1 && failure instanceof KafkaAccessError ? markRefused(failure) : failure;
+      if (byTopic.size !== 1 || !(failure instanceof KafkaAccessError)) throw failure;
+      const [topic] = byTopic.keys();
+      throw markRefused(withUnauthorizedTopic(failure, topic!));
     }
     const base = new Map<string, { offset: number; appendTime: number | null }>();
     for (const r of results) {

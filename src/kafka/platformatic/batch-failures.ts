@@ -7,7 +7,7 @@
  */
 import { protocolErrorsCodesById } from "@platformatic/kafka";
 import { ConnectError, isRetriable, RetriableError } from "../../errors.ts";
-import { isAccessError, KafkaAccessError } from "../access-errors.ts";
+import { isAccessError, KafkaAccessError, withUnauthorizedTopic } from "../access-errors.ts";
 import { kafkaErrorOf, markNeverSent, markRefused, NotSentError, withKafkaError } from "../kafka-port.ts";
 import type { Batch, PartitionBatches } from "./partition-batches.ts";
 
@@ -26,15 +26,16 @@ export function describeBatch(b: Batch, code: number, message: string | null | u
 }
 
 /**
- * `error`, marked with the name of the broker's answer `code` (the port's kafkaErrorOf); an
- * authorization refusal (TOPIC_AUTHORIZATION_FAILED: no WRITE on the topic) becomes Java's
- * exception for it, never retried (access-errors.ts), with `error`'s message.
+ * `error`, marked with the name of the broker's answer `code` for a batch of `topic` (the port's
+ * kafkaErrorOf); an authorization refusal (TOPIC_AUTHORIZATION_FAILED: no WRITE on the topic, which
+ * it names as unauthorized) becomes Java's exception for it, never retried (access-errors.ts), with
+ * `error`'s message.
  */
-export function brokerAnswer<E extends Error>(error: E, code: number): E | KafkaAccessError {
+export function brokerAnswer<E extends Error>(error: E, code: number, topic: string): E | KafkaAccessError {
   const name = code > 0 ? protocolErrorsCodesById[code] : undefined;
-  if (name !== undefined && isAccessError(name))
-    return withKafkaError(new KafkaAccessError(name, error.message, { cause: error.cause }), name);
-  return withKafkaError(error, name);
+  if (name === undefined || !isAccessError(name)) return withKafkaError(error, name);
+  const refusal = withKafkaError(new KafkaAccessError(name, error.message, { cause: error.cause }), name);
+  return withUnauthorizedTopic(refusal, topic);
 }
 
 /** Why `b` came back: the request's error when it failed as a whole, else the broker's answer. */
@@ -87,6 +88,7 @@ function accessFailureCopy(error: KafkaAccessError): KafkaAccessError {
   const copy = new KafkaAccessError(kafkaError ?? "", error.message, {
     cause: error.cause,
     javaClass: error.javaClass,
+    ...(error.unauthorizedTopics ? { unauthorizedTopics: error.unauthorizedTopics } : {}),
   });
   return withKafkaError(copy, kafkaError);
 }

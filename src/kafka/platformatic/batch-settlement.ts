@@ -170,7 +170,7 @@ export class BatchSettlement {
   }
 
   private refusal(b: Batch, code: number, message: string | null | undefined): Error {
-    return brokerAnswer(this.s.error(describeBatch(b, code, message), false), code);
+    return brokerAnswer(this.s.error(describeBatch(b, code, message), false), code, b.part.topic);
   }
 
   /**
@@ -187,7 +187,7 @@ export class BatchSettlement {
     } catch (error) {
       const why = (error as Error)?.message ?? String(error);
       const failure = this.s.error(`${describeBatch(b, code, message)}; could not split it: ${why}`, false, error);
-      this.fail(b, brokerAnswer(failure, code));
+      this.fail(b, brokerAnswer(failure, code, b.part.topic));
       return;
     }
     // Settled by its pieces from now on (after replace: if that throws, `b` is failed instead).

@@ -93,6 +93,7 @@ describe("ProducePipeline (idempotent)", () => {
     const refused = await refusal;
     expect(refused).toBeInstanceOf(RefusedBatch);
     expect((refused as RefusedBatch).cause).toBeInstanceOf(KafkaAccessError);
+    expect(((refused as RefusedBatch).cause as KafkaAccessError).unauthorizedTopics).toEqual(["t"]);
     expect(kafkaErrorOf(refused)).toBe("TOPIC_AUTHORIZATION_FAILED");
 
     const uncertain = pipeline.append("t", 0, batch(1), 1).catch((error: unknown) => error);
