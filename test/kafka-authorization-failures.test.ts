@@ -42,7 +42,7 @@ beforeAll(async () => {
     await createTopicsOn(
       admin,
       [
-        ...["no-write", "no-read", "readable", "dlq-in", "dlq"],
+        ...["no-write", "no-read", "readable", "dlq-in", "dlq", "ingest-hidden"],
         ...["v2", "v3", "stream", "batch", "one", "many", "spool-platformatic", "spool-kafkajs"].map(
           (t) => `ingest-deny-${t}`,
         ),
@@ -204,6 +204,8 @@ describe.each(["platformatic", "kafkajs"])("a task denied by the broker (kafka.c
       v3: { topic: "ingest-deny-v3" },
       batch: { topic: "ingest-deny-batch" },
       one: { topic: "ingest-deny-one" },
+      // not even seen (no DESCRIBE): the producer's metadata request is refused
+      hidden: { topic: "ingest-hidden" },
       many: { topic: "ingest-deny-many" },
       stream: { topic: "ingest-deny-stream" },
       spool: { topic: spoolTopic, spool: true },
@@ -237,7 +239,7 @@ describe.each(["platformatic", "kafkajs"])("a task denied by the broker (kafka.c
     };
     const v3 = (topic: string) => `/v3/clusters/c/topics/${topic}/records`;
     const record = (n: number) => `{"value":{"type":"JSON","data":{"n":${n}}}}`;
-    const [v2, single, stream, batch, one, many, spooled] = await Promise.all([
+    const [v2, single, stream, batch, one, hidden, many, spooled] = await Promise.all([
       post(
         "/topics/ingest-deny-v2",
         '{"records":[{"value":{"n":1}},{"value":{"n":2}}]}',
@@ -250,6 +252,7 @@ describe.each(["platformatic", "kafkajs"])("a task denied by the broker (kafka.c
         '{"entries":[{"id":"a","value":{"type":"JSON","data":{"n":1}}},{"id":"b","value":{"type":"JSON","data":{"n":2}}}]}',
       ),
       post("/ingest/one", '{"n":1}'),
+      post("/ingest/hidden", '{"n":1}'),
       post("/ingest/many", '[{"n":1},{"n":2}]'),
       post("/ingest/spool", '{"n":1}'),
     ]);
@@ -271,6 +274,7 @@ describe.each(["platformatic", "kafkajs"])("a task denied by the broker (kafka.c
     // same request succeeds once an operator granted it), saying that nothing was written.
     for (const [answer, topic, count] of [
       [one, "ingest-deny-one", 1],
+      [hidden, "ingest-hidden", 1],
       [many, "ingest-deny-many", 2],
     ] as const) {
       expect(answer.status).toBe(503);

@@ -56,6 +56,7 @@ export function withUnauthorizedTopic(error: KafkaAccessError, topic: string): K
   if (kafkaErrorOf(error) !== "TOPIC_AUTHORIZATION_FAILED") return error;
   const named = new KafkaAccessError("TOPIC_AUTHORIZATION_FAILED", error.message, {
     cause: error.cause,
+    javaClass: error.javaClass,
     unauthorizedTopics: [topic],
   });
   return withKafkaError(named, "TOPIC_AUTHORIZATION_FAILED");

@@ -9,6 +9,7 @@ import { protocolErrorsCodesById } from "@platformatic/kafka";
 import { ConnectError, isRetriable, RetriableError } from "../../errors.ts";
 import { isAccessError, KafkaAccessError, withUnauthorizedTopic } from "../access-errors.ts";
 import { kafkaErrorOf, markNeverSent, markRefused, NotSentError, withKafkaError } from "../kafka-port.ts";
+import { wrap } from "./errors.ts";
 import type { Batch, PartitionBatches } from "./partition-batches.ts";
 
 /** What an error code means when the broker gives no message (as Java's exception messages say). */
@@ -36,6 +37,20 @@ export function brokerAnswer<E extends Error>(error: E, code: number, topic: str
   if (name === undefined || !isAccessError(name)) return withKafkaError(error, name);
   const refusal = withKafkaError(new KafkaAccessError(name, error.message, { cause: error.cause }), name);
   return withUnauthorizedTopic(refusal, topic);
+}
+
+/**
+ * `error` of `what` (getting metadata for `topics`, or a producer id) as the access failure it is (access-errors.ts),
+ * naming the topic as unauthorized for a topic refusal of metadata for one topic; undefined when it is none.
+ */
+export function accessRefusal(
+  error: unknown,
+  what: string,
+  topics?: ReadonlySet<string>,
+): KafkaAccessError | undefined {
+  const failure = wrap(error, what);
+  if (!(failure instanceof KafkaAccessError)) return undefined;
+  return topics?.size === 1 ? withUnauthorizedTopic(failure, topics.values().next().value!) : failure;
 }
 
 /** Why `b` came back: the request's error when it failed as a whole, else the broker's answer. */

@@ -8,7 +8,14 @@
  * broker is split instead (batch-split.ts). A partition whose broker lost this producer's state
  * starts again with a new epoch (`restart`).
  */
-import { brokerAnswer, describeBatch, failureDetail, notSentAfter, RetryWarnings } from "./batch-failures.ts";
+import {
+  accessRefusal,
+  brokerAnswer,
+  describeBatch,
+  failureDetail,
+  notSentAfter,
+  RetryWarnings,
+} from "./batch-failures.ts";
 import { splitBatch } from "./batch-split.ts";
 import { retriable as isRetriable, isUnknownTopic } from "./errors.ts";
 import type { Batch, PartitionBatches } from "./partition-batches.ts";
@@ -64,7 +71,8 @@ export class BatchSettlement {
       this.wake(now + this.s.retryBackoffMs);
       return;
     }
-    const failure = this.s.error(message, false, error);
+    // An authorization refusal is Java's exception for it (TopicAuthorizationException naming the topic, …).
+    const failure = accessRefusal(error, what, topics) ?? this.s.error(message, false, error);
     this.failure ??= failure;
     for (const part of partitions) {
       if (topics && !topics.has(part.topic)) continue;

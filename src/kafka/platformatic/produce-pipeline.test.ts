@@ -630,6 +630,9 @@ describe("ProducePipeline when metadata cannot be had", () => {
     expect(outcomes[0]).toStartWith("failed: Could not get metadata: ");
     expect(outcomes[0]).toContain("Topic authorization failed");
     expect(outcomes[1]).toBe("failed: Not sent: an earlier batch of t-0 failed");
+    // Java's TopicAuthorizationException, naming the topic.
+    expect(pipeline.failure).toBeInstanceOf(KafkaAccessError);
+    expect((pipeline.failure as KafkaAccessError).unauthorizedTopics).toEqual(["t"]);
   });
 
   test("a retriable one is retried until delivery.timeout.ms; the expiry names the last cause", async () => {

@@ -18,6 +18,7 @@
  */
 import { murmur2, Producer } from "@platformatic/kafka";
 import { ConnectError, messageOf, RetriableError } from "../../errors.ts";
+import { KafkaAccessError, withUnauthorizedTopic } from "../access-errors.ts";
 import { connectionSettings, producerSettings } from "../client-config.ts";
 import {
   type ClientProperties,
@@ -91,12 +92,17 @@ export class PlatformaticProducer implements KafkaProducer {
     const admitted = (this.admitting ?? Promise.resolve()).then(async () => {
       const failed = this.failure ?? this.pipeline.failure;
       if (failed) throw markNeverSent(notSent(failed));
-      try {
-        for (const topic of unknown) await this.pipeline.partitionCount(topic);
-      } catch (error) {
-        // Only ever thrown to sends not appended yet: none of their records reached a broker.
-        this.failure ??= markNeverSent(wrap(error, "Failed to send records to Kafka"));
-        throw this.failure;
+      for (const topic of unknown) {
+        try {
+          await this.pipeline.partitionCount(topic);
+        } catch (error) {
+          // Only ever thrown to sends not appended yet: none reached a broker. A topic refused names itself (as Java's).
+          const failure = wrap(error, "Failed to send records to Kafka");
+          this.failure ??= markNeverSent(
+            failure instanceof KafkaAccessError ? withUnauthorizedTopic(failure, topic) : failure,
+          );
+          throw this.failure;
+        }
       }
       // As Java's waits for metadata with the partition; one still beyond the count is refused by
       // admit. Unasked (Kafka unreachable), the send fails as not sent, to be retried, not refused.
