@@ -78,8 +78,9 @@ export function rejectedOutcome(rejection: {
  * The outcome of a record Kafka refused unwritten because the gateway's Kafka principal may not write
  * `topic` (TOPIC_AUTHORIZATION_FAILED: no WRITE ACL). Its message starts with Java's (and REST
  * Proxy's) "Not authorized to access topics: [t]". Retriable: the device did nothing wrong, and the
- * same request succeeds once an operator granted the ACL and restarted the task (REST Proxy's routes
- * answer it 403 / 40301 all the same, as REST Proxy does; the connector's own path 503).
+ * same request succeeds once an operator granted the ACL and restarted the task (its Idempotency-Key
+ * is released; REST Proxy's routes answer it 403 / 40301 all the same, as REST Proxy does; the
+ * connector's own path 503).
  */
 export function deniedOutcome(topic: string): RecordOutcome {
   return {
