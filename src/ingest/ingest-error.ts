@@ -58,9 +58,8 @@ export const ErrorCodes = {
 } as const;
 
 /**
- * REST Proxy's error_code for a record Kafka did not write : 40301 when
- * it refused the gateway's principal the topic (as REST Proxy maps an AuthorizationException), else
- * 50003 retriable or 50002.
+ * REST Proxy's error_code for a record Kafka did not write: 40301 when it refused the gateway's
+ * principal the topic (as REST Proxy maps an AuthorizationException), else 50003 retriable or 50002.
  */
 export function failedRecordCode(failed: { readonly retriable: boolean; readonly denied?: true }): number {
   if (failed.denied) return ErrorCodes.FORBIDDEN;
