@@ -5,9 +5,12 @@
  * each case grants. As in Connect (Java's clients never retry an AuthorizationException), a task
  * denied its topic or group goes FAILED within seconds with Java's exception class in its trace;
  * a dead letter queue the task may not write loses the record to an ERROR line; an ingest task
- * denied its topic fails the same way (its device gets a 500 with the record unwritten; REST
- * Proxy's 403/40301 is not given yet). A broker certificate the client's trust store does not
- * trust fails the task, and the worker at startup, as Connect's SslAuthenticationException does.
+ * denied its topic fails the same way, and the requests whose records the broker refused hear
+ * that nothing was written: REST Proxy's 403 / 40301 on its routes (v2, v3 single, streamed and
+ * batch), 503 + Retry-After on the connector's own path (the gateway's principal lacks the right,
+ * not the device); a spooled record stays in the spool until the ACL is granted. A broker
+ * certificate the client's trust store does not trust fails the task, and the worker at startup,
+ * as Connect's SslAuthenticationException does.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
@@ -38,20 +41,13 @@ beforeAll(async () => {
   try {
     await createTopicsOn(
       admin,
-      ["no-write", "no-read", "readable", "dlq-in", "dlq", "ingest-no-write"].map((topic) => ({
-        topic,
-        numPartitions: 1,
-      })),
+      [
+        ...["no-write", "no-read", "readable", "dlq-in", "dlq", "ingest-hidden"],
+        ...["v2", "v3", "stream", "batch", "one", "many", "spool-platformatic", "spool-kafkajs"].map(
+          (t) => `ingest-deny-${t}`,
+        ),
+      ].map((topic) => ({ topic, numPartitions: 1 })),
     );
-    const allow = (resourceType: AclResourceTypes, resourceName: string, operation: AclOperationTypes) => ({
-      resourceType,
-      resourceName,
-      resourcePatternType: ResourcePatternTypes.LITERAL,
-      principal: "User:gateway",
-      host: "*",
-      operation,
-      permissionType: AclPermissionTypes.ALLOW,
-    });
     await admin.createAcls({
       acl: [
         // may read `readable` but not use its group; may use the group of `no-read` but not read it
@@ -61,7 +57,8 @@ beforeAll(async () => {
         allow(AclResourceTypes.GROUP, "connect-sink-no-read", AclOperationTypes.READ),
         // the DLQ sink reads its input with the plain listener; its DLQ producer may only describe
         allow(AclResourceTypes.TOPIC, "dlq", AclOperationTypes.DESCRIBE),
-        allow(AclResourceTypes.TOPIC, "ingest-no-write", AclOperationTypes.DESCRIBE),
+        // the ingest tasks' topics: seen, not writable
+        allow(AclResourceTypes.TOPIC, "ingest-deny-", AclOperationTypes.DESCRIBE, ResourcePatternTypes.PREFIXED),
         // no-write: seen (DESCRIBE), so the broker's produce answer is the refusal, not its metadata
         allow(AclResourceTypes.TOPIC, "no-write", AclOperationTypes.DESCRIBE),
       ],
@@ -70,6 +67,24 @@ beforeAll(async () => {
     await admin.disconnect();
   }
 }, 60_000);
+
+/** An ACL letting `User:gateway` do `operation` on the resource. */
+function allow(
+  resourceType: AclResourceTypes,
+  resourceName: string,
+  operation: AclOperationTypes,
+  resourcePatternType = ResourcePatternTypes.LITERAL,
+) {
+  return {
+    resourceType,
+    resourceName,
+    resourcePatternType,
+    principal: "User:gateway",
+    host: "*",
+    operation,
+    permissionType: AclPermissionTypes.ALLOW,
+  };
+}
 
 afterAll(async () => {
   await broker?.[Symbol.asyncDispose]();
@@ -168,30 +183,153 @@ describe.each(["platformatic", "kafkajs"])("a task denied by the broker (kafka.c
       },
     );
     expect((await gw.rest.get("/connectors/dlq-denied/status")).body.tasks[0].state).toBe("RUNNING");
+    expect(gw.output()).not.toContain(PASSWORD);
+  }, 45_000);
 
-    // The ingest connector's producer may not write its topic.
-    const ingest = {
-      "connector.class": "HttpIngestSource",
-      "ingest.path": "/ingest/denied",
-      "kafka.topic": "ingest-no-write",
-      ...asGateway("producer"),
+  test("an ingest task denied its topic fails as a source task does; its devices hear that nothing was written: REST Proxy's 403/40301 on its routes, 503 on the connector's own path; a spool keeps the records until the ACL is granted", async () => {
+    await using work = await tempDir();
+    await using gw = await startGateway({
+      dir: work.path,
+      worker: {
+        "bootstrap.servers": broker.bootstrap,
+        "data.dir": work.file("data"),
+        "kafka.client": client,
+        "ingest.listeners": "http://127.0.0.1:0",
+      },
+    });
+    const spoolTopic = `ingest-deny-spool-${client}`;
+    // One connector per case: the first refusal fails its task.
+    const cases: Record<string, { topic: string; spool?: true }> = {
+      v2: { topic: "ingest-deny-v2" },
+      v3: { topic: "ingest-deny-v3" },
+      batch: { topic: "ingest-deny-batch" },
+      one: { topic: "ingest-deny-one" },
+      // not even seen (no DESCRIBE): the producer's metadata request is refused
+      hidden: { topic: "ingest-hidden" },
+      many: { topic: "ingest-deny-many" },
+      stream: { topic: "ingest-deny-stream" },
+      spool: { topic: spoolTopic, spool: true },
     };
-    expect((await gw.rest.post("/connectors", { name: "ingest-denied", config: ingest })).status).toBe(201);
-    await waitFor(async () => (await taskState(gw, "ingest-denied")) === "RUNNING", {
-      timeoutMs: 20_000,
-      what: "ingest-denied RUNNING",
-    });
+    for (const [name, { topic, spool }] of Object.entries(cases)) {
+      const config = {
+        "connector.class": "HttpIngestSource",
+        "ingest.path": `/ingest/${name}`,
+        "kafka.topic": topic,
+        ...(spool ? { "ingest.ack.mode": "spool" } : {}),
+        ...asGateway("producer"),
+      };
+      expect((await gw.rest.post("/connectors", { name, config })).status).toBe(201);
+    }
+    for (const name of Object.keys(cases))
+      await waitFor(async () => (await taskState(gw, name)) === "RUNNING", {
+        timeoutMs: 20_000,
+        what: `${name} RUNNING`,
+      });
     const url = await ingestUrlOf(gw);
-    const r = await fetch(`${url}/ingest/denied`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: '{"n":1}',
+    const post = async (path: string, request: string, contentType = "application/json") => {
+      const r = await fetch(`${url}${path}`, {
+        method: "POST",
+        headers: { "Content-Type": contentType },
+        body: request,
+      });
+      const text = await r.text();
+      // Streaming mode's concatenated reports are compared as text.
+      const body = text.includes("}{") ? undefined : JSON.parse(text);
+      return { status: r.status, retryAfter: r.headers.get("Retry-After"), text, body };
+    };
+    const v3 = (topic: string) => `/v3/clusters/c/topics/${topic}/records`;
+    const record = (n: number) => `{"value":{"type":"JSON","data":{"n":${n}}}}`;
+    const [v2, single, stream, batch, one, hidden, many, spooled] = await Promise.all([
+      post(
+        "/topics/ingest-deny-v2",
+        '{"records":[{"value":{"n":1}},{"value":{"n":2}}]}',
+        "application/vnd.kafka.json.v2+json",
+      ),
+      post(v3("ingest-deny-v3"), record(1)),
+      post(v3("ingest-deny-stream"), `${record(1)}\n${record(2)}`), // streaming mode: a report per record
+      post(
+        `${v3("ingest-deny-batch")}:batch`,
+        '{"entries":[{"id":"a","value":{"type":"JSON","data":{"n":1}}},{"id":"b","value":{"type":"JSON","data":{"n":2}}}]}',
+      ),
+      post("/ingest/one", '{"n":1}'),
+      post("/ingest/hidden", '{"n":1}'),
+      post("/ingest/many", '[{"n":1},{"n":2}]'),
+      post("/ingest/spool", '{"n":1}'),
+    ]);
+    const denied = (topic: string) =>
+      `Not authorized to access topics: [${topic}] (Kafka refused the gateway's principal WRITE on it, so the record was not written; send it again once an operator granted it)`;
+    // REST Proxy's answers to a produce refused by a TopicAuthorizationException (KafkaExceptionMapper; v2's ProduceResponse).
+    expect(v2.status).toBe(403);
+    const v2Offset = { partition: null, offset: null, error_code: 40301, error: denied("ingest-deny-v2") };
+    expect(v2.body).toEqual({ offsets: [v2Offset, v2Offset], key_schema_id: null, value_schema_id: null });
+    expect(single).toMatchObject({ status: 403, body: { error_code: 40301, message: denied("ingest-deny-v3") } });
+    const report = JSON.stringify({ error_code: 40301, message: denied("ingest-deny-stream") });
+    expect(stream).toMatchObject({ status: 200, text: `${report}${report}` });
+    expect(batch.status).toBe(207);
+    expect(batch.body).toEqual({
+      successes: [],
+      failures: ["a", "b"].map((id) => ({ id, error_code: 40301, message: denied("ingest-deny-batch") })),
     });
-    const answer = { status: r.status, body: await r.text() };
-    // Not written, and the task fails as a source task denied its topic does.
-    expect(answer.status).toBe(500);
-    expect(JSON.parse(answer.body).offsets[0].partition).toBeNull();
-    expect((await failedTrace(gw, "ingest-denied")).split("\n")[0]!).toStartWith(`${ERR}TopicAuthorizationException: `);
+    // The connector's own path: 503 + Retry-After (the gateway's principal lacks the right, not the device: the
+    // same request succeeds once an operator granted it), saying that nothing was written.
+    for (const [answer, topic, count] of [
+      [one, "ingest-deny-one", 1],
+      [hidden, "ingest-hidden", 1],
+      [many, "ingest-deny-many", 2],
+    ] as const) {
+      expect(answer.status).toBe(503);
+      expect(answer.retryAfter).not.toBeNull();
+      expect(answer.body.error_code).toBe(50003);
+      expect(answer.body.message).toBe(
+        `${count} of ${count} records were not acknowledged by Kafka (none of them was written): ${denied(topic)}`,
+      );
+      expect(answer.body.offsets).toEqual(
+        Array(count).fill({ partition: null, offset: null, error_code: 50003, error: denied(topic) }),
+      );
+    }
+    // Each task fails as a source task denied its topic does.
+    for (const name of Object.keys(cases))
+      expect((await failedTrace(gw, name)).split("\n")[0]!).toStartWith(`${ERR}TopicAuthorizationException: `);
+    // Requests while the task is FAILED: 503 + Retry-After, nothing written (as for any route without a running task).
+    // FAILED shows a moment before the failed task has detached from its route (one arriving then is withdrawn, not
+    // written, when it has): asked until the route says so.
+    for (const [path, request] of [
+      ["/ingest/one", '{"n":1}'],
+      [v3("ingest-deny-v3"), record(1)],
+    ] as const) {
+      const answer = await waitFor(
+        async () => {
+          const a = await post(path, request);
+          return a.body?.error_code === 503 ? a : undefined;
+        },
+        { timeoutMs: 20_000, what: `the 503 of ${path} without a running task` },
+      );
+      expect(answer.status).toBe(503);
+      expect(answer.body.message).toMatch(/^The ingest connector \w+ has no running task/);
+      expect(answer.retryAfter).not.toBeNull();
+    }
+
+    // Spool mode acknowledged the record as stored; its task failed without losing it: once an operator grants
+    // WRITE and restarts the task, it is drained.
+    expect(spooled.status).toBe(200);
+    expect(spooled.body.offsets).toEqual([{ partition: null, offset: null, spooled: true }]);
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await admin.createAcls({ acl: [allow(AclResourceTypes.TOPIC, spoolTopic, AclOperationTypes.WRITE)] });
+      // Restarted again should it start before the broker applied the ACL (refused once more, the row still kept).
+      await waitFor(
+        async () => {
+          if (Number((await admin.fetchTopicOffsets(spoolTopic))[0]!.high) >= 1) return true;
+          if ((await taskState(gw, "spool")) === "FAILED")
+            expect((await gw.rest.post("/connectors/spool/tasks/0/restart", {})).status).toBe(204);
+          return false;
+        },
+        { timeoutMs: 20_000, what: "the spooled record in Kafka" },
+      );
+    } finally {
+      await admin.disconnect();
+    }
     expect(gw.output()).not.toContain(PASSWORD);
   }, 45_000);
 });

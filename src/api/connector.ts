@@ -172,13 +172,19 @@ export interface SourceTask {
    * sent, acknowledged or polled again by this task: a transformation or converter failed while the
    * task was stopping or failing, before any record of the poll reached the producer; or, at a stop
    * or after a send failed, the runtime gave them up certainly unwritten (never in a produce request,
-   * or only in attempts the producer says never reached a broker: the port's neverSent). None was
-   * written; `rejections` (index in `records`) as for commitRecords: records a transformation or
-   * converter refused. Records given up that may have been written are not passed here (`afterStop`),
+   * or only in attempts the producer says never reached a broker or the broker refused: the port's
+   * `unwritten`). None was written; `rejections` (index in `records`) as for commitRecords: records
+   * a transformation or converter refused; `failure`: the error the task failed with, when it
+   * failed (a send failed for good, e.g. the broker's TopicAuthorizationException; they were given
+   * up because of it). Records given up that may have been written are not passed here (`afterStop`),
    * nor those a transformation dropped: they reach `commitRecord` / `commitRecords` with null
    * metadata, as Connect commits a dropped record at once, whatever becomes of its poll.
    */
-  notSent?(records: ReadonlyArray<SourceRecord>, rejections?: ReadonlyMap<number, RecordRejection>): MaybePromise<void>;
+  notSent?(
+    records: ReadonlyArray<SourceRecord>,
+    rejections?: ReadonlyMap<number, RecordRejection>,
+    failure?: unknown,
+  ): MaybePromise<void>;
   /**
    * Gateway extension, not in Connect (Apache Kafka 4.3.1 and 4.4.0 have no such method; it follows
    * the KIP-910 proposal's `SourceTask.updateOffsets`): called before each offset commit (every

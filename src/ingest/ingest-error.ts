@@ -57,6 +57,15 @@ export const ErrorCodes = {
   GATEWAY_TIMEOUT: 504,
 } as const;
 
+/**
+ * REST Proxy's error_code for a record Kafka did not write: 40301 when it refused the gateway's
+ * principal the topic (as REST Proxy maps an AuthorizationException), else 50003 retriable or 50002.
+ */
+export function failedRecordCode(failed: { readonly retriable: boolean; readonly denied?: true }): number {
+  if (failed.denied) return ErrorCodes.FORBIDDEN;
+  return failed.retriable ? ErrorCodes.KAFKA_RETRIABLE_ERROR : ErrorCodes.KAFKA_ERROR;
+}
+
 export const badRequest = (message: string, code: number = ErrorCodes.BAD_REQUEST) =>
   new IngestError(400, code, message);
 export const unprocessable = (message: string, code: number = ErrorCodes.INVALID_PAYLOAD) =>

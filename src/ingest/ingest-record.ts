@@ -40,7 +40,8 @@ export type RecordOutcome =
    * Not acknowledged; `maybeWritten` tells whether it may still reach Kafka (false: certainly not).
    * `kafkaError`: Kafka refused this record for good on its own (INVALID_TIMESTAMP,
    * MESSAGE_TOO_LARGE, …), or a transformation or converter failed on it (the stage, e.g.
-   * VALUE_CONVERTER): sending it again cannot succeed.
+   * VALUE_CONVERTER): sending it again cannot succeed. `denied`: Kafka refused it because the
+   * gateway's principal may not write its topic (an ACL: `deniedOutcome`).
    */
   | {
       readonly kind: "failed";
@@ -48,6 +49,7 @@ export type RecordOutcome =
       readonly retriable: boolean;
       readonly maybeWritten: boolean;
       readonly kafkaError?: string;
+      readonly denied?: true;
     };
 
 /**
@@ -69,6 +71,24 @@ export function rejectedOutcome(rejection: {
     retriable: false,
     maybeWritten: false,
     kafkaError: rejection.error,
+  };
+}
+
+/**
+ * The outcome of a record Kafka refused unwritten because the gateway's Kafka principal may not write
+ * `topic` (TOPIC_AUTHORIZATION_FAILED: no WRITE ACL). Its message starts with Java's (and REST
+ * Proxy's) "Not authorized to access topics: [t]". Retriable: the device did nothing wrong, and the
+ * same request succeeds once an operator granted the ACL and restarted the task (its Idempotency-Key
+ * is released; REST Proxy's routes answer it 403 / 40301 all the same, as REST Proxy does; the
+ * connector's own path 503).
+ */
+export function deniedOutcome(topic: string): RecordOutcome {
+  return {
+    kind: "failed",
+    message: `Not authorized to access topics: [${topic}] (Kafka refused the gateway's principal WRITE on it, so the record was not written; send it again once an operator granted it)`,
+    retriable: true,
+    maybeWritten: false,
+    denied: true,
   };
 }
 

@@ -5,9 +5,11 @@
  *   partition/offset; a record in the spool of ingest.ack.mode=spool shows `"spooled":true`, its
  *   partition and offset are not known yet);
  *   otherwise 5xx with REST Proxy's error fields and the same per-record list, each failed record
- *   with `error_code` and `error`: 503 + Retry-After when nothing of the request reached Kafka
- *   (retrying is safe), 500 when some of it was written or may still be (a retry would write that
- *   again: a request split across two polls, or timed out after part of it was acknowledged); when Kafka refused records for good on
+ *   with `error_code` and `error`: 503 + Retry-After when nothing of the request reached Kafka, or
+ *   Kafka refused it unwritten because the gateway's principal may not write the topic (an ACL: a
+ *   retry is safe, and succeeds once an operator granted it), 500 when some of it was written or
+ *   may still be (a retry would write that again: a request split across two polls, or timed out
+ *   after part of it was acknowledged); when Kafka refused records for good on
  *   their own (`kafkaError`: an out-of-range timestamp, a null key on a compacted topic…) and none
  *   may still be written, 422 (413 when all were too large for the topic): sending them again
  *   cannot succeed. A record a transformation or converter failed on (errors.tolerance=none) is

@@ -73,7 +73,8 @@ const errorResponses = {
   "400": { description: "Malformed request", content: { "application/json": json(ErrorResponse) } },
   "401": { description: "Not authenticated", content: { "application/json": json(ErrorResponse) } },
   "403": {
-    description: "Not allowed to write to this route or topic",
+    description:
+      "Not allowed to write to this route or topic; on REST Proxy's routes also when Kafka refused the gateway's principal the topic (40301: nothing was written, the same request succeeds once an operator granted it)",
     content: { "application/json": json(ErrorResponse) },
   },
   "404": { description: "No such route, topic or partition", content: { "application/json": json(ErrorResponse) } },
@@ -103,7 +104,8 @@ const errorResponses = {
   },
   "429": { description: "Quota exceeded (Retry-After)", content: { "application/json": json(ErrorResponse) } },
   "503": {
-    description: "Paused, overloaded or no running task (Retry-After); nothing was written",
+    description:
+      "Paused, overloaded or no running task, or, on the connector's own path, Kafka refused the gateway's principal the topic (Retry-After); nothing was written",
     content: { "application/json": json(ErrorResponse) },
   },
   "5XX": {

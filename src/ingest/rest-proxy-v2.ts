@@ -2,10 +2,11 @@
  * REST Proxy v2 produce (`POST /topics/{topic}`, `POST /topics/{topic}/partitions/{partition}`):
  * request content types, body validation and the response, byte for byte as
  * shared/rest-proxy-api.md gives them. The response is 200 with one `offsets[]` entry per record
- * in request order, also when some failed (each then carries its own error_code), as REST Proxy.
+ * in request order, also when some failed (each then carries its own error_code), as REST Proxy;
+ * 403 when Kafka refused the gateway's principal the topic (a record's error_code 40301).
  */
 import * as v from "valibot";
-import { ErrorCodes, IngestError } from "./ingest-error.ts";
+import { ErrorCodes, failedRecordCode, IngestError } from "./ingest-error.ts";
 import type { IngestRecord, RecordOutcome } from "./ingest-record.ts";
 import { depthChecked } from "./json-text.ts";
 import { mediaType } from "./native-body.ts";
@@ -133,26 +134,26 @@ export function namedPartitions(records: readonly IngestRecord[]): number[] {
   return [...out];
 }
 
-function v2ErrorCode(outcome: Extract<RecordOutcome, { kind: "failed" }>): number {
-  return outcome.retriable ? ErrorCodes.KAFKA_RETRIABLE_ERROR : ErrorCodes.KAFKA_ERROR;
-}
-
-/** `{"offsets":[…],"key_schema_id":null,"value_schema_id":null}`, 200 as REST Proxy answers. */
+/**
+ * `{"offsets":[…],"key_schema_id":null,"value_schema_id":null}`, 200 as REST Proxy answers; 403 when a
+ * record got 40301 (REST Proxy's ProduceResponse.getRequestStatus: Kafka refused the principal the topic).
+ */
 export function v2Response(outcomes: readonly RecordOutcome[], contentType: string): Response {
   const parts: string[] = new Array(outcomes.length);
+  let denied = false;
   for (let i = 0; i < outcomes.length; i++) {
     const o = outcomes[i]!;
+    if (o.kind === "failed" && o.denied) denied = true;
     parts[i] =
       o.kind === "written"
         ? `{"partition":${o.partition},"offset":${o.offset},"error_code":null,"error":null}`
         : o.kind === "dropped" || o.kind === "spooled"
           ? `{"partition":null,"offset":null,"error_code":null,"error":null}`
-          : `{"partition":null,"offset":null,"error_code":${v2ErrorCode(o)},"error":${JSON.stringify(o.message)}}`;
+          : `{"partition":null,"offset":null,"error_code":${failedRecordCode(o)},"error":${JSON.stringify(o.message)}}`;
   }
-  return new Response(
-    `{"offsets":[${parts.join(",")}],"key_schema_id":null,"value_schema_id":null}`,
-    okInit(contentType),
-  );
+  const body = `{"offsets":[${parts.join(",")}],"key_schema_id":null,"value_schema_id":null}`;
+  if (denied) return new Response(body, { status: 403, headers: { "Content-Type": contentType } });
+  return new Response(body, okInit(contentType));
 }
 
 /** The 200 init per response content type (two in practice): none built per request. */

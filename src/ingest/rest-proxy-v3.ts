@@ -10,7 +10,7 @@
  * (bounded by ingest.max.body.bytes), then answered.
  */
 import * as v from "valibot";
-import { ErrorCodes, IngestError } from "./ingest-error.ts";
+import { ErrorCodes, failedRecordCode, IngestError } from "./ingest-error.ts";
 import type { IngestHeaderValue, IngestRecord, RecordOutcome } from "./ingest-record.ts";
 import { concatenatedJsonTexts, depthChecked } from "./json-text.ts";
 import { type Element, elementBytes, ingestRecord, represent, requestHeaders } from "./record-builder.ts";
@@ -240,8 +240,9 @@ function report(
     return { status: item.status, json: JSON.stringify({ error_code: item.errorCode, message: item.message }) };
   const outcome = outcomes[item.index]!;
   if (outcome.kind === "failed") {
-    const code = outcome.retriable ? ErrorCodes.KAFKA_RETRIABLE_ERROR : ErrorCodes.KAFKA_ERROR;
-    return { status: 500, json: JSON.stringify({ error_code: code, message: outcome.message }) };
+    // REST Proxy's KafkaExceptionMapper: 403 for an AuthorizationException, else 500.
+    const json = JSON.stringify({ error_code: failedRecordCode(outcome), message: outcome.message });
+    return { status: outcome.denied ? 403 : 500, json };
   }
   return { status: 200, json: `{"error_code":200,${successFields(c, item, outcome, parsed.records[item.index]!)}}` };
 }
@@ -276,7 +277,7 @@ export function v3BatchResponse(c: ReportContext, parsed: V3Parsed, outcomes: re
     }
     const outcome = outcomes[item.index]!;
     if (outcome.kind === "failed") {
-      const code = outcome.retriable ? ErrorCodes.KAFKA_RETRIABLE_ERROR : ErrorCodes.KAFKA_ERROR;
+      const code = failedRecordCode(outcome);
       failures.push(`{"id":${id},"error_code":${code},"message":${JSON.stringify(outcome.message)}}`);
     } else {
       successes.push(`{"id":${id},${successFields(c, item, outcome, parsed.records[item.index]!)}}`);

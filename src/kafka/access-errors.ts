@@ -11,7 +11,7 @@
  * AuthenticationException: fatal too (`tlsFailure`).
  */
 import { ConnectError } from "../errors.ts";
-import { withKafkaError } from "./send-rejection.ts";
+import { kafkaErrorOf, withKafkaError } from "./send-rejection.ts";
 
 const JAVA_CLASSES: Readonly<Record<string, string>> = {
   SASL_AUTHENTICATION_FAILED: "org.apache.kafka.common.errors.SaslAuthenticationException",
@@ -30,15 +30,46 @@ export function isAccessError(kafkaError: string | undefined): boolean {
   return kafkaError !== undefined && Object.hasOwn(JAVA_CLASSES, kafkaError);
 }
 
-/** An authentication or authorization failure: never retriable, its trace names Java's exception. */
+/**
+ * An authentication or authorization failure: never retriable, its trace names Java's exception.
+ * `unauthorizedTopics`: the topics a produce refused with TOPIC_AUTHORIZATION_FAILED was for, when
+ * the adapter knows them (Java's TopicAuthorizationException.unauthorizedTopics).
+ */
 export class KafkaAccessError extends ConnectError {
   override readonly javaClass: string;
   override name = "KafkaAccessError";
-  constructor(kafkaError: string, message: string, options?: ErrorOptions & { javaClass?: string }) {
+  readonly unauthorizedTopics: readonly string[] | undefined;
+  constructor(
+    kafkaError: string,
+    message: string,
+    options?: ErrorOptions & { javaClass?: string; unauthorizedTopics?: readonly string[] },
+  ) {
     super(message, options);
     this.javaClass =
       options?.javaClass ?? JAVA_CLASSES[kafkaError] ?? "org.apache.kafka.common.errors.AuthenticationException";
+    this.unauthorizedTopics = options?.unauthorizedTopics;
   }
+}
+
+/** `error` as a TOPIC_AUTHORIZATION_FAILED refusal naming `topic` as unauthorized; other access errors as they are. */
+export function withUnauthorizedTopic(error: KafkaAccessError, topic: string): KafkaAccessError {
+  if (kafkaErrorOf(error) !== "TOPIC_AUTHORIZATION_FAILED") return error;
+  const named = new KafkaAccessError("TOPIC_AUTHORIZATION_FAILED", error.message, {
+    cause: error.cause,
+    javaClass: error.javaClass,
+    unauthorizedTopics: [topic],
+  });
+  return withKafkaError(named, "TOPIC_AUTHORIZATION_FAILED");
+}
+
+/** The topics a KafkaAccessError in `error` or its causes names as unauthorized, if one does. */
+export function unauthorizedTopicsOf(error: unknown): readonly string[] | undefined {
+  let e = error;
+  for (let depth = 0; depth < 8 && e instanceof Error; depth++) {
+    if (e instanceof KafkaAccessError && e.unauthorizedTopics) return e.unauthorizedTopics;
+    e = e.cause;
+  }
+  return undefined;
 }
 
 /**

@@ -42,6 +42,29 @@ export function markNeverSent<E extends Error>(error: E): E {
   return Object.assign(error, { neverSent: true as const });
 }
 
+/**
+ * True when a broker refused the records of a rejected send not written (as neverSent: those a
+ * PartlyWritten rejection lists as null) with an answer that means it wrote none of them, checked
+ * before anything is appended, and no earlier attempt at them may have been written: an
+ * authorization refusal (TOPIC_AUTHORIZATION_FAILED: the principal lacks WRITE on the topic; the
+ * rejection carries it, `kafkaErrorOf`). They reached a broker, but are certainly not written, as
+ * those never sent (`unwritten`). Adapters mark it (`markRefused`) only when their client tells
+ * them so (kafkajs: see its producer).
+ */
+export function refused(error: unknown): boolean {
+  return (error as { refused?: unknown } | null | undefined)?.refused === true;
+}
+
+/** `error`, marked as a rejection whose records a broker refused unwritten (see refused). */
+export function markRefused<E extends Error>(error: E): E {
+  return Object.assign(error, { refused: true as const });
+}
+
+/** True when the records of a rejected send not written certainly are not: never sent, or refused. */
+export function unwritten(error: unknown): boolean {
+  return neverSent(error) || refused(error);
+}
+
 /** The records of a rejected send that were written (PartlyWritten), if the rejection says. */
 export function writtenRecords(error: unknown): readonly (ProducedMetadata | null)[] | undefined {
   const written = (error as Partial<PartlyWritten> | null | undefined)?.written;

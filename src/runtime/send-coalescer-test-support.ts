@@ -63,14 +63,14 @@ export class ManualSender {
     a.done.reject(error);
   }
   /**
-   * Settles the oldest open recovery: all of its records, or only the first `count` (the rest certainly never sent
-   * when `neverSent`).
+   * Settles the oldest open recovery: all of its records, or only the first `count` (the rest certainly not written
+   * when `unwritten`).
    */
-  recovered(count?: number, failure?: unknown, neverSent?: true): void {
+  recovered(count?: number, failure?: unknown, unwritten?: true): void {
     const r = this.recoveries.shift()!;
     const metadata = this.metadata(count ?? r.names.length);
     const outcome: SendOutcome = failure === undefined ? { metadata } : { metadata, failure: { error: failure } };
-    r.done.resolve(neverSent ? { ...outcome, neverSent } : outcome);
+    r.done.resolve(unwritten ? { ...outcome, unwritten } : outcome);
   }
   get open(): number {
     return this.attempts.filter((a) => !a.settled).length;

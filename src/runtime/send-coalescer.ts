@@ -28,14 +28,15 @@
  * as given up when stopping), and settles every later batch as given up, also those whose
  * requests Kafka acknowledged meanwhile (their records are polled again after a restart:
  * duplicates, never loss); nothing is sent after that. A batch given up says from which of its
- * records on none certainly reached Kafka (`NotSent`: never taken into a request, or only into
- * attempts that never reached a broker, `neverSent`), or is `undefined` when each may have.
+ * records on each is certainly not written (`NotSent`: never taken into a request, or only into
+ * attempts that never reached a broker or that the broker refused, the port's `unwritten`), or is
+ * `undefined` when each may have been.
  *
  * Used by WorkerSourceTask, which supplies the sender (producer attempt; retries, per-record
  * fallback).
  */
 import type { ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
-import { neverSent } from "../kafka/send-rejection.ts";
+import { unwritten } from "../kafka/send-rejection.ts";
 import { type Deferred, deferred } from "../util/async.ts";
 import type { Logger } from "../util/logger.ts";
 
@@ -55,8 +56,8 @@ export interface SendOutcome {
   readonly metadata: readonly (ProducedMetadata | null)[];
   /** Present when the records after `metadata` failed for good; absent when the task stopped. */
   readonly failure?: { readonly error: unknown };
-  /** True when no attempt at the records after `metadata` reached a broker (the port's neverSent). */
-  readonly neverSent?: boolean;
+  /** True when no attempt at the records after `metadata` may have written them (the port's `unwritten`). */
+  readonly unwritten?: boolean;
 }
 
 export interface Sender<T> {
@@ -86,14 +87,14 @@ export interface SendCoalescerOptions {
 }
 
 /**
- * A batch given up (a stop or an earlier failure) whose records from `from` on certainly never reached Kafka (those
- * before may have).
+ * A batch given up (a stop or an earlier failure) whose records from `from` on are certainly not written: they never
+ * reached Kafka, or it refused them (those before may have been written).
  */
 export interface NotSent {
   readonly from: number;
   /**
-   * Present when the batch failed for good (the task fails with this error) and the records from `from` on never
-   * reached a broker; a failure after which they may have rejects the batch instead.
+   * Present when the batch failed for good (the task fails with this error) and the records from `from` on are
+   * certainly not written; a failure after which they may have been rejects the batch instead.
    */
   readonly failure?: { readonly error: unknown };
 }
@@ -250,7 +251,7 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }> {
     // The rest of this request was not written: nothing after it may be acknowledged or sent, or
     // order would break.
     this.halted = true;
-    const given = this.givenUp(sent - count, outcome?.neverSent === true);
+    const given = this.givenUp(sent - count, outcome?.unwritten === true);
     this.requests.length = 0;
     this.wireBytes = 0;
     const [first, ...later] = this.queue.splice(0);
@@ -258,7 +259,7 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }> {
     this.unsentRecord = 0;
     if (first) {
       const failure = outcome?.failure;
-      if (failure && outcome?.neverSent && given[0]) first.done.resolve({ ...given[0], failure });
+      if (failure && outcome?.unwritten && given[0]) first.done.resolve({ ...given[0], failure });
       else if (failure) first.done.reject(failure.error);
       else first.done.resolve(given[0]);
     }
@@ -267,14 +268,14 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }> {
 
   /**
    * What each queued batch is given up as, once the request being handed back left `rest` records unwritten
-   * (`restNeverSent`: no attempt at them reached a broker): per batch, from which record on every one certainly never
-   * reached Kafka (the rest of that request when it never did, the later requests whose attempt never did, the records
-   * never taken into a request). Called before `requests` and `queue` are cleared.
+   * (`restUnwritten`: no attempt at them may have written them): per batch, from which record on every one is certainly
+   * not written (the rest of that request when so, the later requests whose attempt certainly wrote nothing, the
+   * records never taken into a request). Called before `requests` and `queue` are cleared.
    */
-  private givenUp(rest: number, restNeverSent: boolean): (NotSent | undefined)[] {
-    // Runs of records in queue order after the first batch's handed-back ones: [length, never sent].
-    const runs: [number, boolean][] = [[rest, restNeverSent]];
-    for (const r of this.requests) runs.push([r.records.length, r.error !== undefined && neverSent(r.error)]);
+  private givenUp(rest: number, restUnwritten: boolean): (NotSent | undefined)[] {
+    // Runs of records in queue order after the first batch's handed-back ones: [length, certainly unwritten].
+    const runs: [number, boolean][] = [[rest, restUnwritten]];
+    for (const r of this.requests) runs.push([r.records.length, r.error !== undefined && unwritten(r.error)]);
     let run = 0;
     let left = rest;
     return this.queue.map((batch, b) => {

@@ -4,7 +4,7 @@ import type { RecordRejection } from "../api/connector.ts";
 import type { SourceRecord } from "../api/record.ts";
 import { ConnectError, RetriableError } from "../errors.ts";
 import type { KafkaProducer, ProducedMetadata } from "../kafka/kafka-port.ts";
-import { markNeverSent, NotSentError, withKafkaError } from "../kafka/send-rejection.ts";
+import { markNeverSent, markRefused, NotSentError, withKafkaError } from "../kafka/send-rejection.ts";
 import { LogManager } from "../util/logger.ts";
 import { ManualClock } from "../util/manual-clock.ts";
 import { SendRecovery, type SendRecoveryOptions } from "./send-recovery.ts";
@@ -254,7 +254,7 @@ describe("SendRecovery failed for good before any attempt reached a broker (the 
       values.map((v) => outgoing("t", v)),
       refused(),
     );
-    expect(outcome).toEqual({ metadata: [], failure: { error: expect.any(Error) }, neverSent: true });
+    expect(outcome).toEqual({ metadata: [], failure: { error: expect.any(Error) }, unwritten: true });
   });
 
   test("one record whose own attempts may have reached a broker: the failure does not say never sent", async () => {
@@ -272,7 +272,43 @@ describe("SendRecovery failed for good before any attempt reached a broker (the 
       refused(),
     );
     expect(outcome.failure).toBeDefined();
-    expect(outcome.neverSent).toBeUndefined();
+    expect(outcome.unwritten).toBeUndefined();
+  });
+});
+
+describe("SendRecovery failed for good because the broker refused the records (the port's refused: an ACL)", () => {
+  const denied = () =>
+    markRefused(new ConnectError("TopicAuthorizationException: Not authorized to access topics: [t]"));
+  const producerThrowing = (error: () => Error) => async () => ({
+    failed: false,
+    close: async () => {},
+    send: async (): Promise<never> => {
+      throw error();
+    },
+  });
+
+  test.each([
+    ["one record", ["A"]],
+    ["records sent one by one", ["A", "B", "C"]],
+  ])("%s: the failure says the records are not written", async (_what, values) => {
+    const r = recoveryOver({ rejectsRecords: true });
+    r.hooks.producerFor = producerThrowing(denied);
+    const outcome = await r.recovery.recover(
+      values.map((v) => outgoing("t", v)),
+      denied(),
+    );
+    expect(outcome).toEqual({ metadata: [], failure: { error: expect.any(Error) }, unwritten: true });
+  });
+
+  test("refused alone after an attempt at the request that may have written it: the failure does not say unwritten", async () => {
+    const r = recoveryOver({ rejectsRecords: true });
+    r.hooks.producerFor = producerThrowing(denied);
+    const outcome = await r.recovery.recover(
+      ["A", "B"].map((v) => outgoing("t", v)),
+      new ConnectError("Expiring 2 record(s) for t-0"),
+    );
+    expect(outcome.failure).toBeDefined();
+    expect(outcome.unwritten).toBeUndefined();
   });
 });
 
@@ -283,7 +319,7 @@ describe("SendRecovery cut short by a stop (notsent-503)", () => {
     const r = recoveryOver();
     r.stop.abort();
     const outcome = await r.recovery.recover([outgoing("t", "A")], never);
-    expect(outcome).toEqual({ metadata: [], neverSent: true });
+    expect(outcome).toEqual({ metadata: [], unwritten: true });
     expect(r.sends).toEqual([]);
   });
 
@@ -321,6 +357,6 @@ describe("SendRecovery cut short by a stop (notsent-503)", () => {
     r.clock.advanceToNext();
     await waitFor(() => sends === 1 && r.clock.pending === 1, { what: "the retry's backoff" });
     r.stop.abort();
-    expect(await recovered).toEqual({ metadata: [], neverSent: true });
+    expect(await recovered).toEqual({ metadata: [], unwritten: true });
   });
 });

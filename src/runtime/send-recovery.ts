@@ -5,12 +5,12 @@
  * PartlyWritten) are acknowledged and not sent again; when Kafka rejects the rest for good they are sent one by one,
  * so the culprit fails alone and takes Connect's KAFKA_PRODUCE path (or, a per-record refusal, is rejected to a task
  * that takes them: record-rejection.ts) while the others go through (at-least-once). A recovery the stop or a failure
- * ends says whether the records left unwritten certainly never reached a broker (`SendOutcome.neverSent`: no attempt at them
- * did, by the port's neverSent), so that their SourceTask may learn they were not written.
+ * ends says whether the records left unwritten certainly are not written (`SendOutcome.unwritten`: no attempt at them
+ * reached a broker, or the broker refused each: the port's `unwritten`), so that their SourceTask may learn it.
  */
 import { isRetriable, messageOf } from "../errors.ts";
 import type { KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
-import { NotSentError, neverSent, writtenRecords } from "../kafka/send-rejection.ts";
+import { NotSentError, unwritten, writtenRecords } from "../kafka/send-rejection.ts";
 import { type BackoffPolicy, retry } from "../util/backoff.ts";
 import type { Clock } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
@@ -56,8 +56,8 @@ export class SendRecovery {
   async recover(
     chunk: readonly Outgoing[],
     previous?: unknown,
-    /** Whether an earlier attempt at `chunk` may have reached a broker (a request alone: unknown). */
-    sentBefore = previous === undefined || !neverSent(previous),
+    /** Whether an earlier attempt at `chunk` may have written it (a request alone: unknown). */
+    sentBefore = previous === undefined || !unwritten(previous),
   ): Promise<SendOutcome> {
     const records = chunk.map((o) => o.produced);
     /** Each record's metadata once written. */
@@ -67,13 +67,13 @@ export class SendRecovery {
       const written = writtenRecords(error);
       for (let k = 0; written && k < sent.length; k++) done[sent[k]!] ??= written[k] ?? undefined;
     };
-    /** Whether an attempt at the records not written yet may have reached a broker. */
+    /** Whether an attempt at the records not written yet may have written them (reached a broker, not refused). */
     let maybeSent = sentBefore;
     const outcome = (failure?: { error: unknown }): SendOutcome => {
       const end = done.indexOf(undefined);
       const metadata = done.slice(0, end < 0 ? done.length : end) as ProducedMetadata[];
       const result: SendOutcome = failure ? { metadata, failure } : { metadata };
-      return maybeSent ? result : { ...result, neverSent: true };
+      return maybeSent ? result : { ...result, unwritten: true };
     };
     let retrying = false;
     // The first warning of a recovery carries the error's trace; each retry after it is one line (a
@@ -111,7 +111,7 @@ export class SendRecovery {
             return true;
           } catch (error) {
             absorb(todo, error);
-            if (!neverSent(error)) maybeSent = true;
+            if (!unwritten(error)) maybeSent = true;
             this.c.sendFailed(producer);
             throw error;
           }
@@ -162,7 +162,7 @@ export class SendRecovery {
       if (outcome.metadata.length === 0) {
         // The records after this one were only in the attempts at the whole request (`sentBefore`).
         const result: SendOutcome = outcome.failure ? { metadata, failure: outcome.failure } : { metadata };
-        return outcome.neverSent ? { ...result, neverSent: true } : result;
+        return outcome.unwritten ? { ...result, unwritten: true } : result;
       }
       metadata.push(outcome.metadata[0]!);
     }

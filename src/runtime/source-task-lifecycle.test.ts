@@ -4,7 +4,9 @@ import type { RecordMetadata, RecordRejection, SourceTask } from "../api/connect
 import { Schemas } from "../api/data/schema.ts";
 import { type SourceRecord, sourceRecord } from "../api/record.ts";
 import { ConnectError, DataError, RetriableError } from "../errors.ts";
+import { KafkaAccessError, unauthorizedTopicsOf } from "../kafka/access-errors.ts";
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
+import { markRefused, withKafkaError } from "../kafka/send-rejection.ts";
 import { builtInRegistry } from "../plugins.ts";
 import type { RecordConverters } from "./record-conversion.ts";
 import { memorySourceTask, stringConverters, taskBasics } from "./task-test-support.ts";
@@ -54,7 +56,14 @@ class Source implements SourceTask {
       ]);
     });
   }
-  notSent(records: readonly SourceRecord[], rejections?: ReadonlyMap<number, RecordRejection>): void {
+  /** The failure each notSent call was given. */
+  readonly notSentFailures: unknown[] = [];
+  notSent(
+    records: readonly SourceRecord[],
+    rejections?: ReadonlyMap<number, RecordRejection>,
+    failure?: unknown,
+  ): void {
+    this.notSentFailures.push(failure);
     records.forEach((r, i) => {
       const rejection = rejections?.get(i);
       this.told.push([String(r.value), rejection ? `not sent, rejected ${rejection.error}` : "not sent"]);
@@ -219,5 +228,32 @@ describe("a record a transformation dropped, in a poll batch given up", () => {
       ["poison", "not sent, rejected VALUE_CONVERTER"],
     ]);
     expect(kafka.heldSends).toBe(1);
+  });
+});
+
+describe("batches given up because the task failed on a send the broker refused unwritten (an ACL)", () => {
+  test("the failed batch and the one queued behind it are told not sent, each with the failure: its refusal names the topic", async () => {
+    const kafka = new MemoryKafka();
+    const source = new Source();
+    const basics = taskBasics();
+    const { task } = memorySourceTask({ plugin: source, taskClass: "test.Source", kafka, basics });
+    kafka.holdAcks();
+    source.push([record("a")]);
+    task.start();
+    await waitFor(() => kafka.heldSends === 1 && source.queued === 0, { what: "the first batch on the wire" });
+    source.push([record("b")]);
+    await waitFor(() => source.queued === 0, { what: "the second batch polled" });
+    const refusal = new KafkaAccessError("TOPIC_AUTHORIZATION_FAILED", "Not authorized to access topics: [t]", {
+      unauthorizedTopics: ["t"],
+    });
+    kafka.failAck(0, markRefused(withKafkaError(refusal, "TOPIC_AUTHORIZATION_FAILED")));
+    await waitFor(() => basics.listener.events.includes("FAILED"), { what: "the task failed" });
+    expect(await task.awaitStop(5000)).toBe(true);
+    expect(source.told).toEqual([
+      ["a", "not sent"],
+      ["b", "not sent"],
+    ]);
+    expect(source.notSentFailures.map(unauthorizedTopicsOf)).toEqual([["t"], ["t"]]);
+    expect(kafka.records("t")).toEqual([]);
   });
 });

@@ -195,8 +195,8 @@ export async function recordsNotSent(
  * A poll batch given up at a stop or after a failure (SendCoalescer's NotSent) whose records from outgoing index
  * `from` on certainly never reached Kafka: a record a transformation dropped (`positions` at -1, no rejection
  * pending) is committed with null metadata, as Connect does when it drops it; the SourceTask learns that the records
- * from `from` on and those refused before sending were not written (`notSent`). The others may have been: it hears
- * nothing of them.
+ * from `from` on and those refused before sending were not written (`notSent`, with `failure`: the error the batch
+ * failed with, when it did). The others may have been: it hears nothing of them.
  */
 export async function batchNotSent(
   task: SourceTask,
@@ -204,6 +204,7 @@ export async function batchNotSent(
   batch: PollBatch,
   from: number,
   log: Logger,
+  failure?: unknown,
 ): Promise<void> {
   const { records, positions } = batch;
   const pending = sender.rejections;
@@ -217,6 +218,7 @@ export async function batchNotSent(
       return at >= from ? "notSent" : undefined;
     },
     log,
+    failure,
   );
 }
 
@@ -231,6 +233,7 @@ async function tellGivenUp(
   records: readonly SourceRecord[],
   fate: (i: number) => "dropped" | "notSent" | undefined,
   log: Logger,
+  failure?: unknown,
 ): Promise<void> {
   const dropped: SourceRecord[] = [];
   const unsent: SourceRecord[] = [];
@@ -242,7 +245,7 @@ async function tellGivenUp(
   if (dropped.length > 0) {
     await commitSourceRecords(task, dropped, new Int32Array(dropped.length).fill(-1), [], sender.rejections, log);
   }
-  if (unsent.length > 0) await tellNotSent(task, sender, unsent, log);
+  if (unsent.length > 0) await tellNotSent(task, sender, unsent, log, failure);
 }
 
 /** SourceTask.notSent(records), with the rejections of its records taken out of `pending`; a failure is logged. */
@@ -251,6 +254,7 @@ async function tellNotSent(
   sender: SourceTaskSender,
   records: readonly SourceRecord[],
   log: Logger,
+  failure?: unknown,
 ): Promise<void> {
   const pending = sender.rejections;
   let rejections: Map<number, RecordRejection> | undefined;
@@ -262,7 +266,7 @@ async function tellNotSent(
     rejections.set(i, rejection);
   }
   try {
-    await task.notSent?.(records, rejections);
+    await task.notSent?.(records, rejections, failure);
   } catch (notSentError) {
     log.warn("SourceTask.notSent() failed", notSentError);
   }

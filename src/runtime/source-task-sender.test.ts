@@ -255,7 +255,9 @@ describe("SourceTaskSender stopping while a request fails for good (notsent-503)
     await waitFor(() => seen.sends === 2, { what: "B handed to the producer, held behind A" });
     expect(broker.pending).toHaveLength(1);
     stop.abort();
-    broker.answerNext({ "t-0": 31 }); // CLUSTER_AUTHORIZATION_FAILED: fatal to the producer
+    // INVALID_PRODUCER_EPOCH: fatal to the producer, not an answer the adapter takes for "not written" (an
+    // authorization refusal, CLUSTER_AUTHORIZATION_FAILED, would be: the port's refused)
+    broker.answerNext({ "t-0": 47 });
     expect(await first).toBeUndefined();
     expect(await second).toEqual({ from: 0 });
     expect(broker.logs.get("t-0") ?? []).toEqual([]);

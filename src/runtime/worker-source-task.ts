@@ -237,7 +237,10 @@ export class WorkerSourceTask extends WorkerTask {
       else if (!Array.isArray(outcome.value)) {
         // Given up (stopping, or after a failure): nothing from here on is committed; what never reached Kafka is told.
         this.halted = true;
-        if (outcome.value) await batchNotSent(this.o.task, this.sender, payload, outcome.value.from, this.log);
+        // Given up because of the task's failure, if it failed: the SourceTask hears which.
+        const { value } = outcome;
+        const why = value?.failure?.error ?? this.failure?.error;
+        if (value) await batchNotSent(this.o.task, this.sender, payload, value.from, this.log, why);
       } else if (!this.halted) await this.acknowledge(payload, outcome.value);
     }
   }

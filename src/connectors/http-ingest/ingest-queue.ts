@@ -8,7 +8,7 @@
  *   - request aborted (timeout, client gone): queued records withdrawn, fail as not written; sent ones fail as "may have been written".
  *   - `withdrawQueued` (connector paused): every queued record fails as not written.
  *   - `stop` (task stopping): queued records fail as not written; sent ones still get their ack.
- *   - `notSent` (the runtime gave up a poll batch before sending it): its records fail as not written.
+ *   - `notSent` (the runtime gave up records certainly unwritten: never sent, or refused by Kafka): they fail as not written.
  *   - `close` (the task's batches in flight settled): every record still unsettled fails.
  * A request and its records' places in the queue are a PendingRequest and its Slots (pending-request.ts).
  */
@@ -196,12 +196,12 @@ export class IngestQueue implements IngestWriter {
     );
   }
 
-  /** A polled record the runtime gave up before sending it (its poll batch never reached Kafka): fails as not written. */
-  notSent(record: SourceRecord, reason: string): void {
+  /** A polled record the runtime gave up certainly unwritten (never sent, or refused): fails with `reason` or `outcome`. */
+  notSent(record: SourceRecord, reason: string, outcome?: RecordOutcome): void {
     const slot = this.sent.ack(record);
     if (slot === null) return;
     this.sentCount--;
-    this.settle(slot, { kind: "failed", message: reason, retriable: true, maybeWritten: false });
+    this.settle(slot, outcome ?? { kind: "failed", message: reason, retriable: true, maybeWritten: false });
   }
 
   withdrawQueued(reason: string): void {

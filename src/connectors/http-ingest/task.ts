@@ -15,7 +15,8 @@ import type { Config, RecordMetadata, RecordRejection, SourceTask, SourceTaskCon
 import { Headers } from "../../api/data/headers.ts";
 import { Schemas } from "../../api/data/schema.ts";
 import type { SourceMap, SourceRecord } from "../../api/record.ts";
-import type { IngestRecord } from "../../ingest/ingest-record.ts";
+import { deniedOutcome, type IngestRecord } from "../../ingest/ingest-record.ts";
+import { unauthorizedTopicsOf } from "../../kafka/access-errors.ts";
 import { httpIngestConfig } from "./config.ts";
 import type { HttpIngestServices } from "./connector.ts";
 import { IngestQueue } from "./ingest-queue.ts";
@@ -134,18 +135,25 @@ export class HttpIngestSourceTask implements SourceTask {
 
   /**
    * The runtime gave up records certainly unwritten (the task stopped or failed while converting their poll batch, or
-   * they never reached a broker before the stop or a failure ended their sending): they fail as not written (503),
-   * those a transformation or converter refused with their rejection (422).
-   * Spooled rows stay in the spool: the next task drains them again.
+   * they never reached a broker before the stop or a failure ended their sending, or the broker refused them): they
+   * fail as not written (503), those a transformation or converter refused with their rejection (422), those of a
+   * topic the task failed on because its Kafka principal may not write it (`failure` a TopicAuthorizationException
+   * naming it) as denied (deniedOutcome). Spooled rows stay in the spool: the next task drains them again.
    */
-  notSent(records: ReadonlyArray<SourceRecord>, rejections?: ReadonlyMap<number, RecordRejection>): void {
+  notSent(
+    records: ReadonlyArray<SourceRecord>,
+    rejections?: ReadonlyMap<number, RecordRejection>,
+    failure?: unknown,
+  ): void {
     const queue = this.queue;
     if (!(queue instanceof IngestQueue)) return;
     const reason = `The ingest task of connector ${this.connector} stopped or failed before the record was sent to Kafka`;
+    const denied = unauthorizedTopicsOf(failure);
     for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
       const rejection = rejections?.get(i);
-      if (rejection && rejection.skipped !== true) queue.ack(records[i]!, null, rejection);
-      else queue.notSent(records[i]!, reason);
+      if (rejection && rejection.skipped !== true) queue.ack(record, null, rejection);
+      else queue.notSent(record, reason, denied?.includes(record.topic) ? deniedOutcome(record.topic) : undefined);
     }
   }
 

@@ -9,10 +9,14 @@
  * polls meanwhile into the next send): call order is write order, as the port promises. kafkajs
  * does not keep order across a failed request with several in flight, so this adapter does not
  * pipeline. After a send failed for good every later send rejects (the port's contract: nothing
- * lands ahead of the records the caller sends again on a new producer).
+ * lands ahead of the records the caller sends again on a new producer). A send to one topic that the broker refuses
+ * the principal (an ACL) wrote nothing and says so (the port's refused); kafkajs does not tell which partitions of a
+ * send to several topics it wrote, nor whether an unanswered earlier attempt of its own wrote them.
  */
 import type { Producer } from "kafkajs";
+import { KafkaAccessError, withUnauthorizedTopic } from "../access-errors.ts";
 import type { KafkaHeader, KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka-port.ts";
+import { markRefused } from "../send-rejection.ts";
 import { wrap } from "./errors.ts";
 
 export const PARTITION = Symbol("assigned partition");
@@ -101,7 +105,11 @@ export class KafkajsProducer implements KafkaProducer {
         topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs as never })),
       });
     } catch (error) {
-      throw wrap(error, "Failed to send records to Kafka");
+      const failure = wrap(error, "Failed to send records to Kafka");
+      // An ACL refuses a topic's every partition: a send to one topic refused so wrote nothing (the port's refused).
+      if (byTopic.size !== 1 || !(failure instanceof KafkaAccessError)) throw failure;
+      const [topic] = byTopic.keys();
+      throw markRefused(withUnauthorizedTopic(failure, topic!));
     }
     const base = new Map<string, { offset: number; appendTime: number | null }>();
     for (const r of results) {

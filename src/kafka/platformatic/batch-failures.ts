@@ -2,12 +2,14 @@
  * How ProducePipeline words a batch's failure and its retries: the message of a broker's answer,
  * the retriable NotSentError of batches that were only not sent because an earlier one failed,
  * the failure of a batch never put on the wire (NeverSentBatch, which the producer turns into the
- * port's neverSent) and the throttle on retry warnings (an outage would otherwise flood the log).
+ * port's neverSent), that of a batch the broker refused unwritten (RefusedBatch: the port's refused) and the
+ * throttle on retry warnings (an outage would otherwise flood the log).
  */
 import { protocolErrorsCodesById } from "@platformatic/kafka";
 import { ConnectError, isRetriable, RetriableError } from "../../errors.ts";
-import { isAccessError, KafkaAccessError } from "../access-errors.ts";
-import { markNeverSent, NotSentError, withKafkaError } from "../send-rejection.ts";
+import { isAccessError, KafkaAccessError, withUnauthorizedTopic } from "../access-errors.ts";
+import { kafkaErrorOf, markNeverSent, markRefused, NotSentError, withKafkaError } from "../send-rejection.ts";
+import { wrap } from "./errors.ts";
 import type { Batch, PartitionBatches } from "./partition-batches.ts";
 
 /** What an error code means when the broker gives no message (as Java's exception messages say). */
@@ -25,15 +27,30 @@ export function describeBatch(b: Batch, code: number, message: string | null | u
 }
 
 /**
- * `error`, marked with the name of the broker's answer `code` (the port's kafkaErrorOf); an
- * authorization refusal (TOPIC_AUTHORIZATION_FAILED: no WRITE on the topic) becomes Java's
- * exception for it, never retried (access-errors.ts), with `error`'s message.
+ * `error`, marked with the name of the broker's answer `code` for a batch of `topic` (the port's
+ * kafkaErrorOf); an authorization refusal (TOPIC_AUTHORIZATION_FAILED: no WRITE on the topic, which
+ * it names as unauthorized) becomes Java's exception for it, never retried (access-errors.ts), with
+ * `error`'s message.
  */
-export function brokerAnswer<E extends Error>(error: E, code: number): E | KafkaAccessError {
+export function brokerAnswer<E extends Error>(error: E, code: number, topic: string): E | KafkaAccessError {
   const name = code > 0 ? protocolErrorsCodesById[code] : undefined;
-  if (name !== undefined && isAccessError(name))
-    return withKafkaError(new KafkaAccessError(name, error.message, { cause: error.cause }), name);
-  return withKafkaError(error, name);
+  if (name === undefined || !isAccessError(name)) return withKafkaError(error, name);
+  const refusal = withKafkaError(new KafkaAccessError(name, error.message, { cause: error.cause }), name);
+  return withUnauthorizedTopic(refusal, topic);
+}
+
+/**
+ * `error` of `what` (getting metadata for `topics`, or a producer id) as the access failure it is (access-errors.ts),
+ * naming the topic as unauthorized for a topic refusal of metadata for one topic; undefined when it is none.
+ */
+export function accessRefusal(
+  error: unknown,
+  what: string,
+  topics?: ReadonlySet<string>,
+): KafkaAccessError | undefined {
+  const failure = wrap(error, what);
+  if (!(failure instanceof KafkaAccessError)) return undefined;
+  return topics?.size === 1 ? withUnauthorizedTopic(failure, topics.values().next().value!) : failure;
 }
 
 /** Why `b` came back: the request's error when it failed as a whole, else the broker's answer. */
@@ -62,15 +79,49 @@ export class NeverSentBatch extends Error {
   }
 }
 
-/** `error` as a new error of its kind (NotSentError, retriable or not), the cause; marked never sent when `neverSent`. */
-export function rewrapped(error: Error, neverSent: boolean): Error {
+/**
+ * How a batch that the broker refused unwritten fails (ProducePipeline.append): an authorization refusal (its answer,
+ * or metadata's) of a batch no earlier attempt of which may have been written (the port's refused). Its failure is the
+ * cause.
+ */
+export class RefusedBatch extends Error {
+  override name = "RefusedBatch";
+
+  constructor(override readonly cause: Error) {
+    super(cause.message, { cause });
+  }
+}
+
+/** `failure` of `batch` (in a request before, `attempts` > 0), as a RefusedBatch when the broker refused it unwritten. */
+export function attemptedBatchFailure(batch: { readonly uncertain: boolean }, failure: Error): Error {
+  return !batch.uncertain && failure instanceof KafkaAccessError ? new RefusedBatch(failure) : failure;
+}
+
+/** A copy of `error` (its class, answer and cause): a trace shows it once, not as its own cause. */
+function accessFailureCopy(error: KafkaAccessError): KafkaAccessError {
+  const kafkaError = kafkaErrorOf(error);
+  const copy = new KafkaAccessError(kafkaError ?? "", error.message, {
+    cause: error.cause,
+    javaClass: error.javaClass,
+    ...(error.unauthorizedTopics ? { unauthorizedTopics: error.unauthorizedTopics } : {}),
+  });
+  return withKafkaError(copy, kafkaError);
+}
+
+/**
+ * `error` as a new error of its kind (NotSentError, an access failure, retriable or not), the cause; marked never
+ * sent, or refused, as `mark` says.
+ */
+export function rewrapped(error: Error, mark?: "neverSent" | "refused"): Error {
   const again =
     error instanceof NotSentError
       ? new NotSentError(error.message, { cause: error })
-      : isRetriable(error)
-        ? new RetriableError(error.message, { cause: error })
-        : new ConnectError(error.message, { cause: error });
-  return neverSent ? markNeverSent(again) : again;
+      : error instanceof KafkaAccessError
+        ? accessFailureCopy(error)
+        : isRetriable(error)
+          ? new RetriableError(error.message, { cause: error })
+          : new ConnectError(error.message, { cause: error });
+  return mark === "neverSent" ? markNeverSent(again) : mark === "refused" ? markRefused(again) : again;
 }
 
 /** At most one retry warning per `intervalMs` (one per outage episode, not one per batch). */

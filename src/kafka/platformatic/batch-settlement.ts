@@ -8,7 +8,14 @@
  * broker is split instead (batch-split.ts). A partition whose broker lost this producer's state
  * starts again with a new epoch (`restart`).
  */
-import { brokerAnswer, describeBatch, failureDetail, notSentAfter, RetryWarnings } from "./batch-failures.ts";
+import {
+  accessRefusal,
+  brokerAnswer,
+  describeBatch,
+  failureDetail,
+  notSentAfter,
+  RetryWarnings,
+} from "./batch-failures.ts";
 import { splitBatch } from "./batch-split.ts";
 import { retriable as isRetriable, isUnknownTopic } from "./errors.ts";
 import type { Batch, PartitionBatches } from "./partition-batches.ts";
@@ -64,7 +71,8 @@ export class BatchSettlement {
       this.wake(now + this.s.retryBackoffMs);
       return;
     }
-    const failure = this.s.error(message, false, error);
+    // An authorization refusal is Java's exception for it (TopicAuthorizationException naming the topic, …).
+    const failure = accessRefusal(error, what, topics) ?? this.s.error(message, false, error);
     this.failure ??= failure;
     for (const part of partitions) {
       if (topics && !topics.has(part.topic)) continue;
@@ -170,7 +178,7 @@ export class BatchSettlement {
   }
 
   private refusal(b: Batch, code: number, message: string | null | undefined): Error {
-    return brokerAnswer(this.s.error(describeBatch(b, code, message), false), code);
+    return brokerAnswer(this.s.error(describeBatch(b, code, message), false), code, b.part.topic);
   }
 
   /**
@@ -187,7 +195,7 @@ export class BatchSettlement {
     } catch (error) {
       const why = (error as Error)?.message ?? String(error);
       const failure = this.s.error(`${describeBatch(b, code, message)}; could not split it: ${why}`, false, error);
-      this.fail(b, brokerAnswer(failure, code));
+      this.fail(b, brokerAnswer(failure, code, b.part.topic));
       return;
     }
     // Settled by its pieces from now on (after replace: if that throws, `b` is failed instead).

@@ -1,7 +1,9 @@
 import { describe, expect, setSystemTime, test } from "bun:test";
 import { NetworkError, ProtocolError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
+import { KafkaAccessError } from "../access-errors.ts";
 import { kafkaErrorOf, NotSentError } from "../send-rejection.ts";
+import { RefusedBatch } from "./batch-failures.ts";
 import { PartlyWrittenBatch } from "./batch-split.ts";
 import { ProducePipeline } from "./produce-pipeline.ts";
 import {
@@ -80,6 +82,28 @@ describe("ProducePipeline (idempotent)", () => {
     expect(kafkaErrorOf(pipeline.failure)).toBe("CLUSTER_AUTHORIZATION_FAILED");
     await expect(pipeline.append("t", 1, batch(11), 1)).rejects.toThrow("CLUSTER_AUTHORIZATION_FAILED");
     expect(broker.requests).toHaveLength(1);
+  });
+
+  test("a batch the broker refuses the principal (TOPIC_AUTHORIZATION_FAILED) rejects as refused unwritten (RefusedBatch: the port's refused); one an earlier attempt of which got no answer does not", async () => {
+    const broker = new FakeBroker();
+    const pipeline = await warmedUp(broker, settings());
+    const refusal = pipeline.append("t", 0, batch(0), 1).catch((error: unknown) => error);
+    await waitFor(() => broker.requests.length === 1);
+    broker.deliver(0, { "t-0": 29 }); // TOPIC_AUTHORIZATION_FAILED
+    const refused = await refusal;
+    expect(refused).toBeInstanceOf(RefusedBatch);
+    expect((refused as RefusedBatch).cause).toBeInstanceOf(KafkaAccessError);
+    expect(((refused as RefusedBatch).cause as KafkaAccessError).unauthorizedTopics).toEqual(["t"]);
+    expect(kafkaErrorOf(refused)).toBe("TOPIC_AUTHORIZATION_FAILED");
+
+    const uncertain = pipeline.append("t", 0, batch(1), 1).catch((error: unknown) => error);
+    await waitFor(() => broker.requests.length === 2);
+    broker.requests[1]!.failWith(new Error("Connection closed")); // no answer: it may have been written
+    await waitFor(() => broker.requests.length === 3);
+    broker.deliver(2, { "t-0": 29 });
+    const maybeWritten = await uncertain;
+    expect(maybeWritten).toBeInstanceOf(KafkaAccessError);
+    expect(maybeWritten).not.toBeInstanceOf(RefusedBatch);
   });
 
   test("UNKNOWN_PRODUCER_ID for a batch behind one that is retried goes again after it, with its sequence", async () => {
@@ -606,6 +630,9 @@ describe("ProducePipeline when metadata cannot be had", () => {
     expect(outcomes[0]).toStartWith("failed: Could not get metadata: ");
     expect(outcomes[0]).toContain("Topic authorization failed");
     expect(outcomes[1]).toBe("failed: Not sent: an earlier batch of t-0 failed");
+    // Java's TopicAuthorizationException, naming the topic.
+    expect(pipeline.failure).toBeInstanceOf(KafkaAccessError);
+    expect((pipeline.failure as KafkaAccessError).unauthorizedTopics).toEqual(["t"]);
   });
 
   test("a retriable one is retried until delivery.timeout.ms; the expiry names the last cause", async () => {

@@ -23,9 +23,10 @@
  * their answer; the pipeline takes no new batches (`failure`), the caller replaces the producer.
  * A batch of several records answered MESSAGE_TOO_LARGE is split in its place (batch-split.ts).
  * Without idempotence batches carry no sequence; order holds with maxInFlight 1 (as in Java).
- * A batch that fails before it was ever put in a request rejects with a NeverSentBatch (the port's neverSent).
+ * A batch that fails before it was ever put in a request rejects with a NeverSentBatch (the port's neverSent), one the
+ * broker refused unwritten (an authorization refusal, no earlier attempt of it maybe written) with a RefusedBatch.
  */
-import { NeverSentBatch, notSent, notSentAfter } from "./batch-failures.ts";
+import { attemptedBatchFailure, NeverSentBatch, notSent, notSentAfter } from "./batch-failures.ts";
 import { BatchSettlement } from "./batch-settlement.ts";
 import { InFlightRequests, type ProducerIdentity } from "./in-flight-requests.ts";
 import {
@@ -156,7 +157,8 @@ export class ProducePipeline {
     const settle = (result: BatchOutcome) => {
       if (--this.pending === 0) for (const f of this.idle.splice(0)) f();
       // Never in a request (its pieces, if split, settle through it: it was): none of its records reached a broker.
-      if (result instanceof Error) reject(batch.attempts === 0 ? new NeverSentBatch(result) : result);
+      if (result instanceof Error)
+        reject(batch.attempts === 0 ? new NeverSentBatch(result) : attemptedBatchFailure(batch, result));
       else resolve(result);
     };
     const batch: Batch = {

@@ -3,8 +3,9 @@ import { UserError } from "@platformatic/kafka";
 import { waitFor } from "../../../test/support/wait-for.ts";
 import { isRetriable, RetriableError } from "../../errors.ts";
 import { recordRejectionOf } from "../../runtime/record-rejection.ts";
+import { KafkaAccessError } from "../access-errors.ts";
 import type { ProducerRecord } from "../kafka-port.ts";
-import { NotSentError, neverSent, writtenRecords } from "../send-rejection.ts";
+import { kafkaErrorOf, NotSentError, neverSent, refused, writtenRecords } from "../send-rejection.ts";
 import { HeldBroker } from "./held-broker-test-support.ts";
 import type { OutgoingBatch, PartitionAnswer, ProduceTransport } from "./produce-transport.ts";
 import { testProducer } from "./producer-test-support.ts";
@@ -335,7 +336,7 @@ describe("PlatformaticProducer", () => {
     expect(broker.logs.get("t-0")).toEqual(["W", "AONE", "ATHREE"]);
   });
 
-  describe("a rejection says when none of the send's records reached a broker (the port's neverSent, notsent-503)", () => {
+  describe("a rejection says when none of the send's records reached a broker (the port's neverSent, notsent-503), or was written (refused)", () => {
     const rejection = (p: Promise<unknown>) =>
       p.then(
         () => undefined,
@@ -367,6 +368,23 @@ describe("PlatformaticProducer", () => {
       expect(b).toBeInstanceOf(NotSentError);
       expect(neverSent(b)).toBe(true);
       expect(broker.pending).toHaveLength(0);
+    });
+
+    test("a send the broker refuses the principal (an ACL) reached it but was not written (the port's refused), with Java's class; one partly refused says which were written", async () => {
+      const broker = new HeldBroker();
+      const producer = producerOn(broker);
+      const first = rejection(producer.send([record("t", 0, "A")]));
+      await waitFor(() => broker.pending.length === 1, { what: "A on the wire" });
+      broker.answerNext({ "t-0": 29 }); // TOPIC_AUTHORIZATION_FAILED
+      const a = await first;
+      expect([neverSent(a), refused(a), kafkaErrorOf(a)]).toEqual([false, true, "TOPIC_AUTHORIZATION_FAILED"]);
+      expect(a).toBeInstanceOf(KafkaAccessError);
+      const second = rejection(producer.send([record("t", 0, "B"), record("u", 0, "C")]));
+      await waitFor(() => broker.pending.length === 1, { what: "B and C on the wire" });
+      broker.answerNext({ "t-0": 29 });
+      const b = await second;
+      expect(refused(b)).toBe(true);
+      expect(writtenRecords(b)?.map((m) => (m ? [m.topic, m.offset] : null))).toEqual([null, ["u", 0]]);
     });
 
     test("a closed producer's sends never reached a broker", async () => {

@@ -18,6 +18,7 @@
  */
 import { murmur2, Producer } from "@platformatic/kafka";
 import { ConnectError, messageOf, RetriableError } from "../../errors.ts";
+import { KafkaAccessError, withUnauthorizedTopic } from "../access-errors.ts";
 import { connectionSettings, producerSettings } from "../client-config.ts";
 import type {
   ClientProperties,
@@ -28,7 +29,7 @@ import type {
   SendOptions,
 } from "../kafka-port.ts";
 import { markNeverSent, NotSentError } from "../send-rejection.ts";
-import { NeverSentBatch, notSent, rewrapped } from "./batch-failures.ts";
+import { NeverSentBatch, notSent, RefusedBatch, rewrapped } from "./batch-failures.ts";
 import { batchSplitter, PartlyWrittenBatch } from "./batch-split.ts";
 import { baseOptions } from "./client-options.ts";
 import { wrap } from "./errors.ts";
@@ -90,12 +91,17 @@ export class PlatformaticProducer implements KafkaProducer {
     const admitted = (this.admitting ?? Promise.resolve()).then(async () => {
       const failed = this.failure ?? this.pipeline.failure;
       if (failed) throw markNeverSent(notSent(failed));
-      try {
-        for (const topic of unknown) await this.pipeline.partitionCount(topic);
-      } catch (error) {
-        // Only ever thrown to sends not appended yet: none of their records reached a broker.
-        this.failure ??= markNeverSent(wrap(error, "Failed to send records to Kafka"));
-        throw this.failure;
+      for (const topic of unknown) {
+        try {
+          await this.pipeline.partitionCount(topic);
+        } catch (error) {
+          // Only ever thrown to sends not appended yet: none reached a broker. A topic refused names itself (as Java's).
+          const failure = wrap(error, "Failed to send records to Kafka");
+          this.failure ??= markNeverSent(
+            failure instanceof KafkaAccessError ? withUnauthorizedTopic(failure, topic) : failure,
+          );
+          throw this.failure;
+        }
       }
       // As Java's waits for metadata with the partition; one still beyond the count is refused by
       // admit. Unasked (Kafka unreachable), the send fails as not sent, to be retried, not refused.
@@ -178,15 +184,21 @@ export class PlatformaticProducer implements KafkaProducer {
     let anyWritten = false;
     /** Every failed batch of the send was never in a request (NeverSentBatch): none of its records reached a broker. */
     let neverSent = true;
+    /** Every failed batch of the send was never in a request or refused unwritten (RefusedBatch): none was written. */
+    let unwritten = true;
     const out: (ProducedMetadata | null)[] = new Array(records.length);
     for (let i = 0; i < records.length; i++) {
       const o = outcomes[groupOf[i]!]!;
       let offset: number | null;
       if (o.status === "rejected") {
         // A split batch: some of its records may have been written all the same.
-        const reason =
-          o.reason instanceof PartlyWrittenBatch || o.reason instanceof NeverSentBatch ? o.reason.cause : o.reason;
+        const wrapper =
+          o.reason instanceof PartlyWrittenBatch ||
+          o.reason instanceof NeverSentBatch ||
+          o.reason instanceof RefusedBatch;
+        const reason = wrapper ? o.reason.cause : o.reason;
         if (!(o.reason instanceof NeverSentBatch)) neverSent = false;
+        if (!(o.reason instanceof NeverSentBatch || o.reason instanceof RefusedBatch)) unwritten = false;
         // The culprit's error rather than a batch that was only not sent because of it.
         if (rejected === undefined || (rejected instanceof NotSentError && !(reason instanceof NotSentError)))
           rejected = reason;
@@ -204,9 +216,10 @@ export class PlatformaticProducer implements KafkaProducer {
     if (rejected === undefined) return out as ProducedMetadata[];
     const error = wrap(rejected, "Failed to send records to Kafka");
     // A batch's error may be shared with others (those of a failed partition): marked on a new one.
-    if (!anyWritten) throw neverSent ? rewrapped(error, true) : error;
+    const mark = neverSent ? "neverSent" : unwritten ? "refused" : undefined;
+    if (!anyWritten) throw mark ? rewrapped(error, mark) : error;
     // Some partitions were written: the caller sends only the others again (the port's PartlyWritten).
-    throw Object.assign(rewrapped(error, neverSent), { written: out });
+    throw Object.assign(rewrapped(error, mark), { written: out });
   }
 
   async close(): Promise<void> {
