@@ -56,7 +56,9 @@ describe("aclAmbiguityProblems", () => {
       "pump-* would match that name as a certificate identity, a token subject and a basic user alike (ingest.auth.methods=mtls,jwt); name the authentication method: mtls:pump-* or jwt:pump-*",
     );
     expect(problems[1]!.message).toStartWith("t:pump-7 would match");
-    expect(aclAmbiguityProblems(config(["mtls", "jwt"], ["mtls:pump-*", "jwt:pump-*"], ["t:*", "u:jwt:x"]))).toEqual([]);
+    expect(aclAmbiguityProblems(config(["mtls", "jwt"], ["mtls:pump-*", "jwt:pump-*"], ["t:*", "u:jwt:x"]))).toEqual(
+      [],
+    );
   });
 
   test("refused by the connector's validation, a WARN only for a stored config (validationOnly)", () => {
