@@ -83,24 +83,32 @@ beforeAll(async () => {
   const hash = await fastHash.bcrypt("meter-pass-1");
   await Bun.write(suite.dir.file("devices.creds"), `meter-1:${hash}\n`);
 
-  const created = await suite.gw.rest.post("/connectors", {
-    name: "secure-ingest",
-    config: {
-      "connector.class": "HttpIngestSource",
-      "ingest.path": "/ingest/secure",
-      "kafka.topic": topic,
-      "ingest.auth.methods": "mtls,jwt",
-      "ingest.auth.jwt.jwks.url": `http://127.0.0.1:${jwks.port}/jwks`,
-      "ingest.auth.jwt.issuer": "https://idp.test",
-      "ingest.auth.jwt.audience": "ingest",
-      "ingest.auth.jwt.jwks.cooldown.ms": "0",
-      "ingest.acl.allow": "device-*,sensor-*",
-      "ingest.acl.topic.rules": `${topic}:claim.fleet=north,${topic}:source=mtls`,
-      "value.converter": "org.apache.kafka.connect.json.JsonConverter",
-      "value.converter.schemas.enable": "false",
-    },
-  });
+  const secureConfig = {
+    "connector.class": "HttpIngestSource",
+    "ingest.path": "/ingest/secure",
+    "kafka.topic": topic,
+    "ingest.auth.methods": "mtls,jwt",
+    "ingest.auth.jwt.jwks.url": `http://127.0.0.1:${jwks.port}/jwks`,
+    "ingest.auth.jwt.issuer": "https://idp.test",
+    "ingest.auth.jwt.audience": "ingest",
+    "ingest.auth.jwt.jwks.cooldown.ms": "0",
+    "ingest.acl.allow": "mtls:device-*,jwt:sensor-*",
+    "ingest.acl.topic.rules": `${topic}:claim.fleet=north,${topic}:source=mtls`,
+    "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+    "value.converter.schemas.enable": "false",
+  };
+  const created = await suite.gw.rest.post("/connectors", { name: "secure-ingest", config: secureConfig });
   expect(created.status).toBe(201);
+  // Leftovers 13: with mtls and jwt a bare principal would match a token's sub and a certificate's
+  // CN alike; creating such a connector is refused on its ACL key (a stored one only WARNs).
+  const ambiguous = await suite.gw.rest.post("/connectors", {
+    name: "ambiguous-ingest",
+    config: { ...secureConfig, "ingest.path": "/ingest/ambiguous", "ingest.acl.allow": "device-*,jwt:sensor-*" },
+  });
+  expect({ status: ambiguous.status, message: ambiguous.body.message }).toEqual({
+    status: 400,
+    message: expect.stringContaining("device-* would match that name as a certificate identity, a token subject"),
+  });
   const quota = await suite.gw.rest.post("/connectors", {
     name: "quota-ingest",
     config: {
@@ -132,7 +140,8 @@ describe("ingest security on the whole gateway", () => {
       expect(result.status).toBe(200);
       const records = await readTopic(topic, 2);
       const mine = records.find((r) => r.value?.toString() === '{"mtls":true}');
-      expect(mine?.headers["ingest.identity"]?.toString()).toBe("device-1");
+      // mtls and jwt: the name is qualified with the method (a token sub could equal a CN).
+      expect(mine?.headers["ingest.identity"]?.toString()).toBe("mtls:device-1");
     });
 
     test.each([

@@ -19,7 +19,7 @@
  * `ingest.listeners.https.ssl.reload.interval.ms` so the new CRL is read without a 10 s wait. The
  * token device's listener needs `client.auth=requested` (the README says so): the gateway is
  * restarted with that one value changed. For the refusals, the README's device commands make a
- * second device, `valve-3` (not in the ACL's `pump-*`), by that one name, and `$TOKEN` is forged.
+ * second device, `valve-3` (not in the ACL's `mtls:pump-*`), by that one name, and `$TOKEN` is forged.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -213,7 +213,7 @@ describe("README: device ingest security", () => {
     const [device] = await blockCommands("curl --cacert server-ca.pem --cert pump-17.pem", ["https://gateway:8443"]);
     expect((await run(device!)).statuses).toEqual([200]);
 
-    // Refusals: a token that does not verify is 401, a device of the CA that the ACL (pump-*) does
+    // Refusals: a token that does not verify is 401, a device of the CA that the ACL (mtls:pump-*) does
     // not name is 403, both in REST Proxy's shape; neither writes anything.
     const forged = await run(tokenDevice!, false, [], { TOKEN: `${token.slice(0, -4)}AAAA` });
     expect({ status: forged.statuses, code: JSON.parse(forged.output).error_code }).toEqual({
@@ -236,8 +236,9 @@ describe("README: device ingest security", () => {
     ).toEqual([
       // Before authentication was configured: anonymous, no identity header.
       { value: '{"pressure":4.2}', identity: undefined },
-      { value: '{"pressure":4.2}', identity: "pump-18" },
-      { value: '{"pressure":4.2}', identity: "pump-17" },
+      // mtls and jwt: the identity is qualified with its method (a token's sub could be a CN).
+      { value: '{"pressure":4.2}', identity: "jwt:pump-18" },
+      { value: '{"pressure":4.2}', identity: "mtls:pump-17" },
     ]);
     expect((await readAll(topic)).length).toBe(3);
   });

@@ -280,4 +280,11 @@ export interface SinkTask {
   preCommit?(offsets: ReadonlyArray<TopicPartitionOffset>): MaybePromise<ReadonlyArray<TopicPartitionOffset>>;
   close?(partitions: ReadonlyArray<TopicPartition>): MaybePromise<void>;
   stop(): MaybePromise<void>;
+  /**
+   * Gateway extension, not in Connect: the worker abandoned the task (it did not stop within
+   * task.shutdown.graceful.timeout.ms, "Graceful stop of task … failed"). Nothing it does from now
+   * on is committed; it should give up at once what it still waits for (a request on the wire),
+   * so that `close`/`stop` return. May come while `close` or `stop` runs; called at most once.
+   */
+  cancel?(): void;
 }

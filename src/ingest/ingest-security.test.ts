@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { generateKeyPairSync } from "node:crypto";
 import { fastHash } from "../rest/auth/test-support.ts";
 import { ManualClock } from "../util/manual-clock.ts";
 import { IngestError } from "./ingest-error.ts";
@@ -126,5 +127,46 @@ describe("IngestSecurity", () => {
     expect(() => a.limit(anonymous, target, 1)).toThrow(
       "Too many requests: the gateway's request rate quota is exhausted",
     );
+  });
+});
+
+// Leftovers 13: a token whose sub is a certificate's CN wrote records stamped with that device's
+// identity (header and key) and drew on its quota.
+describe("a connector with several authentication methods", () => {
+  const target: IngestTarget = { connector: "c1", path: "/ingest/t", topic: "t", shape: "native" };
+  const byCertificate: IngestIdentity = { principal: "pump-7", source: "mtls", attributes: {} };
+  const byToken: IngestIdentity = { principal: "pump-7", source: "jwt", attributes: {} };
+
+  test("stamps the method-qualified name; with one method the principal as before", () => {
+    const stamp = (who: IngestIdentity, qualified: boolean) => {
+      const [r] = stampIdentity(who, [record(null)], settings("string"), "ingest.identity", true, qualified);
+      return [r!.key, r!.headers[0]![1]];
+    };
+    expect([stamp(byCertificate, true), stamp(byToken, true)]).toEqual([
+      ["mtls:pump-7", "mtls:pump-7"],
+      ["jwt:pump-7", "jwt:pump-7"],
+    ]);
+    expect(stamp(byToken, false)).toEqual(["pump-7", "pump-7"]);
+  });
+
+  test("keeps a quota bucket and metrics per method: a token with the same name does not use the device's", async () => {
+    const pem = `${process.env.TMPDIR ?? "/tmp"}/ingest-security-${process.pid}.pem`;
+    const { publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    await Bun.write(pem, publicKey.export({ type: "spki", format: "pem" }));
+    const security = new IngestSecurity({ mtlsIdentity: "cn", clock: new ManualClock(1_800_000_000_000) });
+    const stages = await security.stagesFactory("c1", {
+      "ingest.auth.methods": "mtls,jwt",
+      "ingest.auth.jwt.public.key.location": pem,
+      "ingest.quota.requests.per.second": "1",
+    });
+    await stages.limit(byToken, target, 1);
+    expect(() => stages.limit(byToken, target, 1)).toThrow("principal jwt:pump-7's request rate quota");
+    await stages.limit(byCertificate, target, 1);
+    const requests = security.families().find((f) => f.name === "ingest_identity_requests_total");
+    expect(requests?.samples).toEqual([
+      { labels: { connector: "c1", principal: "jwt:pump-7" }, value: 1 },
+      { labels: { connector: "c1", principal: "mtls:pump-7" }, value: 1 },
+    ]);
+    await stages.close?.();
   });
 });

@@ -21,7 +21,13 @@ import {
   ingestQuotas,
   type SharedBuckets,
 } from "./quota/ingest-quotas.ts";
-import { ANONYMOUS, type IngestIdentity, type IngestStages, type IngestStagesFactory } from "./request-context.ts";
+import {
+  ANONYMOUS,
+  type IngestIdentity,
+  type IngestStages,
+  type IngestStagesFactory,
+  identityName,
+} from "./request-context.ts";
 import type { IngestRouteSettings } from "./route-settings.ts";
 import type { ClientIdentitySource } from "./tls/ingest-tls-config.ts";
 
@@ -42,7 +48,8 @@ function hasHeader(records: readonly IngestRecord[], lower: string): boolean {
 /**
  * Adds the identity header (replacing any the client sent under that name) and, if asked, makes
  * the identity every record's key (replacing a client-sent key); for the anonymous identity (no
- * authentication configured) only removes a client-sent identity header.
+ * authentication configured) only removes a client-sent identity header. The value is the
+ * identity's name (identityName: method-qualified when the connector enables several methods).
  */
 export function stampIdentity(
   identity: IngestIdentity,
@@ -50,13 +57,14 @@ export function stampIdentity(
   settings: IngestRouteSettings,
   headerName: string,
   asKey: boolean,
+  qualified = false,
 ): readonly IngestRecord[] {
   if (headerName === "" && !asKey) return records;
   // Without authentication there is no identity to vouch for: add nothing, but still drop a
   // client-sent header of that name so that downstream consumers can trust it.
   if (identity.source === "anonymous" && (headerName === "" || !hasHeader(records, headerName.toLowerCase())))
     return records;
-  return stamped(identity, records, settings, headerName, asKey);
+  return stamped(identity, records, settings, headerName, asKey, qualified);
 }
 
 /** stampIdentity's new records (apart: its closures' scope is an object per call). */
@@ -66,17 +74,19 @@ function stamped(
   settings: IngestRouteSettings,
   headerName: string,
   asKey: boolean,
+  qualified: boolean,
 ): readonly IngestRecord[] {
   const lower = headerName.toLowerCase();
   if (identity.source === "anonymous") {
     return records.map((r) => ({ ...r, headers: r.headers.filter(([name]) => name.toLowerCase() !== lower) }));
   }
-  const key = settings.keyFormat === "bytes" ? encoder.encode(identity.principal) : identity.principal;
+  const name = identityName(identity, qualified);
+  const key = settings.keyFormat === "bytes" ? encoder.encode(name) : name;
   return records.map((record) => {
     let headers = record.headers;
     if (headerName !== "") {
       const kept = record.headers.filter(([name]) => name.toLowerCase() !== lower);
-      headers = [...kept, [headerName, identity.principal] as readonly [string, IngestHeaderValue]];
+      headers = [...kept, [headerName, name] as readonly [string, IngestHeaderValue]];
     }
     return {
       ...record,
@@ -114,7 +124,9 @@ export class IngestSecurity {
       connector,
     });
     const acl = ingestAcl(aclConfig);
-    const quotas = ingestQuotas(ingestQuotaConfigDef.parse(config), this.options.clock, this.shared);
+    // Several methods: certificate names, token subjects and basic users are separate namespaces.
+    const qualified = new Set(auth["ingest.auth.methods"].map((m) => m.trim())).size > 1;
+    const quotas = ingestQuotas(ingestQuotaConfigDef.parse(config), this.options.clock, this.shared, qualified);
     this.metricsByConnector.set(connector, quotas.metrics);
     this.limitsByConnector.set(connector, quotas.limits);
     const headerName = aclConfig["ingest.identity.header"] ?? "";
@@ -131,7 +143,7 @@ export class IngestSecurity {
         }
       },
       limit: (identity, _target, bytes) => quotas.limit(identity, bytes),
-      stamp: (identity, records, settings) => stampIdentity(identity, records, settings, headerName, asKey),
+      stamp: (identity, records, settings) => stampIdentity(identity, records, settings, headerName, asKey, qualified),
       close: () => {
         if (this.metricsByConnector.get(connector) === quotas.metrics) {
           this.metricsByConnector.delete(connector);

@@ -37,6 +37,17 @@ export const ANONYMOUS: IngestIdentity = Object.freeze({
   attributes: Object.freeze({}) as Record<string, string>,
 });
 
+/**
+ * The name an identity goes by on a connector: in the records it stamps (identity header, key),
+ * its quota buckets and its metrics. With one authentication method it is the principal; a
+ * connector enabling several qualifies it with the method (`mtls:pump-7`, `jwt:pump-7`), since
+ * certificate names, token subjects and basic users are separate namespaces: a token whose sub is
+ * a certificate's CN must not write as that device, nor draw on its quota.
+ */
+export function identityName(identity: IngestIdentity, qualified: boolean): string {
+  return qualified && identity.source !== "anonymous" ? `${identity.source}:${identity.principal}` : identity.principal;
+}
+
 /** The verified client certificate of a TLS connection (set by a TLS front end that sees it). */
 export interface PeerCertificateInfo {
   /** Subject fields, e.g. `{ CN: "device-17", O: "Acme" }`; a repeated field has each value. */

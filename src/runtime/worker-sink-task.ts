@@ -1,21 +1,18 @@
 /**
- * WorkerSinkTask: drives a SinkTask (Connect's WorkerSinkTask). The task's consumer joins the
- * group `connect-<connector>` (or `consumer.override.group.id`); each delivered batch is converted
- * (key, value, headers), transformed and handed to `put`. Offsets are committed to the group only
- * after `flush`/`preCommit` confirmed them, every `offset.flush.interval.ms`, on request and on
- * stop, so a crash redelivers instead of losing records (at-least-once).
- *
- * Rebalances (Connect's HandleRebalance, SinkPartitionOwnership): revoked partitions are flushed,
- * closed and committed before the consumer rejoins, assigned ones are `open`ed before any of their
- * records is fetched, lost ones are closed without a commit.
- *
- * Concurrency: batch processing and commits are serialized on one executor. While the connector
- * is PAUSED the assigned partitions are paused and a batch already in flight waits (heartbeating)
- * until resume or stop; the resume leaves what the task paused itself paused (Connect's resumeAll).
- * A RetriableError from `put` redelivers the same batch after the task's `context.timeout`, as
- * Connect does, unless a rebalance revokes its partitions meanwhile: their records are dropped
- * (uncommitted, the next owner gets them) so the rebalance does not wait; other errors fail the task.
- * A failure fails the task even while PAUSED or stopping, and nothing is flushed or committed after
+ * WorkerSinkTask: drives a SinkTask (Connect's WorkerSinkTask). The task's consumer joins the group
+ * `connect-<connector>` (or `consumer.override.group.id`); each delivered batch is converted (key, value, headers),
+ * transformed and handed to `put`. Offsets are committed to the group only after `flush`/`preCommit` confirmed them,
+ * every `offset.flush.interval.ms`, on request and on stop, so a crash redelivers instead of losing records
+ * (at-least-once). Abandoned (`cancel`), it commits nothing and tells the plugin (SinkTask.cancel).
+ * Rebalances (Connect's HandleRebalance, SinkPartitionOwnership): revoked partitions are flushed, closed and
+ * committed before the consumer rejoins, assigned ones are `open`ed before any of their records is fetched, lost
+ * ones are closed without a commit.
+ * Concurrency: batch processing and commits are serialized on one executor. While the connector is PAUSED the
+ * assigned partitions are paused and a batch already in flight waits (heartbeating) until resume or stop; the resume
+ * leaves what the task paused itself paused (Connect's resumeAll). A RetriableError from `put` redelivers the same
+ * batch after the task's `context.timeout`, as Connect does, unless a rebalance revokes its partitions meanwhile:
+ * their records are dropped (uncommitted, the next owner gets them) so the rebalance does not wait; other errors
+ * fail the task. A failure fails the task even while PAUSED or stopping, and nothing is flushed or committed after
  * it, as in Connect; one the task swallowed during a put fails it too (sink-delivery.ts).
  */
 import type { SinkTask } from "../api/connector.ts";
@@ -166,6 +163,10 @@ export class WorkerSinkTask extends WorkerTask {
     );
     this.offsets.live = started && !this.consumerLost; // a crash while joining: not live, the loop replaces it
     return started;
+  }
+
+  protected override onCancel(): void {
+    this.o.task.cancel?.();
   }
 
   protected override throwIfFailed(): void {

@@ -127,8 +127,16 @@ export abstract class WorkerTask {
    */
   cancel(): void {
     this.cancelled = true;
+    try {
+      this.onCancel();
+    } catch (error) {
+      this.log.warn("Could not cancel the task's plugin", error);
+    }
     this.stop();
   }
+
+  /** The plugin gives up what it still waits for (a sink's SinkTask.cancel). */
+  protected onCancel(): void {}
 
   protected cancelled = false;
 

@@ -3,6 +3,7 @@
  * stage factory of device security), so the descriptor is built by the composition root with
  * them; `httpIngestSource` without services gets a table no listener serves (docs, contract tests).
  */
+import { aclAmbiguityProblems } from "../../ingest/auth/acl-ambiguity.ts";
 import { passThroughStagesFactory } from "../../ingest/request-context.ts";
 import { IngestRouteTable } from "../../ingest/route-table.ts";
 import { spoolMode } from "../../ingest/spool/spool-config.ts";
@@ -36,10 +37,16 @@ export function httpIngestSource(
     validate: validateHttpIngest,
     // Refused by validation, only a WARN at start: a config stored before the rule still works
     // (its large requests wait for an empty queue; its credential headers are not copied; a header
-    // no request carries is never read).
+    // no request carries is never read; an ambiguous ACL entry matches the name in every
+    // authentication method's namespace, as it did).
     validationOnly: (config) => {
       const parsed = httpIngestConfig.parse(config);
-      return [...requestFitsQueueProblems(parsed), ...credentialHeaderProblems(parsed), ...headerNameProblems(parsed)];
+      return [
+        ...requestFitsQueueProblems(parsed),
+        ...credentialHeaderProblems(parsed),
+        ...headerNameProblems(parsed),
+        ...aclAmbiguityProblems(parsed),
+      ];
     },
     converterDefaults: {
       "key.converter": { "schemas.enable": "false" },

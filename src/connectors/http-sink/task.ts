@@ -18,7 +18,8 @@
  * (their offsets were not committed: the next owner re-reads them); a still-owned partition's
  * records of it go back to the head of their lane. `close` waits for an attempt already on the
  * wire (at most sink.request.timeout): cut off, the endpoint could still apply it after what the
- * next owner sends. Only `stop` cuts attempts off.
+ * next owner sends. Only `stop` and `cancel` (the worker abandoning the task at
+ * task.shutdown.graceful.timeout.ms) cut attempts off.
  * Backpressure: at `sink.requests.max-buffered` records or `.bytes` (buffered or in flight) the task
  * pauses its partitions (sending partial batches: none can fill) and resumes them at half; partitions
  * opened meanwhile are paused too, one revoked before the resume is resumed when opened (Backpressure).
@@ -144,6 +145,17 @@ export class HttpSinkTask implements SinkTask {
     this.timer?.cancel.abort();
     this.timer = undefined;
     await Promise.allSettled([...this.inFlight.values()].map((r) => r.run));
+  }
+
+  /**
+   * The worker abandoned the task at task.shutdown.graceful.timeout.ms: requests on the wire are
+   * cut off now (close() waits for them otherwise, up to sink.request.timeout). Their records stay
+   * uncommitted (an abandoned task commits nothing), so the next owner delivers them again.
+   */
+  cancel(): void {
+    this.stopping.abort(new ConnectError("The task was abandoned: it did not stop within the graceful timeout"));
+    this.timer?.cancel.abort();
+    this.timer = undefined;
   }
 
   /** Resolves when no request is in flight (tests). */

@@ -10,10 +10,13 @@
  *   connector's own path to `kafka.topic` (security review 2026-12-01, P2.7: it was skipped there,
  *   so an identity refused on /topics/<t> could write to <t> through the connector's path).
  *
- * An identity matcher is `*`, a principal (exact, or a glob with `*` and `?`), or conditions on
- * identity attributes joined with `&`: `cert.o=Fleet&cert.ou=pumps`, `claim.fleet=north-*`,
- * `source=mtls` (attributes come from the certificate, `cert.*`, or the token's claims,
- * `claim.*`). Globs are anchored and case-sensitive; nothing else is special (no regex). A
+ * An identity matcher is `*`, a principal (exact, or a glob with `*` and `?`), a principal of one
+ * authentication method (`mtls:pump-*`, `jwt:pump-*`, `basic:alice`: `source=<method>&principal=<glob>`),
+ * or conditions on identity attributes joined with `&`: `cert.o=Fleet&cert.ou=pumps`,
+ * `claim.fleet=north-*`, `source=mtls` (attributes come from the certificate, `cert.*`, or the
+ * token's claims, `claim.*`). Certificate names, token subjects and basic user names are separate
+ * namespaces (a token whose sub is a certificate's CN is another identity), so on a connector that
+ * enables several methods a bare principal is ambiguous: acl-ambiguity.ts refuses it at validation. Globs are anchored and case-sensitive; nothing else is special (no regex). A
  * condition on a multi-valued attribute (several SANs of a type, an array claim) holds when one of
  * its values matches (security hunt 2026-12-02: it was tested on the values joined with ",", so
  * `cert.san.dns=pump-*.fleet.example` matched the SANs `pump-1.evil.example, x.fleet.example`,
@@ -38,11 +41,19 @@ export function globRegex(glob: string): RegExp {
   return new RegExp(`^${source}$`, "s");
 }
 
+/** `<method>:<principal glob>`: a principal of one authentication method's namespace. */
+export const METHOD_PREFIX = /^(mtls|jwt|basic):(.+)$/s;
+
 /** Parses one identity matcher; throws an Error with the reason when malformed. */
 export function parseMatcher(text: string): Matcher {
   const spec = text.trim();
   if (spec === "") throw new Error("an empty identity matcher");
   if (spec === "*") return () => true;
+  const method = METHOD_PREFIX.exec(spec);
+  if (method) {
+    const re = globRegex(method[2]!);
+    return (identity) => identity.source === method[1] && re.test(identity.principal);
+  }
   if (!spec.includes("=")) {
     const re = globRegex(spec);
     return (identity) => identity.source !== "anonymous" && re.test(identity.principal);
@@ -92,7 +103,7 @@ function validatorOf<T>(parse: (s: string) => T): Validator<string[] | null> {
 
 export const ingestAclConfigDef = defineConfig({
   "ingest.acl.allow": key.list({
-    doc: "Identities allowed to write through this connector (its route and its topics): * , a principal or glob (device-*), or attribute conditions joined with & (cert.o=Fleet&cert.ou=pumps, claim.fleet=north-*, source=mtls). Empty: every authenticated identity.",
+    doc: "Identities allowed to write through this connector (its route and its topics): * , a principal or glob (device-*), a principal of one authentication method (mtls:device-*, jwt:device-*, basic:alice; needed when ingest.auth.methods lists several), or attribute conditions joined with & (cert.o=Fleet&cert.ou=pumps, claim.fleet=north-*, source=mtls). Empty: every authenticated identity.",
     default: [],
     importance: "HIGH",
     group: GROUP,

@@ -16,7 +16,7 @@
 import { check, defineConfig, key } from "../../plugin/config-def.ts";
 import { type Clock, monotonicNow, systemClock } from "../../util/clock.ts";
 import { ErrorCodes, IngestError } from "../ingest-error.ts";
-import type { IngestIdentity } from "../request-context.ts";
+import { type IngestIdentity, identityName } from "../request-context.ts";
 import { IdentityMetrics } from "./identity-metrics.ts";
 import { TokenBucket } from "./token-bucket.ts";
 
@@ -124,6 +124,8 @@ export function ingestQuotas(
   config: IngestQuotaConfig,
   clock: Clock = systemClock,
   shared: SharedBuckets = { requests: null, bytes: null },
+  /** The connector enables several authentication methods: identities are method-qualified (identityName). */
+  qualified = false,
 ): IngestQuotas {
   const reqRate = config["ingest.quota.requests.per.second"];
   const byteRate = config["ingest.quota.bytes.per.second"];
@@ -172,15 +174,16 @@ export function ingestQuotas(
       return perIdentity.size;
     },
     recordDenied(identity) {
-      metrics.record(identity.principal, "denied");
+      metrics.record(identityName(identity, qualified), "denied");
     },
     limit(identity, bytes) {
+      const name = identityName(identity, qualified);
       if (!perIdentityOn && !global.requests && !global.bytes && !shared.requests && !shared.bytes) {
-        metrics.record(identity.principal, "accepted", bytes); // no quota configured: only counted
+        metrics.record(name, "accepted", bytes); // no quota configured: only counted
         return;
       }
       const now = monotonicNow(clock);
-      const own = perIdentityOn ? bucketsOf(identity.principal, now) : { requests: null, bytes: null };
+      const own = perIdentityOn ? bucketsOf(name, now) : { requests: null, bytes: null };
       const draws: [TokenBucket | null, number, string][] = [
         [own.requests, 1, "request rate"],
         [own.bytes, bytes, "byte rate"],
@@ -200,13 +203,13 @@ export function ingestQuotas(
         }
       }
       if (waitMs > 0) {
-        metrics.record(identity.principal, "throttled");
+        metrics.record(name, "throttled");
         const seconds = Math.max(1, Math.ceil(waitMs / 1000));
         const whose = which.startsWith("total")
           ? "this route's"
           : which.startsWith("gateway")
             ? "the gateway's"
-            : `principal ${identity.principal}'s`;
+            : `principal ${name}'s`;
         throw new IngestError(
           429,
           ErrorCodes.TOO_MANY_REQUESTS,
@@ -215,7 +218,7 @@ export function ingestQuotas(
         );
       }
       for (const [bucket, n] of draws) if (bucket && n > 0) bucket.take(n, now);
-      metrics.record(identity.principal, "accepted", bytes);
+      metrics.record(name, "accepted", bytes);
     },
   };
 }

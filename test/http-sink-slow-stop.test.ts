@@ -1,0 +1,131 @@
+/**
+ * Stopping an HTTP sink connector while its endpoint holds a request open (leftovers 13): the
+ * worker gives the task `task.shutdown.graceful.timeout.ms`, then abandons it ("Graceful stop of
+ * task … failed", as Connect), and the abandoned task's request on the wire is cut off at once,
+ * not left open until `sink.request.timeout` (an hour here). Before, the task's close() waited for
+ * the attempt on the wire, so the abandoned task held its request (and its records' batch) for
+ * the whole request timeout. Offsets: the commit at stop names the first record not delivered,
+ * never one past it; once the connector is resumed those records are delivered, none lost.
+ * Real gateway (GATEWAY_BIN), real broker, a Bun.serve endpoint on port 0.
+ */
+import { describe, expect, test } from "bun:test";
+import { startGateway } from "./support/gateway.ts";
+import { createTopicsOn, kafkaBroker, testClient, uniqueTopic } from "./support/kafka.ts";
+import { tempDir } from "./support/temp-dir.ts";
+import { waitFor } from "./support/wait-for.ts";
+
+describe("HTTP sink stopped while its endpoint holds a request open", () => {
+  test("the stop is bounded by the graceful timeout, the held request is cut off, nothing undelivered is committed", async () => {
+    const topic = uniqueTopic("sink-slow-stop");
+    const kafka = await kafkaBroker();
+    const client = await testClient();
+    const admin = client.admin();
+    await admin.connect();
+    try {
+      await createTopicsOn(admin, [{ topic, numPartitions: 1 }]);
+    } finally {
+      await admin.disconnect();
+    }
+    const producer = client.producer();
+    await producer.connect();
+    try {
+      const messages = Array.from({ length: 20 }, (_, i) => ({ partition: 0, value: JSON.stringify({ i }) }));
+      await producer.send({ topic, acks: -1, messages });
+    } finally {
+      await producer.disconnect();
+    }
+
+    // The endpoint answers requests until it has 10 records (a request of batch size 10, or
+    // several smaller ones), then holds every later one open until `hold` is lifted, and notes a
+    // held request whose client hung up.
+    const accepted: number[] = [];
+    let hold = true;
+    let held = 0;
+    let cutOff = 0;
+    const release: (() => void)[] = [];
+    using _server = {
+      server: Bun.serve({
+        port: 0,
+        hostname: "127.0.0.1",
+        idleTimeout: 0,
+        async fetch(req) {
+          const body = (await req.json()) as { i: number }[];
+          if (hold && accepted.length >= 10) {
+            held++;
+            const aborted = new Promise<void>((resolve) => req.signal.addEventListener("abort", () => resolve()));
+            const released = new Promise<void>((resolve) => release.push(resolve));
+            const first = await Promise.race([aborted.then(() => "aborted"), released.then(() => "released")]);
+            if (first === "aborted") {
+              cutOff++;
+              return new Response("gone", { status: 503 });
+            }
+          }
+          accepted.push(...body.map((e) => e.i));
+          return new Response("ok");
+        },
+      }),
+      [Symbol.dispose]() {
+        for (const r of release) r();
+        this.server.stop(true);
+      },
+    };
+    const endpoint = `http://127.0.0.1:${_server.server.port}/events`;
+
+    await using dir = await tempDir("sink-slow-stop");
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: {
+        "bootstrap.servers": kafka.bootstrap,
+        "data.dir": dir.file("data"),
+        "offset.flush.interval.ms": "60000",
+        "task.shutdown.graceful.timeout.ms": "1000",
+      },
+    });
+    const name = "slow-sink";
+    const created = await gw.rest.post("/connectors", {
+      name,
+      config: {
+        "connector.class": "HttpSink",
+        topics: topic,
+        "flink.connector.http.url": endpoint,
+        "sink.batch.max-size": "10",
+        "http.sink.request.batch.size": "10",
+        "sink.flush-buffer.timeout": "20",
+        "sink.request.timeout": "3600",
+        "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+        "value.converter.schemas.enable": "false",
+      },
+    });
+    expect(created.status).toBe(201);
+    await waitFor(() => held === 1, { what: "a request held after 10 records were delivered" });
+    const delivered = accepted.length;
+    expect(accepted).toEqual(Array.from({ length: delivered }, (_, i) => i));
+
+    const stopped = await gw.rest.put(`/connectors/${name}/stop`);
+    expect(stopped.status).toBeLessThan(300);
+    await gw.waitForOutput(/Graceful stop of task slow-sink-0 failed/);
+    // Cut off by the abandoned task, not after sink.request.timeout (an hour).
+    await waitFor(() => cutOff === 1, { what: "the held request cut off by the abandoned task" });
+    const group = `connect-${name}`;
+    const committed = async () => {
+      const a = client.admin();
+      await a.connect();
+      try {
+        const [offsets] = await a.fetchOffsets({ groupId: group, topics: [topic] });
+        return Number(offsets!.partitions.find((p) => p.partition === 0)!.offset);
+      } finally {
+        await a.disconnect();
+      }
+    };
+    // What was delivered is committed at the stop; the held records were not, so nothing past them is.
+    expect(await committed()).toBe(delivered);
+
+    hold = false;
+    const resumed = await gw.rest.put(`/connectors/${name}/resume`);
+    expect(resumed.status).toBeLessThan(300);
+    await waitFor(() => accepted.length >= 20, { what: "the held records delivered after the resume" });
+    expect(accepted).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    await waitFor(async () => (await committed()) === 20, { what: "offsets committed up to 20" });
+    expect(gw.output()).not.toMatch(/Unhandled|uncaught/i);
+  }, 60_000);
+});
