@@ -208,7 +208,11 @@ export class SinkOffsets {
 
   private async commitToGroup(offsets: readonly TopicPartitionOffset[], started: number): Promise<void> {
     const changed = offsets.filter((o) => this.committed.get(key(o)) !== o.offset);
-    if (changed.length === 0) return;
+    if (changed.length === 0) {
+      // Connect's "Skipping offset commit, no change since last commit" still counts as a success.
+      this.commitSucceeded(started);
+      return;
+    }
     // Records sent to the dead letter queue are in Kafka before the offsets past them commit.
     await this.o.operator.flush();
     // The consumer may have stopped meanwhile: a commit it would drop is not counted as done.
@@ -216,6 +220,10 @@ export class SinkOffsets {
     if (!consumer) throw new RetriableError("The consumer stopped before the offsets were committed");
     await consumer.commit(changed);
     for (const o of changed) this.committed.set(key(o), o.offset);
+    this.commitSucceeded(started);
+  }
+
+  private commitSucceeded(started: number): void {
     this.o.metrics.offsetCommitSuccess++;
     TaskMetrics.record(this.o.metrics.offsetCommit, monotonicNow(this.o.clock) - started);
   }

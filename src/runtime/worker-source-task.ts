@@ -256,21 +256,24 @@ export class WorkerSourceTask extends WorkerTask {
     if (this.cancelled) return;
     // A task whose start failed, or that was stopped before it started, polled nothing and is not
     // asked (as Connect, which makes no final offset commit for it).
-    if (this.started) updateStagedOffsets(this.o.task, this.staged, this.log);
-    if (this.staged.size === 0) return;
-    const entries = [...this.staged.values()];
+    if (!this.started) return;
+    updateStagedOffsets(this.o.task, this.staged, this.log);
     const started = monotonicNow(this.clock);
-    try {
-      this.o.offsets.write(this.id.connector, entries);
-      this.staged.clear();
-      this.metrics.offsetCommitSuccess++;
-      TaskMetrics.record(this.metrics.offsetCommit, monotonicNow(this.clock) - started);
-    } catch (error) {
-      this.metrics.offsetCommitFailure++;
-      // Connect's words when its offset store fails a flush (the offsets are kept for the next attempt).
-      this.log.error("Failed to flush offsets to storage", error);
-      return;
+    // As Connect, a commit with nothing new to write (an idle task) still counts as a successful
+    // offset commit and still calls SourceTask.commit().
+    if (this.staged.size > 0) {
+      try {
+        this.o.offsets.write(this.id.connector, [...this.staged.values()]);
+        this.staged.clear();
+      } catch (error) {
+        this.metrics.offsetCommitFailure++;
+        // Connect's words when its offset store fails a flush (the offsets are kept for the next attempt).
+        this.log.error("Failed to flush offsets to storage", error);
+        return;
+      }
     }
+    this.metrics.offsetCommitSuccess++;
+    TaskMetrics.record(this.metrics.offsetCommit, monotonicNow(this.clock) - started);
     try {
       await this.o.task.commit?.();
     } catch (error) {
