@@ -10,7 +10,7 @@ import { describe, expect, test } from "bun:test";
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { startApi } from "./support/http-api.ts";
 import { createTopic, produce, readTopic, uniqueTopic } from "./support/kafka.ts";
-import { type ParsedFamily, parsePrometheus, sampleValue, samplesLabelled } from "./support/prometheus-text.ts";
+import { type ParsedFamily, parsePrometheus, samplesLabelled, sampleValue } from "./support/prometheus-text.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -43,8 +43,8 @@ async function until(name: string, labels: Record<string, string>, value: number
 }
 
 async function create(name: string, config: Record<string, string>) {
-  const r = await suite.gw.rest.put(`/connectors/${encodeURIComponent(name)}/config`, config);
-  expect(r.status).toBe(201);
+  const r = await suite.gw.rest.post("/connectors", { name, config });
+  expect({ status: r.status, body: r.body }).toMatchObject({ status: 201 });
 }
 
 async function remove(name: string) {
@@ -87,5 +87,121 @@ describe("/metrics exact values", () => {
     }
     await remove("mx-src");
     await remove("mx-snk");
+  });
+
+  test("HTTP sink refusing 2 of 10 records (errors.tolerance=all, DLQ): Connect's executeFailed counts", async () => {
+    const topic = uniqueTopic("mx-http-sink");
+    const dlq = uniqueTopic("mx-http-dlq");
+    await createTopic(topic, 1);
+    using api = startApi((req) =>
+      /"i":(3|7)\b/.test(req.body) ? Response.json({ error: "no" }, { status: 422 }) : new Response("ok"),
+    );
+    await create("mx-http-sink", {
+      "connector.class": "HttpSink",
+      topics: topic,
+      url: `${api.base}/events`,
+      "sink.batch.max-size": "10",
+      "sink.flush-buffer.timeout": "20",
+      "errors.tolerance": "all",
+      "errors.deadletterqueue.topic.name": dlq,
+      "errors.deadletterqueue.topic.replication.factor": "1",
+      "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+      "value.converter.schemas.enable": "false",
+    });
+    await produce(
+      topic,
+      Array.from({ length: 10 }, (_, i) => ({ value: JSON.stringify({ i }) })),
+    );
+    await readTopic(dlq, 2);
+    const c = task("mx-http-sink");
+    const m = await until("http_sink_records_sent_total", c, 8);
+    expect(sampleValue(m, "http_sink_records_dlq_total", c)).toBe(2);
+    expect(sampleValue(m, `${K}sink_task_metrics_sink_record_read_total`, c)).toBe(10);
+    expect(sampleValue(m, `${K}sink_task_metrics_sink_record_send_total`, c)).toBe(10);
+    // A record the task reports as errant is a record failure, not an error nor a skip (Connect 4.3.1).
+    expect(sampleValue(m, `${K}task_error_metrics_total_record_failures`, c)).toBe(2);
+    expect(sampleValue(m, `${K}task_error_metrics_total_record_errors`, c)).toBe(0);
+    expect(sampleValue(m, `${K}task_error_metrics_total_records_skipped`, c)).toBe(0);
+    expect(sampleValue(m, `${K}task_error_metrics_deadletterqueue_produce_requests`, c)).toBe(2);
+    expect(sampleValue(m, `${K}task_error_metrics_deadletterqueue_produce_failures`, c)).toBe(0);
+    expect(sampleValue(m, `${K}task_error_metrics_last_error_timestamp`, c)).toBeGreaterThan(0);
+    await remove("mx-http-sink");
+  });
+
+  test("ingest: requests by route and status class, records and bytes accepted, latency count", async () => {
+    const topic = uniqueTopic("mx-ingest");
+    await createTopic(topic, 1);
+    await create("mx-ingest", { "connector.class": "HttpIngest", "ingest.path": "/ingest/mx", "kafka.topic": topic });
+    await waitFor(
+      async () => (await suite.gw.rest.get("/connectors/mx-ingest/status")).body?.tasks?.[0]?.state === "RUNNING",
+    );
+    const url = `${suite.ingest}/ingest/mx`;
+    const post = (body: string) =>
+      fetch(url, { method: "POST", body, headers: { "Content-Type": "application/json" } });
+    expect((await post('{"n":1}')).status).toBe(200);
+    expect((await post('[{"n":2},{"n":3}]')).status).toBe(200);
+    expect((await post("{")).status).toBe(400);
+    expect((await fetch(url)).status).toBe(405);
+    expect((await fetch(`${suite.ingest}/ingest/none`, { method: "POST", body: "{}" })).status).toBe(404);
+    expect((await suite.gw.rest.put("/connectors/mx-ingest/pause", {})).status).toBe(202);
+    await waitFor(async () => (await post('{"n":4}')).status === 503, { what: "503 while paused" });
+    const route = { route: "/ingest/mx" };
+    const m = await scrape();
+    expect(sampleValue(m, "ingest_requests_total", { ...route, status_class: "2xx" })).toBe(2);
+    expect(sampleValue(m, "ingest_requests_total", { ...route, status_class: "4xx" })).toBe(2);
+    expect(sampleValue(m, "ingest_requests_total", { ...route, status_class: "5xx" })).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(m, "ingest_requests_total", { route: "unmatched", status_class: "4xx" })).toBe(1);
+    expect(sampleValue(m, "ingest_records_accepted_total", route)).toBe(3);
+    expect(sampleValue(m, "ingest_bytes_accepted_total", route)).toBe(21);
+    expect(sampleValue(m, "ingest_requests_in_flight", route)).toBe(0);
+    const answered = m.get("ingest_requests_total")!.samples.filter((x) => x.labels.route === "/ingest/mx");
+    // Every request the pipeline handled is timed; the 405 is refused before it.
+    expect(sampleValue(m, "ingest_request_duration_seconds_count", route)).toBe(
+      answered.reduce((n, x) => n + x.value, 0) - 1,
+    );
+    await remove("mx-ingest");
+    await waitFor(async () => samplesLabelled(await scrape(), "route", "/ingest/mx").length === 0, {
+      what: "the deleted route's series gone",
+    });
+  });
+
+  test("status metrics through pause, stop, resume and delete; a name that needs escaping; no leftovers", async () => {
+    const input = suite.dir.file("mx-odd.txt");
+    writeFileSync(input, "a\nb\n");
+    // Label escaping: quotes here, a backslash below (the REST API refuses an encoded backslash in
+    // a path, as Connect's Jetty: that connector cannot be paused by URL).
+    const name = 'mx "odd" name';
+    await create("mx \\ back", { "connector.class": "FileStreamSource", file: input, topic: uniqueTopic("mx-back") });
+    await create(name, { "connector.class": "FileStreamSource", file: input, topic: uniqueTopic("mx-odd") });
+    const c = { connector: name };
+    const W = `${K}connect_worker_metrics_connector_`;
+    await until(`${K}source_task_metrics_source_record_write_total`, task("mx \\ back"), 2);
+    let m = await until(`${K}source_task_metrics_source_record_write_total`, task(name), 2);
+    expect(sampleValue(m, `${W}running_task_count`, c)).toBe(1);
+    expect(sampleValue(m, `${W}total_task_count`, c)).toBe(1);
+    expect(sampleValue(m, `${K}connector_metrics_status`, { ...c, status: "running" })).toBe(1);
+
+    expect((await suite.gw.rest.put(`/connectors/${encodeURIComponent(name)}/pause`, {})).status).toBe(202);
+    m = await until(`${W}paused_task_count`, c, 1);
+    expect(sampleValue(m, `${W}running_task_count`, c)).toBe(0);
+    expect(sampleValue(m, `${K}connector_metrics_status`, { ...c, status: "paused" })).toBe(1);
+    expect(sampleValue(m, `${K}connector_metrics_status`, { ...c, status: "running" })).toBe(0);
+    expect(sampleValue(m, `${K}connector_task_metrics_status`, { ...task(name), status: "paused" })).toBe(1);
+
+    expect((await suite.gw.rest.put(`/connectors/${encodeURIComponent(name)}/stop`, {})).status).toBe(204);
+    m = await until(`${K}connector_metrics_status`, { ...c, status: "stopped" }, 1);
+    m = await until(`${W}total_task_count`, c, 0);
+    expect(sampleValue(m, `${W}paused_task_count`, c)).toBe(0);
+    // A stopped connector has no tasks: no task series.
+    expect(samplesLabelled(m, "task", "0").filter((x) => x.labels.connector === name)).toEqual([]);
+
+    expect((await suite.gw.rest.put(`/connectors/${encodeURIComponent(name)}/resume`, {})).status).toBe(202);
+    m = await until(`${W}running_task_count`, c, 1);
+    expect(sampleValue(m, `${K}connector_metrics_status`, { ...c, status: "stopped" })).toBe(0);
+
+    await remove(name);
+    await waitFor(async () => samplesLabelled(await scrape(), "connector", name).length === 0, {
+      what: "the deleted connector's series gone",
+    });
   });
 });
