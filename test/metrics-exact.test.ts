@@ -204,4 +204,27 @@ describe("/metrics exact values", () => {
       what: "the deleted connector's series gone",
     });
   });
+  test("fewer tasks after a reconfiguration: the removed tasks' series go", async () => {
+    const topic = uniqueTopic("mx-shrink");
+    await createTopic(topic, 3);
+    const config = (tasks: number) => ({
+      "connector.class": "FileStreamSink",
+      file: suite.dir.file("mx-shrink.out"),
+      topics: topic,
+      "tasks.max": String(tasks),
+    });
+    await create("mx-shrink", config(3));
+    const c = { connector: "mx-shrink" };
+    const W = `${K}connect_worker_metrics_connector_`;
+    await until(`${W}running_task_count`, c, 3);
+    expect((await suite.gw.rest.put("/connectors/mx-shrink/config", config(1))).status).toBe(200);
+    const m = await until(`${W}total_task_count`, c, 1);
+    expect(sampleValue(m, `${W}running_task_count`, c)).toBe(1);
+    expect(sampleValue(m, `${K}connect_worker_metrics_task_count`, {})).toBeGreaterThanOrEqual(1);
+    const leftovers = samplesLabelled(m, "connector", "mx-shrink").filter(
+      (x) => x.labels.task && x.labels.task !== "0",
+    );
+    expect(leftovers).toEqual([]);
+    await remove("mx-shrink");
+  });
 });
