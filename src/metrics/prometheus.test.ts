@@ -19,6 +19,21 @@ describe("Prometheus text", () => {
     expect(sampleValue(parsePrometheus(text), "m_total", { c: ODD })).toBe(3);
   });
 
+  test("the strict reader refuses what Prometheus would refuse or misread", () => {
+    const h = (lines: string) => `# HELP h x\n# TYPE h histogram\n${lines}`;
+    for (const [bad, why] of [
+      ['m{c="a"} 1\n', "Sample before any family"],
+      ['# HELP m x\n# TYPE m gauge\nm{c="a\\q"} 1\n', "Bad escape"],
+      ["# HELP m x\n# TYPE m gauge\nm 1\n# HELP m x\n", "Second HELP"],
+      ["# HELP m x\n# TYPE m gauge\nm 1\n# HELP n x\n# TYPE n gauge\n# HELP m x\n", "appears twice"],
+      ["# HELP m x\n# TYPE m gauge\nm 1\nm 2\n", "Series repeated"],
+      [h('h_bucket{le="1"} 2\nh_bucket{le="+Inf"} 1\nh_sum 1\nh_count 1\n'), "not cumulative"],
+      [h('h_bucket{le="1"} 1\nh_sum 1\nh_count 1\n'), 'not le="+Inf"'],
+      [h('h_bucket{le="+Inf"} 2\nh_sum 1\nh_count 1\n'), "!= _count"],
+    ] as const)
+      expect(() => parsePrometheus(bad)).toThrow(why);
+  });
+
   test("Connect's families of a connector with an odd name and two tasks parse strictly, one HELP/TYPE each", () => {
     const metrics = new TaskMetrics();
     const plugin = (m: TaskMetrics) => {

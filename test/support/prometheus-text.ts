@@ -138,6 +138,7 @@ export function parsePrometheus(text: string): Map<string, ParsedFamily> {
         if (families.has(name!)) throw new Error(`Family ${name} appears twice`);
         current = { name: name!, samples: [] };
       }
+      if (!current) throw new Error("unreachable");
       if (current.samples.length > 0) throw new Error(`${line} after the samples of ${name}`);
       if (kind === "HELP") {
         if (current.help !== undefined) throw new Error(`Second HELP of ${name}`);
