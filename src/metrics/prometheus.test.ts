@@ -24,7 +24,7 @@ describe("Prometheus text", () => {
     for (const [bad, why] of [
       ['m{c="a"} 1\n', "Sample before any family"],
       ['# HELP m x\n# TYPE m gauge\nm{c="a\\q"} 1\n', "Bad escape"],
-      ["# HELP m x\n# TYPE m gauge\nm 1\n# HELP m x\n", "Second HELP"],
+      ["# HELP m x\n# HELP m y\n# TYPE m gauge\nm 1\n", "Second HELP"],
       ["# HELP m x\n# TYPE m gauge\nm 1\n# HELP n x\n# TYPE n gauge\n# HELP m x\n", "appears twice"],
       ["# HELP m x\n# TYPE m gauge\nm 1\nm 2\n", "Series repeated"],
       [h('h_bucket{le="1"} 2\nh_bucket{le="+Inf"} 1\nh_sum 1\nh_count 1\n'), "not cumulative"],
