@@ -227,4 +227,39 @@ describe("/metrics exact values", () => {
     expect(leftovers).toEqual([]);
     await remove("mx-shrink");
   });
+  test("HTTP source: one request of 3 records and one refused with 500", async () => {
+    const topic = uniqueTopic("mx-http-source");
+    await createTopic(topic, 1);
+    using api = startApi((req) =>
+      req.url.pathname === "/down"
+        ? new Response("down", { status: 500 })
+        : Response.json([{ n: 1 }, { n: 2 }, { n: 3 }]),
+    );
+    const source = (name: string, path: string) =>
+      create(name, {
+        "connector.class": "HttpSource",
+        "http.url": `${api.base}${path}`,
+        "kafka.topic": topic,
+        "http.response.records.path": "$[*]",
+        "http.timer.interval.ms": "300000",
+        "http.retry.max.attempts": "1",
+        "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+        "value.converter.schemas.enable": "false",
+      });
+    await source("mx-http-up", "/data");
+    await source("mx-http-down", "/down");
+    const up = task("mx-http-up");
+    const m = await until(`${K}source_task_metrics_source_record_write_total`, up, 3);
+    expect(sampleValue(m, `${K}source_task_metrics_source_record_poll_total`, up)).toBe(3);
+    expect(sampleValue(m, "http_source_requests_total", up)).toBe(1);
+    expect(sampleValue(m, "http_source_errors_total", up)).toBe(0);
+    expect(sampleValue(m, "http_source_records_polled", up)).toBe(3);
+    expect(sampleValue(m, "http_source_request_duration_seconds_count", up)).toBe(1);
+    const down = task("mx-http-down");
+    const d = await until("http_source_errors_total", down, 1);
+    expect(sampleValue(d, "http_source_requests_total", down)).toBe(1);
+    expect(sampleValue(d, "http_source_records_polled", down)).toBe(0);
+    await remove("mx-http-up");
+    await remove("mx-http-down");
+  });
 });
