@@ -262,4 +262,26 @@ describe("/metrics exact values", () => {
     await remove("mx-http-up");
     await remove("mx-http-down");
   });
+  test("a task failed by a bad record (errors.tolerance=none) keeps its series, counted as Connect counts them", async () => {
+    const topic = uniqueTopic("mx-fail");
+    await createTopic(topic, 1);
+    await produce(topic, [{ value: '{"ok":1}' }, { value: "{broken" }]);
+    await create("mx-fail", {
+      "connector.class": "FileStreamSink",
+      file: suite.dir.file("mx-fail.out"),
+      topics: topic,
+      "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+      "value.converter.schemas.enable": "false",
+    });
+    const c = { connector: "mx-fail" };
+    const m = await until(`${K}connect_worker_metrics_connector_failed_task_count`, c, 1);
+    expect(sampleValue(m, `${K}connect_worker_metrics_connector_running_task_count`, c)).toBe(0);
+    expect(sampleValue(m, `${K}connector_task_metrics_status`, { ...task("mx-fail"), status: "failed" })).toBe(1);
+    expect(sampleValue(m, `${K}sink_task_metrics_sink_record_read_total`, task("mx-fail"))).toBe(2);
+    expect(sampleValue(m, `${K}sink_task_metrics_sink_record_send_total`, task("mx-fail"))).toBe(0);
+    expect(sampleValue(m, `${K}task_error_metrics_total_record_failures`, task("mx-fail"))).toBe(1);
+    expect(sampleValue(m, `${K}task_error_metrics_total_record_errors`, task("mx-fail"))).toBe(1);
+    expect(sampleValue(m, `${K}task_error_metrics_total_records_skipped`, task("mx-fail"))).toBe(0);
+    await remove("mx-fail");
+  });
 });
