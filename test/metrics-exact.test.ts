@@ -284,4 +284,30 @@ describe("/metrics exact values", () => {
     expect(sampleValue(m, `${K}task_error_metrics_total_records_skipped`, task("mx-fail"))).toBe(0);
     await remove("mx-fail");
   });
+  test("worker startup metrics: a task whose start throws is a task startup failure, its connector's start a success", async () => {
+    const W = `${K}connect_worker_metrics_`;
+    const before = await scrape();
+    const at = (m: Map<string, ParsedFamily>, name: string) => sampleValue(m, `${W}${name}`, {}) ?? Number.NaN;
+    await create("mx-start", {
+      "connector.class": "FileStreamSink",
+      file: suite.dir.file("no-such-dir/out.txt"),
+      topics: uniqueTopic("mx-start"),
+    });
+    const m = await waitFor(
+      async () => {
+        const now = await scrape();
+        return at(now, "task_startup_failure_total") === at(before, "task_startup_failure_total") + 1 ? now : undefined;
+      },
+      { what: "one more task startup failure" },
+    );
+    expect(at(m, "task_startup_success_total")).toBe(at(before, "task_startup_success_total"));
+    expect(at(m, "task_startup_attempts_total")).toBe(at(before, "task_startup_attempts_total") + 1);
+    expect(at(m, "connector_startup_success_total")).toBe(at(before, "connector_startup_success_total") + 1);
+    expect(at(m, "connector_startup_failure_total")).toBe(at(before, "connector_startup_failure_total"));
+    const attempts = at(m, "task_startup_attempts_total");
+    expect(at(m, "task_startup_failure_percentage")).toBeCloseTo(at(m, "task_startup_failure_total") / attempts, 10);
+    expect(m.get(`${W}task_startup_attempts_total`)!.type).toBe("counter");
+    expect(m.get(`${W}task_startup_failure_percentage`)!.type).toBe("gauge");
+    await remove("mx-start");
+  });
 });
