@@ -9,7 +9,7 @@
 import { describe, expect, test } from "bun:test";
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { startApi } from "./support/http-api.ts";
-import { createTopic, produce, readTopic, uniqueTopic } from "./support/kafka.ts";
+import { createTopic, createTopicsOn, produce, readTopic, testClient, uniqueTopic } from "./support/kafka.ts";
 import { type ParsedFamily, parsePrometheus, samplesLabelled, sampleValue } from "./support/prometheus-text.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -309,5 +309,32 @@ describe("/metrics exact values", () => {
     expect(m.get(`${W}task_startup_attempts_total`)!.type).toBe("counter");
     expect(m.get(`${W}task_startup_failure_percentage`)!.type).toBe("gauge");
     await remove("mx-start");
+  });
+  test("FileStreamSource to a compacted topic (keyless records refused, errors.tolerance=all): nothing written", async () => {
+    const topic = uniqueTopic("mx-compacted");
+    const admin = (await testClient()).admin();
+    await admin.connect();
+    try {
+      await createTopicsOn(admin, [
+        { topic, numPartitions: 1, configEntries: [{ name: "cleanup.policy", value: "compact" }] },
+      ]);
+    } finally {
+      await admin.disconnect();
+    }
+    const input = suite.dir.file("mx-compacted.txt");
+    writeFileSync(input, "a\nb\nc\n");
+    await create("mx-compacted", {
+      "connector.class": "FileStreamSource",
+      file: input,
+      topic,
+      "errors.tolerance": "all",
+    });
+    const c = task("mx-compacted");
+    const m = await until(`${K}task_error_metrics_total_record_failures`, c, 3);
+    expect(sampleValue(m, `${K}source_task_metrics_source_record_poll_total`, c)).toBe(3);
+    expect(sampleValue(m, `${K}source_task_metrics_source_record_write_total`, c)).toBe(0);
+    expect(sampleValue(m, `${K}task_error_metrics_total_record_errors`, c)).toBe(0);
+    expect(sampleValue(m, `${K}task_error_metrics_total_records_skipped`, c)).toBe(0);
+    await remove("mx-compacted");
   });
 });

@@ -246,8 +246,10 @@ export class WorkerSourceTask extends WorkerTask {
     const { records, positions, outgoing } = batch;
     this.activeTopics.acknowledged(outgoing, metadata);
     await commitSourceRecords(this.o.task, records, positions, metadata, this.sender.rejections, this.log);
-    this.metrics.sourceRecordWriteTotal += batch.outgoing.length;
-    this.metrics.sourceRecordWriteRate.record(batch.outgoing.length);
+    // Written: acknowledged by Kafka (a record refused and tolerated has no metadata, as Connect's skipRecord).
+    const written = metadata.reduce((n, m) => (m ? n + 1 : n), 0);
+    this.metrics.sourceRecordWriteTotal += written;
+    this.metrics.sourceRecordWriteRate.record(written);
     stageOffsets(this.staged, records);
   }
 
@@ -259,8 +261,7 @@ export class WorkerSourceTask extends WorkerTask {
     if (!this.started) return;
     updateStagedOffsets(this.o.task, this.staged, this.log);
     const started = monotonicNow(this.clock);
-    // As Connect, a commit with nothing new to write (an idle task) still counts as a successful
-    // offset commit and still calls SourceTask.commit().
+    // As Connect, a commit with nothing new (an idle task) is a success and calls SourceTask.commit().
     if (this.staged.size > 0) {
       try {
         this.o.offsets.write(this.id.connector, [...this.staged.values()]);
