@@ -72,6 +72,11 @@ describe("/metrics exact values", () => {
     expect(sampleValue(m, `${K}sink_task_metrics_sink_record_read_total`, task("mx-src"))).toBeUndefined();
     expect(sampleValue(m, `${K}source_task_metrics_source_record_poll_total`, task("mx-snk"))).toBeUndefined();
     for (const c of ["mx-src", "mx-snk"]) {
+      // Connect's batch-size-max/avg: records per poll (source) or per put (sink).
+      const max = sampleValue(m, `${K}connector_task_metrics_batch_size_max`, task(c))!;
+      expect(max).toBeGreaterThan(0);
+      expect(max).toBeLessThanOrEqual(7);
+      expect(sampleValue(m, `${K}connector_task_metrics_batch_size_avg`, task(c))).toBeGreaterThan(0);
       expect(sampleValue(m, `${K}task_error_metrics_total_record_errors`, task(c))).toBe(0);
       expect(sampleValue(m, `${K}connect_worker_metrics_connector_running_task_count`, { connector: c })).toBe(1);
     }

@@ -49,6 +49,20 @@ export function taskMetricFamilies(tasks: readonly TaskSnapshot[]): MetricFamily
     ),
     per(
       CT,
+      "batch-size-max",
+      "gauge",
+      "The number of records in the largest batch the task has processed so far.",
+      (m) => m.batchSize.max,
+    ),
+    per(
+      CT,
+      "batch-size-avg",
+      "gauge",
+      "The average number of records in the batches the task has processed so far.",
+      (m) => (m.batchSize.count === 0 ? 0 : m.batchSize.sum / m.batchSize.count),
+    ),
+    per(
+      CT,
       "offset-commit-success-percentage",
       "gauge",
       "The fraction of this task's offset commit attempts that succeeded.",

@@ -32,6 +32,8 @@ export class TaskMetrics {
   readonly pollBatch: Timing = timing();
   readonly putBatch: Timing = timing();
   readonly offsetCommit: Timing = timing();
+  /** Records per batch: a source task's polls, a sink task's puts (Connect's batch-size-avg/max). */
+  readonly batchSize = { count: 0, sum: 0, max: 0 };
   totalRecordErrors = 0;
   totalRecordFailures = 0;
   totalRecordsSkipped = 0;
@@ -47,5 +49,27 @@ export class TaskMetrics {
     t.count++;
     t.sumMs += ms;
     if (ms > t.maxMs) t.maxMs = ms;
+  }
+
+  /** A source task's poll returned `count` records (an empty answer too, as Connect) in `ms`. */
+  polled(count: number, ms: number): void {
+    TaskMetrics.record(this.pollBatch, ms);
+    this.sourceRecordPollTotal += count;
+    this.sourceRecordPollRate.record(count);
+    this.batch(count);
+  }
+
+  /** A sink task's put took `count` records in `ms`. */
+  put(count: number, ms: number): void {
+    TaskMetrics.record(this.putBatch, ms);
+    this.sinkRecordSendTotal += count;
+    this.sinkRecordSendRate.record(count);
+    this.batch(count);
+  }
+
+  private batch(count: number): void {
+    this.batchSize.count++;
+    this.batchSize.sum += count;
+    if (count > this.batchSize.max) this.batchSize.max = count;
   }
 }

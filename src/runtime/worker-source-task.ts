@@ -133,12 +133,9 @@ export class WorkerSourceTask extends WorkerTask {
         if (!active.aborted) throw error;
         records = null; // paused while retrying
       }
-      if (records && records.length > 0) {
-        TaskMetrics.record(this.metrics.pollBatch, monotonicNow(this.clock) - started);
-        this.metrics.sourceRecordPollTotal += records.length;
-        this.metrics.sourceRecordPollRate.record(records.length);
-        await this.dispatch(records);
-      } else if (monotonicNow(this.clock) - started < EMPTY_POLL_WAIT_MS) {
+      if (records) this.metrics.polled(records.length, monotonicNow(this.clock) - started);
+      if (records && records.length > 0) await this.dispatch(records);
+      else if (monotonicNow(this.clock) - started < EMPTY_POLL_WAIT_MS) {
         // A task that answers "nothing" at once must not spin the event loop (and starve REST,
         // other tasks and signal handling): wait a little before asking again.
         await this.clock.sleep(EMPTY_POLL_WAIT_MS, this.activeSignal);
