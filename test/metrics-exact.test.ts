@@ -30,7 +30,7 @@ const task = (connector: string) => ({ connector, task: "0" });
 const K = "kafka_connect_";
 
 /** Waits until `name{labels}` is `value`; returns the scrape. */
-async function until(name: string, labels: Record<string, string>, value: number) {
+async function until(name: string, labels: Record<string, string>, value: number, timeoutMs = 30_000) {
   return waitFor(
     async () => {
       const m = await scrape();
@@ -38,7 +38,7 @@ async function until(name: string, labels: Record<string, string>, value: number
       if (now !== value) throw new Error(`${name}${JSON.stringify(labels)} is ${now}, not ${value}`);
       return m;
     },
-    { what: `${name}${JSON.stringify(labels)} = ${value}` },
+    { what: `${name}${JSON.stringify(labels)} = ${value}`, timeoutMs },
   );
 }
 
@@ -222,7 +222,20 @@ describe("/metrics exact values", () => {
     const c = { connector: "mx-shrink" };
     const W = `${K}connect_worker_metrics_connector_`;
     await until(`${W}running_task_count`, c, 3);
+    // Connect's partition-count: the 3 partitions spread over the 3 tasks.
+    const spread = await waitFor(
+      async () => {
+        const now = await scrape();
+        const counts = ["0", "1", "2"].map((t) =>
+          sampleValue(now, `${K}sink_task_metrics_partition_count`, { connector: "mx-shrink", task: t }),
+        );
+        return counts.every((n) => n === 1) ? counts : undefined;
+      },
+      { what: "one partition per task", timeoutMs: 45_000 },
+    );
+    expect(spread).toEqual([1, 1, 1]);
     expect((await suite.gw.rest.put("/connectors/mx-shrink/config", config(1))).status).toBe(200);
+    await until(`${K}sink_task_metrics_partition_count`, { connector: "mx-shrink", task: "0" }, 3, 45_000);
     const m = await until(`${W}total_task_count`, c, 1);
     expect(sampleValue(m, `${W}running_task_count`, c)).toBe(1);
     expect(sampleValue(m, `${K}connect_worker_metrics_task_count`, {})).toBeGreaterThanOrEqual(1);

@@ -177,6 +177,14 @@ export function taskMetricFamilies(tasks: readonly TaskSnapshot[]): MetricFamily
     ),
     per(
       SI,
+      "partition-count",
+      "gauge",
+      "The number of topic partitions assigned to this task belonging to the named sink connector in this worker.",
+      (m) => m.partitionCount(),
+      "sink",
+    ),
+    per(
+      SI,
       "put-batch-avg-time-ms",
       "gauge",
       "The average time taken by this task to put a batch of sinks records.",

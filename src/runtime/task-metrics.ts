@@ -32,6 +32,8 @@ export class TaskMetrics {
   readonly pollBatch: Timing = timing();
   readonly putBatch: Timing = timing();
   readonly offsetCommit: Timing = timing();
+  /** A sink task's assigned partitions now (Connect's partition-count). */
+  partitionCount: () => number = () => 0;
   /** Records per batch: a source task's polls, a sink task's puts (Connect's batch-size-avg/max). */
   readonly batchSize = { count: 0, sum: 0, max: 0 };
   totalRecordErrors = 0;
