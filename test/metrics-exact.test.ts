@@ -47,8 +47,12 @@ async function create(name: string, config: Record<string, string>) {
   expect({ status: r.status, body: r.body }).toMatchObject({ status: 201 });
 }
 
+/** Deletes the connector; its series (every family, by its connector label) go. */
 async function remove(name: string) {
   expect((await suite.gw.rest.request("DELETE", `/connectors/${encodeURIComponent(name)}`)).status).toBe(204);
+  await waitFor(async () => samplesLabelled(await scrape(), "connector", name).length === 0, {
+    what: `no series of the deleted connector ${name}`,
+  });
 }
 
 const lines = (path: string) => (existsSync(path) ? readFileSync(path, "utf8").split("\n").filter(Boolean) : []);
@@ -205,9 +209,6 @@ describe("/metrics exact values", () => {
     expect(sampleValue(m, `${K}connector_metrics_status`, { ...c, status: "stopped" })).toBe(0);
 
     await remove(name);
-    await waitFor(async () => samplesLabelled(await scrape(), "connector", name).length === 0, {
-      what: "the deleted connector's series gone",
-    });
   });
   test("fewer tasks after a reconfiguration: the removed tasks' series go", async () => {
     const topic = uniqueTopic("mx-shrink");
