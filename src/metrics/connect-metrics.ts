@@ -125,14 +125,13 @@ export function connectMetrics(snapshot: MetricsSnapshot): MetricFamily[] {
   return families;
 }
 
-const pct = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
-
 /** Connect's connector-startup-* and task-startup-* worker metrics (WorkerMetricsGroup). */
 function startupFamilies(startups: StartupSnapshot | undefined): MetricFamily[] {
   const W = "connect-worker-metrics";
-  const zero = { success: 0, failure: 0 };
+  const zero = { success: 0, failure: 0, successRatio: 0, failureRatio: 0 };
   return (["connector", "task"] as const).flatMap((kind) => {
-    const { success, failure } = startups?.[kind === "connector" ? "connectors" : "tasks"] ?? zero;
+    const { success, failure, successRatio, failureRatio } =
+      startups?.[kind === "connector" ? "connectors" : "tasks"] ?? zero;
     const one = (metric: string, type: "counter" | "gauge", help: string, value: number) =>
       connectFamily(W, `${kind}-startup-${metric}`, type, help, [{ labels: {}, value }]);
     return [
@@ -147,14 +146,14 @@ function startupFamilies(startups: StartupSnapshot | undefined): MetricFamily[] 
         "success-percentage",
         "gauge",
         `The average percentage of this worker's ${kind}s starts that succeeded.`,
-        pct(success, success + failure),
+        successRatio,
       ),
       one("failure-total", "counter", `The total number of ${kind} starts that failed.`, failure),
       one(
         "failure-percentage",
         "gauge",
         `The average percentage of this worker's ${kind}s starts that failed.`,
-        pct(failure, success + failure),
+        failureRatio,
       ),
     ];
   });

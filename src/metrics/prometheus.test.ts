@@ -5,6 +5,7 @@ import { TaskMetrics } from "../runtime/task-metrics.ts";
 import { connectMetrics } from "./connect-metrics.ts";
 import { PluginMetrics } from "./plugin-metrics.ts";
 import { renderPrometheus } from "./prometheus.ts";
+import { taskMetricFamilies } from "./task-metric-families.ts";
 
 const ODD = 'a "quoted" back\\slash\nnew line';
 
@@ -81,5 +82,26 @@ describe("Prometheus text", () => {
     const families = parsePrometheus(renderPrometheus(registry.families({ connector: "s", task: "0" })));
     expect(sampleValue(families, "http_sink_records_sent_total", { connector: "s", task: "0" })).toBe(0);
     expect(sampleValue(families, "http_sink_records_dlq_total", { connector: "s", task: "0" })).toBe(0);
+  });
+
+  test("offset commit percentages and times cover the last 30-60 s, as Connect's: an old failure ages out", () => {
+    let now = 1_000_000;
+    const metrics = new TaskMetrics(() => now);
+    metrics.commitFailed();
+    metrics.commitSucceeded(900);
+    const value = (name: string) =>
+      sampleValue(
+        parsePrometheus(renderPrometheus(taskMetricFamilies([{ connector: "c", task: 0, kind: "sink", metrics }]))),
+        `kafka_connect_connector_task_metrics_${name}`,
+        { connector: "c", task: "0" },
+      );
+    expect([value("offset_commit_failure_percentage"), value("offset_commit_max_time_ms")]).toEqual([0.5, 900]);
+    now += 61_000;
+    metrics.commitSucceeded(4);
+    expect(value("offset_commit_failure_percentage")).toBe(0);
+    expect(value("offset_commit_success_percentage")).toBe(1);
+    expect(value("offset_commit_max_time_ms")).toBe(4);
+    // The totals count from the task's start.
+    expect([value("offset_commit_success_total"), value("offset_commit_failure_total")]).toEqual([2, 1]);
   });
 });

@@ -3,13 +3,17 @@
  * labels: connector-task-metrics (offset commits), source-task-metrics, sink-task-metrics and
  * task-error-metrics. Used by connectMetrics.
  */
-import type { TaskMetrics, Timing } from "../runtime/task-metrics.ts";
+import type { TaskMetrics } from "../runtime/task-metrics.ts";
 import { connectFamily } from "./connect-metric-family.ts";
 import type { TaskSnapshot } from "./connect-metrics.ts";
 import type { MetricFamily, MetricType } from "./prometheus.ts";
 
-const avg = (t: Timing) => (t.count === 0 ? 0 : t.sumMs / t.count);
-const pct = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
+/** The fraction of the window's offset commits that succeeded (or failed); 0 without any. */
+const commits = (m: TaskMetrics, success: boolean) => {
+  const r = m.offsetCommitResults;
+  if (r.count() === 0) return 0;
+  return success ? r.avg() : 1 - r.avg();
+};
 
 /** The task families in Connect's group order. */
 export function taskMetricFamilies(tasks: readonly TaskSnapshot[]): MetricFamily[] {
@@ -38,42 +42,42 @@ export function taskMetricFamilies(tasks: readonly TaskSnapshot[]): MetricFamily
       "offset-commit-avg-time-ms",
       "gauge",
       "The average time in milliseconds taken by this task to commit offsets.",
-      (m) => avg(m.offsetCommit),
+      (m) => m.offsetCommit.avg(),
     ),
     per(
       CT,
       "offset-commit-max-time-ms",
       "gauge",
       "The maximum time in milliseconds taken by this task to commit offsets.",
-      (m) => m.offsetCommit.maxMs,
+      (m) => m.offsetCommit.max(),
     ),
     per(
       CT,
       "batch-size-max",
       "gauge",
       "The number of records in the largest batch the task has processed so far.",
-      (m) => m.batchSize.max,
+      (m) => m.batchSize.max(),
     ),
     per(
       CT,
       "batch-size-avg",
       "gauge",
       "The average number of records in the batches the task has processed so far.",
-      (m) => (m.batchSize.count === 0 ? 0 : m.batchSize.sum / m.batchSize.count),
+      (m) => m.batchSize.avg(),
     ),
     per(
       CT,
       "offset-commit-success-percentage",
       "gauge",
-      "The fraction of this task's offset commit attempts that succeeded.",
-      (m) => pct(m.offsetCommitSuccess, m.offsetCommitSuccess + m.offsetCommitFailure),
+      "The average percentage of this task's offset commit attempts that succeeded (a fraction, over the last 30-60 s).",
+      (m) => commits(m, true),
     ),
     per(
       CT,
       "offset-commit-failure-percentage",
       "gauge",
-      "The fraction of this task's offset commit attempts that failed.",
-      (m) => pct(m.offsetCommitFailure, m.offsetCommitSuccess + m.offsetCommitFailure),
+      "The average percentage of this task's offset commit attempts that failed (a fraction, over the last 30-60 s).",
+      (m) => commits(m, false),
     ),
     per(
       CT,
@@ -129,7 +133,7 @@ export function taskMetricFamilies(tasks: readonly TaskSnapshot[]): MetricFamily
       "poll-batch-avg-time-ms",
       "gauge",
       "The average time in milliseconds taken by this task to poll for a batch of source records.",
-      (m) => avg(m.pollBatch),
+      (m) => m.pollBatch.avg(),
       "source",
     ),
     per(
@@ -137,7 +141,7 @@ export function taskMetricFamilies(tasks: readonly TaskSnapshot[]): MetricFamily
       "poll-batch-max-time-ms",
       "gauge",
       "The maximum time in milliseconds taken by this task to poll for a batch of source records.",
-      (m) => m.pollBatch.maxMs,
+      (m) => m.pollBatch.max(),
       "source",
     ),
   );
@@ -188,7 +192,7 @@ export function taskMetricFamilies(tasks: readonly TaskSnapshot[]): MetricFamily
       "put-batch-avg-time-ms",
       "gauge",
       "The average time taken by this task to put a batch of sinks records.",
-      (m) => avg(m.putBatch),
+      (m) => m.putBatch.avg(),
       "sink",
     ),
     per(
@@ -196,7 +200,7 @@ export function taskMetricFamilies(tasks: readonly TaskSnapshot[]): MetricFamily
       "put-batch-max-time-ms",
       "gauge",
       "The maximum time taken by this task to put a batch of sinks records.",
-      (m) => m.putBatch.maxMs,
+      (m) => m.putBatch.max(),
       "sink",
     ),
   );

@@ -1,41 +1,36 @@
 /**
- * Per-task counters in Connect's metric vocabulary: connector-task-metrics (offset commits),
- * source-task-metrics (poll/write), sink-task-metrics (read/send, put batches) and
+ * Per-task counters in Connect's metric vocabulary: connector-task-metrics (offset commits, batch
+ * sizes), source-task-metrics (poll/write), sink-task-metrics (read/send, put batches) and
  * task-error-metrics (errors, retries, skips, dead letter queue). The runtime updates them; the
- * metrics endpoint reads them. Times are count/sum/max so averages can be derived.
+ * metrics endpoint reads them. Averages, maxima and percentages cover the last 30–60 s as
+ * Connect's (WindowedStat); totals count from the task's start.
  */
 import { PluginMetrics } from "../metrics/plugin-metrics.ts";
 import { WindowedRate } from "../metrics/rate.ts";
-
-export interface Timing {
-  count: number;
-  sumMs: number;
-  maxMs: number;
-}
-
-function timing(): Timing {
-  return { count: 0, sumMs: 0, maxMs: 0 };
-}
+import { WindowedStat } from "../metrics/windowed-stat.ts";
 
 export class TaskMetrics {
-  readonly startedAt = Date.now();
+  readonly startedAt: number;
   sourceRecordPollTotal = 0;
   sourceRecordWriteTotal = 0;
   sinkRecordReadTotal = 0;
   sinkRecordSendTotal = 0;
-  readonly sourceRecordPollRate = new WindowedRate();
-  readonly sourceRecordWriteRate = new WindowedRate();
-  readonly sinkRecordReadRate = new WindowedRate();
-  readonly sinkRecordSendRate = new WindowedRate();
+  readonly sourceRecordPollRate: WindowedRate;
+  readonly sourceRecordWriteRate: WindowedRate;
+  readonly sinkRecordReadRate: WindowedRate;
+  readonly sinkRecordSendRate: WindowedRate;
   offsetCommitSuccess = 0;
   offsetCommitFailure = 0;
-  readonly pollBatch: Timing = timing();
-  readonly putBatch: Timing = timing();
-  readonly offsetCommit: Timing = timing();
+  /** Poll, put and successful offset commit times (ms). */
+  readonly pollBatch: WindowedStat;
+  readonly putBatch: WindowedStat;
+  readonly offsetCommit: WindowedStat;
+  /** Offset commit outcomes, 1 a success and 0 a failure (Connect's Frequencies: the percentages). */
+  readonly offsetCommitResults: WindowedStat;
   /** A sink task's assigned partitions now (Connect's partition-count). */
   partitionCount: () => number = () => 0;
   /** Records per batch: a source task's polls, a sink task's puts (Connect's batch-size-avg/max). */
-  readonly batchSize = { count: 0, sum: 0, max: 0 };
+  readonly batchSize: WindowedStat;
   totalRecordErrors = 0;
   totalRecordFailures = 0;
   totalRecordsSkipped = 0;
@@ -47,15 +42,35 @@ export class TaskMetrics {
   /** Metrics the task's plugin defines itself (rendered with the task's labels). */
   readonly plugin = new PluginMetrics();
 
-  static record(t: Timing, ms: number): void {
-    t.count++;
-    t.sumMs += ms;
-    if (ms > t.maxMs) t.maxMs = ms;
+  /** `now`: the wall clock of the rates and windows (a test's own). */
+  constructor(now: () => number = Date.now) {
+    this.startedAt = now();
+    this.sourceRecordPollRate = new WindowedRate(30, now);
+    this.sourceRecordWriteRate = new WindowedRate(30, now);
+    this.sinkRecordReadRate = new WindowedRate(30, now);
+    this.sinkRecordSendRate = new WindowedRate(30, now);
+    this.pollBatch = new WindowedStat(now);
+    this.putBatch = new WindowedStat(now);
+    this.offsetCommit = new WindowedStat(now);
+    this.offsetCommitResults = new WindowedStat(now);
+    this.batchSize = new WindowedStat(now);
+  }
+
+  /** An offset commit succeeded in `ms` (one with nothing new to commit too, as Connect). */
+  commitSucceeded(ms: number): void {
+    this.offsetCommitSuccess++;
+    this.offsetCommit.record(ms);
+    this.offsetCommitResults.record(1);
+  }
+
+  commitFailed(): void {
+    this.offsetCommitFailure++;
+    this.offsetCommitResults.record(0);
   }
 
   /** A source task's poll returned `count` records (an empty answer too, as Connect) in `ms`. */
   polled(count: number, ms: number): void {
-    TaskMetrics.record(this.pollBatch, ms);
+    this.pollBatch.record(ms);
     this.sourceRecordPollTotal += count;
     this.sourceRecordPollRate.record(count);
     this.batch(count);
@@ -63,15 +78,13 @@ export class TaskMetrics {
 
   /** A sink task's put took `count` records in `ms`. */
   put(count: number, ms: number): void {
-    TaskMetrics.record(this.putBatch, ms);
+    this.putBatch.record(ms);
     this.sinkRecordSendTotal += count;
     this.sinkRecordSendRate.record(count);
     this.batch(count);
   }
 
   private batch(count: number): void {
-    this.batchSize.count++;
-    this.batchSize.sum += count;
-    if (count > this.batchSize.max) this.batchSize.max = count;
+    this.batchSize.record(count);
   }
 }

@@ -55,7 +55,7 @@ import {
   type WorkerSourceTaskOptions,
 } from "./source-task-lifecycle.ts";
 import type { Outgoing, SourceTaskSender } from "./source-task-sender.ts";
-import { TaskMetrics } from "./task-metrics.ts";
+import type { TaskMetrics } from "./task-metrics.ts";
 import { WorkerTask } from "./worker-task.ts";
 
 const EMPTY_POLL_WAIT_MS = 50;
@@ -264,14 +264,13 @@ export class WorkerSourceTask extends WorkerTask {
         this.o.offsets.write(this.id.connector, [...this.staged.values()]);
         this.staged.clear();
       } catch (error) {
-        this.metrics.offsetCommitFailure++;
+        this.metrics.commitFailed();
         // Connect's words when its offset store fails a flush (the offsets are kept for the next attempt).
         this.log.error("Failed to flush offsets to storage", error);
         return;
       }
     }
-    this.metrics.offsetCommitSuccess++;
-    TaskMetrics.record(this.metrics.offsetCommit, monotonicNow(this.clock) - started);
+    this.metrics.commitSucceeded(monotonicNow(this.clock) - started);
     try {
       await this.o.task.commit?.();
     } catch (error) {
