@@ -180,8 +180,11 @@ describe("/metrics exact values", () => {
     // Label escaping: quotes here, a backslash below (the REST API refuses an encoded backslash in
     // a path, as Connect's Jetty: that connector cannot be paused by URL).
     const name = 'mx "odd" name';
-    await create("mx \\ back", { "connector.class": "FileStreamSource", file: input, topic: uniqueTopic("mx-back") });
-    await create(name, { "connector.class": "FileStreamSource", file: input, topic: uniqueTopic("mx-odd") });
+    const [back, odd] = [uniqueTopic("mx-back"), uniqueTopic("mx-odd")];
+    await createTopic(back, 1);
+    await createTopic(odd, 1);
+    await create("mx \\ back", { "connector.class": "FileStreamSource", file: input, topic: back });
+    await create(name, { "connector.class": "FileStreamSource", file: input, topic: odd });
     const c = { connector: name };
     const W = `${K}connect_worker_metrics_connector_`;
     await until(`${K}source_task_metrics_source_record_write_total`, task("mx \\ back"), 2);
