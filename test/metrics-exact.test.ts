@@ -28,6 +28,12 @@ async function scrape(): Promise<Map<string, ParsedFamily>> {
 
 const task = (connector: string) => ({ connector, task: "0" });
 const K = "kafka_connect_";
+/** Sink connectors are named per run: their consumer groups (connect-<name>) are on the shared broker. */
+const SNK = uniqueTopic("mx-snk");
+const HTTP_SINK = uniqueTopic("mx-http-sink");
+const SHRINK = uniqueTopic("mx-shrink");
+const FAIL = uniqueTopic("mx-fail");
+const START = uniqueTopic("mx-start");
 
 /** Waits until `name{labels}` is `value`; returns the scrape. */
 async function until(name: string, labels: Record<string, string>, value: number, timeoutMs = 30_000) {
@@ -65,17 +71,17 @@ describe("/metrics exact values", () => {
     const output = suite.dir.file("mx-out.txt");
     writeFileSync(input, "");
     await create("mx-src", { "connector.class": "FileStreamSource", file: input, topic });
-    await create("mx-snk", { "connector.class": "FileStreamSink", file: output, topics: topic });
+    await create(SNK, { "connector.class": "FileStreamSink", file: output, topics: topic });
     appendFileSync(input, Array.from({ length: 7 }, (_, i) => `line-${i}\n`).join(""));
     await waitFor(() => lines(output).length === 7, { what: "7 lines out" });
-    await until(`${K}sink_task_metrics_sink_record_send_total`, task("mx-snk"), 7);
+    await until(`${K}sink_task_metrics_sink_record_send_total`, task(SNK), 7);
     const m = await until(`${K}source_task_metrics_source_record_write_total`, task("mx-src"), 7);
     expect(sampleValue(m, `${K}source_task_metrics_source_record_poll_total`, task("mx-src"))).toBe(7);
-    expect(sampleValue(m, `${K}sink_task_metrics_sink_record_read_total`, task("mx-snk"))).toBe(7);
+    expect(sampleValue(m, `${K}sink_task_metrics_sink_record_read_total`, task(SNK))).toBe(7);
     // The source's series are not in the sink groups and the other way round.
     expect(sampleValue(m, `${K}sink_task_metrics_sink_record_read_total`, task("mx-src"))).toBeUndefined();
-    expect(sampleValue(m, `${K}source_task_metrics_source_record_poll_total`, task("mx-snk"))).toBeUndefined();
-    for (const c of ["mx-src", "mx-snk"]) {
+    expect(sampleValue(m, `${K}source_task_metrics_source_record_poll_total`, task(SNK))).toBeUndefined();
+    for (const c of ["mx-src", SNK]) {
       // Connect's batch-size-max/avg: records per poll (source) or per put (sink).
       const max = sampleValue(m, `${K}connector_task_metrics_batch_size_max`, task(c))!;
       expect(max).toBeGreaterThan(0);
@@ -85,7 +91,7 @@ describe("/metrics exact values", () => {
       expect(sampleValue(m, `${K}connect_worker_metrics_connector_running_task_count`, { connector: c })).toBe(1);
     }
     // Connect counts an offset commit with nothing new to commit as a success (each interval).
-    for (const c of ["mx-src", "mx-snk"]) {
+    for (const c of ["mx-src", SNK]) {
       const now = sampleValue(m, `${K}connector_task_metrics_offset_commit_success_total`, task(c))!;
       await waitFor(
         async () =>
@@ -95,7 +101,7 @@ describe("/metrics exact values", () => {
       );
     }
     await remove("mx-src");
-    await remove("mx-snk");
+    await remove(SNK);
   });
 
   test("HTTP sink refusing 2 of 10 records (errors.tolerance=all, DLQ): Connect's executeFailed counts", async () => {
@@ -105,7 +111,7 @@ describe("/metrics exact values", () => {
     using api = startApi((req) =>
       /"i":(3|7)\b/.test(req.body) ? Response.json({ error: "no" }, { status: 422 }) : new Response("ok"),
     );
-    await create("mx-http-sink", {
+    await create(HTTP_SINK, {
       "connector.class": "HttpSink",
       topics: topic,
       url: `${api.base}/events`,
@@ -122,7 +128,7 @@ describe("/metrics exact values", () => {
       Array.from({ length: 10 }, (_, i) => ({ value: JSON.stringify({ i }) })),
     );
     await readTopic(dlq, 2);
-    const c = task("mx-http-sink");
+    const c = task(HTTP_SINK);
     await until(`${K}sink_task_metrics_sink_record_send_total`, c, 10);
     const m = await until("http_sink_records_sent_total", c, 8);
     expect(sampleValue(m, "http_sink_records_dlq_total", c)).toBe(2);
@@ -135,7 +141,7 @@ describe("/metrics exact values", () => {
     expect(sampleValue(m, `${K}task_error_metrics_deadletterqueue_produce_requests`, c)).toBe(2);
     expect(sampleValue(m, `${K}task_error_metrics_deadletterqueue_produce_failures`, c)).toBe(0);
     expect(sampleValue(m, `${K}task_error_metrics_last_error_timestamp`, c)).toBeGreaterThan(0);
-    await remove("mx-http-sink");
+    await remove(HTTP_SINK);
   });
 
   test("ingest: requests by route and status class, records and bytes accepted, latency count", async () => {
@@ -236,8 +242,8 @@ describe("/metrics exact values", () => {
       topics: topic,
       "tasks.max": String(tasks),
     });
-    await create("mx-shrink", config(3));
-    const c = { connector: "mx-shrink" };
+    await create(SHRINK, config(3));
+    const c = { connector: SHRINK };
     const W = `${K}connect_worker_metrics_connector_`;
     await until(`${W}running_task_count`, c, 3);
     // Connect's partition-count: the 3 partitions spread over the 3 tasks.
@@ -245,23 +251,21 @@ describe("/metrics exact values", () => {
       async () => {
         const now = await scrape();
         const counts = ["0", "1", "2"].map((t) =>
-          sampleValue(now, `${K}sink_task_metrics_partition_count`, { connector: "mx-shrink", task: t }),
+          sampleValue(now, `${K}sink_task_metrics_partition_count`, { connector: SHRINK, task: t }),
         );
         return counts.every((n) => n === 1) ? counts : undefined;
       },
       { what: "one partition per task", timeoutMs: 45_000 },
     );
     expect(spread).toEqual([1, 1, 1]);
-    expect((await suite.gw.rest.put("/connectors/mx-shrink/config", config(1))).status).toBe(200);
-    await until(`${K}sink_task_metrics_partition_count`, { connector: "mx-shrink", task: "0" }, 3, 45_000);
+    expect((await suite.gw.rest.put(`/connectors/${SHRINK}/config`, config(1))).status).toBe(200);
+    await until(`${K}sink_task_metrics_partition_count`, { connector: SHRINK, task: "0" }, 3, 45_000);
     const m = await until(`${W}total_task_count`, c, 1);
     expect(sampleValue(m, `${W}running_task_count`, c)).toBe(1);
     expect(sampleValue(m, `${K}connect_worker_metrics_task_count`, {})).toBeGreaterThanOrEqual(1);
-    const leftovers = samplesLabelled(m, "connector", "mx-shrink").filter(
-      (x) => x.labels.task && x.labels.task !== "0",
-    );
+    const leftovers = samplesLabelled(m, "connector", SHRINK).filter((x) => x.labels.task && x.labels.task !== "0");
     expect(leftovers).toEqual([]);
-    await remove("mx-shrink");
+    await remove(SHRINK);
   });
   test("HTTP source: one request of 3 records and one refused with 500", async () => {
     const topic = uniqueTopic("mx-http-source");
@@ -302,29 +306,29 @@ describe("/metrics exact values", () => {
     const topic = uniqueTopic("mx-fail");
     await createTopic(topic, 1);
     await produce(topic, [{ value: '{"ok":1}' }, { value: "{broken" }]);
-    await create("mx-fail", {
+    await create(FAIL, {
       "connector.class": "FileStreamSink",
       file: suite.dir.file("mx-fail.out"),
       topics: topic,
       "value.converter": "org.apache.kafka.connect.json.JsonConverter",
       "value.converter.schemas.enable": "false",
     });
-    const c = { connector: "mx-fail" };
+    const c = { connector: FAIL };
     const m = await until(`${K}connect_worker_metrics_connector_failed_task_count`, c, 1);
     expect(sampleValue(m, `${K}connect_worker_metrics_connector_running_task_count`, c)).toBe(0);
-    expect(sampleValue(m, `${K}connector_task_metrics_status`, { ...task("mx-fail"), status: "failed" })).toBe(1);
-    expect(sampleValue(m, `${K}sink_task_metrics_sink_record_read_total`, task("mx-fail"))).toBe(2);
-    expect(sampleValue(m, `${K}sink_task_metrics_sink_record_send_total`, task("mx-fail"))).toBe(0);
-    expect(sampleValue(m, `${K}task_error_metrics_total_record_failures`, task("mx-fail"))).toBe(1);
-    expect(sampleValue(m, `${K}task_error_metrics_total_record_errors`, task("mx-fail"))).toBe(1);
-    expect(sampleValue(m, `${K}task_error_metrics_total_records_skipped`, task("mx-fail"))).toBe(0);
-    await remove("mx-fail");
+    expect(sampleValue(m, `${K}connector_task_metrics_status`, { ...task(FAIL), status: "failed" })).toBe(1);
+    expect(sampleValue(m, `${K}sink_task_metrics_sink_record_read_total`, task(FAIL))).toBe(2);
+    expect(sampleValue(m, `${K}sink_task_metrics_sink_record_send_total`, task(FAIL))).toBe(0);
+    expect(sampleValue(m, `${K}task_error_metrics_total_record_failures`, task(FAIL))).toBe(1);
+    expect(sampleValue(m, `${K}task_error_metrics_total_record_errors`, task(FAIL))).toBe(1);
+    expect(sampleValue(m, `${K}task_error_metrics_total_records_skipped`, task(FAIL))).toBe(0);
+    await remove(FAIL);
   });
   test("worker startup metrics: a task whose start throws is a task startup failure, its connector's start a success", async () => {
     const W = `${K}connect_worker_metrics_`;
     const before = await scrape();
     const at = (m: Map<string, ParsedFamily>, name: string) => sampleValue(m, `${W}${name}`, {}) ?? Number.NaN;
-    await create("mx-start", {
+    await create(START, {
       "connector.class": "FileStreamSink",
       file: suite.dir.file("no-such-dir/out.txt"),
       topics: uniqueTopic("mx-start"),
@@ -344,7 +348,7 @@ describe("/metrics exact values", () => {
     expect(at(m, "task_startup_failure_percentage")).toBeCloseTo(at(m, "task_startup_failure_total") / attempts, 10);
     expect(m.get(`${W}task_startup_attempts_total`)!.type).toBe("counter");
     expect(m.get(`${W}task_startup_failure_percentage`)!.type).toBe("gauge");
-    await remove("mx-start");
+    await remove(START);
   });
   test("FileStreamSource to a compacted topic (keyless records refused, errors.tolerance=all): nothing written", async () => {
     const topic = uniqueTopic("mx-compacted");
