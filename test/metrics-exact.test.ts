@@ -90,6 +90,10 @@ describe("/metrics exact values", () => {
       expect(sampleValue(m, `${K}task_error_metrics_total_record_errors`, task(c))).toBe(0);
       expect(sampleValue(m, `${K}connect_worker_metrics_connector_running_task_count`, { connector: c })).toBe(1);
     }
+    // The sink's offset-commit-completion-total counts its successful commits too (Connect's sink group).
+    expect(sampleValue(m, `${K}sink_task_metrics_offset_commit_completion_total`, task(SNK))).toBe(
+      sampleValue(m, `${K}connector_task_metrics_offset_commit_success_total`, task(SNK)),
+    );
     // Connect counts an offset commit with nothing new to commit as a success (each interval).
     for (const c of ["mx-src", SNK]) {
       const now = sampleValue(m, `${K}connector_task_metrics_offset_commit_success_total`, task(c))!;

@@ -181,6 +181,22 @@ export function taskMetricFamilies(tasks: readonly TaskSnapshot[]): MetricFamily
     ),
     per(
       SI,
+      "offset-commit-completion-total",
+      "counter",
+      "The total number of offset commit completions that were completed successfully.",
+      (m) => m.offsetCommitSuccess,
+      "sink",
+    ),
+    per(
+      SI,
+      "offset-commit-skip-total",
+      "counter",
+      "The total number of offset commit completions that were received too late and skipped/ignored (none here: commits complete in order).",
+      () => 0,
+      "sink",
+    ),
+    per(
+      SI,
       "partition-count",
       "gauge",
       "The number of topic partitions assigned to this task belonging to the named sink connector in this worker.",
