@@ -77,6 +77,11 @@ describe("/metrics exact values", () => {
     await until(`${K}sink_task_metrics_sink_record_send_total`, task(SNK), 7);
     const m = await until(`${K}source_task_metrics_source_record_write_total`, task("mx-src"), 7);
     expect(sampleValue(m, `${K}source_task_metrics_source_record_poll_total`, task("mx-src"))).toBe(7);
+    // Every polled record is written: none active; the most at once between 1 and 7.
+    expect(sampleValue(m, `${K}source_task_metrics_source_record_active_count`, task("mx-src"))).toBe(0);
+    const activeMax = sampleValue(m, `${K}source_task_metrics_source_record_active_count_max`, task("mx-src"))!;
+    expect(activeMax).toBeGreaterThanOrEqual(1);
+    expect(activeMax).toBeLessThanOrEqual(7);
     expect(sampleValue(m, `${K}sink_task_metrics_sink_record_read_total`, task(SNK))).toBe(7);
     // The source's series are not in the sink groups and the other way round.
     expect(sampleValue(m, `${K}sink_task_metrics_sink_record_read_total`, task("mx-src"))).toBeUndefined();
@@ -377,6 +382,7 @@ describe("/metrics exact values", () => {
     const m = await until(`${K}task_error_metrics_total_record_failures`, c, 3);
     expect(sampleValue(m, `${K}source_task_metrics_source_record_poll_total`, c)).toBe(3);
     expect(sampleValue(m, `${K}source_task_metrics_source_record_write_total`, c)).toBe(0);
+    await until(`${K}source_task_metrics_source_record_active_count`, c, 0);
     expect(sampleValue(m, `${K}task_error_metrics_total_record_errors`, c)).toBe(0);
     expect(sampleValue(m, `${K}task_error_metrics_total_records_skipped`, c)).toBe(0);
     await remove("mx-compacted");

@@ -31,6 +31,9 @@ export class TaskMetrics {
   partitionCount: () => number = () => 0;
   /** Records per batch: a source task's polls, a sink task's puts (Connect's batch-size-avg/max). */
   readonly batchSize: WindowedStat;
+  private activeRecords = 0;
+  /** source-record-active-count as it moved (its -avg and -max). */
+  readonly activeRecordCounts: WindowedStat;
   totalRecordErrors = 0;
   totalRecordFailures = 0;
   totalRecordsSkipped = 0;
@@ -54,6 +57,7 @@ export class TaskMetrics {
     this.offsetCommit = new WindowedStat(now);
     this.offsetCommitResults = new WindowedStat(now);
     this.batchSize = new WindowedStat(now);
+    this.activeRecordCounts = new WindowedStat(now);
   }
 
   /** An offset commit succeeded in `ms` (one with nothing new to commit too, as Connect). */
@@ -74,6 +78,27 @@ export class TaskMetrics {
     this.sourceRecordPollTotal += count;
     this.sourceRecordPollRate.record(count);
     this.batch(count);
+    this.setActive(this.activeRecords + count);
+  }
+
+  /**
+   * A source task's batch of `polled` records is done (acknowledged by Kafka, refused and
+   * tolerated, or filtered): `written` of them reached Kafka.
+   */
+  wrote(polled: number, written: number): void {
+    this.sourceRecordWriteTotal += written;
+    this.sourceRecordWriteRate.record(written);
+    this.setActive(this.activeRecords - polled);
+  }
+
+  /** Records polled and not yet done (Connect's source-record-active-count). */
+  get sourceRecordActiveCount(): number {
+    return this.activeRecords;
+  }
+
+  private setActive(count: number): void {
+    this.activeRecords = Math.max(0, count);
+    this.activeRecordCounts.record(this.activeRecords);
   }
 
   /** A sink task's put took `count` records in `ms`. */

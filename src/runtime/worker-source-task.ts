@@ -244,9 +244,10 @@ export class WorkerSourceTask extends WorkerTask {
     this.activeTopics.acknowledged(outgoing, metadata);
     await commitSourceRecords(this.o.task, records, positions, metadata, this.sender.rejections, this.log);
     // Written: acknowledged by Kafka (a record refused and tolerated has no metadata, as Connect's skipRecord).
-    const written = metadata.reduce((n, m) => (m ? n + 1 : n), 0);
-    this.metrics.sourceRecordWriteTotal += written;
-    this.metrics.sourceRecordWriteRate.record(written);
+    this.metrics.wrote(
+      records.length,
+      metadata.reduce((n, m) => (m ? n + 1 : n), 0),
+    );
     stageOffsets(this.staged, records);
   }
 
