@@ -225,6 +225,13 @@ describe("/metrics exact values", () => {
     expect(sampleValue(m, `${W}paused_task_count`, c)).toBe(1);
     expect(sampleValue(m, `${K}connector_metrics_status`, { ...c, status: "running" })).toBe(0);
     expect(sampleValue(m, `${K}connector_task_metrics_status`, { ...task(name), status: "paused" })).toBe(1);
+    // Connect's running-ratio and pause-ratio: the task has run, and is paused now.
+    await waitFor(async () => {
+      const now = await scrape();
+      const running = sampleValue(now, `${K}connector_task_metrics_running_ratio`, task(name))!;
+      const paused = sampleValue(now, `${K}connector_task_metrics_pause_ratio`, task(name))!;
+      return running > 0 && paused > 0 && Math.abs(running + paused - 1) < 1e-9;
+    });
 
     expect((await suite.gw.rest.put(`/connectors/${encodeURIComponent(name)}/stop`, {})).status).toBe(204);
     m = await until(`${K}connector_metrics_status`, { ...c, status: "stopped" }, 1);

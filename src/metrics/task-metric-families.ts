@@ -1,11 +1,12 @@
 /**
  * The per-task families of Kafka Connect's metrics, one sample per task with `connector` and `task`
- * labels: connector-task-metrics (offset commits), source-task-metrics, sink-task-metrics and
- * task-error-metrics. Used by connectMetrics.
+ * labels: connector-task-metrics (offset commits, batch sizes, state ratios), source-task-metrics,
+ * sink-task-metrics and task-error-metrics (error-metric-families.ts). Used by connectMetrics.
  */
 import type { TaskMetrics } from "../runtime/task-metrics.ts";
 import { connectFamily } from "./connect-metric-family.ts";
 import type { TaskSnapshot } from "./connect-metrics.ts";
+import { errorMetricFamilies } from "./error-metric-families.ts";
 import type { MetricFamily, MetricType } from "./prometheus.ts";
 
 /** The fraction of the window's offset commits that succeeded (or failed); 0 without any. */
@@ -15,17 +16,20 @@ const commits = (m: TaskMetrics, success: boolean) => {
   return success ? r.avg() : 1 - r.avg();
 };
 
+/** One family of a per-task metric: a sample per task (of `kind`, when given). */
+export type PerTask = (
+  group: string,
+  metric: string,
+  type: MetricType,
+  help: string,
+  value: (m: TaskMetrics) => number,
+  kind?: "source" | "sink",
+) => MetricFamily;
+
 /** The task families in Connect's group order. */
 export function taskMetricFamilies(tasks: readonly TaskSnapshot[]): MetricFamily[] {
   const families: MetricFamily[] = [];
-  const per = (
-    group: string,
-    metric: string,
-    type: MetricType,
-    help: string,
-    value: (m: TaskMetrics) => number,
-    kind?: "source" | "sink",
-  ) =>
+  const per: PerTask = (group, metric, type, help, value, kind) =>
     connectFamily(
       group,
       metric,
@@ -50,6 +54,12 @@ export function taskMetricFamilies(tasks: readonly TaskSnapshot[]): MetricFamily
       "gauge",
       "The maximum time in milliseconds taken by this task to commit offsets.",
       (m) => m.offsetCommit.max(),
+    ),
+    per(CT, "running-ratio", "gauge", "The fraction of time this task has spent in the running state.", (m) =>
+      m.states.ratio("RUNNING"),
+    ),
+    per(CT, "pause-ratio", "gauge", "The fraction of time this task has spent in the pause state.", (m) =>
+      m.states.ratio("PAUSED"),
     ),
     per(
       CT,
@@ -244,52 +254,6 @@ export function taskMetricFamilies(tasks: readonly TaskSnapshot[]): MetricFamily
       "sink",
     ),
   );
-  const E = "task-error-metrics";
-  families.push(
-    per(
-      E,
-      "total-record-errors",
-      "counter",
-      "The number of record processing errors in this task.",
-      (m) => m.totalRecordErrors,
-    ),
-    per(
-      E,
-      "total-record-failures",
-      "counter",
-      "The number of record processing failures in this task.",
-      (m) => m.totalRecordFailures,
-    ),
-    per(
-      E,
-      "total-records-skipped",
-      "counter",
-      "The number of records skipped due to errors.",
-      (m) => m.totalRecordsSkipped,
-    ),
-    per(E, "total-retries", "counter", "The number of operations retried.", (m) => m.totalRetries),
-    per(E, "total-errors-logged", "counter", "The number of errors that were logged.", (m) => m.totalErrorsLogged),
-    per(
-      E,
-      "deadletterqueue-produce-requests",
-      "counter",
-      "The number of attempted writes to the dead letter queue.",
-      (m) => m.deadLetterQueueProduceRequests,
-    ),
-    per(
-      E,
-      "deadletterqueue-produce-failures",
-      "counter",
-      "The number of failed writes to the dead letter queue.",
-      (m) => m.deadLetterQueueProduceFailures,
-    ),
-    per(
-      E,
-      "last-error-timestamp",
-      "gauge",
-      "The epoch timestamp when this task last encountered an error.",
-      (m) => m.lastErrorTimestamp,
-    ),
-  );
+  families.push(...errorMetricFamilies(per));
   return families;
 }

@@ -7,7 +7,9 @@
  */
 import { PluginMetrics } from "../metrics/plugin-metrics.ts";
 import { WindowedRate } from "../metrics/rate.ts";
+import { StateRatios } from "../metrics/state-ratios.ts";
 import { WindowedStat } from "../metrics/windowed-stat.ts";
+import type { TaskStatusListener } from "./worker-task.ts";
 
 export class TaskMetrics {
   readonly startedAt: number;
@@ -34,6 +36,8 @@ export class TaskMetrics {
   private activeRecords = 0;
   /** source-record-active-count as it moved (its -avg and -max). */
   readonly activeRecordCounts: WindowedStat;
+  /** Time spent running, paused (Connect's running-ratio, pause-ratio). */
+  readonly states: StateRatios;
   totalRecordErrors = 0;
   totalRecordFailures = 0;
   totalRecordsSkipped = 0;
@@ -58,6 +62,29 @@ export class TaskMetrics {
     this.offsetCommitResults = new WindowedStat(now);
     this.batchSize = new WindowedStat(now);
     this.activeRecordCounts = new WindowedStat(now);
+    this.states = new StateRatios(now);
+  }
+
+  /** `listener`, also telling the task's state changes to `states`. */
+  trackState(listener: TaskStatusListener): TaskStatusListener {
+    return {
+      onStartup: (id) => {
+        this.states.change("RUNNING");
+        listener.onStartup(id);
+      },
+      onResume: (id) => {
+        this.states.change("RUNNING");
+        listener.onResume(id);
+      },
+      onPause: (id) => {
+        this.states.change("PAUSED");
+        listener.onPause(id);
+      },
+      onFailure: (id, e) => {
+        this.states.change("FAILED");
+        listener.onFailure(id, e);
+      },
+    };
   }
 
   /** An offset commit succeeded in `ms` (one with nothing new to commit too, as Connect). */
