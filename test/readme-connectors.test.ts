@@ -306,7 +306,14 @@ describe("README: HTTP sink worked example", () => {
     expect(String(rejected!.headers["__connect.errors.http.response.body"])).toBe('{"error":"order 3 is invalid"}');
     expect(String(rejected!.headers["__connect.errors.topic"])).toBe(ordersTopic);
 
-    const shownMetrics = await runUntil(metrics!, (r) => r.output.includes("http_sink_records_dlq_total"), "metrics");
+    // The record counters are shown from the start at 0: wait for the final counts.
+    const shownMetrics = await runUntil(
+      metrics!,
+      (r) =>
+        /^http_sink_records_dlq_total\{connector="orders-to-api",task="\d"\} 1$/m.test(r.output) &&
+        /^http_sink_records_sent_total\{connector="orders-to-api",task="\d"\} 4$/m.test(r.output),
+      "metrics",
+    );
     // "requests by status class, records sent / to the DLQ, batch sizes, latency, in flight"
     const sinkNames = new Set(
       shownMetrics.output

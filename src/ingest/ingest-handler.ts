@@ -236,6 +236,7 @@ export function ingestApp(deps: IngestHandlerDeps): IngestApp {
       return notFound();
     }
     if (c.req.method !== "POST") {
+      deps.metrics.refused(route.settings.path, 405);
       return new Response(errorBody(ErrorCodes.METHOD_NOT_ALLOWED, "HTTP 405 Method Not Allowed"), {
         status: 405,
         headers: { "Content-Type": "application/json", Allow: "POST" },

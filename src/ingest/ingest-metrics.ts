@@ -183,13 +183,13 @@ export class IngestMetrics {
       {
         name: "ingest_records_accepted_total",
         type: "counter",
-        help: "Records acknowledged by Kafka and answered as written.",
+        help: "Records answered as written: acknowledged by Kafka (by the spool with ingest.ack.mode=spool).",
         samples: records,
       },
       {
         name: "ingest_bytes_accepted_total",
         type: "counter",
-        help: "Bytes of records acknowledged by Kafka, as received.",
+        help: "Bytes of the records answered as written, as received.",
         samples: bytes,
       },
       {

@@ -6,6 +6,7 @@
  * groups are in task-metric-families.ts), then the plugins' own metrics.
  */
 import type { TaskMetrics } from "../runtime/task-metrics.ts";
+import type { StartupSnapshot } from "../runtime/worker-startup-metrics.ts";
 import type { State } from "../store/status-store.ts";
 import { connectFamily } from "./connect-metric-family.ts";
 import { mergeFamilies } from "./plugin-metrics.ts";
@@ -31,6 +32,8 @@ export interface TaskSnapshot {
 export interface MetricsSnapshot {
   readonly connectors: readonly ConnectorSnapshot[];
   readonly tasks: readonly TaskSnapshot[];
+  /** Connector and task startup outcomes of this worker (absent: none counted). */
+  readonly startups?: StartupSnapshot;
 }
 
 const STATES: readonly State[] = ["UNASSIGNED", "RUNNING", "PAUSED", "FAILED", "RESTARTING", "STOPPED"];
@@ -44,6 +47,7 @@ export function connectMetrics(snapshot: MetricsSnapshot): MetricFamily[] {
     connectFamily(W, "task-count", "gauge", "The number of tasks run in this worker.", [
       { labels: {}, value: snapshot.tasks.length },
     ]),
+    ...startupFamilies(snapshot.startups),
   ];
   for (const [metric, state] of [
     ["connector-running-task-count", "RUNNING"],
@@ -57,7 +61,7 @@ export function connectMetrics(snapshot: MetricsSnapshot): MetricFamily[] {
         W,
         metric,
         "gauge",
-        `The number of ${state.toLowerCase()} tasks of the connector on this worker.`,
+        `The number of ${state.toLowerCase()} tasks of the connector on the worker.`,
         snapshot.connectors.map((c) => ({
           labels: { connector: c.name },
           value: c.tasks.filter((t) => t.state === state).length,
@@ -70,7 +74,7 @@ export function connectMetrics(snapshot: MetricsSnapshot): MetricFamily[] {
       W,
       "connector-total-task-count",
       "gauge",
-      "The number of tasks of the connector on this worker.",
+      "The number of tasks of the connector on the worker.",
       snapshot.connectors.map((c) => ({ labels: { connector: c.name }, value: c.tasks.length })),
     ),
     connectFamily(
@@ -119,4 +123,38 @@ export function connectMetrics(snapshot: MetricsSnapshot): MetricFamily[] {
     ),
   );
   return families;
+}
+
+/** Connect's connector-startup-* and task-startup-* worker metrics (WorkerMetricsGroup). */
+function startupFamilies(startups: StartupSnapshot | undefined): MetricFamily[] {
+  const W = "connect-worker-metrics";
+  const zero = { success: 0, failure: 0, successRatio: 0, failureRatio: 0 };
+  return (["connector", "task"] as const).flatMap((kind) => {
+    const { success, failure, successRatio, failureRatio } =
+      startups?.[kind === "connector" ? "connectors" : "tasks"] ?? zero;
+    const one = (metric: string, type: "counter" | "gauge", help: string, value: number) =>
+      connectFamily(W, `${kind}-startup-${metric}`, type, help, [{ labels: {}, value }]);
+    return [
+      one(
+        "attempts-total",
+        "counter",
+        `The total number of ${kind} startups that this worker has attempted.`,
+        success + failure,
+      ),
+      one("success-total", "counter", `The total number of ${kind} starts that succeeded.`, success),
+      one(
+        "success-percentage",
+        "gauge",
+        `The average percentage of this worker's ${kind}s starts that succeeded.`,
+        successRatio,
+      ),
+      one("failure-total", "counter", `The total number of ${kind} starts that failed.`, failure),
+      one(
+        "failure-percentage",
+        "gauge",
+        `The average percentage of this worker's ${kind}s starts that failed.`,
+        failureRatio,
+      ),
+    ];
+  });
 }

@@ -1,27 +1,35 @@
 /**
  * The per-task families of Kafka Connect's metrics, one sample per task with `connector` and `task`
- * labels: connector-task-metrics (offset commits), source-task-metrics, sink-task-metrics and
- * task-error-metrics. Used by connectMetrics.
+ * labels: connector-task-metrics (offset commits, batch sizes, state ratios), source-task-metrics,
+ * sink-task-metrics and task-error-metrics (error-metric-families.ts). Used by connectMetrics.
  */
-import type { TaskMetrics, Timing } from "../runtime/task-metrics.ts";
+import type { TaskMetrics } from "../runtime/task-metrics.ts";
 import { connectFamily } from "./connect-metric-family.ts";
 import type { TaskSnapshot } from "./connect-metrics.ts";
+import { errorMetricFamilies } from "./error-metric-families.ts";
 import type { MetricFamily, MetricType } from "./prometheus.ts";
 
-const avg = (t: Timing) => (t.count === 0 ? 0 : t.sumMs / t.count);
-const pct = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
+/** The fraction of the window's offset commits that succeeded (or failed); 0 without any. */
+const commits = (m: TaskMetrics, success: boolean) => {
+  const r = m.offsetCommitResults;
+  if (r.count() === 0) return 0;
+  return success ? r.avg() : 1 - r.avg();
+};
+
+/** One family of a per-task metric: a sample per task (of `kind`, when given). */
+export type PerTask = (
+  group: string,
+  metric: string,
+  type: MetricType,
+  help: string,
+  value: (m: TaskMetrics) => number,
+  kind?: "source" | "sink",
+) => MetricFamily;
 
 /** The task families in Connect's group order. */
 export function taskMetricFamilies(tasks: readonly TaskSnapshot[]): MetricFamily[] {
   const families: MetricFamily[] = [];
-  const per = (
-    group: string,
-    metric: string,
-    type: MetricType,
-    help: string,
-    value: (m: TaskMetrics) => number,
-    kind?: "source" | "sink",
-  ) =>
+  const per: PerTask = (group, metric, type, help, value, kind) =>
     connectFamily(
       group,
       metric,
@@ -38,28 +46,48 @@ export function taskMetricFamilies(tasks: readonly TaskSnapshot[]): MetricFamily
       "offset-commit-avg-time-ms",
       "gauge",
       "The average time in milliseconds taken by this task to commit offsets.",
-      (m) => avg(m.offsetCommit),
+      (m) => m.offsetCommit.avg(),
     ),
     per(
       CT,
       "offset-commit-max-time-ms",
       "gauge",
       "The maximum time in milliseconds taken by this task to commit offsets.",
-      (m) => m.offsetCommit.maxMs,
+      (m) => m.offsetCommit.max(),
+    ),
+    per(CT, "running-ratio", "gauge", "The fraction of time this task has spent in the running state.", (m) =>
+      m.states.ratio("RUNNING"),
+    ),
+    per(CT, "pause-ratio", "gauge", "The fraction of time this task has spent in the pause state.", (m) =>
+      m.states.ratio("PAUSED"),
+    ),
+    per(
+      CT,
+      "batch-size-max",
+      "gauge",
+      "The number of records in the largest batch the task has processed so far.",
+      (m) => m.batchSize.max(),
+    ),
+    per(
+      CT,
+      "batch-size-avg",
+      "gauge",
+      "The average number of records in the batches the task has processed so far.",
+      (m) => m.batchSize.avg(),
     ),
     per(
       CT,
       "offset-commit-success-percentage",
       "gauge",
-      "The fraction of this task's offset commit attempts that succeeded.",
-      (m) => pct(m.offsetCommitSuccess, m.offsetCommitSuccess + m.offsetCommitFailure),
+      "The average percentage of this task's offset commit attempts that succeeded (a fraction, over the last 30-60 s).",
+      (m) => commits(m, true),
     ),
     per(
       CT,
       "offset-commit-failure-percentage",
       "gauge",
-      "The fraction of this task's offset commit attempts that failed.",
-      (m) => pct(m.offsetCommitFailure, m.offsetCommitSuccess + m.offsetCommitFailure),
+      "The average percentage of this task's offset commit attempts that failed (a fraction, over the last 30-60 s).",
+      (m) => commits(m, false),
     ),
     per(
       CT,
@@ -112,10 +140,34 @@ export function taskMetricFamilies(tasks: readonly TaskSnapshot[]): MetricFamily
     ),
     per(
       SO,
+      "source-record-active-count",
+      "gauge",
+      "The number of records that have been produced by this task but not yet completely written to Kafka.",
+      (m) => m.sourceRecordActiveCount,
+      "source",
+    ),
+    per(
+      SO,
+      "source-record-active-count-max",
+      "gauge",
+      "The maximum number of records that have been produced by this task but not yet completely written to Kafka.",
+      (m) => m.activeRecordCounts.max(),
+      "source",
+    ),
+    per(
+      SO,
+      "source-record-active-count-avg",
+      "gauge",
+      "The average number of records that have been produced by this task but not yet completely written to Kafka.",
+      (m) => m.activeRecordCounts.avg(),
+      "source",
+    ),
+    per(
+      SO,
       "poll-batch-avg-time-ms",
       "gauge",
       "The average time in milliseconds taken by this task to poll for a batch of source records.",
-      (m) => avg(m.pollBatch),
+      (m) => m.pollBatch.avg(),
       "source",
     ),
     per(
@@ -123,7 +175,7 @@ export function taskMetricFamilies(tasks: readonly TaskSnapshot[]): MetricFamily
       "poll-batch-max-time-ms",
       "gauge",
       "The maximum time in milliseconds taken by this task to poll for a batch of source records.",
-      (m) => m.pollBatch.maxMs,
+      (m) => m.pollBatch.max(),
       "source",
     ),
   );
@@ -163,10 +215,34 @@ export function taskMetricFamilies(tasks: readonly TaskSnapshot[]): MetricFamily
     ),
     per(
       SI,
+      "offset-commit-completion-total",
+      "counter",
+      "The total number of offset commit completions that were completed successfully.",
+      (m) => m.offsetCommitSuccess,
+      "sink",
+    ),
+    per(
+      SI,
+      "offset-commit-skip-total",
+      "counter",
+      "The total number of offset commit completions that were received too late and skipped/ignored (none here: commits complete in order).",
+      () => 0,
+      "sink",
+    ),
+    per(
+      SI,
+      "partition-count",
+      "gauge",
+      "The number of topic partitions assigned to this task belonging to the named sink connector in this worker.",
+      (m) => m.partitionCount(),
+      "sink",
+    ),
+    per(
+      SI,
       "put-batch-avg-time-ms",
       "gauge",
       "The average time taken by this task to put a batch of sinks records.",
-      (m) => avg(m.putBatch),
+      (m) => m.putBatch.avg(),
       "sink",
     ),
     per(
@@ -174,56 +250,10 @@ export function taskMetricFamilies(tasks: readonly TaskSnapshot[]): MetricFamily
       "put-batch-max-time-ms",
       "gauge",
       "The maximum time taken by this task to put a batch of sinks records.",
-      (m) => m.putBatch.maxMs,
+      (m) => m.putBatch.max(),
       "sink",
     ),
   );
-  const E = "task-error-metrics";
-  families.push(
-    per(
-      E,
-      "total-record-errors",
-      "counter",
-      "The number of record processing errors in this task.",
-      (m) => m.totalRecordErrors,
-    ),
-    per(
-      E,
-      "total-record-failures",
-      "counter",
-      "The number of record processing failures in this task.",
-      (m) => m.totalRecordFailures,
-    ),
-    per(
-      E,
-      "total-records-skipped",
-      "counter",
-      "The number of records skipped due to errors.",
-      (m) => m.totalRecordsSkipped,
-    ),
-    per(E, "total-retries", "counter", "The number of operations retried.", (m) => m.totalRetries),
-    per(E, "total-errors-logged", "counter", "The number of errors that were logged.", (m) => m.totalErrorsLogged),
-    per(
-      E,
-      "deadletterqueue-produce-requests",
-      "counter",
-      "The number of attempted writes to the dead letter queue.",
-      (m) => m.deadLetterQueueProduceRequests,
-    ),
-    per(
-      E,
-      "deadletterqueue-produce-failures",
-      "counter",
-      "The number of failed writes to the dead letter queue.",
-      (m) => m.deadLetterQueueProduceFailures,
-    ),
-    per(
-      E,
-      "last-error-timestamp",
-      "gauge",
-      "The epoch timestamp when this task last encountered an error.",
-      (m) => m.lastErrorTimestamp,
-    ),
-  );
+  families.push(...errorMetricFamilies(per));
   return families;
 }

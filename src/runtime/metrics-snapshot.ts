@@ -30,5 +30,6 @@ export function metricsSnapshot(
     tasks: worker
       .allTasks()
       .map((t) => ({ connector: t.id.connector, task: t.id.task, kind: t.kind, metrics: t.metrics })),
+    startups: worker.startups.snapshot(),
   };
 }

@@ -30,7 +30,7 @@ import type { KafkaConsumer } from "../kafka/kafka-port.ts";
 import { type Clock, monotonicNow } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import type { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
-import { TaskMetrics } from "./task-metrics.ts";
+import type { TaskMetrics } from "./task-metrics.ts";
 
 export interface SinkOffsetsOptions {
   readonly task: SinkTask;
@@ -113,7 +113,7 @@ export class SinkOffsets {
     try {
       offsets = await this.preCommit(pending);
     } catch (error) {
-      this.o.metrics.offsetCommitFailure++;
+      this.o.metrics.commitFailed();
       if (options.closing) {
         this.o.log.warn("Offset commit failed during close", error);
       } else {
@@ -125,7 +125,7 @@ export class SinkOffsets {
     try {
       await this.commitToGroup(offsets, started);
     } catch (error) {
-      this.o.metrics.offsetCommitFailure++;
+      this.o.metrics.commitFailed();
       this.o.log.error(`Commit of offsets threw an unexpected exception (${pending.length} partitions)`, error);
     }
   }
@@ -162,7 +162,7 @@ export class SinkOffsets {
       // Without a live consumer nothing can be committed: the partitions are only closed, as lost ones.
       if (pending.length > 0 && !this.o.cancelled() && this.live) offsets = await this.preCommit(pending);
     } catch (error) {
-      this.o.metrics.offsetCommitFailure++;
+      this.o.metrics.commitFailed();
       this.o.log.warn(`Offset commit failed during close of ${partitionList(partitions)}`, error);
     } finally {
       await this.o.task.close?.(partitions);
@@ -171,7 +171,7 @@ export class SinkOffsets {
     try {
       await this.commitToGroup(offsets, started);
     } catch (error) {
-      this.o.metrics.offsetCommitFailure++;
+      this.o.metrics.commitFailed();
       this.o.log.error(`Commit of offsets of revoked partitions ${partitionList(partitions)} failed`, error);
     }
   }
@@ -208,7 +208,11 @@ export class SinkOffsets {
 
   private async commitToGroup(offsets: readonly TopicPartitionOffset[], started: number): Promise<void> {
     const changed = offsets.filter((o) => this.committed.get(key(o)) !== o.offset);
-    if (changed.length === 0) return;
+    if (changed.length === 0) {
+      // Connect's "Skipping offset commit, no change since last commit" still counts as a success.
+      this.commitSucceeded(started);
+      return;
+    }
     // Records sent to the dead letter queue are in Kafka before the offsets past them commit.
     await this.o.operator.flush();
     // The consumer may have stopped meanwhile: a commit it would drop is not counted as done.
@@ -216,7 +220,10 @@ export class SinkOffsets {
     if (!consumer) throw new RetriableError("The consumer stopped before the offsets were committed");
     await consumer.commit(changed);
     for (const o of changed) this.committed.set(key(o), o.offset);
-    this.o.metrics.offsetCommitSuccess++;
-    TaskMetrics.record(this.o.metrics.offsetCommit, monotonicNow(this.o.clock) - started);
+    this.commitSucceeded(started);
+  }
+
+  private commitSucceeded(started: number): void {
+    this.o.metrics.commitSucceeded(monotonicNow(this.o.clock) - started);
   }
 }

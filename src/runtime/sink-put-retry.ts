@@ -11,7 +11,7 @@ import type { ConsumedRecord } from "../kafka/kafka-port.ts";
 import { type BackoffPolicy, retry } from "../util/backoff.ts";
 import { type Clock, monotonicNow } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
-import { TaskMetrics } from "./task-metrics.ts";
+import type { TaskMetrics } from "./task-metrics.ts";
 import { type ConnectorTaskId, taskIdString } from "./worker-task.ts";
 
 export interface SinkPutRetryOptions {
@@ -88,9 +88,7 @@ export class SinkPutRetry {
         if (attempt > 0) await heartbeat().catch(() => undefined);
         const started = monotonicNow(this.o.clock);
         await this.o.task.put(records);
-        TaskMetrics.record(this.o.metrics.putBatch, monotonicNow(this.o.clock) - started);
-        this.o.metrics.sinkRecordSendTotal += records.length;
-        this.o.metrics.sinkRecordSendRate.record(records.length);
+        this.o.metrics.put(records.length, monotonicNow(this.o.clock) - started);
       },
       {
         policy: PUT_BACKOFF,

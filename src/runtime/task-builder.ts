@@ -83,7 +83,7 @@ export async function buildTask(
   const common = {
     id,
     initialState: target,
-    listener,
+    listener: metrics.trackState(listener),
     clock: deps.clock,
     log: taskLog,
     taskClass: descriptor.taskClass,

@@ -1,37 +1,43 @@
 /**
- * Per-task counters in Connect's metric vocabulary: connector-task-metrics (offset commits),
- * source-task-metrics (poll/write), sink-task-metrics (read/send, put batches) and
+ * Per-task counters in Connect's metric vocabulary: connector-task-metrics (offset commits, batch
+ * sizes), source-task-metrics (poll/write), sink-task-metrics (read/send, put batches) and
  * task-error-metrics (errors, retries, skips, dead letter queue). The runtime updates them; the
- * metrics endpoint reads them. Times are count/sum/max so averages can be derived.
+ * metrics endpoint reads them. Averages, maxima and percentages cover the last 30–60 s as
+ * Connect's (WindowedStat); totals count from the task's start.
  */
 import { PluginMetrics } from "../metrics/plugin-metrics.ts";
 import { WindowedRate } from "../metrics/rate.ts";
-
-export interface Timing {
-  count: number;
-  sumMs: number;
-  maxMs: number;
-}
-
-function timing(): Timing {
-  return { count: 0, sumMs: 0, maxMs: 0 };
-}
+import { StateRatios } from "../metrics/state-ratios.ts";
+import { WindowedStat } from "../metrics/windowed-stat.ts";
+import type { TaskStatusListener } from "./worker-task.ts";
 
 export class TaskMetrics {
-  readonly startedAt = Date.now();
+  readonly startedAt: number;
   sourceRecordPollTotal = 0;
   sourceRecordWriteTotal = 0;
   sinkRecordReadTotal = 0;
   sinkRecordSendTotal = 0;
-  readonly sourceRecordPollRate = new WindowedRate();
-  readonly sourceRecordWriteRate = new WindowedRate();
-  readonly sinkRecordReadRate = new WindowedRate();
-  readonly sinkRecordSendRate = new WindowedRate();
+  readonly sourceRecordPollRate: WindowedRate;
+  readonly sourceRecordWriteRate: WindowedRate;
+  readonly sinkRecordReadRate: WindowedRate;
+  readonly sinkRecordSendRate: WindowedRate;
   offsetCommitSuccess = 0;
   offsetCommitFailure = 0;
-  readonly pollBatch: Timing = timing();
-  readonly putBatch: Timing = timing();
-  readonly offsetCommit: Timing = timing();
+  /** Poll, put and successful offset commit times (ms). */
+  readonly pollBatch: WindowedStat;
+  readonly putBatch: WindowedStat;
+  readonly offsetCommit: WindowedStat;
+  /** Offset commit outcomes, 1 a success and 0 a failure (Connect's Frequencies: the percentages). */
+  readonly offsetCommitResults: WindowedStat;
+  /** A sink task's assigned partitions now (Connect's partition-count). */
+  partitionCount: () => number = () => 0;
+  /** Records per batch: a source task's polls, a sink task's puts (Connect's batch-size-avg/max). */
+  readonly batchSize: WindowedStat;
+  private activeRecords = 0;
+  /** source-record-active-count as it moved (its -avg and -max). */
+  readonly activeRecordCounts: WindowedStat;
+  /** Time spent running, paused (Connect's running-ratio, pause-ratio). */
+  readonly states: StateRatios;
   totalRecordErrors = 0;
   totalRecordFailures = 0;
   totalRecordsSkipped = 0;
@@ -43,9 +49,94 @@ export class TaskMetrics {
   /** Metrics the task's plugin defines itself (rendered with the task's labels). */
   readonly plugin = new PluginMetrics();
 
-  static record(t: Timing, ms: number): void {
-    t.count++;
-    t.sumMs += ms;
-    if (ms > t.maxMs) t.maxMs = ms;
+  /** `now`: the wall clock of the rates and windows (a test's own). */
+  constructor(now: () => number = Date.now) {
+    this.startedAt = now();
+    this.sourceRecordPollRate = new WindowedRate(30, now);
+    this.sourceRecordWriteRate = new WindowedRate(30, now);
+    this.sinkRecordReadRate = new WindowedRate(30, now);
+    this.sinkRecordSendRate = new WindowedRate(30, now);
+    this.pollBatch = new WindowedStat(now);
+    this.putBatch = new WindowedStat(now);
+    this.offsetCommit = new WindowedStat(now);
+    this.offsetCommitResults = new WindowedStat(now);
+    this.batchSize = new WindowedStat(now);
+    this.activeRecordCounts = new WindowedStat(now);
+    this.states = new StateRatios(now);
+  }
+
+  /** `listener`, also telling the task's state changes to `states`. */
+  trackState(listener: TaskStatusListener): TaskStatusListener {
+    return {
+      onStartup: (id) => {
+        this.states.change("RUNNING");
+        listener.onStartup(id);
+      },
+      onResume: (id) => {
+        this.states.change("RUNNING");
+        listener.onResume(id);
+      },
+      onPause: (id) => {
+        this.states.change("PAUSED");
+        listener.onPause(id);
+      },
+      onFailure: (id, e) => {
+        this.states.change("FAILED");
+        listener.onFailure(id, e);
+      },
+    };
+  }
+
+  /** An offset commit succeeded in `ms` (one with nothing new to commit too, as Connect). */
+  commitSucceeded(ms: number): void {
+    this.offsetCommitSuccess++;
+    this.offsetCommit.record(ms);
+    this.offsetCommitResults.record(1);
+  }
+
+  commitFailed(): void {
+    this.offsetCommitFailure++;
+    this.offsetCommitResults.record(0);
+  }
+
+  /** A source task's poll returned `count` records (an empty answer too, as Connect) in `ms`. */
+  polled(count: number, ms: number): void {
+    this.pollBatch.record(ms);
+    this.sourceRecordPollTotal += count;
+    this.sourceRecordPollRate.record(count);
+    this.batch(count);
+    this.setActive(this.activeRecords + count);
+  }
+
+  /**
+   * A source task's batch of `polled` records is done (acknowledged by Kafka, refused and
+   * tolerated, or filtered): `written` of them reached Kafka.
+   */
+  wrote(polled: number, written: number): void {
+    this.sourceRecordWriteTotal += written;
+    this.sourceRecordWriteRate.record(written);
+    this.setActive(this.activeRecords - polled);
+  }
+
+  /** Records polled and not yet done (Connect's source-record-active-count). */
+  get sourceRecordActiveCount(): number {
+    return this.activeRecords;
+  }
+
+  private setActive(count: number): void {
+    this.activeRecords = Math.max(0, count);
+    this.activeRecordCounts.record(this.activeRecords);
+  }
+
+  /** A sink task's put took `count` records in `ms`. */
+  put(count: number, ms: number): void {
+    this.putBatch.record(ms);
+    this.sinkRecordSendTotal += count;
+    this.sinkRecordSendRate.record(count);
+    this.batch(count);
+  }
+
+  private batch(count: number): void {
+    this.batchSize.record(count);
   }
 }

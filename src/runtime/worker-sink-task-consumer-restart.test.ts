@@ -108,7 +108,10 @@ describe("WorkerSinkTask replacing its consumer", () => {
     // The task was not asked to flush for a commit the stopped consumer could not make: the next flush follows c's put again.
     const afterCrash = plugin.calls.slice(plugin.calls.indexOf("crash") + 1);
     expect(afterCrash.slice(0, afterCrash.indexOf("put") + 1)).toEqual(["put"]);
-    expect(basics.metrics.offsetCommitSuccess).toBe(a.state.made);
+    // Each flush was a commit made or one with nothing new (a success in Connect's metrics too);
+    // the one due while the consumer was down is not counted.
+    expect(basics.metrics.offsetCommitSuccess).toBe(plugin.calls.filter((c) => c === "flush").length);
+    expect(basics.metrics.offsetCommitFailure).toBe(0);
     task.stop();
     expect(await task.awaitStop(5000)).toBe(true);
   });

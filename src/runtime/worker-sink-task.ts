@@ -128,6 +128,7 @@ export class WorkerSinkTask extends WorkerTask {
 
   protected async initializeAndStart(): Promise<void> {
     this.consumer = await this.o.consumer();
+    this.o.metrics.partitionCount = () => this.consumer?.assignment().length ?? 0;
     this.o.task.initialize(this.context);
     await this.o.task.start(this.o.config);
   }

@@ -55,7 +55,7 @@ import {
   type WorkerSourceTaskOptions,
 } from "./source-task-lifecycle.ts";
 import type { Outgoing, SourceTaskSender } from "./source-task-sender.ts";
-import { TaskMetrics } from "./task-metrics.ts";
+import type { TaskMetrics } from "./task-metrics.ts";
 import { WorkerTask } from "./worker-task.ts";
 
 const EMPTY_POLL_WAIT_MS = 50;
@@ -133,12 +133,9 @@ export class WorkerSourceTask extends WorkerTask {
         if (!active.aborted) throw error;
         records = null; // paused while retrying
       }
-      if (records && records.length > 0) {
-        TaskMetrics.record(this.metrics.pollBatch, monotonicNow(this.clock) - started);
-        this.metrics.sourceRecordPollTotal += records.length;
-        this.metrics.sourceRecordPollRate.record(records.length);
-        await this.dispatch(records);
-      } else if (monotonicNow(this.clock) - started < EMPTY_POLL_WAIT_MS) {
+      if (records) this.metrics.polled(records.length, monotonicNow(this.clock) - started);
+      if (records && records.length > 0) await this.dispatch(records);
+      else if (monotonicNow(this.clock) - started < EMPTY_POLL_WAIT_MS) {
         // A task that answers "nothing" at once must not spin the event loop (and starve REST,
         // other tasks and signal handling): wait a little before asking again.
         await this.clock.sleep(EMPTY_POLL_WAIT_MS, this.activeSignal);
@@ -249,8 +246,11 @@ export class WorkerSourceTask extends WorkerTask {
     const { records, positions, outgoing } = batch;
     this.activeTopics.acknowledged(outgoing, metadata);
     await commitSourceRecords(this.o.task, records, positions, metadata, this.sender.rejections, this.log);
-    this.metrics.sourceRecordWriteTotal += batch.outgoing.length;
-    this.metrics.sourceRecordWriteRate.record(batch.outgoing.length);
+    // Written: acknowledged by Kafka (a record refused and tolerated has no metadata, as Connect's skipRecord).
+    this.metrics.wrote(
+      records.length,
+      metadata.reduce((n, m) => (m ? n + 1 : n), 0),
+    );
     stageOffsets(this.staged, records);
   }
 
@@ -259,21 +259,22 @@ export class WorkerSourceTask extends WorkerTask {
     if (this.cancelled) return;
     // A task whose start failed, or that was stopped before it started, polled nothing and is not
     // asked (as Connect, which makes no final offset commit for it).
-    if (this.started) updateStagedOffsets(this.o.task, this.staged, this.log);
-    if (this.staged.size === 0) return;
-    const entries = [...this.staged.values()];
+    if (!this.started) return;
+    updateStagedOffsets(this.o.task, this.staged, this.log);
     const started = monotonicNow(this.clock);
-    try {
-      this.o.offsets.write(this.id.connector, entries);
-      this.staged.clear();
-      this.metrics.offsetCommitSuccess++;
-      TaskMetrics.record(this.metrics.offsetCommit, monotonicNow(this.clock) - started);
-    } catch (error) {
-      this.metrics.offsetCommitFailure++;
-      // Connect's words when its offset store fails a flush (the offsets are kept for the next attempt).
-      this.log.error("Failed to flush offsets to storage", error);
-      return;
+    // As Connect, a commit with nothing new (an idle task) is a success and calls SourceTask.commit().
+    if (this.staged.size > 0) {
+      try {
+        this.o.offsets.write(this.id.connector, [...this.staged.values()]);
+        this.staged.clear();
+      } catch (error) {
+        this.metrics.commitFailed();
+        // Connect's words when its offset store fails a flush (the offsets are kept for the next attempt).
+        this.log.error("Failed to flush offsets to storage", error);
+        return;
+      }
     }
+    this.metrics.commitSucceeded(monotonicNow(this.clock) - started);
     try {
       await this.o.task.commit?.();
     } catch (error) {

@@ -27,6 +27,7 @@ import { buildTask } from "./task-builder.ts";
 import { workerTopicCreationGroups } from "./topic-creation.ts";
 import { WorkerAdmin } from "./worker-admin.ts";
 import { type ConnectorStatusListener, WorkerConnector } from "./worker-connector.ts";
+import { WorkerStartupMetrics } from "./worker-startup-metrics.ts";
 import { type ConnectorTaskId, type TaskStatusListener, taskIdString, type WorkerTask } from "./worker-task.ts";
 
 export interface WorkerDeps {
@@ -64,6 +65,8 @@ export class Worker {
   private readonly taskAborts = new Map<WorkerTask, AbortController>();
   private readonly abandoned = new AbandonedTasks();
   private readonly admins: WorkerAdmin;
+  /** Connector and task startup outcomes (Connect's connector/task-startup-* worker metrics). */
+  readonly startups = new WorkerStartupMetrics();
 
   constructor(private readonly deps: WorkerDeps) {
     this.admins = new WorkerAdmin(deps);
@@ -126,6 +129,7 @@ export class Worker {
     listener: ConnectorStatusListener,
     requestTaskReconfiguration: () => void,
   ): Promise<WorkerConnector | undefined> {
+    listener = this.startups.connector(listener);
     const log = this.deps.logs.get("org.apache.kafka.connect.runtime.Worker");
     let wc: WorkerConnector;
     try {
@@ -203,6 +207,7 @@ export class Worker {
   ): Promise<boolean> {
     const key = taskIdString(id);
     if (this.tasks.has(key)) throw new ConnectError(`Task already exists in this worker: ${key}`);
+    listener = this.startups.task(listener);
     const guarded: TaskStatusListener = {
       onStartup: (i) => this.tasks.get(key) === task && listener.onStartup(i),
       onPause: (i) => this.tasks.get(key) === task && listener.onPause(i),

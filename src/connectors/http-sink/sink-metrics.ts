@@ -36,6 +36,9 @@ export class SinkMetrics {
       LATENCY_BUCKETS,
     );
     this.inFlight = registry.gauge("http_sink_requests_in_flight", "HTTP requests in flight, retries included.");
+    // On /metrics at 0 from the start: an increase() over a series that appears at 1 misses that record.
+    this.recordsSent.inc({}, 0);
+    this.recordsFailed.inc({}, 0);
   }
 
   static statusClass(status: number | undefined): string {

@@ -3,6 +3,13 @@
  * identities are counted individually (once full, new identities count under "other"), and the
  * exposition shows the `topN` identities with the most requests, everything else summed as
  * principal="other". So a fleet of a million devices costs at most topN+1 series per metric.
+ *
+ * Every series is a true counter even as identities move in and out of the top N: a request is
+ * counted, at the scrape that first sees it, in the series of its identity if that identity is
+ * shown then, else in "other"; it stays there. So "other" never drops when a big identity joins
+ * the top N, nor jumps by an identity's whole history when it leaves it, and an identity shown
+ * again goes on from where its series stopped (what a series showed leaves with it while it is not
+ * shown: sum the rates of the series, not their values).
  */
 import type { MetricFamily } from "../../metrics/prometheus.ts";
 
@@ -17,9 +24,19 @@ export type IdentityOutcome = "accepted" | "throttled" | "denied";
 
 export const OTHER = "other";
 
+const zero = (): Counts => ({ requests: 0, bytes: 0, throttled: 0, denied: 0 });
+const KEYS = ["requests", "bytes", "throttled", "denied"] as const;
+
+/** One identity's counts, and how much of them earlier scrapes put in "other" or in its own series. */
+interface Tracked {
+  readonly counts: Counts;
+  readonly inOther: Counts;
+  readonly attributed: Counts;
+}
+
 export class IdentityMetrics {
-  private readonly counts = new Map<string, Counts>();
-  private readonly overflow: Counts = { requests: 0, bytes: 0, throttled: 0, denied: 0 };
+  private readonly counts = new Map<string, Tracked>();
+  private readonly overflow: Counts = zero();
 
   constructor(
     private readonly topN = 20,
@@ -27,12 +44,12 @@ export class IdentityMetrics {
   ) {}
 
   record(principal: string, outcome: IdentityOutcome, bytes = 0): void {
-    let c = this.counts.get(principal);
+    let c = this.counts.get(principal)?.counts;
     if (!c) {
       if (this.counts.size >= this.maxTracked || principal === OTHER) c = this.overflow;
       else {
-        c = { requests: 0, bytes: 0, throttled: 0, denied: 0 };
-        this.counts.set(principal, c);
+        c = zero();
+        this.counts.set(principal, { counts: c, inOther: zero(), attributed: zero() });
       }
     }
     if (outcome === "accepted") {
@@ -42,22 +59,34 @@ export class IdentityMetrics {
     else c.denied += 1;
   }
 
-  /** The top-N identities by requests (then throttled), plus "other". */
+  /**
+   * The top-N identities by requests (then throttled), plus "other". Attributes what each identity
+   * counted since the last call: to its own series when it is shown now, else to "other".
+   */
   snapshot(): { principal: string; counts: Counts }[] {
     const ranked = [...this.counts.entries()].sort(
-      (a, b) => b[1].requests - a[1].requests || b[1].throttled - a[1].throttled || (a[0] < b[0] ? -1 : 1),
+      (a, b) =>
+        b[1].counts.requests - a[1].counts.requests ||
+        b[1].counts.throttled - a[1].counts.throttled ||
+        (a[0] < b[0] ? -1 : 1),
     );
-    const top = ranked.slice(0, this.topN).map(([principal, counts]) => ({ principal, counts: { ...counts } }));
     const other = { ...this.overflow };
-    for (const [, c] of ranked.slice(this.topN)) {
-      other.requests += c.requests;
-      other.bytes += c.bytes;
-      other.throttled += c.throttled;
-      other.denied += c.denied;
+    for (const [, t] of ranked.slice(this.topN)) {
+      for (const k of KEYS) {
+        t.inOther[k] += t.counts[k] - t.attributed[k];
+        t.attributed[k] = t.counts[k];
+      }
     }
-    if (ranked.length > this.topN || Object.values(this.overflow).some((v) => v > 0)) {
-      top.push({ principal: OTHER, counts: other });
-    }
+    for (const [, t] of ranked) for (const k of KEYS) other[k] += t.inOther[k];
+    const top = ranked.slice(0, this.topN).map(([principal, t]) => {
+      const shown = zero();
+      for (const k of KEYS) {
+        t.attributed[k] = t.counts[k];
+        shown[k] = t.counts[k] - t.inOther[k];
+      }
+      return { principal, counts: shown };
+    });
+    if (ranked.length > this.topN || KEYS.some((k) => other[k] > 0)) top.push({ principal: OTHER, counts: other });
     return top;
   }
 

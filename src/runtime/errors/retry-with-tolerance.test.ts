@@ -99,6 +99,31 @@ describe("RetryWithToleranceOperator", () => {
     expect(await op.execute("TRANSFORMATION", "T", flaky.run)).toBe("ok");
     expect(clock.sleeps).toEqual([300, 600, 1000, 1000]);
     expect(metrics.totalRetries).toBe(4);
+    // Connect's task-error-metrics: each failed attempt is a record failure; the record is no error.
+    expect([metrics.totalRecordFailures, metrics.totalRecordErrors, metrics.totalRecordsSkipped]).toEqual([4, 0, 0]);
+  });
+
+  test("retries that run out: each attempt a failure, the record one error and one skip (Connect's counts)", async () => {
+    const { op, metrics } = operator("all", 1000, 60_000);
+    const flaky = failing(100, () => new RetriableError("down"));
+    expect(await op.execute("KEY_CONVERTER", "K", flaky.run)).toBeUndefined();
+    expect(flaky.calls).toBe(4);
+    expect([metrics.totalRecordFailures, metrics.totalRetries]).toEqual([4, 3]);
+    expect([metrics.totalRecordErrors, metrics.totalRecordsSkipped]).toEqual([1, 1]);
+  });
+
+  test("fail (Connect's executeFailed: errant record reports, producer refusals) tolerated: one failure, no error, no skip", async () => {
+    const { op, reports, metrics } = operator("all");
+    const context = { connector: "c", task: 0, stage: "TASK_PUT" as const, executingClass: "S", attempts: 1 };
+    await op.fail({ ...context, error: new DataError("refused") });
+    expect(reports).toHaveLength(1);
+    expect([metrics.totalRecordFailures, metrics.totalRecordErrors, metrics.totalRecordsSkipped]).toEqual([1, 0, 0]);
+    const strict = operator("none");
+    await expect(strict.op.fail({ ...context, error: new DataError("refused") })).rejects.toThrow(
+      "Tolerance exceeded in error handler",
+    );
+    const m = strict.metrics;
+    expect([m.totalRecordFailures, m.totalRecordErrors, m.totalRecordsSkipped]).toEqual([1, 1, 0]);
   });
 
   test("stops retrying at errors.retry.timeout, then applies the tolerance", async () => {

@@ -80,6 +80,8 @@ export class RetryWithToleranceOperator {
             return await operation();
           } catch (error) {
             lastError = error;
+            // As Connect: every failed attempt of a retriable error is a record failure.
+            if (isRetriable(error)) this.metrics.totalRecordFailures++;
             throw error;
           }
         },
@@ -99,19 +101,37 @@ export class RetryWithToleranceOperator {
       const error = lastError;
       if (!isRetriable(error) && !TOLERATES_ANY_ERROR.has(stage)) throw error;
       const tolerable = this.skipsRetriable || !isRetriable(error);
-      await this.fail({ ...this.identity, ...record, stage, executingClass, error, attempts }, tolerable);
+      const context = { ...this.identity, ...record, stage, executingClass, error, attempts };
+      // A non-retriable error is one record failure (the retriable ones were counted per attempt);
+      // the record is one error, and one skip when tolerated.
+      if (!isRetriable(error)) this.metrics.totalRecordFailures++;
+      this.metrics.totalRecordErrors++;
+      await this.reportFailure(context, tolerable);
+      this.metrics.totalRecordsSkipped++;
+      this.lastSkipped = context;
       return undefined;
     }
   }
 
   /**
-   * Reports a final failure; throws unless tolerance is `all` and `tolerable` (false: a failure
-   * errors.tolerance must not skip, e.g. a producer's error for a task that takes per-record
-   * refusals: record-rejection.ts).
+   * Connect's executeFailed: a failure met outside the operator (a sink task's errant record
+   * report, a producer's refusal of a source record) is reported; throws unless tolerance is `all`
+   * and `tolerable` (false: a failure errors.tolerance must not skip, e.g. a producer's error for a
+   * task that takes per-record refusals: record-rejection.ts). As in Connect it is one record
+   * failure, and a record error only when it fails the task: nothing is skipped here.
    */
   async fail(context: ProcessingContext, tolerable = true): Promise<void> {
-    this.metrics.totalRecordErrors++;
     this.metrics.totalRecordFailures++;
+    try {
+      await this.reportFailure(context, tolerable);
+    } catch (error) {
+      this.metrics.totalRecordErrors++;
+      throw error;
+    }
+  }
+
+  /** Reports a final failure; throws unless tolerance is `all` and `tolerable`. */
+  private async reportFailure(context: ProcessingContext, tolerable: boolean): Promise<void> {
     this.metrics.lastErrorTimestamp = this.clock.now();
     for (const reporter of this.reporters) await reporter.report(context);
     if (this.config.tolerance !== "all" || !tolerable) {
@@ -123,8 +143,6 @@ export class RetryWithToleranceOperator {
       error.executingClass = context.executingClass;
       throw error;
     }
-    this.metrics.totalRecordsSkipped++;
-    this.lastSkipped = context;
   }
 
   /**
