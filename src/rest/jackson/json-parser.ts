@@ -9,7 +9,7 @@
  * level is json-scanner.ts's, the exceptions jackson-error.ts's.
  */
 import { type Location, locationText } from "./jackson-error.ts";
-import { JsonScanner } from "./json-scanner.ts";
+import { isIdentPart, JsonScanner, VALUE_EXPECTED } from "./json-scanner.ts";
 
 export type TokenType =
   | "START_OBJECT"
@@ -24,12 +24,6 @@ export type TokenType =
   | "VALUE_FALSE"
   | "VALUE_NULL";
 
-const VALUE_EXPECTED = "(JSON String, Number, Array, Object or token 'null', 'true' or 'false')";
-
-function isIdentPart(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f || c === 0x24;
-}
-
 interface Context {
   readonly kind: "object" | "array";
   readonly start: Location;
@@ -41,7 +35,6 @@ export class JsonParser extends JsonScanner {
   private readonly stack: Context[] = [];
   private tokenStart: Location = { line: 1, column: 1 };
   private decodedString: string | null = null;
-  private rootDone = false;
   /** The name of the last FIELD_NAME. */
   currentName = "";
   token: TokenType | null = null;
@@ -49,6 +42,15 @@ export class JsonParser extends JsonScanner {
   private emit<T extends TokenType | null>(token: T): T {
     this.token = token;
     return token;
+  }
+
+  protected currentTokenName(): string {
+    return String(this.token);
+  }
+
+  /** Forgets the current token, as ObjectMapper does after binding the root value. */
+  clearToken(): void {
+    this.token = null;
   }
 
   /** Where the current token started. */
@@ -68,24 +70,32 @@ export class JsonParser extends JsonScanner {
     );
   }
 
-  /** Advances to the next token; null at the end of the root value. */
+  /** A close marker where none or the other kind is open (Jackson checks close markers first). */
+  private mismatchedClose(c: number, ctx: Context | undefined): never {
+    const marker = String.fromCharCode(c);
+    if (!ctx) this.fail(`Unexpected close marker '${marker}': no open ${c === 0x7d ? "Object" : "Array"} to close`);
+    const [kind, expected] = ctx.kind === "object" ? ["Object", "}"] : ["Array", "]"];
+    this.fail(
+      `Unexpected close marker '${marker}': expected '${expected}' (for ${kind} starting at ${locationText(ctx.start)})`,
+    );
+  }
+
+  /**
+   * Advances to the next token; null at the end of the input. After the root value a further value
+   * is read as a token too (bindBody refuses it as a trailing token).
+   */
   next(): TokenType | null {
     if (this.pendingString) this.scanString(false);
     this.decodedString = null;
     const ctx = this.stack.at(-1);
     let c = this.skipWs();
     if (!ctx) {
-      if (this.rootDone) {
-        // After the root value Jackson still reads the next token: a close marker or garbage fails.
-        if (c === 0x7d || c === 0x5d) {
-          const kind = c === 0x7d ? "Object" : "Array";
-          this.fail(`Unexpected close marker '${String.fromCharCode(c)}': no open ${kind} to close`);
-        }
-        if (c !== -1 && isIdentPart(c)) this.readValueToken(c);
-        return this.emit(null);
-      }
+      if (c === 0x7d || c === 0x5d) this.mismatchedClose(c, ctx);
       if (c === -1) return this.emit(null);
       return this.readValueToken(c);
+    }
+    if (ctx.state !== "afterName" && (c === 0x7d || c === 0x5d) && (c === 0x7d) !== (ctx.kind === "object")) {
+      this.mismatchedClose(c, ctx);
     }
     if (ctx.kind === "object") {
       if (ctx.state === "afterName") {
@@ -131,7 +141,6 @@ export class JsonParser extends JsonScanner {
     const ctx = this.stack.pop()!;
     this.tokenStart = this.at(this.pos);
     this.pos++;
-    if (this.stack.length === 0) this.rootDone = true;
     return this.emit(ctx.kind === "object" ? "END_OBJECT" : "END_ARRAY");
   }
 
@@ -139,10 +148,6 @@ export class JsonParser extends JsonScanner {
     this.tokenStart = this.at(this.pos);
     const start = this.pos;
     const root = this.stack.length === 0;
-    const done = (t: TokenType): TokenType => {
-      if (root && t !== "START_OBJECT" && t !== "START_ARRAY") this.rootDone = true;
-      return this.emit(t);
-    };
     if (c === 0x7b || c === 0x5b) {
       this.pos++;
       this.stack.push({ kind: c === 0x7b ? "object" : "array", start: this.tokenStart, state: "first" });
@@ -151,21 +156,24 @@ export class JsonParser extends JsonScanner {
     if (c === 0x22) {
       this.pos++;
       this.pendingString = { start: this.pos };
-      return done("VALUE_STRING");
+      return this.emit("VALUE_STRING");
     }
-    if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return done(this.scanNumber(start));
-    if (c === 0x5d && this.stack.at(-1)?.kind === "array") {
-      this.unexpected(c, `expected a valid value ${VALUE_EXPECTED}`);
+    if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return this.emit(this.scanNumber(start, root));
+    if (c === 0x2b) this.plusSign(start);
+    // Where a value is due, a separator or a closer of the open kind is "expected a value".
+    if (c === 0x2c || c === 0x7d || (c === 0x5d && this.stack.at(-1)?.kind === "array")) {
+      this.unexpected(c, "expected a value");
     }
     if (isIdentPart(c)) {
       let end = this.pos;
       while (end < this.b.length && isIdentPart(this.b[end]!)) end++;
       const word = new TextDecoder().decode(this.b.subarray(this.pos, end));
       const literal = { true: "VALUE_TRUE", false: "VALUE_FALSE", null: "VALUE_NULL" }[word] as TokenType | undefined;
+      if (word === "NaN" || word === "Infinity") this.nonStandard(word, end);
       if (!literal) this.fail(`Unrecognized token '${word}': was expecting ${VALUE_EXPECTED}`, start);
       this.pos = end;
       this.tokenText = word;
-      return done(literal);
+      return this.emit(literal);
     }
     this.unexpected(c, `expected a valid value ${VALUE_EXPECTED}`);
   }

@@ -6,6 +6,15 @@
  */
 import { charDesc, JacksonError, type Location } from "./jackson-error.ts";
 
+export const VALUE_EXPECTED = "(JSON String, Number, Array, Object or token 'null', 'true' or 'false')";
+
+export function isIdentPart(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f || c === 0x24;
+}
+
+const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
+const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff;
+
 /** Body bytes as UTF-8, transcoding UTF-16/32 input detected the way Jackson's ByteSourceJsonBootstrapper does. */
 function toUtf8(bytes: Uint8Array): Uint8Array {
   const b = bytes;
@@ -40,6 +49,9 @@ export abstract class JsonScanner {
     throw new JacksonError(problem, this.at(index), false);
   }
 
+  /** The current token's name as Jackson prints it in end-of-input messages (`null` for none). */
+  protected abstract currentTokenName(): string;
+
   protected skipWs(): number {
     while (this.pos < this.b.length) {
       const c = this.b[this.pos]!;
@@ -48,6 +60,10 @@ export abstract class JsonScanner {
         this.pos++;
         this.line++;
         this.lineStart = this.pos;
+      } else if (c === 0x2f) {
+        this.fail(
+          "Unexpected character ('/' (code 47)): maybe a (non-standard) comment? (not recognized as one since Feature 'ALLOW_COMMENTS' not enabled for parser)",
+        );
       } else return c;
     }
     return -1;
@@ -90,12 +106,42 @@ export abstract class JsonScanner {
     this.fail(`Unexpected character (${charDesc(this.codePointAt(index).code)}) in numeric value: ${what}`, index);
   }
 
-  protected scanNumber(start: number): "VALUE_NUMBER_INT" | "VALUE_NUMBER_FLOAT" {
+  /**
+   * A sign (`-` or `+`, at `start`) followed by `I`: exactly `Infinity` is Jackson's refused
+   * non-standard number, anything else an unrecognized token.
+   */
+  protected signedInfinity(start: number): never {
+    let end = start + 1;
+    while (end < this.b.length && isIdentPart(this.b[end]!)) end++;
+    const word = new TextDecoder().decode(this.b.subarray(start, end));
+    if (word.slice(1) === "Infinity") this.nonStandard(word, end);
+    this.fail(`Unrecognized token '${word}': was expecting ${VALUE_EXPECTED}`, start);
+  }
+
+  protected nonStandard(word: string, end: number): never {
+    this.fail(`Non-standard token '${word}': enable \`JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS\` to allow`, end);
+  }
+
+  /** A number starting with `+` (at `start`), which JSON does not allow. */
+  protected plusSign(start: number): never {
+    const d = this.b[start + 1];
+    if (d === undefined) this.fail("Unexpected end-of-input in a Number value", start + 1);
+    if (d === 0x49) this.signedInfinity(start);
+    this.fail(
+      "Unexpected character ('+' (code 43)) in numeric value: JSON spec does not allow numbers to have plus signs: enable `JsonReadFeature.ALLOW_LEADING_PLUS_SIGN_FOR_NUMBERS` to allow",
+      start + 1,
+    );
+  }
+
+  /** A number at `start`; a root-level one must be followed by whitespace or the end. */
+  protected scanNumber(start: number, root: boolean): "VALUE_NUMBER_INT" | "VALUE_NUMBER_FLOAT" {
     let i = start;
     if (this.b[i] === 0x2d) {
       i++;
       const d = this.b[i];
-      if (d === undefined || d < 0x30 || d > 0x39) {
+      if (d === undefined) this.fail(`Unexpected end-of-input in ${this.currentTokenName()}`, i);
+      if (d === 0x49) this.signedInfinity(start);
+      if (d < 0x30 || d > 0x39) {
         this.numberFail("expected digit (0-9) to follow minus sign, for valid numeric value", i);
       }
     }
@@ -107,6 +153,9 @@ export abstract class JsonScanner {
     if (this.b[i] === 0x2e) {
       float = true;
       const end = this.digitsFrom(i + 1);
+      if (end === this.b.length && end === i + 1) {
+        this.fail("Unexpected character ('.' (code 46)) in numeric value: Decimal point not followed by a digit", i);
+      }
       if (end === i + 1) this.numberFail("Decimal point not followed by a digit", i + 1);
       i = end;
     }
@@ -115,8 +164,17 @@ export abstract class JsonScanner {
       let j = i + 1;
       if (this.b[j] === 0x2b || this.b[j] === 0x2d) j++;
       const end = this.digitsFrom(j);
+      if (j === this.b.length) this.fail(`Unexpected end-of-input in ${this.currentTokenName()}`, j);
       if (end === j) this.numberFail("Exponent indicator not followed by a digit", j);
       i = end;
+    }
+    const after = this.b[i];
+    if (root && after !== undefined && after !== 0x20 && after !== 0x09 && after !== 0x0a && after !== 0x0d) {
+      this.pos = i;
+      this.fail(
+        `Unexpected character (${charDesc(this.codePointAt(i).code)}): Expected space separating root-level values`,
+        i,
+      );
     }
     this.tokenText = new TextDecoder().decode(this.b.subarray(start, i));
     this.pos = i;
@@ -152,12 +210,36 @@ export abstract class JsonScanner {
       }
       if (c === 0x5c) {
         flush(this.pos);
-        out += this.escape();
+        const escaped = this.escape();
+        out += fieldName ? this.pairedInName(escaped) : escaped;
         runStart = this.pos;
         continue;
       }
       this.pos += c < 0x80 ? 1 : this.codePointAt(this.pos).size;
     }
+  }
+
+  /**
+   * Jackson 2.21 checks escaped surrogates in field names (not in values): a high one must be
+   * followed by an escaped low one, and a low one must follow a high one.
+   */
+  private pairedInName(escaped: string): string {
+    const code = escaped.charCodeAt(0);
+    if (isLowSurrogate(code)) this.fail(`Unexpected low surrogate in field name: 0x${code.toString(16)}`);
+    if (!isHighSurrogate(code)) return escaped;
+    const next = this.b[this.pos];
+    if (next === undefined) return escaped;
+    if (next !== 0x5c) {
+      this.fail(
+        `Broken surrogate pair in field name: expected '\\' to start low surrogate, got 0x${next.toString(16)}`,
+      );
+    }
+    const low = this.escape();
+    if (!isLowSurrogate(low.charCodeAt(0))) {
+      const hex = low.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
+      this.fail(`Broken surrogate pair in field name: expected low surrogate, got 0x${hex}`);
+    }
+    return escaped + low;
   }
 
   protected escape(): string {

@@ -10,7 +10,8 @@ import { BadRequestError } from "../../errors.ts";
 import type { ConnectorInfo } from "../../runtime/entities.ts";
 import type { InitialState } from "../../runtime/herder.ts";
 import { javaHashMap, javaHashOrder } from "../../util/java-hash-order.ts";
-import { bindBody, bindCreateConnectorRequest, ENTITIES } from "../jackson/bind.ts";
+import { bindCreateConnectorRequest, ENTITIES } from "../jackson/bind.ts";
+import { bindBody } from "../jackson/bind-body.ts";
 import { jerseyPath } from "../jersey-uri.ts";
 import { bodyOf, emptyResponse, jsonResponse, nullEntity, readConfigMap } from "../json-body.ts";
 import type { Route } from "../route.ts";
@@ -77,7 +78,7 @@ export function connectorRoutes(): Route[] {
       consumesJson: true,
       readsBody: true,
       handle: async (c, { herder, timed }) => {
-        const body = bindBody(bodyOf(c), bindCreateConnectorRequest);
+        const body = bindBody(bodyOf(c), bindCreateConnectorRequest, `${ENTITIES}CreateConnectorRequest`);
         if (body === null) {
           throw nullEntity(`Cannot invoke "${ENTITIES}CreateConnectorRequest.name()" because "createRequest" is null`);
         }
