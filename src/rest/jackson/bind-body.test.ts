@@ -5,7 +5,7 @@
  * short by the end of the input, and broken surrogate pairs in field names.
  */
 import { describe, expect, test } from "bun:test";
-import { bindStringMap } from "./bind.ts";
+import { bindConnectorOffsets, bindStringMap } from "./bind.ts";
 import { bindBody } from "./bind-body.ts";
 
 const AT = (column: number) =>
@@ -59,11 +59,44 @@ describe("bindBody refuses what Connect's Jackson refuses", () => {
       '{"a":"b"]',
       `Unexpected close marker ']': expected '}' (for Object starting at [Source: REDACTED (\`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION\` disabled); line: 1, column: 1])${AT(9)}`,
     ],
-    ['{"a\\ud800":"b"}', `Broken surrogate pair in field name: expected '\\' to start low surrogate, got 0x22${AT(10)}`],
+    [
+      '{"a\\ud800":"b"}',
+      `Broken surrogate pair in field name: expected '\\' to start low surrogate, got 0x22${AT(10)}`,
+    ],
     ['{"a\\ud800\\n":"b"}', `Broken surrogate pair in field name: expected low surrogate, got 0x000A${AT(12)}`],
     ['{"\\udc00":"b"}', `Unexpected low surrogate in field name: 0xdc00${AT(9)}`],
     ['{"a\\ud800\\udc00":"\\ud800x"}', JSON.stringify({ "a\ud800\udc00": "\ud800x" })],
   ])("%s", (body, expected) => {
     expect(validate(body)).toBe(expected);
+  });
+
+  const limit = (what: string, max: number, getter: string) =>
+    `${what} exceeds the maximum allowed (${max}, from \`StreamReadConstraints.${getter}()\`)`;
+
+  test("numbers of more than 1000 digits (integer, fraction and exponent together) are refused, without a location", () => {
+    expect(validate(`{"a":-${"1".repeat(1000)}}`)).toBe(JSON.stringify({ a: `-${"1".repeat(1000)}` }));
+    for (const n of ["1".repeat(1001), `1.${"1".repeat(1000)}`, `-1e${"1".repeat(1000)}`]) {
+      expect(validate(`{"a":${n}}`)).toBe(limit("Number value length (1001)", 1000, "getMaxNumberLength"));
+    }
+  });
+
+  test("field names of more than 50000 characters are refused", () => {
+    expect(validate(`{"${"n".repeat(50_001)}":"x"}`)).toBe(limit("Name length (50001)", 50_000, "getMaxNameLength"));
+  });
+
+  test("nesting deeper than 1000 levels is refused before it is read (no stack overflow however deep)", () => {
+    const nested = (depth: number) =>
+      `{"offsets":[{"partition":{"a":${"[".repeat(depth)}${"]".repeat(depth)}},"offset":{}}]}`;
+    const bound = (body: string) => {
+      try {
+        return JSON.stringify(bindBody(new TextEncoder().encode(body), bindConnectorOffsets, "T"));
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    expect(bound(nested(996))).toStartWith('{"offsets":[{"partition":{"a":[[[');
+    const refused = `${limit("Document nesting depth (1001)", 1000, "getMaxNestingDepth")} (through reference chain: org.apache.kafka.connect.runtime.rest.entities.ConnectorOffsets["offsets"]->java.util.ArrayList[0]->org.apache.kafka.connect.runtime.rest.entities.ConnectorOffset["partition"])`;
+    expect(bound(nested(997))).toBe(refused);
+    expect(bound(nested(200_000))).toBe(refused);
   });
 });

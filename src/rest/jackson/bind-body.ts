@@ -3,7 +3,7 @@
  * the value with a binder of bind.ts and then fails on anything after it (Connect's mapper has
  * FAIL_ON_TRAILING_TOKENS); every failure is a 500 with Jackson's message.
  */
-import { BodyError, type Binder } from "./bind.ts";
+import { type Binder, BodyError } from "./bind.ts";
 import { JacksonError } from "./jackson-error.ts";
 import { JsonParser } from "./json-parser.ts";
 

@@ -10,7 +10,7 @@
 import { JavaDouble } from "../../api/data/java-double.ts";
 import { RestError } from "../../errors.ts";
 import { JacksonError } from "./jackson-error.ts";
-import { JsonParser, type TokenType } from "./json-parser.ts";
+import type { JsonParser, TokenType } from "./json-parser.ts";
 
 export const ENTITIES = "org.apache.kafka.connect.runtime.rest.entities.";
 const STRING_MAP = "java.util.LinkedHashMap<java.lang.String,java.lang.String>";

@@ -9,7 +9,7 @@
  * level is json-scanner.ts's, the exceptions jackson-error.ts's.
  */
 import { type Location, locationText } from "./jackson-error.ts";
-import { isIdentPart, JsonScanner, VALUE_EXPECTED } from "./json-scanner.ts";
+import { isIdentPart, JsonScanner, MAX_NESTING_DEPTH, VALUE_EXPECTED } from "./json-scanner.ts";
 
 export type TokenType =
   | "START_OBJECT"
@@ -149,6 +149,9 @@ export class JsonParser extends JsonScanner {
     const start = this.pos;
     const root = this.stack.length === 0;
     if (c === 0x7b || c === 0x5b) {
+      if (this.stack.length === MAX_NESTING_DEPTH) {
+        this.exceeds(`Document nesting depth (${MAX_NESTING_DEPTH + 1})`, MAX_NESTING_DEPTH, "getMaxNestingDepth");
+      }
       this.pos++;
       this.stack.push({ kind: c === 0x7b ? "object" : "array", start: this.tokenStart, state: "first" });
       return this.emit(c === 0x7b ? "START_OBJECT" : "START_ARRAY");

@@ -12,6 +12,11 @@ export function isIdentPart(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f || c === 0x24;
 }
 
+/** Jackson 2.21's default StreamReadConstraints. */
+const MAX_NUMBER_LENGTH = 1000;
+const MAX_NAME_LENGTH = 50_000;
+export const MAX_NESTING_DEPTH = 1000;
+
 const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
 const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff;
 
@@ -178,7 +183,21 @@ export abstract class JsonScanner {
     }
     this.tokenText = new TextDecoder().decode(this.b.subarray(start, i));
     this.pos = i;
+    // StreamReadConstraints: at most 1000 digits (integer, fraction and exponent together).
+    const digits = this.tokenText.replace(/[^0-9]/g, "").length;
+    if (digits > MAX_NUMBER_LENGTH) {
+      this.exceeds(`Number value length (${digits})`, MAX_NUMBER_LENGTH, "getMaxNumberLength");
+    }
     return float ? "VALUE_NUMBER_FLOAT" : "VALUE_NUMBER_INT";
+  }
+
+  /** A StreamReadConstraints limit passed: Jackson's StreamConstraintsException, which has no location. */
+  protected exceeds(what: string, max: number, getter: string): never {
+    throw new JacksonError(
+      `${what} exceeds the maximum allowed (${max}, from \`StreamReadConstraints.${getter}()\`)`,
+      null,
+      false,
+    );
   }
 
   /** Reads a string body from `pos` (after the opening quote) up to and past the closing quote. */
@@ -201,6 +220,9 @@ export abstract class JsonScanner {
       if (c === 0x22) {
         flush(this.pos);
         this.pos++;
+        if (fieldName && out.length > MAX_NAME_LENGTH) {
+          this.exceeds(`Name length (${out.length})`, MAX_NAME_LENGTH, "getMaxNameLength");
+        }
         return out;
       }
       if (c < 0x20) {
