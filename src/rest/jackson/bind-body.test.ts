@@ -100,3 +100,37 @@ describe("bindBody refuses what Connect's Jackson refuses", () => {
     expect(bound(nested(200_000))).toBe(refused);
   });
 });
+
+describe("non-ASCII bytes where JSON has no place for them (as Jackson 2.21 reads them)", () => {
+  const bytes = (...b: number[]) => {
+    try {
+      return JSON.stringify(bindBody(Uint8Array.from(b), bindStringMap, "java.util.Map"));
+    } catch (error) {
+      return (error as Error).message;
+    }
+  };
+  const value = (...b: number[]) => bytes(0x7b, 0x22, 0x61, 0x22, 0x3a, ...b, 0x7d);
+
+  test("a lead byte that is a Latin-1 letter starts a bad token, read on decoded", () => {
+    expect(value(0xc3, 0xa9)).toBe(`Invalid UTF-8 start byte 0xa9${AT(8)}`);
+    expect(value(0xff)).toBe(`Unrecognized token 'ÿ': was expecting ${VALUES}${AT(6)}`);
+    expect(value(0xc3, 0x61)).toBe(`Unrecognized token 'Ãa': was expecting ${VALUES}${AT(6)}`);
+    expect(value(0x74, 0x72, 0x75, 0xc3, 0xa9)).toBe(`Unrecognized token 'trué': was expecting ${VALUES}${AT(6)}`);
+  });
+
+  test("another lead byte is an unexpected character of its own; a field name's first is decoded", () => {
+    expect(value(0xd7, 0x90)).toBe(`Unexpected character ('×' (code 215)): expected a valid value ${VALUES}${AT(6)}`);
+    expect(bytes(0x7b, 0xc3, 0xa9, 0x3a, 0x31, 0x7d)).toBe(
+      `Unexpected character ('é' (code 233)): was expecting double-quote to start field name${AT(3)}`,
+    );
+    expect(value(0x31, 0x20, 0xc3, 0xa9)).toBe(
+      `Unexpected character ('Ã' (code 195)): was expecting comma to separate Object entries${AT(8)}`,
+    );
+  });
+
+  test("after a whole literal the next character is decoded from its own lead byte: a UTF-8 error", () => {
+    expect(value(0x74, 0x72, 0x75, 0x65, 0xc3, 0xa9)).toBe(`Invalid UTF-8 middle byte 0xc3${AT(11)}`);
+    expect(value(0x74, 0x72, 0x75, 0x65, 0xff)).toBe(`Invalid UTF-8 start byte 0xff${AT(10)}`);
+    expect(value(0x4e, 0x61, 0x4e, 0xc3, 0xa9)).toBe(`Invalid UTF-8 middle byte 0xc3${AT(10)}`);
+  });
+});

@@ -9,7 +9,9 @@
  * level is json-scanner.ts's, the exceptions jackson-error.ts's.
  */
 import { type Location, locationText } from "./jackson-error.ts";
-import { isIdentPart, JsonScanner, MAX_NESTING_DEPTH, VALUE_EXPECTED } from "./json-scanner.ts";
+import { isIdentPart, isJavaIdentifierStart, VALUE_EXPECTED } from "./java-chars.ts";
+import { MAX_NESTING_DEPTH } from "./json-scanner.ts";
+import { JsonWordScanner } from "./json-words.ts";
 
 export type TokenType =
   | "START_OBJECT"
@@ -31,7 +33,9 @@ interface Context {
   state: "first" | "afterValue" | "afterName";
 }
 
-export class JsonParser extends JsonScanner {
+const LITERALS: Record<string, TokenType> = { true: "VALUE_TRUE", false: "VALUE_FALSE", null: "VALUE_NULL" };
+
+export class JsonParser extends JsonWordScanner {
   private readonly stack: Context[] = [];
   private tokenStart: Location = { line: 1, column: 1 };
   private decodedString: string | null = null;
@@ -117,7 +121,7 @@ export class JsonParser extends JsonScanner {
         c = this.skipWs();
         if (c === -1) this.fail("Unexpected end-of-input within/between Object entries");
       } else if (c === -1) this.eofInContext(ctx);
-      if (c !== 0x22) this.unexpected(c, "was expecting double-quote to start field name");
+      if (c !== 0x22) this.unexpectedDecoded("was expecting double-quote to start field name");
       this.tokenStart = this.at(this.pos);
       this.pos++;
       this.currentName = this.scanString(true, true);
@@ -167,16 +171,21 @@ export class JsonParser extends JsonScanner {
     if (c === 0x2c || c === 0x7d || (c === 0x5d && this.stack.at(-1)?.kind === "array")) {
       this.unexpected(c, "expected a value");
     }
+    // A non-ASCII lead byte that is a Java identifier start as a Latin-1 character begins a bad token.
+    if (c >= 0x80 && isJavaIdentifierStart(c)) {
+      const rest = new TextDecoder().decode(this.b.subarray(start + 1, this.wordEnd(start + 1)));
+      this.fail(`Unrecognized token '${String.fromCharCode(c)}${rest}': was expecting ${VALUE_EXPECTED}`, start);
+    }
     if (isIdentPart(c)) {
-      let end = this.pos;
-      while (end < this.b.length && isIdentPart(this.b[end]!)) end++;
-      const word = new TextDecoder().decode(this.b.subarray(this.pos, end));
-      const literal = { true: "VALUE_TRUE", false: "VALUE_FALSE", null: "VALUE_NULL" }[word] as TokenType | undefined;
-      if (word === "NaN" || word === "Infinity") this.nonStandard(word, end);
-      if (!literal) this.fail(`Unrecognized token '${word}': was expecting ${VALUE_EXPECTED}`, start);
-      this.pos = end;
-      this.tokenText = word;
-      return this.emit(literal);
+      const known = this.knownWord(start, ["true", "false", "null", "NaN", "Infinity"]);
+      if (known === "NaN" || known === "Infinity") this.nonStandard(known, start + known.length);
+      if (known === null) {
+        const word = new TextDecoder().decode(this.b.subarray(start, this.wordEnd(start)));
+        this.fail(`Unrecognized token '${word}': was expecting ${VALUE_EXPECTED}`, start);
+      }
+      this.pos = start + known.length;
+      this.tokenText = known;
+      return this.emit(LITERALS[known]!);
     }
     this.unexpected(c, `expected a valid value ${VALUE_EXPECTED}`);
   }

@@ -1,19 +1,13 @@
 /**
  * The byte level of the JSON parser (as Jackson's ParserBase is to its UTF-8 parser): the body as
  * UTF-8 (UTF-16/32 detected by BOM or zero-byte pattern and transcoded; invalid UTF-8 is an error,
- * never U+FFFD), line and byte-column tracking, whitespace, and numbers and strings scanned with
- * Jackson's messages. JsonParser (json-parser.ts) builds the token stream on it.
+ * never U+FFFD), line and byte-column tracking, whitespace, and strings scanned with Jackson's
+ * messages; numbers and words are json-words.ts's, and JsonParser (json-parser.ts) builds the token
+ * stream on both.
  */
 import { charDesc, JacksonError, type Location } from "./jackson-error.ts";
 
-export const VALUE_EXPECTED = "(JSON String, Number, Array, Object or token 'null', 'true' or 'false')";
-
-export function isIdentPart(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f || c === 0x24;
-}
-
 /** Jackson 2.21's default StreamReadConstraints. */
-const MAX_NUMBER_LENGTH = 1000;
 const MAX_NAME_LENGTH = 50_000;
 export const MAX_NESTING_DEPTH = 1000;
 
@@ -94,101 +88,15 @@ export abstract class JsonScanner {
     return { code, size };
   }
 
+  /** The byte `c` at `pos` where it has no place: a non-ASCII one is named as its Latin-1 character, as Jackson does. */
   protected unexpected(c: number, what: string): never {
-    this.fail(`Unexpected character (${charDesc(this.codePointAt(this.pos).code || c)}): ${what}`);
+    this.fail(`Unexpected character (${charDesc(c)}): ${what}`);
   }
 
-  protected digitsFrom(index: number): number {
-    let i = index;
-    while (i < this.b.length && this.b[i]! >= 0x30 && this.b[i]! <= 0x39) i++;
-    return i;
-  }
-
-  protected numberFail(what: string, index: number): never {
-    const c = this.b[index];
-    if (c === undefined) this.fail(`Unexpected end-of-input in a Number value: ${what}`, index);
-    this.pos = index;
-    this.fail(`Unexpected character (${charDesc(this.codePointAt(index).code)}) in numeric value: ${what}`, index);
-  }
-
-  /**
-   * A sign (`-` or `+`, at `start`) followed by `I`: exactly `Infinity` is Jackson's refused
-   * non-standard number, anything else an unrecognized token.
-   */
-  protected signedInfinity(start: number): never {
-    let end = start + 1;
-    while (end < this.b.length && isIdentPart(this.b[end]!)) end++;
-    const word = new TextDecoder().decode(this.b.subarray(start, end));
-    if (word.slice(1) === "Infinity") this.nonStandard(word, end);
-    this.fail(`Unrecognized token '${word}': was expecting ${VALUE_EXPECTED}`, start);
-  }
-
-  protected nonStandard(word: string, end: number): never {
-    this.fail(`Non-standard token '${word}': enable \`JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS\` to allow`, end);
-  }
-
-  /** A number starting with `+` (at `start`), which JSON does not allow. */
-  protected plusSign(start: number): never {
-    const d = this.b[start + 1];
-    if (d === undefined) this.fail("Unexpected end-of-input in a Number value", start + 1);
-    if (d === 0x49) this.signedInfinity(start);
-    this.fail(
-      "Unexpected character ('+' (code 43)) in numeric value: JSON spec does not allow numbers to have plus signs: enable `JsonReadFeature.ALLOW_LEADING_PLUS_SIGN_FOR_NUMBERS` to allow",
-      start + 1,
-    );
-  }
-
-  /** A number at `start`; a root-level one must be followed by whitespace or the end. */
-  protected scanNumber(start: number, root: boolean): "VALUE_NUMBER_INT" | "VALUE_NUMBER_FLOAT" {
-    let i = start;
-    if (this.b[i] === 0x2d) {
-      i++;
-      const d = this.b[i];
-      if (d === undefined) this.fail(`Unexpected end-of-input in ${this.currentTokenName()}`, i);
-      if (d === 0x49) this.signedInfinity(start);
-      if (d < 0x30 || d > 0x39) {
-        this.numberFail("expected digit (0-9) to follow minus sign, for valid numeric value", i);
-      }
-    }
-    if (this.b[i] === 0x30 && this.b[i + 1] !== undefined && this.b[i + 1]! >= 0x30 && this.b[i + 1]! <= 0x39) {
-      this.fail("Invalid numeric value: Leading zeroes not allowed", i + 1);
-    }
-    i = this.digitsFrom(i);
-    let float = false;
-    if (this.b[i] === 0x2e) {
-      float = true;
-      const end = this.digitsFrom(i + 1);
-      if (end === this.b.length && end === i + 1) {
-        this.fail("Unexpected character ('.' (code 46)) in numeric value: Decimal point not followed by a digit", i);
-      }
-      if (end === i + 1) this.numberFail("Decimal point not followed by a digit", i + 1);
-      i = end;
-    }
-    if (this.b[i] === 0x65 || this.b[i] === 0x45) {
-      float = true;
-      let j = i + 1;
-      if (this.b[j] === 0x2b || this.b[j] === 0x2d) j++;
-      const end = this.digitsFrom(j);
-      if (j === this.b.length) this.fail(`Unexpected end-of-input in ${this.currentTokenName()}`, j);
-      if (end === j) this.numberFail("Exponent indicator not followed by a digit", j);
-      i = end;
-    }
-    const after = this.b[i];
-    if (root && after !== undefined && after !== 0x20 && after !== 0x09 && after !== 0x0a && after !== 0x0d) {
-      this.pos = i;
-      this.fail(
-        `Unexpected character (${charDesc(this.codePointAt(i).code)}): Expected space separating root-level values`,
-        i,
-      );
-    }
-    this.tokenText = new TextDecoder().decode(this.b.subarray(start, i));
-    this.pos = i;
-    // StreamReadConstraints: at most 1000 digits (integer, fraction and exponent together).
-    const digits = this.tokenText.replace(/[^0-9]/g, "").length;
-    if (digits > MAX_NUMBER_LENGTH) {
-      this.exceeds(`Number value length (${digits})`, MAX_NUMBER_LENGTH, "getMaxNumberLength");
-    }
-    return float ? "VALUE_NUMBER_FLOAT" : "VALUE_NUMBER_INT";
+  /** Where a field name should start Jackson decodes the character and points after it. */
+  protected unexpectedDecoded(what: string): never {
+    const { code, size } = this.codePointAt(this.pos);
+    this.fail(`Unexpected character (${charDesc(code)}): ${what}`, this.pos + size - 1);
   }
 
   /** A StreamReadConstraints limit passed: Jackson's StreamConstraintsException, which has no location. */
