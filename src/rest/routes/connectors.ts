@@ -48,7 +48,8 @@ export function connectorRoutes(): Route[] {
         const connectors = javaHashOrder(herder.connectors());
         if (!url.searchParams.has("expand")) return jsonResponse(200, connectors);
         const expand = url.searchParams.getAll("expand");
-        const out: Record<string, Record<string, unknown>> = {};
+        // Entries, not assignments: a connector may be named `__proto__`.
+        const out: [string, Record<string, unknown>][] = [];
         for (const connector of connectors) {
           const entry: Record<string, unknown> = {};
           let omit = false;
@@ -67,9 +68,9 @@ export function connectorRoutes(): Route[] {
               }
             }
           }
-          if (!omit) out[connector] = entry;
+          if (!omit) out.push([connector, entry]);
         }
-        return jsonResponse(200, out);
+        return jsonResponse(200, Object.fromEntries(out));
       },
     },
     {
