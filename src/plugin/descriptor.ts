@@ -6,7 +6,7 @@
 import type { Config, SinkConnector, SinkTask, SourceConnector, SourceTask } from "../api/connector.ts";
 import type { Converter, HeaderConverter } from "../api/converter.ts";
 import type { Predicate, Transformation } from "../api/transformation.ts";
-import type { ConfigDef } from "./config-def.ts";
+import type { ConfigDef, RawConfig } from "./config-def.ts";
 
 export type PluginType = "source" | "sink" | "converter" | "header_converter" | "transformation" | "predicate";
 
@@ -95,10 +95,11 @@ export interface SourceConnectorDescriptor extends Descriptor<"source", SourceCo
   keepsOrder?(taskConfig: Config): boolean;
   /**
    * Connect's SourceConnector.exactlyOnceSupport: whether the connector can give exactly-once
-   * semantics with this config, asked when `exactly.once.support=required`. Undefined: the
-   * connector does not say (Connect's default, null).
+   * semantics with this config (as submitted, JSON nulls included), asked when
+   * `exactly.once.support=required`; what it throws is reported as an unexpected validation error.
+   * Undefined: the connector does not say (Connect's default, null).
    */
-  exactlyOnceSupport?(config: Config): "SUPPORTED" | "UNSUPPORTED";
+  exactlyOnceSupport?(config: RawConfig): "SUPPORTED" | "UNSUPPORTED";
   /** Connect's SourceConnector.canDefineTransactionBoundaries. Undefined: UNSUPPORTED (Connect's default). */
   canDefineTransactionBoundaries?(config: Config): "SUPPORTED" | "UNSUPPORTED";
 }

@@ -12,6 +12,7 @@
 import { AlreadyExistsError, messageOf, NotFoundError, RestError } from "../errors.ts";
 import { isStoreFull, STORE_FULL_MESSAGE, storeErrorCode, storeVolumeFailureMessage } from "../store/store-full.ts";
 import type { LogManager } from "../util/logger.ts";
+import { jacksonStringify } from "./jackson/json-writer.ts";
 
 export interface ErrorBody {
   error_code: number;
@@ -41,7 +42,7 @@ export function errorResponse(error: unknown, logs: LogManager): Response {
   const body: ErrorBody = { error_code: status, message };
   // A body refused (too large, too slow) was not read to its end: the connection cannot be reused.
   const close = status === 408 || status === 413 ? { Connection: "close" } : {};
-  return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", ...close } });
+  return new Response(jacksonStringify(body), { status, headers: { "Content-Type": "application/json", ...close } });
 }
 
 /** Jersey's texts for framework-level failures. */

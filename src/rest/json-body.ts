@@ -1,12 +1,14 @@
 /**
  * Request and response bodies: request bodies are read by the server (size and time limits) and
  * bound by `jackson/bind.ts` as Connect's Jackson provider binds them (500 with Jackson's message
- * for malformed or mistyped bodies); responses are serialized with bigint support, compact, in
- * property insertion order.
+ * for malformed or mistyped bodies); responses are serialized as Jackson writes them (json-writer.ts:
+ * bigints exact, surrogates escaped), compact, in property insertion order.
  */
 import type { Context } from "hono";
 import type { RestError } from "../errors.ts";
-import { BodyError, bindBody, bindStringMap } from "./jackson/bind.ts";
+import { BodyError, bindStringMap } from "./jackson/bind.ts";
+import { bindBody } from "./jackson/bind-body.ts";
+import { jacksonStringify } from "./jackson/json-writer.ts";
 
 export { BodyError };
 
@@ -21,7 +23,7 @@ export function bodyOf(c: Context): Uint8Array {
  * NullPointerException message Connect answers for that endpoint.
  */
 export function readConfigMap(c: Context): Record<string, string | null> | null {
-  return bindBody(bodyOf(c), bindStringMap);
+  return bindBody(bodyOf(c), bindStringMap, "java.util.Map");
 }
 
 /** Connect's 500 for a null entity: the NullPointerException text its resource method hits. */
@@ -29,12 +31,8 @@ export function nullEntity(message: string): RestError {
   return new BodyError(message);
 }
 
-export function stringify(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? JSON.rawJSON(v.toString()) : v));
-}
-
 export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(stringify(body), { status, headers: { "Content-Type": "application/json", ...headers } });
+  return new Response(jacksonStringify(body), { status, headers: { "Content-Type": "application/json", ...headers } });
 }
 
 export function emptyResponse(status: number): Response {

@@ -99,17 +99,18 @@ export class Herder extends HerderThread {
     // the body's order; the answer and the stored config keep that map's order.
     const mergeInto = (current: Record<string, string>) => {
       const order = JavaHashMapOrder.copyOf(javaHashOrder(Object.keys(current)));
-      const values: Record<string, string> = { ...current };
+      // A Map, not an object: a patched key may be `__proto__`.
+      const values = new Map(Object.entries(current));
       for (const [k, v] of Object.entries(patch)) {
         if (v === null) {
           order.remove(k);
-          delete values[k];
+          values.delete(k);
         } else {
           order.put(k);
-          values[k] = v;
+          values.set(k, v);
         }
       }
-      return Object.fromEntries(order.keys().map((k) => [k, values[k] as string]));
+      return Object.fromEntries(order.keys().map((k) => [k, values.get(k) as string]));
     };
     // Validated outside the herder's queue (as putConnectorConfig), again inside only when the
     // stored config changed meanwhile.

@@ -6,7 +6,9 @@
  * whether it could give exactly-once semantics; `transaction.boundary=connector` asks the connector
  * whether it can define transaction boundaries.
  */
-import type { KeyValidation } from "../plugin/config-def.ts";
+
+import { messageOf } from "../errors.ts";
+import type { KeyValidation, RawConfig } from "../plugin/config-def.ts";
 import type { SourceConnectorDescriptor } from "../plugin/descriptor.ts";
 
 const NO_WORKER_SUPPORT = "This worker does not have exactly-once source support enabled.";
@@ -31,16 +33,24 @@ export function exactlyOnceChecks(
     if (current) results.set(name, { ...current, errors: [...current.errors, ...messages] });
   };
   if (valid(results, "exactly.once.support") && lower(config["exactly.once.support"]) === "required") {
-    const support = connector.exactlyOnceSupport?.(present);
-    add("exactly.once.support", [
-      NO_WORKER_SUPPORT,
-      ...(support === undefined ? [NO_PREFLIGHT_API] : support === "UNSUPPORTED" ? [UNSUPPORTED] : []),
-    ]);
+    add("exactly.once.support", [NO_WORKER_SUPPORT, ...supportErrors(connector, config)]);
   }
   if (valid(results, "transaction.boundary") && lower(config["transaction.boundary"]) === "connector") {
     if (connector.canDefineTransactionBoundaries?.(present) !== "SUPPORTED")
       add("transaction.boundary", [NO_BOUNDARIES]);
   }
+}
+
+/** What the connector says of exactly-once support; what it throws (a config it cannot parse) is Connect's "unexpected error", trimmed. */
+function supportErrors(connector: SourceConnectorDescriptor, config: RawConfig): string[] {
+  let support: string | undefined;
+  try {
+    support = connector.exactlyOnceSupport?.(config);
+  } catch (error) {
+    const message = messageOf(error).trim();
+    return [`An unexpected error occurred during validation${message === "" ? "" : `: ${message}`}`];
+  }
+  return support === undefined ? [NO_PREFLIGHT_API] : support === "UNSUPPORTED" ? [UNSUPPORTED] : [];
 }
 
 function valid(results: Map<string, KeyValidation>, name: string): boolean {

@@ -40,9 +40,8 @@ function copyCapacity(size: number): number {
 
 /** A copy of `map` whose property order is Java's HashMap iteration order (see javaHashOrder). */
 export function javaHashMap<T>(map: Readonly<Record<string, T>>, copy = false): Record<string, T> {
-  const out: Record<string, T> = {};
-  for (const key of javaHashOrder(Object.keys(map), copy)) out[key] = map[key] as T;
-  return out;
+  // Entries, not assignments: a config key may be `__proto__`.
+  return Object.fromEntries(javaHashOrder(Object.keys(map), copy).map((key) => [key, map[key] as T]));
 }
 
 /**

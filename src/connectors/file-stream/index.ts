@@ -1,6 +1,8 @@
 /**
  * Descriptors of Apache Kafka's FileStreamSource and FileStreamSink connectors.
  */
+import { ConfigError } from "../../errors.ts";
+import type { RawConfig } from "../../plugin/config-def.ts";
 import type { SinkConnectorDescriptor, SourceConnectorDescriptor } from "../../plugin/descriptor.ts";
 import { CONNECT_VERSION } from "../../version.ts";
 import {
@@ -16,6 +18,22 @@ import { FileStreamSinkTask } from "./sink-task.ts";
 import { FileStreamSourceConnector } from "./source-connector.ts";
 import { FileStreamSourceTask } from "./source-task.ts";
 
+/**
+ * As FileStreamSourceConnector.exactlyOnceSupport: exactly-once when reading a real file (its offsets
+ * are tracked), not stdin. It parses its config first (AbstractConfig), so a bad value throws its
+ * ConfigException; a key given as JSON null is set to null there, which none of its keys refuses.
+ */
+function fileSourceExactlyOnce(config: RawConfig): "SUPPORTED" | "UNSUPPORTED" {
+  try {
+    fileSourceConfig.parse(config);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const left = [...error.errors].filter(([name]) => config[name] !== null);
+    if (left.length > 0) throw new ConfigError(left[0]![1][0]!, new Map(left));
+  }
+  return (config.file ?? "").trim() !== "" ? "SUPPORTED" : "UNSUPPORTED";
+}
+
 export const fileStreamSource: SourceConnectorDescriptor = {
   type: "source",
   className: FILE_SOURCE_CONNECTOR,
@@ -26,8 +44,7 @@ export const fileStreamSource: SourceConnectorDescriptor = {
   taskClass: FILE_SOURCE_TASK,
   create: () => new FileStreamSourceConnector(),
   createTask: () => new FileStreamSourceTask(),
-  // As FileStreamSourceConnector: exactly-once when reading a real file (its offsets are tracked), not stdin.
-  exactlyOnceSupport: (config) => ((config.file ?? "").trim() !== "" ? "SUPPORTED" : "UNSUPPORTED"),
+  exactlyOnceSupport: fileSourceExactlyOnce,
 };
 
 export const fileStreamSink: SinkConnectorDescriptor = {

@@ -3,7 +3,8 @@
  * writing this parser; the whole-gateway comparison is test/connect-rest-recorded.test.ts).
  */
 import { describe, expect, test } from "bun:test";
-import { bindBody, bindConnectorOffsets, bindCreateConnectorRequest, bindStringMap } from "./bind.ts";
+import { bindConnectorOffsets, bindCreateConnectorRequest, bindStringMap } from "./bind.ts";
+import { bindBody } from "./bind-body.ts";
 
 const AT = (column: number) =>
   `\n at [Source: REDACTED (\`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION\` disabled); line: 1, column: ${column}]`;
@@ -11,7 +12,7 @@ const CREATE = 'org.apache.kafka.connect.runtime.rest.entities.CreateConnectorRe
 
 function create(body: string): string {
   try {
-    bindBody(new TextEncoder().encode(body), bindCreateConnectorRequest);
+    bindBody(new TextEncoder().encode(body), bindCreateConnectorRequest, "T");
     return "ok";
   } catch (error) {
     return (error as Error).message;
@@ -71,22 +72,24 @@ describe("bindBody (Jackson's messages)", () => {
   });
 
   test("valid bodies bind, keeping the JSON text of numbers", () => {
-    expect(bindBody(new TextEncoder().encode('{"a":1.10,"b":1e2,"c":-0.0,"d":true,"e":null}'), bindStringMap)).toEqual({
+    expect(
+      bindBody(new TextEncoder().encode('{"a":1.10,"b":1e2,"c":-0.0,"d":true,"e":null}'), bindStringMap, "T"),
+    ).toEqual({
       a: "1.10",
       b: "1e2",
       c: "-0.0",
       d: "true",
       e: null,
     });
-    expect(bindBody(new TextEncoder().encode("  "), bindStringMap)).toBeNull();
+    expect(bindBody(new TextEncoder().encode("  "), bindStringMap, "T")).toBeNull();
     expect(create('{"name":" x ","config":{},"initial_state":"paused"}')).toBe("ok");
   });
 
   test("UTF-16 with a BOM is read; invalid UTF-8 is Jackson's error", () => {
     const utf16 = new Uint8Array([0xff, 0xfe, ...new Uint8Array(Buffer.from('{"a":"b"}', "utf16le"))]);
-    expect(bindBody(utf16, bindStringMap)).toEqual({ a: "b" });
+    expect(bindBody(utf16, bindStringMap, "T")).toEqual({ a: "b" });
     const bad = new Uint8Array([...Buffer.from('{"a":"'), 0xff, ...Buffer.from('"}')]);
-    expect(() => bindBody(bad, bindStringMap)).toThrow(`Invalid UTF-8 start byte 0xff${AT(8)}`);
+    expect(() => bindBody(bad, bindStringMap, "T")).toThrow(`Invalid UTF-8 start byte 0xff${AT(8)}`);
   });
 });
 
@@ -101,7 +104,7 @@ describe("bindBody (Jackson's wording, diff-connect)", () => {
   test("an unknown field of an entity with one property names 'one known property'", () => {
     let message = "ok";
     try {
-      bindBody(new TextEncoder().encode('{"a":1}'), bindConnectorOffsets);
+      bindBody(new TextEncoder().encode('{"a":1}'), bindConnectorOffsets, "T");
     } catch (error) {
       message = (error as Error).message;
     }
@@ -122,10 +125,10 @@ describe("bindBody (Jackson's wording, diff-connect)", () => {
     const surrogate = (prefix: string) =>
       new Uint8Array([...Buffer.from(prefix), 0xed, 0xa0, 0x80, ...Buffer.from('"}')]);
     const message = `Invalid UTF-8: Illegal surrogate character 0xd800${AT(14)}`;
-    expect(() => bindBody(surrogate('{"x":"abcd'), bindStringMap)).toThrow(message);
+    expect(() => bindBody(surrogate('{"x":"abcd'), bindStringMap, "T")).toThrow(message);
     let unknown = "ok";
     try {
-      bindBody(surrogate('{"x":"abcd'), bindCreateConnectorRequest);
+      bindBody(surrogate('{"x":"abcd'), bindCreateConnectorRequest, "T");
     } catch (error) {
       unknown = (error as Error).message;
     }

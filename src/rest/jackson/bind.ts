@@ -10,7 +10,7 @@
 import { JavaDouble } from "../../api/data/java-double.ts";
 import { RestError } from "../../errors.ts";
 import { JacksonError } from "./jackson-error.ts";
-import { JsonParser, type TokenType } from "./json-parser.ts";
+import type { JsonParser, TokenType } from "./json-parser.ts";
 
 export const ENTITIES = "org.apache.kafka.connect.runtime.rest.entities.";
 const STRING_MAP = "java.util.LinkedHashMap<java.lang.String,java.lang.String>";
@@ -23,7 +23,7 @@ export class BodyError extends RestError {
   }
 }
 
-type Binder<T> = (p: JsonParser) => T;
+export type Binder<T> = (p: JsonParser) => T;
 
 const TOKEN_SHAPE: Partial<Record<TokenType, string>> = {
   START_OBJECT: "Object value",
@@ -284,17 +284,3 @@ export const bindConnectorOffsets = bindBean<{ offsets: (Partial<ConnectorOffset
   { offsets: bindList(`java.util.ArrayList<${ENTITIES}ConnectorOffset>`, bindConnectorOffset) },
   ["offsets"],
 );
-
-/** Binds a whole body; `null` when it is empty or JSON null (Jersey then passes null). */
-export function bindBody<T>(bytes: Uint8Array, binder: Binder<T | null>): T | null {
-  const p = new JsonParser(bytes);
-  try {
-    if (p.next() === null) return null;
-    const value = binder(p);
-    p.next();
-    return value;
-  } catch (error) {
-    if (error instanceof JacksonError) throw new BodyError(error.message);
-    throw error;
-  }
-}

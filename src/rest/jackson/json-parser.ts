@@ -9,7 +9,9 @@
  * level is json-scanner.ts's, the exceptions jackson-error.ts's.
  */
 import { type Location, locationText } from "./jackson-error.ts";
-import { JsonScanner } from "./json-scanner.ts";
+import { isIdentPart, isJavaIdentifierStart, VALUE_EXPECTED } from "./java-chars.ts";
+import { MAX_NESTING_DEPTH } from "./json-scanner.ts";
+import { JsonWordScanner } from "./json-words.ts";
 
 export type TokenType =
   | "START_OBJECT"
@@ -24,12 +26,6 @@ export type TokenType =
   | "VALUE_FALSE"
   | "VALUE_NULL";
 
-const VALUE_EXPECTED = "(JSON String, Number, Array, Object or token 'null', 'true' or 'false')";
-
-function isIdentPart(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f || c === 0x24;
-}
-
 interface Context {
   readonly kind: "object" | "array";
   readonly start: Location;
@@ -37,11 +33,12 @@ interface Context {
   state: "first" | "afterValue" | "afterName";
 }
 
-export class JsonParser extends JsonScanner {
+const LITERALS: Record<string, TokenType> = { true: "VALUE_TRUE", false: "VALUE_FALSE", null: "VALUE_NULL" };
+
+export class JsonParser extends JsonWordScanner {
   private readonly stack: Context[] = [];
   private tokenStart: Location = { line: 1, column: 1 };
   private decodedString: string | null = null;
-  private rootDone = false;
   /** The name of the last FIELD_NAME. */
   currentName = "";
   token: TokenType | null = null;
@@ -49,6 +46,15 @@ export class JsonParser extends JsonScanner {
   private emit<T extends TokenType | null>(token: T): T {
     this.token = token;
     return token;
+  }
+
+  protected currentTokenName(): string {
+    return String(this.token);
+  }
+
+  /** Forgets the current token, as ObjectMapper does after binding the root value. */
+  clearToken(): void {
+    this.token = null;
   }
 
   /** Where the current token started. */
@@ -68,24 +74,32 @@ export class JsonParser extends JsonScanner {
     );
   }
 
-  /** Advances to the next token; null at the end of the root value. */
+  /** A close marker where none or the other kind is open (Jackson checks close markers first). */
+  private mismatchedClose(c: number, ctx: Context | undefined): never {
+    const marker = String.fromCharCode(c);
+    if (!ctx) this.fail(`Unexpected close marker '${marker}': no open ${c === 0x7d ? "Object" : "Array"} to close`);
+    const [kind, expected] = ctx.kind === "object" ? ["Object", "}"] : ["Array", "]"];
+    this.fail(
+      `Unexpected close marker '${marker}': expected '${expected}' (for ${kind} starting at ${locationText(ctx.start)})`,
+    );
+  }
+
+  /**
+   * Advances to the next token; null at the end of the input. After the root value a further value
+   * is read as a token too (bindBody refuses it as a trailing token).
+   */
   next(): TokenType | null {
     if (this.pendingString) this.scanString(false);
     this.decodedString = null;
     const ctx = this.stack.at(-1);
     let c = this.skipWs();
     if (!ctx) {
-      if (this.rootDone) {
-        // After the root value Jackson still reads the next token: a close marker or garbage fails.
-        if (c === 0x7d || c === 0x5d) {
-          const kind = c === 0x7d ? "Object" : "Array";
-          this.fail(`Unexpected close marker '${String.fromCharCode(c)}': no open ${kind} to close`);
-        }
-        if (c !== -1 && isIdentPart(c)) this.readValueToken(c);
-        return this.emit(null);
-      }
+      if (c === 0x7d || c === 0x5d) this.mismatchedClose(c, ctx);
       if (c === -1) return this.emit(null);
       return this.readValueToken(c);
+    }
+    if (ctx.state !== "afterName" && (c === 0x7d || c === 0x5d) && (c === 0x7d) !== (ctx.kind === "object")) {
+      this.mismatchedClose(c, ctx);
     }
     if (ctx.kind === "object") {
       if (ctx.state === "afterName") {
@@ -107,7 +121,7 @@ export class JsonParser extends JsonScanner {
         c = this.skipWs();
         if (c === -1) this.fail("Unexpected end-of-input within/between Object entries");
       } else if (c === -1) this.eofInContext(ctx);
-      if (c !== 0x22) this.unexpected(c, "was expecting double-quote to start field name");
+      if (c !== 0x22) this.unexpectedDecoded("was expecting double-quote to start field name");
       this.tokenStart = this.at(this.pos);
       this.pos++;
       this.currentName = this.scanString(true, true);
@@ -131,7 +145,6 @@ export class JsonParser extends JsonScanner {
     const ctx = this.stack.pop()!;
     this.tokenStart = this.at(this.pos);
     this.pos++;
-    if (this.stack.length === 0) this.rootDone = true;
     return this.emit(ctx.kind === "object" ? "END_OBJECT" : "END_ARRAY");
   }
 
@@ -139,11 +152,10 @@ export class JsonParser extends JsonScanner {
     this.tokenStart = this.at(this.pos);
     const start = this.pos;
     const root = this.stack.length === 0;
-    const done = (t: TokenType): TokenType => {
-      if (root && t !== "START_OBJECT" && t !== "START_ARRAY") this.rootDone = true;
-      return this.emit(t);
-    };
     if (c === 0x7b || c === 0x5b) {
+      if (this.stack.length === MAX_NESTING_DEPTH) {
+        this.exceeds(`Document nesting depth (${MAX_NESTING_DEPTH + 1})`, MAX_NESTING_DEPTH, "getMaxNestingDepth");
+      }
       this.pos++;
       this.stack.push({ kind: c === 0x7b ? "object" : "array", start: this.tokenStart, state: "first" });
       return this.emit(c === 0x7b ? "START_OBJECT" : "START_ARRAY");
@@ -151,21 +163,29 @@ export class JsonParser extends JsonScanner {
     if (c === 0x22) {
       this.pos++;
       this.pendingString = { start: this.pos };
-      return done("VALUE_STRING");
+      return this.emit("VALUE_STRING");
     }
-    if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return done(this.scanNumber(start));
-    if (c === 0x5d && this.stack.at(-1)?.kind === "array") {
-      this.unexpected(c, `expected a valid value ${VALUE_EXPECTED}`);
+    if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return this.emit(this.scanNumber(start, root));
+    if (c === 0x2b) this.plusSign(start);
+    // Where a value is due, a separator or a closer of the open kind is "expected a value".
+    if (c === 0x2c || c === 0x7d || (c === 0x5d && this.stack.at(-1)?.kind === "array")) {
+      this.unexpected(c, "expected a value");
+    }
+    // A non-ASCII lead byte that is a Java identifier start as a Latin-1 character begins a bad token.
+    if (c >= 0x80 && isJavaIdentifierStart(c)) {
+      const rest = new TextDecoder().decode(this.b.subarray(start + 1, this.wordEnd(start + 1)));
+      this.fail(`Unrecognized token '${String.fromCharCode(c)}${rest}': was expecting ${VALUE_EXPECTED}`, start);
     }
     if (isIdentPart(c)) {
-      let end = this.pos;
-      while (end < this.b.length && isIdentPart(this.b[end]!)) end++;
-      const word = new TextDecoder().decode(this.b.subarray(this.pos, end));
-      const literal = { true: "VALUE_TRUE", false: "VALUE_FALSE", null: "VALUE_NULL" }[word] as TokenType | undefined;
-      if (!literal) this.fail(`Unrecognized token '${word}': was expecting ${VALUE_EXPECTED}`, start);
-      this.pos = end;
-      this.tokenText = word;
-      return done(literal);
+      const known = this.knownWord(start, ["true", "false", "null", "NaN", "Infinity"]);
+      if (known === "NaN" || known === "Infinity") this.nonStandard(known, start + known.length);
+      if (known === null) {
+        const word = new TextDecoder().decode(this.b.subarray(start, this.wordEnd(start)));
+        this.fail(`Unrecognized token '${word}': was expecting ${VALUE_EXPECTED}`, start);
+      }
+      this.pos = start + known.length;
+      this.tokenText = known;
+      return this.emit(LITERALS[known]!);
     }
     this.unexpected(c, `expected a valid value ${VALUE_EXPECTED}`);
   }

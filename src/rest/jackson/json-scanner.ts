@@ -1,10 +1,18 @@
 /**
  * The byte level of the JSON parser (as Jackson's ParserBase is to its UTF-8 parser): the body as
  * UTF-8 (UTF-16/32 detected by BOM or zero-byte pattern and transcoded; invalid UTF-8 is an error,
- * never U+FFFD), line and byte-column tracking, whitespace, and numbers and strings scanned with
- * Jackson's messages. JsonParser (json-parser.ts) builds the token stream on it.
+ * never U+FFFD), line and byte-column tracking, whitespace, and strings scanned with Jackson's
+ * messages; numbers and words are json-words.ts's, and JsonParser (json-parser.ts) builds the token
+ * stream on both.
  */
 import { charDesc, JacksonError, type Location } from "./jackson-error.ts";
+
+/** Jackson 2.21's default StreamReadConstraints. */
+const MAX_NAME_LENGTH = 50_000;
+export const MAX_NESTING_DEPTH = 1000;
+
+const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
+const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff;
 
 /** Body bytes as UTF-8, transcoding UTF-16/32 input detected the way Jackson's ByteSourceJsonBootstrapper does. */
 function toUtf8(bytes: Uint8Array): Uint8Array {
@@ -40,6 +48,9 @@ export abstract class JsonScanner {
     throw new JacksonError(problem, this.at(index), false);
   }
 
+  /** The current token's name as Jackson prints it in end-of-input messages (`null` for none). */
+  protected abstract currentTokenName(): string;
+
   protected skipWs(): number {
     while (this.pos < this.b.length) {
       const c = this.b[this.pos]!;
@@ -48,6 +59,10 @@ export abstract class JsonScanner {
         this.pos++;
         this.line++;
         this.lineStart = this.pos;
+      } else if (c === 0x2f) {
+        this.fail(
+          "Unexpected character ('/' (code 47)): maybe a (non-standard) comment? (not recognized as one since Feature 'ALLOW_COMMENTS' not enabled for parser)",
+        );
       } else return c;
     }
     return -1;
@@ -73,54 +88,24 @@ export abstract class JsonScanner {
     return { code, size };
   }
 
+  /** The byte `c` at `pos` where it has no place: a non-ASCII one is named as its Latin-1 character, as Jackson does. */
   protected unexpected(c: number, what: string): never {
-    this.fail(`Unexpected character (${charDesc(this.codePointAt(this.pos).code || c)}): ${what}`);
+    this.fail(`Unexpected character (${charDesc(c)}): ${what}`);
   }
 
-  protected digitsFrom(index: number): number {
-    let i = index;
-    while (i < this.b.length && this.b[i]! >= 0x30 && this.b[i]! <= 0x39) i++;
-    return i;
+  /** Where a field name should start Jackson decodes the character and points after it. */
+  protected unexpectedDecoded(what: string): never {
+    const { code, size } = this.codePointAt(this.pos);
+    this.fail(`Unexpected character (${charDesc(code)}): ${what}`, this.pos + size - 1);
   }
 
-  protected numberFail(what: string, index: number): never {
-    const c = this.b[index];
-    if (c === undefined) this.fail(`Unexpected end-of-input in a Number value: ${what}`, index);
-    this.pos = index;
-    this.fail(`Unexpected character (${charDesc(this.codePointAt(index).code)}) in numeric value: ${what}`, index);
-  }
-
-  protected scanNumber(start: number): "VALUE_NUMBER_INT" | "VALUE_NUMBER_FLOAT" {
-    let i = start;
-    if (this.b[i] === 0x2d) {
-      i++;
-      const d = this.b[i];
-      if (d === undefined || d < 0x30 || d > 0x39) {
-        this.numberFail("expected digit (0-9) to follow minus sign, for valid numeric value", i);
-      }
-    }
-    if (this.b[i] === 0x30 && this.b[i + 1] !== undefined && this.b[i + 1]! >= 0x30 && this.b[i + 1]! <= 0x39) {
-      this.fail("Invalid numeric value: Leading zeroes not allowed", i + 1);
-    }
-    i = this.digitsFrom(i);
-    let float = false;
-    if (this.b[i] === 0x2e) {
-      float = true;
-      const end = this.digitsFrom(i + 1);
-      if (end === i + 1) this.numberFail("Decimal point not followed by a digit", i + 1);
-      i = end;
-    }
-    if (this.b[i] === 0x65 || this.b[i] === 0x45) {
-      float = true;
-      let j = i + 1;
-      if (this.b[j] === 0x2b || this.b[j] === 0x2d) j++;
-      const end = this.digitsFrom(j);
-      if (end === j) this.numberFail("Exponent indicator not followed by a digit", j);
-      i = end;
-    }
-    this.tokenText = new TextDecoder().decode(this.b.subarray(start, i));
-    this.pos = i;
-    return float ? "VALUE_NUMBER_FLOAT" : "VALUE_NUMBER_INT";
+  /** A StreamReadConstraints limit passed: Jackson's StreamConstraintsException, which has no location. */
+  protected exceeds(what: string, max: number, getter: string): never {
+    throw new JacksonError(
+      `${what} exceeds the maximum allowed (${max}, from \`StreamReadConstraints.${getter}()\`)`,
+      null,
+      false,
+    );
   }
 
   /** Reads a string body from `pos` (after the opening quote) up to and past the closing quote. */
@@ -143,6 +128,9 @@ export abstract class JsonScanner {
       if (c === 0x22) {
         flush(this.pos);
         this.pos++;
+        if (fieldName && out.length > MAX_NAME_LENGTH) {
+          this.exceeds(`Name length (${out.length})`, MAX_NAME_LENGTH, "getMaxNameLength");
+        }
         return out;
       }
       if (c < 0x20) {
@@ -152,12 +140,36 @@ export abstract class JsonScanner {
       }
       if (c === 0x5c) {
         flush(this.pos);
-        out += this.escape();
+        const escaped = this.escape();
+        out += fieldName ? this.pairedInName(escaped) : escaped;
         runStart = this.pos;
         continue;
       }
       this.pos += c < 0x80 ? 1 : this.codePointAt(this.pos).size;
     }
+  }
+
+  /**
+   * Jackson 2.21 checks escaped surrogates in field names (not in values): a high one must be
+   * followed by an escaped low one, and a low one must follow a high one.
+   */
+  private pairedInName(escaped: string): string {
+    const code = escaped.charCodeAt(0);
+    if (isLowSurrogate(code)) this.fail(`Unexpected low surrogate in field name: 0x${code.toString(16)}`);
+    if (!isHighSurrogate(code)) return escaped;
+    const next = this.b[this.pos];
+    if (next === undefined) return escaped;
+    if (next !== 0x5c) {
+      this.fail(
+        `Broken surrogate pair in field name: expected '\\' to start low surrogate, got 0x${next.toString(16)}`,
+      );
+    }
+    const low = this.escape();
+    if (!isLowSurrogate(low.charCodeAt(0))) {
+      const hex = low.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
+      this.fail(`Broken surrogate pair in field name: expected low surrogate, got 0x${hex}`);
+    }
+    return escaped + low;
   }
 
   protected escape(): string {

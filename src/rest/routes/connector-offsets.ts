@@ -5,13 +5,14 @@
 import type { Context } from "hono";
 import { BadRequestError } from "../../errors.ts";
 import type { ConnectorOffset } from "../../runtime/entities.ts";
-import { bindBody, bindConnectorOffsets, ENTITIES } from "../jackson/bind.ts";
+import { bindConnectorOffsets, ENTITIES } from "../jackson/bind.ts";
+import { bindBody } from "../jackson/bind-body.ts";
 import { bodyOf, jsonResponse, nullEntity } from "../json-body.ts";
 import type { Route } from "../route.ts";
 import { C, name } from "./connector-params.ts";
 
 function parseOffsets(c: Context): ConnectorOffset[] {
-  const entity = bindBody(bodyOf(c), bindConnectorOffsets);
+  const entity = bindBody(bodyOf(c), bindConnectorOffsets, `${ENTITIES}ConnectorOffsets`);
   if (entity === null) {
     throw nullEntity(`Cannot invoke "${ENTITIES}ConnectorOffsets.offsets()" because "offsets" is null`);
   }

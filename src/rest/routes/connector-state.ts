@@ -5,7 +5,8 @@
  */
 import { RestError } from "../../errors.ts";
 import { javaHashMap } from "../../util/java-hash-order.ts";
-import { bindBody, bindList, bindStringMap } from "../jackson/bind.ts";
+import { bindList, bindStringMap } from "../jackson/bind.ts";
+import { bindBody } from "../jackson/bind-body.ts";
 import { bodyOf, emptyResponse, jsonResponse } from "../json-body.ts";
 import { booleanQuery, type Route } from "../route.ts";
 import { C, name, TASK, task } from "./connector-params.ts";
@@ -38,7 +39,7 @@ export function connectorStateRoutes(): Route[] {
       handle: (c) => {
         // Jersey binds the List<Map<String, String>> entity before the method runs: a body of
         // another shape is Jackson's 500 first.
-        bindBody(bodyOf(c), TASK_CONFIGS);
+        bindBody(bodyOf(c), TASK_CONFIGS, "java.util.List");
         throw new RestError(
           500,
           "Kafka Connect in standalone mode does not support externally setting task configurations.",

@@ -10,7 +10,8 @@ import { BadRequestError } from "../../errors.ts";
 import type { ConnectorInfo } from "../../runtime/entities.ts";
 import type { InitialState } from "../../runtime/herder.ts";
 import { javaHashMap, javaHashOrder } from "../../util/java-hash-order.ts";
-import { bindBody, bindCreateConnectorRequest, ENTITIES } from "../jackson/bind.ts";
+import { bindCreateConnectorRequest, ENTITIES } from "../jackson/bind.ts";
+import { bindBody } from "../jackson/bind-body.ts";
 import { jerseyPath } from "../jersey-uri.ts";
 import { bodyOf, emptyResponse, jsonResponse, nullEntity, readConfigMap } from "../json-body.ts";
 import type { Route } from "../route.ts";
@@ -47,7 +48,8 @@ export function connectorRoutes(): Route[] {
         const connectors = javaHashOrder(herder.connectors());
         if (!url.searchParams.has("expand")) return jsonResponse(200, connectors);
         const expand = url.searchParams.getAll("expand");
-        const out: Record<string, Record<string, unknown>> = {};
+        // Entries, not assignments: a connector may be named `__proto__`.
+        const out: [string, Record<string, unknown>][] = [];
         for (const connector of connectors) {
           const entry: Record<string, unknown> = {};
           let omit = false;
@@ -66,9 +68,9 @@ export function connectorRoutes(): Route[] {
               }
             }
           }
-          if (!omit) out[connector] = entry;
+          if (!omit) out.push([connector, entry]);
         }
-        return jsonResponse(200, out);
+        return jsonResponse(200, Object.fromEntries(out));
       },
     },
     {
@@ -77,7 +79,7 @@ export function connectorRoutes(): Route[] {
       consumesJson: true,
       readsBody: true,
       handle: async (c, { herder, timed }) => {
-        const body = bindBody(bodyOf(c), bindCreateConnectorRequest);
+        const body = bindBody(bodyOf(c), bindCreateConnectorRequest, `${ENTITIES}CreateConnectorRequest`);
         if (body === null) {
           throw nullEntity(`Cannot invoke "${ENTITIES}CreateConnectorRequest.name()" because "createRequest" is null`);
         }

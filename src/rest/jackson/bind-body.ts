@@ -1,0 +1,34 @@
+/**
+ * A whole request body bound as Connect's Jersey provider binds it: Jackson's ObjectMapper reads
+ * the value with a binder of bind.ts and then fails on anything after it (Connect's mapper has
+ * FAIL_ON_TRAILING_TOKENS); every failure is a 500 with Jackson's message.
+ */
+import { type Binder, BodyError } from "./bind.ts";
+import { JacksonError } from "./jackson-error.ts";
+import { JsonParser } from "./json-parser.ts";
+
+/**
+ * Binds a whole body; `null` when it is empty or JSON null (Jersey then passes null). Anything
+ * after the value fails (Connect's mapper has FAIL_ON_TRAILING_TOKENS): `boundAs` names the
+ * resource method's declared parameter type in that message.
+ */
+export function bindBody<T>(bytes: Uint8Array, binder: Binder<T | null>, boundAs: string): T | null {
+  const p = new JsonParser(bytes);
+  try {
+    if (p.next() === null) return null;
+    const value = binder(p);
+    p.clearToken();
+    const trailing = p.next();
+    if (trailing !== null) {
+      throw new JacksonError(
+        `Trailing token (of type ${trailing}) found after value (bound as \`${boundAs}\`): not allowed as per \`DeserializationFeature.FAIL_ON_TRAILING_TOKENS\``,
+        p.tokenLocation(),
+        false,
+      );
+    }
+    return value;
+  } catch (error) {
+    if (error instanceof JacksonError) throw new BodyError(error.message);
+    throw error;
+  }
+}
