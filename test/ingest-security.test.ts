@@ -219,7 +219,7 @@ describe("ingest security on the whole gateway", () => {
       expect(result.status).toBe(403);
       expect(JSON.parse(result.body)).toEqual({
         error_code: 40301,
-        message: "Principal intruder-1 is not allowed to write to route /ingest/secure",
+        message: "Principal mtls:intruder-1 is not allowed to write to route /ingest/secure",
       });
     });
 

@@ -123,9 +123,9 @@ export class IngestSecurity {
       clock: this.options.clock,
       connector,
     });
-    const acl = ingestAcl(aclConfig);
     // Several methods: certificate names, token subjects and basic users are separate namespaces.
     const qualified = new Set(auth["ingest.auth.methods"].map((m) => m.trim())).size > 1;
+    const acl = ingestAcl(aclConfig, qualified);
     const quotas = ingestQuotas(ingestQuotaConfigDef.parse(config), this.options.clock, this.shared, qualified);
     this.metricsByConnector.set(connector, quotas.metrics);
     this.limitsByConnector.set(connector, quotas.limits);

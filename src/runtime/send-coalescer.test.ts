@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
-import { markNeverSent, NotSentError } from "../kafka/send-rejection.ts";
+import { markNeverSent, markRefused, NotSentError } from "../kafka/send-rejection.ts";
 import { recordBytes, SendCoalescer } from "./send-coalescer.ts";
 import { type Item, item, ManualSender, options, track } from "./send-coalescer-test-support.ts";
 
@@ -130,6 +130,22 @@ describe("SendCoalescer", () => {
     sender.recovered(1, undefined, true);
     await waitFor(() => log.length === 4);
     expect(log).toEqual(["A:not sent from 1", "B:not sent from 0", "C:undefined", "D:not sent from 0"]);
+  });
+
+  test("given up: a later request refused but partly written (another topic's partition acknowledged) is not said unwritten (review 14)", async () => {
+    const sender = new ManualSender();
+    const coalescer = new SendCoalescer(sender.sender, options(2));
+    const log: string[] = [];
+    track(coalescer, log, "A", [item("a1")]);
+    track(coalescer, log, "B", [item("b1"), item("b2")]);
+    sender.fail(0, new Error("not connected"));
+    const written = [{ topic: "u", partition: 0, offset: 7, timestamp: null }, null];
+    sender.fail(1, Object.assign(markRefused(new Error("Not authorized to access topics: [t]")), { written }));
+    await waitFor(() => sender.recoveries.length === 1);
+    sender.recovered(0, undefined, true);
+    await waitFor(() => log.length === 2);
+    // b1 was written: B is told only that b2 is not.
+    expect(log).toEqual(["A:not sent from 0", "B:not sent from 1"]);
   });
 
   test("given up: a batch whose records were in an attempt that may have reached a broker is undefined", async () => {

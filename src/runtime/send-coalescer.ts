@@ -36,7 +36,7 @@
  * fallback).
  */
 import type { ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
-import { unwritten } from "../kafka/send-rejection.ts";
+import { unwritten, writtenRecords } from "../kafka/send-rejection.ts";
 import { type Deferred, deferred } from "../util/async.ts";
 import type { Logger } from "../util/logger.ts";
 
@@ -275,7 +275,13 @@ export class SendCoalescer<T extends { readonly produced: ProducerRecord }> {
   private givenUp(rest: number, restUnwritten: boolean): (NotSent | undefined)[] {
     // Runs of records in queue order after the first batch's handed-back ones: [length, certainly unwritten].
     const runs: [number, boolean][] = [[rest, restUnwritten]];
-    for (const r of this.requests) runs.push([r.records.length, r.error !== undefined && unwritten(r.error)]);
+    for (const r of this.requests) {
+      const certain = r.error !== undefined && unwritten(r.error);
+      // Of a rejection that lists records written all the same (another partition), only the others are unwritten.
+      const written = certain ? writtenRecords(r.error) : undefined;
+      if (written) for (let i = 0; i < r.records.length; i++) runs.push([1, (written[i] ?? null) === null]);
+      else runs.push([r.records.length, certain]);
+    }
     let run = 0;
     let left = rest;
     return this.queue.map((batch, b) => {

@@ -73,7 +73,8 @@ export class SendRecovery {
       const end = done.indexOf(undefined);
       const metadata = done.slice(0, end < 0 ? done.length : end) as ProducedMetadata[];
       const result: SendOutcome = failure ? { metadata, failure } : { metadata };
-      return maybeSent ? result : { ...result, unwritten: true };
+      // "Not written" is said of every record after `metadata`: not when one of them was (another partition's).
+      return maybeSent || writtenFrom(done, metadata.length) ? result : { ...result, unwritten: true };
     };
     let retrying = false;
     // The first warning of a recovery carries the error's trace; each retry after it is one line (a
@@ -162,10 +163,16 @@ export class SendRecovery {
       if (outcome.metadata.length === 0) {
         // The records after this one were only in the attempts at the whole request (`sentBefore`).
         const result: SendOutcome = outcome.failure ? { metadata, failure: outcome.failure } : { metadata };
-        return outcome.unwritten ? { ...result, unwritten: true } : result;
+        return outcome.unwritten && !writtenFrom(done, i + 1) ? { ...result, unwritten: true } : result;
       }
       metadata.push(outcome.metadata[0]!);
     }
     return { metadata };
   }
+}
+
+/** Whether a record of `done` from `from` on was written (a partition of the request acknowledged it). */
+function writtenFrom(done: readonly (ProducedMetadata | undefined)[], from: number): boolean {
+  for (let i = from; i < done.length; i++) if (done[i] !== undefined) return true;
+  return false;
 }

@@ -19,6 +19,7 @@ function setup(task: Partial<SinkTask> = {}, commitFailure?: Error | Error[]) {
   const calls: string[] = [];
   const logged: string[] = [];
   const metrics = new TaskMetrics();
+  let cancelled = false;
   const consumer = {
     commit: async (offsets: readonly TopicPartitionOffset[]) => {
       calls.push(`commit ${offsets.map((o) => `${o.partition}@${o.offset}`).join(",")}`);
@@ -43,10 +44,14 @@ function setup(task: Partial<SinkTask> = {}, commitFailure?: Error | Error[]) {
     log: new LogManager({ sink: (line) => void logged.push(line) }).get("test"),
     clock: new ManualClock(),
     consumer: () => consumer,
-    cancelled: () => false,
+    cancelled: () => cancelled,
   });
   offsets.live = true;
-  return { calls, logged, metrics, offsets };
+  /** The worker abandons the task (WorkerTask.cancel). */
+  const cancel = () => {
+    cancelled = true;
+  };
+  return { calls, logged, metrics, offsets, cancel };
 }
 
 describe("SinkOffsets", () => {
@@ -244,6 +249,29 @@ describe("SinkOffsets", () => {
       offsets.live = false;
       await offsets.closePartitions([tp(0)]);
       expect(calls).toEqual(["close 0"]);
+    });
+  });
+
+  describe("a task abandoned while a commit is under way commits nothing (Connect's doCommit)", () => {
+    test("abandoned during the DLQ flush of the closing commit (SinkTask.cancel cut its requests short)", async () => {
+      const { calls, offsets, cancel } = setup();
+      offsets.advance(at(0, 5));
+      const commit = offsets.commit({ closing: true });
+      cancel();
+      await commit;
+      expect(calls).toEqual(["dlq flush"]);
+    });
+
+    test("abandoned while close of revoked partitions waited: their preCommitted offsets are not committed", async () => {
+      const { calls, offsets, cancel } = setup({
+        close: () => {
+          calls.push("close 0");
+          cancel();
+        },
+      });
+      offsets.advance(at(0, 5));
+      await offsets.closePartitions([tp(0)]);
+      expect(calls).toEqual(["close 0", "dlq flush"]);
     });
   });
 

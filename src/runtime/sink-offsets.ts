@@ -215,6 +215,12 @@ export class SinkOffsets {
     }
     // Records sent to the dead letter queue are in Kafka before the offsets past them commit.
     await this.o.operator.flush();
+    // Abandoned meanwhile (during preCommit, close or the flush; cut short by SinkTask.cancel): an abandoned task
+    // commits nothing (Connect's doCommit: "Skipping final offset commit as task has been cancelled").
+    if (this.o.cancelled()) {
+      this.o.log.debug("Skipping final offset commit as task has been cancelled");
+      return;
+    }
     // The consumer may have stopped meanwhile: a commit it would drop is not counted as done.
     const consumer = this.live ? this.o.consumer() : undefined;
     if (!consumer) throw new RetriableError("The consumer stopped before the offsets were committed");

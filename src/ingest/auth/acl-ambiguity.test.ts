@@ -31,6 +31,13 @@ describe("ACL entries of one authentication method", () => {
     expect([allows(basic, byCertificate), allows(basic, byToken)]).toEqual([false, false]);
   });
 
+  test("on a connector with several methods a refusal names the identity with its method (review 14)", () => {
+    const acl = ingestAcl(ingestAclConfigDef.parse({ "ingest.acl.allow": "mtls:pump-*" }), true);
+    expect(() => acl.authorize(byToken, route)).toThrow(
+      "Principal jwt:pump-7 is not allowed to write to route /ingest/t",
+    );
+  });
+
   test("which matchers name a principal without its method", () => {
     const cases = ["pump-7", "pump-*", "principal=pump-7", "principal=p*&claim.fleet=north"];
     expect(cases.map(namesPrincipalOfAnyMethod)).toEqual([true, true, true, true]);

@@ -26,7 +26,7 @@
  */
 import { defineConfig, key, type Validator } from "../../plugin/config-def.ts";
 import { ErrorCodes, IngestError } from "../ingest-error.ts";
-import type { IngestIdentity, IngestTarget } from "../request-context.ts";
+import { type IngestIdentity, type IngestTarget, identityName } from "../request-context.ts";
 
 const GROUP = "Ingest authorization";
 
@@ -137,12 +137,20 @@ export interface IngestAcl {
   authorize(identity: IngestIdentity, target: IngestTarget): void;
 }
 
-export function ingestAcl(config: Pick<IngestAclConfig, "ingest.acl.allow" | "ingest.acl.topic.rules">): IngestAcl {
+export function ingestAcl(
+  config: Pick<IngestAclConfig, "ingest.acl.allow" | "ingest.acl.topic.rules">,
+  /** The connector enables several authentication methods: a refusal names the identity method-qualified. */
+  qualified = false,
+): IngestAcl {
   const allow = config["ingest.acl.allow"].map(parseMatcher);
   const topicRules = config["ingest.acl.topic.rules"].map(parseTopicRule);
   // The target's text is made only for a refusal: an allowed request allocates nothing here.
   const forbidden = (identity: IngestIdentity, what: string) =>
-    new IngestError(403, ErrorCodes.FORBIDDEN, `Principal ${identity.principal} is not allowed to write to ${what}`);
+    new IngestError(
+      403,
+      ErrorCodes.FORBIDDEN,
+      `Principal ${identityName(identity, qualified)} is not allowed to write to ${what}`,
+    );
   // Loops, not closures: a closure over the arguments would be an object (its scope) per request.
   return {
     authorize(identity, target) {

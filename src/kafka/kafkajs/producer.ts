@@ -10,8 +10,12 @@
  * does not keep order across a failed request with several in flight, so this adapter does not
  * pipeline. After a send failed for good every later send rejects (the port's contract: nothing
  * lands ahead of the records the caller sends again on a new producer). A send to one topic that the broker refuses
- * the principal (an ACL) wrote nothing and says so (the port's refused); kafkajs does not tell which partitions of a
- * send to several topics it wrote, nor whether an unanswered earlier attempt of its own wrote them.
+ * the principal (an ACL) wrote nothing and says so (the port's refused), when the refusal was the send's only Produce
+ * answer and none of its Produce requests timed out (ProduceAttempts): kafkajs does not tell which partitions of a
+ * send it wrote (it keeps a broker's answer and retries only the others, so one broker's partitions may be written
+ * before another's are refused), nor whether an unanswered earlier attempt of its own wrote them (a timeout, then a
+ * retry refused after an ACL was revoked). A Produce request lost with its connection leaves no trace kafkajs
+ * reports: a retry of it refused is still taken for the only attempt.
  */
 import type { Producer } from "kafkajs";
 import { KafkaAccessError, withUnauthorizedTopic } from "../access-errors.ts";
@@ -56,14 +60,47 @@ export function fromKafkajsHeaders(headers: Record<string, unknown> | undefined)
   return out;
 }
 
+/**
+ * The Produce requests of the producer answered or timed out since `reset` (kafkajs' instrumentation events): the
+ * adapter's sends run one at a time, so those of the send under way (and perhaps a late answer of an earlier one).
+ */
+class ProduceAttempts {
+  answered = 0;
+  timedOut = 0;
+
+  constructor(producer: Producer) {
+    const { REQUEST, REQUEST_TIMEOUT } = producer.events;
+    producer.on(REQUEST, (e) => {
+      if (e.payload.apiName === "Produce") this.answered++;
+    });
+    producer.on(REQUEST_TIMEOUT, (e) => {
+      if (e.payload.apiName === "Produce") this.timedOut++;
+    });
+  }
+
+  reset(): void {
+    this.answered = 0;
+    this.timedOut = 0;
+  }
+
+  /** At most one Produce request answered (the refusal) and none timed out: no other attempt may have written. */
+  get single(): boolean {
+    return this.answered <= 1 && this.timedOut === 0;
+  }
+}
+
 export class KafkajsProducer implements KafkaProducer {
+  private readonly attempts: ProduceAttempts;
+
   constructor(
     private readonly producer: Producer,
     private readonly acks: number,
     private readonly compression: number,
     private readonly timeout: number,
     readonly idempotent: boolean,
-  ) {}
+  ) {
+    this.attempts = new ProduceAttempts(producer);
+  }
 
   private tail: Promise<unknown> = Promise.resolve();
   private failure: Error | undefined;
@@ -97,6 +134,7 @@ export class KafkajsProducer implements KafkaProducer {
       return m;
     });
     let results: Awaited<ReturnType<Producer["sendBatch"]>>;
+    this.attempts.reset();
     try {
       results = await this.producer.sendBatch({
         acks: this.acks,
@@ -106,10 +144,12 @@ export class KafkajsProducer implements KafkaProducer {
       });
     } catch (error) {
       const failure = wrap(error, "Failed to send records to Kafka");
-      // An ACL refuses a topic's every partition: a send to one topic refused so wrote nothing (the port's refused).
       if (byTopic.size !== 1 || !(failure instanceof KafkaAccessError)) throw failure;
       const [topic] = byTopic.keys();
-      throw markRefused(withUnauthorizedTopic(failure, topic!));
+      const named = withUnauthorizedTopic(failure, topic!);
+      // An ACL refuses a topic's every partition: refused in the send's only attempt, it wrote nothing (the port's
+      // refused); after another Produce answer or a timeout, some of it may have been written.
+      throw this.attempts.single ? markRefused(named) : named;
     }
     const base = new Map<string, { offset: number; appendTime: number | null }>();
     for (const r of results) {

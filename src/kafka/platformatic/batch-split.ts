@@ -75,27 +75,34 @@ export function splitBatch(big: Batch, targetBytes: number): Batch[] {
     big.count,
     pieces.map((p) => p.count),
   );
-  return pieces.map((piece, i) => ({
-    part: big.part,
-    records: piece.records,
-    count: piece.count,
-    deadline: big.deadline,
-    settle: settles[i]!,
-    state: "waiting",
-    sequence: -1,
-    place: -1,
-    generation: big.generation,
-    retryAt: 0,
-    attempts: 0,
-    uncertain: big.uncertain,
-    ...(piece.split ? { split: piece.split } : {}),
-  }));
+  return pieces.map((piece, i) => {
+    const made: Batch = {
+      part: big.part,
+      records: piece.records,
+      count: piece.count,
+      deadline: big.deadline,
+      // A piece an attempt of which may have been written makes `big` so: its failure is then not "refused unwritten".
+      settle: (result) => {
+        if (made.uncertain) big.uncertain = true;
+        settles[i]!(result);
+      },
+      state: "waiting",
+      sequence: -1,
+      place: -1,
+      generation: big.generation,
+      retryAt: 0,
+      attempts: 0,
+      uncertain: big.uncertain,
+      ...(piece.split ? { split: piece.split } : {}),
+    };
+    return made;
+  });
 }
 
 /**
  * How each piece (of `counts[i]` records) settles; once all have, `settle` gets the big batch's
- * outcome. Only `settle` and numbers are kept: the pieces do not hold the big batch (its encoded
- * records) while they are pending.
+ * outcome. Only `settle` and numbers are kept here (a piece's settle also marks the big batch
+ * uncertain: splitBatch; the pipeline's settle of a batch holds it anyway).
  */
 function pieceSettlers(
   settle: (outcome: BatchOutcome) => void,

@@ -106,6 +106,24 @@ describe("ProducePipeline (idempotent)", () => {
     expect(maybeWritten).not.toBeInstanceOf(RefusedBatch);
   });
 
+  test("a split batch whose piece got no answer, then was refused the principal, is not refused unwritten (review 14)", async () => {
+    const broker = new FakeBroker();
+    broker.maxRecords = 1;
+    // Each record refused TOPIC_AUTHORIZATION_FAILED (an ACL revoked while the first piece's answer was lost).
+    broker.refusals.set(0, 29).set(1, 29);
+    const pipeline = await warmedUp(broker, settings({ maxInFlight: 1 }));
+    const labels = [0, 1];
+    const big = pipeline.append("t", 0, batch(...labels), 2, splitter(labels)).catch((error: unknown) => error);
+    await waitFor(() => broker.requests.length === 1);
+    broker.deliver(0); // MESSAGE_TOO_LARGE: split into one-record pieces
+    await waitFor(() => broker.requests.length === 2);
+    broker.requests[1]!.failWith(new Error("Connection closed")); // the first piece: no answer, it may be written
+    await broker.deliverUntil(big);
+    const error = await big;
+    expect(kafkaErrorOf(error)).toBe("TOPIC_AUTHORIZATION_FAILED");
+    expect(error).not.toBeInstanceOf(RefusedBatch);
+  });
+
   test("UNKNOWN_PRODUCER_ID for a batch behind one that is retried goes again after it, with its sequence", async () => {
     const broker = new FakeBroker();
     const pipeline = await warmedUp(broker, settings());

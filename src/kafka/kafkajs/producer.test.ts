@@ -1,0 +1,89 @@
+/**
+ * KafkajsProducer's claim that the broker refused a send unwritten (the port's refused) over a fake kafkajs producer:
+ * made only when the refusal was the send's only Produce answer and no Produce request of it timed out (review 14:
+ * it was made for any refusal of a send to one topic, also after kafkajs had retried a timed-out request, or written
+ * one broker's partitions before another broker refused the rest).
+ */
+import { describe, expect, test } from "bun:test";
+import { KafkaJSProtocolError, type Producer } from "kafkajs";
+import type { ProducerRecord } from "../kafka-port.ts";
+import { refused, unwritten } from "../send-rejection.ts";
+import { KafkajsProducer } from "./producer.ts";
+
+const EVENTS = { REQUEST: "producer.network.request", REQUEST_TIMEOUT: "producer.network.request_timeout" };
+
+/** A kafkajs producer whose sendBatch emits `events` (instrumentation event name, apiName) and then rejects as denied. */
+function deniedAfter(events: readonly [keyof typeof EVENTS, string][]): Producer {
+  const listeners = new Map<string, ((e: { payload: { apiName: string } }) => void)[]>();
+  return {
+    events: EVENTS,
+    on(name: string, listener: (e: { payload: { apiName: string } }) => void) {
+      listeners.set(name, [...(listeners.get(name) ?? []), listener]);
+      return () => undefined;
+    },
+    async sendBatch() {
+      for (const [event, apiName] of events)
+        for (const l of listeners.get(EVENTS[event]) ?? []) l({ payload: { apiName } });
+      const denied = new KafkaJSProtocolError("Not authorized to access topics: [Topic authorization failed]" as never);
+      throw Object.assign(denied, { type: "TOPIC_AUTHORIZATION_FAILED", retriable: false });
+    },
+  } as unknown as Producer;
+}
+
+const record = (topic: string): ProducerRecord => ({
+  topic,
+  partition: null,
+  key: null,
+  value: new Uint8Array([1]),
+  headers: [],
+  timestamp: null,
+});
+
+async function rejection(producer: Producer, records: ProducerRecord[]): Promise<unknown> {
+  return new KafkajsProducer(producer, -1, 0, 30_000, true).send(records).then(
+    () => {
+      throw new Error("the send succeeded");
+    },
+    (error: unknown) => error,
+  );
+}
+
+describe("kafkajs: a send to one topic the broker refuses the principal", () => {
+  test("refused in its only Produce request: certainly unwritten", async () => {
+    const error = await rejection(
+      deniedAfter([
+        ["REQUEST", "Metadata"],
+        ["REQUEST", "Produce"],
+      ]),
+      [record("t")],
+    );
+    expect(refused(error)).toBe(true);
+  });
+
+  test("refused after an earlier Produce request of it timed out (kafkajs retried it): may have been written", async () => {
+    const error = await rejection(
+      deniedAfter([
+        ["REQUEST_TIMEOUT", "Produce"],
+        ["REQUEST", "Produce"],
+      ]),
+      [record("t")],
+    );
+    expect(unwritten(error)).toBe(false);
+  });
+
+  test("refused by one broker after another answered its partitions (written): may have been written", async () => {
+    const error = await rejection(
+      deniedAfter([
+        ["REQUEST", "Produce"],
+        ["REQUEST", "Produce"],
+      ]),
+      [record("t")],
+    );
+    expect(unwritten(error)).toBe(false);
+  });
+
+  test("a send to several topics is never claimed unwritten", async () => {
+    const error = await rejection(deniedAfter([["REQUEST", "Produce"]]), [record("t"), record("u")]);
+    expect(unwritten(error)).toBe(false);
+  });
+});
