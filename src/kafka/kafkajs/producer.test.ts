@@ -87,3 +87,30 @@ describe("kafkajs: a send to one topic the broker refuses the principal", () => 
     expect(unwritten(error)).toBe(false);
   });
 });
+
+describe("kafkajs: record headers", () => {
+  test("every name reaches kafkajs, __proto__ and constructor included, repeated names as a list", async () => {
+    let sent: { topicMessages: { messages: { headers?: Record<string, unknown> }[] }[] } | undefined;
+    const producer = {
+      events: EVENTS,
+      on: () => () => undefined,
+      async sendBatch(batch: typeof sent) {
+        sent = batch;
+        return [{ topicName: "t", partition: 0, errorCode: 0, baseOffset: "0", logAppendTime: "-1" }];
+      },
+    } as unknown as Producer;
+    const bytes = (s: string) => new TextEncoder().encode(s);
+    const headers = [
+      { key: "__proto__", value: bytes("a") },
+      { key: "constructor", value: bytes("b") },
+      { key: "x", value: bytes("1") },
+      { key: "x", value: bytes("2") },
+    ];
+    await new KafkajsProducer(producer, -1, 0, 30_000, true).send([{ ...record("t"), headers }]).catch(() => undefined);
+    const got = sent!.topicMessages[0]!.messages[0]!.headers!;
+    expect(Object.keys(got)).toEqual(["__proto__", "constructor", "x"]);
+    expect(String(got.__proto__)).toBe("a");
+    expect(String(got.constructor)).toBe("b");
+    expect((got.x as Buffer[]).map(String)).toEqual(["1", "2"]);
+  });
+});

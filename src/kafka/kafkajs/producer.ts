@@ -41,7 +41,8 @@ export function toBuffer(bytes: Uint8Array | null): Buffer | null {
 
 function toKafkajsHeaders(headers: readonly KafkaHeader[]): Record<string, Buffer | Buffer[]> | undefined {
   if (headers.length === 0) return undefined;
-  const out: Record<string, Buffer | Buffer[]> = {};
+  // No prototype: a header named __proto__ (or constructor) is an own entry like any other.
+  const out: Record<string, Buffer | Buffer[]> = Object.create(null);
   for (const h of headers) {
     const value = toBuffer(h.value) ?? Buffer.alloc(0);
     const existing = out[h.key];
