@@ -203,7 +203,7 @@ describe("JsonConverter and JsonText (JSON as a source received it)", () => {
     const c = converter({});
     const fromText = text(c.fromConnectData("t", undefined, null, new JsonText(received)));
     expect(fromText).toBe(
-      '{"schema":null,"payload":{"ts":1700000000123456789,"ns":[-1,1.5,1000],"s":"\\u001F\\uD83D\\uDE00"}}',
+      '{"schema":null,"payload":{"ts":1700000000123456789,"ns":[-1,1.5,1000.0],"s":"\\u001F\\uD83D\\uDE00"}}',
     );
     expect(fromText).toBe(text(c.fromConnectData("t", undefined, null, new JsonText(received).value())));
   });

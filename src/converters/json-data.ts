@@ -11,6 +11,7 @@
  * `connectToJson` returns a JSON-safe value (plain objects and arrays; bigints and Java-formatted
  * floats as `JSON.rawJSON`), so other modules can embed Connect data in their own JSON.
  */
+import { JavaDouble } from "../api/data/java-double.ts";
 import { javaClassOf, javaDoubleToString, javaFloatToString } from "../api/data/java-text.ts";
 import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from "../api/data/logical.ts";
 import { type Schema, type SchemaType, schemaEquals } from "../api/data/schema.ts";
@@ -66,11 +67,11 @@ export function connectToJson(
       if (!Number.isInteger(value)) throw invalid();
       return value;
     case "FLOAT32":
-      if (typeof value !== "number") throw invalid();
-      return javaNumberText(javaFloatToString(value));
+      if (typeof value !== "number" && !(value instanceof JavaDouble)) throw invalid();
+      return javaNumberText(javaFloatToString(value.valueOf()));
     case "FLOAT64":
-      if (typeof value !== "number") throw invalid();
-      return doubleToJson(value);
+      if (typeof value !== "number" && !(value instanceof JavaDouble)) throw invalid();
+      return doubleToJson(value.valueOf());
     case "BOOLEAN":
       if (typeof value !== "boolean") throw invalid();
       return value;
@@ -167,6 +168,7 @@ function inferType(value: unknown): SchemaType {
 function doubleToJson(value: number): unknown {
   const abs = Math.abs(value);
   if (!Number.isInteger(value) && abs >= 1e-3 && abs < 1e7) return value;
+  if (Number.isInteger(value) && abs < 1e7 && !Object.is(value, -0)) return JSON.rawJSON(`${value}.0`);
   return javaNumberText(javaDoubleToString(value));
 }
 

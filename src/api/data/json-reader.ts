@@ -5,11 +5,14 @@
  * `JsonNumberText` holding its source, so a Decimal keeps its scale and digits. The fully exact
  * reading uses `JSON.parse`'s reviver with `context.source`, which costs time, so it runs only
  * when the text needs it (a fraction or exponent with a run of 16 digits, or a Connect logical
- * type name in the text) or when the caller asks for it. Long integers alone (epoch micro- and
- * nanosecond timestamps are common in device payloads) take a fast path: the unsafe ones are
- * swapped for marked strings before `JSON.parse` and turned into bigint afterwards; digit runs
- * inside strings are left alone.
+ * type name in the text) or when the caller asks for it. Long integers (epoch micro- and
+ * nanosecond timestamps are common in device payloads) and integral numbers written with a
+ * fraction or exponent (`3.0`, `1e20`: Jackson reads a Double, not a Long, so the spelling counts)
+ * take a fast path: they are swapped for marked strings before `JSON.parse` and turned into bigint
+ * or JsonNumberText afterwards; digit runs inside strings are left alone.
  */
+
+import { type JavaDouble, schemalessDouble } from "./java-double.ts";
 
 /** A JSON number with a fraction or exponent, kept as its source text. */
 export class JsonNumberText {
@@ -17,6 +20,15 @@ export class JsonNumberText {
 
   toNumber(): number {
     return Number(this.source);
+  }
+
+  /**
+   * The Double Jackson reads (through a BigDecimal, so `-0.0` is 0.0) as a schemaless value: a
+   * JavaDouble when integral, so that it stays a Double (`3.0`), not a Long.
+   */
+  toDouble(): number | JavaDouble {
+    const n = Number(this.source);
+    return schemalessDouble(n === 0 ? 0 : n);
   }
 
   toJSON(): unknown {
@@ -29,6 +41,8 @@ export const MISSING: unique symbol = Symbol("MISSING");
 
 const LOGICAL_NAME_PREFIX = "org.apache.kafka.connect.data.";
 const LONG_DIGIT_RUN = /\d{16}/;
+/** A fraction of zeros or an exponent: a number that may be integral though written as a double. */
+const MAYBE_WHOLE_DOUBLE = /\d(?:\.0+(?!\d)|[eE])/;
 const INTEGRAL_SOURCE = /^-?\d+$/;
 export const ONLY_WHITE_SPACE = /^[ \t\n\r]*$/;
 
@@ -36,13 +50,17 @@ function exactNumbers(_key: string, value: unknown, context?: { source?: string 
   if (typeof value !== "number" || context?.source === undefined) return value;
   const source = context.source;
   if (INTEGRAL_SOURCE.test(source)) return Number.isSafeInteger(value) ? value : BigInt(source);
-  return String(value) === source ? value : new JsonNumberText(source);
+  // `1e+21` prints back as itself, but is a Double to Jackson, not an integer.
+  return String(value) === source && !Number.isInteger(value) ? value : new JsonNumberText(source);
 }
 
-const LONG_DIGIT_RUNS = /\d{16,}/g;
+const EXACT_TOKENS = /\d{16,}|\d(?:\.0+(?!\d)|[eE])/g;
 /** Marks a swapped integer; random per process, so input cannot forge it. */
 const BIG_NONCE = crypto.randomUUID();
-/** The mark as JSON text (a NUL must be escaped inside a JSON string) and as the parsed string. */
+/**
+ * The mark as JSON text (a NUL must be escaped inside a JSON string) and as the parsed string; an
+ * integer's digits follow it, or `d` and the text of an integral double.
+ */
 const BIG_MARK_JSON = `\\u0000${BIG_NONCE}:`;
 const BIG_MARK = `\u0000${BIG_NONCE}:`;
 
@@ -51,17 +69,19 @@ function isNumberChar(c: number): boolean {
 }
 
 /**
- * JSON.parse with unsafe integers read exactly, without the reviver: undefined when a long digit
- * run sits in a fraction or exponent (the caller then takes the reviver path). Only the text up
- * to the last long digit run is scanned for string boundaries (a run inside a string is data).
+ * JSON.parse with unsafe integers read exactly (bigint) and integral doubles as their text
+ * (JsonNumberText), without the reviver: undefined when a long digit run sits in a fraction or
+ * exponent of a non-integral number (the caller then takes the reviver path). Only the text up to
+ * the last candidate token is scanned for string boundaries (a token inside a string is data).
  */
-function parseLongIntegers(text: string): unknown {
+function parseExactTokens(text: string): unknown {
   let out = "";
   let copied = 0;
   let scanned = 0;
   let inString = false;
-  for (const match of text.matchAll(LONG_DIGIT_RUNS)) {
+  for (const match of text.matchAll(EXACT_TOKENS)) {
     const at = match.index;
+    if (at < scanned) continue; // inside a token already read
     for (; scanned < at; scanned++) {
       const c = text.charCodeAt(scanned);
       if (c === 92 /* \ */ && inString) scanned++;
@@ -73,10 +93,18 @@ function parseLongIntegers(text: string): unknown {
     let to = at + match[0].length;
     while (to < text.length && isNumberChar(text.charCodeAt(to))) to++;
     const token = text.slice(from, to);
-    if (!INTEGRAL_SOURCE.test(token)) return undefined;
     scanned = to;
-    if (Number.isSafeInteger(Number(token))) continue;
-    out += `${text.slice(copied, from)}"${BIG_MARK_JSON}${token}"`;
+    let mark: string;
+    if (INTEGRAL_SOURCE.test(token)) {
+      if (Number.isSafeInteger(Number(token))) continue;
+      mark = token;
+    } else if (Number.isInteger(Number(token))) {
+      mark = `d${token}`;
+    } else {
+      if (LONG_DIGIT_RUN.test(token)) return undefined;
+      continue;
+    }
+    out += `${text.slice(copied, from)}"${BIG_MARK_JSON}${mark}"`;
     copied = to;
   }
   if (copied === 0) return JSON.parse(text);
@@ -84,7 +112,11 @@ function parseLongIntegers(text: string): unknown {
 }
 
 function restoreBig(value: unknown): unknown {
-  if (typeof value === "string") return value.startsWith(BIG_MARK) ? BigInt(value.slice(BIG_MARK.length)) : value;
+  if (typeof value === "string") {
+    if (!value.startsWith(BIG_MARK)) return value;
+    const mark = value.slice(BIG_MARK.length);
+    return mark.startsWith("d") ? new JsonNumberText(mark.slice(1)) : BigInt(mark);
+  }
   if (value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) value[i] = restoreBig(value[i]);
@@ -107,6 +139,6 @@ function restoreBig(value: unknown): unknown {
  */
 export function readJsonText(text: string, exact = false): unknown {
   if (exact || text.includes(LOGICAL_NAME_PREFIX)) return JSON.parse(text, exactNumbers);
-  if (!LONG_DIGIT_RUN.test(text)) return JSON.parse(text);
-  return parseLongIntegers(text) ?? JSON.parse(text, exactNumbers);
+  if (!LONG_DIGIT_RUN.test(text) && !MAYBE_WHOLE_DOUBLE.test(text)) return JSON.parse(text);
+  return parseExactTokens(text) ?? JSON.parse(text, exactNumbers);
 }

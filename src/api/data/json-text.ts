@@ -96,12 +96,12 @@ function rawNumbers(json: unknown): unknown {
   return json;
 }
 
-/** The reader's output as a schemaless Connect value: 64-bit longs, fractions as numbers. */
+/** The reader's output as a schemaless Connect value: 64-bit longs, fractions and exponents as Doubles. */
 function schemaless(json: unknown): unknown {
   if (json === null || typeof json !== "object") {
     return typeof json === "bigint" ? int64Value(BigInt.asIntN(64, json)) : json;
   }
-  if (json instanceof JsonNumberText) return json.toNumber();
+  if (json instanceof JsonNumberText) return json.toDouble();
   if (Array.isArray(json)) {
     for (let i = 0; i < json.length; i++) json[i] = schemaless(json[i]);
     return json;
