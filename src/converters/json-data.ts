@@ -67,11 +67,13 @@ export function connectToJson(
       if (!Number.isInteger(value)) throw invalid();
       return value;
     case "FLOAT32":
-      if (typeof value !== "number" && !(value instanceof JavaDouble)) throw invalid();
-      return javaNumberText(javaFloatToString(value.valueOf()));
+      if (typeof value === "number") return javaNumberText(javaFloatToString(value));
+      if (value instanceof JavaDouble) return javaNumberText(javaFloatToString(value.value));
+      throw invalid();
     case "FLOAT64":
-      if (typeof value !== "number" && !(value instanceof JavaDouble)) throw invalid();
-      return doubleToJson(value.valueOf());
+      if (typeof value === "number") return doubleToJson(value);
+      if (value instanceof JavaDouble) return doubleToJson(value.value);
+      throw invalid();
     case "BOOLEAN":
       if (typeof value !== "boolean") throw invalid();
       return value;

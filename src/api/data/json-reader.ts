@@ -41,8 +41,13 @@ export const MISSING: unique symbol = Symbol("MISSING");
 
 const LOGICAL_NAME_PREFIX = "org.apache.kafka.connect.data.";
 const LONG_DIGIT_RUN = /\d{16}/;
-/** A fraction of zeros or an exponent: a number that may be integral though written as a double. */
-const MAYBE_WHOLE_DOUBLE = /\d(?:\.0+(?!\d)|[eE])/;
+/**
+ * Where a number may need more than JSON.parse: a run of 16 digits (maybe beyond 2^53), or a
+ * fraction starting with 0 or an exponent (maybe an integral double, `3.0`, `1e3`). One pattern for
+ * the check and the scan (with /g): its matches are candidates, the token's value decides.
+ */
+const EXACT_CANDIDATE = /\d(?:\d{15}|\.0|[eE])/;
+const EXACT_CANDIDATES = /\d(?:\d{15,}|\.0|[eE])/g;
 const INTEGRAL_SOURCE = /^-?\d+$/;
 export const ONLY_WHITE_SPACE = /^[ \t\n\r]*$/;
 
@@ -54,7 +59,6 @@ function exactNumbers(_key: string, value: unknown, context?: { source?: string 
   return String(value) === source && !Number.isInteger(value) ? value : new JsonNumberText(source);
 }
 
-const EXACT_TOKENS = /\d{16,}|\d(?:\.0+(?!\d)|[eE])/g;
 /** Marks a swapped integer; random per process, so input cannot forge it. */
 const BIG_NONCE = crypto.randomUUID();
 /**
@@ -79,9 +83,9 @@ function parseExactTokens(text: string): unknown {
   let copied = 0;
   let scanned = 0;
   let inString = false;
-  for (const match of text.matchAll(EXACT_TOKENS)) {
+  EXACT_CANDIDATES.lastIndex = 0;
+  for (let match = EXACT_CANDIDATES.exec(text); match !== null; match = EXACT_CANDIDATES.exec(text)) {
     const at = match.index;
-    if (at < scanned) continue; // inside a token already read
     for (; scanned < at; scanned++) {
       const c = text.charCodeAt(scanned);
       if (c === 92 /* \ */ && inString) scanned++;
@@ -94,6 +98,7 @@ function parseExactTokens(text: string): unknown {
     while (to < text.length && isNumberChar(text.charCodeAt(to))) to++;
     const token = text.slice(from, to);
     scanned = to;
+    EXACT_CANDIDATES.lastIndex = to;
     let mark: string;
     if (INTEGRAL_SOURCE.test(token)) {
       if (Number.isSafeInteger(Number(token))) continue;
@@ -126,9 +131,11 @@ function restoreBig(value: unknown): unknown {
   for (const k of Object.keys(record)) {
     const before = record[k];
     const after = restoreBig(before);
+    if (after === before) continue;
     // defineProperty, not assignment: a "__proto__" key is an own property here, not the prototype.
-    if (after !== before)
+    if (k === "__proto__")
       Object.defineProperty(record, k, { value: after, writable: true, enumerable: true, configurable: true });
+    else record[k] = after;
   }
   return value;
 }
@@ -139,6 +146,6 @@ function restoreBig(value: unknown): unknown {
  */
 export function readJsonText(text: string, exact = false): unknown {
   if (exact || text.includes(LOGICAL_NAME_PREFIX)) return JSON.parse(text, exactNumbers);
-  if (!LONG_DIGIT_RUN.test(text) && !MAYBE_WHOLE_DOUBLE.test(text)) return JSON.parse(text);
+  if (!EXACT_CANDIDATE.test(text)) return JSON.parse(text);
   return parseExactTokens(text) ?? JSON.parse(text, exactNumbers);
 }

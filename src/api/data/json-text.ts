@@ -110,9 +110,11 @@ function schemaless(json: unknown): unknown {
     for (const k of Object.keys(json)) {
       const before = json[k];
       const after = schemaless(before);
+      if (after === before) continue;
       // defineProperty, not assignment: a "__proto__" key is an own property here, not the prototype.
-      if (after !== before)
+      if (k === "__proto__")
         Object.defineProperty(json, k, { value: after, writable: true, enumerable: true, configurable: true });
+      else json[k] = after;
     }
   }
   return json;
