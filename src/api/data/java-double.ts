@@ -10,7 +10,7 @@
  *
  * KIP-875 offsets bind a JSON number with a fraction or exponent so too (the REST layer): Connect
  * parses a sink's `kafka_offset` from `String.valueOf(value)` ("5.0" is no long) and its
- * FileStreamSource refuses a position that is no Long. It serializes as the plain number.
+ * FileStreamSource refuses a position that is no Long; the offset store keeps it a Double.
  */
 import { javaDoubleToString } from "./java-number-text.ts";
 
@@ -26,8 +26,9 @@ export class JavaDouble {
     return javaDoubleToString(this.value);
   }
 
-  toJSON(): number {
-    return this.value;
+  /** As Jackson writes a Double: `5.0`, `1.0E20` (a non-finite one as JSON.stringify writes the number). */
+  toJSON(): unknown {
+    return Number.isFinite(this.value) ? JSON.rawJSON(this.toString()) : this.value;
   }
 }
 
