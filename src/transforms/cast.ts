@@ -130,7 +130,7 @@ function outOfRange(value: string, bits: Parameters<typeof numberFormatMessage>[
 
 const BITS = { INT8: 8, INT16: 16, INT32: 32, INT64: 64 } as const;
 
-/** Casts one value; without a schema a Double comes out as one (a JavaDouble when integral: `3.0`). */
+/** Casts one value; schemaless, a Double stays one (`3.0`: a JavaDouble) and an integer -0 is Long 0. */
 export function castTo(schema: Schema | null, input: unknown, target: SchemaType): unknown {
   const cast = castOne(schema, input, target);
   return schema === null && typeof cast === "number" && (target === "FLOAT32" || target === "FLOAT64")
@@ -140,8 +140,8 @@ export function castTo(schema: Schema | null, input: unknown, target: SchemaType
 
 function castOne(schema: Schema | null, given: unknown, target: SchemaType): unknown {
   if (given === null || given === undefined) return null;
-  const input = unboxDouble(given);
   const sourceType = schema ? schema.type : schemaTypeOf(given);
+  const input = given === 0 && sourceType !== "FLOAT32" && sourceType !== "FLOAT64" ? 0 : unboxDouble(given);
   if (sourceType === null) {
     throw new DataError(
       `Cast transformation was passed a value of type class ${javaClassName(input)} which is not supported by Connect's data API`,
@@ -200,11 +200,8 @@ function castOne(schema: Schema | null, given: unknown, target: SchemaType): unk
 function castToString(value: unknown, sourceType: SchemaType): string {
   if (value instanceof Date) return formatDate(value);
   if (value instanceof Uint8Array) return Buffer.from(value).toString("base64");
-  if (typeof value === "number") {
-    if (sourceType === "FLOAT32") return javaFloatToString(value);
-    if (sourceType === "FLOAT64") return javaDoubleToString(value);
-    return String(value);
-  }
+  if (typeof value === "number" && sourceType === "FLOAT32") return javaFloatToString(value);
+  if (typeof value === "number" && sourceType === "FLOAT64") return javaDoubleToString(value);
   return String(value);
 }
 
