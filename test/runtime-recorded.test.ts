@@ -9,7 +9,8 @@
  * order and partitions, and the source offsets after a stop;
  * FileStreamSink with errors.tolerance=all and a dead letter queue with context headers (a
  * converter failure and Cast failures, alone and in a chain with TimestampConverter): the DLQ
- * records and the sink file; errors.tolerance=none: the FAILED task's trace without its frames.
+ * records and the sink file; errors.tolerance=none: the FAILED task's trace without its frames;
+ * schemaless JSON doubles (`3.0`, `1e20`, `-0.0`) printed and cast as Java's Doubles, not Longs.
  * INTENDED lists what differs on purpose, and why.
  */
 import { beforeAll, describe, expect, test } from "bun:test";

@@ -8,15 +8,17 @@
  * This module holds the options and writing (`connectToJson`); reading (`jsonToConnect`, with
  * Jackson's coercions as Connect relies on them) is json-to-connect.ts's.
  *
- * `connectToJson` returns a JSON-safe value (plain objects and arrays; bigints and Java-formatted
- * floats as `JSON.rawJSON`), so other modules can embed Connect data in their own JSON.
+ * `connectToJson` returns a value for json-text.ts's `stringifyJson` (plain objects and arrays;
+ * bigints and Java-formatted floats as its `javaNumber` strings, which keep JSON.stringify fast).
  */
+import { JavaDouble } from "../api/data/java-double.ts";
 import { javaClassOf, javaDoubleToString, javaFloatToString } from "../api/data/java-text.ts";
 import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from "../api/data/logical.ts";
 import { type Schema, type SchemaType, schemaEquals } from "../api/data/schema.ts";
 import { isPlainObject, schemaTypeOf } from "../api/data/schemaless.ts";
 import { Struct } from "../api/data/struct.ts";
 import { DataError } from "../errors.ts";
+import { javaNumber, javaNumberOf } from "./json-text.ts";
 
 export type DecimalFormat = "BASE64" | "NUMERIC";
 
@@ -62,15 +64,17 @@ export function connectToJson(
       return value;
     case "INT64":
       if (typeof value === "bigint")
-        return Number.isSafeInteger(Number(value)) ? Number(value) : JSON.rawJSON(`${value}`);
+        return Number.isSafeInteger(Number(value)) ? Number(value) : javaNumber(`${value}`);
       if (!Number.isInteger(value)) throw invalid();
       return value;
     case "FLOAT32":
-      if (typeof value !== "number") throw invalid();
-      return javaNumberText(javaFloatToString(value));
+      if (typeof value === "number") return javaNumberText(javaFloatToString(value));
+      if (value instanceof JavaDouble) return javaNumberText(javaFloatToString(value.value));
+      throw invalid();
     case "FLOAT64":
-      if (typeof value !== "number") throw invalid();
-      return doubleToJson(value);
+      if (typeof value === "number") return doubleToJson(value);
+      if (value instanceof JavaDouble) return doubleToJson(value.value);
+      throw invalid();
     case "BOOLEAN":
       if (typeof value !== "boolean") throw invalid();
       return value;
@@ -127,7 +131,8 @@ function mapToJson(schema: Schema | null, value: unknown, options: JsonDataOptio
 /** Jackson's `asText()` of a key: the string itself, or the text of a number or boolean. */
 function jsonKeyText(key: unknown): string {
   if (typeof key === "string") return key;
-  if (JSON.isRawJSON(key)) return (key as { rawJSON: string }).rawJSON;
+  const number = javaNumberOf(key);
+  if (number !== undefined) return number;
   return key === null ? "null" : String(key);
 }
 
@@ -148,7 +153,7 @@ const LOGICAL_TO_JSON: Readonly<Record<string, LogicalToJson>> = {
       throw new DataError(`Invalid type for Decimal, expected BigDecimal but was ${javaClassOf(value)}`);
     }
     return options.decimalFormat === "NUMERIC"
-      ? JSON.rawJSON(value.toString())
+      ? javaNumber(value.toString())
       : Decimal.fromLogical(schema, value).toBase64();
   },
   [ConnectDate.LOGICAL_NAME]: dateToJson("Date", ConnectDate.fromLogical),
@@ -167,6 +172,7 @@ function inferType(value: unknown): SchemaType {
 function doubleToJson(value: number): unknown {
   const abs = Math.abs(value);
   if (!Number.isInteger(value) && abs >= 1e-3 && abs < 1e7) return value;
+  if (Number.isInteger(value) && abs < 1e7 && !Object.is(value, -0)) return javaNumber(`${value}.0`);
   return javaNumberText(javaDoubleToString(value));
 }
 
@@ -174,7 +180,7 @@ function doubleToJson(value: number): unknown {
 function javaNumberText(text: string): unknown {
   const n = Number(text);
   if (!Number.isFinite(n)) return text;
-  return String(n) === text ? n : JSON.rawJSON(text);
+  return String(n) === text ? n : javaNumber(text);
 }
 
 const INT_BITS = { INT8: 8, INT16: 16, INT32: 32 } as const;

@@ -4,7 +4,10 @@
  *
  * Writing is `JSON.stringify` plus Jackson's escapes: `\u001F` with upper-case hex, and every
  * UTF-16 surrogate (so characters outside the BMP) as a `\uXXXX` escape. Numbers whose Java text
- * differs from JavaScript's (`1.0`, `1.0E10`, big longs) come in as `JSON.rawJSON` values.
+ * differs from JavaScript's (`1.0`, `1.0E10`, big longs) come in as `JSON.rawJSON` values or, from
+ * connectToJson, as `javaNumber` strings: a marked string keeps JSON.stringify on its fast path
+ * (a raw JSON value takes it off, at several times the cost), and the mark is replaced by the
+ * number's text afterwards.
  */
 import { MISSING, ONLY_WHITE_SPACE, readJsonText } from "../api/data/json-reader.ts";
 import { JsonText } from "../api/data/json-text.ts";
@@ -63,6 +66,22 @@ export function jsonTextOf(bytes: Uint8Array): JsonText | null | undefined {
   return new JsonText(text, bom ? bytes.subarray(3) : bytes);
 }
 
+/** Marks a number's Java text inside a string; random per process, so data cannot forge it. */
+const NUMBER_NONCE = crypto.randomUUID();
+const NUMBER_MARK = `${NUMBER_NONCE}:`;
+/** The opening of a marked string as JSON.stringify writes it (nothing in the mark needs an escape). */
+const NUMBER_MARK_JSON = `"${NUMBER_MARK}`;
+
+/** `text` (a JSON number's text) to stand as that number in a value given to `stringifyJson`. */
+export function javaNumber(text: string): string {
+  return NUMBER_MARK + text;
+}
+
+/** The number text of a `javaNumber` string, or undefined for any other value. */
+export function javaNumberOf(value: unknown): string | undefined {
+  return typeof value === "string" && value.startsWith(NUMBER_MARK) ? value.slice(NUMBER_MARK.length) : undefined;
+}
+
 const NEEDS_JACKSON_ESCAPES = /\\u|[\ud800-\udfff]/;
 const ESCAPE_OR_SURROGATE = /\\(?:u([0-9a-f]{4})|[^u])|[\ud800-\udfff]/g;
 
@@ -72,9 +91,26 @@ function jacksonEscape(match: string, hex: string | undefined): string {
   return match;
 }
 
-/** JSON text of a JSON-safe value (plain objects, arrays, strings, numbers, `JSON.rawJSON`), as Jackson writes it. */
+/**
+ * JSON text of a JSON-safe value (plain objects, arrays, strings, numbers, `JSON.rawJSON`,
+ * `javaNumber` strings), as Jackson writes it.
+ */
 export function stringifyJson(value: unknown): string {
-  const text = JSON.stringify(value) ?? "null";
+  let text = JSON.stringify(value) ?? "null";
+  let at = text.indexOf(NUMBER_MARK_JSON);
+  if (at >= 0) {
+    // Each marked string `"<mark><number>"` becomes `<number>`.
+    let out = "";
+    let copied = 0;
+    while (at >= 0) {
+      const start = at + NUMBER_MARK_JSON.length;
+      const end = text.indexOf('"', start);
+      out += text.slice(copied, at) + text.slice(start, end);
+      copied = end + 1;
+      at = text.indexOf(NUMBER_MARK_JSON, copied);
+    }
+    text = out + text.slice(copied);
+  }
   return NEEDS_JACKSON_ESCAPES.test(text) ? text.replace(ESCAPE_OR_SURROGATE, jacksonEscape) : text;
 }
 

@@ -3,7 +3,7 @@
  * logical types from base64 or numeric Decimals and integer dates, maps from objects or
  * `[key, value]` pairs, bytes from base64, schema defaults for nulls (unless
  * `replace.null.with.default=false`), and without a schema integral numbers as INT64, other
- * numbers as FLOAT64, objects as plain objects.
+ * numbers as FLOAT64 (an integral one as a JavaDouble), objects as plain objects.
  *
  * It follows Jackson's coercions as Connect relies on them: a number for an INT8 field is
  * truncated and wrapped like Java's `(byte)` cast, a non-number reads as 0, a non-string for a
@@ -98,7 +98,7 @@ function jsonToMap(schema: Schema, json: unknown, options: JsonDataOptions): Map
   return out;
 }
 
-/** Schemaless reading: integral → INT64, other numbers → FLOAT64, objects → plain objects. */
+/** Schemaless reading: integers → INT64, numbers with a fraction or exponent → FLOAT64, objects → plain objects. */
 function inferConnect(json: unknown): unknown {
   if (json === null || json === undefined || json === MISSING) return null;
   switch (typeof json) {
@@ -109,7 +109,7 @@ function inferConnect(json: unknown): unknown {
     case "bigint":
       return longValue(json);
   }
-  if (json instanceof JsonNumberText) return json.toNumber();
+  if (json instanceof JsonNumberText) return json.toDouble();
   if (Array.isArray(json)) return json.map(inferConnect);
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(json as Record<string, unknown>)) setOwn(out, k, inferConnect(v));

@@ -4,7 +4,9 @@
  * the optional INT16/INT32/INT64/FLOAT32/FLOAT64 schema. Both Converters and HeaderConverters. An
  * INT64 reads as a number, or a bigint beyond ±2^53.
  */
+
 import type { Converter, HeaderConverter, SchemaAndValue } from "../api/converter.ts";
+import { JavaDouble } from "../api/data/java-double.ts";
 import { javaClassOf } from "../api/data/java-text.ts";
 import { int64Value, type Schema, Schemas } from "../api/data/schema.ts";
 import { DataError } from "../errors.ts";
@@ -65,8 +67,8 @@ const FLOAT: NumberFormat = {
   schema: Schemas.OPTIONAL_FLOAT32,
   size: 4,
   deserializerName: "Deserializer",
-  accepts: (v) => typeof v === "number",
-  write: (view, v) => view.setFloat32(0, v as number),
+  accepts: (v) => typeof v === "number" || v instanceof JavaDouble,
+  write: (view, v) => view.setFloat32(0, Number(v)),
   read: (view) => view.getFloat32(0),
 };
 
@@ -75,8 +77,8 @@ const DOUBLE: NumberFormat = {
   schema: Schemas.OPTIONAL_FLOAT64,
   size: 8,
   deserializerName: "Deserializer",
-  accepts: (v) => typeof v === "number",
-  write: (view, v) => view.setFloat64(0, v as number),
+  accepts: (v) => typeof v === "number" || v instanceof JavaDouble,
+  write: (view, v) => view.setFloat64(0, Number(v)),
   read: (view) => view.getFloat64(0),
 };
 

@@ -5,6 +5,7 @@
  * re-creating a connector with the same name resumes where it stopped.
  */
 import type { Database, Statement } from "bun:sqlite";
+import { JavaDouble } from "../api/data/java-double.ts";
 import type { SourceMap } from "../api/record.ts";
 import { durably } from "./durable-write.ts";
 
@@ -13,16 +14,29 @@ export interface SourceOffsetEntry {
   readonly offset: SourceMap | null;
 }
 
-/** JSON with object keys sorted at every level. */
+/** JSON with object keys sorted at every level (a Double written as one: `5.0`, see JavaDouble). */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) =>
-    v !== null && typeof v === "object" && !Array.isArray(v)
+    v !== null && typeof v === "object" && !Array.isArray(v) && !JSON.isRawJSON(v)
       ? Object.fromEntries(
           Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
         )
       : typeof v === "bigint"
         ? JSON.rawJSON(v.toString())
         : v,
+  );
+}
+
+/**
+ * A stored partition or offset: as JSON.parse reads it, except that a number written with a
+ * fraction or exponent and an integral value (`5.0`) is a Double again (JavaDouble), as Connect's
+ * JsonConverter reads its offsets back.
+ */
+function parseSourceMap(text: string): SourceMap {
+  return JSON.parse(text, (_k, v: unknown, context?: { source?: string }) =>
+    typeof v === "number" && Number.isInteger(v) && context?.source !== undefined && !/^-?\d+$/.test(context.source)
+      ? new JavaDouble(v)
+      : v,
   );
 }
 
@@ -46,13 +60,13 @@ export class OffsetStore {
 
   get(connector: string, partition: SourceMap): SourceMap | null {
     const row = this.getQuery.get(connector, canonicalJson(partition));
-    return row ? (JSON.parse(row.offset) as SourceMap) : null;
+    return row ? parseSourceMap(row.offset) : null;
   }
 
   all(connector: string): { partition: SourceMap; offset: SourceMap }[] {
     return this.allQuery.all(connector).map((r) => ({
-      partition: JSON.parse(r.partition) as SourceMap,
-      offset: JSON.parse(r.offset) as SourceMap,
+      partition: parseSourceMap(r.partition),
+      offset: parseSourceMap(r.offset),
     }));
   }
 

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { JavaDouble } from "../api/data/java-double.ts";
 import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from "../api/data/logical.ts";
 import { type Schema, SchemaBuilder, Schemas } from "../api/data/schema.ts";
 import { Struct } from "../api/data/struct.ts";
@@ -144,8 +145,8 @@ describe("Cast", () => {
       ["int16", 42, 42],
       ["int32", 42, 42],
       ["int64", 42, 42],
-      ["float32", 42, 42],
-      ["float64", 42, 42],
+      ["float32", 42, new JavaDouble(42)],
+      ["float64", 42, new JavaDouble(42)],
       ["boolean", 42, true],
       ["boolean", 0, false],
       ["string", 42, "42"],
@@ -299,7 +300,7 @@ describe("Cast", () => {
       int16: 16,
       int32: 32,
       int64: true,
-      float32: 32,
+      float32: new JavaDouble(32),
       float64: true,
       boolean: 1,
       string: 42,

@@ -4,6 +4,7 @@
  * truncate, strings parse, bytes become base64 strings, dates become ISO strings).
  * Without a schema the value must be a map unless the spec casts the whole value.
  */
+import { schemalessDouble, unboxDouble } from "../api/data/java-double.ts";
 import { javaDoubleToString, javaFloatToString } from "../api/data/java-text.ts";
 import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp } from "../api/data/logical.ts";
 import { PRIMITIVE_TYPES, type Schema, SchemaBuilder, type SchemaType } from "../api/data/schema.ts";
@@ -129,10 +130,18 @@ function outOfRange(value: string, bits: Parameters<typeof numberFormatMessage>[
 
 const BITS = { INT8: 8, INT16: 16, INT32: 32, INT64: 64 } as const;
 
-/** Casts one value; `sourceType` tells a Double from a Long where JS numbers cannot. */
+/** Casts one value; schemaless, a Double stays one (`3.0`: a JavaDouble) and an integer -0 is Long 0. */
 export function castTo(schema: Schema | null, input: unknown, target: SchemaType): unknown {
-  if (input === null || input === undefined) return null;
-  const sourceType = schema ? schema.type : schemaTypeOf(input);
+  const cast = castOne(schema, input, target);
+  return schema === null && typeof cast === "number" && (target === "FLOAT32" || target === "FLOAT64")
+    ? schemalessDouble(cast)
+    : cast;
+}
+
+function castOne(schema: Schema | null, given: unknown, target: SchemaType): unknown {
+  if (given === null || given === undefined) return null;
+  const sourceType = schema ? schema.type : schemaTypeOf(given);
+  const input = given === 0 && sourceType !== "FLOAT32" && sourceType !== "FLOAT64" ? 0 : unboxDouble(given);
   if (sourceType === null) {
     throw new DataError(
       `Cast transformation was passed a value of type class ${javaClassName(input)} which is not supported by Connect's data API`,
@@ -191,11 +200,8 @@ export function castTo(schema: Schema | null, input: unknown, target: SchemaType
 function castToString(value: unknown, sourceType: SchemaType): string {
   if (value instanceof Date) return formatDate(value);
   if (value instanceof Uint8Array) return Buffer.from(value).toString("base64");
-  if (typeof value === "number") {
-    if (sourceType === "FLOAT32") return javaFloatToString(value);
-    if (sourceType === "FLOAT64") return javaDoubleToString(value);
-    return String(value);
-  }
+  if (typeof value === "number" && sourceType === "FLOAT32") return javaFloatToString(value);
+  if (typeof value === "number" && sourceType === "FLOAT64") return javaDoubleToString(value);
   return String(value);
 }
 

@@ -4,6 +4,7 @@
  * with `delimiter` (`a.b.c`). Arrays are kept as they are. A flattened field is optional when any
  * struct above it is, and takes its default from the nearest default above it.
  */
+import { JavaDouble } from "../api/data/java-double.ts";
 import { PRIMITIVE_TYPES, type Schema, SchemaBuilder, type SchemaType } from "../api/data/schema.ts";
 import { Struct } from "../api/data/struct.ts";
 import type { ConnectRecord } from "../api/record.ts";
@@ -76,6 +77,7 @@ export class Flatten implements Transformation {
         typeof value === "bigint" ||
         typeof value === "boolean" ||
         typeof value === "string" ||
+        value instanceof JavaDouble ||
         value instanceof Uint8Array ||
         Array.isArray(value)
       ) {

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { JavaDouble } from "../api/data/java-double.ts";
 import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from "../api/data/logical.ts";
 import { SchemaBuilder, Schemas } from "../api/data/schema.ts";
 import { Struct } from "../api/data/struct.ts";
@@ -78,7 +79,7 @@ describe("MaskField", () => {
       magic: 42,
       bool: false,
       int: 0,
-      double: 0,
+      double: new JavaDouble(0), // a Double's mask, 0.0
       string: "",
       date: new Date(0),
       bigdec: new BigDecimal(0n, 0),

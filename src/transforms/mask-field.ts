@@ -6,6 +6,7 @@
  * Apache picks the empty value by the Java class of the field's value; here the field's schema
  * type says it (and, without a schema, the JS value: integers are Longs, other numbers Doubles).
  */
+import { JavaDouble, schemalessDouble } from "../api/data/java-double.ts";
 import { BigDecimal, DATE_NAME, DECIMAL_NAME, Decimal, TIME_NAME, TIMESTAMP_NAME } from "../api/data/logical.ts";
 import { type Schema, Schemas } from "../api/data/schema.ts";
 import { Struct } from "../api/data/struct.ts";
@@ -75,6 +76,7 @@ function kindOf(schema: Schema | null, value: unknown): Kind | "array" | "map" |
         return null;
     }
   }
+  if (value instanceof JavaDouble) return "float64";
   switch (typeof value) {
     case "boolean":
       return "boolean";
@@ -157,9 +159,12 @@ export class MaskField implements Transformation {
 
   private masked(schema: Schema | null, value: unknown): unknown {
     if (value === null || value === undefined) return null;
-    return this.replacement === null
-      ? maskWithEmpty(schema, value)
-      : maskWithReplacement(schema, value, this.replacement);
+    const masked =
+      this.replacement === null ? maskWithEmpty(schema, value) : maskWithReplacement(schema, value, this.replacement);
+    // Without a schema a Double's mask is a Double (0.0, 7.0), not a Long.
+    return schema === null && typeof masked === "number" && kindOf(null, value) === "float64"
+      ? schemalessDouble(masked)
+      : masked;
   }
 
   apply<R extends ConnectRecord>(record: R): R {

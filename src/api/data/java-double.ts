@@ -1,10 +1,18 @@
 /**
- * A JSON number with a fraction or exponent as Jackson binds it into `Object`: a `java.lang.Double`,
- * not a long. KIP-875 offsets keep the difference (the REST layer binds their values so): Connect
+ * A `java.lang.Double` whose value is integral (`3.0`, `1.0E20`), where a plain JavaScript number
+ * would stand for a Long. Schemaless Connect data tells a Double from a Long by its Java class:
+ * JsonConverter (schemas.enable=false) reads `3.0` and `1e20` as Doubles and `3` as a Long, and
+ * writes them back so (`3.0`, `1.0E20`, `3`); FileStreamSink prints `{a=3.0}`, Cast to string
+ * gives "3.0", SimpleHeaderConverter "3.0". So a schemaless value holds such a Double as a
+ * JavaDouble; a non-integral double (1.5) is a plain number already unambiguous, and a value with a
+ * schema takes its type from the schema (plain numbers there). Readers of schemaless values accept
+ * either; `schemalessDouble` gives the right one for a Double a transformation computes.
+ *
+ * KIP-875 offsets bind a JSON number with a fraction or exponent so too (the REST layer): Connect
  * parses a sink's `kafka_offset` from `String.valueOf(value)` ("5.0" is no long) and its
- * FileStreamSource refuses a position that is no Long. It serializes as the plain number.
+ * FileStreamSource refuses a position that is no Long; the offset store keeps it a Double.
  */
-import { javaDoubleToString } from "./java-text.ts";
+import { javaDoubleToString } from "./java-number-text.ts";
 
 export class JavaDouble {
   constructor(readonly value: number) {}
@@ -18,7 +26,18 @@ export class JavaDouble {
     return javaDoubleToString(this.value);
   }
 
-  toJSON(): number {
-    return this.value;
+  /** As Jackson writes a Double: `5.0`, `1.0E20` (a non-finite one as JSON.stringify writes the number). */
+  toJSON(): unknown {
+    return Number.isFinite(this.value) ? JSON.rawJSON(this.toString()) : this.value;
   }
+}
+
+/** A Double as a schemaless value: a JavaDouble when integral (or -0.0), else the number itself. */
+export function schemalessDouble(value: number): number | JavaDouble {
+  return Number.isInteger(value) ? new JavaDouble(value) : value;
+}
+
+/** The number of a JavaDouble; any other value as it is. */
+export function unboxDouble(value: unknown): unknown {
+  return value instanceof JavaDouble ? value.value : value;
 }

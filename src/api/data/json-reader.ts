@@ -5,11 +5,14 @@
  * `JsonNumberText` holding its source, so a Decimal keeps its scale and digits. The fully exact
  * reading uses `JSON.parse`'s reviver with `context.source`, which costs time, so it runs only
  * when the text needs it (a fraction or exponent with a run of 16 digits, or a Connect logical
- * type name in the text) or when the caller asks for it. Long integers alone (epoch micro- and
- * nanosecond timestamps are common in device payloads) take a fast path: the unsafe ones are
- * swapped for marked strings before `JSON.parse` and turned into bigint afterwards; digit runs
- * inside strings are left alone.
+ * type name in the text) or when the caller asks for it. Long integers (epoch micro- and
+ * nanosecond timestamps are common in device payloads) and integral numbers written with a
+ * fraction or exponent (`3.0`, `1e20`: Jackson reads a Double, not a Long, so the spelling counts)
+ * take a fast path: they are swapped for marked strings before `JSON.parse` and turned into bigint
+ * or JsonNumberText afterwards; digit runs inside strings are left alone.
  */
+
+import { type JavaDouble, schemalessDouble } from "./java-double.ts";
 
 /** A JSON number with a fraction or exponent, kept as its source text. */
 export class JsonNumberText {
@@ -17,6 +20,15 @@ export class JsonNumberText {
 
   toNumber(): number {
     return Number(this.source);
+  }
+
+  /**
+   * The Double Jackson reads (through a BigDecimal, so `-0.0` is 0.0) as a schemaless value: a
+   * JavaDouble when integral, so that it stays a Double (`3.0`), not a Long.
+   */
+  toDouble(): number | JavaDouble {
+    const n = Number(this.source);
+    return schemalessDouble(n === 0 ? 0 : n);
   }
 
   toJSON(): unknown {
@@ -29,6 +41,13 @@ export const MISSING: unique symbol = Symbol("MISSING");
 
 const LOGICAL_NAME_PREFIX = "org.apache.kafka.connect.data.";
 const LONG_DIGIT_RUN = /\d{16}/;
+/**
+ * Where a number may need more than JSON.parse: a run of 16 digits (maybe beyond 2^53), or a
+ * fraction starting with 0 or an exponent (maybe an integral double, `3.0`, `1e3`). One pattern for
+ * the check and the scan (with /g): its matches are candidates, the token's value decides.
+ */
+const EXACT_CANDIDATE = /\d(?:\d{15}|\.0|[eE])/;
+const EXACT_CANDIDATES = /\d(?:\d{15,}|\.0|[eE])/g;
 const INTEGRAL_SOURCE = /^-?\d+$/;
 export const ONLY_WHITE_SPACE = /^[ \t\n\r]*$/;
 
@@ -36,31 +55,37 @@ function exactNumbers(_key: string, value: unknown, context?: { source?: string 
   if (typeof value !== "number" || context?.source === undefined) return value;
   const source = context.source;
   if (INTEGRAL_SOURCE.test(source)) return Number.isSafeInteger(value) ? value : BigInt(source);
-  return String(value) === source ? value : new JsonNumberText(source);
+  // `1e+21` prints back as itself, but is a Double to Jackson, not an integer.
+  return String(value) === source && !Number.isInteger(value) ? value : new JsonNumberText(source);
 }
 
-const LONG_DIGIT_RUNS = /\d{16,}/g;
 /** Marks a swapped integer; random per process, so input cannot forge it. */
 const BIG_NONCE = crypto.randomUUID();
-/** The mark as JSON text (a NUL must be escaped inside a JSON string) and as the parsed string. */
-const BIG_MARK_JSON = `\\u0000${BIG_NONCE}:`;
-const BIG_MARK = `\u0000${BIG_NONCE}:`;
+/**
+ * The mark, as JSON text and as the parsed string (the same: no character in it needs an escape,
+ * which keeps JSON.parse on its fast path); an integer's digits follow it, or `d` and the text of
+ * an integral double.
+ */
+const BIG_MARK_JSON = `${BIG_NONCE}:`;
+const BIG_MARK = BIG_MARK_JSON;
 
 function isNumberChar(c: number): boolean {
   return (c >= 48 && c <= 57) || c === 45 /* - */ || c === 43 /* + */ || c === 46 /* . */ || c === 101 || c === 69;
 }
 
 /**
- * JSON.parse with unsafe integers read exactly, without the reviver: undefined when a long digit
- * run sits in a fraction or exponent (the caller then takes the reviver path). Only the text up
- * to the last long digit run is scanned for string boundaries (a run inside a string is data).
+ * JSON.parse with unsafe integers read exactly (bigint) and integral doubles as their text
+ * (JsonNumberText), without the reviver: undefined when a long digit run sits in a fraction or
+ * exponent of a non-integral number (the caller then takes the reviver path). Only the text up to
+ * the last candidate token is scanned for string boundaries (a token inside a string is data).
  */
-function parseLongIntegers(text: string): unknown {
+function parseExactTokens(text: string): unknown {
   let out = "";
   let copied = 0;
   let scanned = 0;
   let inString = false;
-  for (const match of text.matchAll(LONG_DIGIT_RUNS)) {
+  EXACT_CANDIDATES.lastIndex = 0;
+  for (let match = EXACT_CANDIDATES.exec(text); match !== null; match = EXACT_CANDIDATES.exec(text)) {
     const at = match.index;
     for (; scanned < at; scanned++) {
       const c = text.charCodeAt(scanned);
@@ -73,10 +98,19 @@ function parseLongIntegers(text: string): unknown {
     let to = at + match[0].length;
     while (to < text.length && isNumberChar(text.charCodeAt(to))) to++;
     const token = text.slice(from, to);
-    if (!INTEGRAL_SOURCE.test(token)) return undefined;
     scanned = to;
-    if (Number.isSafeInteger(Number(token))) continue;
-    out += `${text.slice(copied, from)}"${BIG_MARK_JSON}${token}"`;
+    EXACT_CANDIDATES.lastIndex = to;
+    let mark: string;
+    if (INTEGRAL_SOURCE.test(token)) {
+      if (Number.isSafeInteger(Number(token))) continue;
+      mark = token;
+    } else if (Number.isInteger(Number(token))) {
+      mark = `d${token}`;
+    } else {
+      if (LONG_DIGIT_RUN.test(token)) return undefined;
+      continue;
+    }
+    out += `${text.slice(copied, from)}"${BIG_MARK_JSON}${mark}"`;
     copied = to;
   }
   if (copied === 0) return JSON.parse(text);
@@ -84,7 +118,11 @@ function parseLongIntegers(text: string): unknown {
 }
 
 function restoreBig(value: unknown): unknown {
-  if (typeof value === "string") return value.startsWith(BIG_MARK) ? BigInt(value.slice(BIG_MARK.length)) : value;
+  if (typeof value === "string") {
+    if (!value.startsWith(BIG_MARK)) return value;
+    const mark = value.slice(BIG_MARK.length);
+    return mark.startsWith("d") ? new JsonNumberText(mark.slice(1)) : BigInt(mark);
+  }
   if (value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) value[i] = restoreBig(value[i]);
@@ -94,9 +132,11 @@ function restoreBig(value: unknown): unknown {
   for (const k of Object.keys(record)) {
     const before = record[k];
     const after = restoreBig(before);
+    if (after === before) continue;
     // defineProperty, not assignment: a "__proto__" key is an own property here, not the prototype.
-    if (after !== before)
+    if (k === "__proto__")
       Object.defineProperty(record, k, { value: after, writable: true, enumerable: true, configurable: true });
+    else record[k] = after;
   }
   return value;
 }
@@ -107,6 +147,6 @@ function restoreBig(value: unknown): unknown {
  */
 export function readJsonText(text: string, exact = false): unknown {
   if (exact || text.includes(LOGICAL_NAME_PREFIX)) return JSON.parse(text, exactNumbers);
-  if (!LONG_DIGIT_RUN.test(text)) return JSON.parse(text);
-  return parseLongIntegers(text) ?? JSON.parse(text, exactNumbers);
+  if (!EXACT_CANDIDATE.test(text)) return JSON.parse(text);
+  return parseExactTokens(text) ?? JSON.parse(text, exactNumbers);
 }

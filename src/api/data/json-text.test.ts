@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { sourceRecord } from "../record.ts";
+import { JavaDouble } from "./java-double.ts";
 import { JsonText, materialized, withParsedJson } from "./json-text.ts";
 
 describe("JsonText", () => {
@@ -20,7 +21,7 @@ describe("JsonText", () => {
       ts: 1700000000123456789n,
       n: 9007199254740993n,
       d: 1.5,
-      e: 1000,
+      e: new JavaDouble(1000),
       s: "12345678901234567890",
     });
     expect(value.value()).toBe(value.value());

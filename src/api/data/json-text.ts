@@ -96,12 +96,12 @@ function rawNumbers(json: unknown): unknown {
   return json;
 }
 
-/** The reader's output as a schemaless Connect value: 64-bit longs, fractions as numbers. */
+/** The reader's output as a schemaless Connect value: 64-bit longs, fractions and exponents as Doubles. */
 function schemaless(json: unknown): unknown {
   if (json === null || typeof json !== "object") {
     return typeof json === "bigint" ? int64Value(BigInt.asIntN(64, json)) : json;
   }
-  if (json instanceof JsonNumberText) return json.toNumber();
+  if (json instanceof JsonNumberText) return json.toDouble();
   if (Array.isArray(json)) {
     for (let i = 0; i < json.length; i++) json[i] = schemaless(json[i]);
     return json;
@@ -110,9 +110,11 @@ function schemaless(json: unknown): unknown {
     for (const k of Object.keys(json)) {
       const before = json[k];
       const after = schemaless(before);
+      if (after === before) continue;
       // defineProperty, not assignment: a "__proto__" key is an own property here, not the prototype.
-      if (after !== before)
+      if (k === "__proto__")
         Object.defineProperty(json, k, { value: after, writable: true, enumerable: true, configurable: true });
+      else json[k] = after;
     }
   }
   return json;

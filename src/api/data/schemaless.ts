@@ -1,8 +1,10 @@
 /**
  * Values without a schema. Connect carries a schemaless map as a plain object (or a JS Map), and
  * names the type of such a value by its class, as `ConnectSchema.schemaType(value.getClass())`
- * does: integers are INT64 and other numbers FLOAT64, as JsonConverter reads them.
+ * does: integers are INT64 and other numbers FLOAT64, as JsonConverter reads them (an integral
+ * Double is a JavaDouble).
  */
+import { JavaDouble } from "./java-double.ts";
 import type { SchemaType } from "./schema.ts";
 import { Struct } from "./struct.ts";
 
@@ -25,6 +27,7 @@ export function schemaTypeOf(value: unknown): SchemaType | null {
     case "string":
       return "STRING";
   }
+  if (value instanceof JavaDouble) return "FLOAT64";
   if (value instanceof Uint8Array) return "BYTES";
   if (Array.isArray(value)) return "ARRAY";
   if (value instanceof Map || isPlainObject(value)) return "MAP";

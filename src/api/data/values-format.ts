@@ -7,6 +7,7 @@
  */
 
 import { DataError } from "../../errors.ts";
+import { JavaDouble } from "./java-double.ts";
 import { javaClassOf, javaDoubleToString, javaFloatToString } from "./java-text.ts";
 import { BigDecimal } from "./logical.ts";
 import type { Schema } from "./schema.ts";
@@ -30,6 +31,8 @@ function append(value: unknown, embedded: boolean, schema: Schema | null | undef
     case "string":
       return embedded ? `"${value.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"` : value;
   }
+  if (value instanceof JavaDouble)
+    return schema?.type === "FLOAT32" ? javaFloatToString(value.value) : value.toString();
   if (value instanceof BigDecimal) return value.toString();
   if (value instanceof Uint8Array) return embedded ? `"${value.toBase64()}"` : value.toBase64();
   if (Array.isArray(value)) return `[${value.map((item) => append(item, true, schema?.valueSchema)).join(",")}]`;

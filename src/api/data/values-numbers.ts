@@ -4,8 +4,10 @@
  * `asDouble` are Java's `Number.longValue()` and `doubleValue()` of a value, as `convertTo` needs
  * them. Used by values.ts.
  */
+
 import { DataError } from "../../errors.ts";
 import type { SchemaAndValue } from "../converter.ts";
+import { JavaDouble, unboxDouble } from "./java-double.ts";
 import { javaClassOf } from "./java-text.ts";
 import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from "./logical.ts";
 import { type Schema, Schemas } from "./schema.ts";
@@ -66,7 +68,8 @@ export function unableToConvert(value: unknown, to: Schema | string): DataError 
 }
 
 /** Java's `Number.longValue()` of a value, as a bigint: truncated, and wrapped or saturated like Java. */
-export function asLong(value: unknown, fromSchema: Schema | null): bigint {
+export function asLong(given: unknown, fromSchema: Schema | null): bigint {
+  const value = unboxDouble(given);
   if (typeof value === "number") {
     if (Number.isNaN(value)) return 0n;
     const n = Number.isFinite(value) ? BigInt(Math.trunc(value)) : value > 0 ? LONG_MAX : LONG_MIN;
@@ -96,6 +99,7 @@ export function asLong(value: unknown, fromSchema: Schema | null): bigint {
 /** Java's `Number.doubleValue()` of a value (a string as Java's BigDecimal reads it). */
 export function asDouble(value: unknown, fromSchema: Schema | null): number {
   if (typeof value === "number") return value;
+  if (value instanceof JavaDouble) return value.value;
   if (typeof value === "bigint") return Number(value);
   if (value instanceof BigDecimal) return value.toNumber();
   if (typeof value === "string") {

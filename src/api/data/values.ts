@@ -14,6 +14,7 @@
 import { DataError } from "../../errors.ts";
 import type { SchemaAndValue } from "../converter.ts";
 import { NULL_SCHEMA_AND_VALUE } from "../converter.ts";
+import { JavaDouble } from "./java-double.ts";
 import { javaDoubleToString, javaTrim } from "./java-text.ts";
 import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from "./logical.ts";
 import { int64Value, type Schema, SchemaBuilder, Schemas } from "./schema.ts";
@@ -203,7 +204,7 @@ function toDecimal(toSchema: Schema, value: unknown): BigDecimal {
   if (value instanceof Uint8Array) return Decimal.toLogical(toSchema, value);
   if (value instanceof BigDecimal) return value;
   // Java goes through double here (BigDecimal.valueOf), so 5 becomes 5.0.
-  if (typeof value === "number" || typeof value === "bigint")
+  if (typeof value === "number" || typeof value === "bigint" || value instanceof JavaDouble)
     return BigDecimal.parse(javaDoubleToString(Number(value)));
   if (typeof value === "string") return BigDecimal.parse(value);
   throw unableToConvert(value, toSchema);

@@ -45,7 +45,8 @@ export class FileStreamSinkTask implements SinkTask {
       this.context.logger.trace(`Writing ${records.length} lines to ${this.file ?? "stdout"}`);
     }
     let text = "";
-    for (const r of records) text += `${typeof r.value === "string" ? r.value : displayValue(r.value)}\n`;
+    for (const r of records)
+      text += `${typeof r.value === "string" ? r.value : displayValue(r.value, r.valueSchema)}\n`;
     if (this.fd === undefined) process.stdout.write(text);
     else this.writeAll(this.fd, records.length, Buffer.from(text));
   }

@@ -11,8 +11,10 @@
  * what Kafka acknowledged (spool-writer.ts); the spool is the source partition and its sequence
  * the offset.
  */
+
 import type { Config, RecordMetadata, RecordRejection, SourceTask, SourceTaskContext } from "../../api/connector.ts";
 import { Headers } from "../../api/data/headers.ts";
+import { unboxDouble } from "../../api/data/java-double.ts";
 import { Schemas } from "../../api/data/schema.ts";
 import type { SourceMap, SourceRecord } from "../../api/record.ts";
 import { deniedOutcome, type IngestRecord } from "../../ingest/ingest-record.ts";
@@ -82,7 +84,8 @@ export class HttpIngestSourceTask implements SourceTask {
       const store = await this.services.spool?.();
       if (!store) throw new Error("ingest.ack.mode=spool needs the gateway's spool store");
       const committed = await this.context?.offsetStorageReader.offset({ spool: this.connector });
-      const seq = committed && typeof committed.seq === "number" ? committed.seq : null;
+      // A sequence written through PATCH .../offsets as `5.0` reads back as a Double (JavaDouble).
+      const seq = committed ? unboxDouble(committed.seq) : null;
       this.queue = new SpoolWriter({
         store,
         connector: this.connector,
@@ -91,7 +94,7 @@ export class HttpIngestSourceTask implements SourceTask {
         maxPoll: parsed["ingest.poll.max.records"],
         retryAfterSeconds: parsed["ingest.retry.after.seconds"],
         toSourceRecord,
-        committedSeq: seq,
+        committedSeq: typeof seq === "number" ? seq : null,
       });
       await this.queue.start();
       this.services.spoolMetrics?.attach(this.connector, this.queue, store);

@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../../test/support/wait-for.ts";
+import { JavaDouble } from "../../api/data/java-double.ts";
 import { type InProcessWorker, inProcessWorker } from "../../runtime/herder-test-support.ts";
+import { jacksonStringify } from "../jackson/json-writer.ts";
 
 const MESSAGE_TAIL =
   "You can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`";
@@ -216,6 +218,17 @@ describe("ConnectorsResource routes, in-process", () => {
         status: 400,
         body: { error_code: 400, message: "Partitions / offsets need to be provided for an alter offsets request" },
       });
+    });
+
+    test("a Double written through PATCH stays a Double (5.0), as Connect's offset store keeps it", async () => {
+      await using w = await inProcessWorker();
+      await w.rest("POST", "/connectors", { name: "a", config: source, initial_state: "STOPPED" });
+      const offset = { position: JSON.rawJSON("5.0"), count: 5 };
+      const patch = await w.rest("PATCH", "/connectors/a/offsets", { offsets: [{ partition: { p: "x" }, offset }] });
+      expect(patch.status).toBe(200);
+      expect(w.offsets.get("a", { p: "x" })).toEqual({ count: 5, position: new JavaDouble(5) });
+      // GET writes it as the store gives it: `5.0` (offset-store.test.ts).
+      expect(jacksonStringify(w.offsets.all("a"))).toBe('[{"partition":{"p":"x"},"offset":{"count":5,"position":5.0}}]');
     });
   });
 

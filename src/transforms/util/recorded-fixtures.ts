@@ -5,12 +5,13 @@
  * output and ours compare with `toEqual`. The fixture encoding is documented in Describe.java.
  *
  * Normalisations, each because Java and JavaScript hold the data differently, not because of a
- * transform: schemaless numbers lose their Java class (a JavaScript number is all of them) and a
- * FLOAT32 is compared at float precision; map entries are sorted, since Apache's transforms copy
+ * transform: schemaless numbers keep only integer (Long) or not (Double, a JavaDouble when
+ * integral), not Byte, Short, Integer or Float, and a FLOAT32 is compared at float precision; map entries are sorted, since Apache's transforms copy
  * maps into HashMaps whose iteration order is hash order.
  */
 
 import { Headers } from "../../api/data/headers.ts";
+import { JavaDouble } from "../../api/data/java-double.ts";
 import { BigDecimal } from "../../api/data/logical.ts";
 import type { Schema } from "../../api/data/schema.ts";
 import { Struct } from "../../api/data/struct.ts";
@@ -131,6 +132,7 @@ export function canonicalValue(s: Schema | null | undefined, v: unknown): unknow
     const canon = entries.map(([k, item]) => [canonicalValue(s?.keySchema, k), canonicalValue(s?.valueSchema, item)]);
     return { map: canon.sort((a, b) => (JSON.stringify(a[0]) < JSON.stringify(b[0]) ? -1 : 1)) };
   }
+  if (v instanceof JavaDouble) return s ? canonicalNumber(s, v.value) : { number: floating(v.value) };
   if (typeof v === "number" || typeof v === "bigint") return canonicalNumber(s, v);
   if (typeof v === "boolean" || typeof v === "string") return v;
   return { unexpected: String(v) };
