@@ -228,7 +228,9 @@ describe("ConnectorsResource routes, in-process", () => {
       expect(patch.status).toBe(200);
       expect(w.offsets.get("a", { p: "x" })).toEqual({ count: 5, position: new JavaDouble(5) });
       // GET writes it as the store gives it: `5.0` (offset-store.test.ts).
-      expect(jacksonStringify(w.offsets.all("a"))).toBe('[{"partition":{"p":"x"},"offset":{"count":5,"position":5.0}}]');
+      expect(jacksonStringify(w.offsets.all("a"))).toBe(
+        '[{"partition":{"p":"x"},"offset":{"count":5,"position":5.0}}]',
+      );
     });
   });
 
