@@ -4,8 +4,10 @@
  * starts, which then runs as it did (src/runtime/stored-config-warnings.ts). Each finds a value the
  * task runs but not as its user meant: a cron expression Quartz refuses, a TIMESTAMP initial offset
  * that names no instant, OFFSET pagination that cannot pass its first page, an Authorization header
- * that http.auth.type sends too, a status code not in decimal digits. Used by index.ts.
+ * that http.auth.type sends too, a status code not in decimal digits, a Basic user name holding
+ * `:`. Used by index.ts.
  */
+import { basicUserProblem } from "../../http/basic-credentials.ts";
 import type { RawConfig } from "../../plugin/config-def.ts";
 import type { ConfigProblem } from "../../plugin/descriptor.ts";
 import { httpSourceConfig } from "./config.ts";
@@ -100,6 +102,21 @@ export function errorCodeTextProblems(raw: RawConfig): ConfigProblem[] {
     .map((text) => ({ key: "http.response.error.codes", message: `${text} is not an HTTP status code (100-599)` }));
 }
 
+/**
+ * An http.auth.user holding `:` with http.auth.type=BASIC (RFC 7617): the server reads the user up
+ * to the first colon and the rest as part of the password. Sent as written all the same, as before
+ * the rule (auth.ts). A config provider reference (`${secrets:api/username}`) is not judged.
+ */
+export function basicUserProblems(raw: RawConfig): ConfigProblem[] {
+  const c = httpSourceConfig.parse(raw);
+  const user = c["http.auth.user"];
+  if (upper(c["http.auth.type"]) !== "BASIC" || user === null || /\$\{[^}]*\}/.test(user)) return [];
+  if (basicUserProblem(user) === null) return [];
+  const message =
+    "Cannot contain ':' (RFC 7617: the password starts at the first colon, so the server would read another user)";
+  return [{ key: "http.auth.user", message }];
+}
+
 /** Every validation-only rule (the descriptor's `validationOnly`). */
 export function validationOnlyProblems(raw: RawConfig): ConfigProblem[] {
   return [
@@ -108,5 +125,6 @@ export function validationOnlyProblems(raw: RawConfig): ConfigProblem[] {
     ...offsetPaginationProblems(raw),
     ...authorizationHeaderProblems(raw),
     ...errorCodeTextProblems(raw),
+    ...basicUserProblems(raw),
   ];
 }
