@@ -19,7 +19,7 @@ import { quartzOnlyProblem } from "./quartz-cron.ts";
 const upper = (s: string | null | undefined) => (s ?? "").toUpperCase();
 
 /** A cron expression croner runs but Quartz refuses (quartz-cron.ts, quartzOnlyProblem). */
-export function quartzCronProblems(raw: RawConfig): ConfigProblem[] {
+function quartzCronProblems(raw: RawConfig): ConfigProblem[] {
   const c = httpSourceConfig.parse(raw);
   const expression = c["http.timer.cron.expression"];
   if (c["http.timer.type"].toLowerCase() !== "cron" || !expression) return [];
@@ -35,7 +35,7 @@ export function quartzCronProblems(raw: RawConfig): ConfigProblem[] {
  * none sorts before every timestamp, so a typo such as month 13 would silently deliver the API's
  * whole history.
  */
-export function initialOffsetProblems(raw: RawConfig): ConfigProblem[] {
+function initialOffsetProblems(raw: RawConfig): ConfigProblem[] {
   const c = httpSourceConfig.parse(raw);
   const initial = c["http.initial.offset"];
   if (upper(c["http.offset.mode"]) !== "TIMESTAMP" || initial.trim() === "" || epochNanos(initial) !== null) return [];
@@ -53,7 +53,7 @@ export function initialOffsetProblems(raw: RawConfig): ConfigProblem[] {
  * response (`$`, the default, or `$.data`: no `*`, `..`, union or slice) ends every poll after its
  * first page whenever the limit is above 1. Reported on the records path, naming the fix.
  */
-export function offsetPaginationProblems(raw: RawConfig): ConfigProblem[] {
+function offsetPaginationProblems(raw: RawConfig): ConfigProblem[] {
   const c = httpSourceConfig.parse(raw);
   const path = c["http.response.records.path"];
   const limit = c["http.pagination.limit.value"];
@@ -71,7 +71,7 @@ export function offsetPaginationProblems(raw: RawConfig): ConfigProblem[] {
  * An Authorization header in http.headers while http.auth.type (BASIC or OAUTH2) sends its own: the request would carry both as one combined value (`Bearer …, Basic …`),
  * which no server reads as either. Reported on http.headers.
  */
-export function authorizationHeaderProblems(raw: RawConfig): ConfigProblem[] {
+function authorizationHeaderProblems(raw: RawConfig): ConfigProblem[] {
   const c = httpSourceConfig.parse(raw);
   const auth = upper(c["http.auth.type"]);
   const headers = c["http.headers"];
@@ -95,7 +95,7 @@ export function authorizationHeaderProblems(raw: RawConfig): ConfigProblem[] {
  * http.response.error.codes written other than in decimal digits (`4e2`, `0x190`): the task reads
  * them as numbers (400), which a config stored before this rule relies on.
  */
-export function errorCodeTextProblems(raw: RawConfig): ConfigProblem[] {
+function errorCodeTextProblems(raw: RawConfig): ConfigProblem[] {
   return httpSourceConfig
     .parse(raw)
     ["http.response.error.codes"].filter((text) => text.trim() !== "" && !/^\d+$/.test(text.trim()))
@@ -107,7 +107,7 @@ export function errorCodeTextProblems(raw: RawConfig): ConfigProblem[] {
  * to the first colon and the rest as part of the password. Sent as written all the same, as before
  * the rule (auth.ts). A config provider reference (`${secrets:api/username}`) is not judged.
  */
-export function basicUserProblems(raw: RawConfig): ConfigProblem[] {
+function basicUserProblems(raw: RawConfig): ConfigProblem[] {
   const c = httpSourceConfig.parse(raw);
   const user = c["http.auth.user"];
   if (upper(c["http.auth.type"]) !== "BASIC" || user === null || /\$\{[^}]*\}/.test(user)) return [];
