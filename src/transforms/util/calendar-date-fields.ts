@@ -84,10 +84,11 @@ export class CalendarDateFields {
         week += Math.trunc(dayOfWeek / 7);
         dayOfWeek = (dayOfWeek % 7) + 1;
       } else {
-        while (dayOfWeek <= 0) {
-          dayOfWeek += 7;
-          week--;
-        }
+        // Java adds 7 until the day is positive, a week back each time; in one step (a parsed
+        // number may be far beyond an int here, and a loop would hold the event loop for hours).
+        const weeks = Math.ceil((1 - dayOfWeek) / 7);
+        dayOfWeek += 7 * weeks;
+        week -= weeks;
       }
       dayOfWeek = (dayOfWeek % 7) + 1;
     }
