@@ -43,4 +43,15 @@ describe("gateway healthcheck", () => {
     expect(result.healthy).toBe(false);
     expect(result.reason).toStartWith(`cannot reach http://127.0.0.1:${port}/health: `);
   });
+
+  test("the URL's user info is not shown", async () => {
+    const answered = await checkHealth(`http://admin:s3cret@127.0.0.1:${server.port}/starting`);
+    expect(answered.reason).toStartWith(`http://***@127.0.0.1:${server.port}/starting/health answered 503`);
+    const closed = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") });
+    const port = closed.port;
+    closed.stop(true);
+    const unreachable = await checkHealth(`http://admin:s3cret@127.0.0.1:${port}`);
+    expect(unreachable.reason).toStartWith(`cannot reach http://***@127.0.0.1:${port}/health: `);
+    expect(unreachable.reason).not.toContain("s3cret");
+  });
 });

@@ -2,9 +2,11 @@
  * `gateway healthcheck [url]`: GET <url>/health, healthy when it answers 200 with
  * `"status":"healthy"`. An unhealthy answer says why in one line on stderr (the status and the
  * health message, or why the URL could not be reached), which `docker inspect` shows for a failing
- * HEALTHCHECK and an operator sees when running it by hand; a healthy answer prints nothing.
+ * HEALTHCHECK and an operator sees when running it by hand; a healthy answer prints nothing. The
+ * URL is shown without its user info (credentials for a /health outside rest.auth.public.paths).
  */
 import { messageOf } from "./errors.ts";
+import { redactUrl } from "./http/http-client.ts";
 
 export interface HealthcheckResult {
   readonly healthy: boolean;
@@ -20,7 +22,7 @@ export async function checkHealth(url: string, timeoutMs = 5000): Promise<Health
   try {
     response = await fetch(target, { signal: AbortSignal.timeout(timeoutMs), tls: { rejectUnauthorized: false } });
   } catch (error) {
-    return { healthy: false, reason: `cannot reach ${target}: ${messageOf(error)}` };
+    return { healthy: false, reason: `cannot reach ${redactUrl(target)}: ${messageOf(error)}` };
   }
   const text = await response.text().catch(() => "");
   let body: { status?: unknown; message?: unknown } = {};
@@ -33,5 +35,5 @@ export async function checkHealth(url: string, timeoutMs = 5000): Promise<Health
       ? `${body.status}${typeof body.message === "string" ? `: ${body.message}` : ""}`
       : text.replace(/\s+/g, " ").trim();
   const shown = said.length > MAX_MESSAGE ? `${said.slice(0, MAX_MESSAGE)}…` : said;
-  return { healthy: false, reason: `${target} answered ${response.status}${shown ? ` (${shown})` : ""}` };
+  return { healthy: false, reason: `${redactUrl(target)} answered ${response.status}${shown ? ` (${shown})` : ""}` };
 }

@@ -10,8 +10,7 @@
  * block of "## Operating" (metrics, a logger level, the health check) on the same gateway.
  */
 import { describe, expect, test } from "bun:test";
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
-import { gatewayCommand, startGateway } from "./support/gateway.ts";
+import { gatewayOnPath, startGateway } from "./support/gateway.ts";
 import { kafkaBroker, uniqueTopic } from "./support/kafka.ts";
 import {
   curlHome,
@@ -99,14 +98,7 @@ describe("README: a first pipeline", () => {
 
     // "## Operating": its commands, on the gateway that now runs both connectors (`gateway` on
     // PATH is the binary under test).
-    mkdirSync(dir.file("bin"));
-    writeFileSync(
-      dir.file("bin/gateway"),
-      `#!/usr/bin/env bash\nexec ${gatewayCommand()
-        .map((a) => `'${a}'`)
-        .join(" ")} "$@"\n`,
-    );
-    chmodSync(dir.file("bin/gateway"), 0o755);
+    const path = gatewayOnPath(dir.file("bin"));
     const host = new URL(gw.url).host;
     const operating = await splitCommands(
       substitute(readmeBlock("## Operating"), [
@@ -124,7 +116,7 @@ describe("README: a first pipeline", () => {
       const result = await runReadmeCommand(command, {
         cwd: dir.path,
         curlHome: home,
-        env: { PATH: `${dir.file("bin")}:${process.env.PATH}` },
+        env: { PATH: path },
       });
       expect({ command: command.text, code: result.code, stderr: result.stderr }).toEqual({
         command: command.text,

@@ -13,9 +13,9 @@
  * the command printed, as the README's comment describes the file.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
-import { type Gateway, gatewayCommand, startGateway } from "./support/gateway.ts";
+import { type Gateway, gatewayOnPath, startGateway } from "./support/gateway.ts";
 import { kafkaBroker } from "./support/kafka.ts";
 import { parseProperties, readmeBlock, readmeText, runReadmeCommand, substitute } from "./support/readme.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
@@ -49,20 +49,13 @@ afterAll(async () => {
 describe("README: REST authentication", () => {
   test("the hash-password command and the properties block work as written", async () => {
     // `gateway` on PATH: the binary under test.
-    mkdirSync(dir.file("bin"));
-    writeFileSync(
-      dir.file("bin/gateway"),
-      `#!/usr/bin/env bash\nexec ${gatewayCommand()
-        .map((a) => `'${a}'`)
-        .join(" ")} "$@"\n`,
-    );
-    chmodSync(dir.file("bin/gateway"), 0o755);
+    const path = gatewayOnPath(dir.file("bin"));
     const hashCommand = /Make a credentials line with the binary: `([^`]+)`/.exec(readmeText())?.[1];
     expect(hashCommand).toBe(`printf '%s' "$PASSWORD" | gateway hash-password`);
     const hashed = await runReadmeCommand(hashCommand!, {
       cwd: dir.path,
       curlHome: dir.path,
-      env: { PASSWORD, PATH: `${dir.file("bin")}:${process.env.PATH}` },
+      env: { PASSWORD, PATH: path },
     });
     expect({ code: hashed.code, stderr: hashed.stderr }).toEqual({ code: 0, stderr: "" });
     expect(hashed.output).toMatch(/^\$argon2id\$v=19\$m=\d+,t=\d+,p=\d+\$\S+\n?$/);

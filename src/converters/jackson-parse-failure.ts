@@ -8,8 +8,8 @@
  * test/fixtures/json-parse-errors. Called by json-text.ts on the error path only.
  */
 
-export const JACKSON_PARSE_EXCEPTION = "com.fasterxml.jackson.core.JsonParseException";
-export const JACKSON_EOF_EXCEPTION = "com.fasterxml.jackson.core.io.JsonEOFException";
+const JACKSON_PARSE_EXCEPTION = "com.fasterxml.jackson.core.JsonParseException";
+const JACKSON_EOF_EXCEPTION = "com.fasterxml.jackson.core.io.JsonEOFException";
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
 

@@ -4,8 +4,9 @@
  * and the user and password a server reads back. A user id cannot hold `:` (the password starts
  * at the first colon), so `basicCredentials` refuses one; `basicToken` encodes a pair written
  * ahead as one value or as bytes (the HTTP sink's Flink-style `sink.header.Authorization`, the
- * user info of a URL, which fetch percent-decodes to bytes). Callers: the HTTP source's BASIC
- * and OAuth2 client authentication (via TokenProvider), the HTTP sink's settings and SecretMask
+ * user info of a URL, which fetch percent-decodes to bytes, and the HTTP source's BASIC, whose
+ * stored user with ':' is sent as written: its validation refuses one). Callers: the HTTP source's
+ * BASIC and OAuth2 client authentication (via TokenProvider), the HTTP sink's settings and SecretMask
  * (url-secrets.ts), the REST API's and ingest's Basic authenticators.
  */
 

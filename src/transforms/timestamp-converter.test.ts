@@ -103,6 +103,22 @@ describe("TimestampConverter", () => {
         message,
       );
     });
+
+    test.each(["Timestamp", "string", "unix", "Date"])(
+      "to %s: a parsed date beyond a JavaScript Date is a DataError (was Invalid Date, '0NaN' or a RangeError)",
+      (target) => {
+        for (const [format, value] of [
+          ["yyyy", "1700000000"],
+          ["YYYY-'W'ww-u", "2023-W46--99999999999999"],
+        ] as const) {
+          expectError(
+            () => converter({ "target.type": target, format }).apply(srcRecord({ value })),
+            DataError,
+            `Timestamp value (${value}) parsed with pattern (${format}) is out of the range of dates supported here`,
+          );
+        }
+      },
+    );
   });
 
   describe("with a schema", () => {

@@ -221,6 +221,13 @@ export class TimestampConverter implements Transformation {
             `Could not parse timestamp: value (${value}) does not match pattern (${format.toPattern()})`,
           );
         }
+        // Fields far out of range (year 1700000000) name a date beyond a JavaScript Date's ±8.64e15 ms,
+        // which java.util.Date holds (or overflows silently): fail it rather than write Invalid Date.
+        if (Number.isNaN(parsed.date.getTime())) {
+          throw new DataError(
+            `Timestamp value (${value}) parsed with pattern (${format.toPattern()}) is out of the range of dates supported here`,
+          );
+        }
         return parsed.date;
       }
       case "unix": {

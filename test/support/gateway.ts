@@ -3,7 +3,7 @@
  * (scripts/test builds it), else the sources with this Bun. Waits until the REST listener is up and
  * parses its URL from the log. `await using gw = await startGateway(...)` stops it at scope end.
  */
-import { writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO } from "./kafka.ts";
 import { RestClient } from "./rest-client.ts";
@@ -36,6 +36,20 @@ export interface Gateway extends AsyncDisposable {
 export function gatewayCommand(): string[] {
   const bin = process.env.GATEWAY_BIN;
   return bin ? [bin] : [process.execPath, join(REPO, "src", "main.ts")];
+}
+
+/**
+ * Makes `dir` (created) hold a `gateway` script running the gateway under test (gatewayCommand),
+ * for README commands that call `gateway`; returns a PATH with `dir` first.
+ */
+export function gatewayOnPath(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  const command = gatewayCommand()
+    .map((a) => `'${a}'`)
+    .join(" ");
+  writeFileSync(join(dir, "gateway"), `#!/usr/bin/env bash\nexec ${command} "$@"\n`);
+  chmodSync(join(dir, "gateway"), 0o755);
+  return `${dir}:${process.env.PATH}`;
 }
 
 function toProperties(config: Record<string, string>): string {

@@ -7,7 +7,7 @@
  * whose TLS is always verified (src/http/token-endpoint-tls.ts; pageFetcherOf builds it).
  */
 
-import { basicCredentials } from "../../http/basic-credentials.ts";
+import { basicToken } from "../../http/basic-credentials.ts";
 import type { HttpClient } from "../../http/http-client.ts";
 import { TokenProvider } from "../../http/token-provider.ts";
 import type { Clock } from "../../util/clock.ts";
@@ -26,8 +26,9 @@ export interface Authenticator {
 
 const none: Authenticator = { header: async () => null, rejected: () => false, tokenFetches: 0, secrets: [] };
 
+/** A user holding ':' is sent as written (validation-only.ts refuses it; a stored config ran so). */
 function basic(user: string, password: string): Authenticator {
-  const value = `Basic ${basicCredentials(user, password)}`;
+  const value = `Basic ${basicToken(`${user}:${password}`)}`;
   const secrets = [password, `${user}:${password}`];
   return { header: async () => ["Authorization", value], rejected: () => false, tokenFetches: 0, secrets };
 }

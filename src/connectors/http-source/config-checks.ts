@@ -1,12 +1,11 @@
 /**
  * Checks of single HTTP source config values: positive and non-negative numbers, an http(s) URL
- * template, a Basic user name (no ':'), a JSONPath expression, a Quartz cron expression and an IANA time zone, each returning
+ * template, a JSONPath expression, a Quartz cron expression and an IANA time zone, each returning
  * why the value is unusable or undefined. Used by the key declarations in config.ts, the rules
  * across keys in config-rules.ts and (for the cron options) schedule.ts.
  */
 import { Cron } from "croner";
 import { JSONPath } from "jsonpath-plus";
-import { basicUserProblem } from "../../http/basic-credentials.ts";
 import { check } from "../../plugin/config-def.ts";
 import { quartzForCroner } from "./quartz-cron.ts";
 
@@ -20,15 +19,6 @@ export function validUrl(template: string): string | undefined {
   } catch {
     return "Must be an absolute http or https URL";
   }
-}
-
-/**
- * A user name HTTP Basic authentication can carry (RFC 7617: no ':'). A config provider reference
- * (`${secrets:api/username}`) is judged once resolved, when the task parses its config.
- */
-export function basicUser(user: string | null): string | undefined {
-  if (user === null || /\$\{[^}]*\}/.test(user)) return undefined;
-  return basicUserProblem(user) ?? undefined;
 }
 
 /**

@@ -68,7 +68,6 @@ describe("HTTP source config", () => {
     ["http.timer.cron.timezone", "Mars/Olympus"],
     ["http.url", "ftp://x/"],
     ["http.pagination.type", "PAGES"],
-    ["http.auth.user", "dev:ops"],
   ])("%s=%s is invalid on its own", (key, value) => {
     expect(httpSourceConfig.validate({ ...base, [key]: value }).get(key)!.errors.length).toBe(1);
   });

@@ -163,3 +163,30 @@ describe("http.response.error.codes not in decimal digits", () => {
     expect(checkedConfig(stored)["http.response.error.codes"]).toEqual([text]);
   });
 });
+
+describe("http.auth.user holding ':' with http.auth.type=BASIC", () => {
+  const basic = { "http.auth.type": "BASIC", "http.auth.user": "dev:ops", "http.auth.password": "pw" };
+
+  test("is refused by validation (the server would read user dev); a reference or another auth type is not judged", () => {
+    expect(errorsOn("http.auth.user", basic)).toEqual([
+      "Cannot contain ':' (RFC 7617: the password starts at the first colon, so the server would read another user)",
+    ]);
+    expect(errorsOn("http.auth.user", { ...basic, "http.auth.user": "${secrets:api/username}" })).toEqual([]);
+    expect(errorsOn("http.auth.user", { ...basic, "http.auth.type": "NONE" })).toEqual([]);
+    expect(errorsOn("http.auth.user", { ...basic, "http.auth.user": "dev" })).toEqual([]);
+  });
+
+  test("a stored config still starts and sends the user as it did before the rule", async () => {
+    expect(checkedConfig({ ...base, ...basic })["http.auth.user"]).toBe("dev:ops");
+    expect(httpSource.validate?.({ ...base, ...basic })).toEqual([]);
+    await using server = api(() => Response.json({ id: 1 }));
+    const h = await startTask({ "http.url": `${server.base}/e`, ...basic });
+    try {
+      expect(await h.collect(1)).toHaveLength(1);
+      const sent = server.seen[0]!.headers.get("authorization")!;
+      expect(Buffer.from(sent.slice("Basic ".length), "base64").toString()).toBe("dev:ops:pw");
+    } finally {
+      await h.task.stop();
+    }
+  });
+});

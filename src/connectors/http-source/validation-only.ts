@@ -4,8 +4,10 @@
  * starts, which then runs as it did (src/runtime/stored-config-warnings.ts). Each finds a value the
  * task runs but not as its user meant: a cron expression Quartz refuses, a TIMESTAMP initial offset
  * that names no instant, OFFSET pagination that cannot pass its first page, an Authorization header
- * that http.auth.type sends too, a status code not in decimal digits. Used by index.ts.
+ * that http.auth.type sends too, a status code not in decimal digits, a Basic user name holding
+ * `:`. Used by index.ts.
  */
+import { basicUserProblem } from "../../http/basic-credentials.ts";
 import type { RawConfig } from "../../plugin/config-def.ts";
 import type { ConfigProblem } from "../../plugin/descriptor.ts";
 import { httpSourceConfig } from "./config.ts";
@@ -17,7 +19,7 @@ import { quartzOnlyProblem } from "./quartz-cron.ts";
 const upper = (s: string | null | undefined) => (s ?? "").toUpperCase();
 
 /** A cron expression croner runs but Quartz refuses (quartz-cron.ts, quartzOnlyProblem). */
-export function quartzCronProblems(raw: RawConfig): ConfigProblem[] {
+function quartzCronProblems(raw: RawConfig): ConfigProblem[] {
   const c = httpSourceConfig.parse(raw);
   const expression = c["http.timer.cron.expression"];
   if (c["http.timer.type"].toLowerCase() !== "cron" || !expression) return [];
@@ -33,7 +35,7 @@ export function quartzCronProblems(raw: RawConfig): ConfigProblem[] {
  * none sorts before every timestamp, so a typo such as month 13 would silently deliver the API's
  * whole history.
  */
-export function initialOffsetProblems(raw: RawConfig): ConfigProblem[] {
+function initialOffsetProblems(raw: RawConfig): ConfigProblem[] {
   const c = httpSourceConfig.parse(raw);
   const initial = c["http.initial.offset"];
   if (upper(c["http.offset.mode"]) !== "TIMESTAMP" || initial.trim() === "" || epochNanos(initial) !== null) return [];
@@ -51,7 +53,7 @@ export function initialOffsetProblems(raw: RawConfig): ConfigProblem[] {
  * response (`$`, the default, or `$.data`: no `*`, `..`, union or slice) ends every poll after its
  * first page whenever the limit is above 1. Reported on the records path, naming the fix.
  */
-export function offsetPaginationProblems(raw: RawConfig): ConfigProblem[] {
+function offsetPaginationProblems(raw: RawConfig): ConfigProblem[] {
   const c = httpSourceConfig.parse(raw);
   const path = c["http.response.records.path"];
   const limit = c["http.pagination.limit.value"];
@@ -69,7 +71,7 @@ export function offsetPaginationProblems(raw: RawConfig): ConfigProblem[] {
  * An Authorization header in http.headers while http.auth.type (BASIC or OAUTH2) sends its own: the request would carry both as one combined value (`Bearer …, Basic …`),
  * which no server reads as either. Reported on http.headers.
  */
-export function authorizationHeaderProblems(raw: RawConfig): ConfigProblem[] {
+function authorizationHeaderProblems(raw: RawConfig): ConfigProblem[] {
   const c = httpSourceConfig.parse(raw);
   const auth = upper(c["http.auth.type"]);
   const headers = c["http.headers"];
@@ -93,11 +95,26 @@ export function authorizationHeaderProblems(raw: RawConfig): ConfigProblem[] {
  * http.response.error.codes written other than in decimal digits (`4e2`, `0x190`): the task reads
  * them as numbers (400), which a config stored before this rule relies on.
  */
-export function errorCodeTextProblems(raw: RawConfig): ConfigProblem[] {
+function errorCodeTextProblems(raw: RawConfig): ConfigProblem[] {
   return httpSourceConfig
     .parse(raw)
     ["http.response.error.codes"].filter((text) => text.trim() !== "" && !/^\d+$/.test(text.trim()))
     .map((text) => ({ key: "http.response.error.codes", message: `${text} is not an HTTP status code (100-599)` }));
+}
+
+/**
+ * An http.auth.user holding `:` with http.auth.type=BASIC (RFC 7617): the server reads the user up
+ * to the first colon and the rest as part of the password. Sent as written all the same, as before
+ * the rule (auth.ts). A config provider reference (`${secrets:api/username}`) is not judged.
+ */
+function basicUserProblems(raw: RawConfig): ConfigProblem[] {
+  const c = httpSourceConfig.parse(raw);
+  const user = c["http.auth.user"];
+  if (upper(c["http.auth.type"]) !== "BASIC" || user === null || /\$\{[^}]*\}/.test(user)) return [];
+  if (basicUserProblem(user) === null) return [];
+  const message =
+    "Cannot contain ':' (RFC 7617: the password starts at the first colon, so the server would read another user)";
+  return [{ key: "http.auth.user", message }];
 }
 
 /** Every validation-only rule (the descriptor's `validationOnly`). */
@@ -108,5 +125,6 @@ export function validationOnlyProblems(raw: RawConfig): ConfigProblem[] {
     ...offsetPaginationProblems(raw),
     ...authorizationHeaderProblems(raw),
     ...errorCodeTextProblems(raw),
+    ...basicUserProblems(raw),
   ];
 }

@@ -55,6 +55,20 @@ export class CalendarDateFields {
 
   /** Days since 1970-01-01 of the date the fields resolve to. */
   epochDay(): number {
+    const st = this.stamps;
+    // The common patterns (year, month, day of month; a day of week beside them): what resolvedDay
+    // finds, without its bookkeeping.
+    if (
+      st[WEEK_YEAR] === 0 &&
+      st[WEEK_OF_YEAR] === 0 &&
+      st[WEEK_OF_MONTH] === 0 &&
+      st[DAY_OF_WEEK_IN_MONTH] === 0 &&
+      st[DAY_OF_YEAR] === 0 &&
+      (st[DAY_OF_WEEK] === 0 || st[DAY_OF_MONTH]! > 0)
+    ) {
+      const year = this.era() === 0 ? 1 - this.get(YEAR) : this.get(YEAR);
+      return calendarMillis(year, this.get(MONTH), this.get(DAY_OF_MONTH), 0) / MS_PER_DAY;
+    }
     const weekDate = this.stamp(WEEK_YEAR) > this.stamp(YEAR);
     return weekDate ? this.weekDateDay() : this.resolvedDay();
   }
@@ -70,10 +84,11 @@ export class CalendarDateFields {
         week += Math.trunc(dayOfWeek / 7);
         dayOfWeek = (dayOfWeek % 7) + 1;
       } else {
-        while (dayOfWeek <= 0) {
-          dayOfWeek += 7;
-          week--;
-        }
+        // Java adds 7 until the day is positive, a week back each time; in one step (a parsed
+        // number may be far beyond an int here, and a loop would hold the event loop for hours).
+        const weeks = Math.ceil((1 - dayOfWeek) / 7);
+        dayOfWeek += 7 * weeks;
+        week -= weeks;
       }
       dayOfWeek = (dayOfWeek % 7) + 1;
     }

@@ -51,12 +51,21 @@ function parseNumber(
   return { value: negative ? -value : value, end };
 }
 
-function matchName(text: string, pos: number, names: readonly string[]): { index: number; end: number } | null {
+/** Each name in lower case, in full and its first three letters (both match). */
+type NameTable = readonly (readonly [string, string])[];
+const nameTable = (names: readonly string[]): NameTable =>
+  names.map((name) => [name.toLowerCase(), name.slice(0, 3).toLowerCase()] as const);
+const ERA_NAMES = nameTable(["AD", "BC"]);
+const MONTH_NAMES = nameTable(MONTHS);
+const DAY_NAMES = nameTable(DAYS);
+const AM_PM = nameTable(["AM", "PM"]);
+
+function matchName(text: string, pos: number, names: NameTable): { index: number; end: number } | null {
   const lower = text.slice(pos).toLowerCase();
   let best: { index: number; end: number } | null = null;
-  for (const [index, name] of names.entries()) {
-    for (const candidate of [name, name.slice(0, 3)]) {
-      if (lower.startsWith(candidate.toLowerCase()) && (best === null || pos + candidate.length > best.end)) {
+  for (let index = 0; index < names.length; index++) {
+    for (const candidate of names[index]!) {
+      if (lower.startsWith(candidate) && (best === null || pos + candidate.length > best.end)) {
         best = { index, end: pos + candidate.length };
       }
     }
@@ -180,7 +189,7 @@ export function parseField(
   if (pos >= text.length) return null;
   switch (letter) {
     case "G": {
-      const m = matchName(text, start, ["AD", "BC"]);
+      const m = matchName(text, start, ERA_NAMES);
       if (!m) return null;
       f.date.set(ERA, m.index === 0 ? 1 : 0);
       return m.end;
@@ -188,20 +197,20 @@ export function parseField(
     case "M":
     case "L":
       if (count >= 3) {
-        const m = matchName(text, start, MONTHS);
+        const m = matchName(text, start, MONTH_NAMES);
         if (!m) return null;
         f.date.set(MONTH, m.index);
         return m.end;
       }
       break;
     case "E": {
-      const m = matchName(text, start, DAYS);
+      const m = matchName(text, start, DAY_NAMES);
       if (!m) return null;
       f.date.set(DAY_OF_WEEK, m.index + 1);
       return m.end;
     }
     case "a": {
-      const m = matchName(text, start, ["AM", "PM"]);
+      const m = matchName(text, start, AM_PM);
       if (!m) return null;
       f.pm = m.index === 1;
       return m.end;

@@ -48,6 +48,27 @@ describe("SimpleDateFormat", () => {
     expect(new SimpleDateFormat(pattern).parse(text).getTime()).toBe(expected);
   });
 
+  test("a week date's day number below 1 counts whole weeks back (u=0 is recorded)", () => {
+    const format = new SimpleDateFormat("YYYY-'W'ww-u");
+    const at = (u: number) => format.parse(`2023-W46-${u}`).getTime();
+    for (let u = 0; u >= -35; u--) expect(at(u - 7)).toBe(at(u) - 7 * 86_400_000);
+  });
+
+  test("a huge negative day number in a week date is parsed in one step, not a week per turn", async () => {
+    // Java's loop (a week per turn) ran ~15 s for 10^11 and hours for this number, holding the whole
+    // gateway's event loop; a child process, so that a regression fails here instead of hanging.
+    const script = `const { SimpleDateFormat } = await import(${JSON.stringify(`${import.meta.dir}/simple-date-format.ts`)});
+      console.log(new SimpleDateFormat("YYYY-'W'ww-u").parsePrefix("2023-W46--99999999999999") !== null);`;
+    const child = Bun.spawn([process.execPath, "-e", script], { stdout: "pipe", stderr: "inherit" });
+    const guard = setTimeout(() => child.kill(), 30_000);
+    try {
+      expect(await new Response(child.stdout).text()).toBe("true\n");
+      expect(await child.exited).toBe(0);
+    } finally {
+      clearTimeout(guard);
+    }
+  }, 40_000);
+
   test("reads a two-digit year within the 80 years before now", () => {
     const year = new SimpleDateFormat("yy").parse("00").getUTCFullYear();
     expect(year % 100).toBe(0);
