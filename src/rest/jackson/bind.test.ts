@@ -3,7 +3,7 @@
  * writing this parser; the whole-gateway comparison is test/connect-rest-recorded.test.ts).
  */
 import { describe, expect, test } from "bun:test";
-import { bindConnectorOffsets, bindCreateConnectorRequest, bindStringMap } from "./bind.ts";
+import { type Binder, bindConnectorOffsets, bindCreateConnectorRequest, bindStringMap } from "./bind.ts";
 import { bindBody } from "./bind-body.ts";
 
 const AT = (column: number) =>
@@ -145,7 +145,7 @@ describe("bindBean: a field named as a JavaScript object's own property is an un
       return `${(error as Error).constructor.name}: ${(error as Error).message}`;
     }
   };
-  const cases: [string, (name: string) => string, typeof bindCreateConnectorRequest | typeof bindConnectorOffsets][] = [
+  const cases: [string, (name: string) => string, Binder<unknown>][] = [
     [
       "CreateConnectorRequest, the name after",
       (n) => `{"name":"c","config":{"a":"b"},"${n}":"x"}`,
