@@ -2,16 +2,17 @@
  * JSON text in and out, as Apache's JsonConverter reads and writes it with Jackson. Reading is
  * api/data/json-reader.ts (exact for long integers and Decimal digits) plus Connect's errors.
  *
- * Writing is `JSON.stringify` plus Jackson's escapes: `\u001F` with upper-case hex, and every
- * UTF-16 surrogate (so characters outside the BMP) as a `\uXXXX` escape. Numbers whose Java text
- * differs from JavaScript's (`1.0`, `1.0E10`, big longs) come in as `JSON.rawJSON` values or, from
- * connectToJson, as `javaNumber` strings: a marked string keeps JSON.stringify on its fast path
- * (a raw JSON value takes it off, at several times the cost), and the mark is replaced by the
- * number's text afterwards.
+ * Writing is `JSON.stringify` plus Jackson's escapes (util/jackson-escapes.ts): `\u001F` with
+ * upper-case hex, and every UTF-16 surrogate (so characters outside the BMP) as a `\uXXXX` escape.
+ * Numbers whose Java text differs from JavaScript's (`1.0`, `1.0E10`, big longs) come in as
+ * `JSON.rawJSON` values or, from connectToJson, as `javaNumber` strings: a marked string keeps
+ * JSON.stringify on its fast path (a raw JSON value takes it off, at several times the cost), and
+ * the mark is replaced by the number's text afterwards.
  */
 import { MISSING, ONLY_WHITE_SPACE, readJsonText } from "../api/data/json-reader.ts";
 import { JsonText } from "../api/data/json-text.ts";
 import { DataError, JavaException, messageOf } from "../errors.ts";
+import { jacksonEscapes } from "../util/jackson-escapes.ts";
 import { jacksonParseFailureClass } from "./jackson-parse-failure.ts";
 
 export { JsonNumberText, MISSING } from "../api/data/json-reader.ts";
@@ -82,15 +83,6 @@ export function javaNumberOf(value: unknown): string | undefined {
   return typeof value === "string" && value.startsWith(NUMBER_MARK) ? value.slice(NUMBER_MARK.length) : undefined;
 }
 
-const NEEDS_JACKSON_ESCAPES = /\\u|[\ud800-\udfff]/;
-const ESCAPE_OR_SURROGATE = /\\(?:u([0-9a-f]{4})|[^u])|[\ud800-\udfff]/g;
-
-function jacksonEscape(match: string, hex: string | undefined): string {
-  if (hex !== undefined) return `\\u${hex.toUpperCase()}`;
-  if (match.length === 1) return `\\u${match.charCodeAt(0).toString(16).toUpperCase()}`;
-  return match;
-}
-
 /**
  * JSON text of a JSON-safe value (plain objects, arrays, strings, numbers, `JSON.rawJSON`,
  * `javaNumber` strings), as Jackson writes it.
@@ -111,7 +103,7 @@ export function stringifyJson(value: unknown): string {
     }
     text = out + text.slice(copied);
   }
-  return NEEDS_JACKSON_ESCAPES.test(text) ? text.replace(ESCAPE_OR_SURROGATE, jacksonEscape) : text;
+  return jacksonEscapes(text);
 }
 
 /** `stringifyJson` as UTF-8 bytes. */

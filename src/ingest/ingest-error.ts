@@ -94,6 +94,14 @@ export function notFound(): Response {
   });
 }
 
+/** A connector's path asked with a method other than POST. */
+export function methodNotAllowed(): Response {
+  return new Response(errorBody(ErrorCodes.METHOD_NOT_ALLOWED, "HTTP 405 Method Not Allowed"), {
+    status: 405,
+    headers: { "Content-Type": "application/json", Allow: "POST" },
+  });
+}
+
 /** What a client is told of a failure of the gateway's own: nothing of its text (it is in the log). */
 export const INTERNAL_ERROR_MESSAGE = "Internal Server Error";
 

@@ -11,11 +11,10 @@ import { isPromise } from "../util/async.ts";
 import { monotonicNow, monotonicView } from "../util/clock.ts";
 import { BodyRead, checkedBody, unreadBody } from "./body-reader.ts";
 import {
-  ErrorCodes,
-  errorBody,
   failedAnswer,
   IngestError,
   ingestErrorResponse,
+  methodNotAllowed,
   notFound,
   reportInternalError,
   unavailable,
@@ -237,10 +236,7 @@ export function ingestApp(deps: IngestHandlerDeps): IngestApp {
     }
     if (c.req.method !== "POST") {
       deps.metrics.refused(route.settings.path, 405);
-      return new Response(errorBody(ErrorCodes.METHOD_NOT_ALLOWED, "HTTP 405 Method Not Allowed"), {
-        status: 405,
-        headers: { "Content-Type": "application/json", Allow: "POST" },
-      });
+      return methodNotAllowed();
     }
     return native(route, context);
   });

@@ -24,14 +24,20 @@ export interface StartupSnapshot {
   readonly tasks: StartupCounts;
 }
 
+interface Counts {
+  success: number;
+  failure: number;
+  readonly results: WindowedStat;
+}
+
 export class WorkerStartupMetrics {
-  private readonly counts = {
+  private readonly counts: { readonly connectors: Counts; readonly tasks: Counts } = {
     connectors: { success: 0, failure: 0, results: new WindowedStat() },
     tasks: { success: 0, failure: 0, results: new WindowedStat() },
   };
 
   snapshot(): StartupSnapshot {
-    const of = ({ success, failure, results }: (typeof this.counts)["tasks"]): StartupCounts => {
+    const of = ({ success, failure, results }: Counts): StartupCounts => {
       const any = results.count() > 0;
       return { success, failure, successRatio: any ? results.avg() : 0, failureRatio: any ? 1 - results.avg() : 0 };
     };
@@ -40,26 +46,17 @@ export class WorkerStartupMetrics {
 
   /** The listener of one connector start, counting its outcome. */
   connector(listener: ConnectorStatusListener): ConnectorStatusListener {
-    const counts = this.counts.connectors;
-    let started = false;
+    const outcome = firstOutcome(this.counts.connectors);
     return {
       onStartup: (n) => {
-        if (!started) {
-          counts.success++;
-          counts.results.record(1);
-        }
-        started = true;
+        outcome(true);
         listener.onStartup(n);
       },
       onPause: (n) => listener.onPause(n),
       onResume: (n) => listener.onResume(n),
       onStop: (n) => listener.onStop(n),
       onFailure: (n, e) => {
-        if (!started) {
-          counts.failure++;
-          counts.results.record(0);
-        }
-        started = true;
+        outcome(false);
         listener.onFailure(n, e);
       },
     };
@@ -67,27 +64,30 @@ export class WorkerStartupMetrics {
 
   /** The listener of one task start, counting its outcome. */
   task(listener: TaskStatusListener): TaskStatusListener {
-    const counts = this.counts.tasks;
-    let started = false;
+    const outcome = firstOutcome(this.counts.tasks);
     return {
       onStartup: (id: ConnectorTaskId) => {
-        if (!started) {
-          counts.success++;
-          counts.results.record(1);
-        }
-        started = true;
+        outcome(true);
         listener.onStartup(id);
       },
       onPause: (id) => listener.onPause(id),
       onResume: (id) => listener.onResume(id),
       onFailure: (id, e) => {
-        if (!started) {
-          counts.failure++;
-          counts.results.record(0);
-        }
-        started = true;
+        outcome(false);
         listener.onFailure(id, e);
       },
     };
   }
+}
+
+/** Counts the first outcome of one start (a startup or a failure) in `counts`; later ones not. */
+function firstOutcome(counts: Counts): (succeeded: boolean) => void {
+  let started = false;
+  return (succeeded) => {
+    if (started) return;
+    started = true;
+    if (succeeded) counts.success++;
+    else counts.failure++;
+    counts.results.record(succeeded ? 1 : 0);
+  };
 }

@@ -134,3 +134,27 @@ describe("non-ASCII bytes where JSON has no place for them (as Jackson 2.21 read
     expect(value(0x4e, 0x61, 0x4e, 0xc3, 0xa9)).toBe(`Invalid UTF-8 middle byte 0xc3${AT(10)}`);
   });
 });
+
+describe("a bad token in Jackson's message is cut at 256 characters, with '...' (ErrorReportConfiguration)", () => {
+  const a = (n: number) => "a".repeat(n);
+  test.each([
+    [`{"k":${a(255)}}`, `Unrecognized token '${a(255)}': was expecting ${VALUES}${AT(6)}`],
+    [`{"k":${a(256)}}`, `Unrecognized token '${a(256)}...': was expecting ${VALUES}${AT(6)}`],
+    [`{"k":${a(100_000)}}`, `Unrecognized token '${a(256)}...': was expecting ${VALUES}${AT(6)}`],
+    [`{"k":tru${a(300)}}`, `Unrecognized token 'tru${a(253)}...': was expecting ${VALUES}${AT(6)}`],
+    [`{"k":-I${a(300)}}`, `Unrecognized token '-I${a(254)}...': was expecting ${VALUES}${AT(6)}`],
+  ])("%#", (body, message) => {
+    expect(validate(body)).toBe(message);
+  });
+
+  test("a token begun by a Latin-1 lead byte too", () => {
+    const body = Uint8Array.from([
+      ...new TextEncoder().encode('{"k":'),
+      0xc3,
+      ...new TextEncoder().encode(`${a(300)}}`),
+    ]);
+    expect(() => bindBody(body, bindStringMap, "java.util.Map")).toThrow(
+      `Unrecognized token 'Ã${a(255)}...': was expecting ${VALUES}${AT(6)}`,
+    );
+  });
+});

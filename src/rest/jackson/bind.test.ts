@@ -3,7 +3,7 @@
  * writing this parser; the whole-gateway comparison is test/connect-rest-recorded.test.ts).
  */
 import { describe, expect, test } from "bun:test";
-import { bindConnectorOffsets, bindCreateConnectorRequest, bindStringMap } from "./bind.ts";
+import { type Binder, bindConnectorOffsets, bindCreateConnectorRequest, bindStringMap } from "./bind.ts";
 import { bindBody } from "./bind-body.ts";
 
 const AT = (column: number) =>
@@ -133,5 +133,40 @@ describe("bindBody (Jackson's wording, diff-connect)", () => {
       unknown = (error as Error).message;
     }
     expect(unknown).toBe(message);
+  });
+});
+
+describe("bindBean: a field named as a JavaScript object's own property is an unknown field like any other", () => {
+  const NAMES = ["toString", "constructor", "hasOwnProperty", "valueOf", "__proto__", "isPrototypeOf"];
+  const outcome = (run: () => unknown): string => {
+    try {
+      return `ok ${JSON.stringify(run())}`;
+    } catch (error) {
+      return `${(error as Error).constructor.name}: ${(error as Error).message}`;
+    }
+  };
+  const cases: [string, (name: string) => string, Binder<unknown>][] = [
+    [
+      "CreateConnectorRequest, the name after",
+      (n) => `{"name":"c","config":{"a":"b"},"${n}":"x"}`,
+      bindCreateConnectorRequest,
+    ],
+    [
+      "CreateConnectorRequest, the name first",
+      (n) => `{"${n}":{"k":1},"name":"c","config":{}}`,
+      bindCreateConnectorRequest,
+    ],
+    ["ConnectorOffsets", (n) => `{"offsets":[],"${n}":1}`, bindConnectorOffsets],
+    ["ConnectorOffset", (n) => `{"offsets":[{"partition":{},"${n}":[1],"offset":{}}]}`, bindConnectorOffsets],
+  ];
+  test.each(cases)("%s", (_what, body, binder) => {
+    const unknown = (n: string) => outcome(() => bindBody(new TextEncoder().encode(body(n)), binder, "T"));
+    for (const name of NAMES) {
+      // An unknown name of the same length: the same message, at the same column.
+      const other = "z".repeat(name.length);
+      const reference = unknown(other);
+      expect(reference).toStartWith("BodyError: Unrecognized field");
+      expect(unknown(name)).toBe(reference.replaceAll(other, name));
+    }
   });
 });

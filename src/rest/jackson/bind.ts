@@ -207,7 +207,8 @@ export function bindBean<T extends Record<string, unknown>>(
     while (p.next() === "FIELD_NAME") {
       const name = p.currentName;
       p.next();
-      const bind = (properties as Record<string, Binder<unknown>>)[name];
+      // Own properties only: a field named `toString` or `__proto__` is unknown like any other.
+      const bind = Object.hasOwn(properties, name) ? (properties as Record<string, Binder<unknown>>)[name] : undefined;
       if (!bind) {
         if (known.every((k) => seen.has(k))) throw unknownError(name);
         unknown ??= name;

@@ -174,14 +174,14 @@ export class JsonParser extends JsonWordScanner {
     // A non-ASCII lead byte that is a Java identifier start as a Latin-1 character begins a bad token.
     if (c >= 0x80 && isJavaIdentifierStart(c)) {
       const rest = new TextDecoder().decode(this.b.subarray(start + 1, this.wordEnd(start + 1)));
-      this.fail(`Unrecognized token '${String.fromCharCode(c)}${rest}': was expecting ${VALUE_EXPECTED}`, start);
+      this.badToken(`${String.fromCharCode(c)}${rest}`, start);
     }
     if (isIdentPart(c)) {
       const known = this.knownWord(start, ["true", "false", "null", "NaN", "Infinity"]);
       if (known === "NaN" || known === "Infinity") this.nonStandard(known, start + known.length);
       if (known === null) {
         const word = new TextDecoder().decode(this.b.subarray(start, this.wordEnd(start)));
-        this.fail(`Unrecognized token '${word}': was expecting ${VALUE_EXPECTED}`, start);
+        this.badToken(word, start);
       }
       this.pos = start + known.length;
       this.tokenText = known;

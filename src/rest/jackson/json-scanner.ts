@@ -11,6 +11,21 @@ import { charDesc, JacksonError, type Location } from "./jackson-error.ts";
 const MAX_NAME_LENGTH = 50_000;
 export const MAX_NESTING_DEPTH = 1000;
 
+/** The decoder of string runs (validated as UTF-8 by codePointAt as they are scanned). */
+const UTF8 = new TextDecoder();
+
+/** The one-character escapes: `\n` and the like. */
+const SIMPLE_ESCAPES: Readonly<Record<number, string>> = {
+  34: '"',
+  92: "\\",
+  47: "/",
+  98: "\b",
+  102: "\f",
+  110: "\n",
+  114: "\r",
+  116: "\t",
+};
+
 const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
 const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff;
 
@@ -114,7 +129,7 @@ export abstract class JsonScanner {
     let out = "";
     let runStart = this.pos;
     const flush = (end: number) => {
-      if (decode && end > runStart) out += new TextDecoder().decode(this.b.subarray(runStart, end));
+      if (decode && end > runStart) out += UTF8.decode(this.b.subarray(runStart, end));
     };
     for (;;) {
       if (this.pos >= this.b.length) {
@@ -177,17 +192,8 @@ export abstract class JsonScanner {
     const e = this.b[this.pos];
     if (e === undefined) this.fail("Unexpected end-of-input in character escape sequence");
     this.pos++;
-    const simple: Record<number, string> = {
-      34: '"',
-      92: "\\",
-      47: "/",
-      98: "\b",
-      102: "\f",
-      110: "\n",
-      114: "\r",
-      116: "\t",
-    };
-    if (simple[e] !== undefined) return simple[e];
+    const simple = SIMPLE_ESCAPES[e];
+    if (simple !== undefined) return simple;
     if (e !== 0x75) {
       this.fail(`Unrecognized character escape ${charDesc(this.codePointAt(this.pos - 1).code)}`, this.pos - 1);
     }

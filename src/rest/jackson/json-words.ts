@@ -10,6 +10,9 @@ import { JsonScanner } from "./json-scanner.ts";
 /** Jackson 2.21's default StreamReadConstraints.getMaxNumberLength. */
 const MAX_NUMBER_LENGTH = 1000;
 
+/** Jackson's default ErrorReportConfiguration.getMaxErrorTokenLength. */
+const MAX_ERROR_TOKEN_LENGTH = 256;
+
 export abstract class JsonWordScanner extends JsonScanner {
   /**
    * The end of the run of Java identifier parts from `i`, as Jackson reads a bad token to its end
@@ -46,8 +49,16 @@ export abstract class JsonWordScanner extends JsonScanner {
     if (this.knownWord(start + 1, ["Infinity"]) !== null) {
       this.nonStandard(new TextDecoder().decode(this.b.subarray(start, start + 9)), start + 9);
     }
-    const word = new TextDecoder().decode(this.b.subarray(start, this.wordEnd(start + 1)));
-    this.fail(`Unrecognized token '${word}': was expecting ${VALUE_EXPECTED}`, start);
+    this.badToken(new TextDecoder().decode(this.b.subarray(start, this.wordEnd(start + 1))), start);
+  }
+
+  /**
+   * Jackson's "Unrecognized token" for `word` at `start`: a word of 256 characters or more is shown
+   * cut there, with `...` (ErrorReportConfiguration).
+   */
+  protected badToken(word: string, start: number): never {
+    const shown = word.length >= MAX_ERROR_TOKEN_LENGTH ? `${word.slice(0, MAX_ERROR_TOKEN_LENGTH)}...` : word;
+    this.fail(`Unrecognized token '${shown}': was expecting ${VALUE_EXPECTED}`, start);
   }
 
   /**
