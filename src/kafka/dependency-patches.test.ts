@@ -64,9 +64,7 @@ test("kafkajs' record decoder reads headers named like Object.prototype's member
     decoder: unknown,
     context: unknown,
   ) => { headers: Record<string, unknown> };
-  const Decoder = require("kafkajs/src/protocol/decoder.js") as new (
-    buffer: Buffer,
-  ) => { readVarIntBytes(): Buffer };
+  const Decoder = require("kafkajs/src/protocol/decoder.js") as new (buffer: Buffer) => { readVarIntBytes(): Buffer };
   // The encoder takes an object; one without a prototype holds a __proto__ entry as its own.
   const headers = Object.assign(Object.create(null), {
     ["__proto__"]: Buffer.from("p"),
