@@ -11,7 +11,9 @@
  * when the JWKS cannot be fetched. Basic credentials the success cache does not know pass the
  * BasicAttemptGuard first (429 for a blocked address or too many failures overall, 503 when every
  * verification slot is busy), so guessing cannot use up the CPU. Messages say which check failed, never the credentials; unknown
- * users are not named in logs. An unavailable key set is logged at most once a minute.
+ * users are not named in logs. An unavailable key set is logged at most once a minute. An
+ * identity whose name starts with a method qualifier (`mtls:`, `jwt:`, `basic:`) is refused (401)
+ * on every connector: it would stamp a multi-method connector's qualified name of another device.
  */
 import { parseBasicCredentials } from "../../http/basic-credentials.ts";
 import type { BasicAuthenticator } from "../../rest/auth/basic-auth.ts";
