@@ -14,6 +14,10 @@
 //      KafkaJSSASLAuthenticationError, a connection cut mid-exchange (a broker restarting) as much
 //      as a refused password; the failure is kept as the cause, so the gateway retries a cut
 //      connection as Java's clients do and stops only for a refusal (src/kafka/kafkajs/errors.ts).
+//   6. its record decoder gathered headers in an object literal, testing `obj[key] === undefined`:
+//      a header named __proto__ (or constructor, toString …) read Object.prototype's member, so it
+//      arrived as [Object.prototype, value]; only own entries are read now (and in one pass: it
+//      copied the object for every header).
 // @platformatic/kafka loads its CRC32C/LZ4/Snappy WebAssembly from a file next to
 // @platformatic/wasm-utils' index, which a `bun build --compile` binary does not contain (it
 // crashes at start: ENOENT /$bunfs/dist/native.wasm); the package's `bundled` entry inlines the
@@ -117,6 +121,28 @@ const patches = [
     file: "node_modules/kafkajs/src/broker/saslAuthenticator/scram.js",
     from: `      const error = new KafkaJSSASLAuthenticationError(\`\${PREFIX} failed: \${e.message}\`)`,
     to: `      const error = new KafkaJSSASLAuthenticationError(\`\${PREFIX} failed: \${e.message}\`, { cause: e }) // edge-gateway patch`,
+  },
+  {
+    file: "node_modules/kafkajs/src/protocol/recordBatch/record/v0/decoder.js",
+    from: `  const headers = decoder.readVarIntArray(HeaderDecoder).reduce(
+    (obj, { key, value }) => ({
+      ...obj,
+      [key]:
+        obj[key] === undefined
+          ? value
+          : Array.isArray(obj[key])
+          ? obj[key].concat([value])
+          : [obj[key], value],
+    }),
+    {}
+  )`,
+    to: `  // edge-gateway patch: own entries only (a header named __proto__ read Object.prototype)
+  const headers = {}
+  for (const { key, value } of decoder.readVarIntArray(HeaderDecoder)) {
+    const current = Object.prototype.hasOwnProperty.call(headers, key) ? headers[key] : undefined
+    const next = current === undefined ? value : Array.isArray(current) ? current.concat([value]) : [current, value]
+    Object.defineProperty(headers, key, { value: next, enumerable: true, writable: true, configurable: true })
+  }`,
   },
   {
     file: "node_modules/@platformatic/kafka/dist/protocol/crc32c.js",

@@ -54,6 +54,33 @@ describe("kafkajs patches (scripts/patch-dependencies.mjs)", () => {
   });
 });
 
+// Review 2026-12-02: the record decoder tested `obj[key] === undefined` on an object literal, so a
+// header named __proto__ arrived as [Object.prototype, value] (constructor as [Object, value]).
+test("kafkajs' record decoder reads headers named like Object.prototype's members as any other", () => {
+  const encode = require("kafkajs/src/protocol/recordBatch/record/v0/index.js") as (record: unknown) => {
+    buffer: Buffer;
+  };
+  const decode = require("kafkajs/src/protocol/recordBatch/record/v0/decoder.js") as (
+    decoder: unknown,
+    context: unknown,
+  ) => { headers: Record<string, unknown> };
+  const Decoder = require("kafkajs/src/protocol/decoder.js") as new (buffer: Buffer) => { readVarIntBytes(): Buffer };
+  // The encoder takes an object; one without a prototype holds a __proto__ entry as its own.
+  const headers = Object.assign(Object.create(null), {
+    ["__proto__"]: Buffer.from("p"),
+    constructor: [Buffer.from("c1"), Buffer.from("c2")],
+    plain: Buffer.from("x"),
+  });
+  const body = new Decoder(encode({ key: null, value: Buffer.from("v"), headers }).buffer).readVarIntBytes();
+  const record = decode(new Decoder(body), { firstOffset: "0", firstTimestamp: "0", magicByte: 2 });
+  expect(Object.entries(record.headers)).toEqual([
+    ["__proto__", Buffer.from("p")],
+    ["constructor", [Buffer.from("c1"), Buffer.from("c2")]],
+    ["plain", Buffer.from("x")],
+  ]);
+  expect(Object.getPrototypeOf(record.headers)).toBe(Object.prototype);
+});
+
 describe("kafkajs request queue patch (scripts/patch-dependencies.mjs)", () => {
   test("a queue never throttled schedules its pending-request check without a negative-delay warning", async () => {
     const path = require.resolve("kafkajs/src/network/requestQueue/index.js");

@@ -8,6 +8,8 @@ import { KafkaAccessError, unauthorizedTopicsOf } from "../kafka/access-errors.t
 import { MemoryKafka } from "../kafka/memory-kafka.ts";
 import { markRefused, withKafkaError } from "../kafka/send-rejection.ts";
 import { builtInRegistry } from "../plugins.ts";
+import { systemClock } from "../util/clock.ts";
+import { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
 import type { RecordConverters } from "./record-conversion.ts";
 import { memorySourceTask, stringConverters, taskBasics } from "./task-test-support.ts";
 import { TransformationChain } from "./transformation-chain.ts";
@@ -256,4 +258,58 @@ describe("batches given up because the task failed on a send the broker refused 
     expect(source.notSentFailures.map(unauthorizedTopicsOf)).toEqual([["t"], ["t"]]);
     expect(kafka.records("t")).toEqual([]);
   });
+});
+
+// Review 2026-12-02: a batch whose conversion was still being retried when the task failed on a
+// refused topic was told not sent without that failure, so its ingest records answered 503, not 403.
+test("a batch whose conversion gives up after the task failed on a refused topic is told not sent with that failure", async () => {
+  const kafka = new MemoryKafka();
+  const source = new Source();
+  const basics = taskBasics();
+  const giveUp = new AbortController();
+  const operator = new RetryWithToleranceOperator(
+    { tolerance: "none", retryTimeoutMs: 600_000, retryDelayMaxMs: 1 },
+    [],
+    systemClock,
+    basics.id,
+    basics.metrics,
+    giveUp.signal,
+  );
+  const refusal = new KafkaAccessError("TOPIC_AUTHORIZATION_FAILED", "Not authorized to access topics: [t]", {
+    unauthorizedTopics: ["t"],
+  });
+  let refused = false;
+  const converters: RecordConverters = {
+    ...stringConverters,
+    value: {
+      ...stringConverters.value,
+      fromConnectData: (t, h, s, v) => {
+        if (v !== "b") return stringConverters.value.fromConnectData(t, h, s, v);
+        // The first attempt fails the batch on the wire; the retries end once the task has failed.
+        if (!refused) kafka.failAck(0, markRefused(withKafkaError(refusal, "TOPIC_AUTHORIZATION_FAILED")));
+        refused = true;
+        if (source.notSentFailures.length > 0) giveUp.abort();
+        throw new RetriableError("try later");
+      },
+    },
+  };
+  const { task } = memorySourceTask({
+    plugin: source,
+    taskClass: "test.Source",
+    kafka,
+    basics: { ...basics, operator },
+    options: { converters, operator },
+  });
+  kafka.holdAcks();
+  source.push([record("a")]);
+  task.start();
+  await waitFor(() => kafka.heldSends === 1 && source.queued === 0, { what: "the first batch on the wire" });
+  source.push([record("b")]);
+  await waitFor(() => basics.listener.events.includes("FAILED"), { what: "the task failed" });
+  expect(await task.awaitStop(5000)).toBe(true);
+  expect(source.told).toEqual([
+    ["a", "not sent"],
+    ["b", "not sent"],
+  ]);
+  expect(source.notSentFailures.map(unauthorizedTopicsOf)).toEqual([["t"], ["t"]]);
 });

@@ -169,7 +169,8 @@ export async function convertWithOperator(
  * (`positions` as in PollBatch). A record a transformation dropped before is committed with null
  * metadata (Connect's commitTaskRecord(record, null), at once, whatever becomes of its batch); the
  * SourceTask learns that the others were not written (`notSent`), with the rejections of its records
- * taken out of `pending`; then `error` is thrown on.
+ * taken out of `pending` and `failure` (the task's failure, when it failed meanwhile: a topic the
+ * broker refused makes the records of that topic denied); then `error` is thrown on.
  */
 export async function recordsNotSent(
   task: SourceTask,
@@ -179,6 +180,7 @@ export async function recordsNotSent(
   converted: number,
   error: unknown,
   log: Logger,
+  failure?: unknown,
 ): Promise<never> {
   const pending = sender.rejections;
   await tellGivenUp(
@@ -187,6 +189,7 @@ export async function recordsNotSent(
     records,
     (i) => (i < converted && positions[i]! < 0 && !pending.has(records[i]!) ? "dropped" : "notSent"),
     log,
+    failure,
   );
   throw error;
 }

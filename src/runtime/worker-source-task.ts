@@ -206,7 +206,7 @@ export class WorkerSourceTask extends WorkerTask {
         await abortable(this.oldestAcknowledged(), this.stopSignal);
       }
     } catch (error) {
-      await recordsNotSent(this.o.task, this.sender, records, positions, i, error, this.log);
+      await recordsNotSent(this.o.task, this.sender, records, positions, i, error, this.log, this.failure?.error);
     }
     // Queued behind the request on the wire and merged into the next one (SendCoalescer): batches
     // land in Kafka in poll order, retries included, and each is acknowledged on its own. After a

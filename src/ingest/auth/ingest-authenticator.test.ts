@@ -113,6 +113,25 @@ describe("ingestAuthenticator", () => {
     expect([identity.principal, identity.source]).toEqual(["device-9", "mtls"]);
   });
 
+  // Review 2026-12-02: a single-method connector stamps the bare name, so a token whose sub is
+  // `mtls:pump-1` wrote the identity value of the certificate CN pump-1 on a multi-method connector.
+  test("a name starting with a method qualifier is 401 for every method", async () => {
+    const message = "The identity's name must not start with a method qualifier (mtls:, jwt:, basic:)";
+    for (const sub of ["mtls:pump-1", "jwt:pump-1", "BASIC:pump-1"]) {
+      const jwt = await new SignJWT({ sub, aud: "ingest" })
+        .setProtectedHeader({ alg: "ES256" })
+        .setExpirationTime("1m")
+        .sign(keys.privateKey);
+      const result = await refusal(full, request({ Authorization: `Bearer ${jwt}` }));
+      expect([result.status, result.body]).toEqual([401, { error_code: 40101, message }]);
+    }
+    const cert = await refusal(full, request({}, { ...peer, subject: { CN: "jwt:pump-1" } }));
+    expect([cert.status, cert.body]).toEqual([401, { error_code: 40101, message }]);
+    // A colon elsewhere in the name is fine.
+    const other = await full.authenticate(request({}, { ...peer, subject: { CN: "site:pump-1" } }));
+    expect(other.principal).toBe("site:pump-1");
+  });
+
   test("nothing offered is 401 naming what is accepted", async () => {
     const result = await refusal(full, request());
     expect(result.body).toEqual({

@@ -11,7 +11,9 @@
  * when the JWKS cannot be fetched. Basic credentials the success cache does not know pass the
  * BasicAttemptGuard first (429 for a blocked address or too many failures overall, 503 when every
  * verification slot is busy), so guessing cannot use up the CPU. Messages say which check failed, never the credentials; unknown
- * users are not named in logs. An unavailable key set is logged at most once a minute.
+ * users are not named in logs. An unavailable key set is logged at most once a minute. An
+ * identity whose name starts with a method qualifier (`mtls:`, `jwt:`, `basic:`) is refused (401)
+ * on every connector: it would stamp a multi-method connector's qualified name of another device.
  */
 import { parseBasicCredentials } from "../../http/basic-credentials.ts";
 import type { BasicAuthenticator } from "../../rest/auth/basic-auth.ts";
@@ -54,6 +56,9 @@ const JWKS_RETRY_AFTER_SECONDS = 5;
  */
 export const JWKS_UNAVAILABLE_LOG_INTERVAL_MS = 60_000;
 
+/** Method qualifiers of identity names on multi-method connectors (identityName); case as written. */
+const QUALIFIER = /^(?:mtls|jwt|basic):/i;
+
 export function ingestAuthenticator(options: IngestAuthenticatorOptions): IngestAuthenticator {
   const { mtls, jwt, basic } = options;
   const log = options.logger ?? getLogger("io.edgegateway.ingest.IngestAuthentication");
@@ -90,69 +95,80 @@ export function ingestAuthenticator(options: IngestAuthenticatorOptions): Ingest
     .filter((s) => s !== null)
     .join(" or ");
 
+  const identify = async (context: IngestRequestContext): Promise<IngestIdentity> => {
+    const authorization = context.request.headers.get("authorization")?.trim();
+    if (authorization) {
+      const match = /^([A-Za-z]+)(?: +(.*))?$/.exec(authorization);
+      const scheme = match?.[1]?.toLowerCase();
+      const credentials = match?.[2]?.trim() ?? "";
+      if (scheme === "bearer" && jwt) {
+        const result = await jwt.verify(credentials);
+        if (result.outcome === "authenticated") return result.identity;
+        if (result.outcome === "unavailable") {
+          warnUnavailable(result.reason);
+          throw new IngestError(
+            503,
+            ErrorCodes.SERVICE_UNAVAILABLE,
+            "Cannot verify bearer tokens now: the identity provider's keys are unavailable",
+            { retryAfterSeconds: JWKS_RETRY_AFTER_SECONDS },
+          );
+        }
+        log.debug(`Rejected a bearer token: ${result.reason}`);
+        throw unauthorized(result.reason, true);
+      }
+      if (scheme === "basic" && basic) {
+        const parsed = parseBasicCredentials(credentials);
+        if (parsed === null) throw unauthorized("Malformed Basic credentials");
+        const { guard } = basic;
+        let ok: boolean;
+        if (!guard || basic.authenticator.isCached(parsed.user, parsed.password))
+          ok = await basic.authenticator.authenticate(parsed.user, parsed.password);
+        else {
+          const client = context.connection.remoteAddress ?? "";
+          guard.admit(client);
+          ok = false;
+          try {
+            ok = await basic.authenticator.authenticate(parsed.user, parsed.password);
+          } finally {
+            guard.release(client, ok);
+          }
+        }
+        if (!ok) {
+          const who = basic.authenticator.hasUser(parsed.user) ? `user "${parsed.user}"` : "an unknown user";
+          log.debug(`Rejected basic credentials of ${who}`);
+          throw unauthorized("Invalid credentials");
+        }
+        return { principal: parsed.user, source: "basic", attributes: {} };
+      }
+      if (!mtls) throw unauthorized(`Unsupported authentication scheme; use ${accepted}`);
+    }
+    if (mtls) {
+      const peer = context.connection.peerCertificate;
+      if (peer) {
+        // The handshake checked the certificate, but a connection kept busy outlives it: its
+        // requests after the certificate's expiry are refused (security hunt 2026-12-02).
+        if (peer.notAfter !== undefined && clock.now() > peer.notAfter)
+          throw unauthorized("The client certificate has expired");
+        const identity = mtlsIdentity(peer, mtls);
+        if (identity) return identity;
+        throw unauthorized(`The client certificate has no ${mtls} to identify the device by`);
+      }
+    }
+    throw unauthorized(`Authentication required: send ${accepted}`);
+  };
+
   return {
     enabled,
     async authenticate(context) {
       if (!enabled) return ANONYMOUS;
-      const authorization = context.request.headers.get("authorization")?.trim();
-      if (authorization) {
-        const match = /^([A-Za-z]+)(?: +(.*))?$/.exec(authorization);
-        const scheme = match?.[1]?.toLowerCase();
-        const credentials = match?.[2]?.trim() ?? "";
-        if (scheme === "bearer" && jwt) {
-          const result = await jwt.verify(credentials);
-          if (result.outcome === "authenticated") return result.identity;
-          if (result.outcome === "unavailable") {
-            warnUnavailable(result.reason);
-            throw new IngestError(
-              503,
-              ErrorCodes.SERVICE_UNAVAILABLE,
-              "Cannot verify bearer tokens now: the identity provider's keys are unavailable",
-              { retryAfterSeconds: JWKS_RETRY_AFTER_SECONDS },
-            );
-          }
-          log.debug(`Rejected a bearer token: ${result.reason}`);
-          throw unauthorized(result.reason, true);
-        }
-        if (scheme === "basic" && basic) {
-          const parsed = parseBasicCredentials(credentials);
-          if (parsed === null) throw unauthorized("Malformed Basic credentials");
-          const { guard } = basic;
-          let ok: boolean;
-          if (!guard || basic.authenticator.isCached(parsed.user, parsed.password))
-            ok = await basic.authenticator.authenticate(parsed.user, parsed.password);
-          else {
-            const client = context.connection.remoteAddress ?? "";
-            guard.admit(client);
-            ok = false;
-            try {
-              ok = await basic.authenticator.authenticate(parsed.user, parsed.password);
-            } finally {
-              guard.release(client, ok);
-            }
-          }
-          if (!ok) {
-            const who = basic.authenticator.hasUser(parsed.user) ? `user "${parsed.user}"` : "an unknown user";
-            log.debug(`Rejected basic credentials of ${who}`);
-            throw unauthorized("Invalid credentials");
-          }
-          return { principal: parsed.user, source: "basic", attributes: {} };
-        }
-        if (!mtls) throw unauthorized(`Unsupported authentication scheme; use ${accepted}`);
+      const identity = await identify(context);
+      // A name spelled like a qualified one would stamp, on a single-method connector, the same
+      // identity value as another method's device on a multi-method connector sharing the topic.
+      if (QUALIFIER.test(identity.principal)) {
+        log.debug("Rejected an identity whose name starts with a method qualifier");
+        throw unauthorized("The identity's name must not start with a method qualifier (mtls:, jwt:, basic:)");
       }
-      if (mtls) {
-        const peer = context.connection.peerCertificate;
-        if (peer) {
-          // The handshake checked the certificate, but a connection kept busy outlives it: its
-          // requests after the certificate's expiry are refused (security hunt 2026-12-02).
-          if (peer.notAfter !== undefined && clock.now() > peer.notAfter)
-            throw unauthorized("The client certificate has expired");
-          const identity = mtlsIdentity(peer, mtls);
-          if (identity) return identity;
-          throw unauthorized(`The client certificate has no ${mtls} to identify the device by`);
-        }
-      }
-      throw unauthorized(`Authentication required: send ${accepted}`);
+      return identity;
     },
   };
 }
