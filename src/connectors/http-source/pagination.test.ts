@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { materialized } from "../../api/data/json-text.ts";
 import { nextPage, type PaginationSettings } from "./pagination.ts";
+import { parseJsonBody } from "./records.ts";
 import { api, startTask } from "./test-support.ts";
 
 const LINK: PaginationSettings = {
@@ -13,6 +14,7 @@ const LINK: PaginationSettings = {
   cursorPath: null,
   maxPages: 10000,
 };
+const utf8 = (text: string) => new TextEncoder().encode(text);
 const linkPage = (link: string) => ({ headers: new Headers({ link }), json: [], recordCount: 1 });
 
 describe("nextPage", () => {
@@ -41,6 +43,27 @@ describe("nextPage", () => {
     test("stops at a link that is not a URL", () => {
       expect(nextPage(LINK, current, linkPage('<http://[::1/x>; rel="next"'), origin)).toEqual({
         stop: "the next link is not a URL",
+      });
+    });
+  });
+
+  describe("with CURSOR", () => {
+    const CURSOR: PaginationSettings = { ...LINK, type: "CURSOR", cursorPath: "$.next" };
+    const cursorPage = (text: string) => ({ headers: new Headers(), recordCount: 1, ...parseJsonBody(utf8(text)) });
+
+    // The fast parse keeps `5.0` and `1e3` as their text (schemaless Doubles): the cursor is still the number.
+    test.each([
+      ['{"next":5.0}', "5"],
+      ['{"next":1e3}', "1000"],
+      ['{"next":-0.0}', "0"],
+      ['{"next":5}', "5"],
+      ['{"next":"abc"}', "abc"],
+    ])("on %s follows cursor %p", (text, cursor) => {
+      expect(
+        nextPage(CURSOR, { url: "https://api.example.test/e" }, cursorPage(text), "https://api.example.test"),
+      ).toEqual({
+        url: `https://api.example.test/e?cursor=${cursor}`,
+        cursor,
       });
     });
   });
