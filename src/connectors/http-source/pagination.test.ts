@@ -51,12 +51,15 @@ describe("nextPage", () => {
     const CURSOR: PaginationSettings = { ...LINK, type: "CURSOR", cursorPath: "$.next" };
     const cursorPage = (text: string) => ({ headers: new Headers(), recordCount: 1, ...parseJsonBody(utf8(text)) });
 
-    // The fast parse keeps `5.0` and `1e3` as their text (schemaless Doubles): the cursor is still the number.
+    // However the page was parsed, a number cursor is the number (`5.0` is 5, `1e3` 1000), as before schemaless Doubles.
     test.each([
       ['{"next":5.0}', "5"],
       ['{"next":1e3}', "1000"],
       ['{"next":-0.0}', "0"],
       ['{"next":5}', "5"],
+      // A page the exact reviver reads (a long decimal, a Connect logical type name): its numbers are texts.
+      ['{"next":1.50,"x":0.12345678901234567}', "1.5"],
+      ['{"next":5.0,"x":"org.apache.kafka.connect.data.Date"}', "5"],
       ['{"next":"abc"}', "abc"],
     ])("on %s follows cursor %p", (text, cursor) => {
       expect(
