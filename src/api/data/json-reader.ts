@@ -71,6 +71,22 @@ const BIG_NONCE = crypto.randomUUID();
 const BIG_MARK_JSON = `${BIG_NONCE}:`;
 const BIG_MARK = BIG_MARK_JSON;
 
+/**
+ * Whether the number ending at `to`, whose match starts at `at` with a digit and `.0`, is a plain
+ * decimal (no exponent) with a non-zero digit in its fraction: with at most 15 digits (the caller
+ * checks the length) such a number is no integer, and needs nothing.
+ */
+function hasNonZeroFraction(text: string, at: number, to: number): boolean {
+  if (text.charCodeAt(at + 1) !== 46 /* . */) return false;
+  let nonZero = false;
+  for (let i = at + 2; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 101 || c === 69) return false;
+    if (c >= 49 && c <= 57) nonZero = true;
+  }
+  return nonZero;
+}
+
 function isNumberChar(c: number): boolean {
   return (c >= 48 && c <= 57) || c === 45 /* - */ || c === 43 /* + */ || c === 46 /* . */ || c === 101 || c === 69;
 }
@@ -94,6 +110,7 @@ function parseExactTokens(text: string, candidates: RegExp, doubles: boolean): u
     let to = at + match[0].length;
     while (to < text.length && isNumberChar(text.charCodeAt(to))) to++;
     candidates.lastIndex = to;
+    if (doubles && to - from <= 16 && hasNonZeroFraction(text, at, to)) continue;
     const token = text.slice(from, to);
     // What the token needs, decided before the (costlier) scan for string boundaries, which only
     // a token that changes something pays for: most candidates (`1.05`, `2e-3`) need nothing.

@@ -47,6 +47,14 @@ describe("JsonText", () => {
       b: -6101065172474983726n,
     });
     expect(new JsonText('["1.0", 1.05, "-0.0"]').value()).toEqual(["1.0", 1.05, "-0.0"]);
+    // A fraction starting with 0 is an integral Double only when a double cannot hold its digits.
+    expect(new JsonText("[20.05, -1.0001, 100000000000.0000001, 1.0e0, 3.00]").value()).toEqual([
+      20.05,
+      -1.0001,
+      new JavaDouble(100000000000),
+      new JavaDouble(1),
+      new JavaDouble(3),
+    ]);
   });
 
   test("a __proto__ key stays an own property", () => {
