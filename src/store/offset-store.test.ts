@@ -37,4 +37,30 @@ describe("OffsetStore", () => {
     expect(offsets.get("c", { p: new JavaDouble(1) })).toBeNull();
     expect(offsets.get("c", { p: 1 })).toEqual({ o: 1 });
   });
+
+  test("an integer beyond 2^53 reads back exactly, so GET shows it and a reset through the REST API finds its partition", () => {
+    const offsets = store();
+    const partition = { id: 1234567890123456789n };
+    offsets.alter("c", [{ partition, offset: { position: 987654321098765432n } }]);
+    expect(offsets.get("c", partition)).toEqual({ position: 987654321098765432n });
+    const [entry] = offsets.all("c");
+    expect(jacksonStringify(entry)).toBe(
+      '{"partition":{"id":1234567890123456789},"offset":{"position":987654321098765432}}',
+    );
+    // A reset (DELETE .../offsets) writes a null offset for each partition GET lists.
+    offsets.alter("c", [{ partition: entry!.partition, offset: null }]);
+    expect(offsets.all("c")).toEqual([]);
+  });
+
+  test("rows written before Doubles were kept (plain JSON numbers) read and match as before", () => {
+    const db = new Database(":memory:", { strict: true });
+    migrate(db, ":memory:");
+    db.run(
+      "INSERT INTO source_offsets (connector, partition_key, partition, offset, updated_at) VALUES ('c', ?, ?, ?, 0)",
+      ['{"file":"a","shard":2}', '{"shard":2,"file":"a"}', '{"half":1.5,"position":5}'],
+    );
+    const offsets = new OffsetStore(db);
+    expect(offsets.get("c", { shard: 2, file: "a" })).toEqual({ half: 1.5, position: 5 });
+    expect(offsets.all("c")).toEqual([{ partition: { shard: 2, file: "a" }, offset: { half: 1.5, position: 5 } }]);
+  });
 });

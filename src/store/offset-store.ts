@@ -27,17 +27,25 @@ export function canonicalJson(value: unknown): string {
   );
 }
 
+/** JSON of a partition as given (key order kept): a bigint (the REST API's long beyond 2^53) as its digits. */
+function storedJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? JSON.rawJSON(v.toString()) : v));
+}
+
+const INTEGER_SOURCE = /^-?\d+$/;
+
 /**
  * A stored partition or offset: as JSON.parse reads it, except that a number written with a
  * fraction or exponent and an integral value (`5.0`) is a Double again (JavaDouble), as Connect's
- * JsonConverter reads its offsets back.
+ * JsonConverter reads its offsets back, and an integer beyond 2^53 is exact (bigint, as the REST
+ * API binds it), so its partition's canonical JSON is the stored key again.
  */
 function parseSourceMap(text: string): SourceMap {
-  return JSON.parse(text, (_k, v: unknown, context?: { source?: string }) =>
-    typeof v === "number" && Number.isInteger(v) && context?.source !== undefined && !/^-?\d+$/.test(context.source)
-      ? new JavaDouble(v)
-      : v,
-  );
+  return JSON.parse(text, (_k, v: unknown, context?: { source?: string }) => {
+    if (typeof v !== "number" || !Number.isInteger(v) || context?.source === undefined) return v;
+    if (!INTEGER_SOURCE.test(context.source)) return new JavaDouble(v);
+    return Number.isSafeInteger(v) ? v : BigInt(context.source);
+  });
 }
 
 export class OffsetStore {
@@ -95,7 +103,7 @@ export class OffsetStore {
     for (const e of entries) {
       const key = canonicalJson(e.partition);
       if (e.offset === null) this.deleteOne.run(connector, key);
-      else this.upsert.run(connector, key, JSON.stringify(e.partition), canonicalJson(e.offset), now);
+      else this.upsert.run(connector, key, storedJson(e.partition), canonicalJson(e.offset), now);
     }
   }
 }

@@ -35,6 +35,28 @@ describe("JsonText", () => {
     expect(new JsonText('{"x": 0.12345678901234567890}').value()).toEqual({ x: 0.12345678901234568 });
   });
 
+  test("number-like text inside strings stays text, around numbers that need nothing or a Double", () => {
+    const text =
+      '{"s":"a 3.0 \\" 1e3 12345678901234567.5","n":1.05,"m":2e-3,"d":2.0,"t":"x\\"2.0","b":12345678901234567890}';
+    expect(new JsonText(text).value()).toEqual({
+      s: 'a 3.0 " 1e3 12345678901234567.5',
+      n: 1.05,
+      m: 0.002,
+      d: new JavaDouble(2),
+      t: 'x"2.0',
+      b: -6101065172474983726n,
+    });
+    expect(new JsonText('["1.0", 1.05, "-0.0"]').value()).toEqual(["1.0", 1.05, "-0.0"]);
+    // A fraction starting with 0 is an integral Double only when a double cannot hold its digits.
+    expect(new JsonText("[20.05, -1.0001, 100000000000.0000001, 1.0e0, 3.00]").value()).toEqual([
+      20.05,
+      -1.0001,
+      new JavaDouble(100000000000),
+      new JavaDouble(1),
+      new JavaDouble(3),
+    ]);
+  });
+
   test("a __proto__ key stays an own property", () => {
     const value = new JsonText('{"__proto__": {"a": 12345678901234567890}}').value() as Record<string, unknown>;
     expect(Object.getPrototypeOf(value)).toBe(Object.prototype);

@@ -8,7 +8,7 @@
 import { DataError } from "../../errors.ts";
 import type { SchemaAndValue } from "../converter.ts";
 import { JavaDouble, unboxDouble } from "./java-double.ts";
-import { javaClassOf } from "./java-text.ts";
+import { javaClassOf, javaToString } from "./java-text.ts";
 import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from "./logical.ts";
 import { type Schema, Schemas } from "./schema.ts";
 
@@ -64,7 +64,7 @@ function wholeValue(d: BigDecimal): bigint | null {
 
 /** The DataError Values throws when a value cannot become the type asked for. */
 export function unableToConvert(value: unknown, to: Schema | string): DataError {
-  return new DataError(`Unable to convert ${String(value)} (${javaClassOf(value)}) to ${String(to)}`);
+  return new DataError(`Unable to convert ${javaToString(value)} (${javaClassOf(value)}) to ${String(to)}`);
 }
 
 /** Java's `Number.longValue()` of a value, as a bigint: truncated, and wrapped or saturated like Java. */

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { buildSchema, buildValue, isError, loadValuesFixtures } from "../../converters/golden-fixtures.ts";
+import { JavaDouble } from "./java-double.ts";
 import { ConnectDate, ConnectTimestamp } from "./logical.ts";
 import { SchemaBuilder, Schemas, type SchemaType, schemaEquals, valueEquals } from "./schema.ts";
 import { convertTo, convertToString, parseString } from "./values.ts";
@@ -123,6 +124,13 @@ describe("Values.convertTo", () => {
   test.each([
     [Schemas.INT8, null, "Unable to convert a null value to a schema that requires a value"],
     [Schemas.INT32, "abc", "Unable to convert abc (class java.lang.String) to a number"],
+    // The value as Java prints it: a schemaless map or list, a Double (1.0E-7, 3.0).
+    [Schemas.INT32, { a: new JavaDouble(2) }, "Unable to convert {a=2.0} (class java.util.HashMap) to a number"],
+    [
+      Schemas.INT64,
+      [new JavaDouble(1), 1e-7],
+      "Unable to convert [1.0, 1.0E-7] (class java.util.ArrayList) to a number",
+    ],
     [Schemas.OPTIONAL_STRING, null, null],
   ])("to %s of %p", (to, value, message) => {
     if (message === null) expect(convertTo(to, null, value)).toBeNull();

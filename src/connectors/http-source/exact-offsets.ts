@@ -37,6 +37,9 @@ export function mayHaveLostDigits(value: unknown): boolean {
  */
 export function exactFirst(json: unknown, text: string | undefined, path: string): unknown {
   const value = selectFirst(json, path);
+  // The fast parse keeps an integral number written with a fraction or exponent (`5.0`, `1e3`) as
+  // its text, for schemaless Doubles: as a cursor it is the number, as on any other page.
+  if (value instanceof JsonNumberText) return exactNumber(value);
   if (text === undefined || !mayHaveLostDigits(value) || !LONG_DECIMAL.test(text)) return value;
   const exact = selectFirst(readJsonText(text, true), path);
   return exact instanceof JsonNumberText ? exactNumber(exact) : value;

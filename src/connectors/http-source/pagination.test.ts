@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { materialized } from "../../api/data/json-text.ts";
 import { nextPage, type PaginationSettings } from "./pagination.ts";
+import { parseJsonBody } from "./records.ts";
 import { api, startTask } from "./test-support.ts";
 
 const LINK: PaginationSettings = {
@@ -13,6 +14,7 @@ const LINK: PaginationSettings = {
   cursorPath: null,
   maxPages: 10000,
 };
+const utf8 = (text: string) => new TextEncoder().encode(text);
 const linkPage = (link: string) => ({ headers: new Headers({ link }), json: [], recordCount: 1 });
 
 describe("nextPage", () => {
@@ -41,6 +43,30 @@ describe("nextPage", () => {
     test("stops at a link that is not a URL", () => {
       expect(nextPage(LINK, current, linkPage('<http://[::1/x>; rel="next"'), origin)).toEqual({
         stop: "the next link is not a URL",
+      });
+    });
+  });
+
+  describe("with CURSOR", () => {
+    const CURSOR: PaginationSettings = { ...LINK, type: "CURSOR", cursorPath: "$.next" };
+    const cursorPage = (text: string) => ({ headers: new Headers(), recordCount: 1, ...parseJsonBody(utf8(text)) });
+
+    // However the page was parsed, a number cursor is the number (`5.0` is 5, `1e3` 1000), as before schemaless Doubles.
+    test.each([
+      ['{"next":5.0}', "5"],
+      ['{"next":1e3}', "1000"],
+      ['{"next":-0.0}', "0"],
+      ['{"next":5}', "5"],
+      // A page the exact reviver reads (a long decimal, a Connect logical type name): its numbers are texts.
+      ['{"next":1.50,"x":0.12345678901234567}', "1.5"],
+      ['{"next":5.0,"x":"org.apache.kafka.connect.data.Date"}', "5"],
+      ['{"next":"abc"}', "abc"],
+    ])("on %s follows cursor %p", (text, cursor) => {
+      expect(
+        nextPage(CURSOR, { url: "https://api.example.test/e" }, cursorPage(text), "https://api.example.test"),
+      ).toEqual({
+        url: `https://api.example.test/e?cursor=${cursor}`,
+        cursor,
       });
     });
   });

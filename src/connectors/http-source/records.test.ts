@@ -161,3 +161,16 @@ describe("exactNumber", () => {
     );
   });
 });
+
+describe("parseJsonBody", () => {
+  test("integral doubles (3.0, 1e3, -0.0) are plain numbers, as before schemaless Doubles; long integers stay exact", () => {
+    expect(body('{"a":3.0,"b":1e3,"c":-0.0,"d":1.05,"e":"x 3.0","f":12345678901234567890}').json).toEqual({
+      a: 3,
+      b: 1000,
+      c: -0,
+      d: 1.05,
+      e: "x 3.0",
+      f: 12345678901234567890n,
+    });
+  });
+});

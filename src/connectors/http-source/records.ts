@@ -43,7 +43,9 @@ export function parseJsonBody(body: Uint8Array): ResponseDocument {
   }
   if (text.trim() === "") throw new ResponseFormatError("the response body is empty, not JSON");
   try {
-    return { text, json: readJsonText(text) };
+    // Integral doubles as plain numbers: the records go on as their text (JsonText), and offsets,
+    // keys and cursors read a number the same whatever its spelling (exactNumber).
+    return { text, json: readJsonText(text, false, false) };
   } catch (error) {
     throw new ResponseFormatError(`the response body is not valid JSON (${(error as Error).message})`);
   }

@@ -232,6 +232,21 @@ describe("ConnectorsResource routes, in-process", () => {
         '[{"partition":{"p":"x"},"offset":{"count":5,"position":5.0}}]',
       );
     });
+
+    test("a partition with a long beyond 2^53 is stored, listed exactly and reset (was a 500: JSON.stringify of a bigint)", async () => {
+      await using w = await inProcessWorker();
+      await w.rest("POST", "/connectors", { name: "a", config: source, initial_state: "STOPPED" });
+      const partition = { id: JSON.rawJSON("1234567890123456789") };
+      const patch = await w.rest("PATCH", "/connectors/a/offsets", {
+        offsets: [{ partition, offset: { position: JSON.rawJSON("987654321098765432") } }],
+      });
+      expect(patch.status).toBe(200);
+      expect(jacksonStringify(w.offsets.all("a"))).toBe(
+        '[{"partition":{"id":1234567890123456789},"offset":{"position":987654321098765432}}]',
+      );
+      expect((await w.rest("DELETE", "/connectors/a/offsets")).status).toBe(200);
+      expect(w.offsets.all("a")).toEqual([]);
+    });
   });
 
   describe("topics", () => {
