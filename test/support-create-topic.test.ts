@@ -4,7 +4,10 @@
  * UNKNOWN_TOPIC_OR_PARTITION until its metadata cache has what its controller created, longer on a
  * loaded machine. kafkajs' `waitForLeaders` gives up at once on that answer (lifecycle-stress failed
  * at its first topic so under load). Here the broker's first answers naming the new topic are that
- * error, as the broker gives it; the helpers wait them out.
+ * error, as the broker gives it; the helpers wait them out. After that, Metadata names the leader
+ * before the leader has made the partition's log: it refuses Produce (and ListOffsets) with
+ * NOT_LEADER_OR_FOLLOWER, and kafkajs' retry of the whole request wrote the partitions that took it
+ * twice (rest-api's tasks.max test got p0 twice); the helpers wait until ListOffsets is answered.
  */
 import { expect, onTestFinished, spyOn, test } from "bun:test";
 import { createRequire } from "node:module";
@@ -13,9 +16,13 @@ import { createTopic, createTopicsOn, testClient, uniqueTopic } from "./support/
 
 const require = createRequire(import.meta.url);
 const Broker = require("kafkajs/src/broker/index.js") as {
-  prototype: { metadata(topics?: string[]): Promise<unknown> };
+  prototype: {
+    metadata(topics?: string[]): Promise<unknown>;
+    listOffsets(request: { topics: { topic: string }[] }): Promise<unknown>;
+  };
 };
 const UNKNOWN_TOPIC_OR_PARTITION = 3;
+const NOT_LEADER_OR_FOLLOWER = 6;
 
 /** The broker's next `times` Metadata answers naming one of `topics` are UNKNOWN_TOPIC_OR_PARTITION. */
 function unknownFor(topics: string[], times: number): { readonly refused: number } {
@@ -64,6 +71,53 @@ test("createTopicsOn: every topic created, waited for, and reported new", async 
     const md = await admin.fetchTopicMetadata({ topics });
     expect(md.topics.map((t) => [t.name, t.partitions.length]).sort()).toEqual(topics.map((t) => [t, 1]).sort());
     expect(await createTopicsOn(admin, [{ topic: topics[0]!, numPartitions: 1 }])).toBe(false);
+  } finally {
+    await admin.disconnect();
+  }
+});
+
+/** The broker's next `times` ListOffsets answers naming `topic` are NOT_LEADER_OR_FOLLOWER. */
+function notLeaderFor(topic: string, times: number): { readonly refused: number } {
+  const state = { refused: 0 };
+  const listOffsets = Broker.prototype.listOffsets;
+  const spy = spyOn(Broker.prototype, "listOffsets").mockImplementation(function (this: unknown, request) {
+    if (state.refused < times && request.topics.some((t) => t.topic === topic)) {
+      state.refused++;
+      return Promise.reject(createErrorFromCode(NOT_LEADER_OR_FOLLOWER));
+    }
+    return listOffsets.call(this, request);
+  });
+  onTestFinished(() => spy.mockRestore());
+  return state;
+}
+
+test("createTopic waits until the leader serves every partition, so a first send is written once", async () => {
+  const topic = uniqueTopic("create-topic-not-leader");
+  const broker = notLeaderFor(topic, 2);
+  await createTopic(topic, 2);
+  expect(broker.refused).toBe(2);
+  const kafka = await testClient();
+  const producer = kafka.producer({ retry: { retries: 0 } });
+  await producer.connect();
+  try {
+    await producer.send({
+      topic,
+      messages: [
+        { value: "p0", partition: 0 },
+        { value: "p1", partition: 1 },
+      ],
+    });
+  } finally {
+    await producer.disconnect();
+  }
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    expect(ends.map((p) => [p.partition, p.high]).sort()).toEqual([
+      [0, "1"],
+      [1, "1"],
+    ]);
   } finally {
     await admin.disconnect();
   }

@@ -82,8 +82,8 @@ export function uniqueTopic(prefix = "t"): string {
 }
 
 /**
- * Creates `topics` on `admin` and waits until every partition of each has a leader; true when all
- * were new. Not kafkajs' `waitForLeaders`: its metadata check gives up at once on
+ * Creates `topics` on `admin` and waits until every partition of each has a leader that serves it;
+ * true when all were new. Not kafkajs' `waitForLeaders`: its metadata check gives up at once on
  * UNKNOWN_TOPIC_OR_PARTITION, which the broker answers until its metadata cache has the topic its
  * controller just created (a window that grows on a loaded machine: a test failed at its first topic).
  */
@@ -93,7 +93,13 @@ export async function createTopicsOn(admin: Admin, topics: ITopicConfig[], timeo
   await waitFor(
     async () => {
       const md = await admin.fetchTopicMetadata({ topics: names });
-      return md.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+      if (!md.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return false;
+      // Metadata names the leader before that broker has made the partition's log and leads it: until
+      // then it refuses a Produce with NOT_LEADER_OR_FOLLOWER, and kafkajs' retry of the whole request
+      // writes the partitions it did take twice (a test got p0 twice). ListOffsets, answered by the
+      // leader only, succeeds once every partition is served (it throws before; waitFor asks again).
+      for (const name of names) await admin.fetchTopicOffsets(name);
+      return true;
     },
     { timeoutMs, what: `the leaders of ${names.join(", ")}` },
   );
