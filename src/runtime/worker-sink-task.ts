@@ -4,9 +4,8 @@
  * transformed and handed to `put`. Offsets are committed to the group only after `flush`/`preCommit` confirmed them,
  * every `offset.flush.interval.ms`, on request and on stop, so a crash redelivers instead of losing records
  * (at-least-once). Abandoned (`cancel`), it commits nothing and tells the plugin (SinkTask.cancel).
- * Rebalances (Connect's HandleRebalance, SinkPartitionOwnership): revoked partitions are flushed, closed and
- * committed before the consumer rejoins, assigned ones are `open`ed before any of their records is fetched, lost
- * ones are closed without a commit.
+ * Rebalances (Connect's HandleRebalance, SinkPartitionOwnership): revoked partitions are flushed, closed and committed
+ * before the consumer rejoins, assigned ones `open`ed before any of their records is fetched, lost ones closed uncommitted.
  * Concurrency: batch processing and commits are serialized on one executor. While the connector is PAUSED the
  * assigned partitions are paused and a batch already in flight waits (heartbeating) until resume or stop; the resume
  * leaves what the task paused itself paused (Connect's resumeAll). A RetriableError from `put` redelivers the same
