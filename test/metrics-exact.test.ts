@@ -9,7 +9,7 @@
 import { describe, expect, test } from "bun:test";
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { startApi } from "./support/http-api.ts";
-import { createTopic, createTopicsOn, produce, readTopic, testClient, uniqueTopic } from "./support/kafka.ts";
+import { createTopic, produce, readTopic, uniqueTopic } from "./support/kafka.ts";
 import { type ParsedFamily, parsePrometheus, samplesLabelled, sampleValue } from "./support/prometheus-text.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -368,15 +368,7 @@ describe("/metrics exact values", () => {
   });
   test("FileStreamSource to a compacted topic (keyless records refused, errors.tolerance=all): nothing written", async () => {
     const topic = uniqueTopic("mx-compacted");
-    const admin = (await testClient()).admin();
-    await admin.connect();
-    try {
-      await createTopicsOn(admin, [
-        { topic, numPartitions: 1, configEntries: [{ name: "cleanup.policy", value: "compact" }] },
-      ]);
-    } finally {
-      await admin.disconnect();
-    }
+    await createTopic(topic, 1, [{ name: "cleanup.policy", value: "compact" }]);
     const input = suite.dir.file("mx-compacted.txt");
     writeFileSync(input, "a\nb\nc\n");
     await create("mx-compacted", {

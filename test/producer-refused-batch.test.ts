@@ -9,21 +9,13 @@
 import { describe, expect, test } from "bun:test";
 import { Connection, describeProducersV0 } from "@platformatic/kafka";
 import { type Gateway, startGateway } from "./support/gateway.ts";
-import { createTopicsOn, kafkaBroker, readAll, testClient, uniqueTopic } from "./support/kafka.ts";
+import { createTopic, kafkaBroker, readAll, uniqueTopic } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 async function compactedTopic(): Promise<string> {
   const topic = uniqueTopic("refused-batch");
-  const admin = (await testClient()).admin();
-  await admin.connect();
-  try {
-    await createTopicsOn(admin, [
-      { topic, numPartitions: 1, configEntries: [{ name: "cleanup.policy", value: "compact" }] },
-    ]);
-  } finally {
-    await admin.disconnect();
-  }
+  await createTopic(topic, 1, [{ name: "cleanup.policy", value: "compact" }]);
   return topic;
 }
 

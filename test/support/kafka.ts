@@ -106,12 +106,16 @@ export async function createTopicsOn(admin: Admin, topics: ITopicConfig[], timeo
   return created;
 }
 
-/** Creates `topic` with `numPartitions` partitions and waits for their leaders. */
-export async function createTopic(topic: string, numPartitions = 1): Promise<void> {
+/** Creates `topic` with `numPartitions` partitions (and topic configs, if given) and waits for their leaders. */
+export async function createTopic(
+  topic: string,
+  numPartitions = 1,
+  configEntries?: ITopicConfig["configEntries"],
+): Promise<void> {
   const admin = (await testClient()).admin();
   await admin.connect();
   try {
-    await createTopicsOn(admin, [{ topic, numPartitions }]);
+    await createTopicsOn(admin, [{ topic, numPartitions, configEntries }]);
   } finally {
     await admin.disconnect();
   }
