@@ -62,4 +62,14 @@ describe("ConsumerLog", () => {
       `WARN [Consumer clientId=c, groupId=g] Received unknown topic or partition error in fetch for partition t-1 (${INTERNALS}.FetchCollector)`,
     ]);
   });
+
+  test("an unknown partition is warned about once until it is assigned again (a deleted topic is fetched again and again)", () => {
+    const { logs, lines } = capture();
+    const log = new ConsumerLog(logs, { clientId: "c", groupId: "g" });
+    const tp = { topic: "t", partition: 1 };
+    for (let i = 0; i < 3; i++) log.unknownPartition(tp);
+    log.assigned([tp]);
+    log.unknownPartition(tp);
+    expect(lines.filter((l) => l.startsWith("WARN")).length).toBe(2);
+  });
 });

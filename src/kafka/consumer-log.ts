@@ -69,6 +69,8 @@ export class ConsumerLog {
   private readonly fetchCollector: Logger;
   private readonly kafkaConsumer: Logger;
   private readonly utils: Logger;
+  /** Partitions warned about as unknown since their assignment (a deleted topic would warn at every fetch). */
+  private readonly unknown = new Set<string>();
 
   constructor(logs: LogManager, id: ConsumerIdentity) {
     const task = id.logContext ? `${id.logContext} ` : "";
@@ -98,6 +100,7 @@ export class ConsumerLog {
   }
 
   assigned(partitions: readonly TopicPartition[]): void {
+    for (const tp of partitions) this.unknown.delete(topicPartitionKey(tp));
     this.invoker.info(`Adding newly assigned partitions: ${partitionList(partitions)}`);
   }
 
@@ -137,7 +140,10 @@ export class ConsumerLog {
     );
   }
 
+  /** Once per partition and assignment: the fetcher asks again after every backoff. */
   unknownPartition(tp: TopicPartition): void {
+    if (this.unknown.has(topicPartitionKey(tp))) return;
+    this.unknown.add(topicPartitionKey(tp));
     this.fetchCollector.warn(
       `Received unknown topic or partition error in fetch for partition ${topicPartitionKey(tp)}`,
     );
