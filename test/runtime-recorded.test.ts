@@ -1,7 +1,7 @@
 /**
  * What the Connect runtime writes to Kafka, gateway vs a real Apache Kafka Connect 4.3.1 worker
- * (test/fixtures/runtime: scenario.ts holds the connector configs, run.ts runs them and reads what
- * came out, record.sh recorded Apache's outputs into fixtures.json). Covered: FileStreamSource
+ * (test/fixtures/runtime: scenario.ts and sink-scenario.ts hold the connector configs, run.ts runs
+ * them and reads what came out, record.sh recorded Apache's outputs into fixtures.json). Covered: FileStreamSource
  * records (JsonConverter with and without schemas, StringConverter, an SMT chain with
  * HoistField/InsertField/ValueToKey/InsertHeader, odd inputs through Cast, TimestampConverter
  * (dates before 1582), HeaderFrom, ExtractField and Flatten, predicates with negate, header

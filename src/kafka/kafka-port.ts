@@ -162,6 +162,11 @@ export interface ConsumerOptions {
    * which the broker replaces at join. Default false.
    */
   readonly fencePredecessors?: boolean;
+  /**
+   * The context the consumer's own log lines carry before Java's `[Consumer clientId=…, groupId=…]`
+   * (a sink task's `[connector|task-N]`): joins, assignments, revocations, starting positions.
+   */
+  readonly logContext?: string;
 }
 
 export interface KafkaConsumer {

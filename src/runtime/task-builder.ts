@@ -176,6 +176,7 @@ export async function buildTask(
         topics,
         properties: consumerProps,
         fencePredecessors,
+        logContext: `[${id.connector}|task-${id.task}]`,
       }),
   });
 }

@@ -17,6 +17,7 @@ import {
   kafkaTlsOptions,
   producerSettings,
 } from "../client-config.ts";
+import { ConsumerLog } from "../consumer-log.ts";
 import type {
   ClientProperties,
   ConsumerOptions,
@@ -118,6 +119,8 @@ export class KafkajsPort implements KafkaPort {
         "static membership is not supported by kafka.client=kafkajs (use kafka.client=platformatic)",
       );
     }
-    return new KafkajsConsumer(kafka, options, settings, connection.requestTimeoutMs);
+    const { groupId, logContext } = options;
+    const log = new ConsumerLog(this.logs, { clientId: connection.clientId, groupId, logContext });
+    return new KafkajsConsumer(kafka, options, settings, connection.requestTimeoutMs, log);
   }
 }

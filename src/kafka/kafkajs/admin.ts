@@ -79,7 +79,14 @@ export class KafkajsAdmin implements KafkaAdmin {
     }
   }
 
-  /** Until every partition of `topic` has a leader, whatever the broker answers meanwhile (at most ~30 s). */
+  /**
+   * Until every partition of `topic` has a leader that serves it, whatever the broker answers
+   * meanwhile (at most ~30 s). Metadata names a leader before that broker has made the partition's
+   * log: until then it refuses a Produce with NOT_LEADER_OR_FOLLOWER (most first sends to a new
+   * topic were refused so), and kafkajs retries the whole request, writing the partitions that took
+   * it twice unless the producer is idempotent. ListOffsets, answered by the leader only, succeeds
+   * once every partition is served.
+   */
   private async awaitLeaders(topic: string): Promise<void> {
     const notReady = new RetriableError(`Topic ${topic} has no leaders yet`);
     await retry(
@@ -89,6 +96,7 @@ export class KafkajsAdmin implements KafkaAdmin {
           const md = await this.admin.fetchTopicMetadata({ topics: [topic] });
           const partitions = md.topics.find((t) => t.name === topic)?.partitions ?? [];
           ready = partitions.length > 0 && partitions.every((p) => p.leader >= 0);
+          if (ready) await this.admin.fetchTopicOffsets(topic);
         } catch {
           ready = false;
         }

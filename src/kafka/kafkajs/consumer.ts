@@ -11,25 +11,29 @@
  * what it gave through onPartitionsAssigned (kafkajs does not await its GROUP_JOIN listeners, so
  * fetching may start while the handler is still opening them).
  *
- * kafkajs matches a `topics.regex` subscription once, when it subscribes. Every
- * `metadata.max.age.ms` (as Java's consumer at each metadata refresh) the adapter matches the
- * cluster's topics again; a new match gives up what the member owns (onPartitionsRevoked, while
- * still a member), stops kafkajs, subscribes again and rejoins.
+ * kafkajs matches a `topics.regex` subscription once, when it subscribes; topic-pattern-watch.ts
+ * matches it again every `metadata.max.age.ms` and rejoins on a new match.
+ *
+ * Joins, assignments, revocations, seeks and the LeaveGroup are logged as Java's consumer logs them
+ * (consumer-log.ts); where a partition starts kafkajs decides without telling, so unlike the
+ * platformatic adapter's those lines are missing.
  *
  * Beside it: join-preparation.ts (the cluster look-ups before joining: topics ready, zombie members,
- * topics matching a pattern) and join-exit.ts (a close leaves a join under way, pending member ids
- * of KIP-394 included).
+ * topics matching a pattern), join-exit.ts (a close leaves a join under way, pending member ids of
+ * KIP-394 included) and consumed-records.ts (a fetched batch as the port's records).
  */
 import type { Consumer, ConsumerRunConfig, Kafka } from "kafkajs";
 import { partitionMapKey as key, type TopicPartition, type TopicPartitionOffset } from "../../api/record.ts";
 import { ConnectError, RetriableError } from "../../errors.ts";
 import type { ConsumerSettings } from "../client-config.ts";
-import type { ConsumedRecord, ConsumerHandlers, ConsumerOptions, KafkaConsumer } from "../kafka-port.ts";
+import type { ConsumerLog } from "../consumer-log.ts";
+import type { ConsumerHandlers, ConsumerOptions, KafkaConsumer } from "../kafka-port.ts";
+import { consumedRecords } from "./consumed-records.ts";
 import { wrap } from "./errors.ts";
 import { JoinExit } from "./join-exit.ts";
 import { awaitTopics, fenceZombies, matchingTopics } from "./join-preparation.ts";
-import { fromKafkajsHeaders } from "./producer.ts";
-import { groupByTopic, withJoinHook } from "./protocol.ts";
+import { type BrokerLike, brokerAddresses, groupByTopic, withJoinHook } from "./protocol.ts";
+import { watchTopicPattern } from "./topic-pattern-watch.ts";
 
 /** Partitions whose fetched batches are handed over at the same time, at most. */
 const PARTITIONS_CONSUMED_CONCURRENTLY = 4;
@@ -37,13 +41,15 @@ const PARTITIONS_CONSUMED_CONCURRENTLY = 4;
 export class KafkajsConsumer implements KafkaConsumer {
   private consumer: Consumer | undefined;
   private assigned: TopicPartition[] = [];
-  private watchTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Cancels the `topics.regex` watch (topic-pattern-watch.ts). */
+  private stopWatch: (() => void) | undefined;
 
   constructor(
     private readonly kafka: Kafka,
     private readonly options: ConsumerOptions,
     private readonly settings: ConsumerSettings,
     private readonly requestTimeoutMs: number,
+    private readonly log: ConsumerLog,
   ) {}
 
   /** Bumped by every start and close: a start that finds it changed was cancelled by a close. */
@@ -58,6 +64,9 @@ export class KafkajsConsumer implements KafkaConsumer {
   private joinExit: JoinExit | undefined;
   /** Offset commits kafkajs made (its COMMIT_OFFSETS events): one it returned from without making is told apart. */
   private commitsMade = 0;
+  /** The member id and coordinator of the last join (for the log line of the LeaveGroup at close). */
+  private memberId = "";
+  private coordinator: BrokerLike | undefined;
 
   async start(handlers: ConsumerHandlers): Promise<void> {
     const generation = ++this.generation;
@@ -79,12 +88,24 @@ export class KafkajsConsumer implements KafkaConsumer {
         this.joinEpoch++;
         this.joining = true;
         const owned = this.assigned;
+        if (!cancelled()) this.log.joining();
         if (cancelled() || owned.length === 0) return;
         this.assigned = [];
+        if (memberId === "") this.log.lost(owned, true);
+        else this.log.revoked(owned);
         const removed = memberId === "" ? handlers.onPartitionsLost(owned) : handlers.onPartitionsRevoked(owned);
         await removed.catch(crash);
       },
-      joinSent: (memberId, answered, coordinator) => joinExit.sent(memberId, answered, coordinator),
+      joinSent: (memberId, answered, coordinator) => {
+        joinExit.sent(memberId, answered, coordinator);
+        this.coordinator = coordinator;
+        const joined = (r: { generationId: number; memberId: string; groupProtocol: string }) =>
+          this.log.joined(r.generationId, r.memberId, r.groupProtocol);
+        answered.then(
+          (r) => joined(r as Parameters<typeof joined>[0]),
+          () => {},
+        );
+      },
       memberIdGiven: (memberId, coordinator) => joinExit.given(memberId, coordinator, cancelled()),
     });
     const consumer = member.consumer({
@@ -115,7 +136,10 @@ export class KafkajsConsumer implements KafkaConsumer {
       const added = next.filter((tp) => !prevKeys.has(key(tp)));
       this.assigned = next;
       this.joining = false;
+      this.memberId = event.payload.memberId;
       joinExit.joined();
+      if (lost.length > 0) this.log.lost(lost, false);
+      this.log.assigned(added);
       // Java's consumer forgets a pause when the partition is unassigned; kafkajs keeps its pause set
       // across the rebalances of one run(). A partition given up paused and assigned again would stay
       // paused for good, so its new assignment starts unpaused (the handler pauses again what it must).
@@ -155,17 +179,7 @@ export class KafkajsConsumer implements KafkaConsumer {
           // Fetched before a join that is not complete yet: its partition may be gone or reassigned.
           if (this.joining || !isRunning() || isStale() || batch.messages.length === 0) return;
           const epoch = this.joinEpoch;
-          const tsType = batch.messages[0] && (batch as { isLogAppendTime?: () => boolean }).isLogAppendTime?.();
-          const records: ConsumedRecord[] = batch.messages.map((m) => ({
-            topic: batch.topic,
-            partition: batch.partition,
-            offset: Number(m.offset),
-            timestamp: Number(m.timestamp),
-            timestampType: tsType ? "LogAppendTime" : "CreateTime",
-            key: m.key,
-            value: m.value,
-            headers: fromKafkajsHeaders(m.headers),
-          }));
+          const records = consumedRecords(batch);
           // kafkajs rejoins only once every handler returned. A handler that heartbeats while it waits
           // (a put retrying) learns of a rebalance here: what the member owns is revoked at once, so
           // the handler can give its batch up and the group does not wait for it.
@@ -184,7 +198,20 @@ export class KafkajsConsumer implements KafkaConsumer {
         },
       };
       await consumer.run(run);
-      if (topics instanceof RegExp) this.watch(topics, subscribed, consumer, run, handlers, generation, crash);
+      if (topics instanceof RegExp) {
+        const revokeOwned = async () => {
+          const owned = this.assigned;
+          this.assigned = [];
+          if (owned.length === 0) return;
+          this.log.revoked(owned);
+          await handlers.onPartitionsRevoked(owned).catch(crash);
+        };
+        const current = () => !cancelled();
+        const { metadataMaxAgeMs: intervalMs, fromBeginning } = s;
+        const { groupId } = this.options;
+        const watch = { pattern: topics, kafka: this.kafka, consumer, run, groupId, intervalMs, fromBeginning };
+        this.stopWatch = watchTopicPattern({ ...watch, current, revokeOwned, crash }, subscribed);
+      }
       if (cancelled()) {
         await consumer.disconnect().catch(() => undefined);
         throw closedMeanwhile();
@@ -201,49 +228,10 @@ export class KafkajsConsumer implements KafkaConsumer {
     if (this.assigned.length === 0) return;
     const owned = this.assigned;
     this.assigned = [];
+    this.log.revoked(owned);
     this.joinEpoch++;
     this.joining = true;
     this.revokedEarly = handlers.onPartitionsRevoked(owned).catch(crash);
-  }
-
-  /** Every `metadata.max.age.ms`: a topic newly matching `pattern` rejoins the group with it. */
-  private watch(
-    pattern: RegExp,
-    subscribed: readonly string[],
-    consumer: Consumer,
-    run: ConsumerRunConfig,
-    handlers: ConsumerHandlers,
-    generation: number,
-    crash: (error: unknown) => void,
-  ): void {
-    this.watchTimer = setTimeout(async () => {
-      if (generation !== this.generation) return;
-      const again = (topics: readonly string[]) => {
-        if (generation === this.generation) this.watch(pattern, topics, consumer, run, handlers, generation, crash);
-      };
-      let now: string[];
-      try {
-        now = await matchingTopics(this.kafka, pattern);
-      } catch {
-        return again(subscribed); // a failed look-up is tried again at the next interval
-      }
-      if (generation !== this.generation) return;
-      if (now.some((t) => !subscribed.includes(t))) {
-        try {
-          const owned = this.assigned;
-          this.assigned = [];
-          if (owned.length > 0) await handlers.onPartitionsRevoked(owned).catch(crash);
-          await consumer.stop();
-          if (generation !== this.generation) return;
-          await consumer.subscribe({ topics: [pattern], fromBeginning: this.settings.fromBeginning });
-          await consumer.run(run);
-        } catch (error) {
-          // A failed rejoin ends the member; the sink task restarts it (retriable) or fails.
-          return crash(wrap(error, `The consumer of group ${this.options.groupId} could not rejoin`));
-        }
-      }
-      again(now);
-    }, this.settings.metadataMaxAgeMs);
   }
 
   async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
@@ -262,6 +250,7 @@ export class KafkajsConsumer implements KafkaConsumer {
   }
 
   seek(offset: TopicPartitionOffset): void {
+    if (this.consumer) this.log.seek(offset, offset.offset);
     this.consumer?.seek({ topic: offset.topic, partition: offset.partition, offset: String(offset.offset) });
   }
 
@@ -287,10 +276,12 @@ export class KafkajsConsumer implements KafkaConsumer {
 
   async close(): Promise<void> {
     this.generation++;
-    clearTimeout(this.watchTimer);
+    this.stopWatch?.();
     const consumer = this.consumer;
     this.consumer = undefined;
     this.assigned = [];
+    const c = this.coordinator;
+    if (consumer && this.memberId) this.log.leaving(this.memberId, c?.nodeId ?? null, c && brokerAddresses(c));
     await this.joinExit?.close();
     await consumer?.disconnect();
   }

@@ -12,6 +12,7 @@ import type { TopicPartition } from "../../api/record.ts";
 import { ConnectError } from "../../errors.ts";
 import "./monotonic-request-timeout.ts";
 import "./monotonic-throttle.ts";
+import type { BrokerAddress } from "../consumer-log.ts";
 
 const OFFSET_DELETE_API_KEY = 47;
 
@@ -115,8 +116,19 @@ type GroupBroker = BrokerLike & {
 export type BrokerLike = {
   offsetCommit(args: unknown): Promise<unknown>;
   leaveGroup(args: { groupId: string; memberId: string }): Promise<unknown>;
-  connectionPool: { send(args: { request: unknown; response: unknown }): Promise<unknown> };
+  connectionPool: {
+    send(args: { request: unknown; response: unknown }): Promise<unknown>;
+    host?: string;
+    port?: number;
+  };
+  nodeId?: number | null;
 };
+
+/** A broker's id and address, as log lines name it (ConsumerLog); empty when kafkajs does not say. */
+export function brokerAddresses(b: BrokerLike): Map<number, BrokerAddress> {
+  const { host, port } = b.connectionPool;
+  return b.nodeId != null && host && port ? new Map([[b.nodeId, { host, port }]]) : new Map();
+}
 
 export function groupByTopic<T extends TopicPartition>(items: readonly T[]): Map<string, T[]> {
   const out = new Map<string, T[]>();

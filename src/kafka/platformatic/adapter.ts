@@ -6,6 +6,7 @@
 
 import { type LogManager, logManager } from "../../util/logger.ts";
 import { connectionSettings, consumerSettings } from "../client-config.ts";
+import { ConsumerLog } from "../consumer-log.ts";
 import type {
   ClientProperties,
   ConsumerOptions,
@@ -18,6 +19,7 @@ import type {
 
 /**
  * The library logs nothing itself (it emits events); its errors reach the runtime, which logs them.
+ * The consumer logs its group steps and positions as Java's does (consumer-log.ts).
  * The producer's own retries (Kafka unreachable, leaders moving) are logged as warnings under
  * `org.apache.kafka.clients.producer`, as Java's producer does.
  */
@@ -33,7 +35,15 @@ export class PlatformaticPort implements KafkaPort {
     const connection = connectionSettings(options.properties);
     const settings = consumerSettings(options.properties);
     const { PlatformaticConsumer } = await import("./consumer.ts");
-    return new PlatformaticConsumer(options, connection, settings);
+    const { clientId } = connection;
+    const { groupId, logContext } = options;
+    const log = new ConsumerLog(this.logs, {
+      clientId,
+      groupId,
+      groupInstanceId: settings.groupInstanceId,
+      logContext,
+    });
+    return new PlatformaticConsumer(options, connection, settings, log);
   }
 
   async producer(properties: ClientProperties, options?: ProducerOptions): Promise<KafkaProducer> {

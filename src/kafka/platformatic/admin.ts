@@ -51,7 +51,12 @@ export class PlatformaticAdmin implements KafkaAdmin {
     return true;
   }
 
-  /** Until every partition of a new topic has a leader (as kafkajs' `waitForLeaders`). */
+  /**
+   * Until every partition of a new topic has a leader that serves it. Metadata names a leader
+   * before that broker has made the partition's log: until then it refuses a Produce with
+   * NOT_LEADER_OR_FOLLOWER (most first sends to a new topic were refused so, and retried with a
+   * warning). ListOffsets, answered by the leader only, succeeds once every partition is served.
+   */
   private async awaitLeaders(topic: string): Promise<void> {
     const notReady = new RetriableError(`Topic ${topic} has no leaders yet`);
     try {
@@ -62,6 +67,8 @@ export class PlatformaticAdmin implements KafkaAdmin {
             const md = await this.admin.metadata({ topics: [topic], forceUpdate: true });
             const t = md.topics.get(topic);
             ready = t !== undefined && t.partitionsCount > 0 && t.partitions.every((p) => p.leader >= 0);
+            const partitions = t?.partitions.map((_, partitionIndex) => ({ partitionIndex, timestamp: -1n })) ?? [];
+            if (ready) await this.admin.listOffsets({ topics: [{ name: topic, partitions }] });
           } catch {
             ready = false;
           }

@@ -1,34 +1,35 @@
 /**
- * The consumer side of the @platformatic/kafka adapter: one group member per sink task (classic
- * group protocol, round-robin assignment as the library's default; `group.instance.id` gives static
- * membership). The library joins, syncs and heartbeats in the background and rejoins on a
- * rebalance; the PartitionFetcher fetches what is assigned.
+ * The consumer side of the @platformatic/kafka adapter: one group member per sink task (classic group
+ * protocol, round-robin assignment as the library's default; `group.instance.id` gives static
+ * membership). The library joins, syncs and heartbeats in the background and rejoins on a rebalance;
+ * the PartitionFetcher fetches what is assigned.
  *
- * Rebalances, as Java's consumer runs the eager protocol: before every JoinGroup the library asks
- * for the subscription's user data (its `protocolsMetadata` callback, awaited); there the member
- * stops fetching everything it owns and awaits the handler's onPartitionsRevoked, while its
- * generation is still valid (the sink task commits there). A completed join reports what it gave
- * through onPartitionsAssigned, before any of it is fetched. When the rejoin follows a lost
- * membership (the heartbeat found the member unknown, fenced or of an old generation, rather than a
- * rebalance in progress; or a commit failed so and the library rejoins from inside it, where
- * awaiting the handler, whose commit that is, would deadlock) the partitions go to
- * onPartitionsLost instead, not awaited. A commit made by onPartitionsRevoked that finds the
- * generation gone is not retried under a new one (the library would rejoin and commit partitions
- * another member may own by then): it fails, and the revoked partitions count as lost.
+ * Rebalances, as Java's consumer runs the eager protocol: before every JoinGroup the library asks for
+ * the subscription's user data (its `protocolsMetadata` callback, awaited); there the member stops
+ * fetching everything it owns and awaits the handler's onPartitionsRevoked, while its generation is
+ * still valid (the sink task commits there). A completed join reports what it gave through
+ * onPartitionsAssigned, before any of it is fetched. When the rejoin follows a lost membership (the
+ * heartbeat found the member unknown, fenced or of an old generation, rather than a rebalance in
+ * progress; or a commit failed so and the library rejoins from inside it, where awaiting the handler,
+ * whose commit that is, would deadlock) the partitions go to onPartitionsLost instead, not awaited. A
+ * commit made by onPartitionsRevoked that finds the generation gone is not retried under a new one
+ * (the library would rejoin and commit partitions another member may own by then): it fails; the
+ * partitions count as lost. Each step is logged as Java's consumer logs it (consumer-log.ts).
  *
- * Before joining, like the kafkajs adapter: it waits until listed topics exist with leaders (the
- * group leader assigns from the metadata it holds at join time), and, when `fencePredecessors`
- * says its client id is its own, removes its dead predecessor from the group (members with that
- * client id, left by a kill -9), unless the member is static. A `topics.regex` subscription is
- * matched against the cluster's topics at start and again every `metadata.max.age.ms` (as Java's
- * consumer does at each metadata refresh); a change rejoins the group with the new topic list.
- * Those steps are in group-entry.ts, the later matching in topic-pattern-watch.ts. A close leaves
- * no member behind, pending ones included (join-watch.ts). Heartbeats do not depend on the handler: a long batch costs no membership.
+ * Before joining, like the kafkajs adapter: it waits until listed topics exist with leaders (the group
+ * leader assigns from the metadata it holds at join time), and, when `fencePredecessors` says its
+ * client id is its own, removes its dead predecessor from the group (members with that client id, left
+ * by a kill -9), unless the member is static. A `topics.regex` subscription is matched against the
+ * cluster's topics at start and again every `metadata.max.age.ms` (as Java's consumer does at each
+ * metadata refresh); a change rejoins the group with the new topic list (group-entry.ts,
+ * topic-pattern-watch.ts). A close leaves no member behind, pending ones included (join-watch.ts).
+ * Heartbeats do not depend on the handler: a long batch costs no membership.
  */
 import { Consumer, type GroupAssignment } from "@platformatic/kafka";
 import { partitionMapKey as keyOf, type TopicPartition, type TopicPartitionOffset } from "../../api/record.ts";
 import { ConnectError, RetriableError } from "../../errors.ts";
 import type { ConnectionSettings, ConsumerSettings } from "../client-config.ts";
+import type { ConsumerLog } from "../consumer-log.ts";
 import type { ConsumerHandlers, ConsumerOptions, KafkaConsumer } from "../kafka-port.ts";
 import { baseOptions } from "./client-options.ts";
 import { closeForGood, detach, JoinHook } from "./consumer-shutdown.ts";
@@ -38,7 +39,7 @@ import { closeLeavingGroup } from "./join-watch.ts";
 import { PartitionFetcher } from "./partition-fetcher.ts";
 import { watchTopicPattern } from "./topic-pattern-watch.ts";
 
-/** The subscription's user data: none (the round-robin assignor reads none). */
+/** The subscription's user data: none (round-robin, the library's default assignor, reads none). */
 const NO_USER_DATA = Buffer.alloc(0);
 
 export class PlatformaticConsumer implements KafkaConsumer {
@@ -67,6 +68,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
     private readonly options: ConsumerOptions,
     private readonly connection: ConnectionSettings,
     private readonly settings: ConsumerSettings,
+    private readonly log: ConsumerLog,
   ) {}
 
   async start(handlers: ConsumerHandlers): Promise<void> {
@@ -113,12 +115,9 @@ export class PlatformaticConsumer implements KafkaConsumer {
       handlers.onCrash(wrap(error, `The consumer of group ${groupId} stopped`));
     };
     const { clientId, connectTimeout, requestTimeout, tls, sasl } = baseOptions(this.connection);
-    const fetcher = new PartitionFetcher(consumer, handlers, s, this.connection.retryBackoffMs, crash, clientId, {
-      connectTimeout,
-      requestTimeout,
-      ...(tls ? { tls } : {}),
-      ...(sasl ? { sasl } : {}),
-    });
+    const pool = { connectTimeout, requestTimeout, ...(tls ? { tls } : {}), ...(sasl ? { sasl } : {}) };
+    const backoff = this.connection.retryBackoffMs;
+    const fetcher = new PartitionFetcher(consumer, handlers, s, backoff, crash, this.log, clientId, pool);
     this.fetcher = fetcher;
     // A rejoin that failed for good (the library retried it); the sink task restarts the consumer.
     consumer.on("error", crash);
@@ -128,6 +127,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
     });
     consumer.on("consumer:group:join", (payload) => {
       if (cancelled()) return;
+      this.log.joined(payload.generationId ?? -1, payload.memberId ?? "", "roundrobin"); // the library's default
       this.onJoin(payload.assignments ?? [], handlers, fetcher, crash);
     });
     try {
@@ -178,9 +178,12 @@ export class PlatformaticConsumer implements KafkaConsumer {
     const orderly = this.orderlyRejoin && !this.rejoinFromCommit;
     this.orderlyRejoin = false;
     this.rejoinFromCommit = false;
+    this.log.joining();
     if (owned.length === 0) return;
     this.assigned = [];
     this.fetcher?.revoke(owned);
+    if (orderly) this.log.revoked(owned);
+    else this.log.lost(owned, true);
     const removed = this.assignments.then(() =>
       orderly ? handlers.onPartitionsRevoked(owned) : handlers.onPartitionsLost(owned),
     );
@@ -208,9 +211,11 @@ export class PlatformaticConsumer implements KafkaConsumer {
     const added = next.filter((tp) => !prevKeys.has(keyOf(tp)));
     this.assigned = next;
     if (lost.length > 0) {
+      this.log.lost(lost, false);
       fetcher.revoke(lost);
       this.assignments = this.assignments.then(() => handlers.onPartitionsLost(lost)).catch(crash);
     }
+    this.log.assigned(added);
     if (added.length === 0) return;
     // New partitions are fetched once the handler has seen them (it may seek or pause them first).
     this.assignments = this.assignments
@@ -249,7 +254,9 @@ export class PlatformaticConsumer implements KafkaConsumer {
 
   /** Partitions not assigned to this member are ignored (Java's consumer throws for them). */
   seek(offset: TopicPartitionOffset): void {
-    if (this.isAssigned(offset)) this.fetcher?.seek(offset, offset.offset);
+    if (!this.isAssigned(offset)) return;
+    this.log.seek(offset, offset.offset);
+    this.fetcher?.seek(offset, offset.offset);
   }
 
   pause(partitions: readonly TopicPartition[]): void {
@@ -276,6 +283,8 @@ export class PlatformaticConsumer implements KafkaConsumer {
     this.joinHook = undefined;
     this.fetcher = undefined;
     this.assigned = [];
+    const member = !consumer.groupInstanceId && consumer.memberId;
+    if (member) this.log.leaving(member, consumer.coordinatorId, consumer.currentMetadata?.brokers);
     this.closing = (async () => {
       try {
         if (consumer) await closeLeavingGroup(consumer, this.connection);

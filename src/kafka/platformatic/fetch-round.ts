@@ -4,16 +4,19 @@
  * answer does to each of them: records buffered for the handler (the position moves past them), a
  * position that fell out of the log marked for the reset policy, a leadership change or a batch
  * that cannot be read yet noted as stalled (fetched again after a backoff with fresh metadata), any
- * other partition error fatal.
+ * other partition error fatal. A position out of range and an unknown partition are logged.
  */
 import { type ClusterMetadata, type fetchV17, findErrorBy } from "@platformatic/kafka";
+import type { ConsumerLog } from "../consumer-log.ts";
 import { nextOffset, toConsumedRecords } from "./fetched-records.ts";
+import { leaderIn } from "./partition-positions.ts";
 import { keyOf, type PartitionState } from "./partition-state.ts";
 
 type FetchRequestTopic = fetchV17.FetchRequestTopic;
 export type FetchResponse = fetchV17.FetchResponse;
 
 const OFFSET_OUT_OF_RANGE = 1;
+const UNKNOWN_TOPIC_OR_PARTITION = 3;
 /**
  * Partition errors a metadata refresh cures: UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE,
  * NOT_LEADER_OR_FOLLOWER, REPLICA_NOT_AVAILABLE, KAFKA_STORAGE_ERROR, FENCED_LEADER_EPOCH,
@@ -108,6 +111,7 @@ export function applyFetchResponse(
   idOf: ReadonlyMap<string, string>,
   states: ReadonlyMap<string, PartitionState>,
   failure: unknown,
+  logging?: { readonly log: ConsumerLog; readonly metadata: ClusterMetadata | undefined },
 ): FetchOutcome {
   const nameOf = new Map([...idOf].map(([name, id]) => [id, name]));
   const parts = new Map<string, FetchResponse["responses"][number]["partitions"][number]>();
@@ -123,11 +127,13 @@ export function applyFetchResponse(
     const p = parts.get(keyOf(s.tp));
     if (!p) continue;
     if (p.errorCode === OFFSET_OUT_OF_RANGE) {
+      logging?.log.outOfRange(s.tp, from, leaderIn(logging.metadata, s.tp));
       s.position = null;
       s.reset = true;
       continue;
     }
     if (RETRIABLE_FETCH_ERRORS.has(p.errorCode)) {
+      if (p.errorCode === UNKNOWN_TOPIC_OR_PARTITION) logging?.log.unknownPartition(s.tp);
       // Leadership moved or metadata is behind (a broker restart): fetched again after a backoff
       // with fresh metadata, as Java's fetcher does, without leaving the group.
       stalled = true;

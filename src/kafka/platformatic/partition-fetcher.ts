@@ -21,6 +21,7 @@ import type { ClusterMetadata, Consumer } from "@platformatic/kafka";
 import { type ConnectionOptions, ConnectionPool } from "@platformatic/kafka";
 import type { TopicPartition } from "../../api/record.ts";
 import type { ConsumerSettings } from "../client-config.ts";
+import type { ConsumerLog } from "../consumer-log.ts";
 import type { ConsumerHandlers } from "../kafka-port.ts";
 import { isUnknownTopic, retriable } from "./errors.ts";
 import {
@@ -64,6 +65,7 @@ export class PartitionFetcher {
     private readonly retryBackoffMs: number,
     /** The fetcher cannot go on (the consumer reports it and stops). */
     private readonly fail: (error: unknown) => void,
+    private readonly log: ConsumerLog,
     clientId: string,
     connection: ConnectionOptions,
   ) {
@@ -178,7 +180,7 @@ export class PartitionFetcher {
       if (this.stopped) return;
       const unresolved = [...this.states.values()].filter((s) => s.position === null && !s.resolving);
       if (unresolved.length > 0)
-        void resolveStartPositions(this.consumer, this.settings, unresolved).then(
+        void resolveStartPositions(this.consumer, this.settings, unresolved, this.log).then(
           () => this.wake(),
           (error) => this.stopWith(error),
         );
@@ -239,7 +241,10 @@ export class PartitionFetcher {
       this.stopWith(failure);
       return;
     }
-    const outcome = applyFetchResponse(response, requested, idOf, this.states, failure);
+    const outcome = applyFetchResponse(response, requested, idOf, this.states, failure, {
+      log: this.log,
+      metadata: this.consumer.currentMetadata,
+    });
     if (outcome.error !== undefined) {
       this.stopWith(outcome.error);
       return;

@@ -2,27 +2,44 @@
  * Where new partitions start: the group's committed offset, else the end of the log that
  * `auto.offset.reset` names (earliest or latest); a partition whose position fell out of the log
  * (OFFSET_OUT_OF_RANGE, `reset` set) goes by the reset policy directly. Called by the
- * PartitionFetcher; the answers are applied unless a seek or a revocation came meanwhile.
+ * PartitionFetcher; the answers are applied unless a seek or a revocation came meanwhile, and
+ * logged as Java's consumer logs them (consumer-log.ts).
  */
-import { type Consumer, ListOffsetTimestamps } from "@platformatic/kafka";
+import { type ClusterMetadata, type Consumer, ListOffsetTimestamps } from "@platformatic/kafka";
+import type { TopicPartition } from "../../api/record.ts";
 import type { ConsumerSettings } from "../client-config.ts";
+import type { ConsumerLog, PartitionLeader } from "../consumer-log.ts";
 import { groupByTopic, type PartitionState } from "./partition-state.ts";
 
 type PlatformaticConsumer = Consumer<Buffer, Buffer, Buffer, Buffer>;
+
+/** A start offset, and whether it is the group's committed offset (else the reset policy's). */
+interface StartPosition {
+  readonly offset: bigint;
+  readonly committed: boolean;
+}
+
+/** The partition's leader as the consumer's cached metadata has it (for log lines only). */
+export function leaderIn(md: ClusterMetadata | undefined, tp: TopicPartition): PartitionLeader | undefined {
+  const p = md?.topics.get(tp.topic)?.partitions[tp.partition];
+  return p ? { id: p.leader, node: md?.brokers.get(p.leader), epoch: p.leaderEpoch } : undefined;
+}
 
 /** The start offset of each partition of `list` that has one (a partition missing is asked again later). */
 export async function resolvePositions(
   consumer: PlatformaticConsumer,
   settings: ConsumerSettings,
   list: readonly PartitionState[],
-): Promise<Map<PartitionState, bigint>> {
-  const found = new Map<PartitionState, bigint>();
+  log?: ConsumerLog,
+): Promise<Map<PartitionState, StartPosition>> {
+  const found = new Map<PartitionState, StartPosition>();
   const byCommit = list.filter((s) => !s.reset);
   if (byCommit.length > 0) {
     const committed = await consumer.listCommittedOffsets({ topics: groupByTopic(byCommit) });
     for (const s of byCommit) {
       const offset = committed.get(s.tp.topic)?.[s.tp.partition];
-      if (offset !== undefined && offset >= 0n) found.set(s, offset);
+      if (offset !== undefined && offset >= 0n) found.set(s, { offset, committed: true });
+      else log?.noCommittedOffset(s.tp);
     }
   }
   const byPolicy = list.filter((s) => !found.has(s));
@@ -37,7 +54,7 @@ export async function resolvePositions(
     });
     for (const s of byPolicy) {
       const offset = ends.get(s.tp.topic)?.[s.tp.partition];
-      if (offset !== undefined && offset >= 0n) found.set(s, offset);
+      if (offset !== undefined && offset >= 0n) found.set(s, { offset, committed: false });
     }
   }
   return found;
@@ -52,16 +69,20 @@ export async function resolveStartPositions(
   consumer: PlatformaticConsumer,
   settings: ConsumerSettings,
   list: PartitionState[],
+  log?: ConsumerLog,
 ): Promise<void> {
   const epochs = new Map(list.map((s) => [s, s.epoch]));
   for (const s of list) s.resolving = true;
   try {
-    const found = await resolvePositions(consumer, settings, list);
-    for (const [s, offset] of found) {
+    const found = await resolvePositions(consumer, settings, list, log);
+    for (const [s, { offset, committed }] of found) {
       // A seek meanwhile wins; so does a revocation.
       if (s.epoch === epochs.get(s) && s.position === null) {
         s.position = offset;
         s.reset = false;
+        const leader = leaderIn(consumer.currentMetadata, s.tp);
+        if (committed) log?.committedPosition(s.tp, offset, leader);
+        else log?.resetPosition(s.tp, offset, leader);
       }
     }
   } finally {

@@ -1,0 +1,75 @@
+import { describe, expect, test } from "bun:test";
+import { LogManager } from "../util/logger.ts";
+import { ConsumerLog, fetchPositionString } from "./consumer-log.ts";
+
+const INTERNALS = "org.apache.kafka.clients.consumer.internals";
+
+/** The lines written, without their timestamps. */
+function capture(rootLevel: "INFO" | "WARN" = "INFO"): { logs: LogManager; lines: string[] } {
+  const lines: string[] = [];
+  const logs = new LogManager({ rootLevel, sink: (l) => lines.push(l.replace(/^\[[^\]]+\] /, "")) });
+  return { logs, lines };
+}
+
+describe("ConsumerLog", () => {
+  test("lines carry the task's context and Java's consumer prefix; ConsumerUtils' line only the task's", () => {
+    const { logs, lines } = capture();
+    const log = new ConsumerLog(logs, { clientId: "c-0", groupId: "connect-s", logContext: "[s|task-0]" });
+    log.assigned([
+      { topic: "b", partition: 0 },
+      { topic: "a", partition: 10 },
+      { topic: "a", partition: 2 },
+    ]);
+    log.committedPosition({ topic: "a", partition: 2 }, 7n, { id: 1, node: { host: "k", port: 9092 }, epoch: 3 });
+    log.seek({ topic: "a", partition: 2 }, 5);
+    expect(lines).toEqual([
+      `INFO [s|task-0] [Consumer clientId=c-0, groupId=connect-s] Adding newly assigned partitions: a-2, a-10, b-0 (${INTERNALS}.ConsumerRebalanceListenerInvoker)`,
+      `INFO [s|task-0] Setting offset for partition a-2 to the committed offset FetchPosition{offset=7, offsetEpoch=Optional.empty, currentLeader=LeaderAndEpoch{leader=Optional[k:9092 (id: 1 rack: null isFenced: false)], epoch=3}} (${INTERNALS}.ConsumerUtils)`,
+      `INFO [s|task-0] [Consumer clientId=c-0, groupId=connect-s] Seeking to offset 5 for partition a-2 (${INTERNALS}.ClassicKafkaConsumer)`,
+    ]);
+  });
+
+  test("a static member's prefix names its instance id; without a task context only Java's prefix", () => {
+    const { logs, lines } = capture();
+    const log = new ConsumerLog(logs, { clientId: "c", groupId: "g", groupInstanceId: "i-1" });
+    log.lost([{ topic: "t", partition: 0 }], false);
+    expect(lines).toEqual([
+      `INFO [Consumer instanceId=i-1, clientId=c, groupId=g] Lost previously assigned partitions t-0 (${INTERNALS}.ConsumerRebalanceListenerInvoker)`,
+    ]);
+  });
+
+  test("an unknown leader and coordinator are left out as Java prints absent values", () => {
+    expect(fetchPositionString(0n)).toBe(
+      "FetchPosition{offset=0, offsetEpoch=Optional.empty, currentLeader=LeaderAndEpoch{leader=Optional.empty, epoch=absent}}",
+    );
+    const { logs, lines } = capture();
+    const log = new ConsumerLog(logs, { clientId: "c", groupId: "g" });
+    log.leaving("m-1", null);
+    log.leaving("m-1", 2, new Map([[2, { host: "h", port: 1, rack: "r" }]]));
+    expect(lines).toEqual([
+      `INFO [Consumer clientId=c, groupId=g] Member m-1 sending LeaveGroup request to coordinator due to the consumer is being closed (${INTERNALS}.ConsumerCoordinator)`,
+      `INFO [Consumer clientId=c, groupId=g] Member m-1 sending LeaveGroup request to coordinator h:1 (id: 2147483645 rack: r isFenced: false) due to the consumer is being closed (${INTERNALS}.ConsumerCoordinator)`,
+    ]);
+  });
+
+  test("INFO lines follow their loggers' levels (root at WARN: only the fetch warning)", () => {
+    const { logs, lines } = capture("WARN");
+    const log = new ConsumerLog(logs, { clientId: "c", groupId: "g" });
+    log.joining();
+    log.outOfRange({ topic: "t", partition: 1 }, 9n);
+    log.unknownPartition({ topic: "t", partition: 1 });
+    expect(lines).toEqual([
+      `WARN [Consumer clientId=c, groupId=g] Received unknown topic or partition error in fetch for partition t-1 (${INTERNALS}.FetchCollector)`,
+    ]);
+  });
+
+  test("an unknown partition is warned about once until it is assigned again (a deleted topic is fetched again and again)", () => {
+    const { logs, lines } = capture();
+    const log = new ConsumerLog(logs, { clientId: "c", groupId: "g" });
+    const tp = { topic: "t", partition: 1 };
+    for (let i = 0; i < 3; i++) log.unknownPartition(tp);
+    log.assigned([tp]);
+    log.unknownPartition(tp);
+    expect(lines.filter((l) => l.startsWith("WARN")).length).toBe(2);
+  });
+});

@@ -1,0 +1,165 @@
+/**
+ * What a consumer adapter writes to the log about its group membership and its positions, in the
+ * words, levels and logger names of Java's consumer (which Connect's sink tasks log through): each
+ * JoinGroup, each completed join, the partitions added, revoked or lost, where each new partition
+ * starts (its committed offset, or the reset policy's end of the log), a position out of range, a
+ * seek, the LeaveGroup of a close. Never per record or per fetch.
+ *
+ * Every line carries the task's context (`[name|task-0]`, ConsumerOptions' `logContext`) and, as
+ * Java's LogContext adds it, `[Consumer clientId=…, groupId=…]`; ConsumerUtils' line has no such
+ * prefix in Java (a static logger), nor here. Called by the platformatic adapter's consumer,
+ * partition fetcher and position look-ups.
+ */
+import { type TopicPartition, topicPartitionKey } from "../api/record.ts";
+import type { Logger, LogManager } from "../util/logger.ts";
+
+const INTERNALS = "org.apache.kafka.clients.consumer.internals";
+
+/** Where a broker listens, as the consumer's metadata has it. */
+export interface BrokerAddress {
+  readonly host: string;
+  readonly port: number;
+  readonly rack?: string | null;
+}
+
+/** A partition's leader when a position was set, as far as the consumer's metadata knows it. */
+export interface PartitionLeader {
+  readonly id: number;
+  readonly node: BrokerAddress | undefined;
+  /** -1 or less: unknown. */
+  readonly epoch: number;
+}
+
+/** Java's Node.toString. */
+function nodeString(id: number, n: BrokerAddress): string {
+  return `${n.host}:${n.port} (id: ${id} rack: ${n.rack ?? null} isFenced: false)`;
+}
+
+/**
+ * Java's SubscriptionState.FetchPosition. The offset's own leader epoch is never known here (the
+ * gateway commits without one, and the library's offset look-ups do not return it): Optional.empty.
+ */
+export function fetchPositionString(offset: bigint | number, leader?: PartitionLeader): string {
+  const node = leader?.node ? `Optional[${nodeString(leader.id, leader.node)}]` : "Optional.empty";
+  const epoch = leader && leader.epoch >= 0 ? String(leader.epoch) : "absent";
+  return `FetchPosition{offset=${offset}, offsetEpoch=Optional.empty, currentLeader=LeaderAndEpoch{leader=${node}, epoch=${epoch}}}`;
+}
+
+/** Partitions sorted by topic, then partition (Java's SortedSet), joined with ", ". */
+function partitionList(partitions: readonly TopicPartition[]): string {
+  return [...partitions]
+    .sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition))
+    .map(topicPartitionKey)
+    .join(", ");
+}
+
+export interface ConsumerIdentity {
+  readonly clientId: string;
+  readonly groupId: string;
+  /** group.instance.id, for a static member. */
+  readonly groupInstanceId?: string | null;
+  /** The task's context, e.g. `[my-sink|task-0]`. */
+  readonly logContext?: string;
+}
+
+export class ConsumerLog {
+  private readonly coordinator: Logger;
+  private readonly invoker: Logger;
+  private readonly subscriptions: Logger;
+  private readonly fetchCollector: Logger;
+  private readonly kafkaConsumer: Logger;
+  private readonly utils: Logger;
+  /** Partitions warned about as unknown since their assignment (a deleted topic would warn at every fetch). */
+  private readonly unknown = new Set<string>();
+
+  constructor(logs: LogManager, id: ConsumerIdentity) {
+    const task = id.logContext ? `${id.logContext} ` : "";
+    const instance = id.groupInstanceId ? `instanceId=${id.groupInstanceId}, ` : "";
+    const context = `${task}[Consumer ${instance}clientId=${id.clientId}, groupId=${id.groupId}]`;
+    const get = (name: string, ctx = context) => {
+      const logger = logs.get(name);
+      return ctx === "" ? logger : logger.withContext(ctx);
+    };
+    this.coordinator = get(`${INTERNALS}.ConsumerCoordinator`);
+    this.invoker = get(`${INTERNALS}.ConsumerRebalanceListenerInvoker`);
+    this.subscriptions = get(`${INTERNALS}.SubscriptionState`);
+    this.fetchCollector = get(`${INTERNALS}.FetchCollector`);
+    this.kafkaConsumer = get(`${INTERNALS}.ClassicKafkaConsumer`);
+    this.utils = get(`${INTERNALS}.ConsumerUtils`, task.trimEnd());
+  }
+
+  /** Before each JoinGroup the member sends. */
+  joining(): void {
+    this.coordinator.info("(Re-)joining group");
+  }
+
+  joined(generationId: number, memberId: string, protocol: string): void {
+    this.coordinator.info(
+      `Successfully joined group with generation Generation{generationId=${generationId}, memberId='${memberId}', protocol='${protocol}'}`,
+    );
+  }
+
+  assigned(partitions: readonly TopicPartition[]): void {
+    for (const tp of partitions) this.unknown.delete(topicPartitionKey(tp));
+    this.invoker.info(`Adding newly assigned partitions: ${partitionList(partitions)}`);
+  }
+
+  revoked(partitions: readonly TopicPartition[]): void {
+    this.invoker.info(`Revoke previously assigned partitions ${partitionList(partitions)}`);
+  }
+
+  /** Partitions given up because the membership was gone (not revoked in order). */
+  lost(partitions: readonly TopicPartition[], membershipGone: boolean): void {
+    if (membershipGone)
+      this.coordinator.info(
+        "Giving away all assigned partitions as lost since generation/memberID has been reset,indicating that consumer is in old state or no longer part of the group",
+      );
+    this.invoker.info(`Lost previously assigned partitions ${partitionList(partitions)}`);
+  }
+
+  committedPosition(tp: TopicPartition, offset: bigint, leader?: PartitionLeader): void {
+    this.utils.info(
+      `Setting offset for partition ${topicPartitionKey(tp)} to the committed offset ${fetchPositionString(offset, leader)}`,
+    );
+  }
+
+  noCommittedOffset(tp: TopicPartition): void {
+    this.coordinator.info(`Found no committed offset for partition ${topicPartitionKey(tp)}`);
+  }
+
+  /** The reset policy (auto.offset.reset) set the partition's position. */
+  resetPosition(tp: TopicPartition, offset: bigint, leader?: PartitionLeader): void {
+    this.subscriptions.info(
+      `Resetting offset for partition ${topicPartitionKey(tp)} to position ${fetchPositionString(offset, leader)}.`,
+    );
+  }
+
+  outOfRange(tp: TopicPartition, offset: bigint, leader?: PartitionLeader): void {
+    this.fetchCollector.info(
+      `Fetch position ${fetchPositionString(offset, leader)} is out of range for partition ${topicPartitionKey(tp)}, resetting offset`,
+    );
+  }
+
+  /** Once per partition and assignment: the fetcher asks again after every backoff. */
+  unknownPartition(tp: TopicPartition): void {
+    if (this.unknown.has(topicPartitionKey(tp))) return;
+    this.unknown.add(topicPartitionKey(tp));
+    this.fetchCollector.warn(
+      `Received unknown topic or partition error in fetch for partition ${topicPartitionKey(tp)}`,
+    );
+  }
+
+  seek(tp: TopicPartition, offset: number): void {
+    this.kafkaConsumer.info(`Seeking to offset ${offset} for partition ${topicPartitionKey(tp)}`);
+  }
+
+  /** A dynamic member leaves at close (a static one sends no LeaveGroup, as in Java). */
+  leaving(memberId: string, coordinatorId: number | null, brokers?: ReadonlyMap<number, BrokerAddress>): void {
+    const coordinator = coordinatorId === null ? undefined : brokers?.get(coordinatorId);
+    // Java's coordinator node carries Integer.MAX_VALUE - its broker id.
+    const node = coordinator ? ` ${nodeString(2_147_483_647 - coordinatorId!, coordinator)}` : "";
+    this.coordinator.info(
+      `Member ${memberId} sending LeaveGroup request to coordinator${node} due to the consumer is being closed`,
+    );
+  }
+}
