@@ -10,7 +10,7 @@ import { ErrorCodes, failedRecordCode, IngestError } from "./ingest-error.ts";
 import type { IngestRecord, RecordOutcome } from "./ingest-record.ts";
 import { depthChecked } from "./json-text.ts";
 import { mediaType } from "./native-body.ts";
-import { type Element, elementBytes, ingestRecord, represent, requestHeaders } from "./record-builder.ts";
+import { type Element, elementBytes, ingestRecord, representOr, requestHeaders } from "./record-builder.ts";
 import { issueMessage, V2BinaryProduceRequest, V2JsonProduceRequest } from "./rest-proxy-schemas.ts";
 import { decodeBase64 } from "./rest-proxy-v3-fields.ts";
 import type { IngestRouteSettings } from "./route-settings.ts";
@@ -53,10 +53,17 @@ export function v2ResponseType(accept: string | null): string {
   return types.includes("application/json") ? "application/json" : V2_GENERIC;
 }
 
-const decoder = new TextDecoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
 
 function parseJsonBody(body: Uint8Array, maxDepth: number): unknown {
-  const text = depthChecked(decoder.decode(body), maxDepth);
+  let source: string;
+  try {
+    source = decoder.decode(body);
+  } catch {
+    // Not read with U+FFFD in place of what was sent (Jackson refuses it too: "Invalid UTF-8 start byte").
+    throw new IngestError(400, ErrorCodes.BAD_REQUEST, "Malformed JSON: the request body is not valid UTF-8");
+  }
+  const text = depthChecked(source, maxDepth);
   try {
     return JSON.parse(text);
   } catch (error) {
@@ -116,9 +123,15 @@ export function parseV2Body(
         ErrorCodes.PAYLOAD_TOO_LARGE,
         `Record ${i} is ${bytes} bytes, over the limit of ${limits.maxRecordBytes} (ingest.max.record.bytes); nothing was written`,
       );
+    const notText = (what: string) => (reason: string) =>
+      new IngestError(
+        422,
+        ErrorCodes.JSON_CONVERSION,
+        `records[${i}].${what}: the data is ${reason}, and this route's ${what} converter writes text`,
+      );
     return ingestRecord(
-      key ? represent(key, settings.keyFormat) : null,
-      value ? represent(value, settings.valueFormat) : null,
+      representOr(key, settings.keyFormat, notText("key")),
+      representOr(value, settings.valueFormat, notText("value")),
       headers,
       bytes + (key ? elementBytes(key) : 0),
       pathPartition ?? r.partition ?? null,

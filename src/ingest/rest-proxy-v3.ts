@@ -13,7 +13,7 @@ import * as v from "valibot";
 import { ErrorCodes, failedRecordCode, IngestError } from "./ingest-error.ts";
 import type { IngestHeaderValue, IngestRecord, RecordOutcome } from "./ingest-record.ts";
 import { concatenatedJsonTexts, depthChecked } from "./json-text.ts";
-import { type Element, elementBytes, ingestRecord, represent, requestHeaders } from "./record-builder.ts";
+import { type Element, elementBytes, ingestRecord, representOr, requestHeaders } from "./record-builder.ts";
 import { issueMessage, V3BatchEntry, V3ProduceRequest } from "./rest-proxy-schemas.ts";
 import { clientHeaders, clientTimestamp, decodeBase64, RecordError } from "./rest-proxy-v3-fields.ts";
 import type { IngestRouteSettings } from "./route-settings.ts";
@@ -103,9 +103,11 @@ function readRecord(
       413,
       ErrorCodes.PAYLOAD_TOO_LARGE,
     );
+  const notText = (what: string) => (reason: string) =>
+    new RecordError(`Bad Request: ${what} data is ${reason}, and this route's ${what} converter writes text`);
   const record = ingestRecord(
-    key ? represent(key.element, settings.keyFormat) : null,
-    value ? represent(value.element, settings.valueFormat) : null,
+    representOr(key?.element ?? null, settings.keyFormat, notText("key")),
+    representOr(value?.element ?? null, settings.valueFormat, notText("value")),
     headers,
     bytes + (key?.info.size ?? 0),
     r.partition_id ?? null,
