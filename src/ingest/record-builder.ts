@@ -136,19 +136,14 @@ export function requestHeaders(
   const out: (readonly [string, IngestHeaderValue])[] = [];
   for (const { from, to } of headers.allow) {
     const value = request.headers.get(from);
-    if (value !== null) out.push([to, mappedHeader(value)]);
+    // Its UTF-8 text, or its ISO-8859-1 reading when it is not UTF-8 (a header converter writes text).
+    if (value !== null) out.push([to, headerText(value)]);
   }
   for (const entry of headers.static) out.push(entry);
   if (contentType !== null && (raw || headers.contentType !== null))
     out.push([headers.contentType ?? "content-type", contentType]);
   if (headers.receivedAt !== null) out.push([headers.receivedAt, String(receivedAt)]);
   return out;
-}
-
-/** An allow-listed header's value: its text when it is UTF-8 (or ASCII), else its bytes as sent. */
-function mappedHeader(value: string): IngestHeaderValue {
-  const text = headerText(value);
-  return text === value && /[^\u0000-\u007f]/.test(value) ? headerBytes(value) : text;
 }
 
 export function ingestRecord(
