@@ -59,7 +59,7 @@ function valids(rng: Rng, n: Names): [string, string, unknown][] {
     [
       "PUT",
       `/admin/loggers/${pick(rng, ["org.example.fuzz", "root", "org.apache.kafka.connect"])}`,
-      { level: pick(rng, ["INFO", "DEBUG", "WARN"]) },
+      { level: pick(rng, ["INFO", "WARN"]) },
     ],
     ["POST", `/connectors/${n.live}/restart?includeTasks=${pick(rng, ["true", "false"])}&onlyFailed=true`, undefined],
     ["PUT", `/connectors/${pick(rng, [n.live, n.ghost])}/resume`, undefined],
