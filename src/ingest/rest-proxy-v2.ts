@@ -6,6 +6,7 @@
  * 403 when Kafka refused the gateway's principal the topic (a record's error_code 40301).
  */
 import * as v from "valibot";
+import { exactMember, exactReading, jsonDataElement } from "./exact-json-data.ts";
 import { ErrorCodes, failedRecordCode, IngestError } from "./ingest-error.ts";
 import type { IngestRecord, RecordOutcome } from "./ingest-record.ts";
 import { depthChecked } from "./json-text.ts";
@@ -55,7 +56,8 @@ export function v2ResponseType(accept: string | null): string {
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
-function parseJsonBody(body: Uint8Array, maxDepth: number): unknown {
+/** The body parsed, and read exactly when a number in it may have been changed (exact-json-data.ts). */
+function parseJsonBody(body: Uint8Array, maxDepth: number): { doc: unknown; exact: unknown } {
   let source: string;
   try {
     source = decoder.decode(body);
@@ -65,7 +67,7 @@ function parseJsonBody(body: Uint8Array, maxDepth: number): unknown {
   }
   const text = depthChecked(source, maxDepth);
   try {
-    return JSON.parse(text);
+    return { doc: JSON.parse(text), exact: exactReading(text) };
   } catch (error) {
     throw new IngestError(400, ErrorCodes.BAD_REQUEST, `Malformed JSON: ${(error as Error).message}`);
   }
@@ -80,7 +82,7 @@ export function parseV2Body(
   format: V2Format,
   pathPartition: number | null,
 ): IngestRecord[] {
-  const doc = parseJsonBody(body, settings.limits.maxJsonDepth);
+  const { doc, exact } = parseJsonBody(body, settings.limits.maxJsonDepth);
   const schema = format === "json" ? V2JsonProduceRequest : V2BinaryProduceRequest;
   const parsed = v.safeParse(schema, doc);
   if (!parsed.success) throw new IngestError(422, 422, issueMessage(parsed.issues));
@@ -104,7 +106,8 @@ export function parseV2Body(
   return request_.records.map((r, i) => {
     const element = (data: unknown, what: string): Element | null => {
       if (data === undefined || data === null) return null;
-      if (format === "json") return { kind: "json", value: data };
+      if (format === "json")
+        return jsonDataElement(data, exactMember(exactMember(exactMember(exact, "records"), i), what));
       const bytes = decodeBase64(data as string);
       if (!bytes)
         throw new IngestError(
