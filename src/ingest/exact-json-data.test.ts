@@ -5,6 +5,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { JsonText } from "../api/data/json-text.ts";
+import { exactReading } from "./exact-json-data.ts";
 import { parseV2Body } from "./rest-proxy-v2.ts";
 import { parseV3Batch, parseV3Records } from "./rest-proxy-v3.ts";
 import { bytes, post, testSettings } from "./test-support.ts";
@@ -54,5 +55,14 @@ describe("REST Proxy JSON data with numbers JSON.parse would change", () => {
       null,
     );
     expect(record!.value).toEqual({ a: 1, s: "x" });
+  });
+});
+
+describe("which bodies are read a second time", () => {
+  test("only those with a digit run of 16, an exponent or a fraction ending in 0", () => {
+    for (const lossy of ["1234567890123456", "1e3", "2E-1", "1.50", "2.0", "0.10"])
+      expect(exactReading(`{"v":${lossy}}`)).toBeDefined();
+    for (const plain of ["21.5", "1.05", "-3", "123456789012345"])
+      expect(exactReading(`{"v":${plain}}`)).toBeUndefined();
   });
 });

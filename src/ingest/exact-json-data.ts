@@ -10,8 +10,11 @@ import { readJsonText } from "../api/data/json-reader.ts";
 import { JsonText } from "../api/data/json-text.ts";
 import type { Element } from "./record-builder.ts";
 
-/** Digits JSON.parse may have rounded or respelled: a long run, or a fraction or exponent. */
-const LOSSY_NUMBER = /\d{16}|\d[.eE]/;
+/**
+ * Digits JSON.parse may have rounded or respelled: a run of 16, an exponent, a fraction ending in
+ * 0 (`1.50`, `2.0`). A plain fraction (`21.5`, the common reading) is read once.
+ */
+const LOSSY_NUMBER = /\d{16}|\d[eE]|\.\d*0(?!\d)/;
 
 /** `text` read exactly when JSON.parse may have changed a number in it; undefined otherwise. */
 export function exactReading(text: string): unknown {
