@@ -4,7 +4,8 @@
  * (ingest.mode=auto JSON with a key JSONPath and a header mapping; ByteArray/String converters with
  * a header key), their native paths and the REST Proxy v2/v3 routes of their topics. Valid and
  * mutated requests from a seeded PRNG (test/support/ingest-fuzz-cases.ts); every answer must have
- * a status the operation declares and a body matching that status' schema, never a 500; the tasks
+ * a status the operation declares and a body matching that status' schema, never a 500, and every
+ * valid request a 2xx (checks in test/support/ingest-fuzz-check.ts); the tasks
  * stay RUNNING; and Kafka holds exactly the records 2xx answers reported, with the keys and values
  * the requests sent.
  */
