@@ -7,6 +7,7 @@
  * Every record is checked (size, count, key) before any is submitted: a bad request writes nothing.
  */
 import { JsonText } from "../api/data/json-text.ts";
+import { charsetOf, NotText, UnsupportedCharset } from "./body-text.ts";
 import { badRequest, ErrorCodes, IngestError, unprocessable } from "./ingest-error.ts";
 import type { IngestRecord } from "./ingest-record.ts";
 import { arrayElementTexts, depthChecked } from "./json-text.ts";
@@ -103,7 +104,17 @@ function unsupported(message: string): IngestError {
 function value(element: Element, settings: IngestRouteSettings): unknown {
   if (settings.valueFormat === "json" && element.kind === "json" && element.text !== undefined)
     return jsonValue(element.value, element.text, element.bytes);
-  return represent(element, settings.valueFormat);
+  try {
+    return represent(element, settings.valueFormat);
+  } catch (error) {
+    // A raw body for a StringConverter route that is not text in its charset: refused, not written altered.
+    if (error instanceof UnsupportedCharset) throw unsupported(`The request body cannot be read: ${error.message}`);
+    if (error instanceof NotText)
+      throw badRequest(
+        `The request body is ${error.message}, and this route's value converter writes text (send the body's charset in Content-Type, or use ByteArrayConverter for binary payloads)`,
+      );
+    throw error;
+  }
 }
 
 /** `value` of a JSON element with its text (and its bytes when at hand) for JsonConverter-style routes. */
@@ -130,7 +141,7 @@ export function parseNativeBody(
       throw unsupported(
         `This route takes batches (ingest.mode=batch): send application/json (an array) or application/x-ndjson, not ${contentType ?? "no Content-Type"}`,
       );
-    elements = [{ kind: "bytes", bytes: body }];
+    elements = [{ kind: "bytes", bytes: body, charset: charsetOf(contentType) }];
   } else if (kind === "ndjson") {
     if (mode === "single")
       throw unsupported("This route takes one document per request (ingest.mode=single): NDJSON is a batch");

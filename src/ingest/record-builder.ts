@@ -6,12 +6,12 @@
  */
 import { readJsonText } from "../api/data/json-reader.ts";
 import { JsonText } from "../api/data/json-text.ts";
+import { bytesText, headerBytes, headerText, NotText } from "./body-text.ts";
 import type { IngestHeaderValue, IngestRecord } from "./ingest-record.ts";
 import { compileJsonPath, type JsonPathGetter } from "./json-path.ts";
 import type { IngestRouteSettings, ValueFormat } from "./route-settings.ts";
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /** One element as received: its JSON value (when JSON), its text, or its bytes. */
 export type Element =
@@ -23,9 +23,13 @@ export type Element =
       readonly bytes?: Uint8Array;
     }
   | { readonly kind: "string"; readonly text: string }
-  | { readonly kind: "bytes"; readonly bytes: Uint8Array };
+  /** `charset`: what a raw body's Content-Type names, for reading it as text (UTF-8 when null). */
+  | { readonly kind: "bytes"; readonly bytes: Uint8Array; readonly charset?: string | null };
 
-/** The element in the form `format` asks for. */
+/**
+ * The element in the form `format` asks for. Bytes become text only when they are text in their
+ * charset (body-text.ts NotText, UnsupportedCharset otherwise): never with U+FFFD for what was sent.
+ */
 export function represent(element: Element, format: ValueFormat): unknown {
   switch (element.kind) {
     case "json":
@@ -36,7 +40,17 @@ export function represent(element: Element, format: ValueFormat): unknown {
     case "string":
       return format === "bytes" ? encoder.encode(element.text) : element.text;
     case "bytes":
-      return format === "string" ? decoder.decode(element.bytes) : element.bytes;
+      return format === "string" ? bytesText(element.bytes, element.charset) : element.bytes;
+  }
+}
+
+/** `represent` of an element or null; `refuse(reason)` is the error for bytes that are not text (NotText). */
+export function representOr(element: Element | null, format: ValueFormat, refuse: (reason: string) => Error): unknown {
+  if (element === null) return null;
+  try {
+    return represent(element, format);
+  } catch (error) {
+    throw error instanceof NotText ? refuse(error.message) : error;
   }
 }
 
@@ -62,7 +76,10 @@ export function nativeKey(settings: IngestRouteSettings, request: Request, eleme
   if (source.source === "none") return null;
   if (source.source === "header") {
     const text = request.headers.get(source.header);
-    return text === null ? null : represent({ kind: "string", text }, settings.keyFormat);
+    if (text === null) return null;
+    // The key as sent: its bytes for ByteArrayConverter, its UTF-8 text for the others.
+    if (settings.keyFormat === "bytes") return headerBytes(text);
+    return represent({ kind: "string", text: headerText(text) }, settings.keyFormat);
   }
   if (element.kind !== "json") return null;
   let getter = getters.get(settings);
@@ -119,7 +136,8 @@ export function requestHeaders(
   const out: (readonly [string, IngestHeaderValue])[] = [];
   for (const { from, to } of headers.allow) {
     const value = request.headers.get(from);
-    if (value !== null) out.push([to, value]);
+    // Its UTF-8 text, or its ISO-8859-1 reading when it is not UTF-8 (a header converter writes text).
+    if (value !== null) out.push([to, headerText(value)]);
   }
   for (const entry of headers.static) out.push(entry);
   if (contentType !== null && (raw || headers.contentType !== null))

@@ -6,11 +6,12 @@
  * 403 when Kafka refused the gateway's principal the topic (a record's error_code 40301).
  */
 import * as v from "valibot";
+import { exactMember, exactReading, jsonDataElement } from "./exact-json-data.ts";
 import { ErrorCodes, failedRecordCode, IngestError } from "./ingest-error.ts";
 import type { IngestRecord, RecordOutcome } from "./ingest-record.ts";
 import { depthChecked } from "./json-text.ts";
 import { mediaType } from "./native-body.ts";
-import { type Element, elementBytes, ingestRecord, represent, requestHeaders } from "./record-builder.ts";
+import { type Element, elementBytes, ingestRecord, representOr, requestHeaders } from "./record-builder.ts";
 import { issueMessage, V2BinaryProduceRequest, V2JsonProduceRequest } from "./rest-proxy-schemas.ts";
 import { decodeBase64 } from "./rest-proxy-v3-fields.ts";
 import type { IngestRouteSettings } from "./route-settings.ts";
@@ -53,12 +54,20 @@ export function v2ResponseType(accept: string | null): string {
   return types.includes("application/json") ? "application/json" : V2_GENERIC;
 }
 
-const decoder = new TextDecoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
 
-function parseJsonBody(body: Uint8Array, maxDepth: number): unknown {
-  const text = depthChecked(decoder.decode(body), maxDepth);
+/** The body parsed, and read exactly when a number in it may have been changed (exact-json-data.ts). */
+function parseJsonBody(body: Uint8Array, maxDepth: number): { doc: unknown; exact: unknown } {
+  let source: string;
   try {
-    return JSON.parse(text);
+    source = decoder.decode(body);
+  } catch {
+    // Not read with U+FFFD in place of what was sent (Jackson refuses it too: "Invalid UTF-8 start byte").
+    throw new IngestError(400, ErrorCodes.BAD_REQUEST, "Malformed JSON: the request body is not valid UTF-8");
+  }
+  const text = depthChecked(source, maxDepth);
+  try {
+    return { doc: JSON.parse(text), exact: exactReading(text) };
   } catch (error) {
     throw new IngestError(400, ErrorCodes.BAD_REQUEST, `Malformed JSON: ${(error as Error).message}`);
   }
@@ -73,7 +82,7 @@ export function parseV2Body(
   format: V2Format,
   pathPartition: number | null,
 ): IngestRecord[] {
-  const doc = parseJsonBody(body, settings.limits.maxJsonDepth);
+  const { doc, exact } = parseJsonBody(body, settings.limits.maxJsonDepth);
   const schema = format === "json" ? V2JsonProduceRequest : V2BinaryProduceRequest;
   const parsed = v.safeParse(schema, doc);
   if (!parsed.success) throw new IngestError(422, 422, issueMessage(parsed.issues));
@@ -97,7 +106,8 @@ export function parseV2Body(
   return request_.records.map((r, i) => {
     const element = (data: unknown, what: string): Element | null => {
       if (data === undefined || data === null) return null;
-      if (format === "json") return { kind: "json", value: data };
+      if (format === "json")
+        return jsonDataElement(data, exactMember(exactMember(exactMember(exact, "records"), i), what));
       const bytes = decodeBase64(data as string);
       if (!bytes)
         throw new IngestError(
@@ -116,9 +126,15 @@ export function parseV2Body(
         ErrorCodes.PAYLOAD_TOO_LARGE,
         `Record ${i} is ${bytes} bytes, over the limit of ${limits.maxRecordBytes} (ingest.max.record.bytes); nothing was written`,
       );
+    const notText = (what: string) => (reason: string) =>
+      new IngestError(
+        422,
+        ErrorCodes.JSON_CONVERSION,
+        `records[${i}].${what}: the data is ${reason}, and this route's ${what} converter writes text`,
+      );
     return ingestRecord(
-      key ? represent(key, settings.keyFormat) : null,
-      value ? represent(value, settings.valueFormat) : null,
+      representOr(key, settings.keyFormat, notText("key")),
+      representOr(value, settings.valueFormat, notText("value")),
       headers,
       bytes + (key ? elementBytes(key) : 0),
       pathPartition ?? r.partition ?? null,

@@ -10,10 +10,11 @@
  * (bounded by ingest.max.body.bytes), then answered.
  */
 import * as v from "valibot";
+import { exactMember, exactReading, jsonDataElement } from "./exact-json-data.ts";
 import { ErrorCodes, failedRecordCode, IngestError } from "./ingest-error.ts";
 import type { IngestHeaderValue, IngestRecord, RecordOutcome } from "./ingest-record.ts";
 import { concatenatedJsonTexts, depthChecked } from "./json-text.ts";
-import { type Element, elementBytes, ingestRecord, represent, requestHeaders } from "./record-builder.ts";
+import { type Element, elementBytes, ingestRecord, representOr, requestHeaders } from "./record-builder.ts";
 import { issueMessage, V3BatchEntry, V3ProduceRequest } from "./rest-proxy-schemas.ts";
 import { clientHeaders, clientTimestamp, decodeBase64, RecordError } from "./rest-proxy-v3-fields.ts";
 import type { IngestRouteSettings } from "./route-settings.ts";
@@ -57,6 +58,7 @@ export interface V3Parsed {
 function data(
   field: v.InferOutput<typeof V3ProduceRequest>["key"],
   what: "key" | "value",
+  exact: unknown,
 ): { element: Element; info: DataInfo } | null {
   if (field === undefined || field === null) return null;
   if (field.schema_id != null || field.schema != null || field.subject != null || field.schema_version != null)
@@ -78,8 +80,9 @@ function data(
     if (typeof d !== "string") throw new RecordError(`Bad Request: data=${JSON.stringify(d)} is not a string.`);
     return { element: { kind: "string", text: d }, info: { type, size: Buffer.byteLength(d) } };
   }
-  const text = JSON.stringify(d);
-  return { element: { kind: "json", value: d, text }, info: { type, size: Buffer.byteLength(text) } };
+  // As sent: its exact reading's text when a number in it may have been changed (exact-json-data.ts).
+  const element = jsonDataElement(d, exactMember(exactMember(exact, what), "data"));
+  return { element, info: { type, size: Buffer.byteLength(element.text) } };
 }
 
 function readRecord(
@@ -88,12 +91,13 @@ function readRecord(
   raw: unknown,
   receivedAt: number,
   schema: typeof V3ProduceRequest | typeof V3BatchEntry,
+  exact: unknown,
 ): { record: IngestRecord; key: DataInfo | null; value: DataInfo | null } {
   const parsed = v.safeParse(schema, raw);
   if (!parsed.success) throw new RecordError(`Bad Request: ${issueMessage(parsed.issues)}`);
   const r = parsed.output;
-  const key = data(r.key, "key");
-  const value = data(r.value, "value");
+  const key = data(r.key, "key", exact);
+  const value = data(r.value, "value", exact);
   const headers = r.headers?.length ? [...base, ...clientHeaders(settings, r.headers)] : base;
   const timestamp = r.timestamp ? clientTimestamp(settings, r.timestamp, receivedAt) : receivedAt;
   const bytes = value ? elementBytes(value.element) : 0;
@@ -103,9 +107,11 @@ function readRecord(
       413,
       ErrorCodes.PAYLOAD_TOO_LARGE,
     );
+  const notText = (what: string) => (reason: string) =>
+    new RecordError(`Bad Request: ${what} data is ${reason}, and this route's ${what} converter writes text`);
   const record = ingestRecord(
-    key ? represent(key.element, settings.keyFormat) : null,
-    value ? represent(value.element, settings.valueFormat) : null,
+    representOr(key?.element ?? null, settings.keyFormat, notText("key")),
+    representOr(value?.element ?? null, settings.valueFormat, notText("value")),
     headers,
     bytes + (key?.info.size ?? 0),
     r.partition_id ?? null,
@@ -154,7 +160,7 @@ export function parseV3Records(
       } catch (error) {
         throw new RecordError(`Bad Request: malformed JSON: ${(error as Error).message}`);
       }
-      const { record, key, value } = readRecord(settings, base, raw, receivedAt, V3ProduceRequest);
+      const { record, key, value } = readRecord(settings, base, raw, receivedAt, V3ProduceRequest, exactReading(text));
       records.push(record);
       return { ok: true, index: records.length - 1, key, value };
     } catch (error) {
@@ -195,10 +201,11 @@ export function parseV3Batch(
   }
   const base = requestHeaders(settings, request, receivedAt, null, false);
   const records: IngestRecord[] = [];
+  const exact = exactMember(exactReading(text), "entries");
   const items: V3Item[] = entries.map((entry, i) => {
     const id = ids[i] as string;
     try {
-      const { record, key, value } = readRecord(settings, base, entry, receivedAt, V3BatchEntry);
+      const { record, key, value } = readRecord(settings, base, entry, receivedAt, V3BatchEntry, exactMember(exact, i));
       records.push(record);
       return { ok: true, id, index: records.length - 1, key, value };
     } catch (error) {

@@ -35,6 +35,8 @@ export interface FuzzTopic {
 
 type Rng = () => number;
 const b64 = (rng: Rng) => Buffer.from(Array.from({ length: int(rng, 9) }, () => int(rng, 256)));
+/** Binary data for a key: UTF-8 text on `bytes` topics, whose StringConverter keys refuse other bytes. */
+const keyBytes = (rng: Rng, f: FuzzTopic["format"]) => (f === "bytes" ? Buffer.from(randomString(rng)) : b64(rng));
 const text = (s: string): Expected => ({ bytes: Buffer.from(s) });
 
 /** A v3 key or value made consistent with its type, and what it writes under `format`. */
@@ -50,9 +52,9 @@ function v3Data(data: Record<string, unknown> | null | undefined, rng: Rng, f: F
     data.data = randomString(rng);
     return { expected: f === "json" ? { json: data.data } : text(data.data as string) };
   }
-  const bytes = b64(rng);
+  const bytes = isKey ? keyBytes(rng, f) : b64(rng);
   data.data = bytes.toString("base64");
-  return { expected: f === "json" ? { json: data.data } : isKey ? undefined : { bytes } };
+  return { expected: f === "json" ? { json: data.data } : { bytes } };
 }
 
 function v3Record(r: Record<string, unknown>, rng: Rng, f: FuzzTopic["format"]): FuzzRecord {
@@ -75,9 +77,9 @@ function v2Record(r: Record<string, unknown>, rng: Rng, f: FuzzTopic["format"], 
   }
   const one = (field: "key" | "value"): Expected => {
     if (typeof r[field] !== "string") return r[field] === undefined || r[field] === null ? null : undefined;
-    const bytes = b64(rng);
+    const bytes = field === "key" ? keyBytes(rng, f) : b64(rng);
     r[field] = bytes.toString("base64");
-    return f === "json" ? { json: r[field] } : field === "key" ? undefined : { bytes };
+    return f === "json" ? { json: r[field] } : { bytes };
   };
   return { key: one("key"), value: one("value") };
 }
