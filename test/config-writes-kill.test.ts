@@ -1,12 +1,12 @@
 /**
- * kill -9 of the gateway (the compiled binary when GATEWAY_BIN is set) in the middle of a stream of
- * config writes: six clients, one connector each, create, reconfigure (a sink's tasks.max too: its
- * tasks rebalance), pause, resume, stop, alter offsets and delete, one request after the other.
- * After each kill the gateway starts again on the same data.dir, and every connector is exactly
- * as the last answered write left it, or as the write in flight at the kill would have: its
- * existence, whole config, target state and source offset (offsets outlive their connector, as in
- * Connect); each connector then settles in that state with the tasks its config asks for.
- * LIFECYCLE_SEED-style replay: KILL_WRITES_SEED repeats a run's operations (not their timing).
+ * kill -9 of the gateway (the compiled binary when GATEWAY_BIN is set), three times, in the middle
+ * of a stream of config writes: six clients, one connector each, create, reconfigure (a sink's
+ * tasks.max too: its tasks rebalance), pause, resume, stop, alter offsets and delete, one request
+ * after the other. After each kill the gateway starts again on the same data.dir, and every
+ * connector is exactly as the last answered write left it, or as the write in flight at the kill
+ * would have: its existence, whole config, target state and source offset (offsets outlive their
+ * connector, as in Connect); each connector then settles in that state with the tasks its config
+ * asks for. KILL_WRITES_SEED repeats a run's operations (not their timing).
  */
 import { describe, expect, test } from "bun:test";
 import { type Gateway, type GatewayOptions, startGateway } from "./support/gateway.ts";
@@ -186,10 +186,10 @@ describe("config writes across kill -9", () => {
     // Per round: writes answered, writes in flight at the kill, and those of them that took effect.
     const rounds: { acked: number; inFlight: string[]; landed: string[] }[] = [];
     gw = await startGateway(options);
-    for (let round = 0; round < 5; round++) {
+    for (let round = 0; round < 3; round++) {
       const count = { acked: 0 };
       const running = clients.map((c) => writeUntilKilled(gw!, c, dir.path, topic, rnd, count));
-      await waitFor(() => count.acked >= 60, { timeoutMs: 45_000, what: "60 answered writes" });
+      await waitFor(() => count.acked >= 50, { timeoutMs: 45_000, what: "50 answered writes" });
       await gw.kill();
       await Promise.all(running);
       rounds.push({ acked: count.acked, inFlight: clients.filter((c) => c.inFlight).map((c) => c.name), landed: [] });

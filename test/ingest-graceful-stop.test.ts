@@ -73,7 +73,7 @@ describe("device ingest across a graceful stop", () => {
         const gw = await startIngestGateway(dir, "up", round === 0 ? ingestConnector(topic, mode) : undefined, worker);
         load.start(`${await ingestUrlOf(gw)}${PATH}`);
         const from = outcomes.length;
-        await waitFor(() => outcomes.length >= from + 300, { timeoutMs: 60_000, what: "300 requests answered" });
+        await waitFor(() => outcomes.length >= from + 200, { timeoutMs: 60_000, what: "200 requests answered" });
         const code = await gw.stop();
         await load.stop();
         expect(code).toBe(0);
