@@ -165,8 +165,10 @@ describe("config writes across kill -9", () => {
       dir: dir.path,
       worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data"), "offset.flush.interval.ms": "200" },
     };
+    // Names of this run only: a sink's group (connect-<name>) is on a broker other tests share.
+    const run = topic.slice("config-writes-kill-".length);
     const clients: Client[] = ["s1", "s2", "s3", "s4", "k1", "k2"].map((name) => ({
-      name,
+      name: `${name}-${run}`,
       kind: name.startsWith("s") ? "source" : "sink",
       state: { exists: false, config: undefined, target: "RUNNING", position: undefined },
       inFlight: undefined,

@@ -148,7 +148,7 @@ describe("FileStream connectors stopped under load", () => {
     writeFileSync(output, "");
     await using feed = await feeder(topic, output);
     const options = await workerOptions(dir, {
-      name: "sink",
+      name: topic, // a group of its own (connect-<name>), on a broker other tests share
       "connector.class": "FileStreamSink",
       topics: topic,
       file: output,
@@ -161,7 +161,7 @@ describe("FileStream connectors stopped under load", () => {
     };
     const committedSum = async () => {
       let sum = 0;
-      for (const o of (await committedOffsets(h.admin, "connect-sink", topic)).values()) sum += Math.max(0, o);
+      for (const o of (await committedOffsets(h.admin, `connect-${topic}`, topic)).values()) sum += Math.max(0, o);
       return sum;
     };
 
@@ -173,7 +173,11 @@ describe("FileStream connectors stopped under load", () => {
       if (how === "kill") await h.state.gw.kill();
       else expect(await h.state.gw.stop()).toBe(0);
       expect(feed.done).toBe(false); // records were still coming
-      stops.push({ how, committed: await committedOffsets(h.admin, "connect-sink", topic), lines: fileLines().length });
+      stops.push({
+        how,
+        committed: await committedOffsets(h.admin, `connect-${topic}`, topic),
+        lines: fileLines().length,
+      });
     }
     const records = await feed.finish();
 
