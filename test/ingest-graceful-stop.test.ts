@@ -70,13 +70,22 @@ describe("device ingest across a graceful stop", () => {
       const outcomes: Outcome[] = [];
       const load = devices(outcomes);
       for (let round = 0; round < 2; round++) {
-        const gw = await startIngestGateway(dir, "up", round === 0 ? ingestConnector(topic, mode) : undefined, worker);
+        // Stopped (SIGTERM) at scope end if a wait below fails first.
+        await using gw = await startIngestGateway(
+          dir,
+          "up",
+          round === 0 ? ingestConnector(topic, mode) : undefined,
+          worker,
+        );
         load.start(`${await ingestUrlOf(gw)}${PATH}`);
         const from = outcomes.length;
-        await waitFor(() => outcomes.length >= from + 200, { timeoutMs: 60_000, what: "200 requests answered" });
-        const code = await gw.stop();
-        await load.stop();
-        expect(code).toBe(0);
+        try {
+          await waitFor(() => outcomes.length >= from + 200, { timeoutMs: 60_000, what: "200 requests answered" });
+        } finally {
+          const code = await gw.stop();
+          await load.stop();
+          expect(code).toBe(0);
+        }
       }
       await using gw = await startIngestGateway(dir, "up", undefined, worker);
       await waitFor(async () => mode === "kafka" || (await metric(gw, "ingest_spool_records", NAME)) === 0, {
