@@ -210,6 +210,8 @@ export function startApp(options: AppOptions): App {
     originals: config.originals,
     routes: ingestRoutes,
     log: logs.get("io.edgegateway.ingest.IngestServer"),
+    // A graceful stop answers the requests in flight (their tasks still run), as Connect's REST server finishes its own.
+    drainMs: config["task.shutdown.graceful.timeout.ms"],
     app: ingestApp({
       routes: ingestRoutes,
       metrics: ingestMetrics,

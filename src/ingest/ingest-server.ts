@@ -25,6 +25,7 @@
 import type { Server } from "bun";
 import { type Listener, parseListener } from "../listener.ts";
 import type { MetricFamily } from "../metrics/prometheus.ts";
+import { within } from "../util/async.ts";
 import { listenFailure } from "../util/listen-failure.ts";
 import type { Logger } from "../util/logger.ts";
 import type { IngestApp } from "./ingest-pipeline-contract.ts";
@@ -44,6 +45,11 @@ export interface IngestServerOptions {
   readonly app: IngestApp;
   readonly routes: IngestRouteTable;
   readonly log: Logger;
+  /**
+   * How long `stop` lets requests in flight finish (task.shutdown.graceful.timeout.ms) before it
+   * closes their connections; 0: at once.
+   */
+  readonly drainMs?: number;
 }
 
 /** Bun's body limit while no route is open (the default of ingest.max.body.bytes). */
@@ -78,7 +84,8 @@ interface OpenListener {
   readonly handshakeFailures?: ReadonlyMap<string, number>;
   /** Connections refused by a cap or closed by a deadline, by reason (https listeners). */
   readonly connectionsClosed?: ReadonlyMap<string, number>;
-  stop(): Promise<void>;
+  /** Stops accepting, lets requests in flight be answered for up to `drainMs`, then closes every connection. */
+  stop(drainMs: number): Promise<void>;
 }
 
 export class IngestServer {
@@ -151,7 +158,7 @@ export class IngestServer {
     this.stopped = true;
     this.unsubscribe?.();
     const servers = this.servers.splice(0);
-    for (const s of servers) await s.stop();
+    await Promise.all(servers.map((s) => s.stop(this.o.drainMs ?? 0)));
   }
 
   private open(): void {
@@ -176,7 +183,7 @@ export class IngestServer {
         url: front.url,
         handshakeFailures: front.handshakeFailures,
         connectionsClosed: front.connectionsClosed,
-        stop: () => front.stop(),
+        stop: (drainMs) => front.stop(drainMs),
       };
     }
     // The server, not a connection object: one is made only if a stage asks for the peer address.
@@ -225,9 +232,12 @@ export class IngestServer {
     const host = listener.host === "" ? "0.0.0.0" : listener.host.includes(":") ? `[${listener.host}]` : listener.host;
     return {
       url: `${listener.protocol}://${host}:${port}`,
-      stop: () => {
+      stop: async (drainMs) => {
         unsubscribe();
-        return server.stop(true);
+        // Bun's graceful stop settles once the requests in flight are answered (idle keep-alive
+        // connections do not hold it); whatever is still open after drainMs is closed.
+        if (drainMs > 0) await within(server.stop(false), drainMs);
+        await server.stop(true);
       },
     };
   }

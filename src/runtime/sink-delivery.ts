@@ -26,11 +26,12 @@ export interface SinkDelivery {
   readonly throwIfFailed: () => void;
 }
 
+/** True once delivered; false when the task's stop ended a put's redelivery (nothing advanced). */
 export async function deliverBatches(
   d: SinkDelivery,
   taken: readonly Pick<QueuedBatch, "records" | "assignment">[],
   heartbeat: () => Promise<void>,
-): Promise<void> {
+): Promise<boolean> {
   const sinkRecords = await d.batches.convert(taken.map((t) => t.records));
   const max = d.maxPutRecords ?? Number.POSITIVE_INFINITY;
   const assignments = new Map(taken.map((t) => [key(t.records[0]!), t.assignment]));
@@ -42,7 +43,7 @@ export async function deliverBatches(
   try {
     // Every slice in turn (an empty batch too, as Connect calls put with one).
     for (let i = 0; i === 0 || i < sinkRecords.length; i += max) {
-      await d.putRetry.put(sinkRecords.slice(i, i + max), heartbeat, owned);
+      if (!(await d.putRetry.put(sinkRecords.slice(i, i + max), heartbeat, owned))) return false;
       d.throwIfFailed();
     }
     for (const { records, assignment } of taken) {
@@ -51,6 +52,7 @@ export async function deliverBatches(
       if (last && d.ownership.assignmentOf(key(last)) === assignment && !d.context.rewinds(last))
         d.offsets.advance({ topic: last.topic, partition: last.partition, offset: last.offset + 1 });
     }
+    return true;
   } finally {
     d.context.rewind();
   }

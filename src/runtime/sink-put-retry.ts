@@ -2,7 +2,8 @@
  * SinkPutRetry: how a WorkerSinkTask calls its SinkTask's `put`, with Connect's redelivery after a
  * RetriableError (after the backoff the task set with `context.timeout`, else PUT_BACKOFF). A
  * revocation of one of the put's partitions (WorkerSinkTask calls `revoke`) ends the retry at once:
- * those records are dropped and the rest is put again. Called from the sink task's serial executor.
+ * those records are dropped and the rest is put again. The task's stop ends it too (unless the put
+ * failed for good: that failure is thrown). Called from the sink task's serial executor.
  */
 import type { SinkTask } from "../api/connector.ts";
 import { partitionMapKey as key, type SinkRecord, type TopicPartition } from "../api/record.ts";
@@ -24,6 +25,11 @@ export interface SinkPutRetryOptions {
   readonly stopSignal: () => AbortSignal;
   /** The consumed record behind a record handed to `put` (its partition). */
   readonly origin: (record: SinkRecord) => ConsumedRecord | undefined;
+  /**
+   * Runs before each redelivery, after the backoff: the worker commits what is due meanwhile (what
+   * was put before), as Connect's poll loop commits between redeliveries.
+   */
+  readonly beforeRedelivery?: () => Promise<void>;
 }
 
 /** Redelivery after a RetriableException from `put`, unless the task set `context.timeout`. */
@@ -54,20 +60,23 @@ export class SinkPutRetry {
    * retries (no heartbeats go out meanwhile, so the whole group would stall): when a partition of
    * the put is revoked or lost, its records are dropped (their offsets do not advance; the next owner
    * starts at the commit) and the rest is put again, as Connect's revocation removes a revoked
-   * partition's records from its pending batch.
+   * partition's records from its pending batch. True once put; false when the task's stop ended
+   * the redelivery (the records were not delivered).
    */
   async put(
     records: readonly SinkRecord[],
     heartbeat: () => Promise<void>,
     owned: (record: SinkRecord) => boolean,
-  ): Promise<void> {
+  ): Promise<boolean> {
     let pending = records;
     while (pending.length > 0) {
       const revoked = new AbortController();
       this.putting = { partitions: new Set(pending.map((r) => key(this.o.origin(r)!))), revoked };
       try {
-        return await this.putWithRetry(pending, heartbeat, AbortSignal.any([this.o.stopSignal(), revoked.signal]));
+        await this.putWithRetry(pending, heartbeat, AbortSignal.any([this.o.stopSignal(), revoked.signal]));
+        return true;
       } catch (error) {
+        if (error === this.o.stopSignal().reason) return false;
         if (error !== REVOKED) throw error;
         const kept = pending.filter(owned);
         this.o.log.info(`Dropping ${pending.length - kept.length} records of revoked partitions before redelivery`);
@@ -76,6 +85,7 @@ export class SinkPutRetry {
         this.putting = undefined;
       }
     }
+    return true;
   }
 
   private async putWithRetry(
@@ -83,11 +93,22 @@ export class SinkPutRetry {
     heartbeat: () => Promise<void>,
     signal: AbortSignal,
   ): Promise<void> {
+    // A put that fails for good as the task is told to stop is that failure, not the stop (the
+    // retry loop answers every failure after an abort with the abort's reason).
+    let failure: unknown;
     await retry(
       async (attempt) => {
-        if (attempt > 0) await heartbeat().catch(() => undefined);
+        if (attempt > 0) {
+          await heartbeat().catch(() => undefined);
+          await this.o.beforeRedelivery?.();
+        }
         const started = monotonicNow(this.o.clock);
-        await this.o.task.put(records);
+        try {
+          await this.o.task.put(records);
+        } catch (error) {
+          failure = error;
+          throw error;
+        }
         this.o.metrics.put(records.length, monotonicNow(this.o.clock) - started);
       },
       {
@@ -106,6 +127,8 @@ export class SinkPutRetry {
             error,
           ),
       },
-    );
+    ).catch((error) => {
+      throw error === signal.reason && failure !== undefined && !isRetriable(failure) ? failure : error;
+    });
   }
 }

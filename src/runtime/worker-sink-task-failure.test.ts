@@ -9,7 +9,7 @@ import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
 import type { SinkTask, SinkTaskContext } from "../api/connector.ts";
 import type { SinkRecord, TopicPartition } from "../api/record.ts";
-import { ConnectError } from "../errors.ts";
+import { ConnectError, RetriableError } from "../errors.ts";
 import { memorySinkTask, taskBasics } from "./task-test-support.ts";
 
 /** A SinkTask whose `put` is the test's: `written` is what it wrote, `calls` the worker's calls. */
@@ -184,5 +184,52 @@ describe("WorkerSinkTask failing while PAUSED or stopping", () => {
     expect(listener.events).toEqual(["RUNNING"]);
     expect(plugin.calls.filter((c) => c === "flush" || c.startsWith("commit"))).toEqual([]);
     expect(kafka.committed("connect-c", p0)).toBeUndefined();
+  });
+});
+
+describe("WorkerSinkTask stopped while a put is redelivered", () => {
+  // Kill hunt 2026-12-02: the stop's abort of the redelivery counted as the task failing, so the
+  // graceful stop committed nothing, and what was written before the disk filled came again.
+  test("the stop ends the redelivery without failing the task and commits what was put before (Connect's close)", async () => {
+    const { kafka, plugin, task, produce, listener } = setup(3_600_000);
+    produce("a");
+    await waitFor(() => plugin.calls.includes("open"));
+    await kafka.deliver(); // a is put, not committed yet
+    plugin.onPut = () => {
+      throw new RetriableError("No space left on device");
+    };
+    produce("b");
+    const delivering = kafka.deliver().catch(() => undefined);
+    await waitFor(() => plugin.calls.filter((c) => c === "put").length >= 3, { what: "b redelivered" });
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+    await delivering;
+    expect(listener.events).not.toContain("FAILED");
+    expect(kafka.committed("connect-c", p0)).toBe(1); // a, never b
+    expect(plugin.written).toEqual(["a"]);
+  });
+});
+
+describe("WorkerSinkTask committing while a put is redelivered", () => {
+  // Kill hunt 2026-12-02: the redelivery held the task's executor, so no commit was made while a
+  // disk stayed full, and a kill -9 then replayed everything put since the last one.
+  test("a commit due between redeliveries commits what was put before (Connect's poll loop)", async () => {
+    const { kafka, plugin, task, produce, listener } = setup(3_600_000);
+    produce("a");
+    await waitFor(() => plugin.calls.includes("open"));
+    await kafka.deliver(); // a is put, not committed yet
+    plugin.onPut = () => {
+      plugin.context.requestCommit();
+      throw new RetriableError("No space left on device");
+    };
+    produce("b");
+    const delivering = kafka.deliver().catch(() => undefined);
+    await waitFor(() => kafka.committed("connect-c", p0) === 1, { what: "a committed while b is redelivered" });
+    expect(plugin.written).toEqual(["a"]);
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+    await delivering;
+    expect(listener.events).not.toContain("FAILED");
+    expect(kafka.committed("connect-c", p0)).toBe(1);
   });
 });

@@ -24,7 +24,7 @@ import { SinkBatchConverter } from "./sink-batch-converter.ts";
 import { startSinkConsumer } from "./sink-consumer-start.ts";
 import { deliverBatches, type SinkDelivery } from "./sink-delivery.ts";
 import { SinkOffsets } from "./sink-offsets.ts";
-import { type QueuedBatch, SinkPartitionOwnership } from "./sink-partition-ownership.ts";
+import { SinkPartitionOwnership } from "./sink-partition-ownership.ts";
 import { SinkPutRetry } from "./sink-put-retry.ts";
 import { sinkTaskContext, type WorkerSinkTaskContext } from "./sink-task-context.ts";
 import type { TaskMetrics } from "./task-metrics.ts";
@@ -80,6 +80,7 @@ export class WorkerSinkTask extends WorkerTask {
       log: this.log,
       stopSignal: () => this.stopSignal,
       origin: (record) => this.batches.origin(record),
+      beforeRedelivery: () => this.commitIfDue(),
     });
     this.ownership = new SinkPartitionOwnership({
       consumer: () => this.consumer,
@@ -242,7 +243,8 @@ export class WorkerSinkTask extends WorkerTask {
     const taken = this.ownership.take();
     if (taken.length === 0) return; // an earlier run took these batches along
     try {
-      if (!this.stopping) await this.deliver(taken, heartbeat);
+      // A stop that ends a put's redelivery is no failure: close() still commits what was delivered before.
+      if (!this.stopping && (await deliverBatches(this.delivery, taken, heartbeat))) await this.commitIfDue();
       for (const t of taken) t.done.resolve();
     } catch (error) {
       this.crash = error as Error;
@@ -251,11 +253,10 @@ export class WorkerSinkTask extends WorkerTask {
     }
   }
 
-  private async deliver(taken: readonly QueuedBatch[], heartbeat: () => Promise<void>): Promise<void> {
-    await deliverBatches(this.delivery, taken, heartbeat);
-    if (this.commitRequested || monotonicNow(this.clock) - this.lastCommit >= this.flushIntervalMs) {
+  /** A commit requested or due: after each delivery, and between redeliveries of a put (Connect's poll loop). */
+  private async commitIfDue(): Promise<void> {
+    if (this.commitRequested || monotonicNow(this.clock) - this.lastCommit >= this.flushIntervalMs)
       await this.commitOffsets();
-    }
   }
 
   /** Gives up the current group membership: its partitions count as lost (uncommitted records are redelivered). */

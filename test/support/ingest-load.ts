@@ -28,7 +28,7 @@ export function ingestConnector(topic: string, mode: "spool" | "kafka") {
 }
 
 /** The gateway's worker keys: the shared broker, or a port nothing listens on (Kafka unreachable). */
-async function worker(dir: TempDir, kafka: "up" | "down") {
+async function worker(dir: TempDir, kafka: "up" | "down"): Promise<Record<string, string>> {
   return {
     "bootstrap.servers": kafka === "up" ? (await kafkaBroker()).bootstrap : "127.0.0.1:1",
     "socket.connection.setup.timeout.ms": "500",
@@ -38,13 +38,14 @@ async function worker(dir: TempDir, kafka: "up" | "down") {
   };
 }
 
-/** Starts the gateway on `dir` (a spool or kafka mode route NAME at PATH when `create` is its config) and waits for the route (an empty batch: 422, nothing written) and a RUNNING task. */
+/** Starts the gateway on `dir` (a spool or kafka mode route NAME at PATH when `create` is its config; `extra` worker keys) and waits for the route (an empty batch: 422, nothing written) and a RUNNING task. */
 export async function startIngestGateway(
   dir: TempDir,
   kafka: "up" | "down",
   create?: Record<string, string>,
+  extra: Record<string, string> = {},
 ): Promise<Gateway> {
-  const gw = await startGateway({ dir: dir.path, worker: await worker(dir, kafka) });
+  const gw = await startGateway({ dir: dir.path, worker: { ...(await worker(dir, kafka)), ...extra } });
   if (create) expect((await gw.rest.post("/connectors", { name: NAME, config: create })).status).toBe(201);
   const url = `${await ingestUrlOf(gw)}${PATH}`;
   const empty = () => fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: "[]" });

@@ -48,7 +48,8 @@
  * (allowHalfOpen, httpAllowHalfOpen); the connection ends after the last one.
  *
  * Lifecycle: `startTlsFrontEnd` → listening (synchronously: Bun binds in `listen`, so a port in use
- * fails the start like Bun.serve does); `stop()` closes the listener and every connection.
+ * fails the start like Bun.serve does); `stop(drainMs)` closes the listener, lets answers in progress
+ * be sent (up to drainMs; no further request is handled) and closes every connection.
  */
 import { statSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
@@ -56,6 +57,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { createServer as createTlsServer, type SecureContextOptions, type TLSSocket } from "node:tls";
 import { messageOf } from "../../errors.ts";
 import { nodeTlsServerOptions } from "../../tls/server-tls.ts";
+import { within } from "../../util/async.ts";
 import { listenFailure } from "../../util/listen-failure.ts";
 import { getLogger, type Logger } from "../../util/logger.ts";
 import type { IngestConnection, PeerCertificateInfo } from "../request-context.ts";
@@ -92,7 +94,8 @@ export interface TlsFrontEnd {
   readonly connectionsClosed: ReadonlyMap<string, number>;
   /** Connections open now. */
   readonly connections: () => number;
-  stop(): Promise<void>;
+  /** Stops accepting; lets answers in progress be sent for up to `drainMs` (0: none), then closes every connection. */
+  stop(drainMs?: number): Promise<void>;
 }
 
 type Fingerprint = string;
@@ -265,10 +268,19 @@ export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {
     handshakeFailures: failures,
     connectionsClosed: guard.closed,
     connections: () => guard.size,
-    async stop() {
+    async stop(drainMs = 0) {
       if (timer) clearInterval(timer);
-      guard.close();
+      // Settles once every connection has ended: new ones are refused from here on.
       const closed = new Promise<void>((resolve) => tls.close(() => resolve()));
+      if (drainMs > 0) {
+        // Answers in progress are sent, no further request is handled, then each connection closes.
+        guard.closeWhen((socket) => {
+          gate.giveUp(socket);
+          return true;
+        });
+        await within(closed, drainMs);
+      }
+      guard.close();
       for (const socket of sockets) socket.destroy();
       http.close();
       await closed;
