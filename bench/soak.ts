@@ -5,21 +5,27 @@
  * One gateway process, one local HTTP server standing in for the external APIs. Phases, each sampled
  * after the same number of cycles at several points (a leak grows linearly with cycles, warm-up does not):
  *   churn    per cycle, every connector kind (FileStreamSource, FileStreamSink, HttpIngestSource in
- *            both ack modes,
+ *            both ack modes, a request over the https listener to the spool one,
  *            HttpSource against a failing API, HttpSink against 500 / refused / timing-out endpoints):
  *            create, config PUT, pause, resume, restart, delete;
+ *   reconfig per cycle, one long-lived connector of each kind reconfigured (tasks.max 1, 2, 3 in
+ *            turn), restarted with its tasks, paused and resumed;
  *   ingest   per cycle, on one ingest connector: single and batch POSTs with and without
  *            Idempotency-Key, a 4xx storm (malformed JSON, 413, 415, 404), requests aborted while
  *            Kafka's ack is awaited, a slow body;
  *   failing  long-lived HttpSink connectors against 500 / refused / timing-out endpoints (retrying
  *            forever) and HttpSource connectors against failing APIs (behavior.on.error=log), fed by
  *            ingest; per cycle one ingest POST and a 100 ms wait;
- *   slowloris 50 connections stalled in their request head and 50 in their body, held until the
+ *   tls      per cycle, on the https ingest listener (client certificates requested): connections
+ *            with and without a client certificate, with an untrusted one, cut short in the
+ *            handshake and in the body, three pipelined requests, one that never speaks;
+ *   slowloris(-rest) 50 connections stalled in their request head and 50 in their body (on the
+ *            ingest listener; -rest: on the REST listener, not run by default), held until the
  *            gateway closes them (sampled with them open, then with the count still open as "cycles");
  *   admin    per cycle, REST requests (found and not found, invalid configs) and a /metrics scrape.
  * A sample: RSS, open fds, TCP sockets to the broker, SQLite rows per table, /metrics series.
- * BENCH_SOAK_CYCLES (default 200 churn cycles; ingest and admin run 5x as many), BENCH_SOAK_SAMPLES (5),
- * BENCH_SOAK_ONLY (phases, default churn,ingest,failing,slowloris,admin). BENCH_SOAK_HEAP=1 runs the gateway from source
+ * BENCH_SOAK_CYCLES (default 200 churn cycles; ingest, tls and admin run 5x as many), BENCH_SOAK_SAMPLES (5),
+ * BENCH_SOAK_ONLY (phases, default churn,reconfig,ingest,tls,failing,slowloris,admin). BENCH_SOAK_HEAP=1 runs the gateway from source
  * (bench/support/heap-probe-entry.ts) and adds the JS heap and the object types that grew most;
  * with BENCH_HEAP_SNAPSHOT=1 too, the probe also writes a JSC heap snapshot per sample into the soak's
  * directory (keep it with BENCH_SOAK_KEEP=1) to find what retains the objects that grew.
@@ -32,13 +38,14 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { churnConnectors } from "./support/soak-connectors.ts";
 import { acceptedOn, report, type SoakSample, type SoakTarget, sample } from "./support/soak-probe.ts";
+import { makeSoakTls } from "./support/soak-tls.ts";
 
 const bootstrap = process.env.BENCH_BOOTSTRAP ?? "";
 if (bootstrap === "") throw new Error("BENCH_BOOTSTRAP is not set (scripts/bench sets it)");
 const binary = resolve(process.env.BENCH_GATEWAY_BIN ?? join(import.meta.dir, "..", "dist", "gateway"));
 const cycles = Number(process.env.BENCH_SOAK_CYCLES ?? 200);
 const samples = Number(process.env.BENCH_SOAK_SAMPLES ?? 5);
-const only = new Set((process.env.BENCH_SOAK_ONLY ?? "churn,ingest,failing,slowloris,admin").split(","));
+const only = new Set((process.env.BENCH_SOAK_ONLY ?? "churn,reconfig,ingest,tls,failing,slowloris,admin").split(","));
 
 async function freePort(): Promise<number> {
   const s = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
@@ -69,6 +76,8 @@ const refusedUrl = `http://127.0.0.1:${await freePort()}/refused`;
 const dir = mkdtempSync(join(tmpdir(), "gateway-soak-"));
 const restPort = await freePort();
 const ingestPort = await freePort();
+const tlsPort = await freePort();
+const tls = await makeSoakTls(dir);
 const rest = `http://127.0.0.1:${restPort}`;
 const ingest = `http://127.0.0.1:${ingestPort}`;
 writeFileSync(
@@ -76,7 +85,8 @@ writeFileSync(
   [
     `bootstrap.servers=${bootstrap}`,
     `listeners=http://127.0.0.1:${restPort}`,
-    `ingest.listeners=http://127.0.0.1:${ingestPort}`,
+    `ingest.listeners=http://127.0.0.1:${ingestPort},https://127.0.0.1:${tlsPort}`,
+    ...tls.workerLines,
     `data.dir=${join(dir, "data")}`,
     "offset.flush.interval.ms=1000",
     "key.converter=org.apache.kafka.connect.storage.StringConverter",
@@ -118,6 +128,25 @@ async function call(method: string, path: string, body?: unknown): Promise<Respo
   return res;
 }
 
+/**
+ * Reconfiguration of long-lived connectors (never deleted): per cycle each kind's config PUT with
+ * tasks.max 1, 2 or 3 in turn and a changed key, a restart with its tasks, a pause and a resume.
+ */
+async function reconfigCycle(i: number): Promise<void> {
+  const configs = churnConnectors(0, { run: `${run}-re`, dir, topic, apiUrl, refusedUrl });
+  for (const [name, config] of Object.entries(configs)) {
+    await call("PUT", `/connectors/${name}/config`, {
+      ...config,
+      "tasks.max": String(1 + (i % 3)),
+      "x.cycle": String(i),
+    });
+    await call("POST", `/connectors/${name}/restart?includeTasks=true`);
+    await call("PUT", `/connectors/${name}/pause`);
+    await call("PUT", `/connectors/${name}/resume`);
+  }
+  await fetch(`${ingest}/churn-spool/0`, { method: "POST", body: JSON.stringify({ i }) }).then((r) => r.arrayBuffer());
+}
+
 async function churnCycle(i: number): Promise<void> {
   const configs = churnConnectors(i, { run, dir, topic, apiUrl, refusedUrl });
   await Promise.all(Object.entries(configs).map(([name, config]) => call("PUT", `/connectors/${name}/config`, config)));
@@ -137,6 +166,7 @@ async function churnCycle(i: number): Promise<void> {
   await fetch(`${ingest}/churn-spool/${i}`, { method: "POST", body: JSON.stringify({ i }) }).then((r) =>
     r.arrayBuffer(),
   );
+  await tls.post(tlsPort, `/churn-spool/${i}`, JSON.stringify({ i }));
   for (const name of Object.keys(configs)) await call("DELETE", `/connectors/${name}`);
 }
 
@@ -218,26 +248,26 @@ async function failingCycle(i: number): Promise<void> {
  * (ingest.request.timeout.ms for bodies, the listener's idle timeout for heads; up to 60 s), the
  * "cycles" of the second sample being how many the gateway still held.
  */
-async function slowloris(count: number): Promise<SoakSample[]> {
-  const before = acceptedOn(target, ingestPort);
+async function slowloris(count: number, port: number, path: string, name: string): Promise<SoakSample[]> {
+  const before = acceptedOn(target, port);
   const open = new Set<Socket>();
   for (let i = 0; i < count * 2; i++) {
-    const socket = connect(ingestPort, "127.0.0.1", () => {
+    const socket = connect(port, "127.0.0.1", () => {
       socket.write(
         i % 2 === 0
-          ? "POST /soak HTTP/1.1\r\nHost: x\r\nContent-Type: appl"
-          : `POST /soak HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"slow":${i}`,
+          ? `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: appl`
+          : `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"slow":${i}`,
       );
     });
     socket.on("error", () => undefined);
     open.add(socket);
   }
-  const out = [await sample(target, "slowloris", count * 2)];
+  const out = [await sample(target, name, count * 2)];
   const started = performance.now();
-  const held = () => Math.max(0, acceptedOn(target, ingestPort) - before);
-  for (let waited = 0; held() > 0 && waited < 600; waited++) await Bun.sleep(100);
-  console.error(`slowloris: the gateway holds ${held()} after ${Math.round(performance.now() - started)} ms`);
-  out.push(await sample(target, "slowloris", held()));
+  const held = () => Math.max(0, acceptedOn(target, port) - before);
+  for (let waited = 0; held() > 0 && waited < 1500; waited++) await Bun.sleep(100);
+  console.error(`${name}: the gateway holds ${held()} after ${Math.round(performance.now() - started)} ms`);
+  out.push(await sample(target, name, held()));
   for (const socket of open) socket.destroy();
   return out;
 }
@@ -253,7 +283,14 @@ async function adminCycle(i: number): Promise<void> {
   await call("GET", "/metrics");
 }
 
-const target: SoakTarget = { pid, dir, bootstrap, rest, heapFile: heapProbe ? heapFile : undefined };
+const target: SoakTarget = {
+  pid,
+  dir,
+  bootstrap,
+  rest,
+  heapFile: heapProbe ? heapFile : undefined,
+  log: join(dir, "gateway.log"),
+};
 
 async function phase(name: string, count: number, step: (i: number) => Promise<void>): Promise<SoakSample[]> {
   const out = [await sample(target, name, 0)];
@@ -277,12 +314,16 @@ try {
   });
   await until("the ingest route", async () => (await fetch(`${ingest}/soak`, { method: "POST", body: "{}" })).ok);
   if (only.has("churn")) all.push(...(await phase("churn", cycles, churnCycle)));
+  if (only.has("reconfig")) all.push(...(await phase("reconfig", cycles, reconfigCycle)));
   if (only.has("ingest")) all.push(...(await phase("ingest", cycles * 5, ingestCycle)));
+  if (only.has("tls")) all.push(...(await phase("tls", cycles * 5, (i) => tls.cycle(tlsPort, "/soak", i))));
   if (only.has("failing")) {
     await startFailing();
     all.push(...(await phase("failing", cycles * 2, failingCycle)));
   }
-  if (only.has("slowloris")) all.push(...(await slowloris(50)));
+  if (only.has("slowloris")) all.push(...(await slowloris(50, ingestPort, "/soak", "slowloris")));
+  // The REST listener: heads are cut at its idle timeout (120 s), bodies at rest.request.body.timeout.ms.
+  if (only.has("slowloris-rest")) all.push(...(await slowloris(50, restPort, "/connectors", "slowloris-rest")));
   const idleS = Number(process.env.BENCH_SOAK_IDLE_S ?? 0);
   if (idleS > 0) {
     await Bun.sleep(idleS * 1000);

@@ -6,7 +6,7 @@
  */
 import { Database } from "bun:sqlite";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { readProcMemory } from "./proc-stats.ts";
 
@@ -20,6 +20,10 @@ export interface SoakSample {
   readonly tcpSockets: number;
   readonly metricSeries: number;
   readonly rows: Record<string, number>;
+  /** KiB on disk of the data dir's SQLite files (gateway.db, spool.db and their -wal files). */
+  readonly fileKiB: Record<string, number>;
+  /** KiB the gateway has logged so far (its stdout and stderr file); undefined without one. */
+  readonly logKiB?: number;
   readonly heapMiB?: number;
   /** Memory outside the JS heap that JSC knows of (array buffers, strings' external storage). */
   readonly extraMiB?: number;
@@ -41,6 +45,8 @@ export interface SoakTarget {
   readonly rest: string;
   /** Where the heap probe writes on SIGUSR2; undefined without the probe. */
   readonly heapFile: string | undefined;
+  /** The file the gateway's stdout and stderr go to, if any. */
+  readonly log?: string;
 }
 
 async function until(what: string, check: () => boolean): Promise<void> {
@@ -83,10 +89,12 @@ function sockets(t: SoakTarget): { broker: number; all: number; peers: Record<st
   };
 }
 
-function rows(t: SoakTarget): Record<string, number> {
+/** Rows per table of the data dir's `file` (read from a copy), keys prefixed with `prefix`; with `free`, its free pages too. */
+function tableRows(t: SoakTarget, file: string, prefix: string, free: boolean): Record<string, number> {
   const copy = join(t.dir, "rows-copy.db");
+  if (!existsSync(join(t.dir, "data", file))) return {};
   for (const suffix of ["", "-wal"]) {
-    const from = join(t.dir, "data", `gateway.db${suffix}`);
+    const from = join(t.dir, "data", `${file}${suffix}`);
     if (existsSync(from)) copyFileSync(from, `${copy}${suffix}`);
     else rmSync(`${copy}${suffix}`, { force: true });
   }
@@ -95,12 +103,33 @@ function rows(t: SoakTarget): Record<string, number> {
     const tables = db
       .query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
       .all();
-    return Object.fromEntries(
-      tables.map((x) => [x.name, db.query<{ n: number }, []>(`SELECT count(*) AS n FROM "${x.name}"`).get()!.n]),
+    const out = Object.fromEntries(
+      tables.map((x) => [
+        `${prefix}${x.name}`,
+        db.query<{ n: number }, []>(`SELECT count(*) AS n FROM "${x.name}"`).get()!.n,
+      ]),
     );
+    if (free)
+      out[`${prefix}free pages`] = db
+        .query<{ n: number }, []>("SELECT freelist_count AS n FROM pragma_freelist_count")
+        .get()!.n;
+    return out;
   } finally {
     db.close();
   }
+}
+
+function rows(t: SoakTarget): Record<string, number> {
+  return { ...tableRows(t, "gateway.db", "", false), ...tableRows(t, "spool.db", "spool.db/", true) };
+}
+
+const KiB = (path: string) => (existsSync(path) ? Math.round(statSync(path).size / 1024) : 0);
+
+function fileSizes(t: SoakTarget): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const db of ["gateway.db", "spool.db"])
+    for (const suffix of ["", "-wal"]) out[`${db}${suffix}`] = KiB(join(t.dir, "data", `${db}${suffix}`));
+  return out;
 }
 
 /** One sample after the phase's `cycle`-th cycle; a settle pause first (timers of stopped tasks fire). */
@@ -120,6 +149,8 @@ export async function sample(t: SoakTarget, phase: string, cycle: number): Promi
     tcpSockets: s.all,
     metricSeries: metrics.split("\n").filter((l) => l !== "" && !l.startsWith("#")).length,
     rows: rows(t),
+    fileKiB: fileSizes(t),
+    ...(t.log !== undefined && { logKiB: KiB(t.log) }),
     ...(h && {
       heapMiB: Math.round(h.heapSize / 104857.6) / 10,
       extraMiB: Math.round(h.extraMemorySize / 104857.6) / 10,
@@ -133,12 +164,15 @@ export async function sample(t: SoakTarget, phase: string, cycle: number): Promi
 /** The samples as a markdown table, and with heap samples the object types that grew most per phase. */
 export function report(all: readonly SoakSample[]): string {
   const tables = [...new Set(all.flatMap((s) => Object.keys(s.rows)))].sort();
+  const files = [...new Set(all.flatMap((s) => Object.keys(s.fileKiB)))];
+  const heap = (s: SoakSample) =>
+    s.heapMiB === undefined ? "-" : `${s.heapMiB} (+${s.extraMiB}), ${s.objects?.Timeout ?? 0} timers`;
   const lines = [
-    `| phase | cycles | RSS MiB | heap (+extra) MiB | threads | fds | broker sockets | TCP sockets | /metrics series | ${tables.join(" | ")} |`,
-    `|---|---|---|---|---|---|---|---|---|${tables.map(() => "---").join("|")}|`,
+    `| phase | cycles | RSS MiB | heap (+extra) MiB | threads | fds | broker sockets | TCP sockets | /metrics series | log KiB | ${tables.join(" | ")} | ${files.map((f) => `${f} KiB`).join(" | ")} |`,
+    `|---|---|---|---|---|---|---|---|---|---|${[...tables, ...files].map(() => "---").join("|")}|`,
     ...all.map(
       (s) =>
-        `| ${s.phase} | ${s.cycle} | ${s.rssMiB} | ${s.heapMiB === undefined ? "-" : `${s.heapMiB} (+${s.extraMiB})`} | ${s.threads} | ${s.fds} | ${s.brokerSockets} | ${s.tcpSockets} | ${s.metricSeries} | ${tables.map((t) => s.rows[t] ?? 0).join(" | ")} |`,
+        `| ${s.phase} | ${s.cycle} | ${s.rssMiB} | ${heap(s)} | ${s.threads} | ${s.fds} | ${s.brokerSockets} | ${s.tcpSockets} | ${s.metricSeries} | ${s.logKiB ?? "-"} | ${tables.map((t) => s.rows[t] ?? 0).join(" | ")} | ${files.map((f) => s.fileKiB[f] ?? 0).join(" | ")} |`,
     ),
   ];
   if (all.some((s) => s.objects)) {

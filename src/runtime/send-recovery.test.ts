@@ -69,6 +69,30 @@ describe("SendRecovery", () => {
     }
   });
 
+  test("Kafka unreachable for minutes (soak, broker down): after the first warnings, one line a minute says how many attempts failed unlogged", async () => {
+    // Retried every second at most, a warning per attempt was a line a second per source task for the whole
+    // outage (bench/soak-outage.ts: ~40 KiB of log a minute with four source tasks).
+    const unreachable = 150;
+    const r = recoveryOver({ unreachable });
+    const recovered = r.recovery.recover([outgoing("t", "A")], new RetriableError("Connection refused"));
+    for (let i = 0; i <= unreachable; i++) {
+      await waitFor(() => r.sends.length === i && r.clock.pending === 1, { what: `backoff ${i + 1}`, intervalMs: 1 });
+      r.clock.advanceToNext();
+    }
+    expect(offsets((await recovered).metadata)).toEqual([0]);
+    const elapsedMs = r.clock.sleeps.reduce((a, b) => a + b, 0);
+    expect(elapsedMs).toBeGreaterThan(2 * 60_000);
+    // Five in full, then at most one per minute of the outage, and one when Kafka answered again.
+    const warnings = r.lines.filter((l) => l.includes("Failed to send 1 records to Kafka"));
+    expect(warnings.length).toBeLessThanOrEqual(5 + Math.ceil(elapsedMs / 60_000));
+    expect(warnings.length).toBeGreaterThan(5);
+    expect(r.lines.at(-1)).toMatch(/INFO .*Sent 1 records to Kafka after retrying \(\d+ failed attempts? not logged\)/);
+    const unlogged = r.lines.map((l) => Number(/\((\d+) failed attempts? not logged\)/.exec(l)?.[1] ?? 0));
+    // Every failed attempt is either logged or counted in a later line.
+    expect(warnings.length + unlogged.reduce((a, b) => a + b, 0)).toBe(unreachable + 1);
+    for (const line of r.lines.slice(1)) expect(line).not.toContain("\n");
+  });
+
   test("Kafka unreachable for long: the backoff grows to 1 s at most (Java's reconnect.backoff.max.ms), so a broker back is used within a second", async () => {
     const unreachable = 12;
     const r = recoveryOver({ unreachable });

@@ -12,7 +12,7 @@ import { isRetriable, messageOf } from "../errors.ts";
 import type { KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
 import { NotSentError, unwritten, writtenRecords } from "../kafka/send-rejection.ts";
 import { type BackoffPolicy, retry } from "../util/backoff.ts";
-import type { Clock } from "../util/clock.ts";
+import { type Clock, monotonicNow } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import { type RecordFailureContext, recordFailedAlone } from "./record-rejection.ts";
 import type { SendOutcome } from "./send-coalescer.ts";
@@ -35,6 +35,9 @@ export interface SendRecoveryOptions extends RecordFailureContext {
  * reconnects (`reconnect.backoff.max.ms`), so that a broker back is used at once (device requests waiting on it).
  */
 const PRODUCE_BACKOFF: BackoffPolicy = { initialMs: 100, maxMs: 1_000 };
+/** Warnings of one recovery logged each before they thin out to one every WARNING_EVERY_MS. */
+const WARNINGS_IN_FULL = 5;
+const WARNING_EVERY_MS = 60_000;
 
 export class SendRecovery {
   /** Sends being retried after a retriable failure (Kafka unreachable). */
@@ -78,12 +81,24 @@ export class SendRecovery {
     };
     let retrying = false;
     // The first warning of a recovery carries the error's trace; each retry after it is one line (a
-    // broker down for an hour would otherwise log a whole trace every 10 s per task).
-    let traced = false;
+    // broker down for an hour would otherwise log a whole trace every 10 s per task). Past the first
+    // WARNINGS_IN_FULL, one line a WARNING_EVERY_MS says how many attempts failed unlogged: retried
+    // every second, a broker down for a day was 86,400 lines per source task.
+    let warnings = 0;
+    let warnedAt = 0;
+    let unlogged = 0;
     const warn = (message: string, error: unknown) => {
-      if (traced) this.c.log.warn(`${message}: ${messageOf(error)}`);
+      const now = monotonicNow(this.c.clock);
+      if (warnings >= WARNINGS_IN_FULL && now - warnedAt < WARNING_EVERY_MS) {
+        unlogged++;
+        return;
+      }
+      const skipped = unlogged > 0 ? ` (${unlogged} failed attempt${unlogged === 1 ? "" : "s"} not logged)` : "";
+      if (warnings > 0) this.c.log.warn(`${message}${skipped}: ${messageOf(error)}`);
       else this.c.log.warn(message, error);
-      traced = true;
+      warnings++;
+      warnedAt = now;
+      unlogged = 0;
     };
     const backOff = async (count: number, error: unknown) => {
       retrying = true;
@@ -130,7 +145,13 @@ export class SendRecovery {
           },
         },
       );
-      return outcome(); // not sent: stopping before the producer connected
+      if (unlogged > 0 && !this.c.stopSignal().aborted) {
+        const s = unlogged === 1 ? "" : "s";
+        this.c.log.info(
+          `Sent ${records.length} records to Kafka after retrying (${unlogged} failed attempt${s} not logged)`,
+        );
+      }
+      return outcome(); // sent, or not: stopping before the producer connected
     } catch (error) {
       if (this.c.stopSignal().aborted) return outcome();
       if (error instanceof TopicCreationError) return outcome({ error });
