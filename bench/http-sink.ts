@@ -20,6 +20,7 @@ import { machineInfo } from "./support/machine.ts";
 import { writeResultsFile } from "./support/results-file.ts";
 import { startSinkEndpoint } from "./support/sink-endpoint.ts";
 import { summarize } from "./support/summary.ts";
+import { sampleUsage, type Usage } from "./support/usage-sampler.ts";
 import { gatewaySystem, killAllWorkers, WorkerProcess } from "./support/worker-process.ts";
 
 const env = process.env;
@@ -30,9 +31,13 @@ const need = (name: string) =>
   })();
 const repo = resolve(import.meta.dir, "..");
 const bootstrap = need("BENCH_BOOTSTRAP");
-const flinkClasspath = need("BENCH_FLINK_CLASSPATH");
+const order = (env.BENCH_SINK_SYSTEMS ?? "gateway,flink,loop").split(",") as SystemName[];
+const flinkClasspath = order.includes("flink") ? need("BENCH_FLINK_CLASSPATH") : "";
 const runs = Number(env.BENCH_RUNS ?? "3");
 const gatewayBin = resolve(env.BENCH_GATEWAY_BIN ?? join(repo, "dist", "gateway"));
+/** A second gateway binary measured as system "gateway-b" (BENCH_SINK_SYSTEMS=gateway,gateway-b: a regression check). */
+const compareBin = env.BENCH_GATEWAY_COMPARE_BIN ? resolve(env.BENCH_GATEWAY_COMPARE_BIN) : undefined;
+if (order.includes("gateway-b") && !compareBin) throw new Error("gateway-b needs BENCH_GATEWAY_COMPARE_BIN");
 const PARTITIONS = 4;
 const BATCH = 500;
 const RECORD_BYTES = 1024;
@@ -41,7 +46,7 @@ const counts = {
   single: Number(env.BENCH_SINK_SINGLE_RECORDS ?? "20000"),
 };
 
-type SystemName = "gateway" | "flink" | "loop";
+type SystemName = "gateway" | "gateway-b" | "flink" | "loop";
 type Mode = "batch" | "single";
 interface Measurement {
   readonly system: SystemName;
@@ -50,6 +55,8 @@ interface Measurement {
   readonly seconds: number;
   readonly recordsPerSecond: number;
   readonly requests: number;
+  /** CPU of the system's process(es) from the endpoint's first request to its last record. */
+  readonly usage: Usage;
 }
 
 const kafka = new Kafka({ clientId: "bench-http-sink", brokers: bootstrap.split(","), logLevel: logLevel.NOTHING });
@@ -102,9 +109,10 @@ async function measure(system: SystemName, mode: Mode, topic: string, run: numbe
   let child: ReturnType<typeof Bun.spawn> | undefined;
   try {
     endpoint.reset(total);
-    if (system === "gateway") {
+    if (system === "gateway" || system === "gateway-b") {
       const port = await freePort();
-      const w = new WorkerProcess(gatewaySystem({ binary: gatewayBin, bootstrap }).prepare(dir, port), dir);
+      const binary = system === "gateway" ? gatewayBin : compareBin!;
+      const w = new WorkerProcess(gatewaySystem({ binary, bootstrap }).prepare(dir, port), dir);
       worker = w;
       const rest = `http://127.0.0.1:${port}`;
       await pollUntil(
@@ -117,7 +125,7 @@ async function measure(system: SystemName, mode: Mode, topic: string, run: numbe
         },
       );
       const created = await requestJson("POST", `${rest}/connectors`, {
-        name: `bench-sink-${mode}-${run}`,
+        name: `bench-sink-${system}-${mode}-${run}`,
         config: {
           "connector.class": "HttpSink",
           "tasks.max": "1",
@@ -166,6 +174,13 @@ async function measure(system: SystemName, mode: Mode, topic: string, run: numbe
         { cwd: dir, stdout: "ignore", stderr: "inherit" },
       );
     }
+    await pollUntil(async () => (endpoint.firstRequestAt !== undefined ? true : undefined), {
+      timeoutMs: 120_000,
+      intervalMs: 5,
+      what: `${system}'s first request`,
+      abortIf: () => worker?.exitedMessage(),
+    });
+    const sampler = sampleUsage([worker?.pid ?? child!.pid]);
     let lastReport = performance.now();
     await pollUntil(
       async () => {
@@ -186,8 +201,9 @@ async function measure(system: SystemName, mode: Mode, topic: string, run: numbe
             : undefined),
       },
     );
+    const usage = sampler.stop();
     const seconds = (endpoint.doneAt! - endpoint.firstRequestAt!) / 1000;
-    return { system, mode, run, seconds, recordsPerSecond: total / seconds, requests: endpoint.requests };
+    return { system, mode, run, seconds, recordsPerSecond: total / seconds, requests: endpoint.requests, usage };
   } finally {
     await worker?.stop();
     if (child && child.exitCode === null) child.kill("SIGKILL");
@@ -196,7 +212,6 @@ async function measure(system: SystemName, mode: Mode, topic: string, run: numbe
   }
 }
 
-const order = (env.BENCH_SINK_SYSTEMS ?? "gateway,flink,loop").split(",") as SystemName[];
 const modes = (env.BENCH_SINK_MODES ?? "batch,single").split(",") as Mode[];
 const results: Measurement[] = [];
 const started = new Date().toISOString();
@@ -211,7 +226,7 @@ try {
         const m = await measure(system, mode, topics[mode], run);
         results.push(m);
         console.error(
-          `run ${run} ${mode} ${system}: ${m.recordsPerSecond.toFixed(0)} records/s (${m.seconds.toFixed(2)} s, ${m.requests} requests)`,
+          `run ${run} ${mode} ${system}: ${m.recordsPerSecond.toFixed(0)} records/s (${m.seconds.toFixed(2)} s, ${m.requests} requests, ${m.usage.cores.toFixed(2)} cores, ${((counts[mode] * 1000) / m.usage.cpuMs).toFixed(0)} records per CPU-second)`,
         );
       }
     }
@@ -224,6 +239,7 @@ try {
 
 const label: Record<SystemName, string> = {
   gateway: "Gateway (HttpSink connector, 1 task)",
+  "gateway-b": `Gateway B (HttpSink connector, 1 task, ${compareBin})`,
   flink: "getindata flink-http-connector 0.25.0 on a Flink 1.18.1 MiniCluster (parallelism 1)",
   loop: "Plain Bun consumer + fetch loop (the limit)",
 };
@@ -232,8 +248,8 @@ const lines = [
     .map((l) => l.toFixed(2))
     .join(" ")}`,
   "",
-  "| Mode | System | records/s median | min | max | gateway ÷ system |",
-  "|---|---|--:|--:|--:|--:|",
+  "| Mode | System | records/s median | min | max | CPU (cores) | records per CPU-second | gateway ÷ system |",
+  "|---|---|--:|--:|--:|--:|--:|--:|",
 ];
 for (const mode of modes) {
   const rate = (s: SystemName) =>
@@ -241,8 +257,11 @@ for (const mode of modes) {
   const gw = rate("gateway");
   for (const s of order) {
     const r = rate(s);
+    const rows = results.filter((m) => m.system === s && m.mode === mode);
+    const cores = summarize(rows.map((m) => m.usage.cores)).median;
+    const perCpuSecond = summarize(rows.map((m) => (counts[mode] * 1000) / m.usage.cpuMs)).median;
     lines.push(
-      `| ${mode} | ${label[s]} | ${r.median.toFixed(0)} | ${r.min.toFixed(0)} | ${r.max.toFixed(0)} | ${(gw.median / r.median).toFixed(2)} |`,
+      `| ${mode} | ${label[s]} | ${r.median.toFixed(0)} | ${r.min.toFixed(0)} | ${r.max.toFixed(0)} | ${cores.toFixed(2)} | ${perCpuSecond.toFixed(0)} | ${(gw.median / r.median).toFixed(2)} |`,
     );
   }
 }

@@ -33,13 +33,19 @@ const bootstrap = need("BENCH_BOOTSTRAP");
 const total = Number(env.BENCH_HTTP_RECORDS ?? "50000");
 const runs = Number(env.BENCH_RUNS ?? "3");
 const gatewayBin = resolve(env.BENCH_GATEWAY_BIN ?? join(repo, "dist", "gateway"));
-const connectLib = resolve(need("BENCH_CONNECT_LIB"));
-const connectVersion = need("BENCH_CONNECT_VERSION");
-const castormPluginPath = resolve(need("BENCH_CASTORM_PLUGIN_PATH"));
+/** A second gateway binary measured as system "gateway-b" (BENCH_HTTP_SYSTEMS=gateway,gateway-b: a regression check). */
+const compareBin = env.BENCH_GATEWAY_COMPARE_BIN ? resolve(env.BENCH_GATEWAY_COMPARE_BIN) : undefined;
+/** The systems measured, in this order on the first run (default gateway,castorm,loop). */
+const order = (env.BENCH_HTTP_SYSTEMS ?? "gateway,castorm,loop").split(",") as SystemName[];
+const castorm = order.includes("castorm");
+const connectLib = castorm ? resolve(need("BENCH_CONNECT_LIB")) : "";
+const connectVersion = castorm ? need("BENCH_CONNECT_VERSION") : "";
+const castormPluginPath = castorm ? resolve(need("BENCH_CASTORM_PLUGIN_PATH")) : "";
+if (order.includes("gateway-b") && !compareBin) throw new Error("gateway-b needs BENCH_GATEWAY_COMPARE_BIN");
 const PAGE = 100;
 const castormFlushMs = env.BENCH_CASTORM_FLUSH_MS ?? "10";
 
-type SystemName = "gateway" | "castorm" | "loop";
+type SystemName = "gateway" | "gateway-b" | "castorm" | "loop";
 interface Measurement {
   readonly system: SystemName;
   readonly run: number;
@@ -88,8 +94,8 @@ async function measure(system: SystemName, run: number): Promise<Measurement> {
     } else {
       const port = await freePort();
       const prepared =
-        system === "gateway"
-          ? gatewaySystem({ binary: gatewayBin, bootstrap }).prepare(dir, port)
+        system === "gateway" || system === "gateway-b"
+          ? gatewaySystem({ binary: system === "gateway" ? gatewayBin : compareBin!, bootstrap }).prepare(dir, port)
           : connectSystem({
               java: env.BENCH_JAVA ?? "java",
               libDir: connectLib,
@@ -149,7 +155,7 @@ async function measure(system: SystemName, run: number): Promise<Measurement> {
 }
 
 function connectorConfig(system: SystemName, topic: string): Record<string, string> {
-  if (system === "gateway")
+  if (system === "gateway" || system === "gateway-b")
     return {
       "connector.class": "io.confluent.connect.http.HttpSourceConnector",
       "tasks.max": "1",
@@ -183,7 +189,6 @@ function connectorConfig(system: SystemName, topic: string): Record<string, stri
   };
 }
 
-const order: SystemName[] = ["gateway", "castorm", "loop"];
 const results: Measurement[] = [];
 /** Topics are deleted at the end: deleting between runs disturbed the next run's metadata. */
 const topicsToDelete: string[] = [];
@@ -201,7 +206,7 @@ try {
       }
       results.push(m);
       console.error(
-        `run ${run} ${system}: ${m.recordsPerSecond.toFixed(0)} records/s (${m.seconds.toFixed(2)} s, ${m.requests} requests, ${m.usage.cores.toFixed(2)} cores, ${m.usage.peakRssMiB.toFixed(0)} MiB)`,
+        `run ${run} ${system}: ${m.recordsPerSecond.toFixed(0)} records/s (${m.seconds.toFixed(2)} s, ${m.requests} requests, ${m.usage.cores.toFixed(2)} cores, ${((total * 1000) / m.usage.cpuMs).toFixed(0)} records per CPU-second, ${m.usage.peakRssMiB.toFixed(0)} MiB)`,
       );
     }
   }
@@ -213,6 +218,7 @@ try {
 
 const label: Record<SystemName, string> = {
   gateway: "Gateway (HttpSource connector)",
+  "gateway-b": `Gateway B (HttpSource connector, ${compareBin})`,
   castorm: `castorm kafka-connect-http 0.8.11 on Apache Connect ${connectVersion}`,
   loop: "Plain Bun fetch-and-produce loop",
 };
@@ -223,14 +229,15 @@ const lines = [
     .map((l) => l.toFixed(2))
     .join(" ")}`,
   "",
-  "| System | records/s median | min | max | CPU (cores) | peak RSS (MiB) | gateway ÷ system |",
-  "|---|--:|--:|--:|--:|--:|--:|",
+  "| System | records/s median | min | max | CPU (cores) | records per CPU-second | peak RSS (MiB) | gateway ÷ system |",
+  "|---|--:|--:|--:|--:|--:|--:|--:|",
   ...order.map((s) => {
     const r = rate(s);
     const rows = results.filter((m) => m.system === s);
     const cores = summarize(rows.map((m) => m.usage.cores)).median;
     const rss = summarize(rows.map((m) => m.usage.peakRssMiB)).median;
-    return `| ${label[s]} | ${r.median.toFixed(0)} | ${r.min.toFixed(0)} | ${r.max.toFixed(0)} | ${cores.toFixed(2)} | ${rss.toFixed(0)} | ${(gw.median / r.median).toFixed(2)} |`;
+    const perCpuSecond = summarize(rows.map((m) => (total * 1000) / m.usage.cpuMs)).median;
+    return `| ${label[s]} | ${r.median.toFixed(0)} | ${r.min.toFixed(0)} | ${r.max.toFixed(0)} | ${cores.toFixed(2)} | ${perCpuSecond.toFixed(0)} | ${rss.toFixed(0)} | ${(gw.median / r.median).toFixed(2)} |`;
   }),
 ];
 console.log(lines.join("\n"));

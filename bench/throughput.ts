@@ -63,12 +63,22 @@ const options = {
   gatewayBinary: resolve(process.env.BENCH_GATEWAY_BIN ?? join(repo, "dist", "gateway")),
   /** Gateway variants by Kafka adapter (worker key kafka.client); the first is the binary's default. */
   clients: (process.env.BENCH_GATEWAY_CLIENTS ?? "default").split(/\s+/).filter((c) => c !== ""),
+  /** More gateway binaries (space-separated paths) measured beside the first in the same rounds: a regression check. */
+  compareBinaries: (process.env.BENCH_GATEWAY_COMPARE_BIN ?? "")
+    .split(/\s+/)
+    .filter((b) => b !== "")
+    .map((b) => resolve(b)),
   java: process.env.BENCH_JAVA ?? (process.env.JAVA_HOME ? join(process.env.JAVA_HOME, "bin", "java") : "java"),
-  connectLib: resolve(required("BENCH_CONNECT_LIB")),
-  connectVersion: required("BENCH_CONNECT_VERSION"),
-  toolsLib: resolve(required("BENCH_TOOLS_LIB")),
+  /** BENCH_SKIP_CONNECT=1: the gateway rows only (no Connect peer, no limits). */
+  connect: process.env.BENCH_SKIP_CONNECT !== "1",
+  connectLib: process.env.BENCH_SKIP_CONNECT === "1" ? "" : resolve(required("BENCH_CONNECT_LIB")),
+  connectVersion: process.env.BENCH_SKIP_CONNECT === "1" ? "" : required("BENCH_CONNECT_VERSION"),
+  toolsLib:
+    process.env.BENCH_SKIP_CONNECT === "1" || process.env.BENCH_SKIP_LIMITS === "1"
+      ? ""
+      : resolve(required("BENCH_TOOLS_LIB")),
   bun: process.execPath,
-  limits: process.env.BENCH_SKIP_LIMITS !== "1",
+  limits: process.env.BENCH_SKIP_LIMITS !== "1" && process.env.BENCH_SKIP_CONNECT !== "1",
   resultsDir: resolve(process.env.BENCH_RESULTS_DIR ?? join(repo, "bench", "results")),
 };
 
@@ -126,19 +136,20 @@ function render(rows: readonly Row[], reference: string): string {
     const ref = summarize(timed.filter((r) => r.system === reference).map((r) => r.m.recordsPerSecond)).median;
     out.push(`#### ${scenario}`, "");
     out.push(
-      "| System | records/s median | min | max | n | CPU cores (median) | peak RSS MiB (median) | vs " +
+      "| System | records/s median | min | max | n | CPU cores (median) | records per CPU-second (median) | peak RSS MiB (median) | vs " +
         reference +
         " |",
     );
-    out.push("|---|--:|--:|--:|--:|--:|--:|--:|");
+    out.push("|---|--:|--:|--:|--:|--:|--:|--:|--:|");
     for (const system of systems) {
       const ms = timed.filter((r) => r.system === system).map((r) => r.m);
       const rate = summarize(ms.map((m) => m.recordsPerSecond));
       const cores = summarize(ms.map((m) => m.cores)).median;
+      const perCpuSecond = summarize(ms.map((m) => (m.cpuMs > 0 ? (m.records * 1000) / m.cpuMs : Number.NaN))).median;
       const rss = summarize(ms.map((m) => m.peakRssKiB / 1024)).median;
       const ratio = Number.isFinite(ref) && ref > 0 ? `${(rate.median / ref).toFixed(2)}×` : "";
       out.push(
-        `| ${system} | ${fmt(rate.median)} | ${fmt(rate.min)} | ${fmt(rate.max)} | ${rate.n} | ${fmt(cores, 2)} | ${fmt(rss, 1)} | ${ratio} |`,
+        `| ${system} | ${fmt(rate.median)} | ${fmt(rate.min)} | ${fmt(rate.max)} | ${rate.n} | ${fmt(cores, 2)} | ${fmt(perCpuSecond)} | ${fmt(rss, 1)} | ${ratio} |`,
       );
     }
     out.push("");
@@ -167,17 +178,25 @@ async function main(workDir: string): Promise<void> {
         ...(client === "default" ? {} : { extra: { "kafka.client": client } }),
       }),
     })),
-    {
-      label: connectLabel,
-      system: connectSystem({
-        java: options.java,
-        libDir: options.connectLib,
-        version: options.connectVersion,
-        bootstrap: options.bootstrap,
-        jvmOptions: [],
-        workerOverrides: {},
-      }),
-    },
+    ...options.compareBinaries.map((binary) => ({
+      label: `Gateway (${binary})`,
+      system: gatewaySystem({ binary, bootstrap: options.bootstrap }),
+    })),
+    ...(options.connect
+      ? [
+          {
+            label: connectLabel,
+            system: connectSystem({
+              java: options.java,
+              libDir: options.connectLib,
+              version: options.connectVersion,
+              bootstrap: options.bootstrap,
+              jvmOptions: [],
+              workerOverrides: {},
+            }),
+          },
+        ]
+      : []),
   ];
   const workers = live;
   for (const [i, s] of systems.entries()) {
@@ -293,7 +312,7 @@ async function main(workDir: string): Promise<void> {
     "",
     render(
       rows.filter((r) => !r.scenario.includes("limit")),
-      connectLabel,
+      options.connect ? connectLabel : (systems[0]?.label ?? "Gateway"),
     ),
     options.limits
       ? `### Client limits (same broker, same run)\n\n${render(

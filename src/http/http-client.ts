@@ -80,6 +80,7 @@ export interface HttpClientOptions {
 export const DEFAULT_USER_AGENT = `edge-gateway/${GATEWAY_VERSION}`;
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+const ACCEPT_ENCODING = "gzip, deflate, br";
 /** Query parameter names whose values are secrets (redactUrl). */
 export const SECRET_QUERY = /token|secret|password|passwd|key|signature|sig|auth|credential/i;
 
@@ -124,6 +125,8 @@ export class HttpClient {
   private readonly tls: ClientTls | undefined;
   private readonly userAgent: string;
   private readonly maxResponseBytes: number;
+  /** The client's own headers: added to each request that lacks them, and all that goes to another origin. */
+  private readonly own: Headers;
 
   constructor(options: HttpClientOptions = {}) {
     this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -131,13 +134,15 @@ export class HttpClient {
     this.tls = options.tls;
     this.userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.own = new Headers({ "user-agent": this.userAgent, "accept-encoding": ACCEPT_ENCODING });
   }
 
   async request(req: HttpRequest): Promise<HttpResponse> {
     req.signal?.throwIfAborted();
-    const own = new Headers({ "user-agent": this.userAgent, "accept-encoding": "gzip, deflate, br" });
     const headers = new Headers(req.headers);
-    for (const [name, value] of own) if (!headers.has(name)) headers.set(name, value);
+    // Per request, set by name: cheaper than iterating `own` (a request's CPU counts on the sinks' path).
+    if (!headers.has("user-agent")) headers.set("user-agent", this.userAgent);
+    if (!headers.has("accept-encoding")) headers.set("accept-encoding", ACCEPT_ENCODING);
     const started = performance.now();
     const controller = new AbortController();
     let timedOut: string | undefined;
@@ -169,7 +174,7 @@ export class HttpClient {
         const next =
           req.followRedirects === false
             ? undefined
-            : nextHop(hop, response.status, response.headers.get("location"), own, redirects, what);
+            : nextHop(hop, response.status, response.headers.get("location"), this.own, redirects, what);
         if (next) {
           await response.body?.cancel().catch(() => undefined);
           hop = next;

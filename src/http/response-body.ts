@@ -29,6 +29,24 @@ class Chunks {
   }
 }
 
+/**
+ * The length of a body that arrives as it is sent (no Content-Encoding to decompress) and declares
+ * its length, or undefined. Such a body is read in one call (no stream reader, no chunk list): the
+ * cheaper way for the small answers of most requests, with the same bound, as the transfer cannot
+ * carry more than its Content-Length.
+ */
+function plainLength(response: Response): number | undefined {
+  const headers = response.headers;
+  if (headers.has("content-encoding")) return undefined;
+  const declared = headers.get("content-length");
+  if (declared === null || !/^\d+$/.test(declared)) return undefined;
+  return Number(declared);
+}
+
+async function readWhole(response: Response): Promise<Uint8Array> {
+  return new Uint8Array(await response.arrayBuffer());
+}
+
 /** Hands each chunk to `take` until the body ends or `take` answers false (the transfer is cancelled then). */
 async function readChunks(body: ReadableStream<Uint8Array>, take: (chunk: Uint8Array) => boolean): Promise<void> {
   const reader = body.getReader();
@@ -46,6 +64,8 @@ async function readChunks(body: ReadableStream<Uint8Array>, take: (chunk: Uint8A
 export async function readCapped(response: Response, max: number, what: () => string): Promise<Uint8Array> {
   const read = new Chunks();
   if (!response.body) return read.concat();
+  const plain = plainLength(response);
+  if (plain !== undefined && plain <= max) return readWhole(response);
   let over = false;
   await readChunks(response.body, (chunk) => {
     over = read.total + chunk.length > max;
@@ -72,6 +92,8 @@ export async function readPrefix(
   let truncated = false;
   if (!response.body) return { body: read.concat(), truncated };
   try {
+    const plain = plainLength(response);
+    if (plain !== undefined && plain < keep) return { body: await readWhole(response), truncated };
     await readChunks(response.body, (chunk) => {
       const take = Math.min(chunk.length, keep - read.total);
       read.push(take < chunk.length ? chunk.subarray(0, take) : chunk);
