@@ -6,6 +6,7 @@
  * several runs; a quick cost check of the data path, not a benchmark of the gateway.
  * Run: node_modules/.bin/bun bench/float-cast.ts
  */
+import { javaFloatToString } from "../src/api/data/java-number-text.ts";
 import { SchemaBuilder, Schemas } from "../src/api/data/schema.ts";
 import { Struct } from "../src/api/data/struct.ts";
 import type { Transformation } from "../src/api/transformation.ts";
@@ -87,3 +88,20 @@ const struct = new Struct(schema)
 run("JsonConverter schemas.enable=true of a struct of FLOAT32/FLOAT64", () =>
   withSchemas.fromConnectData("t", undefined, schema, struct),
 );
+
+// Float.toString alone, over typical readings (two decimals) and arbitrary floats.
+const readings = Array.from({ length: 1000 }, (_, i) => Math.fround(((i * 7919) % 100000) / 100));
+const bits = new Int32Array(Array.from({ length: 1000 }, (_, i) => (Math.imul(i + 1, 2654435761) >>> 1) % 0x7f000000));
+const arbitrary = Array.from(new Float32Array(bits.buffer));
+const sink = new Uint8Array(1);
+for (const [label, floats] of [
+  ["two-decimal readings", readings],
+  ["arbitrary floats", arbitrary],
+] as const) {
+  run(`javaFloatToString × 1000 ${label}`, () => {
+    let n = 0;
+    for (const f of floats) n += javaFloatToString(f).length;
+    sink[0] = n;
+    return sink;
+  });
+}
