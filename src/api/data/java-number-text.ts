@@ -48,17 +48,27 @@ export function javaFloatToString(f: number): string {
 /**
  * Java's pick of the `n`-digit decimals that read back as `value` (`d.ddde±x`), undefined when none
  * does. The correctly rounded one is the closest; its neighbour on value's other side can read back
- * when it does not (the interval below a power of two is half the one above) or tie with it.
+ * when it does not only below a power of two (the interval there is half the one above), and can
+ * tie with it only when value has exactly n + 1 digits ending in 5.
  */
 function floatDigits(value: number, n: number): string | undefined {
   const closest = value.toExponential(n - 1);
   const fits = readFloat(closest) === value;
-  if (fits && !isTie(value, closest, n)) return closest;
+  if (fits ? !isTie(value, closest, n) : !isPowerOfTwo(value)) return fits ? closest : undefined;
   // A tie rounded away from zero, so the other candidate is one unit toward it.
   const towardZero = fits || Math.abs(Number(closest)) > Math.abs(value);
   const other = stepDigits(closest, n, towardZero ? -1 : 1);
   if (readFloat(other) === value && (!fits || evenLastDigit(other))) return other;
   return fits ? closest : undefined;
+}
+
+const floatView = new Float32Array(1);
+const floatBits = new Int32Array(floatView.buffer);
+
+/** A float with an all-zero fraction: the gap below it is half the one above (a subnormal's is not). */
+function isPowerOfTwo(value: number): boolean {
+  floatView[0] = value;
+  return (floatBits[0]! & 0x7fffff) === 0;
 }
 
 function evenLastDigit(text: string): boolean {
