@@ -36,6 +36,22 @@ function closestOfOneOrTwo(value: number, shortest: string, read: (text: string)
 export function javaFloatToString(f: number): string {
   const value = Math.fround(f);
   if (!Number.isFinite(value) || value === 0) return javaDoubleToString(value);
+  // Readings repeat: a small table by the float's bits spares the digit search (a few toExponential).
+  floatView[0] = value;
+  const bits = floatBits[0]!;
+  const slot = (bits ^ (bits >>> 15)) & (CACHE_SIZE - 1);
+  if (cachedBits[slot] === bits && cachedTexts[slot] !== undefined) return cachedTexts[slot]!;
+  const text = searchFloatDigits(value);
+  cachedBits[slot] = bits;
+  cachedTexts[slot] = text;
+  return text;
+}
+
+const CACHE_SIZE = 512;
+const cachedBits = new Int32Array(CACHE_SIZE);
+const cachedTexts: (string | undefined)[] = new Array(CACHE_SIZE).fill(undefined);
+
+function searchFloatDigits(value: number): string {
   for (let digits = 1; digits <= 9; digits++) {
     const text = floatDigits(value, digits);
     if (text === undefined) continue;
