@@ -212,9 +212,10 @@ function longValue(json: unknown): number | bigint {
 }
 
 function doubleValue(json: unknown): number {
-  if (typeof json === "number") return json;
+  // + 0: Jackson reads a fraction as a BigDecimal (USE_BIG_DECIMAL_FOR_FLOATS), which has no -0.0.
+  if (typeof json === "number") return json + 0;
   if (typeof json === "bigint") return Number(json);
-  if (json instanceof JsonNumberText) return json.toNumber();
+  if (json instanceof JsonNumberText) return json.toNumber() + 0;
   return 0;
 }
 

@@ -4,7 +4,7 @@
  * truncate, strings parse, bytes become base64 strings, dates become ISO strings).
  * Without a schema the value must be a map unless the spec casts the whole value.
  */
-import { schemalessDouble, unboxDouble } from "../api/data/java-double.ts";
+import { schemalessDouble, schemalessFloat, unboxDouble } from "../api/data/java-double.ts";
 import { javaDoubleToString, javaFloatToString } from "../api/data/java-text.ts";
 import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp } from "../api/data/logical.ts";
 import { PRIMITIVE_TYPES, type Schema, SchemaBuilder, type SchemaType } from "../api/data/schema.ts";
@@ -130,12 +130,15 @@ function outOfRange(value: string, bits: Parameters<typeof numberFormatMessage>[
 
 const BITS = { INT8: 8, INT16: 16, INT32: 32, INT64: 64 } as const;
 
-/** Casts one value; schemaless, a Double stays one (`3.0`: a JavaDouble) and an integer -0 is Long 0. */
+/**
+ * Casts one value; schemaless, a Double stays one (`3.0`: a JavaDouble), a Float is a JavaFloat
+ * (written `0.1` as Float.toString does) and an integer -0 is Long 0.
+ */
 export function castTo(schema: Schema | null, input: unknown, target: SchemaType): unknown {
   const cast = castOne(schema, input, target);
-  return schema === null && typeof cast === "number" && (target === "FLOAT32" || target === "FLOAT64")
-    ? schemalessDouble(cast)
-    : cast;
+  if (schema !== null || typeof cast !== "number") return cast;
+  if (target === "FLOAT32") return schemalessFloat(cast);
+  return target === "FLOAT64" ? schemalessDouble(cast) : cast;
 }
 
 function castOne(schema: Schema | null, given: unknown, target: SchemaType): unknown {

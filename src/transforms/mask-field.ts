@@ -6,7 +6,7 @@
  * Apache picks the empty value by the Java class of the field's value; here the field's schema
  * type says it (and, without a schema, the JS value: integers are Longs, other numbers Doubles).
  */
-import { JavaDouble, schemalessDouble } from "../api/data/java-double.ts";
+import { JavaDouble, JavaFloat, schemalessDouble, schemalessFloat } from "../api/data/java-double.ts";
 import { BigDecimal, DATE_NAME, DECIMAL_NAME, Decimal, TIME_NAME, TIMESTAMP_NAME } from "../api/data/logical.ts";
 import { type Schema, Schemas } from "../api/data/schema.ts";
 import { Struct } from "../api/data/struct.ts";
@@ -76,7 +76,7 @@ function kindOf(schema: Schema | null, value: unknown): Kind | "array" | "map" |
         return null;
     }
   }
-  if (value instanceof JavaDouble) return "float64";
+  if (value instanceof JavaDouble) return value instanceof JavaFloat ? "float32" : "float64";
   switch (typeof value) {
     case "boolean":
       return "boolean";
@@ -161,10 +161,11 @@ export class MaskField implements Transformation {
     if (value === null || value === undefined) return null;
     const masked =
       this.replacement === null ? maskWithEmpty(schema, value) : maskWithReplacement(schema, value, this.replacement);
-    // Without a schema a Double's mask is a Double (0.0, 7.0), not a Long.
-    return schema === null && typeof masked === "number" && kindOf(null, value) === "float64"
-      ? schemalessDouble(masked)
-      : masked;
+    // Without a schema a Double's mask is a Double (0.0, 7.0), a Float's a Float, not a Long.
+    if (schema !== null || typeof masked !== "number") return masked;
+    const kind = kindOf(null, value);
+    if (kind === "float32") return schemalessFloat(masked);
+    return kind === "float64" ? schemalessDouble(masked) : masked;
   }
 
   apply<R extends ConnectRecord>(record: R): R {

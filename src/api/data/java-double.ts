@@ -12,7 +12,7 @@
  * parses a sink's `kafka_offset` from `String.valueOf(value)` ("5.0" is no long) and its
  * FileStreamSource refuses a position that is no Long; the offset store keeps it a Double.
  */
-import { javaDoubleToString } from "./java-number-text.ts";
+import { javaDoubleToString, javaFloatToString } from "./java-number-text.ts";
 
 export class JavaDouble {
   constructor(readonly value: number) {}
@@ -30,6 +30,25 @@ export class JavaDouble {
   toJSON(): unknown {
     return Number.isFinite(this.value) ? JSON.rawJSON(this.toString()) : this.value;
   }
+}
+
+/**
+ * A `java.lang.Float` in a schemaless value (Cast to float32 makes one): it prints and is written as
+ * Float.toString does, the shortest decimal that reads back as the float (`0.1`, where the double
+ * it holds prints `0.10000000149011612`), and answers FLOAT32 / `java.lang.Float` for its type. A
+ * JavaDouble to every reader that only wants the number (its value is that float's exact double,
+ * as Float.doubleValue() gives). Values with a schema hold FLOAT32 as plain numbers.
+ */
+export class JavaFloat extends JavaDouble {
+  /** `Float.toString`. */
+  override toString(): string {
+    return javaFloatToString(this.value);
+  }
+}
+
+/** A Float as a schemaless value (`value` rounded to float32 first). */
+export function schemalessFloat(value: number): JavaFloat {
+  return new JavaFloat(Math.fround(value));
 }
 
 /** A Double as a schemaless value: a JavaDouble when integral (or -0.0), else the number itself. */

@@ -7,7 +7,7 @@
  */
 
 import { javaDateToString } from "./java-date.ts";
-import { JavaDouble } from "./java-double.ts";
+import { JavaDouble, JavaFloat } from "./java-double.ts";
 import { javaDoubleToString, javaFloatToString } from "./java-number-text.ts";
 import { BigDecimal } from "./logical.ts";
 import type { Schema } from "./schema.ts";
@@ -46,7 +46,7 @@ export function dataClassName(value: unknown): string | null {
       if (!Number.isInteger(value)) return "java.lang.Double";
       return value >= -2147483648 && value <= 2147483647 ? "java.lang.Integer" : "java.lang.Long";
   }
-  if (value instanceof JavaDouble) return "java.lang.Double";
+  if (value instanceof JavaDouble) return value instanceof JavaFloat ? "java.lang.Float" : "java.lang.Double";
   if (value instanceof Uint8Array) return "[B";
   if (Array.isArray(value)) return "java.util.ArrayList";
   if (value instanceof Map) return "java.util.HashMap";

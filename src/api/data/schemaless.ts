@@ -4,7 +4,7 @@
  * does: integers are INT64 and other numbers FLOAT64, as JsonConverter reads them (an integral
  * Double is a JavaDouble).
  */
-import { JavaDouble } from "./java-double.ts";
+import { JavaDouble, JavaFloat } from "./java-double.ts";
 import type { SchemaType } from "./schema.ts";
 import { Struct } from "./struct.ts";
 
@@ -27,7 +27,7 @@ export function schemaTypeOf(value: unknown): SchemaType | null {
     case "string":
       return "STRING";
   }
-  if (value instanceof JavaDouble) return "FLOAT64";
+  if (value instanceof JavaDouble) return value instanceof JavaFloat ? "FLOAT32" : "FLOAT64";
   if (value instanceof Uint8Array) return "BYTES";
   if (Array.isArray(value)) return "ARRAY";
   if (value instanceof Map || isPlainObject(value)) return "MAP";

@@ -5,9 +5,10 @@
  * output and ours compare with `toEqual`. The fixture encoding is documented in Describe.java.
  *
  * Normalisations, each because Java and JavaScript hold the data differently, not because of a
- * transform: schemaless numbers keep only integer (Long) or not (Double, a JavaDouble when
- * integral), not Byte, Short, Integer or Float, and a FLOAT32 is compared at float precision; map entries are sorted, since Apache's transforms copy
- * maps into HashMaps whose iteration order is hash order.
+ * transform: schemaless whole numbers are Longs, not Bytes, Shorts or Integers (a Double is a
+ * JavaDouble when integral, a Float a JavaFloat), and a FLOAT32 is compared at float precision;
+ * map entries are sorted, since Apache's transforms copy maps into HashMaps whose iteration order
+ * is hash order.
  */
 
 import { Headers } from "../../api/data/headers.ts";
