@@ -11,14 +11,49 @@ import { JsonText } from "../api/data/json-text.ts";
 import type { Element } from "./record-builder.ts";
 
 /**
- * Digits JSON.parse may have rounded or respelled: a run of 16, an exponent, a fraction ending in
- * 0 (`1.50`, `2.0`). A plain fraction (`21.5`, the common reading) is read once.
+ * Spellings JSON.parse (then JSON.stringify) may change: 16 significant digits or more (a dot
+ * may split them: `90071992.54740993` came back as `…94`; matched as 16 digits and dots, so some
+ * 15 are read twice, harmlessly), an exponent, a fraction ending in 0 (`1.50`, `2.0`), a fraction
+ * below 1e-6 (`0.0000001` came back as `1e-7`). Found anywhere, in a string too: each match is
+ * then checked to be a number of the document (numberAt).
  */
-const LOSSY_NUMBER = /\d{16}|\d[eE]|\.\d*0(?!\d)/;
+const LOSSY_NUMBER = /\d(?:[\d.]{15}|[eE])|\.(?:\d*0(?!\d)|0{6})/g;
 
 /** `text` read exactly when JSON.parse may have changed a number in it; undefined otherwise. */
 export function exactReading(text: string): unknown {
-  return LOSSY_NUMBER.test(text) ? readJsonText(text, true) : undefined;
+  LOSSY_NUMBER.lastIndex = 0;
+  for (let match = LOSSY_NUMBER.exec(text); match !== null; match = LOSSY_NUMBER.exec(text))
+    if (numberAt(text, match.index, LOSSY_NUMBER.lastIndex)) return readJsonText(text, true);
+  return undefined;
+}
+
+/**
+ * Whether text[start, end) lies in a JSON number of the document: in the run of number characters
+ * around it, preceded by `[`, `:`, `,` or nothing and followed by `,`, `]`, `}` or nothing (white
+ * space aside), as every number of a document is. Text in strings that only looks so (a UUID's
+ * `0e`, an ISO time's `00.120Z`) is not, so a common body is still read once; a string that does
+ * look so (`"a:1.50,"`) costs a second reading, never a wrong one.
+ */
+function numberAt(text: string, start: number, end: number): boolean {
+  while (start > 0 && isNumberChar(text.charCodeAt(start - 1))) start--;
+  while (end < text.length && isNumberChar(text.charCodeAt(end))) end++;
+  while (start > 0 && isSpace(text.charCodeAt(start - 1))) start--;
+  while (end < text.length && isSpace(text.charCodeAt(end))) end++;
+  const before = start === 0 ? "" : text[start - 1];
+  const after = end === text.length ? "" : text[end];
+  return (
+    (before === "" || before === "[" || before === ":" || before === ",") &&
+    (after === "" || after === "," || after === "]" || after === "}")
+  );
+}
+
+/** 0-9 . e E + - */
+function isNumberChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || c === 46 || c === 101 || c === 69 || c === 43 || c === 45;
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13;
 }
 
 /** Member `key` of an exact reading (undefined when there is none). */

@@ -25,7 +25,6 @@
 import type { Server } from "bun";
 import { type Listener, parseListener } from "../listener.ts";
 import type { MetricFamily } from "../metrics/prometheus.ts";
-import { within } from "../util/async.ts";
 import { listenFailure } from "../util/listen-failure.ts";
 import type { Logger } from "../util/logger.ts";
 import type { IngestApp } from "./ingest-pipeline-contract.ts";
@@ -54,6 +53,8 @@ export interface IngestServerOptions {
 
 /** Bun's body limit while no route is open (the default of ingest.max.body.bytes). */
 const DEFAULT_BODY_LIMIT = 1_048_576;
+/** How often a draining stop looks whether the requests in progress were answered. */
+const DRAIN_POLL_MS = 10;
 
 /**
  * Bun's own body limit for a largest route limit: far enough above it that a body over a route's
@@ -234,9 +235,12 @@ export class IngestServer {
       url: `${listener.protocol}://${host}:${port}`,
       stop: async (drainMs) => {
         unsubscribe();
-        // Bun's graceful stop settles once the requests in flight are answered (idle keep-alive
-        // connections do not hold it); whatever is still open after drainMs is closed.
-        if (drainMs > 0) await within(server.stop(false), drainMs);
+        server.stop(false).catch(() => undefined); // no new connection; idle keep-alive ones are closed
+        // The requests handed over are answered (Bun counts one until its answer is sent), up to
+        // drainMs; whatever is still open then is closed. Not Bun's own graceful stop: it also
+        // waits for a connection that has sent part of a request's headers (a slow or stuck
+        // device, up to idleTimeout), though nothing of it was taken yet.
+        if (drainMs > 0) await answered(server, drainMs);
         await server.stop(true);
       },
     };
@@ -254,4 +258,16 @@ export class IngestServer {
       routes[path] = { POST: (request, server) => app.servePath(path, request, server) };
     return routes;
   }
+}
+
+/** Settles once no request of `server` is in progress, or `deadlineMs` passed (polled: Bun has no event for it). */
+function answered(server: Server<undefined>, deadlineMs: number): Promise<void> {
+  const deadline = performance.now() + deadlineMs;
+  return new Promise((resolve) => {
+    const poll = () => {
+      if (server.pendingRequests === 0 || performance.now() >= deadline) resolve();
+      else setTimeout(poll, DRAIN_POLL_MS);
+    };
+    poll();
+  });
 }

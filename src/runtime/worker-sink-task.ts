@@ -9,10 +9,9 @@
  * Concurrency: batch processing and commits are serialized on one executor. While the connector is PAUSED the
  * assigned partitions are paused and a batch already in flight waits (heartbeating) until resume or stop; the resume
  * leaves what the task paused itself paused (Connect's resumeAll). A RetriableError from `put` redelivers the same
- * batch after the task's `context.timeout`, as Connect does, unless a rebalance revokes its partitions meanwhile:
- * their records are dropped (uncommitted, the next owner gets them) so the rebalance does not wait; other errors
- * fail the task. A failure fails the task even while PAUSED or stopping, and nothing is flushed or committed after
- * it, as in Connect; one the task swallowed during a put fails it too (sink-delivery.ts).
+ * batch (sink-put-retry.ts: commits fall due meanwhile; a revocation or the stop ends it); other errors fail the task.
+ * A failure fails the task even while PAUSED or stopping, and nothing is flushed or committed after it, as in
+ * Connect; one the task swallowed during a put fails it too (sink-delivery.ts).
  */
 import type { SinkTask } from "../api/connector.ts";
 import { partitionMapKey as key } from "../api/record.ts";

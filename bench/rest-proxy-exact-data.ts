@@ -1,0 +1,46 @@
+/**
+ * The REST Proxy single-record parse's look for numbers JSON.parse would change (exact-json-data.ts
+ * `exactReading`), in process, on one v3 record each: plain numbers, a UUID in a string, an ISO
+ * time with milliseconds in a string, a 19-digit timestamp (the one that must be read twice), and
+ * the whole `parseV3Records` / `parseV2Body` of the same record. Prints µs per record, the median
+ * of 7 runs; a quick cost check, not a benchmark of the gateway.
+ * Run: node_modules/.bin/bun bench/rest-proxy-exact-data.ts
+ */
+import { exactReading } from "../src/ingest/exact-json-data.ts";
+import { parseV2Body } from "../src/ingest/rest-proxy-v2.ts";
+import { parseV3Records } from "../src/ingest/rest-proxy-v3.ts";
+import { bytes, post, testSettings } from "../src/ingest/test-support.ts";
+
+const data: Record<string, string> = {
+  plain: '{"device":"dev-17","temp":21.5,"hum":40,"ok":true}',
+  uuid: '{"device":"550e8400-e29b-41d4-a716-446655440000","temp":21.5,"hum":40}',
+  "iso time": '{"device":"dev-17","at":"2026-12-02T10:00:00.120Z","temp":21.5}',
+  "19 digits": '{"ts":1733130000123456789,"temp":21.5}',
+};
+const N = 200_000;
+const settings = testSettings();
+const request = post("x", "application/json");
+
+function median(f: () => unknown): number {
+  const runs: number[] = [];
+  for (let r = 0; r < 7; r++) {
+    for (let i = 0; i < N / 10; i++) f();
+    const start = performance.now();
+    for (let i = 0; i < N; i++) f();
+    runs.push(((performance.now() - start) * 1000) / N);
+  }
+  return runs.sort((a, b) => a - b)[3]!;
+}
+
+console.log("record      exactReading  parseV3Records  parseV2Body  (µs)");
+for (const [name, d] of Object.entries(data)) {
+  const v3 = `{"value":{"type":"JSON","data":${d}}}`;
+  const v3Bytes = bytes(v3);
+  const v2Bytes = bytes(`{"records":[{"value":${d}}]}`);
+  const exact = median(() => exactReading(v3));
+  const p3 = median(() => parseV3Records(settings, request, v3Bytes, 1));
+  const p2 = median(() => parseV2Body(settings, request, v2Bytes, 1, "json", null));
+  console.log(
+    `${name.padEnd(12)}${exact.toFixed(3).padStart(12)}${p3.toFixed(3).padStart(16)}${p2.toFixed(3).padStart(13)}`,
+  );
+}
