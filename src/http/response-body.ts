@@ -33,11 +33,12 @@ class Chunks {
  * The length of a body that arrives as it is sent (no Content-Encoding to decompress) and declares
  * its length, or undefined. Such a body is read in one call (no stream reader, no chunk list): the
  * cheaper way for the small answers of most requests, with the same bound, as the transfer cannot
- * carry more than its Content-Length.
+ * carry more than its Content-Length. Not beside a Transfer-Encoding: that framing wins over
+ * Content-Length (RFC 9112 6.3), and Bun's fetch reads a chunked body of any length then.
  */
 function plainLength(response: Response): number | undefined {
   const headers = response.headers;
-  if (headers.has("content-encoding")) return undefined;
+  if (headers.has("content-encoding") || headers.has("transfer-encoding")) return undefined;
   const declared = headers.get("content-length");
   if (declared === null || !/^\d+$/.test(declared)) return undefined;
   return Number(declared);
