@@ -33,7 +33,8 @@ const server = Bun.listen<{ left: Buffer }>({
       socket.data = { left: Buffer.alloc(0) };
     },
     data(socket, data) {
-      const answer = ANSWERS[data.toString("latin1").split(" ")[1] ?? ""] ?? "404 Not Found\r\nContent-Length: 0\r\n\r\n";
+      const answer =
+        ANSWERS[data.toString("latin1").split(" ")[1] ?? ""] ?? "404 Not Found\r\nContent-Length: 0\r\n\r\n";
       socket.data.left = Buffer.from(`HTTP/1.1 ${answer.replace("\r\n", "\r\nConnection: close\r\n")}`, "latin1");
       flush(socket);
     },
