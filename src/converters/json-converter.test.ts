@@ -87,6 +87,17 @@ describe("JsonConverter", () => {
     expect(write(plain(), SchemaBuilder.map(Schemas.STRING, Schemas.INT32).build(), { a: 1 })).toBe('{"a":1}');
   });
 
+  test("a negative number too small for a double reads as -0.0, a written zero as 0.0 (Jackson's BigDecimal)", () => {
+    // As JsonConverter 4.3.1 reads them: BigDecimal has no -0.0, but -1e-400's doubleValue() is -0.0.
+    expect(write(plain(), null, read(plain(), "[-1e-400,-0.0,-0e5,-0]").value)).toBe("[-0.0,0.0,0.0,0]");
+    const schemas = converter({ "schemas.enable": "true" });
+    const readWith = (type: string, payload: string) =>
+      read(schemas, `{"schema":{"type":"${type}"},"payload":${payload}}`).value;
+    const zeros = ["-1e-400", "-0.0", "-0E7", "-0"].flatMap((n) => [readWith("double", n), readWith("float", n)]);
+    expect(zeros.map((z) => (Object.is(z, -0) ? "-0.0" : String(z)))).toEqual(["-0.0", "-0.0", ...Array(6).fill("0")]);
+    expect(Object.is(readWith("float", "-1e-50"), -0)).toBe(true);
+  });
+
   test("accepts a struct whose schema is equal but not the same object", () => {
     const schema = () => SchemaBuilder.struct().field("a", Schemas.INT32).build();
     const value = new Struct(schema()).put("a", 1);

@@ -212,10 +212,10 @@ function longValue(json: unknown): number | bigint {
 }
 
 function doubleValue(json: unknown): number {
-  // + 0: Jackson reads a fraction as a BigDecimal (USE_BIG_DECIMAL_FOR_FLOATS), which has no -0.0.
+  // + 0: a plain -0 was written `-0`, an IntNode (0) to Jackson; `-0.0` and `-1e-400` come as JsonNumberText.
   if (typeof json === "number") return json + 0;
   if (typeof json === "bigint") return Number(json);
-  if (json instanceof JsonNumberText) return json.toNumber() + 0;
+  if (json instanceof JsonNumberText) return json.toJavaDouble();
   return 0;
 }
 

@@ -23,18 +23,25 @@ export class JsonNumberText {
   }
 
   /**
-   * The Double Jackson reads (through a BigDecimal, so `-0.0` is 0.0) as a schemaless value: a
-   * JavaDouble when integral, so that it stays a Double (`3.0`), not a Long.
+   * The double Jackson reads: through a BigDecimal, which has no -0.0, so `-0.0` and `-0e5` are 0.0,
+   * while a negative number too small for a double (`-1e-400`) is -0.0, as BigDecimal.doubleValue gives.
    */
-  toDouble(): number | JavaDouble {
+  toJavaDouble(): number {
     const n = Number(this.source);
-    return schemalessDouble(n === 0 ? 0 : n);
+    return n === 0 && !NON_ZERO_DIGIT_BEFORE_EXPONENT.test(this.source) ? 0 : n;
+  }
+
+  /** The Double Jackson reads as a schemaless value: a JavaDouble when integral, so that it stays a Double (`3.0`), not a Long. */
+  toDouble(): number | JavaDouble {
+    return schemalessDouble(this.toJavaDouble());
   }
 
   toJSON(): unknown {
     return JSON.rawJSON(this.source);
   }
 }
+
+const NON_ZERO_DIGIT_BEFORE_EXPONENT = /^[^eE]*[1-9]/;
 
 /** What Jackson calls a MissingNode: the content of empty or all-white-space input. */
 export const MISSING: unique symbol = Symbol("MISSING");
