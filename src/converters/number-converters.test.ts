@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { Converter } from "../api/converter.ts";
+import { JavaDouble, schemalessFloat } from "../api/data/java-double.ts";
 import { Schemas } from "../api/data/schema.ts";
 import {
   DoubleConverter,
@@ -56,8 +57,17 @@ describe("number converters", () => {
     [() => new IntegerConverter(), "5", "Failed to serialize to integer (was class java.lang.String): "],
     [() => new LongConverter(), 1.5, "Failed to serialize to long (was class java.lang.Double): "],
     [() => new DoubleConverter(), true, "Failed to serialize to double (was class java.lang.Boolean): "],
+    // Schemaless, the class tells them apart: Cast to float32 makes a Float, JsonConverter reads `3.0` as a Double.
+    [() => new DoubleConverter(), schemalessFloat(0.1), "Failed to serialize to double (was class java.lang.Float): "],
+    [() => new FloatConverter(), new JavaDouble(3), "Failed to serialize to float (was class java.lang.Double): "],
   ])("rejects a value of the wrong type with Apache's message", (create, value, message) => {
     expect(() => configured(create()).fromConnectData("t", undefined as never, null, value)).toThrow(message);
+  });
+
+  test("writes a schemaless Float and Double (a JavaFloat and a JavaDouble)", () => {
+    const float = configured(new FloatConverter()).fromConnectData("t", undefined as never, null, schemalessFloat(1.5));
+    const double = configured(new DoubleConverter()).fromConnectData("t", undefined as never, null, new JavaDouble(-2));
+    expect([float, double]).toEqual([new Uint8Array([0x3f, 0xc0, 0, 0]), new Uint8Array([0xc0, 0, 0, 0, 0, 0, 0, 0])]);
   });
 
   test.each([

@@ -6,7 +6,7 @@
  */
 
 import type { Converter, HeaderConverter, SchemaAndValue } from "../api/converter.ts";
-import { JavaDouble } from "../api/data/java-double.ts";
+import { JavaDouble, JavaFloat } from "../api/data/java-double.ts";
 import { javaClassOf } from "../api/data/java-text.ts";
 import { int64Value, type Schema, Schemas } from "../api/data/schema.ts";
 import { DataError } from "../errors.ts";
@@ -67,7 +67,8 @@ const FLOAT: NumberFormat = {
   schema: Schemas.OPTIONAL_FLOAT32,
   size: 4,
   deserializerName: "Deserializer",
-  accepts: (v) => typeof v === "number" || v instanceof JavaDouble,
+  // A plain number is a FLOAT32 value; without a schema a Double (JavaDouble) is refused as Java's cast refuses it.
+  accepts: (v) => typeof v === "number" || v instanceof JavaFloat,
   write: (view, v) => view.setFloat32(0, Number(v)),
   read: (view) => view.getFloat32(0),
 };
@@ -77,7 +78,7 @@ const DOUBLE: NumberFormat = {
   schema: Schemas.OPTIONAL_FLOAT64,
   size: 8,
   deserializerName: "Deserializer",
-  accepts: (v) => typeof v === "number" || v instanceof JavaDouble,
+  accepts: (v) => typeof v === "number" || (v instanceof JavaDouble && !(v instanceof JavaFloat)),
   write: (view, v) => view.setFloat64(0, Number(v)),
   read: (view) => view.getFloat64(0),
 };
