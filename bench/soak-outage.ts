@@ -27,20 +27,14 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createTopicsOn } from "../test/support/kafka.ts";
 import { startOwnBroker } from "../test/support/own-broker.ts";
-import { report, type SoakSample, type SoakTarget, sample } from "./support/soak-probe.ts";
+import { freePort } from "./support/http-probe.ts";
+import { report, type SoakSample, type SoakTarget, sample, until } from "./support/soak-probe.ts";
 
 const REPO = resolve(import.meta.dir, "..");
 const binary = resolve(process.env.BENCH_GATEWAY_BIN ?? join(REPO, "dist", "gateway"));
 const phaseS = Number(process.env.BENCH_OUTAGE_PHASE_S ?? 120);
 const sampleS = Number(process.env.BENCH_OUTAGE_SAMPLE_S ?? 30);
 const heapProbe = process.env.BENCH_SOAK_HEAP === "1";
-
-async function freePort(): Promise<number> {
-  const s = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = s.port;
-  s.stop(true);
-  return port;
-}
 
 // The source API: a page of two records, or no answer at all while `hang` is set.
 let hang = false;
@@ -117,14 +111,6 @@ const target: SoakTarget = {
   heapFile: heapProbe ? heapFile : undefined,
   log,
 };
-
-async function until(what: string, check: () => Promise<boolean>, limit = 600): Promise<void> {
-  for (let i = 0; i < limit; i++) {
-    if (await check().catch(() => false)) return;
-    await Bun.sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const connectors: Record<string, Record<string, string>> = {
   ing: {

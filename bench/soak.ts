@@ -33,11 +33,12 @@
  * what is only held by pending timers is let go by then.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { freePort } from "./support/http-probe.ts";
 import { churnConnectors } from "./support/soak-connectors.ts";
-import { acceptedOn, report, type SoakSample, type SoakTarget, sample } from "./support/soak-probe.ts";
+import { report, type SoakSample, type SoakTarget, sample, until } from "./support/soak-probe.ts";
+import { slowBody, slowloris } from "./support/soak-slowloris.ts";
 import { makeSoakTls } from "./support/soak-tls.ts";
 
 const bootstrap = process.env.BENCH_BOOTSTRAP ?? "";
@@ -46,13 +47,6 @@ const binary = resolve(process.env.BENCH_GATEWAY_BIN ?? join(import.meta.dir, ".
 const cycles = Number(process.env.BENCH_SOAK_CYCLES ?? 200);
 const samples = Number(process.env.BENCH_SOAK_SAMPLES ?? 5);
 const only = new Set((process.env.BENCH_SOAK_ONLY ?? "churn,reconfig,ingest,tls,failing,slowloris,admin").split(","));
-
-async function freePort(): Promise<number> {
-  const s = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = s.port;
-  s.stop(true);
-  return port;
-}
 
 // The external APIs: /page answers a page then fails in turn; /fail 500; /hang never answers.
 let served = 0;
@@ -111,14 +105,6 @@ const proc = Bun.spawn(command, {
 const pid = proc.pid;
 const run = `soak${Date.now().toString(36)}`;
 const topic = `${run}-t`;
-
-async function until(what: string, check: () => Promise<boolean>, limit = 600): Promise<void> {
-  for (let i = 0; i < limit; i++) {
-    if (await check().catch(() => false)) return;
-    await Bun.sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 async function call(method: string, path: string, body?: unknown): Promise<Response> {
   const init: RequestInit = { method, headers: { "Content-Type": "application/json" } };
@@ -193,21 +179,7 @@ async function ingestCycle(i: number): Promise<void> {
   const aborted = fetch(`${ingest}/soak`, { method: "POST", headers: json, body: `{"a":${i}}`, signal: abort.signal });
   abort.abort();
   await aborted.catch(() => undefined);
-  if (i % 10 === 0) await slowBody(i);
-}
-
-/** A slow body: half the declared bytes, a pause, then the socket closes. */
-async function slowBody(i: number): Promise<void> {
-  await new Promise<void>((done) => {
-    const socket = connect(ingestPort, "127.0.0.1", () => {
-      socket.write(
-        `POST /soak HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"slow":${i}`,
-      );
-      setTimeout(() => socket.destroy(), 200);
-    });
-    socket.on("close", () => done());
-    socket.on("error", () => done());
-  });
+  if (i % 10 === 0) await slowBody(ingestPort, i);
 }
 
 const failingUrls = [`${apiUrl}/fail`, refusedUrl, `${apiUrl}/hang`];
@@ -240,36 +212,6 @@ async function startFailing(): Promise<void> {
 async function failingCycle(i: number): Promise<void> {
   await fetch(`${ingest}/soak`, { method: "POST", body: JSON.stringify({ failing: i }) }).then((r) => r.arrayBuffer());
   await Bun.sleep(100);
-}
-
-/**
- * Slowloris: `count` connections that send part of a request head, and as many that send a head and
- * part of the body, then hold. Samples with them open and once the gateway closed them all
- * (ingest.request.timeout.ms for bodies, the listener's idle timeout for heads; up to 60 s), the
- * "cycles" of the second sample being how many the gateway still held.
- */
-async function slowloris(count: number, port: number, path: string, name: string): Promise<SoakSample[]> {
-  const before = acceptedOn(target, port);
-  const open = new Set<Socket>();
-  for (let i = 0; i < count * 2; i++) {
-    const socket = connect(port, "127.0.0.1", () => {
-      socket.write(
-        i % 2 === 0
-          ? `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: appl`
-          : `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"slow":${i}`,
-      );
-    });
-    socket.on("error", () => undefined);
-    open.add(socket);
-  }
-  const out = [await sample(target, name, count * 2)];
-  const started = performance.now();
-  const held = () => Math.max(0, acceptedOn(target, port) - before);
-  for (let waited = 0; held() > 0 && waited < 1500; waited++) await Bun.sleep(100);
-  console.error(`${name}: the gateway holds ${held()} after ${Math.round(performance.now() - started)} ms`);
-  out.push(await sample(target, name, held()));
-  for (const socket of open) socket.destroy();
-  return out;
 }
 
 async function adminCycle(i: number): Promise<void> {
@@ -321,9 +263,9 @@ try {
     await startFailing();
     all.push(...(await phase("failing", cycles * 2, failingCycle)));
   }
-  if (only.has("slowloris")) all.push(...(await slowloris(50, ingestPort, "/soak", "slowloris")));
+  if (only.has("slowloris")) all.push(...(await slowloris(target, 50, ingestPort, "/soak", "slowloris")));
   // The REST listener: heads are cut at its idle timeout (120 s), bodies at rest.request.body.timeout.ms.
-  if (only.has("slowloris-rest")) all.push(...(await slowloris(50, restPort, "/connectors", "slowloris-rest")));
+  if (only.has("slowloris-rest")) all.push(...(await slowloris(target, 50, restPort, "/connectors", "slowloris-rest")));
   const idleS = Number(process.env.BENCH_SOAK_IDLE_S ?? 0);
   if (idleS > 0) {
     await Bun.sleep(idleS * 1000);

@@ -2,7 +2,8 @@
  * What bench/soak.ts samples of the gateway process between cycles, from outside: RSS, open fds,
  * TCP sockets (to the broker and all, by peer port), rows per table of its SQLite file (read from a
  * copy: the gateway holds the file with an exclusive lock), series on /metrics, and with the heap
- * probe (bench/support/heap-probe-entry.ts) the JS heap and object counts by type. Also the report.
+ * probe (bench/support/heap-probe-entry.ts) the JS heap and object counts by type. Also the report,
+ * and `until` for the soaks' waits.
  */
 import { Database } from "bun:sqlite";
 import { spawnSync } from "node:child_process";
@@ -49,9 +50,15 @@ export interface SoakTarget {
   readonly log?: string;
 }
 
-async function until(what: string, check: () => boolean): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (check()) return;
+/** Checks every 100 ms, `limit` times at most, until `check` holds (a check that throws does not). */
+export async function until(what: string, check: () => boolean | Promise<boolean>, limit = 600): Promise<void> {
+  for (let i = 0; i < limit; i++) {
+    if (
+      await Promise.resolve()
+        .then(check)
+        .catch(() => false)
+    )
+      return;
     await Bun.sleep(100);
   }
   throw new Error(`timed out waiting for ${what}`);
@@ -62,7 +69,7 @@ async function heap(t: SoakTarget): Promise<HeapStats | undefined> {
   const file = t.heapFile;
   rmSync(file, { force: true });
   process.kill(t.pid, "SIGUSR2");
-  await until("the heap probe", () => existsSync(file));
+  await until("the heap probe", () => existsSync(file), 300);
   return JSON.parse(readFileSync(file, "utf8")) as HeapStats;
 }
 
