@@ -1,8 +1,9 @@
 /**
  * HttpClient against answers whose framing disagrees with their Content-Length, from a raw socket
  * (Bun.serve frames its answers itself): a body sent chunked beside a Content-Length (the transfer
- * coding wins, so the body may be far longer than declared) must still be read against the cap and
- * the prefix, not taken whole by its Content-Length.
+ * coding wins, so the body may be far longer than declared) or gzipped (Content-Length counts the
+ * compressed bytes) must still be read against the cap and the prefix, not taken whole by its
+ * Content-Length.
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import type { Socket } from "bun";
@@ -10,36 +11,47 @@ import { HttpClient } from "./http-client.ts";
 import { HttpResponseTooLargeError } from "./http-errors.ts";
 
 const LONG = "a".repeat(200_000);
+/** 200 kB of zeros gzipped to a few hundred bytes. */
+const BOMB = Buffer.from(Bun.gzipSync(new Uint8Array(200_000))).toString("latin1");
 /** Each answer closes its connection, so no bytes past a Content-Length meet the next request. */
 const ANSWERS: Record<string, string> = {
   "/chunked-beside-length": `200 OK\r\nContent-Length: 10\r\nTransfer-Encoding: chunked\r\n\r\n${LONG.length.toString(16)}\r\n${LONG}\r\n0\r\n\r\n`,
   "/longer-than-length": `200 OK\r\nContent-Length: 10\r\n\r\n${LONG}`,
+  "/gzip-with-length": `200 OK\r\nContent-Encoding: gzip\r\nContent-Length: ${BOMB.length}\r\n\r\n${BOMB}`,
   "/head-of-a-long-body": "200 OK\r\nContent-Length: 5000\r\n\r\n",
   "/no-content": "204 No Content\r\nContent-Length: 5000\r\n\r\n",
 };
 
+interface Exchange {
+  /** The request head as far as it came. */
+  head: string;
+  /** What is left to write of the answer; null until the head is complete. */
+  left: Buffer | null;
+}
+
 /** Writes what is left of the answer (a large one takes several writes) and closes once it is out. */
-function flush(socket: Socket<{ left: Buffer }>): void {
-  const written = socket.write(socket.data.left);
-  socket.data.left = socket.data.left.subarray(Math.max(written, 0));
+function flush(socket: Socket<Exchange>, left: Buffer): void {
+  const written = socket.write(left);
+  socket.data.left = left.subarray(Math.max(written, 0));
   if (socket.data.left.length === 0) socket.end();
 }
 
-const server = Bun.listen<{ left: Buffer }>({
+const server = Bun.listen<Exchange>({
   hostname: "127.0.0.1",
   port: 0,
   socket: {
     open(socket) {
-      socket.data = { left: Buffer.alloc(0) };
+      socket.data = { head: "", left: null };
     },
     data(socket, data) {
-      const answer =
-        ANSWERS[data.toString("latin1").split(" ")[1] ?? ""] ?? "404 Not Found\r\nContent-Length: 0\r\n\r\n";
-      socket.data.left = Buffer.from(`HTTP/1.1 ${answer.replace("\r\n", "\r\nConnection: close\r\n")}`, "latin1");
-      flush(socket);
+      if (socket.data.left !== null) return;
+      socket.data.head += data.toString("latin1");
+      if (!socket.data.head.includes("\r\n\r\n")) return;
+      const answer = ANSWERS[socket.data.head.split(" ")[1] ?? ""] ?? "404 Not Found\r\nContent-Length: 0\r\n\r\n";
+      flush(socket, Buffer.from(`HTTP/1.1 ${answer.replace("\r\n", "\r\nConnection: close\r\n")}`, "latin1"));
     },
     drain(socket) {
-      if (socket.data.left.length > 0) flush(socket);
+      if (socket.data.left?.length) flush(socket, socket.data.left);
     },
   },
 });
@@ -56,6 +68,14 @@ describe("HttpClient when the framing disagrees with Content-Length", () => {
 
   test("a chunked body beside a small Content-Length gives only the prefix", async () => {
     const read = await client.request({ method: "GET", url: url("/chunked-beside-length"), bodyPrefixBytes: 50 });
+    expect({ length: read.body.length, truncated: read.truncated }).toEqual({ length: 50, truncated: true });
+  });
+
+  test("a gzip body with Content-Length is counted decompressed (Bun keeps Content-Encoding when it decompresses)", async () => {
+    await expect(client.request({ method: "GET", url: url("/gzip-with-length") })).rejects.toBeInstanceOf(
+      HttpResponseTooLargeError,
+    );
+    const read = await client.request({ method: "GET", url: url("/gzip-with-length"), bodyPrefixBytes: 50 });
     expect({ length: read.body.length, truncated: read.truncated }).toEqual({ length: 50, truncated: true });
   });
 
