@@ -74,12 +74,17 @@ describe("SendRecovery", () => {
     // outage (bench/soak-outage.ts: ~40 KiB of log a minute with four source tasks).
     const unreachable = 150;
     const r = recoveryOver({ unreachable });
-    const recovered = r.recovery.recover([outgoing("t", "A")], new RetriableError("Connection refused"));
+    r.log.push("A"); // written by the failed attempt: the recovery sends B alone, and says so at the end
+    const partly = Object.assign(new RetriableError("Connection refused"), { written: [meta(0), null] });
+    const recovered = r.recovery.recover(
+      ["A", "B"].map((v) => outgoing("t", v)),
+      partly,
+    );
     for (let i = 0; i <= unreachable; i++) {
       await waitFor(() => r.sends.length === i && r.clock.pending === 1, { what: `backoff ${i + 1}`, intervalMs: 1 });
       r.clock.advanceToNext();
     }
-    expect(offsets((await recovered).metadata)).toEqual([0]);
+    expect(offsets((await recovered).metadata)).toEqual([0, 1]);
     const elapsedMs = r.clock.sleeps.reduce((a, b) => a + b, 0);
     expect(elapsedMs).toBeGreaterThan(2 * 60_000);
     // Five in full, then at most one per minute of the outage, and one when Kafka answered again.

@@ -107,6 +107,8 @@ export class SendRecovery {
       await this.c.clock.sleep(PRODUCE_BACKOFF.initialMs, this.c.stopSignal());
     };
     const retriable = (error: unknown) => !(error instanceof TopicCreationError) && isRetriable(error);
+    /** The records the recovery's last send wrote (not those an earlier attempt did). */
+    let sent = 0;
     try {
       if (previous !== undefined) {
         absorb(unsent(), previous);
@@ -124,6 +126,7 @@ export class SendRecovery {
           try {
             const metadata = await producer.send(batch);
             for (let k = 0; k < todo.length; k++) done[todo[k]!] = metadata[k];
+            sent = todo.length;
             return true;
           } catch (error) {
             absorb(todo, error);
@@ -147,9 +150,7 @@ export class SendRecovery {
       );
       if (unlogged > 0 && !this.c.stopSignal().aborted) {
         const s = unlogged === 1 ? "" : "s";
-        this.c.log.info(
-          `Sent ${records.length} records to Kafka after retrying (${unlogged} failed attempt${s} not logged)`,
-        );
+        this.c.log.info(`Sent ${sent} records to Kafka after retrying (${unlogged} failed attempt${s} not logged)`);
       }
       return outcome(); // sent, or not: stopping before the producer connected
     } catch (error) {
