@@ -12,6 +12,7 @@ import { Struct } from "../src/api/data/struct.ts";
 import type { Transformation } from "../src/api/transformation.ts";
 import { JsonConverter } from "../src/converters/json-converter.ts";
 import { transformationPlugins } from "../src/transforms/index.ts";
+import { schemalessRecord } from "./support/schemaless-record.ts";
 
 const payload = JSON.stringify({
   device: "valve-0042",
@@ -51,16 +52,7 @@ function run(name: string, once: () => Uint8Array | null, rounds = ROUNDS): void
   console.log(`${name}: ${best.toFixed(2)} µs (best of ${REPEATS})`);
 }
 
-const record = (value: unknown) => ({
-  topic: "t",
-  kafkaPartition: null,
-  keySchema: null,
-  key: null,
-  valueSchema: null,
-  value,
-  timestamp: null,
-  headers: undefined as never,
-});
+const record = schemalessRecord;
 
 run("JsonConverter read → write (no transformation)", () =>
   plain.fromConnectData("t", undefined, null, plain.toConnectData("t", undefined, bytes).value),

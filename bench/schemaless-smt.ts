@@ -11,6 +11,7 @@ import { JsonText, materialized } from "../src/api/data/json-text.ts";
 import type { Transformation } from "../src/api/transformation.ts";
 import { JsonConverter } from "../src/converters/json-converter.ts";
 import { transformationPlugins } from "../src/transforms/index.ts";
+import { schemalessRecord } from "./support/schemaless-record.ts";
 
 const reading = {
   device: "valve-0042",
@@ -49,16 +50,7 @@ function run(name: string, once: () => Uint8Array | null): void {
   console.log(`${name}: ${best.toFixed(2)} µs/record (best of ${REPEATS}; ${bytes / ROUNDS} bytes out)`);
 }
 
-const record = (value: unknown) => ({
-  topic: "t",
-  kafkaPartition: null,
-  keySchema: null,
-  key: null,
-  valueSchema: null,
-  value,
-  timestamp: null,
-  headers: undefined as never,
-});
+const record = schemalessRecord;
 
 for (const [label, payload] of [
   ["fractions", fractions],
