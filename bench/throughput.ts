@@ -18,10 +18,8 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { consumerPerformance, portLoop, producerPerformance } from "./support/client-limits.ts";
-import { freePort, pollUntil } from "./support/http-probe.ts";
 import { machineInfo } from "./support/machine.ts";
 import { writeResultsFile } from "./support/results-file.ts";
-import { summarize } from "./support/summary.ts";
 import {
   benchKafka,
   createTopic,
@@ -31,11 +29,13 @@ import {
   sinkRun,
   sourceRun,
 } from "./support/throughput-run.ts";
+import { fmt, type Row, render } from "./support/throughput-table.ts";
 import {
   connectSystem,
   gatewaySystem,
   killAllWorkers,
-  WorkerProcess,
+  type LiveWorker,
+  startWorker,
   type WorkerSystem,
 } from "./support/worker-process.ts";
 
@@ -82,37 +82,7 @@ const options = {
   resultsDir: resolve(process.env.BENCH_RESULTS_DIR ?? join(repo, "bench", "results")),
 };
 
-interface Row {
-  readonly scenario: string;
-  readonly system: string;
-  readonly round: number;
-  readonly warmup: boolean;
-  readonly m: Measurement;
-}
-
-interface LiveWorker {
-  readonly label: string;
-  readonly process: WorkerProcess;
-  readonly base: string;
-}
-
 const live: LiveWorker[] = [];
-
-async function startWorker(system: WorkerSystem, label: string, dir: string): Promise<LiveWorker> {
-  const port = await freePort();
-  const launch = system.prepare(dir, port);
-  const worker = new WorkerProcess(launch, dir);
-  const base = `http://127.0.0.1:${port}`;
-  await pollUntil(
-    async () => {
-      const r = await fetch(`${base}/health`, { signal: AbortSignal.timeout(2000) });
-      await r.arrayBuffer();
-      return r.status === 200 ? true : undefined;
-    },
-    { timeoutMs: 180_000, intervalMs: 50, what: `${label} to be healthy`, abortIf: () => worker.exitedMessage() },
-  );
-  return { label, process: worker, base };
-}
 
 function inputFile(dir: string): string {
   const path = join(dir, "input.txt");
@@ -121,40 +91,6 @@ function inputFile(dir: string): string {
   for (let i = 0; i < options.records; i++) lines[i] = `${String(i).padStart(12, "0")}${filler}\n`;
   writeFileSync(path, lines.join(""));
   return path;
-}
-
-const fmt = (n: number, d = 0) =>
-  Number.isFinite(n) ? n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d }) : "n/a";
-
-/** One markdown table per scenario: median records/s (min–max), CPU cores, peak RSS, ratio to the reference. */
-function render(rows: readonly Row[], reference: string): string {
-  const out: string[] = [];
-  const scenarios = [...new Set(rows.map((r) => r.scenario))];
-  for (const scenario of scenarios) {
-    const timed = rows.filter((r) => r.scenario === scenario && !r.warmup);
-    const systems = [...new Set(timed.map((r) => r.system))];
-    const ref = summarize(timed.filter((r) => r.system === reference).map((r) => r.m.recordsPerSecond)).median;
-    out.push(`#### ${scenario}`, "");
-    out.push(
-      "| System | records/s median | min | max | n | CPU cores (median) | records per CPU-second (median) | peak RSS MiB (median) | vs " +
-        reference +
-        " |",
-    );
-    out.push("|---|--:|--:|--:|--:|--:|--:|--:|--:|");
-    for (const system of systems) {
-      const ms = timed.filter((r) => r.system === system).map((r) => r.m);
-      const rate = summarize(ms.map((m) => m.recordsPerSecond));
-      const cores = summarize(ms.map((m) => m.cores)).median;
-      const perCpuSecond = summarize(ms.map((m) => (m.cpuMs > 0 ? (m.records * 1000) / m.cpuMs : Number.NaN))).median;
-      const rss = summarize(ms.map((m) => m.peakRssKiB / 1024)).median;
-      const ratio = Number.isFinite(ref) && ref > 0 ? `${(rate.median / ref).toFixed(2)}×` : "";
-      out.push(
-        `| ${system} | ${fmt(rate.median)} | ${fmt(rate.min)} | ${fmt(rate.max)} | ${rate.n} | ${fmt(cores, 2)} | ${fmt(perCpuSecond)} | ${fmt(rss, 1)} | ${ratio} |`,
-      );
-    }
-    out.push("");
-  }
-  return out.join("\n");
 }
 
 async function main(workDir: string): Promise<void> {

@@ -8,6 +8,7 @@
  */
 import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { freePort, pollUntil } from "./http-probe.ts";
 
 export type SystemName = "gateway" | "connect";
 
@@ -198,4 +199,27 @@ export class WorkerProcess {
   exited(): Promise<number> {
     return this.proc.exited;
   }
+}
+
+export interface LiveWorker {
+  readonly label: string;
+  readonly process: WorkerProcess;
+  readonly base: string;
+}
+
+/** Starts `system`'s worker in `dir` on a free port and waits until its /health answers 200. */
+export async function startWorker(system: WorkerSystem, label: string, dir: string): Promise<LiveWorker> {
+  const port = await freePort();
+  const launch = system.prepare(dir, port);
+  const worker = new WorkerProcess(launch, dir);
+  const base = `http://127.0.0.1:${port}`;
+  await pollUntil(
+    async () => {
+      const r = await fetch(`${base}/health`, { signal: AbortSignal.timeout(2000) });
+      await r.arrayBuffer();
+      return r.status === 200 ? true : undefined;
+    },
+    { timeoutMs: 180_000, intervalMs: 50, what: `${label} to be healthy`, abortIf: () => worker.exitedMessage() },
+  );
+  return { label, process: worker, base };
 }
