@@ -29,6 +29,7 @@ import { unknownKeyWarning, unknownWorkerKeys } from "./unknown-worker-keys.ts";
 import { sinkAfterStdoutError } from "./util/log-output.ts";
 import { getLogger, logManager, parseLevel } from "./util/logger.ts";
 import { configFromEnvironment, environmentKeys, parseProperties } from "./util/properties.ts";
+import { ResolvedSecrets } from "./util/resolved-secrets.ts";
 import { GATEWAY_VERSION } from "./version.ts";
 import { loadWorkerConfig, type WorkerConfig } from "./worker-config.ts";
 
@@ -209,6 +210,8 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
 
   let app: App;
+  // Provider values resolved for connectors: hidden from the logs, a bounded history of each.
+  const resolvedSecrets = new ResolvedSecrets(logManager);
   // Set below, before the first lookup can end (it is asynchronous).
   let stopFor: (reason: string, exitCode: number) => void = () => {};
   try {
@@ -227,8 +230,8 @@ export async function main(argv: readonly string[]): Promise<void> {
         stopFor("Kafka refused the worker's credentials", 2);
       },
       resolveConfig: (c, onValue) =>
-        resolveConfig(c, providers, (secret) => {
-          logManager.registerSecret(secret);
+        resolveConfig(c, providers, (secret, reference) => {
+          resolvedSecrets.remember(reference, secret);
           onValue?.(secret);
         }),
     });

@@ -148,12 +148,13 @@ function describeReference(provider: string, path: string): string {
 
 /**
  * `config` with every `${provider:[path:]key}` the providers can resolve replaced by its value.
- * Keys keep their order. `onSecret` receives every resolved value before it is substituted.
+ * Keys keep their order. `onSecret` receives every resolved value before it is substituted, with
+ * its reference (`provider:path:key`).
  */
 export async function resolveConfig(
   config: Config,
   providers: ReadonlyMap<string, ConfigProvider>,
-  onSecret: (value: string) => void = () => {},
+  onSecret: (value: string, reference: string) => void = () => {},
 ): Promise<Record<string, string>> {
   const wanted = new Map<string, Map<string, PathLookup>>();
   for (const [configKey, value] of Object.entries(config)) {
@@ -190,7 +191,7 @@ export async function resolveConfig(
       }
       for (const variable of keys) {
         const value = data.get(variable);
-        if (value !== undefined) onSecret(value);
+        if (value !== undefined) onSecret(value, `${name}:${path}:${variable}`);
       }
       values.set(path, data);
     }

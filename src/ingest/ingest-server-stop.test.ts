@@ -12,13 +12,15 @@ import { deferred } from "../util/async.ts";
 import { LogManager } from "../util/logger.ts";
 import type { IngestApp } from "./ingest-pipeline-contract.ts";
 import { IngestServer } from "./ingest-server.ts";
+import { passThroughStages } from "./request-context.ts";
 import { IngestRouteTable } from "./route-table.ts";
+import { testSettings } from "./test-support.ts";
 
 /** Longer than any test's timeout: a stop that waits for the drain to end fails the test. */
 const DRAIN_MS = 600_000;
 
 /** A listener whose requests are answered "written" once `release` resolves. */
-function start() {
+function start(routes = new IngestRouteTable()) {
   const release = deferred<void>();
   let handled = 0;
   const answer = async (request: Request) => {
@@ -32,7 +34,7 @@ function start() {
     listeners: ["http://127.0.0.1:0"],
     originals: {},
     app,
-    routes: new IngestRouteTable(),
+    routes,
     log: new LogManager().get("test"),
     drainMs: DRAIN_MS,
   });
@@ -81,4 +83,23 @@ describe("IngestServer.stop with a drain (plain listener)", () => {
     await server.stop();
     await idle.closed;
   });
+});
+
+describe("IngestServer.stop after a route change replaced a listener's server", () => {
+  // Leftovers 2026-12-02: a route with a larger body limit replaces the listener's Bun server; the
+  // old one was stopped gracefully but forgotten, so the ingest stop neither drained nor closed a
+  // device's connection still on it (it lasted until Bun's idle timeout, past the gateway's stop).
+  test("a connection still on the replaced server is closed by the stop too", async () => {
+    const routes = new IngestRouteTable();
+    routes.open("a", testSettings({ "ingest.path": "/a", "kafka.topic": "ta" }), passThroughStages);
+    const { server, url, port, release } = start(routes);
+    release.resolve();
+    const partial = await rawConnection(port, "POST /a HTTP/1.1\r\nHost: device\r\nContent-Type: applic");
+    // Answered after the partial connection was accepted and its bytes read (sent first).
+    expect((await fetch(url, { method: "POST", body: "{}" })).status).toBe(200);
+    const larger = { "ingest.path": "/b", "kafka.topic": "tb", "ingest.max.body.bytes": String(64 * 1024 * 1024) };
+    routes.open("b", testSettings(larger), passThroughStages); // a larger limit: a new server on the port
+    await server.stop();
+    await partial.closed; // before: open until Bun's idle timeout (120 s), past the test's
+  }, 5000);
 });

@@ -212,6 +212,9 @@ export class IngestServer {
       );
     }
     const port = server.port!;
+    // Servers a route change replaced: they accept nothing, but a device's connection on one lives
+    // on (a request being sent or answered), so the listener's stop drains and closes them too.
+    const replaced = new Set<Server<undefined>>();
     // Bun's router follows the route table: a connector's path is matched natively from when its
     // route opens until it is gone (requests in between keep the listener's fetch path).
     const unsubscribe = this.o.routes.onChange(() => {
@@ -221,7 +224,11 @@ export class IngestServer {
         return;
       }
       const previous = server;
-      void previous.stop(false);
+      replaced.add(previous);
+      previous.stop(false).then(
+        () => replaced.delete(previous),
+        () => replaced.delete(previous),
+      );
       try {
         server = bind(port, largest);
         limit = largest;
@@ -235,13 +242,14 @@ export class IngestServer {
       url: `${listener.protocol}://${host}:${port}`,
       stop: async (drainMs) => {
         unsubscribe();
+        const all = [server, ...replaced];
         server.stop(false).catch(() => undefined); // no new connection; idle keep-alive ones are closed
         // The requests handed over are answered (Bun counts one until its answer is sent), up to
         // drainMs; whatever is still open then is closed. Not Bun's own graceful stop: it also
         // waits for a connection that has sent part of a request's headers (a slow or stuck
         // device, up to idleTimeout), though nothing of it was taken yet.
-        if (drainMs > 0) await answered(server, drainMs);
-        await server.stop(true);
+        if (drainMs > 0) await Promise.all(all.map((s) => answered(s, drainMs)));
+        await Promise.all(all.map((s) => s.stop(true)));
       },
     };
   }

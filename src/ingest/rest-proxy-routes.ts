@@ -4,10 +4,11 @@
  * else is REST Proxy's 404 `{"error_code":40401,"message":"Topic not found."}`. Each request then
  * runs the same pipeline as the connector's own path, with that connector's stages and limits.
  */
-import { ErrorCodes, IngestError, topicNotFound, unavailable } from "./ingest-error.ts";
+import { ErrorCodes, IngestError, NOT_FOUND_MESSAGE, topicNotFound, unavailable } from "./ingest-error.ts";
 import type { IngestExchange } from "./ingest-exchange.ts";
 import type { IngestHandlerDeps, Pipeline } from "./ingest-pipeline-contract.ts";
 import type { IngestRecord } from "./ingest-record.ts";
+import { javaIntPathParam } from "./java-int-param.ts";
 import { mediaType } from "./native-body.ts";
 import type { IngestShape, IngestTarget } from "./request-context.ts";
 import {
@@ -95,12 +96,13 @@ export function restProxyRoutes(deps: IngestHandlerDeps, pipeline: Pipeline): Re
 
   const v2: RestProxyRoute["handle"] = async (context, params) => {
     const topic = params.topic!;
+    // Jersey converts the path's partition (an int) before the resource runs: text that is no int
+    // is its plain 404, whatever the topic. A negative int is a partition no topic has (REST Proxy
+    // fails the request in its producer instead: an IllegalArgumentException, a 500).
+    const pathPartition = params.partition === undefined ? null : javaIntPathParam(params.partition);
+    if (pathPartition === undefined) throw new IngestError(404, 404, NOT_FOUND_MESSAGE);
     const { route, target } = routeFor(topic, "v2");
-    let pathPartition: number | null = null;
-    if (params.partition !== undefined) {
-      if (!/^\d+$/.test(params.partition)) throw partitionNotFound();
-      pathPartition = Number(params.partition);
-    }
+    if (pathPartition !== null && pathPartition < 0) throw partitionNotFound();
     const format = v2Format(context.request.headers.get("content-type"));
     const responseType = v2ResponseType(context.request.headers.get("accept"));
     return pipeline(context, route, target, {

@@ -73,7 +73,10 @@ function parseJsonBody(body: Uint8Array, maxDepth: number): { doc: unknown; exac
   }
 }
 
-/** The records of a v2 body; `pathPartition` is the partition of …/partitions/{p}. Throws 4xx. */
+/**
+ * The records of a v2 body; `pathPartition` is the partition of …/partitions/{p}, for the records
+ * that name none (REST Proxy's AbstractProduceAction). Throws 4xx.
+ */
 export function parseV2Body(
   settings: IngestRouteSettings,
   request: Request,
@@ -137,7 +140,7 @@ export function parseV2Body(
       representOr(value, settings.valueFormat, notText("value")),
       headers,
       bytes + (key ? elementBytes(key) : 0),
-      pathPartition ?? r.partition ?? null,
+      r.partition ?? pathPartition, // a record's own partition wins, as REST Proxy's serialize
       receivedAt,
     );
   });

@@ -1,6 +1,6 @@
 /**
  * SinkPutRetry: how a WorkerSinkTask calls its SinkTask's `put`, with Connect's redelivery after a
- * RetriableError (after the backoff the task set with `context.timeout`, else PUT_BACKOFF). A
+ * RetriableError (after the task's `context.timeout`, at the latest when the next commit falls due). A
  * revocation of one of the put's partitions (WorkerSinkTask calls `revoke`) ends the retry at once:
  * those records are dropped and the rest is put again. The task's stop ends it too (unless the put
  * failed for good: that failure is thrown). Called from the sink task's serial executor.
@@ -9,7 +9,6 @@ import type { SinkTask } from "../api/connector.ts";
 import { partitionMapKey as key, type SinkRecord, type TopicPartition } from "../api/record.ts";
 import { isRetriable } from "../errors.ts";
 import type { ConsumedRecord } from "../kafka/kafka-port.ts";
-import { type BackoffPolicy, retry } from "../util/backoff.ts";
 import { type Clock, monotonicNow } from "../util/clock.ts";
 import type { Logger } from "../util/logger.ts";
 import type { TaskMetrics } from "./task-metrics.ts";
@@ -26,14 +25,16 @@ export interface SinkPutRetryOptions {
   /** The consumed record behind a record handed to `put` (its partition). */
   readonly origin: (record: SinkRecord) => ConsumedRecord | undefined;
   /**
-   * Runs before each redelivery, after the backoff: the worker commits what is due meanwhile (what
-   * was put before), as Connect's poll loop commits between redeliveries.
+   * Runs after each RetriableError, before the wait: the worker commits what is due or requested
+   * (what was put before), as Connect's poll loop commits between redeliveries.
    */
-  readonly beforeRedelivery?: () => Promise<void>;
+  readonly commitIfDue?: () => Promise<void>;
+  /** Time until the next commit falls due (offset.flush.interval.ms): the longest wait before a redelivery. */
+  readonly nextCommitInMs?: () => number;
 }
 
-/** Redelivery after a RetriableException from `put`, unless the task set `context.timeout`. */
-const PUT_BACKOFF: BackoffPolicy = { initialMs: 100, maxMs: 10_000 };
+/** Heartbeats during a redelivery's wait (the group's session timeout is longer). */
+const HEARTBEAT_EVERY_MS = 3000;
 /** The reason a put's retry is given up: one of its partitions was revoked or lost meanwhile. */
 const REVOKED = Symbol("revoked");
 
@@ -88,47 +89,54 @@ export class SinkPutRetry {
     return true;
   }
 
+  /**
+   * Connect's redelivery (WorkerSinkTask's poll loop while `pausedForRedelivery`): after a
+   * RetriableError the worker commits what is due (or requested), then waits until the next commit
+   * falls due (offset.flush.interval.ms), cut short by the task's `context.timeout(ms)` when it set
+   * one (> 0; used once, as each poll resets it), and puts the same records again. Heartbeats go
+   * out during the wait, so a long one does not cost the group membership.
+   */
   private async putWithRetry(
     records: readonly SinkRecord[],
     heartbeat: () => Promise<void>,
     signal: AbortSignal,
   ): Promise<void> {
-    // A put that fails for good as the task is told to stop is that failure, not the stop (the
-    // retry loop answers every failure after an abort with the abort's reason).
-    let failure: unknown;
-    await retry(
-      async (attempt) => {
-        if (attempt > 0) {
-          await heartbeat().catch(() => undefined);
-          await this.o.beforeRedelivery?.();
-        }
-        const started = monotonicNow(this.o.clock);
-        try {
-          await this.o.task.put(records);
-        } catch (error) {
-          failure = error;
-          throw error;
-        }
+    for (;;) {
+      // The poll that fetched (or redelivers) these records consumed any earlier context.timeout.
+      this.putRetryTimeoutMs = -1;
+      const started = monotonicNow(this.o.clock);
+      try {
+        await this.o.task.put(records);
         this.o.metrics.put(records.length, monotonicNow(this.o.clock) - started);
-      },
-      {
-        policy: PUT_BACKOFF,
-        maxAttempts: Number.POSITIVE_INFINITY,
-        clock: this.o.clock,
-        signal,
-        // The task's context.timeout(ms), when set, replaces the backoff (Connect's behaviour).
-        classify: (error) => ({
-          retriable: isRetriable(error),
-          delayMs: this.putRetryTimeoutMs >= 0 ? this.putRetryTimeoutMs : undefined,
-        }),
-        onRetry: (error, _attempt, delay) =>
-          this.o.log.warn(
-            `RetriableException from SinkTask ${taskIdString(this.o.id)}; redelivering ${records.length} records in ${delay} ms`,
-            error,
-          ),
-      },
-    ).catch((error) => {
-      throw error === signal.reason && failure !== undefined && !isRetriable(failure) ? failure : error;
-    });
+        return;
+      } catch (error) {
+        // A put that fails for good as the task is told to stop is that failure, not the stop.
+        if (!isRetriable(error)) throw error;
+        if (signal.aborted) throw signal.reason;
+        await this.o.commitIfDue?.();
+        const untilCommit = Math.max(0, this.o.nextCommitInMs?.() ?? 0);
+        const timeout = this.putRetryTimeoutMs;
+        this.putRetryTimeoutMs = -1;
+        const delay = timeout > 0 ? Math.min(timeout, untilCommit) : untilCommit;
+        this.o.log.warn(
+          `RetriableException from SinkTask ${taskIdString(this.o.id)}; redelivering ${records.length} records in ${delay} ms`,
+          error,
+        );
+        await this.wait(delay, heartbeat, signal);
+        if (signal.aborted) throw signal.reason;
+      }
+    }
+  }
+
+  /** Waits `ms` (ended by `signal`), heartbeating every HEARTBEAT_EVERY_MS and once before the redelivery. */
+  private async wait(ms: number, heartbeat: () => Promise<void>, signal: AbortSignal): Promise<void> {
+    const until = monotonicNow(this.o.clock) + ms;
+    for (;;) {
+      const left = until - monotonicNow(this.o.clock);
+      if (left > 0) await this.o.clock.sleep(Math.min(left, HEARTBEAT_EVERY_MS), signal);
+      if (signal.aborted) return;
+      await heartbeat().catch(() => undefined);
+      if (left <= HEARTBEAT_EVERY_MS) return;
+    }
   }
 }

@@ -196,6 +196,7 @@ describe("WorkerSinkTask stopped while a put is redelivered", () => {
     await waitFor(() => plugin.calls.includes("open"));
     await kafka.deliver(); // a is put, not committed yet
     plugin.onPut = () => {
+      plugin.context.timeout(1); // redelivered at once, not when the next commit is due (an hour)
       throw new RetriableError("No space left on device");
     };
     produce("b");

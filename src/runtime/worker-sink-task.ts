@@ -79,7 +79,8 @@ export class WorkerSinkTask extends WorkerTask {
       log: this.log,
       stopSignal: () => this.stopSignal,
       origin: (record) => this.batches.origin(record),
-      beforeRedelivery: () => this.commitIfDue(),
+      commitIfDue: () => this.commitIfDue(),
+      nextCommitInMs: () => this.lastCommit + this.flushIntervalMs - monotonicNow(this.clock),
     });
     this.ownership = new SinkPartitionOwnership({
       consumer: () => this.consumer,

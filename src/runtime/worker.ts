@@ -23,6 +23,7 @@ import type { LogManager } from "../util/logger.ts";
 import type { WorkerConfig } from "../worker-config.ts";
 import { AbandonedTasks } from "./abandoned-tasks.ts";
 import { resolveConnector } from "./resolve-connector.ts";
+import type { ResolveConfig } from "./resolved-values.ts";
 import { buildTask } from "./task-builder.ts";
 import { workerTopicCreationGroups } from "./topic-creation.ts";
 import { WorkerAdmin } from "./worker-admin.ts";
@@ -37,8 +38,11 @@ export interface WorkerDeps {
   readonly offsets: OffsetStore;
   readonly clock: Clock;
   readonly logs: LogManager;
-  /** Resolves `${provider:path:key}` references just before a connector or task starts. */
-  readonly resolveConfig: (config: Config) => Promise<Config>;
+  /**
+   * Resolves `${provider:path:key}` references just before a connector or task starts; `onValue`
+   * receives each value resolved (hidden from the logs while what got it runs).
+   */
+  readonly resolveConfig: ResolveConfig;
   readonly onTopic: (connector: string, topic: string) => void;
 }
 
@@ -61,6 +65,8 @@ function checkStringValues(config: Config): void {
 export class Worker {
   private readonly connectors = new Map<string, WorkerConnector>();
   private readonly tasks = new Map<string, WorkerTask>();
+  /** Releases the provider values a running connector was resolved with (hidden from the logs). */
+  private readonly connectorSecrets = new Map<WorkerConnector, () => void>();
   /** Aborts a task's retry back-offs when it is asked to stop. */
   private readonly taskAborts = new Map<WorkerTask, AbortController>();
   private readonly abandoned = new AbandonedTasks();
@@ -132,9 +138,11 @@ export class Worker {
     listener = this.startups.connector(listener);
     const log = this.deps.logs.get("org.apache.kafka.connect.runtime.Worker");
     let wc: WorkerConnector;
+    // The provider values it runs with stay hidden from the logs until it stops.
+    const resolved: string[] = [];
     try {
       const descriptor = resolveConnector(this.deps.registry, rawConfig["connector.class"] ?? "");
-      const config = await this.deps.resolveConfig(rawConfig);
+      const config = await this.deps.resolveConfig(rawConfig, (v) => resolved.push(v));
       if (descriptor.type === "source") {
         // Connect's SourceConnectorConfig parses the topic.creation.* groups (when the worker
         // creates topics) before the offset store checks the producer's overrides.
@@ -166,10 +174,13 @@ export class Worker {
       );
       owned.current = wc;
     } catch (error) {
+      const release = this.deps.logs.holdSecrets(resolved);
       log.error(`Failed to start connector ${name}`, error);
       listener.onFailure(name, error);
+      release();
       return undefined;
     }
+    this.connectorSecrets.set(wc, this.deps.logs.holdSecrets(resolved));
     this.connectors.set(name, wc);
     await wc.transitionTo(target);
     return wc;
@@ -195,6 +206,8 @@ export class Worker {
     if (!wc) return;
     this.connectors.delete(name);
     await wc.shutdown();
+    this.connectorSecrets.get(wc)?.();
+    this.connectorSecrets.delete(wc);
   }
 
   /** Builds and starts a task; failures while building are reported as task failures (false). */
@@ -216,15 +229,24 @@ export class Worker {
     };
     let task: WorkerTask;
     const abort = new AbortController();
+    // The provider values the task runs with stay hidden from the logs until it has ended.
+    const resolved: string[] = [];
+    const deps: WorkerDeps = {
+      ...this.deps,
+      resolveConfig: (c) => this.deps.resolveConfig(c, (v) => resolved.push(v)),
+    };
     try {
       // Connect's TaskBuilder takes the connector's config with originalsStrings() as well.
       checkStringValues(connectorConfig);
-      task = await buildTask(this.deps, id, connectorConfig, taskConfig, target, guarded, abort.signal);
+      task = await buildTask(deps, id, connectorConfig, taskConfig, target, guarded, abort.signal);
     } catch (error) {
+      const release = this.deps.logs.holdSecrets(resolved);
       this.deps.logs.get("org.apache.kafka.connect.runtime.Worker").error(`Failed to start task ${key}`, error);
       listener.onFailure(id, error);
+      release();
       return false;
     }
+    void task.whenFinished().then(this.deps.logs.holdSecrets(resolved));
     this.tasks.set(key, task);
     this.taskAborts.set(task, abort);
     task.start();

@@ -1,7 +1,7 @@
 /**
  * The one backoff helper of the codebase: exponential delays with jitter, Retry-After parsing and
- * an abortable `retry` loop. The runtime's retry sites (produce, poll, consumer start, sink `put`
- * redelivery, the per-record error operator) and the HTTP connectors build on it, so a retry
+ * an abortable `retry` loop. The runtime's retry sites (produce, poll, consumer start,
+ * the per-record error operator) and the HTTP connectors build on it, so a retry
  * never hand-rolls its own sleep-and-double loop. Time comes from an injected `Clock`, so tests
  * drive the delays instead of sleeping.
  */

@@ -1,0 +1,44 @@
+import { describe, expect, test } from "bun:test";
+import { HIDDEN, LogManager } from "./logger.ts";
+import { ResolvedSecrets } from "./resolved-secrets.ts";
+
+describe("ResolvedSecrets", () => {
+  test("a token rotated a thousand times keeps a bounded history: its recent values hidden, old ones forgotten", () => {
+    const logs = new LogManager({ sink: () => {} });
+    const secrets = new ResolvedSecrets(logs, { perReference: 4, references: 16 });
+    for (let i = 0; i < 1000; i++) {
+      secrets.remember("vault:app:token", `token-${i}`);
+      secrets.remember("vault:app:token", `token-${i}`); // resolved again: still one value
+    }
+    expect(logs.secretCount).toBe(4);
+    expect(secrets.size).toBe(4);
+    for (const i of [996, 997, 998, 999]) expect(logs.redact(`token-${i}`)).toBe(HIDDEN);
+    expect(logs.redact("token-995")).toBe("token-995");
+  });
+
+  test("a value resolved again is the reference's newest; a value something holds stays hidden when forgotten here", () => {
+    const logs = new LogManager({ sink: () => {} });
+    const secrets = new ResolvedSecrets(logs, { perReference: 2, references: 16 });
+    secrets.remember("p::k", "value-a");
+    const release = logs.holdSecrets(["value-a"]); // a running task's
+    secrets.remember("p::k", "value-b");
+    secrets.remember("p::k", "value-a"); // newest again
+    secrets.remember("p::k", "value-c"); // forgets value-b, the oldest
+    expect(logs.redact("value-a value-b value-c")).toBe(`${HIDDEN} value-b ${HIDDEN}`);
+    secrets.remember("p::k", "value-d");
+    secrets.remember("p::k", "value-e"); // forgets value-a here; the task still holds it
+    expect(logs.redact("value-a")).toBe(HIDDEN);
+    release();
+    expect(logs.redact("value-a")).toBe("value-a");
+  });
+
+  test("at most `references` references are remembered, the least recently resolved forgotten first", () => {
+    const logs = new LogManager({ sink: () => {} });
+    const secrets = new ResolvedSecrets(logs, { perReference: 2, references: 3 });
+    for (const r of ["a", "b", "c"]) secrets.remember(`p:${r}:k`, `secret-${r}`);
+    secrets.remember("p:a:k", "secret-a"); // a is now the most recent
+    secrets.remember("p:d:k", "secret-d"); // forgets b
+    expect(logs.redact("secret-a secret-b secret-c secret-d")).toBe(`${HIDDEN} secret-b ${HIDDEN} ${HIDDEN}`);
+    expect(logs.secretCount).toBe(3);
+  });
+});
