@@ -246,10 +246,12 @@ export class Worker {
       release();
       return false;
     }
-    void task.whenFinished().then(this.deps.logs.holdSecrets(resolved));
+    const release = this.deps.logs.holdSecrets(resolved);
     this.tasks.set(key, task);
     this.taskAborts.set(task, abort);
     task.start();
+    // Read after start: before it, whenFinished is already settled and would release the values at once.
+    void task.whenFinished().then(release);
     return true;
   }
 
