@@ -7,17 +7,9 @@
  */
 import { JsonText } from "../src/api/data/json-text.ts";
 import { JsonConverter } from "../src/converters/json-converter.ts";
+import { deviceReading } from "./support/schemaless-record.ts";
 
-const payload = JSON.stringify({
-  device: "valve-0042",
-  site: "plant-7/line-3",
-  ts: 1732975200123456,
-  seq: 981234,
-  firmware: "4.2.1",
-  readings: { pressure: 2.3178, temperature: 61.25, flow: 12.5, open: true },
-  alarms: [],
-  tags: ["north", "primary"],
-});
+const payload = JSON.stringify(deviceReading);
 const converter = new JsonConverter();
 converter.configure({ "schemas.enable": "false" }, false);
 const ROUNDS = 200_000;

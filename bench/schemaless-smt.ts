@@ -11,18 +11,9 @@ import { JsonText, materialized } from "../src/api/data/json-text.ts";
 import type { Transformation } from "../src/api/transformation.ts";
 import { JsonConverter } from "../src/converters/json-converter.ts";
 import { transformationPlugins } from "../src/transforms/index.ts";
-import { schemalessRecord } from "./support/schemaless-record.ts";
+import { deviceReading, schemalessRecord } from "./support/schemaless-record.ts";
 
-const reading = {
-  device: "valve-0042",
-  site: "plant-7/line-3",
-  ts: 1732975200123456,
-  seq: 981234,
-  firmware: "4.2.1",
-  readings: { pressure: 2.3178, temperature: 61.25, flow: 12.5, open: true },
-  alarms: [],
-  tags: ["north", "primary"],
-};
+const reading = deviceReading;
 const fractions = JSON.stringify(reading);
 const integral = fractions.replace("61.25", "61.0").replace("12.5", "1e3");
 
