@@ -248,6 +248,31 @@ describe("StoredIdempotencyGuard", () => {
   });
 });
 
+describe("a key stored by a gateway before mapped header values were hashed (gateway.db schema 2, migrated by 3)", () => {
+  /** The row such a gateway left: anonymous scope, its hash of method, path, content type and body only. */
+  function storeOldKey(db: Database, key: string, body: string): void {
+    db.query(
+      `INSERT INTO ingest_idempotency (connector, principal, idempotency_key, request_hash, status, content_type, body, created_at, expires_at)
+       VALUES ('c', '', ?, ?, 200, 'application/json', ?, 0, 9e15)`,
+    ).run(
+      key,
+      requestHash(post(body, "application/json"), new TextEncoder().encode(body)),
+      new TextEncoder().encode('{"original":true}'),
+    );
+  }
+
+  test("replays its answer to the same request on a route that maps a header (was 422 after an upgrade)", async () => {
+    await using dir = await tempDir("idempotency-");
+    const g = gateway(dir.path, passThroughStages, { "ingest.key.source": "header" });
+    storeOldKey(g.db, "k", '{"n":1}');
+    const replay = await g.send("k", '{"n":1}', { "X-Kafka-Key": "device-1" });
+    expect(replay).toEqual({ status: 200, replayed: "true", body: '{"original":true}' });
+    expect((await g.send("k", '{"n":2}', { "X-Kafka-Key": "device-1" })).status).toBe(422);
+    expect(g.written()).toBe(0);
+    g.db.close();
+  });
+});
+
 describe("requestHash", () => {
   const body = new TextEncoder().encode('{"a":1}');
   const like = (url: string) =>

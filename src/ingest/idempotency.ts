@@ -83,7 +83,7 @@ export class StoredIdempotencyGuard implements IdempotencyGuard {
       });
     const stored = this.store.get(route.connector, scope, key, this.clock.now());
     if (stored) {
-      if (stored.requestHash !== hash)
+      if (stored.requestHash !== hash && !storedBeforeHeaderHashing(stored.requestHash, scope, request, body))
         throw new IngestError(
           422,
           ErrorCodes.IDEMPOTENCY_MISMATCH,
@@ -145,6 +145,16 @@ export class StoredIdempotencyGuard implements IdempotencyGuard {
       `Could not store the Idempotency-Key of a request to ${route.settings.path} (connector ${route.connector}): ${messageOf(error)}. The request was answered as usual (${status}), but a retry with the same key is handled again: records it wrote are written again. Logged once until a key is stored again; ingest_idempotency_keys_not_stored_total counts them`,
     );
   }
+}
+
+/**
+ * A key a gateway stored before mapped header values and identities were hashed (gateway.db
+ * schema 2, whose keys migration 3 put in the anonymous scope) matches a request its own hash
+ * (method, path, content type, body) would have matched: after an upgrade a device's retry is
+ * replayed, not refused with 422 on a route that maps a header (the key header, an allow-list).
+ */
+function storedBeforeHeaderHashing(stored: string, scope: string, request: Request, body: Uint8Array): boolean {
+  return scope === "" && stored === requestHash(request, body);
 }
 
 /** The request headers whose values reach the records: the allow-listed ones and the key header. */
