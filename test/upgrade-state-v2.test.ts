@@ -85,13 +85,17 @@ describe("upgrading over the state of an older gateway (gateway.db 2, spool.db 1
     expect(Object.keys(listed).sort()).toEqual(Object.keys(expected.connectors).sort());
     for (const [name, config] of Object.entries(expected.connectors))
       expect(listed[name]!.info.config).toEqual({ ...config, name });
-    await waitFor(
-      async () =>
-        Object.values((await gw.rest.get("/connectors?expand=status")).body as Record<string, any>).every(
-          (c) => c.status.connector.state === "RUNNING" && c.status.tasks.every((t: any) => t.state === "RUNNING"),
-        ),
-      { what: "every connector and task RUNNING", timeoutMs: 30_000 },
-    );
+    // Each in the target state it was stored with: file-paused was paused by the old gateway.
+    const states = async () =>
+      Object.entries((await gw.rest.get("/connectors?expand=status")).body as Record<string, any>)
+        .map(([name, c]) => `${name} ${c.status.connector.state} ${c.status.tasks.map((t: any) => t.state)}`)
+        .sort();
+    const running = (name: string) => `${name} RUNNING RUNNING`;
+    const want = ["devices", "file-in", "file-out"].map(running).concat("file-paused PAUSED PAUSED").sort();
+    await waitFor(async () => JSON.stringify(await states()) === JSON.stringify(want), {
+      what: `the connectors' states ${want}`,
+      timeoutMs: 30_000,
+    });
 
     for (const [key, first] of Object.entries(expected.answers))
       expect(await post(gw, first.n, key)).toEqual({ status: first.status, replayed: "true", body: first.body });
