@@ -3,7 +3,8 @@
  * A full disk is made with `PRAGMA max_page_count` on a real SQLite file (SQLITE_FULL on a write
  * that needs a new page); the setting belongs to a connection, so each test opens the file as
  * openDatabase does, caps it, and runs the steps openDatabase runs after opening (`migrate`,
- * `checkWritable`), which end the start with a StoreError (main.ts: message, exit code 1).
+ * `checkWritable`), which end the start with a StoreError (main.ts: message, exit code 1). A file
+ * of a newer schema version (a downgrade) ends the start the same way, unchanged.
  */
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
@@ -98,5 +99,29 @@ describe("openDatabase on a full disk", () => {
       db.close();
     }
     expect(new Set(sizes).size).toBe(1);
+  });
+});
+
+describe("openDatabase on a file a newer gateway migrated (a downgrade)", () => {
+  test("is refused naming the file and both versions; the file keeps its version and data", async () => {
+    await using dir = await tempDir("database-");
+    const newer = migrations.at(-1)!.version + 1;
+    const first = openDatabase(dir.path);
+    new ConfigStore(first).putConfig("c", { "connector.class": "X" });
+    first.run(`PRAGMA user_version = ${newer}`);
+    first.close();
+    const path = join(dir.path, DATABASE_FILE);
+
+    const error = thrown(() => openDatabase(dir.path));
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as Error).message).toBe(
+      `The data file ${path} has schema version ${newer}, newer than this gateway knows (${newer - 1}). Run a newer gateway.`,
+    );
+    const db = new Database(path, { readonly: true });
+    expect(userVersion(db)).toBe(newer);
+    expect(db.query("SELECT config FROM connectors WHERE name = 'c'").get()).toEqual({
+      config: JSON.stringify({ "connector.class": "X" }),
+    });
+    db.close();
   });
 });
