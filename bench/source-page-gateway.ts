@@ -36,7 +36,7 @@ for (;;) {
   const t = performance.now();
   const metrics = (await gw.rest.get("/metrics")).text;
   slowest = Math.max(slowest, performance.now() - t);
-  if (metrics.includes(`http_source_records_polled{connector="bulk",task="0"} ${count}`)) break;
+  if (metrics.includes(`http_source_records_polled_total{connector="bulk",task="0"} ${count}`)) break;
   if (performance.now() - started > 300_000) throw new Error("the page was not polled in 5 minutes");
   await Bun.sleep(20);
 }

@@ -123,7 +123,7 @@ describe("HTTP Source document: complete example", () => {
     const metrics = await (await fetch(`${gw.url}/metrics`)).text();
     expect(metrics).toContain('http_source_requests_total{connector="github-events-source",task="0"} 3');
     expect(metrics).toContain('http_source_errors_total{connector="github-events-source",task="0"} 0');
-    expect(metrics).toContain('http_source_records_polled{connector="github-events-source",task="0"} 90');
+    expect(metrics).toContain('http_source_records_polled_total{connector="github-events-source",task="0"} 90');
     expect(metrics).toContain(
       'http_source_request_duration_seconds_count{connector="github-events-source",task="0"} 3',
     );

@@ -47,7 +47,7 @@ describe("HTTP source in the gateway against misbehaving APIs", () => {
     );
     expect(task).toMatchObject({ state: "RUNNING" });
     expect((await gw.rest.get("/metrics")).text).toContain(
-      `http_source_records_polled{connector="bulk",task="0"} ${count}`,
+      `http_source_records_polled_total{connector="bulk",task="0"} ${count}`,
     );
     expect(api.seen.length).toBe(1);
     expect(await gw.stop()).toBe(0);

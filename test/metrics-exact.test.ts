@@ -309,12 +309,12 @@ describe("/metrics exact values", () => {
     expect(sampleValue(m, `${K}source_task_metrics_source_record_poll_total`, up)).toBe(3);
     expect(sampleValue(m, "http_source_requests_total", up)).toBe(1);
     expect(sampleValue(m, "http_source_errors_total", up)).toBe(0);
-    expect(sampleValue(m, "http_source_records_polled", up)).toBe(3);
+    expect(sampleValue(m, "http_source_records_polled_total", up)).toBe(3);
     expect(sampleValue(m, "http_source_request_duration_seconds_count", up)).toBe(1);
     const down = task("mx-http-down");
     const d = await until("http_source_errors_total", down, 1);
     expect(sampleValue(d, "http_source_requests_total", down)).toBe(1);
-    expect(sampleValue(d, "http_source_records_polled", down)).toBe(0);
+    expect(sampleValue(d, "http_source_records_polled_total", down)).toBe(0);
     await remove("mx-http-up");
     await remove("mx-http-down");
   });

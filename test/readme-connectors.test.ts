@@ -201,7 +201,11 @@ describe("README: HTTP source worked example", () => {
     );
     expect(Number(flush?.[1]) * 1000).toBe(Number(workerProperties()["offset.flush.interval.ms"]));
     await runUntil(offsets!, (r) => shownAnswer(offsets!.comment!).test(r.output), `the answer ${offsets!.comment}`);
-    const shownMetrics = await runUntil(metrics!, (r) => r.output.includes("http_source_records_polled"), "metrics");
+    const shownMetrics = await runUntil(
+      metrics!,
+      (r) => r.output.includes("http_source_records_polled_total"),
+      "metrics",
+    );
     const names = new Set(
       shownMetrics.output
         .trim()
@@ -211,7 +215,7 @@ describe("README: HTTP source worked example", () => {
     expect([...names].filter((n) => !n.startsWith("http_source_request_duration_seconds_"))).toEqual([
       "http_source_requests_total",
       "http_source_errors_total",
-      "http_source_records_polled",
+      "http_source_records_polled_total",
     ]);
     expect(gw.output()).not.toContain(GITHUB_TOKEN);
 

@@ -3,7 +3,7 @@
  * Values produced (test/fixtures/json-converter, written by generate.sh) and rebuilds the schemas
  * and values they describe. The description format is documented in GenerateFixtures.java.
  */
-import { schemalessDouble, schemalessFloat } from "../api/data/java-double.ts";
+import { JavaDouble, schemalessDouble, schemalessFloat } from "../api/data/java-double.ts";
 import { BigDecimal } from "../api/data/logical.ts";
 import { type Schema, SchemaBuilder, type SchemaType } from "../api/data/schema.ts";
 import { Struct } from "../api/data/struct.ts";
@@ -120,9 +120,17 @@ export function buildValue(schema: Schema | null | undefined, d: unknown): unkno
     const n = BigInt(tagged.int64 as string);
     return Number.isSafeInteger(Number(n)) ? Number(n) : n;
   }
-  // Without a schema a number's class is its type: an integral Double is a JavaDouble, a Float a JavaFloat.
-  if ("float32" in tagged) return schema ? Number(tagged.float32) : schemalessFloat(Number(tagged.float32));
-  if ("float64" in tagged) return schema ? Number(tagged.float64) : schemalessDouble(Number(tagged.float64));
+  // Under its own schema type a number is plain. Without a schema its class is its type (an integral
+  // Double is a JavaDouble, a Float a JavaFloat), and so under another type's schema (a Float given
+  // for a FLOAT64), where the class is what is wrong.
+  if ("float32" in tagged) {
+    const n = Number(tagged.float32);
+    return schema?.type === "FLOAT32" ? n : schemalessFloat(n);
+  }
+  if ("float64" in tagged) {
+    const n = Number(tagged.float64);
+    return schema?.type === "FLOAT64" ? n : schema ? new JavaDouble(n) : schemalessDouble(n);
+  }
   if ("bytes" in tagged) return Uint8Array.fromBase64(tagged.bytes as string);
   if ("decimal" in tagged) return new BigDecimal(BigInt(tagged.decimal as string), tagged.scale as number);
   if ("date" in tagged) return new Date(tagged.date as number);

@@ -4,7 +4,8 @@
  * connect-transforms (Cast, HeaderFrom, InsertField, ReplaceField) and String.valueOf
  * (FileStreamSink's line) made of one record per case. A Float is written as Float.toString writes
  * it (`0.1`, the shortest decimal that reads back as the float, not the double `0.10000000149011612`),
- * with a schema (FLOAT32) or without one (Cast to float32 of a schemaless value).
+ * with a schema (FLOAT32) or without one (Cast to float32 of a schemaless value), as a value and as
+ * a key (ValueToKey, ExtractField$Key: JsonConverter and StringConverter as key converters).
  */
 import { describe, expect, test } from "bun:test";
 import { expectedOf, type RecordedJsonCase, runRecordedCase } from "./recorded-json-cases.ts";

@@ -11,7 +11,7 @@
  * `connectToJson` returns a value for json-text.ts's `stringifyJson` (plain objects and arrays;
  * bigints and Java-formatted floats as its `javaNumber` strings, which keep JSON.stringify fast).
  */
-import { JavaDouble } from "../api/data/java-double.ts";
+import { JavaDouble, JavaFloat } from "../api/data/java-double.ts";
 import { javaClassOf, javaDoubleToString, javaFloatToString } from "../api/data/java-text.ts";
 import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from "../api/data/logical.ts";
 import { type Schema, type SchemaType, schemaEquals } from "../api/data/schema.ts";
@@ -67,13 +67,14 @@ export function connectToJson(
         return Number.isSafeInteger(Number(value)) ? Number(value) : javaNumber(`${value}`);
       if (!Number.isInteger(value)) throw invalid();
       return value;
+    // A boxed number of the other class is refused, as Java's cast to Float or Double refuses it.
     case "FLOAT32":
       if (typeof value === "number") return javaNumberText(javaFloatToString(value));
-      if (value instanceof JavaDouble) return javaNumberText(javaFloatToString(value.value));
+      if (value instanceof JavaFloat) return javaNumberText(javaFloatToString(value.value));
       throw invalid();
     case "FLOAT64":
       if (typeof value === "number") return doubleToJson(value);
-      if (value instanceof JavaDouble) return doubleToJson(value.value);
+      if (value instanceof JavaDouble && !(value instanceof JavaFloat)) return doubleToJson(value.value);
       throw invalid();
     case "BOOLEAN":
       if (typeof value !== "boolean") throw invalid();

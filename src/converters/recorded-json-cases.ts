@@ -30,6 +30,8 @@ export interface RecordedJsonCase {
 /** What a fixture recorded; each generator records some of these. */
 export interface RecordedOutput {
   readonly key?: string | null;
+  /** The key through StringConverter as key converter. */
+  readonly stringKey?: string | null;
   readonly value?: string | null;
   readonly valueNoSchemas?: string | null;
   readonly stringValue?: string | null;
@@ -73,6 +75,7 @@ export function runRecordedCase(c: RecordedJsonCase, reading: Reading): unknown 
   const { keySchema, key, valueSchema, value: out } = record;
   const all: Required<RecordedOutput> = {
     key: text(converter(false, true).fromConnectData("t", undefined, keySchema, key)),
+    stringKey: text(strings.fromConnectData("t", undefined, keySchema, key)),
     value: text(values.fromConnectData("t", undefined, valueSchema, out)),
     valueNoSchemas: text(converter(false, false).fromConnectData("t", undefined, valueSchema, out)),
     stringValue: text(strings.fromConnectData("t", undefined, valueSchema, out)),
@@ -94,7 +97,8 @@ export function expectedOf(c: RecordedJsonCase): unknown {
 function canonical(r: RecordedOutput): unknown {
   const out: Record<string, unknown> = { ...r };
   for (const k of ["key", "value", "valueNoSchemas"] as const) if (k in r) out[k] = canonicalJson(r[k] ?? null);
-  for (const k of ["keyLine", "valueLine", "stringValue"] as const) if (k in r) out[k] = canonicalLine(r[k] ?? null);
+  for (const k of ["keyLine", "valueLine", "stringKey", "stringValue"] as const)
+    if (k in r) out[k] = canonicalLine(r[k] ?? null);
   return out;
 }
 

@@ -1,10 +1,13 @@
 import { describe, expect, spyOn, test } from "bun:test";
 import { JavaDouble } from "../api/data/java-double.ts";
 import { JsonText } from "../api/data/json-text.ts";
+import { JsonConverter } from "../converters/json-converter.ts";
 import { parseNativeBody } from "./native-body.ts";
 import { bytes, post, testSettings } from "./test-support.ts";
 
 const T = 1_700_000_000_000;
+const keyConverter = new JsonConverter();
+keyConverter.configure({ "schemas.enable": "false" }, true);
 
 function parse(config: Record<string, string>, body: string, type: string | null, headers = {}, converters = {}) {
   const request = post(body, type, headers);
@@ -110,6 +113,23 @@ describe("parseNativeBody", () => {
       "1.50",
       "7",
     ]);
+  });
+
+  test("a JSONPath key written with a fraction or exponent but a whole value stays a Double as sent (`3.0`, as JsonConverter and ValueToKey write it; was `3`)", () => {
+    const body = '[{"id":3.0,"t":21.5},{"id":1e3},{"id":-0.0},{"id":3,"t":3.0},{"id":4,"t":2.5}]';
+    const field = { "ingest.key.source": "field", "ingest.key.field": "$.id" };
+    const json = parse(field, body, "application/json").map((r) => r.key);
+    expect(json.map((k) => (k instanceof JsonText ? k.text : k))).toEqual(["3.0", "1e3", "-0.0", "3", 4]);
+    expect((json[0] as JsonText).value()).toEqual(new JavaDouble(3));
+    expect(json.map((k) => new TextDecoder().decode(keyConverter.fromConnectData("t", null, null, k)!))).toEqual([
+      "3.0",
+      "1e3",
+      "-0.0",
+      "3",
+      "4",
+    ]);
+    const asString = parse(field, body, "application/json", {}, { key: "StringConverter" });
+    expect(asString.map((r) => r.key)).toEqual(["3.0", "1e3", "-0.0", "3", "4"]);
   });
 
   test.each([

@@ -100,14 +100,25 @@ export function nativeKey(settings: IngestRouteSettings, request: Request, eleme
 /** Digits JSON.parse may have rounded or respelled: a long run, or a fraction or exponent. */
 const LOSSY_NUMBER = /\d{16}|\d[.eE]/;
 
+/** Numbers with a fraction or exponent (or digits in a string that look so: a false match only costs a re-read). */
+const DOUBLE_SPELLING = /-?\d+(?:\.\d+(?:[eE][+-]?\d+)?|[eE][+-]?\d+)/g;
+
 /**
- * A key JSON.parse may have changed (a device id beyond 2^53, `1.50`): read again exactly from the
- * element's text, as its value is, so the key is the one sent (as sent for String/ByteArray keys).
+ * A key JSON.parse may have changed (a device id beyond 2^53, `1.50`, or `3.0`, a Double to Jackson
+ * that JSON.parse makes the integer 3): read again exactly from the element's text, as its value
+ * is, so the key is the one sent (as sent for String/ByteArray keys).
  */
 function mayBeRounded(found: unknown, text: string | undefined): boolean {
   if (text === undefined) return false;
-  if (typeof found === "number") return !Number.isSafeInteger(found);
+  if (typeof found === "number") return !Number.isSafeInteger(found) || spelledAsDouble(found, text);
   return typeof found === "object" && LOSSY_NUMBER.test(text);
+}
+
+/** Whether `text` may hold the integer `n` written with a fraction or exponent (`3.0`, `3e0`, `-0.0`). */
+function spelledAsDouble(n: number, text: string): boolean {
+  if (!LOSSY_NUMBER.test(text)) return false;
+  for (const [number] of text.matchAll(DOUBLE_SPELLING)) if (Number(number) === n) return true;
+  return false;
 }
 
 /** JSON text of a value read exactly (a bigint as its digits, a JsonNumberText as its source). */

@@ -533,6 +533,45 @@ describe("Herder", () => {
     });
   });
 
+  describe("restarting a task the connector no longer has (Connect 4.3.1's answers)", () => {
+    const conflict = {
+      status: 409,
+      body: {
+        error_code: 409,
+        message:
+          "Cannot complete request momentarily due to no known leader URL, likely because a rebalance was underway.",
+      },
+    };
+    const restart = async (w: InProcessWorker, task: number) => {
+      const { status, body } = await w.rest("POST", `/connectors/a/tasks/${task}/restart`);
+      return { status, body };
+    };
+
+    test("a task it had (fewer tasks since, or stopped) is known but runs nowhere: 409; one it never had: 404", async () => {
+      await using w = await inProcessWorker();
+      await w.rest("POST", "/connectors", { name: "a", config: source({ "tasks.max": "2" }) });
+      await awaitStates(w, "a", "RUNNING", ["RUNNING", "RUNNING"]);
+      await w.rest("PATCH", "/connectors/a/config", { "tasks.max": "1" });
+      await awaitStates(w, "a", "RUNNING", ["RUNNING"]);
+      expect(await restart(w, 1)).toEqual(conflict);
+      expect((await restart(w, 2)).body).toEqual({ error_code: 404, message: "Unknown task: a-2" });
+      await w.rest("PUT", "/connectors/a/stop");
+      await awaitStates(w, "a", "STOPPED", []);
+      expect(await restart(w, 0)).toEqual(conflict);
+      expect(await restart(w, 1)).toEqual(conflict);
+    });
+
+    test("a deleted connector's tasks are forgotten: created again stopped, it has none", async () => {
+      await using w = await inProcessWorker();
+      await w.rest("POST", "/connectors", { name: "a", config: source() });
+      await awaitStates(w, "a", "RUNNING", ["RUNNING"]);
+      await w.rest("DELETE", "/connectors/a");
+      await w.rest("POST", "/connectors", { name: "a", config: source(), initial_state: "STOPPED" });
+      await awaitStates(w, "a", "STOPPED", []);
+      expect((await restart(w, 0)).body).toEqual({ error_code: 404, message: "Unknown task: a-0" });
+    });
+  });
+
   describe("herder stop", () => {
     test("stops every task and connector and leaves their statuses UNASSIGNED", async () => {
       const w = await inProcessWorker();

@@ -12,7 +12,7 @@
  * written unless the connector has been deleted meanwhile; one that cannot be stored (a full disk)
  * is kept in memory, shown by status reads and retried (RetryingStatusStore) until `stop`.
  */
-import { AlreadyExistsError, BadRequestError, ConnectError, NotFoundError } from "../errors.ts";
+import { AlreadyExistsError, BadRequestError, ConnectError, NotFoundError, RestError } from "../errors.ts";
 import type { TargetState } from "../store/config-store.ts";
 import { JavaHashMapOrder, javaHashOrder } from "../util/java-hash-order.ts";
 import { modifyOffsets } from "./connector-offsets.ts";
@@ -20,6 +20,10 @@ import type { ConnectorInfo, ConnectorOffset, ConnectorStateInfo } from "./entit
 import { HerderThread } from "./herder-thread.ts";
 import { ResolvedValues } from "./resolved-values.ts";
 import { buildRestartPlan } from "./restart-plan.ts";
+
+/** Connect's answer (HerderRequestHandler) when the worker to forward a request to is unknown. */
+const NO_KNOWN_LEADER =
+  "Cannot complete request momentarily due to no known leader URL, likely because a rebalance was underway.";
 
 export type InitialState = "RUNNING" | "PAUSED" | "STOPPED";
 
@@ -213,7 +217,11 @@ export class Herder extends HerderThread {
       const stored = this.deps.configs.get(name);
       if (!stored) throw new NotFoundError(`Unknown connector: ${name}`);
       const taskConfig = stored.taskConfigs[task];
-      if (taskConfig === undefined) throw new NotFoundError(`Unknown task: ${name}-${task}`);
+      if (taskConfig === undefined) {
+        // Connect's leader knows the task but assigns it to no worker: it cannot forward the restart.
+        if (this.deps.configs.hadTask(name, task)) throw new RestError(409, NO_KNOWN_LEADER);
+        throw new NotFoundError(`Unknown task: ${name}-${task}`);
+      }
       const id = { connector: name, task };
       await this.deps.worker.stopTasks([id]);
       const state = stored.targetState === "PAUSED" ? "PAUSED" : "STARTED";

@@ -30,6 +30,8 @@ export class ConfigStore {
   private readonly deleteConnector: Statement<unknown, [string]>;
   private readonly deleteTasks: Statement<unknown, [string]>;
   private readonly insertTask: Statement<unknown, [string, number, string]>;
+  /** The most tasks each connector has had configs for since it was created (as far as this process saw). */
+  private readonly taskHighWater = new Map<string, number>();
 
   constructor(private readonly db: Database) {
     this.listQuery = db.query("SELECT name FROM connectors ORDER BY created_at, name");
@@ -70,6 +72,16 @@ export class ConfigStore {
     return this.getQuery.get(name) !== null;
   }
 
+  /**
+   * Whether task `task` ever had a committed config since the connector was created, also when it
+   * has none now (stopped, or fewer tasks since): Connect's config topic keeps a task's last config
+   * until the connector is deleted, so its herder knows such a task (and answers that no worker
+   * runs it). What this process saw: at start, the tasks the connector has.
+   */
+  hadTask(name: string, task: number): boolean {
+    return task >= 0 && task < (this.taskHighWater.get(name) ?? this.tasksQuery.all(name).length);
+  }
+
   /** Creates the connector with `targetState`, or replaces the config of an existing one. */
   putConfig(name: string, config: RawConnectorConfig, targetState: TargetState = "STARTED"): void {
     const now = Date.now();
@@ -105,9 +117,12 @@ export class ConfigStore {
       this.deleteTasks.run(name);
       this.deleteConnector.run(name);
     });
+    this.taskHighWater.delete(name);
   }
 
   private replaceTasks(name: string, configs: readonly RawConnectorConfig[]): void {
+    const before = this.taskHighWater.get(name) ?? this.tasksQuery.all(name).length;
+    this.taskHighWater.set(name, Math.max(before, configs.length));
     this.deleteTasks.run(name);
     configs.forEach((c, i) => {
       this.insertTask.run(name, i, JSON.stringify(c));

@@ -26,6 +26,14 @@ export class JavaDouble {
     return javaDoubleToString(this.value);
   }
 
+  /**
+   * `Double.equals` (and `Float.equals` for a JavaFloat): the same class and the same value bits,
+   * so NaN equals NaN, 0.0 is not -0.0, and a Float never equals a Double.
+   */
+  equals(other: unknown): boolean {
+    return other instanceof JavaDouble && other.constructor === this.constructor && Object.is(other.value, this.value);
+  }
+
   /** As Jackson writes a Double: `5.0`, `1.0E20` (a non-finite one as JSON.stringify writes the number). */
   toJSON(): unknown {
     return Number.isFinite(this.value) ? JSON.rawJSON(this.toString()) : this.value;

@@ -7,6 +7,7 @@
  * live in `logical.ts`. Schemaless data (no schema) uses plain objects for maps.
  */
 import { DataError, SchemaBuilderError } from "../../errors.ts";
+import { JavaDouble } from "./java-double.ts";
 
 export type SchemaType =
   | "INT8"
@@ -257,9 +258,10 @@ function recordEquals(
   return ka.length === kb.length && ka.every((k) => a![k] === b?.[k]);
 }
 
-/** Deep equality of Connect values (Struct, Map, arrays, bytes, Date, bigint). */
+/** Deep equality of Connect values (Struct, Map, arrays, bytes, Date, bigint), as Java's `Objects.equals` (a Float is no Double). */
 export function valueEquals(a: unknown, b: unknown): boolean {
   if (a === b) return true;
+  if (a instanceof JavaDouble || b instanceof JavaDouble) return a instanceof JavaDouble && a.equals(b);
   if (typeof a === "bigint" || typeof b === "bigint") {
     return (typeof a === "bigint" || typeof a === "number") && (typeof b === "bigint" || typeof b === "number")
       ? BigInt(a as bigint) === BigInt(b as bigint)

@@ -5,6 +5,7 @@
 import { DataError } from "../../errors.ts";
 import { javaDateToString } from "./java-date.ts";
 import { javaDoubleToString, javaFloatToString } from "./java-number-text.ts";
+import { javaClassOf } from "./java-text.ts";
 import { BigDecimal, DATE_NAME, DECIMAL_NAME, TIME_NAME, TIMESTAMP_NAME } from "./logical.ts";
 import { type Field, type Schema, schemaEquals, valueEquals } from "./schema.ts";
 
@@ -91,16 +92,6 @@ export function displayValue(value: unknown, schema?: Schema | null): string {
   return String(value);
 }
 
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (value instanceof Uint8Array) return "bytes";
-  if (Array.isArray(value)) return "array";
-  if (value instanceof Map) return "map";
-  if (value instanceof Struct) return "struct";
-  if (value instanceof Date) return "date";
-  return typeof value;
-}
-
 function fits(schema: Schema, value: unknown): boolean {
   switch (schema.name) {
     case DECIMAL_NAME:
@@ -137,17 +128,25 @@ function fits(schema: Schema, value: unknown): boolean {
   }
 }
 
-/** Throws DataError when `value` does not match `schema` (recursively). */
+/**
+ * Throws DataError when `value` does not match `schema` (recursively), with ConnectSchema.validateValue's
+ * messages: the value of struct field `fieldName`, or a value of its own.
+ */
 export function validateValue(schema: Schema, value: unknown, fieldName?: string): void {
-  const where = fieldName ? ` for field: "${fieldName}"` : "";
+  validateAt(schema, value, fieldName === undefined ? "value" : `field: "${fieldName}"`);
+}
+
+/** `location` names the value as Connect does: `field: "f"`, `value`, `element of array field: "f"`, …. */
+function validateAt(schema: Schema, value: unknown, location: string): void {
   if (value === null || value === undefined) {
     if (schema.optional || schema.defaultValue !== undefined) return;
-    throw new DataError(
-      `Invalid value: null used for required field: "${fieldName ?? "null"}", schema type: ${schema.type}`,
-    );
+    throw new DataError(`Invalid value: null used for required ${location}, schema type: ${schema.type}`);
   }
   if (!fits(schema, value)) {
-    throw new DataError(`Invalid Java object for schema with type ${schema.type}: ${describe(value)}${where}`);
+    const name = schema.name !== undefined ? ` "${schema.name}"` : "";
+    throw new DataError(
+      `Invalid Java object for schema${name} with type ${schema.type}: ${javaClassOf(value)} for ${location}`,
+    );
   }
   switch (schema.type) {
     case "STRUCT": {
@@ -157,12 +156,12 @@ export function validateValue(schema: Schema, value: unknown, fieldName?: string
       return;
     }
     case "ARRAY":
-      for (const item of value as unknown[]) validateValue(schema.valueSchema!, item, "entry");
+      for (const item of value as unknown[]) validateAt(schema.valueSchema!, item, `element of array ${location}`);
       return;
     case "MAP":
       for (const [k, v] of value as Map<unknown, unknown>) {
-        validateValue(schema.keySchema!, k, "entry");
-        validateValue(schema.valueSchema!, v, "entry");
+        validateAt(schema.keySchema!, k, `key of map ${location}`);
+        validateAt(schema.valueSchema!, v, `value of map ${location}`);
       }
       return;
   }

@@ -51,7 +51,7 @@ export function httpSourceMetrics(metrics: PluginMetrics): HttpSourceMetrics {
       "HTTP source requests that failed (http-source-errors-total): no response, or a status of 400 or above.",
     ),
     records: metrics.counter(
-      "http_source_records_polled",
+      "http_source_records_polled_total",
       "Records the HTTP source connector extracted from responses (http-source-records-polled).",
     ),
     latency: metrics.histogram(

@@ -371,7 +371,7 @@ describe("HttpSourceTask", () => {
       expect([
         value("http_source_requests_total"),
         value("http_source_errors_total"),
-        value("http_source_records_polled"),
+        value("http_source_records_polled_total"),
       ]).toEqual([3, 2, 1]);
     });
 
