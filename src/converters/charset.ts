@@ -6,6 +6,7 @@
  * big-endian byte order mark and reads either one, and UTF-8 keeps a leading byte order mark.
  */
 import { ConfigError } from "../errors.ts";
+import { javaUtf8Text } from "../util/java-utf8.ts";
 
 export interface Charset {
   /** Java's canonical name. */
@@ -18,11 +19,6 @@ const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 const utf16beDecoder = new TextDecoder("utf-16be", { ignoreBOM: true });
 const utf16leDecoder = new TextDecoder("utf-16le", { ignoreBOM: true });
-
-/** Lone surrogates cannot be encoded; Java writes `?` for each. */
-function wellFormed(text: string): string {
-  return text.isWellFormed() ? text : text.replace(/\p{Surrogate}/gu, "?");
-}
 
 function singleByte(name: string, max: number): Charset {
   return {
@@ -122,7 +118,7 @@ function decodeUtf8(bytes: Uint8Array): string {
 
 const UTF_8: Charset = {
   name: "UTF-8",
-  encode: (text) => utf8Encoder.encode(wellFormed(text)),
+  encode: (text) => utf8Encoder.encode(javaUtf8Text(text)),
   decode: decodeUtf8,
 };
 

@@ -119,6 +119,11 @@ function readable(error: unknown, url: string): string {
   return `${text}: the endpoint's certificate is not for ${host} (hostname verification)`;
 }
 
+/** An answer that has no body whatever its Content-Length says: to a HEAD, or 1xx, 204, 304 (RFC 9112 §6.3). */
+function bodyless(method: string, status: number): boolean {
+  return method.toUpperCase() === "HEAD" || status < 200 || status === 204 || status === 304;
+}
+
 export class HttpClient {
   readonly connectTimeoutMs: number;
   readonly requestTimeoutMs: number;
@@ -185,7 +190,8 @@ export class HttpClient {
           const read = await readPrefix(response, req.bodyPrefixBytes, () => timedOut !== undefined);
           return { status: response.status, headers: response.headers, ...read, durationMs: durationMs() };
         }
-        const declared = Number(response.headers.get("content-length") ?? "0");
+        // A HEAD's or a 1xx/204/304's Content-Length is not of a body that comes (RFC 9110 §8.6).
+        const declared = bodyless(hop.method, response.status) ? 0 : Number(response.headers.get("content-length"));
         if (declared > this.maxResponseBytes) {
           await response.body?.cancel().catch(() => undefined);
           throw new HttpResponseTooLargeError(

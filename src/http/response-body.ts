@@ -48,12 +48,21 @@ async function readWhole(response: Response): Promise<Uint8Array> {
   return new Uint8Array(await response.arrayBuffer());
 }
 
-/** Hands each chunk to `take` until the body ends or `take` answers false (the transfer is cancelled then). */
-async function readChunks(body: ReadableStream<Uint8Array>, take: (chunk: Uint8Array) => boolean): Promise<void> {
+/**
+ * Hands each chunk to `take` until the body ends or `take` answers false (the transfer is cancelled
+ * then). `length`: the body's plain length (plainLength), all of it once that many bytes came (no
+ * read for the end: as cheap as one `arrayBuffer()` for a small answer).
+ */
+async function readChunks(
+  body: ReadableStream<Uint8Array>,
+  take: (chunk: Uint8Array) => boolean,
+  length?: number,
+): Promise<void> {
   const reader = body.getReader();
-  for (;;) {
+  for (let read = 0; read !== length; ) {
     const { done, value } = await reader.read();
     if (done) return;
+    read += value.length;
     if (!take(value)) {
       await reader.cancel().catch(() => undefined);
       return;
@@ -93,14 +102,19 @@ export async function readPrefix(
   let truncated = false;
   if (!response.body) return { body: read.concat(), truncated };
   try {
+    // Read chunk by chunk also when the body declares its length: a body still arriving at the
+    // request timeout gives the bytes that came (the HTTP sink's excerpt), not nothing.
     const plain = plainLength(response);
-    if (plain !== undefined && plain < keep) return { body: await readWhole(response), truncated };
-    await readChunks(response.body, (chunk) => {
-      const take = Math.min(chunk.length, keep - read.total);
-      read.push(take < chunk.length ? chunk.subarray(0, take) : chunk);
-      truncated = take < chunk.length || read.total === keep;
-      return !truncated;
-    });
+    await readChunks(
+      response.body,
+      (chunk) => {
+        const take = Math.min(chunk.length, keep - read.total);
+        read.push(take < chunk.length ? chunk.subarray(0, take) : chunk);
+        truncated = take < chunk.length || read.total === keep;
+        return !truncated;
+      },
+      plain !== undefined && plain < keep ? plain : undefined,
+    );
   } catch (error) {
     if (!timedOut() && transportFailureOf(error) !== "decode") throw error;
     truncated = true;

@@ -3,7 +3,8 @@
  * (Bun.serve frames its answers itself): a body sent chunked beside a Content-Length (the transfer
  * coding wins, so the body may be far longer than declared) or gzipped (Content-Length counts the
  * compressed bytes) must still be read against the cap and the prefix, not taken whole by its
- * Content-Length.
+ * Content-Length. Also answers that have no body whatever their Content-Length says (HEAD, 204,
+ * 304), and a body that stalls short of its Content-Length until the request timeout.
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import type { Socket } from "bun";
@@ -20,11 +21,17 @@ const ANSWERS: Record<string, string> = {
   "/gzip-with-length": `200 OK\r\nContent-Encoding: gzip\r\nContent-Length: ${BOMB.length}\r\n\r\n${BOMB}`,
   "/head-of-a-long-body": "200 OK\r\nContent-Length: 5000\r\n\r\n",
   "/no-content": "204 No Content\r\nContent-Length: 5000\r\n\r\n",
+  "/not-modified": "304 Not Modified\r\nContent-Length: 5000\r\n\r\n",
+  "/stalled-body": "503 Service Unavailable\r\nContent-Length: 100\r\n\r\nbackend overloaded",
 };
+/** Answers whose connection stays open after them: a body shorter than its Content-Length stalls there. */
+const STALLED = new Set(["/stalled-body"]);
 
 interface Exchange {
   /** The request head as far as it came. */
   head: string;
+  /** The connection stays open once the answer is out (STALLED). */
+  stall: boolean;
   /** What is left to write of the answer; null until the head is complete. */
   left: Buffer | null;
 }
@@ -33,7 +40,7 @@ interface Exchange {
 function flush(socket: Socket<Exchange>, left: Buffer): void {
   const written = socket.write(left);
   socket.data.left = left.subarray(Math.max(written, 0));
-  if (socket.data.left.length === 0) socket.end();
+  if (socket.data.left.length === 0 && !socket.data.stall) socket.end();
 }
 
 const server = Bun.listen<Exchange>({
@@ -41,13 +48,15 @@ const server = Bun.listen<Exchange>({
   port: 0,
   socket: {
     open(socket) {
-      socket.data = { head: "", left: null };
+      socket.data = { head: "", left: null, stall: false };
     },
     data(socket, data) {
       if (socket.data.left !== null) return;
       socket.data.head += data.toString("latin1");
       if (!socket.data.head.includes("\r\n\r\n")) return;
-      const answer = ANSWERS[socket.data.head.split(" ")[1] ?? ""] ?? "404 Not Found\r\nContent-Length: 0\r\n\r\n";
+      const path = socket.data.head.split(" ")[1] ?? "";
+      const answer = ANSWERS[path] ?? "404 Not Found\r\nContent-Length: 0\r\n\r\n";
+      socket.data.stall = STALLED.has(path);
       flush(socket, Buffer.from(`HTTP/1.1 ${answer.replace("\r\n", "\r\nConnection: close\r\n")}`, "latin1"));
     },
     drain(socket) {
@@ -90,5 +99,22 @@ describe("HttpClient when the framing disagrees with Content-Length", () => {
     const head = await client.request({ method: "HEAD", url: url("/head-of-a-long-body"), bodyPrefixBytes: 50 });
     const none = await client.request({ method: "GET", url: url("/no-content"), bodyPrefixBytes: 50 });
     expect([head.body.length, none.status, none.body.length]).toEqual([0, 204, 0]);
+  });
+
+  test("HEAD and 304 answers are not refused for a Content-Length over the cap: they have no body", async () => {
+    const head = await client.request({ method: "HEAD", url: url("/head-of-a-long-body") });
+    const notModified = await client.request({ method: "GET", url: url("/not-modified") });
+    expect([head.status, head.body.length, notModified.status, notModified.body.length]).toEqual([200, 0, 304, 0]);
+  });
+
+  test("a body within the prefix still arriving at the request timeout gives what came (the sink's excerpt), truncated", async () => {
+    const impatient = new HttpClient({ requestTimeoutMs: 300 });
+    const read = await impatient.request({ method: "POST", url: url("/stalled-body"), bodyPrefixBytes: 1000 });
+    const body = new TextDecoder().decode(read.body);
+    expect({ status: read.status, body, truncated: read.truncated }).toEqual({
+      status: 503,
+      body: "backend overloaded",
+      truncated: true,
+    });
   });
 });

@@ -37,7 +37,8 @@ export function charsetOf(contentType: string | null): string | null {
   return null;
 }
 
-function decode(name: keyof typeof decoders, bytes: Uint8Array): string {
+/** `bytes` as text in UTF-8, UTF-16BE or UTF-16LE (a byte order mark kept); NotText when they are not. */
+export function decode(name: keyof typeof decoders, bytes: Uint8Array): string {
   try {
     return decoders[name].decode(bytes);
   } catch {

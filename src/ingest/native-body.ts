@@ -10,11 +10,10 @@ import { JsonText } from "../api/data/json-text.ts";
 import { charsetOf, NotText, UnsupportedCharset } from "./body-text.ts";
 import { badRequest, ErrorCodes, IngestError, unprocessable } from "./ingest-error.ts";
 import type { IngestRecord } from "./ingest-record.ts";
+import { type JsonBodyText, jsonBodyText } from "./json-body-text.ts";
 import { arrayElementTexts, depthChecked } from "./json-text.ts";
 import { type Element, elementBytes, ingestRecord, nativeKey, represent, requestHeaders } from "./record-builder.ts";
 import type { IngestRouteSettings } from "./route-settings.ts";
-
-const decoder = new TextDecoder("utf-8", { fatal: true });
 
 export type BodyKind = "json" | "ndjson" | "raw";
 
@@ -34,11 +33,18 @@ export function bodyKind(type: string | null): BodyKind {
   return "raw";
 }
 
-function text(body: Uint8Array): string {
+const notText = (encoding: string) => badRequest(`The request body is not valid ${encoding} JSON`);
+
+/**
+ * A JSON or NDJSON body's text: in the Content-Type's charset, or without one in UTF-8, UTF-16 or
+ * UTF-32 as Jackson tells them apart (json-body-text.ts); 415 for a charset this gateway cannot read.
+ */
+function text(body: Uint8Array, contentType: string | null): JsonBodyText {
   try {
-    return decoder.decode(body);
-  } catch {
-    throw badRequest("The request body is not valid UTF-8 JSON");
+    return jsonBodyText(body, charsetOf(contentType), notText);
+  } catch (error) {
+    if (error instanceof UnsupportedCharset) throw unsupported(`The request body cannot be read: ${error.message}`);
+    throw error;
   }
 }
 
@@ -145,10 +151,11 @@ export function parseNativeBody(
   } else if (kind === "ndjson") {
     if (mode === "single")
       throw unsupported("This route takes one document per request (ingest.mode=single): NDJSON is a batch");
-    elements = ndjsonElements(text(body), limits.maxRecords, limits.maxJsonDepth);
+    elements = ndjsonElements(text(body, contentType).text, limits.maxRecords, limits.maxJsonDepth);
     if (elements.length === 0) throw unprocessable("The NDJSON body holds no records");
   } else {
-    const source = text(body);
+    const read = text(body, contentType);
+    const source = read.text;
     if (source.trim() === "") throw badRequest("The request body is empty: expected a JSON document");
     const doc = parseJson(source, "in the request body", limits.maxJsonDepth);
     if (mode === "batch" || (mode === "auto" && Array.isArray(doc))) {
@@ -162,9 +169,8 @@ export function parseNativeBody(
       elements = [];
       for (let i = 0; i < doc.length; i++) elements.push({ kind: "json", value: doc[i], text: texts[i] });
     } else {
-      // The body's bytes are the text's unless a byte order mark was dropped in decoding.
-      const bytes = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? undefined : body;
-      return oneDocument(settings, request, receivedAt, contentType, doc, source, bytes);
+      // The body's bytes are the text's unless it was another encoding or a byte order mark was dropped.
+      return oneDocument(settings, request, receivedAt, contentType, doc, source, read.utf8 ? body : undefined);
     }
   }
   if (elements.length > limits.maxRecords)

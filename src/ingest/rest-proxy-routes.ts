@@ -96,14 +96,17 @@ export function restProxyRoutes(deps: IngestHandlerDeps, pipeline: Pipeline): Re
 
   const v2: RestProxyRoute["handle"] = async (context, params) => {
     const topic = params.topic!;
-    // Jersey converts the path's partition (an int) before the resource runs: text that is no int
-    // is its plain 404, whatever the topic. A negative int is a partition no topic has (REST Proxy
-    // fails the request in its producer instead: an IllegalArgumentException, a 500).
+    // Jersey picks the resource method by Content-Type first: one no method consumes is 415 before
+    // anything of the path is looked at (an unknown topic or partition, a partition that is no int).
+    const format = v2Format(context.request.headers.get("content-type"));
+    // Then it converts the path's partition (an int) before the resource runs: text that is no int
+    // is its plain 404, whatever the topic. A negative int is a partition no topic has: 40402, where
+    // REST Proxy fails the request in its producer (an IllegalArgumentException, a 500 a device
+    // would retry for ever; a 404 says at once that the request cannot succeed).
     const pathPartition = params.partition === undefined ? null : javaIntPathParam(params.partition);
     if (pathPartition === undefined) throw new IngestError(404, 404, NOT_FOUND_MESSAGE);
     const { route, target } = routeFor(topic, "v2");
     if (pathPartition !== null && pathPartition < 0) throw partitionNotFound();
-    const format = v2Format(context.request.headers.get("content-type"));
     const responseType = v2ResponseType(context.request.headers.get("accept"));
     return pipeline(context, route, target, {
       parse: async (body) => {
@@ -117,8 +120,9 @@ export function restProxyRoutes(deps: IngestHandlerDeps, pipeline: Pipeline): Re
   const v3: RestProxyRoute["handle"] = async (context, params) => {
     const topic = params.topic!;
     const batch = params.action === "records:batch";
-    const { route, target } = routeFor(topic, batch ? "v3-batch" : "v3");
+    // A Content-Type the resource does not consume is 415 before the topic is looked up (Jersey, as v2).
     if (mediaType(context.request.headers.get("content-type")) !== "application/json") throw unsupportedMediaType();
+    const { route, target } = routeFor(topic, batch ? "v3-batch" : "v3");
     const reportContext = { clusterId: params.cluster_id!, topic };
     const streaming = (context.request.headers.get("transfer-encoding") ?? "").toLowerCase().includes("chunked");
     return pipeline(context, route, target, {

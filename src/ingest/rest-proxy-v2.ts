@@ -9,6 +9,7 @@ import * as v from "valibot";
 import { exactMember, exactReading, jsonDataElement } from "./exact-json-data.ts";
 import { ErrorCodes, failedRecordCode, IngestError } from "./ingest-error.ts";
 import type { IngestRecord, RecordOutcome } from "./ingest-record.ts";
+import { jacksonBodyText } from "./json-body-text.ts";
 import { depthChecked } from "./json-text.ts";
 import { mediaType } from "./native-body.ts";
 import { type Element, elementBytes, ingestRecord, representOr, requestHeaders } from "./record-builder.ts";
@@ -54,18 +55,16 @@ export function v2ResponseType(accept: string | null): string {
   return types.includes("application/json") ? "application/json" : V2_GENERIC;
 }
 
-const decoder = new TextDecoder("utf-8", { fatal: true });
+/** Not read with U+FFFD in place of what was sent (Jackson refuses it too: "Invalid UTF-8 start byte"). */
+const notText = (encoding: string) =>
+  new IngestError(400, ErrorCodes.BAD_REQUEST, `Malformed JSON: the request body is not valid ${encoding}`);
 
-/** The body parsed, and read exactly when a number in it may have been changed (exact-json-data.ts). */
+/**
+ * The body parsed (in UTF-8, UTF-16 or UTF-32, told apart as Jackson does: json-body-text.ts), and
+ * read exactly when a number in it may have been changed (exact-json-data.ts).
+ */
 function parseJsonBody(body: Uint8Array, maxDepth: number): { doc: unknown; exact: unknown } {
-  let source: string;
-  try {
-    source = decoder.decode(body);
-  } catch {
-    // Not read with U+FFFD in place of what was sent (Jackson refuses it too: "Invalid UTF-8 start byte").
-    throw new IngestError(400, ErrorCodes.BAD_REQUEST, "Malformed JSON: the request body is not valid UTF-8");
-  }
-  const text = depthChecked(source, maxDepth);
+  const text = depthChecked(jacksonBodyText(body, notText).text, maxDepth);
   try {
     return { doc: JSON.parse(text), exact: exactReading(text) };
   } catch (error) {

@@ -13,13 +13,12 @@ import * as v from "valibot";
 import { exactMember, exactReading, jsonDataElement } from "./exact-json-data.ts";
 import { ErrorCodes, failedRecordCode, IngestError } from "./ingest-error.ts";
 import type { IngestHeaderValue, IngestRecord, RecordOutcome } from "./ingest-record.ts";
+import { jacksonBodyText } from "./json-body-text.ts";
 import { concatenatedJsonTexts, depthChecked } from "./json-text.ts";
 import { type Element, elementBytes, ingestRecord, representOr, requestHeaders } from "./record-builder.ts";
 import { issueMessage, V3BatchEntry, V3ProduceRequest } from "./rest-proxy-schemas.ts";
 import { clientHeaders, clientTimestamp, decodeBase64, RecordError } from "./rest-proxy-v3-fields.ts";
 import type { IngestRouteSettings } from "./route-settings.ts";
-
-const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** Java's Instant.toString: no fraction when the milliseconds are zero. */
 export function instantString(ms: number): string {
@@ -124,15 +123,14 @@ export function failedItem(id: string | undefined, error: RecordError): V3Item {
   return { ok: false, id, status: error.status, errorCode: error.errorCode, message: error.message };
 }
 
-/** The body as text, checked against `ingest.max.json.depth` before anything parses it. */
+const notText = (encoding: string) => new IngestError(400, 400, `Bad Request: the body is not ${encoding} JSON`);
+
+/**
+ * The body as text (UTF-8, UTF-16 or UTF-32, told apart as Jackson does: json-body-text.ts),
+ * checked against `ingest.max.json.depth` before anything parses it.
+ */
 function bodyText(body: Uint8Array, maxDepth: number): string {
-  let text: string;
-  try {
-    text = utf8.decode(body);
-  } catch {
-    throw new IngestError(400, 400, "Bad Request: the body is not UTF-8 JSON");
-  }
-  return depthChecked(text, maxDepth);
+  return depthChecked(jacksonBodyText(body, notText).text, maxDepth);
 }
 
 /** Reads `…/records` bodies: concatenated JSON objects. */

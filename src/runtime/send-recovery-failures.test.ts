@@ -98,6 +98,25 @@ describe("SendRecovery failed for good because the broker refused the records (t
   });
 });
 
+describe("SendRecovery failing for good after a long outage", () => {
+  test("the last line says how many failed attempts were not logged (every attempt logged or counted)", async () => {
+    const unreachable = 150;
+    const r = recoveryOver({ unreachable, rejectsRecords: false });
+    const recovered = r.recovery.recover([outgoing("t", "BAD")], new RetriableError("Connection refused"));
+    for (let i = 0; i <= unreachable; i++) {
+      await waitFor(() => r.sends.length === i && r.clock.pending === 1, { what: `backoff ${i + 1}`, intervalMs: 1 });
+      r.clock.advanceToNext();
+    }
+    expect(String((await recovered).failure?.error)).toBe("ConnectError: Kafka rejected: INVALID_RECORD");
+    const warnings = r.lines.filter((l) => l.includes("Failed to send 1 records to Kafka, retrying"));
+    expect(r.lines.at(-1)).toMatch(
+      /WARN .*Failed to send 1 records to Kafka after retrying, not retriable \(\d+ failed attempts? not logged\): Kafka rejected: INVALID_RECORD/,
+    );
+    const unlogged = r.lines.map((l) => Number(/\((\d+) failed attempts? not logged\)/.exec(l)?.[1] ?? 0));
+    expect(warnings.length + unlogged.reduce((a, b) => a + b, 0)).toBe(unreachable + 1);
+  });
+});
+
 describe("SendRecovery cut short by a stop (notsent-503)", () => {
   const never = markNeverSent(new RetriableError("The task is stopping"));
 

@@ -93,8 +93,7 @@ export class SendRecovery {
         unlogged++;
         return;
       }
-      const skipped = unlogged > 0 ? ` (${unlogged} failed attempt${unlogged === 1 ? "" : "s"} not logged)` : "";
-      if (warnings > 0) this.c.log.warn(`${message}${skipped}: ${messageOf(error)}`);
+      if (warnings > 0) this.c.log.warn(`${message}${notLogged(unlogged)}: ${messageOf(error)}`);
       else this.c.log.warn(message, error);
       warnings++;
       warnedAt = now;
@@ -148,13 +147,17 @@ export class SendRecovery {
           },
         },
       );
-      if (unlogged > 0 && !this.c.stopSignal().aborted) {
-        const s = unlogged === 1 ? "" : "s";
-        this.c.log.info(`Sent ${sent} records to Kafka after retrying (${unlogged} failed attempt${s} not logged)`);
-      }
+      if (unlogged > 0 && !this.c.stopSignal().aborted)
+        this.c.log.info(`Sent ${sent} records to Kafka after retrying${notLogged(unlogged)}`);
       return outcome(); // sent, or not: stopping before the producer connected
     } catch (error) {
       if (this.c.stopSignal().aborted) return outcome();
+      // The thinned warnings' count, which no later line would say: the failure's own log has no count.
+      if (unlogged > 0) {
+        this.c.log.warn(
+          `Failed to send ${unsent().length} records to Kafka after retrying, not retriable${notLogged(unlogged)}: ${messageOf(error)}`,
+        );
+      }
       if (error instanceof TopicCreationError) return outcome({ error });
       if (unsent().length > 1) return await this.oneByOne(chunk, done, maybeSent);
       try {
@@ -191,6 +194,11 @@ export class SendRecovery {
     }
     return { metadata };
   }
+}
+
+/** ` (N failed attempts not logged)` for a count of thinned-out warnings, or nothing. */
+function notLogged(unlogged: number): string {
+  return unlogged > 0 ? ` (${unlogged} failed attempt${unlogged === 1 ? "" : "s"} not logged)` : "";
 }
 
 /** Whether a record of `done` from `from` on was written (a partition of the request acknowledged it). */

@@ -104,9 +104,9 @@ export function edgeInvalid(rng: Rng, route: EdgeRoute, valid: FuzzCase): FuzzCa
       ),
     () =>
       refused(
-        "UTF-16 JSON",
-        { ...h, "Content-Type": "application/json; charset=utf-16le" },
-        Buffer.from('{"id":"a"}', "utf16le"),
+        "UTF-16 JSON cut mid-unit",
+        { ...h, "Content-Type": pick(rng, ["application/json; charset=utf-16le", "application/json"]) },
+        Buffer.concat([Buffer.from('{"id":"a"}', "utf16le"), Buffer.from([0x20])]),
       ),
     () =>
       refused(

@@ -18,6 +18,7 @@
  * reports: a retry of it refused is still taken for the only attempt.
  */
 import type { Producer } from "kafkajs";
+import { javaUtf8Text } from "../../util/java-utf8.ts";
 import { KafkaAccessError, withUnauthorizedTopic } from "../access-errors.ts";
 import type { KafkaHeader, KafkaProducer, ProducedMetadata, ProducerRecord } from "../kafka-port.ts";
 import { markRefused } from "../send-rejection.ts";
@@ -45,8 +46,9 @@ function toKafkajsHeaders(headers: readonly KafkaHeader[]): Record<string, Buffe
   const out: Record<string, Buffer | Buffer[]> = Object.create(null);
   for (const h of headers) {
     const value = toBuffer(h.value) ?? Buffer.alloc(0);
-    const existing = out[h.key];
-    out[h.key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+    const key = javaUtf8Text(h.key);
+    const existing = out[key];
+    out[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
   }
   return out;
 }

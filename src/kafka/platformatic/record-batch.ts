@@ -20,6 +20,7 @@
  */
 import { gzipSync } from "node:zlib";
 import { crc32c } from "@platformatic/kafka";
+import { javaUtf8Text } from "../../util/java-utf8.ts";
 import type { ProducerRecord } from "../kafka-port.ts";
 
 const HEADER_BYTES = 61;
@@ -120,7 +121,7 @@ export function encodeRecordBatch(
     let body = 1 + varintBytes(zigzag(ts - baseTimestamp)) + varintBytes(zigzag(i));
     body += bytesField(r.key) + bytesField(r.value) + varintBytes(zigzag(r.headers.length));
     if (r.headers.length > 0) {
-      const keys = r.headers.map((h) => utf8.encode(h.key));
+      const keys = r.headers.map((h) => utf8.encode(javaUtf8Text(h.key)));
       headerKeys[i] = keys;
       for (let h = 0; h < keys.length; h++) body += bytesField(keys[h]!) + bytesField(r.headers[h]!.value);
     } else headerKeys[i] = null;
