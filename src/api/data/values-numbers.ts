@@ -26,7 +26,7 @@ export function parseNumber(token: string): SchemaAndValue | null {
   }
   const exact = parseExactInteger(decimal);
   if (exact) return exact;
-  const double = Number(token);
+  const double = decimal.toNumber();
   const float = Math.fround(double);
   if (Number.isFinite(float) && decimal.scale !== 0) return { schema: Schemas.FLOAT32, value: float };
   if (Number.isFinite(double) && decimal.scale !== 0) return { schema: Schemas.FLOAT64, value: double };
@@ -36,7 +36,10 @@ export function parseNumber(token: string): SchemaAndValue | null {
 function parseExactInteger(d: BigDecimal): SchemaAndValue | null {
   const magnitude = d.unscaled < 0n ? -d.unscaled : d.unscaled;
   if (magnitude === 0n) return { schema: Schemas.INT8, value: 0 };
-  // Outside [1, 1e19] there is no exact integer to find.
+  // Outside [1, 1e19] there is no exact integer to find: first by the order of magnitude alone, as
+  // the scale can be near ±2^31 (1e2147483647), then exactly.
+  const magnitudeOrder = magnitude.toString().length - 1 - d.scale;
+  if (magnitudeOrder < 0 || magnitudeOrder > 19) return null;
   if (compareToPowerOfTen(magnitude, d.scale, 19) > 0 || compareToPowerOfTen(magnitude, d.scale, 0) < 0) return null;
   const integral = wholeValue(d);
   if (integral === null || integral < LONG_MIN || integral > LONG_MAX) return null;
