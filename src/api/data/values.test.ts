@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { buildSchema, buildValue, isError, loadValuesFixtures } from "../../converters/golden-fixtures.ts";
 import { JavaDouble } from "./java-double.ts";
-import { ConnectDate, ConnectTimestamp } from "./logical.ts";
+import { BigDecimal, ConnectDate, ConnectTimestamp, Decimal } from "./logical.ts";
 import { SchemaBuilder, Schemas, type SchemaType, schemaEquals, valueEquals } from "./schema.ts";
 import { convertTo, convertToString, parseString } from "./values.ts";
 import { formatDate } from "./values-format.ts";
@@ -35,6 +35,13 @@ describe("Values.parseString", () => {
     ["[1, null]", ["STRING", undefined, "[1, null]"]],
   ])("parses %p", (text, expected) => {
     expect(shape(text)).toEqual(expected);
+  });
+
+  // A ten-byte header once made the parser compute 10^99999999 (38 s of the worker's one thread).
+  test("a huge exponent is a Decimal, read without computing the power", () => {
+    const { schema, value } = parseString("1e99999999");
+    expect([schema?.name, schema?.parameters]).toEqual([Decimal.LOGICAL_NAME, { scale: "-99999999" }]);
+    expect(value).toEqual(new BigDecimal(1n, -99999999));
   });
 });
 
