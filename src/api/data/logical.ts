@@ -17,6 +17,11 @@ const INT_MIN = -(2 ** 31);
 const INT_MAX = 2 ** 31 - 1;
 const DECIMAL_TEXT = /^([+-]?)(\p{Nd}*)(?:\.(\p{Nd}*))?(?:[eE]([+-]?)(\p{Nd}+))?$/u;
 
+/** Every decimal digit of the Basic Multilingual Plane in `text` (Java's Character.isDigit of a char) as its ASCII digit. */
+export function bmpDigitsToAscii(text: string): string {
+  return /^[\x00-\x7f]*$/.test(text) ? text : text.replace(/\p{Nd}/gu, (d) => (d.length === 1 ? asciiDigits(d) : d));
+}
+
 /** The text with every decimal digit as its ASCII digit (a run of ten Nd characters counts 0 to 9). */
 function asciiDigits(digits: string): string {
   if (/^[0-9]*$/.test(digits)) return digits;

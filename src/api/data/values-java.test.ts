@@ -4,13 +4,17 @@
  * hundred inputs of the seeded differential fuzz (generate.sh runs all 20,000), among them every
  * kind that once differed: Unicode white space around a number (Java's BigDecimal does not trim),
  * exponents near ±2^31 (1e2147483647 is a Decimal, 1e-2147483648 and eleven exponent digits a
- * string), Unicode digits (١٢٣ is 123), and the Floats and Doubles of an array or map without a
- * common schema (`[0.1,true]` prints 0.1, `[1e300,"a"]` 1.0E300).
+ * string), Unicode digits in numbers and dates (١٢٣ is 123, ٢٠٢٤-٠١-٠١ a Date), the Floats and
+ * Doubles of an array or map without a common schema (`[0.1,true]` prints 0.1, `[1e300,"a"]`
+ * 1.0E300), a float rounded once from the decimal (1.0000000596046447753906251 is 1.0000001, not
+ * 1.0 by way of a double), equal keys in a map (`{"2024-01-01":1,"2024-01-01":2}` has one entry), and
+ * a date whose year field is before 1582 rolled past the cutover (1575-99-09 is read as Julian).
  *
  * Left different, and so not recorded: nesting deep enough to overflow Java's stack (how deep
- * depends on the thread's stack size); malformed UTF-8 that Java's decoder replaces with another
- * number of U+FFFD than ours; a -0.0 map key (a JavaScript Map holds it as 0); dates beyond
- * JavaScript's ±8.64e15 ms (an INT32 day count of ±2^31 aligned to a Date).
+ * depends on the thread's stack size); the whole numbers of a nested array or map whose schema
+ * lost to another element's (`[[1],[0.5]]`: Connect keeps the Byte 1 under ARRAY<FLOAT32> and
+ * prints 1, we print 1.0); a -0.0 map key (a JavaScript Map holds it as 0); dates beyond
+ * JavaScript's ±8.64e15 ms (an INT32 day count near ±2^31 aligned to a Date).
  */
 import { describe, expect, test } from "bun:test";
 import { ourAnswers } from "../../../test/fixtures/java-values/canonical.ts";

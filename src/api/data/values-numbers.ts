@@ -8,6 +8,7 @@
 import { DataError } from "../../errors.ts";
 import type { SchemaAndValue } from "../converter.ts";
 import { JavaDouble, unboxDouble } from "./java-double.ts";
+import { javaParseFloat } from "./java-floating.ts";
 import { javaClassOf, javaToString } from "./java-text.ts";
 import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from "./logical.ts";
 import { type Schema, Schemas } from "./schema.ts";
@@ -27,7 +28,8 @@ export function parseNumber(token: string): SchemaAndValue | null {
   const exact = parseExactInteger(decimal);
   if (exact) return exact;
   const double = decimal.toNumber();
-  const float = Math.fround(double);
+  // BigDecimal.floatValue rounds once (Math.fround of the double would round twice).
+  const float = javaParseFloat(`${decimal.unscaled}e${-decimal.scale}`)!;
   if (Number.isFinite(float) && decimal.scale !== 0) return { schema: Schemas.FLOAT32, value: float };
   if (Number.isFinite(double) && decimal.scale !== 0) return { schema: Schemas.FLOAT64, value: double };
   return { schema: Decimal.schema(decimal.scale), value: decimal };

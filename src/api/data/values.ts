@@ -17,7 +17,7 @@ import { NULL_SCHEMA_AND_VALUE } from "../converter.ts";
 import { JavaDouble } from "./java-double.ts";
 import { javaDoubleToString, javaTrim } from "./java-text.ts";
 import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from "./logical.ts";
-import { int64Value, type Schema, SchemaBuilder, Schemas, schemaEquals } from "./schema.ts";
+import { int64Value, type Schema, SchemaBuilder, Schemas, schemaEquals, valueEquals } from "./schema.ts";
 import { Struct } from "./struct.ts";
 import { convertToString } from "./values-format.ts";
 import { asDouble, asLong, parseNumber, unableToConvert } from "./values-numbers.ts";
@@ -121,7 +121,8 @@ function parseMap(p: ValuesTokenizer): SchemaAndValue {
       const keySchema = keys.schema;
       // Without a common key schema Connect leaves the values as they are, too.
       const valueSchema = keySchema ? values.schema : null;
-      const map = new Map(entries.map(([k, v]) => [aligned(keySchema, k), aligned(valueSchema, v)] as const));
+      const map = new Map<unknown, unknown>();
+      for (const [k, v] of entries) put(map, aligned(keySchema, k), aligned(valueSchema, v));
       if (keySchema && valueSchema) return { schema: SchemaBuilder.map(keySchema, valueSchema).build(), value: map };
       if (keySchema) return { schema: new SchemaBuilder("MAP", keySchema).build(), value: map };
       return { schema: new SchemaBuilder("MAP").build(), value: map };
@@ -140,6 +141,14 @@ function parseMap(p: ValuesTokenizer): SchemaAndValue {
   }
   if (p.previous() === ",") throw new DataError(`Map is missing element after ',': ${p.original}`);
   throw new DataError(`Map is missing terminating '}': ${p.original}`);
+}
+
+/** LinkedHashMap.put: a key equal to one already there (`2024-01-01` twice) replaces its value in place. */
+function put(map: Map<unknown, unknown>, key: unknown, value: unknown): void {
+  if (typeof key === "object" && key !== null && !map.has(key)) {
+    for (const existing of map.keys()) if (valueEquals(existing, key)) return void map.set(existing, value);
+  }
+  map.set(key, value);
 }
 
 /**
