@@ -15,9 +15,9 @@ import { DataError } from "../../errors.ts";
 import type { SchemaAndValue } from "../converter.ts";
 import { NULL_SCHEMA_AND_VALUE } from "../converter.ts";
 import { JavaDouble } from "./java-double.ts";
-import { javaDoubleToString, javaTrim } from "./java-text.ts";
+import { javaClassOf, javaDoubleToString, javaTrim } from "./java-text.ts";
 import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from "./logical.ts";
-import { int64Value, type Schema, SchemaBuilder, Schemas, schemaEquals, valueEquals } from "./schema.ts";
+import { int64Value, type Schema, SchemaBuilder, Schemas, schemaEquals } from "./schema.ts";
 import { Struct } from "./struct.ts";
 import { convertToString } from "./values-format.ts";
 import { asDouble, asLong, parseNumber, unableToConvert } from "./values-numbers.ts";
@@ -122,7 +122,8 @@ function parseMap(p: ValuesTokenizer): SchemaAndValue {
       // Without a common key schema Connect leaves the values as they are, too.
       const valueSchema = keySchema ? values.schema : null;
       const map = new Map<unknown, unknown>();
-      for (const [k, v] of entries) put(map, aligned(keySchema, k), aligned(valueSchema, v));
+      const byText = new Map<string, unknown>();
+      for (const [k, v] of entries) put(map, byText, aligned(keySchema, k), aligned(valueSchema, v));
       if (keySchema && valueSchema) return { schema: SchemaBuilder.map(keySchema, valueSchema).build(), value: map };
       if (keySchema) return { schema: new SchemaBuilder("MAP", keySchema).build(), value: map };
       return { schema: new SchemaBuilder("MAP").build(), value: map };
@@ -143,10 +144,20 @@ function parseMap(p: ValuesTokenizer): SchemaAndValue {
   throw new DataError(`Map is missing terminating '}': ${p.original}`);
 }
 
-/** LinkedHashMap.put: a key equal to one already there (`2024-01-01` twice) replaces its value in place. */
-function put(map: Map<unknown, unknown>, key: unknown, value: unknown): void {
-  if (typeof key === "object" && key !== null && !map.has(key)) {
-    for (const existing of map.keys()) if (valueEquals(existing, key)) return void map.set(existing, value);
+/**
+ * LinkedHashMap.put: a key equal to one already there (`2024-01-01` twice) replaces its value in
+ * place. Object keys (dates, decimals, lists, Floats) are found by their class and text, which
+ * Java's equals of these agrees with, so a map of many keys stays linear.
+ */
+function put(map: Map<unknown, unknown>, byText: Map<string, unknown>, key: unknown, value: unknown): void {
+  if (typeof key === "object" && key !== null) {
+    const text = `${javaClassOf(key)} ${convertToString(null, key)}`;
+    const existing = byText.get(text);
+    if (existing !== undefined) {
+      map.set(existing, value);
+      return;
+    }
+    byText.set(text, key);
   }
   map.set(key, value);
 }
