@@ -67,18 +67,20 @@ export function calendarFields(ms: number): CalendarFields {
 }
 
 /**
- * The instant of a date as lenient GregorianCalendar computes it: months and days out of range roll
- * over; a date before the cutover (the skipped days included) is read as Julian.
+ * The instant of a date as lenient GregorianCalendar computes it: months, days and the time of day
+ * out of range roll over; a date before the cutover (the skipped days included) is read as Julian,
+ * and so is any date whose year field is before 1582, wherever its months roll it (1575-99-09 is
+ * the Julian one, in 1583), as GregorianCalendar.computeTime picks the calendar by that field.
  */
 export function calendarMillis(year: number, month: number, day: number, timeOfDayMs: number): number {
   const y = year + Math.floor(month / 12);
   const m = ((month % 12) + 12) % 12;
-  if (y > CUTOVER_YEAR) return gregorianMillis(y, m, day, timeOfDayMs);
-  if (y === CUTOVER_YEAR) {
-    const gregorian = gregorianMillis(y, m, day, timeOfDayMs);
-    if (gregorian >= GREGORIAN_CUTOVER_MS) return gregorian;
-  }
-  return (julianJdn(y, m + 1, day) - EPOCH_JDN) * MS_PER_DAY + timeOfDayMs;
+  const days = Math.floor(timeOfDayMs / MS_PER_DAY);
+  const time = timeOfDayMs - days * MS_PER_DAY;
+  const julian = () => (julianJdn(y, m + 1, day) - EPOCH_JDN + days) * MS_PER_DAY + time;
+  if (year < CUTOVER_YEAR) return julian();
+  const gregorian = gregorianMillis(y, m, day + days, 0);
+  return gregorian >= GREGORIAN_CUTOVER_MS ? gregorian + time : julian();
 }
 
 function gregorianMillis(year: number, month: number, day: number, timeOfDayMs: number): number {

@@ -13,6 +13,27 @@ export const TIMESTAMP_NAME = "org.apache.kafka.connect.data.Timestamp";
 export const SCALE_FIELD = "scale";
 
 const MS_PER_DAY = 86_400_000;
+const INT_MIN = -(2 ** 31);
+const INT_MAX = 2 ** 31 - 1;
+const DECIMAL_TEXT = /^([+-]?)(\p{Nd}*)(?:\.(\p{Nd}*))?(?:[eE]([+-]?)(\p{Nd}+))?$/u;
+
+/** Every decimal digit of the Basic Multilingual Plane in `text` (Java's Character.isDigit of a char) as its ASCII digit. */
+export function bmpDigitsToAscii(text: string): string {
+  return /^[\x00-\x7f]*$/.test(text) ? text : text.replace(/\p{Nd}/gu, (d) => (d.length === 1 ? asciiDigits(d) : d));
+}
+
+/** The text with every decimal digit as its ASCII digit (a run of ten Nd characters counts 0 to 9). */
+function asciiDigits(digits: string): string {
+  if (/^[0-9]*$/.test(digits)) return digits;
+  let out = "";
+  for (const ch of digits) {
+    const code = ch.charCodeAt(0);
+    let zero = code;
+    while (zero > 0 && code - zero < 9 && /\p{Nd}/u.test(String.fromCharCode(zero - 1))) zero--;
+    out += String((code - zero) % 10);
+  }
+  return out;
+}
 
 /** An arbitrary-precision decimal: `unscaled × 10^-scale` (Java's BigDecimal). */
 export class BigDecimal {
@@ -21,14 +42,23 @@ export class BigDecimal {
     readonly scale: number,
   ) {}
 
+  /**
+   * Java's `new BigDecimal(String)`: no white space, any Unicode decimal digit of the Basic
+   * Multilingual Plane (Character.isDigit), at most ten significant exponent digits, and a scale
+   * that fits an int; anything else throws. Computes nothing the size of the exponent.
+   */
   static parse(text: string): BigDecimal {
-    const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text.trim());
-    if (!m || (m[2] === "" && (m[3] ?? "") === "")) throw new DataError(`Invalid decimal: ${text}`);
-    const fraction = m[3] ?? "";
-    const exponent = m[4] ? Number(m[4]) : 0;
-    const digits = `${m[2]}${fraction}` || "0";
-    const unscaled = BigInt(`${m[1]}${digits}`);
-    return new BigDecimal(unscaled, fraction.length - exponent);
+    const m = DECIMAL_TEXT.exec(text);
+    if (!m || (m[2] === "" && (m[3] ?? "") === "") || /[\uD800-\uDFFF]/.test(text)) {
+      throw new DataError(`Invalid decimal: ${text}`);
+    }
+    const fraction = asciiDigits(m[3] ?? "");
+    const exponentDigits = asciiDigits(m[5] ?? "0").replace(/^0+(?=\d)/, "");
+    const scale = fraction.length - Number(`${m[4] ?? ""}${exponentDigits}`);
+    if (exponentDigits.length > 10 || scale < INT_MIN || scale > INT_MAX)
+      throw new DataError(`Invalid decimal: ${text}`);
+    const unscaled = BigInt(`${m[1]}${asciiDigits(m[2]!)}${fraction}` || "0");
+    return new BigDecimal(unscaled, scale);
   }
 
   static fromNumber(n: number): BigDecimal {
@@ -45,7 +75,7 @@ export class BigDecimal {
   }
 
   toNumber(): number {
-    return Number(this.toPlainString());
+    return Number(`${this.unscaled}e${-this.scale}`);
   }
 
   /** Plain notation, like BigDecimal.toPlainString(). */

@@ -8,6 +8,7 @@
 import { DataError } from "../../errors.ts";
 import type { SchemaAndValue } from "../converter.ts";
 import { JavaDouble, unboxDouble } from "./java-double.ts";
+import { javaParseFloat } from "./java-floating.ts";
 import { javaClassOf, javaToString } from "./java-text.ts";
 import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from "./logical.ts";
 import { type Schema, Schemas } from "./schema.ts";
@@ -26,8 +27,9 @@ export function parseNumber(token: string): SchemaAndValue | null {
   }
   const exact = parseExactInteger(decimal);
   if (exact) return exact;
-  const double = Number(token);
-  const float = Math.fround(double);
+  const double = decimal.toNumber();
+  // BigDecimal.floatValue rounds once (Math.fround of the double would round twice).
+  const float = javaParseFloat(`${decimal.unscaled}e${-decimal.scale}`)!;
   if (Number.isFinite(float) && decimal.scale !== 0) return { schema: Schemas.FLOAT32, value: float };
   if (Number.isFinite(double) && decimal.scale !== 0) return { schema: Schemas.FLOAT64, value: double };
   return { schema: Decimal.schema(decimal.scale), value: decimal };
@@ -36,7 +38,10 @@ export function parseNumber(token: string): SchemaAndValue | null {
 function parseExactInteger(d: BigDecimal): SchemaAndValue | null {
   const magnitude = d.unscaled < 0n ? -d.unscaled : d.unscaled;
   if (magnitude === 0n) return { schema: Schemas.INT8, value: 0 };
-  // Outside [1, 1e19] there is no exact integer to find.
+  // Outside [1, 1e19] there is no exact integer to find: first by the order of magnitude alone, as
+  // the scale can be near ±2^31 (1e2147483647), then exactly.
+  const magnitudeOrder = magnitude.toString().length - 1 - d.scale;
+  if (magnitudeOrder < 0 || magnitudeOrder > 19) return null;
   if (compareToPowerOfTen(magnitude, d.scale, 19) > 0 || compareToPowerOfTen(magnitude, d.scale, 0) < 0) return null;
   const integral = wholeValue(d);
   if (integral === null || integral < LONG_MIN || integral > LONG_MAX) return null;

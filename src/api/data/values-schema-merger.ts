@@ -1,9 +1,11 @@
 /**
  * The common schema of an array's elements or a map's keys or values, as
  * org.apache.kafka.connect.data.Values infers it when parsing `[…]` and `{…}`: numbers widen to the
- * wider type, other types must match, and one mismatch means there is none. Used by values.ts.
+ * wider type, other types must match, and one mismatch means there is none; `schemalessOf` is how an
+ * element that keeps its own type holds it. Used by values.ts.
  */
 import type { SchemaAndValue } from "../converter.ts";
+import { schemalessDouble, schemalessFloat } from "./java-double.ts";
 import { type Schema, type SchemaType, schemaEquals } from "./schema.ts";
 
 const NUMERIC_RANK: Partial<Record<SchemaType, number>> = {
@@ -41,4 +43,24 @@ function mergeSchemas(previous: Schema, next: Schema): Schema | null {
   }
   if (previous.optional === next.optional) return previous.optional ? previous : next;
   return schemaEquals(previous, next) ? previous : null;
+}
+
+/** A value parsed with `schema` as a schemaless value holds it: a FLOAT32 a JavaFloat, a FLOAT64 as schemalessDouble. */
+export function schemalessOf(schema: Schema | null | undefined, value: unknown): unknown {
+  if (value === null || value === undefined || !schema) return value;
+  switch (schema.type) {
+    case "FLOAT32":
+      return typeof value === "number" ? schemalessFloat(value) : value;
+    case "FLOAT64":
+      return typeof value === "number" ? schemalessDouble(value) : value;
+    case "ARRAY":
+      return Array.isArray(value) ? value.map((item) => schemalessOf(schema.valueSchema, item)) : value;
+    case "MAP":
+      if (!(value instanceof Map)) return value;
+      return new Map(
+        [...value].map(([k, v]) => [schemalessOf(schema.keySchema, k), schemalessOf(schema.valueSchema, v)]),
+      );
+    default:
+      return value;
+  }
 }

@@ -4,7 +4,7 @@
  */
 import type { SchemaAndValue } from "../converter.ts";
 import { calendarMillis } from "./gregorian-calendar.ts";
-import { ConnectDate, ConnectTime, ConnectTimestamp } from "./logical.ts";
+import { bmpDigitsToAscii, ConnectDate, ConnectTime, ConnectTimestamp } from "./logical.ts";
 import type { ValuesTokenizer } from "./values-tokenizer.ts";
 
 /** A time or timestamp split at its colons spans five tokens: try those first, then the token alone. */
@@ -30,7 +30,8 @@ const TIMESTAMP_PATTERN = /^(\d+)-(\d+)-(\d+)T(\d+):(\d+):(\d+)\.(\d+)Z/;
  * Always UTC.
  */
 export function parseTemporal(text: string): SchemaAndValue | null {
-  const token = text.replaceAll("\\:", ":");
+  // SimpleDateFormat reads any decimal digit (Character.digit), ٢٠٢٤-٠١-٠١ too.
+  const token = bmpDigitsToAscii(text.replaceAll("\\:", ":"));
   const [pattern, schema] =
     token.length === 13
       ? [TIME_PATTERN, ConnectTime.schema()]

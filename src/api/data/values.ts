@@ -15,13 +15,13 @@ import { DataError } from "../../errors.ts";
 import type { SchemaAndValue } from "../converter.ts";
 import { NULL_SCHEMA_AND_VALUE } from "../converter.ts";
 import { JavaDouble } from "./java-double.ts";
-import { javaDoubleToString, javaTrim } from "./java-text.ts";
+import { javaClassOf, javaDoubleToString, javaTrim } from "./java-text.ts";
 import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from "./logical.ts";
-import { int64Value, type Schema, SchemaBuilder, Schemas } from "./schema.ts";
+import { int64Value, type Schema, SchemaBuilder, Schemas, schemaEquals } from "./schema.ts";
 import { Struct } from "./struct.ts";
 import { convertToString } from "./values-format.ts";
 import { asDouble, asLong, parseNumber, unableToConvert } from "./values-numbers.ts";
-import { SchemaMerger } from "./values-schema-merger.ts";
+import { SchemaMerger, schemalessOf } from "./values-schema-merger.ts";
 import { parseTemporal, parseTemporalTokens } from "./values-temporal.ts";
 import { isBlank, ValuesTokenizer } from "./values-tokenizer.ts";
 
@@ -92,19 +92,18 @@ function parseQuotedString(p: ValuesTokenizer): SchemaAndValue {
 }
 
 function parseArray(p: ValuesTokenizer): SchemaAndValue {
-  let items: unknown[] = [];
+  const items: (SchemaAndValue | null)[] = [];
   const common = new SchemaMerger();
   while (p.hasNext()) {
     if (p.canConsume("]")) {
-      if (!common.schema) return { schema: new SchemaBuilder("ARRAY").build(), value: items };
-      const schema = SchemaBuilder.array(common.schema).build();
-      items = items.map((item) => convertTo(common.schema!, null, item));
-      return { schema, value: items };
+      const value = items.map((item) => aligned(common.schema, item));
+      if (!common.schema) return { schema: new SchemaBuilder("ARRAY").build(), value };
+      return { schema: SchemaBuilder.array(common.schema).build(), value };
     }
     if (p.canConsume(",")) throw new DataError(`Unable to parse an empty array element: ${p.original}`);
     const item = parseValue(p, true);
     common.merge(item);
-    items.push(item?.value ?? null);
+    items.push(item);
     const position = p.mark();
     if (p.canConsume("]")) p.rewindTo(position);
     else if (!p.canConsume(",")) throw new DataError("Array elements missing ',' delimiter");
@@ -114,24 +113,20 @@ function parseArray(p: ValuesTokenizer): SchemaAndValue {
 }
 
 function parseMap(p: ValuesTokenizer): SchemaAndValue {
-  const entries: [unknown, unknown][] = [];
+  const entries: [SchemaAndValue, SchemaAndValue | null][] = [];
   const keys = new SchemaMerger();
   const values = new SchemaMerger();
   while (p.hasNext()) {
     if (p.canConsume("}")) {
       const keySchema = keys.schema;
-      const valueSchema = values.schema;
-      if (keySchema && valueSchema) {
-        const aligned = entries.map(
-          ([k, v]) => [convertTo(keySchema, null, k), convertTo(valueSchema, null, v)] as const,
-        );
-        return { schema: SchemaBuilder.map(keySchema, valueSchema).build(), value: new Map(aligned) };
-      }
-      if (keySchema) {
-        const aligned = entries.map(([k, v]) => [convertTo(keySchema, null, k), v] as const);
-        return { schema: new SchemaBuilder("MAP", keySchema).build(), value: new Map(aligned) };
-      }
-      return { schema: new SchemaBuilder("MAP").build(), value: new Map(entries) };
+      // Without a common key schema Connect leaves the values as they are, too.
+      const valueSchema = keySchema ? values.schema : null;
+      const map = new Map<unknown, unknown>();
+      const byText = new Map<string, unknown>();
+      for (const [k, v] of entries) put(map, byText, aligned(keySchema, k), aligned(valueSchema, v));
+      if (keySchema && valueSchema) return { schema: SchemaBuilder.map(keySchema, valueSchema).build(), value: map };
+      if (keySchema) return { schema: new SchemaBuilder("MAP", keySchema).build(), value: map };
+      return { schema: new SchemaBuilder("MAP").build(), value: map };
     }
     if (p.canConsume(",")) throw new DataError(`Unable to parse a map entry with no key or value: ${p.original}`);
     const key = parseValue(p, true);
@@ -140,13 +135,44 @@ function parseMap(p: ValuesTokenizer): SchemaAndValue {
       throw new DataError(`Map entry is missing ':' at ${p.position} in ${p.original}`);
     }
     const value = parseValue(p, true);
-    entries.push([key.value, value?.value ?? null]);
+    entries.push([key, value]);
     p.canConsume(",");
     keys.merge(key);
     values.merge(value);
   }
   if (p.previous() === ",") throw new DataError(`Map is missing element after ',': ${p.original}`);
   throw new DataError(`Map is missing terminating '}': ${p.original}`);
+}
+
+/**
+ * LinkedHashMap.put: a key equal to one already there (`2024-01-01` twice) replaces its value in
+ * place. Object keys (dates, decimals, lists, Floats) are found by their class and text, which
+ * Java's equals of these agrees with, so a map of many keys stays linear.
+ */
+function put(map: Map<unknown, unknown>, byText: Map<string, unknown>, key: unknown, value: unknown): void {
+  if (typeof key === "object" && key !== null) {
+    const text = `${javaClassOf(key)} ${convertToString(null, key)}`;
+    const existing = byText.get(text);
+    if (existing !== undefined) {
+      map.set(existing, value);
+      return;
+    }
+    byText.set(text, key);
+  }
+  map.set(key, value);
+}
+
+/**
+ * An element's value converted to the common schema of its array or map (Values.convertTo, which
+ * fails on a null); where there is none, or the element's own schema differs and so its numbers
+ * would be read by another one, as a schemaless value holds it: Connect keeps the Java Float or
+ * Double (`[0.1,true]` prints `0.1`, not the double of that float).
+ */
+function aligned(common: Schema | null, element: SchemaAndValue | null): unknown {
+  const own = element?.schema;
+  let value: unknown = element?.value ?? null;
+  if (own && !(common && schemaEquals(common, own))) value = schemalessOf(own, value);
+  return common ? convertTo(common, null, value) : value;
 }
 
 // ---- conversions ----------------------------------------------------------------------------------
