@@ -101,7 +101,7 @@ function nativeValid(
   if (key) headers["X-Kafka-Key"] = key;
   const keyOf = (d: { id: string }): Expected => (f === "json" ? { json: d.id } : key ? text(key) : null);
   const valueFor = (t: string): Expected => (f === "json" ? { json: JSON.parse(t) } : text(t));
-  if (content === "*/*") {
+  if (content === "*/*" || content === "application/octet-stream") {
     const bytes = b64(rng);
     headers["Content-Type"] = pick(rng, ["image/jpeg", "application/octet-stream", "text/plain"]);
     const value: Expected = f === "json" ? { json: bytes.toString("base64") } : { bytes };
