@@ -136,7 +136,6 @@ export function validCase(rng: Rng, path: string, operation: Record<string, unkn
   const body = sampleOf(content[type]!.schema, rng) as Record<string, unknown>;
   let records: FuzzRecord[];
   if (id.startsWith("produceV2")) {
-    for (const k of ["key_schema", "key_schema_id", "value_schema", "value_schema_id"]) delete body[k];
     const binary = !type.includes(".json.");
     records = (body.records as Record<string, unknown>[]).map((r) => v2Record(r, rng, target.format, binary));
   } else if (id === "produceRecord") records = [v3Record(body, rng, target.format)];
