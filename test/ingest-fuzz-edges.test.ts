@@ -17,6 +17,7 @@ import { kafkaCheck, send, validRefused, violations } from "./support/ingest-fuz
 import { edgeInvalid } from "./support/ingest-fuzz-edge-refusals.ts";
 import { type EdgeRoute, edgeValid } from "./support/ingest-fuzz-edges.ts";
 import { createTopic, uniqueTopic } from "./support/kafka.ts";
+import { servedSpec } from "./support/openapi-spec.ts";
 import { mulberry32 } from "./support/prng.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -62,9 +63,7 @@ beforeAll(async () => {
     expect(created.status).toBe(201);
     await waitFor(async () => (await taskState(suite.gw, name)) === "RUNNING", { what: `${name} RUNNING` });
   }
-  const answer = await fetch(`${suite.ingest}/openapi.json`);
-  expect(answer.status).toBe(200);
-  const spec = (await answer.json()) as { paths: Record<string, { post: Record<string, unknown> }> };
+  const spec = (await servedSpec(suite.ingest)).resolved;
   for (const [name, r] of Object.entries(ROUTES))
     routes.push({
       path: `/ingest/${name}`,

@@ -15,6 +15,7 @@ import { type FuzzCase, type FuzzTopic, mutatedCase, validCase } from "./support
 import { kafkaCheck, send, validRefused, violations } from "./support/ingest-fuzz-check.ts";
 import { pick } from "./support/json-schema.ts";
 import { createTopic, uniqueTopic } from "./support/kafka.ts";
+import { type OpenApiSpec, servedSpec } from "./support/openapi-spec.ts";
 import { mulberry32 } from "./support/prng.ts";
 import { suiteGateway } from "./support/suite-gateway.ts";
 import { waitFor } from "./support/wait-for.ts";
@@ -48,7 +49,7 @@ const CONNECTORS: Record<string, { topic: FuzzTopic; maxBody: number; config: Re
 };
 
 const suite = suiteGateway({ "ingest.listeners": "http://127.0.0.1:0", "offset.flush.interval.ms": "1000" });
-let spec: { paths: Record<string, { post: Record<string, unknown> }> };
+let spec: OpenApiSpec;
 
 beforeAll(async () => {
   await createTopic(JSON_TOPIC.topic, 2);
@@ -62,9 +63,7 @@ beforeAll(async () => {
     expect(created.status).toBe(201);
     await waitFor(async () => (await taskState(suite.gw, name)) === "RUNNING", { what: `${name} RUNNING` });
   }
-  const answer = await fetch(`${suite.ingest}/openapi.json`);
-  expect(answer.status).toBe(200);
-  spec = (await answer.json()) as typeof spec;
+  spec = (await servedSpec(suite.ingest)).resolved;
 });
 
 /** Every request to send: per operation and topic, valid cases and mutations of them. */

@@ -63,54 +63,95 @@ function schema(s: GenericSchema): Record<string, unknown> {
   return toJsonSchema(s, { target: "draft-2020-12", errorMode: "ignore" }) as Record<string, unknown>;
 }
 
-function json(s: GenericSchema): { schema: Record<string, unknown> } {
-  const out = { ...schema(s) };
-  delete out.$schema;
-  return { schema: out };
+/**
+ * The named schemas (components.schemas), referenced by the operations: client generators make one
+ * model of each (not one per operation and status, nor clashing ones where a body has several
+ * content types).
+ */
+const SCHEMAS = {
+  ErrorResponse,
+  NativeResponse,
+  V2ProduceResponse,
+  V3DeliveryReport,
+  V3BatchResponse,
+  V2JsonProduceRequest,
+  V2BinaryProduceRequest,
+  V3ProduceRequest,
+  V3BatchRequest,
+} satisfies Record<string, GenericSchema>;
+
+function components(): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, s] of Object.entries(SCHEMAS)) {
+    const { $schema: _, ...rest } = schema(s);
+    out[name] = rest;
+  }
+  return out;
 }
 
+function json(name: keyof typeof SCHEMAS): { schema: Record<string, unknown> } {
+  return { schema: { $ref: `#/components/schemas/${name}` } };
+}
+
+/** Seconds to wait before retrying (429, 503, and 409 of a key still in use). */
+const retryAfter = {
+  "Retry-After": { description: "Seconds to wait before retrying", schema: { type: "integer", minimum: 1 } },
+};
+
 const errorResponses = {
-  "400": { description: "Malformed request", content: { "application/json": json(ErrorResponse) } },
-  "401": { description: "Not authenticated", content: { "application/json": json(ErrorResponse) } },
+  "400": { description: "Malformed request", content: { "application/json": json("ErrorResponse") } },
+  "401": {
+    description: "Not authenticated",
+    headers: {
+      "WWW-Authenticate": { description: "A challenge per authentication method", schema: { type: "string" } },
+    },
+    content: { "application/json": json("ErrorResponse") },
+  },
   "403": {
     description:
       "Not allowed to write to this route or topic; on REST Proxy's routes also when Kafka refused the gateway's principal the topic (40301: nothing was written, the same request succeeds once an operator granted it)",
-    content: { "application/json": json(ErrorResponse) },
+    content: { "application/json": json("ErrorResponse") },
   },
-  "404": { description: "No such route, topic or partition", content: { "application/json": json(ErrorResponse) } },
+  "404": { description: "No such route, topic or partition", content: { "application/json": json("ErrorResponse") } },
   "408": {
     description: "The body did not arrive within ingest.request.timeout.ms (the connection closes)",
-    content: { "application/json": json(ErrorResponse) },
+    content: { "application/json": json("ErrorResponse") },
   },
   "409": {
     description: "The Idempotency-Key is in use by a request still being handled",
-    content: { "application/json": json(ErrorResponse) },
+    headers: retryAfter,
+    content: { "application/json": json("ErrorResponse") },
   },
   "413": {
     description:
       "Body or record too large (a body over twice the largest ingest.max.body.bytes plus 1 MiB gets the HTTP server's own 413, without a body)",
-    content: { "application/json": json(ErrorResponse) },
+    content: { "application/json": json("ErrorResponse") },
   },
   "415": {
     description: "Unsupported Content-Type, or a Content-Encoding other than identity (bodies are not decoded)",
-    content: { "application/json": json(ErrorResponse) },
+    content: { "application/json": json("ErrorResponse") },
   },
   "422": {
     description: "Invalid records, too many records, or Idempotency-Key reused with another body",
-    content: { "application/json": json(ErrorResponse) },
+    content: { "application/json": json("ErrorResponse") },
   },
   "431": {
     description: "Request headers over the HTTP server's limit (16 KiB), answered before any route, without a body",
   },
-  "429": { description: "Quota exceeded (Retry-After)", content: { "application/json": json(ErrorResponse) } },
+  "429": {
+    description: "Quota exceeded (Retry-After)",
+    headers: retryAfter,
+    content: { "application/json": json("ErrorResponse") },
+  },
   "503": {
     description:
       "Paused, overloaded or no running task, or, on the connector's own path, Kafka refused the gateway's principal the topic (Retry-After); nothing was written",
-    content: { "application/json": json(ErrorResponse) },
+    headers: retryAfter,
+    content: { "application/json": json("ErrorResponse") },
   },
   "5XX": {
     description: "Kafka did not acknowledge every record",
-    content: { "application/json": json(ErrorResponse) },
+    content: { "application/json": json("ErrorResponse") },
   },
 };
 
@@ -119,25 +160,30 @@ const idempotencyKey = {
   in: "header",
   required: false,
   description: "Retrying with the same key and body answers the first response without writing again.",
-  schema: { type: "string", minLength: 1, maxLength: 255 },
+  schema: { type: "string", minLength: 1, maxLength: 255, pattern: "^[!-~]+$" },
 };
 
 function nativeOperation(route: IngestRoute): Record<string, unknown> {
   const { settings } = route;
   const content: Record<string, unknown> = {};
-  if (settings.mode !== "batch")
-    content["application/json"] = { schema: { description: "One JSON document, or (auto) a JSON array of records" } };
-  else content["application/json"] = { schema: { type: "array", minItems: 1, maxItems: settings.limits.maxRecords } };
-  if (settings.mode !== "single")
-    content["application/x-ndjson"] = { schema: { type: "string", description: "One JSON record per line" } };
-  if (settings.mode !== "batch")
-    content["*/*"] = {
+  const max = settings.limits.maxRecords;
+  // An array's items are any JSON (generators skip an array schema without `items`).
+  if (settings.mode === "batch")
+    content["application/json"] = { schema: { type: "array", minItems: 1, maxItems: max, items: {} } };
+  else
+    content["application/json"] = {
       schema: {
-        type: "string",
-        contentMediaType: "application/octet-stream",
-        description: "A raw record, kept with its content type",
+        description: `One JSON document${settings.mode === "auto" ? `, or a JSON array of 1 to ${max} records` : ""}`,
       },
     };
+  if (settings.mode !== "single")
+    content["application/x-ndjson"] = { schema: { type: "string", description: "One JSON record per line" } };
+  if (settings.mode !== "batch") {
+    // application/octet-stream named as well: generators that take no `*/*` still offer raw records.
+    const raw = { type: "string", contentMediaType: "application/octet-stream" };
+    content["application/octet-stream"] = { schema: { ...raw, description: "A raw record" } };
+    content["*/*"] = { schema: { ...raw, description: "A raw record, kept with its content type" } };
+  }
   return {
     operationId: `ingest_${route.connector}`,
     summary: `Write records to ${settings.topic} (connector ${route.connector}, ingest.mode=${settings.mode})`,
@@ -150,7 +196,7 @@ function nativeOperation(route: IngestRoute): Record<string, unknown> {
     responses: {
       "200": {
         description: "Every record acknowledged by Kafka; where each landed, in order",
-        content: { "application/json": json(NativeResponse) },
+        content: { "application/json": json("NativeResponse") },
       },
       ...errorResponses,
     },
@@ -168,21 +214,26 @@ export function openApiDocument(routes: readonly IngestRoute[]): Record<string, 
     const topic = { name: "topic", in: "path", required: true, schema: { type: "string", enum: [...topics].sort() } };
     const topicName = { ...topic, name: "topic_name" };
     const cluster = { name: "cluster_id", in: "path", required: true, schema: { type: "string" } };
-    const partition = { name: "partition", in: "path", required: true, schema: { type: "integer", minimum: 0 } };
+    const partition = {
+      name: "partition",
+      in: "path",
+      required: true,
+      schema: { type: "integer", minimum: 0, maximum: 2147483647 },
+    };
     const v2Body = {
       required: true,
       content: {
-        [V2_JSON]: json(V2JsonProduceRequest),
-        [V2_BINARY]: json(V2BinaryProduceRequest),
-        [V2_GENERIC]: json(V2BinaryProduceRequest),
+        [V2_JSON]: json("V2JsonProduceRequest"),
+        [V2_BINARY]: json("V2BinaryProduceRequest"),
+        [V2_GENERIC]: json("V2BinaryProduceRequest"),
         // REST Proxy takes plain JSON as binary too (the binary type weighs most for generic types).
-        "application/json": json(V2BinaryProduceRequest),
+        "application/json": json("V2BinaryProduceRequest"),
       },
     };
     const v2Responses = {
       "200": {
         description: "One offsets entry per record, in order (failed records carry error_code)",
-        content: { [V2_GENERIC]: json(V2ProduceResponse) },
+        content: { [V2_GENERIC]: json("V2ProduceResponse") },
       },
       ...errorResponses,
     };
@@ -209,9 +260,9 @@ export function openApiDocument(routes: readonly IngestRoute[]): Record<string, 
         operationId: "produceRecord",
         summary: "REST Proxy v3 produce: one record, or concatenated records (streaming: one delivery report each)",
         parameters: [cluster, topicName, idempotencyKey],
-        requestBody: { required: true, content: { "application/json": json(V3ProduceRequest) } },
+        requestBody: { required: true, content: { "application/json": json("V3ProduceRequest") } },
         responses: {
-          "200": { description: "Delivery report(s)", content: { "application/json": json(V3DeliveryReport) } },
+          "200": { description: "Delivery report(s)", content: { "application/json": json("V3DeliveryReport") } },
           ...errorResponses,
         },
       },
@@ -221,9 +272,9 @@ export function openApiDocument(routes: readonly IngestRoute[]): Record<string, 
         operationId: "produceRecordsBatch",
         summary: "REST Proxy v3 batch produce",
         parameters: [cluster, topicName, idempotencyKey],
-        requestBody: { required: true, content: { "application/json": json(V3BatchRequest) } },
+        requestBody: { required: true, content: { "application/json": json("V3BatchRequest") } },
         responses: {
-          "207": { description: "Successes and failures", content: { "application/json": json(V3BatchResponse) } },
+          "207": { description: "Successes and failures", content: { "application/json": json("V3BatchResponse") } },
           ...errorResponses,
         },
       },
@@ -237,5 +288,6 @@ export function openApiDocument(routes: readonly IngestRoute[]): Record<string, 
       description: "Devices POST records; each request is answered once Kafka acknowledged all of its records.",
     },
     paths,
+    components: { schemas: components() },
   };
 }

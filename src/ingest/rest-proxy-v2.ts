@@ -88,15 +88,9 @@ export function parseV2Body(
   const schema = format === "json" ? V2JsonProduceRequest : V2BinaryProduceRequest;
   const parsed = v.safeParse(schema, doc);
   if (!parsed.success) throw new IngestError(422, 422, issueMessage(parsed.issues));
+  // key_schema(_id) and value_schema(_id) are read and ignored: REST Proxy produces binary and json
+  // requests without a schema (AbstractProduceAction.produceWithoutSchema).
   const request_ = parsed.output;
-  if (
-    request_.key_schema != null ||
-    request_.key_schema_id != null ||
-    request_.value_schema != null ||
-    request_.value_schema_id != null
-  ) {
-    throw new IngestError(422, ErrorCodes.INVALID_PAYLOAD, "Schemas are not supported for the json and binary formats");
-  }
   const { limits } = settings;
   if (request_.records.length > limits.maxRecords)
     throw new IngestError(

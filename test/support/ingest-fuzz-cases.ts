@@ -101,7 +101,7 @@ function nativeValid(
   if (key) headers["X-Kafka-Key"] = key;
   const keyOf = (d: { id: string }): Expected => (f === "json" ? { json: d.id } : key ? text(key) : null);
   const valueFor = (t: string): Expected => (f === "json" ? { json: JSON.parse(t) } : text(t));
-  if (content === "*/*") {
+  if (content === "*/*" || content === "application/octet-stream") {
     const bytes = b64(rng);
     headers["Content-Type"] = pick(rng, ["image/jpeg", "application/octet-stream", "text/plain"]);
     const value: Expected = f === "json" ? { json: bytes.toString("base64") } : { bytes };
@@ -136,7 +136,6 @@ export function validCase(rng: Rng, path: string, operation: Record<string, unkn
   const body = sampleOf(content[type]!.schema, rng) as Record<string, unknown>;
   let records: FuzzRecord[];
   if (id.startsWith("produceV2")) {
-    for (const k of ["key_schema", "key_schema_id", "value_schema", "value_schema_id"]) delete body[k];
     const binary = !type.includes(".json.");
     records = (body.records as Record<string, unknown>[]).map((r) => v2Record(r, rng, target.format, binary));
   } else if (id === "produceRecord") records = [v3Record(body, rng, target.format)];
