@@ -73,6 +73,16 @@ test.each([["platformatic"], ["kafkajs"]] as const)(
         `${context} Successfully joined group with generation Generation\\{generationId=\\d+, memberId='${member}', protocol='${PROTOCOL[client]}'\\}`,
         "ConsumerCoordinator",
       ),
+      line(
+        "INFO",
+        `${context} Request joining group due to: need to re-join with the given member-id: ${member}`,
+        "ConsumerCoordinator",
+      ),
+      line(
+        "INFO",
+        `${context} Successfully synced group in generation Generation\\{generationId=\\d+, memberId='${member}', protocol='${PROTOCOL[client]}'\\}`,
+        "ConsumerCoordinator",
+      ),
       line("INFO", `${context} Adding newly assigned partitions: ${p0}, ${p1}`, "ConsumerRebalanceListenerInvoker"),
     ];
     // Where a partition starts kafkajs decides without telling: only the platformatic adapter logs it.
@@ -106,6 +116,16 @@ test.each([["platformatic"], ["kafkajs"]] as const)(
       line(
         "INFO",
         `${context} Member ${member} sending LeaveGroup request to coordinator ${coordinator} due to the consumer is being closed`,
+        "ConsumerCoordinator",
+      ),
+      line(
+        "INFO",
+        `${context} Resetting generation and member id due to: consumer pro-actively leaving the group`,
+        "ConsumerCoordinator",
+      ),
+      line(
+        "INFO",
+        `${context} Request joining group due to: consumer pro-actively leaving the group`,
         "ConsumerCoordinator",
       ),
     ];
