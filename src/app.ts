@@ -115,6 +115,7 @@ export function startApp(options: AppOptions): App {
       const opened = await SpoolStore.open(config["data.dir"], {
         now: () => clock.now(),
         totalMaxBytes: config["ingest.spool.total.max.bytes"],
+        memoryMaxBytes: config["ingest.spool.memory.max.bytes"],
       });
       // A spool task starts from the herder, which has every stored connector by then.
       warnUnclaimedSpool(opened, (name) => configs.get(name)?.config, logs.get("io.edgegateway.ingest.Spool"));

@@ -15,6 +15,7 @@ import {
   unknownOverridePolicy,
 } from "./connector-client-config-override-policy.ts";
 import { ingestGlobalQuotaConfigDef } from "./ingest/quota/ingest-quotas.ts";
+import { ingestSpoolWorkerConfigDef } from "./ingest/spool/spool-config.ts";
 import { ingestTlsConfigDef } from "./ingest/tls/ingest-tls-config.ts";
 import { type Listener, workerListeners } from "./listener.ts";
 import { check, defineConfig, key } from "./plugin/config-def.ts";
@@ -59,14 +60,6 @@ const ownWorkerConfig = defineConfig({
     importance: "LOW",
     group: "Ingest",
     displayName: "Ingest OpenAPI description",
-  }),
-  "ingest.spool.total.max.bytes": key.long({
-    doc: "Most bytes of records the spool (<data.dir>/spool.db) holds for all the worker's ingest.ack.mode=spool connectors together, records left by deleted connectors included; beyond it requests to any of them get 503 with Retry-After until drainers catch up, except one to a connector whose own spool holds nothing (so records no drainer empties never lock a connector out; the total may pass the cap by one request per connector). Each connector's ingest.spool.max.bytes applies as well. Unset: no cap beyond the connectors' own.",
-    default: null,
-    importance: "MEDIUM",
-    group: "Ingest",
-    displayName: "Spool total max bytes",
-    validators: [check.atLeast(1)],
   }),
   "rest.advertised.host.name": key.string({
     doc: "Host name advertised to clients and used in worker_id; defaults to the listener's host.",
@@ -230,13 +223,14 @@ const ownWorkerConfig = defineConfig({
 /**
  * The worker's keys: its own, config.providers (provider params are in docs/config-providers.md)
  * rest.authentication.*, the ingest listener's TLS keys (ingest.listeners.https.ssl.*) and the
- * gateway-wide ingest quota (ingest.quota.global.*).
+ * gateway-wide ingest quota (ingest.quota.global.*) and spool limits (ingest.spool.*).
  */
 export const workerConfigDef = ownWorkerConfig
   .concat(configProvidersWorkerConfig)
   .concat(restAuthenticationConfigDef)
   .concat(ingestTlsConfigDef)
-  .concat(ingestGlobalQuotaConfigDef);
+  .concat(ingestGlobalQuotaConfigDef)
+  .concat(ingestSpoolWorkerConfigDef);
 
 /** Keys of Connect's distributed and file-backed modes: accepted, unused here, warned once. */
 export const IGNORED_KEYS = [

@@ -1,9 +1,10 @@
 /**
  * A sink task's consumer logs its group steps and starting positions as Java's consumer does under
  * Connect (texts, INFO, logger names, `[Consumer clientId=…, groupId=…]` after the task's context),
- * in the whole gateway against the real broker: the join, the partitions assigned, no committed
- * offset and the reset policy's position for a new group, the LeaveGroup of a task restart and the
- * committed offset the next consumer starts from. An operator (or a flake hunt) sees from the log
+ * in the whole gateway against the real broker: the join (with the rejoin MEMBER_ID_REQUIRED asks
+ * for) and sync, the partitions assigned, no committed offset and the reset policy's position for a
+ * new group, the LeaveGroup of a task restart and the generation it resets, the committed offset the
+ * next consumer starts from, and the empty revoke of a member owning nothing in an eager rebalance. An operator (or a flake hunt) sees from the log
  * alone which member owns what and where it started.
  */
 import { expect, test } from "bun:test";
@@ -73,6 +74,16 @@ test.each([["platformatic"], ["kafkajs"]] as const)(
         `${context} Successfully joined group with generation Generation\\{generationId=\\d+, memberId='${member}', protocol='${PROTOCOL[client]}'\\}`,
         "ConsumerCoordinator",
       ),
+      line(
+        "INFO",
+        `${context} Request joining group due to: need to re-join with the given member-id: ${member}`,
+        "ConsumerCoordinator",
+      ),
+      line(
+        "INFO",
+        `${context} Successfully synced group in generation Generation\\{generationId=\\d+, memberId='${member}', protocol='${PROTOCOL[client]}'\\}`,
+        "ConsumerCoordinator",
+      ),
       line("INFO", `${context} Adding newly assigned partitions: ${p0}, ${p1}`, "ConsumerRebalanceListenerInvoker"),
     ];
     // Where a partition starts kafkajs decides without telling: only the platformatic adapter logs it.
@@ -108,6 +119,16 @@ test.each([["platformatic"], ["kafkajs"]] as const)(
         `${context} Member ${member} sending LeaveGroup request to coordinator ${coordinator} due to the consumer is being closed`,
         "ConsumerCoordinator",
       ),
+      line(
+        "INFO",
+        `${context} Resetting generation and member id due to: consumer pro-actively leaving the group`,
+        "ConsumerCoordinator",
+      ),
+      line(
+        "INFO",
+        `${context} Request joining group due to: consumer pro-actively leaving the group`,
+        "ConsumerCoordinator",
+      ),
     ];
     const restarted = [
       // ConsumerUtils' logger is static in Java: no consumer prefix.
@@ -119,6 +140,51 @@ test.each([["platformatic"], ["kafkajs"]] as const)(
     ];
     for (const pattern of [...left, ...(client === "platformatic" ? restarted : [])])
       await waitFor(() => pattern.test(gw.output().slice(before)), { what: `${pattern}`, timeoutMs: 60_000 });
+    expect(await gw.stop()).toBe(0);
+  },
+  120_000,
+);
+
+test.each([["platformatic"], ["kafkajs"]] as const)(
+  "kafka.client=%s: a member that owns no partition says it revokes none when it rejoins, as Java's eager rebalance",
+  async (client) => {
+    const kafka = await kafkaBroker();
+    await using dir = await tempDir();
+    const topic = uniqueTopic("consumer-log-empty");
+    const name = uniqueTopic("consumer-log-empty-sink");
+    await createTopic(topic, 1); // two tasks, one partition: one member owns nothing
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: { "bootstrap.servers": kafka.bootstrap, "data.dir": dir.file("data"), "kafka.client": client },
+    });
+    const config = { "connector.class": "FileStreamSink", topics: topic, file: dir.file("sink.txt"), "tasks.max": "2" };
+    expect((await gw.rest.post("/connectors", { name, config })).status).toBe(201);
+    const context = (task: number) =>
+      literal(`[${name}|task-${task}] [Consumer clientId=connector-consumer-${name}-${task}, groupId=connect-${name}]`);
+    /** What each task's last assignment line added (its whole assignment: an eager rejoin gave all up). */
+    const lastAdded = (task: number) =>
+      [...gw.output().matchAll(new RegExp(`${context(task)} Adding newly assigned partitions: (.*) \\(`, "g"))].at(
+        -1,
+      )?.[1];
+    const { owner } = await waitFor(
+      () => {
+        const [a, b] = [lastAdded(0), lastAdded(1)];
+        if (a === `${topic}-0` && b === "") return { owner: 0 };
+        if (b === `${topic}-0` && a === "") return { owner: 1 };
+        return undefined;
+      },
+      { what: "one task owning the partition, the other nothing", timeoutMs: 60_000 },
+    );
+    const empty = 1 - owner;
+    // The owner's restart makes its consumer leave: the other rejoins in order, owning nothing.
+    const before = gw.output().length;
+    expect((await gw.rest.post(`/connectors/${name}/tasks/${owner}/restart`, {})).status).toBe(204);
+    const revoked = line(
+      "INFO",
+      `${context(empty)} Revoke previously assigned partitions `,
+      "ConsumerRebalanceListenerInvoker",
+    );
+    await waitFor(() => revoked.test(gw.output().slice(before)), { what: `${revoked}`, timeoutMs: 60_000 });
     expect(await gw.stop()).toBe(0);
   },
   120_000,

@@ -46,9 +46,15 @@ describe("ConsumerLog", () => {
     const log = new ConsumerLog(logs, { clientId: "c", groupId: "g" });
     log.leaving("m-1", null);
     log.leaving("m-1", 2, new Map([[2, { host: "h", port: 1, rack: "r" }]]));
+    const reset = [
+      `INFO [Consumer clientId=c, groupId=g] Resetting generation and member id due to: consumer pro-actively leaving the group (${INTERNALS}.ConsumerCoordinator)`,
+      `INFO [Consumer clientId=c, groupId=g] Request joining group due to: consumer pro-actively leaving the group (${INTERNALS}.ConsumerCoordinator)`,
+    ];
     expect(lines).toEqual([
       `INFO [Consumer clientId=c, groupId=g] Member m-1 sending LeaveGroup request to coordinator due to the consumer is being closed (${INTERNALS}.ConsumerCoordinator)`,
+      ...reset,
       `INFO [Consumer clientId=c, groupId=g] Member m-1 sending LeaveGroup request to coordinator h:1 (id: 2147483645 rack: r isFenced: false) due to the consumer is being closed (${INTERNALS}.ConsumerCoordinator)`,
+      ...reset,
     ]);
   });
 
@@ -71,5 +77,31 @@ describe("ConsumerLog", () => {
     log.assigned([tp]);
     log.unknownPartition(tp);
     expect(lines.filter((l) => l.startsWith("WARN")).length).toBe(2);
+  });
+
+  test("a JoinGroup's MEMBER_ID_REQUIRED, a sync, and what a rejoin gives up: in Java's words", () => {
+    const { logs, lines } = capture();
+    const log = new ConsumerLog(logs, { clientId: "c", groupId: "g" });
+    log.joining(""); // a first JoinGroup, without a member id
+    log.joining("m-1"); // the next one, with the id its answer gave
+    log.joined(3, "m-1", "range");
+    log.synced(3, "m-1", "range");
+    log.givingUp([], true); // an eager rejoin: says it revokes nothing
+    log.givingUp([], false); // a member without a generation: nothing
+    log.givingUp([{ topic: "t", partition: 0 }], false);
+    log.joining("m-1"); // a rejoin with its id: no MEMBER_ID_REQUIRED line
+    const prefix = "INFO [Consumer clientId=c, groupId=g]";
+    const coordinator = `(${INTERNALS}.ConsumerCoordinator)`;
+    expect(lines).toEqual([
+      `${prefix} (Re-)joining group ${coordinator}`,
+      `${prefix} Request joining group due to: need to re-join with the given member-id: m-1 ${coordinator}`,
+      `${prefix} (Re-)joining group ${coordinator}`,
+      `${prefix} Successfully joined group with generation Generation{generationId=3, memberId='m-1', protocol='range'} ${coordinator}`,
+      `${prefix} Successfully synced group in generation Generation{generationId=3, memberId='m-1', protocol='range'} ${coordinator}`,
+      `${prefix} Revoke previously assigned partitions  (${INTERNALS}.ConsumerRebalanceListenerInvoker)`,
+      `${prefix} Giving away all assigned partitions as lost since generation/memberID has been reset,indicating that consumer is in old state or no longer part of the group ${coordinator}`,
+      `${prefix} Lost previously assigned partitions t-0 (${INTERNALS}.ConsumerRebalanceListenerInvoker)`,
+      `${prefix} (Re-)joining group ${coordinator}`,
+    ]);
   });
 });

@@ -1,9 +1,10 @@
 /**
  * What a consumer adapter writes to the log about its group membership and its positions, in the
  * words, levels and logger names of Java's consumer (which Connect's sink tasks log through): each
- * JoinGroup, each completed join, the partitions added, revoked or lost, where each new partition
- * starts (its committed offset, or the reset policy's end of the log), a position out of range, a
- * seek, the LeaveGroup of a close. Never per record or per fetch.
+ * JoinGroup (and the rejoin a MEMBER_ID_REQUIRED answer asks for), each completed join and sync,
+ * the partitions added, revoked (none: an eager rejoin still says so) or lost, where each new
+ * partition starts (its committed offset, or the reset policy's end of the log), a position out of
+ * range, a seek, the LeaveGroup of a close and the generation it resets. Never per record or per fetch.
  *
  * Every line carries the task's context (`[name|task-0]`, ConsumerOptions' `logContext`) and, as
  * Java's LogContext adds it, `[Consumer clientId=…, groupId=…]`; ConsumerUtils' line has no such
@@ -45,6 +46,11 @@ export function fetchPositionString(offset: bigint | number, leader?: PartitionL
   return `FetchPosition{offset=${offset}, offsetEpoch=Optional.empty, currentLeader=LeaderAndEpoch{leader=${node}, epoch=${epoch}}}`;
 }
 
+/** Java's AbstractCoordinator.Generation.toString. */
+function generationString(generationId: number, memberId: string, protocol: string): string {
+  return `Generation{generationId=${generationId}, memberId='${memberId}', protocol='${protocol}'}`;
+}
+
 /** Partitions sorted by topic, then partition (Java's SortedSet), joined with ", ". */
 function partitionList(partitions: readonly TopicPartition[]): string {
   return [...partitions]
@@ -71,6 +77,8 @@ export class ConsumerLog {
   private readonly utils: Logger;
   /** Partitions warned about as unknown since their assignment (a deleted topic would warn at every fetch). */
   private readonly unknown = new Set<string>();
+  /** The last JoinGroup (`joining`) went without a member id. */
+  private joinedWithoutId = false;
 
   constructor(logs: LogManager, id: ConsumerIdentity) {
     const task = id.logContext ? `${id.logContext} ` : "";
@@ -88,15 +96,43 @@ export class ConsumerLog {
     this.utils = get(`${INTERNALS}.ConsumerUtils`, task.trimEnd());
   }
 
-  /** Before each JoinGroup the member sends. */
-  joining(): void {
+  /**
+   * Before each JoinGroup the member sends, with the member id it sends (when the adapter sees it):
+   * one sent after a JoinGroup without an id got its id from that JoinGroup's MEMBER_ID_REQUIRED.
+   */
+  joining(memberId?: string | null): void {
+    if (memberId !== undefined) {
+      if (this.joinedWithoutId && memberId) this.memberIdGiven(memberId);
+      this.joinedWithoutId = !memberId;
+    }
     this.coordinator.info("(Re-)joining group");
+  }
+
+  /**
+   * Before a JoinGroup, what the member owned is given up: revoked when it rejoins in order (Java's
+   * eager rejoin says so even for no partition), else lost (its membership is gone: nothing said for none).
+   */
+  givingUp(owned: readonly TopicPartition[], orderly: boolean): void {
+    if (orderly) this.revoked(owned);
+    else if (owned.length > 0) this.lost(owned, true);
   }
 
   joined(generationId: number, memberId: string, protocol: string): void {
     this.coordinator.info(
-      `Successfully joined group with generation Generation{generationId=${generationId}, memberId='${memberId}', protocol='${protocol}'}`,
+      `Successfully joined group with generation ${generationString(generationId, memberId, protocol)}`,
     );
+  }
+
+  /** The SyncGroup answered: the member has its assignment of the generation it joined. */
+  synced(generationId: number, memberId: string, protocol: string): void {
+    this.coordinator.info(
+      `Successfully synced group in generation ${generationString(generationId, memberId, protocol)}`,
+    );
+  }
+
+  /** A first JoinGroup was answered MEMBER_ID_REQUIRED (KIP-394): the member joins again with this id. */
+  private memberIdGiven(memberId: string): void {
+    this.coordinator.info(`Request joining group due to: need to re-join with the given member-id: ${memberId}`);
   }
 
   assigned(partitions: readonly TopicPartition[]): void {
@@ -153,13 +189,23 @@ export class ConsumerLog {
     this.kafkaConsumer.info(`Seeking to offset ${offset} for partition ${topicPartitionKey(tp)}`);
   }
 
-  /** A dynamic member leaves at close (a static one sends no LeaveGroup, as in Java). */
-  leaving(memberId: string, coordinatorId: number | null, brokers?: ReadonlyMap<number, BrokerAddress>): void {
+  /**
+   * At close: the LeaveGroup of a dynamic member with an id (`memberId`; a static one sends none,
+   * as in Java), then, sent or not (Java's maybeLeaveGroup), the generation the member forgets.
+   */
+  leaving(
+    memberId: string | null | undefined | false,
+    coordinatorId: number | null,
+    brokers?: ReadonlyMap<number, BrokerAddress>,
+  ): void {
     const coordinator = coordinatorId === null ? undefined : brokers?.get(coordinatorId);
     // Java's coordinator node carries Integer.MAX_VALUE - its broker id.
     const node = coordinator ? ` ${nodeString(2_147_483_647 - coordinatorId!, coordinator)}` : "";
-    this.coordinator.info(
-      `Member ${memberId} sending LeaveGroup request to coordinator${node} due to the consumer is being closed`,
-    );
+    if (memberId)
+      this.coordinator.info(
+        `Member ${memberId} sending LeaveGroup request to coordinator${node} due to the consumer is being closed`,
+      );
+    this.coordinator.info("Resetting generation and member id due to: consumer pro-actively leaving the group");
+    this.coordinator.info("Request joining group due to: consumer pro-actively leaving the group");
   }
 }

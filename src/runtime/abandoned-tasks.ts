@@ -1,7 +1,8 @@
 /**
  * AbandonedTasks: the tasks a stop gave up on (Worker.stopTasks, past the graceful timeout) that
- * still run, per connector. They run with the config they had, so the herder keeps that config's
- * secrets hidden from the logs until they end (`ended`).
+ * still run, per connector, and the connector instances whose start or stop had not returned when
+ * they were stopped (Worker.stopConnector). They run with the config they had, so the herder keeps
+ * that config's secrets hidden from the logs until they end (`ended`).
  */
 import type { WorkerTask } from "./worker-task.ts";
 
@@ -9,10 +10,14 @@ export class AbandonedTasks {
   private readonly running = new Map<string, Set<Promise<void>>>();
 
   track(task: WorkerTask): void {
-    const connector = task.id.connector;
+    this.trackEnd(task.id.connector, task.whenFinished());
+  }
+
+  /** Connector code of `connector` that still runs until `ended` settles. */
+  trackEnd(connector: string, ended: Promise<void>): void {
     const ends = this.running.get(connector) ?? new Set<Promise<void>>();
     this.running.set(connector, ends);
-    const end = task.whenFinished().then(() => {
+    const end = ended.then(() => {
       ends.delete(end);
       if (ends.size === 0 && this.running.get(connector) === ends) this.running.delete(connector);
     });

@@ -32,7 +32,7 @@ import {
   taskState,
 } from "./entities.ts";
 import { metricsSnapshot } from "./metrics-snapshot.ts";
-import { type ResolveConfig, ResolvedValues } from "./resolved-values.ts";
+import { heldResolution, type ResolveConfig, ResolvedValues } from "./resolved-values.ts";
 import { RetryingStatusStore } from "./retrying-status-store.ts";
 import { StatusWriter } from "./status-writer.ts";
 import type { Worker } from "./worker.ts";
@@ -204,9 +204,22 @@ export abstract class AbstractHerder {
    * What the providers resolve for a stored config, to hide in answers. When they cannot resolve
    * it now, the answer is that error: nothing derived from the config could be told from a secret.
    */
-  protected async resolvedValuesOf(config: Config): Promise<ResolvedValues> {
+  protected async resolvedValuesOf(
+    config: Config,
+    resolveConfig: ResolveConfig = this.deps.resolveConfig,
+  ): Promise<ResolvedValues> {
     if (!Object.values(config).some((v) => CONFIG_VARIABLE_PATTERN.test(v))) return ResolvedValues.none;
-    return (await ResolvedValues.resolve(config, this.deps.resolveConfig)).values;
+    return (await ResolvedValues.resolve(config, resolveConfig)).values;
+  }
+
+  /** Runs `operation` (an offsets read or change) with the values it resolves hidden from the logs until it ends. */
+  protected async holdingResolved<T>(operation: (resolveConfig: ResolveConfig) => Promise<T>): Promise<T> {
+    const resolution = heldResolution(this.deps.logs, this.deps.resolveConfig);
+    try {
+      return await operation(resolution.resolveConfig);
+    } finally {
+      resolution.release();
+    }
   }
 
   async resetActiveTopics(name: string): Promise<void> {
@@ -245,17 +258,22 @@ export abstract class AbstractHerder {
   async connectorOffsets(name: string): Promise<ConnectorOffsets> {
     const stored = this.stored(name);
     const descriptor = this.descriptorOf(name, stored.config);
-    const values = await this.resolvedValuesOf(stored.config);
-    // Source offsets live in SQLite: no Kafka client needed (nor a reachable broker). Connect's
-    // Worker still builds the connector's producer config for its offset store: its overrides are checked.
-    if (descriptor.type === "source") await this.deps.worker.checkClientOverrides(stored.config, ["producer"]);
-    const offsets =
-      descriptor.type === "source"
-        ? await readOffsets(name, descriptor, stored.config, this.deps.offsets, null)
-        : await this.deps.worker.withConnectorAdmin(stored.config, (admin) =>
-            readOffsets(name, descriptor, stored.config, this.deps.offsets, admin),
-          );
-    return values.hideDeep(offsets);
+    return this.holdingResolved(async (resolveConfig) => {
+      const values = await this.resolvedValuesOf(stored.config, resolveConfig);
+      // Source offsets live in SQLite: no Kafka client needed (nor a reachable broker). Connect's
+      // Worker still builds the connector's producer config for its offset store: its overrides are checked.
+      if (descriptor.type === "source")
+        await this.deps.worker.checkClientOverrides(stored.config, ["producer"], resolveConfig);
+      const offsets =
+        descriptor.type === "source"
+          ? await readOffsets(name, descriptor, stored.config, this.deps.offsets, null)
+          : await this.deps.worker.withConnectorAdmin(
+              stored.config,
+              (admin) => readOffsets(name, descriptor, stored.config, this.deps.offsets, admin),
+              resolveConfig,
+            );
+      return values.hideDeep(offsets);
+    });
   }
 
   // ---- views: metrics, plugins, validation ------------------------------------------------------

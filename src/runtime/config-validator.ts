@@ -18,7 +18,7 @@ import { connectorPluginConfigDef } from "./connector-config-def.ts";
 import type { PluginInfo } from "./entities.ts";
 import { invalidPluginClassMessage, isNonPluginClass, nonPluginVersionMessage } from "./non-plugin-classes.ts";
 import { UnknownConnectorClassError } from "./resolve-connector.ts";
-import { type ResolveConfig, ResolvedValues } from "./resolved-values.ts";
+import { heldResolution, type ResolveConfig, ResolvedValues } from "./resolved-values.ts";
 import { secretValues } from "./secret-keys.ts";
 import { configErrorMessage, validateConnectorConfig } from "./validate-connector-config.ts";
 
@@ -65,11 +65,15 @@ export class ConfigValidator {
     if (release) void until.then(release, release);
   }
 
-  /** The submitted secrets are hidden while it is validated (messages built then), not forever. */
+  /**
+   * The submitted secrets, and the values providers resolve for it, are hidden while it is
+   * validated (messages built then), not forever.
+   */
   async validate(config: Readonly<Record<string, string | null>>): Promise<ConfigInfos> {
     const release = this.logs.holdSecrets(secretValues(config, this.registry));
+    const resolution = heldResolution(this.logs, this.resolveConfig);
     try {
-      return await this.validateHeld(config);
+      return await this.validateHeld(config, resolution.resolveConfig);
     } catch (error) {
       // Connect's plugin lookup remembers a class it failed to find, whichever endpoint asked:
       // from the second time on the failure is its ConnectException, message and all.
@@ -81,12 +85,16 @@ export class ConfigValidator {
       throw new BadRequestError(`org.apache.kafka.connect.errors.ConnectException: ${error.message}`);
     } finally {
       release();
+      resolution.release();
     }
   }
 
-  private async validateHeld(config: Readonly<Record<string, string | null>>): Promise<ConfigInfos> {
+  private async validateHeld(
+    config: Readonly<Record<string, string | null>>,
+    resolveConfig: ResolveConfig,
+  ): Promise<ConfigInfos> {
     const present = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== null)) as Record<string, string>;
-    const { config: resolvedPresent, values } = await ResolvedValues.resolve(present, this.resolveConfig);
+    const { config: resolvedPresent, values } = await ResolvedValues.resolve(present, resolveConfig);
     const resolved: Record<string, string | null> = { ...config, ...resolvedPresent };
     let validated: ReturnType<typeof validateConnectorConfig>;
     try {

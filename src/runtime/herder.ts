@@ -274,17 +274,22 @@ export class Herder extends HerderThread {
         );
       }
       const descriptor = this.descriptorOf(name, stored.config);
-      // GET …/offsets shows references for resolved values; a client sends them back as it read them.
-      const values = offsets === null ? ResolvedValues.none : await this.resolvedValuesOf(stored.config);
-      const given = values.revealDeep(offsets);
-      if (descriptor.type === "source") {
-        // As Connect's Worker, which builds the connector's producer config for its offset store.
-        await this.deps.worker.checkClientOverrides(stored.config, ["producer"]);
-        return modifyOffsets(name, descriptor, stored.config, given, this.deps.offsets, null);
-      }
-      return this.deps.worker.withConnectorAdmin(stored.config, (admin) =>
-        modifyOffsets(name, descriptor, stored.config, given, this.deps.offsets, admin),
-      );
+      return this.holdingResolved(async (resolveConfig) => {
+        // GET …/offsets shows references for resolved values; a client sends them back as it read them.
+        const values =
+          offsets === null ? ResolvedValues.none : await this.resolvedValuesOf(stored.config, resolveConfig);
+        const given = values.revealDeep(offsets);
+        if (descriptor.type === "source") {
+          // As Connect's Worker, which builds the connector's producer config for its offset store.
+          await this.deps.worker.checkClientOverrides(stored.config, ["producer"], resolveConfig);
+          return modifyOffsets(name, descriptor, stored.config, given, this.deps.offsets, null);
+        }
+        return this.deps.worker.withConnectorAdmin(
+          stored.config,
+          (admin) => modifyOffsets(name, descriptor, stored.config, given, this.deps.offsets, admin),
+          resolveConfig,
+        );
+      });
     });
   }
 }

@@ -15,9 +15,32 @@
 import type { Config } from "../api/connector.ts";
 import { CONFIG_VARIABLE_PATTERN } from "../config-providers/config-transformer.ts";
 import { HIDDEN } from "../util/logger.ts";
+import type { SecretHolder } from "../util/resolved-secrets.ts";
 
 /** Resolves provider references in a config; `onValue` receives every value a provider resolved. */
 export type ResolveConfig = (config: Config, onValue?: (value: string) => void) => Promise<Config>;
+
+/**
+ * `resolveConfig` for one operation (a validation, an offsets read or change): every value it
+ * resolves stays hidden from the logs until `release`, not only while the bounded history of
+ * resolved values (util/resolved-secrets.ts) still remembers it.
+ */
+export function heldResolution(
+  logs: SecretHolder,
+  resolveConfig: ResolveConfig,
+): { readonly resolveConfig: ResolveConfig; release(): void } {
+  const releases: (() => void)[] = [];
+  return {
+    resolveConfig: (config, onValue) =>
+      resolveConfig(config, (value) => {
+        releases.push(logs.holdSecrets([value]));
+        onValue?.(value);
+      }),
+    release: () => {
+      for (const release of releases.splice(0)) release();
+    },
+  };
+}
 
 const SHORT = 4;
 const WHOLE_REFERENCE = new RegExp(`^${CONFIG_VARIABLE_PATTERN.source}$`);

@@ -15,11 +15,12 @@ import {
 import type { ClientType } from "../kafka/client-config-keys.ts";
 import type { KafkaAdmin, KafkaPort } from "../kafka/kafka-port.ts";
 import type { WorkerConfig } from "../worker-config.ts";
+import type { ResolveConfig } from "./resolved-values.ts";
 
 export interface WorkerAdminDeps {
   readonly config: WorkerConfig;
   readonly kafka: KafkaPort;
-  readonly resolveConfig: (config: Config) => Promise<Config>;
+  readonly resolveConfig: ResolveConfig;
 }
 
 /** Whether the connector config has a `<type>.override.` key. */
@@ -56,14 +57,18 @@ export class WorkerAdmin {
    * Throws Connect's Worker refusal (ConnectError `Client Config Overrides not allowed […]`) when
    * the connector has a `<type>.override.` key of one of `types` (checked in that order) that the
    * override policy does not allow; the config is resolved only when there is something to check.
-   * Returns the resolved config when it was resolved.
+   * Returns the resolved config when it was resolved (by `resolveConfig`, the worker's by default).
    */
-  async checkClientOverrides(connectorConfig: Config, types: readonly ClientType[]): Promise<Config | undefined> {
+  async checkClientOverrides(
+    connectorConfig: Config,
+    types: readonly ClientType[],
+    resolveConfig: ResolveConfig = this.deps.resolveConfig,
+  ): Promise<Config | undefined> {
     const policy = this.deps.config.overridePolicy;
     // Under All no key can be refused.
     const present = types.some((type) => hasOverrides(connectorConfig, type));
     if (policy === ConnectorClientConfigOverridePolicy.ALL || !present) return undefined;
-    const resolved = await this.deps.resolveConfig(connectorConfig);
+    const resolved = await resolveConfig(connectorConfig);
     for (const type of types) connectorClientOverrides(policy, resolved, type);
     return resolved;
   }
@@ -75,11 +80,15 @@ export class WorkerAdmin {
    * `admin.override.*` or `consumer.override.*` key the override policy does not allow fails it
    * (ConnectError) in that order.
    */
-  async withConnectorAdmin<T>(connectorConfig: Config, use: (admin: KafkaAdmin) => Promise<T>): Promise<T> {
+  async withConnectorAdmin<T>(
+    connectorConfig: Config,
+    use: (admin: KafkaAdmin) => Promise<T>,
+    resolveConfig: ResolveConfig = this.deps.resolveConfig,
+  ): Promise<T> {
     // Only a check for the consumer: its overrides (its group.id) are read by the offsets code itself.
-    const checked = await this.checkClientOverrides(connectorConfig, ["admin", "consumer"]);
+    const checked = await this.checkClientOverrides(connectorConfig, ["admin", "consumer"], resolveConfig);
     if (!hasOverrides(connectorConfig, "admin")) return use(await this.shared());
-    const resolved = checked ?? (await this.deps.resolveConfig(connectorConfig));
+    const resolved = checked ?? (await resolveConfig(connectorConfig));
     const admin = await this.deps.kafka.admin(clientProperties(this.deps.config, "admin", resolved));
     try {
       return await use(admin);

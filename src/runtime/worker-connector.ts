@@ -71,6 +71,9 @@ export class WorkerConnector {
   private announcedPaused = false;
   /** The stored config's validation-only problems were logged (once per instance, not per resume). */
   private storedConfigChecked = false;
+  /** Calls into the connector's code not yet returned (an asynchronous start or stop): it may still log. */
+  private inFlight = 0;
+  private readonly onReturned: (() => void)[] = [];
 
   constructor(
     readonly name: string,
@@ -166,7 +169,8 @@ export class WorkerConnector {
       return;
     }
     this.state = "STARTING";
-    void this.settleStart(result, resuming);
+    this.track(result);
+    this.track(this.settleStart(result, resuming));
   }
 
   private markStarted(resuming: boolean): void {
@@ -192,9 +196,11 @@ export class WorkerConnector {
     }
     if (outcome === TIMED_OUT) {
       // The instance may still finish starting: then it must be stopped, whatever happened since.
-      start.then(
-        () => this.stopInstance(),
-        () => undefined,
+      this.track(
+        start.then(
+          () => this.stopInstance(),
+          () => undefined,
+        ),
       );
       if (this.state !== "STARTING") return;
       this.fail(
@@ -246,11 +252,31 @@ export class WorkerConnector {
     if (wasStarted) await this.stopInstance();
   }
 
+  /**
+   * Settles once no call into the connector's code is in flight any more: a start or stop past its
+   * timeout, abandoned by the worker, still runs (and may log with the config's values) until then.
+   * One that never returns never settles it.
+   */
+  async whenReturned(): Promise<void> {
+    // A start that settles late is followed by its stop (settleStart): wait again for that one.
+    while (this.inFlight > 0) await new Promise<void>((resolve) => this.onReturned.push(resolve));
+  }
+
+  private track<T>(call: T): T {
+    if (!isPromise(call)) return call;
+    this.inFlight++;
+    const done = () => {
+      if (--this.inFlight === 0) for (const resolve of this.onReturned.splice(0)) resolve();
+    };
+    call.then(done, done);
+    return call;
+  }
+
   private async stopInstance(): Promise<void> {
     const timer = new AbortController();
     const timeoutMs = this.options.stopTimeoutMs;
     try {
-      const stopped = Promise.resolve(this.connector.stop()).then(() => true);
+      const stopped = Promise.resolve(this.track(this.connector.stop())).then(() => true);
       const done = await Promise.race([stopped, this.options.clock.sleep(timeoutMs, timer.signal).then(() => false)]);
       if (!done) this.log.error(`Connector ${this.name} did not stop within ${timeoutMs} ms; it was abandoned`);
     } catch (error) {

@@ -6,6 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/wait-for.ts";
 import { HIDDEN } from "../util/logger.ts";
+import { ResolvedSecrets } from "../util/resolved-secrets.ts";
 import { inProcessWorker, SCRIPTED_SOURCE } from "./herder-test-support.ts";
 import type { ResolveConfig } from "./resolved-values.ts";
 
@@ -64,5 +65,140 @@ describe("Worker and resolved provider values", () => {
     expect(w.logs.redact(`connector ${seen.connector} task ${seen.task}`)).toBe(`connector ${HIDDEN} task ${HIDDEN}`);
     expect((await w.rest("DELETE", "/connectors/c")).status).toBe(204);
     await waitFor(() => w.logs.secretCount === 0, { what: "the values released once the connector and task stopped" });
+  });
+});
+
+/** Resolves `${vault:token}` to `token` (remembered in `history`), and `${vault:slow}` once `gate` opens. */
+function gatedVault(state: { history?: ResolvedSecrets; gate?: Promise<void>; reached?: boolean; token: string }) {
+  const resolveConfig: ResolveConfig = async (config, onValue) => {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(config)) {
+      out[k] = v;
+      if (v === "${vault:token}") {
+        state.history?.remember("vault:token", state.token);
+        onValue?.(state.token);
+        out[k] = state.token;
+      } else if (v === "${vault:slow}") {
+        state.reached = true;
+        await state.gate;
+        out[k] = "slow";
+      }
+    }
+    return out;
+  };
+  return resolveConfig;
+}
+
+describe("Worker and the values of connector code that has not returned", () => {
+  test("a connector whose stop timed out keeps its values hidden until its stop returned", async () => {
+    const state = { token: "stop-canary-token" };
+    await using w = await inProcessWorker({
+      resolveConfig: gatedVault(state),
+      worker: { "task.shutdown.graceful.timeout.ms": "50" },
+    });
+    let stopped = () => {};
+    w.scripted.script = { taskConfigs: () => [], stop: () => new Promise<void>((resolve) => (stopped = resolve)) };
+    const config = { "connector.class": SCRIPTED_SOURCE, "tasks.max": "1", "api.token": "${vault:token}" };
+    expect((await w.rest("PUT", "/connectors/c/config", config)).status).toBe(201);
+    await waitFor(() => w.scripted.connectorStarts === 1, { what: "the connector started" });
+    expect((await w.rest("DELETE", "/connectors/c")).status).toBe(204);
+    await waitFor(() => w.logLines.some((l) => l.includes("Connector c did not stop within 50 ms")), {
+      what: "the stop abandoned",
+    });
+    // Before: released as soon as the stop was abandoned, while its code still runs (and may log).
+    expect(w.logs.redact("stop-canary-token")).toBe(HIDDEN);
+    stopped();
+    await waitFor(() => w.logs.secretCount === 0, { what: "the value released once the stop returned" });
+  });
+
+  test("a connector deleted while its start runs keeps its values hidden until start and stop returned", async () => {
+    const state = { token: "start-canary-token" };
+    await using w = await inProcessWorker({ resolveConfig: gatedVault(state) });
+    let started = () => {};
+    w.scripted.script = { taskConfigs: () => [], start: () => new Promise<void>((resolve) => (started = resolve)) };
+    const config = { "connector.class": SCRIPTED_SOURCE, "tasks.max": "1", "api.token": "${vault:token}" };
+    expect((await w.rest("PUT", "/connectors/c/config", config)).status).toBe(201);
+    await waitFor(() => w.scripted.connectorStarts === 1, { what: "the start began" });
+    expect((await w.rest("DELETE", "/connectors/c")).status).toBe(204);
+    await waitFor(() => !w.worker.connector("c"), { what: "the connector shut down" });
+    expect(w.logs.redact("start-canary-token")).toBe(HIDDEN);
+    started(); // its late start is followed by its stop
+    await waitFor(() => w.scripted.connectorStops === 1, { what: "the late start stopped" });
+    await waitFor(() => w.logs.secretCount === 0, { what: "the value released once start and stop returned" });
+  });
+});
+
+describe("values resolved for one operation", () => {
+  const config = {
+    "connector.class": SCRIPTED_SOURCE,
+    name: "c",
+    "tasks.max": "1",
+    "api.token": "${vault:token}",
+    "slow.value": "${vault:slow}",
+  };
+
+  /** A worker whose history keeps one value per reference, and an operation paused on its slow value. */
+  async function pausedOperation() {
+    const state: Parameters<typeof gatedVault>[0] = { token: "operation-canary-token" };
+    const w = await inProcessWorker({ resolveConfig: gatedVault(state) });
+    state.history = new ResolvedSecrets(w.logs, { perReference: 1, references: 8 });
+    const pause = (): (() => void) => {
+      let open = () => {};
+      state.gate = new Promise<void>((resolve) => (open = resolve));
+      state.reached = false;
+      return open;
+    };
+    return { w, state, pause };
+  }
+
+  test("a validation's resolved values stay hidden until it ends, even once the history forgot them", async () => {
+    const { w, state, pause } = await pausedOperation();
+    await using _ = w;
+    const open = pause();
+    const validated = w.rest("PUT", `/connector-plugins/${SCRIPTED_SOURCE}/config/validate`, config);
+    await waitFor(() => state.reached === true, { what: "the validation resolving its slow value" });
+    state.history!.remember("vault:token", "rotated-token"); // forgets the one the validation resolved
+    // Before: only the bounded history held it.
+    expect(w.logs.redact("operation-canary-token")).toBe(HIDDEN);
+    open();
+    expect((await validated).status).toBe(200);
+    expect(w.logs.redact("operation-canary-token")).toBe("operation-canary-token");
+  });
+
+  test("an offsets read's resolved values stay hidden until it ends, even once the history forgot them", async () => {
+    const { w, state, pause } = await pausedOperation();
+    await using _ = w;
+    state.token = "connector-token";
+    expect((await w.rest("PUT", "/connectors/c/config", config)).status).toBe(201);
+    expect((await w.rest("PUT", "/connectors/c/stop")).status).toBe(204);
+    await waitFor(() => w.worker.runningTasks("c").length === 0, { what: "its task stopped" });
+    state.token = "operation-canary-token"; // rotated: the stopped connector holds the one it ran with
+    const open = pause();
+    const read = w.rest("GET", "/connectors/c/offsets");
+    await waitFor(() => state.reached === true, { what: "the offsets read resolving its slow value" });
+    state.history!.remember("vault:token", "rotated-token");
+    expect(w.logs.redact("operation-canary-token")).toBe(HIDDEN);
+    open();
+    expect((await read).status).toBe(200);
+    expect(w.logs.redact("operation-canary-token")).toBe("operation-canary-token");
+  });
+
+  test("an offsets change's resolved values stay hidden until it ends", async () => {
+    const { w, state, pause } = await pausedOperation();
+    await using _ = w;
+    state.token = "connector-token";
+    expect((await w.rest("PUT", "/connectors/c/config", config)).status).toBe(201);
+    expect((await w.rest("PUT", "/connectors/c/stop")).status).toBe(204);
+    await waitFor(() => w.worker.runningTasks("c").length === 0, { what: "its task stopped" });
+    state.token = "operation-canary-token"; // rotated: the stopped connector holds the one it ran with
+    const open = pause();
+    const offsets = [{ partition: { file: "a" }, offset: { position: 1 } }];
+    const altered = w.rest("PATCH", "/connectors/c/offsets", { offsets });
+    await waitFor(() => state.reached === true, { what: "the offsets change resolving its slow value" });
+    state.history!.remember("vault:token", "rotated-token");
+    expect(w.logs.redact("operation-canary-token")).toBe(HIDDEN);
+    open();
+    expect((await altered).status).toBe(200);
+    expect(w.logs.redact("operation-canary-token")).toBe("operation-canary-token");
   });
 });

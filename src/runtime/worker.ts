@@ -13,7 +13,6 @@ import {
   connectorClientOverrides,
 } from "../connector-client-config-override-policy.ts";
 import { ConnectError, JavaException } from "../errors.ts";
-import type { ClientType } from "../kafka/client-config-keys.ts";
 import type { KafkaAdmin, KafkaPort } from "../kafka/kafka-port.ts";
 import type { PluginRegistry } from "../plugin/registry.ts";
 import type { TargetState } from "../store/config-store.ts";
@@ -94,13 +93,13 @@ export class Worker {
   }
 
   /** The client-override check of a connector's `<type>.override.*` keys (WorkerAdmin.checkClientOverrides). */
-  checkClientOverrides(connectorConfig: Config, types: readonly ClientType[]): Promise<Config | undefined> {
-    return this.admins.checkClientOverrides(connectorConfig, types);
+  checkClientOverrides(...args: Parameters<WorkerAdmin["checkClientOverrides"]>): Promise<Config | undefined> {
+    return this.admins.checkClientOverrides(...args);
   }
 
   /** Runs `use` with an admin client for a sink connector's offsets (WorkerAdmin.withConnectorAdmin). */
-  withConnectorAdmin<T>(connectorConfig: Config, use: (admin: KafkaAdmin) => Promise<T>): Promise<T> {
-    return this.admins.withConnectorAdmin(connectorConfig, use);
+  withConnectorAdmin<T>(config: Config, use: (admin: KafkaAdmin) => Promise<T>, resolve?: ResolveConfig): Promise<T> {
+    return this.admins.withConnectorAdmin(config, use, resolve);
   }
 
   connector(name: string): WorkerConnector | undefined {
@@ -206,7 +205,11 @@ export class Worker {
     if (!wc) return;
     this.connectors.delete(name);
     await wc.shutdown();
-    this.connectorSecrets.get(wc)?.();
+    // A start or stop past its timeout still runs the connector's code, which may log its values:
+    // they stay hidden until it returned (for good if it never does).
+    const returned = wc.whenReturned();
+    this.abandoned.trackEnd(name, returned);
+    void returned.then(this.connectorSecrets.get(wc));
     this.connectorSecrets.delete(wc);
   }
 
@@ -281,7 +284,7 @@ export class Worker {
     );
   }
 
-  /** Settles once the tasks of `connector` a stop abandoned have ended (they run with its old config until then). */
+  /** Settles once what stops of `connector` abandoned (tasks, a start or stop) has ended (it runs with its old config). */
   abandonedTasksEnded(connector: string): Promise<void> {
     return this.abandoned.ended(connector);
   }

@@ -17,4 +17,6 @@ export interface SpoolStoreOptions {
   readonly log?: Logger;
   /** The worker's ingest.spool.total.max.bytes (what writers check `totalBytes` against); default none. */
   readonly totalMaxBytes?: number | null;
+  /** The worker's ingest.spool.memory.max.bytes: what every partition's SpoolTail holds together; default none. */
+  readonly memoryMaxBytes?: number;
 }

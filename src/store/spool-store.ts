@@ -30,7 +30,7 @@ import {
 } from "./spool-protocol.ts";
 import type { QuarantineEntry } from "./spool-quarantine.ts";
 import { type SpoolStoreOptions, TAIL_MAX_BYTES } from "./spool-store-options.ts";
-import { SpoolTail, type TailRow } from "./spool-tail.ts";
+import { SpoolTail, TailMemory, type TailRow } from "./spool-tail.ts";
 import { type Notice, SpoolWorkerChannel, spoolWorkerUrl } from "./spool-worker-channel.ts";
 
 export type SpoolRow = TailRow;
@@ -46,6 +46,8 @@ export class SpoolStore {
   private deleteScheduled = false;
   private readonly counts: SpoolCounts;
   private readonly tails = new Map<string, SpoolTail>();
+  /** Bytes of rows every partition's tail keeps in memory together, and their cap (ingest.spool.memory.max.bytes). */
+  readonly tailMemory: TailMemory;
   private readonly failureListeners = new Set<(error: Error) => void>();
   private readonly channel: SpoolWorkerChannel;
   private closing: Promise<void> | undefined;
@@ -63,6 +65,7 @@ export class SpoolStore {
   private constructor(options: SpoolStoreOptions) {
     this.now = options.now ?? Date.now;
     this.totalMaxBytes = options.totalMaxBytes ?? null;
+    this.tailMemory = new TailMemory(options.memoryMaxBytes);
     this.log = options.log ?? getLogger("io.edgegateway.ingest.Spool");
     this.counts = new SpoolCounts(this.log);
     const notice = (m: Notice) => this.notice(m);
@@ -141,18 +144,14 @@ export class SpoolStore {
     }
   }
 
-  /**
-   * Up to `limit` rows of a partition after sequence `afterSeq`, oldest first: from memory when
-   * the drainer keeps up (rows carry their appender's payload then), else read by the worker.
-   */
+  /** Up to `limit` rows after `afterSeq`, oldest first: from memory (with payloads) when the drainer keeps up, else the file. */
   async read(partition: string, afterSeq: number, limit: number): Promise<SpoolRow[]> {
     if (this.failure) throw this.failure;
     if (this.closing) throw new StoreError("The spool is closing");
     const tail = this.tailOf(partition);
     const fromMemory = tail.take(afterSeq, limit);
     if (fromMemory) return fromMemory;
-    tail.reset();
-    // The tail learns the answer in the message handler, in reply order (see SpoolTail).
+    tail.reset(); // it learns the answer in the message handler, in reply order (see SpoolTail)
     const reply = await this.channel.call(
       { op: "read", id: this.channel.id(), partition, after: afterSeq, limit },
       (r) => {
@@ -277,13 +276,14 @@ export class SpoolStore {
 
   /** A partition's drainer stopped: its rows in memory go, here and in the worker; its counts too if it holds none. */
   release(partition: string): void {
+    this.tails.get(partition)?.reset();
     this.tails.delete(partition);
     this.counts.forgetEmpty(partition);
     if (!this.closing) this.channel.post({ op: "release", partition });
   }
 
   private tailOf(partition: string): SpoolTail {
-    const t = this.tails.get(partition) ?? new SpoolTail(TAIL_MAX_BYTES);
+    const t = this.tails.get(partition) ?? new SpoolTail(TAIL_MAX_BYTES, this.tailMemory);
     this.tails.set(partition, t);
     return t;
   }

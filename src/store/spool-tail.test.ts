@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { SpoolTail } from "./spool-tail.ts";
+import { SpoolTail, TailMemory } from "./spool-tail.ts";
 
 const row = (seq: number, bytes = 10) => ({ seq, record: new Uint8Array(bytes), bytes, spooledAt: 0, payload: seq });
 
@@ -45,5 +45,27 @@ describe("SpoolTail", () => {
     tail.push(row(5, 10), 60); // 120 > 100: dropped
     expect(tail.accepting).toBe(false);
     expect(tail.take(3, 10)).toBeUndefined();
+  });
+});
+
+describe("TailMemory: every partition's tail within one worker-wide cap", () => {
+  test("a push past the shared cap drops that tail (read from the file again); what is taken or dropped is given back", () => {
+    const memory = new TailMemory(25);
+    const [a, b] = [new SpoolTail(1000, memory), new SpoolTail(1000, memory)];
+    a.readFromFile(0, [], 10);
+    b.readFromFile(0, [], 10);
+    a.push(row(1));
+    b.push(row(1));
+    expect(memory.usedBytes).toBe(20);
+    b.push(row(2)); // 30 > 25 together: b lets go of its rows, a keeps its own
+    expect(memory.usedBytes).toBe(10);
+    expect(b.take(0, 10)).toBeUndefined();
+    expect(a.take(0, 10)?.map((r) => r.seq)).toEqual([1]);
+    expect(memory.usedBytes).toBe(0);
+    b.readFromFile(0, [1, 2], 10);
+    b.push(row(3));
+    expect(memory.usedBytes).toBe(10);
+    b.reset();
+    expect(memory.usedBytes).toBe(0);
   });
 });

@@ -8,7 +8,9 @@
  * (in order). It becomes complete when a read from the file reached the partition's end (every
  * commit answered after that read's answer comes after it in the file and is pushed here), and
  * stops being so when a read goes to the file again (reads are served from here only from `from`
- * on) or the rows held pass `maxBytes` (the drainer is behind: Kafka is slow or away).
+ * on) or the rows held pass `maxBytes` (the drainer is behind: Kafka is slow or away), or those
+ * of every partition's tail together pass the worker-wide `TailMemory` cap (many spool connectors
+ * during an outage): the tail that would pass it lets go of its rows, read from the file again.
  */
 export interface TailRow {
   readonly seq: number;
@@ -17,6 +19,12 @@ export interface TailRow {
   readonly spooledAt: number;
   /** What the appender attached to the record (it is served with the row). */
   readonly payload?: unknown;
+}
+
+/** What every partition's tail holds together, and its cap (ingest.spool.memory.max.bytes). */
+export class TailMemory {
+  usedBytes = 0;
+  constructor(readonly maxBytes: number = Number.POSITIVE_INFINITY) {}
 }
 
 export class SpoolTail {
@@ -28,7 +36,10 @@ export class SpoolTail {
   private head = 0;
   private bytes = 0;
 
-  constructor(private readonly maxBytes: number) {}
+  constructor(
+    private readonly maxBytes: number,
+    private readonly memory: TailMemory = new TailMemory(),
+  ) {}
 
   /** Whether `push` keeps rows now (the caller builds none otherwise). */
   get accepting(): boolean {
@@ -44,7 +55,8 @@ export class SpoolTail {
     this.rows.push(row);
     this.sizes.push(memory);
     this.bytes += memory;
-    if (this.bytes > this.maxBytes) this.reset();
+    this.memory.usedBytes += memory;
+    if (this.bytes > this.maxBytes || this.memory.usedBytes > this.memory.maxBytes) this.reset();
   }
 
   /**
@@ -98,6 +110,7 @@ export class SpoolTail {
 
   /** A read from the file starts: until it answers, the tail knows nothing. */
   reset(): void {
+    this.memory.usedBytes -= this.bytes;
     this.complete = false;
     this.rows = [];
     this.sizes = [];
@@ -118,6 +131,7 @@ export class SpoolTail {
 
   private drop(): void {
     this.bytes -= this.sizes[this.head]!;
+    this.memory.usedBytes -= this.sizes[this.head]!;
     this.head++;
   }
 }

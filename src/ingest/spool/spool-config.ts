@@ -2,7 +2,8 @@
  * The HttpIngestSource keys of the acknowledgement mode (issue 12): `ingest.ack.mode` kafka (the
  * default: a request is answered once Kafka acknowledged its records) or spool (answered once
  * they are durably in the gateway's SQLite spool; a drainer sends them to Kafka), and the spool's
- * size limit. Concatenated into the connector's config def.
+ * size limit. Concatenated into the connector's config def. Also the worker's spool keys, over
+ * every spool connector (concatenated into the worker's config def).
  */
 import { check, defineConfig, key } from "../../plugin/config-def.ts";
 
@@ -27,5 +28,25 @@ export const ingestSpoolConfigDef = defineConfig({
     importance: "MEDIUM",
     group: GROUP,
     validators: [check.atLeast(1)],
+  }),
+});
+
+/** The worker's limits over every spool connector (worker.properties keys). */
+export const ingestSpoolWorkerConfigDef = defineConfig({
+  "ingest.spool.total.max.bytes": key.long({
+    doc: "Most bytes of records the spool (<data.dir>/spool.db) holds for all the worker's ingest.ack.mode=spool connectors together, records left by deleted connectors included; beyond it requests to any of them get 503 with Retry-After until drainers catch up, except one to a connector whose own spool holds nothing (so records no drainer empties never lock a connector out; the total may pass the cap by one request per connector). Each connector's ingest.spool.max.bytes applies as well. Unset: no cap beyond the connectors' own.",
+    default: null,
+    importance: "MEDIUM",
+    group: "Ingest",
+    displayName: "Spool total max bytes",
+    validators: [check.atLeast(1)],
+  }),
+  "ingest.spool.memory.max.bytes": key.long({
+    doc: "Most bytes of recent records all the worker's ingest.ack.mode=spool connectors together keep in memory (besides the spool file) so that a drainer keeping up sends them without reading them back; each connector keeps at most 32 MiB. Beyond it (many connectors while Kafka is slow or away) records are read back from the spool file instead: nothing is lost and the order is kept. 0: always read back from the file.",
+    default: 67_108_864,
+    importance: "LOW",
+    group: "Ingest",
+    displayName: "Spool memory max bytes",
+    validators: [check.atLeast(0)],
   }),
 });

@@ -3,7 +3,9 @@
  * age of the oldest record, records drained to Kafka and records quarantined (counters: Kafka
  * refused them for good, spool-writer.ts) and the drain rate over the last
  * minute, and the duration of the last group commit; for the whole worker the bytes its spool
- * holds (`ingest_spool_total_bytes`) and their cap if set (`ingest_spool_total_max_bytes`). The task attaches its SpoolWriter when it
+ * holds (`ingest_spool_total_bytes`) and their cap if set (`ingest_spool_total_max_bytes`), and the
+ * bytes of recent records kept in memory for the drainers (`ingest_spool_memory_bytes`, within
+ * ingest.spool.memory.max.bytes). The task attaches its SpoolWriter when it
  * starts and detaches it when it stops; app.ts adds `families()` to /metrics and `degradedTrace`
  * to the task's status: a spool whose oldest record waits longer than DEGRADED_AFTER_MS means
  * Kafka is not taking the records (unreachable, or slower than the devices). A connector's series
@@ -133,6 +135,11 @@ export class SpoolMetrics {
       ...(store.totalMaxBytes === null
         ? []
         : [worker("ingest_spool_total_max_bytes", "The worker's ingest.spool.total.max.bytes.", store.totalMaxBytes)]),
+      worker(
+        "ingest_spool_memory_bytes",
+        "Bytes of recent spool records kept in memory for the drainers of every connector (ingest.spool.memory.max.bytes caps them; the rest is read back from the spool file).",
+        store.tailMemory.usedBytes,
+      ),
       gauge(
         "ingest_spool_oldest_age_seconds",
         "Age of the oldest record in the spool (0 when empty).",

@@ -66,6 +66,8 @@ export class KafkajsConsumer implements KafkaConsumer {
   private commitsMade = 0;
   /** The member id and coordinator of the last join (for the log line of the LeaveGroup at close). */
   private memberId = "";
+  /** The generation the last answered JoinGroup gave. */
+  private joinedAs: { generationId: number; memberId: string; groupProtocol: string } | undefined;
   private coordinator: BrokerLike | undefined;
 
   async start(handlers: ConsumerHandlers): Promise<void> {
@@ -88,25 +90,33 @@ export class KafkajsConsumer implements KafkaConsumer {
         this.joinEpoch++;
         this.joining = true;
         const owned = this.assigned;
-        if (!cancelled()) this.log.joining();
-        if (cancelled() || owned.length === 0) return;
+        if (cancelled()) return;
+        this.log.joining(memberId);
+        // A member that completed a join rejoins with its id: in order; without one its membership is gone.
+        const orderly = memberId !== "" && memberId === this.memberId;
+        this.log.givingUp(owned, orderly);
+        if (owned.length === 0) return;
         this.assigned = [];
-        if (memberId === "") this.log.lost(owned, true);
-        else this.log.revoked(owned);
-        const removed = memberId === "" ? handlers.onPartitionsLost(owned) : handlers.onPartitionsRevoked(owned);
+        const removed = orderly ? handlers.onPartitionsRevoked(owned) : handlers.onPartitionsLost(owned);
         await removed.catch(crash);
       },
       joinSent: (memberId, answered, coordinator) => {
         joinExit.sent(memberId, answered, coordinator);
         this.coordinator = coordinator;
-        const joined = (r: { generationId: number; memberId: string; groupProtocol: string }) =>
+        const joined = (r: { generationId: number; memberId: string; groupProtocol: string }) => {
+          this.joinedAs = r; // its SyncGroup's answer is the GROUP_JOIN event
           this.log.joined(r.generationId, r.memberId, r.groupProtocol);
+        };
         answered.then(
           (r) => joined(r as Parameters<typeof joined>[0]),
           () => {},
         );
       },
-      memberIdGiven: (memberId, coordinator) => joinExit.given(memberId, coordinator, cancelled()),
+      memberIdGiven: (memberId, coordinator) => {
+        // kafkajs joins again with it inside the same joinGroup call (no beforeJoin for that JoinGroup).
+        if (!cancelled()) this.log.joining(memberId);
+        return joinExit.given(memberId, coordinator, cancelled());
+      },
     });
     const consumer = member.consumer({
       groupId: this.options.groupId,
@@ -137,6 +147,8 @@ export class KafkajsConsumer implements KafkaConsumer {
       this.assigned = next;
       this.joining = false;
       this.memberId = event.payload.memberId;
+      const g = this.joinedAs;
+      if (g?.memberId === this.memberId) this.log.synced(g.generationId, g.memberId, g.groupProtocol);
       joinExit.joined();
       if (lost.length > 0) this.log.lost(lost, false);
       this.log.assigned(added);
@@ -281,7 +293,7 @@ export class KafkajsConsumer implements KafkaConsumer {
     this.consumer = undefined;
     this.assigned = [];
     const c = this.coordinator;
-    if (consumer && this.memberId) this.log.leaving(this.memberId, c?.nodeId ?? null, c && brokerAddresses(c));
+    if (consumer) this.log.leaving(this.memberId, c?.nodeId ?? null, c && brokerAddresses(c));
     await this.joinExit?.close();
     await consumer?.disconnect();
   }

@@ -128,6 +128,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
     consumer.on("consumer:group:join", (payload) => {
       if (cancelled()) return;
       this.log.joined(payload.generationId ?? -1, payload.memberId ?? "", "roundrobin"); // the library's default
+      this.log.synced(payload.generationId ?? -1, payload.memberId ?? "", "roundrobin"); // SyncGroup answered
       this.onJoin(payload.assignments ?? [], handlers, fetcher, crash);
     });
     try {
@@ -178,12 +179,11 @@ export class PlatformaticConsumer implements KafkaConsumer {
     const orderly = this.orderlyRejoin && !this.rejoinFromCommit;
     this.orderlyRejoin = false;
     this.rejoinFromCommit = false;
-    this.log.joining();
+    this.log.joining(this.consumer?.memberId);
+    this.log.givingUp(owned, orderly);
     if (owned.length === 0) return;
     this.assigned = [];
     this.fetcher?.revoke(owned);
-    if (orderly) this.log.revoked(owned);
-    else this.log.lost(owned, true);
     const removed = this.assignments.then(() =>
       orderly ? handlers.onPartitionsRevoked(owned) : handlers.onPartitionsLost(owned),
     );
@@ -284,7 +284,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
     this.fetcher = undefined;
     this.assigned = [];
     const member = !consumer.groupInstanceId && consumer.memberId;
-    if (member) this.log.leaving(member, consumer.coordinatorId, consumer.currentMetadata?.brokers);
+    this.log.leaving(member, consumer.coordinatorId, consumer.currentMetadata?.brokers);
     this.closing = (async () => {
       try {
         if (consumer) await closeLeavingGroup(consumer, this.connection);
