@@ -100,8 +100,14 @@ export function nativeKey(settings: IngestRouteSettings, request: Request, eleme
 /** Digits JSON.parse may have rounded or respelled: a long run, or a fraction or exponent. */
 const LOSSY_NUMBER = /\d{16}|\d[.eE]/;
 
-/** Numbers with a fraction or exponent (or digits in a string that look so: a false match only costs a re-read). */
-const DOUBLE_SPELLING = /-?\d+(?:\.\d+(?:[eE][+-]?\d+)?|[eE][+-]?\d+)/g;
+/**
+ * Where a number may be a whole one spelled as a Double: a fraction of zeros (`3.0`), an exponent
+ * (`30e-1`), or 16 digits or more around a point (`9007199254740991.4` reads as an integer). Other
+ * fractions (`21.5`) never are (a decimal of 15 significant digits reads back as itself), so a
+ * record's measurements are not read again as numbers for each integer key. Digits in a string
+ * that look so match too: a false match only costs a re-read.
+ */
+const WHOLE_DOUBLE = /\d(?:\.0+(?!\d)|[eE])|(?<![\d.])(?=[\d.]{17})\d+\.\d/g;
 
 /**
  * A key JSON.parse may have changed (a device id beyond 2^53, `1.50`, or `3.0`, a Double to Jackson
@@ -117,8 +123,21 @@ function mayBeRounded(found: unknown, text: string | undefined): boolean {
 /** Whether `text` may hold the integer `n` written with a fraction or exponent (`3.0`, `3e0`, `-0.0`). */
 function spelledAsDouble(n: number, text: string): boolean {
   if (!LOSSY_NUMBER.test(text)) return false;
-  for (const [number] of text.matchAll(DOUBLE_SPELLING)) if (Number(number) === n) return true;
+  WHOLE_DOUBLE.lastIndex = 0;
+  for (let m = WHOLE_DOUBLE.exec(text); m !== null; m = WHOLE_DOUBLE.exec(text)) {
+    let start = m.index;
+    while (start > 0 && isNumberChar(text.charCodeAt(start - 1))) start--;
+    let end = m.index + 1;
+    while (end < text.length && isNumberChar(text.charCodeAt(end))) end++;
+    if (Number(text.slice(start, end)) === n) return true;
+    WHOLE_DOUBLE.lastIndex = end;
+  }
   return false;
+}
+
+/** A character of a JSON number: a digit, `-`, `+`, `.`, `e` or `E`. */
+function isNumberChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46 || c === 101 || c === 69;
 }
 
 /** JSON text of a value read exactly (a bigint as its digits, a JsonNumberText as its source). */

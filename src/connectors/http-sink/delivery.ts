@@ -92,9 +92,17 @@ const EXCERPT_CHARS = 512;
 const RESPONSE_BYTES_KEPT = 64 * 1024;
 const decoder = new TextDecoder();
 
-/** The start of a response body as one printable line, for messages and the DLQ (`mask` hides our credentials). */
-export function excerptOf(body: Uint8Array, mask: (text: string) => string = (t) => t): string {
-  const text = mask(decoder.decode(body.subarray(0, EXCERPT_CHARS * 4)))
+/**
+ * The start of a response body as one printable line, for messages and the DLQ (`mask` hides our
+ * credentials, told whether the text is cut short: `truncated`, the body a prefix, or longer than read here).
+ */
+export function excerptOf(
+  body: Uint8Array,
+  mask: (text: string, cut: boolean) => string = (t) => t,
+  truncated = false,
+): string {
+  const bytes = EXCERPT_CHARS * 4;
+  const text = mask(decoder.decode(body.subarray(0, bytes)), truncated || body.length > bytes)
     // Control characters (terminal escapes, NUL) never reach a log line or a DLQ header.
     .replace(/[\s\p{Cc}]+/gu, " ")
     .trim();
@@ -252,7 +260,7 @@ export class HttpDelivery {
     const line = `${this.s.method} ${redactUrl(request.url)} → ${response.status} in ${Math.round(response.durationMs)} ms (${request.records} records, ${request.body.length} bytes sent, ${response.body.length}${response.truncated ? " (first)" : ""} bytes received)`;
     if (this.log.isEnabled("TRACE")) {
       this.log.trace(
-        `${line}\nRequest body: ${decoder.decode(request.body)}\nResponse body: ${this.mask.apply(decoder.decode(response.body))}`,
+        `${line}\nRequest body: ${decoder.decode(request.body)}\nResponse body: ${this.mask.apply(decoder.decode(response.body), response.truncated)}`,
       );
     } else {
       this.log.debug(line);
@@ -260,7 +268,7 @@ export class HttpDelivery {
   }
 
   private statusError(request: OutgoingRequest, response: HttpResponse, attempts: number): HttpStatusError {
-    const excerpt = excerptOf(response.body, (text) => this.mask.apply(text));
+    const excerpt = excerptOf(response.body, (text, cut) => this.mask.apply(text, cut), response.truncated);
     return new HttpStatusError(
       response.status,
       `HTTP ${response.status} from ${this.s.method} ${redactUrl(request.url)} after ${attempts} attempt(s)${excerpt ? `: ${excerpt}` : ""}`,

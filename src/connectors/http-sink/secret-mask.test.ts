@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { HIDDEN, LogManager } from "../../util/logger.ts";
+import { excerptOf } from "./delivery.ts";
 import { SecretMask } from "./secret-mask.ts";
 
 describe("SecretMask", () => {
@@ -27,5 +28,23 @@ describe("SecretMask", () => {
     const tokens = new SecretMask([]);
     tokens.token("token-abcdef");
     expect(tokens.apply("Bearer token-abcdef")).toBe(`Bearer ${HIDDEN}`);
+  });
+
+  test("text cut short inside a secret (a body prefix read until the request timeout) hides the secret's start", () => {
+    const tokens = new SecretMask([["X-Api-Key", "key-12345"]]);
+    tokens.token("eyJhbGciOiJSUzI1NiJ9.payload.signature");
+    expect(tokens.apply("echo: Bearer eyJhbGciOiJSUzI1NiJ9.pay", true)).toBe(`echo: Bearer ${HIDDEN}`);
+    expect(tokens.apply("x-api-key: key-1", true)).toBe(`x-api-key: ${HIDDEN}`);
+    // Uncut text ends where its source does: an end like a secret's start is the endpoint's own word.
+    expect(tokens.apply("x-api-key: key-1", false)).toBe("x-api-key: key-1");
+  });
+
+  test("a response excerpt of a prefix or of a long body hides a secret cut at its end", () => {
+    const prefix = new TextEncoder().encode(`503 overloaded; request was: Authorization: Basic ${basic.slice(0, 9)}`);
+    const apply = (text: string, cut: boolean) => mask.apply(text, cut);
+    expect(excerptOf(prefix, apply, true)).toBe(`503 overloaded; request was: Authorization: Basic ${HIDDEN}`);
+    // The excerpt reads the first 2048 bytes: blank lines collapse, so a key cut there is within its 512 characters.
+    const long = new TextEncoder().encode(`${"\n".repeat(2030)}x-api-key=key-12345 and more`);
+    expect(excerptOf(long, apply)).toBe(`x-api-key=${HIDDEN}`);
   });
 });

@@ -10,7 +10,9 @@
  * also their decoded `user:password`. The last few OIDC tokens used are remembered and masked too,
  * and so are the secrets of the configured URLs (`urlSecrets`: the user info's password, key-like
  * query values), which an endpoint quoting the request line or its Authorization would show.
- * A masked secret shows as `[hidden]`, the logger's marker (util/logger.ts HIDDEN).
+ * A masked secret shows as `[hidden]`, the logger's marker (util/logger.ts HIDDEN). Text cut short
+ * (a body prefix: the read stopped at the request timeout or a byte limit) may end inside a secret:
+ * its start there is hidden too.
  */
 import { isSecretHeader } from "../../http/secret-headers.ts";
 import { urlSecrets } from "../../http/url-secrets.ts";
@@ -39,13 +41,24 @@ export class SecretMask {
     if (this.tokens.length > TOKENS_KEPT) this.tokens.shift();
   }
 
-  apply(text: string): string {
+  /** `text` with the secrets hidden; `cut`: the text stops where its source went on (a secret's start at its end is hidden). */
+  apply(text: string, cut = false): string {
     let out = text;
-    for (const secret of [...this.fixed, ...this.tokens]) {
+    const secrets = [...this.fixed, ...this.tokens];
+    for (const secret of secrets) {
       if (secret.length >= MIN_LENGTH) out = out.replaceAll(secret, HIDDEN);
     }
+    if (cut) for (const secret of secrets) out = withoutSecretStart(out, secret);
     return out;
   }
+}
+
+/** `text` with its end hidden when it is the start of `secret` (at least MIN_LENGTH characters of it). */
+function withoutSecretStart(text: string, secret: string): string {
+  for (let n = Math.min(secret.length - 1, text.length); n >= MIN_LENGTH; n--) {
+    if (text.endsWith(secret.slice(0, n))) return text.slice(0, text.length - n) + HIDDEN;
+  }
+  return text;
 }
 
 function secretsOf(value: string): string[] {
