@@ -187,14 +187,11 @@ function isInt(json: unknown): json is number {
   return Number.isInteger(json) && (json as number) >= -2147483648 && (json as number) <= 2147483647;
 }
 
-/** The number's exact integral part (truncated toward zero), or 0 for a non-number, as a bigint. */
+/** The number's integral part (truncated toward zero; a BigDecimal's wrapped to 64 bits, as Java's longValue), or 0 for a non-number. */
 function truncated(json: unknown): bigint {
   if (typeof json === "bigint") return json;
   if (typeof json === "number") return Number.isFinite(json) ? BigInt(Math.trunc(json)) : 0n;
-  if (json instanceof JsonNumberText) {
-    const d = BigDecimal.parse(json.source);
-    return d.scale <= 0 ? d.unscaled * 10n ** BigInt(-d.scale) : d.unscaled / 10n ** BigInt(d.scale);
-  }
+  if (json instanceof JsonNumberText) return BigDecimal.parse(json.source).longValue();
   return 0n;
 }
 
