@@ -98,6 +98,27 @@ describe("JsonConverter", () => {
     expect(Object.is(readWith("float", "-1e-50"), -0)).toBe(true);
   });
 
+  // JsonNode.longValue()/intValue() of a BigDecimal as 4.3.1 reads it: 0, without 10^exponent (a
+  // ten-byte payload 1e99999999 took 17 s of the event loop; 1e2147483647 threw).
+  test("a huge exponent for an integer field reads as Java's longValue, without computing the power", () => {
+    const schemas = converter({ "schemas.enable": "true" });
+    const readWith = (type: string, payload: string) =>
+      read(schemas, `{"schema":{"type":"${type}"},"payload":${payload}}`).value;
+    expect(["1e2147483647", "1e-2147483647", "-1e99999999"].map((n) => readWith("int64", n))).toEqual([0, 0, 0]);
+    expect([readWith("int32", "1e19"), readWith("int8", "-98765432109876543210987.6")]).toEqual([-1981284352, 21]);
+  });
+
+  // JsonNode.floatValue() as 4.3.1 reads it (recorded): BigDecimal/BigInteger.floatValue round once,
+  // where Math.fround of the double rounded twice for a double halfway between two floats.
+  test("a float field is rounded once from the number, not by way of a double", () => {
+    const schemas = converter({ "schemas.enable": "true" });
+    const float = (payload: string) => read(schemas, `{"schema":{"type":"float"},"payload":${payload}}`).value;
+    const payloads = ["1.0000000596046447753906251", "1.0000000596046447753906250", "-3.4028235677973366e38"];
+    expect([...payloads, "9007199791611905", "36028797018963971000000"].map(float)).toEqual(
+      [1.0000001, 1.0, -3.4028235e38, 9.0072003e15, 3.6028797e22].map(Math.fround),
+    );
+  });
+
   test("accepts a struct whose schema is equal but not the same object", () => {
     const schema = () => SchemaBuilder.struct().field("a", Schemas.INT32).build();
     const value = new Struct(schema()).put("a", 1);

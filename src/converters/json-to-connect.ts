@@ -10,6 +10,7 @@
  * STRING field as null, a non-boolean for a BOOLEAN as false; `nodeType` names a value as
  * Jackson's JsonNodeType does in Connect's messages.
  */
+import { javaFloatOf } from "../api/data/java-floating.ts";
 import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from "../api/data/logical.ts";
 import { int64Value, type Schema } from "../api/data/schema.ts";
 import { isPlainObject } from "../api/data/schemaless.ts";
@@ -46,7 +47,7 @@ export function jsonToConnect(
     case "INT64":
       return longValue(json);
     case "FLOAT32":
-      return Math.fround(doubleValue(json));
+      return floatValue(json);
     case "FLOAT64":
       return doubleValue(json);
     case "STRING":
@@ -187,14 +188,11 @@ function isInt(json: unknown): json is number {
   return Number.isInteger(json) && (json as number) >= -2147483648 && (json as number) <= 2147483647;
 }
 
-/** The number's exact integral part (truncated toward zero), or 0 for a non-number, as a bigint. */
+/** The number's integral part (truncated toward zero; a BigDecimal's wrapped to 64 bits, as Java's longValue), or 0 for a non-number. */
 function truncated(json: unknown): bigint {
   if (typeof json === "bigint") return json;
   if (typeof json === "number") return Number.isFinite(json) ? BigInt(Math.trunc(json)) : 0n;
-  if (json instanceof JsonNumberText) {
-    const d = BigDecimal.parse(json.source);
-    return d.scale <= 0 ? d.unscaled * 10n ** BigInt(-d.scale) : d.unscaled / 10n ** BigInt(d.scale);
-  }
+  if (json instanceof JsonNumberText) return BigDecimal.parse(json.source).longValue();
   return 0n;
 }
 
@@ -217,6 +215,13 @@ function doubleValue(json: unknown): number {
   if (typeof json === "bigint") return Number(json);
   if (json instanceof JsonNumberText) return json.toJavaDouble();
   return 0;
+}
+
+/** `floatValue()`: a BigDecimal or BigInteger rounded once to a float (Math.fround of its double can round twice). */
+function floatValue(json: unknown): number {
+  if (typeof json === "bigint") return javaFloatOf(Number(json), String(json));
+  if (json instanceof JsonNumberText) return javaFloatOf(json.toJavaDouble(), json.source);
+  return Math.fround(doubleValue(json));
 }
 
 /** `binaryValue()`: base64 text as bytes (padding required), null for non-text values. */

@@ -32,6 +32,26 @@ export function javaParseFloat(text: string): number | undefined {
   return parse(text, FLOAT);
 }
 
+const FLOAT_BITS = new Float32Array(1);
+const FLOAT_INT = new Int32Array(FLOAT_BITS.buffer);
+/** 2^128 − 2^103: halfway between Float.MAX_VALUE and 2^128 (a double there is Infinity as a float). */
+const FLOAT_OVERFLOW_HALFWAY = 2 ** 128 - 2 ** 103;
+
+/**
+ * The float of the exact number `text` (BigDecimal.floatValue, BigInteger.floatValue, `(float)` of
+ * a long), given `double`, its correctly rounded double: `Math.fround(double)`, except where the
+ * double lies halfway between two floats, the one place rounding twice can differ; there `text`
+ * is rounded once.
+ */
+export function javaFloatOf(double: number, text: string): number {
+  const float = Math.fround(double);
+  if (float === double || Number.isNaN(double)) return float;
+  if (!Number.isFinite(float)) return Math.abs(double) === FLOAT_OVERFLOW_HALFWAY ? javaParseFloat(text)! : float;
+  FLOAT_BITS[0] = float;
+  FLOAT_INT[0]! += Math.abs(double) > Math.abs(float) ? 1 : -1;
+  return (float + FLOAT_BITS[0]!) / 2 === double ? javaParseFloat(text)! : float;
+}
+
 function parse(text: string, format: BinaryFormat): number | undefined {
   const special = /^[+-]?(NaN|Infinity)$/.exec(text);
   if (special) return special[1] === "NaN" ? Number.NaN : text.startsWith("-") ? -Infinity : Infinity;

@@ -74,6 +74,21 @@ export class BigDecimal {
     return new BigDecimal(this.unscaled / divisor, scale);
   }
 
+  /**
+   * Java's longValue(): the integer part (truncated toward zero) wrapped to 64 bits, as a bigint.
+   * Computes nothing the size of the exponent, as Java does not (1e99999999 is a ten-byte header
+   * or JSON number): 10^64 is a multiple of 2^64, and a fraction with fewer digits than its scale
+   * is 0.
+   */
+  longValue(): bigint {
+    if (this.scale <= -64) return 0n;
+    if (this.scale <= 0) return BigInt.asIntN(64, this.unscaled * 10n ** BigInt(-this.scale));
+    // Fewer decimal digits than the scale: at most 0.302 per bit (bits ≤ 4 per hex digit).
+    const bits = (this.unscaled < 0n ? -this.unscaled : this.unscaled).toString(16).length * 4;
+    if (Math.floor(bits * 0.30103) + 1 < this.scale) return 0n;
+    return BigInt.asIntN(64, this.unscaled / 10n ** BigInt(this.scale));
+  }
+
   toNumber(): number {
     return Number(`${this.unscaled}e${-this.scale}`);
   }

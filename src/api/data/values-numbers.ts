@@ -82,13 +82,7 @@ export function asLong(given: unknown, fromSchema: Schema | null): bigint {
   }
   if (typeof value === "bigint") return BigInt.asIntN(64, value);
   const decimal = value instanceof BigDecimal ? value : typeof value === "string" ? tryParseDecimal(value) : null;
-  if (decimal) {
-    const whole =
-      decimal.scale <= 0
-        ? decimal.unscaled * 10n ** BigInt(-decimal.scale)
-        : decimal.unscaled / 10n ** BigInt(decimal.scale);
-    return BigInt.asIntN(64, whole);
-  }
+  if (decimal) return decimal.longValue();
   if (fromSchema) {
     if (value instanceof Date) {
       if (fromSchema.name === ConnectDate.LOGICAL_NAME) return BigInt(ConnectDate.fromLogical(fromSchema, value));

@@ -21,6 +21,17 @@ describe("Java numbers", () => {
     [2n ** 64n + 5n, 64, false, 5],
     [BigDecimal.parse("2147483648"), 32, false, -2147483648],
     [BigDecimal.parse("-12.75"), 16, false, -12],
+    // Java's BigDecimal.longValue() (recorded): the low bits of the integer part, computed without
+    // 10^exponent (1e2147483647 threw here, and 1e99999999 took 24 s of the event loop).
+    [BigDecimal.parse("1e2147483647"), 64, false, 0],
+    [BigDecimal.parse("1e-2147483647"), 32, false, 0],
+    [BigDecimal.parse("1e99999999"), 8, false, 0],
+    [BigDecimal.parse("3e63"), 64, false, -9223372036854775808n],
+    [BigDecimal.parse("7e64"), 64, false, 0],
+    [BigDecimal.parse("1e19"), 32, false, -1981284352],
+    [BigDecimal.parse("123456789012345678901234567890e-10"), 64, false, -6101065172474983726n],
+    [BigDecimal.parse("-98765432109876543210987.6"), 8, false, 21],
+    [BigDecimal.parse("5e-1"), 32, false, 0],
   ])("narrows %p to %p bits (floating: %p) as %p", (value, bits, floating, expected) => {
     expect(narrowInteger(value, bits, floating)).toBe(expected);
   });

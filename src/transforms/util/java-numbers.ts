@@ -21,11 +21,6 @@ function wrap(n: bigint, bits: IntBits): number | bigint {
   return bits === 64 ? int64Value(wrapped) : Number(wrapped);
 }
 
-/** The integer part of a BigDecimal (truncated toward zero, like `toBigInteger`). */
-function integerPart(d: BigDecimal): bigint {
-  return d.scale >= 0 ? d.unscaled / 10n ** BigInt(d.scale) : d.unscaled * 10n ** BigInt(-d.scale);
-}
-
 /**
  * `Number.byteValue()/shortValue()/intValue()/longValue()` on a value held as `floating`
  * (Float/Double: truncate and saturate to int or long, then narrow) or integral (Long/Integer,
@@ -34,7 +29,7 @@ function integerPart(d: BigDecimal): bigint {
 export function narrowInteger(value: number | bigint | BigDecimal, bits: IntBits, floating: boolean): number | bigint {
   if (typeof value === "bigint") return wrap(value, bits);
   if (value instanceof BigDecimal) {
-    const integral = integerPart(value);
+    const integral = value.longValue();
     return bits === 64 ? wrap(integral, 64) : wrap(BigInt.asIntN(32, integral), bits);
   }
   if (!floating && Number.isSafeInteger(value)) return wrap(BigInt(value), bits);
