@@ -200,14 +200,20 @@ export function allowedStatuses(op: Op, exists: boolean | undefined, target: Tar
   for (const e of exists === undefined ? [true, false] : [exists]) {
     for (const t of target === undefined ? TARGETS : [target]) out.add(op.expected(e, t));
   }
-  // A task's existence is not modelled (tasks.max and PAUSED-from-STOPPED decide it).
-  if (op.label.startsWith("restart task") && out.has(204)) out.add(404);
+  // A task's existence is not modelled (tasks.max and PAUSED-from-STOPPED decide it); a task that
+  // existed but no longer runs (connector stopped) answers 409 as in Connect 4.3.1.
+  if (op.label.startsWith("restart task") && exists !== false) {
+    out.add(404);
+    out.add(409);
+  }
   return out;
 }
 
 /** The message of Connect's 4xx answer to `op` (/work/shared/connect-rest-api.md §3, the recorded fixtures). */
 export function connectMessage(op: Op, status: number): string | RegExp | undefined {
   const n = op.connector.name;
+  if (status === 409 && op.label.startsWith("restart task"))
+    return "Cannot complete request momentarily due to no known leader URL, likely because a rebalance was underway.";
   if (status === 409) return `Connector ${n} already exists`;
   if (status === 400)
     return `Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/${n}/stop' endpoint`;
