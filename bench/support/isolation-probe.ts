@@ -14,6 +14,8 @@ import { waitFor } from "../../test/support/wait-for.ts";
 export interface Healthy extends AsyncDisposable {
   readonly gw: Gateway;
   readonly ingestUrl: string;
+  /** The topic the healthy route writes and the healthy sink reads. */
+  readonly topic: string;
   /** Requests the healthy sink's endpoint received. */
   delivered(): number;
 }
@@ -26,7 +28,7 @@ export interface Lag {
 export async function startHealthy(dir: string, bootstrap: string): Promise<Healthy> {
   const wrapper = join(dir, "gateway-lag-probe");
   const entry = join(import.meta.dir, "lag-probe-entry.ts");
-  writeFileSync(wrapper, `#!/usr/bin/env bash\nexec '${process.execPath}' '${entry}' "$@"\n`);
+  writeFileSync(wrapper, `#!/usr/bin/env bash\nexec '${process.execPath}' ${process.env.BENCH_GATEWAY_FLAGS ?? ""} '${entry}' "$@"\n`);
   chmodSync(wrapper, 0o755);
   process.env.GATEWAY_BIN = wrapper;
   const gw = await startGateway({
@@ -71,6 +73,7 @@ export async function startHealthy(dir: string, bootstrap: string): Promise<Heal
   return {
     gw,
     ingestUrl,
+    topic,
     delivered: () => delivered,
     [Symbol.asyncDispose]: async () => {
       await gw.stop();
@@ -124,6 +127,7 @@ export async function damage(h: Healthy, logFrom: number): Promise<{ rebalanced:
   for (const [name, { status: s }] of Object.entries(status)) {
     if (s.connector.state === "FAILED") failed.push(name);
     for (const t of s.tasks) if (t.state === "FAILED") failed.push(`${name}-${t.id}`);
+    if (process.env.BENCH_TRACES) console.log(JSON.stringify(s.tasks));
   }
   return { rebalanced, failed };
 }

@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Gateway } from "../../test/support/gateway.ts";
 import { startApi } from "../../test/support/http-api.ts";
 import { uniqueTopic } from "../../test/support/kafka.ts";
@@ -16,16 +18,17 @@ const JSON_SCHEMALESS = {
   "value.converter.schemas.enable": "false",
 };
 
-async function polled(gw: Gateway, name: string, count: number): Promise<void> {
-  const line = `http_source_records_polled{connector="${name}",task="0"} ${count}`;
+/** Until the source task `name` wrote `count` records to Kafka (acknowledged). */
+async function written(gw: Gateway, name: string, count: number): Promise<void> {
+  const line = `kafka_connect_source_task_metrics_source_record_write_total{connector="${name}",task="0"} ${count}`;
   await waitFor(async () => (await gw.rest.get("/metrics")).text.includes(line), {
-    what: `${name} polled ${count}`,
+    what: `${name} wrote ${count}`,
     timeoutMs: 300_000,
     intervalMs: 100,
   });
 }
 
-/** An HTTP source reading one page `body` with `path`, done when `count` records were polled. */
+/** An HTTP source reading one page `body` with `path`, done when `count` records were written. */
 function sourcePage(name: string, body: () => string, path: string, count: number, extra = {}): Scenario {
   return {
     name,
@@ -43,7 +46,7 @@ function sourcePage(name: string, body: () => string, path: string, count: numbe
           "value.converter": STRING,
           ...extra,
         });
-        await polled(h.gw, "bad", count);
+        await written(h.gw, "bad", count);
       };
     },
   };
@@ -93,6 +96,112 @@ export const SCENARIOS: Scenario[] = [
         });
         await Bun.sleep(8000);
       };
+    },
+  },
+  {
+    name: "HTTP sink: endpoint answers every request after 2 s with a 50 MB body",
+    prepare: () => {
+      const huge = "x".repeat(50 * 1024 * 1024);
+      return () => async (h) => {
+        using api = startApi(async () => {
+          await Bun.sleep(2000);
+          return new Response(huge);
+        });
+        await h.gw.rest.put("/connectors/bad/config", {
+          "connector.class": "io.edgegateway.connect.http.HttpSinkConnector",
+          url: `${api.base}/in`,
+          topics: h.topic,
+          "sink.flush-buffer.timeout": "50",
+          ...JSON_SCHEMALESS,
+        });
+        await Bun.sleep(10_000);
+      };
+    },
+  },
+  {
+    name: "HTTP sink: endpoint answers every request at once with a 50 MB body",
+    prepare: () => {
+      const huge = "x".repeat(50 * 1024 * 1024);
+      return () => async (h) => {
+        using api = startApi(() => new Response(huge));
+        await h.gw.rest.put("/connectors/bad/config", {
+          "connector.class": "io.edgegateway.connect.http.HttpSinkConnector",
+          url: `${api.base}/in`,
+          topics: h.topic,
+          "sink.flush-buffer.timeout": "50",
+          ...JSON_SCHEMALESS,
+        });
+        await Bun.sleep(10_000);
+      };
+    },
+  },
+  {
+    name: "RegexRouter `(a+)+b` on a topic of 26 `a` (catastrophic backtracking), a record every 500 ms",
+    prepare: () => () => async (h) => {
+      using api = startApi(() => new Response('[{"id":1}]'));
+      await h.gw.rest.put("/connectors/bad/config", {
+        "connector.class": "HttpSource",
+        "http.url": `${api.base}/page`,
+        "kafka.topic": "a".repeat(26),
+        "http.timer.interval.ms": "500",
+        "http.response.records.path": "$[*]",
+        "value.converter": STRING,
+        transforms: "route",
+        "transforms.route.type": "org.apache.kafka.connect.transforms.RegexRouter",
+        "transforms.route.regex": "(a+)+b",
+        "transforms.route.replacement": "x",
+      });
+      await Bun.sleep(8000);
+    },
+  },
+  {
+    name: "FileStreamSource: one 200 MB line without a line end",
+    prepare: (dir) => {
+      const file = join(dir, "one-line.txt");
+      writeFileSync(file, Buffer.alloc(200 * 1024 * 1024, 0x61));
+      return () => async (h) => {
+        await h.gw.rest.put("/connectors/bad/config", {
+          "connector.class": "FileStreamSource",
+          file,
+          topic: uniqueTopic("iso-bad"),
+        });
+        await Bun.sleep(10_000);
+      };
+    },
+  },
+  {
+    name: "Ingest: one device POSTs batches of 10,000 records (~0.9 MB) back to back, 2 at a time",
+    prepare: () => {
+      const body = array(10_000, small);
+      return () => async (h) => {
+        await h.gw.rest.put("/connectors/bad/config", {
+          "connector.class": "HttpIngestSource",
+          "ingest.path": "/b",
+          "kafka.topic": uniqueTopic("iso-bad"),
+          "ingest.mode": "batch",
+        });
+        const until = performance.now() + 10_000;
+        const device = async () => {
+          while (performance.now() < until) {
+            const r = await fetch(`${h.ingestUrl}/b`, { method: "POST", body });
+            await r.arrayBuffer();
+          }
+        };
+        await Promise.all([device(), device()]);
+      };
+    },
+  },
+  {
+    name: "REST: create 200 connectors, then GET /connectors?expand=status&expand=info for 8 s",
+    prepare: () => () => async (h) => {
+      for (let i = 0; i < 200; i++)
+        await h.gw.rest.put(`/connectors/many-${i}/config`, {
+          "connector.class": "HttpIngestSource",
+          "ingest.path": `/m${i}`,
+          "kafka.topic": uniqueTopic("iso-many"),
+        });
+      const until = performance.now() + 8000;
+      while (performance.now() < until) await h.gw.rest.get("/connectors?expand=status&expand=info");
     },
   },
 ];
