@@ -18,6 +18,7 @@ for (const scenario of SCENARIOS.filter((s) => !only || s.name.includes(only))) 
   await using dir = await tempDir("bench-isolation-");
   const run = scenario.prepare(dir.path)();
   await using h = await startHealthy(dir.path, kafka.bootstrap);
+  await scenario.setup?.(h);
   await takeLag(h, dir.path);
   const logFrom = h.gw.output().length;
   const stop = new AbortController();

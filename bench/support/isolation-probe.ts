@@ -3,6 +3,7 @@
  * (lag-probe-entry.ts), a healthy ingest route (`/h`, single records) and a healthy HTTP sink reading
  * what that route writes (session.timeout.ms 10 s, so a stall of that order costs it its group
  * membership), and a client that POSTs one record to `/h` at a time while a scenario runs.
+ * BENCH_GATEWAY_FLAGS: extra Bun flags for the gateway (e.g. `--cpu-prof --cpu-prof-dir=DIR`).
  */
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -28,7 +29,10 @@ export interface Lag {
 export async function startHealthy(dir: string, bootstrap: string): Promise<Healthy> {
   const wrapper = join(dir, "gateway-lag-probe");
   const entry = join(import.meta.dir, "lag-probe-entry.ts");
-  writeFileSync(wrapper, `#!/usr/bin/env bash\nexec '${process.execPath}' ${process.env.BENCH_GATEWAY_FLAGS ?? ""} '${entry}' "$@"\n`);
+  writeFileSync(
+    wrapper,
+    `#!/usr/bin/env bash\nexec '${process.execPath}' ${process.env.BENCH_GATEWAY_FLAGS ?? ""} '${entry}' "$@"\n`,
+  );
   chmodSync(wrapper, 0o755);
   process.env.GATEWAY_BIN = wrapper;
   const gw = await startGateway({
@@ -127,7 +131,6 @@ export async function damage(h: Healthy, logFrom: number): Promise<{ rebalanced:
   for (const [name, { status: s }] of Object.entries(status)) {
     if (s.connector.state === "FAILED") failed.push(name);
     for (const t of s.tasks) if (t.state === "FAILED") failed.push(`${name}-${t.id}`);
-    if (process.env.BENCH_TRACES) console.log(JSON.stringify(s.tasks));
   }
   return { rebalanced, failed };
 }

@@ -52,7 +52,7 @@ export class SinkBatchConverter {
       this.o.metrics.sinkRecordReadTotal += records.length;
       this.o.metrics.sinkRecordReadRate.record(records.length);
       for (const consumed of records) {
-        if (slicer.due()) await slicer.pause();
+        if (slicer.tick()) await slicer.pause();
         // Direct path first; the error operator (retries, tolerance, reporting) only on failure.
         let transformed: SinkRecord | null | undefined;
         try {

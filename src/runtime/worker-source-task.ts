@@ -186,7 +186,7 @@ export class WorkerSourceTask extends WorkerTask {
     const slicer = new Slicer();
     try {
       for (; i < records.length; i++) {
-        if (slicer.due()) await slicer.pause();
+        if (slicer.tick()) await slicer.pause();
         const record = records[i]!;
         let produced: ProducerRecord | undefined;
         try {
