@@ -9,6 +9,7 @@ import type { SinkTask } from "../api/connector.ts";
 import type { SinkRecord } from "../api/record.ts";
 import type { ConsumedRecord } from "../kafka/kafka-port.ts";
 import type { Logger } from "../util/logger.ts";
+import { Slicer } from "../util/sliced.ts";
 import type { RetryWithToleranceOperator } from "./errors/retry-with-tolerance.ts";
 import { type RecordConverters, toSinkRecord, toSinkRecordDirect } from "./record-conversion.ts";
 import type { TaskMetrics } from "./task-metrics.ts";
@@ -43,6 +44,7 @@ export class SinkBatchConverter {
     const chain = this.o.transformations;
     // Consumed JSON reaches a task that takes JsonText as its bytes when no transformation reads it.
     const jsonText = this.o.task.acceptsJsonText === true && chain.isEmpty;
+    const slicer = new Slicer(); // a batch of costly records (wide ones, a slow transformation) shares the loop
     for (const records of batches) {
       this.o.log.trace(
         `Delivering ${records.length} records from ${records[0]?.topic}-${records[0]?.partition} at offset ${records[0]?.offset}`,
@@ -50,6 +52,7 @@ export class SinkBatchConverter {
       this.o.metrics.sinkRecordReadTotal += records.length;
       this.o.metrics.sinkRecordReadRate.record(records.length);
       for (const consumed of records) {
+        if (slicer.tick()) await slicer.pause();
         // Direct path first; the error operator (retries, tolerance, reporting) only on failure.
         let transformed: SinkRecord | null | undefined;
         try {

@@ -9,12 +9,11 @@
  * past a record Kafka has not acknowledged, whatever order the acknowledgements arrive in. Staged
  * offsets are written to SQLite every `offset.flush.interval.ms` and on stop.
  *
- * Transforms and converters run on a direct path; a record whose conversion throws takes the error
- * operator's. Produce requests are pipelined (SendCoalescer, as Java's producer with linger.ms=0):
- * up to max.in.flight.requests.per.connection requests (and `maxInFlightBytes`) on the wire, batches
- * converted meanwhile merged into the next request. Records land in Kafka in poll order per
- * partition: when a request fails, the producer fails every later send of those partitions, is
- * replaced (a new idempotent producer id), and the failed requests are sent again oldest first.
+ * Transforms and converters run on a direct path, in slices of a few ms (util/sliced.ts: a batch of costly records shares the
+ * event loop with the rest of the worker); a record whose conversion throws takes the error operator's. Produce requests are pipelined
+ * (SendCoalescer, as Java's producer with linger.ms=0): up to max.in.flight.requests.per.connection requests (and `maxInFlightBytes`)
+ * on the wire, batches converted meanwhile merged into the next request. Records land in Kafka in poll order per partition: when a
+ * request fails, the producer fails every later send of those partitions, is replaced (a new idempotent producer id), and the failed requests are sent again oldest first.
  *
  * Kafka being unreachable never fails the task: retriable produce errors are retried with backoff
  * until they succeed or the task stops (Connect's producer uses an unbounded delivery timeout),
@@ -36,6 +35,7 @@ import type { ProducedMetadata, ProducerRecord } from "../kafka/kafka-port.ts";
 import { abortable } from "../util/async.ts";
 import { type BackoffPolicy, retry } from "../util/backoff.ts";
 import { monotonicNow } from "../util/clock.ts";
+import { Slicer } from "../util/sliced.ts";
 import { ActiveTopics } from "./active-topics.ts";
 import { InFlightBatches } from "./in-flight-batches.ts";
 import { toProducerRecordDirect } from "./record-conversion.ts";
@@ -175,19 +175,18 @@ export class WorkerSourceTask extends WorkerTask {
     await this.maybeCommitOffsets();
   }
 
-  /**
-   * Converts the records and sends them; returns once the send is in flight (not acknowledged). A
-   * batch given up before it is sent (a conversion threw, a stop cut the wait short) is reported
-   * (recordsNotSent) and the error thrown on.
-   */
+  /** Converts the records (in slices) and sends them; returns once the send is in flight (not acknowledged). A batch given up
+   * before it is sent (a conversion threw, a stop cut the wait short) is reported (recordsNotSent) and the error thrown on. */
   private async dispatch(records: readonly SourceRecord[]): Promise<void> {
     const outgoing: Outgoing[] = [];
     const positions = new Int32Array(records.length);
     let bytes = 0;
     let i = 0;
     const direct = this.o.transformations;
+    const slicer = new Slicer();
     try {
       for (; i < records.length; i++) {
+        if (slicer.tick()) await slicer.pause();
         const record = records[i]!;
         let produced: ProducerRecord | undefined;
         try {

@@ -118,6 +118,67 @@ describe("FileStreamSourceTask", () => {
     });
   });
 
+  describe("shares the event loop", () => {
+    test("a line of 40 MB is read over several turns of the event loop: a timer fires before the poll returns it", async () => {
+      await using dir = await tempDir();
+      const file = dir.file("in.txt");
+      writeFileSync(file, `${"a".repeat(40 * 1024 * 1024)}\r\nb\n`);
+      const { ctx } = context(new ManualClock());
+      const task = new FileStreamSourceTask();
+      task.initialize(ctx);
+      task.start({ file, topic: "t" });
+      let fired = false;
+      setTimeout(() => {
+        fired = true;
+      }, 0);
+      const { records, firedBefore } = await task
+        .poll(new AbortController().signal)
+        .then((records) => ({ records, firedBefore: fired }));
+      expect(firedBefore).toBe(true);
+      expect(records?.map((r) => [String(r.value).length, r.sourceOffset])).toEqual([
+        [40 * 1024 * 1024, { position: 40 * 1024 * 1024 + 2 }],
+        [1, { position: 40 * 1024 * 1024 + 4 }],
+      ]);
+      task.stop();
+    });
+
+    test("a long line still without its line end is kept across polls and ends when its line end arrives", async () => {
+      await using dir = await tempDir();
+      const file = dir.file("in.txt");
+      const MB = 1024 * 1024;
+      writeFileSync(file, `x\n${"a".repeat(20 * MB)}`);
+      const clock = new ManualClock();
+      const { ctx } = context(clock);
+      const task = new FileStreamSourceTask();
+      task.initialize(ctx);
+      task.start({ file, topic: "t" });
+      const signal = new AbortController().signal;
+      expect((await task.poll(signal))?.map((r) => r.value)).toEqual(["x"]);
+      const poll = async () => {
+        let polled: SourceRecord[] | null | undefined;
+        const polling = task.poll(signal).then((r) => {
+          polled = r;
+        });
+        while (polled === undefined) {
+          await waitFor(() => polled !== undefined || clock.pending > 0, { what: "the poll returns or waits" });
+          if (polled === undefined) clock.advance(1000);
+        }
+        await polling;
+        return polled;
+      };
+      expect(await poll()).toBeNull(); // 20 MB read, no line end yet
+      appendFileSync(file, `${"b".repeat(MB)}\rc\r`);
+      const records = await poll();
+      expect(records?.map((r) => [String(r.value).length, r.sourceOffset])).toEqual([
+        [21 * MB, { position: 21 * MB + 3 }],
+      ]);
+      expect(String(records?.[0]?.value).slice(20 * MB - 1, 20 * MB + 1)).toBe("ab");
+      appendFileSync(file, "\n");
+      expect((await poll())?.map((r) => [r.value, r.sourceOffset])).toEqual([["c", { position: 21 * MB + 6 }]]);
+      task.stop();
+    });
+  });
+
   describe("splits lines as Apache's task does (test/fixtures/runtime)", () => {
     test("with batch.size 1, a \\r that was the last byte read is followed by what the file got since", async () => {
       await using dir = await tempDir();

@@ -17,6 +17,8 @@ import { monotonicNow } from "../../util/clock.ts";
 import { FILENAME_FIELD, fileSourceConfig, POSITION_FIELD } from "./config.ts";
 
 const READ_CHUNK = 64 * 1024;
+/** Most bytes one read takes before the event loop gets a turn (a line of hundreds of MB is read over several). */
+const READ_TURN_BYTES = 16 * 1024 * 1024;
 const IDLE_WAIT_MS = 1000;
 const IDLE_CHECK_MS = 50;
 
@@ -35,6 +37,8 @@ function countLineEnds(bytes: Buffer): number {
     if (bytes[i + 1] !== LF) n++;
   return n;
 }
+
+const noLineEnd = (bytes: Buffer) => bytes.indexOf(LF) === -1 && bytes.indexOf(CR) === -1;
 
 /**
  * The first line end at or after `from`: where the line stops and the next starts; null if none
@@ -60,6 +64,14 @@ export class FileStreamSourceTask implements SourceTask {
   private stdinRead: Promise<IteratorResult<Uint8Array>> | undefined;
   private stdinEnded = false;
   private warnedMissing = false;
+  /** The last read stopped at READ_TURN_BYTES with more of the file to read. */
+  private readOn = false;
+  /**
+   * Bytes read after `pending` while neither holds a line end (a line of hundreds of MB): kept as read
+   * and joined only once a line end arrives, so the long line is neither copied nor scanned again per read.
+   */
+  private held: Buffer[] = [];
+  private heldBytes = 0;
 
   initialize(context: SourceTaskContext): void {
     this.context = context;
@@ -101,6 +113,10 @@ export class FileStreamSourceTask implements SourceTask {
       if (await this.open()) {
         const records = this.readLines();
         if (records.length > 0) return records;
+        if (this.readOn) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          continue;
+        }
       }
       if (monotonicNow(clock) >= deadline) return null;
       await clock.sleep(IDLE_CHECK_MS, signal);
@@ -108,15 +124,20 @@ export class FileStreamSourceTask implements SourceTask {
     return null;
   }
 
-  /** Reads until batch.size complete lines are pending (or the file ends), as Apache's task fills its batch. */
+  /**
+   * Reads until batch.size complete lines are pending (or the file ends), as Apache's task fills its
+   * batch, but at most READ_TURN_BYTES at a time (`readOn`: the poll reads on after an event-loop turn).
+   */
   private readLines(): SourceRecord[] {
+    this.readOn = false;
     const fd = this.fd!;
     const size = statSync(this.file!).size;
-    let end = this.position + this.pending.length;
-    if (size <= end) return this.extract();
-    const chunks = [this.pending];
-    let lines = countLineEnds(this.pending);
-    while (lines < this.batchSize && end < size) {
+    let end = this.position + this.pending.length + this.heldBytes;
+    if (size <= end) return this.held.length > 0 ? [] : this.extract();
+    const chunks: Buffer[] = [];
+    let lines = this.held.length > 0 ? 0 : countLineEnds(this.pending);
+    const bound = Math.min(size, end + READ_TURN_BYTES);
+    while (lines < this.batchSize && end < bound) {
       const chunk = Buffer.allocUnsafe(Math.min(READ_CHUNK, size - end));
       const n = readSync(fd, chunk, 0, chunk.length, end);
       if (n <= 0) break;
@@ -125,7 +146,15 @@ export class FileStreamSourceTask implements SourceTask {
       lines += countLineEnds(read);
       end += n;
     }
-    this.pending = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+    this.readOn = end === bound && end < size;
+    if (chunks.every(noLineEnd) && (this.held.length > 0 || noLineEnd(this.pending))) {
+      this.held.push(...chunks);
+      this.heldBytes = end - this.position - this.pending.length;
+      return [];
+    }
+    this.pending = Buffer.concat([this.pending, ...this.held, ...chunks]);
+    this.held = [];
+    this.heldBytes = 0;
     return this.extract();
   }
 

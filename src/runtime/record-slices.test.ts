@@ -1,0 +1,118 @@
+/**
+ * One poll's records are converted and transformed in slices (util/sliced.ts), source and sink
+ * side: a batch whose records are each expensive (a Cast or ReplaceField on records of thousands
+ * of fields, a slow converter) lets the rest of the worker (timers, ingest requests, the other
+ * tasks' heartbeats) run between its records instead of holding the event loop for the whole batch.
+ */
+import { describe, expect, test } from "bun:test";
+import { waitFor } from "../../test/support/wait-for.ts";
+import type { SinkTask, SourceTask } from "../api/connector.ts";
+import { Schemas } from "../api/data/schema.ts";
+import type { SinkRecord, SourceRecord } from "../api/record.ts";
+import { sourceRecord } from "../api/record.ts";
+import { SLICE_MS } from "../util/sliced.ts";
+import type { RecordConverters } from "./record-conversion.ts";
+import { idlePoll, memorySinkTask, memorySourceTask, stringConverters } from "./task-test-support.ts";
+
+/** Enough records for the slicer to look at the clock (every 16 records) more than once. */
+const RECORDS = 40;
+
+/**
+ * String converters each of whose conversions holds the loop for longer than a slice, noting
+ * `record` in `order`; the first one also schedules a timer that notes `timer` when it fires.
+ */
+function slowConverters(order: string[]): RecordConverters {
+  const spin = () => {
+    if (order.length === 0) setTimeout(() => order.push("timer"), 0);
+    const until = performance.now() + SLICE_MS + 1;
+    while (performance.now() < until) {}
+    order.push("record");
+  };
+  const value = stringConverters.value;
+  return {
+    ...stringConverters,
+    value: {
+      ...value,
+      fromConnectData: (t, h, s, v) => {
+        spin();
+        return value.fromConnectData(t, h, s, v);
+      },
+      toConnectData: (t, h, v) => {
+        spin();
+        return value.toConnectData(t, h, v);
+      },
+    },
+  };
+}
+
+/** How many records were converted before the timer fired (all of them when it has not yet). */
+const timerAfter = (order: string[]) => (order.includes("timer") ? order.indexOf("timer") : RECORDS);
+
+describe("one poll's records in slices", () => {
+  test("a source task's batch of expensive records lets a timer fire before its last record", async () => {
+    const order: string[] = [];
+    let given = false;
+    const plugin: SourceTask = {
+      initialize: () => {},
+      start: () => {},
+      poll: async (signal) => {
+        if (given) {
+          await idlePoll(signal);
+          return null;
+        }
+        given = true;
+        return Array.from(
+          { length: RECORDS },
+          (_, n): SourceRecord =>
+            sourceRecord({
+              topic: "t",
+              value: `v${n}`,
+              valueSchema: Schemas.STRING,
+              sourcePartition: {},
+              sourceOffset: { n },
+            }),
+        );
+      },
+      stop: () => {},
+    };
+    const { kafka, task } = memorySourceTask({
+      plugin,
+      taskClass: "test.Slow",
+      options: { converters: slowConverters(order) },
+    });
+    task.start();
+    await waitFor(() => kafka.records("t").length === RECORDS);
+    expect(order.filter((o) => o === "record")).toHaveLength(RECORDS);
+    expect(timerAfter(order)).toBeLessThan(RECORDS);
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+  });
+
+  test("a sink task's batch of expensive records lets a timer fire before its last record", async () => {
+    const order: string[] = [];
+    const put: string[] = [];
+    let initialized = false;
+    const plugin: SinkTask = {
+      initialize: () => {
+        initialized = true;
+      },
+      start: () => {},
+      put: (records: readonly SinkRecord[]) => void put.push(...records.map((r) => String(r.value))),
+      stop: () => {},
+    };
+    const { kafka, task, produce } = memorySinkTask({
+      plugin,
+      taskClass: "test.Slow",
+      offsetFlushIntervalMs: 3_600_000,
+      options: { converters: slowConverters(order) },
+    });
+    task.start();
+    await waitFor(() => initialized);
+    produce(...Array.from({ length: RECORDS }, (_, n) => `v${n}`));
+    await kafka.deliver();
+    expect(put).toEqual(Array.from({ length: RECORDS }, (_, n) => `v${n}`));
+    expect(timerAfter(order)).toBeLessThan(RECORDS);
+    task.stop();
+    expect(await task.awaitStop(5000)).toBe(true);
+  });
+});
