@@ -31,11 +31,13 @@ export function detectStoreType(declared: string | undefined, bytes: Buffer): St
 }
 
 /** The PEM blocks of one kind in `text` (any private key flavour: PKCS8, RSA, EC, encrypted). */
-export function splitPem(text: string, kind: "CERTIFICATE" | "PRIVATE KEY"): string[] {
+export function splitPem(text: string, kind: "CERTIFICATE" | "PRIVATE KEY" | "X509 CRL"): string[] {
   const re =
     kind === "CERTIFICATE"
       ? /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g
-      : /-----BEGIN (?:[A-Z ]+ )?PRIVATE KEY-----[\s\S]*?-----END (?:[A-Z ]+ )?PRIVATE KEY-----/g;
+      : kind === "X509 CRL"
+        ? /-----BEGIN X509 CRL-----[\s\S]*?-----END X509 CRL-----/g
+        : /-----BEGIN (?:[A-Z ]+ )?PRIVATE KEY-----[\s\S]*?-----END (?:[A-Z ]+ )?PRIVATE KEY-----/g;
   return text.match(re) ?? [];
 }
 
