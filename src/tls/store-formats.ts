@@ -8,6 +8,7 @@
  * traditional encrypted PEM keys derive their key from the password's UTF-8 bytes, as OpenSSL and
  * Java do (`forge-utf8-passwords.ts`).
  */
+import { createPrivateKey } from "node:crypto";
 import forge from "node-forge";
 import { installForgeNativeKdf } from "./forge-native-kdf.ts";
 import { installForgeUtf8Passwords } from "./forge-utf8-passwords.ts";
@@ -70,17 +71,34 @@ export function pkcs12PrivateKey(p12: forge.pkcs12.Pkcs12Pfx): string | undefine
 /**
  * An encrypted PEM private key (PKCS#8 `ENCRYPTED PRIVATE KEY` or traditional `Proc-Type:
  * 4,ENCRYPTED`) decrypted to PEM; throws an Error saying why not. forge answers null for a wrong
- * password, and throws for what it cannot read (an EC key, a cipher or PBE scheme it lacks) and for
- * the garbage DER of a wrong password that happened to leave valid padding (about 1 in 256): its
- * message is kept so a correct password is not blamed for a key it cannot read.
+ * password, and throws for what it cannot read (an EC key, a cipher or PBE scheme it lacks: then
+ * node:crypto tries) and for the garbage DER of a wrong password that happened to leave valid
+ * padding (about 1 in 256): its message is kept so a correct password is not blamed for a key it
+ * cannot read.
  */
 export function decryptPemPrivateKey(pem: string, password: string): string {
   let decrypted: forge.pki.PrivateKey | null;
   try {
     decrypted = forge.pki.decryptRsaPrivateKey(pem, password);
   } catch (error) {
-    throw new Error(`wrong password, or a key this gateway cannot read: ${(error as Error).message}`);
+    return decryptWithNode(pem, password, error as Error);
   }
   if (!decrypted) throw new Error("wrong password");
   return forge.pki.privateKeyToPem(decrypted);
+}
+
+/**
+ * A key forge cannot read (EC, DSA, Ed25519: forge reads RSA only) decrypted by node:crypto, as
+ * Kafka's PEM key store reads any PKCS#8 key; a wrong password is said so, else forge's reason.
+ */
+function decryptWithNode(pem: string, password: string, forgeError: Error): string {
+  try {
+    return createPrivateKey({ key: pem, format: "pem", passphrase: password })
+      .export({ format: "pem", type: "pkcs8" })
+      .toString();
+  } catch (error) {
+    if (/BAD_DECRYPT|bad decrypt/i.test(`${(error as NodeJS.ErrnoException).code} ${(error as Error).message}`))
+      throw new Error("wrong password");
+    throw new Error(`wrong password, or a key this gateway cannot read: ${forgeError.message}`);
+  }
 }
