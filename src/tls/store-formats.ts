@@ -8,7 +8,7 @@
  * traditional encrypted PEM keys derive their key from the password's UTF-8 bytes, as OpenSSL and
  * Java do (`forge-utf8-passwords.ts`).
  */
-import { createPrivateKey } from "node:crypto";
+import { createPrivateKey, X509Certificate } from "node:crypto";
 import forge from "node-forge";
 import { installForgeNativeKdf } from "./forge-native-kdf.ts";
 import { installForgeUtf8Passwords } from "./forge-utf8-passwords.ts";
@@ -54,18 +54,28 @@ const OID = {
   shroudedKeyBag: forge.pki.oids.pkcs8ShroudedKeyBag as string,
 };
 
-/** The store's certificates as PEM, in store order. */
+/** A bag's undecoded ASN.1 (forge keeps it for what it cannot parse: EC keys and certificates) as DER. */
+const bagDer = (bag: forge.pkcs12.Bag) =>
+  Buffer.from(forge.asn1.toDer(bag.asn1 as forge.asn1.Asn1).getBytes(), "binary");
+
+/** The store's certificates as PEM, in store order (EC ones too: forge parses RSA only). */
 export function pkcs12Certificates(p12: forge.pkcs12.Pkcs12Pfx): string[] {
   const bags = p12.getBags({ bagType: OID.certBag })[OID.certBag] ?? [];
-  return bags.flatMap((b: forge.pkcs12.Bag) => (b.cert ? [forge.pki.certificateToPem(b.cert)] : []));
+  return bags.flatMap((b: forge.pkcs12.Bag) =>
+    b.cert ? [forge.pki.certificateToPem(b.cert)] : b.asn1 ? [new X509Certificate(bagDer(b)).toString()] : [],
+  );
 }
 
-/** The store's first private key (shrouded, else plain) as PEM, or undefined. */
+/** The store's first private key (shrouded, else plain) as PEM (EC too, via node:crypto), or undefined. */
 export function pkcs12PrivateKey(p12: forge.pkcs12.Pkcs12Pfx): string | undefined {
   const shrouded = p12.getBags({ bagType: OID.shroudedKeyBag })[OID.shroudedKeyBag];
   const plain = p12.getBags({ bagType: OID.keyBag })[OID.keyBag];
   const bag = shrouded?.[0] ?? plain?.[0];
-  return bag?.key ? forge.pki.privateKeyToPem(bag.key) : undefined;
+  if (bag?.key) return forge.pki.privateKeyToPem(bag.key);
+  if (!bag?.asn1) return undefined;
+  return createPrivateKey({ key: bagDer(bag), format: "der", type: "pkcs8" })
+    .export({ format: "pem", type: "pkcs8" })
+    .toString();
 }
 
 /**
