@@ -82,3 +82,30 @@ describe("loadTlsMaterial", () => {
     }, 30_000);
   });
 });
+
+describe("ssl.endpoint.identification.algorithm", () => {
+  test.each([
+    [undefined, true],
+    ["https", true],
+    [" HTTPS ", true],
+    ["ldaps", true],
+    ["", false],
+    ["  ", false],
+  ])("%p verifies the host name: %p", (value, verify) => {
+    const props: Record<string, string> = value === undefined ? {} : { "ssl.endpoint.identification.algorithm": value };
+    expect(loadTlsMaterial(props).verifyHostname).toBe(verify);
+  });
+
+  // Java's trust manager fails the handshake for an unknown name ("Unknown identification
+  // algorithm"); a typo must not turn host name verification off (tlshunt: it did).
+  test.each(["htps", "http", "none", "https,"])("%p is an error on the key, not verification off", (value) => {
+    let error: unknown;
+    try {
+      loadTlsMaterial({ "producer.ssl.endpoint.identification.algorithm": value }, "producer.");
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect([...(error as ConfigError).errors.keys()]).toEqual(["producer.ssl.endpoint.identification.algorithm"]);
+  });
+});

@@ -99,8 +99,10 @@ export function loadTlsMaterial(props: Readonly<Record<string, string>>, prefix 
   };
   const material: TlsMaterial = {
     clientAuth: parseClientAuth(`${prefix}ssl.client.auth`, get("ssl.client.auth")),
-    verifyHostname:
-      (props[`${prefix}ssl.endpoint.identification.algorithm`] ?? "https").trim().toLowerCase() === "https",
+    verifyHostname: parseEndpointIdentification(
+      `${prefix}ssl.endpoint.identification.algorithm`,
+      props[`${prefix}ssl.endpoint.identification.algorithm`],
+    ),
     protocols: tlsProtocolSettings(props, prefix),
   };
 
@@ -157,6 +159,21 @@ export function loadTlsMaterial(props: Readonly<Record<string, string>>, prefix 
   }
 
   return material;
+}
+
+/**
+ * Whether the peer's host name is verified: empty turns it off; `https` (the default), and Java's
+ * `ldap`/`ldaps`, keep it on. Java's trust manager fails every handshake for any other name; it is
+ * an error on the key here, so a typo never turns the check off.
+ */
+function parseEndpointIdentification(key: string, value: string | undefined): boolean {
+  const v = (value ?? "https").trim().toLowerCase();
+  if (v === "") return false;
+  if (v === "https" || v === "ldap" || v === "ldaps") return true;
+  fail(
+    key,
+    `unknown identification algorithm ${value?.trim()}; use https, or empty to turn host name verification off`,
+  );
 }
 
 function parseClientAuth(key: string, value: string | undefined): TlsMaterial["clientAuth"] {

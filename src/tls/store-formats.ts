@@ -8,6 +8,7 @@
  * traditional encrypted PEM keys derive their key from the password's UTF-8 bytes, as OpenSSL and
  * Java do (`forge-utf8-passwords.ts`).
  */
+import { createPrivateKey, X509Certificate } from "node:crypto";
 import forge from "node-forge";
 import { installForgeNativeKdf } from "./forge-native-kdf.ts";
 import { installForgeUtf8Passwords } from "./forge-utf8-passwords.ts";
@@ -31,11 +32,13 @@ export function detectStoreType(declared: string | undefined, bytes: Buffer): St
 }
 
 /** The PEM blocks of one kind in `text` (any private key flavour: PKCS8, RSA, EC, encrypted). */
-export function splitPem(text: string, kind: "CERTIFICATE" | "PRIVATE KEY"): string[] {
+export function splitPem(text: string, kind: "CERTIFICATE" | "PRIVATE KEY" | "X509 CRL"): string[] {
   const re =
     kind === "CERTIFICATE"
       ? /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g
-      : /-----BEGIN (?:[A-Z ]+ )?PRIVATE KEY-----[\s\S]*?-----END (?:[A-Z ]+ )?PRIVATE KEY-----/g;
+      : kind === "X509 CRL"
+        ? /-----BEGIN X509 CRL-----[\s\S]*?-----END X509 CRL-----/g
+        : /-----BEGIN (?:[A-Z ]+ )?PRIVATE KEY-----[\s\S]*?-----END (?:[A-Z ]+ )?PRIVATE KEY-----/g;
   return text.match(re) ?? [];
 }
 
@@ -51,34 +54,61 @@ const OID = {
   shroudedKeyBag: forge.pki.oids.pkcs8ShroudedKeyBag as string,
 };
 
-/** The store's certificates as PEM, in store order. */
+/** A bag's undecoded ASN.1 (forge keeps it for what it cannot parse: EC keys and certificates) as DER. */
+const bagDer = (bag: forge.pkcs12.Bag) =>
+  Buffer.from(forge.asn1.toDer(bag.asn1 as forge.asn1.Asn1).getBytes(), "binary");
+
+/** The store's certificates as PEM, in store order (EC ones too: forge parses RSA only). */
 export function pkcs12Certificates(p12: forge.pkcs12.Pkcs12Pfx): string[] {
   const bags = p12.getBags({ bagType: OID.certBag })[OID.certBag] ?? [];
-  return bags.flatMap((b: forge.pkcs12.Bag) => (b.cert ? [forge.pki.certificateToPem(b.cert)] : []));
+  return bags.flatMap((b: forge.pkcs12.Bag) =>
+    b.cert ? [forge.pki.certificateToPem(b.cert)] : b.asn1 ? [new X509Certificate(bagDer(b)).toString()] : [],
+  );
 }
 
-/** The store's first private key (shrouded, else plain) as PEM, or undefined. */
+/** The store's first private key (shrouded, else plain) as PEM (EC too, via node:crypto), or undefined. */
 export function pkcs12PrivateKey(p12: forge.pkcs12.Pkcs12Pfx): string | undefined {
   const shrouded = p12.getBags({ bagType: OID.shroudedKeyBag })[OID.shroudedKeyBag];
   const plain = p12.getBags({ bagType: OID.keyBag })[OID.keyBag];
   const bag = shrouded?.[0] ?? plain?.[0];
-  return bag?.key ? forge.pki.privateKeyToPem(bag.key) : undefined;
+  if (bag?.key) return forge.pki.privateKeyToPem(bag.key);
+  if (!bag?.asn1) return undefined;
+  return createPrivateKey({ key: bagDer(bag), format: "der", type: "pkcs8" })
+    .export({ format: "pem", type: "pkcs8" })
+    .toString();
 }
 
 /**
  * An encrypted PEM private key (PKCS#8 `ENCRYPTED PRIVATE KEY` or traditional `Proc-Type:
  * 4,ENCRYPTED`) decrypted to PEM; throws an Error saying why not. forge answers null for a wrong
- * password, and throws for what it cannot read (an EC key, a cipher or PBE scheme it lacks) and for
- * the garbage DER of a wrong password that happened to leave valid padding (about 1 in 256): its
- * message is kept so a correct password is not blamed for a key it cannot read.
+ * password, and throws for what it cannot read (an EC key, a cipher or PBE scheme it lacks: then
+ * node:crypto tries) and for the garbage DER of a wrong password that happened to leave valid
+ * padding (about 1 in 256): its message is kept so a correct password is not blamed for a key it
+ * cannot read.
  */
 export function decryptPemPrivateKey(pem: string, password: string): string {
   let decrypted: forge.pki.PrivateKey | null;
   try {
     decrypted = forge.pki.decryptRsaPrivateKey(pem, password);
   } catch (error) {
-    throw new Error(`wrong password, or a key this gateway cannot read: ${(error as Error).message}`);
+    return decryptWithNode(pem, password, error as Error);
   }
   if (!decrypted) throw new Error("wrong password");
   return forge.pki.privateKeyToPem(decrypted);
+}
+
+/**
+ * A key forge cannot read (EC, DSA, Ed25519: forge reads RSA only) decrypted by node:crypto, as
+ * Kafka's PEM key store reads any PKCS#8 key; a wrong password is said so, else forge's reason.
+ */
+function decryptWithNode(pem: string, password: string, forgeError: Error): string {
+  try {
+    return createPrivateKey({ key: pem, format: "pem", passphrase: password })
+      .export({ format: "pem", type: "pkcs8" })
+      .toString();
+  } catch (error) {
+    if (/BAD_DECRYPT|bad decrypt/i.test(`${(error as NodeJS.ErrnoException).code} ${(error as Error).message}`))
+      throw new Error("wrong password");
+    throw new Error(`wrong password, or a key this gateway cannot read: ${forgeError.message}`);
+  }
 }

@@ -75,3 +75,30 @@ describe("tlsProtocolSettings", () => {
     expect((error as ConfigError).message).toContain(reason);
   });
 });
+
+// tlshunt: ssl.protocol was ignored (TLS 1.3 was used with ssl.protocol=TLSv1.2; a name Java has no
+// SSLContext for was accepted).
+describe("ssl.protocol", () => {
+  test("TLSv1.2 keeps TLS 1.3 off, as Kafka documents; TLS and TLSv1.3 allow both", () => {
+    expect(tlsProtocolSettings({ "ssl.protocol": "TLSv1.2" }).maxVersion).toBe("TLSv1.2");
+    expect(tlsProtocolSettings({ "ssl.protocol": "tlsv1.2" }).maxVersion).toBe("TLSv1.2");
+    for (const protocol of ["TLS", "TLSv1.3", ""])
+      expect(tlsProtocolSettings({ "ssl.protocol": protocol })).toEqual(tlsProtocolSettings({}));
+  });
+
+  test.each([
+    [{ "ssl.protocol": "TLSv1.9" }],
+    [{ "ssl.protocol": "TLSv1.1" }],
+    [{ "ssl.protocol": "SSLv3" }],
+    [{ "ssl.protocol": "TLSv1.2", "ssl.enabled.protocols": "TLSv1.3" }],
+  ])("%p is an error on ssl.protocol", (props) => {
+    let error: unknown;
+    try {
+      tlsProtocolSettings(props);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect([...(error as ConfigError).errors.keys()]).toEqual(["ssl.protocol"]);
+  });
+});

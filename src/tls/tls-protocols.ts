@@ -73,6 +73,19 @@ function list(value: string | undefined): string[] | undefined {
 }
 
 /**
+ * `ssl.protocol`, the protocol of Java's SSLContext (names case-insensitive): `TLSv1.2` keeps TLS
+ * 1.3 off whatever `ssl.enabled.protocols` says, as Kafka documents; `TLS` and `TLSv1.3` (Kafka's
+ * default) allow both. A name Java has no SSLContext for fails its startup; older ones are refused
+ * as in ssl.enabled.protocols.
+ */
+function protocolCap(key: string, value: string | undefined): TlsVersion {
+  const v = (value ?? "").trim().toLowerCase();
+  if (v === "" || v === "tls" || v === "tlsv1.3") return "TLSv1.3";
+  if (v === "tlsv1.2") return "TLSv1.2";
+  fail(key, value ?? "", "use TLSv1.3 (the default), TLSv1.2 or TLS; older protocols are insecure");
+}
+
+/**
  * The protocol range and TLS 1.2 cipher list that `<prefix>ssl.enabled.protocols` and
  * `<prefix>ssl.cipher.suites` in `props` ask for. Throws a ConfigError naming the key for a
  * protocol or suite that cannot be honoured.
@@ -94,6 +107,12 @@ export function tlsProtocolSettings(props: Readonly<Record<string, string>>, pre
       );
     }
     enabled.add(version);
+  }
+
+  if (protocolCap(`${prefix}ssl.protocol`, props[`${prefix}ssl.protocol`]) === "TLSv1.2") {
+    enabled.delete("TLSv1.3");
+    if (enabled.size === 0)
+      fail(`${prefix}ssl.protocol`, "TLSv1.2", `it cannot negotiate ${protocolsKey}=${protocolsValue}`);
   }
 
   let ciphers = DEFAULT_TLS12_CIPHERS;

@@ -57,6 +57,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { createServer as createTlsServer, type SecureContextOptions, type TLSSocket } from "node:tls";
 import { messageOf } from "../../errors.ts";
 import { nodeTlsServerOptions } from "../../tls/server-tls.ts";
+import { splitPem } from "../../tls/store-formats.ts";
 import { within } from "../../util/async.ts";
 import { listenFailure } from "../../util/listen-failure.ts";
 import { getLogger, type Logger } from "../../util/logger.ts";
@@ -129,9 +130,15 @@ function fingerprint(files: readonly string[]): Fingerprint {
     .join("|");
 }
 
+/** Every CRL of a PEM file (node:tls reads only the first of one buffer); a DER file as it is. */
+function crlsOf(crl: Buffer): Buffer | string[] {
+  const pems = splitPem(crl.toString("latin1"), "X509 CRL");
+  return pems.length > 0 ? pems : crl;
+}
+
 function contextOptions(s: IngestTlsSettings): SecureContextOptions {
   const { requestCert: _r, rejectUnauthorized: _u, ...context } = nodeTlsServerOptions(s.server);
-  return { ...context, ...(s.crl ? { crl: s.crl } : {}) };
+  return { ...context, ...(s.crl ? { crl: crlsOf(s.crl) } : {}) };
 }
 
 export function startTlsFrontEnd(options: TlsFrontEndOptions): TlsFrontEnd {

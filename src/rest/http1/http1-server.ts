@@ -7,14 +7,15 @@
  *
  * TLS takes the listener's checked settings (`src/tls/server-tls.ts`) as the ingest listener
  * does: protocol range, cipher suites, key and trust material, and `ssl.client.auth` (`required`
- * fails the handshake without a trusted certificate; `requested` asks for one and admits any
- * client, as before).
+ * fails the handshake without a trusted certificate; `requested` asks for one and admits a client
+ * that sends none, but closes the connection of one whose certificate does not verify, as JSSE
+ * fails that handshake in wantClientAuth mode).
  *
  * Lifecycle: `startHttp1Server` binds synchronously (Bun binds in `listen`, so a port in use fails
  * the start at once, as Bun.serve did); `stop()` closes the listener and every open connection.
  */
 import { type AddressInfo, createServer as createNetServer, type Server, type Socket } from "node:net";
-import { createServer as createTlsServer } from "node:tls";
+import { createServer as createTlsServer, type TLSSocket } from "node:tls";
 import { messageOf } from "../../errors.ts";
 import { nodeTlsServerOptions, type ServerTls } from "../../tls/server-tls.ts";
 import { listenFailure } from "../../util/listen-failure.ts";
@@ -56,7 +57,12 @@ export function startHttp1Server(options: Http1ServerOptions): Http1Server {
   let server: Server;
   if (options.tls) {
     server = createTlsServer(nodeTlsServerOptions(options.tls));
-    server.on("secureConnection", accept);
+    server.on("secureConnection", (socket: TLSSocket) => {
+      // `requested`: node admits a certificate that failed verification; Jetty's JSSE does not.
+      const sent = Object.keys(socket.getPeerCertificate()).length > 0;
+      if (sent && !socket.authorized) socket.destroy();
+      else accept(socket);
+    });
     // Connections still in their handshake, so stop() need not wait for them.
     server.on("connection", track);
     // A failed handshake only concerns that client.

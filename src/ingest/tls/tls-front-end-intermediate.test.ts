@@ -1,0 +1,168 @@
+/**
+ * The https ingest front end with a fleet PKI that has an intermediate CA: the trust store holds
+ * only the root, devices send their certificate with the intermediate, and the CRL file holds one
+ * CRL per CA of the chain (the root's and the intermediate's, concatenated PEM). Regression
+ * (tlshunt): node:tls read only the first CRL of the file, so with an intermediate CA every device
+ * failed the handshake (UNABLE_TO_GET_CRL) and revocation could not be used at all.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { connect } from "node:tls";
+import { openssl } from "../../../test/support/command.ts";
+import { type TempDir, tempDir } from "../../../test/support/temp-dir.ts";
+import { loadIngestTls } from "./ingest-tls-config.ts";
+import { startTlsFrontEnd } from "./tls-front-end.ts";
+
+const EC = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+let dir: TempDir;
+const read = (name: string) => readFileSync(dir.file(name), "utf8");
+
+/** `openssl ca` with CA `ca` (its `<ca>.pem`, `<ca>.key` and database). */
+const ca = (name: string, ...args: string[]) =>
+  openssl(
+    dir.path,
+    "ca",
+    "-batch",
+    "-config",
+    `${name}.cnf`,
+    "-keyfile",
+    `${name}.key`,
+    "-cert",
+    `${name}.pem`,
+    ...args,
+  );
+
+async function makeCa(name: string): Promise<void> {
+  await Bun.write(
+    dir.file(`${name}.cnf`),
+    [
+      "[ca]",
+      "default_ca = d",
+      "[d]",
+      `database = ${name}.index`,
+      "new_certs_dir = .",
+      `crlnumber = ${name}.crlnumber`,
+      `serial = ${name}.srl`,
+      "default_md = sha256",
+      "default_days = 2",
+      "default_crl_days = 2",
+      "policy = p",
+      "unique_subject = no",
+      "copy_extensions = copy",
+      "[p]",
+      "commonName = supplied",
+      "",
+    ].join("\n"),
+  );
+  await Bun.write(dir.file(`${name}.index`), "");
+  await Bun.write(dir.file(`${name}.crlnumber`), "01\n");
+}
+
+/** A certificate signed by `by`, with the request's extensions. */
+async function issue(name: string, cn: string, by: string, addext: string[]): Promise<void> {
+  await openssl(
+    dir.path,
+    "req",
+    ...EC,
+    "-subj",
+    `/CN=${cn}`,
+    ...addext.flatMap((e) => ["-addext", e]),
+    "-keyout",
+    `${name}.key`,
+    "-out",
+    `${name}.csr`,
+  );
+  await ca(by, "-rand_serial", "-notext", "-in", `${name}.csr`, "-out", `${name}.pem`);
+}
+
+beforeAll(async () => {
+  dir = await tempDir("ingest-intermediate-");
+  await openssl(
+    dir.path,
+    "req",
+    "-x509",
+    ...EC,
+    "-days",
+    "3",
+    "-subj",
+    "/CN=fleet root",
+    "-keyout",
+    "root.key",
+    "-out",
+    "root.pem",
+  );
+  await makeCa("root");
+  await issue("inter", "fleet intermediate", "root", [
+    "basicConstraints=critical,CA:TRUE",
+    "keyUsage=critical,keyCertSign,cRLSign",
+  ]);
+  await makeCa("inter");
+  await issue("server", "gateway", "root", ["subjectAltName=IP:127.0.0.1"]);
+  for (const device of ["device-1", "device-2"]) await issue(device, device, "inter", ["extendedKeyUsage=clientAuth"]);
+  await ca("inter", "-revoke", "device-2.pem");
+  await ca("root", "-gencrl", "-out", "root.crl");
+  await ca("inter", "-gencrl", "-out", "inter.crl");
+  await Bun.write(dir.file("fleet.crl"), read("root.crl") + read("inter.crl"));
+  await Bun.write(dir.file("server-store.pem"), read("server.key") + read("server.pem"));
+}, 60_000);
+
+afterAll(async () => {
+  await dir[Symbol.asyncDispose]();
+});
+
+/** The CN the handler saw for a device sending `chain`, or "refused". */
+function cnSeen(port: number, device: string, chain: string): Promise<string> {
+  return new Promise((resolve) => {
+    let answer = "";
+    const socket = connect(
+      { host: "127.0.0.1", port, ca: read("root.pem"), cert: chain, key: read(`${device}.key`) },
+      () => socket.write("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+    );
+    socket.on("data", (d: Buffer) => {
+      answer += d.toString("latin1");
+    });
+    socket.on("error", () => undefined);
+    socket.on("close", () => resolve(/^x-cn: (.*)$/im.exec(answer)?.[1]?.trim() ?? "refused"));
+  });
+}
+
+describe.each([
+  ["without a CRL", undefined],
+  ["with the root's and the intermediate's CRLs in one file", "fleet.crl"],
+] as const)("a device CA under a root, %s", (_, crl) => {
+  async function seen(device: string, chain: string): Promise<string> {
+    const props = {
+      "ingest.listeners.https.ssl.keystore.location": dir.file("server-store.pem"),
+      "ingest.listeners.https.ssl.truststore.location": dir.file("root.pem"),
+      "ingest.listeners.https.ssl.client.auth": "required",
+      "ingest.listeners.https.ssl.reload.interval.ms": "0",
+      ...(crl ? { "ingest.listeners.https.ssl.crl.location": dir.file(crl) } : {}),
+    };
+    const fe = startTlsFrontEnd({
+      host: "127.0.0.1",
+      port: 0,
+      handler: (_request, connection) =>
+        new Response(null, {
+          headers: { Connection: "close", "X-CN": String(connection.peerCertificate?.subject.CN ?? "none") },
+        }),
+      load: () => loadIngestTls(props),
+    });
+    try {
+      return await cnSeen(fe.port, device, chain);
+    } finally {
+      await fe.stop();
+    }
+  }
+
+  test("a device sending its certificate with the intermediate is accepted, trusted through the root", async () => {
+    expect(await seen("device-1", read("device-1.pem") + read("inter.pem"))).toBe("device-1");
+  });
+
+  test("a device sending its certificate alone is refused: the root does not sign it", async () => {
+    expect(await seen("device-1", read("device-1.pem"))).toBe("refused");
+  });
+
+  test(`a device the intermediate revoked is ${crl ? "refused" : "accepted (no CRL)"}`, async () => {
+    expect(await seen("device-2", read("device-2.pem") + read("inter.pem"))).toBe(crl ? "refused" : "device-2");
+  });
+});

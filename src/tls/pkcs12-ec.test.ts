@@ -1,0 +1,141 @@
+/**
+ * PKCS12 stores with EC keys and certificates (what `keytool -genkeypair -keyalg EC` and `openssl
+ * pkcs12 -export` make for EC PKI), through both store readers. forge parses RSA only: it leaves
+ * an EC key or certificate bag undecoded. Regression (tlshunt): such a key store was "holds no
+ * private key", and EC certificates were dropped from chains and trust stores.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createPrivateKey, X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { connect, createServer } from "node:tls";
+import { openssl } from "../../test/support/command.ts";
+import { type TempDir, tempDir } from "../../test/support/temp-dir.ts";
+import { loadTlsMaterial as loadHttpTlsMaterial } from "../http/tls-material.ts";
+import { loadTlsMaterial } from "./key-stores.ts";
+
+const EC = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+let dir: TempDir;
+const read = (name: string) => readFileSync(dir.file(name), "utf8");
+const fingerprints = (pems: readonly string[]) => pems.map((p) => new X509Certificate(p).fingerprint256);
+const jwk = (pem: string) => createPrivateKey(pem).export({ format: "jwk" });
+
+beforeAll(async () => {
+  dir = await tempDir("pkcs12-ec-");
+  await openssl(
+    dir.path,
+    "req",
+    "-x509",
+    ...EC,
+    "-days",
+    "2",
+    "-subj",
+    "/CN=root",
+    "-keyout",
+    "root.key",
+    "-out",
+    "root.pem",
+  );
+  await Bun.write(dir.file("ca.ext"), "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\n");
+  await Bun.write(dir.file("leaf.ext"), "subjectAltName=IP:127.0.0.1\n");
+  await openssl(dir.path, "req", ...EC, "-subj", "/CN=inter", "-keyout", "inter.key", "-out", "inter.csr");
+  await openssl(
+    dir.path,
+    "x509",
+    "-req",
+    "-in",
+    "inter.csr",
+    "-CA",
+    "root.pem",
+    "-CAkey",
+    "root.key",
+    "-days",
+    "2",
+    "-extfile",
+    "ca.ext",
+    "-out",
+    "inter.pem",
+  );
+  await openssl(dir.path, "req", ...EC, "-subj", "/CN=leaf", "-keyout", "leaf.key", "-out", "leaf.csr");
+  await openssl(
+    dir.path,
+    "x509",
+    "-req",
+    "-in",
+    "leaf.csr",
+    "-CA",
+    "inter.pem",
+    "-CAkey",
+    "inter.key",
+    "-days",
+    "2",
+    "-extfile",
+    "leaf.ext",
+    "-out",
+    "leaf.pem",
+  );
+  await Bun.write(dir.file("chain.pem"), read("leaf.pem") + read("inter.pem"));
+  const pass = ["-passout", "pass:store-pass-1"];
+  await openssl(
+    dir.path,
+    "pkcs12",
+    "-export",
+    "-in",
+    "chain.pem",
+    "-inkey",
+    "leaf.key",
+    "-name",
+    "leaf",
+    ...pass,
+    "-out",
+    "keys.p12",
+  );
+  await openssl(dir.path, "pkcs12", "-export", "-nokeys", "-in", "root.pem", ...pass, "-out", "trust.p12");
+}, 60_000);
+
+afterAll(async () => {
+  await dir[Symbol.asyncDispose]();
+});
+
+const stores = () => ({
+  key: { location: dir.file("keys.p12"), password: "store-pass-1", type: "PKCS12" },
+  trust: { location: dir.file("trust.p12"), password: "store-pass-1", type: "PKCS12" },
+});
+
+describe("an EC PKCS12 key store with its chain and an EC PKCS12 trust store", () => {
+  test("listeners and Kafka clients (ssl.*): the key, the chain leaf first, the root; a TLS server serves with them", async () => {
+    const m = loadTlsMaterial({
+      "ssl.keystore.location": stores().key.location,
+      "ssl.keystore.password": "store-pass-1",
+      "ssl.truststore.location": stores().trust.location,
+      "ssl.truststore.password": "store-pass-1",
+    });
+    expect(jwk(m.key ?? "")).toEqual(jwk(read("leaf.key")));
+    expect(fingerprints([m.cert ?? ""])).toEqual(fingerprints([read("leaf.pem")]));
+    expect(fingerprints((m.cert ?? "").split(/(?<=-----END CERTIFICATE-----)\n?/).filter((p) => p.trim()))).toEqual(
+      fingerprints([read("leaf.pem"), read("inter.pem")]),
+    );
+    expect(fingerprints(m.ca ?? [])).toEqual(fingerprints([read("root.pem")]));
+
+    const server = createServer({ key: m.key, cert: m.cert }, (socket) => socket.end("ok"));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const answer = await new Promise<string>((resolve) => {
+        const socket = connect({ host: "127.0.0.1", port, ca: m.ca }, () => resolve(`authorized=${socket.authorized}`));
+        socket.on("error", (error) => resolve(error.message));
+      });
+      expect(answer).toBe("authorized=true");
+    } finally {
+      server.close();
+    }
+  });
+
+  test("HTTP source (http.ssl.*): the key, the chain and the root", () => {
+    const m = loadHttpTlsMaterial({ keystore: stores().key, truststore: stores().trust });
+    expect(jwk(m.key ?? "")).toEqual(jwk(read("leaf.key")));
+    expect(fingerprints((m.cert ?? "").split(/(?<=-----END CERTIFICATE-----)\n?/).filter((p) => p.trim()))).toEqual(
+      fingerprints([read("leaf.pem"), read("inter.pem")]),
+    );
+    expect(fingerprints(m.ca ?? [])).toEqual(fingerprints([read("root.pem")]));
+  });
+});
