@@ -81,7 +81,7 @@ describe("producerSettings (Kafka's producer rules)", () => {
   test("every Kafka codec, with the chosen codec's level when one is set (Java's keys)", () => {
     const of = (props: Record<string, string>) => producerSettings(props).compression;
     expect(of({})).toEqual({ type: "none" });
-    for (const type of ["gzip", "snappy", "lz4", "zstd"])
+    for (const type of ["gzip", "snappy", "lz4", "zstd"] as const)
       expect(of({ "compression.type": ` ${type.toUpperCase()}` })).toEqual({ type });
     expect(of({ "compression.type": "zstd", "compression.zstd.level": "19", "compression.gzip.level": "9" })).toEqual({
       type: "zstd",
