@@ -16,7 +16,8 @@ import { join } from "node:path";
 import { produceV11, Reader, Writer } from "@platformatic/kafka";
 import type { ProducerRecord } from "../src/kafka/kafka-port.ts";
 import { frameProduceRequest, readProduceAnswers } from "../src/kafka/platformatic/produce-frame.ts";
-import { encodeRecordBatch, stampRecordBatch } from "../src/kafka/platformatic/record-batch.ts";
+import { type EncodedBatch, encodeRecordBatch, stampRecordBatch } from "../src/kafka/platformatic/record-batch.ts";
+import { NO_COMPRESSION } from "../src/kafka/record-codecs.ts";
 
 const base = process.env.BENCH_BASE ?? "b248ca2";
 const recordsPerRequest = Number(process.env.BENCH_RECORDS ?? "20");
@@ -44,7 +45,8 @@ const old: typeof import("../src/kafka/platformatic/record-batch.ts") = await im
 rmSync(oldPath);
 
 function before(sequence: number, at = Date.now()): Buffer {
-  const { buffer } = old.encodeRecordBatch(records, indexes, at, false);
+  // Before the codec choice was an object, `false` meant uncompressed.
+  const { buffer } = (old.encodeRecordBatch as (...a: unknown[]) => EncodedBatch)(records, indexes, at, false);
   old.stampRecordBatch(buffer, 4242n, 0, sequence);
   const body = Writer.create().appendString(null).appendInt16(-1).appendInt32(30_000);
   body.appendUnsignedVarInt(2).appendString("bench-topic").appendUnsignedVarInt(2);
@@ -60,7 +62,7 @@ function before(sequence: number, at = Date.now()): Buffer {
 }
 
 function now(sequence: number, at = Date.now()): Buffer {
-  const { buffer } = encodeRecordBatch(records, indexes, at, false);
+  const { buffer } = encodeRecordBatch(records, indexes, at, NO_COMPRESSION);
   stampRecordBatch(buffer, 4242n, 0, sequence);
   const frame = frameProduceRequest("gateway", 9, -1, 30_000, [
     { topic: "bench-topic", partition: 0, records: buffer },

@@ -12,6 +12,7 @@ import type { RecordMetadata, SourceTask } from "../src/api/connector.ts";
 import { Schemas } from "../src/api/data/schema.ts";
 import { type SourceRecord, sourceRecord } from "../src/api/record.ts";
 import type { KafkaProducer, ProducerRecord } from "../src/kafka/kafka-port.ts";
+import "../src/kafka/kafkajs/codecs.ts"; // readTopic's kafkajs reads snappy, lz4 and zstd (Java reads them: compression-codecs.test.ts)
 import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
 import { writtenRecords } from "../src/kafka/send-rejection.ts";
 import { memoryOffsetStore, stringConverters, taskBasics } from "../src/runtime/task-test-support.ts";
@@ -56,10 +57,14 @@ const record = (topic: string, value: string): ProducerRecord => ({
 /** `v-<n>` padded to 100 bytes: about 20 fit in one batch the topic takes. */
 const smallValue = (n: number) => `v-${n}-`.padEnd(100, "x");
 
-async function producer(): Promise<KafkaProducer> {
+async function producer(compressionType = "none"): Promise<KafkaProducer> {
   const port = kafkaPorts.platformatic(new LogManager({ sink: () => {} }));
-  return port.producer({ "bootstrap.servers": info.bootstrap });
+  return port.producer({ "bootstrap.servers": info.bootstrap, "compression.type": compressionType });
 }
+
+/** `c-<n>-` and hex of a hash chain: about 100 bytes that no codec shrinks much. */
+const incompressibleValue = (n: number) =>
+  `c-${n}-${new Bun.CryptoHasher("sha256").update(String(n)).digest("hex")}`.padEnd(100, "y");
 
 describe("the platformatic producer when a batch is larger than the topic's max.message.bytes", () => {
   test("batches of many small records are split: each record written once, in send order, with its offset", async () => {
@@ -82,6 +87,22 @@ describe("the platformatic producer when a batch is larger than the topic's max.
       await p.close();
     }
   });
+
+  test.each(["gzip", "snappy", "lz4", "zstd"])(
+    "compression %p: a batch too large compressed is split into pieces of the same codec, each record written once, in order",
+    async (codec) => {
+      const topic = await smallMessageTopic(`too-large-${codec}`);
+      const p = await producer(codec);
+      try {
+        const values = Array.from({ length: 60 }, (_, i) => incompressibleValue(i));
+        const metadata = await p.send(values.map((v) => record(topic, v)));
+        expect(metadata.map((m) => m.offset)).toEqual(values.map((_, i) => i));
+        expect((await readTopic(topic, 60)).map((r) => r.value!.toString())).toEqual(values);
+      } finally {
+        await p.close();
+      }
+    },
+  );
 
   test("one record above the limit fails alone with MESSAGE_TOO_LARGE; the records around it are written and the producer goes on (as Java's)", async () => {
     const topic = await smallMessageTopic("too-large-record");

@@ -47,6 +47,22 @@ describe("producerSettings (Kafka's producer rules)", () => {
       "Invalid value 0 for configuration max.in.flight.requests.per.connection: Value must be at least 1",
     ],
     [{ "batch.size": "-1" }, "Invalid value -1 for configuration batch.size: Value must be at least 0"],
+    [
+      { "compression.type": "brotli" },
+      "Invalid value brotli for configuration compression.type: String must be one of: none, gzip, snappy, lz4, zstd",
+    ],
+    [
+      { "compression.gzip.level": "0" },
+      "Invalid value 0 for configuration compression.gzip.level: Value must be between 1 and 9 or equal to -1",
+    ],
+    [
+      { "compression.lz4.level": "18" },
+      "Invalid value 18 for configuration compression.lz4.level: Value must be no more than 17",
+    ],
+    [
+      { "compression.zstd.level": "-131073" },
+      "Invalid value -131073 for configuration compression.zstd.level: Value must be at least -131072",
+    ],
   ])("bad producer settings are errors naming the key (%p)", (props, message) => {
     expect(() => producerSettings(props)).toThrow(message);
   });
@@ -60,5 +76,17 @@ describe("producerSettings (Kafka's producer rules)", () => {
     });
     expect([s.deliveryTimeoutMs, s.maxRequestBytes, s.requestTimeoutMs, s.batchBytes]).toEqual([5000, 2048, 700, 4096]);
     expect(producerSettings({}).batchBytes).toBe(16_384);
+  });
+
+  test("every Kafka codec, with the chosen codec's level when one is set (Java's keys)", () => {
+    const of = (props: Record<string, string>) => producerSettings(props).compression;
+    expect(of({})).toEqual({ type: "none" });
+    for (const type of ["gzip", "snappy", "lz4", "zstd"] as const)
+      expect(of({ "compression.type": ` ${type.toUpperCase()}` })).toEqual({ type });
+    expect(of({ "compression.type": "zstd", "compression.zstd.level": "19", "compression.gzip.level": "9" })).toEqual({
+      type: "zstd",
+      level: 19,
+    });
+    expect(of({ "compression.type": "gzip", "compression.gzip.level": "-1" })).toEqual({ type: "gzip", level: -1 });
   });
 });

@@ -9,6 +9,7 @@ import { loadTlsMaterial, type TlsMaterial } from "../tls/key-stores.ts";
 import { checkClientClasses } from "./client-classes.ts";
 import { JaasConfigError, type JaasEntry, parseJaasConfig } from "./jaas-config.ts";
 import type { ClientProperties } from "./kafka-port.ts";
+import { COMPRESSION_TYPES, type Compression, type CompressionType } from "./record-codecs.ts";
 
 export interface SaslSettings {
   mechanism: "plain" | "scram-sha-256" | "scram-sha-512";
@@ -31,7 +32,7 @@ export interface ProducerSettings {
   idempotent: boolean;
   /** Requests in flight per broker: max.in.flight.requests.per.connection (≤ 5 when idempotent; default 1 otherwise, so order holds). */
   maxInFlight: number;
-  compression: "none" | "gzip";
+  compression: Compression;
   requestTimeoutMs: number;
   maxRequestBytes: number;
   /** batch.size: the most bytes of a piece when a batch too large for the topic is split. */
@@ -174,10 +175,6 @@ export function producerSettings(props: ClientProperties): ProducerSettings {
   const idempotent = acks === -1 && idempotenceRaw !== "false" && maxInFlight <= 5 && retries > 0;
   if (props["transactional.id"])
     invalidProperty("transactional.id", props["transactional.id"], "transactions are not supported");
-  const compression = (props["compression.type"] ?? "none").trim().toLowerCase();
-  if (compression !== "none" && compression !== "gzip") {
-    invalidProperty("compression.type", props["compression.type"], "supported codecs are none and gzip");
-  }
   const requestTimeoutMs = intProp(props, "request.timeout.ms", 30_000);
   return {
     acks,
@@ -185,7 +182,7 @@ export function producerSettings(props: ClientProperties): ProducerSettings {
     // Without idempotence a retried request may land after a later one: one at a time unless the
     // user asks for more (Java's rule, made the default).
     maxInFlight: idempotent || maxInFlightRaw !== undefined ? maxInFlight : 1,
-    compression: compression as "none" | "gzip",
+    compression: compressionOf(props),
     requestTimeoutMs,
     maxRequestBytes: intProp(props, "max.request.size", 1_048_576),
     batchBytes: intProp(props, "batch.size", 16_384, 0),
@@ -193,6 +190,29 @@ export function producerSettings(props: ClientProperties): ProducerSettings {
     deliveryTimeoutMs: intProp(props, "delivery.timeout.ms", 120_000),
     retries,
   };
+}
+
+/** Java's level ranges (GzipCompression, Lz4Compression, ZstdCompression): least, most, default. */
+const LEVELS = { gzip: [1, 9, -1], lz4: [1, 17, 9], zstd: [-131_072, 22, 3] } as const;
+
+/** `compression.type` and the chosen codec's `compression.<type>.level`, checked as Java's producer does. */
+function compressionOf(props: ClientProperties): Compression {
+  const raw = props["compression.type"];
+  const type = (raw ?? "none").trim().toLowerCase() as CompressionType;
+  if (!COMPRESSION_TYPES.includes(type)) {
+    invalidProperty("compression.type", raw, `String must be one of: ${COMPRESSION_TYPES.join(", ")}`);
+  }
+  for (const [codec, [least, most, fallback]] of Object.entries(LEVELS)) {
+    const key = `compression.${codec}.level`;
+    const level = intProp(props, key, fallback);
+    if (codec === "gzip" && level !== fallback && (level < least || level > most))
+      invalidProperty(key, props[key], `Value must be between ${least} and ${most} or equal to ${fallback}`);
+    if (codec !== "gzip" && level < least) invalidProperty(key, props[key], `Value must be at least ${least}`);
+    if (codec !== "gzip" && level > most) invalidProperty(key, props[key], `Value must be no more than ${most}`);
+  }
+  const levelKey = `compression.${type}.level`;
+  const level = props[levelKey]?.trim() ? intProp(props, levelKey, 0) : undefined;
+  return level === undefined ? { type } : { type, level };
 }
 
 /**

@@ -58,3 +58,10 @@ describe.each(Object.keys(kafkaPorts) as KafkaClientName[])("the %s adapter", (n
     expect(new Set(broker.requests.map((r) => r.clientId))).toEqual(new Set(["connector-producer-orders-0"]));
   });
 });
+
+test("kafka.client=kafkajs refuses a compression level (its codecs are one registry per process), before connecting", async () => {
+  const props = { ...fast(1, "c"), "compression.type": "zstd", "compression.zstd.level": "9" };
+  await expect(kafkaPorts.kafkajs(quiet).producer(props)).rejects.toThrow(
+    "Invalid value 9 for configuration compression.zstd.level: not supported by kafka.client=kafkajs (use kafka.client=platformatic)",
+  );
+});

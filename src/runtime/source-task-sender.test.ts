@@ -7,6 +7,7 @@ import { ProducePipeline } from "../kafka/platformatic/produce-pipeline.ts";
 import type { ProduceTransport } from "../kafka/platformatic/produce-transport.ts";
 import { PlatformaticProducer } from "../kafka/platformatic/producer.ts";
 import { StickyPartitioner } from "../kafka/platformatic/sticky-partitioner.ts";
+import { NO_COMPRESSION } from "../kafka/record-codecs.ts";
 import { NotSentError } from "../kafka/send-rejection.ts";
 import { ManualClock } from "../util/manual-clock.ts";
 import type { BatchResult } from "./send-coalescer.ts";
@@ -40,7 +41,7 @@ function senderOn(
       pipeline,
       5,
       true,
-      false,
+      NO_COMPRESSION,
       async () => {},
       new StickyPartitioner(16_384, () => 0),
     );

@@ -27,6 +27,7 @@ import type {
   KafkaProducer,
 } from "../kafka-port.ts";
 import { KafkajsAdmin } from "./admin.ts";
+import { kafkajsCompression } from "./codecs.ts";
 import { KafkajsConsumer } from "./consumer.ts";
 import { wrap } from "./errors.ts";
 import { type KafkajsMessage, KafkajsProducer, PARTITION } from "./producer.ts";
@@ -81,6 +82,11 @@ export class KafkajsPort implements KafkaPort {
   async producer(properties: ClientProperties): Promise<KafkaProducer> {
     const { kafka } = this.kafka(properties);
     const settings = producerSettings(properties);
+    const { type, level } = settings.compression;
+    if (level !== undefined) {
+      const key = `compression.${type}.level`;
+      invalidProperty(key, properties[key], "not supported by kafka.client=kafkajs (use kafka.client=platformatic)");
+    }
     const inner = Partitioners.DefaultPartitioner();
     const producer = kafka.producer({
       idempotent: settings.idempotent,
@@ -103,7 +109,7 @@ export class KafkajsPort implements KafkaPort {
     return new KafkajsProducer(
       producer,
       settings.acks,
-      settings.compression === "gzip" ? 1 : 0,
+      kafkajsCompression(settings.compression.type),
       settings.requestTimeoutMs,
       settings.idempotent,
     );

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { ProducerRecord } from "../kafka-port.ts";
+import { COMPRESSION_TYPES, NO_COMPRESSION } from "../record-codecs.ts";
 import { batchSplitter, cutRuns, splitBatch } from "./batch-split.ts";
 import { type Batch, type BatchOutcome, PartitionBatches } from "./partition-batches.ts";
 import { encodeRecordBatch, sealRecordBatch, stampRecordBatch } from "./record-batch.ts";
@@ -68,33 +69,44 @@ describe("batchSplitter", () => {
     record("f", null),
   ];
 
-  test.each([false, true])(
-    "cuts the batch sent (gzip: %p) into the batches its runs would have been encoded as, each splittable while it holds more than one",
-    (gzip) => {
-      const batch = encodeRecordBatch(records, [0, 1, 2, 3, 4, 5], 1_100, gzip).buffer;
+  test.each(COMPRESSION_TYPES)(
+    "cuts the batch sent (compression %p) into the batches its runs would have been encoded as, each splittable while it holds more than one",
+    (type) => {
+      const compression = { type };
+      const batch = encodeRecordBatch(records, [0, 1, 2, 3, 4, 5], 1_100, compression).buffer;
       // As sent: stamped and sealed; the pieces come unstamped (stamped with their own sequences).
       stampRecordBatch(batch, 42n, 3, 17);
       sealRecordBatch(batch);
-      const pieces = batchSplitter(batch)(240); // 110 to 120 bytes a record: two a piece
+      const pieces = batchSplitter(batch, compression)(240); // 110 to 120 bytes a record: two a piece
       expect(pieces.map((p) => p.count)).toEqual([2, 2, 2]);
       expect(pieces.map((p) => p.records)).toEqual([
-        encodeRecordBatch(records, [0, 1], 1_100, gzip).buffer,
-        encodeRecordBatch(records, [2, 3], 1_100, gzip).buffer,
-        encodeRecordBatch(records, [4, 5], 1_100, gzip).buffer,
+        encodeRecordBatch(records, [0, 1], 1_100, compression).buffer,
+        encodeRecordBatch(records, [2, 3], 1_100, compression).buffer,
+        encodeRecordBatch(records, [4, 5], 1_100, compression).buffer,
       ]);
       const again = pieces[1]!.split!(240);
       expect(again.map((p) => p.records)).toEqual([
-        encodeRecordBatch(records, [2], 1_100, gzip).buffer,
-        encodeRecordBatch(records, [3], 1_100, gzip).buffer,
+        encodeRecordBatch(records, [2], 1_100, compression).buffer,
+        encodeRecordBatch(records, [3], 1_100, compression).buffer,
       ]);
       expect(again[0]!.split).toBeUndefined();
     },
   );
 
-  test("a batch of a compression it does not write (not gzip) cannot be split: an error, not a wrong batch", () => {
-    const batch = encodeRecordBatch(records, [0, 1], 1_000, false).buffer;
-    batch.writeInt16BE(2, 21); // snappy
-    expect(() => batchSplitter(batch)(16_384)).toThrow("Cannot split a batch with compression 2");
+  test("pieces are compressed at the producer's level", () => {
+    const gzip = { type: "gzip", level: 9 } as const;
+    const batch = encodeRecordBatch(records, [0, 1, 2, 3, 4, 5], 1_100, gzip).buffer;
+    const pieces = batchSplitter(batch, gzip)(240);
+    expect(pieces[0]!.records).toEqual(encodeRecordBatch(records, [0, 1], 1_100, gzip).buffer);
+    expect(pieces[0]!.records).not.toEqual(
+      encodeRecordBatch(records, [0, 1], 1_100, { type: "gzip", level: 1 }).buffer,
+    );
+  });
+
+  test("a batch of an unknown codec cannot be split: an error, not a wrong batch", () => {
+    const batch = encodeRecordBatch(records, [0, 1], 1_000, NO_COMPRESSION).buffer;
+    batch.writeInt16BE(5, 21);
+    expect(() => batchSplitter(batch, NO_COMPRESSION)(16_384)).toThrow("Unknown compression codec 5");
   });
 });
 

@@ -14,6 +14,7 @@
  * split: it fails with MESSAGE_TOO_LARGE. Used by BatchSettlement.split (splitBatch) and
  * PlatformaticProducer (batchSplitter, which the pipeline calls back).
  */
+import type { Compression } from "../record-codecs.ts";
 import { NotSentError } from "../send-rejection.ts";
 import type { Batch, BatchOutcome, SplitRecords } from "./partition-batches.ts";
 import { batchPiece, batchRecords, encodedRecordBytes } from "./record-batch-pieces.ts";
@@ -53,13 +54,17 @@ export function cutRuns(sizes: readonly number[], targetBytes: number): [number,
   return runs;
 }
 
-/** How the encoded batch `batch` splits: pieces cut from its records (record-batch-pieces.ts). */
-export function batchSplitter(batch: Buffer): SplitRecords {
+/**
+ * How the encoded batch `batch` splits: pieces cut from its records (record-batch-pieces.ts),
+ * compressed with `compression`, the producer's, which encoded `batch`.
+ */
+export function batchSplitter(batch: Buffer, compression: Compression): SplitRecords {
   return (targetBytes) => {
     const records = batchRecords(batch);
     return cutRuns(records.map(encodedRecordBytes), targetBytes).map(([start, end]) => {
-      const piece = batchPiece(batch, records.slice(start, end));
-      return { records: piece, count: end - start, ...(end - start > 1 ? { split: batchSplitter(piece) } : {}) };
+      const piece = batchPiece(batch, records.slice(start, end), compression);
+      const split = end - start > 1 ? { split: batchSplitter(piece, compression) } : {};
+      return { records: piece, count: end - start, ...split };
     });
   };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { crc32c, produceV11, Reader, Writer } from "@platformatic/kafka";
+import { NO_COMPRESSION } from "../record-codecs.ts";
 import { CORRELATION_ID_OFFSET, frameProduceRequest, readProduceAnswers } from "./produce-frame.ts";
 import type { OutgoingBatch } from "./produce-transport.ts";
 import { encodeRecordBatch, stampRecordBatch } from "./record-batch.ts";
@@ -8,7 +9,7 @@ const bytes = (s: string) => new TextEncoder().encode(s);
 
 function batch(topic: string, partition: number, value: string): OutgoingBatch {
   const record = { topic, partition, key: null, value: bytes(value), headers: [], timestamp: 1 };
-  return { topic, partition, records: encodeRecordBatch([record], [0], 1, false).buffer };
+  return { topic, partition, records: encodeRecordBatch([record], [0], 1, NO_COMPRESSION).buffer };
 }
 
 describe("frameProduceRequest", () => {
@@ -49,8 +50,8 @@ describe("frameProduceRequest of one batch (framed in place around it)", () => {
   const copied = (b: OutgoingBatch): OutgoingBatch => ({ ...b, records: Buffer.from(b.records) });
 
   test.each([
-    ["uncompressed", false],
-    ["gzip", true],
+    ["uncompressed", NO_COMPRESSION],
+    ["gzip", { type: "gzip" } as const],
   ])("%s: the same bytes as a request framed by copying, in the batch's own allocation", (_, gzip) => {
     const record = { topic: "tö", partition: 3, key: null, value: bytes("v".repeat(300)), headers: [], timestamp: 7 };
     const b: OutgoingBatch = { topic: "tö", partition: 3, records: encodeRecordBatch([record], [0], 7, gzip).buffer };

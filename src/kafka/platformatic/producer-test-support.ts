@@ -5,6 +5,7 @@
  * Used by producer.test.ts and runtime/worker-source-task.test.ts.
  */
 import { ConnectError, RetriableError } from "../../errors.ts";
+import { NO_COMPRESSION } from "../record-codecs.ts";
 import { type PipelineSettings, ProducePipeline } from "./produce-pipeline.ts";
 import type { ProduceTransport } from "./produce-transport.ts";
 import { PlatformaticProducer } from "./producer.ts";
@@ -41,7 +42,7 @@ export function testProducer(transport: ProduceTransport, options: TestProducerO
     pipeline,
     5,
     idempotent,
-    false,
+    NO_COMPRESSION,
     onClose ? (admitted) => onClose(pipeline, admitted) : async () => {},
     new StickyPartitioner(options.batchBytes ?? 16_384, () => 0),
   );

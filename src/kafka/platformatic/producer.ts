@@ -19,7 +19,7 @@
 import { murmur2, Producer } from "@platformatic/kafka";
 import { ConnectError, messageOf, RetriableError } from "../../errors.ts";
 import { KafkaAccessError, withUnauthorizedTopic } from "../access-errors.ts";
-import { connectionSettings, producerSettings } from "../client-config.ts";
+import { connectionSettings, type ProducerSettings, producerSettings } from "../client-config.ts";
 import type {
   ClientProperties,
   KafkaProducer,
@@ -55,7 +55,7 @@ export class PlatformaticProducer implements KafkaProducer {
     private readonly pipeline: ProducePipeline,
     readonly maxInFlight: number,
     readonly idempotent: boolean,
-    private readonly gzip: boolean,
+    private readonly compression: ProducerSettings["compression"],
     /** Closes the pipeline; `admitted` settles once the sends waiting for metadata are appended. */
     private readonly onClose: (admitted: Promise<unknown>) => Promise<void>,
     /** Where records without key or partition go (batch.size bytes to one partition, then another). */
@@ -167,7 +167,7 @@ export class PlatformaticProducer implements KafkaProducer {
     }
     const now = Date.now();
     // Every group is encoded before any is appended: a send that cannot be encoded writes nothing.
-    const batches = groups.map((g) => encodeRecordBatch(records, g.indexes, now, this.gzip));
+    const batches = groups.map((g) => encodeRecordBatch(records, g.indexes, now, this.compression));
     for (const [topic, stuck] of keyless) this.sticky.produced(topic, stuck.bytes, stuck.count);
     const sent = groups.map((g, i) =>
       this.pipeline.append(
@@ -175,7 +175,7 @@ export class PlatformaticProducer implements KafkaProducer {
         g.partition,
         batches[i]!.buffer,
         batches[i]!.count,
-        batchSplitter(batches[i]!.buffer),
+        batchSplitter(batches[i]!.buffer, this.compression),
         since,
       ),
     );
@@ -293,7 +293,7 @@ export async function connectPlatformaticProducer(
     pipeline,
     p.maxInFlight,
     p.idempotent,
-    p.compression === "gzip",
+    p.compression,
     close,
     new StickyPartitioner(p.batchBytes),
   );

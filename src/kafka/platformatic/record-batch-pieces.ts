@@ -2,7 +2,7 @@
  * Cutting an encoded RecordBatch (record-batch.ts, magic 2) into smaller batches of runs of its
  * records: how a batch the broker answered MESSAGE_TOO_LARGE is split (batch-split.ts,
  * `batchSplitter`). Each piece is the batch its records would have been encoded as alone (the
- * first record's timestamp as base timestamp, offset deltas from 0, gzip when the batch was, no
+ * first record's timestamp as base timestamp, offset deltas from 0, compressed as the batch was, no
  * producer id or sequence yet). The pieces are cut from the bytes that were sent, not encoded again
  * from the caller's record objects (which it may have changed since, and which would be kept alive
  * until the batch settles).
@@ -10,14 +10,13 @@
  * Record layout (Kafka's DefaultRecord): length varint · attributes int8 · timestampDelta varlong ·
  * offsetDelta varint · key, value and headers (copied as they are).
  */
-import { gunzipSync, gzipSync } from "node:zlib";
+import { type Compression, compressRecords, decompressRecords } from "../record-codecs.ts";
 import { stampRecordBatch, varintBytes, writeTimestamp, writeVarint, zigzag } from "./record-batch.ts";
 
 const HEADER_BYTES = 61;
 const ATTRIBUTES_OFFSET = 21;
 const BASE_TIMESTAMP_OFFSET = 27;
 const COMPRESSION_MASK = 0x07;
-const GZIP = 1;
 
 /** One record of a batch: its timestamp and the bytes after its offset delta. */
 export interface EncodedRecord {
@@ -26,12 +25,10 @@ export interface EncodedRecord {
   readonly rest: Buffer;
 }
 
-/** The records of `batch` (uncompressed or gzip, as record-batch.ts writes them). */
+/** The records of `batch` (as record-batch.ts writes them, uncompressed or with any codec). */
 export function batchRecords(batch: Buffer): EncodedRecord[] {
-  const compression = batch.readInt16BE(ATTRIBUTES_OFFSET) & COMPRESSION_MASK;
-  if (compression !== 0 && compression !== GZIP)
-    throw new Error(`Cannot split a batch with compression ${compression}`);
-  const body = compression === GZIP ? gunzipSync(batch.subarray(HEADER_BYTES)) : batch.subarray(HEADER_BYTES);
+  const codec = batch.readInt16BE(ATTRIBUTES_OFFSET) & COMPRESSION_MASK;
+  const body = codec === 0 ? batch.subarray(HEADER_BYTES) : decompressRecords(codec, batch.subarray(HEADER_BYTES));
   const base = readInt64(batch, BASE_TIMESTAMP_OFFSET);
   const count = batch.readInt32BE(57);
   const at = { pos: 0 };
@@ -54,8 +51,11 @@ export function encodedRecordBytes(r: EncodedRecord): number {
   return r.rest.length + 8;
 }
 
-/** A batch of `records` (cut from `batch`, whose attributes it keeps), unstamped. */
-export function batchPiece(batch: Buffer, records: readonly EncodedRecord[]): Buffer {
+/**
+ * A batch of `records` (cut from `batch`, whose attributes it keeps), unstamped; compressed as the
+ * batch was, with `compression` (the producer's, which encoded `batch`).
+ */
+export function batchPiece(batch: Buffer, records: readonly EncodedRecord[], compression: Compression): Buffer {
   const base = records[0]!.timestamp;
   let max = base;
   let total = 0;
@@ -75,8 +75,7 @@ export function batchPiece(batch: Buffer, records: readonly EncodedRecord[]): Bu
     pos = writeVarint(plain, pos, zigzag(j));
     pos += r.rest.copy(plain, pos);
   }
-  const gzip = (batch.readInt16BE(ATTRIBUTES_OFFSET) & COMPRESSION_MASK) === GZIP;
-  const payload = gzip ? gzipSync(plain) : plain;
+  const payload = compression.type === "none" ? plain : compressRecords(compression, plain);
   const piece = Buffer.allocUnsafe(HEADER_BYTES + payload.length);
   batch.copy(piece, 0, 0, HEADER_BYTES);
   payload.copy(piece, HEADER_BYTES);

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { crc32c, Reader, readRecordsBatch } from "@platformatic/kafka";
 import type { ProducerRecord } from "../kafka-port.ts";
+import { COMPRESSION_TYPES, codecId, NO_COMPRESSION } from "../record-codecs.ts";
 import { encodeRecordBatch, sealRecordBatch, stampRecordBatch } from "./record-batch.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
@@ -27,15 +28,15 @@ const records: ProducerRecord[] = [
 describe("encodeRecordBatch", () => {
   test("timestamps before 1970 and past 2^32 ms encode as int64", () => {
     const at = (timestamp: number) => ({ ...records[0]!, timestamp });
-    const { buffer } = encodeRecordBatch([at(-1), at(2 ** 40 + 5)], [0, 1], 0, false);
+    const { buffer } = encodeRecordBatch([at(-1), at(2 ** 40 + 5)], [0, 1], 0, NO_COMPRESSION);
     expect([buffer.readBigInt64BE(27), buffer.readBigInt64BE(35)]).toEqual([-1n, 2n ** 40n + 5n]);
   });
 
-  test.each([false, true])(
-    "round-trips through the library's reader (gzip %p), CRC-32C over the stamped batch",
-    (gzip) => {
+  test.each(COMPRESSION_TYPES)(
+    "round-trips through the library's reader (compression %p), CRC-32C over the stamped batch",
+    (type) => {
       const now = 1_700_000_005_000;
-      const { buffer, count } = encodeRecordBatch(records, [0, 2, 3], now, gzip);
+      const { buffer, count } = encodeRecordBatch(records, [0, 2, 3], now, { type });
       expect(count).toBe(3);
       stampRecordBatch(buffer, 4242n, 7, 100);
       sealRecordBatch(buffer);
@@ -54,7 +55,7 @@ describe("encodeRecordBatch", () => {
       }).toEqual({
         length: buffer.length - 12,
         magic: 2,
-        compressed: gzip ? 1 : 0,
+        compressed: codecId(type),
         lastOffsetDelta: 2,
         firstTimestamp: 1_700_000_000_000n,
         maxTimestamp: BigInt(now),
@@ -107,14 +108,14 @@ describe("encodeRecordBatch", () => {
       },
       { ...records[3]!, value: bytes("vvv") },
     ];
-    const { buffer } = encodeRecordBatch(golden, [0, 1, 2], 1_700_000_005_000, false);
+    const { buffer } = encodeRecordBatch(golden, [0, 1, 2], 1_700_000_005_000, NO_COMPRESSION);
     stampRecordBatch(buffer, 4242n, 7, 100);
     sealRecordBatch(buffer);
     expect(buffer.toString("hex")).toBe(java);
   });
 
   test("an unstamped batch carries no producer id, epoch or sequence", () => {
-    const { buffer } = encodeRecordBatch(records, [1], 5, false);
+    const { buffer } = encodeRecordBatch(records, [1], 5, NO_COMPRESSION);
     sealRecordBatch(buffer);
     const batch = readRecordsBatch(Reader.from(buffer));
     expect([batch.producerId, batch.producerEpoch, batch.firstSequence]).toEqual([-1n, -1, -1]);

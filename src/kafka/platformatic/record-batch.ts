@@ -1,8 +1,8 @@
 /**
  * Kafka's RecordBatch (magic 2) for the producer of the @platformatic/kafka adapter: the records of
  * one partition of one send, encoded in one pass into one buffer (sizes first, then writes; no
- * per-record buffers; uncompressed records are written in place after the header), gzip-compressed
- * when configured. The producer id, epoch and base sequence are stamped when the batch is first
+ * per-record buffers; uncompressed records are written in place after the header), compressed with
+ * the producer's codec when it has one (record-codecs.ts: gzip, snappy, lz4, zstd). The producer id, epoch and base sequence are stamped when the batch is first
  * sent (`stampRecordBatch`), so a retry sends the very same records with the same sequence, as
  * Java's producer does. The CRC-32C is written last (`sealRecordBatch`), by the transport as it
  * frames each request: once per send, after any stamp (computing it at encode and again at stamp
@@ -18,16 +18,15 @@
  * attributes int16 · lastOffsetDelta int32 · baseTimestamp int64 · maxTimestamp int64 ·
  * producerId int64 · producerEpoch int16 · baseSequence int32 · recordCount int32 · records.
  */
-import { gzipSync } from "node:zlib";
 import { crc32c } from "@platformatic/kafka";
 import { javaUtf8Text } from "../../util/java-utf8.ts";
 import type { ProducerRecord } from "../kafka-port.ts";
+import { type Compression, codecId, compressRecords } from "../record-codecs.ts";
 
 const HEADER_BYTES = 61;
 const CRC_OFFSET = 17;
 const ATTRIBUTES_OFFSET = 21;
 const PRODUCER_ID_OFFSET = 43;
-const GZIP = 1;
 
 const utf8 = new TextEncoder();
 
@@ -106,7 +105,7 @@ export function encodeRecordBatch(
   records: readonly ProducerRecord[],
   indexes: readonly number[],
   now: number,
-  gzip: boolean,
+  compression: Compression,
 ): EncodedBatch {
   const first = records[indexes[0]!]!;
   const baseTimestamp = first.timestamp ?? now;
@@ -130,8 +129,13 @@ export function encodeRecordBatch(
   }
   // Uncompressed, the records go straight after the header: one buffer, no copy.
   let buffer: Buffer;
-  if (gzip) buffer = encodeGzipped(records, indexes, now, baseTimestamp, bodies, headerKeys, total);
-  else {
+  if (compression.type !== "none") {
+    const plain = Buffer.allocUnsafe(total);
+    writeRecords(plain, 0, records, indexes, now, baseTimestamp, bodies, headerKeys);
+    const compressed = compressRecords(compression, plain);
+    buffer = withRoom(HEADER_BYTES + compressed.length);
+    buffer.set(compressed, HEADER_BYTES);
+  } else {
     buffer = withRoom(HEADER_BYTES + total);
     writeRecords(buffer, HEADER_BYTES, records, indexes, now, baseTimestamp, bodies, headerKeys);
   }
@@ -141,7 +145,7 @@ export function encodeRecordBatch(
   buffer.writeInt32BE(-1, 12); // partitionLeaderEpoch: set by the broker
   buffer[16] = 2; // magic
   buffer.writeUInt32BE(0, CRC_OFFSET); // sealRecordBatch writes it
-  buffer.writeInt16BE(gzip ? GZIP : 0, ATTRIBUTES_OFFSET);
+  buffer.writeInt16BE(codecId(compression.type), ATTRIBUTES_OFFSET);
   buffer.writeInt32BE(indexes.length - 1, 23);
   writeTimestamp(buffer, 27, baseTimestamp);
   writeTimestamp(buffer, 35, maxTimestamp);
@@ -183,24 +187,6 @@ function writeRecords(
       }
     }
   }
-}
-
-/** The batch buffer (header left to write) around the gzipped records. */
-function encodeGzipped(
-  records: readonly ProducerRecord[],
-  indexes: readonly number[],
-  now: number,
-  baseTimestamp: number,
-  bodies: readonly number[],
-  headerKeys: readonly (Uint8Array[] | null)[],
-  total: number,
-): Buffer {
-  const plain = Buffer.allocUnsafe(total);
-  writeRecords(plain, 0, records, indexes, now, baseTimestamp, bodies, headerKeys);
-  const compressed = gzipSync(plain);
-  const buffer = withRoom(HEADER_BYTES + compressed.length);
-  buffer.set(compressed, HEADER_BYTES);
-  return buffer;
 }
 
 /** Writes the producer id, epoch and base sequence (-1s: none); `sealRecordBatch` must follow. */

@@ -1,0 +1,35 @@
+import { describe, expect, test } from "bun:test";
+import { snappyCompress } from "@platformatic/wasm-utils/bundled";
+import { COMPRESSION_TYPES, codecId, compressRecords, decompressRecords } from "./record-codecs.ts";
+
+const plain = Buffer.from(Array.from({ length: 2_000 }, (_, i) => `record ${i % 37};`).join(""));
+
+describe("record codecs", () => {
+  test.each(COMPRESSION_TYPES.filter((t) => t !== "none"))("%s round-trips and shrinks repetitive records", (type) => {
+    const compressed = compressRecords({ type }, plain);
+    expect(compressed.length).toBeLessThan(plain.length / 4);
+    expect(decompressRecords(codecId(type), compressed)).toEqual(plain);
+  });
+
+  test("the level is the configured one (gzip's header says which: XFL 2 at 9, 4 at 1)", () => {
+    expect(compressRecords({ type: "gzip", level: 9 }, plain)[8]).toBe(2);
+    expect(compressRecords({ type: "gzip", level: 1 }, plain)[8]).toBe(4);
+  });
+
+  test("Snappy framed as Java's producer writes it (xerial: header, then length-prefixed chunks) is read", () => {
+    const header = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0, 0, 0, 0, 1, 0, 0, 0, 1]);
+    const chunk = (b: Buffer) => {
+      const c = snappyCompress(b);
+      const length = Buffer.alloc(4);
+      length.writeUInt32BE(c.length);
+      return [length, c];
+    };
+    const framed = Buffer.concat([header, ...chunk(plain.subarray(0, 700)), ...chunk(plain.subarray(700))]);
+    expect(decompressRecords(2, framed)).toEqual(plain);
+    expect(() => decompressRecords(2, framed.subarray(0, framed.length - 3))).toThrow("Truncated xerial Snappy chunk");
+  });
+
+  test("an unknown codec id is an error", () => {
+    expect(() => decompressRecords(5, plain)).toThrow("Unknown compression codec 5 in a record batch");
+  });
+});

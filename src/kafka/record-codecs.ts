@@ -1,0 +1,87 @@
+/**
+ * Kafka's record batch codecs (the batch attribute's low three bits), for both adapters: the
+ * @platformatic/kafka producer compresses its own batches with `compressRecords`; kafkajs takes
+ * `compressRecords`/`decompressRecords` through its CompressionCodecs registry
+ * (kafkajs/codecs.ts). gzip and zstd are the runtime's own (node:zlib in Bun); LZ4 (Kafka's framed
+ * LZ4, 64 KiB independent blocks) and Snappy are the WebAssembly codecs @platformatic/kafka
+ * bundles (its `bundled` entry: the module inlined, so a compiled binary has it).
+ *
+ * Snappy as Java's producer writes it is xerial-framed (a magic header, then length-prefixed raw
+ * Snappy chunks); librdkafka and @platformatic/kafka write raw Snappy, which Java's consumer reads
+ * too. Both are read here; raw Snappy is written.
+ */
+import { constants, gunzipSync, gzipSync, zstdCompressSync, zstdDecompressSync } from "node:zlib";
+import { lz4Compress, lz4Decompress, snappyCompress, snappyDecompress } from "@platformatic/wasm-utils/bundled";
+
+export const COMPRESSION_TYPES = ["none", "gzip", "snappy", "lz4", "zstd"] as const;
+export type CompressionType = (typeof COMPRESSION_TYPES)[number];
+
+/** A producer's codec and its level (undefined: the codec's default, as Java's). */
+export interface Compression {
+  readonly type: CompressionType;
+  readonly level?: number;
+}
+
+export const NO_COMPRESSION: Compression = { type: "none" };
+
+/** The codec's id in a record batch's attributes. */
+export function codecId(type: CompressionType): number {
+  return COMPRESSION_TYPES.indexOf(type);
+}
+
+/** `plain` (the records of a batch) compressed with `compression` (never "none"). */
+export function compressRecords(compression: Compression, plain: Buffer): Buffer {
+  const { type, level } = compression;
+  switch (type) {
+    case "gzip":
+      return gzipSync(plain, level === undefined ? undefined : { level });
+    case "zstd":
+      return zstdCompressSync(
+        plain,
+        level === undefined ? undefined : { params: { [constants.ZSTD_c_compressionLevel]: level } },
+      );
+    case "lz4":
+      return lz4Compress(plain);
+    case "snappy":
+      return snappyCompress(plain);
+    default:
+      throw new Error(`Cannot compress with ${type}`);
+  }
+}
+
+/** The records of a batch whose attributes name codec `id` (1-4), decompressed. */
+export function decompressRecords(id: number, compressed: Buffer): Buffer {
+  switch (id) {
+    case 1:
+      return gunzipSync(compressed);
+    case 2:
+      return snappyRead(compressed);
+    case 3:
+      return lz4Decompress(compressed);
+    case 4:
+      return zstdDecompressSync(compressed);
+    default:
+      throw new Error(`Unknown compression codec ${id} in a record batch`);
+  }
+}
+
+/** xerial-snappy-java's stream header: magic, then its version and the least version that reads it. */
+const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
+const XERIAL_HEADER_BYTES = 16;
+
+function snappyRead(data: Buffer): Buffer {
+  if (data.length < XERIAL_HEADER_BYTES || !data.subarray(0, XERIAL_MAGIC.length).equals(XERIAL_MAGIC)) {
+    return snappyDecompress(data);
+  }
+  const chunks: Buffer[] = [];
+  let pos = XERIAL_HEADER_BYTES;
+  while (pos < data.length) {
+    if (pos + 4 > data.length) throw new Error("Truncated xerial Snappy chunk length");
+    const length = data.readUInt32BE(pos);
+    pos += 4;
+    if (pos + length > data.length) throw new Error("Truncated xerial Snappy chunk");
+    chunks.push(snappyDecompress(data.subarray(pos, pos + length)));
+    pos += length;
+  }
+  return Buffer.concat(chunks);
+}
