@@ -111,6 +111,21 @@ describe("Worker and the values of connector code that has not returned", () => 
     await waitFor(() => w.logs.secretCount === 0, { what: "the value released once the stop returned" });
   });
 
+  test("a connector whose stop never returns does not hold up the worker's own stop; its values stay hidden", async () => {
+    const state = { token: "never-canary-token" };
+    await using w = await inProcessWorker({
+      resolveConfig: gatedVault(state),
+      worker: { "task.shutdown.graceful.timeout.ms": "50" },
+    });
+    w.scripted.script = { taskConfigs: () => [], stop: () => new Promise<void>(() => {}) };
+    const config = { "connector.class": SCRIPTED_SOURCE, "tasks.max": "1", "api.token": "${vault:token}" };
+    expect((await w.rest("PUT", "/connectors/c/config", config)).status).toBe(201);
+    await waitFor(() => w.scripted.connectorStarts === 1, { what: "the connector started" });
+    await w.stop(); // SIGTERM's path: bounded by the stop timeout, not by the abandoned stop
+    expect(w.logLines.some((l) => l.includes("Connector c did not stop within 50 ms"))).toBe(true);
+    expect(w.logs.redact("never-canary-token")).toBe(HIDDEN);
+  });
+
   test("a connector deleted while its start runs keeps its values hidden until start and stop returned", async () => {
     const state = { token: "start-canary-token" };
     await using w = await inProcessWorker({ resolveConfig: gatedVault(state) });

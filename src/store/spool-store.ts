@@ -65,7 +65,7 @@ export class SpoolStore {
   private constructor(options: SpoolStoreOptions) {
     this.now = options.now ?? Date.now;
     this.totalMaxBytes = options.totalMaxBytes ?? null;
-    this.tailMemory = new TailMemory(options.memoryMaxBytes);
+    this.tailMemory = new TailMemory(options.memoryMaxBytes, () => this.tails.values());
     this.log = options.log ?? getLogger("io.edgegateway.ingest.Spool");
     this.counts = new SpoolCounts(this.log);
     const notice = (m: Notice) => this.notice(m);

@@ -69,3 +69,23 @@ describe("TailMemory: every partition's tail within one worker-wide cap", () => 
     expect(memory.usedBytes).toBe(0);
   });
 });
+
+describe("TailMemory: one behind tail does not keep the others out", () => {
+  test("past the shared cap the tail holding most lets go, not the one keeping up that pushed", () => {
+    const tails: SpoolTail[] = [];
+    const memory = new TailMemory(100, () => tails);
+    const behind = new SpoolTail(1000, memory);
+    const keepingUp = new SpoolTail(1000, memory);
+    tails.push(behind, keepingUp);
+    behind.readFromFile(0, [], 10);
+    keepingUp.readFromFile(0, [], 10);
+    for (let seq = 1; seq <= 9; seq++) behind.push(row(seq)); // its drainer reads nothing (Kafka away)
+    keepingUp.push(row(1));
+    expect(memory.usedBytes).toBe(100);
+    keepingUp.push(row(2)); // 110 > 100: the behind tail lets go (read from the file again)
+    expect(memory.usedBytes).toBe(20);
+    expect(behind.take(0, 10)).toBeUndefined();
+    expect(keepingUp.take(0, 10)?.map((r) => r.seq)).toEqual([1, 2]);
+    expect(memory.usedBytes).toBe(0);
+  });
+});

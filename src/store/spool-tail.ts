@@ -10,7 +10,8 @@
  * stops being so when a read goes to the file again (reads are served from here only from `from`
  * on) or the rows held pass `maxBytes` (the drainer is behind: Kafka is slow or away), or those
  * of every partition's tail together pass the worker-wide `TailMemory` cap (many spool connectors
- * during an outage): the tail that would pass it lets go of its rows, read from the file again.
+ * during an outage): the tail holding most lets go of its rows (read from the file again), so a
+ * drainer that is behind does not keep the ones keeping up out of memory.
  */
 export interface TailRow {
   readonly seq: number;
@@ -24,7 +25,21 @@ export interface TailRow {
 /** What every partition's tail holds together, and its cap (ingest.spool.memory.max.bytes). */
 export class TailMemory {
   usedBytes = 0;
-  constructor(readonly maxBytes: number = Number.POSITIVE_INFINITY) {}
+  constructor(
+    readonly maxBytes: number = Number.POSITIVE_INFINITY,
+    /** Every partition's tail (the store's), those that may let go past the cap. */
+    private readonly tails: () => Iterable<SpoolTail> = () => [],
+  ) {}
+
+  /** Past the cap after `pushing` pushed: the tails holding most let go of their rows until within it. */
+  makeRoom(pushing: SpoolTail): void {
+    while (this.usedBytes > this.maxBytes) {
+      let largest = pushing;
+      for (const tail of this.tails()) if (tail.heldBytes > largest.heldBytes) largest = tail;
+      if (largest.heldBytes === 0) return;
+      largest.reset();
+    }
+  }
 }
 
 export class SpoolTail {
@@ -56,7 +71,13 @@ export class SpoolTail {
     this.sizes.push(memory);
     this.bytes += memory;
     this.memory.usedBytes += memory;
-    if (this.bytes > this.maxBytes || this.memory.usedBytes > this.memory.maxBytes) this.reset();
+    if (this.bytes > this.maxBytes) this.reset();
+    else if (this.memory.usedBytes > this.memory.maxBytes) this.memory.makeRoom(this);
+  }
+
+  /** What the rows held cost (see push). */
+  get heldBytes(): number {
+    return this.bytes;
   }
 
   /**

@@ -42,7 +42,7 @@ export const ingestSpoolWorkerConfigDef = defineConfig({
     validators: [check.atLeast(1)],
   }),
   "ingest.spool.memory.max.bytes": key.long({
-    doc: "Most bytes of recent records all the worker's ingest.ack.mode=spool connectors together keep in memory (besides the spool file) so that a drainer keeping up sends them without reading them back; each connector keeps at most 32 MiB. Beyond it (many connectors while Kafka is slow or away) records are read back from the spool file instead: nothing is lost and the order is kept. 0: always read back from the file.",
+    doc: "Most bytes of recent records all the worker's ingest.ack.mode=spool connectors together keep in memory (besides the spool file) so that a drainer keeping up sends them without reading them back; each connector keeps at most 32 MiB. Beyond it (many connectors while Kafka is slow or away) the connector holding most lets go of its records, which are read back from the spool file instead: nothing is lost and the order is kept. 0: always read back from the file.",
     default: 67_108_864,
     importance: "LOW",
     group: "Ingest",
