@@ -30,6 +30,17 @@ function keyError(key: string, message: string): never {
 }
 
 /**
+ * The prefix of a REST listener's `ssl.*` keys, as Connect's RestServer takes them
+ * (`valuesWithPrefixAllOrNothing`): `listeners.https.` for the regular listeners and
+ * `admin.listeners.https.` for the admin listeners when any key has that prefix, else the
+ * top-level `ssl.*` keys (an admin listener never takes the regular listeners' keys).
+ */
+export function restListenerTlsPrefix(originals: Readonly<Record<string, string>>, admin: boolean): string {
+  const prefix = admin ? "admin.listeners.https." : "listeners.https.";
+  return Object.keys(originals).some((k) => k.startsWith(prefix)) ? prefix : "";
+}
+
+/**
  * Reads and checks the TLS settings under `prefix` in `props`; `listener` names the listener in
  * messages (`https://0.0.0.0:8443`). Throws a ConfigError naming the key at fault.
  */
