@@ -92,7 +92,11 @@ function decryptPemKey(key: string, pem: string, password: string | undefined): 
  * Reads the `ssl.*` settings found under `prefix` (e.g. `listeners.https.` or ``) in `props`.
  * Returns undefined when no key store or trust store is configured there.
  */
-export function loadTlsMaterial(props: Readonly<Record<string, string>>, prefix = ""): TlsMaterial {
+export function loadTlsMaterial(
+  props: Readonly<Record<string, string>>,
+  prefix = "",
+  side: "client" | "server" = "client",
+): TlsMaterial {
   const get = (k: string) => {
     const value = props[`${prefix}${k}`];
     return value === undefined || value.trim() === "" ? undefined : value.trim();
@@ -103,7 +107,7 @@ export function loadTlsMaterial(props: Readonly<Record<string, string>>, prefix 
       `${prefix}ssl.endpoint.identification.algorithm`,
       props[`${prefix}ssl.endpoint.identification.algorithm`],
     ),
-    protocols: tlsProtocolSettings(props, prefix),
+    protocols: tlsProtocolSettings(props, prefix, side),
   };
 
   const chain = get("ssl.keystore.certificate.chain");

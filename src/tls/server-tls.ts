@@ -45,7 +45,7 @@ export function restListenerTlsPrefix(originals: Readonly<Record<string, string>
  * messages (`https://0.0.0.0:8443`). Throws a ConfigError naming the key at fault.
  */
 export function serverTls(props: Readonly<Record<string, string>>, prefix: string, listener: string): ServerTls {
-  const material = loadTlsMaterial(props, prefix);
+  const material = loadTlsMaterial(props, prefix, "server");
   if (!material.cert || !material.key) {
     keyError(
       `${prefix}ssl.keystore.location`,
