@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import { toPem as jksToPem } from "jks-js";
 import type forge from "node-forge";
-import { ConfigError } from "../errors.ts";
+import { ConfigError, messageOf } from "../errors.ts";
 import {
   decryptPemPrivateKey,
   detectStoreType,
@@ -74,7 +74,15 @@ function pkcs12(key: string, path: string, bytes: Buffer, password: string | und
 }
 
 function pkcs12Key(key: string, p12: forge.pkcs12.Pkcs12Pfx): string {
-  const pem = pkcs12PrivateKey(p12);
+  let pem: string | undefined;
+  try {
+    pem = pkcs12PrivateKey(p12);
+  } catch (error) {
+    fail(
+      key,
+      `the PKCS12 key store's private key cannot be read (unsupported algorithm or curve?): ${messageOf(error)}`,
+    );
+  }
   if (pem === undefined) fail(key, "the PKCS12 key store holds no private key");
   return pem;
 }
