@@ -111,10 +111,13 @@ export function loadTlsMaterial(
   };
   const material: TlsMaterial = {
     clientAuth: parseClientAuth(`${prefix}ssl.client.auth`, get("ssl.client.auth")),
-    verifyHostname: parseEndpointIdentification(
-      `${prefix}ssl.endpoint.identification.algorithm`,
-      props[`${prefix}ssl.endpoint.identification.algorithm`],
-    ),
+    // A server's: Connect's listeners (SSLUtils) never read the key.
+    verifyHostname:
+      side === "client" &&
+      parseEndpointIdentification(
+        `${prefix}ssl.endpoint.identification.algorithm`,
+        props[`${prefix}ssl.endpoint.identification.algorithm`],
+      ),
     protocols: tlsProtocolSettings(props, prefix, side),
   };
 
