@@ -1,6 +1,7 @@
 /**
  * The TLS settings of one server listener, from Kafka-style `ssl.*` keys under a prefix
- * (`listeners.https.` for the REST API; the ingest listener uses its own), checked once at startup,
+ * (`listeners.https.` for the REST API, `admin.listeners.https.` for its admin listeners, else
+ * the top-level `ssl.*`: `restListenerTlsPrefix`; the ingest listener uses its own), checked once at startup,
  * and rendered for the two servers the gateway runs: Bun.serve (`bunServeTls`) and `node:tls`
  * (`nodeTlsServerOptions`, where the peer certificate must be readable).
  *
@@ -9,8 +10,9 @@
  * - `ssl.client.auth=required` needs a trust store (`ssl.truststore.location` or
  *   `ssl.truststore.certificates`): without one the process's default CA store would decide which
  *   client certificates count, so it is a startup error naming the key;
- * - `ssl.client.auth=requested` asks for a certificate but admits a client without one, or with
- *   one no trusted CA signed: it encrypts, it does not authenticate.
+ * - `ssl.client.auth=requested` asks for a certificate and admits a client without one (it does
+ *   not authenticate); the servers close the connection of one whose certificate does not verify,
+ *   as JSSE does (`http1-server.ts`, `tls-front-end.ts`).
  */
 import { ConfigError } from "../errors.ts";
 import { loadTlsMaterial } from "./key-stores.ts";
