@@ -3,10 +3,12 @@
  * client certificates), CORS per access.control.allow.*, and admin.listeners (separate, disabled).
  */
 import { beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { startGateway } from "./support/gateway.ts";
-import { startHttpsGateway } from "./support/https-gateway.ts";
+import { httpsWorker, startHttpsGateway } from "./support/https-gateway.ts";
 import { type KafkaInfo, kafkaBroker } from "./support/kafka.ts";
 import { tempDir } from "./support/temp-dir.ts";
+import { makeTls } from "./support/tls.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 let kafka: KafkaInfo;
@@ -120,6 +122,33 @@ describe("admin.listeners", () => {
     });
     expect(((await r.json()) as { root: { level: string } }).root.level).toBe("INFO");
     expect((await fetch(`${adminUrl}/connectors`)).status).toBe(404);
+  });
+
+  test("an https admin listener takes admin.listeners.https.ssl.*, as Connect (regression: it took listeners.https.*, so its ssl.client.auth=required was ignored)", async () => {
+    await using dir = await tempDir();
+    const tls = await makeTls(dir.path);
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: httpsWorker(dir.path, kafka.bootstrap, tls, {
+        worker: {
+          "admin.listeners": "https://127.0.0.1:0",
+          "admin.listeners.https.ssl.keystore.location": tls.serverPem,
+          "admin.listeners.https.ssl.truststore.location": tls.caCert,
+          "admin.listeners.https.ssl.client.auth": "required",
+        },
+      }),
+    });
+    const adminUrl = (await gw.waitForOutput(/Admin REST server listening at (https:\/\/\S+?)\//))[1]!;
+    const ca = readFileSync(tls.caCert, "utf8");
+    const cert = readFileSync(tls.clientCert, "utf8");
+    const key = readFileSync(tls.clientKey, "utf8");
+    const r = await waitFor(async () => {
+      const res = await fetch(`${adminUrl}/admin/loggers`, { tls: { ca, cert, key } });
+      return res.status === 200 ? res : undefined;
+    });
+    expect(r.status).toBe(200);
+    await expect(fetch(`${adminUrl}/admin/loggers`, { tls: { ca } })).rejects.toThrow();
+    expect((await fetch(`${gw.url}/connectors`, { tls: { ca } })).status).toBe(200);
   });
 
   test("disables the admin endpoints when set to an empty value", async () => {

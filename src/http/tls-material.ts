@@ -10,7 +10,6 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { parseJks, decrypt as recoverJksKey } from "jks-js";
-import type forge from "node-forge";
 import { ConfigError } from "../errors.ts";
 import {
   decryptPemPrivateKey,
@@ -92,15 +91,15 @@ function readJks(keys: StoreKeys, bytes: Buffer, password: string, keyPassword: 
 }
 
 function readPkcs12(keys: StoreKeys, bytes: Buffer, password: string): StoreContents {
-  let p12: forge.pkcs12.Pkcs12Pfx;
   try {
-    p12 = openPkcs12(bytes, password);
+    // forge leaves keys it cannot parse (EC) to node:crypto, which refuses curves BoringSSL lacks.
+    const p12 = openPkcs12(bytes, password);
+    return { certs: pkcs12Certificates(p12), key: pkcs12PrivateKey(p12) };
   } catch (error) {
     const message = (error as Error).message;
     if (/password|MAC/i.test(message)) fail(keys.password, "wrong password for the PKCS12 store", error);
     fail(keys.location, `not a readable PKCS12 store: ${message}`, error);
   }
-  return { certs: pkcs12Certificates(p12), key: pkcs12PrivateKey(p12) };
 }
 
 function readPem(keys: StoreKeys, bytes: Buffer, keyPassword: string | undefined): StoreContents {

@@ -11,7 +11,7 @@ import { ConnectError, messageOf } from "../errors.ts";
 import { isLoopback, type Listener } from "../listener.ts";
 import type { MetricFamily } from "../metrics/prometheus.ts";
 import type { Herder } from "../runtime/herder.ts";
-import { serverTls } from "../tls/server-tls.ts";
+import { restListenerTlsPrefix, serverTls } from "../tls/server-tls.ts";
 import { javaHashOrder } from "../util/java-hash-order.ts";
 import type { LogManager } from "../util/logger.ts";
 import type { WorkerConfig } from "../worker-config.ts";
@@ -217,13 +217,11 @@ export interface RestServers {
   stop(): Promise<void>;
 }
 
-function serve(listener: Listener, app: Hono, worker: WorkerConfig): { url: string; server: Http1Server } {
-  let tls: ReturnType<typeof serverTls> | undefined;
-  if (listener.protocol === "https") {
-    const originals = worker.originals;
-    const prefix = Object.keys(originals).some((k) => k.startsWith("listeners.https.")) ? "listeners.https." : "";
-    tls = serverTls(originals, prefix, listener.uri);
-  }
+function serve(listener: Listener, app: Hono, worker: WorkerConfig, admin = false) {
+  const tls =
+    listener.protocol === "https"
+      ? serverTls(worker.originals, restListenerTlsPrefix(worker.originals, admin), listener.uri)
+      : undefined;
   let server: Http1Server;
   try {
     server = startHttp1Server({
@@ -287,7 +285,7 @@ export function startRestServers(options: {
   const servers = config.restListeners.map((l) => serve(l, mainApp, config));
   const adminServers = adminSeparate
     ? (config.adminListeners ?? []).map((l) =>
-        serve(l, restApp(admin, { herder, logs }, { authentication, bodyLimits }), config),
+        serve(l, restApp(admin, { herder, logs }, { authentication, bodyLimits }), config, true),
       )
     : [];
   return {

@@ -108,4 +108,11 @@ describe("ssl.endpoint.identification.algorithm", () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect([...(error as ConfigError).errors.keys()]).toEqual(["producer.ssl.endpoint.identification.algorithm"]);
   });
+
+  // review25: Connect's listeners (SSLUtils' server-side factory) never read the key; a listener
+  // refused to start on a value its Java counterpart ignores.
+  test("a listener ignores it, as Connect's", () => {
+    const props = { "listeners.https.ssl.endpoint.identification.algorithm": "htps" };
+    expect(loadTlsMaterial(props, "listeners.https.", "server").verifyHostname).toBe(false);
+  });
 });

@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import { toPem as jksToPem } from "jks-js";
 import type forge from "node-forge";
-import { ConfigError } from "../errors.ts";
+import { ConfigError, messageOf } from "../errors.ts";
 import {
   decryptPemPrivateKey,
   detectStoreType,
@@ -74,7 +74,15 @@ function pkcs12(key: string, path: string, bytes: Buffer, password: string | und
 }
 
 function pkcs12Key(key: string, p12: forge.pkcs12.Pkcs12Pfx): string {
-  const pem = pkcs12PrivateKey(p12);
+  let pem: string | undefined;
+  try {
+    pem = pkcs12PrivateKey(p12);
+  } catch (error) {
+    fail(
+      key,
+      `the PKCS12 key store's private key cannot be read (unsupported algorithm or curve?): ${messageOf(error)}`,
+    );
+  }
   if (pem === undefined) fail(key, "the PKCS12 key store holds no private key");
   return pem;
 }
@@ -92,18 +100,25 @@ function decryptPemKey(key: string, pem: string, password: string | undefined): 
  * Reads the `ssl.*` settings found under `prefix` (e.g. `listeners.https.` or ``) in `props`.
  * Returns undefined when no key store or trust store is configured there.
  */
-export function loadTlsMaterial(props: Readonly<Record<string, string>>, prefix = ""): TlsMaterial {
+export function loadTlsMaterial(
+  props: Readonly<Record<string, string>>,
+  prefix = "",
+  side: "client" | "server" = "client",
+): TlsMaterial {
   const get = (k: string) => {
     const value = props[`${prefix}${k}`];
     return value === undefined || value.trim() === "" ? undefined : value.trim();
   };
   const material: TlsMaterial = {
     clientAuth: parseClientAuth(`${prefix}ssl.client.auth`, get("ssl.client.auth")),
-    verifyHostname: parseEndpointIdentification(
-      `${prefix}ssl.endpoint.identification.algorithm`,
-      props[`${prefix}ssl.endpoint.identification.algorithm`],
-    ),
-    protocols: tlsProtocolSettings(props, prefix),
+    // A server's: Connect's listeners (SSLUtils) never read the key.
+    verifyHostname:
+      side === "client" &&
+      parseEndpointIdentification(
+        `${prefix}ssl.endpoint.identification.algorithm`,
+        props[`${prefix}ssl.endpoint.identification.algorithm`],
+      ),
+    protocols: tlsProtocolSettings(props, prefix, side),
   };
 
   const chain = get("ssl.keystore.certificate.chain");

@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import { connect, createServer } from "node:tls";
 import { openssl } from "../../test/support/command.ts";
 import { type TempDir, tempDir } from "../../test/support/temp-dir.ts";
+import { ConfigError } from "../errors.ts";
 import { loadTlsMaterial as loadHttpTlsMaterial } from "../http/tls-material.ts";
 import { loadTlsMaterial } from "./key-stores.ts";
 
@@ -90,6 +91,9 @@ beforeAll(async () => {
     "keys.p12",
   );
   await openssl(dir.path, "pkcs12", "-export", "-nokeys", "-in", "root.pem", ...pass, "-out", "trust.p12");
+  const k1 = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:secp256k1", "-nodes", "-days", "2"];
+  await openssl(dir.path, "req", "-x509", ...k1, "-subj", "/CN=k1", "-keyout", "k1.key", "-out", "k1.pem");
+  await openssl(dir.path, "pkcs12", "-export", "-in", "k1.pem", "-inkey", "k1.key", ...pass, "-out", "k1.p12");
 }, 60_000);
 
 afterAll(async () => {
@@ -138,4 +142,26 @@ describe("an EC PKCS12 key store with its chain and an EC PKCS12 trust store", (
     );
     expect(fingerprints(m.ca ?? [])).toEqual(fingerprints([read("root.pem")]));
   });
+});
+
+// review25: node:crypto (BoringSSL) refuses curves such as secp256k1 or brainpool; the raw
+// UNSUPPORTED_ALGORITHM error escaped both readers (no key named: a stack trace at startup).
+test("a PKCS12 key store whose EC curve cannot be used is a config error naming the store, in both readers", () => {
+  const location = dir.file("k1.p12");
+  const errorOf = (load: () => unknown) => {
+    try {
+      load();
+    } catch (error) {
+      return error;
+    }
+  };
+  const kafka = errorOf(() =>
+    loadTlsMaterial({ "ssl.keystore.location": location, "ssl.keystore.password": "store-pass-1" }),
+  );
+  expect(kafka).toBeInstanceOf(ConfigError);
+  expect([...(kafka as ConfigError).errors.keys()]).toEqual(["ssl.keystore.location"]);
+  const http = errorOf(() => loadHttpTlsMaterial({ keystore: { location, password: "store-pass-1" } }));
+  expect(http).toBeInstanceOf(ConfigError);
+  expect([...(http as ConfigError).errors.keys()]).toEqual(["http.ssl.keystore.location"]);
+  expect(String((http as Error).message)).not.toContain("store-pass-1");
 });

@@ -40,6 +40,18 @@ describe("serverTls", () => {
     }
   });
 
+  // review25: a Java server's SSLContext (Jetty's setProtocol) does not limit what it accepts.
+  test("ssl.protocol=TLSv1.2 leaves a listener's TLS 1.3 on, as a Java server's SSLContext", async () => {
+    await using dir = await tempDir();
+    const files = await makeTls(dir.path);
+    const tls = serverTls(
+      { [`${P}ssl.keystore.location`]: files.serverPem, [`${P}ssl.protocol`]: "TLSv1.2" },
+      P,
+      "https://127.0.0.1:0",
+    );
+    expect(tls.protocols.maxVersion).toBe("TLSv1.3");
+  });
+
   test("client.auth=required without a trust store names the trust store key", async () => {
     await using dir = await tempDir();
     const files = await makeTls(dir.path);

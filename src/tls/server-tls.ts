@@ -1,6 +1,7 @@
 /**
  * The TLS settings of one server listener, from Kafka-style `ssl.*` keys under a prefix
- * (`listeners.https.` for the REST API; the ingest listener uses its own), checked once at startup,
+ * (`listeners.https.` for the REST API, `admin.listeners.https.` for its admin listeners, else
+ * the top-level `ssl.*`: `restListenerTlsPrefix`; the ingest listener uses its own), checked once at startup,
  * and rendered for the two servers the gateway runs: Bun.serve (`bunServeTls`) and `node:tls`
  * (`nodeTlsServerOptions`, where the peer certificate must be readable).
  *
@@ -9,8 +10,9 @@
  * - `ssl.client.auth=required` needs a trust store (`ssl.truststore.location` or
  *   `ssl.truststore.certificates`): without one the process's default CA store would decide which
  *   client certificates count, so it is a startup error naming the key;
- * - `ssl.client.auth=requested` asks for a certificate but admits a client without one, or with
- *   one no trusted CA signed: it encrypts, it does not authenticate.
+ * - `ssl.client.auth=requested` asks for a certificate and admits a client without one (it does
+ *   not authenticate); the servers close the connection of one whose certificate does not verify,
+ *   as JSSE does (`http1-server.ts`, `tls-front-end.ts`).
  */
 import { ConfigError } from "../errors.ts";
 import { loadTlsMaterial } from "./key-stores.ts";
@@ -30,11 +32,22 @@ function keyError(key: string, message: string): never {
 }
 
 /**
+ * The prefix of a REST listener's `ssl.*` keys, as Connect's RestServer takes them
+ * (`valuesWithPrefixAllOrNothing`): `listeners.https.` for the regular listeners and
+ * `admin.listeners.https.` for the admin listeners when any key has that prefix, else the
+ * top-level `ssl.*` keys (an admin listener never takes the regular listeners' keys).
+ */
+export function restListenerTlsPrefix(originals: Readonly<Record<string, string>>, admin: boolean): string {
+  const prefix = admin ? "admin.listeners.https." : "listeners.https.";
+  return Object.keys(originals).some((k) => k.startsWith(prefix)) ? prefix : "";
+}
+
+/**
  * Reads and checks the TLS settings under `prefix` in `props`; `listener` names the listener in
  * messages (`https://0.0.0.0:8443`). Throws a ConfigError naming the key at fault.
  */
 export function serverTls(props: Readonly<Record<string, string>>, prefix: string, listener: string): ServerTls {
-  const material = loadTlsMaterial(props, prefix);
+  const material = loadTlsMaterial(props, prefix, "server");
   if (!material.cert || !material.key) {
     keyError(
       `${prefix}ssl.keystore.location`,

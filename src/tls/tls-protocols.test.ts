@@ -82,7 +82,7 @@ describe("ssl.protocol", () => {
   test("TLSv1.2 keeps TLS 1.3 off, as Kafka documents; TLS and TLSv1.3 allow both", () => {
     expect(tlsProtocolSettings({ "ssl.protocol": "TLSv1.2" }).maxVersion).toBe("TLSv1.2");
     expect(tlsProtocolSettings({ "ssl.protocol": "tlsv1.2" }).maxVersion).toBe("TLSv1.2");
-    for (const protocol of ["TLS", "TLSv1.3", ""])
+    for (const protocol of ["TLS", "TLSv1.3", "", "SSL", "ssl"])
       expect(tlsProtocolSettings({ "ssl.protocol": protocol })).toEqual(tlsProtocolSettings({}));
   });
 
@@ -100,5 +100,14 @@ describe("ssl.protocol", () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect([...(error as ConfigError).errors.keys()]).toEqual(["ssl.protocol"]);
+  });
+
+  // review25: a Java server's SSLContext does not limit what it accepts (JDK 17: a TLSv1.2, TLSv1.1 or
+  // SSLv3 context with ssl.enabled.protocols=TLSv1.2,TLSv1.3 negotiates TLS 1.3), and SSL is Java's
+  // alias of TLS; the listeners turned TLS 1.3 off, or refused to start, and clients refused SSL.
+  test("a listener's ssl.protocol names a Java SSLContext but does not limit the protocols", () => {
+    for (const protocol of ["TLSv1.2", "tlsv1.1", "TLSv1", "SSLv3", "SSL", "TLS"])
+      expect(tlsProtocolSettings({ [`${P}ssl.protocol`]: protocol }, P, "server")).toEqual(tlsProtocolSettings({}, P));
+    expect(() => tlsProtocolSettings({ [`${P}ssl.protocol`]: "TLSv1.9" }, P, "server")).toThrow(ConfigError);
   });
 });

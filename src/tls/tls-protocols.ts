@@ -72,25 +72,36 @@ function list(value: string | undefined): string[] | undefined {
     .filter((s) => s !== "");
 }
 
+/** The SSLContext names Java (SunJSSE) has, case-insensitive; `SSL` is an alias of `TLS`. */
+const JAVA_CONTEXTS = ["tls", "ssl", "tlsv1.3", "tlsv1.2", "tlsv1.1", "tlsv1", "sslv3"];
+
 /**
- * `ssl.protocol`, the protocol of Java's SSLContext (names case-insensitive): `TLSv1.2` keeps TLS
- * 1.3 off whatever `ssl.enabled.protocols` says, as Kafka documents; `TLS` and `TLSv1.3` (Kafka's
- * default) allow both. A name Java has no SSLContext for fails its startup; older ones are refused
- * as in ssl.enabled.protocols.
+ * `ssl.protocol`, the protocol of Java's SSLContext (names case-insensitive). A name Java has no
+ * SSLContext for fails its startup. A client's context limits what it offers: `TLSv1.2` keeps TLS
+ * 1.3 off whatever `ssl.enabled.protocols` says, as Kafka documents; `TLS`, `SSL` and `TLSv1.3`
+ * (Kafka's default) allow both; older ones fail every handshake in Java, so they are refused. A
+ * server's context does not limit the protocols it accepts (checked with JDK 17): any name Java
+ * has leaves the listener as `ssl.enabled.protocols` says.
  */
-function protocolCap(key: string, value: string | undefined): TlsVersion {
+function protocolCap(key: string, value: string | undefined, side: "client" | "server"): TlsVersion {
   const v = (value ?? "").trim().toLowerCase();
-  if (v === "" || v === "tls" || v === "tlsv1.3") return "TLSv1.3";
+  if (v === "" || (side === "server" && JAVA_CONTEXTS.includes(v))) return "TLSv1.3";
+  if (v === "tls" || v === "ssl" || v === "tlsv1.3") return "TLSv1.3";
   if (v === "tlsv1.2") return "TLSv1.2";
   fail(key, value ?? "", "use TLSv1.3 (the default), TLSv1.2 or TLS; older protocols are insecure");
 }
 
 /**
  * The protocol range and TLS 1.2 cipher list that `<prefix>ssl.enabled.protocols` and
- * `<prefix>ssl.cipher.suites` in `props` ask for. Throws a ConfigError naming the key for a
+ * `<prefix>ssl.cipher.suites` (and `<prefix>ssl.protocol`, for a client or a server: `side`) in
+ * `props` ask for. Throws a ConfigError naming the key for a
  * protocol or suite that cannot be honoured.
  */
-export function tlsProtocolSettings(props: Readonly<Record<string, string>>, prefix = ""): TlsProtocolSettings {
+export function tlsProtocolSettings(
+  props: Readonly<Record<string, string>>,
+  prefix = "",
+  side: "client" | "server" = "client",
+): TlsProtocolSettings {
   const protocolsKey = `${prefix}ssl.enabled.protocols`;
   const suitesKey = `${prefix}ssl.cipher.suites`;
   const protocolsValue = props[protocolsKey];
@@ -109,7 +120,7 @@ export function tlsProtocolSettings(props: Readonly<Record<string, string>>, pre
     enabled.add(version);
   }
 
-  if (protocolCap(`${prefix}ssl.protocol`, props[`${prefix}ssl.protocol`]) === "TLSv1.2") {
+  if (protocolCap(`${prefix}ssl.protocol`, props[`${prefix}ssl.protocol`], side) === "TLSv1.2") {
     enabled.delete("TLSv1.3");
     if (enabled.size === 0)
       fail(`${prefix}ssl.protocol`, "TLSv1.2", `it cannot negotiate ${protocolsKey}=${protocolsValue}`);

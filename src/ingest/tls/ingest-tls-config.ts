@@ -104,6 +104,12 @@ export const ingestTlsConfigDef = defineConfig({
     group: GROUP,
     validators: [check.listOf(PROTOCOLS)],
   }),
+  "ingest.listeners.https.ssl.protocol": key.string({
+    doc: "The protocol of the listener's SSLContext in Java's names (TLSv1.3, TLSv1.2, TLS, …), as listeners.https.ssl.protocol. As with a Java server it does not limit the versions accepted (ssl.enabled.protocols does); a name Java does not know is a startup error.",
+    default: "TLSv1.3",
+    importance: "LOW",
+    group: GROUP,
+  }),
   "ingest.listeners.https.ssl.cipher.suites": key.list({
     doc: "Cipher suites in Java's (IANA) names, as for listeners.https.ssl.cipher.suites. Unset: forward-secret AEAD suites only.",
     default: null,

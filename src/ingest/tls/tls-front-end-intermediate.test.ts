@@ -104,6 +104,13 @@ beforeAll(async () => {
   await ca("inter", "-gencrl", "-out", "inter.crl");
   await Bun.write(dir.file("fleet.crl"), read("root.crl") + read("inter.crl"));
   await Bun.write(dir.file("server-store.pem"), read("server.key") + read("server.pem"));
+  // review25: an intermediate CRL past its next update, and the root revoking the intermediate.
+  const past = ["-crl_lastupdate", "20200101000000Z", "-crl_nextupdate", "20200102000000Z"];
+  await ca("inter", "-gencrl", ...past, "-out", "inter-expired.crl");
+  await Bun.write(dir.file("expired.crl"), read("root.crl") + read("inter-expired.crl"));
+  await ca("root", "-revoke", "inter.pem");
+  await ca("root", "-gencrl", "-out", "root-revoked-inter.crl");
+  await Bun.write(dir.file("revoked-inter.crl"), read("root-revoked-inter.crl") + read("inter.crl"));
 }, 60_000);
 
 afterAll(async () => {
@@ -126,33 +133,36 @@ function cnSeen(port: number, device: string, chain: string): Promise<string> {
   });
 }
 
+/** The CN the handler saw for `device` sending `chain` to a front end with the CRL file `crl`. */
+async function seenWith(crl: string | undefined, device: string, chain: string): Promise<string> {
+  const props = {
+    "ingest.listeners.https.ssl.keystore.location": dir.file("server-store.pem"),
+    "ingest.listeners.https.ssl.truststore.location": dir.file("root.pem"),
+    "ingest.listeners.https.ssl.client.auth": "required",
+    "ingest.listeners.https.ssl.reload.interval.ms": "0",
+    ...(crl ? { "ingest.listeners.https.ssl.crl.location": dir.file(crl) } : {}),
+  };
+  const fe = startTlsFrontEnd({
+    host: "127.0.0.1",
+    port: 0,
+    handler: (_request, connection) =>
+      new Response(null, {
+        headers: { Connection: "close", "X-CN": String(connection.peerCertificate?.subject.CN ?? "none") },
+      }),
+    load: () => loadIngestTls(props),
+  });
+  try {
+    return await cnSeen(fe.port, device, chain);
+  } finally {
+    await fe.stop();
+  }
+}
+
 describe.each([
   ["without a CRL", undefined],
   ["with the root's and the intermediate's CRLs in one file", "fleet.crl"],
 ] as const)("a device CA under a root, %s", (_, crl) => {
-  async function seen(device: string, chain: string): Promise<string> {
-    const props = {
-      "ingest.listeners.https.ssl.keystore.location": dir.file("server-store.pem"),
-      "ingest.listeners.https.ssl.truststore.location": dir.file("root.pem"),
-      "ingest.listeners.https.ssl.client.auth": "required",
-      "ingest.listeners.https.ssl.reload.interval.ms": "0",
-      ...(crl ? { "ingest.listeners.https.ssl.crl.location": dir.file(crl) } : {}),
-    };
-    const fe = startTlsFrontEnd({
-      host: "127.0.0.1",
-      port: 0,
-      handler: (_request, connection) =>
-        new Response(null, {
-          headers: { Connection: "close", "X-CN": String(connection.peerCertificate?.subject.CN ?? "none") },
-        }),
-      load: () => loadIngestTls(props),
-    });
-    try {
-      return await cnSeen(fe.port, device, chain);
-    } finally {
-      await fe.stop();
-    }
-  }
+  const seen = (device: string, chain: string) => seenWith(crl, device, chain);
 
   test("a device sending its certificate with the intermediate is accepted, trusted through the root", async () => {
     expect(await seen("device-1", read("device-1.pem") + read("inter.pem"))).toBe("device-1");
@@ -165,4 +175,12 @@ describe.each([
   test(`a device the intermediate revoked is ${crl ? "refused" : "accepted (no CRL)"}`, async () => {
     expect(await seen("device-2", read("device-2.pem") + read("inter.pem"))).toBe(crl ? "refused" : "device-2");
   });
+});
+
+// As OpenSSL and Java's PKIX revocation check: no device of the intermediate passes.
+test.each([
+  ["the intermediate's CRL is past its next update", "expired.crl"],
+  ["the root revoked the intermediate", "revoked-inter.crl"],
+])("%s: a device of the intermediate is refused", async (_, crl) => {
+  expect(await seenWith(crl, "device-1", read("device-1.pem") + read("inter.pem"))).toBe("refused");
 });
