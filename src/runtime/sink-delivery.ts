@@ -3,8 +3,10 @@
  * deliverMessages followed by rewind). The records go to `put` in slices of at most
  * `maxPutRecords`; then each partition still owned by the same assignment advances past its batch,
  * unless the task asked for an offset of it during the put (`context.offset`): that offset is
- * applied afterwards and wins, as Connect's rewind runs after currentOffsets.putAll. A failure the
- * task swallowed during a put (its errantRecordReporter beyond errors.tolerance, raiseError) throws
+ * applied afterwards and wins, as Connect's rewind runs after currentOffsets.putAll. Records of a
+ * partition revoked, lost or sought while the batches were converted (in slices) are not put: Connect
+ * revokes and seeks only between polls, never between a poll and its put. A failure the task
+ * swallowed during a put (its errantRecordReporter beyond errors.tolerance, raiseError) throws
  * before anything advances, as Connect's "Tolerance exceeded in error handler" check after `put`.
  * Called from the sink task's serial executor.
  */
@@ -32,13 +34,16 @@ export async function deliverBatches(
   taken: readonly Pick<QueuedBatch, "records" | "assignment">[],
   heartbeat: () => Promise<void>,
 ): Promise<boolean> {
-  const sinkRecords = await d.batches.convert(taken.map((t) => t.records));
+  const converted = await d.batches.convert(taken.map((t) => t.records));
   const max = d.maxPutRecords ?? Number.POSITIVE_INFINITY;
   const assignments = new Map(taken.map((t) => [key(t.records[0]!), t.assignment]));
   const owned = (record: SinkRecord) => {
     const k = key(d.batches.origin(record)!);
     return d.ownership.assignmentOf(k) === assignments.get(k);
   };
+  // The conversion shares the event loop (in slices): a partition revoked, lost or sought meanwhile is not put.
+  const stale = taken.some((t) => d.ownership.assignmentOf(key(t.records[0]!)) !== t.assignment);
+  const sinkRecords = stale ? converted.filter(owned) : converted;
   d.context.holdOffsets();
   try {
     // Every slice in turn (an empty batch too, as Connect calls put with one).
