@@ -29,6 +29,15 @@ describe("record codecs", () => {
     expect(() => decompressRecords(2, framed.subarray(0, framed.length - 3))).toThrow("Truncated xerial Snappy chunk");
   });
 
+  test.each(COMPRESSION_TYPES.filter((t) => t !== "none"))(
+    "%s data the codec cannot read is an error naming the codec, and the codec goes on working",
+    (type) => {
+      const garbage = Buffer.from("not a compressed record batch, not at all");
+      expect(() => decompressRecords(codecId(type), garbage)).toThrow(`Corrupt ${type} data in a record batch: `);
+      expect(decompressRecords(codecId(type), compressRecords({ type }, plain))).toEqual(plain);
+    },
+  );
+
   test("an unknown codec id is an error", () => {
     expect(() => decompressRecords(5, plain)).toThrow("Unknown compression codec 5 in a record batch");
   });

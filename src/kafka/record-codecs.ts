@@ -12,6 +12,7 @@
  */
 import { constants, gunzipSync, gzipSync, zstdCompressSync, zstdDecompressSync } from "node:zlib";
 import { lz4Compress, lz4Decompress, snappyCompress, snappyDecompress } from "@platformatic/wasm-utils/bundled";
+import { messageOf } from "../errors.ts";
 
 export const COMPRESSION_TYPES = ["none", "gzip", "snappy", "lz4", "zstd"] as const;
 export type CompressionType = (typeof COMPRESSION_TYPES)[number];
@@ -49,8 +50,20 @@ export function compressRecords(compression: Compression, plain: Buffer): Buffer
   }
 }
 
-/** The records of a batch whose attributes name codec `id` (1-4), decompressed. */
+/**
+ * The records of a batch whose attributes name codec `id` (1-4), decompressed. Data the codec
+ * cannot read is an error naming the codec (the WebAssembly decoders trap: "Unreachable code").
+ */
 export function decompressRecords(id: number, compressed: Buffer): Buffer {
+  if (id < 1 || id >= COMPRESSION_TYPES.length) throw new Error(`Unknown compression codec ${id} in a record batch`);
+  try {
+    return decompress(id, compressed);
+  } catch (e) {
+    throw new Error(`Corrupt ${COMPRESSION_TYPES[id]} data in a record batch: ${messageOf(e)}`);
+  }
+}
+
+function decompress(id: number, compressed: Buffer): Buffer {
   switch (id) {
     case 1:
       return gunzipSync(compressed);
