@@ -26,7 +26,9 @@ describe("record codecs", () => {
     };
     const framed = Buffer.concat([header, ...chunk(plain.subarray(0, 700)), ...chunk(plain.subarray(700))]);
     expect(decompressRecords(2, framed)).toEqual(plain);
-    expect(() => decompressRecords(2, framed.subarray(0, framed.length - 3))).toThrow("Truncated xerial Snappy chunk");
+    expect(() => decompressRecords(2, framed.subarray(0, framed.length - 3))).toThrow(
+      "Corrupt snappy data in a record batch: Invalid xerial snappy chunk data",
+    );
   });
 
   test.each(COMPRESSION_TYPES.filter((t) => t !== "none"))(
