@@ -812,8 +812,8 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("KafkaPort
   );
 
   test("fails fast with a clear message for unsupported client settings", async () => {
-    await expect(port.producer({ "bootstrap.servers": info.bootstrap, "compression.type": "zstd" })).rejects.toThrow(
-      "Invalid value zstd for configuration compression.type: supported codecs are none and gzip",
+    await expect(port.producer({ "bootstrap.servers": info.bootstrap, "compression.type": "Zstd" })).rejects.toThrow(
+      "Invalid value Zstd for configuration compression.type: String must be one of: none, gzip, snappy, lz4, zstd",
     );
     await expect(
       port.admin({

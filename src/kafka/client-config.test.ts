@@ -52,6 +52,11 @@ describe("producerSettings (Kafka's producer rules)", () => {
       "Invalid value brotli for configuration compression.type: String must be one of: none, gzip, snappy, lz4, zstd",
     ],
     [
+      // Case-sensitive, as Java's ValidString.in: GZIP is not gzip.
+      { "compression.type": " GZIP" },
+      "Invalid value GZIP for configuration compression.type: String must be one of: none, gzip, snappy, lz4, zstd",
+    ],
+    [
       { "compression.gzip.level": "0" },
       "Invalid value 0 for configuration compression.gzip.level: Value must be between 1 and 9 or equal to -1",
     ],
@@ -82,7 +87,7 @@ describe("producerSettings (Kafka's producer rules)", () => {
     const of = (props: Record<string, string>) => producerSettings(props).compression;
     expect(of({})).toEqual({ type: "none" });
     for (const type of ["gzip", "snappy", "lz4", "zstd"] as const)
-      expect(of({ "compression.type": ` ${type.toUpperCase()}` })).toEqual({ type });
+      expect(of({ "compression.type": ` ${type} ` })).toEqual({ type });
     expect(of({ "compression.type": "zstd", "compression.zstd.level": "19", "compression.gzip.level": "9" })).toEqual({
       type: "zstd",
       level: 19,

@@ -197,10 +197,10 @@ const LEVELS = { gzip: [1, 9, -1], lz4: [1, 17, 9], zstd: [-131_072, 22, 3] } as
 
 /** `compression.type` and the chosen codec's `compression.<type>.level`, checked as Java's producer does. */
 function compressionOf(props: ClientProperties): Compression {
-  const raw = props["compression.type"];
-  const type = (raw ?? "none").trim().toLowerCase() as CompressionType;
+  // Trimmed as ConfigDef parses a STRING; then matched case-sensitively, as ValidString.in does.
+  const type = (props["compression.type"] ?? "none").trim() as CompressionType;
   if (!COMPRESSION_TYPES.includes(type)) {
-    invalidProperty("compression.type", raw, `String must be one of: ${COMPRESSION_TYPES.join(", ")}`);
+    invalidProperty("compression.type", type, `String must be one of: ${COMPRESSION_TYPES.join(", ")}`);
   }
   for (const [codec, [least, most, fallback]] of Object.entries(LEVELS)) {
     const key = `compression.${codec}.level`;

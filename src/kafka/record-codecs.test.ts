@@ -26,8 +26,19 @@ describe("record codecs", () => {
     };
     const framed = Buffer.concat([header, ...chunk(plain.subarray(0, 700)), ...chunk(plain.subarray(700))]);
     expect(decompressRecords(2, framed)).toEqual(plain);
-    expect(() => decompressRecords(2, framed.subarray(0, framed.length - 3))).toThrow("Truncated xerial Snappy chunk");
+    expect(() => decompressRecords(2, framed.subarray(0, framed.length - 3))).toThrow(
+      "Corrupt snappy data in a record batch: Invalid xerial snappy chunk data",
+    );
   });
+
+  test.each(COMPRESSION_TYPES.filter((t) => t !== "none"))(
+    "%s data the codec cannot read is an error naming the codec, and the codec goes on working",
+    (type) => {
+      const garbage = Buffer.from("not a compressed record batch, not at all");
+      expect(() => decompressRecords(codecId(type), garbage)).toThrow(`Corrupt ${type} data in a record batch: `);
+      expect(decompressRecords(codecId(type), compressRecords({ type }, plain))).toEqual(plain);
+    },
+  );
 
   test("an unknown codec id is an error", () => {
     expect(() => decompressRecords(5, plain)).toThrow("Unknown compression codec 5 in a record batch");

@@ -8,10 +8,12 @@
  *
  * Snappy as Java's producer writes it is xerial-framed (a magic header, then length-prefixed raw
  * Snappy chunks); librdkafka and @platformatic/kafka write raw Snappy, which Java's consumer reads
- * too. Both are read here; raw Snappy is written.
+ * too. Both are read (by the library's decoders, the ones its consumer uses); raw Snappy is written.
  */
-import { constants, gunzipSync, gzipSync, zstdCompressSync, zstdDecompressSync } from "node:zlib";
-import { lz4Compress, lz4Decompress, snappyCompress, snappyDecompress } from "@platformatic/wasm-utils/bundled";
+import { constants, gzipSync, zstdCompressSync } from "node:zlib";
+import { compressionsAlgorithms } from "@platformatic/kafka";
+import { lz4Compress, snappyCompress } from "@platformatic/wasm-utils/bundled";
+import { messageOf } from "../errors.ts";
 
 export const COMPRESSION_TYPES = ["none", "gzip", "snappy", "lz4", "zstd"] as const;
 export type CompressionType = (typeof COMPRESSION_TYPES)[number];
@@ -49,39 +51,15 @@ export function compressRecords(compression: Compression, plain: Buffer): Buffer
   }
 }
 
-/** The records of a batch whose attributes name codec `id` (1-4), decompressed. */
+/**
+ * The records of a batch whose attributes name codec `id` (1-4), decompressed. Data the codec
+ * cannot read is an error naming the codec (the WebAssembly decoders trap: "Unreachable code").
+ */
 export function decompressRecords(id: number, compressed: Buffer): Buffer {
-  switch (id) {
-    case 1:
-      return gunzipSync(compressed);
-    case 2:
-      return snappyRead(compressed);
-    case 3:
-      return lz4Decompress(compressed);
-    case 4:
-      return zstdDecompressSync(compressed);
-    default:
-      throw new Error(`Unknown compression codec ${id} in a record batch`);
+  if (id < 1 || id >= COMPRESSION_TYPES.length) throw new Error(`Unknown compression codec ${id} in a record batch`);
+  try {
+    return compressionsAlgorithms[COMPRESSION_TYPES[id]!].decompressSync(compressed);
+  } catch (e) {
+    throw new Error(`Corrupt ${COMPRESSION_TYPES[id]} data in a record batch: ${messageOf(e)}`);
   }
-}
-
-/** xerial-snappy-java's stream header: magic, then its version and the least version that reads it. */
-const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
-const XERIAL_HEADER_BYTES = 16;
-
-function snappyRead(data: Buffer): Buffer {
-  if (data.length < XERIAL_HEADER_BYTES || !data.subarray(0, XERIAL_MAGIC.length).equals(XERIAL_MAGIC)) {
-    return snappyDecompress(data);
-  }
-  const chunks: Buffer[] = [];
-  let pos = XERIAL_HEADER_BYTES;
-  while (pos < data.length) {
-    if (pos + 4 > data.length) throw new Error("Truncated xerial Snappy chunk length");
-    const length = data.readUInt32BE(pos);
-    pos += 4;
-    if (pos + length > data.length) throw new Error("Truncated xerial Snappy chunk");
-    chunks.push(snappyDecompress(data.subarray(pos, pos + length)));
-    pos += length;
-  }
-  return Buffer.concat(chunks);
 }
