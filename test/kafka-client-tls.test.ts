@@ -15,24 +15,13 @@ import { connect as tcpConnect } from "node:net";
 import { createServer, type Server } from "node:tls";
 import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
 import { LogManager } from "../src/util/logger.ts";
-import { openssl } from "./support/command.ts";
+import { makeEcLeaf, makeEcRootAndIntermediate } from "./support/ec-chain.ts";
 import { type KafkaInfo, kafkaBroker } from "./support/kafka.ts";
 import { type TempDir, tempDir } from "./support/temp-dir.ts";
 
-const EC = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
 let info: KafkaInfo;
 let dir: TempDir;
 const fronts: Server[] = [];
-
-async function leaf(name: string, san: string): Promise<void> {
-  await openssl(dir.path, "req", ...EC, "-subj", `/CN=${name}`, "-keyout", `${name}.key`, "-out", `${name}.csr`);
-  await Bun.write(dir.file(`${name}.ext`), `subjectAltName=${san}\nextendedKeyUsage=serverAuth\n`);
-  await openssl(
-    dir.path,
-    ...["x509", "-req", "-in", `${name}.csr`, "-CA", "inter.pem", "-CAkey", "inter.key", "-set_serial", "3"],
-    ...["-days", "2", "-extfile", `${name}.ext`, "-out", `${name}.pem`],
-  );
-}
 
 interface Front {
   readonly port: number;
@@ -68,29 +57,12 @@ function front(cert: string, key: string): Promise<Front> {
 beforeAll(async () => {
   info = await kafkaBroker();
   dir = await tempDir("kafka-client-tls-");
-  await openssl(
-    dir.path,
-    "req",
-    "-x509",
-    ...EC,
-    "-days",
-    "2",
-    "-subj",
-    "/CN=root",
-    "-keyout",
-    "root.key",
-    "-out",
-    "root.pem",
-  );
-  await Bun.write(dir.file("ca.ext"), "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n");
-  await openssl(dir.path, "req", ...EC, "-subj", "/CN=inter", "-keyout", "inter.key", "-out", "inter.csr");
-  await openssl(
-    dir.path,
-    ...["x509", "-req", "-in", "inter.csr", "-CA", "root.pem", "-CAkey", "root.key", "-set_serial", "2"],
-    ...["-days", "2", "-extfile", "ca.ext", "-out", "inter.pem"],
-  );
-  await leaf("ip", "IP:127.0.0.1");
-  await leaf("other", "DNS:broker.other.example");
+  await makeEcRootAndIntermediate(dir.path);
+  for (const [name, san] of [
+    ["ip", "IP:127.0.0.1"],
+    ["other", "DNS:broker.other.example"],
+  ] as const)
+    await makeEcLeaf(dir.path, name, [`subjectAltName=${san}`, "extendedKeyUsage=serverAuth"]);
 }, 60_000);
 
 afterAll(async () => {

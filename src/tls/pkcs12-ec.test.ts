@@ -9,12 +9,12 @@ import { createPrivateKey, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { connect, createServer } from "node:tls";
 import { openssl } from "../../test/support/command.ts";
+import { makeEcLeaf, makeEcRootAndIntermediate } from "../../test/support/ec-chain.ts";
 import { type TempDir, tempDir } from "../../test/support/temp-dir.ts";
 import { ConfigError } from "../errors.ts";
 import { loadTlsMaterial as loadHttpTlsMaterial } from "../http/tls-material.ts";
 import { loadTlsMaterial } from "./key-stores.ts";
 
-const EC = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
 let dir: TempDir;
 const read = (name: string) => readFileSync(dir.file(name), "utf8");
 const fingerprints = (pems: readonly string[]) => pems.map((p) => new X509Certificate(p).fingerprint256);
@@ -22,58 +22,8 @@ const jwk = (pem: string) => createPrivateKey(pem).export({ format: "jwk" });
 
 beforeAll(async () => {
   dir = await tempDir("pkcs12-ec-");
-  await openssl(
-    dir.path,
-    "req",
-    "-x509",
-    ...EC,
-    "-days",
-    "2",
-    "-subj",
-    "/CN=root",
-    "-keyout",
-    "root.key",
-    "-out",
-    "root.pem",
-  );
-  await Bun.write(dir.file("ca.ext"), "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\n");
-  await Bun.write(dir.file("leaf.ext"), "subjectAltName=IP:127.0.0.1\n");
-  await openssl(dir.path, "req", ...EC, "-subj", "/CN=inter", "-keyout", "inter.key", "-out", "inter.csr");
-  await openssl(
-    dir.path,
-    "x509",
-    "-req",
-    "-in",
-    "inter.csr",
-    "-CA",
-    "root.pem",
-    "-CAkey",
-    "root.key",
-    "-days",
-    "2",
-    "-extfile",
-    "ca.ext",
-    "-out",
-    "inter.pem",
-  );
-  await openssl(dir.path, "req", ...EC, "-subj", "/CN=leaf", "-keyout", "leaf.key", "-out", "leaf.csr");
-  await openssl(
-    dir.path,
-    "x509",
-    "-req",
-    "-in",
-    "leaf.csr",
-    "-CA",
-    "inter.pem",
-    "-CAkey",
-    "inter.key",
-    "-days",
-    "2",
-    "-extfile",
-    "leaf.ext",
-    "-out",
-    "leaf.pem",
-  );
+  await makeEcRootAndIntermediate(dir.path);
+  await makeEcLeaf(dir.path, "leaf", ["subjectAltName=IP:127.0.0.1"]);
   await Bun.write(dir.file("chain.pem"), read("leaf.pem") + read("inter.pem"));
   const pass = ["-passout", "pass:store-pass-1"];
   await openssl(
