@@ -48,6 +48,14 @@ export class BigDecimal {
    * that fits an int; anything else throws. Computes nothing the size of the exponent.
    */
   static parse(text: string): BigDecimal {
+    return BigDecimal.parseWithText(text).decimal;
+  }
+
+  /**
+   * `parse`, and the unscaled value's text as `String(unscaled)` prints it, taken from `text`:
+   * printing a bigint of many digits costs time quadratic in their number.
+   */
+  static parseWithText(text: string): { decimal: BigDecimal; unscaledText: string } {
     const m = DECIMAL_TEXT.exec(text);
     if (!m || (m[2] === "" && (m[3] ?? "") === "") || /[\uD800-\uDFFF]/.test(text)) {
       throw new DataError(`Invalid decimal: ${text}`);
@@ -57,8 +65,9 @@ export class BigDecimal {
     const scale = fraction.length - Number(`${m[4] ?? ""}${exponentDigits}`);
     if (exponentDigits.length > 10 || scale < INT_MIN || scale > INT_MAX)
       throw new DataError(`Invalid decimal: ${text}`);
-    const unscaled = BigInt(`${m[1]}${asciiDigits(m[2]!)}${fraction}` || "0");
-    return new BigDecimal(unscaled, scale);
+    const digits = `${asciiDigits(m[2]!)}${fraction}`.replace(/^0+/, "") || "0";
+    const unscaledText = m[1] === "-" && digits !== "0" ? `-${digits}` : digits;
+    return { decimal: new BigDecimal(BigInt(unscaledText), scale), unscaledText };
   }
 
   static fromNumber(n: number): BigDecimal {

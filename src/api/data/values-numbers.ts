@@ -19,28 +19,32 @@ export const LONG_MAX = 2n ** 63n - 1n;
 
 /** Whole numbers as the smallest integer type, else FLOAT32, FLOAT64 or a Decimal; null when not a number. */
 export function parseNumber(token: string): SchemaAndValue | null {
-  let decimal: BigDecimal;
+  let parsed: { decimal: BigDecimal; unscaledText: string };
   try {
-    decimal = BigDecimal.parse(token);
+    parsed = BigDecimal.parseWithText(token);
   } catch {
     return null;
   }
-  const exact = parseExactInteger(decimal);
+  // The digits as written, not printed from the bigint: that costs time quadratic in their number.
+  const { decimal, unscaledText } = parsed;
+  const digitCount = unscaledText.length - (unscaledText[0] === "-" ? 1 : 0);
+  const exact = parseExactInteger(decimal, digitCount);
   if (exact) return exact;
-  const double = decimal.toNumber();
+  const text = `${unscaledText}e${-decimal.scale}`;
+  const double = Number(text);
   // BigDecimal.floatValue rounds once (Math.fround of the double would round twice).
-  const float = javaParseFloat(`${decimal.unscaled}e${-decimal.scale}`)!;
+  const float = javaParseFloat(text)!;
   if (Number.isFinite(float) && decimal.scale !== 0) return { schema: Schemas.FLOAT32, value: float };
   if (Number.isFinite(double) && decimal.scale !== 0) return { schema: Schemas.FLOAT64, value: double };
   return { schema: Decimal.schema(decimal.scale), value: decimal };
 }
 
-function parseExactInteger(d: BigDecimal): SchemaAndValue | null {
+function parseExactInteger(d: BigDecimal, digitCount: number): SchemaAndValue | null {
   const magnitude = d.unscaled < 0n ? -d.unscaled : d.unscaled;
   if (magnitude === 0n) return { schema: Schemas.INT8, value: 0 };
   // Outside [1, 1e19] there is no exact integer to find: first by the order of magnitude alone, as
   // the scale can be near ±2^31 (1e2147483647), then exactly.
-  const magnitudeOrder = magnitude.toString().length - 1 - d.scale;
+  const magnitudeOrder = digitCount - 1 - d.scale;
   if (magnitudeOrder < 0 || magnitudeOrder > 19) return null;
   if (compareToPowerOfTen(magnitude, d.scale, 19) > 0 || compareToPowerOfTen(magnitude, d.scale, 0) < 0) return null;
   const integral = wholeValue(d);

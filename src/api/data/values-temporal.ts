@@ -31,7 +31,10 @@ const TIMESTAMP_PATTERN = /^(\d+)-(\d+)-(\d+)T(\d+):(\d+):(\d+)\.(\d+)Z/;
  */
 export function parseTemporal(text: string): SchemaAndValue | null {
   // SimpleDateFormat reads any decimal digit (Character.digit), ٢٠٢٤-٠١-٠١ too.
-  const token = bmpDigitsToAscii(text.replaceAll("\\:", ":"));
+  const unescaped = text.replaceAll("\\:", ":");
+  // Only these lengths can match (digit conversion keeps the length): a long token costs nothing more.
+  if (unescaped.length !== 10 && unescaped.length !== 13 && unescaped.length !== 24) return null;
+  const token = bmpDigitsToAscii(unescaped);
   const [pattern, schema] =
     token.length === 13
       ? [TIME_PATTERN, ConnectTime.schema()]

@@ -8,7 +8,10 @@
  */
 import { javaTrim } from "./java-text.ts";
 
-const DELIMITERS = new Set([":", ",", "{", "}", "[", "]", '"']);
+/** Whether a UTF-16 code unit is one of the delimiters `: , { } [ ] "`. */
+function isDelimiter(code: number): boolean {
+  return code === 58 || code === 44 || code === 123 || code === 125 || code === 91 || code === 93 || code === 34;
+}
 
 export function isBlank(s: string): boolean {
   return javaTrim(s) === "";
@@ -18,6 +21,14 @@ export class ValuesTokenizer {
   #position = 0;
   #peeked: string | null = null;
   #previous: string | null = null;
+  /**
+   * Where the token starting at a position ends: a token depends only on its start, and the
+   * parser rewinds over the same few tokens several times per value (literals, then the
+   * five-token look-ahead of times), so each is scanned once and a parse stays linear.
+   */
+  readonly #ends = new Map<number, number>();
+  /** Scans done, for the test that the parse stays linear. */
+  scans = 0;
 
   constructor(readonly original: string) {}
 
@@ -84,20 +95,29 @@ export class ValuesTokenizer {
   #scan(): string {
     const text = this.original;
     const start = this.#position;
+    let end = this.#ends.get(start);
+    if (end === undefined) {
+      end = this.#end(start);
+      this.#ends.set(start, end);
+    }
+    this.#position = end;
+    return text.slice(start, end);
+  }
+
+  #end(start: number): number {
+    const text = this.original;
+    this.scans++;
     let escaped = false;
-    while (this.#position < text.length) {
-      const c = text[this.#position]!;
-      if (c === "\\") {
+    for (let i = start; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      if (code === 92) {
         escaped = !escaped;
-      } else if (DELIMITERS.has(c) && !escaped) {
-        if (start < this.#position) return text.slice(start, this.#position);
-        this.#position++;
-        return c;
+      } else if (isDelimiter(code) && !escaped) {
+        return start < i ? i : i + 1;
       } else {
         escaped = false;
       }
-      this.#position++;
     }
-    return text.slice(start, this.#position);
+    return text.length;
   }
 }
