@@ -28,6 +28,8 @@ export function parseNumber(token: string): SchemaAndValue | null {
   // The digits as written, not printed from the bigint: that costs time quadratic in their number.
   const { decimal, unscaledText } = parsed;
   const digitCount = unscaledText.length - (unscaledText[0] === "-" ? 1 : 0);
+  // A plain integer of up to 15 digits is a safe double: its type without bigint arithmetic.
+  if (decimal.scale === 0 && digitCount <= 15) return smallestInteger(Number(unscaledText), decimal.unscaled);
   const exact = parseExactInteger(decimal, digitCount);
   if (exact) return exact;
   const text = `${unscaledText}e${-decimal.scale}`;
@@ -49,7 +51,11 @@ function parseExactInteger(d: BigDecimal, digitCount: number): SchemaAndValue | 
   if (compareToPowerOfTen(magnitude, d.scale, 19) > 0 || compareToPowerOfTen(magnitude, d.scale, 0) < 0) return null;
   const integral = wholeValue(d);
   if (integral === null || integral < LONG_MIN || integral > LONG_MAX) return null;
-  const n = Number(integral);
+  return smallestInteger(Number(integral), integral);
+}
+
+/** INT8…INT64, the smallest that holds `n` (`integral` as a number). */
+function smallestInteger(n: number, integral: bigint): SchemaAndValue {
   if (n >= -128 && n <= 127) return { schema: Schemas.INT8, value: n };
   if (n >= -32768 && n <= 32767) return { schema: Schemas.INT16, value: n };
   if (n >= -2147483648 && n <= 2147483647) return { schema: Schemas.INT32, value: n };

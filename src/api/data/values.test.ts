@@ -3,8 +3,9 @@ import { buildSchema, buildValue, isError, loadValuesFixtures } from "../../conv
 import { JavaDouble } from "./java-double.ts";
 import { BigDecimal, ConnectDate, ConnectTimestamp, Decimal } from "./logical.ts";
 import { SchemaBuilder, Schemas, type SchemaType, schemaEquals, valueEquals } from "./schema.ts";
-import { convertTo, convertToString, parseString } from "./values.ts";
+import { convertTo, convertToString, parseString, parseTokens } from "./values.ts";
 import { formatDate } from "./values-format.ts";
+import { ValuesTokenizer } from "./values-tokenizer.ts";
 
 const fixtures = await loadValuesFixtures();
 
@@ -42,6 +43,26 @@ describe("Values.parseString", () => {
     const { schema, value } = parseString("1e99999999");
     expect([schema?.name, schema?.parameters]).toEqual([Decimal.LOGICAL_NAME, { scale: "-99999999" }]);
     expect(value).toEqual(new BigDecimal(1n, -99999999));
+  });
+
+  // Dates before 1970-01-02 print as a time of day only; Java's Date keys are equal by their millis.
+  test("map keys of dates before 1970-01-02 stay distinct", () => {
+    const { value } = parseString("{1969-12-31:1,1969-12-30:2,1969-12-31:3}");
+    expect([...(value as Map<Date, number>)].map(([k, v]) => [k.toISOString(), v])).toEqual([
+      ["1969-12-31T00:00:00.000Z", 3],
+      ["1969-12-30T00:00:00.000Z", 2],
+    ]);
+  });
+
+  // The parser rewinds over the same tokens (literals, the look-ahead of times): rescanning them
+  // made a 20,000-element header cost several scans of every token.
+  test.each([
+    ["[1,2,3]", 7],
+    ['{2024-01-01:1,2024-01-02:[true,"a"]}', 15],
+  ])("%p scans each of its %p tokens once", (text, tokens) => {
+    const p = new ValuesTokenizer(text);
+    parseTokens(p);
+    expect(p.scans).toBe(tokens);
   });
 });
 

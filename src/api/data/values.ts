@@ -35,7 +35,12 @@ const FALSE: SchemaAndValue = Object.freeze({ schema: Schemas.BOOLEAN, value: fa
 export function parseString(text: string | null): SchemaAndValue {
   if (text === null) return NULL_SCHEMA_AND_VALUE;
   if (text === "") return { schema: Schemas.STRING, value: text };
-  return parseValue(new ValuesTokenizer(text), false) ?? NULL_SCHEMA_AND_VALUE;
+  return parseTokens(new ValuesTokenizer(text));
+}
+
+/** `parseString` of the tokenizer's text (non-empty); the tokenizer counts its scans. */
+export function parseTokens(p: ValuesTokenizer): SchemaAndValue {
+  return parseValue(p, false) ?? NULL_SCHEMA_AND_VALUE;
 }
 
 // ---- parsing ------------------------------------------------------------------------------------
@@ -151,7 +156,8 @@ function parseMap(p: ValuesTokenizer): SchemaAndValue {
  */
 function put(map: Map<unknown, unknown>, byText: Map<string, unknown>, key: unknown, value: unknown): void {
   if (typeof key === "object" && key !== null) {
-    const text = `${javaClassOf(key)} ${convertToString(null, key)}`;
+    // java.util.Date equals by its millisecond count (printed, 1969-12-30 and -31 look alike).
+    const text = key instanceof Date ? `Date ${key.getTime()}` : `${javaClassOf(key)} ${convertToString(null, key)}`;
     const existing = byText.get(text);
     if (existing !== undefined) {
       map.set(existing, value);
