@@ -43,6 +43,7 @@ export async function runWrk(o: WrkOptions): Promise<WrkResult> {
     const script = join(dir, "post.lua");
     // wrk's Lua strings take JSON's escapes for the characters our bodies use.
     writeFileSync(script, lua(o.body, o.contentType));
+    if (!Bun.which("wrk")) throw new Error("wrk is not installed: apt-get install wrk (scripts/bench installs it)");
     const proc = Bun.spawn(
       ["wrk", `-t${o.threads}`, `-c${o.connections}`, `-d${o.durationS}s`, "--timeout", "30s", "-s", script, o.url],
       { stdout: "pipe", stderr: "pipe" },
