@@ -152,7 +152,16 @@ describe.each(["platformatic", "kafkajs"])("a broker that requires client certif
       ...stores.encryptedPem,
       "ssl.key.password": "wrong-key-pass-3",
     });
-    expect(wrongKey).toContain("cannot decrypt the private key (wrong password; check ssl.key.password)");
+    // Kafka's PEM key store: "Failed to load PEM SSL keystore <file>" caused by "Invalid PEM keystore configs".
+    expect(wrongKey).toContain(
+      `Failed to load PEM SSL keystore ${stores.encryptedPem["ssl.keystore.location"]}: Invalid PEM keystore configs: cannot decrypt the private key (wrong password; check ssl.key.password)`,
+    );
+    // Kafka's JKS key store: UnrecoverableKeyException "Cannot recover key".
+    const wrongJksKey = await start("wrong-jks-key-password", {
+      ...stores.jks,
+      "ssl.key.password": "wrong-key-pass-3",
+    });
+    expect(wrongJksKey).toContain("Cannot recover key");
     expectNoSecrets(gw.output());
     expectNoSecrets(JSON.stringify((await gw.rest.get("/connectors?expand=status")).body));
   }, 90_000);
