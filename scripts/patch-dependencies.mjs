@@ -26,7 +26,10 @@
 // /health answers); they are made to compile on first use instead. Its Connection frames every
 // request through two Writers and a concatenation; the producer's Produce requests arrive framed
 // whole (src/kafka/platformatic/produce-frame.ts) and are written as they are. Its diagnostics
-// context copied an object per request (a spread); it is extended in place instead.
+// context copied an object per request (a spread); it is extended in place instead. A socket
+// error after the TLS handshake (TLS 1.3: a broker that requires a client certificate sends its
+// alert then) failed the requests in flight with a bare "Connection closed"; the socket's error is
+// kept as their cause, so the gateway names the refused handshake (src/kafka/access-errors.ts).
 // Each patch is an exact text replacement: already applied → skipped; original text not found
 // (a different kafkajs) → the install fails loudly instead of silently running unpatched.
 // Files are replaced by rename, never rewritten in place: node_modules may be a hard-linked copy.
@@ -214,6 +217,22 @@ export class NumericMap extends Map {`,
                         apiVersion,
                         parser: responseParser,
                         payload: frame,`,
+  },
+  {
+    file: "node_modules/@platformatic/kafka/dist/network/connection.js",
+    from: `    #onError(error) {
+        clearTimeout(this.#reauthenticationTimeout);`,
+    to: `    #onError(error) {
+        this.edgeGatewaySocketError = error; // edge-gateway patch: kept for the requests the close fails
+        clearTimeout(this.#reauthenticationTimeout);`,
+  },
+  {
+    file: "node_modules/@platformatic/kafka/dist/network/connection.js",
+    from: `        this.emit('close');
+        const error = new NetworkError('Connection closed');`,
+    // edge-gateway patch: a request failed by the close keeps the socket's error (a broker's TLS alert) as its cause
+    to: `        this.emit('close');
+        const error = new NetworkError('Connection closed', this.edgeGatewaySocketError ? { cause: this.edgeGatewaySocketError } : {});`,
   },
   {
     file: "node_modules/@platformatic/kafka/dist/diagnostic.js",

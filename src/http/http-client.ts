@@ -19,6 +19,7 @@
  */
 import { timerMs } from "../util/clock.ts";
 import { GATEWAY_VERSION } from "../version.ts";
+import { diagnoseHandshake, isBunHandshakeFailure } from "./handshake-diagnosis.ts";
 import { HttpResponseTooLargeError, HttpTransportError, transportFailureOf } from "./http-errors.ts";
 import { type Hop, HttpRedirectError, nextHop } from "./redirects.ts";
 import { readCapped, readPrefix } from "./response-body.ts";
@@ -214,11 +215,19 @@ export class HttpClient {
       const failure = transportFailureOf(error);
       // Bun's message may quote the URL, query secrets included (`ERR_TLS_CERT_ALTNAME_INVALID fetching "<url>"`).
       const cause = withoutUrl(error, hopUrl, redactUrl(hopUrl));
+      // Bun says "Does the server speak TLS on this port?" also of a server that refused the handshake.
+      const refusal = isBunHandshakeFailure(error)
+        ? await diagnoseHandshake(hopUrl, this.tls, Math.min(this.connectTimeoutMs, 5_000))
+        : undefined;
       const reason =
         failure === "decode"
           ? `the response body could not be decompressed (Content-Encoding: ${encoding})`
-          : readable(cause, hopUrl);
-      throw new HttpTransportError(failure, `${what} failed (${failure}): ${reason}`, { cause });
+          : refusal !== undefined
+            ? `EPROTO: ${refusal}`
+            : readable(cause, hopUrl);
+      throw new HttpTransportError(failure, `${what} failed (${failure}): ${reason}`, {
+        cause: refusal !== undefined ? new Error(reason, { cause }) : cause,
+      });
     } finally {
       clearTimeout(requestTimer);
       if (connectTimer) clearTimeout(connectTimer);

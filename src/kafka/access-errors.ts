@@ -90,6 +90,15 @@ export function accessFailure(what: string, kafkaError: string, detail: string, 
 const TLS_CODE =
   /^(ERR_TLS_CERT_ALTNAME_INVALID|ERR_SSL_\w*ALERT\w*|\w*SELF_SIGNED\w*|UNABLE_TO_\w+|CERT_\w+|HOSTNAME_MISMATCH)$/;
 
+/**
+ * The broker's alert about the client's certificate: none sent to a listener with
+ * ssl.client.auth=required (Java's broker answers bad_certificate, BoringSSL's servers
+ * certificate_required), or one its trust store does not reach (unknown_ca, certificate_unknown).
+ */
+const PEER_REFUSED_CERTIFICATE = /ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA|CERTIFICATE_UNKNOWN)$/;
+const REFUSED_HINT =
+  "; the broker refused the client's certificate: its listener requires one (ssl.client.auth=required) signed by a CA it trusts; configure the key store (ssl.keystore.*)";
+
 /** The first TLS certificate failure in the error, its causes and aggregated errors. */
 function tlsFailureIn(error: unknown, depth = 0): { code: string; message: string } | undefined {
   if (depth > 12 || error === null || typeof error !== "object") return undefined;
@@ -110,7 +119,8 @@ function tlsFailureIn(error: unknown, depth = 0): { code: string; message: strin
 export function tlsFailure(what: string, error: unknown): KafkaAccessError | undefined {
   const found = tlsFailureIn(error);
   if (found === undefined) return undefined;
-  return new KafkaAccessError("", `${what}: SSL handshake failed (${found.code}: ${found.message})`, {
+  const refused = PEER_REFUSED_CERTIFICATE.test(found.code) ? REFUSED_HINT : "";
+  return new KafkaAccessError("", `${what}: SSL handshake failed (${found.code}: ${found.message})${refused}`, {
     cause: error,
     javaClass: SSL_AUTHENTICATION,
   });

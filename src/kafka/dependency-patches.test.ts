@@ -187,6 +187,26 @@ describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
     },
   );
 
+  test("a request failed by the connection's close keeps the socket's error (a broker's TLS alert) as its cause", () => {
+    // The behaviour is tested against a broker that requires client certificates (test/kafka-broker-mtls.test.ts).
+    const path = join(
+      import.meta.dir,
+      "..",
+      "..",
+      "node_modules",
+      "@platformatic",
+      "kafka",
+      "dist",
+      "network",
+      "connection.js",
+    );
+    const text = readFileSync(path, "utf8");
+    expect(text).toContain("this.edgeGatewaySocketError = error;");
+    expect(text).toContain(
+      "new NetworkError('Connection closed', this.edgeGatewaySocketError ? { cause: this.edgeGatewaySocketError } : {});",
+    );
+  });
+
   test("option validators compile on first use, and still validate and report errors", async () => {
     const { ajv } = await import(
       join(import.meta.dir, "..", "..", "node_modules", "@platformatic", "kafka", "dist", "utils.js")

@@ -61,7 +61,7 @@ describe("forge key decryption with the password's UTF-8 bytes", () => {
       const { key } = await inline(pem, password);
       expect(createPrivateKey(key ?? "").export({ format: "jwk" })).toEqual(plain.export({ format: "jwk" }));
       await expect(inline(pem, "not-the-password")).rejects.toThrow(
-        "Invalid value for configuration ssl.keystore.key: cannot decrypt the private key (wrong password",
+        "Invalid value for configuration ssl.keystore.key: Invalid PEM keystore configs: cannot decrypt the private key (wrong password",
       );
     },
   );
@@ -75,7 +75,7 @@ describe("forge key decryption with the password's UTF-8 bytes", () => {
     expect(pem).toStartWith("-----BEGIN ENCRYPTED PRIVATE KEY-----");
     expect((await inline(pem, PASSWORD)).key).toBe(ownKey);
     await expect(inline(pem, "pässwörd-秘")).rejects.toThrow(
-      "Invalid value for configuration ssl.keystore.key: cannot decrypt the private key (wrong password",
+      "Invalid value for configuration ssl.keystore.key: Invalid PEM keystore configs: cannot decrypt the private key (wrong password",
     );
   });
 
@@ -116,7 +116,7 @@ describe("forge key decryption with the password's UTF-8 bytes", () => {
       expect(pem).toContain(`DEK-Info: ${c.dek},`);
       expect((await inline(pem, c.password)).key).toBe(ownKey);
       await expect(inline(pem, `${c.password}x`)).rejects.toThrow(
-        "Invalid value for configuration ssl.keystore.key: cannot decrypt the private key (wrong password",
+        "Invalid value for configuration ssl.keystore.key: Invalid PEM keystore configs: cannot decrypt the private key (wrong password",
       );
     });
 

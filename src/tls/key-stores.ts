@@ -87,12 +87,14 @@ function pkcs12Key(key: string, p12: forge.pkcs12.Pkcs12Pfx): string {
   return pem;
 }
 
-function decryptPemKey(key: string, pem: string, password: string | undefined): string {
+/** An encrypted PEM key decrypted with ssl.key.password; a failure says what Kafka's PEM key store says (`file`: the store's path, none for an inline key). */
+function decryptPemKey(key: string, pem: string, password: string | undefined, file?: string): string {
   if (!pem.includes("ENCRYPTED")) return pem;
   try {
     return decryptPemPrivateKey(pem, password ?? "");
   } catch (error) {
-    fail(key, `cannot decrypt the private key (${(error as Error).message}; check ssl.key.password)`);
+    const kafka = `${file === undefined ? "" : `Failed to load PEM SSL keystore ${file}: `}Invalid PEM keystore configs`;
+    fail(key, `${kafka}: cannot decrypt the private key (${(error as Error).message}; check ssl.key.password)`);
   }
 }
 
@@ -144,7 +146,7 @@ export function loadTlsMaterial(
       const certs = splitPem(text, "CERTIFICATE");
       if (keys.length === 0 || certs.length === 0)
         fail(k, `${keystore} must hold a private key and its certificate chain (PEM)`);
-      material.key = decryptPemKey(k, keys[0]!, get("ssl.key.password"));
+      material.key = decryptPemKey(k, keys[0]!, get("ssl.key.password"), keystore);
       material.cert = certs.join("\n");
     } else {
       const p12 = pkcs12(k, keystore, bytes, get("ssl.keystore.password"));

@@ -13,6 +13,17 @@ export interface KafkaInfo {
   readonly bootstrapSasl: string;
   readonly bootstrapSsl: string;
   readonly sslCa: string;
+  /**
+   * The SSL listener that requires a client certificate (`bootstrap_mtls`, ssl.client.auth=required)
+   * with its client CA and a client certificate and key it signed (PEM files); undefined on a broker
+   * started by a scripts/kafka from before it (see test/support/broker-mtls.ts).
+   */
+  readonly mtls?: {
+    readonly bootstrap: string;
+    readonly clientCa: string;
+    readonly clientCert: string;
+    readonly clientKey: string;
+  };
   readonly clusterId: string;
   readonly version: string;
   readonly pid: number;
@@ -33,6 +44,14 @@ function parse(text: string): KafkaInfo {
     bootstrapSasl: map.bootstrap_sasl!,
     bootstrapSsl: map.bootstrap_ssl!,
     sslCa: map.ssl_ca!,
+    mtls: map.bootstrap_mtls
+      ? {
+          bootstrap: map.bootstrap_mtls,
+          clientCa: map.mtls_client_ca!,
+          clientCert: map.mtls_client_cert!,
+          clientKey: map.mtls_client_key!,
+        }
+      : undefined,
     clusterId: map.cluster_id!,
     version: map.version!,
     pid: Number(map.pid),

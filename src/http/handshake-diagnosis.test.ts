@@ -1,0 +1,143 @@
+/**
+ * An HTTPS server that requires a client certificate (Bun.serve with requestCert and
+ * rejectUnauthorized, port 0, openssl-made certificates) refusing a client that has none: Bun's
+ * fetch says only "EPROTO: The TLS handshake failed. Does the server speak TLS on this port?", the
+ * same as for a port that speaks plain HTTP. The HTTP client (so the HTTP sink, the HTTP source and
+ * the OIDC token fetch) says which of the two it was.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type TempDir, tempDir } from "../../test/support/temp-dir.ts";
+import { makeTls, type TlsFiles } from "../../test/support/tls.ts";
+import { waitFor } from "../../test/support/wait-for.ts";
+import { endpoint, harness, record } from "../connectors/http-sink/test-support.ts";
+import { startTask } from "../connectors/http-source/test-support.ts";
+import { handshakeRefusal } from "./handshake-diagnosis.ts";
+import { HttpClient, HttpTransportError } from "./http-client.ts";
+
+const NO_CERTIFICATE =
+  "the server refused the TLS handshake: it requires a client certificate, and none is configured (TLS alert: certificate required)";
+const BUN_GUESS = "Does the server speak TLS on this port?";
+
+let dir: TempDir;
+let tls: TlsFiles;
+
+beforeAll(async () => {
+  dir = await tempDir("handshake-refusal-");
+  tls = await makeTls(dir.path);
+}, 30_000);
+
+afterAll(async () => {
+  await dir[Symbol.asyncDispose]();
+});
+
+/** An https server on 127.0.0.1 requiring a client certificate signed by the test CA. */
+function mtlsServer() {
+  return endpoint({
+    cert: Bun.file(tls.serverCert),
+    key: Bun.file(tls.serverKey),
+    ca: Bun.file(tls.caCert),
+    requestCert: true,
+    rejectUnauthorized: true,
+  });
+}
+
+describe("HttpClient: a refused TLS handshake", () => {
+  test("without a client certificate, against a server that requires one", async () => {
+    await using server = mtlsServer();
+    const client = new HttpClient({ tls: { ca: [await Bun.file(tls.caCert).text()], rejectUnauthorized: true } });
+    const error = await client.request({ method: "GET", url: server.url() }).catch((e) => e);
+    expect(error).toBeInstanceOf(HttpTransportError);
+    expect(error.failure).toBe("tls");
+    expect(error.message).toBe(`GET ${server.url()} failed (tls): EPROTO: ${NO_CERTIFICATE}`);
+    expect(server.received).toEqual([]);
+  });
+
+  test("a port that speaks plain HTTP is said so", async () => {
+    await using server = endpoint();
+    const url = server.url().replace("http:", "https:");
+    const error = await new HttpClient().request({ method: "GET", url }).catch((e) => e);
+    expect(error.message).toBe(
+      `GET ${url} failed (tls): EPROTO: the server does not speak TLS on this port (ERR_SSL_WRONG_VERSION_NUMBER)`,
+    );
+  });
+
+  test.each([
+    ["ERR_SSL_TLSV1_ALERT_CERTIFICATE_REQUIRED", false, "it requires a client certificate, and none is configured"],
+    [
+      "ERR_SSL_TLSV1_ALERT_CERTIFICATE_REQUIRED",
+      true,
+      "it does not accept the client certificate (TLS alert: certificate required)",
+    ],
+    ["ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE", false, "it requires a client certificate, and none is configured"],
+    [
+      "ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE",
+      true,
+      "it does not accept the client certificate (TLS alert: bad certificate)",
+    ],
+    ["ERR_SSL_TLSV1_ALERT_UNKNOWN_CA", true, "it does not accept the client certificate (TLS alert: unknown ca)"],
+    [
+      "ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION",
+      true,
+      "the server refused the TLS handshake (TLS alert: protocol version)",
+    ],
+  ])("the alert %s (client certificate: %p) is said: %s", (code, withCert, said) => {
+    expect(handshakeRefusal(code, withCert)).toContain(said);
+  });
+});
+
+describe("the HTTP connectors and the OIDC token fetch against a server requiring a client certificate", () => {
+  test("HTTP sink: the record's error says the server requires a client certificate", async () => {
+    await using server = mtlsServer();
+    await using h = harness({
+      url: server.url(),
+      "sink.retry.backoff.initial.ms": "1",
+      "sink.retry.max-attempts": "1",
+      "sink.flush-buffer.timeout": "0",
+      "security.cert.server": tls.caCert,
+    });
+    await h.task.put([record(0, 0, 1)]);
+    await waitFor(() => h.errant.length === 1);
+    expect(h.errant[0]!.error.message).toContain(NO_CERTIFICATE);
+    expect(h.errant[0]!.error.message).not.toContain(BUN_GUESS);
+  });
+
+  const trustCa = {
+    "http.ssl.enabled": "true",
+    "http.ssl.truststore.location": "",
+    "http.ssl.truststore.type": "PEM",
+    "http.retry.max.attempts": "1",
+    "http.retry.backoff.ms": "1",
+  };
+
+  test("HTTP source: the poll's error says so", async () => {
+    await using server = mtlsServer();
+    const h = await startTask({
+      ...trustCa,
+      "http.ssl.truststore.location": tls.caCert,
+      "http.url": server.url("/events"),
+      "http.response.records.path": "$[*]",
+    });
+    const error = await h.task.poll(new AbortController().signal).catch((e) => e);
+    expect(String(error?.message)).toContain(NO_CERTIFICATE);
+    expect(`${error?.message}\n${h.logs.join("\n")}`).not.toContain(BUN_GUESS);
+  });
+
+  test("OIDC token fetch: the token endpoint's refusal is said", async () => {
+    await using server = mtlsServer();
+    const h = await startTask({
+      ...trustCa,
+      "http.ssl.truststore.location": tls.caCert,
+      "http.url": server.url("/events"),
+      "http.response.records.path": "$[*]",
+      "http.auth.type": "OAUTH2",
+      "http.oauth2.token.url": server.url("/token"),
+      "http.oauth2.client.id": "client-1",
+      "http.oauth2.client.secret": "client-secret-41",
+      "http.oauth2.client.auth.mode": "body",
+    });
+    const error = await h.task.poll(new AbortController().signal).catch((e) => e);
+    expect(String(error?.message)).toContain("Could not reach the OIDC token endpoint");
+    expect(String(error?.message)).toContain(NO_CERTIFICATE);
+    expect(String(error?.message)).not.toContain("client-secret-41");
+  });
+});

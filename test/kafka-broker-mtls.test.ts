@@ -1,0 +1,191 @@
+/**
+ * A broker listener that requires a client certificate (ssl.client.auth=required, the test broker's
+ * `bootstrap_mtls`), with both Kafka client adapters on the real gateway (the compiled binary when
+ * GATEWAY_BIN is set): the worker's admin at start, a source task's producer, a sink task's
+ * consumer and its dead letter queue producer pass it with the client certificate in each key store
+ * format (PEM files, inline PEM, PKCS12, JKS with a key password, a PEM key encrypted with
+ * ssl.key.password). Refusals as Java's clients give them: no key store stops the worker at startup
+ * with SslAuthenticationException ("SSL handshake failed", the broker's alert, that it requires a
+ * client certificate); a certificate of another CA fails the task the same way; a wrong
+ * ssl.key.password fails the task on the key store before any connection. No password or private
+ * key reaches the log or the status.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import {
+  type MtlsKeyStores,
+  type MtlsListener,
+  makeMtlsKeyStores,
+  mtlsBroker,
+  mtlsWorker,
+} from "./support/broker-mtls.ts";
+import { type Gateway, spawnGateway, startGateway } from "./support/gateway.ts";
+import { createTopic, type KafkaInfo, readTopic, testClient, uniqueTopic } from "./support/kafka.ts";
+import { type TempDir, tempDir } from "./support/temp-dir.ts";
+import { waitFor } from "./support/wait-for.ts";
+
+const SSL_AUTH = "org.apache.kafka.common.errors.SslAuthenticationException";
+const STRING = "org.apache.kafka.connect.storage.StringConverter";
+const REFUSED = "the broker refused the client's certificate";
+
+let info: KafkaInfo;
+let mtls: MtlsListener;
+let dir: TempDir;
+let stores: MtlsKeyStores;
+
+beforeAll(async () => {
+  ({ info, mtls } = await mtlsBroker());
+  dir = await tempDir("broker-mtls-");
+  stores = await makeMtlsKeyStores(dir.path, mtls);
+}, 60_000);
+
+afterAll(async () => {
+  await dir?.[Symbol.asyncDispose]();
+});
+
+/** Neither a store or key password nor a line of the private key in `text`. */
+function expectNoSecrets(text: string): void {
+  for (const secret of ["mtls-store-pass-7", "mtls-key-pass-9", "wrong-key-pass-3", ...stores.keySecrets])
+    expect(text).not.toContain(secret);
+}
+
+async function failedTrace(gw: Gateway, connector: string): Promise<string> {
+  return waitFor(
+    async () => {
+      const task = (await gw.rest.get(`/connectors/${connector}/status`)).body.tasks?.[0];
+      return task?.state === "FAILED" ? String(task.trace) : undefined;
+    },
+    { timeoutMs: 30_000, what: `task ${connector}-0 FAILED` },
+  );
+}
+
+describe.each(["platformatic", "kafkajs"])("a broker that requires client certificates, kafka.client=%s", (client) => {
+  async function gateway(work: TempDir, keyStore: Record<string, string>): Promise<Gateway> {
+    return startGateway({
+      dir: work.path,
+      worker: { ...mtlsWorker(info, mtls, keyStore), "kafka.client": client, "data.dir": work.file("data") },
+    });
+  }
+
+  /** A FileStreamSource through the worker's key store: its line arrives in Kafka. */
+  async function sourceMovesALine(gw: Gateway, work: TempDir, name: string): Promise<void> {
+    const topic = uniqueTopic(`mtls-${name}`);
+    writeFileSync(work.file(`${name}.txt`), `through ${name}\n`);
+    const created = await gw.rest.post("/connectors", {
+      name,
+      config: {
+        "connector.class": "FileStreamSource",
+        file: work.file(`${name}.txt`),
+        topic,
+        "value.converter": STRING,
+      },
+    });
+    expect(created.status).toBe(201);
+    expect((await readTopic(topic, 1)).map((r) => r.value?.toString())).toEqual([`through ${name}`]);
+  }
+
+  test.each(["pemFiles", "inlinePem", "pkcs12", "jks", "encryptedPem"] as const)(
+    "key store %s: the worker's admin at start and a source task's producer pass the listener",
+    async (format) => {
+      await using work = await tempDir();
+      await using gw = await gateway(work, stores[format]);
+      // The worker's admin read the cluster id through the mTLS listener.
+      await waitFor(async () => (await gw.rest.get("/")).body.kafka_cluster_id === info.clusterId, {
+        what: "the cluster id",
+      });
+      await sourceMovesALine(gw, work, `source-${format}`);
+      expectNoSecrets(gw.output());
+    },
+    60_000,
+  );
+
+  test("a sink task's consumer and its dead letter queue producer pass it; another CA's certificate and a wrong key password fail the task", async () => {
+    await using work = await tempDir();
+    await using gw = await gateway(work, stores.pemFiles);
+    const topic = uniqueTopic("mtls-sink");
+    const dlq = `${topic}-dlq`;
+    await createTopic(topic);
+    const producer = (await testClient()).producer();
+    await producer.connect();
+    await producer.send({ topic, messages: [{ value: '{"n":1}' }, { value: "not json" }, { value: '{"n":2}' }] });
+    await producer.disconnect();
+    const out = work.file("sink.out");
+    const sink = await gw.rest.post("/connectors", {
+      name: "sink",
+      config: {
+        "connector.class": "FileStreamSink",
+        topics: topic,
+        file: out,
+        "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+        "value.converter.schemas.enable": "false",
+        "errors.tolerance": "all",
+        "errors.deadletterqueue.topic.name": dlq,
+        "errors.deadletterqueue.topic.replication.factor": "1",
+      },
+    });
+    expect(sink.status).toBe(201);
+    expect((await readTopic(dlq, 1)).map((r) => r.value?.toString())).toEqual(["not json"]);
+    await waitFor(() => Bun.file(out).exists(), { what: "the sink's file" });
+    await waitFor(async () => (await Bun.file(out).text()) === "{n=1}\n{n=2}\n", { what: "the sink's two records" });
+
+    const overrides = (keyStore: Record<string, string>) =>
+      Object.fromEntries(Object.entries(keyStore).map(([k, v]) => [`producer.override.${k}`, v]));
+    const start = async (name: string, keyStore: Record<string, string>) => {
+      writeFileSync(work.file(`${name}.txt`), "a line\n");
+      const created = await gw.rest.post("/connectors", {
+        name,
+        config: {
+          "connector.class": "FileStreamSource",
+          file: work.file(`${name}.txt`),
+          topic: uniqueTopic(name),
+          ...overrides(keyStore),
+        },
+      });
+      expect(created.status).toBe(201);
+      return failedTrace(gw, name);
+    };
+    const otherCa = await start("other-ca", stores.otherCa);
+    expect(otherCa).toStartWith(`${SSL_AUTH}: `);
+    expect(otherCa).toContain("SSL handshake failed (ERR_SSL_");
+    expect(otherCa).toContain(REFUSED);
+    const wrongKey = await start("wrong-key-password", {
+      ...stores.encryptedPem,
+      "ssl.key.password": "wrong-key-pass-3",
+    });
+    // Kafka's PEM key store: "Failed to load PEM SSL keystore <file>" caused by "Invalid PEM keystore configs".
+    expect(wrongKey).toContain(
+      `Failed to load PEM SSL keystore ${stores.encryptedPem["ssl.keystore.location"]}: Invalid PEM keystore configs: cannot decrypt the private key (wrong password; check ssl.key.password)`,
+    );
+    // Kafka's JKS key store: UnrecoverableKeyException "Cannot recover key".
+    const wrongJksKey = await start("wrong-jks-key-password", {
+      ...stores.jks,
+      "ssl.key.password": "wrong-key-pass-3",
+    });
+    expect(wrongJksKey).toContain("Cannot recover key");
+    expectNoSecrets(gw.output());
+    expectNoSecrets(JSON.stringify((await gw.rest.get("/connectors?expand=status")).body));
+  }, 90_000);
+
+  test("no key store: the worker stops at startup as Connect's does, naming the refused handshake", async () => {
+    await using work = await tempDir();
+    const { proc, output, pumped } = spawnGateway({
+      dir: work.path,
+      worker: { ...mtlsWorker(info, mtls, {}), "kafka.client": client, "data.dir": work.file("data") },
+    });
+    // Bounded: a gateway that keeps running is killed, not left behind.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const code = await Promise.race([
+      proc.exited,
+      new Promise<string>((resolve) => {
+        timer = setTimeout(() => resolve("still running after 30 s"), 30_000);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (proc.exitCode === null) proc.kill("SIGKILL");
+    await pumped;
+    expect(code).toBe(2);
+    expect(output()).toContain("ERROR Stopping due to error");
+    expect(output()).toContain("Failed to connect the admin client: SSL handshake failed (ERR_SSL_");
+    expect(output()).toContain(REFUSED);
+  }, 45_000);
+});
