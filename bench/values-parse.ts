@@ -1,7 +1,7 @@
 /**
  * Values.parseString (SimpleHeaderConverter's reading of every header) on large header texts:
- * a long digit string, a big decimal, an array of 20,000 ints, a map of 20,000 date keys, a
- * plain long string and a long quoted-string array. Prints ms per parse, the best of several
+ * a long digit string, a big decimal, a long fraction (a FLOAT32), an array of 20,000 ints, a
+ * map of 20,000 date keys, a plain long string and a long quoted-string array. Prints ms per parse, the best of several
  * runs, and ms per KiB, so a super-linear shape shows as a growing ms/KiB between sizes.
  * Run: node_modules/.bin/bun bench/values-parse.ts
  */
@@ -17,6 +17,7 @@ const shapes: [string, string][] = [
   ["digits 30 KB", digits(30_000)],
   ["digits 300 KB", digits(300_000)],
   ["decimal 300 KB", `${digits(150_000)}.${digits(150_000)}`],
+  ["fraction 300 KB", `0.${digits(300_000)}`],
   ["ints 2k", ints(2_000)],
   ["ints 20k", ints(20_000)],
   ["date keys 2k", dateKeys(2_000)],

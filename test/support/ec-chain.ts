@@ -34,13 +34,17 @@ export async function makeEcRootAndIntermediate(dir: string): Promise<void> {
   );
 }
 
+/** Leaf serial numbers: unique per issuer (RFC 5280), so a CRL revoking one leaf revokes no other. */
+let nextLeafSerial = 3;
+
 /** Writes `<name>.{pem,key}`, CN `name`, signed by the intermediate with `extensions` (ext-file lines). */
 export async function makeEcLeaf(dir: string, name: string, extensions: readonly string[]): Promise<void> {
+  const serial = String(nextLeafSerial++);
   await openssl(dir, "req", ...EC_KEY, "-subj", `/CN=${name}`, "-keyout", `${name}.key`, "-out", `${name}.csr`);
   await Bun.write(join(dir, `${name}.ext`), `${extensions.join("\n")}\n`);
   await openssl(
     dir,
-    ...["x509", "-req", "-in", `${name}.csr`, "-CA", "inter.pem", "-CAkey", "inter.key", "-set_serial", "3"],
+    ...["x509", "-req", "-in", `${name}.csr`, "-CA", "inter.pem", "-CAkey", "inter.key", "-set_serial", serial],
     ...["-days", "2", "-extfile", `${name}.ext`, "-out", `${name}.pem`],
   );
 }

@@ -8,7 +8,7 @@
 import { DataError } from "../../errors.ts";
 import type { SchemaAndValue } from "../converter.ts";
 import { JavaDouble, unboxDouble } from "./java-double.ts";
-import { javaParseFloat } from "./java-floating.ts";
+import { javaFloatOf } from "./java-floating.ts";
 import { javaClassOf, javaToString } from "./java-text.ts";
 import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from "./logical.ts";
 import { type Schema, Schemas } from "./schema.ts";
@@ -34,8 +34,9 @@ export function parseNumber(token: string): SchemaAndValue | null {
   if (exact) return exact;
   const text = `${unscaledText}e${-decimal.scale}`;
   const double = Number(text);
-  // BigDecimal.floatValue rounds once (Math.fround of the double would round twice).
-  const float = javaParseFloat(text)!;
+  // BigDecimal.floatValue rounds once: Math.fround of the double, but for the text read again
+  // where the double is a float's halfway point (the one place rounding twice can differ).
+  const float = javaFloatOf(double, text);
   if (Number.isFinite(float) && decimal.scale !== 0) return { schema: Schemas.FLOAT32, value: float };
   if (Number.isFinite(double) && decimal.scale !== 0) return { schema: Schemas.FLOAT64, value: double };
   return { schema: Decimal.schema(decimal.scale), value: decimal };

@@ -1,4 +1,4 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, spyOn, test } from "bun:test";
 import { buildSchema, buildValue, isError, loadValuesFixtures } from "../../converters/golden-fixtures.ts";
 import { JavaDouble } from "./java-double.ts";
 import { BigDecimal, ConnectDate, ConnectTimestamp, Decimal } from "./logical.ts";
@@ -64,6 +64,25 @@ describe("Values.parseString", () => {
     parseTokens(p);
     expect(p.scans).toBe(tokens);
   });
+
+  // Reading a digit string into a bigint costs more than linear time: a float's digits were read
+  // twice (the BigDecimal, then the float rounded from the text), doubling a 1 MB header's cost.
+  test.each([
+    [`0.${"7".repeat(1000)}`, Schemas.FLOAT32, 1],
+    [`${"7".repeat(500)}.${"7".repeat(500)}e-480`, Schemas.FLOAT32, 1],
+    [`1.0000000596046447753906251${"0".repeat(1000)}`, Schemas.FLOAT32, 2],
+  ])(
+    "the digits of a long decimal are read into a bigint once (%#), twice at a float's halfway point",
+    (text, schema, reads) => {
+      const bigInt = spyOn(globalThis, "BigInt");
+      try {
+        expect(parseString(text).schema).toBe(schema);
+        expect(bigInt.mock.calls.filter(([arg]) => typeof arg === "string" && arg.length > 900)).toHaveLength(reads);
+      } finally {
+        bigInt.mockRestore();
+      }
+    },
+  );
 });
 
 describe("Values.convertToString against Apache", () => {

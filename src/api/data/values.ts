@@ -15,11 +15,12 @@ import { DataError } from "../../errors.ts";
 import type { SchemaAndValue } from "../converter.ts";
 import { NULL_SCHEMA_AND_VALUE } from "../converter.ts";
 import { JavaDouble } from "./java-double.ts";
-import { javaClassOf, javaDoubleToString, javaTrim } from "./java-text.ts";
+import { javaDoubleToString, javaTrim } from "./java-text.ts";
 import { BigDecimal, ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from "./logical.ts";
 import { int64Value, type Schema, SchemaBuilder, Schemas, schemaEquals } from "./schema.ts";
 import { Struct } from "./struct.ts";
 import { convertToString } from "./values-format.ts";
+import { putKey } from "./values-map-keys.ts";
 import { asDouble, asLong, parseNumber, unableToConvert } from "./values-numbers.ts";
 import { SchemaMerger, schemalessOf } from "./values-schema-merger.ts";
 import { parseTemporal, parseTemporalTokens } from "./values-temporal.ts";
@@ -128,7 +129,7 @@ function parseMap(p: ValuesTokenizer): SchemaAndValue {
       const valueSchema = keySchema ? values.schema : null;
       const map = new Map<unknown, unknown>();
       const byText = new Map<string, unknown>();
-      for (const [k, v] of entries) put(map, byText, aligned(keySchema, k), aligned(valueSchema, v));
+      for (const [k, v] of entries) putKey(map, byText, aligned(keySchema, k), aligned(valueSchema, v));
       if (keySchema && valueSchema) return { schema: SchemaBuilder.map(keySchema, valueSchema).build(), value: map };
       if (keySchema) return { schema: new SchemaBuilder("MAP", keySchema).build(), value: map };
       return { schema: new SchemaBuilder("MAP").build(), value: map };
@@ -147,25 +148,6 @@ function parseMap(p: ValuesTokenizer): SchemaAndValue {
   }
   if (p.previous() === ",") throw new DataError(`Map is missing element after ',': ${p.original}`);
   throw new DataError(`Map is missing terminating '}': ${p.original}`);
-}
-
-/**
- * LinkedHashMap.put: a key equal to one already there (`2024-01-01` twice) replaces its value in
- * place. Object keys (dates, decimals, lists, Floats) are found by their class and text, which
- * Java's equals of these agrees with, so a map of many keys stays linear.
- */
-function put(map: Map<unknown, unknown>, byText: Map<string, unknown>, key: unknown, value: unknown): void {
-  if (typeof key === "object" && key !== null) {
-    // java.util.Date equals by its millisecond count (printed, 1969-12-30 and -31 look alike).
-    const text = key instanceof Date ? `Date ${key.getTime()}` : `${javaClassOf(key)} ${convertToString(null, key)}`;
-    const existing = byText.get(text);
-    if (existing !== undefined) {
-      map.set(existing, value);
-      return;
-    }
-    byText.set(text, key);
-  }
-  map.set(key, value);
 }
 
 /**
