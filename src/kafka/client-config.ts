@@ -4,7 +4,7 @@
  * the gateway cannot honour (GSSAPI, transactions, unknown codecs) fail here with a message naming
  * the key, before any connection is tried.
  */
-import { ConfigError } from "../errors.ts";
+import { ConfigError, KafkaError } from "../errors.ts";
 import { loadTlsMaterial, type TlsMaterial } from "../tls/key-stores.ts";
 import { checkClientClasses } from "./client-classes.ts";
 import { JaasConfigError, type JaasEntry, parseJaasConfig } from "./jaas-config.ts";
@@ -161,17 +161,23 @@ export function producerSettings(props: ClientProperties): ProducerSettings {
   if (retries < 0) invalidProperty("retries", props.retries, "Value must be at least 0");
   // Kafka's rules: idempotent by default when acks=all; a setting that conflicts with idempotence
   // (more than 5 requests in flight, no retries) switches the default off, and is an error when
-  // idempotence was asked for explicitly.
-  if (idempotenceRaw === "true" && acks !== -1)
-    invalidProperty("acks", props.acks, "must be all (-1) for an idempotent producer");
-  if (idempotenceRaw === "true" && maxInFlight > 5)
-    invalidProperty(
-      "max.in.flight.requests.per.connection",
-      maxInFlightRaw,
-      "must be at most 5 for an idempotent producer",
-    );
-  if (idempotenceRaw === "true" && retries === 0)
-    invalidProperty("retries", props.retries, "must be greater than 0 for an idempotent producer");
+  // idempotence was asked for explicitly: ProducerConfig's checks, in its order and with its text.
+  if (idempotenceRaw === "true") {
+    const conflict = (key: string, message: string): never => {
+      throw new ConfigError(message, new Map([[key, [message]]]));
+    };
+    if (retries === 0) conflict("retries", "Must set retries to non-zero when using the idempotent producer.");
+    if (acks !== -1)
+      conflict(
+        "acks",
+        "Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.",
+      );
+    if (maxInFlight > 5)
+      conflict(
+        "max.in.flight.requests.per.connection",
+        `To use the idempotent producer, max.in.flight.requests.per.connection must be set to at most 5. Current value is ${maxInFlight}.`,
+      );
+  }
   const idempotent = acks === -1 && idempotenceRaw !== "false" && maxInFlight <= 5 && retries > 0;
   if (props["transactional.id"])
     invalidProperty("transactional.id", props["transactional.id"], "transactions are not supported");
@@ -187,9 +193,26 @@ export function producerSettings(props: ClientProperties): ProducerSettings {
     maxRequestBytes: intProp(props, "max.request.size", 1_048_576),
     batchBytes: intProp(props, "batch.size", 16_384, 0),
     bufferMemory: intProp(props, "buffer.memory", 33_554_432),
-    deliveryTimeoutMs: intProp(props, "delivery.timeout.ms", 120_000),
+    deliveryTimeoutMs: deliveryTimeoutOf(props, requestTimeoutMs),
     retries,
   };
+}
+
+/**
+ * delivery.timeout.ms as KafkaProducer's configureDeliveryTimeout takes it: at least linger.ms +
+ * request.timeout.ms (Java's linger.ms default is 5); a smaller value set explicitly fails the
+ * producer's construction, a default one is raised to that sum.
+ */
+function deliveryTimeoutOf(props: ClientProperties, requestTimeoutMs: number): number {
+  const configured = props["delivery.timeout.ms"];
+  const deliveryTimeoutMs = intProp(props, "delivery.timeout.ms", 120_000);
+  const least = Math.min(intProp(props, "linger.ms", 5) + requestTimeoutMs, 2_147_483_647);
+  if (deliveryTimeoutMs >= least) return deliveryTimeoutMs;
+  if (configured === undefined || configured.trim() === "") return least;
+  const message = "delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms";
+  throw new KafkaError("Failed to construct kafka producer", {
+    cause: new ConfigError(message, new Map([["delivery.timeout.ms", [message]]])),
+  });
 }
 
 /** Java's level ranges (GzipCompression, Lz4Compression, ZstdCompression): least, most, default. */
@@ -238,6 +261,11 @@ export function consumerSettings(props: ClientProperties): ConsumerSettings {
       "String must be one of: read_committed, read_uncommitted",
     );
   }
+  // Validated as Java's consumer does; either way this gateway's consumer runs the classic protocol
+  // (client-key-effects.ts: a task warns when `consumer` has no effect).
+  const protocol = props["group.protocol"]?.trim();
+  if (protocol !== undefined && !["classic", "consumer"].includes(protocol.toLowerCase()))
+    invalidProperty("group.protocol", protocol, "String must be one of (case insensitive): CLASSIC, CONSUMER");
   return {
     fromBeginning: reset === "earliest",
     sessionTimeoutMs: intProp(props, "session.timeout.ms", 45_000),
