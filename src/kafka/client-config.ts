@@ -39,6 +39,8 @@ export interface ProducerSettings {
   batchBytes: number;
   /** buffer.memory: bytes on the wire at once, at most. */
   bufferMemory: number;
+  /** partitioner.ignore.keys: keyed records placed as keyless ones (sticky), not by the key's hash. */
+  ignoreKeys: boolean;
   deliveryTimeoutMs: number;
   retries: number;
 }
@@ -73,6 +75,13 @@ function intProp(props: ClientProperties, key: string, fallback: number, min = N
   if (!Number.isInteger(n)) invalidProperty(key, raw, "Not a number of type INT");
   if (n < min) invalidProperty(key, raw, `Value must be at least ${min}`);
   return n;
+}
+
+function booleanProp(props: ClientProperties, key: string, fallback: boolean): boolean {
+  const raw = props[key]?.trim().toLowerCase();
+  if (raw === undefined) return fallback;
+  if (raw !== "true" && raw !== "false") invalidProperty(key, props[key], "Expected value to be either true or false");
+  return raw === "true";
 }
 
 /** `host:port` list from `bootstrap.servers` (a `PROTOCOL://` prefix is allowed and dropped). */
@@ -149,10 +158,7 @@ export function producerSettings(props: ClientProperties): ProducerSettings {
   const acksRaw = (props.acks ?? "all").trim().toLowerCase();
   const acks = acksRaw === "all" || acksRaw === "-1" ? -1 : acksRaw === "1" ? 1 : acksRaw === "0" ? 0 : undefined;
   if (acks === undefined) invalidProperty("acks", props.acks, "String must be one of: all, -1, 0, 1");
-  const idempotenceRaw = props["enable.idempotence"]?.trim().toLowerCase();
-  if (idempotenceRaw !== undefined && idempotenceRaw !== "true" && idempotenceRaw !== "false") {
-    invalidProperty("enable.idempotence", props["enable.idempotence"], "Expected value to be either true or false");
-  }
+  const idempotence = booleanProp(props, "enable.idempotence", true);
   const maxInFlightRaw = props["max.in.flight.requests.per.connection"];
   const maxInFlight = intProp(props, "max.in.flight.requests.per.connection", 5);
   if (maxInFlight < 1)
@@ -162,23 +168,18 @@ export function producerSettings(props: ClientProperties): ProducerSettings {
   // Kafka's rules: idempotent by default when acks=all; a setting that conflicts with idempotence
   // (more than 5 requests in flight, no retries) switches the default off, and is an error when
   // idempotence was asked for explicitly: ProducerConfig's checks, in its order and with its text.
-  if (idempotenceRaw === "true") {
-    const conflict = (key: string, message: string): never => {
-      throw new ConfigError(message, new Map([[key, [message]]]));
+  if (idempotence && props["enable.idempotence"] !== undefined) {
+    const conflict = (key: string, m: string): never => {
+      throw new ConfigError(m, new Map([[key, [m]]]));
     };
     if (retries === 0) conflict("retries", "Must set retries to non-zero when using the idempotent producer.");
-    if (acks !== -1)
-      conflict(
-        "acks",
-        "Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.",
-      );
-    if (maxInFlight > 5)
-      conflict(
-        "max.in.flight.requests.per.connection",
-        `To use the idempotent producer, max.in.flight.requests.per.connection must be set to at most 5. Current value is ${maxInFlight}.`,
-      );
+    const acksMessage =
+      "Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.";
+    if (acks !== -1) conflict("acks", acksMessage);
+    const inFlightMessage = `To use the idempotent producer, max.in.flight.requests.per.connection must be set to at most 5. Current value is ${maxInFlight}.`;
+    if (maxInFlight > 5) conflict("max.in.flight.requests.per.connection", inFlightMessage);
   }
-  const idempotent = acks === -1 && idempotenceRaw !== "false" && maxInFlight <= 5 && retries > 0;
+  const idempotent = acks === -1 && idempotence && maxInFlight <= 5 && retries > 0;
   if (props["transactional.id"])
     invalidProperty("transactional.id", props["transactional.id"], "transactions are not supported");
   const requestTimeoutMs = intProp(props, "request.timeout.ms", 30_000);
@@ -193,16 +194,13 @@ export function producerSettings(props: ClientProperties): ProducerSettings {
     maxRequestBytes: intProp(props, "max.request.size", 1_048_576),
     batchBytes: intProp(props, "batch.size", 16_384, 0),
     bufferMemory: intProp(props, "buffer.memory", 33_554_432),
+    ignoreKeys: booleanProp(props, "partitioner.ignore.keys", false),
     deliveryTimeoutMs: deliveryTimeoutOf(props, requestTimeoutMs),
     retries,
   };
 }
 
-/**
- * delivery.timeout.ms as KafkaProducer's configureDeliveryTimeout takes it: at least linger.ms +
- * request.timeout.ms (Java's linger.ms default is 5); a smaller value set explicitly fails the
- * producer's construction, a default one is raised to that sum.
- */
+/** delivery.timeout.ms as KafkaProducer's configureDeliveryTimeout: below linger.ms (default 5) + request.timeout.ms it fails when set, is raised when not. */
 function deliveryTimeoutOf(props: ClientProperties, requestTimeoutMs: number): number {
   const configured = props["delivery.timeout.ms"];
   const deliveryTimeoutMs = intProp(props, "delivery.timeout.ms", 120_000);

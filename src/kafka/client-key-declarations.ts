@@ -162,13 +162,20 @@ export const DECLARED: readonly Declared[] = [
     keys: "max.block.ms",
     types: ["producer"],
     effect: "ignored",
-    note: "a send waits for metadata and room until delivery.timeout.ms",
+    note: "how long a send waits for a new topic's metadata is the gateway's own",
   },
   {
-    keys: "partitioner.class partitioner.adaptive.partitioning.enable partitioner.availability.timeout.ms partitioner.ignore.keys",
+    keys: "partitioner.class partitioner.adaptive.partitioning.enable partitioner.availability.timeout.ms",
     types: ["producer"],
     effect: "ignored",
     note: "keyed records by murmur2 of the key, keyless ones sticky per batch.size (Java's built-in partitioner without adaptive partitioning)",
+  },
+  {
+    keys: "partitioner.ignore.keys",
+    types: ["producer"],
+    effect: "honoured",
+    note: "true: keyed records are placed as keyless ones (sticky)",
+    kafkajs: { effect: "ignored", note: "" },
   },
   {
     keys: "key.serializer value.serializer key.deserializer value.deserializer",

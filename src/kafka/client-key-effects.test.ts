@@ -12,7 +12,8 @@ describe("client-key-effects (what each Kafka 4.3.1 client key does in this gate
     const effect = (type: ClientType, name: string) => clientKeyEffect(type, name)?.effect;
     expect(effect("producer", "max.in.flight.requests.per.connection")).toBe("honoured");
     expect(effect("producer", "delivery.timeout.ms")).toBe("honoured");
-    expect(effect("producer", "partitioner.ignore.keys")).toBe("ignored");
+    expect(effect("producer", "partitioner.ignore.keys")).toBe("honoured");
+    expect(effect("producer", "partitioner.class")).toBe("ignored");
     expect(effect("producer", "transactional.id")).toBe("refused");
     expect(effect("producer", "transaction.timeout.ms")).toBe("not applicable");
     expect(effect("consumer", "client.rack")).toBe("ignored");
