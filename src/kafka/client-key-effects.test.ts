@@ -1,11 +1,23 @@
 import { describe, expect, test } from "bun:test";
 import { type ClientType, clientConfigKeyNames } from "./client-config-keys.ts";
+import { DECLARED } from "./client-key-declarations.ts";
 import { clientKeyEffect, ineffectiveClientKeys, ineffectiveKeysWarning } from "./client-key-effects.ts";
 
 describe("client-key-effects (what each Kafka 4.3.1 client key does in this gateway)", () => {
   test.each(["producer", "consumer", "admin"] as ClientType[])("every %s key is declared", (type) => {
     const missing = clientConfigKeyNames(type).filter((name) => clientKeyEffect(type, name) === undefined);
     expect(missing).toEqual([]);
+  });
+
+  test("every declared name is a key of a client it declares (no typos)", () => {
+    const all: ClientType[] = ["producer", "consumer", "admin"];
+    const unknown = DECLARED.flatMap((d) =>
+      d.keys
+        .split(" ")
+        .filter((k) => !k.endsWith("*"))
+        .filter((k) => !(d.types ?? all).some((t) => clientConfigKeyNames(t).includes(k))),
+    );
+    expect(unknown).toEqual([]);
   });
 
   test("the keys a user expects to matter, as the adapters treat them", () => {

@@ -46,15 +46,15 @@ export function ineffectiveClientKeys(
   props: Readonly<Record<string, string>>,
   client: "platformatic" | "kafkajs",
 ): string[] {
+  const ignored = Object.keys(props).filter((name) => {
+    const e = clientKeyEffect(type, name);
+    if (e === undefined) return false;
+    const effect = client === "kafkajs" && e.kafkajs ? e.kafkajs.effect : e.effect;
+    return effect === "ignored" && (e.ignoredWhen?.(props[name] ?? "") ?? true);
+  });
+  if (ignored.length === 0) return ignored; // most tasks: the client key catalog stays unread
   const known = new Set(clientConfigKeyNames(type));
-  return Object.keys(props)
-    .filter((name) => {
-      const e = known.has(name) ? clientKeyEffect(type, name) : undefined;
-      if (e === undefined) return false;
-      const effect = client === "kafkajs" && e.kafkajs ? e.kafkajs.effect : e.effect;
-      return effect === "ignored" && (e.ignoredWhen?.(props[name] ?? "") ?? true);
-    })
-    .sort();
+  return ignored.filter((name) => known.has(name)).sort();
 }
 
 /** The WARN for a task's client whose properties have keys without effect; undefined when none. */
