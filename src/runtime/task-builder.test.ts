@@ -34,6 +34,22 @@ describe("buildTask", () => {
       expect(w.scripted.taskStarts).toBe(0);
     });
 
+    test("delivery.timeout.ms below linger.ms + request.timeout.ms: FAILED as KafkaProducer's constructor fails it", async () => {
+      await using w = await inProcessWorker();
+      await w.rest("POST", "/connectors", {
+        name: "a",
+        config: source({ "producer.override.delivery.timeout.ms": "1000" }),
+      });
+      const status = await awaitTask0(w, "a", "FAILED");
+      expect(status.tasks[0].trace).toStartWith(
+        "org.apache.kafka.common.KafkaException: Failed to construct kafka producer\n",
+      );
+      expect(status.tasks[0].trace).toContain(
+        "Caused by: org.apache.kafka.common.config.ConfigException: delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms",
+      );
+      expect(w.scripted.taskStarts).toBe(0);
+    });
+
     test("invalid, for a task created PAUSED: FAILED, not PAUSED (Worker.startTask fails it whatever the target state)", async () => {
       await using w = await inProcessWorker();
       await w.rest("POST", "/connectors", { name: "a", config: source() });
