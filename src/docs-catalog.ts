@@ -3,6 +3,7 @@
  * config, framework connector keys). Used by scripts/gen-docs and the docs drift test.
  */
 import { builtinConfigProviders } from "./config-providers/config-provider.ts";
+import { clientKeysDoc } from "./kafka/client-key-effects.ts";
 import type { ConfigDef } from "./plugin/config-def.ts";
 import { configDoc, configTable, pluginDoc, pluginDocFileName, pluginIndex } from "./plugin/docs.ts";
 import { builtInPlugins } from "./plugins.ts";
@@ -30,6 +31,7 @@ export function generatedDocs(): Map<string, string> {
     `${configDoc("Connector framework keys", CONNECTOR_INTRO, commonConnectorConfig)}\n## Source connectors only\n\n${configTable(sourceOnlyConfig)}\n## Sink connectors only\n\n${configTable(sinkOnlyConfig)}`,
   );
   docs.set("docs/config-providers.md", configProvidersDoc());
+  docs.set("docs/client-keys.md", clientKeysDoc());
   return docs;
 }
 

@@ -17,7 +17,7 @@ import {
 } from "./config-providers/config-transformer.ts";
 import { OVERRIDE_POLICY_PACKAGE, PRINCIPAL_DEPRECATION } from "./connector-client-config-override-policy.ts";
 import { CONNECTOR_FILE_EXIT_CODE, CONNECTOR_FILE_FAILED, readConnectorFile } from "./connector-file.ts";
-import { ConfigError, ConnectError, messageOf } from "./errors.ts";
+import { ConfigError, ConnectError, KafkaError, messageOf } from "./errors.ts";
 import { gracefulShutdown } from "./graceful-shutdown.ts";
 import { checkHealth } from "./healthcheck.ts";
 import { type EnvironmentKeys, withWorkerKey, workerClassListWarnings } from "./kafka/client-class-hints.ts";
@@ -133,7 +133,15 @@ function checkKafkaClientSettings(config: WorkerConfig, fromEnvironment: Environ
       if (!(error instanceof ConfigError)) throw error;
       fail(`invalid worker configuration: ${withWorkerKey(error, type, config.originals, fromEnvironment).message}`);
     }
-    if (type === "producer") producerSettings(props);
+    try {
+      if (type === "producer") producerSettings(props);
+    } catch (error) {
+      // KafkaProducer's constructor fails for some settings (delivery.timeout.ms): its ConfigException is the cause.
+      if (!(error instanceof KafkaError && error.cause instanceof ConfigError)) throw error;
+      fail(
+        `invalid worker configuration: ${withWorkerKey(error.cause, type, config.originals, fromEnvironment).message}`,
+      );
+    }
     if (type === "consumer") consumerSettings(props);
   }
 }

@@ -127,6 +127,12 @@ describe("Kafka client classes in the worker config", () => {
       { CONNECT_CONSUMER_INTERCEPTOR_CLASSES: "a, ,b" },
       "Configuration 'interceptor.classes' values must not be empty. (worker key consumer.interceptor.classes, from environment variable CONNECT_CONSUMER_INTERCEPTOR_CLASSES)",
     ],
+    [
+      "a producer delivery.timeout.ms below linger.ms + request.timeout.ms (KafkaProducer's constructor fails it)",
+      { "producer.delivery.timeout.ms": "1000" },
+      {},
+      "delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms (worker key producer.delivery.timeout.ms)",
+    ],
   ])("%s stops startup with Connect's message and the worker key", async (_what, worker, env, message) => {
     await using dir = await tempDir();
     const { code, output } = await failedStartup(

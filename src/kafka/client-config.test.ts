@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { producerSettings } from "./client-config.ts";
+import { ConfigError, KafkaError } from "../errors.ts";
+import { consumerSettings, producerSettings } from "./client-config.ts";
 
 const pick = (props: Record<string, string>) => {
   const s = producerSettings(props);
@@ -34,14 +35,20 @@ describe("producerSettings (Kafka's producer rules)", () => {
   });
 
   test.each([
+    // ProducerConfig's own texts (Kafka 4.3.1), checked in its order: retries, acks, in flight.
     [
       { "enable.idempotence": "true", "max.in.flight.requests.per.connection": "6" },
-      "Invalid value 6 for configuration max.in.flight.requests.per.connection: must be at most 5 for an idempotent producer",
+      "To use the idempotent producer, max.in.flight.requests.per.connection must be set to at most 5. Current value is 6.",
     ],
     [
-      { "enable.idempotence": "true", retries: "0" },
-      "Invalid value 0 for configuration retries: must be greater than 0 for an idempotent producer",
+      { "enable.idempotence": "true", retries: "0", acks: "1" },
+      "Must set retries to non-zero when using the idempotent producer.",
     ],
+    [
+      { "enable.idempotence": "true", acks: "0", "max.in.flight.requests.per.connection": "6" },
+      "Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.",
+    ],
+    [{ "enable.idempotence": "true", acks: "1" }, "Must set acks to all in order to use the idempotent producer."],
     [
       { "max.in.flight.requests.per.connection": "0" },
       "Invalid value 0 for configuration max.in.flight.requests.per.connection: Value must be at least 1",
@@ -83,6 +90,23 @@ describe("producerSettings (Kafka's producer rules)", () => {
     expect(producerSettings({}).batchBytes).toBe(16_384);
   });
 
+  test("delivery.timeout.ms below linger.ms + request.timeout.ms: an error when set (KafkaProducer's configureDeliveryTimeout), raised when not", () => {
+    let thrown: unknown;
+    try {
+      producerSettings({ "delivery.timeout.ms": "30000" }); // Java's linger.ms default is 5
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(KafkaError);
+    expect((thrown as Error).message).toBe("Failed to construct kafka producer");
+    expect((thrown as Error).cause).toBeInstanceOf(ConfigError);
+    expect(((thrown as Error).cause as Error).message).toBe(
+      "delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms",
+    );
+    expect(producerSettings({ "delivery.timeout.ms": "30005" }).deliveryTimeoutMs).toBe(30_005);
+    expect(producerSettings({ "request.timeout.ms": "200000", "linger.ms": "10" }).deliveryTimeoutMs).toBe(200_010);
+  });
+
   test("every Kafka codec, with the chosen codec's level when one is set (Java's keys)", () => {
     const of = (props: Record<string, string>) => producerSettings(props).compression;
     expect(of({})).toEqual({ type: "none" });
@@ -93,5 +117,14 @@ describe("producerSettings (Kafka's producer rules)", () => {
       level: 19,
     });
     expect(of({ "compression.type": "gzip", "compression.gzip.level": "-1" })).toEqual({ type: "gzip", level: -1 });
+  });
+});
+
+describe("consumerSettings (Kafka's consumer rules)", () => {
+  test("group.protocol takes classic or consumer, in any case, as Java's CaseInsensitiveValidString", () => {
+    for (const protocol of ["classic", "CONSUMER", " Consumer "]) consumerSettings({ "group.protocol": protocol });
+    expect(() => consumerSettings({ "group.protocol": "streams" })).toThrow(
+      "Invalid value streams for configuration group.protocol: String must be one of (case insensitive): CLASSIC, CONSUMER",
+    );
   });
 });

@@ -4,7 +4,7 @@
  * the gateway cannot honour (GSSAPI, transactions, unknown codecs) fail here with a message naming
  * the key, before any connection is tried.
  */
-import { ConfigError } from "../errors.ts";
+import { ConfigError, KafkaError } from "../errors.ts";
 import { loadTlsMaterial, type TlsMaterial } from "../tls/key-stores.ts";
 import { checkClientClasses } from "./client-classes.ts";
 import { JaasConfigError, type JaasEntry, parseJaasConfig } from "./jaas-config.ts";
@@ -39,6 +39,8 @@ export interface ProducerSettings {
   batchBytes: number;
   /** buffer.memory: bytes on the wire at once, at most. */
   bufferMemory: number;
+  /** partitioner.ignore.keys: keyed records placed as keyless ones (sticky), not by the key's hash. */
+  ignoreKeys: boolean;
   deliveryTimeoutMs: number;
   retries: number;
 }
@@ -73,6 +75,13 @@ function intProp(props: ClientProperties, key: string, fallback: number, min = N
   if (!Number.isInteger(n)) invalidProperty(key, raw, "Not a number of type INT");
   if (n < min) invalidProperty(key, raw, `Value must be at least ${min}`);
   return n;
+}
+
+function booleanProp(props: ClientProperties, key: string, fallback: boolean): boolean {
+  const raw = props[key]?.trim().toLowerCase();
+  if (raw === undefined) return fallback;
+  if (raw !== "true" && raw !== "false") invalidProperty(key, props[key], "Expected value to be either true or false");
+  return raw === "true";
 }
 
 /** `host:port` list from `bootstrap.servers` (a `PROTOCOL://` prefix is allowed and dropped). */
@@ -149,10 +158,7 @@ export function producerSettings(props: ClientProperties): ProducerSettings {
   const acksRaw = (props.acks ?? "all").trim().toLowerCase();
   const acks = acksRaw === "all" || acksRaw === "-1" ? -1 : acksRaw === "1" ? 1 : acksRaw === "0" ? 0 : undefined;
   if (acks === undefined) invalidProperty("acks", props.acks, "String must be one of: all, -1, 0, 1");
-  const idempotenceRaw = props["enable.idempotence"]?.trim().toLowerCase();
-  if (idempotenceRaw !== undefined && idempotenceRaw !== "true" && idempotenceRaw !== "false") {
-    invalidProperty("enable.idempotence", props["enable.idempotence"], "Expected value to be either true or false");
-  }
+  const idempotence = booleanProp(props, "enable.idempotence", true);
   const maxInFlightRaw = props["max.in.flight.requests.per.connection"];
   const maxInFlight = intProp(props, "max.in.flight.requests.per.connection", 5);
   if (maxInFlight < 1)
@@ -161,18 +167,19 @@ export function producerSettings(props: ClientProperties): ProducerSettings {
   if (retries < 0) invalidProperty("retries", props.retries, "Value must be at least 0");
   // Kafka's rules: idempotent by default when acks=all; a setting that conflicts with idempotence
   // (more than 5 requests in flight, no retries) switches the default off, and is an error when
-  // idempotence was asked for explicitly.
-  if (idempotenceRaw === "true" && acks !== -1)
-    invalidProperty("acks", props.acks, "must be all (-1) for an idempotent producer");
-  if (idempotenceRaw === "true" && maxInFlight > 5)
-    invalidProperty(
-      "max.in.flight.requests.per.connection",
-      maxInFlightRaw,
-      "must be at most 5 for an idempotent producer",
-    );
-  if (idempotenceRaw === "true" && retries === 0)
-    invalidProperty("retries", props.retries, "must be greater than 0 for an idempotent producer");
-  const idempotent = acks === -1 && idempotenceRaw !== "false" && maxInFlight <= 5 && retries > 0;
+  // idempotence was asked for explicitly: ProducerConfig's checks, in its order and with its text.
+  if (idempotence && props["enable.idempotence"] !== undefined) {
+    const conflict = (key: string, m: string): never => {
+      throw new ConfigError(m, new Map([[key, [m]]]));
+    };
+    if (retries === 0) conflict("retries", "Must set retries to non-zero when using the idempotent producer.");
+    const acksMessage =
+      "Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.";
+    if (acks !== -1) conflict("acks", acksMessage);
+    const inFlightMessage = `To use the idempotent producer, max.in.flight.requests.per.connection must be set to at most 5. Current value is ${maxInFlight}.`;
+    if (maxInFlight > 5) conflict("max.in.flight.requests.per.connection", inFlightMessage);
+  }
+  const idempotent = acks === -1 && idempotence && maxInFlight <= 5 && retries > 0;
   if (props["transactional.id"])
     invalidProperty("transactional.id", props["transactional.id"], "transactions are not supported");
   const requestTimeoutMs = intProp(props, "request.timeout.ms", 30_000);
@@ -187,9 +194,23 @@ export function producerSettings(props: ClientProperties): ProducerSettings {
     maxRequestBytes: intProp(props, "max.request.size", 1_048_576),
     batchBytes: intProp(props, "batch.size", 16_384, 0),
     bufferMemory: intProp(props, "buffer.memory", 33_554_432),
-    deliveryTimeoutMs: intProp(props, "delivery.timeout.ms", 120_000),
+    ignoreKeys: booleanProp(props, "partitioner.ignore.keys", false),
+    deliveryTimeoutMs: deliveryTimeoutOf(props, requestTimeoutMs),
     retries,
   };
+}
+
+/** delivery.timeout.ms as KafkaProducer's configureDeliveryTimeout: below linger.ms (default 5) + request.timeout.ms it fails when set, is raised when not. */
+function deliveryTimeoutOf(props: ClientProperties, requestTimeoutMs: number): number {
+  const configured = props["delivery.timeout.ms"];
+  const deliveryTimeoutMs = intProp(props, "delivery.timeout.ms", 120_000);
+  const least = Math.min(intProp(props, "linger.ms", 5) + requestTimeoutMs, 2_147_483_647);
+  if (deliveryTimeoutMs >= least) return deliveryTimeoutMs;
+  if (configured === undefined || configured.trim() === "") return least;
+  const message = "delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms";
+  throw new KafkaError("Failed to construct kafka producer", {
+    cause: new ConfigError(message, new Map([["delivery.timeout.ms", [message]]])),
+  });
 }
 
 /** Java's level ranges (GzipCompression, Lz4Compression, ZstdCompression): least, most, default. */
@@ -238,6 +259,11 @@ export function consumerSettings(props: ClientProperties): ConsumerSettings {
       "String must be one of: read_committed, read_uncommitted",
     );
   }
+  // Validated as Java's consumer does; either way this gateway's consumer runs the classic protocol
+  // (client-key-effects.ts: a task warns when `consumer` has no effect).
+  const protocol = props["group.protocol"]?.trim();
+  if (protocol !== undefined && !["classic", "consumer"].includes(protocol.toLowerCase()))
+    invalidProperty("group.protocol", protocol, "String must be one of (case insensitive): CLASSIC, CONSUMER");
   return {
     fromBeginning: reset === "earliest",
     sessionTimeoutMs: intProp(props, "session.timeout.ms", 45_000),

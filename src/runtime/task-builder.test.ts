@@ -34,6 +34,22 @@ describe("buildTask", () => {
       expect(w.scripted.taskStarts).toBe(0);
     });
 
+    test("delivery.timeout.ms below linger.ms + request.timeout.ms: FAILED as KafkaProducer's constructor fails it", async () => {
+      await using w = await inProcessWorker();
+      await w.rest("POST", "/connectors", {
+        name: "a",
+        config: source({ "producer.override.delivery.timeout.ms": "1000" }),
+      });
+      const status = await awaitTask0(w, "a", "FAILED");
+      expect(status.tasks[0].trace).toStartWith(
+        "org.apache.kafka.common.KafkaException: Failed to construct kafka producer\n",
+      );
+      expect(status.tasks[0].trace).toContain(
+        "Caused by: org.apache.kafka.common.config.ConfigException: delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms",
+      );
+      expect(w.scripted.taskStarts).toBe(0);
+    });
+
     test("invalid, for a task created PAUSED: FAILED, not PAUSED (Worker.startTask fails it whatever the target state)", async () => {
       await using w = await inProcessWorker();
       await w.rest("POST", "/connectors", { name: "a", config: source() });
@@ -89,6 +105,24 @@ describe("buildTask", () => {
             ),
         ),
       ).toBe(true);
+    });
+
+    test("client keys without effect in this gateway: one WARN at task start naming them (not their values); the task runs", async () => {
+      await using w = await inProcessWorker({ worker: { "consumer.client.rack": "rack-secret-a" } });
+      const overrides = { "consumer.override.group.protocol": "consumer", "consumer.override.fetch.min.bytes": "2" };
+      await w.rest("POST", "/connectors", { name: "s", config: sink(overrides) });
+      await awaitTask0(w, "s", "RUNNING");
+      await w.rest("POST", "/connectors", { name: "a", config: source({ "producer.override.max.block.ms": "1000" }) });
+      await awaitTask0(w, "a", "RUNNING");
+      const warnings = w.logLines.filter((l) => l.includes("WARN") && l.includes("no effect in this gateway"));
+      expect(warnings).toHaveLength(2);
+      expect(warnings.join("\n")).toContain(
+        "[s|task-0] This task's consumer has Kafka client settings that have no effect in this gateway: client.rack, group.protocol (see docs/client-keys.md)",
+      );
+      expect(warnings.join("\n")).toContain(
+        "[a|task-0] This task's producer has Kafka client settings that have no effect in this gateway: max.block.ms (see",
+      );
+      expect(w.logLines.join("\n")).not.toContain("rack-secret-a");
     });
 
     describe("a sink task's dead letter queue admin (Connect's Admin.create in DeadLetterQueueReporter)", () => {

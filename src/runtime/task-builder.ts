@@ -12,6 +12,7 @@ import { ConfigError, KafkaError } from "../errors.ts";
 import { taskClassListHint } from "../kafka/client-class-hints.ts";
 import { checkClientClasses, checkClientConfigValues } from "../kafka/client-classes.ts";
 import { checkProducerProperties } from "../kafka/client-config.ts";
+import { ineffectiveKeysWarning } from "../kafka/client-key-effects.ts";
 import type { ConnectorDescriptor, ImpliedConverters } from "../plugin/descriptor.ts";
 import type { TargetState } from "../store/config-store.ts";
 import type { Logger } from "../util/logger.ts";
@@ -107,6 +108,7 @@ export async function buildTask(
     // whatever its target state (Worker.startTask: "Failed to start task"); here the producer
     // connects on its first send, so only its configuration is checked now.
     withClassListHint(taskLog, id, "producer", producerProps, () => checkProducerProperties(producerProps));
+    warnIneffectiveKeys(deps, taskLog, id, "producer", producerProps);
     // Its topic-creation admin client's properties too (a refused admin.override.* key fails now).
     const creation = groups && { groups, adminProps: clients.admin };
     if (creation) checkClientConfigValues("admin", creation.adminProps);
@@ -129,6 +131,7 @@ export async function buildTask(
   const consumerProps = clients.consumer;
   // Connect builds the consumer here: a class it cannot load fails the task now.
   withClassListHint(taskLog, id, "consumer", consumerProps, () => checkClientClasses("consumer", consumerProps));
+  warnIneffectiveKeys(deps, taskLog, id, "consumer", consumerProps);
   const fencePredecessors = clients.consumerFencesPredecessors;
   const dlqTopic = sinkFramework["errors.deadletterqueue.topic.name"].trim();
   if (dlqTopic !== "") {
@@ -196,6 +199,19 @@ function withClassListHint(
     if (hint !== undefined) log.withContext(`[${id.connector}|task-${id.task}]`).warn(hint);
     throw error;
   }
+}
+
+/** One WARN naming the client's keys that have no effect in this gateway (client-key-effects.ts); never their values. */
+function warnIneffectiveKeys(
+  deps: WorkerDeps,
+  log: Logger,
+  id: ConnectorTaskId,
+  type: "producer" | "consumer",
+  props: Readonly<Record<string, string>>,
+): void {
+  const client = deps.config["kafka.client"] === "kafkajs" ? "kafkajs" : "platformatic";
+  const warning = ineffectiveKeysWarning(type, props, client);
+  if (warning !== undefined) log.withContext(`[${id.connector}|task-${id.task}]`).warn(warning);
 }
 
 function converter(

@@ -136,7 +136,7 @@ export class PlatformaticProducer implements KafkaProducer {
       if (partition !== null) checkPartition(r.topic, partition, this.pipeline.knownPartitionCount(r.topic));
       if (partition === null) {
         const count = this.pipeline.knownPartitionCount(r.topic) || 1;
-        if (r.key !== null) partition = (murmur2(toBuffer(r.key)) & 0x7fffffff) % count;
+        if (r.key !== null && !this.sticky.ignoresKeys) partition = (murmur2(toBuffer(r.key)) & 0x7fffffff) % count;
         else {
           let stuck = keyless.get(r.topic);
           if (stuck === undefined) {
@@ -295,6 +295,6 @@ export async function connectPlatformaticProducer(
     p.idempotent,
     p.compression,
     close,
-    new StickyPartitioner(p.batchBytes),
+    new StickyPartitioner(p.batchBytes, Math.random, p.ignoreKeys),
   );
 }

@@ -7,7 +7,8 @@
  * (one batch, in order; the switch comes after the send), so Produce requests carry few large
  * batches of few partitions instead of a batch for every partition, which costs the broker (and the
  * client) less per record. A record counts as its value, key and header bytes plus
- * RECORD_OVERHEAD_BYTES (its framing in the batch), so records without a value move on too.
+ * RECORD_OVERHEAD_BYTES (its framing in the batch), so records without a value move on too. With
+ * `partitioner.ignore.keys=true` keyed records are placed so too (Java's BuiltInPartitioner).
  */
 import type { ProducerRecord } from "../kafka-port.ts";
 
@@ -26,6 +27,8 @@ export class StickyPartitioner {
     private readonly batchBytes: number,
     /** [0, 1), as Math.random (tests give their own). */
     private readonly random: () => number = Math.random,
+    /** partitioner.ignore.keys: keyed records are placed as keyless ones too. */
+    readonly ignoresKeys = false,
   ) {}
 
   /** The partition the next send's keyless records to `topic` (of `count` partitions) go to. */

@@ -1,0 +1,281 @@
+/**
+ * The declaration behind client-key-effects.ts: what each key of Kafka 4.3.1's producer, consumer
+ * and admin configs does in this gateway (client-key-effects.ts says what each effect means).
+ * Checked complete against client-config-keys.json by client-key-effects.test.ts.
+ */
+import type { ClientType } from "./client-config-keys.ts";
+
+export type KeyEffect = "honoured" | "by design" | "ignored" | "refused" | "not applicable";
+
+export interface Declared {
+  /** Exact names, or prefixes ending in `*`, separated by spaces. */
+  readonly keys: string;
+  readonly effect: KeyEffect;
+  readonly note: string;
+  /** The client types it describes (default: all that have the key). */
+  readonly types?: readonly ClientType[];
+  /** An ignored key's values that have no effect (default: any value). */
+  readonly ignoredWhen?: (value: string) => boolean;
+  /** How `kafka.client=kafkajs` differs, when it does. */
+  readonly kafkajs?: { readonly effect: KeyEffect; readonly note: string };
+}
+
+const isTrue = (v: string) => v.trim().toLowerCase() === "true";
+const KAFKAJS_RETRIES = {
+  effect: "ignored",
+  note: "kafkajs retries 3 times; the runtime retries sends itself",
+} as const;
+
+export const DECLARED: readonly Declared[] = [
+  {
+    keys: "bootstrap.servers client.id ssl.protocol ssl.enabled.protocols ssl.cipher.suites ssl.endpoint.identification.algorithm request.timeout.ms retry.backoff.ms socket.connection.setup.timeout.ms",
+    effect: "honoured",
+    note: "",
+  },
+  {
+    keys: "security.protocol sasl.mechanism sasl.jaas.config",
+    effect: "honoured",
+    note: "PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL; SASL PLAIN, SCRAM-SHA-256/512 (GSSAPI and OAUTHBEARER are refused at start, naming sasl.mechanism)",
+  },
+  {
+    keys: "ssl.keystore.* ssl.truststore.* ssl.key.password",
+    effect: "honoured",
+    note: "PEM, PKCS12 or JKS",
+  },
+  {
+    keys: "ssl.provider ssl.keymanager.algorithm ssl.trustmanager.algorithm ssl.secure.random.implementation ssl.engine.factory.class security.providers",
+    effect: "by design",
+    note: "JVM security providers; the gateway's TLS is Node's (OpenSSL) with the same stores and protocols",
+  },
+  {
+    keys: "retry.backoff.max.ms reconnect.backoff.ms reconnect.backoff.max.ms socket.connection.setup.timeout.max.ms",
+    effect: "ignored",
+    note: "no exponential backoff: retries and reconnects wait retry.backoff.ms",
+  },
+  { keys: "connections.max.idle.ms", effect: "ignored", note: "connections stay open until the client closes" },
+  { keys: "client.dns.lookup", effect: "ignored", note: "the host's resolver picks the address" },
+  {
+    keys: "send.buffer.bytes receive.buffer.bytes",
+    effect: "by design",
+    note: "socket buffers are the operating system's (Java's -1)",
+  },
+  {
+    keys: "metadata.recovery.strategy metadata.recovery.rebootstrap.trigger.ms",
+    effect: "ignored",
+    note: "not configurable: the library's own reconnection to the brokers it knows",
+  },
+  {
+    keys: "metrics.sample.window.ms metrics.num.samples metrics.recording.level metric.reporters",
+    effect: "by design",
+    note: "the gateway's metrics are its own (/metrics)",
+  },
+  {
+    keys: "enable.metrics.push",
+    effect: "ignored",
+    note: "no client telemetry is pushed to the broker (KIP-714)",
+    ignoredWhen: isTrue,
+  },
+  { keys: "config.providers", effect: "by design", note: "the worker resolves config providers" },
+  {
+    keys: "sasl.client.callback.handler.class sasl.login.callback.handler.class sasl.login.class",
+    effect: "ignored",
+    note: "PLAIN and SCRAM log in with the JAAS username and password",
+  },
+  {
+    keys: "sasl.kerberos.* sasl.oauthbearer.* sasl.login.*",
+    effect: "not applicable",
+    note: "GSSAPI and OAUTHBEARER logins only, which are refused",
+  },
+  {
+    keys: "metadata.max.age.ms",
+    types: ["consumer"],
+    effect: "honoured",
+    note: "how often topics.regex looks for new topics",
+  },
+  {
+    keys: "metadata.max.age.ms",
+    types: ["producer"],
+    effect: "ignored",
+    note: "metadata is refreshed when a send fails for it, not on a timer: new partitions are used after such a refresh",
+  },
+  {
+    keys: "metadata.max.age.ms",
+    types: ["admin"],
+    effect: "by design",
+    note: "each call reads the metadata it needs",
+  },
+  {
+    keys: "metadata.max.idle.ms",
+    types: ["producer"],
+    effect: "by design",
+    note: "a topic's metadata is kept while the producer lives",
+  },
+  // Producer
+  {
+    keys: "acks enable.idempotence compression.type max.request.size",
+    types: ["producer"],
+    effect: "honoured",
+    note: "",
+  },
+  {
+    keys: "compression.gzip.level compression.lz4.level compression.zstd.level",
+    types: ["producer"],
+    effect: "honoured",
+    note: "",
+    kafkajs: { effect: "refused", note: "" },
+  },
+  {
+    keys: "max.in.flight.requests.per.connection",
+    types: ["producer"],
+    effect: "honoured",
+    note: "requests on the wire per broker (1 unless set when not idempotent)",
+    kafkajs: { effect: "ignored", note: "one send at a time" },
+  },
+  {
+    keys: "retries delivery.timeout.ms",
+    types: ["producer"],
+    effect: "honoured",
+    note: "",
+    kafkajs: KAFKAJS_RETRIES,
+  },
+  {
+    keys: "buffer.memory",
+    types: ["producer"],
+    effect: "honoured",
+    note: "bytes on the wire at once",
+    kafkajs: { effect: "honoured", note: "bytes in flight, by the runtime" },
+  },
+  {
+    keys: "batch.size",
+    types: ["producer"],
+    effect: "honoured",
+    note: "when keyless records move to another partition; the size of the pieces of a batch too large for the topic",
+    kafkajs: { effect: "ignored", note: "" },
+  },
+  {
+    keys: "linger.ms",
+    types: ["producer"],
+    effect: "by design",
+    note: "sends start at once (Java with linger.ms=0); records arriving while requests are on the wire form the next batch",
+  },
+  {
+    keys: "max.block.ms",
+    types: ["producer"],
+    effect: "ignored",
+    note: "how long a send waits for a new topic's metadata is the gateway's own",
+  },
+  {
+    keys: "partitioner.class partitioner.adaptive.partitioning.enable partitioner.availability.timeout.ms",
+    types: ["producer"],
+    effect: "ignored",
+    note: "keyed records by murmur2 of the key, keyless ones sticky per batch.size (Java's built-in partitioner without adaptive partitioning)",
+  },
+  {
+    keys: "partitioner.ignore.keys",
+    types: ["producer"],
+    effect: "honoured",
+    note: "true: keyed records are placed as keyless ones (sticky)",
+    kafkajs: { effect: "ignored", note: "" },
+  },
+  {
+    keys: "key.serializer value.serializer key.deserializer value.deserializer",
+    effect: "by design",
+    note: "Connect's converters make and read the bytes (Connect's own clients use the ByteArray ones)",
+  },
+  {
+    keys: "interceptor.classes",
+    effect: "refused",
+    note: "no interceptor runs: a task whose client names one fails",
+  },
+  { keys: "transactional.id", types: ["producer"], effect: "refused", note: "transactions are not supported" },
+  { keys: "transaction.*", types: ["producer"], effect: "not applicable", note: "transactions only" },
+  // Consumer
+  {
+    keys: "group.id session.timeout.ms heartbeat.interval.ms fetch.min.bytes fetch.max.bytes fetch.max.wait.ms max.partition.fetch.bytes isolation.level allow.auto.create.topics",
+    types: ["consumer"],
+    effect: "honoured",
+    note: "",
+  },
+  { keys: "max.poll.records", types: ["consumer"], effect: "honoured", note: "the most records of a put" },
+  {
+    keys: "max.poll.interval.ms",
+    types: ["consumer"],
+    effect: "honoured",
+    note: "as the rebalance timeout; a slow put does not leave the group",
+  },
+  {
+    keys: "auto.offset.reset",
+    types: ["consumer"],
+    effect: "honoured",
+    note: "earliest (Connect's default) or latest; others are refused",
+  },
+  {
+    keys: "group.instance.id",
+    types: ["consumer"],
+    effect: "honoured",
+    note: "static membership",
+    kafkajs: { effect: "refused", note: "" },
+  },
+  {
+    keys: "group.protocol",
+    types: ["consumer"],
+    effect: "ignored",
+    note: "the classic protocol runs (JoinGroup, SyncGroup; a KIP-848 group on the broker takes classic members): consumer has no effect",
+    ignoredWhen: (v) => v.trim().toLowerCase() === "consumer",
+  },
+  { keys: "group.remote.assignor", types: ["consumer"], effect: "ignored", note: "the classic protocol runs" },
+  {
+    keys: "partition.assignment.strategy",
+    types: ["consumer"],
+    effect: "ignored",
+    note: "the group leader assigns round-robin; a class other than Kafka's assignors fails the task",
+  },
+  {
+    keys: "client.rack",
+    types: ["consumer"],
+    effect: "ignored",
+    note: "every fetch goes to the partition leader (no fetch from follower, KIP-392)",
+  },
+  {
+    keys: "enable.auto.commit",
+    types: ["consumer"],
+    effect: "ignored",
+    note: "offsets are committed by the task after put and flush, as Connect's default false",
+    ignoredWhen: isTrue,
+  },
+  { keys: "auto.commit.interval.ms", types: ["consumer"], effect: "by design", note: "no automatic commits" },
+  {
+    keys: "exclude.internal.topics",
+    types: ["consumer"],
+    effect: "ignored",
+    note: "topics.regex never matches internal topics (the default true)",
+    ignoredWhen: (v) => v.trim().toLowerCase() === "false",
+  },
+  {
+    keys: "check.crcs",
+    types: ["consumer"],
+    effect: "by design",
+    note: "see the compression and CRC notes in README",
+  },
+  {
+    keys: "default.api.timeout.ms",
+    types: ["consumer", "admin"],
+    effect: "ignored",
+    note: "calls time out after request.timeout.ms",
+  },
+  {
+    keys: "internal.throw.on.fetch.stable.offset.unsupported",
+    types: ["consumer"],
+    effect: "by design",
+    note: "internal",
+  },
+  { keys: "share.*", types: ["consumer"], effect: "not applicable", note: "share consumers only" },
+  // Admin
+  {
+    keys: "bootstrap.controllers",
+    types: ["admin"],
+    effect: "ignored",
+    note: "the admin client talks to bootstrap.servers",
+  },
+  { keys: "retries", types: ["admin"], effect: "ignored", note: "the runtime retries admin calls itself" },
+];
