@@ -216,6 +216,57 @@ export class NumericMap extends Map {`,
                         payload: frame,`,
   },
   {
+    file: "node_modules/@platformatic/kafka/dist/protocol/records.js",
+    from: `export function readRecordsBatch(reader) {
+    const initialPosition = reader.position;`,
+    to: `// edge-gateway patch: while a consumer's Fetch answer is parsed (synchronously), \`batchDecoding.current\`
+// is its batch decoder: it checks each whole batch (CRC-32C, decompressed size) and returns its records'
+// bytes, or why the batch is invalid (kept as \`batch.invalid\`, no records read).
+export const batchDecoding = { current: null };
+export function readRecordsBatch(reader) {
+    const initialPosition = reader.position;
+    const decode = batchDecoding.current;
+    if (decode !== null) {
+        return readCheckedRecordsBatch(reader, decode);
+    }`,
+  },
+  {
+    file: "node_modules/@platformatic/kafka/dist/protocol/records.js",
+    from: `export function readRecordsBatches(reader) {`,
+    to: `function readCheckedRecordsBatch(reader, decode) { // edge-gateway patch
+    const start = reader.position;
+    const batch = {
+        firstOffset: reader.readInt64(),
+        length: reader.readInt32(),
+        partitionLeaderEpoch: reader.readInt32(),
+        magic: reader.readInt8(),
+        crc: reader.readUnsignedInt32(),
+        attributes: reader.readInt16(),
+        lastOffsetDelta: reader.readInt32(),
+        firstTimestamp: reader.readInt64(),
+        maxTimestamp: reader.readInt64(),
+        producerId: reader.readInt64(),
+        producerEpoch: reader.readInt16(),
+        firstSequence: reader.readInt32(),
+        records: []
+    };
+    const recordsLength = reader.readInt32();
+    const end = start + INT64_SIZE + INT32_SIZE + batch.length;
+    const records = decode(reader.buffer.subarray(start, end).buffer);
+    reader.skip(end - reader.position);
+    if (typeof records === 'string') {
+        batch.invalid = records;
+        return batch;
+    }
+    const recordsReader = Reader.from(records);
+    for (let i = 0; i < recordsLength; i++) {
+        batch.records.push(readRecord(recordsReader));
+    }
+    return batch;
+}
+export function readRecordsBatches(reader) {`,
+  },
+  {
     file: "node_modules/@platformatic/kafka/dist/diagnostic.js",
     from: `    return { operationId: operationId++, ...context };`,
     // edge-gateway patch: every caller passes a fresh object literal; no copy of it per call

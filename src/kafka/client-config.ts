@@ -53,6 +53,8 @@ export interface ConsumerSettings {
   maxBytes: number;
   maxBytesPerPartition: number;
   readUncommitted: boolean;
+  /** `check.crcs`: each fetched batch's CRC-32C is verified before it is read (batch-integrity.ts). */
+  checkCrcs: boolean;
   allowAutoTopicCreation: boolean;
   /** Static membership (KIP-345), `group.instance.id`; null: a dynamic member. */
   groupInstanceId: string | null;
@@ -73,6 +75,15 @@ function intProp(props: ClientProperties, key: string, fallback: number, min = N
   if (!Number.isInteger(n)) invalidProperty(key, raw, "Not a number of type INT");
   if (n < min) invalidProperty(key, raw, `Value must be at least ${min}`);
   return n;
+}
+
+/** A BOOLEAN key as ConfigDef parses it: true or false, trimmed, any case. */
+function boolProp(props: ClientProperties, key: string, fallback: boolean): boolean {
+  const raw = props[key];
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const value = raw.trim().toLowerCase();
+  if (value !== "true" && value !== "false") invalidProperty(key, raw, "Expected value to be either true or false");
+  return value === "true";
 }
 
 /** `host:port` list from `bootstrap.servers` (a `PROTOCOL://` prefix is allowed and dropped). */
@@ -248,6 +259,7 @@ export function consumerSettings(props: ClientProperties): ConsumerSettings {
     maxBytes: intProp(props, "fetch.max.bytes", 52_428_800),
     maxBytesPerPartition: intProp(props, "max.partition.fetch.bytes", 1_048_576),
     readUncommitted: isolation === "read_uncommitted",
+    checkCrcs: boolProp(props, "check.crcs", true),
     allowAutoTopicCreation: (props["allow.auto.create.topics"] ?? "true").trim().toLowerCase() !== "false",
     groupInstanceId: props["group.instance.id"]?.trim() || null,
     metadataMaxAgeMs: intProp(props, "metadata.max.age.ms", 300_000),
