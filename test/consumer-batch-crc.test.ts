@@ -86,7 +86,7 @@ async function consume(adapter: keyof typeof kafkaPorts, topic: string, properti
 
 const javaMessage = (topic: string) =>
   new RegExp(
-    `Record batch for partition ${topic}-0 at offset 0 is invalid, cause: Record is corrupt \\(stored crc = \\d+, computed crc = \\d+\\)$`,
+    `^Record batch for partition ${topic}-0 at offset 0 is invalid, cause: Record is corrupt \\(stored crc = \\d+, computed crc = \\d+\\)$`,
   );
 
 describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("kafka.client=%s", (adapter) => {
@@ -97,6 +97,7 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("kafka.cli
       try {
         await waitFor(() => crashes.length > 0, { what: "the consumer's failure", timeoutMs: 30_000 });
         expect(crashes[0]!.message).toMatch(javaMessage(topics[codec]));
+        expect((crashes[0] as { javaClass?: string }).javaClass).toBe("org.apache.kafka.common.KafkaException");
         expect(records).toEqual([]);
       } finally {
         await consumer.close().catch(() => undefined);
