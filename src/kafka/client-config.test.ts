@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { producerSettings } from "./client-config.ts";
+import { consumerSettings, producerSettings } from "./client-config.ts";
 
 const pick = (props: Record<string, string>) => {
   const s = producerSettings(props);
@@ -93,5 +93,16 @@ describe("producerSettings (Kafka's producer rules)", () => {
       level: 19,
     });
     expect(of({ "compression.type": "gzip", "compression.gzip.level": "-1" })).toEqual({ type: "gzip", level: -1 });
+  });
+});
+
+describe("consumerSettings: check.crcs (ConfigDef BOOLEAN)", () => {
+  test("true by default; true/false in any case, trimmed; anything else is Java's error", () => {
+    expect(consumerSettings({}).checkCrcs).toBe(true);
+    expect(consumerSettings({ "check.crcs": " FALSE " }).checkCrcs).toBe(false);
+    expect(consumerSettings({ "check.crcs": "True" }).checkCrcs).toBe(true);
+    expect(() => consumerSettings({ "check.crcs": "no" })).toThrow(
+      "Invalid value no for configuration check.crcs: Expected value to be either true or false",
+    );
   });
 });
