@@ -12,6 +12,7 @@
  * [v11+] preferred_read_replica int32 · records bytes]].
  */
 import type { Kafka } from "kafkajs";
+import { KafkaError } from "../../errors.ts";
 import { type BatchChecks, corruption, invalidBatch } from "../batch-integrity.ts";
 import { decompressionBound } from "./codecs.ts";
 import { clusterFactory, sendRequestKey } from "./protocol.ts";
@@ -67,7 +68,12 @@ export function withFetchChecks(kafka: Kafka, checks: BatchChecks): Kafka {
   const decoding = (response: ProtocolRequest["response"], version: number) => ({
     ...response,
     decode: (raw: Buffer) => {
-      if (checks.checkCrcs) checkFetchAnswer(raw, version);
+      try {
+        if (checks.checkCrcs) checkFetchAnswer(raw, version);
+      } catch (error) {
+        // An answer this scan cannot walk (a layout it does not know) is left to kafkajs' decoder.
+        if (error instanceof KafkaError) throw error;
+      }
       return decompressionBound.run(checks.maxBatchBytes, () => response.decode(raw));
     },
   });
