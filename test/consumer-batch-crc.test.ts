@@ -5,13 +5,15 @@
  * delivered; `check.crcs=false` delivers the damaged bytes, as Java's consumer does.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { openSync, readFileSync, writeSync } from "node:fs";
+import { existsSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { CompressionTypes, ConfigResourceTypes } from "kafkajs";
 import type { ConsumedRecord } from "../src/kafka/kafka-port.ts";
 import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
 import { LogManager } from "../src/util/logger.ts";
+import { startGateway } from "./support/gateway.ts";
 import { createTopic, type KafkaInfo, kafkaBroker, testClient, uniqueTopic } from "./support/kafka.ts";
+import { tempDir } from "./support/temp-dir.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const MARKER = "value-to-be-damaged-on-disk";
@@ -117,4 +119,39 @@ describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("kafka.cli
       await consumer.close().catch(() => undefined);
     }
   });
+
+  test("a FileStreamSink task fails with Java's KafkaException as its trace; nothing is written", async () => {
+    await using dir = await tempDir();
+    const out = dir.file("out.txt");
+    const sink = dir.file("sink.properties");
+    writeFileSync(sink, `name=crc-sink\nconnector.class=FileStreamSink\ntopics=${topics.plain}\nfile=${out}\n`);
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: {
+        "bootstrap.servers": info.bootstrap,
+        "data.dir": dir.file("data"),
+        "kafka.client": adapter,
+        "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+        "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+      },
+      args: [sink],
+    });
+    let trace = "";
+    await waitFor(
+      async () => {
+        const status = (await gw.rest.get("/connectors/crc-sink/status")).body as {
+          tasks?: { state: string; trace?: string }[];
+        };
+        trace = status.tasks?.[0]?.state === "FAILED" ? (status.tasks[0]!.trace ?? "") : "";
+        return trace !== "";
+      },
+      { what: "the sink task's failure", timeoutMs: 60_000 },
+    );
+    expect(trace).toMatch(
+      new RegExp(
+        `^org\\.apache\\.kafka\\.common\\.KafkaException: Record batch for partition ${topics.plain}-0 at offset 0 is invalid, cause: Record is corrupt`,
+      ),
+    );
+    expect(existsSync(out) ? readFileSync(out, "utf8") : "").toBe("");
+  }, 90_000);
 });
