@@ -26,7 +26,10 @@
 // /health answers); they are made to compile on first use instead. Its Connection frames every
 // request through two Writers and a concatenation; the producer's Produce requests arrive framed
 // whole (src/kafka/platformatic/produce-frame.ts) and are written as they are. Its diagnostics
-// context copied an object per request (a spread); it is extended in place instead.
+// context copied an object per request (a spread); it is extended in place instead. Its record
+// reader decompresses and reads every fetched batch while a Fetch answer is parsed, with no CRC check
+// and no bound: it hands each whole batch to `batchDecoding.current` when the consumer sets it
+// (src/kafka/platformatic/batch-decoding.ts: check.crcs, the decompressed-size bound).
 // Each patch is an exact text replacement: already applied → skipped; original text not found
 // (a different kafkajs) → the install fails loudly instead of silently running unpatched.
 // Files are replaced by rename, never rewritten in place: node_modules may be a hard-linked copy.
