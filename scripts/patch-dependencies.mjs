@@ -29,7 +29,10 @@
 // context copied an object per request (a spread); it is extended in place instead. A socket
 // error after the TLS handshake (TLS 1.3: a broker that requires a client certificate sends its
 // alert then) failed the requests in flight with a bare "Connection closed"; the socket's error is
-// kept as their cause, so the gateway names the refused handshake (src/kafka/access-errors.ts).
+// kept as their cause, so the gateway names the refused handshake (src/kafka/access-errors.ts). Its record
+// reader decompresses and reads every fetched batch while a Fetch answer is parsed, with no CRC check
+// and no bound: it hands each whole batch to `batchDecoding.current` when the consumer sets it
+// (src/kafka/platformatic/batch-decoding.ts: check.crcs, the decompressed-size bound).
 // Each patch is an exact text replacement: already applied → skipped; original text not found
 // (a different kafkajs) → the install fails loudly instead of silently running unpatched.
 // Files are replaced by rename, never rewritten in place: node_modules may be a hard-linked copy.
@@ -233,6 +236,57 @@ export class NumericMap extends Map {`,
     // edge-gateway patch: a request failed by the close keeps the socket's error (a broker's TLS alert) as its cause
     to: `        this.emit('close');
         const error = new NetworkError('Connection closed', this.edgeGatewaySocketError ? { cause: this.edgeGatewaySocketError } : {});`,
+  },
+  {
+    file: "node_modules/@platformatic/kafka/dist/protocol/records.js",
+    from: `export function readRecordsBatch(reader) {
+    const initialPosition = reader.position;`,
+    to: `// edge-gateway patch: while a consumer's Fetch answer is parsed (synchronously), \`batchDecoding.current\`
+// is its batch decoder: it checks each whole batch (CRC-32C, decompressed size) and returns its records'
+// bytes, or why the batch is invalid (kept as \`batch.invalid\`, no records read).
+export const batchDecoding = { current: null };
+export function readRecordsBatch(reader) {
+    const initialPosition = reader.position;
+    const decode = batchDecoding.current;
+    if (decode !== null) {
+        return readCheckedRecordsBatch(reader, decode);
+    }`,
+  },
+  {
+    file: "node_modules/@platformatic/kafka/dist/protocol/records.js",
+    from: `export function readRecordsBatches(reader) {`,
+    to: `function readCheckedRecordsBatch(reader, decode) { // edge-gateway patch
+    const start = reader.position;
+    const batch = {
+        firstOffset: reader.readInt64(),
+        length: reader.readInt32(),
+        partitionLeaderEpoch: reader.readInt32(),
+        magic: reader.readInt8(),
+        crc: reader.readUnsignedInt32(),
+        attributes: reader.readInt16(),
+        lastOffsetDelta: reader.readInt32(),
+        firstTimestamp: reader.readInt64(),
+        maxTimestamp: reader.readInt64(),
+        producerId: reader.readInt64(),
+        producerEpoch: reader.readInt16(),
+        firstSequence: reader.readInt32(),
+        records: []
+    };
+    const recordsLength = reader.readInt32();
+    const end = start + INT64_SIZE + INT32_SIZE + batch.length;
+    const records = decode(reader.buffer.subarray(start, end).buffer);
+    reader.skip(end - reader.position);
+    if (typeof records === 'string') {
+        batch.invalid = records;
+        return batch;
+    }
+    const recordsReader = Reader.from(records);
+    for (let i = 0; i < recordsLength; i++) {
+        batch.records.push(readRecord(recordsReader));
+    }
+    return batch;
+}
+export function readRecordsBatches(reader) {`,
   },
   {
     file: "node_modules/@platformatic/kafka/dist/diagnostic.js",

@@ -128,3 +128,14 @@ describe("consumerSettings (Kafka's consumer rules)", () => {
     );
   });
 });
+
+describe("consumerSettings: check.crcs (ConfigDef BOOLEAN)", () => {
+  test("true by default; true/false in any case, trimmed; anything else is Java's error", () => {
+    expect(consumerSettings({}).checkCrcs).toBe(true);
+    expect(consumerSettings({ "check.crcs": " FALSE " }).checkCrcs).toBe(false);
+    expect(consumerSettings({ "check.crcs": "True" }).checkCrcs).toBe(true);
+    expect(() => consumerSettings({ "check.crcs": "no" })).toThrow(
+      "Invalid value no for configuration check.crcs: Expected value to be either true or false",
+    );
+  });
+});

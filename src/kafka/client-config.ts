@@ -55,6 +55,8 @@ export interface ConsumerSettings {
   maxBytes: number;
   maxBytesPerPartition: number;
   readUncommitted: boolean;
+  /** `check.crcs`: each fetched batch's CRC-32C is verified before it is read (batch-integrity.ts). */
+  checkCrcs: boolean;
   allowAutoTopicCreation: boolean;
   /** Static membership (KIP-345), `group.instance.id`; null: a dynamic member. */
   groupInstanceId: string | null;
@@ -77,6 +79,7 @@ function intProp(props: ClientProperties, key: string, fallback: number, min = N
   return n;
 }
 
+/** A BOOLEAN key as ConfigDef parses it: true or false, trimmed, any case. */
 function booleanProp(props: ClientProperties, key: string, fallback: boolean): boolean {
   const raw = props[key]?.trim().toLowerCase();
   if (raw === undefined) return fallback;
@@ -274,6 +277,7 @@ export function consumerSettings(props: ClientProperties): ConsumerSettings {
     maxBytes: intProp(props, "fetch.max.bytes", 52_428_800),
     maxBytesPerPartition: intProp(props, "max.partition.fetch.bytes", 1_048_576),
     readUncommitted: isolation === "read_uncommitted",
+    checkCrcs: booleanProp(props, "check.crcs", true),
     allowAutoTopicCreation: (props["allow.auto.create.topics"] ?? "true").trim().toLowerCase() !== "false",
     groupInstanceId: props["group.instance.id"]?.trim() || null,
     metadataMaxAgeMs: intProp(props, "metadata.max.age.ms", 300_000),

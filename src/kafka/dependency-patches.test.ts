@@ -166,6 +166,11 @@ describe("kafkajs SASL authenticator patch (scripts/patch-dependencies.mjs)", ()
 });
 
 describe("@platformatic/kafka patch (scripts/patch-dependencies.mjs)", () => {
+  test("its record reader hands each whole batch to the consumer's checks when set (check.crcs)", async () => {
+    const library = (await import("@platformatic/kafka")) as unknown as { batchDecoding?: { current: unknown } };
+    expect(library.batchDecoding).toEqual({ current: null });
+  });
+
   test.each([["crc32c.js"], ["compression.js"]])(
     "%s loads the inlined WebAssembly (a compiled binary has no native.wasm file)",
     (file) => {

@@ -40,6 +40,31 @@ describe("record codecs", () => {
     },
   );
 
+  test.each(COMPRESSION_TYPES.filter((t) => t !== "none"))(
+    "%s records that decompress to more than the bound are refused (a small batch can expand to gigabytes)",
+    (type) => {
+      const zeros = Buffer.alloc(1 << 20);
+      const compressed = compressRecords({ type }, zeros);
+      expect(compressed.length).toBeLessThan(zeros.length / 20);
+      expect(() => decompressRecords(codecId(type), compressed, 100_000)).toThrow(
+        `the ${type} records of a batch decompress to more than 100000 bytes, the most this consumer reads of one batch`,
+      );
+      // An LZ4 frame is bounded by its blocks' maximum size (the bundled encoder's: 4 MiB).
+      expect(decompressRecords(codecId(type), compressed, 8 << 20)).toEqual(zeros);
+    },
+  );
+
+  test("Snappy in xerial's framing is bounded by the sum of its chunks", () => {
+    const zeros = Buffer.alloc(600_000);
+    const header = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0, 0, 0, 0, 1, 0, 0, 0, 1]);
+    const c = snappyCompress(zeros);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(c.length);
+    const framed = Buffer.concat([header, length, c, length, c]);
+    expect(() => decompressRecords(2, framed, 1_000_000)).toThrow("decompress to more than 1000000 bytes");
+    expect(decompressRecords(2, framed, 1_200_000).length).toBe(1_200_000);
+  });
+
   test("an unknown codec id is an error", () => {
     expect(() => decompressRecords(5, plain)).toThrow("Unknown compression codec 5 in a record batch");
   });

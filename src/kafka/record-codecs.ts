@@ -10,10 +10,11 @@
  * Snappy chunks); librdkafka and @platformatic/kafka write raw Snappy, which Java's consumer reads
  * too. Both are read (by the library's decoders, the ones its consumer uses); raw Snappy is written.
  */
-import { constants, gzipSync, zstdCompressSync } from "node:zlib";
+import { constants, gunzipSync, gzipSync, zstdCompressSync, zstdDecompressSync } from "node:zlib";
 import { compressionsAlgorithms } from "@platformatic/kafka";
 import { lz4Compress, snappyCompress } from "@platformatic/wasm-utils/bundled";
 import { messageOf } from "../errors.ts";
+import { lz4MaxSize, snappySize } from "./decompressed-size.ts";
 
 export const COMPRESSION_TYPES = ["none", "gzip", "snappy", "lz4", "zstd"] as const;
 export type CompressionType = (typeof COMPRESSION_TYPES)[number];
@@ -52,14 +53,34 @@ export function compressRecords(compression: Compression, plain: Buffer): Buffer
 }
 
 /**
- * The records of a batch whose attributes name codec `id` (1-4), decompressed. Data the codec
- * cannot read is an error naming the codec (the WebAssembly decoders trap: "Unreachable code").
+ * The most one batch's records may decompress to unless the consumer allows more
+ * (batch-integrity.ts `maxBatchBytes`): 256 MiB.
  */
-export function decompressRecords(id: number, compressed: Buffer): Buffer {
+export const DECOMPRESSED_BATCH_FLOOR = 256 * 1024 * 1024;
+
+/**
+ * The records of a batch whose attributes name codec `id` (1-4), decompressed. Data the codec
+ * cannot read is an error naming the codec (the WebAssembly decoders trap: "Unreachable code"), and
+ * so is data that would decompress to more than `maxBytes` (a small batch can expand to gigabytes):
+ * refused before decompressing (Snappy, LZ4: their framing states the size) or as soon as the
+ * output passes it (gzip, zstd), never held whole.
+ */
+export function decompressRecords(id: number, compressed: Buffer, maxBytes = DECOMPRESSED_BATCH_FLOOR): Buffer {
   if (id < 1 || id >= COMPRESSION_TYPES.length) throw new Error(`Unknown compression codec ${id} in a record batch`);
+  const type = COMPRESSION_TYPES[id]!;
+  const tooLarge = () =>
+    new Error(
+      `the ${type} records of a batch decompress to more than ${maxBytes} bytes, the most this consumer reads of one batch ` +
+        "(the larger of fetch.max.bytes and 256 MiB)",
+    );
+  const size = type === "snappy" ? snappySize(compressed) : type === "lz4" ? lz4MaxSize(compressed) : undefined;
+  if (size !== undefined && size > maxBytes) throw tooLarge();
   try {
-    return compressionsAlgorithms[COMPRESSION_TYPES[id]!].decompressSync(compressed);
+    if (type === "gzip") return gunzipSync(compressed, { maxOutputLength: maxBytes });
+    if (type === "zstd") return zstdDecompressSync(compressed, { maxOutputLength: maxBytes });
+    return compressionsAlgorithms[type].decompressSync(compressed);
   } catch (e) {
-    throw new Error(`Corrupt ${COMPRESSION_TYPES[id]} data in a record batch: ${messageOf(e)}`);
+    if ((e as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") throw tooLarge();
+    throw new Error(`Corrupt ${type} data in a record batch: ${messageOf(e)}`);
   }
 }

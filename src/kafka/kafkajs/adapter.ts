@@ -9,6 +9,7 @@
  */
 import { Kafka, type KafkaConfig, logLevel, Partitioners } from "kafkajs";
 import { type LogManager, logManager } from "../../util/logger.ts";
+import { batchChecks } from "../batch-integrity.ts";
 import {
   type ConnectionSettings,
   connectionSettings,
@@ -30,6 +31,7 @@ import { KafkajsAdmin } from "./admin.ts";
 import { kafkajsCompression } from "./codecs.ts";
 import { KafkajsConsumer } from "./consumer.ts";
 import { wrap } from "./errors.ts";
+import { withFetchChecks } from "./fetch-checks.ts";
 import { type KafkajsMessage, KafkajsProducer, PARTITION } from "./producer.ts";
 import "./protocol.ts";
 
@@ -127,6 +129,8 @@ export class KafkajsPort implements KafkaPort {
     }
     const { groupId, logContext } = options;
     const log = new ConsumerLog(this.logs, { clientId: connection.clientId, groupId, logContext });
-    return new KafkajsConsumer(kafka, options, settings, connection.requestTimeoutMs, log);
+    // Each fetched batch checked before kafkajs reads it (check.crcs, decompressed size): fetch-checks.ts.
+    const checked = withFetchChecks(kafka, batchChecks(settings));
+    return new KafkajsConsumer(checked, options, settings, connection.requestTimeoutMs, log);
   }
 }

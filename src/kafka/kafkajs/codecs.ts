@@ -6,6 +6,7 @@
  * both adapters read and write alike). The registry is one per process, so codecs run at their
  * default levels: `compression.<type>.level` is refused with kafka.client=kafkajs (adapter.ts).
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { CompressionCodecs, CompressionTypes } from "kafkajs";
 import { type CompressionType, codecId, compressRecords, decompressRecords } from "../record-codecs.ts";
 
@@ -17,10 +18,16 @@ const TYPES: Record<CompressionType, CompressionTypes> = {
   zstd: CompressionTypes.ZSTD,
 };
 
+/**
+ * The most a batch's records may decompress to, for the consumer whose Fetch answer is being decoded
+ * (fetch-checks.ts runs each decode in it); record-codecs.ts' default elsewhere.
+ */
+export const decompressionBound = new AsyncLocalStorage<number>();
+
 for (const type of ["gzip", "snappy", "lz4", "zstd"] as const) {
   const codec = {
     compress: async (encoder: { buffer: Buffer }) => compressRecords({ type }, encoder.buffer),
-    decompress: async (buffer: Buffer) => decompressRecords(codecId(type), buffer),
+    decompress: async (buffer: Buffer) => decompressRecords(codecId(type), buffer, decompressionBound.getStore()),
   };
   (CompressionCodecs as Record<number, () => typeof codec>)[TYPES[type]] = () => codec;
 }

@@ -2,7 +2,7 @@
  * kafkajs errors → the gateway's error vocabulary, keeping whether a retry may cure them.
  * Authentication and authorization failures become KafkaAccessError (access-errors.ts).
  */
-import { ConnectError, RetriableError } from "../../errors.ts";
+import { ConnectError, KafkaError, RetriableError } from "../../errors.ts";
 import { accessFailure, isAccessError, tlsFailure } from "../access-errors.ts";
 import { withKafkaError } from "../send-rejection.ts";
 
@@ -57,6 +57,10 @@ function saslFailure(error: unknown): string | undefined {
 
 export function wrap(error: unknown, what: string): Error {
   if (error instanceof ConnectError) return error;
+  // A Kafka client failure of ours (a fetched batch's check, fetch-checks.ts) that kafkajs' retrier
+  // gave up on: shown as Java's consumer throws it, not under kafkajs' wrapper.
+  const cause = (error as { cause?: unknown })?.cause;
+  if (cause instanceof KafkaError && (error as { name?: string }).name?.startsWith("KafkaJS")) return cause;
   const sasl = saslFailure(error);
   if (sasl !== undefined) return accessFailure(what, "SASL_AUTHENTICATION_FAILED", sasl, error);
   const tls = tlsFailure(what, error);

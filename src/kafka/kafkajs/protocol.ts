@@ -25,7 +25,7 @@ export type ClusterLike = {
   findTopicPartitionMetadata(topic: string): { leader: number }[];
 };
 
-function clusterFactory(kafka: Kafka): symbol {
+export function clusterFactory(kafka: Kafka): symbol {
   const factory = Object.getOwnPropertySymbols(kafka).find((sym) => sym.description === "private:Kafka:createCluster");
   if (!factory) throw new ConnectError("kafkajs internals changed: cluster factory not found");
   return factory;
@@ -46,7 +46,7 @@ export interface JoinHooks {
   memberIdGiven(memberId: string, coordinator: BrokerLike): Promise<boolean>;
 }
 
-function sendRequestKey(broker: object): symbol {
+export function sendRequestKey(broker: object): symbol {
   const key = Object.getOwnPropertySymbols(Object.getPrototypeOf(broker)).find(
     (sym) => sym.description === "private:Broker:sendRequest",
   );

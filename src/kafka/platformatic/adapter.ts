@@ -50,6 +50,22 @@ export class PlatformaticPort implements KafkaPort {
     // Each part loads on first use (a gateway without source connectors needs no producer code).
     const { connectPlatformaticProducer } = await import("./producer.ts");
     const log = this.logs.get("org.apache.kafka.clients.producer");
+    const ignored = ignoredLz4Level(properties);
+    if (ignored) log.warn(ignored);
     return connectPlatformaticProducer(properties, (message) => log.warn(message), options);
   }
+}
+
+/**
+ * The warning for `compression.lz4.level` with `compression.type=lz4`: checked as Java's producer
+ * checks it (1-17), but the bundled LZ4 encoder has one level (Java's default, 9, is LZ4 HC). Null
+ * when the key is unset or another codec is in use.
+ */
+export function ignoredLz4Level(properties: ClientProperties): string | null {
+  const level = properties["compression.lz4.level"]?.trim();
+  if (!level || properties["compression.type"]?.trim() !== "lz4") return null;
+  return (
+    `compression.lz4.level=${level} is ignored: the LZ4 encoder of kafka.client=platformatic has one level ` +
+    "(its fast one; Java's producer compresses with LZ4 HC at this level)"
+  );
 }

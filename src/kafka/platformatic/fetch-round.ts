@@ -7,6 +7,7 @@
  * other partition error fatal. A position out of range and an unknown partition are logged.
  */
 import { type ClusterMetadata, type fetchV17, findErrorBy } from "@platformatic/kafka";
+import { invalidBatch } from "../batch-integrity.ts";
 import type { ConsumerLog } from "../consumer-log.ts";
 import { nextOffset, toConsumedRecords } from "./fetched-records.ts";
 import { leaderIn } from "./partition-positions.ts";
@@ -145,6 +146,14 @@ export function applyFetchResponse(
       return { ready, stalled, error };
     }
     const batches = p.records ?? [];
+    // A batch whose CRC-32C or size failed its check (batch-decoding.ts) fails the consumer, as Java's.
+    const invalid = batches.find((b) => (b as { invalid?: string }).invalid !== undefined);
+    if (invalid)
+      return {
+        ready,
+        stalled,
+        error: invalidBatch(s.tp, invalid.firstOffset, (invalid as { invalid?: string }).invalid!),
+      };
     const next = nextOffset(batches);
     if (next === null || next <= from) {
       // Data below the position only (or everything filtered, e.g. aborted batches cut off

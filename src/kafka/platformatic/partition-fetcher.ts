@@ -20,9 +20,11 @@
 import type { ClusterMetadata, Consumer } from "@platformatic/kafka";
 import { type ConnectionOptions, ConnectionPool } from "@platformatic/kafka";
 import type { TopicPartition } from "../../api/record.ts";
+import { batchChecks } from "../batch-integrity.ts";
 import type { ConsumerSettings } from "../client-config.ts";
 import type { ConsumerLog } from "../consumer-log.ts";
 import type { ConsumerHandlers } from "../kafka-port.ts";
+import { checkFetchedBatches } from "./batch-decoding.ts";
 import { isUnknownTopic, retriable } from "./errors.ts";
 import {
   applyFetchResponse,
@@ -70,6 +72,7 @@ export class PartitionFetcher {
     connection: ConnectionOptions,
   ) {
     this.pool = new ConnectionPool(clientId, connection);
+    checkFetchedBatches(this.pool, batchChecks(settings));
   }
 
   assign(partitions: readonly TopicPartition[]): void {

@@ -1,0 +1,57 @@
+/**
+ * What a consumer checks of each record batch it fetches before reading it, on both Kafka clients
+ * (the platformatic adapter's batch-decoding.ts, the kafkajs adapter's fetch-checks.ts):
+ *
+ * - its CRC-32C, when `check.crcs` is true (the default), as Java's consumer does
+ *   (CompletedFetch.maybeEnsureValid → DefaultRecordBatch.ensureValid): before the records are
+ *   decompressed or read, so bytes damaged on the broker's disk or on the way are never delivered;
+ * - the size its records decompress to: at most the larger of `fetch.max.bytes` and 256 MiB
+ *   (`maxBatchBytes`). Java's consumer reads a batch through a stream, a record at a time; the
+ *   gateway decodes a batch whole, so a small batch that expands to gigabytes fails the consumer
+ *   instead of exhausting memory.
+ *
+ * A batch that fails either fails the consumer with Java's KafkaException (`Record batch for
+ * partition … at offset … is invalid, cause: …`): a sink task fails, nothing of the batch delivered.
+ */
+import { crc32c } from "@platformatic/kafka";
+import type { TopicPartition } from "../api/record.ts";
+import { KafkaError } from "../errors.ts";
+import type { ConsumerSettings } from "./client-config.ts";
+import { DECOMPRESSED_BATCH_FLOOR } from "./record-codecs.ts";
+
+/** A v2 batch's header: baseOffset … recordCount (DefaultRecordBatch.RECORD_BATCH_OVERHEAD). */
+export const BATCH_OVERHEAD = 61;
+const MAGIC_OFFSET = 16;
+const CRC_OFFSET = 17;
+const ATTRIBUTES_OFFSET = 21;
+
+export interface BatchChecks {
+  readonly checkCrcs: boolean;
+  /** The most one batch's records may decompress to. */
+  readonly maxBatchBytes: number;
+}
+
+export function batchChecks(settings: Pick<ConsumerSettings, "checkCrcs" | "maxBytes">): BatchChecks {
+  return { checkCrcs: settings.checkCrcs, maxBatchBytes: Math.max(settings.maxBytes, DECOMPRESSED_BATCH_FLOOR) };
+}
+
+/**
+ * Why `batch` (a whole batch, from its base offset) is corrupt, in the words of Java's
+ * CorruptRecordException; null when its CRC-32C holds or it is not a v2 batch (Java checks magic ≥ 2).
+ */
+export function corruption(batch: Uint8Array): string | null {
+  if (batch.length > MAGIC_OFFSET && batch[MAGIC_OFFSET]! < 2) return null;
+  if (batch.length < BATCH_OVERHEAD)
+    return `Record batch is corrupt (the size ${batch.length} is smaller than the minimum allowed overhead ${BATCH_OVERHEAD})`;
+  const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
+  const stored = view.getUint32(CRC_OFFSET);
+  const computed = crc32c(batch.subarray(ATTRIBUTES_OFFSET)) >>> 0;
+  return stored === computed ? null : `Record is corrupt (stored crc = ${stored}, computed crc = ${computed})`;
+}
+
+/** The consumer's failure for an invalid batch of `tp` (Java's CompletedFetch message). */
+export function invalidBatch(tp: TopicPartition, baseOffset: bigint | number | string, cause: string): KafkaError {
+  return new KafkaError(
+    `Record batch for partition ${tp.topic}-${tp.partition} at offset ${baseOffset} is invalid, cause: ${cause}`,
+  );
+}

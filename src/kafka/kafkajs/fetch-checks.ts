@@ -1,0 +1,106 @@
+/**
+ * The batches of a kafkajs consumer's Fetch answers checked before kafkajs reads them
+ * (batch-integrity.ts). kafkajs reads no CRC and decompresses every batch while it decodes an
+ * answer, so each Fetch answer of the consumer's brokers is scanned first (`checkFetchAnswer`: each
+ * whole v2 batch's CRC-32C, when `check.crcs` is true), and decoded with the consumer's bound on
+ * decompressed size in the async context its codecs read (codecs.ts `decompressionBound`).
+ *
+ * Fetch answer, versions 4-11 (what kafkajs 2.2.4 asks; Kafka 4 answers none older):
+ * throttle_time_ms int32 · [v7+] error_code int16, session_id int32 · [topic string ·
+ * [partition int32 · error_code int16 · high_watermark int64 · last_stable_offset int64 ·
+ * [v5+] log_start_offset int64 · aborted_transactions [producer_id int64 · first_offset int64] ·
+ * [v11+] preferred_read_replica int32 · records bytes]].
+ */
+import type { Kafka } from "kafkajs";
+import { KafkaError } from "../../errors.ts";
+import { type BatchChecks, corruption, invalidBatch } from "../batch-integrity.ts";
+import { decompressionBound } from "./codecs.ts";
+import { clusterFactory, sendRequestKey } from "./protocol.ts";
+
+const FETCH = 1;
+const BATCH_HEAD = 12;
+
+/** Throws Java's KafkaException for the first batch of the answer whose CRC-32C does not hold. */
+export function checkFetchAnswer(raw: Buffer, version: number): void {
+  let pos = 4 + (version >= 7 ? 6 : 0);
+  const topics = raw.readInt32BE(pos);
+  pos += 4;
+  for (let t = 0; t < topics; t++) {
+    const nameLength = raw.readInt16BE(pos);
+    const topic = raw.toString("utf8", pos + 2, pos + 2 + nameLength);
+    pos += 2 + nameLength;
+    const partitions = raw.readInt32BE(pos);
+    pos += 4;
+    for (let p = 0; p < partitions; p++) {
+      const partition = raw.readInt32BE(pos);
+      pos += 4 + 2 + 8 + 8 + (version >= 5 ? 8 : 0);
+      const aborted = raw.readInt32BE(pos);
+      pos += 4 + Math.max(aborted, 0) * 16 + (version >= 11 ? 4 : 0);
+      const size = raw.readInt32BE(pos);
+      pos += 4;
+      const end = pos + Math.max(size, 0);
+      // The last batch may be cut short by the fetch's byte limits: kafkajs skips it, so does this.
+      for (let at = pos; at + BATCH_HEAD <= end; ) {
+        const next = at + BATCH_HEAD + raw.readInt32BE(at + 8);
+        if (next > end) break;
+        const cause = corruption(raw.subarray(at, next));
+        if (cause !== null) throw invalidBatch({ topic, partition }, raw.readBigInt64BE(at), cause);
+        at = next;
+      }
+      pos = end;
+    }
+  }
+}
+
+type ProtocolRequest = {
+  request: { apiKey: number; apiVersion: number };
+  response: { decode(raw: Buffer): Promise<unknown> };
+};
+
+/**
+ * A view of `kafka` whose clusters check the batches of their Fetch answers by `checks` (every
+ * broker a consumer fetches from is found through its cluster's findBroker).
+ */
+export function withFetchChecks(kafka: Kafka, checks: BatchChecks): Kafka {
+  const factory = clusterFactory(kafka);
+  const create = (kafka as unknown as Record<symbol, (o: object) => FetchCluster>)[factory]!;
+  const hooked = new WeakSet<object>();
+  const decoding = (response: ProtocolRequest["response"], version: number) => ({
+    ...response,
+    decode: (raw: Buffer) => {
+      try {
+        if (checks.checkCrcs) checkFetchAnswer(raw, version);
+      } catch (error) {
+        // An answer this scan cannot walk (a layout it does not know) is left to kafkajs' decoder.
+        if (error instanceof KafkaError) throw error;
+      }
+      return decompressionBound.run(checks.maxBatchBytes, () => response.decode(raw));
+    },
+  });
+  const hook = (broker: object) => {
+    const sender = broker as Record<symbol, (request: ProtocolRequest) => Promise<unknown>>;
+    const key = sendRequestKey(broker);
+    const send = sender[key]!.bind(broker);
+    sender[key] = (r) =>
+      send(r.request.apiKey === FETCH ? { ...r, response: decoding(r.response, r.request.apiVersion) } : r);
+  };
+  return Object.create(kafka, {
+    [factory]: {
+      value: (options: object) => {
+        const cluster = create(options);
+        const find = cluster.findBroker.bind(cluster);
+        cluster.findBroker = async (args) => {
+          const broker = await find(args);
+          if (!hooked.has(broker)) {
+            hooked.add(broker);
+            hook(broker);
+          }
+          return broker;
+        };
+        return cluster;
+      },
+    },
+  });
+}
+
+type FetchCluster = { findBroker(args: { nodeId: string }): Promise<object> };

@@ -1,0 +1,64 @@
+/**
+ * The batches of the PartitionFetcher's Fetch answers checked before they are read
+ * (batch-integrity.ts): CRC-32C when `check.crcs` is true, decompressed size bounded. The library
+ * decompresses and reads every batch while it parses an answer, with nowhere to check one first; the
+ * project's patch of its record reader (scripts/patch-dependencies.mjs) hands each whole batch to
+ * `batchDecoding.current` when set. The parse is synchronous, so the fetcher's own connections set it
+ * around the parse of each Fetch answer: each consumer's settings apply to its answers only.
+ */
+
+import type { Connection, ConnectionPool } from "@platformatic/kafka";
+import * as platformatic from "@platformatic/kafka";
+import { messageOf } from "../../errors.ts";
+import { BATCH_OVERHEAD, type BatchChecks, corruption } from "../batch-integrity.ts";
+import { decompressRecords } from "../record-codecs.ts";
+
+const FETCH = 1;
+const ATTRIBUTES_OFFSET = 21;
+const COMPRESSION_MASK = 0x07;
+
+/** A whole batch → its records' bytes (decompressed), or why it is invalid. */
+type BatchDecoder = (batch: Buffer) => Buffer | string;
+
+const slot = (platformatic as unknown as { batchDecoding?: { current: BatchDecoder | null } }).batchDecoding;
+
+/** The decoder that checks a batch by `checks` and returns its records' bytes or why it is invalid. */
+export function batchDecoder(checks: BatchChecks): BatchDecoder {
+  return (batch) => {
+    const corrupt = checks.checkCrcs ? corruption(batch) : null;
+    if (corrupt !== null) return corrupt;
+    const codec = batch.readInt16BE(ATTRIBUTES_OFFSET) & COMPRESSION_MASK;
+    const records = batch.subarray(BATCH_OVERHEAD);
+    if (codec === 0) return records;
+    try {
+      return decompressRecords(codec, records, checks.maxBatchBytes);
+    } catch (e) {
+      return messageOf(e);
+    }
+  };
+}
+
+type Send = (apiKey: number, apiVersion: number, payload: unknown, parser: Parser, ...rest: unknown[]) => void;
+type Parser = (...args: unknown[]) => unknown;
+
+/** The Fetch answers read through `pool`'s connections have their batches checked by `checks`. */
+export function checkFetchedBatches(pool: ConnectionPool, checks: BatchChecks): void {
+  if (!slot) throw new Error("@platformatic/kafka's record reader is not patched (scripts/patch-dependencies.mjs)");
+  const decode = batchDecoder(checks);
+  const checked =
+    (parser: Parser): Parser =>
+    (...args) => {
+      slot.current = decode;
+      try {
+        return parser(...args);
+      } finally {
+        slot.current = null;
+      }
+    };
+  pool.on("connecting", ({ connection }: { connection: Connection }) => {
+    const c = connection as unknown as { send: Send };
+    const send = c.send.bind(connection);
+    c.send = (apiKey, apiVersion, payload, parser, ...rest) =>
+      send(apiKey, apiVersion, payload, apiKey === FETCH ? checked(parser) : parser, ...rest);
+  });
+}

@@ -1,0 +1,157 @@
+/**
+ * check.crcs on both Kafka clients, against the real broker: a batch damaged in the broker's log
+ * segment on disk (bit rot; the broker serves it as it is, without checking) fails the consumer
+ * with Java's KafkaException, before its records are decompressed or read, and nothing of it is
+ * delivered; `check.crcs=false` delivers the damaged bytes, as Java's consumer does.
+ */
+import { beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { CompressionTypes, ConfigResourceTypes } from "kafkajs";
+import type { ConsumedRecord } from "../src/kafka/kafka-port.ts";
+import { kafkaPorts } from "../src/kafka/kafka-ports.ts";
+import { LogManager } from "../src/util/logger.ts";
+import { startGateway } from "./support/gateway.ts";
+import { createTopic, type KafkaInfo, kafkaBroker, testClient, uniqueTopic } from "./support/kafka.ts";
+import { tempDir } from "./support/temp-dir.ts";
+import { waitFor } from "./support/wait-for.ts";
+
+const MARKER = "value-to-be-damaged-on-disk";
+const COUNT = 20;
+let info: KafkaInfo;
+const topics: Record<"plain" | "gzip", string> = { plain: uniqueTopic("crc-plain"), gzip: uniqueTopic("crc-gzip") };
+
+/** The broker's log directory, as it reports it. */
+async function logDir(): Promise<string> {
+  const admin = (await testClient()).admin();
+  await admin.connect();
+  try {
+    const { brokers } = await admin.describeCluster();
+    const { resources } = await admin.describeConfigs({
+      resources: [{ type: ConfigResourceTypes.BROKER, name: String(brokers[0]!.nodeId), configNames: ["log.dirs"] }],
+      includeSynonyms: false,
+    });
+    return resources[0]!.configEntries[0]!.configValue.split(",")[0]!;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Flips one byte of partition 0's first segment of `topic`, at `at` (a byte offset, or the marker's). */
+function damage(dir: string, topic: string, at: number | string): void {
+  const path = join(dir, `${topic}-0`, "00000000000000000000.log");
+  const bytes = readFileSync(path);
+  const pos = typeof at === "number" ? at : bytes.indexOf(at) + 3;
+  expect(pos).toBeGreaterThan(61);
+  const fd = openSync(path, "r+");
+  writeSync(fd, Buffer.from([bytes[pos]! ^ 0x20]), 0, 1, pos);
+}
+
+beforeAll(async () => {
+  info = await kafkaBroker();
+  const producer = (await testClient()).producer();
+  await producer.connect();
+  for (const [codec, topic] of Object.entries(topics)) {
+    await createTopic(topic);
+    // One batch of COUNT records.
+    await producer.send({
+      topic,
+      acks: -1,
+      compression: codec === "gzip" ? CompressionTypes.GZIP : CompressionTypes.None,
+      messages: Array.from({ length: COUNT }, (_, i) => ({ value: i === 7 ? MARKER : `value ${i}` })),
+    });
+  }
+  await producer.disconnect();
+  const dir = await logDir();
+  damage(dir, topics.plain, MARKER);
+  damage(dir, topics.gzip, 61 + 30);
+});
+
+async function consume(adapter: keyof typeof kafkaPorts, topic: string, properties: Record<string, string> = {}) {
+  const port = kafkaPorts[adapter](new LogManager({ sink: () => {} }));
+  const consumer = await port.consumer({
+    groupId: uniqueTopic("crc-group"),
+    topics: [topic],
+    properties: { "bootstrap.servers": info.bootstrap, ...properties },
+  });
+  const records: ConsumedRecord[] = [];
+  const crashes: Error[] = [];
+  await consumer.start({
+    onRecords: async (r) => void records.push(...r),
+    onPartitionsRevoked: async () => {},
+    onPartitionsAssigned: async () => {},
+    onPartitionsLost: async () => {},
+    onCrash: (e) => void crashes.push(e),
+  });
+  return { consumer, records, crashes };
+}
+
+const javaMessage = (topic: string) =>
+  new RegExp(
+    `^Record batch for partition ${topic}-0 at offset 0 is invalid, cause: Record is corrupt \\(stored crc = \\d+, computed crc = \\d+\\)$`,
+  );
+
+describe.each(Object.keys(kafkaPorts) as (keyof typeof kafkaPorts)[])("kafka.client=%s", (adapter) => {
+  test.each(["plain", "gzip"] as const)(
+    "a %s batch damaged on the broker's disk fails the consumer with Java's message; none of it is delivered",
+    async (codec) => {
+      const { consumer, records, crashes } = await consume(adapter, topics[codec]);
+      try {
+        await waitFor(() => crashes.length > 0, { what: "the consumer's failure", timeoutMs: 30_000 });
+        expect(crashes[0]!.message).toMatch(javaMessage(topics[codec]));
+        expect((crashes[0] as { javaClass?: string }).javaClass).toBe("org.apache.kafka.common.KafkaException");
+        expect(records).toEqual([]);
+      } finally {
+        await consumer.close().catch(() => undefined);
+      }
+    },
+  );
+
+  test("check.crcs=false delivers the damaged batch as the broker serves it", async () => {
+    const { consumer, records, crashes } = await consume(adapter, topics.plain, { "check.crcs": "false" });
+    try {
+      await waitFor(() => records.length === COUNT || crashes.length > 0, { what: "the batch", timeoutMs: 30_000 });
+      expect(crashes).toEqual([]);
+      const damaged = Buffer.from(MARKER);
+      damaged[3]! ^= 0x20;
+      expect(Buffer.from(records[7]!.value!).toString()).toBe(damaged.toString());
+    } finally {
+      await consumer.close().catch(() => undefined);
+    }
+  });
+
+  test("a FileStreamSink task fails with Java's KafkaException as its trace; nothing is written", async () => {
+    await using dir = await tempDir();
+    const out = dir.file("out.txt");
+    const sink = dir.file("sink.properties");
+    writeFileSync(sink, `name=crc-sink\nconnector.class=FileStreamSink\ntopics=${topics.plain}\nfile=${out}\n`);
+    await using gw = await startGateway({
+      dir: dir.path,
+      worker: {
+        "bootstrap.servers": info.bootstrap,
+        "data.dir": dir.file("data"),
+        "kafka.client": adapter,
+        "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+        "value.converter": "org.apache.kafka.connect.storage.StringConverter",
+      },
+      args: [sink],
+    });
+    let trace = "";
+    await waitFor(
+      async () => {
+        const status = (await gw.rest.get("/connectors/crc-sink/status")).body as {
+          tasks?: { state: string; trace?: string }[];
+        };
+        trace = status.tasks?.[0]?.state === "FAILED" ? (status.tasks[0]!.trace ?? "") : "";
+        return trace !== "";
+      },
+      { what: "the sink task's failure", timeoutMs: 60_000 },
+    );
+    expect(trace).toMatch(
+      new RegExp(
+        `^org\\.apache\\.kafka\\.common\\.KafkaException: Record batch for partition ${topics.plain}-0 at offset 0 is invalid, cause: Record is corrupt`,
+      ),
+    );
+    expect(existsSync(out) ? readFileSync(out, "utf8") : "").toBe("");
+  }, 90_000);
+});
